@@ -1,2 +1,3 @@
 export * from "./dataset";
 export * from "./tables";
+export * from "./model-config";

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { gammaConstants, logStudentTNormaliser, tiedGamma } from "./gamma-constants";
+
+// The reference rows of docs/model.md §3 (computed independently in float64).
+// The reference rows of docs/model.md §3, as printed there (strings keep the printed precision).
+const rows = [
+  { nu: 10, n: 784, m: 64, gamma: "-0.00233100", logC: "622.02436", logB: "617.42924", C1: "4.573600", tau0: "4.754848", nuTau0: "47.548481", tauSqAlt: "0.0598847", detExp: "0.00116822" },
+  { nu: 5, n: 2, m: 1, gamma: "-0.25", logC: "-1.8378771", logB: "-2.3487027", C1: "0.5484938", tau0: "0.3908306", nuTau0: "1.9541530", tauSqAlt: "0.2791647", detExp: String(1 / 6) },
+  { nu: 3, n: 1, m: 1, gamma: "-0.4", logC: "-1.0008889", logB: "-1.6940360", C1: "0.4848614", tau0: "0.1837763", nuTau0: "0.5513289", tauSqAlt: "0.1378322", detExp: String(1 / 3) },
+  { nu: 10, n: 3072, m: 64, gamma: "-0.00063573", logC: "4469.22295", logB: "4463.26971", C1: "17.457972", tau0: "18.141953", nuTau0: "181.419527", tauSqAlt: "0.0588642", detExp: "0.00031807" },
+];
+
+/**
+ * Relative error against a printed reference, net of its rounding: a value printed with d decimals is only
+ * known to ±0.5·10^−d, so that part of the difference is forgiven and the rest is held to 1e-6.
+ */
+function relErr(actual: number, printed: string): number {
+  const expected = Number(printed);
+  const decimals = printed.includes(".") ? printed.split(".")[1]!.length : 0;
+  const rounding = decimals >= 15 ? 0 : 0.5 * 10 ** -decimals;
+  return Math.max(0, Math.abs(actual - expected) - rounding) / Math.abs(expected);
+}
+
+describe("gammaConstants", () => {
+  it.each(rows)("reproduces the reference row ν=$nu n=$n m=$m", (row) => {
+    const c = gammaConstants({ nu: row.nu, n: row.n, m: row.m, sigma: 1 });
+    expect(relErr(c.logC, row.logC)).toBeLessThan(1e-6);
+    expect(relErr(c.logB, row.logB)).toBeLessThan(1e-6);
+    expect(relErr(c.C1, row.C1)).toBeLessThan(1e-6);
+    expect(relErr(c.tau0, row.tau0)).toBeLessThan(1e-6);
+    expect(relErr(c.nu * c.tau0, row.nuTau0)).toBeLessThan(1e-6);
+    expect(relErr(c.tauSqAlt, row.tauSqAlt)).toBeLessThan(1e-6);
+    expect(relErr(c.detExp, row.detExp)).toBeLessThan(1e-6);
+    expect(relErr(c.gamma, row.gamma)).toBeLessThan(1e-6);
+    expect(c.tied).toBe(true);
+  });
+
+  it("gives −ln 2π for the bivariate t normaliser at ν=5 (a closed form)", () => {
+    // C(5,2) = Γ(3.5)/(Γ(2.5)·5π) = 2.5/(5π) = 1/(2π)
+    expect(logStudentTNormaliser(5, 2)).toBeCloseTo(-Math.log(2 * Math.PI), 13);
+  });
+
+  it("treats an explicit γ equal to the tied value as tied", () => {
+    const g = tiedGamma(10, 784, 64);
+    const explicit = gammaConstants({ nu: 10, n: 784, m: 64, gamma: g });
+    const tied = gammaConstants({ nu: 10, n: 784, m: 64 });
+    expect(explicit.tied).toBe(true);
+    expect(explicit.C1).toBe(tied.C1);
+    expect(explicit.detExp).toBe(tied.detExp);
+  });
+
+  it("substitutes an explicit γ into C1 and the determinant exponent only", () => {
+    const tied = gammaConstants({ nu: 10, n: 20, m: 4 });
+    const other = gammaConstants({ nu: 10, n: 20, m: 4, gamma: -0.2 });
+    expect(other.tied).toBe(false);
+    expect(other.detExp).toBeCloseTo(0.2 / (2 * 0.8), 14);
+    expect(other.C1).not.toBeCloseTo(tied.C1, 6);
+    expect(other.tau0).toBe(tied.tau0);
+  });
+
+  it("rejects values outside their ranges with the field's name", () => {
+    expect(() => gammaConstants({ nu: 2, n: 3, m: 1 })).toThrow(/nu must be > 2/);
+    expect(() => gammaConstants({ nu: 5, n: 0, m: 1 })).toThrow(/n must be/);
+    expect(() => gammaConstants({ nu: 5, n: 3, m: 1, gamma: 0.1 })).toThrow(/gamma must lie in \(-1, 0\)/);
+    expect(() => gammaConstants({ nu: 5, n: 3, m: 1, sigma: 0 })).toThrow(/sigma must be > 0/);
+  });
+});

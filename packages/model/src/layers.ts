@@ -1,0 +1,72 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { Rng } from "./rng";
+
+/** Hidden-layer nonlinearity of every MLP in the model. */
+export type Activation = "relu" | "elu" | "leakyrelu";
+
+/** One affine layer y = act(xW + b) with its trainable variables. */
+export interface Dense {
+  W: tf.Variable;
+  b: tf.Variable;
+}
+
+/** A stack of dense layers; the last one is linear. */
+export interface Mlp {
+  layers: Dense[];
+  activation: Activation;
+}
+
+/** Glorot-uniform weights, zero biases; the seed comes from the trainer's Rng so runs repeat. */
+function dense(name: string, inDim: number, outDim: number, rng: Rng): Dense {
+  const limit = Math.sqrt(6 / (inDim + outDim));
+  const w0 = tf.randomUniform([inDim, outDim], -limit, limit, "float32", rng.nextSeed());
+  const b0 = tf.zeros([outDim]);
+  // A variable shares its initial tensor's data; the initial tensor object itself must still be released.
+  const layer = { W: tf.variable(w0, true, `${name}/W`), b: tf.variable(b0, true, `${name}/b`) };
+  w0.dispose();
+  b0.dispose();
+  return layer;
+}
+
+/** Builds an MLP inDim → widths… → outDim (variables named `${name}/i/W`). */
+export function createMlp(
+  name: string,
+  inDim: number,
+  widths: number[],
+  outDim: number,
+  activation: Activation,
+  rng: Rng,
+): Mlp {
+  const dims = [inDim, ...widths, outDim];
+  const layers: Dense[] = [];
+  for (let i = 0; i + 1 < dims.length; i++) layers.push(dense(`${name}/${i}`, dims[i]!, dims[i + 1]!, rng));
+  return { layers, activation };
+}
+
+/** Forward pass; ReLU is fused into the matMul kernel (its gradient is supported there, ELU's is not). */
+export function applyMlp(mlp: Mlp, x: tf.Tensor2D): tf.Tensor2D {
+  let h = x;
+  mlp.layers.forEach((layer, i) => {
+    const hidden = i + 1 < mlp.layers.length;
+    if (hidden && mlp.activation === "relu") {
+      h = tf.fused.matMul({ a: h, b: layer.W as tf.Tensor2D, bias: layer.b, activation: "relu" });
+      return;
+    }
+    h = tf.fused.matMul({ a: h, b: layer.W as tf.Tensor2D, bias: layer.b });
+    if (hidden) h = mlp.activation === "elu" ? tf.elu(h) : tf.leakyRelu(h, 0.2);
+  });
+  return h;
+}
+
+/** All trainable variables of some MLPs. */
+export function mlpVariables(mlps: Mlp[]): tf.Variable[] {
+  return mlps.flatMap((m) => m.layers.flatMap((l) => [l.W, l.b]));
+}
+
+/** Frees an MLP's variables. */
+export function disposeMlp(mlp: Mlp): void {
+  for (const l of mlp.layers) {
+    l.W.dispose();
+    l.b.dispose();
+  }
+}

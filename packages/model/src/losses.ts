@@ -1,0 +1,63 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { GammaConstants } from "./gamma-constants";
+
+/**
+ * The γ-loss regulariser per row, at t³VAE's code scale (docs/model.md eq. R1):
+ *   ‖μ‖² + ν/(ν+n−2)·Σ_j e^{ℓ_j} − ν·C1·exp(detExp·Σ_j ℓ_j) + ν·τ0.
+ * The constant ν·τ0 makes the minimum exactly 0, reached at μ = 0, Σ_φ = τ0·I (tied γ).
+ */
+export function gammaRegularizer(mu: tf.Tensor2D, logScale: tf.Tensor2D, c: GammaConstants): tf.Tensor1D {
+  return tf.tidy(() => {
+    const meanTerm = tf.sum(tf.square(mu), 1);
+    const traceTerm = tf.mul(c.traceCoef, tf.sum(tf.exp(logScale), 1));
+    const detTerm = tf.mul(c.nu * c.C1, tf.exp(tf.mul(c.detExp, tf.sum(logScale, 1))));
+    return tf.add(tf.sub(tf.add(meanTerm, traceTerm), detTerm), c.nu * c.tau0) as tf.Tensor1D;
+  });
+}
+
+/**
+ * The Gaussian counterpart at the same scale, 2·KL(N(μ, diag e^ℓ) ‖ N(0, I)) per row (docs/model.md eq. R2):
+ *   ‖μ‖² + Σ_j e^{ℓ_j} − Σ_j ℓ_j − m. The γ regulariser tends to this (plus a constant) as ν → ∞.
+ */
+export function gaussianRegularizer(mu: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(
+    () =>
+      tf.sub(
+        tf.sub(tf.add(tf.sum(tf.square(mu), 1), tf.sum(tf.exp(logVar), 1)), tf.sum(logVar, 1)),
+        mu.shape[1],
+      ) as tf.Tensor1D,
+  );
+}
+
+/** Squared reconstruction error per row over σ², ‖x − x̂‖²/σ² (docs/model.md eq. R3). */
+export function reconstructionError(x: tf.Tensor2D, xRecon: tf.Tensor2D, sigma: number): tf.Tensor1D {
+  return tf.tidy(() => tf.div(tf.sum(tf.squaredDifference(x, xRecon), 1), sigma * sigma) as tf.Tensor1D);
+}
+
+/** The single-modality γ-loss terms at the code scale, as `tailsweep model loss` prints them (eq. L0). */
+export interface GammaLossTerms {
+  reg: number;
+  recon: number;
+  total: number;
+}
+
+/**
+ * t³VAE's minibatch loss for one modality (docs/model.md eq. L0): reg = β·mean_i reg_i, recon = mean_i rec_i,
+ * total = reg + recon. Computed with the trainer's own tensor functions.
+ */
+export function gammaLossTerms(
+  input: { mu: number[][]; logvar: number[][]; x: number[][]; xRecon: number[][] },
+  c: GammaConstants,
+  regWeight: number,
+): GammaLossTerms {
+  const [reg, recon] = tf.tidy(() => {
+    const regRows = gammaRegularizer(tf.tensor2d(input.mu), tf.tensor2d(input.logvar), c);
+    const recRows = reconstructionError(tf.tensor2d(input.x), tf.tensor2d(input.xRecon), c.sigma);
+    return [tf.mul(regWeight, tf.mean(regRows)), tf.mean(recRows)];
+  });
+  const regValue = reg!.dataSync()[0]!;
+  const reconValue = recon!.dataSync()[0]!;
+  reg!.dispose();
+  recon!.dispose();
+  return { reg: regValue, recon: reconValue, total: regValue + reconValue };
+}

@@ -1,0 +1,332 @@
+import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core's own Node bundle lacks the gradient functions and its ESM build uses directory imports that Node
+// rejects; the union package's Node bundle registers them on the same tfjs-core instance.
+import "@tensorflow/tfjs";
+import type { ModelConfig } from "@tailsweep/schemas";
+import { sampleGaussianPosterior, sampleStudentTPosterior } from "./distributions";
+import { type GammaConstants, gammaConstants } from "./gamma-constants";
+import { type Mlp, applyMlp, createMlp, disposeMlp, mlpVariables } from "./layers";
+import { gammaRegularizer, gaussianRegularizer, reconstructionError } from "./losses";
+import { type Expert, productOfExperts } from "./poe";
+import type { Rng } from "./rng";
+
+/** Shape facts the model is built for. */
+export interface ModelShape {
+  /** Flattened dimension of every modality of the data set (the model may use a subset). */
+  modalityDims: number[];
+  numClasses: number;
+  /** Per modality of the data set: decode through a sigmoid (data in [0, 1]) or linearly. */
+  decoderOutputs: ("sigmoid" | "linear")[];
+  /** Labeled rows per class, for the empirical class prior and balanced class weights. */
+  labeledCounts: number[];
+}
+
+/** One minibatch: inputs per *used* modality (same order as `model.modalities`) and, if labeled, one-hot y. */
+export interface Batch {
+  xs: tf.Tensor2D[];
+  yOneHot?: tf.Tensor2D;
+}
+
+/** The scalar terms of one step's loss (docs/model.md eq. J). */
+export interface LossTerms {
+  total: tf.Scalar;
+  labeled: tf.Scalar;
+  unlabeled: tf.Scalar;
+  classification: tf.Scalar;
+}
+
+/** Per-step knobs that change during training. */
+export interface StepSettings {
+  /** Effective regulariser weight (after annealing). */
+  regWeight: number;
+  /** Weight α of the classification term. */
+  alpha: number;
+  /** Seeds source for this step's noise. */
+  rng: Rng;
+}
+
+/**
+ * The multimodal semi-supervised VAE (docs/model.md): per-modality encoders fused into a shared latent,
+ * per-modality decoders p(x_k | y, z), a classifier q(y | x_S), and the labeled / unlabeled / classification
+ * terms of the M2-style objective with either the Student-t γ-loss or the Gaussian KL.
+ *
+ * Modalities are addressed by their position among `modalities` (the used ones); subsets S are lists of
+ * those positions.
+ */
+export class MultimodalVae {
+  readonly config: ModelConfig;
+  readonly shape: ModelShape;
+  /** Indices (into the data set's modalities) of the modalities this model sees. */
+  readonly modalities: number[];
+  /** Dimensions of the used modalities. */
+  readonly dims: number[];
+  /** Subsets of used-modality positions trained each step; the first is the full set. */
+  readonly subsets: number[][];
+  private readonly encoders: Mlp[] = [];
+  private readonly decoders: Mlp[] = [];
+  private readonly classifierHeads: Mlp[] = [];
+  private readonly logClassPrior: tf.Tensor1D;
+  private readonly classWeights: tf.Tensor1D;
+  private readonly constantsCache = new Map<number, GammaConstants>();
+  private static instances = 0;
+
+  constructor(config: ModelConfig, shape: ModelShape, rng: Rng) {
+    // tfjs variable names are global to the engine: a per-instance prefix lets several models coexist.
+    const id = `vae${MultimodalVae.instances++}`;
+    this.config = config;
+    this.shape = shape;
+    const all = shape.modalityDims.map((_, i) => i);
+    this.modalities = config.modalities.length > 0 ? config.modalities : all;
+    for (const k of this.modalities) {
+      if (k >= shape.modalityDims.length) {
+        throw new RangeError(
+          `modalities: index ${k} is out of range; the data set has ${shape.modalityDims.length} modalities (0..${shape.modalityDims.length - 1})`,
+        );
+      }
+    }
+    this.dims = this.modalities.map((k) => shape.modalityDims[k]!);
+    const used = this.modalities.map((_, i) => i);
+    this.subsets = config.subsets === "joint-and-singles" && used.length > 1 ? [used, ...used.map((i) => [i])] : [used];
+
+    const K = shape.numClasses;
+    const m = config.latentDim;
+    const labelIn = config.encoderTakesLabel ? K : 0;
+    const totalDim = this.dims.reduce((a, b) => a + b, 0);
+    const act = config.activation;
+    if (config.objective === "semi-supervised") {
+      if (config.fusion === "concat") {
+        this.encoders.push(createMlp(`${id}/enc/concat`, totalDim + labelIn, config.encoderWidths, 2 * m, act, rng));
+      } else {
+        this.dims.forEach((d, i) => {
+          this.encoders.push(createMlp(`${id}/enc/${i}`, d + labelIn, config.encoderWidths, 2 * m, act, rng));
+        });
+      }
+      this.dims.forEach((d, i) => {
+        this.decoders.push(createMlp(`${id}/dec/${i}`, m + K, config.decoderWidths, d, act, rng));
+      });
+    }
+    if (config.classifier === "concat") {
+      this.classifierHeads.push(createMlp(`${id}/cls/concat`, totalDim, config.classifierWidths, K, act, rng));
+    } else {
+      this.dims.forEach((d, i) => {
+        this.classifierHeads.push(createMlp(`${id}/cls/${i}`, d, config.classifierWidths, K, act, rng));
+      });
+    }
+
+    const counts = shape.labeledCounts;
+    const total = counts.reduce((a, b) => a + b, 0);
+    const prior =
+      config.classPrior === "empirical" ? counts.map((c) => Math.max(c, 1) / Math.max(total, 1)) : counts.map(() => 1 / K);
+    this.logClassPrior = tf.keep(tf.tensor1d(prior.map(Math.log)));
+    // Balanced weights ∝ 1/N_c, normalised so that the average weight over labeled rows is 1.
+    const weights =
+      config.classWeighting === "balanced" ? counts.map((c) => (c > 0 ? total / (K * c) : 0)) : counts.map(() => 1);
+    this.classWeights = tf.keep(tf.tensor1d(weights));
+  }
+
+  /** Every trainable variable. */
+  variables(): tf.Variable[] {
+    return mlpVariables([...this.encoders, ...this.decoders, ...this.classifierHeads]);
+  }
+
+  /** Number of trainable parameters. */
+  parameterCount(): number {
+    return this.variables().reduce((s, v) => s + v.size, 0);
+  }
+
+  /** The γ-loss constants for an observed dimension (cached; computed in float64). */
+  constants(observedDim: number): GammaConstants {
+    const n = this.config.gammaDimension === "full" ? this.dims.reduce((a, b) => a + b, 0) : observedDim;
+    let c = this.constantsCache.get(n);
+    if (!c) {
+      const { nu, latentDim: m, sigma, gamma } = this.config;
+      c = gammaConstants({ nu, n, m, sigma, ...(gamma === "tied" ? {} : { gamma }) });
+      this.constantsCache.set(n, c);
+    }
+    return c;
+  }
+
+  /** Logits of q(y | x_S) (docs/model.md eq. Q1): sum of per-modality expert logits, or one concat MLP. */
+  classifierLogits(xs: tf.Tensor2D[], subset: number[], memo?: Map<string, tf.Tensor2D>): tf.Tensor2D {
+    if (this.config.classifier === "concat") {
+      return applyMlp(this.classifierHeads[0]!, this.concatInputs(xs, subset));
+    }
+    const parts = subset.map((i) => cached(memo, `cls/${i}`, () => applyMlp(this.classifierHeads[i]!, xs[i]!)));
+    return parts.length === 1 ? parts[0]! : (tf.addN(parts) as tf.Tensor2D);
+  }
+
+  /**
+   * The full minibatch loss and its parts (docs/model.md eq. J): for every trained subset S,
+   * mean labeled term + mean unlabeled term + α·mean classification term.
+   * Call inside a tidy/gradient scope.
+   */
+  loss(labeled: Batch, unlabeled: Batch | undefined, step: StepSettings): LossTerms {
+    if (!labeled.yOneHot) throw new Error("loss: the labeled batch needs yOneHot");
+    const memoL = new Map<string, tf.Tensor2D>();
+    const memoU = new Map<string, tf.Tensor2D>();
+    const zero = tf.scalar(0);
+    let lab: tf.Scalar = zero;
+    let unl: tf.Scalar = zero;
+    let cls: tf.Scalar = zero;
+    const semi = this.config.objective === "semi-supervised";
+    for (const S of this.subsets) {
+      const logits = this.classifierLogits(labeled.xs, S, memoL);
+      cls = tf.add(cls, this.classificationLoss(logits, labeled.yOneHot));
+      if (!semi) continue;
+      lab = tf.add(lab, tf.mean(this.labeledRows(labeled.xs, labeled.yOneHot, S, step, memoL)));
+      if (unlabeled) unl = tf.add(unl, this.unlabeledMean(unlabeled.xs, S, step, memoU));
+    }
+    const total = tf.add(tf.add(lab, unl), tf.mul(step.alpha, cls)) as tf.Scalar;
+    return { total, labeled: lab, unlabeled: unl, classification: cls };
+  }
+
+  /** Weighted cross-entropy −w_y log q(y | x_S), averaged over the rows (docs/model.md eq. Q2). */
+  private classificationLoss(logits: tf.Tensor2D, yOneHot: tf.Tensor2D): tf.Scalar {
+    const ce = tf.neg(tf.sum(tf.mul(yOneHot, tf.logSoftmax(logits)), 1));
+    const w = tf.sum(tf.mul(yOneHot, this.classWeights), 1);
+    return tf.mean(tf.mul(w, ce)) as tf.Scalar;
+  }
+
+  /**
+   * Per-row labeled term Lab(x_S, y) = scale·(rec + β·reg) − log π_y (docs/model.md eq. L1), with one
+   * posterior draw per row.
+   */
+  labeledRows(
+    xs: tf.Tensor2D[],
+    yOneHot: tf.Tensor2D,
+    S: number[],
+    step: StepSettings,
+    memo?: Map<string, tf.Tensor2D>,
+    tileClasses = 0,
+  ): tf.Tensor1D {
+    const scale = this.config.lossScale === "paper" ? 0.5 : 1;
+    const nS = S.reduce((s, i) => s + this.dims[i]!, 0);
+    const consts = this.constants(nS);
+    const tile = (t: tf.Tensor2D) => (tileClasses > 0 ? (tf.tile(t, [tileClasses, 1]) as tf.Tensor2D) : t);
+    const xTargets = S.map((i) => cached(memo, `x/${i}/${tileClasses}`, () => tile(xs[i]!)));
+    const experts = this.posteriorExperts(xs, yOneHot, S, memo, tileClasses);
+    // A mixture averages the per-expert terms (stratified, one draw from each component).
+    const perExpert = experts.map((post) => {
+      const z = this.samplePosterior(post, nS, step.rng);
+      const decoderIn = tf.concat([z, yOneHot], 1);
+      const rec = tf.addN(
+        S.map((i, j) => reconstructionError(xTargets[j]!, this.decode(i, decoderIn), this.config.sigma)),
+      );
+      const reg =
+        this.config.likelihood === "student-t"
+          ? gammaRegularizer(post.mu, post.logScale, consts)
+          : gaussianRegularizer(post.mu, post.logScale);
+      return tf.add(rec, tf.mul(step.regWeight, reg));
+    });
+    const generative = perExpert.length === 1 ? perExpert[0]! : tf.div(tf.addN(perExpert), perExpert.length);
+    const logPrior = tf.sum(tf.mul(yOneHot, this.logClassPrior), 1);
+    return tf.sub(tf.mul(scale, generative), logPrior) as tf.Tensor1D;
+  }
+
+  /**
+   * Mean unlabeled term over the batch, Σ_c q(c | x_S)·Lab(x_S, c) − H(q(· | x_S)) (docs/model.md eq. U1),
+   * vectorised by tiling the batch once per class.
+   */
+  private unlabeledMean(xs: tf.Tensor2D[], S: number[], step: StepSettings, memo: Map<string, tf.Tensor2D>): tf.Scalar {
+    const K = this.shape.numClasses;
+    const B = xs[0]!.shape[0];
+    const logits = this.classifierLogits(xs, S, memo);
+    const logQ = tf.logSoftmax(logits);
+    const q = tf.exp(logQ);
+    const yTiled = cached(memo, "yTiled", () => tf.oneHot(tf.tensor1d(classMajorLabels(K, B), "int32"), K) as tf.Tensor2D);
+    const labRows = this.labeledRows(xs, yTiled, S, step, memo, K); // [K·B], class-major
+    const labByClass = tf.transpose(tf.reshape(labRows, [K, B])); // [B, K]
+    const expected = tf.sum(tf.mul(q, labByClass), 1);
+    const entropy = tf.neg(tf.sum(tf.mul(q, logQ), 1));
+    return tf.mean(tf.sub(expected, entropy)) as tf.Scalar;
+  }
+
+  /**
+   * The posterior(s) q(z | x_S, y): one fused expert for PoE and concat, the component experts for a mixture.
+   * With `tileClasses` = K the rows are the batch repeated once per class (class-major); when the encoders do not
+   * see y, they run on the untiled batch and their outputs are tiled instead.
+   */
+  private posteriorExperts(
+    xs: tf.Tensor2D[],
+    yOneHot: tf.Tensor2D,
+    S: number[],
+    memo: Map<string, tf.Tensor2D> | undefined,
+    tileClasses: number,
+  ): Expert[] {
+    const takesLabel = this.config.encoderTakesLabel;
+    const tile = (t: tf.Tensor2D) => (tileClasses > 0 ? (tf.tile(t, [tileClasses, 1]) as tf.Tensor2D) : t);
+    const encoderIn = (x: tf.Tensor2D) => (takesLabel ? tf.concat([tile(x), yOneHot], 1) : x);
+    const split = (out: tf.Tensor2D): Expert => {
+      const [mu, raw] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      const clip = this.config.logScaleClip;
+      const logScale = tf.clipByValue(raw, -clip, clip) as tf.Tensor2D;
+      return takesLabel ? { mu, logScale } : { mu: tile(mu), logScale: tile(logScale) };
+    };
+    if (this.config.fusion === "concat") {
+      return [split(applyMlp(this.encoders[0]!, encoderIn(this.concatInputs(xs, S))))];
+    }
+    const experts = S.map((i) => {
+      const key = `enc/${i}/${tileClasses}`;
+      const out = cached(memo, key, () => applyMlp(this.encoders[i]!, encoderIn(xs[i]!)));
+      return split(out);
+    });
+    if (this.config.fusion === "mixture") return experts;
+    if (this.config.priorExpert) {
+      const first = experts[0]!;
+      const logScale0 =
+        this.config.likelihood === "student-t" && this.config.priorExpertScale === "tau0"
+          ? Math.log(this.constants(S.reduce((s, i) => s + this.dims[i]!, 0)).tau0)
+          : 0;
+      experts.push({ mu: tf.zerosLike(first.mu), logScale: tf.fill(first.logScale.shape, logScale0) as tf.Tensor2D });
+    }
+    return [productOfExperts(experts)];
+  }
+
+  private samplePosterior(post: Expert, nS: number, rng: Rng): tf.Tensor2D {
+    if (this.config.likelihood === "gaussian") return sampleGaussianPosterior(post.mu, post.logScale, rng.nextSeed());
+    const c = this.constants(nS);
+    return sampleStudentTPosterior(post.mu, post.logScale, this.config.nu, c.n, {
+      normal: rng.nextSeed(),
+      chi2: rng.nextSeed(),
+    });
+  }
+
+  private decode(i: number, decoderIn: tf.Tensor2D): tf.Tensor2D {
+    const out = applyMlp(this.decoders[i]!, decoderIn);
+    const k = this.modalities[i]!;
+    return this.shape.decoderOutputs[k] === "sigmoid" ? tf.sigmoid(out) : out;
+  }
+
+  /** Concatenation of the used modalities, zero-filled where a modality is outside S. */
+  private concatInputs(xs: tf.Tensor2D[], S: number[]): tf.Tensor2D {
+    const present = new Set(S);
+    return tf.concat(
+      xs.map((x, i) => (present.has(i) ? x : tf.zerosLike(x))),
+      1,
+    );
+  }
+
+  /** Frees every variable and constant tensor of the model. */
+  dispose(): void {
+    for (const m of [...this.encoders, ...this.decoders, ...this.classifierHeads]) disposeMlp(m);
+    this.logClassPrior.dispose();
+    this.classWeights.dispose();
+  }
+}
+
+function cached(memo: Map<string, tf.Tensor2D> | undefined, key: string, make: () => tf.Tensor2D): tf.Tensor2D {
+  if (!memo) return make();
+  let t = memo.get(key);
+  if (!t) {
+    t = make();
+    memo.set(key, t);
+  }
+  return t;
+}
+
+/** Labels 0…0, 1…1, …, (K−1)…(K−1), each repeated B times: the class-major order of a batch tiled K times. */
+function classMajorLabels(K: number, B: number): Int32Array {
+  const out = new Int32Array(K * B);
+  for (let c = 0; c < K; c++) out.fill(c, c * B, (c + 1) * B);
+  return out;
+}

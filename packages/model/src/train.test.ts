@@ -1,0 +1,52 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useCpuBackend } from "./test-backend";
+import { syntheticDataset } from "./synthetic-dataset";
+import { trainModel } from "./train";
+
+beforeAll(useCpuBackend);
+
+const small = { encoderWidths: [16], decoderWidths: [16], classifierWidths: [16], latentDim: 4 };
+const quick = { epochs: 3, labeledBatchSize: 16, unlabeledBatchSize: 32, learningRate: 3e-3 };
+
+describe("trainModel", () => {
+  it("repeats exactly with the same seed on the cpu backend, and differs with another", async () => {
+    const ds = syntheticDataset();
+    const a = await trainModel(ds, small, { ...quick, seed: 4 });
+    const b = await trainModel(ds, small, { ...quick, seed: 4 });
+    const c = await trainModel(ds, small, { ...quick, seed: 5 });
+    expect(b.metrics).toEqual(a.metrics);
+    expect(b.history.map((h) => h.loss)).toEqual(a.history.map((h) => h.loss));
+    expect(c.history.map((h) => h.loss)).not.toEqual(a.history.map((h) => h.loss));
+  });
+
+  it("leaves no tensor behind after training and evaluation", async () => {
+    const before = tf.memory().numTensors;
+    await trainModel(syntheticDataset(), small, { ...quick, epochs: 2 });
+    await trainModel(syntheticDataset(), { ...small, objective: "supervised-only" }, { ...quick, epochs: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("learns the synthetic classes well above chance and reports every metric", async () => {
+    const ds = syntheticDataset();
+    const r = await trainModel(ds, small, { ...quick, epochs: 12 });
+    const losses = r.history.map((h) => h.loss.total);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]!);
+    expect(r.metrics.test.balancedAccuracy).toBeGreaterThan(0.6);
+    expect(r.metrics.perModality.map((p) => p.name)).toEqual(["m0", "m1"]);
+    expect(r.metrics.minorityClasses).toEqual([2]);
+    expect(r.metrics.pseudoLabels!.perClassRecall).toHaveLength(3);
+    expect(r.metrics.pseudoLabels!.predictedShare.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(r.history).toHaveLength(12);
+    expect(r.history.every((h) => h.test !== undefined)).toBe(true);
+    expect(r.backend.name).toBe("cpu");
+  });
+
+  it("rejects bad settings with the field's name", async () => {
+    await expect(trainModel(syntheticDataset(), { nu: 2 }, quick)).rejects.toThrow(/nu/);
+    await expect(trainModel(syntheticDataset(), { gamma: 0.5 }, quick)).rejects.toThrow(/gamma/);
+    await expect(trainModel(syntheticDataset(), {}, { epochs: 0 })).rejects.toThrow(/epochs/);
+    await expect(trainModel(syntheticDataset(), { fusion: "sum" }, quick)).rejects.toThrow(/fusion/);
+    await expect(trainModel(syntheticDataset(), { bogus: 1 }, quick)).rejects.toThrow(/bogus/);
+  });
+});

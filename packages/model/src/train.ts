@@ -1,0 +1,325 @@
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  type ModelConfig,
+  ModelConfigSchema,
+  type MultimodalDataset,
+  type MultimodalTable,
+  type TrainConfig,
+  TrainConfigSchema,
+} from "@tailsweep/schemas";
+import { type ClassificationMetrics, classificationMetrics, meanRecall, minorityClasses } from "./metrics";
+import { type Batch, MultimodalVae } from "./model";
+import { Rng } from "./rng";
+
+/** Progress of one optimisation step, for progress bars and live curves. */
+export interface StepInfo {
+  epoch: number;
+  /** 1-based step within the epoch. */
+  step: number;
+  stepsPerEpoch: number;
+  loss: LossValues;
+}
+
+/** Mean loss terms (see docs/model.md eq. J). */
+export interface LossValues {
+  total: number;
+  labeled: number;
+  unlabeled: number;
+  classification: number;
+}
+
+/** What is known at the end of an epoch. */
+export interface EpochRecord {
+  epoch: number;
+  loss: LossValues;
+  seconds: number;
+  /** Test balanced accuracy and accuracy when evaluated this epoch. */
+  test?: { accuracy: number; balancedAccuracy: number; macroF1: number };
+}
+
+/** All the evaluation numbers of a trained model. */
+export interface EvaluationResult {
+  /** Test set, all used modalities observed. */
+  test: ClassificationMetrics;
+  /** Mean test recall of the tail classes (fewest labeled rows). */
+  minorityRecall: number;
+  minorityClasses: number[];
+  /** Test metrics with a single modality observed (the missing-modality case). */
+  perModality: { modality: number; name: string; accuracy: number; balancedAccuracy: number; macroF1: number }[];
+  /** Pseudo-labels argmax q(y | x) on the unlabeled training rows against their hidden labels. */
+  pseudoLabels?: {
+    accuracy: number;
+    balancedAccuracy: number;
+    perClassRecall: number[];
+    /** Share of unlabeled rows given each class. */
+    predictedShare: number[];
+  };
+}
+
+/** Everything a training run returns. */
+export interface TrainResult {
+  metrics: EvaluationResult;
+  history: EpochRecord[];
+  backend: { name: string; detail: string };
+  model: ModelConfig;
+  train: TrainConfig;
+  alpha: number;
+  parameterCount: number;
+  steps: number;
+  seconds: number;
+}
+
+/** Callbacks a caller can pass to watch training. */
+export interface TrainHooks {
+  onStep?: (info: StepInfo) => void;
+  onEpoch?: (record: EpochRecord) => void;
+  /** Called between steps; a true return stops training after the current epoch's bookkeeping. */
+  shouldStop?: () => boolean;
+  /** The compute backend as chosen by initBackend, stored with the result; defaults to tfjs's backend name. */
+  backend?: { name: string; detail: string };
+}
+
+/**
+ * Trains the model on a prepared data set and evaluates it (docs/model.md §8).
+ * Both configs are validated here (defaults → validate → resolved); every tensor is freed before returning.
+ */
+export async function trainModel(
+  dataset: MultimodalDataset,
+  modelInput: unknown,
+  trainInput: unknown,
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
+  const config = ModelConfigSchema.parse(modelInput ?? {});
+  const train = TrainConfigSchema.parse(trainInput ?? {});
+  const started = performance.now();
+  const rng = new Rng(train.seed);
+  const K = dataset.classNames.length;
+  if (dataset.labeled.n === 0) throw new Error("trainModel: the data set has no labeled rows");
+  const model = new MultimodalVae(
+    config,
+    {
+      modalityDims: dataset.modalities.map((m) => m.dim),
+      numClasses: K,
+      decoderOutputs: dataset.modalities.map((_, k) => (inUnitInterval(dataset.labeled.x[k]!) ? "sigmoid" : "linear")),
+      labeledCounts: dataset.counts.labeled,
+    },
+    rng,
+  );
+  const optimizer = tf.train.adam(train.learningRate);
+  const semi = config.objective === "semi-supervised";
+  const useUnlabeled = semi && dataset.unlabeled.n > 0;
+  const Bl = Math.min(train.labeledBatchSize, dataset.labeled.n);
+  const Bu = Math.min(train.unlabeledBatchSize, Math.max(dataset.unlabeled.n, 1));
+  const labeledBatches = Math.ceil(dataset.labeled.n / Bl);
+  const unlabeledBatches = useUnlabeled ? Math.ceil(dataset.unlabeled.n / Bu) : 0;
+  // α "auto": 0.1 × (unlabeled batches / labeled batches), the M2 convention in batch units (docs/model.md §7).
+  const alpha = config.alpha === "auto" ? (useUnlabeled ? (0.1 * unlabeledBatches) / labeledBatches : 1) : config.alpha;
+  const fullSteps = useUnlabeled ? unlabeledBatches : labeledBatches;
+  const stepsPerEpoch = train.maxStepsPerEpoch > 0 ? Math.min(fullSteps, train.maxStepsPerEpoch) : fullSteps;
+  const variables = model.variables();
+  const history: EpochRecord[] = [];
+  let steps = 0;
+  const labeledCursor = { order: rng.permutation(dataset.labeled.n), pos: 0 };
+  try {
+    for (let epoch = 1; epoch <= train.epochs; epoch++) {
+      const epochStart = performance.now();
+      const unlabeledOrder = useUnlabeled ? rng.permutation(dataset.unlabeled.n) : undefined;
+      const sums: LossValues = { total: 0, labeled: 0, unlabeled: 0, classification: 0 };
+      const regWeight =
+        config.regAnnealEpochs > 0 ? config.regWeight * Math.min(1, (epoch - 1) / config.regAnnealEpochs) : config.regWeight;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        const labeledRows = nextRows(labeledCursor, Bl, rng);
+        const unlabeledRows = unlabeledOrder?.subarray(s * Bu, Math.min((s + 1) * Bu, unlabeledOrder.length));
+        const loss = trainStep(model, optimizer, variables, dataset, labeledRows, unlabeledRows, K, {
+          regWeight,
+          alpha,
+          rng,
+        });
+        steps++;
+        sums.total += loss.total;
+        sums.labeled += loss.labeled;
+        sums.unlabeled += loss.unlabeled;
+        sums.classification += loss.classification;
+        if (!Number.isFinite(loss.total)) {
+          throw new Error(`training diverged: loss is ${loss.total} at epoch ${epoch}, step ${s + 1}`);
+        }
+        hooks.onStep?.({ epoch, step: s + 1, stepsPerEpoch, loss });
+        // Yield to the event loop so progress output and signals get through.
+        if (s % 4 === 3) await new Promise<void>((r) => setImmediate(r));
+      }
+      const record: EpochRecord = {
+        epoch,
+        loss: {
+          total: sums.total / stepsPerEpoch,
+          labeled: sums.labeled / stepsPerEpoch,
+          unlabeled: sums.unlabeled / stepsPerEpoch,
+          classification: sums.classification / stepsPerEpoch,
+        },
+        seconds: (performance.now() - epochStart) / 1000,
+      };
+      if (train.evalEvery > 0 && epoch % train.evalEvery === 0 && epoch < train.epochs) {
+        const m = classificationMetrics(dataset.test.y, predictClasses(model, dataset.test, model.subsets[0]!), K);
+        record.test = { accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy, macroF1: m.macroF1 };
+      }
+      const stop = hooks.shouldStop?.() ?? false;
+      const metricsNow = epoch === train.epochs || stop ? evaluateModel(model, dataset) : undefined;
+      if (metricsNow) {
+        const t = metricsNow.test;
+        record.test = { accuracy: t.accuracy, balancedAccuracy: t.balancedAccuracy, macroF1: t.macroF1 };
+      }
+      history.push(record);
+      hooks.onEpoch?.(record);
+      if (metricsNow) {
+        return {
+          metrics: metricsNow,
+          history,
+          backend: hooks.backend ?? { name: tf.getBackend(), detail: "" },
+          model: config,
+          train,
+          alpha,
+          parameterCount: model.parameterCount(),
+          steps,
+          seconds: (performance.now() - started) / 1000,
+        };
+      }
+    }
+    throw new Error("unreachable: the last epoch always evaluates");
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+/** One optimisation step; returns the loss terms as numbers. */
+function trainStep(
+  model: MultimodalVae,
+  optimizer: tf.Optimizer,
+  variables: tf.Variable[],
+  dataset: MultimodalDataset,
+  labeledRows: Int32Array,
+  unlabeledRows: Int32Array | undefined,
+  K: number,
+  settings: { regWeight: number; alpha: number; rng: Rng },
+): LossValues {
+  const parts = tf.tidy(() => {
+    const labeled: Batch = {
+      xs: batchInputs(model, dataset.labeled, labeledRows),
+      yOneHot: tf.oneHot(tf.tensor1d(gatherLabels(dataset.labeled.y, labeledRows), "int32"), K) as tf.Tensor2D,
+    };
+    const unlabeled: Batch | undefined =
+      unlabeledRows && unlabeledRows.length > 0 ? { xs: batchInputs(model, dataset.unlabeled, unlabeledRows) } : undefined;
+    let kept: tf.Tensor[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const terms = model.loss(labeled, unlabeled, settings);
+      kept = [terms.labeled, terms.unlabeled, terms.classification].map((t) => tf.keep(t));
+      return terms.total;
+    }, variables);
+    optimizer.applyGradients(grads);
+    const packed = tf.stack([value, ...kept]);
+    for (const t of kept) t.dispose();
+    return packed;
+  });
+  const v = parts.dataSync();
+  parts.dispose();
+  return { total: v[0]!, labeled: v[1]!, unlabeled: v[2]!, classification: v[3]! };
+}
+
+/**
+ * Evaluates a trained model: test metrics with all used modalities and with each single one, minority
+ * recall, and pseudo-label quality on the unlabeled training rows (docs/model.md §9).
+ */
+export function evaluateModel(model: MultimodalVae, dataset: MultimodalDataset): EvaluationResult {
+  const K = dataset.classNames.length;
+  const full = model.subsets[0]!;
+  const test = classificationMetrics(dataset.test.y, predictClasses(model, dataset.test, full), K);
+  const minority = minorityClasses(dataset.counts.labeled);
+  const perModality =
+    full.length > 1
+      ? full.map((i) => {
+          const m = classificationMetrics(dataset.test.y, predictClasses(model, dataset.test, [i]), K);
+          const k = model.modalities[i]!;
+          return {
+            modality: k,
+            name: dataset.modalities[k]!.name,
+            accuracy: m.accuracy,
+            balancedAccuracy: m.balancedAccuracy,
+            macroF1: m.macroF1,
+          };
+        })
+      : [];
+  const result: EvaluationResult = {
+    test,
+    minorityRecall: meanRecall(test.perClassRecall, minority),
+    minorityClasses: minority,
+    perModality,
+  };
+  const u = dataset.unlabeled;
+  const known: number[] = [];
+  for (let i = 0; i < u.n; i++) if (u.yTrue[i]! >= 0) known.push(i);
+  if (known.length > 0) {
+    const pred = predictClasses(model, u, full);
+    const rows = Int32Array.from(known);
+    const pm = classificationMetrics(gatherLabels(u.yTrue, rows), gatherLabels(pred, rows), K);
+    const share = new Array<number>(K).fill(0);
+    for (const i of known) share[pred[i]!]! += 1 / known.length;
+    result.pseudoLabels = {
+      accuracy: pm.accuracy,
+      balancedAccuracy: pm.balancedAccuracy,
+      perClassRecall: pm.perClassRecall,
+      predictedShare: share,
+    };
+  }
+  return result;
+}
+
+/** argmax_y q(y | x_S) for every row of a table, in chunks to bound memory. */
+export function predictClasses(model: MultimodalVae, table: MultimodalTable, subset: number[], chunk = 2048): Int32Array {
+  const out = new Int32Array(table.n);
+  for (let start = 0; start < table.n; start += chunk) {
+    const end = Math.min(table.n, start + chunk);
+    const rows = new Int32Array(end - start);
+    for (let i = 0; i < rows.length; i++) rows[i] = start + i;
+    const argmax = tf.tidy(() => tf.argMax(model.classifierLogits(batchInputs(model, table, rows), subset), 1));
+    out.set(argmax.dataSync() as Int32Array, start);
+    argmax.dispose();
+  }
+  return out;
+}
+
+/** Input tensors of the model's used modalities for the given rows. */
+function batchInputs(model: MultimodalVae, table: MultimodalTable, rows: Int32Array): tf.Tensor2D[] {
+  return model.modalities.map((k) => {
+    const dim = model.shape.modalityDims[k]!;
+    return tf.tensor2d(gatherRows(table.x[k]!, dim, rows), [rows.length, dim]);
+  });
+}
+
+function gatherRows(source: Float32Array, dim: number, rows: Int32Array): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  for (let i = 0; i < rows.length; i++) out.set(source.subarray(rows[i]! * dim, (rows[i]! + 1) * dim), i * dim);
+  return out;
+}
+
+function gatherLabels(labels: Int32Array, rows: Int32Array): Int32Array {
+  const out = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = labels[rows[i]!]!;
+  return out;
+}
+
+/** Next `size` labeled rows, reshuffling when the labeled set is exhausted (it is cycled). */
+function nextRows(cursor: { order: Int32Array; pos: number }, size: number, rng: Rng): Int32Array {
+  const out = new Int32Array(size);
+  for (let i = 0; i < size; i++) {
+    if (cursor.pos >= cursor.order.length) {
+      cursor.order = rng.permutation(cursor.order.length);
+      cursor.pos = 0;
+    }
+    out[i] = cursor.order[cursor.pos++]!;
+  }
+  return out;
+}
+
+function inUnitInterval(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!(values[i]! >= 0 && values[i]! <= 1)) return false;
+  return true;
+}
