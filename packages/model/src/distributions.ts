@@ -33,7 +33,11 @@ export function sampleStudentTPosterior(
 /** Reparameterised Gaussian draw z = μ + e^{ℓ/2} ⊙ ε (docs/model.md eq. S2). */
 export function sampleGaussianPosterior(mu: tf.Tensor2D, logVar: tf.Tensor2D, seed: number): tf.Tensor2D {
   return tf.tidy(
-    () => tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), tf.randomNormal(mu.shape, 0, 1, "float32", seed))) as tf.Tensor2D,
+    () =>
+      tf.add(
+        mu,
+        tf.mul(tf.exp(tf.mul(logVar, 0.5)), tf.randomNormal(mu.shape, 0, 1, "float32", seed)),
+      ) as tf.Tensor2D,
   );
 }
 

@@ -44,7 +44,13 @@ export function tiedGamma(nu: number, n: number, m: number): number {
  * An explicit `gamma` keeps the closed form and substitutes γ into the two γ-dependent pieces (C1 and the
  * determinant exponent): a tempering knob, exact only at the tied value; it must lie in (−1, 0).
  */
-export function gammaConstants(p: { nu: number; n: number; m: number; sigma?: number; gamma?: number }): GammaConstants {
+export function gammaConstants(p: {
+  nu: number;
+  n: number;
+  m: number;
+  sigma?: number;
+  gamma?: number;
+}): GammaConstants {
   const { nu, n, m } = p;
   const sigma = p.sigma ?? 1;
   if (!(nu > 2)) throw new RangeError(`nu must be > 2 (the γ-loss needs a finite variance), got ${nu}`);

@@ -49,11 +49,16 @@ export function applyMlp(mlp: Mlp, x: tf.Tensor2D): tf.Tensor2D {
   mlp.layers.forEach((layer, i) => {
     const hidden = i + 1 < mlp.layers.length;
     if (hidden && mlp.activation === "relu") {
-      h = tf.fused.matMul({ a: h, b: layer.W as tf.Tensor2D, bias: layer.b, activation: "relu" });
+      h = tf.fused.matMul({
+        a: h,
+        b: layer.W as tf.Tensor2D,
+        bias: layer.b,
+        activation: "relu",
+      }) as tf.Tensor2D;
       return;
     }
-    h = tf.fused.matMul({ a: h, b: layer.W as tf.Tensor2D, bias: layer.b });
-    if (hidden) h = mlp.activation === "elu" ? tf.elu(h) : tf.leakyRelu(h, 0.2);
+    h = tf.fused.matMul({ a: h, b: layer.W as tf.Tensor2D, bias: layer.b }) as tf.Tensor2D;
+    if (hidden) h = (mlp.activation === "elu" ? tf.elu(h) : tf.leakyRelu(h, 0.2)) as tf.Tensor2D;
   });
   return h;
 }

@@ -24,7 +24,11 @@ describe("gammaRegularizer", () => {
       const [atMin, offMean, offScale] = value(
         gammaRegularizer(
           tf.tensor2d([new Array(m).fill(0), new Array(m).fill(0.1), new Array(m).fill(0)]),
-          tf.tensor2d([new Array(m).fill(logTau0), new Array(m).fill(logTau0), new Array(m).fill(logTau0 + 0.3)]),
+          tf.tensor2d([
+            new Array(m).fill(logTau0),
+            new Array(m).fill(logTau0),
+            new Array(m).fill(logTau0 + 0.3),
+          ]),
           c,
         ),
       );
@@ -72,7 +76,18 @@ describe("gammaLossTerms", () => {
   it("returns reg = β·mean(reg_i), recon = Σ(x̂ − x)²/(Bσ²), total = reg + recon", () => {
     const before = tf.memory().numTensors;
     const c = gammaConstants({ nu: 5, n: 2, m: 1, sigma: 0.5 });
-    const input = { mu: [[0.3], [-0.2]], logvar: [[0.1], [-0.4]], x: [[0, 1], [1, 1]], xRecon: [[0.5, 1], [1, 0]] };
+    const input = {
+      mu: [[0.3], [-0.2]],
+      logvar: [[0.1], [-0.4]],
+      x: [
+        [0, 1],
+        [1, 1],
+      ],
+      xRecon: [
+        [0.5, 1],
+        [1, 0],
+      ],
+    };
     const t = gammaLossTerms(input, c, 2);
     const regRow = (mu: number, l: number) =>
       mu * mu + c.traceCoef * Math.exp(l) - c.nu * c.C1 * Math.exp(c.detExp * l) + c.nu * c.tau0;

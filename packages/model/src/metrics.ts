@@ -31,7 +31,8 @@ export function classificationMetrics(
   for (let i = 0; i < yTrue.length; i++) {
     const t = yTrue[i]!;
     const p = yPred[i]!;
-    if (!(t >= 0 && t < K && p >= 0 && p < K)) throw new RangeError(`classificationMetrics: class out of range at row ${i}`);
+    if (!(t >= 0 && t < K && p >= 0 && p < K))
+      throw new RangeError(`classificationMetrics: class out of range at row ${i}`);
     confusion[t]![p]!++;
     if (t === p) correct++;
   }
@@ -49,9 +50,7 @@ export function classificationMetrics(
     })
     .filter((f) => !Number.isNaN(f));
   const meanOf = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
-  const gMean = present.some(({ r }) => r === 0)
-    ? 0
-    : Math.exp(meanOf(present.map(({ r }) => Math.log(r))));
+  const gMean = present.some(({ r }) => r === 0) ? 0 : Math.exp(meanOf(present.map(({ r }) => Math.log(r))));
   return {
     n: yTrue.length,
     accuracy: yTrue.length ? correct / yTrue.length : Number.NaN,

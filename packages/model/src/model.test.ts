@@ -1,5 +1,5 @@
-import * as tf from "@tensorflow/tfjs-core";
 import { ModelConfigSchema } from "@tailsweep/schemas";
+import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tiedGamma } from "./gamma-constants";
 import { type Batch, MultimodalVae } from "./model";
@@ -8,14 +8,26 @@ import { useCpuBackend } from "./test-backend";
 
 beforeAll(useCpuBackend);
 
-const shape = { modalityDims: [8, 6], numClasses: 3, decoderOutputs: ["sigmoid", "sigmoid"] as const, labeledCounts: [20, 8, 3] };
+const shape = {
+  modalityDims: [8, 6],
+  numClasses: 3,
+  decoderOutputs: ["sigmoid", "sigmoid"] as const,
+  labeledCounts: [20, 8, 3],
+};
 const small = { encoderWidths: [12], decoderWidths: [12], classifierWidths: [12], latentDim: 4 };
 
 function batches(rows: number): { labeled: Batch; unlabeled: Batch } {
   const r = new Rng(3);
-  const x = (n: number, d: number) => tf.tensor2d(Float32Array.from({ length: n * d }, () => r.next()), [n, d]);
+  const x = (n: number, d: number) =>
+    tf.tensor2d(
+      Float32Array.from({ length: n * d }, () => r.next()),
+      [n, d],
+    );
   return {
-    labeled: { xs: [x(rows, 8), x(rows, 6)], yOneHot: tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1].slice(0, rows), "int32"), 3) as tf.Tensor2D },
+    labeled: {
+      xs: [x(rows, 8), x(rows, 6)],
+      yOneHot: tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1].slice(0, rows), "int32"), 3) as tf.Tensor2D,
+    },
     unlabeled: { xs: [x(rows, 8), x(rows, 6)] },
   };
 }
@@ -30,7 +42,11 @@ function lossValue(model: MultimodalVae, b: { labeled: Batch; unlabeled: Batch }
 describe("MultimodalVae", () => {
   it("gives the tied loss when γ is set explicitly to −2/(ν+n+m)", () => {
     const b = batches(5);
-    const tied = new MultimodalVae(ModelConfigSchema.parse({ ...small, subsets: "joint", nu: 7 }), { ...shape, decoderOutputs: [...shape.decoderOutputs] }, new Rng(1));
+    const tied = new MultimodalVae(
+      ModelConfigSchema.parse({ ...small, subsets: "joint", nu: 7 }),
+      { ...shape, decoderOutputs: [...shape.decoderOutputs] },
+      new Rng(1),
+    );
     const explicit = new MultimodalVae(
       ModelConfigSchema.parse({ ...small, subsets: "joint", nu: 7, gamma: tiedGamma(7, 14, 4) }),
       { ...shape, decoderOutputs: [...shape.decoderOutputs] },
@@ -38,7 +54,7 @@ describe("MultimodalVae", () => {
     );
     const a = lossValue(tied, b, 9);
     const e = lossValue(explicit, b, 9);
-    a.forEach((v, i) => expect(e[i]).toBeCloseTo(v, 5));
+    for (const [i, v] of a.entries()) expect(e[i]).toBeCloseTo(v, 5);
     // …and a different γ changes it.
     const other = new MultimodalVae(
       ModelConfigSchema.parse({ ...small, subsets: "joint", nu: 7, gamma: -0.3 }),
@@ -60,7 +76,11 @@ describe("MultimodalVae", () => {
     ["supervised-only", { objective: "supervised-only" }],
   ])("has finite gradients for every variable (%s) and leaks nothing", (_, override) => {
     const b = batches(5);
-    const model = new MultimodalVae(ModelConfigSchema.parse({ ...small, ...override }), { ...shape, decoderOutputs: [...shape.decoderOutputs] }, new Rng(2));
+    const model = new MultimodalVae(
+      ModelConfigSchema.parse({ ...small, ...override }),
+      { ...shape, decoderOutputs: [...shape.decoderOutputs] },
+      new Rng(2),
+    );
     // A batch carries the used modalities only.
     const used = (xs: tf.Tensor2D[]) => model.modalities.map((k) => xs[k]!);
     const labeled = { xs: used(b.labeled.xs), yOneHot: b.labeled.yOneHot! };
@@ -87,14 +107,23 @@ describe("MultimodalVae", () => {
   });
 
   it("trains the joint subset plus each single modality (MVAE sub-sampling)", () => {
-    const model = new MultimodalVae(ModelConfigSchema.parse(small), { ...shape, decoderOutputs: [...shape.decoderOutputs] }, new Rng(2));
+    const model = new MultimodalVae(
+      ModelConfigSchema.parse(small),
+      { ...shape, decoderOutputs: [...shape.decoderOutputs] },
+      new Rng(2),
+    );
     expect(model.subsets).toEqual([[0, 1], [0], [1]]);
     model.dispose();
   });
 
   it("rejects a modality index the data set does not have", () => {
     expect(
-      () => new MultimodalVae(ModelConfigSchema.parse({ ...small, modalities: [2] }), { ...shape, decoderOutputs: [...shape.decoderOutputs] }, new Rng(2)),
+      () =>
+        new MultimodalVae(
+          ModelConfigSchema.parse({ ...small, modalities: [2] }),
+          { ...shape, decoderOutputs: [...shape.decoderOutputs] },
+          new Rng(2),
+        ),
     ).toThrow(/modalities: index 2 is out of range; the data set has 2 modalities/);
   });
 });

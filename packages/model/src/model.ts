@@ -5,7 +5,7 @@ import "@tensorflow/tfjs";
 import type { ModelConfig } from "@tailsweep/schemas";
 import { sampleGaussianPosterior, sampleStudentTPosterior } from "./distributions";
 import { type GammaConstants, gammaConstants } from "./gamma-constants";
-import { type Mlp, applyMlp, createMlp, disposeMlp, mlpVariables } from "./layers";
+import { applyMlp, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";
 import { gammaRegularizer, gaussianRegularizer, reconstructionError } from "./losses";
 import { type Expert, productOfExperts } from "./poe";
 import type { Rng } from "./rng";
@@ -86,7 +86,8 @@ export class MultimodalVae {
     }
     this.dims = this.modalities.map((k) => shape.modalityDims[k]!);
     const used = this.modalities.map((_, i) => i);
-    this.subsets = config.subsets === "joint-and-singles" && used.length > 1 ? [used, ...used.map((i) => [i])] : [used];
+    this.subsets =
+      config.subsets === "joint-and-singles" && used.length > 1 ? [used, ...used.map((i) => [i])] : [used];
 
     const K = shape.numClasses;
     const m = config.latentDim;
@@ -95,7 +96,9 @@ export class MultimodalVae {
     const act = config.activation;
     if (config.objective === "semi-supervised") {
       if (config.fusion === "concat") {
-        this.encoders.push(createMlp(`${id}/enc/concat`, totalDim + labelIn, config.encoderWidths, 2 * m, act, rng));
+        this.encoders.push(
+          createMlp(`${id}/enc/concat`, totalDim + labelIn, config.encoderWidths, 2 * m, act, rng),
+        );
       } else {
         this.dims.forEach((d, i) => {
           this.encoders.push(createMlp(`${id}/enc/${i}`, d + labelIn, config.encoderWidths, 2 * m, act, rng));
@@ -106,7 +109,9 @@ export class MultimodalVae {
       });
     }
     if (config.classifier === "concat") {
-      this.classifierHeads.push(createMlp(`${id}/cls/concat`, totalDim, config.classifierWidths, K, act, rng));
+      this.classifierHeads.push(
+        createMlp(`${id}/cls/concat`, totalDim, config.classifierWidths, K, act, rng),
+      );
     } else {
       this.dims.forEach((d, i) => {
         this.classifierHeads.push(createMlp(`${id}/cls/${i}`, d, config.classifierWidths, K, act, rng));
@@ -116,11 +121,15 @@ export class MultimodalVae {
     const counts = shape.labeledCounts;
     const total = counts.reduce((a, b) => a + b, 0);
     const prior =
-      config.classPrior === "empirical" ? counts.map((c) => Math.max(c, 1) / Math.max(total, 1)) : counts.map(() => 1 / K);
+      config.classPrior === "empirical"
+        ? counts.map((c) => Math.max(c, 1) / Math.max(total, 1))
+        : counts.map(() => 1 / K);
     this.logClassPrior = tf.keep(tf.tensor1d(prior.map(Math.log)));
     // Balanced weights ∝ 1/N_c, normalised so that the average weight over labeled rows is 1.
     const weights =
-      config.classWeighting === "balanced" ? counts.map((c) => (c > 0 ? total / (K * c) : 0)) : counts.map(() => 1);
+      config.classWeighting === "balanced"
+        ? counts.map((c) => (c > 0 ? total / (K * c) : 0))
+        : counts.map(() => 1);
     this.classWeights = tf.keep(tf.tensor1d(weights));
   }
 
@@ -151,7 +160,9 @@ export class MultimodalVae {
     if (this.config.classifier === "concat") {
       return applyMlp(this.classifierHeads[0]!, this.concatInputs(xs, subset));
     }
-    const parts = subset.map((i) => cached(memo, `cls/${i}`, () => applyMlp(this.classifierHeads[i]!, xs[i]!)));
+    const parts = subset.map((i) =>
+      cached(memo, `cls/${i}`, () => applyMlp(this.classifierHeads[i]!, xs[i]!)),
+    );
     return parts.length === 1 ? parts[0]! : (tf.addN(parts) as tf.Tensor2D);
   }
 
@@ -227,13 +238,22 @@ export class MultimodalVae {
    * Mean unlabeled term over the batch, Σ_c q(c | x_S)·Lab(x_S, c) − H(q(· | x_S)) (docs/model.md eq. U1),
    * vectorised by tiling the batch once per class.
    */
-  private unlabeledMean(xs: tf.Tensor2D[], S: number[], step: StepSettings, memo: Map<string, tf.Tensor2D>): tf.Scalar {
+  private unlabeledMean(
+    xs: tf.Tensor2D[],
+    S: number[],
+    step: StepSettings,
+    memo: Map<string, tf.Tensor2D>,
+  ): tf.Scalar {
     const K = this.shape.numClasses;
     const B = xs[0]!.shape[0];
     const logits = this.classifierLogits(xs, S, memo);
     const logQ = tf.logSoftmax(logits);
     const q = tf.exp(logQ);
-    const yTiled = cached(memo, "yTiled", () => tf.oneHot(tf.tensor1d(classMajorLabels(K, B), "int32"), K) as tf.Tensor2D);
+    const yTiled = cached(
+      memo,
+      "yTiled",
+      () => tf.oneHot(tf.tensor1d(classMajorLabels(K, B), "int32"), K) as tf.Tensor2D,
+    );
     const labRows = this.labeledRows(xs, yTiled, S, step, memo, K); // [K·B], class-major
     const labByClass = tf.transpose(tf.reshape(labRows, [K, B])); // [B, K]
     const expected = tf.sum(tf.mul(q, labByClass), 1);
@@ -277,13 +297,17 @@ export class MultimodalVae {
         this.config.likelihood === "student-t" && this.config.priorExpertScale === "tau0"
           ? Math.log(this.constants(S.reduce((s, i) => s + this.dims[i]!, 0)).tau0)
           : 0;
-      experts.push({ mu: tf.zerosLike(first.mu), logScale: tf.fill(first.logScale.shape, logScale0) as tf.Tensor2D });
+      experts.push({
+        mu: tf.zerosLike(first.mu),
+        logScale: tf.fill(first.logScale.shape, logScale0) as tf.Tensor2D,
+      });
     }
     return [productOfExperts(experts)];
   }
 
   private samplePosterior(post: Expert, nS: number, rng: Rng): tf.Tensor2D {
-    if (this.config.likelihood === "gaussian") return sampleGaussianPosterior(post.mu, post.logScale, rng.nextSeed());
+    if (this.config.likelihood === "gaussian")
+      return sampleGaussianPosterior(post.mu, post.logScale, rng.nextSeed());
     const c = this.constants(nS);
     return sampleStudentTPosterior(post.mu, post.logScale, this.config.nu, c.n, {
       normal: rng.nextSeed(),
@@ -314,7 +338,11 @@ export class MultimodalVae {
   }
 }
 
-function cached(memo: Map<string, tf.Tensor2D> | undefined, key: string, make: () => tf.Tensor2D): tf.Tensor2D {
+function cached(
+  memo: Map<string, tf.Tensor2D> | undefined,
+  key: string,
+  make: () => tf.Tensor2D,
+): tf.Tensor2D {
   if (!memo) return make();
   let t = memo.get(key);
   if (!t) {

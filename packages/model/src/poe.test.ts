@@ -29,7 +29,10 @@ describe("productOfExperts", () => {
   });
 
   it("frees its intermediates", () => {
-    const experts = [0, 1, 2].map(() => ({ mu: tf.randomNormal([4, 3]) as tf.Tensor2D, logScale: tf.zeros([4, 3]) as tf.Tensor2D }));
+    const experts = [0, 1, 2].map(() => ({
+      mu: tf.randomNormal([4, 3]) as tf.Tensor2D,
+      logScale: tf.zeros([4, 3]) as tf.Tensor2D,
+    }));
     const before = tf.memory().numTensors;
     const out = productOfExperts(experts);
     expect(tf.memory().numTensors).toBe(before + 2);

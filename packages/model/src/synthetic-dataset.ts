@@ -5,14 +5,18 @@ import { Rng } from "./rng";
  * A small, learnable two-modality data set for tests: class c has its own mean pattern in each modality,
  * values squashed into (0, 1) like pixels. Labeled counts follow a long tail; unlabeled rows keep yTrue.
  */
-export function syntheticDataset(options: { seed?: number; labeled?: number[]; unlabeled?: number[]; test?: number } = {}): MultimodalDataset {
+export function syntheticDataset(
+  options: { seed?: number; labeled?: number[]; unlabeled?: number[]; test?: number } = {},
+): MultimodalDataset {
   const rng = new Rng(options.seed ?? 7);
   const labeledCounts = options.labeled ?? [40, 16, 6];
   const unlabeledCounts = options.unlabeled ?? [120, 50, 20];
   const testPerClass = options.test ?? 30;
   const K = labeledCounts.length;
   const dims = [8, 6];
-  const means = dims.map((d) => Array.from({ length: K }, () => Array.from({ length: d }, () => 3 * (rng.next() - 0.5))));
+  const means = dims.map((d) =>
+    Array.from({ length: K }, () => Array.from({ length: d }, () => 3 * (rng.next() - 0.5))),
+  );
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
   const table = (counts: number[]): MultimodalTable & { labels: Int32Array } => {
     const n = counts.reduce((a, b) => a + b, 0);
@@ -23,7 +27,8 @@ export function syntheticDataset(options: { seed?: number; labeled?: number[]; u
       for (let i = 0; i < count; i++, row++) {
         labels[row] = c;
         dims.forEach((d, k) => {
-          for (let j = 0; j < d; j++) x[k]![row * d + j] = 1 / (1 + Math.exp(-(means[k]![c]![j]! + 0.8 * gaussian())));
+          for (let j = 0; j < d; j++)
+            x[k]![row * d + j] = 1 / (1 + Math.exp(-(means[k]![c]![j]! + 0.8 * gaussian())));
         });
       }
     });
@@ -37,9 +42,18 @@ export function syntheticDataset(options: { seed?: number; labeled?: number[]; u
     modalities: dims.map((dim, k) => ({ name: `m${k}`, dim })),
     classNames: Array.from({ length: K }, (_, c) => `class-${c}`),
     labeled: { n: labeled.n, x: labeled.x, y: labeled.labels },
-    unlabeled: { n: unlabeled.n, x: unlabeled.x, y: new Int32Array(unlabeled.n).fill(-1), yTrue: unlabeled.labels },
+    unlabeled: {
+      n: unlabeled.n,
+      x: unlabeled.x,
+      y: new Int32Array(unlabeled.n).fill(-1),
+      yTrue: unlabeled.labels,
+    },
     test: { n: test.n, x: test.x, y: test.labels },
-    counts: { labeled: labeledCounts, unlabeled: unlabeledCounts, test: new Array<number>(K).fill(testPerClass) },
+    counts: {
+      labeled: labeledCounts,
+      unlabeled: unlabeledCounts,
+      test: new Array<number>(K).fill(testPerClass),
+    },
     recipe: {
       name: "user",
       path: "synthetic",

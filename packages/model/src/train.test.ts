@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { useCpuBackend } from "./test-backend";
 import { syntheticDataset } from "./synthetic-dataset";
+import { useCpuBackend } from "./test-backend";
 import { trainModel } from "./train";
 
 beforeAll(useCpuBackend);

@@ -1,4 +1,3 @@
-import * as tf from "@tensorflow/tfjs-core";
 import {
   type ModelConfig,
   ModelConfigSchema,
@@ -7,6 +6,7 @@ import {
   type TrainConfig,
   TrainConfigSchema,
 } from "@tailsweep/schemas";
+import * as tf from "@tensorflow/tfjs-core";
 import { type ClassificationMetrics, classificationMetrics, meanRecall, minorityClasses } from "./metrics";
 import { type Batch, MultimodalVae } from "./model";
 import { Rng } from "./rng";
@@ -45,7 +45,13 @@ export interface EvaluationResult {
   minorityRecall: number;
   minorityClasses: number[];
   /** Test metrics with a single modality observed (the missing-modality case). */
-  perModality: { modality: number; name: string; accuracy: number; balancedAccuracy: number; macroF1: number }[];
+  perModality: {
+    modality: number;
+    name: string;
+    accuracy: number;
+    balancedAccuracy: number;
+    macroF1: number;
+  }[];
   /** Pseudo-labels argmax q(y | x) on the unlabeled training rows against their hidden labels. */
   pseudoLabels?: {
     accuracy: number;
@@ -100,7 +106,9 @@ export async function trainModel(
     {
       modalityDims: dataset.modalities.map((m) => m.dim),
       numClasses: K,
-      decoderOutputs: dataset.modalities.map((_, k) => (inUnitInterval(dataset.labeled.x[k]!) ? "sigmoid" : "linear")),
+      decoderOutputs: dataset.modalities.map((_, k) =>
+        inUnitInterval(dataset.labeled.x[k]!) ? "sigmoid" : "linear",
+      ),
       labeledCounts: dataset.counts.labeled,
     },
     rng,
@@ -113,7 +121,8 @@ export async function trainModel(
   const labeledBatches = Math.ceil(dataset.labeled.n / Bl);
   const unlabeledBatches = useUnlabeled ? Math.ceil(dataset.unlabeled.n / Bu) : 0;
   // α "auto": 0.1 × (unlabeled batches / labeled batches), the M2 convention in batch units (docs/model.md §7).
-  const alpha = config.alpha === "auto" ? (useUnlabeled ? (0.1 * unlabeledBatches) / labeledBatches : 1) : config.alpha;
+  const alpha =
+    config.alpha === "auto" ? (useUnlabeled ? (0.1 * unlabeledBatches) / labeledBatches : 1) : config.alpha;
   const fullSteps = useUnlabeled ? unlabeledBatches : labeledBatches;
   const stepsPerEpoch = train.maxStepsPerEpoch > 0 ? Math.min(fullSteps, train.maxStepsPerEpoch) : fullSteps;
   const variables = model.variables();
@@ -126,7 +135,9 @@ export async function trainModel(
       const unlabeledOrder = useUnlabeled ? rng.permutation(dataset.unlabeled.n) : undefined;
       const sums: LossValues = { total: 0, labeled: 0, unlabeled: 0, classification: 0 };
       const regWeight =
-        config.regAnnealEpochs > 0 ? config.regWeight * Math.min(1, (epoch - 1) / config.regAnnealEpochs) : config.regWeight;
+        config.regAnnealEpochs > 0
+          ? config.regWeight * Math.min(1, (epoch - 1) / config.regAnnealEpochs)
+          : config.regWeight;
       for (let s = 0; s < stepsPerEpoch; s++) {
         const labeledRows = nextRows(labeledCursor, Bl, rng);
         const unlabeledRows = unlabeledOrder?.subarray(s * Bu, Math.min((s + 1) * Bu, unlabeledOrder.length));
@@ -158,7 +169,11 @@ export async function trainModel(
         seconds: (performance.now() - epochStart) / 1000,
       };
       if (train.evalEvery > 0 && epoch % train.evalEvery === 0 && epoch < train.epochs) {
-        const m = classificationMetrics(dataset.test.y, predictClasses(model, dataset.test, model.subsets[0]!), K);
+        const m = classificationMetrics(
+          dataset.test.y,
+          predictClasses(model, dataset.test, model.subsets[0]!),
+          K,
+        );
         record.test = { accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy, macroF1: m.macroF1 };
       }
       const stop = hooks.shouldStop?.() ?? false;
@@ -204,10 +219,15 @@ function trainStep(
   const parts = tf.tidy(() => {
     const labeled: Batch = {
       xs: batchInputs(model, dataset.labeled, labeledRows),
-      yOneHot: tf.oneHot(tf.tensor1d(gatherLabels(dataset.labeled.y, labeledRows), "int32"), K) as tf.Tensor2D,
+      yOneHot: tf.oneHot(
+        tf.tensor1d(gatherLabels(dataset.labeled.y, labeledRows), "int32"),
+        K,
+      ) as tf.Tensor2D,
     };
     const unlabeled: Batch | undefined =
-      unlabeledRows && unlabeledRows.length > 0 ? { xs: batchInputs(model, dataset.unlabeled, unlabeledRows) } : undefined;
+      unlabeledRows && unlabeledRows.length > 0
+        ? { xs: batchInputs(model, dataset.unlabeled, unlabeledRows) }
+        : undefined;
     let kept: tf.Tensor[] = [];
     const { value, grads } = tf.variableGrads(() => {
       const terms = model.loss(labeled, unlabeled, settings);
@@ -273,13 +293,20 @@ export function evaluateModel(model: MultimodalVae, dataset: MultimodalDataset):
 }
 
 /** argmax_y q(y | x_S) for every row of a table, in chunks to bound memory. */
-export function predictClasses(model: MultimodalVae, table: MultimodalTable, subset: number[], chunk = 2048): Int32Array {
+export function predictClasses(
+  model: MultimodalVae,
+  table: MultimodalTable,
+  subset: number[],
+  chunk = 2048,
+): Int32Array {
   const out = new Int32Array(table.n);
   for (let start = 0; start < table.n; start += chunk) {
     const end = Math.min(table.n, start + chunk);
     const rows = new Int32Array(end - start);
     for (let i = 0; i < rows.length; i++) rows[i] = start + i;
-    const argmax = tf.tidy(() => tf.argMax(model.classifierLogits(batchInputs(model, table, rows), subset), 1));
+    const argmax = tf.tidy(() =>
+      tf.argMax(model.classifierLogits(batchInputs(model, table, rows), subset), 1),
+    );
     out.set(argmax.dataSync() as Int32Array, start);
     argmax.dispose();
   }
@@ -296,7 +323,8 @@ function batchInputs(model: MultimodalVae, table: MultimodalTable, rows: Int32Ar
 
 function gatherRows(source: Float32Array, dim: number, rows: Int32Array): Float32Array {
   const out = new Float32Array(rows.length * dim);
-  for (let i = 0; i < rows.length; i++) out.set(source.subarray(rows[i]! * dim, (rows[i]! + 1) * dim), i * dim);
+  for (let i = 0; i < rows.length; i++)
+    out.set(source.subarray(rows[i]! * dim, (rows[i]! + 1) * dim), i * dim);
   return out;
 }
 

@@ -1,3 +1,4 @@
 export * from "./dataset";
-export * from "./tables";
 export * from "./model-config";
+export * from "./run-config";
+export * from "./tables";

@@ -69,7 +69,12 @@ export const TrainConfigSchema = z
     unlabeledBatchSize: z.number().int().min(1).max(65_536).default(64),
     learningRate: z.number().gt(0).max(10).default(1e-3),
     /** Seed of initialisation, batching, sampling and (unless the recipe sets one) the data split. */
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
     /** Evaluate the test metrics every this many epochs (0 = only at the end). */
     evalEvery: z.number().int().min(0).default(1),
     /** Stop after this many steps per epoch (0 = full epochs); for smoke tests and quick looks. */

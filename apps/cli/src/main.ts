@@ -1,0 +1,32 @@
+import { Command, CommanderError } from "commander";
+import { registerModel } from "./commands/model";
+import { registerTrain } from "./commands/train";
+
+/** Builds the `tailsweep` command line. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("tailsweep")
+    .description("Student-t multimodal semi-supervised VAE under class imbalance: train, sweep, compare")
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride();
+  registerTrain(program);
+  registerModel(program);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors are printed as one clear message, not a stack. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode; // commander has printed the message
+    process.stderr.write(`tailsweep: ${(e as Error).message}\n`);
+    if (process.env.TAILSWEEP_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv);
+}

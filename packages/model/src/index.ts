@@ -1,0 +1,10 @@
+export { type BackendInfo, BackendInitError, type BackendName, currentBackend, initBackend } from "./backend";
+export * from "./distributions";
+export * from "./gamma-constants";
+export { lgamma } from "./lgamma";
+export * from "./losses";
+export * from "./metrics";
+export { type Batch, type LossTerms, type ModelShape, MultimodalVae } from "./model";
+export { type Expert, productOfExperts } from "./poe";
+export { Rng } from "./rng";
+export * from "./train";

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, resolveRunConfig } from "./run-config";
+
+describe("resolveRunConfig", () => {
+  it("fills every default and seeds the data split with the training seed", () => {
+    const c = resolveRunConfig({ train: { seed: 3 } });
+    expect(c.variant).toBe("proposed");
+    expect(c.model.nu).toBe(10);
+    expect(c.model.gamma).toBe("tied");
+    expect(c.dataset.name).toBe("mnist-2view");
+    expect(c.dataset.seed).toBe(3);
+  });
+
+  it("applies the variant under the user's explicit knobs", () => {
+    expect(resolveRunConfig({ variant: "gaussian" }).model.likelihood).toBe("gaussian");
+    expect(resolveRunConfig({ variant: "single" }).model.modalities).toEqual([0]);
+    expect(resolveRunConfig({ variant: "single", model: { modalities: [1] } }).model.modalities).toEqual([1]);
+  });
+
+  it("names every bad field at once", () => {
+    try {
+      resolveRunConfig({ model: { nu: 1.5, gamma: 0.2 }, train: { epochs: 0 }, dataset: { labelRatio: 2 } });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const text = (e as Error).message;
+      for (const field of ["model.nu", "model.gamma", "train.epochs", "dataset.labelRatio"])
+        expect(text).toContain(field);
+    }
+    expect(() => resolveRunConfig({ model: { widths: [3] } })).toThrow(/model: Unrecognized key.*widths/);
+    expect(() => resolveRunConfig({ variant: "best" })).toThrow(/variant: Invalid option/);
+    expect(() => resolveRunConfig({ dataset: { name: "user" } })).toThrow(/dataset.path: path is required/);
+  });
+});
