@@ -123,7 +123,9 @@ export async function trainModel(
   // α "auto": 0.1 × (unlabeled batches / labeled batches), the M2 convention in batch units (docs/model.md §7).
   const alpha =
     config.alpha === "auto" ? (useUnlabeled ? (0.1 * unlabeledBatches) / labeledBatches : 1) : config.alpha;
-  const fullSteps = useUnlabeled ? unlabeledBatches : labeledBatches;
+  // An epoch is a pass over the unlabeled rows for every objective, so supervised-only gets the same number of
+  // optimiser steps as the semi-supervised models it is compared with.
+  const fullSteps = dataset.unlabeled.n > 0 ? Math.ceil(dataset.unlabeled.n / Bu) : labeledBatches;
   const stepsPerEpoch = train.maxStepsPerEpoch > 0 ? Math.min(fullSteps, train.maxStepsPerEpoch) : fullSteps;
   const variables = model.variables();
   const history: EpochRecord[] = [];

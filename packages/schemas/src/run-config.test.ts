@@ -17,6 +17,12 @@ describe("resolveRunConfig", () => {
     expect(resolveRunConfig({ variant: "single", model: { modalities: [1] } }).model.modalities).toEqual([1]);
   });
 
+  it("uses a team's own data as labeled unless told otherwise", () => {
+    const user = resolveRunConfig({ dataset: { name: "user", path: "data/manifest.json" } }).dataset;
+    expect([user.imbalanceRatio, user.labelRatio]).toEqual([1, 1]);
+    expect(resolveRunConfig({ dataset: { name: "user", path: "m.json", labelRatio: 0.2 } }).dataset.labelRatio).toBe(0.2);
+  });
+
   it("names every bad field at once", () => {
     try {
       resolveRunConfig({ model: { nu: 1.5, gamma: 0.2 }, train: { epochs: 0 }, dataset: { labelRatio: 2 } });

@@ -60,7 +60,9 @@ export function resolveRunConfig(input: unknown): RunConfig {
   if (!parsedTrain.success) problems.push(...describeIssues(parsedTrain.error, "train"));
   const parsedModel = ModelConfigSchema.safeParse({ ...VARIANT_OVERRIDES[variant], ...model });
   if (!parsedModel.success) problems.push(...describeIssues(parsedModel.error, "model"));
-  const parsedDataset = DatasetRecipeSchema.safeParse(dataset);
+  // A team's own data is used as labeled unless asked otherwise: no long-tail subsampling by default.
+  const userDefaults = dataset.name === "user" ? { imbalanceRatio: 1, labelRatio: 1 } : {};
+  const parsedDataset = DatasetRecipeSchema.safeParse({ ...userDefaults, ...dataset });
   if (!parsedDataset.success) problems.push(...describeIssues(parsedDataset.error, "dataset"));
   if (!parsedTrain.success || !parsedModel.success || !parsedDataset.success) throw new ConfigError(problems);
   const resolvedTrain = parsedTrain.data;

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { longTailCounts, resolveClassOrder } from "./long-tail";
+
+const base = { numClasses: 10, headCount: 5000, imbalanceRatio: 100, labelRatio: 0.1 };
+
+describe("longTailCounts", () => {
+  it("gives the hand-computed floor counts for ρ = 100, β = 0.1, headCount = 5000", () => {
+    // N_1 = 500, N_r = floor(500·100^(−r/9)): 500, 299.74, 179.69, 107.72, 64.58, 38.71, 23.21, 13.91, 8.34, 5.
+    // M_1 = 4500, M_r = floor(4500·100^(−r/9)): 4500, 2697.7, 1617.2, 969.5, 581.2, 348.4, 208.9, 125.2, 75.1, 45.
+    const counts = longTailCounts(base);
+    expect(counts.labeled).toEqual([500, 299, 179, 107, 64, 38, 23, 13, 8, 5]);
+    expect(counts.unlabeled).toEqual([4500, 2697, 1617, 969, 581, 348, 208, 125, 75, 45]);
+  });
+
+  it("supports uniform, reversed and numeric unlabeled profiles", () => {
+    expect(longTailCounts({ ...base, unlabeledImbalance: "uniform" }).unlabeled).toEqual(
+      new Array(10).fill(4500),
+    );
+    expect(longTailCounts({ ...base, unlabeledImbalance: "reversed" }).unlabeled).toEqual([
+      45, 75, 125, 208, 348, 581, 969, 1617, 2697, 4500,
+    ]);
+    // ρ_u = 10: 4500·10^(−r/9) = 4500, 3484.1, 2697.7, 2088.7, 1617.2, 1252.1, 969.5, 750.6, 581.2, 450.
+    expect(longTailCounts({ ...base, unlabeledImbalance: 10 }).unlabeled).toEqual([
+      4500, 3484, 2697, 2088, 1617, 1252, 969, 750, 581, 450,
+    ]);
+  });
+
+  it("assigns counts by rank in the class order", () => {
+    const counts = longTailCounts({ ...base, classOrder: [9, 8, 7, 6, 5, 4, 3, 2, 1, 0] });
+    expect(counts.labeled).toEqual([5, 8, 13, 23, 38, 64, 107, 179, 299, 500]);
+    expect(counts.unlabeled[9]).toBe(4500);
+  });
+
+  it("clamps labeled counts to at least 1 and allows β = 1 (no unlabeled rows)", () => {
+    // N_1 = round(0.01·100) = 1 and 1·1000^(−r/9) < 1 for r ≥ 1.
+    const tiny = longTailCounts({ ...base, headCount: 100, labelRatio: 0.01, imbalanceRatio: 1000 });
+    expect(tiny.labeled).toEqual(new Array(10).fill(1));
+    const allLabeled = longTailCounts({ ...base, labelRatio: 1 });
+    expect(allLabeled.labeled[0]).toBe(5000);
+    expect(allLabeled.unlabeled).toEqual(new Array(10).fill(0));
+    expect(longTailCounts({ ...base, imbalanceRatio: 1 }).labeled).toEqual(new Array(10).fill(500));
+  });
+
+  it("handles a single class", () => {
+    expect(longTailCounts({ ...base, numClasses: 1 })).toEqual({ labeled: [500], unlabeled: [4500] });
+  });
+});
+
+describe("resolveClassOrder", () => {
+  it("natural is 0..K−1, random is a seeded permutation", () => {
+    expect(resolveClassOrder("natural", 4, 0)).toEqual([0, 1, 2, 3]);
+    const random = resolveClassOrder("random", 10, 5);
+    expect([...random].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(resolveClassOrder("random", 10, 5)).toEqual(random);
+    expect(resolveClassOrder("random", 10, 6)).not.toEqual(random);
+  });
+
+  it("accepts an explicit permutation and rejects anything else with a clear message", () => {
+    expect(resolveClassOrder([2, 0, 1], 3, 0)).toEqual([2, 0, 1]);
+    expect(() => resolveClassOrder([0, 1], 3, 0)).toThrow(
+      /permutation of 0\.\.2.*got 2 entries for 3 classes/,
+    );
+    expect(() => resolveClassOrder([0, 1, 1], 3, 0)).toThrow(/1 appears more than once/);
+    expect(() => resolveClassOrder([0, 1, 3], 3, 0)).toThrow(/3 is not a class index/);
+    expect(() => longTailCounts({ ...base, classOrder: [0, 1, 2] })).toThrow(/permutation of 0\.\.9/);
+  });
+});

@@ -1,0 +1,98 @@
+import type { DatasetRecipe } from "@tailsweep/schemas";
+import { z } from "zod";
+import { createRng, randomPermutation } from "./rng";
+
+/** Parameters of {@link longTailCounts}: the recipe fields that shape the class counts. */
+export const LongTailParamsSchema = z
+  .object({
+    numClasses: z.number().int().min(1),
+    headCount: z.number().int().positive(),
+    imbalanceRatio: z.number().min(1),
+    labelRatio: z.number().gt(0).max(1),
+    unlabeledImbalance: z.union([z.enum(["same", "uniform", "reversed"]), z.number().min(1)]).default("same"),
+    /** Resolved class order (a permutation of 0..K−1; rank r ↦ class classOrder[r]); default natural. */
+    classOrder: z.array(z.number().int()).optional(),
+  })
+  .strict();
+/** Input of {@link longTailCounts}. */
+export type LongTailParams = z.input<typeof LongTailParamsSchema>;
+
+/** Labeled and unlabeled training rows per class, indexed by class (not by rank). */
+export interface LongTailCounts {
+  labeled: number[];
+  unlabeled: number[];
+}
+
+// floor() of a value that is mathematically an integer can land just below it in floating point
+// (e.g. 500 · 100^(−9/9)); this tolerance keeps such exact cases exact without moving any honest fraction.
+const FLOOR_TOLERANCE = 1e-9;
+
+/** floor(head · ρ^(−rank/(K−1))): the exponential profile of the LTSSL protocol (DARP, Kim et al. 2020). */
+function profileCount(head: number, ratio: number, rank: number, numClasses: number): number {
+  if (numClasses === 1) return head;
+  return Math.floor(head * ratio ** (-rank / (numClasses - 1)) + FLOOR_TOLERANCE);
+}
+
+/**
+ * Class counts of the long-tailed, semi-supervised training split (docs/data.md, "Long-tailed split"):
+ * N_1 = round(β·headCount), M_1 = headCount − N_1, N_r = max(1, floor(N_1·ρ^(−r/(K−1)))),
+ * M_r = floor(M_1·ρ_u^(−r/(K−1))) with ρ_u = ρ ("same"), 1 ("uniform") or the given number, and for
+ * "reversed" M_r = floor(M_1·ρ^(−(K−1−r)/(K−1))). r is the class's rank in `classOrder`. Pure.
+ */
+export function longTailCounts(params: LongTailParams): LongTailCounts {
+  const p = LongTailParamsSchema.parse(params);
+  const order = p.classOrder ?? Array.from({ length: p.numClasses }, (_, c) => c);
+  assertPermutation(order, p.numClasses);
+  // The clamp to 1 keeps every class learnable at extreme ρ·β (e.g. β·headCount < ρ); docs/data.md.
+  const headLabeled = Math.max(1, Math.round(p.labelRatio * p.headCount));
+  const headUnlabeled = Math.max(0, p.headCount - headLabeled);
+  const labeled = new Array<number>(p.numClasses).fill(0);
+  const unlabeled = new Array<number>(p.numClasses).fill(0);
+  order.forEach((classIndex, rank) => {
+    labeled[classIndex] = Math.max(1, profileCount(headLabeled, p.imbalanceRatio, rank, p.numClasses));
+    const u = p.unlabeledImbalance;
+    unlabeled[classIndex] =
+      u === "reversed"
+        ? profileCount(headUnlabeled, p.imbalanceRatio, p.numClasses - 1 - rank, p.numClasses)
+        : profileCount(
+            headUnlabeled,
+            u === "same" ? p.imbalanceRatio : u === "uniform" ? 1 : u,
+            rank,
+            p.numClasses,
+          );
+  });
+  return { labeled, unlabeled };
+}
+
+/** Throws unless `order` lists each of 0..K−1 exactly once; the message says what is wrong. */
+export function assertPermutation(order: readonly number[], numClasses: number): void {
+  const what = `classOrder must be a permutation of 0..${numClasses - 1}`;
+  if (order.length !== numClasses) {
+    throw new RangeError(
+      `${what} (one entry per class): got ${order.length} entries for ${numClasses} classes`,
+    );
+  }
+  const seen = new Set<number>();
+  for (const value of order) {
+    if (!Number.isInteger(value) || value < 0 || value >= numClasses) {
+      throw new RangeError(`${what}: ${value} is not a class index`);
+    }
+    if (seen.has(value)) throw new RangeError(`${what}: ${value} appears more than once`);
+    seen.add(value);
+  }
+}
+
+/**
+ * The class order of a recipe as an explicit permutation (rank r ↦ class): "natural" is 0..K−1, "random" is
+ * a permutation drawn from the seed's "class-order" stream, an array is checked and returned as is.
+ */
+export function resolveClassOrder(
+  classOrder: DatasetRecipe["classOrder"],
+  numClasses: number,
+  seed: number,
+): number[] {
+  if (classOrder === "natural") return Array.from({ length: numClasses }, (_, c) => c);
+  if (classOrder === "random") return randomPermutation(numClasses, createRng(seed, "class-order"));
+  assertPermutation(classOrder, numClasses);
+  return [...classOrder];
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { createRng, deriveSeed, mulberry32, randomPermutation, shuffleInPlace } from "./rng";
+
+describe("seeded randomness", () => {
+  it("mulberry32 is reproducible, in [0, 1), and pinned to its reference output", () => {
+    const a = mulberry32(42);
+    const b = mulberry32(42);
+    const first = Array.from({ length: 1000 }, () => a());
+    expect(Array.from({ length: 1000 }, () => b())).toEqual(first);
+    expect(first.every((v) => v >= 0 && v < 1)).toBe(true);
+    // Reference values of mulberry32(42): if these move, every data set built from a seed moves with them.
+    expect(first.slice(0, 3)).toEqual([0.6011037519201636, 0.44829055899754167, 0.8524657934904099]);
+  });
+
+  it("derives distinct streams per name and per seed, including seeds above 2^32", () => {
+    expect(deriveSeed(0, "train-pool")).not.toBe(deriveSeed(0, "test-pool"));
+    expect(deriveSeed(0, "train-pool")).not.toBe(deriveSeed(1, "train-pool"));
+    expect(deriveSeed(1, "x")).not.toBe(deriveSeed(1 + 2 ** 32, "x"));
+    expect(deriveSeed(7, "x")).toBe(deriveSeed(7, "x"));
+    expect(() => deriveSeed(-1, "x")).toThrow(/non-negative/);
+    expect(() => deriveSeed(1.5, "x")).toThrow(/non-negative/);
+  });
+
+  it("shuffles into a permutation, differently for different seeds", () => {
+    const p = randomPermutation(100, createRng(3, "t"));
+    expect([...p].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(randomPermutation(100, createRng(3, "t"))).toEqual(p);
+    expect(randomPermutation(100, createRng(4, "t"))).not.toEqual(p);
+    const typed = shuffleInPlace(
+      Int32Array.from({ length: 50 }, (_, i) => i),
+      createRng(1, "t"),
+    );
+    expect(new Set(typed).size).toBe(50);
+  });
+});
