@@ -1,0 +1,339 @@
+/**
+ * Picks and initialises the tfjs compute backend for this process.
+ *
+ * Order for "auto" (first that initialises wins; measurements in /work/shared/notes/compute.md):
+ *  1. `tensorflow` — native TensorFlow from `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`. Not a
+ *     dependency (their install script downloads libtensorflow, which fails offline); used when a deployment
+ *     provides one.
+ *  2. `wasm-blas` — the wasm backend with `BatchMatMul` routed to OpenBLAS through koffi (~33 ms per
+ *     batch-128 VAE step with 2 BLAS threads). Needs `libopenblas.so.0` (Debian `libopenblas0-openmp`).
+ *  3. `wasm` — the wasm SIMD backend with the transpose patch for matMul gradients (~81 ms). Pure npm,
+ *     the default that always works.
+ *  4. `cpu` — tfjs's plain-JS kernels (~2 s); a last resort, e.g. where WebAssembly is disabled.
+ *
+ * `TAILSWEEP_BACKEND` (tensorflow | wasm-blas | wasm | cpu | auto) forces one; `initBackend({ prefer })`
+ * overrides the variable. A forced backend that cannot initialise is an error, never a silent fallback,
+ * so a run never records a backend it did not use.
+ */
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
+import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "@tensorflow/tfjs-core";
+
+import { installWasmMatMulBlas, loadOpenBlas, type OpenBlas } from "./wasm-matmul-blas";
+import { installWasmMatMulTranspose } from "./wasm-matmul-transpose";
+
+/** A compute backend this package can select. */
+export type BackendName = "tensorflow" | "wasm-blas" | "wasm" | "cpu";
+
+/** All backend names, in the order "auto" tries them. */
+export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm-blas", "wasm", "cpu"];
+
+/** Environment variable that forces a backend (a {@link BackendName} or "auto"). */
+export const BACKEND_ENV_VAR = "TAILSWEEP_BACKEND";
+
+/** Native TensorFlow packages tried for the `tensorflow` backend, GPU build first. */
+export const TENSORFLOW_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
+
+/** What {@link initBackend} selected; worth recording with every training run. */
+export interface BackendInfo {
+  /** The selected backend. */
+  name: BackendName;
+  /** The tfjs backend it runs on (`tf.getBackend()`): "tensorflow", "wasm" or "cpu". */
+  tfjsBackend: string;
+  /** Human-readable configuration: OpenBLAS build and threads, SIMD, the native package. */
+  detail: string;
+  /** Versions of the packages and libraries involved, by name. */
+  versions: Record<string, string>;
+}
+
+/** Options for {@link initBackend}. */
+export interface InitBackendOptions {
+  /** Backend to use; overrides `TAILSWEEP_BACKEND`. "auto" (the default) tries them in order. */
+  prefer?: BackendName | "auto";
+  /**
+   * Threads for OpenBLAS; only used by `wasm-blas`. Unset keeps OpenBLAS's own default
+   * (`OPENBLAS_NUM_THREADS`, `OMP_NUM_THREADS`, else all cores).
+   */
+  blasThreads?: number;
+  /** Receives one line naming the backend chosen (and, for "auto", why earlier ones were skipped). */
+  log?: (msg: string) => void;
+}
+
+/** Thrown when the requested backend is unknown or cannot be initialised. */
+export class BackendInitError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BackendInitError";
+  }
+}
+
+/** A backend that initialised: its info, plus what a later thread change needs to redescribe it. */
+interface Active {
+  info: BackendInfo;
+  blas?: OpenBlas;
+  /** Description of the wasm binary in use (wasm backends only). */
+  wasm?: string;
+}
+
+/** Who asked for a backend, for error messages and the log line. */
+interface Request {
+  name: BackendName | "auto";
+  source: "option" | "env" | "default";
+  /** e.g. `TAILSWEEP_BACKEND=wasm` or `initBackend({ prefer: "wasm" })`. */
+  label: string;
+}
+
+let active: Active | undefined;
+/** Serialises initBackend calls: two concurrent callers must not both patch kernels and switch. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Pick and initialise the compute backend once per process.
+ *
+ * Later calls return the same {@link BackendInfo} unless they explicitly ask (through `prefer` or
+ * `TAILSWEEP_BACKEND`) for a different backend: then it switches, or throws a {@link BackendInitError}
+ * and keeps the current one. `blasThreads` is applied on later calls too. Calls are serialised.
+ *
+ * @throws BackendInitError for an unknown name, a forced backend that fails, or (auto) if none works.
+ */
+export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const run = queue.then(() => select(opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** The backend chosen by {@link initBackend}, or undefined before it has succeeded. */
+export function currentBackend(): BackendInfo | undefined {
+  return active?.info;
+}
+
+async function select(opts: InitBackendOptions): Promise<BackendInfo> {
+  const request = resolveRequest(opts.prefer);
+  if (opts.blasThreads !== undefined && !(Number.isInteger(opts.blasThreads) && opts.blasThreads >= 1)) {
+    throw new BackendInitError(
+      `initBackend: blasThreads must be a positive integer, got ${opts.blasThreads}`,
+    );
+  }
+  const log = opts.log ?? (() => {});
+
+  if (active != null && (request.name === "auto" || request.name === active.info.name)) {
+    await keepActive(active, opts.blasThreads);
+    return active.info;
+  }
+
+  if (request.name === "auto") {
+    const skipped: string[] = [];
+    for (const name of BACKEND_NAMES) {
+      try {
+        active = await activate(name, opts.blasThreads);
+      } catch (err) {
+        skipped.push(`${name}: ${reason(err)}`);
+        continue;
+      }
+      const why = skipped.length > 0 ? `auto; skipped ${skipped.join("; ")}` : "auto";
+      log(describe(active.info, why));
+      return active.info;
+    }
+    throw new BackendInitError(`no compute backend could be initialised: ${skipped.join("; ")}`);
+  }
+
+  const previous = active;
+  try {
+    active = await activate(request.name, opts.blasThreads);
+  } catch (err) {
+    let hint = "";
+    if (previous != null) {
+      await restore(previous);
+      hint = `; still using "${previous.info.name}"`;
+    } else if (request.source === "env") {
+      hint = `; unset ${BACKEND_ENV_VAR} or set it to "auto" to fall back automatically`;
+    }
+    throw new BackendInitError(
+      `${request.label}: the "${request.name}" compute backend could not be initialised: ${reason(err)}${hint}`,
+      { cause: err },
+    );
+  }
+  const why =
+    previous == null
+      ? `forced by ${request.label}`
+      : `switched from ${previous.info.name} by ${request.label}`;
+  log(describe(active.info, why));
+  return active.info;
+}
+
+/** Reads the request from `prefer`, else `TAILSWEEP_BACKEND`, else "auto". */
+function resolveRequest(prefer: InitBackendOptions["prefer"]): Request {
+  if (prefer !== undefined) {
+    const label = `initBackend({ prefer: ${JSON.stringify(prefer)} })`;
+    return { name: parseName(prefer, label), source: "option", label };
+  }
+  const raw = process.env[BACKEND_ENV_VAR]?.trim();
+  if (raw == null || raw === "") return { name: "auto", source: "default", label: "default" };
+  const label = `${BACKEND_ENV_VAR}=${raw}`;
+  return {
+    name: parseName(raw.toLowerCase(), `${BACKEND_ENV_VAR}=${JSON.stringify(raw)}`),
+    source: "env",
+    label,
+  };
+}
+
+function parseName(value: unknown, label: string): BackendName | "auto" {
+  if (value === "auto" || BACKEND_NAMES.includes(value as BackendName)) return value as BackendName | "auto";
+  throw new BackendInitError(
+    `${label} is not a compute backend; expected one of ${[...BACKEND_NAMES, "auto"].join(", ")}` +
+      (label.startsWith(BACKEND_ENV_VAR) ? ` (or leave ${BACKEND_ENV_VAR} unset for auto)` : ""),
+  );
+}
+
+/** Initialises one backend and makes it tfjs's current one; throws with the reason it cannot. */
+async function activate(name: BackendName, blasThreads: number | undefined): Promise<Active> {
+  const versions: Record<string, string> = {
+    "@tensorflow/tfjs-core": tf.version_core,
+    node: process.versions.node,
+  };
+  switch (name) {
+    case "tensorflow":
+      return activateTensorflow(versions);
+    case "wasm-blas": {
+      // Raw heap pointers are only safe with the single-threaded binary (tfjs's only choice in Node).
+      if (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) {
+        throw new Error("needs the single-threaded wasm binary, but WASM_HAS_MULTITHREAD_SUPPORT is on");
+      }
+      const blas = await loadOpenBlas();
+      if (blasThreads !== undefined) blas.setThreads(blasThreads);
+      // Kernels are swapped before setBackend so that tfjs runs their setup on initialisation.
+      installWasmMatMulBlas(blas);
+      const wasm = await useWasm();
+      versions["@tensorflow/tfjs-backend-wasm"] = version_wasm;
+      versions.koffi = blas.koffiVersion;
+      versions.openblas = blas.version;
+      return {
+        info: freeze({ name, tfjsBackend: "wasm", detail: blasDetail(blas, wasm), versions }),
+        blas,
+        wasm,
+      };
+    }
+    case "wasm": {
+      installWasmMatMulTranspose();
+      const wasm = await useWasm();
+      versions["@tensorflow/tfjs-backend-wasm"] = version_wasm;
+      const detail = `${wasm}; transposed matMuls run as Transpose + XNNPACK matMul`;
+      return { info: freeze({ name, tfjsBackend: "wasm", detail, versions }), wasm };
+    }
+    case "cpu": {
+      await useTfjsBackend("cpu", "@tensorflow/tfjs-backend-cpu");
+      versions["@tensorflow/tfjs-backend-cpu"] = version_cpu;
+      return { info: freeze({ name, tfjsBackend: "cpu", detail: "plain-JS kernels, 1 thread", versions }) };
+    }
+  }
+}
+
+async function activateTensorflow(versions: Record<string, string>): Promise<Active> {
+  const failures: string[] = [];
+  for (const pkg of TENSORFLOW_PACKAGES) {
+    let mod: unknown;
+    try {
+      mod = await importOptional(pkg);
+    } catch (err) {
+      failures.push(`${pkg} ${isNotFound(err) ? "is not installed" : `failed to load: ${reason(err)}`}`);
+      continue;
+    }
+    try {
+      await useTfjsBackend("tensorflow", pkg);
+    } catch (err) {
+      failures.push(`${pkg} loaded, but ${reason(err)}`);
+      continue;
+    }
+    versions[pkg] = packageVersion(mod);
+    const detail = `native TensorFlow from ${pkg}`;
+    return { info: freeze({ name: "tensorflow", tfjsBackend: "tensorflow", detail, versions }) };
+  }
+  throw new Error(failures.join(", "));
+}
+
+/**
+ * Imports a package that is not a dependency. The specifier is a variable so that neither TypeScript
+ * nor vite tries to resolve it at build time; a missing package then fails here, at run time.
+ */
+function importOptional(specifier: string): Promise<unknown> {
+  return import(/* @vite-ignore */ specifier);
+}
+
+/** Whether an import failed because the package is absent (Node's and vite's wordings). */
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") return true;
+  return /Cannot find (package|module)|Failed to load url|Failed to resolve/.test(reason(err));
+}
+
+function packageVersion(mod: unknown): string {
+  // A CommonJS package imported from ESM may expose its exports only on `default`.
+  const m = mod as { version?: unknown; default?: { version?: unknown } } | null;
+  const version = m?.version ?? m?.default?.version;
+  if (typeof version === "string") return version;
+  // tfjs-node exports an object of versions; its own entry is "tfjs-node".
+  const own = (version as Record<string, unknown> | undefined)?.["tfjs-node"];
+  return typeof own === "string" ? own : "unknown";
+}
+
+/** Selects the wasm backend; returns a description of the binary in use. */
+async function useWasm(): Promise<string> {
+  await useTfjsBackend("wasm", "@tensorflow/tfjs-backend-wasm");
+  const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
+  const threads = getThreadsCount();
+  return `wasm ${simd ? "SIMD" : "without SIMD"}, ${threads} thread${threads === 1 ? "" : "s"}`;
+}
+
+async function useTfjsBackend(name: string, pkg: string): Promise<void> {
+  if (tf.findBackendFactory(name) == null) {
+    throw new Error(
+      `no "${name}" backend is registered with this @tensorflow/tfjs-core (${tf.version_core}); ` +
+        `${pkg} must resolve to the same tfjs-core`,
+    );
+  }
+  if (!(await tf.setBackend(name))) {
+    throw new Error(`tf.setBackend("${name}") failed (tfjs printed the cause as a warning)`);
+  }
+  await tf.ready();
+}
+
+/** Re-selects the active backend if something else switched tfjs away, and applies new BLAS threads. */
+async function keepActive(current: Active, blasThreads: number | undefined): Promise<void> {
+  if (blasThreads !== undefined && current.blas != null && current.blas.getThreads() !== blasThreads) {
+    current.blas.setThreads(blasThreads);
+    current.info = freeze({ ...current.info, detail: blasDetail(current.blas, current.wasm ?? "wasm") });
+  }
+  if (tf.getBackend() !== current.info.tfjsBackend) {
+    await useTfjsBackend(current.info.tfjsBackend, current.info.tfjsBackend);
+  }
+}
+
+/** After a failed switch: a failed tf.setBackend leaves tfjs pointing at the broken backend. */
+async function restore(previous: Active): Promise<void> {
+  if (tf.getBackend() !== previous.info.tfjsBackend) await tf.setBackend(previous.info.tfjsBackend);
+}
+
+function blasDetail(blas: OpenBlas, wasm: string): string {
+  const threads = blas.getThreads();
+  return (
+    `${blas.config}; ${threads} BLAS thread${threads === 1 ? "" : "s"} (${blas.parallel}); ` +
+    `BatchMatMul → cblas_sgemm via koffi; ${wasm}`
+  );
+}
+
+function describe(info: BackendInfo, why: string): string {
+  return `compute backend: ${info.name} (tfjs "${info.tfjsBackend}"; ${info.detail}) [${why}]`;
+}
+
+function freeze(info: BackendInfo): BackendInfo {
+  Object.freeze(info.versions);
+  return Object.freeze(info);
+}
+
+/** First line of an error message, for one-line diagnostics. */
+function reason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split("\n", 1)[0] ?? text;
+}
