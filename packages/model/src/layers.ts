@@ -43,24 +43,23 @@ export function createMlp(
   return { layers, activation };
 }
 
-/** Forward pass; ReLU is fused into the matMul kernel (its gradient is supported there, ELU's is not). */
+/**
+ * Forward pass through the MLP; hidden layers use its activation, the last layer is linear.
+ * A plain matMul + add rather than tfjs's fused kernel: the OpenBLAS route accelerates BatchMatMul only, and on
+ * the other backends the two forms measured the same (bench/train-step.ts).
+ */
 export function applyMlp(mlp: Mlp, x: tf.Tensor2D): tf.Tensor2D {
   let h = x;
   mlp.layers.forEach((layer, i) => {
-    const hidden = i + 1 < mlp.layers.length;
-    if (hidden && mlp.activation === "relu") {
-      h = tf.fused.matMul({
-        a: h,
-        b: layer.W as tf.Tensor2D,
-        bias: layer.b,
-        activation: "relu",
-      }) as tf.Tensor2D;
-      return;
-    }
-    h = tf.fused.matMul({ a: h, b: layer.W as tf.Tensor2D, bias: layer.b }) as tf.Tensor2D;
-    if (hidden) h = (mlp.activation === "elu" ? tf.elu(h) : tf.leakyRelu(h, 0.2)) as tf.Tensor2D;
+    h = tf.add(tf.matMul(h, layer.W as tf.Tensor2D), layer.b) as tf.Tensor2D;
+    if (i + 1 < mlp.layers.length) h = activate(h, mlp.activation);
   });
   return h;
+}
+
+function activate(h: tf.Tensor2D, activation: Activation): tf.Tensor2D {
+  if (activation === "relu") return tf.relu(h);
+  return (activation === "elu" ? tf.elu(h) : tf.leakyRelu(h, 0.2)) as tf.Tensor2D;
 }
 
 /** All trainable variables of some MLPs. */

@@ -10,18 +10,19 @@ export interface Expert {
  * Precision-weighted product of diagonal experts (docs/model.md eq. P1): Σ_S⁻¹ = Σ_k Σ_k⁻¹,
  * μ_S = Σ_S Σ_k Σ_k⁻¹ μ_k. For Gaussians this is the exact product; for Student-t experts it is exact under a
  * mixing precision shared by all experts, which is the [PROPOSAL] of docs/model.md §4.
- * ℓ_S = −logsumexp_k(−ℓ_k), which stays finite where a direct 1/Σ 1/σ² would overflow.
+ * ℓ_S = −log Σ_k e^{−ℓ_k}, summed directly: the encoders clip ℓ to ±logScaleClip, so the precisions stay far
+ * inside float32's range, and a log-sum-exp (whose max-gradient is slow on wasm) is not needed.
  */
 export function productOfExperts(experts: Expert[]): Expert {
   if (experts.length === 0) throw new Error("productOfExperts needs at least one expert");
   if (experts.length === 1) return { mu: experts[0]!.mu.clone(), logScale: experts[0]!.logScale.clone() };
   return tf.tidy(() => {
-    const negLog = tf.stack(experts.map((e) => tf.neg(e.logScale))) as tf.Tensor3D; // [K, B, m]
-    const logScale = tf.neg(tf.logSumExp(negLog, 0)) as tf.Tensor2D;
-    // weights_k = Σ_S / Σ_k = exp(ℓ_S − ℓ_k), summing to 1 over k
-    const weights = tf.exp(tf.add(negLog, logScale));
-    const mus = tf.stack(experts.map((e) => e.mu));
-    const mu = tf.sum(tf.mul(weights, mus), 0) as tf.Tensor2D;
-    return { mu, logScale };
+    const precisions = experts.map((e) => tf.exp(tf.neg(e.logScale)));
+    const totalPrecision = tf.addN(precisions);
+    const weighted = tf.addN(experts.map((e, k) => tf.mul(precisions[k]!, e.mu)));
+    return {
+      mu: tf.div(weighted, totalPrecision) as tf.Tensor2D,
+      logScale: tf.neg(tf.log(totalPrecision)) as tf.Tensor2D,
+    };
   });
 }

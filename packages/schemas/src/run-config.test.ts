@@ -20,7 +20,9 @@ describe("resolveRunConfig", () => {
   it("uses a team's own data as labeled unless told otherwise", () => {
     const user = resolveRunConfig({ dataset: { name: "user", path: "data/manifest.json" } }).dataset;
     expect([user.imbalanceRatio, user.labelRatio]).toEqual([1, 1]);
-    expect(resolveRunConfig({ dataset: { name: "user", path: "m.json", labelRatio: 0.2 } }).dataset.labelRatio).toBe(0.2);
+    expect(
+      resolveRunConfig({ dataset: { name: "user", path: "m.json", labelRatio: 0.2 } }).dataset.labelRatio,
+    ).toBe(0.2);
   });
 
   it("names every bad field at once", () => {
