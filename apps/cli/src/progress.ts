@@ -18,6 +18,11 @@ function epochLine(r: EpochRecord, epochs: number): string {
   return `epoch ${r.epoch}/${epochs}  loss ${fmt(l.total)} (lab ${fmt(l.labeled)} unl ${fmt(l.unlabeled)} cls ${fmt(l.classification)})${test}  ${r.seconds.toFixed(1)} s`;
 }
 
+function formatSeconds(seconds: number): string {
+  const s = Math.round(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
 /** Creates the reporter for `epochs` epochs writing to `stream`. */
 export function createProgress(epochs: number, stream: NodeJS.WriteStream): Progress {
   if (!stream.isTTY) {
@@ -27,17 +32,23 @@ export function createProgress(epochs: number, stream: NodeJS.WriteStream): Prog
     {
       stream,
       format:
-        "epoch {epoch}/{epochs} |{bar}| step {value}/{total} | loss {loss} (lab {lab} unl {unl} cls {cls}) | ETA {eta_formatted}",
+        "epoch {epoch}/{epochs} |{bar}| step {value}/{total} | loss {loss} (lab {lab} unl {unl} cls {cls}) | epoch ETA {eta_formatted} | run ETA {runEta}",
       barsize: 24,
       hideCursor: true,
+      clearOnComplete: true,
       etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
+  const runStart = performance.now();
+  let stepsDone = 0;
   return {
     step: (s) => {
+      stepsDone++;
+      const remaining = (epochs - s.epoch) * s.stepsPerEpoch + (s.stepsPerEpoch - s.step);
       const payload = {
+        runEta: formatSeconds(((performance.now() - runStart) / 1000 / stepsDone) * remaining),
         epoch: s.epoch,
         epochs,
         loss: fmt(s.loss.total),

@@ -1,0 +1,147 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { gammaConstants } from "@tailsweep/model";
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const bin = join(__dirname, "..", "bin", "tailsweep.mjs");
+
+/** Runs the real CLI in a child process; never throws, returns the exit code and both streams. */
+async function tailsweep(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env: { ...process.env, TAILSWEEP_BACKEND: "cpu" },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe("tailsweep model constants", () => {
+  it("prints the γ-loss constants as JSON numbers", async () => {
+    const r = await tailsweep("model", "constants", "--nu", "10", "--n", "784", "--m", "64", "--json");
+    expect(r.code).toBe(0);
+    const c = JSON.parse(r.stdout);
+    expect(Object.keys(c)).toEqual(["gamma", "logC", "logB", "C1", "tau0", "tauSqAlt", "detExp"]);
+    expect(c.C1).toBeCloseTo(4.5736, 4);
+    expect(c.tau0).toBeCloseTo(4.754848, 5);
+  });
+
+  it("exits non-zero with the field's name on bad input", async () => {
+    const r = await tailsweep("model", "constants", "--nu", "1.5", "--n", "10", "--m", "2");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/nu must be > 2/);
+    const nan = await tailsweep("model", "constants", "--nu", "ten", "--n", "10", "--m", "2");
+    expect(nan.code).not.toBe(0);
+    expect(nan.stderr).toMatch(/--nu expects a number, got 'ten'/);
+  });
+});
+
+describe("tailsweep model loss", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tailsweep-loss-"));
+
+  it("prints reg, recon and total at the code's scale", async () => {
+    const input = {
+      nu: 5,
+      n: 3,
+      m: 2,
+      sigma: 0.5,
+      regWeight: 2,
+      mu: [
+        [0.1, -0.2],
+        [0.3, 0],
+      ],
+      logvar: [
+        [0, 0.5],
+        [-1, 0.2],
+      ],
+      x: [
+        [0, 1, 0.5],
+        [1, 1, 0],
+      ],
+      xRecon: [
+        [0.1, 0.9, 0.5],
+        [0.5, 1, 0.2],
+      ],
+    };
+    const file = join(dir, "batch.json");
+    writeFileSync(file, JSON.stringify(input));
+    const r = await tailsweep("model", "loss", "--input", file, "--json");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    // The same quantities by hand, in float64 (docs/model.md eqs. R1, R3, L0).
+    const c = gammaConstants({ nu: 5, n: 3, m: 2, sigma: 0.5 });
+    const reg = input.mu.map((mu, i) => {
+      const l = input.logvar[i]!;
+      const sumExp = l.reduce((s, v) => s + Math.exp(v), 0);
+      const sumL = l.reduce((s, v) => s + v, 0);
+      return (
+        mu.reduce((s, v) => s + v * v, 0) +
+        c.traceCoef * sumExp -
+        c.nu * c.C1 * Math.exp(c.detExp * sumL) +
+        c.nu * c.tau0
+      );
+    });
+    const expectedReg = (2 * (reg[0]! + reg[1]!)) / 2;
+    const sq = input.x
+      .flatMap((row, i) => row.map((v, j) => (input.xRecon[i]![j]! - v) ** 2))
+      .reduce((a, b) => a + b, 0);
+    const expectedRecon = sq / (2 * 0.25);
+    expect(out.reg).toBeCloseTo(expectedReg, 4);
+    expect(out.recon).toBeCloseTo(expectedRecon, 5);
+    expect(out.total).toBeCloseTo(expectedReg + expectedRecon, 4);
+  });
+
+  it("names the field whose shape is wrong", async () => {
+    const file = join(dir, "bad.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ nu: 5, n: 3, m: 2, mu: [[0, 0]], logvar: [[0]], x: [[0, 0, 0]], xRecon: [[0, 0, 0]] }),
+    );
+    const r = await tailsweep("model", "loss", "--input", file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/logvar\.0: expected 2 columns \(m\), got 1/);
+  });
+});
+
+describe("tailsweep train", () => {
+  it("refuses bad input before loading anything, naming every bad field", async () => {
+    const r = await tailsweep("train", "--nu", "2", "--label-ratio", "1.5", "--set", "model.fusion=sum");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/model\.nu/);
+    expect(r.stderr).toMatch(/model\.fusion/);
+    expect(r.stderr).toMatch(/dataset\.labelRatio/);
+    const preset = await tailsweep("train", "--preset", "huge");
+    expect(preset.code).not.toBe(0);
+    expect(preset.stderr).toMatch(/--preset must be one of quick, paper/);
+  });
+
+  it("reads a YAML config and trains end to end with --json", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-train-"));
+    const config = join(dir, "run.yaml");
+    writeFileSync(
+      config,
+      [
+        "variant: proposed",
+        "dataset: { name: mnist-2view, headCount: 200, testPerClass: 10, imbalanceRatio: 10 }",
+        "model: { encoderWidths: [16], decoderWidths: [16], classifierWidths: [16], latentDim: 4 }",
+        "train: { epochs: 1, maxStepsPerEpoch: 2, seed: 3 }",
+      ].join("\n"),
+    );
+    const r = await tailsweep("train", "--config", config, "--json", "--set", "model.nu=7");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.model.nu).toBe(7);
+    expect(out.dataset.seed).toBe(3);
+    expect(out.backend.name).toBe("cpu");
+    expect(out.metrics.test.n).toBe(100);
+    expect(out.metrics.perModality).toHaveLength(2);
+    expect(r.stderr).toMatch(/compute backend: cpu/);
+    expect(r.stderr).toMatch(/epoch 1\/1 {2}loss/);
+  });
+});
