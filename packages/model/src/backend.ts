@@ -53,8 +53,9 @@ export interface InitBackendOptions {
   /** Backend to use; overrides `TAILSWEEP_BACKEND`. "auto" (the default) tries them in order. */
   prefer?: BackendName | "auto";
   /**
-   * Threads for OpenBLAS; only used by `wasm-blas`. Unset keeps OpenBLAS's own default
-   * (`OPENBLAS_NUM_THREADS`, `OMP_NUM_THREADS`, else all cores).
+   * Threads for OpenBLAS; only used by `wasm-blas`. Unset: `OPENBLAS_NUM_THREADS` / `OMP_NUM_THREADS` when set,
+   * else 1. One thread because a training step measured 226 ms with 1 and 220 ms with 2 (bench/train-step.ts),
+   * while two OpenMP threads spin-wait and slow everything down as soon as another process shares the cores.
    */
   blasThreads?: number;
   /** Receives one line naming the backend chosen (and, for "auto", why earlier ones were skipped). */
@@ -202,7 +203,9 @@ async function activate(name: BackendName, blasThreads: number | undefined): Pro
         throw new Error("needs the single-threaded wasm binary, but WASM_HAS_MULTITHREAD_SUPPORT is on");
       }
       const blas = await loadOpenBlas();
+      const threadsFromEnv = process.env.OPENBLAS_NUM_THREADS || process.env.OMP_NUM_THREADS;
       if (blasThreads !== undefined) blas.setThreads(blasThreads);
+      else if (!threadsFromEnv) blas.setThreads(1);
       // Kernels are swapped before setBackend so that tfjs runs their setup on initialisation.
       installWasmMatMulBlas(blas);
       const wasm = await useWasm();

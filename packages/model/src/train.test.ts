@@ -1,8 +1,11 @@
+import { ModelConfigSchema } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { MultimodalVae } from "./model";
+import { Rng } from "./rng";
 import { syntheticDataset } from "./synthetic-dataset";
 import { useCpuBackend } from "./test-backend";
-import { trainModel } from "./train";
+import { evaluateModel, predictClasses, trainModel } from "./train";
 
 beforeAll(useCpuBackend);
 
@@ -25,6 +28,28 @@ describe("trainModel", () => {
     await trainModel(syntheticDataset(), small, { ...quick, epochs: 2 });
     await trainModel(syntheticDataset(), { ...small, objective: "supervised-only" }, { ...quick, epochs: 1 });
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("predicts and evaluates without leaking tensors, in chunks of any size", () => {
+    const ds = syntheticDataset();
+    const model = new MultimodalVae(
+      ModelConfigSchema.parse(small),
+      {
+        modalityDims: [8, 6],
+        numClasses: 3,
+        decoderOutputs: ["sigmoid", "sigmoid"],
+        labeledCounts: ds.counts.labeled,
+      },
+      new Rng(1),
+    );
+    const before = tf.memory().numTensors;
+    const whole = predictClasses(model, ds.test, [0, 1]);
+    const chunked = predictClasses(model, ds.test, [0, 1], 7);
+    evaluateModel(model, ds);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(chunked).toEqual(whole);
+    expect(whole).toHaveLength(ds.test.n);
+    model.dispose();
   });
 
   it("learns the synthetic classes well above chance and reports every metric", async () => {
