@@ -119,7 +119,7 @@ function rotatedNoisyViews(split: ImageSplit, rows: Int32Array, pools: number[][
     // Bilinear weights are convex, so the rotated image stays in [0, 1] and only the top needs clipping.
     for (let k = 0; k < dim; k++) {
       const noisy = view[k]! + rng();
-      view[k] = noisy > 1 ? 1 : noisy;
+      view[k] = Math.min(noisy, 1);
     }
   }
   return out;
