@@ -6,7 +6,7 @@ import {
   type ImageSplit,
   rowsByClass,
 } from "./image-set";
-import { longTailCounts, resolveClassOrder } from "./long-tail";
+import { recipeCounts, resolveClassOrder } from "./long-tail";
 import { createRng, type Rng, randomInt, shuffleInPlace } from "./rng";
 import { rotateBilinear } from "./rotate";
 import { planBalancedTest, planTrainSplit, type TestSplitPlan, type TrainSplitPlan } from "./split-plan";
@@ -63,14 +63,7 @@ function planBenchmark(
 ): BenchmarkPlan {
   const numClasses = classNames.length;
   const order = resolveClassOrder(recipe.classOrder, numClasses, recipe.seed);
-  const counts = longTailCounts({
-    numClasses,
-    headCount: recipe.headCount,
-    imbalanceRatio: recipe.imbalanceRatio,
-    labelRatio: recipe.labelRatio,
-    unlabeledImbalance: recipe.unlabeledImbalance,
-    classOrder: order,
-  });
+  const counts = recipeCounts(recipe, numClasses, order);
   const train = planTrainSplit({
     labels: mnist.train.labels,
     classNames,

@@ -50,6 +50,7 @@ export {
   type LongTailParams,
   LongTailParamsSchema,
   longTailCounts,
+  recipeCounts,
   resolveClassOrder,
 } from "./long-tail";
 export { defaultMnistDir, type LoadMnistOptions, loadMnist, MNIST_CLASS_NAMES } from "./mnist";

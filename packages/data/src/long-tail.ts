@@ -96,3 +96,19 @@ export function resolveClassOrder(
   assertPermutation(classOrder, numClasses);
   return [...classOrder];
 }
+
+/** The long-tail counts a dataset recipe asks for, with the class order already resolved. */
+export function recipeCounts(
+  recipe: Pick<DatasetRecipe, "headCount" | "imbalanceRatio" | "labelRatio" | "unlabeledImbalance">,
+  numClasses: number,
+  classOrder: number[],
+): LongTailCounts {
+  return longTailCounts({
+    numClasses,
+    headCount: recipe.headCount,
+    imbalanceRatio: recipe.imbalanceRatio,
+    labelRatio: recipe.labelRatio,
+    unlabeledImbalance: recipe.unlabeledImbalance,
+    classOrder,
+  });
+}

@@ -1,7 +1,7 @@
 import type { MultimodalDataset, MultimodalTable } from "@tailsweep/schemas";
 import type { ResolvedRecipe } from "./benchmarks";
 import { classHistogram } from "./image-set";
-import { longTailCounts, resolveClassOrder } from "./long-tail";
+import { recipeCounts, resolveClassOrder } from "./long-tail";
 import { createRng, shuffleInPlace } from "./rng";
 import { planTrainSplit } from "./split-plan";
 import type { UserData } from "./user-import";
@@ -48,14 +48,7 @@ export function buildUserDataset(data: UserData, recipe: ResolvedRecipe): Multim
   let labeledRows: Int32Array;
   let drawnUnlabeledRows: Int32Array;
   if (recipeSubsamplesUserData(recipe)) {
-    const counts = longTailCounts({
-      numClasses,
-      headCount: recipe.headCount,
-      imbalanceRatio: recipe.imbalanceRatio,
-      labelRatio: recipe.labelRatio,
-      unlabeledImbalance: recipe.unlabeledImbalance,
-      classOrder: order,
-    });
+    const counts = recipeCounts(recipe, numClasses, order);
     const plan = planTrainSplit({
       labels: data.train.y,
       classNames: data.classNames,
