@@ -1,6 +1,9 @@
+/** The tfjs-core instance the model runs on, for harnesses that build tensors (benchmarks, the worker). */
+export * as tf from "@tensorflow/tfjs-core";
 export { type BackendInfo, BackendInitError, type BackendName, currentBackend, initBackend } from "./backend";
 export * from "./distributions";
 export * from "./gamma-constants";
+export { type Activation, applyMlp, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";
 export { lgamma } from "./lgamma";
 export * from "./losses";
 export * from "./metrics";

@@ -1,0 +1,109 @@
+// The two benchmark cases built with tailsweep's own code (packages/model layers, losses, MultimodalVae).
+import {
+  applyMlp,
+  createMlp,
+  gaussianRegularizer,
+  type LossTerms,
+  MultimodalVae,
+  mlpVariables,
+  productOfExperts,
+  Rng,
+  tf,
+} from "@tailsweep/model";
+import { ModelConfigSchema } from "@tailsweep/schemas";
+import { PROPOSED, REFERENCE } from "./cases";
+
+const rng = new Rng(1);
+const uniform = (rows: number, cols: number) =>
+  tf.tensor2d(
+    Float32Array.from({ length: rows * cols }, () => rng.next()),
+    [rows, cols],
+  );
+
+/** The reference network (compute notes): Gaussian PoE of two encoders, classifier, two decoders, KL + CE. */
+function referenceCase(): { variables: tf.Variable[]; loss: () => LossTerms } {
+  const { batch: B, inputDim: D, latentDim: Z, classes: K } = REFERENCE;
+  const encA = createMlp("eA", D, [512, 256], 2 * Z, "relu", rng);
+  const encB = createMlp("eB", D, [512, 256], 2 * Z, "relu", rng);
+  const cls = createMlp("c", 2 * D, [256], K, "relu", rng);
+  const decA = createMlp("dA", Z + K, [256, 512], D, "relu", rng);
+  const decB = createMlp("dB", Z + K, [256, 512], D, "relu", rng);
+  const xA = tf.tidy(() => tf.cast(tf.greater(uniform(B, D), 0.7), "float32")) as tf.Tensor2D;
+  const xB = uniform(B, D);
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Int32Array.from({ length: B }, (_, i) => i % K),
+      "int32",
+    ),
+    K,
+  ) as tf.Tensor2D;
+  const loss = (): LossTerms => {
+    const [muA, lvA] = tf.split(applyMlp(encA, xA), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [muB, lvB] = tf.split(applyMlp(encB, xB), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const logits = applyMlp(cls, tf.concat([xA, xB], 1));
+    const ce = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits))));
+    const prior = { mu: tf.zerosLike(muA), logScale: tf.zerosLike(lvA) };
+    const post = productOfExperts([{ mu: muA, logScale: lvA }, { mu: muB, logScale: lvB }, prior]);
+    const z = tf.add(
+      post.mu,
+      tf.mul(tf.exp(tf.mul(post.logScale, 0.5)), tf.randomNormal([B, Z], 0, 1, "float32", rng.nextSeed())),
+    );
+    const kl = tf.mul(0.5, tf.sum(gaussianRegularizer(post.mu, post.logScale)));
+    const zy = tf.concat([z, tf.softmax(logits)], 1) as tf.Tensor2D;
+    const lA = applyMlp(decA, zy);
+    const recA = tf.sum(tf.sub(tf.softplus(lA), tf.mul(xA, lA))); // Bernoulli NLL
+    const recB = tf.sum(tf.squaredDifference(xB, tf.sigmoid(applyMlp(decB, zy)))); // Gaussian, unit variance
+    const total = tf.div(tf.addN([recA, recB, kl, ce]), B) as tf.Scalar;
+    return {
+      total,
+      labeled: tf.add(recA, recB) as tf.Scalar,
+      unlabeled: kl as tf.Scalar,
+      classification: ce as tf.Scalar,
+    };
+  };
+  return { variables: mlpVariables([encA, encB, cls, decA, decB]), loss };
+}
+
+/** The proposed model at its defaults on a fixed labeled + unlabeled batch, through MultimodalVae.loss. */
+function proposedCase(): { variables: tf.Variable[]; loss: () => LossTerms } {
+  const p = PROPOSED;
+  const config = ModelConfigSchema.parse({
+    nu: p.nu,
+    latentDim: p.latentDim,
+    encoderWidths: p.widths,
+    decoderWidths: p.widths,
+    classifierWidths: p.classifierWidths,
+  });
+  const model = new MultimodalVae(
+    config,
+    {
+      modalityDims: [p.inputDim, p.inputDim],
+      numClasses: p.classes,
+      decoderOutputs: ["sigmoid", "sigmoid"],
+      labeledCounts: new Array(p.classes).fill(1),
+    },
+    rng,
+  );
+  const labeled = {
+    xs: [uniform(p.labeledBatch, p.inputDim), uniform(p.labeledBatch, p.inputDim)],
+    yOneHot: tf.oneHot(
+      tf.tensor1d(
+        Int32Array.from({ length: p.labeledBatch }, (_, i) => i % p.classes),
+        "int32",
+      ),
+      p.classes,
+    ) as tf.Tensor2D,
+  };
+  const unlabeled = { xs: [uniform(p.unlabeledBatch, p.inputDim), uniform(p.unlabeledBatch, p.inputDim)] };
+  return {
+    variables: model.variables(),
+    loss: () => model.loss(labeled, unlabeled, { regWeight: 1, alpha: 1, rng }),
+  };
+}
+
+/** A case's trainable variables and loss, seeded identically on every run. */
+export function buildCase(name: string): { variables: tf.Variable[]; loss: () => LossTerms } {
+  if (name === "reference") return referenceCase();
+  if (name === "proposed") return proposedCase();
+  throw new Error(`unknown benchmark case '${name}' (reference, proposed)`);
+}
