@@ -1,7 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-// tfjs-core's own Node bundle lacks the gradient functions and its ESM build uses directory imports that Node
-// rejects; the union package's Node bundle registers them on the same tfjs-core instance.
-import "@tensorflow/tfjs";
+import "./register-gradients";
 import type { ModelConfig } from "@tailsweep/schemas";
 import { sampleGaussianPosterior, sampleStudentTPosterior } from "./distributions";
 import { type GammaConstants, gammaConstants } from "./gamma-constants";

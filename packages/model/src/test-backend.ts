@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import "./register-gradients";
 
 /** Tests run on the JS `cpu` backend: deterministic and always available. */
 export async function useCpuBackend(): Promise<void> {
