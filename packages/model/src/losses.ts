@@ -31,7 +31,16 @@ export function gaussianRegularizer(mu: tf.Tensor2D, logVar: tf.Tensor2D): tf.Te
 
 /** Squared reconstruction error per row over σ², ‖x − x̂‖²/σ² (docs/model.md eq. R3). */
 export function reconstructionError(x: tf.Tensor2D, xRecon: tf.Tensor2D, sigma: number): tf.Tensor1D {
-  return tf.tidy(() => tf.div(tf.sum(tf.squaredDifference(x, xRecon), 1), sigma * sigma) as tf.Tensor1D);
+  return tf.tidy(() => tf.div(rowSums(tf.squaredDifference(x, xRecon)), sigma * sigma) as tf.Tensor1D);
+}
+
+/**
+ * Σ_j x_ij for wide rows, as a product with a column of ones: it runs on the matrix-product kernel (OpenBLAS
+ * where available) forwards and backwards, where the wasm backend's Sum and its broadcast gradient were
+ * slower on [640 × 784] inputs (bench/peers/profile-step.ts).
+ */
+export function rowSums(x: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.reshape(tf.matMul(x, tf.ones([x.shape[1], 1])), [x.shape[0]]) as tf.Tensor1D);
 }
 
 /** The single-modality γ-loss terms at the code scale, as `tailsweep model loss` prints them (eq. L0). */

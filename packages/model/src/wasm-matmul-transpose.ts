@@ -43,7 +43,7 @@ type PatchedKernelConfig = tf.KernelConfig & { [STOCK]?: tf.KernelConfig };
  * is active. Throws if the wasm backend's kernels are not registered (the package was not loaded into
  * this tfjs-core instance).
  */
-export function stockWasmKernel(kernelName: MatMulKernelName): tf.KernelConfig {
+export function stockWasmKernel(kernelName: string): tf.KernelConfig {
   const registered = tf.getKernel(kernelName, WASM_BACKEND) as PatchedKernelConfig | undefined;
   if (registered == null) {
     throw new Error(
@@ -59,7 +59,7 @@ export function stockWasmKernel(kernelName: MatMulKernelName): tf.KernelConfig {
  * `setupFunc` is kept: tfjs runs it on every `tf.setBackend("wasm")`, and the stock kernel func (which
  * patches fall back to) needs it.
  */
-export function replaceWasmKernel(kernelName: MatMulKernelName, kernelFunc: tf.KernelFunc): void {
+export function replaceWasmKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
   const stock = stockWasmKernel(kernelName);
   const patched: PatchedKernelConfig = { ...stock, kernelFunc, [STOCK]: stock };
   // unregister first: registerKernel over an existing key works but prints a warning.
