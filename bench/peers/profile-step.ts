@@ -1,12 +1,12 @@
 // Kernel-time breakdown of one benchmark case's training step (tf.profile), to see where a step's time goes.
 // Usage: node --import tsx bench/peers/profile-step.ts <reference|proposed> [threads=2]
-import { initBackend, optimizerStep, tf } from "@tailsweep/model";
+import { initBackend, LayerwiseAdam, optimizerStep, tf } from "@tailsweep/model";
 import { buildCase } from "./tfjs-cases";
 
 const [caseName = "reference", threads = "2"] = process.argv.slice(2);
 await initBackend({ blasThreads: Number(threads) });
 const { variables, loss } = buildCase(caseName);
-const optimizer = tf.train.adam(1e-3);
+const optimizer = new LayerwiseAdam(1e-3);
 for (let i = 0; i < 3; i++) optimizerStep(optimizer, variables, loss).dispose();
 const t0 = performance.now();
 const info = await tf.profile(() => optimizerStep(optimizer, variables, loss));

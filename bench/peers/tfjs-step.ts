@@ -1,13 +1,13 @@
 // tailsweep's side of bench/train-vs-pytorch.ts: times one benchmark case through tailsweep's own training code
 // (packages/model layers, losses and optimizerStep) in a process of its own, and prints one JSON line.
 // Usage: node --import tsx bench/peers/tfjs-step.ts <reference|proposed> <warmup> <steps> <threads>
-import { initBackend, optimizerStep, tf } from "@tailsweep/model";
+import { initBackend, LayerwiseAdam, optimizerStep } from "@tailsweep/model";
 import { buildCase } from "./tfjs-cases";
 
 const [caseName = "reference", warmupArg = "10", stepsArg = "50", threadsArg = "2"] = process.argv.slice(2);
 const backend = await initBackend({ blasThreads: Number(threadsArg) });
 const { variables, loss } = buildCase(caseName);
-const optimizer = tf.train.adam(1e-3);
+const optimizer = new LayerwiseAdam(1e-3);
 const step = () => {
   const packed = optimizerStep(optimizer, variables, loss);
   const total = packed.dataSync()[0]!;

@@ -1,5 +1,6 @@
 /** The tfjs-core instance the model runs on, for harnesses that build tensors (benchmarks, the worker). */
 export * as tf from "@tensorflow/tfjs-core";
+export { type GradientApplier, LayerwiseAdam } from "./adam";
 export { type BackendInfo, BackendInitError, type BackendName, currentBackend, initBackend } from "./backend";
 export * from "./distributions";
 export * from "./gamma-constants";

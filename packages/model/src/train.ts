@@ -7,6 +7,7 @@ import {
   TrainConfigSchema,
 } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
+import { type GradientApplier, LayerwiseAdam } from "./adam";
 import { type ClassificationMetrics, classificationMetrics, meanRecall, minorityClasses } from "./metrics";
 import { type Batch, type LossTerms, MultimodalVae } from "./model";
 import { Rng } from "./rng";
@@ -113,7 +114,7 @@ export async function trainModel(
     },
     rng,
   );
-  const optimizer = tf.train.adam(train.learningRate);
+  const optimizer = new LayerwiseAdam(train.learningRate);
   const semi = config.objective === "semi-supervised";
   const useUnlabeled = semi && dataset.unlabeled.n > 0;
   const Bl = Math.min(train.labeledBatchSize, dataset.labeled.n);
@@ -213,7 +214,7 @@ export async function trainModel(
  * tensor so the caller reads all four with a single download. The benchmarks time exactly this function.
  */
 export function optimizerStep(
-  optimizer: tf.Optimizer,
+  optimizer: GradientApplier,
   variables: tf.Variable[],
   lossTerms: () => LossTerms,
 ): tf.Tensor1D {
@@ -234,7 +235,7 @@ export function optimizerStep(
 /** One optimisation step of the trainer on the given rows; returns the loss terms as numbers. */
 function trainStep(
   model: MultimodalVae,
-  optimizer: tf.Optimizer,
+  optimizer: GradientApplier,
   variables: tf.Variable[],
   dataset: MultimodalDataset,
   labeledRows: Int32Array,
