@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "./run-config";
+import { parseSweepFile } from "./sweep";
+
+const minimal = { name: "s1", search: { nu: [5, 10] } };
+
+function problemsOf(input: unknown): string[] {
+  try {
+    parseSweepFile(input);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseSweepFile", () => {
+  it("resolves aliases, seeds and the method", () => {
+    const s = parseSweepFile({
+      ...minimal,
+      search: { nu: [5, 10], beta: [0.1, 0.3], "model.priorExpert": [true, false] },
+    });
+    expect(Object.keys(s.search)).toEqual(["model.nu", "dataset.labelRatio", "model.priorExpert"]);
+    expect(s.seeds).toEqual([1, 2, 3]);
+    expect(s.method).toBe("grid");
+    expect(s.project).toBe("default");
+    const r = parseSweepFile({
+      name: "r",
+      search: { gamma: { distribution: "uniform", low: -0.1, high: -0.001 } },
+      budget: 8,
+      seeds: [7, 9],
+    });
+    expect(r.method).toBe("random");
+    expect(r.seeds).toEqual([7, 9]);
+  });
+
+  it("names the offending entry with the knob's own rule", () => {
+    const p = problemsOf({
+      name: "s",
+      search: { nu: [5, 10, 1.5], rho: [10, 0.5], variant: ["proposed", "best"] },
+    });
+    expect(p.some((x) => /^search\.nu\[2\]: .*>2/.test(x))).toBe(true);
+    expect(p.some((x) => /^search\.rho\[1\]: /.test(x))).toBe(true);
+    expect(p.some((x) => /^search\.variant\[1\]: Invalid option/.test(x))).toBe(true);
+    expect(p.some((x) => x.startsWith("search.nu[0]"))).toBe(false);
+  });
+
+  it("rejects unknown keys, unknown knobs, bad bounds and a missing budget", () => {
+    expect(problemsOf({ ...minimal, sedes: 3 }).join()).toMatch(/Unrecognized key.*sedes/);
+    expect(problemsOf({ ...minimal, search: { lr: [0.1] } })[0]).toMatch(/^search\.lr: unknown knob/);
+    expect(problemsOf({ ...minimal, search: { "model.nuu": [3] } })[0]).toMatch(
+      /^search\.model\.nuu: unknown knob/,
+    );
+    expect(
+      problemsOf({
+        ...minimal,
+        search: { gamma: { distribution: "uniform", low: -0.01, high: -0.1 } },
+        budget: 3,
+      }).join(),
+    ).toMatch(/search\.gamma: low must be below high/);
+    expect(
+      problemsOf({
+        ...minimal,
+        search: { gamma: { distribution: "uniform", low: -0.1, high: -0.01 } },
+      }).join(),
+    ).toMatch(/budget: required/);
+    expect(problemsOf({ ...minimal, seeds: [1, 1] }).join()).toMatch(/seeds: must not repeat/);
+    expect(problemsOf({ ...minimal, model: { nu: 1 } }).join()).toMatch(/^model\.nu: /);
+    expect(problemsOf({ name: "has space" }).join()).toMatch(/^name: letters, digits/);
+  });
+});

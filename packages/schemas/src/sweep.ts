@@ -1,0 +1,203 @@
+import { z } from "zod";
+import { DatasetRecipeSchema } from "./dataset";
+import { ModelConfigSchema, TrainConfigSchema, VariantSchema } from "./model-config";
+import { ConfigError, describeIssues, resolveRunConfig } from "./run-config";
+
+/** Short names for the knobs a study sweeps most; any other knob is written `model.x`, `dataset.x` or `train.x`. */
+export const PARAM_ALIASES: Record<string, string> = {
+  nu: "model.nu",
+  gamma: "model.gamma",
+  labelRatio: "dataset.labelRatio",
+  beta: "dataset.labelRatio",
+  imbalanceRatio: "dataset.imbalanceRatio",
+  rho: "dataset.imbalanceRatio",
+  variant: "variant",
+};
+
+const scalar = z.union([z.number(), z.string(), z.boolean()]);
+/** A grid value may be any JSON value the knob accepts (e.g. a widths list). */
+const gridValue = z.union([scalar, z.array(scalar)]);
+
+/** A random distribution over one knob (sampled `budget` times). */
+export const DistributionSchema = z.discriminatedUnion("distribution", [
+  z.object({ distribution: z.literal("uniform"), low: z.number(), high: z.number() }).strict(),
+  z.object({ distribution: z.literal("loguniform"), low: z.number().gt(0), high: z.number().gt(0) }).strict(),
+  z.object({ distribution: z.literal("int"), low: z.number().int(), high: z.number().int() }).strict(),
+  z.object({ distribution: z.literal("categorical"), values: z.array(gridValue).min(1) }).strict(),
+]);
+export type Distribution = z.infer<typeof DistributionSchema>;
+
+/** One knob of the search space: grid values, or a distribution. */
+export const ParamSpecSchema = z.union([z.array(gridValue).min(1), DistributionSchema]);
+export type ParamSpec = z.infer<typeof ParamSpecSchema>;
+
+/** Metrics a sweep can optimise or rank by (test set unless named otherwise). */
+export const ObjectiveMetricSchema = z.enum([
+  "balancedAccuracy",
+  "accuracy",
+  "macroF1",
+  "gMean",
+  "minorityRecall",
+]);
+export type ObjectiveMetric = z.infer<typeof ObjectiveMetricSchema>;
+
+/** A sweep file as written (YAML or JSON). */
+export const SweepFileSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+        "letters, digits, '.', '_' and '-' only, starting with a letter or digit",
+      ),
+    project: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+        "letters, digits, '.', '_' and '-' only, starting with a letter or digit",
+      )
+      .default("default"),
+    description: z.string().max(2000).optional(),
+    variant: VariantSchema.default("proposed"),
+    dataset: z.record(z.string(), z.unknown()).default({}),
+    model: z.record(z.string(), z.unknown()).default({}),
+    train: z.record(z.string(), z.unknown()).default({}),
+    search: z.record(z.string(), ParamSpecSchema).default({}),
+    /** Random draws when the search space has a distribution (each draw is crossed with every seed). */
+    budget: z.number().int().min(1).max(100_000).optional(),
+    /** Seeds: an explicit list, or a count n meaning 1..n. Every configuration runs once per seed. */
+    seeds: z
+      .union([
+        z
+          .array(
+            z
+              .number()
+              .int()
+              .min(0)
+              .max(2 ** 31 - 1),
+          )
+          .min(1),
+        z.number().int().min(1).max(1000),
+      ])
+      .default(3),
+    /** Seed of the random search itself (which configurations are drawn). */
+    samplerSeed: z.number().int().min(0).default(0),
+    objective: z
+      .object({
+        metric: ObjectiveMetricSchema.default("balancedAccuracy"),
+        direction: z.enum(["maximize", "minimize"]).default("maximize"),
+      })
+      .strict()
+      .default({ metric: "balancedAccuracy", direction: "maximize" }),
+    execution: z
+      .object({
+        maxAttempts: z.number().int().min(1).max(20).default(3),
+        heartbeatSeconds: z.number().min(1).max(3600).default(10),
+        trialTimeoutSeconds: z
+          .number()
+          .min(1)
+          .max(7 * 24 * 3600)
+          .default(6 * 3600),
+      })
+      .strict()
+      .default({ maxAttempts: 3, heartbeatSeconds: 10, trialTimeoutSeconds: 6 * 3600 }),
+  })
+  .strict();
+export type SweepFileInput = z.input<typeof SweepFileSchema>;
+
+/** A validated sweep: search keys are canonical paths (`model.nu`), seeds a list, method decided. */
+export interface SweepSpec extends Omit<z.infer<typeof SweepFileSchema>, "search" | "seeds"> {
+  search: Record<string, ParamSpec>;
+  seeds: number[];
+  /** `grid` when every knob lists values; `random` when any has a distribution (then `budget` draws). */
+  method: "grid" | "random";
+}
+
+const SECTION_KNOBS: Record<string, readonly string[]> = {
+  model: Object.keys(ModelConfigSchema.shape),
+  dataset: Object.keys(DatasetRecipeSchema.shape),
+  train: Object.keys(TrainConfigSchema.shape),
+};
+
+/** Canonical path of a search key, or undefined when it names no knob. */
+export function canonicalParam(key: string): string | undefined {
+  if (key in PARAM_ALIASES) return PARAM_ALIASES[key];
+  const [section, knob, ...rest] = key.split(".");
+  return rest.length === 0 && knob !== undefined && SECTION_KNOBS[section!]?.includes(knob) ? key : undefined;
+}
+
+/** Sets one knob (canonical path) in a run-config-shaped object, returning a new object. */
+export function withParam(
+  base: Record<string, unknown>,
+  path: string,
+  value: unknown,
+): Record<string, unknown> {
+  if (path === "variant") return { ...base, variant: value };
+  const [section, key] = path.split(".") as [string, string];
+  return { ...base, [section]: { ...((base[section] as Record<string, unknown>) ?? {}), [key]: value } };
+}
+
+/**
+ * Validates a sweep file: the file's shape, every search key, and every grid value and distribution bound against
+ * the knob's own rules, so that `search.nu[2]: …` points at the offending entry. Throws ConfigError listing all.
+ */
+export function parseSweepFile(input: unknown): SweepSpec {
+  const parsed = SweepFileSchema.safeParse(input ?? {});
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  const file = parsed.data;
+  const base = { variant: file.variant, dataset: file.dataset, model: file.model, train: file.train };
+  const problems: string[] = [];
+  try {
+    resolveRunConfig(base);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(...e.problems);
+  }
+  const search: Record<string, ParamSpec> = {};
+  for (const [key, spec] of Object.entries(file.search)) {
+    const path = canonicalParam(key);
+    if (!path) {
+      problems.push(
+        `search.${key}: unknown knob; use ${Object.keys(PARAM_ALIASES).join(", ")} or model.<knob>, dataset.<knob>, train.<knob>`,
+      );
+      continue;
+    }
+    if (path in search) {
+      problems.push(`search.${key}: ${path} is already searched under another name`);
+      continue;
+    }
+    search[path] = spec;
+    const check = (value: unknown, where: string) => {
+      try {
+        resolveRunConfig(withParam(base, path, value));
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        // Only the problems about this knob: the base config's own problems are reported once, above.
+        const own = e.problems.filter((p) => p.startsWith(`${path}:`) || p.startsWith(`${path}.`));
+        for (const p of own) problems.push(`${where}: ${p.slice(p.indexOf(":") + 2)}`);
+      }
+    };
+    if (Array.isArray(spec)) for (const [i, v] of spec.entries()) check(v, `search.${key}[${i}]`);
+    else if (spec.distribution === "categorical")
+      for (const [i, v] of spec.values.entries()) check(v, `search.${key}.values[${i}]`);
+    else {
+      if (!(spec.low < spec.high))
+        problems.push(`search.${key}: low must be below high (got ${spec.low} and ${spec.high})`);
+      check(spec.low, `search.${key}.low`);
+      check(spec.high, `search.${key}.high`);
+    }
+  }
+  const random = Object.values(search).some((s) => !Array.isArray(s));
+  if (random && file.budget === undefined)
+    problems.push("budget: required when the search space has a distribution");
+  if (!random && file.budget !== undefined)
+    problems.push("budget: only used with distributions; a grid runs every combination");
+  if (problems.length > 0) throw new ConfigError(problems);
+  const seeds = Array.isArray(file.seeds) ? file.seeds : Array.from({ length: file.seeds }, (_, i) => i + 1);
+  if (new Set(seeds).size !== seeds.length) throw new ConfigError(["seeds: must not repeat a seed"]);
+  return { ...file, search, seeds, method: random ? "random" : "grid" };
+}

@@ -1,0 +1,84 @@
+import { parseSweepFile } from "@tailsweep/schemas";
+import { describe, expect, it } from "vitest";
+import { expandSweep } from "./expand";
+import { trialKey } from "./trial-key";
+import { assertTransition, canTransition } from "./trial-state";
+
+describe("expandSweep", () => {
+  it("crosses sorted knobs × values × seeds in a fixed order, each trial fully configured", () => {
+    const spec = parseSweepFile({ name: "g", search: { nu: [5, 10], beta: [0.1, 0.3] }, seeds: [1, 2] });
+    const trials = expandSweep(spec);
+    expect(trials).toHaveLength(8);
+    // dataset.labelRatio sorts before model.nu, so nu varies faster; seeds fastest of all.
+    expect(
+      trials.slice(0, 4).map((t) => [t.params["dataset.labelRatio"], t.params["model.nu"], t.seed]),
+    ).toEqual([
+      [0.1, 5, 1],
+      [0.1, 5, 2],
+      [0.1, 10, 1],
+      [0.1, 10, 2],
+    ]);
+    expect(trials[3]!.config.model.nu).toBe(10);
+    expect(trials[3]!.config.dataset.labelRatio).toBe(0.1);
+    expect(trials[3]!.config.train.seed).toBe(2);
+    expect(trials[3]!.config.dataset.seed).toBe(2);
+    expect(new Set(trials.map((t) => t.key)).size).toBe(8);
+    expect(trials.map((t) => t.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("gives the same keys in the same order every time, independent of key order in the file", () => {
+    const a = expandSweep(parseSweepFile({ name: "g", search: { nu: [5, 10], rho: [10, 100] } }));
+    const b = expandSweep(parseSweepFile({ name: "g", search: { rho: [10, 100], nu: [5, 10] } }));
+    expect(b.map((t) => t.key)).toEqual(a.map((t) => t.key));
+    expect(trialKey({ "model.nu": 5 }, 1)).toBe(trialKey({ "model.nu": 5 }, 1));
+    expect(trialKey({ "model.nu": 5 }, 1)).not.toBe(trialKey({ "model.nu": 5 }, 2));
+  });
+
+  it("draws a random search reproducibly from its samplerSeed, within the bounds, without duplicates", () => {
+    const file = {
+      name: "r",
+      search: {
+        gamma: { distribution: "uniform", low: -0.2, high: -0.01 },
+        "model.latentDim": { distribution: "int", low: 4, high: 64 },
+        "train.learningRate": { distribution: "loguniform", low: 1e-4, high: 1e-2 },
+        variant: ["proposed", "gaussian"],
+      },
+      budget: 12,
+      seeds: 2,
+      samplerSeed: 5,
+    };
+    const a = expandSweep(parseSweepFile(file));
+    expect(a).toHaveLength(24);
+    expect(expandSweep(parseSweepFile(file)).map((t) => t.key)).toEqual(a.map((t) => t.key));
+    expect(expandSweep(parseSweepFile({ ...file, samplerSeed: 6 })).map((t) => t.key)).not.toEqual(
+      a.map((t) => t.key),
+    );
+    for (const t of a) {
+      expect(t.config.model.gamma).toBeGreaterThanOrEqual(-0.2);
+      expect(t.config.model.gamma).toBeLessThan(-0.01);
+      expect(Number.isInteger(t.config.model.latentDim)).toBe(true);
+      expect(t.config.train.learningRate).toBeGreaterThanOrEqual(1e-4);
+      expect(["proposed", "gaussian"]).toContain(t.config.variant);
+    }
+    expect(new Set(a.map((t) => t.key)).size).toBe(24);
+    // A small space yields what it has.
+    const small = expandSweep(
+      parseSweepFile({
+        name: "s",
+        search: { variant: { distribution: "categorical", values: ["proposed", "single"] } },
+        budget: 5,
+        seeds: 1,
+      }),
+    );
+    expect(small).toHaveLength(2);
+  });
+});
+
+describe("trial state machine", () => {
+  it("allows the lifecycle and refuses to leave a final state", () => {
+    expect(canTransition("waiting", "running")).toBe(true);
+    expect(canTransition("running", "waiting")).toBe(true);
+    expect(canTransition("waiting", "succeeded")).toBe(false);
+    expect(() => assertTransition("succeeded", "running")).toThrow(/succeeded is final/);
+  });
+});

@@ -1,0 +1,205 @@
+import type { SweepSpec } from "@tailsweep/schemas";
+import type { TrialPlan } from "./expand";
+import {
+  type EpochMetric,
+  type RunStore,
+  type SweepRecord,
+  type TrialRecord,
+  type TrialResult,
+  trialId,
+} from "./run-store";
+import { assertTransition, TERMINAL_STATES, type TrialState } from "./trial-state";
+
+/**
+ * A RunStore in process memory: for unit tests of the layers above, and as the reference the conformance suite
+ * is written against. Records are copied in and out so callers cannot change stored state by mutation.
+ */
+export class InMemoryRunStore implements RunStore {
+  private readonly sweeps = new Map<string, { record: Omit<SweepRecord, "status">; cancelled: boolean }>();
+  private readonly trials = new Map<string, TrialRecord>();
+  private readonly epochs = new Map<string, EpochMetric & { attempt: number }>();
+  private readonly results = new Map<string, TrialResult>();
+
+  async createSweep(input: {
+    id: string;
+    spec: SweepSpec;
+    trials: TrialPlan[];
+    now?: Date;
+  }): Promise<SweepRecord> {
+    const existing = this.sweeps.get(input.id);
+    if (!existing) {
+      const keys = new Set(input.trials.map((t) => t.key));
+      if (keys.size !== input.trials.length)
+        throw new Error(`createSweep ${input.id}: two trials share a key`);
+      this.sweeps.set(input.id, {
+        record: {
+          id: input.id,
+          project: input.spec.project,
+          name: input.spec.name,
+          spec: structuredClone(input.spec),
+          createdAt: input.now ?? new Date(),
+          trialCount: input.trials.length,
+        },
+        cancelled: false,
+      });
+      for (const t of input.trials) {
+        const id = trialId(input.id, t.key);
+        this.trials.set(id, {
+          id,
+          sweepId: input.id,
+          key: t.key,
+          index: t.index,
+          params: structuredClone(t.params),
+          seed: t.seed,
+          config: structuredClone(t.config),
+          state: "waiting",
+          attempt: 0,
+          maxAttempts: input.spec.execution.maxAttempts,
+          retries: [],
+        });
+      }
+    }
+    return (await this.getSweep(input.id))!;
+  }
+
+  async getSweep(id: string): Promise<SweepRecord | undefined> {
+    const s = this.sweeps.get(id);
+    if (!s) return undefined;
+    const trials = [...this.trials.values()].filter((t) => t.sweepId === id);
+    const done = trials.every((t) => TERMINAL_STATES.includes(t.state));
+    const status = s.cancelled ? "cancelled" : done ? "completed" : "running";
+    return structuredClone({ ...s.record, status });
+  }
+
+  async listSweeps(project?: string): Promise<SweepRecord[]> {
+    const ids = [...this.sweeps.values()]
+      .filter((s) => project === undefined || s.record.project === project)
+      .map((s) => s.record.id);
+    return Promise.all(ids.map(async (id) => (await this.getSweep(id))!));
+  }
+
+  async listTrials(sweepId: string): Promise<TrialRecord[]> {
+    return [...this.trials.values()]
+      .filter((t) => t.sweepId === sweepId)
+      .sort((a, b) => a.index - b.index)
+      .map((t) => structuredClone(t));
+  }
+
+  async getTrial(id: string): Promise<TrialRecord | undefined> {
+    const t = this.trials.get(id);
+    return t && structuredClone(t);
+  }
+
+  async claimTrial(
+    id: string,
+    workerId: string,
+    now: Date,
+    backend?: string,
+  ): Promise<TrialRecord | undefined> {
+    const t = this.trials.get(id);
+    if (t?.state !== "waiting") return undefined;
+    this.move(t, "running");
+    Object.assign(t, { attempt: t.attempt + 1, workerId, backend, heartbeatAt: now, startedAt: now });
+    return structuredClone(t);
+  }
+
+  async heartbeat(id: string, attempt: number, now: Date): Promise<boolean> {
+    const t = this.running(id, attempt);
+    if (!t) return false;
+    t.heartbeatAt = now;
+    return true;
+  }
+
+  async recordEpoch(id: string, attempt: number, metric: EpochMetric): Promise<void> {
+    if (!this.trials.has(id)) throw new Error(`recordEpoch: no trial ${id}`);
+    const key = `${id}#${attempt}#${metric.epoch}`;
+    if (!this.epochs.has(key)) this.epochs.set(key, structuredClone({ ...metric, attempt }));
+  }
+
+  async listEpochs(id: string, attempt?: number): Promise<(EpochMetric & { attempt: number })[]> {
+    return [...this.epochs.entries()]
+      .filter(([k, e]) => k.startsWith(`${id}#`) && (attempt === undefined || e.attempt === attempt))
+      .map(([, e]) => structuredClone(e))
+      .sort((a, b) => a.attempt - b.attempt || a.epoch - b.epoch);
+  }
+
+  async completeTrial(id: string, attempt: number, result: TrialResult, now: Date): Promise<boolean> {
+    const t = this.trials.get(id);
+    if (!t) return false;
+    if (t.state === "succeeded") return t.attempt === attempt;
+    if (t.state !== "running" || t.attempt !== attempt) return false;
+    this.move(t, "succeeded");
+    t.finishedAt = now;
+    this.results.set(id, structuredClone(result));
+    return true;
+  }
+
+  async getResult(id: string): Promise<TrialResult | undefined> {
+    const r = this.results.get(id);
+    return r && structuredClone(r);
+  }
+
+  async failTrial(
+    id: string,
+    attempt: number,
+    reason: string,
+    retryable: boolean,
+    now: Date,
+  ): Promise<TrialState | undefined> {
+    const t = this.running(id, attempt);
+    if (!t) return undefined;
+    if (retryable && t.attempt < t.maxAttempts) {
+      this.move(t, "waiting");
+      t.retries.push({ attempt, reason });
+      t.error = reason;
+      t.workerId = undefined;
+      t.heartbeatAt = undefined;
+    } else {
+      this.move(t, "failed");
+      t.error = retryable ? `${reason} (gave up after ${t.attempt} attempts)` : reason;
+      t.finishedAt = now;
+    }
+    return t.state;
+  }
+
+  async requeueStale(now: Date, staleAfterMs: number): Promise<TrialRecord[]> {
+    const stale = [...this.trials.values()].filter(
+      (t) => t.state === "running" && (t.heartbeatAt?.getTime() ?? 0) < now.getTime() - staleAfterMs,
+    );
+    for (const t of stale) {
+      const silentFor = ((now.getTime() - (t.heartbeatAt?.getTime() ?? 0)) / 1000).toFixed(0);
+      await this.failTrial(
+        t.id,
+        t.attempt,
+        `no heartbeat from worker ${t.workerId} for ${silentFor} s`,
+        true,
+        now,
+      );
+    }
+    return stale.map((t) => structuredClone(t));
+  }
+
+  async cancelSweep(sweepId: string, now: Date): Promise<number> {
+    const s = this.sweeps.get(sweepId);
+    if (!s) throw new Error(`cancelSweep: no sweep ${sweepId}`);
+    s.cancelled = true;
+    let stopped = 0;
+    for (const t of this.trials.values()) {
+      if (t.sweepId !== sweepId || (t.state !== "waiting" && t.state !== "running")) continue;
+      this.move(t, "cancelled");
+      t.finishedAt = now;
+      stopped++;
+    }
+    return stopped;
+  }
+
+  private running(id: string, attempt: number): TrialRecord | undefined {
+    const t = this.trials.get(id);
+    return t && t.state === "running" && t.attempt === attempt ? t : undefined;
+  }
+
+  private move(t: TrialRecord, to: TrialState): void {
+    assertTransition(t.state, to);
+    t.state = to;
+  }
+}

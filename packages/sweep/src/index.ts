@@ -1,0 +1,12 @@
+export { expandSweep, type TrialPlan } from "./expand";
+export { InMemoryRunStore } from "./in-memory-run-store";
+export {
+  type EpochMetric,
+  type RunStore,
+  type SweepRecord,
+  type TrialRecord,
+  type TrialResult,
+  trialId,
+} from "./run-store";
+export { trialKey } from "./trial-key";
+export { assertTransition, canTransition, TERMINAL_STATES, type TrialState } from "./trial-state";

@@ -1,0 +1,140 @@
+import { parseSweepFile } from "@tailsweep/schemas";
+import { describe, expect, it } from "vitest";
+import { expandSweep } from "./expand";
+import { type RunStore, trialId } from "./run-store";
+
+/**
+ * The behaviour every RunStore must have, as one vitest suite. Each implementation's test file calls this with a
+ * factory giving a fresh, empty store (and an optional cleanup).
+ */
+export function describeRunStoreConformance(name: string, makeStore: () => Promise<RunStore>): void {
+  const spec = parseSweepFile({
+    name: "conformance",
+    project: "p1",
+    search: { nu: [5, 10] },
+    seeds: [1, 2],
+    execution: { maxAttempts: 2 },
+  });
+  const plans = expandSweep(spec);
+  const t0 = new Date("2026-01-01T00:00:00Z");
+  const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+  const result = { metrics: { test: { balancedAccuracy: 0.5 } }, backend: "cpu", seconds: 1 };
+
+  async function fresh() {
+    const store = await makeStore();
+    const sweep = await store.createSweep({ id: "sw1", spec, trials: plans, now: t0 });
+    const [first] = await store.listTrials(sweep.id);
+    return { store, sweep, first: first! };
+  }
+
+  describe(`RunStore conformance: ${name}`, () => {
+    it("stores a sweep with every trial waiting, and a repeated create changes nothing", async () => {
+      const { store, sweep } = await fresh();
+      expect(sweep).toMatchObject({
+        id: "sw1",
+        project: "p1",
+        name: "conformance",
+        status: "running",
+        trialCount: 4,
+      });
+      expect(sweep.spec.search).toEqual(spec.search);
+      const again = await store.createSweep({ id: "sw1", spec, trials: plans, now: at(5) });
+      expect(again.createdAt).toEqual(t0);
+      const trials = await store.listTrials("sw1");
+      expect(trials.map((t) => t.key)).toEqual(plans.map((p) => p.key));
+      expect(trials.every((t) => t.state === "waiting" && t.attempt === 0 && t.maxAttempts === 2)).toBe(true);
+      expect(trials[0]!.config.model.nu).toBe(5);
+      expect((await store.listSweeps("p1")).map((s) => s.id)).toEqual(["sw1"]);
+      expect(await store.listSweeps("other")).toEqual([]);
+    });
+
+    it("lets exactly one of two workers claim a trial", async () => {
+      const { store, first } = await fresh();
+      const [a, b] = await Promise.all([
+        store.claimTrial(first.id, "w1", at(1), "cpu"),
+        store.claimTrial(first.id, "w2", at(1)),
+      ]);
+      expect([a, b].filter(Boolean)).toHaveLength(1);
+      const t = await store.getTrial(first.id);
+      expect(t).toMatchObject({ state: "running", attempt: 1 });
+    });
+
+    it("completes once: a repeat of the same attempt is harmless, a stale attempt is refused", async () => {
+      const { store, first } = await fresh();
+      await store.claimTrial(first.id, "w1", at(1));
+      expect(await store.completeTrial(first.id, 1, result, at(2))).toBe(true);
+      expect(await store.completeTrial(first.id, 1, { ...result, seconds: 99 }, at(3))).toBe(true);
+      expect((await store.getResult(first.id))!.seconds).toBe(1);
+      expect(await store.completeTrial(first.id, 2, result, at(3))).toBe(false);
+      expect(await store.claimTrial(first.id, "w2", at(4))).toBeUndefined();
+      expect(await store.failTrial(first.id, 1, "late", true, at(5))).toBeUndefined();
+      expect((await store.getTrial(first.id))!.state).toBe("succeeded");
+    });
+
+    it("stores each epoch of an attempt once", async () => {
+      const { store, first } = await fresh();
+      await store.claimTrial(first.id, "w1", at(1));
+      const e = { epoch: 1, loss: { total: 3, labeled: 1, unlabeled: 1, classification: 1 }, seconds: 2 };
+      await store.recordEpoch(first.id, 1, e);
+      await store.recordEpoch(first.id, 1, { ...e, seconds: 9 });
+      await store.recordEpoch(first.id, 1, { ...e, epoch: 2 });
+      const epochs = await store.listEpochs(first.id);
+      expect(epochs.map((x) => [x.attempt, x.epoch, x.seconds])).toEqual([
+        [1, 1, 2],
+        [1, 2, 2],
+      ]);
+    });
+
+    it("hands a silent worker's trial back as a new attempt, then gives up after maxAttempts", async () => {
+      const { store, first } = await fresh();
+      await store.claimTrial(first.id, "w1", at(0));
+      expect(await store.heartbeat(first.id, 1, at(10))).toBe(true);
+      expect(await store.requeueStale(at(20), 30_000)).toEqual([]);
+      const requeued = await store.requeueStale(at(50), 30_000);
+      expect(requeued.map((t) => t.id)).toEqual([first.id]);
+      let t = (await store.getTrial(first.id))!;
+      expect(t.state).toBe("waiting");
+      expect(t.retries).toEqual([
+        { attempt: 1, reason: expect.stringMatching(/no heartbeat from worker w1 for 40 s/) },
+      ]);
+      expect(await store.heartbeat(first.id, 1, at(51))).toBe(false);
+      await store.claimTrial(first.id, "w2", at(60));
+      await store.requeueStale(at(200), 30_000);
+      t = (await store.getTrial(first.id))!;
+      expect(t).toMatchObject({ state: "failed", attempt: 2 });
+      expect(t.error).toMatch(/gave up after 2 attempts/);
+    });
+
+    it("fails at once, without retry, when the failure is not retryable", async () => {
+      const { store, first } = await fresh();
+      await store.claimTrial(first.id, "w1", at(0));
+      expect(await store.failTrial(first.id, 1, "training diverged: loss is NaN", false, at(1))).toBe(
+        "failed",
+      );
+      expect((await store.getTrial(first.id))!.error).toBe("training diverged: loss is NaN");
+    });
+
+    it("cancels waiting and running trials, keeps finished ones, and reports the sweep cancelled", async () => {
+      const { store } = await fresh();
+      const trials = await store.listTrials("sw1");
+      await store.claimTrial(trials[0]!.id, "w1", at(0));
+      await store.completeTrial(trials[0]!.id, 1, result, at(1));
+      await store.claimTrial(trials[1]!.id, "w1", at(1));
+      expect(await store.cancelSweep("sw1", at(2))).toBe(3);
+      const states = (await store.listTrials("sw1")).map((t) => t.state);
+      expect(states).toEqual(["succeeded", "cancelled", "cancelled", "cancelled"]);
+      expect((await store.getSweep("sw1"))!.status).toBe("cancelled");
+      expect(await store.completeTrial(trials[1]!.id, 1, result, at(3))).toBe(false);
+    });
+
+    it("reports a sweep completed when every trial is final", async () => {
+      const { store } = await fresh();
+      for (const t of await store.listTrials("sw1")) {
+        await store.claimTrial(t.id, "w1", at(0));
+        await store.completeTrial(t.id, 1, result, at(1));
+      }
+      expect((await store.getSweep("sw1"))!.status).toBe("completed");
+      expect(trialId("sw1", plans[0]!.key)).toBe((await store.listTrials("sw1"))[0]!.id);
+    });
+  });
+}

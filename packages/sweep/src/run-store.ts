@@ -1,0 +1,102 @@
+import type { RunConfig, SweepSpec } from "@tailsweep/schemas";
+import type { TrialPlan } from "./expand";
+import type { TrialState } from "./trial-state";
+
+/** A submitted sweep. Its spec never changes after submission. */
+export interface SweepRecord {
+  id: string;
+  project: string;
+  name: string;
+  spec: SweepSpec;
+  /** `running` while any trial can still change, `completed` when all are final, `cancelled` once cancelled. */
+  status: "running" | "completed" | "cancelled";
+  createdAt: Date;
+  trialCount: number;
+}
+
+/** One trial and where it stands. `attempt` counts claims: 0 until first claimed. */
+export interface TrialRecord {
+  id: string;
+  sweepId: string;
+  key: string;
+  index: number;
+  params: Record<string, unknown>;
+  seed: number;
+  config: RunConfig;
+  state: TrialState;
+  attempt: number;
+  maxAttempts: number;
+  workerId?: string;
+  backend?: string;
+  heartbeatAt?: Date;
+  startedAt?: Date;
+  finishedAt?: Date;
+  /** Why the trial failed, or why its last attempt was handed back. */
+  error?: string;
+  /** One line per attempt that did not finish: why it was handed back. */
+  retries: { attempt: number; reason: string }[];
+}
+
+/** Per-epoch numbers a worker reports. */
+export interface EpochMetric {
+  epoch: number;
+  loss: { total: number; labeled: number; unlabeled: number; classification: number };
+  test?: { accuracy: number; balancedAccuracy: number; macroF1: number };
+  seconds: number;
+}
+
+/** A finished trial's result: the trainer's evaluation and provenance, stored as JSON. */
+export interface TrialResult {
+  metrics: Record<string, unknown>;
+  backend: string;
+  seconds: number;
+}
+
+/**
+ * The run store port. Implementations (in memory here; Prisma on PostgreSQL and PGlite in `@tailsweep/db`) pass
+ * the same conformance suite (`@tailsweep/sweep/testing`). Every write that can be repeated is idempotent, and
+ * a trial's state only moves along `trial-state.ts`'s machine: finished trials never change.
+ */
+export interface RunStore {
+  /** Stores a sweep and all its trials as `waiting`. Idempotent on `id`: a repeat returns the stored sweep. */
+  createSweep(input: { id: string; spec: SweepSpec; trials: TrialPlan[]; now?: Date }): Promise<SweepRecord>;
+  getSweep(id: string): Promise<SweepRecord | undefined>;
+  listSweeps(project?: string): Promise<SweepRecord[]>;
+  listTrials(sweepId: string): Promise<TrialRecord[]>;
+  getTrial(trialId: string): Promise<TrialRecord | undefined>;
+  /** waiting → running for `workerId` (attempt + 1). Undefined when the trial is not waiting: someone else has it. */
+  claimTrial(
+    trialId: string,
+    workerId: string,
+    now: Date,
+    backend?: string,
+  ): Promise<TrialRecord | undefined>;
+  /** Refreshes a running attempt's heartbeat; false when that attempt is no longer the running one. */
+  heartbeat(trialId: string, attempt: number, now: Date): Promise<boolean>;
+  /** Stores one epoch of an attempt; a repeat of the same (trial, attempt, epoch) changes nothing. */
+  recordEpoch(trialId: string, attempt: number, metric: EpochMetric): Promise<void>;
+  listEpochs(trialId: string, attempt?: number): Promise<(EpochMetric & { attempt: number })[]>;
+  /** running → succeeded with the result. True if this attempt succeeded (now or before); false if it is stale. */
+  completeTrial(trialId: string, attempt: number, result: TrialResult, now: Date): Promise<boolean>;
+  getResult(trialId: string): Promise<TrialResult | undefined>;
+  /**
+   * Ends a running attempt that did not finish. Retryable with attempts left → waiting (the reason kept in
+   * `retries`); otherwise → failed. Returns the new state, or undefined when that attempt is not running.
+   */
+  failTrial(
+    trialId: string,
+    attempt: number,
+    reason: string,
+    retryable: boolean,
+    now: Date,
+  ): Promise<TrialState | undefined>;
+  /** Hands back every running trial whose heartbeat is older than `staleAfterMs`, as a retryable failure. */
+  requeueStale(now: Date, staleAfterMs: number): Promise<TrialRecord[]>;
+  /** Cancels a sweep: waiting and running trials → cancelled. Returns how many trials it stopped. */
+  cancelSweep(sweepId: string, now: Date): Promise<number>;
+}
+
+/** A trial's id: unique across sweeps, derived from the sweep and the stable trial key. */
+export function trialId(sweepId: string, key: string): string {
+  return `${sweepId}:${key}`;
+}

@@ -1,0 +1,29 @@
+/** Where a trial is in its life. Terminal states never change again. */
+export type TrialState = "waiting" | "running" | "succeeded" | "failed" | "cancelled";
+
+/** States a trial never leaves. */
+export const TERMINAL_STATES: readonly TrialState[] = ["succeeded", "failed", "cancelled"];
+
+const ALLOWED: Record<TrialState, readonly TrialState[]> = {
+  // claimed by a worker, or dropped with its sweep
+  waiting: ["running", "cancelled"],
+  // finished, failed for good, handed back for a new attempt, or stopped with its sweep
+  running: ["succeeded", "failed", "waiting", "cancelled"],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+};
+
+/** Whether the state machine allows `from → to`. */
+export function canTransition(from: TrialState, to: TrialState): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+/** Throws a readable error unless `from → to` is allowed. */
+export function assertTransition(from: TrialState, to: TrialState): void {
+  if (!canTransition(from, to)) {
+    throw new Error(
+      `trial state cannot go from ${from} to ${to}${TERMINAL_STATES.includes(from) ? ` (${from} is final)` : ""}`,
+    );
+  }
+}
