@@ -1,0 +1,3 @@
+export { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "./migrate";
+export { DEFAULT_PGLITE_DIR, type OpenedRunStore, openRunStore } from "./open-run-store";
+export { PrismaRunStore } from "./prisma-run-store";

@@ -1,0 +1,266 @@
+import type { RunConfig, SweepSpec } from "@tailsweep/schemas";
+import {
+  type EpochMetric,
+  type RunStore,
+  type SweepRecord,
+  type TrialPlan,
+  type TrialRecord,
+  type TrialResult,
+  type TrialState,
+  trialId,
+} from "@tailsweep/sweep";
+import { Prisma, type PrismaClient, type Trial } from "./generated/prisma/client";
+
+type Json = Prisma.InputJsonValue;
+
+function toTrialRecord(t: Trial): TrialRecord {
+  return {
+    id: t.id,
+    sweepId: t.sweepId,
+    key: t.key,
+    index: t.index,
+    params: t.params as Record<string, unknown>,
+    seed: t.seed,
+    config: t.config as unknown as RunConfig,
+    state: t.state as TrialState,
+    attempt: t.attempt,
+    maxAttempts: t.maxAttempts,
+    ...(t.workerId !== null && { workerId: t.workerId }),
+    ...(t.backend !== null && { backend: t.backend }),
+    ...(t.heartbeatAt !== null && { heartbeatAt: t.heartbeatAt }),
+    ...(t.startedAt !== null && { startedAt: t.startedAt }),
+    ...(t.finishedAt !== null && { finishedAt: t.finishedAt }),
+    ...(t.error !== null && { error: t.error }),
+    retries: t.retries as TrialRecord["retries"],
+  };
+}
+
+/**
+ * The run store on PostgreSQL or PGlite through Prisma. Every state change is a compare-and-set (`updateMany`
+ * guarded by the expected state and attempt), so concurrent workers and repeated messages cannot move a trial
+ * twice; repeatable writes (create, epochs, results) are idempotent by their natural keys.
+ */
+export class PrismaRunStore implements RunStore {
+  constructor(private readonly db: PrismaClient) {}
+
+  async createSweep(input: {
+    id: string;
+    spec: SweepSpec;
+    trials: TrialPlan[];
+    now?: Date;
+  }): Promise<SweepRecord> {
+    const existing = await this.getSweep(input.id);
+    if (existing) return existing;
+    const { spec } = input;
+    try {
+      await this.db.$transaction([
+        this.db.project.upsert({ where: { id: spec.project }, create: { id: spec.project }, update: {} }),
+        this.db.sweep.create({
+          data: {
+            id: input.id,
+            projectId: spec.project,
+            name: spec.name,
+            spec: spec as unknown as Json,
+            trialCount: input.trials.length,
+            createdAt: input.now ?? new Date(),
+          },
+        }),
+        this.db.trial.createMany({
+          data: input.trials.map((t) => ({
+            id: trialId(input.id, t.key),
+            sweepId: input.id,
+            key: t.key,
+            index: t.index,
+            params: t.params as Json,
+            seed: t.seed,
+            config: t.config as unknown as Json,
+            maxAttempts: spec.execution.maxAttempts,
+          })),
+        }),
+      ]);
+    } catch (e) {
+      // Another submitter created the same sweep in between: theirs stands.
+      if (!(e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002")) throw e;
+    }
+    return (await this.getSweep(input.id))!;
+  }
+
+  async getSweep(id: string): Promise<SweepRecord | undefined> {
+    const s = await this.db.sweep.findUnique({ where: { id } });
+    if (!s) return undefined;
+    const open = await this.db.trial.count({ where: { sweepId: id, state: { in: ["waiting", "running"] } } });
+    return {
+      id: s.id,
+      project: s.projectId,
+      name: s.name,
+      spec: s.spec as unknown as SweepSpec,
+      status: s.status === "cancelled" ? "cancelled" : open === 0 ? "completed" : "running",
+      createdAt: s.createdAt,
+      trialCount: s.trialCount,
+    };
+  }
+
+  async listSweeps(project?: string): Promise<SweepRecord[]> {
+    const rows = await this.db.sweep.findMany({
+      where: project === undefined ? {} : { projectId: project },
+      orderBy: { createdAt: "asc" },
+      select: { id: true },
+    });
+    return Promise.all(rows.map(async (r) => (await this.getSweep(r.id))!));
+  }
+
+  async listTrials(sweepId: string): Promise<TrialRecord[]> {
+    return (await this.db.trial.findMany({ where: { sweepId }, orderBy: { index: "asc" } })).map(
+      toTrialRecord,
+    );
+  }
+
+  async getTrial(id: string): Promise<TrialRecord | undefined> {
+    const t = await this.db.trial.findUnique({ where: { id } });
+    return t ? toTrialRecord(t) : undefined;
+  }
+
+  async claimTrial(
+    id: string,
+    workerId: string,
+    now: Date,
+    backend?: string,
+  ): Promise<TrialRecord | undefined> {
+    const { count } = await this.db.trial.updateMany({
+      where: { id, state: "waiting" },
+      data: {
+        state: "running",
+        attempt: { increment: 1 },
+        workerId,
+        backend: backend ?? null,
+        heartbeatAt: now,
+        startedAt: now,
+      },
+    });
+    return count === 1 ? this.getTrial(id) : undefined;
+  }
+
+  async heartbeat(id: string, attempt: number, now: Date): Promise<boolean> {
+    const { count } = await this.db.trial.updateMany({
+      where: { id, state: "running", attempt },
+      data: { heartbeatAt: now },
+    });
+    return count === 1;
+  }
+
+  async recordEpoch(id: string, attempt: number, metric: EpochMetric): Promise<void> {
+    await this.db.epochMetric.createMany({
+      data: [
+        {
+          trialId: id,
+          attempt,
+          epoch: metric.epoch,
+          loss: metric.loss as unknown as Json,
+          ...(metric.test && { test: metric.test as unknown as Json }),
+          seconds: metric.seconds,
+        },
+      ],
+      skipDuplicates: true,
+    });
+  }
+
+  async listEpochs(id: string, attempt?: number): Promise<(EpochMetric & { attempt: number })[]> {
+    const rows = await this.db.epochMetric.findMany({
+      where: { trialId: id, ...(attempt !== undefined && { attempt }) },
+      orderBy: [{ attempt: "asc" }, { epoch: "asc" }],
+    });
+    return rows.map((r) => ({
+      attempt: r.attempt,
+      epoch: r.epoch,
+      loss: r.loss as unknown as EpochMetric["loss"],
+      ...(r.test !== null && { test: r.test as unknown as NonNullable<EpochMetric["test"]> }),
+      seconds: r.seconds,
+    }));
+  }
+
+  async completeTrial(id: string, attempt: number, result: TrialResult, now: Date): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.trial.updateMany({
+        where: { id, state: "running", attempt },
+        data: { state: "succeeded", finishedAt: now },
+      });
+      if (count === 1) {
+        await tx.trialResult.create({
+          data: {
+            trialId: id,
+            attempt,
+            metrics: result.metrics as Json,
+            backend: result.backend,
+            seconds: result.seconds,
+          },
+        });
+        return true;
+      }
+      const t = await tx.trial.findUnique({ where: { id }, select: { state: true, attempt: true } });
+      return t?.state === "succeeded" && t.attempt === attempt;
+    });
+  }
+
+  async getResult(id: string): Promise<TrialResult | undefined> {
+    const r = await this.db.trialResult.findUnique({ where: { trialId: id } });
+    return r
+      ? { metrics: r.metrics as Record<string, unknown>, backend: r.backend, seconds: r.seconds }
+      : undefined;
+  }
+
+  async failTrial(
+    id: string,
+    attempt: number,
+    reason: string,
+    retryable: boolean,
+    now: Date,
+  ): Promise<TrialState | undefined> {
+    return this.db.$transaction(async (tx) => {
+      const t = await tx.trial.findUnique({ where: { id } });
+      if (t?.state !== "running" || t.attempt !== attempt) return undefined;
+      const retry = retryable && t.attempt < t.maxAttempts;
+      const data = retry
+        ? {
+            state: "waiting",
+            error: reason,
+            workerId: null,
+            heartbeatAt: null,
+            retries: [...(t.retries as TrialRecord["retries"]), { attempt, reason }] as unknown as Json,
+          }
+        : {
+            state: "failed",
+            error: retryable ? `${reason} (gave up after ${t.attempt} attempts)` : reason,
+            finishedAt: now,
+          };
+      const { count } = await tx.trial.updateMany({ where: { id, state: "running", attempt }, data });
+      return count === 1 ? (data.state as TrialState) : undefined;
+    });
+  }
+
+  async requeueStale(now: Date, staleAfterMs: number): Promise<TrialRecord[]> {
+    const cutoff = new Date(now.getTime() - staleAfterMs);
+    const stale = await this.db.trial.findMany({ where: { state: "running", heartbeatAt: { lt: cutoff } } });
+    for (const t of stale) {
+      const silentFor = ((now.getTime() - (t.heartbeatAt?.getTime() ?? 0)) / 1000).toFixed(0);
+      await this.failTrial(
+        t.id,
+        t.attempt,
+        `no heartbeat from worker ${t.workerId} for ${silentFor} s`,
+        true,
+        now,
+      );
+    }
+    return stale.map(toTrialRecord);
+  }
+
+  async cancelSweep(sweepId: string, now: Date): Promise<number> {
+    const [, trials] = await this.db.$transaction([
+      this.db.sweep.update({ where: { id: sweepId }, data: { status: "cancelled" } }),
+      this.db.trial.updateMany({
+        where: { sweepId, state: { in: ["waiting", "running"] } },
+        data: { state: "cancelled", finishedAt: now },
+      }),
+    ]);
+    return trials.count;
+  }
+}
