@@ -1,4 +1,5 @@
 export * from "./dataset";
+export * from "./messages";
 export * from "./model-config";
 export * from "./run-config";
 export * from "./sweep";

@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import type { Bus, TrialDelivery } from "./bus";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await sleep(20);
+  }
+}
+
+/**
+ * The behaviour every Bus must have. `makeBus` gives a fresh, isolated bus whose trial ack-wait is `ackWaitMs`;
+ * the suite closes it.
+ */
+export function describeBusConformance(name: string, makeBus: (ackWaitMs: number) => Promise<Bus>): void {
+  const trial = (n: number) => ({ trialId: `sw:${n}`, sweepId: "sw" });
+
+  describe(`Bus conformance: ${name}`, () => {
+    it("delivers each queued trial once and drops a duplicate publish", async () => {
+      const bus = await makeBus(5_000);
+      expect((await bus.publishTrial(trial(1), "sw:1#1")).duplicate).toBe(false);
+      expect((await bus.publishTrial(trial(1), "sw:1#1")).duplicate).toBe(true);
+      await bus.publishTrial(trial(2), "sw:2#1");
+      const seen: string[] = [];
+      const sub = await bus.consumeTrials(async (d) => {
+        seen.push(d.message.trialId);
+        await d.ack();
+      });
+      await until(() => seen.length === 2);
+      await sleep(300);
+      expect(seen.sort()).toEqual(["sw:1", "sw:2"]);
+      await sub.stop();
+      await bus.close();
+    });
+
+    it("redelivers an unacked trial after ack-wait, unless working() keeps it", async () => {
+      const bus = await makeBus(1_000);
+      await bus.publishTrial(trial(1), "a");
+      await bus.publishTrial(trial(2), "b");
+      const deliveries: TrialDelivery[] = [];
+      let keepAlive: NodeJS.Timeout | undefined;
+      const sub = await bus.consumeTrials(
+        async (d) => {
+          deliveries.push(d);
+          if (d.message.trialId === "sw:2") {
+            // the busy worker: reports progress for 2.5 s, then acks
+            keepAlive = setInterval(() => d.working(), 300);
+            await sleep(2_500);
+            clearInterval(keepAlive);
+            await d.ack();
+          }
+          // sw:1: the worker "dies" — never acks
+        },
+        { concurrency: 4 },
+      );
+      await until(() => deliveries.filter((d) => d.message.trialId === "sw:1").length >= 2, 8_000);
+      const again = deliveries.filter((d) => d.message.trialId === "sw:1")[1]!;
+      expect(again.deliveryCount).toBe(2);
+      await again.ack();
+      await sleep(1_500);
+      expect(deliveries.filter((d) => d.message.trialId === "sw:2")).toHaveLength(1);
+      await sub.stop();
+      await bus.close();
+    });
+
+    it("runs up to `concurrency` trials at once", async () => {
+      const bus = await makeBus(10_000);
+      for (let i = 0; i < 4; i++) await bus.publishTrial(trial(i), `c${i}`);
+      let active = 0;
+      let peak = 0;
+      let done = 0;
+      const sub = await bus.consumeTrials(
+        async (d) => {
+          active++;
+          peak = Math.max(peak, active);
+          await sleep(300);
+          active--;
+          done++;
+          await d.ack();
+        },
+        { concurrency: 2 },
+      );
+      await until(() => done === 4);
+      expect(peak).toBe(2);
+      await sub.stop();
+      await bus.close();
+    });
+
+    it("keeps events until the controller has handled them, in order, retrying a failed handler", async () => {
+      const bus = await makeBus(5_000);
+      const at = new Date(0).toISOString();
+      for (let i = 0; i < 5; i++)
+        await bus.publishEvent({ type: "heartbeat", trialId: `t${i}`, attempt: 1, workerId: "w", at });
+      const handled: string[] = [];
+      let failedOnce = false;
+      const sub = await bus.consumeEvents(async (e) => {
+        if (e.trialId === "t2" && !failedOnce) {
+          failedOnce = true;
+          throw new Error("database down");
+        }
+        handled.push(e.trialId);
+      });
+      await until(() => handled.length === 5);
+      expect(handled).toEqual(["t0", "t1", "t2", "t3", "t4"]);
+      await sub.stop();
+      await bus.close();
+    });
+
+    it("answers claims through the controller and fails fast without one", async () => {
+      const bus = await makeBus(5_000);
+      await expect(bus.requestClaim({ trialId: "x", workerId: "w", backend: "cpu" }, 300)).rejects.toThrow();
+      const serve = await bus.serveClaims(async (r) =>
+        r.trialId === "x"
+          ? { granted: true, attempt: 1, config: { variant: "proposed" } }
+          : { granted: false, reason: "taken" },
+      );
+      expect(await bus.requestClaim({ trialId: "x", workerId: "w", backend: "cpu" })).toEqual({
+        granted: true,
+        attempt: 1,
+        config: { variant: "proposed" },
+      });
+      expect(await bus.requestClaim({ trialId: "y", workerId: "w", backend: "cpu" })).toEqual({
+        granted: false,
+        reason: "taken",
+      });
+      await serve.stop();
+      await bus.close();
+    });
+
+    it("tells every listener about a cancelled sweep", async () => {
+      const bus = await makeBus(5_000);
+      const heard: string[] = [];
+      const a = await bus.onCancel((id) => heard.push(`a:${id}`));
+      const b = await bus.onCancel((id) => heard.push(`b:${id}`));
+      await bus.publishCancel("sw9");
+      await until(() => heard.length === 2);
+      expect(heard.sort()).toEqual(["a:sw9", "b:sw9"]);
+      await a.stop();
+      await b.stop();
+      await bus.close();
+    });
+  });
+}

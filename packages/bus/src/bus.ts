@@ -1,0 +1,69 @@
+import type { ClaimReply, ClaimRequest, TrialMessage, WorkerEvent } from "@tailsweep/schemas";
+
+/** One delivery of a trial message. Ack when the trial is settled; unacked deliveries come back after ackWait. */
+export interface TrialDelivery {
+  message: TrialMessage;
+  /** 1 for the first delivery. */
+  deliveryCount: number;
+  /** Tells the queue the trial is still being worked on (resets the ack timer). */
+  working(): void;
+  ack(): Promise<void>;
+  /** Hands the message back for another worker (after `delayMs`). */
+  nak(delayMs?: number): void;
+  /** Drops the message for good (a claimed-elsewhere or finished trial). */
+  term(): void;
+}
+
+/** A running consumer or subscription. */
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+/**
+ * The message bus port: the trial work queue, the durable event stream, claim request/reply and cancel
+ * notices. Implemented over NATS JetStream (`NatsBus`) and in process (`InProcessBus`, the embedded default); both
+ * pass the conformance suite in `@tailsweep/bus/testing`.
+ */
+export interface Bus {
+  /** Queues a trial. A repeat with the same `dedupeId` inside the dedupe window is dropped (`duplicate: true`). */
+  publishTrial(message: TrialMessage, dedupeId: string): Promise<{ duplicate: boolean }>;
+  /** Runs `handler` for trial deliveries, at most `concurrency` at a time. */
+  consumeTrials(
+    handler: (d: TrialDelivery) => Promise<void>,
+    options?: { concurrency?: number },
+  ): Promise<Subscription>;
+  /** Publishes a worker event durably: it waits for the controller even if the controller is down. */
+  publishEvent(event: WorkerEvent): Promise<void>;
+  /** Hands events to `handler` in order; one is acked only after its handler resolves (a failure is retried in place). */
+  consumeEvents(handler: (event: WorkerEvent) => Promise<void>): Promise<Subscription>;
+  /** Answers claim requests (the controller). */
+  serveClaims(handler: (request: ClaimRequest) => Promise<ClaimReply>): Promise<Subscription>;
+  /** Asks the controller to grant a trial; rejects after `timeoutMs` without an answer. */
+  requestClaim(request: ClaimRequest, timeoutMs?: number): Promise<ClaimReply>;
+  /** Tells every worker that a sweep was cancelled. */
+  publishCancel(sweepId: string): Promise<void>;
+  onCancel(handler: (sweepId: string) => void): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/** Runs `task` for each item, at most `limit` at once; resolves when all started tasks are done. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+}

@@ -1,0 +1,185 @@
+import { EventEmitter } from "node:events";
+import {
+  type ClaimReply,
+  ClaimReplySchema,
+  type ClaimRequest,
+  type TrialMessage,
+  type WorkerEvent,
+  WorkerEventSchema,
+} from "@tailsweep/schemas";
+import { type Bus, Semaphore, type Subscription, type TrialDelivery } from "./bus";
+
+interface Pending {
+  message: TrialMessage;
+  deliveries: number;
+}
+
+/**
+ * The bus inside one process, for the embedded default (`tailsweep sweep run` without NATS_URL): the same
+ * delivery rules as the JetStream setup — dedupe by id, unacked trials redelivered after `ackWaitMs`, `working()`
+ * resets that timer, events acked after their handler — so the controller and workers run unchanged.
+ */
+export class InProcessBus implements Bus {
+  private readonly queue: Pending[] = [];
+  private readonly seen = new Set<string>();
+  private readonly events: WorkerEvent[] = [];
+  private readonly signals = new EventEmitter();
+  private claimHandler?: (r: ClaimRequest) => Promise<ClaimReply>;
+  private closed = false;
+
+  constructor(private readonly options: { ackWaitMs?: number } = {}) {
+    this.signals.setMaxListeners(0);
+  }
+
+  async publishTrial(message: TrialMessage, dedupeId: string): Promise<{ duplicate: boolean }> {
+    if (this.seen.has(dedupeId)) return { duplicate: true };
+    this.seen.add(dedupeId);
+    this.queue.push({ message: structuredClone(message), deliveries: 0 });
+    this.signals.emit("trial");
+    return { duplicate: false };
+  }
+
+  async consumeTrials(
+    handler: (d: TrialDelivery) => Promise<void>,
+    options: { concurrency?: number } = {},
+  ): Promise<Subscription> {
+    const slots = new Semaphore(options.concurrency ?? 1);
+    const ackWait = this.options.ackWaitMs ?? 30_000;
+    let running = true;
+    const inFlight = new Set<Promise<void>>();
+    const loop = (async () => {
+      while (running && !this.closed) {
+        await slots.acquire();
+        const item = this.queue.shift();
+        if (!item) {
+          slots.release();
+          await this.wake("trial");
+          continue;
+        }
+        item.deliveries++;
+        let settled = false;
+        let timer: NodeJS.Timeout;
+        const requeue = (delayMs = 0) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          setTimeout(() => {
+            this.queue.push(item);
+            this.signals.emit("trial");
+          }, delayMs).unref();
+        };
+        const arm = () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => requeue(), ackWait);
+          timer.unref();
+        };
+        arm();
+        const delivery: TrialDelivery = {
+          message: structuredClone(item.message),
+          deliveryCount: item.deliveries,
+          working: () => !settled && arm(),
+          ack: async () => {
+            settled = true;
+            clearTimeout(timer);
+          },
+          nak: (delayMs) => requeue(delayMs),
+          term: () => {
+            settled = true;
+            clearTimeout(timer);
+          },
+        };
+        const task = handler(delivery)
+          .catch(() => requeue())
+          .finally(() => {
+            slots.release();
+            inFlight.delete(task);
+          });
+        inFlight.add(task);
+      }
+    })();
+    return {
+      stop: async () => {
+        running = false;
+        this.signals.emit("stop");
+        await Promise.allSettled([...inFlight]);
+        void loop;
+      },
+    };
+  }
+
+  async publishEvent(event: WorkerEvent): Promise<void> {
+    this.events.push(WorkerEventSchema.parse(structuredClone(event)));
+    this.signals.emit("event");
+  }
+
+  async consumeEvents(handler: (event: WorkerEvent) => Promise<void>): Promise<Subscription> {
+    let running = true;
+    const loop = (async () => {
+      while (running && !this.closed) {
+        const event = this.events[0];
+        if (!event) {
+          await this.wake("event");
+          continue;
+        }
+        try {
+          await handler(structuredClone(event));
+          this.events.shift(); // acked
+        } catch {
+          await new Promise((r) => setTimeout(r, 50)); // retried in place after a pause, as on NATS
+        }
+      }
+    })();
+    return {
+      stop: async () => {
+        running = false;
+        this.signals.emit("stop");
+        await loop;
+      },
+    };
+  }
+
+  async serveClaims(handler: (request: ClaimRequest) => Promise<ClaimReply>): Promise<Subscription> {
+    this.claimHandler = handler;
+    return {
+      stop: async () => {
+        if (this.claimHandler === handler) this.claimHandler = undefined;
+      },
+    };
+  }
+
+  async requestClaim(request: ClaimRequest, timeoutMs = 5_000): Promise<ClaimReply> {
+    const handler = this.claimHandler;
+    if (!handler) {
+      await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 100)));
+      throw new Error("claim request timed out: no controller is answering");
+    }
+    return ClaimReplySchema.parse(await handler(structuredClone(request)));
+  }
+
+  async publishCancel(sweepId: string): Promise<void> {
+    this.signals.emit("cancel", sweepId);
+  }
+
+  async onCancel(handler: (sweepId: string) => void): Promise<Subscription> {
+    this.signals.on("cancel", handler);
+    return { stop: async () => void this.signals.off("cancel", handler) };
+  }
+
+  /** Resolves on the next `signal` or stop, leaving no listener behind. */
+  private wake(signal: "trial" | "event"): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.signals.off(signal, done);
+        this.signals.off("stop", done);
+        resolve();
+      };
+      this.signals.on(signal, done);
+      this.signals.on("stop", done);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.signals.emit("stop");
+  }
+}

@@ -1,0 +1,272 @@
+import {
+  AckPolicy,
+  type Consumer,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
+import { connect, type NatsConnection, nanos } from "@nats-io/transport-node";
+import {
+  type ClaimReply,
+  ClaimReplySchema,
+  type ClaimRequest,
+  ClaimRequestSchema,
+  type TrialMessage,
+  TrialMessageSchema,
+  type WorkerEvent,
+  WorkerEventSchema,
+} from "@tailsweep/schemas";
+import { type Bus, Semaphore, type Subscription, type TrialDelivery } from "./bus";
+
+/** Names of everything tailsweep creates on the NATS server, under one prefix so several deployments can share it. */
+export function natsNames(prefix = "tailsweep") {
+  const upper = prefix.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+  return {
+    trialStream: `${upper}_TRIALS`,
+    trialSubject: `${prefix}.trials`,
+    workers: "workers",
+    eventStream: `${upper}_EVENTS`,
+    eventSubject: `${prefix}.events`,
+    controller: "controller",
+    claimSubject: `${prefix}.claim`,
+    cancelSubject: `${prefix}.cancel`,
+  };
+}
+
+const encoder = new TextEncoder();
+const encode = (value: unknown) => encoder.encode(JSON.stringify(value));
+
+/** Options of the NATS bus. */
+export interface NatsBusOptions {
+  servers: string;
+  /** Subject and stream prefix (default "tailsweep"). */
+  prefix?: string;
+  /** How long a delivered trial may go without ack or `working()` before JetStream redelivers it. */
+  ackWaitMs?: number;
+  name?: string;
+}
+
+/**
+ * The bus over NATS JetStream: a work-queue stream of trials with a durable pull consumer shared by all workers
+ * (explicit ack, `Nats-Msg-Id` dedupe, redelivery after ack_wait), a work-queue stream of worker events with the
+ * controller's durable consumer, and core request/reply and publish for claims and cancel notices.
+ */
+export class NatsBus implements Bus {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly names: ReturnType<typeof natsNames>,
+  ) {}
+
+  /** Connects and makes sure the streams and durable consumers exist (idempotent). */
+  static async connect(options: NatsBusOptions): Promise<NatsBus> {
+    const nc = await connect({
+      servers: options.servers,
+      name: options.name ?? "tailsweep",
+      maxReconnectAttempts: -1,
+    });
+    const names = natsNames(options.prefix);
+    const jsm = await jetstreamManager(nc);
+    await ensureStream(jsm, names.trialStream, `${names.trialSubject}.>`);
+    await ensureStream(jsm, names.eventStream, `${names.eventSubject}.>`);
+    await ensureConsumer(jsm, names.trialStream, names.workers, options.ackWaitMs ?? 30_000);
+    await ensureConsumer(jsm, names.eventStream, names.controller, 30_000);
+    return new NatsBus(nc, jetstream(nc), names);
+  }
+
+  async publishTrial(message: TrialMessage, dedupeId: string): Promise<{ duplicate: boolean }> {
+    const ack = await this.js.publish(
+      `${this.names.trialSubject}.${message.sweepId}`,
+      encode(TrialMessageSchema.parse(message)),
+      {
+        msgID: dedupeId,
+      },
+    );
+    return { duplicate: ack.duplicate };
+  }
+
+  async consumeTrials(
+    handler: (d: TrialDelivery) => Promise<void>,
+    options: { concurrency?: number } = {},
+  ): Promise<Subscription> {
+    const concurrency = options.concurrency ?? 1;
+    const consumer = await this.js.consumers.get(this.names.trialStream, this.names.workers);
+    const slots = new Semaphore(concurrency);
+    const inFlight = new Set<Promise<void>>();
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        await slots.acquire();
+        if (!running) {
+          slots.release();
+          break;
+        }
+        const m = await nextMessage(consumer);
+        if (!m) {
+          slots.release();
+          continue;
+        }
+        const parsed = TrialMessageSchema.safeParse(m.json());
+        if (!parsed.success) {
+          m.term(); // not ours to run: never redeliver
+          slots.release();
+          continue;
+        }
+        const delivery: TrialDelivery = {
+          message: parsed.data,
+          deliveryCount: m.info.deliveryCount,
+          working: () => m.working(),
+          ack: async () => {
+            await m.ackAck();
+          },
+          nak: (delayMs) => m.nak(delayMs),
+          term: () => m.term(),
+        };
+        const task = handler(delivery)
+          .catch(() => m.nak())
+          .finally(() => {
+            slots.release();
+            inFlight.delete(task);
+          });
+        inFlight.add(task);
+      }
+    })();
+    return {
+      stop: async () => {
+        running = false;
+        await loop;
+        await Promise.allSettled([...inFlight]);
+      },
+    };
+  }
+
+  async publishEvent(event: WorkerEvent): Promise<void> {
+    await this.js.publish(`${this.names.eventSubject}.${event.type}`, encode(WorkerEventSchema.parse(event)));
+  }
+
+  async consumeEvents(handler: (event: WorkerEvent) => Promise<void>): Promise<Subscription> {
+    const consumer = await this.js.consumers.get(this.names.eventStream, this.names.controller);
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const m = await nextMessage(consumer);
+        if (!m) continue;
+        const parsed = WorkerEventSchema.safeParse(m.json());
+        if (!parsed.success) {
+          m.term();
+          continue;
+        }
+        // A failing handler (say, the database is down) is retried in place, keeping the event in progress, so
+        // events are persisted in the order they were published.
+        for (let delay = 100; running; delay = Math.min(delay * 2, 5_000)) {
+          try {
+            await handler(parsed.data);
+            await m.ackAck();
+            break;
+          } catch {
+            m.working();
+            await new Promise((r) => setTimeout(r, delay));
+          }
+        }
+      }
+    })();
+    return {
+      stop: async () => {
+        running = false;
+        await loop;
+      },
+    };
+  }
+
+  async serveClaims(handler: (request: ClaimRequest) => Promise<ClaimReply>): Promise<Subscription> {
+    const sub = this.nc.subscribe(this.names.claimSubject, {
+      queue: "controllers",
+      callback: (err, msg) => {
+        if (err) return;
+        const parsed = ClaimRequestSchema.safeParse(msg.json());
+        if (!parsed.success) {
+          msg.respond(encode({ granted: false, reason: "malformed claim request" }));
+          return;
+        }
+        handler(parsed.data).then(
+          (reply) => msg.respond(encode(reply)),
+          (e: Error) => msg.respond(encode({ granted: false, reason: `controller error: ${e.message}` })),
+        );
+      },
+    });
+    return { stop: async () => sub.unsubscribe() };
+  }
+
+  async requestClaim(request: ClaimRequest, timeoutMs = 5_000): Promise<ClaimReply> {
+    const reply = await this.nc.request(this.names.claimSubject, encode(ClaimRequestSchema.parse(request)), {
+      timeout: timeoutMs,
+    });
+    return ClaimReplySchema.parse(reply.json());
+  }
+
+  async publishCancel(sweepId: string): Promise<void> {
+    this.nc.publish(this.names.cancelSubject, encode({ sweepId }));
+    await this.nc.flush();
+  }
+
+  async onCancel(handler: (sweepId: string) => void): Promise<Subscription> {
+    const sub = this.nc.subscribe(this.names.cancelSubject, {
+      callback: (err, msg) => {
+        if (!err) handler((msg.json() as { sweepId: string }).sweepId);
+      },
+    });
+    await this.nc.flush();
+    return { stop: async () => sub.unsubscribe() };
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain();
+  }
+}
+
+async function nextMessage(consumer: Consumer) {
+  try {
+    return await consumer.next({ expires: 1_000 });
+  } catch {
+    // A server restart or reconnect: pause briefly and keep pulling.
+    await new Promise((r) => setTimeout(r, 250));
+    return null;
+  }
+}
+
+async function ensureStream(jsm: JetStreamManager, name: string, subject: string): Promise<void> {
+  try {
+    await jsm.streams.info(name);
+  } catch {
+    await jsm.streams.add({
+      name,
+      subjects: [subject],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      duplicate_window: nanos(120_000),
+    });
+  }
+}
+
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  durable: string,
+  ackWaitMs: number,
+): Promise<void> {
+  try {
+    await jsm.consumers.info(stream, durable);
+  } catch {
+    await jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(ackWaitMs),
+      deliver_policy: DeliverPolicy.All,
+      max_deliver: -1,
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+/** One trial to run: what a worker pulls from the work queue (the config comes with the claim reply). */
+export const TrialMessageSchema = z
+  .object({ trialId: z.string().min(1), sweepId: z.string().min(1) })
+  .strict();
+export type TrialMessage = z.infer<typeof TrialMessageSchema>;
+
+const lossSchema = z.object({
+  total: z.number(),
+  labeled: z.number(),
+  unlabeled: z.number(),
+  classification: z.number(),
+});
+
+/** What workers report; the controller persists each event once (it is the run store's single writer). */
+export const WorkerEventSchema = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("heartbeat"),
+      trialId: z.string(),
+      attempt: z.number().int(),
+      workerId: z.string(),
+      at: z.string(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("epoch"),
+      trialId: z.string(),
+      attempt: z.number().int(),
+      metric: z
+        .object({
+          epoch: z.number().int().min(1),
+          loss: lossSchema,
+          test: z
+            .object({ accuracy: z.number(), balancedAccuracy: z.number(), macroF1: z.number() })
+            .optional(),
+          seconds: z.number(),
+        })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("result"),
+      trialId: z.string(),
+      attempt: z.number().int(),
+      at: z.string(),
+      result: z
+        .object({ metrics: z.record(z.string(), z.unknown()), backend: z.string(), seconds: z.number() })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("failed"),
+      trialId: z.string(),
+      attempt: z.number().int(),
+      at: z.string(),
+      reason: z.string(),
+      retryable: z.boolean(),
+    })
+    .strict(),
+]);
+export type WorkerEvent = z.infer<typeof WorkerEventSchema>;
+
+/** A worker asking to run a trial (WAITING → RUNNING is decided by the controller against the store). */
+export const ClaimRequestSchema = z
+  .object({ trialId: z.string(), workerId: z.string(), backend: z.string() })
+  .strict();
+export type ClaimRequest = z.infer<typeof ClaimRequestSchema>;
+
+/** The controller's answer: granted with the attempt number and the resolved config, or refused with why. */
+export const ClaimReplySchema = z.discriminatedUnion("granted", [
+  z
+    .object({
+      granted: z.literal(true),
+      attempt: z.number().int().min(1),
+      config: z.record(z.string(), z.unknown()),
+    })
+    .strict(),
+  z.object({ granted: z.literal(false), reason: z.string() }).strict(),
+]);
+export type ClaimReply = z.infer<typeof ClaimReplySchema>;
