@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import type { Bus, Subscription } from "@tailsweep/bus";
+import type { ClaimReply, ClaimRequest, SweepSpec, WorkerEvent } from "@tailsweep/schemas";
+import { expandSweep, type RunStore, type SweepRecord, type TrialRecord } from "@tailsweep/sweep";
+
+/** Controller settings. */
+export interface ControllerOptions {
+  /** How often to look for silent workers; a running trial is stale after 3 heartbeat intervals. */
+  reapEveryMs?: number;
+  log?: (line: string) => void;
+}
+
+/** The message id that makes a trial's queue message unique per attempt (JetStream drops repeats). */
+export function trialMessageId(trial: Pick<TrialRecord, "id" | "attempt">): string {
+  return `${trial.id}#${trial.attempt + 1}`;
+}
+
+/**
+ * The single writer of trial state. It expands and stores sweeps, queues their trials, grants claims
+ * (WAITING → RUNNING in the store, so no trial runs twice at once), persists worker events in order, hands back
+ * trials whose worker went silent, and cancels sweeps. Workers never touch the store.
+ */
+export class Controller {
+  private subscriptions: Subscription[] = [];
+  private reaper?: NodeJS.Timeout;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly bus: Bus,
+    private readonly options: ControllerOptions = {},
+  ) {
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Starts serving claims and events and the reaper; re-queues every waiting trial of every running sweep. */
+  async start(): Promise<void> {
+    this.subscriptions.push(await this.bus.serveClaims((r) => this.grant(r)));
+    this.subscriptions.push(await this.bus.consumeEvents((e) => this.persist(e)));
+    for (const sweep of await this.store.listSweeps()) {
+      if (sweep.status === "running") await this.queueWaiting(sweep.id);
+    }
+    const every = this.options.reapEveryMs ?? 5_000;
+    this.reaper = setInterval(() => {
+      this.reap().catch((e: Error) => this.log(`reaper: ${e.message}`));
+    }, every);
+    this.reaper.unref();
+  }
+
+  /** Stores a validated sweep and queues its trials. Returns the stored sweep (idempotent on `id`). */
+  async submit(spec: SweepSpec, id: string = randomUUID()): Promise<SweepRecord> {
+    const trials = expandSweep(spec);
+    const sweep = await this.store.createSweep({ id, spec, trials });
+    await this.queueWaiting(sweep.id);
+    this.log(`sweep ${sweep.id} (${spec.project}/${spec.name}): ${trials.length} trials queued`);
+    return sweep;
+  }
+
+  /** Cancels a sweep: its queued trials are dropped when a worker pulls them, running ones stop within an epoch. */
+  async cancel(sweepId: string): Promise<number> {
+    const stopped = await this.store.cancelSweep(sweepId, new Date());
+    await this.bus.publishCancel(sweepId);
+    return stopped;
+  }
+
+  /** Hands back trials whose worker stopped heartbeating, as new attempts (or fails them past maxAttempts). */
+  async reap(now = new Date()): Promise<TrialRecord[]> {
+    const handedBack: TrialRecord[] = [];
+    for (const stale of await this.store.requeueStale(
+      now,
+      this.staleAfterMs(shortestHeartbeatSeconds(await this.store.listSweeps())),
+    )) {
+      const t = await this.store.getTrial(stale.id);
+      if (t?.state === "waiting") {
+        await this.bus.publishTrial({ trialId: t.id, sweepId: t.sweepId }, trialMessageId(t));
+        handedBack.push(t);
+        this.log(`trial ${t.id}: ${t.error}; queued again as attempt ${t.attempt + 1}`);
+      }
+    }
+    return handedBack;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.reaper);
+    for (const s of this.subscriptions) await s.stop();
+    this.subscriptions = [];
+  }
+
+  private staleAfterMs(heartbeatSeconds: number): number {
+    return 3 * heartbeatSeconds * 1000;
+  }
+
+  private async queueWaiting(sweepId: string): Promise<void> {
+    for (const t of await this.store.listTrials(sweepId)) {
+      if (t.state === "waiting") await this.bus.publishTrial({ trialId: t.id, sweepId }, trialMessageId(t));
+    }
+  }
+
+  private async grant(request: ClaimRequest): Promise<ClaimReply> {
+    const claimed = await this.store.claimTrial(
+      request.trialId,
+      request.workerId,
+      new Date(),
+      request.backend,
+    );
+    if (claimed)
+      return {
+        granted: true,
+        attempt: claimed.attempt,
+        config: claimed.config as unknown as Record<string, unknown>,
+      };
+    const t = await this.store.getTrial(request.trialId);
+    return { granted: false, reason: t ? `trial is ${t.state}` : "no such trial" };
+  }
+
+  /** Writes one worker event; every write is idempotent, so a redelivered event changes nothing. */
+  private async persist(event: WorkerEvent): Promise<void> {
+    switch (event.type) {
+      case "heartbeat":
+        await this.store.heartbeat(event.trialId, event.attempt, new Date(event.at));
+        return;
+      case "epoch":
+        await this.store.recordEpoch(event.trialId, event.attempt, event.metric);
+        return;
+      case "result":
+        await this.store.completeTrial(event.trialId, event.attempt, event.result, new Date(event.at));
+        return;
+      case "failed": {
+        const state = await this.store.failTrial(
+          event.trialId,
+          event.attempt,
+          event.reason,
+          event.retryable,
+          new Date(event.at),
+        );
+        if (state === "waiting") {
+          const t = (await this.store.getTrial(event.trialId))!;
+          await this.bus.publishTrial({ trialId: t.id, sweepId: t.sweepId }, trialMessageId(t));
+        }
+        this.log(
+          `trial ${event.trialId} attempt ${event.attempt}: ${event.reason} → ${state ?? "ignored (stale)"}`,
+        );
+        return;
+      }
+    }
+  }
+}
+
+/** The shortest heartbeat interval among running sweeps (staleness must suit the most eager one). */
+function shortestHeartbeatSeconds(sweeps: SweepRecord[]): number {
+  const running = sweeps.filter((s) => s.status === "running").map((s) => s.spec.execution.heartbeatSeconds);
+  return running.length ? Math.min(...running) : 10;
+}

@@ -1,0 +1,1 @@
+export { Controller, type ControllerOptions, trialMessageId } from "./controller";

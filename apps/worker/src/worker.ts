@@ -1,0 +1,163 @@
+import { hostname } from "node:os";
+import type { Bus, Subscription, TrialDelivery } from "@tailsweep/bus";
+import { loadDataset } from "@tailsweep/data";
+import { type BackendInfo, trainModel } from "@tailsweep/model";
+import type { RunConfig } from "@tailsweep/schemas";
+
+/** Worker settings. */
+export interface WorkerOptions {
+  /** Identity reported with claims and heartbeats (default host:pid). */
+  id?: string;
+  /** Trials at once in this process. */
+  concurrency?: number;
+  /** Seconds between heartbeats while training (also keeps the queue message in progress). */
+  heartbeatSeconds?: number;
+  /** Seconds a trial may run before it is failed as timed out. */
+  trialTimeoutSeconds?: number;
+  backend: BackendInfo;
+  log?: (line: string) => void;
+  /** Called when a trial ends, for progress displays. */
+  onTrialEnd?: (
+    trialId: string,
+    outcome: "succeeded" | "failed" | "cancelled" | "handed back" | "skipped",
+  ) => void;
+}
+
+/** Why a running trial is being stopped early. */
+type StopReason = "cancelled" | "shutdown" | "timeout";
+
+/**
+ * Pulls trials from the bus, asks the controller for each (it refuses trials that are running elsewhere or
+ * finished), trains with `@tailsweep/model`, and reports heartbeats, per-epoch metrics and the result as events.
+ * It needs no database. Divergence and configuration errors fail the trial at once; a shutdown hands it back.
+ */
+export class Worker {
+  readonly id: string;
+  private subscriptions: Subscription[] = [];
+  private readonly running = new Map<string, { sweepId: string; stop?: StopReason }>();
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly options: WorkerOptions,
+  ) {
+    this.id = options.id ?? `${hostname()}:${process.pid}`;
+    this.log = options.log ?? (() => {});
+  }
+
+  async start(): Promise<void> {
+    this.subscriptions.push(
+      await this.bus.onCancel((sweepId) => {
+        for (const t of this.running.values()) if (t.sweepId === sweepId) t.stop ??= "cancelled";
+      }),
+    );
+    this.subscriptions.push(
+      await this.bus.consumeTrials((d) => this.handle(d), { concurrency: this.options.concurrency ?? 1 }),
+    );
+  }
+
+  /** Stops taking trials; running ones stop after their current epoch and are handed back. */
+  async stop(): Promise<void> {
+    for (const t of this.running.values()) t.stop ??= "shutdown";
+    for (const s of this.subscriptions.reverse()) await s.stop();
+    this.subscriptions = [];
+  }
+
+  private async handle(delivery: TrialDelivery): Promise<void> {
+    const { trialId, sweepId } = delivery.message;
+    let reply: Awaited<ReturnType<Bus["requestClaim"]>>;
+    try {
+      reply = await this.bus.requestClaim({ trialId, workerId: this.id, backend: this.options.backend.name });
+    } catch {
+      delivery.nak(1_000); // no controller right now: try again later
+      return;
+    }
+    if (!reply.granted) {
+      delivery.term(); // running elsewhere, finished or cancelled: nothing to do
+      this.options.onTrialEnd?.(trialId, "skipped");
+      return;
+    }
+    const attempt = reply.attempt;
+    const config = reply.config as unknown as RunConfig;
+    const state: { sweepId: string; stop?: StopReason } = { sweepId };
+    this.running.set(trialId, state);
+    const heartbeat = async () => {
+      delivery.working();
+      await this.bus.publishEvent({
+        type: "heartbeat",
+        trialId,
+        attempt,
+        workerId: this.id,
+        at: new Date().toISOString(),
+      });
+    };
+    const beat = setInterval(
+      () => void heartbeat().catch(() => {}),
+      (this.options.heartbeatSeconds ?? 10) * 1000,
+    );
+    const deadline = Date.now() + (this.options.trialTimeoutSeconds ?? 6 * 3600) * 1000;
+    const fail = async (reason: string, retryable: boolean) =>
+      this.bus.publishEvent({
+        type: "failed",
+        trialId,
+        attempt,
+        at: new Date().toISOString(),
+        reason,
+        retryable,
+      });
+    try {
+      await heartbeat();
+      const dataset = await loadDataset(config.dataset);
+      const result = await trainModel(dataset, config.model, config.train, {
+        backend: { name: this.options.backend.name, detail: this.options.backend.detail },
+        onEpoch: (r) => {
+          delivery.working();
+          void this.bus.publishEvent({ type: "epoch", trialId, attempt, metric: r }).catch(() => {});
+        },
+        shouldStop: () => {
+          if (Date.now() > deadline) state.stop ??= "timeout";
+          return state.stop !== undefined;
+        },
+      });
+      if (state.stop === "shutdown") {
+        await fail(`worker ${this.id} shut down`, true);
+        this.options.onTrialEnd?.(trialId, "handed back");
+      } else if (state.stop === "cancelled") {
+        this.options.onTrialEnd?.(trialId, "cancelled");
+      } else if (state.stop === "timeout") {
+        await fail(`timed out after ${this.options.trialTimeoutSeconds} s`, false);
+        this.options.onTrialEnd?.(trialId, "failed");
+      } else {
+        await this.bus.publishEvent({
+          type: "result",
+          trialId,
+          attempt,
+          at: new Date().toISOString(),
+          result: {
+            metrics: {
+              ...result.metrics,
+              history: result.history,
+              parameterCount: result.parameterCount,
+              alpha: result.alpha,
+              steps: result.steps,
+            },
+            backend: result.backend.name,
+            seconds: result.seconds,
+          },
+        });
+        this.options.onTrialEnd?.(trialId, "succeeded");
+      }
+      await delivery.ack();
+    } catch (e) {
+      // Divergence or a config the trainer rejects will fail the same way again: no retry.
+      const reason = (e as Error).message;
+      await fail(reason, false).catch(() => {});
+      this.log(`trial ${trialId}: ${reason}`);
+      this.options.onTrialEnd?.(trialId, "failed");
+      await delivery.ack();
+    } finally {
+      clearInterval(beat);
+      this.running.delete(trialId);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { InProcessBus } from "@tailsweep/bus";
+import { Controller } from "@tailsweep/controller";
+import { openRunStore } from "@tailsweep/db";
+import { initBackend } from "@tailsweep/model";
+import { parseSweepFile } from "@tailsweep/schemas";
+import { Worker } from "@tailsweep/worker";
+import { describe, expect, it } from "vitest";
+
+const tiny = {
+  dataset: { name: "mnist-2view", headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 },
+  model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 },
+  train: { epochs: 2, maxStepsPerEpoch: 2, evalEvery: 1 },
+};
+
+async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error("sweep did not finish in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
+  it("runs every trial exactly once with two workers, storing epochs and results", async () => {
+    const backend = await initBackend({ prefer: "cpu" });
+    const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
+    const bus = new InProcessBus({ ackWaitMs: 30_000 });
+    const controller = new Controller(opened.store, bus, { reapEveryMs: 1_000 });
+    await controller.start();
+    const outcomes: string[] = [];
+    const workers = ["w1", "w2"].map(
+      (id) =>
+        new Worker(bus, { id, backend, heartbeatSeconds: 1, onTrialEnd: (t, o) => outcomes.push(`${o}`) }),
+    );
+    for (const w of workers) await w.start();
+    const spec = parseSweepFile({
+      name: "embedded",
+      ...tiny,
+      search: { nu: [5, 30], variant: ["proposed", "supervised"] },
+      seeds: [1, 2],
+    });
+    const sweep = await controller.submit(spec, "sweep-embedded");
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed");
+    const trials = await opened.store.listTrials(sweep.id);
+    expect(trials).toHaveLength(8);
+    expect(trials.every((t) => t.state === "succeeded" && t.attempt === 1)).toBe(true);
+    expect(new Set(trials.map((t) => t.workerId))).toEqual(new Set(["w1", "w2"]));
+    for (const t of trials) {
+      const result = await opened.store.getResult(t.id);
+      expect(result!.backend).toBe("cpu");
+      expect((result!.metrics as { test: { n: number } }).test.n).toBe(100);
+    }
+    await until(async () => (await opened.store.listEpochs(trials[7]!.id)).length === 2, 5_000);
+    expect(outcomes.filter((o) => o === "succeeded")).toHaveLength(8);
+    for (const w of workers) await w.stop();
+    await controller.stop();
+    await bus.close();
+    await opened.close();
+  });
+
+  it("fails a trial whose config cannot train at once, without retrying it", async () => {
+    const backend = await initBackend({ prefer: "cpu" });
+    const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
+    const bus = new InProcessBus();
+    const controller = new Controller(opened.store, bus);
+    await controller.start();
+    const worker = new Worker(bus, { backend });
+    await worker.start();
+    // Valid as a config, impossible for the data: the single-modality model asks for a third modality.
+    const spec = parseSweepFile({ name: "bad", ...tiny, search: { "model.modalities": [[2]] }, seeds: [1] });
+    const sweep = await controller.submit(spec, "sweep-bad");
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed", 30_000);
+    const [t] = await opened.store.listTrials(sweep.id);
+    expect(t).toMatchObject({ state: "failed", attempt: 1 });
+    expect(t!.error).toMatch(/modalities: index 2 is out of range/);
+    await worker.stop();
+    await controller.stop();
+    await bus.close();
+    await opened.close();
+  });
+});
