@@ -30,7 +30,12 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
     const outcomes: string[] = [];
     const workers = ["w1", "w2"].map(
       (id) =>
-        new Worker(bus, { id, backend, heartbeatSeconds: 1, onTrialEnd: (t, o) => outcomes.push(`${o}`) }),
+        new Worker(bus, {
+          id,
+          backend,
+          heartbeatSeconds: 1,
+          onTrialEnd: (_trial, outcome) => outcomes.push(outcome),
+        }),
     );
     for (const w of workers) await w.start();
     const spec = parseSweepFile({
