@@ -9,7 +9,7 @@ const load = (name: string) =>
   parseSweepFile(YAML.parse(readFileSync(join(__dirname, "..", "examples", name), "utf8")));
 
 describe("examples/", () => {
-  it("quick.yaml: 2 variants × 2 ν × 2 seeds", () => {
+  it("quick.yaml: 2 variants × 2 β × 2 seeds", () => {
     const trials = expandSweep(load("quick.yaml"));
     expect(trials).toHaveLength(8);
     expect(new Set(trials.map((t) => t.config.variant))).toEqual(new Set(["proposed", "gaussian"]));

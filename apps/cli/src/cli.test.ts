@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -106,6 +106,22 @@ describe("tailsweep model loss", () => {
     const r = await tailsweep("model", "loss", "--input", file);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/logvar\.0: expected 2 columns \(m\), got 1/);
+  });
+});
+
+describe("tailsweep sweep", () => {
+  it("refuses a bad sweep file with the entry's place and stores nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, "name: bad\nsearch:\n  nu: [5, 10, 1.5]\n  lr: [0.1]\nseeds: 2\n");
+    const dbDir = join(dir, "db");
+    const r = await run(process.execPath, [bin, "sweep", "run", file], {
+      env: { ...process.env, TAILSWEEP_DB_DIR: dbDir },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect((r as { code: number }).code).toBe(1);
+    expect((r as { stderr: string }).stderr).toMatch(/search\.nu\[2\]: .*>2/);
+    expect((r as { stderr: string }).stderr).toMatch(/search\.lr: unknown knob/);
+    expect(existsSync(dbDir)).toBe(false);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerModel } from "./commands/model";
+import { registerSweep } from "./commands/sweep";
 import { registerTrain } from "./commands/train";
 
 /** Builds the `tailsweep` command line. */
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTrain(program);
   registerModel(program);
+  registerSweep(program);
   return program;
 }
 

@@ -22,7 +22,8 @@ export const DEFAULT_PGLITE_DIR = path.join(".tailsweep", "db");
 
 /**
  * Opens the run store and brings its schema up to date: PostgreSQL when `databaseUrl` is given (or DATABASE_URL is
- * set), otherwise the embedded PGlite in `pgliteDir` (default `.tailsweep/db`; "memory" keeps it in memory).
+ * set), otherwise the embedded PGlite in `pgliteDir` (else TAILSWEEP_DB_DIR, else `.tailsweep/db`; "memory" keeps
+ * it in memory).
  */
 export async function openRunStore(
   options: { databaseUrl?: string; pgliteDir?: string } = {},
@@ -52,7 +53,7 @@ export async function openRunStore(
       close: () => db.$disconnect(),
     };
   }
-  const dir = options.pgliteDir ?? DEFAULT_PGLITE_DIR;
+  const dir = options.pgliteDir ?? process.env.TAILSWEEP_DB_DIR ?? DEFAULT_PGLITE_DIR;
   if (dir !== "memory") mkdirSync(dir, { recursive: true });
   const pglite = dir === "memory" ? new PGlite() : new PGlite(dir);
   await applyMigrations(pglite);

@@ -1,0 +1,311 @@
+import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { Controller } from "@tailsweep/controller";
+import { initBackend } from "@tailsweep/model";
+import { parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
+import type { RunStore, SweepRecord, TrialRecord } from "@tailsweep/sweep";
+import { Worker } from "@tailsweep/worker";
+import cliProgress from "cli-progress";
+import type { Command } from "commander";
+import { numberArg, readConfigFile } from "../config-input";
+import { openRuntime } from "../runtime";
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function readSweepFile(path: string): SweepSpec {
+  return parseSweepFile(readConfigFile(path));
+}
+
+/** Counts of a sweep's trials by state. */
+function countStates(trials: TrialRecord[]) {
+  const c = { waiting: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  for (const t of trials) c[t.state]++;
+  return c;
+}
+
+/** One row per trial with its params, state and headline metrics (for status, export and the final table). */
+async function trialRows(store: RunStore, sweep: SweepRecord) {
+  const trials = await store.listTrials(sweep.id);
+  return Promise.all(
+    trials.map(async (t) => {
+      const r = await store.getResult(t.id);
+      const test =
+        (r?.metrics as { test?: Record<string, number>; minorityRecall?: number } | undefined) ?? {};
+      return {
+        trial: t.key,
+        ...Object.fromEntries(
+          Object.entries(t.params).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : v]),
+        ),
+        seed: t.seed,
+        state: t.state,
+        attempt: t.attempt,
+        worker: t.workerId ?? "",
+        backend: r?.backend ?? t.backend ?? "",
+        seconds: r?.seconds ?? null,
+        accuracy: test.test?.accuracy ?? null,
+        balancedAccuracy: test.test?.balancedAccuracy ?? null,
+        macroF1: test.test?.macroF1 ?? null,
+        gMean: test.test?.gMean ?? null,
+        minorityRecall: test.minorityRecall ?? null,
+        error: t.error ?? "",
+      };
+    }),
+  );
+}
+
+type Row = Awaited<ReturnType<typeof trialRows>>[number];
+
+/** Configurations (params without seed) ranked by the objective's mean over seeds. */
+function rankConfigs(spec: SweepSpec, rows: Row[]) {
+  const metric = spec.objective.metric;
+  const groups = new Map<string, { params: string; values: number[] }>();
+  for (const r of rows) {
+    const value = r[metric as keyof Row];
+    if (r.state !== "succeeded" || typeof value !== "number") continue;
+    const params = Object.keys(spec.search)
+      .sort()
+      .map((k) => `${k}=${(r as Record<string, unknown>)[k]}`)
+      .join(" ");
+    const g = groups.get(params) ?? { params, values: [] };
+    g.values.push(value);
+    groups.set(params, g);
+  }
+  const sign = spec.objective.direction === "maximize" ? -1 : 1;
+  return [...groups.values()]
+    .map((g) => {
+      const mean = g.values.reduce((a, b) => a + b, 0) / g.values.length;
+      const sd =
+        g.values.length > 1
+          ? Math.sqrt(g.values.reduce((s, v) => s + (v - mean) ** 2, 0) / (g.values.length - 1))
+          : Number.NaN;
+      return { params: g.params || "(no search)", seeds: g.values.length, mean, sd };
+    })
+    .sort((a, b) => sign * (a.mean - b.mean));
+}
+
+function printRanking(spec: SweepSpec, rows: Row[]): void {
+  const ranked = rankConfigs(spec, rows);
+  if (ranked.length === 0) return;
+  process.stdout.write(`\n${spec.objective.metric} (${spec.objective.direction}), mean ± sd over seeds:\n`);
+  for (const r of ranked) {
+    process.stdout.write(
+      `  ${(100 * r.mean).toFixed(1).padStart(5)} ± ${Number.isNaN(r.sd) ? "  n/a" : (100 * r.sd).toFixed(1).padStart(4)}  (${r.seeds} seeds)  ${r.params}\n`,
+    );
+  }
+}
+
+/** Polls the store and draws trials done/running/failed with an ETA until the sweep is final. */
+async function watch(store: RunStore, sweepId: string, json: boolean): Promise<SweepRecord> {
+  const bar =
+    process.stderr.isTTY && !json
+      ? new cliProgress.SingleBar(
+          {
+            stream: process.stderr,
+            format:
+              "trials |{bar}| {value}/{total} done · {running} running · {failed} failed · ETA {eta_formatted}",
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+  let last = "";
+  for (;;) {
+    const sweep = (await store.getSweep(sweepId))!;
+    const c = countStates(await store.listTrials(sweepId));
+    const done = c.succeeded + c.failed + c.cancelled;
+    if (bar) {
+      if (!bar.isActive) bar.start(sweep.trialCount, done, { running: c.running, failed: c.failed });
+      bar.update(done, { running: c.running, failed: c.failed });
+    } else {
+      const line = `trials: ${done}/${sweep.trialCount} done, ${c.running} running, ${c.failed} failed`;
+      if (line !== last && !json) log(line);
+      last = line;
+    }
+    if (sweep.status !== "running") {
+      bar?.stop();
+      return sweep;
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+/** Registers `tailsweep sweep …`, `tailsweep worker` and `tailsweep controller`. */
+export function registerSweep(program: Command): void {
+  const sweep = program.command("sweep").description("run, submit, watch, cancel and export sweeps");
+
+  sweep
+    .command("run <file>")
+    .description(
+      "run a sweep here: controller and workers in this process (the embedded default without NATS_URL)",
+    )
+    .option("--workers <n>", "trials at once in this process", numberArg("--workers"), 1)
+    .option("--backend <name>", "compute backend: auto | tensorflow | wasm-blas | wasm | cpu")
+    .option("--json", "print the final trial table as JSON")
+    .action(async (file: string, o: { workers: number; backend?: string; json?: boolean }) => {
+      const spec = readSweepFile(file);
+      const backend = await initBackend({ prefer: o.backend as never, log });
+      const rt = await openRuntime(log);
+      const controller = new Controller(rt.opened.store, rt.bus, { log });
+      await controller.start();
+      const worker = new Worker(rt.bus, {
+        backend,
+        concurrency: o.workers,
+        heartbeatSeconds: spec.execution.heartbeatSeconds,
+        trialTimeoutSeconds: spec.execution.trialTimeoutSeconds,
+        log,
+      });
+      await worker.start();
+      const submitted = await controller.submit(spec);
+      log(`sweep ${submitted.id}: ${submitted.trialCount} trials`);
+      const onSigint = () => {
+        log("\ncancelling the sweep (Ctrl-C again to quit at once)…");
+        process.once("SIGINT", () => process.exit(130));
+        void controller.cancel(submitted.id);
+      };
+      process.once("SIGINT", onSigint);
+      const final = await watch(rt.opened.store, submitted.id, Boolean(o.json));
+      process.off("SIGINT", onSigint);
+      await worker.stop();
+      await controller.stop();
+      const rows = await trialRows(rt.opened.store, final);
+      await rt.close();
+      if (o.json)
+        process.stdout.write(
+          `${JSON.stringify({ sweep: { ...final, spec: undefined }, trials: rows }, null, 2)}\n`,
+        );
+      else {
+        process.stdout.write(`\nsweep ${final.id} ${final.status}\n`);
+        printRanking(spec, rows);
+      }
+      if (rows.some((r) => r.state === "failed")) process.exitCode = 1;
+    });
+
+  sweep
+    .command("submit <file>")
+    .description(
+      "store a sweep and queue its trials for the workers (needs NATS_URL and a running controller)",
+    )
+    .option("--json", "print the stored sweep as JSON")
+    .action(async (file: string, o: { json?: boolean }) => {
+      const spec = readSweepFile(file);
+      if (!process.env.NATS_URL)
+        throw new Error(
+          "sweep submit needs NATS_URL (workers elsewhere); use `tailsweep sweep run` to run here",
+        );
+      const rt = await openRuntime(log);
+      // The controller persists everything after this point; submitting only stores the sweep and queues it.
+      const submitted = await new Controller(rt.opened.store, rt.bus).submit(spec);
+      await rt.close();
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify(submitted)}\n`
+          : `submitted sweep ${submitted.id}: ${submitted.trialCount} trials\n`,
+      );
+    });
+
+  sweep
+    .command("status [id]")
+    .description("trial counts and the ranking so far (default: the latest sweep)")
+    .option("--json", "print JSON")
+    .action(async (id: string | undefined, o: { json?: boolean }) => {
+      const rt = await openRuntime(log, { needsBus: false });
+      const sweeps = await rt.opened.store.listSweeps();
+      const s = id ? await rt.opened.store.getSweep(id) : sweeps.at(-1);
+      if (!s) throw new Error(id ? `no sweep with id ${id}` : "no sweeps yet");
+      const rows = await trialRows(rt.opened.store, s);
+      const counts = countStates(await rt.opened.store.listTrials(s.id));
+      await rt.close();
+      if (o.json)
+        process.stdout.write(
+          `${JSON.stringify({ id: s.id, name: s.name, project: s.project, status: s.status, counts, ranking: rankConfigs(s.spec, rows) })}\n`,
+        );
+      else {
+        process.stdout.write(
+          `sweep ${s.id} (${s.project}/${s.name}) ${s.status}: ${JSON.stringify(counts)}\n`,
+        );
+        printRanking(s.spec, rows);
+      }
+    });
+
+  sweep
+    .command("cancel <id>")
+    .description("cancel a sweep: queued trials are dropped, running ones stop within one epoch")
+    .action(async (id: string) => {
+      const rt = await openRuntime(log, { needsBus: false });
+      const stopped = await new Controller(rt.opened.store, rt.bus).cancel(id);
+      await rt.close();
+      process.stdout.write(`cancelled sweep ${id}: ${stopped} trials stopped\n`);
+    });
+
+  sweep
+    .command("export <id>")
+    .description("write the sweep's trials and results as CSV and/or JSON")
+    .option("--csv <file>", "CSV file")
+    .option("--json <file>", "JSON file")
+    .action(async (id: string, o: { csv?: string; json?: string }) => {
+      const rt = await openRuntime(log, { needsBus: false });
+      const s = await rt.opened.store.getSweep(id);
+      if (!s) throw new Error(`no sweep with id ${id}`);
+      const rows = await trialRows(rt.opened.store, s);
+      await rt.close();
+      if (!o.csv && !o.json) throw new Error("export: give --csv <file> and/or --json <file>");
+      if (o.json) writeFileSync(o.json, `${JSON.stringify({ sweep: s, trials: rows }, null, 2)}\n`);
+      if (o.csv) {
+        const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+        const cell = (v: unknown) => {
+          const text = v === null || v === undefined ? "" : String(v);
+          return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+        };
+        writeFileSync(
+          o.csv,
+          `${[columns.join(","), ...rows.map((r) => columns.map((c) => cell((r as Record<string, unknown>)[c])).join(","))].join("\n")}\n`,
+        );
+      }
+      log(`exported ${rows.length} trials`);
+    });
+
+  program
+    .command("worker")
+    .description("pull trials from NATS and train them (needs NATS_URL; no database access)")
+    .option("--concurrency <n>", "trials at once", numberArg("--concurrency"), 1)
+    .option("--backend <name>", "compute backend: auto | tensorflow | wasm-blas | wasm | cpu")
+    .action(async (o: { concurrency: number; backend?: string }) => {
+      const servers = process.env.NATS_URL;
+      if (!servers) throw new Error("tailsweep worker needs NATS_URL (e.g. nats://127.0.0.1:4222)");
+      const backend = await initBackend({ prefer: o.backend as never, log });
+      const { NatsBus } = await import("@tailsweep/bus");
+      const bus = await NatsBus.connect({ servers, name: "tailsweep-worker" });
+      const worker = new Worker(bus, { backend, concurrency: o.concurrency, log });
+      await worker.start();
+      log(
+        `worker ${worker.id} ready (${o.concurrency} at once, ${backend.name}; ${availableParallelism()} cores)`,
+      );
+      await new Promise<void>((resolve) => {
+        const shutdown = () => resolve();
+        process.once("SIGTERM", shutdown);
+        process.once("SIGINT", shutdown);
+      });
+      log("shutting down: running trials stop after this epoch and are handed back");
+      await worker.stop();
+      await bus.close();
+    });
+
+  program
+    .command("controller")
+    .description(
+      "the single writer: grants claims, persists events, re-queues trials of silent workers (needs NATS_URL)",
+    )
+    .action(async () => {
+      if (!process.env.NATS_URL) throw new Error("tailsweep controller needs NATS_URL");
+      const rt = await openRuntime(log);
+      const controller = new Controller(rt.opened.store, rt.bus, { log });
+      await controller.start();
+      log("controller ready");
+      await new Promise<void>((resolve) => {
+        process.once("SIGTERM", () => resolve());
+        process.once("SIGINT", () => resolve());
+      });
+      await controller.stop();
+      await rt.close();
+    });
+}

@@ -1,0 +1,36 @@
+import { type Bus, InProcessBus, NatsBus } from "@tailsweep/bus";
+import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
+
+/** The run store and bus a command uses: DATABASE_URL and NATS_URL when set, the embedded defaults otherwise. */
+export interface Runtime {
+  opened: OpenedRunStore;
+  bus: Bus;
+  embeddedBus: boolean;
+  close(): Promise<void>;
+}
+
+/** Opens the store (migrating it) and the bus, and says once which ones are in use. */
+export async function openRuntime(
+  log: (line: string) => void,
+  options: { needsBus?: boolean } = {},
+): Promise<Runtime> {
+  const opened = await openRunStore();
+  const natsUrl = process.env.NATS_URL;
+  let bus: Bus;
+  if (natsUrl) bus = await NatsBus.connect({ servers: natsUrl, name: "tailsweep-cli" });
+  else bus = new InProcessBus();
+  if (options.needsBus !== false) {
+    log(
+      `run store: ${opened.kind} (${opened.location}) · bus: ${natsUrl ? `NATS ${natsUrl}` : "in process (set NATS_URL for workers on other machines)"}`,
+    );
+  }
+  return {
+    opened,
+    bus,
+    embeddedBus: !natsUrl,
+    close: async () => {
+      await bus.close();
+      await opened.close();
+    },
+  };
+}
