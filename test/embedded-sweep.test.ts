@@ -33,7 +33,6 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
         new Worker(bus, {
           id,
           backend,
-          heartbeatSeconds: 1,
           onTrialEnd: (_trial, outcome) => outcomes.push(outcome),
         }),
     );

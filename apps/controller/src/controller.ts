@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Bus, Subscription } from "@tailsweep/bus";
 import type { ClaimReply, ClaimRequest, SweepSpec, WorkerEvent } from "@tailsweep/schemas";
 import { expandSweep, type RunStore, type SweepRecord, type TrialRecord } from "@tailsweep/sweep";
@@ -50,7 +52,7 @@ export class Controller {
   /** Stores a validated sweep and queues its trials. Returns the stored sweep (idempotent on `id`). */
   async submit(spec: SweepSpec, id: string = randomUUID()): Promise<SweepRecord> {
     const trials = expandSweep(spec);
-    const sweep = await this.store.createSweep({ id, spec, trials });
+    const sweep = await this.store.createSweep({ id, spec, trials, provenance: provenance() });
     await this.queueWaiting(sweep.id);
     this.log(`sweep ${sweep.id} (${spec.project}/${spec.name}): ${trials.length} trials queued`);
     return sweep;
@@ -103,12 +105,17 @@ export class Controller {
       new Date(),
       request.backend,
     );
-    if (claimed)
+    if (claimed) {
+      // The sweep's limits travel with the claim, so workers need no configuration of their own.
+      const { heartbeatSeconds, trialTimeoutSeconds } = (await this.store.getSweep(claimed.sweepId))!.spec
+        .execution;
       return {
         granted: true,
         attempt: claimed.attempt,
         config: claimed.config as unknown as Record<string, unknown>,
+        execution: { heartbeatSeconds, trialTimeoutSeconds },
       };
+    }
     const t = await this.store.getTrial(request.trialId);
     return { granted: false, reason: t ? `trial is ${t.state}` : "no such trial" };
   }
@@ -150,4 +157,22 @@ export class Controller {
 function shortestHeartbeatSeconds(sweeps: SweepRecord[]): number {
   const running = sweeps.filter((s) => s.status === "running").map((s) => s.spec.execution.heartbeatSeconds);
   return running.length ? Math.min(...running) : 10;
+}
+
+/** What a sweep was submitted from: the git commit (if in a checkout), runtime versions and host. */
+export function provenance(): Record<string, unknown> {
+  const git = (args: string[]) => {
+    try {
+      return execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    gitCommit: git(["rev-parse", "HEAD"]),
+    gitDirty: git(["status", "--porcelain"])?.length ? true : git(["rev-parse", "HEAD"]) ? false : null,
+    node: process.versions.node,
+    platform: `${process.platform}-${process.arch}`,
+    host: hostname(),
+  };
 }

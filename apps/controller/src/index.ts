@@ -1,1 +1,1 @@
-export { Controller, type ControllerOptions, trialMessageId } from "./controller";
+export { Controller, type ControllerOptions, provenance, trialMessageId } from "./controller";

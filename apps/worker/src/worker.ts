@@ -10,10 +10,6 @@ export interface WorkerOptions {
   id?: string;
   /** Trials at once in this process. */
   concurrency?: number;
-  /** Seconds between heartbeats while training (also keeps the queue message in progress). */
-  heartbeatSeconds?: number;
-  /** Seconds a trial may run before it is failed as timed out. */
-  trialTimeoutSeconds?: number;
   backend: BackendInfo;
   log?: (line: string) => void;
   /** Called when a trial ends, for progress displays. */
@@ -91,11 +87,10 @@ export class Worker {
         at: new Date().toISOString(),
       });
     };
-    const beat = setInterval(
-      () => void heartbeat().catch(() => {}),
-      (this.options.heartbeatSeconds ?? 10) * 1000,
-    );
-    const deadline = Date.now() + (this.options.trialTimeoutSeconds ?? 6 * 3600) * 1000;
+    // The sweep's own limits come with the claim.
+    const { heartbeatSeconds, trialTimeoutSeconds } = reply.execution;
+    const beat = setInterval(() => void heartbeat().catch(() => {}), heartbeatSeconds * 1000);
+    const deadline = Date.now() + trialTimeoutSeconds * 1000;
     const fail = async (reason: string, retryable: boolean) =>
       this.bus.publishEvent({
         type: "failed",
@@ -125,7 +120,7 @@ export class Worker {
       } else if (state.stop === "cancelled") {
         this.options.onTrialEnd?.(trialId, "cancelled");
       } else if (state.stop === "timeout") {
-        await fail(`timed out after ${this.options.trialTimeoutSeconds} s`, false);
+        await fail(`timed out after ${trialTimeoutSeconds} s`, false);
         this.options.onTrialEnd?.(trialId, "failed");
       } else {
         await this.bus.publishEvent({

@@ -114,13 +114,19 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
       await expect(bus.requestClaim({ trialId: "x", workerId: "w", backend: "cpu" }, 300)).rejects.toThrow();
       const serve = await bus.serveClaims(async (r) =>
         r.trialId === "x"
-          ? { granted: true, attempt: 1, config: { variant: "proposed" } }
+          ? {
+              granted: true,
+              attempt: 1,
+              config: { variant: "proposed" },
+              execution: { heartbeatSeconds: 5, trialTimeoutSeconds: 60 },
+            }
           : { granted: false, reason: "taken" },
       );
       expect(await bus.requestClaim({ trialId: "x", workerId: "w", backend: "cpu" })).toEqual({
         granted: true,
         attempt: 1,
         config: { variant: "proposed" },
+        execution: { heartbeatSeconds: 5, trialTimeoutSeconds: 60 },
       });
       expect(await bus.requestClaim({ trialId: "y", workerId: "w", backend: "cpu" })).toEqual({
         granted: false,

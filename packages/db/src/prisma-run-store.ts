@@ -1,5 +1,6 @@
 import type { RunConfig, SweepSpec } from "@tailsweep/schemas";
 import {
+  type CreateSweepInput,
   type EpochMetric,
   type RunStore,
   type SweepRecord,
@@ -43,12 +44,7 @@ function toTrialRecord(t: Trial): TrialRecord {
 export class PrismaRunStore implements RunStore {
   constructor(private readonly db: PrismaClient) {}
 
-  async createSweep(input: {
-    id: string;
-    spec: SweepSpec;
-    trials: TrialPlan[];
-    now?: Date;
-  }): Promise<SweepRecord> {
+  async createSweep(input: CreateSweepInput): Promise<SweepRecord> {
     const existing = await this.getSweep(input.id);
     if (existing) return existing;
     const { spec } = input;
@@ -62,6 +58,7 @@ export class PrismaRunStore implements RunStore {
             name: spec.name,
             spec: spec as unknown as Json,
             trialCount: input.trials.length,
+            provenance: (input.provenance ?? {}) as Json,
             createdAt: input.now ?? new Date(),
           },
         }),
@@ -97,6 +94,7 @@ export class PrismaRunStore implements RunStore {
       status: s.status === "cancelled" ? "cancelled" : open === 0 ? "completed" : "running",
       createdAt: s.createdAt,
       trialCount: s.trialCount,
+      provenance: s.provenance as Record<string, unknown>,
     };
   }
 

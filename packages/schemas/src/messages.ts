@@ -78,6 +78,10 @@ export const ClaimReplySchema = z.discriminatedUnion("granted", [
       granted: z.literal(true),
       attempt: z.number().int().min(1),
       config: z.record(z.string(), z.unknown()),
+      /** The sweep's execution limits, so workers need no configuration of their own. */
+      execution: z
+        .object({ heartbeatSeconds: z.number().positive(), trialTimeoutSeconds: z.number().positive() })
+        .strict(),
     })
     .strict(),
   z.object({ granted: z.literal(false), reason: z.string() }).strict(),

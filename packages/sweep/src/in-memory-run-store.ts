@@ -1,6 +1,7 @@
 import type { SweepSpec } from "@tailsweep/schemas";
 import type { TrialPlan } from "./expand";
 import {
+  type CreateSweepInput,
   type EpochMetric,
   type RunStore,
   type SweepRecord,
@@ -20,12 +21,7 @@ export class InMemoryRunStore implements RunStore {
   private readonly epochs = new Map<string, EpochMetric & { attempt: number }>();
   private readonly results = new Map<string, TrialResult>();
 
-  async createSweep(input: {
-    id: string;
-    spec: SweepSpec;
-    trials: TrialPlan[];
-    now?: Date;
-  }): Promise<SweepRecord> {
+  async createSweep(input: CreateSweepInput): Promise<SweepRecord> {
     const existing = this.sweeps.get(input.id);
     if (!existing) {
       const keys = new Set(input.trials.map((t) => t.key));
@@ -39,6 +35,7 @@ export class InMemoryRunStore implements RunStore {
           spec: structuredClone(input.spec),
           createdAt: input.now ?? new Date(),
           trialCount: input.trials.length,
+          provenance: structuredClone(input.provenance ?? {}),
         },
         cancelled: false,
       });

@@ -1,6 +1,7 @@
 export { expandSweep, type TrialPlan } from "./expand";
 export { InMemoryRunStore } from "./in-memory-run-store";
 export {
+  type CreateSweepInput,
   type EpochMetric,
   type RunStore,
   type SweepRecord,

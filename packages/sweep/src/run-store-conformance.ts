@@ -22,7 +22,13 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
 
   async function fresh() {
     const store = await makeStore();
-    const sweep = await store.createSweep({ id: "sw1", spec, trials: plans, now: t0 });
+    const sweep = await store.createSweep({
+      id: "sw1",
+      spec,
+      trials: plans,
+      now: t0,
+      provenance: { gitCommit: "abc123" },
+    });
     const [first] = await store.listTrials(sweep.id);
     return { store, sweep, first: first! };
   }
@@ -38,6 +44,7 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         trialCount: 4,
       });
       expect(sweep.spec.search).toEqual(spec.search);
+      expect(sweep.provenance).toEqual({ gitCommit: "abc123" });
       const again = await store.createSweep({ id: "sw1", spec, trials: plans, now: at(5) });
       expect(again.createdAt).toEqual(t0);
       const trials = await store.listTrials("sw1");

@@ -12,6 +12,8 @@ export interface SweepRecord {
   status: "running" | "completed" | "cancelled";
   createdAt: Date;
   trialCount: number;
+  /** Reproducibility record taken at submission: git commit, package and runtime versions, host. */
+  provenance: Record<string, unknown>;
 }
 
 /** One trial and where it stands. `attempt` counts claims: 0 until first claimed. */
@@ -52,6 +54,16 @@ export interface TrialResult {
   seconds: number;
 }
 
+/** What a new sweep is stored from. */
+export interface CreateSweepInput {
+  id: string;
+  spec: SweepSpec;
+  trials: TrialPlan[];
+  now?: Date;
+  /** Reproducibility record (git commit, versions, host). */
+  provenance?: Record<string, unknown>;
+}
+
 /**
  * The run store port. Implementations (in memory here; Prisma on PostgreSQL and PGlite in `@tailsweep/db`) pass
  * the same conformance suite (`@tailsweep/sweep/testing`). Every write that can be repeated is idempotent, and
@@ -59,7 +71,7 @@ export interface TrialResult {
  */
 export interface RunStore {
   /** Stores a sweep and all its trials as `waiting`. Idempotent on `id`: a repeat returns the stored sweep. */
-  createSweep(input: { id: string; spec: SweepSpec; trials: TrialPlan[]; now?: Date }): Promise<SweepRecord>;
+  createSweep(input: CreateSweepInput): Promise<SweepRecord>;
   getSweep(id: string): Promise<SweepRecord | undefined>;
   listSweeps(project?: string): Promise<SweepRecord[]>;
   listTrials(sweepId: string): Promise<TrialRecord[]>;

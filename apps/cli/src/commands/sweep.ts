@@ -150,8 +150,6 @@ export function registerSweep(program: Command): void {
       const worker = new Worker(rt.bus, {
         backend,
         concurrency: o.workers,
-        heartbeatSeconds: spec.execution.heartbeatSeconds,
-        trialTimeoutSeconds: spec.execution.trialTimeoutSeconds,
         log,
       });
       await worker.start();
