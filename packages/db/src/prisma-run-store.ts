@@ -4,7 +4,6 @@ import {
   type EpochMetric,
   type RunStore,
   type SweepRecord,
-  type TrialPlan,
   type TrialRecord,
   type TrialResult,
   type TrialState,

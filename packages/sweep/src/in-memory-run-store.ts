@@ -1,5 +1,3 @@
-import type { SweepSpec } from "@tailsweep/schemas";
-import type { TrialPlan } from "./expand";
 import {
   type CreateSweepInput,
   type EpochMetric,
