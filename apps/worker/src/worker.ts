@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { Bus, Subscription, TrialDelivery } from "@tailsweep/bus";
 import { loadDataset } from "@tailsweep/data";
 import { type BackendInfo, trainModel } from "@tailsweep/model";
-import type { RunConfig } from "@tailsweep/schemas";
+import type { RunConfig, WorkerEvent } from "@tailsweep/schemas";
 
 /** Worker settings. */
 export interface WorkerOptions {
@@ -59,6 +59,23 @@ export class Worker {
     this.subscriptions = [];
   }
 
+  /**
+   * Publishes an event that settles a trial, retrying through a bus outage (the NATS client reconnects by
+   * itself) for up to two minutes: losing it would cost the trial a second attempt.
+   */
+  private async publishSurely(event: WorkerEvent): Promise<void> {
+    const giveUpAt = Date.now() + 120_000;
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        await this.bus.publishEvent(event);
+        return;
+      } catch (e) {
+        if (Date.now() > giveUpAt) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
   private async handle(delivery: TrialDelivery): Promise<void> {
     const { trialId, sweepId } = delivery.message;
     let reply: Awaited<ReturnType<Bus["requestClaim"]>>;
@@ -92,7 +109,7 @@ export class Worker {
     const beat = setInterval(() => void heartbeat().catch(() => {}), heartbeatSeconds * 1000);
     const deadline = Date.now() + trialTimeoutSeconds * 1000;
     const fail = async (reason: string, retryable: boolean) =>
-      this.bus.publishEvent({
+      this.publishSurely({
         type: "failed",
         trialId,
         attempt,
@@ -101,7 +118,7 @@ export class Worker {
         retryable,
       });
     try {
-      await heartbeat();
+      await heartbeat().catch(() => {}); // a bus hiccup must not fail the trial
       const dataset = await loadDataset(config.dataset);
       const result = await trainModel(dataset, config.model, config.train, {
         backend: { name: this.options.backend.name, detail: this.options.backend.detail },
@@ -123,7 +140,7 @@ export class Worker {
         await fail(`timed out after ${trialTimeoutSeconds} s`, false);
         this.options.onTrialEnd?.(trialId, "failed");
       } else {
-        await this.bus.publishEvent({
+        await this.publishSurely({
           type: "result",
           trialId,
           attempt,

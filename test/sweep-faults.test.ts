@@ -1,0 +1,229 @@
+// Sweeps on real infrastructure — PostgreSQL, a NATS server of the test's own, a controller and workers as separate
+// processes — surviving what kills runs in practice: a worker killed mid-trial, NATS restarted, the controller
+// restarted. Every trial must end succeeded with exactly one result.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { NatsBus } from "@tailsweep/bus";
+import { openRunStore } from "@tailsweep/db";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = join(__dirname, "..");
+const bin = join(root, "apps", "cli", "bin", "tailsweep.mjs");
+const server = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const children = new Set<ChildProcess>();
+const cleanups: (() => Promise<void>)[] = [];
+
+afterAll(async () => {
+  for (const c of children) c.kill("SIGKILL");
+  for (const f of cleanups.reverse()) await f().catch(() => {});
+}, 60_000);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** A NATS server with JetStream on a port of its own, restartable with the same storage. */
+async function startNats(port: number) {
+  const store = mkdtempSync(join(tmpdir(), "tailsweep-nats-"));
+  let proc: ChildProcess | undefined;
+  const start = async () => {
+    proc = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
+      stdio: "ignore",
+    });
+    children.add(proc);
+    await waitFor(() => portOpen(port), "nats-server", 20_000);
+  };
+  const stop = async () => {
+    const p = proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once("exit", r));
+    p.kill("SIGTERM");
+    await exited;
+    children.delete(p);
+  };
+  await start();
+  cleanups.push(stop);
+  return { url: `nats://127.0.0.1:${port}`, start, stop };
+}
+
+async function freshDatabase(): Promise<string> {
+  const name = `tailsweep_faults_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  cleanups.push(async () => {
+    const c = new pg.Client({ connectionString: server });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  });
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+function tailsweep(args: string[], env: Record<string, string>): ChildProcess {
+  const p = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let err = "";
+  p.stderr!.on("data", (d) => {
+    err += d;
+    if (err.length > 20_000) err = err.slice(-10_000);
+  });
+  (p as ChildProcess & { log: () => string }).log = () => err;
+  children.add(p);
+  p.once("exit", () => children.delete(p));
+  return p;
+}
+
+async function run(args: string[], env: Record<string, string>): Promise<void> {
+  const p = tailsweep(args, env);
+  const code = await new Promise((r) => p.once("exit", r));
+  if (code !== 0)
+    throw new Error(
+      `tailsweep ${args.join(" ")} exited ${code}: ${(p as ChildProcess & { log: () => string }).log()}`,
+    );
+}
+
+function sweepFile(name: string, search: Record<string, unknown[]>, seeds: number, steps: number): string {
+  const file = join(mkdtempSync(join(tmpdir(), "tailsweep-sweep-")), `${name}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name,
+      project: "faults",
+      dataset: { name: "mnist-2view", headCount: 100, testPerClass: 20, imbalanceRatio: 10, labelRatio: 0.2 },
+      model: { encoderWidths: [32], decoderWidths: [32], classifierWidths: [32], latentDim: 4 },
+      train: { epochs: 3, maxStepsPerEpoch: steps, evalEvery: 1 },
+      search,
+      seeds,
+      // 2 s heartbeats (stale after 6 s): short enough for a quick test, long enough for a busy 2-core machine.
+      execution: { maxAttempts: 3, heartbeatSeconds: 2, trialTimeoutSeconds: 600 },
+    }),
+  );
+  return file;
+}
+
+/** Starts NATS, a fresh database, a controller and `workers` worker processes. */
+async function cluster(port: number, workers: number) {
+  const nats = await startNats(port);
+  const databaseUrl = await freshDatabase();
+  const env = { DATABASE_URL: databaseUrl, NATS_URL: nats.url };
+  const controller = tailsweep(["controller"], env);
+  const workerProcs = Array.from({ length: workers }, () => tailsweep(["worker"], env));
+  const opened = await openRunStore({ databaseUrl });
+  cleanups.push(() => opened.close());
+  return { nats, env, controller, workers: workerProcs, store: opened.store };
+}
+
+async function finished(store: Awaited<ReturnType<typeof cluster>>["store"]) {
+  const [sweep] = await store.listSweeps("faults");
+  return sweep !== undefined && sweep.status === "completed";
+}
+
+async function expectEveryTrialOnce(store: Awaited<ReturnType<typeof cluster>>["store"], count: number) {
+  const [sweep] = await store.listSweeps("faults");
+  const trials = await store.listTrials(sweep!.id);
+  expect(trials).toHaveLength(count);
+  expect(trials.map((t) => t.state)).toEqual(new Array(count).fill("succeeded"));
+  for (const t of trials) expect(await store.getResult(t.id)).toBeDefined();
+  return trials;
+}
+
+describe("sweeps on PostgreSQL + NATS with worker and controller processes", { timeout: 240_000 }, () => {
+  it("runs 12 trials on 2 workers, each exactly once", async () => {
+    const c = await cluster(14_301, 2);
+    await run(["sweep", "submit", sweepFile("twelve", { nu: [5, 10, 30], beta: [0.1, 0.2] }, 2, 2)], c.env);
+    await waitFor(() => finished(c.store), "the sweep to finish");
+    const trials = await expectEveryTrialOnce(c.store, 12);
+    // Both workers took part (the queue is shared, not owned by whoever connects first).
+    expect(new Set(trials.map((t) => t.workerId)).size, `workers: ${trials.map((t) => t.workerId)}`).toBe(2);
+    // A duplicate delivery of a finished trial (published again under a new message id) changes nothing.
+    const bus = await NatsBus.connect({ servers: c.nats.url });
+    await bus.publishTrial({ trialId: trials[0]!.id, sweepId: trials[0]!.sweepId }, `${trials[0]!.id}#again`);
+    await sleep(3_000);
+    await bus.close();
+    const again = (await c.store.getTrial(trials[0]!.id))!;
+    expect([again.state, again.attempt]).toEqual(["succeeded", 1]);
+  });
+
+  it("re-runs the trial of a worker killed with SIGKILL elsewhere, and stores one result", async () => {
+    const c = await cluster(14_302, 2);
+    await run(["sweep", "submit", sweepFile("kill", { nu: [5, 10] }, 2, 25)], c.env);
+    const victim = c.workers[0]!;
+    const victimId = `${hostname()}:${victim.pid}`;
+    let killedTrial = "";
+    await waitFor(async () => {
+      const [sweep] = await c.store.listSweeps("faults");
+      if (!sweep) return false;
+      const t = (await c.store.listTrials(sweep.id)).find(
+        (x) => x.state === "running" && x.workerId === victimId,
+      );
+      if (t) killedTrial = t.id;
+      return Boolean(t);
+    }, "the victim to start a trial");
+    victim.kill("SIGKILL");
+    await waitFor(() => finished(c.store), "the sweep to finish");
+    await expectEveryTrialOnce(c.store, 4);
+    const t = (await c.store.getTrial(killedTrial))!;
+    expect(t.attempt).toBe(2);
+    expect(t.retries[0]!.reason).toMatch(new RegExp(`no heartbeat from worker ${victimId}`));
+    expect(t.workerId).not.toBe(victimId);
+  });
+
+  it("finishes the sweep when NATS restarts mid-sweep, nothing lost or duplicated", async () => {
+    const c = await cluster(14_303, 2);
+    await run(["sweep", "submit", sweepFile("nats", { nu: [5, 10, 30] }, 2, 10)], c.env);
+    await waitFor(async () => {
+      const [sweep] = await c.store.listSweeps("faults");
+      return sweep !== undefined && (await c.store.listTrials(sweep.id)).some((t) => t.state === "succeeded");
+    }, "a first trial to finish");
+    await c.nats.stop();
+    await sleep(2_000);
+    await c.nats.start();
+    await waitFor(() => finished(c.store), "the sweep to finish");
+    await expectEveryTrialOnce(c.store, 6);
+  });
+
+  it("finishes the sweep when the controller restarts mid-sweep, persisting what waited in the stream", async () => {
+    const c = await cluster(14_304, 2);
+    await run(["sweep", "submit", sweepFile("controller", { nu: [5, 10, 30] }, 2, 10)], c.env);
+    await waitFor(async () => {
+      const [sweep] = await c.store.listSweeps("faults");
+      return sweep !== undefined && (await c.store.listTrials(sweep.id)).some((t) => t.state === "running");
+    }, "trials to start");
+    c.controller.kill("SIGKILL");
+    await sleep(3_000);
+    tailsweep(["controller"], c.env);
+    await waitFor(() => finished(c.store), "the sweep to finish");
+    const trials = await expectEveryTrialOnce(c.store, 6);
+    for (const t of trials) {
+      const epochs = await c.store.listEpochs(t.id, t.attempt);
+      expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    }
+  });
+});
