@@ -4,6 +4,7 @@ import {
   type EpochMetric,
   type RunStore,
   type SweepRecord,
+  staleReason,
   type TrialRecord,
   type TrialResult,
   type TrialState,
@@ -238,14 +239,7 @@ export class PrismaRunStore implements RunStore {
     const cutoff = new Date(now.getTime() - staleAfterMs);
     const stale = await this.db.trial.findMany({ where: { state: "running", heartbeatAt: { lt: cutoff } } });
     for (const t of stale) {
-      const silentFor = ((now.getTime() - (t.heartbeatAt?.getTime() ?? 0)) / 1000).toFixed(0);
-      await this.failTrial(
-        t.id,
-        t.attempt,
-        `no heartbeat from worker ${t.workerId} for ${silentFor} s`,
-        true,
-        now,
-      );
+      await this.failTrial(t.id, t.attempt, staleReason(toTrialRecord(t), now), true, now);
     }
     return stale.map(toTrialRecord);
   }

@@ -41,26 +41,21 @@ export const ObjectiveMetricSchema = z.enum([
 ]);
 export type ObjectiveMetric = z.infer<typeof ObjectiveMetricSchema>;
 
+/** Sweep and project names: safe in file names, URLs and subjects. */
+const IdentifierSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    "letters, digits, '.', '_' and '-' only, starting with a letter or digit",
+  );
+
 /** A sweep file as written (YAML or JSON). */
 export const SweepFileSchema = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .max(100)
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-        "letters, digits, '.', '_' and '-' only, starting with a letter or digit",
-      ),
-    project: z
-      .string()
-      .min(1)
-      .max(100)
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-        "letters, digits, '.', '_' and '-' only, starting with a letter or digit",
-      )
-      .default("default"),
+    name: IdentifierSchema,
+    project: IdentifierSchema.default("default"),
     description: z.string().max(2000).optional(),
     variant: VariantSchema.default("proposed"),
     dataset: z.record(z.string(), z.unknown()).default({}),

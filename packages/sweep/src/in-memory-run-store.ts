@@ -3,6 +3,7 @@ import {
   type EpochMetric,
   type RunStore,
   type SweepRecord,
+  staleReason,
   type TrialRecord,
   type TrialResult,
   trialId,
@@ -162,14 +163,7 @@ export class InMemoryRunStore implements RunStore {
       (t) => t.state === "running" && (t.heartbeatAt?.getTime() ?? 0) < now.getTime() - staleAfterMs,
     );
     for (const t of stale) {
-      const silentFor = ((now.getTime() - (t.heartbeatAt?.getTime() ?? 0)) / 1000).toFixed(0);
-      await this.failTrial(
-        t.id,
-        t.attempt,
-        `no heartbeat from worker ${t.workerId} for ${silentFor} s`,
-        true,
-        now,
-      );
+      await this.failTrial(t.id, t.attempt, staleReason(t, now), true, now);
     }
     return stale.map((t) => structuredClone(t));
   }

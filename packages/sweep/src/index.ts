@@ -5,6 +5,7 @@ export {
   type EpochMetric,
   type RunStore,
   type SweepRecord,
+  staleReason,
   type TrialRecord,
   type TrialResult,
   trialId,

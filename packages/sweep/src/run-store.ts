@@ -112,3 +112,9 @@ export interface RunStore {
 export function trialId(sweepId: string, key: string): string {
   return `${sweepId}:${key}`;
 }
+
+/** Why a running trial is handed back by `requeueStale`: which worker went silent, and for how long. */
+export function staleReason(trial: Pick<TrialRecord, "workerId" | "heartbeatAt">, now: Date): string {
+  const silentFor = ((now.getTime() - (trial.heartbeatAt?.getTime() ?? 0)) / 1000).toFixed(0);
+  return `no heartbeat from worker ${trial.workerId} for ${silentFor} s`;
+}
