@@ -82,4 +82,41 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
     await bus.close();
     await opened.close();
   });
+
+  it("cancels a sweep: queued trials are dropped and the running one stops within an epoch", async () => {
+    const backend = await initBackend({ prefer: "cpu" });
+    const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
+    const bus = new InProcessBus();
+    const controller = new Controller(opened.store, bus);
+    await controller.start();
+    const outcomes: string[] = [];
+    const worker = new Worker(bus, { backend, onTrialEnd: (_trial, outcome) => outcomes.push(outcome) });
+    await worker.start();
+    // Long trials: 40 epochs of 2 steps each, so the cancel lands mid-trial.
+    const spec = parseSweepFile({
+      name: "cancel",
+      ...tiny,
+      train: { epochs: 40, maxStepsPerEpoch: 2, evalEvery: 0 },
+      search: { nu: [5, 10, 30] },
+      seeds: [1],
+    });
+    const sweep = await controller.submit(spec, "sweep-cancel");
+    await until(
+      async () => (await opened.store.listTrials(sweep.id)).some((t) => t.state === "running"),
+      30_000,
+    );
+    const started = Date.now();
+    expect(await controller.cancel(sweep.id)).toBe(3);
+    await until(async () => outcomes.includes("cancelled"), 30_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const trials = await opened.store.listTrials(sweep.id);
+    expect(trials.map((t) => t.state)).toEqual(["cancelled", "cancelled", "cancelled"]);
+    expect((await opened.store.getSweep(sweep.id))!.status).toBe("cancelled");
+    for (const t of trials) expect(await opened.store.getResult(t.id)).toBeUndefined();
+    await worker.stop();
+    await controller.stop();
+    await bus.close();
+    await opened.close();
+  });
 });

@@ -31,6 +31,8 @@ export class Worker {
   readonly id: string;
   private subscriptions: Subscription[] = [];
   private readonly running = new Map<string, { sweepId: string; stop?: StopReason }>();
+  /** Sweeps cancelled while this worker runs: a cancel can arrive between a claim and the trial's start. */
+  private readonly cancelledSweeps = new Set<string>();
   private readonly log: (line: string) => void;
 
   constructor(
@@ -44,6 +46,7 @@ export class Worker {
   async start(): Promise<void> {
     this.subscriptions.push(
       await this.bus.onCancel((sweepId) => {
+        this.cancelledSweeps.add(sweepId);
         for (const t of this.running.values()) if (t.sweepId === sweepId) t.stop ??= "cancelled";
       }),
     );
@@ -127,6 +130,7 @@ export class Worker {
           void this.bus.publishEvent({ type: "epoch", trialId, attempt, metric: r }).catch(() => {});
         },
         shouldStop: () => {
+          if (this.cancelledSweeps.has(sweepId)) state.stop ??= "cancelled";
           if (Date.now() > deadline) state.stop ??= "timeout";
           return state.stop !== undefined;
         },

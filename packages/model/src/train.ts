@@ -179,6 +179,8 @@ export async function trainModel(
         );
         record.test = { accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy, macroF1: m.macroF1 };
       }
+      // Let timers (heartbeats, cancel notices, progress) run between epochs, however short the epoch.
+      await new Promise<void>((r) => setImmediate(r));
       const stop = hooks.shouldStop?.() ?? false;
       const metricsNow = epoch === train.epochs || stop ? evaluateModel(model, dataset) : undefined;
       if (metricsNow) {
