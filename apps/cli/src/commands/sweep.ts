@@ -138,7 +138,12 @@ export function registerSweep(program: Command): void {
     .description(
       "run a sweep here: controller and workers in this process (the embedded default without NATS_URL)",
     )
-    .option("--workers <n>", "trials at once in this process", numberArg("--workers"), 1)
+    .option(
+      "--workers <n>",
+      "trials at once in this process (they interleave on one thread; for parallel trials run `tailsweep worker` processes with NATS_URL)",
+      numberArg("--workers"),
+      1,
+    )
     .option("--backend <name>", "compute backend: auto | tensorflow | wasm-blas | wasm | cpu")
     .option("--json", "print the final trial table as JSON")
     .action(async (file: string, o: { workers: number; backend?: string; json?: boolean }) => {
@@ -265,7 +270,12 @@ export function registerSweep(program: Command): void {
   program
     .command("worker")
     .description("pull trials from NATS and train them (needs NATS_URL; no database access)")
-    .option("--concurrency <n>", "trials at once", numberArg("--concurrency"), 1)
+    .option(
+      "--concurrency <n>",
+      "trials at once in this process (they interleave on one thread; start one worker per core for parallelism)",
+      numberArg("--concurrency"),
+      1,
+    )
     .option("--backend <name>", "compute backend: auto | tensorflow | wasm-blas | wasm | cpu")
     .action(async (o: { concurrency: number; backend?: string }) => {
       const servers = process.env.NATS_URL;
