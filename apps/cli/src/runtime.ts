@@ -15,10 +15,11 @@ export async function openRuntime(
   options: { needsBus?: boolean } = {},
 ): Promise<Runtime> {
   const opened = await openRunStore();
-  const natsUrl = process.env.NATS_URL;
-  let bus: Bus;
-  if (natsUrl) bus = await NatsBus.connect({ servers: natsUrl, name: "tailsweep-cli" });
-  else bus = new InProcessBus();
+  // Read-only commands need no bus: they get an idle in-process one instead of a NATS connection.
+  const natsUrl = options.needsBus === false ? undefined : process.env.NATS_URL;
+  const bus: Bus = natsUrl
+    ? await NatsBus.connect({ servers: natsUrl, name: "tailsweep-cli" })
+    : new InProcessBus();
   if (options.needsBus !== false) {
     log(
       `run store: ${opened.kind} (${opened.location}) · bus: ${natsUrl ? `NATS ${natsUrl}` : "in process (set NATS_URL for workers on other machines)"}`,

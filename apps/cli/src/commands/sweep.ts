@@ -234,7 +234,8 @@ export function registerSweep(program: Command): void {
     .command("cancel <id>")
     .description("cancel a sweep: queued trials are dropped, running ones stop within one epoch")
     .action(async (id: string) => {
-      const rt = await openRuntime(log, { needsBus: false });
+      // The cancel notice must reach the workers: this one needs the real bus.
+      const rt = await openRuntime(log);
       const stopped = await new Controller(rt.opened.store, rt.bus).cancel(id);
       await rt.close();
       process.stdout.write(`cancelled sweep ${id}: ${stopped} trials stopped\n`);
