@@ -245,6 +245,9 @@ export class PrismaRunStore implements RunStore {
   }
 
   async cancelSweep(sweepId: string, now: Date): Promise<number> {
+    if (!(await this.db.sweep.findUnique({ where: { id: sweepId }, select: { id: true } }))) {
+      throw new Error(`cancelSweep: no sweep ${sweepId}`);
+    }
     const [, trials] = await this.db.$transaction([
       this.db.sweep.update({ where: { id: sweepId }, data: { status: "cancelled" } }),
       this.db.trial.updateMany({

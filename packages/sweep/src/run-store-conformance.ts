@@ -132,6 +132,7 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(states).toEqual(["succeeded", "cancelled", "cancelled", "cancelled"]);
       expect((await store.getSweep("sw1"))!.status).toBe("cancelled");
       expect(await store.completeTrial(trials[1]!.id, 1, result, at(3))).toBe(false);
+      await expect(store.cancelSweep("no-such-sweep", at(4))).rejects.toThrow(/no sweep no-such-sweep/);
     });
 
     it("reports a sweep completed when every trial is final", async () => {
