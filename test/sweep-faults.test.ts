@@ -134,7 +134,7 @@ async function cluster(port: number, workers: number) {
   const databaseUrl = await freshDatabase();
   const env = { DATABASE_URL: databaseUrl, NATS_URL: nats.url };
   const controller = tailsweep(["controller"], env);
-  const workerProcs = Array.from({ length: workers }, () => tailsweep(["worker"], env));
+  const workerProcs = Array.from({ length: workers }, () => tailsweep(["worker", "--concurrency", "1"], env));
   const opened = await openRunStore({ databaseUrl });
   cleanups.push(() => opened.close());
   return { nats, env, controller, workers: workerProcs, store: opened.store };
@@ -155,6 +155,34 @@ async function expectEveryTrialOnce(store: Awaited<ReturnType<typeof cluster>>["
 }
 
 describe("sweeps on PostgreSQL + NATS with worker and controller processes", { timeout: 240_000 }, () => {
+  it("runs --concurrency worker processes on one host, which all stop with their parent", async () => {
+    const c = await cluster(14_305, 0);
+    const parent = tailsweep(["worker", "--concurrency", "2"], c.env);
+    await run(["sweep", "submit", sweepFile("procs", { nu: [5, 10] }, 2, 4)], c.env);
+    await waitFor(() => finished(c.store), "the sweep to finish");
+    const trials = await expectEveryTrialOnce(c.store, 4);
+    const pids = new Set(trials.map((t) => t.workerId));
+    expect(pids.size).toBe(2);
+    expect(pids.has(`${hostname()}:${parent.pid}`)).toBe(true);
+    const exited = new Promise((r) => parent.once("exit", r));
+    parent.kill("SIGKILL");
+    await exited;
+    // The child noticed its parent is gone and left: no worker process of this test remains.
+    const child = [...pids].map((id) => Number(id!.split(":")[1])).find((pid) => pid !== parent.pid)!;
+    await waitFor(
+      async () => {
+        try {
+          process.kill(child, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      "the child worker to exit",
+      20_000,
+    );
+  });
+
   it("runs 12 trials on 2 workers, each exactly once", async () => {
     const c = await cluster(14_301, 2);
     await run(["sweep", "submit", sweepFile("twelve", { nu: [5, 10, 30], beta: [0.1, 0.2] }, 2, 2)], c.env);

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Controller } from "@tailsweep/controller";
@@ -273,30 +274,60 @@ export function registerSweep(program: Command): void {
     .description("pull trials from NATS and train them (needs NATS_URL; no database access)")
     .option(
       "--concurrency <n>",
-      "trials at once in this process (they interleave on one thread; start one worker per core for parallelism)",
+      "trials at once on this host, one worker process each (default: the number of cores)",
       numberArg("--concurrency"),
-      1,
     )
     .option("--backend <name>", "compute backend: auto | tensorflow | wasm-blas | wasm | cpu")
-    .action(async (o: { concurrency: number; backend?: string }) => {
+    .action(async (o: { concurrency?: number; backend?: string }) => {
       const servers = process.env.NATS_URL;
       if (!servers) throw new Error("tailsweep worker needs NATS_URL (e.g. nats://127.0.0.1:4222)");
+      const concurrency = o.concurrency ?? availableParallelism();
+      if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+        throw new Error(`--concurrency must be a whole number ≥ 1, got ${concurrency}`);
+      }
+      // TensorFlow.js trains on one thread per process, so parallel trials need processes: the first runs here, the
+      // others as children that share this one's lifetime and signals.
+      const children = Array.from({ length: concurrency - 1 }, () =>
+        spawn(
+          process.execPath,
+          [
+            ...process.execArgv,
+            process.argv[1]!,
+            "worker",
+            "--concurrency",
+            "1",
+            ...(o.backend ? ["--backend", o.backend] : []),
+          ],
+          {
+            // The IPC channel closes when this process dies, even by SIGKILL: children then shut down too.
+            stdio: ["ignore", "inherit", "inherit", "ipc"],
+            env: process.env,
+          },
+        ),
+      );
       const backend = await initBackend({ prefer: o.backend as never, log });
       const { NatsBus } = await import("@tailsweep/bus");
       const bus = await NatsBus.connect({ servers, name: "tailsweep-worker" });
-      const worker = new Worker(bus, { backend, concurrency: o.concurrency, log });
+      const worker = new Worker(bus, { backend, concurrency: 1, log });
       await worker.start();
       log(
-        `worker ${worker.id} ready (${o.concurrency} at once, ${backend.name}; ${availableParallelism()} cores)`,
+        `worker ${worker.id} ready (${backend.name}${children.length ? `; ${children.length} more worker processes` : ""})`,
       );
       await new Promise<void>((resolve) => {
-        const shutdown = () => resolve();
+        const shutdown = (signal: NodeJS.Signals) => {
+          for (const c of children) c.kill(signal);
+          resolve();
+        };
         process.once("SIGTERM", shutdown);
         process.once("SIGINT", shutdown);
+        if (process.send) process.once("disconnect", () => shutdown("SIGTERM")); // a child whose parent is gone
       });
       log("shutting down: running trials stop after this epoch and are handed back");
       await worker.stop();
       await bus.close();
+      await Promise.all(
+        children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once("exit", r)))),
+      );
     });
 
   program
