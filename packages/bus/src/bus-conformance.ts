@@ -58,7 +58,8 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
       );
       await until(() => deliveries.filter((d) => d.message.trialId === "sw:1").length >= 2, 8_000);
       const again = deliveries.filter((d) => d.message.trialId === "sw:1")[1]!;
-      expect(again.deliveryCount).toBe(2);
+      // ≥ 2, not = 2: JetStream counts a delivery to a pull request that expired on the client's side just before.
+      expect(again.deliveryCount).toBeGreaterThanOrEqual(2);
       await again.ack();
       await sleep(1_500);
       expect(deliveries.filter((d) => d.message.trialId === "sw:2")).toHaveLength(1);

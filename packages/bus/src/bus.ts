@@ -46,10 +46,14 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** Runs `task` for each item, at most `limit` at once; resolves when all started tasks are done. */
-export class Semaphore {
+/**
+ * At most `limit` handler calls at once: `acquire` waits for a free slot, `run` starts a task in it (a rejected task
+ * goes to `onError`) and frees the slot when it settles, `drain` waits for every started task.
+ */
+export class TaskPool {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly limit: number) {}
 
@@ -61,9 +65,24 @@ export class Semaphore {
     await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
+  /** Gives back a slot taken by `acquire` without running anything in it. */
   release(): void {
     const next = this.waiting.shift();
     if (next) next();
     else this.active--;
+  }
+
+  run(task: () => Promise<void>, onError: (e: unknown) => void): void {
+    const tracked = task()
+      .catch(onError)
+      .finally(() => {
+        this.release();
+        this.inFlight.delete(tracked);
+      });
+    this.inFlight.add(tracked);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
   }
 }

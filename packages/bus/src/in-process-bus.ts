@@ -7,7 +7,7 @@ import {
   type WorkerEvent,
   WorkerEventSchema,
 } from "@tailsweep/schemas";
-import { type Bus, Semaphore, type Subscription, type TrialDelivery } from "./bus";
+import { type Bus, type Subscription, TaskPool, type TrialDelivery } from "./bus";
 
 interface Pending {
   message: TrialMessage;
@@ -43,10 +43,9 @@ export class InProcessBus implements Bus {
     handler: (d: TrialDelivery) => Promise<void>,
     options: { concurrency?: number } = {},
   ): Promise<Subscription> {
-    const slots = new Semaphore(options.concurrency ?? 1);
+    const slots = new TaskPool(options.concurrency ?? 1);
     const ackWait = this.options.ackWaitMs ?? 30_000;
     let running = true;
-    const inFlight = new Set<Promise<void>>();
     const loop = (async () => {
       while (running && !this.closed) {
         await slots.acquire();
@@ -88,20 +87,17 @@ export class InProcessBus implements Bus {
             clearTimeout(timer);
           },
         };
-        const task = handler(delivery)
-          .catch(() => requeue())
-          .finally(() => {
-            slots.release();
-            inFlight.delete(task);
-          });
-        inFlight.add(task);
+        slots.run(
+          () => handler(delivery),
+          () => requeue(),
+        );
       }
     })();
     return {
       stop: async () => {
         running = false;
         this.signals.emit("stop");
-        await Promise.allSettled([...inFlight]);
+        await slots.drain();
         void loop;
       },
     };

@@ -1,3 +1,3 @@
-export { type Bus, Semaphore, type Subscription, type TrialDelivery } from "./bus";
+export { type Bus, type Subscription, TaskPool, type TrialDelivery } from "./bus";
 export { InProcessBus } from "./in-process-bus";
 export { NatsBus, type NatsBusOptions, natsNames } from "./nats-bus";

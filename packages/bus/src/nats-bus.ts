@@ -20,7 +20,7 @@ import {
   type WorkerEvent,
   WorkerEventSchema,
 } from "@tailsweep/schemas";
-import { type Bus, Semaphore, type Subscription, type TrialDelivery } from "./bus";
+import { type Bus, type Subscription, TaskPool, type TrialDelivery } from "./bus";
 
 /** Names of everything tailsweep creates on the NATS server, under one prefix so several deployments can share it. */
 export function natsNames(prefix = "tailsweep") {
@@ -95,8 +95,7 @@ export class NatsBus implements Bus {
   ): Promise<Subscription> {
     const concurrency = options.concurrency ?? 1;
     const consumer = await this.js.consumers.get(this.names.trialStream, this.names.workers);
-    const slots = new Semaphore(concurrency);
-    const inFlight = new Set<Promise<void>>();
+    const slots = new TaskPool(concurrency);
     let running = true;
     const loop = (async () => {
       while (running) {
@@ -126,20 +125,17 @@ export class NatsBus implements Bus {
           nak: (delayMs) => m.nak(delayMs),
           term: () => m.term(),
         };
-        const task = handler(delivery)
-          .catch(() => m.nak())
-          .finally(() => {
-            slots.release();
-            inFlight.delete(task);
-          });
-        inFlight.add(task);
+        slots.run(
+          () => handler(delivery),
+          () => m.nak(),
+        );
       }
     })();
     return {
       stop: async () => {
         running = false;
         await loop;
-        await Promise.allSettled([...inFlight]);
+        await slots.drain();
       },
     };
   }
