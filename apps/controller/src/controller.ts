@@ -9,6 +9,8 @@ import { expandSweep, type RunStore, type SweepRecord, type TrialRecord } from "
 export interface ControllerOptions {
   /** How often to look for silent workers; a running trial is stale after 3 heartbeat intervals. */
   reapEveryMs?: number;
+  /** Most events written per batch (1 writes them one at a time). */
+  maxBatch?: number;
   log?: (line: string) => void;
 }
 
@@ -38,7 +40,11 @@ export class Controller {
   /** Starts serving claims and events and the reaper; re-queues every waiting trial of every running sweep. */
   async start(): Promise<void> {
     this.subscriptions.push(await this.bus.serveClaims((r) => this.grant(r)));
-    this.subscriptions.push(await this.bus.consumeEvents((e) => this.persist(e)));
+    this.subscriptions.push(
+      await this.bus.consumeEvents((events) => this.persistBatch(events), {
+        maxBatch: this.options.maxBatch,
+      }),
+    );
     for (const sweep of await this.store.listSweeps()) {
       if (sweep.status === "running") await this.queueWaiting(sweep.id);
     }
@@ -118,6 +124,31 @@ export class Controller {
     }
     const t = await this.store.getTrial(request.trialId);
     return { granted: false, reason: t ? `trial is ${t.state}` : "no such trial" };
+  }
+
+  /**
+   * Writes a batch of events in order: runs of epoch events go to the store in one statement, the rest one by one.
+   * Every write is idempotent, so a batch retried after a failure half-way changes nothing twice.
+   */
+  private async persistBatch(events: WorkerEvent[]): Promise<void> {
+    let epochs: {
+      trialId: string;
+      attempt: number;
+      metric: Extract<WorkerEvent, { type: "epoch" }>["metric"];
+    }[] = [];
+    const flush = async () => {
+      if (epochs.length > 0) await this.store.recordEpochs(epochs);
+      epochs = [];
+    };
+    for (const event of events) {
+      if (event.type === "epoch") {
+        epochs.push({ trialId: event.trialId, attempt: event.attempt, metric: event.metric });
+        continue;
+      }
+      await flush();
+      await this.persist(event);
+    }
+    await flush();
   }
 
   /** Writes one worker event; every write is idempotent, so a redelivered event changes nothing. */

@@ -97,13 +97,17 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
         await bus.publishEvent({ type: "heartbeat", trialId: `t${i}`, attempt: 1, workerId: "w", at });
       const handled: string[] = [];
       let failedOnce = false;
-      const sub = await bus.consumeEvents(async (e) => {
-        if (e.trialId === "t2" && !failedOnce) {
-          failedOnce = true;
-          throw new Error("database down");
-        }
-        handled.push(e.trialId);
-      });
+      const sub = await bus.consumeEvents(
+        async (events) => {
+          // The handler writes a batch all or nothing: a failure means none of it was stored.
+          if (events.some((e) => e.trialId === "t2") && !failedOnce) {
+            failedOnce = true;
+            throw new Error("database down");
+          }
+          handled.push(...events.map((e) => e.trialId));
+        },
+        { maxBatch: 2 },
+      );
       await until(() => handled.length === 5);
       expect(handled).toEqual(["t0", "t1", "t2", "t3", "t4"]);
       await sub.stop();

@@ -34,8 +34,15 @@ export interface Bus {
   ): Promise<Subscription>;
   /** Publishes a worker event durably: it waits for the controller even if the controller is down. */
   publishEvent(event: WorkerEvent): Promise<void>;
-  /** Hands events to `handler` in order; one is acked only after its handler resolves (a failure is retried in place). */
-  consumeEvents(handler: (event: WorkerEvent) => Promise<void>): Promise<Subscription>;
+  /**
+   * Hands events to `handler` in order, in batches of what is already waiting (up to `maxBatch`, default 256), so
+   * the controller can write many in one statement. A batch is acked only after its handler resolves; a failure is
+   * retried in place, so order is kept.
+   */
+  consumeEvents(
+    handler: (events: WorkerEvent[]) => Promise<void>,
+    options?: { maxBatch?: number },
+  ): Promise<Subscription>;
   /** Answers claim requests (the controller). */
   serveClaims(handler: (request: ClaimRequest) => Promise<ClaimReply>): Promise<Subscription>;
   /** Asks the controller to grant a trial; rejects after `timeoutMs` without an answer. */

@@ -108,18 +108,22 @@ export class InProcessBus implements Bus {
     this.signals.emit("event");
   }
 
-  async consumeEvents(handler: (event: WorkerEvent) => Promise<void>): Promise<Subscription> {
+  async consumeEvents(
+    handler: (events: WorkerEvent[]) => Promise<void>,
+    options: { maxBatch?: number } = {},
+  ): Promise<Subscription> {
+    const maxBatch = options.maxBatch ?? 256;
     let running = true;
     const loop = (async () => {
       while (running && !this.closed) {
-        const event = this.events[0];
-        if (!event) {
+        if (this.events.length === 0) {
           await this.wake("event");
           continue;
         }
+        const batch = this.events.slice(0, maxBatch);
         try {
-          await handler(structuredClone(event));
-          this.events.shift(); // acked
+          await handler(structuredClone(batch));
+          this.events.splice(0, batch.length); // acked
         } catch {
           await new Promise((r) => setTimeout(r, 50)); // retried in place after a pause, as on NATS
         }

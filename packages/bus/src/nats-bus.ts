@@ -144,27 +144,41 @@ export class NatsBus implements Bus {
     await this.js.publish(`${this.names.eventSubject}.${event.type}`, encode(WorkerEventSchema.parse(event)));
   }
 
-  async consumeEvents(handler: (event: WorkerEvent) => Promise<void>): Promise<Subscription> {
+  async consumeEvents(
+    handler: (events: WorkerEvent[]) => Promise<void>,
+    options: { maxBatch?: number } = {},
+  ): Promise<Subscription> {
+    const maxBatch = options.maxBatch ?? 256;
     const consumer = await this.js.consumers.get(this.names.eventStream, this.names.controller);
+    // consume() keeps pull requests open across reconnects; a batch is the first message plus what is buffered.
+    const messages = await consumer.consume({ max_messages: maxBatch });
+    const iterator = messages[Symbol.asyncIterator]();
     let running = true;
     const loop = (async () => {
       while (running) {
-        const m = await nextMessage(consumer);
-        if (!m) continue;
-        const parsed = WorkerEventSchema.safeParse(m.json());
-        if (!parsed.success) {
-          m.term();
-          continue;
+        const first = await iterator.next();
+        if (first.done) break;
+        const batch = [first.value];
+        while (batch.length < maxBatch && messages.getPending() > 0) {
+          const more = await iterator.next();
+          if (more.done) break;
+          batch.push(more.value);
         }
-        // A failing handler (say, the database is down) is retried in place, keeping the event in progress, so
+        const events: WorkerEvent[] = [];
+        for (const m of batch) {
+          const parsed = WorkerEventSchema.safeParse(m.json());
+          if (parsed.success) events.push(parsed.data);
+          else m.term(); // not an event of ours: never redeliver
+        }
+        // A failing handler (say, the database is down) is retried in place, keeping the events in progress, so
         // events are persisted in the order they were published.
         for (let delay = 100; running; delay = Math.min(delay * 2, 5_000)) {
           try {
-            await handler(parsed.data);
-            await m.ackAck();
+            if (events.length > 0) await handler(events);
+            for (const m of batch) m.ack();
             break;
           } catch {
-            m.working();
+            for (const m of batch) m.working();
             await new Promise((r) => setTimeout(r, delay));
           }
         }
@@ -173,6 +187,7 @@ export class NatsBus implements Bus {
     return {
       stop: async () => {
         running = false;
+        await messages.close();
         await loop;
       },
     };

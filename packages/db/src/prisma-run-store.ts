@@ -147,17 +147,20 @@ export class PrismaRunStore implements RunStore {
   }
 
   async recordEpoch(id: string, attempt: number, metric: EpochMetric): Promise<void> {
+    await this.recordEpochs([{ trialId: id, attempt, metric }]);
+  }
+
+  async recordEpochs(items: { trialId: string; attempt: number; metric: EpochMetric }[]): Promise<void> {
+    if (items.length === 0) return;
     await this.db.epochMetric.createMany({
-      data: [
-        {
-          trialId: id,
-          attempt,
-          epoch: metric.epoch,
-          loss: metric.loss as unknown as Json,
-          ...(metric.test && { test: metric.test as unknown as Json }),
-          seconds: metric.seconds,
-        },
-      ],
+      data: items.map(({ trialId: id, attempt, metric }) => ({
+        trialId: id,
+        attempt,
+        epoch: metric.epoch,
+        loss: metric.loss as unknown as Json,
+        ...(metric.test && { test: metric.test as unknown as Json }),
+        seconds: metric.seconds,
+      })),
       skipDuplicates: true,
     });
   }

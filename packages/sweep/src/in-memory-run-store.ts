@@ -107,9 +107,15 @@ export class InMemoryRunStore implements RunStore {
   }
 
   async recordEpoch(id: string, attempt: number, metric: EpochMetric): Promise<void> {
-    if (!this.trials.has(id)) throw new Error(`recordEpoch: no trial ${id}`);
-    const key = `${id}#${attempt}#${metric.epoch}`;
-    if (!this.epochs.has(key)) this.epochs.set(key, structuredClone({ ...metric, attempt }));
+    await this.recordEpochs([{ trialId: id, attempt, metric }]);
+  }
+
+  async recordEpochs(items: { trialId: string; attempt: number; metric: EpochMetric }[]): Promise<void> {
+    for (const { trialId: id, attempt, metric } of items) {
+      if (!this.trials.has(id)) throw new Error(`recordEpoch: no trial ${id}`);
+      const key = `${id}#${attempt}#${metric.epoch}`;
+      if (!this.epochs.has(key)) this.epochs.set(key, structuredClone({ ...metric, attempt }));
+    }
   }
 
   async listEpochs(id: string, attempt?: number): Promise<(EpochMetric & { attempt: number })[]> {

@@ -85,10 +85,16 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       await store.recordEpoch(first.id, 1, e);
       await store.recordEpoch(first.id, 1, { ...e, seconds: 9 });
       await store.recordEpoch(first.id, 1, { ...e, epoch: 2 });
+      await store.recordEpochs([
+        { trialId: first.id, attempt: 1, metric: { ...e, epoch: 3 } },
+        { trialId: first.id, attempt: 1, metric: { ...e, epoch: 2, seconds: 7 } },
+        { trialId: first.id, attempt: 1, metric: { ...e, epoch: 3, seconds: 7 } },
+      ]);
       const epochs = await store.listEpochs(first.id);
       expect(epochs.map((x) => [x.attempt, x.epoch, x.seconds])).toEqual([
         [1, 1, 2],
         [1, 2, 2],
+        [1, 3, 2],
       ]);
     });
 

@@ -87,6 +87,8 @@ export interface RunStore {
   heartbeat(trialId: string, attempt: number, now: Date): Promise<boolean>;
   /** Stores one epoch of an attempt; a repeat of the same (trial, attempt, epoch) changes nothing. */
   recordEpoch(trialId: string, attempt: number, metric: EpochMetric): Promise<void>;
+  /** Stores many epochs at once (one statement where the store can), with the same idempotence. */
+  recordEpochs(items: { trialId: string; attempt: number; metric: EpochMetric }[]): Promise<void>;
   listEpochs(trialId: string, attempt?: number): Promise<(EpochMetric & { attempt: number })[]>;
   /** running → succeeded with the result. True if this attempt succeeded (now or before); false if it is stale. */
   completeTrial(trialId: string, attempt: number, result: TrialResult, now: Date): Promise<boolean>;
