@@ -150,19 +150,31 @@ export class NatsBus implements Bus {
   ): Promise<Subscription> {
     const maxBatch = options.maxBatch ?? 256;
     const consumer = await this.js.consumers.get(this.names.eventStream, this.names.controller);
-    // consume() keeps pull requests open across reconnects; a batch is the first message plus what is buffered.
-    const messages = await consumer.consume({ max_messages: maxBatch });
-    const iterator = messages[Symbol.asyncIterator]();
     let running = true;
     const loop = (async () => {
       while (running) {
-        const first = await iterator.next();
-        if (first.done) break;
-        const batch = [first.value];
-        while (batch.length < maxBatch && messages.getPending() > 0) {
-          const more = await iterator.next();
-          if (more.done) break;
-          batch.push(more.value);
+        const first = await nextMessage(consumer);
+        if (!first) continue;
+        const batch = [first];
+        // Then exactly what is already waiting, so the fetch returns at once instead of waiting to fill a batch.
+        const waiting =
+          maxBatch > 1
+            ? await consumer.info().then(
+                (i) => i.num_pending,
+                () => 0,
+              )
+            : 0;
+        if (waiting > 0) {
+          try {
+            for await (const m of await consumer.fetch({
+              max_messages: Math.min(waiting, maxBatch - 1),
+              expires: 1_000,
+            })) {
+              batch.push(m);
+            }
+          } catch {
+            // a reconnect mid-fetch: persist what arrived; the rest is redelivered
+          }
         }
         const events: WorkerEvent[] = [];
         for (const m of batch) {
@@ -187,7 +199,6 @@ export class NatsBus implements Bus {
     return {
       stop: async () => {
         running = false;
-        await messages.close();
         await loop;
       },
     };
@@ -232,6 +243,13 @@ export class NatsBus implements Bus {
     });
     await this.nc.flush();
     return { stop: async () => sub.unsubscribe() };
+  }
+
+  /** Deletes this bus's streams and everything in them (tests, benchmarks, tearing down a deployment). */
+  async deleteStreams(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    for (const stream of [this.names.trialStream, this.names.eventStream])
+      await jsm.streams.delete(stream).catch(() => false);
   }
 
   async close(): Promise<void> {
