@@ -151,14 +151,11 @@ export class Controller {
     await flush();
   }
 
-  /** Writes one worker event; every write is idempotent, so a redelivered event changes nothing. */
-  private async persist(event: WorkerEvent): Promise<void> {
+  /** Writes one non-epoch worker event; every write is idempotent, so a redelivered event changes nothing. */
+  private async persist(event: Exclude<WorkerEvent, { type: "epoch" }>): Promise<void> {
     switch (event.type) {
       case "heartbeat":
         await this.store.heartbeat(event.trialId, event.attempt, new Date(event.at));
-        return;
-      case "epoch":
-        await this.store.recordEpoch(event.trialId, event.attempt, event.metric);
         return;
       case "result":
         await this.store.completeTrial(event.trialId, event.attempt, event.result, new Date(event.at));

@@ -49,6 +49,10 @@ export class InProcessBus implements Bus {
     const loop = (async () => {
       while (running && !this.closed) {
         await slots.acquire();
+        if (!running || this.closed) {
+          slots.release(); // stopped while waiting for a slot: take no more trials
+          break;
+        }
         const item = this.queue.shift();
         if (!item) {
           slots.release();
@@ -98,7 +102,7 @@ export class InProcessBus implements Bus {
         running = false;
         this.signals.emit("stop");
         await slots.drain();
-        void loop;
+        await loop;
       },
     };
   }
