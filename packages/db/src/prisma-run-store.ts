@@ -152,17 +152,18 @@ export class PrismaRunStore implements RunStore {
 
   async recordEpochs(items: { trialId: string; attempt: number; metric: EpochMetric }[]): Promise<void> {
     if (items.length === 0) return;
-    await this.db.epochMetric.createMany({
-      data: items.map(({ trialId: id, attempt, metric }) => ({
-        trialId: id,
-        attempt,
-        epoch: metric.epoch,
-        loss: metric.loss as unknown as Json,
-        ...(metric.test && { test: metric.test as unknown as Json }),
-        seconds: metric.seconds,
-      })),
-      skipDuplicates: true,
-    });
+    // One INSERT … SELECT FROM unnest(arrays): six parameters whatever the batch size, and several times faster than
+    // createMany's row-by-row VALUES list through the query compiler (bench/event-ingest.ts). JSON travels as text.
+    await this.db.$executeRaw`
+      INSERT INTO epoch_metric (trial_id, attempt, epoch, loss, test, seconds)
+      SELECT trial_id, attempt, epoch, loss::jsonb, test::jsonb, seconds
+      FROM unnest(
+        ${items.map((i) => i.trialId)}::text[], ${items.map((i) => i.attempt)}::int[],
+        ${items.map((i) => i.metric.epoch)}::int[], ${items.map((i) => JSON.stringify(i.metric.loss))}::text[],
+        ${items.map((i) => (i.metric.test ? JSON.stringify(i.metric.test) : null))}::text[],
+        ${items.map((i) => i.metric.seconds)}::float8[]
+      ) AS e(trial_id, attempt, epoch, loss, test, seconds)
+      ON CONFLICT DO NOTHING`;
   }
 
   async listEpochs(id: string, attempt?: number): Promise<(EpochMetric & { attempt: number })[]> {

@@ -86,7 +86,11 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       await store.recordEpoch(first.id, 1, { ...e, seconds: 9 });
       await store.recordEpoch(first.id, 1, { ...e, epoch: 2 });
       await store.recordEpochs([
-        { trialId: first.id, attempt: 1, metric: { ...e, epoch: 3 } },
+        {
+          trialId: first.id,
+          attempt: 1,
+          metric: { ...e, epoch: 3, test: { accuracy: 0.5, balancedAccuracy: 0.25, macroF1: 0.2 } },
+        },
         { trialId: first.id, attempt: 1, metric: { ...e, epoch: 2, seconds: 7 } },
         { trialId: first.id, attempt: 1, metric: { ...e, epoch: 3, seconds: 7 } },
       ]);
@@ -96,6 +100,11 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         [1, 2, 2],
         [1, 3, 2],
       ]);
+      expect(epochs[2]).toMatchObject({
+        loss: e.loss,
+        test: { accuracy: 0.5, balancedAccuracy: 0.25, macroF1: 0.2 },
+      });
+      expect(epochs[0]).not.toHaveProperty("test");
     });
 
     it("hands a silent worker's trial back as a new attempt, then gives up after maxAttempts", async () => {
