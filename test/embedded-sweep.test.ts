@@ -53,7 +53,15 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
       const result = await opened.store.getResult(t.id);
       expect(result!.backend).toBe("cpu");
       expect((result!.metrics as { test: { n: number } }).test.n).toBe(100);
+      expect(result!.metrics).toMatchObject({ backendVersions: backend.versions });
     }
+    // the reproducibility record: this checkout's commit, tailsweep's version, the runtime
+    expect((await opened.store.getSweep(sweep.id))!.provenance).toMatchObject({
+      gitCommit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      gitDirty: expect.any(Boolean),
+      tailsweep: "0.1.0",
+      node: process.versions.node,
+    });
     await until(async () => (await opened.store.listEpochs(trials[7]!.id)).length === 2, 5_000);
     expect(outcomes.filter((o) => o === "succeeded")).toHaveLength(8);
     for (const w of workers) await w.stop();

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Bus, Subscription } from "@tailsweep/bus";
 import type { ClaimReply, ClaimRequest, SweepSpec, WorkerEvent } from "@tailsweep/schemas";
@@ -187,18 +188,27 @@ function shortestHeartbeatSeconds(sweeps: SweepRecord[]): number {
   return running.length ? Math.min(...running) : 10;
 }
 
-/** What a sweep was submitted from: the git commit (if in a checkout), runtime versions and host. */
+const tailsweepVersion = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+/** What a sweep was submitted from: the git commit and whether the tree was dirty (if in a checkout), runtime, host. */
 export function provenance(): Record<string, unknown> {
-  const git = (args: string[]) => {
-    try {
-      return execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    } catch {
-      return null;
-    }
-  };
+  let status: string | null = null;
+  try {
+    // One git process for both facts: porcelain v2 with --branch prints `# branch.oid <sha>`, then a line per change.
+    status = execFileSync("git", ["status", "--porcelain=v2", "--branch"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+  } catch {
+    // not a checkout, or no git: provenance says so with nulls
+  }
+  const oid = status?.match(/^# branch\.oid ([0-9a-f]{40})$/m)?.[1] ?? null;
   return {
-    gitCommit: git(["rev-parse", "HEAD"]),
-    gitDirty: git(["status", "--porcelain"])?.length ? true : git(["rev-parse", "HEAD"]) ? false : null,
+    gitCommit: oid,
+    gitDirty: oid === null ? null : status!.split("\n").some((l) => l !== "" && !l.startsWith("#")),
+    tailsweep: tailsweepVersion,
     node: process.versions.node,
     platform: `${process.platform}-${process.arch}`,
     host: hostname(),

@@ -1,1 +1,1 @@
-export { Worker, type WorkerOptions } from "./worker";
+export { type TrialHooks, type TrialRunner, trainingRunner, Worker, type WorkerOptions } from "./worker";

@@ -4,6 +4,44 @@ import { loadDataset } from "@tailsweep/data";
 import { type BackendInfo, trainModel } from "@tailsweep/model";
 import type { RunConfig, WorkerEvent } from "@tailsweep/schemas";
 
+type EpochEvent = Extract<WorkerEvent, { type: "epoch" }>;
+type ResultEvent = Extract<WorkerEvent, { type: "result" }>;
+
+/** How a runner reports progress and learns that it must stop (after the current epoch). */
+export interface TrialHooks {
+  onEpoch(metric: EpochEvent["metric"]): void;
+  shouldStop(): boolean;
+}
+
+/** Runs one granted trial to its result; throwing fails the trial without retry (divergence, a bad config). */
+export type TrialRunner = (config: RunConfig, hooks: TrialHooks) => Promise<ResultEvent["result"]>;
+
+/** The default runner: load the trial's dataset and train the model on this worker's backend. */
+export function trainingRunner(backend: BackendInfo): TrialRunner {
+  return async (config, hooks) => {
+    const dataset = await loadDataset(config.dataset);
+    const result = await trainModel(dataset, config.model, config.train, {
+      backend: { name: backend.name, detail: backend.detail },
+      onEpoch: (r) => hooks.onEpoch(r),
+      shouldStop: () => hooks.shouldStop(),
+    });
+    return {
+      metrics: {
+        ...result.metrics,
+        history: result.history,
+        parameterCount: result.parameterCount,
+        alpha: result.alpha,
+        steps: result.steps,
+        // what computed it, for reproducibility: tfjs and BLAS versions, threads, SIMD
+        backendDetail: result.backend.detail,
+        backendVersions: backend.versions,
+      },
+      backend: result.backend.name,
+      seconds: result.seconds,
+    };
+  };
+}
+
 /** Worker settings. */
 export interface WorkerOptions {
   /** Identity reported with claims and heartbeats (default host:pid). */
@@ -11,6 +49,8 @@ export interface WorkerOptions {
   /** Trials at once in this process. */
   concurrency?: number;
   backend: BackendInfo;
+  /** What runs a trial (default: `trainingRunner(backend)`); benchmarks swap in a no-op. */
+  runTrial?: TrialRunner;
   log?: (line: string) => void;
   /** Called when a trial ends, for progress displays. */
   onTrialEnd?: (
@@ -34,6 +74,7 @@ export class Worker {
   /** Sweeps cancelled while this worker runs: a cancel can arrive between a claim and the trial's start. */
   private readonly cancelledSweeps = new Set<string>();
   private readonly log: (line: string) => void;
+  private readonly runTrial: TrialRunner;
 
   constructor(
     private readonly bus: Bus,
@@ -41,6 +82,7 @@ export class Worker {
   ) {
     this.id = options.id ?? `${hostname()}:${process.pid}`;
     this.log = options.log ?? (() => {});
+    this.runTrial = options.runTrial ?? trainingRunner(options.backend);
   }
 
   async start(): Promise<void> {
@@ -122,12 +164,10 @@ export class Worker {
       });
     try {
       await heartbeat().catch(() => {}); // a bus hiccup must not fail the trial
-      const dataset = await loadDataset(config.dataset);
-      const result = await trainModel(dataset, config.model, config.train, {
-        backend: { name: this.options.backend.name, detail: this.options.backend.detail },
-        onEpoch: (r) => {
+      const result = await this.runTrial(config, {
+        onEpoch: (metric) => {
           delivery.working();
-          void this.bus.publishEvent({ type: "epoch", trialId, attempt, metric: r }).catch(() => {});
+          void this.bus.publishEvent({ type: "epoch", trialId, attempt, metric }).catch(() => {});
         },
         shouldStop: () => {
           if (this.cancelledSweeps.has(sweepId)) state.stop ??= "cancelled";
@@ -149,17 +189,7 @@ export class Worker {
           trialId,
           attempt,
           at: new Date().toISOString(),
-          result: {
-            metrics: {
-              ...result.metrics,
-              history: result.history,
-              parameterCount: result.parameterCount,
-              alpha: result.alpha,
-              steps: result.steps,
-            },
-            backend: result.backend.name,
-            seconds: result.seconds,
-          },
+          result,
         });
         this.options.onTrialEnd?.(trialId, "succeeded");
       }
