@@ -181,6 +181,16 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
       "the child worker to exit",
       20_000,
     );
+    // SIGTERM to a parent shuts the whole group down cleanly: every process exits, the parent with status 0.
+    const group = tailsweep(["worker", "--concurrency", "2"], c.env);
+    await waitFor(
+      async () => (group as ChildProcess & { log: () => string }).log().split(" ready (").length > 2,
+      "the workers to be ready",
+      60_000,
+    );
+    const groupExit = new Promise((r) => group.once("exit", r));
+    group.kill("SIGTERM");
+    expect(await Promise.race([groupExit, sleep(20_000).then(() => "still running")])).toBe(0);
   });
 
   it("runs 12 trials on 2 workers, each exactly once", async () => {

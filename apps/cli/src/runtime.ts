@@ -9,6 +9,19 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * The subject and stream prefix on the NATS server (`TAILSWEEP_NATS_PREFIX`, default "tailsweep"): deployments that
+ * share one server keep apart by using different prefixes.
+ */
+export function natsPrefix(): string {
+  const prefix = process.env.TAILSWEEP_NATS_PREFIX ?? "tailsweep";
+  if (!/^[A-Za-z0-9_-]+$/.test(prefix))
+    throw new Error(
+      `TAILSWEEP_NATS_PREFIX: must be letters, digits, "_" or "-" (it names NATS subjects and streams), got "${prefix}"`,
+    );
+  return prefix;
+}
+
 /** Opens the store (migrating it) and the bus, and says once which ones are in use. */
 export async function openRuntime(
   log: (line: string) => void,
@@ -18,7 +31,7 @@ export async function openRuntime(
   // Read-only commands need no bus: they get an idle in-process one instead of a NATS connection.
   const natsUrl = options.needsBus === false ? undefined : process.env.NATS_URL;
   const bus: Bus = natsUrl
-    ? await NatsBus.connect({ servers: natsUrl, name: "tailsweep-cli" })
+    ? await NatsBus.connect({ servers: natsUrl, name: "tailsweep-cli", prefix: natsPrefix() })
     : new InProcessBus();
   if (options.needsBus !== false) {
     log(

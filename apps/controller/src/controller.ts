@@ -8,7 +8,7 @@ import { expandSweep, type RunStore, type SweepRecord, type TrialRecord } from "
 
 /** Controller settings. */
 export interface ControllerOptions {
-  /** How often to look for silent workers; a running trial is stale after 3 heartbeat intervals. */
+  /** How often to look for silent workers; a running trial is stale after 3 of its sweep's heartbeat intervals. */
   reapEveryMs?: number;
   /** Most events written per batch (1 writes them one at a time). */
   maxBatch?: number;
@@ -72,18 +72,24 @@ export class Controller {
     return stopped;
   }
 
-  /** Hands back trials whose worker stopped heartbeating, as new attempts (or fails them past maxAttempts). */
+  /**
+   * Hands back trials whose worker stopped heartbeating, as new attempts (or fails them past maxAttempts). Each
+   * sweep is judged by its own heartbeat interval: a trial is stale after three missed heartbeats.
+   */
   async reap(now = new Date()): Promise<TrialRecord[]> {
     const handedBack: TrialRecord[] = [];
-    for (const stale of await this.store.requeueStale(
-      now,
-      this.staleAfterMs(shortestHeartbeatSeconds(await this.store.listSweeps())),
-    )) {
-      const t = await this.store.getTrial(stale.id);
-      if (t?.state === "waiting") {
-        await this.bus.publishTrial({ trialId: t.id, sweepId: t.sweepId }, trialMessageId(t));
-        handedBack.push(t);
-        this.log(`trial ${t.id}: ${t.error}; queued again as attempt ${t.attempt + 1}`);
+    for (const sweep of await this.store.listSweeps()) {
+      if (sweep.status !== "running") continue;
+      const staleAfterMs = 3 * sweep.spec.execution.heartbeatSeconds * 1000;
+      for (const stale of await this.store.requeueStale(now, staleAfterMs, sweep.id)) {
+        const t = await this.store.getTrial(stale.id);
+        if (t?.state === "waiting") {
+          await this.bus.publishTrial({ trialId: t.id, sweepId: t.sweepId }, trialMessageId(t));
+          handedBack.push(t);
+          this.log(`trial ${t.id}: ${t.error}; queued again as attempt ${t.attempt + 1}`);
+        } else if (t?.state === "failed") {
+          this.log(`trial ${t.id}: ${t.error}`);
+        }
       }
     }
     return handedBack;
@@ -93,10 +99,6 @@ export class Controller {
     clearInterval(this.reaper);
     for (const s of this.subscriptions) await s.stop();
     this.subscriptions = [];
-  }
-
-  private staleAfterMs(heartbeatSeconds: number): number {
-    return 3 * heartbeatSeconds * 1000;
   }
 
   private async queueWaiting(sweepId: string): Promise<void> {
@@ -180,12 +182,6 @@ export class Controller {
       }
     }
   }
-}
-
-/** The shortest heartbeat interval among running sweeps (staleness must suit the most eager one). */
-function shortestHeartbeatSeconds(sweeps: SweepRecord[]): number {
-  const running = sweeps.filter((s) => s.status === "running").map((s) => s.spec.execution.heartbeatSeconds);
-  return running.length ? Math.min(...running) : 10;
 }
 
 const tailsweepVersion = (

@@ -239,9 +239,11 @@ export class PrismaRunStore implements RunStore {
     });
   }
 
-  async requeueStale(now: Date, staleAfterMs: number): Promise<TrialRecord[]> {
+  async requeueStale(now: Date, staleAfterMs: number, sweepId?: string): Promise<TrialRecord[]> {
     const cutoff = new Date(now.getTime() - staleAfterMs);
-    const stale = await this.db.trial.findMany({ where: { state: "running", heartbeatAt: { lt: cutoff } } });
+    const stale = await this.db.trial.findMany({
+      where: { state: "running", heartbeatAt: { lt: cutoff }, ...(sweepId !== undefined && { sweepId }) },
+    });
     for (const t of stale) {
       await this.failTrial(t.id, t.attempt, staleReason(toTrialRecord(t), now), true, now);
     }

@@ -164,9 +164,12 @@ export class InMemoryRunStore implements RunStore {
     return t.state;
   }
 
-  async requeueStale(now: Date, staleAfterMs: number): Promise<TrialRecord[]> {
+  async requeueStale(now: Date, staleAfterMs: number, sweepId?: string): Promise<TrialRecord[]> {
     const stale = [...this.trials.values()].filter(
-      (t) => t.state === "running" && (t.heartbeatAt?.getTime() ?? 0) < now.getTime() - staleAfterMs,
+      (t) =>
+        t.state === "running" &&
+        (sweepId === undefined || t.sweepId === sweepId) &&
+        (t.heartbeatAt?.getTime() ?? 0) < now.getTime() - staleAfterMs,
     );
     for (const t of stale) {
       await this.failTrial(t.id, t.attempt, staleReason(t, now), true, now);

@@ -127,6 +127,17 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(t.error).toMatch(/gave up after 2 attempts/);
     });
 
+    it("hands back stale trials of one sweep only when asked for that sweep", async () => {
+      const { store, first } = await fresh();
+      await store.createSweep({ id: "sw2", spec, trials: plans, now: t0 });
+      const [other] = await store.listTrials("sw2");
+      await store.claimTrial(first.id, "w1", at(0));
+      await store.claimTrial(other!.id, "w2", at(0));
+      expect((await store.requeueStale(at(50), 30_000, "sw2")).map((t) => t.id)).toEqual([other!.id]);
+      expect((await store.getTrial(first.id))!.state).toBe("running");
+      expect((await store.getTrial(other!.id))!.state).toBe("waiting");
+    });
+
     it("fails at once, without retry, when the failure is not retryable", async () => {
       const { store, first } = await fresh();
       await store.claimTrial(first.id, "w1", at(0));

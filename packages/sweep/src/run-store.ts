@@ -104,8 +104,11 @@ export interface RunStore {
     retryable: boolean,
     now: Date,
   ): Promise<TrialState | undefined>;
-  /** Hands back every running trial whose heartbeat is older than `staleAfterMs`, as a retryable failure. */
-  requeueStale(now: Date, staleAfterMs: number): Promise<TrialRecord[]>;
+  /**
+   * Hands back every running trial (of `sweepId`, or of any sweep) whose heartbeat is older than `staleAfterMs`, as
+   * a retryable failure. Returns the trials as they were when found stale.
+   */
+  requeueStale(now: Date, staleAfterMs: number, sweepId?: string): Promise<TrialRecord[]>;
   /** Cancels a sweep: waiting and running trials → cancelled. Returns how many trials it stopped. */
   cancelSweep(sweepId: string, now: Date): Promise<number>;
 }

@@ -9,7 +9,7 @@ import { Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { numberArg, readConfigFile } from "../config-input";
-import { openRuntime } from "../runtime";
+import { natsPrefix, openRuntime } from "../runtime";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -307,7 +307,7 @@ export function registerSweep(program: Command): void {
       );
       const backend = await initBackend({ prefer: o.backend as never, log });
       const { NatsBus } = await import("@tailsweep/bus");
-      const bus = await NatsBus.connect({ servers, name: "tailsweep-worker" });
+      const bus = await NatsBus.connect({ servers, name: "tailsweep-worker", prefix: natsPrefix() });
       const worker = new Worker(bus, { backend, concurrency: 1, log });
       await worker.start();
       log(
@@ -328,6 +328,8 @@ export function registerSweep(program: Command): void {
       await Promise.all(
         children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once("exit", r)))),
       );
+      // A child's IPC channel keeps its event loop alive: close it, or the child (and its waiting parent) never exit.
+      if (process.connected) process.disconnect();
     });
 
   program
