@@ -1,10 +1,13 @@
 // Worker throughput: the same sweep of short real trials (the quick example's data, model and training, one variant,
 // identical cost per trial) run by `tailsweep worker --concurrency 1` and then `--concurrency 2`, over NATS
 // JetStream with a controller in this script and PostgreSQL as the store. Prints trials per minute for each and the
-// ratio (target: 2 workers ≥ 1.8× one on a 2-core machine). Workers are started and ready before the clock starts.
+// ratio (target: 2 workers ≥ 1.8× one on a 2-core machine). Workers are started, ready and warmed up by one trial
+// each before the clock starts. It also prints the CPU time the worker processes spend per trial: when that stays
+// flat from 1 to 2 workers while the ratio falls short of 2, the cores are the limit, not dispatch.
 // Needs PostgreSQL (TEST_DATABASE_URL or the local trust default) and NATS with JetStream (NATS_URL or local).
 // Usage: node --import tsx bench/worker-throughput.ts [trials=8] [--json]
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NatsBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
@@ -54,9 +57,8 @@ async function stopWorkers(proc: ChildProcess): Promise<void> {
   await exited;
 }
 
-const quick = parse(
-  (await import("node:fs")).readFileSync(join(root, "examples", "quick.yaml"), "utf8"),
-) as Record<string, unknown>;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quick = parse(readFileSync(join(root, "examples", "quick.yaml"), "utf8")) as Record<string, unknown>;
 
 const name = `tailsweep_throughput_${process.pid}`;
 await admin(`DROP DATABASE IF EXISTS ${name}`);
@@ -68,23 +70,64 @@ const bus = await NatsBus.connect({ servers, prefix });
 const controller = new Controller(opened.store, bus, { reapEveryMs: 60_000 });
 await controller.start();
 
-const perMinute: Record<number, number> = {};
+/** CPU seconds used so far by a process and its children that are still alive (Linux /proc; 0 elsewhere). */
+function treeCpuSeconds(root: number): number {
+  const tick = 100; // USER_HZ on Linux
+  const stats = new Map<number, { ppid: number; cpu: number }>();
+  try {
+    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+        stats.set(Number(pid), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / tick });
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    return 0;
+  }
+  const inTree = (pid: number): boolean => pid === root || (pid > 1 && inTree(stats.get(pid)?.ppid ?? 0));
+  return [...stats].filter(([pid]) => inTree(pid)).reduce((sum, [, s]) => sum + s.cpu, 0);
+}
+
+async function runSweep(label: string, count: number): Promise<{ seconds: number; id: string }> {
+  const spec = parseSweepFile({ ...quick, name: label, search: {}, seeds: count });
+  const submittedAt = Date.now();
+  const sweep = await controller.submit(spec);
+  // Polling costs CPU the workers need, so poll seldom and time the sweep by its last trial's finish instead.
+  while ((await opened.store.getSweep(sweep.id))?.status !== "completed") await sleep(1_000);
+  const done = await opened.store.listTrials(sweep.id);
+  const failed = done.filter((t) => t.state !== "succeeded");
+  if (failed.length > 0) throw new Error(`${failed.length} trials did not succeed: ${failed[0]!.error}`);
+  const lastFinish = Math.max(...done.map((t) => t.finishedAt!.getTime()));
+  return { seconds: (lastFinish - submittedAt) / 1000, id: sweep.id };
+}
+
+interface Measured {
+  trialsPerMinute: number;
+  /** Mean seconds a trial took on its worker, from claim to result. */
+  trialSeconds: number;
+  /** CPU seconds the worker processes used per trial: constant if nothing but the machine's cores limits them. */
+  workerCpuPerTrial: number;
+}
+
+const results: Record<number, Measured> = {};
 try {
   for (const n of [1, 2]) {
     const workers = await startWorkers(n);
     try {
-      const spec = parseSweepFile({ ...quick, name: `throughput-${n}`, search: {}, seeds: trials });
-      const t0 = performance.now();
-      const sweep = await controller.submit(spec);
-      for (;;) {
-        const s = await opened.store.getSweep(sweep.id);
-        if (s?.status === "completed") break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      const failed = (await opened.store.listTrials(sweep.id)).filter((t) => t.state !== "succeeded");
-      if (failed.length > 0) throw new Error(`${failed.length} trials did not succeed: ${failed[0]!.error}`);
-      perMinute[n] = (trials / seconds) * 60;
+      // One trial per worker first, so JIT and wasm tier-up are done (a real sweep runs many trials per worker).
+      await runSweep(`warm-up-${n}`, n);
+      const cpu0 = treeCpuSeconds(workers.pid!);
+      const { seconds, id } = await runSweep(`throughput-${n}`, trials);
+      const cpu = treeCpuSeconds(workers.pid!) - cpu0;
+      const done = await opened.store.listTrials(id);
+      const busy = done.map((t) => (t.finishedAt!.getTime() - t.startedAt!.getTime()) / 1000);
+      results[n] = {
+        trialsPerMinute: (trials / seconds) * 60,
+        trialSeconds: busy.reduce((a, b) => a + b, 0) / busy.length,
+        workerCpuPerTrial: cpu / trials,
+      };
       if (!json) console.error(`${n} worker(s): ${trials} trials in ${seconds.toFixed(1)} s`);
     } finally {
       await stopWorkers(workers);
@@ -98,12 +141,22 @@ try {
   await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
-const ratio = perMinute[2]! / perMinute[1]!;
+const ratio = results[2]!.trialsPerMinute / results[1]!.trialsPerMinute;
 if (json) {
-  console.log(JSON.stringify({ trials, trialsPerMinute: perMinute, ratio }, null, 2));
+  console.log(JSON.stringify({ trials, workers: results, ratio }, null, 2));
 } else {
-  console.log(`worker throughput, ${trials} quick-example trials, NATS + PostgreSQL`);
-  console.log(`1 worker    ${perMinute[1]!.toFixed(1).padStart(6)} trials/min`);
-  console.log(`2 workers   ${perMinute[2]!.toFixed(1).padStart(6)} trials/min   ratio ${ratio.toFixed(2)}×`);
+  console.log(
+    `worker throughput, ${trials} quick-example trials after a warm-up trial per worker, NATS + PostgreSQL`,
+  );
+  console.log(
+    `${"".padEnd(11)}${"trials/min".padStart(12)}${"s per trial".padStart(13)}${"worker CPU s/trial".padStart(20)}`,
+  );
+  for (const n of [1, 2]) {
+    const m = results[n]!;
+    console.log(
+      `${`${n} worker${n > 1 ? "s" : ""}`.padEnd(11)}${m.trialsPerMinute.toFixed(1).padStart(12)}${m.trialSeconds.toFixed(2).padStart(13)}${m.workerCpuPerTrial.toFixed(2).padStart(20)}`,
+    );
+  }
+  console.log(`ratio 2 : 1 = ${ratio.toFixed(2)}×   (target ≥ 1.80×)`);
 }
 process.exit(0);
