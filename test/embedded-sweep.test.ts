@@ -66,6 +66,11 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
     expect(outcomes.filter((o) => o === "succeeded")).toHaveLength(8);
     for (const w of workers) await w.stop();
     await controller.stop();
+    // Both workers reported themselves, and their clean stop reached the store before the controller stopped.
+    const seen = await opened.store.listWorkers();
+    expect(seen.map((w) => w.id).sort()).toEqual(["w1", "w2"]);
+    for (const w of seen)
+      expect(w).toMatchObject({ backend: "cpu", concurrency: 1, stoppedAt: expect.any(Date) });
     await bus.close();
     await opened.close();
   });
@@ -123,6 +128,38 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
     expect((await opened.store.getSweep(sweep.id))!.status).toBe("cancelled");
     for (const t of trials) expect(await opened.store.getResult(t.id)).toBeUndefined();
     await worker.stop();
+    await controller.stop();
+    await bus.close();
+    await opened.close();
+  });
+
+  it("hands the running trial back when its worker shuts down, and another worker finishes it", async () => {
+    const backend = await initBackend({ prefer: "cpu" });
+    const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
+    const bus = new InProcessBus();
+    const controller = new Controller(opened.store, bus);
+    await controller.start();
+    const outcomes: string[] = [];
+    const leaving = new Worker(bus, { id: "leaving", backend, onTrialEnd: (_t, o) => outcomes.push(o) });
+    await leaving.start();
+    const spec = parseSweepFile({
+      name: "shutdown",
+      ...tiny,
+      train: { epochs: 20, maxStepsPerEpoch: 2, evalEvery: 0 },
+      seeds: [1],
+    });
+    const sweep = await controller.submit(spec, "sweep-shutdown");
+    await until(async () => (await opened.store.listTrials(sweep.id))[0]!.state === "running", 30_000);
+    await leaving.stop(); // what SIGTERM does: the trial stops after this epoch and is handed back
+    expect(outcomes).toEqual(["handed back"]);
+    const staying = new Worker(bus, { id: "staying", backend });
+    await staying.start();
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed", 60_000);
+    const [t] = await opened.store.listTrials(sweep.id);
+    expect(t).toMatchObject({ state: "succeeded", attempt: 2, workerId: "staying" });
+    expect(t!.retries).toEqual([{ attempt: 1, reason: "worker leaving shut down" }]);
+    expect(await opened.store.getResult(t!.id)).toBeDefined();
+    await staying.stop();
     await controller.stop();
     await bus.close();
     await opened.close();

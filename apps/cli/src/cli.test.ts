@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -122,6 +122,76 @@ describe("tailsweep sweep", () => {
     expect((r as { stderr: string }).stderr).toMatch(/search\.nu\[2\]: .*>2/);
     expect((r as { stderr: string }).stderr).toMatch(/search\.lr: unknown knob/);
     expect(existsSync(dbDir)).toBe(false);
+  });
+});
+
+describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tailsweep-cli-sweep-"));
+  // Embedded whatever the environment says: PGlite in a fresh directory, the in-process bus.
+  const env = { TAILSWEEP_DB_DIR: join(dir, "db"), TAILSWEEP_BACKEND: "cpu", DATABASE_URL: "", NATS_URL: "" };
+  const cli = async (...args: string[]) => {
+    const r = await run(process.execPath, [bin, ...args], { env: { ...process.env, ...env } }).catch(
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    return { code: (r as { code?: number }).code ?? 0, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it("runs a sweep, then lists, exports and reports it with --json", { timeout: 120_000 }, async () => {
+    const file = join(dir, "tiny.yaml");
+    writeFileSync(
+      file,
+      [
+        "name: tiny",
+        "project: cli",
+        "dataset: { name: mnist-2view, headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 }",
+        "model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 }",
+        "train: { epochs: 1, maxStepsPerEpoch: 2 }",
+        "search: { nu: [5, 10] }",
+        "seeds: 1",
+      ].join("\n"),
+    );
+    const ran = await cli("sweep", "run", file, "--json");
+    expect(ran.code).toBe(0);
+    const { sweep } = JSON.parse(ran.stdout);
+    expect(sweep.status).toBe("completed");
+
+    const list = JSON.parse((await cli("sweep", "list", "--json")).stdout);
+    expect(list).toEqual([
+      expect.objectContaining({ id: sweep.id, project: "cli", trials: 2, succeeded: 2 }),
+    ]);
+    expect(JSON.parse((await cli("sweep", "list", "--project", "other", "--json")).stdout)).toEqual([]);
+
+    const status = JSON.parse((await cli("sweep", "status", "--json")).stdout);
+    expect(status).toMatchObject({ id: sweep.id, counts: { succeeded: 2 } });
+    expect(status.ranking).toHaveLength(2);
+
+    // CSV to stdout: one row per trial, headline metrics and one recall column per class.
+    const csv = (await cli("sweep", "export", sweep.id)).stdout.trim().split("\n");
+    expect(csv).toHaveLength(3);
+    const header = csv[0]!.split(",");
+    expect(header).toEqual(
+      expect.arrayContaining(["trial", "model.nu", "seed", "state", "balancedAccuracy"]),
+    );
+    expect(header).toEqual(expect.arrayContaining(["recall_0", "recall_9"]));
+    // JSON to a file, the format taken from the extension: every trial with its full result.
+    const out = join(dir, "runs.json");
+    expect((await cli("sweep", "export", sweep.id, "-o", out)).code).toBe(0);
+    const exported = JSON.parse(readFileSync(out, "utf8"));
+    expect(exported.sweep.id).toBe(sweep.id);
+    expect(exported.trials).toHaveLength(2);
+    expect(exported.trials[0].result.metrics.test.confusion).toHaveLength(10);
+
+    const workers = JSON.parse((await cli("workers", "--json")).stdout);
+    expect(workers).toEqual([expect.objectContaining({ backend: "cpu", status: "stopped" })]);
+  });
+
+  it("names what is wrong with a bad export format or an unknown sweep, and changes nothing", async () => {
+    const format = await cli("sweep", "export", "some-id", "--format", "xml");
+    expect(format.code).toBe(1);
+    expect(format.stderr).toMatch(/--format must be csv or json, got 'xml'/);
+    const unknown = await cli("sweep", "cancel", "no-such-sweep", "--json");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no sweep with id no-such-sweep/);
   });
 });
 

@@ -163,6 +163,17 @@ export class Controller {
       case "result":
         await this.store.completeTrial(event.trialId, event.attempt, event.result, new Date(event.at));
         return;
+      case "worker":
+        await this.store.recordWorker({
+          id: event.workerId,
+          host: event.host,
+          backend: event.backend,
+          concurrency: event.concurrency,
+          startedAt: new Date(event.startedAt),
+          lastHeartbeat: new Date(event.at),
+          ...(event.stopped && { stoppedAt: new Date(event.at) }),
+        });
+        return;
       case "failed": {
         const state = await this.store.failTrial(
           event.trialId,

@@ -1,1 +1,8 @@
-export { type TrialHooks, type TrialRunner, trainingRunner, Worker, type WorkerOptions } from "./worker";
+export {
+  PRESENCE_SECONDS,
+  type TrialHooks,
+  type TrialRunner,
+  trainingRunner,
+  Worker,
+  type WorkerOptions,
+} from "./worker";

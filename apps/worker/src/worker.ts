@@ -42,6 +42,9 @@ export function trainingRunner(backend: BackendInfo): TrialRunner {
   };
 }
 
+/** Default seconds between a worker's presence reports; three missed reports without a clean stop mean it was lost. */
+export const PRESENCE_SECONDS = 10;
+
 /** Worker settings. */
 export interface WorkerOptions {
   /** Identity reported with claims and heartbeats (default host:pid). */
@@ -49,6 +52,8 @@ export interface WorkerOptions {
   /** Trials at once in this process. */
   concurrency?: number;
   backend: BackendInfo;
+  /** Seconds between presence reports, busy or idle (default PRESENCE_SECONDS); `tailsweep workers` shows them. */
+  presenceSeconds?: number;
   /** What runs a trial (default: `trainingRunner(backend)`); benchmarks swap in a no-op. */
   runTrial?: TrialRunner;
   log?: (line: string) => void;
@@ -75,6 +80,9 @@ export class Worker {
   private readonly cancelledSweeps = new Set<string>();
   private readonly log: (line: string) => void;
   private readonly runTrial: TrialRunner;
+  private readonly startedAt = new Date();
+  private presence?: NodeJS.Timeout;
+  private stopping = false;
 
   constructor(
     private readonly bus: Bus,
@@ -86,6 +94,12 @@ export class Worker {
   }
 
   async start(): Promise<void> {
+    await this.reportPresence(false).catch(() => {}); // the bus may be down: the next report will do
+    this.presence = setInterval(
+      () => void this.reportPresence(false).catch(() => {}),
+      (this.options.presenceSeconds ?? PRESENCE_SECONDS) * 1000,
+    );
+    this.presence.unref();
     this.subscriptions.push(
       await this.bus.onCancel((sweepId) => {
         this.cancelledSweeps.add(sweepId);
@@ -99,9 +113,26 @@ export class Worker {
 
   /** Stops taking trials; running ones stop after their current epoch and are handed back. */
   async stop(): Promise<void> {
+    // The flag also reaches a trial whose claim is granted while stopping, before it is in `running`.
+    this.stopping = true;
     for (const t of this.running.values()) t.stop ??= "shutdown";
+    clearInterval(this.presence);
     for (const s of this.subscriptions.reverse()) await s.stop();
     this.subscriptions = [];
+    await this.reportPresence(true).catch(() => {});
+  }
+
+  private reportPresence(stopped: boolean): Promise<void> {
+    return this.bus.publishEvent({
+      type: "worker",
+      workerId: this.id,
+      host: hostname(),
+      backend: this.options.backend.name,
+      concurrency: this.options.concurrency ?? 1,
+      startedAt: this.startedAt.toISOString(),
+      at: new Date().toISOString(),
+      stopped,
+    });
   }
 
   /**
@@ -164,12 +195,20 @@ export class Worker {
       });
     try {
       await heartbeat().catch(() => {}); // a bus hiccup must not fail the trial
+      if (this.stopping) {
+        // Granted just as this worker began to stop: hand it straight back rather than train an epoch of it.
+        await fail(`worker ${this.id} shut down`, true);
+        this.options.onTrialEnd?.(trialId, "handed back");
+        await delivery.ack();
+        return;
+      }
       const result = await this.runTrial(config, {
         onEpoch: (metric) => {
           delivery.working();
           void this.bus.publishEvent({ type: "epoch", trialId, attempt, metric }).catch(() => {});
         },
         shouldStop: () => {
+          if (this.stopping) state.stop ??= "shutdown";
           if (this.cancelledSweeps.has(sweepId)) state.stop ??= "cancelled";
           if (Date.now() > deadline) state.stop ??= "timeout";
           return state.stop !== undefined;

@@ -119,7 +119,9 @@ export class InProcessBus implements Bus {
     const maxBatch = options.maxBatch ?? 256;
     let running = true;
     const loop = (async () => {
-      while (running && !this.closed) {
+      // Once stopped it still hands over what is queued (nothing outside this process would ever see it), unless
+      // the handler fails then.
+      while (!this.closed && (running || this.events.length > 0)) {
         if (this.events.length === 0) {
           await this.wake("event");
           continue;
@@ -129,6 +131,7 @@ export class InProcessBus implements Bus {
           await handler(structuredClone(batch));
           this.events.splice(0, batch.length); // acked
         } catch {
+          if (!running) break;
           await new Promise((r) => setTimeout(r, 50)); // retried in place after a pause, as on NATS
         }
       }

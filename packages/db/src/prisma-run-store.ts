@@ -2,6 +2,7 @@ import type { RunConfig, SweepSpec } from "@tailsweep/schemas";
 import {
   type CreateSweepInput,
   type EpochMetric,
+  mergeWorker,
   type RunStore,
   type SweepRecord,
   staleReason,
@@ -9,10 +10,23 @@ import {
   type TrialResult,
   type TrialState,
   trialId,
+  type WorkerRecord,
 } from "@tailsweep/sweep";
-import { Prisma, type PrismaClient, type Trial } from "./generated/prisma/client";
+import { Prisma, type PrismaClient, type Trial, type Worker } from "./generated/prisma/client";
 
 type Json = Prisma.InputJsonValue;
+
+function toWorkerRecord(w: Worker): WorkerRecord {
+  return {
+    id: w.id,
+    host: w.host,
+    backend: w.backend,
+    concurrency: w.concurrency,
+    startedAt: w.startedAt,
+    lastHeartbeat: w.lastHeartbeat,
+    ...(w.stoppedAt !== null && { stoppedAt: w.stoppedAt }),
+  };
+}
 
 function toTrialRecord(t: Trial): TrialRecord {
   return {
@@ -248,6 +262,20 @@ export class PrismaRunStore implements RunStore {
       await this.failTrial(t.id, t.attempt, staleReason(toTrialRecord(t), now), true, now);
     }
     return stale.map(toTrialRecord);
+  }
+
+  async recordWorker(worker: WorkerRecord): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const row = await tx.worker.findUnique({ where: { id: worker.id } });
+      const merged = mergeWorker(row ? toWorkerRecord(row) : undefined, worker);
+      const data = { ...merged, stoppedAt: merged.stoppedAt ?? null };
+      await tx.worker.upsert({ where: { id: worker.id }, create: data, update: data });
+    });
+  }
+
+  async listWorkers(): Promise<WorkerRecord[]> {
+    const rows = await this.db.worker.findMany({ orderBy: { lastHeartbeat: "desc" } });
+    return rows.map(toWorkerRecord);
   }
 
   async cancelSweep(sweepId: string, now: Date): Promise<number> {

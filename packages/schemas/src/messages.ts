@@ -54,6 +54,19 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
     .strict(),
   z
     .object({
+      // A worker's presence, sent when it starts, every few seconds while it runs (busy or idle), and when it stops.
+      type: z.literal("worker"),
+      workerId: z.string(),
+      host: z.string(),
+      backend: z.string(),
+      concurrency: z.number().int().min(1),
+      startedAt: z.string(),
+      at: z.string(),
+      stopped: z.boolean(),
+    })
+    .strict(),
+  z
+    .object({
       type: z.literal("failed"),
       trialId: z.string(),
       attempt: z.number().int(),

@@ -1,12 +1,14 @@
 import {
   type CreateSweepInput,
   type EpochMetric,
+  mergeWorker,
   type RunStore,
   type SweepRecord,
   staleReason,
   type TrialRecord,
   type TrialResult,
   trialId,
+  type WorkerRecord,
 } from "./run-store";
 import { assertTransition, TERMINAL_STATES, type TrialState } from "./trial-state";
 
@@ -19,6 +21,7 @@ export class InMemoryRunStore implements RunStore {
   private readonly trials = new Map<string, TrialRecord>();
   private readonly epochs = new Map<string, EpochMetric & { attempt: number }>();
   private readonly results = new Map<string, TrialResult>();
+  private readonly workers = new Map<string, WorkerRecord>();
 
   async createSweep(input: CreateSweepInput): Promise<SweepRecord> {
     const existing = this.sweeps.get(input.id);
@@ -175,6 +178,17 @@ export class InMemoryRunStore implements RunStore {
       await this.failTrial(t.id, t.attempt, staleReason(t, now), true, now);
     }
     return stale.map((t) => structuredClone(t));
+  }
+
+  async recordWorker(worker: WorkerRecord): Promise<void> {
+    const old = this.workers.get(worker.id);
+    this.workers.set(worker.id, mergeWorker(old, worker));
+  }
+
+  async listWorkers(): Promise<WorkerRecord[]> {
+    return [...this.workers.values()]
+      .sort((a, b) => b.lastHeartbeat.getTime() - a.lastHeartbeat.getTime())
+      .map((w) => structuredClone(w));
   }
 
   async cancelSweep(sweepId: string, now: Date): Promise<number> {

@@ -3,12 +3,14 @@ export { InMemoryRunStore } from "./in-memory-run-store";
 export {
   type CreateSweepInput,
   type EpochMetric,
+  mergeWorker,
   type RunStore,
   type SweepRecord,
   staleReason,
   type TrialRecord,
   type TrialResult,
   trialId,
+  type WorkerRecord,
 } from "./run-store";
 export { trialKey } from "./trial-key";
 export { assertTransition, canTransition, TERMINAL_STATES, type TrialState } from "./trial-state";

@@ -138,6 +138,24 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect((await store.getTrial(other!.id))!.state).toBe("waiting");
     });
 
+    it("keeps each worker's latest presence, tolerating repeats and reordering", async () => {
+      const { store } = await fresh();
+      const w = { id: "host:1", host: "host", backend: "cpu", concurrency: 1, startedAt: at(0) };
+      await store.recordWorker({ ...w, lastHeartbeat: at(10) });
+      await store.recordWorker({ ...w, id: "host:2", lastHeartbeat: at(5) });
+      await store.recordWorker({ ...w, lastHeartbeat: at(20), startedAt: at(15) });
+      await store.recordWorker({ ...w, lastHeartbeat: at(15) }); // late delivery: the heartbeat stays at 20
+      expect(await store.listWorkers()).toEqual([
+        { ...w, lastHeartbeat: at(20) },
+        { ...w, id: "host:2", lastHeartbeat: at(5) },
+      ]);
+      await store.recordWorker({ ...w, lastHeartbeat: at(30), stoppedAt: at(30) });
+      await store.recordWorker({ ...w, lastHeartbeat: at(25) }); // older than the stop: it stays stopped
+      expect((await store.listWorkers())[0]).toEqual({ ...w, lastHeartbeat: at(30), stoppedAt: at(30) });
+      await store.recordWorker({ ...w, lastHeartbeat: at(40), backend: "wasm-blas" }); // the same id back again
+      expect((await store.listWorkers())[0]).toEqual({ ...w, backend: "wasm-blas", lastHeartbeat: at(40) });
+    });
+
     it("fails at once, without retry, when the failure is not retryable", async () => {
       const { store, first } = await fresh();
       await store.claimTrial(first.id, "w1", at(0));

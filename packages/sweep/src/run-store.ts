@@ -54,6 +54,19 @@ export interface TrialResult {
   seconds: number;
 }
 
+/** A worker process as last reported: what it runs on and whether it is alive. */
+export interface WorkerRecord {
+  id: string;
+  host: string;
+  backend: string;
+  /** Trials it runs at once. */
+  concurrency: number;
+  startedAt: Date;
+  lastHeartbeat: Date;
+  /** Set when it shut down cleanly; none with an old heartbeat means it was lost. */
+  stoppedAt?: Date;
+}
+
 /** What a new sweep is stored from. */
 export interface CreateSweepInput {
   id: string;
@@ -109,6 +122,13 @@ export interface RunStore {
    * a retryable failure. Returns the trials as they were when found stale.
    */
   requeueStale(now: Date, staleAfterMs: number, sweepId?: string): Promise<TrialRecord[]>;
+  /**
+   * Records a worker's presence report. Idempotent and order-tolerant: the heartbeat only moves forward, and a
+   * stop is undone only by a report newer than it.
+   */
+  recordWorker(worker: WorkerRecord): Promise<void>;
+  /** Every worker ever seen, the most recently heard from first. */
+  listWorkers(): Promise<WorkerRecord[]>;
   /** Cancels a sweep: waiting and running trials → cancelled. Returns how many trials it stopped. */
   cancelSweep(sweepId: string, now: Date): Promise<number>;
 }
@@ -122,4 +142,24 @@ export function trialId(sweepId: string, key: string): string {
 export function staleReason(trial: Pick<TrialRecord, "workerId" | "heartbeatAt">, now: Date): string {
   const silentFor = ((now.getTime() - (trial.heartbeatAt?.getTime() ?? 0)) / 1000).toFixed(0);
   return `no heartbeat from worker ${trial.workerId} for ${silentFor} s`;
+}
+
+/**
+ * A worker report applied to what is stored (`recordWorker`'s rule, shared by the stores): the first start time
+ * stays, the heartbeat only moves forward, a stop holds until a report newer than it arrives.
+ */
+export function mergeWorker(old: WorkerRecord | undefined, report: WorkerRecord): WorkerRecord {
+  if (!old) return structuredClone(report);
+  const lastHeartbeat = new Date(Math.max(report.lastHeartbeat.getTime(), old.lastHeartbeat.getTime()));
+  const stoppedAt =
+    report.stoppedAt ?? (old.stoppedAt && report.lastHeartbeat <= old.stoppedAt ? old.stoppedAt : undefined);
+  return {
+    id: old.id,
+    host: report.host,
+    backend: report.backend,
+    concurrency: report.concurrency,
+    startedAt: old.startedAt,
+    lastHeartbeat,
+    ...(stoppedAt && { stoppedAt }),
+  };
 }

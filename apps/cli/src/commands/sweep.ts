@@ -5,7 +5,7 @@ import { Controller } from "@tailsweep/controller";
 import { initBackend } from "@tailsweep/model";
 import { parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
 import type { RunStore, SweepRecord, TrialRecord } from "@tailsweep/sweep";
-import { Worker } from "@tailsweep/worker";
+import { PRESENCE_SECONDS, Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { numberArg, readConfigFile } from "../config-input";
@@ -31,7 +31,9 @@ async function trialRows(store: RunStore, sweep: SweepRecord) {
     trials.map(async (t) => {
       const r = await store.getResult(t.id);
       const test =
-        (r?.metrics as { test?: Record<string, number>; minorityRecall?: number } | undefined) ?? {};
+        (r?.metrics as
+          | { test?: Record<string, number> & { perClassRecall?: number[] }; minorityRecall?: number }
+          | undefined) ?? {};
       return {
         trial: t.key,
         ...Object.fromEntries(
@@ -48,6 +50,8 @@ async function trialRows(store: RunStore, sweep: SweepRecord) {
         macroF1: test.test?.macroF1 ?? null,
         gMean: test.test?.gMean ?? null,
         minorityRecall: test.minorityRecall ?? null,
+        // per-class recall as columns: what imbalance does to each class, readable in any spreadsheet
+        ...Object.fromEntries((test.test?.perClassRecall ?? []).map((v, c) => [`recall_${c}`, v])),
         error: t.error ?? "",
       };
     }),
@@ -232,41 +236,95 @@ export function registerSweep(program: Command): void {
     });
 
   sweep
+    .command("list")
+    .description("every stored sweep, oldest first, with its trial counts")
+    .option("--project <name>", "only this project's sweeps")
+    .option("--json", "print JSON")
+    .action(async (o: { project?: string; json?: boolean }) => {
+      const rt = await openRuntime(log, { needsBus: false });
+      const sweeps = await rt.opened.store.listSweeps(o.project);
+      const rows = await Promise.all(
+        sweeps.map(async (s) => ({
+          id: s.id,
+          project: s.project,
+          name: s.name,
+          status: s.status,
+          createdAt: s.createdAt.toISOString(),
+          trials: s.trialCount,
+          ...countStates(await rt.opened.store.listTrials(s.id)),
+        })),
+      );
+      await rt.close();
+      if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      else if (rows.length === 0) process.stdout.write("no sweeps yet\n");
+      else
+        for (const r of rows)
+          process.stdout.write(
+            `${r.id}  ${r.createdAt.slice(0, 16).replace("T", " ")}  ${`${r.project}/${r.name}`.padEnd(28)} ${r.status.padEnd(9)} ${r.succeeded}/${r.trials} succeeded, ${r.failed} failed\n`,
+          );
+    });
+
+  sweep
     .command("cancel <id>")
     .description("cancel a sweep: queued trials are dropped, running ones stop within one epoch")
-    .action(async (id: string) => {
+    .option("--json", "print JSON")
+    .action(async (id: string, o: { json?: boolean }) => {
       // The cancel notice must reach the workers: this one needs the real bus.
       const rt = await openRuntime(log);
+      if (!(await rt.opened.store.getSweep(id))) {
+        await rt.close();
+        throw new Error(`no sweep with id ${id} (tailsweep sweep list shows them)`);
+      }
       const stopped = await new Controller(rt.opened.store, rt.bus).cancel(id);
       await rt.close();
-      process.stdout.write(`cancelled sweep ${id}: ${stopped} trials stopped\n`);
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify({ id, status: "cancelled", stopped })}\n`
+          : `cancelled sweep ${id}: ${stopped} trials stopped\n`,
+      );
     });
 
   sweep
     .command("export <id>")
-    .description("write the sweep's trials and results as CSV and/or JSON")
-    .option("--csv <file>", "CSV file")
-    .option("--json <file>", "JSON file")
-    .action(async (id: string, o: { csv?: string; json?: string }) => {
+    .description(
+      "write a sweep's trials and results: CSV (one row per trial, headline metrics and per-class recall) or JSON (the sweep, every trial and its full result)",
+    )
+    .option("-f, --format <format>", "csv | json (default: from the output file's extension, else csv)")
+    .option("-o, --output <file>", "write here instead of stdout")
+    .option("--json", "same as --format json")
+    .action(async (id: string, o: { format?: string; output?: string; json?: boolean }) => {
+      const format = o.json ? "json" : (o.format ?? (o.output?.endsWith(".json") ? "json" : "csv"));
+      if (format !== "csv" && format !== "json")
+        throw new Error(`--format must be csv or json, got '${format}'`);
       const rt = await openRuntime(log, { needsBus: false });
       const s = await rt.opened.store.getSweep(id);
-      if (!s) throw new Error(`no sweep with id ${id}`);
+      if (!s) {
+        await rt.close();
+        throw new Error(`no sweep with id ${id} (tailsweep sweep list shows them)`);
+      }
       const rows = await trialRows(rt.opened.store, s);
-      await rt.close();
-      if (!o.csv && !o.json) throw new Error("export: give --csv <file> and/or --json <file>");
-      if (o.json) writeFileSync(o.json, `${JSON.stringify({ sweep: s, trials: rows }, null, 2)}\n`);
-      if (o.csv) {
+      let text: string;
+      if (format === "json") {
+        const trials = await Promise.all(
+          (await rt.opened.store.listTrials(id)).map(async (t) => ({
+            ...t,
+            result: (await rt.opened.store.getResult(t.id)) ?? null,
+          })),
+        );
+        text = `${JSON.stringify({ sweep: s, trials }, null, 2)}\n`;
+      } else {
         const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
         const cell = (v: unknown) => {
-          const text = v === null || v === undefined ? "" : String(v);
-          return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+          const t = v === null || v === undefined ? "" : String(v);
+          return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
         };
-        writeFileSync(
-          o.csv,
-          `${[columns.join(","), ...rows.map((r) => columns.map((c) => cell((r as Record<string, unknown>)[c])).join(","))].join("\n")}\n`,
-        );
+        text = `${[columns.join(","), ...rows.map((r) => columns.map((c) => cell((r as Record<string, unknown>)[c])).join(","))].join("\n")}\n`;
       }
-      log(`exported ${rows.length} trials`);
+      await rt.close();
+      if (o.output) {
+        writeFileSync(o.output, text);
+        log(`exported ${rows.length} trials of sweep ${id} to ${o.output} (${format})`);
+      } else process.stdout.write(text);
     });
 
   program
@@ -330,6 +388,33 @@ export function registerSweep(program: Command): void {
       );
       // A child's IPC channel keeps its event loop alive: close it, or the child (and its waiting parent) never exit.
       if (process.connected) process.disconnect();
+    });
+
+  program
+    .command("workers")
+    .description(
+      "the workers the run store has heard from: host, backend, last heartbeat, online/stopped/lost",
+    )
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => {
+      const rt = await openRuntime(log, { needsBus: false });
+      const now = Date.now();
+      const rows = (await rt.opened.store.listWorkers()).map((w) => ({
+        ...w,
+        status: w.stoppedAt
+          ? "stopped"
+          : now - w.lastHeartbeat.getTime() < 3 * PRESENCE_SECONDS * 1000
+            ? "online"
+            : "lost",
+      }));
+      await rt.close();
+      if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      else if (rows.length === 0) process.stdout.write("no workers seen yet\n");
+      else
+        for (const w of rows)
+          process.stdout.write(
+            `${w.id.padEnd(28)} ${w.status.padEnd(8)} ${w.backend.padEnd(10)} last heard ${((now - w.lastHeartbeat.getTime()) / 1000).toFixed(0)} s ago\n`,
+          );
     });
 
   program
