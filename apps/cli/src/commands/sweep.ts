@@ -13,6 +13,15 @@ import { natsPrefix, openRuntime } from "../runtime";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** The log of a long-running process: plain lines on stderr, or with --json one JSON object per line on stdout. */
+function daemonLog(component: "worker" | "controller", json: boolean | undefined): (line: string) => void {
+  if (!json) return log;
+  return (message) =>
+    process.stdout.write(
+      `${JSON.stringify({ time: new Date().toISOString(), component, pid: process.pid, message })}\n`,
+    );
+}
+
 function readSweepFile(path: string): SweepSpec {
   return parseSweepFile(readConfigFile(path));
 }
@@ -336,7 +345,9 @@ export function registerSweep(program: Command): void {
       numberArg("--concurrency"),
     )
     .option("--backend <name>", "compute backend: auto | tensorflow | wasm-blas | wasm | cpu")
-    .action(async (o: { concurrency?: number; backend?: string }) => {
+    .option("--json", "log one JSON object per line on stdout")
+    .action(async (o: { concurrency?: number; backend?: string; json?: boolean }) => {
+      const log = daemonLog("worker", o.json);
       const servers = process.env.NATS_URL;
       if (!servers) throw new Error("tailsweep worker needs NATS_URL (e.g. nats://127.0.0.1:4222)");
       const concurrency = o.concurrency ?? availableParallelism();
@@ -355,6 +366,7 @@ export function registerSweep(program: Command): void {
             "--concurrency",
             "1",
             ...(o.backend ? ["--backend", o.backend] : []),
+            ...(o.json ? ["--json"] : []),
           ],
           {
             // The IPC channel closes when this process dies, even by SIGKILL: children then shut down too.
@@ -366,7 +378,12 @@ export function registerSweep(program: Command): void {
       const backend = await initBackend({ prefer: o.backend as never, log });
       const { NatsBus } = await import("@tailsweep/bus");
       const bus = await NatsBus.connect({ servers, name: "tailsweep-worker", prefix: natsPrefix() });
-      const worker = new Worker(bus, { backend, concurrency: 1, log });
+      const worker = new Worker(bus, {
+        backend,
+        concurrency: 1,
+        log,
+        onTrialEnd: (trialId, outcome) => log(`trial ${trialId}: ${outcome}`),
+      });
       await worker.start();
       log(
         `worker ${worker.id} ready (${backend.name}${children.length ? `; ${children.length} more worker processes` : ""})`,
@@ -422,7 +439,9 @@ export function registerSweep(program: Command): void {
     .description(
       "the single writer: grants claims, persists events, re-queues trials of silent workers (needs NATS_URL)",
     )
-    .action(async () => {
+    .option("--json", "log one JSON object per line on stdout")
+    .action(async (o: { json?: boolean }) => {
+      const log = daemonLog("controller", o.json);
       if (!process.env.NATS_URL) throw new Error("tailsweep controller needs NATS_URL");
       const rt = await openRuntime(log);
       const controller = new Controller(rt.opened.store, rt.bus, { log });
