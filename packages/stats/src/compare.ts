@@ -1,0 +1,222 @@
+import { adjustPValues, type Correction } from "./multiple";
+import {
+  type ComparisonOptions,
+  comparePaired,
+  compareUnpaired,
+  type PairedComparison,
+  type UnpairedComparison,
+} from "./paired";
+import { seedsNeeded } from "./power";
+import { type Summary, summarize } from "./summary";
+
+/** One run's value of the metric being compared. */
+export interface Observation {
+  /** The configuration (e.g. `model.nu=5 variant=proposed`): what is being compared. */
+  config: string;
+  seed: number;
+  value: number;
+}
+
+/** Settings of {@link compareConfigurations}. */
+export interface CompareOptions extends ComparisonOptions {
+  /** The configuration every other one is compared with. */
+  baseline: string;
+  direction: "maximize" | "minimize";
+  /** Correction across the comparisons with the baseline (default Holm). */
+  correction?: Correction;
+  /** Significance level after correction (default 0.05). */
+  alpha?: number;
+  /** Power the seed estimate aims for (default 0.8). */
+  power?: number;
+}
+
+/**
+ * What the comparison concludes: better/worse than the baseline (corrected p below alpha), inconclusive (not
+ * significant; `seedsNeeded` says how many matched seeds would detect the observed effect), or too few seeds to test.
+ */
+export type Verdict = "better" | "worse" | "inconclusive" | "too few seeds";
+
+/** One configuration's row of the comparison table. */
+export interface ComparisonRow {
+  config: string;
+  summary: Summary;
+  seeds: number[];
+  /** Absent for the baseline itself. */
+  vsBaseline?: {
+    comparison: PairedComparison | UnpairedComparison | null;
+    /** The test's p-value before and after correction (the paired t-test, or Welch when seeds do not match). */
+    p: number;
+    pAdjusted: number;
+    /** Matched seeds needed for 80 % power at the observed effect (paired comparisons only). */
+    seedsNeeded: number;
+    verdict: Verdict;
+  };
+}
+
+/** The comparison table: every configuration against the baseline, and which configuration is best. */
+export interface ComparisonTable {
+  baseline: string;
+  direction: "maximize" | "minimize";
+  correction: Correction;
+  alpha: number;
+  rows: ComparisonRow[];
+  best: {
+    config: string;
+    /** Corrected p-values of the best against each runner-up it was compared with, and whether it beats all of them. */
+    beatsAllOthers: boolean;
+    /** Share of seed resamples in which it stays best (configurations run on the same seeds resampled together). */
+    probabilityBest: number;
+  } | null;
+}
+
+/**
+ * Compares every configuration with a baseline across seeds: paired on the seeds both ran (t-test, Wilcoxon,
+ * bootstrap interval, d_z), Welch when fewer than two seeds match, p-values corrected across configurations, a
+ * verdict per row, and the best configuration with how sure that is.
+ */
+export function compareConfigurations(
+  observations: readonly Observation[],
+  options: CompareOptions,
+): ComparisonTable {
+  const { baseline, direction, correction = "holm", alpha = 0.05, power = 0.8 } = options;
+  const byConfig = new Map<string, Map<number, number>>();
+  for (const o of observations) {
+    if (!Number.isFinite(o.value)) continue;
+    const seeds = byConfig.get(o.config) ?? new Map<number, number>();
+    seeds.set(o.seed, o.value);
+    byConfig.set(o.config, seeds);
+  }
+  const base = byConfig.get(baseline);
+  if (!base)
+    throw new RangeError(
+      `baseline: no results for '${baseline}'; configurations: ${[...byConfig.keys()].join(", ")}`,
+    );
+  const sign = direction === "maximize" ? 1 : -1;
+  const configs = [...byConfig.keys()].sort();
+  const rows: ComparisonRow[] = configs.map((config) => {
+    const values = byConfig.get(config)!;
+    const seeds = [...values.keys()].sort((x, y) => x - y);
+    const row: ComparisonRow = {
+      config,
+      summary: summarize(
+        seeds.map((s) => values.get(s)!),
+        options.confidence,
+      ),
+      seeds,
+    };
+    if (config === baseline) return row;
+    const matched = seeds.filter((s) => base.has(s));
+    let comparison: PairedComparison | UnpairedComparison | null = null;
+    if (matched.length >= 2)
+      comparison = comparePaired(
+        matched.map((s) => values.get(s)!),
+        matched.map((s) => base.get(s)!),
+        options,
+      );
+    else if (values.size >= 2 && base.size >= 2)
+      comparison = compareUnpaired([...values.values()], [...base.values()], options);
+    row.vsBaseline = {
+      comparison,
+      p: comparison?.t.p ?? Number.NaN,
+      pAdjusted: Number.NaN,
+      seedsNeeded:
+        comparison?.method === "paired" ? seedsNeeded(comparison.dz, { alpha, power }) : Number.NaN,
+      verdict: "too few seeds",
+    };
+    return row;
+  });
+  const compared = rows.filter((r) => r.vsBaseline);
+  const adjusted = adjustPValues(
+    compared.map((r) => r.vsBaseline!.p),
+    correction,
+  );
+  compared.forEach((r, i) => {
+    const v = r.vsBaseline!;
+    v.pAdjusted = adjusted[i]!;
+    if (!v.comparison) v.verdict = "too few seeds";
+    else if (v.pAdjusted < alpha) v.verdict = sign * v.comparison.meanDiff > 0 ? "better" : "worse";
+    else v.verdict = "inconclusive";
+  });
+  return {
+    baseline,
+    direction,
+    correction,
+    alpha,
+    rows,
+    best: findBest(byConfig, sign, correction, alpha, options),
+  };
+}
+
+function findBest(
+  byConfig: Map<string, Map<number, number>>,
+  sign: number,
+  correction: Correction,
+  alpha: number,
+  options: ComparisonOptions,
+): ComparisonTable["best"] {
+  const eligible = [...byConfig].filter(([, v]) => v.size >= 2);
+  if (eligible.length === 0) return null;
+  const meanOf = (v: Map<number, number>) => [...v.values()].reduce((a, b) => a + b, 0) / v.size;
+  eligible.sort((x, y) => sign * (meanOf(y[1]) - meanOf(x[1])) || x[0].localeCompare(y[0]));
+  const [bestConfig, bestValues] = eligible[0]!;
+  const ps = eligible.slice(1).map(([, other]) => {
+    const matched = [...bestValues.keys()].filter((s) => other.has(s));
+    if (matched.length >= 2)
+      return comparePaired(
+        matched.map((s) => bestValues.get(s)!),
+        matched.map((s) => other.get(s)!),
+        options,
+      ).t.p;
+    return compareUnpaired([...bestValues.values()], [...other.values()], options).t.p;
+  });
+  const adjusted = adjustPValues(ps, correction);
+  return {
+    config: bestConfig,
+    beatsAllOthers: adjusted.every((p) => p < alpha),
+    probabilityBest: probabilityBest(eligible, bestConfig, sign, options),
+  };
+}
+
+/** Resamples seeds with replacement (the same seeds for every configuration) and counts how often `best` wins. */
+function probabilityBest(
+  eligible: [string, Map<number, number>][],
+  best: string,
+  sign: number,
+  options: ComparisonOptions,
+): number {
+  const allSeeds = [...new Set(eligible.flatMap(([, v]) => [...v.keys()]))].sort((x, y) => x - y);
+  const resamples = Math.min(options.resamples ?? 10_000, 2_000);
+  let state = (options.seed ?? 1) >>> 0 || 1;
+  // A small xorshift is enough here: the draw only needs to be reproducible, and this loop is the hot one.
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  let wins = 0;
+  for (let r = 0; r < resamples; r++) {
+    const draw = allSeeds.map(() => allSeeds[Math.floor(next() * allSeeds.length)]!);
+    let winner = "";
+    let winnerScore = Number.NEGATIVE_INFINITY;
+    for (const [config, values] of eligible) {
+      let sum = 0;
+      let count = 0;
+      for (const s of draw) {
+        const v = values.get(s);
+        if (v !== undefined) {
+          sum += v;
+          count++;
+        }
+      }
+      if (count === 0) continue;
+      const score = (sign * sum) / count;
+      if (score > winnerScore) {
+        winnerScore = score;
+        winner = config;
+      }
+    }
+    if (winner === best) wins++;
+  }
+  return wins / resamples;
+}

@@ -1,0 +1,142 @@
+import ttest from "@stdlib/stats-ttest";
+import ttest2 from "@stdlib/stats-ttest2";
+import wilcoxon from "@stdlib/stats-wilcoxon";
+import { uniformInt } from "pure-rand/distribution/uniformInt";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { mean, quantileSorted, sampleSd } from "./summary";
+
+/** Options shared by the comparisons. */
+export interface ComparisonOptions {
+  /** Confidence level of the intervals (default 0.95). */
+  confidence?: number;
+  /** Bootstrap resamples (default 10,000). */
+  resamples?: number;
+  /** Seed of the bootstrap's generator, so a comparison prints the same numbers every time (default 1). */
+  seed?: number;
+}
+
+/** Two configurations compared on the seeds both ran: differences a − b, seed by seed. */
+export interface PairedComparison {
+  method: "paired";
+  n: number;
+  meanDiff: number;
+  sdDiff: number;
+  /** t interval of the mean difference. */
+  ci: [number, number];
+  /** Percentile bootstrap interval of the mean difference (seeds resampled). */
+  bootstrapCi: [number, number];
+  /** Cohen's d_z: mean difference over the standard deviation of the differences. */
+  dz: number;
+  /** Paired t-test (two-sided). */
+  t: { statistic: number; df: number; p: number };
+  /** Wilcoxon signed-rank test (two-sided): exact for up to 50 pairs without ties or zeros, else normal with continuity correction. */
+  wilcoxon: { statistic: number; p: number; exact: boolean };
+}
+
+/** Two configurations compared without matched seeds: Welch's unequal-variance t-test. */
+export interface UnpairedComparison {
+  method: "welch";
+  nA: number;
+  nB: number;
+  meanDiff: number;
+  ci: [number, number];
+  /** Mean difference over the pooled standard deviation (Cohen's d). */
+  d: number;
+  t: { statistic: number; df: number; p: number };
+}
+
+/**
+ * Compares a and b seed by seed (a[i] and b[i] from the same seed). Differences that are all equal give an
+ * infinite t and p = 0 (p = 1 when they are all zero), rather than the NaN a textbook formula would.
+ */
+export function comparePaired(
+  a: readonly number[],
+  b: readonly number[],
+  options: ComparisonOptions = {},
+): PairedComparison {
+  if (a.length !== b.length) throw new RangeError(`comparePaired: ${a.length} values against ${b.length}`);
+  const n = a.length;
+  if (n < 2) throw new RangeError(`comparePaired: needs at least 2 matched seeds, got ${n}`);
+  const confidence = options.confidence ?? 0.95;
+  const d = a.map((v, i) => v - b[i]!);
+  const meanDiff = mean(d);
+  const sdDiff = sampleSd(d);
+  let t: PairedComparison["t"];
+  let ci: [number, number];
+  if (sdDiff === 0) {
+    t = {
+      statistic: meanDiff === 0 ? 0 : Math.sign(meanDiff) * Infinity,
+      df: n - 1,
+      p: meanDiff === 0 ? 1 : 0,
+    };
+    ci = [meanDiff, meanDiff];
+  } else {
+    const r = ttest(d, { alpha: 1 - confidence });
+    t = { statistic: r.statistic, df: r.df, p: r.pValue };
+    ci = [r.ci[0]!, r.ci[1]!];
+  }
+  let w: PairedComparison["wilcoxon"];
+  if (d.every((x) => x === 0)) w = { statistic: 0, p: 1, exact: false };
+  else {
+    const r = wilcoxon(d);
+    const nonZero = d.filter((x) => x !== 0).map(Math.abs);
+    const exact = nonZero.length === n && n <= 50 && new Set(nonZero).size === n;
+    w = { statistic: r.statistic, p: r.pValue, exact };
+  }
+  return {
+    method: "paired",
+    n,
+    meanDiff,
+    sdDiff,
+    ci,
+    bootstrapCi: bootstrapMeanCi(d, confidence, options.resamples ?? 10_000, options.seed ?? 1),
+    dz: sdDiff === 0 ? (meanDiff === 0 ? 0 : Math.sign(meanDiff) * Infinity) : meanDiff / sdDiff,
+    t,
+    wilcoxon: w,
+  };
+}
+
+/** Compares a and b when their seeds do not match (Welch's t-test; intervals from the same test). */
+export function compareUnpaired(
+  a: readonly number[],
+  b: readonly number[],
+  options: Pick<ComparisonOptions, "confidence"> = {},
+): UnpairedComparison {
+  if (a.length < 2 || b.length < 2)
+    throw new RangeError(
+      `compareUnpaired: needs at least 2 values on each side, got ${a.length} and ${b.length}`,
+    );
+  const confidence = options.confidence ?? 0.95;
+  const meanDiff = mean(a) - mean(b);
+  const pooled = Math.sqrt((sampleSd(a) ** 2 + sampleSd(b) ** 2) / 2);
+  const r = ttest2([...a], [...b], { alpha: 1 - confidence });
+  return {
+    method: "welch",
+    nA: a.length,
+    nB: b.length,
+    meanDiff,
+    ci: [r.ci[0]!, r.ci[1]!],
+    d: pooled === 0 ? (meanDiff === 0 ? 0 : Math.sign(meanDiff) * Infinity) : meanDiff / pooled,
+    t: { statistic: r.statistic, df: r.df, p: r.pValue },
+  };
+}
+
+/** Percentile bootstrap interval of the mean of `values`, resampling with a seeded generator. */
+export function bootstrapMeanCi(
+  values: readonly number[],
+  confidence: number,
+  resamples: number,
+  seed: number,
+): [number, number] {
+  const rng = xoroshiro128plus(seed);
+  const n = values.length;
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[uniformInt(rng, 0, n - 1)]!;
+    means[r] = sum / n;
+  }
+  const sorted = Array.from(means).sort((x, y) => x - y);
+  const tail = (1 - confidence) / 2;
+  return [quantileSorted(sorted, tail), quantileSorted(sorted, 1 - tail)];
+}

@@ -1,0 +1,171 @@
+// Every statistic against SciPy's values in fixtures/reference.json (made by fixtures/make-fixtures.py), plus
+// properties a correct comparison must have whatever the data.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compareConfigurations, type Observation } from "./compare";
+import { adjustPValues } from "./multiple";
+import { comparePaired, compareUnpaired } from "./paired";
+import { noncentralTCdf, pairedTTestPower, seedsNeeded } from "./power";
+import { summarize } from "./summary";
+
+const ref = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "reference.json"), "utf8"));
+
+describe("against SciPy", () => {
+  it("summarises with a t interval and type-7 quartiles", () => {
+    for (const c of ref.summary) {
+      const s = summarize(c.values, c.confidence);
+      expect(s.mean).toBeCloseTo(c.mean, 12);
+      expect(s.sd).toBeCloseTo(c.sd, 12);
+      expect(s.ci[0]).toBeCloseTo(c.ci[0], 10);
+      expect(s.ci[1]).toBeCloseTo(c.ci[1], 10);
+      expect([s.median, s.q1, s.q3]).toEqual(
+        [c.median, c.q1, c.q3].map((v: number) => expect.closeTo(v, 12)),
+      );
+    }
+  });
+
+  it("runs the paired t-test and the Wilcoxon signed-rank test (exact and approximate)", () => {
+    for (const c of ref.paired) {
+      const r = comparePaired(c.a, c.b);
+      expect(r.t.statistic).toBeCloseTo(c.t, 9);
+      expect(r.t.df).toBe(c.df);
+      expect(r.t.p).toBeCloseTo(c.p, 9);
+      expect(r.ci[0]).toBeCloseTo(c.ci[0], 9);
+      expect(r.ci[1]).toBeCloseTo(c.ci[1], 9);
+      expect(r.dz).toBeCloseTo(c.dz, 9);
+      expect(r.wilcoxon.statistic).toBe(c.wilcoxonStatistic);
+      expect(r.wilcoxon.exact).toBe(c.wilcoxonExact);
+      expect(r.wilcoxon.p).toBeCloseTo(c.wilcoxonP, 9);
+    }
+  });
+
+  it("runs Welch's test when seeds do not match", () => {
+    for (const c of ref.welch) {
+      const r = compareUnpaired(c.a, c.b);
+      expect(r.t.statistic).toBeCloseTo(c.t, 9);
+      expect(r.t.df).toBeCloseTo(c.df, 9);
+      expect(r.t.p).toBeCloseTo(c.p, 9);
+      expect(r.ci[0]).toBeCloseTo(c.ci[0], 9);
+      expect(r.ci[1]).toBeCloseTo(c.ci[1], 9);
+    }
+  });
+
+  it("corrects p-values by Holm and by Benjamini–Hochberg", () => {
+    for (const c of ref.holm)
+      expect(adjustPValues(c.p, "holm")).toEqual(c.adjusted.map((v: number) => expect.closeTo(v, 12)));
+    for (const c of ref.bh)
+      expect(adjustPValues(c.p, "bh")).toEqual(c.adjusted.map((v: number) => expect.closeTo(v, 12)));
+  });
+
+  it("computes the noncentral t CDF, the paired test's power and the seeds it needs", () => {
+    for (const c of ref.nct) expect(noncentralTCdf(c.t, c.df, c.delta)).toBeCloseTo(c.cdf, 6);
+    for (const c of ref.power) expect(pairedTTestPower(c.dz, c.n)).toBeCloseTo(c.power, 6);
+    for (const c of ref.seedsNeeded) expect(seedsNeeded(c.dz)).toBe(c.n);
+  });
+});
+
+describe("properties", () => {
+  const a = [0.61, 0.64, 0.6, 0.67, 0.63, 0.65];
+  const b = [0.58, 0.63, 0.59, 0.62, 0.6, 0.66];
+
+  it("moves the mean difference and both intervals by exactly a constant shift of one arm, and keeps the tests", () => {
+    const base = comparePaired(a, b);
+    const shifted = comparePaired(
+      a.map((v) => v + 0.05),
+      b,
+    );
+    expect(shifted.meanDiff - base.meanDiff).toBeCloseTo(0.05, 12);
+    expect(shifted.ci[0] - base.ci[0]).toBeCloseTo(0.05, 12);
+    expect(shifted.bootstrapCi[1] - base.bootstrapCi[1]).toBeCloseTo(0.05, 12);
+    expect(shifted.sdDiff).toBeCloseTo(base.sdDiff, 12);
+  });
+
+  it("changes nothing when the seeds of both arms are permuted together", () => {
+    const order = [3, 0, 5, 1, 4, 2];
+    const permuted = comparePaired(
+      order.map((i) => a[i]!),
+      order.map((i) => b[i]!),
+    );
+    const base = comparePaired(a, b);
+    expect(permuted.t).toEqual(base.t);
+    expect(permuted.wilcoxon).toEqual(base.wilcoxon);
+    expect(permuted.dz).toBeCloseTo(base.dz, 12);
+  });
+
+  it("flips the sign of every difference when the arms are swapped, keeping the p-values", () => {
+    const ab = comparePaired(a, b);
+    const ba = comparePaired(b, a);
+    expect(ba.meanDiff).toBeCloseTo(-ab.meanDiff, 12);
+    expect(ba.t.p).toBeCloseTo(ab.t.p, 12);
+    expect(ba.wilcoxon.p).toBeCloseTo(ab.wilcoxon.p, 12);
+  });
+
+  it("gives the same bootstrap interval for the same seed, and needs more seeds for smaller effects", () => {
+    expect(comparePaired(a, b, { seed: 7 }).bootstrapCi).toEqual(
+      comparePaired(a, b, { seed: 7 }).bootstrapCi,
+    );
+    expect(seedsNeeded(0.2)).toBeGreaterThan(seedsNeeded(0.4));
+    expect(seedsNeeded(0)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("handles identical arms and constant differences without NaN", () => {
+    expect(comparePaired(a, a)).toMatchObject({ meanDiff: 0, t: { p: 1 }, wilcoxon: { p: 1 } });
+    const constant = comparePaired(
+      a.map((v) => v + 0.01),
+      a,
+    );
+    expect(constant.t.p).toBe(0);
+    expect(constant.ci[0]).toBeCloseTo(0.01, 12);
+  });
+
+  it("refuses what it cannot compare, naming the problem", () => {
+    expect(() => comparePaired([1], [2])).toThrow(/at least 2 matched seeds, got 1/);
+    expect(() => comparePaired([1, 2], [2])).toThrow(/2 values against 1/);
+    expect(() => summarize([1, 2], 1.5)).toThrow(/confidence: must be in \(0, 1\)/);
+  });
+});
+
+describe("compareConfigurations", () => {
+  // Three configurations on seeds 1–6: one clearly better than the baseline, one the same, one on other seeds.
+  const base = [0.6, 0.62, 0.59, 0.61, 0.63, 0.6];
+  const obs: Observation[] = [
+    ...base.map((value, i) => ({ config: "gaussian", seed: i + 1, value })),
+    ...base.map((value, i) => ({ config: "proposed", seed: i + 1, value: value + 0.03 + (i % 2) * 0.004 })),
+    ...base.map((value, i) => ({ config: "concat", seed: i + 1, value: value + (i % 2 ? 0.002 : -0.002) })),
+    { config: "single", seed: 11, value: 0.5 },
+    { config: "single", seed: 12, value: 0.52 },
+  ];
+  const table = compareConfigurations(obs, { baseline: "gaussian", direction: "maximize" });
+  const row = (c: string) => table.rows.find((r) => r.config === c)!;
+
+  it("pairs matched seeds, corrects across configurations and gives a verdict per row", () => {
+    expect(row("gaussian").vsBaseline).toBeUndefined();
+    expect(row("proposed").vsBaseline).toMatchObject({
+      verdict: "better",
+      comparison: { method: "paired", n: 6 },
+    });
+    expect(row("concat").vsBaseline!.verdict).toBe("inconclusive");
+    expect(row("concat").vsBaseline!.seedsNeeded).toBeGreaterThan(6);
+    // no matched seeds: Welch, said so in the method
+    expect(row("single").vsBaseline).toMatchObject({ verdict: "worse", comparison: { method: "welch" } });
+    const p = table.rows.filter((r) => r.vsBaseline).map((r) => r.vsBaseline!.p);
+    expect(table.rows.filter((r) => r.vsBaseline).map((r) => r.vsBaseline!.pAdjusted)).toEqual(
+      adjustPValues(p, "holm"),
+    );
+  });
+
+  it("names the best configuration and how sure that is", () => {
+    expect(table.best).toMatchObject({ config: "proposed", beatsAllOthers: true });
+    expect(table.best!.probabilityBest).toBeGreaterThan(0.95);
+    const minimise = compareConfigurations(obs, { baseline: "gaussian", direction: "minimize" });
+    expect(minimise.best!.config).toBe("single");
+    expect(minimise.rows.find((r) => r.config === "proposed")!.vsBaseline!.verdict).toBe("worse");
+  });
+
+  it("says which baselines exist when the one asked for has no results", () => {
+    expect(() => compareConfigurations(obs, { baseline: "mixture", direction: "maximize" })).toThrow(
+      /baseline: no results for 'mixture'; configurations: .*gaussian/,
+    );
+  });
+});
