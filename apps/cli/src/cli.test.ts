@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gammaConstants } from "@tailsweep/model";
+import { compareConfigurations } from "@tailsweep/stats";
 import { describe, expect, it } from "vitest";
+import { configLabel } from "./commands/compare";
 
 const run = promisify(execFile);
 const bin = join(__dirname, "..", "bin", "tailsweep.mjs");
@@ -147,7 +149,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
         "model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 }",
         "train: { epochs: 1, maxStepsPerEpoch: 2 }",
         "search: { nu: [5, 10] }",
-        "seeds: 1",
+        "seeds: 2",
       ].join("\n"),
     );
     const ran = await cli("sweep", "run", file, "--json");
@@ -157,17 +159,17 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
 
     const list = JSON.parse((await cli("sweep", "list", "--json")).stdout);
     expect(list).toEqual([
-      expect.objectContaining({ id: sweep.id, project: "cli", trials: 2, succeeded: 2 }),
+      expect.objectContaining({ id: sweep.id, project: "cli", trials: 4, succeeded: 4 }),
     ]);
     expect(JSON.parse((await cli("sweep", "list", "--project", "other", "--json")).stdout)).toEqual([]);
 
     const status = JSON.parse((await cli("sweep", "status", "--json")).stdout);
-    expect(status).toMatchObject({ id: sweep.id, counts: { succeeded: 2 } });
+    expect(status).toMatchObject({ id: sweep.id, counts: { succeeded: 4 } });
     expect(status.ranking).toHaveLength(2);
 
     // CSV to stdout: one row per trial, headline metrics and one recall column per class.
     const csv = (await cli("sweep", "export", sweep.id)).stdout.trim().split("\n");
-    expect(csv).toHaveLength(3);
+    expect(csv).toHaveLength(5);
     const header = csv[0]!.split(",");
     expect(header).toEqual(
       expect.arrayContaining(["trial", "model.nu", "seed", "state", "balancedAccuracy"]),
@@ -178,8 +180,31 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect((await cli("sweep", "export", sweep.id, "-o", out)).code).toBe(0);
     const exported = JSON.parse(readFileSync(out, "utf8"));
     expect(exported.sweep.id).toBe(sweep.id);
-    expect(exported.trials).toHaveLength(2);
+    expect(exported.trials).toHaveLength(4);
     expect(exported.trials[0].result.metrics.test.confusion).toHaveLength(10);
+
+    // compare: the same numbers as packages/stats on the exported results, paired over seeds 1 and 2
+    const compared = JSON.parse((await cli("compare", "--baseline", "model.nu=5", "--json")).stdout);
+    const observations = exported.trials.map(
+      (t: {
+        params: Record<string, unknown>;
+        seed: number;
+        result: { metrics: { test: { balancedAccuracy: number } } };
+      }) => ({
+        config: configLabel(t.params),
+        seed: t.seed,
+        value: t.result.metrics.test.balancedAccuracy,
+      }),
+    );
+    const expected = compareConfigurations(observations, { baseline: "model.nu=5", direction: "maximize" });
+    expect(compared.baseline).toBe("model.nu=5");
+    expect(compared.rows).toEqual(JSON.parse(JSON.stringify(expected.rows)));
+    expect(compared.rows[0].vsBaseline.comparison.n).toBe(2);
+    const badBaseline = await cli("compare", "--baseline", "model.nu=7");
+    expect(badBaseline.code).toBe(1);
+    expect(badBaseline.stderr).toMatch(
+      /--baseline: 'model.nu=7' matches no configuration; use one of: model.nu=10 \| model.nu=5/,
+    );
 
     const workers = JSON.parse((await cli("workers", "--json")).stdout);
     expect(workers).toEqual([expect.objectContaining({ backend: "cpu", status: "stopped" })]);

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerCompare } from "./commands/compare";
 import { registerModel } from "./commands/model";
 import { registerSweep } from "./commands/sweep";
 import { registerTrain } from "./commands/train";
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerModel(program);
   registerSweep(program);
+  registerCompare(program);
   return program;
 }
 

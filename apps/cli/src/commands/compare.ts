@@ -1,0 +1,157 @@
+import {
+  type ComparisonTable,
+  type Correction,
+  compareConfigurations,
+  type Observation,
+} from "@tailsweep/stats";
+import type { Command } from "commander";
+import { numberArg } from "../config-input";
+import { openRuntime } from "../runtime";
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** A configuration's label: its searched parameters without the seed, sorted (`model.nu=5 variant=proposed`). */
+export function configLabel(params: Record<string, unknown>): string {
+  const label = Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${typeof params[k] === "object" ? JSON.stringify(params[k]) : params[k]}`)
+    .join(" ");
+  return label || "(no search)";
+}
+
+/** A metric of a stored result: a test-set metric by name (`balancedAccuracy`), or a dotted path (`minorityRecall`). */
+export function metricValue(metrics: Record<string, unknown>, metric: string): number | undefined {
+  const test = metrics.test as Record<string, unknown> | undefined;
+  if (test && typeof test[metric] === "number") return test[metric] as number;
+  let v: unknown = metrics;
+  for (const part of metric.split(".")) v = (v as Record<string, unknown> | undefined)?.[part];
+  return typeof v === "number" ? v : undefined;
+}
+
+/** The baseline a user named, by its full label or by some of its `key=value` pairs, matching one configuration. */
+export function resolveBaseline(configs: string[], wanted: string | undefined): string {
+  if (configs.length === 0) throw new Error("no finished trials with this metric to compare");
+  if (wanted === undefined) {
+    const gaussian = configs.filter((c) => c.split(" ").includes("variant=gaussian"));
+    return gaussian.length === 1 ? gaussian[0]! : configs[0]!;
+  }
+  if (configs.includes(wanted)) return wanted;
+  const parts = wanted.split(/\s+/).filter(Boolean);
+  const matches = configs.filter((c) => parts.every((p) => c.split(" ").includes(p)));
+  if (matches.length === 1) return matches[0]!;
+  throw new Error(
+    `--baseline: '${wanted}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`}; use one of: ${configs.join(" | ")}`,
+  );
+}
+
+const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? (100 * v).toFixed(digits) : "—");
+const fmtP = (p: number) => (Number.isNaN(p) ? "—" : p < 0.001 ? "<0.001" : p.toFixed(3));
+
+function printTable(table: ComparisonTable, metric: string): void {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(
+    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline} (${table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"} across ${table.rows.length - 1} comparisons)`,
+  );
+  const header = [
+    "configuration",
+    "n",
+    "mean [95% CI]",
+    "Δ vs baseline [95% CI]",
+    "p",
+    "p adj",
+    "d_z",
+    "seeds for 80%",
+    "verdict",
+  ];
+  const lines = table.rows.map((r) => {
+    const v = r.vsBaseline;
+    const c = v?.comparison;
+    const effect = c ? (c.method === "paired" ? c.dz : c.d) : Number.NaN;
+    return [
+      r.config === table.baseline ? `${r.config} (baseline)` : r.config,
+      String(r.summary.n),
+      `${fmt(r.summary.mean)} [${fmt(r.summary.ci[0])}, ${fmt(r.summary.ci[1])}]`,
+      c
+        ? `${c.meanDiff >= 0 ? "+" : ""}${fmt(c.meanDiff, 2)} [${fmt(c.ci[0], 2)}, ${fmt(c.ci[1], 2)}]${c.method === "welch" ? " welch" : ""}`
+        : "",
+      v ? fmtP(v.p) : "",
+      v ? fmtP(v.pAdjusted) : "",
+      Number.isFinite(effect) ? effect.toFixed(2) : v ? "—" : "",
+      v ? (Number.isFinite(v.seedsNeeded) ? String(v.seedsNeeded) : "—") : "",
+      v?.verdict ?? "",
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  for (const row of [header, ...lines])
+    out(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    );
+  if (table.best)
+    out(
+      `best: ${table.best.config} — best in ${(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples; ${table.best.beatsAllOthers ? "significantly better than every other configuration" : "not significantly better than every other configuration"}`,
+    );
+  out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
+}
+
+/** Registers `tailsweep compare`. */
+export function registerCompare(program: Command): void {
+  program
+    .command("compare [sweep]")
+    .description(
+      "compare a sweep's configurations with a baseline across matched seeds: paired tests, corrected p-values, effect sizes, seeds needed, verdicts (default: the latest sweep)",
+    )
+    .option(
+      "--baseline <config>",
+      "the configuration to compare with, e.g. 'variant=gaussian' (default: the gaussian variant if there is one)",
+    )
+    .option(
+      "--metric <name>",
+      "a test metric (balancedAccuracy, accuracy, macroF1, gMean) or a result path (minorityRecall); default: the sweep's objective",
+    )
+    .option("--correction <method>", "holm | bh", "holm")
+    .option("--alpha <level>", "significance level after correction", numberArg("--alpha"), 0.05)
+    .option("--json", "print the comparison as JSON")
+    .action(
+      async (
+        id: string | undefined,
+        o: { baseline?: string; metric?: string; correction: string; alpha: number; json?: boolean },
+      ) => {
+        if (o.correction !== "holm" && o.correction !== "bh")
+          throw new Error(`--correction must be holm or bh, got '${o.correction}'`);
+        if (!(o.alpha > 0 && o.alpha < 1)) throw new Error(`--alpha must be in (0, 1), got ${o.alpha}`);
+        const rt = await openRuntime(log, { needsBus: false });
+        try {
+          const sweep = id ? await rt.opened.store.getSweep(id) : (await rt.opened.store.listSweeps()).at(-1);
+          if (!sweep)
+            throw new Error(
+              id ? `no sweep with id ${id} (tailsweep sweep list shows them)` : "no sweeps yet",
+            );
+          const metric = o.metric ?? sweep.spec.objective.metric;
+          const observations: Observation[] = [];
+          for (const t of await rt.opened.store.listTrials(sweep.id)) {
+            if (t.state !== "succeeded") continue;
+            const result = await rt.opened.store.getResult(t.id);
+            const value = result && metricValue(result.metrics, metric);
+            if (value !== undefined)
+              observations.push({ config: configLabel(t.params), seed: t.seed, value });
+          }
+          if (observations.length === 0)
+            throw new Error(`no finished trial of sweep ${sweep.id} reports the metric '${metric}'`);
+          const configs = [...new Set(observations.map((x) => x.config))].sort();
+          const table = compareConfigurations(observations, {
+            baseline: resolveBaseline(configs, o.baseline),
+            direction: sweep.spec.objective.direction,
+            correction: o.correction as Correction,
+            alpha: o.alpha,
+          });
+          if (o.json) process.stdout.write(`${JSON.stringify({ sweep: sweep.id, metric, ...table })}\n`);
+          else printTable(table, metric);
+        } finally {
+          await rt.close();
+        }
+      },
+    );
+}
