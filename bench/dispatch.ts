@@ -7,28 +7,19 @@
 // The ratio printed is against the target of 20 ms per trial.
 // Needs PostgreSQL (TEST_DATABASE_URL or the local trust default) and NATS with JetStream (NATS_URL or local).
 // Usage: node --import tsx bench/dispatch.ts [trials=1000] [--json]
-import { type Bus, InProcessBus, NatsBus } from "@tailsweep/bus";
+import { type Bus, InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";
 import { parseSweepFile } from "@tailsweep/schemas";
 import type { RunStore } from "@tailsweep/sweep";
 import { type TrialRunner, Worker } from "@tailsweep/worker";
-import pg from "pg";
+import { freshDeployment } from "./deployment";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
 const trials = Number(args.find((a) => !a.startsWith("--")) ?? 1000);
 const latencyRuns = 30;
 const targetMs = 20;
-const server = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const servers = process.env.NATS_URL ?? "127.0.0.1:4222";
-
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: server });
-  await c.connect();
-  await c.query(sql);
-  await c.end();
-}
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -118,20 +109,11 @@ async function embedded(): Promise<Measured> {
 }
 
 async function distributed(): Promise<Measured> {
-  const name = `tailsweep_dispatch_${process.pid}`;
-  await admin(`DROP DATABASE IF EXISTS ${name}`);
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  const opened = await openRunStore({ databaseUrl: url.toString() });
-  const bus = await NatsBus.connect({ servers, prefix: `dispatch${process.pid}` });
+  const deployment = await freshDeployment(`tailsweep_dispatch_${process.pid}`, `dispatch${process.pid}`);
   try {
-    return await measure(opened.store, bus);
+    return await measure(deployment.opened.store, deployment.bus);
   } finally {
-    await bus.deleteStreams();
-    await bus.close();
-    await opened.close();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await deployment.drop();
   }
 }
 

@@ -2,32 +2,19 @@
 // PostgreSQL, writing them one at a time (maxBatch 1) and in batches (maxBatch 256), in the same script.
 // Needs PostgreSQL (TEST_DATABASE_URL or the local trust default) and NATS with JetStream (NATS_URL or local).
 // Usage: node --import tsx bench/event-ingest.ts [events=5000]   (target: ≥ 5,000 events/s batched)
-import { NatsBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
-import { openRunStore } from "@tailsweep/db";
 import { parseSweepFile } from "@tailsweep/schemas";
 import pg from "pg";
+import { freshDeployment } from "./deployment";
 
 const total = Number(process.argv[2] ?? 5000);
-const server = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const servers = process.env.NATS_URL ?? "127.0.0.1:4222";
-
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: server });
-  await c.connect();
-  await c.query(sql);
-  await c.end();
-}
 
 async function measure(maxBatch: number): Promise<number> {
-  const name = `tailsweep_ingest_${process.pid}_${maxBatch}`;
-  const prefix = `ingest${process.pid}x${maxBatch}`;
-  await admin(`DROP DATABASE IF EXISTS ${name}`);
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  const opened = await openRunStore({ databaseUrl: url.toString() });
-  const bus = await NatsBus.connect({ servers, prefix });
+  const deployment = await freshDeployment(
+    `tailsweep_ingest_${process.pid}_${maxBatch}`,
+    `ingest${process.pid}x${maxBatch}`,
+  );
+  const { opened, bus } = deployment;
   try {
     const trials = 50;
     const spec = parseSweepFile({
@@ -52,7 +39,7 @@ async function measure(maxBatch: number): Promise<number> {
     }
     await Promise.all(pending);
     const expected = epochsPerTrial * ids.length;
-    const counter = new pg.Client({ connectionString: url.toString() });
+    const counter = new pg.Client({ connectionString: deployment.databaseUrl });
     await counter.connect();
     const start = performance.now();
     const controller = new Controller(opened.store, bus, { maxBatch, reapEveryMs: 60_000 });
@@ -67,10 +54,7 @@ async function measure(maxBatch: number): Promise<number> {
     await counter.end();
     return expected / seconds;
   } finally {
-    await bus.deleteStreams();
-    await bus.close();
-    await opened.close();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await deployment.drop();
   }
 }
 

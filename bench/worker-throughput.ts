@@ -9,33 +9,22 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { NatsBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
-import { openRunStore } from "@tailsweep/db";
 import { parseSweepFile } from "@tailsweep/schemas";
-import pg from "pg";
 import { parse } from "yaml";
+import { freshDeployment, natsServers } from "./deployment";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
 const trials = Number(args.find((a) => !a.startsWith("--")) ?? 8);
-const server = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const servers = process.env.NATS_URL ?? "127.0.0.1:4222";
 const root = join(import.meta.dirname, "..");
 const bin = join(root, "apps", "cli", "bin", "tailsweep.mjs");
 const prefix = `throughput${process.pid}`;
 
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: server });
-  await c.connect();
-  await c.query(sql);
-  await c.end();
-}
-
 /** Starts `tailsweep worker --concurrency n` and resolves once all n processes say they are ready. */
 async function startWorkers(n: number): Promise<ChildProcess> {
   const proc = spawn(process.execPath, [bin, "worker", "--concurrency", String(n)], {
-    env: { ...process.env, NATS_URL: servers, TAILSWEEP_NATS_PREFIX: prefix },
+    env: { ...process.env, NATS_URL: natsServers, TAILSWEEP_NATS_PREFIX: prefix },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let ready = 0;
@@ -60,13 +49,8 @@ async function stopWorkers(proc: ChildProcess): Promise<void> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quick = parse(readFileSync(join(root, "examples", "quick.yaml"), "utf8")) as Record<string, unknown>;
 
-const name = `tailsweep_throughput_${process.pid}`;
-await admin(`DROP DATABASE IF EXISTS ${name}`);
-await admin(`CREATE DATABASE ${name}`);
-const url = new URL(server);
-url.pathname = `/${name}`;
-const opened = await openRunStore({ databaseUrl: url.toString() });
-const bus = await NatsBus.connect({ servers, prefix });
+const deployment = await freshDeployment(`tailsweep_throughput_${process.pid}`, prefix);
+const { opened, bus } = deployment;
 const controller = new Controller(opened.store, bus, { reapEveryMs: 60_000 });
 await controller.start();
 
@@ -135,10 +119,7 @@ try {
   }
 } finally {
   await controller.stop();
-  await bus.deleteStreams();
-  await bus.close();
-  await opened.close();
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await deployment.drop();
 }
 
 const ratio = results[2]!.trialsPerMinute / results[1]!.trialsPerMinute;
