@@ -224,6 +224,16 @@ export class PrismaRunStore implements RunStore {
       : undefined;
   }
 
+  async listResults(sweepId: string): Promise<Map<string, TrialResult>> {
+    const rows = await this.db.trialResult.findMany({ where: { trial: { sweepId } } });
+    return new Map(
+      rows.map((r) => [
+        r.trialId,
+        { metrics: r.metrics as Record<string, unknown>, backend: r.backend, seconds: r.seconds },
+      ]),
+    );
+  }
+
   async failTrial(
     id: string,
     attempt: number,

@@ -144,6 +144,13 @@ export class InMemoryRunStore implements RunStore {
     return r && structuredClone(r);
   }
 
+  async listResults(sweepId: string): Promise<Map<string, TrialResult>> {
+    const out = new Map<string, TrialResult>();
+    for (const [id, r] of this.results)
+      if (this.trials.get(id)?.sweepId === sweepId) out.set(id, structuredClone(r));
+    return out;
+  }
+
   async failTrial(
     id: string,
     attempt: number,

@@ -72,6 +72,8 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(await store.completeTrial(first.id, 1, result, at(2))).toBe(true);
       expect(await store.completeTrial(first.id, 1, { ...result, seconds: 99 }, at(3))).toBe(true);
       expect((await store.getResult(first.id))!.seconds).toBe(1);
+      expect(await store.listResults("sw1")).toEqual(new Map([[first.id, result]]));
+      expect(await store.listResults("no-such-sweep")).toEqual(new Map());
       expect(await store.completeTrial(first.id, 2, result, at(3))).toBe(false);
       expect(await store.claimTrial(first.id, "w2", at(4))).toBeUndefined();
       expect(await store.failTrial(first.id, 1, "late", true, at(5))).toBeUndefined();

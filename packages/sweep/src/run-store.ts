@@ -106,6 +106,8 @@ export interface RunStore {
   /** running → succeeded with the result. True if this attempt succeeded (now or before); false if it is stale. */
   completeTrial(trialId: string, attempt: number, result: TrialResult, now: Date): Promise<boolean>;
   getResult(trialId: string): Promise<TrialResult | undefined>;
+  /** Every stored result of a sweep's trials, by trial id, in one read. */
+  listResults(sweepId: string): Promise<Map<string, TrialResult>>;
   /**
    * Ends a running attempt that did not finish. Retryable with attempts left → waiting (the reason kept in
    * `retries`); otherwise → failed. Returns the new state, or undefined when that attempt is not running.

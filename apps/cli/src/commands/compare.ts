@@ -131,9 +131,10 @@ export function registerCompare(program: Command): void {
             );
           const metric = o.metric ?? sweep.spec.objective.metric;
           const observations: Observation[] = [];
+          const results = await rt.opened.store.listResults(sweep.id);
           for (const t of await rt.opened.store.listTrials(sweep.id)) {
             if (t.state !== "succeeded") continue;
-            const result = await rt.opened.store.getResult(t.id);
+            const result = results.get(t.id);
             const value = result && metricValue(result.metrics, metric);
             if (value !== undefined)
               observations.push({ config: configLabel(t.params), seed: t.seed, value });

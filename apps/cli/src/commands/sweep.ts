@@ -35,36 +35,34 @@ function countStates(trials: TrialRecord[]) {
 
 /** One row per trial with its params, state and headline metrics (for status, export and the final table). */
 async function trialRows(store: RunStore, sweep: SweepRecord) {
-  const trials = await store.listTrials(sweep.id);
-  return Promise.all(
-    trials.map(async (t) => {
-      const r = await store.getResult(t.id);
-      const test =
-        (r?.metrics as
-          | { test?: Record<string, number> & { perClassRecall?: number[] }; minorityRecall?: number }
-          | undefined) ?? {};
-      return {
-        trial: t.key,
-        ...Object.fromEntries(
-          Object.entries(t.params).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : v]),
-        ),
-        seed: t.seed,
-        state: t.state,
-        attempt: t.attempt,
-        worker: t.workerId ?? "",
-        backend: r?.backend ?? t.backend ?? "",
-        seconds: r?.seconds ?? null,
-        accuracy: test.test?.accuracy ?? null,
-        balancedAccuracy: test.test?.balancedAccuracy ?? null,
-        macroF1: test.test?.macroF1 ?? null,
-        gMean: test.test?.gMean ?? null,
-        minorityRecall: test.minorityRecall ?? null,
-        // per-class recall as columns: what imbalance does to each class, readable in any spreadsheet
-        ...Object.fromEntries((test.test?.perClassRecall ?? []).map((v, c) => [`recall_${c}`, v])),
-        error: t.error ?? "",
-      };
-    }),
-  );
+  const [trials, results] = await Promise.all([store.listTrials(sweep.id), store.listResults(sweep.id)]);
+  return trials.map((t) => {
+    const r = results.get(t.id);
+    const test =
+      (r?.metrics as
+        | { test?: Record<string, number> & { perClassRecall?: number[] }; minorityRecall?: number }
+        | undefined) ?? {};
+    return {
+      trial: t.key,
+      ...Object.fromEntries(
+        Object.entries(t.params).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : v]),
+      ),
+      seed: t.seed,
+      state: t.state,
+      attempt: t.attempt,
+      worker: t.workerId ?? "",
+      backend: r?.backend ?? t.backend ?? "",
+      seconds: r?.seconds ?? null,
+      accuracy: test.test?.accuracy ?? null,
+      balancedAccuracy: test.test?.balancedAccuracy ?? null,
+      macroF1: test.test?.macroF1 ?? null,
+      gMean: test.test?.gMean ?? null,
+      minorityRecall: test.minorityRecall ?? null,
+      // per-class recall as columns: what imbalance does to each class, readable in any spreadsheet
+      ...Object.fromEntries((test.test?.perClassRecall ?? []).map((v, c) => [`recall_${c}`, v])),
+      error: t.error ?? "",
+    };
+  });
 }
 
 type Row = Awaited<ReturnType<typeof trialRows>>[number];
@@ -314,12 +312,11 @@ export function registerSweep(program: Command): void {
       const rows = await trialRows(rt.opened.store, s);
       let text: string;
       if (format === "json") {
-        const trials = await Promise.all(
-          (await rt.opened.store.listTrials(id)).map(async (t) => ({
-            ...t,
-            result: (await rt.opened.store.getResult(t.id)) ?? null,
-          })),
-        );
+        const results = await rt.opened.store.listResults(id);
+        const trials = (await rt.opened.store.listTrials(id)).map((t) => ({
+          ...t,
+          result: results.get(t.id) ?? null,
+        }));
         text = `${JSON.stringify({ sweep: s, trials }, null, 2)}\n`;
       } else {
         const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
