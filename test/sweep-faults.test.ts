@@ -8,12 +8,11 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { NatsBus } from "@tailsweep/bus";
 import { openRunStore } from "@tailsweep/db";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { freshDatabase as freshTestDatabase } from "./fresh-database";
 
 const root = join(__dirname, "..");
 const bin = join(root, "apps", "cli", "bin", "tailsweep.mjs");
-const server = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const children = new Set<ChildProcess>();
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -68,20 +67,9 @@ async function startNats(port: number) {
 }
 
 async function freshDatabase(): Promise<string> {
-  const name = `tailsweep_faults_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: server });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  });
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const db = await freshTestDatabase("faults");
+  cleanups.push(db.drop);
+  return db.url;
 }
 
 function tailsweep(args: string[], env: Record<string, string>): ChildProcess {

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { configLabel } from "@tailsweep/api";
 import { gammaConstants } from "@tailsweep/model";
 import { compareConfigurations } from "@tailsweep/stats";
 import { describe, expect, it } from "vitest";
-import { configLabel } from "./commands/compare";
 
 const run = promisify(execFile);
 const bin = join(__dirname, "..", "bin", "tailsweep.mjs");

@@ -1,48 +1,10 @@
-import {
-  type ComparisonTable,
-  type Correction,
-  compareConfigurations,
-  type Observation,
-} from "@tailsweep/stats";
+import { compareSweep } from "@tailsweep/api";
+import type { ComparisonTable, Correction } from "@tailsweep/stats";
 import type { Command } from "commander";
 import { numberArg } from "../config-input";
 import { openRuntime } from "../runtime";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-/** A configuration's label: its searched parameters without the seed, sorted (`model.nu=5 variant=proposed`). */
-export function configLabel(params: Record<string, unknown>): string {
-  const label = Object.keys(params)
-    .sort()
-    .map((k) => `${k}=${typeof params[k] === "object" ? JSON.stringify(params[k]) : params[k]}`)
-    .join(" ");
-  return label || "(no search)";
-}
-
-/** A metric of a stored result: a test-set metric by name (`balancedAccuracy`), or a dotted path (`minorityRecall`). */
-export function metricValue(metrics: Record<string, unknown>, metric: string): number | undefined {
-  const test = metrics.test as Record<string, unknown> | undefined;
-  if (test && typeof test[metric] === "number") return test[metric] as number;
-  let v: unknown = metrics;
-  for (const part of metric.split(".")) v = (v as Record<string, unknown> | undefined)?.[part];
-  return typeof v === "number" ? v : undefined;
-}
-
-/** The baseline a user named, by its full label or by some of its `key=value` pairs, matching one configuration. */
-export function resolveBaseline(configs: string[], wanted: string | undefined): string {
-  if (configs.length === 0) throw new Error("no finished trials with this metric to compare");
-  if (wanted === undefined) {
-    const gaussian = configs.filter((c) => c.split(" ").includes("variant=gaussian"));
-    return gaussian.length === 1 ? gaussian[0]! : configs[0]!;
-  }
-  if (configs.includes(wanted)) return wanted;
-  const parts = wanted.split(/\s+/).filter(Boolean);
-  const matches = configs.filter((c) => parts.every((p) => c.split(" ").includes(p)));
-  if (matches.length === 1) return matches[0]!;
-  throw new Error(
-    `--baseline: '${wanted}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`}; use one of: ${configs.join(" | ")}`,
-  );
-}
 
 const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? (100 * v).toFixed(digits) : "—");
 const fmtP = (p: number) => (Number.isNaN(p) ? "—" : p < 0.001 ? "<0.001" : p.toFixed(3));
@@ -129,22 +91,9 @@ export function registerCompare(program: Command): void {
             throw new Error(
               id ? `no sweep with id ${id} (tailsweep sweep list shows them)` : "no sweeps yet",
             );
-          const metric = o.metric ?? sweep.spec.objective.metric;
-          const observations: Observation[] = [];
-          const results = await rt.opened.store.listResults(sweep.id);
-          for (const t of await rt.opened.store.listTrials(sweep.id)) {
-            if (t.state !== "succeeded") continue;
-            const result = results.get(t.id);
-            const value = result && metricValue(result.metrics, metric);
-            if (value !== undefined)
-              observations.push({ config: configLabel(t.params), seed: t.seed, value });
-          }
-          if (observations.length === 0)
-            throw new Error(`no finished trial of sweep ${sweep.id} reports the metric '${metric}'`);
-          const configs = [...new Set(observations.map((x) => x.config))].sort();
-          const table = compareConfigurations(observations, {
-            baseline: resolveBaseline(configs, o.baseline),
-            direction: sweep.spec.objective.direction,
+          const { metric, ...table } = await compareSweep(rt.opened.store, sweep, {
+            ...(o.baseline !== undefined && { baseline: o.baseline }),
+            ...(o.metric !== undefined && { metric: o.metric }),
             correction: o.correction as Correction,
             alpha: o.alpha,
           });

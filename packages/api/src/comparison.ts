@@ -1,0 +1,79 @@
+import {
+  type ComparisonTable,
+  type Correction,
+  compareConfigurations,
+  type Observation,
+} from "@tailsweep/stats";
+import type { RunStore, SweepRecord } from "@tailsweep/sweep";
+
+/** A configuration's label: its searched parameters without the seed, sorted (`model.nu=5 variant=proposed`). */
+export function configLabel(params: Record<string, unknown>): string {
+  const label = Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${typeof params[k] === "object" ? JSON.stringify(params[k]) : params[k]}`)
+    .join(" ");
+  return label || "(no search)";
+}
+
+/** A metric of a stored result: a test-set metric by name (`balancedAccuracy`), or a dotted path (`minorityRecall`). */
+export function metricValue(metrics: Record<string, unknown>, metric: string): number | undefined {
+  const test = metrics.test as Record<string, unknown> | undefined;
+  if (test && typeof test[metric] === "number") return test[metric] as number;
+  let v: unknown = metrics;
+  for (const part of metric.split(".")) v = (v as Record<string, unknown> | undefined)?.[part];
+  return typeof v === "number" ? v : undefined;
+}
+
+/**
+ * The baseline a user named, by its full label or by some of its `key=value` pairs, matching one configuration.
+ * Without a name: the gaussian variant when exactly one configuration is it, else the first configuration.
+ */
+export function resolveBaseline(configs: string[], wanted: string | undefined): string {
+  if (configs.length === 0) throw new Error("no finished trials with this metric to compare");
+  if (wanted === undefined) {
+    const gaussian = configs.filter((c) => c.split(" ").includes("variant=gaussian"));
+    return gaussian.length === 1 ? gaussian[0]! : configs[0]!;
+  }
+  if (configs.includes(wanted)) return wanted;
+  const parts = wanted.split(/\s+/).filter(Boolean);
+  const matches = configs.filter((c) => parts.every((p) => c.split(" ").includes(p)));
+  if (matches.length === 1) return matches[0]!;
+  throw new Error(
+    `--baseline: '${wanted}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`}; use one of: ${configs.join(" | ")}`,
+  );
+}
+
+/** Settings of {@link compareSweep}. */
+export interface CompareSweepOptions {
+  baseline?: string;
+  /** Default: the sweep's objective metric. */
+  metric?: string;
+  correction?: Correction;
+  alpha?: number;
+}
+
+/** A sweep's finished trials compared across seeds (one read of trials and one of results). */
+export async function compareSweep(
+  store: RunStore,
+  sweep: SweepRecord,
+  options: CompareSweepOptions = {},
+): Promise<ComparisonTable & { metric: string }> {
+  const metric = options.metric ?? sweep.spec.objective.metric;
+  const [trials, results] = await Promise.all([store.listTrials(sweep.id), store.listResults(sweep.id)]);
+  const observations: Observation[] = [];
+  for (const t of trials) {
+    const result = t.state === "succeeded" ? results.get(t.id) : undefined;
+    const value = result && metricValue(result.metrics, metric);
+    if (value !== undefined) observations.push({ config: configLabel(t.params), seed: t.seed, value });
+  }
+  if (observations.length === 0)
+    throw new Error(`no finished trial of sweep ${sweep.id} reports the metric '${metric}'`);
+  const configs = [...new Set(observations.map((x) => x.config))].sort();
+  const table = compareConfigurations(observations, {
+    baseline: resolveBaseline(configs, options.baseline),
+    direction: sweep.spec.objective.direction,
+    ...(options.correction && { correction: options.correction }),
+    ...(options.alpha !== undefined && { alpha: options.alpha }),
+  });
+  return { metric, ...table };
+}

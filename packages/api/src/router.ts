@@ -1,0 +1,200 @@
+import { ConfigError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
+import type { RunStore, SweepRecord, TrialRecord } from "@tailsweep/sweep";
+import { initTRPC, TRPCError } from "@trpc/server";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { compareSweep, configLabel, metricValue } from "./comparison";
+
+/** What launches and cancels sweeps for the API (the controller in the app that mounts it). */
+export interface SweepLauncher {
+  submit(spec: SweepSpec): Promise<SweepRecord>;
+  cancel(sweepId: string): Promise<number>;
+}
+
+/** What every procedure can use: the run store, and the launcher where the app allows launching. */
+export interface ApiContext {
+  store: RunStore;
+  launcher?: SweepLauncher;
+}
+
+const t = initTRPC.context<ApiContext>().create();
+
+function countStates(trials: TrialRecord[]) {
+  const c = { waiting: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  for (const trial of trials) c[trial.state]++;
+  return c;
+}
+
+async function sweepOrThrow(store: RunStore, id: string): Promise<SweepRecord> {
+  const sweep = await store.getSweep(id);
+  if (!sweep) throw new TRPCError({ code: "NOT_FOUND", message: `no sweep with id ${id}` });
+  return sweep;
+}
+
+/** A bad sweep file, as tRPC's BAD_REQUEST with one `path: problem` line per field (the form shows each at its field). */
+function badSweep(e: unknown): never {
+  if (e instanceof ConfigError)
+    throw new TRPCError({ code: "BAD_REQUEST", message: e.problems.join("\n"), cause: e });
+  throw new TRPCError({ code: "BAD_REQUEST", message: (e as Error).message, cause: e as Error });
+}
+
+const sweepId = z.object({ id: z.string().min(1) });
+
+/** The dashboard's API: thin procedures over the run store, the statistics and the launcher. */
+export const appRouter = t.router({
+  projects: t.procedure.query(async ({ ctx }) => {
+    const counts = new Map<string, number>();
+    for (const s of await ctx.store.listSweeps()) counts.set(s.project, (counts.get(s.project) ?? 0) + 1);
+    return [...counts]
+      .map(([name, sweeps]) => ({ name, sweeps }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }),
+
+  sweeps: t.router({
+    /** Sweeps newest first, with progress and the best configuration so far; filter by project, status or text. */
+    list: t.procedure
+      .input(
+        z
+          .object({
+            project: z.string().optional(),
+            status: z.enum(["running", "completed", "cancelled"]).optional(),
+            search: z.string().optional(),
+          })
+          .default({}),
+      )
+      .query(async ({ ctx, input }) => {
+        const sweeps = (await ctx.store.listSweeps(input.project))
+          .filter((s) => !input.status || s.status === input.status)
+          .filter(
+            (s) =>
+              !input.search ||
+              `${s.project}/${s.name} ${s.id}`.toLowerCase().includes(input.search.toLowerCase()),
+          )
+          .reverse();
+        return Promise.all(
+          sweeps.map(async (s) => {
+            const [trials, results] = await Promise.all([
+              ctx.store.listTrials(s.id),
+              ctx.store.listResults(s.id),
+            ]);
+            const { metric, direction } = s.spec.objective;
+            const means = new Map<string, number[]>();
+            for (const trial of trials) {
+              const r = results.get(trial.id);
+              const v = r && metricValue(r.metrics, metric);
+              if (v === undefined) continue;
+              const label = configLabel(trial.params);
+              means.set(label, [...(means.get(label) ?? []), v]);
+            }
+            const ranked = [...means]
+              .map(([config, vs]) => ({
+                config,
+                mean: vs.reduce((a, b) => a + b, 0) / vs.length,
+                seeds: vs.length,
+              }))
+              .sort((a, b) => (direction === "maximize" ? b.mean - a.mean : a.mean - b.mean));
+            return {
+              id: s.id,
+              project: s.project,
+              name: s.name,
+              status: s.status,
+              createdAt: s.createdAt,
+              trialCount: s.trialCount,
+              counts: countStates(trials),
+              objective: s.spec.objective,
+              best: ranked[0] ?? null,
+            };
+          }),
+        );
+      }),
+
+    get: t.procedure.input(sweepId).query(async ({ ctx, input }) => {
+      const sweep = await sweepOrThrow(ctx.store, input.id);
+      return { ...sweep, counts: countStates(await ctx.store.listTrials(sweep.id)) };
+    }),
+
+    /** Every trial with its configuration label, state, attempts and headline test metrics. */
+    trials: t.procedure.input(sweepId).query(async ({ ctx, input }) => {
+      const sweep = await sweepOrThrow(ctx.store, input.id);
+      const [trials, results] = await Promise.all([
+        ctx.store.listTrials(sweep.id),
+        ctx.store.listResults(sweep.id),
+      ]);
+      return trials.map((trial) => {
+        const r = results.get(trial.id);
+        return {
+          ...trial,
+          config: configLabel(trial.params),
+          seconds: r?.seconds ?? null,
+          test: (r?.metrics.test as Record<string, unknown> | undefined) ?? null,
+        };
+      });
+    }),
+
+    /** Configurations against a baseline across matched seeds (the same table as `tailsweep compare`). */
+    compare: t.procedure
+      .input(
+        sweepId.extend({
+          baseline: z.string().optional(),
+          metric: z.string().optional(),
+          correction: z.enum(["holm", "bh"]).default("holm"),
+          alpha: z.number().gt(0).lt(1).default(0.05),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const sweep = await sweepOrThrow(ctx.store, input.id);
+        try {
+          return await compareSweep(ctx.store, sweep, input);
+        } catch (e) {
+          throw new TRPCError({ code: "BAD_REQUEST", message: (e as Error).message });
+        }
+      }),
+
+    /** Validates a sweep (YAML text or the form's object) and queues it; errors name each bad field. */
+    launch: t.procedure
+      .input(z.union([z.object({ yaml: z.string() }), z.object({ spec: z.record(z.string(), z.unknown()) })]))
+      .mutation(async ({ ctx, input }) => {
+        if (!ctx.launcher)
+          throw new TRPCError({
+            code: "FORBIDDEN",
+            message: "this dashboard is read-only: it has no controller to launch with",
+          });
+        let spec: SweepSpec;
+        try {
+          spec = parseSweepFile("yaml" in input ? parseYaml(input.yaml) : input.spec);
+        } catch (e) {
+          badSweep(e);
+        }
+        const sweep = await ctx.launcher.submit(spec);
+        return { id: sweep.id, trialCount: sweep.trialCount };
+      }),
+
+    cancel: t.procedure.input(sweepId).mutation(async ({ ctx, input }) => {
+      if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
+      await sweepOrThrow(ctx.store, input.id);
+      return { stopped: await ctx.launcher.cancel(input.id) };
+    }),
+  }),
+
+  trials: t.router({
+    /** One trial: config, seed, attempts and their reasons, per-epoch metrics, result, and the sweep's provenance. */
+    get: t.procedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
+      const trial = await ctx.store.getTrial(input.id);
+      if (!trial) throw new TRPCError({ code: "NOT_FOUND", message: `no trial with id ${input.id}` });
+      const [epochs, result, sweep] = await Promise.all([
+        ctx.store.listEpochs(trial.id),
+        ctx.store.getResult(trial.id),
+        ctx.store.getSweep(trial.sweepId),
+      ]);
+      return { trial, epochs, result: result ?? null, provenance: sweep?.provenance ?? {} };
+    }),
+  }),
+
+  workers: t.procedure.query(({ ctx }) => ctx.store.listWorkers()),
+});
+
+/** The API's type, for typed clients. */
+export type AppRouter = typeof appRouter;
+
+/** A server-side caller (tests, server components). */
+export const createCaller = t.createCallerFactory(appRouter);

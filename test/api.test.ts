@@ -1,0 +1,104 @@
+// The dashboard's tRPC procedures on real PostgreSQL, with the real controller as launcher and a real worker
+// training a tiny sweep in process.
+import { appRouter, compareSweep, createCaller } from "@tailsweep/api";
+import { InProcessBus } from "@tailsweep/bus";
+import { Controller } from "@tailsweep/controller";
+import { openRunStore } from "@tailsweep/db";
+import { initBackend } from "@tailsweep/model";
+import { Worker } from "@tailsweep/worker";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase } from "./fresh-database";
+
+const sweepYaml = `
+name: api
+project: dashboard
+dataset: { name: mnist-2view, headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 }
+model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 }
+train: { epochs: 2, maxStepsPerEpoch: 2, evalEvery: 1 }
+search: { variant: [proposed, gaussian] }
+seeds: 2
+`;
+
+describe("tRPC API on PostgreSQL", { timeout: 120_000 }, () => {
+  let cleanup: (() => Promise<void>)[] = [];
+  let api: ReturnType<typeof createCaller>;
+  let readOnly: ReturnType<typeof createCaller>;
+  let store: Awaited<ReturnType<typeof openRunStore>>["store"];
+
+  beforeAll(async () => {
+    const db = await freshDatabase("api");
+    const opened = await openRunStore({ databaseUrl: db.url });
+    store = opened.store;
+    const bus = new InProcessBus();
+    const controller = new Controller(store, bus);
+    await controller.start();
+    const worker = new Worker(bus, { id: "api-worker", backend: await initBackend({ prefer: "cpu" }) });
+    await worker.start();
+    api = createCaller({ store, launcher: controller });
+    readOnly = createCaller({ store });
+    cleanup = [
+      () => worker.stop(),
+      () => controller.stop(),
+      () => bus.close(),
+      () => opened.close(),
+      db.drop,
+    ];
+  });
+  afterAll(async () => {
+    for (const f of cleanup) await f();
+  });
+
+  it("refuses a bad sweep with every bad field named, storing nothing", async () => {
+    const bad = api.sweeps.launch({ yaml: "name: bad\nsearch: { nu: [5, 1.5], lr: [0.1] }\nseeds: 2\n" });
+    await expect(bad).rejects.toThrow(/search\.nu\[1\]: .*>2/);
+    await expect(bad).rejects.toThrow(/search\.lr: unknown knob/);
+    await expect(bad).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect(await api.sweeps.list()).toEqual([]);
+    await expect(readOnly.sweeps.launch({ yaml: sweepYaml })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  it("launches a sweep, then lists, reads, compares and opens its trials", async () => {
+    const { id, trialCount } = await api.sweeps.launch({ yaml: sweepYaml });
+    expect(trialCount).toBe(4);
+    for (let i = 0; (await api.sweeps.get({ id })).status !== "completed"; i++) {
+      if (i > 600) throw new Error("sweep did not finish");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [listed] = await api.sweeps.list({ project: "dashboard" });
+    expect(listed).toMatchObject({ id, status: "completed", counts: { succeeded: 4 }, best: { seeds: 2 } });
+    expect(await api.sweeps.list({ search: "no such" })).toEqual([]);
+    expect(await api.projects()).toEqual([{ name: "dashboard", sweeps: 1 }]);
+
+    const trials = await api.sweeps.trials({ id });
+    expect(trials.map((t) => t.config).sort()).toEqual([
+      "variant=gaussian",
+      "variant=gaussian",
+      "variant=proposed",
+      "variant=proposed",
+    ]);
+    expect(trials.every((t) => typeof t.test?.balancedAccuracy === "number")).toBe(true);
+
+    const table = await api.sweeps.compare({ id });
+    expect(table.baseline).toBe("variant=gaussian"); // the default baseline
+    expect(table).toEqual(await compareSweep(store, (await store.getSweep(id))!, {}));
+    expect(table.rows.find((r) => r.config === "variant=proposed")!.vsBaseline!.comparison!.method).toBe(
+      "paired",
+    );
+    await expect(api.sweeps.compare({ id, baseline: "variant=mixture" })).rejects.toThrow(
+      /matches no configuration/,
+    );
+
+    const one = await api.trials.get({ id: trials[0]!.id });
+    expect(one.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(one.result!.metrics).toHaveProperty("test.confusion");
+    expect(one.provenance).toHaveProperty("gitCommit");
+    expect(await api.workers()).toEqual([expect.objectContaining({ id: "api-worker", backend: "cpu" })]);
+  });
+
+  it("answers NOT_FOUND for unknown ids", async () => {
+    await expect(api.sweeps.get({ id: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(api.sweeps.cancel({ id: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(api.trials.get({ id: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(Object.keys(appRouter._def.procedures)).toContain("sweeps.compare");
+  });
+});
