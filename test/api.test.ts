@@ -88,6 +88,24 @@ describe("tRPC API on PostgreSQL", { timeout: 120_000 }, () => {
       /matches no configuration/,
     );
 
+    // learning curves: two configurations, epochs 1–2, each point the mean of 2 seeds with its t interval
+    const curves = await api.sweeps.curves({ id, metric: "test.balancedAccuracy" });
+    expect(curves.configs.map((c) => c.config)).toEqual(["variant=gaussian", "variant=proposed"]);
+    expect(curves.configs[0]!.points.map((p) => [p.epoch, p.n])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+    await expect(api.sweeps.curves({ id, metric: "loss.bogus" as never })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    // per class: 10 classes, recall over 2 seeds, the averaged confusion matrix, pseudo-label recall
+    const perClass = await api.sweeps.perClass({ id });
+    expect(perClass).toHaveLength(2);
+    expect(perClass[0]!.recall).toHaveLength(10);
+    expect(perClass[0]!.recall[0]!.n).toBe(2);
+    expect(perClass[0]!.confusion.mean).toHaveLength(10);
+    expect(perClass[0]!.pseudoLabelRecall).toHaveLength(10);
+
     const one = await api.trials.get({ id: trials[0]!.id });
     expect(one.epochs.map((e) => e.epoch)).toEqual([1, 2]);
     expect(one.result!.metrics).toHaveProperty("test.confusion");

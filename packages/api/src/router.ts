@@ -1,5 +1,6 @@
 import { ConfigError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
-import type { RunStore, SweepRecord, TrialRecord } from "@tailsweep/sweep";
+import { averageConfusion, summarize, summarizePerClass } from "@tailsweep/stats";
+import { EPOCH_SERIES_METRICS, type RunStore, type SweepRecord, type TrialRecord } from "@tailsweep/sweep";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -18,6 +19,13 @@ export interface ApiContext {
 }
 
 const t = initTRPC.context<ApiContext>().create();
+
+/** The parts of a stored result the per-class view reads (written by the trainer; see packages/model). */
+interface ResultMetrics {
+  test: { perClassRecall: number[]; confusion: number[][] };
+  minorityClasses?: number[];
+  pseudoLabels?: { perClassRecall: number[] };
+}
 
 function countStates(trials: TrialRecord[]) {
   const c = { waiting: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
@@ -149,6 +157,76 @@ export const appRouter = t.router({
           throw new TRPCError({ code: "BAD_REQUEST", message: (e as Error).message });
         }
       }),
+
+    /**
+     * Learning curves: per configuration and epoch, the mean over seeds with its t interval (the band a chart
+     * draws), from one read of the sweep's per-epoch numbers.
+     */
+    curves: t.procedure
+      .input(sweepId.extend({ metric: z.enum(EPOCH_SERIES_METRICS).default("loss.total") }))
+      .query(async ({ ctx, input }) => {
+        const sweep = await sweepOrThrow(ctx.store, input.id);
+        const [trials, series] = await Promise.all([
+          ctx.store.listTrials(sweep.id),
+          ctx.store.epochSeries(sweep.id, input.metric),
+        ]);
+        const labelOf = new Map(trials.map((trial) => [trial.id, configLabel(trial.params)]));
+        const grouped = new Map<string, Map<number, number[]>>();
+        for (const point of series) {
+          const label = labelOf.get(point.trialId)!;
+          const epochs = grouped.get(label) ?? new Map<number, number[]>();
+          epochs.set(point.epoch, [...(epochs.get(point.epoch) ?? []), point.value]);
+          grouped.set(label, epochs);
+        }
+        return {
+          metric: input.metric,
+          configs: [...grouped]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([config, epochs]) => ({
+              config,
+              points: [...epochs]
+                .sort(([a], [b]) => a - b)
+                .map(([epoch, values]) => {
+                  const s = summarize(values);
+                  return { epoch, n: s.n, mean: s.mean, ci: s.ci };
+                }),
+            })),
+        };
+      }),
+
+    /**
+     * Per-class results per configuration, over seeds: test recall per class (mean and t interval), the averaged
+     * confusion matrix (and row-normalised), and pseudo-label recall per class on the unlabeled rows.
+     */
+    perClass: t.procedure.input(sweepId).query(async ({ ctx, input }) => {
+      const sweep = await sweepOrThrow(ctx.store, input.id);
+      const [trials, results] = await Promise.all([
+        ctx.store.listTrials(sweep.id),
+        ctx.store.listResults(sweep.id),
+      ]);
+      const byConfig = new Map<string, ResultMetrics[]>();
+      for (const trial of trials) {
+        const metrics = results.get(trial.id)?.metrics as ResultMetrics | undefined;
+        if (trial.state !== "succeeded" || !metrics?.test?.perClassRecall) continue;
+        const label = configLabel(trial.params);
+        byConfig.set(label, [...(byConfig.get(label) ?? []), metrics]);
+      }
+      return [...byConfig]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([config, runs]) => {
+          const pseudo = runs
+            .filter((r) => r.pseudoLabels?.perClassRecall)
+            .map((r) => r.pseudoLabels!.perClassRecall);
+          return {
+            config,
+            seeds: runs.length,
+            recall: summarizePerClass(runs.map((r) => r.test.perClassRecall)),
+            confusion: averageConfusion(runs.map((r) => r.test.confusion)),
+            pseudoLabelRecall: pseudo.length === runs.length ? summarizePerClass(pseudo) : null,
+            minorityClasses: runs[0]!.minorityClasses ?? [],
+          };
+        });
+    }),
 
     /** Validates a sweep (YAML text or the form's object) and queues it; errors name each bad field. */
     launch: t.procedure

@@ -1,7 +1,9 @@
 import type { RunConfig, SweepSpec } from "@tailsweep/schemas";
 import {
   type CreateSweepInput,
+  EPOCH_SERIES_METRICS,
   type EpochMetric,
+  type EpochSeriesMetric,
   mergeWorker,
   type RunStore,
   type SweepRecord,
@@ -178,6 +180,23 @@ export class PrismaRunStore implements RunStore {
         ${items.map((i) => i.metric.seconds)}::float8[]
       ) AS e(trial_id, attempt, epoch, loss, test, seconds)
       ON CONFLICT DO NOTHING`;
+  }
+
+  async epochSeries(
+    sweepId: string,
+    metric: EpochSeriesMetric,
+  ): Promise<{ trialId: string; epoch: number; value: number }[]> {
+    if (!EPOCH_SERIES_METRICS.includes(metric))
+      throw new RangeError(`epochSeries: unknown metric '${metric}'`);
+    const [group, key] = metric.split(".") as ["loss" | "test", string];
+    // One indexed join that extracts only the wanted number from the JSON, so a curve never loads whole rows.
+    const column = group === "loss" ? Prisma.raw("e.loss") : Prisma.raw("e.test");
+    const rows = await this.db.$queryRaw<{ trial_id: string; epoch: number; value: number }[]>`
+      SELECT e.trial_id, e.epoch, (${column} ->> ${key})::float8 AS value
+      FROM epoch_metric e JOIN trial t ON t.id = e.trial_id AND e.attempt = t.attempt
+      WHERE t.sweep_id = ${sweepId} AND ${column} ? ${key}
+      ORDER BY e.trial_id, e.epoch`;
+    return rows.map((r) => ({ trialId: r.trial_id, epoch: r.epoch, value: Number(r.value) }));
   }
 
   async listEpochs(id: string, attempt?: number): Promise<(EpochMetric & { attempt: number })[]> {

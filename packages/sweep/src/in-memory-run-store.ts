@@ -1,6 +1,7 @@
 import {
   type CreateSweepInput,
   type EpochMetric,
+  type EpochSeriesMetric,
   mergeWorker,
   type RunStore,
   type SweepRecord,
@@ -137,6 +138,22 @@ export class InMemoryRunStore implements RunStore {
     t.finishedAt = now;
     this.results.set(id, structuredClone(result));
     return true;
+  }
+
+  async epochSeries(
+    sweepId: string,
+    metric: EpochSeriesMetric,
+  ): Promise<{ trialId: string; epoch: number; value: number }[]> {
+    const [group, key] = metric.split(".") as ["loss" | "test", string];
+    const out: { trialId: string; epoch: number; value: number }[] = [];
+    for (const [k, e] of this.epochs) {
+      const trialId = k.slice(0, k.indexOf("#"));
+      const t = this.trials.get(trialId);
+      if (t?.sweepId !== sweepId || e.attempt !== t.attempt) continue;
+      const value = (e[group] as Record<string, number> | undefined)?.[key];
+      if (typeof value === "number") out.push({ trialId, epoch: e.epoch, value });
+    }
+    return out.sort((a, b) => a.trialId.localeCompare(b.trialId) || a.epoch - b.epoch);
   }
 
   async getResult(id: string): Promise<TrialResult | undefined> {

@@ -2,7 +2,9 @@ export { expandSweep, type TrialPlan } from "./expand";
 export { InMemoryRunStore } from "./in-memory-run-store";
 export {
   type CreateSweepInput,
+  EPOCH_SERIES_METRICS,
   type EpochMetric,
+  type EpochSeriesMetric,
   mergeWorker,
   type RunStore,
   type SweepRecord,

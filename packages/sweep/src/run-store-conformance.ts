@@ -109,6 +109,31 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(epochs[0]).not.toHaveProperty("test");
     });
 
+    it("reads one per-epoch number of a sweep's trials, from each trial's current attempt only", async () => {
+      const { store, first } = await fresh();
+      const [, second] = await store.listTrials("sw1");
+      const loss = { total: 3, labeled: 1, unlabeled: 1, classification: 1 };
+      await store.claimTrial(first.id, "w1", at(1));
+      await store.recordEpochs([
+        { trialId: first.id, attempt: 1, metric: { epoch: 1, loss, seconds: 1 } },
+        { trialId: first.id, attempt: 1, metric: { epoch: 2, loss: { ...loss, total: 2 }, seconds: 1 } },
+      ]);
+      await store.failTrial(first.id, 1, "worker lost", true, at(2));
+      await store.claimTrial(first.id, "w2", at(3)); // attempt 2: attempt 1's epochs no longer count
+      const test = { accuracy: 0.5, balancedAccuracy: 0.4, macroF1: 0.3 };
+      await store.recordEpoch(first.id, 2, { epoch: 1, loss: { ...loss, total: 5 }, test, seconds: 1 });
+      await store.claimTrial(second!.id, "w1", at(3));
+      await store.recordEpoch(second!.id, 1, { epoch: 1, loss: { ...loss, total: 7 }, seconds: 1 });
+      const totals = await store.epochSeries("sw1", "loss.total");
+      expect(totals.sort((a, b) => a.value - b.value)).toEqual([
+        { trialId: first.id, epoch: 1, value: 5 },
+        { trialId: second!.id, epoch: 1, value: 7 },
+      ]);
+      expect(await store.epochSeries("sw1", "test.balancedAccuracy")).toEqual([
+        { trialId: first.id, epoch: 1, value: 0.4 },
+      ]);
+    });
+
     it("hands a silent worker's trial back as a new attempt, then gives up after maxAttempts", async () => {
       const { store, first } = await fresh();
       await store.claimTrial(first.id, "w1", at(0));

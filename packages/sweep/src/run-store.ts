@@ -47,6 +47,18 @@ export interface EpochMetric {
   seconds: number;
 }
 
+/** The per-epoch numbers {@link RunStore.epochSeries} can read. */
+export const EPOCH_SERIES_METRICS = [
+  "loss.total",
+  "loss.labeled",
+  "loss.unlabeled",
+  "loss.classification",
+  "test.accuracy",
+  "test.balancedAccuracy",
+  "test.macroF1",
+] as const;
+export type EpochSeriesMetric = (typeof EPOCH_SERIES_METRICS)[number];
+
 /** A finished trial's result: the trainer's evaluation and provenance, stored as JSON. */
 export interface TrialResult {
   metrics: Record<string, unknown>;
@@ -103,6 +115,14 @@ export interface RunStore {
   /** Stores many epochs at once (one statement where the store can), with the same idempotence. */
   recordEpochs(items: { trialId: string; attempt: number; metric: EpochMetric }[]): Promise<void>;
   listEpochs(trialId: string, attempt?: number): Promise<(EpochMetric & { attempt: number })[]>;
+  /**
+   * One per-epoch number of every trial of a sweep, from each trial's current attempt, in one read: a loss term
+   * (`loss.total`, `loss.labeled`, …) or a test metric (`test.balancedAccuracy`, …). Epochs without it are left out.
+   */
+  epochSeries(
+    sweepId: string,
+    metric: EpochSeriesMetric,
+  ): Promise<{ trialId: string; epoch: number; value: number }[]>;
   /** running → succeeded with the result. True if this attempt succeeded (now or before); false if it is stale. */
   completeTrial(trialId: string, attempt: number, result: TrialResult, now: Date): Promise<boolean>;
   getResult(trialId: string): Promise<TrialResult | undefined>;
