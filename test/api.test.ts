@@ -15,7 +15,7 @@ project: dashboard
 dataset: { name: mnist-2view, headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 }
 model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 }
 train: { epochs: 2, maxStepsPerEpoch: 2, evalEvery: 1 }
-search: { variant: [proposed, gaussian] }
+search: { variant: [proposed, gaussian], nu: [5, 30] }
 seeds: 2
 `;
 
@@ -59,38 +59,53 @@ describe("tRPC API on PostgreSQL", { timeout: 120_000 }, () => {
 
   it("launches a sweep, then lists, reads, compares and opens its trials", async () => {
     const { id, trialCount } = await api.sweeps.launch({ yaml: sweepYaml });
-    expect(trialCount).toBe(4);
+    expect(trialCount).toBe(8);
     for (let i = 0; (await api.sweeps.get({ id })).status !== "completed"; i++) {
       if (i > 600) throw new Error("sweep did not finish");
       await new Promise((r) => setTimeout(r, 100));
     }
     const [listed] = await api.sweeps.list({ project: "dashboard" });
-    expect(listed).toMatchObject({ id, status: "completed", counts: { succeeded: 4 }, best: { seeds: 2 } });
+    expect(listed).toMatchObject({ id, status: "completed", counts: { succeeded: 8 }, best: { seeds: 2 } });
     expect(await api.sweeps.list({ search: "no such" })).toEqual([]);
     expect(await api.projects()).toEqual([{ name: "dashboard", sweeps: 1 }]);
 
     const trials = await api.sweeps.trials({ id });
-    expect(trials.map((t) => t.config).sort()).toEqual([
-      "variant=gaussian",
-      "variant=gaussian",
-      "variant=proposed",
-      "variant=proposed",
-    ]);
+    expect(new Set(trials.map((t) => t.config))).toEqual(
+      new Set([
+        "model.nu=5 variant=gaussian",
+        "model.nu=5 variant=proposed",
+        "model.nu=30 variant=gaussian",
+        "model.nu=30 variant=proposed",
+      ]),
+    );
     expect(trials.every((t) => typeof t.test?.balancedAccuracy === "number")).toBe(true);
 
-    const table = await api.sweeps.compare({ id });
-    expect(table.baseline).toBe("variant=gaussian"); // the default baseline
-    expect(table).toEqual(await compareSweep(store, (await store.getSweep(id))!, {}));
-    expect(table.rows.find((r) => r.config === "variant=proposed")!.vsBaseline!.comparison!.method).toBe(
-      "paired",
+    const table = await api.sweeps.compare({ id, baseline: "model.nu=5 variant=gaussian" });
+    expect(table).toEqual(
+      await compareSweep(store, (await store.getSweep(id))!, { baseline: "model.nu=5 variant=gaussian" }),
     );
+    const proposed = table.rows.find((r) => r.config === "model.nu=5 variant=proposed")!;
+    expect(proposed.vsBaseline!.comparison!.method).toBe("paired");
     await expect(api.sweeps.compare({ id, baseline: "variant=mixture" })).rejects.toThrow(
       /matches no configuration/,
     );
+    await expect(api.sweeps.compare({ id, baseline: "variant=gaussian" })).rejects.toThrow(
+      /matches 2 configurations/,
+    );
 
-    // learning curves: two configurations, epochs 1–2, each point the mean of 2 seeds with its t interval
+    // heatmap ν × variant: four cells of two seeds each, axes in order
+    const heat = await api.sweeps.heatmap({ id, x: "model.nu", y: "variant" });
+    expect(heat.xValues).toEqual(["5", "30"]);
+    expect(heat.yValues).toEqual(["gaussian", "proposed"]);
+    expect(heat.cells).toHaveLength(4);
+    expect(heat.cells.every((c) => c.n === 2)).toBe(true);
+    await expect(api.sweeps.heatmap({ id, x: "model.gamma", y: "variant" })).rejects.toThrow(
+      /x: 'model.gamma' is not a swept parameter of this sweep; swept: .*model.nu/,
+    );
+
+    // learning curves: four configurations, epochs 1–2, each point the mean of 2 seeds with its t interval
     const curves = await api.sweeps.curves({ id, metric: "test.balancedAccuracy" });
-    expect(curves.configs.map((c) => c.config)).toEqual(["variant=gaussian", "variant=proposed"]);
+    expect(curves.configs).toHaveLength(4);
     expect(curves.configs[0]!.points.map((p) => [p.epoch, p.n])).toEqual([
       [1, 2],
       [2, 2],
@@ -100,7 +115,7 @@ describe("tRPC API on PostgreSQL", { timeout: 120_000 }, () => {
     });
     // per class: 10 classes, recall over 2 seeds, the averaged confusion matrix, pseudo-label recall
     const perClass = await api.sweeps.perClass({ id });
-    expect(perClass).toHaveLength(2);
+    expect(perClass).toHaveLength(4);
     expect(perClass[0]!.recall).toHaveLength(10);
     expect(perClass[0]!.recall[0]!.n).toBe(2);
     expect(perClass[0]!.confusion.mean).toHaveLength(10);

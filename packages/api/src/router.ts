@@ -159,6 +159,54 @@ export const appRouter = t.router({
       }),
 
     /**
+     * The objective's seed-mean over two swept parameters (e.g. ν × γ, ρ × β): one cell per pair of values, averaged
+     * over seeds and over every other swept parameter (`n` says how many runs a cell holds).
+     */
+    heatmap: t.procedure
+      .input(sweepId.extend({ x: z.string().min(1), y: z.string().min(1), metric: z.string().optional() }))
+      .query(async ({ ctx, input }) => {
+        const sweep = await sweepOrThrow(ctx.store, input.id);
+        const swept = Object.keys(sweep.spec.search);
+        for (const axis of ["x", "y"] as const)
+          if (!swept.includes(input[axis]))
+            throw new TRPCError({
+              code: "BAD_REQUEST",
+              message: `${axis}: '${input[axis]}' is not a swept parameter of this sweep; swept: ${swept.join(", ")}`,
+            });
+        const metric = input.metric ?? sweep.spec.objective.metric;
+        const [trials, results] = await Promise.all([
+          ctx.store.listTrials(sweep.id),
+          ctx.store.listResults(sweep.id),
+        ]);
+        const key = (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v));
+        const cells = new Map<string, { x: string; y: string; values: number[] }>();
+        for (const trial of trials) {
+          const r = results.get(trial.id);
+          const v = r && metricValue(r.metrics, metric);
+          if (v === undefined) continue;
+          const x = key(trial.params[input.x]);
+          const y = key(trial.params[input.y]);
+          const cell = cells.get(`${x}\u0000${y}`) ?? { x, y, values: [] };
+          cell.values.push(v);
+          cells.set(`${x}\u0000${y}`, cell);
+        }
+        const order = (axis: string) =>
+          [...new Set(trials.map((trial) => key(trial.params[axis])))].sort(
+            (a, b) => Number(a) - Number(b) || a.localeCompare(b),
+          );
+        return {
+          metric,
+          direction: sweep.spec.objective.direction,
+          xValues: order(input.x),
+          yValues: order(input.y),
+          cells: [...cells.values()].map((c) => {
+            const s = summarize(c.values);
+            return { x: c.x, y: c.y, n: s.n, mean: s.mean, ci: s.ci };
+          }),
+        };
+      }),
+
+    /**
      * Learning curves: per configuration and epoch, the mean over seeds with its t interval (the band a chart
      * draws), from one read of the sweep's per-epoch numbers.
      */
