@@ -23,24 +23,30 @@ export interface Deployment {
   drop(): Promise<void>;
 }
 
-/** Creates database `name` (dropping a leftover one) and the NATS streams under `prefix`. */
-export async function freshDeployment(name: string, prefix: string): Promise<Deployment> {
+/** Creates an empty database `name` (dropping a leftover one); `drop()` deletes it. */
+export async function freshDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
   await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
-  const opened = await openRunStore({ databaseUrl: url.toString() });
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** Creates database `name` (dropping a leftover one) and the NATS streams under `prefix`. */
+export async function freshDeployment(name: string, prefix: string): Promise<Deployment> {
+  const database = await freshDatabase(name);
+  const opened = await openRunStore({ databaseUrl: database.url });
   const bus = await NatsBus.connect({ servers: natsServers, prefix });
   return {
     opened,
     bus,
-    databaseUrl: url.toString(),
+    databaseUrl: database.url,
     prefix,
     drop: async () => {
       await bus.deleteStreams();
       await bus.close();
       await opened.close();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await database.drop();
     },
   };
 }

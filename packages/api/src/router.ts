@@ -1,5 +1,5 @@
 import { ConfigError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
-import { averageConfusion, summarize, summarizePerClass } from "@tailsweep/stats";
+import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
 import { EPOCH_SERIES_METRICS, type RunStore, type SweepRecord, type TrialRecord } from "@tailsweep/sweep";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
@@ -214,31 +214,23 @@ export const appRouter = t.router({
       .input(sweepId.extend({ metric: z.enum(EPOCH_SERIES_METRICS).default("loss.total") }))
       .query(async ({ ctx, input }) => {
         const sweep = await sweepOrThrow(ctx.store, input.id);
-        const [trials, series] = await Promise.all([
-          ctx.store.listTrials(sweep.id),
-          ctx.store.epochSeries(sweep.id, input.metric),
-        ]);
-        const labelOf = new Map(trials.map((trial) => [trial.id, configLabel(trial.params)]));
-        const grouped = new Map<string, Map<number, number[]>>();
-        for (const point of series) {
-          const label = labelOf.get(point.trialId)!;
-          const epochs = grouped.get(label) ?? new Map<number, number[]>();
-          epochs.set(point.epoch, [...(epochs.get(point.epoch) ?? []), point.value]);
-          grouped.set(label, epochs);
+        const points = await ctx.store.epochCurves(sweep.id, input.metric);
+        const byConfig = new Map<
+          string,
+          { epoch: number; n: number; mean: number; ci: [number, number] }[]
+        >();
+        for (const p of points) {
+          const label = configLabel(p.params);
+          byConfig.set(label, [
+            ...(byConfig.get(label) ?? []),
+            { epoch: p.epoch, n: p.n, mean: p.mean, ci: tInterval(p.n, p.mean, p.sd) },
+          ]);
         }
         return {
           metric: input.metric,
-          configs: [...grouped]
+          configs: [...byConfig]
             .sort(([a], [b]) => a.localeCompare(b))
-            .map(([config, epochs]) => ({
-              config,
-              points: [...epochs]
-                .sort(([a], [b]) => a - b)
-                .map(([epoch, values]) => {
-                  const s = summarize(values);
-                  return { epoch, n: s.n, mean: s.mean, ci: s.ci };
-                }),
-            })),
+            .map(([config, pts]) => ({ config, points: pts.sort((a, b) => a.epoch - b.epoch) })),
         };
       }),
 

@@ -2,6 +2,7 @@ import type { RunConfig, SweepSpec } from "@tailsweep/schemas";
 import {
   type CreateSweepInput,
   EPOCH_SERIES_METRICS,
+  type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
   mergeWorker,
@@ -182,21 +183,29 @@ export class PrismaRunStore implements RunStore {
       ON CONFLICT DO NOTHING`;
   }
 
-  async epochSeries(
-    sweepId: string,
-    metric: EpochSeriesMetric,
-  ): Promise<{ trialId: string; epoch: number; value: number }[]> {
+  async epochCurves(sweepId: string, metric: EpochSeriesMetric): Promise<EpochCurvePoint[]> {
     if (!EPOCH_SERIES_METRICS.includes(metric))
-      throw new RangeError(`epochSeries: unknown metric '${metric}'`);
+      throw new RangeError(`epochCurves: unknown metric '${metric}'`);
     const [group, key] = metric.split(".") as ["loss" | "test", string];
-    // One indexed join that extracts only the wanted number from the JSON, so a curve never loads whole rows.
+    // Aggregated where the rows are: one indexed join, one number pulled out of the JSON, grouped by configuration
+    // and epoch, so the dashboard gets configurations × epochs rows instead of every epoch of every trial.
     const column = group === "loss" ? Prisma.raw("e.loss") : Prisma.raw("e.test");
-    const rows = await this.db.$queryRaw<{ trial_id: string; epoch: number; value: number }[]>`
-      SELECT e.trial_id, e.epoch, (${column} ->> ${key})::float8 AS value
+    const rows = await this.db.$queryRaw<
+      { params: Record<string, unknown>; epoch: number; n: number; mean: number; sd: number | null }[]
+    >`
+      SELECT t.params, e.epoch, count(*)::int AS n, avg((${column} ->> ${key})::float8) AS mean,
+             stddev_samp((${column} ->> ${key})::float8) AS sd
       FROM epoch_metric e JOIN trial t ON t.id = e.trial_id AND e.attempt = t.attempt
       WHERE t.sweep_id = ${sweepId} AND ${column} ? ${key}
-      ORDER BY e.trial_id, e.epoch`;
-    return rows.map((r) => ({ trialId: r.trial_id, epoch: r.epoch, value: Number(r.value) }));
+      GROUP BY t.params, e.epoch
+      ORDER BY e.epoch`;
+    return rows.map((r) => ({
+      params: r.params,
+      epoch: r.epoch,
+      n: r.n,
+      mean: Number(r.mean),
+      sd: r.sd === null ? Number.NaN : Number(r.sd),
+    }));
   }
 
   async listEpochs(id: string, attempt?: number): Promise<(EpochMetric & { attempt: number })[]> {

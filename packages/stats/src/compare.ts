@@ -7,6 +7,7 @@ import {
   type UnpairedComparison,
 } from "./paired";
 import { seedsNeeded } from "./power";
+import { seededUniform } from "./rng";
 import { type Summary, summarize } from "./summary";
 
 /** One run's value of the metric being compared. */
@@ -165,7 +166,7 @@ function findBest(
       return comparePaired(
         matched.map((s) => bestValues.get(s)!),
         matched.map((s) => other.get(s)!),
-        options,
+        { ...options, resamples: 0 }, // only the p-value is needed here
       ).t.p;
     return compareUnpaired([...bestValues.values()], [...other.values()], options).t.p;
   });
@@ -186,14 +187,7 @@ function probabilityBest(
 ): number {
   const allSeeds = [...new Set(eligible.flatMap(([, v]) => [...v.keys()]))].sort((x, y) => x - y);
   const resamples = Math.min(options.resamples ?? 10_000, 2_000);
-  let state = (options.seed ?? 1) >>> 0 || 1;
-  // A small xorshift is enough here: the draw only needs to be reproducible, and this loop is the hot one.
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
+  const next = seededUniform(options.seed ?? 1);
   let wins = 0;
   for (let r = 0; r < resamples; r++) {
     const draw = allSeeds.map(() => allSeeds[Math.floor(next() * allSeeds.length)]!);

@@ -17,4 +17,4 @@ export {
 } from "./paired";
 export { averageConfusion, summarizePerClass } from "./per-class";
 export { noncentralTCdf, pairedTTestPower, seedsNeeded } from "./power";
-export { mean, quantileSorted, type Summary, sampleSd, summarize } from "./summary";
+export { mean, quantileSorted, type Summary, sampleSd, summarize, tInterval } from "./summary";

@@ -1,15 +1,14 @@
 import ttest from "@stdlib/stats-ttest";
 import ttest2 from "@stdlib/stats-ttest2";
 import wilcoxon from "@stdlib/stats-wilcoxon";
-import { uniformInt } from "pure-rand/distribution/uniformInt";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { seededUniform } from "./rng";
 import { mean, quantileSorted, sampleSd } from "./summary";
 
 /** Options shared by the comparisons. */
 export interface ComparisonOptions {
   /** Confidence level of the intervals (default 0.95). */
   confidence?: number;
-  /** Bootstrap resamples (default 10,000). */
+  /** Bootstrap resamples (default 10,000; 0 skips the bootstrap, its interval is then [NaN, NaN]). */
   resamples?: number;
   /** Seed of the bootstrap's generator, so a comparison prints the same numbers every time (default 1). */
   seed?: number;
@@ -128,15 +127,17 @@ export function bootstrapMeanCi(
   resamples: number,
   seed: number,
 ): [number, number] {
-  const rng = xoroshiro128plus(seed);
+  if (resamples === 0) return [Number.NaN, Number.NaN];
+  const next = seededUniform(seed);
   const n = values.length;
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += values[uniformInt(rng, 0, n - 1)]!;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(next() * n)]!;
     means[r] = sum / n;
   }
-  const sorted = Array.from(means).sort((x, y) => x - y);
+  means.sort();
+  const sorted = Array.from(means);
   const tail = (1 - confidence) / 2;
   return [quantileSorted(sorted, tail), quantileSorted(sorted, 1 - tail)];
 }

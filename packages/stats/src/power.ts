@@ -1,10 +1,11 @@
 import gammaln from "@stdlib/math-base-special-gammaln";
 import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
+import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 import tQuantile from "@stdlib/stats-base-dists-t-quantile";
 
 /**
  * CDF of the noncentral t distribution with `df` degrees of freedom and noncentrality `delta`, by integrating
- * P(Z ≤ t·s − δ) over s = √(V/df), V ~ χ²(df) (Simpson's rule on 4,000 intervals; checked against SciPy's `nct`).
+ * P(Z ≤ t·s − δ) over s = √(V/df), V ~ χ²(df) (Simpson's rule on 1,000 intervals; agrees with SciPy's `nct` to 1e-7 in the fixtures).
  * Written here because no well-kept JS package has the noncentral t.
  */
 export function noncentralTCdf(t: number, df: number, delta: number): number {
@@ -15,7 +16,7 @@ export function noncentralTCdf(t: number, df: number, delta: number): number {
     return df === 1 ? Math.exp(logNorm) : 0; // s^0 = 1 at the origin when df = 1
   };
   const upper = 1 + 12 / Math.sqrt(df) + 6;
-  const intervals = 4000;
+  const intervals = 1000;
   const h = upper / intervals;
   let sum = 0;
   for (let i = 0; i <= intervals; i++) {
@@ -46,18 +47,15 @@ export function seedsNeeded(
   const { alpha = 0.05, power = 0.8, max = 10_000 } = options;
   if (!Number.isFinite(dz) || dz === 0) return dz === 0 || Number.isNaN(dz) ? Number.POSITIVE_INFINITY : 2;
   const enough = (n: number) => pairedTTestPower(Math.abs(dz), n, alpha) >= power;
-  if (!enough(max)) return Number.POSITIVE_INFINITY;
-  // Power grows with n: bisect between a failing and a sufficient count.
-  let lo = 1;
-  let hi = 2;
-  while (!enough(hi)) {
-    lo = hi;
-    hi = Math.min(hi * 2, max);
+  // Start at the normal approximation with Guenther's correction (within a seed or two of the answer), then step
+  // to the exact boundary: a few power evaluations instead of a bisection's dozen.
+  const za = normalQuantile(1 - alpha / 2, 0, 1);
+  const zb = normalQuantile(power, 0, 1);
+  let n = Math.min(max, Math.max(2, Math.ceil(((za + zb) / Math.abs(dz)) ** 2 + (za * za) / 2)));
+  if (enough(n)) {
+    while (n > 2 && enough(n - 1)) n--;
+    return n;
   }
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (enough(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  while (n < max && !enough(n + 1)) n++;
+  return n < max ? n + 1 : Number.POSITIVE_INFINITY;
 }

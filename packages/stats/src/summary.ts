@@ -39,6 +39,13 @@ export function sampleSd(values: readonly number[]): number {
   return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1));
 }
 
+/** Student-t interval of a mean from n values with sample sd `sd`; [NaN, NaN] below two values. */
+export function tInterval(n: number, mean: number, sd: number, confidence = 0.95): [number, number] {
+  if (n < 2) return [Number.NaN, Number.NaN];
+  const half = tQuantile(1 - (1 - confidence) / 2, n - 1) * (sd / Math.sqrt(n));
+  return [mean - half, mean + half];
+}
+
 /**
  * Summarises per-seed values. The interval uses Student's t, so it widens honestly with few seeds (three seeds give
  * t = 4.30 at 95 %, not the 1.96 a normal band would use).
@@ -51,13 +58,12 @@ export function summarize(values: readonly number[], confidence = 0.95): Summary
   const m = mean(values);
   const sd = sampleSd(values);
   const se = sd / Math.sqrt(n);
-  const half = n >= 2 ? tQuantile(1 - (1 - confidence) / 2, n - 1) * se : Number.NaN;
   return {
     n,
     mean: m,
     sd,
     se: n >= 2 ? se : Number.NaN,
-    ci: [m - half, m + half],
+    ci: tInterval(n, m, sd, confidence),
     median: quantileSorted(sorted, 0.5),
     q1: quantileSorted(sorted, 0.25),
     q3: quantileSorted(sorted, 0.75),

@@ -1,5 +1,7 @@
+import stringify from "safe-stable-stringify";
 import {
   type CreateSweepInput,
+  type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
   mergeWorker,
@@ -140,20 +142,29 @@ export class InMemoryRunStore implements RunStore {
     return true;
   }
 
-  async epochSeries(
-    sweepId: string,
-    metric: EpochSeriesMetric,
-  ): Promise<{ trialId: string; epoch: number; value: number }[]> {
+  async epochCurves(sweepId: string, metric: EpochSeriesMetric): Promise<EpochCurvePoint[]> {
     const [group, key] = metric.split(".") as ["loss" | "test", string];
-    const out: { trialId: string; epoch: number; value: number }[] = [];
+    const groups = new Map<string, { params: Record<string, unknown>; epoch: number; values: number[] }>();
     for (const [k, e] of this.epochs) {
-      const trialId = k.slice(0, k.indexOf("#"));
-      const t = this.trials.get(trialId);
+      const t = this.trials.get(k.slice(0, k.indexOf("#")));
       if (t?.sweepId !== sweepId || e.attempt !== t.attempt) continue;
       const value = (e[group] as Record<string, number> | undefined)?.[key];
-      if (typeof value === "number") out.push({ trialId, epoch: e.epoch, value });
+      if (typeof value !== "number") continue;
+      const id = `${stringify(t.params)}#${e.epoch}`;
+      const g = groups.get(id) ?? { params: structuredClone(t.params), epoch: e.epoch, values: [] };
+      g.values.push(value);
+      groups.set(id, g);
     }
-    return out.sort((a, b) => a.trialId.localeCompare(b.trialId) || a.epoch - b.epoch);
+    return [...groups.values()]
+      .map(({ params, epoch, values }) => {
+        const mean = values.reduce((a, b) => a + b, 0) / values.length;
+        const sd =
+          values.length > 1
+            ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1))
+            : Number.NaN;
+        return { params, epoch, n: values.length, mean, sd };
+      })
+      .sort((a, b) => a.epoch - b.epoch);
   }
 
   async getResult(id: string): Promise<TrialResult | undefined> {

@@ -3,6 +3,7 @@ export { InMemoryRunStore } from "./in-memory-run-store";
 export {
   type CreateSweepInput,
   EPOCH_SERIES_METRICS,
+  type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
   mergeWorker,

@@ -109,28 +109,36 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(epochs[0]).not.toHaveProperty("test");
     });
 
-    it("reads one per-epoch number of a sweep's trials, from each trial's current attempt only", async () => {
-      const { store, first } = await fresh();
-      const [, second] = await store.listTrials("sw1");
-      const loss = { total: 3, labeled: 1, unlabeled: 1, classification: 1 };
-      await store.claimTrial(first.id, "w1", at(1));
-      await store.recordEpochs([
-        { trialId: first.id, attempt: 1, metric: { epoch: 1, loss, seconds: 1 } },
-        { trialId: first.id, attempt: 1, metric: { epoch: 2, loss: { ...loss, total: 2 }, seconds: 1 } },
-      ]);
-      await store.failTrial(first.id, 1, "worker lost", true, at(2));
-      await store.claimTrial(first.id, "w2", at(3)); // attempt 2: attempt 1's epochs no longer count
+    it("aggregates learning curves per configuration and epoch, from current attempts only", async () => {
+      const { store } = await fresh();
+      // plans: nu 5 and 10 × seeds 1 and 2; the two nu=5 trials are one configuration
+      const trials = await store.listTrials("sw1");
+      const [a, b] = trials.filter((t) => t.params["model.nu"] === 5);
+      const [c] = trials.filter((t) => t.params["model.nu"] === 10);
+      const loss = (total: number) => ({ total, labeled: 1, unlabeled: 1, classification: 1 });
       const test = { accuracy: 0.5, balancedAccuracy: 0.4, macroF1: 0.3 };
-      await store.recordEpoch(first.id, 2, { epoch: 1, loss: { ...loss, total: 5 }, test, seconds: 1 });
-      await store.claimTrial(second!.id, "w1", at(3));
-      await store.recordEpoch(second!.id, 1, { epoch: 1, loss: { ...loss, total: 7 }, seconds: 1 });
-      const totals = await store.epochSeries("sw1", "loss.total");
-      expect(totals.sort((a, b) => a.value - b.value)).toEqual([
-        { trialId: first.id, epoch: 1, value: 5 },
-        { trialId: second!.id, epoch: 1, value: 7 },
+      await store.claimTrial(a!.id, "w1", at(1));
+      await store.recordEpoch(a!.id, 1, { epoch: 1, loss: loss(100), seconds: 1 }); // attempt 1: superseded
+      await store.failTrial(a!.id, 1, "worker lost", true, at(2));
+      await store.claimTrial(a!.id, "w2", at(3));
+      await store.recordEpochs([
+        { trialId: a!.id, attempt: 2, metric: { epoch: 1, loss: loss(4), test, seconds: 1 } },
+        { trialId: a!.id, attempt: 2, metric: { epoch: 2, loss: loss(2), seconds: 1 } },
       ]);
-      expect(await store.epochSeries("sw1", "test.balancedAccuracy")).toEqual([
-        { trialId: first.id, epoch: 1, value: 0.4 },
+      await store.claimTrial(b!.id, "w1", at(3));
+      await store.recordEpoch(b!.id, 1, { epoch: 1, loss: loss(6), seconds: 1 });
+      await store.claimTrial(c!.id, "w1", at(3));
+      await store.recordEpoch(c!.id, 1, { epoch: 1, loss: loss(9), seconds: 1 });
+      const curves = await store.epochCurves("sw1", "loss.total");
+      const point = (nu: number, epoch: number) =>
+        curves.find((p) => p.params["model.nu"] === nu && p.epoch === epoch);
+      expect(curves).toHaveLength(3);
+      expect(point(5, 1)).toMatchObject({ n: 2, mean: 5, sd: expect.closeTo(Math.SQRT2, 12) });
+      expect(point(5, 2)).toMatchObject({ n: 1, mean: 2, sd: Number.NaN });
+      expect(point(10, 1)).toMatchObject({ n: 1, mean: 9 });
+      expect(point(5, 1)!.params).toEqual(a!.params);
+      expect(await store.epochCurves("sw1", "test.balancedAccuracy")).toEqual([
+        { params: a!.params, epoch: 1, n: 1, mean: 0.4, sd: Number.NaN },
       ]);
     });
 

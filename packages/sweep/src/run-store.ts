@@ -47,7 +47,17 @@ export interface EpochMetric {
   seconds: number;
 }
 
-/** The per-epoch numbers {@link RunStore.epochSeries} can read. */
+/** One point of a learning curve: a configuration's epoch, over its seeds. */
+export interface EpochCurvePoint {
+  params: Record<string, unknown>;
+  epoch: number;
+  n: number;
+  mean: number;
+  /** Sample sd over the seeds; NaN for a single seed. */
+  sd: number;
+}
+
+/** The per-epoch numbers {@link RunStore.epochCurves} can read. */
 export const EPOCH_SERIES_METRICS = [
   "loss.total",
   "loss.labeled",
@@ -116,13 +126,11 @@ export interface RunStore {
   recordEpochs(items: { trialId: string; attempt: number; metric: EpochMetric }[]): Promise<void>;
   listEpochs(trialId: string, attempt?: number): Promise<(EpochMetric & { attempt: number })[]>;
   /**
-   * One per-epoch number of every trial of a sweep, from each trial's current attempt, in one read: a loss term
-   * (`loss.total`, `loss.labeled`, …) or a test metric (`test.balancedAccuracy`, …). Epochs without it are left out.
+   * Learning curves of a sweep: one per-epoch number (a loss term such as `loss.total`, or a test metric such as
+   * `test.balancedAccuracy`) of each trial's current attempt, aggregated over the trials that share a configuration
+   * (the same params): count, mean and sample sd per configuration and epoch. Stores aggregate where the data is.
    */
-  epochSeries(
-    sweepId: string,
-    metric: EpochSeriesMetric,
-  ): Promise<{ trialId: string; epoch: number; value: number }[]>;
+  epochCurves(sweepId: string, metric: EpochSeriesMetric): Promise<EpochCurvePoint[]>;
   /** running → succeeded with the result. True if this attempt succeeded (now or before); false if it is stale. */
   completeTrial(trialId: string, attempt: number, result: TrialResult, now: Date): Promise<boolean>;
   getResult(trialId: string): Promise<TrialResult | undefined>;

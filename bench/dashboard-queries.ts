@@ -1,0 +1,154 @@
+// Dashboard server work on a seeded store: two sweeps of 100 configurations × 10 seeds (2,000 trials) with 50 epochs
+// each (100,000 epoch rows, 8 numbers each: 800,000 metric points) and full results (per-class arrays, confusion
+// matrices). Times each tRPC procedure the sweep page calls, the page's calls all at once, the comparison table and
+// the sweeps list, over repeated calls, and prints p95 against the targets (sweep page < 300 ms; comparison < 500 ms).
+// Needs PostgreSQL (TEST_DATABASE_URL or the local trust default).
+// Usage: node --import tsx bench/dashboard-queries.ts [--repeats 20] [--json]
+import { createCaller } from "@tailsweep/api";
+import { openRunStore } from "@tailsweep/db";
+import { parseSweepFile } from "@tailsweep/schemas";
+import { expandSweep, type RunStore } from "@tailsweep/sweep";
+import { freshDatabase } from "./deployment";
+
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const repeats = Number(args[args.indexOf("--repeats") + 1] ?? 20) || 20;
+const K = 10;
+
+/** A deterministic stand-in for a trained model's numbers, varying with the configuration and the seed. */
+function fakeResult(nu: number, gamma: number, seed: number) {
+  const base = 0.6 + 0.002 * Math.log(nu) - 2 * gamma + 0.01 * Math.sin(seed * 7.3 + nu);
+  const perClassRecall = Array.from({ length: K }, (_, c) => Math.min(1, Math.max(0, base + 0.03 * (5 - c))));
+  const confusion = Array.from({ length: K }, (_, r) =>
+    Array.from({ length: K }, (_, c) => (r === c ? Math.round(100 * perClassRecall[r]!) : 2)),
+  );
+  return {
+    metrics: {
+      test: {
+        n: 1000,
+        accuracy: base,
+        balancedAccuracy: base,
+        macroF1: base - 0.02,
+        gMean: base - 0.05,
+        perClassRecall,
+        perClassPrecision: perClassRecall,
+        confusion,
+      },
+      minorityRecall: base - 0.2,
+      minorityClasses: [7, 8, 9],
+      pseudoLabels: {
+        accuracy: base,
+        balancedAccuracy: base,
+        perClassRecall,
+        predictedShare: perClassRecall.map(() => 0.1),
+      },
+    },
+    backend: "cpu",
+    seconds: 60,
+  };
+}
+
+async function seed(store: RunStore, sweepId: string, name: string): Promise<void> {
+  const spec = parseSweepFile({
+    name,
+    project: "bench",
+    search: {
+      nu: [3, 4, 5, 7, 10, 15, 20, 30, 50, 100],
+      gamma: [-0.1, -0.05, -0.03, -0.02, -0.01, -0.005, -0.003, -0.002, -0.001, -0.0005],
+    },
+    seeds: 10,
+  });
+  await store.createSweep({ id: sweepId, spec, trials: expandSweep(spec) });
+  const trials = await store.listTrials(sweepId);
+  const at = new Date();
+  for (let i = 0; i < trials.length; i += 50) {
+    await Promise.all(
+      trials.slice(i, i + 50).map(async (t) => {
+        const nu = t.params["model.nu"] as number;
+        const gamma = t.params["model.gamma"] as number;
+        await store.claimTrial(t.id, "bench", at, "cpu");
+        await store.recordEpochs(
+          Array.from({ length: 50 }, (_, e) => ({
+            trialId: t.id,
+            attempt: 1,
+            metric: {
+              epoch: e + 1,
+              loss: {
+                total: 100 / (e + 1),
+                labeled: 40 / (e + 1),
+                unlabeled: 50 / (e + 1),
+                classification: 10 / (e + 1),
+              },
+              test: { accuracy: 0.5 + e / 200, balancedAccuracy: 0.45 + e / 200, macroF1: 0.4 + e / 200 },
+              seconds: 1.2,
+            },
+          })),
+        );
+        await store.completeTrial(t.id, 1, fakeResult(nu, gamma, t.seed), at);
+      }),
+    );
+  }
+}
+
+async function time<T>(f: () => Promise<T>): Promise<number[]> {
+  await f(); // warm: plans, JIT, connections
+  const out: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await f();
+    out.push(performance.now() - t0);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+
+const database = await freshDatabase(`tailsweep_dashboard_${process.pid}`);
+const opened = await openRunStore({ databaseUrl: database.url });
+try {
+  const t0 = performance.now();
+  await seed(opened.store, "sweep-a", "a");
+  await seed(opened.store, "sweep-b", "b");
+  if (!json)
+    console.error(`seeded 2,000 trials × 50 epochs in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const api = createCaller({ store: opened.store });
+  const id = "sweep-a";
+  // What the sweep page asks for when it opens; the comparison table and the sweeps list are measured on their own.
+  const page: Record<string, () => Promise<unknown>> = {
+    "sweeps.get": () => api.sweeps.get({ id }),
+    "sweeps.trials": () => api.sweeps.trials({ id }),
+    "sweeps.curves": () => api.sweeps.curves({ id, metric: "test.balancedAccuracy" }),
+    "sweeps.heatmap": () => api.sweeps.heatmap({ id, x: "model.nu", y: "model.gamma" }),
+    "sweeps.perClass": () => api.sweeps.perClass({ id }),
+    workers: () => api.workers(),
+  };
+  const others: Record<string, () => Promise<unknown>> = {
+    "sweeps.compare (100 configs × 10 seeds)": () => api.sweeps.compare({ id }),
+    "sweeps.list (2 sweeps)": () => api.sweeps.list({}),
+  };
+  const results: Record<string, { p50: number; p95: number }> = {};
+  for (const [label, f] of Object.entries({ ...page, ...others })) {
+    const xs = await time(f);
+    results[label] = { p50: q(xs, 0.5), p95: q(xs, 0.95) };
+  }
+  const whole = await time(() => Promise.all(Object.values(page).map((f) => f())));
+  results["sweep page (its six calls at once)"] = { p50: q(whole, 0.5), p95: q(whole, 0.95) };
+  const targets = { page: 300, compare: 500 };
+  if (json) console.log(JSON.stringify({ repeats, results, targets }, null, 2));
+  else {
+    console.log(`dashboard server work, 2,000 trials × 50 epochs on PostgreSQL, ${repeats} calls each (ms)`);
+    for (const [label, r] of Object.entries(results))
+      console.log(
+        `${label.padEnd(44)} p50 ${r.p50.toFixed(1).padStart(7)}   p95 ${r.p95.toFixed(1).padStart(7)}`,
+      );
+    const pageP95 = results["sweep page (its six calls at once)"]!.p95;
+    const compareP95 = results["sweeps.compare (100 configs × 10 seeds)"]!.p95;
+    console.log(
+      `sweep page p95 / 300 ms = ${(pageP95 / targets.page).toFixed(2)}; comparison p95 / 500 ms = ${(compareP95 / targets.compare).toFixed(2)}`,
+    );
+  }
+} finally {
+  await opened.close();
+  await database.drop();
+}
+process.exit(0);
