@@ -20,13 +20,36 @@ async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise
   }
 }
 
+/** The embedded setup: PGlite in memory, the in-process bus and a started controller; `close` stops them in order. */
+async function embedded(options: { ackWaitMs?: number; reapEveryMs?: number } = {}) {
+  const backend = await initBackend({ prefer: "cpu" });
+  const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
+  const bus = new InProcessBus(options.ackWaitMs ? { ackWaitMs: options.ackWaitMs } : {});
+  const controller = new Controller(
+    opened.store,
+    bus,
+    options.reapEveryMs ? { reapEveryMs: options.reapEveryMs } : {},
+  );
+  await controller.start();
+  return {
+    backend,
+    opened,
+    bus,
+    controller,
+    close: async () => {
+      await controller.stop();
+      await bus.close();
+      await opened.close();
+    },
+  };
+}
+
 describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
   it("runs every trial exactly once with two workers, storing epochs and results", async () => {
-    const backend = await initBackend({ prefer: "cpu" });
-    const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
-    const bus = new InProcessBus({ ackWaitMs: 30_000 });
-    const controller = new Controller(opened.store, bus, { reapEveryMs: 1_000 });
-    await controller.start();
+    const { backend, opened, bus, controller, close } = await embedded({
+      ackWaitMs: 30_000,
+      reapEveryMs: 1_000,
+    });
     const outcomes: string[] = [];
     const workers = ["w1", "w2"].map(
       (id) =>
@@ -71,16 +94,11 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
     expect(seen.map((w) => w.id).sort()).toEqual(["w1", "w2"]);
     for (const w of seen)
       expect(w).toMatchObject({ backend: "cpu", concurrency: 1, stoppedAt: expect.any(Date) });
-    await bus.close();
-    await opened.close();
+    await close(); // stops the controller a second time: harmless
   });
 
   it("fails a trial whose config cannot train at once, without retrying it", async () => {
-    const backend = await initBackend({ prefer: "cpu" });
-    const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
-    const bus = new InProcessBus();
-    const controller = new Controller(opened.store, bus);
-    await controller.start();
+    const { backend, opened, bus, controller, close } = await embedded();
     const worker = new Worker(bus, { backend });
     await worker.start();
     // Valid as a config, impossible for the data: the single-modality model asks for a third modality.
@@ -91,17 +109,11 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
     expect(t).toMatchObject({ state: "failed", attempt: 1 });
     expect(t!.error).toMatch(/modalities: index 2 is out of range/);
     await worker.stop();
-    await controller.stop();
-    await bus.close();
-    await opened.close();
+    await close();
   });
 
   it("cancels a sweep: queued trials are dropped and the running one stops within an epoch", async () => {
-    const backend = await initBackend({ prefer: "cpu" });
-    const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
-    const bus = new InProcessBus();
-    const controller = new Controller(opened.store, bus);
-    await controller.start();
+    const { backend, opened, bus, controller, close } = await embedded();
     const outcomes: string[] = [];
     const worker = new Worker(bus, { backend, onTrialEnd: (_trial, outcome) => outcomes.push(outcome) });
     await worker.start();
@@ -128,17 +140,11 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
     expect((await opened.store.getSweep(sweep.id))!.status).toBe("cancelled");
     for (const t of trials) expect(await opened.store.getResult(t.id)).toBeUndefined();
     await worker.stop();
-    await controller.stop();
-    await bus.close();
-    await opened.close();
+    await close();
   });
 
   it("hands the running trial back when its worker shuts down, and another worker finishes it", async () => {
-    const backend = await initBackend({ prefer: "cpu" });
-    const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
-    const bus = new InProcessBus();
-    const controller = new Controller(opened.store, bus);
-    await controller.start();
+    const { backend, opened, bus, controller, close } = await embedded();
     const outcomes: string[] = [];
     const leaving = new Worker(bus, { id: "leaving", backend, onTrialEnd: (_t, o) => outcomes.push(o) });
     await leaving.start();
@@ -160,8 +166,6 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
     expect(t!.retries).toEqual([{ attempt: 1, reason: "worker leaving shut down" }]);
     expect(await opened.store.getResult(t!.id)).toBeDefined();
     await staying.stop();
-    await controller.stop();
-    await bus.close();
-    await opened.close();
+    await close();
   });
 });
