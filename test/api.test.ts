@@ -128,6 +128,35 @@ describe("tRPC API on PostgreSQL", { timeout: 120_000 }, () => {
     expect(await api.workers()).toEqual([expect.objectContaining({ id: "api-worker", backend: "cpu" })]);
   });
 
+  it("compares runs across sweeps on matched seeds, and a rerun of a configuration reproduces its numbers", async () => {
+    const [first] = await api.sweeps.list({ project: "dashboard" });
+    const again = await api.sweeps.launch({
+      yaml: sweepYaml
+        .replace("name: api", "name: rerun")
+        .replace("variant: [proposed, gaussian], nu: [5, 30]", "variant: [gaussian], nu: [5]"),
+    });
+    for (let i = 0; (await api.sweeps.get({ id: again.id })).status !== "completed"; i++) {
+      if (i > 600) throw new Error("sweep did not finish");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const table = await api.runs.compare({
+      groups: [
+        { sweepId: again.id },
+        { sweepId: first!.id, config: "model.nu=5 variant=gaussian" },
+        { sweepId: first!.id, config: "model.nu=5 variant=proposed" },
+      ],
+    });
+    expect(table.baseline).toBe("dashboard/rerun: model.nu=5 variant=gaussian");
+    const same = table.rows.find((r) => r.config === "dashboard/api: model.nu=5 variant=gaussian")!;
+    // same config, same seeds, same data: seeded training gives the same numbers in another sweep
+    expect(same.vsBaseline!.comparison).toMatchObject({ method: "paired", n: 2, meanDiff: 0 });
+    await expect(
+      api.runs.compare({
+        groups: [{ sweepId: first!.id, config: "variant=gaussian" }, { sweepId: again.id }],
+      }),
+    ).rejects.toThrow(/groups\[0\]\.config: 'variant=gaussian' matches 2 configurations/);
+  });
+
   it("answers NOT_FOUND for unknown ids", async () => {
     await expect(api.sweeps.get({ id: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(api.sweeps.cancel({ id: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });

@@ -77,3 +77,72 @@ export async function compareSweep(
   });
   return { metric, ...table };
 }
+
+/** One side of a comparison across sweeps: a sweep, and the configuration in it (its label, or some `key=value` pairs). */
+export interface RunGroup {
+  sweepId: string;
+  config?: string;
+}
+
+/** Settings of {@link compareAcrossSweeps}. */
+export interface CompareAcrossOptions {
+  /** Default: the first group's sweep objective. */
+  metric?: string;
+  direction?: "maximize" | "minimize";
+  /** Which group is the baseline (default 0). */
+  baseline?: number;
+  correction?: Correction;
+  alpha?: number;
+}
+
+/**
+ * Runs from any sweeps compared across matched seeds (team history): each group is one configuration of one sweep,
+ * labelled `project/sweep: config`, and the first (or `baseline`) group is what the others are compared with.
+ */
+export async function compareAcrossSweeps(
+  store: RunStore,
+  groups: RunGroup[],
+  options: CompareAcrossOptions = {},
+): Promise<ComparisonTable & { metric: string }> {
+  if (groups.length < 2) throw new Error(`groups: compare at least 2, got ${groups.length}`);
+  const baselineIndex = options.baseline ?? 0;
+  if (!(baselineIndex >= 0 && baselineIndex < groups.length))
+    throw new Error(`baseline: must be a group index from 0 to ${groups.length - 1}, got ${baselineIndex}`);
+  const observations: Observation[] = [];
+  const labels: string[] = [];
+  let metric = options.metric;
+  let direction = options.direction;
+  for (const [i, group] of groups.entries()) {
+    const sweep = await store.getSweep(group.sweepId);
+    if (!sweep) throw new Error(`groups[${i}].sweepId: no sweep with id ${group.sweepId}`);
+    metric ??= sweep.spec.objective.metric;
+    direction ??= sweep.spec.objective.direction;
+    const [trials, results] = await Promise.all([store.listTrials(sweep.id), store.listResults(sweep.id)]);
+    const configs = [...new Set(trials.map((t) => configLabel(t.params)))].sort();
+    let config: string;
+    try {
+      config =
+        group.config === undefined && configs.length === 1
+          ? configs[0]!
+          : resolveBaseline(configs, group.config);
+    } catch (e) {
+      throw new Error(`groups[${i}].config: ${(e as Error).message.replace(/^--baseline: /, "")}`);
+    }
+    const label = `${sweep.project}/${sweep.name}: ${config}`;
+    if (labels.includes(label)) throw new Error(`groups[${i}]: the same runs as an earlier group (${label})`);
+    labels.push(label);
+    for (const t of trials) {
+      if (t.state !== "succeeded" || configLabel(t.params) !== config) continue;
+      const result = results.get(t.id);
+      const value = result && metricValue(result.metrics, metric);
+      if (value !== undefined) observations.push({ config: label, seed: t.seed, value });
+    }
+  }
+  const table = compareConfigurations(observations, {
+    baseline: labels[baselineIndex]!,
+    direction: direction!,
+    ...(options.correction && { correction: options.correction }),
+    ...(options.alpha !== undefined && { alpha: options.alpha }),
+  });
+  return { metric: metric!, ...table };
+}

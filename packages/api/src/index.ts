@@ -1,8 +1,11 @@
 export {
+  type CompareAcrossOptions,
   type CompareSweepOptions,
+  compareAcrossSweeps,
   compareSweep,
   configLabel,
   metricValue,
+  type RunGroup,
   resolveBaseline,
 } from "./comparison";
 export { type ApiContext, type AppRouter, appRouter, createCaller, type SweepLauncher } from "./router";

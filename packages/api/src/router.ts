@@ -4,7 +4,7 @@ import { EPOCH_SERIES_METRICS, type RunStore, type SweepRecord, type TrialRecord
 import { initTRPC, TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { compareSweep, configLabel, metricValue } from "./comparison";
+import { compareAcrossSweeps, compareSweep, configLabel, metricValue } from "./comparison";
 
 /** What launches and cancels sweeps for the API (the controller in the app that mounts it). */
 export interface SweepLauncher {
@@ -306,6 +306,30 @@ export const appRouter = t.router({
       ]);
       return { trial, epochs, result: result ?? null, provenance: sweep?.provenance ?? {} };
     }),
+  }),
+
+  runs: t.router({
+    /** Runs from any sweeps compared across matched seeds: one group per (sweep, configuration), the first the baseline. */
+    compare: t.procedure
+      .input(
+        z.object({
+          groups: z
+            .array(z.object({ sweepId: z.string().min(1), config: z.string().optional() }))
+            .min(2)
+            .max(50),
+          baseline: z.number().int().min(0).default(0),
+          metric: z.string().optional(),
+          correction: z.enum(["holm", "bh"]).default("holm"),
+          alpha: z.number().gt(0).lt(1).default(0.05),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        try {
+          return await compareAcrossSweeps(ctx.store, input.groups, input);
+        } catch (e) {
+          throw new TRPCError({ code: "BAD_REQUEST", message: (e as Error).message });
+        }
+      }),
   }),
 
   workers: t.procedure.query(({ ctx }) => ctx.store.listWorkers()),
