@@ -3,6 +3,7 @@ import { registerCompare } from "./commands/compare";
 import { registerModel } from "./commands/model";
 import { registerSweep } from "./commands/sweep";
 import { registerTrain } from "./commands/train";
+import { registerUi } from "./commands/ui";
 
 /** Builds the `tailsweep` command line. */
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerModel(program);
   registerSweep(program);
   registerCompare(program);
+  registerUi(program);
   return program;
 }
 

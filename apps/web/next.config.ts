@@ -1,0 +1,22 @@
+import type { NextConfig } from "next";
+
+const config: NextConfig = {
+  // Workspace packages export their TypeScript sources; Next compiles them like its own.
+  transpilePackages: [
+    "@tailsweep/api",
+    "@tailsweep/db",
+    "@tailsweep/stats",
+    "@tailsweep/sweep",
+    "@tailsweep/schemas",
+  ],
+  // Native and wasm-backed database drivers load at run time from node_modules, not from the bundle.
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "pglite-prisma-adapter",
+    "pg",
+    "@prisma/adapter-pg",
+    "@prisma/client",
+  ],
+};
+
+export default config;

@@ -1,0 +1,98 @@
+// The dashboard built and served for real: a tiny sweep run by the CLI into an embedded store, then `tailsweep ui`
+// (next build + next start) on that store; the pages and the tRPC endpoint answer with the stored sweep.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const root = join(__dirname, "..");
+const cli = join(root, "apps", "cli", "bin", "tailsweep.mjs");
+const port = 31_337;
+const dir = mkdtempSync(join(tmpdir(), "tailsweep-web-"));
+const env = {
+  ...process.env,
+  NEXT_TELEMETRY_DISABLED: "1",
+  TAILSWEEP_DB_DIR: join(dir, "db"),
+  TAILSWEEP_BACKEND: "cpu",
+  DATABASE_URL: "",
+  NATS_URL: "",
+};
+let server: ChildProcess | undefined;
+
+beforeAll(async () => {
+  const file = join(dir, "tiny.yaml");
+  writeFileSync(
+    file,
+    [
+      "name: tiny-web",
+      "project: web",
+      "dataset: { name: mnist-2view, headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 }",
+      "model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 }",
+      "train: { epochs: 1, maxStepsPerEpoch: 2 }",
+      "search: { variant: [proposed, gaussian] }",
+      "seeds: 2",
+    ].join("\n"),
+  );
+  await run(process.execPath, [cli, "sweep", "run", file], { env });
+  // `tailsweep ui` as a user runs it, in its own process group so the server it starts stops with it
+  server = spawn(process.execPath, [cli, "ui", "--rebuild", "--port", String(port)], {
+    env,
+    detached: true,
+    stdio: "ignore",
+  });
+  for (let i = 0; ; i++) {
+    if (
+      await fetch(`http://127.0.0.1:${port}/`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (i > 600) throw new Error("tailsweep ui did not answer");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}, 240_000);
+
+afterAll(() => {
+  if (server?.pid) process.kill(-server.pid, "SIGKILL");
+});
+
+describe("the dashboard (tailsweep ui on an embedded store)", () => {
+  it("lists the stored sweep with its progress and best configuration", async () => {
+    const html = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    expect(html).toMatch(/web<!-- -->\/<!-- -->tiny-web/);
+    expect(html).toContain("completed");
+    expect(html).toMatch(/4<!-- -->\/<!-- -->4/);
+    expect(html).toMatch(/variant=(proposed|gaussian) \(\d+\.\d balancedAccuracy\)/);
+  });
+
+  it("shows a sweep's comparison table and its trials, and 404 for an unknown sweep", async () => {
+    const html = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    const href = html.match(/href="(\/sweeps\/[^"]+)"/)![1]!;
+    const page = await (await fetch(`http://127.0.0.1:${port}${href}`)).text();
+    expect(page).toContain("against <!-- -->variant=gaussian");
+    expect(page).toMatch(/variant=proposed.*(better|worse|inconclusive)/s);
+    expect(page.match(/<td>succeeded<\/td>/g)).toHaveLength(4);
+    expect((await fetch(`http://127.0.0.1:${port}/sweeps/nope`)).status).toBe(404);
+  });
+
+  it("answers tRPC over HTTP: the sweeps, the comparison table, and 404 for an unknown sweep", async () => {
+    type Trpc<T> = { result: { data: T } };
+    const list = (await (await fetch(`http://127.0.0.1:${port}/api/trpc/sweeps.list`)).json()) as Trpc<
+      { id: string }[]
+    >;
+    const [sweep] = list.result.data;
+    const input = encodeURIComponent(JSON.stringify({ id: sweep!.id }));
+    const response = await fetch(`http://127.0.0.1:${port}/api/trpc/sweeps.compare?input=${input}`);
+    const compared = (await response.json()) as Trpc<{ baseline: string; rows: unknown[] }>;
+    expect(compared.result.data.baseline).toBe("variant=gaussian");
+    expect(compared.result.data.rows).toHaveLength(2);
+    const bad = await fetch(
+      `http://127.0.0.1:${port}/api/trpc/sweeps.get?input=${encodeURIComponent('{"id":"nope"}')}`,
+    );
+    expect(bad.status).toBe(404);
+  });
+});
