@@ -1,10 +1,11 @@
 // The dashboard built and served for real: a tiny sweep run by the CLI into an embedded store, then `tailsweep ui`
 // (next build + next start) on that store; the pages and the tRPC endpoint answer with the stored sweep.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFile, execSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -94,5 +95,48 @@ describe("the dashboard (tailsweep ui on an embedded store)", () => {
       `http://127.0.0.1:${port}/api/trpc/sweeps.get?input=${encodeURIComponent('{"id":"nope"}')}`,
     );
     expect(bad.status).toBe(404);
+  });
+
+  it("renders in Chromium: the sweeps list links to the sweep page, whose table shows the API's numbers", async () => {
+    // Screenshots go where CI says (TAILSWEEP_ARTIFACTS, printed at the end of .ci/run), else next to the store.
+    const artifacts = process.env.TAILSWEEP_ARTIFACTS ?? join(dir, "artifacts");
+    mkdirSync(artifacts, { recursive: true });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? execSync("command -v chromium").toString().trim(),
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.screenshot({ path: join(artifacts, "sweeps.png"), fullPage: true });
+      const started = Date.now();
+      await page.click("text=web/tiny-web");
+      await page.waitForSelector("[data-testid=comparison]");
+      const firstRender = Date.now() - started;
+      await page.screenshot({ path: join(artifacts, "sweep.png"), fullPage: true });
+      // the p-value the page shows for the proposed variant is the API's, rounded as displayed
+      const id = new URL(page.url()).pathname.split("/").pop()!;
+      const input = encodeURIComponent(JSON.stringify({ id }));
+      const api = (await (
+        await fetch(`http://127.0.0.1:${port}/api/trpc/sweeps.compare?input=${input}`)
+      ).json()) as {
+        result: { data: { rows: { config: string; vsBaseline?: { p: number } }[] } };
+      };
+      const p = api.result.data.rows.find((r) => r.config === "variant=proposed")!.vsBaseline!.p;
+      const row = page.locator("[data-testid=comparison] tr", { hasText: "variant=proposed" });
+      const cells = await row.locator("td").allInnerTexts();
+      expect(cells[4]).toBe(p < 0.001 ? "<0.001" : p.toFixed(3));
+      expect(firstRender).toBeLessThan(2_000);
+    } finally {
+      await browser.close();
+    }
   });
 });

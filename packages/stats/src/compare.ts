@@ -178,7 +178,10 @@ function findBest(
   };
 }
 
-/** Resamples seeds with replacement (the same seeds for every configuration) and counts how often `best` wins. */
+/**
+ * Resamples seeds with replacement (the same seeds for every configuration) and counts how often `best` wins
+ * outright (a tie for first counts as no win).
+ */
 function probabilityBest(
   eligible: [string, Map<number, number>][],
   best: string,
@@ -208,7 +211,7 @@ function probabilityBest(
       if (score > winnerScore) {
         winnerScore = score;
         winner = config;
-      }
+      } else if (score === winnerScore) winner = ""; // a tie has no winner
     }
     if (winner === best) wins++;
   }

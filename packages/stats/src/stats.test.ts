@@ -163,6 +163,17 @@ describe("compareConfigurations", () => {
     expect(minimise.rows.find((r) => r.config === "proposed")!.vsBaseline!.verdict).toBe("worse");
   });
 
+  it("gives a tie for best no confidence", () => {
+    const tied = compareConfigurations(
+      [1, 2, 3].flatMap((seed) => [
+        { config: "a", seed, value: 0.5 + seed / 100 },
+        { config: "b", seed, value: 0.5 + seed / 100 },
+      ]),
+      { baseline: "a", direction: "maximize" },
+    );
+    expect(tied.best).toMatchObject({ probabilityBest: 0, beatsAllOthers: false });
+  });
+
   it("says which baselines exist when the one asked for has no results", () => {
     expect(() => compareConfigurations(obs, { baseline: "mixture", direction: "maximize" })).toThrow(
       /baseline: no results for 'mixture'; configurations: .*gaussian/,
