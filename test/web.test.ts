@@ -135,6 +135,12 @@ describe("the dashboard (tailsweep ui on an embedded store)", () => {
       const cells = await row.locator("td").allInnerTexts();
       expect(cells[4]).toBe(p < 0.001 ? "<0.001" : p.toFixed(3));
       expect(firstRender).toBeLessThan(2_000);
+      // a trial: its epochs and its reproducibility record
+      await page.click("[data-testid=trials] a >> nth=0");
+      await page.waitForSelector("[data-testid=epochs]");
+      expect(await page.locator("[data-testid=epochs] tbody tr").count()).toBe(1);
+      expect(await page.textContent("body")).toContain("gitCommit");
+      await page.screenshot({ path: join(artifacts, "trial.png"), fullPage: true });
     } finally {
       await browser.close();
     }

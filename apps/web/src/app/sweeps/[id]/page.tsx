@@ -83,7 +83,7 @@ export default async function SweepPage({ params }: { params: Promise<{ id: stri
         </section>
       )}
       <h2 style={{ fontSize: "1.1rem" }}>Trials</h2>
-      <table cellPadding={5} style={{ borderCollapse: "collapse" }}>
+      <table cellPadding={5} style={{ borderCollapse: "collapse" }} data-testid="trials">
         <thead>
           <tr>
             <th align="left">configuration</th>
@@ -98,7 +98,9 @@ export default async function SweepPage({ params }: { params: Promise<{ id: stri
         <tbody>
           {trials.map((t) => (
             <tr key={t.id}>
-              <td>{t.config}</td>
+              <td>
+                <a href={`/trials/${encodeURIComponent(t.id)}`}>{t.config}</a>
+              </td>
               <td align="right">{t.seed}</td>
               <td>{t.state}</td>
               <td align="right">{t.attempt}</td>
