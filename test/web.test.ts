@@ -33,7 +33,7 @@ beforeAll(async () => {
       "dataset: { name: mnist-2view, headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 }",
       "model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 }",
       "train: { epochs: 1, maxStepsPerEpoch: 2 }",
-      "search: { variant: [proposed, gaussian] }",
+      "search: { variant: [proposed, gaussian], nu: [5, 30] }",
       "seeds: 2",
     ].join("\n"),
   );
@@ -66,7 +66,7 @@ describe("the dashboard (tailsweep ui on an embedded store)", () => {
     const html = await (await fetch(`http://127.0.0.1:${port}/`)).text();
     expect(html).toMatch(/web<!-- -->\/<!-- -->tiny-web/);
     expect(html).toContain("completed");
-    expect(html).toMatch(/4<!-- -->\/<!-- -->4/);
+    expect(html).toMatch(/8<!-- -->\/<!-- -->8/);
     expect(html).toMatch(/variant=(proposed|gaussian) \(\d+\.\d balancedAccuracy\)/);
   });
 
@@ -74,9 +74,12 @@ describe("the dashboard (tailsweep ui on an embedded store)", () => {
     const html = await (await fetch(`http://127.0.0.1:${port}/`)).text();
     const href = html.match(/href="(\/sweeps\/[^"]+)"/)![1]!;
     const page = await (await fetch(`http://127.0.0.1:${port}${href}`)).text();
-    expect(page).toContain("against <!-- -->variant=gaussian");
+    expect(page).toContain("against <!-- -->model.nu=30 variant=gaussian");
     expect(page).toMatch(/variant=proposed.*(better|worse|inconclusive)/s);
-    expect(page.match(/<td>succeeded<\/td>/g)).toHaveLength(4);
+    expect(page.match(/<td>succeeded<\/td>/g)).toHaveLength(8);
+    // server-rendered charts: learning curves with their bands, and the heatmap over the two swept parameters
+    expect(page).toMatch(/data-testid="curves"><svg/);
+    expect(page).toMatch(/data-testid="heatmap"><svg/);
     expect((await fetch(`http://127.0.0.1:${port}/sweeps/nope`)).status).toBe(404);
   });
 
@@ -89,8 +92,8 @@ describe("the dashboard (tailsweep ui on an embedded store)", () => {
     const input = encodeURIComponent(JSON.stringify({ id: sweep!.id }));
     const response = await fetch(`http://127.0.0.1:${port}/api/trpc/sweeps.compare?input=${input}`);
     const compared = (await response.json()) as Trpc<{ baseline: string; rows: unknown[] }>;
-    expect(compared.result.data.baseline).toBe("variant=gaussian");
-    expect(compared.result.data.rows).toHaveLength(2);
+    expect(compared.result.data.baseline).toBe("model.nu=30 variant=gaussian");
+    expect(compared.result.data.rows).toHaveLength(4);
     const bad = await fetch(
       `http://127.0.0.1:${port}/api/trpc/sweeps.get?input=${encodeURIComponent('{"id":"nope"}')}`,
     );
@@ -130,8 +133,8 @@ describe("the dashboard (tailsweep ui on an embedded store)", () => {
       ).json()) as {
         result: { data: { rows: { config: string; vsBaseline?: { p: number } }[] } };
       };
-      const p = api.result.data.rows.find((r) => r.config === "variant=proposed")!.vsBaseline!.p;
-      const row = page.locator("[data-testid=comparison] tr", { hasText: "variant=proposed" });
+      const p = api.result.data.rows.find((r) => r.config === "model.nu=5 variant=proposed")!.vsBaseline!.p;
+      const row = page.locator("[data-testid=comparison] tr", { hasText: "model.nu=5 variant=proposed" });
       const cells = await row.locator("td").allInnerTexts();
       expect(cells[4]).toBe(p < 0.001 ? "<0.001" : p.toFixed(3));
       expect(firstRender).toBeLessThan(2_000);

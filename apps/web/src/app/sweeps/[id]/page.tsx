@@ -1,4 +1,5 @@
 import { notFound } from "next/navigation";
+import { curvesSvg, heatmapSvg } from "../../../server/charts";
 import { api } from "../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -13,9 +14,14 @@ export default async function SweepPage({ params }: { params: Promise<{ id: stri
   const caller = await api();
   const sweep = await caller.sweeps.get({ id }).catch(() => undefined);
   if (!sweep) notFound();
-  const [trials, table] = await Promise.all([
+  const swept = Object.keys(sweep.spec.search).sort();
+  const [trials, table, curves, heat] = await Promise.all([
     caller.sweeps.trials({ id }),
     caller.sweeps.compare({ id }).catch(() => undefined),
+    caller.sweeps.curves({ id, metric: "test.balancedAccuracy" }),
+    swept.length >= 2
+      ? caller.sweeps.heatmap({ id, x: swept[0]!, y: swept[1]! })
+      : Promise.resolve(undefined),
   ]);
   const c = sweep.counts;
   return (
@@ -81,6 +87,21 @@ export default async function SweepPage({ params }: { params: Promise<{ id: stri
             </p>
           )}
         </section>
+      )}
+      {curves.configs.length > 0 && (
+        <section
+          data-testid="curves"
+          // server-rendered SVG from ECharts (apps/web/src/server/charts.ts)
+          // biome-ignore lint/security/noDangerouslySetInnerHtml: the SVG is generated here from numbers, not user HTML
+          dangerouslySetInnerHTML={{ __html: curvesSvg(curves.metric, curves.configs) }}
+        />
+      )}
+      {heat && heat.cells.length > 0 && (
+        <section
+          data-testid="heatmap"
+          // biome-ignore lint/security/noDangerouslySetInnerHtml: the SVG is generated here from numbers, not user HTML
+          dangerouslySetInnerHTML={{ __html: heatmapSvg(swept[0]!, swept[1]!, heat.metric, heat) }}
+        />
       )}
       <h2 style={{ fontSize: "1.1rem" }}>Trials</h2>
       <table cellPadding={5} style={{ borderCollapse: "collapse" }} data-testid="trials">
