@@ -1,15 +1,13 @@
 import { appRouter } from "@tailsweep/api";
-import { openRunStore } from "@tailsweep/db";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-
-const opened = openRunStore();
+import { runStore } from "../../../../server/store";
 
 const handler = async (req: Request) =>
   fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: async () => ({ store: (await opened).store }),
+    createContext: async () => ({ store: await runStore() }),
   });
 
 export { handler as GET, handler as POST };
