@@ -103,7 +103,7 @@ async function time<T>(f: () => Promise<T>): Promise<number[]> {
 
 const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
-const database = await freshDatabase(`tailsweep_dashboard_${process.pid}`);
+const database = await freshDatabase("dashboard");
 const opened = await openRunStore({ databaseUrl: database.url });
 try {
   const t0 = performance.now();

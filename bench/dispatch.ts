@@ -109,7 +109,7 @@ async function embedded(): Promise<Measured> {
 }
 
 async function distributed(): Promise<Measured> {
-  const deployment = await freshDeployment(`tailsweep_dispatch_${process.pid}`, `dispatch${process.pid}`);
+  const deployment = await freshDeployment("dispatch", `dispatch${process.pid}`);
   try {
     return await measure(deployment.opened.store, deployment.bus);
   } finally {

@@ -10,10 +10,7 @@ import { freshDeployment } from "./deployment";
 const total = Number(process.argv[2] ?? 5000);
 
 async function measure(maxBatch: number): Promise<number> {
-  const deployment = await freshDeployment(
-    `tailsweep_ingest_${process.pid}_${maxBatch}`,
-    `ingest${process.pid}x${maxBatch}`,
-  );
+  const deployment = await freshDeployment(`ingest_${maxBatch}`, `ingest${process.pid}x${maxBatch}`);
   const { opened, bus } = deployment;
   try {
     const trials = 50;

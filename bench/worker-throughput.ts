@@ -49,7 +49,7 @@ async function stopWorkers(proc: ChildProcess): Promise<void> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quick = parse(readFileSync(join(root, "examples", "quick.yaml"), "utf8")) as Record<string, unknown>;
 
-const deployment = await freshDeployment(`tailsweep_throughput_${process.pid}`, prefix);
+const deployment = await freshDeployment("throughput", prefix);
 const { opened, bus } = deployment;
 const controller = new Controller(opened.store, bus, { reapEveryMs: 60_000 });
 await controller.start();
