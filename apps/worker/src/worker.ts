@@ -75,7 +75,6 @@ type StopReason = "cancelled" | "shutdown" | "timeout";
 export class Worker {
   readonly id: string;
   private subscriptions: Subscription[] = [];
-  private readonly running = new Map<string, { sweepId: string; stop?: StopReason }>();
   /** Sweeps cancelled while this worker runs: a cancel can arrive between a claim and the trial's start. */
   private readonly cancelledSweeps = new Set<string>();
   private readonly log: (line: string) => void;
@@ -103,7 +102,6 @@ export class Worker {
     this.subscriptions.push(
       await this.bus.onCancel((sweepId) => {
         this.cancelledSweeps.add(sweepId);
-        for (const t of this.running.values()) if (t.sweepId === sweepId) t.stop ??= "cancelled";
       }),
     );
     this.subscriptions.push(
@@ -113,9 +111,8 @@ export class Worker {
 
   /** Stops taking trials; running ones stop after their current epoch and are handed back. */
   async stop(): Promise<void> {
-    // The flag also reaches a trial whose claim is granted while stopping, before it is in `running`.
+    // Running trials see the flag at their next epoch; one granted while stopping sees it before it starts.
     this.stopping = true;
-    for (const t of this.running.values()) t.stop ??= "shutdown";
     clearInterval(this.presence);
     for (const s of this.subscriptions.reverse()) await s.stop();
     this.subscriptions = [];
@@ -168,8 +165,7 @@ export class Worker {
     }
     const attempt = reply.attempt;
     const config = reply.config as unknown as RunConfig;
-    const state: { sweepId: string; stop?: StopReason } = { sweepId };
-    this.running.set(trialId, state);
+    const state: { stop?: StopReason } = {};
     const heartbeat = async () => {
       delivery.working();
       await this.bus.publishEvent({
@@ -195,25 +191,24 @@ export class Worker {
       });
     try {
       await heartbeat().catch(() => {}); // a bus hiccup must not fail the trial
-      if (this.stopping) {
-        // Granted just as this worker began to stop: hand it straight back rather than train an epoch of it.
-        await fail(`worker ${this.id} shut down`, true);
-        this.options.onTrialEnd?.(trialId, "handed back");
-        await delivery.ack();
-        return;
-      }
-      const result = await this.runTrial(config, {
-        onEpoch: (metric) => {
-          delivery.working();
-          void this.bus.publishEvent({ type: "epoch", trialId, attempt, metric }).catch(() => {});
-        },
-        shouldStop: () => {
-          if (this.stopping) state.stop ??= "shutdown";
-          if (this.cancelledSweeps.has(sweepId)) state.stop ??= "cancelled";
-          if (Date.now() > deadline) state.stop ??= "timeout";
-          return state.stop !== undefined;
-        },
-      });
+      // Granted just as this worker began to stop: hand it straight back rather than train an epoch of it.
+      if (this.stopping) state.stop = "shutdown";
+      const result =
+        state.stop === "shutdown"
+          ? undefined
+          : await this.runTrial(config, {
+              onEpoch: (metric) => {
+                delivery.working();
+                void this.bus.publishEvent({ type: "epoch", trialId, attempt, metric }).catch(() => {});
+              },
+              // The first reason seen wins: a cancelled sweep, this worker stopping, the trial's time limit.
+              shouldStop: () => {
+                if (this.cancelledSweeps.has(sweepId)) state.stop ??= "cancelled";
+                if (this.stopping) state.stop ??= "shutdown";
+                if (Date.now() > deadline) state.stop ??= "timeout";
+                return state.stop !== undefined;
+              },
+            });
       if (state.stop === "shutdown") {
         await fail(`worker ${this.id} shut down`, true);
         this.options.onTrialEnd?.(trialId, "handed back");
@@ -228,7 +223,7 @@ export class Worker {
           trialId,
           attempt,
           at: new Date().toISOString(),
-          result,
+          result: result!,
         });
         this.options.onTrialEnd?.(trialId, "succeeded");
       }
@@ -242,7 +237,6 @@ export class Worker {
       await delivery.ack();
     } finally {
       clearInterval(beat);
-      this.running.delete(trialId);
     }
   }
 }
