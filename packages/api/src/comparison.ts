@@ -1,16 +1,23 @@
+import type { SweepSpec } from "@tailsweep/schemas";
 import {
   type ComparisonTable,
   type Correction,
   compareConfigurations,
   type Observation,
+  summarize,
 } from "@tailsweep/stats";
-import type { RunStore, SweepRecord } from "@tailsweep/sweep";
+import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
+
+/** A parameter value as labels and axes show it: objects (e.g. a list of widths) as JSON. */
+export function paramValue(value: unknown): string {
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
 
 /** A configuration's label: its searched parameters without the seed, sorted (`model.nu=5 variant=proposed`). */
 export function configLabel(params: Record<string, unknown>): string {
   const label = Object.keys(params)
     .sort()
-    .map((k) => `${k}=${typeof params[k] === "object" ? JSON.stringify(params[k]) : params[k]}`)
+    .map((k) => `${k}=${paramValue(params[k])}`)
     .join(" ");
   return label || "(no search)";
 }
@@ -22,6 +29,39 @@ export function metricValue(metrics: Record<string, unknown>, metric: string): n
   let v: unknown = metrics;
   for (const part of metric.split(".")) v = (v as Record<string, unknown> | undefined)?.[part];
   return typeof v === "number" ? v : undefined;
+}
+
+/** The succeeded trials that report `metric`, each with its value (what every per-configuration view reads). */
+export function* finishedValues(
+  trials: readonly TrialRecord[],
+  results: ReadonlyMap<string, TrialResult>,
+  metric: string,
+): Generator<{ trial: TrialRecord; value: number }> {
+  for (const trial of trials) {
+    const result = trial.state === "succeeded" ? results.get(trial.id) : undefined;
+    const value = result && metricValue(result.metrics, metric);
+    if (value !== undefined) yield { trial, value };
+  }
+}
+
+/** Configurations ranked by the objective's seed mean, best first, with the sd over seeds (NaN for one seed). */
+export function rankConfigurations(
+  trials: readonly TrialRecord[],
+  results: ReadonlyMap<string, TrialResult>,
+  objective: SweepSpec["objective"],
+): { config: string; seeds: number; mean: number; sd: number }[] {
+  const byConfig = new Map<string, number[]>();
+  for (const { trial, value } of finishedValues(trials, results, objective.metric)) {
+    const label = configLabel(trial.params);
+    byConfig.set(label, [...(byConfig.get(label) ?? []), value]);
+  }
+  const sign = objective.direction === "maximize" ? -1 : 1;
+  return [...byConfig]
+    .map(([config, values]) => {
+      const s = summarize(values);
+      return { config, seeds: s.n, mean: s.mean, sd: s.sd };
+    })
+    .sort((a, b) => sign * (a.mean - b.mean));
 }
 
 /**
@@ -60,12 +100,13 @@ export async function compareSweep(
 ): Promise<ComparisonTable & { metric: string }> {
   const metric = options.metric ?? sweep.spec.objective.metric;
   const [trials, results] = await Promise.all([store.listTrials(sweep.id), store.listResults(sweep.id)]);
-  const observations: Observation[] = [];
-  for (const t of trials) {
-    const result = t.state === "succeeded" ? results.get(t.id) : undefined;
-    const value = result && metricValue(result.metrics, metric);
-    if (value !== undefined) observations.push({ config: configLabel(t.params), seed: t.seed, value });
-  }
+  const observations: Observation[] = [...finishedValues(trials, results, metric)].map(
+    ({ trial, value }) => ({
+      config: configLabel(trial.params),
+      seed: trial.seed,
+      value,
+    }),
+  );
   if (observations.length === 0)
     throw new Error(`no finished trial of sweep ${sweep.id} reports the metric '${metric}'`);
   const configs = [...new Set(observations.map((x) => x.config))].sort();
@@ -131,11 +172,8 @@ export async function compareAcrossSweeps(
     const label = `${sweep.project}/${sweep.name}: ${config}`;
     if (labels.includes(label)) throw new Error(`groups[${i}]: the same runs as an earlier group (${label})`);
     labels.push(label);
-    for (const t of trials) {
-      if (t.state !== "succeeded" || configLabel(t.params) !== config) continue;
-      const result = results.get(t.id);
-      const value = result && metricValue(result.metrics, metric);
-      if (value !== undefined) observations.push({ config: label, seed: t.seed, value });
+    for (const { trial, value } of finishedValues(trials, results, metric)) {
+      if (configLabel(trial.params) === config) observations.push({ config: label, seed: trial.seed, value });
     }
   }
   const table = compareConfigurations(observations, {

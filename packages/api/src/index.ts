@@ -4,8 +4,11 @@ export {
   compareAcrossSweeps,
   compareSweep,
   configLabel,
+  finishedValues,
   metricValue,
+  paramValue,
   type RunGroup,
+  rankConfigurations,
   resolveBaseline,
 } from "./comparison";
 export { type ApiContext, type AppRouter, appRouter, createCaller, type SweepLauncher } from "./router";

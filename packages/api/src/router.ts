@@ -1,10 +1,17 @@
 import { ConfigError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
 import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
-import { EPOCH_SERIES_METRICS, type RunStore, type SweepRecord, type TrialRecord } from "@tailsweep/sweep";
+import { countByState, EPOCH_SERIES_METRICS, type RunStore, type SweepRecord } from "@tailsweep/sweep";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { compareAcrossSweeps, compareSweep, configLabel, metricValue } from "./comparison";
+import {
+  compareAcrossSweeps,
+  compareSweep,
+  configLabel,
+  finishedValues,
+  paramValue,
+  rankConfigurations,
+} from "./comparison";
 
 /** What launches and cancels sweeps for the API (the controller in the app that mounts it). */
 export interface SweepLauncher {
@@ -25,12 +32,6 @@ interface ResultMetrics {
   test: { perClassRecall: number[]; confusion: number[][] };
   minorityClasses?: number[];
   pseudoLabels?: { perClassRecall: number[] };
-}
-
-function countStates(trials: TrialRecord[]) {
-  const c = { waiting: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
-  for (const trial of trials) c[trial.state]++;
-  return c;
 }
 
 async function sweepOrThrow(store: RunStore, id: string): Promise<SweepRecord> {
@@ -85,22 +86,7 @@ export const appRouter = t.router({
               ctx.store.listTrials(s.id),
               ctx.store.listResults(s.id),
             ]);
-            const { metric, direction } = s.spec.objective;
-            const means = new Map<string, number[]>();
-            for (const trial of trials) {
-              const r = results.get(trial.id);
-              const v = r && metricValue(r.metrics, metric);
-              if (v === undefined) continue;
-              const label = configLabel(trial.params);
-              means.set(label, [...(means.get(label) ?? []), v]);
-            }
-            const ranked = [...means]
-              .map(([config, vs]) => ({
-                config,
-                mean: vs.reduce((a, b) => a + b, 0) / vs.length,
-                seeds: vs.length,
-              }))
-              .sort((a, b) => (direction === "maximize" ? b.mean - a.mean : a.mean - b.mean));
+            const best = rankConfigurations(trials, results, s.spec.objective)[0];
             return {
               id: s.id,
               project: s.project,
@@ -108,9 +94,9 @@ export const appRouter = t.router({
               status: s.status,
               createdAt: s.createdAt,
               trialCount: s.trialCount,
-              counts: countStates(trials),
+              counts: countByState(trials),
               objective: s.spec.objective,
-              best: ranked[0] ?? null,
+              best: best ?? null,
             };
           }),
         );
@@ -118,7 +104,7 @@ export const appRouter = t.router({
 
     get: t.procedure.input(sweepId).query(async ({ ctx, input }) => {
       const sweep = await sweepOrThrow(ctx.store, input.id);
-      return { ...sweep, counts: countStates(await ctx.store.listTrials(sweep.id)) };
+      return { ...sweep, counts: countByState(await ctx.store.listTrials(sweep.id)) };
     }),
 
     /** Every trial with its configuration label, state, attempts and headline test metrics. */
@@ -178,20 +164,16 @@ export const appRouter = t.router({
           ctx.store.listTrials(sweep.id),
           ctx.store.listResults(sweep.id),
         ]);
-        const key = (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v));
         const cells = new Map<string, { x: string; y: string; values: number[] }>();
-        for (const trial of trials) {
-          const r = results.get(trial.id);
-          const v = r && metricValue(r.metrics, metric);
-          if (v === undefined) continue;
-          const x = key(trial.params[input.x]);
-          const y = key(trial.params[input.y]);
+        for (const { trial, value } of finishedValues(trials, results, metric)) {
+          const x = paramValue(trial.params[input.x]);
+          const y = paramValue(trial.params[input.y]);
           const cell = cells.get(`${x}\u0000${y}`) ?? { x, y, values: [] };
-          cell.values.push(v);
+          cell.values.push(value);
           cells.set(`${x}\u0000${y}`, cell);
         }
         const order = (axis: string) =>
-          [...new Set(trials.map((trial) => key(trial.params[axis])))].sort(
+          [...new Set(trials.map((trial) => paramValue(trial.params[axis])))].sort(
             (a, b) => Number(a) - Number(b) || a.localeCompare(b),
           );
         return {

@@ -16,4 +16,10 @@ export {
   type WorkerRecord,
 } from "./run-store";
 export { trialKey } from "./trial-key";
-export { assertTransition, canTransition, TERMINAL_STATES, type TrialState } from "./trial-state";
+export {
+  assertTransition,
+  canTransition,
+  countByState,
+  TERMINAL_STATES,
+  type TrialState,
+} from "./trial-state";

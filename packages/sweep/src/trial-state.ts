@@ -27,3 +27,16 @@ export function assertTransition(from: TrialState, to: TrialState): void {
     );
   }
 }
+
+/** How many trials are in each state (every state present, zero when none). */
+export function countByState(trials: readonly { state: TrialState }[]): Record<TrialState, number> {
+  const counts: Record<TrialState, number> = {
+    waiting: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+  };
+  for (const t of trials) counts[t.state]++;
+  return counts;
+}

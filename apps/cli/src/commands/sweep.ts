@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { rankConfigurations } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { initBackend } from "@tailsweep/model";
 import { parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
-import type { RunStore, SweepRecord, TrialRecord } from "@tailsweep/sweep";
+import { countByState, type RunStore, type SweepRecord } from "@tailsweep/sweep";
 import { PRESENCE_SECONDS, Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
@@ -26,16 +27,14 @@ function readSweepFile(path: string): SweepSpec {
   return parseSweepFile(readConfigFile(path));
 }
 
-/** Counts of a sweep's trials by state. */
-function countStates(trials: TrialRecord[]) {
-  const c = { waiting: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
-  for (const t of trials) c[t.state]++;
-  return c;
+/** A sweep's trials and their results, read once for everything a command prints. */
+async function loadSweep(store: RunStore, sweepId: string) {
+  const [trials, results] = await Promise.all([store.listTrials(sweepId), store.listResults(sweepId)]);
+  return { trials, results };
 }
 
 /** One row per trial with its params, state and headline metrics (for status, export and the final table). */
-async function trialRows(store: RunStore, sweep: SweepRecord) {
-  const [trials, results] = await Promise.all([store.listTrials(sweep.id), store.listResults(sweep.id)]);
+function trialRows({ trials, results }: Awaited<ReturnType<typeof loadSweep>>) {
   return trials.map((t) => {
     const r = results.get(t.id);
     const test =
@@ -65,38 +64,16 @@ async function trialRows(store: RunStore, sweep: SweepRecord) {
   });
 }
 
-type Row = Awaited<ReturnType<typeof trialRows>>[number];
-
-/** Configurations (params without seed) ranked by the objective's mean over seeds. */
-function rankConfigs(spec: SweepSpec, rows: Row[]) {
-  const metric = spec.objective.metric;
-  const groups = new Map<string, { params: string; values: number[] }>();
-  for (const r of rows) {
-    const value = r[metric as keyof Row];
-    if (r.state !== "succeeded" || typeof value !== "number") continue;
-    const params = Object.keys(spec.search)
-      .sort()
-      .map((k) => `${k}=${(r as Record<string, unknown>)[k]}`)
-      .join(" ");
-    const g = groups.get(params) ?? { params, values: [] };
-    g.values.push(value);
-    groups.set(params, g);
-  }
-  const sign = spec.objective.direction === "maximize" ? -1 : 1;
-  return [...groups.values()]
-    .map((g) => {
-      const mean = g.values.reduce((a, b) => a + b, 0) / g.values.length;
-      const sd =
-        g.values.length > 1
-          ? Math.sqrt(g.values.reduce((s, v) => s + (v - mean) ** 2, 0) / (g.values.length - 1))
-          : Number.NaN;
-      return { params: g.params || "(no search)", seeds: g.values.length, mean, sd };
-    })
-    .sort((a, b) => sign * (a.mean - b.mean));
+/** The ranking as `sweep status --json` prints it: configuration, seeds, mean and sd of the objective. */
+function ranking(spec: SweepSpec, loaded: Awaited<ReturnType<typeof loadSweep>>) {
+  return rankConfigurations(loaded.trials, loaded.results, spec.objective).map(({ config, ...r }) => ({
+    params: config,
+    ...r,
+  }));
 }
 
-function printRanking(spec: SweepSpec, rows: Row[]): void {
-  const ranked = rankConfigs(spec, rows);
+function printRanking(spec: SweepSpec, loaded: Awaited<ReturnType<typeof loadSweep>>): void {
+  const ranked = ranking(spec, loaded);
   if (ranked.length === 0) return;
   process.stdout.write(`\n${spec.objective.metric} (${spec.objective.direction}), mean ± sd over seeds:\n`);
   for (const r of ranked) {
@@ -123,7 +100,7 @@ async function watch(store: RunStore, sweepId: string, json: boolean): Promise<S
   let last = "";
   for (;;) {
     const sweep = (await store.getSweep(sweepId))!;
-    const c = countStates(await store.listTrials(sweepId));
+    const c = countByState(await store.listTrials(sweepId));
     const done = c.succeeded + c.failed + c.cancelled;
     if (bar) {
       if (!bar.isActive) bar.start(sweep.trialCount, done, { running: c.running, failed: c.failed });
@@ -182,7 +159,8 @@ export function registerSweep(program: Command): void {
       process.off("SIGINT", onSigint);
       await worker.stop();
       await controller.stop();
-      const rows = await trialRows(rt.opened.store, final);
+      const loaded = await loadSweep(rt.opened.store, final.id);
+      const rows = trialRows(loaded);
       await rt.close();
       if (o.json)
         process.stdout.write(
@@ -190,7 +168,7 @@ export function registerSweep(program: Command): void {
         );
       else {
         process.stdout.write(`\nsweep ${final.id} ${final.status}\n`);
-        printRanking(spec, rows);
+        printRanking(spec, loaded);
       }
       if (rows.some((r) => r.state === "failed")) process.exitCode = 1;
     });
@@ -227,18 +205,18 @@ export function registerSweep(program: Command): void {
       const sweeps = await rt.opened.store.listSweeps();
       const s = id ? await rt.opened.store.getSweep(id) : sweeps.at(-1);
       if (!s) throw new Error(id ? `no sweep with id ${id}` : "no sweeps yet");
-      const rows = await trialRows(rt.opened.store, s);
-      const counts = countStates(await rt.opened.store.listTrials(s.id));
+      const loaded = await loadSweep(rt.opened.store, s.id);
+      const counts = countByState(loaded.trials);
       await rt.close();
       if (o.json)
         process.stdout.write(
-          `${JSON.stringify({ id: s.id, name: s.name, project: s.project, status: s.status, counts, ranking: rankConfigs(s.spec, rows) })}\n`,
+          `${JSON.stringify({ id: s.id, name: s.name, project: s.project, status: s.status, counts, ranking: ranking(s.spec, loaded) })}\n`,
         );
       else {
         process.stdout.write(
           `sweep ${s.id} (${s.project}/${s.name}) ${s.status}: ${JSON.stringify(counts)}\n`,
         );
-        printRanking(s.spec, rows);
+        printRanking(s.spec, loaded);
       }
     });
 
@@ -258,7 +236,7 @@ export function registerSweep(program: Command): void {
           status: s.status,
           createdAt: s.createdAt.toISOString(),
           trials: s.trialCount,
-          ...countStates(await rt.opened.store.listTrials(s.id)),
+          ...countByState(await rt.opened.store.listTrials(s.id)),
         })),
       );
       await rt.close();
@@ -309,14 +287,11 @@ export function registerSweep(program: Command): void {
         await rt.close();
         throw new Error(`no sweep with id ${id} (tailsweep sweep list shows them)`);
       }
-      const rows = await trialRows(rt.opened.store, s);
+      const loaded = await loadSweep(rt.opened.store, id);
+      const rows = trialRows(loaded);
       let text: string;
       if (format === "json") {
-        const results = await rt.opened.store.listResults(id);
-        const trials = (await rt.opened.store.listTrials(id)).map((t) => ({
-          ...t,
-          result: results.get(t.id) ?? null,
-        }));
+        const trials = loaded.trials.map((t) => ({ ...t, result: loaded.results.get(t.id) ?? null }));
         text = `${JSON.stringify({ sweep: s, trials }, null, 2)}\n`;
       } else {
         const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
