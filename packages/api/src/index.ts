@@ -11,4 +11,5 @@ export {
   rankConfigurations,
   resolveBaseline,
 } from "./comparison";
+export { type DashboardHost, dashboardHost, setDashboardHost } from "./host";
 export { type ApiContext, type AppRouter, appRouter, createCaller, type SweepLauncher } from "./router";

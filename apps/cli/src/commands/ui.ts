@@ -1,47 +1,128 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setDashboardHost } from "@tailsweep/api";
+import { Controller } from "@tailsweep/controller";
+import { initBackend } from "@tailsweep/model";
+import { Worker } from "@tailsweep/worker";
 import type { Command } from "commander";
 import { numberArg } from "../config-input";
+import { openRuntime } from "../runtime";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Registers `tailsweep ui`: the dashboard (apps/web) served on this store. */
+interface UiOptions {
+  port: number;
+  host: string;
+  rebuild?: boolean;
+  workers: number;
+  backend?: string;
+  readOnly?: boolean;
+}
+
+/** The part of Next's programmatic server this command uses. */
+interface NextApp {
+  prepare(): Promise<void>;
+  getRequestHandler(): (req: unknown, res: unknown) => Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Registers `tailsweep ui`: the dashboard (apps/web) served by this process on this run store. Next runs inside the
+ * process that opened the store, so the embedded store (PGlite, one process only) can be read by the pages and
+ * written by the controller and worker that run launched sweeps here.
+ */
 export function registerUi(program: Command): void {
   program
     .command("ui")
     .description(
-      "serve the dashboard on this run store: DATABASE_URL, or the embedded store in .tailsweep/db (builds the app the first time)",
+      "serve the dashboard on this run store (DATABASE_URL, or the embedded store in .tailsweep/db); sweeps launched " +
+        "from it run here, or over NATS when NATS_URL is set (then a `tailsweep controller` persists them)",
     )
     .option("--port <n>", "port", numberArg("--port"), 3000)
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--rebuild", "build the app again before serving it")
-    .action(async (o: { port: number; host: string; rebuild?: boolean }) => {
+    .option(
+      "--workers <n>",
+      "trials at once in this process for sweeps launched here without NATS_URL (0: launch, but train nothing here)",
+      numberArg("--workers"),
+      1,
+    )
+    .option("--backend <name>", "compute backend of those trials: auto | tensorflow | wasm-blas | wasm | cpu")
+    .option("--read-only", "no launching or cancelling from the browser")
+    .action(async (o: UiOptions) => {
       const web = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "web");
-      const next = join(web, "node_modules", ".bin", "next");
-      if (!existsSync(next)) throw new Error(`the dashboard is not installed: no ${next} (run pnpm install)`);
-      // Next runs in apps/web: point it at the store this command would use, by absolute path.
-      const env = {
-        ...process.env,
-        NEXT_TELEMETRY_DISABLED: "1",
-        TAILSWEEP_DB_DIR: resolve(process.env.TAILSWEEP_DB_DIR ?? join(".tailsweep", "db")),
-      };
+      const nextBin = join(web, "node_modules", ".bin", "next");
+      if (!existsSync(nextBin))
+        throw new Error(`the dashboard is not installed: no ${nextBin} (run pnpm install)`);
+      if (!Number.isInteger(o.workers) || o.workers < 0)
+        throw new Error(`--workers must be a whole number ≥ 0, got ${o.workers}`);
+      // The build and the server resolve the embedded store from apps/web: give them the absolute path.
+      process.env.TAILSWEEP_DB_DIR = resolve(process.env.TAILSWEEP_DB_DIR ?? join(".tailsweep", "db"));
+      process.env.NEXT_TELEMETRY_DISABLED = "1";
       if (o.rebuild || !existsSync(join(web, ".next", "BUILD_ID"))) {
         log("building the dashboard (once; --rebuild to redo it)…");
-        const built = spawnSync(next, ["build"], { cwd: web, env, stdio: ["ignore", "ignore", "inherit"] });
+        const built = spawnSync(nextBin, ["build"], { cwd: web, stdio: ["ignore", "ignore", "inherit"] });
         if (built.status !== 0) throw new Error(`next build failed (exit ${built.status})`);
       }
-      log(
-        `dashboard on http://${o.host}:${o.port} · run store: ${process.env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : `PGlite ${env.TAILSWEEP_DB_DIR}`}`,
+
+      const rt = await openRuntime(log, { needsBus: !o.readOnly });
+      const overNats = !rt.embeddedBus;
+      // Over NATS the team's controller persists events and grants claims: this one only stores and queues.
+      const controller = new Controller(rt.opened.store, rt.bus, { log });
+      let worker: Worker | undefined;
+      if (!o.readOnly && !overNats) {
+        await controller.start();
+        if (o.workers > 0) {
+          const backend = await initBackend({ prefer: o.backend as never, log });
+          worker = new Worker(rt.bus, { backend, concurrency: o.workers, log });
+          await worker.start();
+        }
+      }
+      const launchTarget = o.readOnly
+        ? null
+        : overNats
+          ? `NATS ${process.env.NATS_URL} (workers and a controller elsewhere)`
+          : `this process (${o.workers} worker${o.workers === 1 ? "" : "s"})`;
+      setDashboardHost(
+        Promise.resolve({
+          store: rt.opened.store,
+          launcher: o.readOnly ? undefined : controller,
+          launchTarget,
+          storeLocation: `${rt.opened.kind} ${rt.opened.location}`,
+        }),
       );
-      const server = spawn(next, ["start", "-H", o.host, "-p", String(o.port)], {
-        cwd: web,
-        env,
-        stdio: ["ignore", "ignore", "inherit"],
+
+      const next = createRequire(join(web, "package.json"))("next") as (options: {
+        dev: boolean;
+        dir: string;
+        hostname: string;
+        port: number;
+      }) => NextApp;
+      const app = next({ dev: false, dir: web, hostname: o.host, port: o.port });
+      await app.prepare();
+      const handle = app.getRequestHandler();
+      const server = createServer((req, res) => void handle(req, res));
+      await new Promise<void>((ok, fail) => {
+        server.once("error", fail);
+        server.listen(o.port, o.host, ok);
       });
-      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => server.kill(signal));
-      const code = await new Promise<number | null>((r) => server.once("exit", r));
-      if (code) process.exitCode = code;
+      log(
+        `dashboard on http://${o.host}:${o.port} · run store: ${rt.opened.kind} ${rt.opened.location} · launches: ${launchTarget ?? "off (--read-only)"}`,
+      );
+      const signal = await new Promise<NodeJS.Signals>((ok) => {
+        process.once("SIGINT", ok);
+        process.once("SIGTERM", ok);
+      });
+      log(`${signal}: stopping (running trials here stop after this epoch and are handed back)`);
+      server.close();
+      server.closeAllConnections();
+      await worker?.stop();
+      await controller.stop();
+      await app.close();
+      await rt.close();
     });
 }

@@ -1,19 +1,19 @@
-import { createCaller } from "@tailsweep/api";
-import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
+import { createCaller, type DashboardHost, dashboardHost } from "@tailsweep/api";
+import { openRunStore } from "@tailsweep/db";
 
-// One run store per server process, shared by the pages and the tRPC route: DATABASE_URL (the team's PostgreSQL)
-// or the embedded PGlite under TAILSWEEP_DB_DIR / .tailsweep/db, exactly as the CLI opens it. It lives on
-// globalThis because Next may load this module once per bundle (pages, route handlers), and PGlite must not open
-// the same directory twice.
-const holder = globalThis as { tailsweepRunStore?: Promise<OpenedRunStore> };
-
-/** This process's run store, opened (and migrated) on first use. */
-export async function runStore() {
-  holder.tailsweepRunStore ??= openRunStore();
-  return (await holder.tailsweepRunStore).store;
+/**
+ * The dashboard host of this process: the one `tailsweep ui` installed (its run store, and the controller that
+ * launches), or — under a plain `next start` — a read-only one over DATABASE_URL or the embedded store, opened the
+ * way the CLI opens it.
+ */
+export function host(): Promise<DashboardHost> {
+  return dashboardHost(async () => {
+    const opened = await openRunStore();
+    return { store: opened.store, launchTarget: null, storeLocation: `${opened.kind} ${opened.location}` };
+  });
 }
 
-/** The tRPC caller for server components, over this process's run store. */
+/** The tRPC caller for server components. */
 export async function api() {
-  return createCaller({ store: await runStore() });
+  return createCaller(await host());
 }

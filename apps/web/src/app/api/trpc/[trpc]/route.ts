@@ -1,13 +1,10 @@
 import { appRouter } from "@tailsweep/api";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { runStore } from "../../../../server/store";
+import { host } from "../../../../server/store";
 
-const handler = async (req: Request) =>
-  fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req,
-    router: appRouter,
-    createContext: async () => ({ store: await runStore() }),
-  });
+export const dynamic = "force-dynamic";
+
+const handler = (req: Request) =>
+  fetchRequestHandler({ endpoint: "/api/trpc", req, router: appRouter, createContext: host });
 
 export { handler as GET, handler as POST };

@@ -1,0 +1,28 @@
+import type { ApiContext } from "./router";
+
+/**
+ * What the process serving the dashboard gives its pages and API: the run store it opened, the launcher when it
+ * allows launching, and one line saying where sweeps go. `tailsweep ui` sets it before Next loads; pages read it
+ * with `dashboardHost()`. It lives on globalThis because Next bundles each route separately, and an embedded
+ * store (PGlite) must be opened once per process.
+ */
+export interface DashboardHost extends ApiContext {
+  /** Where launched sweeps run, for the page to say (e.g. "this process: 1 worker", "NATS nats://…"). */
+  launchTarget: string | null;
+  /** Where the run store is (e.g. "PGlite /home/me/.tailsweep/db", "PostgreSQL"). */
+  storeLocation: string;
+}
+
+const KEY = Symbol.for("tailsweep.dashboard-host");
+const holder = globalThis as { [KEY]?: Promise<DashboardHost> };
+
+/** Installs this process's dashboard host (once, before the first request). */
+export function setDashboardHost(host: Promise<DashboardHost>): void {
+  holder[KEY] = host;
+}
+
+/** This process's dashboard host; `open` makes one when nothing installed it (e.g. plain `next start`). */
+export function dashboardHost(open: () => Promise<DashboardHost>): Promise<DashboardHost> {
+  holder[KEY] ??= open();
+  return holder[KEY];
+}
