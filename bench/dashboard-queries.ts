@@ -4,6 +4,9 @@
 // the sweeps list, over repeated calls, and prints p95 against the targets (sweep page < 300 ms; comparison < 500 ms).
 // Needs PostgreSQL (TEST_DATABASE_URL or the local trust default).
 // Usage: node --import tsx bench/dashboard-queries.ts [--repeats 20] [--json]
+// seedDashboard (the two sweeps above) is shared with bench/dashboard-render.ts; importing this file runs nothing.
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createCaller } from "@tailsweep/api";
 import { openRunStore } from "@tailsweep/db";
 import { parseSweepFile } from "@tailsweep/schemas";
@@ -90,6 +93,13 @@ async function seed(store: RunStore, sweepId: string, name: string): Promise<voi
   }
 }
 
+/** Seeds the two sweeps ("sweep-a", "sweep-b": 2,000 finished trials × 50 epochs) and returns their ids. */
+export async function seedDashboard(store: RunStore): Promise<string[]> {
+  await seed(store, "sweep-a", "a");
+  await seed(store, "sweep-b", "b");
+  return ["sweep-a", "sweep-b"];
+}
+
 async function time<T>(f: () => Promise<T>): Promise<number[]> {
   await f(); // warm: plans, JIT, connections
   const out: number[] = [];
@@ -101,54 +111,59 @@ async function time<T>(f: () => Promise<T>): Promise<number[]> {
   return out.sort((a, b) => a - b);
 }
 
-const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+/** The p-quantile of sorted xs (nearest rank, as both dashboard benches report it). */
+export const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
-const database = await freshDatabase("dashboard");
-const opened = await openRunStore({ databaseUrl: database.url });
-try {
-  const t0 = performance.now();
-  await seed(opened.store, "sweep-a", "a");
-  await seed(opened.store, "sweep-b", "b");
-  if (!json)
-    console.error(`seeded 2,000 trials × 50 epochs in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  const api = createCaller({ store: opened.store });
-  const id = "sweep-a";
-  // What the sweep page asks for when it opens; the comparison table and the sweeps list are measured on their own.
-  const page: Record<string, () => Promise<unknown>> = {
-    "sweeps.get": () => api.sweeps.get({ id }),
-    "sweeps.trials": () => api.sweeps.trials({ id }),
-    "sweeps.curves": () => api.sweeps.curves({ id, metric: "test.balancedAccuracy" }),
-    "sweeps.heatmap": () => api.sweeps.heatmap({ id, x: "model.nu", y: "model.gamma" }),
-    "sweeps.perClass": () => api.sweeps.perClass({ id }),
-    workers: () => api.workers(),
-  };
-  const others: Record<string, () => Promise<unknown>> = {
-    "sweeps.compare (100 configs × 10 seeds)": () => api.sweeps.compare({ id }),
-    "sweeps.list (2 sweeps)": () => api.sweeps.list({}),
-  };
-  const results: Record<string, { p50: number; p95: number }> = {};
-  for (const [label, f] of Object.entries({ ...page, ...others })) {
-    const xs = await time(f);
-    results[label] = { p50: q(xs, 0.5), p95: q(xs, 0.95) };
-  }
-  const whole = await time(() => Promise.all(Object.values(page).map((f) => f())));
-  results["sweep page (its six calls at once)"] = { p50: q(whole, 0.5), p95: q(whole, 0.95) };
-  const targets = { page: 300, compare: 500 };
-  if (json) console.log(JSON.stringify({ repeats, results, targets }, null, 2));
-  else {
-    console.log(`dashboard server work, 2,000 trials × 50 epochs on PostgreSQL, ${repeats} calls each (ms)`);
-    for (const [label, r] of Object.entries(results))
+// Run as a script only (not when imported for its seeding).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const database = await freshDatabase("dashboard");
+  const opened = await openRunStore({ databaseUrl: database.url });
+  try {
+    const t0 = performance.now();
+    await seedDashboard(opened.store);
+    if (!json)
+      console.error(`seeded 2,000 trials × 50 epochs in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    const api = createCaller({ store: opened.store });
+    const id = "sweep-a";
+    // What the sweep page asks for when it opens; the comparison table and the sweeps list are measured on their own.
+    const page: Record<string, () => Promise<unknown>> = {
+      "sweeps.get": () => api.sweeps.get({ id }),
+      "sweeps.trials": () => api.sweeps.trials({ id }),
+      "sweeps.curves": () => api.sweeps.curves({ id, metric: "test.balancedAccuracy" }),
+      "sweeps.heatmap": () => api.sweeps.heatmap({ id, x: "model.nu", y: "model.gamma" }),
+      "sweeps.perClass": () => api.sweeps.perClass({ id }),
+      workers: () => api.workers(),
+    };
+    const others: Record<string, () => Promise<unknown>> = {
+      "sweeps.compare (100 configs × 10 seeds)": () => api.sweeps.compare({ id }),
+      "sweeps.list (2 sweeps)": () => api.sweeps.list({}),
+    };
+    const results: Record<string, { p50: number; p95: number }> = {};
+    for (const [label, f] of Object.entries({ ...page, ...others })) {
+      const xs = await time(f);
+      results[label] = { p50: q(xs, 0.5), p95: q(xs, 0.95) };
+    }
+    const whole = await time(() => Promise.all(Object.values(page).map((f) => f())));
+    results["sweep page (its six calls at once)"] = { p50: q(whole, 0.5), p95: q(whole, 0.95) };
+    const targets = { page: 300, compare: 500 };
+    if (json) console.log(JSON.stringify({ repeats, results, targets }, null, 2));
+    else {
       console.log(
-        `${label.padEnd(44)} p50 ${r.p50.toFixed(1).padStart(7)}   p95 ${r.p95.toFixed(1).padStart(7)}`,
+        `dashboard server work, 2,000 trials × 50 epochs on PostgreSQL, ${repeats} calls each (ms)`,
       );
-    const pageP95 = results["sweep page (its six calls at once)"]!.p95;
-    const compareP95 = results["sweeps.compare (100 configs × 10 seeds)"]!.p95;
-    console.log(
-      `sweep page p95 / 300 ms = ${(pageP95 / targets.page).toFixed(2)}; comparison p95 / 500 ms = ${(compareP95 / targets.compare).toFixed(2)}`,
-    );
+      for (const [label, r] of Object.entries(results))
+        console.log(
+          `${label.padEnd(44)} p50 ${r.p50.toFixed(1).padStart(7)}   p95 ${r.p95.toFixed(1).padStart(7)}`,
+        );
+      const pageP95 = results["sweep page (its six calls at once)"]!.p95;
+      const compareP95 = results["sweeps.compare (100 configs × 10 seeds)"]!.p95;
+      console.log(
+        `sweep page p95 / 300 ms = ${(pageP95 / targets.page).toFixed(2)}; comparison p95 / 500 ms = ${(compareP95 / targets.compare).toFixed(2)}`,
+      );
+    }
+  } finally {
+    await opened.close();
+    await database.drop();
   }
-} finally {
-  await opened.close();
-  await database.drop();
+  process.exit(0);
 }
-process.exit(0);

@@ -3,6 +3,7 @@ import type { Bus, Subscription, TrialDelivery } from "@tailsweep/bus";
 import { loadDataset } from "@tailsweep/data";
 import { type BackendInfo, trainModel } from "@tailsweep/model";
 import type { RunConfig, WorkerEvent } from "@tailsweep/schemas";
+import { PRESENCE_SECONDS } from "@tailsweep/sweep";
 
 type EpochEvent = Extract<WorkerEvent, { type: "epoch" }>;
 type ResultEvent = Extract<WorkerEvent, { type: "result" }>;
@@ -42,8 +43,7 @@ export function trainingRunner(backend: BackendInfo): TrialRunner {
   };
 }
 
-/** Default seconds between a worker's presence reports; three missed reports without a clean stop mean it was lost. */
-export const PRESENCE_SECONDS = 10;
+export { PRESENCE_SECONDS };
 
 /** Worker settings. */
 export interface WorkerOptions {

@@ -153,9 +153,19 @@ export async function compareAcrossSweeps(
   const labels: string[] = [];
   let metric = options.metric;
   let direction = options.direction;
+  const sweeps = await Promise.all(
+    groups.map(async (group, i) => {
+      const sweep = await store.getSweep(group.sweepId);
+      if (!sweep) throw new Error(`groups[${i}].sweepId: no sweep with id ${group.sweepId}`);
+      return sweep;
+    }),
+  );
+  // Re-runs of one sweep file share project/name: the id tells them apart where that happens.
+  const named = (sweep: SweepRecord) => `${sweep.project}/${sweep.name}`;
+  const ambiguous = (sweep: SweepRecord) =>
+    sweeps.some((other) => other.id !== sweep.id && named(other) === named(sweep));
   for (const [i, group] of groups.entries()) {
-    const sweep = await store.getSweep(group.sweepId);
-    if (!sweep) throw new Error(`groups[${i}].sweepId: no sweep with id ${group.sweepId}`);
+    const sweep = sweeps[i]!;
     metric ??= sweep.spec.objective.metric;
     direction ??= sweep.spec.objective.direction;
     const [trials, results] = await Promise.all([store.listTrials(sweep.id), store.listResults(sweep.id)]);
@@ -169,7 +179,7 @@ export async function compareAcrossSweeps(
     } catch (e) {
       throw new Error(`groups[${i}].config: ${(e as Error).message.replace(/^--baseline: /, "")}`);
     }
-    const label = `${sweep.project}/${sweep.name}: ${config}`;
+    const label = `${named(sweep)}${ambiguous(sweep) ? `#${sweep.id.slice(0, 8)}` : ""}: ${config}`;
     if (labels.includes(label)) throw new Error(`groups[${i}]: the same runs as an earlier group (${label})`);
     labels.push(label);
     for (const { trial, value } of finishedValues(trials, results, metric)) {

@@ -11,5 +11,15 @@ export {
   rankConfigurations,
   resolveBaseline,
 } from "./comparison";
+export {
+  EXPORT_FORMATS,
+  type ExportFormat,
+  exportSweep,
+  type SweepExport,
+  SweepNotFoundError,
+  type TrialRow,
+  toCsv,
+  trialRows,
+} from "./export";
 export { type DashboardHost, dashboardHost, setDashboardHost } from "./host";
 export { type ApiContext, type AppRouter, appRouter, createCaller, type SweepLauncher } from "./router";

@@ -1,6 +1,13 @@
 import { ConfigError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
 import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
-import { countByState, EPOCH_SERIES_METRICS, type RunStore, type SweepRecord } from "@tailsweep/sweep";
+import {
+  countByState,
+  EPOCH_SERIES_METRICS,
+  type RunStore,
+  type SweepRecord,
+  sweepProgress,
+  workerStatus,
+} from "@tailsweep/sweep";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -102,9 +109,36 @@ export const appRouter = t.router({
         );
       }),
 
+    /**
+     * One sweep with its progress (counts, ETA) and the workers that ran or run its trials: host, backend, whether
+     * they are online, and how many of this sweep's trials each has running and finished.
+     */
     get: t.procedure.input(sweepId).query(async ({ ctx, input }) => {
       const sweep = await sweepOrThrow(ctx.store, input.id);
-      return { ...sweep, counts: countByState(await ctx.store.listTrials(sweep.id)) };
+      const [trials, known] = await Promise.all([ctx.store.listTrials(sweep.id), ctx.store.listWorkers()]);
+      const now = new Date();
+      const progress = sweepProgress(trials, now);
+      const mine = new Map<string, { running: number; finished: number; backend?: string }>();
+      for (const trial of trials) {
+        if (!trial.workerId) continue;
+        const w = mine.get(trial.workerId) ?? { running: 0, finished: 0 };
+        if (trial.state === "running") w.running++;
+        else if (trial.state === "succeeded" || trial.state === "failed") w.finished++;
+        w.backend ??= trial.backend;
+        mine.set(trial.workerId, w);
+      }
+      const workers = [...mine].map(([id, w]) => {
+        const record = known.find((k) => k.id === id);
+        return {
+          id,
+          host: record?.host ?? null,
+          backend: record?.backend ?? w.backend ?? null,
+          status: record ? workerStatus(record, now) : null,
+          running: w.running,
+          finished: w.finished,
+        };
+      });
+      return { ...sweep, counts: progress.counts, progress, workers };
     }),
 
     /** Every trial with its configuration label, state, attempts and headline test metrics. */
@@ -291,6 +325,32 @@ export const appRouter = t.router({
   }),
 
   runs: t.router({
+    /**
+     * What can be compared across sweeps (team history): every sweep, newest first, with its configurations, their
+     * finished seeds and the seed mean of the sweep's objective.
+     */
+    catalog: t.procedure
+      .input(z.object({ project: z.string().optional() }).default({}))
+      .query(async ({ ctx, input }) => {
+        const sweeps = (await ctx.store.listSweeps(input.project)).reverse();
+        return Promise.all(
+          sweeps.map(async (s) => {
+            const [trials, results] = await Promise.all([
+              ctx.store.listTrials(s.id),
+              ctx.store.listResults(s.id),
+            ]);
+            return {
+              id: s.id,
+              project: s.project,
+              name: s.name,
+              createdAt: s.createdAt,
+              objective: s.spec.objective,
+              configs: rankConfigurations(trials, results, s.spec.objective),
+            };
+          }),
+        );
+      }),
+
     /** Runs from any sweeps compared across matched seeds: one group per (sweep, configuration), the first the baseline. */
     compare: t.procedure
       .input(
@@ -314,7 +374,11 @@ export const appRouter = t.router({
       }),
   }),
 
-  workers: t.procedure.query(({ ctx }) => ctx.store.listWorkers()),
+  /** Every worker the store has heard from, with whether it is online, stopped or lost. */
+  workers: t.procedure.query(async ({ ctx }) => {
+    const now = new Date();
+    return (await ctx.store.listWorkers()).map((w) => ({ ...w, status: workerStatus(w, now) }));
+  }),
 });
 
 /** The API's type, for typed clients. */

@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { rankConfigurations } from "@tailsweep/api";
+import { exportSweep, rankConfigurations, SweepNotFoundError, trialRows } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { initBackend } from "@tailsweep/model";
 import { parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
-import { countByState, type RunStore, type SweepRecord } from "@tailsweep/sweep";
-import { PRESENCE_SECONDS, Worker } from "@tailsweep/worker";
+import { countByState, type RunStore, type SweepRecord, workerStatus } from "@tailsweep/sweep";
+import { Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { numberArg, readConfigFile } from "../config-input";
@@ -31,37 +31,6 @@ function readSweepFile(path: string): SweepSpec {
 async function loadSweep(store: RunStore, sweepId: string) {
   const [trials, results] = await Promise.all([store.listTrials(sweepId), store.listResults(sweepId)]);
   return { trials, results };
-}
-
-/** One row per trial with its params, state and headline metrics (for status, export and the final table). */
-function trialRows({ trials, results }: Awaited<ReturnType<typeof loadSweep>>) {
-  return trials.map((t) => {
-    const r = results.get(t.id);
-    const test =
-      (r?.metrics as
-        | { test?: Record<string, number> & { perClassRecall?: number[] }; minorityRecall?: number }
-        | undefined) ?? {};
-    return {
-      trial: t.key,
-      ...Object.fromEntries(
-        Object.entries(t.params).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : v]),
-      ),
-      seed: t.seed,
-      state: t.state,
-      attempt: t.attempt,
-      worker: t.workerId ?? "",
-      backend: r?.backend ?? t.backend ?? "",
-      seconds: r?.seconds ?? null,
-      accuracy: test.test?.accuracy ?? null,
-      balancedAccuracy: test.test?.balancedAccuracy ?? null,
-      macroF1: test.test?.macroF1 ?? null,
-      gMean: test.test?.gMean ?? null,
-      minorityRecall: test.minorityRecall ?? null,
-      // per-class recall as columns: what imbalance does to each class, readable in any spreadsheet
-      ...Object.fromEntries((test.test?.perClassRecall ?? []).map((v, c) => [`recall_${c}`, v])),
-      error: t.error ?? "",
-    };
-  });
 }
 
 /** The ranking as `sweep status --json` prints it: configuration, seeds, mean and sd of the objective. */
@@ -160,7 +129,7 @@ export function registerSweep(program: Command): void {
       await worker.stop();
       await controller.stop();
       const loaded = await loadSweep(rt.opened.store, final.id);
-      const rows = trialRows(loaded);
+      const rows = trialRows(loaded.trials, loaded.results);
       await rt.close();
       if (o.json)
         process.stdout.write(
@@ -282,30 +251,18 @@ export function registerSweep(program: Command): void {
       if (format !== "csv" && format !== "json")
         throw new Error(`--format must be csv or json, got '${format}'`);
       const rt = await openRuntime(log, { needsBus: false });
-      const s = await rt.opened.store.getSweep(id);
-      if (!s) {
-        await rt.close();
-        throw new Error(`no sweep with id ${id} (tailsweep sweep list shows them)`);
-      }
-      const loaded = await loadSweep(rt.opened.store, id);
-      const rows = trialRows(loaded);
-      let text: string;
-      if (format === "json") {
-        const trials = loaded.trials.map((t) => ({ ...t, result: loaded.results.get(t.id) ?? null }));
-        text = `${JSON.stringify({ sweep: s, trials }, null, 2)}\n`;
-      } else {
-        const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-        const cell = (v: unknown) => {
-          const t = v === null || v === undefined ? "" : String(v);
-          return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-        };
-        text = `${[columns.join(","), ...rows.map((r) => columns.map((c) => cell((r as Record<string, unknown>)[c])).join(","))].join("\n")}\n`;
-      }
-      await rt.close();
+      // exportSweep names the unknown id; the CLI adds where to find the right one.
+      const exported = await exportSweep(rt.opened.store, id, format)
+        .catch((e: unknown) => {
+          throw e instanceof SweepNotFoundError
+            ? new Error(`${e.message} (tailsweep sweep list shows them)`)
+            : e;
+        })
+        .finally(() => rt.close());
       if (o.output) {
-        writeFileSync(o.output, text);
-        log(`exported ${rows.length} trials of sweep ${id} to ${o.output} (${format})`);
-      } else process.stdout.write(text);
+        writeFileSync(o.output, exported.text);
+        log(`exported ${exported.trials} trials of sweep ${id} to ${o.output} (${format})`);
+      } else process.stdout.write(exported.text);
     });
 
   program
@@ -387,14 +344,10 @@ export function registerSweep(program: Command): void {
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }) => {
       const rt = await openRuntime(log, { needsBus: false });
-      const now = Date.now();
+      const now = new Date();
       const rows = (await rt.opened.store.listWorkers()).map((w) => ({
         ...w,
-        status: w.stoppedAt
-          ? "stopped"
-          : now - w.lastHeartbeat.getTime() < 3 * PRESENCE_SECONDS * 1000
-            ? "online"
-            : "lost",
+        status: workerStatus(w, now),
       }));
       await rt.close();
       if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
@@ -402,7 +355,7 @@ export function registerSweep(program: Command): void {
       else
         for (const w of rows)
           process.stdout.write(
-            `${w.id.padEnd(28)} ${w.status.padEnd(8)} ${w.backend.padEnd(10)} last heard ${((now - w.lastHeartbeat.getTime()) / 1000).toFixed(0)} s ago\n`,
+            `${w.id.padEnd(28)} ${w.status.padEnd(8)} ${w.backend.padEnd(10)} last heard ${((now.getTime() - w.lastHeartbeat.getTime()) / 1000).toFixed(0)} s ago\n`,
           );
     });
 

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import "./globals.css";
 
 export const metadata = {
   title: "tailsweep",
@@ -8,11 +9,17 @@ export const metadata = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body style={{ fontFamily: "system-ui, sans-serif", margin: "1.5rem", color: "#1a1a1a" }}>
-        <header style={{ marginBottom: "1rem" }}>
-          <a href="/" style={{ fontWeight: 700, textDecoration: "none", color: "inherit" }}>
+      <body>
+        <header className="top">
+          <a href="/" className="brand">
             tailsweep
           </a>
+          <nav>
+            <a href="/">Sweeps</a>
+            <a href="/launch">Launch</a>
+            <a href="/compare">Compare runs</a>
+            <a href="/workers">Workers</a>
+          </nav>
         </header>
         {children}
       </body>

@@ -1,41 +1,112 @@
+import { AutoSubmit } from "../components/auto-submit";
+import { age, pct, stamp } from "../lib/format";
 import { api } from "../server/store";
 
 export const dynamic = "force-dynamic";
 
-/** Sweeps, newest first: status, progress and the best configuration so far. */
-export default async function SweepsPage() {
-  const sweeps = await (await api()).sweeps.list({});
-  if (sweeps.length === 0) return <p>No sweeps yet: run `tailsweep sweep run examples/quick.yaml`.</p>;
+type Search = { project?: string; status?: "running" | "completed" | "cancelled"; q?: string };
+
+/** Sweeps, newest first, per project: status, progress, the best configuration so far and age; search and filters. */
+export default async function SweepsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | undefined>>;
+}) {
+  const sp = await searchParams;
+  const filters: Search = {
+    project: sp.project || undefined,
+    status: ["running", "completed", "cancelled"].includes(sp.status ?? "")
+      ? (sp.status as Search["status"])
+      : undefined,
+    q: sp.q || undefined,
+  };
+  const caller = await api();
+  const [projects, sweeps] = await Promise.all([
+    caller.projects(),
+    caller.sweeps.list({ project: filters.project, status: filters.status, search: filters.q }),
+  ]);
   return (
-    <table cellPadding={6} style={{ borderCollapse: "collapse" }}>
-      <thead>
-        <tr>
-          <th align="left">sweep</th>
-          <th align="left">status</th>
-          <th align="right">done</th>
-          <th align="left">best configuration</th>
-          <th align="left">created</th>
-        </tr>
-      </thead>
-      <tbody>
-        {sweeps.map((s) => (
-          <tr key={s.id}>
-            <td>
-              <a href={`/sweeps/${s.id}`}>
-                {s.project}/{s.name}
-              </a>
-            </td>
-            <td>{s.status}</td>
-            <td align="right">
-              {s.counts.succeeded + s.counts.failed + s.counts.cancelled}/{s.trialCount}
-            </td>
-            <td>
-              {s.best ? `${s.best.config} (${(100 * s.best.mean).toFixed(1)} ${s.objective.metric})` : "—"}
-            </td>
-            <td>{s.createdAt.toISOString().slice(0, 16).replace("T", " ")}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <main>
+      <AutoSubmit />
+      <h1>Sweeps</h1>
+      <form method="get" className="filters" data-autosubmit>
+        <label>
+          search
+          <input name="q" defaultValue={filters.q} placeholder="name, project or id" />
+        </label>
+        <label>
+          project
+          <select name="project" defaultValue={filters.project ?? ""}>
+            <option value="">all projects</option>
+            {projects.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.name} ({p.sweeps})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          status
+          <select name="status" defaultValue={filters.status ?? ""}>
+            <option value="">any</option>
+            <option value="running">running</option>
+            <option value="completed">completed</option>
+            <option value="cancelled">cancelled</option>
+          </select>
+        </label>
+        <button type="submit">filter</button>
+        <a href="/launch">launch a sweep</a>
+      </form>
+      {sweeps.length === 0 ? (
+        <p>
+          {projects.length === 0
+            ? "No sweeps yet: launch one here, or run `tailsweep sweep run examples/quick.yaml`."
+            : "No sweep matches these filters."}
+        </p>
+      ) : (
+        <table className="data" data-testid="sweeps">
+          <thead>
+            <tr>
+              <th>sweep</th>
+              <th>status</th>
+              <th>progress</th>
+              <th>best configuration (seed mean)</th>
+              <th>created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sweeps.map((s) => {
+              const done = s.counts.succeeded + s.counts.failed + s.counts.cancelled;
+              return (
+                <tr key={s.id}>
+                  <td>
+                    <a href={`/sweeps/${s.id}`}>
+                      {s.project}/{s.name}
+                    </a>
+                  </td>
+                  <td>
+                    {s.status}
+                    {s.counts.failed > 0 ? ` (${s.counts.failed} failed)` : ""}
+                  </td>
+                  <td>
+                    <span className="bar">
+                      <span style={{ width: `${(100 * done) / Math.max(1, s.trialCount)}%` }} />
+                    </span>{" "}
+                    {done}/{s.trialCount}
+                    {s.counts.running > 0 ? ` · ${s.counts.running} running` : ""}
+                  </td>
+                  <td>
+                    {s.best
+                      ? `${s.best.config} (${pct(s.best.mean)} ${s.objective.metric}, ${s.best.seeds} seeds)`
+                      : "—"}
+                  </td>
+                  <td title={stamp(s.createdAt)}>{age(s.createdAt)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </main>
   );
 }

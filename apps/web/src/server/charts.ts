@@ -87,3 +87,99 @@ export function heatmapSvg(
     Math.max(220, 60 + 40 * data.yValues.length + 60),
   );
 }
+
+/**
+ * Per-class recall of a few configurations: grouped bars of the seed mean with 95 % t whiskers, minority classes
+ * marked on the axis. The whiskers are a custom series (ECharts has no error bars of its own).
+ */
+export function perClassSvg(
+  title: string,
+  classes: number,
+  minority: readonly number[],
+  configs: { config: string; mean: number[]; ci: [number, number][] }[],
+): string {
+  const categories = Array.from({ length: classes }, (_, c) => (minority.includes(c) ? `${c}*` : `${c}`));
+  const series: echarts.SeriesOption[] = [];
+  const width = 0.8 / Math.max(1, configs.length);
+  configs.forEach(({ config, mean, ci }, i) => {
+    // barGap 0: the bars of one class share 80 % of its band evenly, so each whisker can find its bar's centre
+    series.push({
+      type: "bar",
+      name: config,
+      barGap: "0%",
+      data: mean.map((m) => Number((100 * m).toFixed(1))),
+    });
+    series.push({
+      type: "custom",
+      name: config,
+      silent: true,
+      // a t interval of a share can leave [0, 100] with few seeds: the axis shows what a recall can be
+      data: ci.map(([lo, hi], c) => [c, Math.max(0, 100 * lo), Math.min(100, 100 * hi)]),
+      renderItem: (_params, api) => {
+        const band = (api.size!([1, 0]) as number[])[0]!;
+        const shift = band * (-0.4 + width * (i + 0.5));
+        const [cx, ly] = api.coord([api.value(0), api.value(1)]) as [number, number];
+        const hy = (api.coord([api.value(0), api.value(2)]) as [number, number])[1];
+        const lx = cx + shift;
+        const hx = lx;
+        if (![ly, hy].every(Number.isFinite)) return null;
+        const cap = 3;
+        const style = { stroke: "#333", lineWidth: 1 };
+        return {
+          type: "group",
+          children: [
+            { type: "line", shape: { x1: lx, y1: ly, x2: hx, y2: hy }, style },
+            { type: "line", shape: { x1: lx - cap, y1: ly, x2: lx + cap, y2: ly }, style },
+            { type: "line", shape: { x1: hx - cap, y1: hy, x2: hx + cap, y2: hy }, style },
+          ],
+        };
+      },
+      z: 10,
+    });
+  });
+  return renderSvg(
+    {
+      title: { text: title, left: 0, textStyle: { fontSize: 13 } },
+      legend: { top: 26, left: 0, type: "scroll", data: configs.map((c) => c.config) },
+      grid: { top: 70, left: 50, right: 20, bottom: 45 },
+      xAxis: {
+        type: "category",
+        data: categories,
+        name: "class (* minority)",
+        nameLocation: "middle",
+        nameGap: 28,
+      },
+      yAxis: { type: "value", min: 0, max: 100, name: "%" },
+      series,
+    },
+    760,
+    340,
+  );
+}
+
+/** A confusion matrix averaged over seeds, each row as a share of its true class (%), as a heatmap. */
+export function confusionSvg(title: string, normalized: number[][]): string {
+  const k = normalized.length;
+  const cells = normalized.flatMap((row, t) =>
+    row.map((v, p) => [p, k - 1 - t, Number((100 * v).toFixed(1))]),
+  );
+  const labels = Array.from({ length: k }, (_, i) => String(i));
+  return renderSvg(
+    {
+      title: { text: title, left: 0, textStyle: { fontSize: 13 } },
+      grid: { top: 40, left: 60, right: 20, bottom: 90 },
+      xAxis: { type: "category", data: labels, name: "predicted", nameLocation: "middle", nameGap: 26 },
+      yAxis: {
+        type: "category",
+        data: [...labels].reverse(),
+        name: "true",
+        nameLocation: "middle",
+        nameGap: 30,
+      },
+      visualMap: { min: 0, max: 100, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120 },
+      series: [{ type: "heatmap", data: cells, label: { show: k <= 12, fontSize: 10 } }],
+    },
+    520,
+    520,
+  );
+}

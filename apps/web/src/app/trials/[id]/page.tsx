@@ -14,7 +14,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
   const { trial, epochs, result, provenance } = found;
   return (
     <main>
-      <h1 style={{ fontSize: "1.3rem" }}>
+      <h1>
         trial {trial.key.slice(0, 12)} <small>({trial.state})</small>
       </h1>
       <p>
@@ -33,39 +33,43 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
           ))}
         </ul>
       )}
-      <h2 style={{ fontSize: "1.1rem" }}>Per epoch</h2>
-      <table cellPadding={4} style={{ borderCollapse: "collapse" }} data-testid="epochs">
+      <h2>Per epoch</h2>
+      <table className="data" data-testid="epochs">
         <thead>
           <tr>
-            <th align="right">attempt</th>
-            <th align="right">epoch</th>
-            <th align="right">loss</th>
-            <th align="right">labeled</th>
-            <th align="right">unlabeled</th>
-            <th align="right">classification</th>
-            <th align="right">test bal. acc.</th>
-            <th align="right">s</th>
+            <th className="num">attempt</th>
+            <th className="num">epoch</th>
+            <th className="num">loss</th>
+            <th className="num">labeled</th>
+            <th className="num">unlabeled</th>
+            <th className="num">classification</th>
+            <th className="num">test bal. acc.</th>
+            <th className="num">s</th>
           </tr>
         </thead>
         <tbody>
           {epochs.map((e) => (
             <tr key={`${e.attempt}-${e.epoch}`}>
-              <td align="right">{e.attempt}</td>
-              <td align="right">{e.epoch}</td>
-              <td align="right">{fmt(e.loss.total)}</td>
-              <td align="right">{fmt(e.loss.labeled)}</td>
-              <td align="right">{fmt(e.loss.unlabeled)}</td>
-              <td align="right">{fmt(e.loss.classification)}</td>
-              <td align="right">{fmt(e.test?.balancedAccuracy)}</td>
-              <td align="right">{fmt(e.seconds, 1)}</td>
+              <td className="num">{e.attempt}</td>
+              <td className="num">{e.epoch}</td>
+              <td className="num">{fmt(e.loss.total)}</td>
+              <td className="num">{fmt(e.loss.labeled)}</td>
+              <td className="num">{fmt(e.loss.unlabeled)}</td>
+              <td className="num">{fmt(e.loss.classification)}</td>
+              <td className="num">{fmt(e.test?.balancedAccuracy)}</td>
+              <td className="num">{fmt(e.seconds, 1)}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      <h2 style={{ fontSize: "1.1rem" }}>Configuration</h2>
-      <pre style={{ background: "#f5f5f5", padding: "0.5rem" }}>{JSON.stringify(trial.config, null, 2)}</pre>
-      <h2 style={{ fontSize: "1.1rem" }}>Reproducibility</h2>
-      <pre style={{ background: "#f5f5f5", padding: "0.5rem" }}>{JSON.stringify(provenance, null, 2)}</pre>
+      <h2>Configuration</h2>
+      <pre className="mono" style={{ background: "var(--bg-soft)", padding: "0.5rem" }}>
+        {JSON.stringify(trial.config, null, 2)}
+      </pre>
+      <h2>Reproducibility</h2>
+      <pre className="mono" style={{ background: "var(--bg-soft)", padding: "0.5rem" }}>
+        {JSON.stringify(provenance, null, 2)}
+      </pre>
     </main>
   );
 }

@@ -1,0 +1,33 @@
+import { EXPORT_FORMATS, type ExportFormat, exportSweep, SweepNotFoundError } from "@tailsweep/api";
+import { host } from "../../../../../server/store";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * `GET /api/sweeps/<id>/export?format=csv|json` (default csv): the sweep's trials and results as a download, the
+ * same file `tailsweep sweep export` writes (both go through `exportSweep`). 400 for another format, 404 for an
+ * unknown sweep, each with a plain-text reason.
+ */
+export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+  const { id } = await params;
+  const format = new URL(req.url).searchParams.get("format") ?? "csv";
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format))
+    return text(400, `format must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`);
+  try {
+    const file = await exportSweep((await host()).store, id, format as ExportFormat);
+    return new Response(file.text, {
+      headers: {
+        "Content-Type": file.contentType,
+        "Content-Disposition": `attachment; filename="${file.filename}"`,
+        "Cache-Control": "no-store",
+      },
+    });
+  } catch (e) {
+    if (e instanceof SweepNotFoundError) return text(404, e.message);
+    throw e;
+  }
+}
+
+function text(status: number, message: string): Response {
+  return new Response(`${message}\n`, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}

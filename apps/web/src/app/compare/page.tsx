@@ -1,0 +1,115 @@
+import { ObjectiveMetricSchema } from "@tailsweep/schemas";
+import { AutoSubmit } from "../../components/auto-submit";
+import { ComparisonTable } from "../../components/comparison-table";
+import { age, pct } from "../../lib/format";
+import { api } from "../../server/store";
+
+export const dynamic = "force-dynamic";
+
+/** A run group in the URL: `<sweep id>|<configuration label>`. */
+const SEP = "|";
+
+/**
+ * Runs from any sweeps compared across matched seeds (team history): tick configurations of any sweeps, pick the
+ * baseline, and the table tests every other against it. The URL (`?run=…&run=…&baseline=…`) is the permalink.
+ */
+export default async function ComparePage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const sp = await searchParams;
+  const runs = ([] as string[]).concat(sp.run ?? []).filter((r) => r.includes(SEP));
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const metric = one(sp.metric) || undefined;
+  const correction = one(sp.correction) === "bh" ? "bh" : "holm";
+  const baseline = Math.max(0, runs.indexOf(one(sp.baseline) ?? ""));
+  const caller = await api();
+  const catalog = await caller.runs.catalog({});
+  const groups = runs.map((r) => {
+    const at = r.indexOf(SEP);
+    return { sweepId: r.slice(0, at), config: r.slice(at + 1) };
+  });
+  const compared =
+    groups.length >= 2
+      ? await caller.runs
+          .compare({ groups, baseline, metric, correction })
+          .then((table) => ({ table, error: null }))
+          .catch((e: Error) => ({ table: undefined, error: e.message }))
+      : { table: undefined, error: null };
+  return (
+    <main>
+      <AutoSubmit />
+      <h1>Compare runs across sweeps</h1>
+      {compared.table ? (
+        <ComparisonTable table={compared.table} />
+      ) : (
+        <p className={compared.error ? "field-error" : "muted"}>
+          {compared.error ?? "Tick two or more configurations below (from any sweeps) and compare them."}
+        </p>
+      )}
+      <form method="get">
+        <div className="view-options">
+          <label>
+            baseline
+            <select name="baseline" defaultValue={runs[baseline] ?? ""}>
+              {runs.map((r) => (
+                <option key={r} value={r}>
+                  {catalog.find((s) => s.id === r.slice(0, r.indexOf(SEP)))?.name ?? "?"}:{" "}
+                  {r.slice(r.indexOf(SEP) + 1)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            metric
+            <select name="metric" defaultValue={metric ?? ""}>
+              <option value="">the first sweep&apos;s objective</option>
+              {ObjectiveMetricSchema.options.map((m) => (
+                <option key={m}>{m}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            correction
+            <select name="correction" defaultValue={correction}>
+              <option value="holm">Holm (family-wise)</option>
+              <option value="bh">Benjamini–Hochberg (FDR)</option>
+            </select>
+          </label>
+          <button type="submit" className="primary">
+            compare
+          </button>
+        </div>
+        <h2>Runs</h2>
+        {catalog.length === 0 && <p>No sweeps yet.</p>}
+        {catalog.map((s) => (
+          <details key={s.id} open={runs.some((r) => r.startsWith(`${s.id}${SEP}`))} className="catalog">
+            <summary>
+              {s.project}/{s.name}{" "}
+              <span className="muted">
+                ({age(s.createdAt)}, {s.configs.length} configurations)
+              </span>
+            </summary>
+            <ul style={{ listStyle: "none", paddingLeft: "1rem" }}>
+              {s.configs.map((c) => {
+                const value = `${s.id}${SEP}${c.config}`;
+                return (
+                  <li key={c.config}>
+                    <label>
+                      <input type="checkbox" name="run" value={value} defaultChecked={runs.includes(value)} />{" "}
+                      {c.config}{" "}
+                      <span className="muted">
+                        — {pct(c.mean)} {s.objective.metric}, {c.seeds} seeds
+                      </span>
+                    </label>
+                  </li>
+                );
+              })}
+            </ul>
+          </details>
+        ))}
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,46 @@
+import { LaunchForm } from "../../components/launch-form";
+import { api, host } from "../../server/store";
+
+export const dynamic = "force-dynamic";
+
+/** A small but real starting point: the Student-t model against the Gaussian at two ν, three seeds. */
+const STARTER = {
+  name: "my-sweep",
+  project: "default",
+  dataset: { name: "mnist-2view", imbalanceRatio: 100, labelRatio: 0.1, headCount: 500, testPerClass: 200 },
+  model: { encoderWidths: [128], decoderWidths: [128], classifierWidths: [128], latentDim: 16 },
+  train: { epochs: 2 },
+  search: { variant: ["proposed", "gaussian"], nu: [5, 30] },
+  seeds: 3,
+};
+
+/** Launch a sweep: the form (or YAML) of a sweep file, empty or copied from a stored sweep (`?from=<id>`). */
+export default async function LaunchPage({ searchParams }: { searchParams: Promise<{ from?: string }> }) {
+  const { from } = await searchParams;
+  const { launchTarget } = await host();
+  let initial: Record<string, unknown> = STARTER;
+  let copied: string | undefined;
+  if (from) {
+    const sweep = await (await api()).sweeps.get({ id: from }).catch(() => undefined);
+    if (sweep) {
+      // A stored spec is a valid sweep file once the fields expansion added are dropped.
+      const { method: _method, ...file } = sweep.spec;
+      initial = file;
+      copied = `${sweep.project}/${sweep.name}`;
+    }
+  }
+  return (
+    <main>
+      <h1>Launch a sweep{copied ? ` (a copy of ${copied})` : ""}</h1>
+      {launchTarget ? (
+        <LaunchForm initial={initial} launchTarget={launchTarget} />
+      ) : (
+        <p>
+          This dashboard is read-only (started with <code>--read-only</code>, or without{" "}
+          <code>tailsweep ui</code>): launch with <code>tailsweep sweep run</code> or{" "}
+          <code>tailsweep sweep submit</code>.
+        </p>
+      )}
+    </main>
+  );
+}

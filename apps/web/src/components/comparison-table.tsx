@@ -1,0 +1,68 @@
+import type { ComparisonTable as Table } from "@tailsweep/stats";
+import { pct, pValue } from "../lib/format";
+
+/**
+ * Configurations against a baseline across matched seeds: mean and t interval, the paired difference with its
+ * interval, p before and after correction, effect size, the seeds 80 % power would need, and the verdict. The same
+ * numbers `tailsweep compare` prints.
+ */
+export function ComparisonTable({ table }: { table: Table & { metric: string } }) {
+  return (
+    <section>
+      <table className="data" data-testid="comparison">
+        <thead>
+          <tr>
+            <th>configuration</th>
+            <th className="num">seeds</th>
+            <th className="num">mean [95% CI]</th>
+            <th className="num">Δ vs baseline [95% CI]</th>
+            <th className="num">p</th>
+            <th className="num">p ({table.correction})</th>
+            <th className="num">effect</th>
+            <th className="num">seeds for 80%</th>
+            <th>verdict</th>
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((r) => {
+            const v = r.vsBaseline;
+            const cmp = v?.comparison;
+            return (
+              <tr key={r.config}>
+                <td>{r.config === table.baseline ? `${r.config} (baseline)` : r.config}</td>
+                <td className="num">{r.summary.n}</td>
+                <td className="num">
+                  {pct(r.summary.mean)} [{pct(r.summary.ci[0])}, {pct(r.summary.ci[1])}]
+                </td>
+                <td className="num">
+                  {cmp ? `${pct(cmp.meanDiff, 2)} [${pct(cmp.ci[0], 2)}, ${pct(cmp.ci[1], 2)}]` : ""}
+                  {cmp?.method === "welch" ? " (unpaired: Welch)" : ""}
+                </td>
+                <td className="num">{v ? pValue(v.p) : ""}</td>
+                <td className="num">{v ? pValue(v.pAdjusted) : ""}</td>
+                <td className="num">{cmp ? (cmp.method === "paired" ? cmp.dz : cmp.d).toFixed(2) : ""}</td>
+                <td className="num">{v && Number.isFinite(v.seedsNeeded) ? v.seedsNeeded : v ? "—" : ""}</td>
+                <td className={v ? `verdict-${v.verdict.split(" ")[0]}` : ""}>{v?.verdict ?? ""}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p className="muted">
+        {table.metric} in %, {table.direction}d. Differences are paired by seed where both sides ran the same
+        seeds (t-test; effect = Cohen&apos;s d<sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d);{" "}
+        {table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"}-corrected across the{" "}
+        {table.rows.length - 1} comparisons at α = {table.alpha}.
+      </p>
+      {table.best && (
+        <p data-testid="best">
+          Best by mean: <strong>{table.best.config}</strong>, best outright in{" "}
+          {(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples (ties count for nobody)
+          {table.best.beatsAllOthers
+            ? ", significantly better than every other configuration."
+            : "; not significantly better than every other configuration."}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,376 @@
+"use client";
+
+import {
+  ConfigError,
+  parseSweepFile,
+  problemField,
+  type SweepFormField,
+  type SweepSpec,
+  searchableKnobs,
+  sweepFormSections,
+} from "@tailsweep/schemas";
+import { TRPCClientError } from "@trpc/client";
+import { useRouter } from "next/navigation";
+import { type ReactNode, useMemo, useState } from "react";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
+import { trpc } from "../lib/trpc-client";
+
+type Doc = Record<string, unknown>;
+interface SearchRow {
+  /** Stable identity for React while the knob name is edited. */
+  id: number;
+  key: string;
+  text: string;
+}
+let nextRowId = 0;
+
+const flow = (value: unknown) => toYaml(value, { collectionStyle: "flow" }).trim();
+
+function getAt(doc: Doc, path: string): unknown {
+  return path.split(".").reduce<unknown>((v, k) => (v as Doc | undefined)?.[k], doc);
+}
+
+/** A copy of `doc` with `path` set to `value`, or removed when `value` is undefined (then empty sections go too). */
+function setAt(doc: Doc, path: string, value: unknown): Doc {
+  const [head, ...rest] = path.split(".") as [string, ...string[]];
+  const next = { ...doc };
+  const child = rest.length ? setAt((doc[head] as Doc | undefined) ?? {}, rest.join("."), value) : value;
+  if (child === undefined || (rest.length && Object.keys(child as Doc).length === 0)) delete next[head];
+  else next[head] = child;
+  return next;
+}
+
+function rowsOf(search: unknown): SearchRow[] {
+  return Object.entries((search as Doc | undefined) ?? {}).map(([key, v]) => ({
+    id: nextRowId++,
+    key,
+    text: flow(v),
+  }));
+}
+
+/** YAML value text → value; undefined for empty text; throws on bad YAML. */
+function yamlValue(text: string): unknown {
+  return text.trim() === "" ? undefined : parseYaml(text);
+}
+
+/** How many trials a valid spec expands to (configurations × seeds), as the controller will materialise them. */
+function trialCount(spec: SweepSpec): number {
+  const configs =
+    spec.method === "random"
+      ? (spec.budget ?? 0)
+      : Object.values(spec.search).reduce((n, s) => n * (Array.isArray(s) ? s.length : 1), 1);
+  return configs * spec.seeds.length;
+}
+
+/**
+ * The sweep launcher: a form whose fields come from the sweep file's zod schema, and a YAML view of the same
+ * document. Both are validated as you type by the same `parseSweepFile` the server runs on submit, and every
+ * problem is shown at its field.
+ */
+export function LaunchForm({ initial, launchTarget }: { initial: Doc; launchTarget: string | null }) {
+  const router = useRouter();
+  const sections = useMemo(() => sweepFormSections(), []);
+  const knobs = useMemo(() => searchableKnobs(), []);
+  const { search, ...rest } = initial;
+  const [doc, setDoc] = useState<Doc>(rest);
+  const [rows, setRows] = useState<SearchRow[]>(() => rowsOf(search));
+  /** Text of `yaml` fields being typed (may not parse yet). */
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const [view, setView] = useState<"form" | "yaml">("form");
+  const [yamlText, setYamlText] = useState("");
+  const [yamlError, setYamlError] = useState<string | null>(null);
+  const [serverProblems, setServerProblems] = useState<string[]>([]);
+  const [submitting, setSubmitting] = useState(false);
+
+  // The document as the file would hold it, and what the schema says of it.
+  const typing: string[] = [];
+  const searchDoc: Doc = {};
+  for (const row of rows) {
+    if (!row.key) continue;
+    try {
+      searchDoc[row.key] = yamlValue(row.text);
+    } catch (e) {
+      typing.push(`search.${row.key}: not YAML yet (${(e as Error).message.split("\n")[0]})`);
+    }
+  }
+  for (const [path, text] of Object.entries(drafts)) {
+    try {
+      yamlValue(text);
+    } catch (e) {
+      typing.push(`${path}: not YAML yet (${(e as Error).message.split("\n")[0]})`);
+    }
+  }
+  const full: Doc = Object.keys(searchDoc).length ? { ...doc, search: searchDoc } : doc;
+  let spec: SweepSpec | undefined;
+  let problems: string[] = [];
+  try {
+    spec = parseSweepFile(full);
+  } catch (e) {
+    problems = e instanceof ConfigError ? e.problems : [(e as Error).message];
+  }
+  problems = [...typing, ...problems, ...serverProblems];
+  const paths = [
+    ...sections.flatMap((s) => s.fields.map((f) => f.path)),
+    ...rows.map((r) => `search.${r.key}`),
+  ];
+  const at = new Map<string, string[]>();
+  const unplaced: string[] = [];
+  for (const p of problems) {
+    const path = problemField(p, paths);
+    if (path) at.set(path, [...(at.get(path) ?? []), p.slice(p.indexOf(":") + 2)]);
+    else unplaced.push(p);
+  }
+
+  const change = (path: string, value: unknown) => {
+    setServerProblems([]);
+    setDoc((d) => setAt(d, path, value));
+  };
+  const changeRows = (next: SearchRow[]) => {
+    setServerProblems([]);
+    setRows(next);
+  };
+
+  const toYamlView = () => {
+    setYamlText(toYaml(full));
+    setYamlError(null);
+    setView("yaml");
+  };
+  const editYaml = (text: string) => {
+    setYamlText(text);
+    setServerProblems([]);
+    try {
+      const parsed = parseYaml(text) ?? {};
+      if (typeof parsed !== "object" || Array.isArray(parsed))
+        throw new Error("the file must be a mapping of keys");
+      const { search: s, ...others } = parsed as Doc;
+      setDoc(others);
+      setRows(rowsOf(s));
+      setDrafts({});
+      setYamlError(null);
+    } catch (e) {
+      setYamlError((e as Error).message);
+    }
+  };
+
+  const submit = async () => {
+    setSubmitting(true);
+    try {
+      const launched = await trpc.sweeps.launch.mutate({ spec: full });
+      router.push(`/sweeps/${launched.id}`);
+    } catch (e) {
+      setServerProblems(e instanceof TRPCClientError ? e.message.split("\n") : [(e as Error).message]);
+      setSubmitting(false);
+    }
+  };
+
+  const input = (f: SweepFormField): ReactNode => {
+    const value = getAt(doc, f.path);
+    const id = `field-${f.path}`;
+    const common = { id, name: f.path, "aria-invalid": at.has(f.path) || undefined };
+    const placeholder = f.defaultValue === undefined ? "" : `default: ${flow(f.defaultValue)}`;
+    switch (f.kind) {
+      case "enum":
+      case "boolean": {
+        const options = f.kind === "enum" ? f.options! : ["true", "false"];
+        return (
+          <select
+            {...common}
+            value={value === undefined ? "" : String(value)}
+            onChange={(e) =>
+              change(
+                f.path,
+                e.target.value === ""
+                  ? undefined
+                  : f.kind === "boolean"
+                    ? e.target.value === "true"
+                    : e.target.value,
+              )
+            }
+          >
+            <option value="">{placeholder || "—"}</option>
+            {options.map((o) => (
+              <option key={o} value={o}>
+                {o}
+              </option>
+            ))}
+          </select>
+        );
+      }
+      case "number":
+      case "integer":
+        return (
+          <input
+            {...common}
+            type="number"
+            step="any"
+            placeholder={placeholder}
+            value={typeof value === "number" ? value : ""}
+            onChange={(e) => change(f.path, e.target.value === "" ? undefined : Number(e.target.value))}
+          />
+        );
+      case "text":
+        return (
+          <input
+            {...common}
+            placeholder={placeholder}
+            value={typeof value === "string" ? value : value === undefined ? "" : String(value)}
+            onChange={(e) => change(f.path, e.target.value === "" ? undefined : e.target.value)}
+          />
+        );
+      case "yaml":
+        return (
+          <input
+            {...common}
+            className="mono"
+            placeholder={placeholder}
+            value={drafts[f.path] ?? (value === undefined ? "" : flow(value))}
+            onChange={(e) => {
+              const text = e.target.value;
+              setDrafts((d) => ({ ...d, [f.path]: text }));
+              try {
+                change(f.path, yamlValue(text));
+              } catch {
+                // not YAML yet: the draft keeps the text, the problem list says so
+              }
+            }}
+          />
+        );
+    }
+  };
+
+  const problemsAt = (path: string) =>
+    at.get(path)?.map((p) => (
+      <div key={p} className="field-error" role="alert">
+        {p}
+      </div>
+    ));
+
+  return (
+    <div className="launch">
+      <p className="muted">
+        Launched sweeps run on: <strong>{launchTarget}</strong>.{" "}
+        {spec
+          ? `${trialCount(spec)} trials (${spec.method}: ${trialCount(spec) / spec.seeds.length} configurations × ${spec.seeds.length} seeds).`
+          : "Fix the problems below to launch."}
+      </p>
+      <div className="tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={view === "form"} onClick={() => setView("form")}>
+          Form
+        </button>
+        <button type="button" role="tab" aria-selected={view === "yaml"} onClick={toYamlView}>
+          YAML
+        </button>
+      </div>
+      {view === "yaml" ? (
+        <div>
+          <textarea
+            className="mono yaml-editor"
+            aria-label="sweep file (YAML)"
+            spellCheck={false}
+            value={yamlText}
+            rows={Math.max(16, yamlText.split("\n").length + 2)}
+            onChange={(e) => editYaml(e.target.value)}
+          />
+          {yamlError && (
+            <div className="field-error" role="alert">
+              YAML: {yamlError}
+            </div>
+          )}
+          {problems.length > 0 && (
+            <ul className="problems" data-testid="problems">
+              {problems.map((p) => (
+                <li key={p}>{p}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      ) : (
+        <div>
+          {unplaced.length > 0 && (
+            <ul className="problems" data-testid="problems">
+              {unplaced.map((p) => (
+                <li key={p}>{p}</li>
+              ))}
+            </ul>
+          )}
+          {sections.map((section) => {
+            const open =
+              ["Sweep", "Search", "Objective"].includes(section.title) ||
+              section.fields.some((f) => getAt(doc, f.path) !== undefined || at.has(f.path));
+            return (
+              <details key={section.title} open={open} className="section">
+                <summary>{section.title}</summary>
+                {section.title === "Search" && (
+                  <div className="search-rows">
+                    <p className="muted">
+                      Each knob as a list of values (a grid), e.g. <code>[3, 10, 30]</code>, or a
+                      distribution, e.g. <code>{"{distribution: loguniform, low: 0.001, high: 0.1}"}</code>.
+                    </p>
+                    {rows.map((row, i) => (
+                      <div key={row.id} className="field">
+                        <select
+                          aria-label={`search knob ${i + 1}`}
+                          value={row.key}
+                          onChange={(e) =>
+                            changeRows(rows.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))
+                          }
+                        >
+                          <option value="">choose a knob…</option>
+                          {(knobs.includes(row.key) || !row.key ? knobs : [row.key, ...knobs]).map((k) => (
+                            <option key={k} value={k}>
+                              {k}
+                            </option>
+                          ))}
+                        </select>
+                        <input
+                          className="mono"
+                          aria-label={`values of ${row.key || `search knob ${i + 1}`}`}
+                          name={`search.${row.key}`}
+                          value={row.text}
+                          aria-invalid={at.has(`search.${row.key}`) || undefined}
+                          onChange={(e) =>
+                            changeRows(rows.map((r, j) => (j === i ? { ...r, text: e.target.value } : r)))
+                          }
+                        />
+                        <button type="button" onClick={() => changeRows(rows.filter((_, j) => j !== i))}>
+                          remove
+                        </button>
+                        {problemsAt(`search.${row.key}`)}
+                      </div>
+                    ))}
+                    <button
+                      type="button"
+                      onClick={() => changeRows([...rows, { id: nextRowId++, key: "", text: "" }])}
+                    >
+                      add a knob
+                    </button>
+                  </div>
+                )}
+                <div className="fields">
+                  {section.fields.map((f) => (
+                    <div key={f.path} className="field">
+                      <label htmlFor={`field-${f.path}`}>{f.path}</label>
+                      {input(f)}
+                      {f.allowed && <span className="muted hint">{f.allowed}</span>}
+                      {problemsAt(f.path)}
+                    </div>
+                  ))}
+                </div>
+              </details>
+            );
+          })}
+        </div>
+      )}
+      <p>
+        <button
+          type="button"
+          className="primary"
+          disabled={!spec || typing.length > 0 || yamlError !== null || submitting || !launchTarget}
+          onClick={submit}
+        >
+          {submitting ? "launching…" : "Launch sweep"}
+        </button>
+      </p>
+    </div>
+  );
+}

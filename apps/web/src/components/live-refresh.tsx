@@ -1,0 +1,27 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+
+/**
+ * Re-renders the page from the server every few seconds while `active` (a running sweep): the server components
+ * read the store again, so counts, curves and tables follow the sweep without a socket.
+ */
+export function LiveRefresh({ active, seconds = 3 }: { active: boolean; seconds?: number }) {
+  const router = useRouter();
+  const [at, setAt] = useState<string | null>(null);
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => {
+      router.refresh();
+      setAt(new Date().toLocaleTimeString());
+    }, seconds * 1000);
+    return () => clearInterval(timer);
+  }, [active, seconds, router]);
+  if (!active) return null;
+  return (
+    <span className="pill" data-testid="live">
+      live{at ? ` · updated ${at}` : ""}
+    </span>
+  );
+}

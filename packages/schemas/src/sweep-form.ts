@@ -1,0 +1,131 @@
+import { z } from "zod";
+import { DatasetRecipeSchema } from "./dataset";
+import { ModelConfigSchema, TrainConfigSchema } from "./model-config";
+import { PARAM_ALIASES, SweepFileSchema } from "./sweep";
+
+/**
+ * One field of the sweep form, derived from the zod schema the sweep file is validated with, so that the form and
+ * the file cannot drift apart: `enum` is a choice, `number`/`integer` a number box with the schema's bounds,
+ * `boolean` a yes/no, `text` free text, and `yaml` anything richer (lists, unions) written as a YAML value.
+ */
+export interface SweepFormField {
+  /** Dotted path in the sweep file (e.g. `model.nu`): also the path validation errors start with. */
+  path: string;
+  kind: "enum" | "number" | "integer" | "boolean" | "text" | "yaml";
+  /** The choices of an enum. */
+  options?: string[];
+  /** The schema's default, shown when the field is left empty (empty = not written to the file). */
+  defaultValue?: unknown;
+  /** What the schema allows, in words (e.g. "> 2, ≤ 1000000"; "tied, or > -1 and < 0"). */
+  allowed?: string;
+}
+
+/** The form's sections: fields grouped as the sweep file groups them. */
+export interface SweepFormSection {
+  title: string;
+  fields: SweepFormField[];
+}
+
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+};
+
+/** Bounds in words; zod's implicit safe-integer limits of `.int()` say nothing a user needs. */
+function bounds(s: JsonSchema): string {
+  const parts: string[] = [];
+  const said = (v: number | undefined): v is number =>
+    v !== undefined && Math.abs(v) < Number.MAX_SAFE_INTEGER;
+  if (said(s.exclusiveMinimum)) parts.push(`> ${s.exclusiveMinimum}`);
+  if (said(s.minimum)) parts.push(`≥ ${s.minimum}`);
+  if (said(s.exclusiveMaximum)) parts.push(`< ${s.exclusiveMaximum}`);
+  if (said(s.maximum)) parts.push(`≤ ${s.maximum}`);
+  return parts.join(", ");
+}
+
+/** A schema in words, for the hint under a `yaml` field. */
+function describe(s: JsonSchema): string {
+  if (s.anyOf) return s.anyOf.map(describe).join("; or ");
+  if (s.const !== undefined) return String(s.const);
+  if (s.enum) return s.enum.join(" | ");
+  if (s.type === "array") return `a list of ${s.items ? `(${describe(s.items)})` : "values"}`;
+  const range = bounds(s);
+  return [s.type === "integer" ? "whole number" : s.type, range].filter(Boolean).join(" ");
+}
+
+function field(path: string, s: JsonSchema): SweepFormField {
+  const base = { path, defaultValue: s.default };
+  if (s.enum?.every((v) => typeof v === "string"))
+    return { ...base, kind: "enum", options: s.enum as string[] };
+  if (s.type === "number" || s.type === "integer") return { ...base, kind: s.type, allowed: bounds(s) };
+  if (s.type === "boolean") return { ...base, kind: "boolean" };
+  if (s.type === "string") return { ...base, kind: "text" };
+  return { ...base, kind: "yaml", allowed: describe(s) };
+}
+
+const jsonSchema = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+
+function fieldsOf(prefix: string, schema: z.ZodType): SweepFormField[] {
+  return Object.entries(jsonSchema(schema).properties ?? {}).map(([key, s]) => field(`${prefix}${key}`, s));
+}
+
+/** The sweep form's sections, in the order of the sweep file; `search` is edited apart (see searchableKnobs). */
+export function sweepFormSections(): SweepFormSection[] {
+  const top = jsonSchema(SweepFileSchema).properties!;
+  const pick = (...keys: string[]) => keys.map((k) => field(k, top[k]!));
+  const nested = (key: string) =>
+    Object.entries(top[key]!.properties ?? {}).map(([k, s]) => field(`${key}.${k}`, s));
+  return [
+    { title: "Sweep", fields: [...pick("name", "project", "description", "variant", "seeds")] },
+    { title: "Search", fields: pick("budget", "samplerSeed") },
+    { title: "Objective", fields: nested("objective") },
+    { title: "Dataset", fields: fieldsOf("dataset.", DatasetRecipeSchema) },
+    { title: "Model", fields: fieldsOf("model.", ModelConfigSchema) },
+    { title: "Training", fields: fieldsOf("train.", TrainConfigSchema) },
+    { title: "Execution", fields: nested("execution") },
+  ];
+}
+
+/** Every name a search key may have: the short aliases (nu, gamma, beta, rho, …) and each section's knobs. */
+export function searchableKnobs(): string[] {
+  const sections: [string, z.ZodType][] = [
+    ["dataset", DatasetRecipeSchema],
+    ["model", ModelConfigSchema],
+    ["train", TrainConfigSchema],
+  ];
+  return [
+    ...Object.keys(PARAM_ALIASES),
+    ...sections.flatMap(([name, schema]) =>
+      Object.keys(jsonSchema(schema).properties ?? {}).map((k) => `${name}.${k}`),
+    ),
+  ];
+}
+
+/**
+ * Which form field a validation problem belongs to: the longest field path that the problem's path starts with
+ * (`search.nu[2]: …` → `search.nu`; `model.nu: …` → `model.nu`), or undefined for problems about the whole file.
+ */
+export function problemField(problem: string, paths: readonly string[]): string | undefined {
+  const at = problem.slice(0, problem.indexOf(":"));
+  let best: string | undefined;
+  for (const p of paths) {
+    const follows = at.charAt(p.length);
+    if (
+      at.startsWith(p) &&
+      (follows === "" || follows === "." || follows === "[") &&
+      p.length > (best?.length ?? 0)
+    )
+      best = p;
+  }
+  return best;
+}

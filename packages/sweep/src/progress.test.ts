@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { sweepProgress, workerStatus } from "./progress";
+import type { TrialRecord, WorkerRecord } from "./run-store";
+
+const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+const trial = (state: TrialRecord["state"], started?: number): TrialRecord =>
+  ({ state, startedAt: started === undefined ? undefined : at(started) }) as TrialRecord;
+
+describe("sweepProgress", () => {
+  it("estimates the rest from the pace so far", () => {
+    // 2 done in the 40 s since the first start; 6 remain → 120 s more
+    const trials = [
+      trial("succeeded", 0),
+      trial("failed", 5),
+      trial("running", 20),
+      trial("running", 25),
+      ...Array.from({ length: 4 }, () => trial("waiting")),
+    ];
+    const p = sweepProgress(trials, at(40));
+    expect(p).toMatchObject({ total: 8, done: 2, elapsedSeconds: 40, etaSeconds: 120 });
+    expect(p.counts).toMatchObject({ succeeded: 1, failed: 1, running: 2, waiting: 4 });
+  });
+
+  it("has no ETA before anything finished, nor when nothing remains", () => {
+    expect(sweepProgress([trial("running", 0), trial("waiting")], at(10)).etaSeconds).toBeNull();
+    expect(sweepProgress([trial("waiting")], at(10)).elapsedSeconds).toBeNull();
+    expect(sweepProgress([trial("succeeded", 0), trial("cancelled")], at(10)).etaSeconds).toBeNull();
+  });
+});
+
+describe("workerStatus", () => {
+  const worker = (heartbeat: number, stopped?: number) =>
+    ({
+      lastHeartbeat: at(heartbeat),
+      stoppedAt: stopped === undefined ? undefined : at(stopped),
+    }) as WorkerRecord;
+  it("is online within three presence intervals, lost after, stopped when it said so", () => {
+    expect(workerStatus(worker(0), at(29))).toBe("online");
+    expect(workerStatus(worker(0), at(31))).toBe("lost");
+    expect(workerStatus(worker(0, 1), at(2))).toBe("stopped");
+  });
+});

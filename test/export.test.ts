@@ -1,0 +1,152 @@
+// The sweep export shared by `tailsweep sweep export` and the dashboard's download, on a real run store (PGlite in
+// memory). It lives here rather than in packages/api because @tailsweep/api does not depend on @tailsweep/db.
+import { EXPORT_FORMATS, exportSweep, SweepNotFoundError, toCsv, trialRows } from "@tailsweep/api";
+import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
+import { parseSweepFile } from "@tailsweep/schemas";
+import { expandSweep } from "@tailsweep/sweep";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const spec = parseSweepFile({
+  name: "exp",
+  project: "proj",
+  search: { nu: [5, 10] },
+  seeds: [1],
+  execution: { maxAttempts: 1 },
+});
+const sweepId = "0123456789abcdef-export";
+const t0 = new Date("2026-01-01T00:00:00Z");
+const result = {
+  metrics: {
+    test: {
+      accuracy: 0.8,
+      balancedAccuracy: 0.7,
+      macroF1: 0.65,
+      gMean: 0.6,
+      perClassRecall: [0.9, 0.5, 0.25],
+    },
+    minorityRecall: 0.25,
+  },
+  backend: "cpu",
+  seconds: 12.5,
+};
+const failure = 'diverged: loss "NaN", epoch 3';
+
+describe("exportSweep on a PGlite run store", () => {
+  let opened: OpenedRunStore;
+
+  beforeAll(async () => {
+    opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
+    const { store } = opened;
+    await store.createSweep({ id: sweepId, spec, trials: expandSweep(spec), now: t0 });
+    const [ok, bad] = await store.listTrials(sweepId);
+    await store.claimTrial(ok!.id, "w1", t0, "cpu");
+    await store.completeTrial(ok!.id, 1, result, t0);
+    await store.claimTrial(bad!.id, "w2", t0, "wasm");
+    await store.failTrial(bad!.id, 1, failure, false, t0);
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  it("writes CSV: one row per trial, headline metrics, recall per class, quoted where needed", async () => {
+    const file = await exportSweep(opened.store, sweepId, "csv");
+    expect(file).toMatchObject({
+      filename: "proj-exp-01234567.csv",
+      contentType: "text/csv; charset=utf-8",
+      trials: 2,
+    });
+    expect(file.text.endsWith("\n")).toBe(true);
+    const [header, ok, bad, ...rest] = file.text.slice(0, -1).split("\n");
+    expect(rest).toEqual([]);
+    expect(header!.split(",")).toEqual([
+      "trial",
+      "model.nu",
+      "seed",
+      "state",
+      "attempt",
+      "worker",
+      "backend",
+      "seconds",
+      "accuracy",
+      "balancedAccuracy",
+      "macroF1",
+      "gMean",
+      "minorityRecall",
+      "recall_0",
+      "recall_1",
+      "recall_2",
+      "error",
+    ]);
+    const [okTrial, badTrial] = await opened.store.listTrials(sweepId);
+    expect(ok).toBe(`${okTrial!.key},5,1,succeeded,1,w1,cpu,12.5,0.8,0.7,0.65,0.6,0.25,0.9,0.5,0.25,`);
+    // no result: empty metric and recall cells; the error holds a comma and quotes, so it is quoted (RFC 4180)
+    expect(bad).toBe(`${badTrial!.key},10,1,failed,1,w2,wasm,,,,,,,,,,"diverged: loss ""NaN"", epoch 3"`);
+  });
+
+  it("writes JSON: the sweep and every trial with its full result, as the CLI always has", async () => {
+    const file = await exportSweep(opened.store, sweepId, "json");
+    expect(file).toMatchObject({
+      filename: "proj-exp-01234567.json",
+      contentType: "application/json; charset=utf-8",
+      trials: 2,
+    });
+    const parsed = JSON.parse(file.text);
+    expect(Object.keys(parsed)).toEqual(["sweep", "trials"]);
+    expect(parsed.sweep).toMatchObject({ id: sweepId, project: "proj", name: "exp", trialCount: 2 });
+    expect(parsed.sweep.spec.search).toEqual(spec.search);
+    expect(parsed.trials).toHaveLength(2);
+    expect(parsed.trials[0]).toMatchObject({ params: { "model.nu": 5 }, state: "succeeded", result });
+    expect(parsed.trials[1]).toMatchObject({ state: "failed", error: failure, result: null });
+    const sweep = await opened.store.getSweep(sweepId);
+    const trials = await opened.store.listTrials(sweepId);
+    const results = await opened.store.listResults(sweepId);
+    expect(file.text).toBe(
+      `${JSON.stringify({ sweep, trials: trials.map((t) => ({ ...t, result: results.get(t.id) ?? null })) }, null, 2)}\n`,
+    );
+  });
+
+  it("names the unknown sweep, and refuses a format it does not write", async () => {
+    const missing = exportSweep(opened.store, "no-such-sweep", "csv");
+    await expect(missing).rejects.toBeInstanceOf(SweepNotFoundError);
+    await expect(missing).rejects.toThrow("no sweep with id no-such-sweep");
+    await expect(exportSweep(opened.store, sweepId, "xml" as never)).rejects.toThrow(
+      "format must be one of csv, json, got 'xml'",
+    );
+    expect(EXPORT_FORMATS).toEqual(["csv", "json"]);
+  });
+});
+
+describe("trialRows and toCsv", () => {
+  it("flattens object params to JSON and quotes commas, quotes and line breaks", () => {
+    const rows = trialRows(
+      [
+        {
+          id: "s:k",
+          sweepId: "s",
+          key: "k",
+          index: 0,
+          params: { "model.encoderWidths": [8, 8], note: "a\nb" },
+          seed: 1,
+          config: expandSweep(spec)[0]!.config,
+          state: "waiting",
+          attempt: 0,
+          maxAttempts: 1,
+          retries: [],
+        },
+      ],
+      new Map(),
+    );
+    expect(rows[0]).toMatchObject({
+      "model.encoderWidths": "[8,8]",
+      note: "a\nb",
+      seconds: null,
+      worker: "",
+    });
+    const csv = toCsv(rows);
+    expect(csv.split("\n")[0]).toBe(
+      "trial,model.encoderWidths,note,seed,state,attempt,worker,backend,seconds,accuracy,balancedAccuracy,macroF1,gMean,minorityRecall,error",
+    );
+    expect(csv).toBe(`${csv.split("\n")[0]}\nk,"[8,8]","a\nb",1,waiting,0,,,,,,,,,\n`);
+    expect(toCsv([])).toBe("\n");
+  });
+});
