@@ -50,7 +50,7 @@ async function startUi(databaseUrl: string, port: number): Promise<void> {
     {
       env: { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: "", NEXT_TELEMETRY_DISABLED: "1" },
       detached: true,
-      stdio: ["ignore", "ignore", json ? "ignore" : "inherit"],
+      stdio: ["ignore", "ignore", "inherit"], // its log and any build error, on stderr even with --json
     },
   );
   let exited: string | undefined;
@@ -148,18 +148,23 @@ async function visit(browser: Browser, url: string): Promise<Visit> {
   }
 }
 
+const round = (x: number) => Math.round(10 * x) / 10;
 const metrics = ["ttfb", "fcp", "dcl", "load", "goto", "html"] as const;
 type Summary = Record<(typeof metrics)[number], { p50: number; p95: number }>;
 
 const database = await freshDatabase("render");
 let browser: Browser | undefined;
-// The server is in a process group of its own, so Ctrl-C does not reach it: stop it, and drop the database.
-const interrupted = () => {
-  void Promise.allSettled([browser?.close(), server && stopUi(server)])
-    .then(() => database.drop())
-    .finally(() => process.exit(130));
-};
-process.once("SIGINT", interrupted);
+/** Closes Chromium, stops the server and drops the database, once, whether the run ends or is interrupted. */
+let cleaning: Promise<void> | undefined;
+const cleanUp = () =>
+  (cleaning ??= (async () => {
+    await browser?.close().catch(() => {});
+    if (server) await stopUi(server);
+    await database.drop();
+  })());
+// The server is in a process group of its own, so Ctrl-C does not reach it (Chromium's own signal handling is off).
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => void cleanUp().finally(() => process.exit(130)));
 try {
   const opened = await openRunStore({ databaseUrl: database.url });
   let pages: Record<string, string>;
@@ -180,6 +185,9 @@ try {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     headless: true,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
     args: [
       "--no-sandbox",
       "--disable-gpu",
@@ -199,7 +207,7 @@ try {
     const summary = {} as Summary;
     for (const m of metrics) {
       const xs = visits.map((v) => v[m]).sort((a, b) => a - b);
-      summary[m] = { p50: q(xs, 0.5), p95: q(xs, 0.95) };
+      summary[m] = { p50: round(q(xs, 0.5)), p95: round(q(xs, 0.95)) };
     }
     results[label] = summary;
   }
@@ -207,7 +215,10 @@ try {
   const ratios = Object.fromEntries(
     Object.entries(results).map(([label, r]) => [
       label,
-      { fcp: r.fcp.p95 / targetMs, load: r.load.p95 / targetMs },
+      {
+        fcp: Math.round((100 * r.fcp.p95) / targetMs) / 100,
+        load: Math.round((100 * r.load.p95) / targetMs) / 100,
+      },
     ]),
   );
   if (json) console.log(JSON.stringify({ repeats, targetMs, pages, results, ratios }, null, 2));
@@ -230,9 +241,6 @@ try {
       );
   }
 } finally {
-  process.off("SIGINT", interrupted);
-  await browser?.close();
-  if (server) await stopUi(server);
-  await database.drop();
+  await cleanUp();
 }
 process.exit(0);

@@ -1,18 +1,30 @@
-// The dashboard built and served for real: a tiny sweep run by the CLI into an embedded store, then `tailsweep ui`
-// (next build + next start) on that store; the pages and the tRPC endpoint answer with the stored sweep.
+// The dashboard built and served for real, as a user runs it.
+// Embedded: a sweep run by the CLI into an embedded store, then `tailsweep ui` on that store (Next inside the process
+// that holds the store, with a worker for sweeps launched from the browser). In Chromium: launch a sweep from the
+// form (a field error first, then the YAML view), watch it complete, check the comparison table against
+// packages/stats on the exported CSV, cancel a running sweep, compare runs across sweeps.
+// Team: `tailsweep ui` on PostgreSQL with NATS_URL publishes launches that a `tailsweep controller` and a
+// `tailsweep worker` (separate processes) run.
 import { type ChildProcess, execFile, execSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { chromium } from "playwright-core";
+import { configLabel, resolveBaseline } from "@tailsweep/api";
+import { compareConfigurations } from "@tailsweep/stats";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pct, pValue } from "../apps/web/src/lib/format";
+import { freshDatabase } from "./fresh-database";
 
 const run = promisify(execFile);
 const root = join(__dirname, "..");
 const cli = join(root, "apps", "cli", "bin", "tailsweep.mjs");
 const port = 31_337;
+const base = `http://127.0.0.1:${port}`;
 const dir = mkdtempSync(join(tmpdir(), "tailsweep-web-"));
+// Screenshots go where CI says (TAILSWEEP_ARTIFACTS, printed at the end of .ci/run), else next to the store.
+const artifacts = process.env.TAILSWEEP_ARTIFACTS ?? join(dir, "artifacts");
 const env = {
   ...process.env,
   NEXT_TELEMETRY_DISABLED: "1",
@@ -21,131 +33,293 @@ const env = {
   DATABASE_URL: "",
   NATS_URL: "",
 };
-let server: ChildProcess | undefined;
+const tiny = (name: string, search: string, seeds = 2, epochs = 1) =>
+  [
+    `name: ${name}`,
+    "project: web",
+    "dataset: { name: mnist-2view, headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 }",
+    "model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 }",
+    `train: { epochs: ${epochs}, maxStepsPerEpoch: 2 }`,
+    `search: ${search}`,
+    `seeds: ${seeds}`,
+    "",
+  ].join("\n");
 
-beforeAll(async () => {
-  const file = join(dir, "tiny.yaml");
-  writeFileSync(
-    file,
-    [
-      "name: tiny-web",
-      "project: web",
-      "dataset: { name: mnist-2view, headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 }",
-      "model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 }",
-      "train: { epochs: 1, maxStepsPerEpoch: 2 }",
-      "search: { variant: [proposed, gaussian], nu: [5, 30] }",
-      "seeds: 2",
-    ].join("\n"),
-  );
-  await run(process.execPath, [cli, "sweep", "run", file], { env });
-  // `tailsweep ui` as a user runs it, in its own process group so the server it starts stops with it
-  server = spawn(process.execPath, [cli, "ui", "--rebuild", "--port", String(port)], {
-    env,
+const processes: ChildProcess[] = [];
+/** A CLI process in its own process group (so what it starts stops with it), killed after the tests. */
+function start(args: string[], extraEnv: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { ...env, ...extraEnv },
     detached: true,
     stdio: "ignore",
   });
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (i > 600) throw new Error("tailsweep ui did not answer");
+  processes.push(child);
+  return child;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 240_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}, 240_000);
+}
+const answers = (url: string) => until(url, async () => ((await fetch(url)).ok ? true : undefined));
 
-afterAll(() => {
-  if (server?.pid) process.kill(-server.pid, "SIGKILL");
+type Trpc<T> = { result: { data: T } };
+async function trpc<T>(
+  url: string,
+  procedure: string,
+  input?: unknown,
+  method: "GET" | "POST" = "GET",
+): Promise<T> {
+  const response =
+    method === "GET"
+      ? await fetch(
+          `${url}/api/trpc/${procedure}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`,
+        )
+      : await fetch(`${url}/api/trpc/${procedure}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(input),
+        });
+  if (!response.ok) throw new Error(`${procedure}: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as Trpc<T>).result.data;
+}
+
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const file = join(dir, "tiny.yaml");
+  writeFileSync(file, tiny("tiny-web", "{ variant: [proposed, gaussian], nu: [5, 30] }"));
+  await run(process.execPath, [cli, "sweep", "run", file], { env });
+  start(["ui", "--rebuild", "--port", String(port)]);
+  await answers(`${base}/`);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? execSync("command -v chromium").toString().trim(),
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const p of processes) if (p.pid && p.exitCode === null) process.kill(-p.pid, "SIGKILL");
 });
 
-describe("the dashboard (tailsweep ui on an embedded store)", () => {
-  it("lists the stored sweep with its progress and best configuration", async () => {
-    const html = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+describe("the dashboard on an embedded store (tailsweep ui)", () => {
+  it("serves the stored sweep's pages and tRPC, and 404 for an unknown sweep", async () => {
+    const html = await (await fetch(`${base}/`)).text();
     expect(html).toMatch(/web<!-- -->\/<!-- -->tiny-web/);
-    expect(html).toContain("completed");
-    expect(html).toMatch(/8<!-- -->\/<!-- -->8/);
-    expect(html).toMatch(/variant=(proposed|gaussian) \(\d+\.\d balancedAccuracy\)/);
+    expect(html).toMatch(/variant=(proposed|gaussian) \(\d+\.\d balancedAccuracy, 2 seeds\)/);
+    const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list");
+    const sweepPage = await (await fetch(`${base}/sweeps/${sweep!.id}`)).text();
+    expect(sweepPage).toContain("model.nu=30 variant=gaussian (baseline)");
+    expect(sweepPage.match(/<td>succeeded<\/td>/g)).toHaveLength(8);
+    for (const chart of ["curves", "per-class", "pseudo-labels"])
+      expect(sweepPage, chart).toMatch(new RegExp(`data-testid="${chart}"[^>]*><svg`));
+    // the heatmap and the confusion matrix are tables of coloured cells
+    for (const table of ["heatmap", "confusion"])
+      expect(sweepPage, table).toMatch(new RegExp(`<table[^>]*data-testid="${table}"`));
+    // every choice is in the URL: another baseline and the heatmap's axes swapped
+    const view = await (
+      await fetch(`${base}/sweeps/${sweep!.id}?baseline=model.nu%3D5+variant%3Dproposed&x=variant&y=model.nu`)
+    ).text();
+    expect(view).toContain("model.nu=5 variant=proposed (baseline)");
+    expect(view).toContain("over variant × model.nu");
+    expect((await fetch(`${base}/sweeps/nope`)).status).toBe(404);
+    const compared = await trpc<{ rows: unknown[] }>(base, "sweeps.compare", { id: sweep!.id });
+    expect(compared.rows).toHaveLength(4);
+    expect(
+      (await fetch(`${base}/api/trpc/sweeps.get?input=${encodeURIComponent('{"id":"nope"}')}`)).status,
+    ).toBe(404);
   });
 
-  it("shows a sweep's comparison table and its trials, and 404 for an unknown sweep", async () => {
-    const html = await (await fetch(`http://127.0.0.1:${port}/`)).text();
-    const href = html.match(/href="(\/sweeps\/[^"]+)"/)![1]!;
-    const page = await (await fetch(`http://127.0.0.1:${port}${href}`)).text();
-    expect(page).toContain("against <!-- -->model.nu=30 variant=gaussian");
-    expect(page).toMatch(/variant=proposed.*(better|worse|inconclusive)/s);
-    expect(page.match(/<td>succeeded<\/td>/g)).toHaveLength(8);
-    // server-rendered charts: learning curves with their bands, and the heatmap over the two swept parameters
-    expect(page).toMatch(/data-testid="curves"><svg/);
-    expect(page).toMatch(/data-testid="heatmap"><svg/);
-    expect((await fetch(`http://127.0.0.1:${port}/sweeps/nope`)).status).toBe(404);
-  });
+  it("launches a sweep from the form, shows errors at their field, and watches it complete", async () => {
+    await page.goto(`${base}/launch`);
+    const nu = page.locator('[id="field-model.nu"]');
+    await nu.fill("1");
+    const error = page.locator('[id="field-model.nu"] ~ .field-error');
+    await expect.poll(() => error.textContent()).toMatch(/> ?2/);
+    expect(await page.isDisabled("button.primary")).toBe(true);
+    await page.screenshot({ path: join(artifacts, "launch-with-error.png"), fullPage: true });
+    // the YAML view holds the same document; a whole file typed there is what the form then shows
+    await page.click("role=tab[name=YAML]");
+    expect(await page.inputValue("textarea")).toMatch(/nu: 1\b/);
+    await page.fill("textarea", tiny("launched", "{ variant: [proposed, gaussian] }", 3));
+    await page.click("role=tab[name=Form]");
+    expect(await page.inputValue('[id="field-name"]')).toBe("launched");
+    expect(await page.textContent(".launch")).toContain("6 trials (grid: 2 configurations × 3 seeds)");
+    const started = Date.now();
+    await page.click("button.primary");
+    await page.waitForURL(/\/sweeps\/[0-9a-f-]+$/);
+    // the page refreshes itself while the sweep runs
+    await page.waitForSelector("h1 .pill >> text=completed", { timeout: 180_000 });
+    expect(Date.now() - started).toBeGreaterThan(0);
+    await page.waitForSelector("[data-testid=comparison]");
+    expect(await page.locator("[data-testid=trials] tbody tr").count()).toBe(6);
+    expect(await page.textContent("[data-testid=workers]")).toContain("cpu");
+    await page.screenshot({ path: join(artifacts, "sweep.png"), fullPage: true });
+  }, 240_000);
 
-  it("answers tRPC over HTTP: the sweeps, the comparison table, and 404 for an unknown sweep", async () => {
-    type Trpc<T> = { result: { data: T } };
-    const list = (await (await fetch(`http://127.0.0.1:${port}/api/trpc/sweeps.list`)).json()) as Trpc<
-      { id: string }[]
-    >;
-    const [sweep] = list.result.data;
-    const input = encodeURIComponent(JSON.stringify({ id: sweep!.id }));
-    const response = await fetch(`http://127.0.0.1:${port}/api/trpc/sweeps.compare?input=${input}`);
-    const compared = (await response.json()) as Trpc<{ baseline: string; rows: unknown[] }>;
-    expect(compared.result.data.baseline).toBe("model.nu=30 variant=gaussian");
-    expect(compared.result.data.rows).toHaveLength(4);
-    const bad = await fetch(
-      `http://127.0.0.1:${port}/api/trpc/sweeps.get?input=${encodeURIComponent('{"id":"nope"}')}`,
-    );
-    expect(bad.status).toBe(404);
-  });
-
-  it("renders in Chromium: the sweeps list links to the sweep page, whose table shows the API's numbers", async () => {
-    // Screenshots go where CI says (TAILSWEEP_ARTIFACTS, printed at the end of .ci/run), else next to the store.
-    const artifacts = process.env.TAILSWEEP_ARTIFACTS ?? join(dir, "artifacts");
-    mkdirSync(artifacts, { recursive: true });
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? execSync("command -v chromium").toString().trim(),
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-      await page.goto(`http://127.0.0.1:${port}/`);
-      await page.screenshot({ path: join(artifacts, "sweeps.png"), fullPage: true });
-      const started = Date.now();
-      await page.click("text=web/tiny-web");
-      await page.waitForSelector("[data-testid=comparison]");
-      const firstRender = Date.now() - started;
-      await page.screenshot({ path: join(artifacts, "sweep.png"), fullPage: true });
-      // the p-value the page shows for the proposed variant is the API's, rounded as displayed
-      const id = new URL(page.url()).pathname.split("/").pop()!;
-      const input = encodeURIComponent(JSON.stringify({ id }));
-      const api = (await (
-        await fetch(`http://127.0.0.1:${port}/api/trpc/sweeps.compare?input=${input}`)
-      ).json()) as {
-        result: { data: { rows: { config: string; vsBaseline?: { p: number } }[] } };
+  it("shows the numbers packages/stats computes from the exported CSV", async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.click("[data-testid=export-csv]"),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^web-launched-[0-9a-f]{8}\.csv$/);
+    const [header, ...lines] = readFileSync((await download.path())!, "utf8")
+      .trim()
+      .split("\n");
+    const columns = header!.split(",");
+    expect(lines).toHaveLength(6);
+    const params = columns.slice(columns.indexOf("trial") + 1, columns.indexOf("seed"));
+    expect(params).toEqual(["variant"]);
+    const observations = lines.map((line) => {
+      const row = Object.fromEntries(line.split(",").map((v, i) => [columns[i]!, v]));
+      return {
+        config: configLabel(Object.fromEntries(params.map((p) => [p, row[p]]))),
+        seed: Number(row.seed),
+        value: Number(row.balancedAccuracy),
       };
-      const p = api.result.data.rows.find((r) => r.config === "model.nu=5 variant=proposed")!.vsBaseline!.p;
-      const row = page.locator("[data-testid=comparison] tr", { hasText: "model.nu=5 variant=proposed" });
-      const cells = await row.locator("td").allInnerTexts();
-      expect(cells[4]).toBe(p < 0.001 ? "<0.001" : p.toFixed(3));
-      expect(firstRender).toBeLessThan(2_000);
-      // a trial: its epochs and its reproducibility record
-      await page.click("[data-testid=trials] a >> nth=0");
-      await page.waitForSelector("[data-testid=epochs]");
-      expect(await page.locator("[data-testid=epochs] tbody tr").count()).toBe(1);
-      expect(await page.textContent("body")).toContain("gitCommit");
-      await page.screenshot({ path: join(artifacts, "trial.png"), fullPage: true });
-    } finally {
-      await browser.close();
+    });
+    const configs = [...new Set(observations.map((o) => o.config))].sort();
+    const expected = compareConfigurations(observations, {
+      baseline: resolveBaseline(configs, undefined),
+      direction: "maximize",
+    });
+    for (const r of expected.rows) {
+      const cells = await page
+        .locator("[data-testid=comparison] tbody tr", { hasText: r.config })
+        .first()
+        .locator("td")
+        .allInnerTexts();
+      expect(cells[1]).toBe(String(r.summary.n));
+      expect(cells[2]).toBe(`${pct(r.summary.mean)} [${pct(r.summary.ci[0])}, ${pct(r.summary.ci[1])}]`);
+      if (r.vsBaseline) {
+        expect(cells[4]).toBe(pValue(r.vsBaseline.p));
+        expect(cells[5]).toBe(pValue(r.vsBaseline.pAdjusted));
+        expect(cells[8]).toBe(r.vsBaseline.verdict);
+      }
     }
   });
+
+  it("opens a trial with its epochs and reproducibility record", async () => {
+    await page.click("[data-testid=trials] a >> nth=0");
+    await page.waitForSelector("[data-testid=epochs]");
+    expect(await page.locator("[data-testid=epochs] tbody tr").count()).toBe(1);
+    expect(await page.textContent("body")).toContain("gitCommit");
+    await page.screenshot({ path: join(artifacts, "trial.png"), fullPage: true });
+  });
+
+  it("cancels a running sweep from its page", async () => {
+    const { id } = await trpc<{ id: string }>(
+      base,
+      "sweeps.launch",
+      { yaml: tiny("to-cancel", "{ variant: [proposed, gaussian] }", 10, 30) },
+      "POST",
+    );
+    await page.goto(`${base}/sweeps/${id}`);
+    page.once("dialog", (d) => void d.accept());
+    await page.click("text=Cancel sweep");
+    await page.waitForSelector("h1 .pill >> text=cancelled", { timeout: 30_000 });
+    const sweep = await trpc<{ status: string; counts: Record<string, number> }>(base, "sweeps.get", { id });
+    expect(sweep.status).toBe("cancelled");
+    await until("the running trial to stop", async () => {
+      const s = await trpc<{ counts: Record<string, number> }>(base, "sweeps.get", { id });
+      return s.counts.running === 0 && s.counts.waiting === 0 ? s : undefined;
+    });
+  });
+
+  it("lists and filters sweeps, and compares runs across sweeps by permalink", async () => {
+    await page.goto(`${base}/?status=cancelled`);
+    expect(await page.locator("[data-testid=sweeps] tbody tr").count()).toBe(1);
+    await page.goto(`${base}/`);
+    expect(await page.locator("[data-testid=sweeps] tbody tr").count()).toBe(3);
+    await page.screenshot({ path: join(artifacts, "sweeps.png"), fullPage: true });
+    await page.goto(`${base}/compare`);
+    // one configuration of the CLI's sweep against both of the launched one
+    await page.click("summary >> text=web/tiny-web");
+    await page.check('input[value$="|model.nu=30 variant=gaussian"]');
+    await page.click("summary >> text=web/launched");
+    await page.check('input[value$="|variant=proposed"]');
+    await page.check('input[value$="|variant=gaussian"]');
+    await page.click("button.primary");
+    await page.waitForSelector("[data-testid=comparison]");
+    expect(page.url()).toContain("run=");
+    const rows = await page.locator("[data-testid=comparison] tbody tr").allInnerTexts();
+    expect(rows).toHaveLength(3);
+    expect(rows.join("\n")).toContain("web/tiny-web: model.nu=30 variant=gaussian (baseline)");
+    await page.screenshot({ path: join(artifacts, "compare.png"), fullPage: true });
+    // the permalink reproduces the view
+    const again = await browser.newPage();
+    await again.goto(page.url());
+    expect(await again.locator("[data-testid=comparison] tbody tr").allInnerTexts()).toEqual(rows);
+    await again.close();
+    await page.goto(`${base}/workers`);
+    await page.screenshot({ path: join(artifacts, "workers.png"), fullPage: true });
+    expect(await page.textContent("[data-testid=worker-list]")).toContain("cpu");
+  });
+
+  it("renders a sweep page in Chromium within 2 s", async () => {
+    const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
+    const fresh = await browser.newPage();
+    const started = Date.now();
+    await fresh.goto(`${base}/sweeps/${sweep!.id}`);
+    await fresh.waitForSelector("[data-testid=comparison]");
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await fresh.close();
+  });
+});
+
+describe("the dashboard in team mode (PostgreSQL + NATS)", () => {
+  it("publishes launches over NATS, which a separate controller and worker run", async () => {
+    const db = await freshDatabase("web");
+    try {
+      const team = {
+        DATABASE_URL: db.url,
+        NATS_URL: process.env.NATS_URL || "127.0.0.1:4222",
+        TAILSWEEP_NATS_PREFIX: `web${process.pid}`,
+      };
+      const teamPort = port + 1;
+      start(["controller"], team);
+      start(["worker", "--concurrency", "1"], team);
+      start(["ui", "--port", String(teamPort)], team);
+      const teamBase = `http://127.0.0.1:${teamPort}`;
+      await answers(`${teamBase}/`);
+      const { id, trialCount } = await trpc<{ id: string; trialCount: number }>(
+        teamBase,
+        "sweeps.launch",
+        { yaml: tiny("team", "{ variant: [proposed, gaussian] }") },
+        "POST",
+      );
+      expect(trialCount).toBe(4);
+      const done = await until("the team sweep to complete", async () => {
+        const s = await trpc<{ status: string; workers: { backend: string; status: string }[] }>(
+          teamBase,
+          "sweeps.get",
+          { id },
+        );
+        return s.status === "completed" ? s : undefined;
+      });
+      expect(done.workers).toEqual([expect.objectContaining({ backend: "cpu", status: "online" })]);
+      const html = await (await fetch(`${teamBase}/launch`)).text();
+      expect(html).toContain(`NATS ${team.NATS_URL}`);
+    } finally {
+      for (const p of processes.splice(1)) if (p.pid && p.exitCode === null) process.kill(-p.pid, "SIGTERM");
+      await new Promise((r) => setTimeout(r, 1_000));
+      await db.drop();
+    }
+  }, 240_000);
 });

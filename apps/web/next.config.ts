@@ -1,6 +1,9 @@
 import type { NextConfig } from "next";
 
 const config: NextConfig = {
+  // The stylesheet is a few kB: inlined, the first paint does not wait for a second request to a server that may be
+  // busy computing the page's statistics (it cut the sweep page's first paint in bench/dashboard-render.ts).
+  experimental: { inlineCss: true },
   // Workspace packages export their TypeScript sources; Next compiles them like its own.
   transpilePackages: [
     "@tailsweep/api",

@@ -22,4 +22,5 @@ export {
   trialRows,
 } from "./export";
 export { type DashboardHost, dashboardHost, setDashboardHost } from "./host";
+export { readOnce } from "./read-once";
 export { type ApiContext, type AppRouter, appRouter, createCaller, type SweepLauncher } from "./router";

@@ -332,7 +332,7 @@ export const appRouter = t.router({
     catalog: t.procedure
       .input(z.object({ project: z.string().optional() }).default({}))
       .query(async ({ ctx, input }) => {
-        const sweeps = (await ctx.store.listSweeps(input.project)).reverse();
+        const sweeps = [...(await ctx.store.listSweeps(input.project))].reverse();
         return Promise.all(
           sweeps.map(async (s) => {
             const [trials, results] = await Promise.all([

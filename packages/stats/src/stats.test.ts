@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareConfigurations, type Observation } from "./compare";
 import { adjustPValues } from "./multiple";
-import { comparePaired, compareUnpaired } from "./paired";
+import { comparePaired, compareUnpaired, selectQuantile } from "./paired";
 import { noncentralTCdf, pairedTTestPower, seedsNeeded } from "./power";
-import { summarize } from "./summary";
+import { seededUniform } from "./rng";
+import { quantileSorted, summarize } from "./summary";
 
 const ref = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "reference.json"), "utf8"));
 
@@ -178,5 +179,21 @@ describe("compareConfigurations", () => {
     expect(() => compareConfigurations(obs, { baseline: "mixture", direction: "maximize" })).toThrow(
       /baseline: no results for 'mixture'; configurations: .*gaussian/,
     );
+  });
+});
+
+describe("selectQuantile", () => {
+  it("equals the type-7 quantile of the sorted values, with ties and at the ends", () => {
+    const next = seededUniform(3);
+    for (const n of [1, 2, 3, 10, 101, 2000]) {
+      for (const coarse of [false, true]) {
+        // coarse values repeat a lot: the partition must cope with runs of equal values
+        const values = Array.from({ length: n }, () => (coarse ? Math.floor(next() * 5) : next()));
+        const sorted = [...values].sort((x, y) => x - y);
+        for (const q of [0, 0.025, 0.25, 0.5, 0.975, 1]) {
+          expect(selectQuantile(Float64Array.from(values), q)).toBe(quantileSorted(sorted, q));
+        }
+      }
+    }
   });
 });

@@ -40,7 +40,14 @@ export function curvesSvg(
         },
       );
     }
-    series.push({ type: "line", name: config, data: points.map((p) => [p.epoch, p.mean]), symbolSize: 4 });
+    series.push({
+      type: "line",
+      name: config,
+      data: points.map((p) => [p.epoch, p.mean]),
+      symbolSize: 4,
+      // a marker per epoch helps read a short curve; on long ones it is only weight
+      showSymbol: points.length <= 20,
+    });
   });
   return renderSvg({
     title: { text: `${metric}: seed mean and 95% t band`, left: 0, textStyle: { fontSize: 13 } },
@@ -50,42 +57,6 @@ export function curvesSvg(
     yAxis: { type: "value", scale: true },
     series,
   });
-}
-
-/** The objective's seed mean over two swept parameters, as a heatmap with the value in each cell. */
-export function heatmapSvg(
-  x: string,
-  y: string,
-  metric: string,
-  data: { xValues: string[]; yValues: string[]; cells: { x: string; y: string; mean: number; n: number }[] },
-): string {
-  const values = data.cells.map((c) => Number((100 * c.mean).toFixed(1)));
-  return renderSvg(
-    {
-      title: { text: `${metric} (seed mean, %) over ${x} × ${y}`, left: 0, textStyle: { fontSize: 13 } },
-      grid: { top: 40, left: 100, right: 20, bottom: 70 },
-      xAxis: { type: "category", data: data.xValues, name: x, nameLocation: "middle", nameGap: 28 },
-      yAxis: { type: "category", data: data.yValues, name: y, nameLocation: "middle", nameGap: 70 },
-      visualMap: {
-        min: Math.min(...values),
-        max: Math.max(...values),
-        calculable: false,
-        orient: "horizontal",
-        left: "center",
-        bottom: 0,
-        itemHeight: 120,
-      },
-      series: [
-        {
-          type: "heatmap",
-          data: data.cells.map((c, i) => [data.xValues.indexOf(c.x), data.yValues.indexOf(c.y), values[i]!]),
-          label: { show: true },
-        },
-      ],
-    },
-    560,
-    Math.max(220, 60 + 40 * data.yValues.length + 60),
-  );
 }
 
 /**
@@ -154,32 +125,5 @@ export function perClassSvg(
     },
     760,
     340,
-  );
-}
-
-/** A confusion matrix averaged over seeds, each row as a share of its true class (%), as a heatmap. */
-export function confusionSvg(title: string, normalized: number[][]): string {
-  const k = normalized.length;
-  const cells = normalized.flatMap((row, t) =>
-    row.map((v, p) => [p, k - 1 - t, Number((100 * v).toFixed(1))]),
-  );
-  const labels = Array.from({ length: k }, (_, i) => String(i));
-  return renderSvg(
-    {
-      title: { text: title, left: 0, textStyle: { fontSize: 13 } },
-      grid: { top: 40, left: 60, right: 20, bottom: 90 },
-      xAxis: { type: "category", data: labels, name: "predicted", nameLocation: "middle", nameGap: 26 },
-      yAxis: {
-        type: "category",
-        data: [...labels].reverse(),
-        name: "true",
-        nameLocation: "middle",
-        nameGap: 30,
-      },
-      visualMap: { min: 0, max: 100, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120 },
-      series: [{ type: "heatmap", data: cells, label: { show: k <= 12, fontSize: 10 } }],
-    },
-    520,
-    520,
   );
 }

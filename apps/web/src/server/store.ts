@@ -1,4 +1,4 @@
-import { createCaller, type DashboardHost, dashboardHost } from "@tailsweep/api";
+import { createCaller, type DashboardHost, dashboardHost, readOnce } from "@tailsweep/api";
 import { openRunStore } from "@tailsweep/db";
 
 /**
@@ -13,7 +13,16 @@ export function host(): Promise<DashboardHost> {
   });
 }
 
-/** The tRPC caller for server components. */
+/**
+ * The API's context for one request or page render: the host, with a store that reads each thing once (a page's
+ * procedures read the same sweep several times over).
+ */
+export async function requestContext(): Promise<DashboardHost> {
+  const h = await host();
+  return { ...h, store: readOnce(h.store) };
+}
+
+/** The tRPC caller for one server-component render. */
 export async function api() {
-  return createCaller(await host());
+  return createCaller(await requestContext());
 }

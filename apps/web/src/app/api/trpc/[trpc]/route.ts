@@ -1,10 +1,10 @@
 import { appRouter } from "@tailsweep/api";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { host } from "../../../../server/store";
+import { requestContext } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
 
 const handler = (req: Request) =>
-  fetchRequestHandler({ endpoint: "/api/trpc", req, router: appRouter, createContext: host });
+  fetchRequestHandler({ endpoint: "/api/trpc", req, router: appRouter, createContext: requestContext });
 
 export { handler as GET, handler as POST };

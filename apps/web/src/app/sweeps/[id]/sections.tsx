@@ -1,0 +1,413 @@
+import { ObjectiveMetricSchema } from "@tailsweep/schemas";
+import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
+import { ComparisonTable } from "../../../components/comparison-table";
+import { HeatTable } from "../../../components/heat-table";
+import { KeepParams } from "../../../components/keep-params";
+import { pct, query } from "../../../lib/format";
+import { curvesSvg, perClassSvg } from "../../../server/charts";
+import type { api } from "../../../server/store";
+
+// The sweep page's sections. Each awaits only what it shows, inside its own Suspense boundary, so the page streams:
+// the header and progress paint at once, and each section follows as its numbers are ready.
+
+type Caller = Awaited<ReturnType<typeof api>>;
+/** A procedure's answer, started on first use and shared by the sections that show it (see `later`). */
+export type Pending<T> = () => Promise<T>;
+type Answer<P extends (...args: never[]) => unknown> = Pending<Awaited<ReturnType<P>>>;
+export type Compared = Pending<
+  | { table: Awaited<ReturnType<Caller["sweeps"]["compare"]>>; error: null }
+  | { table: undefined; error: string }
+>;
+
+/**
+ * Runs `start` once, on first use, after the current task: the page's sections ask for their numbers while React
+ * renders the shell, and the statistics and charts are CPU work on the same thread, so starting them a moment
+ * later (SHELL_FIRST_MS; one task was not always enough for Next to write the shell) lets the header and progress
+ * go out first.
+ */
+const SHELL_FIRST_MS = 20;
+export function later<T>(start: () => Promise<T>): Pending<T> {
+  let answer: Promise<T> | undefined;
+  return () => {
+    answer ??= new Promise<void>((r) => setTimeout(r, SHELL_FIRST_MS)).then(start);
+    return answer;
+  };
+}
+/** The view's choices, from the URL. */
+export type Params = Record<string, string | undefined>;
+
+const TRIALS_PER_PAGE = 100;
+/**
+ * Configurations drawn in the curves and per-class charts: the baseline and the best few (a hundred lines or bars
+ * per class help nobody, and would make the page megabytes of SVG).
+ */
+const DRAWN_CONFIGS = 5;
+
+function svg(html: string, testId: string) {
+  return (
+    <section
+      data-testid={testId}
+      className="chart"
+      // biome-ignore lint/security/noDangerouslySetInnerHtml: ECharts' server-side SVG, generated here from numbers
+      dangerouslySetInnerHTML={{ __html: html }}
+    />
+  );
+}
+
+/** The baseline and the best configurations by the comparison's metric, best first; empty before any finished. */
+function drawnConfigs(table: Awaited<ReturnType<Compared>>["table"]): string[] {
+  if (!table) return [];
+  const sign = table.direction === "maximize" ? -1 : 1;
+  const ranked = [...table.rows]
+    .sort((a, b) => sign * (a.summary.mean - b.summary.mean))
+    .map((r) => r.config);
+  return [...new Set([table.baseline, ...ranked])].slice(0, DRAWN_CONFIGS + 1);
+}
+
+/** The comparison table against the chosen baseline, with the metric, baseline and correction to choose from. */
+export async function ComparisonSection({
+  compared,
+  sp,
+  metric,
+  correction,
+}: {
+  compared: Compared;
+  sp: Params;
+  metric: string;
+  correction: string;
+}) {
+  const { table, error } = await compared();
+  return (
+    <>
+      <h2>Which configuration is better</h2>
+      <form method="get" className="view-options" data-autosubmit>
+        <KeepParams params={sp} except={["metric", "baseline", "correction"]} />
+        <label>
+          metric
+          <select name="metric" defaultValue={metric}>
+            {ObjectiveMetricSchema.options.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          baseline
+          <select name="baseline" defaultValue={table?.baseline ?? ""}>
+            {(table?.rows ?? []).map((r) => (
+              <option key={r.config}>{r.config}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          correction
+          <select name="correction" defaultValue={correction}>
+            <option value="holm">Holm (family-wise)</option>
+            <option value="bh">Benjamini–Hochberg (FDR)</option>
+          </select>
+        </label>
+        <button type="submit">show</button>
+      </form>
+      {table ? (
+        <ComparisonTable table={table} />
+      ) : (
+        <p className="muted">{error ?? "Nothing to compare yet."}</p>
+      )}
+    </>
+  );
+}
+
+/** Learning curves of the drawn configurations and the heatmap over two swept parameters, with their choices. */
+export async function ChartsSection({
+  compared,
+  curvesOf,
+  heatOf,
+  sp,
+  swept,
+  x,
+  y,
+  curveMetric,
+  metric,
+}: {
+  compared: Compared;
+  curvesOf: Answer<Caller["sweeps"]["curves"]>;
+  heatOf: Pending<Awaited<ReturnType<Caller["sweeps"]["heatmap"]>> | undefined>;
+  sp: Params;
+  swept: string[];
+  x: string | undefined;
+  y: string | undefined;
+  curveMetric: string;
+  metric: string;
+}) {
+  const [{ table }, curves, heat] = await Promise.all([compared(), curvesOf(), heatOf()]);
+  const chosen = drawnConfigs(table);
+  const drawnCurves = curves.configs.filter((c) => chosen.length === 0 || chosen.includes(c.config));
+  return (
+    <>
+      <h2>Learning curves and the search space</h2>
+      <form method="get" className="view-options" data-autosubmit>
+        <KeepParams params={sp} except={["curve", "x", "y"]} />
+        <label>
+          curve
+          <select name="curve" defaultValue={curveMetric}>
+            {EPOCH_SERIES_METRICS.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+        {swept.length >= 2 && (
+          <>
+            <label>
+              heatmap x
+              <select name="x" defaultValue={x}>
+                {swept.map((s) => (
+                  <option key={s}>{s}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              heatmap y
+              <select name="y" defaultValue={y}>
+                {swept.map((s) => (
+                  <option key={s}>{s}</option>
+                ))}
+              </select>
+            </label>
+          </>
+        )}
+        <button type="submit">show</button>
+      </form>
+      {drawnCurves.length < curves.configs.length && (
+        <p className="muted">
+          Showing {drawnCurves.length} of {curves.configs.length} configurations: the baseline and the best by{" "}
+          {metric}.
+        </p>
+      )}
+      <div className="cards">
+        {drawnCurves.length > 0 && svg(curvesSvg(curves.metric, drawnCurves), "curves")}
+        {heat && heat.cells.length > 0 && x && y && (
+          <HeatTable
+            testId="heatmap"
+            caption={`${heat.metric} (seed mean, %) over ${x} × ${y}`}
+            rowName={y}
+            columnName={x}
+            rows={heat.yValues}
+            columns={heat.xValues}
+            values={heat.yValues.map((yv) =>
+              heat.xValues.map((xv) => {
+                const cell = heat.cells.find((c) => c.x === xv && c.y === yv);
+                return cell && 100 * cell.mean;
+              }),
+            )}
+            titles={heat.yValues.map((yv) =>
+              heat.xValues.map((xv) => {
+                const cell = heat.cells.find((c) => c.x === xv && c.y === yv);
+                return cell && `95% CI ${pct(cell.ci[0])}–${pct(cell.ci[1])} over ${cell.n} runs`;
+              }),
+            )}
+          />
+        )}
+      </div>
+    </>
+  );
+}
+
+/** Per-class recall and pseudo-label accuracy of the drawn configurations, and one averaged confusion matrix. */
+export async function PerClassSection({
+  compared,
+  perClassOf,
+  sp,
+}: {
+  compared: Compared;
+  perClassOf: Answer<Caller["sweeps"]["perClass"]>;
+  sp: Params;
+}) {
+  const [{ table }, perClass] = await Promise.all([compared(), perClassOf()]);
+  const chosen = drawnConfigs(table);
+  const classRows = perClass.filter((c) => chosen.length === 0 || chosen.includes(c.config));
+  const confusionConfig =
+    perClass.find((c) => c.config === sp.config) ??
+    perClass.find((c) => c.config === (table?.best?.config ?? chosen[1] ?? chosen[0])) ??
+    perClass[0];
+  const classes = perClass[0]?.recall.length ?? 0;
+  const minority = perClass[0]?.minorityClasses ?? [];
+  return (
+    <>
+      {classRows.length > 0 && (
+        <>
+          <h2>Per class</h2>
+          <p className="muted">
+            Test recall per class over seeds (mean, 95% t interval) for the baseline and the best
+            configurations; minority classes (the rarest among the labeled rows) are starred.
+          </p>
+          <div className="cards">
+            {svg(
+              perClassSvg(
+                "test recall per class (%)",
+                classes,
+                minority,
+                classRows.map((c) => ({
+                  config: c.config,
+                  mean: c.recall.map((r) => r.mean),
+                  ci: c.recall.map((r) => r.ci),
+                })),
+              ),
+              "per-class",
+            )}
+            {classRows.some((c) => c.pseudoLabelRecall) &&
+              svg(
+                perClassSvg(
+                  "pseudo-label accuracy per class on the unlabeled rows (%)",
+                  classes,
+                  minority,
+                  classRows
+                    .filter((c) => c.pseudoLabelRecall)
+                    .map((c) => ({
+                      config: c.config,
+                      mean: c.pseudoLabelRecall!.map((r) => r.mean),
+                      ci: c.pseudoLabelRecall!.map((r) => r.ci),
+                    })),
+                ),
+                "pseudo-labels",
+              )}
+          </div>
+          <table className="data" data-testid="per-class-table">
+            <thead>
+              <tr>
+                <th>configuration</th>
+                <th className="num">seeds</th>
+                {Array.from({ length: classes }, (_, k) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: the index is the class
+                  <th key={k} className="num">
+                    {k}
+                    {minority.includes(k) ? "*" : ""}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {classRows.map((c) => (
+                <tr key={c.config}>
+                  <td>{c.config}</td>
+                  <td className="num">{c.seeds}</td>
+                  {c.recall.map((r, k) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: the index is the class
+                    <td key={k} className="num" title={`95% CI ${pct(r.ci[0])}–${pct(r.ci[1])}`}>
+                      {pct(r.mean)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {confusionConfig && (
+            <>
+              <form method="get" className="view-options" data-autosubmit>
+                <KeepParams params={sp} except={["config"]} />
+                <label>
+                  confusion matrix of
+                  <select name="config" defaultValue={confusionConfig.config}>
+                    {perClass.map((c) => (
+                      <option key={c.config}>{c.config}</option>
+                    ))}
+                  </select>
+                </label>
+                <button type="submit">show</button>
+              </form>
+              <HeatTable
+                testId="confusion"
+                caption={`${confusionConfig.config}: confusion matrix averaged over ${confusionConfig.seeds} seeds (% of each true class)`}
+                rowName="true class"
+                columnName="predicted"
+                rows={confusionConfig.confusion.rowNormalized.map((_, k) => String(k))}
+                columns={confusionConfig.confusion.rowNormalized.map((_, k) => String(k))}
+                values={confusionConfig.confusion.rowNormalized.map((row) => row.map((v) => 100 * v))}
+              />
+            </>
+          )}
+        </>
+      )}
+    </>
+  );
+}
+
+/** The trials, filtered by state, a page at a time. */
+export async function TrialsSection({
+  trialsOf,
+  sp,
+  counts,
+}: {
+  trialsOf: Answer<Caller["sweeps"]["trials"]>;
+  sp: Params;
+  counts: Record<"waiting" | "running" | "succeeded" | "failed" | "cancelled", number>;
+}) {
+  const trials = await trialsOf();
+  const stateFilter = sp.state;
+  const page = Math.max(1, Number(sp.page) || 1);
+  const shown = trials.filter((t) => !stateFilter || t.state === stateFilter);
+  const pages = Math.max(1, Math.ceil(shown.length / TRIALS_PER_PAGE));
+  const pageTrials = shown.slice((page - 1) * TRIALS_PER_PAGE, page * TRIALS_PER_PAGE);
+  return (
+    <>
+      <h2>Trials</h2>
+      <form method="get" className="view-options" data-autosubmit>
+        <KeepParams params={sp} except={["state", "page"]} />
+        <label>
+          state
+          <select name="state" defaultValue={stateFilter ?? ""}>
+            <option value="">all ({trials.length})</option>
+            {(["waiting", "running", "succeeded", "failed", "cancelled"] as const).map((s) => (
+              <option key={s} value={s}>
+                {s} ({counts[s]})
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">show</button>
+      </form>
+      <table className="data" data-testid="trials">
+        <thead>
+          <tr>
+            <th>configuration</th>
+            <th className="num">seed</th>
+            <th>state</th>
+            <th className="num">attempt</th>
+            <th>worker</th>
+            <th>backend</th>
+            <th className="num">s</th>
+            <th className="num">balanced acc.</th>
+            <th>error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {pageTrials.map((t) => (
+            <tr key={t.id}>
+              <td>
+                <a href={`/trials/${encodeURIComponent(t.id)}`}>{t.config}</a>
+              </td>
+              <td className="num">{t.seed}</td>
+              <td>{t.state}</td>
+              <td className="num">{t.attempt}</td>
+              <td className="mono">{t.workerId ?? ""}</td>
+              <td>{t.backend ?? ""}</td>
+              <td className="num">{t.seconds === null ? "" : t.seconds.toFixed(0)}</td>
+              <td className="num">
+                {typeof t.test?.balancedAccuracy === "number" ? pct(t.test.balancedAccuracy) : ""}
+              </td>
+              <td>{t.error ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {pages > 1 && (
+        <p>
+          page {page} of {pages}:{" "}
+          {Array.from({ length: pages }, (_, i) => i + 1).map((n) => (
+            <a key={n} href={query(sp, { page: String(n) })} style={{ marginRight: "0.4rem" }}>
+              {n === page ? <strong>{n}</strong> : n}
+            </a>
+          ))}
+        </p>
+      )}
+    </>
+  );
+}

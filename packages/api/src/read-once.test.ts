@@ -1,0 +1,39 @@
+import { parseSweepFile } from "@tailsweep/schemas";
+import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
+import { describe, expect, it } from "vitest";
+import { readOnce } from "./read-once";
+
+async function seeded() {
+  const store = new InMemoryRunStore();
+  const spec = parseSweepFile({ name: "s", search: { nu: [3, 5] }, seeds: 2 });
+  await store.createSweep({ id: "s", spec, trials: expandSweep(spec), provenance: {} });
+  return store;
+}
+
+describe("readOnce", () => {
+  it("reads each sweep's trials once however many times it is asked", async () => {
+    const store = await seeded();
+    let reads = 0;
+    const listTrials = store.listTrials.bind(store);
+    store.listTrials = (id) => {
+      reads++;
+      return listTrials(id);
+    };
+    const view = readOnce(store);
+    const [a, b] = await Promise.all([view.listTrials("s"), view.listTrials("s")]);
+    expect(a).toBe(b);
+    expect(a).toHaveLength(4);
+    await view.listTrials("other");
+    expect(reads).toBe(2);
+  });
+
+  it("forgets what it read after a write through it", async () => {
+    const store = await seeded();
+    const view = readOnce(store);
+    const before = await view.listTrials("s");
+    expect((await view.cancelSweep("s", new Date())) > 0).toBe(true);
+    const after = await view.listTrials("s");
+    expect(before.every((t) => t.state === "waiting")).toBe(true);
+    expect(after.every((t) => t.state === "cancelled")).toBe(true);
+  });
+});
