@@ -17,14 +17,21 @@ export interface TrialHooks {
 /** Runs one granted trial to its result; throwing fails the trial without retry (divergence, a bad config). */
 export type TrialRunner = (config: RunConfig, hooks: TrialHooks) => Promise<ResultEvent["result"]>;
 
-/** The default runner: load the trial's dataset and train the model on this worker's backend. */
-export function trainingRunner(backend: BackendInfo): TrialRunner {
+/**
+ * The default runner: load the trial's dataset and train the model on this worker's backend. `pause` is awaited
+ * at training's yield points (see TrainHooks.pause).
+ */
+export function trainingRunner(
+  backend: BackendInfo,
+  options: { pause?: () => Promise<void> } = {},
+): TrialRunner {
   return async (config, hooks) => {
     const dataset = await loadDataset(config.dataset);
     const result = await trainModel(dataset, config.model, config.train, {
       backend: { name: backend.name, detail: backend.detail },
       onEpoch: (r) => hooks.onEpoch(r),
       shouldStop: () => hooks.shouldStop(),
+      pause: options.pause,
     });
     return {
       metrics: {

@@ -84,6 +84,11 @@ export interface TrainHooks {
   shouldStop?: () => boolean;
   /** The compute backend as chosen by initBackend, stored with the result; defaults to tfjs's backend name. */
   backend?: { name: string; detail: string };
+  /**
+   * Awaited at each yield point (every few steps and between epochs) instead of one turn of the event loop: a
+   * process that also serves requests on this thread (the dashboard) holds training here while it answers them.
+   */
+  pause?: () => Promise<void>;
 }
 
 /**
@@ -99,6 +104,7 @@ export async function trainModel(
   const config = ModelConfigSchema.parse(modelInput ?? {});
   const train = TrainConfigSchema.parse(trainInput ?? {});
   const started = performance.now();
+  const yieldToLoop = hooks.pause ?? (() => new Promise<void>((r) => setImmediate(r)));
   const rng = new Rng(train.seed);
   const K = dataset.classNames.length;
   if (dataset.labeled.n === 0) throw new Error("trainModel: the data set has no labeled rows");
@@ -159,7 +165,8 @@ export async function trainModel(
         }
         hooks.onStep?.({ epoch, step: s + 1, stepsPerEpoch, loss });
         // Yield to the event loop so progress output and signals get through.
-        if (s % 4 === 3) await new Promise<void>((r) => setImmediate(r));
+        // every few steps; every step for a host that pauses training to serve (a step is its latency)
+        if (hooks.pause || s % 4 === 3) await yieldToLoop();
       }
       const record: EpochRecord = {
         epoch,
@@ -180,7 +187,7 @@ export async function trainModel(
         record.test = { accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy, macroF1: m.macroF1 };
       }
       // Let timers (heartbeats, cancel notices, progress) run between epochs, however short the epoch.
-      await new Promise<void>((r) => setImmediate(r));
+      await yieldToLoop();
       const stop = hooks.shouldStop?.() ?? false;
       const metricsNow = epoch === train.epochs || stop ? evaluateModel(model, dataset) : undefined;
       if (metricsNow) {

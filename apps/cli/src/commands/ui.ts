@@ -7,10 +7,11 @@ import { fileURLToPath } from "node:url";
 import { setDashboardHost } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { initBackend } from "@tailsweep/model";
-import { Worker } from "@tailsweep/worker";
+import { trainingRunner, Worker } from "@tailsweep/worker";
 import type { Command } from "commander";
 import { numberArg } from "../config-input";
 import { openRuntime } from "../runtime";
+import { ServingGate } from "../serving-gate";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -74,11 +75,14 @@ export function registerUi(program: Command): void {
       // Over NATS the team's controller persists events and grants claims: this one only stores and queues.
       const controller = new Controller(rt.opened.store, rt.bus, { log });
       let worker: Worker | undefined;
+      const gate = new ServingGate();
       if (!o.readOnly && !overNats) {
         await controller.start();
         if (o.workers > 0) {
           const backend = await initBackend({ prefer: o.backend as never, log });
-          worker = new Worker(rt.bus, { backend, concurrency: o.workers, log });
+          // Pages first: training here waits at its yield points while a request is being answered.
+          const runTrial = trainingRunner(backend, { pause: gate.pause });
+          worker = new Worker(rt.bus, { backend, concurrency: o.workers, log, runTrial });
           await worker.start();
         }
       }
@@ -105,7 +109,10 @@ export function registerUi(program: Command): void {
       const app = next({ dev: false, dir: web, hostname: o.host, port: o.port });
       await app.prepare();
       const handle = app.getRequestHandler();
-      const server = createServer((req, res) => void handle(req, res));
+      const server = createServer((req, res) => {
+        res.once("close", gate.enter());
+        void handle(req, res);
+      });
       await new Promise<void>((ok, fail) => {
         server.once("error", fail);
         server.listen(o.port, o.host, ok);

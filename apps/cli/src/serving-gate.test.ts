@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { ServingGate } from "./serving-gate";
+
+const settled = async (p: Promise<void>) => {
+  let done = false;
+  void p.then(() => {
+    done = true;
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  return done;
+};
+
+describe("ServingGate", () => {
+  it("lets training go on at once while nothing is served", async () => {
+    expect(await settled(new ServingGate().pause())).toBe(true);
+  });
+
+  it("holds training while a request is in flight, and releases it when the last one is done", async () => {
+    const gate = new ServingGate();
+    const first = gate.enter();
+    const second = gate.enter();
+    const paused = gate.pause();
+    expect(await settled(paused)).toBe(false);
+    first();
+    first(); // a second call of the same request's done changes nothing
+    expect(await settled(paused)).toBe(false);
+    second();
+    expect(await settled(paused)).toBe(true);
+  });
+
+  it("does not hold training longer than maxWaitMs", async () => {
+    const gate = new ServingGate(30);
+    gate.enter();
+    const paused = gate.pause();
+    expect(await settled(paused)).toBe(false);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(await settled(paused)).toBe(true);
+  });
+});
