@@ -125,7 +125,30 @@ describe("tRPC API on PostgreSQL", { timeout: 120_000 }, () => {
     expect(one.epochs.map((e) => e.epoch)).toEqual([1, 2]);
     expect(one.result!.metrics).toHaveProperty("test.confusion");
     expect(one.provenance).toHaveProperty("gitCommit");
-    expect(await api.workers()).toEqual([expect.objectContaining({ id: "api-worker", backend: "cpu" })]);
+    expect(await api.workers()).toEqual([
+      expect.objectContaining({ id: "api-worker", backend: "cpu", status: "online" }),
+    ]);
+    // the sweep page's header: progress with nothing left to estimate, and the worker that ran every trial
+    const header = await api.sweeps.get({ id });
+    expect(header.progress).toMatchObject({ total: 8, done: 8, etaSeconds: null });
+    expect(header.progress.elapsedSeconds).toBeGreaterThan(0);
+    expect(header.workers).toEqual([
+      {
+        id: "api-worker",
+        host: expect.any(String),
+        backend: "cpu",
+        status: "online",
+        running: 0,
+        finished: 8,
+      },
+    ]);
+    // what the cross-sweep page offers: each configuration with its seeds and the objective's seed mean
+    const [catalogued] = await api.runs.catalog({ project: "dashboard" });
+    expect(catalogued!.id).toBe(id);
+    expect(catalogued!.configs.map((c) => c.config).sort()).toEqual(
+      [...new Set(trials.map((t) => t.config))].sort(),
+    );
+    expect(catalogued!.configs[0]).toMatchObject({ seeds: 2, mean: expect.any(Number) });
   });
 
   it("compares runs across sweeps on matched seeds, and a rerun of a configuration reproduces its numbers", async () => {

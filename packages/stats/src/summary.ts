@@ -39,10 +39,25 @@ export function sampleSd(values: readonly number[]): number {
   return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1));
 }
 
+const criticalValues = new Map<string, number>();
+/**
+ * The two-sided critical value of Student's t. A dashboard asks for the same few (one per seed count) thousands of
+ * times per page — an interval per heatmap cell, class and curve point — and each quantile is an iterative solve.
+ */
+export function tCritical(confidence: number, df: number): number {
+  const key = `${confidence}:${df}`;
+  let value = criticalValues.get(key);
+  if (value === undefined) {
+    value = tQuantile(1 - (1 - confidence) / 2, df);
+    if (criticalValues.size < 10_000) criticalValues.set(key, value);
+  }
+  return value;
+}
+
 /** Student-t interval of a mean from n values with sample sd `sd`; [NaN, NaN] below two values. */
 export function tInterval(n: number, mean: number, sd: number, confidence = 0.95): [number, number] {
   if (n < 2) return [Number.NaN, Number.NaN];
-  const half = tQuantile(1 - (1 - confidence) / 2, n - 1) * (sd / Math.sqrt(n));
+  const half = tCritical(confidence, n - 1) * (sd / Math.sqrt(n));
   return [mean - half, mean + half];
 }
 
