@@ -66,3 +66,16 @@ export function ComparisonTable({ table }: { table: Table & { metric: string } }
     </section>
   );
 }
+
+/** The choice of multiple-comparison correction, as a view form's field (`correction=holm|bh`). */
+export function CorrectionChoice({ value }: { value: string }) {
+  return (
+    <label>
+      correction
+      <select name="correction" defaultValue={value}>
+        <option value="holm">Holm (family-wise)</option>
+        <option value="bh">Benjamini–Hochberg (FDR)</option>
+      </select>
+    </label>
+  );
+}

@@ -1,6 +1,6 @@
 import { ObjectiveMetricSchema } from "@tailsweep/schemas";
 import { AutoSubmit } from "../../components/auto-submit";
-import { ComparisonTable } from "../../components/comparison-table";
+import { ComparisonTable, CorrectionChoice } from "../../components/comparison-table";
 import { age, pct } from "../../lib/format";
 import { api } from "../../server/store";
 
@@ -70,13 +70,7 @@ export default async function ComparePage({
               ))}
             </select>
           </label>
-          <label>
-            correction
-            <select name="correction" defaultValue={correction}>
-              <option value="holm">Holm (family-wise)</option>
-              <option value="bh">Benjamini–Hochberg (FDR)</option>
-            </select>
-          </label>
+          <CorrectionChoice value={correction} />
           <button type="submit" className="primary">
             compare
           </button>

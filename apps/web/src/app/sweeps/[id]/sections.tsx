@@ -1,6 +1,6 @@
 import { ObjectiveMetricSchema } from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
-import { ComparisonTable } from "../../../components/comparison-table";
+import { ComparisonTable, CorrectionChoice } from "../../../components/comparison-table";
 import { HeatTable } from "../../../components/heat-table";
 import { KeepParams } from "../../../components/keep-params";
 import { pct, query } from "../../../lib/format";
@@ -98,13 +98,7 @@ export async function ComparisonSection({
             ))}
           </select>
         </label>
-        <label>
-          correction
-          <select name="correction" defaultValue={correction}>
-            <option value="holm">Holm (family-wise)</option>
-            <option value="bh">Benjamini–Hochberg (FDR)</option>
-          </select>
-        </label>
+        <CorrectionChoice value={correction} />
         <button type="submit">show</button>
       </form>
       {table ? (
