@@ -1,7 +1,6 @@
 import { ConfigError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
 import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
 import {
-  countByState,
   EPOCH_SERIES_METRICS,
   type RunStore,
   type SweepRecord,
@@ -94,6 +93,7 @@ export const appRouter = t.router({
               ctx.store.listResults(s.id),
             ]);
             const best = rankConfigurations(trials, results, s.spec.objective)[0];
+            const progress = sweepProgress(trials);
             return {
               id: s.id,
               project: s.project,
@@ -101,7 +101,8 @@ export const appRouter = t.router({
               status: s.status,
               createdAt: s.createdAt,
               trialCount: s.trialCount,
-              counts: countByState(trials),
+              counts: progress.counts,
+              progress,
               objective: s.spec.objective,
               best: best ?? null,
             };

@@ -5,7 +5,7 @@ import { exportSweep, rankConfigurations, SweepNotFoundError, trialRows } from "
 import { Controller } from "@tailsweep/controller";
 import { initBackend } from "@tailsweep/model";
 import { parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
-import { countByState, type RunStore, type SweepRecord, workerStatus } from "@tailsweep/sweep";
+import { countByState, type RunStore, type SweepRecord, sweepProgress, workerStatus } from "@tailsweep/sweep";
 import { Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
@@ -69,8 +69,7 @@ async function watch(store: RunStore, sweepId: string, json: boolean): Promise<S
   let last = "";
   for (;;) {
     const sweep = (await store.getSweep(sweepId))!;
-    const c = countByState(await store.listTrials(sweepId));
-    const done = c.succeeded + c.failed + c.cancelled;
+    const { counts: c, done } = sweepProgress(await store.listTrials(sweepId));
     if (bar) {
       if (!bar.isActive) bar.start(sweep.trialCount, done, { running: c.running, failed: c.failed });
       bar.update(done, { running: c.running, failed: c.failed });

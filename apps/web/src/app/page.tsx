@@ -1,4 +1,5 @@
 import { AutoSubmit } from "../components/auto-submit";
+import { ProgressBar } from "../components/progress-bar";
 import { age, pct, stamp } from "../lib/format";
 import { api } from "../server/store";
 
@@ -76,7 +77,6 @@ export default async function SweepsPage({
           </thead>
           <tbody>
             {sweeps.map((s) => {
-              const done = s.counts.succeeded + s.counts.failed + s.counts.cancelled;
               return (
                 <tr key={s.id}>
                   <td>
@@ -89,10 +89,8 @@ export default async function SweepsPage({
                     {s.counts.failed > 0 ? ` (${s.counts.failed} failed)` : ""}
                   </td>
                   <td>
-                    <span className="bar">
-                      <span style={{ width: `${(100 * done) / Math.max(1, s.trialCount)}%` }} />
-                    </span>{" "}
-                    {done}/{s.trialCount}
+                    <ProgressBar done={s.progress.done} total={s.progress.total} /> {s.progress.done}/
+                    {s.progress.total}
                     {s.counts.running > 0 ? ` · ${s.counts.running} running` : ""}
                   </td>
                   <td>

@@ -53,10 +53,9 @@ export default async function ComparePage({
           <label>
             baseline
             <select name="baseline" defaultValue={runs[baseline] ?? ""}>
-              {runs.map((r) => (
+              {runs.map((r, i) => (
                 <option key={r} value={r}>
-                  {catalog.find((s) => s.id === r.slice(0, r.indexOf(SEP)))?.name ?? "?"}:{" "}
-                  {r.slice(r.indexOf(SEP) + 1)}
+                  {catalog.find((s) => s.id === groups[i]!.sweepId)?.name ?? "?"}: {groups[i]!.config}
                 </option>
               ))}
             </select>

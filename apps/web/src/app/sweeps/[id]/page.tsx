@@ -4,6 +4,7 @@ import { Suspense } from "react";
 import { AutoSubmit } from "../../../components/auto-submit";
 import { CancelButton } from "../../../components/cancel-button";
 import { LiveRefresh } from "../../../components/live-refresh";
+import { ProgressBar } from "../../../components/progress-bar";
 import { age, duration, query, stamp } from "../../../lib/format";
 import { api, host } from "../../../server/store";
 import {
@@ -87,9 +88,7 @@ export default async function SweepPage({
       </p>
 
       <section data-testid="progress">
-        <span className="bar" title={`${p.done} of ${p.total}`}>
-          <span style={{ width: `${(100 * p.done) / Math.max(1, p.total)}%` }} />
-        </span>{" "}
+        <ProgressBar done={p.done} total={p.total} />{" "}
         <strong>
           {p.done}/{p.total}
         </strong>{" "}

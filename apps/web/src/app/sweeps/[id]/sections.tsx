@@ -135,6 +135,9 @@ export async function ChartsSection({
   const [{ table }, curves, heat] = await Promise.all([compared(), curvesOf(), heatOf()]);
   const chosen = drawnConfigs(table);
   const drawnCurves = curves.configs.filter((c) => chosen.length === 0 || chosen.includes(c.config));
+  // heatmap cells by row (y) and column (x), undefined where nothing finished
+  const byPair = new Map(heat?.cells.map((c) => [`${c.x}\u0000${c.y}`, c]));
+  const cells = (heat?.yValues ?? []).map((yv) => heat!.xValues.map((xv) => byPair.get(`${xv}\u0000${yv}`)));
   return (
     <>
       <h2>Learning curves and the search space</h2>
@@ -186,17 +189,9 @@ export async function ChartsSection({
             columnName={x}
             rows={heat.yValues}
             columns={heat.xValues}
-            values={heat.yValues.map((yv) =>
-              heat.xValues.map((xv) => {
-                const cell = heat.cells.find((c) => c.x === xv && c.y === yv);
-                return cell && 100 * cell.mean;
-              }),
-            )}
-            titles={heat.yValues.map((yv) =>
-              heat.xValues.map((xv) => {
-                const cell = heat.cells.find((c) => c.x === xv && c.y === yv);
-                return cell && `95% CI ${pct(cell.ci[0])}–${pct(cell.ci[1])} over ${cell.n} runs`;
-              }),
+            values={cells.map((row) => row.map((cell) => cell && 100 * cell.mean))}
+            titles={cells.map((row) =>
+              row.map((cell) => cell && `95% CI ${pct(cell.ci[0])}–${pct(cell.ci[1])} over ${cell.n} runs`),
             )}
           />
         )}
