@@ -9,6 +9,7 @@ const LAYER: Record<string, number> = {
   "@tailsweep/data": 1,
   "@tailsweep/sweep": 1,
   "@tailsweep/stats": 1,
+  "@tailsweep/charts": 1,
   "@tailsweep/db": 2,
   "@tailsweep/bus": 2,
   "@tailsweep/api": 3,

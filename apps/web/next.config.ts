@@ -7,6 +7,7 @@ const config: NextConfig = {
   // Workspace packages export their TypeScript sources; Next compiles them like its own.
   transpilePackages: [
     "@tailsweep/api",
+    "@tailsweep/charts",
     "@tailsweep/db",
     "@tailsweep/stats",
     "@tailsweep/sweep",

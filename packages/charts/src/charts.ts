@@ -1,0 +1,277 @@
+import * as echarts from "echarts";
+
+/**
+ * Renders an ECharts option to an SVG string without a browser (ECharts' server-side renderer), so the dashboard can
+ * ship charts inside its HTML and `tailsweep report` can write them as files.
+ */
+export function renderSvg(option: echarts.EChartsOption, width = 760, height = 320): string {
+  const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width, height });
+  try {
+    chart.setOption({ animation: false, ...option });
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
+/** Learning curves: one line per configuration (seed mean) with its 95 % t band (a stacked lower/width area pair). */
+export function curvesSvg(
+  metric: string,
+  configs: { config: string; points: { epoch: number; mean: number; ci: [number, number] }[] }[],
+): string {
+  const series: echarts.SeriesOption[] = [];
+  configs.forEach(({ config, points }, i) => {
+    const band = points.every((p) => Number.isFinite(p.ci[0]) && Number.isFinite(p.ci[1]));
+    if (band) {
+      series.push(
+        {
+          type: "line",
+          stack: `band${i}`,
+          data: points.map((p) => [p.epoch, p.ci[0]]),
+          lineStyle: { opacity: 0 },
+          symbol: "none",
+          silent: true,
+        },
+        {
+          type: "line",
+          stack: `band${i}`,
+          data: points.map((p) => [p.epoch, p.ci[1] - p.ci[0]]),
+          lineStyle: { opacity: 0 },
+          areaStyle: { opacity: 0.15 },
+          symbol: "none",
+          silent: true,
+        },
+      );
+    }
+    series.push({
+      type: "line",
+      name: config,
+      data: points.map((p) => [p.epoch, p.mean]),
+      symbolSize: 4,
+      // a marker per epoch helps read a short curve; on long ones it is only weight
+      showSymbol: points.length <= 20,
+    });
+  });
+  return renderSvg({
+    title: { text: `${metric}: seed mean and 95% t band`, left: 0, textStyle: { fontSize: 13 } },
+    legend: { top: 26, left: 0, type: "scroll" },
+    grid: { top: 70, left: 60, right: 20, bottom: 40 },
+    xAxis: { type: "value", name: "epoch", minInterval: 1 },
+    yAxis: { type: "value", scale: true },
+    series,
+  });
+}
+
+/** One series of {@link groupedBarsSvg} or {@link linesSvg}: a value per category and its interval (NaN: none). */
+export interface BarSeries {
+  name: string;
+  mean: number[];
+  ci: [number, number][];
+}
+export type LineSeries = BarSeries;
+
+/**
+ * Whiskers for a series' intervals, as a custom series (ECharts has no error bars of its own). `offset(band)` moves
+ * each whisker from its category's centre to its bar's centre. Intervals are clipped to [min, max] of the axis:
+ * a t interval of a share can leave [0, 100] with few seeds.
+ */
+function whiskers(
+  name: string,
+  ci: [number, number][],
+  offset: (band: number) => number,
+  clip: [number, number],
+): echarts.SeriesOption {
+  return {
+    type: "custom",
+    name,
+    silent: true,
+    data: ci.map(([lo, hi], c) => [c, Math.max(clip[0], lo), Math.min(clip[1], hi)]),
+    renderItem: (_params, api) => {
+      const band = (api.size!([1, 0]) as number[])[0]!;
+      const [cx, ly] = api.coord([api.value(0), api.value(1)]) as [number, number];
+      const hy = (api.coord([api.value(0), api.value(2)]) as [number, number])[1];
+      const x = cx + offset(band);
+      if (![ly, hy].every(Number.isFinite)) return null;
+      const cap = 3;
+      const style = { stroke: "#333", lineWidth: 1 };
+      return {
+        type: "group",
+        children: [
+          { type: "line", shape: { x1: x, y1: ly, x2: x, y2: hy }, style },
+          { type: "line", shape: { x1: x - cap, y1: ly, x2: x + cap, y2: ly }, style },
+          { type: "line", shape: { x1: x - cap, y1: hy, x2: x + cap, y2: hy }, style },
+        ],
+      };
+    },
+    z: 10,
+  };
+}
+
+const round1 = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(1)) : null);
+
+/**
+ * Grouped bars: one group per category, one bar per series (its mean) with its interval as a whisker. Values are
+ * drawn as given (pass percentages for a 0–100 axis).
+ */
+export function groupedBarsSvg(options: {
+  title: string;
+  categories: string[];
+  series: BarSeries[];
+  xName?: string;
+  yName?: string;
+  yRange?: [number, number];
+  width?: number;
+  height?: number;
+}): string {
+  const { title, categories, xName, yName = "%", yRange = [0, 100] } = options;
+  const width = 0.8 / Math.max(1, options.series.length);
+  const series: echarts.SeriesOption[] = [];
+  options.series.forEach(({ name, mean, ci }, i) => {
+    // barGap 0: the bars of one category share 80 % of its band evenly, so each whisker can find its bar's centre
+    series.push({ type: "bar", name, barGap: "0%", data: mean.map(round1) });
+    series.push(whiskers(name, ci, (band) => band * (-0.4 + width * (i + 0.5)), yRange));
+  });
+  return renderSvg(
+    {
+      title: { text: title, left: 0, textStyle: { fontSize: 13 } },
+      legend: { top: 26, left: 0, type: "scroll", data: options.series.map((s) => s.name) },
+      grid: { top: 70, left: 50, right: 20, bottom: 45 },
+      xAxis: { type: "category", data: categories, name: xName, nameLocation: "middle", nameGap: 28 },
+      yAxis: { type: "value", min: yRange[0], max: yRange[1], name: yName },
+      series,
+    },
+    options.width ?? 760,
+    options.height ?? 340,
+  );
+}
+
+/**
+ * Per-class recall of a few configurations: grouped bars of the seed mean (as %) with 95 % t whiskers, minority
+ * classes starred on the axis.
+ */
+export function perClassSvg(
+  title: string,
+  classes: number,
+  minority: readonly number[],
+  configs: { config: string; mean: number[]; ci: [number, number][] }[],
+): string {
+  return groupedBarsSvg({
+    title,
+    categories: Array.from({ length: classes }, (_, c) => (minority.includes(c) ? `${c}*` : `${c}`)),
+    xName: "class (* minority)",
+    series: configs.map(({ config, mean, ci }) => ({
+      name: config,
+      mean: mean.map((m) => 100 * m),
+      ci: ci.map(([lo, hi]) => [100 * lo, 100 * hi]),
+    })),
+  });
+}
+
+/**
+ * Lines over ordered categories (e.g. settings of ρ and β), one per series, with each point's interval as a
+ * whisker. Series are dodged sideways a little so that their whiskers do not hide each other; the y axis fits the
+ * data.
+ */
+export function linesSvg(options: {
+  title: string;
+  categories: string[];
+  series: LineSeries[];
+  xName?: string;
+  yName?: string;
+  width?: number;
+  height?: number;
+}): string {
+  const finite = options.series.flatMap((s) => s.ci.flat().concat(s.mean)).filter(Number.isFinite);
+  const lo = finite.length ? Math.min(...finite) : 0;
+  const hi = finite.length ? Math.max(...finite) : 1;
+  const pad = (hi - lo) * 0.05 || 1;
+  const range: [number, number] = [Math.floor(lo - pad), Math.ceil(hi + pad)];
+  const k = options.series.length;
+  const step = Math.min(0.08, 0.5 / Math.max(1, k));
+  const series: echarts.SeriesOption[] = options.series.flatMap(({ name, mean, ci }, i) => {
+    const dx = (i - (k - 1) / 2) * step;
+    return [
+      {
+        type: "line",
+        name,
+        data: mean.map((m, c) => [c + dx, round1(m)]),
+        symbolSize: 5,
+      } satisfies echarts.SeriesOption,
+      {
+        ...whiskers(name, ci, () => 0, range),
+        data: ci.map(([l, h], c) => [c + dx, Math.max(range[0], l), Math.min(range[1], h)]),
+      } as echarts.SeriesOption,
+    ];
+  });
+  return renderSvg(
+    {
+      title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
+      legend: { top: 26, left: 0, type: "scroll", data: options.series.map((s) => s.name) },
+      grid: { top: 70, left: 50, right: 20, bottom: 45 },
+      // a value axis, so that a series can sit a little off its category's centre
+      xAxis: {
+        type: "value",
+        min: -0.5,
+        max: options.categories.length - 0.5,
+        splitLine: { show: false },
+        axisTick: { customValues: options.categories.map((_, c) => c) },
+        axisLabel: {
+          fontSize: 10,
+          customValues: options.categories.map((_, c) => c),
+          formatter: (v: number) => options.categories[Math.round(v)] ?? "",
+        },
+        name: options.xName,
+        nameLocation: "middle",
+        nameGap: 28,
+      },
+      yAxis: {
+        type: "value",
+        min: range[0],
+        max: range[1],
+        name: options.yName,
+        axisLine: { onZero: false },
+      },
+      series,
+    },
+    options.width ?? 860,
+    options.height ?? 340,
+  );
+}
+
+/** A heat map of one value per (x, y) cell, the value printed in each cell; null cells stay empty. */
+export function heatmapSvg(options: {
+  title: string;
+  x: string[];
+  y: string[];
+  /** values[yIndex][xIndex]. */
+  values: (number | null)[][];
+  xName?: string;
+  yName?: string;
+  digits?: number;
+}): string {
+  const digits = options.digits ?? 1;
+  const data = options.values.flatMap((row, yi) =>
+    row.flatMap((v, xi) => (v === null || !Number.isFinite(v) ? [] : [[xi, yi, Number(v.toFixed(digits))]])),
+  );
+  const vs = data.map((d) => d[2]!);
+  return renderSvg(
+    {
+      title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
+      grid: { top: 40, left: 70, right: 90, bottom: 50 },
+      xAxis: { type: "category", data: options.x, name: options.xName, nameLocation: "middle", nameGap: 30 },
+      yAxis: { type: "category", data: options.y, name: options.yName, nameLocation: "middle", nameGap: 45 },
+      visualMap: {
+        min: vs.length ? Math.min(...vs) : 0,
+        max: vs.length ? Math.max(...vs) : 1,
+        calculable: false,
+        orient: "vertical",
+        right: 0,
+        top: "middle",
+        inRange: { color: ["#f7fbff", "#6baed6", "#08306b"] },
+      },
+      series: [{ type: "heatmap", data, label: { show: true, fontSize: 11 } }],
+    },
+    Math.max(420, 90 * options.x.length + 200),
+    Math.max(240, 40 * options.y.length + 110),
+  );
+}
