@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerCompare } from "./commands/compare";
 import { registerModel } from "./commands/model";
+import { registerReport } from "./commands/report";
 import { registerSweep } from "./commands/sweep";
 import { registerTrain } from "./commands/train";
 import { registerUi } from "./commands/ui";
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerModel(program);
   registerSweep(program);
   registerCompare(program);
+  registerReport(program);
   registerUi(program);
   return program;
 }

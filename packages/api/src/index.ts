@@ -23,4 +23,16 @@ export {
 } from "./export";
 export { type DashboardHost, dashboardHost, setDashboardHost } from "./host";
 export { readOnce } from "./read-once";
+export {
+  buildStudyReport,
+  type MethodComparison,
+  type MissingModalityGroup,
+  REPORT_METRICS,
+  reportMetricValue,
+  type Sensitivity,
+  type StudyReport,
+  type StudyReportOptions,
+  type Versus,
+} from "./report/build";
+export { formatSummary, formatVersus, type RenderedReport, renderStudyMarkdown } from "./report/markdown";
 export { type ApiContext, type AppRouter, appRouter, createCaller, type SweepLauncher } from "./router";

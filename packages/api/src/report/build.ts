@@ -1,0 +1,652 @@
+import { resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
+import {
+  type ComparisonRow,
+  type ComparisonTable,
+  compareConfigurations,
+  type Observation,
+  type Summary,
+  summarize,
+  summarizePerClass,
+} from "@tailsweep/stats";
+import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
+import { configLabel, paramValue } from "../comparison";
+
+/**
+ * The numbers a study report shows, computed from the run store and nothing else, so that `tailsweep report` and
+ * its test read the same thing. Values are fractions (the Markdown shows percentages); every interval is a 95 %
+ * Student-t interval over seeds; every comparison is paired by seed (Welch where seeds do not match) with p-values
+ * Holm-corrected across the baselines it is compared with.
+ */
+export interface StudyReport {
+  title: string;
+  generatedAt: string;
+  sweeps: SweepOverview[];
+  methodComparisons: MethodComparison[];
+  sensitivities: Sensitivity[];
+  missingModality: MissingModalityGroup[];
+}
+
+/** A metric the report compares methods on, with how to read it from a stored result. */
+export interface ReportMetric {
+  id: string;
+  label: string;
+}
+
+/** The metrics of the method comparison, in the order tables show them. */
+export const REPORT_METRICS: readonly ReportMetric[] = [
+  { id: "balancedAccuracy", label: "balanced accuracy" },
+  { id: "macroF1", label: "macro-F1" },
+  { id: "gMean", label: "G-mean" },
+  { id: "minorityRecall", label: "minority-class recall" },
+  { id: "pseudoBalancedAccuracy", label: "pseudo-label balanced accuracy" },
+  { id: "pseudoMinorityRecall", label: "pseudo-label minority recall" },
+];
+
+/** What a sweep was, how it ran, and how its fixed settings differ from a reference configuration. */
+export interface SweepOverview {
+  id: string;
+  project: string;
+  name: string;
+  status: SweepRecord["status"];
+  trials: number;
+  counts: Record<string, number>;
+  /** First trial start to last trial finish (NaN before any finished). */
+  wallSeconds: number;
+  /** Sum of the trials' own training seconds. */
+  trialSeconds: number;
+  backends: string[];
+  workers: number;
+  search: Record<string, string[]>;
+  seeds: number[];
+  /** Fixed settings that differ from the reference (e.g. the `paper` preset): path, this sweep's value, the reference's. */
+  differences: { path: string; value: string; reference: string }[];
+  failures: { trial: string; params: string; error: string }[];
+}
+
+/**
+ * One comparison from its subject's side: in a method comparison the subject is the proposed model against a
+ * baseline (differences proposed − baseline); in a sensitivity it is a configuration against the reference
+ * (configuration − reference). `better` and `worse` follow the objective's direction.
+ */
+export interface Versus {
+  /** Mean difference over matched seeds (or of the means under Welch). */
+  diff: number;
+  ci: [number, number];
+  p: number;
+  pHolm: number;
+  /** Cohen's d_z (paired) or d (Welch), same sign as `diff`. */
+  effect: number;
+  method: "paired" | "welch" | "none";
+  /** Matched seeds for 80 % power at the observed effect where it was not significant; NaN otherwise. */
+  seedsNeeded: number;
+  verdict: "better" | "worse" | "no detectable difference" | "too few seeds";
+}
+
+/** One method's numbers in one setting on one metric. */
+export interface MethodCell {
+  method: string;
+  summary: Summary;
+  versus?: Versus;
+}
+
+/** One setting (e.g. mnist-2view, ρ = 100, β = 0.1) of a method comparison. */
+export interface SettingResult {
+  label: string;
+  params: Record<string, unknown>;
+  /** metric id → one cell per method (methods without results are left out). */
+  metrics: Record<string, MethodCell[]>;
+  /** Per-class pseudo-label recall of each method on the unlabeled rows, and the minority classes. */
+  pseudoPerClass: { method: string; perClass: Summary[] }[];
+  minorityClasses: number[];
+}
+
+/** A sweep that searches `variant`: every method against the proposed model, setting by setting. */
+export interface MethodComparison {
+  sweepId: string;
+  sweepName: string;
+  baseline: string;
+  methods: string[];
+  /** The searched parameters that make a setting (all but `variant`). */
+  settingKeys: string[];
+  settings: SettingResult[];
+  /** metric id → method → verdict counts over settings (and the median seeds needed where undecided). */
+  tally: Record<string, Record<string, Tally>>;
+}
+
+/** Verdicts of one baseline against the proposed model across settings. */
+export interface Tally {
+  proposedBetter: number;
+  proposedWorse: number;
+  undecided: number;
+  tooFewSeeds: number;
+  medianSeedsNeeded: number;
+}
+
+/** A sweep that does not search `variant` (e.g. γ × ν): every configuration against a reference configuration. */
+export interface Sensitivity {
+  sweepId: string;
+  sweepName: string;
+  metric: ReportMetric;
+  keys: string[];
+  /** The configuration the others are compared with: the sweep's own defaults where they were run, else the best. */
+  reference: string;
+  referenceIsDefault: boolean;
+  configs: {
+    label: string;
+    params: Record<string, unknown>;
+    summary: Summary;
+    failed: number;
+    versus?: Versus;
+  }[];
+  best: ComparisonTable["best"];
+}
+
+/** Test balanced accuracy with one modality missing, for the methods trained on all and the single-modality models. */
+export interface MissingModalityGroup {
+  /** The setting (data set, ρ, β) and the sweeps it comes from. */
+  label: string;
+  sweepIds: string[];
+  modalities: { index: number; name: string }[];
+  /** Column per observed modality (by index) plus `all`; rows: methods, the single-modality models last. */
+  columns: { key: string; label: string; cells: MethodCell[] }[];
+}
+
+const SHORT_NAMES: Record<string, string> = {
+  "dataset.imbalanceRatio": "ρ",
+  "dataset.labelRatio": "β",
+  "dataset.name": "data",
+  "model.nu": "ν",
+  "model.gamma": "γ",
+  "model.modalities": "modalities",
+};
+
+/** A parameter's name as tables show it (ρ, β, ν, γ for the study's knobs). */
+export function shortParam(path: string): string {
+  return SHORT_NAMES[path] ?? path;
+}
+
+/** `mnist-2view ρ=100 β=0.1`: the data set by name, other parameters as `name=value`, in the given key order. */
+export function settingLabel(params: Record<string, unknown>, keys: readonly string[]): string {
+  return (
+    keys
+      .map((k) =>
+        k === "dataset.name" ? paramValue(params[k]) : `${shortParam(k)}=${paramValue(params[k])}`,
+      )
+      .join(" ") || "(one setting)"
+  );
+}
+
+/** A method comparison metric of a stored result, as a fraction; undefined when the result lacks it. */
+export function reportMetricValue(metrics: Record<string, unknown>, id: string): number | undefined {
+  const m = metrics as {
+    test?: Record<string, unknown>;
+    minorityRecall?: number;
+    minorityClasses?: number[];
+    pseudoLabels?: { balancedAccuracy?: number; perClassRecall?: number[] };
+  };
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+  switch (id) {
+    case "minorityRecall":
+      return num(m.minorityRecall);
+    case "pseudoBalancedAccuracy":
+      return num(m.pseudoLabels?.balancedAccuracy);
+    case "pseudoMinorityRecall": {
+      const recall = m.pseudoLabels?.perClassRecall;
+      const minority = m.minorityClasses;
+      if (!recall || !minority?.length) return undefined;
+      return minority.reduce((s, c) => s + (recall[c] ?? Number.NaN), 0) / minority.length;
+    }
+    default:
+      return num(m.test?.[id]);
+  }
+}
+
+/** Options of {@link buildStudyReport}. */
+export interface StudyReportOptions {
+  title?: string;
+  /** The method every other is compared with (default `proposed`). */
+  baseline?: string;
+  /** A configuration to state each sweep's fixed settings against (e.g. the `paper` preset). */
+  reference?: { name: string; config: Record<string, unknown> };
+  now?: Date;
+}
+
+interface Loaded {
+  sweep: SweepRecord;
+  trials: TrialRecord[];
+  results: Map<string, TrialResult>;
+}
+
+/** Reads the sweeps (one read of trials and one of results each) and computes every number of the report. */
+export async function buildStudyReport(
+  store: RunStore,
+  sweepIds: readonly string[],
+  options: StudyReportOptions = {},
+): Promise<StudyReport> {
+  if (sweepIds.length === 0) throw new Error("sweeps: name at least one sweep id");
+  const loaded: Loaded[] = await Promise.all(
+    sweepIds.map(async (id, i) => {
+      const sweep = await store.getSweep(id);
+      if (!sweep) throw new Error(`sweeps[${i}]: no sweep with id ${id}`);
+      const [trials, results] = await Promise.all([store.listTrials(id), store.listResults(id)]);
+      return { sweep, trials, results };
+    }),
+  );
+  const baseline = options.baseline ?? "proposed";
+  const methodSweeps = loaded.filter((l) => "variant" in l.sweep.spec.search);
+  return {
+    title: options.title ?? "Study report",
+    generatedAt: (options.now ?? new Date()).toISOString(),
+    sweeps: loaded.map((l) => overview(l, options.reference)),
+    methodComparisons: methodSweeps.map((l) => methodComparison(l, baseline)),
+    sensitivities: loaded
+      .filter((l) => !("variant" in l.sweep.spec.search) && !isSingleModalitySweep(l))
+      .map((l) => sensitivity(l)),
+    missingModality: missingModality(methodSweeps, loaded.filter(isSingleModalitySweep), baseline),
+  };
+}
+
+function overview(l: Loaded, reference: StudyReportOptions["reference"]): SweepOverview {
+  const { sweep, trials, results } = l;
+  const counts: Record<string, number> = {};
+  for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
+  const starts = trials.flatMap((t) => (t.startedAt ? [t.startedAt.getTime()] : []));
+  const ends = trials.flatMap((t) => (t.finishedAt ? [t.finishedAt.getTime()] : []));
+  const finished = [...results.values()];
+  return {
+    id: sweep.id,
+    project: sweep.project,
+    name: sweep.name,
+    status: sweep.status,
+    trials: trials.length,
+    counts,
+    wallSeconds: ends.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : Number.NaN,
+    trialSeconds: finished.reduce((s, r) => s + r.seconds, 0),
+    backends: [...new Set(finished.map((r) => r.backend))].sort(),
+    workers: new Set(trials.flatMap((t) => (t.workerId ? [t.workerId] : []))).size,
+    search: Object.fromEntries(
+      Object.entries(sweep.spec.search).map(([k, v]) => [
+        k,
+        Array.isArray(v) ? v.map(paramValue) : [JSON.stringify(v)],
+      ]),
+    ),
+    seeds: sweep.spec.seeds,
+    differences: reference ? differences(sweep.spec, reference.config) : [],
+    failures: trials
+      .filter((t) => t.state === "failed")
+      .map((t) => ({ trial: t.key, params: configLabel(t.params), error: t.error ?? "" })),
+  };
+}
+
+/** The sweep's fixed (unsearched) settings that differ from the reference's, section by section. */
+function differences(spec: SweepSpec, reference: Record<string, unknown>): SweepOverview["differences"] {
+  const base = resolveRunConfig({
+    variant: spec.variant,
+    dataset: spec.dataset,
+    model: spec.model,
+    train: spec.train,
+  }) as unknown as Record<string, Record<string, unknown>>;
+  const out: SweepOverview["differences"] = [];
+  for (const [section, values] of Object.entries(reference)) {
+    if (typeof values !== "object" || values === null) continue;
+    for (const [key, ref] of Object.entries(values)) {
+      const path = `${section}.${key}`;
+      if (path in spec.search) continue;
+      const value = base[section]?.[key];
+      if (JSON.stringify(value) !== JSON.stringify(ref))
+        out.push({ path, value: paramValue(value), reference: paramValue(ref) });
+    }
+  }
+  return out;
+}
+
+/** Groups finished values by a key, keeping each seed's value (the last write wins; a trial has one seed). */
+function observationsBy(
+  trials: readonly TrialRecord[],
+  results: ReadonlyMap<string, TrialResult>,
+  value: (r: TrialResult, t: TrialRecord) => number | undefined,
+  key: (t: TrialRecord) => string,
+): Observation[] {
+  const out: Observation[] = [];
+  for (const t of trials) {
+    const r = t.state === "succeeded" ? results.get(t.id) : undefined;
+    const v = r && value(r, t);
+    if (v !== undefined && Number.isFinite(v)) out.push({ config: key(t), seed: t.seed, value: v });
+  }
+  return out;
+}
+
+/**
+ * A row of `compareConfigurations` turned to its subject's side. `flip`: the row's configuration is the baseline of
+ * the reader's question (a baseline method against the proposed model), so signs and verdicts are mirrored.
+ */
+function toVersus(v: NonNullable<ComparisonRow["vsBaseline"]>, flip: boolean): Versus {
+  const c = v.comparison;
+  const f = flip ? -1 : 1;
+  const verdict: Versus["verdict"] =
+    v.verdict === "inconclusive"
+      ? "no detectable difference"
+      : v.verdict === "too few seeds"
+        ? v.verdict
+        : (v.verdict === "better") !== flip
+          ? "better"
+          : "worse";
+  return {
+    diff: c ? f * c.meanDiff : Number.NaN,
+    ci: c ? (flip ? [-c.ci[1], -c.ci[0]] : c.ci) : [Number.NaN, Number.NaN],
+    p: v.p,
+    pHolm: v.pAdjusted,
+    effect: c ? f * (c.method === "paired" ? c.dz : c.d) : Number.NaN,
+    method: c?.method ?? "none",
+    seedsNeeded: verdict === "no detectable difference" ? v.seedsNeeded : Number.NaN,
+    verdict,
+  };
+}
+
+/**
+ * Every method against the baseline on one metric: summaries and the paired comparison, Holm across the methods,
+ * with signs turned to read "baseline − method" (positive: the proposed model is ahead).
+ */
+function versusBaseline(
+  observations: Observation[],
+  baseline: string,
+  methods: readonly string[],
+): MethodCell[] {
+  const present = new Set(observations.map((o) => o.config));
+  if (!present.has(baseline))
+    return methods
+      .filter((m) => present.has(m))
+      .map((method) =>
+        cell(
+          method,
+          observations.filter((o) => o.config === method),
+        ),
+      );
+  const table = compareConfigurations(observations, { baseline, direction: "maximize", resamples: 0 });
+  const byConfig = new Map(table.rows.map((r) => [r.config, r]));
+  return methods.flatMap((method) => {
+    const row = byConfig.get(method);
+    if (!row) return [];
+    const out: MethodCell = { method, summary: row.summary };
+    if (row.vsBaseline) out.versus = toVersus(row.vsBaseline, true);
+    return [out];
+  });
+}
+
+function cell(method: string, observations: Observation[]): MethodCell {
+  return { method, summary: summarize(observations.map((o) => o.value)) };
+}
+
+/** The study's usual order: the proposed model, then its baselines as the sweep lists them. */
+function methodOrder(spec: SweepSpec, baseline: string): string[] {
+  const search = spec.search.variant;
+  const listed = Array.isArray(search) ? search.map(paramValue) : [];
+  return [...listed.filter((m) => m === baseline), ...listed.filter((m) => m !== baseline)];
+}
+
+function methodComparison(l: Loaded, baseline: string): MethodComparison {
+  const { sweep, trials, results } = l;
+  const settingKeys = Object.keys(sweep.spec.search)
+    .filter((k) => k !== "variant")
+    .sort((a, b) => (a === "dataset.name" ? -1 : b === "dataset.name" ? 1 : a.localeCompare(b)));
+  const methods = methodOrder(sweep.spec, baseline);
+  const bySetting = new Map<string, TrialRecord[]>();
+  for (const t of trials) {
+    const label = settingLabel(t.params, settingKeys);
+    bySetting.set(label, [...(bySetting.get(label) ?? []), t]);
+  }
+  const methodOf = (t: TrialRecord) => paramValue(t.params.variant);
+  const settings: SettingResult[] = [...bySetting].map(([label, group]) => {
+    const metrics: Record<string, MethodCell[]> = {};
+    for (const metric of REPORT_METRICS) {
+      const obs = observationsBy(group, results, (r) => reportMetricValue(r.metrics, metric.id), methodOf);
+      metrics[metric.id] = versusBaseline(obs, baseline, methods);
+    }
+    let minorityClasses: number[] = [];
+    const pseudoPerClass = methods.flatMap((method) => {
+      const perSeed: number[][] = [];
+      for (const t of group) {
+        if (methodOf(t) !== method || t.state !== "succeeded") continue;
+        const m = results.get(t.id)?.metrics as
+          | { pseudoLabels?: { perClassRecall?: number[] }; minorityClasses?: number[] }
+          | undefined;
+        if (m?.pseudoLabels?.perClassRecall) perSeed.push(m.pseudoLabels.perClassRecall);
+        if (m?.minorityClasses) minorityClasses = m.minorityClasses;
+      }
+      return perSeed.length ? [{ method, perClass: summarizePerClass(perSeed) }] : [];
+    });
+    return { label, params: group[0]!.params, metrics, pseudoPerClass, minorityClasses };
+  });
+  const order = searchOrder(sweep.spec, settingKeys);
+  settings.sort((a, b) => order(a.params, b.params));
+  const tally: MethodComparison["tally"] = {};
+  for (const metric of REPORT_METRICS) {
+    tally[metric.id] = {};
+    for (const method of methods.filter((m) => m !== baseline)) {
+      const versus = settings.flatMap((s) =>
+        s.metrics[metric.id]!.flatMap((c) => (c.method === method && c.versus ? [c.versus] : [])),
+      );
+      const needed = versus.map((v) => v.seedsNeeded).filter(Number.isFinite);
+      tally[metric.id]![method] = {
+        proposedBetter: versus.filter((v) => v.verdict === "better").length,
+        proposedWorse: versus.filter((v) => v.verdict === "worse").length,
+        undecided: versus.filter((v) => v.verdict === "no detectable difference").length,
+        tooFewSeeds: versus.filter((v) => v.verdict === "too few seeds").length,
+        medianSeedsNeeded: needed.length ? summarize(needed).median : Number.NaN,
+      };
+    }
+  }
+  return { sweepId: sweep.id, sweepName: sweep.name, baseline, methods, settingKeys, settings, tally };
+}
+
+/**
+ * Orders configurations key by key as the sweep file lists each key's values (so `γ: [tied, -0.0005, …]` keeps that
+ * order); values a list does not hold (random draws) go after, numbers numerically, anything else as text.
+ */
+function searchOrder(spec: SweepSpec, keys: readonly string[]) {
+  const position = (k: string, v: unknown) => {
+    const listed = spec.search[k];
+    const i = Array.isArray(listed) ? listed.map(paramValue).indexOf(paramValue(v)) : -1;
+    return i < 0 ? Number.POSITIVE_INFINITY : i;
+  };
+  return (a: Record<string, unknown>, b: Record<string, unknown>): number => {
+    for (const k of keys) {
+      const x = a[k];
+      const y = b[k];
+      const byList = position(k, x) - position(k, y);
+      if (Number.isFinite(byList) && byList !== 0) return byList;
+      const d =
+        typeof x === "number" && typeof y === "number" ? x - y : paramValue(x).localeCompare(paramValue(y));
+      if (d !== 0) return d;
+    }
+    return 0;
+  };
+}
+
+function isSingleModalitySweep(l: Loaded): boolean {
+  return (
+    "model.modalities" in l.sweep.spec.search &&
+    l.trials.length > 0 &&
+    l.trials.every((t) => t.config.model.modalities.length === 1)
+  );
+}
+
+function sensitivity(l: Loaded): Sensitivity {
+  const { sweep, trials, results } = l;
+  const metric = REPORT_METRICS.find((m) => m.id === sweep.spec.objective.metric) ?? {
+    id: sweep.spec.objective.metric,
+    label: sweep.spec.objective.metric,
+  };
+  const keys = Object.keys(sweep.spec.search).sort();
+  const obs = observationsBy(
+    trials,
+    results,
+    (r) => reportMetricValue(r.metrics, metric.id),
+    (t) => configLabel(t.params),
+  );
+  const base = resolveRunConfig({
+    variant: sweep.spec.variant,
+    dataset: sweep.spec.dataset,
+    model: sweep.spec.model,
+    train: sweep.spec.train,
+  }) as unknown as Record<string, Record<string, unknown>>;
+  const defaults = Object.fromEntries(
+    keys.map((k) => {
+      const [section, knob] = k.split(".") as [string, string];
+      return [k, k === "variant" ? base.variant : base[section]?.[knob]];
+    }),
+  );
+  const defaultLabel = configLabel(defaults);
+  const labels = new Set(obs.map((o) => o.config));
+  const direction = sweep.spec.objective.direction === "maximize" ? 1 : -1;
+  const ranked = [...labels].sort(
+    (a, b) => direction * (meanOf(obs, b) - meanOf(obs, a)) || a.localeCompare(b),
+  );
+  const referenceIsDefault = labels.has(defaultLabel);
+  const reference = referenceIsDefault ? defaultLabel : (ranked[0] ?? defaultLabel);
+  const table =
+    labels.size > 0
+      ? compareConfigurations(obs, {
+          baseline: reference,
+          direction: sweep.spec.objective.direction,
+          resamples: 0,
+        })
+      : null;
+  const rows = new Map(table?.rows.map((r) => [r.config, r]) ?? []);
+  const groups = new Map<string, TrialRecord[]>();
+  for (const t of trials) {
+    const label = configLabel(t.params);
+    groups.set(label, [...(groups.get(label) ?? []), t]);
+  }
+  const configs = [...groups].map(([label, group]) => {
+    const row = rows.get(label);
+    return {
+      label,
+      params: group[0]!.params,
+      summary: row?.summary ?? summarize([]),
+      failed: group.filter((t) => t.state === "failed").length,
+      ...(row?.vsBaseline && { versus: toVersus(row.vsBaseline, false) }),
+    };
+  });
+  const order = searchOrder(sweep.spec, keys);
+  configs.sort((a, b) => order(a.params, b.params));
+  return {
+    sweepId: sweep.id,
+    sweepName: sweep.name,
+    metric,
+    keys,
+    reference,
+    referenceIsDefault,
+    configs,
+    best: table?.best ?? null,
+  };
+}
+
+function meanOf(obs: Observation[], config: string): number {
+  const v = obs.filter((o) => o.config === config).map((o) => o.value);
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
+}
+
+/** What makes two trials comparable across sweeps: the data recipe and sizes, without the seed or the method. */
+function comparableKey(t: TrialRecord): string {
+  const { seed: _d, ...dataset } = t.config.dataset as Record<string, unknown>;
+  const { seed: _t, ...train } = t.config.train as Record<string, unknown>;
+  const m = t.config.model;
+  return JSON.stringify([
+    sortKeys(dataset),
+    sortKeys(train),
+    m.encoderWidths,
+    m.decoderWidths,
+    m.classifierWidths,
+    m.latentDim,
+  ]);
+}
+
+const sortKeys = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+
+/**
+ * Missing modality: in every setting where single-modality models were trained (a sweep over `model.modalities`),
+ * the multimodal methods of the method sweeps at the same data recipe and sizes, evaluated with only one modality
+ * observed at test time, beside the model trained on that modality alone; paired by seed, Holm across methods.
+ */
+function missingModality(
+  methodSweeps: Loaded[],
+  singleSweeps: Loaded[],
+  baseline: string,
+): MissingModalityGroup[] {
+  const groups: MissingModalityGroup[] = [];
+  const singles = singleSweeps.flatMap((l) => l.trials.map((t) => ({ l, t })));
+  const keys = [...new Set(singles.map(({ t }) => comparableKey(t)))];
+  for (const key of keys) {
+    const singleHere = singles.filter(({ t }) => comparableKey(t) === key);
+    const multi = methodSweeps.flatMap((l) =>
+      l.trials
+        .filter((t) => comparableKey(t) === key && t.config.model.modalities.length !== 1)
+        .map((t) => ({ l, t })),
+    );
+    if (multi.length === 0) continue;
+    const first = singleHere[0]!.t;
+    const modalityNames = new Map<number, string>();
+    for (const { l, t } of multi) {
+      const r = l.results.get(t.id)?.metrics as
+        | { perModality?: { modality: number; name: string }[] }
+        | undefined;
+      for (const p of r?.perModality ?? []) modalityNames.set(p.modality, p.name);
+    }
+    const modalities = [...modalityNames]
+      .sort((a, b) => a[0] - b[0])
+      .map(([index, name]) => ({ index, name }));
+    const methods = [
+      ...new Set(
+        multi.filter(({ l, t }) => perModality(l, t).length > 1).map(({ t }) => paramValue(t.config.variant)),
+      ),
+    ];
+    if (!methods.includes(baseline)) continue;
+    methods.sort((a, b) => (a === baseline ? -1 : b === baseline ? 1 : 0));
+    const columns: MissingModalityGroup["columns"] = modalities.map(({ index, name }) => {
+      const obs: Observation[] = [];
+      for (const { l, t } of multi) {
+        const v = perModality(l, t).find((p) => p.modality === index)?.balancedAccuracy;
+        if (v !== undefined && methods.includes(paramValue(t.config.variant)))
+          obs.push({ config: paramValue(t.config.variant), seed: t.seed, value: v });
+      }
+      const trainedAlone = `trained on ${name} only`;
+      for (const { l, t } of singleHere) {
+        const r = t.state === "succeeded" ? l.results.get(t.id) : undefined;
+        const v = r && reportMetricValue(r.metrics, "balancedAccuracy");
+        if (t.config.model.modalities[0] === index && v !== undefined)
+          obs.push({ config: trainedAlone, seed: t.seed, value: v });
+      }
+      return {
+        key: String(index),
+        label: `${name} only`,
+        cells: versusBaseline(obs, baseline, [...methods, trainedAlone]),
+      };
+    });
+    const all: Observation[] = [];
+    for (const { l, t } of multi) {
+      const r = t.state === "succeeded" ? l.results.get(t.id) : undefined;
+      const v = r && reportMetricValue(r.metrics, "balancedAccuracy");
+      if (v !== undefined && methods.includes(paramValue(t.config.variant)))
+        all.push({ config: paramValue(t.config.variant), seed: t.seed, value: v });
+    }
+    columns.push({ key: "all", label: "all observed", cells: versusBaseline(all, baseline, methods) });
+    const d = first.config.dataset;
+    groups.push({
+      label: `${d.name} ρ=${d.imbalanceRatio} β=${d.labelRatio}`,
+      sweepIds: [...new Set([...singleHere, ...multi].map(({ l }) => l.sweep.id))],
+      modalities,
+      columns,
+    });
+  }
+  return groups;
+}
+
+function perModality(l: Loaded, t: TrialRecord): { modality: number; balancedAccuracy: number }[] {
+  if (t.state !== "succeeded") return [];
+  const m = l.results.get(t.id)?.metrics as
+    | { perModality?: { modality: number; balancedAccuracy: number }[] }
+    | undefined;
+  return m?.perModality ?? [];
+}

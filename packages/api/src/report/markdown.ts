@@ -1,0 +1,472 @@
+import { groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep/charts";
+import type { Summary } from "@tailsweep/stats";
+import { paramValue } from "../comparison";
+import {
+  type MethodCell,
+  type MethodComparison,
+  type MissingModalityGroup,
+  REPORT_METRICS,
+  type Sensitivity,
+  type SettingResult,
+  type StudyReport,
+  settingLabel,
+  shortParam,
+  type Tally,
+  type Versus,
+} from "./build";
+
+/** A rendered report: the Markdown and the SVG figures it links to (file name → SVG text). */
+export interface RenderedReport {
+  markdown: string;
+  figures: Map<string, string>;
+}
+
+/** Options of {@link renderStudyMarkdown}. */
+export interface RenderOptions {
+  /** Where the Markdown links its figures, relative to the Markdown file (default `figures`). */
+  figuresPath?: string;
+  /** Hand-written Markdown placed after the introduction (e.g. what the numbers mean), verbatim. */
+  notes?: string;
+  /** The command that produced the report, quoted at the top. */
+  command?: string;
+}
+
+/** Percentage with one decimal. */
+const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : "–");
+
+/** `65.1 ± 0.5`: the seed mean and the half-width of its 95 % t interval, in percentage points. */
+export function formatSummary(s: Summary): string {
+  if (s.n === 0) return "–";
+  if (s.n < 2) return `${pct(s.mean)} (1 seed)`;
+  return `${pct(s.mean)} ± ${pct(s.ci[1] - s.mean)}`;
+}
+
+const MARK: Record<Versus["verdict"], string> = {
+  better: "▲",
+  worse: "▼",
+  "no detectable difference": "·",
+  "too few seeds": "–",
+};
+
+const formatP = (p: number) => (!Number.isFinite(p) ? "–" : p < 0.001 ? "<0.001" : p.toFixed(3));
+const signed = (v: number) =>
+  Number.isFinite(v) ? `${v >= 0 ? "+" : "−"}${Math.abs(100 * v).toFixed(1)}` : "–";
+const signedPlain = (v: number) =>
+  Number.isFinite(v) ? `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(2)}` : "–";
+
+/** `n≈12`; past a thousand seeds the effect is as good as none, and the exact number means nothing. */
+const seedsText = (n: number) => (n > 1000 ? "n>1000" : `n≈${Math.round(n)}`);
+
+/** `+2.1 [+0.5, +3.7] p=0.012 d=+1.30 ▲`: a difference in points with its interval, Holm p, effect and verdict. */
+export function formatVersus(v: Versus): string {
+  if (v.method === "none") return "– (too few seeds)";
+  const needed =
+    v.verdict === "no detectable difference" && Number.isFinite(v.seedsNeeded)
+      ? ` ${seedsText(v.seedsNeeded)}`
+      : "";
+  return `${signed(v.diff)} [${signed(v.ci[0])}, ${signed(v.ci[1])}] p=${formatP(v.pHolm)} d=${signedPlain(v.effect)} ${MARK[v.verdict]}${needed}${v.method === "welch" ? " (Welch)" : ""}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "–";
+  const m = Math.round(seconds / 60);
+  return m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : m >= 1 ? `${m} min` : `${seconds.toFixed(0)} s`;
+}
+
+/**
+ * Renders a study report as Markdown with SVG figures: the sweeps and their setup, each method comparison (verdict
+ * counts, one table per metric, paired differences per setting, per-class pseudo-label recall), each sensitivity
+ * sweep and the missing-modality comparison. Every number comes from {@link StudyReport}.
+ */
+export function renderStudyMarkdown(report: StudyReport, options: RenderOptions = {}): RenderedReport {
+  const figuresPath = options.figuresPath ?? "figures";
+  const figures = new Map<string, string>();
+  const figure = (name: string, alt: string, svg: string) => {
+    const file = `${slug(name)}.svg`;
+    figures.set(file, svg);
+    return `![${alt}](${figuresPath}/${file})`;
+  };
+  const out: string[] = [`# ${report.title}`, ""];
+  out.push(
+    `Generated ${report.generatedAt.slice(0, 16).replace("T", " ")} UTC${options.command ? ` by \`${options.command}\`` : ""} from the run store.`,
+    "",
+    "How to read it: each cell is the mean over seeds with the half-width of its 95 % Student-t interval, in " +
+      "percentage points. Comparisons pair runs by seed (Welch's test where seeds do not match); p-values are " +
+      "Holm-corrected across the comparisons made in the same setting and metric; `d` is Cohen's d_z of the " +
+      "paired differences. ▲ / ▼: the proposed model (or, in a sensitivity table, the configuration) is " +
+      "significantly better / worse at α = 0.05 after correction; · no detectable difference, with `n≈N` the " +
+      "matched seeds a paired t-test would need for 80 % power at the observed effect; – too few seeds to test.",
+    "",
+  );
+  if (options.notes) out.push(options.notes.trim(), "");
+  out.push(...sweepsSection(report));
+  for (const mc of report.methodComparisons) out.push(...methodSection(mc, figure));
+  for (const s of report.sensitivities) out.push(...sensitivitySection(s, figure));
+  if (report.missingModality.length > 0) out.push(...missingSection(report.missingModality, figure));
+  return { markdown: `${out.join("\n").trimEnd()}\n`, figures };
+}
+
+type Figure = (name: string, alt: string, svg: string) => string;
+
+function sweepsSection(report: StudyReport): string[] {
+  const out = ["## Sweeps", ""];
+  out.push(
+    table(
+      ["sweep", "id", "trials", "succeeded", "failed", "wall time", "training time", "backend", "workers"],
+      report.sweeps.map((s) => [
+        `${s.project}/${s.name}`,
+        `\`${s.id.slice(0, 8)}\``,
+        String(s.trials),
+        String(s.counts.succeeded ?? 0),
+        String(s.counts.failed ?? 0),
+        duration(s.wallSeconds),
+        duration(s.trialSeconds),
+        s.backends.join(", ") || "–",
+        String(s.workers),
+      ]),
+    ),
+    "",
+  );
+  for (const s of report.sweeps) {
+    const search = Object.entries(s.search)
+      .map(([k, v]) => `${shortParam(k)} ∈ {${v.join(", ")}}`)
+      .join(" × ");
+    out.push(`- **${s.name}**: ${search || "no search"} × ${s.seeds.length} seeds (${s.seeds.join(", ")}).`);
+    if (s.differences.length > 0)
+      out.push(
+        `  Fixed settings that differ from the reference: ${s.differences.map((d) => `${d.path} ${d.value} (reference ${d.reference})`).join("; ")}.`,
+      );
+    for (const f of s.failures.slice(0, 5)) out.push(`  Failed: ${f.params} — ${f.error}`);
+    if (s.failures.length > 5) out.push(`  … and ${s.failures.length - 5} more failed trials.`);
+  }
+  out.push("");
+  return out;
+}
+
+function tallyCell(t: Tally): string {
+  const needed = Number.isFinite(t.medianSeedsNeeded) ? ` (median ${seedsText(t.medianSeedsNeeded)})` : "";
+  return `${t.proposedBetter}▲ ${t.proposedWorse}▼ ${t.undecided}·${needed}${t.tooFewSeeds ? ` ${t.tooFewSeeds}–` : ""}`;
+}
+
+/** Settings grouped for figures: by data set when it is searched (one chart each), the other parameters on the axis. */
+function settingGroups(
+  mc: MethodComparison,
+): { name: string; settings: SettingResult[]; axisKeys: string[] }[] {
+  const byData = mc.settingKeys.includes("dataset.name");
+  const axisKeys = mc.settingKeys.filter((k) => k !== "dataset.name");
+  const groups = new Map<string, SettingResult[]>();
+  for (const s of mc.settings) {
+    const name = byData ? paramValue(s.params["dataset.name"]) : mc.sweepName;
+    groups.set(name, [...(groups.get(name) ?? []), s]);
+  }
+  return [...groups].map(([name, settings]) => ({ name, settings, axisKeys }));
+}
+
+function methodSection(mc: MethodComparison, figure: Figure): string[] {
+  const baselines = mc.methods.filter((m) => m !== mc.baseline);
+  const out = [
+    `## Methods against ${mc.baseline}: ${mc.sweepName}`,
+    "",
+    `${mc.settings.length} settings (${mc.settingKeys.map(shortParam).join(" × ") || "one"}) × methods ${mc.methods.join(", ")}.`,
+    "",
+    "### Verdicts across settings",
+    "",
+    `Per baseline and metric, the number of settings where ${mc.baseline} is significantly better (▲), worse (▼), or not distinguishable (·) from it.`,
+    "",
+    table(
+      ["baseline", ...REPORT_METRICS.map((m) => m.label)],
+      baselines.map((b) => [b, ...REPORT_METRICS.map((m) => tallyCell(mc.tally[m.id]![b]!))]),
+    ),
+    "",
+  ];
+  const groups = settingGroups(mc);
+  for (const metric of REPORT_METRICS) {
+    out.push(`### ${metric.label[0]!.toUpperCase()}${metric.label.slice(1)}`, "");
+    out.push(
+      table(
+        ["setting", ...mc.methods],
+        mc.settings.map((s) => {
+          const cells = s.metrics[metric.id]!;
+          return [
+            s.label,
+            ...mc.methods.map((m) => {
+              const c = cells.find((x) => x.method === m);
+              return c ? `${formatSummary(c.summary)}${c.versus ? ` ${MARK[c.versus.verdict]}` : ""}` : "–";
+            }),
+          ];
+        }),
+      ),
+      "",
+    );
+    if (
+      metric.id === "balancedAccuracy" ||
+      metric.id === "minorityRecall" ||
+      metric.id === "pseudoMinorityRecall"
+    ) {
+      for (const g of groups) {
+        const categories = g.settings.map((s) => settingLabel(s.params, g.axisKeys));
+        const svg = linesSvg({
+          title: `${g.name}: ${metric.label} (%), mean and 95% t interval over seeds`,
+          categories,
+          xName: g.axisKeys.map(shortParam).join(", "),
+          series: mc.methods.map((method) => {
+            const cells = g.settings.map((s) => s.metrics[metric.id]!.find((c) => c.method === method));
+            return {
+              name: method,
+              mean: cells.map((c) => 100 * (c?.summary.mean ?? Number.NaN)),
+              ci: cells.map((c) => [
+                100 * (c?.summary.ci[0] ?? Number.NaN),
+                100 * (c?.summary.ci[1] ?? Number.NaN),
+              ]),
+            };
+          }),
+        });
+        out.push(figure(`${mc.sweepName}-${metric.id}-${g.name}`, `${metric.label}, ${g.name}`, svg), "");
+      }
+    }
+  }
+  out.push("### Paired differences, setting by setting", "");
+  out.push(
+    `Each cell: ${mc.baseline} − baseline in percentage points [95 % t interval], Holm-corrected p, d_z, verdict.`,
+    "",
+  );
+  for (const s of mc.settings) {
+    out.push(`<details><summary>${s.label}</summary>`, "");
+    out.push(
+      table(
+        ["baseline", ...REPORT_METRICS.map((m) => m.label)],
+        baselines.map((b) => [
+          b,
+          ...REPORT_METRICS.map((m) => {
+            const v = s.metrics[m.id]!.find((c) => c.method === b)?.versus;
+            return v ? formatVersus(v) : "–";
+          }),
+        ]),
+      ),
+      "",
+      "</details>",
+      "",
+    );
+  }
+  out.push(...pseudoLabelSection(mc, groups, figure));
+  return out;
+}
+
+/** The hardest setting of each group (most imbalanced, fewest labels) gets a per-class chart; all get a table. */
+function pseudoLabelSection(
+  mc: MethodComparison,
+  groups: ReturnType<typeof settingGroups>,
+  figure: Figure,
+): string[] {
+  const out = [
+    "### Per-class pseudo-label recall",
+    "",
+    "Recall of the pseudo-labels (argmax q(y | x)) on the unlabeled training rows, per true class; * marks the minority classes (fewest labels).",
+    "",
+  ];
+  for (const g of groups) {
+    const hardest = [...g.settings].sort(
+      (a, b) =>
+        Number(b.params["dataset.imbalanceRatio"] ?? 0) - Number(a.params["dataset.imbalanceRatio"] ?? 0) ||
+        Number(a.params["dataset.labelRatio"] ?? 0) - Number(b.params["dataset.labelRatio"] ?? 0),
+    )[0];
+    if (!hardest || hardest.pseudoPerClass.length === 0) continue;
+    const classes = hardest.pseudoPerClass[0]!.perClass.length;
+    const star = (c: number) => (hardest.minorityClasses.includes(c) ? `${c}*` : `${c}`);
+    out.push(`**${hardest.label}**`, "");
+    out.push(
+      figure(
+        `${mc.sweepName}-pseudo-per-class-${hardest.label}`,
+        `pseudo-label recall per class, ${hardest.label}`,
+        groupedBarsSvg({
+          title: `${hardest.label}: pseudo-label recall per class (%), 95% t whiskers`,
+          categories: Array.from({ length: classes }, (_, c) => star(c)),
+          xName: "class (* minority)",
+          series: hardest.pseudoPerClass.map((p) => ({
+            name: p.method,
+            mean: p.perClass.map((s) => 100 * s.mean),
+            ci: p.perClass.map((s) => [100 * s.ci[0], 100 * s.ci[1]]),
+          })),
+        }),
+      ),
+      "",
+      table(
+        ["method", ...Array.from({ length: classes }, (_, c) => star(c))],
+        hardest.pseudoPerClass.map((p) => [p.method, ...p.perClass.map(formatSummary)]),
+      ),
+      "",
+    );
+  }
+  return out;
+}
+
+function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
+  const out = [
+    `## Sensitivity: ${s.sweepName}`,
+    "",
+    `${s.metric.label} of every configuration; each is compared with ${s.referenceIsDefault ? "the default configuration" : "the best configuration"} \`${s.reference}\` (Holm across all ${s.configs.length - 1} others).`,
+    "",
+  ];
+  const cellOf = (c: Sensitivity["configs"][number]) =>
+    `${formatSummary(c.summary)}${c.versus ? ` ${MARK[c.versus.verdict]}` : c.label === s.reference ? " (ref.)" : ""}${c.failed ? ` (${c.failed} failed)` : ""}`;
+  if (s.keys.length === 2) {
+    const values = (k: string) => [...new Set(s.configs.map((c) => paramValue(c.params[k])))];
+    const [a, b] = s.keys as [string, string];
+    const [rowKey, colKey] = values(a).length >= values(b).length ? [a, b] : [b, a];
+    const rowValues = values(rowKey);
+    const colValues = values(colKey);
+    const find = (r: string, c: string) =>
+      s.configs.find((x) => paramValue(x.params[rowKey]) === r && paramValue(x.params[colKey]) === c);
+    out.push(
+      table(
+        [`${shortParam(rowKey)} \\ ${shortParam(colKey)}`, ...colValues],
+        rowValues.map((r) => [
+          r,
+          ...colValues.map((c) => {
+            const x = find(r, c);
+            return x ? cellOf(x) : "–";
+          }),
+        ]),
+      ),
+      "",
+      figure(
+        `${s.sweepName}-heatmap`,
+        `${s.metric.label} over ${shortParam(rowKey)} and ${shortParam(colKey)}`,
+        heatmapSvg({
+          title: `${s.metric.label} (%), seed mean`,
+          x: colValues,
+          y: rowValues,
+          xName: shortParam(colKey),
+          yName: shortParam(rowKey),
+          values: rowValues.map((r) =>
+            colValues.map((c) => {
+              const x = find(r, c);
+              return x && x.summary.n > 0 ? 100 * x.summary.mean : null;
+            }),
+          ),
+        }),
+      ),
+      "",
+    );
+  } else {
+    out.push(
+      table(
+        ["configuration", s.metric.label],
+        s.configs.map((c) => [c.label, cellOf(c)]),
+      ),
+      "",
+    );
+  }
+  const decided = s.configs.filter(
+    (c) => c.versus && (c.versus.verdict === "better" || c.versus.verdict === "worse"),
+  );
+  out.push(
+    decided.length === 0
+      ? `No configuration differs detectably from \`${s.reference}\`.`
+      : `Configurations that differ detectably from \`${s.reference}\`: ${decided.map((c) => `\`${c.label}\` ${formatVersus(c.versus!)}`).join("; ")}.`,
+    "",
+  );
+  if (s.best)
+    out.push(
+      `Best: \`${s.best.config}\`, best in ${(100 * s.best.probabilityBest).toFixed(0)} % of seed resamples; ${s.best.beatsAllOthers ? "significantly ahead of every other configuration" : "not significantly ahead of all the others"}.`,
+      "",
+    );
+  out.push(
+    "<details><summary>Every configuration against the reference</summary>",
+    "",
+    table(
+      ["configuration", s.metric.label, "vs reference"],
+      s.configs.map((c) => [
+        c.label,
+        formatSummary(c.summary),
+        c.versus ? formatVersus(c.versus) : "reference",
+      ]),
+    ),
+    "",
+    "</details>",
+    "",
+  );
+  return out;
+}
+
+function missingSection(groups: MissingModalityGroup[], figure: Figure): string[] {
+  const out = [
+    "## Missing modality",
+    "",
+    "Test balanced accuracy when only one modality is observed at test time: the methods trained on all modalities (their product of experts or fusion then runs on the observed one), beside a model trained on that modality alone. Differences are against the proposed model in the same column.",
+    "",
+  ];
+  for (const g of groups) {
+    const rows = [...new Set(g.columns.flatMap((c) => c.cells.map((x) => x.method)))];
+    const cellIn = (col: MissingModalityGroup["columns"][number], method: string): MethodCell | undefined =>
+      col.cells.find((x) => x.method === method);
+    out.push(`### ${g.label}`, "");
+    out.push(
+      table(
+        ["method", ...g.columns.map((c) => c.label)],
+        rows.map((m) => [
+          m,
+          ...g.columns.map((col) => {
+            const c = cellIn(col, m);
+            return c ? `${formatSummary(c.summary)}${c.versus ? ` ${MARK[c.versus.verdict]}` : ""}` : "";
+          }),
+        ]),
+      ),
+      "",
+    );
+    const singles = g.columns.filter((c) => c.key !== "all");
+    out.push(
+      figure(
+        `missing-modality-${g.label}`,
+        `balanced accuracy with one modality observed, ${g.label}`,
+        groupedBarsSvg({
+          title: `${g.label}: balanced accuracy (%) by observed modality`,
+          categories: singles.map((c) => c.label),
+          series: rows
+            .filter((m) => !m.startsWith("trained on "))
+            .concat(["trained on that modality only"])
+            .map((m) => {
+              const cells = singles.map((col) =>
+                m === "trained on that modality only"
+                  ? col.cells.find((x) => x.method.startsWith("trained on "))
+                  : cellIn(col, m),
+              );
+              return {
+                name: m,
+                mean: cells.map((c) => 100 * (c?.summary.mean ?? Number.NaN)),
+                ci: cells.map((c) => [
+                  100 * (c?.summary.ci[0] ?? Number.NaN),
+                  100 * (c?.summary.ci[1] ?? Number.NaN),
+                ]),
+              };
+            }),
+        }),
+      ),
+      "",
+    );
+    const details = g.columns.flatMap((col) =>
+      col.cells.filter((c) => c.versus).map((c) => [col.label, c.method, formatVersus(c.versus!)]),
+    );
+    if (details.length > 0)
+      out.push(
+        "<details><summary>Paired differences (proposed − method)</summary>",
+        "",
+        table(["observed", "method", "proposed − method"], details),
+        "",
+        "</details>",
+        "",
+      );
+  }
+  return out;
+}
