@@ -15,8 +15,11 @@ export TAILSWEEP_NATS_PREFIX=${TAILSWEEP_NATS_PREFIX:-study}
 WORKERS=${WORKERS:-$(nproc)}
 tailsweep() { node apps/cli/bin/tailsweep.mjs "$@"; }
 
+# docs/results-notes.md is the hand-written reading of the committed run; the report places it after its introduction.
+NOTES=${NOTES:-docs/results-notes.md}
 report() {
-  tailsweep report "$@" --out "$OUT" --title "Does the Student-t multimodal VAE beat its baselines under class imbalance?"
+  tailsweep report "$@" --out "$OUT" --title "Does the Student-t multimodal VAE beat its baselines under class imbalance?" \
+    ${NOTES:+$( [ -f "$NOTES" ] && echo --notes "$NOTES")}
 }
 if [ -n "${REPORT_ONLY:-}" ]; then
   # shellcheck disable=SC2086

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { buildStudyReport, renderStudyMarkdown } from "@tailsweep/api";
+import type { RunStore } from "@tailsweep/sweep";
 import type { Command } from "commander";
 import { PRESETS } from "../presets";
 import { openRuntime } from "../runtime";
@@ -12,10 +13,24 @@ function commandLine(): string {
   return ["tailsweep", ...process.argv.slice(2).map((a) => (/[\s"'$]/.test(a) ? `'${a}'` : a))].join(" ");
 }
 
+/** Full sweep ids from ids or unique id prefixes (the 8 characters tables show). */
+async function resolveSweepIds(store: RunStore, wanted: readonly string[]): Promise<string[]> {
+  const ids = (await store.listSweeps()).map((s) => s.id);
+  return wanted.map((w, i) => {
+    if (ids.includes(w)) return w;
+    const matches = ids.filter((id) => id.startsWith(w));
+    if (matches.length === 1) return matches[0]!;
+    throw new Error(
+      `sweeps[${i}]: ${matches.length ? `'${w}' is the start of ${matches.length} sweep ids; give more of it` : `no sweep with id ${w}`}`,
+    );
+  });
+}
+
 /** Registers `tailsweep report`. */
 export function registerReport(program: Command): void {
   program
     .command("report <sweeps...>")
+    .summary("write a Markdown study report of sweeps, with figures")
     .description(
       "write a Markdown study report of sweeps from the run store: methods against the proposed model per setting, sensitivity grids, missing-modality results, with SVG figures",
     )
@@ -41,7 +56,7 @@ export function registerReport(program: Command): void {
         const rt = await openRuntime(log, { needsBus: false });
         let report: Awaited<ReturnType<typeof buildStudyReport>>;
         try {
-          report = await buildStudyReport(rt.opened.store, sweeps, {
+          report = await buildStudyReport(rt.opened.store, await resolveSweepIds(rt.opened.store, sweeps), {
             title: o.title,
             baseline: o.baseline,
             reference: { name: "paper preset", config: PRESETS.paper },

@@ -20,7 +20,11 @@ import { configLabel, paramValue } from "../comparison";
 export interface StudyReport {
   title: string;
   generatedAt: string;
+  /** What each sweep's fixed settings are stated against (e.g. `paper preset`), if anything. */
+  referenceName?: string;
   sweeps: SweepOverview[];
+  /** First trial start to last trial finish over all the sweeps (NaN before any finished). */
+  wallSeconds: number;
   methodComparisons: MethodComparison[];
   sensitivities: Sensitivity[];
   missingModality: MissingModalityGroup[];
@@ -234,10 +238,14 @@ export async function buildStudyReport(
   );
   const baseline = options.baseline ?? "proposed";
   const methodSweeps = loaded.filter((l) => "variant" in l.sweep.spec.search);
+  const starts = loaded.flatMap((l) => l.trials.flatMap((t) => (t.startedAt ? [t.startedAt.getTime()] : [])));
+  const ends = loaded.flatMap((l) => l.trials.flatMap((t) => (t.finishedAt ? [t.finishedAt.getTime()] : [])));
   return {
     title: options.title ?? "Study report",
     generatedAt: (options.now ?? new Date()).toISOString(),
+    ...(options.reference && { referenceName: options.reference.name }),
     sweeps: loaded.map((l) => overview(l, options.reference)),
+    wallSeconds: ends.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : Number.NaN,
     methodComparisons: methodSweeps.map((l) => methodComparison(l, baseline)),
     sensitivities: loaded
       .filter((l) => !("variant" in l.sweep.spec.search) && !isSingleModalitySweep(l))

@@ -137,6 +137,8 @@ function sweepsSection(report: StudyReport): string[] {
       ]),
     ),
     "",
+    `All ${report.sweeps.length} sweeps together: ${duration(report.wallSeconds)} from the first trial's start to the last one's finish.`,
+    "",
   );
   for (const s of report.sweeps) {
     const search = Object.entries(s.search)
@@ -145,7 +147,7 @@ function sweepsSection(report: StudyReport): string[] {
     out.push(`- **${s.name}**: ${search || "no search"} × ${s.seeds.length} seeds (${s.seeds.join(", ")}).`);
     if (s.differences.length > 0)
       out.push(
-        `  Fixed settings that differ from the reference: ${s.differences.map((d) => `${d.path} ${d.value} (reference ${d.reference})`).join("; ")}.`,
+        `  Fixed settings that differ from the ${report.referenceName ?? "reference"}: ${s.differences.map((d) => `${d.path} ${d.value} (${d.reference})`).join("; ")}.`,
       );
     for (const f of s.failures.slice(0, 5)) out.push(`  Failed: ${f.params} — ${f.error}`);
     if (s.failures.length > 5) out.push(`  … and ${s.failures.length - 5} more failed trials.`);

@@ -1,0 +1,202 @@
+import { parseSweepFile } from "@tailsweep/schemas";
+import { comparePaired, compareUnpaired } from "@tailsweep/stats";
+import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
+import { describe, expect, it } from "vitest";
+import { buildStudyReport, reportMetricValue } from "./build";
+import { formatSummary, formatVersus, renderStudyMarkdown } from "./markdown";
+
+const t0 = new Date("2026-01-01T00:00:00Z");
+
+/** A stored result with the fields the report reads; `ba` is the balanced accuracy. */
+function result(ba: number, extra: Record<string, unknown> = {}) {
+  return {
+    metrics: {
+      test: { balancedAccuracy: ba, macroF1: ba - 0.05, gMean: ba - 0.1, perClassRecall: [ba, ba, ba] },
+      minorityRecall: ba - 0.2,
+      minorityClasses: [2],
+      pseudoLabels: { balancedAccuracy: ba - 0.01, perClassRecall: [0.9, 0.8, ba - 0.3] },
+      perModality: [
+        { modality: 0, name: "digit", accuracy: ba, balancedAccuracy: ba - 0.02, macroF1: ba },
+        { modality: 1, name: "view", accuracy: ba, balancedAccuracy: ba - 0.3, macroF1: ba },
+      ],
+      ...extra,
+    },
+    backend: "cpu",
+    seconds: 10,
+  };
+}
+
+/** Stores a sweep and finishes its trials with `value(params, seed)` (undefined: the trial fails). */
+async function sweepWith(
+  store: InMemoryRunStore,
+  id: string,
+  file: Record<string, unknown>,
+  value: (params: Record<string, unknown>, seed: number) => number | undefined,
+  extra?: (params: Record<string, unknown>) => Record<string, unknown>,
+) {
+  const spec = parseSweepFile({ project: "p", ...file });
+  await store.createSweep({ id, spec, trials: expandSweep(spec), now: t0 });
+  for (const t of await store.listTrials(id)) {
+    await store.claimTrial(t.id, "w1", t0, "cpu");
+    const v = value(t.params, t.seed);
+    if (v === undefined)
+      await store.failTrial(t.id, 1, "diverged: loss NaN", false, new Date(t0.getTime() + 1000));
+    else await store.completeTrial(t.id, 1, result(v, extra?.(t.params)), new Date(t0.getTime() + 60_000));
+  }
+}
+
+// Seed effects shared by every method (what pairing removes) plus a per-method shift.
+const seedEffect = [0, 0.03, -0.02, 0.05, -0.04, 0.01];
+const shift: Record<string, number> = { proposed: 0.05, gaussian: 0, supervised: -0.1 };
+const jitter = (method: string, seed: number) => ((seed * 7 + method.length) % 5) * 0.002;
+
+describe("buildStudyReport", () => {
+  it("compares each method with the proposed model per setting, paired by seed, Holm across the baselines", async () => {
+    const store = new InMemoryRunStore();
+    await sweepWith(
+      store,
+      "m",
+      { name: "main", search: { variant: ["gaussian", "proposed", "supervised"], rho: [10, 100] }, seeds: 5 },
+      (p, seed) => 0.6 + shift[p.variant as string]! + seedEffect[seed]! + jitter(p.variant as string, seed),
+    );
+    const report = await buildStudyReport(store, ["m"], { now: t0 });
+    const mc = report.methodComparisons[0]!;
+    expect(mc.methods).toEqual(["proposed", "gaussian", "supervised"]);
+    expect(mc.settingKeys).toEqual(["dataset.imbalanceRatio"]);
+    expect(mc.settings.map((s) => s.label)).toEqual(["ρ=10", "ρ=100"]);
+    const cells = mc.settings[0]!.metrics.balancedAccuracy!;
+    const seeds = [1, 2, 3, 4, 5];
+    const values = (m: string) => seeds.map((s) => 0.6 + shift[m]! + seedEffect[s]! + jitter(m, s));
+    const direct = comparePaired(values("proposed"), values("gaussian"), { resamples: 0 });
+    const gaussian = cells.find((c) => c.method === "gaussian")!.versus!;
+    expect(gaussian.diff).toBeCloseTo(0.05, 2);
+    expect(gaussian.diff).toBeCloseTo(direct.meanDiff, 12);
+    expect(gaussian.ci[0]).toBeCloseTo(direct.ci[0], 12);
+    expect(gaussian.effect).toBeCloseTo(direct.dz, 12);
+    expect(gaussian.pHolm).toBeGreaterThanOrEqual(gaussian.p);
+    expect(gaussian.verdict).toBe("better");
+    expect(cells.find((c) => c.method === "supervised")!.versus!.verdict).toBe("better");
+    expect(mc.tally.balancedAccuracy!.gaussian).toMatchObject({
+      proposedBetter: 2,
+      proposedWorse: 0,
+      undecided: 0,
+    });
+    // pseudo-label minority recall is the mean over the minority classes of the pseudo-label recall
+    expect(reportMetricValue(result(0.7).metrics, "pseudoMinorityRecall")).toBeCloseTo(0.4, 12);
+    expect(mc.settings[0]!.pseudoPerClass[0]!.perClass[0]!.mean).toBeCloseTo(0.9, 12);
+  });
+
+  it("falls back to Welch where seeds do not match, and counts a method without the baseline's seeds as too few", async () => {
+    const store = new InMemoryRunStore();
+    await sweepWith(
+      store,
+      "w",
+      { name: "w", search: { variant: ["proposed", "gaussian"] }, seeds: [1, 2, 3, 4] },
+      (p, seed) => {
+        if (p.variant === "proposed" && seed > 2) return undefined; // proposed fails on seeds 3 and 4
+        if (p.variant === "gaussian" && seed <= 2) return undefined; // gaussian on 1 and 2
+        return 0.5 + seed * 0.01 + (p.variant === "proposed" ? 0.1 : 0);
+      },
+    );
+    const report = await buildStudyReport(store, ["w"]);
+    const v = report.methodComparisons[0]!.settings[0]!.metrics.balancedAccuracy!.find(
+      (c) => c.method === "gaussian",
+    )!.versus!;
+    const welch = compareUnpaired([0.51 + 0.1, 0.52 + 0.1], [0.53, 0.54]);
+    expect(v.method).toBe("welch");
+    expect(v.diff).toBeCloseTo(welch.meanDiff, 12);
+    expect(formatVersus(v)).toContain("(Welch)");
+    expect(report.sweeps[0]!.counts).toEqual({ succeeded: 4, failed: 4 });
+    expect(report.sweeps[0]!.failures[0]!.error).toBe("diverged: loss NaN");
+  });
+
+  it("compares a sensitivity grid with the sweep's default configuration, or with the best when the default was not run", async () => {
+    const store = new InMemoryRunStore();
+    const grid = { name: "g", search: { nu: [5, 10], gamma: ["tied", -0.01] }, seeds: 3 };
+    await sweepWith(store, "g", grid, (p, seed) => 0.6 + (p["model.nu"] === 5 ? 0.02 : 0) + seed * 0.001);
+    await sweepWith(
+      store,
+      "h",
+      { ...grid, name: "h", search: { nu: [5, 20] } },
+      (p, seed) => 0.6 + (p["model.nu"] === 20 ? 0.02 : 0) + seed * 0.001,
+    );
+    const report = await buildStudyReport(store, ["g", "h"]);
+    const [g, h] = report.sensitivities;
+    expect(g!.reference).toBe("model.gamma=tied model.nu=10");
+    expect(g!.referenceIsDefault).toBe(true);
+    expect(g!.configs.map((c) => c.label)).toEqual([
+      "model.gamma=tied model.nu=5",
+      "model.gamma=tied model.nu=10",
+      "model.gamma=-0.01 model.nu=5",
+      "model.gamma=-0.01 model.nu=10",
+    ]);
+    const nu5 = g!.configs[0]!.versus!;
+    expect(nu5.diff).toBeCloseTo(0.02, 12);
+    expect(nu5.verdict).toBe("better");
+    expect(h!.referenceIsDefault).toBe(false);
+    expect(h!.reference).toBe("model.nu=20");
+  });
+
+  it("puts multimodal models with one modality observed beside the single-modality models of the same setting", async () => {
+    const store = new InMemoryRunStore();
+    await sweepWith(
+      store,
+      "m",
+      { name: "main", search: { variant: ["proposed", "gaussian", "single"] }, seeds: 3 },
+      (p, seed) => 0.7 + (p.variant === "proposed" ? 0.02 : 0) + seed * 0.001,
+    );
+    await sweepWith(
+      store,
+      "s",
+      { name: "single", variant: "single", search: { "model.modalities": [[0], [1]] }, seeds: 3 },
+      (p, seed) => (JSON.stringify(p["model.modalities"]) === "[0]" ? 0.66 : 0.3) + seed * 0.001,
+    );
+    const report = await buildStudyReport(store, ["m", "s"]);
+    expect(report.sensitivities).toEqual([]);
+    const [group] = report.missingModality;
+    expect(group!.modalities).toEqual([
+      { index: 0, name: "digit" },
+      { index: 1, name: "view" },
+    ]);
+    expect(group!.columns.map((c) => c.key)).toEqual(["0", "1", "all"]);
+    const digit = group!.columns[0]!.cells;
+    // the single-modality variant of the main sweep is not a multimodal method: it is left out
+    expect(digit.map((c) => c.method)).toEqual(["proposed", "gaussian", "trained on digit only"]);
+    expect(digit[0]!.summary.mean).toBeCloseTo(0.72 + 0.002 - 0.02, 12);
+    expect(digit[2]!.summary.mean).toBeCloseTo(0.662, 12);
+    expect(digit[2]!.versus!.diff).toBeCloseTo(0.72 + 0.002 - 0.02 - 0.662, 12);
+  });
+
+  it("names an unknown sweep and an empty list", async () => {
+    const store = new InMemoryRunStore();
+    await expect(buildStudyReport(store, [])).rejects.toThrow("sweeps: name at least one sweep id");
+    await expect(buildStudyReport(store, ["nope"])).rejects.toThrow("sweeps[0]: no sweep with id nope");
+  });
+});
+
+describe("renderStudyMarkdown", () => {
+  it("prints means with t half-widths, verdict marks and a figure per chart", async () => {
+    const store = new InMemoryRunStore();
+    await sweepWith(
+      store,
+      "m",
+      { name: "main", search: { variant: ["proposed", "gaussian"], rho: [10, 100] }, seeds: 4 },
+      (p, seed) => 0.6 + shift[p.variant as string]! + seedEffect[seed]! + jitter(p.variant as string, seed),
+    );
+    const report = await buildStudyReport(store, ["m"], {
+      title: "T",
+      reference: { name: "paper preset", config: { train: { epochs: 50 } } },
+    });
+    const { markdown, figures } = renderStudyMarkdown(report, { notes: "My reading.", figuresPath: "figs" });
+    expect(markdown.startsWith("# T\n")).toBe(true);
+    expect(markdown).toContain("My reading.");
+    expect(markdown).toContain("differ from the paper preset: train.epochs 10 (50)");
+    const cell = report.methodComparisons[0]!.settings[0]!.metrics.balancedAccuracy![1]!;
+    expect(markdown).toContain(
+      `| ρ=10 | ${formatSummary(report.methodComparisons[0]!.settings[0]!.metrics.balancedAccuracy![0]!.summary)} | ${formatSummary(cell.summary)} ▲ |`,
+    );
+    const links = [...markdown.matchAll(/\]\(figs\/([^)]+)\)/g)].map((m) => m[1]!);
+    expect(links.sort()).toEqual([...figures.keys()].sort());
+    expect(formatSummary({ ...cell.summary, n: 1 })).toMatch(/\(1 seed\)$/);
+  });
+});
