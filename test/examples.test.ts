@@ -21,4 +21,32 @@ describe("examples/", () => {
     expect(trials).toHaveLength(150);
     expect(new Set(trials.map((t) => t.config.dataset.imbalanceRatio))).toEqual(new Set([10, 50, 100]));
   });
+
+  it("study/: the three sweeps at study size, and each at the paper preset's size with 10 seeds", () => {
+    const counts: Record<string, [number, number]> = {
+      main: [540, 1080],
+      "gamma-nu": [100, 400],
+      "missing-modality": [20, 40],
+    };
+    for (const [name, [study, paper]] of Object.entries(counts)) {
+      const small = load(`study/${name}.yaml`);
+      const big = load(`study/${name}.paper.yaml`);
+      expect(expandSweep(small), name).toHaveLength(study);
+      expect(expandSweep(big), name).toHaveLength(paper);
+      expect(small.seeds).toHaveLength(5);
+      expect(big.seeds).toHaveLength(10);
+      // the paper versions are the paper preset's sizes
+      const config = expandSweep(big)[0]!.config;
+      expect(config.train.epochs).toBe(50);
+      expect(config.model.encoderWidths).toEqual([512, 512]);
+      expect(config.dataset.headCount).toBe(5000);
+      // and search the same knobs (the γ × ν grid adds the second data set)
+      for (const knob of Object.keys(small.search))
+        expect(big.search[knob], `${name}: ${knob}`).toEqual(small.search[knob]);
+    }
+    const main = expandSweep(load("study/main.yaml"));
+    expect(new Set(main.map((t) => t.config.variant))).toEqual(
+      new Set(["proposed", "gaussian", "concat", "mixture", "single", "supervised"]),
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep/charts";
+import { type BarSeries, groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep/charts";
 import type { Summary } from "@tailsweep/stats";
 import { paramValue } from "../comparison";
 import {
@@ -65,6 +65,15 @@ export function formatVersus(v: Versus): string {
       ? ` ${seedsText(v.seedsNeeded)}`
       : "";
   return `${signed(v.diff)} [${signed(v.ci[0])}, ${signed(v.ci[1])}] p=${formatP(v.pHolm)} d=${signedPlain(v.effect)} ${MARK[v.verdict]}${needed}${v.method === "welch" ? " (Welch)" : ""}`;
+}
+
+/** A chart series in percent from summaries of fractions (a missing one becomes a gap). */
+function percentSeries(name: string, summaries: (Summary | undefined)[]): BarSeries {
+  return {
+    name,
+    mean: summaries.map((s) => 100 * (s?.mean ?? Number.NaN)),
+    ci: summaries.map((s) => [100 * (s?.ci[0] ?? Number.NaN), 100 * (s?.ci[1] ?? Number.NaN)]),
+  };
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -224,14 +233,10 @@ function methodSection(mc: MethodComparison, figure: Figure): string[] {
           xName: g.axisKeys.map(shortParam).join(", "),
           series: mc.methods.map((method) => {
             const cells = g.settings.map((s) => s.metrics[metric.id]!.find((c) => c.method === method));
-            return {
-              name: method,
-              mean: cells.map((c) => 100 * (c?.summary.mean ?? Number.NaN)),
-              ci: cells.map((c) => [
-                100 * (c?.summary.ci[0] ?? Number.NaN),
-                100 * (c?.summary.ci[1] ?? Number.NaN),
-              ]),
-            };
+            return percentSeries(
+              method,
+              cells.map((c) => c?.summary),
+            );
           }),
         });
         out.push(figure(`${mc.sweepName}-${metric.id}-${g.name}`, `${metric.label}, ${g.name}`, svg), "");
@@ -295,11 +300,7 @@ function pseudoLabelSection(
           title: `${hardest.label}: pseudo-label recall per class (%), 95% t whiskers`,
           categories: Array.from({ length: classes }, (_, c) => star(c)),
           xName: "class (* minority)",
-          series: hardest.pseudoPerClass.map((p) => ({
-            name: p.method,
-            mean: p.perClass.map((s) => 100 * s.mean),
-            ci: p.perClass.map((s) => [100 * s.ci[0], 100 * s.ci[1]]),
-          })),
+          series: hardest.pseudoPerClass.map((p) => percentSeries(p.method, p.perClass)),
         }),
       ),
       "",
@@ -444,14 +445,10 @@ function missingSection(groups: MissingModalityGroup[], figure: Figure): string[
                   ? col.cells.find((x) => x.method.startsWith("trained on "))
                   : cellIn(col, m),
               );
-              return {
-                name: m,
-                mean: cells.map((c) => 100 * (c?.summary.mean ?? Number.NaN)),
-                ci: cells.map((c) => [
-                  100 * (c?.summary.ci[0] ?? Number.NaN),
-                  100 * (c?.summary.ci[1] ?? Number.NaN),
-                ]),
-              };
+              return percentSeries(
+                m,
+                cells.map((c) => c?.summary),
+              );
             }),
         }),
       ),
