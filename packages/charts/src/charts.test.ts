@@ -82,7 +82,7 @@ describe("charts rendered to SVG without a browser", () => {
     });
     expect(svg).toContain(">61.2<");
     expect(svg).toContain(">63.4<");
-    expect(svg).toContain(">58<");
+    expect(svg).toContain(">58.0<");
     expect(svg).not.toContain("null");
   });
 

@@ -269,7 +269,18 @@ export function heatmapSvg(options: {
         top: "middle",
         inRange: { color: ["#f7fbff", "#6baed6", "#08306b"] },
       },
-      series: [{ type: "heatmap", data, label: { show: true, fontSize: 11 } }],
+      series: [
+        {
+          type: "heatmap",
+          data,
+          // every cell with the same number of decimals (10.0 beside 55.4, not 10)
+          label: {
+            show: true,
+            fontSize: 11,
+            formatter: (p: { value?: unknown }) => ((p.value as number[])[2] ?? 0).toFixed(digits),
+          },
+        },
+      ],
     },
     Math.max(420, 90 * options.x.length + 200),
     Math.max(240, 40 * options.y.length + 110),

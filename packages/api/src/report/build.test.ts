@@ -134,6 +134,8 @@ describe("buildStudyReport", () => {
     expect(nu5.diff).toBeCloseTo(0.02, 12);
     expect(nu5.verdict).toBe("better");
     expect(h!.referenceIsDefault).toBe(false);
+    // ν = 20 is ahead on every seed: best in every resample
+    expect(h!.best).toMatchObject({ config: "model.nu=20", probabilityBest: 1 });
     expect(h!.reference).toBe("model.nu=20");
   });
 

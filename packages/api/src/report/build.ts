@@ -517,7 +517,7 @@ function sensitivity(l: Loaded): Sensitivity {
       ? compareConfigurations(obs, {
           baseline: reference,
           direction: sweep.spec.objective.direction,
-          resamples: 0,
+          // the bootstrap stays on here: it gives the best configuration's probability of being best
         })
       : null;
   const rows = new Map(table?.rows.map((r) => [r.config, r]) ?? []);
