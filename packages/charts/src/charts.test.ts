@@ -33,6 +33,7 @@ describe("charts rendered to SVG without a browser", () => {
       ],
     });
     expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toMatch(/^<svg[^>]*><title>recall<\/title>/);
     expect(svg).toContain("proposed");
     expect(svg).toContain("gaussian");
     expect(svg).toContain("1*");

@@ -8,11 +8,17 @@ export function renderSvg(option: echarts.EChartsOption, width = 760, height = 3
   const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width, height });
   try {
     chart.setOption({ animation: false, ...option });
-    return chart.renderToSVGString();
+    const svg = chart.renderToSVGString();
+    // A <title> names the chart for screen readers and for an SVG opened on its own.
+    const title = (Array.isArray(option.title) ? option.title[0] : option.title)?.text;
+    return title ? svg.replace(/^(<svg[^>]*>)/, `$1<title>${escapeXml(title)}</title>`) : svg;
   } finally {
     chart.dispose();
   }
 }
+
+const escapeXml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** Learning curves: one line per configuration (seed mean) with its 95 % t band (a stacked lower/width area pair). */
 export function curvesSvg(

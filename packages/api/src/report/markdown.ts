@@ -347,7 +347,7 @@ function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
         `${s.sweepName}-heatmap`,
         `${s.metric.label} over ${shortParam(rowKey)} and ${shortParam(colKey)}`,
         heatmapSvg({
-          title: `${s.metric.label} (%), seed mean`,
+          title: `${s.sweepName}: ${s.metric.label} (%), seed mean`,
           x: colValues,
           y: rowValues,
           xName: shortParam(colKey),
