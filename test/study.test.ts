@@ -187,6 +187,8 @@ describe("the study in miniature: sweeps → tailsweep report", () => {
     });
     expect(setting.minorityClasses.length).toBeGreaterThan(0);
     expect(markdown).toContain("### Per-class pseudo-label recall");
+    // a per-class table for every setting (4), plus the two highlighted ones above their charts
+    expect(markdown.match(/^\| method \| 0\*? \| 1\*? \|/gm)).toHaveLength(6);
   });
 
   it("compares every γ × ν cell with the default configuration", () => {

@@ -282,6 +282,14 @@ function pseudoLabelSection(
     "Recall of the pseudo-labels (argmax q(y | x)) on the unlabeled training rows, per true class; * marks the minority classes (fewest labels).",
     "",
   ];
+  const perClassTable = (setting: SettingResult) => {
+    const classes = setting.pseudoPerClass[0]!.perClass.length;
+    const star = (c: number) => (setting.minorityClasses.includes(c) ? `${c}*` : `${c}`);
+    return table(
+      ["method", ...Array.from({ length: classes }, (_, c) => star(c))],
+      setting.pseudoPerClass.map((p) => [p.method, ...p.perClass.map(formatSummary)]),
+    );
+  };
   for (const g of groups) {
     const hardest = [...g.settings].sort(
       (a, b) =>
@@ -290,26 +298,30 @@ function pseudoLabelSection(
     )[0];
     if (!hardest || hardest.pseudoPerClass.length === 0) continue;
     const classes = hardest.pseudoPerClass[0]!.perClass.length;
-    const star = (c: number) => (hardest.minorityClasses.includes(c) ? `${c}*` : `${c}`);
-    out.push(`**${hardest.label}**`, "");
+    out.push(`**${hardest.label}** (the most imbalanced setting with the fewest labels)`, "");
     out.push(
       figure(
         `${mc.sweepName}-pseudo-per-class-${hardest.label}`,
         `pseudo-label recall per class, ${hardest.label}`,
         groupedBarsSvg({
           title: `${hardest.label}: pseudo-label recall per class (%), 95% t whiskers`,
-          categories: Array.from({ length: classes }, (_, c) => star(c)),
+          categories: Array.from({ length: classes }, (_, c) =>
+            hardest.minorityClasses.includes(c) ? `${c}*` : `${c}`,
+          ),
           xName: "class (* minority)",
           series: hardest.pseudoPerClass.map((p) => percentSeries(p.method, p.perClass)),
         }),
       ),
       "",
-      table(
-        ["method", ...Array.from({ length: classes }, (_, c) => star(c))],
-        hardest.pseudoPerClass.map((p) => [p.method, ...p.perClass.map(formatSummary)]),
-      ),
+      perClassTable(hardest),
       "",
     );
+  }
+  const rest = mc.settings.filter((s) => s.pseudoPerClass.length > 0);
+  if (rest.length > 0) {
+    out.push("<details><summary>Every setting's per-class pseudo-label recall</summary>", "");
+    for (const setting of rest) out.push(`**${setting.label}**`, "", perClassTable(setting), "");
+    out.push("</details>", "");
   }
   return out;
 }
