@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # Runs the study of docs/results.md on this machine: a controller and one worker process per core over NATS
 # JetStream and PostgreSQL, the three sweeps of examples/study/, then `tailsweep report` into docs/results.md.
-#   bash scripts/study.sh              # study size (≈ 1.5 h on 2 cores)
-#   SIZE=.paper bash scripts/study.sh  # the paper-sized files (for a team: run more workers elsewhere)
+#   bash scripts/study.sh              # study size (66 min measured on 2 cores)
+#   SIZE=.paper bash scripts/study.sh  # the paper-sized files into docs/results.paper.md (for a team: add workers elsewhere)
 # DATABASE_URL / NATS_URL default to the local PostgreSQL (database tailsweep_study, created if absent) and NATS.
 # A rerun submits new sweeps; REPORT_ONLY="<id> <id> <id>" only rewrites the report from stored sweeps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${SIZE:-}
-OUT=${OUT:-docs/results.md}
+OUT=${OUT:-docs/results$SIZE.md}
 export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/tailsweep_study}
 export NATS_URL=${NATS_URL:-nats://127.0.0.1:4222}
 export TAILSWEEP_NATS_PREFIX=${TAILSWEEP_NATS_PREFIX:-study}
 WORKERS=${WORKERS:-$(nproc)}
-tailsweep() { node apps/cli/bin/tailsweep.mjs "$@"; }
+cli=(node apps/cli/bin/tailsweep.mjs)
+tailsweep() { "${cli[@]}" "$@"; }
 
-# docs/results-notes.md is the hand-written reading of the committed run; the report places it after its introduction.
-NOTES=${NOTES:-docs/results-notes.md}
+# docs/results-notes.md is the hand-written reading of the committed (study-size) run; the report places it after
+# its introduction. Other sizes get no reading unless NOTES names one.
+if [ -z "$SIZE" ]; then NOTES=${NOTES-docs/results-notes.md}; else NOTES=${NOTES-}; fi
 report() {
   tailsweep report "$@" --out "$OUT" --title "Does the Student-t multimodal VAE beat its baselines under class imbalance?" \
     ${NOTES:+$( [ -f "$NOTES" ] && echo --notes "$NOTES")}
@@ -34,9 +36,10 @@ fi
 
 logs=${LOGS:-.tailsweep/study-logs}
 mkdir -p "$logs"
-tailsweep controller > "$logs/controller.log" 2>&1 &
+# started directly (not through the function), so that $! is the node process the trap stops
+"${cli[@]}" controller > "$logs/controller.log" 2>&1 &
 controller=$!
-tailsweep worker --concurrency "$WORKERS" > "$logs/worker.log" 2>&1 &
+"${cli[@]}" worker --concurrency "$WORKERS" > "$logs/worker.log" 2>&1 &
 worker=$!
 trap 'kill $worker $controller 2>/dev/null; wait 2>/dev/null' EXIT
 
@@ -48,7 +51,7 @@ for name in main gamma-nu missing-modality; do
   ids+=("$id")
 done
 for id in "${ids[@]}"; do
-  until tailsweep sweep status "$id" --json | node -e 'process.exit(["completed","cancelled","failed"].includes(JSON.parse(require("fs").readFileSync(0, "utf8")).status) ? 0 : 1)'; do
+  until tailsweep sweep status "$id" --json | node -e 'process.exit(["completed","cancelled"].includes(JSON.parse(require("fs").readFileSync(0, "utf8")).status) ? 0 : 1)'; do
     sleep 60
   done
   echo "sweep $id done after $(( ($(date +%s) - start) / 60 )) min"
