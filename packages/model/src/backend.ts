@@ -20,6 +20,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
+import { installWasmHeapCopies } from "./wasm-heap-copy";
 import { installWasmSharedIdentity } from "./wasm-identity";
 import { installWasmMatMulBlas, loadOpenBlas, type OpenBlas } from "./wasm-matmul-blas";
 import { installWasmMatMulTranspose } from "./wasm-matmul-transpose";
@@ -284,6 +285,7 @@ function packageVersion(mod: unknown): string {
 /** Selects the wasm backend; returns a description of the binary in use. */
 async function useWasm(): Promise<string> {
   installWasmSharedIdentity();
+  installWasmHeapCopies();
   await useTfjsBackend("wasm", "@tensorflow/tfjs-backend-wasm");
   const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
   const threads = getThreadsCount();
