@@ -1,13 +1,11 @@
 import { compareSweep } from "@tailsweep/api";
+import { pct, pValue } from "@tailsweep/api/format";
 import type { ComparisonTable, Correction } from "@tailsweep/stats";
 import type { Command } from "commander";
 import { numberArg } from "../config-input";
 import { openRuntime } from "../runtime";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? (100 * v).toFixed(digits) : "—");
-const fmtP = (p: number) => (Number.isNaN(p) ? "—" : p < 0.001 ? "<0.001" : p.toFixed(3));
 
 function printTable(table: ComparisonTable, metric: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -32,12 +30,12 @@ function printTable(table: ComparisonTable, metric: string): void {
     return [
       r.config === table.baseline ? `${r.config} (baseline)` : r.config,
       String(r.summary.n),
-      `${fmt(r.summary.mean)} [${fmt(r.summary.ci[0])}, ${fmt(r.summary.ci[1])}]`,
+      `${pct(r.summary.mean)} [${pct(r.summary.ci[0])}, ${pct(r.summary.ci[1])}]`,
       c
-        ? `${c.meanDiff >= 0 ? "+" : ""}${fmt(c.meanDiff, 2)} [${fmt(c.ci[0], 2)}, ${fmt(c.ci[1], 2)}]${c.method === "welch" ? " welch" : ""}`
+        ? `${c.meanDiff >= 0 ? "+" : ""}${pct(c.meanDiff, 2)} [${pct(c.ci[0], 2)}, ${pct(c.ci[1], 2)}]${c.method === "welch" ? " welch" : ""}`
         : "",
-      v ? fmtP(v.p) : "",
-      v ? fmtP(v.pAdjusted) : "",
+      v ? pValue(v.p) : "",
+      v ? pValue(v.pAdjusted) : "",
       Number.isFinite(effect) ? effect.toFixed(2) : v ? "—" : "",
       v ? (Number.isFinite(v.seedsNeeded) ? String(v.seedsNeeded) : "—") : "",
       v?.verdict ?? "",

@@ -3,6 +3,7 @@ import {
   type ComparisonRow,
   type ComparisonTable,
   compareConfigurations,
+  mean,
   type Observation,
   type Summary,
   summarize,
@@ -238,14 +239,12 @@ export async function buildStudyReport(
   );
   const baseline = options.baseline ?? "proposed";
   const methodSweeps = loaded.filter((l) => "variant" in l.sweep.spec.search);
-  const starts = loaded.flatMap((l) => l.trials.flatMap((t) => (t.startedAt ? [t.startedAt.getTime()] : [])));
-  const ends = loaded.flatMap((l) => l.trials.flatMap((t) => (t.finishedAt ? [t.finishedAt.getTime()] : [])));
   return {
     title: options.title ?? "Study report",
     generatedAt: (options.now ?? new Date()).toISOString(),
     ...(options.reference && { referenceName: options.reference.name }),
     sweeps: loaded.map((l) => overview(l, options.reference)),
-    wallSeconds: ends.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : Number.NaN,
+    wallSeconds: wallSeconds(loaded.flatMap((l) => l.trials)),
     methodComparisons: methodSweeps.map((l) => methodComparison(l, baseline)),
     sensitivities: loaded
       .filter((l) => !("variant" in l.sweep.spec.search) && !isSingleModalitySweep(l))
@@ -254,12 +253,34 @@ export async function buildStudyReport(
   };
 }
 
+/** First trial start to last trial finish, in seconds (NaN before any finished). */
+function wallSeconds(trials: readonly TrialRecord[]): number {
+  const starts = trials.flatMap((t) => (t.startedAt ? [t.startedAt.getTime()] : []));
+  const ends = trials.flatMap((t) => (t.finishedAt ? [t.finishedAt.getTime()] : []));
+  return ends.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : Number.NaN;
+}
+
+/** Items grouped by key, in first-seen order (Node 20 has no `Map.groupBy`). */
+export function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** A trial's result if it succeeded (failed and unfinished trials count for nothing). */
+function finishedResult(results: ReadonlyMap<string, TrialResult>, t: TrialRecord): TrialResult | undefined {
+  return t.state === "succeeded" ? results.get(t.id) : undefined;
+}
+
 function overview(l: Loaded, reference: StudyReportOptions["reference"]): SweepOverview {
   const { sweep, trials, results } = l;
   const counts: Record<string, number> = {};
   for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
-  const starts = trials.flatMap((t) => (t.startedAt ? [t.startedAt.getTime()] : []));
-  const ends = trials.flatMap((t) => (t.finishedAt ? [t.finishedAt.getTime()] : []));
   const finished = [...results.values()];
   return {
     id: sweep.id,
@@ -268,7 +289,7 @@ function overview(l: Loaded, reference: StudyReportOptions["reference"]): SweepO
     status: sweep.status,
     trials: trials.length,
     counts,
-    wallSeconds: ends.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : Number.NaN,
+    wallSeconds: wallSeconds(trials),
     trialSeconds: finished.reduce((s, r) => s + r.seconds, 0),
     backends: [...new Set(finished.map((r) => r.backend))].sort(),
     workers: new Set(trials.flatMap((t) => (t.workerId ? [t.workerId] : []))).size,
@@ -317,7 +338,7 @@ function observationsBy(
 ): Observation[] {
   const out: Observation[] = [];
   for (const t of trials) {
-    const r = t.state === "succeeded" ? results.get(t.id) : undefined;
+    const r = finishedResult(results, t);
     const v = r && value(r, t);
     if (v !== undefined && Number.isFinite(v)) out.push({ config: key(t), seed: t.seed, value: v });
   }
@@ -398,11 +419,7 @@ function methodComparison(l: Loaded, baseline: string): MethodComparison {
     .filter((k) => k !== "variant")
     .sort((a, b) => (a === "dataset.name" ? -1 : b === "dataset.name" ? 1 : a.localeCompare(b)));
   const methods = methodOrder(sweep.spec, baseline);
-  const bySetting = new Map<string, TrialRecord[]>();
-  for (const t of trials) {
-    const label = settingLabel(t.params, settingKeys);
-    bySetting.set(label, [...(bySetting.get(label) ?? []), t]);
-  }
+  const bySetting = groupBy(trials, (t) => settingLabel(t.params, settingKeys));
   const methodOf = (t: TrialRecord) => paramValue(t.params.variant);
   const settings: SettingResult[] = [...bySetting].map(([label, group]) => {
     const metrics: Record<string, MethodCell[]> = {};
@@ -414,8 +431,8 @@ function methodComparison(l: Loaded, baseline: string): MethodComparison {
     const pseudoPerClass = methods.flatMap((method) => {
       const perSeed: number[][] = [];
       for (const t of group) {
-        if (methodOf(t) !== method || t.state !== "succeeded") continue;
-        const m = results.get(t.id)?.metrics as
+        if (methodOf(t) !== method) continue;
+        const m = finishedResult(results, t)?.metrics as
           | { pseudoLabels?: { perClassRecall?: number[] }; minorityClasses?: number[] }
           | undefined;
         if (m?.pseudoLabels?.perClassRecall) perSeed.push(m.pseudoLabels.perClassRecall);
@@ -521,12 +538,7 @@ function sensitivity(l: Loaded): Sensitivity {
         })
       : null;
   const rows = new Map(table?.rows.map((r) => [r.config, r]) ?? []);
-  const groups = new Map<string, TrialRecord[]>();
-  for (const t of trials) {
-    const label = configLabel(t.params);
-    groups.set(label, [...(groups.get(label) ?? []), t]);
-  }
-  const configs = [...groups].map(([label, group]) => {
+  const configs = [...groupBy(trials, (t) => configLabel(t.params))].map(([label, group]) => {
     const row = rows.get(label);
     return {
       label,
@@ -551,8 +563,7 @@ function sensitivity(l: Loaded): Sensitivity {
 }
 
 function meanOf(obs: Observation[], config: string): number {
-  const v = obs.filter((o) => o.config === config).map((o) => o.value);
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
+  return mean(obs.filter((o) => o.config === config).map((o) => o.value));
 }
 
 /** What makes two trials comparable across sweeps: the data recipe and sizes, without the seed or the method. */
@@ -621,7 +632,7 @@ function missingModality(
       }
       const trainedAlone = `trained on ${name} only`;
       for (const { l, t } of singleHere) {
-        const r = t.state === "succeeded" ? l.results.get(t.id) : undefined;
+        const r = finishedResult(l.results, t);
         const v = r && reportMetricValue(r.metrics, "balancedAccuracy");
         if (t.config.model.modalities[0] === index && v !== undefined)
           obs.push({ config: trainedAlone, seed: t.seed, value: v });
@@ -634,7 +645,7 @@ function missingModality(
     });
     const all: Observation[] = [];
     for (const { l, t } of multi) {
-      const r = t.state === "succeeded" ? l.results.get(t.id) : undefined;
+      const r = finishedResult(l.results, t);
       const v = r && reportMetricValue(r.metrics, "balancedAccuracy");
       if (v !== undefined && methods.includes(paramValue(t.config.variant)))
         all.push({ config: paramValue(t.config.variant), seed: t.seed, value: v });
@@ -652,8 +663,7 @@ function missingModality(
 }
 
 function perModality(l: Loaded, t: TrialRecord): { modality: number; balancedAccuracy: number }[] {
-  if (t.state !== "succeeded") return [];
-  const m = l.results.get(t.id)?.metrics as
+  const m = finishedResult(l.results, t)?.metrics as
     | { perModality?: { modality: number; balancedAccuracy: number }[] }
     | undefined;
   return m?.perModality ?? [];

@@ -1,7 +1,9 @@
 import { type BarSeries, groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep/charts";
 import type { Summary } from "@tailsweep/stats";
 import { paramValue } from "../comparison";
+import { duration, pct, pValue } from "../format";
 import {
+  groupBy,
   type MethodCell,
   type MethodComparison,
   type MissingModalityGroup,
@@ -31,9 +33,6 @@ export interface RenderOptions {
   command?: string;
 }
 
-/** Percentage with one decimal. */
-const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : "–");
-
 /** `65.1 ± 0.5`: the seed mean and the half-width of its 95 % t interval, in percentage points. */
 export function formatSummary(s: Summary): string {
   if (s.n === 0) return "–";
@@ -48,7 +47,6 @@ const MARK: Record<Versus["verdict"], string> = {
   "too few seeds": "–",
 };
 
-const formatP = (p: number) => (!Number.isFinite(p) ? "–" : p < 0.001 ? "<0.001" : p.toFixed(3));
 const signed = (v: number) =>
   Number.isFinite(v) ? `${v >= 0 ? "+" : "−"}${Math.abs(100 * v).toFixed(1)}` : "–";
 const signedPlain = (v: number) =>
@@ -64,8 +62,16 @@ export function formatVersus(v: Versus): string {
     v.verdict === "no detectable difference" && Number.isFinite(v.seedsNeeded)
       ? ` ${seedsText(v.seedsNeeded)}`
       : "";
-  return `${signed(v.diff)} [${signed(v.ci[0])}, ${signed(v.ci[1])}] p=${formatP(v.pHolm)} d=${signedPlain(v.effect)} ${MARK[v.verdict]}${needed}${v.method === "welch" ? " (Welch)" : ""}`;
+  return `${signed(v.diff)} [${signed(v.ci[0])}, ${signed(v.ci[1])}] p=${pValue(v.pHolm)} d=${signedPlain(v.effect)} ${MARK[v.verdict]}${needed}${v.method === "welch" ? " (Welch)" : ""}`;
 }
+
+/** A cell as tables show it: the summary, then the verdict's mark when it was compared. */
+const marked = (c: { summary: Summary; versus?: Versus }) =>
+  `${formatSummary(c.summary)}${c.versus ? ` ${MARK[c.versus.verdict]}` : ""}`;
+
+/** Class names for per-class columns and axes: the index, starred for the minority classes. */
+const classLabels = (setting: SettingResult) =>
+  setting.pseudoPerClass[0]!.perClass.map((_, c) => (setting.minorityClasses.includes(c) ? `${c}*` : `${c}`));
 
 /** A chart series in percent from summaries of fractions (a missing one becomes a gap). */
 function percentSeries(name: string, summaries: (Summary | undefined)[]): BarSeries {
@@ -86,12 +92,6 @@ const slug = (s: string) =>
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-|-$/g, "");
-
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return "–";
-  const m = Math.round(seconds / 60);
-  return m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : m >= 1 ? `${m} min` : `${seconds.toFixed(0)} s`;
-}
 
 /**
  * Renders a study report as Markdown with SVG figures: the sweeps and their setup, each method comparison (verdict
@@ -176,11 +176,7 @@ function settingGroups(
 ): { name: string; settings: SettingResult[]; axisKeys: string[] }[] {
   const byData = mc.settingKeys.includes("dataset.name");
   const axisKeys = mc.settingKeys.filter((k) => k !== "dataset.name");
-  const groups = new Map<string, SettingResult[]>();
-  for (const s of mc.settings) {
-    const name = byData ? paramValue(s.params["dataset.name"]) : mc.sweepName;
-    groups.set(name, [...(groups.get(name) ?? []), s]);
-  }
+  const groups = groupBy(mc.settings, (s) => (byData ? paramValue(s.params["dataset.name"]) : mc.sweepName));
   return [...groups].map(([name, settings]) => ({ name, settings, axisKeys }));
 }
 
@@ -213,7 +209,7 @@ function methodSection(mc: MethodComparison, figure: Figure): string[] {
             s.label,
             ...mc.methods.map((m) => {
               const c = cells.find((x) => x.method === m);
-              return c ? `${formatSummary(c.summary)}${c.versus ? ` ${MARK[c.versus.verdict]}` : ""}` : "–";
+              return c ? marked(c) : "–";
             }),
           ];
         }),
@@ -282,14 +278,11 @@ function pseudoLabelSection(
     "Recall of the pseudo-labels (argmax q(y | x)) on the unlabeled training rows, per true class; * marks the minority classes (fewest labels).",
     "",
   ];
-  const perClassTable = (setting: SettingResult) => {
-    const classes = setting.pseudoPerClass[0]!.perClass.length;
-    const star = (c: number) => (setting.minorityClasses.includes(c) ? `${c}*` : `${c}`);
-    return table(
-      ["method", ...Array.from({ length: classes }, (_, c) => star(c))],
+  const perClassTable = (setting: SettingResult) =>
+    table(
+      ["method", ...classLabels(setting)],
       setting.pseudoPerClass.map((p) => [p.method, ...p.perClass.map(formatSummary)]),
     );
-  };
   for (const g of groups) {
     const hardest = [...g.settings].sort(
       (a, b) =>
@@ -297,7 +290,6 @@ function pseudoLabelSection(
         Number(a.params["dataset.labelRatio"] ?? 0) - Number(b.params["dataset.labelRatio"] ?? 0),
     )[0];
     if (!hardest || hardest.pseudoPerClass.length === 0) continue;
-    const classes = hardest.pseudoPerClass[0]!.perClass.length;
     out.push(`**${hardest.label}** (the most imbalanced setting with the fewest labels)`, "");
     out.push(
       figure(
@@ -305,9 +297,7 @@ function pseudoLabelSection(
         `pseudo-label recall per class, ${hardest.label}`,
         groupedBarsSvg({
           title: `${hardest.label}: pseudo-label recall per class (%), 95% t whiskers`,
-          categories: Array.from({ length: classes }, (_, c) =>
-            hardest.minorityClasses.includes(c) ? `${c}*` : `${c}`,
-          ),
+          categories: classLabels(hardest),
           xName: "class (* minority)",
           series: hardest.pseudoPerClass.map((p) => percentSeries(p.method, p.perClass)),
         }),
@@ -334,7 +324,7 @@ function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
     "",
   ];
   const cellOf = (c: Sensitivity["configs"][number]) =>
-    `${formatSummary(c.summary)}${c.versus ? ` ${MARK[c.versus.verdict]}` : c.label === s.reference ? " (ref.)" : ""}${c.failed ? ` (${c.failed} failed)` : ""}`;
+    `${marked(c)}${c.label === s.reference ? " (ref.)" : ""}${c.failed ? ` (${c.failed} failed)` : ""}`;
   if (s.keys.length === 2) {
     const values = (k: string) => [...new Set(s.configs.map((c) => paramValue(c.params[k])))];
     const [a, b] = s.keys as [string, string];
@@ -434,7 +424,7 @@ function missingSection(groups: MissingModalityGroup[], figure: Figure): string[
           m,
           ...g.columns.map((col) => {
             const c = cellIn(col, m);
-            return c ? `${formatSummary(c.summary)}${c.versus ? ` ${MARK[c.versus.verdict]}` : ""}` : "";
+            return c ? marked(c) : "";
           }),
         ]),
       ),

@@ -1,0 +1,19 @@
+/** A share as a percentage (`0.6512` → `65.1`), or an em dash for what is not a number. */
+export function pct(v: number | undefined | null, digits = 1): string {
+  return typeof v === "number" && Number.isFinite(v) ? (100 * v).toFixed(digits) : "—";
+}
+
+/** A p-value as papers print it: three decimals, `<0.001` below that. */
+export function pValue(p: number | undefined): string {
+  return p === undefined || Number.isNaN(p) ? "—" : p < 0.001 ? "<0.001" : p.toFixed(3);
+}
+
+/** A duration in words at the precision people read (`45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`). */
+export function duration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
