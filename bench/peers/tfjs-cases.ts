@@ -6,6 +6,7 @@ import {
   type LossTerms,
   MultimodalVae,
   mlpVariables,
+  oneHotFloat,
   productOfExperts,
   Rng,
   tf,
@@ -86,13 +87,10 @@ function proposedCase(): { variables: tf.Variable[]; loss: () => LossTerms } {
   );
   const labeled = {
     xs: [uniform(p.labeledBatch, p.inputDim), uniform(p.labeledBatch, p.inputDim)],
-    yOneHot: tf.oneHot(
-      tf.tensor1d(
-        Int32Array.from({ length: p.labeledBatch }, (_, i) => i % p.classes),
-        "int32",
-      ),
+    yOneHot: oneHotFloat(
+      Int32Array.from({ length: p.labeledBatch }, (_, i) => i % p.classes),
       p.classes,
-    ) as tf.Tensor2D,
+    ),
   };
   const unlabeled = { xs: [uniform(p.unlabeledBatch, p.inputDim), uniform(p.unlabeledBatch, p.inputDim)] };
   return {

@@ -20,6 +20,8 @@ import "@tensorflow/tfjs-backend-wasm";
 import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
+import { shareSavedTensors } from "./shared-saved-tensors";
+import { installWasmBinaryOps } from "./wasm-binary-ops";
 import { installWasmHeapCopies } from "./wasm-heap-copy";
 import { installWasmSharedIdentity } from "./wasm-identity";
 import { installWasmMatMulBlas, loadOpenBlas, type OpenBlas } from "./wasm-matmul-blas";
@@ -112,6 +114,7 @@ export function currentBackend(): BackendInfo | undefined {
 }
 
 async function select(opts: InitBackendOptions): Promise<BackendInfo> {
+  shareSavedTensors();
   const request = resolveRequest(opts.prefer);
   if (opts.blasThreads !== undefined && !(Number.isInteger(opts.blasThreads) && opts.blasThreads >= 1)) {
     throw new BackendInitError(
@@ -286,6 +289,7 @@ function packageVersion(mod: unknown): string {
 async function useWasm(): Promise<string> {
   installWasmSharedIdentity();
   installWasmHeapCopies();
+  installWasmBinaryOps();
   await useTfjsBackend("wasm", "@tensorflow/tfjs-backend-wasm");
   const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
   const threads = getThreadsCount();

@@ -8,7 +8,7 @@ export { type Activation, applyMlp, createMlp, disposeMlp, type Mlp, mlpVariable
 export { lgamma } from "./lgamma";
 export * from "./losses";
 export * from "./metrics";
-export { type Batch, type LossTerms, type ModelShape, MultimodalVae } from "./model";
+export { type Batch, type LossTerms, type ModelShape, MultimodalVae, oneHotFloat } from "./model";
 export { type Expert, productOfExperts } from "./poe";
 export { Rng } from "./rng";
 export * from "./train";

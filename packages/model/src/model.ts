@@ -19,7 +19,19 @@ export interface ModelShape {
   labeledCounts: number[];
 }
 
-/** One minibatch: inputs per *used* modality (same order as `model.modalities`) and, if labeled, one-hot y. */
+/**
+ * One-hot rows of `labels` as float32. tfjs's oneHot is int32, and every use beside float32 tensors (concatenated
+ * to z, multiplied with log-probabilities) then converts it again: a cast per product and the wasm backend's slow
+ * mixed-dtype concat, every step. The values, 0 and 1, are exact either way.
+ */
+export function oneHotFloat(labels: Int32Array, K: number): tf.Tensor2D {
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, "int32"), K), "float32") as tf.Tensor2D);
+}
+
+/**
+ * One minibatch: inputs per *used* modality (same order as `model.modalities`) and, if labeled, one-hot y as
+ * float32 ({@link oneHotFloat}).
+ */
 export interface Batch {
   xs: tf.Tensor2D[];
   yOneHot?: tf.Tensor2D;
@@ -247,11 +259,7 @@ export class MultimodalVae {
     const logits = this.classifierLogits(xs, S, memo);
     const logQ = tf.logSoftmax(logits);
     const q = tf.exp(logQ);
-    const yTiled = cached(
-      memo,
-      "yTiled",
-      () => tf.oneHot(tf.tensor1d(classMajorLabels(K, B), "int32"), K) as tf.Tensor2D,
-    );
+    const yTiled = cached(memo, "yTiled", () => oneHotFloat(classMajorLabels(K, B), K));
     const labRows = this.labeledRows(xs, yTiled, S, step, memo, K); // [K·B], class-major
     const labByClass = tf.transpose(tf.reshape(labRows, [K, B])); // [B, K]
     const expected = tf.sum(tf.mul(q, labByClass), 1);

@@ -9,7 +9,7 @@ import {
 import * as tf from "@tensorflow/tfjs-core";
 import { type GradientApplier, LayerwiseAdam } from "./adam";
 import { type ClassificationMetrics, classificationMetrics, meanRecall, minorityClasses } from "./metrics";
-import { type Batch, type LossTerms, MultimodalVae } from "./model";
+import { type Batch, type LossTerms, MultimodalVae, oneHotFloat } from "./model";
 import { Rng } from "./rng";
 
 /** Progress of one optimisation step, for progress bars and live curves. */
@@ -255,10 +255,7 @@ function trainStep(
   const parts = tf.tidy(() => {
     const labeled: Batch = {
       xs: batchInputs(model, dataset.labeled, labeledRows),
-      yOneHot: tf.oneHot(
-        tf.tensor1d(gatherLabels(dataset.labeled.y, labeledRows), "int32"),
-        K,
-      ) as tf.Tensor2D,
+      yOneHot: oneHotFloat(gatherLabels(dataset.labeled.y, labeledRows), K),
     };
     const unlabeled: Batch | undefined =
       unlabeledRows && unlabeledRows.length > 0

@@ -32,9 +32,9 @@ afterAll(async () => {
   await initBackend({ prefer: "cpu" });
 });
 
-describe("wasm Slice and Concat copying inside the heap", () => {
+describe("wasm Slice, Concat and SplitV copying inside the heap", () => {
   it("are the kernels the wasm backend runs", () => {
-    for (const name of ["Slice", "Concat"])
+    for (const name of ["Slice", "Concat", "SplitV"])
       expect(tf.getKernel(name, "wasm")!.kernelFunc).not.toBe(stockWasmKernel(name).kernelFunc);
   });
 
@@ -135,6 +135,27 @@ describe("wasm Slice and Concat copying inside the heap", () => {
               axis,
             ),
           ),
+        );
+        expect(ws).toEqual(cs);
+        expect(w).toEqual(c);
+      }
+    });
+  }
+
+  const splits: [number[], number[] | number, number][] = [
+    [[6, 10], [4, 6], 1], // location and scale of an encoder's output
+    [[6, 10], 2, 0],
+    [[3, 4, 5], [1, 3, 1], 2],
+    [[4, 6], [0, 6], 1], // an empty part
+  ];
+  for (const [shape, sizes, axis] of splits) {
+    it(`splits ${JSON.stringify(shape)} into ${JSON.stringify(sizes)} on axis ${axis} as the cpu backend does`, async () => {
+      for (let part = 0; part < (Array.isArray(sizes) ? sizes.length : sizes); part++) {
+        const [w, ws, c, cs] = await onBoth(() =>
+          tf.tidy(() => {
+            const parts = tf.split(iota(shape), sizes, axis);
+            return parts[part]!.clone();
+          }),
         );
         expect(ws).toEqual(cs);
         expect(w).toEqual(c);

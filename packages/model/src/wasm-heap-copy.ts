@@ -119,8 +119,38 @@ export function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-/** Registers {@link heapSlice} and {@link heapConcat} for the wasm backend (idempotent: they wrap the stock kernels). */
+/**
+ * `SplitV` through {@link heapSlice}: the stock kernel calls the stock slice function directly (not through the
+ * kernel registry), so each part again copied the whole input out of the heap (the model splits every encoder's
+ * output into location and scale).
+ */
+export function heapSplitV(slice: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as unknown as { x: tf.TensorInfo };
+    const { numOrSizeSplits, axis } = args.attrs as unknown as {
+      numOrSizeSplits: number | number[];
+      axis: number;
+    };
+    const $axis = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, numOrSizeSplits, $axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = x.shape.slice();
+      size[$axis] = s;
+      const part = slice({ ...args, attrs: { begin: begin.slice(), size } }) as tf.TensorInfo;
+      begin[$axis]! += s;
+      return part;
+    });
+  };
+}
+
+/**
+ * Registers {@link heapSlice}, {@link heapConcat} and {@link heapSplitV} for the wasm backend (idempotent: they
+ * wrap the stock kernels).
+ */
 export function installWasmHeapCopies(): void {
-  replaceWasmKernel("Slice", heapSlice(stockWasmKernel("Slice").kernelFunc));
+  const slice = heapSlice(stockWasmKernel("Slice").kernelFunc);
+  replaceWasmKernel("Slice", slice);
   replaceWasmKernel("Concat", heapConcat(stockWasmKernel("Concat").kernelFunc));
+  replaceWasmKernel("SplitV", heapSplitV(slice));
 }

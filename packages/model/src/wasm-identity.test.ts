@@ -27,6 +27,22 @@ describe("wasm Identity shares data instead of copying", () => {
     expect(backend.numDataIds()).toBe(buffers - 1);
   });
 
+  it("casts to the same dtype by sharing, and to another dtype by converting", () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const x = tf.tensor1d([1.5, -2.25, 3]);
+    const buffers = backend.numDataIds();
+    const same = tf.cast(x, "float32");
+    expect(backend.numDataIds()).toBe(buffers);
+    const ints = tf.cast(x, "int32");
+    expect(backend.numDataIds()).toBe(buffers + 1);
+    expect(ints.dtype).toBe("int32");
+    expect(Array.from(ints.dataSync())).toEqual([1, -2, 3]);
+    x.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2.25, 3]);
+    tf.dispose([same, ints]);
+    expect(backend.numDataIds()).toBe(buffers - 1);
+  });
+
   it("keeps gradients right where the tape saves tensors (exp saves its output, mul its inputs)", () => {
     const x = tf.tensor1d([0.5, -1, 2]);
     const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.exp(v), v)))(x);
