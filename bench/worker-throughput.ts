@@ -74,6 +74,36 @@ function treeCpuSeconds(root: number): number {
   return [...stats].filter(([pid]) => inTree(pid)).reduce((sum, [, s]) => sum + s.cpu, 0);
 }
 
+/** CPU seconds used so far by every process whose command name is `name` (PostgreSQL backends, nats-server). */
+function namedCpuSeconds(name: string): number {
+  let sum = 0;
+  try {
+    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== name) continue;
+        const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+        sum += (Number(f[11]) + Number(f[12])) / 100;
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return sum;
+}
+
+/** CPU seconds of everything else the sweep needs on this machine: this process (the controller), PG and NATS. */
+function serviceCpuSeconds(): { controller: number; postgres: number; nats: number } {
+  const own = process.cpuUsage();
+  return {
+    controller: (own.user + own.system) / 1e6,
+    postgres: namedCpuSeconds("postgres"),
+    nats: namedCpuSeconds("nats-server"),
+  };
+}
+
 async function runSweep(label: string, count: number): Promise<{ seconds: number; id: string }> {
   const spec = parseSweepFile({ ...quick, name: label, search: {}, seeds: count });
   const submittedAt = Date.now();
@@ -93,6 +123,8 @@ interface Measured {
   trialSeconds: number;
   /** CPU seconds the worker processes used per trial: constant if nothing but the machine's cores limits them. */
   workerCpuPerTrial: number;
+  /** CPU seconds per trial of the controller (this process), PostgreSQL and NATS together. */
+  serviceCpuPerTrial: number;
 }
 
 const results: Record<number, Measured> = {};
@@ -103,14 +135,24 @@ try {
       // One trial per worker first, so JIT and wasm tier-up are done (a real sweep runs many trials per worker).
       await runSweep(`warm-up-${n}`, n);
       const cpu0 = treeCpuSeconds(workers.pid!);
+      const services0 = serviceCpuSeconds();
       const { seconds, id } = await runSweep(`throughput-${n}`, trials);
       const cpu = treeCpuSeconds(workers.pid!) - cpu0;
+      const services1 = serviceCpuSeconds();
+      const serviceCpu =
+        services1.controller -
+        services0.controller +
+        services1.postgres -
+        services0.postgres +
+        services1.nats -
+        services0.nats;
       const done = await opened.store.listTrials(id);
       const busy = done.map((t) => (t.finishedAt!.getTime() - t.startedAt!.getTime()) / 1000);
       results[n] = {
         trialsPerMinute: (trials / seconds) * 60,
         trialSeconds: busy.reduce((a, b) => a + b, 0) / busy.length,
         workerCpuPerTrial: cpu / trials,
+        serviceCpuPerTrial: serviceCpu / trials,
       };
       if (!json) console.error(`${n} worker(s): ${trials} trials in ${seconds.toFixed(1)} s`);
     } finally {
@@ -130,12 +172,12 @@ if (json) {
     `worker throughput, ${trials} quick-example trials after a warm-up trial per worker, NATS + PostgreSQL`,
   );
   console.log(
-    `${"".padEnd(11)}${"trials/min".padStart(12)}${"s per trial".padStart(13)}${"worker CPU s/trial".padStart(20)}`,
+    `${"".padEnd(11)}${"trials/min".padStart(12)}${"s per trial".padStart(13)}${"worker CPU s/trial".padStart(20)}${"services CPU s/trial".padStart(22)}`,
   );
   for (const n of [1, 2]) {
     const m = results[n]!;
     console.log(
-      `${`${n} worker${n > 1 ? "s" : ""}`.padEnd(11)}${m.trialsPerMinute.toFixed(1).padStart(12)}${m.trialSeconds.toFixed(2).padStart(13)}${m.workerCpuPerTrial.toFixed(2).padStart(20)}`,
+      `${`${n} worker${n > 1 ? "s" : ""}`.padEnd(11)}${m.trialsPerMinute.toFixed(1).padStart(12)}${m.trialSeconds.toFixed(2).padStart(13)}${m.workerCpuPerTrial.toFixed(2).padStart(20)}${m.serviceCpuPerTrial.toFixed(3).padStart(22)}`,
     );
   }
   console.log(`ratio 2 : 1 = ${ratio.toFixed(2)}×   (target ≥ 1.80×)`);
