@@ -1,24 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import "./register-gradients";
-import { useCpuBackend } from "./test-backend";
-
-/** The kernels run while `fn` runs, by name. */
-function kernelsDuring(fn: () => void): Map<string, number> {
-  const engine = tf.engine() as unknown as { runKernel(n: string, ...rest: unknown[]): unknown };
-  const stock = engine.runKernel;
-  const seen = new Map<string, number>();
-  engine.runKernel = function (this: unknown, n: string, ...rest: unknown[]) {
-    seen.set(n, (seen.get(n) ?? 0) + 1);
-    return stock.call(this, n, ...rest);
-  };
-  try {
-    fn();
-  } finally {
-    engine.runKernel = stock;
-  }
-  return seen;
-}
+import { kernelsDuring, useCpuBackend } from "./test-backend";
 
 // Small integers: every product and sum is exact in float32, so the expected gradients are exact too.
 let a: tf.Tensor;

@@ -22,48 +22,29 @@ function broadcastGradient(
   return tf.util.arraysEqual(res.shape, input.shape) ? res : tf.reshape(res, input.shape);
 }
 
-const outShapeOf = (a: tf.Tensor, b: tf.Tensor) =>
-  tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+/**
+ * Registers the gradient of a broadcasting binary kernel: `of(side)` gives the gradient with respect to input
+ * `side` ("a" or "b") from `dy`, that input, the other one and the broadcast output shape.
+ */
+function registerBinaryGradient(
+  kernelName: string,
+  of: (side: "a" | "b", dy: tf.Tensor, input: tf.Tensor, other: tf.Tensor, outShape: number[]) => tf.Tensor,
+): void {
+  tf.registerGradient({
+    kernelName,
+    inputsToSave: ["a", "b"],
+    gradFunc: (dy, saved) => {
+      const [a, b] = saved as [tf.Tensor, tf.Tensor];
+      const out = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      return { a: () => of("a", dy as tf.Tensor, a, b, out), b: () => of("b", dy as tf.Tensor, b, a, out) };
+    },
+  });
+}
 
-tf.registerGradient({
-  kernelName: tf.Add,
-  inputsToSave: ["a", "b"],
-  gradFunc: (dy, saved) => {
-    const [a, b] = saved as [tf.Tensor, tf.Tensor];
-    const out = outShapeOf(a, b);
-    return {
-      a: () => broadcastGradient(dy as tf.Tensor, a, out),
-      b: () => broadcastGradient(dy as tf.Tensor, b, out),
-    };
-  },
+registerBinaryGradient(tf.Add, (_, dy, input, __, out) => broadcastGradient(dy, input, out));
+// tfjs negates b's gradient after summing; summing −dy instead would round differently.
+registerBinaryGradient(tf.Sub, (side, dy, input, _, out) => {
+  const g = broadcastGradient(dy, input, out);
+  return side === "a" ? g : tf.neg(g);
 });
-
-tf.registerGradient({
-  kernelName: tf.Sub,
-  inputsToSave: ["a", "b"],
-  gradFunc: (dy, saved) => {
-    const [a, b] = saved as [tf.Tensor, tf.Tensor];
-    const out = outShapeOf(a, b);
-    // tfjs negates after summing; summing −dy instead would round differently.
-    return {
-      a: () => broadcastGradient(dy as tf.Tensor, a, out),
-      b: () => {
-        const sum = broadcastGradient(dy as tf.Tensor, b, out);
-        return tf.neg(sum);
-      },
-    };
-  },
-});
-
-tf.registerGradient({
-  kernelName: tf.Multiply,
-  inputsToSave: ["a", "b"],
-  gradFunc: (dy, saved) => {
-    const [a, b] = saved as [tf.Tensor, tf.Tensor];
-    const out = outShapeOf(a, b);
-    return {
-      a: () => broadcastGradient(dy as tf.Tensor, a, out, b),
-      b: () => broadcastGradient(dy as tf.Tensor, b, out, a),
-    };
-  },
-});
+registerBinaryGradient(tf.Multiply, (_, dy, input, other, out) => broadcastGradient(dy, input, out, other));

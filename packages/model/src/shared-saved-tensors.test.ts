@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { shareSavedTensors } from "./shared-saved-tensors";
-import { useCpuBackend } from "./test-backend";
+import { kernelsDuring, useCpuBackend } from "./test-backend";
 
 beforeAll(useCpuBackend);
 
@@ -9,22 +9,8 @@ beforeAll(useCpuBackend);
 const f = (x: tf.Tensor) =>
   tf.sum(tf.mul(tf.exp(tf.sin(x)), tf.square(tf.matMul(tf.matMul(x, x, false, true), x)))) as tf.Scalar;
 
-/** Counts the kernels run while `fn` runs. */
-function countKernels(name: string, fn: () => void): number {
-  const engine = tf.engine() as unknown as { runKernel(n: string, ...rest: unknown[]): unknown };
-  const stock = engine.runKernel;
-  let count = 0;
-  engine.runKernel = function (this: unknown, n: string, ...rest: unknown[]) {
-    if (n === name) count++;
-    return stock.call(this, n, ...rest);
-  };
-  try {
-    fn();
-  } finally {
-    engine.runKernel = stock;
-  }
-  return count;
-}
+/** Counts the `name` kernels run while `fn` runs. */
+const countKernels = (name: string, fn: () => void) => kernelsDuring(fn).get(name) ?? 0;
 
 describe("shareSavedTensors", () => {
   it("gives the same gradients without an Identity kernel per saved tensor, and leaks nothing", () => {
