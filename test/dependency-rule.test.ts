@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 /** DESIGN.md's layering: a package may import only packages of a lower layer. */
 const LAYER: Record<string, number> = {
   "@tailsweep/schemas": 0,
+  "@tailsweep/access": 1,
   "@tailsweep/model": 1,
   "@tailsweep/data": 1,
   "@tailsweep/sweep": 1,

@@ -1,3 +1,4 @@
 export { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "./migrate";
 export { DEFAULT_PGLITE_DIR, type OpenedRunStore, openRunStore } from "./open-run-store";
+export { PrismaAccessStore } from "./prisma-access-store";
 export { PrismaRunStore } from "./prisma-run-store";

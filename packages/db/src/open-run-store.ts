@@ -6,11 +6,14 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client";
 import { applyMigrations, type SqlConnection } from "./migrate";
+import { PrismaAccessStore } from "./prisma-access-store";
 import { PrismaRunStore } from "./prisma-run-store";
 
 /** An open run store and what it runs on. */
 export interface OpenedRunStore {
   store: PrismaRunStore;
+  /** Users, memberships, API tokens and the audit log, in the same database. */
+  access: PrismaAccessStore;
   kind: "postgres" | "pglite";
   /** Where: the database URL without its password, or the PGlite directory ("memory" for in-memory). */
   location: string;
@@ -48,6 +51,7 @@ export async function openRunStore(
     url.password = url.password ? "***" : "";
     return {
       store: new PrismaRunStore(db),
+      access: new PrismaAccessStore(db),
       kind: "postgres",
       location: url.toString(),
       close: () => db.$disconnect(),
@@ -60,6 +64,7 @@ export async function openRunStore(
   const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     store: new PrismaRunStore(db),
+    access: new PrismaAccessStore(db),
     kind: "pglite",
     location: dir,
     close: async () => {
