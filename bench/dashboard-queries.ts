@@ -8,7 +8,7 @@
 // seedDashboard (the two sweeps above) is shared with bench/dashboard-render.ts; importing this file runs nothing.
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createCaller, readOnce } from "@tailsweep/api";
+import { createCaller, LOCAL_CALLER, readOnce } from "@tailsweep/api";
 import { openRunStore } from "@tailsweep/db";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, type RunStore } from "@tailsweep/sweep";
@@ -124,7 +124,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     await seedDashboard(opened.store);
     if (!json)
       console.error(`seeded 2,000 trials × 50 epochs in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    const api = createCaller({ store: opened.store });
+    const api = createCaller({ store: opened.store, caller: LOCAL_CALLER });
     const id = "sweep-a";
     const others: Record<string, () => Promise<unknown>> = {
       "sweeps.get": () => api.sweeps.get({ id }),
@@ -145,7 +145,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     // thing once (apps/web/src/server/store.ts), its header first, then its sections' calls at once. The comparison
     // table has a target of its own (500 ms): the page is timed without it, and with it for the whole.
     const render = (withTable: boolean) => async () => {
-      const api = createCaller({ store: readOnce(opened.store) });
+      const api = createCaller({ store: readOnce(opened.store), caller: LOCAL_CALLER });
       await api.sweeps.get({ id });
       await Promise.all([
         withTable ? api.sweeps.compare({ id }) : undefined,

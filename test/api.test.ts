@@ -1,6 +1,6 @@
 // The dashboard's tRPC procedures on real PostgreSQL, with the real controller as launcher and a real worker
 // training a tiny sweep in process.
-import { appRouter, compareSweep, createCaller } from "@tailsweep/api";
+import { appRouter, compareSweep, createCaller, LOCAL_CALLER } from "@tailsweep/api";
 import { InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";
@@ -34,8 +34,8 @@ describe("tRPC API on PostgreSQL", { timeout: 120_000 }, () => {
     await controller.start();
     const worker = new Worker(bus, { id: "api-worker", backend: await initBackend({ prefer: "cpu" }) });
     await worker.start();
-    api = createCaller({ store, launcher: controller });
-    readOnly = createCaller({ store });
+    api = createCaller({ store, launcher: controller, caller: LOCAL_CALLER });
+    readOnly = createCaller({ store, caller: LOCAL_CALLER });
     cleanup = [
       () => worker.stop(),
       () => controller.stop(),

@@ -279,6 +279,20 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await page.textContent("[data-testid=worker-list]")).toContain("wasm");
   });
 
+  it("shows who launched and cancelled what in the audit log", async () => {
+    await page.goto(`${base}/audit`);
+    const rows = await page.locator("[data-testid=audit-log] tbody tr").allInnerTexts();
+    // newest first: the cancel, then the two launches from the dashboard (the CLI's sweep predates the dashboard)
+    expect(rows.map((r) => r.split("\t").slice(1).join(" | "))).toEqual([
+      "local user | web | sweep.cancel | to-cancel",
+      "local user | web | sweep.launch | to-cancel",
+      "local user | web | sweep.launch | launched",
+    ]);
+    await page.screenshot({ path: join(artifacts, "audit.png"), fullPage: true });
+    await page.click("[data-testid=audit-log] >> text=to-cancel >> nth=0");
+    await page.waitForURL(/\/sweeps\//);
+  });
+
   it("renders a sweep page in Chromium within 2 s", async () => {
     const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
     const fresh = await browser.newPage();

@@ -6,7 +6,7 @@ import type { ApiContext } from "./router";
  * with `dashboardHost()`. It lives on globalThis because Next bundles each route separately, and an embedded
  * store (PGlite) must be opened once per process.
  */
-export interface DashboardHost extends ApiContext {
+export interface DashboardHost extends Omit<ApiContext, "caller"> {
   /** Where launched sweeps run, for the page to say (e.g. "this process: 1 worker", "NATS nats://…"). */
   launchTarget: string | null;
   /** Where the run store is (e.g. "PGlite /home/me/.tailsweep/db", "PostgreSQL"). */

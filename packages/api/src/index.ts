@@ -1,3 +1,4 @@
+export { authorize, type Caller, canRead, LOCAL_CALLER, memberCaller, tokenCaller } from "./caller";
 export {
   type CompareAcrossOptions,
   type CompareSweepOptions,
@@ -35,4 +36,11 @@ export {
   type Versus,
 } from "./report/build";
 export { formatSummary, formatVersus, type RenderedReport, renderStudyMarkdown } from "./report/markdown";
-export { type ApiContext, type AppRouter, appRouter, createCaller, type SweepLauncher } from "./router";
+export {
+  type ApiContext,
+  type AppRouter,
+  type AuditLog,
+  appRouter,
+  createCaller,
+  type SweepLauncher,
+} from "./router";

@@ -1,3 +1,4 @@
+import type { AccessStore, Action } from "@tailsweep/access";
 import { ConfigError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
 import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
 import {
@@ -10,6 +11,7 @@ import {
 import { initTRPC, TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { authorize, type Caller, canRead } from "./caller";
 import {
   compareAcrossSweeps,
   compareSweep,
@@ -25,10 +27,18 @@ export interface SweepLauncher {
   cancel(sweepId: string): Promise<number>;
 }
 
-/** What every procedure can use: the run store, and the launcher where the app allows launching. */
+/** Where launches and cancels are recorded and read back: the access store's audit log and its users. */
+export type AuditLog = Pick<AccessStore, "recordAudit" | "auditOf" | "getUser">;
+
+/**
+ * What every procedure can use: the run store, the launcher where the app allows launching, who is calling (every
+ * procedure checks their role in the project it touches) and, in team mode, the audit log.
+ */
 export interface ApiContext {
   store: RunStore;
   launcher?: SweepLauncher;
+  caller: Caller;
+  audit?: AuditLog;
 }
 
 const t = initTRPC.context<ApiContext>().create();
@@ -40,10 +50,23 @@ interface ResultMetrics {
   pseudoLabels?: { perClassRecall: number[] };
 }
 
-async function sweepOrThrow(store: RunStore, id: string): Promise<SweepRecord> {
-  const sweep = await store.getSweep(id);
+/** The sweep, if it exists and the caller may do `action` to it (reading, by default); NOT_FOUND otherwise. */
+async function sweepOrThrow(ctx: ApiContext, id: string, action: Action = "read"): Promise<SweepRecord> {
+  const sweep = await ctx.store.getSweep(id);
   if (!sweep) throw new TRPCError({ code: "NOT_FOUND", message: `no sweep with id ${id}` });
+  authorize(ctx.caller, sweep.project, action, `sweep with id ${id}`);
   return sweep;
+}
+
+/** Records an action in the audit log where there is one (team mode). */
+async function audited(ctx: ApiContext, project: string, action: string, target: string, detail = {}) {
+  await ctx.audit?.recordAudit({
+    projectId: project,
+    ...(ctx.caller.userId !== undefined && { actorId: ctx.caller.userId }),
+    action,
+    target,
+    detail,
+  });
 }
 
 /** A bad sweep file, as tRPC's BAD_REQUEST with one `path: problem` line per field (the form shows each at its field). */
@@ -59,7 +82,8 @@ const sweepId = z.object({ id: z.string().min(1) });
 export const appRouter = t.router({
   projects: t.procedure.query(async ({ ctx }) => {
     const counts = new Map<string, number>();
-    for (const s of await ctx.store.listSweeps()) counts.set(s.project, (counts.get(s.project) ?? 0) + 1);
+    for (const s of await ctx.store.listSweeps())
+      if (canRead(ctx.caller, s.project)) counts.set(s.project, (counts.get(s.project) ?? 0) + 1);
     return [...counts]
       .map(([name, sweeps]) => ({ name, sweeps }))
       .sort((a, b) => a.name.localeCompare(b.name));
@@ -79,6 +103,7 @@ export const appRouter = t.router({
       )
       .query(async ({ ctx, input }) => {
         const sweeps = (await ctx.store.listSweeps(input.project))
+          .filter((s) => canRead(ctx.caller, s.project))
           .filter((s) => !input.status || s.status === input.status)
           .filter(
             (s) =>
@@ -115,7 +140,7 @@ export const appRouter = t.router({
      * they are online, and how many of this sweep's trials each has running and finished.
      */
     get: t.procedure.input(sweepId).query(async ({ ctx, input }) => {
-      const sweep = await sweepOrThrow(ctx.store, input.id);
+      const sweep = await sweepOrThrow(ctx, input.id);
       const [trials, known] = await Promise.all([ctx.store.listTrials(sweep.id), ctx.store.listWorkers()]);
       const now = new Date();
       const progress = sweepProgress(trials, now);
@@ -144,7 +169,7 @@ export const appRouter = t.router({
 
     /** Every trial with its configuration label, state, attempts and headline test metrics. */
     trials: t.procedure.input(sweepId).query(async ({ ctx, input }) => {
-      const sweep = await sweepOrThrow(ctx.store, input.id);
+      const sweep = await sweepOrThrow(ctx, input.id);
       const [trials, results] = await Promise.all([
         ctx.store.listTrials(sweep.id),
         ctx.store.listResults(sweep.id),
@@ -171,7 +196,7 @@ export const appRouter = t.router({
         }),
       )
       .query(async ({ ctx, input }) => {
-        const sweep = await sweepOrThrow(ctx.store, input.id);
+        const sweep = await sweepOrThrow(ctx, input.id);
         try {
           return await compareSweep(ctx.store, sweep, input);
         } catch (e) {
@@ -186,7 +211,7 @@ export const appRouter = t.router({
     heatmap: t.procedure
       .input(sweepId.extend({ x: z.string().min(1), y: z.string().min(1), metric: z.string().optional() }))
       .query(async ({ ctx, input }) => {
-        const sweep = await sweepOrThrow(ctx.store, input.id);
+        const sweep = await sweepOrThrow(ctx, input.id);
         const swept = Object.keys(sweep.spec.search);
         for (const axis of ["x", "y"] as const)
           if (!swept.includes(input[axis]))
@@ -230,7 +255,7 @@ export const appRouter = t.router({
     curves: t.procedure
       .input(sweepId.extend({ metric: z.enum(EPOCH_SERIES_METRICS).default("loss.total") }))
       .query(async ({ ctx, input }) => {
-        const sweep = await sweepOrThrow(ctx.store, input.id);
+        const sweep = await sweepOrThrow(ctx, input.id);
         const points = await ctx.store.epochCurves(sweep.id, input.metric);
         const byConfig = new Map<
           string,
@@ -256,7 +281,7 @@ export const appRouter = t.router({
      * confusion matrix (and row-normalised), and pseudo-label recall per class on the unlabeled rows.
      */
     perClass: t.procedure.input(sweepId).query(async ({ ctx, input }) => {
-      const sweep = await sweepOrThrow(ctx.store, input.id);
+      const sweep = await sweepOrThrow(ctx, input.id);
       const [trials, results] = await Promise.all([
         ctx.store.listTrials(sweep.id),
         ctx.store.listResults(sweep.id),
@@ -300,14 +325,21 @@ export const appRouter = t.router({
         } catch (e) {
           badSweep(e);
         }
+        authorize(ctx.caller, spec.project, "launch", `project ${spec.project}`);
         const sweep = await ctx.launcher.submit(spec);
+        await audited(ctx, spec.project, "sweep.launch", sweep.id, {
+          name: spec.name,
+          trials: sweep.trialCount,
+        });
         return { id: sweep.id, trialCount: sweep.trialCount };
       }),
 
     cancel: t.procedure.input(sweepId).mutation(async ({ ctx, input }) => {
       if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
-      await sweepOrThrow(ctx.store, input.id);
-      return { stopped: await ctx.launcher.cancel(input.id) };
+      const sweep = await sweepOrThrow(ctx, input.id, "cancel");
+      const stopped = await ctx.launcher.cancel(input.id);
+      await audited(ctx, sweep.project, "sweep.cancel", sweep.id, { name: sweep.name, stopped });
+      return { stopped };
     }),
   }),
 
@@ -316,10 +348,11 @@ export const appRouter = t.router({
     get: t.procedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
       const trial = await ctx.store.getTrial(input.id);
       if (!trial) throw new TRPCError({ code: "NOT_FOUND", message: `no trial with id ${input.id}` });
-      const [epochs, result, sweep] = await Promise.all([
+      const sweep = await ctx.store.getSweep(trial.sweepId);
+      authorize(ctx.caller, sweep?.project ?? "", "read", `trial with id ${input.id}`);
+      const [epochs, result] = await Promise.all([
         ctx.store.listEpochs(trial.id),
         ctx.store.getResult(trial.id),
-        ctx.store.getSweep(trial.sweepId),
       ]);
       return { trial, epochs, result: result ?? null, provenance: sweep?.provenance ?? {} };
     }),
@@ -333,7 +366,9 @@ export const appRouter = t.router({
     catalog: t.procedure
       .input(z.object({ project: z.string().optional() }).default({}))
       .query(async ({ ctx, input }) => {
-        const sweeps = [...(await ctx.store.listSweeps(input.project))].reverse();
+        const sweeps = (await ctx.store.listSweeps(input.project))
+          .filter((s) => canRead(ctx.caller, s.project))
+          .reverse();
         return Promise.all(
           sweeps.map(async (s) => {
             const [trials, results] = await Promise.all([
@@ -367,11 +402,46 @@ export const appRouter = t.router({
         }),
       )
       .query(async ({ ctx, input }) => {
+        for (const g of new Set(input.groups.map((g) => g.sweepId))) await sweepOrThrow(ctx, g);
         try {
           return await compareAcrossSweeps(ctx.store, input.groups, input);
         } catch (e) {
           throw new TRPCError({ code: "BAD_REQUEST", message: (e as Error).message });
         }
+      }),
+  }),
+
+  audit: t.router({
+    /**
+     * Who launched, cancelled or deleted what in the projects the caller can read, newest first; one project, or
+     * all of them. Empty where the app keeps no audit log.
+     */
+    list: t.procedure
+      .input(
+        z
+          .object({
+            project: z.string().max(64).optional(),
+            limit: z.number().int().min(1).max(1_000).default(200),
+          })
+          .default({ limit: 200 }),
+      )
+      .query(async ({ ctx, input }) => {
+        const log = ctx.audit;
+        if (!log) return [];
+        if (input.project) authorize(ctx.caller, input.project, "read", `project ${input.project}`);
+        const projects = input.project
+          ? [input.project]
+          : [...new Set((await ctx.store.listSweeps()).map((s) => s.project))].filter((p) =>
+              canRead(ctx.caller, p),
+            );
+        const entries = (await Promise.all(projects.map((p) => log.auditOf(p, { limit: input.limit }))))
+          .flat()
+          .sort((a, b) => b.at.getTime() - a.at.getTime())
+          .slice(0, input.limit);
+        const names = new Map<string, string>();
+        for (const id of new Set(entries.flatMap((e) => (e.actorId ? [e.actorId] : []))))
+          names.set(id, (await log.getUser(id))?.email ?? `deleted user ${id}`);
+        return entries.map((e) => ({ ...e, actor: e.actorId ? names.get(e.actorId)! : "local user" }));
       }),
   }),
 

@@ -94,6 +94,7 @@ export function registerUi(program: Command): void {
       setDashboardHost(
         Promise.resolve({
           store: rt.opened.store,
+          audit: rt.opened.access,
           launcher: o.readOnly ? undefined : controller,
           launchTarget,
           storeLocation: `${rt.opened.kind} ${rt.opened.location}`,

@@ -19,6 +19,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <a href="/launch">Launch</a>
             <a href="/compare">Compare runs</a>
             <a href="/workers">Workers</a>
+            <a href="/audit">Audit log</a>
           </nav>
         </header>
         {children}

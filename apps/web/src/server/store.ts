@@ -1,4 +1,11 @@
-import { createCaller, type DashboardHost, dashboardHost, readOnce } from "@tailsweep/api";
+import {
+  type ApiContext,
+  createCaller,
+  type DashboardHost,
+  dashboardHost,
+  LOCAL_CALLER,
+  readOnce,
+} from "@tailsweep/api";
 import { openRunStore } from "@tailsweep/db";
 
 /**
@@ -9,17 +16,23 @@ import { openRunStore } from "@tailsweep/db";
 export function host(): Promise<DashboardHost> {
   return dashboardHost(async () => {
     const opened = await openRunStore();
-    return { store: opened.store, launchTarget: null, storeLocation: `${opened.kind} ${opened.location}` };
+    return {
+      store: opened.store,
+      audit: opened.access,
+      launchTarget: null,
+      storeLocation: `${opened.kind} ${opened.location}`,
+    };
   });
 }
 
 /**
  * The API's context for one request or page render: the host, with a store that reads each thing once (a page's
- * procedures read the same sweep several times over).
+ * procedures read the same sweep several times over), and the caller. Until sign-in lands (issue #7) every request
+ * is the local user of embedded mode, owner of every project.
  */
-export async function requestContext(): Promise<DashboardHost> {
+export async function requestContext(): Promise<ApiContext> {
   const h = await host();
-  return { ...h, store: readOnce(h.store) };
+  return { ...h, store: readOnce(h.store), caller: LOCAL_CALLER };
 }
 
 /** The tRPC caller for one server-component render. */

@@ -1,12 +1,12 @@
-import { EXPORT_FORMATS, type ExportFormat, exportSweep, SweepNotFoundError } from "@tailsweep/api";
-import { host } from "../../../../../server/store";
+import { canRead, EXPORT_FORMATS, type ExportFormat, exportSweep, SweepNotFoundError } from "@tailsweep/api";
+import { requestContext } from "../../../../../server/store";
 
 export const dynamic = "force-dynamic";
 
 /**
  * `GET /api/sweeps/<id>/export?format=csv|json` (default csv): the sweep's trials and results as a download, the
  * same file `tailsweep sweep export` writes (both go through `exportSweep`). 400 for another format, 404 for an
- * unknown sweep, each with a plain-text reason.
+ * unknown sweep or one the caller may not read, each with a plain-text reason.
  */
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const { id } = await params;
@@ -14,7 +14,11 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
   if (!(EXPORT_FORMATS as readonly string[]).includes(format))
     return text(400, `format must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`);
   try {
-    const file = await exportSweep((await host()).store, id, format as ExportFormat);
+    const ctx = await requestContext();
+    // The same answer for another team's sweep as for none: a guessed id confirms nothing.
+    const sweep = await ctx.store.getSweep(id);
+    if (!sweep || !canRead(ctx.caller, sweep.project)) throw new SweepNotFoundError(id);
+    const file = await exportSweep(ctx.store, id, format as ExportFormat);
     return new Response(file.text, {
       headers: {
         "Content-Type": file.contentType,
