@@ -1,4 +1,4 @@
-import { type Bus, InProcessBus, NatsBus } from "@tailsweep/bus";
+import { type Bus, InProcessBus, NatsBus, natsCredentialsFromEnv } from "@tailsweep/bus";
 import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
 
 /** The run store and bus a command uses: DATABASE_URL and NATS_URL when set, the embedded defaults otherwise. */
@@ -31,7 +31,12 @@ export async function openRuntime(
   // Read-only commands need no bus: they get an idle in-process one instead of a NATS connection.
   const natsUrl = options.needsBus === false ? undefined : process.env.NATS_URL;
   const bus: Bus = natsUrl
-    ? await NatsBus.connect({ servers: natsUrl, name: "tailsweep-cli", prefix: natsPrefix() })
+    ? await NatsBus.connect({
+        servers: natsUrl,
+        name: "tailsweep-cli",
+        prefix: natsPrefix(),
+        ...natsCredentialsFromEnv(),
+      })
     : new InProcessBus();
   if (options.needsBus !== false) {
     log(

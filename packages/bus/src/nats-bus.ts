@@ -48,6 +48,25 @@ export interface NatsBusOptions {
   /** How long a delivered trial may go without ack or `working()` before JetStream redelivers it. */
   ackWaitMs?: number;
   name?: string;
+  /**
+   * "worker" connects without creating or updating streams and consumers (a worker's NATS user may not: see
+   * infra/nats/tailsweep.conf); the controller's side ("controller", the default) makes sure they exist.
+   */
+  role?: "controller" | "worker";
+  /** NATS user and password (from NATS_USER / NATS_PASSWORD in the CLI); none for a server without auth. */
+  user?: string;
+  pass?: string;
+}
+
+/** Connection options from the environment: NATS_USER and NATS_PASSWORD, both or neither. */
+export function natsCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  user?: string;
+  pass?: string;
+} {
+  const { NATS_USER: user, NATS_PASSWORD: pass } = env;
+  if (!user && !pass) return {};
+  if (!user || !pass) throw new Error("NATS_USER and NATS_PASSWORD go together: set both, or neither");
+  return { user, pass };
 }
 
 /**
@@ -68,13 +87,16 @@ export class NatsBus implements Bus {
       servers: options.servers,
       name: options.name ?? "tailsweep",
       maxReconnectAttempts: -1,
+      ...(options.user !== undefined && { user: options.user, pass: options.pass }),
     });
     const names = natsNames(options.prefix);
-    const jsm = await jetstreamManager(nc);
-    await ensureStream(jsm, names.trialStream, `${names.trialSubject}.>`);
-    await ensureStream(jsm, names.eventStream, `${names.eventSubject}.>`);
-    await ensureConsumer(jsm, names.trialStream, names.workers, options.ackWaitMs ?? 30_000);
-    await ensureConsumer(jsm, names.eventStream, names.controller, 30_000);
+    if (options.role !== "worker") {
+      const jsm = await jetstreamManager(nc);
+      await ensureStream(jsm, names.trialStream, `${names.trialSubject}.>`);
+      await ensureStream(jsm, names.eventStream, `${names.eventSubject}.>`);
+      await ensureConsumer(jsm, names.trialStream, names.workers, options.ackWaitMs ?? 30_000);
+      await ensureConsumer(jsm, names.eventStream, names.controller, 30_000);
+    }
     return new NatsBus(nc, jetstream(nc), names);
   }
 
@@ -94,10 +116,17 @@ export class NatsBus implements Bus {
     options: { concurrency?: number } = {},
   ): Promise<Subscription> {
     const concurrency = options.concurrency ?? 1;
-    const consumer = await this.js.consumers.get(this.names.trialStream, this.names.workers);
     const slots = new TaskPool(concurrency);
     let running = true;
+    const waiting = await this.trialConsumer(() => running);
     const loop = (async () => {
+      let consumer: Consumer;
+      try {
+        consumer = await waiting.ready;
+      } catch (e) {
+        if (!running) return; // stopped while waiting for the stream
+        throw e;
+      }
       while (running) {
         await slots.acquire();
         if (!running) {
@@ -138,6 +167,34 @@ export class NatsBus implements Bus {
         await slots.drain();
       },
     };
+  }
+
+  /**
+   * The workers' durable consumer. A worker connects without creating it, so it may start before any controller
+   * has: while the stream or consumer does not exist yet, this waits (checking every second) instead of failing.
+   * Any other error (a refused permission, say) is thrown at once.
+   */
+  private async trialConsumer(running: () => boolean): Promise<{ ready: Promise<Consumer> }> {
+    const get = () => this.js.consumers.get(this.names.trialStream, this.names.workers);
+    // Wrapped: an async function returning a bare promise would wait for it.
+    try {
+      return { ready: Promise.resolve(await get()) };
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    const ready = (async () => {
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        if (!running()) throw new Error("stopped before the trial stream existed");
+        try {
+          return await get();
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+    })();
+    ready.catch(() => {}); // handled where it is awaited; this keeps a stop before then from warning
+    return { ready };
   }
 
   async publishEvent(event: WorkerEvent): Promise<void> {
@@ -265,6 +322,11 @@ async function nextMessage(consumer: Consumer) {
     await new Promise((r) => setTimeout(r, 250));
     return null;
   }
+}
+
+/** Whether a JetStream error says the stream or consumer does not exist (yet). */
+function isNotFound(e: unknown): boolean {
+  return /not found/i.test(String((e as Error)?.message ?? e));
 }
 
 async function ensureStream(jsm: JetStreamManager, name: string, subject: string): Promise<void> {

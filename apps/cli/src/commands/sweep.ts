@@ -304,8 +304,14 @@ export function registerSweep(program: Command): void {
         ),
       );
       const backend = await initBackend({ prefer: o.backend as never, log });
-      const { NatsBus } = await import("@tailsweep/bus");
-      const bus = await NatsBus.connect({ servers, name: "tailsweep-worker", prefix: natsPrefix() });
+      const { NatsBus, natsCredentialsFromEnv } = await import("@tailsweep/bus");
+      const bus = await NatsBus.connect({
+        servers,
+        name: "tailsweep-worker",
+        prefix: natsPrefix(),
+        role: "worker",
+        ...natsCredentialsFromEnv(),
+      });
       const worker = new Worker(bus, {
         backend,
         concurrency: 1,
