@@ -10,7 +10,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { generateApiToken } from "@tailsweep/access";
 import { configLabel, resolveBaseline } from "@tailsweep/api";
+import { openRunStore } from "@tailsweep/db";
 import { compareConfigurations } from "@tailsweep/stats";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -340,6 +342,59 @@ describe("the dashboard in team mode (PostgreSQL + NATS)", () => {
       expect(done.workers).toEqual([expect.objectContaining({ backend: "wasm", status: "online" })]);
       const html = await (await fetch(`${teamBase}/launch`)).text();
       expect(html).toContain(`NATS ${team.NATS_URL}`);
+
+      // API tokens over HTTP: one project each; refused at once when revoked or expired.
+      const opened = await openRunStore({ databaseUrl: db.url });
+      try {
+        const tokenFor = async (
+          email: string,
+          project: string,
+          expiresAt = new Date(Date.now() + 3_600_000),
+        ) => {
+          const user =
+            (await opened.access.getUserByEmail(email)) ??
+            (await opened.access.createUser({ email, name: email }));
+          await opened.access.setRole(project, user.id, "viewer");
+          const t = generateApiToken();
+          await opened.access.createApiToken({
+            id: t.id,
+            userId: user.id,
+            projectId: project,
+            name: "automation",
+            tokenHash: t.hash,
+            expiresAt,
+          });
+          return t;
+        };
+        const call = (token: string, path: string) =>
+          fetch(`${teamBase}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        const list = `/api/trpc/sweeps.list`;
+        const get = `/api/trpc/sweeps.get?input=${encodeURIComponent(JSON.stringify({ id }))}`;
+        const inWeb = await tokenFor("reader@example.org", "web");
+        const elsewhere = await tokenFor("stranger@example.org", "elsewhere");
+        const ids = async (r: Response) =>
+          ((await r.json()) as Trpc<{ id: string }[]>).result.data.map((x) => x.id);
+        expect(await ids(await call(inWeb.token, list))).toEqual([id]);
+        expect(await ids(await call(elsewhere.token, list))).toEqual([]);
+        expect((await call(elsewhere.token, get)).status).toBe(404);
+        expect((await call(elsewhere.token, `/api/sweeps/${id}/export`)).status).toBe(404);
+        expect((await call(inWeb.token, `/api/sweeps/${id}/export`)).status).toBe(200);
+        const launch = await fetch(`${teamBase}/api/trpc/sweeps.launch`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${inWeb.token}` },
+          body: JSON.stringify({ yaml: tiny("by-viewer", "{ variant: [proposed] }") }),
+        });
+        expect(launch.status).toBe(403); // a viewer's token cannot launch
+        await opened.access.revokeApiToken(inWeb.id);
+        const revoked = await call(inWeb.token, list);
+        expect(revoked.status).toBe(401);
+        expect(await revoked.text()).toContain("revoked");
+        const expired = await tokenFor("late@example.org", "web", new Date(Date.now() - 1_000));
+        expect((await call(expired.token, list)).status).toBe(401);
+        expect((await call("tsk_made_up", list)).status).toBe(401);
+      } finally {
+        await opened.close();
+      }
     } finally {
       for (const p of processes.splice(1)) if (p.pid && p.exitCode === null) process.kill(-p.pid, "SIGTERM");
       await new Promise((r) => setTimeout(r, 1_000));

@@ -1,4 +1,13 @@
-import { type Action, can, type MembershipRecord, type Role, type TokenIdentity } from "@tailsweep/access";
+import {
+  type AccessStore,
+  type Action,
+  authenticateToken,
+  can,
+  type MembershipRecord,
+  type Role,
+  type TokenIdentity,
+  TokenRefusedError,
+} from "@tailsweep/access";
 import { TRPCError } from "@trpc/server";
 
 /**
@@ -50,3 +59,25 @@ export function authorize(caller: Caller, project: string, action: Action, what:
 
 /** Whether `caller` may read `project` (for filtering lists). */
 export const canRead = (caller: Caller, project: string) => caller.roleIn(project) !== undefined;
+
+/**
+ * The caller of one HTTP request: the API token in `Authorization: Bearer tsk_…`, checked against the access store
+ * (UNAUTHORIZED with the reason when it is malformed, unknown, revoked or expired), or — without the header — the
+ * local user of embedded mode, until sign-in lands.
+ */
+export async function callerFromAuthorization(
+  access: Pick<AccessStore, "getApiToken" | "getUser" | "roleOf" | "touchApiToken"> | undefined,
+  header: string | null,
+): Promise<Caller> {
+  if (header === null) return LOCAL_CALLER;
+  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  if (!token)
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Authorization must be 'Bearer <API token>'" });
+  if (!access) throw new TRPCError({ code: "UNAUTHORIZED", message: "this server keeps no API tokens" });
+  try {
+    return tokenCaller(await authenticateToken(access as AccessStore, token));
+  } catch (e) {
+    if (e instanceof TokenRefusedError) throw new TRPCError({ code: "UNAUTHORIZED", message: e.message });
+    throw e;
+  }
+}

@@ -1,3 +1,4 @@
+import type { AccessStore } from "@tailsweep/access";
 import type { ApiContext } from "./router";
 
 /**
@@ -11,6 +12,8 @@ export interface DashboardHost extends Omit<ApiContext, "caller"> {
   launchTarget: string | null;
   /** Where the run store is (e.g. "PGlite /home/me/.tailsweep/db", "PostgreSQL"). */
   storeLocation: string;
+  /** Users, tokens and the audit log, to check API tokens against. */
+  access?: AccessStore;
 }
 
 const KEY = Symbol.for("tailsweep.dashboard-host");

@@ -1,4 +1,12 @@
-export { authorize, type Caller, canRead, LOCAL_CALLER, memberCaller, tokenCaller } from "./caller";
+export {
+  authorize,
+  type Caller,
+  callerFromAuthorization,
+  canRead,
+  LOCAL_CALLER,
+  memberCaller,
+  tokenCaller,
+} from "./caller";
 export {
   type CompareAcrossOptions,
   type CompareSweepOptions,

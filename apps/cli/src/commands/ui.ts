@@ -95,6 +95,7 @@ export function registerUi(program: Command): void {
         Promise.resolve({
           store: rt.opened.store,
           audit: rt.opened.access,
+          access: rt.opened.access,
           launcher: o.readOnly ? undefined : controller,
           launchTarget,
           storeLocation: `${rt.opened.kind} ${rt.opened.location}`,

@@ -1,9 +1,9 @@
 import {
   type ApiContext,
+  callerFromAuthorization,
   createCaller,
   type DashboardHost,
   dashboardHost,
-  LOCAL_CALLER,
   readOnce,
 } from "@tailsweep/api";
 import { openRunStore } from "@tailsweep/db";
@@ -19,6 +19,7 @@ export function host(): Promise<DashboardHost> {
     return {
       store: opened.store,
       audit: opened.access,
+      access: opened.access,
       launchTarget: null,
       storeLocation: `${opened.kind} ${opened.location}`,
     };
@@ -27,12 +28,13 @@ export function host(): Promise<DashboardHost> {
 
 /**
  * The API's context for one request or page render: the host, with a store that reads each thing once (a page's
- * procedures read the same sweep several times over), and the caller. Until sign-in lands (issue #7) every request
- * is the local user of embedded mode, owner of every project.
+ * procedures read the same sweep several times over), and the caller: the API token of an `Authorization: Bearer`
+ * header, else (until sign-in lands, issue #7) the local user of embedded mode, owner of every project.
  */
-export async function requestContext(): Promise<ApiContext> {
+export async function requestContext(req?: Request): Promise<ApiContext> {
   const h = await host();
-  return { ...h, store: readOnce(h.store), caller: LOCAL_CALLER };
+  const caller = await callerFromAuthorization(h.access, req?.headers.get("authorization") ?? null);
+  return { ...h, store: readOnce(h.store), caller };
 }
 
 /** The tRPC caller for one server-component render. */

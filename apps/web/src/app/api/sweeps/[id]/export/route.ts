@@ -1,4 +1,5 @@
 import { canRead, EXPORT_FORMATS, type ExportFormat, exportSweep, SweepNotFoundError } from "@tailsweep/api";
+import { TRPCError } from "@trpc/server";
 import { requestContext } from "../../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -6,7 +7,7 @@ export const dynamic = "force-dynamic";
 /**
  * `GET /api/sweeps/<id>/export?format=csv|json` (default csv): the sweep's trials and results as a download, the
  * same file `tailsweep sweep export` writes (both go through `exportSweep`). 400 for another format, 404 for an
- * unknown sweep or one the caller may not read, each with a plain-text reason.
+ * unknown sweep or one the caller may not read, 401 for a refused API token, each with a plain-text reason.
  */
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const { id } = await params;
@@ -14,7 +15,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
   if (!(EXPORT_FORMATS as readonly string[]).includes(format))
     return text(400, `format must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`);
   try {
-    const ctx = await requestContext();
+    const ctx = await requestContext(req);
     // The same answer for another team's sweep as for none: a guessed id confirms nothing.
     const sweep = await ctx.store.getSweep(id);
     if (!sweep || !canRead(ctx.caller, sweep.project)) throw new SweepNotFoundError(id);
@@ -28,6 +29,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
     });
   } catch (e) {
     if (e instanceof SweepNotFoundError) return text(404, e.message);
+    if (e instanceof TRPCError && e.code === "UNAUTHORIZED") return text(401, e.message);
     throw e;
   }
 }
