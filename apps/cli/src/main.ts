@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerAccess } from "./commands/access";
 import { registerCompare } from "./commands/compare";
 import { registerModel } from "./commands/model";
 import { registerReport } from "./commands/report";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerReport(program);
   registerUi(program);
+  registerAccess(program);
   return program;
 }
 

@@ -1,0 +1,105 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { authenticateToken, TokenRefusedError, verifyPassword } from "@tailsweep/access";
+import { openRunStore } from "@tailsweep/db";
+import { describe, expect, it } from "vitest";
+
+const bin = join(__dirname, "..", "bin", "tailsweep.mjs");
+const dbDir = mkdtempSync(join(tmpdir(), "tailsweep-access-"));
+
+/** The real CLI on this test's embedded store; never throws. */
+function tailsweep(
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "" } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(stdin ?? "");
+  });
+}
+
+/** Runs `f` on the same embedded store, between CLI runs (PGlite serves one process at a time). */
+async function withStore<T>(f: (o: Awaited<ReturnType<typeof openRunStore>>) => Promise<T>): Promise<T> {
+  const o = await openRunStore({ pgliteDir: dbDir, databaseUrl: "" });
+  try {
+    return await f(o);
+  } finally {
+    await o.close();
+  }
+}
+
+describe("tailsweep user, member, token and audit", { timeout: 120_000 }, () => {
+  it("creates a token that works until it is revoked, and never stores its secret", async () => {
+    expect(
+      (await tailsweep(["user", "add", "Ada@Example.org", "--name", "Ada"], "long enough password\n")).code,
+    ).toBe(0);
+    const withPassword = await tailsweep(
+      ["user", "add", "bob@example.org", "--name", "Bob", "--password-stdin"],
+      "correct horse battery\n",
+    );
+    expect(withPassword.code).toBe(0);
+    expect((await tailsweep(["member", "set", "alpha", "ada@example.org", "owner"])).code).toBe(0);
+
+    const created = await tailsweep(["token", "create", "alpha", "--user", "ada@example.org", "--days", "7"]);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^tsk_/);
+    expect(created.stderr).toContain("shown only now");
+
+    await withStore(async ({ access }) => {
+      const who = await authenticateToken(access, token);
+      expect(who).toMatchObject({ projectId: "alpha", role: "owner", user: { email: "ada@example.org" } });
+      const bob = await access.getUserByEmail("bob@example.org");
+      expect(await verifyPassword(bob!.passwordHash!, "correct horse battery")).toBe(true);
+      expect((await access.getUserByEmail("ada@example.org"))?.passwordHash).toBeUndefined();
+    });
+
+    const listed = JSON.parse(
+      (await tailsweep(["token", "list", "--user", "ada@example.org", "--json"])).stdout,
+    );
+    expect(listed).toEqual([expect.objectContaining({ projectId: "alpha", name: "cli", state: "active" })]);
+    expect(JSON.stringify(listed)).not.toContain(token.slice(-20));
+
+    expect((await tailsweep(["token", "revoke", listed[0].id])).code).toBe(0);
+    await withStore(async ({ access }) => {
+      await expect(authenticateToken(access, token)).rejects.toThrow(TokenRefusedError);
+    });
+    const again = await tailsweep(["token", "revoke", listed[0].id]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain(`no active token with id ${listed[0].id}`);
+  });
+
+  it("names what is wrong and changes nothing", async () => {
+    const role = await tailsweep(["member", "set", "alpha", "ada@example.org", "admin"]);
+    expect(role.stderr).toContain("role must be one of viewer, member, owner; got 'admin'");
+    const nobody = await tailsweep(["member", "set", "alpha", "nobody@example.org", "viewer"]);
+    expect(nobody.stderr).toContain("no user with email nobody@example.org");
+    const stranger = await tailsweep(["token", "create", "beta", "--user", "ada@example.org"]);
+    expect(stranger.stderr).toContain("ada@example.org is not a member of project beta");
+    const days = await tailsweep(["token", "create", "alpha", "--user", "ada@example.org", "--days", "1000"]);
+    expect(days.stderr).toContain("--days must be a whole number from 1 to 365, got 1000");
+    const short = await tailsweep(
+      ["user", "add", "c@example.org", "--name", "C", "--password-stdin"],
+      "short\n",
+    );
+    expect(short.stderr).toContain("password: must be at least 12 characters");
+    const email = await tailsweep(["user", "add", "not-an-email", "--name", "X"]);
+    expect(email.stderr).toContain("user.email: must be an email address");
+    for (const r of [role, nobody, stranger, days, short, email]) expect(r.code).not.toBe(0);
+    const members = JSON.parse((await tailsweep(["member", "list", "alpha", "--json"])).stdout);
+    expect(members.map((m: { email: string; role: string }) => [m.email, m.role])).toEqual([
+      ["ada@example.org", "owner"],
+    ]);
+    await withStore(async ({ access }) => {
+      expect(await access.getUserByEmail("c@example.org")).toBeUndefined();
+      expect(await access.apiTokensOf((await access.getUserByEmail("ada@example.org"))!.id)).toHaveLength(1);
+    });
+  });
+});
