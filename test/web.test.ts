@@ -281,6 +281,33 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await page.textContent("[data-testid=worker-list]")).toContain("wasm");
   });
 
+  it("sends security headers, and the pages work under their content security policy", async () => {
+    const response = await fetch(`${base}/`);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(response.headers.get("x-frame-options")).toBe("DENY");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("x-powered-by")).toBeNull();
+    expect((await fetch(`${base}/api/trpc/sweeps.list`)).headers.get("content-security-policy")).toBe(csp);
+    const fresh = await browser.newPage();
+    const violations: string[] = [];
+    fresh.on("console", (m) => {
+      if (/content security policy/i.test(m.text())) violations.push(m.text());
+    });
+    const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list");
+    for (const path of ["/", "/launch", `/sweeps/${sweep!.id}`, "/compare", "/workers", "/audit"])
+      await fresh.goto(`${base}${path}`, { waitUntil: "networkidle" });
+    // the launch form hydrates and validates as the user types: scripts ran
+    await fresh.goto(`${base}/launch`, { waitUntil: "networkidle" });
+    await fresh.locator('[id="field-model.nu"]').fill("1");
+    await expect
+      .poll(() => fresh.locator('[id="field-model.nu"] ~ .field-error').textContent())
+      .toMatch(/> ?2/);
+    expect(violations).toEqual([]);
+    await fresh.close();
+  });
+
   it("shows who launched and cancelled what in the audit log", async () => {
     await page.goto(`${base}/audit`);
     const rows = await page.locator("[data-testid=audit-log] tbody tr").allInnerTexts();
