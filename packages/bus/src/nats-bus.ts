@@ -53,6 +53,8 @@ export interface NatsBusOptions {
    * infra/nats/tailsweep.conf); the controller's side ("controller", the default) makes sure they exist.
    */
   role?: "controller" | "worker";
+  /** Told once when a worker has to wait for the controller to set up the streams. */
+  onWait?: (message: string) => void;
   /** NATS user and password (from NATS_USER / NATS_PASSWORD in the CLI); none for a server without auth. */
   user?: string;
   pass?: string;
@@ -90,7 +92,9 @@ export class NatsBus implements Bus {
       ...(options.user !== undefined && { user: options.user, pass: options.pass }),
     });
     const names = natsNames(options.prefix);
-    if (options.role !== "worker") {
+    if (options.role === "worker") {
+      await waitForConsumer(nc, names.trialStream, names.workers, options.onWait);
+    } else {
       const jsm = await jetstreamManager(nc);
       await ensureStream(jsm, names.trialStream, `${names.trialSubject}.>`);
       await ensureStream(jsm, names.eventStream, `${names.eventSubject}.>`);
@@ -118,15 +122,8 @@ export class NatsBus implements Bus {
     const concurrency = options.concurrency ?? 1;
     const slots = new TaskPool(concurrency);
     let running = true;
-    const waiting = await this.trialConsumer(() => running);
+    const consumer = await this.js.consumers.get(this.names.trialStream, this.names.workers);
     const loop = (async () => {
-      let consumer: Consumer;
-      try {
-        consumer = await waiting.ready;
-      } catch (e) {
-        if (!running) return; // stopped while waiting for the stream
-        throw e;
-      }
       while (running) {
         await slots.acquire();
         if (!running) {
@@ -167,34 +164,6 @@ export class NatsBus implements Bus {
         await slots.drain();
       },
     };
-  }
-
-  /**
-   * The workers' durable consumer. A worker connects without creating it, so it may start before any controller
-   * has: while the stream or consumer does not exist yet, this waits (checking every second) instead of failing.
-   * Any other error (a refused permission, say) is thrown at once.
-   */
-  private async trialConsumer(running: () => boolean): Promise<{ ready: Promise<Consumer> }> {
-    const get = () => this.js.consumers.get(this.names.trialStream, this.names.workers);
-    // Wrapped: an async function returning a bare promise would wait for it.
-    try {
-      return { ready: Promise.resolve(await get()) };
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
-    const ready = (async () => {
-      for (;;) {
-        await new Promise((r) => setTimeout(r, 1_000));
-        if (!running()) throw new Error("stopped before the trial stream existed");
-        try {
-          return await get();
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
-    })();
-    ready.catch(() => {}); // handled where it is awaited; this keeps a stop before then from warning
-    return { ready };
   }
 
   async publishEvent(event: WorkerEvent): Promise<void> {
@@ -324,9 +293,28 @@ async function nextMessage(consumer: Consumer) {
   }
 }
 
-/** Whether a JetStream error says the stream or consumer does not exist (yet). */
-function isNotFound(e: unknown): boolean {
-  return /not found/i.test(String((e as Error)?.message ?? e));
+/**
+ * Waits until the controller has made the streams and consumers (it makes the trial consumer last but one, after
+ * both streams): a worker may start first, and its first reports need the event stream. Checks once a second; any
+ * error other than "not found" (a refused permission, say) is thrown at once.
+ */
+async function waitForConsumer(
+  nc: NatsConnection,
+  stream: string,
+  durable: string,
+  onWait?: (message: string) => void,
+): Promise<void> {
+  const js = jetstream(nc);
+  for (let told = false; ; told = true) {
+    try {
+      await js.consumers.get(stream, durable);
+      return;
+    } catch (e) {
+      if (!/not found/i.test(String((e as Error)?.message ?? e))) throw e;
+    }
+    if (!told) onWait?.(`waiting for a controller to create the ${stream} stream and its consumer`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
 }
 
 async function ensureStream(jsm: JetStreamManager, name: string, subject: string): Promise<void> {

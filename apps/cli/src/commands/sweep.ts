@@ -310,6 +310,7 @@ export function registerSweep(program: Command): void {
         name: "tailsweep-worker",
         prefix: natsPrefix(),
         role: "worker",
+        onWait: log,
         ...natsCredentialsFromEnv(),
       });
       const worker = new Worker(bus, {
