@@ -54,54 +54,43 @@ const { opened, bus } = deployment;
 const controller = new Controller(opened.store, bus, { reapEveryMs: 60_000 });
 await controller.start();
 
-/** CPU seconds used so far by a process and its children that are still alive (Linux /proc; 0 elsewhere). */
-function treeCpuSeconds(root: number): number {
+/** Every live process from Linux /proc: command name, parent and CPU seconds so far (empty elsewhere). */
+function processes(): Map<number, { name: string; ppid: number; cpu: number }> {
   const tick = 100; // USER_HZ on Linux
-  const stats = new Map<number, { ppid: number; cpu: number }>();
-  try {
-    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-      try {
-        const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-        stats.set(Number(pid), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / tick });
-      } catch {
-        // the process ended meanwhile
-      }
-    }
-  } catch {
-    return 0;
-  }
-  const inTree = (pid: number): boolean => pid === root || (pid > 1 && inTree(stats.get(pid)?.ppid ?? 0));
-  return [...stats].filter(([pid]) => inTree(pid)).reduce((sum, [, s]) => sum + s.cpu, 0);
-}
-
-/** CPU seconds used so far by every process whose command name is `name` (PostgreSQL backends, nats-server). */
-function namedCpuSeconds(name: string): number {
-  let sum = 0;
+  const stats = new Map<number, { name: string; ppid: number; cpu: number }>();
   try {
     for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== name) continue;
+        // The command name is in parentheses and may itself hold spaces or parentheses.
+        const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
         const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
-        sum += (Number(f[11]) + Number(f[12])) / 100;
+        stats.set(Number(pid), { name, ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / tick });
       } catch {
         // the process ended meanwhile
       }
     }
   } catch {
-    return 0;
+    // no /proc
   }
-  return sum;
+  return stats;
 }
 
-/** CPU seconds of everything else the sweep needs on this machine: this process (the controller), PG and NATS. */
-function serviceCpuSeconds(): { controller: number; postgres: number; nats: number } {
+/** CPU seconds used so far by a process and its children that are still alive (0 without /proc). */
+function treeCpuSeconds(root: number): number {
+  const stats = processes();
+  const inTree = (pid: number): boolean => pid === root || (pid > 1 && inTree(stats.get(pid)?.ppid ?? 0));
+  return [...stats].filter(([pid]) => inTree(pid)).reduce((sum, [, s]) => sum + s.cpu, 0);
+}
+
+/**
+ * CPU seconds so far of everything else the sweep needs on this machine: this process (the controller), the
+ * PostgreSQL backends and nats-server.
+ */
+function serviceCpuSeconds(): number {
   const own = process.cpuUsage();
-  return {
-    controller: (own.user + own.system) / 1e6,
-    postgres: namedCpuSeconds("postgres"),
-    nats: namedCpuSeconds("nats-server"),
-  };
+  const services = [...processes().values()].filter((p) => p.name === "postgres" || p.name === "nats-server");
+  return (own.user + own.system) / 1e6 + services.reduce((sum, p) => sum + p.cpu, 0);
 }
 
 async function runSweep(label: string, count: number): Promise<{ seconds: number; id: string }> {
@@ -138,14 +127,7 @@ try {
       const services0 = serviceCpuSeconds();
       const { seconds, id } = await runSweep(`throughput-${n}`, trials);
       const cpu = treeCpuSeconds(workers.pid!) - cpu0;
-      const services1 = serviceCpuSeconds();
-      const serviceCpu =
-        services1.controller -
-        services0.controller +
-        services1.postgres -
-        services0.postgres +
-        services1.nats -
-        services0.nats;
+      const serviceCpu = serviceCpuSeconds() - services0;
       const done = await opened.store.listTrials(id);
       const busy = done.map((t) => (t.finishedAt!.getTime() - t.startedAt!.getTime()) / 1000);
       results[n] = {

@@ -37,18 +37,18 @@ async function withStore<T>(f: (o: Awaited<ReturnType<typeof openRunStore>>) => 
 
 describe("tailsweep user, member, token and audit", { timeout: 120_000 }, () => {
   it("creates a token that works until it is revoked, and never stores its secret", async () => {
-    expect(
-      (await tailsweep(["user", "add", "Ada@Example.org", "--name", "Ada"], "long enough password\n")).code,
-    ).toBe(0);
+    const ada = await tailsweep(["user", "add", "Ada@Example.org", "--name", "Ada"]);
+    expect(ada.code, ada.stderr).toBe(0);
     const withPassword = await tailsweep(
       ["user", "add", "bob@example.org", "--name", "Bob", "--password-stdin"],
       "correct horse battery\n",
     );
-    expect(withPassword.code).toBe(0);
-    expect((await tailsweep(["member", "set", "alpha", "ada@example.org", "owner"])).code).toBe(0);
+    expect(withPassword.code, withPassword.stderr).toBe(0);
+    const member = await tailsweep(["member", "set", "alpha", "ada@example.org", "owner"]);
+    expect(member.code, member.stderr).toBe(0);
 
     const created = await tailsweep(["token", "create", "alpha", "--user", "ada@example.org", "--days", "7"]);
-    expect(created.code).toBe(0);
+    expect(created.code, created.stderr).toBe(0);
     const token = created.stdout.trim();
     expect(token).toMatch(/^tsk_/);
     expect(created.stderr).toContain("shown only now");

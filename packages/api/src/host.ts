@@ -7,12 +7,12 @@ import type { ApiContext } from "./router";
  * with `dashboardHost()`. It lives on globalThis because Next bundles each route separately, and an embedded
  * store (PGlite) must be opened once per process.
  */
-export interface DashboardHost extends Omit<ApiContext, "caller"> {
+export interface DashboardHost extends Omit<ApiContext, "caller" | "audit"> {
   /** Where launched sweeps run, for the page to say (e.g. "this process: 1 worker", "NATS nats://…"). */
   launchTarget: string | null;
   /** Where the run store is (e.g. "PGlite /home/me/.tailsweep/db", "PostgreSQL"). */
   storeLocation: string;
-  /** Users, tokens and the audit log, to check API tokens against. */
+  /** Users, tokens and the audit log: API tokens are checked against it, and it is each request's audit log. */
   access?: AccessStore;
 }
 

@@ -120,9 +120,9 @@ export class NatsBus implements Bus {
     options: { concurrency?: number } = {},
   ): Promise<Subscription> {
     const concurrency = options.concurrency ?? 1;
+    const consumer = await this.js.consumers.get(this.names.trialStream, this.names.workers);
     const slots = new TaskPool(concurrency);
     let running = true;
-    const consumer = await this.js.consumers.get(this.names.trialStream, this.names.workers);
     const loop = (async () => {
       while (running) {
         await slots.acquire();

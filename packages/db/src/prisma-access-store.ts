@@ -15,15 +15,15 @@ import {
   RoleSchema,
   type UserRecord,
 } from "@tailsweep/access";
+import { describeIssues } from "@tailsweep/schemas";
 import type { z } from "zod";
 import type { ApiToken, AuditEvent, Membership, Prisma, PrismaClient, User } from "./generated/prisma/client";
 
-/** Validates with `schema`, naming the field in the error (`email: must be an email address`). */
+/** Validates with `schema`, naming the field in the error (`user.email: must be an email address`). */
 function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${[what, ...i.path].join(".")}: ${i.message}`);
-  throw new RangeError(problems.join("; "));
+  throw new RangeError(describeIssues(parsed.error, what).join("; "));
 }
 
 const isUniqueViolation = (e: unknown) => (e as { code?: string } | null)?.code === "P2002";

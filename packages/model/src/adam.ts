@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { at, type HeapBackend, heap32 } from "./wasm-heap-copy";
 
 /** What optimizerStep needs from an optimiser; tfjs's own optimisers satisfy it too. */
 export interface GradientApplier {
@@ -66,13 +67,6 @@ interface AdamInputs {
   g: tf.TensorInfo;
 }
 
-/** The parts of the wasm backend the kernel uses. */
-interface WasmHeapBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
 /** The parts of the cpu backend the kernel uses. */
 interface CpuBackend {
   data: { get(dataId: tf.DataId): { values: Float32Array } };
@@ -82,16 +76,16 @@ interface CpuBackend {
 /** The wasm kernel: reads and writes the tensors where they live, in the wasm heap, through views. */
 const wasmAdamUpdate: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, m, v, g } = inputs as unknown as AdamInputs;
-  const b = backend as unknown as WasmHeapBackend;
+  const b = backend as unknown as HeapBackend;
   const outs = [
     b.makeOutput(x.shape, "float32"),
     b.makeOutput(x.shape, "float32"),
     b.makeOutput(x.shape, "float32"),
   ];
-  // Views are made after the outputs: allocating them can grow the heap, which replaces its buffer.
-  const buffer = b.wasm.HEAPU8.buffer;
+  // The heap is read after the outputs are made: allocating them can grow it, which replaces its buffer.
+  const heap = heap32(b);
   const n = tf.util.sizeFromShape(x.shape);
-  const view = (t: tf.TensorInfo) => new Float32Array(buffer, b.dataIdMap.get(t.dataId).memoryOffset, n);
+  const view = (t: tf.TensorInfo) => heap.subarray(at(b, t), at(b, t) + n);
   adamUpdateLoop(
     view(x),
     view(m),

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { replaceWasmKernel, stockWasmKernel } from "./wasm-matmul-transpose";
 
 /** The parts of the wasm backend these kernels use. */
-interface HeapBackend {
+export interface HeapBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -10,14 +10,15 @@ interface HeapBackend {
 
 /** A 4-byte view of the whole wasm heap, remade only when the memory grows (its buffer then changes). */
 let heapView: Float32Array | undefined;
-function heap32(backend: HeapBackend): Float32Array {
+export function heap32(backend: HeapBackend): Float32Array {
   const buffer = backend.wasm.HEAPU8.buffer;
   if (heapView?.buffer !== buffer) heapView = new Float32Array(buffer);
   return heapView;
 }
 
 /** Where a tensor's first element sits in {@link heap32} (wasm allocations are at least 8-byte aligned). */
-const at = (backend: HeapBackend, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset >> 2;
+export const at = (backend: HeapBackend, t: tf.TensorInfo) =>
+  backend.dataIdMap.get(t.dataId).memoryOffset >> 2;
 
 /** Float32 and int32 move as 4-byte words: `copyWithin` copies bytes, so either dtype can use the same view. */
 const wordSized = (dtype: tf.DataType) => dtype === "float32" || dtype === "int32";

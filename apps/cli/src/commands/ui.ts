@@ -94,7 +94,6 @@ export function registerUi(program: Command): void {
       setDashboardHost(
         Promise.resolve({
           store: rt.opened.store,
-          audit: rt.opened.access,
           access: rt.opened.access,
           launcher: o.readOnly ? undefined : controller,
           launchTarget,

@@ -18,7 +18,6 @@ export function host(): Promise<DashboardHost> {
     const opened = await openRunStore();
     return {
       store: opened.store,
-      audit: opened.access,
       access: opened.access,
       launchTarget: null,
       storeLocation: `${opened.kind} ${opened.location}`,
@@ -34,7 +33,7 @@ export function host(): Promise<DashboardHost> {
 export async function requestContext(req?: Request): Promise<ApiContext> {
   const h = await host();
   const caller = await callerFromAuthorization(h.access, req?.headers.get("authorization") ?? null);
-  return { ...h, store: readOnce(h.store), caller };
+  return { ...h, store: readOnce(h.store), caller, audit: h.access };
 }
 
 /** The tRPC caller for one server-component render. */
