@@ -88,6 +88,16 @@ function tailsweep(args: string[], env: Record<string, string>): ChildProcess {
   return p;
 }
 
+/** Waits until `count` workers have said they are ready in the logs of `procs` (a parent logs for its children). */
+async function workersReady(procs: ChildProcess[], count: number): Promise<void> {
+  const ready = () =>
+    procs.reduce(
+      (n, p) => n + (p as ChildProcess & { log: () => string }).log().split(" ready (").length - 1,
+      0,
+    );
+  await waitFor(async () => ready() >= count, `${count} workers to be ready`, 60_000);
+}
+
 async function run(args: string[], env: Record<string, string>): Promise<void> {
   const p = tailsweep(args, env);
   const code = await new Promise((r) => p.once("exit", r));
@@ -146,6 +156,8 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
   it("runs --concurrency worker processes on one host, which all stop with their parent", async () => {
     const c = await cluster(14_305, 0);
     const parent = tailsweep(["worker", "--concurrency", "2"], c.env);
+    // Both processes must be listening before the trials exist, or the first one ready may take all four.
+    await workersReady([parent], 2);
     await run(["sweep", "submit", sweepFile("procs", { nu: [5, 10] }, 2, 4)], c.env);
     await waitFor(() => finished(c.store), "the sweep to finish");
     const trials = await expectEveryTrialOnce(c.store, 4);
@@ -171,11 +183,7 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     );
     // SIGTERM to a parent shuts the whole group down cleanly: every process exits, the parent with status 0.
     const group = tailsweep(["worker", "--concurrency", "2"], c.env);
-    await waitFor(
-      async () => (group as ChildProcess & { log: () => string }).log().split(" ready (").length > 2,
-      "the workers to be ready",
-      60_000,
-    );
+    await workersReady([group], 2);
     const groupExit = new Promise((r) => group.once("exit", r));
     group.kill("SIGTERM");
     expect(await Promise.race([groupExit, sleep(20_000).then(() => "still running")])).toBe(0);
@@ -183,6 +191,7 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
 
   it("runs 12 trials on 2 workers, each exactly once", async () => {
     const c = await cluster(14_301, 2);
+    await workersReady(c.workers, 2);
     await run(["sweep", "submit", sweepFile("twelve", { nu: [5, 10, 30], beta: [0.1, 0.2] }, 2, 2)], c.env);
     await waitFor(() => finished(c.store), "the sweep to finish");
     const trials = await expectEveryTrialOnce(c.store, 12);
