@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
   type AccessStore,
+  authenticateSession,
   authenticateToken,
   DuplicateError,
   LastOwnerError,
+  SessionRefusedError,
   TokenRefusedError,
 } from "./access-store";
-import { generateApiToken } from "./tokens";
+import { generateApiToken, generateSessionSecret } from "./tokens";
 
 /**
  * The behaviour every AccessStore must have, as one vitest suite. Each implementation's test file calls it with a
@@ -132,6 +134,60 @@ export function describeAccessStoreConformance(name: string, makeStore: () => Pr
           }),
         ),
       ).rejects.toThrow(DuplicateError);
+    });
+
+    it("links an OpenID identity to an account without one, once, and never to two accounts", async () => {
+      const { store, ada, bob } = await withTeam();
+      expect(await store.linkOidcIdentity(ada.id, "https://id.example.org", "ada")).toBe(true);
+      expect(await store.getUserByOidc("https://id.example.org", "ada")).toMatchObject({ id: ada.id });
+      // An account keeps the identity it has; an identity stays with its account.
+      expect(await store.linkOidcIdentity(ada.id, "https://id.example.org", "other")).toBe(false);
+      await expect(store.linkOidcIdentity(bob.id, "https://id.example.org", "ada")).rejects.toThrow(
+        DuplicateError,
+      );
+      expect(await store.getUser(bob.id)).not.toHaveProperty("oidcSubject");
+      expect(await store.linkOidcIdentity("nobody", "https://id.example.org", "x")).toBe(false);
+    });
+
+    it("keeps sessions until sign-out or expiry, and ends all of a user's at once", async () => {
+      const { store, ada, bob } = await withTeam();
+      const open = async (userId: string, expiresAt = at(7)) => {
+        const s = generateSessionSecret();
+        await store.createSession({ id: s.id, userId, tokenHash: s.hash, method: "password", expiresAt }, t0);
+        return s;
+      };
+      const refused = (secret: string, now: Date) =>
+        authenticateSession(store, secret, now).then(
+          () => "accepted",
+          (e: unknown) => (e instanceof SessionRefusedError ? e.reason : String(e)),
+        );
+      const a1 = await open(ada.id);
+      const a2 = await open(ada.id);
+      const b1 = await open(bob.id, at(1));
+      expect((await authenticateSession(store, a1.token, at(1))).user.id).toBe(ada.id);
+      expect(await refused(b1.token, at(1))).toBe("expired");
+      const tampered = `${a1.token.slice(0, -1)}${a1.token.endsWith("A") ? "B" : "A"}`;
+      expect(await refused(tampered, at(1))).toBe("unknown");
+      expect(await refused("tss_nonsense", at(1))).toBe("malformed");
+      expect(await refused(generateApiToken().token, at(1))).toBe("malformed");
+      expect(await store.deleteSession(a1.id)).toBe(true);
+      expect(await store.deleteSession(a1.id)).toBe(false);
+      expect(await refused(a1.token, at(1))).toBe("unknown");
+      expect(await refused(a2.token, at(1))).toBe("accepted");
+      expect(await store.deleteSessions({ expiredBefore: at(2) })).toBe(1);
+      expect(await store.getSession(b1.id)).toBeUndefined();
+      expect(await store.deleteSessions({ userId: ada.id })).toBe(1);
+      expect(await refused(a2.token, at(1))).toBe("unknown");
+      expect(await store.deleteSessions({})).toBe(0);
+      await expect(
+        store.createSession({
+          id: "x",
+          userId: ada.id,
+          tokenHash: "y",
+          method: "magic" as never,
+          expiresAt: at(1),
+        }),
+      ).rejects.toThrow(/session\.id.*session\.tokenHash.*session\.method/);
     });
 
     it("keeps each project's audit log apart, newest first", async () => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Role } from "./roles";
-import { apiTokenId, hashApiToken, sameHash } from "./tokens";
+import { apiTokenId, hashApiToken, sameHash, sessionId } from "./tokens";
 
 /** A user account: local (with a password hash) or from an OpenID provider (issuer + subject). */
 export interface UserRecord {
@@ -33,6 +33,19 @@ export interface ApiTokenRecord {
   revokedAt?: Date;
   lastUsedAt?: Date;
 }
+
+/** A dashboard sign-in as stored: never the cookie's value itself. */
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  tokenHash: string;
+  method: SignInMethod;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** How a user signed in to the dashboard. */
+export type SignInMethod = "password" | "oidc";
 
 /** One line of a project's audit log: who did what to which thing. */
 export interface AuditRecord {
@@ -86,6 +99,18 @@ export const NewApiTokenSchema = z
   .strict();
 export type NewApiToken = z.infer<typeof NewApiTokenSchema>;
 
+/** What creating a session takes (the caller generates the secret and passes only its id and hash). */
+export const NewSessionSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{12}$/),
+    userId: z.string().min(1),
+    tokenHash: z.string().regex(/^[0-9a-f]{64}$/),
+    method: z.enum(["password", "oidc"]),
+    expiresAt: z.date(),
+  })
+  .strict();
+export type NewSession = z.infer<typeof NewSessionSchema>;
+
 /** Raised for a duplicate email, OIDC identity or token id. */
 export class DuplicateError extends Error {
   override name = "DuplicateError";
@@ -109,6 +134,11 @@ export interface AccessStore {
   getUser(id: string): Promise<UserRecord | undefined>;
   getUserByEmail(email: string): Promise<UserRecord | undefined>;
   getUserByOidc(issuer: string, subject: string): Promise<UserRecord | undefined>;
+  /**
+   * Links an OpenID identity to an existing account that has none (DuplicateError if the identity belongs to another
+   * account); false if the account already has an identity or does not exist.
+   */
+  linkOidcIdentity(userId: string, issuer: string, subject: string): Promise<boolean>;
 
   /** Gives `userId` the role in the project (creating the project if it is new); repeating it updates the role. */
   setRole(projectId: string, userId: string, role: Role, now?: Date): Promise<MembershipRecord>;
@@ -126,6 +156,13 @@ export interface AccessStore {
   /** Revokes a token; true if it was active. Revoking twice keeps the first time. */
   revokeApiToken(id: string, now?: Date): Promise<boolean>;
   touchApiToken(id: string, now: Date): Promise<void>;
+
+  createSession(session: NewSession, now?: Date): Promise<SessionRecord>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Ends one session (sign-out); true if it existed. */
+  deleteSession(id: string): Promise<boolean>;
+  /** Ends every session of a user and those that expired before `expiredBefore`; how many ended. */
+  deleteSessions(filter: { userId?: string; expiredBefore?: Date }): Promise<number>;
 
   recordAudit(entry: Omit<AuditRecord, "id" | "at"> & { at?: Date }): Promise<AuditRecord>;
   /** A project's audit log, newest first. */
@@ -173,4 +210,32 @@ export async function authenticateToken(
   if (!user || !role) throw new TokenRefusedError("no-membership");
   await store.touchApiToken(id, now);
   return { user, projectId: record.projectId, role, tokenId: id };
+}
+
+/** Why a session cookie was refused; the dashboard then asks the browser to sign in again. */
+export class SessionRefusedError extends Error {
+  override name = "SessionRefusedError";
+  constructor(readonly reason: "malformed" | "unknown" | "expired") {
+    super(`session refused: ${reason}`);
+  }
+}
+
+/**
+ * Checks a session cookie's value against the store: well-formed, known, hash equal, not expired, user still there.
+ * Memberships are not part of a session: each request reads the user's current roles.
+ */
+export async function authenticateSession(
+  store: Pick<AccessStore, "getSession" | "getUser">,
+  secret: string,
+  now = new Date(),
+): Promise<{ user: UserRecord; session: SessionRecord }> {
+  const id = sessionId(secret);
+  if (!id) throw new SessionRefusedError("malformed");
+  const session = await store.getSession(id);
+  if (!session || !sameHash(session.tokenHash, hashApiToken(secret)))
+    throw new SessionRefusedError("unknown");
+  if (session.expiresAt <= now) throw new SessionRefusedError("expired");
+  const user = await store.getUser(session.userId);
+  if (!user) throw new SessionRefusedError("unknown");
+  return { user, session };
 }

@@ -2,19 +2,34 @@ export {
   type AccessStore,
   type ApiTokenRecord,
   type AuditRecord,
+  authenticateSession,
   authenticateToken,
   DuplicateError,
   LastOwnerError,
   type MembershipRecord,
   type NewApiToken,
   NewApiTokenSchema,
+  type NewSession,
+  NewSessionSchema,
   type NewUser,
   NewUserSchema,
   ProjectIdSchema,
+  type SessionRecord,
+  SessionRefusedError,
+  type SignInMethod,
   type TokenIdentity,
   TokenRefusedError,
   type UserRecord,
 } from "./access-store";
 export { hashPassword, PasswordSchema, verifyPassword } from "./passwords";
 export { ACTIONS, type Action, ActionSchema, can, ROLES, type Role, RoleSchema } from "./roles";
-export { apiTokenId, type GeneratedApiToken, generateApiToken, hashApiToken, TOKEN_PREFIX } from "./tokens";
+export {
+  apiTokenId,
+  type GeneratedApiToken,
+  generateApiToken,
+  generateSessionSecret,
+  hashApiToken,
+  SESSION_PREFIX,
+  sessionId,
+  TOKEN_PREFIX,
+} from "./tokens";

@@ -8,16 +8,28 @@ import {
   type MembershipRecord,
   type NewApiToken,
   NewApiTokenSchema,
+  type NewSession,
+  NewSessionSchema,
   type NewUser,
   NewUserSchema,
   ProjectIdSchema,
   type Role,
   RoleSchema,
+  type SessionRecord,
+  type SignInMethod,
   type UserRecord,
 } from "@tailsweep/access";
 import { describeIssues } from "@tailsweep/schemas";
 import type { z } from "zod";
-import type { ApiToken, AuditEvent, Membership, Prisma, PrismaClient, User } from "./generated/prisma/client";
+import type {
+  ApiToken,
+  AuditEvent,
+  Membership,
+  Prisma,
+  PrismaClient,
+  Session,
+  User,
+} from "./generated/prisma/client";
 
 /** Validates with `schema`, naming the field in the error (`user.email: must be an email address`). */
 function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
@@ -61,6 +73,15 @@ function toToken(t: ApiToken): ApiTokenRecord {
   };
 }
 
+const toSession = (s: Session): SessionRecord => ({
+  id: s.id,
+  userId: s.userId,
+  tokenHash: s.tokenHash,
+  method: s.method as SignInMethod,
+  createdAt: s.createdAt,
+  expiresAt: s.expiresAt,
+});
+
 const toAudit = (e: AuditEvent): AuditRecord => ({
   id: e.id,
   at: e.at,
@@ -101,6 +122,19 @@ export class PrismaAccessStore implements AccessStore {
       where: { oidcIssuer_oidcSubject: { oidcIssuer: issuer, oidcSubject: subject } },
     });
     return u ? toUser(u) : undefined;
+  }
+
+  async linkOidcIdentity(userId: string, issuer: string, subject: string): Promise<boolean> {
+    try {
+      const linked = await this.db.user.updateMany({
+        where: { id: userId, oidcIssuer: null },
+        data: { oidcIssuer: issuer, oidcSubject: subject },
+      });
+      return linked.count > 0;
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DuplicateError("that identity belongs to another account");
+      throw e;
+    }
   }
 
   async setRole(projectId: string, userId: string, role: Role, now = new Date()): Promise<MembershipRecord> {
@@ -175,6 +209,36 @@ export class PrismaAccessStore implements AccessStore {
 
   async touchApiToken(id: string, now: Date): Promise<void> {
     await this.db.apiToken.updateMany({ where: { id }, data: { lastUsedAt: now } });
+  }
+
+  async createSession(input: NewSession, now = new Date()): Promise<SessionRecord> {
+    const session = valid(NewSessionSchema, input, "session");
+    try {
+      return toSession(await this.db.session.create({ data: { ...session, createdAt: now } }));
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DuplicateError(`a session with id ${session.id} exists`);
+      throw e;
+    }
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    const s = await this.db.session.findUnique({ where: { id } });
+    return s ? toSession(s) : undefined;
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    return (await this.db.session.deleteMany({ where: { id } })).count > 0;
+  }
+
+  async deleteSessions(filter: { userId?: string; expiredBefore?: Date }): Promise<number> {
+    if (filter.userId === undefined && filter.expiredBefore === undefined) return 0;
+    const where = {
+      OR: [
+        ...(filter.userId !== undefined ? [{ userId: filter.userId }] : []),
+        ...(filter.expiredBefore !== undefined ? [{ expiresAt: { lt: filter.expiredBefore } }] : []),
+      ],
+    };
+    return (await this.db.session.deleteMany({ where })).count;
   }
 
   async recordAudit(entry: Omit<AuditRecord, "id" | "at"> & { at?: Date }): Promise<AuditRecord> {
