@@ -1,7 +1,8 @@
 // The dashboard's first render in real Chromium on a seeded store: the two sweeps of bench/dashboard-queries.ts (2,000
 // finished trials × 50 epochs, on PostgreSQL) served by `tailsweep ui --read-only` (next start, as a user runs it).
 // For the sweeps list `/`, a sweep page `/sweeps/<id>` and a trial page `/trials/<id>`, each visit is a fresh browser
-// context (cold HTTP cache, no cookies); the first visit of each page is a discarded warm-up. Per visit it reads the
+// context (cold HTTP cache, only the session cookie of a signed-in owner: on PostgreSQL the dashboard is in team
+// mode); the first visit of each page is a discarded warm-up. Per visit it reads the
 // Navigation and Paint Timing APIs in the page (responseStart, first-contentful-paint, domContentLoadedEventEnd,
 // loadEventEnd: ms from navigation start; the HTML document's decodedBodySize) and times page.goto(waitUntil "load")
 // from outside. Prints median and p95 per page, and p95 of first-contentful-paint (and of loadEventEnd) over the
@@ -14,6 +15,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { hashPassword } from "@tailsweep/access";
 import { openRunStore } from "@tailsweep/db";
 import { type Browser, chromium } from "playwright-core";
 import { q, seedDashboard } from "./dashboard-queries";
@@ -60,7 +62,7 @@ async function startUi(databaseUrl: string, port: number): Promise<void> {
   // a build takes minutes; a server on a built app answers in seconds
   for (const started = Date.now(); Date.now() - started < 15 * 60_000; ) {
     if (exited) throw new Error(exited);
-    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+    const ok = await fetch(`http://127.0.0.1:${port}/signin`).then(
       (r) => r.ok,
       () => false,
     );
@@ -99,9 +101,24 @@ interface Visit {
   html: number;
 }
 
-/** One cold visit: a new context, page.goto until load, then the page's own timings. */
-async function visit(browser: Browser, url: string): Promise<Visit> {
+/** Signs in through the dashboard's form; the session cookie's name and value. */
+async function signIn(base: string, email: string, password: string): Promise<{ name: string; value: string }> {
+  const r = await fetch(`${base}/api/auth/signin`, {
+    method: "POST",
+    body: new URLSearchParams({ email, password }),
+    headers: { origin: base },
+    redirect: "manual",
+  });
+  const cookie = r.headers.getSetCookie().find((c) => c.startsWith("tailsweep_session="));
+  if (!cookie) throw new Error(`sign-in failed: ${r.status} ${r.headers.get("location")}`);
+  const [name, value] = cookie.split(";")[0]!.split("=") as [string, string];
+  return { name, value };
+}
+
+/** One cold visit: a new context with only the session cookie, page.goto until load, then the page's own timings. */
+async function visit(browser: Browser, url: string, session: { name: string; value: string }): Promise<Visit> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  await context.addCookies([{ ...session, url }]);
   try {
     const page = await context.newPage();
     const t0 = performance.now();
@@ -168,12 +185,20 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
 try {
   const opened = await openRunStore({ databaseUrl: database.url });
   let pages: Record<string, string>;
+  const owner = { email: "bench@example.org", password: "a password for the bench" };
   try {
     const t0 = performance.now();
     const [sweepId] = await seedDashboard(opened.store);
     const [trial] = await opened.store.listTrials(sweepId!);
     log(`seeded 2,000 trials × 50 epochs in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     pages = { "/": "/", "/sweeps/<id>": `/sweeps/${sweepId}`, "/trials/<id>": `/trials/${trial!.id}` };
+    const user = await opened.access.createUser({
+      email: owner.email,
+      name: "bench",
+      passwordHash: await hashPassword(owner.password),
+    });
+    for (const sweep of await opened.store.listSweeps())
+      await opened.access.setRole(sweep.project, user.id, "owner");
   } finally {
     await opened.close();
   }
@@ -182,6 +207,7 @@ try {
   const t1 = performance.now();
   await startUi(database.url, port);
   log(`tailsweep ui answered on port ${port} after ${((performance.now() - t1) / 1000).toFixed(0)} s`);
+  const session = await signIn(`http://127.0.0.1:${port}`, owner.email, owner.password);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     headless: true,
@@ -201,9 +227,9 @@ try {
   const results: Record<string, Summary> = {};
   for (const [label, path] of Object.entries(pages)) {
     const url = `http://127.0.0.1:${port}${path}`;
-    await visit(browser, url); // warm-up: the server's first render of this route, Chromium's first of this page
+    await visit(browser, url, session); // warm-up: the server's first render of this route, Chromium's first of this page
     const visits: Visit[] = [];
-    for (let i = 0; i < repeats; i++) visits.push(await visit(browser, url));
+    for (let i = 0; i < repeats; i++) visits.push(await visit(browser, url, session));
     const summary = {} as Summary;
     for (const m of metrics) {
       const xs = visits.map((v) => v[m]).sort((a, b) => a - b);

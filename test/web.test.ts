@@ -3,14 +3,16 @@
 // that holds the store, with a worker for sweeps launched from the browser). In Chromium: launch a sweep from the
 // form (a field error first, then the YAML view), watch it complete, check the comparison table against
 // packages/stats on the exported CSV, cancel a running sweep, compare runs across sweeps.
-// Team: `tailsweep ui` on PostgreSQL with NATS_URL publishes launches that a `tailsweep controller` and a
-// `tailsweep worker` (separate processes) run.
+// Team: `tailsweep ui` on PostgreSQL, where everyone signs in (a password, or the team's OpenID provider — here
+// oidc-provider, started by the test — in Chromium) or brings an API token; launches go over NATS to a
+// `tailsweep controller` and a `tailsweep worker` (separate processes).
 import { type ChildProcess, execFile, execSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { generateApiToken } from "@tailsweep/access";
+import { generateApiToken, hashPassword } from "@tailsweep/access";
 import { configLabel, resolveBaseline } from "@tailsweep/api";
 import { openRunStore } from "@tailsweep/db";
 import { compareConfigurations } from "@tailsweep/stats";
@@ -77,15 +79,18 @@ async function trpc<T>(
   procedure: string,
   input?: unknown,
   method: "GET" | "POST" = "GET",
+  headers: Record<string, string> = {},
 ): Promise<T> {
   const response =
     method === "GET"
       ? await fetch(
           `${url}/api/trpc/${procedure}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`,
+          { headers },
         )
       : await fetch(`${url}/api/trpc/${procedure}`, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          // as a browser sends it: the dashboard refuses mutations from other origins
+          headers: { "content-type": "application/json", origin: url, ...headers },
           body: JSON.stringify(input),
         });
   if (!response.ok) throw new Error(`${procedure}: ${response.status} ${await response.text()}`);
@@ -336,96 +341,285 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
   });
 });
 
-describe("the dashboard in team mode (PostgreSQL + NATS)", () => {
-  it("publishes launches over NATS, which a separate controller and worker run", async () => {
-    const db = await freshDatabase("web");
-    try {
-      const team = {
-        DATABASE_URL: db.url,
-        NATS_URL: process.env.NATS_URL || "127.0.0.1:4222",
-        TAILSWEEP_NATS_PREFIX: `web${process.pid}`,
-      };
-      const teamPort = port + 1;
-      start(["controller"], team);
-      start(["worker", "--concurrency", "1"], team);
-      start(["ui", "--port", String(teamPort)], team);
-      const teamBase = `http://127.0.0.1:${teamPort}`;
-      await answers(`${teamBase}/`);
-      const { id, trialCount } = await trpc<{ id: string; trialCount: number }>(
-        teamBase,
-        "sweeps.launch",
-        { yaml: tiny("team", "{ variant: [proposed, gaussian] }") },
-        "POST",
-      );
-      expect(trialCount).toBe(4);
-      const done = await until("the team sweep to complete", async () => {
-        const s = await trpc<{ status: string; workers: { backend: string; status: string }[] }>(
-          teamBase,
-          "sweeps.get",
-          { id },
-        );
-        return s.status === "completed" ? s : undefined;
-      });
-      expect(done.workers).toEqual([expect.objectContaining({ backend: "wasm", status: "online" })]);
-      const html = await (await fetch(`${teamBase}/launch`)).text();
-      expect(html).toContain(`NATS ${team.NATS_URL}`);
+describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
+  const teamPort = port + 1;
+  const teamBase = `http://127.0.0.1:${teamPort}`;
+  const issuer = `http://127.0.0.1:${port + 2}`;
+  const team = {
+    NATS_URL: process.env.NATS_URL || "127.0.0.1:4222",
+    TAILSWEEP_NATS_PREFIX: `web${process.pid}`,
+    TAILSWEEP_OIDC_ISSUER: issuer,
+    TAILSWEEP_OIDC_CLIENT_ID: "tailsweep",
+    TAILSWEEP_OIDC_CLIENT_SECRET: "a-client-secret-for-tests",
+    TAILSWEEP_OIDC_NAME: "Team IdP",
+  };
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let opened: Awaited<ReturnType<typeof openRunStore>>;
+  let idp: Server;
+  const teamProcesses: ChildProcess[] = [];
+  const password = "correct horse battery staple";
 
-      // API tokens over HTTP: one project each; refused at once when revoked or expired.
-      const opened = await openRunStore({ databaseUrl: db.url });
-      try {
-        const tokenFor = async (
-          email: string,
-          project: string,
-          expiresAt = new Date(Date.now() + 3_600_000),
-        ) => {
-          const user =
-            (await opened.access.getUserByEmail(email)) ??
-            (await opened.access.createUser({ email, name: email }));
-          await opened.access.setRole(project, user.id, "viewer");
-          const t = generateApiToken();
-          await opened.access.createApiToken({
-            id: t.id,
-            userId: user.id,
-            projectId: project,
-            name: "automation",
-            tokenHash: t.hash,
-            expiresAt,
-          });
-          return t;
-        };
-        const call = (token: string, path: string) =>
-          fetch(`${teamBase}${path}`, { headers: { authorization: `Bearer ${token}` } });
-        const list = `/api/trpc/sweeps.list`;
-        const get = `/api/trpc/sweeps.get?input=${encodeURIComponent(JSON.stringify({ id }))}`;
-        const inWeb = await tokenFor("reader@example.org", "web");
-        const elsewhere = await tokenFor("stranger@example.org", "elsewhere");
-        const ids = async (r: Response) =>
-          ((await r.json()) as Trpc<{ id: string }[]>).result.data.map((x) => x.id);
-        expect(await ids(await call(inWeb.token, list))).toEqual([id]);
-        expect(await ids(await call(elsewhere.token, list))).toEqual([]);
-        expect((await call(elsewhere.token, get)).status).toBe(404);
-        expect((await call(elsewhere.token, `/api/sweeps/${id}/export`)).status).toBe(404);
-        expect((await call(inWeb.token, `/api/sweeps/${id}/export`)).status).toBe(200);
-        const launch = await fetch(`${teamBase}/api/trpc/sweeps.launch`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${inWeb.token}` },
-          body: JSON.stringify({ yaml: tiny("by-viewer", "{ variant: [proposed] }") }),
-        });
-        expect(launch.status).toBe(403); // a viewer's token cannot launch
-        await opened.access.revokeApiToken(inWeb.id);
-        const revoked = await call(inWeb.token, list);
-        expect(revoked.status).toBe(401);
-        expect(await revoked.text()).toContain("revoked");
-        const expired = await tokenFor("late@example.org", "web", new Date(Date.now() - 1_000));
-        expect((await call(expired.token, list)).status).toBe(401);
-        expect((await call("tsk_made_up", list)).status).toBe(401);
-      } finally {
-        await opened.close();
-      }
-    } finally {
-      for (const p of processes.splice(1)) if (p.pid && p.exitCode === null) process.kill(-p.pid, "SIGTERM");
-      await new Promise((r) => setTimeout(r, 1_000));
-      await db.drop();
+  beforeAll(async () => {
+    db = await freshDatabase("web");
+    // The team's identity provider: oidc-provider with its development login and consent pages (any login works).
+    const { default: Provider } = await import("oidc-provider");
+    idp = new Provider(issuer, {
+      clients: [
+        {
+          client_id: team.TAILSWEEP_OIDC_CLIENT_ID,
+          client_secret: team.TAILSWEEP_OIDC_CLIENT_SECRET,
+          redirect_uris: [`${teamBase}/api/auth/callback/oidc`],
+        },
+      ],
+      claims: { email: ["email", "email_verified"], profile: ["name"] },
+      findAccount: (_ctx: unknown, sub: string) => ({
+        accountId: sub,
+        claims: () => ({ sub, email: `${sub}@idp.example.org`, email_verified: true, name: `User ${sub}` }),
+      }),
+    }).listen(port + 2);
+    const env = { ...team, DATABASE_URL: db.url };
+    teamProcesses.push(start(["controller"], env), start(["worker", "--concurrency", "1"], env));
+    teamProcesses.push(start(["ui", "--port", String(teamPort)], env));
+    opened = await openRunStore({ databaseUrl: db.url });
+    const ada = await opened.access.createUser({
+      email: "ada@example.org",
+      name: "Ada",
+      passwordHash: await hashPassword(password),
+    });
+    await opened.access.setRole("web", ada.id, "owner");
+    await answers(`${teamBase}/signin`);
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const p of teamProcesses) if (p.pid && p.exitCode === null) process.kill(-p.pid, "SIGTERM");
+    await new Promise((r) => setTimeout(r, 1_000));
+    idp?.close();
+    await opened?.close();
+    await db?.drop();
+  });
+
+  const signIn = (email: string, secret: string, headers: Record<string, string> = { origin: teamBase }) =>
+    fetch(`${teamBase}/api/auth/signin`, {
+      method: "POST",
+      body: new URLSearchParams({ email, password: secret, returnTo: "/launch" }),
+      headers,
+      redirect: "manual",
+    });
+  const sessionOf = (r: Response) =>
+    r.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("tailsweep_session="))
+      ?.split(";")[0];
+  const page = (path: string, cookie?: string) =>
+    fetch(`${teamBase}${path}`, { redirect: "manual", headers: cookie ? { cookie } : {} });
+
+  it("signs in with a password, refuses cross-site posts, and limits failed sign-ins", async () => {
+    // Nothing without signing in: pages send the browser to the sign-in page, the API answers 401.
+    const anonymous = await page("/");
+    expect(anonymous.status).toBe(307);
+    expect(anonymous.headers.get("location")).toBe("/signin");
+    expect((await page("/api/trpc/sweeps.list")).status).toBe(401);
+    expect((await page("/audit")).headers.get("location")).toBe("/signin");
+
+    const wrong = await signIn("ada@example.org", "not the password");
+    expect(wrong.status).toBe(303);
+    expect(wrong.headers.get("location")).toBe(`${teamBase}/signin?error=credentials&returnTo=%2Flaunch`);
+    expect(sessionOf(wrong)).toBeUndefined();
+    expect(await (await page("/signin?error=credentials")).text()).toContain("Wrong email or password.");
+    // Posted from another site, even with the right password: refused.
+    expect((await signIn("ada@example.org", password, { origin: "http://evil.example" })).status).toBe(403);
+    expect((await signIn("ada@example.org", password, {})).status).toBe(403);
+
+    const ok = await signIn("ADA@example.org", password);
+    expect([ok.status, ok.headers.get("location")]).toEqual([303, `${teamBase}/launch`]);
+    const setCookie = ok.headers.getSetCookie().find((c) => c.startsWith("tailsweep_session="))!;
+    expect(setCookie).toMatch(/; Path=\/; Max-Age=604800; HttpOnly; SameSite=Lax$/);
+    const cookie = sessionOf(ok)!;
+    const home = await page("/", cookie);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toMatch(/data-testid="signed-in-as"[^>]*>ada@example.org</);
+
+    // Mutations riding on the cookie must come from the dashboard's own pages.
+    const launch = (headers: Record<string, string>) =>
+      fetch(`${teamBase}/api/trpc/sweeps.launch`, {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie, ...headers },
+        body: JSON.stringify({ yaml: tiny("csrf", "{ variant: [proposed] }", 1) }),
+      });
+    expect((await launch({ origin: "http://evil.example" })).status).toBe(403);
+    expect((await launch({})).status).toBe(403);
+    expect((await launch({ origin: teamBase })).status).toBe(200);
+    expect((await opened.store.listSweeps("web")).map((s) => s.name)).toEqual(["csrf"]);
+
+    // Signing out ends the session in the store: the old cookie no longer works.
+    const out = await fetch(`${teamBase}/api/auth/signout`, {
+      method: "POST",
+      headers: { cookie, origin: teamBase },
+      redirect: "manual",
+    });
+    expect([out.status, out.headers.get("location")]).toEqual([303, `${teamBase}/signin`]);
+    expect(out.headers.getSetCookie().some((c) => /^tailsweep_session=; .*Max-Age=0/.test(c))).toBe(true);
+    expect((await page("/", cookie)).headers.get("location")).toBe("/signin");
+    expect((await page("/api/trpc/sweeps.list", cookie)).status).toBe(401);
+
+    // Five failures for one account, then even the right password is refused for a while.
+    const bob = await opened.access.createUser({
+      email: "bob@example.org",
+      name: "Bob",
+      passwordHash: await hashPassword(password),
+    });
+    for (let i = 0; i < 5; i++) await signIn(bob.email, `guess number ${i}`);
+    const limited = await signIn(bob.email, password);
+    expect(limited.headers.get("location")).toContain("error=rate-limited");
+    expect(sessionOf(limited)).toBeUndefined();
+    expect(await (await page("/signin?error=rate-limited")).text()).toContain("Too many failed sign-ins");
+
+    // Bad input: clear words, no session, and nothing from the URL is echoed into the page.
+    for (const [email, secret] of [
+      ["x".repeat(300), password],
+      ["ada@example.org", "p".repeat(10_000)],
+      ["ada@example.org'; DROP TABLE app_user; --", password],
+    ] as const) {
+      const bad = await signIn(email, secret);
+      expect(bad.headers.get("location")).toMatch(/error=(input|credentials)/);
+      expect(sessionOf(bad)).toBeUndefined();
     }
+    expect(await opened.access.getUserByEmail("ada@example.org")).toBeDefined();
+    const injected = await (await page("/signin?error=%3Cscript%3Ealert(1)%3C/script%3E")).text();
+    expect(injected).not.toContain("<script>alert(1)");
+    expect(injected).not.toContain('data-testid="signin-error"');
+  });
+
+  it("publishes launches over NATS, which a separate controller and worker run; API tokens see one project", async () => {
+    const signedIn = sessionOf(await signIn("ada@example.org", password))!;
+    const { id, trialCount } = await trpc<{ id: string; trialCount: number }>(
+      teamBase,
+      "sweeps.launch",
+      { yaml: tiny("team", "{ variant: [proposed, gaussian] }") },
+      "POST",
+      { cookie: signedIn },
+    );
+    expect(trialCount).toBe(4);
+    const done = await until("the team sweep to complete", async () => {
+      const s = await trpc<{ status: string; workers: { backend: string; status: string }[] }>(
+        teamBase,
+        "sweeps.get",
+        { id },
+        "GET",
+        { cookie: signedIn },
+      );
+      return s.status === "completed" ? s : undefined;
+    });
+    expect(done.workers).toEqual([expect.objectContaining({ backend: "wasm", status: "online" })]);
+    const html = await (await page("/launch", signedIn)).text();
+    expect(html).toContain(`NATS ${team.NATS_URL}`);
+
+    // API tokens over HTTP: one project each; refused at once when revoked or expired.
+    const tokenFor = async (email: string, project: string, expiresAt = new Date(Date.now() + 3_600_000)) => {
+      const user =
+        (await opened.access.getUserByEmail(email)) ??
+        (await opened.access.createUser({ email, name: email }));
+      await opened.access.setRole(project, user.id, "viewer");
+      const t = generateApiToken();
+      await opened.access.createApiToken({
+        id: t.id,
+        userId: user.id,
+        projectId: project,
+        name: "automation",
+        tokenHash: t.hash,
+        expiresAt,
+      });
+      return t;
+    };
+    const call = (token: string, path: string) =>
+      fetch(`${teamBase}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const list = `/api/trpc/sweeps.list`;
+    const get = `/api/trpc/sweeps.get?input=${encodeURIComponent(JSON.stringify({ id }))}`;
+    const inWeb = await tokenFor("reader@example.org", "web");
+    const elsewhere = await tokenFor("stranger@example.org", "elsewhere");
+    const ids = async (r: Response) =>
+      ((await r.json()) as Trpc<{ id: string; name: string }[]>).result.data
+        .filter((x) => x.name === "team")
+        .map((x) => x.id);
+    expect(await ids(await call(inWeb.token, list))).toEqual([id]);
+    expect(await ids(await call(elsewhere.token, list))).toEqual([]);
+    expect((await call(elsewhere.token, get)).status).toBe(404);
+    expect((await call(elsewhere.token, `/api/sweeps/${id}/export`)).status).toBe(404);
+    expect((await call(inWeb.token, `/api/sweeps/${id}/export`)).status).toBe(200);
+    const viewerLaunch = await fetch(`${teamBase}/api/trpc/sweeps.launch`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${inWeb.token}` },
+      body: JSON.stringify({ yaml: tiny("by-viewer", "{ variant: [proposed] }") }),
+    });
+    expect(viewerLaunch.status).toBe(403); // a viewer's token cannot launch
+    await opened.access.revokeApiToken(inWeb.id);
+    const revoked = await call(inWeb.token, list);
+    expect(revoked.status).toBe(401);
+    expect(await revoked.text()).toContain("revoked");
+    const expired = await tokenFor("late@example.org", "web", new Date(Date.now() - 1_000));
+    expect((await call(expired.token, list)).status).toBe(401);
+    expect((await call("tsk_made_up", list)).status).toBe(401);
   }, 240_000);
+
+  it("signs in through the team's OpenID provider in Chromium, linking or creating the account", async () => {
+    const context = await browser.newContext();
+    try {
+      const tab = await context.newPage();
+      const signInAs = async (login: string) => {
+        await tab.goto(`${teamBase}/sweeps/nothing-here`);
+        expect(new URL(tab.url()).pathname).toBe("/signin");
+        await tab.screenshot({ path: join(artifacts, "team-signin-page.png") });
+        await tab.getByRole("link", { name: "Sign in with Team IdP" }).click();
+        await tab.waitForURL(`${issuer}/**`);
+        await tab.fill('input[name="login"]', login);
+        await tab.fill('input[name="password"]', "anything at all");
+        await tab.click('button[type="submit"]');
+        await tab.getByRole("button", { name: "Continue" }).click();
+        await tab.waitForURL(`${teamBase}/`);
+        await expect
+          .poll(() => tab.getByTestId("signed-in-as").textContent())
+          .toBe(`${login}@idp.example.org`);
+      };
+
+      // A new person: an account is made, in no project, so the dashboard shows them nothing yet.
+      await signInAs("carol");
+      const carol = (await opened.access.getUserByOidc(issuer, "carol"))!;
+      expect(carol).toMatchObject({ email: "carol@idp.example.org", name: "User carol" });
+      const visible = () =>
+        tab.evaluate(async () => {
+          const r = await fetch("/api/trpc/sweeps.list");
+          return ((await r.json()) as { result: { data: unknown[] } }).result.data.length;
+        });
+      if ((await opened.store.listSweeps("web")).length === 0) {
+        const ada = sessionOf(await signIn("ada@example.org", password))!;
+        await trpc(
+          teamBase,
+          "sweeps.launch",
+          { yaml: tiny("for-carol", "{ variant: [proposed] }", 1) },
+          "POST",
+          {
+            cookie: ada,
+          },
+        );
+      }
+      expect(await visible()).toBe(0);
+      await opened.access.setRole("web", carol.id, "viewer");
+      expect(await visible()).toBe((await opened.store.listSweeps("web")).length);
+      await tab.reload();
+      await tab.screenshot({ path: join(artifacts, "team-signed-in-oidc.png") });
+      await tab.getByRole("button", { name: "Sign out" }).click();
+      await tab.waitForURL(`${teamBase}/signin`);
+      await tab.goto(`${teamBase}/audit`);
+      expect(new URL(tab.url()).pathname).toBe("/signin");
+
+      // Someone with a password account and the same, provider-verified email: the identity is linked to it.
+      const dave = await opened.access.createUser({ email: "dave@idp.example.org", name: "Dave" });
+      await context.clearCookies(); // the provider still remembers carol (its cookies share 127.0.0.1 with ours)
+      await signInAs("dave");
+      expect((await opened.access.getUserByOidc(issuer, "dave"))?.id).toBe(dave.id);
+      await tab.screenshot({ path: join(artifacts, "team-signin.png") });
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });

@@ -1,14 +1,18 @@
 import {
   type AccessStore,
   type Action,
+  authenticateSession,
   authenticateToken,
   can,
   type MembershipRecord,
   type Role,
+  SessionRefusedError,
   type TokenIdentity,
   TokenRefusedError,
 } from "@tailsweep/access";
 import { TRPCError } from "@trpc/server";
+import type { AuthSettings } from "./auth-settings";
+import { readCookie, sessionCookieName } from "./sign-in";
 
 /**
  * Who is calling the API, as far as authorization goes: the role they have in a project, if any. Every procedure
@@ -78,6 +82,45 @@ export async function callerFromAuthorization(
     return tokenCaller(await authenticateToken(access as AccessStore, token));
   } catch (e) {
     if (e instanceof TokenRefusedError) throw new TRPCError({ code: "UNAUTHORIZED", message: e.message });
+    throw e;
+  }
+}
+
+/** The part of the access store that resolving a request's caller reads. */
+export type CallerLookup = Pick<
+  AccessStore,
+  "getApiToken" | "getUser" | "roleOf" | "touchApiToken" | "getSession" | "membershipsOf"
+>;
+
+/**
+ * The caller of one request in either mode. An `Authorization: Bearer` API token wins; otherwise embedded mode's
+ * requests are the local user's, and team mode's need a valid session cookie (UNAUTHORIZED without one).
+ */
+export async function callerOfRequest(
+  access: CallerLookup | undefined,
+  auth: Pick<AuthSettings, "mode" | "publicUrl">,
+  headers: { get(name: string): string | null },
+): Promise<Caller> {
+  const authorization = headers.get("authorization");
+  if (authorization !== null || auth.mode === "local") return callerFromAuthorization(access, authorization);
+  const session = await signedInUser(access, auth, headers.get("cookie"));
+  if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first" });
+  return memberCaller(session.id, session.email, await access!.membershipsOf(session.id));
+}
+
+/** The user of a valid session cookie in a `Cookie` header, or undefined (none, expired, signed out, malformed). */
+export async function signedInUser(
+  access: Pick<AccessStore, "getSession" | "getUser"> | undefined,
+  auth: Pick<AuthSettings, "publicUrl">,
+  cookieHeader: string | null,
+) {
+  const secure = auth.publicUrl?.startsWith("https:") ?? false;
+  const value = readCookie(cookieHeader, sessionCookieName(secure));
+  if (!value || !access) return undefined;
+  try {
+    return (await authenticateSession(access, decodeURIComponent(value))).user;
+  } catch (e) {
+    if (e instanceof SessionRefusedError) return undefined;
     throw e;
   }
 }

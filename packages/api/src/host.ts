@@ -1,5 +1,8 @@
 import type { AccessStore } from "@tailsweep/access";
+import type { AuthSettings } from "./auth-settings";
+import { OidcSignIn } from "./oidc";
 import type { ApiContext } from "./router";
+import { PasswordSignIn } from "./sign-in";
 
 /**
  * What the process serving the dashboard gives its pages and API: the run store it opened, the launcher when it
@@ -14,6 +17,8 @@ export interface DashboardHost extends Omit<ApiContext, "caller" | "audit"> {
   storeLocation: string;
   /** Users, tokens and the audit log: API tokens are checked against it, and it is each request's audit log. */
   access?: AccessStore;
+  /** Local mode (the local user) or team mode (sign-in); see AuthSettings. */
+  auth: AuthSettings;
 }
 
 const KEY = Symbol.for("tailsweep.dashboard-host");
@@ -28,4 +33,22 @@ export function setDashboardHost(host: Promise<DashboardHost>): void {
 export function dashboardHost(open: () => Promise<DashboardHost>): Promise<DashboardHost> {
   holder[KEY] ??= open();
   return holder[KEY];
+}
+
+const signIns = new WeakMap<DashboardHost, { password?: PasswordSignIn; oidc?: OidcSignIn }>();
+
+/**
+ * The sign-in flows of a team-mode host, made once per host: its rate limits and its OIDC discovery are per
+ * process. `password` needs the access store; `oidc` needs OIDC settings.
+ */
+export function hostSignIn(host: DashboardHost): { password?: PasswordSignIn; oidc?: OidcSignIn } {
+  let flows = signIns.get(host);
+  if (!flows) {
+    flows = {
+      ...(host.access && { password: new PasswordSignIn(host.access) }),
+      ...(host.auth.oidc && { oidc: new OidcSignIn(host.auth.oidc) }),
+    };
+    signIns.set(host, flows);
+  }
+  return flows;
 }

@@ -1,10 +1,21 @@
 export {
+  type AuthSettings,
+  AuthSettingsSchema,
+  authSettingsFromEnv,
+  isLoopbackHost,
+  type OidcSettings,
+  OidcSettingsSchema,
+} from "./auth-settings";
+export {
   authorize,
   type Caller,
+  type CallerLookup,
   callerFromAuthorization,
+  callerOfRequest,
   canRead,
   LOCAL_CALLER,
   memberCaller,
+  signedInUser,
   tokenCaller,
 } from "./caller";
 export {
@@ -30,7 +41,8 @@ export {
   toCsv,
   trialRows,
 } from "./export";
-export { type DashboardHost, dashboardHost, setDashboardHost } from "./host";
+export { type DashboardHost, dashboardHost, hostSignIn, setDashboardHost } from "./host";
+export { OIDC_PENDING_COOKIE, type OidcPending, OidcPendingSchema, OidcSignIn } from "./oidc";
 export { readOnce } from "./read-once";
 export {
   buildStudyReport,
@@ -52,3 +64,20 @@ export {
   createCaller,
   type SweepLauncher,
 } from "./router";
+export {
+  accountForOidc,
+  closeSession,
+  dashboardOrigin,
+  fromSameOrigin,
+  type OidcClaims,
+  openSession,
+  PasswordSignIn,
+  PasswordSignInSchema,
+  readCookie,
+  SIGN_IN_ERRORS,
+  SignInError,
+  type SignInErrorCode,
+  safeReturnPath,
+  sessionCookieName,
+  setCookie,
+} from "./sign-in";

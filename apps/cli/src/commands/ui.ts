@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setDashboardHost } from "@tailsweep/api";
+import { authSettingsFromEnv, isLoopbackHost, setDashboardHost } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { initBackend } from "@tailsweep/model";
 import { trainingRunner, Worker } from "@tailsweep/worker";
@@ -71,6 +71,14 @@ export function registerUi(program: Command): void {
       }
 
       const rt = await openRuntime(log, { needsBus: !o.readOnly });
+      const auth = authSettingsFromEnv(rt.opened.kind === "postgres" ? "postgres" : "embedded");
+      if (auth.mode === "local" && !isLoopbackHost(o.host)) {
+        await rt.close();
+        throw new Error(
+          `--host ${o.host}: the embedded store's dashboard has no sign-in, so it serves 127.0.0.1 only; ` +
+            "for a team, use PostgreSQL (DATABASE_URL), where everyone signs in",
+        );
+      }
       const overNats = !rt.embeddedBus;
       // Over NATS the team's controller persists events and grants claims: this one only stores and queues.
       const controller = new Controller(rt.opened.store, rt.bus, { log });
@@ -98,6 +106,7 @@ export function registerUi(program: Command): void {
           launcher: o.readOnly ? undefined : controller,
           launchTarget,
           storeLocation: `${rt.opened.kind} ${rt.opened.location}`,
+          auth,
         }),
       );
 
@@ -112,6 +121,8 @@ export function registerUi(program: Command): void {
       const handle = app.getRequestHandler();
       const server = createServer((req, res) => {
         res.once("close", gate.enter());
+        // The connection's address, for login rate limits; whatever a client sent under this name is replaced.
+        req.headers["x-tailsweep-client"] = req.socket.remoteAddress ?? "unknown";
         void handle(req, res);
       });
       await new Promise<void>((ok, fail) => {
@@ -119,7 +130,7 @@ export function registerUi(program: Command): void {
         server.listen(o.port, o.host, ok);
       });
       log(
-        `dashboard on http://${o.host}:${o.port} · run store: ${rt.opened.kind} ${rt.opened.location} · launches: ${launchTarget ?? "off (--read-only)"}`,
+        `dashboard on http://${o.host}:${o.port} · run store: ${rt.opened.kind} ${rt.opened.location} · launches: ${launchTarget ?? "off (--read-only)"} · ${auth.mode === "team" ? `sign-in required (password${auth.oidc ? `, ${auth.oidc.name}` : ""}; API tokens)` : "local user, no sign-in"}`,
       );
       const signal = await new Promise<NodeJS.Signals>((ok) => {
         process.once("SIGINT", ok);

@@ -1,12 +1,17 @@
 import {
   type ApiContext,
-  callerFromAuthorization,
+  authSettingsFromEnv,
+  callerOfRequest,
   createCaller,
   type DashboardHost,
   dashboardHost,
   readOnce,
+  signedInUser,
 } from "@tailsweep/api";
 import { openRunStore } from "@tailsweep/db";
+import { TRPCError } from "@trpc/server";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
 
 /**
  * The dashboard host of this process: the one `tailsweep ui` installed (its run store, and the controller that
@@ -21,22 +26,36 @@ export function host(): Promise<DashboardHost> {
       access: opened.access,
       launchTarget: null,
       storeLocation: `${opened.kind} ${opened.location}`,
+      auth: authSettingsFromEnv(opened.kind === "postgres" ? "postgres" : "embedded"),
     };
   });
 }
 
 /**
  * The API's context for one request or page render: the host, with a store that reads each thing once (a page's
- * procedures read the same sweep several times over), and the caller: the API token of an `Authorization: Bearer`
- * header, else (until sign-in lands, issue #7) the local user of embedded mode, owner of every project.
+ * procedures read the same sweep several times over), and the caller: an API token's, a signed-in user's (team
+ * mode), or the local user's (embedded mode). UNAUTHORIZED when team mode finds neither token nor session.
  */
 export async function requestContext(req?: Request): Promise<ApiContext> {
   const h = await host();
-  const caller = await callerFromAuthorization(h.access, req?.headers.get("authorization") ?? null);
+  const caller = await callerOfRequest(h.access, h.auth, req?.headers ?? (await headers()));
   return { ...h, store: readOnce(h.store), caller, audit: h.access };
 }
 
-/** The tRPC caller for one server-component render. */
+/** The tRPC caller for one server-component render; sends a browser that is not signed in to the sign-in page. */
 export async function api() {
-  return createCaller(await requestContext());
+  try {
+    return createCaller(await requestContext());
+  } catch (e) {
+    if (e instanceof TRPCError && e.code === "UNAUTHORIZED") redirect("/signin");
+    throw e;
+  }
+}
+
+/** Who the page is shown to: the mode, and in team mode the signed-in user (for the header). */
+export async function viewer(): Promise<{ mode: "local" | "team"; user?: { email: string; name: string } }> {
+  const h = await host();
+  if (h.auth.mode === "local") return { mode: "local" };
+  const user = await signedInUser(h.access, h.auth, (await headers()).get("cookie"));
+  return { mode: "team", ...(user && { user: { email: user.email, name: user.name } }) };
 }

@@ -1,5 +1,5 @@
-import { LaunchForm } from "../../components/launch-form";
-import { api, host } from "../../server/store";
+import { LaunchForm } from "../../../components/launch-form";
+import { api, host } from "../../../server/store";
 
 export const dynamic = "force-dynamic";
 

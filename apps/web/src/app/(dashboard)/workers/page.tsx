@@ -1,6 +1,6 @@
-import { LiveRefresh } from "../../components/live-refresh";
-import { age, stamp } from "../../lib/format";
-import { api } from "../../server/store";
+import { LiveRefresh } from "../../../components/live-refresh";
+import { age, stamp } from "../../../lib/format";
+import { api } from "../../../server/store";
 
 export const dynamic = "force-dynamic";
 

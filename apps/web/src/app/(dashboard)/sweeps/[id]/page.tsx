@@ -1,12 +1,12 @@
 import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
-import { AutoSubmit } from "../../../components/auto-submit";
-import { CancelButton } from "../../../components/cancel-button";
-import { LiveRefresh } from "../../../components/live-refresh";
-import { ProgressBar } from "../../../components/progress-bar";
-import { age, duration, query, stamp } from "../../../lib/format";
-import { api, host } from "../../../server/store";
+import { AutoSubmit } from "../../../../components/auto-submit";
+import { CancelButton } from "../../../../components/cancel-button";
+import { LiveRefresh } from "../../../../components/live-refresh";
+import { ProgressBar } from "../../../../components/progress-bar";
+import { age, duration, query, stamp } from "../../../../lib/format";
+import { api, host } from "../../../../server/store";
 import {
   ChartsSection,
   ComparisonSection,

@@ -1,7 +1,7 @@
-import { AutoSubmit } from "../components/auto-submit";
-import { ProgressBar } from "../components/progress-bar";
-import { age, pct, stamp } from "../lib/format";
-import { api } from "../server/store";
+import { AutoSubmit } from "../../components/auto-submit";
+import { ProgressBar } from "../../components/progress-bar";
+import { age, pct, stamp } from "../../lib/format";
+import { api } from "../../server/store";
 
 export const dynamic = "force-dynamic";
 

@@ -1,11 +1,11 @@
 import { curvesSvg, perClassSvg } from "@tailsweep/charts";
 import { ObjectiveMetricSchema } from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
-import { ComparisonTable, CorrectionChoice } from "../../../components/comparison-table";
-import { HeatTable } from "../../../components/heat-table";
-import { KeepParams } from "../../../components/keep-params";
-import { pct, query } from "../../../lib/format";
-import type { api } from "../../../server/store";
+import { ComparisonTable, CorrectionChoice } from "../../../../components/comparison-table";
+import { HeatTable } from "../../../../components/heat-table";
+import { KeepParams } from "../../../../components/keep-params";
+import { pct, query } from "../../../../lib/format";
+import type { api } from "../../../../server/store";
 
 // The sweep page's sections. Each awaits only what it shows, inside its own Suspense boundary, so the page streams:
 // the header and progress paint at once, and each section follows as its numbers are ready.

@@ -1,8 +1,8 @@
 import { ObjectiveMetricSchema } from "@tailsweep/schemas";
-import { AutoSubmit } from "../../components/auto-submit";
-import { ComparisonTable, CorrectionChoice } from "../../components/comparison-table";
-import { age, pct } from "../../lib/format";
-import { api } from "../../server/store";
+import { AutoSubmit } from "../../../components/auto-submit";
+import { ComparisonTable, CorrectionChoice } from "../../../components/comparison-table";
+import { age, pct } from "../../../lib/format";
+import { api } from "../../../server/store";
 
 export const dynamic = "force-dynamic";
 

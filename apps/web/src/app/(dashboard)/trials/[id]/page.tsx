@@ -1,5 +1,5 @@
 import { notFound } from "next/navigation";
-import { api } from "../../../server/store";
+import { api } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
 

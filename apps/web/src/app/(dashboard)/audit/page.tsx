@@ -1,5 +1,5 @@
-import { age, stamp } from "../../lib/format";
-import { api } from "../../server/store";
+import { age, stamp } from "../../../lib/format";
+import { api } from "../../../server/store";
 
 export const dynamic = "force-dynamic";
 

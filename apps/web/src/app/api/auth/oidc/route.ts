@@ -1,0 +1,37 @@
+import { hostSignIn, OIDC_PENDING_COOKIE, SignInError, safeReturnPath, setCookie } from "@tailsweep/api";
+import { publicOrigin, secureCookies, seeOther } from "../../../../server/auth-responses";
+import { host } from "../../../../server/store";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * `GET /api/auth/oidc?returnTo=/path`: sends the browser to the team's identity provider (authorization code flow
+ * with PKCE), remembering state, nonce and verifier for ten minutes in an HTTP-only cookie scoped to the callback.
+ */
+export async function GET(req: Request): Promise<Response> {
+  const h = await host();
+  const oidc = hostSignIn(h).oidc;
+  if (h.auth.mode !== "team" || !oidc) return seeOther(req, h, "/signin");
+  const returnTo = safeReturnPath(new URL(req.url).searchParams.get("returnTo"));
+  try {
+    const { url, pending } = await oidc.start(`${publicOrigin(h, req)}/api/auth/callback/oidc`, returnTo);
+    const secure = secureCookies(h);
+    const cookie = setCookie(
+      OIDC_PENDING_COOKIE,
+      Buffer.from(JSON.stringify(pending)).toString("base64url"),
+      {
+        secure,
+        maxAgeSeconds: 600,
+        path: "/api/auth/callback",
+      },
+    );
+    return new Response(null, {
+      status: 302,
+      headers: { Location: url.href, "Set-Cookie": cookie, "Cache-Control": "no-store" },
+    });
+  } catch (e) {
+    if (!(e instanceof SignInError)) throw e;
+    console.error(`sign-in: ${e.message}`);
+    return seeOther(req, h, `/signin?error=${e.code}`);
+  }
+}

@@ -1,0 +1,34 @@
+import { fromSameOrigin, hostSignIn, openSession, SignInError, safeReturnPath } from "@tailsweep/api";
+import { clientAddress, seeOther, sessionSetCookie, text } from "../../../../server/auth-responses";
+import { host } from "../../../../server/store";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * `POST /api/auth/signin` (the sign-in form): email and password → a session cookie and a 303 to `returnTo`; on
+ * failure a 303 back to the form with an error code. Refused (403) unless posted from this dashboard's own page.
+ */
+export async function POST(req: Request): Promise<Response> {
+  const h = await host();
+  if (h.auth.mode !== "team") return seeOther(req, h, "/");
+  if (!fromSameOrigin(req, h.auth.publicUrl))
+    return text(403, "sign-in refused: not sent from this dashboard");
+  const form = await req.formData().catch(() => new FormData());
+  const returnTo = safeReturnPath(form.get("returnTo"));
+  const flows = hostSignIn(h);
+  try {
+    if (!flows.password || !h.access)
+      throw new SignInError("credentials", "this dashboard keeps no accounts");
+    const user = await flows.password.verify(
+      { email: form.get("email") ?? "", password: form.get("password") ?? "" },
+      clientAddress(req),
+    );
+    const session = await openSession(h.access, user.id, "password", h.auth.sessionHours);
+    return seeOther(req, h, returnTo, [sessionSetCookie(h, session.secret, h.auth.sessionHours * 3600)]);
+  } catch (e) {
+    if (!(e instanceof SignInError)) throw e;
+    console.error(`sign-in: ${e.message}`);
+    const back = new URLSearchParams({ error: e.code, ...(returnTo !== "/" && { returnTo }) });
+    return seeOther(req, h, `/signin?${back}`);
+  }
+}

@@ -1,0 +1,34 @@
+import { type DashboardHost, dashboardOrigin, sessionCookieName, setCookie } from "@tailsweep/api";
+
+/** The address of the browser, as `tailsweep ui`'s server saw the connection (for login rate limits). */
+export function clientAddress(req: Request): string {
+  return req.headers.get("x-tailsweep-client") ?? "unknown";
+}
+
+/** Whether cookies get `Secure` (and the `__Host-` name): when the dashboard's public address is https. */
+export const secureCookies = (h: DashboardHost) => h.auth.publicUrl?.startsWith("https:") ?? false;
+
+/** This dashboard's origin as browsers see it. */
+export const publicOrigin = (h: DashboardHost, req: Request) => dashboardOrigin(req, h.auth.publicUrl);
+
+/** A 303 to a path of this dashboard, setting cookies on the way (a POST's answer becomes a GET there). */
+export function seeOther(req: Request, h: DashboardHost, path: string, cookies: string[] = []): Response {
+  const res = new Response(null, {
+    status: 303,
+    headers: { Location: new URL(path, publicOrigin(h, req)).href },
+  });
+  for (const c of cookies) res.headers.append("Set-Cookie", c);
+  res.headers.set("Cache-Control", "no-store");
+  return res;
+}
+
+/** The Set-Cookie of a new session, or of its removal (maxAge 0). */
+export function sessionSetCookie(h: DashboardHost, value: string, maxAgeSeconds: number): string {
+  const secure = secureCookies(h);
+  return setCookie(sessionCookieName(secure), value, { secure, maxAgeSeconds });
+}
+
+/** A plain-text answer. */
+export function text(status: number, message: string): Response {
+  return new Response(`${message}\n`, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}

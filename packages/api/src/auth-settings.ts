@@ -1,0 +1,88 @@
+import { describeIssues } from "@tailsweep/schemas";
+import { z } from "zod";
+
+const isLoopback = (host: string) =>
+  host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** A team's OpenID Connect provider, for "Sign in with …" on the dashboard. */
+export const OidcSettingsSchema = z
+  .object({
+    issuer: z.url("must be the provider's issuer URL"),
+    clientId: z.string().min(1, "must not be empty"),
+    /** Absent for a public client (PKCE only). */
+    clientSecret: z.string().min(1).optional(),
+    /** Shown on the button: "Sign in with <name>". */
+    name: z.string().trim().min(1).max(60).default("single sign-on"),
+  })
+  .strict()
+  .refine((o) => new URL(o.issuer).protocol === "https:" || isLoopback(new URL(o.issuer).hostname), {
+    message: "must be https (plain http only for a provider on this machine)",
+    path: ["issuer"],
+  });
+export type OidcSettings = z.infer<typeof OidcSettingsSchema>;
+
+/**
+ * How the dashboard knows who is calling. `local`: embedded mode, one local user who owns everything, served on
+ * 127.0.0.1 only. `team`: every browser signs in (password or OIDC) and every script brings an API token.
+ */
+export const AuthSettingsSchema = z
+  .object({
+    mode: z.enum(["local", "team"]),
+    /**
+     * The dashboard's address as browsers reach it (behind a proxy, the proxy's). Mutations must come from this
+     * origin, and OIDC redirects back to it. Unset: the address each request was sent to.
+     */
+    publicUrl: z.url().optional(),
+    oidc: OidcSettingsSchema.optional(),
+    /** How long a sign-in lasts. */
+    sessionHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 90)
+      .default(24 * 7),
+  })
+  .strict();
+export type AuthSettings = z.infer<typeof AuthSettingsSchema>;
+
+/**
+ * The settings for a dashboard on a store of this kind, from the environment: team mode on PostgreSQL, local mode on
+ * the embedded store. Bad values throw, naming the variable.
+ */
+export function authSettingsFromEnv(
+  storeKind: "embedded" | "postgres",
+  env: NodeJS.ProcessEnv = process.env,
+): AuthSettings {
+  const names: Record<string, string> = {
+    publicUrl: "TAILSWEEP_PUBLIC_URL",
+    sessionHours: "TAILSWEEP_SESSION_HOURS",
+    "oidc.issuer": "TAILSWEEP_OIDC_ISSUER",
+    "oidc.clientId": "TAILSWEEP_OIDC_CLIENT_ID",
+    "oidc.clientSecret": "TAILSWEEP_OIDC_CLIENT_SECRET",
+    "oidc.name": "TAILSWEEP_OIDC_NAME",
+  };
+  const oidc =
+    env.TAILSWEEP_OIDC_ISSUER || env.TAILSWEEP_OIDC_CLIENT_ID
+      ? {
+          issuer: env.TAILSWEEP_OIDC_ISSUER ?? "",
+          clientId: env.TAILSWEEP_OIDC_CLIENT_ID ?? "",
+          ...(env.TAILSWEEP_OIDC_CLIENT_SECRET && { clientSecret: env.TAILSWEEP_OIDC_CLIENT_SECRET }),
+          ...(env.TAILSWEEP_OIDC_NAME && { name: env.TAILSWEEP_OIDC_NAME }),
+        }
+      : undefined;
+  const parsed = AuthSettingsSchema.safeParse({
+    mode: storeKind === "postgres" ? "team" : "local",
+    ...(env.TAILSWEEP_PUBLIC_URL && { publicUrl: env.TAILSWEEP_PUBLIC_URL }),
+    ...(env.TAILSWEEP_SESSION_HOURS && { sessionHours: Number(env.TAILSWEEP_SESSION_HOURS) }),
+    ...(oidc && { oidc }),
+  });
+  if (parsed.success) return parsed.data;
+  const problems = describeIssues(parsed.error).map((line) => {
+    const [path, ...rest] = line.split(": ");
+    return `${names[path!] ?? path}: ${rest.join(": ")}`;
+  });
+  throw new RangeError(`dashboard sign-in settings: ${problems.join("; ")}`);
+}
+
+/** Whether a host name is this machine's loopback (embedded mode serves nothing else). */
+export const isLoopbackHost = isLoopback;

@@ -1,0 +1,241 @@
+import {
+  type AccessStore,
+  DuplicateError,
+  generateSessionSecret,
+  hashPassword,
+  type SignInMethod,
+  sessionId,
+  type UserRecord,
+  verifyPassword,
+} from "@tailsweep/access";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { z } from "zod";
+
+/** The session cookie: `__Host-` over https (no Domain, Path=/, Secure: a sibling host cannot set or read it). */
+export const sessionCookieName = (secure: boolean) =>
+  secure ? "__Host-tailsweep_session" : "tailsweep_session";
+
+/** A `Set-Cookie` value: HTTP-only, SameSite=Lax (sent on top-level navigations, not on cross-site requests). */
+export function setCookie(
+  name: string,
+  value: string,
+  options: { secure: boolean; maxAgeSeconds: number; path?: string },
+) {
+  return [
+    `${name}=${value}`,
+    `Path=${options.path ?? "/"}`,
+    `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`,
+    "HttpOnly",
+    "SameSite=Lax",
+    ...(options.secure ? ["Secure"] : []),
+  ].join("; ");
+}
+
+/** One cookie's value from a `Cookie` header, or undefined. */
+export function readCookie(header: string | null | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** Starts a dashboard session for a user; returns the cookie's value (shown to no one else, stored hashed). */
+export async function openSession(
+  access: Pick<AccessStore, "createSession">,
+  userId: string,
+  method: SignInMethod,
+  hours: number,
+  now = new Date(),
+): Promise<{ secret: string; expiresAt: Date }> {
+  const s = generateSessionSecret();
+  const expiresAt = new Date(now.getTime() + hours * 3_600_000);
+  await access.createSession({ id: s.id, userId, tokenHash: s.hash, method, expiresAt }, now);
+  return { secret: s.token, expiresAt };
+}
+
+/** Ends the session a cookie value names (sign-out); false when there is none. */
+export async function closeSession(
+  access: Pick<AccessStore, "deleteSession">,
+  cookieValue: string | undefined,
+): Promise<boolean> {
+  const id = cookieValue ? sessionId(decodeURIComponent(cookieValue)) : undefined;
+  return id ? access.deleteSession(id) : false;
+}
+
+/**
+ * Why a sign-in failed. The sign-in page shows a fixed sentence per `code` (never text from a URL, which anyone could
+ * write); the message, with details, is for the server's log.
+ */
+export class SignInError extends Error {
+  override name = "SignInError";
+  constructor(
+    readonly code: SignInErrorCode,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** What went wrong in a sign-in, as the sign-in page names it. */
+export type SignInErrorCode =
+  | "input"
+  | "credentials"
+  | "rate-limited"
+  | "oidc"
+  | "no-email"
+  | "account-exists";
+
+/** The sentence the sign-in page shows for each SignInErrorCode. */
+export const SIGN_IN_ERRORS: Record<SignInErrorCode, string> = {
+  input: "Enter an email address and a password (at most 256 characters).",
+  credentials: "Wrong email or password.",
+  "rate-limited": "Too many failed sign-ins. Wait a while, then try again.",
+  oidc: "Sign-in with the identity provider failed. Try again, or ask the team's admin.",
+  "no-email": "The identity provider did not send an email address, which tailsweep needs.",
+  "account-exists":
+    "An account with this email already exists and is not linked to this provider. Sign in with its password.",
+};
+
+/** What the sign-in form posts. Oversized input is refused before any hashing. */
+export const PasswordSignInSchema = z
+  .object({
+    email: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .min(3, "email: must be an email address")
+      .max(254, "email: too long"),
+    password: z.string().min(1, "password: required").max(256, "password: at most 256 characters"),
+  })
+  .strict();
+
+/**
+ * Local-account sign-in with login rate limiting: after 5 failures for one email in 15 minutes, or 30 from one
+ * address, further tries are refused for the rest of the window, without checking the password. Counters live in
+ * this process (rate-limiter-flexible's memory store), which suits one dashboard process per team.
+ */
+export class PasswordSignIn {
+  private readonly perEmail = new RateLimiterMemory({ keyPrefix: "email", points: 5, duration: 15 * 60 });
+  private readonly perAddress = new RateLimiterMemory({ keyPrefix: "ip", points: 30, duration: 15 * 60 });
+  /** A real hash to check unknown emails against, so an unknown email takes as long as a wrong password. */
+  private decoy: Promise<string> | undefined;
+
+  constructor(private readonly access: Pick<AccessStore, "getUserByEmail">) {}
+
+  /** The user whose password this is; SignInError otherwise (the same words for an unknown email). */
+  async verify(input: unknown, address: string): Promise<UserRecord> {
+    const parsed = PasswordSignInSchema.safeParse(input);
+    if (!parsed.success) throw new SignInError("input", parsed.error.issues[0]!.message);
+    const { email, password } = parsed.data;
+    await this.refuseIfLimited(email, address);
+    const user = await this.access.getUserByEmail(email);
+    this.decoy ??= hashPassword("not the password of anyone");
+    const ok = user?.passwordHash
+      ? await verifyPassword(user.passwordHash, password)
+      : (await verifyPassword(await this.decoy, password)) && false;
+    if (ok && user) {
+      await this.perEmail.delete(email);
+      return user;
+    }
+    await Promise.all([this.perEmail.penalty(email, 1), this.perAddress.penalty(address, 1)]);
+    throw new SignInError("credentials", `wrong email or password for ${email} from ${address}`);
+  }
+
+  private async refuseIfLimited(email: string, address: string): Promise<void> {
+    const [byEmail, byAddress] = await Promise.all([this.perEmail.get(email), this.perAddress.get(address)]);
+    const blocked = [
+      [byEmail, 5],
+      [byAddress, 30],
+    ].filter(([res, points]) => res instanceof RateLimiterRes && res.consumedPoints >= (points as number));
+    if (blocked.length === 0) return;
+    const wait = Math.max(...blocked.map(([res]) => Math.ceil((res as RateLimiterRes).msBeforeNext / 1000)));
+    throw new SignInError(
+      "rate-limited",
+      `too many failed sign-ins for ${email} from ${address}: ${wait} s left`,
+      wait,
+    );
+  }
+}
+
+/** What an OpenID provider says about the person signing in (ID token claims). */
+export interface OidcClaims {
+  sub: string;
+  email?: string;
+  email_verified?: boolean;
+  name?: string;
+  preferred_username?: string;
+}
+
+/**
+ * The account for an OpenID sign-in: the one linked to this identity; else an account with the same, provider-verified
+ * email and no identity yet, which gets linked; else a new account (with no projects: an owner adds it). An email
+ * that the provider has not verified never reaches an existing account.
+ */
+export async function accountForOidc(
+  access: Pick<
+    AccessStore,
+    "getUserByOidc" | "getUserByEmail" | "linkOidcIdentity" | "createUser" | "getUser"
+  >,
+  issuer: string,
+  claims: OidcClaims,
+  now = new Date(),
+): Promise<UserRecord> {
+  const linked = await access.getUserByOidc(issuer, claims.sub);
+  if (linked) return linked;
+  if (!claims.email) throw new SignInError("no-email", `no email claim for ${issuer} subject ${claims.sub}`);
+  const existing = await access.getUserByEmail(claims.email);
+  if (existing) {
+    if (claims.email_verified !== true || existing.oidcIssuer !== undefined)
+      throw new SignInError(
+        "account-exists",
+        `${existing.email} exists (email_verified: ${claims.email_verified}); not linked to ${issuer} ${claims.sub}`,
+      );
+    await access.linkOidcIdentity(existing.id, issuer, claims.sub);
+    return (await access.getUser(existing.id))!;
+  }
+  try {
+    return await access.createUser(
+      {
+        email: claims.email,
+        name: (claims.name ?? claims.preferred_username ?? claims.email).slice(0, 100),
+        oidcIssuer: issuer,
+        oidcSubject: claims.sub,
+      },
+      now,
+    );
+  } catch (e) {
+    if (e instanceof DuplicateError) throw new SignInError("account-exists", `${claims.email}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * The dashboard's origin as the browser sees it: the public URL's when set, else the request's scheme with its `Host`
+ * header (Next rewrites `req.url` to `localhost` under a custom server, so the URL alone is not what the browser
+ * used).
+ */
+export function dashboardOrigin(req: Request, publicUrl?: string): string {
+  if (publicUrl) return new URL(publicUrl).origin;
+  const url = new URL(req.url);
+  const host = req.headers.get("host");
+  return host ? new URL(`${url.protocol}//${host}`).origin : url.origin;
+}
+
+/**
+ * Whether a cookie-carrying request that changes something comes from the dashboard's own pages: its `Origin` (sent
+ * by browsers on every POST) equals the dashboard's, or, without one, `Sec-Fetch-Site` says same-origin. Together
+ * with SameSite cookies this is OWASP's defence against cross-site request forgery without tokens in forms.
+ */
+export function fromSameOrigin(req: Request, publicUrl?: string): boolean {
+  const expected = dashboardOrigin(req, publicUrl);
+  const origin = req.headers.get("origin");
+  if (origin !== null) return origin === expected;
+  return req.headers.get("sec-fetch-site") === "same-origin";
+}
+
+/** A path on this dashboard to return to after sign-in: only same-site paths, never `//elsewhere` or a URL. */
+export function safeReturnPath(value: unknown): string {
+  return typeof value === "string" && /^\/(?![/\\])[^\s]*$/.test(value) && value.length <= 512 ? value : "/";
+}
