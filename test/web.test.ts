@@ -7,7 +7,7 @@
 // oidc-provider, started by the test — in Chromium) or brings an API token; launches go over NATS to a
 // `tailsweep controller` and a `tailsweep worker` (separate processes).
 import { type ChildProcess, execFile, execSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +23,7 @@ import { freshDatabase } from "./fresh-database";
 
 const run = promisify(execFile);
 const root = join(__dirname, "..");
-const cli = join(root, "apps", "cli", "bin", "tailsweep.mjs");
+const cliPath = join(root, "apps", "cli", "bin", "tailsweep.mjs");
 const port = 31_337;
 const base = `http://127.0.0.1:${port}`;
 const dir = mkdtempSync(join(tmpdir(), "tailsweep-web-"));
@@ -53,7 +53,7 @@ const tiny = (name: string, search: string, seeds = 2, epochs = 1) =>
 const processes: ChildProcess[] = [];
 /** A CLI process in its own process group (so what it starts stops with it), killed after the tests. */
 function start(args: string[], extraEnv: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [cli, ...args], {
+  const child = spawn(process.execPath, [cliPath, ...args], {
     env: { ...env, ...extraEnv },
     detached: true,
     stdio: "ignore",
@@ -104,7 +104,7 @@ beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   const file = join(dir, "tiny.yaml");
   writeFileSync(file, tiny("tiny-web", "{ variant: [proposed, gaussian], nu: [5, 30] }"));
-  await run(process.execPath, [cli, "sweep", "run", file], { env });
+  await run(process.execPath, [cliPath, "sweep", "run", file], { env });
   start(["ui", "--rebuild", "--port", String(port)]);
   await answers(`${base}/`);
   browser = await chromium.launch({
@@ -559,6 +559,85 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     const expired = await tokenFor("late@example.org", "web", new Date(Date.now() - 1_000));
     expect((await call(expired.token, list)).status).toBe(401);
     expect((await call("tsk_made_up", list)).status).toBe(401);
+  }, 240_000);
+
+  it("lets the CLI log in with an API token and work through the dashboard, until the token is revoked", async () => {
+    const home = mkdtempSync(join(tmpdir(), "tailsweep-login-"));
+    const asUser = {
+      DATABASE_URL: "",
+      NATS_URL: "",
+      XDG_CONFIG_HOME: home,
+      TAILSWEEP_TOKEN: "",
+      TAILSWEEP_URL: "",
+    };
+    const cli = (args: string[], extra: Record<string, string> = asUser, input?: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [cliPath, ...args], { env: { ...env, ...extra } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.stdin.end(input ?? "");
+        child.once("exit", (code) => resolve({ code, stdout, stderr }));
+      });
+    // The admin makes a token on the run store; the user only ever sees the token and the dashboard's address.
+    const created = await cli(["token", "create", "web", "--user", "ada@example.org", "--name", "laptop"], {
+      DATABASE_URL: db.url,
+    });
+    expect(created.code, created.stderr).toBe(0);
+    const token = created.stdout.trim();
+    const login = await cli(["login", teamBase, "--token-stdin"], asUser, `${token}\n`);
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stderr).toContain(`logged in to ${teamBase} as ada@example.org (token`);
+    expect(login.stderr).toContain("web (owner)");
+    const saved = join(home, "tailsweep", "login.json");
+    expect(statSync(saved).mode & 0o777).toBe(0o600);
+
+    const file = join(home, "remote.yaml");
+    writeFileSync(file, tiny("from-cli", "{ variant: [proposed] }", 1));
+    const submitted = await cli(["sweep", "submit", file, "--json"]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const { id } = JSON.parse(submitted.stdout) as { id: string };
+    const listed = await cli(["sweep", "list", "--json"]);
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((r) => r.id)).toContain(id);
+    await until("the CLI's sweep to complete", async () => {
+      const status = await cli(["sweep", "status", id, "--json"]);
+      return (JSON.parse(status.stdout) as { status: string }).status === "completed" ? true : undefined;
+    });
+    const exported = await cli(["sweep", "export", id]);
+    expect(exported.stdout.trimEnd().split("\n")).toHaveLength(2); // header + 1 trial
+    const audit = await opened.access.auditOf("web");
+    expect(audit.find((e) => e.target === id)).toMatchObject({ action: "sweep.launch" });
+
+    // Another project's sweep is not there for this token; bad input gets a clear error and stores nothing.
+    const stranger = await cli(["sweep", "cancel", "no-such-sweep"]);
+    expect([stranger.code, stranger.stderr]).toEqual([1, expect.stringContaining("no sweep")]);
+    writeFileSync(
+      file,
+      tiny(`"x'; DROP TABLE sweep; --"`, "{ variant: [proposed] }", 1).replace("seeds: 1", "seeds: -3"),
+    );
+    const bad = await cli(["sweep", "submit", file]);
+    expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/seeds/)]);
+    expect((await opened.store.listSweeps("web")).some((s) => s.name.includes("DROP"))).toBe(false);
+
+    // Revoked: refused from the very next command. TAILSWEEP_TOKEN wins over the saved login.
+    const [record] = (
+      await opened.access.apiTokensOf((await opened.access.getUserByEmail("ada@example.org"))!.id)
+    ).filter((t) => t.name === "laptop");
+    await opened.access.revokeApiToken(record!.id);
+    const refused = await cli(["sweep", "list"]);
+    expect([refused.code, refused.stderr]).toEqual([
+      1,
+      expect.stringContaining("API token refused: revoked"),
+    ]);
+    const other = await cli(["whoami"], { ...asUser, TAILSWEEP_TOKEN: "tsk_not_a_token" });
+    expect([other.code, other.stderr]).toEqual([
+      1,
+      expect.stringContaining("TAILSWEEP_TOKEN: must be an API token"),
+    ]);
+    const out = await cli(["logout"]);
+    expect(out.stderr).toContain("logged out");
+    expect((await cli(["whoami"])).stderr).toContain("not logged in");
   }, 240_000);
 
   it("signs in through the team's OpenID provider in Chromium, linking or creating the account", async () => {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerAccess } from "./commands/access";
 import { registerCompare } from "./commands/compare";
+import { registerLogin } from "./commands/login";
 import { registerModel } from "./commands/model";
 import { registerReport } from "./commands/report";
 import { registerSweep } from "./commands/sweep";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerUi(program);
   registerAccess(program);
+  registerLogin(program);
   return program;
 }
 

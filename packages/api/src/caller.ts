@@ -24,18 +24,25 @@ export interface Caller {
   /** Shown in errors and the audit log. */
   label: string;
   roleIn(project: string): Role | undefined;
+  /** Every project the caller has a role in, or "all" for embedded mode's local user (owner everywhere). */
+  scope: { project: string; role: Role }[] | "all";
 }
 
 /**
  * Embedded mode's single local user (`tailsweep ui` on this machine's store, bound to 127.0.0.1): owner of every
  * project, no sign-in.
  */
-export const LOCAL_CALLER: Caller = { label: "local user", roleIn: () => "owner" };
+export const LOCAL_CALLER: Caller = { label: "local user", roleIn: () => "owner", scope: "all" };
 
 /** A signed-in user with their memberships (read once per request). */
 export function memberCaller(userId: string, label: string, memberships: MembershipRecord[]): Caller {
   const roles = new Map(memberships.map((m) => [m.projectId, m.role]));
-  return { userId, label, roleIn: (project) => roles.get(project) };
+  return {
+    userId,
+    label,
+    roleIn: (project) => roles.get(project),
+    scope: memberships.map((m) => ({ project: m.projectId, role: m.role })),
+  };
 }
 
 /** An API token: its user's current role in the token's one project, nothing anywhere else. */
@@ -44,6 +51,7 @@ export function tokenCaller(identity: TokenIdentity): Caller {
     userId: identity.user.id,
     label: `${identity.user.email} (token ${identity.tokenId})`,
     roleIn: (project) => (project === identity.projectId ? identity.role : undefined),
+    scope: [{ project: identity.projectId, role: identity.role }],
   };
 }
 

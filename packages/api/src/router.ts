@@ -80,6 +80,13 @@ const sweepId = z.object({ id: z.string().min(1) });
 
 /** The dashboard's API: thin procedures over the run store, the statistics and the launcher. */
 export const appRouter = t.router({
+  /** Who the server takes the caller for, and their projects: what `tailsweep login` checks and shows. */
+  me: t.procedure.query(({ ctx }) => ({
+    label: ctx.caller.label,
+    userId: ctx.caller.userId ?? null,
+    projects: ctx.caller.scope,
+  })),
+
   projects: t.procedure.query(async ({ ctx }) => {
     const counts = new Map<string, number>();
     for (const s of await ctx.store.listSweeps())

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { exportSweep, rankConfigurations, SweepNotFoundError, trialRows } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
@@ -10,9 +10,44 @@ import { Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { numberArg, readConfigFile } from "../config-input";
+import { currentLogin, type RemoteLogin, remoteApi, remoteError } from "../remote";
 import { natsPrefix, openRuntime } from "../runtime";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * The team dashboard a command goes through instead of a run store: the login (`tailsweep login`, TAILSWEEP_TOKEN),
+ * unless DATABASE_URL points at the store itself.
+ */
+function remoteLogin(): RemoteLogin | undefined {
+  return process.env.DATABASE_URL ? undefined : currentLogin();
+}
+
+/** Runs one call against the dashboard, turning its refusals into one clear line. */
+async function remote<T>(
+  login: RemoteLogin,
+  call: (api: ReturnType<typeof remoteApi>) => Promise<T>,
+): Promise<T> {
+  try {
+    return await call(remoteApi(login));
+  } catch (e) {
+    throw remoteError(e, login);
+  }
+}
+
+/** One line of `sweep list`, the same from a store or a server. */
+function sweepLine(r: {
+  id: string;
+  createdAt: string;
+  project: string;
+  name: string;
+  status: string;
+  trials: number;
+  succeeded: number;
+  failed: number;
+}): string {
+  return `${r.id}  ${r.createdAt.slice(0, 16).replace("T", " ")}  ${`${r.project}/${r.name}`.padEnd(28)} ${r.status.padEnd(9)} ${r.succeeded}/${r.trials} succeeded, ${r.failed} failed\n`;
+}
 
 /** The log of a long-running process: plain lines on stderr, or with --json one JSON object per line on stdout. */
 function daemonLog(component: "worker" | "controller", json: boolean | undefined): (line: string) => void {
@@ -86,6 +121,32 @@ async function watch(store: RunStore, sweepId: string, json: boolean): Promise<S
   }
 }
 
+/** A sweep's export through the dashboard's download route (the same file, made by the same code there). */
+async function exportFromServer(login: RemoteLogin, id: string, format: "csv" | "json") {
+  const response = await fetch(`${login.url}/api/sweeps/${encodeURIComponent(id)}/export?format=${format}`, {
+    headers: { authorization: `Bearer ${login.token}` },
+  }).catch((e: unknown) => {
+    throw remoteError(e, login);
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${login.url}: ${text.trim()} (HTTP ${response.status})`);
+  const trials =
+    format === "csv"
+      ? Math.max(0, text.trimEnd().split("\n").length - 1)
+      : (JSON.parse(text) as { trials: unknown[] }).trials.length;
+  return { text, trials };
+}
+
+/** A sweep's export from the run store; an unknown id's error says where to find the right one. */
+async function exportFromStore(id: string, format: "csv" | "json") {
+  const rt = await openRuntime(log, { needsBus: false });
+  return exportSweep(rt.opened.store, id, format)
+    .catch((e: unknown) => {
+      throw e instanceof SweepNotFoundError ? new Error(`${e.message} (tailsweep sweep list shows them)`) : e;
+    })
+    .finally(() => rt.close());
+}
+
 /** Registers `tailsweep sweep …`, `tailsweep worker` and `tailsweep controller`. */
 export function registerSweep(program: Command): void {
   const sweep = program.command("sweep").description("run, submit, watch, cancel and export sweeps");
@@ -149,6 +210,19 @@ export function registerSweep(program: Command): void {
     .option("--json", "print the stored sweep as JSON")
     .action(async (file: string, o: { json?: boolean }) => {
       const spec = readSweepFile(file);
+      const login = remoteLogin();
+      if (login) {
+        // Checked here for clear errors, checked again by the server, which launches it as this token's user.
+        const launched = await remote(login, (api) =>
+          api.sweeps.launch.mutate({ yaml: readFileSync(file, "utf8") }),
+        );
+        process.stdout.write(
+          o.json
+            ? `${JSON.stringify({ ...launched, project: spec.project, name: spec.name, server: login.url })}\n`
+            : `submitted sweep ${launched.id} to ${login.url}: ${launched.trialCount} trials\n`,
+        );
+        return;
+      }
       if (!process.env.NATS_URL)
         throw new Error(
           "sweep submit needs NATS_URL (workers elsewhere); use `tailsweep sweep run` to run here",
@@ -169,6 +243,23 @@ export function registerSweep(program: Command): void {
     .description("trial counts and the ranking so far (default: the latest sweep)")
     .option("--json", "print JSON")
     .action(async (id: string | undefined, o: { json?: boolean }) => {
+      const login = remoteLogin();
+      if (login) {
+        const s = await remote(login, async (api) => {
+          const target = id ?? (await api.sweeps.list.query({}))[0]?.id;
+          if (!target) throw new Error("no sweeps yet");
+          return api.sweeps.get.query({ id: target });
+        });
+        if (o.json)
+          process.stdout.write(
+            `${JSON.stringify({ id: s.id, name: s.name, project: s.project, status: s.status, counts: s.counts })}\n`,
+          );
+        else
+          process.stdout.write(
+            `sweep ${s.id} (${s.project}/${s.name}) ${s.status}: ${JSON.stringify(s.counts)}\n`,
+          );
+        return;
+      }
       const rt = await openRuntime(log, { needsBus: false });
       const sweeps = await rt.opened.store.listSweeps();
       const s = id ? await rt.opened.store.getSweep(id) : sweeps.at(-1);
@@ -194,27 +285,41 @@ export function registerSweep(program: Command): void {
     .option("--project <name>", "only this project's sweeps")
     .option("--json", "print JSON")
     .action(async (o: { project?: string; json?: boolean }) => {
-      const rt = await openRuntime(log, { needsBus: false });
-      const sweeps = await rt.opened.store.listSweeps(o.project);
-      const rows = await Promise.all(
-        sweeps.map(async (s) => ({
+      const login = remoteLogin();
+      let rows: (Parameters<typeof sweepLine>[0] & Record<string, unknown>)[];
+      if (login) {
+        // The server lists newest first and only what this token may read.
+        const listed = await remote(login, (api) =>
+          api.sweeps.list.query(o.project ? { project: o.project } : {}),
+        );
+        rows = listed.reverse().map((s) => ({
           id: s.id,
           project: s.project,
           name: s.name,
           status: s.status,
-          createdAt: s.createdAt.toISOString(),
+          createdAt: new Date(s.createdAt).toISOString(),
           trials: s.trialCount,
-          ...countByState(await rt.opened.store.listTrials(s.id)),
-        })),
-      );
-      await rt.close();
+          ...s.counts,
+        }));
+      } else {
+        const rt = await openRuntime(log, { needsBus: false });
+        const sweeps = await rt.opened.store.listSweeps(o.project);
+        rows = await Promise.all(
+          sweeps.map(async (s) => ({
+            id: s.id,
+            project: s.project,
+            name: s.name,
+            status: s.status,
+            createdAt: s.createdAt.toISOString(),
+            trials: s.trialCount,
+            ...countByState(await rt.opened.store.listTrials(s.id)),
+          })),
+        );
+        await rt.close();
+      }
       if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
       else if (rows.length === 0) process.stdout.write("no sweeps yet\n");
-      else
-        for (const r of rows)
-          process.stdout.write(
-            `${r.id}  ${r.createdAt.slice(0, 16).replace("T", " ")}  ${`${r.project}/${r.name}`.padEnd(28)} ${r.status.padEnd(9)} ${r.succeeded}/${r.trials} succeeded, ${r.failed} failed\n`,
-          );
+      else for (const r of rows) process.stdout.write(sweepLine(r));
     });
 
   sweep
@@ -222,6 +327,16 @@ export function registerSweep(program: Command): void {
     .description("cancel a sweep: queued trials are dropped, running ones stop within one epoch")
     .option("--json", "print JSON")
     .action(async (id: string, o: { json?: boolean }) => {
+      const login = remoteLogin();
+      if (login) {
+        const { stopped } = await remote(login, (api) => api.sweeps.cancel.mutate({ id }));
+        process.stdout.write(
+          o.json
+            ? `${JSON.stringify({ id, status: "cancelled", stopped })}\n`
+            : `cancelled sweep ${id}: ${stopped} trials stopped\n`,
+        );
+        return;
+      }
       // The cancel notice must reach the workers: this one needs the real bus.
       const rt = await openRuntime(log);
       if (!(await rt.opened.store.getSweep(id))) {
@@ -249,15 +364,8 @@ export function registerSweep(program: Command): void {
       const format = o.json ? "json" : (o.format ?? (o.output?.endsWith(".json") ? "json" : "csv"));
       if (format !== "csv" && format !== "json")
         throw new Error(`--format must be csv or json, got '${format}'`);
-      const rt = await openRuntime(log, { needsBus: false });
-      // exportSweep names the unknown id; the CLI adds where to find the right one.
-      const exported = await exportSweep(rt.opened.store, id, format)
-        .catch((e: unknown) => {
-          throw e instanceof SweepNotFoundError
-            ? new Error(`${e.message} (tailsweep sweep list shows them)`)
-            : e;
-        })
-        .finally(() => rt.close());
+      const login = remoteLogin();
+      const exported = login ? await exportFromServer(login, id, format) : await exportFromStore(id, format);
       if (o.output) {
         writeFileSync(o.output, exported.text);
         log(`exported ${exported.trials} trials of sweep ${id} to ${o.output} (${format})`);
