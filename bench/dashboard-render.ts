@@ -102,7 +102,11 @@ interface Visit {
 }
 
 /** Signs in through the dashboard's form; the session cookie's name and value. */
-async function signIn(base: string, email: string, password: string): Promise<{ name: string; value: string }> {
+async function signIn(
+  base: string,
+  email: string,
+  password: string,
+): Promise<{ name: string; value: string }> {
   const r = await fetch(`${base}/api/auth/signin`, {
     method: "POST",
     body: new URLSearchParams({ email, password }),
@@ -116,7 +120,11 @@ async function signIn(base: string, email: string, password: string): Promise<{ 
 }
 
 /** One cold visit: a new context with only the session cookie, page.goto until load, then the page's own timings. */
-async function visit(browser: Browser, url: string, session: { name: string; value: string }): Promise<Visit> {
+async function visit(
+  browser: Browser,
+  url: string,
+  session: { name: string; value: string },
+): Promise<Visit> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   await context.addCookies([{ ...session, url }]);
   try {
