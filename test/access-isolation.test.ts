@@ -29,7 +29,7 @@ describe("project isolation through the API", { timeout: 60_000 }, () => {
     createCaller({
       store: opened.store,
       launcher: controller,
-      audit: opened.access,
+      access: opened.access,
       caller: memberCaller(users[who]!, who, await opened.access.membershipsOf(users[who]!)),
     });
   const sweeps: Record<string, string> = {};
@@ -125,7 +125,7 @@ describe("project isolation through the API", { timeout: 60_000 }, () => {
       createCaller({
         store: opened.store,
         launcher: controller,
-        audit: opened.access,
+        access: opened.access,
         caller: tokenCaller(await authenticateToken(opened.access, t.token)),
       });
     const api = await viaToken();
@@ -158,5 +158,138 @@ describe("project isolation through the API", { timeout: 60_000 }, () => {
     ]);
     expect((await (await as("bob")).audit.list()).map((e) => e.projectId)).toEqual(["beta"]);
     expect(await outcome((await as("vic")).audit.list({ project: "beta", limit: 10 }))).toBe("NOT_FOUND");
+  });
+});
+
+describe("team management through the API", { timeout: 60_000 }, () => {
+  let opened: Awaited<ReturnType<typeof openRunStore>>;
+  let drop: () => Promise<void>;
+  const ids: Record<string, string> = {};
+  const as = async (who: string) =>
+    createCaller({
+      store: opened.store,
+      access: opened.access,
+      caller: memberCaller(ids[who]!, `${who}@example.org`, await opened.access.membershipsOf(ids[who]!)),
+    });
+
+  beforeAll(async () => {
+    const db = await freshDatabase("team");
+    drop = db.drop;
+    opened = await openRunStore({ databaseUrl: db.url });
+    for (const name of ["ada", "vic", "eve", "new"])
+      ids[name] = (await opened.access.createUser({ email: `${name}@example.org`, name })).id;
+    await opened.access.setRole("alpha", ids.ada!, "owner");
+    await opened.access.setRole("alpha", ids.vic!, "viewer");
+    await opened.access.setRole("gamma", ids.eve!, "owner");
+  });
+  afterAll(async () => {
+    await opened.close();
+    await drop();
+  });
+
+  it("lets owners add, change and remove members, keeps a last owner, and audits every change", async () => {
+    const ada = await as("ada");
+    expect((await ada.members.list({ project: "alpha" })).map((m) => [m.email, m.role])).toEqual([
+      ["ada@example.org", "owner"],
+      ["vic@example.org", "viewer"],
+    ]);
+    await ada.members.set({ project: "alpha", email: "NEW@example.org", role: "member" });
+    expect(await opened.access.roleOf(ids.new!, "alpha")).toBe("member");
+    // A viewer reads the list but changes nothing; another project's owner does not even see the project.
+    const vic = await as("vic");
+    expect(await vic.members.list({ project: "alpha" })).toHaveLength(3);
+    await expect(
+      vic.members.set({ project: "alpha", email: "vic@example.org", role: "owner" }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const eve = await as("eve");
+    await expect(eve.members.list({ project: "alpha" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      eve.members.set({ project: "alpha", email: "eve@example.org", role: "owner" }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await opened.access.roleOf(ids.eve!, "alpha")).toBeUndefined();
+    await expect(
+      ada.members.set({ project: "alpha", email: "ada@example.org", role: "viewer" }),
+    ).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: "project alpha must keep at least one owner",
+    });
+    await expect(
+      ada.members.set({ project: "alpha", email: "nobody@example.org", role: "member" }),
+    ).rejects.toThrow(/no account for nobody@example.org/);
+    await ada.members.remove({ project: "alpha", email: "new@example.org" });
+    expect(await opened.access.roleOf(ids.new!, "alpha")).toBeUndefined();
+    expect((await opened.access.auditOf("alpha")).map((e) => [e.action, e.target])).toEqual([
+      ["member.remove", "new@example.org"],
+      ["member.set", "new@example.org"],
+    ]);
+  });
+
+  it("gives each user their own tokens: created in their projects, revoked by them or a project owner", async () => {
+    const vic = await as("vic");
+    const created = await vic.tokens.create({ project: "alpha", name: "laptop", days: 7 });
+    expect(created.token).toMatch(/^tsk_/);
+    const identity = await authenticateToken(opened.access, created.token);
+    expect([identity.user.id, identity.projectId, identity.role]).toEqual([ids.vic, "alpha", "viewer"]);
+    expect((await vic.tokens.list()).map((t) => [t.id, t.state])).toEqual([[created.id, "active"]]);
+    expect(JSON.stringify(await vic.tokens.list())).not.toContain("tokenHash");
+    // Not in a project you are not in; not someone else's token unless you own its project.
+    await expect(vic.tokens.create({ project: "gamma", name: "x", days: 7 })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    const eve = await as("eve");
+    await expect(eve.tokens.revoke({ id: created.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await (await as("ada")).tokens.revoke({ id: created.id })).toEqual({ revoked: true });
+    expect((await vic.tokens.list())[0]!.state).toBe("revoked");
+    expect((await opened.access.auditOf("alpha")).slice(0, 2).map((e) => e.action)).toEqual([
+      "token.revoke",
+      "token.create",
+    ]);
+  });
+
+  it("refuses bad input on every team procedure, naming the field, and changes nothing", async () => {
+    const ada = await as("ada");
+    const before = await opened.access.membersOf("alpha");
+    const cases: [Promise<unknown>, RegExp][] = [
+      [ada.members.list({ project: "../etc" }), /input\.project: must be 1–64 letters/],
+      [ada.members.list({ project: "x".repeat(65) }), /input\.project/],
+      [
+        ada.members.set({ project: "alpha", email: "not an email", role: "owner" }),
+        /input\.email: must be an email/,
+      ],
+      [
+        ada.members.set({ project: "alpha", email: "vic@example.org", role: "admin" as never }),
+        /input\.role/,
+      ],
+      [
+        ada.members.set({ project: "alpha", email: `${"a".repeat(300)}@example.org`, role: "viewer" }),
+        /input\.email/,
+      ],
+      [
+        ada.members.set({
+          project: "alpha'; DROP TABLE membership; --",
+          email: "vic@example.org",
+          role: "owner",
+        }),
+        /input\.project/,
+      ],
+      [ada.members.remove({ project: "alpha", email: 42 as never }), /input\.email/],
+      [ada.tokens.create({ project: "alpha", name: "", days: 7 }), /input\.name: must not be empty/],
+      [
+        ada.tokens.create({ project: "alpha", name: "n".repeat(101), days: 7 }),
+        /input\.name: must be at most 100/,
+      ],
+      [ada.tokens.create({ project: "alpha", name: "ci", days: 1e6 }), /input\.days: must be at most 365/],
+      [ada.tokens.create({ project: "alpha", name: "ci", days: 1.5 }), /input\.days: must be a whole number/],
+      [ada.tokens.create({ project: "alpha", name: "ci", days: "7" as never }), /input\.days/],
+      [ada.tokens.revoke({ id: "x".repeat(129) }), /input\.id/],
+      [
+        ada.members.set({ project: "alpha", email: "vic@example.org", role: "owner", extra: 1 } as never),
+        /extra/,
+      ],
+    ];
+    for (const [call, message] of cases)
+      await expect(call).rejects.toMatchObject({ code: "BAD_REQUEST", message });
+    expect(await opened.access.membersOf("alpha")).toEqual(before);
+    expect(await opened.access.apiTokensOf(ids.ada!)).toEqual([]);
   });
 });

@@ -186,4 +186,47 @@ describe("tRPC API on PostgreSQL", { timeout: 120_000 }, () => {
     await expect(api.trials.get({ id: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(Object.keys(appRouter._def.procedures)).toContain("sweeps.compare");
   });
+
+  it("refuses oversized, wrongly typed and injected input on every procedure, naming the field, changing nothing", async () => {
+    const before = (await api.sweeps.list()).map((s) => s.id);
+    const long = (n: number) => "x".repeat(n);
+    const cases: [string, Promise<unknown>, RegExp][] = [
+      ["sweeps.list", api.sweeps.list({ search: long(2_001) }), /input\.search: must be at most 2000/],
+      ["sweeps.list", api.sweeps.list({ status: "done" as never }), /input\.status/],
+      ["sweeps.get", api.sweeps.get({ id: long(129) }), /input\.id: must be at most 128/],
+      ["sweeps.get", api.sweeps.get({ id: "" }), /input\.id: must not be empty/],
+      ["sweeps.get", api.sweeps.get({ id: 7 as never }), /input\.id/],
+      ["sweeps.trials", api.sweeps.trials({ id: "a", extra: true } as never), /extra/],
+      ["sweeps.compare", api.sweeps.compare({ id: "a", alpha: 2 }), /input\.alpha/],
+      [
+        "sweeps.compare",
+        api.sweeps.compare({ id: "a", metric: long(201) }),
+        /input\.metric: must be at most 200/,
+      ],
+      ["sweeps.heatmap", api.sweeps.heatmap({ id: "a", x: "", y: "b" }), /input\.x/],
+      ["sweeps.curves", api.sweeps.curves({ id: "a", metric: "rm -rf" as never }), /input\.metric/],
+      ["sweeps.perClass", api.sweeps.perClass({ id: long(500) }), /input\.id/],
+      ["sweeps.launch", api.sweeps.launch({ yaml: long(256 * 1024 + 1) }), /must be at most 256 kB/],
+      ["sweeps.launch", api.sweeps.launch({ yaml: "name: x", spec: {} } as never), /input/],
+      [
+        "sweeps.launch",
+        api.sweeps.launch({ yaml: 'name: "x\'; DROP TABLE sweep; --"\nproject: "a b"\nseeds: 1\n' }),
+        /project/,
+      ],
+      ["sweeps.cancel", api.sweeps.cancel({ id: ["a"] as never }), /input\.id/],
+      ["trials.get", api.trials.get({ id: long(129) }), /input\.id/],
+      ["runs.catalog", api.runs.catalog({ project: long(201) }), /input\.project/],
+      [
+        "runs.compare",
+        api.runs.compare({ groups: [{ sweepId: "", config: "a" }] }),
+        /input\.groups\.0\.sweepId|groups/,
+      ],
+      ["audit.list", api.audit.list({ limit: 1_000_000 }), /input\.limit/],
+      ["members.list", api.members.list({ project: "" }), /input\.project/],
+      ["tokens.create", api.tokens.create({ project: "p", name: "n", days: -1 }), /input\.days/],
+    ];
+    for (const [procedure, call, message] of cases)
+      await expect(call, procedure).rejects.toMatchObject({ code: "BAD_REQUEST", message });
+    expect((await api.sweeps.list()).map((s) => s.id)).toEqual(before);
+  });
 });

@@ -640,6 +640,59 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     expect((await cli(["whoami"])).stderr).toContain("not logged in");
   }, 240_000);
 
+  it("lets an owner sign in with the form in Chromium, add a member and make and revoke a token on the Team page", async () => {
+    const context = await browser.newContext();
+    try {
+      const tab = await context.newPage();
+      await tab.goto(`${teamBase}/team`);
+      await tab.waitForURL(`${teamBase}/signin`);
+      await tab.fill('input[name="email"]', "ada@example.org");
+      await tab.fill('input[name="password"]', "a wrong password here");
+      await tab.click('button[type="submit"]');
+      await expect.poll(() => tab.getByTestId("signin-error").textContent()).toBe("Wrong email or password.");
+      await tab.fill('input[name="email"]', "ada@example.org");
+      await tab.fill('input[name="password"]', password);
+      await tab.click('button[type="submit"]');
+      await tab.waitForURL(`${teamBase}/`);
+      await tab.goto(`${teamBase}/team`);
+      const erin = await opened.access.createUser({ email: "erin@example.org", name: "Erin" });
+      const form = tab.getByTestId("member-form-web");
+      await form.locator('input[name="email"]').fill("erin@example.org");
+      await form.locator("select").selectOption("viewer");
+      await form.getByRole("button", { name: "Add or change" }).click();
+      await expect.poll(() => opened.access.roleOf(erin.id, "web")).toBe("viewer");
+      await expect.poll(() => tab.getByTestId("members-web").textContent()).toContain("erin@example.org");
+      // A refusal is shown at the form: an email without an account.
+      await form.locator('input[name="email"]').fill("nobody@example.org");
+      await form.getByRole("button", { name: "Add or change" }).click();
+      await expect.poll(() => form.textContent()).toContain("no account for nobody@example.org");
+
+      const tokens = tab.getByTestId("token-form");
+      await tokens.locator('input[name="name"]').fill("from the browser");
+      await tokens.getByRole("button", { name: "Create token" }).click();
+      const secret = (await tab.getByTestId("new-token").locator("code").first().textContent())!;
+      expect(secret).toMatch(/^tsk_/);
+      expect(
+        (await fetch(`${teamBase}/api/trpc/me`, { headers: { authorization: `Bearer ${secret}` } })).status,
+      ).toBe(200);
+      await tab.screenshot({ path: join(artifacts, "team-page.png"), fullPage: true });
+      await tab
+        .getByTestId("tokens")
+        .getByRole("row", { name: /from the browser/ })
+        .getByRole("button", { name: "Revoke" })
+        .click();
+      await expect
+        .poll(
+          async () =>
+            (await fetch(`${teamBase}/api/trpc/me`, { headers: { authorization: `Bearer ${secret}` } }))
+              .status,
+        )
+        .toBe(401);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
   it("signs in through the team's OpenID provider in Chromium, linking or creating the account", async () => {
     const context = await browser.newContext();
     try {

@@ -1,4 +1,3 @@
-import type { AccessStore } from "@tailsweep/access";
 import type { AuthSettings } from "./auth-settings";
 import { OidcSignIn } from "./oidc";
 import type { ApiContext } from "./router";
@@ -10,13 +9,11 @@ import { PasswordSignIn } from "./sign-in";
  * with `dashboardHost()`. It lives on globalThis because Next bundles each route separately, and an embedded
  * store (PGlite) must be opened once per process.
  */
-export interface DashboardHost extends Omit<ApiContext, "caller" | "audit"> {
+export interface DashboardHost extends Omit<ApiContext, "caller"> {
   /** Where launched sweeps run, for the page to say (e.g. "this process: 1 worker", "NATS nats://…"). */
   launchTarget: string | null;
   /** Where the run store is (e.g. "PGlite /home/me/.tailsweep/db", "PostgreSQL"). */
   storeLocation: string;
-  /** Users, tokens and the audit log: API tokens are checked against it, and it is each request's audit log. */
-  access?: AccessStore;
   /** Local mode (the local user) or team mode (sign-in); see AuthSettings. */
   auth: AuthSettings;
 }

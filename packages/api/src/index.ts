@@ -59,7 +59,6 @@ export { formatSummary, formatVersus, type RenderedReport, renderStudyMarkdown }
 export {
   type ApiContext,
   type AppRouter,
-  type AuditLog,
   appRouter,
   createCaller,
   type SweepLauncher,

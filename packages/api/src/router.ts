@@ -1,17 +1,11 @@
-import type { AccessStore, Action } from "@tailsweep/access";
+import type { Action } from "@tailsweep/access";
 import { ConfigError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
 import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
-import {
-  EPOCH_SERIES_METRICS,
-  type RunStore,
-  type SweepRecord,
-  sweepProgress,
-  workerStatus,
-} from "@tailsweep/sweep";
-import { initTRPC, TRPCError } from "@trpc/server";
+import { EPOCH_SERIES_METRICS, type SweepRecord, sweepProgress, workerStatus } from "@tailsweep/sweep";
+import { TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { authorize, type Caller, canRead } from "./caller";
+import { authorize, canRead } from "./caller";
 import {
   compareAcrossSweeps,
   compareSweep,
@@ -20,28 +14,11 @@ import {
   paramValue,
   rankConfigurations,
 } from "./comparison";
+import { checked, LIMITS } from "./input";
+import { membersRouter, tokensRouter } from "./team-router";
+import { type ApiContext, audited, t } from "./trpc";
 
-/** What launches and cancels sweeps for the API (the controller in the app that mounts it). */
-export interface SweepLauncher {
-  submit(spec: SweepSpec): Promise<SweepRecord>;
-  cancel(sweepId: string): Promise<number>;
-}
-
-/** Where launches and cancels are recorded and read back: the access store's audit log and its users. */
-export type AuditLog = Pick<AccessStore, "recordAudit" | "auditOf" | "getUser">;
-
-/**
- * What every procedure can use: the run store, the launcher where the app allows launching, who is calling (every
- * procedure checks their role in the project it touches) and, in team mode, the audit log.
- */
-export interface ApiContext {
-  store: RunStore;
-  launcher?: SweepLauncher;
-  caller: Caller;
-  audit?: AuditLog;
-}
-
-const t = initTRPC.context<ApiContext>().create();
+export type { ApiContext, SweepLauncher } from "./trpc";
 
 /** The parts of a stored result the per-class view reads (written by the trainer; see packages/model). */
 interface ResultMetrics {
@@ -58,17 +35,6 @@ async function sweepOrThrow(ctx: ApiContext, id: string, action: Action = "read"
   return sweep;
 }
 
-/** Records an action in the audit log where there is one (team mode). */
-async function audited(ctx: ApiContext, project: string, action: string, target: string, detail = {}) {
-  await ctx.audit?.recordAudit({
-    projectId: project,
-    ...(ctx.caller.userId !== undefined && { actorId: ctx.caller.userId }),
-    action,
-    target,
-    detail,
-  });
-}
-
 /** A bad sweep file, as tRPC's BAD_REQUEST with one `path: problem` line per field (the form shows each at its field). */
 function badSweep(e: unknown): never {
   if (e instanceof ConfigError)
@@ -76,7 +42,13 @@ function badSweep(e: unknown): never {
   throw new TRPCError({ code: "BAD_REQUEST", message: (e as Error).message, cause: e as Error });
 }
 
-const sweepId = z.object({ id: z.string().min(1) });
+const idField = z
+  .string()
+  .min(1, "must not be empty")
+  .max(LIMITS.id, `must be at most ${LIMITS.id} characters`);
+const labelField = z.string().max(LIMITS.label, `must be at most ${LIMITS.label} characters`);
+const nameField = z.string().max(LIMITS.name, `must be at most ${LIMITS.name} characters`);
+const sweepId = z.object({ id: idField }).strict();
 
 /** The dashboard's API: thin procedures over the run store, the statistics and the launcher. */
 export const appRouter = t.router({
@@ -100,13 +72,15 @@ export const appRouter = t.router({
     /** Sweeps newest first, with progress and the best configuration so far; filter by project, status or text. */
     list: t.procedure
       .input(
-        z
-          .object({
-            project: z.string().optional(),
-            status: z.enum(["running", "completed", "cancelled"]).optional(),
-            search: z.string().optional(),
-          })
-          .default({}),
+        checked(
+          z
+            .object({
+              project: nameField.optional(),
+              status: z.enum(["running", "completed", "cancelled"]).optional(),
+              search: labelField.optional(),
+            })
+            .default({}),
+        ),
       )
       .query(async ({ ctx, input }) => {
         const sweeps = (await ctx.store.listSweeps(input.project))
@@ -146,7 +120,7 @@ export const appRouter = t.router({
      * One sweep with its progress (counts, ETA) and the workers that ran or run its trials: host, backend, whether
      * they are online, and how many of this sweep's trials each has running and finished.
      */
-    get: t.procedure.input(sweepId).query(async ({ ctx, input }) => {
+    get: t.procedure.input(checked(sweepId)).query(async ({ ctx, input }) => {
       const sweep = await sweepOrThrow(ctx, input.id);
       const [trials, known] = await Promise.all([ctx.store.listTrials(sweep.id), ctx.store.listWorkers()]);
       const now = new Date();
@@ -175,7 +149,7 @@ export const appRouter = t.router({
     }),
 
     /** Every trial with its configuration label, state, attempts and headline test metrics. */
-    trials: t.procedure.input(sweepId).query(async ({ ctx, input }) => {
+    trials: t.procedure.input(checked(sweepId)).query(async ({ ctx, input }) => {
       const sweep = await sweepOrThrow(ctx, input.id);
       const [trials, results] = await Promise.all([
         ctx.store.listTrials(sweep.id),
@@ -195,12 +169,14 @@ export const appRouter = t.router({
     /** Configurations against a baseline across matched seeds (the same table as `tailsweep compare`). */
     compare: t.procedure
       .input(
-        sweepId.extend({
-          baseline: z.string().optional(),
-          metric: z.string().optional(),
-          correction: z.enum(["holm", "bh"]).default("holm"),
-          alpha: z.number().gt(0).lt(1).default(0.05),
-        }),
+        checked(
+          sweepId.extend({
+            baseline: labelField.optional(),
+            metric: nameField.optional(),
+            correction: z.enum(["holm", "bh"]).default("holm"),
+            alpha: z.number().gt(0).lt(1).default(0.05),
+          }),
+        ),
       )
       .query(async ({ ctx, input }) => {
         const sweep = await sweepOrThrow(ctx, input.id);
@@ -216,7 +192,9 @@ export const appRouter = t.router({
      * over seeds and over every other swept parameter (`n` says how many runs a cell holds).
      */
     heatmap: t.procedure
-      .input(sweepId.extend({ x: z.string().min(1), y: z.string().min(1), metric: z.string().optional() }))
+      .input(
+        checked(sweepId.extend({ x: nameField.min(1), y: nameField.min(1), metric: nameField.optional() })),
+      )
       .query(async ({ ctx, input }) => {
         const sweep = await sweepOrThrow(ctx, input.id);
         const swept = Object.keys(sweep.spec.search);
@@ -260,7 +238,7 @@ export const appRouter = t.router({
      * draws), from one read of the sweep's per-epoch numbers.
      */
     curves: t.procedure
-      .input(sweepId.extend({ metric: z.enum(EPOCH_SERIES_METRICS).default("loss.total") }))
+      .input(checked(sweepId.extend({ metric: z.enum(EPOCH_SERIES_METRICS).default("loss.total") })))
       .query(async ({ ctx, input }) => {
         const sweep = await sweepOrThrow(ctx, input.id);
         const points = await ctx.store.epochCurves(sweep.id, input.metric);
@@ -287,7 +265,7 @@ export const appRouter = t.router({
      * Per-class results per configuration, over seeds: test recall per class (mean and t interval), the averaged
      * confusion matrix (and row-normalised), and pseudo-label recall per class on the unlabeled rows.
      */
-    perClass: t.procedure.input(sweepId).query(async ({ ctx, input }) => {
+    perClass: t.procedure.input(checked(sweepId)).query(async ({ ctx, input }) => {
       const sweep = await sweepOrThrow(ctx, input.id);
       const [trials, results] = await Promise.all([
         ctx.store.listTrials(sweep.id),
@@ -319,7 +297,20 @@ export const appRouter = t.router({
 
     /** Validates a sweep (YAML text or the form's object) and queues it; errors name each bad field. */
     launch: t.procedure
-      .input(z.union([z.object({ yaml: z.string() }), z.object({ spec: z.record(z.string(), z.unknown()) })]))
+      .input(
+        checked(
+          z.union([
+            z.object({ yaml: z.string().max(LIMITS.sweepFile, "must be at most 256 kB") }).strict(),
+            z
+              .object({ spec: z.record(z.string(), z.unknown()) })
+              .strict()
+              .refine((v) => JSON.stringify(v.spec).length <= LIMITS.sweepFile, {
+                message: "must be at most 256 kB",
+                path: ["spec"],
+              }),
+          ]),
+        ),
+      )
       .mutation(async ({ ctx, input }) => {
         if (!ctx.launcher)
           throw new TRPCError({
@@ -341,7 +332,7 @@ export const appRouter = t.router({
         return { id: sweep.id, trialCount: sweep.trialCount };
       }),
 
-    cancel: t.procedure.input(sweepId).mutation(async ({ ctx, input }) => {
+    cancel: t.procedure.input(checked(sweepId)).mutation(async ({ ctx, input }) => {
       if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
       const sweep = await sweepOrThrow(ctx, input.id, "cancel");
       const stopped = await ctx.launcher.cancel(input.id);
@@ -352,7 +343,7 @@ export const appRouter = t.router({
 
   trials: t.router({
     /** One trial: config, seed, attempts and their reasons, per-epoch metrics, result, and the sweep's provenance. */
-    get: t.procedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
+    get: t.procedure.input(checked(z.object({ id: idField }).strict())).query(async ({ ctx, input }) => {
       const trial = await ctx.store.getTrial(input.id);
       if (!trial) throw new TRPCError({ code: "NOT_FOUND", message: `no trial with id ${input.id}` });
       const sweep = await ctx.store.getSweep(trial.sweepId);
@@ -371,7 +362,7 @@ export const appRouter = t.router({
      * finished seeds and the seed mean of the sweep's objective.
      */
     catalog: t.procedure
-      .input(z.object({ project: z.string().optional() }).default({}))
+      .input(checked(z.object({ project: nameField.optional() }).strict().default({})))
       .query(async ({ ctx, input }) => {
         const sweeps = (await ctx.store.listSweeps(input.project))
           .filter((s) => canRead(ctx.caller, s.project))
@@ -397,16 +388,18 @@ export const appRouter = t.router({
     /** Runs from any sweeps compared across matched seeds: one group per (sweep, configuration), the first the baseline. */
     compare: t.procedure
       .input(
-        z.object({
-          groups: z
-            .array(z.object({ sweepId: z.string().min(1), config: z.string().optional() }))
-            .min(2)
-            .max(50),
-          baseline: z.number().int().min(0).default(0),
-          metric: z.string().optional(),
-          correction: z.enum(["holm", "bh"]).default("holm"),
-          alpha: z.number().gt(0).lt(1).default(0.05),
-        }),
+        checked(
+          z.object({
+            groups: z
+              .array(z.object({ sweepId: idField, config: labelField.optional() }).strict())
+              .min(2)
+              .max(50),
+            baseline: z.number().int().min(0).default(0),
+            metric: nameField.optional(),
+            correction: z.enum(["holm", "bh"]).default("holm"),
+            alpha: z.number().gt(0).lt(1).default(0.05),
+          }),
+        ),
       )
       .query(async ({ ctx, input }) => {
         for (const g of new Set(input.groups.map((g) => g.sweepId))) await sweepOrThrow(ctx, g);
@@ -425,15 +418,17 @@ export const appRouter = t.router({
      */
     list: t.procedure
       .input(
-        z
-          .object({
-            project: z.string().max(64).optional(),
-            limit: z.number().int().min(1).max(1_000).default(200),
-          })
-          .default({ limit: 200 }),
+        checked(
+          z
+            .object({
+              project: z.string().max(64).optional(),
+              limit: z.number().int().min(1).max(1_000).default(200),
+            })
+            .default({ limit: 200 }),
+        ),
       )
       .query(async ({ ctx, input }) => {
-        const log = ctx.audit;
+        const log = ctx.access;
         if (!log) return [];
         if (input.project) authorize(ctx.caller, input.project, "read", `project ${input.project}`);
         const projects = input.project
@@ -451,6 +446,9 @@ export const appRouter = t.router({
         return entries.map((e) => ({ ...e, actor: e.actorId ? names.get(e.actorId)! : "local user" }));
       }),
   }),
+
+  members: membersRouter,
+  tokens: tokensRouter,
 
   /** Every worker the store has heard from, with whether it is online, stopped or lost. */
   workers: t.procedure.query(async ({ ctx }) => {

@@ -24,6 +24,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <a href="/compare">Compare runs</a>
               <a href="/workers">Workers</a>
               <a href="/audit">Audit log</a>
+              <a href="/team">Team</a>
             </nav>
           )}
           {v.user && (

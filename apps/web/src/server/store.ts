@@ -39,7 +39,7 @@ export function host(): Promise<DashboardHost> {
 export async function requestContext(req?: Request): Promise<ApiContext> {
   const h = await host();
   const caller = await callerOfRequest(h.access, h.auth, req?.headers ?? (await headers()));
-  return { ...h, store: readOnce(h.store), caller, audit: h.access };
+  return { ...h, store: readOnce(h.store), caller };
 }
 
 /** The tRPC caller for one server-component render; sends a browser that is not signed in to the sign-in page. */

@@ -1,0 +1,48 @@
+import { describeIssues } from "@tailsweep/schemas";
+import type { z } from "zod";
+
+/**
+ * A procedure's input schema as a Standard Schema whose refusal is one readable line naming every bad field
+ * (`input.id: must be at most 128 characters; input.limit: …`). Given a zod schema directly, tRPC would answer with
+ * zod's issue list as JSON; the client still gets the schema's input and output types through `types`.
+ */
+export function checked<S extends z.ZodType>(schema: S): CheckedInput<z.input<S>, z.output<S>> {
+  return {
+    "~standard": {
+      version: 1,
+      vendor: "tailsweep",
+      validate: (value) => {
+        const parsed = schema.safeParse(value);
+        return parsed.success
+          ? { value: parsed.data }
+          : { issues: [{ message: describeIssues(parsed.error, "input").join("; ") }] };
+      },
+    },
+  };
+}
+
+/** The Standard Schema (v1) shape tRPC accepts as a parser. */
+interface CheckedInput<Input, Output> {
+  readonly "~standard": {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (
+      value: unknown,
+    ) =>
+      | { readonly value: Output; readonly issues?: undefined }
+      | { readonly issues: readonly { message: string }[] };
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+  };
+}
+
+/** Bounds shared by the procedures' inputs: nothing unbounded reaches the store or the statistics. */
+export const LIMITS = {
+  /** sweep, trial and token ids */
+  id: 128,
+  /** a configuration label (`model.nu=30 variant=gaussian …`) or a search text */
+  label: 2_000,
+  /** a metric or parameter name */
+  name: 200,
+  /** a sweep file, YAML or JSON */
+  sweepFile: 256 * 1024,
+} as const;

@@ -1,0 +1,43 @@
+import type { AccessStore } from "@tailsweep/access";
+import type { SweepSpec } from "@tailsweep/schemas";
+import type { RunStore, SweepRecord } from "@tailsweep/sweep";
+import { initTRPC } from "@trpc/server";
+import type { Caller } from "./caller";
+
+/** What launches and cancels sweeps for the API (the controller in the app that mounts it). */
+export interface SweepLauncher {
+  submit(spec: SweepSpec): Promise<SweepRecord>;
+  cancel(sweepId: string): Promise<number>;
+}
+
+/**
+ * What every procedure can use: the run store, the launcher where the app allows launching, who is calling (every
+ * procedure checks their role in the project it touches) and the access store (members, tokens, the audit log).
+ */
+export interface ApiContext {
+  store: RunStore;
+  launcher?: SweepLauncher;
+  caller: Caller;
+  /** Users, members, tokens and the audit log; absent where the app keeps none. */
+  access?: AccessStore;
+}
+
+/** The API's tRPC instance: every router of this package is built from it. */
+export const t = initTRPC.context<ApiContext>().create();
+
+/** Records an action in the audit log where there is one. */
+export async function audited(
+  ctx: ApiContext,
+  project: string,
+  action: string,
+  target: string,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
+  await ctx.access?.recordAudit({
+    projectId: project,
+    ...(ctx.caller.userId !== undefined && { actorId: ctx.caller.userId }),
+    action,
+    target,
+    detail,
+  });
+}
