@@ -159,6 +159,23 @@ describe("project isolation through the API", { timeout: 60_000 }, () => {
     expect((await (await as("bob")).audit.list()).map((e) => e.projectId)).toEqual(["beta"]);
     expect(await outcome((await as("vic")).audit.list({ project: "beta", limit: 10 }))).toBe("NOT_FOUND");
   });
+
+  it("lets only a project's owners delete its sweeps, and records who deleted what", async () => {
+    const doomed = (await (await as("mel")).sweeps.launch({ yaml: sweepYaml("alpha", "doomed") })).id;
+    expect(await outcome((await as("mel")).sweeps.delete({ id: doomed }))).toBe("FORBIDDEN");
+    expect(await outcome((await as("vic")).sweeps.delete({ id: doomed }))).toBe("FORBIDDEN");
+    expect(await outcome((await as("bob")).sweeps.delete({ id: doomed }))).toBe("NOT_FOUND");
+    expect(await opened.store.getSweep(doomed)).toBeDefined();
+    expect(await (await as("ada")).sweeps.delete({ id: doomed })).toEqual({ deleted: true });
+    expect(await opened.store.getSweep(doomed)).toBeUndefined();
+    expect(await outcome((await as("ada")).sweeps.get({ id: doomed }))).toBe("NOT_FOUND");
+    expect((await opened.access.auditOf("alpha"))[0]).toMatchObject({
+      action: "sweep.delete",
+      actorId: users.ada,
+      target: doomed,
+      detail: { name: "doomed", trials: 2 },
+    });
+  });
 });
 
 describe("team management through the API", { timeout: 60_000 }, () => {

@@ -608,6 +608,11 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     expect(exported.stdout.trimEnd().split("\n")).toHaveLength(2); // header + 1 trial
     const audit = await opened.access.auditOf("web");
     expect(audit.find((e) => e.target === id)).toMatchObject({ action: "sweep.launch" });
+    const unsure = await cli(["sweep", "delete", id]);
+    expect([unsure.code, unsure.stderr]).toEqual([1, expect.stringContaining("add --yes")]);
+    expect((await cli(["sweep", "delete", id, "--yes"])).stdout).toBe(`deleted sweep ${id}\n`);
+    expect(await opened.store.getSweep(id)).toBeUndefined();
+    expect((await opened.access.auditOf("web"))[0]).toMatchObject({ action: "sweep.delete", target: id });
 
     // Another project's sweep is not there for this token; bad input gets a clear error and stores nothing.
     const stranger = await cli(["sweep", "cancel", "no-such-sweep"]);

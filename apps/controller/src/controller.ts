@@ -72,6 +72,16 @@ export class Controller {
     return stopped;
   }
 
+  /** Deletes a sweep and everything stored for it, cancelling it first if it runs (so its workers stop). */
+  async delete(sweepId: string): Promise<boolean> {
+    const sweep = await this.store.getSweep(sweepId);
+    if (!sweep) return false;
+    if (sweep.status === "running") await this.cancel(sweepId);
+    const deleted = await this.store.deleteSweep(sweepId);
+    if (deleted) this.log(`sweep ${sweepId} (${sweep.project}/${sweep.name}) deleted`);
+    return deleted;
+  }
+
   /**
    * Hands back trials whose worker stopped heartbeating, as new attempts (or fails them past maxAttempts). Each
    * sweep is judged by its own heartbeat interval: a trial is stale after three missed heartbeats.

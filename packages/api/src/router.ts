@@ -332,6 +332,18 @@ export const appRouter = t.router({
         return { id: sweep.id, trialCount: sweep.trialCount };
       }),
 
+    /** Deletes a sweep with its trials and results (owners only); the audit log keeps its name and size. */
+    delete: t.procedure.input(checked(sweepId)).mutation(async ({ ctx, input }) => {
+      if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
+      const sweep = await sweepOrThrow(ctx, input.id, "delete");
+      const deleted = await ctx.launcher.delete(input.id);
+      await audited(ctx, sweep.project, "sweep.delete", sweep.id, {
+        name: sweep.name,
+        trials: sweep.trialCount,
+      });
+      return { deleted };
+    }),
+
     cancel: t.procedure.input(checked(sweepId)).mutation(async ({ ctx, input }) => {
       if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
       const sweep = await sweepOrThrow(ctx, input.id, "cancel");

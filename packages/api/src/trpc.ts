@@ -8,6 +8,8 @@ import type { Caller } from "./caller";
 export interface SweepLauncher {
   submit(spec: SweepSpec): Promise<SweepRecord>;
   cancel(sweepId: string): Promise<number>;
+  /** Deletes a sweep and what is stored for it (cancelling it first); false if there was none. */
+  delete(sweepId: string): Promise<boolean>;
 }
 
 /**

@@ -171,6 +171,7 @@ export class PrismaRunStore implements RunStore {
     if (items.length === 0) return;
     // One INSERT … SELECT FROM unnest(arrays): six parameters whatever the batch size, and several times faster than
     // createMany's row-by-row VALUES list through the query compiler (bench/event-ingest.ts). JSON travels as text.
+    // Rows go in in batch order (the first of two copies wins), and epochs of trials deleted meanwhile are dropped.
     await this.db.$executeRaw`
       INSERT INTO epoch_metric (trial_id, attempt, epoch, loss, test, seconds)
       SELECT trial_id, attempt, epoch, loss::jsonb, test::jsonb, seconds
@@ -179,8 +180,15 @@ export class PrismaRunStore implements RunStore {
         ${items.map((i) => i.metric.epoch)}::int[], ${items.map((i) => JSON.stringify(i.metric.loss))}::text[],
         ${items.map((i) => (i.metric.test ? JSON.stringify(i.metric.test) : null))}::text[],
         ${items.map((i) => i.metric.seconds)}::float8[]
-      ) AS e(trial_id, attempt, epoch, loss, test, seconds)
+      ) WITH ORDINALITY AS e(trial_id, attempt, epoch, loss, test, seconds, n)
+      WHERE EXISTS (SELECT 1 FROM trial t WHERE t.id = e.trial_id)
+      ORDER BY e.n
       ON CONFLICT DO NOTHING`;
+  }
+
+  async deleteSweep(sweepId: string): Promise<boolean> {
+    // Trials, their epochs and results go with it (ON DELETE CASCADE).
+    return (await this.db.sweep.deleteMany({ where: { id: sweepId } })).count > 0;
   }
 
   async epochCurves(sweepId: string, metric: EpochSeriesMetric): Promise<EpochCurvePoint[]> {

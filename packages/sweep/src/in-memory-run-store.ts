@@ -118,7 +118,7 @@ export class InMemoryRunStore implements RunStore {
 
   async recordEpochs(items: { trialId: string; attempt: number; metric: EpochMetric }[]): Promise<void> {
     for (const { trialId: id, attempt, metric } of items) {
-      if (!this.trials.has(id)) throw new Error(`recordEpoch: no trial ${id}`);
+      if (!this.trials.has(id)) continue; // its sweep was deleted
       const key = `${id}#${attempt}#${metric.epoch}`;
       if (!this.epochs.has(key)) this.epochs.set(key, structuredClone({ ...metric, attempt }));
     }
@@ -238,6 +238,17 @@ export class InMemoryRunStore implements RunStore {
       stopped++;
     }
     return stopped;
+  }
+
+  async deleteSweep(sweepId: string): Promise<boolean> {
+    if (!this.sweeps.delete(sweepId)) return false;
+    for (const [id, t] of this.trials) {
+      if (t.sweepId !== sweepId) continue;
+      this.trials.delete(id);
+      this.results.delete(id);
+      for (const key of this.epochs.keys()) if (key.startsWith(`${id}#`)) this.epochs.delete(key);
+    }
+    return true;
   }
 
   private running(id: string, attempt: number): TrialRecord | undefined {

@@ -214,6 +214,30 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       await expect(store.cancelSweep("no-such-sweep", at(4))).rejects.toThrow(/no sweep no-such-sweep/);
     });
 
+    it("deletes a sweep with its trials, epochs and results; later events for them change nothing", async () => {
+      const { store } = await fresh();
+      const [first, second] = await store.listTrials("sw1");
+      await store.claimTrial(first!.id, "w1", at(0));
+      await store.recordEpoch(first!.id, 1, { epoch: 1, loss: { total: 1 }, seconds: 1 } as never);
+      await store.completeTrial(first!.id, 1, result, at(1));
+      await store.claimTrial(second!.id, "w1", at(1));
+      expect(await store.deleteSweep("sw1")).toBe(true);
+      expect(await store.getSweep("sw1")).toBeUndefined();
+      expect(await store.listSweeps()).toEqual([]);
+      expect(await store.getTrial(first!.id)).toBeUndefined();
+      expect(await store.getResult(first!.id)).toBeUndefined();
+      expect(await store.listEpochs(first!.id)).toEqual([]);
+      // A worker that had not heard yet reports on: nothing is stored, nothing throws.
+      await store.recordEpochs([
+        { trialId: second!.id, attempt: 1, metric: { epoch: 1, loss: { total: 1 }, seconds: 1 } as never },
+      ]);
+      expect(await store.heartbeat(second!.id, 1, at(2))).toBe(false);
+      expect(await store.completeTrial(second!.id, 1, result, at(2))).toBe(false);
+      expect(await store.failTrial(second!.id, 1, "x", true, at(2))).toBeUndefined();
+      expect(await store.listEpochs(second!.id)).toEqual([]);
+      expect(await store.deleteSweep("sw1")).toBe(false);
+    });
+
     it("reports a sweep completed when every trial is final", async () => {
       const { store } = await fresh();
       for (const t of await store.listTrials("sw1")) {

@@ -120,7 +120,10 @@ export interface RunStore {
   ): Promise<TrialRecord | undefined>;
   /** Refreshes a running attempt's heartbeat; false when that attempt is no longer the running one. */
   heartbeat(trialId: string, attempt: number, now: Date): Promise<boolean>;
-  /** Stores one epoch of an attempt; a repeat of the same (trial, attempt, epoch) changes nothing. */
+  /**
+   * Stores one epoch of an attempt; a repeat of the same (trial, attempt, epoch) changes nothing, and an epoch of a
+   * trial that no longer exists (its sweep was deleted while it ran) is dropped.
+   */
   recordEpoch(trialId: string, attempt: number, metric: EpochMetric): Promise<void>;
   /** Stores many epochs at once (one statement where the store can), with the same idempotence. */
   recordEpochs(items: { trialId: string; attempt: number; metric: EpochMetric }[]): Promise<void>;
@@ -161,6 +164,11 @@ export interface RunStore {
   listWorkers(): Promise<WorkerRecord[]>;
   /** Cancels a sweep: waiting and running trials → cancelled. Returns how many trials it stopped. */
   cancelSweep(sweepId: string, now: Date): Promise<number>;
+  /**
+   * Deletes a sweep with its trials, their epochs and results; false if there was none. Events that arrive later for
+   * its trials change nothing. Cancel first, so that workers stop (the controller's `delete` does both).
+   */
+  deleteSweep(sweepId: string): Promise<boolean>;
 }
 
 /** A trial's id: unique across sweeps, derived from the sweep and the stable trial key. */

@@ -353,6 +353,38 @@ export function registerSweep(program: Command): void {
     });
 
   sweep
+    .command("delete <id>")
+    .description("delete a sweep with its trials and results (cancelling it first if it runs); owners only")
+    .option("--yes", "really: without it nothing is deleted")
+    .option("--json", "print JSON")
+    .action(async (id: string, o: { yes?: boolean; json?: boolean }) => {
+      if (!o.yes)
+        throw new Error(`sweep delete removes sweep ${id} and every result of it for good: add --yes`);
+      const login = remoteLogin();
+      let deleted: boolean;
+      if (login) deleted = (await remote(login, (api) => api.sweeps.delete.mutate({ id }))).deleted;
+      else {
+        // Cancelling a running sweep must reach its workers: the real bus.
+        const rt = await openRuntime(log);
+        try {
+          const sweep = await rt.opened.store.getSweep(id);
+          deleted = await new Controller(rt.opened.store, rt.bus).delete(id);
+          if (sweep && deleted)
+            await rt.opened.access.recordAudit({
+              projectId: sweep.project,
+              action: "sweep.delete",
+              target: id,
+              detail: { name: sweep.name, trials: sweep.trialCount, via: "tailsweep sweep delete on the run store" },
+            });
+        } finally {
+          await rt.close();
+        }
+      }
+      if (!deleted) throw new Error(`no sweep with id ${id} (tailsweep sweep list shows them)`);
+      process.stdout.write(o.json ? `${JSON.stringify({ id, deleted })}\n` : `deleted sweep ${id}\n`);
+    });
+
+  sweep
     .command("export <id>")
     .description(
       "write a sweep's trials and results: CSV (one row per trial, headline metrics and per-class recall) or JSON (the sweep, every trial and its full result)",

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { AutoSubmit } from "../../../../components/auto-submit";
 import { CancelButton } from "../../../../components/cancel-button";
+import { DeleteSweepButton } from "../../../../components/delete-sweep-button";
 import { LiveRefresh } from "../../../../components/live-refresh";
 import { ProgressBar } from "../../../../components/progress-bar";
 import { age, duration, query, stamp } from "../../../../lib/format";
@@ -38,6 +39,9 @@ export default async function SweepPage({
   const { launchTarget } = await host();
   const sweep = await caller.sweeps.get({ id }).catch(() => undefined);
   if (!sweep) notFound();
+  const me = await caller.me();
+  const owner =
+    me.projects === "all" || me.projects.some((m) => m.project === sweep.project && m.role === "owner");
 
   const swept = Object.keys(sweep.spec.search).sort();
   const metric = sp.metric ?? sweep.spec.objective.metric;
@@ -85,6 +89,16 @@ export default async function SweepPage({
         </a>{" "}
         · <a href={`/api/sweeps/${sweep.id}/export?format=json`}>export JSON</a> ·{" "}
         <a href={`/sweeps/${sweep.id}${query(sp, {})}`}>permalink to this view</a>
+        {launchTarget && owner && (
+          <>
+            {" "}
+            <DeleteSweepButton
+              sweepId={sweep.id}
+              name={`${sweep.project}/${sweep.name}`}
+              trials={sweep.trialCount}
+            />
+          </>
+        )}
       </p>
 
       <section data-testid="progress">
