@@ -374,7 +374,11 @@ export function registerSweep(program: Command): void {
               projectId: sweep.project,
               action: "sweep.delete",
               target: id,
-              detail: { name: sweep.name, trials: sweep.trialCount, via: "tailsweep sweep delete on the run store" },
+              detail: {
+                name: sweep.name,
+                trials: sweep.trialCount,
+                via: "tailsweep sweep delete on the run store",
+              },
             });
         } finally {
           await rt.close();
