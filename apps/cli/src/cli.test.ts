@@ -218,6 +218,12 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no sweep with id no-such-sweep/);
   });
+
+  it("serves the embedded store's dashboard, which has no sign-in, on loopback only", async () => {
+    const exposed = await cli("ui", "--host", "0.0.0.0");
+    expect(exposed.code).toBe(1);
+    expect(exposed.stderr).toMatch(/--host 0\.0\.0\.0: the embedded store's dashboard has no sign-in/);
+  });
 });
 
 describe("tailsweep train", () => {

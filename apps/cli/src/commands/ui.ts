@@ -61,6 +61,13 @@ export function registerUi(program: Command): void {
         throw new Error(`the dashboard is not installed: no ${nextBin} (run pnpm install)`);
       if (!Number.isInteger(o.workers) || o.workers < 0)
         throw new Error(`--workers must be a whole number ≥ 0, got ${o.workers}`);
+      // Checked before anything is built or opened: DATABASE_URL is what makes the store PostgreSQL.
+      const auth = authSettingsFromEnv(process.env.DATABASE_URL ? "postgres" : "embedded");
+      if (auth.mode === "local" && !isLoopbackHost(o.host))
+        throw new Error(
+          `--host ${o.host}: the embedded store's dashboard has no sign-in, so it serves 127.0.0.1 only; ` +
+            "for a team, use PostgreSQL (DATABASE_URL), where everyone signs in",
+        );
       // The build and the server resolve the embedded store from apps/web: give them the absolute path.
       process.env.TAILSWEEP_DB_DIR = resolve(process.env.TAILSWEEP_DB_DIR ?? join(".tailsweep", "db"));
       process.env.NEXT_TELEMETRY_DISABLED = "1";
@@ -71,14 +78,6 @@ export function registerUi(program: Command): void {
       }
 
       const rt = await openRuntime(log, { needsBus: !o.readOnly });
-      const auth = authSettingsFromEnv(rt.opened.kind === "postgres" ? "postgres" : "embedded");
-      if (auth.mode === "local" && !isLoopbackHost(o.host)) {
-        await rt.close();
-        throw new Error(
-          `--host ${o.host}: the embedded store's dashboard has no sign-in, so it serves 127.0.0.1 only; ` +
-            "for a team, use PostgreSQL (DATABASE_URL), where everyone signs in",
-        );
-      }
       const overNats = !rt.embeddedBus;
       // Over NATS the team's controller persists events and grants claims: this one only stores and queues.
       const controller = new Controller(rt.opened.store, rt.bus, { log });
