@@ -740,6 +740,13 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
         );
       }
       expect(await visible()).toBe(0);
+      // Guessed URLs of another team's sweep: the same 404 as for no sweep at all; no workers either.
+      const [theirs] = await opened.store.listSweeps("web");
+      expect((await tab.goto(`${teamBase}/sweeps/${theirs!.id}`))?.status()).toBe(404);
+      expect((await tab.goto(`${teamBase}/api/sweeps/${theirs!.id}/export`))?.status()).toBe(404);
+      await tab.goto(`${teamBase}/workers`);
+      expect(await tab.getByTestId("worker-list").count()).toBe(0);
+      await tab.goto(`${teamBase}/`);
       await opened.access.setRole("web", carol.id, "viewer");
       expect(await visible()).toBe((await opened.store.listSweeps("web")).length);
       await tab.reload();

@@ -462,8 +462,10 @@ export const appRouter = t.router({
   members: membersRouter,
   tokens: tokensRouter,
 
-  /** Every worker the store has heard from, with whether it is online, stopped or lost. */
+  /** Every worker the store has heard from, with whether it is online, stopped or lost (for members of a project). */
   workers: t.procedure.query(async ({ ctx }) => {
+    // Workers serve every project; someone in none (a first OIDC sign-in) learns nothing about the team's machines.
+    if (ctx.caller.scope !== "all" && ctx.caller.scope.length === 0) return [];
     const now = new Date();
     return (await ctx.store.listWorkers()).map((w) => ({ ...w, status: workerStatus(w, now) }));
   }),
