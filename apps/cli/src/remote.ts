@@ -78,11 +78,15 @@ export function remoteApi(login: RemoteLogin) {
 
 /** A server's refusal as one line: what it said, and what to do about a refused token. */
 export function remoteError(e: unknown, login: RemoteLogin): Error {
-  if (e instanceof TRPCClientError) {
-    const status = (e.data as { httpStatus?: number } | undefined)?.httpStatus;
+  const status =
+    e instanceof TRPCClientError ? (e.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
+  if (status !== undefined) {
     const hint = status === 401 ? " (tailsweep login with a valid token, or unset TAILSWEEP_TOKEN)" : "";
-    return new Error(`${login.url}: ${e.message}${hint}`);
+    return new Error(`${login.url}: ${(e as Error).message}${hint}`);
   }
-  const cause = (e as { cause?: { code?: string } }).cause?.code;
-  return new Error(`${login.url}: ${cause ?? (e as Error).message} — is the dashboard running there?`);
+  // No answer from a server: fetch's own error, perhaps wrapped by tRPC, with the socket's code underneath.
+  let cause: unknown = e;
+  while ((cause as { cause?: unknown })?.cause) cause = (cause as { cause: unknown }).cause;
+  const code = (cause as { code?: string }).code ?? (cause as Error).message;
+  return new Error(`${login.url}: no answer (${code}): is the dashboard running there?`);
 }
