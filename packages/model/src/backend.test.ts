@@ -167,6 +167,8 @@ describe("initBackend selection", () => {
     expect(lines[0]).not.toContain("\n");
     expect(lines[0]).toContain(`compute backend: ${AUTO_EXPECTED}`);
     expect(lines[0]).toContain("tensorflow: @tensorflow/tfjs-node-gpu is not installed");
+    // No hardware GPU here: webgpu is passed by, saying why (lavapipe's software adapter, or no Vulkan at all).
+    expect(lines[0]).toMatch(/webgpu: (only a software adapter|Dawn found no WebGPU adapter)/);
     expect(info.versions["@tensorflow/tfjs-core"]).toBe(tf.version_core);
     expect(fresh.currentBackend()).toBe(info);
     // Second call: same object, no second log line.
@@ -180,7 +182,7 @@ describe("initBackend selection", () => {
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).name).toBe("BackendInitError");
     expect((err as Error).message).toContain('TAILSWEEP_BACKEND="gpu"');
-    expect((err as Error).message).toContain("tensorflow, wasm-blas, wasm, cpu, auto");
+    expect((err as Error).message).toContain("webgpu, tensorflow, wasm-blas, wasm, cpu, auto");
   });
 
   it("rejects an unknown prefer option and a bad blasThreads", async () => {

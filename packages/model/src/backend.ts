@@ -1,7 +1,9 @@
 /**
  * Picks and initialises the tfjs compute backend for this process.
  *
- * Order for "auto" (first that initialises wins; measurements in /work/shared/notes/compute.md):
+ * Order for "auto" (first that initialises wins; measurements in docs/compute.md):
+ *  0. `webgpu` — tfjs-backend-webgpu on Dawn over Vulkan (webgpu.ts), when the adapter is a real GPU; a software
+ *     adapter (lavapipe) is only used when forced.
  *  1. `tensorflow` — native TensorFlow from `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`. Not a
  *     dependency (their install script downloads libtensorflow, which fails offline); used when a deployment
  *     provides one.
@@ -11,10 +13,11 @@
  *     the default that always works.
  *  4. `cpu` — tfjs's plain-JS kernels (~2 s); a last resort, e.g. where WebAssembly is disabled.
  *
- * `TAILSWEEP_BACKEND` (tensorflow | wasm-blas | wasm | cpu | auto) forces one; `initBackend({ prefer })`
+ * `TAILSWEEP_BACKEND` (webgpu | tensorflow | wasm-blas | wasm | cpu | auto) forces one; `initBackend({ prefer })`
  * overrides the variable. A forced backend that cannot initialise is an error, never a silent fallback,
  * so a run never records a backend it did not use.
  */
+import { createRequire } from "node:module";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
@@ -26,12 +29,13 @@ import { installWasmHeapCopies } from "./wasm-heap-copy";
 import { installWasmSharedIdentity } from "./wasm-identity";
 import { installWasmMatMulBlas, loadOpenBlas, type OpenBlas } from "./wasm-matmul-blas";
 import { installWasmMatMulTranspose } from "./wasm-matmul-transpose";
+import { describeAdapter, type GpuAdapter, probeWebGpu, useWebGpu } from "./webgpu";
 
 /** A compute backend this package can select. */
-export type BackendName = "tensorflow" | "wasm-blas" | "wasm" | "cpu";
+export type BackendName = "webgpu" | "tensorflow" | "wasm-blas" | "wasm" | "cpu";
 
 /** All backend names, in the order "auto" tries them. */
-export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm-blas", "wasm", "cpu"];
+export const BACKEND_NAMES: readonly BackendName[] = ["webgpu", "tensorflow", "wasm-blas", "wasm", "cpu"];
 
 /** Environment variable that forces a backend (a {@link BackendName} or "auto"). */
 export const BACKEND_ENV_VAR = "TAILSWEEP_BACKEND";
@@ -43,8 +47,10 @@ export const TENSORFLOW_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tf
 export interface BackendInfo {
   /** The selected backend. */
   name: BackendName;
-  /** The tfjs backend it runs on (`tf.getBackend()`): "tensorflow", "wasm" or "cpu". */
+  /** The tfjs backend it runs on (`tf.getBackend()`): "webgpu", "tensorflow", "wasm" or "cpu". */
   tfjsBackend: string;
+  /** The GPU adapter (webgpu only). */
+  adapter?: GpuAdapter;
   /** Human-readable configuration: OpenBLAS build and threads, SIMD, the native package. */
   detail: string;
   /** Versions of the packages and libraries involved, by name. */
@@ -89,6 +95,8 @@ interface Request {
   label: string;
 }
 
+const requireHere = createRequire(import.meta.url);
+
 let active: Active | undefined;
 /** Serialises initBackend calls: two concurrent callers must not both patch kernels and switch. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -132,6 +140,11 @@ async function select(opts: InitBackendOptions): Promise<BackendInfo> {
     const skipped: string[] = [];
     for (const name of BACKEND_NAMES) {
       try {
+        if (name === "webgpu") {
+          // Probed first: a software adapter is correct but slower than wasm here, so auto passes it by.
+          const adapter = await probeWebGpu();
+          if (adapter.fallback) throw new Error(`only a software adapter (${adapter.description})`);
+        }
         active = await activate(name, opts.blasThreads);
       } catch (err) {
         skipped.push(`${name}: ${reason(err)}`);
@@ -199,6 +212,14 @@ async function activate(name: BackendName, blasThreads: number | undefined): Pro
     node: process.versions.node,
   };
   switch (name) {
+    case "webgpu": {
+      const adapter = await useWebGpu();
+      versions["@tensorflow/tfjs-backend-webgpu"] = packageVersionOf("@tensorflow/tfjs-backend-webgpu");
+      versions.webgpu = packageVersionOf("webgpu");
+      return {
+        info: freeze({ name, tfjsBackend: "webgpu", adapter, detail: describeAdapter(adapter), versions }),
+      };
+    }
     case "tensorflow":
       return activateTensorflow(versions);
     case "wasm-blas": {
@@ -273,6 +294,15 @@ function isNotFound(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") return true;
   return /Cannot find (package|module)|Failed to load url|Failed to resolve/.test(reason(err));
+}
+
+/** The version in an installed package's package.json. */
+function packageVersionOf(pkg: string): string {
+  try {
+    return (requireHere(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
 }
 
 function packageVersion(mod: unknown): string {

@@ -12,3 +12,4 @@ export { type Batch, type LossTerms, type ModelShape, MultimodalVae, oneHotFloat
 export { type Expert, productOfExperts } from "./poe";
 export { Rng } from "./rng";
 export * from "./train";
+export { type GpuAdapter, probeWebGpu, releaseWebGpu } from "./webgpu";

@@ -30,7 +30,7 @@ describe("trainModel", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("predicts and evaluates without leaking tensors, in chunks of any size", () => {
+  it("predicts and evaluates without leaking tensors, in chunks of any size", async () => {
     const ds = syntheticDataset();
     const model = new MultimodalVae(
       ModelConfigSchema.parse(small),
@@ -43,9 +43,9 @@ describe("trainModel", () => {
       new Rng(1),
     );
     const before = tf.memory().numTensors;
-    const whole = predictClasses(model, ds.test, [0, 1]);
-    const chunked = predictClasses(model, ds.test, [0, 1], 7);
-    evaluateModel(model, ds);
+    const whole = await predictClasses(model, ds.test, [0, 1]);
+    const chunked = await predictClasses(model, ds.test, [0, 1], 7);
+    await evaluateModel(model, ds);
     expect(tf.memory().numTensors).toBe(before);
     expect(chunked).toEqual(whole);
     expect(whole).toHaveLength(ds.test.n);

@@ -150,7 +150,7 @@ export async function trainModel(
       for (let s = 0; s < stepsPerEpoch; s++) {
         const labeledRows = nextRows(labeledCursor, Bl, rng);
         const unlabeledRows = unlabeledOrder?.subarray(s * Bu, Math.min((s + 1) * Bu, unlabeledOrder.length));
-        const loss = trainStep(model, optimizer, variables, dataset, labeledRows, unlabeledRows, K, {
+        const loss = await trainStep(model, optimizer, variables, dataset, labeledRows, unlabeledRows, K, {
           regWeight,
           alpha,
           rng,
@@ -181,7 +181,7 @@ export async function trainModel(
       if (train.evalEvery > 0 && epoch % train.evalEvery === 0 && epoch < train.epochs) {
         const m = classificationMetrics(
           dataset.test.y,
-          predictClasses(model, dataset.test, model.subsets[0]!),
+          await predictClasses(model, dataset.test, model.subsets[0]!),
           K,
         );
         record.test = { accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy, macroF1: m.macroF1 };
@@ -189,7 +189,7 @@ export async function trainModel(
       // Let timers (heartbeats, cancel notices, progress) run between epochs, however short the epoch.
       await yieldToLoop();
       const stop = hooks.shouldStop?.() ?? false;
-      const metricsNow = epoch === train.epochs || stop ? evaluateModel(model, dataset) : undefined;
+      const metricsNow = epoch === train.epochs || stop ? await evaluateModel(model, dataset) : undefined;
       if (metricsNow) {
         const t = metricsNow.test;
         record.test = { accuracy: t.accuracy, balancedAccuracy: t.balancedAccuracy, macroF1: t.macroF1 };
@@ -241,8 +241,11 @@ export function optimizerStep(
   });
 }
 
-/** One optimisation step of the trainer on the given rows; returns the loss terms as numbers. */
-function trainStep(
+/**
+ * One optimisation step of the trainer on the given rows; returns the loss terms as numbers. The read is
+ * asynchronous because GPU backends (webgpu) cannot download synchronously in Node.
+ */
+async function trainStep(
   model: MultimodalVae,
   optimizer: GradientApplier,
   variables: tf.Variable[],
@@ -251,7 +254,7 @@ function trainStep(
   unlabeledRows: Int32Array | undefined,
   K: number,
   settings: { regWeight: number; alpha: number; rng: Rng },
-): LossValues {
+): Promise<LossValues> {
   const parts = tf.tidy(() => {
     const labeled: Batch = {
       xs: batchInputs(model, dataset.labeled, labeledRows),
@@ -263,7 +266,7 @@ function trainStep(
         : undefined;
     return optimizerStep(optimizer, variables, () => model.loss(labeled, unlabeled, settings));
   });
-  const v = parts.dataSync();
+  const v = await parts.data();
   parts.dispose();
   return { total: v[0]!, labeled: v[1]!, unlabeled: v[2]!, classification: v[3]! };
 }
@@ -272,25 +275,27 @@ function trainStep(
  * Evaluates a trained model: test metrics with all used modalities and with each single one, minority
  * recall, and pseudo-label quality on the unlabeled training rows (docs/model.md §9).
  */
-export function evaluateModel(model: MultimodalVae, dataset: MultimodalDataset): EvaluationResult {
+export async function evaluateModel(
+  model: MultimodalVae,
+  dataset: MultimodalDataset,
+): Promise<EvaluationResult> {
   const K = dataset.classNames.length;
   const full = model.subsets[0]!;
-  const test = classificationMetrics(dataset.test.y, predictClasses(model, dataset.test, full), K);
+  const test = classificationMetrics(dataset.test.y, await predictClasses(model, dataset.test, full), K);
   const minority = minorityClasses(dataset.counts.labeled);
-  const perModality =
-    full.length > 1
-      ? full.map((i) => {
-          const m = classificationMetrics(dataset.test.y, predictClasses(model, dataset.test, [i]), K);
-          const k = model.modalities[i]!;
-          return {
-            modality: k,
-            name: dataset.modalities[k]!.name,
-            accuracy: m.accuracy,
-            balancedAccuracy: m.balancedAccuracy,
-            macroF1: m.macroF1,
-          };
-        })
-      : [];
+  const perModality: EvaluationResult["perModality"] = [];
+  if (full.length > 1)
+    for (const i of full) {
+      const m = classificationMetrics(dataset.test.y, await predictClasses(model, dataset.test, [i]), K);
+      const k = model.modalities[i]!;
+      perModality.push({
+        modality: k,
+        name: dataset.modalities[k]!.name,
+        accuracy: m.accuracy,
+        balancedAccuracy: m.balancedAccuracy,
+        macroF1: m.macroF1,
+      });
+    }
   const result: EvaluationResult = {
     test,
     minorityRecall: meanRecall(test.perClassRecall, minority),
@@ -301,7 +306,7 @@ export function evaluateModel(model: MultimodalVae, dataset: MultimodalDataset):
   const known: number[] = [];
   for (let i = 0; i < u.n; i++) if (u.yTrue[i]! >= 0) known.push(i);
   if (known.length > 0) {
-    const pred = predictClasses(model, u, full);
+    const pred = await predictClasses(model, u, full);
     const rows = Int32Array.from(known);
     const pm = classificationMetrics(gatherLabels(u.yTrue, rows), gatherLabels(pred, rows), K);
     const share = new Array<number>(K).fill(0);
@@ -317,12 +322,12 @@ export function evaluateModel(model: MultimodalVae, dataset: MultimodalDataset):
 }
 
 /** argmax_y q(y | x_S) for every row of a table, in chunks to bound memory. */
-export function predictClasses(
+export async function predictClasses(
   model: MultimodalVae,
   table: MultimodalTable,
   subset: number[],
   chunk = 2048,
-): Int32Array {
+): Promise<Int32Array> {
   const out = new Int32Array(table.n);
   for (let start = 0; start < table.n; start += chunk) {
     const end = Math.min(table.n, start + chunk);
@@ -331,7 +336,7 @@ export function predictClasses(
     const argmax = tf.tidy(() =>
       tf.argMax(model.classifierLogits(batchInputs(model, table, rows), subset), 1),
     );
-    out.set(argmax.dataSync() as Int32Array, start);
+    out.set((await argmax.data()) as Int32Array, start);
     argmax.dispose();
   }
   return out;

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { exportSweep, rankConfigurations, SweepNotFoundError, trialRows } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
-import { initBackend } from "@tailsweep/model";
+import { initBackend, releaseWebGpu } from "@tailsweep/model";
 import { parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
 import { countByState, type RunStore, type SweepRecord, sweepProgress, workerStatus } from "@tailsweep/sweep";
 import { Worker } from "@tailsweep/worker";
@@ -162,7 +162,7 @@ export function registerSweep(program: Command): void {
       numberArg("--workers"),
       1,
     )
-    .option("--backend <name>", "compute backend: auto | tensorflow | wasm-blas | wasm | cpu")
+    .option("--backend <name>", "compute backend: auto | webgpu | tensorflow | wasm-blas | wasm | cpu")
     .option("--json", "print the final trial table as JSON")
     .action(async (file: string, o: { workers: number; backend?: string; json?: boolean }) => {
       const spec = readSweepFile(file);
@@ -187,6 +187,7 @@ export function registerSweep(program: Command): void {
       const final = await watch(rt.opened.store, submitted.id, Boolean(o.json));
       process.off("SIGINT", onSigint);
       await worker.stop();
+      releaseWebGpu(); // Dawn would keep the process alive
       await controller.stop();
       const loaded = await loadSweep(rt.opened.store, final.id);
       const rows = trialRows(loaded.trials, loaded.results);
@@ -416,7 +417,7 @@ export function registerSweep(program: Command): void {
       "trials at once on this host, one worker process each (default: the number of cores)",
       numberArg("--concurrency"),
     )
-    .option("--backend <name>", "compute backend: auto | tensorflow | wasm-blas | wasm | cpu")
+    .option("--backend <name>", "compute backend: auto | webgpu | tensorflow | wasm-blas | wasm | cpu")
     .option("--json", "log one JSON object per line on stdout")
     .action(async (o: { concurrency?: number; backend?: string; json?: boolean }) => {
       const log = daemonLog("worker", o.json);
@@ -478,6 +479,7 @@ export function registerSweep(program: Command): void {
       });
       log("shutting down: running trials stop after this epoch and are handed back");
       await worker.stop();
+      releaseWebGpu();
       await bus.close();
       await Promise.all(
         children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once("exit", r)))),

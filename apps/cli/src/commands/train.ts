@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { loadDataset } from "@tailsweep/data";
-import { type BackendName, initBackend, type TrainResult, trainModel } from "@tailsweep/model";
+import { type BackendName, initBackend, releaseWebGpu, type TrainResult, trainModel } from "@tailsweep/model";
 import { type RunConfig, resolveRunConfig } from "@tailsweep/schemas";
 import type { Command } from "commander";
 import {
@@ -155,7 +155,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       "--backend <name>",
-      "compute backend: auto | tensorflow | wasm-blas | wasm | cpu (env TAILSWEEP_BACKEND)",
+      "compute backend: auto | webgpu | tensorflow | wasm-blas | wasm | cpu (env TAILSWEEP_BACKEND)",
     )
     .option("--json", "print the result as JSON on stdout")
     .option("-o, --out <file>", "also write the result JSON to a file")
@@ -202,6 +202,7 @@ async function runTrain(config: RunConfig, flags: TrainFlags): Promise<void> {
   } finally {
     progress.stop();
     process.off("SIGINT", onSigint);
+    releaseWebGpu(); // Dawn would keep the process alive
   }
   const output = {
     ...result,

@@ -52,7 +52,10 @@ export function registerUi(program: Command): void {
       numberArg("--workers"),
       1,
     )
-    .option("--backend <name>", "compute backend of those trials: auto | tensorflow | wasm-blas | wasm | cpu")
+    .option(
+      "--backend <name>",
+      "compute backend of those trials: auto | webgpu | tensorflow | wasm-blas | wasm | cpu",
+    )
     .option("--read-only", "no launching or cancelling from the browser")
     .action(async (o: UiOptions) => {
       const web = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "web");

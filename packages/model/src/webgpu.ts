@@ -1,0 +1,84 @@
+/**
+ * The `webgpu` compute backend: tfjs-backend-webgpu on Dawn's Node addon (npm `webgpu`), over Vulkan. On a GPU
+ * machine that is the NVIDIA (or AMD, Intel) driver; on a CPU machine Mesa's lavapipe (≥ 25: Dawn refuses older),
+ * which is how CI tests the GPU code path. Three things make tfjs work here: `navigator.gpu` must exist before the
+ * backend module loads (it registers itself only then), gradients come from the `@tensorflow/tfjs` import in
+ * register-gradients.ts, and tensors are read with `await data()` (a synchronous read needs an OffscreenCanvas).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** The WebGPU adapter Dawn offers, as recorded with each trial. */
+export interface GpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A software (CPU) adapter such as lavapipe: correct, but no reason to prefer it over wasm. */
+  fallback: boolean;
+}
+
+interface DawnGpu {
+  requestAdapter(options?: { powerPreference?: string }): Promise<{
+    info: {
+      vendor: string;
+      architecture: string;
+      device: string;
+      description: string;
+      isFallbackAdapter?: boolean;
+    };
+  } | null>;
+}
+
+let gpu: DawnGpu | undefined;
+
+/**
+ * The adapter Dawn would give tfjs, or why there is none. Dawn is loaded here; nothing stays referenced, so a process
+ * that only probes can still exit.
+ */
+export async function probeWebGpu(): Promise<GpuAdapter> {
+  const dawn = (await import("webgpu")) as unknown as {
+    create(options: string[]): DawnGpu;
+    globals: Record<string, unknown>;
+  };
+  // GPUBufferUsage, GPUMapMode, GPUShaderStage…: tfjs-backend-webgpu reads them as globals.
+  Object.assign(globalThis, dawn.globals);
+  gpu ??= dawn.create([]);
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter)
+    throw new Error(
+      "Dawn found no WebGPU adapter (no usable Vulkan driver: NVIDIA's, or mesa-vulkan-drivers ≥ 25 for a CPU one)",
+    );
+  const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info;
+  return { vendor, architecture, device, description, fallback: isFallbackAdapter === true };
+}
+
+/** Makes tfjs's `webgpu` backend current on Dawn's adapter; returns the adapter. */
+export async function useWebGpu(): Promise<GpuAdapter> {
+  const adapter = await probeWebGpu();
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  // Node 20 has no navigator; Node 22's is a getter-only object whose `gpu` can still be set.
+  if (g.navigator) g.navigator.gpu = gpu;
+  else Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
+  await import("@tensorflow/tfjs-backend-webgpu");
+  if (!(await tf.setBackend("webgpu"))) throw new Error('tf.setBackend("webgpu") failed');
+  await tf.ready();
+  return adapter;
+}
+
+/**
+ * Lets a process that trained on webgpu exit: Dawn keeps Node alive while tfjs holds its device. Safe to call on any
+ * backend (it does nothing elsewhere).
+ */
+export function releaseWebGpu(): void {
+  if (tf.findBackend("webgpu") === null || tf.findBackend("webgpu") === undefined) return;
+  tf.removeBackend("webgpu");
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (g.navigator) delete g.navigator.gpu;
+  gpu = undefined;
+}
+
+/** One line for the run record: which adapter, from whom, and whether it is a software one. */
+export function describeAdapter(a: GpuAdapter): string {
+  const what = [a.vendor, a.architecture, a.device].filter(Boolean).join(" ");
+  return `WebGPU via Dawn on ${what || "an unnamed adapter"}${a.fallback ? " (software adapter)" : ""}: ${a.description}`;
+}
