@@ -29,32 +29,40 @@ interface DawnGpu {
   } | null>;
 }
 
+/** Dawn's GPU object while tfjs uses it (held only then: while it is referenced, Node does not exit). */
 let gpu: DawnGpu | undefined;
 
-/**
- * The adapter Dawn would give tfjs, or why there is none. Dawn is loaded here; nothing stays referenced, so a process
- * that only probes can still exit.
- */
-export async function probeWebGpu(): Promise<GpuAdapter> {
+/** Loads Dawn and asks it for an adapter; the GPU object is returned, not kept. */
+async function openDawn(): Promise<{ dawnGpu: DawnGpu; adapter: GpuAdapter }> {
   const dawn = (await import("webgpu")) as unknown as {
     create(options: string[]): DawnGpu;
     globals: Record<string, unknown>;
   };
   // GPUBufferUsage, GPUMapMode, GPUShaderStage…: tfjs-backend-webgpu reads them as globals.
   Object.assign(globalThis, dawn.globals);
-  gpu ??= dawn.create([]);
-  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
-  if (!adapter)
+  const dawnGpu = dawn.create([]);
+  const found = await dawnGpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!found)
     throw new Error(
       "Dawn found no WebGPU adapter (no usable Vulkan driver: NVIDIA's, or mesa-vulkan-drivers ≥ 25 for a CPU one)",
     );
-  const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info;
-  return { vendor, architecture, device, description, fallback: isFallbackAdapter === true };
+  const { vendor, architecture, device, description, isFallbackAdapter } = found.info;
+  return {
+    dawnGpu,
+    adapter: { vendor, architecture, device, description, fallback: isFallbackAdapter === true },
+  };
+}
+
+/** The adapter Dawn would give tfjs, or why there is none. Nothing stays referenced, so a process that only probes
+ * can still exit. */
+export async function probeWebGpu(): Promise<GpuAdapter> {
+  return (await openDawn()).adapter;
 }
 
 /** Makes tfjs's `webgpu` backend current on Dawn's adapter; returns the adapter. */
 export async function useWebGpu(): Promise<GpuAdapter> {
-  const adapter = await probeWebGpu();
+  const { dawnGpu, adapter } = await openDawn();
+  gpu = dawnGpu;
   const g = globalThis as { navigator?: { gpu?: unknown } };
   // Node 20 has no navigator; Node 22's is a getter-only object whose `gpu` can still be set.
   if (g.navigator) g.navigator.gpu = gpu;
@@ -70,10 +78,9 @@ export async function useWebGpu(): Promise<GpuAdapter> {
  * backend (it does nothing elsewhere).
  */
 export function releaseWebGpu(): void {
-  if (tf.findBackend("webgpu") === null || tf.findBackend("webgpu") === undefined) return;
-  tf.removeBackend("webgpu");
+  if (tf.findBackend("webgpu")) tf.removeBackend("webgpu");
   const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (g.navigator) delete g.navigator.gpu;
+  if (g.navigator?.gpu) delete g.navigator.gpu;
   gpu = undefined;
 }
 
