@@ -41,6 +41,13 @@ export const PROPOSED = {
   nu: 10,
 };
 
+/** The proposed case at another batch: half labeled, half unlabeled (128 is the defaults' 64 + 64). */
+export function proposedAt(batch: number): typeof PROPOSED {
+  if (!Number.isInteger(batch) || batch < 2 || batch % 2 !== 0)
+    throw new Error(`batch must be an even whole number ≥ 2, got ${batch}`);
+  return { ...PROPOSED, labeledBatch: batch / 2, unlabeledBatch: batch / 2 };
+}
+
 function mlpLayers(dims: number[], rows: number): [number, number, number][] {
   return dims.slice(1).map((out, i) => [dims[i]!, out, rows]);
 }

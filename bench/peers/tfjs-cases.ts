@@ -12,7 +12,7 @@ import {
   tf,
 } from "@tailsweep/model";
 import { ModelConfigSchema } from "@tailsweep/schemas";
-import { PROPOSED, REFERENCE } from "./cases";
+import { PROPOSED, proposedAt, REFERENCE } from "./cases";
 
 const rng = new Rng(1);
 const uniform = (rows: number, cols: number) =>
@@ -66,8 +66,7 @@ function referenceCase(): { variables: tf.Variable[]; loss: () => LossTerms } {
 }
 
 /** The proposed model at its defaults on a fixed labeled + unlabeled batch, through MultimodalVae.loss. */
-function proposedCase(): { variables: tf.Variable[]; loss: () => LossTerms } {
-  const p = PROPOSED;
+function proposedCase(p = PROPOSED): { variables: tf.Variable[]; loss: () => LossTerms } {
   const config = ModelConfigSchema.parse({
     nu: p.nu,
     latentDim: p.latentDim,
@@ -99,9 +98,9 @@ function proposedCase(): { variables: tf.Variable[]; loss: () => LossTerms } {
   };
 }
 
-/** A case's trainable variables and loss, seeded identically on every run. */
-export function buildCase(name: string): { variables: tf.Variable[]; loss: () => LossTerms } {
+/** A case's trainable variables and loss, seeded identically on every run (`batch`: the proposed case's). */
+export function buildCase(name: string, batch?: number): { variables: tf.Variable[]; loss: () => LossTerms } {
   if (name === "reference") return referenceCase();
-  if (name === "proposed") return proposedCase();
+  if (name === "proposed") return proposedCase(batch === undefined ? PROPOSED : proposedAt(batch));
   throw new Error(`unknown benchmark case '${name}' (reference, proposed)`);
 }

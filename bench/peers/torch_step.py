@@ -1,7 +1,8 @@
 """PyTorch's side of bench/train-vs-pytorch.ts: the same two benchmark cases as bench/peers/tfjs-step.ts,
 written for PyTorch (Debian python3-torch with libopenblas0-openmp), timed in a process of their own.
 
-Usage: python3 bench/peers/torch_step.py <reference|proposed> <warmup> <steps> <threads>
+Usage: python3 bench/peers/torch_step.py <reference|proposed> <warmup> <steps> <threads> [batch] [cpu|cuda]
+(`batch` is the proposed case's, half labeled and half unlabeled; on cuda, `loss.item()` waits for the step.)
 Prints one JSON line: side, backend, msPerStep (median), loss [first, last], peakRssMb.
 """
 
@@ -17,8 +18,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 case, warmup, steps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+batch = int(sys.argv[5]) if len(sys.argv) > 5 else 128
+device = torch.device(sys.argv[6] if len(sys.argv) > 6 else "cpu")
 torch.set_num_threads(threads)
 torch.manual_seed(1)
+if hasattr(torch, "set_default_device"):  # torch ≥ 2.0: every tensor below is made on `device`
+    torch.set_default_device(device)
+elif device.type != "cpu":
+    sys.exit(f"torch {torch.__version__} cannot run on {device}: needs torch >= 2.0")
 
 
 def mlp(dims):
@@ -83,7 +90,7 @@ class Proposed(nn.Module):
     two modality encoders taking one-hot(y), Student-t PoE with the τ0 prior expert, γ-loss, the unlabeled term over
     the batch tiled K times, a categorical-PoE classifier, and MVAE sub-sampling (joint + each single modality)."""
 
-    Bl, Bu, n, K, m, nu, clip = 64, 64, 784, 10, 32, 10.0, 10.0
+    Bl, Bu, n, K, m, nu, clip = batch // 2, batch // 2, 784, 10, 32, 10.0, 10.0
 
     def __init__(self):
         super().__init__()
@@ -107,7 +114,7 @@ class Proposed(nn.Module):
         mu = sum(torch.exp(-ls) * mu_k for mu_k, ls in parts) / prec
         log_scale = -torch.log(prec)
         rows = mu.shape[0]
-        v = torch.distributions.Chi2(torch.tensor(self.nu + n_s)).sample((rows, 1))
+        v = torch.distributions.Chi2(torch.tensor(self.nu + n_s, device=mu.device)).sample((rows, 1))
         z = mu + torch.exp(0.5 * log_scale) * torch.randn_like(mu) * torch.sqrt(self.nu / v)
         zy = torch.cat([z, y], 1)
         rec = sum((xs[k] - torch.sigmoid(self.dec[k](zy))).square().sum(1) for k in S)
@@ -168,7 +175,8 @@ print(
     json.dumps(
         {
             "side": "pytorch",
-            "backend": f"torch {torch.__version__}, {torch.get_num_threads()} threads",
+            "backend": f"torch {torch.__version__}, "
+            + (torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} threads"),
             "msPerStep": statistics.median(times),
             "loss": [first, last],
             "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
