@@ -46,9 +46,9 @@ export default async function SignInPage({
         </p>
       )}
       <p className="hint">
-        No account? An owner of your project adds you (<code>tailsweep user add</code>,{" "}
-        <code>tailsweep member set</code>). Scripts use API tokens instead (
-        <code>tailsweep token create</code>).
+        No account? Sign in once with the identity provider, or ask your admin (
+        <code>tailsweep user add</code>); an owner of your project then adds you on its Team page. Scripts use
+        API tokens instead (Team page, or <code>tailsweep token create</code>).
       </p>
     </main>
   );
