@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { trpc } from "../lib/trpc-client";
+import { ActionButton } from "./action-button";
 
 /** Runs a mutation from a form, then re-renders the page from the store; the server's refusal is shown as it is. */
 function useMutation() {
@@ -57,22 +58,12 @@ export function MemberForm({ project }: { project: string }) {
 
 /** An owner's button: take an account out of the project. */
 export function RemoveMember({ project, email }: { project: string; email: string }) {
-  const { error, busy, run } = useMutation();
   return (
-    <>
-      <button
-        type="button"
-        className="danger"
-        disabled={busy}
-        onClick={() =>
-          window.confirm(`Remove ${email} from ${project}?`) &&
-          run(() => trpc.members.remove.mutate({ project, email }))
-        }
-      >
-        Remove
-      </button>
-      {error && <span className="field-error"> {error}</span>}
-    </>
+    <ActionButton
+      label="Remove"
+      confirm={`Remove ${email} from ${project}?`}
+      run={() => trpc.members.remove.mutate({ project, email })}
+    />
   );
 }
 
@@ -125,18 +116,5 @@ export function TokenForm({ projects }: { projects: string[] }) {
 
 /** Revokes a token: refused from the next request on. */
 export function RevokeToken({ id }: { id: string }) {
-  const { error, busy, run } = useMutation();
-  return (
-    <>
-      <button
-        type="button"
-        className="danger"
-        disabled={busy}
-        onClick={() => run(() => trpc.tokens.revoke.mutate({ id }))}
-      >
-        Revoke
-      </button>
-      {error && <span className="field-error"> {error}</span>}
-    </>
-  );
+  return <ActionButton label="Revoke" run={() => trpc.tokens.revoke.mutate({ id })} />;
 }
