@@ -255,6 +255,18 @@ describe("team management through the API", { timeout: 60_000 }, () => {
     });
     const eve = await as("eve");
     await expect(eve.tokens.revoke({ id: created.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // A token cannot mint a successor (which would outlive its revocation), nor revoke one.
+    const viaToken = createCaller({
+      store: opened.store,
+      access: opened.access,
+      caller: tokenCaller(await authenticateToken(opened.access, created.token)),
+    });
+    await expect(
+      viaToken.tokens.create({ project: "alpha", name: "successor", days: 365 }),
+    ).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect(viaToken.tokens.revoke({ id: created.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     expect(await (await as("ada")).tokens.revoke({ id: created.id })).toEqual({ revoked: true });
     expect((await vic.tokens.list())[0]!.state).toBe("revoked");
     expect((await opened.access.auditOf("alpha")).slice(0, 2).map((e) => e.action)).toEqual([

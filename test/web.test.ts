@@ -8,7 +8,7 @@
 // `tailsweep controller` and a `tailsweep worker` (separate processes).
 import { type ChildProcess, execFile, execSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
+import { request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -284,6 +284,21 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.goto(`${base}/workers`);
     await page.screenshot({ path: join(artifacts, "workers.png"), fullPage: true });
     expect(await page.textContent("[data-testid=worker-list]")).toContain("wasm");
+  });
+
+  it("answers only to this machine's names, so a DNS-rebound page cannot reach it", async () => {
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, path: "/", headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.once("error", reject);
+        req.end();
+      });
+    expect(await status("evil.example:31337")).toBe(403);
+    expect(await status(`localhost:${port}`)).toBe(200);
+    expect(await status(`127.0.0.1:${port}`)).toBe(200);
   });
 
   it("sends security headers, and the pages work under their content security policy", async () => {

@@ -26,13 +26,21 @@ export interface Caller {
   roleIn(project: string): Role | undefined;
   /** Every project the caller has a role in, or "all" for embedded mode's local user (owner everywhere). */
   scope: { project: string; role: Role }[] | "all";
+  /** How the caller proved who they are: an API token may not mint or revoke tokens (a leaked one must not outlive
+   * its revocation through a successor). */
+  via: "local" | "session" | "token";
 }
 
 /**
  * Embedded mode's single local user (`tailsweep ui` on this machine's store, bound to 127.0.0.1): owner of every
  * project, no sign-in.
  */
-export const LOCAL_CALLER: Caller = { label: "local user", roleIn: () => "owner", scope: "all" };
+export const LOCAL_CALLER: Caller = {
+  label: "local user",
+  roleIn: () => "owner",
+  scope: "all",
+  via: "local",
+};
 
 /** A signed-in user with their memberships (read once per request). */
 export function memberCaller(userId: string, label: string, memberships: MembershipRecord[]): Caller {
@@ -42,6 +50,7 @@ export function memberCaller(userId: string, label: string, memberships: Members
     label,
     roleIn: (project) => roles.get(project),
     scope: memberships.map((m) => ({ project: m.projectId, role: m.role })),
+    via: "session",
   };
 }
 
@@ -52,6 +61,7 @@ export function tokenCaller(identity: TokenIdentity): Caller {
     label: `${identity.user.email} (token ${identity.tokenId})`,
     roleIn: (project) => (project === identity.projectId ? identity.role : undefined),
     scope: [{ project: identity.projectId, role: identity.role }],
+    via: "token",
   };
 }
 

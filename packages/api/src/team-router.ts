@@ -23,8 +23,13 @@ function accessOf(ctx: ApiContext): AccessStore {
   return ctx.access;
 }
 
-/** The signed-in user's id; embedded mode's local user has no account to own tokens. */
+/** The signed-in user's id; embedded mode's local user has no account to own tokens, and a token makes none. */
 function userOf(ctx: ApiContext): string {
+  if (ctx.caller.via === "token")
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "an API token cannot create, list or revoke tokens: sign in to the dashboard (its Team page)",
+    });
   if (ctx.caller.userId === undefined)
     throw new TRPCError({
       code: "FORBIDDEN",
@@ -155,6 +160,7 @@ export const tokensRouter = t.router({
   revoke: t.procedure
     .input(checked(z.object({ id: z.string().min(1).max(LIMITS.id) }).strict()))
     .mutation(async ({ ctx, input }) => {
+      userOf(ctx); // a browser's or the admin's call, never a token's
       const access = accessOf(ctx);
       const token = await access.getApiToken(input.id);
       const mayRevoke =

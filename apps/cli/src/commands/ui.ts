@@ -24,6 +24,12 @@ interface UiOptions {
   readOnly?: boolean;
 }
 
+/** The host name of a `Host` header (without the port; IPv6 in brackets), or "" without one. */
+export function hostName(header: string | undefined): string {
+  if (!header) return "";
+  return header.startsWith("[") ? header.slice(0, header.indexOf("]") + 1) : header.split(":")[0]!;
+}
+
 /** The part of Next's programmatic server this command uses. */
 interface NextApp {
   prepare(): Promise<void>;
@@ -122,6 +128,15 @@ export function registerUi(program: Command): void {
       await app.prepare();
       const handle = app.getRequestHandler();
       const server = createServer((req, res) => {
+        // Without sign-in, only this machine's own names may reach the dashboard: a web page whose name an attacker
+        // points at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with it.
+        if (auth.mode === "local" && !isLoopbackHost(hostName(req.headers.host))) {
+          res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" });
+          res.end(
+            `embedded mode answers to 127.0.0.1 and localhost only, not ${req.headers.host ?? "no Host"}\n`,
+          );
+          return;
+        }
         res.once("close", gate.enter());
         // The connection's address, for login rate limits; whatever a client sent under this name is replaced.
         req.headers["x-tailsweep-client"] = req.socket.remoteAddress ?? "unknown";
