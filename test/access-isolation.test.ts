@@ -3,7 +3,7 @@
 // lands in that project's audit log.
 
 import { authenticateToken, generateApiToken, type Role, TokenRefusedError } from "@tailsweep/access";
-import { createCaller, memberCaller, tokenCaller } from "@tailsweep/api";
+import { accountForOidc, createCaller, memberCaller, type SignInError, tokenCaller } from "@tailsweep/api";
 import { InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";
@@ -273,6 +273,24 @@ describe("team management through the API", { timeout: 60_000 }, () => {
       "token.revoke",
       "token.create",
     ]);
+  });
+
+  it("makes no account from an OpenID sign-in whose email the provider has not verified", async () => {
+    const issuer = "https://id.example.org";
+    const refused = await accountForOidc(opened.access, issuer, {
+      sub: "mallory",
+      email: "newhire@example.org",
+    }).catch((e: SignInError) => e.code);
+    expect(refused).toBe("unverified-email");
+    expect(await opened.access.getUserByEmail("newhire@example.org")).toBeUndefined();
+    const made = await accountForOidc(opened.access, issuer, {
+      sub: "newhire",
+      email: "newhire@example.org",
+      email_verified: true,
+    });
+    expect(made).toMatchObject({ email: "newhire@example.org", oidcSubject: "newhire" });
+    // The same identity again is the same account, verified claim or not.
+    expect((await accountForOidc(opened.access, issuer, { sub: "newhire" })).id).toBe(made.id);
   });
 
   it("refuses bad input on every team procedure, naming the field, and changes nothing", async () => {

@@ -86,3 +86,9 @@ export function authSettingsFromEnv(
 
 /** Whether a host name is this machine's loopback (embedded mode serves nothing else). */
 export const isLoopbackHost = isLoopback;
+
+/** The host name of a `Host` header (without the port; IPv6 in brackets), or "" without one. */
+export function hostName(header: string | null | undefined): string {
+  if (!header) return "";
+  return header.startsWith("[") ? header.slice(0, header.indexOf("]") + 1) : header.split(":")[0]!;
+}

@@ -136,7 +136,7 @@ export async function signedInUser(
   const value = readCookie(cookieHeader, sessionCookieName(secure));
   if (!value || !access) return undefined;
   try {
-    return (await authenticateSession(access, decodeURIComponent(value))).user;
+    return (await authenticateSession(access, value)).user; // base64url: nothing to decode
   } catch (e) {
     if (e instanceof SessionRefusedError) return undefined;
     throw e;

@@ -16,6 +16,11 @@ export interface DashboardHost extends Omit<ApiContext, "caller"> {
   storeLocation: string;
   /** Local mode (the local user) or team mode (sign-in); see AuthSettings. */
   auth: AuthSettings;
+  /**
+   * Whether requests carry the client's address in `x-tailsweep-client`, put there by `tailsweep ui`'s own server
+   * (which overwrites what a client sends). Under a plain `next start` the header is the client's word, so unused.
+   */
+  clientAddressHeader?: boolean;
 }
 
 const KEY = Symbol.for("tailsweep.dashboard-host");

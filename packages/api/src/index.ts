@@ -2,6 +2,7 @@ export {
   type AuthSettings,
   AuthSettingsSchema,
   authSettingsFromEnv,
+  hostName,
   isLoopbackHost,
   type OidcSettings,
   OidcSettingsSchema,
@@ -42,7 +43,7 @@ export {
   trialRows,
 } from "./export";
 export { type DashboardHost, dashboardHost, hostSignIn, setDashboardHost } from "./host";
-export { OIDC_PENDING_COOKIE, type OidcPending, OidcPendingSchema, OidcSignIn } from "./oidc";
+export { type OidcPending, OidcPendingSchema, OidcSignIn, oidcPendingCookieName } from "./oidc";
 export { readOnce } from "./read-once";
 export {
   buildStudyReport,

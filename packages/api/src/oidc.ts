@@ -14,8 +14,12 @@ export const OidcPendingSchema = z
   .strict();
 export type OidcPending = z.infer<typeof OidcPendingSchema>;
 
-/** Name of the cookie that holds an OidcPending while the browser is at the provider. */
-export const OIDC_PENDING_COOKIE = "tailsweep_oidc";
+/**
+ * Name of the cookie that holds an OidcPending while the browser is at the provider: `__Host-` over https, so a
+ * sibling host cannot plant one (and sign the browser in to someone else's account).
+ */
+export const oidcPendingCookieName = (secure: boolean) =>
+  secure ? "__Host-tailsweep_oidc" : "tailsweep_oidc";
 
 /**
  * The dashboard as an OpenID Connect relying party, through openid-client (OpenID certified, maintained by the

@@ -116,6 +116,26 @@ describe("PasswordSignIn", () => {
       "credentials",
     );
   }, 60_000);
+
+  it("counts a burst of parallel guesses before checking any, so it gets 5 tries, not 20", async () => {
+    const signIn = new PasswordSignIn(access);
+    const codes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        codeOf(signIn.verify({ email: "ada@example.org", password: `g${i}` }, "e")),
+      ),
+    );
+    expect(codes.filter((c) => c === "credentials")).toHaveLength(5);
+    expect(codes.filter((c) => c === "rate-limited")).toHaveLength(15);
+    // Without a trustworthy address (plain next start) only the email counts.
+    const noAddress = new PasswordSignIn(access);
+    for (let i = 0; i < 40; i++)
+      await codeOf(noAddress.verify({ email: `x${i}@example.org`, password: "x" }, undefined));
+    expect(
+      await codeOf(
+        noAddress.verify({ email: "ada@example.org", password: "correct horse battery" }, undefined),
+      ),
+    ).toBe("accepted");
+  }, 60_000);
 });
 
 describe("authSettingsFromEnv", () => {

@@ -59,7 +59,8 @@ export async function closeSession(
   access: Pick<AccessStore, "deleteSession">,
   cookieValue: string | undefined,
 ): Promise<boolean> {
-  const id = cookieValue ? sessionId(decodeURIComponent(cookieValue)) : undefined;
+  // Session values are base64url: nothing to decode, and a `%` in a forged cookie must not throw.
+  const id = cookieValue ? sessionId(cookieValue) : undefined;
   return id ? access.deleteSession(id) : false;
 }
 
@@ -85,6 +86,7 @@ export type SignInErrorCode =
   | "rate-limited"
   | "oidc"
   | "no-email"
+  | "unverified-email"
   | "account-exists";
 
 /** The sentence the sign-in page shows for each SignInErrorCode. */
@@ -94,6 +96,8 @@ export const SIGN_IN_ERRORS: Record<SignInErrorCode, string> = {
   "rate-limited": "Too many failed sign-ins. Wait a while, then try again.",
   oidc: "Sign-in with the identity provider failed. Try again, or ask the team's admin.",
   "no-email": "The identity provider did not send an email address, which tailsweep needs.",
+  "unverified-email":
+    "The identity provider has not verified your email address. Verify it there, then try again.",
   "account-exists":
     "An account with this email already exists and is not linked to this provider. Sign in with its password.",
 };
@@ -112,8 +116,9 @@ export const PasswordSignInSchema = z
   .strict();
 
 /**
- * Local-account sign-in with login rate limiting: after 5 failures for one email in 15 minutes, or 30 from one
- * address, further tries are refused for the rest of the window, without checking the password. Counters live in
+ * Local-account sign-in with login rate limiting: 5 tries for one email in 15 minutes (a success starts again), and
+ * 30 failed ones from one address; past either, tries are refused for the rest of the window without checking the
+ * password. Counters live in
  * this process (rate-limiter-flexible's memory store), which suits one dashboard process per team.
  */
 export class PasswordSignIn {
@@ -125,35 +130,43 @@ export class PasswordSignIn {
   constructor(private readonly access: Pick<AccessStore, "getUserByEmail">) {}
 
   /** The user whose password this is; SignInError otherwise (the same words for an unknown email). */
-  async verify(input: unknown, address: string): Promise<UserRecord> {
+  async verify(input: unknown, address: string | undefined): Promise<UserRecord> {
     const parsed = PasswordSignInSchema.safeParse(input);
     if (!parsed.success) throw new SignInError("input", parsed.error.issues[0]!.message);
     const { email, password } = parsed.data;
-    await this.refuseIfLimited(email, address);
+    // Counted before the password is checked, atomically: a burst of parallel guesses gets no more tries.
+    await this.take(email, address);
     const user = await this.access.getUserByEmail(email);
     this.decoy ??= hashPassword("not the password of anyone");
     const ok = user?.passwordHash
       ? await verifyPassword(user.passwordHash, password)
       : (await verifyPassword(await this.decoy, password)) && false;
     if (ok && user) {
-      await this.perEmail.delete(email);
+      // A success clears the account's failures and gives the address its try back (many people share a NAT).
+      await Promise.all([this.perEmail.delete(email), address && this.perAddress.reward(address, 1)]);
       return user;
     }
-    await Promise.all([this.perEmail.penalty(email, 1), this.perAddress.penalty(address, 1)]);
-    throw new SignInError("credentials", `wrong email or password for ${email} from ${address}`);
+    throw new SignInError("credentials", `wrong email or password for ${email} from ${address ?? "?"}`);
   }
 
-  private async refuseIfLimited(email: string, address: string): Promise<void> {
-    const [byEmail, byAddress] = await Promise.all([this.perEmail.get(email), this.perAddress.get(address)]);
-    const blocked = [
-      [byEmail, 5],
-      [byAddress, 30],
-    ].filter(([res, points]) => res instanceof RateLimiterRes && res.consumedPoints >= (points as number));
-    if (blocked.length === 0) return;
-    const wait = Math.max(...blocked.map(([res]) => Math.ceil((res as RateLimiterRes).msBeforeNext / 1000)));
+  /**
+   * Takes one try from the email's and the address's allowance; rate-limited when either is used up. Without a
+   * trustworthy client address (a plain `next start`), only the email's counts: one shared bucket would let anyone
+   * lock everyone out.
+   */
+  private async take(email: string, address: string | undefined): Promise<void> {
+    const taken = await Promise.allSettled([
+      this.perEmail.consume(email),
+      ...(address ? [this.perAddress.consume(address)] : []),
+    ]);
+    const refused = taken.flatMap((t) => (t.status === "rejected" ? [t.reason as unknown] : []));
+    if (refused.length === 0) return;
+    const error = refused.find((r) => !(r instanceof RateLimiterRes));
+    if (error) throw error;
+    const wait = Math.max(...refused.map((r) => Math.ceil((r as RateLimiterRes).msBeforeNext / 1000)));
     throw new SignInError(
       "rate-limited",
-      `too many failed sign-ins for ${email} from ${address}: ${wait} s left`,
+      `too many sign-in attempts for ${email} from ${address ?? "?"}: ${wait} s left`,
       wait,
     );
   }
@@ -185,9 +198,15 @@ export async function accountForOidc(
   const linked = await access.getUserByOidc(issuer, claims.sub);
   if (linked) return linked;
   if (!claims.email) throw new SignInError("no-email", `no email claim for ${issuer} subject ${claims.sub}`);
+  // Owners add people by email: an account under an email the provider has not verified could take someone's place.
+  if (claims.email_verified !== true)
+    throw new SignInError(
+      "unverified-email",
+      `${claims.email} is not verified by ${issuer} (subject ${claims.sub})`,
+    );
   const existing = await access.getUserByEmail(claims.email);
   if (existing) {
-    if (claims.email_verified !== true || existing.oidcIssuer !== undefined)
+    if (existing.oidcIssuer !== undefined)
       throw new SignInError(
         "account-exists",
         `${existing.email} exists (email_verified: ${claims.email_verified}); not linked to ${issuer} ${claims.sub}`,

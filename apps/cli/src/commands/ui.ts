@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { authSettingsFromEnv, isLoopbackHost, setDashboardHost } from "@tailsweep/api";
+import { authSettingsFromEnv, hostName, isLoopbackHost, setDashboardHost } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { initBackend } from "@tailsweep/model";
 import { trainingRunner, Worker } from "@tailsweep/worker";
@@ -22,12 +22,6 @@ interface UiOptions {
   workers: number;
   backend?: string;
   readOnly?: boolean;
-}
-
-/** The host name of a `Host` header (without the port; IPv6 in brackets), or "" without one. */
-export function hostName(header: string | undefined): string {
-  if (!header) return "";
-  return header.startsWith("[") ? header.slice(0, header.indexOf("]") + 1) : header.split(":")[0]!;
 }
 
 /** The part of Next's programmatic server this command uses. */
@@ -115,6 +109,7 @@ export function registerUi(program: Command): void {
           launchTarget,
           storeLocation: `${rt.opened.kind} ${rt.opened.location}`,
           auth,
+          clientAddressHeader: true,
         }),
       );
 
@@ -138,8 +133,15 @@ export function registerUi(program: Command): void {
           return;
         }
         res.once("close", gate.enter());
-        // The connection's address, for login rate limits; whatever a client sent under this name is replaced.
-        req.headers["x-tailsweep-client"] = req.socket.remoteAddress ?? "unknown";
+        // The client's address, for login rate limits; whatever a client sent under this name is replaced. Behind
+        // the TLS proxy that TAILSWEEP_PUBLIC_URL implies, it is the address the proxy appended last.
+        const forwarded = auth.publicUrl
+          ? String(req.headers["x-forwarded-for"] ?? "")
+              .split(",")
+              .at(-1)
+              ?.trim()
+          : "";
+        req.headers["x-tailsweep-client"] = forwarded || req.socket.remoteAddress || "unknown";
         void handle(req, res);
       });
       await new Promise<void>((ok, fail) => {

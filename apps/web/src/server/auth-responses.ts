@@ -1,8 +1,8 @@
 import { type DashboardHost, dashboardOrigin, sessionCookieName, setCookie } from "@tailsweep/api";
 
-/** The address of the browser, as `tailsweep ui`'s server saw the connection (for login rate limits). */
-export function clientAddress(req: Request): string {
-  return req.headers.get("x-tailsweep-client") ?? "unknown";
+/** The address of the browser, as `tailsweep ui`'s server saw it (for login rate limits); undefined elsewhere. */
+export function clientAddress(req: Request, h: DashboardHost): string | undefined {
+  return h.clientAddressHeader ? (req.headers.get("x-tailsweep-client") ?? undefined) : undefined;
 }
 
 /** Whether cookies get `Secure` (and the `__Host-` name): when the dashboard's public address is https. */

@@ -5,6 +5,8 @@ import {
   createCaller,
   type DashboardHost,
   dashboardHost,
+  hostName,
+  isLoopbackHost,
   readOnce,
   signedInUser,
 } from "@tailsweep/api";
@@ -38,7 +40,14 @@ export function host(): Promise<DashboardHost> {
  */
 export async function requestContext(req?: Request): Promise<ApiContext> {
   const h = await host();
-  const caller = await callerOfRequest(h.access, h.auth, req?.headers ?? (await headers()));
+  const hdrs = req?.headers ?? (await headers());
+  // Without sign-in, only this machine's own names: `tailsweep ui` checks this too, a plain `next start` does not.
+  if (h.auth.mode === "local" && !isLoopbackHost(hostName(hdrs.get("host"))))
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "embedded mode answers to 127.0.0.1 and localhost only",
+    });
+  const caller = await callerOfRequest(h.access, h.auth, hdrs);
   return { ...h, store: readOnce(h.store), caller };
 }
 

@@ -1,4 +1,4 @@
-import { hostSignIn, OIDC_PENDING_COOKIE, SignInError, safeReturnPath, setCookie } from "@tailsweep/api";
+import { hostSignIn, oidcPendingCookieName, SignInError, safeReturnPath, setCookie } from "@tailsweep/api";
 import { publicOrigin, secureCookies, seeOther } from "../../../../server/auth-responses";
 import { host } from "../../../../server/store";
 
@@ -6,7 +6,7 @@ export const dynamic = "force-dynamic";
 
 /**
  * `GET /api/auth/oidc?returnTo=/path`: sends the browser to the team's identity provider (authorization code flow
- * with PKCE), remembering state, nonce and verifier for ten minutes in an HTTP-only cookie scoped to the callback.
+ * with PKCE), remembering state, nonce and verifier for ten minutes in an HTTP-only cookie (`__Host-` over https).
  */
 export async function GET(req: Request): Promise<Response> {
   const h = await host();
@@ -17,12 +17,11 @@ export async function GET(req: Request): Promise<Response> {
     const { url, pending } = await oidc.start(`${publicOrigin(h, req)}/api/auth/callback/oidc`, returnTo);
     const secure = secureCookies(h);
     const cookie = setCookie(
-      OIDC_PENDING_COOKIE,
+      oidcPendingCookieName(secure),
       Buffer.from(JSON.stringify(pending)).toString("base64url"),
       {
         secure,
         maxAgeSeconds: 600,
-        path: "/api/auth/callback",
       },
     );
     return new Response(null, {

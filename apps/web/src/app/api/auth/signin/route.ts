@@ -21,7 +21,7 @@ export async function POST(req: Request): Promise<Response> {
       throw new SignInError("credentials", "this dashboard keeps no accounts");
     const user = await flows.password.verify(
       { email: form.get("email") ?? "", password: form.get("password") ?? "" },
-      clientAddress(req),
+      clientAddress(req, h),
     );
     const session = await openSession(h.access, user.id, "password", h.auth.sessionHours);
     return seeOther(req, h, returnTo, [sessionSetCookie(h, session.secret, h.auth.sessionHours * 3600)]);

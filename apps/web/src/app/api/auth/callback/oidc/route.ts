@@ -1,11 +1,12 @@
 import {
   accountForOidc,
   hostSignIn,
-  OIDC_PENDING_COOKIE,
   OidcPendingSchema,
+  oidcPendingCookieName,
   openSession,
   readCookie,
   SignInError,
+  safeReturnPath,
   setCookie,
 } from "@tailsweep/api";
 import {
@@ -28,13 +29,12 @@ export async function GET(req: Request): Promise<Response> {
   const oidc = hostSignIn(h).oidc;
   if (h.auth.mode !== "team" || !oidc || !h.access) return seeOther(req, h, "/signin");
   const secure = secureCookies(h);
-  const clearPending = setCookie(OIDC_PENDING_COOKIE, "", {
+  const clearPending = setCookie(oidcPendingCookieName(secure), "", {
     secure,
     maxAgeSeconds: 0,
-    path: "/api/auth/callback",
   });
   try {
-    const raw = readCookie(req.headers.get("cookie"), OIDC_PENDING_COOKIE);
+    const raw = readCookie(req.headers.get("cookie"), oidcPendingCookieName(secure));
     const pending = OidcPendingSchema.safeParse(
       raw ? JSON.parse(Buffer.from(raw, "base64url").toString("utf8") || "null") : null,
     );
@@ -46,7 +46,8 @@ export async function GET(req: Request): Promise<Response> {
     const { issuer, claims } = await oidc.finish(current, pending.data);
     const user = await accountForOidc(h.access, issuer, claims);
     const session = await openSession(h.access, user.id, "oidc", h.auth.sessionHours);
-    return seeOther(req, h, pending.data.returnTo, [
+    // The cookie is ours, but checked again like any input: never a redirect off this dashboard.
+    return seeOther(req, h, safeReturnPath(pending.data.returnTo), [
       clearPending,
       sessionSetCookie(h, session.secret, h.auth.sessionHours * 3600),
     ]);
