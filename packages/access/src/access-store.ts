@@ -62,10 +62,16 @@ export interface AuditRecord {
 const trimmed = (max: number) =>
   z.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
 
-/** What creating a user takes; the email is compared and stored in lower case. */
+/** An account's email, compared and stored in lower case. */
+export const EmailSchema = z
+  .email("must be an email address")
+  .max(254, "must be at most 254 characters")
+  .toLowerCase();
+
+/** What creating a user takes. */
 export const NewUserSchema = z
   .object({
-    email: z.email("must be an email address").max(254).toLowerCase(),
+    email: EmailSchema,
     name: trimmed(100),
     passwordHash: z.string().startsWith("$argon2").optional(),
     oidcIssuer: z.url().optional(),
@@ -179,6 +185,9 @@ export class TokenRefusedError extends Error {
   }
 }
 
+/** The part of the access store that checking a token reads (and touches). */
+export type TokenLookup = Pick<AccessStore, "getApiToken" | "getUser" | "roleOf" | "touchApiToken">;
+
 /** Who a valid token acts as: its user, in its one project, with the user's current role there. */
 export interface TokenIdentity {
   user: UserRecord;
@@ -193,7 +202,7 @@ export interface TokenIdentity {
  * demoting or removing a member takes effect on their tokens at once.
  */
 export async function authenticateToken(
-  store: AccessStore,
+  store: TokenLookup,
   token: string,
   now = new Date(),
 ): Promise<TokenIdentity> {

@@ -5,6 +5,7 @@ export {
   authenticateSession,
   authenticateToken,
   DuplicateError,
+  EmailSchema,
   LastOwnerError,
   type MembershipRecord,
   type NewApiToken,
@@ -18,6 +19,7 @@ export {
   SessionRefusedError,
   type SignInMethod,
   type TokenIdentity,
+  type TokenLookup,
   TokenRefusedError,
   type UserRecord,
 } from "./access-store";

@@ -8,11 +8,12 @@ import {
   type Role,
   SessionRefusedError,
   type TokenIdentity,
+  type TokenLookup,
   TokenRefusedError,
 } from "@tailsweep/access";
 import { TRPCError } from "@trpc/server";
 import type { AuthSettings } from "./auth-settings";
-import { readCookie, sessionCookieName } from "./sign-in";
+import { sessionCookie } from "./sign-in";
 
 /**
  * Who is calling the API, as far as authorization goes: the role they have in a project, if any. Every procedure
@@ -83,12 +84,12 @@ export function authorize(caller: Caller, project: string, action: Action, what:
 export const canRead = (caller: Caller, project: string) => caller.roleIn(project) !== undefined;
 
 /**
- * The caller of one HTTP request: the API token in `Authorization: Bearer tsk_…`, checked against the access store
- * (UNAUTHORIZED with the reason when it is malformed, unknown, revoked or expired), or — without the header — the
- * local user of embedded mode, until sign-in lands.
+ * The caller of one HTTP request in embedded mode, or of any request with an `Authorization` header: the API token
+ * in `Authorization: Bearer tsk_…`, checked against the access store (UNAUTHORIZED with the reason when it is
+ * malformed, unknown, revoked or expired), or — without the header — the local user.
  */
 export async function callerFromAuthorization(
-  access: Pick<AccessStore, "getApiToken" | "getUser" | "roleOf" | "touchApiToken"> | undefined,
+  access: TokenLookup | undefined,
   header: string | null,
 ): Promise<Caller> {
   if (header === null) return LOCAL_CALLER;
@@ -97,7 +98,7 @@ export async function callerFromAuthorization(
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Authorization must be 'Bearer <API token>'" });
   if (!access) throw new TRPCError({ code: "UNAUTHORIZED", message: "this server keeps no API tokens" });
   try {
-    return tokenCaller(await authenticateToken(access as AccessStore, token));
+    return tokenCaller(await authenticateToken(access, token));
   } catch (e) {
     if (e instanceof TokenRefusedError) throw new TRPCError({ code: "UNAUTHORIZED", message: e.message });
     throw e;
@@ -105,10 +106,7 @@ export async function callerFromAuthorization(
 }
 
 /** The part of the access store that resolving a request's caller reads. */
-export type CallerLookup = Pick<
-  AccessStore,
-  "getApiToken" | "getUser" | "roleOf" | "touchApiToken" | "getSession" | "membershipsOf"
->;
+export type CallerLookup = TokenLookup & Pick<AccessStore, "getSession" | "membershipsOf">;
 
 /**
  * The caller of one request in either mode. An `Authorization: Bearer` API token wins; otherwise embedded mode's
@@ -132,8 +130,7 @@ export async function signedInUser(
   auth: Pick<AuthSettings, "publicUrl">,
   cookieHeader: string | null,
 ) {
-  const secure = auth.publicUrl?.startsWith("https:") ?? false;
-  const value = readCookie(cookieHeader, sessionCookieName(secure));
+  const value = sessionCookie(auth, cookieHeader);
   if (!value || !access) return undefined;
   try {
     return (await authenticateSession(access, value)).user; // base64url: nothing to decode

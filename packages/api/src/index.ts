@@ -43,7 +43,14 @@ export {
   trialRows,
 } from "./export";
 export { type DashboardHost, dashboardHost, hostSignIn, setDashboardHost } from "./host";
-export { type OidcPending, OidcPendingSchema, OidcSignIn, oidcPendingCookieName } from "./oidc";
+export {
+  decodePending,
+  encodePending,
+  type OidcPending,
+  OidcPendingSchema,
+  OidcSignIn,
+  oidcPendingCookieName,
+} from "./oidc";
 export { readOnce } from "./read-once";
 export {
   buildStudyReport,
@@ -78,6 +85,8 @@ export {
   SignInError,
   type SignInErrorCode,
   safeReturnPath,
+  secureCookies,
+  sessionCookie,
   sessionCookieName,
   setCookie,
 } from "./sign-in";

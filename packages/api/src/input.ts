@@ -1,5 +1,5 @@
 import { describeIssues } from "@tailsweep/schemas";
-import type { z } from "zod";
+import { z } from "zod";
 
 /**
  * A procedure's input schema as a Standard Schema whose refusal is one readable line naming every bad field
@@ -46,3 +46,13 @@ export const LIMITS = {
   /** a sweep file, YAML or JSON */
   sweepFile: 256 * 1024,
 } as const;
+
+/** A sweep, trial or token id. */
+export const idField = z
+  .string()
+  .min(1, "must not be empty")
+  .max(LIMITS.id, `must be at most ${LIMITS.id} characters`);
+/** A configuration label or a search text. */
+export const labelField = z.string().max(LIMITS.label, `must be at most ${LIMITS.label} characters`);
+/** A metric, parameter or project name. */
+export const nameField = z.string().max(LIMITS.name, `must be at most ${LIMITS.name} characters`);

@@ -14,6 +14,21 @@ export const OidcPendingSchema = z
   .strict();
 export type OidcPending = z.infer<typeof OidcPendingSchema>;
 
+/** The cookie value that carries a pending sign-in. */
+export const encodePending = (pending: OidcPending): string =>
+  Buffer.from(JSON.stringify(pending)).toString("base64url");
+
+/** A pending sign-in from its cookie value; undefined for none, or for a malformed or forged one. */
+export function decodePending(value: string | undefined): OidcPending | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed = OidcPendingSchema.safeParse(JSON.parse(Buffer.from(value, "base64url").toString("utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined; // not JSON
+  }
+}
+
 /**
  * Name of the cookie that holds an OidcPending while the browser is at the provider: `__Host-` over https, so a
  * sibling host cannot plant one (and sign the browser in to someone else's account).

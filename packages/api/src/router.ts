@@ -14,7 +14,7 @@ import {
   paramValue,
   rankConfigurations,
 } from "./comparison";
-import { checked, LIMITS } from "./input";
+import { checked, idField, LIMITS, labelField, nameField } from "./input";
 import { membersRouter, tokensRouter } from "./team-router";
 import { type ApiContext, audited, t } from "./trpc";
 
@@ -42,12 +42,6 @@ function badSweep(e: unknown): never {
   throw new TRPCError({ code: "BAD_REQUEST", message: (e as Error).message, cause: e as Error });
 }
 
-const idField = z
-  .string()
-  .min(1, "must not be empty")
-  .max(LIMITS.id, `must be at most ${LIMITS.id} characters`);
-const labelField = z.string().max(LIMITS.label, `must be at most ${LIMITS.label} characters`);
-const nameField = z.string().max(LIMITS.name, `must be at most ${LIMITS.name} characters`);
 const sweepId = z.object({ id: idField }).strict();
 
 /** The dashboard's API: thin procedures over the run store, the statistics and the launcher. */

@@ -10,10 +10,21 @@ import {
 } from "@tailsweep/access";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { z } from "zod";
+import type { AuthSettings } from "./auth-settings";
 
 /** The session cookie: `__Host-` over https (no Domain, Path=/, Secure: a sibling host cannot set or read it). */
 export const sessionCookieName = (secure: boolean) =>
   secure ? "__Host-tailsweep_session" : "tailsweep_session";
+
+/** Whether the dashboard's cookies get `Secure` and the `__Host-` prefix: when its public address is https. */
+export const secureCookies = (auth: Pick<AuthSettings, "publicUrl">) =>
+  auth.publicUrl?.startsWith("https:") ?? false;
+
+/** The session cookie's value in a `Cookie` header, if the browser sent one. */
+export const sessionCookie = (
+  auth: Pick<AuthSettings, "publicUrl">,
+  cookieHeader: string | null | undefined,
+) => readCookie(cookieHeader, sessionCookieName(secureCookies(auth)));
 
 /** A `Set-Cookie` value: HTTP-only, SameSite=Lax (sent on top-level navigations, not on cross-site requests). */
 export function setCookie(
@@ -118,8 +129,8 @@ export const PasswordSignInSchema = z
 /**
  * Local-account sign-in with login rate limiting: 5 tries for one email in 15 minutes (a success starts again), and
  * 30 failed ones from one address; past either, tries are refused for the rest of the window without checking the
- * password. Counters live in
- * this process (rate-limiter-flexible's memory store), which suits one dashboard process per team.
+ * password. Counters live in this process (rate-limiter-flexible's memory store), which suits one dashboard process
+ * per team.
  */
 export class PasswordSignIn {
   private readonly perEmail = new RateLimiterMemory({ keyPrefix: "email", points: 5, duration: 15 * 60 });
@@ -182,9 +193,9 @@ export interface OidcClaims {
 }
 
 /**
- * The account for an OpenID sign-in: the one linked to this identity; else an account with the same, provider-verified
- * email and no identity yet, which gets linked; else a new account (with no projects: an owner adds it). An email
- * that the provider has not verified never reaches an existing account.
+ * The account for an OpenID sign-in: the one linked to this identity; else, only when the provider has verified the
+ * email, the account with that email and no identity yet (which gets linked) or a new account (with no projects: an
+ * owner adds it by email).
  */
 export async function accountForOidc(
   access: Pick<
@@ -209,7 +220,7 @@ export async function accountForOidc(
     if (existing.oidcIssuer !== undefined)
       throw new SignInError(
         "account-exists",
-        `${existing.email} exists (email_verified: ${claims.email_verified}); not linked to ${issuer} ${claims.sub}`,
+        `${existing.email} exists, linked to another identity; not to ${issuer} ${claims.sub}`,
       );
     await access.linkOidcIdentity(existing.id, issuer, claims.sub);
     return (await access.getUser(existing.id))!;

@@ -1,21 +1,18 @@
 import {
   type AccessStore,
   DuplicateError,
+  EmailSchema,
   generateApiToken,
   LastOwnerError,
+  NewApiTokenSchema,
   ProjectIdSchema,
   RoleSchema,
 } from "@tailsweep/access";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize } from "./caller";
-import { checked, LIMITS } from "./input";
+import { checked, idField } from "./input";
 import { type ApiContext, audited, t } from "./trpc";
-
-const emailField = z
-  .email("must be an email address")
-  .max(254, "must be at most 254 characters")
-  .toLowerCase();
 
 /** The access store, or FORBIDDEN where the app keeps none (a bare run store without accounts). */
 function accessOf(ctx: ApiContext): AccessStore {
@@ -62,7 +59,7 @@ export const membersRouter = t.router({
 
   /** Gives an existing account a role in the project (adding it, or changing its role). */
   set: t.procedure
-    .input(checked(z.object({ project: ProjectIdSchema, email: emailField, role: RoleSchema }).strict()))
+    .input(checked(z.object({ project: ProjectIdSchema, email: EmailSchema, role: RoleSchema }).strict()))
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.caller, input.project, "manage-members", `project ${input.project}`);
       const access = accessOf(ctx);
@@ -84,7 +81,7 @@ export const membersRouter = t.router({
     }),
 
   remove: t.procedure
-    .input(checked(z.object({ project: ProjectIdSchema, email: emailField }).strict()))
+    .input(checked(z.object({ project: ProjectIdSchema, email: EmailSchema }).strict()))
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.caller, input.project, "manage-members", `project ${input.project}`);
       const access = accessOf(ctx);
@@ -126,7 +123,7 @@ export const tokensRouter = t.router({
         z
           .object({
             project: ProjectIdSchema,
-            name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
+            name: NewApiTokenSchema.shape.name,
             days: z
               .number()
               .int("must be a whole number")
@@ -157,19 +154,17 @@ export const tokensRouter = t.router({
       }
     }),
 
-  revoke: t.procedure
-    .input(checked(z.object({ id: z.string().min(1).max(LIMITS.id) }).strict()))
-    .mutation(async ({ ctx, input }) => {
-      userOf(ctx); // a browser's or the admin's call, never a token's
-      const access = accessOf(ctx);
-      const token = await access.getApiToken(input.id);
-      const mayRevoke =
-        token !== undefined &&
-        (token.userId === ctx.caller.userId || ctx.caller.roleIn(token.projectId) === "owner");
-      if (!token || !mayRevoke)
-        throw new TRPCError({ code: "NOT_FOUND", message: `no token with id ${input.id}` });
-      const revoked = await access.revokeApiToken(token.id);
-      if (revoked) await audited(ctx, token.projectId, "token.revoke", token.id, { name: token.name });
-      return { revoked };
-    }),
+  revoke: t.procedure.input(checked(z.object({ id: idField }).strict())).mutation(async ({ ctx, input }) => {
+    userOf(ctx); // a browser's or the admin's call, never a token's
+    const access = accessOf(ctx);
+    const token = await access.getApiToken(input.id);
+    const mayRevoke =
+      token !== undefined &&
+      (token.userId === ctx.caller.userId || ctx.caller.roleIn(token.projectId) === "owner");
+    if (!token || !mayRevoke)
+      throw new TRPCError({ code: "NOT_FOUND", message: `no token with id ${input.id}` });
+    const revoked = await access.revokeApiToken(token.id);
+    if (revoked) await audited(ctx, token.projectId, "token.revoke", token.id, { name: token.name });
+    return { revoked };
+  }),
 });

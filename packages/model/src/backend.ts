@@ -29,7 +29,7 @@ import { installWasmHeapCopies } from "./wasm-heap-copy";
 import { installWasmSharedIdentity } from "./wasm-identity";
 import { installWasmMatMulBlas, loadOpenBlas, type OpenBlas } from "./wasm-matmul-blas";
 import { installWasmMatMulTranspose } from "./wasm-matmul-transpose";
-import { describeAdapter, type GpuAdapter, probeWebGpu, useWebGpu } from "./webgpu";
+import { describeAdapter, type GpuAdapter, useWebGpu } from "./webgpu";
 
 /** A compute backend this package can select. */
 export type BackendName = "webgpu" | "tensorflow" | "wasm-blas" | "wasm" | "cpu";
@@ -140,12 +140,7 @@ async function select(opts: InitBackendOptions): Promise<BackendInfo> {
     const skipped: string[] = [];
     for (const name of BACKEND_NAMES) {
       try {
-        if (name === "webgpu") {
-          // Probed first: a software adapter is correct but slower than wasm here, so auto passes it by.
-          const adapter = await probeWebGpu();
-          if (adapter.fallback) throw new Error(`only a software adapter (${adapter.description})`);
-        }
-        active = await activate(name, opts.blasThreads);
+        active = await activate(name, opts.blasThreads, true);
       } catch (err) {
         skipped.push(`${name}: ${reason(err)}`);
         continue;
@@ -206,14 +201,15 @@ function parseName(value: unknown, label: string): BackendName | "auto" {
 }
 
 /** Initialises one backend and makes it tfjs's current one; throws with the reason it cannot. */
-async function activate(name: BackendName, blasThreads: number | undefined): Promise<Active> {
+async function activate(name: BackendName, blasThreads: number | undefined, auto = false): Promise<Active> {
   const versions: Record<string, string> = {
     "@tensorflow/tfjs-core": tf.version_core,
     node: process.versions.node,
   };
   switch (name) {
     case "webgpu": {
-      const adapter = await useWebGpu();
+      // Auto passes a software adapter (lavapipe) by: correct, but slower than wasm.
+      const adapter = await useWebGpu({ hardwareOnly: auto });
       versions["@tensorflow/tfjs-backend-webgpu"] = packageVersionOf("@tensorflow/tfjs-backend-webgpu");
       versions.webgpu = packageVersionOf("webgpu");
       return {

@@ -59,9 +59,14 @@ export async function probeWebGpu(): Promise<GpuAdapter> {
   return (await openDawn()).adapter;
 }
 
-/** Makes tfjs's `webgpu` backend current on Dawn's adapter; returns the adapter. */
-export async function useWebGpu(): Promise<GpuAdapter> {
+/**
+ * Makes tfjs's `webgpu` backend current on Dawn's adapter; returns the adapter. `hardwareOnly` (auto) refuses a
+ * software adapter before anything is set up: correct, but no faster than wasm.
+ */
+export async function useWebGpu(options: { hardwareOnly?: boolean } = {}): Promise<GpuAdapter> {
   const { dawnGpu, adapter } = await openDawn();
+  if (options.hardwareOnly && adapter.fallback)
+    throw new Error(`only a software adapter (${adapter.description})`);
   gpu = dawnGpu;
   const g = globalThis as { navigator?: { gpu?: unknown } };
   // Node 20 has no navigator; Node 22's is a getter-only object whose `gpu` can still be set.

@@ -130,11 +130,7 @@ async function exportFromServer(login: RemoteLogin, id: string, format: "csv" | 
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`${login.url}: ${text.trim()} (HTTP ${response.status})`);
-  const trials =
-    format === "csv"
-      ? Math.max(0, text.trimEnd().split("\n").length - 1)
-      : (JSON.parse(text) as { trials: unknown[] }).trials.length;
-  return { text, trials };
+  return { text, trials: Number(response.headers.get("x-tailsweep-trials")) };
 }
 
 /** A sweep's export from the run store; an unknown id's error says where to find the right one. */

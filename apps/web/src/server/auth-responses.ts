@@ -1,4 +1,11 @@
-import { type DashboardHost, dashboardOrigin, sessionCookieName, setCookie } from "@tailsweep/api";
+import {
+  type DashboardHost,
+  dashboardOrigin,
+  openSession,
+  secureCookies as secureFor,
+  sessionCookieName,
+  setCookie,
+} from "@tailsweep/api";
 
 /** The address of the browser, as `tailsweep ui`'s server saw it (for login rate limits); undefined elsewhere. */
 export function clientAddress(req: Request, h: DashboardHost): string | undefined {
@@ -6,7 +13,7 @@ export function clientAddress(req: Request, h: DashboardHost): string | undefine
 }
 
 /** Whether cookies get `Secure` (and the `__Host-` name): when the dashboard's public address is https. */
-export const secureCookies = (h: DashboardHost) => h.auth.publicUrl?.startsWith("https:") ?? false;
+export const secureCookies = (h: DashboardHost) => secureFor(h.auth);
 
 /** This dashboard's origin as browsers see it. */
 export const publicOrigin = (h: DashboardHost, req: Request) => dashboardOrigin(req, h.auth.publicUrl);
@@ -26,6 +33,16 @@ export function seeOther(req: Request, h: DashboardHost, path: string, cookies: 
 export function sessionSetCookie(h: DashboardHost, value: string, maxAgeSeconds: number): string {
   const secure = secureCookies(h);
   return setCookie(sessionCookieName(secure), value, { secure, maxAgeSeconds });
+}
+
+/** Starts a session for a user who just signed in; the Set-Cookie that gives it to the browser. */
+export async function startSession(
+  h: DashboardHost,
+  userId: string,
+  method: "password" | "oidc",
+): Promise<string> {
+  const session = await openSession(h.access!, userId, method, h.auth.sessionHours);
+  return sessionSetCookie(h, session.secret, h.auth.sessionHours * 3600);
 }
 
 /** A plain-text answer. */

@@ -1,4 +1,11 @@
-import { hostSignIn, oidcPendingCookieName, SignInError, safeReturnPath, setCookie } from "@tailsweep/api";
+import {
+  encodePending,
+  hostSignIn,
+  oidcPendingCookieName,
+  SignInError,
+  safeReturnPath,
+  setCookie,
+} from "@tailsweep/api";
 import { publicOrigin, secureCookies, seeOther } from "../../../../server/auth-responses";
 import { host } from "../../../../server/store";
 
@@ -16,14 +23,10 @@ export async function GET(req: Request): Promise<Response> {
   try {
     const { url, pending } = await oidc.start(`${publicOrigin(h, req)}/api/auth/callback/oidc`, returnTo);
     const secure = secureCookies(h);
-    const cookie = setCookie(
-      oidcPendingCookieName(secure),
-      Buffer.from(JSON.stringify(pending)).toString("base64url"),
-      {
-        secure,
-        maxAgeSeconds: 600,
-      },
-    );
+    const cookie = setCookie(oidcPendingCookieName(secure), encodePending(pending), {
+      secure,
+      maxAgeSeconds: 600,
+    });
     return new Response(null, {
       status: 302,
       headers: { Location: url.href, "Set-Cookie": cookie, "Cache-Control": "no-store" },

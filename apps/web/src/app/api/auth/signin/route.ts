@@ -1,5 +1,5 @@
-import { fromSameOrigin, hostSignIn, openSession, SignInError, safeReturnPath } from "@tailsweep/api";
-import { clientAddress, seeOther, sessionSetCookie, text } from "../../../../server/auth-responses";
+import { fromSameOrigin, hostSignIn, SignInError, safeReturnPath } from "@tailsweep/api";
+import { clientAddress, seeOther, startSession, text } from "../../../../server/auth-responses";
 import { host } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -23,8 +23,7 @@ export async function POST(req: Request): Promise<Response> {
       { email: form.get("email") ?? "", password: form.get("password") ?? "" },
       clientAddress(req, h),
     );
-    const session = await openSession(h.access, user.id, "password", h.auth.sessionHours);
-    return seeOther(req, h, returnTo, [sessionSetCookie(h, session.secret, h.auth.sessionHours * 3600)]);
+    return seeOther(req, h, returnTo, [await startSession(h, user.id, "password")]);
   } catch (e) {
     if (!(e instanceof SignInError)) throw e;
     console.error(`sign-in: ${e.message}`);

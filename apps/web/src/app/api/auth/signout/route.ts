@@ -1,5 +1,5 @@
-import { closeSession, fromSameOrigin, readCookie, sessionCookieName } from "@tailsweep/api";
-import { secureCookies, seeOther, sessionSetCookie, text } from "../../../../server/auth-responses";
+import { closeSession, fromSameOrigin, sessionCookie } from "@tailsweep/api";
+import { seeOther, sessionSetCookie, text } from "../../../../server/auth-responses";
 import { host } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -9,7 +9,6 @@ export async function POST(req: Request): Promise<Response> {
   const h = await host();
   if (!fromSameOrigin(req, h.auth.publicUrl))
     return text(403, "sign-out refused: not sent from this dashboard");
-  const value = readCookie(req.headers.get("cookie"), sessionCookieName(secureCookies(h)));
-  if (h.access) await closeSession(h.access, value);
+  if (h.access) await closeSession(h.access, sessionCookie(h.auth, req.headers.get("cookie")));
   return seeOther(req, h, h.auth.mode === "team" ? "/signin" : "/", [sessionSetCookie(h, "", 0)]);
 }

@@ -1,20 +1,14 @@
 import {
   accountForOidc,
+  decodePending,
   hostSignIn,
-  OidcPendingSchema,
   oidcPendingCookieName,
-  openSession,
   readCookie,
   SignInError,
   safeReturnPath,
   setCookie,
 } from "@tailsweep/api";
-import {
-  publicOrigin,
-  secureCookies,
-  seeOther,
-  sessionSetCookie,
-} from "../../../../../server/auth-responses";
+import { publicOrigin, secureCookies, seeOther, startSession } from "../../../../../server/auth-responses";
 import { host } from "../../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -34,26 +28,22 @@ export async function GET(req: Request): Promise<Response> {
     maxAgeSeconds: 0,
   });
   try {
-    const raw = readCookie(req.headers.get("cookie"), oidcPendingCookieName(secure));
-    const pending = OidcPendingSchema.safeParse(
-      raw ? JSON.parse(Buffer.from(raw, "base64url").toString("utf8") || "null") : null,
-    );
-    if (!pending.success)
+    const pending = decodePending(readCookie(req.headers.get("cookie"), oidcPendingCookieName(secure)));
+    if (!pending)
       throw new SignInError("oidc", "no sign-in in progress in this browser (or it took > 10 min)");
     // The URL the provider redirected to, on the origin the redirect URI named (behind a proxy, the public one).
     const here = new URL(req.url);
     const current = new URL(`${here.pathname}${here.search}`, publicOrigin(h, req));
-    const { issuer, claims } = await oidc.finish(current, pending.data);
+    const { issuer, claims } = await oidc.finish(current, pending);
     const user = await accountForOidc(h.access, issuer, claims);
-    const session = await openSession(h.access, user.id, "oidc", h.auth.sessionHours);
     // The cookie is ours, but checked again like any input: never a redirect off this dashboard.
-    return seeOther(req, h, safeReturnPath(pending.data.returnTo), [
+    return seeOther(req, h, safeReturnPath(pending.returnTo), [
       clearPending,
-      sessionSetCookie(h, session.secret, h.auth.sessionHours * 3600),
+      await startSession(h, user.id, "oidc"),
     ]);
   } catch (e) {
-    if (!(e instanceof SignInError) && !(e instanceof SyntaxError)) throw e;
+    if (!(e instanceof SignInError)) throw e;
     console.error(`sign-in: ${e.message}`);
-    return seeOther(req, h, `/signin?error=${e instanceof SignInError ? e.code : "oidc"}`, [clearPending]);
+    return seeOther(req, h, `/signin?error=${e.code}`, [clearPending]);
   }
 }

@@ -25,6 +25,8 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
         "Content-Type": file.contentType,
         "Content-Disposition": `attachment; filename="${file.filename}"`,
         "Cache-Control": "no-store",
+        // for `tailsweep sweep export` through the dashboard, which reports it without parsing the file
+        "X-Tailsweep-Trials": String(file.trials),
       },
     });
   } catch (e) {
