@@ -137,11 +137,14 @@ describe("tRPC API on PostgreSQL", { timeout: 120_000 }, () => {
         id: "api-worker",
         host: expect.any(String),
         backend: "cpu",
+        gpu: null,
         status: "online",
         running: 0,
         finished: 8,
       },
     ]);
+    // nothing in this sweep asks for a GPU, and no worker takes GPU trials
+    expect(header.gpu).toEqual({ trials: 0, waiting: 0, workersOnline: 0 });
     // what the cross-sweep page offers: each configuration with its seeds and the objective's seed mean
     const [catalogued] = await api.runs.catalog({ project: "dashboard" });
     expect(catalogued!.id).toBe(id);

@@ -168,4 +168,58 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
     await staying.stop();
     await close();
   });
+
+  it("gives the trials that need a GPU only to GPU workers, also when one is handed back", async () => {
+    const { backend, opened, bus, controller, close } = await embedded();
+    // The GPU side is the routing, not a device: these workers train on cpu but take GPU trials.
+    const gpuWorker = (id: string) => new Worker(bus, { id, backend, trialKinds: ["gpu", "cpu"] });
+    const cpuWorker = new Worker(bus, { id: "cpu-only", backend });
+    await cpuWorker.start();
+    const spec = parseSweepFile({
+      name: "gpu-routing",
+      ...tiny,
+      search: { variant: ["proposed", "supervised"] },
+      execution: { gpu: { variant: ["proposed"] } },
+      seeds: [1, 2],
+    });
+    const sweep = await controller.submit(spec, "sweep-gpu");
+    const byVariant = async (variant: string) =>
+      (await opened.store.listTrials(sweep.id)).filter((t) => t.config.variant === variant);
+    // The CPU worker finishes the supervised trials and leaves the GPU ones waiting.
+    await until(async () => (await byVariant("supervised")).every((t) => t.state === "succeeded"), 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await byVariant("proposed")).map((t) => t.state)).toEqual(["waiting", "waiting"]);
+    // A GPU worker that leaves mid-trial hands its trial back to the GPU queue, not to the CPU worker.
+    const leaving = new Worker(bus, {
+      id: "gpu-leaving",
+      backend,
+      trialKinds: ["gpu", "cpu"],
+      // Runs until it is told to stop, so the trial is surely mid-run when the worker leaves.
+      runTrial: async (_config, hooks) => {
+        while (!hooks.shouldStop()) await new Promise((r) => setTimeout(r, 20));
+        return { metrics: {}, backend: backend.name, seconds: 0 };
+      },
+    });
+    await leaving.start();
+    await until(async () => (await byVariant("proposed")).some((t) => t.state === "running"), 30_000);
+    await leaving.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await byVariant("proposed")).map((t) => t.state)).toEqual(["waiting", "waiting"]);
+    const staying = gpuWorker("gpu-staying");
+    await staying.start();
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed", 60_000);
+    for (const t of await byVariant("proposed"))
+      expect(t).toMatchObject({ state: "succeeded", workerId: "gpu-staying" });
+    for (const t of await byVariant("supervised")) expect(t.workerId).toBe("cpu-only");
+    await Promise.all([staying.stop(), cpuWorker.stop()]);
+    await controller.stop();
+    // What each worker takes is on record for the workers list.
+    const kinds = Object.fromEntries((await opened.store.listWorkers()).map((w) => [w.id, w.trialKinds]));
+    expect(kinds).toEqual({
+      "cpu-only": ["cpu"],
+      "gpu-leaving": ["gpu", "cpu"],
+      "gpu-staying": ["gpu", "cpu"],
+    });
+    await close();
+  });
 });

@@ -94,11 +94,13 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
     const forged = { trialId: "t-forged", sweepId: "s-forged" };
     expect(await refused(worker.publishTrial(forged, "t-forged"))).toMatch(/Permissions Violation/);
     expect(await refused(worker.consumeEvents(async () => {}))).toMatch(/Permissions Violation/);
-    // Its own subjects work: it can reach the workers' consumer.
+    // Its own subjects work: it can reach the workers' consumers, both kinds.
     expect(await refused(worker.consumeTrials(async () => {}).then((sub) => sub.stop()))).toBe("accepted");
+    const bothKinds = worker.consumeTrials(async () => {}, { kinds: ["gpu", "cpu"] });
+    expect(await refused(bothKinds.then((sub) => sub.stop()))).toBe("accepted");
   });
 
-  it("completes a trial with the worker's and the controller's own credentials", async () => {
+  it("completes a CPU and a GPU trial with the worker's and the controller's own credentials", async () => {
     const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
     cleanups.push(() => opened.close());
     const controllerBus = await asController();
@@ -111,6 +113,8 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
     const worker = new Worker(workerBus, {
       id: "nats-auth-worker",
       backend: await initBackend({ prefer: "cpu" }),
+      // Taking GPU trials on the cpu backend: the permissions are what is tested here, not the GPU.
+      trialKinds: ["gpu", "cpu"],
     });
     await worker.start();
     cleanups.push(() => worker.stop());
@@ -121,6 +125,8 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
         dataset: { name: "mnist-2view", headCount: 40, testPerClass: 5 },
         model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 },
         train: { epochs: 1, maxStepsPerEpoch: 2 },
+        search: { variant: ["proposed", "gaussian"] },
+        execution: { gpu: { variant: ["proposed"] } },
         seeds: 1,
       }),
     );
@@ -129,8 +135,11 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
       if (Date.now() - start > 60_000) throw new Error("the sweep did not complete");
       await new Promise((r) => setTimeout(r, 250));
     }
-    const [trial] = await opened.store.listTrials(sweep.id);
-    expect(trial).toMatchObject({ state: "succeeded", workerId: "nats-auth-worker" });
-    expect(await opened.store.getResult(trial!.id)).toBeDefined();
+    const trials = await opened.store.listTrials(sweep.id);
+    expect(trials).toHaveLength(2);
+    for (const trial of trials) {
+      expect(trial).toMatchObject({ state: "succeeded", workerId: "nats-auth-worker" });
+      expect(await opened.store.getResult(trial.id)).toBeDefined();
+    }
   });
 });

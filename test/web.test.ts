@@ -354,6 +354,26 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(firstPaint).toBeLessThan(2_000);
     await fresh.close();
   });
+
+  it("says on the sweep page when its GPU trials wait for a GPU worker", async () => {
+    // This dashboard's own worker trains on wasm: it takes no GPU trial, so they wait, and the page says why.
+    const { id } = await trpc<{ id: string }>(
+      base,
+      "sweeps.launch",
+      { yaml: `${tiny("needs-gpu", "{ variant: [proposed, gaussian] }")}\nexecution: { gpu: true }\n` },
+      "POST",
+    );
+    await page.goto(`${base}/sweeps/${id}`);
+    const line = page.locator("[data-testid=gpu-need]");
+    expect(await line.textContent()).toBe(
+      "Every trial needs a GPU worker (execution.gpu) · 0 GPU workers online · 4 wait until one starts (NATS_URL=… tailsweep worker --backend webgpu)",
+    );
+    expect(await line.getAttribute("class")).toBe("warn");
+    await page.screenshot({ path: join(artifacts, "sweep-needs-gpu.png"), fullPage: true });
+    await trpc(base, "sweeps.delete", { id }, "POST");
+    await page.goto(`${base}/workers`);
+    expect(await page.textContent("[data-testid=worker-list]")).toContain("cpu trials");
+  });
 });
 
 describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {

@@ -125,6 +125,43 @@ describe("tailsweep sweep", () => {
     expect((r as { stderr: string }).stderr).toMatch(/search\.lr: unknown knob/);
     expect(existsSync(dbDir)).toBe(false);
   });
+
+  it("refuses to run GPU trials here on a CPU backend, where they would wait for ever", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));
+    const file = join(dir, "gpu.yaml");
+    writeFileSync(
+      file,
+      "name: gpu\nsearch: { variant: [proposed, gaussian] }\nexecution: { gpu: { variant: [proposed] } }\nseeds: 2\n",
+    );
+    const dbDir = join(dir, "db");
+    const r = await run(process.execPath, [bin, "sweep", "run", file, "--backend", "cpu"], {
+      env: { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "", NATS_URL: "" },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect((r as { code: number }).code).toBe(1);
+    expect((r as { stderr: string }).stderr).toMatch(
+      /execution\.gpu: 2 trials need a GPU worker, and this run trains on cpu; run it with --backend webgpu/,
+    );
+    expect(existsSync(dbDir)).toBe(false);
+  });
+
+  it("names what --trials allows, and refuses GPU trials on a CPU backend", async () => {
+    const bad = await tailsweep("worker", "--trials", "gpu,tpu");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(
+      /--trials: a comma-separated list of gpu and cpu, each at most once \(got "gpu,tpu"\)/,
+    );
+    const r = await run(
+      process.execPath,
+      [bin, "worker", "--trials", "gpu", "--backend", "cpu", "--concurrency", "1"],
+      {
+        env: { ...process.env, NATS_URL: process.env.NATS_URL ?? "127.0.0.1:4222" },
+      },
+    ).catch((e: { code: number; stderr: string }) => e);
+    expect((r as { code: number }).code).toBe(1);
+    expect((r as { stderr: string }).stderr).toMatch(
+      /--trials: gpu needs the webgpu backend, and this worker trains on cpu/,
+    );
+  });
 });
 
 describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)", () => {

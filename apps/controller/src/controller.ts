@@ -3,8 +3,20 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Bus, Subscription } from "@tailsweep/bus";
-import type { ClaimReply, ClaimRequest, SweepSpec, WorkerEvent } from "@tailsweep/schemas";
-import { expandSweep, type RunStore, type SweepRecord, type TrialRecord } from "@tailsweep/sweep";
+import {
+  type ClaimReply,
+  type ClaimRequest,
+  type SweepSpec,
+  trialNeedsGpu,
+  type WorkerEvent,
+} from "@tailsweep/schemas";
+import {
+  expandSweep,
+  type RunStore,
+  type SweepRecord,
+  type TrialRecord,
+  takesGpuTrials,
+} from "@tailsweep/sweep";
 
 /** Controller settings. */
 export interface ControllerOptions {
@@ -94,7 +106,7 @@ export class Controller {
       for (const stale of await this.store.requeueStale(now, staleAfterMs, sweep.id)) {
         const t = await this.store.getTrial(stale.id);
         if (t?.state === "waiting") {
-          await this.bus.publishTrial({ trialId: t.id, sweepId: t.sweepId }, trialMessageId(t));
+          await this.queue(t, sweep.spec);
           handedBack.push(t);
           this.log(`trial ${t.id}: ${t.error}; queued again as attempt ${t.attempt + 1}`);
         } else if (t?.state === "failed") {
@@ -112,9 +124,26 @@ export class Controller {
   }
 
   private async queueWaiting(sweepId: string): Promise<void> {
+    const { spec } = (await this.store.getSweep(sweepId))!;
+    let needGpu = 0;
     for (const t of await this.store.listTrials(sweepId)) {
-      if (t.state === "waiting") await this.bus.publishTrial({ trialId: t.id, sweepId }, trialMessageId(t));
+      if (t.state === "waiting" && (await this.queue(t, spec)).gpu) needGpu++;
     }
+    if (needGpu > 0 && !(await this.store.listWorkers()).some((w) => takesGpuTrials(w))) {
+      this.log(
+        `sweep ${sweepId}: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU (execution.gpu) and no GPU worker is online; they wait until one starts (tailsweep worker --backend webgpu)`,
+      );
+    }
+  }
+
+  /** Publishes a waiting trial to the queue of its kind: GPU workers' if its sweep says it needs a GPU. */
+  private async queue(trial: TrialRecord, spec: SweepSpec): Promise<{ gpu: boolean }> {
+    const gpu = trialNeedsGpu(spec.execution, trial.config);
+    await this.bus.publishTrial(
+      { trialId: trial.id, sweepId: trial.sweepId, ...(gpu && { gpu: true as const }) },
+      trialMessageId(trial),
+    );
+    return { gpu };
   }
 
   private async grant(request: ClaimRequest): Promise<ClaimReply> {
@@ -178,6 +207,8 @@ export class Controller {
           id: event.workerId,
           host: event.host,
           backend: event.backend,
+          ...(event.gpu !== undefined && { gpu: event.gpu }),
+          trialKinds: event.trialKinds ?? ["cpu"],
           concurrency: event.concurrency,
           startedAt: new Date(event.startedAt),
           lastHeartbeat: new Date(event.at),
@@ -194,7 +225,7 @@ export class Controller {
         );
         if (state === "waiting") {
           const t = (await this.store.getTrial(event.trialId))!;
-          await this.bus.publishTrial({ trialId: t.id, sweepId: t.sweepId }, trialMessageId(t));
+          await this.queue(t, (await this.store.getSweep(t.sweepId))!.spec);
         }
         this.log(
           `trial ${event.trialId} attempt ${event.attempt}: ${event.reason} → ${state ?? "ignored (stale)"}`,

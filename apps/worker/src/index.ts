@@ -1,4 +1,6 @@
 export {
+  defaultTrialKinds,
+  gpuName,
   PRESENCE_SECONDS,
   type TrialHooks,
   type TrialRunner,

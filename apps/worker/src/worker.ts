@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { Bus, Subscription, TrialDelivery } from "@tailsweep/bus";
 import { loadDataset } from "@tailsweep/data";
 import { type BackendInfo, trainModel } from "@tailsweep/model";
-import type { RunConfig, WorkerEvent } from "@tailsweep/schemas";
+import type { RunConfig, TrialKind, WorkerEvent } from "@tailsweep/schemas";
 import { PRESENCE_SECONDS } from "@tailsweep/sweep";
 
 type EpochEvent = Extract<WorkerEvent, { type: "epoch" }>;
@@ -52,6 +52,18 @@ export function trainingRunner(
 
 export { PRESENCE_SECONDS };
 
+/** The trial kinds a worker on `backend` takes by default: see WorkerOptions.trialKinds. */
+export function defaultTrialKinds(backend: Pick<BackendInfo, "name">): TrialKind[] {
+  return backend.name === "webgpu" ? ["gpu", "cpu"] : ["cpu"];
+}
+
+/** A GPU's name for the workers list: vendor, architecture and device as the adapter reports them. */
+export function gpuName(adapter: NonNullable<BackendInfo["adapter"]>): string {
+  const name =
+    [adapter.vendor, adapter.architecture, adapter.device].filter(Boolean).join(" ") || adapter.description;
+  return adapter.fallback ? `${name} (software)` : name;
+}
+
 /** Worker settings. */
 export interface WorkerOptions {
   /** Identity reported with claims and heartbeats (default host:pid). */
@@ -59,6 +71,11 @@ export interface WorkerOptions {
   /** Trials at once in this process. */
   concurrency?: number;
   backend: BackendInfo;
+  /**
+   * The kinds of trial it takes, preferred first. Default: GPU trials first and then CPU trials on the webgpu
+   * backend (its adapter is the worker's GPU), CPU trials only on any other.
+   */
+  trialKinds?: readonly TrialKind[];
   /** Seconds between presence reports, busy or idle (default PRESENCE_SECONDS); `tailsweep workers` shows them. */
   presenceSeconds?: number;
   /** What runs a trial (default: `trainingRunner(backend)`); benchmarks swap in a no-op. */
@@ -89,6 +106,7 @@ export class Worker {
   private readonly startedAt = new Date();
   private presence?: NodeJS.Timeout;
   private stopping = false;
+  private readonly trialKinds: readonly TrialKind[];
 
   constructor(
     private readonly bus: Bus,
@@ -97,6 +115,7 @@ export class Worker {
     this.id = options.id ?? `${hostname()}:${process.pid}`;
     this.log = options.log ?? (() => {});
     this.runTrial = options.runTrial ?? trainingRunner(options.backend);
+    this.trialKinds = options.trialKinds ?? defaultTrialKinds(options.backend);
   }
 
   async start(): Promise<void> {
@@ -112,7 +131,10 @@ export class Worker {
       }),
     );
     this.subscriptions.push(
-      await this.bus.consumeTrials((d) => this.handle(d), { concurrency: this.options.concurrency ?? 1 }),
+      await this.bus.consumeTrials((d) => this.handle(d), {
+        concurrency: this.options.concurrency ?? 1,
+        kinds: this.trialKinds,
+      }),
     );
   }
 
@@ -132,6 +154,8 @@ export class Worker {
       workerId: this.id,
       host: hostname(),
       backend: this.options.backend.name,
+      ...(this.options.backend.adapter && { gpu: gpuName(this.options.backend.adapter) }),
+      trialKinds: [...this.trialKinds],
       concurrency: this.options.concurrency ?? 1,
       startedAt: this.startedAt.toISOString(),
       at: new Date().toISOString(),

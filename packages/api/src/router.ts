@@ -1,7 +1,13 @@
 import type { Action } from "@tailsweep/access";
-import { ConfigError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
+import { ConfigError, parseSweepFile, type SweepSpec, trialNeedsGpu } from "@tailsweep/schemas";
 import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
-import { EPOCH_SERIES_METRICS, type SweepRecord, sweepProgress, workerStatus } from "@tailsweep/sweep";
+import {
+  EPOCH_SERIES_METRICS,
+  type SweepRecord,
+  sweepProgress,
+  takesGpuTrials,
+  workerStatus,
+} from "@tailsweep/sweep";
 import { TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -112,7 +118,8 @@ export const appRouter = t.router({
 
     /**
      * One sweep with its progress (counts, ETA) and the workers that ran or run its trials: host, backend, whether
-     * they are online, and how many of this sweep's trials each has running and finished.
+     * they are online, and how many of this sweep's trials each has running and finished. `gpu` says how many of
+     * its trials only a GPU worker may run, how many of those wait, and how many GPU workers are online.
      */
     get: t.procedure.input(checked(sweepId)).query(async ({ ctx, input }) => {
       const sweep = await sweepOrThrow(ctx, input.id);
@@ -128,18 +135,25 @@ export const appRouter = t.router({
         w.backend ??= trial.backend;
         mine.set(trial.workerId, w);
       }
+      const needGpu = trials.filter((trial) => trialNeedsGpu(sweep.spec.execution, trial.config));
+      const gpu = {
+        trials: needGpu.length,
+        waiting: needGpu.filter((trial) => trial.state === "waiting").length,
+        workersOnline: known.filter((w) => takesGpuTrials(w, now)).length,
+      };
       const workers = [...mine].map(([id, w]) => {
         const record = known.find((k) => k.id === id);
         return {
           id,
           host: record?.host ?? null,
           backend: record?.backend ?? w.backend ?? null,
+          gpu: record?.gpu ?? null,
           status: record ? workerStatus(record, now) : null,
           running: w.running,
           finished: w.finished,
         };
       });
-      return { ...sweep, counts: progress.counts, progress, workers };
+      return { ...sweep, counts: progress.counts, progress, workers, gpu };
     }),
 
     /** Every trial with its configuration label, state, attempts and headline test metrics. */

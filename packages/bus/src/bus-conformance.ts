@@ -68,6 +68,32 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
       await bus.close();
     });
 
+    it("gives GPU trials only to GPU consumers, which prefer them and take CPU trials too", async () => {
+      const bus = await makeBus(5_000);
+      const cpu = (n: number) => ({ trialId: `c${n}`, sweepId: "sw" });
+      const gpu = (n: number) => ({ trialId: `g${n}`, sweepId: "sw", gpu: true as const });
+      for (const m of [cpu(1), gpu(1), gpu(2), cpu(2)]) await bus.publishTrial(m, m.trialId);
+      const taken = (into: string[]) => async (d: TrialDelivery) => {
+        into.push(d.message.trialId);
+        await d.ack();
+      };
+      const byCpu: string[] = [];
+      const cpuOnly = await bus.consumeTrials(taken(byCpu), { kinds: ["cpu"] });
+      await until(() => byCpu.length === 2);
+      await sleep(1_500); // long enough for a misrouted GPU trial to show up
+      await cpuOnly.stop();
+      expect(byCpu.sort()).toEqual(["c1", "c2"]);
+      // Both kinds waiting: the GPU consumer takes its own kind first, then the CPU trial.
+      await bus.publishTrial(cpu(3), "c3");
+      const byGpu: string[] = [];
+      const gpuWorker = await bus.consumeTrials(taken(byGpu), { kinds: ["gpu", "cpu"] });
+      await until(() => byGpu.length === 3);
+      expect(byGpu.slice(0, 2).sort()).toEqual(["g1", "g2"]);
+      expect(byGpu[2]).toBe("c3");
+      await gpuWorker.stop();
+      await bus.close();
+    });
+
     it("runs up to `concurrency` trials at once", async () => {
       const bus = await makeBus(10_000);
       for (let i = 0; i < 4; i++) await bus.publishTrial(trial(i), `c${i}`);

@@ -1,4 +1,4 @@
-import type { ClaimReply, ClaimRequest, TrialMessage, WorkerEvent } from "@tailsweep/schemas";
+import type { ClaimReply, ClaimRequest, TrialKind, TrialMessage, WorkerEvent } from "@tailsweep/schemas";
 
 /** One delivery of a trial message. Ack when the trial is settled; unacked deliveries come back after ackWait. */
 export interface TrialDelivery {
@@ -14,6 +14,14 @@ export interface TrialDelivery {
   term(): void;
 }
 
+/** How a worker consumes trials. */
+export interface ConsumeTrialsOptions {
+  /** Trials at once (default 1). */
+  concurrency?: number;
+  /** The kinds of trial to take, the preferred first (default `["cpu"]`); see TrialKindSchema. */
+  kinds?: readonly TrialKind[];
+}
+
 /** A running consumer or subscription. */
 export interface Subscription {
   stop(): Promise<void>;
@@ -27,10 +35,14 @@ export interface Subscription {
 export interface Bus {
   /** Queues a trial. A repeat with the same `dedupeId` inside the dedupe window is dropped (`duplicate: true`). */
   publishTrial(message: TrialMessage, dedupeId: string): Promise<{ duplicate: boolean }>;
-  /** Runs `handler` for trial deliveries, at most `concurrency` at a time. */
+  /**
+   * Runs `handler` for trial deliveries, at most `concurrency` at a time, taking trials of the given `kinds` (default
+   * `["cpu"]`): a free slot takes the first kind in the list that has a trial waiting, so a GPU worker
+   * (`["gpu", "cpu"]`) runs GPU trials first and CPU trials while none wait.
+   */
   consumeTrials(
     handler: (d: TrialDelivery) => Promise<void>,
-    options?: { concurrency?: number },
+    options?: ConsumeTrialsOptions,
   ): Promise<Subscription>;
   /** Publishes a worker event durably: it waits for the controller even if the controller is down. */
   publishEvent(event: WorkerEvent): Promise<void>;

@@ -3,11 +3,13 @@ import {
   type ClaimReply,
   ClaimReplySchema,
   type ClaimRequest,
+  type TrialKind,
   type TrialMessage,
+  trialKindOf,
   type WorkerEvent,
   WorkerEventSchema,
 } from "@tailsweep/schemas";
-import { type Bus, type Subscription, TaskPool, type TrialDelivery } from "./bus";
+import { type Bus, type ConsumeTrialsOptions, type Subscription, TaskPool, type TrialDelivery } from "./bus";
 
 interface Pending {
   message: TrialMessage;
@@ -20,7 +22,8 @@ interface Pending {
  * resets that timer, events acked after their handler — so the controller and workers run unchanged.
  */
 export class InProcessBus implements Bus {
-  private readonly queue: Pending[] = [];
+  /** A queue per trial kind, as the JetStream setup has a consumer per kind. */
+  private readonly queues: Record<TrialKind, Pending[]> = { gpu: [], cpu: [] };
   private readonly seen = new Set<string>();
   private readonly events: WorkerEvent[] = [];
   private readonly signals = new EventEmitter();
@@ -34,15 +37,16 @@ export class InProcessBus implements Bus {
   async publishTrial(message: TrialMessage, dedupeId: string): Promise<{ duplicate: boolean }> {
     if (this.seen.has(dedupeId)) return { duplicate: true };
     this.seen.add(dedupeId);
-    this.queue.push({ message: structuredClone(message), deliveries: 0 });
+    this.queues[trialKindOf(message)].push({ message: structuredClone(message), deliveries: 0 });
     this.signals.emit("trial");
     return { duplicate: false };
   }
 
   async consumeTrials(
     handler: (d: TrialDelivery) => Promise<void>,
-    options: { concurrency?: number } = {},
+    options: ConsumeTrialsOptions = {},
   ): Promise<Subscription> {
+    const kinds = options.kinds ?? ["cpu"];
     const slots = new TaskPool(options.concurrency ?? 1);
     const ackWait = this.options.ackWaitMs ?? 30_000;
     let running = true;
@@ -53,7 +57,8 @@ export class InProcessBus implements Bus {
           slots.release(); // stopped while waiting for a slot: take no more trials
           break;
         }
-        const item = this.queue.shift();
+        const kind = kinds.find((k) => this.queues[k].length > 0);
+        const item = kind && this.queues[kind].shift();
         if (!item) {
           slots.release();
           await this.wake("trial");
@@ -67,7 +72,7 @@ export class InProcessBus implements Bus {
           settled = true;
           clearTimeout(timer);
           setTimeout(() => {
-            this.queue.push(item);
+            this.queues[trialKindOf(item.message)].push(item);
             this.signals.emit("trial");
           }, delayMs).unref();
         };

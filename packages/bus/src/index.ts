@@ -1,3 +1,3 @@
-export { type Bus, type Subscription, TaskPool, type TrialDelivery } from "./bus";
+export { type Bus, type ConsumeTrialsOptions, type Subscription, TaskPool, type TrialDelivery } from "./bus";
 export { InProcessBus } from "./in-process-bus";
 export { NatsBus, type NatsBusOptions, natsCredentialsFromEnv, natsNames } from "./nats-bus";

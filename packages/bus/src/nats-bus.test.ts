@@ -1,3 +1,5 @@
+import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { describeBusConformance } from "./bus-conformance";
 import { NatsBus, natsCredentialsFromEnv, natsNames } from "./nats-bus";
@@ -54,6 +56,51 @@ describe("a worker's connection (role: worker)", () => {
     expect(received).toEqual(["t1"]);
     await sub.stop();
     await Promise.all([worker.close(), controller.close()]);
+  });
+
+  it("keeps the trials queued on a stream from before GPU dispatch (one unfiltered consumer)", async () => {
+    const prefix = `tstest${process.pid}m${n++}`;
+    prefixes.push(prefix);
+    const names = natsNames(prefix);
+    const nc = await connect({ servers });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({
+      name: names.trialStream,
+      subjects: [`${names.trialSubject}.>`],
+      retention: RetentionPolicy.Workqueue,
+    });
+    await jsm.consumers.add(names.trialStream, { durable_name: "workers", ack_policy: AckPolicy.Explicit });
+    const js = jetstream(nc);
+    for (const id of ["old1", "old2"])
+      await js.publish(`${names.trialSubject}.s1`, JSON.stringify({ trialId: id, sweepId: "s1" }), {
+        msgID: id,
+      });
+    const controller = await NatsBus.connect({ servers, prefix });
+    const cpuFilter = await jsm.consumers.info(names.trialStream, "workers");
+    expect(cpuFilter.config.filter_subject).toBe(`${prefix}.trials.*`);
+    await controller.publishTrial({ trialId: "new-gpu", sweepId: "s1", gpu: true }, "new-gpu");
+    const received: string[] = [];
+    const sub = await controller.consumeTrials(
+      async (d) => {
+        received.push(d.message.trialId);
+        await d.ack();
+      },
+      { kinds: ["gpu", "cpu"] },
+    );
+    const start = Date.now();
+    while (received.length < 3 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 100));
+    expect(received.sort()).toEqual(["new-gpu", "old1", "old2"]);
+    await sub.stop();
+    await controller.close();
+    await nc.drain();
+  });
+
+  it("refuses a sweep id that is not one subject token", async () => {
+    const prefix = `tstest${process.pid}t${n++}`;
+    prefixes.push(prefix);
+    const bus = await NatsBus.connect({ servers, prefix });
+    await expect(bus.publishTrial({ trialId: "t", sweepId: "a.b" }, "t")).rejects.toThrow(/sweepId: letters/);
+    await bus.close();
   });
 
   it("needs NATS_USER and NATS_PASSWORD together", () => {

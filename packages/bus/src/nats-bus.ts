@@ -4,6 +4,7 @@ import {
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   jetstream,
   jetstreamManager,
   RetentionPolicy,
@@ -15,20 +16,32 @@ import {
   ClaimReplySchema,
   type ClaimRequest,
   ClaimRequestSchema,
+  type TrialKind,
   type TrialMessage,
   TrialMessageSchema,
+  trialKindOf,
   type WorkerEvent,
   WorkerEventSchema,
 } from "@tailsweep/schemas";
-import { type Bus, type Subscription, TaskPool, type TrialDelivery } from "./bus";
+import { type Bus, type ConsumeTrialsOptions, type Subscription, TaskPool, type TrialDelivery } from "./bus";
 
-/** Names of everything tailsweep creates on the NATS server, under one prefix so several deployments can share it. */
+/**
+ * Names of everything tailsweep creates on the NATS server, under one prefix so several deployments can share it.
+ *
+ * Trials are published to `<prefix>.trials.<sweep>` (any worker) or `<prefix>.trials.gpu.<sweep>` (GPU workers
+ * only), and each kind has its own durable consumer filtered on its subjects. The filters cannot overlap — `*` is
+ * one token — which a work-queue stream requires, and the CPU subject is the one every trial had before GPU
+ * dispatch, so a stream from then keeps its queued trials (see `ensureConsumer`).
+ */
 export function natsNames(prefix = "tailsweep") {
   const upper = prefix.toUpperCase().replace(/[^A-Z0-9]/g, "_");
   return {
     trialStream: `${upper}_TRIALS`,
     trialSubject: `${prefix}.trials`,
-    workers: "workers",
+    trialConsumers: {
+      cpu: { durable: "workers", filter: `${prefix}.trials.*` },
+      gpu: { durable: "workers-gpu", filter: `${prefix}.trials.gpu.*` },
+    } satisfies Record<TrialKind, { durable: string; filter: string }>,
     eventStream: `${upper}_EVENTS`,
     eventSubject: `${prefix}.events`,
     controller: "controller",
@@ -93,36 +106,49 @@ export class NatsBus implements Bus {
     });
     const names = natsNames(options.prefix);
     if (options.role === "worker") {
-      await waitForConsumer(nc, names.trialStream, names.workers, options.onWait);
+      // The GPU consumer is made last, so once it exists so does everything a worker uses.
+      await waitForConsumer(nc, names.trialStream, names.trialConsumers.gpu.durable, options.onWait);
     } else {
       const jsm = await jetstreamManager(nc);
+      const ackWaitMs = options.ackWaitMs ?? 30_000;
       await ensureStream(jsm, names.trialStream, `${names.trialSubject}.>`);
       await ensureStream(jsm, names.eventStream, `${names.eventSubject}.>`);
-      await ensureConsumer(jsm, names.trialStream, names.workers, options.ackWaitMs ?? 30_000);
-      await ensureConsumer(jsm, names.eventStream, names.controller, 30_000);
+      await ensureConsumer(jsm, names.eventStream, { durable: names.controller }, 30_000);
+      // CPU first: on a stream from before GPU dispatch it narrows the old unfiltered consumer, which a work-queue
+      // stream requires before another consumer may join.
+      await ensureConsumer(jsm, names.trialStream, names.trialConsumers.cpu, ackWaitMs);
+      await ensureConsumer(jsm, names.trialStream, names.trialConsumers.gpu, ackWaitMs);
     }
     return new NatsBus(nc, jetstream(nc), names);
   }
 
   async publishTrial(message: TrialMessage, dedupeId: string): Promise<{ duplicate: boolean }> {
-    const ack = await this.js.publish(
-      `${this.names.trialSubject}.${message.sweepId}`,
-      encode(TrialMessageSchema.parse(message)),
-      {
-        msgID: dedupeId,
-      },
-    );
+    // A sweep id with a dot or wildcard would land outside every consumer's filter and wait forever.
+    if (!/^[A-Za-z0-9_-]+$/.test(message.sweepId))
+      throw new Error(
+        `sweepId: letters, digits, '_' and '-' only on NATS, got ${JSON.stringify(message.sweepId)}`,
+      );
+    const kind = trialKindOf(message);
+    const subject = `${this.names.trialSubject}.${kind === "gpu" ? "gpu." : ""}${message.sweepId}`;
+    const ack = await this.js.publish(subject, encode(TrialMessageSchema.parse(message)), {
+      msgID: dedupeId,
+    });
     return { duplicate: ack.duplicate };
   }
 
   async consumeTrials(
     handler: (d: TrialDelivery) => Promise<void>,
-    options: { concurrency?: number } = {},
+    options: ConsumeTrialsOptions = {},
   ): Promise<Subscription> {
     const concurrency = options.concurrency ?? 1;
-    const consumer = await this.js.consumers.get(this.names.trialStream, this.names.workers);
+    const consumers = await Promise.all(
+      (options.kinds ?? ["cpu"]).map((kind) =>
+        this.js.consumers.get(this.names.trialStream, this.names.trialConsumers[kind].durable),
+      ),
+    );
     const slots = new TaskPool(concurrency);
     let running = true;
+    let idlePulls = 0;
     const loop = (async () => {
       while (running) {
         await slots.acquire();
@@ -130,7 +156,7 @@ export class NatsBus implements Bus {
           slots.release();
           break;
         }
-        const m = await nextMessage(consumer);
+        const m = await nextOfKinds(consumers, idlePulls++);
         if (!m) {
           slots.release();
           continue;
@@ -294,6 +320,27 @@ async function nextMessage(consumer: Consumer) {
 }
 
 /**
+ * The next trial of the first kind that has one waiting. With one kind it is a plain pull. With several, each
+ * consumer's pending count is asked in preference order (a round trip each, no wait); when none has a trial the
+ * pull waits on one kind, a different one each time (`turn`), so an idle worker sees either kind within a second
+ * or two.
+ */
+async function nextOfKinds(consumers: Consumer[], turn: number): Promise<JsMsg | null> {
+  if (consumers.length === 1) return nextMessage(consumers[0]!);
+  for (const consumer of consumers) {
+    const pending = await consumer.info().then(
+      (i) => i.num_pending,
+      () => 0,
+    );
+    if (pending > 0) {
+      const m = await nextMessage(consumer);
+      if (m) return m;
+    }
+  }
+  return nextMessage(consumers[turn % consumers.length]!);
+}
+
+/**
  * Waits until the controller has made the streams and consumers (it makes the trial consumer last but one, after
  * both streams): a worker may start first, and its first reports need the event stream. Checks once a second; any
  * error other than "not found" (a refused permission, say) is thrown at once.
@@ -331,21 +378,33 @@ async function ensureStream(jsm: JetStreamManager, name: string, subject: string
   }
 }
 
+/**
+ * Makes sure a durable pull consumer exists with the given filter. One made before GPU dispatch has no filter: it is
+ * deleted and made again, which loses no queued trial: a work-queue stream keeps a message until a consumer acks
+ * it, and a new consumer starts from the first message still held. A trial that a worker was running then is
+ * delivered again, and the controller refuses to grant it twice.
+ */
 async function ensureConsumer(
   jsm: JetStreamManager,
   stream: string,
-  durable: string,
+  consumer: { durable: string; filter?: string },
   ackWaitMs: number,
 ): Promise<void> {
-  try {
-    await jsm.consumers.info(stream, durable);
-  } catch {
-    await jsm.consumers.add(stream, {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(ackWaitMs),
-      deliver_policy: DeliverPolicy.All,
-      max_deliver: -1,
-    });
+  const config = {
+    durable_name: consumer.durable,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(ackWaitMs),
+    deliver_policy: DeliverPolicy.All,
+    max_deliver: -1,
+    ...(consumer.filter !== undefined && { filter_subject: consumer.filter }),
+  };
+  const existing = await jsm.consumers.info(stream, consumer.durable).catch(() => null);
+  if (!existing) {
+    await jsm.consumers.add(stream, config);
+    return;
   }
+  if ((existing.config.filter_subject || undefined) === consumer.filter) return;
+  // Not `update`: NATS 2.9 accepts a new filter there but the consumer then delivers nothing.
+  await jsm.consumers.delete(stream, consumer.durable);
+  await jsm.consumers.add(stream, config);
 }

@@ -1,4 +1,4 @@
-import type { RunConfig, SweepSpec } from "@tailsweep/schemas";
+import type { RunConfig, SweepSpec, TrialKind } from "@tailsweep/schemas";
 import {
   type CreateSweepInput,
   EPOCH_SERIES_METRICS,
@@ -24,6 +24,8 @@ function toWorkerRecord(w: Worker): WorkerRecord {
     id: w.id,
     host: w.host,
     backend: w.backend,
+    ...(w.gpu !== null && { gpu: w.gpu }),
+    trialKinds: w.trialKinds.filter((k): k is TrialKind => k === "gpu" || k === "cpu"),
     concurrency: w.concurrency,
     startedAt: w.startedAt,
     lastHeartbeat: w.lastHeartbeat,
@@ -314,7 +316,7 @@ export class PrismaRunStore implements RunStore {
     await this.db.$transaction(async (tx) => {
       const row = await tx.worker.findUnique({ where: { id: worker.id } });
       const merged = mergeWorker(row ? toWorkerRecord(row) : undefined, worker);
-      const data = { ...merged, stoppedAt: merged.stoppedAt ?? null };
+      const data = { ...merged, gpu: merged.gpu ?? null, stoppedAt: merged.stoppedAt ?? null };
       await tx.worker.upsert({ where: { id: worker.id }, create: data, update: data });
     });
   }

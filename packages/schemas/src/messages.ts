@@ -1,10 +1,27 @@
 import { z } from "zod";
 
+/**
+ * The kinds of trial a worker can take: `gpu` trials (their sweep's `execution.gpu` asks for a GPU) go only to
+ * workers with one, `cpu` trials to any worker.
+ */
+export const TrialKindSchema = z.enum(["gpu", "cpu"]);
+export type TrialKind = z.infer<typeof TrialKindSchema>;
+
 /** One trial to run: what a worker pulls from the work queue (the config comes with the claim reply). */
 export const TrialMessageSchema = z
-  .object({ trialId: z.string().min(1), sweepId: z.string().min(1) })
+  .object({
+    trialId: z.string().min(1),
+    sweepId: z.string().min(1),
+    /** Set when only a GPU worker may run it; the bus routes it to GPU workers' queue. */
+    gpu: z.literal(true).optional(),
+  })
   .strict();
 export type TrialMessage = z.infer<typeof TrialMessageSchema>;
+
+/** The queue a trial message goes to. */
+export function trialKindOf(message: TrialMessage): TrialKind {
+  return message.gpu ? "gpu" : "cpu";
+}
 
 const lossSchema = z.object({
   total: z.number(),
@@ -59,6 +76,10 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
       workerId: z.string(),
       host: z.string(),
       backend: z.string(),
+      /** The GPU it trains on (adapter vendor and architecture), when it has one. */
+      gpu: z.string().optional(),
+      /** The kinds of trial it takes, in the order it prefers them (absent from workers older than GPU dispatch). */
+      trialKinds: z.array(TrialKindSchema).min(1).optional(),
       concurrency: z.number().int().min(1),
       startedAt: z.string(),
       at: z.string(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "./run-config";
-import { parseSweepFile } from "./sweep";
+import { ConfigError, resolveRunConfig } from "./run-config";
+import { parseSweepFile, trialNeedsGpu } from "./sweep";
 
 const minimal = { name: "s1", search: { nu: [5, 10] } };
 
@@ -67,5 +67,41 @@ describe("parseSweepFile", () => {
     expect(problemsOf({ ...minimal, seeds: [1, 1] }).join()).toMatch(/seeds: must not repeat/);
     expect(problemsOf({ ...minimal, model: { nu: 1 } }).join()).toMatch(/^model\.nu: /);
     expect(problemsOf({ name: "has space" }).join()).toMatch(/^name: letters, digits/);
+  });
+});
+
+describe("execution.gpu: which trials need a GPU worker", () => {
+  const config = (variant: string, nu: number) => resolveRunConfig({ variant, model: { nu } });
+
+  it("is false unless asked, true for every trial, or the trials matching every knob named", () => {
+    const none = parseSweepFile(minimal);
+    expect(none.execution.gpu).toBe(false);
+    expect(trialNeedsGpu(none.execution, config("proposed", 5))).toBe(false);
+    const all = parseSweepFile({ ...minimal, execution: { gpu: true } });
+    expect(trialNeedsGpu(all.execution, config("gaussian", 5))).toBe(true);
+    const some = parseSweepFile({
+      ...minimal,
+      search: { nu: [5, 10], variant: ["proposed", "gaussian"] },
+      execution: { gpu: { variant: ["proposed"], nu: [10] } },
+    });
+    expect(some.execution.gpu).toEqual({ variant: ["proposed"], "model.nu": [10] });
+    expect(trialNeedsGpu(some.execution, config("proposed", 10))).toBe(true);
+    expect(trialNeedsGpu(some.execution, config("proposed", 5))).toBe(false);
+    expect(trialNeedsGpu(some.execution, config("gaussian", 10))).toBe(false);
+    // A sweep stored before the field existed.
+    expect(trialNeedsGpu({}, config("proposed", 10))).toBe(false);
+  });
+
+  it("names a bad knob or value", () => {
+    expect(problemsOf({ ...minimal, execution: { gpu: { lr: [1] } } })[0]).toMatch(
+      /^execution\.gpu\.lr: unknown knob/,
+    );
+    expect(problemsOf({ ...minimal, execution: { gpu: { variant: ["best"] } } })[0]).toMatch(
+      /^execution\.gpu\.variant\[0\]: Invalid option/,
+    );
+    expect(problemsOf({ ...minimal, execution: { gpu: {} } })[0]).toMatch(
+      /^execution\.gpu: name at least one knob/,
+    );
+    expect(problemsOf({ ...minimal, execution: { gpu: "yes" } }).join()).toMatch(/execution\.gpu/);
   });
 });

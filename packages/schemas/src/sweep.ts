@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DatasetRecipeSchema } from "./dataset";
 import { ModelConfigSchema, TrainConfigSchema, VariantSchema } from "./model-config";
-import { ConfigError, describeIssues, resolveRunConfig } from "./run-config";
+import { ConfigError, describeIssues, type RunConfig, resolveRunConfig } from "./run-config";
 
 /** Short names for the knobs a study sweeps most; any other knob is written `model.x`, `dataset.x` or `train.x`. */
 export const PARAM_ALIASES: Record<string, string> = {
@@ -97,9 +97,15 @@ export const SweepFileSchema = z
           .min(1)
           .max(7 * 24 * 3600)
           .default(6 * 3600),
+        /**
+         * Which trials only a GPU worker may run: `true` for all, `false` (the default) for none, or a map from
+         * knobs to values (`{ variant: [proposed] }`) for the trials whose config has one of the listed values for
+         * every knob named. Other trials go to any worker.
+         */
+        gpu: z.union([z.boolean(), z.record(z.string(), z.array(gridValue).min(1))]).default(false),
       })
       .strict()
-      .default({ maxAttempts: 3, heartbeatSeconds: 10, trialTimeoutSeconds: 6 * 3600 }),
+      .default({ maxAttempts: 3, heartbeatSeconds: 10, trialTimeoutSeconds: 6 * 3600, gpu: false }),
   })
   .strict();
 export type SweepFileInput = z.input<typeof SweepFileSchema>;
@@ -191,8 +197,57 @@ export function parseSweepFile(input: unknown): SweepSpec {
     problems.push("budget: required when the search space has a distribution");
   if (!random && file.budget !== undefined)
     problems.push("budget: only used with distributions; a grid runs every combination");
+  const gpu = file.execution.gpu;
+  const gpuRule: Exclude<typeof gpu, boolean> = {};
+  if (typeof gpu === "object") {
+    for (const [key, values] of Object.entries(gpu)) {
+      const path = canonicalParam(key);
+      if (!path) {
+        problems.push(
+          `execution.gpu.${key}: unknown knob; name a knob as in search (variant, nu, model.<knob>, …)`,
+        );
+        continue;
+      }
+      gpuRule[path] = values;
+      for (const [i, v] of values.entries()) {
+        try {
+          resolveRunConfig(withParam(base, path, v));
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          const own = e.problems.filter((p) => p.startsWith(`${path}:`) || p.startsWith(`${path}.`));
+          for (const p of own) problems.push(`execution.gpu.${key}[${i}]: ${p.slice(p.indexOf(":") + 2)}`);
+        }
+      }
+    }
+    if (Object.keys(gpu).length === 0)
+      problems.push("execution.gpu: name at least one knob, or write true or false");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
+  const execution = { ...file.execution, gpu: typeof gpu === "object" ? gpuRule : gpu };
   const seeds = Array.isArray(file.seeds) ? file.seeds : Array.from({ length: file.seeds }, (_, i) => i + 1);
   if (new Set(seeds).size !== seeds.length) throw new ConfigError(["seeds: must not repeat a seed"]);
-  return { ...file, search, seeds, method: random ? "random" : "grid" };
+  return { ...file, execution, search, seeds, method: random ? "random" : "grid" };
+}
+
+/** The value at a knob's canonical path (`variant`, `model.nu`, …) of a resolved run config. */
+function knobValue(config: RunConfig, path: string): unknown {
+  if (path === "variant") return config.variant;
+  const [section, key] = path.split(".") as [keyof RunConfig, string];
+  return (config[section] as unknown as Record<string, unknown>)[key];
+}
+
+/**
+ * Whether a trial may run only on a GPU worker, by its sweep's `execution.gpu` (whose keys `parseSweepFile` made
+ * canonical). A sweep stored before the field existed has none: any worker.
+ */
+export function trialNeedsGpu(
+  execution: { gpu?: SweepSpec["execution"]["gpu"] },
+  config: RunConfig,
+): boolean {
+  const gpu = execution.gpu ?? false;
+  if (typeof gpu === "boolean") return gpu;
+  return Object.entries(gpu).every(([path, values]) => {
+    const have = JSON.stringify(knobValue(config, path));
+    return values.some((v) => JSON.stringify(v) === have);
+  });
 }

@@ -1,6 +1,12 @@
 export { expandSweep, type TrialPlan } from "./expand";
 export { InMemoryRunStore } from "./in-memory-run-store";
-export { PRESENCE_SECONDS, type SweepProgress, sweepProgress, workerStatus } from "./progress";
+export {
+  PRESENCE_SECONDS,
+  type SweepProgress,
+  sweepProgress,
+  takesGpuTrials,
+  workerStatus,
+} from "./progress";
 export {
   type CreateSweepInput,
   EPOCH_SERIES_METRICS,

@@ -36,3 +36,8 @@ export function workerStatus(worker: WorkerRecord, now: Date = new Date()): "onl
   if (worker.stoppedAt) return "stopped";
   return now.getTime() - worker.lastHeartbeat.getTime() < 3 * PRESENCE_SECONDS * 1000 ? "online" : "lost";
 }
+
+/** Whether a worker is online and takes GPU trials (some sweep's `execution.gpu` waits for one). */
+export function takesGpuTrials(worker: WorkerRecord, now: Date = new Date()): boolean {
+  return workerStatus(worker, now) === "online" && worker.trialKinds.includes("gpu");
+}

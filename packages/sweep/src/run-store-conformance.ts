@@ -175,7 +175,14 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
 
     it("keeps each worker's latest presence, tolerating repeats and reordering", async () => {
       const { store } = await fresh();
-      const w = { id: "host:1", host: "host", backend: "cpu", concurrency: 1, startedAt: at(0) };
+      const w = {
+        id: "host:1",
+        host: "host",
+        backend: "cpu",
+        trialKinds: ["cpu" as const],
+        concurrency: 1,
+        startedAt: at(0),
+      };
       await store.recordWorker({ ...w, lastHeartbeat: at(10) });
       await store.recordWorker({ ...w, id: "host:2", lastHeartbeat: at(5) });
       await store.recordWorker({ ...w, lastHeartbeat: at(20), startedAt: at(15) });
@@ -189,6 +196,15 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect((await store.listWorkers())[0]).toEqual({ ...w, lastHeartbeat: at(30), stoppedAt: at(30) });
       await store.recordWorker({ ...w, lastHeartbeat: at(40), backend: "wasm-blas" }); // the same id back again
       expect((await store.listWorkers())[0]).toEqual({ ...w, backend: "wasm-blas", lastHeartbeat: at(40) });
+      // Restarted on a GPU: what it has and takes is what it says now.
+      const onGpu = { gpu: "nvidia hopper", trialKinds: ["gpu" as const, "cpu" as const] };
+      await store.recordWorker({ ...w, backend: "webgpu", ...onGpu, lastHeartbeat: at(50) });
+      expect((await store.listWorkers())[0]).toEqual({
+        ...w,
+        backend: "webgpu",
+        ...onGpu,
+        lastHeartbeat: at(50),
+      });
     });
 
     it("fails at once, without retry, when the failure is not retryable", async () => {

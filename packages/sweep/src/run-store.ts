@@ -1,4 +1,4 @@
-import type { RunConfig, SweepSpec } from "@tailsweep/schemas";
+import type { RunConfig, SweepSpec, TrialKind } from "@tailsweep/schemas";
 import type { TrialPlan } from "./expand";
 import type { TrialState } from "./trial-state";
 
@@ -81,6 +81,10 @@ export interface WorkerRecord {
   id: string;
   host: string;
   backend: string;
+  /** Its GPU (adapter vendor and architecture), when it trains on one. */
+  gpu?: string;
+  /** The kinds of trial it takes, preferred first (`["cpu"]` for a worker from before GPU dispatch). */
+  trialKinds: TrialKind[];
   /** Trials it runs at once. */
   concurrency: number;
   startedAt: Date;
@@ -195,6 +199,8 @@ export function mergeWorker(old: WorkerRecord | undefined, report: WorkerRecord)
     id: old.id,
     host: report.host,
     backend: report.backend,
+    ...(report.gpu !== undefined && { gpu: report.gpu }),
+    trialKinds: [...report.trialKinds],
     concurrency: report.concurrency,
     startedAt: old.startedAt,
     lastHeartbeat,

@@ -4,11 +4,24 @@ import { availableParallelism } from "node:os";
 import { exportSweep, rankConfigurations, SweepNotFoundError, trialRows } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { initBackend, releaseWebGpu } from "@tailsweep/model";
-import { parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
-import { countByState, type RunStore, type SweepRecord, sweepProgress, workerStatus } from "@tailsweep/sweep";
-import { Worker } from "@tailsweep/worker";
+import {
+  parseSweepFile,
+  type SweepSpec,
+  type TrialKind,
+  TrialKindSchema,
+  trialNeedsGpu,
+} from "@tailsweep/schemas";
+import {
+  countByState,
+  expandSweep,
+  type RunStore,
+  type SweepRecord,
+  sweepProgress,
+  workerStatus,
+} from "@tailsweep/sweep";
+import { defaultTrialKinds, gpuName, Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { numberArg, readConfigFile } from "../config-input";
 import { currentLogin, type RemoteLogin, remoteApi, remoteError } from "../remote";
 import { natsPrefix, openRuntime } from "../runtime";
@@ -143,6 +156,17 @@ async function exportFromStore(id: string, format: "csv" | "json") {
     .finally(() => rt.close());
 }
 
+/** `--trials gpu,cpu`: trial kinds, preferred first, each once. */
+function trialKindsArg(value: string): TrialKind[] {
+  const kinds = value.split(",").map((k) => k.trim());
+  const bad = kinds.find((k) => !TrialKindSchema.safeParse(k).success);
+  if (bad !== undefined || new Set(kinds).size !== kinds.length)
+    throw new InvalidArgumentError(
+      `--trials: a comma-separated list of gpu and cpu, each at most once (got ${JSON.stringify(value)})`,
+    );
+  return kinds as TrialKind[];
+}
+
 /** Registers `tailsweep sweep …`, `tailsweep worker` and `tailsweep controller`. */
 export function registerSweep(program: Command): void {
   const sweep = program.command("sweep").description("run, submit, watch, cancel and export sweeps");
@@ -163,6 +187,14 @@ export function registerSweep(program: Command): void {
     .action(async (file: string, o: { workers: number; backend?: string; json?: boolean }) => {
       const spec = readSweepFile(file);
       const backend = await initBackend({ prefer: o.backend as never, log });
+      // The only worker is this process's: GPU trials on another backend would wait for ever.
+      const needGpu = expandSweep(spec).filter((t) => trialNeedsGpu(spec.execution, t.config)).length;
+      if (needGpu > 0 && !defaultTrialKinds(backend).includes("gpu")) {
+        releaseWebGpu();
+        throw new Error(
+          `execution.gpu: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU worker, and this run trains on ${backend.name}; run it with --backend webgpu on a machine with a GPU, or submit it to workers (NATS_URL) with tailsweep sweep submit`,
+        );
+      }
       const rt = await openRuntime(log);
       const controller = new Controller(rt.opened.store, rt.bus, { log });
       await controller.start();
@@ -414,8 +446,13 @@ export function registerSweep(program: Command): void {
       numberArg("--concurrency"),
     )
     .option("--backend <name>", "compute backend: auto | webgpu | tensorflow | wasm-blas | wasm | cpu")
+    .option(
+      "--trials <kinds>",
+      "which trials to take, preferred first: gpu,cpu (the default on webgpu) | gpu (leave CPU trials to others) | cpu",
+      trialKindsArg,
+    )
     .option("--json", "log one JSON object per line on stdout")
-    .action(async (o: { concurrency?: number; backend?: string; json?: boolean }) => {
+    .action(async (o: { concurrency?: number; backend?: string; trials?: TrialKind[]; json?: boolean }) => {
       const log = daemonLog("worker", o.json);
       const servers = process.env.NATS_URL;
       if (!servers) throw new Error("tailsweep worker needs NATS_URL (e.g. nats://127.0.0.1:4222)");
@@ -435,6 +472,7 @@ export function registerSweep(program: Command): void {
             "--concurrency",
             "1",
             ...(o.backend ? ["--backend", o.backend] : []),
+            ...(o.trials ? ["--trials", o.trials.join(",")] : []),
             ...(o.json ? ["--json"] : []),
           ],
           {
@@ -445,6 +483,13 @@ export function registerSweep(program: Command): void {
         ),
       );
       const backend = await initBackend({ prefer: o.backend as never, log });
+      if (o.trials?.includes("gpu") && backend.name !== "webgpu") {
+        for (const c of children) c.kill("SIGTERM");
+        throw new Error(
+          `--trials: gpu needs the webgpu backend, and this worker trains on ${backend.name}; use --backend webgpu, or --trials cpu`,
+        );
+      }
+      const trialKinds = o.trials ?? defaultTrialKinds(backend);
       const { NatsBus, natsCredentialsFromEnv } = await import("@tailsweep/bus");
       const bus = await NatsBus.connect({
         servers,
@@ -456,13 +501,14 @@ export function registerSweep(program: Command): void {
       });
       const worker = new Worker(bus, {
         backend,
+        trialKinds,
         concurrency: 1,
         log,
         onTrialEnd: (trialId, outcome) => log(`trial ${trialId}: ${outcome}`),
       });
       await worker.start();
       log(
-        `worker ${worker.id} ready (${backend.name}${children.length ? `; ${children.length} more worker processes` : ""})`,
+        `worker ${worker.id} ready (${backend.name}${backend.adapter ? ` on ${gpuName(backend.adapter)}` : ""}; takes ${trialKinds.join(" then ")} trials${children.length ? `; ${children.length} more worker processes` : ""})`,
       );
       await new Promise<void>((resolve) => {
         const shutdown = (signal: NodeJS.Signals) => {
@@ -503,7 +549,7 @@ export function registerSweep(program: Command): void {
       else
         for (const w of rows)
           process.stdout.write(
-            `${w.id.padEnd(28)} ${w.status.padEnd(8)} ${w.backend.padEnd(10)} last heard ${((now.getTime() - w.lastHeartbeat.getTime()) / 1000).toFixed(0)} s ago\n`,
+            `${w.id.padEnd(28)} ${w.status.padEnd(8)} ${w.backend.padEnd(10)} ${w.trialKinds.join(",").padEnd(8)} last heard ${((now.getTime() - w.lastHeartbeat.getTime()) / 1000).toFixed(0)} s ago${w.gpu ? `  ${w.gpu}` : ""}\n`,
           );
     });
 

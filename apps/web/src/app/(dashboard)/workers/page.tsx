@@ -4,7 +4,10 @@ import { api } from "../../../server/store";
 
 export const dynamic = "force-dynamic";
 
-/** Every worker the run store has heard from: host, backend, concurrency, last heartbeat and whether it is online. */
+/**
+ * Every worker the run store has heard from: host, backend, its GPU and the trials it takes, concurrency, last
+ * heartbeat and whether it is online.
+ */
 export default async function WorkersPage() {
   const workers = await (await api()).workers();
   return (
@@ -21,6 +24,8 @@ export default async function WorkersPage() {
               <th>worker</th>
               <th>host</th>
               <th>backend</th>
+              <th>GPU</th>
+              <th>takes</th>
               <th className="num">trials at once</th>
               <th>status</th>
               <th>last heard</th>
@@ -33,6 +38,8 @@ export default async function WorkersPage() {
                 <td className="mono">{w.id}</td>
                 <td>{w.host}</td>
                 <td>{w.backend}</td>
+                <td>{w.gpu ?? "—"}</td>
+                <td title="the kinds of trial it takes, preferred first">{w.trialKinds.join(", ")} trials</td>
                 <td className="num">{w.concurrency}</td>
                 <td>{w.status}</td>
                 <td title={stamp(w.lastHeartbeat)}>{age(w.lastHeartbeat)}</td>

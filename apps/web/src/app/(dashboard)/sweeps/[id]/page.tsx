@@ -110,6 +110,11 @@ export default async function SweepPage({
         {p.counts.failed} failed · {p.counts.cancelled} cancelled · elapsed {duration(p.elapsedSeconds)}
         {running ? ` · ETA ${duration(p.etaSeconds)}` : ""}
       </section>
+      {sweep.gpu.trials > 0 && (
+        <p data-testid="gpu-need" className={gpuStalled(sweep.gpu) ? "warn" : "muted"}>
+          {gpuNeed(sweep.gpu, sweep.trialCount)}
+        </p>
+      )}
       {sweep.workers.length > 0 && (
         <details open={running}>
           <summary>Workers ({sweep.workers.length})</summary>
@@ -119,6 +124,7 @@ export default async function SweepPage({
                 <th>worker</th>
                 <th>host</th>
                 <th>backend</th>
+                <th>GPU</th>
                 <th>status</th>
                 <th className="num">running here</th>
                 <th className="num">finished here</th>
@@ -130,6 +136,7 @@ export default async function SweepPage({
                   <td className="mono">{w.id}</td>
                   <td>{w.host ?? "—"}</td>
                   <td>{w.backend ?? "—"}</td>
+                  <td>{w.gpu ?? "—"}</td>
                   <td>{w.status ?? "unknown"}</td>
                   <td className="num">{w.running}</td>
                   <td className="num">{w.finished}</td>
@@ -164,4 +171,19 @@ export default async function SweepPage({
       </Suspense>
     </main>
   );
+}
+
+type GpuNeed = { trials: number; waiting: number; workersOnline: number };
+
+/** GPU trials wait and no worker can run them: worth a warning, not a footnote. */
+const gpuStalled = (gpu: GpuNeed) => gpu.waiting > 0 && gpu.workersOnline === 0;
+
+/** "Every trial needs a GPU worker (execution.gpu) · 0 GPU workers online · 4 wait until one starts (…)". */
+function gpuNeed(gpu: GpuNeed, total: number): string {
+  const who = gpu.trials === total ? "Every trial needs" : `${gpu.trials} of ${total} trials need`;
+  const online = `${gpu.workersOnline} GPU worker${gpu.workersOnline === 1 ? "" : "s"} online`;
+  const stalled = gpuStalled(gpu)
+    ? ` · ${gpu.waiting} wait until one starts (NATS_URL=… tailsweep worker --backend webgpu)`
+    : "";
+  return `${who} a GPU worker (execution.gpu) · ${online}${stalled}`;
 }

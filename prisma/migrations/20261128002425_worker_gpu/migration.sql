@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "worker" ADD COLUMN     "gpu" TEXT,
+ADD COLUMN     "trial_kinds" TEXT[] DEFAULT ARRAY['cpu']::TEXT[];
