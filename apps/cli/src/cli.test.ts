@@ -111,6 +111,23 @@ describe("tailsweep model loss", () => {
   });
 });
 
+describe("tailsweep backends", () => {
+  it("checks a backend's training step against cpu, and names a bad backend", async () => {
+    const r = await tailsweep("backends", "--check", "--backend", "wasm", "--json");
+    expect(r.code).toBe(0);
+    const [row] = JSON.parse(r.stdout) as {
+      backend: string;
+      available: boolean;
+      agreement: { lossError: number; gradientError: number; agrees: boolean };
+    }[];
+    expect(row).toMatchObject({ backend: "wasm", available: true, agreement: { agrees: true } });
+    expect(row!.agreement.gradientError).toBeLessThan(1e-4);
+    const bad = await tailsweep("backends", "--backend", "cuda");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--backend: one of webgpu, tensorflow, wasm-blas, wasm, cpu \(got "cuda"\)/);
+  });
+});
+
 describe("tailsweep sweep", () => {
   it("refuses a bad sweep file with the entry's place and stores nothing", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerAccess } from "./commands/access";
+import { registerBackends } from "./commands/backends";
 import { registerCompare } from "./commands/compare";
 import { registerLogin } from "./commands/login";
 import { registerModel } from "./commands/model";
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTrain(program);
   registerModel(program);
+  registerBackends(program);
   registerSweep(program);
   registerCompare(program);
   registerReport(program);

@@ -1,7 +1,23 @@
 /** The tfjs-core instance the model runs on, for harnesses that build tensors (benchmarks, the worker). */
 export * as tf from "@tensorflow/tfjs-core";
 export { type GradientApplier, LayerwiseAdam } from "./adam";
-export { type BackendInfo, BackendInitError, type BackendName, currentBackend, initBackend } from "./backend";
+export {
+  type Agreement,
+  checkAgreement,
+  compareSteps,
+  GRADIENT_TOLERANCE,
+  LOSS_TOLERANCE,
+  proposedStepValues,
+  type StepValues,
+} from "./agreement";
+export {
+  BACKEND_NAMES,
+  type BackendInfo,
+  BackendInitError,
+  type BackendName,
+  currentBackend,
+  initBackend,
+} from "./backend";
 export * from "./distributions";
 export * from "./gamma-constants";
 export { type Activation, applyMlp, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";
@@ -12,4 +28,4 @@ export { type Batch, type LossTerms, type ModelShape, MultimodalVae, oneHotFloat
 export { type Expert, productOfExperts } from "./poe";
 export { Rng } from "./rng";
 export * from "./train";
-export { type GpuAdapter, probeWebGpu, releaseWebGpu } from "./webgpu";
+export { describeAdapter, type GpuAdapter, probeWebGpu, releaseWebGpu } from "./webgpu";
