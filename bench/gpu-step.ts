@@ -5,6 +5,7 @@
 // batch 1024). On a CPU machine the webgpu side runs on lavapipe: a check that the bench works, not a GPU number.
 // Usage: node --import tsx bench/gpu-step.ts [--batches 128,1024] [--warmup 3] [--steps 10] [--json]
 import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -57,13 +58,14 @@ const run = (command: string, args: string[], env: Record<string, string> = {}):
       .at(-1)!,
   ) as Side;
 
+// In the GPU kit the peers sit beside this file, bundled; in the repository they run from source through tsx.
+const bundled = join(here, "tfjs-step.mjs");
+const tfjsStep = existsSync(bundled) ? [bundled] : ["--import", "tsx", join(here, "peers", "tfjs-step.ts")];
 const peer = torchPeer();
 if (!peer) process.stderr.write("PyTorch not found: timing tailsweep's webgpu side alone\n");
 const rows = batches.map((batch) => {
   const args = ["proposed", values.warmup!, values.steps!, "1", String(batch)];
-  const webgpu = run(process.execPath, ["--import", "tsx", join(here, "peers", "tfjs-step.ts"), ...args], {
-    TAILSWEEP_BACKEND: "webgpu",
-  });
+  const webgpu = run(process.execPath, [...tfjsStep, ...args], { TAILSWEEP_BACKEND: "webgpu" });
   const torch = peer
     ? run(peer.python, [join(here, "peers", "torch_step.py"), ...args, peer.device])
     : undefined;

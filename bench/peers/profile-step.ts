@@ -1,14 +1,26 @@
-// Kernel-time breakdown of one benchmark case's training step (tf.profile), to see where a step's time goes.
-// Usage: node --import tsx bench/peers/profile-step.ts <reference|proposed> [threads=2]
-import { initBackend, LayerwiseAdam, optimizerStep, tf } from "@tailsweep/model";
+// Kernel-time breakdown of one benchmark case's training step (tf.profile), to see where a step's time goes: the
+// kernels' own time against the step's wall time (on a GPU the rest is dispatch and synchronisation).
+// Usage: node --import tsx bench/peers/profile-step.ts <reference|proposed> [threads=2] [batch]
+// (TAILSWEEP_BACKEND picks the backend; `batch` is the proposed case's, half labeled, half unlabeled.)
+import { initBackend, LayerwiseAdam, optimizerStep, releaseWebGpu, tf } from "@tailsweep/model";
 import { buildCase } from "./tfjs-cases";
 
-const [caseName = "reference", threads = "2"] = process.argv.slice(2);
-await initBackend({ blasThreads: Number(threads) });
-const { variables, loss } = buildCase(caseName);
+const [caseName = "reference", threads = "2", batch] = process.argv.slice(2);
+const backend = await initBackend({ blasThreads: Number(threads) });
+const { variables, loss } = buildCase(caseName, batch === undefined ? undefined : Number(batch));
 const optimizer = new LayerwiseAdam(1e-3);
 // Several warm-up steps: the wasm heap grows (and copies itself) during the first ones.
 for (let i = 0; i < 6; i++) optimizerStep(optimizer, variables, loss).dispose();
+// The step as training runs it, unprofiled: the read waits for its kernels (median of 5).
+const plain: number[] = [];
+for (let i = 0; i < 5; i++) {
+  const t = performance.now();
+  const packed = optimizerStep(optimizer, variables, loss);
+  await packed.data();
+  packed.dispose();
+  plain.push(performance.now() - t);
+}
+const stepMs = plain.sort((a, b) => a - b)[2]!;
 const t0 = performance.now();
 const info = await tf.profile(() => optimizerStep(optimizer, variables, loss));
 const wall = performance.now() - t0;
@@ -21,8 +33,13 @@ for (const k of info.kernels) {
 }
 const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const total = rows.reduce((s, [, e]) => s + e.ms, 0);
+console.log(`${caseName}${batch ? ` at batch ${batch}` : ""} on ${backend.name}: ${backend.detail}`);
 console.log(
-  `${caseName}: kernel time ${total.toFixed(1)} ms in ${info.kernels.length} kernel calls (profiled wall ${wall.toFixed(0)} ms)`,
+  `kernel time ${total.toFixed(1)} ms in ${info.kernels.length} kernel calls (profiled wall ${wall.toFixed(0)} ms)`,
+);
+console.log(
+  `unprofiled step ${stepMs.toFixed(1)} ms: ${Math.max(0, stepMs - total).toFixed(1)} ms (${((100 * Math.max(0, stepMs - total)) / stepMs).toFixed(0)} %) outside the kernels (dispatch, JS, synchronisation)`,
 );
 for (const [name, e] of rows.slice(0, 16))
   console.log(`${name.padEnd(22)} ${e.ms.toFixed(1).padStart(8)} ms ${String(e.calls).padStart(6)} calls`);
+releaseWebGpu();

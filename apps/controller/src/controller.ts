@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Bus, Subscription } from "@tailsweep/bus";
 import {
@@ -17,6 +16,7 @@ import {
   type TrialRecord,
   takesGpuTrials,
 } from "@tailsweep/sweep";
+import packageJson from "../package.json" with { type: "json" };
 
 /** Controller settings. */
 export interface ControllerOptions {
@@ -236,9 +236,8 @@ export class Controller {
   }
 }
 
-const tailsweepVersion = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+// Imported, not read at run time, so that a bundle (the GPU kit) carries the version with it.
+const tailsweepVersion = packageJson.version;
 
 /** What a sweep was submitted from: the git commit and whether the tree was dirty (if in a checkout), runtime, host. */
 export function provenance(): Record<string, unknown> {

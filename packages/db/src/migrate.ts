@@ -9,11 +9,13 @@ export interface SqlConnection {
   exec(sql: string): Promise<unknown>;
 }
 
-/** prisma/migrations of this repository. */
-export const MIGRATIONS_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "../../../prisma/migrations",
-);
+/**
+ * prisma/migrations of this repository, or $TAILSWEEP_MIGRATIONS_DIR: the GPU kit carries its own copy, since a bundle
+ * has no repository around it.
+ */
+export const MIGRATIONS_DIR =
+  process.env.TAILSWEEP_MIGRATIONS_DIR ||
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../prisma/migrations");
 
 /** Prisma's own bookkeeping table, so `prisma migrate status` (where it can run) sees the same history. */
 const PRISMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
