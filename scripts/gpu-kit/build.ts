@@ -12,7 +12,16 @@
 // Why esbuild and not `pnpm deploy`: the production node_modules is ≈ 220 MB (webgpu alone ships 132 MB of other
 // platforms' builds); one bundle per entry is ≈ 11 MB before compression.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,7 +51,10 @@ const fromPackage = (dir: string) => createRequire(join(root, dir, "package.json
 function packageDir(dir: string, name: string): string {
   for (let at = dirname(fromPackage(dir).resolve(name)); at !== dirname(at); at = dirname(at)) {
     const manifest = join(at, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === name)
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === name
+    )
       return at;
   }
   throw new Error(`no package.json of ${name} above its entry point`);
