@@ -4,7 +4,9 @@
 //   latency   — submit of a one-trial sweep → the worker starting that trial (median and p90 of `latencyRuns`)
 //   overhead  — wall time per trial for a 1,000-trial sweep of no-op trials run by one worker one at a time, from
 //               submit until every trial is stored as succeeded (claim, heartbeat, one epoch event, result, ack)
-// The ratio printed is against the target of 20 ms per trial.
+// The ratio printed is against the target of 20 ms per trial. A third row runs the distributed setup with trials that
+// need a GPU (execution.gpu) and a worker that takes GPU trials first, then CPU ones: the cost of routing by kind (a
+// pending-count request per consumer before each pull), as a ratio to the CPU row.
 // Needs PostgreSQL (TEST_DATABASE_URL or the local trust default) and NATS with JetStream (NATS_URL or local).
 // Usage: node --import tsx bench/dispatch.ts [trials=1000] [--json]
 import { type Bus, InProcessBus } from "@tailsweep/bus";
@@ -42,7 +44,7 @@ interface Measured {
   submitMs: number;
 }
 
-async function measure(store: RunStore, bus: Bus): Promise<Measured> {
+async function measure(store: RunStore, bus: Bus, options: { gpu?: boolean } = {}): Promise<Measured> {
   let started: (() => void) | undefined;
   // A trial that does nothing but report one epoch: all that is left is the machinery around it.
   const noop: TrialRunner = async (_config, hooks) => {
@@ -56,13 +58,15 @@ async function measure(store: RunStore, bus: Bus): Promise<Measured> {
     backend: { name: "cpu", tfjsBackend: "cpu", detail: "no-op", versions: {} },
     runTrial: noop,
     concurrency: 1,
+    trialKinds: options.gpu ? ["gpu", "cpu"] : ["cpu"],
   });
+  const execution = { gpu: Boolean(options.gpu) };
   await worker.start();
   try {
     const latencies: number[] = [];
     const submits: number[] = [];
     for (let i = 0; i < latencyRuns + 3; i++) {
-      const spec = parseSweepFile({ name: `latency-${i}`, seeds: 1 });
+      const spec = parseSweepFile({ name: `latency-${i}`, seeds: 1, execution });
       const start = new Promise<void>((resolve) => {
         started = resolve;
       });
@@ -78,7 +82,12 @@ async function measure(store: RunStore, bus: Bus): Promise<Measured> {
       await until(store, sweep.id);
     }
     started = undefined;
-    const spec = parseSweepFile({ name: "overhead", search: { "train.seed": [1] }, seeds: trials });
+    const spec = parseSweepFile({
+      name: "overhead",
+      search: { "train.seed": [1] },
+      seeds: trials,
+      execution,
+    });
     const t0 = performance.now();
     const sweep = await controller.submit(spec);
     const submitMs = performance.now() - t0;
@@ -108,16 +117,21 @@ async function embedded(): Promise<Measured> {
   }
 }
 
-async function distributed(): Promise<Measured> {
-  const deployment = await freshDeployment("dispatch", `dispatch${process.pid}`);
+async function distributed(options: { gpu?: boolean } = {}): Promise<Measured> {
+  const name = options.gpu ? "dispatchgpu" : "dispatch";
+  const deployment = await freshDeployment(name, `${name}${process.pid}`);
   try {
-    return await measure(deployment.opened.store, deployment.bus);
+    return await measure(deployment.opened.store, deployment.bus, options);
   } finally {
     await deployment.drop();
   }
 }
 
-const results = { embedded: await embedded(), distributed: await distributed() };
+const results = {
+  embedded: await embedded(),
+  distributed: await distributed(),
+  distributedGpu: await distributed({ gpu: true }),
+};
 if (json) {
   console.log(JSON.stringify({ trials, latencyRuns, targetMs, ...results }, null, 2));
 } else {
@@ -131,8 +145,12 @@ if (json) {
     );
   row("embedded (in process + PGlite)", results.embedded);
   row("distributed (NATS + PostgreSQL)", results.distributed);
+  row("distributed, GPU trials, GPU worker", results.distributedGpu);
   console.log(
     `submitting ${trials} trials (store + queue): embedded ${results.embedded.submitMs.toFixed(0)} ms, distributed ${results.distributed.submitMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `routing by kind, GPU row / CPU row: per trial ${(results.distributedGpu.perTrialMs / results.distributed.perTrialMs).toFixed(2)}, submit→start median ${(results.distributedGpu.latencyMedianMs / results.distributed.latencyMedianMs).toFixed(2)}`,
   );
 }
 process.exit(0);

@@ -63,6 +63,7 @@ describe.skipIf(!adapter)("a sweep on the webgpu backend", () => {
       expect((result.metrics as { backendDetail: string }).backendDetail).toContain(
         `WebGPU via Dawn on ${adapter!.vendor}`,
       );
+      expect((result.metrics as { gpuAdapter: unknown }).gpuAdapter).toEqual(adapter);
     } finally {
       await opened.close();
     }

@@ -43,6 +43,8 @@ export function trainingRunner(
         // what computed it, for reproducibility: tfjs and BLAS versions, threads, SIMD
         backendDetail: result.backend.detail,
         backendVersions: backend.versions,
+        // the GPU, as fields to group and filter by (vendor, architecture, device; fallback = a software adapter)
+        ...(backend.adapter && { gpuAdapter: backend.adapter }),
       },
       backend: result.backend.name,
       seconds: result.seconds,

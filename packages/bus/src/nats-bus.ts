@@ -148,7 +148,6 @@ export class NatsBus implements Bus {
     );
     const slots = new TaskPool(concurrency);
     let running = true;
-    let idlePulls = 0;
     const loop = (async () => {
       while (running) {
         await slots.acquire();
@@ -156,7 +155,7 @@ export class NatsBus implements Bus {
           slots.release();
           break;
         }
-        const m = await nextOfKinds(consumers, idlePulls++);
+        const m = await nextOfKinds(consumers);
         if (!m) {
           slots.release();
           continue;
@@ -321,11 +320,11 @@ async function nextMessage(consumer: Consumer) {
 
 /**
  * The next trial of the first kind that has one waiting. With one kind it is a plain pull. With several, each
- * consumer's pending count is asked in preference order (a round trip each, no wait); when none has a trial the
- * pull waits on one kind, a different one each time (`turn`), so an idle worker sees either kind within a second
- * or two.
+ * consumer's pending count is asked in preference order (a round trip each, no wait). When none has a trial, it
+ * waits on every kind at once, so an idle worker starts a trial of either kind as soon as it is queued; should two
+ * arrive in the same wait, the less preferred goes straight back (nak) for the next free slot, here or elsewhere.
  */
-async function nextOfKinds(consumers: Consumer[], turn: number): Promise<JsMsg | null> {
+async function nextOfKinds(consumers: Consumer[]): Promise<JsMsg | null> {
   if (consumers.length === 1) return nextMessage(consumers[0]!);
   for (const consumer of consumers) {
     const pending = await consumer.info().then(
@@ -337,7 +336,20 @@ async function nextOfKinds(consumers: Consumer[], turn: number): Promise<JsMsg |
       if (m) return m;
     }
   }
-  return nextMessage(consumers[turn % consumers.length]!);
+  return new Promise((resolve) => {
+    let open = consumers.length;
+    let taken = false;
+    for (const pull of consumers.map(nextMessage)) {
+      void pull.then((m) => {
+        open--;
+        if (m && !taken) {
+          taken = true;
+          resolve(m);
+        } else if (m) m.nak(); // a second trial in the same wait: back to the queue
+        if (open === 0 && !taken) resolve(null);
+      });
+    }
+  });
 }
 
 /**

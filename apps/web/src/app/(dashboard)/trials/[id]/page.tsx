@@ -12,6 +12,10 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
   const found = await caller.trials.get({ id: decodeURIComponent(id) }).catch(() => undefined);
   if (!found) notFound();
   const { trial, epochs, result, provenance } = found;
+  const ran = result?.metrics as
+    | { backendDetail?: string; gpuAdapter?: { vendor: string; architecture: string; fallback: boolean } }
+    | undefined;
+  const gpu = ran?.gpuAdapter;
   return (
     <main>
       <h1>
@@ -20,7 +24,12 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
       <p>
         <a href={`/sweeps/${trial.sweepId}`}>back to the sweep</a> · seed {trial.seed} · attempt{" "}
         {trial.attempt} of at most {trial.maxAttempts} · worker {trial.workerId ?? "—"} · backend{" "}
-        {result?.backend ?? trial.backend ?? "—"}
+        <span title={ran?.backendDetail} data-testid="backend">
+          {result?.backend ?? trial.backend ?? "—"}
+          {gpu
+            ? ` on ${[gpu.vendor, gpu.architecture].filter(Boolean).join(" ")}${gpu.fallback ? " (software adapter)" : ""}`
+            : ""}
+        </span>
         {result ? ` · ${result.seconds.toFixed(1)} s` : ""}
       </p>
       {trial.error && <p data-testid="error">error: {trial.error}</p>}
