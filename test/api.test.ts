@@ -78,6 +78,7 @@ describe("tRPC API on PostgreSQL", { timeout: 120_000 }, () => {
         "model.nu=30 variant=proposed",
       ]),
     );
+    expect(trials.every((t) => t.gpu === false)).toBe(true); // the sweep asks for no GPU
     expect(trials.every((t) => typeof t.test?.balancedAccuracy === "number")).toBe(true);
 
     const table = await api.sweeps.compare({ id, baseline: "model.nu=5 variant=gaussian" });

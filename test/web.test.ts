@@ -369,6 +369,8 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       "Every trial needs a GPU worker (execution.gpu) · 0 GPU workers online · 4 wait until one starts (NATS_URL=… tailsweep worker --backend webgpu)",
     );
     expect(await line.getAttribute("class")).toBe("warn");
+    // each waiting trial is marked as one for a GPU worker
+    expect(await page.locator("[data-testid=trials] tbody tr >> text=GPU").count()).toBe(4);
     await page.screenshot({ path: join(artifacts, "sweep-needs-gpu.png"), fullPage: true });
     await trpc(base, "sweeps.delete", { id }, "POST");
     await page.goto(`${base}/workers`);

@@ -168,6 +168,8 @@ export const appRouter = t.router({
         return {
           ...trial,
           config: configLabel(trial.params),
+          /** Only a GPU worker may run it (its sweep's execution.gpu). */
+          gpu: trialNeedsGpu(sweep.spec.execution, trial.config),
           seconds: r?.seconds ?? null,
           test: (r?.metrics.test as Record<string, unknown> | undefined) ?? null,
         };

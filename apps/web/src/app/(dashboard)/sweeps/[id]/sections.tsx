@@ -377,7 +377,10 @@ export async function TrialsSection({
               <td>{t.state}</td>
               <td className="num">{t.attempt}</td>
               <td className="mono">{t.workerId ?? ""}</td>
-              <td>{t.backend ?? ""}</td>
+              <td>
+                {t.backend ?? ""}
+                {t.gpu && !t.backend ? <span title="needs a GPU worker (execution.gpu)">GPU</span> : ""}
+              </td>
               <td className="num">{t.seconds === null ? "" : t.seconds.toFixed(0)}</td>
               <td className="num">
                 {typeof t.test?.balancedAccuracy === "number" ? pct(t.test.balancedAccuracy) : ""}
