@@ -156,6 +156,16 @@ async function exportFromStore(id: string, format: "csv" | "json") {
     .finally(() => rt.close());
 }
 
+/** How many of a sweep's trials only a GPU worker may run. */
+const gpuTrialCount = (spec: SweepSpec) =>
+  expandSweep(spec).filter((t) => trialNeedsGpu(spec.execution, t.config)).length;
+
+/** " (3 of them need a GPU worker: execution.gpu)", or nothing when none does. */
+function gpuNote(spec: SweepSpec): string {
+  const n = gpuTrialCount(spec);
+  return n === 0 ? "" : ` (${n === 1 ? "1 of them needs" : `${n} of them need`} a GPU worker: execution.gpu)`;
+}
+
 /** `--trials gpu,cpu`: trial kinds, preferred first, each once. */
 function trialKindsArg(value: string): TrialKind[] {
   const kinds = value.split(",").map((k) => k.trim());
@@ -188,7 +198,7 @@ export function registerSweep(program: Command): void {
       const spec = readSweepFile(file);
       const backend = await initBackend({ prefer: o.backend as never, log });
       // The only worker is this process's: GPU trials on another backend would wait for ever.
-      const needGpu = expandSweep(spec).filter((t) => trialNeedsGpu(spec.execution, t.config)).length;
+      const needGpu = gpuTrialCount(spec);
       if (needGpu > 0 && !defaultTrialKinds(backend).includes("gpu")) {
         releaseWebGpu();
         throw new Error(
@@ -248,7 +258,7 @@ export function registerSweep(program: Command): void {
         process.stdout.write(
           o.json
             ? `${JSON.stringify({ ...launched, project: spec.project, name: spec.name, server: login.url })}\n`
-            : `submitted sweep ${launched.id} to ${login.url}: ${launched.trialCount} trials\n`,
+            : `submitted sweep ${launched.id} to ${login.url}: ${launched.trialCount} trials${gpuNote(spec)}\n`,
         );
         return;
       }
@@ -263,7 +273,7 @@ export function registerSweep(program: Command): void {
       process.stdout.write(
         o.json
           ? `${JSON.stringify(submitted)}\n`
-          : `submitted sweep ${submitted.id}: ${submitted.trialCount} trials\n`,
+          : `submitted sweep ${submitted.id}: ${submitted.trialCount} trials${gpuNote(spec)}\n`,
       );
     });
 
