@@ -355,24 +355,21 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await fresh.close();
   });
 
-  it("says on the sweep page when its GPU trials wait for a GPU worker", async () => {
-    // This dashboard's own worker trains on wasm: it takes no GPU trial, so they wait, and the page says why.
-    const { id } = await trpc<{ id: string }>(
-      base,
-      "sweeps.launch",
-      { yaml: `${tiny("needs-gpu", "{ variant: [proposed, gaussian] }")}\nexecution: { gpu: true }\n` },
-      "POST",
+  it("refuses to launch trials that need a GPU when its only worker, its own, has none", async () => {
+    // This dashboard's own worker trains on wasm and the bus is in process: GPU trials would wait for ever.
+    await expect(
+      trpc(
+        base,
+        "sweeps.launch",
+        { yaml: `${tiny("needs-gpu", "{ variant: [proposed, gaussian] }")}execution: { gpu: true }\n` },
+        "POST",
+      ),
+    ).rejects.toThrow(
+      /400 .*execution\.gpu: 4 trials need a GPU worker, and this dashboard's only workers \(in its own process\) train on wasm/,
     );
-    await page.goto(`${base}/sweeps/${id}`);
-    const line = page.locator("[data-testid=gpu-need]");
-    expect(await line.textContent()).toBe(
-      "Every trial needs a GPU worker (execution.gpu) · 0 GPU workers online · 4 wait until one starts (NATS_URL=… tailsweep worker --backend webgpu)",
+    expect((await trpc<{ name: string }[]>(base, "sweeps.list", {})).map((x) => x.name)).not.toContain(
+      "needs-gpu",
     );
-    expect(await line.getAttribute("class")).toBe("warn");
-    // each waiting trial is marked as one for a GPU worker
-    expect(await page.locator("[data-testid=trials] tbody tr >> text=GPU").count()).toBe(4);
-    await page.screenshot({ path: join(artifacts, "sweep-needs-gpu.png"), fullPage: true });
-    await trpc(base, "sweeps.delete", { id }, "POST");
     await page.goto(`${base}/workers`);
     expect(await page.textContent("[data-testid=worker-list]")).toContain("cpu trials");
   });
@@ -550,6 +547,20 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     expect(done.workers).toEqual([expect.objectContaining({ backend: "wasm", status: "online" })]);
     const html = await (await page("/launch", signedIn)).text();
     expect(html).toContain(`NATS ${team.NATS_URL}`);
+    // Over NATS GPU trials are queued for GPU workers; with none online, the sweep page says so and marks them.
+    const gpuSweep = await trpc<{ id: string }>(
+      teamBase,
+      "sweeps.launch",
+      { yaml: `${tiny("team-gpu", "{ variant: [proposed, gaussian] }")}execution: { gpu: true }\n` },
+      "POST",
+      { cookie: signedIn },
+    );
+    const gpuPage = await (await page(`/sweeps/${gpuSweep.id}`, signedIn)).text();
+    expect(gpuPage).toContain(
+      "Every trial needs a GPU worker (execution.gpu) · 0 GPU workers online · 4 wait until one starts",
+    );
+    expect(gpuPage.match(/title="needs a GPU worker \(execution.gpu\)">GPU</g)).toHaveLength(4);
+    await trpc(teamBase, "sweeps.delete", { id: gpuSweep.id }, "POST", { cookie: signedIn });
 
     // API tokens over HTTP: one project each; refused at once when revoked or expired.
     const tokenFor = async (email: string, project: string, expiresAt = new Date(Date.now() + 3_600_000)) => {

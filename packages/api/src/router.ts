@@ -3,6 +3,7 @@ import { ConfigError, parseSweepFile, type SweepSpec, trialNeedsGpu } from "@tai
 import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
 import {
   EPOCH_SERIES_METRICS,
+  gpuTrialCount,
   type SweepRecord,
   sweepProgress,
   takesGpuTrials,
@@ -334,6 +335,16 @@ export const appRouter = t.router({
           badSweep(e);
         }
         authorize(ctx.caller, spec.project, "launch", `project ${spec.project}`);
+        const local = ctx.launcher.localWorkers;
+        if (local && !local.gpu) {
+          const needGpu = gpuTrialCount(spec);
+          if (needGpu > 0)
+            badSweep(
+              new ConfigError([
+                `execution.gpu: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU worker, and this dashboard's only workers (in its own process) train on ${local.backend}; start it with tailsweep ui --backend webgpu on a machine with a GPU, or with NATS_URL to reach a team's GPU workers`,
+              ]),
+            );
+        }
         const sweep = await ctx.launcher.submit(spec);
         await audited(ctx, spec.project, "sweep.launch", sweep.id, {
           name: spec.name,

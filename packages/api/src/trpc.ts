@@ -10,6 +10,11 @@ export interface SweepLauncher {
   cancel(sweepId: string): Promise<number>;
   /** Deletes a sweep and what is stored for it (cancelling it first); false if there was none. */
   delete(sweepId: string): Promise<boolean>;
+  /**
+   * Where every worker is in this process, what those can run: without a GPU worker among them, trials that need one
+   * would wait for ever, so such launches are refused. Undefined where workers are elsewhere (NATS).
+   */
+  localWorkers?: { gpu: false; backend: string } | { gpu: true };
 }
 
 /**

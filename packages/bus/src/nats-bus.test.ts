@@ -75,7 +75,10 @@ describe("a worker's connection (role: worker)", () => {
       await js.publish(`${names.trialSubject}.s1`, JSON.stringify({ trialId: id, sweepId: "s1" }), {
         msgID: id,
       });
-    const controller = await NatsBus.connect({ servers, prefix });
+    // Controllers and CLI commands may start together: each must come up, and the consumers end right.
+    const connected = await Promise.all([1, 2, 3].map(() => NatsBus.connect({ servers, prefix })));
+    const controller = connected[0]!;
+    for (const other of connected.slice(1)) await other.close();
     const cpuFilter = await jsm.consumers.info(names.trialStream, "workers");
     expect(cpuFilter.config.filter_subject).toBe(`${prefix}.trials.*`);
     await controller.publishTrial({ trialId: "new-gpu", sweepId: "s1", gpu: true }, "new-gpu");
@@ -93,6 +96,30 @@ describe("a worker's connection (role: worker)", () => {
     await sub.stop();
     await controller.close();
     await nc.drain();
+  });
+
+  it("lets an idle GPU worker take a GPU trial queued just after a CPU one first", async () => {
+    const prefix = `tstest${process.pid}p${n++}`;
+    prefixes.push(prefix);
+    const bus = await NatsBus.connect({ servers, prefix });
+    const order: string[] = [];
+    const sub = await bus.consumeTrials(
+      async (d) => {
+        order.push(d.message.trialId);
+        await new Promise((r) => setTimeout(r, 300));
+        await d.ack();
+      },
+      { kinds: ["gpu", "cpu"] },
+    );
+    await new Promise((r) => setTimeout(r, 1_500)); // idle: waiting on both kinds
+    await bus.publishTrial({ trialId: "cpu-1", sweepId: "s" }, "cpu-1");
+    await new Promise((r) => setTimeout(r, 50));
+    await bus.publishTrial({ trialId: "gpu-1", sweepId: "s", gpu: true }, "gpu-1");
+    const start = Date.now();
+    while (order.length < 2 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 50));
+    expect(order).toEqual(["gpu-1", "cpu-1"]);
+    await sub.stop();
+    await bus.close();
   });
 
   it("refuses a sweep id that is not one subject token", async () => {

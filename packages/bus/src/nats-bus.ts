@@ -68,6 +68,8 @@ export interface NatsBusOptions {
   role?: "controller" | "worker";
   /** Told once when a worker has to wait for the controller to set up the streams. */
   onWait?: (message: string) => void;
+  /** A worker's trial kinds (default `["cpu"]`): it waits only for the consumers of those. */
+  kinds?: readonly TrialKind[];
   /** NATS user and password (from NATS_USER / NATS_PASSWORD in the CLI); none for a server without auth. */
   user?: string;
   pass?: string;
@@ -105,19 +107,25 @@ export class NatsBus implements Bus {
       ...(options.user !== undefined && { user: options.user, pass: options.pass }),
     });
     const names = natsNames(options.prefix);
-    if (options.role === "worker") {
-      // The GPU consumer is made last, so once it exists so does everything a worker uses.
-      await waitForConsumer(nc, names.trialStream, names.trialConsumers.gpu.durable, options.onWait);
-    } else {
-      const jsm = await jetstreamManager(nc);
-      const ackWaitMs = options.ackWaitMs ?? 30_000;
-      await ensureStream(jsm, names.trialStream, `${names.trialSubject}.>`);
-      await ensureStream(jsm, names.eventStream, `${names.eventSubject}.>`);
-      await ensureConsumer(jsm, names.eventStream, { durable: names.controller }, 30_000);
-      // CPU first: on a stream from before GPU dispatch it narrows the old unfiltered consumer, which a work-queue
-      // stream requires before another consumer may join.
-      await ensureConsumer(jsm, names.trialStream, names.trialConsumers.cpu, ackWaitMs);
-      await ensureConsumer(jsm, names.trialStream, names.trialConsumers.gpu, ackWaitMs);
+    try {
+      if (options.role === "worker") {
+        // The controller makes the streams before the trial consumers, so these existing means everything does.
+        for (const kind of options.kinds ?? ["cpu"])
+          await waitForConsumer(nc, names.trialStream, names.trialConsumers[kind].durable, options.onWait);
+      } else {
+        const jsm = await jetstreamManager(nc);
+        const ackWaitMs = options.ackWaitMs ?? 30_000;
+        await ensureStream(jsm, names.trialStream, `${names.trialSubject}.>`);
+        await ensureStream(jsm, names.eventStream, `${names.eventSubject}.>`);
+        await ensureConsumer(jsm, names.eventStream, { durable: names.controller }, 30_000);
+        // CPU first: on a stream from before GPU dispatch it narrows the old unfiltered consumer, which a work-queue
+        // stream requires before another consumer may join.
+        await ensureConsumer(jsm, names.trialStream, names.trialConsumers.cpu, ackWaitMs);
+        await ensureConsumer(jsm, names.trialStream, names.trialConsumers.gpu, ackWaitMs);
+      }
+    } catch (e) {
+      await nc.close();
+      throw e;
     }
     return new NatsBus(nc, jetstream(nc), names);
   }
@@ -141,6 +149,8 @@ export class NatsBus implements Bus {
     options: ConsumeTrialsOptions = {},
   ): Promise<Subscription> {
     const concurrency = options.concurrency ?? 1;
+    if (options.kinds?.length === 0)
+      throw new Error("consumeTrials: kinds must name at least one kind of trial");
     const consumers = await Promise.all(
       (options.kinds ?? ["cpu"]).map((kind) =>
         this.js.consumers.get(this.names.trialStream, this.names.trialConsumers[kind].durable),
@@ -321,8 +331,9 @@ async function nextMessage(consumer: Consumer) {
 /**
  * The next trial of the first kind that has one waiting. With one kind it is a plain pull. With several, each
  * consumer's pending count is asked in preference order (a round trip each, no wait). When none has a trial, it
- * waits on every kind at once, so an idle worker starts a trial of either kind as soon as it is queued; should two
- * arrive in the same wait, the less preferred goes straight back (nak) for the next free slot, here or elsewhere.
+ * waits on every kind at once: a trial of the preferred kind is taken as soon as it is queued; one of a later kind is
+ * taken once every kind before it has answered empty (within the pull's second), so a GPU trial queued meanwhile
+ * still goes first. A trial that is not taken, or that arrives after the choice, goes straight back (nak).
  */
 async function nextOfKinds(consumers: Consumer[]): Promise<JsMsg | null> {
   if (consumers.length === 1) return nextMessage(consumers[0]!);
@@ -337,19 +348,40 @@ async function nextOfKinds(consumers: Consumer[]): Promise<JsMsg | null> {
     }
   }
   return new Promise((resolve) => {
-    let open = consumers.length;
-    let taken = false;
-    for (const pull of consumers.map(nextMessage)) {
-      void pull.then((m) => {
-        open--;
-        if (m && !taken) {
-          taken = true;
-          resolve(m);
-        } else if (m) m.nak(); // a second trial in the same wait: back to the queue
-        if (open === 0 && !taken) resolve(null);
+    const answers: (JsMsg | null | undefined)[] = consumers.map(() => undefined);
+    let chosen = false;
+    const choose = () => {
+      for (const [i, m] of answers.entries()) {
+        if (m === undefined) return; // a more preferred kind may still deliver
+        if (m === null) continue;
+        chosen = true;
+        for (const later of answers.slice(i + 1)) if (later) handBack(later);
+        resolve(m);
+        return;
+      }
+      chosen = true;
+      resolve(null);
+    };
+    for (const [i, consumer] of consumers.entries()) {
+      void nextMessage(consumer).then((m) => {
+        if (chosen) {
+          if (m) handBack(m);
+          return;
+        }
+        answers[i] = m;
+        choose();
       });
     }
   });
+}
+
+/** Returns a delivery to its queue at once; on a connection that is closing it comes back after ack_wait instead. */
+function handBack(m: JsMsg): void {
+  try {
+    m.nak();
+  } catch {
+    // closing: the server redelivers it when its ack_wait runs out
+  }
 }
 
 /**
@@ -411,12 +443,16 @@ async function ensureConsumer(
     ...(consumer.filter !== undefined && { filter_subject: consumer.filter }),
   };
   const existing = await jsm.consumers.info(stream, consumer.durable).catch(() => null);
-  if (!existing) {
-    await jsm.consumers.add(stream, config);
-    return;
-  }
-  if ((existing.config.filter_subject || undefined) === consumer.filter) return;
-  // Not `update`: NATS 2.9 accepts a new filter there but the consumer then delivers nothing.
-  await jsm.consumers.delete(stream, consumer.durable);
-  await jsm.consumers.add(stream, config);
+  if (existing && (existing.config.filter_subject || undefined) === consumer.filter) return;
+  // Not `update`: NATS 2.9 accepts a new filter there but the consumer then delivers nothing. Several controllers
+  // (or CLI commands) may start together: one's delete or add may find another's work done, which is success.
+  if (existing) await jsm.consumers.delete(stream, consumer.durable).catch(unlessNotFound);
+  await jsm.consumers.add(stream, config).catch(async (e: unknown) => {
+    const now = await jsm.consumers.info(stream, consumer.durable).catch(() => null);
+    if ((now?.config.filter_subject || undefined) !== consumer.filter) throw e;
+  });
+}
+
+function unlessNotFound(e: unknown): void {
+  if (!/not found/i.test(String((e as Error)?.message ?? e))) throw e;
 }

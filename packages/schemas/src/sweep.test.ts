@@ -103,5 +103,35 @@ describe("execution.gpu: which trials need a GPU worker", () => {
       /^execution\.gpu: name at least one knob/,
     );
     expect(problemsOf({ ...minimal, execution: { gpu: "yes" } }).join()).toMatch(/execution\.gpu/);
+    expect(problemsOf({ ...minimal, execution: { gpu: { nu: [5], "model.nu": [10] } } })).toEqual([
+      "execution.gpu.model.nu: model.nu is already named under another name",
+    ]);
+  });
+
+  it("refuses a rule that matches no trial, and accepts one that matches some", () => {
+    const grid = { name: "g", search: { nu: [5, 10], variant: ["proposed", "concat"] } };
+    expect(problemsOf({ ...grid, execution: { gpu: { variant: ["gaussian"] } } })).toEqual([
+      'execution.gpu.variant: none of ["gaussian"] is among the values search tries for variant (["proposed","concat"]), so this matches no trial',
+    ]);
+    expect(parseSweepFile({ ...grid, execution: { gpu: { nu: [5, 30] } } }).execution.gpu).toEqual({
+      "model.nu": [5, 30],
+    });
+    // Left alone, a knob still takes the value each variant tried gives it.
+    expect(
+      parseSweepFile({ ...grid, execution: { gpu: { "model.fusion": ["concat"] } } }).execution.gpu,
+    ).toEqual({
+      "model.fusion": ["concat"],
+    });
+    expect(problemsOf({ ...grid, execution: { gpu: { "model.latentDim": [99] } } })[0]).toMatch(
+      /^execution\.gpu\.model\.latentDim: none of \[99\] is among what the sweep fixes model\.latentDim at/,
+    );
+    const drawn = {
+      name: "d",
+      search: { gamma: { distribution: "uniform", low: -0.1, high: -0.01 } },
+      budget: 4,
+    };
+    expect(problemsOf({ ...drawn, execution: { gpu: { gamma: [-0.05] } } })).toEqual([
+      "execution.gpu.gamma: search draws model.gamma from a continuous distribution, which no listed value matches; mark trials by a grid or categorical knob",
+    ]);
   });
 });

@@ -158,6 +158,18 @@ export function parseSweepFile(input: unknown): SweepSpec {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);
   }
+  /** One value's problems under the knob's own rule, without the path; the base config's are reported once, above. */
+  const valueProblems = (path: string, value: unknown): string[] => {
+    try {
+      resolveRunConfig(withParam(base, path, value));
+      return [];
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      return e.problems
+        .filter((p) => p.startsWith(`${path}:`) || p.startsWith(`${path}.`))
+        .map((p) => p.slice(p.indexOf(":") + 2));
+    }
+  };
   const search: Record<string, ParamSpec> = {};
   for (const [key, spec] of Object.entries(file.search)) {
     const path = canonicalParam(key);
@@ -173,14 +185,7 @@ export function parseSweepFile(input: unknown): SweepSpec {
     }
     search[path] = spec;
     const check = (value: unknown, where: string) => {
-      try {
-        resolveRunConfig(withParam(base, path, value));
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        // Only the problems about this knob: the base config's own problems are reported once, above.
-        const own = e.problems.filter((p) => p.startsWith(`${path}:`) || p.startsWith(`${path}.`));
-        for (const p of own) problems.push(`${where}: ${p.slice(p.indexOf(":") + 2)}`);
-      }
+      for (const p of valueProblems(path, value)) problems.push(`${where}: ${p}`);
     };
     if (Array.isArray(spec)) for (const [i, v] of spec.entries()) check(v, `search.${key}[${i}]`);
     else if (spec.distribution === "categorical")
@@ -200,6 +205,8 @@ export function parseSweepFile(input: unknown): SweepSpec {
   const gpu = file.execution.gpu;
   const gpuRule: Exclude<typeof gpu, boolean> = {};
   if (typeof gpu === "object") {
+    if (Object.keys(gpu).length === 0)
+      problems.push("execution.gpu: name at least one knob, or write true or false");
     for (const [key, values] of Object.entries(gpu)) {
       const path = canonicalParam(key);
       if (!path) {
@@ -208,25 +215,74 @@ export function parseSweepFile(input: unknown): SweepSpec {
         );
         continue;
       }
-      gpuRule[path] = values;
-      for (const [i, v] of values.entries()) {
-        try {
-          resolveRunConfig(withParam(base, path, v));
-        } catch (e) {
-          if (!(e instanceof ConfigError)) throw e;
-          const own = e.problems.filter((p) => p.startsWith(`${path}:`) || p.startsWith(`${path}.`));
-          for (const p of own) problems.push(`execution.gpu.${key}[${i}]: ${p.slice(p.indexOf(":") + 2)}`);
-        }
+      if (path in gpuRule) {
+        problems.push(`execution.gpu.${key}: ${path} is already named under another name`);
+        continue;
       }
+      gpuRule[path] = values;
+      for (const [i, v] of values.entries())
+        for (const p of valueProblems(path, v)) problems.push(`execution.gpu.${key}[${i}]: ${p}`);
+      problems.push(...unmatchable(`execution.gpu.${key}`, path, values, search[path], search, base));
     }
-    if (Object.keys(gpu).length === 0)
-      problems.push("execution.gpu: name at least one knob, or write true or false");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const execution = { ...file.execution, gpu: typeof gpu === "object" ? gpuRule : gpu };
   const seeds = Array.isArray(file.seeds) ? file.seeds : Array.from({ length: file.seeds }, (_, i) => i + 1);
   if (new Set(seeds).size !== seeds.length) throw new ConfigError(["seeds: must not repeat a seed"]);
   return { ...file, execution, search, seeds, method: random ? "random" : "grid" };
+}
+
+/**
+ * Why a GPU rule on one knob matches no trial: none of its values is one the sweep tries (in the knob's grid or
+ * categories, its integer range, or the value it is fixed at under each variant tried), or the knob is drawn from a
+ * continuous distribution, which no listed value will equal. Values the sweep does not try beside ones it does are
+ * harmless and pass.
+ */
+function unmatchable(
+  where: string,
+  path: string,
+  values: unknown[],
+  spec: ParamSpec | undefined,
+  search: Record<string, ParamSpec>,
+  base: Record<string, unknown>,
+): string[] {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const noneOf = (tried: unknown[], what: string) =>
+    values.some((v) => tried.some((t) => same(t, v)))
+      ? []
+      : [
+          `${where}: none of ${JSON.stringify(values)} is among ${what} (${JSON.stringify(tried)}), so this matches no trial`,
+        ];
+  if (spec === undefined) {
+    // Seeds set these per trial.
+    if (path === "train.seed" || path === "dataset.seed") return [];
+    // A variant sets model knobs of its own, so a knob left alone still takes one value per variant tried.
+    const variants = search.variant;
+    const tried = Array.isArray(variants)
+      ? variants
+      : variants?.distribution === "categorical"
+        ? variants.values
+        : [base.variant];
+    let fixed: unknown[];
+    try {
+      fixed = tried.map((variant) => knobValue(resolveRunConfig({ ...base, variant }), path));
+    } catch {
+      return []; // a bad base config or variant: reported already
+    }
+    return noneOf(fixed, `what the sweep fixes ${path} at`);
+  }
+  if (Array.isArray(spec)) return noneOf(spec, `the values search tries for ${path}`);
+  if (spec.distribution === "categorical")
+    return noneOf(spec.values, `the categories search draws ${path} from`);
+  if (spec.distribution === "int")
+    return values.some((v) => Number.isInteger(v) && (v as number) >= spec.low && (v as number) <= spec.high)
+      ? []
+      : [
+          `${where}: none of ${JSON.stringify(values)} is a whole number from ${spec.low} to ${spec.high}, as search draws ${path}, so this matches no trial`,
+        ];
+  return [
+    `${where}: search draws ${path} from a continuous distribution, which no listed value matches; mark trials by a grid or categorical knob`,
+  ];
 }
 
 /** The value at a knob's canonical path (`variant`, `model.nu`, …) of a resolved run config. */

@@ -3,6 +3,7 @@ import {
   type RunConfig,
   resolveRunConfig,
   type SweepSpec,
+  trialNeedsGpu,
   withParam,
 } from "@tailsweep/schemas";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
@@ -98,4 +99,9 @@ export function expandSweep(spec: SweepSpec): TrialPlan[] {
     }
   }
   return trials;
+}
+
+/** How many of a sweep's trials only a GPU worker may run (its `execution.gpu`). */
+export function gpuTrialCount(spec: SweepSpec): number {
+  return expandSweep(spec).filter((trial) => trialNeedsGpu(spec.execution, trial.config)).length;
 }

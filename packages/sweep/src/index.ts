@@ -1,4 +1,4 @@
-export { expandSweep, type TrialPlan } from "./expand";
+export { expandSweep, gpuTrialCount, type TrialPlan } from "./expand";
 export { InMemoryRunStore } from "./in-memory-run-store";
 export {
   PRESENCE_SECONDS,

@@ -4,16 +4,10 @@ import { availableParallelism } from "node:os";
 import { exportSweep, rankConfigurations, SweepNotFoundError, trialRows } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { initBackend, releaseWebGpu } from "@tailsweep/model";
-import {
-  parseSweepFile,
-  type SweepSpec,
-  type TrialKind,
-  TrialKindSchema,
-  trialNeedsGpu,
-} from "@tailsweep/schemas";
+import { parseSweepFile, type SweepSpec, type TrialKind, TrialKindSchema } from "@tailsweep/schemas";
 import {
   countByState,
-  expandSweep,
+  gpuTrialCount,
   type RunStore,
   type SweepRecord,
   sweepProgress,
@@ -155,10 +149,6 @@ async function exportFromStore(id: string, format: "csv" | "json") {
     })
     .finally(() => rt.close());
 }
-
-/** How many of a sweep's trials only a GPU worker may run. */
-const gpuTrialCount = (spec: SweepSpec) =>
-  expandSweep(spec).filter((t) => trialNeedsGpu(spec.execution, t.config)).length;
 
 /** " (3 of them need a GPU worker: execution.gpu)", or nothing when none does. */
 function gpuNote(spec: SweepSpec): string {
@@ -506,6 +496,7 @@ export function registerSweep(program: Command): void {
         name: "tailsweep-worker",
         prefix: natsPrefix(),
         role: "worker",
+        kinds: trialKinds,
         onWait: log,
         ...natsCredentialsFromEnv(),
       });

@@ -85,6 +85,7 @@ export function registerUi(program: Command): void {
       // Over NATS the team's controller persists events and grants claims: this one only stores and queues.
       const controller = new Controller(rt.opened.store, rt.bus, { log });
       let worker: Worker | undefined;
+      let localBackend = "no backend (--workers 0)";
       const gate = new ServingGate();
       if (!o.readOnly && !overNats) {
         await controller.start();
@@ -93,6 +94,7 @@ export function registerUi(program: Command): void {
           // Pages first: training here waits at its yield points while a request is being answered.
           const runTrial = trainingRunner(backend, { pause: gate.pause });
           worker = new Worker(rt.bus, { backend, concurrency: o.workers, log, runTrial });
+          localBackend = backend.name;
           await worker.start();
         }
       }
@@ -105,7 +107,19 @@ export function registerUi(program: Command): void {
         Promise.resolve({
           store: rt.opened.store,
           access: rt.opened.access,
-          launcher: o.readOnly ? undefined : controller,
+          launcher: o.readOnly
+            ? undefined
+            : {
+                submit: (spec) => controller.submit(spec),
+                cancel: (id) => controller.cancel(id),
+                delete: (id) => controller.delete(id),
+                // On the in-process bus this process's worker is the only one there is.
+                ...(!overNats && {
+                  localWorkers: worker?.trialKinds.includes("gpu")
+                    ? { gpu: true as const }
+                    : { gpu: false as const, backend: localBackend },
+                }),
+              },
           launchTarget,
           storeLocation: `${rt.opened.kind} ${rt.opened.location}`,
           auth,
