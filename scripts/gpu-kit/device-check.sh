@@ -33,6 +33,7 @@ echo
 if [ ${#failed[@]} -eq 0 ]; then
   echo "== done: every part passed"
 else
-  echo "== done: ${#failed[@]} part(s) failed: ${failed[*]}"
+  echo "== done: ${#failed[@]} part(s) failed:"
+  printf '   %s\n' "${failed[@]}"
   exit 1
 fi
