@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { Bus, Subscription, TrialDelivery } from "@tailsweep/bus";
 import { loadDataset } from "@tailsweep/data";
-import { type BackendInfo, trainModel } from "@tailsweep/model";
+import { adapterModel, type BackendInfo, trainModel } from "@tailsweep/model";
 import type { RunConfig, TrialKind, WorkerEvent } from "@tailsweep/schemas";
 import { PRESENCE_SECONDS } from "@tailsweep/sweep";
 
@@ -61,8 +61,7 @@ export function defaultTrialKinds(backend: Pick<BackendInfo, "name">): TrialKind
 
 /** A GPU's name for the workers list: vendor, architecture and device as the adapter reports them. */
 export function gpuName(adapter: NonNullable<BackendInfo["adapter"]>): string {
-  const name =
-    [adapter.vendor, adapter.architecture, adapter.device].filter(Boolean).join(" ") || adapter.description;
+  const name = adapterModel(adapter) || adapter.description;
   return adapter.fallback ? `${name} (software)` : name;
 }
 

@@ -401,7 +401,7 @@ async function waitForConsumer(
       await js.consumers.get(stream, durable);
       return;
     } catch (e) {
-      if (!/not found/i.test(String((e as Error)?.message ?? e))) throw e;
+      unlessNotFound(e);
     }
     if (!told) onWait?.(`waiting for a controller to create the ${stream} stream and its consumer`);
     await new Promise((r) => setTimeout(r, 1_000));
@@ -453,6 +453,7 @@ async function ensureConsumer(
   });
 }
 
+/** Rethrows any error but JetStream's "not found" (of a stream or consumer). */
 function unlessNotFound(e: unknown): void {
   if (!/not found/i.test(String((e as Error)?.message ?? e))) throw e;
 }

@@ -28,4 +28,4 @@ export { type Batch, type LossTerms, type ModelShape, MultimodalVae, oneHotFloat
 export { type Expert, productOfExperts } from "./poe";
 export { Rng } from "./rng";
 export * from "./train";
-export { describeAdapter, type GpuAdapter, probeWebGpu, releaseWebGpu } from "./webgpu";
+export { adapterModel, describeAdapter, type GpuAdapter, probeWebGpu, releaseWebGpu } from "./webgpu";

@@ -89,8 +89,12 @@ export function releaseWebGpu(): void {
   gpu = undefined;
 }
 
+/** An adapter's model as it reports it: vendor, architecture and device, those it names ("" when none). */
+export function adapterModel(a: GpuAdapter): string {
+  return [a.vendor, a.architecture, a.device].filter(Boolean).join(" ");
+}
+
 /** One line for the run record: which adapter, from whom, and whether it is a software one. */
 export function describeAdapter(a: GpuAdapter): string {
-  const what = [a.vendor, a.architecture, a.device].filter(Boolean).join(" ");
-  return `WebGPU via Dawn on ${what || "an unnamed adapter"}${a.fallback ? " (software adapter)" : ""}: ${a.description}`;
+  return `WebGPU via Dawn on ${adapterModel(a) || "an unnamed adapter"}${a.fallback ? " (software adapter)" : ""}: ${a.description}`;
 }

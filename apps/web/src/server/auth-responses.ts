@@ -1,7 +1,9 @@
 import {
   type DashboardHost,
   dashboardOrigin,
+  oidcPendingCookieName,
   openSession,
+  SignInError,
   secureCookies as secureFor,
   sessionCookieName,
   setCookie,
@@ -29,10 +31,41 @@ export function seeOther(req: Request, h: DashboardHost, path: string, cookies: 
   return res;
 }
 
-/** The Set-Cookie of a new session, or of its removal (maxAge 0). */
-export function sessionSetCookie(h: DashboardHost, value: string, maxAgeSeconds: number): string {
+/** A Set-Cookie of this dashboard's: `Secure`, under the `__Host-` name `nameFor` gives, when it is served over https. */
+function dashboardSetCookie(
+  h: DashboardHost,
+  nameFor: (secure: boolean) => string,
+  value: string,
+  maxAgeSeconds: number,
+): string {
   const secure = secureCookies(h);
-  return setCookie(sessionCookieName(secure), value, { secure, maxAgeSeconds });
+  return setCookie(nameFor(secure), value, { secure, maxAgeSeconds });
+}
+
+/** The Set-Cookie of a new session, or of its removal (maxAge 0). */
+export const sessionSetCookie = (h: DashboardHost, value: string, maxAgeSeconds: number) =>
+  dashboardSetCookie(h, sessionCookieName, value, maxAgeSeconds);
+
+/** The Set-Cookie of an OpenID sign-in in progress (state, nonce, verifier), or of its removal (maxAge 0). */
+export const oidcPendingSetCookie = (h: DashboardHost, value: string, maxAgeSeconds: number) =>
+  dashboardSetCookie(h, oidcPendingCookieName, value, maxAgeSeconds);
+
+/**
+ * A sign-in that failed: the reason logged for the operator, the browser sent back to the sign-in page with only the
+ * error's code (the page words it; no message text reaches it), keeping `returnTo`. Anything but a SignInError is
+ * rethrown.
+ */
+export function signInFailed(
+  req: Request,
+  h: DashboardHost,
+  e: unknown,
+  options: { returnTo?: string; cookies?: string[] } = {},
+): Response {
+  if (!(e instanceof SignInError)) throw e;
+  console.error(`sign-in: ${e.message}`);
+  const { returnTo = "/", cookies = [] } = options;
+  const back = new URLSearchParams({ error: e.code, ...(returnTo !== "/" && { returnTo }) });
+  return seeOther(req, h, `/signin?${back}`, cookies);
 }
 
 /** Starts a session for a user who just signed in; the Set-Cookie that gives it to the browser. */

@@ -1,12 +1,10 @@
+import { encodePending, hostSignIn, safeReturnPath } from "@tailsweep/api";
 import {
-  encodePending,
-  hostSignIn,
-  oidcPendingCookieName,
-  SignInError,
-  safeReturnPath,
-  setCookie,
-} from "@tailsweep/api";
-import { publicOrigin, secureCookies, seeOther } from "../../../../server/auth-responses";
+  oidcPendingSetCookie,
+  publicOrigin,
+  seeOther,
+  signInFailed,
+} from "../../../../server/auth-responses";
 import { host } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -22,18 +20,12 @@ export async function GET(req: Request): Promise<Response> {
   const returnTo = safeReturnPath(new URL(req.url).searchParams.get("returnTo"));
   try {
     const { url, pending } = await oidc.start(`${publicOrigin(h, req)}/api/auth/callback/oidc`, returnTo);
-    const secure = secureCookies(h);
-    const cookie = setCookie(oidcPendingCookieName(secure), encodePending(pending), {
-      secure,
-      maxAgeSeconds: 600,
-    });
+    const cookie = oidcPendingSetCookie(h, encodePending(pending), 600);
     return new Response(null, {
       status: 302,
       headers: { Location: url.href, "Set-Cookie": cookie, "Cache-Control": "no-store" },
     });
   } catch (e) {
-    if (!(e instanceof SignInError)) throw e;
-    console.error(`sign-in: ${e.message}`);
-    return seeOther(req, h, `/signin?error=${e.code}`);
+    return signInFailed(req, h, e);
   }
 }

@@ -1,5 +1,5 @@
 import { fromSameOrigin, hostSignIn, SignInError, safeReturnPath } from "@tailsweep/api";
-import { clientAddress, seeOther, startSession, text } from "../../../../server/auth-responses";
+import { clientAddress, seeOther, signInFailed, startSession, text } from "../../../../server/auth-responses";
 import { host } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -25,9 +25,6 @@ export async function POST(req: Request): Promise<Response> {
     );
     return seeOther(req, h, returnTo, [await startSession(h, user.id, "password")]);
   } catch (e) {
-    if (!(e instanceof SignInError)) throw e;
-    console.error(`sign-in: ${e.message}`);
-    const back = new URLSearchParams({ error: e.code, ...(returnTo !== "/" && { returnTo }) });
-    return seeOther(req, h, `/signin?${back}`);
+    return signInFailed(req, h, e, { returnTo });
   }
 }

@@ -6,9 +6,15 @@ import {
   readCookie,
   SignInError,
   safeReturnPath,
-  setCookie,
 } from "@tailsweep/api";
-import { publicOrigin, secureCookies, seeOther, startSession } from "../../../../../server/auth-responses";
+import {
+  oidcPendingSetCookie,
+  publicOrigin,
+  secureCookies,
+  seeOther,
+  signInFailed,
+  startSession,
+} from "../../../../../server/auth-responses";
 import { host } from "../../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -22,13 +28,11 @@ export async function GET(req: Request): Promise<Response> {
   const h = await host();
   const oidc = hostSignIn(h).oidc;
   if (h.auth.mode !== "team" || !oidc || !h.access) return seeOther(req, h, "/signin");
-  const secure = secureCookies(h);
-  const clearPending = setCookie(oidcPendingCookieName(secure), "", {
-    secure,
-    maxAgeSeconds: 0,
-  });
+  const clearPending = oidcPendingSetCookie(h, "", 0);
   try {
-    const pending = decodePending(readCookie(req.headers.get("cookie"), oidcPendingCookieName(secure)));
+    const pending = decodePending(
+      readCookie(req.headers.get("cookie"), oidcPendingCookieName(secureCookies(h))),
+    );
     if (!pending)
       throw new SignInError("oidc", "no sign-in in progress in this browser (or it took > 10 min)");
     // The URL the provider redirected to, on the origin the redirect URI named (behind a proxy, the public one).
@@ -42,8 +46,6 @@ export async function GET(req: Request): Promise<Response> {
       await startSession(h, user.id, "oidc"),
     ]);
   } catch (e) {
-    if (!(e instanceof SignInError)) throw e;
-    console.error(`sign-in: ${e.message}`);
-    return seeOther(req, h, `/signin?error=${e.code}`, [clearPending]);
+    return signInFailed(req, h, e, { cookies: [clearPending] });
   }
 }
