@@ -59,7 +59,7 @@ export class Controller {
       }),
     );
     for (const sweep of await this.store.listSweeps()) {
-      if (sweep.status === "running") await this.queueWaiting(sweep.id);
+      if (sweep.status === "running") await this.queueWaiting(sweep);
     }
     const every = this.options.reapEveryMs ?? 5_000;
     this.reaper = setInterval(() => {
@@ -72,7 +72,7 @@ export class Controller {
   async submit(spec: SweepSpec, id: string = randomUUID()): Promise<SweepRecord> {
     const trials = expandSweep(spec);
     const sweep = await this.store.createSweep({ id, spec, trials, provenance: provenance() });
-    await this.queueWaiting(sweep.id);
+    await this.queueWaiting(sweep);
     this.log(`sweep ${sweep.id} (${spec.project}/${spec.name}): ${trials.length} trials queued`);
     return sweep;
   }
@@ -123,8 +123,7 @@ export class Controller {
     this.subscriptions = [];
   }
 
-  private async queueWaiting(sweepId: string): Promise<void> {
-    const { spec } = (await this.store.getSweep(sweepId))!;
+  private async queueWaiting({ id: sweepId, spec }: SweepRecord): Promise<void> {
     let needGpu = 0;
     for (const t of await this.store.listTrials(sweepId)) {
       if (t.state === "waiting" && (await this.queue(t, spec)).gpu) needGpu++;
