@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "vitest/config";
@@ -16,6 +16,21 @@ export default defineConfig({
       XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), "tailsweep-config-")),
       TAILSWEEP_TOKEN: "",
       TAILSWEEP_URL: "",
+      // scripts/test-setup.sh (run by `pnpm test`) installs lavapipe and OpenBLAS: those backends must run, not skip.
+      TAILSWEEP_REQUIRE_BACKENDS: process.env.TAILSWEEP_REQUIRE_BACKENDS ?? "webgpu,wasm-blas",
+      // Mesa's Vulkan driver wants a runtime directory; root on a bare machine has none.
+      XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? runtimeDir(),
     },
+    // CI counts passes and failures from a JSON report (TAILSWEEP_TEST_REPORT=file) beside the usual output.
+    ...(process.env.TAILSWEEP_TEST_REPORT && {
+      reporters: ["default", "json"],
+      outputFile: { json: process.env.TAILSWEEP_TEST_REPORT },
+    }),
   },
 });
+
+function runtimeDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tailsweep-xdg-"));
+  chmodSync(dir, 0o700);
+  return dir;
+}

@@ -30,9 +30,16 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; returns the exit code. Errors are printed as one clear message, not a stack. */
 export async function main(argv: string[]): Promise<number> {
+  // `tailsweep sweep status | head`: a reader that stops early is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    // A command may have set a failing status without throwing (`sweep run` when trials failed): keep it.
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode; // commander has printed the message
     process.stderr.write(`tailsweep: ${(e as Error).message}\n`);

@@ -32,8 +32,29 @@ interface DawnGpu {
 /** Dawn's GPU object while tfjs uses it (held only then: while it is referenced, Node does not exit). */
 let gpu: DawnGpu | undefined;
 
+/**
+ * Throws when the Vulkan loader cannot be opened. Dawn prints a native warning with a stack line for that on every
+ * probe, so the loader is tried first, quietly, and its absence is said once in the backend's own error.
+ */
+async function requireVulkanLoader(): Promise<void> {
+  let koffi: typeof import("koffi");
+  try {
+    koffi = await import("koffi");
+  } catch {
+    return; // no FFI here: let Dawn find out for itself
+  }
+  try {
+    koffi.load("libvulkan.so.1");
+  } catch {
+    throw new Error(
+      "no Vulkan loader (libvulkan.so.1; Debian: apt-get install libvulkan1 and a driver: NVIDIA's, or mesa-vulkan-drivers ≥ 25 for a CPU one)",
+    );
+  }
+}
+
 /** Loads Dawn and asks it for an adapter; the GPU object is returned, not kept. */
 async function openDawn(): Promise<{ dawnGpu: DawnGpu; adapter: GpuAdapter }> {
+  if (process.platform === "linux") await requireVulkanLoader();
   const dawn = (await import("webgpu")) as unknown as {
     create(options: string[]): DawnGpu;
     globals: Record<string, unknown>;
