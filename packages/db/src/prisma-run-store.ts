@@ -1,10 +1,12 @@
 import type { RunConfig, SweepSpec, TrialKind } from "@tailsweep/schemas";
 import {
+  attemptsUsed,
   type CreateSweepInput,
   EPOCH_SERIES_METRICS,
   type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
+  lateResultCounts,
   mergeWorker,
   type RunStore,
   type SweepRecord,
@@ -232,11 +234,27 @@ export class PrismaRunStore implements RunStore {
     }));
   }
 
-  async completeTrial(id: string, attempt: number, result: TrialResult, now: Date): Promise<boolean> {
+  async completeTrial(
+    id: string,
+    attempt: number,
+    result: TrialResult,
+    now: Date,
+    workerId?: string,
+  ): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
+      const t = await tx.trial.findUnique({ where: { id }, select: { state: true, attempt: true } });
+      if (!t) return false;
+      if (t.state === "succeeded") return t.attempt === attempt;
+      if (!lateResultCounts({ state: t.state as TrialState, attempt: t.attempt }, attempt)) return false;
+      // Guarded by the state and attempt just read: a claim or another result in between makes this a no-op.
       const { count } = await tx.trial.updateMany({
-        where: { id, state: "running", attempt },
-        data: { state: "succeeded", finishedAt: now },
+        where: { id, state: t.state, attempt: t.attempt },
+        data: {
+          state: "succeeded",
+          finishedAt: now,
+          attempt,
+          ...(workerId && { workerId }),
+        },
       });
       if (count === 1) {
         await tx.trialResult.create({
@@ -250,8 +268,8 @@ export class PrismaRunStore implements RunStore {
         });
         return true;
       }
-      const t = await tx.trial.findUnique({ where: { id }, select: { state: true, attempt: true } });
-      return t?.state === "succeeded" && t.attempt === attempt;
+      const after = await tx.trial.findUnique({ where: { id }, select: { state: true, attempt: true } });
+      return after?.state === "succeeded" && after.attempt === attempt;
     });
   }
 
@@ -278,22 +296,27 @@ export class PrismaRunStore implements RunStore {
     reason: string,
     retryable: boolean,
     now: Date,
+    options: { handedBack?: boolean } = {},
   ): Promise<TrialState | undefined> {
     return this.db.$transaction(async (tx) => {
       const t = await tx.trial.findUnique({ where: { id } });
       if (t?.state !== "running" || t.attempt !== attempt) return undefined;
-      const retry = retryable && t.attempt < t.maxAttempts;
+      const record = toTrialRecord(t);
+      const retry = options.handedBack || (retryable && attemptsUsed(record) < t.maxAttempts);
       const data = retry
         ? {
             state: "waiting",
             error: reason,
             workerId: null,
             heartbeatAt: null,
-            retries: [...(t.retries as TrialRecord["retries"]), { attempt, reason }] as unknown as Json,
+            retries: [
+              ...record.retries,
+              { attempt, reason, ...(options.handedBack && { handedBack: true }) },
+            ] as unknown as Json,
           }
         : {
             state: "failed",
-            error: retryable ? `${reason} (gave up after ${t.attempt} attempts)` : reason,
+            error: retryable ? `${reason} (gave up after ${attemptsUsed(record)} attempts)` : reason,
             finishedAt: now,
           };
       const { count } = await tx.trial.updateMany({ where: { id, state: "running", attempt }, data });
@@ -330,13 +353,27 @@ export class PrismaRunStore implements RunStore {
     if (!(await this.db.sweep.findUnique({ where: { id: sweepId }, select: { id: true } }))) {
       throw new Error(`cancelSweep: no sweep ${sweepId}`);
     }
-    const [, trials] = await this.db.$transaction([
-      this.db.sweep.update({ where: { id: sweepId }, data: { status: "cancelled" } }),
-      this.db.trial.updateMany({
-        where: { sweepId, state: { in: ["waiting", "running"] } },
+    return this.db.$transaction(async (tx) => {
+      const open = { sweepId, state: { in: ["waiting", "running"] } };
+      // A trial claimed a moment ago (by another process's clock) finishes no earlier than it started: rare, so
+      // those few are written one by one and the rest in one statement.
+      const startedLater = await tx.trial.findMany({
+        where: { ...open, startedAt: { gt: now } },
+        select: { id: true, startedAt: true },
+      });
+      for (const t of startedLater)
+        await tx.trial.updateMany({
+          where: { id: t.id, ...open },
+          data: { state: "cancelled", finishedAt: t.startedAt },
+        });
+      const { count } = await tx.trial.updateMany({
+        where: open,
         data: { state: "cancelled", finishedAt: now },
-      }),
-    ]);
-    return trials.count;
+      });
+      const stopped = count + startedLater.length;
+      // A completed sweep stays completed: there was nothing left to cancel.
+      if (stopped > 0) await tx.sweep.update({ where: { id: sweepId }, data: { status: "cancelled" } });
+      return stopped;
+    });
   }
 }

@@ -63,6 +63,8 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
       type: z.literal("result"),
       trialId: z.string(),
       attempt: z.number().int(),
+      /** Who trained it: a result that arrives after its attempt was handed back still counts, and says whose it is. */
+      workerId: z.string().optional(),
       at: z.string(),
       result: z
         .object({ metrics: z.record(z.string(), z.unknown()), backend: z.string(), seconds: z.number() })
@@ -94,6 +96,11 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
       at: z.string(),
       reason: z.string(),
       retryable: z.boolean(),
+      /**
+       * The worker stopped before training finished (a graceful shutdown): the trial goes back to the queue and the
+       * attempt does not count against `maxAttempts`.
+       */
+      handBack: z.literal(true).optional(),
     })
     .strict(),
 ]);
@@ -118,6 +125,25 @@ export const ClaimReplySchema = z.discriminatedUnion("granted", [
         .strict(),
     })
     .strict(),
-  z.object({ granted: z.literal(false), reason: z.string() }).strict(),
+  z
+    .object({
+      granted: z.literal(false),
+      reason: z.string(),
+      /**
+       * The refusal is the controller's trouble, not the trial's (its database is down, say): the worker hands the
+       * message back to be tried again. Without it the trial is running elsewhere, finished or gone: drop it.
+       */
+      retryable: z.literal(true).optional(),
+    })
+    .strict(),
 ]);
 export type ClaimReply = z.infer<typeof ClaimReplySchema>;
+
+/**
+ * A running trial's sign of life, sent straight to the controller (core NATS, not the event stream) so that it is
+ * seen at once however long the event backlog is; the controller judges liveness by when it receives them.
+ */
+export const HeartbeatSchema = z
+  .object({ trialId: z.string(), attempt: z.number().int(), workerId: z.string() })
+  .strict();
+export type Heartbeat = z.infer<typeof HeartbeatSchema>;

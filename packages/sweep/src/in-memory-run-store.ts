@@ -1,9 +1,11 @@
 import stringify from "safe-stable-stringify";
 import {
+  attemptsUsed,
   type CreateSweepInput,
   type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
+  lateResultCounts,
   mergeWorker,
   type RunStore,
   type SweepRecord,
@@ -131,12 +133,19 @@ export class InMemoryRunStore implements RunStore {
       .sort((a, b) => a.attempt - b.attempt || a.epoch - b.epoch);
   }
 
-  async completeTrial(id: string, attempt: number, result: TrialResult, now: Date): Promise<boolean> {
+  async completeTrial(
+    id: string,
+    attempt: number,
+    result: TrialResult,
+    now: Date,
+    workerId?: string,
+  ): Promise<boolean> {
     const t = this.trials.get(id);
     if (!t) return false;
     if (t.state === "succeeded") return t.attempt === attempt;
-    if (t.state !== "running" || t.attempt !== attempt) return false;
+    if (!lateResultCounts(t, attempt)) return false;
     this.move(t, "succeeded");
+    Object.assign(t, { attempt, ...(workerId && { workerId }) });
     t.finishedAt = now;
     this.results.set(id, structuredClone(result));
     return true;
@@ -185,18 +194,19 @@ export class InMemoryRunStore implements RunStore {
     reason: string,
     retryable: boolean,
     now: Date,
+    options: { handedBack?: boolean } = {},
   ): Promise<TrialState | undefined> {
     const t = this.running(id, attempt);
     if (!t) return undefined;
-    if (retryable && t.attempt < t.maxAttempts) {
+    if (options.handedBack || (retryable && attemptsUsed(t) < t.maxAttempts)) {
       this.move(t, "waiting");
-      t.retries.push({ attempt, reason });
+      t.retries.push({ attempt, reason, ...(options.handedBack && { handedBack: true }) });
       t.error = reason;
       t.workerId = undefined;
       t.heartbeatAt = undefined;
     } else {
       this.move(t, "failed");
-      t.error = retryable ? `${reason} (gave up after ${t.attempt} attempts)` : reason;
+      t.error = retryable ? `${reason} (gave up after ${attemptsUsed(t)} attempts)` : reason;
       t.finishedAt = now;
     }
     return t.state;
@@ -229,15 +239,16 @@ export class InMemoryRunStore implements RunStore {
   async cancelSweep(sweepId: string, now: Date): Promise<number> {
     const s = this.sweeps.get(sweepId);
     if (!s) throw new Error(`cancelSweep: no sweep ${sweepId}`);
+    const open = [...this.trials.values()].filter(
+      (t) => t.sweepId === sweepId && (t.state === "waiting" || t.state === "running"),
+    );
+    if (open.length === 0) return 0; // completed: it stays completed
     s.cancelled = true;
-    let stopped = 0;
-    for (const t of this.trials.values()) {
-      if (t.sweepId !== sweepId || (t.state !== "waiting" && t.state !== "running")) continue;
+    for (const t of open) {
       this.move(t, "cancelled");
-      t.finishedAt = now;
-      stopped++;
+      t.finishedAt = t.startedAt && t.startedAt > now ? t.startedAt : now;
     }
-    return stopped;
+    return open.length;
   }
 
   async deleteSweep(sweepId: string): Promise<boolean> {

@@ -8,11 +8,13 @@ export {
   workerStatus,
 } from "./progress";
 export {
+  attemptsUsed,
   type CreateSweepInput,
   EPOCH_SERIES_METRICS,
   type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
+  lateResultCounts,
   mergeWorker,
   type RunStore,
   type SweepRecord,

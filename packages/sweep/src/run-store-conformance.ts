@@ -254,6 +254,66 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(await store.deleteSweep("sw1")).toBe(false);
     });
 
+    it("does not count a clean hand-back against maxAttempts", async () => {
+      const { store, first } = await fresh(); // maxAttempts: 2
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await store.claimTrial(first.id, "w1", at(attempt));
+        const state = await store.failTrial(first.id, attempt, "worker w1 shut down", true, at(attempt), {
+          handedBack: true,
+        });
+        expect(state).toBe("waiting");
+      }
+      await store.claimTrial(first.id, "w2", at(10));
+      expect(await store.failTrial(first.id, 4, "no heartbeat", true, at(11))).toBe("waiting");
+      await store.claimTrial(first.id, "w2", at(12));
+      expect(await store.failTrial(first.id, 5, "no heartbeat", true, at(13))).toBe("failed");
+      const t = (await store.getTrial(first.id))!;
+      expect(t.error).toMatch(/gave up after 2 attempts/);
+      expect(t.retries.map((r) => r.handedBack ?? false)).toEqual([true, true, true, false]);
+    });
+
+    it("keeps a result that arrives after its attempt was handed back, unless another attempt succeeded", async () => {
+      const { store } = await fresh();
+      const [a, b, c] = await store.listTrials("sw1");
+      // a: handed back (waiting) when attempt 1's result arrives
+      await store.claimTrial(a!.id, "w1", at(0));
+      await store.requeueStale(at(100), 30_000);
+      expect(await store.completeTrial(a!.id, 1, result, at(101), "w1")).toBe(true);
+      expect(await store.getTrial(a!.id)).toMatchObject({ state: "succeeded", attempt: 1, workerId: "w1" });
+      expect(await store.getResult(a!.id)).toEqual(result);
+      // b: running again on w2 as attempt 2 when attempt 1's result arrives; attempt 2's result is then stale
+      await store.claimTrial(b!.id, "w1", at(0));
+      await store.requeueStale(at(100), 30_000);
+      await store.claimTrial(b!.id, "w2", at(101));
+      expect(await store.completeTrial(b!.id, 1, result, at(102), "w1")).toBe(true);
+      expect(await store.getTrial(b!.id)).toMatchObject({ state: "succeeded", attempt: 1, workerId: "w1" });
+      expect(await store.completeTrial(b!.id, 2, { ...result, seconds: 7 }, at(103), "w2")).toBe(false);
+      expect((await store.getResult(b!.id))!.seconds).toBe(1);
+      expect(await store.heartbeat(b!.id, 2, at(103))).toBe(false);
+      // c: a result for an attempt that never was is refused
+      expect(await store.completeTrial(c!.id, 1, result, at(1))).toBe(false);
+      expect((await store.getTrial(c!.id))!.state).toBe("waiting");
+    });
+
+    it("leaves a completed sweep completed when cancelled, and never finishes a trial before its start", async () => {
+      const { store } = await fresh();
+      const trials = await store.listTrials("sw1");
+      for (const t of trials) {
+        await store.claimTrial(t.id, "w1", at(0));
+        await store.completeTrial(t.id, 1, result, at(1));
+      }
+      expect(await store.cancelSweep("sw1", at(2))).toBe(0);
+      expect((await store.getSweep("sw1"))!.status).toBe("completed");
+      // Claimed at 10 s by the controller's clock, cancelled "at 5 s" by another process's
+      await store.createSweep({ id: "sw2", spec, trials: plans, now: t0 });
+      const [claimed] = await store.listTrials("sw2");
+      await store.claimTrial(claimed!.id, "w1", at(10));
+      expect(await store.cancelSweep("sw2", at(5))).toBe(4);
+      const t = (await store.getTrial(claimed!.id))!;
+      expect(t.finishedAt!.getTime()).toBeGreaterThanOrEqual(t.startedAt!.getTime());
+      expect((await store.listTrials("sw2")).every((x) => x.state === "cancelled")).toBe(true);
+    });
+
     it("reports a sweep completed when every trial is final", async () => {
       const { store } = await fresh();
       for (const t of await store.listTrials("sw1")) {

@@ -35,8 +35,11 @@ export interface TrialRecord {
   finishedAt?: Date;
   /** Why the trial failed, or why its last attempt was handed back. */
   error?: string;
-  /** One line per attempt that did not finish: why it was handed back. */
-  retries: { attempt: number; reason: string }[];
+  /**
+   * One line per attempt that did not finish: why it was handed back. `handedBack` marks a worker that stopped
+   * cleanly before training ended: such an attempt does not count against `maxAttempts`.
+   */
+  retries: { attempt: number; reason: string; handedBack?: boolean }[];
 }
 
 /** Per-epoch numbers a worker reports. */
@@ -138,14 +141,27 @@ export interface RunStore {
    * (the same params): count, mean and sample sd per configuration and epoch. Stores aggregate where the data is.
    */
   epochCurves(sweepId: string, metric: EpochSeriesMetric): Promise<EpochCurvePoint[]>;
-  /** running → succeeded with the result. True if this attempt succeeded (now or before); false if it is stale. */
-  completeTrial(trialId: string, attempt: number, result: TrialResult, now: Date): Promise<boolean>;
+  /**
+   * Stores an attempt's result: running → succeeded. A result from an earlier attempt, one that was handed back
+   * because its worker went quiet (waiting, or running again elsewhere), still counts when no attempt has
+   * succeeded yet: finished training is never thrown away. Then the trial takes that attempt's number (and its
+   * worker, when given). True if this attempt is the one that succeeded (now or before); false otherwise.
+   */
+  completeTrial(
+    trialId: string,
+    attempt: number,
+    result: TrialResult,
+    now: Date,
+    workerId?: string,
+  ): Promise<boolean>;
   getResult(trialId: string): Promise<TrialResult | undefined>;
   /** Every stored result of a sweep's trials, by trial id, in one read. */
   listResults(sweepId: string): Promise<Map<string, TrialResult>>;
   /**
    * Ends a running attempt that did not finish. Retryable with attempts left → waiting (the reason kept in
-   * `retries`); otherwise → failed. Returns the new state, or undefined when that attempt is not running.
+   * `retries`); otherwise → failed. `handedBack` (a worker that shut down cleanly) always → waiting, and that
+   * attempt does not count against `maxAttempts`. Returns the new state, or undefined when that attempt is not
+   * running.
    */
   failTrial(
     trialId: string,
@@ -153,6 +169,7 @@ export interface RunStore {
     reason: string,
     retryable: boolean,
     now: Date,
+    options?: { handedBack?: boolean },
   ): Promise<TrialState | undefined>;
   /**
    * Hands back every running trial (of `sweepId`, or of any sweep) whose heartbeat is older than `staleAfterMs`, as
@@ -166,7 +183,10 @@ export interface RunStore {
   recordWorker(worker: WorkerRecord): Promise<void>;
   /** Every worker ever seen, the most recently heard from first. */
   listWorkers(): Promise<WorkerRecord[]>;
-  /** Cancels a sweep: waiting and running trials → cancelled. Returns how many trials it stopped. */
+  /**
+   * Cancels a sweep: waiting and running trials → cancelled, each finishing no earlier than it started. A sweep
+   * with no open trial left (completed) stays as it is. Returns how many trials it stopped.
+   */
   cancelSweep(sweepId: string, now: Date): Promise<number>;
   /**
    * Deletes a sweep with its trials, their epochs and results; false if there was none. Events that arrive later for
@@ -206,4 +226,18 @@ export function mergeWorker(old: WorkerRecord | undefined, report: WorkerRecord)
     lastHeartbeat,
     ...(stoppedAt && { stoppedAt }),
   };
+}
+
+/** Attempts that count against `maxAttempts`: claims, less those a worker handed back cleanly. */
+export function attemptsUsed(trial: Pick<TrialRecord, "attempt" | "retries">): number {
+  return trial.attempt - trial.retries.filter((r) => r.handedBack).length;
+}
+
+/**
+ * Whether a result of `attempt` may settle the trial (`completeTrial`'s rule, shared by the stores): the running
+ * attempt's, or an earlier attempt's that was handed back when its worker went quiet and has not been beaten by
+ * another; never one for a trial that is already final.
+ */
+export function lateResultCounts(trial: Pick<TrialRecord, "state" | "attempt">, attempt: number): boolean {
+  return (trial.state === "running" || trial.state === "waiting") && attempt >= 1 && attempt <= trial.attempt;
 }

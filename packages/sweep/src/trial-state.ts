@@ -5,8 +5,8 @@ export type TrialState = "waiting" | "running" | "succeeded" | "failed" | "cance
 export const TERMINAL_STATES: readonly TrialState[] = ["succeeded", "failed", "cancelled"];
 
 const ALLOWED: Record<TrialState, readonly TrialState[]> = {
-  // claimed by a worker, or dropped with its sweep
-  waiting: ["running", "cancelled"],
+  // claimed by a worker, dropped with its sweep, or finished by an earlier attempt whose result came late
+  waiting: ["running", "cancelled", "succeeded"],
   // finished, failed for good, handed back for a new attempt, or stopped with its sweep
   running: ["succeeded", "failed", "waiting", "cancelled"],
   succeeded: [],
