@@ -86,7 +86,7 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
       node: process.versions.node,
     });
     await until(async () => (await opened.store.listEpochs(trials[7]!.id)).length === 2, 5_000);
-    expect(outcomes.filter((o) => o === "succeeded")).toHaveLength(8);
+    expect(outcomes.filter((o) => o === "result sent")).toHaveLength(8);
     for (const w of workers) await w.stop();
     await controller.stop();
     // Both workers reported themselves, and their clean stop reached the store before the controller stopped.
@@ -163,7 +163,7 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
     await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed", 60_000);
     const [t] = await opened.store.listTrials(sweep.id);
     expect(t).toMatchObject({ state: "succeeded", attempt: 2, workerId: "staying" });
-    expect(t!.retries).toEqual([{ attempt: 1, reason: "worker leaving shut down" }]);
+    expect(t!.retries).toEqual([{ attempt: 1, reason: "worker leaving shut down", handedBack: true }]);
     expect(await opened.store.getResult(t!.id)).toBeDefined();
     await staying.stop();
     await close();

@@ -5,6 +5,7 @@ import type { Bus, Subscription } from "@tailsweep/bus";
 import {
   type ClaimReply,
   type ClaimRequest,
+  type Heartbeat,
   type SweepSpec,
   trialNeedsGpu,
   type WorkerEvent,
@@ -15,17 +16,30 @@ import {
   type SweepRecord,
   type TrialRecord,
   takesGpuTrials,
+  trialId,
 } from "@tailsweep/sweep";
 import packageJson from "../package.json" with { type: "json" };
 
 /** Controller settings. */
 export interface ControllerOptions {
-  /** How often to look for silent workers; a running trial is stale after 3 of its sweep's heartbeat intervals. */
+  /**
+   * How often the controller looks after the queue (default 5 s): it makes the streams again if the server lost
+   * them, hands back running trials whose worker went silent (stale after 3 of its sweep's heartbeat intervals,
+   * by this process's clock), and queues again waiting trials that have no message left.
+   */
   reapEveryMs?: number;
   /** Most events written per batch (1 writes them one at a time). */
   maxBatch?: number;
+  /**
+   * Serve only these sweeps (default: every running sweep in the store). `tailsweep sweep run` serves the one it
+   * runs, so an interrupted earlier run's leftovers are not trained under its name.
+   */
+  sweepIds?: readonly string[];
   log?: (line: string) => void;
 }
+
+/** How long a settled attempt is held as alive while its outcome waits in the event backlog. */
+const SETTLED_GRACE_MS = 15 * 60_000;
 
 /** The message id that makes a trial's queue message unique per attempt (JetStream drops repeats). */
 export function trialMessageId(trial: Pick<TrialRecord, "id" | "attempt">): string {
@@ -35,12 +49,28 @@ export function trialMessageId(trial: Pick<TrialRecord, "id" | "attempt">): stri
 /**
  * The single writer of trial state. It expands and stores sweeps, queues their trials, grants claims
  * (WAITING → RUNNING in the store, so no trial runs twice at once), persists worker events in order, hands back
- * trials whose worker went silent, and cancels sweeps. Workers never touch the store.
+ * trials whose worker went silent, re-queues trials whose message was lost, and cancels sweeps. Workers never touch
+ * the store.
+ *
+ * Liveness is judged by this process's clock alone: heartbeats come on their own channel, past the event backlog,
+ * and are stored with the time they arrive, so a worker's clock or a slow event stream cannot make a live trial
+ * look dead. After a start, every running trial gets a full stale interval to be heard from.
  */
 export class Controller {
   private subscriptions: Subscription[] = [];
-  private reaper?: NodeJS.Timeout;
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private startedAt = new Date();
   private readonly log: (line: string) => void;
+  /** Sweep specs never change after submission: read once each. */
+  private readonly specs = new Map<string, SweepSpec>();
+  /** Heartbeats being written, one per trial at a time: a burst costs one write per trial, not one per beat. */
+  private readonly beating = new Map<string, number>();
+  /**
+   * Attempts whose worker has put the outcome in the event stream, not yet read here: alive until it is read (or
+   * for SETTLED_GRACE_MS at most), however long the backlog.
+   */
+  private readonly settled = new Map<string, { attempt: number; since: number }>();
 
   constructor(
     private readonly store: RunStore,
@@ -50,30 +80,56 @@ export class Controller {
     this.log = options.log ?? (() => {});
   }
 
-  /** Starts serving claims and events and the reaper; re-queues every waiting trial of every running sweep. */
+  /** Starts serving claims, heartbeats and events, and the queue's upkeep; queues what waits without a message. */
   async start(): Promise<void> {
+    this.startedAt = new Date();
     this.subscriptions.push(await this.bus.serveClaims((r) => this.grant(r)));
+    this.subscriptions.push(await this.bus.onHeartbeat((h) => this.heard(h)));
     this.subscriptions.push(
       await this.bus.consumeEvents((events) => this.persistBatch(events), {
         maxBatch: this.options.maxBatch,
       }),
     );
-    for (const sweep of await this.store.listSweeps()) {
-      if (sweep.status === "running") await this.queueWaiting(sweep);
-    }
+    await this.reconcile();
     const every = this.options.reapEveryMs ?? 5_000;
-    this.reaper = setInterval(() => {
-      this.reap().catch((e: Error) => this.log(`reaper: ${e.message}`));
-    }, every);
-    this.reaper.unref();
+    this.timer = setInterval(() => void this.tick(), every);
+    this.timer.unref();
+  }
+
+  /** One round of upkeep, never two at once: streams, silent workers, lost messages. */
+  private tick(): Promise<void> {
+    this.ticking ??= (async () => {
+      try {
+        await this.bus.ensureTopology();
+        await this.reap();
+        await this.reconcile();
+      } catch (e) {
+        this.log(`upkeep: ${(e as Error).message} (tried again in ${(this.options.reapEveryMs ?? 5_000) / 1000} s)`);
+      } finally {
+        this.ticking = undefined;
+      }
+    })();
+    return this.ticking;
   }
 
   /** Stores a validated sweep and queues its trials. Returns the stored sweep (idempotent on `id`). */
   async submit(spec: SweepSpec, id: string = randomUUID()): Promise<SweepRecord> {
-    const trials = expandSweep(spec);
-    const sweep = await this.store.createSweep({ id, spec, trials, provenance: provenance() });
-    await this.queueWaiting(sweep);
-    this.log(`sweep ${sweep.id} (${spec.project}/${spec.name}): ${trials.length} trials queued`);
+    const plans = expandSweep(spec);
+    const existing = await this.store.getSweep(id);
+    const sweep = existing ?? (await this.store.createSweep({ id, spec, trials: plans, provenance: provenance() }));
+    this.specs.set(sweep.id, sweep.spec);
+    if (existing) return existing; // a repeat: its trials are queued already, and upkeep re-queues any lost
+    let needGpu = 0;
+    for (const plan of plans) {
+      const gpu = trialNeedsGpu(spec.execution, plan.config);
+      if (gpu) needGpu++;
+      await this.bus.publishTrial(
+        { trialId: trialId(sweep.id, plan.key), sweepId: sweep.id, ...(gpu && { gpu: true as const }) },
+        trialMessageId({ id: trialId(sweep.id, plan.key), attempt: 0 }),
+      );
+    }
+    await this.warnIfNoGpuWorker(sweep.id, needGpu);
+    this.log(`sweep ${sweep.id} (${spec.project}/${spec.name}): ${plans.length} trials queued`);
     return sweep;
   }
 
@@ -90,25 +146,33 @@ export class Controller {
     if (!sweep) return false;
     if (sweep.status === "running") await this.cancel(sweepId);
     const deleted = await this.store.deleteSweep(sweepId);
+    this.specs.delete(sweepId);
     if (deleted) this.log(`sweep ${sweepId} (${sweep.project}/${sweep.name}) deleted`);
     return deleted;
   }
 
   /**
    * Hands back trials whose worker stopped heartbeating, as new attempts (or fails them past maxAttempts). Each
-   * sweep is judged by its own heartbeat interval: a trial is stale after three missed heartbeats.
+   * sweep is judged by its own heartbeat interval: a trial is stale after three missed heartbeats, counted from
+   * this controller's start at the earliest (heartbeats sent while no controller listened were not lost work).
    */
   async reap(now = new Date()): Promise<TrialRecord[]> {
     const handedBack: TrialRecord[] = [];
-    for (const sweep of await this.store.listSweeps()) {
-      if (sweep.status !== "running") continue;
+    for (const [id, { attempt, since }] of this.settled) {
+      const alive =
+        now.getTime() - since < SETTLED_GRACE_MS && (await this.store.heartbeat(id, attempt, now));
+      if (!alive) this.settled.delete(id);
+    }
+    for (const sweep of await this.servedSweeps()) {
       const staleAfterMs = 3 * sweep.spec.execution.heartbeatSeconds * 1000;
+      if (now.getTime() - this.startedAt.getTime() < staleAfterMs) continue;
       for (const stale of await this.store.requeueStale(now, staleAfterMs, sweep.id)) {
         const t = await this.store.getTrial(stale.id);
         if (t?.state === "waiting") {
-          await this.queue(t, sweep.spec);
           handedBack.push(t);
           this.log(`trial ${t.id}: ${t.error}; queued again as attempt ${t.attempt + 1}`);
+          // A bus that is down now: the next upkeep finds the trial without a message and queues it.
+          await this.queue(t, sweep.spec).catch((e: Error) => this.log(`trial ${t.id}: not queued: ${e.message}`));
         } else if (t?.state === "failed") {
           this.log(`trial ${t.id}: ${t.error}`);
         }
@@ -117,17 +181,61 @@ export class Controller {
     return handedBack;
   }
 
+  /**
+   * Queues again the waiting trials of every served sweep whose queue holds fewer messages than it has waiting
+   * trials: messages lost to a server that lost its storage, to a publish that failed while the bus was down, or
+   * dropped by a worker. Which ones are missing cannot be told, so all of that sweep's waiting trials are queued
+   * under new message ids (never swallowed by the dedupe window); the spare copies are refused at the claim.
+   * Returns how many messages it published.
+   */
+  async reconcile(): Promise<number> {
+    const sweeps = await this.servedSweeps();
+    if (sweeps.length === 0) return 0;
+    const queued = await this.bus.queuedTrials(sweeps.map((s) => s.id));
+    let published = 0;
+    for (const sweep of sweeps) {
+      const waiting = (await this.store.listTrials(sweep.id)).filter((t) => t.state === "waiting");
+      const held = queued.get(sweep.id) ?? 0;
+      if (held >= waiting.length) continue;
+      const fresh = `~${Date.now().toString(36)}`;
+      let needGpu = 0;
+      for (const t of waiting) if ((await this.queue(t, sweep.spec, fresh)).gpu) needGpu++;
+      published += waiting.length;
+      this.log(
+        `sweep ${sweep.id}: ${waiting.length} waiting trials and ${held} queued messages; queued them again`,
+      );
+      await this.warnIfNoGpuWorker(sweep.id, needGpu);
+    }
+    return published;
+  }
+
   async stop(): Promise<void> {
-    clearInterval(this.reaper);
+    clearInterval(this.timer);
+    await this.ticking;
     for (const s of this.subscriptions) await s.stop();
     this.subscriptions = [];
   }
 
-  private async queueWaiting({ id: sweepId, spec }: SweepRecord): Promise<void> {
-    let needGpu = 0;
-    for (const t of await this.store.listTrials(sweepId)) {
-      if (t.state === "waiting" && (await this.queue(t, spec)).gpu) needGpu++;
-    }
+  /** The running sweeps this controller serves (all, or those in `sweepIds`), their specs remembered. */
+  private async servedSweeps(): Promise<SweepRecord[]> {
+    const only = this.options.sweepIds;
+    const sweeps = only
+      ? (await Promise.all(only.map((id) => this.store.getSweep(id)))).filter((s) => s !== undefined)
+      : await this.store.listSweeps();
+    const running = sweeps.filter((s) => s.status === "running");
+    for (const s of running) this.specs.set(s.id, s.spec);
+    return running;
+  }
+
+  private async spec(sweepId: string): Promise<SweepSpec | undefined> {
+    const known = this.specs.get(sweepId);
+    if (known) return known;
+    const sweep = await this.store.getSweep(sweepId);
+    if (sweep) this.specs.set(sweepId, sweep.spec);
+    return sweep?.spec;
+  }
+
+  private async warnIfNoGpuWorker(sweepId: string, needGpu: number): Promise<void> {
     if (needGpu > 0 && !(await this.store.listWorkers()).some((w) => takesGpuTrials(w))) {
       this.log(
         `sweep ${sweepId}: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU (execution.gpu) and no GPU worker is online; they wait until one starts (tailsweep worker --backend webgpu)`,
@@ -135,16 +243,39 @@ export class Controller {
     }
   }
 
-  /** Publishes a waiting trial to the queue of its kind: GPU workers' if its sweep says it needs a GPU. */
-  private async queue(trial: TrialRecord, spec: SweepSpec): Promise<{ gpu: boolean }> {
+  /**
+   * Publishes a waiting trial to the queue of its kind: GPU workers' if its sweep says it needs a GPU. `again`
+   * makes the message id new, for a trial whose earlier message may be inside the dedupe window.
+   */
+  private async queue(trial: TrialRecord, spec: SweepSpec, again = ""): Promise<{ gpu: boolean }> {
     const gpu = trialNeedsGpu(spec.execution, trial.config);
     await this.bus.publishTrial(
       { trialId: trial.id, sweepId: trial.sweepId, ...(gpu && { gpu: true as const }) },
-      trialMessageId(trial),
+      `${trialMessageId(trial)}${again}`,
     );
     return { gpu };
   }
 
+  /** A heartbeat, stored with the time it arrived here; a store that is down misses it, and the next one counts. */
+  private heard({ trialId: id, attempt, settled }: Heartbeat): void {
+    if (settled) this.settled.set(id, { attempt, since: Date.now() });
+    if (this.beating.has(id)) {
+      this.beating.set(id, attempt); // written once the write in progress ends
+      return;
+    }
+    this.beating.set(id, attempt);
+    void (async () => {
+      for (let a = attempt; ; ) {
+        await this.store.heartbeat(id, a, new Date()).catch(() => false);
+        const next = this.beating.get(id)!;
+        if (next === a) break;
+        a = next;
+      }
+      this.beating.delete(id);
+    })();
+  }
+
+  /** A claim: granted once per attempt. A store error throws, and the bus tells the worker to try again later. */
   private async grant(request: ClaimRequest): Promise<ClaimReply> {
     const claimed = await this.store.claimTrial(
       request.trialId,
@@ -153,9 +284,10 @@ export class Controller {
       request.backend,
     );
     if (claimed) {
+      const spec = await this.spec(claimed.sweepId);
+      if (!spec) throw new Error(`no sweep ${claimed.sweepId} for trial ${claimed.id}`);
       // The sweep's limits travel with the claim, so workers need no configuration of their own.
-      const { heartbeatSeconds, trialTimeoutSeconds } = (await this.store.getSweep(claimed.sweepId))!.spec
-        .execution;
+      const { heartbeatSeconds, trialTimeoutSeconds } = spec.execution;
       return {
         granted: true,
         attempt: claimed.attempt,
@@ -196,11 +328,27 @@ export class Controller {
   private async persist(event: Exclude<WorkerEvent, { type: "epoch" }>): Promise<void> {
     switch (event.type) {
       case "heartbeat":
-        await this.store.heartbeat(event.trialId, event.attempt, new Date(event.at));
+        // From a worker older than the heartbeat channel: the time it is read here, not the worker's clock.
+        await this.store.heartbeat(event.trialId, event.attempt, new Date());
         return;
-      case "result":
-        await this.store.completeTrial(event.trialId, event.attempt, event.result, new Date(event.at));
+      case "result": {
+        this.settled.delete(event.trialId);
+        // Finished by this clock, as it was started by it (the claim): never before its start.
+        const counted = await this.store.completeTrial(
+          event.trialId,
+          event.attempt,
+          event.result,
+          new Date(),
+          event.workerId,
+        );
+        if (!counted) {
+          const t = await this.store.getTrial(event.trialId);
+          this.log(
+            `trial ${event.trialId} attempt ${event.attempt}: result not stored (trial is ${t ? `${t.state} at attempt ${t.attempt}` : "gone"})`,
+          );
+        }
         return;
+      }
       case "worker":
         await this.store.recordWorker({
           id: event.workerId,
@@ -215,16 +363,23 @@ export class Controller {
         });
         return;
       case "failed": {
+        this.settled.delete(event.trialId);
         const state = await this.store.failTrial(
           event.trialId,
           event.attempt,
           event.reason,
           event.retryable,
-          new Date(event.at),
+          new Date(),
+          { handedBack: event.handBack === true },
         );
         if (state === "waiting") {
           const t = (await this.store.getTrial(event.trialId))!;
-          await this.queue(t, (await this.store.getSweep(t.sweepId))!.spec);
+          const spec = await this.spec(t.sweepId);
+          // A bus that is down now: upkeep finds the trial without a message and queues it.
+          if (spec)
+            await this.queue(t, spec).catch((e: Error) =>
+              this.log(`trial ${t.id}: not queued: ${e.message}`),
+            );
         }
         this.log(
           `trial ${event.trialId} attempt ${event.attempt}: ${event.reason} → ${state ?? "ignored (stale)"}`,

@@ -82,10 +82,13 @@ export interface WorkerOptions {
   /** What runs a trial (default: `trainingRunner(backend)`); benchmarks swap in a no-op. */
   runTrial?: TrialRunner;
   log?: (line: string) => void;
-  /** Called when a trial ends, for progress displays. */
+  /**
+   * Called when a trial ends here, for progress displays. "result sent": trained to the end and reported; whether
+   * it is stored is the controller's call (it keeps one result per trial).
+   */
   onTrialEnd?: (
     trialId: string,
-    outcome: "succeeded" | "failed" | "cancelled" | "handed back" | "skipped",
+    outcome: "result sent" | "failed" | "cancelled" | "handed back" | "skipped",
   ) => void;
 }
 
@@ -167,10 +170,11 @@ export class Worker {
 
   /**
    * Publishes an event that settles a trial, retrying through a bus outage (the NATS client reconnects by
-   * itself) for up to two minutes: losing it would cost the trial a second attempt.
+   * itself) for up to an hour: losing a result would throw finished training away, and the controller still
+   * counts one that arrives after the trial was handed back.
    */
   private async publishSurely(event: WorkerEvent): Promise<void> {
-    const giveUpAt = Date.now() + 120_000;
+    const giveUpAt = Date.now() + 3_600_000;
     for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
       try {
         await this.bus.publishEvent(event);
@@ -180,6 +184,13 @@ export class Worker {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+  }
+
+  /** Tells the controller that this attempt's outcome is in the event stream, so it is not taken for dead. */
+  private async announceSettled(trialId: string, attempt: number): Promise<void> {
+    await this.bus
+      .publishHeartbeat({ trialId, attempt, workerId: this.id, settled: true })
+      .catch(() => {}); // lost: the controller may hand the trial back, and the result still counts when read
   }
 
   private async handle(delivery: TrialDelivery): Promise<void> {
@@ -192,6 +203,12 @@ export class Worker {
       return;
     }
     if (!reply.granted) {
+      if (reply.retryable) {
+        // The controller's trouble, not the trial's (its database is down): the message goes back to wait.
+        this.log(`trial ${trialId}: claim refused for now (${reply.reason}); handed back`);
+        delivery.nak(2_000);
+        return;
+      }
       delivery.term(); // running elsewhere, finished or cancelled: nothing to do
       this.options.onTrialEnd?.(trialId, "skipped");
       return;
@@ -201,19 +218,13 @@ export class Worker {
     const state: { stop?: StopReason } = {};
     const heartbeat = async () => {
       delivery.working();
-      await this.bus.publishEvent({
-        type: "heartbeat",
-        trialId,
-        attempt,
-        workerId: this.id,
-        at: new Date().toISOString(),
-      });
+      await this.bus.publishHeartbeat({ trialId, attempt, workerId: this.id });
     };
     // The sweep's own limits come with the claim.
     const { heartbeatSeconds, trialTimeoutSeconds } = reply.execution;
     const beat = setInterval(() => void heartbeat().catch(() => {}), heartbeatSeconds * 1000);
     const deadline = Date.now() + trialTimeoutSeconds * 1000;
-    const fail = async (reason: string, retryable: boolean) =>
+    const fail = async (reason: string, retryable: boolean, handBack = false) =>
       this.publishSurely({
         type: "failed",
         trialId,
@@ -221,6 +232,7 @@ export class Worker {
         at: new Date().toISOString(),
         reason,
         retryable,
+        ...(handBack && { handBack: true as const }),
       });
     try {
       await heartbeat().catch(() => {}); // a bus hiccup must not fail the trial
@@ -243,7 +255,8 @@ export class Worker {
               },
             });
       if (state.stop === "shutdown") {
-        await fail(`worker ${this.id} shut down`, true);
+        // Not the trial's fault: it goes back without using up one of its attempts.
+        await fail(`worker ${this.id} shut down`, true, true);
         this.options.onTrialEnd?.(trialId, "handed back");
       } else if (state.stop === "cancelled") {
         this.options.onTrialEnd?.(trialId, "cancelled");
@@ -255,16 +268,21 @@ export class Worker {
           type: "result",
           trialId,
           attempt,
+          workerId: this.id,
           at: new Date().toISOString(),
           result: result!,
         });
-        this.options.onTrialEnd?.(trialId, "succeeded");
+        this.options.onTrialEnd?.(trialId, "result sent");
       }
+      if (state.stop !== "cancelled") await this.announceSettled(trialId, attempt);
       await delivery.ack();
     } catch (e) {
       // Divergence or a config the trainer rejects will fail the same way again: no retry.
       const reason = (e as Error).message;
-      await fail(reason, false).catch(() => {});
+      await fail(reason, false).then(
+        () => this.announceSettled(trialId, attempt),
+        () => {},
+      );
       this.log(`trial ${trialId}: ${reason}`);
       this.options.onTrialEnd?.(trialId, "failed");
       await delivery.ack();

@@ -169,6 +169,45 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
       await bus.close();
     });
 
+    it("counts each sweep's trial messages, queued or delivered and not yet acked", async () => {
+      const bus = await makeBus(5_000);
+      await bus.publishTrial(trial(1), "q1");
+      await bus.publishTrial(trial(2), "q2");
+      await bus.publishTrial({ trialId: "sx:1", sweepId: "sx", gpu: true }, "q3");
+      expect(await bus.queuedTrials(["sw", "sx", "none"])).toEqual(
+        new Map([
+          ["sw", 2],
+          ["sx", 1],
+          ["none", 0],
+        ]),
+      );
+      const held: TrialDelivery[] = [];
+      const sub = await bus.consumeTrials(async (d) => {
+        held.push(d);
+        if (d.message.trialId === "sw:1") await d.ack();
+        else d.term();
+      });
+      await until(() => held.length === 2);
+      await sleep(300);
+      expect((await bus.queuedTrials(["sw", "sx"])).get("sw")).toBe(0);
+      expect((await bus.queuedTrials(["sw", "sx"])).get("sx")).toBe(1); // a GPU trial waits for a GPU worker
+      await sub.stop();
+      await bus.ensureTopology(); // idempotent
+      expect((await bus.queuedTrials(["sx"])).get("sx")).toBe(1);
+      await bus.close();
+    });
+
+    it("hands heartbeats straight to the controller", async () => {
+      const bus = await makeBus(5_000);
+      const heard: unknown[] = [];
+      const sub = await bus.onHeartbeat((h) => heard.push(h));
+      await bus.publishHeartbeat({ trialId: "sw:1", attempt: 2, workerId: "w" });
+      await until(() => heard.length === 1);
+      expect(heard).toEqual([{ trialId: "sw:1", attempt: 2, workerId: "w" }]);
+      await sub.stop();
+      await bus.close();
+    });
+
     it("tells every listener about a cancelled sweep", async () => {
       const bus = await makeBus(5_000);
       const heard: string[] = [];

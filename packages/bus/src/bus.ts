@@ -1,4 +1,11 @@
-import type { ClaimReply, ClaimRequest, TrialKind, TrialMessage, WorkerEvent } from "@tailsweep/schemas";
+import type {
+  ClaimReply,
+  ClaimRequest,
+  Heartbeat,
+  TrialKind,
+  TrialMessage,
+  WorkerEvent,
+} from "@tailsweep/schemas";
 
 /** One delivery of a trial message. Ack when the trial is settled; unacked deliveries come back after ackWait. */
 export interface TrialDelivery {
@@ -59,6 +66,23 @@ export interface Bus {
   serveClaims(handler: (request: ClaimRequest) => Promise<ClaimReply>): Promise<Subscription>;
   /** Asks the controller to grant a trial; rejects after `timeoutMs` without an answer. */
   requestClaim(request: ClaimRequest, timeoutMs?: number): Promise<ClaimReply>;
+  /**
+   * Sends a running trial's heartbeat straight to the controller, past the event backlog. Fire and forget: a lost
+   * one is covered by the next, and by the controller's grace period after it starts.
+   */
+  publishHeartbeat(heartbeat: Heartbeat): Promise<void>;
+  /** Receives heartbeats as they arrive (the controller). */
+  onHeartbeat(handler: (heartbeat: Heartbeat) => void): Promise<Subscription>;
+  /**
+   * How many trial messages each of these sweeps has in the queue, delivered-but-unacked ones included: the
+   * controller compares it with the trials it has waiting to find messages that were lost.
+   */
+  queuedTrials(sweepIds: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Makes sure the queues exist, re-creating what a server that lost its storage no longer has (the controller,
+   * after a reconnect and on a timer). Idempotent.
+   */
+  ensureTopology(): Promise<void>;
   /** Tells every worker that a sweep was cancelled. */
   publishCancel(sweepId: string): Promise<void>;
   onCancel(handler: (sweepId: string) => void): Promise<Subscription>;

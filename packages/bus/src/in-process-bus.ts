@@ -3,6 +3,8 @@ import {
   type ClaimReply,
   ClaimReplySchema,
   type ClaimRequest,
+  type Heartbeat,
+  HeartbeatSchema,
   type TrialKind,
   type TrialMessage,
   trialKindOf,
@@ -16,6 +18,9 @@ interface Pending {
   deliveries: number;
 }
 
+/** Delivered and not yet acked, per sweep: still "in the queue" for queuedTrials, as on JetStream. */
+type InFlight = Map<string, number>;
+
 /**
  * The bus inside one process, for the embedded default (`tailsweep sweep run` without NATS_URL): the same
  * delivery rules as the JetStream setup — dedupe by id, unacked trials redelivered after `ackWaitMs`, `working()`
@@ -27,6 +32,7 @@ export class InProcessBus implements Bus {
   private readonly seen = new Set<string>();
   private readonly events: WorkerEvent[] = [];
   private readonly signals = new EventEmitter();
+  private readonly inFlight: InFlight = new Map();
   private claimHandler?: (r: ClaimRequest) => Promise<ClaimReply>;
   private closed = false;
 
@@ -67,11 +73,21 @@ export class InProcessBus implements Bus {
         item.deliveries++;
         let settled = false;
         let timer: NodeJS.Timeout;
+        const sweepId = item.message.sweepId;
+        this.inFlight.set(sweepId, (this.inFlight.get(sweepId) ?? 0) + 1);
+        const done = () => this.inFlight.set(sweepId, (this.inFlight.get(sweepId) ?? 1) - 1);
+        const settle = () => {
+          settled = true;
+          clearTimeout(timer);
+          done();
+        };
         const requeue = (delayMs = 0) => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          // Counted as in flight until it is back in the queue, so a delayed hand-back never looks lost.
           setTimeout(() => {
+            done();
             this.queues[trialKindOf(item.message)].push(item);
             this.signals.emit("trial");
           }, delayMs).unref();
@@ -87,13 +103,11 @@ export class InProcessBus implements Bus {
           deliveryCount: item.deliveries,
           working: () => !settled && arm(),
           ack: async () => {
-            settled = true;
-            clearTimeout(timer);
+            if (!settled) settle();
           },
           nak: (delayMs) => requeue(delayMs),
           term: () => {
-            settled = true;
-            clearTimeout(timer);
+            if (!settled) settle();
           },
         };
         slots.run(
@@ -166,6 +180,27 @@ export class InProcessBus implements Bus {
       throw new Error("claim request timed out: no controller is answering");
     }
     return ClaimReplySchema.parse(await handler(structuredClone(request)));
+  }
+
+  async publishHeartbeat(heartbeat: Heartbeat): Promise<void> {
+    this.signals.emit("heartbeat", HeartbeatSchema.parse(structuredClone(heartbeat)));
+  }
+
+  async onHeartbeat(handler: (heartbeat: Heartbeat) => void): Promise<Subscription> {
+    this.signals.on("heartbeat", handler);
+    return { stop: async () => void this.signals.off("heartbeat", handler) };
+  }
+
+  async queuedTrials(sweepIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map(sweepIds.map((id) => [id, this.inFlight.get(id) ?? 0]));
+    for (const queue of Object.values(this.queues))
+      for (const { message } of queue)
+        if (counts.has(message.sweepId)) counts.set(message.sweepId, counts.get(message.sweepId)! + 1);
+    return counts;
+  }
+
+  async ensureTopology(): Promise<void> {
+    // nothing to make: the queues live as long as this object
   }
 
   async publishCancel(sweepId: string): Promise<void> {

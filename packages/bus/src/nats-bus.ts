@@ -2,6 +2,7 @@ import {
   AckPolicy,
   type Consumer,
   DeliverPolicy,
+  JetStreamApiCodes,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -16,6 +17,8 @@ import {
   ClaimReplySchema,
   type ClaimRequest,
   ClaimRequestSchema,
+  type Heartbeat,
+  HeartbeatSchema,
   type TrialKind,
   type TrialMessage,
   TrialMessageSchema,
@@ -47,6 +50,7 @@ export function natsNames(prefix = "tailsweep") {
     controller: "controller",
     claimSubject: `${prefix}.claim`,
     cancelSubject: `${prefix}.cancel`,
+    heartbeatSubject: `${prefix}.heartbeat`,
   };
 }
 
@@ -70,6 +74,11 @@ export interface NatsBusOptions {
   onWait?: (message: string) => void;
   /** A worker's trial kinds (default `["cpu"]`): it waits only for the consumers of those. */
   kinds?: readonly TrialKind[];
+  /**
+   * Copies of each stream the controller creates (default 1): 3 on a three-node JetStream cluster, so losing a node
+   * loses no queued trial or event. An existing stream keeps the count it was made with.
+   */
+  replicas?: number;
   /** NATS user and password (from NATS_USER / NATS_PASSWORD in the CLI); none for a server without auth. */
   user?: string;
   pass?: string;
@@ -96,12 +105,14 @@ export class NatsBus implements Bus {
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly names: ReturnType<typeof natsNames>,
+    private readonly options: NatsBusOptions,
   ) {}
 
   /** Connects and makes sure the streams and durable consumers exist (idempotent). */
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
     const nc = await connect({
-      servers: options.servers,
+      // "nats://a:4222,nats://b:4222": every node of a cluster, so the client can fail over from the first.
+      servers: options.servers.split(",").map((s) => s.trim()).filter(Boolean),
       name: options.name ?? "tailsweep",
       maxReconnectAttempts: -1,
       ...(options.user !== undefined && { user: options.user, pass: options.pass }),
@@ -113,21 +124,50 @@ export class NatsBus implements Bus {
         for (const kind of options.kinds ?? ["cpu"])
           await waitForConsumer(nc, names.trialStream, names.trialConsumers[kind].durable, options.onWait);
       } else {
-        const jsm = await jetstreamManager(nc);
-        const ackWaitMs = options.ackWaitMs ?? 30_000;
-        await ensureStream(jsm, names.trialStream, `${names.trialSubject}.>`);
-        await ensureStream(jsm, names.eventStream, `${names.eventSubject}.>`);
-        await ensureConsumer(jsm, names.eventStream, { durable: names.controller }, 30_000);
-        // CPU first: on a stream from before GPU dispatch it narrows the old unfiltered consumer, which a work-queue
-        // stream requires before another consumer may join.
-        await ensureConsumer(jsm, names.trialStream, names.trialConsumers.cpu, ackWaitMs);
-        await ensureConsumer(jsm, names.trialStream, names.trialConsumers.gpu, ackWaitMs);
+        await ensureTopology(nc, names, options);
       }
     } catch (e) {
       await nc.close();
       throw e;
     }
-    return new NatsBus(nc, jetstream(nc), names);
+    return new NatsBus(nc, jetstream(nc), names, options);
+  }
+
+  async ensureTopology(): Promise<void> {
+    await ensureTopology(this.nc, this.names, this.options);
+  }
+
+  async queuedTrials(sweepIds: readonly string[]): Promise<Map<string, number>> {
+    const jsm = await jetstreamManager(this.nc);
+    // Per-subject counts of what the stream holds: delivered-but-unacked messages stay until acked or termed.
+    const info = await jsm.streams.info(this.names.trialStream, {
+      subjects_filter: `${this.names.trialSubject}.>`,
+    });
+    const bySubject = info.state.subjects ?? {};
+    return new Map(
+      sweepIds.map((id) => [
+        id,
+        (bySubject[`${this.names.trialSubject}.${id}`] ?? 0) +
+          (bySubject[`${this.names.trialSubject}.gpu.${id}`] ?? 0),
+      ]),
+    );
+  }
+
+  async publishHeartbeat(heartbeat: Heartbeat): Promise<void> {
+    this.nc.publish(this.names.heartbeatSubject, encode(HeartbeatSchema.parse(heartbeat)));
+  }
+
+  async onHeartbeat(handler: (heartbeat: Heartbeat) => void): Promise<Subscription> {
+    const sub = this.nc.subscribe(this.names.heartbeatSubject, {
+      queue: "controllers",
+      callback: (err, msg) => {
+        if (err) return;
+        const parsed = HeartbeatSchema.safeParse(msg.json());
+        if (parsed.success) handler(parsed.data);
+      },
+    });
+    await this.nc.flush();
+    return { stop: async () => sub.unsubscribe() };
   }
 
   async publishTrial(message: TrialMessage, dedupeId: string): Promise<{ duplicate: boolean }> {
@@ -277,7 +317,11 @@ export class NatsBus implements Bus {
         }
         handler(parsed.data).then(
           (reply) => msg.respond(encode(reply)),
-          (e: Error) => msg.respond(encode({ granted: false, reason: `controller error: ${e.message}` })),
+          // The controller's own trouble (its database, say): the worker hands the trial back to try again.
+          (e: Error) =>
+            msg.respond(
+              encode({ granted: false, retryable: true, reason: `controller error: ${e.message}` }),
+            ),
         );
       },
     });
@@ -408,16 +452,44 @@ async function waitForConsumer(
   }
 }
 
-async function ensureStream(jsm: JetStreamManager, name: string, subject: string): Promise<void> {
+/**
+ * Makes the streams and durable consumers if they are missing (the controller's side; idempotent). Also run after a
+ * reconnect and on a timer: a server that came back without its storage has none of them.
+ */
+async function ensureTopology(
+  nc: NatsConnection,
+  names: ReturnType<typeof natsNames>,
+  options: Pick<NatsBusOptions, "ackWaitMs" | "replicas">,
+): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
+  const replicas = options.replicas ?? 1;
+  await ensureStream(jsm, names.trialStream, `${names.trialSubject}.>`, replicas);
+  await ensureStream(jsm, names.eventStream, `${names.eventSubject}.>`, replicas);
+  await ensureConsumer(jsm, names.eventStream, { durable: names.controller }, 30_000);
+  // CPU first: on a stream from before GPU dispatch it narrows the old unfiltered consumer, which a work-queue
+  // stream requires before another consumer may join.
+  await ensureConsumer(jsm, names.trialStream, names.trialConsumers.cpu, ackWaitMs);
+  await ensureConsumer(jsm, names.trialStream, names.trialConsumers.gpu, ackWaitMs);
+}
+
+async function ensureStream(
+  jsm: JetStreamManager,
+  name: string,
+  subject: string,
+  replicas: number,
+): Promise<void> {
   try {
     await jsm.streams.info(name);
-  } catch {
+  } catch (e) {
+    unlessNotFound(e); // a timeout or a refused permission is not a missing stream
     await jsm.streams.add({
       name,
       subjects: [subject],
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
       duplicate_window: nanos(120_000),
+      num_replicas: replicas,
     });
   }
 }
@@ -453,7 +525,8 @@ async function ensureConsumer(
   });
 }
 
-/** Rethrows any error but JetStream's "not found" (of a stream or consumer). */
+/** Rethrows any error but JetStream's "not found" of a stream or consumer, told by its API error code. */
 function unlessNotFound(e: unknown): void {
-  if (!/not found/i.test(String((e as Error)?.message ?? e))) throw e;
+  const code = typeof e === "object" && e !== null && "code" in e ? e.code : undefined;
+  if (code !== JetStreamApiCodes.StreamNotFound && code !== JetStreamApiCodes.ConsumerNotFound) throw e;
 }

@@ -144,6 +144,15 @@ export type ClaimReply = z.infer<typeof ClaimReplySchema>;
  * seen at once however long the event backlog is; the controller judges liveness by when it receives them.
  */
 export const HeartbeatSchema = z
-  .object({ trialId: z.string(), attempt: z.number().int(), workerId: z.string() })
+  .object({
+    trialId: z.string(),
+    attempt: z.number().int(),
+    workerId: z.string(),
+    /**
+     * The attempt's result (or failure) is in the event stream: the worker stops beating, and the controller
+     * holds the trial as alive until it reads the event, however long the backlog ahead of it.
+     */
+    settled: z.literal(true).optional(),
+  })
   .strict();
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;

@@ -24,7 +24,7 @@ export {
   trialId,
   type WorkerRecord,
 } from "./run-store";
-export { trialKey } from "./trial-key";
+export { sweepIdFor, trialKey } from "./trial-key";
 export {
   assertTransition,
   canTransition,

@@ -12,3 +12,15 @@ export function trialKey(params: Record<string, unknown>, seed: number): string 
     .digest("hex")
     .slice(0, 16);
 }
+
+/**
+ * The id a sweep gets from its resolved spec (project, name, every setting, seeds): SHA-256 of its canonical JSON,
+ * as 32 hex characters. Submitting or running the same file again finds the sweep it made instead of training
+ * everything twice; a new sweep from the same file needs a fresh id (`--new`).
+ */
+export function sweepIdFor(spec: object): string {
+  return createHash("sha256")
+    .update(stringify({ sweep: spec }) ?? "")
+    .digest("hex")
+    .slice(0, 32);
+}

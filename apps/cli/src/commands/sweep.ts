@@ -1,15 +1,17 @@
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { exportSweep, rankConfigurations, SweepNotFoundError, trialRows } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
-import { initBackend, releaseWebGpu } from "@tailsweep/model";
+import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
 import { parseSweepFile, type SweepSpec, type TrialKind, TrialKindSchema } from "@tailsweep/schemas";
 import {
   countByState,
   gpuTrialCount,
   type RunStore,
   type SweepRecord,
+  sweepIdFor,
   sweepProgress,
   workerStatus,
 } from "@tailsweep/sweep";
@@ -95,7 +97,12 @@ function printRanking(spec: SweepSpec, loaded: Awaited<ReturnType<typeof loadSwe
 }
 
 /** Polls the store and draws trials done/running/failed with an ETA until the sweep is final. */
-async function watch(store: RunStore, sweepId: string, json: boolean): Promise<SweepRecord> {
+async function watch(
+  store: RunStore,
+  sweepId: string,
+  json: boolean,
+  interrupted: () => boolean = () => false,
+): Promise<SweepRecord> {
   const bar =
     process.stderr.isTTY && !json
       ? new cliProgress.SingleBar(
@@ -120,11 +127,12 @@ async function watch(store: RunStore, sweepId: string, json: boolean): Promise<S
       if (line !== last && !json) log(line);
       last = line;
     }
-    if (sweep.status !== "running") {
+    if (sweep.status !== "running" || interrupted()) {
       bar?.stop();
       return sweep;
     }
-    await new Promise((r) => setTimeout(r, 1_000));
+    for (let waited = 0; waited < 1_000 && !interrupted(); waited += 100)
+      await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -167,6 +175,53 @@ function trialKindsArg(value: string): TrialKind[] {
   return kinds as TrialKind[];
 }
 
+/**
+ * Trains a sweep in this process (`sweep run`) until it is final or a signal stops it: SIGINT or SIGTERM hand the
+ * running trial back after its epoch (its attempt not used up) and leave the sweep to be resumed by the same
+ * command; a second signal quits at once. Returns the sweep as it stands then.
+ */
+async function runHere(
+  rt: Awaited<ReturnType<typeof openRuntime>>,
+  spec: SweepSpec,
+  id: string,
+  before: SweepRecord | undefined,
+  backend: BackendInfo,
+  o: { workers: number; json?: boolean },
+): Promise<SweepRecord | undefined> {
+  // This sweep only: an interrupted earlier run of another file is not trained under this one's name.
+  const controller = new Controller(rt.opened.store, rt.bus, { log, sweepIds: [id] });
+  await controller.start();
+  const worker = new Worker(rt.bus, { backend, concurrency: o.workers, log });
+  await worker.start();
+  const stopping = { signal: undefined as NodeJS.Signals | undefined };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping.signal) process.exit(signal === "SIGINT" ? 130 : 143);
+    stopping.signal = signal;
+    log(
+      `\n${signal}: stopping after this epoch; the running trial is handed back and the same command resumes the sweep (${signal} again quits at once)`,
+    );
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const submitted = await controller.submit(spec, id);
+    if (before) {
+      const left = (await rt.opened.store.listTrials(id)).filter(
+        (t) => t.state === "waiting" || t.state === "running",
+      ).length;
+      log(`sweep ${id}: resuming, ${left} of ${submitted.trialCount} trials left`);
+    } else log(`sweep ${id}: ${submitted.trialCount} trials`);
+    return await watch(rt.opened.store, id, Boolean(o.json), () => stopping.signal !== undefined);
+  } finally {
+    await worker.stop(); // hands a running trial back
+    releaseWebGpu(); // Dawn would keep the process alive
+    await controller.stop(); // after the worker: its hand-back is persisted
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (stopping.signal) process.exitCode = stopping.signal === "SIGINT" ? 130 : 143;
+  }
+}
+
 /** Registers `tailsweep sweep …`, `tailsweep worker` and `tailsweep controller`. */
 export function registerSweep(program: Command): void {
   const sweep = program.command("sweep").description("run, submit, watch, cancel and export sweeps");
@@ -174,7 +229,7 @@ export function registerSweep(program: Command): void {
   sweep
     .command("run <file>")
     .description(
-      "run a sweep here: controller and workers in this process (the embedded default without NATS_URL)",
+      "run a sweep here: controller and workers in this process (the embedded default without NATS_URL); the same file again resumes or shows its sweep",
     )
     .option(
       "--workers <n>",
@@ -183,11 +238,13 @@ export function registerSweep(program: Command): void {
       1,
     )
     .option("--backend <name>", "compute backend: auto | webgpu | tensorflow | wasm-blas | wasm | cpu")
+    .option("--new", "run it as a new sweep even if this file has a sweep already")
     .option("--json", "print the final trial table as JSON")
-    .action(async (file: string, o: { workers: number; backend?: string; json?: boolean }) => {
+    .action(async (file: string, o: { workers: number; backend?: string; new?: boolean; json?: boolean }) => {
       const spec = readSweepFile(file);
       const backend = await initBackend({ prefer: o.backend as never, log });
-      // The only worker is this process's: GPU trials on another backend would wait for ever.
+      // The only worker is this process's: GPU trials on another backend would wait for ever. Refused before
+      // anything is opened or stored.
       const needGpu = gpuTrialCount(spec);
       if (needGpu > 0 && !defaultTrialKinds(backend).includes("gpu")) {
         releaseWebGpu();
@@ -195,31 +252,26 @@ export function registerSweep(program: Command): void {
           `execution.gpu: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU worker, and this run trains on ${backend.name}; run it with --backend webgpu on a machine with a GPU, or submit it to workers (NATS_URL) with tailsweep sweep submit`,
         );
       }
+      const id = o.new ? randomUUID() : sweepIdFor(spec);
       const rt = await openRuntime(log);
-      const controller = new Controller(rt.opened.store, rt.bus, { log });
-      await controller.start();
-      const worker = new Worker(rt.bus, {
-        backend,
-        concurrency: o.workers,
-        log,
-      });
-      await worker.start();
-      const submitted = await controller.submit(spec);
-      log(`sweep ${submitted.id}: ${submitted.trialCount} trials`);
-      const onSigint = () => {
-        log("\ncancelling the sweep (Ctrl-C again to quit at once)…");
-        process.once("SIGINT", () => process.exit(130));
-        void controller.cancel(submitted.id);
-      };
-      process.once("SIGINT", onSigint);
-      const final = await watch(rt.opened.store, submitted.id, Boolean(o.json));
-      process.off("SIGINT", onSigint);
-      await worker.stop();
-      releaseWebGpu(); // Dawn would keep the process alive
-      await controller.stop();
-      const loaded = await loadSweep(rt.opened.store, final.id);
+      const before = await rt.opened.store.getSweep(id);
+      if (before?.status === "cancelled") {
+        await rt.close();
+        throw new Error(
+          `sweep ${id} from this file was cancelled; run it again as a new sweep with --new (tailsweep sweep list shows it)`,
+        );
+      }
+      let final = before;
+      if (before?.status === "completed") {
+        releaseWebGpu();
+        log(`sweep ${id} from this file has finished already: its results follow (--new runs it again)`);
+      } else {
+        final = await runHere(rt, spec, id, before, backend, o);
+      }
+      const loaded = await loadSweep(rt.opened.store, id);
       const rows = trialRows(loaded.trials, loaded.results);
       await rt.close();
+      if (!final) return; // interrupted before anything was stored
       if (o.json)
         process.stdout.write(
           `${JSON.stringify({ sweep: { ...final, spec: undefined }, trials: rows }, null, 2)}\n`,
@@ -228,16 +280,23 @@ export function registerSweep(program: Command): void {
         process.stdout.write(`\nsweep ${final.id} ${final.status}\n`);
         printRanking(spec, loaded);
       }
-      if (rows.some((r) => r.state === "failed")) process.exitCode = 1;
+      if (final.status === "running") {
+        const done = rows.filter((r) => r.state !== "waiting" && r.state !== "running").length;
+        log(
+          `interrupted: ${done}/${rows.length} trials done; the same command resumes the sweep (tailsweep sweep cancel ${id} drops it)`,
+        );
+      }
+      if (process.exitCode === undefined && rows.some((r) => r.state === "failed")) process.exitCode = 1;
     });
 
   sweep
     .command("submit <file>")
     .description(
-      "store a sweep and queue its trials for the workers (needs NATS_URL and a running controller)",
+      "store a sweep and queue its trials for the workers (needs NATS_URL and a running controller); the same file again finds its sweep",
     )
+    .option("--new", "submit it as a new sweep even if this file has a sweep already")
     .option("--json", "print the stored sweep as JSON")
-    .action(async (file: string, o: { json?: boolean }) => {
+    .action(async (file: string, o: { new?: boolean; json?: boolean }) => {
       const spec = readSweepFile(file);
       const login = remoteLogin();
       if (login) {
@@ -257,14 +316,21 @@ export function registerSweep(program: Command): void {
           "sweep submit needs NATS_URL (workers elsewhere); use `tailsweep sweep run` to run here",
         );
       const rt = await openRuntime(log);
+      const id = o.new ? randomUUID() : sweepIdFor(spec);
+      const before = await rt.opened.store.getSweep(id);
       // The controller persists everything after this point; submitting only stores the sweep and queues it.
-      const submitted = await new Controller(rt.opened.store, rt.bus).submit(spec);
+      const submitted = before ?? (await new Controller(rt.opened.store, rt.bus).submit(spec, id));
+      const counts = before && countByState(await rt.opened.store.listTrials(id));
       await rt.close();
-      process.stdout.write(
-        o.json
-          ? `${JSON.stringify(submitted)}\n`
-          : `submitted sweep ${submitted.id}: ${submitted.trialCount} trials${gpuNote(spec)}\n`,
-      );
+      if (o.json) process.stdout.write(`${JSON.stringify({ ...submitted, existing: Boolean(before) })}\n`);
+      else if (before)
+        process.stdout.write(
+          `sweep ${id} from this file was submitted before (${before.status}: ${counts!.succeeded}/${before.trialCount} succeeded); nothing queued again (--new submits it as a new sweep)\n`,
+        );
+      else
+        process.stdout.write(
+          `submitted sweep ${submitted.id}: ${submitted.trialCount} trials${gpuNote(spec)}\n`,
+        );
     });
 
   sweep
@@ -512,12 +578,17 @@ export function registerSweep(program: Command): void {
         `worker ${worker.id} ready (${backend.name}${backend.adapter ? ` on ${gpuName(backend.adapter)}` : ""}; takes ${trialKinds.join(" then ")} trials${children.length ? `; ${children.length} more worker processes` : ""})`,
       );
       await new Promise<void>((resolve) => {
+        let stopping = false;
+        // Ctrl-C reaches the whole process group, and the parent passes its signal on too: a child must survive
+        // the second copy (the default action would kill it before it hands its trial back), so the handlers stay.
         const shutdown = (signal: NodeJS.Signals) => {
+          if (stopping) return;
+          stopping = true;
           for (const c of children) c.kill(signal);
           resolve();
         };
-        process.once("SIGTERM", shutdown);
-        process.once("SIGINT", shutdown);
+        process.on("SIGTERM", shutdown);
+        process.on("SIGINT", shutdown);
         if (process.send) process.once("disconnect", () => shutdown("SIGTERM")); // a child whose parent is gone
       });
       log("shutting down: running trials stop after this epoch and are handed back");
