@@ -301,6 +301,52 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await status(`127.0.0.1:${port}`)).toBe(200);
   });
 
+  it("refuses a request body over 1 MiB with 413 before reading it, a NUL id with 400, and stays up", async () => {
+    /**
+     * POSTs `size` bytes of a launch's JSON to the API, declared in Content-Length or sent chunked, and resolves with
+     * the answer as soon as it comes: the server may answer, and close, before the body is all sent.
+     */
+    const post = (size: number, chunked: boolean) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const head = '{"yaml":"';
+        const headers: Record<string, string> = { "content-type": "application/json", origin: base };
+        if (!chunked) headers["content-length"] = String(size);
+        const req = request(
+          { host: "127.0.0.1", port, path: "/api/trpc/sweeps.launch", method: "POST", headers },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => {
+              text += chunk;
+            });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        // A write cut off by the server's early answer is expected; only a missing answer fails.
+        req.on("error", (e) => setTimeout(() => reject(e), 2_000));
+        req.write(head);
+        const chunk = "x".repeat(64 * 1024);
+        for (let sent = head.length; sent < size; sent += chunk.length)
+          req.write(chunk.slice(0, Math.min(chunk.length, size - sent)));
+        req.end();
+      });
+    const before = (await trpc<{ id: string }[]>(base, "sweeps.list")).map((s) => s.id);
+    for (const chunked of [false, true]) {
+      const answer = await post(2 * 1024 * 1024, chunked);
+      expect(answer.status, `chunked: ${chunked}`).toBe(413);
+      expect(answer.text).toMatch(
+        /^request body too large: .*more than the 1048576 bytes \(1024 kB\) this dashboard reads/,
+      );
+    }
+    const nul = await fetch(
+      `${base}/api/trpc/sweeps.get?input=${encodeURIComponent(JSON.stringify({ id: "a\u0000" }))}`,
+    );
+    expect(nul.status).toBe(400);
+    expect(await nul.text()).toContain("input.id: must not contain the NUL character");
+    expect((await fetch(`${base}/api/sweeps/a%00b/export`)).status).toBe(400);
+    expect((await trpc<{ id: string }[]>(base, "sweeps.list")).map((s) => s.id)).toEqual(before);
+  });
+
   it("sends security headers, and the pages work under their content security policy", async () => {
     const response = await fetch(`${base}/`);
     const csp = response.headers.get("content-security-policy") ?? "";

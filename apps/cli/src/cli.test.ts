@@ -107,7 +107,7 @@ describe("tailsweep model loss", () => {
     );
     const r = await tailsweep("model", "loss", "--input", file);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/logvar\.0: expected 2 columns \(m\), got 1/);
+    expect(r.stderr).toMatch(/logvar\[0\]: expected 2 columns \(m\), got 1/);
   });
 });
 

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import type { RunConfigInput } from "@tailsweep/schemas";
+import { readFileSync, statSync } from "node:fs";
+import { type RunConfigInput, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
 import { InvalidArgumentError } from "commander";
 import YAML from "yaml";
 
@@ -21,14 +21,23 @@ export function mergeLayers(layers: ConfigLayer[]): RunConfigInput {
   return out as RunConfigInput;
 }
 
-/** Reads a YAML or JSON run config; errors name the file. */
-export function readConfigFile(path: string): ConfigLayer {
+/**
+ * Reads a YAML or JSON run config or sweep file; errors name the file. One over SWEEP_FILE_LIMITS.fileBytes is refused
+ * before it is read: YAML takes tens of seconds over megabytes, and no sound file comes near the limit.
+ */
+export function readConfigFile(path: string, maxBytes: number = SWEEP_FILE_LIMITS.fileBytes): ConfigLayer {
   let text: string;
+  let size: number;
   try {
-    text = readFileSync(path, "utf8");
+    size = statSync(path).size;
+    text = size > maxBytes ? "" : readFileSync(path, "utf8");
   } catch (e) {
     throw new Error(`--config ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
+  if (size > maxBytes)
+    throw new Error(
+      `--config ${path}: the file is ${size} bytes, more than the ${maxBytes} bytes (${maxBytes / 1024} kB) a sweep or config file may have`,
+    );
   let parsed: unknown;
   try {
     parsed = YAML.parse(text);

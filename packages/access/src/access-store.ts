@@ -1,3 +1,4 @@
+import { noNul } from "@tailsweep/schemas";
 import { z } from "zod";
 import type { Role } from "./roles";
 import { apiTokenId, hashApiToken, sameHash, sessionId } from "./tokens";
@@ -60,7 +61,7 @@ export interface AuditRecord {
 }
 
 const trimmed = (max: number) =>
-  z.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
+  noNul(z.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`));
 
 /** An account's email, compared and stored in lower case. */
 export const EmailSchema = z

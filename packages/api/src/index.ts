@@ -7,6 +7,7 @@ export {
   type OidcSettings,
   OidcSettingsSchema,
 } from "./auth-settings";
+export { type BoundedRequest, boundedRequest, MAX_REQUEST_BODY_BYTES } from "./body-limit";
 export {
   authorize,
   type Caller,
@@ -43,6 +44,7 @@ export {
   trialRows,
 } from "./export";
 export { type DashboardHost, dashboardHost, hostSignIn, setDashboardHost } from "./host";
+export { API_ENDPOINT, apiResponse } from "./http";
 export {
   decodePending,
   encodePending,
@@ -90,3 +92,4 @@ export {
   sessionCookieName,
   setCookie,
 } from "./sign-in";
+export { sweepLimitsFromEnv } from "./sweep-settings";

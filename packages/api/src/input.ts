@@ -1,4 +1,4 @@
-import { describeIssues } from "@tailsweep/schemas";
+import { describeIssues, noNul, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
 import { z } from "zod";
 
 /**
@@ -44,15 +44,16 @@ export const LIMITS = {
   /** a metric or parameter name */
   name: 200,
   /** a sweep file, YAML or JSON */
-  sweepFile: 256 * 1024,
+  sweepFile: SWEEP_FILE_LIMITS.fileBytes,
 } as const;
 
+// Every text field refuses U+0000 (noNul): PostgreSQL cannot compare or store it, and would answer a raw 500.
+
 /** A sweep, trial or token id. */
-export const idField = z
-  .string()
-  .min(1, "must not be empty")
-  .max(LIMITS.id, `must be at most ${LIMITS.id} characters`);
+export const idField = noNul(
+  z.string().min(1, "must not be empty").max(LIMITS.id, `must be at most ${LIMITS.id} characters`),
+);
 /** A configuration label or a search text. */
-export const labelField = z.string().max(LIMITS.label, `must be at most ${LIMITS.label} characters`);
+export const labelField = noNul(z.string().max(LIMITS.label, `must be at most ${LIMITS.label} characters`));
 /** A metric, parameter or project name. */
-export const nameField = z.string().max(LIMITS.name, `must be at most ${LIMITS.name} characters`);
+export const nameField = noNul(z.string().max(LIMITS.name, `must be at most ${LIMITS.name} characters`));

@@ -1,5 +1,12 @@
 import type { Action } from "@tailsweep/access";
-import { ConfigError, parseSweepFile, type SweepSpec, trialNeedsGpu } from "@tailsweep/schemas";
+import {
+  ConfigError,
+  isConfigError,
+  noNul,
+  parseSweepFile,
+  type SweepSpec,
+  trialNeedsGpu,
+} from "@tailsweep/schemas";
 import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
 import {
   EPOCH_SERIES_METRICS,
@@ -44,7 +51,7 @@ async function sweepOrThrow(ctx: ApiContext, id: string, action: Action = "read"
 
 /** A bad sweep file, as tRPC's BAD_REQUEST with one `path: problem` line per field (the form shows each at its field). */
 function badSweep(e: unknown): never {
-  if (e instanceof ConfigError)
+  if (isConfigError(e))
     throw new TRPCError({ code: "BAD_REQUEST", message: e.problems.join("\n"), cause: e });
   throw new TRPCError({ code: "BAD_REQUEST", message: (e as Error).message, cause: e as Error });
 }
@@ -311,7 +318,7 @@ export const appRouter = t.router({
       .input(
         checked(
           z.union([
-            z.object({ yaml: z.string().max(LIMITS.sweepFile, "must be at most 256 kB") }).strict(),
+            z.object({ yaml: noNul(z.string().max(LIMITS.sweepFile, "must be at most 256 kB")) }).strict(),
             z
               .object({ spec: z.record(z.string(), z.unknown()) })
               .strict()
@@ -330,11 +337,17 @@ export const appRouter = t.router({
           });
         let spec: SweepSpec;
         try {
-          spec = parseSweepFile("yaml" in input ? parseYaml(input.yaml) : input.spec);
+          spec = parseSweepFile("yaml" in input ? parseYaml(input.yaml) : input.spec, ctx.sweepLimits);
         } catch (e) {
           badSweep(e);
         }
         authorize(ctx.caller, spec.project, "launch", `project ${spec.project}`);
+        try {
+          await ctx.launcher.checkFiles?.(spec);
+        } catch (e) {
+          if (isConfigError(e)) badSweep(e);
+          throw e;
+        }
         const local = ctx.launcher.localWorkers;
         if (local && !local.gpu) {
           const needGpu = gpuTrialCount(spec);
@@ -454,7 +467,7 @@ export const appRouter = t.router({
         checked(
           z
             .object({
-              project: z.string().max(64).optional(),
+              project: noNul(z.string().max(64, "must be at most 64 characters")).optional(),
               limit: z.number().int().min(1).max(1_000).default(200),
             })
             .default({ limit: 200 }),

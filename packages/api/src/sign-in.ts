@@ -8,6 +8,7 @@ import {
   type UserRecord,
   verifyPassword,
 } from "@tailsweep/access";
+import { noNul, storable } from "@tailsweep/schemas";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { z } from "zod";
 import type { AuthSettings } from "./auth-settings";
@@ -116,12 +117,9 @@ export const SIGN_IN_ERRORS: Record<SignInErrorCode, string> = {
 /** What the sign-in form posts. Oversized input is refused before any hashing. */
 export const PasswordSignInSchema = z
   .object({
-    email: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .min(3, "email: must be an email address")
-      .max(254, "email: too long"),
+    email: noNul(
+      z.string().trim().toLowerCase().min(3, "email: must be an email address").max(254, "email: too long"),
+    ),
     password: z.string().min(1, "password: required").max(256, "password: at most 256 characters"),
   })
   .strict();
@@ -206,6 +204,10 @@ export async function accountForOidc(
   claims: OidcClaims,
   now = new Date(),
 ): Promise<UserRecord> {
+  // The store cannot look up or keep text with U+0000: a refusal, not a database error.
+  const said = [claims.sub, claims.email, claims.name, claims.preferred_username];
+  if (!said.every((v) => v === undefined || (typeof v === "string" && storable(v))))
+    throw new SignInError("oidc", `${issuer}: a claim holds the NUL character, which cannot be stored`);
   const linked = await access.getUserByOidc(issuer, claims.sub);
   if (linked) return linked;
   if (!claims.email) throw new SignInError("no-email", `no email claim for ${issuer} subject ${claims.sub}`);

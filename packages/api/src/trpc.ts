@@ -1,5 +1,5 @@
 import type { AccessStore } from "@tailsweep/access";
-import type { SweepSpec } from "@tailsweep/schemas";
+import type { SweepLimits, SweepSpec } from "@tailsweep/schemas";
 import type { RunStore, SweepRecord } from "@tailsweep/sweep";
 import { initTRPC } from "@trpc/server";
 import type { Caller } from "./caller";
@@ -15,6 +15,12 @@ export interface SweepLauncher {
    * would wait for ever, so such launches are refused. Undefined where workers are elsewhere (NATS).
    */
   localWorkers?: { gpu: false; backend: string } | { gpu: true };
+  /**
+   * Checks, before anything is stored, what the sweep's trials will read from this machine's disk (a team's own
+   * data), throwing a ConfigError that names each field and path. Set where the workers read the same disk as this
+   * process; elsewhere the files are the workers' to find.
+   */
+  checkFiles?(spec: SweepSpec): Promise<void>;
 }
 
 /**
@@ -27,6 +33,8 @@ export interface ApiContext {
   caller: Caller;
   /** Users, members, tokens and the audit log; absent where the app keeps none. */
   access?: AccessStore;
+  /** Limits on launched sweeps (sweepLimitsFromEnv: TAILSWEEP_MAX_TRIALS); parseSweepFile's defaults when absent. */
+  sweepLimits?: SweepLimits;
 }
 
 /** The API's tRPC instance: every router of this package is built from it. */

@@ -11,6 +11,7 @@ export {
   TWO_VIEW_MAX_DEGREES,
 } from "./benchmarks";
 export { CACHE_DIR_ENV, resolveCacheDir } from "./cache-dir";
+export { checkDatasetFiles } from "./dataset-files";
 export {
   defaultFashionSourceDir,
   FASHION_MNIST_CLASS_NAMES,

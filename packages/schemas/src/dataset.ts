@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { noNul } from "./text";
 
 /** Built-in multimodal benchmarks; `user` reads a manifest from disk (see docs/data-format.md). */
 export const DatasetNameSchema = z.enum(["mnist-2view", "mnist-fashion", "user"]);
@@ -12,7 +13,7 @@ export const DatasetRecipeSchema = z
   .object({
     name: DatasetNameSchema.default("mnist-2view"),
     /** Manifest path, required when name = "user". */
-    path: z.string().min(1).optional(),
+    path: noNul(z.string().min(1).max(4096, "must be at most 4096 characters")).optional(),
     /** ρ = N_max / N_min of the labeled (and, by default, unlabeled) class counts; 1 = balanced. */
     imbalanceRatio: z.number().min(1).max(10_000).default(100),
     /** β = labeled fraction of the head class: N_1 = round(β·headCount), M_1 = headCount − N_1. */

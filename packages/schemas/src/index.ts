@@ -4,4 +4,6 @@ export * from "./model-config";
 export * from "./run-config";
 export * from "./sweep";
 export * from "./sweep-form";
+export * from "./sweep-limits";
 export * from "./tables";
+export * from "./text";

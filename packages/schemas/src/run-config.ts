@@ -29,21 +29,82 @@ export interface RunConfig {
   train: TrainConfig;
 }
 
-/** Bad configuration, with one line per problem naming the field (e.g. `model.nu`). */
+/** The stable code every ConfigError carries: what callers in other bundles and processes match on. */
+export const CONFIG_ERROR_CODE = "CONFIG_INVALID";
+
+/** Bad configuration, with one line per problem naming the field (e.g. `model.nu`, `search.nu[2]`). */
 export class ConfigError extends Error {
+  readonly code = CONFIG_ERROR_CODE;
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
 }
 
-/** One readable line per zod issue, with the field path under `prefix`. */
+/**
+ * Whether `e` is a ConfigError, by its code: a copy of this module in another bundle (Next compiles workspace
+ * packages into each route) makes a class that `instanceof` does not recognise.
+ */
+export function isConfigError(e: unknown): e is ConfigError {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    "code" in e &&
+    e.code === CONFIG_ERROR_CODE &&
+    "problems" in e &&
+    Array.isArray(e.problems)
+  );
+}
+
+/** A field path as users write it: `search.nu[2]`, `groups[0].sweepId`. */
+export function formatPath(segments: readonly PropertyKey[]): string {
+  return segments.reduce<string>((text, key) => {
+    if (typeof key === "number") return `${text}[${key}]`;
+    const name = String(key);
+    return text && name ? `${text}.${name}` : text || name;
+  }, "");
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * Whether a union member refused the value for being of another kind (a string where it takes a number), rather than
+ * for what the value holds: a number-format issue (`.int()`) has a `format`, NaN is `received`, so the kind was right.
+ * A member that only says which literals it takes (`"tied"`) says nothing about the kind either way.
+ */
+const otherKind = (issues: readonly Issue[]): boolean =>
+  issues.some(
+    (i) =>
+      i.path.length === 0 &&
+      ((i.code === "invalid_type" && !("format" in i) && !("received" in i)) ||
+        (i.code === "invalid_union" && i.errors.length > 0 && i.errors.every(otherKind))),
+  ) ||
+  (issues.length > 0 && issues.every((i) => i.path.length === 0 && i.code === "invalid_value"));
+
+/**
+ * The lines of one issue under `path`. A failed union says "Invalid input" and nothing else; here it says what the one
+ * member that takes this kind of value found wrong (`seeds[2]: …`), or else what each member allows.
+ */
+function issueLines(issue: Issue, path: readonly PropertyKey[]): string[] {
+  const at = [...path, ...issue.path];
+  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+    const sameKind = issue.errors.filter((branch) => !otherKind(branch));
+    if (sameKind.length === 1) return sameKind[0]!.flatMap((inner) => issueLines(inner, at));
+    if (issue.message === "Invalid input") {
+      const each = issue.errors.map((branch) =>
+        branch.map((i) => i.message.replace(/^Invalid input: /, "")).join(", "),
+      );
+      return [`${formatPath(at) || "(root)"}: ${[...new Set(each)].join("; or ")}`];
+    }
+  }
+  const keys = "keys" in issue && Array.isArray(issue.keys) ? ` (${issue.keys.join(", ")})` : "";
+  return [`${formatPath(at) || "(root)"}: ${issue.message}${keys}`];
+}
+
+/** One readable line per zod issue, with the field path under `prefix` (`search.nu[2]: …`). */
 export function describeIssues(error: z.ZodError, prefix = ""): string[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
-    const keys = "keys" in issue && Array.isArray(issue.keys) ? ` (${issue.keys.join(", ")})` : "";
-    return `${path || "(root)"}: ${issue.message}${keys}`;
-  });
+  const base = prefix ? prefix.split(".") : [];
+  return error.issues.flatMap((issue) => issueLines(issue, base));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DatasetRecipeSchema } from "./dataset";
 import { ModelConfigSchema, TrainConfigSchema } from "./model-config";
-import { PARAM_ALIASES, SweepFileSchema } from "./sweep";
+import { PARAM_ALIASES, SweepFileSchema, TRIAL_SEED_KNOB } from "./sweep";
 
 /**
  * One field of the sweep form, derived from the zod schema the sweep file is validated with, so that the form and
@@ -75,8 +75,11 @@ function field(path: string, s: JsonSchema): SweepFormField {
 const jsonSchema = (schema: z.ZodType) =>
   z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
 
+/** The fields of one section; each trial's seed comes from `seeds`, so a sweep has no `train.seed` to fill in. */
 function fieldsOf(prefix: string, schema: z.ZodType): SweepFormField[] {
-  return Object.entries(jsonSchema(schema).properties ?? {}).map(([key, s]) => field(`${prefix}${key}`, s));
+  return Object.entries(jsonSchema(schema).properties ?? {})
+    .map(([key, s]) => field(`${prefix}${key}`, s))
+    .filter((f) => f.path !== TRIAL_SEED_KNOB);
 }
 
 /** The sweep form's sections, in the order of the sweep file; `search` is edited apart (see searchableKnobs). */
@@ -106,7 +109,9 @@ export function searchableKnobs(): string[] {
   return [
     ...Object.keys(PARAM_ALIASES),
     ...sections.flatMap(([name, schema]) =>
-      Object.keys(jsonSchema(schema).properties ?? {}).map((k) => `${name}.${k}`),
+      Object.keys(jsonSchema(schema).properties ?? {})
+        .map((k) => `${name}.${k}`)
+        .filter((k) => k !== TRIAL_SEED_KNOB),
     ),
   ];
 }

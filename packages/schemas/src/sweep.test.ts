@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, resolveRunConfig } from "./run-config";
+import { parse as parseYaml } from "yaml";
+import { ConfigError, isConfigError, resolveRunConfig } from "./run-config";
 import { parseSweepFile, trialNeedsGpu } from "./sweep";
+import { countTrials, DEFAULT_MAX_TRIALS } from "./sweep-limits";
 
 const minimal = { name: "s1", search: { nu: [5, 10] } };
 
@@ -64,7 +66,9 @@ describe("parseSweepFile", () => {
         search: { gamma: { distribution: "uniform", low: -0.1, high: -0.01 } },
       }).join(),
     ).toMatch(/budget: required/);
-    expect(problemsOf({ ...minimal, seeds: [1, 1] }).join()).toMatch(/seeds: must not repeat/);
+    expect(problemsOf({ ...minimal, seeds: [1, 1] })).toEqual([
+      "seeds[1]: must not repeat a seed (1 is seeds[0] already)",
+    ]);
     expect(problemsOf({ ...minimal, model: { nu: 1 } }).join()).toMatch(/^model\.nu: /);
     expect(problemsOf({ name: "has space" }).join()).toMatch(/^name: letters, digits/);
   });
@@ -133,5 +137,156 @@ describe("execution.gpu: which trials need a GPU worker", () => {
     expect(problemsOf({ ...drawn, execution: { gpu: { gamma: [-0.05] } } })).toEqual([
       "execution.gpu.gamma: search draws model.gamma from a continuous distribution, which no listed value matches; mark trials by a grid or categorical knob",
     ]);
+  });
+});
+
+describe("bad input: sizes, seeds, NUL", () => {
+  /** A 5 kB-sized file that a grid turns into 10^6 trials: six knobs of ten values, one seed. */
+  const million = {
+    name: "huge",
+    search: {
+      nu: [3, 4, 5, 6, 7, 8, 9, 10, 20, 30],
+      gamma: [-0.01, -0.02, -0.03, -0.04, -0.05, -0.06, -0.07, -0.08, -0.09, -0.1],
+      beta: [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5],
+      rho: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      "model.latentDim": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      "train.learningRate": [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1],
+    },
+    seeds: 1,
+  };
+
+  it("refuses a sweep above the trial limit in milliseconds, counting instead of expanding", () => {
+    const started = performance.now();
+    const problems = problemsOf(million);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^search: this sweep expands to 1,000,000 trials \(10 nu × 10 gamma × 10 beta × 10 rho × 10 model\.latentDim × 10 train\.learningRate × 1 seed\), more than the limit of 100,000 per sweep; .*TAILSWEEP_MAX_TRIALS/,
+      ),
+    ]);
+    // Random search: the budget times the seeds.
+    expect(
+      problemsOf({
+        name: "r",
+        search: { gamma: { distribution: "uniform", low: -0.1, high: -0.01 } },
+        budget: 50_000,
+        seeds: 3,
+      }),
+    ).toEqual([
+      expect.stringMatching(/^budget: this sweep expands to 150,000 trials \(budget 50000 × 3 seeds\)/),
+    ]);
+    // The setting raises (or lowers) the limit.
+    expect(parseSweepFile(million, { maxTrials: 1_000_000 }).method).toBe("grid");
+    expect(() => parseSweepFile(minimal, { maxTrials: 5 })).toThrow(/expands to 6 trials .*limit of 5/);
+    expect(DEFAULT_MAX_TRIALS).toBe(100_000);
+    expect(countTrials({ search: million.search, seeds: 3 })).toBe(3_000_000);
+  });
+
+  it("refuses a huge value list at its first bound, fast", () => {
+    const started = performance.now();
+    const nu = Array.from({ length: 3_000_000 }, (_, i) => i + 3);
+    expect(problemsOf({ name: "long", search: { nu } })).toEqual([
+      "search.nu: must list at most 1000 values; for a wider range, draw from a distribution with a budget",
+    ]);
+    expect(problemsOf({ name: "s", search: { "dataset.path": ["x".repeat(5000)] } })).toEqual([
+      "search.dataset.path[0]: must be at most 4096 characters",
+    ]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("refuses a seed in search or in the fixed train settings, which the trials' seeds would replace", () => {
+    expect(problemsOf({ ...minimal, search: { nu: [5], "train.seed": [7, 8] } })).toEqual([
+      expect.stringMatching(
+        /^search\.train\.seed: seeds are not searched: list them in the sweep's seeds field/,
+      ),
+    ]);
+    expect(problemsOf({ ...minimal, train: { seed: 5, epochs: 2 } })).toEqual([
+      expect.stringMatching(
+        /^train\.seed: each trial's seed comes from the sweep's seeds field \(e\.g\. seeds: \[5\]\)/,
+      ),
+    ]);
+  });
+
+  it("names the bad seed's index and what a seed may be, from YAML's .nan and .inf too", () => {
+    const seedsOf = (yaml: string) => problemsOf({ ...minimal, seeds: parseYaml(yaml) });
+    expect(seedsOf("[1, 2, .nan]")).toEqual([
+      "seeds[2]: must be a whole number from 0 to 2147483647, got NaN",
+    ]);
+    expect(seedsOf("[1, 2, .inf]")).toEqual([
+      "seeds[2]: must be a whole number from 0 to 2147483647, got Infinity",
+    ]);
+    expect(seedsOf("[1, 2, 1.5, -1]")).toEqual([
+      "seeds[2]: must be a whole number from 0 to 2147483647, got 1.5",
+      "seeds[3]: must be a whole number from 0 to 2147483647, got -1",
+    ]);
+    expect(seedsOf("1.5")).toEqual([
+      "seeds: must be a whole number from 1 to 1000, meaning seeds 1..n, got 1.5",
+    ]);
+    expect(seedsOf("three")).toEqual([
+      expect.stringMatching(/^seeds: must be a list of seeds .* or how many seeds/),
+    ]);
+  });
+
+  it("refuses NUL in any stored text, naming each field, and still checks the knobs of sound sections", () => {
+    expect(
+      problemsOf({
+        name: "s",
+        description: "a\u0000b",
+        dataset: { name: "user", path: "data\u0000.json" },
+        model: { nu: 1 },
+      }),
+    ).toEqual([
+      "description: must not contain the NUL character (\\u0000), which the database cannot store",
+      "model.nu: Too small: expected number to be >2",
+      "dataset.path: must not contain the NUL character (\\u0000), which the database cannot store",
+    ]);
+    expect(problemsOf({ name: "s\u0000" })).toEqual([expect.stringMatching(/^name: letters, digits/)]);
+    expect(problemsOf({ ...minimal, search: { "dataset.path": ["a", "b\u0000"] } })).toEqual([
+      "search.dataset.path[1]: must not contain the NUL character (\\u0000), which the database cannot store",
+    ]);
+  });
+
+  it("says what a union allows instead of 'Invalid input'", () => {
+    expect(problemsOf({ ...minimal, model: { gamma: "x" } })).toEqual([
+      'model.gamma: expected "tied"; or expected number, received string',
+    ]);
+    expect(problemsOf({ ...minimal, search: { nu: [{}] } })).toEqual([
+      "search.nu[0]: must be a number, a text, true/false, or a list of those",
+    ]);
+    expect(problemsOf({ ...minimal, search: { nu: 5 } })).toEqual([
+      expect.stringMatching(/^search\.nu: must be a list of values to try, or a distribution/),
+    ]);
+  });
+
+  it("takes no name inherited from Object.prototype for a knob (found by fuzzing: a TypeError before)", () => {
+    expect(problemsOf({ ...minimal, search: { constructor: [1], toString: [2] } })).toEqual([
+      expect.stringMatching(/^search\.constructor: unknown knob/),
+      expect.stringMatching(/^search\.toString: unknown knob/),
+    ]);
+    expect(problemsOf({ ...minimal, search: { "constructor.x": [1] } })[0]).toMatch(/unknown knob/);
+    expect(problemsOf({ ...minimal, execution: { gpu: { toString: [1] } } })[0]).toMatch(
+      /^execution\.gpu\.toString: unknown knob/,
+    );
+  });
+
+  it("names what a searched value breaks elsewhere, which only expansion found before", () => {
+    expect(problemsOf({ ...minimal, search: { "dataset.name": ["mnist-2view", "user"] } })).toEqual([
+      'search.dataset.name[1]: with this value, dataset.path: path is required when name is "user"',
+    ]);
+    // A searched path mends it in the trials that have one: no refusal.
+    expect(
+      parseSweepFile({ ...minimal, search: { "dataset.name": ["user"], "dataset.path": ["a.json"] } }).method,
+    ).toBe("grid");
+  });
+
+  it("marks its refusals with a stable code", () => {
+    try {
+      parseSweepFile({});
+    } catch (e) {
+      expect(isConfigError(e)).toBe(true);
+      expect((e as ConfigError).code).toBe("CONFIG_INVALID");
+    }
+    expect(isConfigError(new Error("x"))).toBe(false);
+    expect(isConfigError({ code: "CONFIG_INVALID", problems: ["a: b"] })).toBe(true);
   });
 });

@@ -2,6 +2,16 @@ import { z } from "zod";
 import { DatasetRecipeSchema } from "./dataset";
 import { ModelConfigSchema, TrainConfigSchema, VariantSchema } from "./model-config";
 import { ConfigError, describeIssues, type RunConfig, resolveRunConfig } from "./run-config";
+import {
+  countTrials,
+  DEFAULT_SWEEP_LIMITS,
+  formatCount,
+  SWEEP_FILE_LIMITS as LIMIT,
+  MAX_TRIALS_CEILING,
+  MAX_TRIALS_ENV,
+  type SweepLimits,
+} from "./sweep-limits";
+import { noNul } from "./text";
 
 /** Short names for the knobs a study sweeps most; any other knob is written `model.x`, `dataset.x` or `train.x`. */
 export const PARAM_ALIASES: Record<string, string> = {
@@ -14,21 +24,46 @@ export const PARAM_ALIASES: Record<string, string> = {
   variant: "variant",
 };
 
-const scalar = z.union([z.number(), z.string(), z.boolean()]);
+/** The knob each trial's seed sets: a sweep's seeds come from its `seeds` field, never from this knob. */
+export const TRIAL_SEED_KNOB = "train.seed";
+
+const scalar = z.union(
+  [z.number(), noNul(z.string().max(LIMIT.text, `must be at most ${LIMIT.text} characters`)), z.boolean()],
+  { error: "must be a number, a text or true/false" },
+);
 /** A grid value may be any JSON value the knob accepts (e.g. a widths list). */
-const gridValue = z.union([scalar, z.array(scalar)]);
+const gridValue = z.union(
+  [scalar, z.array(scalar).max(LIMIT.listValue, `must be a list of at most ${LIMIT.listValue} entries`)],
+  { error: "must be a number, a text, true/false, or a list of those" },
+);
+/** A knob's values: one to LIMIT.valuesPerKnob of them, each tried (or drawn) in turn. */
+const valueList = z
+  .array(gridValue)
+  .min(1, "must list at least one value")
+  .max(
+    LIMIT.valuesPerKnob,
+    `must list at most ${LIMIT.valuesPerKnob} values; for a wider range, draw from a distribution with a budget`,
+  );
+/** A map from knob names to `value`, with at most LIMIT.keys knobs. */
+const knobMap = <T extends z.ZodType>(value: T) =>
+  z
+    .record(z.string(), value)
+    .refine((r) => Object.keys(r).length <= LIMIT.keys, `must name at most ${LIMIT.keys} knobs`);
 
 /** A random distribution over one knob (sampled `budget` times). */
 export const DistributionSchema = z.discriminatedUnion("distribution", [
   z.object({ distribution: z.literal("uniform"), low: z.number(), high: z.number() }).strict(),
   z.object({ distribution: z.literal("loguniform"), low: z.number().gt(0), high: z.number().gt(0) }).strict(),
   z.object({ distribution: z.literal("int"), low: z.number().int(), high: z.number().int() }).strict(),
-  z.object({ distribution: z.literal("categorical"), values: z.array(gridValue).min(1) }).strict(),
+  z.object({ distribution: z.literal("categorical"), values: valueList }).strict(),
 ]);
 export type Distribution = z.infer<typeof DistributionSchema>;
 
 /** One knob of the search space: grid values, or a distribution. */
-export const ParamSpecSchema = z.union([z.array(gridValue).min(1), DistributionSchema]);
+export const ParamSpecSchema = z.union([valueList, DistributionSchema], {
+  error:
+    "must be a list of values to try, or a distribution ({ distribution: uniform | loguniform | int | categorical, … })",
+});
 export type ParamSpec = z.infer<typeof ParamSpecSchema>;
 
 /** Metrics a sweep can optimise or rank by (test set unless named otherwise). */
@@ -40,6 +75,33 @@ export const ObjectiveMetricSchema = z.enum([
   "minorityRecall",
 ]);
 export type ObjectiveMetric = z.infer<typeof ObjectiveMetricSchema>;
+
+/** What a seed may be: what the trainer's generators take. */
+const SEED_RULE = `a whole number from 0 to ${2 ** 31 - 1}`;
+const SEED_COUNT_RULE = "a whole number from 1 to 1000, meaning seeds 1..n";
+
+/** A value as a refusal quotes it: NaN, Infinity and 1.5 as such, text in quotes. */
+function shown(value: unknown): string {
+  if (typeof value === "number" || typeof value === "boolean" || value === undefined) return String(value);
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+/** One seed of an explicit list; every refusal says what a seed may be and what was given (YAML's .nan, 1.5). */
+const seedValue = (() => {
+  const error = (issue: { input?: unknown }) => `must be ${SEED_RULE}, got ${shown(issue.input)}`;
+  return z
+    .number({ error })
+    .int({ error })
+    .min(0, { error })
+    .max(2 ** 31 - 1, { error });
+})();
+
+/** `seeds: n`, meaning seeds 1..n. */
+const seedCount = (() => {
+  const error = (issue: { input?: unknown }) => `must be ${SEED_COUNT_RULE}, got ${shown(issue.input)}`;
+  return z.number({ error }).int({ error }).min(1, { error }).max(1000, { error });
+})();
 
 /** Sweep and project names: safe in file names, URLs and subjects. */
 const IdentifierSchema = z
@@ -56,28 +118,27 @@ export const SweepFileSchema = z
   .object({
     name: IdentifierSchema,
     project: IdentifierSchema.default("default"),
-    description: z.string().max(2000).optional(),
+    description: noNul(z.string().max(2000, "must be at most 2000 characters")).optional(),
     variant: VariantSchema.default("proposed"),
-    dataset: z.record(z.string(), z.unknown()).default({}),
-    model: z.record(z.string(), z.unknown()).default({}),
-    train: z.record(z.string(), z.unknown()).default({}),
-    search: z.record(z.string(), ParamSpecSchema).default({}),
+    dataset: knobMap(z.unknown()).default({}),
+    model: knobMap(z.unknown()).default({}),
+    /** Fixed training settings; not `seed`, which each trial takes from `seeds`. */
+    train: knobMap(z.unknown()).default({}),
+    search: knobMap(ParamSpecSchema).default({}),
     /** Random draws when the search space has a distribution (each draw is crossed with every seed). */
     budget: z.number().int().min(1).max(100_000).optional(),
     /** Seeds: an explicit list, or a count n meaning 1..n. Every configuration runs once per seed. */
     seeds: z
-      .union([
-        z
-          .array(
-            z
-              .number()
-              .int()
-              .min(0)
-              .max(2 ** 31 - 1),
-          )
-          .min(1),
-        z.number().int().min(1).max(1000),
-      ])
+      .union(
+        [
+          z
+            .array(seedValue)
+            .min(1, "must list at least one seed")
+            .max(LIMIT.seeds, `must list at most ${LIMIT.seeds} seeds`),
+          seedCount,
+        ],
+        { error: `must be a list of seeds (${SEED_RULE} each) or how many seeds (${SEED_COUNT_RULE})` },
+      )
       .default(3),
     /** Seed of the random search itself (which configurations are drawn). */
     samplerSeed: z.number().int().min(0).default(0),
@@ -102,7 +163,11 @@ export const SweepFileSchema = z
          * knobs to values (`{ variant: [proposed] }`) for the trials whose config has one of the listed values for
          * every knob named. Other trials go to any worker.
          */
-        gpu: z.union([z.boolean(), z.record(z.string(), z.array(gridValue).min(1))]).default(false),
+        gpu: z
+          .union([z.boolean(), knobMap(valueList)], {
+            error: "must be true, false, or a map from knobs to the values whose trials need a GPU",
+          })
+          .default(false),
       })
       .strict()
       .default({ maxAttempts: 3, heartbeatSeconds: 10, trialTimeoutSeconds: 6 * 3600, gpu: false }),
@@ -126,9 +191,15 @@ const SECTION_KNOBS: Record<string, readonly string[]> = {
 
 /** Canonical path of a search key, or undefined when it names no knob. */
 export function canonicalParam(key: string): string | undefined {
-  if (key in PARAM_ALIASES) return PARAM_ALIASES[key];
+  // Own keys only: `key in` would take `constructor` or `toString` for a knob, inherited from Object.prototype.
+  if (Object.hasOwn(PARAM_ALIASES, key)) return PARAM_ALIASES[key];
   const [section, knob, ...rest] = key.split(".");
-  return rest.length === 0 && knob !== undefined && SECTION_KNOBS[section!]?.includes(knob) ? key : undefined;
+  return rest.length === 0 &&
+    knob !== undefined &&
+    Object.hasOwn(SECTION_KNOBS, section!) &&
+    SECTION_KNOBS[section!]!.includes(knob)
+    ? key
+    : undefined;
 }
 
 /** Sets one knob (canonical path) in a run-config-shaped object, returning a new object. */
@@ -144,30 +215,44 @@ export function withParam(
 
 /**
  * Validates a sweep file: the file's shape, every search key, and every grid value and distribution bound against
- * the knob's own rules, so that `search.nu[2]: …` points at the offending entry. Throws ConfigError listing all.
+ * the knob's own rules, so that `search.nu[2]: …` points at the offending entry, and how many trials it expands to
+ * (counted, not expanded) against `limits.maxTrials`. Throws ConfigError listing all.
  */
-export function parseSweepFile(input: unknown): SweepSpec {
+export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWEEP_LIMITS): SweepSpec {
   const parsed = SweepFileSchema.safeParse(input ?? {});
-  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  if (!parsed.success)
+    throw new ConfigError([...describeIssues(parsed.error), ...sectionProblems(input, parsed.error)]);
   const file = parsed.data;
   const base = { variant: file.variant, dataset: file.dataset, model: file.model, train: file.train };
-  const problems: string[] = [];
+  const problems: string[] = fixedSeedProblems(file.train);
+  const baseProblems = new Set<string>();
   try {
     resolveRunConfig(base);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
+    for (const p of e.problems) baseProblems.add(p);
     problems.push(...e.problems);
   }
-  /** One value's problems under the knob's own rule, without the path; the base config's are reported once, above. */
-  const valueProblems = (path: string, value: unknown): string[] => {
+  const under = (p: string, path: string) => p.startsWith(`${path}:`) || p.startsWith(`${path}.`);
+  const searched = Object.keys(file.search).flatMap((key) => canonicalParam(key) ?? []);
+  /**
+   * One value's problems under the knob's own rule, without the path; the base config's are reported once, above.
+   * With `others`, also what the value breaks elsewhere in every trial that has it (`dataset.name: user` without a
+   * path), unless a searched knob may mend it in some trials; otherwise the trials fail only when expanded.
+   */
+  const valueProblems = (path: string, value: unknown, others = false): string[] => {
     try {
       resolveRunConfig(withParam(base, path, value));
       return [];
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      return e.problems
-        .filter((p) => p.startsWith(`${path}:`) || p.startsWith(`${path}.`))
-        .map((p) => p.slice(p.indexOf(":") + 2));
+      const own = e.problems.filter((p) => under(p, path)).map((p) => p.slice(p.indexOf(":") + 2));
+      const elsewhere = others
+        ? e.problems.filter(
+            (p) => !under(p, path) && !baseProblems.has(p) && !searched.some((knob) => under(p, knob)),
+          )
+        : [];
+      return [...own, ...elsewhere.map((p) => `with this value, ${p}`)];
     }
   };
   const search: Record<string, ParamSpec> = {};
@@ -183,9 +268,15 @@ export function parseSweepFile(input: unknown): SweepSpec {
       problems.push(`search.${key}: ${path} is already searched under another name`);
       continue;
     }
+    if (path === TRIAL_SEED_KNOB) {
+      problems.push(
+        `search.${key}: seeds are not searched: list them in the sweep's seeds field (e.g. seeds: [7, 8]); every configuration runs once per seed`,
+      );
+      continue;
+    }
     search[path] = spec;
     const check = (value: unknown, where: string) => {
-      for (const p of valueProblems(path, value)) problems.push(`${where}: ${p}`);
+      for (const p of valueProblems(path, value, true)) problems.push(`${where}: ${p}`);
     };
     if (Array.isArray(spec)) for (const [i, v] of spec.entries()) check(v, `search.${key}[${i}]`);
     else if (spec.distribution === "categorical")
@@ -202,6 +293,16 @@ export function parseSweepFile(input: unknown): SweepSpec {
     problems.push("budget: required when the search space has a distribution");
   if (!random && file.budget !== undefined)
     problems.push("budget: only used with distributions; a grid runs every combination");
+  const trials = countTrials(file);
+  if (trials > limits.maxTrials) {
+    const seeds = typeof file.seeds === "number" ? file.seeds : file.seeds.length;
+    const factors = random
+      ? [`budget ${file.budget}`]
+      : Object.entries(file.search).map(([key, spec]) => `${Array.isArray(spec) ? spec.length : 1} ${key}`);
+    problems.push(
+      `${random ? "budget" : "search"}: this sweep expands to ${formatCount(trials)} trials (${[...factors, `${seeds} seed${seeds === 1 ? "" : "s"}`].join(" × ")}), more than the limit of ${formatCount(limits.maxTrials)} per sweep; try fewer values or seeds, or split it into several sweeps, or raise the limit with ${MAX_TRIALS_ENV} (at most ${formatCount(MAX_TRIALS_CEILING)}) where it is launched`,
+    );
+  }
   const gpu = file.execution.gpu;
   const gpuRule: Exclude<typeof gpu, boolean> = {};
   if (typeof gpu === "object") {
@@ -225,11 +326,46 @@ export function parseSweepFile(input: unknown): SweepSpec {
       problems.push(...unmatchable(`execution.gpu.${key}`, path, values, search[path], search, base));
     }
   }
+  const seeds = Array.isArray(file.seeds) ? file.seeds : Array.from({ length: file.seeds }, (_, i) => i + 1);
+  const firstAt = new Map<number, number>();
+  for (const [i, seed] of seeds.entries()) {
+    const first = firstAt.get(seed);
+    if (first === undefined) firstAt.set(seed, i);
+    else problems.push(`seeds[${i}]: must not repeat a seed (${seed} is seeds[${first}] already)`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const execution = { ...file.execution, gpu: typeof gpu === "object" ? gpuRule : gpu };
-  const seeds = Array.isArray(file.seeds) ? file.seeds : Array.from({ length: file.seeds }, (_, i) => i + 1);
-  if (new Set(seeds).size !== seeds.length) throw new ConfigError(["seeds: must not repeat a seed"]);
   return { ...file, execution, search, seeds, method: random ? "random" : "grid" };
+}
+
+/**
+ * The knobs' own problems in the run-config sections (variant, dataset, model, train) whose shape the file schema
+ * passed, when another part of the file did not: so that one answer names every bad field, not the first part's only.
+ */
+function sectionProblems(input: unknown, error: z.ZodError): string[] {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return [];
+  const refused = new Set(error.issues.map((issue) => issue.path[0]));
+  const sound = Object.fromEntries(
+    Object.entries(input).filter(
+      ([k]) => ["variant", "dataset", "model", "train"].includes(k) && !refused.has(k),
+    ),
+  );
+  const problems = fixedSeedProblems(sound.train);
+  try {
+    resolveRunConfig(sound);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(...e.problems);
+  }
+  return problems;
+}
+
+/** A seed among the fixed train settings: expandSweep sets train.seed to each trial's seed, dropping it unsaid. */
+function fixedSeedProblems(train: unknown): string[] {
+  if (typeof train !== "object" || train === null || !("seed" in train)) return [];
+  return [
+    `train.seed: each trial's seed comes from the sweep's seeds field (e.g. seeds: [${shown(train.seed)}]), which replaces train.seed; remove it here`,
+  ];
 }
 
 /**

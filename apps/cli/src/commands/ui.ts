@@ -4,8 +4,15 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { authSettingsFromEnv, hostName, isLoopbackHost, setDashboardHost } from "@tailsweep/api";
+import {
+  authSettingsFromEnv,
+  hostName,
+  isLoopbackHost,
+  setDashboardHost,
+  sweepLimitsFromEnv,
+} from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
+import { checkDatasetFiles } from "@tailsweep/data";
 import { initBackend } from "@tailsweep/model";
 import { trainingRunner, Worker } from "@tailsweep/worker";
 import type { Command } from "commander";
@@ -66,6 +73,7 @@ export function registerUi(program: Command): void {
         throw new Error(`--workers must be a whole number ≥ 0, got ${o.workers}`);
       // Checked before anything is built or opened: DATABASE_URL is what makes the store PostgreSQL.
       const auth = authSettingsFromEnv(process.env.DATABASE_URL ? "postgres" : "embedded");
+      const sweepLimits = sweepLimitsFromEnv();
       if (auth.mode === "local" && !isLoopbackHost(o.host))
         throw new Error(
           `--host ${o.host}: the embedded store's dashboard has no sign-in, so it serves 127.0.0.1 only; ` +
@@ -113,16 +121,18 @@ export function registerUi(program: Command): void {
                 submit: (spec) => controller.submit(spec),
                 cancel: (id) => controller.cancel(id),
                 delete: (id) => controller.delete(id),
-                // On the in-process bus this process's worker is the only one there is.
+                // On the in-process bus this process's worker is the only one there is, and it reads this disk.
                 ...(!overNats && {
                   localWorkers: worker?.trialKinds.includes("gpu")
                     ? { gpu: true as const }
                     : { gpu: false as const, backend: localBackend },
+                  checkFiles: (spec) => checkDatasetFiles(spec),
                 }),
               },
           launchTarget,
           storeLocation: `${rt.opened.kind} ${rt.opened.location}`,
           auth,
+          sweepLimits,
           clientAddressHeader: true,
         }),
       );

@@ -1,10 +1,12 @@
 "use client";
 
 import {
-  ConfigError,
+  countTrials,
+  isConfigError,
   parseSweepFile,
   problemField,
   type SweepFormField,
+  type SweepLimits,
   type SweepSpec,
   searchableKnobs,
   sweepFormSections,
@@ -53,21 +55,21 @@ function yamlValue(text: string): unknown {
   return text.trim() === "" ? undefined : parseYaml(text);
 }
 
-/** How many trials a valid spec expands to (configurations × seeds), as the controller will materialise them. */
-function trialCount(spec: SweepSpec): number {
-  const configs =
-    spec.method === "random"
-      ? (spec.budget ?? 0)
-      : Object.values(spec.search).reduce((n, s) => n * (Array.isArray(s) ? s.length : 1), 1);
-  return configs * spec.seeds.length;
-}
-
 /**
  * The sweep launcher: a form whose fields come from the sweep file's zod schema, and a YAML view of the same
  * document. Both are validated as you type by the same `parseSweepFile` the server runs on submit, and every
  * problem is shown at its field.
  */
-export function LaunchForm({ initial, launchTarget }: { initial: Doc; launchTarget: string | null }) {
+export function LaunchForm({
+  initial,
+  launchTarget,
+  limits,
+}: {
+  initial: Doc;
+  launchTarget: string | null;
+  /** The server's limits (TAILSWEEP_MAX_TRIALS), so the form refuses what the server would, and no more. */
+  limits?: SweepLimits | undefined;
+}) {
   const router = useRouter();
   const sections = useMemo(() => sweepFormSections(), []);
   const knobs = useMemo(() => searchableKnobs(), []);
@@ -104,9 +106,9 @@ export function LaunchForm({ initial, launchTarget }: { initial: Doc; launchTarg
   let spec: SweepSpec | undefined;
   let problems: string[] = [];
   try {
-    spec = parseSweepFile(full);
+    spec = parseSweepFile(full, limits);
   } catch (e) {
-    problems = e instanceof ConfigError ? e.problems : [(e as Error).message];
+    problems = isConfigError(e) ? e.problems : [(e as Error).message];
   }
   problems = [...typing, ...problems, ...serverProblems];
   const paths = [
@@ -250,7 +252,7 @@ export function LaunchForm({ initial, launchTarget }: { initial: Doc; launchTarg
       <p className="muted">
         Launched sweeps run on: <strong>{launchTarget}</strong>.{" "}
         {spec
-          ? `${trialCount(spec)} trials (${spec.method}: ${trialCount(spec) / spec.seeds.length} configurations × ${spec.seeds.length} seeds).`
+          ? `${countTrials(spec)} trials (${spec.method}: ${countTrials(spec) / spec.seeds.length} configurations × ${spec.seeds.length} seeds).`
           : "Fix the problems below to launch."}
       </p>
       <div className="tabs" role="tablist">

@@ -9,6 +9,7 @@ import {
   isLoopbackHost,
   readOnce,
   signedInUser,
+  sweepLimitsFromEnv,
 } from "@tailsweep/api";
 import { openRunStore } from "@tailsweep/db";
 import { TRPCError } from "@trpc/server";
@@ -29,6 +30,7 @@ export function host(): Promise<DashboardHost> {
       launchTarget: null,
       storeLocation: `${opened.kind} ${opened.location}`,
       auth: authSettingsFromEnv(opened.kind === "postgres" ? "postgres" : "embedded"),
+      sweepLimits: sweepLimitsFromEnv(),
     };
   });
 }

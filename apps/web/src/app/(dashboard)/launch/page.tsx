@@ -17,7 +17,7 @@ const STARTER = {
 /** Launch a sweep: the form (or YAML) of a sweep file, empty or copied from a stored sweep (`?from=<id>`). */
 export default async function LaunchPage({ searchParams }: { searchParams: Promise<{ from?: string }> }) {
   const { from } = await searchParams;
-  const { launchTarget } = await host();
+  const { launchTarget, sweepLimits } = await host();
   let initial: Record<string, unknown> = STARTER;
   let copied: string | undefined;
   if (from) {
@@ -33,7 +33,7 @@ export default async function LaunchPage({ searchParams }: { searchParams: Promi
     <main>
       <h1>Launch a sweep{copied ? ` (a copy of ${copied})` : ""}</h1>
       {launchTarget ? (
-        <LaunchForm initial={initial} launchTarget={launchTarget} />
+        <LaunchForm initial={initial} launchTarget={launchTarget} limits={sweepLimits} />
       ) : (
         <p>
           This dashboard is read-only (started with <code>--read-only</code>, or without{" "}

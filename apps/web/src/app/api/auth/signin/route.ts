@@ -1,4 +1,4 @@
-import { fromSameOrigin, hostSignIn, SignInError, safeReturnPath } from "@tailsweep/api";
+import { boundedRequest, fromSameOrigin, hostSignIn, SignInError, safeReturnPath } from "@tailsweep/api";
 import { clientAddress, seeOther, signInFailed, startSession, text } from "../../../../server/auth-responses";
 import { host } from "../../../../server/store";
 
@@ -13,7 +13,10 @@ export async function POST(req: Request): Promise<Response> {
   if (h.auth.mode !== "team") return seeOther(req, h, "/");
   if (!fromSameOrigin(req, h.auth.publicUrl))
     return text(403, "sign-in refused: not sent from this dashboard");
-  const form = await req.formData().catch(() => new FormData());
+  // A sign-in form is a few hundred bytes: a larger body is refused (413) before it is read.
+  const bounded = await boundedRequest(req);
+  if (bounded.refused) return bounded.refused;
+  const form = await bounded.request.formData().catch(() => new FormData());
   const returnTo = safeReturnPath(form.get("returnTo"));
   const flows = hostSignIn(h);
   try {

@@ -1,5 +1,4 @@
-import { appRouter, fromSameOrigin } from "@tailsweep/api";
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { apiResponse, fromSameOrigin } from "@tailsweep/api";
 import { text } from "../../../../server/auth-responses";
 import { host, requestContext } from "../../../../server/store";
 
@@ -13,12 +12,8 @@ const handler = async (req: Request) => {
     if (!fromSameOrigin(req, h.auth.publicUrl))
       return text(403, "refused: not sent from this dashboard's pages");
   }
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req,
-    router: appRouter,
-    createContext: ({ req }) => requestContext(req),
-  });
+  // The body is read within the dashboard's limit (413 above it) before tRPC parses it.
+  return apiResponse(req, requestContext);
 };
 
 export { handler as GET, handler as POST };

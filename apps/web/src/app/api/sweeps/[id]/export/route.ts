@@ -1,4 +1,5 @@
 import { canRead, EXPORT_FORMATS, type ExportFormat, exportSweep, SweepNotFoundError } from "@tailsweep/api";
+import { NUL_MESSAGE, storable } from "@tailsweep/schemas";
 import { TRPCError } from "@trpc/server";
 import { requestContext } from "../../../../../server/store";
 
@@ -6,11 +7,14 @@ export const dynamic = "force-dynamic";
 
 /**
  * `GET /api/sweeps/<id>/export?format=csv|json` (default csv): the sweep's trials and results as a download, the
- * same file `tailsweep sweep export` writes (both go through `exportSweep`). 400 for another format, 404 for an
- * unknown sweep or one the caller may not read, 401 for a refused API token, each with a plain-text reason.
+ * same file `tailsweep sweep export` writes (both go through `exportSweep`). 400 for another format or an id with
+ * U+0000, 404 for an unknown sweep or one the caller may not read, 401 for a refused API token, each with a
+ * plain-text reason.
  */
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const { id } = await params;
+  // The store cannot look such an id up: a refusal naming it, not a database error.
+  if (!storable(id)) return text(400, `id: ${NUL_MESSAGE}`);
   const format = new URL(req.url).searchParams.get("format") ?? "csv";
   if (!(EXPORT_FORMATS as readonly string[]).includes(format))
     return text(400, `format must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`);

@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseSweepFile } from "@tailsweep/schemas";
+import { afterAll, describe, expect, it } from "vitest";
+import { readConfigFile } from "./config-input";
+
+const dir = mkdtempSync(join(tmpdir(), "tailsweep-config-input-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("readConfigFile", () => {
+  it("refuses a file over 256 kB before reading it, at once", () => {
+    const file = join(dir, "huge.yaml");
+    const values = Array.from({ length: 2_500_000 }, (_, i) => (i % 1000) + 3).join(", ");
+    writeFileSync(file, `name: huge\nsearch:\n  nu: [${values}]\n`);
+    const started = performance.now();
+    expect(() => readConfigFile(file)).toThrow(
+      /^--config .*huge\.yaml: the file is \d+ bytes, more than the 262144 bytes \(256 kB\) a sweep or config file may have$/,
+    );
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it("reads a small file whose sweep expands to 10^6 trials, which the sweep parser then refuses in milliseconds", () => {
+    // What `tailsweep sweep run|submit` does with a file: parseSweepFile(readConfigFile(path)).
+    const file = join(dir, "million.yaml");
+    const ten = (f: (i: number) => number) => `[${Array.from({ length: 10 }, (_, i) => f(i)).join(", ")}]`;
+    writeFileSync(
+      file,
+      [
+        "name: million",
+        "search:",
+        `  nu: ${ten((i) => i + 3)}`,
+        `  gamma: ${ten((i) => -(i + 1) / 100)}`,
+        `  beta: ${ten((i) => (i + 1) / 20)}`,
+        `  rho: ${ten((i) => i + 1)}`,
+        `  model.latentDim: ${ten((i) => i + 1)}`,
+        `  train.learningRate: ${ten((i) => (i + 1) / 1e4)}`,
+        "seeds: 1",
+        "",
+      ].join("\n"),
+    );
+    const started = performance.now();
+    expect(() => parseSweepFile(readConfigFile(file))).toThrow(
+      /search: this sweep expands to 1,000,000 trials .*more than the limit of 100,000 per sweep/,
+    );
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
