@@ -2,7 +2,7 @@
 // credentials is refused; one with the worker's credentials can neither publish trials nor read the controller's
 // events, and with the controller on its own credentials it completes a sweep.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,9 +41,11 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
   let server: ChildProcess;
 
   beforeAll(async () => {
-    // The shipped file as it is, but listening on this test's port and storing in a temporary folder.
+    // The shipped file as it is, but listening on this test's port and storing in a temporary folder; the users it
+    // includes come along, since NATS resolves `include` beside the including file.
     const dir = mkdtempSync(join(tmpdir(), "tailsweep-nats-"));
     const config = join(dir, "tailsweep.conf");
+    copyFileSync(join(shipped, "..", "roles.conf"), join(dir, "roles.conf"));
     writeFileSync(
       config,
       readFileSync(shipped, "utf8")
@@ -98,6 +100,14 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
     expect(await refused(worker.consumeTrials(async () => {}).then((sub) => sub.stop()))).toBe("accepted");
     const bothKinds = worker.consumeTrials(async () => {}, { kinds: ["gpu", "cpu"] });
     expect(await refused(bothKinds.then((sub) => sub.stop()))).toBe("accepted");
+    // Its heartbeats (core NATS, straight to the controller) get through: a refused one is dropped without a word.
+    const heard = new Promise<unknown>((resolve) => {
+      void controllerBus.onHeartbeat(resolve).then(async (sub) => {
+        cleanups.push(() => sub.stop());
+        await worker.publishHeartbeat({ trialId: "t-beat", attempt: 1, workerId: "w-beat" });
+      });
+    });
+    expect(await within(heard, 5_000)).toEqual({ trialId: "t-beat", attempt: 1, workerId: "w-beat" });
   });
 
   it("completes a CPU and a GPU trial with the worker's and the controller's own credentials", async () => {

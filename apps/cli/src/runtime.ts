@@ -22,6 +22,22 @@ export function natsPrefix(): string {
   return prefix;
 }
 
+/**
+ * Copies of each stream the controller creates on the NATS server (`TAILSWEEP_NATS_REPLICAS`, default 1): 3 on a
+ * three-node JetStream cluster (infra/nats/tailsweep-cluster.conf), so a node can die without losing a queued trial
+ * or event. Odd counts only: a stream needs a majority of its copies, so 2 or 4 survive no more losses than 1 or 3.
+ * It counts when the streams are first made; an existing stream keeps the count it has.
+ */
+export function natsReplicas(): number {
+  const raw = process.env.TAILSWEEP_NATS_REPLICAS?.trim();
+  if (!raw) return 1;
+  if (raw !== "1" && raw !== "3" && raw !== "5")
+    throw new Error(
+      `TAILSWEEP_NATS_REPLICAS: must be 1, 3 or 5 (copies of each NATS stream; at most the cluster's node count), got "${raw}"`,
+    );
+  return Number(raw);
+}
+
 /** Opens the store (migrating it) and the bus, and says once which ones are in use. */
 export async function openRuntime(
   log: (line: string) => void,
@@ -35,6 +51,7 @@ export async function openRuntime(
         servers: natsUrl,
         name: "tailsweep-cli",
         prefix: natsPrefix(),
+        replicas: natsReplicas(),
         ...natsCredentialsFromEnv(),
       })
     : new InProcessBus();
