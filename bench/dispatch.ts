@@ -84,7 +84,6 @@ async function measure(store: RunStore, bus: Bus, options: { gpu?: boolean } = {
     started = undefined;
     const spec = parseSweepFile({
       name: "overhead",
-      search: { "train.seed": [1] },
       seeds: trials,
       execution,
     });

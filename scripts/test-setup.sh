@@ -6,6 +6,16 @@ set -euo pipefail
 
 say() { printf 'test setup: %s\n' "$*" >&2; }
 
+# test/nats-cluster.test.ts makes its "hosts" out of network namespaces (ip netns, veth pairs, a bridge) and
+# test/fault-drills.test.ts runs a PostgreSQL cluster of its own as the postgres user: both take root, and without it
+# they fail rather than skip. Say so now, not minutes into the run.
+if [ "$(id -u)" -ne 0 ]; then
+  say "the cluster and fault-drill tests need root (network namespaces, a PostgreSQL of their own): run the suite as"
+  say "root (sudo -E pnpm test), or the rest without them:"
+  say "  pnpm exec vitest run --exclude test/nats-cluster.test.ts --exclude test/fault-drills.test.ts"
+  exit 1
+fi
+
 need=() # Debian packages to install from bookworm
 need_backports=() # from bookworm-backports (Mesa ≥ 25: Dawn, behind the webgpu backend, refuses bookworm's Mesa 22)
 fix=()  # commands to run for what is not a package

@@ -1,130 +1,24 @@
 // Sweeps on real infrastructure — PostgreSQL, a NATS server of the test's own, a controller and workers as separate
 // processes — surviving what kills runs in practice: a worker killed mid-trial, NATS restarted, the controller
 // restarted. Every trial must end succeeded with exactly one result.
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
-import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { hostname } from "node:os";
 import { NatsBus } from "@tailsweep/bus";
 import { openRunStore } from "@tailsweep/db";
 import { afterAll, describe, expect, it } from "vitest";
-import { freshDatabase as freshTestDatabase } from "./fresh-database";
+import {
+  freshDatabase,
+  onStop,
+  run,
+  sleep,
+  startNats,
+  stopAll,
+  sweepFile,
+  tailsweep,
+  waitFor,
+  workersReady,
+} from "./harness";
 
-const root = join(__dirname, "..");
-const bin = join(root, "apps", "cli", "bin", "tailsweep.mjs");
-const children = new Set<ChildProcess>();
-const cleanups: (() => Promise<void>)[] = [];
-
-afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
-  for (const f of cleanups.reverse()) await f().catch(() => {});
-}, 60_000);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
-/** A NATS server with JetStream on a port of its own, restartable with the same storage. */
-async function startNats(port: number) {
-  const store = mkdtempSync(join(tmpdir(), "tailsweep-nats-"));
-  let proc: ChildProcess | undefined;
-  const start = async () => {
-    proc = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
-      stdio: "ignore",
-    });
-    children.add(proc);
-    await waitFor(() => portOpen(port), "nats-server", 20_000);
-  };
-  const stop = async () => {
-    const p = proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise((r) => p.once("exit", r));
-    p.kill("SIGTERM");
-    await exited;
-    children.delete(p);
-  };
-  await start();
-  cleanups.push(stop);
-  return { url: `nats://127.0.0.1:${port}`, start, stop };
-}
-
-async function freshDatabase(): Promise<string> {
-  const db = await freshTestDatabase("faults");
-  cleanups.push(db.drop);
-  return db.url;
-}
-
-function tailsweep(args: string[], env: Record<string, string>): ChildProcess {
-  const p = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let err = "";
-  p.stderr!.on("data", (d) => {
-    err += d;
-    if (err.length > 20_000) err = err.slice(-10_000);
-  });
-  (p as ChildProcess & { log: () => string }).log = () => err;
-  children.add(p);
-  p.once("exit", () => children.delete(p));
-  return p;
-}
-
-/** Waits until `count` workers have said they are ready in the logs of `procs` (a parent logs for its children). */
-async function workersReady(procs: ChildProcess[], count: number): Promise<void> {
-  const ready = () =>
-    procs.reduce(
-      (n, p) => n + (p as ChildProcess & { log: () => string }).log().split(" ready (").length - 1,
-      0,
-    );
-  await waitFor(async () => ready() >= count, `${count} workers to be ready`, 60_000);
-}
-
-async function run(args: string[], env: Record<string, string>): Promise<void> {
-  const p = tailsweep(args, env);
-  const code = await new Promise((r) => p.once("exit", r));
-  if (code !== 0)
-    throw new Error(
-      `tailsweep ${args.join(" ")} exited ${code}: ${(p as ChildProcess & { log: () => string }).log()}`,
-    );
-}
-
-function sweepFile(name: string, search: Record<string, unknown[]>, seeds: number, steps: number): string {
-  const file = join(mkdtempSync(join(tmpdir(), "tailsweep-sweep-")), `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      name,
-      project: "faults",
-      dataset: { name: "mnist-2view", headCount: 100, testPerClass: 20, imbalanceRatio: 10, labelRatio: 0.2 },
-      model: { encoderWidths: [32], decoderWidths: [32], classifierWidths: [32], latentDim: 4 },
-      train: { epochs: 3, maxStepsPerEpoch: steps, evalEvery: 1 },
-      search,
-      seeds,
-      // 2 s heartbeats (stale after 6 s): short enough for a quick test, long enough for a busy 2-core machine.
-      execution: { maxAttempts: 3, heartbeatSeconds: 2, trialTimeoutSeconds: 600 },
-    }),
-  );
-  return file;
-}
+afterAll(stopAll, 60_000);
 
 /** Starts NATS, a fresh database, a controller and `workers` worker processes. */
 async function cluster(port: number, workers: number) {
@@ -134,7 +28,7 @@ async function cluster(port: number, workers: number) {
   const controller = tailsweep(["controller"], env);
   const workerProcs = Array.from({ length: workers }, () => tailsweep(["worker", "--concurrency", "1"], env));
   const opened = await openRunStore({ databaseUrl });
-  cleanups.push(() => opened.close());
+  onStop(() => opened.close());
   return { nats, env, controller, workers: workerProcs, store: opened.store };
 }
 

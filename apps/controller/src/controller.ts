@@ -92,19 +92,29 @@ export class Controller {
     );
     await this.reconcile();
     const every = this.options.reapEveryMs ?? 5_000;
-    this.timer = setInterval(() => void this.tick(), every);
+    let lastFired = Date.now();
+    this.timer = setInterval(() => {
+      // A timer that fires late means this process was blocked (training on its own thread, in the embedded
+      // setup) or suspended: heartbeats could not be heard meanwhile, so silence is not judged on this round.
+      const now = Date.now();
+      const blocked = now - lastFired > 2 * every;
+      lastFired = now;
+      void this.tick(!blocked);
+    }, every);
     this.timer.unref();
   }
 
   /** One round of upkeep, never two at once: streams, silent workers, lost messages. */
-  private tick(): Promise<void> {
+  private tick(judgeSilence = true): Promise<void> {
     this.ticking ??= (async () => {
       try {
         await this.bus.ensureTopology();
-        await this.reap();
+        if (judgeSilence) await this.reap();
         await this.reconcile();
       } catch (e) {
-        this.log(`upkeep: ${(e as Error).message} (tried again in ${(this.options.reapEveryMs ?? 5_000) / 1000} s)`);
+        this.log(
+          `upkeep: ${(e as Error).message} (tried again in ${(this.options.reapEveryMs ?? 5_000) / 1000} s)`,
+        );
       } finally {
         this.ticking = undefined;
       }
@@ -116,7 +126,8 @@ export class Controller {
   async submit(spec: SweepSpec, id: string = randomUUID()): Promise<SweepRecord> {
     const plans = expandSweep(spec);
     const existing = await this.store.getSweep(id);
-    const sweep = existing ?? (await this.store.createSweep({ id, spec, trials: plans, provenance: provenance() }));
+    const sweep =
+      existing ?? (await this.store.createSweep({ id, spec, trials: plans, provenance: provenance() }));
     this.specs.set(sweep.id, sweep.spec);
     if (existing) return existing; // a repeat: its trials are queued already, and upkeep re-queues any lost
     let needGpu = 0;
@@ -172,7 +183,9 @@ export class Controller {
           handedBack.push(t);
           this.log(`trial ${t.id}: ${t.error}; queued again as attempt ${t.attempt + 1}`);
           // A bus that is down now: the next upkeep finds the trial without a message and queues it.
-          await this.queue(t, sweep.spec).catch((e: Error) => this.log(`trial ${t.id}: not queued: ${e.message}`));
+          await this.queue(t, sweep.spec).catch((e: Error) =>
+            this.log(`trial ${t.id}: not queued: ${e.message}`),
+          );
         } else if (t?.state === "failed") {
           this.log(`trial ${t.id}: ${t.error}`);
         }

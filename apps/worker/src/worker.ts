@@ -188,9 +188,7 @@ export class Worker {
 
   /** Tells the controller that this attempt's outcome is in the event stream, so it is not taken for dead. */
   private async announceSettled(trialId: string, attempt: number): Promise<void> {
-    await this.bus
-      .publishHeartbeat({ trialId, attempt, workerId: this.id, settled: true })
-      .catch(() => {}); // lost: the controller may hand the trial back, and the result still counts when read
+    await this.bus.publishHeartbeat({ trialId, attempt, workerId: this.id, settled: true }).catch(() => {}); // lost: the controller may hand the trial back, and the result still counts when read
   }
 
   private async handle(delivery: TrialDelivery): Promise<void> {
@@ -216,6 +214,7 @@ export class Worker {
     const attempt = reply.attempt;
     const config = reply.config as unknown as RunConfig;
     const state: { stop?: StopReason } = {};
+    let epochs: Promise<void> = Promise.resolve();
     const heartbeat = async () => {
       delivery.working();
       await this.bus.publishHeartbeat({ trialId, attempt, workerId: this.id });
@@ -244,7 +243,11 @@ export class Worker {
           : await this.runTrial(config, {
               onEpoch: (metric) => {
                 delivery.working();
-                void this.bus.publishEvent({ type: "epoch", trialId, attempt, metric }).catch(() => {});
+                // In order and surely, through a bus outage or a failover, without holding training up; the
+                // outcome is sent only after them.
+                epochs = epochs
+                  .then(() => this.publishSurely({ type: "epoch", trialId, attempt, metric }))
+                  .catch(() => {});
               },
               // The first reason seen wins: a cancelled sweep, this worker stopping, the trial's time limit.
               shouldStop: () => {
@@ -254,6 +257,7 @@ export class Worker {
                 return state.stop !== undefined;
               },
             });
+      await epochs;
       if (state.stop === "shutdown") {
         // Not the trial's fault: it goes back without using up one of its attempts.
         await fail(`worker ${this.id} shut down`, true, true);
@@ -275,19 +279,21 @@ export class Worker {
         this.options.onTrialEnd?.(trialId, "result sent");
       }
       if (state.stop !== "cancelled") await this.announceSettled(trialId, attempt);
-      await delivery.ack();
     } catch (e) {
       // Divergence or a config the trainer rejects will fail the same way again: no retry.
       const reason = (e as Error).message;
+      await epochs;
       await fail(reason, false).then(
         () => this.announceSettled(trialId, attempt),
         () => {},
       );
       this.log(`trial ${trialId}: ${reason}`);
       this.options.onTrialEnd?.(trialId, "failed");
-      await delivery.ack();
     } finally {
       clearInterval(beat);
     }
+    // Settled: an ack that fails (a consumer leader being chosen) only means the message comes back after ack
+    // wait, and its claim is then refused.
+    await delivery.ack().catch(() => {});
   }
 }

@@ -82,5 +82,7 @@ describe("trial state machine", () => {
     // an earlier attempt's result that arrives after the trial was handed back
     expect(canTransition("waiting", "succeeded")).toBe(true);
     expect(() => assertTransition("succeeded", "running")).toThrow(/succeeded is final/);
+    expect(canTransition("failed", "succeeded")).toBe(true); // a late result of an attempt given up on
+    expect(() => assertTransition("failed", "waiting")).toThrow(/failed is final/);
   });
 });

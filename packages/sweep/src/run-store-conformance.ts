@@ -272,7 +272,7 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(t.retries.map((r) => r.handedBack ?? false)).toEqual([true, true, true, false]);
     });
 
-    it("keeps a result that arrives after its attempt was handed back, unless another attempt succeeded", async () => {
+    it("keeps a result that arrives after its attempt was handed back or given up on, unless another succeeded", async () => {
       const { store } = await fresh();
       const [a, b, c] = await store.listTrials("sw1");
       // a: handed back (waiting) when attempt 1's result arrives
@@ -290,9 +290,18 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(await store.completeTrial(b!.id, 2, { ...result, seconds: 7 }, at(103), "w2")).toBe(false);
       expect((await store.getResult(b!.id))!.seconds).toBe(1);
       expect(await store.heartbeat(b!.id, 2, at(103))).toBe(false);
-      // c: a result for an attempt that never was is refused
-      expect(await store.completeTrial(c!.id, 1, result, at(1))).toBe(false);
-      expect((await store.getTrial(c!.id))!.state).toBe("waiting");
+      // c: failed after two silent attempts (maxAttempts 2), then the second one's result arrives after all
+      await store.claimTrial(c!.id, "w1", at(0));
+      await store.requeueStale(at(100), 30_000);
+      await store.claimTrial(c!.id, "w2", at(101));
+      await store.requeueStale(at(200), 30_000);
+      expect((await store.getTrial(c!.id))!.state).toBe("failed");
+      expect(await store.completeTrial(c!.id, 2, result, at(201), "w2")).toBe(true);
+      expect(await store.getTrial(c!.id)).toMatchObject({ state: "succeeded", attempt: 2, workerId: "w2" });
+      // d: a result for an attempt that never was is refused
+      const [, , , d] = await store.listTrials("sw1");
+      expect(await store.completeTrial(d!.id, 1, result, at(1))).toBe(false);
+      expect((await store.getTrial(d!.id))!.state).toBe("waiting");
     });
 
     it("leaves a completed sweep completed when cancelled, and never finishes a trial before its start", async () => {

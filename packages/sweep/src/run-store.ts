@@ -142,9 +142,9 @@ export interface RunStore {
    */
   epochCurves(sweepId: string, metric: EpochSeriesMetric): Promise<EpochCurvePoint[]>;
   /**
-   * Stores an attempt's result: running → succeeded. A result from an earlier attempt, one that was handed back
-   * because its worker went quiet (waiting, or running again elsewhere), still counts when no attempt has
-   * succeeded yet: finished training is never thrown away. Then the trial takes that attempt's number (and its
+   * Stores an attempt's result: running → succeeded. A result from an attempt that was handed back because its
+   * worker went quiet (the trial waiting, running again elsewhere, or failed after too many silent attempts)
+   * still counts when no attempt has succeeded: finished training is never thrown away. Then the trial takes that attempt's number (and its
    * worker, when given). True if this attempt is the one that succeeded (now or before); false otherwise.
    */
   completeTrial(
@@ -236,8 +236,11 @@ export function attemptsUsed(trial: Pick<TrialRecord, "attempt" | "retries">): n
 /**
  * Whether a result of `attempt` may settle the trial (`completeTrial`'s rule, shared by the stores): the running
  * attempt's, or an earlier attempt's that was handed back when its worker went quiet and has not been beaten by
- * another; never one for a trial that is already final.
+ * another, also when the trial was failed meanwhile; never one for a trial that succeeded or was cancelled.
  */
 export function lateResultCounts(trial: Pick<TrialRecord, "state" | "attempt">, attempt: number): boolean {
-  return (trial.state === "running" || trial.state === "waiting") && attempt >= 1 && attempt <= trial.attempt;
+  const open = trial.state === "running" || trial.state === "waiting";
+  // A failure does not outweigh a finished attempt: the controller gave up on a worker it did not hear from (or a
+  // later attempt failed), and this attempt's training ran to its end after all.
+  return (open || trial.state === "failed") && attempt >= 1 && attempt <= trial.attempt;
 }

@@ -1,4 +1,7 @@
-/** Where a trial is in its life. Terminal states never change again. */
+/**
+ * Where a trial is in its life. Terminal states never change again, but for failed → succeeded when a result
+ * arrives late from an attempt the controller had given up on (see `lateResultCounts`).
+ */
 export type TrialState = "waiting" | "running" | "succeeded" | "failed" | "cancelled";
 
 /** States a trial never leaves. */
@@ -10,7 +13,8 @@ const ALLOWED: Record<TrialState, readonly TrialState[]> = {
   // finished, failed for good, handed back for a new attempt, or stopped with its sweep
   running: ["succeeded", "failed", "waiting", "cancelled"],
   succeeded: [],
-  failed: [],
+  // the one way out of a final state: an attempt given up on for its silence delivers its result after all
+  failed: ["succeeded"],
   cancelled: [],
 };
 

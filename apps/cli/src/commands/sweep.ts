@@ -2,8 +2,15 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { exportSweep, rankConfigurations, SweepNotFoundError, trialRows } from "@tailsweep/api";
+import {
+  exportSweep,
+  rankConfigurations,
+  SweepNotFoundError,
+  sweepLimitsFromEnv,
+  trialRows,
+} from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
+import { checkDatasetFiles } from "@tailsweep/data";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
 import { parseSweepFile, type SweepSpec, type TrialKind, TrialKindSchema } from "@tailsweep/schemas";
 import {
@@ -68,7 +75,7 @@ function daemonLog(component: "worker" | "controller", json: boolean | undefined
 }
 
 function readSweepFile(path: string): SweepSpec {
-  return parseSweepFile(readConfigFile(path));
+  return parseSweepFile(readConfigFile(path), sweepLimitsFromEnv());
 }
 
 /** A sweep's trials and their results, read once for everything a command prints. */
@@ -242,6 +249,8 @@ export function registerSweep(program: Command): void {
     .option("--json", "print the final trial table as JSON")
     .action(async (file: string, o: { workers: number; backend?: string; new?: boolean; json?: boolean }) => {
       const spec = readSweepFile(file);
+      // This process trains it: a user data file that is not there is said now, not when its trial runs.
+      await checkDatasetFiles(spec);
       const backend = await initBackend({ prefer: o.backend as never, log });
       // The only worker is this process's: GPU trials on another backend would wait for ever. Refused before
       // anything is opened or stored.

@@ -1,0 +1,292 @@
+// The fault drills of the reliability issue, each a test: outages of PostgreSQL and NATS (also one that loses its
+// storage), a long event backlog with the shortest heartbeat, a graceful shutdown with one attempt, a repeated
+// submit, an interrupted embedded run, Ctrl-C on a worker group. The promise under test: every trial ends with
+// exactly one result, nothing hangs, no finished training is thrown away.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NatsBus } from "@tailsweep/bus";
+import { Controller } from "@tailsweep/controller";
+import { openRunStore } from "@tailsweep/db";
+import { parseSweepFile } from "@tailsweep/schemas";
+import type { RunStore } from "@tailsweep/sweep";
+import { Worker } from "@tailsweep/worker";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  exited,
+  freshDatabase,
+  onStop,
+  run,
+  sleep,
+  startNats,
+  startPostgres,
+  stopAll,
+  sweepFile,
+  type Tailsweep,
+  tailsweep,
+  waitFor,
+  workersReady,
+} from "./harness";
+
+afterAll(stopAll, 180_000);
+
+async function store(databaseUrl: string): Promise<RunStore> {
+  const opened = await openRunStore({ databaseUrl });
+  onStop(() => opened.close());
+  return opened.store;
+}
+
+async function onlySweep(s: RunStore) {
+  const sweeps = await s.listSweeps("faults");
+  expect(sweeps).toHaveLength(1);
+  return sweeps[0]!;
+}
+
+const finished = async (s: RunStore) => {
+  const [sweep] = await s.listSweeps("faults");
+  return sweep !== undefined && sweep.status === "completed";
+};
+
+/** Every trial succeeded once, with one result; and the controller threw no finished result away. */
+async function expectEveryTrialOnce(s: RunStore, count: number, controller?: Tailsweep) {
+  const sweep = await onlySweep(s);
+  const trials = await s.listTrials(sweep.id);
+  expect(trials).toHaveLength(count);
+  expect(trials.map((t) => t.state)).toEqual(new Array(count).fill("succeeded"));
+  expect((await s.listResults(sweep.id)).size).toBe(count);
+  if (controller) expect(controller.log()).not.toMatch(/result not stored/);
+  return trials;
+}
+
+/** A controller and `workers` single-trial worker processes on the given store and NATS server, all ready. */
+async function team(env: Record<string, string>, workers: number) {
+  const controller = tailsweep(["controller"], env);
+  const procs = Array.from({ length: workers }, () => tailsweep(["worker", "--concurrency", "1"], env));
+  await workersReady(procs, workers);
+  return { controller, workers: procs };
+}
+
+const someTrial = (s: RunStore, state: string) => async () => {
+  const [sweep] = await s.listSweeps("faults");
+  return sweep !== undefined && (await s.listTrials(sweep.id)).some((t) => t.state === state);
+};
+
+describe("fault drills on PostgreSQL + NATS with controller and worker processes", {
+  timeout: 300_000,
+}, () => {
+  it("loses no queued trial to a PostgreSQL outage: claims refused meanwhile are tried again", async () => {
+    const nats = await startNats(14_311);
+    const pg = await startPostgres(15_433);
+    const env = { DATABASE_URL: pg.url, NATS_URL: nats.url };
+    const { controller } = await team(env, 2);
+    await run(["sweep", "submit", sweepFile("pg-outage", { nu: [5, 10, 30], beta: [0.1, 0.2] }, 2, 2)], env);
+    const s = await store(pg.url);
+    await waitFor(someTrial(s, "succeeded"), "a first trial to finish");
+    const outageStart = Date.now();
+    await pg.stop();
+    await sleep(6_000);
+    await pg.start();
+    await waitFor(() => finished(s), "the sweep to finish after the outage");
+    console.log(
+      `PostgreSQL outage drill: finished ${((Date.now() - outageStart) / 1000).toFixed(1)} s after it began`,
+    );
+    await expectEveryTrialOnce(s, 12, controller);
+  });
+
+  it("finishes when NATS is down for longer than 3 heartbeats, keeping results trained meanwhile", async () => {
+    const nats = await startNats(14_312);
+    const databaseUrl = await freshDatabase();
+    const env = { DATABASE_URL: databaseUrl, NATS_URL: nats.url };
+    const { controller } = await team(env, 2);
+    await run(["sweep", "submit", sweepFile("nats-outage", { nu: [5, 10, 30] }, 2, 12)], env);
+    const s = await store(databaseUrl);
+    await waitFor(someTrial(s, "running"), "trials to start");
+    const outageStart = Date.now();
+    await nats.stop();
+    await sleep(10_000); // heartbeats every 2 s: stale after 6
+    await nats.start();
+    await waitFor(() => finished(s), "the sweep to finish after the outage");
+    console.log(
+      `NATS outage drill: finished ${((Date.now() - outageStart) / 1000).toFixed(1)} s after it began`,
+    );
+    await expectEveryTrialOnce(s, 6, controller);
+  });
+
+  it("finishes when NATS comes back without its storage: streams made again, waiting trials queued again", async () => {
+    const nats = await startNats(14_313);
+    const databaseUrl = await freshDatabase();
+    const env = { DATABASE_URL: databaseUrl, NATS_URL: nats.url };
+    const { controller } = await team(env, 2);
+    await run(["sweep", "submit", sweepFile("nats-wiped", { nu: [5, 10, 30], beta: [0.1, 0.2] }, 1, 4)], env);
+    const s = await store(databaseUrl);
+    await waitFor(someTrial(s, "succeeded"), "a first trial to finish");
+    const outageStart = Date.now();
+    await nats.stop();
+    nats.wipe();
+    await nats.start();
+    await waitFor(() => finished(s), "the sweep to finish after the wipe", 180_000);
+    console.log(
+      `NATS wipe drill: finished ${((Date.now() - outageStart) / 1000).toFixed(1)} s after it began`,
+    );
+    expect(controller.log()).toMatch(/queued them again/);
+    await expectEveryTrialOnce(s, 6, controller);
+  });
+
+  it("keeps live trials alive behind a long event backlog with 1 s heartbeats: every trial once, none failed", async () => {
+    const nats = await startNats(14_314);
+    const databaseUrl = await freshDatabase();
+    const s = await store(databaseUrl);
+    const bus = await NatsBus.connect({ servers: nats.url, name: "drill" });
+    onStop(() => bus.close());
+    const controller = new Controller(s, bus, { reapEveryMs: 500 });
+    await controller.start();
+    onStop(() => controller.stop());
+    const backend = { name: "cpu" as const, tfjsBackend: "cpu", detail: "no-op", versions: {} };
+    // No-op trials of 30 ms, 16 at once: results arrive far faster than one heartbeat interval.
+    const workers = ["w1", "w2"].map(
+      (id) =>
+        new Worker(bus, {
+          id,
+          backend,
+          concurrency: 8,
+          runTrial: async (_config, hooks) => {
+            hooks.onEpoch({
+              epoch: 1,
+              loss: { total: 1, labeled: 1, unlabeled: 1, classification: 1 },
+              seconds: 0,
+            });
+            await sleep(30);
+            return { metrics: { test: { balancedAccuracy: 0.5 } }, backend: "cpu", seconds: 0.03 };
+          },
+        }),
+    );
+    for (const w of workers) await w.start();
+    onStop(async () => {
+      for (const w of workers) await w.stop();
+    });
+    const spec = parseSweepFile({
+      name: "backlog",
+      project: "faults",
+      search: { nu: Array.from({ length: 20 }, (_, i) => 3 + i) },
+      seeds: 100,
+      execution: { heartbeatSeconds: 1, maxAttempts: 3 },
+    });
+    const start = Date.now();
+    await controller.submit(spec, "backlog");
+    await waitFor(() => finished(s), "400 no-op trials to finish", 240_000);
+    const seconds = (Date.now() - start) / 1000;
+    console.log(
+      `backlog drill: 400 no-op trials in ${seconds.toFixed(1)} s (${(400 / seconds).toFixed(0)} trials/s)`,
+    );
+    const trials = await expectEveryTrialOnce(s, 400);
+    expect(trials.filter((t) => t.attempt !== 1).map((t) => [t.id, t.attempt, t.retries])).toEqual([]);
+  });
+
+  it("hands a trial back on a graceful shutdown without using up its only attempt", async () => {
+    const nats = await startNats(14_315);
+    const databaseUrl = await freshDatabase();
+    const env = { DATABASE_URL: databaseUrl, NATS_URL: nats.url };
+    const { workers } = await team(env, 1);
+    await run(["sweep", "submit", sweepFile("shutdown", { nu: [5] }, 1, 40, { maxAttempts: 1 }, 5)], env);
+    const s = await store(databaseUrl);
+    await waitFor(someTrial(s, "running"), "the trial to start");
+    workers[0]!.kill("SIGTERM");
+    expect(await exited(workers[0]!)).toBe(0);
+    await waitFor(someTrial(s, "waiting"), "the trial to be handed back");
+    const next = tailsweep(["worker", "--concurrency", "1"], env);
+    await workersReady([next], 1);
+    await waitFor(() => finished(s), "the sweep to finish");
+    const [t] = await expectEveryTrialOnce(s, 1);
+    expect(t).toMatchObject({ attempt: 2, maxAttempts: 1 });
+    expect(t!.retries).toEqual([
+      { attempt: 1, reason: expect.stringMatching(/shut down/), handedBack: true },
+    ]);
+  });
+
+  it("hands both trials back when Ctrl-C reaches a worker group, and every process exits cleanly", async () => {
+    const nats = await startNats(14_316);
+    const databaseUrl = await freshDatabase();
+    const env = { DATABASE_URL: databaseUrl, NATS_URL: nats.url };
+    tailsweep(["controller"], env);
+    // Its own process group, as in a terminal: Ctrl-C signals the parent and both its children at once.
+    const group = tailsweep(["worker", "--concurrency", "2"], env, { detached: true });
+    await workersReady([group], 2);
+    await run(["sweep", "submit", sweepFile("ctrl-c", { nu: [5, 10] }, 1, 40, {}, 5)], env);
+    const s = await store(databaseUrl);
+    const sweep = async () => (await s.listTrials((await onlySweep(s)).id)).map((t) => t.state);
+    await waitFor(async () => (await sweep()).every((state) => state === "running"), "both trials to run");
+    process.kill(-group.pid!, "SIGINT");
+    expect(await exited(group)).toBe(0);
+    await waitFor(
+      async () => (await sweep()).every((state) => state === "waiting"),
+      "both trials handed back",
+    );
+    for (const t of await s.listTrials((await onlySweep(s)).id))
+      expect(t.retries).toEqual([
+        { attempt: 1, reason: expect.stringMatching(/shut down/), handedBack: true },
+      ]);
+  });
+
+  it("finds the sweep a file made when it is submitted again, and makes a second one only with --new", async () => {
+    const nats = await startNats(14_317);
+    const databaseUrl = await freshDatabase();
+    const env = { DATABASE_URL: databaseUrl, NATS_URL: nats.url };
+    tailsweep(["controller"], env);
+    const file = sweepFile("twice", { nu: [5, 10] }, 1, 2);
+    const first = JSON.parse(await run(["sweep", "submit", file, "--json"], env).then(lastLine));
+    const again = JSON.parse(await run(["sweep", "submit", file, "--json"], env).then(lastLine));
+    expect(again).toMatchObject({ id: first.id, existing: true });
+    expect(first.existing).toBe(false);
+    const s = await store(databaseUrl);
+    expect(await s.listSweeps("faults")).toHaveLength(1);
+    expect(await run(["sweep", "submit", file], env)).toMatch(/submitted before .*nothing queued again/);
+    const fresh = JSON.parse(await run(["sweep", "submit", file, "--new", "--json"], env).then(lastLine));
+    expect(fresh.id).not.toBe(first.id);
+    expect(await s.listSweeps("faults")).toHaveLength(2);
+  });
+});
+
+const lastLine = (out: string) => out.trim().split("\n").at(-1)!;
+
+describe("the embedded sweep run, interrupted and resumed", { timeout: 300_000 }, () => {
+  const env = {
+    TAILSWEEP_DB_DIR: join(mkdtempSync(join(tmpdir(), "tailsweep-embedded-")), "db"),
+    TAILSWEEP_BACKEND: "cpu",
+    DATABASE_URL: "",
+    NATS_URL: "",
+  };
+
+  it("exits 1 when every trial failed", async () => {
+    const p = tailsweep(["sweep", "run", sweepFile("all-fail", { "model.modalities": [[2]] }, 1, 2)], env);
+    expect(await exited(p)).toBe(1);
+    expect(p.log()).toMatch(/modalities: index 2 is out of range/);
+  });
+
+  it("hands the running trial back on SIGTERM, trains only its own sweep next time, and resumes with the same file", async () => {
+    const slow = sweepFile("interrupted", { nu: [5, 10] }, 1, 30, { maxAttempts: 1 }, 4);
+    const first = tailsweep(["sweep", "run", slow], env);
+    await waitFor(async () => /trials: 0\/2 done, 1 running/.test(first.log()), "a trial to run", 60_000);
+    first.kill("SIGTERM");
+    expect(await exited(first)).toBe(143);
+    expect(first.log()).toMatch(/interrupted: 0\/2 trials done; the same command resumes the sweep/);
+    // Another file: its run trains its own trial and leaves the interrupted sweep alone.
+    const other = await run(["sweep", "run", sweepFile("other", { nu: [30] }, 1, 2), "--json"], env);
+    expect(JSON.parse(other.slice(other.indexOf("{"))).trials).toHaveLength(1);
+    const listed = JSON.parse(await run(["sweep", "list", "--json"], env).then(lastLine));
+    const interrupted = listed.find((x: { name: string }) => x.name === "interrupted");
+    expect(interrupted).toMatchObject({ status: "running", succeeded: 0 });
+    // The same file again: resumed, not started afresh, and the hand-back cost no attempt (maxAttempts: 1).
+    const resumed = await run(["sweep", "run", slow], env);
+    expect(resumed).toMatch(/resuming, 2 of 2 trials left/);
+    expect(resumed).toMatch(/completed/);
+    const again = await run(["sweep", "run", slow], env);
+    expect(again).toMatch(/has finished already/);
+  });
+
+  it("prints no stack trace when its reader stops early (sweep status | head)", async () => {
+    const p = tailsweep(["sweep", "list"], env);
+    p.stdout!.destroy(); // the reader is gone before the first line
+    await exited(p);
+    expect(p.log()).not.toMatch(/EPIPE|at .*node:/);
+  });
+});
