@@ -112,7 +112,10 @@ export class NatsBus implements Bus {
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
     const nc = await connect({
       // "nats://a:4222,nats://b:4222": every node of a cluster, so the client can fail over from the first.
-      servers: options.servers.split(",").map((s) => s.trim()).filter(Boolean),
+      servers: options.servers
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
       name: options.name ?? "tailsweep",
       maxReconnectAttempts: -1,
       ...(options.user !== undefined && { user: options.user, pass: options.pass }),
