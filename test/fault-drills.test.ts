@@ -173,12 +173,12 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     });
     const start = Date.now();
     await controller.submit(spec, "backlog");
-    await waitFor(() => finished(s), "400 no-op trials to finish", 240_000);
+    await waitFor(() => finished(s), "2,000 no-op trials to finish", 240_000);
     const seconds = (Date.now() - start) / 1000;
     console.log(
-      `backlog drill: 400 no-op trials in ${seconds.toFixed(1)} s (${(400 / seconds).toFixed(0)} trials/s)`,
+      `backlog drill: 2,000 no-op trials in ${seconds.toFixed(1)} s (${(2000 / seconds).toFixed(0)} trials/s)`,
     );
-    const trials = await expectEveryTrialOnce(s, 400);
+    const trials = await expectEveryTrialOnce(s, 2000);
     expect(trials.filter((t) => t.attempt !== 1).map((t) => [t.id, t.attempt, t.retries])).toEqual([]);
   });
 
@@ -263,7 +263,7 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 300_000 }
   });
 
   it("hands the running trial back on SIGTERM, trains only its own sweep next time, and resumes with the same file", async () => {
-    const slow = sweepFile("interrupted", { nu: [5, 10] }, 1, 30, { maxAttempts: 1 }, 4);
+    const slow = sweepFile("interrupted", { nu: [5, 10] }, 1, 15, { maxAttempts: 1 }, 3);
     const first = tailsweep(["sweep", "run", slow], env);
     await waitFor(async () => /trials: 0\/2 done, 1 running/.test(first.log()), "a trial to run", 60_000);
     first.kill("SIGTERM");

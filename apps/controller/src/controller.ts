@@ -362,7 +362,9 @@ export class Controller {
         }
         return;
       }
-      case "worker":
+      case "worker": {
+        // Heard now, by this clock: a worker whose clock is behind is not listed as lost.
+        const heardAt = new Date();
         await this.store.recordWorker({
           id: event.workerId,
           host: event.host,
@@ -371,10 +373,11 @@ export class Controller {
           trialKinds: event.trialKinds ?? ["cpu"],
           concurrency: event.concurrency,
           startedAt: new Date(event.startedAt),
-          lastHeartbeat: new Date(event.at),
-          ...(event.stopped && { stoppedAt: new Date(event.at) }),
+          lastHeartbeat: heardAt,
+          ...(event.stopped && { stoppedAt: heardAt }),
         });
         return;
+      }
       case "failed": {
         this.settled.delete(event.trialId);
         const state = await this.store.failTrial(

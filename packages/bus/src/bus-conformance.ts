@@ -208,6 +208,20 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
       await bus.close();
     });
 
+    it("refuses a claim as retryable when the controller fails to decide it", async () => {
+      const bus = await makeBus(5_000);
+      const serve = await bus.serveClaims(async () => {
+        throw new Error("database is down");
+      });
+      expect(await bus.requestClaim({ trialId: "x", workerId: "w", backend: "cpu" })).toEqual({
+        granted: false,
+        retryable: true,
+        reason: "controller error: database is down",
+      });
+      await serve.stop();
+      await bus.close();
+    });
+
     it("tells every listener about a cancelled sweep", async () => {
       const bus = await makeBus(5_000);
       const heard: string[] = [];

@@ -179,7 +179,15 @@ export class InProcessBus implements Bus {
       await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 100)));
       throw new Error("claim request timed out: no controller is answering");
     }
-    return ClaimReplySchema.parse(await handler(structuredClone(request)));
+    // As over NATS: the controller's own failure (its database, say) is a refusal to try again later.
+    const reply = await handler(structuredClone(request)).catch(
+      (e: Error): ClaimReply => ({
+        granted: false,
+        retryable: true,
+        reason: `controller error: ${e.message}`,
+      }),
+    );
+    return ClaimReplySchema.parse(reply);
   }
 
   async publishHeartbeat(heartbeat: Heartbeat): Promise<void> {

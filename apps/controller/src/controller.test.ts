@@ -1,0 +1,99 @@
+import { InProcessBus } from "@tailsweep/bus";
+import { parseSweepFile } from "@tailsweep/schemas";
+import { InMemoryRunStore, type RunStore, workerStatus } from "@tailsweep/sweep";
+import { afterEach, describe, expect, it } from "vitest";
+import { Controller } from "./controller";
+
+const spec = parseSweepFile({ name: "c", project: "p", search: { nu: [5, 10] }, seeds: [1, 2] });
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+});
+
+async function started(store: RunStore = new InMemoryRunStore()) {
+  const bus = new InProcessBus();
+  const controller = new Controller(store, bus, { reapEveryMs: 60_000 });
+  await controller.start();
+  stops.push(async () => {
+    await controller.stop();
+    await bus.close();
+  });
+  return { store, bus, controller };
+}
+
+describe("Controller", () => {
+  it("queues again the waiting trials whose messages were lost, under ids the dedupe window lets through", async () => {
+    const { bus, controller } = await started();
+    const sweep = await controller.submit(spec, "sw");
+    expect((await bus.queuedTrials(["sw"])).get("sw")).toBe(4);
+    // A worker that drops every message without claiming (what a final refusal during an outage did)
+    const dropped: string[] = [];
+    const sub = await bus.consumeTrials(async (d) => {
+      dropped.push(d.message.trialId);
+      d.term();
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await sub.stop();
+    expect(dropped).toHaveLength(4);
+    expect((await bus.queuedTrials(["sw"])).get("sw")).toBe(0);
+    expect(await controller.reconcile()).toBe(4);
+    expect((await bus.queuedTrials([sweep.id])).get(sweep.id)).toBe(4);
+    expect(await controller.reconcile()).toBe(0); // nothing missing now: no copies
+  });
+
+  it("refuses a claim it cannot decide as retryable, and one for a taken trial as final", async () => {
+    const store = new InMemoryRunStore();
+    const { bus, controller } = await started(store);
+    const sweep = await controller.submit(spec, "sw");
+    const [trial] = await store.listTrials(sweep.id);
+    const claim = { trialId: trial!.id, workerId: "w", backend: "cpu" };
+    expect(await bus.requestClaim(claim)).toMatchObject({ granted: true, attempt: 1 });
+    expect(await bus.requestClaim(claim)).toEqual({ granted: false, reason: "trial is running" });
+    const broken = new InMemoryRunStore();
+    broken.claimTrial = async () => {
+      throw new Error("database is down");
+    };
+    const bus2 = new InProcessBus();
+    const c2 = new Controller(broken, bus2, { reapEveryMs: 60_000 });
+    await c2.start();
+    expect(await bus2.requestClaim(claim)).toEqual({
+      granted: false,
+      retryable: true,
+      reason: "controller error: database is down",
+    });
+    await c2.stop();
+    await bus2.close();
+  });
+
+  it("lists a worker by when it was heard, not by its own clock", async () => {
+    const { store, bus } = await started();
+    const behind = new Date(Date.now() - 60_000).toISOString();
+    await bus.publishEvent({
+      type: "worker",
+      workerId: "w-slow-clock",
+      host: "h",
+      backend: "cpu",
+      concurrency: 1,
+      startedAt: behind,
+      at: behind,
+      stopped: false,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const [w] = await store.listWorkers();
+    expect(workerStatus(w!)).toBe("online");
+  });
+
+  it("keeps a running trial alive by the heartbeats it hears, stored with its own receive time", async () => {
+    const store = new InMemoryRunStore();
+    const { bus, controller } = await started(store);
+    const sweep = await controller.submit(spec, "sw");
+    const [trial] = await store.listTrials(sweep.id);
+    await store.claimTrial(trial!.id, "w", new Date(Date.now() - 60_000));
+    await bus.publishHeartbeat({ trialId: trial!.id, attempt: 1, workerId: "w" });
+    await new Promise((r) => setTimeout(r, 100));
+    const t = (await store.getTrial(trial!.id))!;
+    expect(Date.now() - t.heartbeatAt!.getTime()).toBeLessThan(5_000);
+    // Within a stale interval of the controller's start nothing is reaped, so a restart does not hand back live work
+    expect(await controller.reap(new Date(Date.now() + 1_000))).toEqual([]);
+  });
+});
