@@ -69,9 +69,11 @@ async function measureResults(): Promise<number> {
     const result = { metrics: { test: { balancedAccuracy: 0.5 } }, backend: "cpu", seconds: 0.1 };
     for (let i = 0; i < ids.length; i += 500)
       await Promise.all(
-        ids.slice(i, i + 500).map((trialId) =>
-          bus.publishEvent({ type: "result", trialId, attempt: 1, at: new Date().toISOString(), result }),
-        ),
+        ids
+          .slice(i, i + 500)
+          .map((trialId) =>
+            bus.publishEvent({ type: "result", trialId, attempt: 1, at: new Date().toISOString(), result }),
+          ),
       );
     const counter = new pg.Client({ connectionString: deployment.databaseUrl });
     await counter.connect();
@@ -103,5 +105,7 @@ console.log(
   `batches of 256  ${batched.toFixed(0).padStart(7)} events/s   ratio ${(batched / single).toFixed(1)}×`,
 );
 const outcomes = await measureResults();
-console.log(`trial outcomes  ${outcomes.toFixed(0).padStart(7)} results/s (a backlog of ${results}; target ≥ 200)`);
+console.log(
+  `trial outcomes  ${outcomes.toFixed(0).padStart(7)} results/s (a backlog of ${results}; target ≥ 200)`,
+);
 process.exit(0);
