@@ -692,6 +692,10 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     const submitted = await cli(["sweep", "submit", file, "--json"]);
     expect(submitted.code, submitted.stderr).toBe(0);
     const { id } = JSON.parse(submitted.stdout) as { id: string };
+    // The same file again finds its sweep through the dashboard as on the store (--new would make another).
+    const again = await cli(["sweep", "submit", file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`sweep ${id} from this file was submitted to ${teamBase} before`);
     const listed = await cli(["sweep", "list", "--json"]);
     expect((JSON.parse(listed.stdout) as { id: string }[]).map((r) => r.id)).toContain(id);
     await until("the CLI's sweep to complete", async () => {

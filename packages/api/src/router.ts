@@ -12,6 +12,7 @@ import {
   EPOCH_SERIES_METRICS,
   gpuTrialCount,
   type SweepRecord,
+  sweepIdFor,
   sweepProgress,
   takesGpuTrials,
   workerStatus,
@@ -318,7 +319,16 @@ export const appRouter = t.router({
       .input(
         checked(
           z.union([
-            z.object({ yaml: noNul(z.string().max(LIMITS.sweepFile, "must be at most 256 kB")) }).strict(),
+            z
+              .object({
+                yaml: noNul(z.string().max(LIMITS.sweepFile, "must be at most 256 kB")),
+                /**
+                 * Find the sweep this file made before (its id is a hash of the resolved spec) instead of making
+                 * another: what `tailsweep sweep submit` asks for unless given --new.
+                 */
+                reuse: z.boolean().optional(),
+              })
+              .strict(),
             z
               .object({ spec: z.record(z.string(), z.unknown()) })
               .strict()
@@ -358,12 +368,17 @@ export const appRouter = t.router({
               ]),
             );
         }
-        const sweep = await ctx.launcher.submit(spec);
+        if ("reuse" in input && input.reuse) {
+          const before = await ctx.store.getSweep(sweepIdFor(spec));
+          if (before) return { id: before.id, trialCount: before.trialCount, existing: true };
+        }
+        const reused = "reuse" in input && input.reuse ? sweepIdFor(spec) : undefined;
+        const sweep = await ctx.launcher.submit(spec, reused);
         await audited(ctx, spec.project, "sweep.launch", sweep.id, {
           name: spec.name,
           trials: sweep.trialCount,
         });
-        return { id: sweep.id, trialCount: sweep.trialCount };
+        return { id: sweep.id, trialCount: sweep.trialCount, existing: false };
       }),
 
     /** Deletes a sweep with its trials and results (owners only); the audit log keeps its name and size. */

@@ -6,7 +6,8 @@ import type { Caller } from "./caller";
 
 /** What launches and cancels sweeps for the API (the controller in the app that mounts it). */
 export interface SweepLauncher {
-  submit(spec: SweepSpec): Promise<SweepRecord>;
+  /** Stores and queues a sweep under `id` (a fresh one when absent); a repeat of a stored id changes nothing. */
+  submit(spec: SweepSpec, id?: string): Promise<SweepRecord>;
   cancel(sweepId: string): Promise<number>;
   /** Deletes a sweep and what is stored for it (cancelling it first); false if there was none. */
   delete(sweepId: string): Promise<boolean>;

@@ -311,12 +311,14 @@ export function registerSweep(program: Command): void {
       if (login) {
         // Checked here for clear errors, checked again by the server, which launches it as this token's user.
         const launched = await remote(login, (api) =>
-          api.sweeps.launch.mutate({ yaml: readFileSync(file, "utf8") }),
+          api.sweeps.launch.mutate({ yaml: readFileSync(file, "utf8"), reuse: !o.new }),
         );
         process.stdout.write(
           o.json
             ? `${JSON.stringify({ ...launched, project: spec.project, name: spec.name, server: login.url })}\n`
-            : `submitted sweep ${launched.id} to ${login.url}: ${launched.trialCount} trials${gpuNote(spec)}\n`,
+            : launched.existing
+              ? `sweep ${launched.id} from this file was submitted to ${login.url} before; nothing queued again (--new submits it as a new sweep)\n`
+              : `submitted sweep ${launched.id} to ${login.url}: ${launched.trialCount} trials${gpuNote(spec)}\n`,
         );
         return;
       }

@@ -118,7 +118,7 @@ export function registerUi(program: Command): void {
           launcher: o.readOnly
             ? undefined
             : {
-                submit: (spec) => controller.submit(spec),
+                submit: (spec, id) => controller.submit(spec, id),
                 cancel: (id) => controller.cancel(id),
                 delete: (id) => controller.delete(id),
                 // On the in-process bus this process's worker is the only one there is, and it reads this disk.
