@@ -92,6 +92,9 @@ export interface WorkerOptions {
   ) => void;
 }
 
+/** How often a running trial's delivery is marked in progress: a third of the trial consumers' 30 s ack wait. */
+const ACK_PROGRESS_SECONDS = 10;
+
 /** Why a running trial is being stopped early. */
 type StopReason = "cancelled" | "shutdown" | "timeout";
 
@@ -222,6 +225,9 @@ export class Worker {
     // The sweep's own limits come with the claim.
     const { heartbeatSeconds, trialTimeoutSeconds } = reply.execution;
     const beat = setInterval(() => void heartbeat().catch(() => {}), heartbeatSeconds * 1000);
+    // The queue hears of progress at least every ACK_PROGRESS_SECONDS whatever the sweep's heartbeat (up to an
+    // hour): its ack wait (30 s) must not run out under a trial that is still training.
+    const progress = setInterval(() => delivery.working(), ACK_PROGRESS_SECONDS * 1000);
     const deadline = Date.now() + trialTimeoutSeconds * 1000;
     const fail = async (reason: string, retryable: boolean, handBack = false) =>
       this.publishSurely({
@@ -291,6 +297,7 @@ export class Worker {
       this.options.onTrialEnd?.(trialId, "failed");
     } finally {
       clearInterval(beat);
+      clearInterval(progress);
     }
     // Settled: an ack that fails (a consumer leader being chosen) only means the message comes back after ack
     // wait, and its claim is then refused.
