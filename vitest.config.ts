@@ -18,6 +18,9 @@ export default defineConfig({
       TAILSWEEP_URL: "",
       // scripts/test-setup.sh (run by `pnpm test`) installs lavapipe and OpenBLAS: those backends must run, not skip.
       TAILSWEEP_REQUIRE_BACKENDS: process.env.TAILSWEEP_REQUIRE_BACKENDS ?? "webgpu,wasm-blas",
+      // The role scripts/test-setup.sh makes: it connects with trust or scram-sha-256 auth alike.
+      TEST_DATABASE_URL:
+        process.env.TEST_DATABASE_URL ?? "postgresql://tailsweep_test:tailsweep_test@127.0.0.1:5432/postgres",
       // Mesa's Vulkan driver wants a runtime directory; root on a bare machine has none.
       XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? runtimeDir(),
     },

@@ -20,10 +20,13 @@ need=() # Debian packages to install from bookworm
 need_backports=() # from bookworm-backports (Mesa ≥ 25: Dawn, behind the webgpu backend, refuses bookworm's Mesa 22)
 fix=()  # commands to run for what is not a package
 
+# PostgreSQL itself, where a machine came without it.
+command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 # Chromium for the dashboard's browser tests (Debian's build, driven by playwright-core; never `playwright install`).
 [ -n "${CHROMIUM_PATH:-}" ] || command -v chromium >/dev/null || need+=(chromium)
 # OpenBLAS for the wasm-blas compute backend.
-ldconfig -p 2>/dev/null | grep -q 'libopenblas.so.0' || need+=(libopenblas0-openmp)
+# (grep reads all of ldconfig's output: `grep -q` would stop early, and SIGPIPE fails the pipe under pipefail)
+ldconfig -p 2>/dev/null | grep 'libopenblas.so.0' >/dev/null || need+=(libopenblas0-openmp)
 # The GPU kit's build strips binaries and compresses with xz.
 command -v strip >/dev/null || need+=(binutils)
 command -v xz >/dev/null || need+=(xz-utils)
@@ -31,7 +34,7 @@ command -v xz >/dev/null || need+=(xz-utils)
 command -v nats-server >/dev/null || need+=(nats-server)
 # Vulkan on the CPU (lavapipe), so the webgpu code path runs and its tests are required, not skipped.
 if ! dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | grep -q '^2[5-9]' \
-  || ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1'; then
+  || ! ldconfig -p 2>/dev/null | grep 'libvulkan.so.1' >/dev/null; then
   need_backports+=(mesa-vulkan-drivers libvulkan1)
 fi
 # The netns tests (a NATS cluster across "hosts") need iproute2.
@@ -84,6 +87,13 @@ if ! port_open "${nats_hostport%:*}" "${nats_hostport##*:}"; then
   else
     fix+=("start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server")
   fi
+fi
+# The tests' own role (vitest.config.ts's TEST_DATABASE_URL default): a password, so the tests connect whether local
+# TCP auth is trust (this machine kind) or Debian's stock scram-sha-256; CREATEDB and CREATEROLE for the databases
+# and roles tests make of their own.
+if [ ${#fix[@]} -eq 0 ] && [ -z "${TEST_DATABASE_URL:-}" ] && command -v runuser >/dev/null; then
+  runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_roles WHERE rolname = 'tailsweep_test'" 2>/dev/null | grep 1 >/dev/null \
+    || runuser -u postgres -- psql -qc "CREATE ROLE tailsweep_test LOGIN CREATEDB CREATEROLE PASSWORD 'tailsweep_test'" >/dev/null
 fi
 if [ ${#fix[@]} -gt 0 ]; then
   say "services the tests need are down; start them (as root):"

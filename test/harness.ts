@@ -6,6 +6,7 @@ import { chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { freshDatabase as freshTestDatabase } from "./fresh-database";
 
 const root = join(__dirname, "..");
@@ -98,6 +99,7 @@ export async function startPostgres(port: number) {
     stdio: "ignore",
   });
   let proc: ChildProcess | undefined;
+  const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
   const start = async () => {
     proc = spawn(
       join(pgBin, "postgres"),
@@ -106,7 +108,23 @@ export async function startPostgres(port: number) {
     );
     children.add(proc);
     await waitFor(() => portOpen(port), "postgres", 30_000);
-    await sleep(300); // accepting connections a moment after the port opens
+    // The port opens before recovery ends: ready when a query answers.
+    await waitFor(
+      async () => {
+        const c = new pg.Client({ connectionString: url });
+        try {
+          await c.connect();
+          await c.query("SELECT 1");
+          return true;
+        } catch {
+          return false;
+        } finally {
+          await c.end().catch(() => {});
+        }
+      },
+      "postgres to answer",
+      30_000,
+    );
   };
   const stop = () => stopProcess(proc, "SIGQUIT");
   await start();
@@ -114,7 +132,7 @@ export async function startPostgres(port: number) {
     await stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, start, stop };
+  return { url, start, stop };
 }
 
 /** A fresh database on the machine's PostgreSQL server, dropped at the end. */

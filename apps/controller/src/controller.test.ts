@@ -25,7 +25,7 @@ describe("Controller", () => {
   it("queues again the waiting trials whose messages were lost, under ids the dedupe window lets through", async () => {
     const { bus, controller } = await started();
     const sweep = await controller.submit(spec, "sw");
-    expect((await bus.queuedTrials(["sw"])).get("sw")).toBe(4);
+    expect((await bus.queuedTrials(["sw"])).get("sw")).toEqual({ cpu: 4, gpu: 0 });
     // A worker that drops every message without claiming (what a final refusal during an outage did)
     const dropped: string[] = [];
     const sub = await bus.consumeTrials(async (d) => {
@@ -35,10 +35,13 @@ describe("Controller", () => {
     await new Promise((r) => setTimeout(r, 100));
     await sub.stop();
     expect(dropped).toHaveLength(4);
-    expect((await bus.queuedTrials(["sw"])).get("sw")).toBe(0);
+    expect((await bus.queuedTrials(["sw"])).get("sw")).toEqual({ cpu: 0, gpu: 0 });
+    // A shortage is acted on when a second round sees it again with the queue no fuller (not still being queued)
+    expect(await controller.reconcile()).toBe(0);
     expect(await controller.reconcile()).toBe(4);
-    expect((await bus.queuedTrials([sweep.id])).get(sweep.id)).toBe(4);
+    expect((await bus.queuedTrials([sweep.id])).get(sweep.id)).toEqual({ cpu: 4, gpu: 0 });
     expect(await controller.reconcile()).toBe(0); // nothing missing now: no copies
+    expect(await controller.reconcile()).toBe(0);
   });
 
   it("refuses a claim it cannot decide as retryable, and one for a taken trial as final", async () => {
@@ -48,7 +51,10 @@ describe("Controller", () => {
     const [trial] = await store.listTrials(sweep.id);
     const claim = { trialId: trial!.id, workerId: "w", backend: "cpu" };
     expect(await bus.requestClaim(claim)).toMatchObject({ granted: true, attempt: 1 });
-    expect(await bus.requestClaim(claim)).toEqual({ granted: false, reason: "trial is running" });
+    expect(await bus.requestClaim({ ...claim, workerId: "other" })).toEqual({
+      granted: false,
+      reason: "trial is running",
+    });
     const broken = new InMemoryRunStore();
     broken.claimTrial = async () => {
       throw new Error("database is down");
@@ -56,13 +62,15 @@ describe("Controller", () => {
     const bus2 = new InProcessBus();
     const c2 = new Controller(broken, bus2, { reapEveryMs: 60_000 });
     await c2.start();
+    stops.push(async () => {
+      await c2.stop();
+      await bus2.close();
+    });
     expect(await bus2.requestClaim(claim)).toEqual({
       granted: false,
       retryable: true,
       reason: "controller error: database is down",
     });
-    await c2.stop();
-    await bus2.close();
   });
 
   it("lists a worker by when it was heard, not by its own clock", async () => {
@@ -93,7 +101,33 @@ describe("Controller", () => {
     await new Promise((r) => setTimeout(r, 100));
     const t = (await store.getTrial(trial!.id))!;
     expect(Date.now() - t.heartbeatAt!.getTime()).toBeLessThan(5_000);
-    // Within a stale interval of the controller's start nothing is reaped, so a restart does not hand back live work
-    expect(await controller.reap(new Date(Date.now() + 1_000))).toEqual([]);
+  });
+
+  it("hands back a silent trial only once a stale interval has passed since it started", async () => {
+    const store = new InMemoryRunStore();
+    const { controller } = await started(store);
+    const sweep = await controller.submit(spec, "sw"); // heartbeats every 10 s (the default): stale after 30 s
+    const [trial] = await store.listTrials(sweep.id);
+    await store.claimTrial(trial!.id, "w", new Date(Date.now() - 60_000)); // silent for a minute already
+    // Heartbeats sent while no controller listened were not lost work: within 30 s of the start, nothing is reaped
+    expect(await controller.reap(new Date(Date.now() + 25_000))).toEqual([]);
+    expect((await store.getTrial(trial!.id))!.state).toBe("running");
+    const handedBack = await controller.reap(new Date(Date.now() + 31_000));
+    expect(handedBack.map((t) => t.id)).toEqual([trial!.id]);
+  });
+
+  it("grants a worker's own claim again when its first answer came too late, using no new attempt", async () => {
+    const store = new InMemoryRunStore();
+    const { bus, controller } = await started(store);
+    const sweep = await controller.submit(spec, "sw");
+    const [trial] = await store.listTrials(sweep.id);
+    await store.claimTrial(trial!.id, "w", new Date()); // granted, but the worker had stopped waiting
+    expect(await bus.requestClaim({ trialId: trial!.id, workerId: "w", backend: "cpu" })).toMatchObject({
+      granted: true,
+      attempt: 1,
+    });
+    expect(await bus.requestClaim({ trialId: trial!.id, workerId: "other", backend: "cpu" })).toMatchObject({
+      granted: false,
+    });
   });
 });

@@ -7,6 +7,7 @@ import {
   type ClaimRequest,
   type Heartbeat,
   type SweepSpec,
+  type TrialKind,
   trialNeedsGpu,
   type WorkerEvent,
 } from "@tailsweep/schemas";
@@ -60,7 +61,12 @@ export class Controller {
   private subscriptions: Subscription[] = [];
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
-  private startedAt = new Date();
+  /** Silence is judged only a stale interval after this: the start, or the last round that failed. */
+  private graceFrom = new Date();
+  /** Sweeps this controller is queuing right now: upkeep leaves them alone until their messages are all out. */
+  private readonly submitting = new Set<string>();
+  /** Per sweep, the kinds that were short of messages on the last round, and how many the queue held then. */
+  private short = new Map<string, Partial<Record<TrialKind, number>>>();
   private readonly log: (line: string) => void;
   /** Sweep specs never change after submission: read once each. */
   private readonly specs = new Map<string, SweepSpec>();
@@ -82,7 +88,7 @@ export class Controller {
 
   /** Starts serving claims, heartbeats and events, and the queue's upkeep; queues what waits without a message. */
   async start(): Promise<void> {
-    this.startedAt = new Date();
+    this.graceFrom = new Date();
     this.subscriptions.push(await this.bus.serveClaims((r) => this.grant(r)));
     this.subscriptions.push(await this.bus.onHeartbeat((h) => this.heard(h)));
     this.subscriptions.push(
@@ -97,7 +103,7 @@ export class Controller {
       // A timer that fires late means this process was blocked (training on its own thread, in the embedded
       // setup) or suspended: heartbeats could not be heard meanwhile, so silence is not judged on this round.
       const now = Date.now();
-      const blocked = now - lastFired > 2 * every;
+      const blocked = now - lastFired - every > 1_000;
       lastFired = now;
       void this.tick(!blocked);
     }, every);
@@ -112,6 +118,9 @@ export class Controller {
         if (judgeSilence) await this.reap();
         await this.reconcile();
       } catch (e) {
+        // The bus or the store is out: heartbeats sent meanwhile were not heard, so every running trial gets a
+        // full stale interval again once upkeep works, as after a start.
+        this.graceFrom = new Date();
         this.log(
           `upkeep: ${(e as Error).message} (tried again in ${(this.options.reapEveryMs ?? 5_000) / 1000} s)`,
         );
@@ -131,13 +140,18 @@ export class Controller {
     this.specs.set(sweep.id, sweep.spec);
     if (existing) return existing; // a repeat: its trials are queued already, and upkeep re-queues any lost
     let needGpu = 0;
-    for (const plan of plans) {
-      const gpu = trialNeedsGpu(spec.execution, plan.config);
-      if (gpu) needGpu++;
-      await this.bus.publishTrial(
-        { trialId: trialId(sweep.id, plan.key), sweepId: sweep.id, ...(gpu && { gpu: true as const }) },
-        trialMessageId({ id: trialId(sweep.id, plan.key), attempt: 0 }),
-      );
+    this.submitting.add(sweep.id);
+    try {
+      for (const plan of plans) {
+        const gpu = trialNeedsGpu(spec.execution, plan.config);
+        if (gpu) needGpu++;
+        await this.bus.publishTrial(
+          { trialId: trialId(sweep.id, plan.key), sweepId: sweep.id, ...(gpu && { gpu: true as const }) },
+          trialMessageId({ id: trialId(sweep.id, plan.key), attempt: 0 }),
+        );
+      }
+    } finally {
+      this.submitting.delete(sweep.id);
     }
     await this.warnIfNoGpuWorker(sweep.id, needGpu);
     this.log(`sweep ${sweep.id} (${spec.project}/${spec.name}): ${plans.length} trials queued`);
@@ -176,7 +190,7 @@ export class Controller {
     }
     for (const sweep of await this.servedSweeps()) {
       const staleAfterMs = 3 * sweep.spec.execution.heartbeatSeconds * 1000;
-      if (now.getTime() - this.startedAt.getTime() < staleAfterMs) continue;
+      if (now.getTime() - this.graceFrom.getTime() < staleAfterMs) continue;
       for (const stale of await this.store.requeueStale(now, staleAfterMs, sweep.id)) {
         const t = await this.store.getTrial(stale.id);
         if (t?.state === "waiting") {
@@ -195,30 +209,46 @@ export class Controller {
   }
 
   /**
-   * Queues again the waiting trials of every served sweep whose queue holds fewer messages than it has waiting
-   * trials: messages lost to a server that lost its storage, to a publish that failed while the bus was down, or
-   * dropped by a worker. Which ones are missing cannot be told, so all of that sweep's waiting trials are queued
-   * under new message ids (never swallowed by the dedupe window); the spare copies are refused at the claim.
-   * Returns how many messages it published.
+   * Queues again the waiting trials of a kind (CPU or GPU queue) when that queue holds fewer messages for the
+   * sweep than it has trials waiting and running: messages lost to a server that lost its storage, to a publish
+   * that failed while the bus was down, or dropped by a worker. The shortage must be seen on two rounds in a row
+   * without the queue growing in between, so a sweep still being queued (here or by another process) is left
+   * alone. Which messages are missing cannot be told, so all of that kind's waiting trials are queued under new
+   * message ids (never swallowed by the dedupe window); the spare copies are refused at the claim. Returns how
+   * many messages it published.
    */
   async reconcile(): Promise<number> {
-    const sweeps = await this.servedSweeps();
+    const sweeps = (await this.servedSweeps()).filter((s) => !this.submitting.has(s.id));
     if (sweeps.length === 0) return 0;
     const queued = await this.bus.queuedTrials(sweeps.map((s) => s.id));
+    const short = new Map<string, Partial<Record<TrialKind, number>>>();
     let published = 0;
     for (const sweep of sweeps) {
-      const waiting = (await this.store.listTrials(sweep.id)).filter((t) => t.state === "waiting");
-      const held = queued.get(sweep.id) ?? 0;
-      if (held >= waiting.length) continue;
-      const fresh = `~${Date.now().toString(36)}`;
-      let needGpu = 0;
-      for (const t of waiting) if ((await this.queue(t, sweep.spec, fresh)).gpu) needGpu++;
-      published += waiting.length;
-      this.log(
-        `sweep ${sweep.id}: ${waiting.length} waiting trials and ${held} queued messages; queued them again`,
+      const open = (await this.store.listTrials(sweep.id)).filter(
+        (t) => t.state === "waiting" || t.state === "running",
       );
-      await this.warnIfNoGpuWorker(sweep.id, needGpu);
+      for (const kind of ["cpu", "gpu"] as const) {
+        const ofKind = open.filter((t) => trialKindOf(sweep.spec, t) === kind);
+        const waiting = ofKind.filter((t) => t.state === "waiting");
+        const held = queued.get(sweep.id)?.[kind] ?? 0;
+        // A running trial holds its message until its worker settles it, so the queue should hold one for each
+        // open trial; a spare copy can hide a loss for a while, never make one.
+        if (waiting.length === 0 || held >= ofKind.length) continue;
+        const before = this.short.get(sweep.id)?.[kind];
+        if (before === undefined || held > before) {
+          short.set(sweep.id, { ...short.get(sweep.id), [kind]: held });
+          continue; // first sight, or still being queued: look again next round
+        }
+        const fresh = `~${Date.now().toString(36)}`;
+        for (const t of waiting) await this.queue(t, sweep.spec, fresh);
+        published += waiting.length;
+        this.log(
+          `sweep ${sweep.id}: ${waiting.length} waiting and ${ofKind.length - waiting.length} running ${kind} trials but ${held} queued messages; queued the waiting ones again`,
+        );
+        if (kind === "gpu") await this.warnIfNoGpuWorker(sweep.id, waiting.length);
+      }
     }
+    this.short = short;
     return published;
   }
 
@@ -309,6 +339,22 @@ export class Controller {
       };
     }
     const t = await this.store.getTrial(request.trialId);
+    if (t?.state === "running" && t.workerId === request.workerId) {
+      // Its own claim, granted after it stopped waiting for the answer (a slow database): the attempt is its to
+      // run, not a phantom that would be reaped for silence and use up an attempt. A worker never asks for a trial
+      // it is already running (it drops such a redelivery itself).
+      const spec = await this.spec(t.sweepId);
+      if (spec) {
+        await this.store.heartbeat(t.id, t.attempt, new Date());
+        const { heartbeatSeconds, trialTimeoutSeconds } = spec.execution;
+        return {
+          granted: true,
+          attempt: t.attempt,
+          config: t.config as unknown as Record<string, unknown>,
+          execution: { heartbeatSeconds, trialTimeoutSeconds },
+        };
+      }
+    }
     return { granted: false, reason: t ? `trial is ${t.state}` : "no such trial" };
   }
 
@@ -345,7 +391,6 @@ export class Controller {
         await this.store.heartbeat(event.trialId, event.attempt, new Date());
         return;
       case "result": {
-        this.settled.delete(event.trialId);
         // Finished by this clock, as it was started by it (the claim): never before its start.
         const counted = await this.store.completeTrial(
           event.trialId,
@@ -354,6 +399,7 @@ export class Controller {
           new Date(),
           event.workerId,
         );
+        this.settled.delete(event.trialId); // read and written: no longer needs holding alive
         if (!counted) {
           const t = await this.store.getTrial(event.trialId);
           this.log(
@@ -379,7 +425,6 @@ export class Controller {
         return;
       }
       case "failed": {
-        this.settled.delete(event.trialId);
         const state = await this.store.failTrial(
           event.trialId,
           event.attempt,
@@ -388,6 +433,7 @@ export class Controller {
           new Date(),
           { handedBack: event.handBack === true },
         );
+        this.settled.delete(event.trialId);
         if (state === "waiting") {
           const t = (await this.store.getTrial(event.trialId))!;
           const spec = await this.spec(t.sweepId);
@@ -408,6 +454,11 @@ export class Controller {
 
 // Imported, not read at run time, so that a bundle (the GPU kit) carries the version with it.
 const tailsweepVersion = packageJson.version;
+
+/** The queue a trial of this sweep goes to. */
+function trialKindOf(spec: SweepSpec, trial: Pick<TrialRecord, "config">): TrialKind {
+  return trialNeedsGpu(spec.execution, trial.config) ? "gpu" : "cpu";
+}
 
 /** What a sweep was submitted from: the git commit and whether the tree was dirty (if in a checkout), runtime, host. */
 export function provenance(): Record<string, unknown> {

@@ -113,6 +113,9 @@ export class Worker {
   private readonly startedAt = new Date();
   private presence?: NodeJS.Timeout;
   private stopping = false;
+  private stoppingSince?: number;
+  /** Trials running here now: a redelivery of one of them is dropped, never claimed a second time. */
+  private readonly running = new Set<string>();
   /** The kinds of trial it takes, preferred first. */
   readonly trialKinds: readonly TrialKind[];
 
@@ -150,6 +153,7 @@ export class Worker {
   async stop(): Promise<void> {
     // Running trials see the flag at their next epoch; one granted while stopping sees it before it starts.
     this.stopping = true;
+    this.stoppingSince = Date.now();
     clearInterval(this.presence);
     for (const s of this.subscriptions.reverse()) await s.stop();
     this.subscriptions = [];
@@ -183,7 +187,9 @@ export class Worker {
         await this.bus.publishEvent(event);
         return;
       } catch (e) {
-        if (Date.now() > giveUpAt) throw e;
+        // A worker that is stopping waits a minute at most: an operator's stop must end, and what is lost is
+        // only this attempt (handed back for silence, its result or hand-back not heard).
+        if (Date.now() > (this.stoppingSince ? this.stoppingSince + 60_000 : giveUpAt)) throw e;
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -195,6 +201,20 @@ export class Worker {
   }
 
   private async handle(delivery: TrialDelivery): Promise<void> {
+    const { trialId } = delivery.message;
+    if (this.running.has(trialId)) {
+      delivery.term(); // its message came back while it trains here (a stalled ack): the running copy settles it
+      return;
+    }
+    this.running.add(trialId);
+    try {
+      await this.claimAndRun(delivery);
+    } finally {
+      this.running.delete(trialId);
+    }
+  }
+
+  private async claimAndRun(delivery: TrialDelivery): Promise<void> {
     const { trialId, sweepId } = delivery.message;
     let reply: Awaited<ReturnType<Bus["requestClaim"]>>;
     try {
@@ -208,6 +228,9 @@ export class Worker {
         // The controller's trouble, not the trial's (its database is down): the message goes back to wait.
         this.log(`trial ${trialId}: claim refused for now (${reply.reason}); handed back`);
         delivery.nak(2_000);
+        // Hold the slot a moment: pulling the next trial at once would cycle the queue through a refusing
+        // controller at claim speed.
+        await new Promise((r) => setTimeout(r, 1_000));
         return;
       }
       delivery.term(); // running elsewhere, finished or cancelled: nothing to do

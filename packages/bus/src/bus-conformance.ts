@@ -176,9 +176,9 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
       await bus.publishTrial({ trialId: "sx:1", sweepId: "sx", gpu: true }, "q3");
       expect(await bus.queuedTrials(["sw", "sx", "none"])).toEqual(
         new Map([
-          ["sw", 2],
-          ["sx", 1],
-          ["none", 0],
+          ["sw", { cpu: 2, gpu: 0 }],
+          ["sx", { cpu: 0, gpu: 1 }],
+          ["none", { cpu: 0, gpu: 0 }],
         ]),
       );
       const held: TrialDelivery[] = [];
@@ -189,11 +189,12 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
       });
       await until(() => held.length === 2);
       await sleep(300);
-      expect((await bus.queuedTrials(["sw", "sx"])).get("sw")).toBe(0);
-      expect((await bus.queuedTrials(["sw", "sx"])).get("sx")).toBe(1); // a GPU trial waits for a GPU worker
+      expect((await bus.queuedTrials(["sw", "sx"])).get("sw")).toEqual({ cpu: 0, gpu: 0 });
+      // a GPU trial waits for a GPU worker
+      expect((await bus.queuedTrials(["sw", "sx"])).get("sx")).toEqual({ cpu: 0, gpu: 1 });
       await sub.stop();
       await bus.ensureTopology(); // idempotent
-      expect((await bus.queuedTrials(["sx"])).get("sx")).toBe(1);
+      expect((await bus.queuedTrials(["sx"])).get("sx")).toEqual({ cpu: 0, gpu: 1 });
       await bus.close();
     });
 

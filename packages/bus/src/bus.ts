@@ -21,6 +21,9 @@ export interface TrialDelivery {
   term(): void;
 }
 
+/** A sweep's trial messages held by the queue, per kind of trial. */
+export type QueuedTrials = Record<TrialKind, number>;
+
 /** How a worker consumes trials. */
 export interface ConsumeTrialsOptions {
   /** Trials at once (default 1). */
@@ -74,10 +77,10 @@ export interface Bus {
   /** Receives heartbeats as they arrive (the controller). */
   onHeartbeat(handler: (heartbeat: Heartbeat) => void): Promise<Subscription>;
   /**
-   * How many trial messages each of these sweeps has in the queue, delivered-but-unacked ones included: the
-   * controller compares it with the trials it has waiting to find messages that were lost.
+   * How many trial messages each of these sweeps has in the queue of each kind, delivered-but-unacked ones
+   * included: the controller compares them with the trials it has waiting to find messages that were lost.
    */
-  queuedTrials(sweepIds: readonly string[]): Promise<Map<string, number>>;
+  queuedTrials(sweepIds: readonly string[]): Promise<Map<string, QueuedTrials>>;
   /**
    * Makes sure the queues exist, re-creating what a server that lost its storage no longer has (the controller,
    * after a reconnect and on a timer). Idempotent.

@@ -11,15 +11,22 @@ import {
   type WorkerEvent,
   WorkerEventSchema,
 } from "@tailsweep/schemas";
-import { type Bus, type ConsumeTrialsOptions, type Subscription, TaskPool, type TrialDelivery } from "./bus";
+import {
+  type Bus,
+  type ConsumeTrialsOptions,
+  type QueuedTrials,
+  type Subscription,
+  TaskPool,
+  type TrialDelivery,
+} from "./bus";
 
 interface Pending {
   message: TrialMessage;
   deliveries: number;
 }
 
-/** Delivered and not yet acked, per sweep: still "in the queue" for queuedTrials, as on JetStream. */
-type InFlight = Map<string, number>;
+/** Delivered and not yet acked, per sweep and kind: still "in the queue" for queuedTrials, as on JetStream. */
+type InFlight = Map<string, QueuedTrials>;
 
 /**
  * The bus inside one process, for the embedded default (`tailsweep sweep run` without NATS_URL): the same
@@ -73,9 +80,10 @@ export class InProcessBus implements Bus {
         item.deliveries++;
         let settled = false;
         let timer: NodeJS.Timeout;
-        const sweepId = item.message.sweepId;
-        this.inFlight.set(sweepId, (this.inFlight.get(sweepId) ?? 0) + 1);
-        const done = () => this.inFlight.set(sweepId, (this.inFlight.get(sweepId) ?? 1) - 1);
+        const held = this.heldBy(item.message.sweepId);
+        const itemKind = trialKindOf(item.message);
+        held[itemKind]++;
+        const done = () => held[itemKind]--;
         const settle = () => {
           settled = true;
           clearTimeout(timer);
@@ -199,12 +207,20 @@ export class InProcessBus implements Bus {
     return { stop: async () => void this.signals.off("heartbeat", handler) };
   }
 
-  async queuedTrials(sweepIds: readonly string[]): Promise<Map<string, number>> {
-    const counts = new Map(sweepIds.map((id) => [id, this.inFlight.get(id) ?? 0]));
-    for (const queue of Object.values(this.queues))
-      for (const { message } of queue)
-        if (counts.has(message.sweepId)) counts.set(message.sweepId, counts.get(message.sweepId)! + 1);
+  async queuedTrials(sweepIds: readonly string[]): Promise<Map<string, QueuedTrials>> {
+    const counts = new Map(sweepIds.map((id) => [id, { ...this.heldBy(id) }]));
+    for (const [kind, queue] of Object.entries(this.queues) as [TrialKind, Pending[]][])
+      for (const { message } of queue) {
+        const c = counts.get(message.sweepId);
+        if (c) c[kind]++;
+      }
     return counts;
+  }
+
+  private heldBy(sweepId: string): QueuedTrials {
+    const held = this.inFlight.get(sweepId) ?? { cpu: 0, gpu: 0 };
+    this.inFlight.set(sweepId, held);
+    return held;
   }
 
   async ensureTopology(): Promise<void> {

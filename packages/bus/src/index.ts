@@ -1,3 +1,10 @@
-export { type Bus, type ConsumeTrialsOptions, type Subscription, TaskPool, type TrialDelivery } from "./bus";
+export {
+  type Bus,
+  type ConsumeTrialsOptions,
+  type QueuedTrials,
+  type Subscription,
+  TaskPool,
+  type TrialDelivery,
+} from "./bus";
 export { InProcessBus } from "./in-process-bus";
 export { NatsBus, type NatsBusOptions, natsCredentialsFromEnv, natsNames } from "./nats-bus";

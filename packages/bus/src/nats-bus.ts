@@ -26,7 +26,14 @@ import {
   type WorkerEvent,
   WorkerEventSchema,
 } from "@tailsweep/schemas";
-import { type Bus, type ConsumeTrialsOptions, type Subscription, TaskPool, type TrialDelivery } from "./bus";
+import {
+  type Bus,
+  type ConsumeTrialsOptions,
+  type QueuedTrials,
+  type Subscription,
+  TaskPool,
+  type TrialDelivery,
+} from "./bus";
 
 /**
  * Names of everything tailsweep creates on the NATS server, under one prefix so several deployments can share it.
@@ -140,7 +147,7 @@ export class NatsBus implements Bus {
     await ensureTopology(this.nc, this.names, this.options);
   }
 
-  async queuedTrials(sweepIds: readonly string[]): Promise<Map<string, number>> {
+  async queuedTrials(sweepIds: readonly string[]): Promise<Map<string, QueuedTrials>> {
     const jsm = await jetstreamManager(this.nc);
     // Per-subject counts of what the stream holds: delivered-but-unacked messages stay until acked or termed.
     const info = await jsm.streams.info(this.names.trialStream, {
@@ -150,8 +157,10 @@ export class NatsBus implements Bus {
     return new Map(
       sweepIds.map((id) => [
         id,
-        (bySubject[`${this.names.trialSubject}.${id}`] ?? 0) +
-          (bySubject[`${this.names.trialSubject}.gpu.${id}`] ?? 0),
+        {
+          cpu: bySubject[`${this.names.trialSubject}.${id}`] ?? 0,
+          gpu: bySubject[`${this.names.trialSubject}.gpu.${id}`] ?? 0,
+        },
       ]),
     );
   }
@@ -165,7 +174,13 @@ export class NatsBus implements Bus {
       queue: "controllers",
       callback: (err, msg) => {
         if (err) return;
-        const parsed = HeartbeatSchema.safeParse(msg.json());
+        let data: unknown;
+        try {
+          data = msg.json();
+        } catch {
+          return; // not JSON: not a heartbeat of ours
+        }
+        const parsed = HeartbeatSchema.safeParse(data);
         if (parsed.success) handler(parsed.data);
       },
     });

@@ -35,6 +35,14 @@ function toWorkerRecord(w: Worker): WorkerRecord {
   };
 }
 
+const TRIAL_STATES: readonly string[] = ["waiting", "running", "succeeded", "failed", "cancelled"];
+
+/** The state column, checked: the database holds text. */
+function toTrialState(state: string): TrialState {
+  if (!TRIAL_STATES.includes(state)) throw new Error(`trial state column holds '${state}'`);
+  return state as TrialState;
+}
+
 function toTrialRecord(t: Trial): TrialRecord {
   return {
     id: t.id,
@@ -44,7 +52,7 @@ function toTrialRecord(t: Trial): TrialRecord {
     params: t.params as Record<string, unknown>,
     seed: t.seed,
     config: t.config as unknown as RunConfig,
-    state: t.state as TrialState,
+    state: toTrialState(t.state),
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
     ...(t.workerId !== null && { workerId: t.workerId }),
@@ -241,22 +249,21 @@ export class PrismaRunStore implements RunStore {
     now: Date,
     workerId?: string,
   ): Promise<boolean> {
-    return this.db.$transaction(async (tx) => {
-      const t = await tx.trial.findUnique({ where: { id }, select: { state: true, attempt: true } });
-      if (!t) return false;
-      if (t.state === "succeeded") return t.attempt === attempt;
-      if (!lateResultCounts({ state: t.state as TrialState, attempt: t.attempt }, attempt)) return false;
-      // Guarded by the state and attempt just read: a claim or another result in between makes this a no-op.
-      const { count } = await tx.trial.updateMany({
-        where: { id, state: t.state, attempt: t.attempt },
-        data: {
-          state: "succeeded",
-          finishedAt: now,
-          attempt,
-          ...(workerId && { workerId }),
-        },
-      });
-      if (count === 1) {
+    // Each try is a compare-and-set on the state and attempt just read. A miss means a claim, a hand-back or
+    // another result came in between: read again and apply the rule to what is there now (a claim can move a
+    // trial on, but only a finished one stops moving), so a late result is not lost to a race.
+    for (let tries = 0; tries < 5; tries++) {
+      const settled = await this.db.$transaction(async (tx) => {
+        const t = await tx.trial.findUnique({ where: { id }, select: { state: true, attempt: true } });
+        if (!t) return false;
+        if (t.state === "succeeded") return t.attempt === attempt;
+        if (!lateResultCounts({ state: toTrialState(t.state), attempt: t.attempt }, attempt)) return false;
+        const { count } = await tx.trial.updateMany({
+          where: { id, state: t.state, attempt: t.attempt },
+          // A failure given up on before this result came is no longer the trial's story: `retries` keeps it.
+          data: { state: "succeeded", finishedAt: now, attempt, error: null, ...(workerId && { workerId }) },
+        });
+        if (count === 0) return undefined;
         await tx.trialResult.create({
           data: {
             trialId: id,
@@ -267,10 +274,10 @@ export class PrismaRunStore implements RunStore {
           },
         });
         return true;
-      }
-      const after = await tx.trial.findUnique({ where: { id }, select: { state: true, attempt: true } });
-      return after?.state === "succeeded" && after.attempt === attempt;
-    });
+      });
+      if (settled !== undefined) return settled;
+    }
+    return false;
   }
 
   async getResult(id: string): Promise<TrialResult | undefined> {
@@ -361,16 +368,16 @@ export class PrismaRunStore implements RunStore {
         where: { ...open, startedAt: { gt: now } },
         select: { id: true, startedAt: true },
       });
+      let stopped = 0;
       for (const t of startedLater)
-        await tx.trial.updateMany({
-          where: { id: t.id, ...open },
-          data: { state: "cancelled", finishedAt: t.startedAt },
-        });
-      const { count } = await tx.trial.updateMany({
-        where: open,
-        data: { state: "cancelled", finishedAt: now },
-      });
-      const stopped = count + startedLater.length;
+        stopped += (
+          await tx.trial.updateMany({
+            where: { id: t.id, ...open },
+            data: { state: "cancelled", finishedAt: t.startedAt },
+          })
+        ).count;
+      stopped += (await tx.trial.updateMany({ where: open, data: { state: "cancelled", finishedAt: now } }))
+        .count;
       // A completed sweep stays completed: there was nothing left to cancel.
       if (stopped > 0) await tx.sweep.update({ where: { id: sweepId }, data: { status: "cancelled" } });
       return stopped;

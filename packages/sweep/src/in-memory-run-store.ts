@@ -146,6 +146,7 @@ export class InMemoryRunStore implements RunStore {
     if (!lateResultCounts(t, attempt)) return false;
     this.move(t, "succeeded");
     Object.assign(t, { attempt, ...(workerId && { workerId }) });
+    t.error = undefined; // a failure given up on before this result came: `retries` keeps it
     t.finishedAt = now;
     this.results.set(id, structuredClone(result));
     return true;

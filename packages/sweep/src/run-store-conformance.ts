@@ -297,7 +297,10 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       await store.requeueStale(at(200), 30_000);
       expect((await store.getTrial(c!.id))!.state).toBe("failed");
       expect(await store.completeTrial(c!.id, 2, result, at(201), "w2")).toBe(true);
-      expect(await store.getTrial(c!.id)).toMatchObject({ state: "succeeded", attempt: 2, workerId: "w2" });
+      const late = (await store.getTrial(c!.id))!;
+      expect(late).toMatchObject({ state: "succeeded", attempt: 2, workerId: "w2" });
+      expect(late.error).toBeUndefined(); // the give-up is history, kept in retries
+      expect(late.retries.map((r) => r.attempt)).toEqual([1]);
       // d: a result for an attempt that never was is refused
       const [, , , d] = await store.listTrials("sw1");
       expect(await store.completeTrial(d!.id, 1, result, at(1))).toBe(false);

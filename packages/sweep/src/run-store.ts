@@ -109,7 +109,8 @@ export interface CreateSweepInput {
 /**
  * The run store port. Implementations (in memory here; Prisma on PostgreSQL and PGlite in `@tailsweep/db`) pass
  * the same conformance suite (`@tailsweep/sweep/testing`). Every write that can be repeated is idempotent, and
- * a trial's state only moves along `trial-state.ts`'s machine: finished trials never change.
+ * a trial's state only moves along `trial-state.ts`'s machine: finished trials never change, but for a failed one
+ * whose given-up attempt delivers its result after all (`lateResultCounts`).
  */
 export interface RunStore {
   /** Stores a sweep and all its trials as `waiting`. Idempotent on `id`: a repeat returns the stored sweep. */

@@ -4,7 +4,7 @@
  */
 export type TrialState = "waiting" | "running" | "succeeded" | "failed" | "cancelled";
 
-/** States a trial never leaves. */
+/** States a trial never leaves (failed but for a late result of an attempt given up on: see ALLOWED). */
 export const TERMINAL_STATES: readonly TrialState[] = ["succeeded", "failed", "cancelled"];
 
 const ALLOWED: Record<TrialState, readonly TrialState[]> = {

@@ -194,7 +194,7 @@ async function runHere(
   before: SweepRecord | undefined,
   backend: BackendInfo,
   o: { workers: number; json?: boolean },
-): Promise<SweepRecord | undefined> {
+): Promise<SweepRecord> {
   // This sweep only: an interrupted earlier run of another file is not trained under this one's name.
   const controller = new Controller(rt.opened.store, rt.bus, { log, sweepIds: [id] });
   await controller.start();
@@ -270,17 +270,17 @@ export function registerSweep(program: Command): void {
           `sweep ${id} from this file was cancelled; run it again as a new sweep with --new (tailsweep sweep list shows it)`,
         );
       }
-      let final = before;
+      let final: SweepRecord;
       if (before?.status === "completed") {
         releaseWebGpu();
         log(`sweep ${id} from this file has finished already: its results follow (--new runs it again)`);
+        final = before;
       } else {
         final = await runHere(rt, spec, id, before, backend, o);
       }
       const loaded = await loadSweep(rt.opened.store, id);
       const rows = trialRows(loaded.trials, loaded.results);
       await rt.close();
-      if (!final) return; // interrupted before anything was stored
       if (o.json)
         process.stdout.write(
           `${JSON.stringify({ sweep: { ...final, spec: undefined }, trials: rows }, null, 2)}\n`,
@@ -589,12 +589,16 @@ export function registerSweep(program: Command): void {
         `worker ${worker.id} ready (${backend.name}${backend.adapter ? ` on ${gpuName(backend.adapter)}` : ""}; takes ${trialKinds.join(" then ")} trials${children.length ? `; ${children.length} more worker processes` : ""})`,
       );
       await new Promise<void>((resolve) => {
-        let stopping = false;
+        let stoppingSince: number | undefined;
         // Ctrl-C reaches the whole process group, and the parent passes its signal on too: a child must survive
-        // the second copy (the default action would kill it before it hands its trial back), so the handlers stay.
+        // that second copy (the default action would kill it before it hands its trial back). A signal that comes
+        // later is the operator's second word: quit at once.
         const shutdown = (signal: NodeJS.Signals) => {
-          if (stopping) return;
-          stopping = true;
+          if (stoppingSince !== undefined) {
+            if (Date.now() - stoppingSince > 2_000) process.exit(signal === "SIGINT" ? 130 : 143);
+            return;
+          }
+          stoppingSince = Date.now();
           for (const c of children) c.kill(signal);
           resolve();
         };
