@@ -129,7 +129,7 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     console.log(
       `NATS wipe drill: finished ${((Date.now() - outageStart) / 1000).toFixed(1)} s after it began`,
     );
-    expect(controller.log()).toMatch(/queued them again/);
+    expect(controller.log()).toMatch(/queued the waiting ones again/);
     await expectEveryTrialOnce(s, 6, controller);
   });
 
