@@ -264,6 +264,8 @@ async function ownedDatabase(): Promise<(host: string) => string> {
   const password = secret();
   await admin(`CREATE ROLE ${name} LOGIN PASSWORD '${password}' NOSUPERUSER NOCREATEDB NOCREATEROLE`);
   cleanups.push(() => admin(`DROP ROLE IF EXISTS ${name}`));
+  // The tests' own role is no superuser: to give a database to another role it must be a member of it.
+  await admin(`GRANT ${name} TO CURRENT_USER`);
   await admin(`CREATE DATABASE ${name} OWNER ${name}`);
   cleanups.push(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   await admin(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC`);
