@@ -326,36 +326,29 @@ export class Controller {
       new Date(),
       request.backend,
     );
-    if (claimed) {
-      const spec = await this.spec(claimed.sweepId);
-      if (!spec) throw new Error(`no sweep ${claimed.sweepId} for trial ${claimed.id}`);
-      // The sweep's limits travel with the claim, so workers need no configuration of their own.
-      const { heartbeatSeconds, trialTimeoutSeconds } = spec.execution;
-      return {
-        granted: true,
-        attempt: claimed.attempt,
-        config: claimed.config as unknown as Record<string, unknown>,
-        execution: { heartbeatSeconds, trialTimeoutSeconds },
-      };
-    }
+    if (claimed) return this.granted(claimed);
     const t = await this.store.getTrial(request.trialId);
     if (t?.state === "running" && t.workerId === request.workerId) {
       // Its own claim, granted after it stopped waiting for the answer (a slow database): the attempt is its to
       // run, not a phantom that would be reaped for silence and use up an attempt. A worker never asks for a trial
       // it is already running (it drops such a redelivery itself).
-      const spec = await this.spec(t.sweepId);
-      if (spec) {
-        await this.store.heartbeat(t.id, t.attempt, new Date());
-        const { heartbeatSeconds, trialTimeoutSeconds } = spec.execution;
-        return {
-          granted: true,
-          attempt: t.attempt,
-          config: t.config as unknown as Record<string, unknown>,
-          execution: { heartbeatSeconds, trialTimeoutSeconds },
-        };
-      }
+      await this.store.heartbeat(t.id, t.attempt, new Date());
+      return this.granted(t);
     }
     return { granted: false, reason: t ? `trial is ${t.state}` : "no such trial" };
+  }
+
+  /** The grant of a running attempt: its config, and its sweep's limits, so workers need no configuration. */
+  private async granted(trial: TrialRecord): Promise<ClaimReply> {
+    const spec = await this.spec(trial.sweepId);
+    if (!spec) throw new Error(`no sweep ${trial.sweepId} for trial ${trial.id}`);
+    const { heartbeatSeconds, trialTimeoutSeconds } = spec.execution;
+    return {
+      granted: true,
+      attempt: trial.attempt,
+      config: trial.config as unknown as Record<string, unknown>,
+      execution: { heartbeatSeconds, trialTimeoutSeconds },
+    };
   }
 
   /**
