@@ -40,6 +40,7 @@ function fakeResult(nu: number, gamma: number, seed: number) {
       },
       minorityRecall: base - 0.2,
       minorityClasses: [7, 8, 9],
+      perModality: [],
       pseudoLabels: {
         accuracy: base,
         balancedAccuracy: base,

@@ -50,7 +50,10 @@ async function measure(store: RunStore, bus: Bus, options: { gpu?: boolean } = {
   const noop: TrialRunner = async (_config, hooks) => {
     started?.();
     hooks.onEpoch({ epoch: 1, loss: { total: 0, labeled: 0, unlabeled: 0, classification: 0 }, seconds: 0 });
-    return { metrics: {}, backend: "none", seconds: 0 };
+    const test = { n: 0, accuracy: 0, balancedAccuracy: 0, macroF1: 0, gMean: 0 };
+    const none = { perClassRecall: [], perClassPrecision: [], confusion: [] };
+    const metrics = { test: { ...test, ...none }, minorityRecall: 0, minorityClasses: [], perModality: [] };
+    return { metrics, backend: "none", seconds: 0 };
   };
   const controller = new Controller(store, bus, { reapEveryMs: 60_000 });
   await controller.start();

@@ -66,7 +66,14 @@ async function measureResults(): Promise<number> {
     const sweep = await new Controller(opened.store, bus).submit(spec, "ingest-results");
     const ids = (await opened.store.listTrials(sweep.id)).map((t) => t.id);
     for (const id of ids) await opened.store.claimTrial(id, "bench", new Date(), "cpu");
-    const result = { metrics: { test: { balancedAccuracy: 0.5 } }, backend: "cpu", seconds: 0.1 };
+    const test = { n: 1, accuracy: 0.5, balancedAccuracy: 0.5, macroF1: 0.5, gMean: 0.5 };
+    const metrics = {
+      test: { ...test, perClassRecall: [0.5], perClassPrecision: [0.5], confusion: [[1]] },
+      minorityRecall: 0.5,
+      minorityClasses: [0],
+      perModality: [],
+    };
+    const result = { metrics, backend: "cpu", seconds: 0.1 };
     for (let i = 0; i < ids.length; i += 500)
       await Promise.all(
         ids

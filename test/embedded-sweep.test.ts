@@ -197,7 +197,15 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
       // Runs until it is told to stop, so the trial is surely mid-run when the worker leaves.
       runTrial: async (_config, hooks) => {
         while (!hooks.shouldStop()) await new Promise((r) => setTimeout(r, 20));
-        return { metrics: {}, backend: backend.name, seconds: 0 };
+        const test = { n: 0, accuracy: 0, balancedAccuracy: 0, macroF1: 0, gMean: 0 };
+        const none = { perClassRecall: [], perClassPrecision: [], confusion: [] };
+        const metrics = {
+          test: { ...test, ...none },
+          minorityRecall: 0,
+          minorityClasses: [],
+          perModality: [],
+        };
+        return { metrics, backend: backend.name, seconds: 0 };
       },
     });
     await leaving.start();

@@ -18,13 +18,22 @@ const t0 = new Date("2026-01-01T00:00:00Z");
 const result = {
   metrics: {
     test: {
+      n: 30,
       accuracy: 0.8,
       balancedAccuracy: 0.7,
       macroF1: 0.65,
       gMean: 0.6,
       perClassRecall: [0.9, 0.5, 0.25],
+      perClassPrecision: [0.9, 0.5, 0.25],
+      confusion: [
+        [9, 1, 0],
+        [5, 5, 0],
+        [5, 2, 3],
+      ],
     },
     minorityRecall: 0.25,
+    minorityClasses: [2],
+    perModality: [],
   },
   backend: "cpu",
   seconds: 12.5,

@@ -157,7 +157,15 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
               seconds: 0,
             });
             await sleep(30);
-            return { metrics: { test: { balancedAccuracy: 0.5 } }, backend: "cpu", seconds: 0.03 };
+            const test = { n: 1, accuracy: 0.5, balancedAccuracy: 0.5, macroF1: 0.5, gMean: 0.5 };
+            const perClass = { perClassRecall: [0.5], perClassPrecision: [0.5], confusion: [[1]] };
+            const metrics = {
+              test: { ...test, ...perClass },
+              minorityRecall: 0.5,
+              minorityClasses: [0],
+              perModality: [],
+            };
+            return { metrics, backend: "cpu", seconds: 0.03 };
           },
         }),
     );

@@ -346,7 +346,7 @@ export class Controller {
     return {
       granted: true,
       attempt: trial.attempt,
-      config: trial.config as unknown as Record<string, unknown>,
+      config: trial.config,
       execution: { heartbeatSeconds, trialTimeoutSeconds },
     };
   }

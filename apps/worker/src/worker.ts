@@ -44,7 +44,7 @@ export function trainingRunner(
         backendDetail: result.backend.detail,
         backendVersions: backend.versions,
         // the GPU, as fields to group and filter by (vendor, architecture, device; fallback = a software adapter)
-        ...(backend.adapter && { gpuAdapter: backend.adapter }),
+        ...(backend.adapter && { gpuAdapter: { ...backend.adapter } }),
       },
       backend: result.backend.name,
       seconds: result.seconds,
@@ -238,7 +238,6 @@ export class Worker {
       return;
     }
     const attempt = reply.attempt;
-    const config = reply.config as unknown as RunConfig;
     const state: { stop?: StopReason } = {};
     let epochs: Promise<void> = Promise.resolve();
     const heartbeat = async () => {
@@ -269,7 +268,7 @@ export class Worker {
       const result =
         state.stop === "shutdown"
           ? undefined
-          : await this.runTrial(config, {
+          : await this.runTrial(reply.config, {
               onEpoch: (metric) => {
                 delivery.working();
                 // In order and surely, through a bus outage or a failover, without holding training up; the

@@ -1,4 +1,4 @@
-import type { SweepSpec } from "@tailsweep/schemas";
+import { metricOf, type SweepSpec } from "@tailsweep/schemas";
 import {
   type ComparisonTable,
   type Correction,
@@ -22,15 +22,6 @@ export function configLabel(params: Record<string, unknown>): string {
   return label || "(no search)";
 }
 
-/** A metric of a stored result: a test-set metric by name (`balancedAccuracy`), or a dotted path (`minorityRecall`). */
-export function metricValue(metrics: Record<string, unknown>, metric: string): number | undefined {
-  const test = metrics.test as Record<string, unknown> | undefined;
-  if (test && typeof test[metric] === "number") return test[metric] as number;
-  let v: unknown = metrics;
-  for (const part of metric.split(".")) v = (v as Record<string, unknown> | undefined)?.[part];
-  return typeof v === "number" ? v : undefined;
-}
-
 /** The succeeded trials that report `metric`, each with its value (what every per-configuration view reads). */
 export function* finishedValues(
   trials: readonly TrialRecord[],
@@ -39,7 +30,7 @@ export function* finishedValues(
 ): Generator<{ trial: TrialRecord; value: number }> {
   for (const trial of trials) {
     const result = trial.state === "succeeded" ? results.get(trial.id) : undefined;
-    const value = result && metricValue(result.metrics, metric);
+    const value = result && metricOf(result.metrics, metric);
     if (value !== undefined) yield { trial, value };
   }
 }

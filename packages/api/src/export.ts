@@ -1,3 +1,4 @@
+import { metricOf } from "@tailsweep/schemas";
 import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
 
 /**
@@ -30,10 +31,7 @@ export function trialRows(
 ): TrialRow[] {
   return trials.map((t) => {
     const r = results.get(t.id);
-    const test =
-      (r?.metrics as
-        | { test?: Record<string, number> & { perClassRecall?: number[] }; minorityRecall?: number }
-        | undefined) ?? {};
+    const m = r?.metrics;
     return {
       trial: t.key,
       ...Object.fromEntries(
@@ -45,12 +43,15 @@ export function trialRows(
       worker: t.workerId ?? "",
       backend: r?.backend ?? t.backend ?? "",
       seconds: r?.seconds ?? null,
-      accuracy: test.test?.accuracy ?? null,
-      balancedAccuracy: test.test?.balancedAccuracy ?? null,
-      macroF1: test.test?.macroF1 ?? null,
-      gMean: test.test?.gMean ?? null,
-      minorityRecall: test.minorityRecall ?? null,
-      ...Object.fromEntries((test.test?.perClassRecall ?? []).map((v, c) => [`recall_${c}`, v])),
+      accuracy: (m && metricOf(m, "accuracy")) ?? null,
+      balancedAccuracy: (m && metricOf(m, "balancedAccuracy")) ?? null,
+      macroF1: (m && metricOf(m, "macroF1")) ?? null,
+      gMean: (m && metricOf(m, "gMean")) ?? null,
+      minorityRecall: (m && metricOf(m, "minorityRecall")) ?? null,
+      // NaN (a class without test rows) as an empty cell, as JSON stored it before it was read back as NaN.
+      ...Object.fromEntries(
+        (m?.test.perClassRecall ?? []).map((v, c) => [`recall_${c}`, Number.isFinite(v) ? v : null]),
+      ),
       error: t.error ?? "",
     };
   });

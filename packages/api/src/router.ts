@@ -5,6 +5,7 @@ import {
   noNul,
   parseSweepFile,
   type SweepSpec,
+  type TrialMetrics,
   trialNeedsGpu,
 } from "@tailsweep/schemas";
 import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
@@ -34,13 +35,6 @@ import { membersRouter, tokensRouter } from "./team-router";
 import { type ApiContext, audited, t } from "./trpc";
 
 export type { ApiContext, SweepLauncher } from "./trpc";
-
-/** The parts of a stored result the per-class view reads (written by the trainer; see packages/model). */
-interface ResultMetrics {
-  test: { perClassRecall: number[]; confusion: number[][] };
-  minorityClasses?: number[];
-  pseudoLabels?: { perClassRecall: number[] };
-}
 
 /** The sweep, if it exists and the caller may do `action` to it (reading, by default); NOT_FOUND otherwise. */
 async function sweepOrThrow(ctx: ApiContext, id: string, action: Action = "read"): Promise<SweepRecord> {
@@ -180,7 +174,7 @@ export const appRouter = t.router({
           /** Only a GPU worker may run it (its sweep's execution.gpu). */
           gpu: trialNeedsGpu(sweep.spec.execution, trial.config),
           seconds: r?.seconds ?? null,
-          test: (r?.metrics.test as Record<string, unknown> | undefined) ?? null,
+          test: r?.metrics.test ?? null,
         };
       });
     }),
@@ -290,26 +284,24 @@ export const appRouter = t.router({
         ctx.store.listTrials(sweep.id),
         ctx.store.listResults(sweep.id),
       ]);
-      const byConfig = new Map<string, ResultMetrics[]>();
+      const byConfig = new Map<string, TrialMetrics[]>();
       for (const trial of trials) {
-        const metrics = results.get(trial.id)?.metrics as ResultMetrics | undefined;
-        if (trial.state !== "succeeded" || !metrics?.test?.perClassRecall) continue;
+        const metrics = results.get(trial.id)?.metrics;
+        if (trial.state !== "succeeded" || !metrics) continue;
         const label = configLabel(trial.params);
         byConfig.set(label, [...(byConfig.get(label) ?? []), metrics]);
       }
       return [...byConfig]
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([config, runs]) => {
-          const pseudo = runs
-            .filter((r) => r.pseudoLabels?.perClassRecall)
-            .map((r) => r.pseudoLabels!.perClassRecall);
+          const pseudo = runs.flatMap((r) => (r.pseudoLabels ? [r.pseudoLabels.perClassRecall] : []));
           return {
             config,
             seeds: runs.length,
             recall: summarizePerClass(runs.map((r) => r.test.perClassRecall)),
             confusion: averageConfusion(runs.map((r) => r.test.confusion)),
             pseudoLabelRecall: pseudo.length === runs.length ? summarizePerClass(pseudo) : null,
-            minorityClasses: runs[0]!.minorityClasses ?? [],
+            minorityClasses: runs[0]!.minorityClasses,
           };
         });
     }),

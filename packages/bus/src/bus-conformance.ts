@@ -1,3 +1,4 @@
+import { resolveRunConfig } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import type { Bus, TrialDelivery } from "./bus";
 
@@ -143,6 +144,7 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
     });
 
     it("answers claims through the controller and fails fast without one", async () => {
+      const config = resolveRunConfig({});
       const bus = await makeBus(5_000);
       await expect(bus.requestClaim({ trialId: "x", workerId: "w", backend: "cpu" }, 300)).rejects.toThrow();
       const serve = await bus.serveClaims(async (r) =>
@@ -150,7 +152,7 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
           ? {
               granted: true,
               attempt: 1,
-              config: { variant: "proposed" },
+              config,
               execution: { heartbeatSeconds: 5, trialTimeoutSeconds: 60 },
             }
           : { granted: false, reason: "taken" },
@@ -158,7 +160,7 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
       expect(await bus.requestClaim({ trialId: "x", workerId: "w", backend: "cpu" })).toEqual({
         granted: true,
         attempt: 1,
-        config: { variant: "proposed" },
+        config,
         execution: { heartbeatSeconds: 5, trialTimeoutSeconds: 60 },
       });
       expect(await bus.requestClaim({ trialId: "y", workerId: "w", backend: "cpu" })).toEqual({

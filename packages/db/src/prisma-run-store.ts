@@ -1,4 +1,12 @@
-import type { RunConfig, SweepSpec, TrialKind } from "@tailsweep/schemas";
+import {
+  describeIssues,
+  EpochTestSchema,
+  LossSchema,
+  RunConfigSchema,
+  SweepSpecSchema,
+  type TrialKind,
+  TrialMetricsSchema,
+} from "@tailsweep/schemas";
 import {
   attemptsUsed,
   type CreateSweepInput,
@@ -17,9 +25,46 @@ import {
   trialId,
   type WorkerRecord,
 } from "@tailsweep/sweep";
-import { Prisma, type PrismaClient, type Trial, type Worker } from "./generated/prisma/client";
+import { z } from "zod";
+import {
+  Prisma,
+  type PrismaClient,
+  type Trial,
+  type TrialResult as TrialResultRow,
+  type Worker,
+} from "./generated/prisma/client";
 
 type Json = Prisma.InputJsonValue;
+
+/** The stable code of a {@link StoredDataError}: what callers in other processes match on. */
+export const STORED_DATA_INVALID = "STORED_DATA_INVALID";
+
+/**
+ * A JSON column that does not read back as what was written there (a hand edit, a migration gone wrong, a writer
+ * of another version): the message names the row and the field, so that it can be found and mended.
+ */
+export class StoredDataError extends Error {
+  readonly code = STORED_DATA_INVALID;
+  constructor(
+    readonly row: string,
+    readonly problems: string[],
+  ) {
+    super(`${row}: stored data is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "StoredDataError";
+  }
+}
+
+/** A JSON column's value parsed with its schema where it enters from disk; `column` prefixes each problem's path. */
+function stored<S extends z.ZodType>(schema: S, value: unknown, row: string, column: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new StoredDataError(row, describeIssues(parsed.error, column));
+  return parsed.data;
+}
+
+const ParamsSchema = z.record(z.string(), z.unknown());
+const RetriesSchema = z.array(
+  z.object({ attempt: z.number().int(), reason: z.string(), handedBack: z.boolean().optional() }),
+);
 
 function toWorkerRecord(w: Worker): WorkerRecord {
   return {
@@ -43,15 +88,21 @@ function toTrialState(state: string): TrialState {
   return state as TrialState;
 }
 
+function toTrialResult(r: TrialResultRow): TrialResult {
+  const metrics = stored(TrialMetricsSchema, r.metrics, `result of trial ${r.trialId}`, "metrics");
+  return { metrics, backend: r.backend, seconds: r.seconds };
+}
+
 function toTrialRecord(t: Trial): TrialRecord {
+  const row = `trial ${t.id}`;
   return {
     id: t.id,
     sweepId: t.sweepId,
     key: t.key,
     index: t.index,
-    params: t.params as Record<string, unknown>,
+    params: stored(ParamsSchema, t.params, row, "params"),
     seed: t.seed,
-    config: t.config as unknown as RunConfig,
+    config: stored(RunConfigSchema, t.config, row, "config"),
     state: toTrialState(t.state),
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
@@ -61,7 +112,7 @@ function toTrialRecord(t: Trial): TrialRecord {
     ...(t.startedAt !== null && { startedAt: t.startedAt }),
     ...(t.finishedAt !== null && { finishedAt: t.finishedAt }),
     ...(t.error !== null && { error: t.error }),
-    retries: t.retries as TrialRecord["retries"],
+    retries: stored(RetriesSchema, t.retries, row, "retries"),
   };
 }
 
@@ -119,11 +170,11 @@ export class PrismaRunStore implements RunStore {
       id: s.id,
       project: s.projectId,
       name: s.name,
-      spec: s.spec as unknown as SweepSpec,
+      spec: stored(SweepSpecSchema, s.spec, `sweep ${s.id}`, "spec"),
       status: s.status === "cancelled" ? "cancelled" : open === 0 ? "completed" : "running",
       createdAt: s.createdAt,
       trialCount: s.trialCount,
-      provenance: s.provenance as Record<string, unknown>,
+      provenance: stored(ParamsSchema, s.provenance, `sweep ${s.id}`, "provenance"),
     };
   }
 
@@ -233,13 +284,16 @@ export class PrismaRunStore implements RunStore {
       where: { trialId: id, ...(attempt !== undefined && { attempt }) },
       orderBy: [{ attempt: "asc" }, { epoch: "asc" }],
     });
-    return rows.map((r) => ({
-      attempt: r.attempt,
-      epoch: r.epoch,
-      loss: r.loss as unknown as EpochMetric["loss"],
-      ...(r.test !== null && { test: r.test as unknown as NonNullable<EpochMetric["test"]> }),
-      seconds: r.seconds,
-    }));
+    return rows.map((r) => {
+      const row = `trial ${r.trialId} attempt ${r.attempt} epoch ${r.epoch}`;
+      return {
+        attempt: r.attempt,
+        epoch: r.epoch,
+        loss: stored(LossSchema, r.loss, row, "loss"),
+        ...(r.test !== null && { test: stored(EpochTestSchema, r.test, row, "test") }),
+        seconds: r.seconds,
+      };
+    });
   }
 
   async completeTrial(
@@ -282,19 +336,12 @@ export class PrismaRunStore implements RunStore {
 
   async getResult(id: string): Promise<TrialResult | undefined> {
     const r = await this.db.trialResult.findUnique({ where: { trialId: id } });
-    return r
-      ? { metrics: r.metrics as Record<string, unknown>, backend: r.backend, seconds: r.seconds }
-      : undefined;
+    return r ? toTrialResult(r) : undefined;
   }
 
   async listResults(sweepId: string): Promise<Map<string, TrialResult>> {
     const rows = await this.db.trialResult.findMany({ where: { trial: { sweepId } } });
-    return new Map(
-      rows.map((r) => [
-        r.trialId,
-        { metrics: r.metrics as Record<string, unknown>, backend: r.backend, seconds: r.seconds },
-      ]),
-    );
+    return new Map(rows.map((r) => [r.trialId, toTrialResult(r)]));
   }
 
   async failTrial(

@@ -7,3 +7,4 @@ export * from "./sweep-form";
 export * from "./sweep-limits";
 export * from "./tables";
 export * from "./text";
+export * from "./trial-metrics";

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { RunConfigSchema } from "./run-config";
+import { EpochTestSchema, LossSchema, TrialMetricsSchema } from "./trial-metrics";
 
 /**
  * The kinds of trial a worker can take: `gpu` trials (their sweep's `execution.gpu` asks for a GPU) go only to
@@ -23,13 +25,6 @@ export function trialKindOf(message: TrialMessage): TrialKind {
   return message.gpu ? "gpu" : "cpu";
 }
 
-const lossSchema = z.object({
-  total: z.number(),
-  labeled: z.number(),
-  unlabeled: z.number(),
-  classification: z.number(),
-});
-
 /** What workers report; the controller persists each event once (it is the run store's single writer). */
 export const WorkerEventSchema = z.discriminatedUnion("type", [
   z
@@ -49,10 +44,8 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
       metric: z
         .object({
           epoch: z.number().int().min(1),
-          loss: lossSchema,
-          test: z
-            .object({ accuracy: z.number(), balancedAccuracy: z.number(), macroF1: z.number() })
-            .optional(),
+          loss: LossSchema,
+          test: EpochTestSchema.optional(),
           seconds: z.number(),
         })
         .strict(),
@@ -66,9 +59,7 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
       /** Who trained it: a result that arrives after its attempt was handed back still counts, and says whose it is. */
       workerId: z.string().optional(),
       at: z.string(),
-      result: z
-        .object({ metrics: z.record(z.string(), z.unknown()), backend: z.string(), seconds: z.number() })
-        .strict(),
+      result: z.object({ metrics: TrialMetricsSchema, backend: z.string(), seconds: z.number() }).strict(),
     })
     .strict(),
   z
@@ -118,7 +109,7 @@ export const ClaimReplySchema = z.discriminatedUnion("granted", [
     .object({
       granted: z.literal(true),
       attempt: z.number().int().min(1),
-      config: z.record(z.string(), z.unknown()),
+      config: RunConfigSchema,
       /** The sweep's execution limits, so workers need no configuration of their own. */
       execution: z
         .object({ heartbeatSeconds: z.number().positive(), trialTimeoutSeconds: z.number().positive() })

@@ -21,6 +21,20 @@ export const RunConfigInputSchema = z
   .strict();
 export type RunConfigInput = z.input<typeof RunConfigInputSchema>;
 
+/**
+ * A fully resolved training run (what `resolveRunConfig` returns): what was trained, on what, how. It is the shape
+ * that crosses process boundaries and is stored; readers parse it with this schema where it arrives (the claim
+ * reply, the database). Every part is required: a partial config is an input, not a resolved one.
+ */
+export const RunConfigSchema = z
+  .object({
+    variant: VariantSchema,
+    dataset: DatasetRecipeSchema,
+    model: ModelConfigSchema,
+    train: TrainConfigSchema,
+  })
+  .strict();
+
 /** A fully resolved training run: what was trained, on what, how. */
 export interface RunConfig {
   variant: Variant;

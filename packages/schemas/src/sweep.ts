@@ -183,6 +183,18 @@ export interface SweepSpec extends Omit<z.infer<typeof SweepFileSchema>, "search
   method: "grid" | "random";
 }
 
+/**
+ * The shape of a SweepSpec that `parseSweepFile` made, for reading one back (from the database): it checks the
+ * shape, not again every knob's values, which were checked at submission.
+ */
+export const SweepSpecSchema = SweepFileSchema.omit({ search: true, seeds: true })
+  .extend({
+    search: z.record(z.string(), ParamSpecSchema),
+    seeds: z.array(seedValue).min(1),
+    method: z.enum(["grid", "random"]),
+  })
+  .strict();
+
 const SECTION_KNOBS: Record<string, readonly string[]> = {
   model: Object.keys(ModelConfigSchema.shape),
   dataset: Object.keys(DatasetRecipeSchema.shape),

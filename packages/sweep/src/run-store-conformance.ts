@@ -1,7 +1,7 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { expandSweep } from "./expand";
-import { type RunStore, trialId } from "./run-store";
+import { type RunStore, type TrialResult, trialId } from "./run-store";
 
 /**
  * The behaviour every RunStore must have, as one vitest suite. Each implementation's test file calls this with a
@@ -18,7 +18,28 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
   const plans = expandSweep(spec);
   const t0 = new Date("2026-01-01T00:00:00Z");
   const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
-  const result = { metrics: { test: { balancedAccuracy: 0.5 } }, backend: "cpu", seconds: 1 };
+  const result: TrialResult = {
+    metrics: {
+      test: {
+        n: 2,
+        accuracy: 0.5,
+        balancedAccuracy: 0.5,
+        macroF1: 0.5,
+        gMean: 0.5,
+        perClassRecall: [0.5, 0.5],
+        perClassPrecision: [0.5, 0.5],
+        confusion: [
+          [1, 0],
+          [1, 0],
+        ],
+      },
+      minorityRecall: 0.5,
+      minorityClasses: [1],
+      perModality: [],
+    },
+    backend: "cpu",
+    seconds: 1,
+  };
 
   async function fresh() {
     const store = await makeStore();

@@ -1,4 +1,4 @@
-import type { RunConfig, SweepSpec, TrialKind } from "@tailsweep/schemas";
+import type { RunConfig, SweepSpec, TrialKind, TrialMetrics } from "@tailsweep/schemas";
 import type { TrialPlan } from "./expand";
 import type { TrialState } from "./trial-state";
 
@@ -74,7 +74,8 @@ export type EpochSeriesMetric = (typeof EPOCH_SERIES_METRICS)[number];
 
 /** A finished trial's result: the trainer's evaluation and provenance, stored as JSON. */
 export interface TrialResult {
-  metrics: Record<string, unknown>;
+  /** Checked where it enters (the result event, the database read): read it with `metricOf` or its typed fields. */
+  metrics: TrialMetrics;
   backend: string;
   seconds: number;
 }

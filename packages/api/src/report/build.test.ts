@@ -1,8 +1,8 @@
-import { parseSweepFile } from "@tailsweep/schemas";
+import { metricOf, parseSweepFile } from "@tailsweep/schemas";
 import { comparePaired, compareUnpaired } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
-import { buildStudyReport, reportMetricValue } from "./build";
+import { buildStudyReport } from "./build";
 import { formatSummary, formatVersus, renderStudyMarkdown } from "./markdown";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
@@ -11,10 +11,28 @@ const t0 = new Date("2026-01-01T00:00:00Z");
 function result(ba: number, extra: Record<string, unknown> = {}) {
   return {
     metrics: {
-      test: { balancedAccuracy: ba, macroF1: ba - 0.05, gMean: ba - 0.1, perClassRecall: [ba, ba, ba] },
+      test: {
+        n: 30,
+        accuracy: ba,
+        balancedAccuracy: ba,
+        macroF1: ba - 0.05,
+        gMean: ba - 0.1,
+        perClassRecall: [ba, ba, ba],
+        perClassPrecision: [ba, ba, ba],
+        confusion: [
+          [10, 0, 0],
+          [0, 10, 0],
+          [0, 0, 10],
+        ],
+      },
       minorityRecall: ba - 0.2,
       minorityClasses: [2],
-      pseudoLabels: { balancedAccuracy: ba - 0.01, perClassRecall: [0.9, 0.8, ba - 0.3] },
+      pseudoLabels: {
+        accuracy: ba,
+        balancedAccuracy: ba - 0.01,
+        perClassRecall: [0.9, 0.8, ba - 0.3],
+        predictedShare: [0.4, 0.3, 0.3],
+      },
       perModality: [
         { modality: 0, name: "digit", accuracy: ba, balancedAccuracy: ba - 0.02, macroF1: ba },
         { modality: 1, name: "view", accuracy: ba, balancedAccuracy: ba - 0.3, macroF1: ba },
@@ -82,7 +100,7 @@ describe("buildStudyReport", () => {
       undecided: 0,
     });
     // pseudo-label minority recall is the mean over the minority classes of the pseudo-label recall
-    expect(reportMetricValue(result(0.7).metrics, "pseudoMinorityRecall")).toBeCloseTo(0.4, 12);
+    expect(metricOf(result(0.7).metrics, "pseudoMinorityRecall")).toBeCloseTo(0.4, 12);
     expect(mc.settings[0]!.pseudoPerClass[0]!.perClass[0]!.mean).toBeCloseTo(0.9, 12);
   });
 

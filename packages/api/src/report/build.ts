@@ -1,4 +1,4 @@
-import { resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
+import { metricOf, resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type ComparisonTable,
@@ -179,31 +179,6 @@ export function settingLabel(params: Record<string, unknown>, keys: readonly str
       )
       .join(" ") || "(one setting)"
   );
-}
-
-/** A method comparison metric of a stored result, as a fraction; undefined when the result lacks it. */
-export function reportMetricValue(metrics: Record<string, unknown>, id: string): number | undefined {
-  const m = metrics as {
-    test?: Record<string, unknown>;
-    minorityRecall?: number;
-    minorityClasses?: number[];
-    pseudoLabels?: { balancedAccuracy?: number; perClassRecall?: number[] };
-  };
-  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-  switch (id) {
-    case "minorityRecall":
-      return num(m.minorityRecall);
-    case "pseudoBalancedAccuracy":
-      return num(m.pseudoLabels?.balancedAccuracy);
-    case "pseudoMinorityRecall": {
-      const recall = m.pseudoLabels?.perClassRecall;
-      const minority = m.minorityClasses;
-      if (!recall || !minority?.length) return undefined;
-      return minority.reduce((s, c) => s + (recall[c] ?? Number.NaN), 0) / minority.length;
-    }
-    default:
-      return num(m.test?.[id]);
-  }
 }
 
 /** Options of {@link buildStudyReport}. */
@@ -424,7 +399,7 @@ function methodComparison(l: Loaded, baseline: string): MethodComparison {
   const settings: SettingResult[] = [...bySetting].map(([label, group]) => {
     const metrics: Record<string, MethodCell[]> = {};
     for (const metric of REPORT_METRICS) {
-      const obs = observationsBy(group, results, (r) => reportMetricValue(r.metrics, metric.id), methodOf);
+      const obs = observationsBy(group, results, (r) => metricOf(r.metrics, metric.id), methodOf);
       metrics[metric.id] = versusBaseline(obs, baseline, methods);
     }
     let minorityClasses: number[] = [];
@@ -432,11 +407,9 @@ function methodComparison(l: Loaded, baseline: string): MethodComparison {
       const perSeed: number[][] = [];
       for (const t of group) {
         if (methodOf(t) !== method) continue;
-        const m = finishedResult(results, t)?.metrics as
-          | { pseudoLabels?: { perClassRecall?: number[] }; minorityClasses?: number[] }
-          | undefined;
+        const m = finishedResult(results, t)?.metrics;
         if (m?.pseudoLabels?.perClassRecall) perSeed.push(m.pseudoLabels.perClassRecall);
-        if (m?.minorityClasses) minorityClasses = m.minorityClasses;
+        if (m) minorityClasses = m.minorityClasses;
       }
       return perSeed.length ? [{ method, perClass: summarizePerClass(perSeed) }] : [];
     });
@@ -506,7 +479,7 @@ function sensitivity(l: Loaded): Sensitivity {
   const obs = observationsBy(
     trials,
     results,
-    (r) => reportMetricValue(r.metrics, metric.id),
+    (r) => metricOf(r.metrics, metric.id),
     (t) => configLabel(t.params),
   );
   const base = resolveRunConfig({
@@ -608,9 +581,7 @@ function missingModality(
     const first = singleHere[0]!.t;
     const modalityNames = new Map<number, string>();
     for (const { l, t } of multi) {
-      const r = l.results.get(t.id)?.metrics as
-        | { perModality?: { modality: number; name: string }[] }
-        | undefined;
+      const r = l.results.get(t.id)?.metrics;
       for (const p of r?.perModality ?? []) modalityNames.set(p.modality, p.name);
     }
     const modalities = [...modalityNames]
@@ -627,13 +598,14 @@ function missingModality(
       const obs: Observation[] = [];
       for (const { l, t } of multi) {
         const v = perModality(l, t).find((p) => p.modality === index)?.balancedAccuracy;
-        if (v !== undefined && methods.includes(paramValue(t.config.variant)))
+        // NaN: balanced accuracy undefined on this test set (stored as null); it must not enter a mean.
+        if (v !== undefined && Number.isFinite(v) && methods.includes(paramValue(t.config.variant)))
           obs.push({ config: paramValue(t.config.variant), seed: t.seed, value: v });
       }
       const trainedAlone = `trained on ${name} only`;
       for (const { l, t } of singleHere) {
         const r = finishedResult(l.results, t);
-        const v = r && reportMetricValue(r.metrics, "balancedAccuracy");
+        const v = r && metricOf(r.metrics, "balancedAccuracy");
         if (t.config.model.modalities[0] === index && v !== undefined)
           obs.push({ config: trainedAlone, seed: t.seed, value: v });
       }
@@ -646,7 +618,7 @@ function missingModality(
     const all: Observation[] = [];
     for (const { l, t } of multi) {
       const r = finishedResult(l.results, t);
-      const v = r && reportMetricValue(r.metrics, "balancedAccuracy");
+      const v = r && metricOf(r.metrics, "balancedAccuracy");
       if (v !== undefined && methods.includes(paramValue(t.config.variant)))
         all.push({ config: paramValue(t.config.variant), seed: t.seed, value: v });
     }
@@ -663,8 +635,5 @@ function missingModality(
 }
 
 function perModality(l: Loaded, t: TrialRecord): { modality: number; balancedAccuracy: number }[] {
-  const m = finishedResult(l.results, t)?.metrics as
-    | { perModality?: { modality: number; balancedAccuracy: number }[] }
-    | undefined;
-  return m?.perModality ?? [];
+  return finishedResult(l.results, t)?.metrics.perModality ?? [];
 }

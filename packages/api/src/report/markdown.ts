@@ -35,7 +35,8 @@ export interface RenderOptions {
 
 /** `65.1 ± 0.5`: the seed mean and the half-width of its 95 % t interval, in percentage points. */
 export function formatSummary(s: Summary): string {
-  if (s.n === 0) return "–";
+  // Not finite: undefined for some seed (a class with no rows there, so no recall), not zero.
+  if (s.n === 0 || !Number.isFinite(s.mean)) return "–";
   if (s.n < 2) return `${pct(s.mean)} (1 seed)`;
   return `${pct(s.mean)} ± ${pct(s.ci[1] - s.mean)}`;
 }

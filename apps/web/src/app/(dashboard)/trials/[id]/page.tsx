@@ -12,9 +12,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
   const found = await caller.trials.get({ id: decodeURIComponent(id) }).catch(() => undefined);
   if (!found) notFound();
   const { trial, epochs, result, provenance } = found;
-  const ran = result?.metrics as
-    | { backendDetail?: string; gpuAdapter?: { vendor: string; architecture: string; fallback: boolean } }
-    | undefined;
+  const ran = result?.metrics;
   const gpu = ran?.gpuAdapter;
   return (
     <main>
