@@ -383,7 +383,7 @@ export async function TrialsSection({
               </td>
               <td className="num">{t.seconds === null ? "" : t.seconds.toFixed(0)}</td>
               <td className="num">
-                {typeof t.test?.balancedAccuracy === "number" ? pct(t.test.balancedAccuracy) : ""}
+                {Number.isFinite(t.test?.balancedAccuracy) ? pct(t.test!.balancedAccuracy) : ""}
               </td>
               <td>{t.error ?? ""}</td>
             </tr>
