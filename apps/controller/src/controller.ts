@@ -143,12 +143,8 @@ export class Controller {
     this.submitting.add(sweep.id);
     try {
       for (const plan of plans) {
-        const gpu = trialNeedsGpu(spec.execution, plan.config);
-        if (gpu) needGpu++;
-        await this.bus.publishTrial(
-          { trialId: trialId(sweep.id, plan.key), sweepId: sweep.id, ...(gpu && { gpu: true as const }) },
-          trialMessageId({ id: trialId(sweep.id, plan.key), attempt: 0 }),
-        );
+        const trial = { id: trialId(sweep.id, plan.key), sweepId: sweep.id, attempt: 0, config: plan.config };
+        if ((await this.queue(trial, spec)).gpu) needGpu++;
       }
     } finally {
       this.submitting.delete(sweep.id);
@@ -290,7 +286,11 @@ export class Controller {
    * Publishes a waiting trial to the queue of its kind: GPU workers' if its sweep says it needs a GPU. `again`
    * makes the message id new, for a trial whose earlier message may be inside the dedupe window.
    */
-  private async queue(trial: TrialRecord, spec: SweepSpec, again = ""): Promise<{ gpu: boolean }> {
+  private async queue(
+    trial: Pick<TrialRecord, "id" | "sweepId" | "attempt" | "config">,
+    spec: SweepSpec,
+    again = "",
+  ): Promise<{ gpu: boolean }> {
     const gpu = trialNeedsGpu(spec.execution, trial.config);
     await this.bus.publishTrial(
       { trialId: trial.id, sweepId: trial.sweepId, ...(gpu && { gpu: true as const }) },
