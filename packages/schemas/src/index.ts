@@ -1,4 +1,6 @@
 export * from "./dataset";
+export * from "./env-settings";
+export * from "./errors";
 export * from "./messages";
 export * from "./model-config";
 export * from "./run-config";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type DatasetRecipe, DatasetRecipeSchema } from "./dataset";
+import { AppError } from "./errors";
 import {
   type ModelConfig,
   ModelConfigSchema,
@@ -47,10 +48,14 @@ export interface RunConfig {
 export const CONFIG_ERROR_CODE = "CONFIG_INVALID";
 
 /** Bad configuration, with one line per problem naming the field (e.g. `model.nu`, `search.nu[2]`). */
-export class ConfigError extends Error {
-  readonly code = CONFIG_ERROR_CODE;
+export class ConfigError extends AppError {
+  declare readonly code: typeof CONFIG_ERROR_CODE;
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      CONFIG_ERROR_CODE,
+      "invalid",
+      `invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "ConfigError";
   }
 }
