@@ -64,7 +64,7 @@ describe("PasswordSignIn", () => {
   const codeOf = (p: Promise<unknown>) =>
     p.then(
       () => "accepted",
-      (e: unknown) => (e instanceof SignInError ? e.code : String(e)),
+      (e: unknown) => (e instanceof SignInError ? e.reason : String(e)),
     );
 
   it("accepts the right password, says the same for a wrong one and an unknown email, and refuses bad input", async () => {
@@ -104,7 +104,8 @@ describe("PasswordSignIn", () => {
       .verify({ email: "ada@example.org", password: "correct horse battery" }, "b")
       .catch((e: SignInError) => e);
     expect(limited).toBeInstanceOf(SignInError);
-    expect((limited as SignInError).code).toBe("rate-limited");
+    expect((limited as SignInError).reason).toBe("rate-limited");
+    expect(limited).toMatchObject({ code: "SIGN_IN_FAILED", category: "rate-limited" });
     expect((limited as SignInError).retryAfterSeconds).toBeGreaterThan(800);
     // One address guessing across many emails is stopped too.
     for (let i = 0; i < 30; i++)

@@ -8,7 +8,7 @@ import {
   type UserRecord,
   verifyPassword,
 } from "@tailsweep/access";
-import { noNul, storable } from "@tailsweep/schemas";
+import { AppError, type ErrorCategory, hasErrorCode, noNul, storable } from "@tailsweep/schemas";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { z } from "zod";
 import type { AuthSettings } from "./auth-settings";
@@ -76,20 +76,8 @@ export async function closeSession(
   return id ? access.deleteSession(id) : false;
 }
 
-/**
- * Why a sign-in failed. The sign-in page shows a fixed sentence per `code` (never text from a URL, which anyone could
- * write); the message, with details, is for the server's log.
- */
-export class SignInError extends Error {
-  override name = "SignInError";
-  constructor(
-    readonly code: SignInErrorCode,
-    message: string,
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-  }
-}
+/** The stable code of every {@link SignInError}; its `reason` says which failure it is. */
+export const SIGN_IN_ERROR_CODE = "SIGN_IN_FAILED";
 
 /** What went wrong in a sign-in, as the sign-in page names it. */
 export type SignInErrorCode =
@@ -100,6 +88,41 @@ export type SignInErrorCode =
   | "no-email"
   | "unverified-email"
   | "account-exists";
+
+/** The category of each sign-in failure (what an API or a CLI would answer with). */
+const SIGN_IN_CATEGORIES: Record<SignInErrorCode, ErrorCategory> = {
+  input: "invalid",
+  credentials: "unauthorized",
+  "rate-limited": "rate-limited",
+  oidc: "unauthorized",
+  "no-email": "unauthorized",
+  "unverified-email": "forbidden",
+  "account-exists": "conflict",
+};
+
+/**
+ * Why a sign-in failed: code SIGN_IN_FAILED, and a `reason`. The sign-in page shows a fixed sentence per `reason`
+ * (never text from a URL, which anyone could write); the message, with details, is for the server's log.
+ */
+export class SignInError extends AppError {
+  declare readonly code: typeof SIGN_IN_ERROR_CODE;
+  constructor(
+    readonly reason: SignInErrorCode,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(SIGN_IN_ERROR_CODE, SIGN_IN_CATEGORIES[reason], message);
+    this.name = "SignInError";
+  }
+}
+
+/** Whether `e` is a SignInError (by its code and reason), from any bundle. */
+export function isSignInError(e: unknown): e is SignInError {
+  return (
+    hasErrorCode(e, SIGN_IN_ERROR_CODE) &&
+    Object.hasOwn(SIGN_IN_CATEGORIES, (e as { reason?: unknown }).reason as string)
+  );
+}
 
 /** The sentence the sign-in page shows for each SignInErrorCode. */
 export const SIGN_IN_ERRORS: Record<SignInErrorCode, string> = {

@@ -1,7 +1,7 @@
 import type { AccessStore } from "@tailsweep/access";
-import type { SweepLimits, SweepSpec } from "@tailsweep/schemas";
+import { type ErrorCategory, isAppError, type SweepLimits, type SweepSpec } from "@tailsweep/schemas";
 import type { RunStore, SweepRecord } from "@tailsweep/sweep";
-import { initTRPC } from "@trpc/server";
+import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import type { Caller } from "./caller";
 
 /** What launches and cancels sweeps for the API (the controller in the app that mounts it). */
@@ -38,8 +38,83 @@ export interface ApiContext {
   sweepLimits?: SweepLimits;
 }
 
-/** The API's tRPC instance: every router of this package is built from it. */
-export const t = initTRPC.context<ApiContext>().create();
+/**
+ * The one mapping from an error's category (@tailsweep/schemas' error vocabulary) to the tRPC code, and so the HTTP
+ * status, the API answers with. Anything that is not a coded error (a database error, a bug) is internal: never
+ * BAD_REQUEST, which would tell the caller that they can fix it.
+ */
+export const TRPC_CODE_OF_CATEGORY: Readonly<Record<ErrorCategory, TRPC_ERROR_CODE_KEY>> = {
+  invalid: "BAD_REQUEST",
+  unauthorized: "UNAUTHORIZED",
+  forbidden: "FORBIDDEN",
+  "not-found": "NOT_FOUND",
+  conflict: "CONFLICT",
+  "rate-limited": "TOO_MANY_REQUESTS",
+  unavailable: "SERVICE_UNAVAILABLE",
+  internal: "INTERNAL_SERVER_ERROR",
+};
+
+/** tRPC's own codes that the table above does not produce, by what they mean. */
+const CATEGORY_OF_OTHER_CODES: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorCategory>> = {
+  PARSE_ERROR: "invalid",
+  PAYLOAD_TOO_LARGE: "invalid",
+  UNSUPPORTED_MEDIA_TYPE: "invalid",
+  UNPROCESSABLE_CONTENT: "invalid",
+  METHOD_NOT_SUPPORTED: "invalid",
+  PRECONDITION_FAILED: "conflict",
+  PRECONDITION_REQUIRED: "conflict",
+  BAD_GATEWAY: "unavailable",
+  GATEWAY_TIMEOUT: "unavailable",
+  TIMEOUT: "unavailable",
+};
+
+/**
+ * The category of a tRPC code: what a client (the CLI) acts on, sent in every error's `data.category` so that it
+ * needs no table of its own.
+ */
+export function categoryOfTrpcCode(code: TRPC_ERROR_CODE_KEY): ErrorCategory {
+  const mapped = Object.entries(TRPC_CODE_OF_CATEGORY).find(([, c]) => c === code)?.[0];
+  return (mapped as ErrorCategory | undefined) ?? CATEGORY_OF_OTHER_CODES[code] ?? "internal";
+}
+
+/** What every error the API answers with carries in `data`, beside tRPC's own fields. */
+export interface ApiErrorData {
+  /** The failure's category: the client's exit code or retry depends on it, never on the message. */
+  category: ErrorCategory;
+  /** The coded error's stable code (CONFIG_INVALID, SWEEP_NOT_FOUND, …), when a coded error caused it. */
+  errorCode?: string;
+}
+
+const root = initTRPC.context<ApiContext>().create({
+  errorFormatter: ({ shape, error }) => ({
+    ...shape,
+    data: {
+      ...shape.data,
+      category: categoryOfTrpcCode(error.code),
+      ...(isAppError(error.cause) && { errorCode: error.cause.code }),
+    } satisfies ApiErrorData & typeof shape.data,
+  }),
+});
+
+/**
+ * Turns a coded error a procedure threw into the tRPC code of its category ({@link TRPC_CODE_OF_CATEGORY}); tRPC
+ * wraps anything that is not a TRPCError as INTERNAL_SERVER_ERROR, which is what unknown errors stay. A TRPCError a
+ * procedure throws itself keeps its code.
+ */
+const codedErrors = root.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && isAppError(result.error.cause)) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: TRPC_CODE_OF_CATEGORY[cause.category], message: cause.message, cause });
+  }
+  return result;
+});
+
+/**
+ * The API's tRPC instance: every router of this package is built from it. Its `procedure` maps errors by category
+ * (above), so no procedure catches an error only to pick a code for it.
+ */
+export const t = { ...root, procedure: root.procedure.use(codedErrors) };
 
 /** Records an action in the audit log where there is one. */
 export async function audited(

@@ -3,11 +3,16 @@ import {
   dashboardOrigin,
   oidcPendingCookieName,
   openSession,
-  SignInError,
+  type SignInError,
   secureCookies as secureFor,
   sessionCookieName,
   setCookie,
 } from "@tailsweep/api";
+import { hasErrorCode } from "@tailsweep/schemas";
+
+/** A SignInError, matched by its code (SIGN_IN_FAILED) and reason, not by class: routes are bundled separately. */
+const isSignInError = (e: unknown): e is SignInError =>
+  hasErrorCode(e, "SIGN_IN_FAILED") && typeof (e as { reason?: unknown }).reason === "string";
 
 /** The address of the browser, as `tailsweep ui`'s server saw it (for login rate limits); undefined elsewhere. */
 export function clientAddress(req: Request, h: DashboardHost): string | undefined {
@@ -52,7 +57,7 @@ export const oidcPendingSetCookie = (h: DashboardHost, value: string, maxAgeSeco
 
 /**
  * A sign-in that failed: the reason logged for the operator, the browser sent back to the sign-in page with only the
- * error's code (the page words it; no message text reaches it), keeping `returnTo`. Anything but a SignInError is
+ * error's reason (the page words it; no message text reaches it), keeping `returnTo`. Anything but a SignInError is
  * rethrown.
  */
 export function signInFailed(
@@ -61,10 +66,10 @@ export function signInFailed(
   e: unknown,
   options: { returnTo?: string; cookies?: string[] } = {},
 ): Response {
-  if (!(e instanceof SignInError)) throw e;
+  if (!isSignInError(e)) throw e;
   console.error(`sign-in: ${e.message}`);
   const { returnTo = "/", cookies = [] } = options;
-  const back = new URLSearchParams({ error: e.code, ...(returnTo !== "/" && { returnTo }) });
+  const back = new URLSearchParams({ error: e.reason, ...(returnTo !== "/" && { returnTo }) });
   return seeOther(req, h, `/signin?${back}`, cookies);
 }
 
