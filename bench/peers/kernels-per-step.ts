@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadDataset } from "@tailsweep/data";
-import { initBackend, tf, trainModel } from "@tailsweep/model";
+import { backendDefaultsFromEnv, configureBackend, initBackend, tf, trainModel } from "@tailsweep/model";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
 import { parse } from "yaml";
@@ -17,6 +17,8 @@ const stackOf = process.argv.includes("--stack")
 const quick = parse(readFileSync(join(import.meta.dirname, "..", "..", "examples", "quick.yaml"), "utf8"));
 const [trial] = expandSweep(parseSweepFile({ ...quick, search: {}, seeds: 1 }));
 const { config } = trial!;
+// A script is its own app: TAILSWEEP_BACKEND is read here, as the CLI's settings read it.
+configureBackend(backendDefaultsFromEnv(process.env));
 const backend = await initBackend({});
 const dataset = await loadDataset(config.dataset);
 await trainModel(dataset, config.model, { ...config.train, epochs: 1 }); // warm-up: JIT, wasm tier-up

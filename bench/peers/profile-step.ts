@@ -2,10 +2,20 @@
 // kernels' own time against the step's wall time (on a GPU the rest is dispatch and synchronisation).
 // Usage: node --import tsx bench/peers/profile-step.ts <reference|proposed> [threads=2] [batch]
 // (TAILSWEEP_BACKEND picks the backend; `batch` is the proposed case's, half labeled, half unlabeled.)
-import { initBackend, LayerwiseAdam, optimizerStep, releaseWebGpu, tf } from "@tailsweep/model";
+import {
+  backendDefaultsFromEnv,
+  configureBackend,
+  initBackend,
+  LayerwiseAdam,
+  optimizerStep,
+  releaseWebGpu,
+  tf,
+} from "@tailsweep/model";
 import { buildCase } from "./tfjs-cases";
 
 const [caseName = "reference", threads = "2", batch] = process.argv.slice(2);
+// A script is its own app: TAILSWEEP_BACKEND is read here, as the CLI's settings read it.
+configureBackend(backendDefaultsFromEnv(process.env));
 const backend = await initBackend({ blasThreads: Number(threads) });
 const { variables, loss } = buildCase(caseName, batch === undefined ? undefined : Number(batch));
 const optimizer = new LayerwiseAdam(1e-3);

@@ -2,11 +2,20 @@
 // (packages/model layers, losses and optimizerStep) in a process of its own, and prints one JSON line.
 // Usage: node --import tsx bench/peers/tfjs-step.ts <reference|proposed> <warmup> <steps> <threads> [batch]
 // (TAILSWEEP_BACKEND picks the backend, e.g. webgpu; `batch` is the proposed case's, half labeled, half unlabeled.)
-import { initBackend, LayerwiseAdam, optimizerStep, releaseWebGpu } from "@tailsweep/model";
+import {
+  backendDefaultsFromEnv,
+  configureBackend,
+  initBackend,
+  LayerwiseAdam,
+  optimizerStep,
+  releaseWebGpu,
+} from "@tailsweep/model";
 import { buildCase } from "./tfjs-cases";
 
 const [caseName = "reference", warmupArg = "10", stepsArg = "50", threadsArg = "2", batchArg] =
   process.argv.slice(2);
+// A script is its own app: TAILSWEEP_BACKEND is read here, as the CLI's settings read it.
+configureBackend(backendDefaultsFromEnv(process.env));
 const backend = await initBackend({ blasThreads: Number(threadsArg) });
 const { variables, loss } = buildCase(caseName, batchArg === undefined ? undefined : Number(batchArg));
 const optimizer = new LayerwiseAdam(1e-3);

@@ -137,7 +137,7 @@ describe("tailsweep sweep", () => {
     const r = await run(process.execPath, [bin, "sweep", "run", file], {
       env: { ...process.env, TAILSWEEP_DB_DIR: dbDir },
     }).catch((e: { code: number; stderr: string }) => e);
-    expect((r as { code: number }).code).toBe(1);
+    expect((r as { code: number }).code).toBe(2); // invalid input
     expect((r as { stderr: string }).stderr).toMatch(/search\.nu\[2\]: .*>2/);
     expect((r as { stderr: string }).stderr).toMatch(/search\.lr: unknown knob/);
     expect(existsSync(dbDir)).toBe(false);
@@ -283,7 +283,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
 describe("tailsweep train", () => {
   it("refuses bad input before loading anything, naming every bad field", async () => {
     const r = await tailsweep("train", "--nu", "2", "--label-ratio", "1.5", "--set", "model.fusion=sum");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // invalid input
     expect(r.stderr).toMatch(/model\.nu/);
     expect(r.stderr).toMatch(/model\.fusion/);
     expect(r.stderr).toMatch(/dataset\.labelRatio/);

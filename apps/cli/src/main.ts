@@ -1,4 +1,5 @@
-import { Command, CommanderError } from "commander";
+import { type ErrorCategory, errorCategory } from "@tailsweep/schemas";
+import { Command } from "commander";
 import { registerAccess } from "./commands/access";
 import { registerBackends } from "./commands/backends";
 import { registerCompare } from "./commands/compare";
@@ -8,6 +9,68 @@ import { registerReport } from "./commands/report";
 import { registerSweep } from "./commands/sweep";
 import { registerTrain } from "./commands/train";
 import { registerUi } from "./commands/ui";
+import { applySettings, debugOn, type EnvGroup, envHelp } from "./settings";
+
+/**
+ * The one mapping from an error's category (@tailsweep/schemas' error vocabulary) to the CLI's exit status. Usage
+ * errors (a bad flag) are `invalid`; an error without a category (a bug, a database failure) is `internal`. A command
+ * may also end with a status of its own: 1 when trials failed, 130 / 143 after SIGINT / SIGTERM.
+ */
+export const EXIT_CODES: Readonly<Record<ErrorCategory, number>> = {
+  internal: 1,
+  invalid: 2,
+  "not-found": 3,
+  conflict: 4,
+  unauthorized: 5,
+  forbidden: 6,
+  unavailable: 7,
+  "rate-limited": 7,
+};
+
+const EXIT_HELP = `
+Exit status:
+  0  done                          4  conflicts with what is stored
+  1  failed (trials failed, or     5  not signed in (no or a refused token)
+     an internal error)            6  not allowed (role too low, read-only)
+  2  invalid input: flags, a file  7  unavailable: a server is down or busy,
+     or the environment               try again later
+  3  not found                     130 / 143  stopped by SIGINT / SIGTERM
+`;
+
+/** The environment variables each command reads, shown in its --help (by the command's path). */
+const COMMAND_ENV: Record<string, EnvGroup[]> = {
+  train: ["training"],
+  "sweep run": ["store", "training", "sweeps", "login"],
+  "sweep submit": ["store", "nats", "sweeps", "login"],
+  "sweep list": ["store", "login"],
+  "sweep status": ["store", "login"],
+  "sweep cancel": ["store", "nats", "login"],
+  "sweep export": ["store", "login"],
+  "sweep delete": ["store", "nats", "login"],
+  worker: ["nats", "training"],
+  workers: ["store"],
+  compare: ["store"],
+  report: ["store"],
+  user: ["store"],
+  member: ["store"],
+  token: ["store"],
+  audit: ["store"],
+  controller: ["store", "nats"],
+  ui: ["store", "nats", "training", "sweeps", "dashboard"],
+  login: ["login"],
+  whoami: ["login"],
+  logout: ["login"],
+};
+
+/** The exit status for a thrown value: commander's own (0 for --help) as a usage error, else by category. */
+export function exitCodeOf(e: unknown): number {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code.startsWith("commander.")) {
+    const exitCode = (e as { exitCode?: unknown }).exitCode;
+    return exitCode === 0 ? 0 : EXIT_CODES.invalid;
+  }
+  return EXIT_CODES[errorCategory(e)];
+}
 
 /** Builds the `tailsweep` command line. */
 export function buildProgram(): Command {
@@ -25,6 +88,17 @@ export function buildProgram(): Command {
   registerUi(program);
   registerAccess(program);
   registerLogin(program);
+  // Every command checks the whole environment before it does anything; --help reads none of it.
+  program.hook("preAction", () => {
+    applySettings();
+  });
+  program.addHelpText("after", `${envHelp()}${EXIT_HELP}`);
+  for (const [path, groups] of Object.entries(COMMAND_ENV)) {
+    const command = path
+      .split(" ")
+      .reduce<Command | undefined>((c, name) => c?.commands.find((sub) => sub.name() === name), program);
+    command?.addHelpText("after", envHelp(groups));
+  }
   return program;
 }
 
@@ -41,10 +115,13 @@ export async function main(argv: string[]): Promise<number> {
     // A command may have set a failing status without throwing (`sweep run` when trials failed): keep it.
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode; // commander has printed the message
-    process.stderr.write(`tailsweep: ${(e as Error).message}\n`);
-    if (process.env.TAILSWEEP_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
-    return 1;
+    const code = exitCodeOf(e);
+    // Commander has printed its own messages (usage errors, help).
+    if (!String((e as { code?: unknown } | null)?.code ?? "").startsWith("commander.")) {
+      process.stderr.write(`tailsweep: ${(e as Error).message}\n`);
+      if (debugOn()) process.stderr.write(`${(e as Error).stack}\n`);
+    }
+    return code;
   }
 }
 

@@ -1,60 +1,66 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import type { AppRouter } from "@tailsweep/api";
+import {
+  AppError,
+  describeIssues,
+  ERROR_CATEGORIES,
+  SettingsError,
+  UnavailableError,
+} from "@tailsweep/schemas";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { z } from "zod";
+import { ApiTokenSchema, type CliSettings, DashboardUrlSchema, settings } from "./settings";
 
 /** A dashboard server and the API token the CLI uses there (`tailsweep login`, or TAILSWEEP_URL + TAILSWEEP_TOKEN). */
-export const RemoteLoginSchema = z
-  .object({
-    url: z
-      .url("must be the dashboard's address, e.g. https://ml.example.org")
-      .transform((u) => u.replace(/\/+$/, "")),
-    token: z.string().regex(/^tsk_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}$/, "must be an API token (tsk_…)"),
-  })
-  .strict();
+export const RemoteLoginSchema = z.object({ url: DashboardUrlSchema, token: ApiTokenSchema }).strict();
 export type RemoteLogin = z.infer<typeof RemoteLoginSchema>;
 
+/** The login settings of this process (TAILSWEEP_URL, TAILSWEEP_TOKEN, the login file under XDG_CONFIG_HOME). */
+type LoginSettings = CliSettings["login"];
+
 /** Where `tailsweep login` keeps its login: $XDG_CONFIG_HOME/tailsweep/login.json, readable by this user only. */
-export function loginFile(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CONFIG_HOME || join(homedir(), ".config"), "tailsweep", "login.json");
+export function loginFile(login: LoginSettings = settings().login): string {
+  return login.file;
 }
 
-/** Validates a login, naming the field (TAILSWEEP_URL / TAILSWEEP_TOKEN, or the file's) in the error. */
-function parseLogin(value: unknown, where: { url: string; token: string }): RemoteLogin {
+/** The saved login in `file`, if there is one, checked: a bad one names the file and the field. */
+function savedLogin(file: string): RemoteLogin | undefined {
+  if (!existsSync(file)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new SettingsError([`${file}: not JSON (${(e as Error).message}); tailsweep login again`], "login");
+  }
   const parsed = RemoteLoginSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new Error(`${issue.path[0] === "url" ? where.url : where.token}: ${issue.message}`);
+  throw new SettingsError(
+    describeIssues(parsed.error).map((line) => `${file}: ${line}`),
+    "login",
+  );
 }
 
 /**
  * The server this CLI talks to, if any: TAILSWEEP_TOKEN (with TAILSWEEP_URL, or the saved login's URL) wins over the
- * saved login. Undefined when there is neither: commands then use the run store directly.
+ * saved login. Undefined when there is neither: commands then use the run store directly. The variables were checked
+ * with the settings; the saved file is checked here, where it is read.
  */
-export function currentLogin(env: NodeJS.ProcessEnv = process.env): RemoteLogin | undefined {
-  const file = loginFile(env);
-  const saved = existsSync(file)
-    ? parseLogin(JSON.parse(readFileSync(file, "utf8")), { url: `${file}: url`, token: `${file}: token` })
-    : undefined;
-  if (env.TAILSWEEP_TOKEN) {
-    const url = env.TAILSWEEP_URL || saved?.url;
-    if (!url)
-      throw new Error(
-        "TAILSWEEP_TOKEN needs TAILSWEEP_URL (the dashboard's address), or a `tailsweep login`",
-      );
-    return parseLogin(
-      { url, token: env.TAILSWEEP_TOKEN },
-      { url: "TAILSWEEP_URL", token: "TAILSWEEP_TOKEN" },
+export function currentLogin(login: LoginSettings = settings().login): RemoteLogin | undefined {
+  const saved = savedLogin(login.file);
+  if (!login.token) return saved;
+  const url = login.url ?? saved?.url;
+  if (!url)
+    throw new SettingsError(
+      ["TAILSWEEP_TOKEN: needs TAILSWEEP_URL (the dashboard's address), or a `tailsweep login`"],
+      "environment",
     );
-  }
-  return saved;
+  return { url, token: login.token };
 }
 
 /** Saves a login for later commands (this user only: the token acts as them). */
-export function saveLogin(login: RemoteLogin, env: NodeJS.ProcessEnv = process.env): string {
-  const file = loginFile(env);
+export function saveLogin(login: RemoteLogin, settingsOfLogin: LoginSettings = settings().login): string {
+  const file = settingsOfLogin.file;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(login, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
@@ -62,10 +68,9 @@ export function saveLogin(login: RemoteLogin, env: NodeJS.ProcessEnv = process.e
 }
 
 /** Forgets the saved login; whether there was one. */
-export function removeLogin(env: NodeJS.ProcessEnv = process.env): boolean {
-  const file = loginFile(env);
-  if (!existsSync(file)) return false;
-  rmSync(file);
+export function removeLogin(login: LoginSettings = settings().login): boolean {
+  if (!existsSync(login.file)) return false;
+  rmSync(login.file);
   return true;
 }
 
@@ -76,17 +81,38 @@ export function remoteApi(login: RemoteLogin) {
   });
 }
 
-/** A server's refusal as one line: what it said, and what to do about a refused token. */
-export function remoteError(e: unknown, login: RemoteLogin): Error {
-  const status =
-    e instanceof TRPCClientError ? (e.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
-  if (status !== undefined) {
-    const hint = status === 401 ? " (tailsweep login with a valid token, or unset TAILSWEEP_TOKEN)" : "";
-    return new Error(`${login.url}: ${(e as Error).message}${hint}`);
+/** What the API puts in an error's `data` (packages/api/src/trpc.ts: ApiErrorData), as far as the CLI reads it. */
+interface RemoteErrorData {
+  code?: string;
+  httpStatus?: number;
+  category?: string;
+  errorCode?: string;
+}
+
+/**
+ * A server's refusal as one coded error: the category and code the server sent (so the exit code follows the server's
+ * word, not its message), with what to do about a refused token. No answer at all is UNAVAILABLE.
+ */
+export function remoteError(e: unknown, login: RemoteLogin): AppError {
+  const data = e instanceof TRPCClientError ? (e.data as RemoteErrorData | undefined) : undefined;
+  if (data?.httpStatus !== undefined) {
+    const category = ERROR_CATEGORIES.find((c) => c === data.category) ?? "internal";
+    const hint =
+      category === "unauthorized" ? " (tailsweep login with a valid token, or unset TAILSWEEP_TOKEN)" : "";
+    return new AppError(
+      data.errorCode ?? data.code ?? "REMOTE_ERROR",
+      category,
+      `${login.url}: ${(e as Error).message}${hint}`,
+      { cause: e },
+    );
   }
   // No answer from a server: fetch's own error, perhaps wrapped by tRPC, with the socket's code underneath.
   let cause: unknown = e;
   while ((cause as { cause?: unknown })?.cause) cause = (cause as { cause: unknown }).cause;
   const code = (cause as { code?: string }).code ?? (cause as Error).message;
-  return new Error(`${login.url}: no answer (${code}): is the dashboard running there?`);
+  return new UnavailableError(
+    "DASHBOARD_UNAVAILABLE",
+    `${login.url}: no answer (${code}): is the dashboard running there?`,
+    { cause: e },
+  );
 }

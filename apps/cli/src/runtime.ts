@@ -1,5 +1,6 @@
-import { type Bus, InProcessBus, NatsBus, natsCredentialsFromEnv } from "@tailsweep/bus";
+import { type Bus, InProcessBus, NatsBus } from "@tailsweep/bus";
 import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
+import { settings } from "./settings";
 
 /** The run store and bus a command uses: DATABASE_URL and NATS_URL when set, the embedded defaults otherwise. */
 export interface Runtime {
@@ -14,12 +15,7 @@ export interface Runtime {
  * share one server keep apart by using different prefixes.
  */
 export function natsPrefix(): string {
-  const prefix = process.env.TAILSWEEP_NATS_PREFIX ?? "tailsweep";
-  if (!/^[A-Za-z0-9_-]+$/.test(prefix))
-    throw new Error(
-      `TAILSWEEP_NATS_PREFIX: must be letters, digits, "_" or "-" (it names NATS subjects and streams), got "${prefix}"`,
-    );
-  return prefix;
+  return settings().nats.prefix;
 }
 
 /**
@@ -29,13 +25,7 @@ export function natsPrefix(): string {
  * It counts when the streams are first made; an existing stream keeps the count it has.
  */
 export function natsReplicas(): number {
-  const raw = process.env.TAILSWEEP_NATS_REPLICAS?.trim();
-  if (!raw) return 1;
-  if (raw !== "1" && raw !== "3" && raw !== "5")
-    throw new Error(
-      `TAILSWEEP_NATS_REPLICAS: must be 1, 3 or 5 (copies of each NATS stream; at most the cluster's node count), got "${raw}"`,
-    );
-  return Number(raw);
+  return settings().nats.replicas;
 }
 
 /** Opens the store (migrating it) and the bus, and says once which ones are in use. */
@@ -43,16 +33,20 @@ export async function openRuntime(
   log: (line: string) => void,
   options: { needsBus?: boolean } = {},
 ): Promise<Runtime> {
-  const opened = await openRunStore();
+  const { store, nats } = settings();
+  const opened = await openRunStore(store);
   // Read-only commands need no bus: they get an idle in-process one instead of a NATS connection.
-  const natsUrl = options.needsBus === false ? undefined : process.env.NATS_URL;
+  const natsUrl = options.needsBus === false ? undefined : nats.url;
   const bus: Bus = natsUrl
     ? await NatsBus.connect({
         servers: natsUrl,
         name: "tailsweep-cli",
-        prefix: natsPrefix(),
-        replicas: natsReplicas(),
-        ...natsCredentialsFromEnv(),
+        prefix: nats.prefix,
+        replicas: nats.replicas,
+        ...nats.credentials,
+      }).catch(async (e: unknown) => {
+        await opened.close();
+        throw e;
       })
     : new InProcessBus();
   if (options.needsBus !== false) {

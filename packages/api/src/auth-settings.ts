@@ -1,8 +1,13 @@
-import { describeIssues } from "@tailsweep/schemas";
+import { describeIssues, type Env, SettingsError } from "@tailsweep/schemas";
 import { z } from "zod";
 
 const isLoopback = (host: string) =>
   host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** How long a dashboard sign-in lasts unless TAILSWEEP_SESSION_HOURS says otherwise: a week. */
+export const DEFAULT_SESSION_HOURS = 24 * 7;
+/** The longest sign-in TAILSWEEP_SESSION_HOURS may ask for: 90 days. */
+export const MAX_SESSION_HOURS = 24 * 90;
 
 /** A team's OpenID Connect provider, for "Sign in with …" on the dashboard. */
 export const OidcSettingsSchema = z
@@ -32,27 +37,27 @@ export const AuthSettingsSchema = z
      * The dashboard's address as browsers reach it (behind a proxy, the proxy's). Mutations must come from this
      * origin, and OIDC redirects back to it. Unset: the address each request was sent to.
      */
-    publicUrl: z.url().optional(),
+    publicUrl: z
+      .url("must be the dashboard's address as browsers reach it, e.g. https://ml.example.org")
+      .optional(),
     oidc: OidcSettingsSchema.optional(),
     /** How long a sign-in lasts. */
     sessionHours: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 90)
-      .default(24 * 7),
+      .number({ error: `must be a whole number of hours from 1 to ${MAX_SESSION_HOURS}` })
+      .int(`must be a whole number of hours from 1 to ${MAX_SESSION_HOURS}`)
+      .min(1, `must be a whole number of hours from 1 to ${MAX_SESSION_HOURS}`)
+      .max(MAX_SESSION_HOURS, `must be a whole number of hours from 1 to ${MAX_SESSION_HOURS}`)
+      .default(DEFAULT_SESSION_HOURS),
   })
   .strict();
 export type AuthSettings = z.infer<typeof AuthSettingsSchema>;
 
 /**
- * The settings for a dashboard on a store of this kind, from the environment: team mode on PostgreSQL, local mode on
- * the embedded store. Bad values throw, naming the variable.
+ * The settings for a dashboard on a store of this kind, from `env` (the app's settings module passes the environment
+ * it read): team mode on PostgreSQL, local mode on the embedded store. Bad values throw one SettingsError naming each
+ * variable and what it takes.
  */
-export function authSettingsFromEnv(
-  storeKind: "embedded" | "postgres",
-  env: NodeJS.ProcessEnv = process.env,
-): AuthSettings {
+export function authSettingsFromEnv(storeKind: "embedded" | "postgres", env: Env): AuthSettings {
   const names: Record<string, string> = {
     publicUrl: "TAILSWEEP_PUBLIC_URL",
     sessionHours: "TAILSWEEP_SESSION_HOURS",
@@ -81,7 +86,7 @@ export function authSettingsFromEnv(
     const [path, ...rest] = line.split(": ");
     return `${names[path!] ?? path}: ${rest.join(": ")}`;
   });
-  throw new RangeError(`dashboard sign-in settings: ${problems.join("; ")}`);
+  throw new SettingsError(problems, "environment");
 }
 
 /** Whether a host name is this machine's loopback (embedded mode serves nothing else). */

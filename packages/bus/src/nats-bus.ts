@@ -17,8 +17,10 @@ import {
   ClaimReplySchema,
   type ClaimRequest,
   ClaimRequestSchema,
+  type Env,
   type Heartbeat,
   HeartbeatSchema,
+  SettingsError,
   type TrialKind,
   type TrialMessage,
   TrialMessageSchema,
@@ -91,14 +93,23 @@ export interface NatsBusOptions {
   pass?: string;
 }
 
-/** Connection options from the environment: NATS_USER and NATS_PASSWORD, both or neither. */
-export function natsCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): {
+/**
+ * Connection options from `env` (the app's settings module passes the environment it read): NATS_USER and
+ * NATS_PASSWORD, both or neither; one alone is a SettingsError naming the missing one.
+ */
+export function natsCredentialsFromEnv(env: Env): {
   user?: string;
   pass?: string;
 } {
   const { NATS_USER: user, NATS_PASSWORD: pass } = env;
   if (!user && !pass) return {};
-  if (!user || !pass) throw new Error("NATS_USER and NATS_PASSWORD go together: set both, or neither");
+  if (!user || !pass)
+    throw new SettingsError(
+      [
+        `${user ? "NATS_PASSWORD" : "NATS_USER"}: must be set too: NATS_USER and NATS_PASSWORD go together, or neither`,
+      ],
+      "environment",
+    );
   return { user, pass };
 }
 

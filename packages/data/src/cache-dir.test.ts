@@ -1,21 +1,24 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
-import { CACHE_DIR_ENV, resolveCacheDir } from "./cache-dir";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { CACHE_DIR_ENV, configureCacheDir, resolveCacheDir } from "./cache-dir";
 
 describe("resolveCacheDir", () => {
-  const saved = process.env[CACHE_DIR_ENV];
   afterEach(() => {
-    if (saved === undefined) delete process.env[CACHE_DIR_ENV];
-    else process.env[CACHE_DIR_ENV] = saved;
+    configureCacheDir(undefined);
+    vi.unstubAllEnvs();
   });
 
-  it("prefers the option, then $TAILSWEEP_CACHE_DIR, then <repo>/.tailsweep/cache/data", () => {
-    delete process.env[CACHE_DIR_ENV];
+  it("prefers the option, then the configured folder, then <repo>/.tailsweep/cache/data", () => {
     const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
     expect(resolveCacheDir()).toBe(join(repoRoot, ".tailsweep", "cache", "data"));
-    process.env[CACHE_DIR_ENV] = "/tmp/from-env";
-    expect(resolveCacheDir()).toBe("/tmp/from-env");
+    configureCacheDir("/tmp/configured");
+    expect(resolveCacheDir()).toBe("/tmp/configured");
     expect(resolveCacheDir("/tmp/explicit")).toBe("/tmp/explicit");
+  });
+
+  it("reads no environment itself: the app's settings pass TAILSWEEP_CACHE_DIR", () => {
+    vi.stubEnv(CACHE_DIR_ENV, "/tmp/from-env");
+    expect(resolveCacheDir()).not.toBe("/tmp/from-env");
   });
 });

@@ -10,7 +10,7 @@ export {
   type ResolvedRecipe,
   TWO_VIEW_MAX_DEGREES,
 } from "./benchmarks";
-export { CACHE_DIR_ENV, resolveCacheDir } from "./cache-dir";
+export { CACHE_DIR_ENV, configureCacheDir, DEFAULT_CACHE_DIR, resolveCacheDir } from "./cache-dir";
 export { checkDatasetFiles } from "./dataset-files";
 export {
   defaultFashionSourceDir,

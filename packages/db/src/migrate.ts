@@ -10,12 +10,13 @@ export interface SqlConnection {
 }
 
 /**
- * prisma/migrations of this repository, or $TAILSWEEP_MIGRATIONS_DIR: the GPU kit carries its own copy, since a bundle
- * has no repository around it.
+ * prisma/migrations of this repository: the default of `applyMigrations({ dir })`. A bundle with no repository around
+ * it (the GPU kit) passes its own copy's folder (the CLI's TAILSWEEP_MIGRATIONS_DIR).
  */
-export const MIGRATIONS_DIR =
-  process.env.TAILSWEEP_MIGRATIONS_DIR ||
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../prisma/migrations");
+export const MIGRATIONS_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../../prisma/migrations",
+);
 
 /** Prisma's own bookkeeping table, so `prisma migrate status` (where it can run) sees the same history. */
 const PRISMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (

@@ -2,10 +2,11 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { type Env, envText, envUrl, envVariable, parseEnv, UnavailableError } from "@tailsweep/schemas";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client";
-import { applyMigrations, type SqlConnection } from "./migrate";
+import { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "./migrate";
 import { PrismaAccessStore } from "./prisma-access-store";
 import { PrismaRunStore } from "./prisma-run-store";
 
@@ -24,17 +25,67 @@ export interface OpenedRunStore {
 export const DEFAULT_PGLITE_DIR = path.join(".tailsweep", "db");
 
 /**
- * Opens the run store and brings its schema up to date: PostgreSQL when `databaseUrl` is given (or DATABASE_URL is
- * set), otherwise the embedded PGlite in `pgliteDir` (else TAILSWEEP_DB_DIR, else `.tailsweep/db`; "memory" keeps
- * it in memory).
+ * The environment variables that say where the run store is: their rules and defaults, for every app's settings
+ * module ({@link runStoreOptionsFromEnv}) and its help.
  */
-export async function openRunStore(
-  options: { databaseUrl?: string; pgliteDir?: string } = {},
-): Promise<OpenedRunStore> {
-  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
+export const STORE_ENV = {
+  DATABASE_URL: envVariable(
+    envUrl(["postgres", "postgresql"], "postgres://user:password@db.example.org:5432/tailsweep").optional(),
+    {
+      help: "a team's PostgreSQL run store (the dashboard on it is a team's, with sign-in)",
+      default: "unset: the embedded store in TAILSWEEP_DB_DIR",
+      secret: true,
+    },
+  ),
+  TAILSWEEP_DB_DIR: envVariable(envText().default(DEFAULT_PGLITE_DIR), {
+    help: 'the embedded run store\'s folder ("memory": in memory, gone at exit)',
+    default: DEFAULT_PGLITE_DIR,
+  }),
+  TAILSWEEP_MIGRATIONS_DIR: envVariable(envText().optional(), {
+    help: "the folder of database migrations to apply (a bundle without the repository carries its own)",
+    default: MIGRATIONS_DIR,
+  }),
+};
+
+/**
+ * openRunStore's options from a given environment (what the app's settings module read), with the store's kind:
+ * PostgreSQL when DATABASE_URL is set. One SettingsError names every bad variable.
+ */
+export function runStoreOptionsFromEnv(
+  env: Env,
+): RunStoreOptions & { kind: "postgres" | "embedded"; pgliteDir: string } {
+  const v = parseEnv(STORE_ENV, env);
+  return {
+    kind: v.DATABASE_URL ? "postgres" : "embedded",
+    ...(v.DATABASE_URL && { databaseUrl: v.DATABASE_URL }),
+    pgliteDir: v.TAILSWEEP_DB_DIR,
+    ...(v.TAILSWEEP_MIGRATIONS_DIR && { migrationsDir: v.TAILSWEEP_MIGRATIONS_DIR }),
+  };
+}
+
+/** Where {@link openRunStore} opens the run store: what an app's settings module reads from its environment. */
+export interface RunStoreOptions {
+  /** A PostgreSQL URL (postgres:// or postgresql://); absent or empty: the embedded store. */
+  databaseUrl?: string;
+  /** The embedded store's folder (default `.tailsweep/db`; "memory" keeps it in memory). */
+  pgliteDir?: string;
+  /** The migrations to apply (default: this repository's prisma/migrations, MIGRATIONS_DIR). */
+  migrationsDir?: string;
+}
+
+/**
+ * Opens the run store and brings its schema up to date: PostgreSQL when `databaseUrl` is given, otherwise the
+ * embedded PGlite in `pgliteDir`. It reads no environment: the app's settings module passes DATABASE_URL,
+ * TAILSWEEP_DB_DIR and TAILSWEEP_MIGRATIONS_DIR.
+ */
+export async function openRunStore(options: RunStoreOptions = {}): Promise<OpenedRunStore> {
+  const { databaseUrl, migrationsDir } = options;
+  const migrate = { ...(migrationsDir && { dir: migrationsDir }) };
   if (databaseUrl) {
     const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
+    await client.connect().catch((e: unknown) => {
+      throw unreachable(e, databaseUrl) ?? e;
+    });
     try {
       const connection: SqlConnection = {
         query: async <R>(text: string, params?: unknown[]) => ({
@@ -42,25 +93,23 @@ export async function openRunStore(
         }),
         exec: (sql: string) => client.query(sql),
       };
-      await applyMigrations(connection, { lock: true });
+      await applyMigrations(connection, { ...migrate, lock: true });
     } finally {
       await client.end();
     }
     const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
-    const url = new URL(databaseUrl);
-    url.password = url.password ? "***" : "";
     return {
       store: new PrismaRunStore(db),
       access: new PrismaAccessStore(db),
       kind: "postgres",
-      location: url.toString(),
+      location: withoutPassword(databaseUrl),
       close: () => db.$disconnect(),
     };
   }
-  const dir = options.pgliteDir ?? process.env.TAILSWEEP_DB_DIR ?? DEFAULT_PGLITE_DIR;
+  const dir = options.pgliteDir || DEFAULT_PGLITE_DIR;
   if (dir !== "memory") mkdirSync(dir, { recursive: true });
   const pglite = dir === "memory" ? new PGlite() : new PGlite(dir);
-  await applyMigrations(pglite);
+  await applyMigrations(pglite, migrate);
   const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     store: new PrismaRunStore(db),
@@ -72,4 +121,33 @@ export async function openRunStore(
       await pglite.close();
     },
   };
+}
+
+/** A database URL as it may be shown: the password starred. */
+function withoutPassword(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.password = url.password ? "***" : "";
+  return url.toString();
+}
+
+/** Socket failures and PostgreSQL's "cannot connect now": the server is down or unreachable, not misconfigured. */
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "57P03",
+]);
+
+/** A connection failure as an UnavailableError (the same command may work later), or undefined for any other. */
+function unreachable(e: unknown, databaseUrl: string): UnavailableError | undefined {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== "string" || !UNREACHABLE.has(code)) return undefined;
+  return new UnavailableError(
+    "DATABASE_UNAVAILABLE",
+    `PostgreSQL at ${withoutPassword(databaseUrl)} is not answering (${code})`,
+    { cause: e },
+  );
 }

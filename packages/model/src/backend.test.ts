@@ -4,7 +4,13 @@ import * as tf from "@tensorflow/tfjs-core";
 // same tfjs-core instance, as model.ts does, so the gradient cases run the matMuls backprop really runs.
 import "@tensorflow/tfjs";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { BACKEND_ENV_VAR, type BackendName, currentBackend, initBackend } from "./backend";
+import {
+  type BackendName,
+  backendDefaultsFromEnv,
+  configureBackend,
+  currentBackend,
+  initBackend,
+} from "./backend";
 import { loadOpenBlas } from "./wasm-matmul-blas";
 
 // Whether OpenBLAS loads here decides what "auto" must pick and whether wasm-blas can be checked.
@@ -140,19 +146,17 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 let reference: ReturnType<typeof runCases>;
 
 beforeAll(async () => {
-  vi.stubEnv(BACKEND_ENV_VAR, "");
   await initBackend({ prefer: "cpu" });
   reference = runCases();
-  vi.unstubAllEnvs();
 });
 
 beforeEach(() => {
-  // A TAILSWEEP_BACKEND from the developer's shell must not change what these tests select.
-  vi.stubEnv(BACKEND_ENV_VAR, "");
+  // Each test starts from no configured default (the module reads no environment of its own).
+  configureBackend({});
 });
 
 afterEach(() => {
-  vi.unstubAllEnvs();
+  configureBackend({});
 });
 
 describe("initBackend selection", () => {
@@ -176,13 +180,41 @@ describe("initBackend selection", () => {
     expect(lines).toHaveLength(1);
   });
 
-  it("rejects an unknown TAILSWEEP_BACKEND, naming the variable and the allowed values", async () => {
-    vi.stubEnv(BACKEND_ENV_VAR, "gpu");
-    const err = await initBackend().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(Error);
-    expect((err as Error).name).toBe("BackendInitError");
-    expect((err as Error).message).toContain('TAILSWEEP_BACKEND="gpu"');
-    expect((err as Error).message).toContain("webgpu, tensorflow, wasm-blas, wasm, cpu, auto");
+  it("reads no environment: TAILSWEEP_BACKEND counts only through configureBackend", async () => {
+    vi.stubEnv("TAILSWEEP_BACKEND", "tensorflow");
+    try {
+      expect(await initBackend({ prefer: "cpu" })).toMatchObject({ name: "cpu" });
+      expect(await initBackend()).toMatchObject({ name: "cpu" });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("parses TAILSWEEP_BACKEND and the BLAS threads from a given environment, naming every bad variable", () => {
+    expect(backendDefaultsFromEnv({})).toEqual({});
+    expect(backendDefaultsFromEnv({ TAILSWEEP_BACKEND: " WASM ", OMP_NUM_THREADS: "4,2" })).toEqual({
+      prefer: "wasm",
+      source: "TAILSWEEP_BACKEND=WASM",
+      variable: "TAILSWEEP_BACKEND",
+      blasThreads: 4,
+    });
+    expect(backendDefaultsFromEnv({ OPENBLAS_NUM_THREADS: "2", OMP_NUM_THREADS: "8" })).toEqual({
+      blasThreads: 2,
+    });
+    const err = (() => {
+      try {
+        return backendDefaultsFromEnv({ TAILSWEEP_BACKEND: "gpu", OPENBLAS_NUM_THREADS: "0" });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toMatchObject({ code: "SETTINGS_INVALID", category: "invalid" });
+    expect((err as Error).message).toContain(
+      'TAILSWEEP_BACKEND: must be one of webgpu, tensorflow, wasm-blas, wasm, cpu, auto (unset: auto), got "gpu"',
+    );
+    expect((err as Error).message).toContain(
+      'OPENBLAS_NUM_THREADS: must be a whole number of threads ≥ 1, got "0"',
+    );
   });
 
   it("rejects an unknown prefer option and a bad blasThreads", async () => {
@@ -191,9 +223,9 @@ describe("initBackend selection", () => {
   });
 
   it("fails clearly when TAILSWEEP_BACKEND forces tensorflow (not installable here)", async () => {
-    vi.stubEnv(BACKEND_ENV_VAR, "tensorflow");
     vi.resetModules();
     const fresh = await import("./backend");
+    fresh.configureBackend(fresh.backendDefaultsFromEnv({ TAILSWEEP_BACKEND: "tensorflow" }));
     await expect(fresh.initBackend()).rejects.toThrow(
       /^TAILSWEEP_BACKEND=tensorflow: the "tensorflow" compute backend could not be initialised: @tensorflow\/tfjs-node-gpu is not installed, @tensorflow\/tfjs-node is not installed; unset TAILSWEEP_BACKEND/,
     );
@@ -202,7 +234,7 @@ describe("initBackend selection", () => {
 
   it("keeps the current backend when a forced switch fails, and the option overrides the variable", async () => {
     const before = await initBackend({ prefer: "wasm" });
-    vi.stubEnv(BACKEND_ENV_VAR, "tensorflow");
+    configureBackend(backendDefaultsFromEnv({ TAILSWEEP_BACKEND: "tensorflow" }));
     await expect(initBackend()).rejects.toThrow(/TAILSWEEP_BACKEND=tensorflow.*still using "wasm"/);
     expect(currentBackend()).toBe(before);
     expect(tf.getBackend()).toBe("wasm");

@@ -13,13 +13,15 @@
  *     the default that always works.
  *  4. `cpu` — tfjs's plain-JS kernels (~2 s); a last resort, e.g. where WebAssembly is disabled.
  *
- * `TAILSWEEP_BACKEND` (webgpu | tensorflow | wasm-blas | wasm | cpu | auto) forces one; `initBackend({ prefer })`
- * overrides the variable. A forced backend that cannot initialise is an error, never a silent fallback,
- * so a run never records a backend it did not use.
+ * An app's settings (the CLI's `TAILSWEEP_BACKEND`: webgpu | tensorflow | wasm-blas | wasm | cpu | auto, parsed by
+ * {@link backendDefaultsFromEnv}) force one for the process through {@link configureBackend};
+ * `initBackend({ prefer })` overrides that. This module reads no environment itself. A forced backend that cannot
+ * initialise is an error, never a silent fallback, so a run never records a backend it did not use.
  */
 import { createRequire } from "node:module";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
+import { SettingsError } from "@tailsweep/schemas";
 import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
@@ -37,8 +39,64 @@ export type BackendName = "webgpu" | "tensorflow" | "wasm-blas" | "wasm" | "cpu"
 /** All backend names, in the order "auto" tries them. */
 export const BACKEND_NAMES: readonly BackendName[] = ["webgpu", "tensorflow", "wasm-blas", "wasm", "cpu"];
 
-/** Environment variable that forces a backend (a {@link BackendName} or "auto"). */
+/** Environment variable that forces a backend (a {@link BackendName} or "auto"), read by the app's settings. */
 export const BACKEND_ENV_VAR = "TAILSWEEP_BACKEND";
+
+/** This process's defaults for {@link initBackend}, from its app's settings ({@link configureBackend}). */
+export interface BackendDefaults {
+  /** The backend to use when a call names none (default "auto"). */
+  prefer?: BackendName | "auto";
+  /** OpenBLAS threads when a call gives none (default 1); only used by `wasm-blas`. */
+  blasThreads?: number;
+  /** Where `prefer` came from, for errors and the log line, e.g. `TAILSWEEP_BACKEND=wasm`. */
+  source?: string;
+  /** What to unset to fall back to "auto", named in errors, e.g. `TAILSWEEP_BACKEND`. */
+  variable?: string;
+}
+
+let defaults: BackendDefaults = {};
+
+/**
+ * Sets this process's defaults for {@link initBackend}: what its calls without `prefer` (or `blasThreads`) use. The
+ * app's settings module calls it once, before any command runs; nothing else sets them.
+ */
+export function configureBackend(next: BackendDefaults): void {
+  if (next.prefer !== undefined) parseName(next.prefer, next.source ?? "configureBackend({ prefer })");
+  checkThreads(next.blasThreads, "configureBackend: blasThreads");
+  defaults = { ...next };
+}
+
+/**
+ * The defaults an environment asks for: `TAILSWEEP_BACKEND` (a backend name or "auto"; blank: auto), and OpenBLAS's
+ * own `OPENBLAS_NUM_THREADS`, else `OMP_NUM_THREADS` (the first number of a list), as the BLAS thread count. A
+ * SettingsError names each bad variable and what it takes. Pure: `env` is whatever the caller read.
+ */
+export function backendDefaultsFromEnv(env: Readonly<Record<string, string | undefined>>): BackendDefaults {
+  const problems: string[] = [];
+  const raw = env[BACKEND_ENV_VAR]?.trim();
+  let prefer: BackendName | "auto" | undefined;
+  if (raw) {
+    const name = raw.toLowerCase();
+    if (name === "auto" || BACKEND_NAMES.includes(name as BackendName)) prefer = name as BackendName | "auto";
+    else
+      problems.push(
+        `${BACKEND_ENV_VAR}: must be one of ${[...BACKEND_NAMES, "auto"].join(", ")} (unset: auto), got "${raw}"`,
+      );
+  }
+  let blasThreads: number | undefined;
+  for (const variable of ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"]) {
+    const text = env[variable]?.trim();
+    if (!text || blasThreads !== undefined) continue;
+    const first = /^(\d{1,4})(,\d+)*$/.exec(text)?.[1];
+    if (first !== undefined && Number(first) >= 1) blasThreads = Number(first);
+    else problems.push(`${variable}: must be a whole number of threads ≥ 1, got "${text}"`);
+  }
+  if (problems.length > 0) throw new SettingsError(problems, "environment");
+  return {
+    ...(prefer !== undefined && { prefer, source: `${BACKEND_ENV_VAR}=${raw}`, variable: BACKEND_ENV_VAR }),
+    ...(blasThreads !== undefined && { blasThreads }),
+  };
+}
 
 /** Native TensorFlow packages tried for the `tensorflow` backend, GPU build first. */
 export const TENSORFLOW_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
@@ -59,12 +117,16 @@ export interface BackendInfo {
 
 /** Options for {@link initBackend}. */
 export interface InitBackendOptions {
-  /** Backend to use; overrides `TAILSWEEP_BACKEND`. "auto" (the default) tries them in order. */
+  /**
+   * Backend to use; overrides the process's configured default ({@link configureBackend}, the CLI's
+   * `TAILSWEEP_BACKEND`). "auto" (the default) tries them in order.
+   */
   prefer?: BackendName | "auto";
   /**
-   * Threads for OpenBLAS; only used by `wasm-blas`. Unset: `OPENBLAS_NUM_THREADS` / `OMP_NUM_THREADS` when set,
-   * else 1. One thread because a training step measured 226 ms with 1 and 220 ms with 2 (bench/train-step.ts),
-   * while two OpenMP threads spin-wait and slow everything down as soon as another process shares the cores.
+   * Threads for OpenBLAS; only used by `wasm-blas`. Unset: the configured default (the CLI's
+   * `OPENBLAS_NUM_THREADS` / `OMP_NUM_THREADS`), else 1. One thread because a training step measured 226 ms with 1
+   * and 220 ms with 2 (bench/train-step.ts), while two OpenMP threads spin-wait and slow everything down as soon as
+   * another process shares the cores.
    */
   blasThreads?: number;
   /** Receives one line naming the backend chosen (and, for "auto", why earlier ones were skipped). */
@@ -90,8 +152,8 @@ interface Active {
 /** Who asked for a backend, for error messages and the log line. */
 interface Request {
   name: BackendName | "auto";
-  source: "option" | "env" | "default";
-  /** e.g. `TAILSWEEP_BACKEND=wasm` or `initBackend({ prefer: "wasm" })`. */
+  source: "option" | "configured" | "default";
+  /** e.g. `TAILSWEEP_BACKEND=wasm` (configured) or `initBackend({ prefer: "wasm" })`. */
   label: string;
 }
 
@@ -104,8 +166,8 @@ let queue: Promise<unknown> = Promise.resolve();
 /**
  * Pick and initialise the compute backend once per process.
  *
- * Later calls return the same {@link BackendInfo} unless they explicitly ask (through `prefer` or
- * `TAILSWEEP_BACKEND`) for a different backend: then it switches, or throws a {@link BackendInitError}
+ * Later calls return the same {@link BackendInfo} unless they explicitly ask (through `prefer` or the configured
+ * default) for a different backend: then it switches, or throws a {@link BackendInitError}
  * and keeps the current one. `blasThreads` is applied on later calls too. Calls are serialised.
  *
  * @throws BackendInitError for an unknown name, a forced backend that fails, or (auto) if none works.
@@ -124,11 +186,7 @@ export function currentBackend(): BackendInfo | undefined {
 async function select(opts: InitBackendOptions): Promise<BackendInfo> {
   shareSavedTensors();
   const request = resolveRequest(opts.prefer);
-  if (opts.blasThreads !== undefined && !(Number.isInteger(opts.blasThreads) && opts.blasThreads >= 1)) {
-    throw new BackendInitError(
-      `initBackend: blasThreads must be a positive integer, got ${opts.blasThreads}`,
-    );
-  }
+  checkThreads(opts.blasThreads, "initBackend: blasThreads");
   const log = opts.log ?? (() => {});
 
   if (active != null && (request.name === "auto" || request.name === active.info.name)) {
@@ -160,8 +218,8 @@ async function select(opts: InitBackendOptions): Promise<BackendInfo> {
     if (previous != null) {
       await restore(previous);
       hint = `; still using "${previous.info.name}"`;
-    } else if (request.source === "env") {
-      hint = `; unset ${BACKEND_ENV_VAR} or set it to "auto" to fall back automatically`;
+    } else if (request.source === "configured" && defaults.variable) {
+      hint = `; unset ${defaults.variable} or set it to "auto" to fall back automatically`;
     }
     throw new BackendInitError(
       `${request.label}: the "${request.name}" compute backend could not be initialised: ${reason(err)}${hint}`,
@@ -176,28 +234,27 @@ async function select(opts: InitBackendOptions): Promise<BackendInfo> {
   return active.info;
 }
 
-/** Reads the request from `prefer`, else `TAILSWEEP_BACKEND`, else "auto". */
+/** Reads the request from `prefer`, else the configured default, else "auto". */
 function resolveRequest(prefer: InitBackendOptions["prefer"]): Request {
   if (prefer !== undefined) {
     const label = `initBackend({ prefer: ${JSON.stringify(prefer)} })`;
     return { name: parseName(prefer, label), source: "option", label };
   }
-  const raw = process.env[BACKEND_ENV_VAR]?.trim();
-  if (raw == null || raw === "") return { name: "auto", source: "default", label: "default" };
-  const label = `${BACKEND_ENV_VAR}=${raw}`;
-  return {
-    name: parseName(raw.toLowerCase(), `${BACKEND_ENV_VAR}=${JSON.stringify(raw)}`),
-    source: "env",
-    label,
-  };
+  if (defaults.prefer === undefined) return { name: "auto", source: "default", label: "default" };
+  const label = defaults.source ?? `configureBackend({ prefer: ${JSON.stringify(defaults.prefer)} })`;
+  return { name: defaults.prefer, source: "configured", label };
 }
 
 function parseName(value: unknown, label: string): BackendName | "auto" {
   if (value === "auto" || BACKEND_NAMES.includes(value as BackendName)) return value as BackendName | "auto";
   throw new BackendInitError(
-    `${label} is not a compute backend; expected one of ${[...BACKEND_NAMES, "auto"].join(", ")}` +
-      (label.startsWith(BACKEND_ENV_VAR) ? ` (or leave ${BACKEND_ENV_VAR} unset for auto)` : ""),
+    `${label} is not a compute backend; expected one of ${[...BACKEND_NAMES, "auto"].join(", ")}`,
   );
+}
+
+function checkThreads(threads: number | undefined, label: string): void {
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
+    throw new BackendInitError(`${label} must be a positive integer, got ${threads}`);
 }
 
 /** Initialises one backend and makes it tfjs's current one; throws with the reason it cannot. */
@@ -224,9 +281,7 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
         throw new Error("needs the single-threaded wasm binary, but WASM_HAS_MULTITHREAD_SUPPORT is on");
       }
       const blas = await loadOpenBlas();
-      const threadsFromEnv = process.env.OPENBLAS_NUM_THREADS || process.env.OMP_NUM_THREADS;
-      if (blasThreads !== undefined) blas.setThreads(blasThreads);
-      else if (!threadsFromEnv) blas.setThreads(1);
+      blas.setThreads(blasThreads ?? defaults.blasThreads ?? 1);
       // Kernels are swapped before setBackend so that tfjs runs their setup on initialisation.
       installWasmMatMulBlas(blas);
       const wasm = await useWasm();

@@ -11,10 +11,14 @@ export {
   type StepValues,
 } from "./agreement";
 export {
+  BACKEND_ENV_VAR,
   BACKEND_NAMES,
+  type BackendDefaults,
   type BackendInfo,
   BackendInitError,
   type BackendName,
+  backendDefaultsFromEnv,
+  configureBackend,
   currentBackend,
   initBackend,
 } from "./backend";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
+import { InputError } from "@tailsweep/schemas";
 import type { Command } from "commander";
 import {
   currentLogin,
@@ -11,6 +12,7 @@ import {
   removeLogin,
   saveLogin,
 } from "../remote";
+import { DEFAULT_DASHBOARD_URL, settings } from "../settings";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -54,12 +56,12 @@ export function registerLogin(program: Command): void {
     .option("--token-stdin", "read the token from standard input (the default when stdin is not a terminal)")
     .action(async (url: string | undefined, o: { tokenStdin?: boolean }) => {
       const parsed = RemoteLoginSchema.safeParse({
-        url: url ?? process.env.TAILSWEEP_URL ?? "http://127.0.0.1:3000",
+        url: url ?? settings().login.url ?? DEFAULT_DASHBOARD_URL,
         token: await readToken(o.tokenStdin === true),
       });
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        throw new Error(`${issue.path[0] === "url" ? "url" : "token"}: ${issue.message}`);
+        throw new InputError(issue.path[0] === "url" ? "url" : "token", issue.message);
       }
       const login = parsed.data;
       const me = await remoteApi(login)

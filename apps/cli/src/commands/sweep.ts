@@ -2,13 +2,7 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import {
-  exportSweep,
-  rankConfigurations,
-  SweepNotFoundError,
-  sweepLimitsFromEnv,
-  trialRows,
-} from "@tailsweep/api";
+import { exportSweep, rankConfigurations, SweepNotFoundError, trialRows } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
@@ -28,6 +22,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { numberArg, readConfigFile } from "../config-input";
 import { currentLogin, type RemoteLogin, remoteApi, remoteError } from "../remote";
 import { natsPrefix, openRuntime } from "../runtime";
+import { settings } from "../settings";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -36,7 +31,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
  * unless DATABASE_URL points at the store itself.
  */
 function remoteLogin(): RemoteLogin | undefined {
-  return process.env.DATABASE_URL ? undefined : currentLogin();
+  return settings().store.databaseUrl ? undefined : currentLogin();
 }
 
 /** Runs one call against the dashboard, turning its refusals into one clear line. */
@@ -75,7 +70,7 @@ function daemonLog(component: "worker" | "controller", json: boolean | undefined
 }
 
 function readSweepFile(path: string): SweepSpec {
-  return parseSweepFile(readConfigFile(path), sweepLimitsFromEnv());
+  return parseSweepFile(readConfigFile(path), settings().sweepLimits);
 }
 
 /** A sweep's trials and their results, read once for everything a command prints. */
@@ -322,7 +317,7 @@ export function registerSweep(program: Command): void {
         );
         return;
       }
-      if (!process.env.NATS_URL)
+      if (!settings().nats.url)
         throw new Error(
           "sweep submit needs NATS_URL (workers elsewhere); use `tailsweep sweep run` to run here",
         );
@@ -531,7 +526,7 @@ export function registerSweep(program: Command): void {
     .option("--json", "log one JSON object per line on stdout")
     .action(async (o: { concurrency?: number; backend?: string; trials?: TrialKind[]; json?: boolean }) => {
       const log = daemonLog("worker", o.json);
-      const servers = process.env.NATS_URL;
+      const servers = settings().nats.url;
       if (!servers) throw new Error("tailsweep worker needs NATS_URL (e.g. nats://127.0.0.1:4222)");
       const concurrency = o.concurrency ?? availableParallelism();
       if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
@@ -567,7 +562,7 @@ export function registerSweep(program: Command): void {
         );
       }
       const trialKinds = o.trials ?? defaultTrialKinds(backend);
-      const { NatsBus, natsCredentialsFromEnv } = await import("@tailsweep/bus");
+      const { NatsBus } = await import("@tailsweep/bus");
       const bus = await NatsBus.connect({
         servers,
         name: "tailsweep-worker",
@@ -575,7 +570,7 @@ export function registerSweep(program: Command): void {
         role: "worker",
         kinds: trialKinds,
         onWait: log,
-        ...natsCredentialsFromEnv(),
+        ...settings().nats.credentials,
       });
       const worker = new Worker(bus, {
         backend,
@@ -648,7 +643,7 @@ export function registerSweep(program: Command): void {
     .option("--json", "log one JSON object per line on stdout")
     .action(async (o: { json?: boolean }) => {
       const log = daemonLog("controller", o.json);
-      if (!process.env.NATS_URL) throw new Error("tailsweep controller needs NATS_URL");
+      if (!settings().nats.url) throw new Error("tailsweep controller needs NATS_URL");
       const rt = await openRuntime(log);
       const controller = new Controller(rt.opened.store, rt.bus, { log });
       await controller.start();

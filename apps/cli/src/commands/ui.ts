@@ -4,13 +4,7 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  authSettingsFromEnv,
-  hostName,
-  isLoopbackHost,
-  setDashboardHost,
-  sweepLimitsFromEnv,
-} from "@tailsweep/api";
+import { hostName, isLoopbackHost, setDashboardHost } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { initBackend } from "@tailsweep/model";
@@ -19,6 +13,7 @@ import type { Command } from "commander";
 import { numberArg } from "../config-input";
 import { openRuntime } from "../runtime";
 import { ServingGate } from "../serving-gate";
+import { settings } from "../settings";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -72,19 +67,24 @@ export function registerUi(program: Command): void {
       if (!Number.isInteger(o.workers) || o.workers < 0)
         throw new Error(`--workers must be a whole number ≥ 0, got ${o.workers}`);
       // Checked before anything is built or opened: DATABASE_URL is what makes the store PostgreSQL.
-      const auth = authSettingsFromEnv(process.env.DATABASE_URL ? "postgres" : "embedded");
-      const sweepLimits = sweepLimitsFromEnv();
+      const { auth, sweepLimits, store, nats } = settings();
       if (auth.mode === "local" && !isLoopbackHost(o.host))
         throw new Error(
           `--host ${o.host}: the embedded store's dashboard has no sign-in, so it serves 127.0.0.1 only; ` +
             "for a team, use PostgreSQL (DATABASE_URL), where everyone signs in",
         );
-      // The build and the server resolve the embedded store from apps/web: give them the absolute path.
-      process.env.TAILSWEEP_DB_DIR = resolve(process.env.TAILSWEEP_DB_DIR ?? join(".tailsweep", "db"));
+      // Next reads this itself, in this process and in the build's.
       process.env.NEXT_TELEMETRY_DISABLED = "1";
       if (o.rebuild || !existsSync(join(web, ".next", "BUILD_ID"))) {
         log("building the dashboard (once; --rebuild to redo it)…");
-        const built = spawnSync(nextBin, ["build"], { cwd: web, stdio: ["ignore", "ignore", "inherit"] });
+        // The build runs in apps/web: it gets the embedded store's folder as an absolute path.
+        const dbDir = store.pgliteDir === "memory" ? "memory" : resolve(store.pgliteDir);
+        const env = { ...process.env, TAILSWEEP_DB_DIR: dbDir };
+        const built = spawnSync(nextBin, ["build"], {
+          cwd: web,
+          env,
+          stdio: ["ignore", "ignore", "inherit"],
+        });
         if (built.status !== 0) throw new Error(`next build failed (exit ${built.status})`);
       }
 
@@ -109,7 +109,7 @@ export function registerUi(program: Command): void {
       const launchTarget = o.readOnly
         ? null
         : overNats
-          ? `NATS ${process.env.NATS_URL} (workers and a controller elsewhere)`
+          ? `NATS ${nats.url} (workers and a controller elsewhere)`
           : `this process (${o.workers} worker${o.workers === 1 ? "" : "s"})`;
       setDashboardHost(
         Promise.resolve({

@@ -1,6 +1,5 @@
 import {
   type ApiContext,
-  authSettingsFromEnv,
   callerOfRequest,
   createCaller,
   type DashboardHost,
@@ -9,28 +8,29 @@ import {
   isLoopbackHost,
   readOnce,
   signedInUser,
-  sweepLimitsFromEnv,
 } from "@tailsweep/api";
 import { openRunStore } from "@tailsweep/db";
 import { TRPCError } from "@trpc/server";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { webSettings } from "./settings";
 
 /**
  * The dashboard host of this process: the one `tailsweep ui` installed (its run store, and the controller that
  * launches), or — under a plain `next start` — a read-only one over DATABASE_URL or the embedded store, opened the
- * way the CLI opens it.
+ * way the CLI opens it, with the settings of ./settings.ts.
  */
 export function host(): Promise<DashboardHost> {
   return dashboardHost(async () => {
-    const opened = await openRunStore();
+    const settings = webSettings();
+    const opened = await openRunStore(settings.store);
     return {
       store: opened.store,
       access: opened.access,
       launchTarget: null,
       storeLocation: `${opened.kind} ${opened.location}`,
-      auth: authSettingsFromEnv(opened.kind === "postgres" ? "postgres" : "embedded"),
-      sweepLimits: sweepLimitsFromEnv(),
+      auth: settings.auth,
+      sweepLimits: settings.sweepLimits,
     };
   });
 }

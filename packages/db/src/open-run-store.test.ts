@@ -1,0 +1,37 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_PGLITE_DIR, openRunStore, runStoreOptionsFromEnv } from "./open-run-store";
+
+describe("where the run store is", () => {
+  it("is read from a given environment, never from process.env", () => {
+    expect(runStoreOptionsFromEnv({})).toEqual({ kind: "embedded", pgliteDir: DEFAULT_PGLITE_DIR });
+    expect(DEFAULT_PGLITE_DIR).toBe(join(".tailsweep", "db"));
+    expect(
+      runStoreOptionsFromEnv({
+        DATABASE_URL: "postgres://ts:pw@db/tailsweep",
+        TAILSWEEP_MIGRATIONS_DIR: "/kit/prisma/migrations",
+      }),
+    ).toEqual({
+      kind: "postgres",
+      databaseUrl: "postgres://ts:pw@db/tailsweep",
+      pgliteDir: DEFAULT_PGLITE_DIR,
+      migrationsDir: "/kit/prisma/migrations",
+    });
+    expect(() => runStoreOptionsFromEnv({ DATABASE_URL: "mysql://root:hunter2@db/x" })).toThrow(
+      /DATABASE_URL: must be a postgres or postgresql URL/,
+    );
+    expect(() => runStoreOptionsFromEnv({ DATABASE_URL: "mysql://root:hunter2@db/x" })).not.toThrow(
+      /hunter2/,
+    );
+  });
+
+  it("says a PostgreSQL that does not answer is unavailable (the same command may work later)", async () => {
+    const error = await openRunStore({ databaseUrl: "postgres://ts:secret@127.0.0.1:1/tailsweep" }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "DATABASE_UNAVAILABLE", category: "unavailable" });
+    expect((error as Error).message).toBe(
+      "PostgreSQL at postgres://ts:***@127.0.0.1:1/tailsweep is not answering (ECONNREFUSED)",
+    );
+  });
+});
