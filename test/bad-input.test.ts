@@ -150,7 +150,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     // A sign-in with such an email is refused as bad input, before the store is asked.
     await expect(
       new PasswordSignIn(opened.access).verify({ email: `a${NUL}@example.org`, password: "x" }, undefined),
-    ).rejects.toMatchObject({ code: "input" });
+    ).rejects.toMatchObject({ code: "SIGN_IN_FAILED", reason: "input", category: "invalid" });
     expect(await stored()).toEqual(before);
   });
 
