@@ -1,6 +1,8 @@
 // The dashboard's tRPC procedures on real PostgreSQL, with the real controller as launcher and a real worker
 // training a tiny sweep in process.
-import { appRouter, compareSweep, createCaller, LOCAL_CALLER } from "@tailsweep/api";
+
+import { compareSweep } from "@tailsweep/analysis";
+import { appRouter, createCaller, LOCAL_CALLER } from "@tailsweep/api";
 import { InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";

@@ -39,6 +39,7 @@ const LAYER: Record<string, number> = {
   "@tailsweep/charts": 1,
   "@tailsweep/db": 2,
   "@tailsweep/bus": 2,
+  "@tailsweep/analysis": 2,
   "@tailsweep/api": 3,
 };
 /** Apps sit above every package; the CLI sits above the apps it runs (controller, worker, web). */

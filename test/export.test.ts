@@ -1,6 +1,6 @@
 // The sweep export shared by `tailsweep sweep export` and the dashboard's download, on a real run store (PGlite in
 // memory). It lives here rather than in packages/api because @tailsweep/api does not depend on @tailsweep/db.
-import { EXPORT_FORMATS, exportSweep, SweepNotFoundError, toCsv, trialRows } from "@tailsweep/api";
+import { EXPORT_FORMATS, exportSweep, SweepNotFoundError, toCsv, trialRows } from "@tailsweep/analysis";
 import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
@@ -119,7 +119,7 @@ describe("exportSweep on a PGlite run store", () => {
     await expect(missing).rejects.toBeInstanceOf(SweepNotFoundError);
     await expect(missing).rejects.toThrow("no sweep with id no-such-sweep");
     await expect(exportSweep(opened.store, sweepId, "xml" as never)).rejects.toThrow(
-      "format must be one of csv, json, got 'xml'",
+      "format: must be one of csv, json, got 'xml'",
     );
     expect(EXPORT_FORMATS).toEqual(["csv", "json"]);
   });
@@ -137,6 +137,9 @@ describe("trialRows and toCsv", () => {
           params: { "model.encoderWidths": [8, 8], note: "a\nb" },
           seed: 1,
           config: expandSweep(spec)[0]!.config,
+          configKey: "c",
+          configLabel: "model.encoderWidths=[8,8] note=a\nb",
+          kind: "cpu",
           state: "waiting",
           attempt: 0,
           maxAttempts: 1,

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { formatSummary, REPORT_METRICS, type StudyReport } from "@tailsweep/api";
+import { formatSummary, REPORT_METRICS, type StudyReport } from "@tailsweep/analysis";
 import { openRunStore } from "@tailsweep/db";
 import { metricOf } from "@tailsweep/schemas";
 import { adjustPValues, comparePaired, summarize } from "@tailsweep/stats";

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { generateApiToken, hashPassword } from "@tailsweep/access";
-import { configLabel, resolveBaseline } from "@tailsweep/api";
+import { configLabel, resolveBaseline } from "@tailsweep/analysis";
 import { openRunStore } from "@tailsweep/db";
 import { compareConfigurations } from "@tailsweep/stats";
 import { type Browser, chromium, type Page } from "playwright-core";

@@ -33,6 +33,7 @@ const config: NextConfig = {
   // Workspace packages export their TypeScript sources; Next compiles them like its own.
   transpilePackages: [
     "@tailsweep/access",
+    "@tailsweep/analysis",
     "@tailsweep/api",
     "@tailsweep/charts",
     "@tailsweep/db",

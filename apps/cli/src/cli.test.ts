@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { configLabel } from "@tailsweep/api";
+import { configLabel } from "@tailsweep/analysis";
 import { gammaConstants } from "@tailsweep/model";
 import { compareConfigurations } from "@tailsweep/stats";
 import { describe, expect, it } from "vitest";

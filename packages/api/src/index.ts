@@ -20,28 +20,6 @@ export {
   signedInUser,
   tokenCaller,
 } from "./caller";
-export {
-  type CompareAcrossOptions,
-  type CompareSweepOptions,
-  compareAcrossSweeps,
-  compareSweep,
-  configLabel,
-  finishedValues,
-  paramValue,
-  type RunGroup,
-  rankConfigurations,
-  resolveBaseline,
-} from "./comparison";
-export {
-  EXPORT_FORMATS,
-  type ExportFormat,
-  exportSweep,
-  type SweepExport,
-  SweepNotFoundError,
-  type TrialRow,
-  toCsv,
-  trialRows,
-} from "./export";
 export { type DashboardHost, dashboardHost, hostSignIn, setDashboardHost } from "./host";
 export { API_ENDPOINT, apiResponse } from "./http";
 export {
@@ -53,17 +31,6 @@ export {
   oidcPendingCookieName,
 } from "./oidc";
 export { readOnce } from "./read-once";
-export {
-  buildStudyReport,
-  type MethodComparison,
-  type MissingModalityGroup,
-  REPORT_METRICS,
-  type Sensitivity,
-  type StudyReport,
-  type StudyReportOptions,
-  type Versus,
-} from "./report/build";
-export { formatSummary, formatVersus, type RenderedReport, renderStudyMarkdown } from "./report/markdown";
 export {
   type ApiContext,
   type AppRouter,

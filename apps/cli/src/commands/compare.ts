@@ -1,5 +1,6 @@
-import { compareSweep } from "@tailsweep/api";
-import { pct, pValue } from "@tailsweep/api/format";
+import { compareSweep } from "@tailsweep/analysis";
+import { pct, pValue } from "@tailsweep/analysis/format";
+import { InputError, isInputError } from "@tailsweep/schemas";
 import type { ComparisonTable, Correction } from "@tailsweep/stats";
 import type { Command } from "commander";
 import { numberArg } from "../config-input";
@@ -94,6 +95,9 @@ export function registerCompare(program: Command): void {
             ...(o.metric !== undefined && { metric: o.metric }),
             correction: o.correction as Correction,
             alpha: o.alpha,
+          }).catch((e: unknown) => {
+            // The analysis names its own input; here that input is a flag.
+            throw isInputError(e) ? new InputError(`--${e.field}`, e.problem) : e;
           });
           if (o.json) process.stdout.write(`${JSON.stringify({ sweep: sweep.id, metric, ...table })}\n`);
           else printTable(table, metric);

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
-import { buildStudyReport, renderStudyMarkdown } from "@tailsweep/api";
+import { buildStudyReport, renderStudyMarkdown } from "@tailsweep/analysis";
 import type { RunStore } from "@tailsweep/sweep";
 import type { Command } from "commander";
 import { PRESETS } from "../presets";

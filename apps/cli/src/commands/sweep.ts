@@ -2,11 +2,18 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { exportSweep, rankConfigurations, SweepNotFoundError, trialRows } from "@tailsweep/api";
+import { exportSweep, rankConfigurations, SWEEP_NOT_FOUND_CODE, trialRows } from "@tailsweep/analysis";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
-import { parseSweepFile, type SweepSpec, type TrialKind, TrialKindSchema } from "@tailsweep/schemas";
+import {
+  hasErrorCode,
+  NotFoundError,
+  parseSweepFile,
+  type SweepSpec,
+  type TrialKind,
+  TrialKindSchema,
+} from "@tailsweep/schemas";
 import {
   countByState,
   gpuTrialCount,
@@ -155,7 +162,9 @@ async function exportFromStore(id: string, format: "csv" | "json") {
   const rt = await openRuntime(log, { needsBus: false });
   return exportSweep(rt.opened.store, id, format)
     .catch((e: unknown) => {
-      throw e instanceof SweepNotFoundError ? new Error(`${e.message} (tailsweep sweep list shows them)`) : e;
+      throw hasErrorCode(e, SWEEP_NOT_FOUND_CODE)
+        ? new NotFoundError(SWEEP_NOT_FOUND_CODE, `${e.message} (tailsweep sweep list shows them)`)
+        : e;
     })
     .finally(() => rt.close());
 }

@@ -1,8 +1,8 @@
 // Shared with `tailsweep compare` and `tailsweep report`, so a number reads the same in the terminal, the dashboard
 // and a report.
-import { duration } from "@tailsweep/api/format";
+import { duration } from "@tailsweep/analysis/format";
 
-export { duration, pct, pValue } from "@tailsweep/api/format";
+export { duration, pct, pValue } from "@tailsweep/analysis/format";
 
 /** How long ago, coarsely (`just now`, `5 min ago`, `3 h ago`, `2 d ago`). */
 export function age(date: Date, now: Date = new Date()): string {

@@ -1,5 +1,12 @@
-import { canRead, EXPORT_FORMATS, type ExportFormat, exportSweep, SweepNotFoundError } from "@tailsweep/api";
-import { NUL_MESSAGE, storable } from "@tailsweep/schemas";
+import {
+  EXPORT_FORMATS,
+  exportSweep,
+  isExportFormat,
+  SWEEP_NOT_FOUND_CODE,
+  SweepNotFoundError,
+} from "@tailsweep/analysis";
+import { canRead } from "@tailsweep/api";
+import { hasErrorCode, NUL_MESSAGE, storable } from "@tailsweep/schemas";
 import { TRPCError } from "@trpc/server";
 import { requestContext } from "../../../../../server/store";
 
@@ -16,14 +23,14 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
   // The store cannot look such an id up: a refusal naming it, not a database error.
   if (!storable(id)) return text(400, `id: ${NUL_MESSAGE}`);
   const format = new URL(req.url).searchParams.get("format") ?? "csv";
-  if (!(EXPORT_FORMATS as readonly string[]).includes(format))
-    return text(400, `format must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`);
+  if (!isExportFormat(format))
+    return text(400, `format: must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`);
   try {
     const ctx = await requestContext(req);
     // The same answer for another team's sweep as for none: a guessed id confirms nothing.
     const sweep = await ctx.store.getSweep(id);
     if (!sweep || !canRead(ctx.caller, sweep.project)) throw new SweepNotFoundError(id);
-    const file = await exportSweep(ctx.store, id, format as ExportFormat);
+    const file = await exportSweep(ctx.store, id, format);
     return new Response(file.text, {
       headers: {
         "Content-Type": file.contentType,
@@ -34,7 +41,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
       },
     });
   } catch (e) {
-    if (e instanceof SweepNotFoundError) return text(404, e.message);
+    if (hasErrorCode(e, SWEEP_NOT_FOUND_CODE)) return text(404, e.message);
     if (e instanceof TRPCError && e.code === "UNAUTHORIZED") return text(401, e.message);
     throw e;
   }

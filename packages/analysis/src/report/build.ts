@@ -11,6 +11,8 @@ import {
 } from "@tailsweep/stats";
 import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
 import { configLabel, paramValue } from "../comparison";
+import { InvalidQueryError } from "../errors";
+import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "../sweep-runs";
 
 /**
  * The numbers a study report shows, computed from the run store and nothing else, so that `tailsweep report` and
@@ -191,25 +193,18 @@ export interface StudyReportOptions {
   now?: Date;
 }
 
-interface Loaded {
-  sweep: SweepRecord;
-  trials: TrialRecord[];
-  results: Map<string, TrialResult>;
-}
-
 /** Reads the sweeps (one read of trials and one of results each) and computes every number of the report. */
 export async function buildStudyReport(
   store: RunStore,
   sweepIds: readonly string[],
   options: StudyReportOptions = {},
 ): Promise<StudyReport> {
-  if (sweepIds.length === 0) throw new Error("sweeps: name at least one sweep id");
-  const loaded: Loaded[] = await Promise.all(
+  if (sweepIds.length === 0) throw new InvalidQueryError("sweeps: name at least one sweep id");
+  const loaded: SweepRuns[] = await Promise.all(
     sweepIds.map(async (id, i) => {
       const sweep = await store.getSweep(id);
-      if (!sweep) throw new Error(`sweeps[${i}]: no sweep with id ${id}`);
-      const [trials, results] = await Promise.all([store.listTrials(id), store.listResults(id)]);
-      return { sweep, trials, results };
+      if (!sweep) throw new SweepNotFoundError(id, `sweeps[${i}]`);
+      return loadSweepRuns(store, sweep);
     }),
   );
   const baseline = options.baseline ?? "proposed";
@@ -252,7 +247,7 @@ function finishedResult(results: ReadonlyMap<string, TrialResult>, t: TrialRecor
   return t.state === "succeeded" ? results.get(t.id) : undefined;
 }
 
-function overview(l: Loaded, reference: StudyReportOptions["reference"]): SweepOverview {
+function overview(l: SweepRuns, reference: StudyReportOptions["reference"]): SweepOverview {
   const { sweep, trials, results } = l;
   const counts: Record<string, number> = {};
   for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
@@ -388,7 +383,7 @@ function methodOrder(spec: SweepSpec, baseline: string): string[] {
   return [...listed.filter((m) => m === baseline), ...listed.filter((m) => m !== baseline)];
 }
 
-function methodComparison(l: Loaded, baseline: string): MethodComparison {
+function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
   const { sweep, trials, results } = l;
   const settingKeys = Object.keys(sweep.spec.search)
     .filter((k) => k !== "variant")
@@ -461,7 +456,7 @@ function searchOrder(spec: SweepSpec, keys: readonly string[]) {
   };
 }
 
-function isSingleModalitySweep(l: Loaded): boolean {
+function isSingleModalitySweep(l: SweepRuns): boolean {
   return (
     "model.modalities" in l.sweep.spec.search &&
     l.trials.length > 0 &&
@@ -469,7 +464,7 @@ function isSingleModalitySweep(l: Loaded): boolean {
   );
 }
 
-function sensitivity(l: Loaded): Sensitivity {
+function sensitivity(l: SweepRuns): Sensitivity {
   const { sweep, trials, results } = l;
   const metric = REPORT_METRICS.find((m) => m.id === sweep.spec.objective.metric) ?? {
     id: sweep.spec.objective.metric,
@@ -563,8 +558,8 @@ const sortKeys = (o: Record<string, unknown>) =>
  * observed at test time, beside the model trained on that modality alone; paired by seed, Holm across methods.
  */
 function missingModality(
-  methodSweeps: Loaded[],
-  singleSweeps: Loaded[],
+  methodSweeps: SweepRuns[],
+  singleSweeps: SweepRuns[],
   baseline: string,
 ): MissingModalityGroup[] {
   const groups: MissingModalityGroup[] = [];
@@ -634,6 +629,6 @@ function missingModality(
   return groups;
 }
 
-function perModality(l: Loaded, t: TrialRecord): { modality: number; balancedAccuracy: number }[] {
+function perModality(l: SweepRuns, t: TrialRecord): { modality: number; balancedAccuracy: number }[] {
   return finishedResult(l.results, t)?.metrics.perModality ?? [];
 }

@@ -1,5 +1,7 @@
 import { metricOf } from "@tailsweep/schemas";
 import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
+import { InvalidQueryError } from "./errors";
+import { loadSweepRuns } from "./sweep-runs";
 
 /**
  * One trial as a flat row: its key, searched params, seed, state, where it ran and its headline test metrics, plus
@@ -72,17 +74,14 @@ export function toCsv(rows: readonly Record<string, unknown>[]): string {
   return `${[columns.join(","), ...rows.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n")}\n`;
 }
 
-/** Thrown by {@link exportSweep} for an id the store does not have, so callers can answer 404 or add a hint. */
-export class SweepNotFoundError extends Error {
-  constructor(readonly sweepId: string) {
-    super(`no sweep with id ${sweepId}`);
-    this.name = "SweepNotFoundError";
-  }
-}
-
 /** The formats {@link exportSweep} writes. */
 export const EXPORT_FORMATS = ["csv", "json"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Whether `format` is one {@link exportSweep} writes (a query string's value, say). */
+export function isExportFormat(format: string): format is ExportFormat {
+  return (EXPORT_FORMATS as readonly string[]).includes(format);
+}
 
 /** An exported sweep: the file's suggested name, its MIME type, its text and how many trials it holds. */
 export interface SweepExport {
@@ -103,11 +102,9 @@ export async function exportSweep(
   sweepId: string,
   format: ExportFormat,
 ): Promise<SweepExport> {
-  if (!(EXPORT_FORMATS as readonly string[]).includes(format))
-    throw new Error(`format must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`);
-  const sweep = await store.getSweep(sweepId);
-  if (!sweep) throw new SweepNotFoundError(sweepId);
-  const [trials, results] = await Promise.all([store.listTrials(sweepId), store.listResults(sweepId)]);
+  if (!isExportFormat(format))
+    throw new InvalidQueryError(`format: must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`);
+  const { sweep, trials, results } = await loadSweepRuns(store, sweepId);
   const text =
     format === "json"
       ? `${JSON.stringify({ sweep, trials: trials.map((t) => ({ ...t, result: results.get(t.id) ?? null })) }, null, 2)}\n`

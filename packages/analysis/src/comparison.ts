@@ -1,4 +1,4 @@
-import { metricOf, type SweepSpec } from "@tailsweep/schemas";
+import { InputError, metricOf, type SweepSpec } from "@tailsweep/schemas";
 import {
   type ComparisonTable,
   type Correction,
@@ -7,6 +7,8 @@ import {
   summarize,
 } from "@tailsweep/stats";
 import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
+import { InvalidQueryError } from "./errors";
+import { loadSweepRuns, SweepNotFoundError } from "./sweep-runs";
 
 /** A parameter value as labels and axes show it: objects (e.g. a list of widths) as JSON. */
 export function paramValue(value: unknown): string {
@@ -58,9 +60,11 @@ export function rankConfigurations(
 /**
  * The baseline a user named, by its full label or by some of its `key=value` pairs, matching one configuration.
  * Without a name: the gaussian variant when exactly one configuration is it, else the first configuration.
+ * `field` names the input the name came from in the error (`baseline`, `groups[1].config`).
  */
-export function resolveBaseline(configs: string[], wanted: string | undefined): string {
-  if (configs.length === 0) throw new Error("no finished trials with this metric to compare");
+export function resolveBaseline(configs: string[], wanted: string | undefined, field = "baseline"): string {
+  if (configs.length === 0)
+    throw new InvalidQueryError("metric: no finished trials with this metric to compare");
   if (wanted === undefined) {
     const gaussian = configs.filter((c) => c.split(" ").includes("variant=gaussian"));
     return gaussian.length === 1 ? gaussian[0]! : configs[0]!;
@@ -69,8 +73,9 @@ export function resolveBaseline(configs: string[], wanted: string | undefined): 
   const parts = wanted.split(/\s+/).filter(Boolean);
   const matches = configs.filter((c) => parts.every((p) => c.split(" ").includes(p)));
   if (matches.length === 1) return matches[0]!;
-  throw new Error(
-    `--baseline: '${wanted}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`}; use one of: ${configs.join(" | ")}`,
+  throw new InputError(
+    field,
+    `'${wanted}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`}; use one of: ${configs.join(" | ")}`,
   );
 }
 
@@ -90,7 +95,7 @@ export async function compareSweep(
   options: CompareSweepOptions = {},
 ): Promise<ComparisonTable & { metric: string }> {
   const metric = options.metric ?? sweep.spec.objective.metric;
-  const [trials, results] = await Promise.all([store.listTrials(sweep.id), store.listResults(sweep.id)]);
+  const { trials, results } = await loadSweepRuns(store, sweep);
   const observations: Observation[] = [...finishedValues(trials, results, metric)].map(
     ({ trial, value }) => ({
       config: configLabel(trial.params),
@@ -99,7 +104,9 @@ export async function compareSweep(
     }),
   );
   if (observations.length === 0)
-    throw new Error(`no finished trial of sweep ${sweep.id} reports the metric '${metric}'`);
+    throw new InvalidQueryError(
+      `metric: no finished trial of sweep ${sweep.id} reports the metric '${metric}'`,
+    );
   const configs = [...new Set(observations.map((x) => x.config))].sort();
   const table = compareConfigurations(observations, {
     baseline: resolveBaseline(configs, options.baseline),
@@ -136,10 +143,12 @@ export async function compareAcrossSweeps(
   groups: RunGroup[],
   options: CompareAcrossOptions = {},
 ): Promise<ComparisonTable & { metric: string }> {
-  if (groups.length < 2) throw new Error(`groups: compare at least 2, got ${groups.length}`);
+  if (groups.length < 2) throw new InvalidQueryError(`groups: compare at least 2, got ${groups.length}`);
   const baselineIndex = options.baseline ?? 0;
   if (!(baselineIndex >= 0 && baselineIndex < groups.length))
-    throw new Error(`baseline: must be a group index from 0 to ${groups.length - 1}, got ${baselineIndex}`);
+    throw new InvalidQueryError(
+      `baseline: must be a group index from 0 to ${groups.length - 1}, got ${baselineIndex}`,
+    );
   const observations: Observation[] = [];
   const labels: string[] = [];
   let metric = options.metric;
@@ -147,7 +156,7 @@ export async function compareAcrossSweeps(
   const sweeps = await Promise.all(
     groups.map(async (group, i) => {
       const sweep = await store.getSweep(group.sweepId);
-      if (!sweep) throw new Error(`groups[${i}].sweepId: no sweep with id ${group.sweepId}`);
+      if (!sweep) throw new SweepNotFoundError(group.sweepId, `groups[${i}].sweepId`);
       return sweep;
     }),
   );
@@ -159,19 +168,15 @@ export async function compareAcrossSweeps(
     const sweep = sweeps[i]!;
     metric ??= sweep.spec.objective.metric;
     direction ??= sweep.spec.objective.direction;
-    const [trials, results] = await Promise.all([store.listTrials(sweep.id), store.listResults(sweep.id)]);
+    const { trials, results } = await loadSweepRuns(store, sweep);
     const configs = [...new Set(trials.map((t) => configLabel(t.params)))].sort();
-    let config: string;
-    try {
-      config =
-        group.config === undefined && configs.length === 1
-          ? configs[0]!
-          : resolveBaseline(configs, group.config);
-    } catch (e) {
-      throw new Error(`groups[${i}].config: ${(e as Error).message.replace(/^--baseline: /, "")}`);
-    }
+    const config =
+      group.config === undefined && configs.length === 1
+        ? configs[0]!
+        : resolveBaseline(configs, group.config, `groups[${i}].config`);
     const label = `${named(sweep)}${ambiguous(sweep) ? `#${sweep.id.slice(0, 8)}` : ""}: ${config}`;
-    if (labels.includes(label)) throw new Error(`groups[${i}]: the same runs as an earlier group (${label})`);
+    if (labels.includes(label))
+      throw new InvalidQueryError(`groups[${i}]: the same runs as an earlier group (${label})`);
     labels.push(label);
     for (const { trial, value } of finishedValues(trials, results, metric)) {
       if (configLabel(trial.params) === config) observations.push({ config: label, seed: trial.seed, value });

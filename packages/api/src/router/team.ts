@@ -10,9 +10,9 @@ import {
 } from "@tailsweep/access";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { authorize } from "./caller";
-import { checked, idField } from "./input";
-import { type ApiContext, audited, t } from "./trpc";
+import { authorize } from "../caller";
+import { checked, idField } from "../input";
+import { type ApiContext, audited, t } from "../trpc";
 
 /** The access store, or FORBIDDEN where the app keeps none (a bare run store without accounts). */
 function accessOf(ctx: ApiContext): AccessStore {

@@ -1,0 +1,45 @@
+export {
+  type CompareAcrossOptions,
+  type CompareSweepOptions,
+  compareAcrossSweeps,
+  compareSweep,
+  configLabel,
+  finishedValues,
+  paramValue,
+  type RunGroup,
+  rankConfigurations,
+  resolveBaseline,
+} from "./comparison";
+export { InvalidQueryError, QUERY_INVALID_CODE } from "./errors";
+export {
+  EXPORT_FORMATS,
+  type ExportFormat,
+  exportSweep,
+  isExportFormat,
+  type SweepExport,
+  type TrialRow,
+  toCsv,
+  trialRows,
+} from "./export";
+export { duration, pct, pValue } from "./format";
+export {
+  buildStudyReport,
+  type MethodComparison,
+  type MissingModalityGroup,
+  REPORT_METRICS,
+  type Sensitivity,
+  type StudyReport,
+  type StudyReportOptions,
+  type Versus,
+} from "./report/build";
+export { formatSummary, formatVersus, type RenderedReport, renderStudyMarkdown } from "./report/markdown";
+export { loadSweepRuns, SWEEP_NOT_FOUND_CODE, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
+export {
+  catalogEntry,
+  learningCurves,
+  perClassResults,
+  sweepHeatmap,
+  sweepListEntry,
+  sweepOverview,
+  trialTable,
+} from "./sweep-views";

@@ -1,0 +1,36 @@
+import { NotFoundError } from "@tailsweep/schemas";
+import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
+
+/** A sweep with its trials and their results (by trial id): what every view of one sweep is computed from. */
+export interface SweepRuns {
+  sweep: SweepRecord;
+  trials: TrialRecord[];
+  results: Map<string, TrialResult>;
+}
+
+/** The stable code of {@link SweepNotFoundError}. */
+export const SWEEP_NOT_FOUND_CODE = "SWEEP_NOT_FOUND";
+
+/** A sweep id the store does not have (code SWEEP_NOT_FOUND): the API answers NOT_FOUND, the CLI exits 3. */
+export class SweepNotFoundError extends NotFoundError {
+  /** `field` names the input the id came from (`sweeps[2]`), when there is one. */
+  constructor(
+    readonly sweepId: string,
+    field?: string,
+  ) {
+    super(SWEEP_NOT_FOUND_CODE, `${field ? `${field}: ` : ""}no sweep with id ${sweepId}`);
+    this.name = "SweepNotFoundError";
+  }
+}
+
+/**
+ * One read of a sweep's trials and one of its results, side by side. Every report, comparison, export and
+ * dashboard view starts here. Given a record (one the caller already read, e.g. to check access) the sweep is not
+ * read again; given an id, a sweep the store does not have is a {@link SweepNotFoundError}.
+ */
+export async function loadSweepRuns(store: RunStore, sweep: SweepRecord | string): Promise<SweepRuns> {
+  const record = typeof sweep === "string" ? await store.getSweep(sweep) : sweep;
+  if (!record) throw new SweepNotFoundError(typeof sweep === "string" ? sweep : sweep.id);
+  const [trials, results] = await Promise.all([store.listTrials(record.id), store.listResults(record.id)]);
+  return { sweep: record, trials, results };
+}

@@ -1,0 +1,185 @@
+import { type TrialMetrics, trialNeedsGpu } from "@tailsweep/schemas";
+import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
+import {
+  type EpochCurvePoint,
+  type EpochSeriesMetric,
+  sweepProgress,
+  takesGpuTrials,
+  type WorkerRecord,
+  workerStatus,
+} from "@tailsweep/sweep";
+import { configLabel, finishedValues, paramValue, rankConfigurations } from "./comparison";
+import { InvalidQueryError } from "./errors";
+import type { SweepRuns } from "./sweep-runs";
+
+/** A line of the sweep list: progress and the best configuration so far by the sweep's objective. */
+export function sweepListEntry({ sweep, trials, results }: SweepRuns) {
+  const progress = sweepProgress(trials);
+  return {
+    id: sweep.id,
+    project: sweep.project,
+    name: sweep.name,
+    status: sweep.status,
+    createdAt: sweep.createdAt,
+    trialCount: sweep.trialCount,
+    counts: progress.counts,
+    progress,
+    objective: sweep.spec.objective,
+    best: rankConfigurations(trials, results, sweep.spec.objective)[0] ?? null,
+  };
+}
+
+/**
+ * A sweep with its progress (counts, ETA) and the workers that ran or run its trials: host, backend, whether they
+ * are online, and how many of its trials each has running and finished. `gpu` says how many of its trials only a
+ * GPU worker may run, how many of those wait, and how many GPU workers are online.
+ */
+export function sweepOverview(
+  { sweep, trials }: Omit<SweepRuns, "results">,
+  known: readonly WorkerRecord[],
+  now: Date,
+) {
+  const progress = sweepProgress(trials, now);
+  const mine = new Map<string, { running: number; finished: number; backend?: string }>();
+  for (const trial of trials) {
+    if (!trial.workerId) continue;
+    const w = mine.get(trial.workerId) ?? { running: 0, finished: 0 };
+    if (trial.state === "running") w.running++;
+    else if (trial.state === "succeeded" || trial.state === "failed") w.finished++;
+    w.backend ??= trial.backend;
+    mine.set(trial.workerId, w);
+  }
+  const needGpu = trials.filter((trial) => trialNeedsGpu(sweep.spec.execution, trial.config));
+  const gpu = {
+    trials: needGpu.length,
+    waiting: needGpu.filter((trial) => trial.state === "waiting").length,
+    workersOnline: known.filter((w) => takesGpuTrials(w, now)).length,
+  };
+  const workers = [...mine].map(([id, w]) => {
+    const record = known.find((k) => k.id === id);
+    return {
+      id,
+      host: record?.host ?? null,
+      backend: record?.backend ?? w.backend ?? null,
+      gpu: record?.gpu ?? null,
+      status: record ? workerStatus(record, now) : null,
+      running: w.running,
+      finished: w.finished,
+    };
+  });
+  return { ...sweep, counts: progress.counts, progress, workers, gpu };
+}
+
+/** Every trial with its configuration label, whether only a GPU worker may run it, and its headline test metrics. */
+export function trialTable({ sweep, trials, results }: SweepRuns) {
+  return trials.map((trial) => {
+    const r = results.get(trial.id);
+    return {
+      ...trial,
+      config: configLabel(trial.params),
+      gpu: trialNeedsGpu(sweep.spec.execution, trial.config),
+      seconds: r?.seconds ?? null,
+      test: r?.metrics.test ?? null,
+    };
+  });
+}
+
+/**
+ * A metric's seed-mean over two swept parameters (e.g. ν × γ, ρ × β): one cell per pair of values, averaged over
+ * seeds and over every other swept parameter (`n` says how many runs a cell holds). Default metric: the objective.
+ */
+export function sweepHeatmap(
+  { sweep, trials, results }: SweepRuns,
+  axes: { x: string; y: string; metric?: string | undefined },
+) {
+  const swept = Object.keys(sweep.spec.search);
+  const problems = (["x", "y"] as const)
+    .filter((axis) => !swept.includes(axes[axis]))
+    .map(
+      (axis) => `${axis}: '${axes[axis]}' is not a swept parameter of this sweep; swept: ${swept.join(", ")}`,
+    );
+  if (problems.length > 0) throw new InvalidQueryError(problems);
+  const metric = axes.metric ?? sweep.spec.objective.metric;
+  const cells = new Map<string, { x: string; y: string; values: number[] }>();
+  for (const { trial, value } of finishedValues(trials, results, metric)) {
+    const x = paramValue(trial.params[axes.x]);
+    const y = paramValue(trial.params[axes.y]);
+    const cell = cells.get(`${x}\u0000${y}`) ?? { x, y, values: [] };
+    cell.values.push(value);
+    cells.set(`${x}\u0000${y}`, cell);
+  }
+  const order = (axis: string) =>
+    [...new Set(trials.map((trial) => paramValue(trial.params[axis])))].sort(
+      (a, b) => Number(a) - Number(b) || a.localeCompare(b),
+    );
+  return {
+    metric,
+    direction: sweep.spec.objective.direction,
+    xValues: order(axes.x),
+    yValues: order(axes.y),
+    cells: [...cells.values()].map((c) => {
+      const s = summarize(c.values);
+      return { x: c.x, y: c.y, n: s.n, mean: s.mean, ci: s.ci };
+    }),
+  };
+}
+
+/**
+ * Learning curves: per configuration and epoch, the mean over seeds with its t interval (the band a chart draws),
+ * from the store's per-epoch aggregates.
+ */
+export function learningCurves(points: readonly EpochCurvePoint[], metric: EpochSeriesMetric) {
+  const byConfig = new Map<string, { epoch: number; n: number; mean: number; ci: [number, number] }[]>();
+  for (const p of points) {
+    const label = configLabel(p.params);
+    byConfig.set(label, [
+      ...(byConfig.get(label) ?? []),
+      { epoch: p.epoch, n: p.n, mean: p.mean, ci: tInterval(p.n, p.mean, p.sd) },
+    ]);
+  }
+  return {
+    metric,
+    configs: [...byConfig]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([config, pts]) => ({ config, points: pts.sort((a, b) => a.epoch - b.epoch) })),
+  };
+}
+
+/**
+ * Per-class results per configuration, over seeds: test recall per class (mean and t interval), the averaged
+ * confusion matrix (and row-normalised), and pseudo-label recall per class on the unlabeled rows.
+ */
+export function perClassResults({ trials, results }: SweepRuns) {
+  const byConfig = new Map<string, TrialMetrics[]>();
+  for (const trial of trials) {
+    const metrics = results.get(trial.id)?.metrics;
+    if (trial.state !== "succeeded" || !metrics) continue;
+    const label = configLabel(trial.params);
+    byConfig.set(label, [...(byConfig.get(label) ?? []), metrics]);
+  }
+  return [...byConfig]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([config, runs]) => {
+      const pseudo = runs.flatMap((r) => (r.pseudoLabels ? [r.pseudoLabels.perClassRecall] : []));
+      return {
+        config,
+        seeds: runs.length,
+        recall: summarizePerClass(runs.map((r) => r.test.perClassRecall)),
+        confusion: averageConfusion(runs.map((r) => r.test.confusion)),
+        pseudoLabelRecall: pseudo.length === runs.length ? summarizePerClass(pseudo) : null,
+        minorityClasses: runs[0]!.minorityClasses,
+      };
+    });
+}
+
+/** What a sweep offers to compare across sweeps: its configurations with finished seeds and objective mean. */
+export function catalogEntry({ sweep, trials, results }: SweepRuns) {
+  return {
+    id: sweep.id,
+    project: sweep.project,
+    name: sweep.name,
+    createdAt: sweep.createdAt,
+    objective: sweep.spec.objective,
+    configs: rankConfigurations(trials, results, sweep.spec.objective),
+  };
+}

@@ -1,0 +1,202 @@
+import {
+  compareSweep,
+  learningCurves,
+  loadSweepRuns,
+  perClassResults,
+  sweepHeatmap,
+  sweepListEntry,
+  sweepOverview,
+  trialTable,
+} from "@tailsweep/analysis";
+import { ConfigError, isConfigError, noNul, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
+import { EPOCH_SERIES_METRICS, gpuTrialCount, sweepIdFor } from "@tailsweep/sweep";
+import { TRPCError } from "@trpc/server";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { authorize, canRead } from "../caller";
+import { checked, LIMITS, labelField, nameField } from "../input";
+import { audited, t } from "../trpc";
+import { sweepIdInput, sweepOrThrow } from "./sweep-access";
+
+/** A bad sweep file, as tRPC's BAD_REQUEST with one `path: problem` line per field (the form shows each at its field). */
+function badSweep(e: unknown): never {
+  if (isConfigError(e))
+    throw new TRPCError({ code: "BAD_REQUEST", message: e.problems.join("\n"), cause: e });
+  throw e;
+}
+
+/** YAML that does not parse is the caller's mistake, told like any other bad field. */
+function yamlOf(text: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (e) {
+    throw new ConfigError([`yaml: ${e instanceof Error ? e.message : String(e)}`]);
+  }
+}
+
+/** Sweeps: list, read, compare and chart one, launch, cancel and delete. */
+export const sweepsRouter = t.router({
+  /** Sweeps newest first, with progress and the best configuration so far; filter by project, status or text. */
+  list: t.procedure
+    .input(
+      checked(
+        z
+          .object({
+            project: nameField.optional(),
+            status: z.enum(["running", "completed", "cancelled"]).optional(),
+            search: labelField.optional(),
+          })
+          .default({}),
+      ),
+    )
+    .query(async ({ ctx, input }) => {
+      const search = input.search?.toLowerCase();
+      const sweeps = (await ctx.store.listSweeps(input.project))
+        .filter((s) => canRead(ctx.caller, s.project))
+        .filter((s) => !input.status || s.status === input.status)
+        .filter((s) => !search || `${s.project}/${s.name} ${s.id}`.toLowerCase().includes(search))
+        .reverse();
+      return Promise.all(sweeps.map(async (s) => sweepListEntry(await loadSweepRuns(ctx.store, s))));
+    }),
+
+  /** One sweep with its progress, the workers that ran or run its trials and what its GPU trials wait for. */
+  get: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
+    const sweep = await sweepOrThrow(ctx, input.id);
+    const [trials, workers] = await Promise.all([ctx.store.listTrials(sweep.id), ctx.store.listWorkers()]);
+    return sweepOverview({ sweep, trials }, workers, new Date());
+  }),
+
+  /** Every trial with its configuration label, state, attempts and headline test metrics. */
+  trials: t.procedure
+    .input(checked(sweepIdInput))
+    .query(async ({ ctx, input }) =>
+      trialTable(await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id))),
+    ),
+
+  /** Configurations against a baseline across matched seeds (the same table as `tailsweep compare`). */
+  compare: t.procedure
+    .input(
+      checked(
+        sweepIdInput.extend({
+          baseline: labelField.optional(),
+          metric: nameField.optional(),
+          correction: z.enum(["holm", "bh"]).default("holm"),
+          alpha: z.number().gt(0).lt(1).default(0.05),
+        }),
+      ),
+    )
+    .query(async ({ ctx, input }) => compareSweep(ctx.store, await sweepOrThrow(ctx, input.id), input)),
+
+  /** The objective's (or a metric's) seed-mean over two swept parameters. */
+  heatmap: t.procedure
+    .input(
+      checked(
+        sweepIdInput.extend({ x: nameField.min(1), y: nameField.min(1), metric: nameField.optional() }),
+      ),
+    )
+    .query(async ({ ctx, input }) =>
+      sweepHeatmap(await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id)), input),
+    ),
+
+  /** Learning curves per configuration: mean over seeds per epoch with its t interval. */
+  curves: t.procedure
+    .input(checked(sweepIdInput.extend({ metric: z.enum(EPOCH_SERIES_METRICS).default("loss.total") })))
+    .query(async ({ ctx, input }) => {
+      const sweep = await sweepOrThrow(ctx, input.id);
+      return learningCurves(await ctx.store.epochCurves(sweep.id, input.metric), input.metric);
+    }),
+
+  /** Per-class recall, confusion and pseudo-label recall per configuration, over seeds. */
+  perClass: t.procedure
+    .input(checked(sweepIdInput))
+    .query(async ({ ctx, input }) =>
+      perClassResults(await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id))),
+    ),
+
+  /** Validates a sweep (YAML text or the form's object) and queues it; errors name each bad field. */
+  launch: t.procedure
+    .input(
+      checked(
+        z.union([
+          z
+            .object({
+              yaml: noNul(z.string().max(LIMITS.sweepFile, "must be at most 256 kB")),
+              /**
+               * Find the sweep this file made before (its id is a hash of the resolved spec) instead of making
+               * another: what `tailsweep sweep submit` asks for unless given --new.
+               */
+              reuse: z.boolean().optional(),
+            })
+            .strict(),
+          z
+            .object({ spec: z.record(z.string(), z.unknown()) })
+            .strict()
+            .refine((v) => JSON.stringify(v.spec).length <= LIMITS.sweepFile, {
+              message: "must be at most 256 kB",
+              path: ["spec"],
+            }),
+        ]),
+      ),
+    )
+    .mutation(async ({ ctx, input }) => {
+      if (!ctx.launcher)
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: "this dashboard is read-only: it has no controller to launch with",
+        });
+      let spec: SweepSpec;
+      try {
+        spec = parseSweepFile("yaml" in input ? yamlOf(input.yaml) : input.spec, ctx.sweepLimits);
+      } catch (e) {
+        badSweep(e);
+      }
+      authorize(ctx.caller, spec.project, "launch", `project ${spec.project}`);
+      try {
+        await ctx.launcher.checkFiles?.(spec);
+      } catch (e) {
+        badSweep(e);
+      }
+      const local = ctx.launcher.localWorkers;
+      if (local && !local.gpu) {
+        const needGpu = gpuTrialCount(spec);
+        if (needGpu > 0)
+          badSweep(
+            new ConfigError([
+              `execution.gpu: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU worker, and this dashboard's only workers (in its own process) train on ${local.backend}; start it with tailsweep ui --backend webgpu on a machine with a GPU, or with NATS_URL to reach a team's GPU workers`,
+            ]),
+          );
+      }
+      const reused = "reuse" in input && input.reuse ? sweepIdFor(spec) : undefined;
+      if (reused) {
+        const before = await ctx.store.getSweep(reused);
+        if (before) return { id: before.id, trialCount: before.trialCount, existing: true };
+      }
+      const sweep = await ctx.launcher.submit(spec, reused);
+      await audited(ctx, spec.project, "sweep.launch", sweep.id, {
+        name: spec.name,
+        trials: sweep.trialCount,
+      });
+      return { id: sweep.id, trialCount: sweep.trialCount, existing: false };
+    }),
+
+  /** Deletes a sweep with its trials and results (owners only); the audit log keeps its name and size. */
+  delete: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {
+    if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
+    const sweep = await sweepOrThrow(ctx, input.id, "delete");
+    const deleted = await ctx.launcher.delete(input.id);
+    await audited(ctx, sweep.project, "sweep.delete", sweep.id, {
+      name: sweep.name,
+      trials: sweep.trialCount,
+    });
+    return { deleted };
+  }),
+
+  /** Stops a sweep: its waiting trials are cancelled, running ones finish or are handed back. */
+  cancel: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {
+    if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
+    const sweep = await sweepOrThrow(ctx, input.id, "cancel");
+    const stopped = await ctx.launcher.cancel(input.id);
+    await audited(ctx, sweep.project, "sweep.cancel", sweep.id, { name: sweep.name, stopped });
+    return { stopped };
+  }),
+});
