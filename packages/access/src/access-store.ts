@@ -1,4 +1,4 @@
-import { noNul } from "@tailsweep/schemas";
+import { AppError, noNul } from "@tailsweep/schemas";
 import { z } from "zod";
 import type { Role } from "./roles";
 import { apiTokenId, hashApiToken, sameHash, sessionId } from "./tokens";
@@ -118,16 +118,25 @@ export const NewSessionSchema = z
   .strict();
 export type NewSession = z.infer<typeof NewSessionSchema>;
 
-/** Raised for a duplicate email, OIDC identity or token id. */
-export class DuplicateError extends Error {
-  override name = "DuplicateError";
+/** The stable code of {@link DuplicateError}. */
+export const DUPLICATE_CODE = "DUPLICATE";
+
+/** Raised for a duplicate email, OIDC identity or token id (code DUPLICATE, a conflict). */
+export class DuplicateError extends AppError {
+  constructor(message: string) {
+    super(DUPLICATE_CODE, "conflict", message);
+    this.name = "DuplicateError";
+  }
 }
 
-/** Raised when a change would leave a project without an owner. */
-export class LastOwnerError extends Error {
-  override name = "LastOwnerError";
+/** The stable code of {@link LastOwnerError}. */
+export const LAST_OWNER_CODE = "LAST_OWNER";
+
+/** Raised when a change would leave a project without an owner (code LAST_OWNER, a conflict). */
+export class LastOwnerError extends AppError {
   constructor(projectId: string) {
-    super(`project ${projectId} must keep at least one owner`);
+    super(LAST_OWNER_CODE, "conflict", `project ${projectId} must keep at least one owner`);
+    this.name = "LastOwnerError";
   }
 }
 
@@ -176,13 +185,18 @@ export interface AccessStore {
   auditOf(projectId: string, options?: { limit?: number }): Promise<AuditRecord[]>;
 }
 
-/** Why a token was refused, for the audit log and the caller's error message. */
-export class TokenRefusedError extends Error {
-  override name = "TokenRefusedError";
+/** The stable code of {@link TokenRefusedError}. */
+export const TOKEN_REFUSED_CODE = "TOKEN_REFUSED";
+
+/** Why a token was refused, for the audit log and the caller's error message (code TOKEN_REFUSED, unauthorized). */
+export class TokenRefusedError extends AppError {
   constructor(readonly reason: "malformed" | "unknown" | "revoked" | "expired" | "no-membership") {
     super(
+      TOKEN_REFUSED_CODE,
+      "unauthorized",
       `API token refused: ${reason === "no-membership" ? "its user is no longer a member of its project" : reason}`,
     );
+    this.name = "TokenRefusedError";
   }
 }
 
@@ -222,11 +236,17 @@ export async function authenticateToken(
   return { user, projectId: record.projectId, role, tokenId: id };
 }
 
-/** Why a session cookie was refused; the dashboard then asks the browser to sign in again. */
-export class SessionRefusedError extends Error {
-  override name = "SessionRefusedError";
+/** The stable code of {@link SessionRefusedError}. */
+export const SESSION_REFUSED_CODE = "SESSION_REFUSED";
+
+/**
+ * Why a session cookie was refused (code SESSION_REFUSED, unauthorized); the dashboard then asks the browser to sign
+ * in again.
+ */
+export class SessionRefusedError extends AppError {
   constructor(readonly reason: "malformed" | "unknown" | "expired") {
-    super(`session refused: ${reason}`);
+    super(SESSION_REFUSED_CODE, "unauthorized", `session refused: ${reason}`);
+    this.name = "SessionRefusedError";
   }
 }
 

@@ -6,11 +6,12 @@ import {
   can,
   type MembershipRecord,
   type Role,
-  SessionRefusedError,
+  SESSION_REFUSED_CODE,
+  TOKEN_REFUSED_CODE,
   type TokenIdentity,
   type TokenLookup,
-  TokenRefusedError,
 } from "@tailsweep/access";
+import { hasErrorCode } from "@tailsweep/schemas";
 import { TRPCError } from "@trpc/server";
 import type { AuthSettings } from "./auth-settings";
 import { sessionCookie } from "./sign-in";
@@ -100,7 +101,8 @@ export async function callerFromAuthorization(
   try {
     return tokenCaller(await authenticateToken(access, token));
   } catch (e) {
-    if (e instanceof TokenRefusedError) throw new TRPCError({ code: "UNAUTHORIZED", message: e.message });
+    if (hasErrorCode(e, TOKEN_REFUSED_CODE))
+      throw new TRPCError({ code: "UNAUTHORIZED", message: e.message });
     throw e;
   }
 }
@@ -135,7 +137,7 @@ export async function signedInUser(
   try {
     return (await authenticateSession(access, value)).user; // base64url: nothing to decode
   } catch (e) {
-    if (e instanceof SessionRefusedError) return undefined;
+    if (hasErrorCode(e, SESSION_REFUSED_CODE)) return undefined;
     throw e;
   }
 }

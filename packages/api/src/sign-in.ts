@@ -1,6 +1,6 @@
 import {
   type AccessStore,
-  DuplicateError,
+  DUPLICATE_CODE,
   generateSessionSecret,
   hashPassword,
   type SignInMethod,
@@ -261,7 +261,8 @@ export async function accountForOidc(
       now,
     );
   } catch (e) {
-    if (e instanceof DuplicateError) throw new SignInError("account-exists", `${claims.email}: ${e.message}`);
+    if (hasErrorCode(e, DUPLICATE_CODE))
+      throw new SignInError("account-exists", `${claims.email}: ${e.message}`);
     throw e;
   }
 }

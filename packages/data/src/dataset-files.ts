@@ -1,8 +1,8 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { ConfigError, type SweepSpec } from "@tailsweep/schemas";
-import { DataImportError, readUserManifest } from "./user-import";
+import { ConfigError, hasErrorCode, type SweepSpec } from "@tailsweep/schemas";
+import { DATA_IMPORT_CODE, readUserManifest } from "./user-import";
 
 /** Where a sweep names a data path or a data set: the field as the file writes it, and its value. */
 interface Named {
@@ -45,7 +45,7 @@ async function manifestProblems(manifest: string): Promise<string[]> {
   try {
     parsed = await readUserManifest(manifest);
   } catch (e) {
-    if (e instanceof DataImportError) return [e.message];
+    if (hasErrorCode(e, DATA_IMPORT_CODE)) return [e.message];
     throw e;
   }
   const base = dirname(manifest);

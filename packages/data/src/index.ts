@@ -74,6 +74,7 @@ export {
 } from "./split-plan";
 export { buildUserDataset, recipeSubsamplesUserData } from "./user-dataset";
 export {
+  DATA_IMPORT_CODE,
   DataImportError,
   loadUserData,
   readLabelFile,

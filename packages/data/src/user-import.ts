@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { endianness } from "node:os";
 import { dirname, extname, resolve } from "node:path";
-import type { ModalityInfo, MultimodalTable } from "@tailsweep/schemas";
+import { AppError, type ModalityInfo, type MultimodalTable } from "@tailsweep/schemas";
 import { z } from "zod";
 
 /**
@@ -11,8 +11,11 @@ import { z } from "zod";
  * nothing is dropped or repaired silently.
  */
 
+/** The stable code of {@link DataImportError}. */
+export const DATA_IMPORT_CODE = "DATA_IMPORT_INVALID";
+
 /** Why user data could not be imported: which file, which row (1-based) if any, and what is wrong. */
-export class DataImportError extends Error {
+export class DataImportError extends AppError {
   /** The file at fault (the manifest for manifest errors), as resolved on disk. */
   readonly file: string;
   /** 1-based row of the file, where the problem is in one row. */
@@ -30,7 +33,7 @@ export class DataImportError extends Error {
     ]
       .filter(Boolean)
       .join(", ");
-    super(`${where}: ${details.problem}`);
+    super(DATA_IMPORT_CODE, "invalid", `${where}: ${details.problem}`);
     this.name = "DataImportError";
     this.file = details.file;
     if (details.row !== undefined) this.row = details.row;

@@ -21,7 +21,7 @@
 import { createRequire } from "node:module";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { SettingsError } from "@tailsweep/schemas";
+import { AppError, SettingsError } from "@tailsweep/schemas";
 import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
@@ -133,10 +133,16 @@ export interface InitBackendOptions {
   log?: (msg: string) => void;
 }
 
-/** Thrown when the requested backend is unknown or cannot be initialised. */
-export class BackendInitError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+/** The stable code of {@link BackendInitError}. */
+export const BACKEND_INIT_CODE = "BACKEND_UNAVAILABLE";
+
+/**
+ * Thrown when the requested backend is unknown or cannot be initialised (code BACKEND_UNAVAILABLE): a bad name or
+ * thread count is the caller's input ("invalid"); a backend this machine cannot start is "unavailable".
+ */
+export class BackendInitError extends AppError {
+  constructor(message: string, options?: ErrorOptions & { category?: "invalid" | "unavailable" }) {
+    super(BACKEND_INIT_CODE, options?.category ?? "unavailable", message, options);
     this.name = "BackendInitError";
   }
 }
@@ -249,12 +255,15 @@ function parseName(value: unknown, label: string): BackendName | "auto" {
   if (value === "auto" || BACKEND_NAMES.includes(value as BackendName)) return value as BackendName | "auto";
   throw new BackendInitError(
     `${label} is not a compute backend; expected one of ${[...BACKEND_NAMES, "auto"].join(", ")}`,
+    { category: "invalid" },
   );
 }
 
 function checkThreads(threads: number | undefined, label: string): void {
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
-    throw new BackendInitError(`${label} must be a positive integer, got ${threads}`);
+    throw new BackendInitError(`${label} must be a positive integer, got ${threads}`, {
+      category: "invalid",
+    });
 }
 
 /** Initialises one backend and makes it tfjs's current one; throws with the reason it cannot. */

@@ -12,6 +12,7 @@ export {
 } from "./agreement";
 export {
   BACKEND_ENV_VAR,
+  BACKEND_INIT_CODE,
   BACKEND_NAMES,
   type BackendDefaults,
   type BackendInfo,

@@ -1,13 +1,14 @@
 import {
   type AccessStore,
-  DuplicateError,
+  DUPLICATE_CODE,
   EmailSchema,
   generateApiToken,
-  LastOwnerError,
+  LAST_OWNER_CODE,
   NewApiTokenSchema,
   ProjectIdSchema,
   RoleSchema,
 } from "@tailsweep/access";
+import { hasErrorCode } from "@tailsweep/schemas";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize } from "../caller";
@@ -72,7 +73,7 @@ export const membersRouter = t.router({
       try {
         await access.setRole(input.project, user.id, input.role);
       } catch (e) {
-        if (e instanceof LastOwnerError)
+        if (hasErrorCode(e, LAST_OWNER_CODE))
           throw new TRPCError({ code: "PRECONDITION_FAILED", message: e.message });
         throw e;
       }
@@ -90,7 +91,7 @@ export const membersRouter = t.router({
       try {
         removed = user ? await access.removeMember(input.project, user.id) : false;
       } catch (e) {
-        if (e instanceof LastOwnerError)
+        if (hasErrorCode(e, LAST_OWNER_CODE))
           throw new TRPCError({ code: "PRECONDITION_FAILED", message: e.message });
         throw e;
       }
@@ -149,7 +150,7 @@ export const tokensRouter = t.router({
         await audited(ctx, input.project, "token.create", record.id, { name: record.name });
         return { id: record.id, token: secret.token, expiresAt: record.expiresAt };
       } catch (e) {
-        if (e instanceof DuplicateError) throw new TRPCError({ code: "CONFLICT", message: "try again" });
+        if (hasErrorCode(e, DUPLICATE_CODE)) throw new TRPCError({ code: "CONFLICT", message: "try again" });
         throw e;
       }
     }),
