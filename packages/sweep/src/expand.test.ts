@@ -1,7 +1,8 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
-import { expandSweep } from "./expand";
-import { trialKey } from "./trial-key";
+import { configLabel, paramValue } from "./config-label";
+import { configIdentity, expandSweep, gpuTrialCount } from "./expand";
+import { configKey, trialKey } from "./trial-key";
 import { assertTransition, canTransition } from "./trial-state";
 
 describe("expandSweep", () => {
@@ -32,6 +33,46 @@ describe("expandSweep", () => {
     expect(b.map((t) => t.key)).toEqual(a.map((t) => t.key));
     expect(trialKey({ "model.nu": 5 }, 1)).toBe(trialKey({ "model.nu": 5 }, 1));
     expect(trialKey({ "model.nu": 5 }, 1)).not.toBe(trialKey({ "model.nu": 5 }, 2));
+  });
+
+  it("gives each trial its configuration's key, label and kind, the same for every seed", () => {
+    const spec = parseSweepFile({
+      name: "g",
+      search: { nu: [5, 10], "model.modalities": [[0, 1]] },
+      seeds: [1, 2],
+      execution: { gpu: { nu: [10] } },
+    });
+    const trials = expandSweep(spec);
+    expect(trials.map((t) => [t.configLabel, t.kind])).toEqual([
+      ["model.modalities=[0,1] model.nu=5", "cpu"],
+      ["model.modalities=[0,1] model.nu=5", "cpu"],
+      ["model.modalities=[0,1] model.nu=10", "gpu"],
+      ["model.modalities=[0,1] model.nu=10", "gpu"],
+    ]);
+    expect(trials.map((t) => t.configKey)).toEqual([
+      configKey({ "model.modalities": [0, 1], "model.nu": 5 }),
+      configKey({ "model.nu": 5, "model.modalities": [0, 1] }),
+      configKey({ "model.modalities": [0, 1], "model.nu": 10 }),
+      configKey({ "model.modalities": [0, 1], "model.nu": 10 }),
+    ]);
+    expect(trials[0]!.configKey).not.toBe(trials[2]!.configKey);
+    expect(configKey({ "model.nu": 5 })).not.toBe(trialKey({ "model.nu": 5 }, 1));
+    for (const t of trials)
+      expect(configIdentity(spec.execution, t.params, t.config)).toEqual({
+        configKey: t.configKey,
+        configLabel: t.configLabel,
+        kind: t.kind,
+      });
+    expect(gpuTrialCount(spec)).toBe(2);
+    const none = parseSweepFile({ name: "n", seeds: [1] });
+    expect(expandSweep(none).map((t) => [t.configLabel, t.kind])).toEqual([["(no search)", "cpu"]]);
+  });
+
+  it("labels a configuration by its sorted params, lists as JSON", () => {
+    expect(configLabel({ variant: "proposed", "model.nu": 5 })).toBe("model.nu=5 variant=proposed");
+    expect(configLabel({})).toBe("(no search)");
+    expect(paramValue([0, 1])).toBe("[0,1]");
+    expect(paramValue(true)).toBe("true");
   });
 
   it("draws a random search reproducibly from its samplerSeed, within the bounds, without duplicates", () => {

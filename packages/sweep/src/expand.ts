@@ -3,16 +3,28 @@ import {
   type RunConfig,
   resolveRunConfig,
   type SweepSpec,
+  type TrialKind,
   trialNeedsGpu,
   withParam,
 } from "@tailsweep/schemas";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-import { trialKey } from "./trial-key";
+import { configLabel } from "./config-label";
+import { configKey, trialKey } from "./trial-key";
+
+/** What a trial's configuration is known by, fixed when the trial is planned and stored with it. */
+export interface ConfigIdentity {
+  /** {@link configKey} of the params: shared by the trials of one configuration (one per seed). */
+  configKey: string;
+  /** {@link configLabel} of the params: the configuration as people read it. */
+  configLabel: string;
+  /** `gpu` when only a GPU worker may run the trial (its sweep's `execution.gpu`), else `cpu`. */
+  kind: TrialKind;
+}
 
 /** One planned trial: a point of the search space and a seed, with its fully resolved run config. */
-export interface TrialPlan {
+export interface TrialPlan extends ConfigIdentity {
   /** Position in the sweep's deterministic order (0-based). */
   index: number;
   key: string;
@@ -20,6 +32,22 @@ export interface TrialPlan {
   params: Record<string, unknown>;
   seed: number;
   config: RunConfig;
+}
+
+/**
+ * A trial's {@link ConfigIdentity} from its params, its resolved config and its sweep's `execution`: the one place
+ * it is computed, at expansion and when rows stored before it existed are filled in, so both agree.
+ */
+export function configIdentity(
+  execution: { gpu?: SweepSpec["execution"]["gpu"] },
+  params: Record<string, unknown>,
+  config: RunConfig,
+): ConfigIdentity {
+  return {
+    configKey: configKey(params),
+    configLabel: configLabel(params),
+    kind: trialNeedsGpu(execution, config) ? "gpu" : "cpu",
+  };
 }
 
 type Point = Record<string, unknown>;
@@ -63,7 +91,7 @@ function randomPoints(spec: SweepSpec): Point[] {
   for (let tries = 0; points.length < budget && tries < budget * 50; tries++) {
     const point: Point = {};
     for (const name of names) point[name] = sample(spec.search[name]!, rng);
-    const id = trialKey(point, 0);
+    const id = configKey(point);
     if (seen.has(id)) continue;
     seen.add(id);
     points.push(point);
@@ -89,19 +117,21 @@ export function expandSweep(spec: SweepSpec): TrialPlan[] {
     let config: Record<string, unknown> = base;
     for (const [path, value] of Object.entries(point)) config = withParam(config, path, value);
     for (const seed of spec.seeds) {
+      const resolved = resolveRunConfig(withParam(config, "train.seed", seed));
       trials.push({
         index: trials.length,
         key: trialKey(point, seed),
         params: point,
         seed,
-        config: resolveRunConfig(withParam(config, "train.seed", seed)),
+        config: resolved,
+        ...configIdentity(spec.execution, point, resolved),
       });
     }
   }
   return trials;
 }
 
-/** How many of a sweep's trials only a GPU worker may run (its `execution.gpu`). */
+/** How many of a sweep's trials only a GPU worker may run (its `execution.gpu`), before any is stored. */
 export function gpuTrialCount(spec: SweepSpec): number {
-  return expandSweep(spec).filter((trial) => trialNeedsGpu(spec.execution, trial.config)).length;
+  return expandSweep(spec).filter((trial) => trial.kind === "gpu").length;
 }

@@ -1,15 +1,16 @@
-import stringify from "safe-stable-stringify";
 import {
   attemptsUsed,
   type CreateSweepInput,
   type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
+  emptyTrialCounts,
   lateResultCounts,
   mergeWorker,
   type RunStore,
   type SweepRecord,
   staleReason,
+  type TrialCounts,
   type TrialRecord,
   type TrialResult,
   trialId,
@@ -56,6 +57,9 @@ export class InMemoryRunStore implements RunStore {
           params: structuredClone(t.params),
           seed: t.seed,
           config: structuredClone(t.config),
+          configKey: t.configKey,
+          configLabel: t.configLabel,
+          kind: t.kind,
           state: "waiting",
           attempt: 0,
           maxAttempts: input.spec.execution.maxAttempts,
@@ -92,6 +96,15 @@ export class InMemoryRunStore implements RunStore {
   async getTrial(id: string): Promise<TrialRecord | undefined> {
     const t = this.trials.get(id);
     return t && structuredClone(t);
+  }
+
+  async countTrials(sweepIds: readonly string[]): Promise<Map<string, TrialCounts>> {
+    const counts = new Map(sweepIds.map((id) => [id, emptyTrialCounts()]));
+    for (const t of this.trials.values()) {
+      const c = counts.get(t.sweepId);
+      if (c) c[t.kind][t.state]++;
+    }
+    return counts;
   }
 
   async claimTrial(
@@ -139,40 +152,48 @@ export class InMemoryRunStore implements RunStore {
     result: TrialResult,
     now: Date,
     workerId?: string,
-  ): Promise<boolean> {
+  ): Promise<TrialRecord | undefined> {
     const t = this.trials.get(id);
-    if (!t) return false;
-    if (t.state === "succeeded") return t.attempt === attempt;
-    if (!lateResultCounts(t, attempt)) return false;
+    if (!t) return undefined;
+    if (t.state === "succeeded") return t.attempt === attempt ? structuredClone(t) : undefined;
+    if (!lateResultCounts(t, attempt)) return undefined;
     this.move(t, "succeeded");
     Object.assign(t, { attempt, ...(workerId && { workerId }) });
     t.error = undefined; // a failure given up on before this result came: `retries` keeps it
     t.finishedAt = now;
     this.results.set(id, structuredClone(result));
-    return true;
+    return structuredClone(t);
   }
 
   async epochCurves(sweepId: string, metric: EpochSeriesMetric): Promise<EpochCurvePoint[]> {
     const [group, key] = metric.split(".") as ["loss" | "test", string];
-    const groups = new Map<string, { params: Record<string, unknown>; epoch: number; values: number[] }>();
+    const groups = new Map<
+      string,
+      { configKey: string; params: Record<string, unknown>; epoch: number; values: number[] }
+    >();
     for (const [k, e] of this.epochs) {
       const t = this.trials.get(k.slice(0, k.indexOf("#")));
       if (t?.sweepId !== sweepId || e.attempt !== t.attempt) continue;
       const value = (e[group] as Record<string, number> | undefined)?.[key];
       if (typeof value !== "number") continue;
-      const id = `${stringify(t.params)}#${e.epoch}`;
-      const g = groups.get(id) ?? { params: structuredClone(t.params), epoch: e.epoch, values: [] };
+      const id = `${t.configKey}#${e.epoch}`;
+      const g = groups.get(id) ?? {
+        configKey: t.configKey,
+        params: structuredClone(t.params),
+        epoch: e.epoch,
+        values: [],
+      };
       g.values.push(value);
       groups.set(id, g);
     }
     return [...groups.values()]
-      .map(({ params, epoch, values }) => {
+      .map(({ configKey, params, epoch, values }) => {
         const mean = values.reduce((a, b) => a + b, 0) / values.length;
         const sd =
           values.length > 1
             ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1))
             : Number.NaN;
-        return { params, epoch, n: values.length, mean, sd };
+        return { configKey, params, epoch, n: values.length, mean, sd };
       })
       .sort((a, b) => a.epoch - b.epoch);
   }
@@ -196,7 +217,7 @@ export class InMemoryRunStore implements RunStore {
     retryable: boolean,
     now: Date,
     options: { handedBack?: boolean } = {},
-  ): Promise<TrialState | undefined> {
+  ): Promise<TrialRecord | undefined> {
     const t = this.running(id, attempt);
     if (!t) return undefined;
     if (options.handedBack || (retryable && attemptsUsed(t) < t.maxAttempts)) {
@@ -210,7 +231,7 @@ export class InMemoryRunStore implements RunStore {
       t.error = retryable ? `${reason} (gave up after ${attemptsUsed(t)} attempts)` : reason;
       t.finishedAt = now;
     }
-    return t.state;
+    return structuredClone(t);
   }
 
   async requeueStale(now: Date, staleAfterMs: number, sweepId?: string): Promise<TrialRecord[]> {
@@ -220,10 +241,12 @@ export class InMemoryRunStore implements RunStore {
         (sweepId === undefined || t.sweepId === sweepId) &&
         (t.heartbeatAt?.getTime() ?? 0) < now.getTime() - staleAfterMs,
     );
+    const handedBack: TrialRecord[] = [];
     for (const t of stale) {
-      await this.failTrial(t.id, t.attempt, staleReason(t, now), true, now);
+      const after = await this.failTrial(t.id, t.attempt, staleReason(t, now), true, now);
+      if (after) handedBack.push(after);
     }
-    return stale.map((t) => structuredClone(t));
+    return handedBack;
   }
 
   async recordWorker(worker: WorkerRecord): Promise<void> {

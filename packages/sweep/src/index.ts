@@ -1,4 +1,11 @@
-export { expandSweep, gpuTrialCount, type TrialPlan } from "./expand";
+export { configLabel, paramValue } from "./config-label";
+export {
+  type ConfigIdentity,
+  configIdentity,
+  expandSweep,
+  gpuTrialCount,
+  type TrialPlan,
+} from "./expand";
 export { InMemoryRunStore } from "./in-memory-run-store";
 export {
   PRESENCE_SECONDS,
@@ -14,17 +21,19 @@ export {
   type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
+  emptyTrialCounts,
   lateResultCounts,
   mergeWorker,
   type RunStore,
   type SweepRecord,
   staleReason,
+  type TrialCounts,
   type TrialRecord,
   type TrialResult,
   trialId,
   type WorkerRecord,
 } from "./run-store";
-export { sweepIdFor, trialKey } from "./trial-key";
+export { configKey, sweepIdFor, trialKey } from "./trial-key";
 export {
   assertTransition,
   canTransition,

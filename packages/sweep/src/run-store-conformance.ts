@@ -1,7 +1,8 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { expandSweep } from "./expand";
-import { type RunStore, type TrialResult, trialId } from "./run-store";
+import { emptyTrialCounts, type RunStore, type TrialRecord, type TrialResult, trialId } from "./run-store";
+import { configKey } from "./trial-key";
 
 /**
  * The behaviour every RunStore must have, as one vitest suite. Each implementation's test file calls this with a
@@ -13,7 +14,8 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
     project: "p1",
     search: { nu: [5, 10] },
     seeds: [1, 2],
-    execution: { maxAttempts: 2 },
+    // The nu=10 trials need a GPU: each trial's kind is fixed at expansion and stored with it.
+    execution: { maxAttempts: 2, gpu: { nu: [10] } },
   });
   const plans = expandSweep(spec);
   const t0 = new Date("2026-01-01T00:00:00Z");
@@ -72,6 +74,19 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(trials.map((t) => t.key)).toEqual(plans.map((p) => p.key));
       expect(trials.every((t) => t.state === "waiting" && t.attempt === 0 && t.maxAttempts === 2)).toBe(true);
       expect(trials[0]!.config.model.nu).toBe(5);
+      // One configuration per nu, shared by its two seeds: key, label and kind as planned.
+      expect(trials.map((t) => [t.configKey, t.configLabel, t.kind])).toEqual(
+        plans.map((p) => [p.configKey, p.configLabel, p.kind]),
+      );
+      expect(trials.map((t) => [t.configLabel, t.kind])).toEqual([
+        ["model.nu=5", "cpu"],
+        ["model.nu=5", "cpu"],
+        ["model.nu=10", "gpu"],
+        ["model.nu=10", "gpu"],
+      ]);
+      expect(trials[0]!.configKey).toBe(configKey({ "model.nu": 5 }));
+      expect(trials[1]!.configKey).toBe(trials[0]!.configKey);
+      expect(trials[2]!.configKey).not.toBe(trials[0]!.configKey);
       expect((await store.listSweeps("p1")).map((s) => s.id)).toEqual(["sw1"]);
       expect(await store.listSweeps("other")).toEqual([]);
     });
@@ -90,12 +105,14 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
     it("completes once: a repeat of the same attempt is harmless, a stale attempt is refused", async () => {
       const { store, first } = await fresh();
       await store.claimTrial(first.id, "w1", at(1));
-      expect(await store.completeTrial(first.id, 1, result, at(2))).toBe(true);
-      expect(await store.completeTrial(first.id, 1, { ...result, seconds: 99 }, at(3))).toBe(true);
+      expect(await store.completeTrial(first.id, 1, result, at(2))).toMatchObject({ state: "succeeded" });
+      expect(await store.completeTrial(first.id, 1, { ...result, seconds: 99 }, at(3))).toMatchObject({
+        state: "succeeded",
+      });
       expect((await store.getResult(first.id))!.seconds).toBe(1);
       expect(await store.listResults("sw1")).toEqual(new Map([[first.id, result]]));
       expect(await store.listResults("no-such-sweep")).toEqual(new Map());
-      expect(await store.completeTrial(first.id, 2, result, at(3))).toBe(false);
+      expect(await store.completeTrial(first.id, 2, result, at(3))).toBeUndefined();
       expect(await store.claimTrial(first.id, "w2", at(4))).toBeUndefined();
       expect(await store.failTrial(first.id, 1, "late", true, at(5))).toBeUndefined();
       expect((await store.getTrial(first.id))!.state).toBe("succeeded");
@@ -158,8 +175,9 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(point(5, 2)).toMatchObject({ n: 1, mean: 2, sd: Number.NaN });
       expect(point(10, 1)).toMatchObject({ n: 1, mean: 9 });
       expect(point(5, 1)!.params).toEqual(a!.params);
+      expect(point(5, 1)!.configKey).toBe(a!.configKey);
       expect(await store.epochCurves("sw1", "test.balancedAccuracy")).toEqual([
-        { params: a!.params, epoch: 1, n: 1, mean: 0.4, sd: Number.NaN },
+        { configKey: a!.configKey, params: a!.params, epoch: 1, n: 1, mean: 0.4, sd: Number.NaN },
       ]);
     });
 
@@ -231,9 +249,11 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
     it("fails at once, without retry, when the failure is not retryable", async () => {
       const { store, first } = await fresh();
       await store.claimTrial(first.id, "w1", at(0));
-      expect(await store.failTrial(first.id, 1, "training diverged: loss is NaN", false, at(1))).toBe(
-        "failed",
-      );
+      expect(
+        await store.failTrial(first.id, 1, "training diverged: loss is NaN", false, at(1)),
+      ).toMatchObject({
+        state: "failed",
+      });
       expect((await store.getTrial(first.id))!.error).toBe("training diverged: loss is NaN");
     });
 
@@ -247,7 +267,7 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       const states = (await store.listTrials("sw1")).map((t) => t.state);
       expect(states).toEqual(["succeeded", "cancelled", "cancelled", "cancelled"]);
       expect((await store.getSweep("sw1"))!.status).toBe("cancelled");
-      expect(await store.completeTrial(trials[1]!.id, 1, result, at(3))).toBe(false);
+      expect(await store.completeTrial(trials[1]!.id, 1, result, at(3))).toBeUndefined();
       await expect(store.cancelSweep("no-such-sweep", at(4))).rejects.toThrow(/no sweep no-such-sweep/);
     });
 
@@ -269,7 +289,7 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         { trialId: second!.id, attempt: 1, metric: { epoch: 1, loss: { total: 1 }, seconds: 1 } as never },
       ]);
       expect(await store.heartbeat(second!.id, 1, at(2))).toBe(false);
-      expect(await store.completeTrial(second!.id, 1, result, at(2))).toBe(false);
+      expect(await store.completeTrial(second!.id, 1, result, at(2))).toBeUndefined();
       expect(await store.failTrial(second!.id, 1, "x", true, at(2))).toBeUndefined();
       expect(await store.listEpochs(second!.id)).toEqual([]);
       expect(await store.deleteSweep("sw1")).toBe(false);
@@ -279,15 +299,15 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       const { store, first } = await fresh(); // maxAttempts: 2
       for (let attempt = 1; attempt <= 3; attempt++) {
         await store.claimTrial(first.id, "w1", at(attempt));
-        const state = await store.failTrial(first.id, attempt, "worker w1 shut down", true, at(attempt), {
+        const after = await store.failTrial(first.id, attempt, "worker w1 shut down", true, at(attempt), {
           handedBack: true,
         });
-        expect(state).toBe("waiting");
+        expect(after?.state).toBe("waiting");
       }
       await store.claimTrial(first.id, "w2", at(10));
-      expect(await store.failTrial(first.id, 4, "no heartbeat", true, at(11))).toBe("waiting");
+      expect((await store.failTrial(first.id, 4, "no heartbeat", true, at(11)))?.state).toBe("waiting");
       await store.claimTrial(first.id, "w2", at(12));
-      expect(await store.failTrial(first.id, 5, "no heartbeat", true, at(13))).toBe("failed");
+      expect((await store.failTrial(first.id, 5, "no heartbeat", true, at(13)))?.state).toBe("failed");
       const t = (await store.getTrial(first.id))!;
       expect(t.error).toMatch(/gave up after 2 attempts/);
       expect(t.retries.map((r) => r.handedBack ?? false)).toEqual([true, true, true, false]);
@@ -299,16 +319,20 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       // a: handed back (waiting) when attempt 1's result arrives
       await store.claimTrial(a!.id, "w1", at(0));
       await store.requeueStale(at(100), 30_000);
-      expect(await store.completeTrial(a!.id, 1, result, at(101), "w1")).toBe(true);
+      expect(await store.completeTrial(a!.id, 1, result, at(101), "w1")).toMatchObject({
+        state: "succeeded",
+      });
       expect(await store.getTrial(a!.id)).toMatchObject({ state: "succeeded", attempt: 1, workerId: "w1" });
       expect(await store.getResult(a!.id)).toEqual(result);
       // b: running again on w2 as attempt 2 when attempt 1's result arrives; attempt 2's result is then stale
       await store.claimTrial(b!.id, "w1", at(0));
       await store.requeueStale(at(100), 30_000);
       await store.claimTrial(b!.id, "w2", at(101));
-      expect(await store.completeTrial(b!.id, 1, result, at(102), "w1")).toBe(true);
+      expect(await store.completeTrial(b!.id, 1, result, at(102), "w1")).toMatchObject({
+        state: "succeeded",
+      });
       expect(await store.getTrial(b!.id)).toMatchObject({ state: "succeeded", attempt: 1, workerId: "w1" });
-      expect(await store.completeTrial(b!.id, 2, { ...result, seconds: 7 }, at(103), "w2")).toBe(false);
+      expect(await store.completeTrial(b!.id, 2, { ...result, seconds: 7 }, at(103), "w2")).toBeUndefined();
       expect((await store.getResult(b!.id))!.seconds).toBe(1);
       expect(await store.heartbeat(b!.id, 2, at(103))).toBe(false);
       // c: failed after two silent attempts (maxAttempts 2), then the second one's result arrives after all
@@ -317,14 +341,16 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       await store.claimTrial(c!.id, "w2", at(101));
       await store.requeueStale(at(200), 30_000);
       expect((await store.getTrial(c!.id))!.state).toBe("failed");
-      expect(await store.completeTrial(c!.id, 2, result, at(201), "w2")).toBe(true);
+      expect(await store.completeTrial(c!.id, 2, result, at(201), "w2")).toMatchObject({
+        state: "succeeded",
+      });
       const late = (await store.getTrial(c!.id))!;
       expect(late).toMatchObject({ state: "succeeded", attempt: 2, workerId: "w2" });
       expect(late.error).toBeUndefined(); // the give-up is history, kept in retries
       expect(late.retries.map((r) => r.attempt)).toEqual([1]);
       // d: a result for an attempt that never was is refused
       const [, , , d] = await store.listTrials("sw1");
-      expect(await store.completeTrial(d!.id, 1, result, at(1))).toBe(false);
+      expect(await store.completeTrial(d!.id, 1, result, at(1))).toBeUndefined();
       expect((await store.getTrial(d!.id))!.state).toBe("waiting");
     });
 
@@ -345,6 +371,78 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       const t = (await store.getTrial(claimed!.id))!;
       expect(t.finishedAt!.getTime()).toBeGreaterThanOrEqual(t.startedAt!.getTime());
       expect((await store.listTrials("sw2")).every((x) => x.state === "cancelled")).toBe(true);
+    });
+
+    it("returns from each transition the trial as a fresh read gives it", async () => {
+      const { store } = await fresh();
+      const [a, b, c] = await store.listTrials("sw1");
+      const asRead = async (t: TrialRecord | undefined) => {
+        expect(t).toBeDefined();
+        expect(t).toEqual(await store.getTrial(t!.id));
+        return t!;
+      };
+      expect(await asRead(await store.claimTrial(a!.id, "w1", at(1), "cpu"))).toMatchObject({
+        state: "running",
+        attempt: 1,
+        workerId: "w1",
+        backend: "cpu",
+        heartbeatAt: at(1),
+        startedAt: at(1),
+      });
+      expect(await store.claimTrial(a!.id, "w2", at(1))).toBeUndefined();
+      // handed back (retryable, attempts left), then failed past maxAttempts, then a late result counts
+      expect(await asRead(await store.failTrial(a!.id, 1, "worker lost", true, at(2)))).toMatchObject({
+        state: "waiting",
+        error: "worker lost",
+        retries: [{ attempt: 1, reason: "worker lost" }],
+      });
+      await asRead(await store.claimTrial(a!.id, "w2", at(3)));
+      const failed = await asRead(await store.failTrial(a!.id, 2, "worker lost", true, at(4)));
+      expect(failed).toMatchObject({ state: "failed", finishedAt: at(4) });
+      expect(await store.failTrial(a!.id, 2, "again", true, at(5))).toBeUndefined();
+      const late = await asRead(await store.completeTrial(a!.id, 2, result, at(5), "w2"));
+      expect(late).toMatchObject({ state: "succeeded", attempt: 2, workerId: "w2", finishedAt: at(5) });
+      expect(late.error).toBeUndefined();
+      // a repeated result gets the trial too, unchanged
+      expect(await store.completeTrial(a!.id, 2, result, at(6))).toEqual(late);
+      // a trial failed at once
+      await store.claimTrial(b!.id, "w1", at(1));
+      expect(await asRead(await store.failTrial(b!.id, 1, "diverged", false, at(2)))).toMatchObject({
+        state: "failed",
+        error: "diverged",
+      });
+      // requeueStale: the trials it handed back, as they are after
+      await store.claimTrial(c!.id, "w3", at(0));
+      const requeued = await store.requeueStale(at(100), 30_000);
+      expect(requeued).toEqual([await store.getTrial(c!.id)]);
+      expect(requeued[0]).toMatchObject({
+        state: "waiting",
+        error: expect.stringMatching(/no heartbeat from worker w3/),
+      });
+      expect(requeued[0]!.workerId).toBeUndefined();
+    });
+
+    it("counts each sweep's trials by kind and state, in one read for many sweeps", async () => {
+      const { store } = await fresh();
+      await store.createSweep({ id: "sw2", spec, trials: plans, now: t0 });
+      const [a, b, c] = await store.listTrials("sw1"); // a, b: cpu (nu=5); c: gpu (nu=10)
+      await store.claimTrial(a!.id, "w1", at(0));
+      await store.completeTrial(a!.id, 1, result, at(1));
+      await store.claimTrial(b!.id, "w1", at(1));
+      await store.claimTrial(c!.id, "w1", at(1));
+      await store.failTrial(c!.id, 1, "diverged", false, at(2));
+      const counts = await store.countTrials(["sw1", "sw2", "no-such-sweep"]);
+      const expected = emptyTrialCounts();
+      Object.assign(expected.cpu, { succeeded: 1, running: 1 });
+      Object.assign(expected.gpu, { failed: 1, waiting: 1 });
+      expect(counts.get("sw1")).toEqual(expected);
+      const untouched = emptyTrialCounts();
+      untouched.cpu.waiting = 2;
+      untouched.gpu.waiting = 2;
+      expect(counts.get("sw2")).toEqual(untouched);
+      expect(counts.get("no-such-sweep")).toEqual(emptyTrialCounts());
+      expect([...counts.keys()].sort()).toEqual(["no-such-sweep", "sw1", "sw2"]);
+      expect(await store.countTrials([])).toEqual(new Map());
     });
 
     it("reports a sweep completed when every trial is final", async () => {

@@ -1,6 +1,6 @@
 import type { RunConfig, SweepSpec, TrialKind, TrialMetrics } from "@tailsweep/schemas";
-import type { TrialPlan } from "./expand";
-import type { TrialState } from "./trial-state";
+import type { ConfigIdentity, TrialPlan } from "./expand";
+import { countByState, type TrialState } from "./trial-state";
 
 /** A submitted sweep. Its spec never changes after submission. */
 export interface SweepRecord {
@@ -16,8 +16,11 @@ export interface SweepRecord {
   provenance: Record<string, unknown>;
 }
 
-/** One trial and where it stands. `attempt` counts claims: 0 until first claimed. */
-export interface TrialRecord {
+/**
+ * One trial and where it stands. `attempt` counts claims: 0 until first claimed. Its configuration's key, label and
+ * kind ({@link ConfigIdentity}) were fixed when it was planned and are stored with it.
+ */
+export interface TrialRecord extends ConfigIdentity {
   id: string;
   sweepId: string;
   key: string;
@@ -52,6 +55,8 @@ export interface EpochMetric {
 
 /** One point of a learning curve: a configuration's epoch, over its seeds. */
 export interface EpochCurvePoint {
+  /** The configuration's `configKey`: what curves join on. */
+  configKey: string;
   params: Record<string, unknown>;
   epoch: number;
   n: number;
@@ -97,6 +102,14 @@ export interface WorkerRecord {
   stoppedAt?: Date;
 }
 
+/** How many of a sweep's trials are in each state, by kind ({@link RunStore.countTrials}). */
+export type TrialCounts = Record<TrialKind, Record<TrialState, number>>;
+
+/** Counts with every kind and state present, all zero. */
+export function emptyTrialCounts(): TrialCounts {
+  return { cpu: countByState([]), gpu: countByState([]) };
+}
+
 /** What a new sweep is stored from. */
 export interface CreateSweepInput {
   id: string;
@@ -120,7 +133,16 @@ export interface RunStore {
   listSweeps(project?: string): Promise<SweepRecord[]>;
   listTrials(sweepId: string): Promise<TrialRecord[]>;
   getTrial(trialId: string): Promise<TrialRecord | undefined>;
-  /** waiting → running for `workerId` (attempt + 1). Undefined when the trial is not waiting: someone else has it. */
+  /**
+   * How many trials of each sweep are in each state, by kind, in one aggregate read where the store can: for upkeep
+   * that looks at every running sweep every few seconds without reading their trials. Every id asked for has an
+   * entry (all zeros for a sweep with no trials, or none stored).
+   */
+  countTrials(sweepIds: readonly string[]): Promise<Map<string, TrialCounts>>;
+  /**
+   * waiting → running for `workerId` (attempt + 1). Returns the trial as it is now running, or undefined when it is
+   * not waiting: someone else has it.
+   */
   claimTrial(
     trialId: string,
     workerId: string,
@@ -147,7 +169,8 @@ export interface RunStore {
    * Stores an attempt's result: running → succeeded. A result from an attempt that was handed back because its
    * worker went quiet (the trial waiting, running again elsewhere, or failed after too many silent attempts)
    * still counts when no attempt has succeeded: finished training is never thrown away. Then the trial takes that attempt's number (and its
-   * worker, when given). True if this attempt is the one that succeeded (now or before); false otherwise.
+   * worker, when given). Returns the succeeded trial if this attempt is the one that succeeded (now or before, so a
+   * repeated result gets it too); undefined otherwise.
    */
   completeTrial(
     trialId: string,
@@ -155,15 +178,15 @@ export interface RunStore {
     result: TrialResult,
     now: Date,
     workerId?: string,
-  ): Promise<boolean>;
+  ): Promise<TrialRecord | undefined>;
   getResult(trialId: string): Promise<TrialResult | undefined>;
   /** Every stored result of a sweep's trials, by trial id, in one read. */
   listResults(sweepId: string): Promise<Map<string, TrialResult>>;
   /**
    * Ends a running attempt that did not finish. Retryable with attempts left → waiting (the reason kept in
    * `retries`); otherwise → failed. `handedBack` (a worker that shut down cleanly) always → waiting, and that
-   * attempt does not count against `maxAttempts`. Returns the new state, or undefined when that attempt is not
-   * running.
+   * attempt does not count against `maxAttempts`. Returns the trial as it is after (waiting or failed), or undefined
+   * when that attempt is not running.
    */
   failTrial(
     trialId: string,
@@ -172,10 +195,11 @@ export interface RunStore {
     retryable: boolean,
     now: Date,
     options?: { handedBack?: boolean },
-  ): Promise<TrialState | undefined>;
+  ): Promise<TrialRecord | undefined>;
   /**
    * Hands back every running trial (of `sweepId`, or of any sweep) whose heartbeat is older than `staleAfterMs`, as
-   * a retryable failure. Returns the trials as they were when found stale.
+   * a retryable failure (`failTrial`, with {@link staleReason}). Returns the trials it handed back as they are after:
+   * waiting for a new attempt (the reason in `error` and `retries`), or failed past `maxAttempts`.
    */
   requeueStale(now: Date, staleAfterMs: number, sweepId?: string): Promise<TrialRecord[]>;
   /**

@@ -1,16 +1,30 @@
 import { createHash } from "node:crypto";
 import stringify from "safe-stable-stringify";
 
+/** SHA-256 of a value's canonical JSON (keys sorted), as `length` hex characters. */
+function canonicalHash(value: object, length: number): string {
+  return createHash("sha256")
+    .update(stringify(value) ?? "")
+    .digest("hex")
+    .slice(0, length);
+}
+
 /**
  * The stable identity of a trial within its sweep: SHA-256 of the canonical JSON (keys sorted) of its searched
  * parameters and seed, as 16 hex characters. The same configuration and seed give the same key in every process,
  * which is what makes re-submission and duplicate delivery harmless.
  */
 export function trialKey(params: Record<string, unknown>, seed: number): string {
-  return createHash("sha256")
-    .update(stringify({ params, seed }) ?? "")
-    .digest("hex")
-    .slice(0, 16);
+  return canonicalHash({ params, seed }, 16);
+}
+
+/**
+ * The stable identity of a configuration: {@link trialKey}'s hash without the seed, so that the trials of one
+ * configuration (one per seed) share it. What comparisons, reports and curves join and group on; a label is for
+ * people and may change its wording, this never does.
+ */
+export function configKey(params: Record<string, unknown>): string {
+  return canonicalHash({ params }, 16);
 }
 
 /**
@@ -19,8 +33,5 @@ export function trialKey(params: Record<string, unknown>, seed: number): string 
  * everything twice; a new sweep from the same file needs a fresh id (`--new`).
  */
 export function sweepIdFor(spec: object): string {
-  return createHash("sha256")
-    .update(stringify({ sweep: spec }) ?? "")
-    .digest("hex")
-    .slice(0, 32);
+  return canonicalHash({ sweep: spec }, 32);
 }
