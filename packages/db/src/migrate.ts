@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { fillTrialIdentity } from "./fill-trial-identity";
 
 /** The little SQL surface the migrator needs; node-postgres clients and PGlite both provide it. */
 export interface SqlConnection {
@@ -30,12 +31,22 @@ const PRISMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations"
   "applied_steps_count" INTEGER NOT NULL DEFAULT 0
 )`;
 
+/**
+ * JavaScript run inside a migration's transaction right after its SQL, by migration name: values that SQL cannot
+ * compute the way the code does (hashes of canonical JSON, the sweep's GPU rule), filled into the rows already
+ * stored before a later migration makes the columns required. A failing step rolls its migration back.
+ */
+const DATA_STEPS: Record<string, (db: SqlConnection) => Promise<void>> = {
+  "20261202040000_trial_config_identity": fillTrialIdentity,
+};
+
 /** A stable number for the advisory lock that serialises concurrent migrators on one database. */
 const MIGRATION_LOCK_KEY = 72_707_369;
 
 /**
  * Applies the pending migrations in order, each in its own transaction, and records them in `_prisma_migrations`
- * with the SHA-256 checksum Prisma uses. Refuses to go on when an applied migration's file has changed or a
+ * with the SHA-256 checksum Prisma uses (of the SQL: a migration's data step, if it has one, runs in its transaction
+ * too). Refuses to go on when an applied migration's file has changed or a
  * previous one failed half-way. Returns the names it applied. `lock` takes a PostgreSQL advisory lock so that a
  * controller and workers starting together migrate once (PGlite has a single connection and needs none).
  */
@@ -85,7 +96,10 @@ export async function applyMigrations(
         name,
       ]);
       try {
-        await db.exec(`BEGIN;\n${sql}\nCOMMIT;`);
+        await db.exec("BEGIN");
+        await db.exec(sql);
+        await DATA_STEPS[name]?.(db);
+        await db.exec("COMMIT");
       } catch (e) {
         await db.exec("ROLLBACK").catch(() => {});
         await db.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [

@@ -49,7 +49,9 @@ describe("PrismaRunStore reading malformed JSON columns", () => {
   it("reads a well-formed row back typed, NaN metrics (stored as null) as NaN", async () => {
     const [t] = await store.listTrials("sw");
     await store.claimTrial(t!.id, "w1", t0, "cpu");
-    expect(await store.completeTrial(t!.id, 1, { metrics, backend: "cpu", seconds: 1 }, t0)).toBe(true);
+    expect(await store.completeTrial(t!.id, 1, { metrics, backend: "cpu", seconds: 1 }, t0)).toMatchObject({
+      state: "succeeded",
+    });
     const r = await store.getResult(t!.id);
     expect(r?.metrics.test.perClassRecall).toEqual([1, Number.NaN]);
     expect(r?.metrics.minorityRecall).toBeNaN();
@@ -66,6 +68,16 @@ describe("PrismaRunStore reading malformed JSON columns", () => {
       new RegExp(`trial ${t!.id}: stored data is invalid:\\n {2}- config\\.model\\.nu: `),
     );
     await expect(store.listTrials("sw")).rejects.toThrow(`config.model.nu`);
+  });
+
+  it("names the trial and the field of a kind that is neither cpu nor gpu", async () => {
+    const [t] = await db.trial.findMany({ where: { sweepId: "sw", state: "succeeded" } }); // its config is sound
+    await db.trial.update({ where: { id: t!.id }, data: { kind: "tpu" } });
+    await expect(store.getTrial(t!.id)).rejects.toThrow(
+      `trial ${t!.id}: stored data is invalid:\n  - kind: `,
+    );
+    await expect(store.countTrials(["sw"])).rejects.toMatchObject({ code: STORED_DATA_INVALID });
+    await db.trial.update({ where: { id: t!.id }, data: { kind: "cpu" } });
   });
 
   it("names the trial and the field of result metrics that no longer parse", async () => {

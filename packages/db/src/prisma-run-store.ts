@@ -1,10 +1,10 @@
 import {
-  describeIssues,
   EpochTestSchema,
   LossSchema,
   RunConfigSchema,
   SweepSpecSchema,
   type TrialKind,
+  TrialKindSchema,
   TrialMetricsSchema,
 } from "@tailsweep/schemas";
 import {
@@ -14,11 +14,13 @@ import {
   type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
+  emptyTrialCounts,
   lateResultCounts,
   mergeWorker,
   type RunStore,
   type SweepRecord,
   staleReason,
+  type TrialCounts,
   type TrialRecord,
   type TrialResult,
   type TrialState,
@@ -34,32 +36,11 @@ import {
   type Worker,
 } from "./generated/prisma/client";
 
+import { stored } from "./stored-data";
+
+export { STORED_DATA_INVALID, StoredDataError } from "./stored-data";
+
 type Json = Prisma.InputJsonValue;
-
-/** The stable code of a {@link StoredDataError}: what callers in other processes match on. */
-export const STORED_DATA_INVALID = "STORED_DATA_INVALID";
-
-/**
- * A JSON column that does not read back as what was written there (a hand edit, a migration gone wrong, a writer
- * of another version): the message names the row and the field, so that it can be found and mended.
- */
-export class StoredDataError extends Error {
-  readonly code = STORED_DATA_INVALID;
-  constructor(
-    readonly row: string,
-    readonly problems: string[],
-  ) {
-    super(`${row}: stored data is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "StoredDataError";
-  }
-}
-
-/** A JSON column's value parsed with its schema where it enters from disk; `column` prefixes each problem's path. */
-function stored<S extends z.ZodType>(schema: S, value: unknown, row: string, column: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new StoredDataError(row, describeIssues(parsed.error, column));
-  return parsed.data;
-}
 
 const ParamsSchema = z.record(z.string(), z.unknown());
 const RetriesSchema = z.array(
@@ -80,12 +61,19 @@ function toWorkerRecord(w: Worker): WorkerRecord {
   };
 }
 
-const TRIAL_STATES: readonly string[] = ["waiting", "running", "succeeded", "failed", "cancelled"];
+const TRIAL_STATES = [
+  "waiting",
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+] as const satisfies TrialState[];
 
 /** The state column, checked: the database holds text. */
 function toTrialState(state: string): TrialState {
-  if (!TRIAL_STATES.includes(state)) throw new Error(`trial state column holds '${state}'`);
-  return state as TrialState;
+  const known = TRIAL_STATES.find((s) => s === state);
+  if (known === undefined) throw new Error(`trial state column holds '${state}'`);
+  return known;
 }
 
 function toTrialResult(r: TrialResultRow): TrialResult {
@@ -103,6 +91,9 @@ function toTrialRecord(t: Trial): TrialRecord {
     params: stored(ParamsSchema, t.params, row, "params"),
     seed: t.seed,
     config: stored(RunConfigSchema, t.config, row, "config"),
+    configKey: t.configKey,
+    configLabel: t.configLabel,
+    kind: stored(TrialKindSchema, t.kind, row, "kind"),
     state: toTrialState(t.state),
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
@@ -114,6 +105,19 @@ function toTrialRecord(t: Trial): TrialRecord {
     ...(t.error !== null && { error: t.error }),
     retries: stored(RetriesSchema, t.retries, row, "retries"),
   };
+}
+
+/**
+ * An update guarded by its `where` (a compare-and-set on a unique id plus the expected state): the row as written,
+ * or undefined when the guard did not match (Prisma's P2025), so a transition needs no read after it.
+ */
+async function updated<T>(update: PromiseLike<T>): Promise<T | undefined> {
+  try {
+    return await update;
+  } catch (e) {
+    if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2025") return undefined;
+    throw e;
+  }
 }
 
 /**
@@ -151,6 +155,9 @@ export class PrismaRunStore implements RunStore {
             params: t.params as Json,
             seed: t.seed,
             config: t.config as unknown as Json,
+            configKey: t.configKey,
+            configLabel: t.configLabel,
+            kind: t.kind,
             maxAttempts: spec.execution.maxAttempts,
           })),
         }),
@@ -198,24 +205,44 @@ export class PrismaRunStore implements RunStore {
     return t ? toTrialRecord(t) : undefined;
   }
 
+  async countTrials(sweepIds: readonly string[]): Promise<Map<string, TrialCounts>> {
+    const counts = new Map(sweepIds.map((id) => [id, emptyTrialCounts()]));
+    if (sweepIds.length === 0) return counts;
+    // One GROUP BY over the (sweep_id, state) index: a few rows per sweep whatever its size.
+    const groups = await this.db.trial.groupBy({
+      by: ["sweepId", "kind", "state"],
+      where: { sweepId: { in: [...sweepIds] } },
+      _count: { _all: true },
+    });
+    for (const g of groups) {
+      const kind = stored(TrialKindSchema, g.kind, `trials of sweep ${g.sweepId}`, "kind");
+      const c = counts.get(g.sweepId);
+      if (c) c[kind][toTrialState(g.state)] = g._count._all;
+    }
+    return counts;
+  }
+
   async claimTrial(
     id: string,
     workerId: string,
     now: Date,
     backend?: string,
   ): Promise<TrialRecord | undefined> {
-    const { count } = await this.db.trial.updateMany({
-      where: { id, state: "waiting" },
-      data: {
-        state: "running",
-        attempt: { increment: 1 },
-        workerId,
-        backend: backend ?? null,
-        heartbeatAt: now,
-        startedAt: now,
-      },
-    });
-    return count === 1 ? this.getTrial(id) : undefined;
+    // A compare-and-set on the state that returns the row it wrote: no second read.
+    const t = await updated(
+      this.db.trial.update({
+        where: { id, state: "waiting" },
+        data: {
+          state: "running",
+          attempt: { increment: 1 },
+          workerId,
+          backend: backend ?? null,
+          heartbeatAt: now,
+          startedAt: now,
+        },
+      }),
+    );
+    return t && toTrialRecord(t);
   }
 
   async heartbeat(id: string, attempt: number, now: Date): Promise<boolean> {
@@ -259,19 +286,21 @@ export class PrismaRunStore implements RunStore {
       throw new RangeError(`epochCurves: unknown metric '${metric}'`);
     const [group, key] = metric.split(".") as ["loss" | "test", string];
     // Aggregated where the rows are: one indexed join, one number pulled out of the JSON, grouped by configuration
-    // and epoch, so the dashboard gets configurations × epochs rows instead of every epoch of every trial.
+    // (its key; the params ride along, one value per key) and epoch, so the dashboard gets configurations × epochs
+    // rows instead of every epoch of every trial.
     const column = group === "loss" ? Prisma.raw("e.loss") : Prisma.raw("e.test");
     const rows = await this.db.$queryRaw<
-      { params: Record<string, unknown>; epoch: number; n: number; mean: number; sd: number | null }[]
+      { config_key: string; params: unknown; epoch: number; n: number; mean: number; sd: number | null }[]
     >`
-      SELECT t.params, e.epoch, count(*)::int AS n, avg((${column} ->> ${key})::float8) AS mean,
+      SELECT t.config_key, t.params, e.epoch, count(*)::int AS n, avg((${column} ->> ${key})::float8) AS mean,
              stddev_samp((${column} ->> ${key})::float8) AS sd
       FROM epoch_metric e JOIN trial t ON t.id = e.trial_id AND e.attempt = t.attempt
       WHERE t.sweep_id = ${sweepId} AND ${column} ? ${key}
-      GROUP BY t.params, e.epoch
+      GROUP BY t.config_key, t.params, e.epoch
       ORDER BY e.epoch`;
     return rows.map((r) => ({
-      params: r.params,
+      configKey: r.config_key,
+      params: stored(ParamsSchema, r.params, `configuration ${r.config_key} of sweep ${sweepId}`, "params"),
       epoch: r.epoch,
       n: r.n,
       mean: Number(r.mean),
@@ -302,22 +331,31 @@ export class PrismaRunStore implements RunStore {
     result: TrialResult,
     now: Date,
     workerId?: string,
-  ): Promise<boolean> {
+  ): Promise<TrialRecord | undefined> {
     // Each try is a compare-and-set on the state and attempt just read. A miss means a claim, a hand-back or
     // another result came in between: read again and apply the rule to what is there now (a claim can move a
     // trial on, but only a finished one stops moving), so a late result is not lost to a race.
     for (let tries = 0; tries < 5; tries++) {
       const settled = await this.db.$transaction(async (tx) => {
-        const t = await tx.trial.findUnique({ where: { id }, select: { state: true, attempt: true } });
-        if (!t) return false;
-        if (t.state === "succeeded") return t.attempt === attempt;
-        if (!lateResultCounts({ state: toTrialState(t.state), attempt: t.attempt }, attempt)) return false;
-        const { count } = await tx.trial.updateMany({
-          where: { id, state: t.state, attempt: t.attempt },
-          // A failure given up on before this result came is no longer the trial's story: `retries` keeps it.
-          data: { state: "succeeded", finishedAt: now, attempt, error: null, ...(workerId && { workerId }) },
-        });
-        if (count === 0) return undefined;
+        const t = await tx.trial.findUnique({ where: { id } });
+        if (!t) return { trial: undefined };
+        if (t.state === "succeeded") return { trial: t.attempt === attempt ? toTrialRecord(t) : undefined };
+        if (!lateResultCounts({ state: toTrialState(t.state), attempt: t.attempt }, attempt))
+          return { trial: undefined };
+        const done = await updated(
+          tx.trial.update({
+            where: { id, state: t.state, attempt: t.attempt },
+            // A failure given up on before this result came is no longer the trial's story: `retries` keeps it.
+            data: {
+              state: "succeeded",
+              finishedAt: now,
+              attempt,
+              error: null,
+              ...(workerId && { workerId }),
+            },
+          }),
+        );
+        if (!done) return undefined;
         await tx.trialResult.create({
           data: {
             trialId: id,
@@ -327,11 +365,11 @@ export class PrismaRunStore implements RunStore {
             seconds: result.seconds,
           },
         });
-        return true;
+        return { trial: toTrialRecord(done) };
       });
-      if (settled !== undefined) return settled;
+      if (settled !== undefined) return settled.trial;
     }
-    return false;
+    return undefined;
   }
 
   async getResult(id: string): Promise<TrialResult | undefined> {
@@ -351,7 +389,7 @@ export class PrismaRunStore implements RunStore {
     retryable: boolean,
     now: Date,
     options: { handedBack?: boolean } = {},
-  ): Promise<TrialState | undefined> {
+  ): Promise<TrialRecord | undefined> {
     return this.db.$transaction(async (tx) => {
       const t = await tx.trial.findUnique({ where: { id } });
       if (t?.state !== "running" || t.attempt !== attempt) return undefined;
@@ -373,8 +411,8 @@ export class PrismaRunStore implements RunStore {
             error: retryable ? `${reason} (gave up after ${attemptsUsed(record)} attempts)` : reason,
             finishedAt: now,
           };
-      const { count } = await tx.trial.updateMany({ where: { id, state: "running", attempt }, data });
-      return count === 1 ? (data.state as TrialState) : undefined;
+      const after = await updated(tx.trial.update({ where: { id, state: "running", attempt }, data }));
+      return after && toTrialRecord(after);
     });
   }
 
@@ -383,10 +421,13 @@ export class PrismaRunStore implements RunStore {
     const stale = await this.db.trial.findMany({
       where: { state: "running", heartbeatAt: { lt: cutoff }, ...(sweepId !== undefined && { sweepId }) },
     });
+    const handedBack: TrialRecord[] = [];
     for (const t of stale) {
-      await this.failTrial(t.id, t.attempt, staleReason(toTrialRecord(t), now), true, now);
+      // One that settled or was handed back in between is left as it is (failTrial's guard), and not returned.
+      const after = await this.failTrial(t.id, t.attempt, staleReason(toTrialRecord(t), now), true, now);
+      if (after) handedBack.push(after);
     }
-    return stale.map(toTrialRecord);
+    return handedBack;
   }
 
   async recordWorker(worker: WorkerRecord): Promise<void> {
