@@ -4,7 +4,8 @@ import { InMemoryRunStore, type RunStore, workerStatus } from "@tailsweep/sweep"
 import { afterEach, describe, expect, it } from "vitest";
 import { Controller } from "./controller";
 
-const spec = parseSweepFile({ name: "c", project: "p", search: { nu: [5, 10] }, seeds: [1, 2] });
+const file = { name: "c", project: "p", search: { nu: [5, 10] }, seeds: [1, 2] };
+const spec = parseSweepFile(file);
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
@@ -129,5 +130,47 @@ describe("Controller", () => {
     expect(await bus.requestClaim({ trialId: trial!.id, workerId: "other", backend: "cpu" })).toMatchObject({
       granted: false,
     });
+  });
+
+  it("routes each trial by its stored kind, and looks after the queue without reading back what it wrote", async () => {
+    const store = new InMemoryRunStore();
+    const reads = { listTrials: 0, getTrial: 0 };
+    const listTrials = store.listTrials.bind(store);
+    const getTrial = store.getTrial.bind(store);
+    store.listTrials = (id) => {
+      reads.listTrials++;
+      return listTrials(id);
+    };
+    store.getTrial = (id) => {
+      reads.getTrial++;
+      return getTrial(id);
+    };
+    const { bus, controller } = await started(store);
+    const gpuSpec = parseSweepFile({ ...file, execution: { gpu: { nu: [10] } } });
+    await controller.submit(gpuSpec, "sw");
+    expect((await bus.queuedTrials(["sw"])).get("sw")).toEqual({ cpu: 2, gpu: 2 });
+    const [trial] = await listTrials("sw");
+    reads.listTrials = 0;
+    // Upkeep counts the trials: nothing is short, so none is read.
+    expect(await controller.reconcile()).toBe(0);
+    expect(await controller.reconcile()).toBe(0);
+    // A silent trial handed back, and a worker's failure handed back: queued again from what the store returned.
+    await store.claimTrial(trial!.id, "w", new Date(Date.now() - 60_000));
+    expect((await controller.reap(new Date(Date.now() + 31_000))).map((t) => t.state)).toEqual(["waiting"]);
+    await store.claimTrial(trial!.id, "w", new Date());
+    await bus.publishEvent({
+      type: "failed",
+      trialId: trial!.id,
+      attempt: 2,
+      at: new Date().toISOString(),
+      reason: "worker w shut down",
+      retryable: true,
+      handBack: true,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reads).toEqual({ listTrials: 0, getTrial: 0 });
+    expect(await getTrial(trial!.id)).toMatchObject({ state: "waiting", attempt: 2 });
+    // The first message and the two re-queued attempts' messages: all on the CPU queue (nu=5).
+    expect((await bus.queuedTrials(["sw"])).get("sw")).toEqual({ cpu: 4, gpu: 2 });
   });
 });

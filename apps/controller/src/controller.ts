@@ -2,14 +2,13 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Bus, Subscription } from "@tailsweep/bus";
-import {
-  type ClaimReply,
-  type ClaimRequest,
-  type Heartbeat,
-  type SweepSpec,
-  type TrialKind,
-  trialNeedsGpu,
-  type WorkerEvent,
+import type {
+  ClaimReply,
+  ClaimRequest,
+  Heartbeat,
+  SweepSpec,
+  TrialKind,
+  WorkerEvent,
 } from "@tailsweep/schemas";
 import {
   expandSweep,
@@ -139,17 +138,15 @@ export class Controller {
       existing ?? (await this.store.createSweep({ id, spec, trials: plans, provenance: provenance() }));
     this.specs.set(sweep.id, sweep.spec);
     if (existing) return existing; // a repeat: its trials are queued already, and upkeep re-queues any lost
-    let needGpu = 0;
     this.submitting.add(sweep.id);
     try {
       for (const plan of plans) {
-        const trial = { id: trialId(sweep.id, plan.key), sweepId: sweep.id, attempt: 0, config: plan.config };
-        if ((await this.queue(trial, spec)).gpu) needGpu++;
+        await this.queue({ id: trialId(sweep.id, plan.key), sweepId: sweep.id, attempt: 0, kind: plan.kind });
       }
     } finally {
       this.submitting.delete(sweep.id);
     }
-    await this.warnIfNoGpuWorker(sweep.id, needGpu);
+    await this.warnIfNoGpuWorker(sweep.id, plans.filter((p) => p.kind === "gpu").length);
     this.log(`sweep ${sweep.id} (${spec.project}/${spec.name}): ${plans.length} trials queued`);
     return sweep;
   }
@@ -187,16 +184,14 @@ export class Controller {
     for (const sweep of await this.servedSweeps()) {
       const staleAfterMs = 3 * sweep.spec.execution.heartbeatSeconds * 1000;
       if (now.getTime() - this.graceFrom.getTime() < staleAfterMs) continue;
-      for (const stale of await this.store.requeueStale(now, staleAfterMs, sweep.id)) {
-        const t = await this.store.getTrial(stale.id);
-        if (t?.state === "waiting") {
+      // The store returns each trial as it left it: waiting for a new attempt, or failed past maxAttempts.
+      for (const t of await this.store.requeueStale(now, staleAfterMs, sweep.id)) {
+        if (t.state === "waiting") {
           handedBack.push(t);
           this.log(`trial ${t.id}: ${t.error}; queued again as attempt ${t.attempt + 1}`);
           // A bus that is down now: the next upkeep finds the trial without a message and queues it.
-          await this.queue(t, sweep.spec).catch((e: Error) =>
-            this.log(`trial ${t.id}: not queued: ${e.message}`),
-          );
-        } else if (t?.state === "failed") {
+          await this.queue(t).catch((e: Error) => this.log(`trial ${t.id}: not queued: ${e.message}`));
+        } else if (t.state === "failed") {
           this.log(`trial ${t.id}: ${t.error}`);
         }
       }
@@ -211,37 +206,39 @@ export class Controller {
    * without the queue growing in between, so a sweep still being queued (here or by another process) is left
    * alone. Which messages are missing cannot be told, so all of that kind's waiting trials are queued under new
    * message ids (never swallowed by the dedupe window); the spare copies are refused at the claim. Returns how
-   * many messages it published.
+   * many messages it published. Each round counts the trials (one aggregate read for all sweeps); only a sweep
+   * found short twice has its trials read.
    */
   async reconcile(): Promise<number> {
     const sweeps = (await this.servedSweeps()).filter((s) => !this.submitting.has(s.id));
     if (sweeps.length === 0) return 0;
-    const queued = await this.bus.queuedTrials(sweeps.map((s) => s.id));
+    const ids = sweeps.map((s) => s.id);
+    const queued = await this.bus.queuedTrials(ids);
+    const counts = await this.store.countTrials(ids);
     const short = new Map<string, Partial<Record<TrialKind, number>>>();
     let published = 0;
     for (const sweep of sweeps) {
-      const open = (await this.store.listTrials(sweep.id)).filter(
-        (t) => t.state === "waiting" || t.state === "running",
-      );
       for (const kind of ["cpu", "gpu"] as const) {
-        const ofKind = open.filter((t) => trialKindOf(sweep.spec, t) === kind);
-        const waiting = ofKind.filter((t) => t.state === "waiting");
+        const { waiting = 0, running = 0 } = counts.get(sweep.id)?.[kind] ?? {};
         const held = queued.get(sweep.id)?.[kind] ?? 0;
         // A running trial holds its message until its worker settles it, so the queue should hold one for each
         // open trial; a spare copy can hide a loss for a while, never make one.
-        if (waiting.length === 0 || held >= ofKind.length) continue;
+        if (waiting === 0 || held >= waiting + running) continue;
         const before = this.short.get(sweep.id)?.[kind];
         if (before === undefined || held > before) {
           short.set(sweep.id, { ...short.get(sweep.id), [kind]: held });
           continue; // first sight, or still being queued: look again next round
         }
-        const fresh = `~${Date.now().toString(36)}`;
-        for (const t of waiting) await this.queue(t, sweep.spec, fresh);
-        published += waiting.length;
-        this.log(
-          `sweep ${sweep.id}: ${waiting.length} waiting and ${ofKind.length - waiting.length} running ${kind} trials but ${held} queued messages; queued the waiting ones again`,
+        const lost = (await this.store.listTrials(sweep.id)).filter(
+          (t) => t.state === "waiting" && t.kind === kind,
         );
-        if (kind === "gpu") await this.warnIfNoGpuWorker(sweep.id, waiting.length);
+        const fresh = `~${Date.now().toString(36)}`;
+        for (const t of lost) await this.queue(t, fresh);
+        published += lost.length;
+        this.log(
+          `sweep ${sweep.id}: ${lost.length} waiting and ${running} running ${kind} trials but ${held} queued messages; queued the waiting ones again`,
+        );
+        if (kind === "gpu") await this.warnIfNoGpuWorker(sweep.id, lost.length);
       }
     }
     this.short = short;
@@ -283,20 +280,17 @@ export class Controller {
   }
 
   /**
-   * Publishes a waiting trial to the queue of its kind: GPU workers' if its sweep says it needs a GPU. `again`
-   * makes the message id new, for a trial whose earlier message may be inside the dedupe window.
+   * Publishes a waiting trial to the queue of its kind (fixed when it was planned): GPU workers' for a `gpu` trial.
+   * `again` makes the message id new, for a trial whose earlier message may be inside the dedupe window.
    */
   private async queue(
-    trial: Pick<TrialRecord, "id" | "sweepId" | "attempt" | "config">,
-    spec: SweepSpec,
+    trial: Pick<TrialRecord, "id" | "sweepId" | "attempt" | "kind">,
     again = "",
-  ): Promise<{ gpu: boolean }> {
-    const gpu = trialNeedsGpu(spec.execution, trial.config);
+  ): Promise<void> {
     await this.bus.publishTrial(
-      { trialId: trial.id, sweepId: trial.sweepId, ...(gpu && { gpu: true as const }) },
+      { trialId: trial.id, sweepId: trial.sweepId, ...(trial.kind === "gpu" && { gpu: true as const }) },
       `${trialMessageId(trial)}${again}`,
     );
-    return { gpu };
   }
 
   /** A heartbeat, stored with the time it arrived here; a store that is down misses it, and the next one counts. */
@@ -385,7 +379,7 @@ export class Controller {
         return;
       case "result": {
         // Finished by this clock, as it was started by it (the claim): never before its start.
-        const counted = await this.store.completeTrial(
+        const succeeded = await this.store.completeTrial(
           event.trialId,
           event.attempt,
           event.result,
@@ -393,7 +387,8 @@ export class Controller {
           event.workerId,
         );
         this.settled.delete(event.trialId); // read and written: no longer needs holding alive
-        if (!counted) {
+        if (!succeeded) {
+          // Refused, so nothing was written: read only to say why.
           const t = await this.store.getTrial(event.trialId);
           this.log(
             `trial ${event.trialId} attempt ${event.attempt}: result not stored (trial is ${t ? `${t.state} at attempt ${t.attempt}` : "gone"})`,
@@ -418,7 +413,7 @@ export class Controller {
         return;
       }
       case "failed": {
-        const state = await this.store.failTrial(
+        const t = await this.store.failTrial(
           event.trialId,
           event.attempt,
           event.reason,
@@ -427,17 +422,11 @@ export class Controller {
           { handedBack: event.handBack === true },
         );
         this.settled.delete(event.trialId);
-        if (state === "waiting") {
-          const t = (await this.store.getTrial(event.trialId))!;
-          const spec = await this.spec(t.sweepId);
-          // A bus that is down now: upkeep finds the trial without a message and queues it.
-          if (spec)
-            await this.queue(t, spec).catch((e: Error) =>
-              this.log(`trial ${t.id}: not queued: ${e.message}`),
-            );
-        }
+        // A bus that is down now: upkeep finds the trial without a message and queues it.
+        if (t?.state === "waiting")
+          await this.queue(t).catch((e: Error) => this.log(`trial ${t.id}: not queued: ${e.message}`));
         this.log(
-          `trial ${event.trialId} attempt ${event.attempt}: ${event.reason} → ${state ?? "ignored (stale)"}`,
+          `trial ${event.trialId} attempt ${event.attempt}: ${event.reason} → ${t?.state ?? "ignored (stale)"}`,
         );
         return;
       }
@@ -447,11 +436,6 @@ export class Controller {
 
 // Imported, not read at run time, so that a bundle (the GPU kit) carries the version with it.
 const tailsweepVersion = packageJson.version;
-
-/** The queue a trial of this sweep goes to. */
-function trialKindOf(spec: SweepSpec, trial: Pick<TrialRecord, "config">): TrialKind {
-  return trialNeedsGpu(spec.execution, trial.config) ? "gpu" : "cpu";
-}
 
 /** What a sweep was submitted from: the git commit and whether the tree was dirty (if in a checkout), runtime, host. */
 export function provenance(): Record<string, unknown> {
