@@ -280,7 +280,7 @@ describe("team management through the API", { timeout: 60_000 }, () => {
     const refused = await accountForOidc(opened.access, issuer, {
       sub: "mallory",
       email: "newhire@example.org",
-    }).catch((e: SignInError) => e.code);
+    }).catch((e: SignInError) => e.reason);
     expect(refused).toBe("unverified-email");
     expect(await opened.access.getUserByEmail("newhire@example.org")).toBeUndefined();
     const made = await accountForOidc(opened.access, issuer, {

@@ -21,7 +21,7 @@ search: { variant: [proposed, gaussian], nu: [5, 30] }
 seeds: 2
 `;
 
-describe("tRPC API on PostgreSQL", { timeout: 120_000 }, () => {
+describe("tRPC API on PostgreSQL", { timeout: 300_000 }, () => {
   let cleanup: (() => Promise<void>)[] = [];
   let api: ReturnType<typeof createCaller>;
   let readOnly: ReturnType<typeof createCaller>;
