@@ -6,22 +6,41 @@ import {
   type Observation,
   summarize,
 } from "@tailsweep/stats";
-import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
+import {
+  paramValue,
+  type RunStore,
+  type SweepRecord,
+  type TrialRecord,
+  type TrialResult,
+} from "@tailsweep/sweep";
 import { InvalidQueryError } from "./errors";
 import { loadSweepRuns, SweepNotFoundError } from "./sweep-runs";
 
-/** A parameter value as labels and axes show it: objects (e.g. a list of widths) as JSON. */
-export function paramValue(value: unknown): string {
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
+/** One configuration of a sweep: its key (what results are grouped and joined on), label and searched params. */
+export interface Configuration {
+  key: string;
+  /** The stored display label; unique within the sweep (a clash of two keys' labels gets `#` and the key's start). */
+  label: string;
+  params: Record<string, unknown>;
 }
 
-/** A configuration's label: its searched parameters without the seed, sorted (`model.nu=5 variant=proposed`). */
-export function configLabel(params: Record<string, unknown>): string {
-  const label = Object.keys(params)
-    .sort()
-    .map((k) => `${k}=${paramValue(params[k])}`)
-    .join(" ");
-  return label || "(no search)";
+/**
+ * The configurations the trials belong to, by `configKey`, ordered by label. Labels are for people: two
+ * configurations whose params print alike (a string "[8]" and a list [8]) keep apart by key, and their labels are
+ * made distinct so that a table keyed by label still has one row each.
+ */
+export function configurationsOf(
+  trials: readonly Pick<TrialRecord, "configKey" | "configLabel" | "params">[],
+): Map<string, Configuration> {
+  const byKey = new Map<string, Configuration>();
+  for (const t of trials)
+    if (!byKey.has(t.configKey))
+      byKey.set(t.configKey, { key: t.configKey, label: t.configLabel, params: t.params });
+  const labelCount = new Map<string, number>();
+  for (const c of byKey.values()) labelCount.set(c.label, (labelCount.get(c.label) ?? 0) + 1);
+  for (const c of byKey.values())
+    if (labelCount.get(c.label)! > 1) c.label = `${c.label} #${c.key.slice(0, 8)}`;
+  return new Map([...byKey].sort(([, a], [, b]) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0)));
 }
 
 /** The succeeded trials that report `metric`, each with its value (what every per-configuration view reads). */
@@ -42,40 +61,51 @@ export function rankConfigurations(
   trials: readonly TrialRecord[],
   results: ReadonlyMap<string, TrialResult>,
   objective: SweepSpec["objective"],
-): { config: string; seeds: number; mean: number; sd: number }[] {
+): { config: string; configKey: string; seeds: number; mean: number; sd: number }[] {
+  const configs = configurationsOf(trials);
   const byConfig = new Map<string, number[]>();
-  for (const { trial, value } of finishedValues(trials, results, objective.metric)) {
-    const label = configLabel(trial.params);
-    byConfig.set(label, [...(byConfig.get(label) ?? []), value]);
-  }
+  for (const { trial, value } of finishedValues(trials, results, objective.metric))
+    byConfig.set(trial.configKey, [...(byConfig.get(trial.configKey) ?? []), value]);
   const sign = objective.direction === "maximize" ? -1 : 1;
   return [...byConfig]
-    .map(([config, values]) => {
+    .map(([key, values]) => {
       const s = summarize(values);
-      return { config, seeds: s.n, mean: s.mean, sd: s.sd };
+      return { config: configs.get(key)!.label, configKey: key, seeds: s.n, mean: s.mean, sd: s.sd };
     })
     .sort((a, b) => sign * (a.mean - b.mean));
 }
 
 /**
- * The baseline a user named, by its full label or by some of its `key=value` pairs, matching one configuration.
- * Without a name: the gaussian variant when exactly one configuration is it, else the first configuration.
+ * The configuration a user named, by its full label or by some `key=value` pairs of its params (`variant=gaussian`),
+ * matching exactly one. Without a name: the gaussian variant when exactly one configuration is it, else the first.
  * `field` names the input the name came from in the error (`baseline`, `groups[1].config`).
  */
-export function resolveBaseline(configs: string[], wanted: string | undefined, field = "baseline"): string {
-  if (configs.length === 0)
-    throw new InvalidQueryError("metric: no finished trials with this metric to compare");
+export function resolveBaseline(
+  configs: readonly Configuration[],
+  wanted: string | undefined,
+  field = "baseline",
+): Configuration {
+  if (configs.length === 0) throw new InputError("metric", "no finished trials with this metric to compare");
   if (wanted === undefined) {
-    const gaussian = configs.filter((c) => c.split(" ").includes("variant=gaussian"));
+    const gaussian = configs.filter((c) => c.params.variant === "gaussian");
     return gaussian.length === 1 ? gaussian[0]! : configs[0]!;
   }
-  if (configs.includes(wanted)) return wanted;
-  const parts = wanted.split(/\s+/).filter(Boolean);
-  const matches = configs.filter((c) => parts.every((p) => c.split(" ").includes(p)));
+  const exact = configs.find((c) => c.label === wanted);
+  if (exact) return exact;
+  const parts = wanted
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((part) => {
+      const at = part.indexOf("=");
+      return { name: part.slice(0, at), value: part.slice(at + 1), whole: at > 0 };
+    });
+  const matches = configs.filter((c) =>
+    parts.every((p) => p.whole && p.name in c.params && paramValue(c.params[p.name]) === p.value),
+  );
   if (matches.length === 1) return matches[0]!;
   throw new InputError(
     field,
-    `'${wanted}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`}; use one of: ${configs.join(" | ")}`,
+    `'${wanted}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`}; use one of: ${configs.map((c) => c.label).join(" | ")}`,
   );
 }
 
@@ -96,20 +126,21 @@ export async function compareSweep(
 ): Promise<ComparisonTable & { metric: string }> {
   const metric = options.metric ?? sweep.spec.objective.metric;
   const { trials, results } = await loadSweepRuns(store, sweep);
+  const configs = configurationsOf(trials);
+  // Grouped by configKey; the stats see each configuration's (unique) label, which is what the table shows.
   const observations: Observation[] = [...finishedValues(trials, results, metric)].map(
-    ({ trial, value }) => ({
-      config: configLabel(trial.params),
-      seed: trial.seed,
-      value,
-    }),
+    ({ trial, value }) => ({ config: configs.get(trial.configKey)!.label, seed: trial.seed, value }),
   );
   if (observations.length === 0)
     throw new InvalidQueryError(
       `metric: no finished trial of sweep ${sweep.id} reports the metric '${metric}'`,
     );
-  const configs = [...new Set(observations.map((x) => x.config))].sort();
+  const reported = new Set(observations.map((o) => o.config));
   const table = compareConfigurations(observations, {
-    baseline: resolveBaseline(configs, options.baseline),
+    baseline: resolveBaseline(
+      [...configs.values()].filter((c) => reported.has(c.label)),
+      options.baseline,
+    ).label,
     direction: sweep.spec.objective.direction,
     ...(options.correction && { correction: options.correction }),
     ...(options.alpha !== undefined && { alpha: options.alpha }),
@@ -169,17 +200,17 @@ export async function compareAcrossSweeps(
     metric ??= sweep.spec.objective.metric;
     direction ??= sweep.spec.objective.direction;
     const { trials, results } = await loadSweepRuns(store, sweep);
-    const configs = [...new Set(trials.map((t) => configLabel(t.params)))].sort();
+    const configs = [...configurationsOf(trials).values()];
     const config =
       group.config === undefined && configs.length === 1
         ? configs[0]!
         : resolveBaseline(configs, group.config, `groups[${i}].config`);
-    const label = `${named(sweep)}${ambiguous(sweep) ? `#${sweep.id.slice(0, 8)}` : ""}: ${config}`;
+    const label = `${named(sweep)}${ambiguous(sweep) ? `#${sweep.id.slice(0, 8)}` : ""}: ${config.label}`;
     if (labels.includes(label))
       throw new InvalidQueryError(`groups[${i}]: the same runs as an earlier group (${label})`);
     labels.push(label);
     for (const { trial, value } of finishedValues(trials, results, metric)) {
-      if (configLabel(trial.params) === config) observations.push({ config: label, seed: trial.seed, value });
+      if (trial.configKey === config.key) observations.push({ config: label, seed: trial.seed, value });
     }
   }
   const table = compareConfigurations(observations, {

@@ -1,11 +1,11 @@
 export {
   type CompareAcrossOptions,
   type CompareSweepOptions,
+  type Configuration,
   compareAcrossSweeps,
   compareSweep,
-  configLabel,
+  configurationsOf,
   finishedValues,
-  paramValue,
   type RunGroup,
   rankConfigurations,
   resolveBaseline,

@@ -1,14 +1,16 @@
-import { type TrialMetrics, trialNeedsGpu } from "@tailsweep/schemas";
+import type { TrialMetrics } from "@tailsweep/schemas";
 import { averageConfusion, summarize, summarizePerClass, tInterval } from "@tailsweep/stats";
 import {
+  configLabel,
   type EpochCurvePoint,
   type EpochSeriesMetric,
+  paramValue,
   sweepProgress,
   takesGpuTrials,
   type WorkerRecord,
   workerStatus,
 } from "@tailsweep/sweep";
-import { configLabel, finishedValues, paramValue, rankConfigurations } from "./comparison";
+import { configurationsOf, finishedValues, rankConfigurations } from "./comparison";
 import { InvalidQueryError } from "./errors";
 import type { SweepRuns } from "./sweep-runs";
 
@@ -49,7 +51,7 @@ export function sweepOverview(
     w.backend ??= trial.backend;
     mine.set(trial.workerId, w);
   }
-  const needGpu = trials.filter((trial) => trialNeedsGpu(sweep.spec.execution, trial.config));
+  const needGpu = trials.filter((trial) => trial.kind === "gpu");
   const gpu = {
     trials: needGpu.length,
     waiting: needGpu.filter((trial) => trial.state === "waiting").length,
@@ -71,13 +73,13 @@ export function sweepOverview(
 }
 
 /** Every trial with its configuration label, whether only a GPU worker may run it, and its headline test metrics. */
-export function trialTable({ sweep, trials, results }: SweepRuns) {
+export function trialTable({ trials, results }: SweepRuns) {
   return trials.map((trial) => {
     const r = results.get(trial.id);
     return {
       ...trial,
-      config: configLabel(trial.params),
-      gpu: trialNeedsGpu(sweep.spec.execution, trial.config),
+      config: trial.configLabel,
+      gpu: trial.kind === "gpu",
       seconds: r?.seconds ?? null,
       test: r?.metrics.test ?? null,
     };
@@ -129,19 +131,24 @@ export function sweepHeatmap(
  * from the store's per-epoch aggregates.
  */
 export function learningCurves(points: readonly EpochCurvePoint[], metric: EpochSeriesMetric) {
-  const byConfig = new Map<string, { epoch: number; n: number; mean: number; ci: [number, number] }[]>();
+  const byConfig = new Map<
+    string,
+    { label: string; points: { epoch: number; n: number; mean: number; ci: [number, number] }[] }
+  >();
   for (const p of points) {
-    const label = configLabel(p.params);
-    byConfig.set(label, [
-      ...(byConfig.get(label) ?? []),
-      { epoch: p.epoch, n: p.n, mean: p.mean, ci: tInterval(p.n, p.mean, p.sd) },
-    ]);
+    const curve = byConfig.get(p.configKey) ?? { label: configLabel(p.params), points: [] };
+    curve.points.push({ epoch: p.epoch, n: p.n, mean: p.mean, ci: tInterval(p.n, p.mean, p.sd) });
+    byConfig.set(p.configKey, curve);
   }
   return {
     metric,
     configs: [...byConfig]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([config, pts]) => ({ config, points: pts.sort((a, b) => a.epoch - b.epoch) })),
+      .map(([configKey, c]) => ({
+        config: c.label,
+        configKey,
+        points: c.points.sort((a, b) => a.epoch - b.epoch),
+      }))
+      .sort((a, b) => a.config.localeCompare(b.config)),
   };
 }
 
@@ -150,19 +157,21 @@ export function learningCurves(points: readonly EpochCurvePoint[], metric: Epoch
  * confusion matrix (and row-normalised), and pseudo-label recall per class on the unlabeled rows.
  */
 export function perClassResults({ trials, results }: SweepRuns) {
+  const configs = configurationsOf(trials);
   const byConfig = new Map<string, TrialMetrics[]>();
   for (const trial of trials) {
     const metrics = results.get(trial.id)?.metrics;
     if (trial.state !== "succeeded" || !metrics) continue;
-    const label = configLabel(trial.params);
-    byConfig.set(label, [...(byConfig.get(label) ?? []), metrics]);
+    byConfig.set(trial.configKey, [...(byConfig.get(trial.configKey) ?? []), metrics]);
   }
   return [...byConfig]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([config, runs]) => {
+    .map(([configKey, runs]) => ({ config: configs.get(configKey)!.label, configKey, runs }))
+    .sort((a, b) => a.config.localeCompare(b.config))
+    .map(({ config, configKey, runs }) => {
       const pseudo = runs.flatMap((r) => (r.pseudoLabels ? [r.pseudoLabels.perClassRecall] : []));
       return {
         config,
+        configKey,
         seeds: runs.length,
         recall: summarizePerClass(runs.map((r) => r.test.perClassRecall)),
         confusion: averageConfusion(runs.map((r) => r.test.confusion)),

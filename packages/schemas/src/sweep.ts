@@ -433,11 +433,14 @@ function unmatchable(
   ];
 }
 
-/** The value at a knob's canonical path (`variant`, `model.nu`, …) of a resolved run config. */
-function knobValue(config: RunConfig, path: string): unknown {
+/** The value at a knob's canonical path (`variant`, `model.nu`, …) of a resolved run config; undefined if none. */
+export function knobValue(config: RunConfig, path: string): unknown {
   if (path === "variant") return config.variant;
-  const [section, key] = path.split(".") as [keyof RunConfig, string];
-  return (config[section] as unknown as Record<string, unknown>)[key];
+  const [section, key] = path.split(".");
+  const part = Object.entries(config).find(([name]) => name === section)?.[1];
+  return typeof part === "object" && part !== null
+    ? Object.entries(part).find(([name]) => name === key)?.[1]
+    : undefined;
 }
 
 /**

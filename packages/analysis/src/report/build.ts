@@ -1,4 +1,4 @@
-import { metricOf, resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
+import { knobValue, metricOf, resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type ComparisonTable,
@@ -9,8 +9,15 @@ import {
   summarize,
   summarizePerClass,
 } from "@tailsweep/stats";
-import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
-import { configLabel, paramValue } from "../comparison";
+import {
+  configLabel,
+  paramValue,
+  type RunStore,
+  type SweepRecord,
+  type TrialRecord,
+  type TrialResult,
+} from "@tailsweep/sweep";
+import { configurationsOf } from "../comparison";
 import { InvalidQueryError } from "../errors";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "../sweep-runs";
 
@@ -273,7 +280,7 @@ function overview(l: SweepRuns, reference: StudyReportOptions["reference"]): Swe
     differences: reference ? differences(sweep.spec, reference.config) : [],
     failures: trials
       .filter((t) => t.state === "failed")
-      .map((t) => ({ trial: t.key, params: configLabel(t.params), error: t.error ?? "" })),
+      .map((t) => ({ trial: t.key, params: t.configLabel, error: t.error ?? "" })),
   };
 }
 
@@ -284,14 +291,14 @@ function differences(spec: SweepSpec, reference: Record<string, unknown>): Sweep
     dataset: spec.dataset,
     model: spec.model,
     train: spec.train,
-  }) as unknown as Record<string, Record<string, unknown>>;
+  });
   const out: SweepOverview["differences"] = [];
   for (const [section, values] of Object.entries(reference)) {
     if (typeof values !== "object" || values === null) continue;
     for (const [key, ref] of Object.entries(values)) {
       const path = `${section}.${key}`;
       if (path in spec.search) continue;
-      const value = base[section]?.[key];
+      const value = knobValue(base, path);
       if (JSON.stringify(value) !== JSON.stringify(ref))
         out.push({ path, value: paramValue(value), reference: paramValue(ref) });
     }
@@ -471,24 +478,17 @@ function sensitivity(l: SweepRuns): Sensitivity {
     label: sweep.spec.objective.metric,
   };
   const keys = Object.keys(sweep.spec.search).sort();
-  const obs = observationsBy(
-    trials,
-    results,
-    (r) => metricOf(r.metrics, metric.id),
-    (t) => configLabel(t.params),
-  );
+  // Grouped by configKey, shown (and compared) by each configuration's unique label.
+  const configurations = configurationsOf(trials);
+  const labelOf = (t: TrialRecord) => configurations.get(t.configKey)!.label;
+  const obs = observationsBy(trials, results, (r) => metricOf(r.metrics, metric.id), labelOf);
   const base = resolveRunConfig({
     variant: sweep.spec.variant,
     dataset: sweep.spec.dataset,
     model: sweep.spec.model,
     train: sweep.spec.train,
-  }) as unknown as Record<string, Record<string, unknown>>;
-  const defaults = Object.fromEntries(
-    keys.map((k) => {
-      const [section, knob] = k.split(".") as [string, string];
-      return [k, k === "variant" ? base.variant : base[section]?.[knob]];
-    }),
-  );
+  });
+  const defaults = Object.fromEntries(keys.map((k) => [k, knobValue(base, k)]));
   const defaultLabel = configLabel(defaults);
   const labels = new Set(obs.map((o) => o.config));
   const direction = sweep.spec.objective.direction === "maximize" ? 1 : -1;
@@ -506,7 +506,7 @@ function sensitivity(l: SweepRuns): Sensitivity {
         })
       : null;
   const rows = new Map(table?.rows.map((r) => [r.config, r]) ?? []);
-  const configs = [...groupBy(trials, (t) => configLabel(t.params))].map(([label, group]) => {
+  const configs = [...groupBy(trials, labelOf)].map(([label, group]) => {
     const row = rows.get(label);
     return {
       label,

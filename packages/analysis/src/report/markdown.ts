@@ -1,6 +1,6 @@
 import { type BarSeries, groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep/charts";
 import type { Summary } from "@tailsweep/stats";
-import { paramValue } from "../comparison";
+import { paramValue } from "@tailsweep/sweep";
 import { duration, pct, pValue } from "../format";
 import {
   groupBy,
