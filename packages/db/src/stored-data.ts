@@ -1,4 +1,4 @@
-import { describeIssues } from "@tailsweep/schemas";
+import { AppError, describeIssues } from "@tailsweep/schemas";
 import type { z } from "zod";
 
 /** The stable code of a {@link StoredDataError}: what callers in other processes match on. */
@@ -8,13 +8,17 @@ export const STORED_DATA_INVALID = "STORED_DATA_INVALID";
  * A JSON column that does not read back as what was written there (a hand edit, a migration gone wrong, a writer
  * of another version): the message names the row and the field, so that it can be found and mended.
  */
-export class StoredDataError extends Error {
-  readonly code = STORED_DATA_INVALID;
+export class StoredDataError extends AppError {
   constructor(
     readonly row: string,
     readonly problems: string[],
   ) {
-    super(`${row}: stored data is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    // internal: the caller cannot fix it, and a request that reads the row will fail the same way until it is mended
+    super(
+      STORED_DATA_INVALID,
+      "internal",
+      `${row}: stored data is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "StoredDataError";
   }
 }
