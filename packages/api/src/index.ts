@@ -33,6 +33,7 @@ export {
 export { readOnce } from "./read-once";
 export {
   type ApiContext,
+  type ApiErrorData,
   type AppRouter,
   appRouter,
   createCaller,

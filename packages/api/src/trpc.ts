@@ -1,5 +1,11 @@
 import type { AccessStore } from "@tailsweep/access";
-import { type ErrorCategory, isAppError, type SweepLimits, type SweepSpec } from "@tailsweep/schemas";
+import {
+  type ErrorCategory,
+  isAppError,
+  isInputError,
+  type SweepLimits,
+  type SweepSpec,
+} from "@tailsweep/schemas";
 import type { RunStore, SweepRecord } from "@tailsweep/sweep";
 import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import type { Caller } from "./caller";
@@ -83,6 +89,12 @@ export interface ApiErrorData {
   category: ErrorCategory;
   /** The coded error's stable code (CONFIG_INVALID, SWEEP_NOT_FOUND, …), when a coded error caused it. */
   errorCode?: string;
+  /**
+   * An InputError's field as the API names it (`baseline`) and its problem without the name: a client says it in its
+   * own words (the CLI as `--baseline: …`) without taking the message apart.
+   */
+  field?: string;
+  problem?: string;
 }
 
 const root = initTRPC.context<ApiContext>().create({
@@ -92,6 +104,7 @@ const root = initTRPC.context<ApiContext>().create({
       ...shape.data,
       category: categoryOfTrpcCode(error.code),
       ...(isAppError(error.cause) && { errorCode: error.cause.code }),
+      ...(isInputError(error.cause) && { field: error.cause.field, problem: error.cause.problem }),
     } satisfies ApiErrorData & typeof shape.data,
   }),
 });

@@ -1,13 +1,14 @@
 import { canRead } from "../caller";
 import { t } from "../trpc";
 import { auditRouter } from "./audit";
+import { reportsRouter } from "./reports";
 import { runsRouter } from "./runs";
 import { sweepsRouter } from "./sweeps";
 import { membersRouter, tokensRouter } from "./team";
 import { trialsRouter } from "./trials";
 import { workersProcedure } from "./workers";
 
-export type { ApiContext, SweepLauncher } from "../trpc";
+export type { ApiContext, ApiErrorData, SweepLauncher } from "../trpc";
 
 /**
  * The dashboard's API, one router per domain. Each procedure is input → one call into analysis/sweep/access →
@@ -34,6 +35,7 @@ export const appRouter = t.router({
   sweeps: sweepsRouter,
   trials: trialsRouter,
   runs: runsRouter,
+  reports: reportsRouter,
   audit: auditRouter,
   members: membersRouter,
   tokens: tokensRouter,

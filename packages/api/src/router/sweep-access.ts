@@ -1,22 +1,50 @@
 import type { Action } from "@tailsweep/access";
+import { SweepNotFoundError } from "@tailsweep/analysis";
+import { InputError } from "@tailsweep/schemas";
 import type { SweepRecord } from "@tailsweep/sweep";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { authorize } from "../caller";
+import { authorize, canRead } from "../caller";
 import { idField } from "../input";
 import type { ApiContext } from "../trpc";
 
 /** The input of every procedure about one sweep. */
 export const sweepIdInput = z.object({ id: idField }).strict();
 
-/** The sweep, if it exists and the caller may do `action` to it (reading, by default); NOT_FOUND otherwise. */
+/**
+ * The sweep, if it exists and the caller may do `action` to it (reading, by default). A sweep that is not there and
+ * one in a project the caller has no role in are the same SweepNotFoundError (NOT_FOUND, SWEEP_NOT_FOUND, the same
+ * words): a guessed id confirms nothing. A role too weak for `action` is FORBIDDEN.
+ */
 export async function sweepOrThrow(
   ctx: ApiContext,
   id: string,
   action: Action = "read",
 ): Promise<SweepRecord> {
   const sweep = await ctx.store.getSweep(id);
-  if (!sweep) throw new TRPCError({ code: "NOT_FOUND", message: `no sweep with id ${id}` });
+  if (!sweep || !canRead(ctx.caller, sweep.project)) throw new SweepNotFoundError(id);
   authorize(ctx.caller, sweep.project, action, `sweep with id ${id}`);
   return sweep;
+}
+
+/**
+ * Full ids of sweeps the caller can read, from ids or unique id prefixes (the 8 characters tables show), in order.
+ * `field` names the input (`sweeps`): an unknown one is SweepNotFoundError at `sweeps[i]`, an ambiguous prefix an
+ * InputError there.
+ */
+export async function resolveSweepIds(
+  ctx: ApiContext,
+  wanted: readonly string[],
+  field: string,
+): Promise<string[]> {
+  const ids = (await ctx.store.listSweeps()).filter((s) => canRead(ctx.caller, s.project)).map((s) => s.id);
+  return wanted.map((w, i) => {
+    if (ids.includes(w)) return w;
+    const matches = ids.filter((id) => id.startsWith(w));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length === 0) throw new SweepNotFoundError(w, `${field}[${i}]`);
+    throw new InputError(
+      `${field}[${i}]`,
+      `'${w}' is the start of ${matches.length} sweep ids; give more of it`,
+    );
+  });
 }

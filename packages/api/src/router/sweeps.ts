@@ -1,8 +1,11 @@
 import {
   compareSweep,
+  EXPORT_FORMATS,
+  exportSweep,
   learningCurves,
   loadSweepRuns,
   perClassResults,
+  rankConfigurations,
   sweepHeatmap,
   sweepListEntry,
   sweepOverview,
@@ -65,6 +68,38 @@ export const sweepsRouter = t.router({
     const [trials, workers] = await Promise.all([ctx.store.listTrials(sweep.id), ctx.store.listWorkers()]);
     return sweepOverview({ sweep, trials }, workers, new Date());
   }),
+
+  /** The newest sweep the caller can read (in one project, or any), or null when there is none. */
+  latest: t.procedure
+    .input(checked(z.object({ project: nameField.optional() }).strict().default({})))
+    .query(async ({ ctx, input }) => {
+      const newest = (await ctx.store.listSweeps(input.project))
+        .filter((s) => canRead(ctx.caller, s.project))
+        .at(-1);
+      return newest ? { id: newest.id } : null;
+    }),
+
+  /**
+   * The sweep's configurations ranked by its objective's seed mean, best first, with the sd over seeds (what
+   * `tailsweep sweep status` prints, from a store or a server alike).
+   */
+  ranking: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
+    const { sweep, trials, results } = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id));
+    return {
+      objective: sweep.spec.objective,
+      configurations: rankConfigurations(trials, results, sweep.spec.objective),
+    };
+  }),
+
+  /**
+   * A sweep's trials and results as a file (CSV: one row per trial; JSON: the sweep and every trial with its full
+   * result), with its suggested name and type: the same file as the dashboard's download and `tailsweep sweep export`.
+   */
+  export: t.procedure
+    .input(checked(sweepIdInput.extend({ format: z.enum(EXPORT_FORMATS) })))
+    .query(async ({ ctx, input }) =>
+      exportSweep(ctx.store, (await sweepOrThrow(ctx, input.id)).id, input.format),
+    ),
 
   /** Every trial with its configuration label, state, attempts and headline test metrics. */
   trials: t.procedure
