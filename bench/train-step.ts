@@ -4,10 +4,16 @@
 // Usage: node --import tsx bench/train-step.ts [steps=10]
 import { loadDataset } from "@tailsweep/data";
 import { type BackendName, initBackend, trainModel } from "@tailsweep/model";
+import { ModelConfigSchema, TrainConfigSchema } from "@tailsweep/schemas";
 
 const steps = Number(process.argv[2] ?? 10);
 const dataset = await loadDataset({ headCount: 2000, testPerClass: 20, seed: 1 });
-const model = { encoderWidths: [256], decoderWidths: [256], classifierWidths: [256], latentDim: 16 };
+const model = ModelConfigSchema.parse({
+  encoderWidths: [256],
+  decoderWidths: [256],
+  classifierWidths: [256],
+  latentDim: 16,
+});
 const variants: { name: string; backend: BackendName; blasThreads?: number }[] = [
   { name: "wasm (default)", backend: "wasm" },
   { name: "wasm-blas, 1 thread", backend: "wasm-blas", blasThreads: 1 },
@@ -28,7 +34,7 @@ for (let round = 0; round < 3; round++) {
     await trainModel(
       dataset,
       model,
-      { epochs: 1, maxStepsPerEpoch: steps + 2, evalEvery: 0 },
+      TrainConfigSchema.parse({ epochs: 1, maxStepsPerEpoch: steps + 2, evalEvery: 0 }),
       {
         onStep: (s) => {
           const now = performance.now();

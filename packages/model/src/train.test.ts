@@ -1,4 +1,4 @@
-import { ModelConfigSchema } from "@tailsweep/schemas";
+import { ModelConfigSchema, TrainConfigSchema } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MultimodalVae } from "./model";
@@ -11,13 +11,16 @@ beforeAll(useCpuBackend);
 
 const small = { encoderWidths: [16], decoderWidths: [16], classifierWidths: [16], latentDim: 4 };
 const quick = { epochs: 3, labeledBatchSize: 16, unlabeledBatchSize: 32, learningRate: 3e-3 };
+/** The configs resolved as the sweep file's parse resolves them, before training sees them. */
+const modelConfig = (input: Record<string, unknown>) => ModelConfigSchema.parse(input);
+const trainConfig = (input: Record<string, unknown>) => TrainConfigSchema.parse(input);
 
 describe("trainModel", () => {
   it("repeats exactly with the same seed on the cpu backend, and differs with another", async () => {
     const ds = syntheticDataset();
-    const a = await trainModel(ds, small, { ...quick, seed: 4 });
-    const b = await trainModel(ds, small, { ...quick, seed: 4 });
-    const c = await trainModel(ds, small, { ...quick, seed: 5 });
+    const a = await trainModel(ds, modelConfig(small), trainConfig({ ...quick, seed: 4 }));
+    const b = await trainModel(ds, modelConfig(small), trainConfig({ ...quick, seed: 4 }));
+    const c = await trainModel(ds, modelConfig(small), trainConfig({ ...quick, seed: 5 }));
     expect(b.metrics).toEqual(a.metrics);
     expect(b.history.map((h) => h.loss)).toEqual(a.history.map((h) => h.loss));
     expect(c.history.map((h) => h.loss)).not.toEqual(a.history.map((h) => h.loss));
@@ -25,8 +28,12 @@ describe("trainModel", () => {
 
   it("leaves no tensor behind after training and evaluation", async () => {
     const before = tf.memory().numTensors;
-    await trainModel(syntheticDataset(), small, { ...quick, epochs: 2 });
-    await trainModel(syntheticDataset(), { ...small, objective: "supervised-only" }, { ...quick, epochs: 1 });
+    await trainModel(syntheticDataset(), modelConfig(small), trainConfig({ ...quick, epochs: 2 }));
+    await trainModel(
+      syntheticDataset(),
+      modelConfig({ ...small, objective: "supervised-only" }),
+      trainConfig({ ...quick, epochs: 1 }),
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -54,7 +61,7 @@ describe("trainModel", () => {
 
   it("learns the synthetic classes well above chance and reports every metric", async () => {
     const ds = syntheticDataset();
-    const r = await trainModel(ds, small, { ...quick, epochs: 12 });
+    const r = await trainModel(ds, modelConfig(small), trainConfig({ ...quick, epochs: 12 }));
     const losses = r.history.map((h) => h.loss.total);
     expect(losses.at(-1)!).toBeLessThan(losses[0]!);
     expect(r.metrics.test.balancedAccuracy).toBeGreaterThan(0.6);
@@ -65,13 +72,5 @@ describe("trainModel", () => {
     expect(r.history).toHaveLength(12);
     expect(r.history.every((h) => h.test !== undefined)).toBe(true);
     expect(r.backend.name).toBe("cpu");
-  });
-
-  it("rejects bad settings with the field's name", async () => {
-    await expect(trainModel(syntheticDataset(), { nu: 2 }, quick)).rejects.toThrow(/nu/);
-    await expect(trainModel(syntheticDataset(), { gamma: 0.5 }, quick)).rejects.toThrow(/gamma/);
-    await expect(trainModel(syntheticDataset(), {}, { epochs: 0 })).rejects.toThrow(/epochs/);
-    await expect(trainModel(syntheticDataset(), { fusion: "sum" }, quick)).rejects.toThrow(/fusion/);
-    await expect(trainModel(syntheticDataset(), { bogus: 1 }, quick)).rejects.toThrow(/bogus/);
   });
 });

@@ -1,11 +1,4 @@
-import {
-  type ModelConfig,
-  ModelConfigSchema,
-  type MultimodalDataset,
-  type MultimodalTable,
-  type TrainConfig,
-  TrainConfigSchema,
-} from "@tailsweep/schemas";
+import type { ModelConfig, MultimodalDataset, MultimodalTable, TrainConfig } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { type GradientApplier, LayerwiseAdam } from "./adam";
 import { type ClassificationMetrics, classificationMetrics, meanRecall, minorityClasses } from "./metrics";
@@ -92,17 +85,16 @@ export interface TrainHooks {
 }
 
 /**
- * Trains the model on a prepared data set and evaluates it (docs/model.md §8).
- * Both configs are validated here (defaults → validate → resolved); every tensor is freed before returning.
+ * Trains the model on a prepared data set and evaluates it (docs/model.md §8). Both configs arrive resolved: they
+ * were parsed where they entered (the sweep file, the claim reply, the command line), so nothing is checked twice.
+ * Every tensor is freed before returning.
  */
 export async function trainModel(
   dataset: MultimodalDataset,
-  modelInput: unknown,
-  trainInput: unknown,
+  config: ModelConfig,
+  train: TrainConfig,
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
-  const config = ModelConfigSchema.parse(modelInput ?? {});
-  const train = TrainConfigSchema.parse(trainInput ?? {});
   const started = performance.now();
   const yieldToLoop = hooks.pause ?? (() => new Promise<void>((r) => setImmediate(r)));
   const rng = new Rng(train.seed);

@@ -36,6 +36,9 @@ describe("resolveRunConfig", () => {
         expect(text).toContain(field);
     }
     expect(() => resolveRunConfig({ model: { widths: [3] } })).toThrow(/model: Unrecognized key.*widths/);
+    // what training used to re-check: it now takes the resolved config as given
+    expect(() => resolveRunConfig({ model: { nu: 2 } })).toThrow(/model\.nu/);
+    expect(() => resolveRunConfig({ model: { fusion: "sum" } })).toThrow(/model\.fusion/);
     expect(() => resolveRunConfig({ variant: "best" })).toThrow(/variant: Invalid option/);
     expect(() => resolveRunConfig({ dataset: { name: "user" } })).toThrow(/dataset.path: path is required/);
   });
