@@ -3,8 +3,12 @@ import { sweepProgress, workerStatus } from "./progress";
 import type { TrialRecord, WorkerRecord } from "./run-store";
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
-const trial = (state: TrialRecord["state"], started?: number): TrialRecord =>
-  ({ state, startedAt: started === undefined ? undefined : at(started) }) as TrialRecord;
+const trial = (state: TrialRecord["state"], started?: number, finished?: number): TrialRecord =>
+  ({
+    state,
+    startedAt: started === undefined ? undefined : at(started),
+    finishedAt: finished === undefined ? undefined : at(finished),
+  }) as TrialRecord;
 
 describe("sweepProgress", () => {
   it("estimates the rest from the pace so far", () => {
@@ -25,6 +29,19 @@ describe("sweepProgress", () => {
     expect(sweepProgress([trial("running", 0), trial("waiting")], at(10)).etaSeconds).toBeNull();
     expect(sweepProgress([trial("waiting")], at(10)).elapsedSeconds).toBeNull();
     expect(sweepProgress([trial("succeeded", 0), trial("cancelled")], at(10)).etaSeconds).toBeNull();
+  });
+
+  it("stops the clock at the last finish once every trial is final (issue #20: a 32 s sweep read 10 min 50 s)", () => {
+    const completed = [trial("succeeded", 0, 20), trial("failed", 5, 32), trial("succeeded", 10, 30)];
+    expect(sweepProgress(completed, at(32)).elapsedSeconds).toBe(32);
+    expect(sweepProgress(completed, at(32 + 650)).elapsedSeconds).toBe(32);
+    // Cancelling finishes the open trials at the cancel: a queued one (never started) stops the clock there too.
+    const cancelled = [trial("succeeded", 0, 12), trial("cancelled", 8, 15), trial("cancelled", undefined, 15)];
+    expect(sweepProgress(cancelled, at(600)).elapsedSeconds).toBe(15);
+    // While one trial can still change, the clock runs to now.
+    expect(sweepProgress([trial("succeeded", 0, 20), trial("running", 10)], at(600)).elapsedSeconds).toBe(600);
+    // A final trial without a finish time (older rows) counts from its start.
+    expect(sweepProgress([trial("succeeded", 0, 20), trial("failed", 25)], at(600)).elapsedSeconds).toBe(25);
   });
 });
 
