@@ -36,10 +36,16 @@ describe("sweepProgress", () => {
     expect(sweepProgress(completed, at(32)).elapsedSeconds).toBe(32);
     expect(sweepProgress(completed, at(32 + 650)).elapsedSeconds).toBe(32);
     // Cancelling finishes the open trials at the cancel: a queued one (never started) stops the clock there too.
-    const cancelled = [trial("succeeded", 0, 12), trial("cancelled", 8, 15), trial("cancelled", undefined, 15)];
+    const cancelled = [
+      trial("succeeded", 0, 12),
+      trial("cancelled", 8, 15),
+      trial("cancelled", undefined, 15),
+    ];
     expect(sweepProgress(cancelled, at(600)).elapsedSeconds).toBe(15);
     // While one trial can still change, the clock runs to now.
-    expect(sweepProgress([trial("succeeded", 0, 20), trial("running", 10)], at(600)).elapsedSeconds).toBe(600);
+    expect(sweepProgress([trial("succeeded", 0, 20), trial("running", 10)], at(600)).elapsedSeconds).toBe(
+      600,
+    );
     // A final trial without a finish time (older rows) counts from its start.
     expect(sweepProgress([trial("succeeded", 0, 20), trial("failed", 25)], at(600)).elapsedSeconds).toBe(25);
   });
