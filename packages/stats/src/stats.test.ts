@@ -41,6 +41,21 @@ describe("against SciPy", () => {
     }
   });
 
+  it("runs the Wilcoxon signed-rank test on both branches, never giving a p-value above 1", () => {
+    // every W+ for n = 2..5 (the central ones once gave p = 1.25), the exact branch's limit of 50, ties and zeros
+    for (const c of ref.wilcoxon) {
+      const r = comparePaired(
+        c.d,
+        c.d.map(() => 0),
+        { resamples: 0 },
+      ).wilcoxon;
+      expect(r.statistic).toBe(c.statistic);
+      expect(r.exact).toBe(c.exact);
+      expect(r.p).toBeCloseTo(c.p, 9);
+    }
+    expect(comparePaired([1, 2, -3], [0, 0, 0]).wilcoxon.p).toBe(1);
+  });
+
   it("runs Welch's test when seeds do not match", () => {
     for (const c of ref.welch) {
       const r = compareUnpaired(c.a, c.b);
