@@ -9,3 +9,9 @@ export {
 } from "./open-run-store";
 export { PrismaAccessStore } from "./prisma-access-store";
 export { PrismaRunStore } from "./prisma-run-store";
+export {
+  STORE_LOCK_FILE,
+  STORE_LOCKED_CODE,
+  StoreLockedError,
+  type StoreLockHolder,
+} from "./store-lock";

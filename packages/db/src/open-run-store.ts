@@ -9,6 +9,7 @@ import { PrismaClient } from "./generated/prisma/client";
 import { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "./migrate";
 import { PrismaAccessStore } from "./prisma-access-store";
 import { PrismaRunStore } from "./prisma-run-store";
+import { lockStore, type StoreLock } from "./store-lock";
 
 /** An open run store and what it runs on. */
 export interface OpenedRunStore {
@@ -76,7 +77,9 @@ export interface RunStoreOptions {
 /**
  * Opens the run store and brings its schema up to date: PostgreSQL when `databaseUrl` is given, otherwise the
  * embedded PGlite in `pgliteDir`. It reads no environment: the app's settings module passes DATABASE_URL,
- * TAILSWEEP_DB_DIR and TAILSWEEP_MIGRATIONS_DIR.
+ * TAILSWEEP_DB_DIR and TAILSWEEP_MIGRATIONS_DIR. PGlite serves one process: the embedded store's folder is locked
+ * (`tailsweep.lock`, with this process's pid) until `close()`, and a second process — or a second opening in this
+ * one — is refused with a StoreLockedError (STORE_LOCKED, unavailable) naming the folder and the holder.
  */
 export async function openRunStore(options: RunStoreOptions = {}): Promise<OpenedRunStore> {
   const { databaseUrl, migrationsDir } = options;
@@ -107,20 +110,38 @@ export async function openRunStore(options: RunStoreOptions = {}): Promise<Opene
     };
   }
   const dir = options.pgliteDir || DEFAULT_PGLITE_DIR;
-  if (dir !== "memory") mkdirSync(dir, { recursive: true });
-  const pglite = dir === "memory" ? new PGlite() : new PGlite(dir);
-  await applyMigrations(pglite, migrate);
-  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  return {
-    store: new PrismaRunStore(db),
-    access: new PrismaAccessStore(db),
-    kind: "pglite",
-    location: dir,
-    close: async () => {
-      await db.$disconnect();
-      await pglite.close();
-    },
-  };
+  let lock: StoreLock | undefined;
+  if (dir !== "memory") {
+    mkdirSync(dir, { recursive: true });
+    lock = await lockStore(dir);
+  }
+  try {
+    const pglite = dir === "memory" ? new PGlite() : new PGlite(dir);
+    try {
+      await applyMigrations(pglite, migrate);
+    } catch (e) {
+      await pglite.close().catch(() => {});
+      throw e;
+    }
+    const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    return {
+      store: new PrismaRunStore(db),
+      access: new PrismaAccessStore(db),
+      kind: "pglite",
+      location: dir,
+      close: async () => {
+        try {
+          await db.$disconnect();
+          await pglite.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
 }
 
 /** A database URL as it may be shown: the password starred. */
