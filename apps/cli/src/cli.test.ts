@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { configLabel } from "@tailsweep/analysis";
 import { gammaConstants } from "@tailsweep/model";
 import { compareConfigurations } from "@tailsweep/stats";
+import { configLabel } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -154,7 +154,7 @@ describe("tailsweep sweep", () => {
     const r = await run(process.execPath, [bin, "sweep", "run", file, "--backend", "cpu"], {
       env: { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "", NATS_URL: "" },
     }).catch((e: { code: number; stderr: string }) => e);
-    expect((r as { code: number }).code).toBe(1);
+    expect((r as { code: number }).code).toBe(2); // the sweep file asks for what this run cannot give: invalid input
     expect((r as { stderr: string }).stderr).toMatch(
       /execution\.gpu: 2 trials need a GPU worker, and this run trains on cpu; run it with --backend webgpu/,
     );
@@ -174,7 +174,7 @@ describe("tailsweep sweep", () => {
         env: { ...process.env, NATS_URL: process.env.NATS_URL ?? "127.0.0.1:4222" },
       },
     ).catch((e: { code: number; stderr: string }) => e);
-    expect((r as { code: number }).code).toBe(1);
+    expect((r as { code: number }).code).toBe(2); // --trials and --backend do not go together
     expect((r as { stderr: string }).stderr).toMatch(
       /--trials: gpu needs the webgpu backend, and this worker trains on cpu/,
     );
@@ -255,7 +255,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect(compared.rows).toEqual(JSON.parse(JSON.stringify(expected.rows)));
     expect(compared.rows[0].vsBaseline.comparison.n).toBe(2);
     const badBaseline = await cli("compare", "--baseline", "model.nu=7");
-    expect(badBaseline.code).toBe(1);
+    expect(badBaseline.code).toBe(2); // invalid input, named as the flag
     expect(badBaseline.stderr).toMatch(
       /--baseline: 'model.nu=7' matches no configuration; use one of: model.nu=10 \| model.nu=5/,
     );
@@ -266,16 +266,16 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
 
   it("names what is wrong with a bad export format or an unknown sweep, and changes nothing", async () => {
     const format = await cli("sweep", "export", "some-id", "--format", "xml");
-    expect(format.code).toBe(1);
-    expect(format.stderr).toMatch(/--format must be csv or json, got 'xml'/);
+    expect(format.code).toBe(2); // refused by the parser
+    expect(format.stderr).toMatch(/argument 'xml' is invalid\. Allowed choices are csv, json/);
     const unknown = await cli("sweep", "cancel", "no-such-sweep", "--json");
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(3); // not found
     expect(unknown.stderr).toMatch(/no sweep with id no-such-sweep/);
   });
 
   it("serves the embedded store's dashboard, which has no sign-in, on loopback only", async () => {
     const exposed = await cli("ui", "--host", "0.0.0.0");
-    expect(exposed.code).toBe(1);
+    expect(exposed.code).toBe(2); // invalid input
     expect(exposed.stderr).toMatch(/--host 0\.0\.0\.0: the embedded store's dashboard has no sign-in/);
   });
 });

@@ -3,7 +3,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { currentLogin, loginFile, remoteApi, remoteError, removeLogin, saveLogin } from "./remote";
+import { apiError } from "./api-client";
+import { currentLogin, loginFile, remoteApi, removeLogin, saveLogin } from "./remote";
 import { parseCliSettings } from "./settings";
 
 const token = `tsk_${"a".repeat(12)}_${"b".repeat(43)}`;
@@ -53,7 +54,7 @@ describe("the CLI's login", () => {
     const login = { url: `http://127.0.0.1:${port}`, token };
     const error = await remoteApi(login)
       .me.query()
-      .catch((e: unknown) => remoteError(e, login));
+      .catch((e: unknown) => apiError(e, login));
     expect((error as Error).message).toBe(
       `http://127.0.0.1:${port}: no answer (ECONNREFUSED): is the dashboard running there?`,
     );

@@ -1,14 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { AppRouter } from "@tailsweep/api";
-import {
-  AppError,
-  describeIssues,
-  ERROR_CATEGORIES,
-  SettingsError,
-  UnavailableError,
-} from "@tailsweep/schemas";
-import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import { describeIssues, SettingsError } from "@tailsweep/schemas";
+import { createTRPCClient, httpLink } from "@trpc/client";
 import { z } from "zod";
 import { ApiTokenSchema, type CliSettings, DashboardUrlSchema, settings } from "./settings";
 
@@ -79,40 +73,4 @@ export function remoteApi(login: RemoteLogin) {
   return createTRPCClient<AppRouter>({
     links: [httpLink({ url: `${login.url}/api/trpc`, headers: { authorization: `Bearer ${login.token}` } })],
   });
-}
-
-/** What the API puts in an error's `data` (packages/api/src/trpc.ts: ApiErrorData), as far as the CLI reads it. */
-interface RemoteErrorData {
-  code?: string;
-  httpStatus?: number;
-  category?: string;
-  errorCode?: string;
-}
-
-/**
- * A server's refusal as one coded error: the category and code the server sent (so the exit code follows the server's
- * word, not its message), with what to do about a refused token. No answer at all is UNAVAILABLE.
- */
-export function remoteError(e: unknown, login: RemoteLogin): AppError {
-  const data = e instanceof TRPCClientError ? (e.data as RemoteErrorData | undefined) : undefined;
-  if (data?.httpStatus !== undefined) {
-    const category = ERROR_CATEGORIES.find((c) => c === data.category) ?? "internal";
-    const hint =
-      category === "unauthorized" ? " (tailsweep login with a valid token, or unset TAILSWEEP_TOKEN)" : "";
-    return new AppError(
-      data.errorCode ?? data.code ?? "REMOTE_ERROR",
-      category,
-      `${login.url}: ${(e as Error).message}${hint}`,
-      { cause: e },
-    );
-  }
-  // No answer from a server: fetch's own error, perhaps wrapped by tRPC, with the socket's code underneath.
-  let cause: unknown = e;
-  while ((cause as { cause?: unknown })?.cause) cause = (cause as { cause: unknown }).cause;
-  const code = (cause as { code?: string }).code ?? (cause as Error).message;
-  return new UnavailableError(
-    "DASHBOARD_UNAVAILABLE",
-    `${login.url}: no answer (${code}): is the dashboard running there?`,
-    { cause: e },
-  );
 }

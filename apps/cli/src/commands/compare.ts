@@ -1,12 +1,20 @@
-import { compareSweep } from "@tailsweep/analysis";
 import { pct, pValue } from "@tailsweep/analysis/format";
-import { InputError, isInputError } from "@tailsweep/schemas";
 import type { ComparisonTable, Correction } from "@tailsweep/stats";
-import type { Command } from "commander";
-import { numberArg } from "../config-input";
-import { openRuntime } from "../runtime";
+import { type Command, Option } from "commander";
+import { sweepOrLatest, withApi } from "../api-client";
+import { fractionArg } from "../options";
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+/** The flags of `tailsweep compare`. */
+interface CompareFlags {
+  baseline?: string;
+  metric?: string;
+  correction: Correction;
+  alpha: number;
+  json?: boolean;
+}
+
+/** A p-value as the table prints it; one JSON could not hold (NaN: not computable) arrives as null. */
+const p = (v: number | null | undefined) => (v === null || v === undefined ? "—" : pValue(v));
 
 function printTable(table: ComparisonTable, metric: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -35,8 +43,8 @@ function printTable(table: ComparisonTable, metric: string): void {
       c
         ? `${c.meanDiff >= 0 ? "+" : ""}${pct(c.meanDiff, 2)} [${pct(c.ci[0], 2)}, ${pct(c.ci[1], 2)}]${c.method === "welch" ? " welch" : ""}`
         : "",
-      v ? pValue(v.p) : "",
-      v ? pValue(v.pAdjusted) : "",
+      v ? p(v.p) : "",
+      v ? p(v.pAdjusted) : "",
       Number.isFinite(effect) ? effect.toFixed(2) : v ? "—" : "",
       v ? (Number.isFinite(v.seedsNeeded) ? String(v.seedsNeeded) : "—") : "",
       v?.verdict ?? "",
@@ -72,38 +80,32 @@ export function registerCompare(program: Command): void {
       "--metric <name>",
       "a test metric (balancedAccuracy, accuracy, macroF1, gMean) or a result path (minorityRecall); default: the sweep's objective",
     )
-    .option("--correction <method>", "holm | bh", "holm")
-    .option("--alpha <level>", "significance level after correction", numberArg("--alpha"), 0.05)
+    .addOption(
+      new Option("--correction <method>", "multiple-comparison correction")
+        .choices(["holm", "bh"])
+        .default("holm"),
+    )
+    .option("--alpha <level>", "significance level after correction", fractionArg("--alpha"), 0.05)
     .option("--json", "print the comparison as JSON")
-    .action(
-      async (
-        id: string | undefined,
-        o: { baseline?: string; metric?: string; correction: string; alpha: number; json?: boolean },
-      ) => {
-        if (o.correction !== "holm" && o.correction !== "bh")
-          throw new Error(`--correction must be holm or bh, got '${o.correction}'`);
-        if (!(o.alpha > 0 && o.alpha < 1)) throw new Error(`--alpha must be in (0, 1), got ${o.alpha}`);
-        const rt = await openRuntime(log, { needsBus: false });
-        try {
-          const sweep = id ? await rt.opened.store.getSweep(id) : (await rt.opened.store.listSweeps()).at(-1);
-          if (!sweep)
-            throw new Error(
-              id ? `no sweep with id ${id} (tailsweep sweep list shows them)` : "no sweeps yet",
-            );
-          const { metric, ...table } = await compareSweep(rt.opened.store, sweep, {
-            ...(o.baseline !== undefined && { baseline: o.baseline }),
-            ...(o.metric !== undefined && { metric: o.metric }),
-            correction: o.correction as Correction,
-            alpha: o.alpha,
-          }).catch((e: unknown) => {
-            // The analysis names its own input; here that input is a flag.
-            throw isInputError(e) ? new InputError(`--${e.field}`, e.problem) : e;
-          });
-          if (o.json) process.stdout.write(`${JSON.stringify({ sweep: sweep.id, metric, ...table })}\n`);
-          else printTable(table, metric);
-        } finally {
-          await rt.close();
-        }
-      },
-    );
+    .action(compareCommand);
+}
+
+/** `tailsweep compare [sweep]`: the sweep's configurations against the baseline, from a store or a server alike. */
+async function compareCommand(id: string | undefined, o: CompareFlags): Promise<void> {
+  const { sweep, metric, ...table } = await withApi(
+    async (api) => {
+      const sweep = await sweepOrLatest(api, id);
+      const compared = await api.sweeps.compare.query({
+        id: sweep,
+        ...(o.baseline !== undefined && { baseline: o.baseline }),
+        ...(o.metric !== undefined && { metric: o.metric }),
+        correction: o.correction,
+        alpha: o.alpha,
+      });
+      return { sweep, ...compared };
+    },
+    { flags: { baseline: "--baseline", metric: "--metric" } },
+  );
+  if (o.json) process.stdout.write(`${JSON.stringify({ sweep, metric, ...table })}\n`);
+  else printTable(table, metric);
 }

@@ -3,15 +3,8 @@ import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
 import { InputError } from "@tailsweep/schemas";
 import type { Command } from "commander";
-import {
-  currentLogin,
-  loginFile,
-  RemoteLoginSchema,
-  remoteApi,
-  remoteError,
-  removeLogin,
-  saveLogin,
-} from "../remote";
+import { apiError } from "../api-client";
+import { currentLogin, loginFile, RemoteLoginSchema, remoteApi, removeLogin, saveLogin } from "../remote";
 import { DEFAULT_DASHBOARD_URL, settings } from "../settings";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -45,7 +38,8 @@ function describeScope(projects: { project: string; role: string }[] | "all"): s
 
 /**
  * Registers `login`, `logout` and `whoami`: the CLI as a client of a team's dashboard with an API token. Logged in (or
- * with TAILSWEEP_TOKEN), `sweep submit|list|status|cancel|export` go to that server instead of a run store.
+ * with TAILSWEEP_TOKEN), `sweep submit|list|status|cancel|delete|export`, `workers`, `compare` and `report` go to
+ * that server's API instead of the run store's (the same API, in process: api-client.ts).
  */
 export function registerLogin(program: Command): void {
   program
@@ -67,7 +61,7 @@ export function registerLogin(program: Command): void {
       const me = await remoteApi(login)
         .me.query()
         .catch((e: unknown) => {
-          throw remoteError(e, login);
+          throw apiError(e, login);
         });
       const file = saveLogin(login);
       log(`logged in to ${login.url} as ${me.label}: ${describeScope(me.projects)} · saved in ${file}`);
@@ -93,7 +87,7 @@ export function registerLogin(program: Command): void {
       const me = await remoteApi(login)
         .me.query()
         .catch((e: unknown) => {
-          throw remoteError(e, login);
+          throw apiError(e, login);
         });
       process.stdout.write(
         o.json

@@ -8,9 +8,11 @@ import { hostName, isLoopbackHost, setDashboardHost } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { initBackend } from "@tailsweep/model";
+import { InputError } from "@tailsweep/schemas";
 import { trainingRunner, Worker } from "@tailsweep/worker";
 import type { Command } from "commander";
 import { numberArg } from "../config-input";
+import { type BackendChoice, backendOption, wholeNumberArg } from "../options";
 import { openRuntime } from "../runtime";
 import { ServingGate } from "../serving-gate";
 import { settings } from "../settings";
@@ -22,7 +24,7 @@ interface UiOptions {
   host: string;
   rebuild?: boolean;
   workers: number;
-  backend?: string;
+  backend?: BackendChoice;
   readOnly?: boolean;
 }
 
@@ -51,26 +53,22 @@ export function registerUi(program: Command): void {
     .option(
       "--workers <n>",
       "trials at once in this process for sweeps launched here without NATS_URL (0: launch, but train nothing here)",
-      numberArg("--workers"),
+      wholeNumberArg("--workers", 0),
       1,
     )
-    .option(
-      "--backend <name>",
-      "compute backend of those trials: auto | webgpu | tensorflow | wasm-blas | wasm | cpu",
-    )
+    .addOption(backendOption("compute backend of those trials"))
     .option("--read-only", "no launching or cancelling from the browser")
     .action(async (o: UiOptions) => {
       const web = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "web");
       const nextBin = join(web, "node_modules", ".bin", "next");
       if (!existsSync(nextBin))
         throw new Error(`the dashboard is not installed: no ${nextBin} (run pnpm install)`);
-      if (!Number.isInteger(o.workers) || o.workers < 0)
-        throw new Error(`--workers must be a whole number ≥ 0, got ${o.workers}`);
       // Checked before anything is built or opened: DATABASE_URL is what makes the store PostgreSQL.
       const { auth, sweepLimits, store, nats } = settings();
       if (auth.mode === "local" && !isLoopbackHost(o.host))
-        throw new Error(
-          `--host ${o.host}: the embedded store's dashboard has no sign-in, so it serves 127.0.0.1 only; ` +
+        throw new InputError(
+          `--host ${o.host}`,
+          "the embedded store's dashboard has no sign-in, so it serves 127.0.0.1 only; " +
             "for a team, use PostgreSQL (DATABASE_URL), where everyone signs in",
         );
       // Next reads this itself, in this process and in the build's.
@@ -98,7 +96,7 @@ export function registerUi(program: Command): void {
       if (!o.readOnly && !overNats) {
         await controller.start();
         if (o.workers > 0) {
-          const backend = await initBackend({ prefer: o.backend as never, log });
+          const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
           // Pages first: training here waits at its yield points while a request is being answered.
           const runTrial = trainingRunner(backend, { pause: gate.pause });
           worker = new Worker(rt.bus, { backend, concurrency: o.workers, log, runTrial });

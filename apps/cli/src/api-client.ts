@@ -1,0 +1,149 @@
+import {
+  type ApiContext,
+  type ApiErrorData,
+  type AppRouter,
+  appRouter,
+  LOCAL_CALLER,
+  type SweepLauncher,
+} from "@tailsweep/api";
+import { Controller } from "@tailsweep/controller";
+import {
+  AppError,
+  ERROR_CATEGORIES,
+  INPUT_ERROR_CODE,
+  InputError,
+  NotFoundError,
+  UnavailableError,
+} from "@tailsweep/schemas";
+import { createTRPCClient, type TRPCClient, TRPCClientError, unstable_localLink } from "@trpc/client";
+import { currentLogin, type RemoteLogin, remoteApi } from "./remote";
+import { openRuntime } from "./runtime";
+import { settings } from "./settings";
+
+/** The dashboard's API as a command sees it: the same typed client whether it runs here or on a server. */
+export type Api = TRPCClient<AppRouter>;
+
+/** What a command's API needs, beyond reading. */
+export interface ApiOptions {
+  /**
+   * The command launches, cancels or deletes sweeps. Locally that is a controller over the run store and the bus
+   * (NATS when NATS_URL is set: a cancel must reach the workers); without it the API is read-only.
+   */
+  launches?: boolean;
+  /**
+   * The API's input fields that this command takes as flags, by field (`baseline` → `--baseline`): an InputError the
+   * API raises about one of them is told in the command's words.
+   */
+  flags?: Readonly<Record<string, string>>;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * The team dashboard a command goes through instead of a run store: the login (`tailsweep login`, TAILSWEEP_TOKEN),
+ * unless DATABASE_URL points at the store itself.
+ */
+export function remoteLogin(): RemoteLogin | undefined {
+  return settings().store.databaseUrl ? undefined : currentLogin();
+}
+
+/**
+ * Runs `command` with this invocation's one tRPC client (and the login when it is a dashboard's), then closes what it
+ * opened. Logged in: `httpLink` to the dashboard with the token. Otherwise: tRPC's `localLink` over the same router in
+ * this process, on the run store (`openRuntime`) as the local user, with the settings' sweep limits and, for a command
+ * that `launches`, a controller to launch, cancel and delete with. Either way a refusal is the same coded error
+ * ({@link apiError}), so a command prints the same and exits the same locally and remotely.
+ */
+export async function withApi<T>(
+  command: (api: Api, remote: RemoteLogin | undefined) => Promise<T>,
+  options: ApiOptions = {},
+): Promise<T> {
+  const login = remoteLogin();
+  const session = login ? { api: remoteApi(login), close: async () => {} } : await localApi(options);
+  try {
+    return await command(session.api, login);
+  } catch (e) {
+    throw apiError(e, login, options.flags);
+  } finally {
+    await session.close();
+  }
+}
+
+/** The sweep `id` names, or the newest one the caller can read (NotFoundError when there is none). */
+export async function sweepOrLatest(api: Api, id: string | undefined): Promise<string> {
+  if (id !== undefined) return id;
+  const latest = await api.sweeps.latest.query({});
+  if (!latest)
+    throw new NotFoundError("NO_SWEEPS", "no sweeps yet (tailsweep sweep run or submit makes one)");
+  return latest.id;
+}
+
+/** The API in this process on the run store: the context `tailsweep ui` gives the dashboard, for one command. */
+async function localApi(options: ApiOptions) {
+  const rt = await openRuntime(log, { needsBus: options.launches === true });
+  let launcher: SweepLauncher | undefined;
+  if (options.launches) {
+    // Over NATS the team's controller persists what follows; this one only stores, queues and notifies.
+    const controller = new Controller(rt.opened.store, rt.bus);
+    launcher = {
+      submit: (spec, id) => controller.submit(spec, id),
+      cancel: (id) => controller.cancel(id),
+      delete: (id) => controller.delete(id),
+    };
+  }
+  const context: ApiContext = {
+    store: rt.opened.store,
+    access: rt.opened.access,
+    caller: LOCAL_CALLER,
+    sweepLimits: settings().sweepLimits,
+    ...(launcher && { launcher }),
+  };
+  const api: Api = createTRPCClient<AppRouter>({
+    links: [unstable_localLink({ router: appRouter, createContext: async () => context })],
+  });
+  return { api, close: () => rt.close() };
+}
+
+/** What to do about a refusal, by its code or category, after the API's own words. */
+function hintFor(code: string | undefined, category: string, remote: boolean): string {
+  if (code === "SWEEP_NOT_FOUND") return " (tailsweep sweep list shows them)";
+  if (category === "unauthorized" && remote)
+    return " (tailsweep login with a valid token, or unset TAILSWEEP_TOKEN)";
+  return "";
+}
+
+/**
+ * The API's refusal as the coded error the CLI exits by, the same for both links: the category and code the API sent
+ * in `data` (so the exit code follows the API's word, not its message), an InputError about one of the command's
+ * `flags` in the command's words (`--baseline: …`), and from a dashboard its address first. No answer from a dashboard
+ * at all is UNAVAILABLE. Anything that is not a tRPC client error (the command's own) is returned as it is.
+ */
+export function apiError(
+  e: unknown,
+  login: RemoteLogin | undefined,
+  flags: Readonly<Record<string, string>> = {},
+): unknown {
+  if (!(e instanceof TRPCClientError)) return e;
+  const data = e.data as (Partial<ApiErrorData> & { code?: string; httpStatus?: number }) | undefined;
+  if (data?.httpStatus === undefined) {
+    if (!login) return e;
+    // No answer from a server: fetch's own error, perhaps wrapped by tRPC, with the socket's code underneath.
+    let cause: unknown = e;
+    while ((cause as { cause?: unknown })?.cause) cause = (cause as { cause: unknown }).cause;
+    const code = (cause as { code?: string }).code ?? (cause as Error).message;
+    return new UnavailableError(
+      "DASHBOARD_UNAVAILABLE",
+      `${login.url}: no answer (${code}): is the dashboard running there?`,
+      { cause: e },
+    );
+  }
+  if (data.errorCode === INPUT_ERROR_CODE && data.field !== undefined && data.problem !== undefined)
+    return new InputError(flags[data.field] ?? data.field, data.problem, { cause: e });
+  const category = ERROR_CATEGORIES.find((c) => c === data.category) ?? "internal";
+  return new AppError(
+    data.errorCode ?? data.code ?? "API_ERROR",
+    category,
+    `${login ? `${login.url}: ` : ""}${e.message}${hintFor(data.errorCode, category, login !== undefined)}`,
+    { cause: e },
+  );
+}

@@ -1,0 +1,83 @@
+import type { SweepSpec } from "@tailsweep/schemas";
+import { gpuTrialCount } from "@tailsweep/sweep";
+
+/** What the sweep commands print: one place for each line's shape, whether the numbers came from a store or a server. */
+
+export const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Writes `value` as one line of JSON on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** A sweep as `sweep list` shows it. */
+export interface SweepLine {
+  id: string;
+  createdAt: string;
+  project: string;
+  name: string;
+  status: string;
+  trials: number;
+  succeeded: number;
+  failed: number;
+}
+
+/** One line of `sweep list`. */
+export function sweepLine(r: SweepLine): string {
+  return `${r.id}  ${r.createdAt.slice(0, 16).replace("T", " ")}  ${`${r.project}/${r.name}`.padEnd(28)} ${r.status.padEnd(9)} ${r.succeeded}/${r.trials} succeeded, ${r.failed} failed\n`;
+}
+
+/** A configuration ranked by the objective's seed mean; what JSON could not hold (NaN: one seed) is null. */
+export interface Ranked {
+  config: string;
+  seeds: number;
+  mean: number | null;
+  sd: number | null;
+}
+
+/** The ranking as `sweep status --json` prints it: the configuration as `params`, seeds, mean and sd. */
+export function rankingJson(ranked: readonly Ranked[]) {
+  return ranked.map(({ config, ...r }) => ({ params: config, ...r }));
+}
+
+const percent = (v: number | null, width: number) =>
+  v === null || !Number.isFinite(v) ? "n/a".padStart(width) : (100 * v).toFixed(1).padStart(width);
+
+/** The ranking as text: `metric (direction), mean ± sd over seeds:` and one line per configuration. */
+export function printRanking(objective: SweepSpec["objective"], ranked: readonly Ranked[]): void {
+  if (ranked.length === 0) return;
+  process.stdout.write(`\n${objective.metric} (${objective.direction}), mean ± sd over seeds:\n`);
+  for (const r of ranked)
+    process.stdout.write(`  ${percent(r.mean, 5)} ± ${percent(r.sd, 4)}  (${r.seeds} seeds)  ${r.config}\n`);
+}
+
+/** " (3 of them need a GPU worker: execution.gpu)", or nothing when none does. */
+export function gpuNote(spec: SweepSpec): string {
+  const n = gpuTrialCount(spec);
+  return n === 0 ? "" : ` (${n === 1 ? "1 of them needs" : `${n} of them need`} a GPU worker: execution.gpu)`;
+}
+
+/** A worker as `tailsweep workers` shows it (`lastHeartbeat` an ISO time, as JSON carries it). */
+export interface WorkerLine {
+  id: string;
+  status: string;
+  backend: string;
+  trialKinds: string[];
+  lastHeartbeat: string;
+  gpu?: string | null;
+}
+
+/** One line of `tailsweep workers`. */
+export function workerLine(w: WorkerLine, now: Date): string {
+  const ago = ((now.getTime() - new Date(w.lastHeartbeat).getTime()) / 1000).toFixed(0);
+  return `${w.id.padEnd(28)} ${w.status.padEnd(8)} ${w.backend.padEnd(10)} ${w.trialKinds.join(",").padEnd(8)} last heard ${ago} s ago${w.gpu ? `  ${w.gpu}` : ""}\n`;
+}
+
+/** The log of a long-running process: plain lines on stderr, or with --json one JSON object per line on stdout. */
+export function daemonLog(
+  component: "worker" | "controller",
+  json: boolean | undefined,
+): (line: string) => void {
+  if (!json) return log;
+  return (message) => printJson({ time: new Date().toISOString(), component, pid: process.pid, message });
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from "node:crypto";
+import { loadSweepRuns, rankConfigurations, trialRows } from "@tailsweep/analysis";
+import { Controller } from "@tailsweep/controller";
+import { checkDatasetFiles } from "@tailsweep/data";
+import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
+import { AppError, ConfigError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
+import { gpuTrialCount, type RunStore, type SweepRecord, sweepIdFor, sweepProgress } from "@tailsweep/sweep";
+import { defaultTrialKinds, Worker } from "@tailsweep/worker";
+import cliProgress from "cli-progress";
+import { readConfigFile } from "../config-input";
+import type { BackendChoice } from "../options";
+import { openRuntime, type Runtime } from "../runtime";
+import { settings } from "../settings";
+import { log, printRanking } from "./sweep-output";
+
+/** The flags of `tailsweep sweep run`. */
+export interface RunFlags {
+  workers: number;
+  backend?: BackendChoice;
+  new?: boolean;
+  json?: boolean;
+}
+
+/** A sweep file, parsed and checked against this process's sweep limits (errors name the file's fields). */
+export function readSweepFile(path: string): SweepSpec {
+  return parseSweepFile(readConfigFile(path), settings().sweepLimits);
+}
+
+/**
+ * `tailsweep sweep run <file>`: trains the file's sweep in this process (controller and workers here) until it is
+ * final or a signal stops it, then prints the trial table (--json) or the ranking. The same file again resumes or
+ * shows its sweep. Exits 1 when trials failed.
+ */
+export async function sweepRun(file: string, o: RunFlags): Promise<void> {
+  const spec = readSweepFile(file);
+  // This process trains it: a user data file that is not there is said now, not when its trial runs.
+  await checkDatasetFiles(spec);
+  const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
+  // The only worker is this process's: GPU trials on another backend would wait for ever. Refused before anything
+  // is opened or stored.
+  const needGpu = gpuTrialCount(spec);
+  if (needGpu > 0 && !defaultTrialKinds(backend).includes("gpu")) {
+    releaseWebGpu();
+    throw new ConfigError([
+      `execution.gpu: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU worker, and this run trains on ${backend.name}; run it with --backend webgpu on a machine with a GPU, or submit it to workers (NATS_URL) with tailsweep sweep submit`,
+    ]);
+  }
+  const id = o.new ? randomUUID() : sweepIdFor(spec);
+  const rt = await openRuntime(log);
+  let final: SweepRecord;
+  let runs: Awaited<ReturnType<typeof loadSweepRuns>>;
+  try {
+    final = await runOrShow(rt, spec, id, backend, o);
+    runs = await loadSweepRuns(rt.opened.store, final);
+  } finally {
+    await rt.close();
+  }
+  const rows = trialRows(runs.trials, runs.results);
+  if (o.json)
+    process.stdout.write(
+      `${JSON.stringify({ sweep: { ...final, spec: undefined }, trials: rows }, null, 2)}\n`,
+    );
+  else {
+    process.stdout.write(`\nsweep ${final.id} ${final.status}\n`);
+    printRanking(spec.objective, rankConfigurations(runs.trials, runs.results, spec.objective));
+  }
+  if (final.status === "running") {
+    const done = rows.filter((r) => r.state !== "waiting" && r.state !== "running").length;
+    log(
+      `interrupted: ${done}/${rows.length} trials done; the same command resumes the sweep (tailsweep sweep cancel ${id} drops it)`,
+    );
+  }
+  if (process.exitCode === undefined && rows.some((r) => r.state === "failed")) process.exitCode = 1;
+}
+
+/** Runs the sweep here, or, when this file's sweep has finished already, returns it as it is. */
+async function runOrShow(
+  rt: Runtime,
+  spec: SweepSpec,
+  id: string,
+  backend: BackendInfo,
+  o: RunFlags,
+): Promise<SweepRecord> {
+  const before = await rt.opened.store.getSweep(id);
+  if (before?.status === "cancelled") {
+    releaseWebGpu();
+    throw new AppError(
+      "SWEEP_CANCELLED",
+      "conflict",
+      `sweep ${id} from this file was cancelled; run it again as a new sweep with --new (tailsweep sweep list shows it)`,
+    );
+  }
+  if (before?.status === "completed") {
+    releaseWebGpu();
+    log(`sweep ${id} from this file has finished already: its results follow (--new runs it again)`);
+    return before;
+  }
+  return runHere(rt, spec, id, before, backend, o);
+}
+
+/**
+ * Trains a sweep in this process until it is final or a signal stops it: SIGINT or SIGTERM hand the running trial
+ * back after its epoch (its attempt not used up) and leave the sweep to be resumed by the same command; a second
+ * signal quits at once. Returns the sweep as it stands then.
+ */
+async function runHere(
+  rt: Runtime,
+  spec: SweepSpec,
+  id: string,
+  before: SweepRecord | undefined,
+  backend: BackendInfo,
+  o: RunFlags,
+): Promise<SweepRecord> {
+  // This sweep only: an interrupted earlier run of another file is not trained under this one's name.
+  const controller = new Controller(rt.opened.store, rt.bus, { log, sweepIds: [id] });
+  await controller.start();
+  const worker = new Worker(rt.bus, { backend, concurrency: o.workers, log });
+  await worker.start();
+  const stopping = { signal: undefined as NodeJS.Signals | undefined };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping.signal) process.exit(signal === "SIGINT" ? 130 : 143);
+    stopping.signal = signal;
+    log(
+      `\n${signal}: stopping after this epoch; the running trial is handed back and the same command resumes the sweep (${signal} again quits at once)`,
+    );
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const submitted = await controller.submit(spec, id);
+    if (before) {
+      const left = (await rt.opened.store.listTrials(id)).filter(
+        (t) => t.state === "waiting" || t.state === "running",
+      ).length;
+      log(`sweep ${id}: resuming, ${left} of ${submitted.trialCount} trials left`);
+    } else log(`sweep ${id}: ${submitted.trialCount} trials`);
+    return await watch(rt.opened.store, id, Boolean(o.json), () => stopping.signal !== undefined);
+  } finally {
+    await worker.stop(); // hands a running trial back
+    releaseWebGpu(); // Dawn would keep the process alive
+    await controller.stop(); // after the worker: its hand-back is persisted
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (stopping.signal) process.exitCode = stopping.signal === "SIGINT" ? 130 : 143;
+  }
+}
+
+/** Polls the store and draws trials done/running/failed with an ETA until the sweep is final. */
+async function watch(
+  store: RunStore,
+  sweepId: string,
+  json: boolean,
+  interrupted: () => boolean = () => false,
+): Promise<SweepRecord> {
+  const bar =
+    process.stderr.isTTY && !json
+      ? new cliProgress.SingleBar(
+          {
+            stream: process.stderr,
+            format:
+              "trials |{bar}| {value}/{total} done · {running} running · {failed} failed · ETA {eta_formatted}",
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+  let last = "";
+  for (;;) {
+    const sweep = (await store.getSweep(sweepId))!;
+    const { counts: c, done } = sweepProgress(await store.listTrials(sweepId));
+    if (bar) {
+      if (!bar.isActive) bar.start(sweep.trialCount, done, { running: c.running, failed: c.failed });
+      bar.update(done, { running: c.running, failed: c.failed });
+    } else {
+      const line = `trials: ${done}/${sweep.trialCount} done, ${c.running} running, ${c.failed} failed`;
+      if (line !== last && !json) log(line);
+      last = line;
+    }
+    if (sweep.status !== "running" || interrupted()) {
+      bar?.stop();
+      return sweep;
+    }
+    for (let waited = 0; waited < 1_000 && !interrupted(); waited += 100)
+      await new Promise((r) => setTimeout(r, 100));
+  }
+}

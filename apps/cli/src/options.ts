@@ -1,0 +1,33 @@
+import { BACKEND_NAMES, type BackendName } from "@tailsweep/model";
+import { InvalidArgumentError, Option } from "commander";
+import { numberArg } from "./config-input";
+
+/** What `--backend` takes: a backend, or `auto` (the first that works here). */
+export const BACKEND_CHOICES = ["auto", ...BACKEND_NAMES] as const;
+export type BackendChoice = BackendName | "auto";
+
+/** `--backend <name>`, checked by the parser against {@link BACKEND_CHOICES}. */
+export function backendOption(what = "compute backend"): Option {
+  return new Option("--backend <name>", `${what}: ${BACKEND_CHOICES.join(" | ")}`).choices(BACKEND_CHOICES);
+}
+
+/** Commander parser for a whole-number flag from `min` (to `max`): names the flag, the range and the bad text. */
+export function wholeNumberArg(flag: string, min: number, max = Number.POSITIVE_INFINITY) {
+  return (text: string): number => {
+    const value = numberArg(flag)(text);
+    if (!(Number.isInteger(value) && value >= min && value <= max))
+      throw new InvalidArgumentError(
+        `${flag} must be a whole number ${max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `from ${min} to ${max}`}, got ${text}`,
+      );
+    return value;
+  };
+}
+
+/** Commander parser for a number strictly between 0 and 1 (a significance level). */
+export function fractionArg(flag: string) {
+  return (text: string): number => {
+    const value = numberArg(flag)(text);
+    if (!(value > 0 && value < 1)) throw new InvalidArgumentError(`${flag} must be in (0, 1), got ${text}`);
+    return value;
+  };
+}
