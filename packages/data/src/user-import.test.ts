@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { loadDataset } from "./load-dataset";
-import { DataImportError, loadUserData } from "./user-import";
+import { DATA_IMPORT_CODE, DataImportError, loadUserData, readModalityFile } from "./user-import";
 
 // 13 training rows: class 0 ×5, class 1 ×3, class 2 ×3, then two unlabeled rows (empty line and −1).
 const TRAIN_LABELS = ["0", "1", "0", "2", "0", "1", "0", "2", "0", "1", "2", "", "-1"];
@@ -251,5 +251,146 @@ describe("user data import", () => {
     const unlabeledTest = await importError(loadUserData(manifestPath));
     expect([unlabeledTest.file, unlabeledTest.row]).toEqual([join(dir, "test/labels.csv"), 2]);
     expect(unlabeledTest.problem).toMatch(/test rows must be labeled/);
+  });
+  it("reads CSV as Excel, pandas and R write it: BOM, CRLF, quoted values, a header row", async () => {
+    const plain = await loadUserData(manifestPath);
+    // Excel's "CSV UTF-8": a byte-order mark and \r\n; R's write.csv and pandas' QUOTE_ALL: every field quoted;
+    // pandas' default header of column names (0, 1) and a header naming the labels column.
+    const excel = (rows: number) =>
+      `\uFEFF"first, ""x""","sec\r\nond"\r\n${Array.from({ length: rows }, (_, r) => `"${r * 10}","${-r}"`).join("\r\n")}\r\n`;
+    await writeFile(join(dir, "train/b.csv"), excel(TRAIN_LABELS.length));
+    await writeFile(join(dir, "test/b.csv"), excel(TEST_LABELS.length));
+    await writeFile(
+      join(dir, "train/labels.csv"),
+      `\uFEFFlabel\r\n${TRAIN_LABELS.map((l) => `"${l}"`).join("\r\n")}\r\n`,
+    );
+    await writeFile(join(dir, "test/labels.csv"), `"label"\n${TEST_LABELS.join("\n")}`);
+    await writeFile(manifestPath, JSON.stringify(manifest({ csv: { header: true } })));
+    const read = await loadUserData(manifestPath);
+    expect(Array.from(read.train.y)).toEqual(Array.from(plain.train.y));
+    expect(Array.from(read.train.x[1]!)).toEqual(Array.from(plain.train.x[1]!));
+    expect(Array.from(read.test.x[1]!)).toEqual(Array.from(plain.test.x[1]!));
+    expect(Array.from(read.test.y)).toEqual([0, 1, 2]);
+    // the .f32 files have no header whatever the manifest says
+    expect(Array.from(read.train.x[0]!)).toEqual(Array.from(plain.train.x[0]!));
+  });
+
+  it("accepts a BOM and mixed line ends without a header, and a .txt labels file never has one", async () => {
+    const plain = await loadUserData(manifestPath);
+    const lines = csvRows(TRAIN_LABELS.length).trimEnd().split("\n");
+    await writeFile(
+      join(dir, "train/b.csv"),
+      `\uFEFF${lines.map((l, i) => `${l}${i % 2 ? "\r\n" : "\n"}`).join("")}`,
+    );
+    await writeFile(join(dir, "test/labels.txt"), `\uFEFF${TEST_LABELS.join("\r\n")}\r\n`);
+    await writeFile(
+      manifestPath,
+      JSON.stringify(
+        manifest({
+          csv: { header: false },
+          test: { files: { a: "test/a.f32", b: "test/b.csv" }, labels: "test/labels.txt" },
+        }),
+      ),
+    );
+    const read = await loadUserData(manifestPath);
+    expect(Array.from(read.train.x[1]!)).toEqual(Array.from(plain.train.x[1]!));
+    expect(Array.from(read.test.y)).toEqual([0, 1, 2]);
+
+    // with csv.header the .txt labels still start at their first line; the .csv files lose their first row
+    await writeFile(join(dir, "test/b.csv"), `u,v\n${csvRows(TEST_LABELS.length)}`);
+    await writeFile(join(dir, "train/b.csv"), `u,v\n${csvRows(TRAIN_LABELS.length)}`);
+    await writeFile(join(dir, "train/labels.csv"), `y\n${TRAIN_LABELS.join("\n")}\n`);
+    const raw = JSON.parse(await readFile(manifestPath, "utf8"));
+    await writeFile(manifestPath, JSON.stringify({ ...raw, csv: { header: true } }));
+    const headed = await loadUserData(manifestPath);
+    expect(Array.from(headed.test.y)).toEqual([0, 1, 2]);
+    expect(Array.from(headed.train.x[1]!)).toEqual(Array.from(plain.train.x[1]!));
+  });
+
+  it("names bad cells by file, row (the header counts, a quoted line break does not) and column", async () => {
+    await writeFile(manifestPath, JSON.stringify(manifest({ csv: { header: true } })));
+    const rows = csvRows(TRAIN_LABELS.length).trimEnd().split("\n");
+    rows[2] = '"20","x\ny"'; // data row 3, a value holding a line break
+    rows[5] = "50,abc"; // data row 6: never reached
+    await writeFile(join(dir, "train/b.csv"), `"a\nb",c\n${rows.join("\n")}\n`);
+    await writeFile(join(dir, "train/labels.csv"), `label\n${TRAIN_LABELS.join("\n")}\n`);
+    await writeFile(join(dir, "test/labels.csv"), `label\n${TEST_LABELS.join("\n")}\n`);
+    const quoted = await importError(loadUserData(manifestPath));
+    expect([quoted.file, quoted.row, quoted.column]).toEqual([join(dir, "train/b.csv"), 4, 2]);
+    expect(quoted.problem).toBe('"x\ny" is not a number');
+    expect(quoted.code).toBe(DATA_IMPORT_CODE);
+    expect(quoted.category).toBe("invalid");
+    expect(quoted.message).toBe(`${join(dir, "train/b.csv")}, row 4, column 2: "x\ny" is not a number`);
+
+    rows[2] = "20,-2";
+    rows[5] = "50,-5";
+    await writeFile(join(dir, "train/b.csv"), `a,b,c\n${rows.join("\n")}\n`);
+    const width = await importError(loadUserData(manifestPath));
+    expect([width.row, width.problem]).toEqual([1, "header has 3 names, expected dim = 2"]);
+
+    // a row count mismatch names the file's own row: data row 13 is row 14 after the header
+    await writeFile(join(dir, "train/b.csv"), `a,b\n${rows.slice(0, 12).join("\n")}\n`);
+    const short = await importError(loadUserData(manifestPath));
+    expect([short.row, short.problem]).toEqual([
+      14,
+      expect.stringMatching(/has 12 rows but the labels file/),
+    ]);
+
+    await writeFile(join(dir, "train/labels.csv"), `label\n0\n"7"\n`);
+    const label = await importError(loadUserData(manifestPath));
+    expect([label.file, label.row, label.problem]).toEqual([
+      join(dir, "train/labels.csv"),
+      3,
+      "label 7 is out of range [0, 3)",
+    ]);
+  });
+
+  it("reports a header it was not told about, and CSV syntax errors, on their row", async () => {
+    await writeFile(join(dir, "train/b.csv"), `u,v\n${csvRows(TRAIN_LABELS.length)}`);
+    const headed = await importError(loadUserData(manifestPath));
+    expect([headed.row, headed.column]).toEqual([1, 1]);
+    expect(headed.problem).toBe(
+      '"u" is not a number (if row 1 names the columns, set "csv": { "header": true } in the manifest)',
+    );
+
+    const rows = csvRows(TRAIN_LABELS.length).trimEnd().split("\n");
+    rows[4] = '40,"-4';
+    await writeFile(join(dir, "train/b.csv"), `${rows.join("\n")}\n`);
+    const unclosed = await importError(loadUserData(manifestPath));
+    expect([unclosed.file, unclosed.row]).toEqual([join(dir, "train/b.csv"), 5]);
+    expect(unclosed.problem).toMatch(/^not valid CSV: .*CSV_QUOTE_NOT_CLOSED/);
+
+    rows[4] = '40,4"2"';
+    await writeFile(join(dir, "train/b.csv"), `${rows.join("\n")}\n`);
+    const stray = await importError(loadUserData(manifestPath));
+    expect([stray.row, stray.problem]).toEqual([
+      5,
+      expect.stringMatching(/^not valid CSV: .*INVALID_OPENING_QUOTE/),
+    ]);
+
+    await writeFile(join(dir, "train/b.csv"), csvRows(TRAIN_LABELS.length));
+    await writeFile(join(dir, "test/labels.csv"), "label\n0\n1\n2\n");
+    const labels = await importError(loadUserData(manifestPath));
+    expect([labels.row, labels.problem]).toEqual([
+      1,
+      expect.stringMatching(/^"label" is not an integer class index \(if row 1 names/),
+    ]);
+  });
+
+  it("reads a file larger than one stream chunk the same, with or without the expected row count", async () => {
+    const rows = 20_000;
+    const text = Array.from({ length: rows }, (_, r) => `${r},${r / 8}`).join("\r\n");
+    const file = join(dir, "big.csv");
+    await writeFile(file, text);
+    expect(text.length).toBeGreaterThan(64 * 1024);
+    for (const expectedRows of [undefined, 1, rows, rows + 10]) {
+      const { rows: n, values } = await readModalityFile(file, 2, expectedRows ? { expectedRows } : {});
+      expect(n).toBe(rows);
+      expect(values.length).toBe(2 * rows);
+      expect([values[2 * 4321], values[2 * 4321 + 1]]).toEqual([4321, 4321 / 8]);
+    }
+    await mkdir(join(dir, "folder.csv"));
+    const error = await importError(readModalityFile(join(dir, "folder.csv"), 2));
+    expect(error.problem).toBe("modality file could not be read (EISDIR)");
   });
 });

@@ -1,13 +1,16 @@
-import { readFile } from "node:fs/promises";
+import { type FileHandle, open, readFile } from "node:fs/promises";
 import { endianness } from "node:os";
 import { dirname, extname, resolve } from "node:path";
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { AppError, type ModalityInfo, type MultimodalTable } from "@tailsweep/schemas";
+import { CsvError, parse } from "csv-parse";
 import { z } from "zod";
 
 /**
  * Import of a team's own multimodal data (`name: "user"`), format in docs/data-format.md: a JSON manifest
  * naming classes, modalities and, for a train and a test section, one numeric file per modality (`.f32`
- * raw little-endian float32 or `.csv`) plus a labels file. Every problem throws a {@link DataImportError};
+ * raw little-endian float32 or `.csv`, read with csv-parse) plus a labels file. Every problem throws a {@link DataImportError};
  * nothing is dropped or repaired silently.
  */
 
@@ -75,6 +78,8 @@ export const UserManifestSchema = z
     name: z.string().min(1).optional(),
     classNames: z.array(z.string().min(1)).min(2),
     modalities: z.array(ModalitySpecSchema).min(1),
+    /** How the `.csv` files are written: `header: true` when each starts with a row of column names. */
+    csv: z.object({ header: z.boolean().optional() }).strict().optional(),
     train: SplitSpecSchema,
     test: SplitSpecSchema,
   })
@@ -140,14 +145,25 @@ function formatIssuePath(path: readonly PropertyKey[]): string {
   }, "");
 }
 
+/** A file system error as the problem of `what` (e.g. "modality file"): not found, or why it could not be read. */
+function ioProblem(error: unknown, what: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" ? `${what} not found` : `${what} could not be read (${code ?? String(error)})`;
+}
+
 async function readFileOrFail(file: string, what: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem =
-      code === "ENOENT" ? `${what} not found` : `${what} could not be read (${code ?? String(error)})`;
-    throw new DataImportError({ file, problem });
+    throw new DataImportError({ file, problem: ioProblem(error, what) });
+  }
+}
+
+async function openOrFail(file: string, what: string): Promise<FileHandle> {
+  try {
+    return await open(file, "r");
+  } catch (error) {
+    throw new DataImportError({ file, problem: ioProblem(error, what) });
   }
 }
 
@@ -172,34 +188,116 @@ export async function readUserManifest(manifestPath: string): Promise<UserManife
   return parsed.data;
 }
 
-/** Lines of a text file; one trailing newline does not start a row, so "1\n2\n" has two rows. */
-function splitLines(text: string): string[] {
-  if (text === "") return [];
-  const lines = text.split(/\r?\n/);
-  if (lines[lines.length - 1] === "") lines.pop();
-  return lines;
+/** How the manifest's `.csv` files are written (its `csv` field, docs/data-format.md). */
+export interface CsvOptions {
+  /** The first row names the columns and holds no data (what pandas, R and most spreadsheets write). */
+  header?: boolean;
+}
+
+/** A typed array with room for at least `length` values: itself, or a copy twice as large (or larger). */
+function withRoom<A extends Float32Array | Int32Array>(array: A, length: number): A {
+  if (length <= array.length) return array;
+  const grown = new (array.constructor as new (n: number) => A)(Math.max(length, 2 * array.length));
+  grown.set(array);
+  return grown;
+}
+
+/** The first `length` values of `array`: itself when it is exactly that long (no copy), else a copy. */
+function trimmed<A extends Float32Array | Int32Array>(array: A, length: number): A {
+  return array.length === length ? array : (array.slice(0, length) as A);
+}
+
+/** The hint added to a problem in row 1 that a header would explain. */
+const HEADER_HINT = ' (if row 1 names the columns, set "csv": { "header": true } in the manifest)';
+
+/**
+ * Streams a CSV file through csv-parse (RFC 4180: quoted fields with commas, doubled quotes and line breaks; a
+ * UTF-8 byte-order mark; `\n` or `\r\n` line ends, mixed too) and calls `onRow` with each record's fields and its
+ * 1-based row (records, not lines: a quoted line break does not start a row). Records are handed over as they are
+ * parsed, in file order, and not kept, so memory does not grow with the file. A problem `onRow` throws stops the
+ * read; a syntax error (an unclosed quote, say) is reported on the row it is in, an unreadable file as such.
+ */
+async function readCsvRows(
+  file: string,
+  what: string,
+  maxRecordSize: number,
+  onRow: (cells: string[], row: number) => void,
+): Promise<void> {
+  const handle = await openOrFail(file, what);
+  let row = 0;
+  const parser = parse({
+    bom: true,
+    delimiter: ",",
+    record_delimiter: ["\r\n", "\n"],
+    // Rows of the wrong width and empty rows are reported by the callers, in their own words.
+    relax_column_count: true,
+    skip_empty_lines: false,
+    // An unclosed quote would otherwise read the rest of the file into one field.
+    max_record_size: maxRecordSize,
+    on_record: (record: string[]) => {
+      onRow(record, ++row);
+      return null; // nothing is buffered downstream
+    },
+  });
+  try {
+    await pipeline(
+      handle.createReadStream(),
+      parser,
+      new Writable({ objectMode: true, write: (_, __, done) => done() }),
+    );
+  } catch (error) {
+    if (error instanceof DataImportError) throw error;
+    if (error instanceof CsvError) {
+      throw new DataImportError({ file, row: row + 1, problem: `not valid CSV: ${csvProblem(error)}` });
+    }
+    throw new DataImportError({ file, problem: ioProblem(error, what) });
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** csv-parse's message without its own position (the error names the row). */
+function csvProblem(error: CsvError): string {
+  const message = error.message.replace(/^[^:]*:\s*/, "");
+  return `${message} (${error.code})`;
 }
 
 function nonFiniteProblem(value: number): string {
   return `value is ${value} (NaN and ±Infinity are not allowed)`;
 }
 
-/** A (rows × dim) float32 matrix from raw little-endian float32, checking size and finiteness. */
-function decodeF32(file: string, bytes: Buffer, dim: number): Float32Array {
-  const rowBytes = dim * 4;
-  if (bytes.length % rowBytes !== 0) {
-    throw new DataImportError({
-      file,
-      problem:
-        `byte length ${bytes.length} is not a multiple of dim·4 = ${rowBytes} (dim ${dim}); ` +
-        `the file holds ${Math.floor(bytes.length / rowBytes)} whole rows and ${bytes.length % rowBytes} extra bytes`,
-    });
+/** A (rows × dim) float32 matrix from raw little-endian float32, checking size and finiteness; read in place. */
+async function readF32(file: string, dim: number): Promise<Float32Array> {
+  const handle = await openOrFail(file, "modality file");
+  let values: Float32Array;
+  try {
+    const { size } = await handle.stat();
+    const rowBytes = dim * 4;
+    if (size % rowBytes !== 0) {
+      throw new DataImportError({
+        file,
+        problem:
+          `byte length ${size} is not a multiple of dim·4 = ${rowBytes} (dim ${dim}); ` +
+          `the file holds ${Math.floor(size / rowBytes)} whole rows and ${size % rowBytes} extra bytes`,
+      });
+    }
+    // Read straight into the matrix: no second copy of the file.
+    values = new Float32Array(size / 4);
+    const bytes = new Uint8Array(values.buffer);
+    for (let at = 0; at < size; ) {
+      const { bytesRead } = await handle.read(bytes, at, Math.min(size - at, 1 << 30), at);
+      if (bytesRead === 0)
+        throw new DataImportError({ file, problem: "modality file shrank while being read" });
+      at += bytesRead;
+    }
+  } catch (error) {
+    if (error instanceof DataImportError) throw error;
+    throw new DataImportError({ file, problem: ioProblem(error, "modality file") });
+  } finally {
+    await handle.close().catch(() => undefined);
   }
-  const values = new Float32Array(bytes.length / 4);
-  if (endianness() === "LE") {
-    new Uint8Array(values.buffer).set(bytes);
-  } else {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (endianness() !== "LE") {
+    const view = new DataView(values.buffer);
     for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
   }
   for (let i = 0; i < values.length; i++) {
@@ -215,23 +313,46 @@ function decodeF32(file: string, bytes: Buffer, dim: number): Float32Array {
   return values;
 }
 
-/** A (rows × dim) float32 matrix from comma-separated text: no header, one row per line, dim values each. */
-function decodeCsv(file: string, text: string, dim: number): Float32Array {
-  const lines = splitLines(text);
-  const values = new Float32Array(lines.length * dim);
-  lines.forEach((line, r) => {
-    const row = r + 1;
-    if (line.trim() === "") throw new DataImportError({ file, row, problem: "empty line" });
-    const cells = line.split(",");
+/**
+ * A (rows × dim) float32 matrix from a CSV file: dim numbers per row, after a header row where `header` is set.
+ * `expectedRows` (the labels' count) sizes the matrix up front, so a file of that many rows is never copied.
+ */
+async function readCsvMatrix(
+  file: string,
+  dim: number,
+  { header = false, expectedRows = 1024 }: CsvOptions & { expectedRows?: number },
+): Promise<Float32Array> {
+  let values = new Float32Array(Math.max(1, expectedRows) * dim);
+  let rows = 0;
+  await readCsvRows(file, "modality file", Math.max(1 << 20, 256 * dim), (cells, row) => {
+    if (header && row === 1) {
+      if (cells.length !== dim)
+        throw new DataImportError({
+          file,
+          row,
+          problem: `header has ${cells.length} names, expected dim = ${dim}`,
+        });
+      return;
+    }
+    if (cells.length === 1 && cells[0]!.trim() === "")
+      throw new DataImportError({ file, row, problem: "empty line" });
     if (cells.length !== dim) {
       throw new DataImportError({ file, row, problem: `has ${cells.length} values, expected dim = ${dim}` });
     }
-    cells.forEach((cell, k) => {
-      const trimmed = cell.trim();
-      const value = Number(trimmed);
-      if (trimmed === "") throw new DataImportError({ file, row, column: k + 1, problem: "empty value" });
-      if (Number.isNaN(value) && trimmed !== "NaN" && trimmed !== "nan") {
-        throw new DataImportError({ file, row, column: k + 1, problem: `"${trimmed}" is not a number` });
+    values = withRoom(values, (rows + 1) * dim);
+    const offset = rows * dim;
+    for (let k = 0; k < dim; k++) {
+      const trimmedCell = cells[k]!.trim();
+      const value = Number(trimmedCell);
+      if (trimmedCell === "") throw new DataImportError({ file, row, column: k + 1, problem: "empty value" });
+      if (Number.isNaN(value) && trimmedCell !== "NaN" && trimmedCell !== "nan") {
+        const hint = row === 1 && !header ? HEADER_HINT : "";
+        throw new DataImportError({
+          file,
+          row,
+          column: k + 1,
+          problem: `"${trimmedCell}" is not a number${hint}`,
+        });
       }
       const stored = Math.fround(value);
       // A finite double beyond float32 range would silently become ±Infinity.
@@ -239,58 +360,70 @@ function decodeCsv(file: string, text: string, dim: number): Float32Array {
         const problem = Number.isFinite(value) ? `${value} overflows float32` : nonFiniteProblem(value);
         throw new DataImportError({ file, row, column: k + 1, problem });
       }
-      values[r * dim + k] = stored;
-    });
+      values[offset + k] = stored;
+    }
+    rows++;
   });
-  return values;
+  return trimmed(values, rows * dim);
 }
 
-/** Reads one modality file (.f32 or .csv) into a row-major float32 matrix; returns it and its row count. */
+/**
+ * Reads one modality file (.f32 or .csv) into a row-major float32 matrix; returns it and its row count. Both are
+ * streamed: a `.f32` straight into the matrix, a `.csv` row by row through csv-parse, so neither is held as a whole
+ * in memory beside the matrix. `options.header`: the `.csv` file's first row names the columns.
+ */
 export async function readModalityFile(
   file: string,
   dim: number,
+  options: CsvOptions & { expectedRows?: number } = {},
 ): Promise<{ rows: number; values: Float32Array }> {
   const extension = extname(file).toLowerCase();
   if (!MODALITY_FILE_EXTENSIONS.includes(extension)) {
     throw new DataImportError({ file, problem: `unsupported file type "${extension}" (use .f32 or .csv)` });
   }
-  const bytes = await readFileOrFail(file, "modality file");
-  const values =
-    extension === ".f32" ? decodeF32(file, bytes, dim) : decodeCsv(file, bytes.toString("utf8"), dim);
+  const values = extension === ".f32" ? await readF32(file, dim) : await readCsvMatrix(file, dim, options);
   return { rows: values.length / dim, values };
 }
 
 /**
- * Reads a labels file: one integer class index per line. With `allowUnlabeled`, an empty line or −1 is an
+ * Reads a labels file: one integer class index per row (read as CSV, so a BOM, `\r\n` and a quoted value are
+ * fine; after a header row where `options.header` is set). With `allowUnlabeled`, an empty row or −1 is an
  * unlabeled row (−1); otherwise it is an error.
  */
 export async function readLabelFile(
   file: string,
   numClasses: number,
   allowUnlabeled: boolean,
+  options: CsvOptions = {},
 ): Promise<Int32Array> {
-  const lines = splitLines((await readFileOrFail(file, "labels file")).toString("utf8"));
-  const labels = new Int32Array(lines.length);
-  lines.forEach((line, r) => {
-    const row = r + 1;
-    const text = line.trim();
+  let labels = new Int32Array(1024);
+  let rows = 0;
+  await readCsvRows(file, "labels file", 1 << 20, (cells, row) => {
+    if (options.header && row === 1) return;
+    const text = cells.join(",").trim();
+    let label = -1;
     if (text === "" || text === "-1") {
       if (!allowUnlabeled) {
         throw new DataImportError({ file, row, problem: "test rows must be labeled (empty or −1 label)" });
       }
-      labels[r] = -1;
-      return;
+    } else {
+      if (!/^[+-]?\d+$/.test(text)) {
+        const hint = row === 1 && !options.header ? HEADER_HINT : "";
+        throw new DataImportError({ file, row, problem: `"${text}" is not an integer class index${hint}` });
+      }
+      label = Number(text);
+      if (label < 0 || label >= numClasses) {
+        throw new DataImportError({
+          file,
+          row,
+          problem: `label ${label} is out of range [0, ${numClasses})`,
+        });
+      }
     }
-    if (!/^[+-]?\d+$/.test(text)) {
-      throw new DataImportError({ file, row, problem: `"${text}" is not an integer class index` });
-    }
-    const label = Number(text);
-    if (label < 0 || label >= numClasses) {
-      throw new DataImportError({ file, row, problem: `label ${label} is out of range [0, ${numClasses})` });
-    }
-    labels[r] = label;
+    labels = withRoom(labels, rows + 1);
+    labels[rows++] = label;
   });
-  return labels;
+  return trimmed(labels, rows);
 }
 
 async function readSection(
@@ -299,18 +432,27 @@ async function readSection(
   section: "train" | "test",
 ): Promise<MultimodalTable> {
   const spec = manifest[section];
+  const header = manifest.csv?.header ?? false;
+  /** Whether `file`'s first row is a header: a `.csv` file (not `.f32`, not a `.txt` labels file) when asked. */
+  const hasHeader = (file: string) => header && extname(file).toLowerCase() === ".csv";
   const labelsFile = resolve(baseDir, spec.labels);
-  const y = await readLabelFile(labelsFile, manifest.classNames.length, section === "train");
+  const y = await readLabelFile(labelsFile, manifest.classNames.length, section === "train", {
+    header: hasHeader(labelsFile),
+  });
   if (y.length === 0)
     throw new DataImportError({ file: labelsFile, problem: `the ${section} section has no rows` });
   const x: Float32Array[] = [];
   for (const modality of manifest.modalities) {
     const file = resolve(baseDir, spec.files[modality.name]!);
-    const { rows, values } = await readModalityFile(file, modality.dim);
+    const { rows, values } = await readModalityFile(file, modality.dim, {
+      header: hasHeader(file),
+      expectedRows: y.length,
+    });
     if (rows !== y.length) {
       throw new DataImportError({
         file,
-        row: Math.min(rows, y.length) + 1,
+        // the file's own row number: its header row counts
+        row: Math.min(rows, y.length) + 1 + (hasHeader(file) ? 1 : 0),
         problem: `has ${rows} rows but the labels file ${labelsFile} has ${y.length}`,
       });
     }
