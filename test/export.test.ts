@@ -4,6 +4,7 @@ import { EXPORT_FORMATS, exportSweep, SweepNotFoundError, toCsv, trialRows } fro
 import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
+import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const spec = parseSweepFile({
@@ -92,6 +93,50 @@ describe("exportSweep on a PGlite run store", () => {
     expect(bad).toBe(`${badTrial!.key},10,1,failed,1,w2,wasm,,,,,,,,,,"diverged: loss ""NaN"", epoch 3"`);
   });
 
+  it("writes CSV that csv-parse reads back into the same rows, awkward text included", async () => {
+    const id = `${sweepId}-round-trip`;
+    const roundTrip = parseSweepFile({
+      name: "round-trip",
+      project: "proj",
+      search: { nu: [5, 10, 20], "model.encoderWidths": [[8, 8]] },
+      seeds: [1],
+      execution: { maxAttempts: 1 },
+    });
+    const { store } = opened;
+    await store.createSweep({ id, spec: roundTrip, trials: expandSweep(roundTrip), now: t0 });
+    const [ok, bad] = await store.listTrials(id);
+    await store.claimTrial(ok!.id, "w1", t0, "cpu");
+    await store.completeTrial(ok!.id, 1, result, t0);
+    await store.claimTrial(bad!.id, "w,2", t0, "wasm");
+    // a line break of each kind, quotes, a comma, a leading space and letters outside ASCII
+    const awkward = ' diverged:\r\nloss "NaN", epoch 3\nγ = −2/(ν+n+m); "=1+1"';
+    await store.failTrial(bad!.id, 1, awkward, false, t0);
+
+    const file = await exportSweep(store, id, "csv");
+    const records: Record<string, string>[] = parse(file.text, { columns: true, bom: true });
+    const trials = await store.listTrials(id);
+    const expected = trialRows(trials, await store.listResults(id)).map((row) =>
+      Object.fromEntries(
+        Object.entries(row).map(([k, v]) => [k, v === null || v === undefined ? "" : String(v)]),
+      ),
+    );
+    // every row has every column: a trial without results has empty recall cells
+    expect(records).toEqual(
+      expected.map((row) => ({
+        ...Object.fromEntries(Object.keys(records[0]!).map((k) => [k, ""])),
+        ...row,
+      })),
+    );
+    expect(records).toHaveLength(3);
+    expect(records[0]).toMatchObject({ "model.encoderWidths": "[8,8]", recall_2: "0.25", worker: "w1" });
+    expect(records[1]).toMatchObject({ error: awkward, worker: "w,2", state: "failed", recall_0: "" });
+    expect(records[2]).toMatchObject({ state: "waiting", seconds: "" });
+    // the numbers come back as the same numbers
+    expect(Number(records[0]!.balancedAccuracy)).toBe(0.7);
+    expect(Number(records[0]!.seconds)).toBe(12.5);
+    await store.deleteSweep(id);
+  });
+
   it("writes JSON: the sweep and every trial with its full result, as the CLI always has", async () => {
     const file = await exportSweep(opened.store, sweepId, "json");
     expect(file).toMatchObject({
@@ -160,5 +205,12 @@ describe("trialRows and toCsv", () => {
     );
     expect(csv).toBe(`${csv.split("\n")[0]}\nk,"[8,8]","a\nb",1,waiting,0,,,,,,,,,\n`);
     expect(toCsv([])).toBe("\n");
+    // booleans as words, a missing cell empty, a dotted column name a key (not a path into an object)
+    expect(
+      toCsv([
+        { "a.b": true, flag: false },
+        { "a.b": 1, a: { b: 2 } },
+      ]),
+    ).toBe('a.b,flag,a\ntrue,false,\n1,,"{""b"":2}"\n');
   });
 });

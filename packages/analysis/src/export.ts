@@ -1,5 +1,6 @@
 import { metricOf } from "@tailsweep/schemas";
 import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
+import { stringify } from "csv-stringify/sync";
 import { InvalidQueryError } from "./errors";
 import { loadSweepRuns } from "./sweep-runs";
 
@@ -60,18 +61,17 @@ export function trialRows(
 }
 
 /**
- * Rows as CSV: a header of every column any row has (first-seen order, so a trial without results still lines up),
- * then one line per row; null/undefined cells are empty. Fields holding a quote, comma or line break are quoted
- * with inner quotes doubled (RFC 4180); lines end in `\n`, as every spreadsheet reads. Hand-written on purpose:
- * no CSV library is in the workspace, and these dozen lines do not justify a dependency.
+ * Rows as CSV (csv-stringify, RFC 4180): a header of every column any row has (first-seen order, so a trial without
+ * results still lines up), then one line per row; null/undefined cells are empty, booleans read `true`/`false`, objects JSON.
+ * Fields holding a quote, comma or line break are quoted with inner quotes doubled; lines end in `\n`, as every
+ * spreadsheet reads. Rows are handed over as arrays in column order, so a column named `model.nu` is that key, never
+ * a path into a nested object.
  */
 export function toCsv(rows: readonly Record<string, unknown>[]): string {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cell = (v: unknown) => {
-    const t = v === null || v === undefined ? "" : String(v);
-    return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-  };
-  return `${[columns.join(","), ...rows.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n")}\n`;
+  return stringify([columns, ...rows.map((r) => columns.map((c) => r[c]))], {
+    cast: { boolean: (v) => String(v), date: (v) => v.toISOString() },
+  });
 }
 
 /** The formats {@link exportSweep} writes. */
