@@ -227,7 +227,7 @@ describe("team management through the API", { timeout: 60_000 }, () => {
     await expect(
       ada.members.set({ project: "alpha", email: "ada@example.org", role: "viewer" }),
     ).rejects.toMatchObject({
-      code: "PRECONDITION_FAILED",
+      code: "CONFLICT",
       message: "project alpha must keep at least one owner",
     });
     await expect(

@@ -3,7 +3,6 @@ import {
   DUPLICATE_CODE,
   EmailSchema,
   generateApiToken,
-  LAST_OWNER_CODE,
   NewApiTokenSchema,
   ProjectIdSchema,
   RoleSchema,
@@ -70,13 +69,9 @@ export const membersRouter = t.router({
           code: "NOT_FOUND",
           message: `no account for ${input.email}: they sign in once (or an admin runs tailsweep user add)`,
         });
-      try {
-        await access.setRole(input.project, user.id, input.role);
-      } catch (e) {
-        if (hasErrorCode(e, LAST_OWNER_CODE))
-          throw new TRPCError({ code: "PRECONDITION_FAILED", message: e.message });
-        throw e;
-      }
+      // The last owner's demotion is refused by the store (LastOwnerError: LAST_OWNER, a conflict → 409), matched
+      // by category in trpc.ts: under `tailsweep ui` the store's class is not the one this bundle imports.
+      await access.setRole(input.project, user.id, input.role);
       await audited(ctx, input.project, "member.set", input.email, { role: input.role });
       return { email: user.email, role: input.role };
     }),
@@ -87,14 +82,8 @@ export const membersRouter = t.router({
       authorize(ctx.caller, input.project, "manage-members", `project ${input.project}`);
       const access = accessOf(ctx);
       const user = await access.getUserByEmail(input.email);
-      let removed = false;
-      try {
-        removed = user ? await access.removeMember(input.project, user.id) : false;
-      } catch (e) {
-        if (hasErrorCode(e, LAST_OWNER_CODE))
-          throw new TRPCError({ code: "PRECONDITION_FAILED", message: e.message });
-        throw e;
-      }
+      // The last owner's removal: LAST_OWNER, a conflict (409), as above.
+      const removed = user ? await access.removeMember(input.project, user.id) : false;
       if (!removed)
         throw new TRPCError({
           code: "NOT_FOUND",
@@ -150,7 +139,9 @@ export const tokensRouter = t.router({
         await audited(ctx, input.project, "token.create", record.id, { name: record.name });
         return { id: record.id, token: secret.token, expiresAt: record.expiresAt };
       } catch (e) {
-        if (hasErrorCode(e, DUPLICATE_CODE)) throw new TRPCError({ code: "CONFLICT", message: "try again" });
+        // A token id drawn twice (as good as never): the same category, in words that say what to do.
+        if (hasErrorCode(e, DUPLICATE_CODE))
+          throw new TRPCError({ code: "CONFLICT", message: "try again", cause: e });
         throw e;
       }
     }),
