@@ -1,4 +1,5 @@
 import * as echarts from "echarts";
+import { cellColours, colourLookup, colourStops, divergingScale, sequentialScale } from "./colours";
 
 /**
  * Renders an ECharts option to an SVG string without a browser (ECharts' server-side renderer), so the dashboard can
@@ -20,13 +21,23 @@ export function renderSvg(option: echarts.EChartsOption, width = 760, height = 3
 const escapeXml = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-/** Learning curves: one line per configuration (seed mean) with its 95 % t band (a stacked lower/width area pair). */
+/**
+ * Learning curves: one line per configuration (seed mean) with its 95 % t band (a stacked lower/width area pair) in
+ * the line's colour. `colours` (configuration → colour, e.g. {@link seriesColours} of the configurations a page
+ * shows) keeps a configuration's colour across charts; by default the configurations' natural order assigns them.
+ */
 export function curvesSvg(
   metric: string,
   configs: { config: string; points: { epoch: number; mean: number; ci: [number, number] }[] }[],
+  colours?: ReadonlyMap<string, string>,
 ): string {
+  const colourOf = colourLookup(
+    configs.map((c) => c.config),
+    colours,
+  );
   const series: echarts.SeriesOption[] = [];
   configs.forEach(({ config, points }, i) => {
+    const color = colourOf(config);
     const band = points.every((p) => Number.isFinite(p.ci[0]) && Number.isFinite(p.ci[1]));
     if (band) {
       series.push(
@@ -34,6 +45,7 @@ export function curvesSvg(
           type: "line",
           stack: `band${i}`,
           data: points.map((p) => [p.epoch, p.ci[0]]),
+          color,
           lineStyle: { opacity: 0 },
           symbol: "none",
           silent: true,
@@ -42,8 +54,9 @@ export function curvesSvg(
           type: "line",
           stack: `band${i}`,
           data: points.map((p) => [p.epoch, p.ci[1] - p.ci[0]]),
+          color,
           lineStyle: { opacity: 0 },
-          areaStyle: { opacity: 0.15 },
+          areaStyle: { opacity: 0.15, color },
           symbol: "none",
           silent: true,
         },
@@ -53,6 +66,7 @@ export function curvesSvg(
       type: "line",
       name: config,
       data: points.map((p) => [p.epoch, p.mean]),
+      color,
       symbolSize: 4,
       // a marker per epoch helps read a short curve; on long ones it is only weight
       showSymbol: points.length <= 20,
@@ -128,13 +142,19 @@ export function groupedBarsSvg(options: {
   yRange?: [number, number];
   width?: number;
   height?: number;
+  /** Series name → colour (see {@link curvesSvg}); by default the names' natural order assigns them. */
+  colours?: ReadonlyMap<string, string>;
 }): string {
   const { title, categories, xName, yName = "%", yRange = [0, 100] } = options;
   const width = 0.8 / Math.max(1, options.series.length);
+  const colourOf = colourLookup(
+    options.series.map((s) => s.name),
+    options.colours,
+  );
   const series: echarts.SeriesOption[] = [];
   options.series.forEach(({ name, mean, ci }, i) => {
     // barGap 0: the bars of one category share 80 % of its band evenly, so each whisker can find its bar's centre
-    series.push({ type: "bar", name, barGap: "0%", data: mean.map(round1) });
+    series.push({ type: "bar", name, barGap: "0%", data: mean.map(round1), color: colourOf(name) });
     series.push(whiskers(name, ci, (band) => band * (-0.4 + width * (i + 0.5)), yRange));
   });
   return renderSvg(
@@ -153,16 +173,18 @@ export function groupedBarsSvg(options: {
 
 /**
  * Per-class recall of a few configurations: grouped bars of the seed mean (as %) with 95 % t whiskers, minority
- * classes starred on the axis.
+ * classes starred on the axis; `colours` as in {@link curvesSvg}.
  */
 export function perClassSvg(
   title: string,
   classes: number,
   minority: readonly number[],
   configs: { config: string; mean: number[]; ci: [number, number][] }[],
+  colours?: ReadonlyMap<string, string>,
 ): string {
   return groupedBarsSvg({
     title,
+    ...(colours ? { colours } : {}),
     categories: Array.from({ length: classes }, (_, c) => (minority.includes(c) ? `${c}*` : `${c}`)),
     xName: "class (* minority)",
     series: configs.map(({ config, mean, ci }) => ({
@@ -186,7 +208,13 @@ export function linesSvg(options: {
   yName?: string;
   width?: number;
   height?: number;
+  /** Series name → colour (see {@link curvesSvg}); by default the names' natural order assigns them. */
+  colours?: ReadonlyMap<string, string>;
 }): string {
+  const colourOf = colourLookup(
+    options.series.map((s) => s.name),
+    options.colours,
+  );
   const finite = options.series.flatMap((s) => s.ci.flat().concat(s.mean)).filter(Number.isFinite);
   const lo = finite.length ? Math.min(...finite) : 0;
   const hi = finite.length ? Math.max(...finite) : 1;
@@ -201,6 +229,7 @@ export function linesSvg(options: {
         type: "line",
         name,
         data: mean.map((m, c) => [c + dx, round1(m)]),
+        color: colourOf(name),
         symbolSize: 5,
       } satisfies echarts.SeriesOption,
       {
@@ -244,7 +273,12 @@ export function linesSvg(options: {
   );
 }
 
-/** A heat map of one value per (x, y) cell, the value printed in each cell; null cells stay empty. */
+/**
+ * A heat map of one value per (x, y) cell, the value printed in each cell in black or white, whichever reads better
+ * on it; null cells stay empty. `scale: "sequential"` (the default) colours a mean from its smallest to its largest
+ * value (viridis); `"diverging"` colours a signed difference around zero (RdBu, domain [−m, m], blue = better, where
+ * `higherIsBetter` says which sign is better: true by default). The legend shows the same scale.
+ */
 export function heatmapSvg(options: {
   title: string;
   x: string[];
@@ -254,12 +288,28 @@ export function heatmapSvg(options: {
   xName?: string;
   yName?: string;
   digits?: number;
+  scale?: "sequential" | "diverging";
+  higherIsBetter?: boolean;
 }): string {
   const digits = options.digits ?? 1;
-  const data = options.values.flatMap((row, yi) =>
-    row.flatMap((v, xi) => (v === null || !Number.isFinite(v) ? [] : [[xi, yi, Number(v.toFixed(digits))]])),
+  const cells = options.values.flatMap((row, yi) =>
+    row.flatMap((v, xi) =>
+      v === null || !Number.isFinite(v) ? [] : [{ xi, yi, v: Number(v.toFixed(digits)) }],
+    ),
   );
-  const vs = data.map((d) => d[2]!);
+  const vs = cells.map((c) => c.v);
+  const { scale, domain } =
+    options.scale === "diverging"
+      ? divergingScale(
+          vs,
+          options.higherIsBetter === undefined ? {} : { higherIsBetter: options.higherIsBetter },
+        )
+      : sequentialScale(vs);
+  // each cell is coloured by the d3 scale itself; the visualMap only draws the legend (it maps no series)
+  const data = cells.map(({ xi, yi, v }) => {
+    const { background, color } = cellColours(scale, v);
+    return { value: [xi, yi, v], itemStyle: { color: background }, label: { color } };
+  });
   return renderSvg(
     {
       title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
@@ -267,13 +317,18 @@ export function heatmapSvg(options: {
       xAxis: { type: "category", data: options.x, name: options.xName, nameLocation: "middle", nameGap: 30 },
       yAxis: { type: "category", data: options.y, name: options.yName, nameLocation: "middle", nameGap: 45 },
       visualMap: {
-        min: vs.length ? Math.min(...vs) : 0,
-        max: vs.length ? Math.max(...vs) : 1,
+        min: domain[0],
+        max: domain[1] > domain[0] ? domain[1] : domain[0] + 1,
         calculable: false,
+        // the scale's ends, the upper first (ECharts' order)
+        text: [domain[1], domain[0]].map(
+          (v) => (options.scale === "diverging" && v > 0 ? "+" : "") + v.toFixed(digits),
+        ),
+        textGap: 6,
         orient: "vertical",
         right: 0,
         top: "middle",
-        inRange: { color: ["#f7fbff", "#6baed6", "#08306b"] },
+        inRange: { color: colourStops(scale, domain) },
       },
       series: [
         {

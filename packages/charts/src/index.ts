@@ -8,3 +8,16 @@ export {
   perClassSvg,
   renderSvg,
 } from "./charts";
+export {
+  type CellColours,
+  type ColourScale,
+  cellColours,
+  colourStops,
+  contrastRatio,
+  divergingScale,
+  relativeLuminance,
+  SERIES_PALETTE,
+  sequentialScale,
+  seriesColours,
+  textColourOn,
+} from "./colours";

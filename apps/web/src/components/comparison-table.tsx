@@ -1,12 +1,18 @@
+import { cellColours, divergingScale } from "@tailsweep/charts/colours";
 import type { ComparisonTable as Table } from "@tailsweep/stats";
 import { pct, pValue } from "../lib/format";
 
 /**
  * Configurations against a baseline across matched seeds: mean and t interval, the paired difference with its
  * interval, p before and after correction, effect size, the seeds 80 % power would need, and the verdict. The same
- * numbers `tailsweep compare` prints.
+ * numbers `tailsweep compare` prints. The difference's cell is coloured on the charts' diverging scale, centred on
+ * zero and symmetric (the largest |Δ| shown at either end): blue better than the baseline, red worse, white none.
  */
 export function ComparisonTable({ table }: { table: Table & { metric: string } }) {
+  const delta = divergingScale(
+    table.rows.map((r) => 100 * (r.vsBaseline?.comparison?.meanDiff ?? Number.NaN)),
+    { higherIsBetter: table.direction === "maximize" },
+  );
   return (
     <section>
       <table className="data" data-testid="comparison">
@@ -34,7 +40,14 @@ export function ComparisonTable({ table }: { table: Table & { metric: string } }
                 <td className="num">
                   {pct(r.summary.mean)} [{pct(r.summary.ci[0])}, {pct(r.summary.ci[1])}]
                 </td>
-                <td className="num">
+                <td
+                  className="num"
+                  style={
+                    cmp && Number.isFinite(cmp.meanDiff)
+                      ? cellColours(delta.scale, 100 * cmp.meanDiff)
+                      : undefined
+                  }
+                >
                   {cmp ? `${pct(cmp.meanDiff, 2)} [${pct(cmp.ci[0], 2)}, ${pct(cmp.ci[1], 2)}]` : ""}
                   {cmp?.method === "welch" ? " (unpaired: Welch)" : ""}
                 </td>
@@ -49,8 +62,9 @@ export function ComparisonTable({ table }: { table: Table & { metric: string } }
         </tbody>
       </table>
       <p className="muted">
-        {table.metric} in %, {table.direction}d. Differences are paired by seed where both sides ran the same
-        seeds (t-test; effect = Cohen&apos;s d<sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d);{" "}
+        {table.metric} in %, {table.direction}d; Δ is blue where better than the baseline, red where worse.
+        Differences are paired by seed where both sides ran the same seeds (t-test; effect = Cohen&apos;s d
+        <sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d);{" "}
         {table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"}-corrected across the{" "}
         {table.rows.length - 1} comparisons at α = {table.alpha}.
       </p>

@@ -1,16 +1,10 @@
-/** A cell's background on a white → blue scale, and a text colour that stays readable on it. */
-function shade(t: number): { background: string; color: string } {
-  const mix = (from: number, to: number) => Math.round(from + (to - from) * t);
-  return {
-    background: `rgb(${mix(247, 47)}, ${mix(251, 95)}, ${mix(255, 179)})`,
-    color: t > 0.55 ? "white" : "inherit",
-  };
-}
+import { cellColours, sequentialScale } from "@tailsweep/charts/colours";
 
 /**
  * A heatmap as a table: one coloured cell per (row, column) with its number in it. Matrices of numbers (the
  * objective over two parameters, a confusion matrix) read better, weigh a fraction of a chart's SVG, and keep their
- * numbers selectable; the colour scale runs from the smallest to the largest value shown.
+ * numbers selectable. The colours are the charts' (@tailsweep/charts/colours): viridis from the smallest to the largest
+ * value shown, the number in black or white, whichever reads better on its cell.
  */
 export function HeatTable({
   caption,
@@ -33,9 +27,7 @@ export function HeatTable({
   titles?: (string | undefined)[][];
   testId: string;
 }) {
-  const finite = values.flat().filter((v): v is number => v !== undefined && Number.isFinite(v));
-  const low = Math.min(...finite);
-  const high = Math.max(...finite);
+  const { scale } = sequentialScale(values.flat().filter((v): v is number => v !== undefined));
   return (
     <table className="data heat" data-testid={testId}>
       <caption>{caption}</caption>
@@ -63,7 +55,7 @@ export function HeatTable({
                   key={c}
                   className="num"
                   title={titles?.[i]?.[j]}
-                  style={shown ? shade(high > low ? (v - low) / (high - low) : 0.5) : undefined}
+                  style={shown ? cellColours(scale, v) : undefined}
                 >
                   {shown ? v.toFixed(1) : ""}
                 </td>

@@ -1,4 +1,4 @@
-import { curvesSvg, perClassSvg } from "@tailsweep/charts";
+import { curvesSvg, perClassSvg, seriesColours } from "@tailsweep/charts";
 import { ObjectiveMetricSchema } from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
 import { ComparisonTable, CorrectionChoice } from "../../../../components/comparison-table";
@@ -62,6 +62,14 @@ function drawnConfigs(table: Awaited<ReturnType<Compared>>["table"]): string[] {
     .sort((a, b) => sign * (a.summary.mean - b.summary.mean))
     .map((r) => r.config);
   return [...new Set([table.baseline, ...ranked])].slice(0, DRAWN_CONFIGS + 1);
+}
+
+/**
+ * One colour per drawn configuration, the same in the curves and the per-class charts (both draw from the same
+ * `drawnConfigs`); before anything finished each chart colours its own configurations.
+ */
+function configColours(chosen: string[]): Map<string, string> | undefined {
+  return chosen.length > 0 ? seriesColours(chosen) : undefined;
 }
 
 /** The comparison table against the chosen baseline, with the metric, baseline and correction to choose from. */
@@ -180,7 +188,8 @@ export async function ChartsSection({
         </p>
       )}
       <div className="cards">
-        {drawnCurves.length > 0 && svg(curvesSvg(curves.metric, drawnCurves), "curves")}
+        {drawnCurves.length > 0 &&
+          svg(curvesSvg(curves.metric, drawnCurves, configColours(chosen)), "curves")}
         {heat && heat.cells.length > 0 && x && y && (
           <HeatTable
             testId="heatmap"
@@ -239,6 +248,7 @@ export async function PerClassSection({
                   mean: c.recall.map((r) => r.mean),
                   ci: c.recall.map((r) => r.ci),
                 })),
+                configColours(chosen),
               ),
               "per-class",
             )}
@@ -255,6 +265,7 @@ export async function PerClassSection({
                       mean: c.pseudoLabelRecall!.map((r) => r.mean),
                       ci: c.pseudoLabelRecall!.map((r) => r.ci),
                     })),
+                  configColours(chosen),
                 ),
                 "pseudo-labels",
               )}
