@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import { type RunConfigInput, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
+import { InputError, type RunConfigInput, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
 import { InvalidArgumentError } from "commander";
 import YAML from "yaml";
 
@@ -32,20 +32,24 @@ export function readConfigFile(path: string, maxBytes: number = SWEEP_FILE_LIMIT
     size = statSync(path).size;
     text = size > maxBytes ? "" : readFileSync(path, "utf8");
   } catch (e) {
-    throw new Error(`--config ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new InputError(
+      `--config ${path}`,
+      `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`,
+    );
   }
   if (size > maxBytes)
-    throw new Error(
-      `--config ${path}: the file is ${size} bytes, more than the ${maxBytes} bytes (${maxBytes / 1024} kB) a sweep or config file may have`,
+    throw new InputError(
+      `--config ${path}`,
+      `the file is ${size} bytes, more than the ${maxBytes} bytes (${maxBytes / 1024} kB) a sweep or config file may have`,
     );
   let parsed: unknown;
   try {
     parsed = YAML.parse(text);
   } catch (e) {
-    throw new Error(`--config ${path}: not valid YAML/JSON: ${(e as Error).message}`);
+    throw new InputError(`--config ${path}`, `not valid YAML/JSON: ${(e as Error).message}`);
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new Error(`--config ${path}: expected a mapping with variant/dataset/model/train keys`);
+    throw new InputError(`--config ${path}`, "expected a mapping with variant/dataset/model/train keys");
   }
   return parsed as ConfigLayer;
 }

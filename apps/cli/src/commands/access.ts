@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
-import { generateApiToken, hashPassword, RoleSchema } from "@tailsweep/access";
-import type { Command } from "commander";
-import { numberArg } from "../config-input";
+import { generateApiToken, hashPassword, ROLES, type Role, RoleSchema } from "@tailsweep/access";
+import { InputError, NotFoundError } from "@tailsweep/schemas";
+import { Argument, type Command, InvalidArgumentError } from "commander";
+import { wholeNumberArg } from "../options";
 import { openRuntime } from "../runtime";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -23,8 +24,17 @@ async function userId(
   email: string,
 ): Promise<string> {
   const user = await access.getUserByEmail(email);
-  if (!user) throw new Error(`no user with email ${email} (tailsweep user add creates one)`);
+  if (!user)
+    throw new NotFoundError("USER_NOT_FOUND", `no user with email ${email} (tailsweep user add creates one)`);
   return user.id;
+}
+
+/** A role argument, checked by the parser. */
+function roleArg(value: string): Role {
+  const parsed = RoleSchema.safeParse(value);
+  if (!parsed.success)
+    throw new InvalidArgumentError(`role must be one of ${ROLES.join(", ")}; got '${value}'`);
+  return parsed.data;
 }
 
 const print = (json: boolean | undefined, value: unknown, text: string) =>
@@ -56,15 +66,14 @@ export function registerAccess(program: Command): void {
 
   const member = program.command("member").description("who belongs to a project, with which role");
   member
-    .command("set <project> <email> <role>")
+    .command("set <project> <email>")
+    .addArgument(new Argument("<role>", ROLES.join(" | ")).argParser(roleArg))
     .description(
       "give a user a role in a project: viewer (read), member (also launch, cancel), owner (also manage)",
     )
     .option("--json", "print the membership as JSON")
-    .action(async (project: string, email: string, role: string, o: { json?: boolean }) => {
-      const parsed = RoleSchema.safeParse(role);
-      if (!parsed.success) throw new Error(`role must be one of viewer, member, owner; got '${role}'`);
-      const m = await withAccess(async (a) => a.setRole(project, await userId(a, email), parsed.data));
+    .action(async (project: string, email: string, role: Role, o: { json?: boolean }) => {
+      const m = await withAccess(async (a) => a.setRole(project, await userId(a, email), role));
       print(o.json, m, `${email} is now ${m.role} of ${project}`);
     });
   member
@@ -102,16 +111,14 @@ export function registerAccess(program: Command): void {
     .description("create an API token; it is printed once, on stdout, and only its hash is stored")
     .requiredOption("--user <email>", "whose token: it acts with this user's role in the project")
     .option("--name <name>", "what it is for (shown in lists and the audit log)", "cli")
-    .option("--days <n>", "days until it expires (1–365)", numberArg("--days"), 90)
+    .option("--days <n>", "days until it expires (1–365)", wholeNumberArg("--days", 1, 365), 90)
     .option("--json", "print the token and its record as JSON")
     .action(async (project: string, o: { user: string; name: string; days: number; json?: boolean }) => {
-      if (!(Number.isInteger(o.days) && o.days >= 1 && o.days <= 365))
-        throw new Error(`--days must be a whole number from 1 to 365, got ${o.days}`);
       const t = generateApiToken();
       const record = await withAccess(async (a) => {
         const id = await userId(a, o.user);
         if (!(await a.roleOf(id, project)))
-          throw new Error(`${o.user} is not a member of project ${project}`);
+          throw new InputError("--user", `${o.user} is not a member of project ${project}`);
         return a.createApiToken({
           id: t.id,
           userId: id,
@@ -149,7 +156,7 @@ export function registerAccess(program: Command): void {
     .description("revoke a token: refused from the next request on")
     .action(async (id: string) => {
       const revoked = await withAccess((a) => a.revokeApiToken(id));
-      if (!revoked) throw new Error(`no active token with id ${id}`);
+      if (!revoked) throw new NotFoundError("TOKEN_NOT_FOUND", `no active token with id ${id}`);
       log(`token ${id} revoked`);
     });
 
@@ -157,7 +164,7 @@ export function registerAccess(program: Command): void {
     .command("audit")
     .description("who launched, cancelled or deleted what in a project, newest first")
     .requiredOption("--project <name>", "the project")
-    .option("--limit <n>", "entries (1–1000)", numberArg("--limit"), 50)
+    .option("--limit <n>", "entries (1–1000)", wholeNumberArg("--limit", 1, 1000), 50)
     .option("--json", "print JSON")
     .action(async (o: { project: string; limit: number; json?: boolean }) => {
       const rows = await withAccess(async (a) =>

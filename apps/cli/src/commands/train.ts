@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { loadDataset } from "@tailsweep/data";
-import { type BackendName, initBackend, releaseWebGpu, type TrainResult, trainModel } from "@tailsweep/model";
+import { initBackend, releaseWebGpu, type TrainResult, trainModel } from "@tailsweep/model";
 import { type RunConfig, resolveRunConfig } from "@tailsweep/schemas";
 import type { Command } from "commander";
 import {
@@ -12,6 +12,7 @@ import {
   parseSetting,
   readConfigFile,
 } from "../config-input";
+import { type BackendChoice, backendOption } from "../options";
 import { PRESETS, type PresetName } from "../presets";
 import { createProgress } from "../progress";
 import { formatResult } from "../report";
@@ -41,7 +42,7 @@ interface TrainFlags {
   batchSize?: number;
   lr?: number;
   maxStepsPerEpoch?: number;
-  backend?: string;
+  backend?: BackendChoice;
   json?: boolean;
   out?: string;
 }
@@ -153,10 +154,7 @@ export function registerTrain(program: Command): void {
       "cap steps per epoch (smoke runs)",
       numberArg("--max-steps-per-epoch"),
     )
-    .option(
-      "--backend <name>",
-      "compute backend: auto | webgpu | tensorflow | wasm-blas | wasm | cpu (env TAILSWEEP_BACKEND)",
-    )
+    .addOption(backendOption("compute backend (env TAILSWEEP_BACKEND)"))
     .option("--json", "print the result as JSON on stdout")
     .option("-o, --out <file>", "also write the result JSON to a file")
     .action(async (flags: TrainFlags) => {
@@ -168,7 +166,7 @@ export function registerTrain(program: Command): void {
 async function runTrain(config: RunConfig, flags: TrainFlags): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const backend = await initBackend({
-    prefer: (flags.backend as BackendName | "auto" | undefined) ?? undefined,
+    ...(flags.backend && { prefer: flags.backend }),
     log,
   });
   const d = config.dataset;
