@@ -17,4 +17,30 @@ export {
 } from "./paired";
 export { averageConfusion, summarizePerClass } from "./per-class";
 export { noncentralTCdf, pairedTTestPower, seedsNeeded } from "./power";
+export {
+  boundariesAt,
+  type FutilityRule,
+  type LevelBoundaries,
+  type LookBoundary,
+  type LookOptions,
+  type PlannedLook,
+  planSequential,
+  type SequentialCorrection,
+  type SequentialDecision,
+  type SequentialLookResult,
+  type SequentialPlan,
+  type SequentialRow,
+  type SequentialSettings,
+  type SpendingFunction,
+  sequentialLook,
+} from "./sequential";
+export {
+  type BoundaryMethod,
+  boundariesFromSpending,
+  CALIBRATION_PATHS,
+  calibrateT,
+  crossingProbability,
+  spentBy,
+  type TBoundaries,
+} from "./sequential-boundaries";
 export { mean, quantileSorted, type Summary, sampleSd, summarize, tInterval } from "./summary";
