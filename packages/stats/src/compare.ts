@@ -1,3 +1,4 @@
+import { InputError } from "@tailsweep/schemas";
 import { adjustPValues, type Correction } from "./multiple";
 import {
   type ComparisonOptions,
@@ -9,6 +10,7 @@ import {
 import { seedsNeeded } from "./power";
 import { seededUniform } from "./rng";
 import { type Summary, summarize } from "./summary";
+import { requireInteger, requireProbability } from "./validate";
 
 /** One run's value of the metric being compared. */
 export interface Observation {
@@ -74,23 +76,30 @@ export interface ComparisonTable {
  * Compares every configuration with a baseline across seeds: paired on the seeds both ran (t-test, Wilcoxon,
  * bootstrap interval, d_z), Welch when fewer than two seeds match, p-values corrected across configurations, a
  * verdict per row, and the best configuration with how sure that is.
+ *
+ * Bad input is an InputError, never a partly-NaN table: a value or seed that is not a finite number (naming its
+ * configuration and seed: leave a run without a value out instead), the same configuration and seed twice, a
+ * baseline without results, or an `alpha`, `power` or `confidence` outside (0, 1).
  */
 export function compareConfigurations(
   observations: readonly Observation[],
   options: CompareOptions,
 ): ComparisonTable {
   const { baseline, direction, correction = "holm", alpha = 0.05, power = 0.8 } = options;
-  const byConfig = new Map<string, Map<number, number>>();
-  for (const o of observations) {
-    if (!Number.isFinite(o.value)) continue;
-    const seeds = byConfig.get(o.config) ?? new Map<number, number>();
-    seeds.set(o.seed, o.value);
-    byConfig.set(o.config, seeds);
-  }
+  requireProbability("alpha", alpha);
+  requireProbability("power", power);
+  requireProbability("confidence", options.confidence ?? 0.95);
+  if (options.resamples !== undefined) requireInteger("resamples", options.resamples, 0);
+  if (correction !== "holm" && correction !== "bh")
+    throw new InputError("correction", `must be holm or bh, got ${correction}`);
+  if (direction !== "maximize" && direction !== "minimize")
+    throw new InputError("direction", `must be maximize or minimize, got ${direction}`);
+  const byConfig = groupBySeed(observations);
   const base = byConfig.get(baseline);
   if (!base)
-    throw new RangeError(
-      `baseline: no results for '${baseline}'; configurations: ${[...byConfig.keys()].join(", ")}`,
+    throw new InputError(
+      "baseline",
+      `no results for '${baseline}'; configurations: ${[...byConfig.keys()].join(", ")}`,
     );
   const sign = direction === "maximize" ? 1 : -1;
   const configs = [...byConfig.keys()].sort();
@@ -146,6 +155,33 @@ export function compareConfigurations(
     rows,
     best: findBest(byConfig, sign, correction, alpha, options),
   };
+}
+
+/** Each configuration's value per seed; a value or seed that is not finite, or a seed given twice, is an InputError. */
+function groupBySeed(observations: readonly Observation[]): Map<string, Map<number, number>> {
+  const byConfig = new Map<string, Map<number, number>>();
+  observations.forEach((o, i) => {
+    if (!Number.isFinite(o.seed))
+      throw new InputError(
+        `observations[${i}].seed`,
+        `configuration '${o.config}': seed ${o.seed} is not a finite number`,
+      );
+    if (!Number.isFinite(o.value))
+      throw new InputError(
+        `observations[${i}].value`,
+        `configuration '${o.config}', seed ${o.seed}: ${o.value} is not a finite number (leave a run without a value out)`,
+      );
+    const seeds = byConfig.get(o.config) ?? new Map<number, number>();
+    const earlier = seeds.get(o.seed);
+    if (earlier !== undefined)
+      throw new InputError(
+        `observations[${i}]`,
+        `configuration '${o.config}' has seed ${o.seed} twice (${earlier} and ${o.value}): one value per configuration and seed`,
+      );
+    seeds.set(o.seed, o.value);
+    byConfig.set(o.config, seeds);
+  });
+  return byConfig;
 }
 
 function findBest(

@@ -1,8 +1,10 @@
 import ttest from "@stdlib/stats-ttest";
 import ttest2 from "@stdlib/stats-ttest2";
 import wilcoxon from "@stdlib/stats-wilcoxon";
+import { InputError } from "@tailsweep/schemas";
 import { seededUniform } from "./rng";
 import { mean, sampleSd } from "./summary";
+import { requireFinite, requireInteger, requireProbability } from "./validate";
 
 /** Options shared by the comparisons. */
 export interface ComparisonOptions {
@@ -46,17 +48,22 @@ export interface UnpairedComparison {
 
 /**
  * Compares a and b seed by seed (a[i] and b[i] from the same seed). Differences that are all equal give an
- * infinite t and p = 0 (p = 1 when they are all zero), rather than the NaN a textbook formula would.
+ * infinite t and p = 0 (p = 1 when they are all zero), rather than the NaN a textbook formula would. Arms of unequal
+ * length, fewer than two pairs, a value that is not finite or a confidence outside (0, 1) are InputErrors.
  */
 export function comparePaired(
   a: readonly number[],
   b: readonly number[],
   options: ComparisonOptions = {},
 ): PairedComparison {
-  if (a.length !== b.length) throw new RangeError(`comparePaired: ${a.length} values against ${b.length}`);
+  if (a.length !== b.length)
+    throw new InputError("b", `${b.length} values against ${a.length} in a: pairs need one of each`);
   const n = a.length;
-  if (n < 2) throw new RangeError(`comparePaired: needs at least 2 matched seeds, got ${n}`);
+  if (n < 2) throw new InputError("a", `needs at least 2 matched seeds, got ${n}`);
+  requireFinite("a", a);
+  requireFinite("b", b);
   const confidence = options.confidence ?? 0.95;
+  requireProbability("confidence", confidence);
   const d = a.map((v, i) => v - b[i]!);
   const meanDiff = mean(d);
   const sdDiff = sampleSd(d);
@@ -97,17 +104,24 @@ export function comparePaired(
   };
 }
 
-/** Compares a and b when their seeds do not match (Welch's t-test; intervals from the same test). */
+/**
+ * Compares a and b when their seeds do not match (Welch's t-test; intervals from the same test). Fewer than two values
+ * on a side, a value that is not finite or a confidence outside (0, 1) are InputErrors.
+ */
 export function compareUnpaired(
   a: readonly number[],
   b: readonly number[],
   options: Pick<ComparisonOptions, "confidence"> = {},
 ): UnpairedComparison {
   if (a.length < 2 || b.length < 2)
-    throw new RangeError(
-      `compareUnpaired: needs at least 2 values on each side, got ${a.length} and ${b.length}`,
+    throw new InputError(
+      a.length < 2 ? "a" : "b",
+      `needs at least 2 values on each side, got ${a.length} and ${b.length}`,
     );
+  requireFinite("a", a);
+  requireFinite("b", b);
   const confidence = options.confidence ?? 0.95;
+  requireProbability("confidence", confidence);
   const meanDiff = mean(a) - mean(b);
   const pooled = Math.sqrt((sampleSd(a) ** 2 + sampleSd(b) ** 2) / 2);
   const r = ttest2([...a], [...b], { alpha: 1 - confidence });
@@ -129,6 +143,8 @@ export function bootstrapMeanCi(
   resamples: number,
   seed: number,
 ): [number, number] {
+  requireProbability("confidence", confidence);
+  requireInteger("resamples", resamples, 0);
   if (resamples === 0) return [Number.NaN, Number.NaN];
   const next = seededUniform(seed);
   const n = values.length;

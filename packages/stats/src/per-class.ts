@@ -1,3 +1,4 @@
+import { InputError } from "@tailsweep/schemas";
 import { type Summary, summarize } from "./summary";
 
 /**
@@ -8,7 +9,7 @@ export function summarizePerClass(perSeed: readonly (readonly number[])[], confi
   if (perSeed.length === 0) return [];
   const k = perSeed[0]!.length;
   perSeed.forEach((row, i) => {
-    if (row.length !== k) throw new RangeError(`perSeed[${i}]: ${row.length} classes, expected ${k}`);
+    if (row.length !== k) throw new InputError(`perSeed[${i}]`, `${row.length} classes, expected ${k}`);
   });
   return Array.from({ length: k }, (_, c) =>
     summarize(
@@ -30,7 +31,7 @@ export function averageConfusion(matrices: readonly (readonly (readonly number[]
   const k = matrices[0]!.length;
   matrices.forEach((m, i) => {
     if (m.length !== k || m.some((row) => row.length !== k))
-      throw new RangeError(`matrices[${i}]: expected ${k}×${k}`);
+      throw new InputError(`matrices[${i}]`, `expected ${k}×${k}`);
   });
   const mean = Array.from({ length: k }, (_, r) =>
     Array.from({ length: k }, (_, c) => matrices.reduce((s, m) => s + m[r]![c]!, 0) / matrices.length),

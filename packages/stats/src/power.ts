@@ -3,7 +3,9 @@ import gammaln from "@stdlib/math-base-special-gammaln";
 import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
 import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 import tCdf from "@stdlib/stats-base-dists-t-cdf";
+import { InputError } from "@tailsweep/schemas";
 import { tCritical } from "./summary";
+import { requireInteger, requireProbability } from "./validate";
 
 /**
  * CDF of the noncentral t distribution with `df` degrees of freedom and noncentrality `delta` (NaN for df ≤ 0 or a
@@ -90,8 +92,13 @@ function poissonBetaSeries(
   return scale * sum;
 }
 
-/** Power of the two-sided paired t-test at level `alpha` with `n` pairs when the true effect is `dz` (mean/sd of the differences). */
+/**
+ * Power of the two-sided paired t-test at level `alpha` with `n` pairs when the true effect is `dz` (mean/sd of the
+ * differences); NaN below two pairs. A NaN effect or an `alpha` outside (0, 1) is an InputError.
+ */
 export function pairedTTestPower(dz: number, n: number, alpha = 0.05): number {
+  if (Number.isNaN(dz)) throw new InputError("dz", "NaN is not an effect size");
+  requireProbability("alpha", alpha);
   if (n < 2) return Number.NaN;
   const df = n - 1;
   const critical = tCritical(1 - alpha, df);
@@ -101,14 +108,20 @@ export function pairedTTestPower(dz: number, n: number, alpha = 0.05): number {
 
 /**
  * The fewest seeds (pairs) with which a two-sided paired t-test at `alpha` detects an effect of size `dz` with the
- * given power; Infinity for no effect, and for effects needing more than `max` seeds.
+ * given power; Infinity for no effect, and for effects needing more than `max` seeds. `alpha` and `power` must lie in
+ * (0, 1) — a power of 1 needs infinitely many seeds — and `dz` must not be NaN: each is an InputError otherwise.
  */
 export function seedsNeeded(
   dz: number,
   options: { alpha?: number; power?: number; max?: number } = {},
 ): number {
   const { alpha = 0.05, power = 0.8, max = 10_000 } = options;
-  if (!Number.isFinite(dz) || dz === 0) return dz === 0 || Number.isNaN(dz) ? Number.POSITIVE_INFINITY : 2;
+  if (Number.isNaN(dz)) throw new InputError("dz", "NaN is not an effect size");
+  requireProbability("alpha", alpha);
+  requireProbability("power", power);
+  requireInteger("max", max, 2);
+  if (dz === 0) return Number.POSITIVE_INFINITY;
+  if (!Number.isFinite(dz)) return 2;
   const enough = (n: number) => pairedTTestPower(Math.abs(dz), n, alpha) >= power;
   // Start at the normal approximation with Guenther's correction (within a seed or two of the answer), then step
   // to the exact boundary: a few power evaluations instead of a bisection's dozen.

@@ -2,6 +2,7 @@
 // properties a correct comparison must have whatever the data.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isInputError } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { compareConfigurations, type Observation } from "./compare";
 import { adjustPValues } from "./multiple";
@@ -151,10 +152,21 @@ describe("properties", () => {
     expect(constant.ci[0]).toBeCloseTo(0.01, 12);
   });
 
-  it("refuses what it cannot compare, naming the problem", () => {
-    expect(() => comparePaired([1], [2])).toThrow(/at least 2 matched seeds, got 1/);
-    expect(() => comparePaired([1, 2], [2])).toThrow(/2 values against 1/);
+  it("refuses what it cannot compare with a coded InputError naming the field", () => {
+    expect(() => comparePaired([1], [2])).toThrow(/a: needs at least 2 matched seeds, got 1/);
+    expect(() => comparePaired([1, 2], [2])).toThrow(/b: 1 values against 2 in a/);
     expect(() => summarize([1, 2], 1.5)).toThrow(/confidence: must be in \(0, 1\)/);
+    expect(fieldOf(() => comparePaired([1, Number.NaN, 3], [1, 2, 3]))).toBe("a[1]");
+    expect(fieldOf(() => compareUnpaired([1, 2], [3, Number.POSITIVE_INFINITY]))).toBe("b[1]");
+    expect(fieldOf(() => comparePaired(a, b, { confidence: 1 }))).toBe("confidence");
+  });
+
+  it("refuses a power of 1 (infinitely many seeds), a level outside (0, 1) and a NaN effect", () => {
+    expect(() => seedsNeeded(0.5, { power: 1 })).toThrow(/power: must be in \(0, 1\), got 1/);
+    expect(fieldOf(() => seedsNeeded(0.5, { power: 0 }))).toBe("power");
+    expect(fieldOf(() => seedsNeeded(0.5, { alpha: 0 }))).toBe("alpha");
+    expect(fieldOf(() => seedsNeeded(Number.NaN))).toBe("dz");
+    expect(fieldOf(() => pairedTTestPower(0.5, 10, 1))).toBe("alpha");
   });
 });
 
@@ -210,6 +222,42 @@ describe("compareConfigurations", () => {
     expect(() => compareConfigurations(obs, { baseline: "mixture", direction: "maximize" })).toThrow(
       /baseline: no results for 'mixture'; configurations: .*gaussian/,
     );
+    expect(fieldOf(() => compareConfigurations(obs, { baseline: "mixture", direction: "maximize" }))).toBe(
+      "baseline",
+    );
+  });
+
+  it("refuses a NaN value naming its configuration and seed, instead of leaving the run out", () => {
+    const withNaN = obs.map((o) =>
+      o.config === "proposed" && o.seed === 3 ? { ...o, value: Number.NaN } : o,
+    );
+    const at = withNaN.findIndex((o) => Number.isNaN(o.value));
+    expect(() => compareConfigurations(withNaN, { baseline: "gaussian", direction: "maximize" })).toThrow(
+      /configuration 'proposed', seed 3: NaN is not a finite number/,
+    );
+    expect(
+      fieldOf(() => compareConfigurations(withNaN, { baseline: "gaussian", direction: "maximize" })),
+    ).toBe(`observations[${at}].value`);
+    const nanSeed = [...obs, { config: "proposed", seed: Number.NaN, value: 0.6 }];
+    expect(
+      fieldOf(() => compareConfigurations(nanSeed, { baseline: "gaussian", direction: "maximize" })),
+    ).toBe(`observations[${obs.length}].seed`);
+  });
+
+  it("refuses the same configuration and seed twice instead of keeping the last", () => {
+    const twice = [...obs, { config: "concat", seed: 2, value: 0.7 }];
+    expect(() => compareConfigurations(twice, { baseline: "gaussian", direction: "maximize" })).toThrow(
+      /configuration 'concat' has seed 2 twice \(0\.622 and 0\.7\)/,
+    );
+  });
+
+  it("refuses a level, power or confidence outside (0, 1)", () => {
+    const run = (o: object) => () =>
+      compareConfigurations(obs, { baseline: "gaussian", direction: "maximize", ...o });
+    expect(fieldOf(run({ alpha: 1 }))).toBe("alpha");
+    expect(fieldOf(run({ power: 1 }))).toBe("power");
+    expect(fieldOf(run({ confidence: 0 }))).toBe("confidence");
+    expect(fieldOf(run({ resamples: -1 }))).toBe("resamples");
   });
 });
 
@@ -228,3 +276,14 @@ describe("selectQuantile", () => {
     }
   });
 });
+
+/** The field of the InputError `f` throws (and fails the test when it throws anything else, or nothing). */
+function fieldOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (isInputError(e)) return e.field;
+    throw e;
+  }
+  throw new Error("expected an InputError, nothing was thrown");
+}

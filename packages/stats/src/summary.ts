@@ -1,4 +1,5 @@
 import tQuantile from "@stdlib/stats-base-dists-t-quantile";
+import { requireProbability } from "./validate";
 
 /** What a set of per-seed values says: centre, spread, and a t confidence interval for the mean. */
 export interface Summary {
@@ -66,8 +67,7 @@ export function tInterval(n: number, mean: number, sd: number, confidence = 0.95
  * t = 4.30 at 95 %, not the 1.96 a normal band would use).
  */
 export function summarize(values: readonly number[], confidence = 0.95): Summary {
-  if (!(confidence > 0 && confidence < 1))
-    throw new RangeError(`confidence: must be in (0, 1), got ${confidence}`);
+  requireProbability("confidence", confidence);
   const n = values.length;
   const sorted = [...values].sort((a, b) => a - b);
   const m = mean(values);
