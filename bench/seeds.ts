@@ -14,8 +14,8 @@
 // where a scenario has true nulls) with its Monte-Carlo standard error, power (share of true effects called better),
 // and seeds per configuration (the baseline included), with the ratio of seeds to the fixed design's. The target is
 // the same power (within two Monte-Carlo standard errors on every medium scenario) at ≤ 60 % of the seeds there.
-// Seeded (--seed), so a run repeats exactly; the default 800 sweeps per scenario take about a minute on the loaded
-// 2-core machine (the calibration of the boundaries, a few seconds, included).
+// Seeded (--seed), so a run repeats exactly. The default 800 sweeps per scenario take ≈ 35 s of CPU, 1–2 min on the
+// loaded 2-core machine (the calibration of the boundaries, a few seconds, included).
 //
 // Usage: pnpm -s bench:seeds [--json] [--reps 800] [--seed 18] [--spending obrien-fleming|pocock]
 //        [--futility default|none|cp:<below>[:<from>]|pp:<below>[:<from>]] [--initial 3 --step 2 --max 20] [--alpha 0.05]

@@ -189,7 +189,7 @@ export function crossingProbability(fractions: readonly number[], z: readonly nu
 // Normal-theory boundaries assume the statistic at successive looks is a Gaussian process with correlation
 // √(t_j / t_k). A paired t statistic is not: its variance estimate changes from look to look, which decorrelates
 // the looks, and with 3–20 seeds the usual remedy — comparing each look's t-test p-value with the normal boundary's
-// nominal level (Jennison & Turnbull's "significance level approach", §3.8) — rejects too often: 0.054 instead of
+// nominal level (Jennison & Turnbull's "significance level approach", 2000, ch. 3) — rejects too often: 0.054 instead of
 // 0.05 (O'Brien–Fleming), 0.0117 instead of 0.01 (Pocock) on looks at 3, 5, …, 19, 20 seeds (200,000 simulated
 // null sweeps each). Under normal seed noise the joint law of the t statistics at the looks is free of the unknown
 // mean and variance, so critical values are calibrated on simulated null paths instead, spending on the t scale:

@@ -21,7 +21,7 @@ function normals(seed: number): () => number {
 }
 
 describe("normal-theory boundaries", () => {
-  it("reproduce the published constants: Pocock's C_P and O'Brien–Fleming's C_B (Jennison & Turnbull 2000, Tables 2.1 and 2.3, α = 0.05)", () => {
+  it("reproduce the published constants: Pocock's C_P and O'Brien–Fleming's C_B (Jennison & Turnbull 2000, ch. 2, α = 0.05)", () => {
     // constant boundaries C_P at every look; C_B·√(K/k) at look k: each test's total error is 0.05 (3 decimals)
     const pocock: [number, number][] = [
       [2, 2.178],

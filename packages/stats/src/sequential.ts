@@ -37,7 +37,7 @@ export type SequentialCorrection = "holm" | "bonferroni";
  * given the data so far, falls below `below`. Non-binding: the efficacy boundaries are computed as if comparisons
  * never stopped for futility, so stopping (or not) never raises the error rate.
  *  - `conditional-power`: conditional power under the current trend (the effect estimated so far taken as true;
- *    Lan, Simon & Halperin 1982; Jennison & Turnbull 2000, §10.2).
+ *    Lan, Simon & Halperin 1982; Jennison & Turnbull 2000, ch. 10).
  *  - `predictive-power`: the same probability averaged over the effect's posterior under a flat prior
  *    (Spiegelhalter, Freedman & Blackburn 1986): less eager to stop at the first looks, when the estimate is noisy.
  * `from`: the first look (0-based) at which futility may stop a comparison (default 1: never on the first look).
@@ -652,7 +652,7 @@ function tCriticalAt(plan: SequentialPlan, seeds: readonly number[], level: numb
 }
 
 /**
- * Repeated p-values (Jennison & Turnbull 2000, §9.1): for each comparison, the smallest level at which its test
+ * Repeated p-values (Jennison & Turnbull 2000, ch. 9): for each comparison, the smallest level at which its test
  * in the nested family rejects by its last look — read off the tabulated levels, interpolating log(level) against
  * log(nominal level) between the two that bracket it (the levels alpha / r are tabulated, so a repeated p-value is
  * ≤ alpha / r exactly when that level rejects). Then Holm (step-down maxima of (m − i)·p) or Bonferroni (m·p), so an
