@@ -11,7 +11,7 @@ import {
   type TokenIdentity,
   type TokenLookup,
 } from "@tailsweep/access";
-import { hasErrorCode } from "@tailsweep/schemas";
+import { errorCategory, hasErrorCode } from "@tailsweep/schemas";
 import { TRPCError } from "@trpc/server";
 import type { AuthSettings } from "./auth-settings";
 import { sessionCookie } from "./sign-in";
@@ -140,4 +140,15 @@ export async function signedInUser(
     if (hasErrorCode(e, SESSION_REFUSED_CODE)) return undefined;
     throw e;
   }
+}
+
+/**
+ * Whether a thrown value says the caller has not proved who they are: tRPC's UNAUTHORIZED (what
+ * {@link callerOfRequest} throws) or a coded error of category unauthorized (a refused token or session). Matched by
+ * fields, never by class: the page or route that asks is compiled into another bundle than the code that threw.
+ */
+export function isUnauthorized(e: unknown): boolean {
+  if (errorCategory(e) === "unauthorized") return true;
+  const { name, code } = (typeof e === "object" && e !== null ? e : {}) as { name?: unknown; code?: unknown };
+  return name === "TRPCError" && code === "UNAUTHORIZED";
 }

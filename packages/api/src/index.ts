@@ -15,6 +15,7 @@ export {
   callerFromAuthorization,
   callerOfRequest,
   canRead,
+  isUnauthorized,
   LOCAL_CALLER,
   memberCaller,
   signedInUser,
@@ -57,5 +58,6 @@ export {
   sessionCookie,
   sessionCookieName,
   setCookie,
+  signInPath,
 } from "./sign-in";
 export { sweepLimitsFromEnv } from "./sweep-settings";

@@ -9,6 +9,7 @@ import {
   SignInError,
   safeReturnPath,
   setCookie,
+  signInPath,
 } from "./sign-in";
 
 const request = (headers: Record<string, string>, url = "http://localhost:3000/api/trpc/sweeps.launch") =>
@@ -38,11 +39,29 @@ describe("sign-in helpers", () => {
       "/\\evil.example",
       "https://evil.example",
       "javascript:alert(1)",
+      "/\tevil.example",
+      "/a b",
+      "/a\u0000b",
       "",
       3,
+      // not pages: the sign-in page itself (a signed-in browser would go round in a loop), the API and auth routes
+      "/signin",
+      "/signin?returnTo=/signin",
+      "/api/auth/signout",
+      "/api/trpc/sweeps.list",
     ])
-      expect(safeReturnPath(bad)).toBe("/");
+      expect(safeReturnPath(bad), String(bad)).toBe("/");
     expect(safeReturnPath(`/${"a".repeat(600)}`)).toBe("/");
+    expect(safeReturnPath("/signing-off")).toBe("/signing-off");
+  });
+
+  it("sends a browser to sign in with the page it asked for (issue #20: it always landed on /)", () => {
+    expect(signInPath("/sweeps/abc?x=1")).toBe("/signin?returnTo=%2Fsweeps%2Fabc%3Fx%3D1");
+    expect(new URLSearchParams(signInPath("/sweeps/abc?x=1&y=2").split("?")[1]).get("returnTo")).toBe(
+      "/sweeps/abc?x=1&y=2",
+    );
+    for (const none of ["/", null, undefined, "//evil.example/x", "https://evil.example"])
+      expect(signInPath(none)).toBe("/signin");
   });
 
   it("writes HTTP-only, SameSite cookies and reads one back from a Cookie header", () => {

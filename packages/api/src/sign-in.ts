@@ -291,7 +291,28 @@ export function fromSameOrigin(req: Request, publicUrl?: string): boolean {
   return req.headers.get("sec-fetch-site") === "same-origin";
 }
 
-/** A path on this dashboard to return to after sign-in: only same-site paths, never `//elsewhere` or a URL. */
+/** Paths a sign-in never returns to: the sign-in page itself (it would send a signed-in browser round in a loop) and
+ * the API and sign-in routes, which are not pages. */
+const NOT_A_PAGE = /^\/(?:signin|api)(?:[/?#]|$)/;
+
+/**
+ * A page of this dashboard to return to after sign-in (`/sweeps/abc?x=1`): a path with its query, never `//elsewhere`,
+ * `/\elsewhere` (browsers read both as another host), a URL, spaces or control characters; anything else is `/`.
+ */
 export function safeReturnPath(value: unknown): string {
-  return typeof value === "string" && /^\/(?![/\\])[^\s]*$/.test(value) && value.length <= 512 ? value : "/";
+  return typeof value === "string" &&
+    value.length <= 512 &&
+    /^\/(?![/\\])[^\s\p{Cc}]*$/u.test(value) &&
+    !NOT_A_PAGE.test(value)
+    ? value
+    : "/";
+}
+
+/**
+ * The sign-in page's path for a browser that asked for `page` without being signed in: `/signin?returnTo=<page>`, so
+ * that signing in (password or OpenID) lands there; plain `/signin` for the home page or a page that is not safe.
+ */
+export function signInPath(page: unknown): string {
+  const returnTo = safeReturnPath(page);
+  return returnTo === "/" ? "/signin" : `/signin?${new URLSearchParams({ returnTo })}`;
 }

@@ -6,13 +6,16 @@ import {
   dashboardHost,
   hostName,
   isLoopbackHost,
+  isUnauthorized,
   readOnce,
   signedInUser,
+  signInPath,
 } from "@tailsweep/api";
 import { openRunStore } from "@tailsweep/db";
 import { TRPCError } from "@trpc/server";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { REQUESTED_PAGE_HEADER } from "./requested-page";
 import { webSettings } from "./settings";
 
 /**
@@ -53,14 +56,27 @@ export async function requestContext(req?: Request): Promise<ApiContext> {
   return { ...h, store: readOnce(h.store), caller };
 }
 
-/** The tRPC caller for one server-component render; sends a browser that is not signed in to the sign-in page. */
+/**
+ * The tRPC caller for one server-component render; sends a browser that is not signed in to the sign-in page, which
+ * brings it back to this page. Refusals are matched by code, not class: the error may come from another bundle.
+ */
 export async function api() {
+  let ctx: ApiContext;
   try {
-    return createCaller(await requestContext());
+    ctx = await requestContext();
   } catch (e) {
-    if (e instanceof TRPCError && e.code === "UNAUTHORIZED") redirect("/signin");
+    if (isUnauthorized(e)) await toSignIn();
     throw e;
   }
+  return createCaller(ctx);
+}
+
+/**
+ * Sends the browser to the sign-in page (a redirect: it never returns), with the page it asked for — as the proxy
+ * recorded it — to return to once signed in; `/` when none was recorded or it is not a page of this dashboard.
+ */
+export async function toSignIn(): Promise<never> {
+  redirect(signInPath((await headers()).get(REQUESTED_PAGE_HEADER)));
 }
 
 /** Who the page is shown to: the mode, and in team mode the signed-in user (for the header). */

@@ -5,9 +5,8 @@ import {
   SWEEP_NOT_FOUND_CODE,
   SweepNotFoundError,
 } from "@tailsweep/analysis";
-import { canRead } from "@tailsweep/api";
+import { canRead, isUnauthorized } from "@tailsweep/api";
 import { hasErrorCode, NUL_MESSAGE, storable } from "@tailsweep/schemas";
-import { TRPCError } from "@trpc/server";
 import { requestContext } from "../../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -42,7 +41,8 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
     });
   } catch (e) {
     if (hasErrorCode(e, SWEEP_NOT_FOUND_CODE)) return text(404, e.message);
-    if (e instanceof TRPCError && e.code === "UNAUTHORIZED") return text(401, e.message);
+    // By code, not class: the refusal may be another bundle's TRPCError, or a coded error of category unauthorized.
+    if (isUnauthorized(e)) return text(401, (e as Error).message);
     throw e;
   }
 }
