@@ -18,7 +18,7 @@ import { compareConfigurations } from "@tailsweep/stats";
 import { configLabel } from "@tailsweep/sweep";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pct, pValue } from "../apps/web/src/lib/format";
+import { duration, pct, pValue } from "../apps/web/src/lib/format";
 import { freshDatabase } from "./fresh-database";
 
 const run = promisify(execFile);
@@ -71,7 +71,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
     await new Promise((r) => setTimeout(r, 200));
   }
 }
-const answers = (url: string) => until(url, async () => ((await fetch(url)).ok ? true : undefined));
+const answers = (url: string, ms?: number) =>
+  until(url, async () => ((await fetch(url)).ok ? true : undefined), ms);
 
 type Trpc<T> = { result: { data: T } };
 async function trpc<T>(
@@ -97,6 +98,15 @@ async function trpc<T>(
   return ((await response.json()) as Trpc<T>).result.data;
 }
 
+/** The sweep page's "elapsed" for a sweep whose trials are all final: first start to last finish (issue #20). */
+function finalElapsed(trials: { startedAt?: string; finishedAt?: string }[]): string {
+  const starts = trials.flatMap((t) => (t.startedAt ? [Date.parse(t.startedAt)] : []));
+  const ends = trials.flatMap((t) => (t.finishedAt ? [Date.parse(t.finishedAt)] : []));
+  return starts.length ? duration((Math.max(...ends) - Math.min(...starts)) / 1000) : duration(null);
+}
+/** The elapsed time a sweep page shows. */
+const elapsedOn = (html: string) => /elapsed (?:<!-- -->)?([^<]+)</.exec(html)?.[1];
+
 let browser: Browser;
 let page: Page;
 
@@ -106,7 +116,8 @@ beforeAll(async () => {
   writeFileSync(file, tiny("tiny-web", "{ variant: [proposed, gaussian], nu: [5, 30] }"));
   await run(process.execPath, [cliPath, "sweep", "run", file], { env });
   start(["ui", "--rebuild", "--port", String(port)]);
-  await answers(`${base}/`);
+  // `--rebuild` builds the dashboard first: 5.5 min on a busy 2-core machine
+  await answers(`${base}/`, 600_000);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? execSync("command -v chromium").toString().trim(),
     headless: true,
@@ -119,7 +130,7 @@ beforeAll(async () => {
     ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-}, 300_000);
+}, 900_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -147,6 +158,12 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(view).toContain("model.nu=5 variant=proposed (baseline)");
     expect(view).toContain("over variant × model.nu");
     expect((await fetch(`${base}/sweeps/nope`)).status).toBe(404);
+    // The CLI's sweep finished before the dashboard was even built: its clock stopped at its last trial's finish
+    // (issue #20: a 32 s sweep showed 10 min 50 s later).
+    const trials = await trpc<{ startedAt?: string; finishedAt?: string }[]>(base, "sweeps.trials", {
+      id: sweep!.id,
+    });
+    expect(elapsedOn(sweepPage)).toBe(finalElapsed(trials));
     const compared = await trpc<{ rows: unknown[] }>(base, "sweeps.compare", { id: sweep!.id });
     expect(compared.rows).toHaveLength(4);
     expect(
@@ -249,6 +266,21 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       const s = await trpc<{ counts: Record<string, number> }>(base, "sweeps.get", { id });
       return s.counts.running === 0 && s.counts.waiting === 0 ? s : undefined;
     });
+    // A cancelled sweep's clock stops at the cancel: a while later its page shows the same elapsed time.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const trials = await trpc<{ startedAt?: string; finishedAt?: string }[]>(base, "sweeps.trials", { id });
+    expect(elapsedOn(await (await fetch(`${base}/sweeps/${id}`)).text())).toBe(finalElapsed(trials));
+  });
+
+  it("refuses another process on the embedded store while the dashboard holds it (PGlite serves one)", async () => {
+    const refused = await run(process.execPath, [cliPath, "sweep", "list"], { env }).then(
+      () => ({ code: 0, stderr: "" }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toContain(`the embedded store ${env.TAILSWEEP_DB_DIR} is in use: process`);
+    expect(refused.stderr).toContain("(tailsweep.mjs ui --rebuild");
+    expect(refused.stderr).toContain("PostgreSQL (DATABASE_URL)");
   });
 
   it("lists and filters sweeps, and compares runs across sweeps by permalink", async () => {
@@ -479,10 +511,15 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     await db?.drop();
   });
 
-  const signIn = (email: string, secret: string, headers: Record<string, string> = { origin: teamBase }) =>
+  const signIn = (
+    email: string,
+    secret: string,
+    headers: Record<string, string> = { origin: teamBase },
+    returnTo = "/launch",
+  ) =>
     fetch(`${teamBase}/api/auth/signin`, {
       method: "POST",
-      body: new URLSearchParams({ email, password: secret, returnTo: "/launch" }),
+      body: new URLSearchParams({ email, password: secret, returnTo }),
       headers,
       redirect: "manual",
     });
@@ -500,7 +537,22 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     expect(anonymous.status).toBe(307);
     expect(anonymous.headers.get("location")).toBe("/signin");
     expect((await page("/api/trpc/sweeps.list")).status).toBe(401);
-    expect((await page("/audit")).headers.get("location")).toBe("/signin");
+    // The page asked for rides along to the sign-in page and back (issue #20: sign-in always landed on /).
+    const deep = "/sweeps/abc?x=1";
+    const asked = await page(deep);
+    expect([asked.status, asked.headers.get("location")]).toEqual([
+      307,
+      `/signin?returnTo=${encodeURIComponent(deep)}`,
+    ]);
+    expect((await page("/audit")).headers.get("location")).toBe("/signin?returnTo=%2Faudit");
+    const form = await (await page(asked.headers.get("location")!)).text();
+    expect(form).toContain(`name="returnTo" value="${deep}"`);
+    expect(form).toContain(`href="/api/auth/oidc?returnTo=${encodeURIComponent(deep)}"`);
+    // An off-site or looping target is not kept.
+    for (const offSite of ["//evil.example/x", "https://evil.example/x", "/signin"])
+      expect(await (await page(`/signin?returnTo=${encodeURIComponent(offSite)}`)).text()).toContain(
+        'name="returnTo" value="/"',
+      );
 
     const wrong = await signIn("ada@example.org", "not the password");
     expect(wrong.status).toBe(303);
@@ -511,6 +563,12 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     expect((await signIn("ada@example.org", password, { origin: "http://evil.example" })).status).toBe(403);
     expect((await signIn("ada@example.org", password, {})).status).toBe(403);
 
+    const back = await signIn("ada@example.org", password, { origin: teamBase }, deep);
+    expect([back.status, back.headers.get("location")]).toEqual([303, `${teamBase}${deep}`]);
+    for (const offSite of ["//evil.example/x", "https://evil.example/x", "/\\evil.example"])
+      expect(
+        (await signIn("ada@example.org", password, { origin: teamBase }, offSite)).headers.get("location"),
+      ).toBe(`${teamBase}/`);
     const ok = await signIn("ADA@example.org", password);
     expect([ok.status, ok.headers.get("location")]).toEqual([303, `${teamBase}/launch`]);
     const setCookie = ok.headers.getSetCookie().find((c) => c.startsWith("tailsweep_session="))!;
@@ -531,6 +589,23 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     expect((await launch({})).status).toBe(403);
     expect((await launch({ origin: teamBase })).status).toBe(200);
     expect((await opened.store.listSweeps("web")).map((s) => s.name)).toEqual(["csrf"]);
+
+    // Demoting the last owner is refused with 409, not 500 (issue #20): the access store here is the CLI's (it opened
+    // the store), the router Next's bundle with its own copy of the error's class; the error is matched by its code.
+    const demote = await fetch(`${teamBase}/api/trpc/members.set`, {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie, origin: teamBase },
+      body: JSON.stringify({ project: "web", email: "ada@example.org", role: "member" }),
+    });
+    expect(demote.status).toBe(409);
+    expect(await demote.json()).toMatchObject({
+      error: {
+        message: "project web must keep at least one owner",
+        data: { code: "CONFLICT", category: "conflict", errorCode: "LAST_OWNER" },
+      },
+    });
+    const ada = (await opened.access.getUserByEmail("ada@example.org"))!;
+    expect(await opened.access.roleOf(ada.id, "web")).toBe("owner");
 
     // Signing out ends the session in the store: the old cookie no longer works.
     const out = await fetch(`${teamBase}/api/auth/signout`, {
@@ -749,7 +824,7 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     try {
       const tab = await context.newPage();
       await tab.goto(`${teamBase}/team`);
-      await tab.waitForURL(`${teamBase}/signin`);
+      await tab.waitForURL(`${teamBase}/signin?returnTo=%2Fteam`);
       await tab.fill('input[name="email"]', "ada@example.org");
       await tab.fill('input[name="password"]', "a wrong password here");
       await tab.click('button[type="submit"]');
@@ -757,8 +832,8 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
       await tab.fill('input[name="email"]', "ada@example.org");
       await tab.fill('input[name="password"]', password);
       await tab.click('button[type="submit"]');
-      await tab.waitForURL(`${teamBase}/`);
-      await tab.goto(`${teamBase}/team`);
+      // back on the page asked for, through the failed try too
+      await tab.waitForURL(`${teamBase}/team`);
       const erin = await opened.access.createUser({ email: "erin@example.org", name: "Erin" });
       const form = tab.getByTestId("member-form-web");
       await form.locator('input[name="email"]').fill("erin@example.org");
@@ -802,8 +877,10 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     try {
       const tab = await context.newPage();
       const signInAs = async (login: string) => {
-        await tab.goto(`${teamBase}/sweeps/nothing-here`);
+        // a deep link: the provider's round trip brings the browser back to it
+        await tab.goto(`${teamBase}/workers?view=all`);
         expect(new URL(tab.url()).pathname).toBe("/signin");
+        expect(new URL(tab.url()).searchParams.get("returnTo")).toBe("/workers?view=all");
         await tab.screenshot({ path: join(artifacts, "team-signin-page.png") });
         await tab.getByRole("link", { name: "Sign in with Team IdP" }).click();
         await tab.waitForURL(`${issuer}/**`);
@@ -811,7 +888,7 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
         await tab.fill('input[name="password"]', "anything at all");
         await tab.click('button[type="submit"]');
         await tab.getByRole("button", { name: "Continue" }).click();
-        await tab.waitForURL(`${teamBase}/`);
+        await tab.waitForURL(`${teamBase}/workers?view=all`);
         await expect
           .poll(() => tab.getByTestId("signed-in-as").textContent())
           .toBe(`${login}@idp.example.org`);
