@@ -230,7 +230,7 @@ const pathCache = new Map<string, NullPaths>();
  * |t| of simulated null sweeps at each look: `CALIBRATION_PATHS` sequences of standard-normal differences, the
  * paired t statistic on the first `seeds[k]` of each. Each block of seeds between two looks is drawn as its
  * sufficient statistics — its sum, N(0, m), and its sum of squares about its mean, χ²(m − 1), independent — so the
- * cost grows with the number of looks, not of seeds (about a second per schedule; the last four are cached).
+ * cost grows with the number of looks, not of seeds (about a second per schedule; the last two are cached).
  */
 export function nullTPaths(lookSeeds: readonly number[]): NullPaths {
   const key = lookSeeds.join(",");
@@ -266,7 +266,7 @@ export function nullTPaths(lookSeeds: readonly number[]): NullPaths {
     return chosen.slice(0, n);
   });
   const result = { values, top, cut };
-  if (pathCache.size >= 4) pathCache.delete(pathCache.keys().next().value!);
+  if (pathCache.size >= 2) pathCache.delete(pathCache.keys().next().value!);
   pathCache.set(key, result);
   return result;
 }
