@@ -6,11 +6,17 @@ import { pct, pValue } from "../lib/format";
  * Configurations against a baseline across matched seeds: mean and t interval, the paired difference with its
  * interval, p before and after correction, effect size, the seeds 80 % power would need, and the verdict. The same
  * numbers `tailsweep compare` prints. The difference's cell is coloured on the charts' diverging scale, centred on
- * zero and symmetric (the largest |Δ| shown at either end): blue better than the baseline, red worse, white none.
+ * zero and symmetric (the largest |Δ| or interval end shown at either end): blue better than the baseline, red
+ * worse, white none.
  */
 export function ComparisonTable({ table }: { table: Table & { metric: string } }) {
+  // the domain spans every number of the Δ column, intervals included: a difference small beside its interval stays
+  // pale rather than taking the scale's end because it is the largest of a few small ones
   const delta = divergingScale(
-    table.rows.map((r) => 100 * (r.vsBaseline?.comparison?.meanDiff ?? Number.NaN)),
+    table.rows.flatMap((r) => {
+      const c = r.vsBaseline?.comparison;
+      return c ? [c.meanDiff, ...c.ci].map((v) => 100 * v) : [];
+    }),
     { higherIsBetter: table.direction === "maximize" },
   );
   return (
