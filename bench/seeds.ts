@@ -31,6 +31,7 @@ import {
   pairedTTestPower,
   planSequential,
   type SpendingFunction,
+  seededDraws,
   sequentialLook,
 } from "@tailsweep/stats";
 
@@ -99,48 +100,12 @@ type EffectName = keyof typeof effects | "mixed";
 const cycle: (keyof typeof effects)[] = ["null", "small", "medium", "large"];
 const effectOf = (name: EffectName, j: number) => effects[name === "mixed" ? cycle[j % 4]! : name];
 
-// ——— seeded random numbers (xoshiro128**, Box–Muller, t via a χ² of normals)
+// ——— seeded random numbers (the stats package's simulation stream; t via a χ² draw)
 
 function generator(seed: number) {
-  // splitmix32 to fill the state
-  let x = seed >>> 0;
-  const split = () => {
-    x = (x + 0x9e3779b9) >>> 0;
-    let z = x;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  let [a, b, c, d] = [split(), split(), split(), split()];
-  const uniform = () => {
-    const result = Math.imul(((Math.imul(b, 5) << 7) | (Math.imul(b, 5) >>> 25)) >>> 0, 9) >>> 0;
-    const t = (b << 9) >>> 0;
-    c ^= a;
-    d ^= b;
-    b ^= c;
-    a ^= d;
-    c ^= t;
-    d = ((d << 11) | (d >>> 21)) >>> 0;
-    return (result + 0.5) / 2 ** 32;
-  };
-  let spare: number | null = null;
-  const normal = () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    const r = Math.sqrt(-2 * Math.log(uniform()));
-    const theta = 2 * Math.PI * uniform();
-    spare = r * Math.sin(theta);
-    return r * Math.cos(theta);
-  };
+  const { normal, chiSquare } = seededDraws(seed);
   /** Student t with 3 df scaled to unit variance (t_3 has variance 3). */
-  const t3 = () => {
-    const z = normal();
-    const chi = normal() ** 2 + normal() ** 2 + normal() ** 2;
-    return z / Math.sqrt(chi / 3) / Math.sqrt(3);
-  };
+  const t3 = () => normal() / Math.sqrt(chiSquare(3) / 3) / Math.sqrt(3);
   return { normal, t3 };
 }
 
