@@ -1,5 +1,5 @@
 import type { Action } from "@tailsweep/access";
-import { SweepNotFoundError } from "@tailsweep/analysis";
+import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "@tailsweep/analysis";
 import { InputError } from "@tailsweep/schemas";
 import type { SweepRecord } from "@tailsweep/sweep";
 import { z } from "zod";
@@ -24,6 +24,11 @@ export async function sweepOrThrow(
   if (!sweep || !canRead(ctx.caller, sweep.project)) throw new SweepNotFoundError(id);
   authorize(ctx.caller, sweep.project, action, `sweep with id ${id}`);
   return sweep;
+}
+
+/** The runs of a sweep the caller may read: what every per-sweep view is computed from. */
+export async function readableRuns(ctx: ApiContext, id: string): Promise<SweepRuns> {
+  return loadSweepRuns(ctx.store, await sweepOrThrow(ctx, id));
 }
 
 /**

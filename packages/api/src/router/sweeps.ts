@@ -19,7 +19,7 @@ import { z } from "zod";
 import { authorize, canRead } from "../caller";
 import { checked, LIMITS, labelField, nameField } from "../input";
 import { audited, t } from "../trpc";
-import { sweepIdInput, sweepOrThrow } from "./sweep-access";
+import { readableRuns, sweepIdInput, sweepOrThrow } from "./sweep-access";
 
 /** A bad sweep file, as tRPC's BAD_REQUEST with one `path: problem` line per field (the form shows each at its field). */
 function badSweep(e: unknown): never {
@@ -84,7 +84,7 @@ export const sweepsRouter = t.router({
    * `tailsweep sweep status` prints, from a store or a server alike).
    */
   ranking: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
-    const { sweep, trials, results } = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id));
+    const { sweep, trials, results } = await readableRuns(ctx, input.id);
     return {
       objective: sweep.spec.objective,
       configurations: rankConfigurations(trials, results, sweep.spec.objective),
@@ -104,9 +104,7 @@ export const sweepsRouter = t.router({
   /** Every trial with its configuration label, state, attempts and headline test metrics. */
   trials: t.procedure
     .input(checked(sweepIdInput))
-    .query(async ({ ctx, input }) =>
-      trialTable(await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id))),
-    ),
+    .query(async ({ ctx, input }) => trialTable(await readableRuns(ctx, input.id))),
 
   /** Configurations against a baseline across matched seeds (the same table as `tailsweep compare`). */
   compare: t.procedure
@@ -129,9 +127,7 @@ export const sweepsRouter = t.router({
         sweepIdInput.extend({ x: nameField.min(1), y: nameField.min(1), metric: nameField.optional() }),
       ),
     )
-    .query(async ({ ctx, input }) =>
-      sweepHeatmap(await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id)), input),
-    ),
+    .query(async ({ ctx, input }) => sweepHeatmap(await readableRuns(ctx, input.id), input)),
 
   /** Learning curves per configuration: mean over seeds per epoch with its t interval. */
   curves: t.procedure
@@ -144,9 +140,7 @@ export const sweepsRouter = t.router({
   /** Per-class recall, confusion and pseudo-label recall per configuration, over seeds. */
   perClass: t.procedure
     .input(checked(sweepIdInput))
-    .query(async ({ ctx, input }) =>
-      perClassResults(await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id))),
-    ),
+    .query(async ({ ctx, input }) => perClassResults(await readableRuns(ctx, input.id))),
 
   /** Validates a sweep (YAML text or the form's object) and queues it; errors name each bad field. */
   launch: t.procedure
