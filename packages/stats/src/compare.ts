@@ -35,9 +35,11 @@ export interface CompareOptions extends ComparisonOptions {
 
 /**
  * What the comparison concludes: better/worse than the baseline (corrected p below alpha), inconclusive (not
- * significant; `seedsNeeded` says how many matched seeds would detect the observed effect), or too few seeds to test.
+ * significant; `seedsNeeded` says how many matched seeds would detect the observed effect), degenerate (every seed
+ * gives the same difference, or neither side varies: nothing to test against, which is not certainty), or too few
+ * seeds to test. The last two come with a `reason`.
  */
-export type Verdict = "better" | "worse" | "inconclusive" | "too few seeds";
+export type Verdict = "better" | "worse" | "inconclusive" | "degenerate" | "too few seeds";
 
 /** One configuration's row of the comparison table. */
 export interface ComparisonRow {
@@ -53,6 +55,8 @@ export interface ComparisonRow {
     /** Matched seeds needed for 80 % power at the observed effect (paired comparisons only). */
     seedsNeeded: number;
     verdict: Verdict;
+    /** Why there is no test, for the verdicts `degenerate` and `too few seeds`. */
+    reason?: string;
   };
 }
 
@@ -125,14 +129,26 @@ export function compareConfigurations(
       );
     else if (values.size >= 2 && base.size >= 2)
       comparison = compareUnpaired([...values.values()], [...base.values()], options);
+    // a degenerate comparison has no p-value (NaN): it is no test, so it is not in the correction's family either
     row.vsBaseline = {
       comparison,
       p: comparison?.t.p ?? Number.NaN,
       pAdjusted: Number.NaN,
       seedsNeeded:
-        comparison?.method === "paired" ? seedsNeeded(comparison.dz, { alpha, power }) : Number.NaN,
-      verdict: "too few seeds",
+        comparison?.method === "paired" && !comparison.degenerate
+          ? seedsNeeded(comparison.dz, { alpha, power })
+          : Number.NaN,
+      verdict: comparison ? "inconclusive" : "too few seeds",
     };
+    if (!comparison)
+      row.vsBaseline.reason =
+        `${matched.length} seed${matched.length === 1 ? "" : "s"} shared with the baseline, and ` +
+        `${values.size} run${values.size === 1 ? "" : "s"} here against its ${base.size}: a test needs 2 shared ` +
+        "seeds, or 2 runs on each side";
+    else if (comparison.degenerate) {
+      row.vsBaseline.verdict = "degenerate";
+      row.vsBaseline.reason = comparison.degenerate;
+    }
     return row;
   });
   const compared = rows.filter((r) => r.vsBaseline);
@@ -143,8 +159,8 @@ export function compareConfigurations(
   compared.forEach((r, i) => {
     const v = r.vsBaseline!;
     v.pAdjusted = adjusted[i]!;
-    if (!v.comparison) v.verdict = "too few seeds";
-    else if (v.pAdjusted < alpha) v.verdict = sign * v.comparison.meanDiff > 0 ? "better" : "worse";
+    if (!v.comparison || v.comparison.degenerate) return;
+    if (v.pAdjusted < alpha) v.verdict = sign * v.comparison.meanDiff > 0 ? "better" : "worse";
     else v.verdict = "inconclusive";
   });
   return {

@@ -32,6 +32,13 @@ export interface PairedComparison {
   t: { statistic: number; df: number; p: number };
   /** Wilcoxon signed-rank test (two-sided): exact for up to 50 pairs without ties or zeros, else normal with continuity correction. */
   wilcoxon: { statistic: number; p: number; exact: boolean };
+  /**
+   * Why the comparison is degenerate, when it is: every seed gives the same difference (up to rounding), so there is
+   * no spread to test against. The t-test, both intervals and d_z are then NaN, not the t = ±∞, p = 0 and zero-width
+   * interval their formulas give — two seeds that happen to agree are no evidence of certainty. The Wilcoxon test,
+   * which needs only the signs and ranks, is still computed.
+   */
+  degenerate?: string;
 }
 
 /** Two configurations compared without matched seeds: Welch's unequal-variance t-test. */
@@ -44,12 +51,14 @@ export interface UnpairedComparison {
   /** Mean difference over the pooled standard deviation (Cohen's d). */
   d: number;
   t: { statistic: number; df: number; p: number };
+  /** Why the comparison is degenerate, when it is: neither side varies, so Welch's test, its interval and d are NaN. */
+  degenerate?: string;
 }
 
 /**
- * Compares a and b seed by seed (a[i] and b[i] from the same seed). Differences that are all equal give an
- * infinite t and p = 0 (p = 1 when they are all zero), rather than the NaN a textbook formula would. Arms of unequal
- * length, fewer than two pairs, a value that is not finite or a confidence outside (0, 1) are InputErrors.
+ * Compares a and b seed by seed (a[i] and b[i] from the same seed). Differences that are all equal are reported as
+ * `degenerate`, with NaN for the t-test, the intervals and d_z. Arms of unequal length, fewer than two pairs, a value
+ * that is not finite or a confidence outside (0, 1) are InputErrors.
  */
 export function comparePaired(
   a: readonly number[],
@@ -64,23 +73,54 @@ export function comparePaired(
   requireFinite("b", b);
   const confidence = options.confidence ?? 0.95;
   requireProbability("confidence", confidence);
+  requireInteger("resamples", options.resamples ?? 10_000, 0);
   const d = a.map((v, i) => v - b[i]!);
   const meanDiff = mean(d);
   const sdDiff = sampleSd(d);
-  let t: PairedComparison["t"];
-  let ci: [number, number];
-  if (sdDiff === 0) {
-    t = {
-      statistic: meanDiff === 0 ? 0 : Math.sign(meanDiff) * Infinity,
-      df: n - 1,
-      p: meanDiff === 0 ? 1 : 0,
+  const w = wilcoxonOf(d);
+  if (noSpread(sdDiff, [a, b])) {
+    const same = meanDiff === 0 ? "identical values" : `the same difference (${+meanDiff.toPrecision(6)})`;
+    return {
+      method: "paired",
+      n,
+      meanDiff,
+      sdDiff,
+      ci: [Number.NaN, Number.NaN],
+      bootstrapCi: [Number.NaN, Number.NaN],
+      dz: Number.NaN,
+      t: { statistic: Number.NaN, df: n - 1, p: Number.NaN },
+      wilcoxon: w,
+      degenerate: `all ${n} matched seeds give ${same}: no spread to test against`,
     };
-    ci = [meanDiff, meanDiff];
-  } else {
-    const r = ttest(d, { alpha: 1 - confidence });
-    t = { statistic: r.statistic, df: r.df, p: r.pValue };
-    ci = [r.ci[0]!, r.ci[1]!];
   }
+  const r = ttest(d, { alpha: 1 - confidence });
+  return {
+    method: "paired",
+    n,
+    meanDiff,
+    sdDiff,
+    ci: [r.ci[0]!, r.ci[1]!],
+    bootstrapCi: bootstrapMeanCi(d, confidence, options.resamples ?? 10_000, options.seed ?? 1),
+    dz: meanDiff / sdDiff,
+    t: { statistic: r.statistic, df: r.df, p: r.pValue },
+    wilcoxon: w,
+  };
+}
+
+/**
+ * Whether a standard deviation is zero up to rounding: at most 1e-12 of the largest magnitude among the values it
+ * came from (differences equal on paper can differ in the last bits: 0.3 − 0.2 and 0.4 − 0.3
+ * are 0.09999999999999998 and 0.10000000000000003); metrics that differ by a real amount are many orders of magnitude above that.
+ */
+function noSpread(sd: number, from: readonly (readonly number[])[]): boolean {
+  let scale = 0;
+  for (const values of from) for (const v of values) scale = Math.max(scale, Math.abs(v));
+  return sd <= 1e-12 * scale;
+}
+
+/** The two-sided Wilcoxon signed-rank test of the differences `d` (p = 1 when they are all zero). */
+function wilcoxonOf(d: number[]): PairedComparison["wilcoxon"] {
+  const n = d.length;
   let w: PairedComparison["wilcoxon"];
   if (d.every((x) => x === 0)) w = { statistic: 0, p: 1, exact: false };
   else {
@@ -91,22 +131,13 @@ export function comparePaired(
     // (d = [1, 2, −3]: 2 · 5/8 = 1.25); SciPy clips it to 1, as a p-value must be
     w = { statistic: r.statistic, p: Math.min(1, r.pValue), exact };
   }
-  return {
-    method: "paired",
-    n,
-    meanDiff,
-    sdDiff,
-    ci,
-    bootstrapCi: bootstrapMeanCi(d, confidence, options.resamples ?? 10_000, options.seed ?? 1),
-    dz: sdDiff === 0 ? (meanDiff === 0 ? 0 : Math.sign(meanDiff) * Infinity) : meanDiff / sdDiff,
-    t,
-    wilcoxon: w,
-  };
+  return w;
 }
 
 /**
- * Compares a and b when their seeds do not match (Welch's t-test; intervals from the same test). Fewer than two values
- * on a side, a value that is not finite or a confidence outside (0, 1) are InputErrors.
+ * Compares a and b when their seeds do not match (Welch's t-test; intervals from the same test). When neither side
+ * varies the comparison is `degenerate` (the test, its interval and d are NaN; one constant side is fine). Fewer than
+ * two values on a side, a value that is not finite or a confidence outside (0, 1) are InputErrors.
  */
 export function compareUnpaired(
   a: readonly number[],
@@ -124,14 +155,20 @@ export function compareUnpaired(
   requireProbability("confidence", confidence);
   const meanDiff = mean(a) - mean(b);
   const pooled = Math.sqrt((sampleSd(a) ** 2 + sampleSd(b) ** 2) / 2);
+  const base = { method: "welch", nA: a.length, nB: b.length, meanDiff } as const;
+  if (noSpread(pooled, [a, b]))
+    return {
+      ...base,
+      ci: [Number.NaN, Number.NaN],
+      d: Number.NaN,
+      t: { statistic: Number.NaN, df: Number.NaN, p: Number.NaN },
+      degenerate: `neither side varies (${a.length} values of ${a[0]}, ${b.length} of ${b[0]}): no spread to test against`,
+    };
   const r = ttest2([...a], [...b], { alpha: 1 - confidence });
   return {
-    method: "welch",
-    nA: a.length,
-    nB: b.length,
-    meanDiff,
+    ...base,
     ci: [r.ci[0]!, r.ci[1]!],
-    d: pooled === 0 ? (meanDiff === 0 ? 0 : Math.sign(meanDiff) * Infinity) : meanDiff / pooled,
+    d: meanDiff / pooled,
     t: { statistic: r.statistic, df: r.df, p: r.pValue },
   };
 }

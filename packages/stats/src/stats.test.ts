@@ -142,14 +142,35 @@ describe("properties", () => {
     expect(seedsNeeded(0)).toBe(Number.POSITIVE_INFINITY);
   });
 
-  it("handles identical arms and constant differences without NaN", () => {
-    expect(comparePaired(a, a)).toMatchObject({ meanDiff: 0, t: { p: 1 }, wilcoxon: { p: 1 } });
+  it("reports identical arms and constant differences as degenerate, not as certainty", () => {
+    const same = comparePaired(a, a);
+    expect(same).toMatchObject({ meanDiff: 0, wilcoxon: { p: 1 } });
+    expect(same.degenerate).toMatch(/all 6 matched seeds give identical values/);
+    // constant differences once gave t = ∞, p = 0 and a zero-width interval
     const constant = comparePaired(
       a.map((v) => v + 0.01),
       a,
     );
-    expect(constant.t.p).toBe(0);
-    expect(constant.ci[0]).toBeCloseTo(0.01, 12);
+    expect(constant.degenerate).toMatch(/the same difference \(0\.01\)/);
+    expect([
+      constant.t.p,
+      constant.t.statistic,
+      constant.dz,
+      ...constant.ci,
+      ...constant.bootstrapCi,
+    ]).toEqual(Array(7).fill(Number.NaN));
+    // all ranks tied, all signs positive: the rank test still says something (normal approximation, as SciPy)
+    expect(constant.wilcoxon.p).toBeCloseTo(0.019656, 6);
+    // equal on paper, not in the last bits: 0.3 − 0.2 and 0.4 − 0.3
+    expect(comparePaired([0.3, 0.4], [0.2, 0.3]).degenerate).toBeDefined();
+    expect(comparePaired([0.3, 0.4], [0.2, 0.29]).degenerate).toBeUndefined();
+    // Welch: both sides constant is degenerate (it gave p = NaN with a verdict); one constant side is a test
+    const welch = compareUnpaired([1, 1], [2, 2]);
+    expect(welch.degenerate).toMatch(/neither side varies/);
+    expect(welch.t.p).toBeNaN();
+    const oneSide = compareUnpaired([1, 1, 1], [2, 2.2, 2.1]);
+    expect(oneSide.degenerate).toBeUndefined();
+    expect(oneSide.t.p).toBeCloseTo(ref.welchOneConstant.p, 9);
   });
 
   it("refuses what it cannot compare with a coded InputError naming the field", () => {
@@ -176,7 +197,12 @@ describe("compareConfigurations", () => {
   const obs: Observation[] = [
     ...base.map((value, i) => ({ config: "gaussian", seed: i + 1, value })),
     ...base.map((value, i) => ({ config: "proposed", seed: i + 1, value: value + 0.03 + (i % 2) * 0.004 })),
-    ...base.map((value, i) => ({ config: "concat", seed: i + 1, value: value + (i % 2 ? 0.002 : -0.002) })),
+    // (not exactly proposed − 0.032 on every seed: that comparison would be degenerate)
+    ...base.map((value, i) => ({
+      config: "concat",
+      seed: i + 1,
+      value: value + [-2, 2, -1, 2, -2, 1][i]! / 1000,
+    })),
     { config: "single", seed: 11, value: 0.5 },
     { config: "single", seed: 12, value: 0.52 },
   ];
@@ -216,6 +242,45 @@ describe("compareConfigurations", () => {
       { baseline: "a", direction: "maximize" },
     );
     expect(tied.best).toMatchObject({ probabilityBest: 0, beatsAllOthers: false });
+  });
+
+  it("gives two seeds with identical differences the verdict degenerate, with a reason, out of the correction", () => {
+    // seeds 1 and 2: 'copy' is the baseline + 0.01 on both, which once gave p = 0, 'better', '2 seeds needed'
+    const two: Observation[] = [
+      ...[0.61, 0.72].map((value, i) => ({ config: "base", seed: i + 1, value })),
+      ...[0.62, 0.73].map((value, i) => ({ config: "copy", seed: i + 1, value })),
+      ...[0.6, 0.7, 0.65].map((value, i) => ({ config: "noisy", seed: i + 1, value })),
+      ...[0.5, 0.5].map((value, i) => ({ config: "flat", seed: i + 11, value })),
+    ];
+    const t = compareConfigurations(two, { baseline: "base", direction: "maximize" });
+    const v = t.rows.find((r) => r.config === "copy")!.vsBaseline!;
+    expect(v).toMatchObject({ verdict: "degenerate", comparison: { method: "paired", n: 2 } });
+    expect(v.reason).toMatch(/all 2 matched seeds give the same difference \(0\.01\)/);
+    expect([v.p, v.pAdjusted, v.seedsNeeded]).toEqual([Number.NaN, Number.NaN, Number.NaN]);
+    // 'flat' shares no seed with the baseline and never varies; the baseline varies, so Welch can test it
+    expect(t.rows.find((r) => r.config === "flat")!.vsBaseline!.verdict).not.toBe("degenerate");
+    // only the two real tests are corrected: Holm over 2, not 3
+    const tested = t.rows.filter((r) => r.vsBaseline && !Number.isNaN(r.vsBaseline.p));
+    expect(tested.map((r) => r.config)).toEqual(["flat", "noisy"]);
+    expect(tested.map((r) => r.vsBaseline!.pAdjusted)).toEqual(
+      adjustPValues(tested.map((r) => r.vsBaseline!.p)),
+    );
+    // nor is it certainty for the best configuration
+    const pair = compareConfigurations(two.slice(0, 4), { baseline: "base", direction: "maximize" });
+    expect(pair.best).toMatchObject({ config: "copy", beatsAllOthers: false });
+  });
+
+  it("says why a row has too few seeds", () => {
+    expect(row("single").vsBaseline!.reason).toBeUndefined();
+    const lone = compareConfigurations([...obs, { config: "lone", seed: 1, value: 0.7 }], {
+      baseline: "gaussian",
+      direction: "maximize",
+    });
+    expect(lone.rows.find((r) => r.config === "lone")!.vsBaseline).toMatchObject({
+      verdict: "too few seeds",
+      reason:
+        "1 seed shared with the baseline, and 1 run here against its 6: a test needs 2 shared seeds, or 2 runs on each side",
+    });
   });
 
   it("says which baselines exist when the one asked for has no results", () => {

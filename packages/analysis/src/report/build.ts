@@ -93,7 +93,7 @@ export interface Versus {
   method: "paired" | "welch" | "none";
   /** Matched seeds for 80 % power at the observed effect where it was not significant; NaN otherwise. */
   seedsNeeded: number;
-  verdict: "better" | "worse" | "no detectable difference" | "too few seeds";
+  verdict: "better" | "worse" | "no detectable difference" | "degenerate" | "too few seeds";
 }
 
 /** One method's numbers in one setting on one metric. */
@@ -133,6 +133,8 @@ export interface Tally {
   proposedWorse: number;
   undecided: number;
   tooFewSeeds: number;
+  /** Settings where every seed gave the same difference: nothing to test against. */
+  degenerate: number;
   medianSeedsNeeded: number;
 }
 
@@ -332,7 +334,7 @@ function toVersus(v: NonNullable<ComparisonRow["vsBaseline"]>, flip: boolean): V
   const verdict: Versus["verdict"] =
     v.verdict === "inconclusive"
       ? "no detectable difference"
-      : v.verdict === "too few seeds"
+      : v.verdict === "too few seeds" || v.verdict === "degenerate"
         ? v.verdict
         : (v.verdict === "better") !== flip
           ? "better"
@@ -432,6 +434,7 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
         proposedWorse: versus.filter((v) => v.verdict === "worse").length,
         undecided: versus.filter((v) => v.verdict === "no detectable difference").length,
         tooFewSeeds: versus.filter((v) => v.verdict === "too few seeds").length,
+        degenerate: versus.filter((v) => v.verdict === "degenerate").length,
         medianSeedsNeeded: needed.length ? summarize(needed).median : Number.NaN,
       };
     }

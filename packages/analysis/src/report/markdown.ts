@@ -45,6 +45,7 @@ const MARK: Record<Versus["verdict"], string> = {
   better: "▲",
   worse: "▼",
   "no detectable difference": "·",
+  degenerate: "=",
   "too few seeds": "–",
 };
 
@@ -116,7 +117,8 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
       "Holm-corrected across the comparisons made in the same setting and metric; `d` is Cohen's d_z of the " +
       "paired differences. ▲ / ▼: the proposed model (or, in a sensitivity table, the configuration) is " +
       "significantly better / worse at α = 0.05 after correction; · no detectable difference, with `n≈N` the " +
-      "matched seeds a paired t-test would need for 80 % power at the observed effect; – too few seeds to test.",
+      "matched seeds a paired t-test would need for 80 % power at the observed effect; = every seed gave the same " +
+      "difference (no spread to test against); – too few seeds to test.",
     "",
   );
   if (options.notes) out.push(options.notes.trim(), "");
@@ -168,7 +170,7 @@ function sweepsSection(report: StudyReport): string[] {
 
 function tallyCell(t: Tally): string {
   const needed = Number.isFinite(t.medianSeedsNeeded) ? ` (median ${seedsText(t.medianSeedsNeeded)})` : "";
-  return `${t.proposedBetter}▲ ${t.proposedWorse}▼ ${t.undecided}·${needed}${t.tooFewSeeds ? ` ${t.tooFewSeeds}–` : ""}`;
+  return `${t.proposedBetter}▲ ${t.proposedWorse}▼ ${t.undecided}·${needed}${t.degenerate ? ` ${t.degenerate}=` : ""}${t.tooFewSeeds ? ` ${t.tooFewSeeds}–` : ""}`;
 }
 
 /** Settings grouped for figures: by data set when it is searched (one chart each), the other parameters on the axis. */
