@@ -159,7 +159,7 @@ describe("the study in miniature: sweeps → tailsweep report", () => {
       // two seeds of a tiny model can give the same difference twice: no spread, a degenerate comparison
       const expected = c.degenerate
         ? "degenerate"
-        : holm[i]! < 0.05
+        : holm[i]! <= 0.05
           ? c.meanDiff > 0
             ? "better"
             : "worse"

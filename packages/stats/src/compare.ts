@@ -34,7 +34,7 @@ export interface CompareOptions extends ComparisonOptions {
 }
 
 /**
- * What the comparison concludes: better/worse than the baseline (corrected p below alpha), inconclusive (not
+ * What the comparison concludes: better/worse than the baseline (corrected p at most alpha), inconclusive (not
  * significant; `seedsNeeded` says how many matched seeds would detect the observed effect), degenerate (every seed
  * gives the same difference, or neither side varies: nothing to test against, which is not certainty), or too few
  * seeds to test. The last two come with a `reason`.
@@ -160,7 +160,9 @@ export function compareConfigurations(
     const v = r.vsBaseline!;
     v.pAdjusted = adjusted[i]!;
     if (!v.comparison || v.comparison.degenerate) return;
-    if (v.pAdjusted < alpha) v.verdict = sign * v.comparison.meanDiff > 0 ? "better" : "worse";
+    // reject when the adjusted p is at most α: Holm's (1979) and Benjamini–Hochberg's (1995) rules are ≤, and so is
+    // a p-value test's (reject at level α iff p ≤ α)
+    if (v.pAdjusted <= alpha) v.verdict = sign * v.comparison.meanDiff > 0 ? "better" : "worse";
     else v.verdict = "inconclusive";
   });
   return {
@@ -225,7 +227,7 @@ function findBest(
   const adjusted = adjustPValues(ps, correction);
   return {
     config: bestConfig,
-    beatsAllOthers: adjusted.every((p) => p < alpha),
+    beatsAllOthers: adjusted.every((p) => p <= alpha),
     probabilityBest: probabilityBest(eligible, bestConfig, sign, options),
   };
 }

@@ -225,6 +225,33 @@ describe("compareConfigurations", () => {
     );
   });
 
+  it("rejects when the corrected p equals α exactly (≤, as Holm and Benjamini–Hochberg state it)", () => {
+    for (const correction of ["holm", "bh"] as const) {
+      const at = (alpha: number) =>
+        compareConfigurations(obs, {
+          baseline: "gaussian",
+          direction: "maximize",
+          correction,
+          alpha,
+        }).rows.find((r) => r.config === "proposed")!.vsBaseline!;
+      const q = at(0.05).pAdjusted;
+      expect(at(q).verdict).toBe("better"); // was inconclusive: `<` instead of `≤`
+      expect(at(q * (1 - 1e-9)).verdict).toBe("inconclusive");
+    }
+    // the best configuration "beats all others" by the same rule, on its Holm-adjusted p against each of them
+    const values = (c: string) => obs.filter((o) => o.config === c).map((o) => o.value);
+    const ps = [
+      comparePaired(values("proposed"), values("concat"), { resamples: 0 }).t.p,
+      comparePaired(values("proposed"), values("gaussian"), { resamples: 0 }).t.p,
+      compareUnpaired(values("proposed"), values("single")).t.p,
+    ];
+    const edge = Math.max(...adjustPValues(ps, "holm"));
+    const best = (alpha: number) =>
+      compareConfigurations(obs, { baseline: "gaussian", direction: "maximize", alpha }).best!;
+    expect(best(edge).beatsAllOthers).toBe(true);
+    expect(best(edge * (1 - 1e-9)).beatsAllOthers).toBe(false);
+  });
+
   it("names the best configuration and how sure that is", () => {
     expect(table.best).toMatchObject({ config: "proposed", beatsAllOthers: true });
     expect(table.best!.probabilityBest).toBeGreaterThan(0.95);
