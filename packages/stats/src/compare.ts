@@ -52,7 +52,10 @@ export interface ComparisonRow {
     /** The test's p-value before and after correction (the paired t-test, or Welch when seeds do not match). */
     p: number;
     pAdjusted: number;
-    /** Matched seeds needed for 80 % power at the observed effect (paired comparisons only). */
+    /**
+     * Matched seeds needed for `power` (80 %) at the observed effect and at the level α/m the correction leaves one
+     * of the m comparisons with the baseline whatever the others do (paired comparisons only; NaN otherwise).
+     */
     seedsNeeded: number;
     verdict: Verdict;
     /** Why there is no test, for the verdicts `degenerate` and `too few seeds`. */
@@ -107,6 +110,11 @@ export function compareConfigurations(
     );
   const sign = direction === "maximize" ? 1 : -1;
   const configs = [...byConfig.keys()].sort();
+  // The seeds-needed hint aims at the level the correction will hold a row to. With m comparisons, α/m is what one
+  // of them must reach whatever the others' p-values: Holm's first step (and Bonferroni's level), and what
+  // Benjamini–Hochberg asks of a single discovery. At α it promised too few seeds: a row "needing 12" was still
+  // inconclusive at 12 once corrected.
+  const hintAlpha = alpha / Math.max(1, configs.length - 1);
   const rows: ComparisonRow[] = configs.map((config) => {
     const values = byConfig.get(config)!;
     const seeds = [...values.keys()].sort((x, y) => x - y);
@@ -136,7 +144,7 @@ export function compareConfigurations(
       pAdjusted: Number.NaN,
       seedsNeeded:
         comparison?.method === "paired" && !comparison.degenerate
-          ? seedsNeeded(comparison.dz, { alpha, power })
+          ? seedsNeeded(comparison.dz, { alpha: hintAlpha, power })
           : Number.NaN,
       verdict: comparison ? "inconclusive" : "too few seeds",
     };

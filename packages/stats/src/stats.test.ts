@@ -6,7 +6,7 @@ import { isInputError } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { compareConfigurations, type Observation } from "./compare";
 import { adjustPValues } from "./multiple";
-import { comparePaired, compareUnpaired, selectQuantile } from "./paired";
+import { comparePaired, compareUnpaired, type PairedComparison, selectQuantile } from "./paired";
 import { noncentralTCdf, pairedTTestPower, seedsNeeded } from "./power";
 import { seededUniform } from "./rng";
 import { quantileSorted, summarize } from "./summary";
@@ -79,6 +79,7 @@ describe("against SciPy", () => {
     for (const c of ref.nct) expect(noncentralTCdf(c.t, c.df, c.delta)).toBeCloseTo(c.cdf, 6);
     for (const c of ref.power) expect(pairedTTestPower(c.dz, c.n)).toBeCloseTo(c.power, 6);
     for (const c of ref.seedsNeeded) expect(seedsNeeded(c.dz)).toBe(c.n);
+    for (const c of ref.seedsNeededCorrected) expect(seedsNeeded(c.dz, { alpha: c.alpha })).toBe(c.n);
   });
 
   it("computes the noncentral t CDF to 1e-11 on a grid from one degree of freedom to 2,999, both tails, δ up to 40", () => {
@@ -201,7 +202,7 @@ describe("compareConfigurations", () => {
     ...base.map((value, i) => ({
       config: "concat",
       seed: i + 1,
-      value: value + [-2, 2, -1, 2, -2, 1][i]! / 1000,
+      value: value + [-2, 2, -1, 2, -1, 1][i]! / 1000,
     })),
     { config: "single", seed: 11, value: 0.5 },
     { config: "single", seed: 12, value: 0.52 },
@@ -217,6 +218,10 @@ describe("compareConfigurations", () => {
     });
     expect(row("concat").vsBaseline!.verdict).toBe("inconclusive");
     expect(row("concat").vsBaseline!.seedsNeeded).toBeGreaterThan(6);
+    // the hint is for the corrected level: 3 comparisons with the baseline, so α/3
+    const dz = (row("concat").vsBaseline!.comparison as PairedComparison).dz;
+    expect(row("concat").vsBaseline!.seedsNeeded).toBe(seedsNeeded(dz, { alpha: 0.05 / 3 }));
+    expect(row("concat").vsBaseline!.seedsNeeded).toBeGreaterThan(seedsNeeded(dz));
     // no matched seeds: Welch, said so in the method
     expect(row("single").vsBaseline).toMatchObject({ verdict: "worse", comparison: { method: "welch" } });
     const p = table.rows.filter((r) => r.vsBaseline).map((r) => r.vsBaseline!.p);
