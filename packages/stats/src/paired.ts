@@ -48,7 +48,11 @@ export interface UnpairedComparison {
   nB: number;
   meanDiff: number;
   ci: [number, number];
-  /** Mean difference over the pooled standard deviation (Cohen's d). */
+  /**
+   * Cohen's d*_s: the mean difference over √((s_a² + s_b²)/2), the root mean of the two sample variances
+   * (docs/statistics.md eq. E1) — not the df-weighted pooled sd of Student's t, which assumes the equal variances
+   * Welch's test does not.
+   */
   d: number;
   t: { statistic: number; df: number; p: number };
   /** Why the comparison is degenerate, when it is: neither side varies, so Welch's test, its interval and d are NaN. */

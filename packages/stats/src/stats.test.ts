@@ -65,6 +65,7 @@ describe("against SciPy", () => {
       expect(r.t.p).toBeCloseTo(c.p, 9);
       expect(r.ci[0]).toBeCloseTo(c.ci[0], 9);
       expect(r.ci[1]).toBeCloseTo(c.ci[1], 9);
+      expect(r.d).toBeCloseTo(c.d, 12);
     }
   });
 
