@@ -1,9 +1,10 @@
+import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
 import ttest from "@stdlib/stats-ttest";
 import ttest2 from "@stdlib/stats-ttest2";
 import wilcoxon from "@stdlib/stats-wilcoxon";
 import { InputError } from "@tailsweep/schemas";
 import { seededUniform } from "./rng";
-import { mean, sampleSd } from "./summary";
+import { mean, sampleSd, tCritical } from "./summary";
 import { requireFinite, requireInteger, requireProbability } from "./validate";
 
 /** Options shared by the comparisons. */
@@ -24,7 +25,10 @@ export interface PairedComparison {
   sdDiff: number;
   /** t interval of the mean difference. */
   ci: [number, number];
-  /** Percentile bootstrap interval of the mean difference (seeds resampled). */
+  /**
+   * Expanded percentile bootstrap interval of the mean difference (seeds resampled; {@link bootstrapMeanCi}): at 5
+   * seeds it covers about 91 % at 95 % for normal differences, where the plain percentile interval covered 83 %.
+   */
   bootstrapCi: [number, number];
   /** Cohen's d_z: mean difference over the standard deviation of the differences. */
   dz: number;
@@ -177,7 +181,14 @@ export function compareUnpaired(
   };
 }
 
-/** Percentile bootstrap interval of the mean of `values`, resampling with a seeded generator. */
+/**
+ * Expanded percentile bootstrap interval of the mean of `values` (Hesterberg 2015; docs/statistics.md eq. B1),
+ * resampling with a seeded generator: the resampled means' quantiles at α′/2 and 1 − α′/2, with α′ chosen so that a
+ * normal band of that level is as wide as Student's t interval, Φ⁻¹(1 − α′/2) = √(n/(n − 1)) · t_{n−1, 1−α/2}. The
+ * plain percentile interval is too narrow with few values (its resampled means spread by √((n − 1)/n) · s/√n, and
+ * it uses normal rather than t quantiles): at 5 seeds it covered 83 % at 95 %; this one about 91 % (a seeded
+ * simulation in coverage.test.ts; the t interval: 94.5 %). [NaN, NaN] below two values, and when `resamples` is 0.
+ */
 export function bootstrapMeanCi(
   values: readonly number[],
   confidence: number,
@@ -186,16 +197,16 @@ export function bootstrapMeanCi(
 ): [number, number] {
   requireProbability("confidence", confidence);
   requireInteger("resamples", resamples, 0);
-  if (resamples === 0) return [Number.NaN, Number.NaN];
-  const next = seededUniform(seed);
   const n = values.length;
+  if (resamples === 0 || n < 2) return [Number.NaN, Number.NaN];
+  const next = seededUniform(seed);
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let sum = 0;
     for (let i = 0; i < n; i++) sum += values[Math.floor(next() * n)]!;
     means[r] = sum / n;
   }
-  const tail = (1 - confidence) / 2;
+  const tail = normalCdf(-Math.sqrt(n / (n - 1)) * tCritical(confidence, n - 1), 0, 1);
   return [selectQuantile(means, tail), selectQuantile(means, 1 - tail)];
 }
 
