@@ -27,7 +27,8 @@ async function seed(opened: OpenedRunStore): Promise<string> {
   await opened.store.createSweep({ id: sweepId, spec, trials: expandSweep(spec), now: t0 });
   for (const [i, trial] of (await opened.store.listTrials(sweepId)).entries()) {
     await opened.store.claimTrial(trial.id, `w${i}`, t0, "cpu");
-    const v = 0.5 + 0.1 * (trial.params.nu === 10 ? 1 : 0) + 0.01 * trial.seed + 0.003 * i;
+    // nu=10 ahead on every seed, by an amount that varies with the seed (a constant one is a degenerate test).
+    const v = 0.5 + 0.01 * trial.seed + (trial.params["model.nu"] === 10 ? 0.1 + 0.02 * trial.seed : 0);
     await opened.store.completeTrial(
       trial.id,
       1,
@@ -189,7 +190,11 @@ describe("a command in process (localLink) and on a dashboard (httpLink)", { tim
       ["model.nu=5", 2],
     ]);
     expect(JSON.parse(local.latest!.stdout)).toEqual(status);
-    expect(JSON.parse(local.compare!.stdout)).toMatchObject({ sweep: sweepId, baseline: "model.nu=5" });
+    const compared = JSON.parse(local.compare!.stdout);
+    expect(compared).toMatchObject({ sweep: sweepId, baseline: "model.nu=5" });
+    const nu10 = compared.rows.find((r: { config: string }) => r.config === "model.nu=10");
+    expect(nu10.vsBaseline.comparison).toMatchObject({ method: "paired", n: 2 });
+    expect(nu10.vsBaseline.verdict).not.toBe("degenerate");
   });
 
   it("exports the same CSV and JSON files", () => {
