@@ -783,20 +783,20 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     const audit = await opened.access.auditOf("web");
     expect(audit.find((e) => e.target === id)).toMatchObject({ action: "sweep.launch" });
     const unsure = await cli(["sweep", "delete", id]);
-    expect([unsure.code, unsure.stderr]).toEqual([1, expect.stringContaining("add --yes")]);
+    expect([unsure.code, unsure.stderr]).toEqual([2, expect.stringContaining("add --yes")]); // invalid input
     expect((await cli(["sweep", "delete", id, "--yes"])).stdout).toBe(`deleted sweep ${id}\n`);
     expect(await opened.store.getSweep(id)).toBeUndefined();
     expect((await opened.access.auditOf("web"))[0]).toMatchObject({ action: "sweep.delete", target: id });
 
     // Another project's sweep is not there for this token; bad input gets a clear error and stores nothing.
     const stranger = await cli(["sweep", "cancel", "no-such-sweep"]);
-    expect([stranger.code, stranger.stderr]).toEqual([1, expect.stringContaining("no sweep")]);
+    expect([stranger.code, stranger.stderr]).toEqual([3, expect.stringContaining("no sweep")]); // not found
     writeFileSync(
       file,
       tiny(`"x'; DROP TABLE sweep; --"`, "{ variant: [proposed] }", 1).replace("seeds: 1", "seeds: -3"),
     );
     const bad = await cli(["sweep", "submit", file]);
-    expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/seeds/)]);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/seeds/)]);
     expect((await opened.store.listSweeps("web")).some((s) => s.name.includes("DROP"))).toBe(false);
 
     // Revoked: refused from the very next command. TAILSWEEP_TOKEN wins over the saved login.
@@ -806,18 +806,18 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     await opened.access.revokeApiToken(record!.id);
     const refused = await cli(["sweep", "list"]);
     expect([refused.code, refused.stderr]).toEqual([
-      1,
+      5, // unauthorized
       expect.stringContaining("API token refused: revoked"),
     ]);
     const other = await cli(["whoami"], { ...asUser, TAILSWEEP_TOKEN: "tsk_not_a_token" });
     expect([other.code, other.stderr]).toEqual([
-      1,
+      2, // a bad setting
       expect.stringContaining("TAILSWEEP_TOKEN: must be an API token"),
     ]);
     const out = await cli(["logout"]);
     expect(out.stderr).toContain("logged out");
     expect((await cli(["whoami"])).stderr).toContain("not logged in");
-  }, 240_000);
+  }, 480_000);
 
   it("lets an owner sign in with the form in Chromium, add a member and make and revoke a token on the Team page", async () => {
     const context = await browser.newContext();

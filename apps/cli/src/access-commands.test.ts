@@ -35,7 +35,7 @@ async function withStore<T>(f: (o: Awaited<ReturnType<typeof openRunStore>>) => 
   }
 }
 
-describe("tailsweep user, member, token and audit", { timeout: 120_000 }, () => {
+describe("tailsweep user, member, token and audit", { timeout: 300_000 }, () => {
   it("creates a token that works until it is revoked, and never stores its secret", async () => {
     const ada = await tailsweep(["user", "add", "Ada@Example.org", "--name", "Ada"]);
     expect(ada.code, ada.stderr).toBe(0);

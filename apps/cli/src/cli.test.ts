@@ -192,7 +192,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     return { code: (r as { code?: number }).code ?? 0, stdout: r.stdout, stderr: r.stderr };
   };
 
-  it("runs a sweep, then lists, exports and reports it with --json", { timeout: 120_000 }, async () => {
+  it("runs a sweep, then lists, exports and reports it with --json", { timeout: 300_000 }, async () => {
     const file = join(dir, "tiny.yaml");
     writeFileSync(
       file,

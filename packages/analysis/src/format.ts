@@ -4,8 +4,9 @@ export function pct(v: number | undefined | null, digits = 1): string {
 }
 
 /** A p-value as papers print it: three decimals, `<0.001` below that. */
-export function pValue(p: number | undefined): string {
-  return p === undefined || Number.isNaN(p) ? "—" : p < 0.001 ? "<0.001" : p.toFixed(3);
+export function pValue(p: number | null | undefined): string {
+  // null: a NaN that went through JSON (a comparison that was not made)
+  return p === undefined || p === null || Number.isNaN(p) ? "—" : p < 0.001 ? "<0.001" : p.toFixed(3);
 }
 
 /** A duration in words at the precision people read (`45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`). */

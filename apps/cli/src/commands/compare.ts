@@ -13,9 +13,6 @@ interface CompareFlags {
   json?: boolean;
 }
 
-/** A p-value as the table prints it; one JSON could not hold (NaN: not computable) arrives as null. */
-const p = (v: number | null | undefined) => (v === null || v === undefined ? "—" : pValue(v));
-
 function printTable(table: ComparisonTable, metric: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
@@ -43,8 +40,8 @@ function printTable(table: ComparisonTable, metric: string): void {
       c
         ? `${c.meanDiff >= 0 ? "+" : ""}${pct(c.meanDiff, 2)} [${pct(c.ci[0], 2)}, ${pct(c.ci[1], 2)}]${c.method === "welch" ? " welch" : ""}`
         : "",
-      v ? p(v.p) : "",
-      v ? p(v.pAdjusted) : "",
+      v ? pValue(v.p) : "",
+      v ? pValue(v.pAdjusted) : "",
       Number.isFinite(effect) ? effect.toFixed(2) : v ? "—" : "",
       v ? (Number.isFinite(v.seedsNeeded) ? String(v.seedsNeeded) : "—") : "",
       v?.verdict ?? "",
