@@ -168,9 +168,14 @@ export function tailsweep(
   return p;
 }
 
+/**
+ * The process's exit code once it has exited and its output has all been read: "exit" can come before the last
+ * chunks of a pipe are delivered (a CLI that writes its answer and exits at once), "close" comes after them.
+ */
 export function exited(p: ChildProcess): Promise<number | null> {
-  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve(p.exitCode);
-  return new Promise((r) => p.once("exit", (code) => r(code)));
+  const drained = [p.stdout, p.stderr].every((s) => !s || s.closed);
+  if ((p.exitCode !== null || p.signalCode !== null) && drained) return Promise.resolve(p.exitCode);
+  return new Promise((r) => p.once("close", (code) => r(code)));
 }
 
 /** Waits until `count` workers have said they are ready in the logs of `procs` (a parent logs for its children). */
