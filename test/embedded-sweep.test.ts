@@ -12,7 +12,7 @@ const tiny = {
   train: { epochs: 2, maxStepsPerEpoch: 2, evalEvery: 1 },
 };
 
-async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function until(check: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
   const start = Date.now();
   while (!(await check())) {
     if (Date.now() - start > timeoutMs) throw new Error("sweep did not finish in time");
@@ -44,7 +44,7 @@ async function embedded(options: { ackWaitMs?: number; reapEveryMs?: number } = 
   };
 }
 
-describe("a sweep in embedded mode (in-process bus, PGlite)", () => {
+describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000 }, () => {
   it("runs every trial exactly once with two workers, storing epochs and results", async () => {
     const { backend, opened, bus, controller, close } = await embedded({
       ackWaitMs: 30_000,
