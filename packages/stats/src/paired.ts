@@ -4,6 +4,7 @@ import ttest2 from "@stdlib/stats-ttest2";
 import wilcoxon from "@stdlib/stats-wilcoxon";
 import { InputError } from "@tailsweep/schemas";
 import { seededUniform } from "./rng";
+import { quickselect } from "./select";
 import { mean, sampleSd, tCritical } from "./summary";
 import { requireFinite, requireInteger, requireProbability } from "./validate";
 
@@ -220,38 +221,10 @@ export function selectQuantile(values: Float64Array, q: number): number {
   if (n === 0) return Number.NaN;
   const h = (n - 1) * q;
   const lo = Math.floor(h);
-  const below = select(values, lo);
+  const below = quickselect(values, lo);
   if (lo + 1 >= n || h === lo) return below;
   // after selecting lo, everything right of it is ≥ it: the next order statistic is their minimum
   let above = Number.POSITIVE_INFINITY;
   for (let i = lo + 1; i < n; i++) if (values[i]! < above) above = values[i]!;
   return below + (h - lo) * (above - below);
-}
-
-/** Hoare's quickselect: puts the k-th smallest at index k, smaller ones left of it, larger right; returns it. */
-function select(a: Float64Array, k: number): number {
-  let left = 0;
-  let right = a.length - 1;
-  while (right > left) {
-    // median of three as the pivot keeps nearly sorted input from the quadratic case
-    const mid = (left + right) >>> 1;
-    const pivot = Math.max(Math.min(a[left]!, a[mid]!), Math.min(Math.max(a[left]!, a[mid]!), a[right]!));
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else break;
-  }
-  return a[k]!;
 }

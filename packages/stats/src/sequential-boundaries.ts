@@ -6,6 +6,7 @@ import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 import tCdf from "@stdlib/stats-base-dists-t-cdf";
 import tQuantile from "@stdlib/stats-base-dists-t-quantile";
 import { seededDraws } from "./rng";
+import { quickselect } from "./select";
 
 /**
  * How the error rate is spent over the looks, as a function of the information fraction t = n_k / n_max (Lan &
@@ -259,7 +260,7 @@ export function nullTPaths(lookSeeds: readonly number[]): NullPaths {
   const cut: number[] = [];
   const top = values.map((v) => {
     scratch.set(v);
-    const c = selectFloat32(scratch, paths, paths - TOP);
+    const c = quickselect(scratch, paths - TOP, paths);
     cut.push(c);
     const chosen = new Uint32Array(paths);
     let n = 0;
@@ -337,7 +338,7 @@ function largestAmongSurvivors(
     for (let p = 0; p < values.length; p++) if (!crossed[p]) scratch[survivors++] = values[p]!;
     if (rank >= survivors) return 0;
   }
-  return selectFloat32(scratch, survivors, survivors - rank);
+  return quickselect(scratch, survivors - rank, survivors);
 }
 
 /** Marks the paths not yet crossed whose look-k value is at least `critical`; returns how many. */
@@ -368,31 +369,4 @@ export function nominalOf(t: number, df: number): number {
   if (t === Infinity) return 0;
   if (t <= 0) return 1;
   return Math.min(1, 2 * tCdf(-t, df));
-}
-
-/** The k-th smallest (0-based) of the first n values (reorders them): Hoare's quickselect. */
-function selectFloat32(a: Float32Array, n: number, k: number): number {
-  let left = 0;
-  let right = n - 1;
-  while (right > left) {
-    const mid = (left + right) >>> 1;
-    const pivot = Math.max(Math.min(a[left]!, a[mid]!), Math.min(Math.max(a[left]!, a[mid]!), a[right]!));
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const x = a[i]!;
-        a[i] = a[j]!;
-        a[j] = x;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else break;
-  }
-  return a[k]!;
 }
