@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hostName, isLoopbackHost, setDashboardHost } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
@@ -64,7 +64,7 @@ export function registerUi(program: Command): void {
       if (!existsSync(nextBin))
         throw new Error(`the dashboard is not installed: no ${nextBin} (run pnpm install)`);
       // Checked before anything is built or opened: DATABASE_URL is what makes the store PostgreSQL.
-      const { auth, sweepLimits, store, nats } = settings();
+      const { auth, sweepLimits, nats } = settings();
       if (auth.mode === "local" && !isLoopbackHost(o.host))
         throw new InputError(
           `--host ${o.host}`,
@@ -75,9 +75,10 @@ export function registerUi(program: Command): void {
       process.env.NEXT_TELEMETRY_DISABLED = "1";
       if (o.rebuild || !existsSync(join(web, ".next", "BUILD_ID"))) {
         log("building the dashboard (once; --rebuild to redo it)…");
-        // The build runs in apps/web: it gets the embedded store's folder as an absolute path.
-        const dbDir = store.pgliteDir === "memory" ? "memory" : resolve(store.pgliteDir);
-        const env = { ...process.env, TAILSWEEP_DB_DIR: dbDir };
+        // The build prerenders the not-found page, whose layout opens the store. An embedded store serves one
+        // process, and the build's workers may outlive the build by a moment: the build gets a store in memory, not
+        // the user's folder (nothing it reads there ends up in the build).
+        const env = { ...process.env, TAILSWEEP_DB_DIR: "memory" };
         const built = spawnSync(nextBin, ["build"], {
           cwd: web,
           env,
