@@ -49,7 +49,8 @@ type Host = keyof typeof hosts;
 const natsNodes = ["nats-1", "nats-2", "nats-3"] as const;
 const netns = (host: Host | "switch") => `${tag}-${host.replace("nats-", "n").replace("worker-", "w")}`;
 const natsUrl = natsNodes.map((n) => `nats://${hosts[n]}:4222`).join(",");
-const secret = () => Math.random().toString(36).slice(2);
+// A letter first, as infra/README.md asks: NATS reads a variable that starts with a digit as a number.
+const secret = () => `p${Math.random().toString(36).slice(2)}`;
 const passwords = { controller: secret(), worker: secret(), route: secret() };
 const trialCount = 10;
 
