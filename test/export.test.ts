@@ -182,6 +182,7 @@ describe("trialRows and toCsv", () => {
           params: { "model.encoderWidths": [8, 8], note: "a\nb" },
           seed: 1,
           config: expandSweep(spec)[0]!.config,
+          revision: 1,
           configKey: "c",
           configLabel: "model.encoderWidths=[8,8] note=a\nb",
           kind: "cpu",

@@ -84,6 +84,19 @@ async function expectIdentitiesAsPlanned(store: PrismaRunStore): Promise<void> {
       plans.map((p) => [p.key, p.configKey, p.configLabel, p.kind]),
     );
   }
+  // A later migration (sweep_revisions) gives each stored sweep its submission as revision 1.
+  for (const id of ["sw-gpu", "sw-old"]) {
+    const sweep = (await store.getSweep(id))!;
+    expect(sweep.revision).toBe(1);
+    expect(await store.listRevisions(id)).toEqual([
+      expect.objectContaining({
+        revision: 1,
+        kind: "submit",
+        seeds: sweep.spec.seeds,
+        trialCount: sweep.trialCount,
+      }),
+    ]);
+  }
   const counts = await store.countTrials(["sw-gpu", "sw-old"]);
   expect(counts.get("sw-gpu")).toMatchObject({ cpu: { waiting: 1600 }, gpu: { waiting: 800 } });
   expect(counts.get("sw-old")).toMatchObject({ cpu: { waiting: 6 }, gpu: { waiting: 0 } });

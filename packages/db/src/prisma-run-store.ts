@@ -17,10 +17,15 @@ import {
   emptyTrialCounts,
   lateResultCounts,
   mergeWorker,
+  type ReviseSweepInput,
+  type RevisionKind,
   type RunStore,
   type SweepRecord,
+  type SweepRevision,
   staleReason,
+  sweepCancelled,
   type TrialCounts,
+  type TrialPlan,
   type TrialRecord,
   type TrialResult,
   type TrialState,
@@ -31,6 +36,7 @@ import { z } from "zod";
 import {
   Prisma,
   type PrismaClient,
+  type SweepRevision as SweepRevisionRow,
   type Trial,
   type TrialResult as TrialResultRow,
   type Worker,
@@ -76,6 +82,43 @@ function toTrialState(state: string): TrialState {
   return known;
 }
 
+const RevisionKindSchema = z.enum(["submit", "extend", "round", "confirm"]) satisfies z.ZodType<RevisionKind>;
+
+function toSweepRevision(r: SweepRevisionRow): SweepRevision {
+  const row = `revision ${r.revision} of sweep ${r.sweepId}`;
+  return {
+    sweepId: r.sweepId,
+    revision: r.revision,
+    kind: stored(RevisionKindSchema, r.kind, row, "kind"),
+    spec: stored(SweepSpecSchema, r.spec, row, "spec"),
+    seeds: r.seeds,
+    configKeys: r.configKeys,
+    trialCount: r.trialCount,
+    posthoc: r.posthoc,
+    by: r.by,
+    note: r.note,
+    createdAt: r.createdAt,
+  };
+}
+
+/** A planned trial as a row to insert. */
+function trialRow(sweepId: string, t: TrialPlan, revision: number, maxAttempts: number) {
+  return {
+    id: trialId(sweepId, t.key),
+    sweepId,
+    key: t.key,
+    index: t.index,
+    params: t.params as Json,
+    seed: t.seed,
+    config: t.config as unknown as Json,
+    configKey: t.configKey,
+    configLabel: t.configLabel,
+    kind: t.kind,
+    revision,
+    maxAttempts,
+  };
+}
+
 function toTrialResult(r: TrialResultRow): TrialResult {
   const metrics = stored(TrialMetricsSchema, r.metrics, `result of trial ${r.trialId}`, "metrics");
   return { metrics, backend: r.backend, seconds: r.seconds };
@@ -94,6 +137,7 @@ function toTrialRecord(t: Trial): TrialRecord {
     configKey: t.configKey,
     configLabel: t.configLabel,
     kind: stored(TrialKindSchema, t.kind, row, "kind"),
+    revision: t.revision,
     state: toTrialState(t.state),
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
@@ -132,6 +176,7 @@ export class PrismaRunStore implements RunStore {
     const existing = await this.getSweep(input.id);
     if (existing) return existing;
     const { spec } = input;
+    const createdAt = input.now ?? new Date();
     try {
       await this.db.$transaction([
         this.db.project.upsert({ where: { id: spec.project }, create: { id: spec.project }, update: {} }),
@@ -143,23 +188,24 @@ export class PrismaRunStore implements RunStore {
             spec: spec as unknown as Json,
             trialCount: input.trials.length,
             provenance: (input.provenance ?? {}) as Json,
-            createdAt: input.now ?? new Date(),
+            createdAt,
+            revisions: {
+              create: {
+                revision: 1,
+                kind: "submit",
+                spec: spec as unknown as Json,
+                seeds: spec.seeds,
+                configKeys: [],
+                trialCount: input.trials.length,
+                posthoc: false,
+                by: input.by ?? "",
+                createdAt,
+              },
+            },
           },
         }),
         this.db.trial.createMany({
-          data: input.trials.map((t) => ({
-            id: trialId(input.id, t.key),
-            sweepId: input.id,
-            key: t.key,
-            index: t.index,
-            params: t.params as Json,
-            seed: t.seed,
-            config: t.config as unknown as Json,
-            configKey: t.configKey,
-            configLabel: t.configLabel,
-            kind: t.kind,
-            maxAttempts: spec.execution.maxAttempts,
-          })),
+          data: input.trials.map((t) => trialRow(input.id, t, 1, spec.execution.maxAttempts)),
         }),
       ]);
     } catch (e) {
@@ -178,6 +224,7 @@ export class PrismaRunStore implements RunStore {
       project: s.projectId,
       name: s.name,
       spec: stored(SweepSpecSchema, s.spec, `sweep ${s.id}`, "spec"),
+      revision: s.revision,
       status: s.status === "cancelled" ? "cancelled" : open === 0 ? "completed" : "running",
       createdAt: s.createdAt,
       trialCount: s.trialCount,
@@ -274,6 +321,115 @@ export class PrismaRunStore implements RunStore {
       WHERE EXISTS (SELECT 1 FROM trial t WHERE t.id = e.trial_id)
       ORDER BY e.n
       ON CONFLICT DO NOTHING`;
+  }
+
+  async reviseSweep(
+    input: ReviseSweepInput,
+  ): Promise<{ revision: SweepRevision | undefined; added: TrialRecord[] }> {
+    const { sweepId, spec } = input;
+    // Serializable, with the sweep row locked: two extensions at once number their revisions and trials in turn.
+    return this.db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ revision: number; trial_count: number; status: string }[]>`
+        SELECT revision, trial_count, status FROM sweep WHERE id = ${sweepId} FOR UPDATE`;
+      const sweep = rows[0];
+      if (!sweep) throw new Error(`reviseSweep: no sweep ${sweepId}`);
+      const ids = input.trials.map((t) => trialId(sweepId, t.key));
+      const have = new Set(
+        (await tx.trial.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((t) => t.id),
+      );
+      const fresh = input.trials.filter((t) => !have.has(trialId(sweepId, t.key)));
+      if (fresh.length === 0) return { revision: undefined, added: [] };
+      if (sweep.status === "cancelled") throw sweepCancelled(sweepId);
+      const revision = sweep.revision + 1;
+      const row = await tx.sweepRevision.create({
+        data: {
+          sweepId,
+          revision,
+          kind: input.kind,
+          spec: spec as unknown as Json,
+          seeds: input.seeds,
+          configKeys: input.configKeys,
+          trialCount: fresh.length,
+          posthoc: input.posthoc,
+          by: input.by,
+          note: input.note,
+          createdAt: input.now,
+        },
+      });
+      await tx.trial.createMany({
+        data: fresh.map((t, i) =>
+          trialRow(sweepId, { ...t, index: sweep.trial_count + i }, revision, spec.execution.maxAttempts),
+        ),
+      });
+      await tx.sweep.update({
+        where: { id: sweepId },
+        data: { spec: spec as unknown as Json, revision, trialCount: sweep.trial_count + fresh.length },
+      });
+      const added = await tx.trial.findMany({
+        where: { sweepId, revision },
+        orderBy: { index: "asc" },
+      });
+      return { revision: toSweepRevision(row), added: added.map(toTrialRecord) };
+    });
+  }
+
+  async listRevisions(sweepId: string): Promise<SweepRevision[]> {
+    const rows = await this.db.sweepRevision.findMany({ where: { sweepId }, orderBy: { revision: "asc" } });
+    return rows.map(toSweepRevision);
+  }
+
+  async retryTrials(sweepId: string, _now: Date): Promise<TrialRecord[]> {
+    return this.db.$transaction(async (tx) => {
+      const failed = await tx.trial.findMany({
+        where: { sweepId, state: "failed" },
+        orderBy: { index: "asc" },
+      });
+      if (failed.length === 0) return [];
+      const sweep = await tx.sweep.findUnique({ where: { id: sweepId } });
+      if (sweep?.status === "cancelled") throw sweepCancelled(sweepId);
+      const allowance = stored(SweepSpecSchema, sweep!.spec, `sweep ${sweepId}`, "spec").execution
+        .maxAttempts;
+      const retried: TrialRecord[] = [];
+      for (const t of failed) {
+        const record = toTrialRecord(t);
+        // Guarded on the state and attempt read: a late result that settled it meanwhile wins.
+        const after = await updated(
+          tx.trial.update({
+            where: { id: t.id, state: "failed", attempt: t.attempt },
+            data: {
+              state: "waiting",
+              maxAttempts: attemptsUsed(record) + allowance,
+              error: null,
+              workerId: null,
+              heartbeatAt: null,
+              finishedAt: null,
+              retries: [
+                ...record.retries,
+                { attempt: t.attempt, reason: t.error ?? "failed" },
+              ] as unknown as Json,
+            },
+          }),
+        );
+        if (after) retried.push(toTrialRecord(after));
+      }
+      return retried;
+    });
+  }
+
+  async resumeSweep(sweepId: string, _now: Date): Promise<TrialRecord[]> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.sweep.updateMany({
+        where: { id: sweepId, status: "cancelled" },
+        data: { status: "running" },
+      });
+      if (count === 0) return [];
+      const rows = await tx.trial.updateManyAndReturn({
+        where: { sweepId, state: "cancelled" },
+        data: { state: "waiting", workerId: null, heartbeatAt: null, finishedAt: null },
+      });
+      rows.sort((a, b) => a.index - b.index);
+      return rows.map(toTrialRecord);
+    });
   }
 
   async deleteSweep(sweepId: string): Promise<boolean> {

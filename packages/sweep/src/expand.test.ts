@@ -116,7 +116,7 @@ describe("expandSweep", () => {
 });
 
 describe("trial state machine", () => {
-  it("allows the lifecycle and refuses to leave a final state", () => {
+  it("allows the lifecycle, and leaves a final state only by a retry, a resume or a late result", () => {
     expect(canTransition("waiting", "running")).toBe(true);
     expect(canTransition("running", "waiting")).toBe(true);
     expect(canTransition("waiting", "failed")).toBe(false);
@@ -124,6 +124,10 @@ describe("trial state machine", () => {
     expect(canTransition("waiting", "succeeded")).toBe(true);
     expect(() => assertTransition("succeeded", "running")).toThrow(/succeeded is final/);
     expect(canTransition("failed", "succeeded")).toBe(true); // a late result of an attempt given up on
-    expect(() => assertTransition("failed", "waiting")).toThrow(/failed is final/);
+    expect(canTransition("failed", "waiting")).toBe(true); // retried
+    expect(canTransition("cancelled", "waiting")).toBe(true); // resumed
+    expect(() => assertTransition("failed", "running")).toThrow(/failed is final/);
+    expect(() => assertTransition("cancelled", "succeeded")).toThrow(/cancelled is final/);
+    expect(() => assertTransition("succeeded", "waiting")).toThrow(/succeeded is final/);
   });
 });

@@ -1,3 +1,4 @@
+import type { TrialPlan } from "./expand";
 import {
   attemptsUsed,
   type CreateSweepInput,
@@ -7,9 +8,12 @@ import {
   emptyTrialCounts,
   lateResultCounts,
   mergeWorker,
+  type ReviseSweepInput,
   type RunStore,
   type SweepRecord,
+  type SweepRevision,
   staleReason,
+  sweepCancelled,
   type TrialCounts,
   type TrialRecord,
   type TrialResult,
@@ -23,7 +27,10 @@ import { assertTransition, TERMINAL_STATES, type TrialState } from "./trial-stat
  * is written against. Records are copied in and out so callers cannot change stored state by mutation.
  */
 export class InMemoryRunStore implements RunStore {
-  private readonly sweeps = new Map<string, { record: Omit<SweepRecord, "status">; cancelled: boolean }>();
+  private readonly sweeps = new Map<
+    string,
+    { record: Omit<SweepRecord, "status">; cancelled: boolean; revisions: SweepRevision[] }
+  >();
   private readonly trials = new Map<string, TrialRecord>();
   private readonly epochs = new Map<string, EpochMetric & { attempt: number }>();
   private readonly results = new Map<string, TrialResult>();
@@ -35,37 +42,36 @@ export class InMemoryRunStore implements RunStore {
       const keys = new Set(input.trials.map((t) => t.key));
       if (keys.size !== input.trials.length)
         throw new Error(`createSweep ${input.id}: two trials share a key`);
+      const createdAt = input.now ?? new Date();
       this.sweeps.set(input.id, {
         record: {
           id: input.id,
           project: input.spec.project,
           name: input.spec.name,
           spec: structuredClone(input.spec),
-          createdAt: input.now ?? new Date(),
+          revision: 1,
+          createdAt,
           trialCount: input.trials.length,
           provenance: structuredClone(input.provenance ?? {}),
         },
         cancelled: false,
+        revisions: [
+          {
+            sweepId: input.id,
+            revision: 1,
+            kind: "submit",
+            spec: structuredClone(input.spec),
+            seeds: [...input.spec.seeds],
+            configKeys: [],
+            trialCount: input.trials.length,
+            posthoc: false,
+            by: input.by ?? "",
+            note: "",
+            createdAt,
+          },
+        ],
       });
-      for (const t of input.trials) {
-        const id = trialId(input.id, t.key);
-        this.trials.set(id, {
-          id,
-          sweepId: input.id,
-          key: t.key,
-          index: t.index,
-          params: structuredClone(t.params),
-          seed: t.seed,
-          config: structuredClone(t.config),
-          configKey: t.configKey,
-          configLabel: t.configLabel,
-          kind: t.kind,
-          state: "waiting",
-          attempt: 0,
-          maxAttempts: input.spec.execution.maxAttempts,
-          retries: [],
-        });
-      }
+      for (const t of input.trials) this.addTrial(input.id, t, 1, input.spec.execution.maxAttempts);
     }
     return (await this.getSweep(input.id))!;
   }
@@ -275,6 +281,80 @@ export class InMemoryRunStore implements RunStore {
     return open.length;
   }
 
+  async reviseSweep(
+    input: ReviseSweepInput,
+  ): Promise<{ revision: SweepRevision | undefined; added: TrialRecord[] }> {
+    const s = this.sweeps.get(input.sweepId);
+    if (!s) throw new Error(`reviseSweep: no sweep ${input.sweepId}`);
+    const fresh = input.trials.filter((t) => !this.trials.has(trialId(input.sweepId, t.key)));
+    if (fresh.length === 0) return { revision: undefined, added: [] };
+    if (s.cancelled) throw sweepCancelled(input.sweepId);
+    const revision: SweepRevision = {
+      sweepId: input.sweepId,
+      revision: s.record.revision + 1,
+      kind: input.kind,
+      spec: structuredClone(input.spec),
+      seeds: [...input.seeds],
+      configKeys: [...input.configKeys],
+      trialCount: fresh.length,
+      posthoc: input.posthoc,
+      by: input.by,
+      note: input.note,
+      createdAt: input.now,
+    };
+    const start = s.record.trialCount;
+    const added = fresh.map((t, i) =>
+      this.addTrial(
+        input.sweepId,
+        { ...t, index: start + i },
+        revision.revision,
+        input.spec.execution.maxAttempts,
+      ),
+    );
+    s.revisions.push(revision);
+    Object.assign(s.record, {
+      spec: structuredClone(input.spec),
+      revision: revision.revision,
+      trialCount: start + fresh.length,
+    });
+    return { revision: structuredClone(revision), added: added.map((t) => structuredClone(t)) };
+  }
+
+  async listRevisions(sweepId: string): Promise<SweepRevision[]> {
+    return structuredClone(this.sweeps.get(sweepId)?.revisions ?? []);
+  }
+
+  async retryTrials(sweepId: string, _now: Date): Promise<TrialRecord[]> {
+    const failed = [...this.trials.values()].filter((t) => t.sweepId === sweepId && t.state === "failed");
+    if (failed.length > 0 && this.sweeps.get(sweepId)?.cancelled) throw sweepCancelled(sweepId);
+    for (const t of failed) {
+      this.move(t, "waiting");
+      t.retries.push({ attempt: t.attempt, reason: t.error ?? "failed" });
+      t.maxAttempts = attemptsUsed(t) + this.sweeps.get(sweepId)!.record.spec.execution.maxAttempts;
+      Object.assign(t, {
+        error: undefined,
+        workerId: undefined,
+        heartbeatAt: undefined,
+        finishedAt: undefined,
+      });
+    }
+    return failed.sort((a, b) => a.index - b.index).map((t) => structuredClone(t));
+  }
+
+  async resumeSweep(sweepId: string, _now: Date): Promise<TrialRecord[]> {
+    const s = this.sweeps.get(sweepId);
+    if (!s?.cancelled) return [];
+    s.cancelled = false;
+    const cancelled = [...this.trials.values()].filter(
+      (t) => t.sweepId === sweepId && t.state === "cancelled",
+    );
+    for (const t of cancelled) {
+      this.move(t, "waiting");
+      Object.assign(t, { workerId: undefined, heartbeatAt: undefined, finishedAt: undefined });
+    }
+    return cancelled.sort((a, b) => a.index - b.index).map((t) => structuredClone(t));
+  }
+
   async deleteSweep(sweepId: string): Promise<boolean> {
     if (!this.sweeps.delete(sweepId)) return false;
     for (const [id, t] of this.trials) {
@@ -284,6 +364,29 @@ export class InMemoryRunStore implements RunStore {
       for (const key of this.epochs.keys()) if (key.startsWith(`${id}#`)) this.epochs.delete(key);
     }
     return true;
+  }
+
+  private addTrial(sweepId: string, t: TrialPlan, revision: number, maxAttempts: number): TrialRecord {
+    const id = trialId(sweepId, t.key);
+    const record: TrialRecord = {
+      id,
+      sweepId,
+      key: t.key,
+      index: t.index,
+      params: structuredClone(t.params),
+      seed: t.seed,
+      config: structuredClone(t.config),
+      configKey: t.configKey,
+      configLabel: t.configLabel,
+      kind: t.kind,
+      revision,
+      state: "waiting",
+      attempt: 0,
+      maxAttempts,
+      retries: [],
+    };
+    this.trials.set(id, record);
+    return record;
   }
 
   private running(id: string, attempt: number): TrialRecord | undefined {

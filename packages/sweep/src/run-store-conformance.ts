@@ -1,4 +1,4 @@
-import { parseSweepFile } from "@tailsweep/schemas";
+import { hasErrorCode, parseSweepFile } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { expandSweep } from "./expand";
 import { emptyTrialCounts, type RunStore, type TrialRecord, type TrialResult, trialId } from "./run-store";
@@ -65,6 +65,7 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         name: "conformance",
         status: "running",
         trialCount: 4,
+        revision: 1,
       });
       expect(sweep.spec.search).toEqual(spec.search);
       expect(sweep.provenance).toEqual({ gitCommit: "abc123" });
@@ -443,6 +444,122 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(counts.get("no-such-sweep")).toEqual(emptyTrialCounts());
       expect([...counts.keys()].sort()).toEqual(["no-such-sweep", "sw1", "sw2"]);
       expect(await store.countTrials([])).toEqual(new Map());
+    });
+
+    it("retries failed trials as new attempts with a fresh allowance, keeping why they failed; a repeat changes nothing", async () => {
+      const { store } = await fresh(); // maxAttempts: 2
+      const [a, b, c] = await store.listTrials("sw1");
+      await store.claimTrial(a!.id, "w1", at(0));
+      await store.failTrial(a!.id, 1, "diverged", false, at(1));
+      for (const attempt of [1, 2]) {
+        await store.claimTrial(b!.id, "w1", at(attempt));
+        await store.failTrial(b!.id, attempt, "worker lost", true, at(attempt));
+      }
+      await store.claimTrial(c!.id, "w1", at(3));
+      await store.completeTrial(c!.id, 1, result, at(4));
+      expect((await store.getSweep("sw1"))!.status).toBe("running");
+      const retried = await store.retryTrials("sw1", at(10));
+      expect(retried.map((t) => t.id)).toEqual([a!.id, b!.id]);
+      for (const t of retried) expect(t).toEqual(await store.getTrial(t.id));
+      expect(retried[0]).toMatchObject({ state: "waiting", attempt: 1, maxAttempts: 3 });
+      expect(retried[0]!.retries).toEqual([{ attempt: 1, reason: "diverged" }]);
+      expect(retried[0]!.error).toBeUndefined();
+      expect(retried[0]!.finishedAt).toBeUndefined();
+      // b used both its attempts: it gets two more, and its history stays
+      expect(retried[1]).toMatchObject({ state: "waiting", attempt: 2, maxAttempts: 4 });
+      expect(retried[1]!.retries.map((r) => r.attempt)).toEqual([1, 2]);
+      expect((await store.getTrial(c!.id))!.state).toBe("succeeded");
+      expect(await store.retryTrials("sw1", at(11))).toEqual([]);
+      // the new attempt runs as any other
+      expect(await store.claimTrial(a!.id, "w2", at(12))).toMatchObject({ state: "running", attempt: 2 });
+      expect(await store.retryTrials("no-such-sweep", at(13))).toEqual([]);
+    });
+
+    it("resumes a cancelled sweep: cancelled trials wait again, succeeded ones stay; a repeat changes nothing", async () => {
+      const { store } = await fresh();
+      const [a, b] = await store.listTrials("sw1");
+      await store.claimTrial(a!.id, "w1", at(0));
+      await store.completeTrial(a!.id, 1, result, at(1));
+      await store.claimTrial(b!.id, "w1", at(1));
+      await store.cancelSweep("sw1", at(2));
+      expect(await store.claimTrial((await store.listTrials("sw1"))[2]!.id, "w1", at(2))).toBeUndefined();
+      expect(await store.resumeSweep("sw1", at(3))).toHaveLength(3);
+      const trials = await store.listTrials("sw1");
+      expect(trials.map((t) => t.state)).toEqual(["succeeded", "waiting", "waiting", "waiting"]);
+      expect(trials[1]).toMatchObject({ attempt: 1 });
+      expect(trials[1]!.finishedAt).toBeUndefined();
+      expect(trials[1]!.workerId).toBeUndefined();
+      expect((await store.getSweep("sw1"))!.status).toBe("running");
+      expect(await store.resumeSweep("sw1", at(4))).toEqual([]);
+      expect(await store.claimTrial(b!.id, "w2", at(5))).toMatchObject({ state: "running", attempt: 2 });
+      expect(await store.completeTrial(b!.id, 2, result, at(6))).toMatchObject({ state: "succeeded" });
+      expect(await store.resumeSweep("no-such-sweep", at(7))).toEqual([]);
+    });
+
+    it("adds seeds as an immutable revision, idempotent through the trial keys, and refuses a cancelled sweep", async () => {
+      const { store } = await fresh();
+      for (const t of await store.listTrials("sw1")) {
+        await store.claimTrial(t.id, "w1", at(0));
+        await store.completeTrial(t.id, 1, result, at(1));
+      }
+      expect((await store.getSweep("sw1"))!.status).toBe("completed");
+      const wider = { ...spec, seeds: [1, 2, 3, 4] };
+      const nu5 = plans[0]!.configKey;
+      const extra = expandSweep(wider).filter((p) => p.configKey === nu5);
+      const input = {
+        sweepId: "sw1",
+        kind: "extend" as const,
+        spec: wider,
+        seeds: [3, 4],
+        configKeys: [nu5],
+        trials: extra, // seeds 1 and 2 of nu=5 are stored: only 3 and 4 are new
+        posthoc: true,
+        by: "ada@example.org",
+        note: "top up undecided comparisons",
+        now: at(10),
+      };
+      const { revision, added } = await store.reviseSweep(input);
+      expect(revision).toEqual({
+        sweepId: "sw1",
+        revision: 2,
+        kind: "extend",
+        spec: wider,
+        seeds: [3, 4],
+        configKeys: [nu5],
+        trialCount: 2,
+        posthoc: true,
+        by: "ada@example.org",
+        note: "top up undecided comparisons",
+        createdAt: at(10),
+      });
+      expect(added.map((t) => [t.seed, t.configKey, t.revision, t.state, t.index])).toEqual([
+        [3, nu5, 2, "waiting", 4],
+        [4, nu5, 2, "waiting", 5],
+      ]);
+      for (const t of added) expect(t).toEqual(await store.getTrial(t.id));
+      const sweep = (await store.getSweep("sw1"))!;
+      expect(sweep).toMatchObject({ status: "running", revision: 2, trialCount: 6 });
+      expect(sweep.spec.seeds).toEqual([1, 2, 3, 4]);
+      expect((await store.listTrials("sw1")).map((t) => t.revision)).toEqual([1, 1, 1, 1, 2, 2]);
+      // the same request again adds nothing and stores no revision
+      expect(await store.reviseSweep({ ...input, now: at(11) })).toEqual({ revision: undefined, added: [] });
+      const revisions = await store.listRevisions("sw1");
+      expect(revisions.map((r) => [r.revision, r.kind, r.trialCount, r.posthoc])).toEqual([
+        [1, "submit", 4, false],
+        [2, "extend", 2, true],
+      ]);
+      expect(revisions[0]!.spec).toEqual(spec);
+      expect(await store.listRevisions("no-such-sweep")).toEqual([]);
+      // a cancelled sweep is resumed before it takes more seeds
+      await store.cancelSweep("sw1", at(12));
+      const widest = { ...spec, seeds: [1, 2, 3, 4, 5] };
+      const more = expandSweep(widest).filter((p) => p.seed === 5);
+      const refused = await store
+        .reviseSweep({ ...input, spec: widest, trials: more })
+        .catch((e: unknown) => e);
+      expect(hasErrorCode(refused, "SWEEP_CANCELLED")).toBe(true);
+      expect(await store.listRevisions("sw1")).toHaveLength(2);
+      expect((await store.listTrials("sw1")).length).toBe(6);
     });
 
     it("reports a sweep completed when every trial is final", async () => {

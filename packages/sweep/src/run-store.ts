@@ -1,13 +1,22 @@
-import type { RunConfig, SweepSpec, TrialKind, TrialMetrics } from "@tailsweep/schemas";
+import {
+  AppError,
+  type RunConfig,
+  type SweepSpec,
+  type TrialKind,
+  type TrialMetrics,
+} from "@tailsweep/schemas";
 import type { ConfigIdentity, TrialPlan } from "./expand";
 import { countByState, type TrialState } from "./trial-state";
 
-/** A submitted sweep. Its spec never changes after submission. */
+/** A submitted sweep. Its spec changes only by a new {@link SweepRevision} (seeds added), never in place. */
 export interface SweepRecord {
   id: string;
   project: string;
   name: string;
+  /** The spec as of its latest revision: the submitted one, with the seeds later revisions added. */
   spec: SweepSpec;
+  /** Its latest revision: 1 until seeds are added. */
+  revision: number;
   /** `running` while any trial can still change, `completed` when all are final, `cancelled` once cancelled. */
   status: "running" | "completed" | "cancelled";
   createdAt: Date;
@@ -28,6 +37,8 @@ export interface TrialRecord extends ConfigIdentity {
   params: Record<string, unknown>;
   seed: number;
   config: RunConfig;
+  /** The sweep revision that added it: 1 for the submitted trials. */
+  revision: number;
   state: TrialState;
   attempt: number;
   maxAttempts: number;
@@ -110,6 +121,51 @@ export function emptyTrialCounts(): TrialCounts {
   return { cpu: countByState([]), gpu: countByState([]) };
 }
 
+/**
+ * Why a sweep's spec was revised: its submission (1), seeds added by a person (`extend`), by the sweep's own
+ * sequential design (`round`), or fresh seeds for a confirmation of selected configurations (`confirm`).
+ */
+export type RevisionKind = "submit" | "extend" | "round" | "confirm";
+
+/** One immutable revision of a sweep: what it added, why, and whether it was chosen after seeing results. */
+export interface SweepRevision {
+  sweepId: string;
+  /** 1, 2, …: the submission is 1. */
+  revision: number;
+  kind: RevisionKind;
+  /** The sweep's spec after this revision. */
+  spec: SweepSpec;
+  /** The seeds it added, and to which configurations (their `configKey`s; all of them when the list is empty). */
+  seeds: number[];
+  configKeys: string[];
+  /** How many trials it added (fewer than seeds × configurations where some were already stored). */
+  trialCount: number;
+  /**
+   * Decided after looking at the results (an `extend` by a person): a fixed-n p-value over its seeds is optimistic
+   * (optional stopping), and every surface says so. A planned round of a sequential design is not post hoc.
+   */
+  posthoc: boolean;
+  /** Who asked for it (a user's email, or "controller" for a planned round), and a line on why. */
+  by: string;
+  note: string;
+  createdAt: Date;
+}
+
+/** What a sweep revision is stored from ({@link RunStore.reviseSweep}). */
+export interface ReviseSweepInput {
+  sweepId: string;
+  kind: Exclude<RevisionKind, "submit">;
+  spec: SweepSpec;
+  seeds: number[];
+  configKeys: string[];
+  /** The planned trials to add; those whose key is already stored are skipped. */
+  trials: TrialPlan[];
+  posthoc: boolean;
+  by: string;
+  note: string;
+  now: Date;
+}
+
 /** What a new sweep is stored from. */
 export interface CreateSweepInput {
   id: string;
@@ -118,6 +174,8 @@ export interface CreateSweepInput {
   now?: Date;
   /** Reproducibility record (git commit, versions, host). */
   provenance?: Record<string, unknown>;
+  /** Who submitted it, for its first revision. */
+  by?: string;
 }
 
 /**
@@ -215,6 +273,26 @@ export interface RunStore {
    */
   cancelSweep(sweepId: string, now: Date): Promise<number>;
   /**
+   * Adds trials to a sweep as a new revision, with the spec they come from. Idempotent through the trial keys: trials
+   * already stored are skipped, and when none is new nothing is stored and `revision` is undefined. The trials
+   * added wait, so a completed sweep runs again; a cancelled sweep is refused (resume it first).
+   */
+  reviseSweep(
+    input: ReviseSweepInput,
+  ): Promise<{ revision: SweepRevision | undefined; added: TrialRecord[] }>;
+  /** A sweep's revisions, oldest (the submission) first; empty when there is no such sweep. */
+  listRevisions(sweepId: string): Promise<SweepRevision[]>;
+  /**
+   * Failed trials → waiting, each for a new attempt with a fresh allowance of `maxAttempts`; the failure stays in
+   * `retries`. Returns the trials re-queued (none when nothing failed: a repeat changes nothing).
+   */
+  retryTrials(sweepId: string, now: Date): Promise<TrialRecord[]>;
+  /**
+   * A cancelled sweep goes on: its cancelled trials → waiting (what had succeeded stays). Returns the trials
+   * re-queued; a sweep that is not cancelled is left as it is and none are returned.
+   */
+  resumeSweep(sweepId: string, now: Date): Promise<TrialRecord[]>;
+  /**
    * Deletes a sweep with its trials, their epochs and results; false if there was none. Events that arrive later for
    * its trials change nothing. Cancel first, so that workers stop (the controller's `delete` does both).
    */
@@ -269,4 +347,13 @@ export function lateResultCounts(trial: Pick<TrialRecord, "state" | "attempt">, 
   // A failure does not outweigh a finished attempt: the controller gave up on a worker it did not hear from (or a
   // later attempt failed), and this attempt's training ran to its end after all.
   return (open || trial.state === "failed") && attempt >= 1 && attempt <= trial.attempt;
+}
+
+/** A cancelled sweep takes no new trials and no retries until it is resumed. */
+export function sweepCancelled(sweepId: string): AppError {
+  return new AppError(
+    "SWEEP_CANCELLED",
+    "conflict",
+    `sweep ${sweepId} is cancelled: resume it first (tailsweep sweep resume ${sweepId})`,
+  );
 }

@@ -1,10 +1,11 @@
 /**
- * Where a trial is in its life. Terminal states never change again, but for failed → succeeded when a result
- * arrives late from an attempt the controller had given up on (see `lateResultCounts`).
+ * Where a trial is in its life. Terminal states change only by a person's decision (a failed trial retried, a
+ * cancelled one resumed: both wait again) or when a result arrives late from an attempt the controller had given up
+ * on (failed → succeeded, see `lateResultCounts`). A succeeded trial never changes.
  */
 export type TrialState = "waiting" | "running" | "succeeded" | "failed" | "cancelled";
 
-/** States a trial never leaves (failed but for a late result of an attempt given up on: see ALLOWED). */
+/** States no worker or timer moves a trial out of (only a retry, a resume or a late result: see ALLOWED). */
 export const TERMINAL_STATES: readonly TrialState[] = ["succeeded", "failed", "cancelled"];
 
 const ALLOWED: Record<TrialState, readonly TrialState[]> = {
@@ -13,9 +14,10 @@ const ALLOWED: Record<TrialState, readonly TrialState[]> = {
   // finished, failed for good, handed back for a new attempt, or stopped with its sweep
   running: ["succeeded", "failed", "waiting", "cancelled"],
   succeeded: [],
-  // the one way out of a final state: an attempt given up on for its silence delivers its result after all
-  failed: ["succeeded"],
-  cancelled: [],
+  // an attempt given up on for its silence delivers its result after all, or the sweep's failed trials are retried
+  failed: ["succeeded", "waiting"],
+  // the sweep is resumed
+  cancelled: ["waiting"],
 };
 
 /** Whether the state machine allows `from → to`. */
