@@ -160,7 +160,7 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000
     expect(outcomes).toEqual(["handed back"]);
     const staying = new Worker(bus, { id: "staying", backend });
     await staying.start();
-    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed", 60_000);
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed");
     const [t] = await opened.store.listTrials(sweep.id);
     expect(t).toMatchObject({ state: "succeeded", attempt: 2, workerId: "staying" });
     expect(t!.retries).toEqual([{ attempt: 1, reason: "worker leaving shut down", handedBack: true }]);
@@ -228,6 +228,87 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000
       "gpu-leaving": ["gpu", "cpu"],
       "gpu-staying": ["gpu", "cpu"],
     });
+    await close();
+  });
+
+  it("retries failed trials, resumes a cancelled sweep and runs added seeds, each once and only where asked", async () => {
+    const { backend, opened, bus, controller, close } = await embedded({ reapEveryMs: 1_000 });
+    // Seed 2 fails at its first attempt, as a flaky trial would; every other trial takes a moment and succeeds.
+    const runs: string[] = [];
+    const failSeedTwo = { on: true };
+    const worker = new Worker(bus, {
+      id: "w",
+      backend,
+      runTrial: async (config, hooks) => {
+        runs.push(`${config.model.nu}/${config.train.seed}`);
+        if (config.train.seed === 2 && failSeedTwo.on) throw new Error("flaky: out of memory");
+        for (let i = 0; i < 10 && !hooks.shouldStop(); i++) await new Promise((r) => setTimeout(r, 30));
+        const test = { n: 1, accuracy: 0.5, balancedAccuracy: 0.5, macroF1: 0.5, gMean: 0.5 };
+        const none = { perClassRecall: [], perClassPrecision: [], confusion: [] };
+        const metrics = {
+          test: { ...test, ...none },
+          minorityRecall: 0,
+          minorityClasses: [],
+          perModality: [],
+        };
+        return { metrics, backend: backend.name, seconds: 0 };
+      },
+    });
+    await worker.start();
+    const spec = parseSweepFile({ name: "revise", ...tiny, search: { nu: [5, 30] }, seeds: [1, 2] });
+    const sweep = await controller.submit(spec, "sweep-revise");
+    const states = async () => (await opened.store.listTrials(sweep.id)).map((t) => `${t.seed}:${t.state}`);
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed");
+    expect(await states()).toEqual(["1:succeeded", "2:failed", "1:succeeded", "2:failed"]);
+
+    // retry: only the two failed trials run again, as their second attempt
+    failSeedTwo.on = false;
+    runs.length = 0;
+    expect((await controller.retry(sweep.id)).map((t) => t.seed)).toEqual([2, 2]);
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed");
+    expect(runs.sort()).toEqual(["30/2", "5/2"]);
+    const retried = (await opened.store.listTrials(sweep.id)).filter((t) => t.seed === 2);
+    for (const t of retried) {
+      expect(t).toMatchObject({ state: "succeeded", attempt: 2 });
+      expect(t.retries).toEqual([{ attempt: 1, reason: "flaky: out of memory" }]);
+    }
+    expect(await controller.retry(sweep.id)).toEqual([]);
+
+    // extend: seeds 3 and 4 for nu=30 only, as a post-hoc revision; a repeat adds nothing
+    runs.length = 0;
+    const nu30 = (await opened.store.listTrials(sweep.id)).find((t) => t.config.model.nu === 30)!.configKey;
+    const request = {
+      seeds: [3, 4],
+      configKeys: [nu30],
+      kind: "extend" as const,
+      posthoc: true,
+      by: "local",
+      note: "top up",
+    };
+    const { revision, added } = await controller.extend(sweep.id, request);
+    expect(revision).toMatchObject({ revision: 2, kind: "extend", trialCount: 2, posthoc: true });
+    expect(added.map((t) => `${t.config.model.nu}/${t.seed}`)).toEqual(["30/3", "30/4"]);
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed");
+    expect(runs.sort()).toEqual(["30/3", "30/4"]);
+    expect(await controller.extend(sweep.id, request)).toEqual({ revision: undefined, added: [] });
+
+    // resume: cancel mid-way through more seeds, then go on; nothing that succeeded runs again
+    runs.length = 0;
+    await controller.extend(sweep.id, { ...request, seeds: [5, 6, 7, 8], configKeys: [] });
+    await until(async () => runs.length >= 1);
+    await controller.cancel(sweep.id);
+    await until(async () => (await opened.store.listTrials(sweep.id)).every((t) => t.state !== "running"));
+    const cancelled = (await opened.store.listTrials(sweep.id)).filter((t) => t.state === "cancelled");
+    expect(cancelled.length).toBeGreaterThan(0);
+    runs.length = 0;
+    expect((await controller.resume(sweep.id)).map((t) => t.id)).toEqual(cancelled.map((t) => t.id));
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed");
+    expect(runs.sort()).toEqual(cancelled.map((t) => `${t.config.model.nu}/${t.seed}`).sort());
+    const all = await opened.store.listTrials(sweep.id);
+    expect(all).toHaveLength(14);
+    expect(all.every((t) => t.state === "succeeded")).toBe(true);
+    expect((await opened.store.listRevisions(sweep.id)).map((r) => r.revision)).toEqual([1, 2, 3]);
+    await worker.stop();
     await close();
   });
 });

@@ -2,18 +2,21 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Bus, Subscription } from "@tailsweep/bus";
-import type {
-  ClaimReply,
-  ClaimRequest,
-  Heartbeat,
-  SweepSpec,
-  TrialKind,
-  WorkerEvent,
+import {
+  type ClaimReply,
+  type ClaimRequest,
+  type Heartbeat,
+  NotFoundError,
+  type SweepSpec,
+  type TrialKind,
+  type WorkerEvent,
 } from "@tailsweep/schemas";
 import {
   expandSweep,
+  type RevisionKind,
   type RunStore,
   type SweepRecord,
+  type SweepRevision,
   type TrialRecord,
   takesGpuTrials,
   trialId,
@@ -36,6 +39,19 @@ export interface ControllerOptions {
    */
   sweepIds?: readonly string[];
   log?: (line: string) => void;
+}
+
+/** Seeds to add to a stored sweep ({@link Controller.extend}), and the record its revision keeps of why. */
+export interface ExtendRequest {
+  /** The seeds to add; those the sweep has already are run only where a configuration lacks them. */
+  seeds: number[];
+  /** The configurations (their `configKey`s) to add them to; empty: every configuration of the sweep. */
+  configKeys: string[];
+  kind: Exclude<RevisionKind, "submit">;
+  /** Chosen after looking at the results (see {@link SweepRevision.posthoc}). */
+  posthoc: boolean;
+  by: string;
+  note: string;
 }
 
 /** How long a settled attempt is held as alive while its outcome waits in the event backlog. */
@@ -67,7 +83,7 @@ export class Controller {
   /** Per sweep, the kinds that were short of messages on the last round, and how many the queue held then. */
   private short = new Map<string, Partial<Record<TrialKind, number>>>();
   private readonly log: (line: string) => void;
-  /** Sweep specs never change after submission: read once each. */
+  /** Sweep specs, read once each: a revision only adds seeds, and what is read from it (`execution`) stays. */
   private readonly specs = new Map<string, SweepSpec>();
   /** Heartbeats being written, one per trial at a time: a burst costs one write per trial, not one per beat. */
   private readonly beating = new Map<string, number>();
@@ -156,6 +172,79 @@ export class Controller {
     const stopped = await this.store.cancelSweep(sweepId, new Date());
     await this.bus.publishCancel(sweepId);
     return stopped;
+  }
+
+  /** Queues a sweep's failed trials again as new attempts, each with a fresh allowance; returns them. */
+  async retry(sweepId: string): Promise<TrialRecord[]> {
+    const retried = await this.store.retryTrials(sweepId, new Date());
+    await this.queueAgain(sweepId, retried);
+    return retried;
+  }
+
+  /** A cancelled sweep goes on where it stopped: its cancelled trials are queued again, none that succeeded. */
+  async resume(sweepId: string): Promise<TrialRecord[]> {
+    const resumed = await this.store.resumeSweep(sweepId, new Date());
+    await this.queueAgain(sweepId, resumed);
+    return resumed;
+  }
+
+  /**
+   * Adds seeds to a sweep, to every configuration or to those named, as a new revision of its spec, and queues the
+   * trials that are new. A repeat adds nothing (trial keys are stable), and returns no revision.
+   */
+  async extend(
+    sweepId: string,
+    request: ExtendRequest,
+  ): Promise<{ revision: SweepRevision | undefined; added: TrialRecord[] }> {
+    const sweep = await this.store.getSweep(sweepId);
+    if (!sweep) throw new NotFoundError("SWEEP_NOT_FOUND", `no sweep with id ${sweepId}`);
+    const spec: SweepSpec = {
+      ...sweep.spec,
+      seeds: [...sweep.spec.seeds, ...request.seeds.filter((seed) => !sweep.spec.seeds.includes(seed))],
+    };
+    const only = new Set(request.configKeys);
+    const seeds = new Set(request.seeds);
+    const trials = expandSweep(spec).filter(
+      (p) => seeds.has(p.seed) && (only.size === 0 || only.has(p.configKey)),
+    );
+    this.submitting.add(sweepId);
+    try {
+      const revised = await this.store.reviseSweep({
+        sweepId,
+        spec,
+        trials,
+        kind: request.kind,
+        seeds: [...request.seeds],
+        configKeys: [...request.configKeys],
+        posthoc: request.posthoc,
+        by: request.by,
+        note: request.note,
+        now: new Date(),
+      });
+      this.specs.set(sweepId, spec);
+      for (const t of revised.added) await this.queue(t);
+      if (revised.revision)
+        this.log(
+          `sweep ${sweepId}: revision ${revised.revision.revision} (${request.kind}) queued ${revised.added.length} trials`,
+        );
+      await this.warnIfNoGpuWorker(sweepId, revised.added.filter((t) => t.kind === "gpu").length);
+      return revised;
+    } finally {
+      this.submitting.delete(sweepId);
+    }
+  }
+
+  /** Queues trials that wait again after a retry or resume, under fresh message ids (past the dedupe window). */
+  private async queueAgain(sweepId: string, trials: TrialRecord[]): Promise<void> {
+    if (trials.length === 0) return;
+    this.submitting.add(sweepId);
+    try {
+      const fresh = `~${Date.now().toString(36)}`;
+      for (const t of trials) await this.queue(t, fresh);
+    } finally {
+      this.submitting.delete(sweepId);
+    }
+    await this.warnIfNoGpuWorker(sweepId, trials.filter((t) => t.kind === "gpu").length);
   }
 
   /** Deletes a sweep and everything stored for it, cancelling it first if it runs (so its workers stop). */

@@ -1,1 +1,7 @@
-export { Controller, type ControllerOptions, provenance, trialMessageId } from "./controller";
+export {
+  Controller,
+  type ControllerOptions,
+  type ExtendRequest,
+  provenance,
+  trialMessageId,
+} from "./controller";

@@ -106,8 +106,12 @@ type StopReason = "cancelled" | "shutdown" | "timeout";
 export class Worker {
   readonly id: string;
   private subscriptions: Subscription[] = [];
-  /** Sweeps cancelled while this worker runs: a cancel can arrive between a claim and the trial's start. */
-  private readonly cancelledSweeps = new Set<string>();
+  /**
+   * When each sweep's latest cancel notice arrived. It stops the trials asked for before it (a cancel can arrive
+   * between a claim and the trial's start), not those claimed after: a cancelled sweep can be resumed, and the
+   * store refuses claims of cancelled trials, so a granted claim asked for after the notice is live.
+   */
+  private readonly cancelledAt = new Map<string, number>();
   private readonly log: (line: string) => void;
   private readonly runTrial: TrialRunner;
   private readonly startedAt = new Date();
@@ -138,7 +142,7 @@ export class Worker {
     this.presence.unref();
     this.subscriptions.push(
       await this.bus.onCancel((sweepId) => {
-        this.cancelledSweeps.add(sweepId);
+        this.cancelledAt.set(sweepId, performance.now());
       }),
     );
     this.subscriptions.push(
@@ -217,6 +221,7 @@ export class Worker {
   private async claimAndRun(delivery: TrialDelivery): Promise<void> {
     const { trialId, sweepId } = delivery.message;
     let reply: Awaited<ReturnType<Bus["requestClaim"]>>;
+    const askedAt = performance.now();
     try {
       reply = await this.bus.requestClaim({ trialId, workerId: this.id, backend: this.options.backend.name });
     } catch {
@@ -279,7 +284,8 @@ export class Worker {
               },
               // The first reason seen wins: a cancelled sweep, this worker stopping, the trial's time limit.
               shouldStop: () => {
-                if (this.cancelledSweeps.has(sweepId)) state.stop ??= "cancelled";
+                if ((this.cancelledAt.get(sweepId) ?? Number.NEGATIVE_INFINITY) >= askedAt)
+                  state.stop ??= "cancelled";
                 if (this.stopping) state.stop ??= "shutdown";
                 if (Date.now() > deadline) state.stop ??= "timeout";
                 return state.stop !== undefined;
