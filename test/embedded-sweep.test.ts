@@ -151,7 +151,7 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000
     const spec = parseSweepFile({
       name: "shutdown",
       ...tiny,
-      train: { epochs: 20, maxStepsPerEpoch: 2, evalEvery: 0 },
+      train: { epochs: 6, maxStepsPerEpoch: 2, evalEvery: 0 },
       seeds: [1],
     });
     const sweep = await controller.submit(spec, "sweep-shutdown");
