@@ -12,8 +12,8 @@ import {
   type WorkerEvent,
 } from "@tailsweep/schemas";
 import {
+  type ExtendRequest,
   expandSweep,
-  type RevisionKind,
   type RunStore,
   type SweepRecord,
   type SweepRevision,
@@ -39,19 +39,6 @@ export interface ControllerOptions {
    */
   sweepIds?: readonly string[];
   log?: (line: string) => void;
-}
-
-/** Seeds to add to a stored sweep ({@link Controller.extend}), and the record its revision keeps of why. */
-export interface ExtendRequest {
-  /** The seeds to add; those the sweep has already are run only where a configuration lacks them. */
-  seeds: number[];
-  /** The configurations (their `configKey`s) to add them to; empty: every configuration of the sweep. */
-  configKeys: string[];
-  kind: Exclude<RevisionKind, "submit">;
-  /** Chosen after looking at the results (see {@link SweepRevision.posthoc}). */
-  posthoc: boolean;
-  by: string;
-  note: string;
 }
 
 /** How long a settled attempt is held as alive while its outcome waits in the event backlog. */

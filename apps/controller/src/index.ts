@@ -1,7 +1,6 @@
 export {
   Controller,
   type ControllerOptions,
-  type ExtendRequest,
   provenance,
   trialMessageId,
 } from "./controller";

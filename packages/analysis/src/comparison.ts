@@ -1,5 +1,6 @@
 import { InputError, metricOf, type SweepSpec } from "@tailsweep/schemas";
 import {
+  type ComparisonRow,
   type ComparisonTable,
   type Correction,
   compareConfigurations,
@@ -14,7 +15,7 @@ import {
   type TrialResult,
 } from "@tailsweep/sweep";
 import { InvalidQueryError } from "./errors";
-import { loadSweepRuns, SweepNotFoundError } from "./sweep-runs";
+import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
 
 /** One configuration of a sweep: its key (what results are grouped and joined on), label and searched params. */
 export interface Configuration {
@@ -116,16 +117,42 @@ export interface CompareSweepOptions {
   metric?: string;
   correction?: Correction;
   alpha?: number;
+  /** The power `seedsNeeded` aims for (default 0.8). */
+  power?: number;
 }
 
-/** A sweep's finished trials compared across seeds (one read of trials and one of results). */
+/**
+ * A comparison row, marked when seeds added after looking at results (a post-hoc `extend` revision) are among the
+ * seeds it pairs: its fixed-n p-value is then optimistic (optional stopping), whatever it says.
+ */
+export type SweepComparisonRow = ComparisonRow & {
+  /** The configuration's `configKey`. */
+  configKey: string;
+  /** The post-hoc revisions whose seeds this row's test uses (empty: none). */
+  posthocRevisions: number[];
+};
+
+/** {@link compareSweep}'s table: the stats' table, its rows marked, with the metric compared. */
+export type SweepComparison = Omit<ComparisonTable, "rows"> & {
+  metric: string;
+  rows: SweepComparisonRow[];
+  /** One line saying which verdicts rest on post-hoc seeds and why that matters; absent when none does. */
+  posthocNote?: string;
+};
+
+/** A sweep's finished trials compared across seeds (one read of trials, results and revisions). */
 export async function compareSweep(
   store: RunStore,
   sweep: SweepRecord,
   options: CompareSweepOptions = {},
-): Promise<ComparisonTable & { metric: string }> {
+): Promise<SweepComparison> {
+  return compareRuns(await loadSweepRuns(store, sweep), options);
+}
+
+/** {@link compareSweep} on runs already read. */
+export function compareRuns(runs: SweepRuns, options: CompareSweepOptions = {}): SweepComparison {
+  const { sweep, trials, results } = runs;
   const metric = options.metric ?? sweep.spec.objective.metric;
-  const { trials, results } = await loadSweepRuns(store, sweep);
   const configs = configurationsOf(trials);
   // Grouped by configKey; the stats see each configuration's (unique) label, which is what the table shows.
   const observations: Observation[] = [...finishedValues(trials, results, metric)].map(
@@ -144,8 +171,37 @@ export async function compareSweep(
     direction: sweep.spec.objective.direction,
     ...(options.correction && { correction: options.correction }),
     ...(options.alpha !== undefined && { alpha: options.alpha }),
+    ...(options.power !== undefined && { power: options.power }),
   });
-  return { metric, ...table };
+  const keyOf = new Map([...configs.values()].map((c) => [c.label, c.key]));
+  const posthoc = new Set(runs.revisions.filter((r) => r.posthoc).map((r) => r.revision));
+  // Which post-hoc revision added each (configuration, seed) run.
+  const addedBy = new Map(
+    trials.filter((t) => posthoc.has(t.revision)).map((t) => [`${t.configKey}#${t.seed}`, t.revision]),
+  );
+  const baselineKey = keyOf.get(table.baseline)!;
+  const rows = table.rows.map((row) => {
+    const configKey = keyOf.get(row.config)!;
+    const revisions = new Set<number>();
+    if (row.vsBaseline) {
+      const baseSeeds = new Set(table.rows.find((r) => r.config === table.baseline)!.seeds);
+      for (const seed of row.seeds.filter((s) => baseSeeds.has(s)))
+        for (const key of [configKey, baselineKey]) {
+          const revision = addedBy.get(`${key}#${seed}`);
+          if (revision !== undefined) revisions.add(revision);
+        }
+    }
+    return { ...row, configKey, posthocRevisions: [...revisions].sort((a, b) => a - b) };
+  });
+  const marked = rows.filter((r) => r.posthocRevisions.length > 0).length;
+  return {
+    metric,
+    ...table,
+    rows,
+    ...(marked > 0 && {
+      posthocNote: `${marked} comparison${marked === 1 ? " uses" : "s use"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-value${marked === 1 ? " is" : "s are"} optimistic (optional stopping); confirm on fresh seeds, or run a sequential design (seeds: { initial, step, max })`,
+    }),
+  };
 }
 
 /** One side of a comparison across sweeps: a sweep, and the configuration in it (its label, or some `key=value` pairs). */

@@ -3,12 +3,15 @@ export {
   type CompareSweepOptions,
   type Configuration,
   compareAcrossSweeps,
+  compareRuns,
   compareSweep,
   configurationsOf,
   finishedValues,
   type RunGroup,
   rankConfigurations,
   resolveBaseline,
+  type SweepComparison,
+  type SweepComparisonRow,
 } from "./comparison";
 export { InvalidQueryError, QUERY_INVALID_CODE } from "./errors";
 export {
@@ -21,6 +24,7 @@ export {
   toCsv,
   trialRows,
 } from "./export";
+export { type ExtensionPlan, type ExtensionQuery, planExtension } from "./extension";
 export { duration, pct, pValue } from "./format";
 export {
   buildStudyReport,

@@ -1,11 +1,13 @@
 import { NotFoundError } from "@tailsweep/schemas";
-import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
+import type { RunStore, SweepRecord, SweepRevision, TrialRecord, TrialResult } from "@tailsweep/sweep";
 
 /** A sweep with its trials and their results (by trial id): what every view of one sweep is computed from. */
 export interface SweepRuns {
   sweep: SweepRecord;
   trials: TrialRecord[];
   results: Map<string, TrialResult>;
+  /** Its revisions, the submission first: which seeds were added later, and whether after seeing results. */
+  revisions: SweepRevision[];
 }
 
 /** The stable code of {@link SweepNotFoundError}. */
@@ -31,6 +33,10 @@ export class SweepNotFoundError extends NotFoundError {
 export async function loadSweepRuns(store: RunStore, sweep: SweepRecord | string): Promise<SweepRuns> {
   const record = typeof sweep === "string" ? await store.getSweep(sweep) : sweep;
   if (!record) throw new SweepNotFoundError(typeof sweep === "string" ? sweep : sweep.id);
-  const [trials, results] = await Promise.all([store.listTrials(record.id), store.listResults(record.id)]);
-  return { sweep: record, trials, results };
+  const [trials, results, revisions] = await Promise.all([
+    store.listTrials(record.id),
+    store.listResults(record.id),
+    store.listRevisions(record.id),
+  ]);
+  return { sweep: record, trials, results, revisions };
 }

@@ -37,7 +37,7 @@ export function sweepListEntry({ sweep, trials, results }: SweepRuns) {
  * GPU worker may run, how many of those wait, and how many GPU workers are online.
  */
 export function sweepOverview(
-  { sweep, trials }: Omit<SweepRuns, "results">,
+  { sweep, trials }: Pick<SweepRuns, "sweep" | "trials">,
   known: readonly WorkerRecord[],
   now: Date,
 ) {

@@ -6,7 +6,7 @@ import {
   type SweepLimits,
   type SweepSpec,
 } from "@tailsweep/schemas";
-import type { RunStore, SweepRecord } from "@tailsweep/sweep";
+import type { ExtendRequest, RunStore, SweepRecord, SweepRevision, TrialRecord } from "@tailsweep/sweep";
 import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import type { Caller } from "./caller";
 
@@ -15,6 +15,15 @@ export interface SweepLauncher {
   /** Stores and queues a sweep under `id` (a fresh one when absent); a repeat of a stored id changes nothing. */
   submit(spec: SweepSpec, id?: string): Promise<SweepRecord>;
   cancel(sweepId: string): Promise<number>;
+  /** Queues a sweep's failed trials again as new attempts; returns them. */
+  retry(sweepId: string): Promise<TrialRecord[]>;
+  /** A cancelled sweep goes on: its cancelled trials are queued again; returns them. */
+  resume(sweepId: string): Promise<TrialRecord[]>;
+  /** Adds seeds to a sweep as a revision, queuing the trials that are new (see the controller's `extend`). */
+  extend(
+    sweepId: string,
+    request: ExtendRequest,
+  ): Promise<{ revision: SweepRevision | undefined; added: TrialRecord[] }>;
   /** Deletes a sweep and what is stored for it (cancelling it first); false if there was none. */
   delete(sweepId: string): Promise<boolean>;
   /**

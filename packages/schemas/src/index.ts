@@ -4,6 +4,7 @@ export * from "./errors";
 export * from "./messages";
 export * from "./model-config";
 export * from "./run-config";
+export * from "./seed-request";
 export * from "./sweep";
 export * from "./sweep-form";
 export * from "./sweep-limits";

@@ -87,8 +87,8 @@ function shown(value: unknown): string {
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
 
-/** One seed of an explicit list; every refusal says what a seed may be and what was given (YAML's .nan, 1.5). */
-const seedValue = (() => {
+/** One seed (of a sweep file's list, or one added later); every refusal says what a seed may be and what was given (YAML's .nan, 1.5). */
+export const SeedSchema = (() => {
   const error = (issue: { input?: unknown }) => `must be ${SEED_RULE}, got ${shown(issue.input)}`;
   return z
     .number({ error })
@@ -132,7 +132,7 @@ export const SweepFileSchema = z
       .union(
         [
           z
-            .array(seedValue)
+            .array(SeedSchema)
             .min(1, "must list at least one seed")
             .max(LIMIT.seeds, `must list at most ${LIMIT.seeds} seeds`),
           seedCount,
@@ -190,7 +190,7 @@ export interface SweepSpec extends Omit<z.infer<typeof SweepFileSchema>, "search
 export const SweepSpecSchema = SweepFileSchema.omit({ search: true, seeds: true })
   .extend({
     search: z.record(z.string(), ParamSpecSchema),
-    seeds: z.array(seedValue).min(1),
+    seeds: z.array(SeedSchema).min(1),
     method: z.enum(["grid", "random"]),
   })
   .strict();

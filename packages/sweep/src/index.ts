@@ -21,6 +21,7 @@ export {
   type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
+  type ExtendRequest,
   emptyTrialCounts,
   lateResultCounts,
   mergeWorker,

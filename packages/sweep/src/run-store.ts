@@ -151,6 +151,19 @@ export interface SweepRevision {
   createdAt: Date;
 }
 
+/** Seeds to add to a stored sweep (the controller's `extend`), and the record its revision keeps of why. */
+export interface ExtendRequest {
+  /** The seeds to add; those the sweep has already are run only where a configuration lacks them. */
+  seeds: number[];
+  /** The configurations (their `configKey`s) to add them to; empty: every configuration of the sweep. */
+  configKeys: string[];
+  kind: Exclude<RevisionKind, "submit">;
+  /** Chosen after looking at the results (see {@link SweepRevision.posthoc}). */
+  posthoc: boolean;
+  by: string;
+  note: string;
+}
+
 /** What a sweep revision is stored from ({@link RunStore.reviseSweep}). */
 export interface ReviseSweepInput {
   sweepId: string;

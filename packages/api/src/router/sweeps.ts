@@ -5,20 +5,30 @@ import {
   learningCurves,
   loadSweepRuns,
   perClassResults,
+  planExtension,
   rankConfigurations,
   sweepHeatmap,
   sweepListEntry,
   sweepOverview,
   trialTable,
 } from "@tailsweep/analysis";
-import { ConfigError, isConfigError, noNul, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
+import {
+  ConfigError,
+  InputError,
+  isConfigError,
+  MAX_SEEDS,
+  noNul,
+  parseSweepFile,
+  SeedRequestSchema,
+  type SweepSpec,
+} from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS, gpuTrialCount, sweepIdFor } from "@tailsweep/sweep";
 import { TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { authorize, canRead } from "../caller";
 import { checked, LIMITS, labelField, nameField } from "../input";
-import { audited, t } from "../trpc";
+import { type ApiContext, audited, type SweepLauncher, t } from "../trpc";
 import { readableRuns, sweepIdInput, sweepOrThrow } from "./sweep-access";
 
 /** A bad sweep file, as tRPC's BAD_REQUEST with one `path: problem` line per field (the form shows each at its field). */
@@ -37,7 +47,14 @@ function yamlOf(text: string): unknown {
   }
 }
 
-/** Sweeps: list, read, compare and chart one, launch, cancel and delete. */
+/** The launcher, or FORBIDDEN where this app has none (a read-only dashboard). */
+function launcherOf(ctx: ApiContext): SweepLauncher {
+  if (!ctx.launcher)
+    throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only: it has no controller" });
+  return ctx.launcher;
+}
+
+/** Sweeps: list, read, compare and chart one, launch, retry, resume, extend, cancel and delete. */
 export const sweepsRouter = t.router({
   /** Sweeps newest first, with progress and the best configuration so far; filter by project, status or text. */
   list: t.procedure
@@ -218,6 +235,107 @@ export const sweepsRouter = t.router({
       trials: sweep.trialCount,
     });
     return { deleted };
+  }),
+
+  /** Queues a sweep's failed trials again, as new attempts; earlier attempts stay in each trial's history. */
+  retry: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {
+    const launcher = launcherOf(ctx);
+    const sweep = await sweepOrThrow(ctx, input.id, "launch");
+    const retried = await launcher.retry(sweep.id);
+    if (retried.length > 0)
+      await audited(ctx, sweep.project, "sweep.retry", sweep.id, {
+        name: sweep.name,
+        trials: retried.length,
+      });
+    return { retried: retried.length };
+  }),
+
+  /** A cancelled sweep goes on where it stopped: its cancelled trials are queued again, none that succeeded. */
+  resume: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {
+    const launcher = launcherOf(ctx);
+    const sweep = await sweepOrThrow(ctx, input.id, "launch");
+    const resumed = await launcher.resume(sweep.id);
+    if (resumed.length > 0)
+      await audited(ctx, sweep.project, "sweep.resume", sweep.id, {
+        name: sweep.name,
+        trials: resumed.length,
+      });
+    return { resumed: resumed.length };
+  }),
+
+  /**
+   * Adds seeds to a sweep: the ones named, the next `more`, or up to what the power analysis asks for (`toPower`,
+   * only where the comparison with the baseline is still open); for every configuration or `only: "undecided"`. With
+   * `dryRun` it says what it would add and the compute that takes, and adds nothing. Each extension is a revision of
+   * the sweep (audited), and its seeds are post hoc: verdicts that use them are marked as such.
+   */
+  extend: t.procedure
+    .input(
+      checked(
+        sweepIdInput.extend({
+          seeds: SeedRequestSchema,
+          only: z.enum(["all", "undecided"]).optional(),
+          baseline: labelField.optional(),
+          metric: nameField.optional(),
+          correction: z.enum(["holm", "bh"]).optional(),
+          alpha: z.number().gt(0).lt(1).optional(),
+          note: labelField.optional(),
+          dryRun: z.boolean().default(false),
+        }),
+      ),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const launcher = launcherOf(ctx);
+      const runs = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id, "launch"));
+      const { sweep } = runs;
+      const plan = planExtension(runs, {
+        ...input.seeds,
+        ...(input.only && { only: input.only }),
+        ...(input.baseline !== undefined && { baseline: input.baseline }),
+        ...(input.metric !== undefined && { metric: input.metric }),
+        ...(input.correction && { correction: input.correction }),
+        ...(input.alpha !== undefined && { alpha: input.alpha }),
+      });
+      const seedsAfter = new Set([...sweep.spec.seeds, ...plan.seeds]).size;
+      if (seedsAfter > MAX_SEEDS)
+        throw new InputError(
+          "seeds",
+          `the sweep would have ${seedsAfter} seeds, more than the ${MAX_SEEDS} allowed`,
+        );
+      const configurationsAfter = new Set(runs.trials.map((t) => t.configKey)).size;
+      const limit = ctx.sweepLimits?.maxTrials;
+      if (limit !== undefined && runs.trials.length + plan.trialCount > limit)
+        throw new InputError(
+          "seeds",
+          `the sweep would have ${runs.trials.length + plan.trialCount} trials (${configurationsAfter} configurations), more than the limit of ${limit} per sweep`,
+        );
+      if (input.dryRun || plan.trialCount === 0) return { ...plan, revision: null, added: 0 };
+      const { revision, added } = await launcher.extend(sweep.id, {
+        seeds: plan.seeds,
+        configKeys: plan.configKeys,
+        kind: "extend",
+        posthoc: true,
+        by: ctx.caller.label,
+        note:
+          input.note ??
+          ("toPower" in input.seeds
+            ? `top up ${plan.target!.undecided} undecided comparison${plan.target!.undecided === 1 ? "" : "s"} to ${plan.target!.seeds} seeds for power ${input.seeds.toPower}`
+            : `add seeds ${plan.seeds.join(", ")}${input.only === "undecided" ? " to undecided comparisons" : ""}`),
+      });
+      if (revision)
+        await audited(ctx, sweep.project, "sweep.extend", sweep.id, {
+          name: sweep.name,
+          revision: revision.revision,
+          trials: added.length,
+          seeds: plan.seeds.length,
+        });
+      return { ...plan, revision: revision?.revision ?? null, added: added.length };
+    }),
+
+  /** A sweep's revisions, its submission first: what each added, who asked, and whether after seeing results. */
+  revisions: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
+    const sweep = await sweepOrThrow(ctx, input.id);
+    return (await ctx.store.listRevisions(sweep.id)).map(({ spec: _spec, ...r }) => r);
   }),
 
   /** Stops a sweep: its waiting trials are cancelled, running ones finish or are handed back. */

@@ -1,0 +1,119 @@
+import { parseSweepFile } from "@tailsweep/schemas";
+import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
+import { describe, expect, it } from "vitest";
+import { compareRuns } from "./comparison";
+import { planExtension } from "./extension";
+import { loadSweepRuns } from "./sweep-runs";
+
+const spec = parseSweepFile({
+  name: "extend",
+  search: { variant: ["gaussian", "proposed", "supervised"] },
+  seeds: [1, 2, 3],
+});
+const t0 = new Date("2026-01-01T00:00:00Z");
+
+/** Balanced accuracy per variant and seed: proposed far above the gaussian baseline, supervised barely and noisily. */
+function accuracy(t: TrialRecord): number {
+  const noise = [0, 0.012, -0.009, 0.015, -0.011, 0.008, -0.013, 0.01, -0.006, 0.014][t.seed % 10]!;
+  const base = 0.6 + noise;
+  if (t.config.variant === "proposed") return base + 0.2 + noise / 4;
+  if (t.config.variant === "supervised") return base + 0.004 + (t.seed % 2 ? 0.01 : -0.008);
+  return base;
+}
+
+async function finishAll(store: InMemoryRunStore, sweepId: string): Promise<void> {
+  for (const t of await store.listTrials(sweepId)) {
+    if (t.state !== "waiting") continue;
+    await store.claimTrial(t.id, "w", t0);
+    const v = accuracy(t);
+    const test = { n: 10, accuracy: v, balancedAccuracy: v, macroF1: v, gMean: v };
+    const metrics = {
+      test: { ...test, perClassRecall: [], perClassPrecision: [], confusion: [] },
+      minorityRecall: v,
+      minorityClasses: [],
+      perModality: [],
+    };
+    await store.completeTrial(t.id, 1, { metrics, backend: "cpu", seconds: 12 }, t0);
+  }
+}
+
+async function stored() {
+  const store = new InMemoryRunStore();
+  await store.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: t0 });
+  await finishAll(store, "sw");
+  return store;
+}
+
+describe("planExtension", () => {
+  it("adds named or next seeds to every configuration, skipping what is there, with the compute it costs", async () => {
+    const runs = await loadSweepRuns(await stored(), "sw");
+    const more = planExtension(runs, { more: 2 });
+    expect(more).toMatchObject({ seeds: [4, 5], trialCount: 6, estimatedSeconds: 72 });
+    expect(more.configurations).toEqual(["variant=gaussian", "variant=proposed", "variant=supervised"]);
+    expect(planExtension(runs, { seeds: [3, 4] })).toMatchObject({ seeds: [3, 4], trialCount: 3 });
+    expect(planExtension(runs, { seeds: [1, 2] })).toMatchObject({
+      trialCount: 0,
+      configKeys: [],
+      reason: "every configuration has these seeds already",
+    });
+  });
+
+  it("tops up only open comparisons and the baseline, to the seeds the power analysis asks for, capped", async () => {
+    const runs = await loadSweepRuns(await stored(), "sw");
+    const table = compareRuns(runs, { baseline: "variant=gaussian" });
+    const verdicts = Object.fromEntries(table.rows.map((r) => [r.config, r.vsBaseline?.verdict]));
+    expect(verdicts).toEqual({
+      "variant=gaussian": undefined,
+      "variant=proposed": "better",
+      "variant=supervised": "inconclusive",
+    });
+    const needed = table.rows.find((r) => r.config === "variant=supervised")!.vsBaseline!.seedsNeeded;
+    expect(needed).toBeGreaterThan(3);
+    const plan = planExtension(runs, { toPower: 0.8, maxSeeds: 8, baseline: "variant=gaussian" });
+    const target = Math.min(8, needed);
+    expect(plan.target).toEqual({ seeds: target, undecided: 1, power: 0.8 });
+    expect(plan.seeds).toEqual(Array.from({ length: target }, (_, i) => i + 1));
+    expect(plan.configurations).toEqual(["variant=gaussian", "variant=supervised"]);
+    expect(plan.trialCount).toBe(2 * (target - 3));
+    // only=undecided with explicit seeds: the same two configurations
+    expect(
+      planExtension(runs, { more: 1, only: "undecided", baseline: "variant=gaussian" }).configurations,
+    ).toEqual(["variant=gaussian", "variant=supervised"]);
+  });
+
+  it("says why nothing is added when every comparison is decided", async () => {
+    const runs = await loadSweepRuns(await stored(), "sw");
+    const plan = planExtension(runs, { more: 1, only: "undecided", baseline: "variant=proposed" });
+    expect(plan.trialCount).toBe(0);
+    expect(plan.reason).toMatch(/every comparison with the baseline is decided/);
+  });
+});
+
+describe("compareRuns after a post-hoc top-up", () => {
+  it("marks the comparisons whose paired seeds a post-hoc revision added, and says why; others stay unmarked", async () => {
+    const store = await stored();
+    const runs = await loadSweepRuns(store, "sw");
+    expect(compareRuns(runs, { baseline: "variant=gaussian" }).posthocNote).toBeUndefined();
+    const plan = planExtension(runs, { more: 3, only: "undecided", baseline: "variant=gaussian" });
+    const wider = { ...spec, seeds: [...spec.seeds, ...plan.seeds] };
+    await store.reviseSweep({
+      sweepId: "sw",
+      kind: "extend",
+      spec: wider,
+      seeds: plan.seeds,
+      configKeys: plan.configKeys,
+      trials: expandSweep(wider).filter(
+        (p) => plan.configKeys.includes(p.configKey) && plan.seeds.includes(p.seed),
+      ),
+      posthoc: true,
+      by: "ada",
+      note: "",
+      now: t0,
+    });
+    await finishAll(store, "sw");
+    const table = compareRuns(await loadSweepRuns(store, "sw"), { baseline: "variant=gaussian" });
+    const marks = Object.fromEntries(table.rows.map((r) => [r.config, r.posthocRevisions]));
+    expect(marks).toEqual({ "variant=gaussian": [], "variant=proposed": [], "variant=supervised": [2] });
+    expect(table.posthocNote).toMatch(/^1 comparison uses seeds added after looking at the results/);
+  });
+});

@@ -1,0 +1,106 @@
+import { nextSeeds, type SeedRequest } from "@tailsweep/schemas";
+import { type CompareSweepOptions, compareRuns, configurationsOf } from "./comparison";
+import type { SweepRuns } from "./sweep-runs";
+
+/** What {@link planExtension} is asked: which seeds, and for all configurations or only undecided comparisons. */
+export type ExtensionQuery = SeedRequest & {
+  /** `undecided`: only configurations whose comparison with the baseline is open, and the baseline. Default all. */
+  only?: "all" | "undecided";
+} & Pick<CompareSweepOptions, "baseline" | "metric" | "correction" | "alpha">;
+
+/** The seeds and configurations an extension adds, what it costs, and why (or why nothing). */
+export interface ExtensionPlan {
+  /** The seeds to run (those a configuration already has are skipped). */
+  seeds: number[];
+  /** The configurations to add them to, by `configKey` (empty: none, nothing to do). */
+  configKeys: string[];
+  /** Their labels, for people. */
+  configurations: string[];
+  /** Trials it would add. */
+  trialCount: number;
+  /** Seeds per configuration it tops up to (for `toPower`), and how many comparisons were still open. */
+  target?: { seeds: number; undecided: number; power: number };
+  /**
+   * Compute it would take at the sweep's mean trial time so far (seconds of training, summed over trials; null
+   * before any trial finished).
+   */
+  estimatedSeconds: number | null;
+  /** Why nothing is added, when nothing is. */
+  reason?: string;
+}
+
+/** A verdict whose comparison more seeds could still decide. */
+const OPEN = new Set(["inconclusive", "too few seeds"]);
+
+/**
+ * Plans adding seeds to a sweep: named seeds or `more` after its highest, for every configuration or only where the
+ * comparison with the baseline is still open; or, for `toPower`, as many as the power analysis asks for each open
+ * comparison (its `seedsNeeded` at the observed effect, the correction's α and `toPower`), capped at `maxSeeds`,
+ * topping up those configurations and the baseline to the largest such count. Comparisons without an estimate
+ * (too few seeds to test) are topped up to 3 seeds; degenerate ones are left alone (docs/statistics.md §Seeds).
+ */
+export function planExtension(runs: SweepRuns, query: ExtensionQuery): ExtensionPlan {
+  const { sweep, trials } = runs;
+  const configs = configurationsOf(trials);
+  const only = "toPower" in query ? "undecided" : (query.only ?? "all");
+  const table =
+    only === "undecided"
+      ? compareRuns(runs, {
+          ...(query.baseline !== undefined && { baseline: query.baseline }),
+          ...(query.metric !== undefined && { metric: query.metric }),
+          ...(query.correction !== undefined && { correction: query.correction }),
+          ...(query.alpha !== undefined && { alpha: query.alpha }),
+          ...("toPower" in query && { power: query.toPower }),
+        })
+      : undefined;
+  const open = table?.rows.filter((r) => r.vsBaseline && OPEN.has(r.vsBaseline.verdict)) ?? [];
+  const chosen =
+    only === "all"
+      ? [...configs.keys()]
+      : open.length === 0
+        ? []
+        : [table!.rows.find((r) => r.config === table!.baseline)!.configKey, ...open.map((r) => r.configKey)];
+  let seeds: number[];
+  let target: ExtensionPlan["target"];
+  if ("seeds" in query) seeds = [...query.seeds];
+  else if ("more" in query) seeds = nextSeeds(sweep.spec.seeds, query.more);
+  else {
+    const needed = open.map((r) => {
+      const n = r.vsBaseline!.seedsNeeded;
+      return Number.isFinite(n) ? n : 3;
+    });
+    const count = Math.min(query.maxSeeds, Math.max(0, ...needed));
+    target = { seeds: count, undecided: open.length, power: query.toPower };
+    // The sweep's seeds in order, then new ones: each chosen configuration gets the first `count` of them.
+    const pool = [
+      ...sweep.spec.seeds,
+      ...nextSeeds(sweep.spec.seeds, Math.max(0, count - sweep.spec.seeds.length)),
+    ];
+    seeds = pool.slice(0, count);
+  }
+  const have = new Set(trials.map((t) => `${t.configKey}#${t.seed}`));
+  const adds = chosen.flatMap((key) => seeds.filter((seed) => !have.has(`${key}#${seed}`)).map(() => key));
+  const configKeys = [...new Set(adds)];
+  const finished = trials.filter((t) => runs.results.has(t.id));
+  const meanSeconds =
+    finished.length > 0
+      ? finished.reduce((a, t) => a + runs.results.get(t.id)!.seconds, 0) / finished.length
+      : null;
+  const reason =
+    adds.length > 0
+      ? undefined
+      : only === "undecided" && open.length === 0
+        ? "every comparison with the baseline is decided (or degenerate): no seeds to add"
+        : target
+          ? `the open comparisons run on the ${target.seeds} seeds the power analysis asks for already (at most ${"toPower" in query ? query.maxSeeds : target.seeds} per configuration)`
+          : "every configuration has these seeds already";
+  return {
+    seeds,
+    configKeys,
+    configurations: configKeys.map((k) => configs.get(k)!.label),
+    trialCount: adds.length,
+    ...(target && { target }),
+    estimatedSeconds: meanSeconds === null ? null : meanSeconds * adds.length,
+    ...(reason && { reason }),
+  };
+}

@@ -1,0 +1,184 @@
+// Retry, resume and extend through the API (the dashboard's and the CLI's path) on PGlite, with the real controller
+// as launcher and an in-process worker whose trials are quick, scripted results: what is tested is which trials run,
+// what is stored, who may ask and what the audit log keeps, not training.
+
+import { createCaller, LOCAL_CALLER, memberCaller } from "@tailsweep/api";
+import { InProcessBus } from "@tailsweep/bus";
+import { Controller } from "@tailsweep/controller";
+import { openRunStore } from "@tailsweep/db";
+import { initBackend } from "@tailsweep/model";
+import type { RunConfig } from "@tailsweep/schemas";
+import { Worker } from "@tailsweep/worker";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const sweepYaml = `
+name: revisions
+project: alpha
+search: { variant: [gaussian, proposed, supervised] }
+seeds: 3
+`;
+
+/** Balanced accuracy by variant and seed: proposed far above gaussian, supervised within noise of it. */
+function accuracy(config: RunConfig): number {
+  const seed = config.train.seed;
+  const noise = [0, 0.012, -0.009, 0.015, -0.011, 0.008, -0.013, 0.01, -0.006, 0.014][seed % 10]!;
+  if (config.variant === "proposed") return 0.8 + noise * 1.25;
+  if (config.variant === "supervised") return 0.604 + noise + (seed % 2 ? 0.01 : -0.008);
+  return 0.6 + noise;
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > 60_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("retry, resume and extend through the API", { timeout: 120_000 }, () => {
+  let opened: Awaited<ReturnType<typeof openRunStore>>;
+  let controller: Controller;
+  const cleanup: (() => Promise<unknown>)[] = [];
+  const failing = new Set<number>();
+  let api: ReturnType<typeof createCaller>;
+  let id: string;
+  const finished = async () => (await api.sweeps.get({ id })).status !== "running";
+
+  beforeAll(async () => {
+    opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
+    const bus = new InProcessBus();
+    controller = new Controller(opened.store, bus, { reapEveryMs: 1_000 });
+    await controller.start();
+    const backend = await initBackend({ prefer: "cpu" });
+    const worker = new Worker(bus, {
+      id: "w",
+      backend,
+      runTrial: async (config) => {
+        if (failing.has(config.train.seed)) throw new Error("out of memory");
+        const v = accuracy(config);
+        const test = { n: 10, accuracy: v, balancedAccuracy: v, macroF1: v, gMean: v };
+        const metrics = {
+          test: { ...test, perClassRecall: [], perClassPrecision: [], confusion: [] },
+          minorityRecall: v,
+          minorityClasses: [],
+          perModality: [],
+        };
+        await new Promise((r) => setTimeout(r, 20));
+        return { metrics, backend: backend.name, seconds: 30 };
+      },
+    });
+    await worker.start();
+    cleanup.push(
+      () => worker.stop(),
+      () => controller.stop(),
+      () => bus.close(),
+      () => opened.close(),
+    );
+    api = createCaller({
+      store: opened.store,
+      launcher: controller,
+      access: opened.access,
+      caller: LOCAL_CALLER,
+    });
+  });
+  afterAll(async () => {
+    for (const f of cleanup) await f();
+  });
+
+  it("retries only the failed trials, keeping their history, and audits it", async () => {
+    failing.add(2);
+    ({ id } = await api.sweeps.launch({ yaml: sweepYaml }));
+    await until(finished, "the sweep to finish");
+    const states = async () => (await api.sweeps.trials({ id })).map((t) => t.state);
+    expect((await states()).filter((s) => s === "failed")).toHaveLength(3);
+    failing.clear();
+    expect(await api.sweeps.retry({ id })).toEqual({ retried: 3 });
+    await until(finished, "the retried trials");
+    expect(new Set(await states())).toEqual(new Set(["succeeded"]));
+    const seedTwo = (await opened.store.listTrials(id)).filter((t) => t.seed === 2);
+    for (const t of seedTwo) expect(t.retries).toEqual([{ attempt: 1, reason: "out of memory" }]);
+    expect(await api.sweeps.retry({ id })).toEqual({ retried: 0 });
+    expect((await opened.access.auditOf("alpha")).map((e) => e.action)).toEqual([
+      "sweep.retry",
+      "sweep.launch",
+    ]);
+  });
+
+  it("plans a top-up to the power the open comparison needs, shows its cost before, and marks its verdict post hoc", async () => {
+    const query = { id, seeds: { toPower: 0.8, maxSeeds: 8 }, baseline: "variant=gaussian" } as const;
+    const dry = await api.sweeps.extend({ ...query, dryRun: true });
+    expect(dry).toMatchObject({
+      configurations: ["variant=gaussian", "variant=supervised"],
+      target: { undecided: 1, power: 0.8 },
+      revision: null,
+      added: 0,
+    });
+    expect(dry.trialCount).toBe(2 * (dry.target!.seeds - 3));
+    expect(dry.estimatedSeconds).toBe(30 * dry.trialCount);
+    expect(await opened.store.listTrials(id)).toHaveLength(9); // a dry run adds nothing
+    const done = await api.sweeps.extend(query);
+    expect(done).toMatchObject({ revision: 2, added: dry.trialCount, trialCount: dry.trialCount });
+    await until(finished, "the top-up");
+    const table = await api.sweeps.compare({ id, baseline: "variant=gaussian" });
+    const marks = Object.fromEntries(table.rows.map((r) => [r.config, r.posthocRevisions]));
+    expect(marks).toEqual({ "variant=gaussian": [], "variant=proposed": [], "variant=supervised": [2] });
+    expect(table.posthocNote).toMatch(/optimistic \(optional stopping\)/);
+    expect(await api.sweeps.revisions({ id })).toEqual([
+      expect.objectContaining({ revision: 1, kind: "submit", posthoc: false }),
+      expect.objectContaining({
+        revision: 2,
+        kind: "extend",
+        posthoc: true,
+        by: "local user",
+        configKeys: expect.any(Array),
+        note: expect.stringMatching(/^top up 1 undecided comparison to \d+ seeds for power 0\.8$/),
+      }),
+    ]);
+    // asked again, it adds nothing, and says why
+    const again = await api.sweeps.extend(query);
+    expect(again).toMatchObject({ revision: null, added: 0 });
+    expect(again.reason ?? "").not.toBe("");
+    expect((await opened.access.auditOf("alpha"))[0]).toMatchObject({ action: "sweep.extend" });
+  });
+
+  it("adds named seeds to every configuration, and resumes a cancelled sweep without rerunning what succeeded", async () => {
+    const before = (await opened.store.listTrials(id)).length;
+    expect(await api.sweeps.extend({ id, seeds: { more: 2 } })).toMatchObject({ revision: 3, added: 6 });
+    await api.sweeps.cancel({ id });
+    const cancelled = (await opened.store.listTrials(id)).filter((t) => t.state === "cancelled").length;
+    await expect(api.sweeps.extend({ id, seeds: { more: 1 } })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/is cancelled: resume it first/),
+    });
+    expect(await api.sweeps.resume({ id })).toEqual({ resumed: cancelled });
+    await until(finished, "the resumed sweep");
+    const trials = await opened.store.listTrials(id);
+    expect(trials).toHaveLength(before + 6);
+    expect(trials.every((t) => t.state === "succeeded")).toBe(true);
+    expect(await api.sweeps.resume({ id })).toEqual({ resumed: 0 });
+  });
+
+  it("refuses bad seeds naming the field, a viewer, and a read-only dashboard", async () => {
+    await expect(api.sweeps.extend({ id, seeds: { seeds: [1, 1.5] } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/seeds/),
+    });
+    await expect(api.sweeps.extend({ id, seeds: { toPower: 1 } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    const user = await opened.access.createUser({ email: "vic@example.org", name: "vic" });
+    await opened.access.setRole("alpha", user.id, "viewer");
+    const viewer = createCaller({
+      store: opened.store,
+      launcher: controller,
+      access: opened.access,
+      caller: memberCaller(user.id, "vic", await opened.access.membershipsOf(user.id)),
+    });
+    await expect(viewer.sweeps.retry({ id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(viewer.sweeps.extend({ id, seeds: { more: 1 } })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    const readOnly = createCaller({ store: opened.store, caller: LOCAL_CALLER });
+    await expect(readOnly.sweeps.resume({ id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
