@@ -9,7 +9,16 @@ import { pct, pValue } from "../lib/format";
  * zero and symmetric (the largest |Δ| or interval end shown at either end): blue better than the baseline, red
  * worse, white none.
  */
-export function ComparisonTable({ table }: { table: Table & { metric: string } }) {
+export function ComparisonTable({
+  table,
+}: {
+  table: Omit<Table, "rows"> & {
+    metric: string;
+    /** Rows of one sweep's comparison carry the post-hoc revisions whose seeds their test uses. */
+    rows: (Table["rows"][number] & { posthocRevisions?: number[] })[];
+    posthocNote?: string;
+  };
+}) {
   // the domain spans every number of the Δ column, intervals included: a difference small beside its interval stays
   // pale rather than taking the scale's end because it is the largest of a few small ones
   const delta = divergingScale(
@@ -61,7 +70,19 @@ export function ComparisonTable({ table }: { table: Table & { metric: string } }
                 <td className="num">{v ? pValue(v.pAdjusted) : ""}</td>
                 <td className="num">{cmp ? (cmp.method === "paired" ? cmp.dz : cmp.d).toFixed(2) : ""}</td>
                 <td className="num">{v && Number.isFinite(v.seedsNeeded) ? v.seedsNeeded : v ? "—" : ""}</td>
-                <td className={v ? `verdict-${v.verdict.split(" ")[0]}` : ""}>{v?.verdict ?? ""}</td>
+                <td className={v ? `verdict-${v.verdict.split(" ")[0]}` : ""}>
+                  {v?.verdict ?? ""}
+                  {r.posthocRevisions?.length ? (
+                    <span
+                      className="posthoc"
+                      data-testid="posthoc"
+                      title={`uses seeds added after looking at the results (revision ${r.posthocRevisions.join(", ")}): its p-value is optimistic`}
+                    >
+                      {" "}
+                      † post hoc
+                    </span>
+                  ) : null}
+                </td>
               </tr>
             );
           })}
@@ -74,6 +95,11 @@ export function ComparisonTable({ table }: { table: Table & { metric: string } }
         {table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"}-corrected across the{" "}
         {table.rows.length - 1} comparisons at α = {table.alpha}.
       </p>
+      {table.posthocNote && (
+        <p className="warn" data-testid="posthoc-note">
+          † {table.posthocNote}.
+        </p>
+      )}
       {table.best && (
         <p data-testid="best">
           Best by mean: <strong>{table.best.config}</strong>, best outright in{" "}

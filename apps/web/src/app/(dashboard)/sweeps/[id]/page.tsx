@@ -6,6 +6,7 @@ import { CancelButton } from "../../../../components/cancel-button";
 import { DeleteSweepButton } from "../../../../components/delete-sweep-button";
 import { LiveRefresh } from "../../../../components/live-refresh";
 import { ProgressBar } from "../../../../components/progress-bar";
+import { ResumeButton, RetryButton } from "../../../../components/sweep-actions";
 import { age, duration, query, stamp } from "../../../../lib/format";
 import { api, host } from "../../../../server/store";
 import {
@@ -40,8 +41,11 @@ export default async function SweepPage({
   const sweep = await caller.sweeps.get({ id }).catch(() => undefined);
   if (!sweep) notFound();
   const me = await caller.me();
-  const owner =
-    me.projects === "all" || me.projects.some((m) => m.project === sweep.project && m.role === "owner");
+  const roleHere =
+    me.projects === "all" ? "owner" : me.projects.find((m) => m.project === sweep.project)?.role;
+  const owner = roleHere === "owner";
+  // Retry, resume and top-ups queue trials: for those who may launch here, where this dashboard can launch.
+  const canLaunch = launchTarget !== null && (roleHere === "owner" || roleHere === "member");
 
   const swept = Object.keys(sweep.spec.search).sort();
   const metric = sp.metric ?? sweep.spec.objective.metric;
@@ -83,6 +87,16 @@ export default async function SweepPage({
         {running && launchTarget && (
           <CancelButton sweepId={sweep.id} name={`${sweep.project}/${sweep.name}`} />
         )}{" "}
+        {canLaunch && sweep.status !== "cancelled" && sweep.progress.counts.failed > 0 && (
+          <>
+            <RetryButton sweepId={sweep.id} failed={sweep.progress.counts.failed} />{" "}
+          </>
+        )}
+        {canLaunch && sweep.status === "cancelled" && (
+          <>
+            <ResumeButton sweepId={sweep.id} cancelled={sweep.progress.counts.cancelled} />{" "}
+          </>
+        )}
         <a href={`/launch?from=${sweep.id}`}>launch a copy</a> ·{" "}
         <a href={`/api/sweeps/${sweep.id}/export?format=csv`} data-testid="export-csv">
           export CSV
@@ -148,7 +162,13 @@ export default async function SweepPage({
       )}
 
       <Suspense fallback={<p className="muted">comparing configurations…</p>}>
-        <ComparisonSection compared={compared} sp={sp} metric={metric} correction={correction} />
+        <ComparisonSection
+          compared={compared}
+          sp={sp}
+          metric={metric}
+          correction={correction}
+          topUp={canLaunch && sweep.status !== "cancelled" ? sweep.id : undefined}
+        />
       </Suspense>
       <Suspense fallback={<p className="muted">drawing curves…</p>}>
         <ChartsSection

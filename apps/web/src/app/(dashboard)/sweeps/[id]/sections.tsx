@@ -4,6 +4,7 @@ import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
 import { ComparisonTable, CorrectionChoice } from "../../../../components/comparison-table";
 import { HeatTable } from "../../../../components/heat-table";
 import { KeepParams } from "../../../../components/keep-params";
+import { TopUpButton } from "../../../../components/sweep-actions";
 import { pct, query } from "../../../../lib/format";
 import type { api } from "../../../../server/store";
 
@@ -78,13 +79,27 @@ export async function ComparisonSection({
   sp,
   metric,
   correction,
+  topUp,
 }: {
   compared: Compared;
   sp: Params;
   metric: string;
-  correction: string;
+  correction: "holm" | "bh";
+  /** The sweep's id where the caller may add seeds to it: then open comparisons get a top-up button. */
+  topUp?: string;
 }) {
   const { table, error } = await compared();
+  // Open comparisons (more seeds could decide them) and the seeds 80 % power asks for, capped as the API caps it.
+  const open = (table?.rows ?? []).filter(
+    (r) => r.vsBaseline?.verdict === "inconclusive" || r.vsBaseline?.verdict === "too few seeds",
+  );
+  const target = Math.min(
+    30,
+    Math.max(
+      0,
+      ...open.map((r) => (Number.isFinite(r.vsBaseline!.seedsNeeded) ? r.vsBaseline!.seedsNeeded : 3)),
+    ),
+  );
   return (
     <>
       <h2>Which configuration is better</h2>
@@ -110,7 +125,21 @@ export async function ComparisonSection({
         <button type="submit">show</button>
       </form>
       {table ? (
-        <ComparisonTable table={table} />
+        <>
+          <ComparisonTable table={table} />
+          {topUp && open.length > 0 && (
+            <p data-testid="top-up">
+              <TopUpButton
+                sweepId={topUp}
+                baseline={table.baseline}
+                metric={metric}
+                correction={correction}
+                undecided={open.length}
+                target={target}
+              />
+            </p>
+          )}
+        </>
       ) : (
         <p className="muted">{error ?? "Nothing to compare yet."}</p>
       )}

@@ -1,0 +1,80 @@
+"use client";
+
+import { duration } from "../lib/format";
+import { trpc } from "../lib/trpc-client";
+import { ActionButton } from "./action-button";
+
+/** Queues the sweep's failed trials again as new attempts (their earlier attempts stay in each trial's history). */
+export function RetryButton({ sweepId, failed }: { sweepId: string; failed: number }) {
+  return (
+    <ActionButton
+      label={`Retry ${failed} failed`}
+      busyLabel="queuing…"
+      confirm={`Queue the ${failed} failed trial${failed === 1 ? "" : "s"} again as new attempts?`}
+      run={() => trpc.sweeps.retry.mutate({ id: sweepId })}
+    />
+  );
+}
+
+/** Resumes a cancelled sweep: its cancelled trials are queued again, nothing that succeeded runs again. */
+export function ResumeButton({ sweepId, cancelled }: { sweepId: string; cancelled: number }) {
+  return (
+    <ActionButton
+      label="Resume"
+      busyLabel="resuming…"
+      confirm={`Resume this sweep? ${cancelled} cancelled trial${cancelled === 1 ? " is" : "s are"} queued again; nothing that succeeded runs again.`}
+      run={() => trpc.sweeps.resume.mutate({ id: sweepId })}
+    />
+  );
+}
+
+/**
+ * Tops up the comparisons with the baseline that are still open to the seeds the power analysis asks for: asks the
+ * API what that adds (trials, configurations, compute) and says so before anything is queued.
+ */
+export function TopUpButton({
+  sweepId,
+  baseline,
+  metric,
+  correction,
+  undecided,
+  target,
+}: {
+  sweepId: string;
+  baseline: string;
+  metric: string;
+  correction: "holm" | "bh";
+  undecided: number;
+  target: number;
+}) {
+  const query = {
+    id: sweepId,
+    seeds: { toPower: 0.8, maxSeeds: 30 },
+    baseline,
+    metric,
+    correction,
+  } as const;
+  return (
+    <ActionButton
+      label={`Top up ${undecided} undecided comparison${undecided === 1 ? "" : "s"} to n = ${target}`}
+      busyLabel="planning…"
+      run={async () => {
+        const plan = await trpc.sweeps.extend.mutate({ ...query, dryRun: true });
+        if (plan.trialCount === 0) {
+          window.alert(plan.reason ?? "nothing to add");
+          return;
+        }
+        const cost =
+          plan.estimatedSeconds === null
+            ? "unknown compute"
+            : `about ${duration(plan.estimatedSeconds)} of compute`;
+        const ask =
+          `Add seeds ${plan.seeds.at(0)}–${plan.seeds.at(-1)} to ${plan.configurations.join(", ")}: ` +
+          `${plan.trialCount} trials, ${cost}. Verdicts that use them are marked post hoc (seeds chosen after ` +
+          "looking at the results make a fixed-n p-value optimistic). Go on?";
+        if (!window.confirm(ask)) return;
+        await trpc.sweeps.extend.mutate(query);
+      }}
+    />
+  );
+}
