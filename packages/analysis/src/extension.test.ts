@@ -3,6 +3,8 @@ import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/swee
 import { describe, expect, it } from "vitest";
 import { compareRuns } from "./comparison";
 import { planExtension } from "./extension";
+import { buildStudyReport } from "./report/build";
+import { renderStudyMarkdown } from "./report/markdown";
 import { loadSweepRuns } from "./sweep-runs";
 
 const spec = parseSweepFile({
@@ -115,5 +117,46 @@ describe("compareRuns after a post-hoc top-up", () => {
     const marks = Object.fromEntries(table.rows.map((r) => [r.config, r.posthocRevisions]));
     expect(marks).toEqual({ "variant=gaussian": [], "variant=proposed": [], "variant=supervised": [2] });
     expect(table.posthocNote).toMatch(/^1 comparison uses seeds added after looking at the results/);
+  });
+});
+
+describe("the study report after post-hoc top-ups", () => {
+  it("marks a comparison † only when its matched seeds include post-hoc ones", async () => {
+    const store = await stored();
+    const addSeeds = async (seeds: number[], configKeys: string[]) => {
+      const sweep = (await store.getSweep("sw"))!;
+      const wider = { ...sweep.spec, seeds: [...sweep.spec.seeds, ...seeds] };
+      await store.reviseSweep({
+        sweepId: "sw",
+        kind: "extend",
+        spec: wider,
+        seeds,
+        configKeys,
+        trials: expandSweep(wider).filter(
+          (p) => seeds.includes(p.seed) && (configKeys.length === 0 || configKeys.includes(p.configKey)),
+        ),
+        posthoc: true,
+        by: "ada",
+        note: "",
+        now: t0,
+      });
+      await finishAll(store, "sw");
+    };
+    const versus = async () => {
+      const report = await buildStudyReport(store, ["sw"], { baseline: "proposed" });
+      const cells = report.methodComparisons[0]!.settings[0]!.metrics.balancedAccuracy!;
+      return Object.fromEntries(cells.filter((c) => c.versus).map((c) => [c.method, c.versus!.posthoc]));
+    };
+    // seeds 4-6 for gaussian and supervised only: compared with proposed (seeds 1-3) they pair on 1-3 alone
+    const runs = await loadSweepRuns(store, "sw");
+    const keyOf = (variant: string) => runs.trials.find((t) => t.config.variant === variant)!.configKey;
+    await addSeeds([4, 5, 6], [keyOf("gaussian"), keyOf("supervised")]);
+    expect(await versus()).toEqual({ gaussian: false, supervised: false });
+    // seed 7 for everyone: every comparison now pairs a post-hoc seed
+    await addSeeds([7], []);
+    expect(await versus()).toEqual({ gaussian: true, supervised: true });
+    const { markdown } = renderStudyMarkdown(await buildStudyReport(store, ["sw"], { baseline: "proposed" }));
+    expect(markdown).toMatch(/▲†|▼†|·†/);
+    expect(markdown).toContain("† the comparison uses seeds added after looking at the results");
   });
 });

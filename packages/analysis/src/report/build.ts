@@ -94,6 +94,8 @@ export interface Versus {
   /** Matched seeds for 80 % power at the observed effect where it was not significant; NaN otherwise. */
   seedsNeeded: number;
   verdict: "better" | "worse" | "no detectable difference" | "degenerate" | "too few seeds";
+  /** Its matched seeds include some added after looking at the results (a post-hoc top-up): p is optimistic. */
+  posthoc: boolean;
 }
 
 /** One method's numbers in one setting on one metric. */
@@ -328,7 +330,7 @@ function observationsBy(
  * A row of `compareConfigurations` turned to its subject's side. `flip`: the row's configuration is the baseline of
  * the reader's question (a baseline method against the proposed model), so signs and verdicts are mirrored.
  */
-function toVersus(v: NonNullable<ComparisonRow["vsBaseline"]>, flip: boolean): Versus {
+function toVersus(v: NonNullable<ComparisonRow["vsBaseline"]>, flip: boolean, posthoc: boolean): Versus {
   const c = v.comparison;
   const f = flip ? -1 : 1;
   const verdict: Versus["verdict"] =
@@ -348,6 +350,7 @@ function toVersus(v: NonNullable<ComparisonRow["vsBaseline"]>, flip: boolean): V
     method: c?.method ?? "none",
     seedsNeeded: verdict === "no detectable difference" ? v.seedsNeeded : Number.NaN,
     verdict,
+    posthoc,
   };
 }
 
@@ -359,6 +362,7 @@ function versusBaseline(
   observations: Observation[],
   baseline: string,
   methods: readonly string[],
+  posthoc: ReadonlySet<string> = new Set(),
 ): MethodCell[] {
   const present = new Set(observations.map((o) => o.config));
   if (!present.has(baseline))
@@ -376,7 +380,13 @@ function versusBaseline(
     const row = byConfig.get(method);
     if (!row) return [];
     const out: MethodCell = { method, summary: row.summary };
-    if (row.vsBaseline) out.versus = toVersus(row.vsBaseline, true);
+    if (row.vsBaseline) {
+      const base = new Set(byConfig.get(baseline)!.seeds);
+      const late = row.seeds.some(
+        (seed) => base.has(seed) && (posthoc.has(`${method}#${seed}`) || posthoc.has(`${baseline}#${seed}`)),
+      );
+      out.versus = toVersus(row.vsBaseline, true, late);
+    }
     return [out];
   });
 }
@@ -392,6 +402,11 @@ function methodOrder(spec: SweepSpec, baseline: string): string[] {
   return [...listed.filter((m) => m === baseline), ...listed.filter((m) => m !== baseline)];
 }
 
+/** The sweep's revisions that added seeds after looking at its results. */
+function posthocRevisions(l: SweepRuns): Set<number> {
+  return new Set(l.revisions.filter((r) => r.posthoc).map((r) => r.revision));
+}
+
 function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
   const { sweep, trials, results } = l;
   const settingKeys = Object.keys(sweep.spec.search)
@@ -400,11 +415,14 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
   const methods = methodOrder(sweep.spec, baseline);
   const bySetting = groupBy(trials, (t) => settingLabel(t.params, settingKeys));
   const methodOf = (t: TrialRecord) => paramValue(t.params.variant);
+  const late = posthocRevisions(l);
   const settings: SettingResult[] = [...bySetting].map(([label, group]) => {
     const metrics: Record<string, MethodCell[]> = {};
+    // The (method, seed) runs of this setting that a post-hoc revision added.
+    const posthoc = new Set(group.filter((t) => late.has(t.revision)).map((t) => `${methodOf(t)}#${t.seed}`));
     for (const metric of REPORT_METRICS) {
       const obs = observationsBy(group, results, (r) => metricOf(r.metrics, metric.id), methodOf);
-      metrics[metric.id] = versusBaseline(obs, baseline, methods);
+      metrics[metric.id] = versusBaseline(obs, baseline, methods, posthoc);
     }
     let minorityClasses: number[] = [];
     const pseudoPerClass = methods.flatMap((method) => {
@@ -509,14 +527,23 @@ function sensitivity(l: SweepRuns): Sensitivity {
         })
       : null;
   const rows = new Map(table?.rows.map((r) => [r.config, r]) ?? []);
+  const lateRevisions = posthocRevisions(l);
+  const late = new Set(
+    trials.filter((t) => lateRevisions.has(t.revision)).map((t) => `${labelOf(t)}#${t.seed}`),
+  );
+  const referenceSeeds = new Set(rows.get(reference)?.seeds ?? []);
   const configs = [...groupBy(trials, labelOf)].map(([label, group]) => {
     const row = rows.get(label);
+    const posthoc = (row?.seeds ?? []).some(
+      (seed) =>
+        referenceSeeds.has(seed) && (late.has(`${label}#${seed}`) || late.has(`${reference}#${seed}`)),
+    );
     return {
       label,
       params: group[0]!.params,
       summary: row?.summary ?? summarize([]),
       failed: group.filter((t) => t.state === "failed").length,
-      ...(row?.vsBaseline && { versus: toVersus(row.vsBaseline, false) }),
+      ...(row?.vsBaseline && { versus: toVersus(row.vsBaseline, false, posthoc) }),
     };
   });
   const order = searchOrder(sweep.spec, keys);

@@ -64,12 +64,12 @@ export function formatVersus(v: Versus): string {
     v.verdict === "no detectable difference" && Number.isFinite(v.seedsNeeded)
       ? ` ${seedsText(v.seedsNeeded)}`
       : "";
-  return `${signed(v.diff)} [${signed(v.ci[0])}, ${signed(v.ci[1])}] p=${pValue(v.pHolm)} d=${signedPlain(v.effect)} ${MARK[v.verdict]}${needed}${v.method === "welch" ? " (Welch)" : ""}`;
+  return `${signed(v.diff)} [${signed(v.ci[0])}, ${signed(v.ci[1])}] p=${pValue(v.pHolm)} d=${signedPlain(v.effect)} ${MARK[v.verdict]}${v.posthoc ? "†" : ""}${needed}${v.method === "welch" ? " (Welch)" : ""}`;
 }
 
 /** A cell as tables show it: the summary, then the verdict's mark when it was compared. */
 const marked = (c: { summary: Summary; versus?: Versus }) =>
-  `${formatSummary(c.summary)}${c.versus ? ` ${MARK[c.versus.verdict]}` : ""}`;
+  `${formatSummary(c.summary)}${c.versus ? ` ${MARK[c.versus.verdict]}${c.versus.posthoc ? "†" : ""}` : ""}`;
 
 /** Class names for per-class columns and axes: the index, starred for the minority classes. */
 const classLabels = (setting: SettingResult) =>
@@ -118,7 +118,9 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
       "paired differences. ▲ / ▼: the proposed model (or, in a sensitivity table, the configuration) is " +
       "significantly better / worse at α = 0.05 after correction; · no detectable difference, with `n≈N` the " +
       "matched seeds a paired t-test would need for 80 % power at the observed effect; = every seed gave the same " +
-      "difference (no spread to test against); – too few seeds to test.",
+      "difference (no spread to test against); – too few seeds to test. † the comparison uses seeds added after " +
+      "looking at the results (a post-hoc top-up): its p-value is optimistic (optional stopping); confirm it on " +
+      "fresh seeds.",
     "",
   );
   if (options.notes) out.push(options.notes.trim(), "");
