@@ -189,6 +189,7 @@ export class PrismaRunStore implements RunStore {
             trialCount: input.trials.length,
             provenance: (input.provenance ?? {}) as Json,
             createdAt,
+            lookPending: spec.sequential !== undefined,
             revisions: {
               create: {
                 revision: 1,
@@ -225,7 +226,7 @@ export class PrismaRunStore implements RunStore {
       name: s.name,
       spec: stored(SweepSpecSchema, s.spec, `sweep ${s.id}`, "spec"),
       revision: s.revision,
-      status: s.status === "cancelled" ? "cancelled" : open === 0 ? "completed" : "running",
+      status: s.status === "cancelled" ? "cancelled" : open === 0 && !s.lookPending ? "completed" : "running",
       createdAt: s.createdAt,
       trialCount: s.trialCount,
       provenance: stored(ParamsSchema, s.provenance, `sweep ${s.id}`, "provenance"),
@@ -378,6 +379,10 @@ export class PrismaRunStore implements RunStore {
     return rows.map(toSweepRevision);
   }
 
+  async setLookPending(sweepId: string, pending: boolean): Promise<void> {
+    await this.db.sweep.updateMany({ where: { id: sweepId }, data: { lookPending: pending } });
+  }
+
   async retryTrials(sweepId: string, _now: Date): Promise<TrialRecord[]> {
     return this.db.$transaction(async (tx) => {
       const failed = await tx.trial.findMany({
@@ -387,8 +392,8 @@ export class PrismaRunStore implements RunStore {
       if (failed.length === 0) return [];
       const sweep = await tx.sweep.findUnique({ where: { id: sweepId } });
       if (sweep?.status === "cancelled") throw sweepCancelled(sweepId);
-      const allowance = stored(SweepSpecSchema, sweep!.spec, `sweep ${sweepId}`, "spec").execution
-        .maxAttempts;
+      const spec = stored(SweepSpecSchema, sweep!.spec, `sweep ${sweepId}`, "spec");
+      const allowance = spec.execution.maxAttempts;
       const retried: TrialRecord[] = [];
       for (const t of failed) {
         const record = toTrialRecord(t);
@@ -412,6 +417,8 @@ export class PrismaRunStore implements RunStore {
         );
         if (after) retried.push(toTrialRecord(after));
       }
+      if (retried.length > 0 && spec.sequential)
+        await tx.sweep.update({ where: { id: sweepId }, data: { lookPending: true } });
       return retried;
     });
   }

@@ -50,10 +50,12 @@ export const DEFAULT_SWEEP_LIMITS: SweepLimits = { maxTrials: DEFAULT_MAX_TRIALS
  */
 export function countTrials(spec: {
   search: Record<string, unknown>;
-  seeds: number | readonly unknown[];
+  /** A count, a list, or a sequential design's `{ max }`: the most seeds a configuration can run. */
+  seeds: number | readonly unknown[] | { max: number };
   budget?: number | undefined;
 }): number {
-  const seeds = typeof spec.seeds === "number" ? spec.seeds : spec.seeds.length;
+  const seeds =
+    typeof spec.seeds === "number" ? spec.seeds : "max" in spec.seeds ? spec.seeds.max : spec.seeds.length;
   const lists = Object.values(spec.search);
   const random = lists.some((s) => !Array.isArray(s));
   const points = random

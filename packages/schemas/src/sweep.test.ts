@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, isConfigError, resolveRunConfig } from "./run-config";
-import { parseSweepFile, trialNeedsGpu } from "./sweep";
+import { parseSweepFile, SweepSpecSchema, trialNeedsGpu } from "./sweep";
 import { countTrials, DEFAULT_MAX_TRIALS } from "./sweep-limits";
 
 const minimal = { name: "s1", search: { nu: [5, 10] } };
@@ -223,7 +223,7 @@ describe("bad input: sizes, seeds, NUL", () => {
       "seeds: must be a whole number from 1 to 1000, meaning seeds 1..n, got 1.5",
     ]);
     expect(seedsOf("three")).toEqual([
-      expect.stringMatching(/^seeds: must be a list of seeds .* or how many seeds/),
+      expect.stringMatching(/^seeds: must be a list of seeds .*, how many seeds .*, or a sequential design/),
     ]);
   });
 
@@ -288,5 +288,64 @@ describe("bad input: sizes, seeds, NUL", () => {
     }
     expect(isConfigError(new Error("x"))).toBe(false);
     expect(isConfigError({ code: "CONFIG_INVALID", problems: ["a: b"] })).toBe(true);
+  });
+});
+
+describe("a sequential design: seeds: { initial, step, max } with decide", () => {
+  const grid = { name: "seq", search: { variant: ["gaussian", "proposed"], nu: [5, 30] } };
+
+  it("runs seeds 1..initial first, keeps 1..max for the later looks, and fills decide's defaults", () => {
+    const spec = parseSweepFile({
+      ...grid,
+      seeds: { initial: 3, step: 2, max: 9 },
+      decide: { baseline: "variant=gaussian nu=5" },
+    });
+    expect(spec.seeds).toEqual([1, 2, 3]);
+    expect(spec.sequential).toEqual({
+      initial: 3,
+      step: 2,
+      max: 9,
+      seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+      decide: {
+        baseline: "variant=gaussian nu=5",
+        metric: "balancedAccuracy",
+        alpha: 0.05,
+        correction: "holm",
+        spending: "obrien-fleming",
+      },
+    });
+    // what is stored reads back
+    expect(SweepSpecSchema.parse(JSON.parse(JSON.stringify(spec)))).toEqual(spec);
+    expect(parseSweepFile({ ...grid, seeds: 3 }).sequential).toBeUndefined();
+  });
+
+  it("names every problem at once: shape, missing or misplaced decide, a baseline that is no configuration, BH", () => {
+    expect(problemsOf({ ...grid, seeds: { initial: 5, step: 0, max: 4 } })).toEqual([
+      expect.stringMatching(/^seeds/),
+    ]);
+    expect(problemsOf({ ...grid, seeds: { initial: 5, step: 1, max: 4 } })).toEqual([
+      "seeds.initial: must be at most seeds.max (4), got 5",
+      expect.stringMatching(/^decide: required with seeds: \{ initial, step, max \}/),
+    ]);
+    expect(problemsOf({ ...grid, seeds: 3, decide: { baseline: "variant=gaussian" } })).toEqual([
+      expect.stringMatching(/^decide: only for a sequential design/),
+    ]);
+    expect(
+      problemsOf({
+        ...grid,
+        seeds: { initial: 2, step: 1, max: 4 },
+        decide: { baseline: "variant=mixture lr=1" },
+      }),
+    ).toEqual([
+      "decide.baseline: variant=mixture is not one of search.variant's values (gaussian, proposed)",
+      expect.stringMatching(/^decide.baseline: 'lr=1' must be knob=value for a searched knob/),
+    ]);
+    expect(
+      problemsOf({
+        ...grid,
+        seeds: { initial: 2, step: 1, max: 4 },
+        decide: { baseline: "variant=gaussian", correction: "bh" },
+      }),
+    ).toEqual([expect.stringMatching(/^decide.correction: must be holm or bonferroni/)]);
   });
 });

@@ -113,6 +113,50 @@ const IdentifierSchema = z
     "letters, digits, '.', '_' and '-' only, starting with a letter or digit",
   );
 
+/** `seeds: { initial, step, max }`: a sequential design's seeds per configuration. */
+const SequentialSeedsSchema = z
+  .object({
+    /** Seeds every configuration runs before the first look (at least 2: a paired t-test needs a spread). */
+    initial: z.number().int().min(2).max(1000),
+    /** Seeds added at each later look, to the comparisons still open. */
+    step: z.number().int().min(1).max(1000),
+    /** The most seeds a configuration runs; the last look is there. */
+    max: z.number().int().min(2).max(1000),
+  })
+  .strict();
+
+/**
+ * `decide:` of a sequential sweep: the baseline every configuration is compared with (`key=value` pairs of its
+ * searched knobs, e.g. `variant=gaussian`), the metric (default the objective's), the family-wise error rate and how
+ * it is shared across the comparisons. Benjamini–Hochberg is not offered: it controls a false discovery rate at one
+ * look, not under stopping early (docs/statistics.md, "Sequential design").
+ */
+export const DecideSchema = z
+  .object({
+    baseline: noNul(z.string().min(1).max(500)),
+    metric: ObjectiveMetricSchema.optional(),
+    alpha: z.number().gt(0).max(0.2).default(0.05),
+    correction: z
+      .enum(["holm", "bonferroni"], {
+        error:
+          "must be holm or bonferroni (Benjamini–Hochberg controls a false discovery rate at one look, not under early stopping)",
+      })
+      .default("holm"),
+    spending: z.enum(["obrien-fleming", "pocock"]).default("obrien-fleming"),
+  })
+  .strict();
+export type Decide = z.infer<typeof DecideSchema>;
+
+/** A sweep's sequential design, resolved: its seeds in run order and how it decides. */
+export interface SequentialDesign {
+  initial: number;
+  step: number;
+  max: number;
+  /** 1..max: look k analyses the first initial + k·step of them. */
+  seeds: number[];
+  decide: Decide & { metric: ObjectiveMetric };
+}
+
 /** A sweep file as written (YAML or JSON). */
 export const SweepFileSchema = z
   .object({
@@ -127,7 +171,11 @@ export const SweepFileSchema = z
     search: knobMap(ParamSpecSchema).default({}),
     /** Random draws when the search space has a distribution (each draw is crossed with every seed). */
     budget: z.number().int().min(1).max(100_000).optional(),
-    /** Seeds: an explicit list, or a count n meaning 1..n. Every configuration runs once per seed. */
+    /**
+     * Seeds: an explicit list, or a count n meaning 1..n: every configuration runs once per seed. Or a sequential
+     * design `{ initial, step, max }` (with `decide`): seeds 1..initial first, then `step` more at a time only for
+     * the configurations whose comparison with the baseline is still open, up to `max`.
+     */
     seeds: z
       .union(
         [
@@ -136,10 +184,15 @@ export const SweepFileSchema = z
             .min(1, "must list at least one seed")
             .max(LIMIT.seeds, `must list at most ${LIMIT.seeds} seeds`),
           seedCount,
+          SequentialSeedsSchema,
         ],
-        { error: `must be a list of seeds (${SEED_RULE} each) or how many seeds (${SEED_COUNT_RULE})` },
+        {
+          error: `must be a list of seeds (${SEED_RULE} each), how many seeds (${SEED_COUNT_RULE}), or a sequential design { initial, step, max }`,
+        },
       )
       .default(3),
+    /** How a sequential design decides (with `seeds: { initial, step, max }`). */
+    decide: DecideSchema.optional(),
     /** Seed of the random search itself (which configurations are drawn). */
     samplerSeed: z.number().int().min(0).default(0),
     objective: z
@@ -176,9 +229,12 @@ export const SweepFileSchema = z
 export type SweepFileInput = z.input<typeof SweepFileSchema>;
 
 /** A validated sweep: search keys are canonical paths (`model.nu`), seeds a list, method decided. */
-export interface SweepSpec extends Omit<z.infer<typeof SweepFileSchema>, "search" | "seeds"> {
+export interface SweepSpec extends Omit<z.infer<typeof SweepFileSchema>, "search" | "seeds" | "decide"> {
   search: Record<string, ParamSpec>;
+  /** The seeds every configuration runs (a sequential sweep's first look's, until later looks add theirs). */
   seeds: number[];
+  /** Present for `seeds: { initial, step, max }`: the sweep adds seeds in rounds and decides as it goes. */
+  sequential?: SequentialDesign;
   /** `grid` when every knob lists values; `random` when any has a distribution (then `budget` draws). */
   method: "grid" | "random";
 }
@@ -187,11 +243,17 @@ export interface SweepSpec extends Omit<z.infer<typeof SweepFileSchema>, "search
  * The shape of a SweepSpec that `parseSweepFile` made, for reading one back (from the database): it checks the
  * shape, not again every knob's values, which were checked at submission.
  */
-export const SweepSpecSchema = SweepFileSchema.omit({ search: true, seeds: true })
+export const SweepSpecSchema = SweepFileSchema.omit({ search: true, seeds: true, decide: true })
   .extend({
     search: z.record(z.string(), ParamSpecSchema),
     seeds: z.array(SeedSchema).min(1),
     method: z.enum(["grid", "random"]),
+    sequential: SequentialSeedsSchema.extend({
+      seeds: z.array(SeedSchema).min(2),
+      decide: DecideSchema.extend({ metric: ObjectiveMetricSchema }),
+    })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -307,7 +369,12 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
     problems.push("budget: only used with distributions; a grid runs every combination");
   const trials = countTrials(file);
   if (trials > limits.maxTrials) {
-    const seeds = typeof file.seeds === "number" ? file.seeds : file.seeds.length;
+    const seeds =
+      typeof file.seeds === "number"
+        ? file.seeds
+        : Array.isArray(file.seeds)
+          ? file.seeds.length
+          : file.seeds.max;
     const factors = random
       ? [`budget ${file.budget}`]
       : Object.entries(file.search).map(([key, spec]) => `${Array.isArray(spec) ? spec.length : 1} ${key}`);
@@ -338,7 +405,14 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
       problems.push(...unmatchable(`execution.gpu.${key}`, path, values, search[path], search, base));
     }
   }
-  const seeds = Array.isArray(file.seeds) ? file.seeds : Array.from({ length: file.seeds }, (_, i) => i + 1);
+  const design = typeof file.seeds === "object" && !Array.isArray(file.seeds) ? file.seeds : undefined;
+  if (design) problems.push(...sequentialProblems(design, file.decide, file.search, random));
+  else if (file.decide)
+    problems.push(
+      "decide: only for a sequential design: write seeds as { initial, step, max } (or drop decide and compare afterwards with tailsweep compare)",
+    );
+  const count = design ? design.initial : typeof file.seeds === "number" ? file.seeds : undefined;
+  const seeds = Array.isArray(file.seeds) ? file.seeds : Array.from({ length: count! }, (_, i) => i + 1);
   const firstAt = new Map<number, number>();
   for (const [i, seed] of seeds.entries()) {
     const first = firstAt.get(seed);
@@ -347,7 +421,65 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const execution = { ...file.execution, gpu: typeof gpu === "object" ? gpuRule : gpu };
-  return { ...file, execution, search, seeds, method: random ? "random" : "grid" };
+  const { decide, ...rest } = file;
+  return {
+    ...rest,
+    execution,
+    search,
+    seeds,
+    method: random ? "random" : "grid",
+    ...(design &&
+      decide && {
+        sequential: {
+          ...design,
+          seeds: Array.from({ length: design.max }, (_, i) => i + 1),
+          decide: { ...decide, metric: decide.metric ?? file.objective.metric },
+        },
+      }),
+  };
+}
+
+/** What is wrong with a sequential design: its seeds' shape, a missing `decide`, a baseline that names no config. */
+function sequentialProblems(
+  design: { initial: number; step: number; max: number },
+  decide: Decide | undefined,
+  search: Record<string, unknown>,
+  random: boolean,
+): string[] {
+  const problems: string[] = [];
+  if (design.initial > design.max)
+    problems.push(`seeds.initial: must be at most seeds.max (${design.max}), got ${design.initial}`);
+  if (random)
+    problems.push(
+      "seeds: a sequential design needs a grid (every knob listing its values): its configurations are fixed before the first look",
+    );
+  if (!decide) {
+    problems.push(
+      "decide: required with seeds: { initial, step, max }: name the baseline to compare with (e.g. decide: { baseline: variant=gaussian })",
+    );
+    return problems;
+  }
+  // The baseline: key=value pairs of searched knobs, each value one of the knob's listed values.
+  const shown = (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v));
+  for (const part of decide.baseline.trim().split(/\s+/)) {
+    const at = part.indexOf("=");
+    const key = at > 0 ? part.slice(0, at) : part;
+    const path = canonicalParam(key);
+    const entry = path && Object.entries(search).find(([k]) => canonicalParam(k) === path);
+    if (at <= 0 || !entry) {
+      problems.push(
+        `decide.baseline: '${part}' must be knob=value for a searched knob (${Object.keys(search).join(", ") || "none is searched"})`,
+      );
+      continue;
+    }
+    const values = Array.isArray(entry[1]) ? entry[1] : [];
+    const value = part.slice(at + 1);
+    if (!values.some((v) => shown(v) === value))
+      problems.push(
+        `decide.baseline: ${key}=${value} is not one of search.${entry[0]}'s values (${values.map(shown).join(", ")})`,
+      );
+  }
+  return problems;
 }
 
 /**

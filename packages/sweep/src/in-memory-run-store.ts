@@ -29,7 +29,12 @@ import { assertTransition, TERMINAL_STATES, type TrialState } from "./trial-stat
 export class InMemoryRunStore implements RunStore {
   private readonly sweeps = new Map<
     string,
-    { record: Omit<SweepRecord, "status">; cancelled: boolean; revisions: SweepRevision[] }
+    {
+      record: Omit<SweepRecord, "status">;
+      cancelled: boolean;
+      lookPending: boolean;
+      revisions: SweepRevision[];
+    }
   >();
   private readonly trials = new Map<string, TrialRecord>();
   private readonly epochs = new Map<string, EpochMetric & { attempt: number }>();
@@ -55,6 +60,7 @@ export class InMemoryRunStore implements RunStore {
           provenance: structuredClone(input.provenance ?? {}),
         },
         cancelled: false,
+        lookPending: input.spec.sequential !== undefined,
         revisions: [
           {
             sweepId: input.id,
@@ -80,7 +86,7 @@ export class InMemoryRunStore implements RunStore {
     const s = this.sweeps.get(id);
     if (!s) return undefined;
     const trials = [...this.trials.values()].filter((t) => t.sweepId === id);
-    const done = trials.every((t) => TERMINAL_STATES.includes(t.state));
+    const done = !s.lookPending && trials.every((t) => TERMINAL_STATES.includes(t.state));
     const status = s.cancelled ? "cancelled" : done ? "completed" : "running";
     return structuredClone({ ...s.record, status });
   }
@@ -324,6 +330,11 @@ export class InMemoryRunStore implements RunStore {
     return structuredClone(this.sweeps.get(sweepId)?.revisions ?? []);
   }
 
+  async setLookPending(sweepId: string, pending: boolean): Promise<void> {
+    const s = this.sweeps.get(sweepId);
+    if (s) s.lookPending = pending;
+  }
+
   async retryTrials(sweepId: string, _now: Date): Promise<TrialRecord[]> {
     const failed = [...this.trials.values()].filter((t) => t.sweepId === sweepId && t.state === "failed");
     if (failed.length > 0 && this.sweeps.get(sweepId)?.cancelled) throw sweepCancelled(sweepId);
@@ -338,6 +349,8 @@ export class InMemoryRunStore implements RunStore {
         finishedAt: undefined,
       });
     }
+    const sweep = this.sweeps.get(sweepId);
+    if (failed.length > 0 && sweep?.record.spec.sequential) sweep.lookPending = true;
     return failed.sort((a, b) => a.index - b.index).map((t) => structuredClone(t));
   }
 

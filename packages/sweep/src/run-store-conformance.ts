@@ -562,6 +562,53 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect((await store.listTrials("sw1")).length).toBe(6);
     });
 
+    it("keeps a sequential sweep running while its next look is pending, also after a retry", async () => {
+      const store = await makeStore();
+      const sequential = {
+        ...spec,
+        execution: { ...spec.execution, gpu: false },
+        seeds: [1, 2],
+        sequential: {
+          initial: 2,
+          step: 1,
+          max: 3,
+          seeds: [1, 2, 3],
+          decide: {
+            baseline: "model.nu=5",
+            metric: "balancedAccuracy" as const,
+            alpha: 0.05,
+            correction: "holm" as const,
+            spending: "obrien-fleming" as const,
+          },
+        },
+      };
+      await store.createSweep({ id: "seq", spec: sequential, trials: expandSweep(sequential), now: t0 });
+      const [first, ...rest] = await store.listTrials("seq");
+      await store.claimTrial(first!.id, "w1", at(0));
+      await store.failTrial(first!.id, 1, "diverged", false, at(1));
+      for (const t of rest) {
+        await store.claimTrial(t.id, "w1", at(0));
+        await store.completeTrial(t.id, 1, result, at(1));
+      }
+      expect((await store.getSweep("seq"))!.status).toBe("running"); // every trial final, the look pending
+      await store.setLookPending("seq", false);
+      expect((await store.getSweep("seq"))!.status).toBe("completed");
+      // a retried trial of a sequential sweep must be looked at again
+      await store.retryTrials("seq", at(2));
+      await store.claimTrial(first!.id, "w1", at(3));
+      await store.completeTrial(first!.id, 2, result, at(4));
+      expect((await store.getSweep("seq"))!.status).toBe("running");
+      await store.setLookPending("seq", false);
+      expect((await store.getSweep("seq"))!.status).toBe("completed");
+      // a sweep without a sequential design never waits for a look
+      const { store: plain } = await fresh();
+      for (const t of await plain.listTrials("sw1")) {
+        await plain.claimTrial(t.id, "w1", at(0));
+        await plain.completeTrial(t.id, 1, result, at(1));
+      }
+      expect((await plain.getSweep("sw1"))!.status).toBe("completed");
+    });
+
     it("reports a sweep completed when every trial is final", async () => {
       const { store } = await fresh();
       for (const t of await store.listTrials("sw1")) {

@@ -17,7 +17,10 @@ export interface SweepRecord {
   spec: SweepSpec;
   /** Its latest revision: 1 until seeds are added. */
   revision: number;
-  /** `running` while any trial can still change, `completed` when all are final, `cancelled` once cancelled. */
+  /**
+   * `running` while any trial can still change (or a sequential sweep's next look is still to be taken: see
+   * {@link RunStore.setLookPending}), `completed` when all are final, `cancelled` once cancelled.
+   */
   status: "running" | "completed" | "cancelled";
   createdAt: Date;
   trialCount: number;
@@ -295,6 +298,13 @@ export interface RunStore {
   ): Promise<{ revision: SweepRevision | undefined; added: TrialRecord[] }>;
   /** A sweep's revisions, oldest (the submission) first; empty when there is no such sweep. */
   listRevisions(sweepId: string): Promise<SweepRevision[]>;
+  /**
+   * Whether a sequential sweep's next look is still to be taken: while it is, the sweep is `running` though no
+   * trial is open, so nothing takes it for completed between a round's last result and the next round. Set at
+   * creation for a sweep with `spec.sequential`, and again when its failed trials are retried; the controller
+   * clears it when a look adds no round (decided, at `max`, or unable to look for failed trials).
+   */
+  setLookPending(sweepId: string, pending: boolean): Promise<void>;
   /**
    * Failed trials → waiting, each for a new attempt with a fresh allowance of `maxAttempts`; the failure stays in
    * `retries`. Returns the trials re-queued (none when nothing failed: a repeat changes nothing).

@@ -1,5 +1,6 @@
 -- AlterTable
-ALTER TABLE "sweep" ADD COLUMN     "revision" INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE "sweep" ADD COLUMN     "look_pending" BOOLEAN NOT NULL DEFAULT false,
+ADD COLUMN     "revision" INTEGER NOT NULL DEFAULT 1;
 
 -- AlterTable
 ALTER TABLE "trial" ADD COLUMN     "revision" INTEGER NOT NULL DEFAULT 1;
