@@ -158,6 +158,41 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
     expect(await api.sweeps.resume({ id })).toEqual({ resumed: 0 });
   });
 
+  it("runs a sequential design in rounds: seeds only where the comparison is open, each round a planned revision", async () => {
+    const { id: seq } = await api.sweeps.launch({
+      yaml: `
+name: sequential
+project: alpha
+search: { variant: [gaussian, proposed, supervised] }
+seeds: { initial: 3, step: 2, max: 7 }
+decide: { baseline: variant=gaussian }
+`,
+    });
+    await until(
+      async () => (await api.sweeps.get({ id: seq })).status === "completed",
+      "the sequential sweep",
+    );
+    const trials = await opened.store.listTrials(seq);
+    const seedsOf = (variant: string) =>
+      trials
+        .filter((t) => t.config.variant === variant)
+        .map((t) => t.seed)
+        .sort((a, b) => a - b);
+    // proposed is decided (far better) before max; supervised, within noise of the baseline, runs on
+    expect(seedsOf("proposed").length).toBeLessThan(7);
+    expect(seedsOf("supervised").length).toBeGreaterThan(seedsOf("proposed").length);
+    expect(seedsOf("gaussian")).toEqual(seedsOf("supervised"));
+    const revisions = await api.sweeps.revisions({ id: seq });
+    expect(revisions[0]).toMatchObject({ kind: "submit", posthoc: false });
+    expect(revisions.slice(1).every((r) => r.kind === "round" && !r.posthoc && r.by === "controller")).toBe(
+      true,
+    );
+    expect(revisions.length).toBeGreaterThan(1);
+    // nothing in it is post hoc
+    const table = await api.sweeps.compare({ id: seq, baseline: "variant=gaussian" });
+    expect(table.posthocNote).toBeUndefined();
+  });
+
   it("refuses bad seeds naming the field, a viewer, and a read-only dashboard", async () => {
     await expect(api.sweeps.extend({ id, seeds: { seeds: [1, 1.5] } })).rejects.toMatchObject({
       code: "BAD_REQUEST",

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { loadSweepRuns, sequentialStatus } from "@tailsweep/analysis";
 import type { Bus, Subscription } from "@tailsweep/bus";
 import {
   type ClaimReply,
@@ -119,6 +120,7 @@ export class Controller {
         await this.bus.ensureTopology();
         if (judgeSilence) await this.reap();
         await this.reconcile();
+        await this.advanceSequential();
       } catch (e) {
         // The bus or the store is out: heartbeats sent meanwhile were not heard, so every running trial gets a
         // full stale interval again once upkeep works, as after a start.
@@ -219,6 +221,42 @@ export class Controller {
     } finally {
       this.submitting.delete(sweepId);
     }
+  }
+
+  /**
+   * Takes the pending look of every sequential sweep whose trials are all in: when some comparisons with the baseline
+   * are still open it queues the next round for them (a planned revision, not post hoc); otherwise the sweep is
+   * decided, or at its `max`, or cannot look for failed trials, and it completes. Returns the rounds it queued.
+   */
+  async advanceSequential(): Promise<number> {
+    const sweeps = (await this.servedSweeps()).filter(
+      (s) => s.spec.sequential !== undefined && !this.submitting.has(s.id),
+    );
+    if (sweeps.length === 0) return 0;
+    const counts = await this.store.countTrials(sweeps.map((s) => s.id));
+    let rounds = 0;
+    for (const sweep of sweeps) {
+      const c = counts.get(sweep.id)!;
+      if (c.cpu.waiting + c.cpu.running + c.gpu.waiting + c.gpu.running > 0) continue;
+      const status = sequentialStatus(await loadSweepRuns(this.store, sweep))!;
+      if (status.next) {
+        const { seeds, configKeys, undecided } = status.next;
+        await this.extend(sweep.id, {
+          seeds,
+          configKeys,
+          kind: "round",
+          posthoc: false,
+          by: "controller",
+          note: `look ${status.look + 1}: ${undecided} comparison${undecided === 1 ? "" : "s"} still open, run to ${seeds.length} seeds`,
+        });
+        rounds++;
+        continue;
+      }
+      await this.store.setLookPending(sweep.id, false);
+      const decided = status.result?.rows.map((r) => `${r.config}: ${r.decision}`).join("; ");
+      this.log(`sweep ${sweep.id}: ${status.waiting ?? `decided at look ${status.look + 1} (${decided})`}`);
+    }
+    return rounds;
   }
 
   /** Queues trials that wait again after a retry or resume, under fresh message ids (past the dedupe window). */

@@ -37,6 +37,7 @@ export {
   type Versus,
 } from "./report/build";
 export { formatSummary, formatVersus, type RenderedReport, renderStudyMarkdown } from "./report/markdown";
+export { type SequentialStatus, sequentialStatus } from "./sequential-sweep";
 export { loadSweepRuns, SWEEP_NOT_FOUND_CODE, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
 export {
   catalogEntry,

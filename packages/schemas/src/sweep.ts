@@ -449,6 +449,12 @@ function sequentialProblems(
   const problems: string[] = [];
   if (design.initial > design.max)
     problems.push(`seeds.initial: must be at most seeds.max (${design.max}), got ${design.initial}`);
+  // Each look's boundaries are calibrated on simulated paths kept in memory: the stats bound them at 50 looks.
+  const looks = Math.ceil(Math.max(0, design.max - design.initial) / design.step) + 1;
+  if (looks > 50)
+    problems.push(
+      `seeds.step: ${design.initial} to ${design.max} seeds in steps of ${design.step} makes ${looks} looks; at most 50 (take a larger step)`,
+    );
   if (random)
     problems.push(
       "seeds: a sequential design needs a grid (every knob listing its values): its configurations are fixed before the first look",
