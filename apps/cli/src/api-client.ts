@@ -1,12 +1,4 @@
-import {
-  type ApiContext,
-  type ApiErrorData,
-  type AppRouter,
-  appRouter,
-  LOCAL_CALLER,
-  type SweepLauncher,
-} from "@tailsweep/api";
-import { Controller } from "@tailsweep/controller";
+import type { ApiErrorData, AppRouter } from "@tailsweep/api";
 import {
   AppError,
   ERROR_CATEGORIES,
@@ -15,9 +7,8 @@ import {
   NotFoundError,
   UnavailableError,
 } from "@tailsweep/schemas";
-import { createTRPCClient, type TRPCClient, TRPCClientError, unstable_localLink } from "@trpc/client";
+import { type TRPCClient, TRPCClientError } from "@trpc/client";
 import { currentLogin, type RemoteLogin, remoteApi } from "./remote";
-import { openRuntime } from "./runtime";
 import { settings } from "./settings";
 
 /** The dashboard's API as a command sees it: the same typed client whether it runs here or on a server. */
@@ -36,8 +27,6 @@ export interface ApiOptions {
    */
   flags?: Readonly<Record<string, string>>;
 }
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
  * The team dashboard a command goes through instead of a run store: the login (`tailsweep login`, TAILSWEEP_TOKEN),
@@ -59,7 +48,11 @@ export async function withApi<T>(
   options: ApiOptions = {},
 ): Promise<T> {
   const login = remoteLogin();
-  const session = login ? { api: remoteApi(login), close: async () => {} } : await localApi(options);
+  // The API in this process needs the API's router and the run store, seconds to load that a command talking to a
+  // dashboard does without.
+  const session = login
+    ? { api: remoteApi(login), close: async () => {} }
+    : await (await import("./local-api")).localApi(options);
   try {
     return await command(session.api, login);
   } catch (e) {
@@ -76,32 +69,6 @@ export async function sweepOrLatest(api: Api, id: string | undefined): Promise<s
   if (!latest)
     throw new NotFoundError("NO_SWEEPS", "no sweeps yet (tailsweep sweep run or submit makes one)");
   return latest.id;
-}
-
-/** The API in this process on the run store: the context `tailsweep ui` gives the dashboard, for one command. */
-async function localApi(options: ApiOptions) {
-  const rt = await openRuntime(log, { needsBus: options.launches === true });
-  let launcher: SweepLauncher | undefined;
-  if (options.launches) {
-    // Over NATS the team's controller persists what follows; this one only stores, queues and notifies.
-    const controller = new Controller(rt.opened.store, rt.bus);
-    launcher = {
-      submit: (spec, id) => controller.submit(spec, id),
-      cancel: (id) => controller.cancel(id),
-      delete: (id) => controller.delete(id),
-    };
-  }
-  const context: ApiContext = {
-    store: rt.opened.store,
-    access: rt.opened.access,
-    caller: LOCAL_CALLER,
-    sweepLimits: settings().sweepLimits,
-    ...(launcher && { launcher }),
-  };
-  const api: Api = createTRPCClient<AppRouter>({
-    links: [unstable_localLink({ router: appRouter, createContext: async () => context })],
-  });
-  return { api, close: () => rt.close() };
 }
 
 /** What to do about a refusal, by its code or category, after the API's own words. */

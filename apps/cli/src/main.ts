@@ -9,7 +9,7 @@ import { registerReport } from "./commands/report";
 import { registerSweep } from "./commands/sweep";
 import { registerTrain } from "./commands/train";
 import { registerUi } from "./commands/ui";
-import { applySettings, debugOn, type EnvGroup, envHelp } from "./settings";
+import { type EnvGroup, envHelp } from "./settings-spec";
 
 /**
  * The one mapping from an error's category (@tailsweep/schemas' error vocabulary) to the CLI's exit status. Usage
@@ -88,8 +88,10 @@ export function buildProgram(): Command {
   registerUi(program);
   registerAccess(program);
   registerLogin(program);
-  // Every command checks the whole environment before it does anything; --help reads none of it.
-  program.hook("preAction", () => {
+  // Every command checks the whole environment before it does anything; --help reads none of it. The settings module
+  // loads the packages whose rules it runs (the store's, the model's…): only now, when a command is about to run.
+  program.hook("preAction", async () => {
+    const { applySettings } = await import("./settings");
     applySettings();
   });
   program.addHelpText("after", `${envHelp()}${EXIT_HELP}`);
@@ -100,6 +102,18 @@ export function buildProgram(): Command {
     command?.addHelpText("after", envHelp(groups));
   }
   return program;
+}
+
+/**
+ * Whether to print stacks (settings.ts's debugOn): loaded here when the error came before any command ran (a flag's
+ * parser), and off when even loading the settings fails (the error being reported may be why).
+ */
+async function debugOn(): Promise<boolean> {
+  try {
+    return (await import("./settings")).debugOn();
+  } catch {
+    return false;
+  }
 }
 
 /** Runs the CLI; returns the exit code. Errors are printed as one clear message, not a stack. */
@@ -119,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     // Commander has printed its own messages (usage errors, help).
     if (!String((e as { code?: unknown } | null)?.code ?? "").startsWith("commander.")) {
       process.stderr.write(`tailsweep: ${(e as Error).message}\n`);
-      if (debugOn()) process.stderr.write(`${(e as Error).stack}\n`);
+      if (await debugOn()) process.stderr.write(`${(e as Error).stack}\n`);
     }
     return code;
   }

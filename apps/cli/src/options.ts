@@ -1,6 +1,7 @@
-import { BACKEND_NAMES, type BackendName } from "@tailsweep/model";
+import type { BackendName } from "@tailsweep/model";
 import { InvalidArgumentError, Option } from "commander";
 import { numberArg } from "./config-input";
+import { BACKEND_NAMES } from "./package-constants";
 
 /** What `--backend` takes: a backend, or `auto` (the first that works here). */
 export const BACKEND_CHOICES = ["auto", ...BACKEND_NAMES] as const;

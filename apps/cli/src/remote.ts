@@ -4,7 +4,8 @@ import type { AppRouter } from "@tailsweep/api";
 import { describeIssues, SettingsError } from "@tailsweep/schemas";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import { z } from "zod";
-import { ApiTokenSchema, type CliSettings, DashboardUrlSchema, settings } from "./settings";
+import { type CliSettings, settings } from "./settings";
+import { ApiTokenSchema, DashboardUrlSchema } from "./settings-spec";
 
 /** A dashboard server and the API token the CLI uses there (`tailsweep login`, or TAILSWEEP_URL + TAILSWEEP_TOKEN). */
 export const RemoteLoginSchema = z.object({ url: DashboardUrlSchema, token: ApiTokenSchema }).strict();

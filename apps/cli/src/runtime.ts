@@ -1,5 +1,6 @@
 import { type Bus, InProcessBus, NatsBus } from "@tailsweep/bus";
 import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
+import { SettingsError } from "@tailsweep/schemas";
 import { settings } from "./settings";
 
 /** The run store and bus a command uses: DATABASE_URL and NATS_URL when set, the embedded defaults otherwise. */
@@ -26,6 +27,17 @@ export function natsPrefix(): string {
  */
 export function natsReplicas(): number {
   return settings().nats.replicas;
+}
+
+/** NATS_URL, or the coded settings error that says `command` needs it. */
+export function natsUrlFor(command: string): string {
+  const url = settings().nats.url;
+  if (!url)
+    throw new SettingsError(
+      [`NATS_URL: ${command} needs it (e.g. nats://127.0.0.1:4222); unset, there is no one to talk to`],
+      "environment",
+    );
+  return url;
 }
 
 /** Opens the store (migrating it) and the bus, and says once which ones are in use. */

@@ -1,22 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { availableParallelism } from "node:os";
-import { Controller } from "@tailsweep/controller";
-import { initBackend, releaseWebGpu } from "@tailsweep/model";
-import { InputError, SettingsError, type TrialKind, TrialKindSchema } from "@tailsweep/schemas";
-import { defaultTrialKinds, gpuName, Worker } from "@tailsweep/worker";
+import { type TrialKind, TrialKindSchema } from "@tailsweep/schemas";
 import { type Command, InvalidArgumentError } from "commander";
-import { type BackendChoice, backendOption, wholeNumberArg } from "../options";
-import { natsPrefix, openRuntime } from "../runtime";
-import { settings } from "../settings";
-import { daemonLog } from "./sweep-output";
-
-/** The flags of `tailsweep worker`. */
-interface WorkerFlags {
-  concurrency?: number;
-  backend?: BackendChoice;
-  trials?: TrialKind[];
-  json?: boolean;
-}
+import { backendOption, wholeNumberArg } from "../options";
+import { lazyAction } from "./lazy-action";
 
 /** `--trials gpu,cpu`: trial kinds, preferred first, each once. */
 function trialKindsArg(value: string): TrialKind[] {
@@ -27,17 +12,6 @@ function trialKindsArg(value: string): TrialKind[] {
       `--trials: a comma-separated list of gpu and cpu, each at most once (got ${JSON.stringify(value)})`,
     );
   return kinds as TrialKind[];
-}
-
-/** NATS_URL, or the coded settings error that says `command` needs it. */
-function natsUrlFor(command: string): string {
-  const url = settings().nats.url;
-  if (!url)
-    throw new SettingsError(
-      [`NATS_URL: ${command} needs it (e.g. nats://127.0.0.1:4222); unset, there is no one to talk to`],
-      "environment",
-    );
-  return url;
 }
 
 /** Registers `tailsweep worker` and `tailsweep controller`: the processes of a team's deployment. */
@@ -57,7 +31,7 @@ export function registerDaemons(program: Command): void {
       trialKindsArg,
     )
     .option("--json", "log one JSON object per line on stdout")
-    .action(workerCommand);
+    .action(lazyAction(async () => (await import("./worker-action")).workerCommand));
 
   program
     .command("controller")
@@ -65,119 +39,5 @@ export function registerDaemons(program: Command): void {
       "the single writer: grants claims, persists events, re-queues trials of silent workers (needs NATS_URL)",
     )
     .option("--json", "log one JSON object per line on stdout")
-    .action(controllerCommand);
-}
-
-/**
- * `tailsweep worker`: TensorFlow.js trains on one thread per process, so parallel trials need processes: the first
- * runs here, the others as children that share this one's lifetime and signals.
- */
-async function workerCommand(o: WorkerFlags): Promise<void> {
-  const log = daemonLog("worker", o.json);
-  const servers = natsUrlFor("tailsweep worker");
-  const children = spawnWorkerChildren((o.concurrency ?? availableParallelism()) - 1, o);
-  const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
-  if (o.trials?.includes("gpu") && backend.name !== "webgpu") {
-    for (const c of children) c.kill("SIGTERM");
-    throw new InputError(
-      "--trials",
-      `gpu needs the webgpu backend, and this worker trains on ${backend.name}; use --backend webgpu, or --trials cpu`,
-    );
-  }
-  const trialKinds = o.trials ?? defaultTrialKinds(backend);
-  const { NatsBus } = await import("@tailsweep/bus");
-  const bus = await NatsBus.connect({
-    servers,
-    name: "tailsweep-worker",
-    prefix: natsPrefix(),
-    role: "worker",
-    kinds: trialKinds,
-    onWait: log,
-    ...settings().nats.credentials,
-  });
-  const worker = new Worker(bus, {
-    backend,
-    trialKinds,
-    concurrency: 1,
-    log,
-    onTrialEnd: (trialId, outcome) => log(`trial ${trialId}: ${outcome}`),
-  });
-  await worker.start();
-  log(
-    `worker ${worker.id} ready (${backend.name}${backend.adapter ? ` on ${gpuName(backend.adapter)}` : ""}; takes ${trialKinds.join(" then ")} trials${children.length ? `; ${children.length} more worker processes` : ""})`,
-  );
-  await workerShutdownSignal(children);
-  log("shutting down: running trials stop after this epoch and are handed back");
-  await worker.stop();
-  releaseWebGpu();
-  await bus.close();
-  await Promise.all(
-    children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once("exit", r)))),
-  );
-  // A child's IPC channel keeps its event loop alive: close it, or the child (and its waiting parent) never exit.
-  if (process.connected) process.disconnect();
-}
-
-/** `count` more worker processes with this one's flags, one trial at a time each. */
-function spawnWorkerChildren(count: number, o: WorkerFlags): ChildProcess[] {
-  return Array.from({ length: count }, () =>
-    spawn(
-      process.execPath,
-      [
-        ...process.execArgv,
-        process.argv[1]!,
-        "worker",
-        "--concurrency",
-        "1",
-        ...(o.backend ? ["--backend", o.backend] : []),
-        ...(o.trials ? ["--trials", o.trials.join(",")] : []),
-        ...(o.json ? ["--json"] : []),
-      ],
-      {
-        // The IPC channel closes when this process dies, even by SIGKILL: children then shut down too.
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-        env: process.env,
-      },
-    ),
-  );
-}
-
-/**
- * Resolves on the first SIGINT or SIGTERM (passed on to the children), or when a child's parent is gone. Ctrl-C
- * reaches the whole process group, and the parent passes its signal on too: a child must survive that second copy
- * (the default action would kill it before it hands its trial back). A signal that comes later is the operator's
- * second word: quit at once.
- */
-function workerShutdownSignal(children: ChildProcess[]): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let stoppingSince: number | undefined;
-    const shutdown = (signal: NodeJS.Signals) => {
-      if (stoppingSince !== undefined) {
-        if (Date.now() - stoppingSince > 2_000) process.exit(signal === "SIGINT" ? 130 : 143);
-        return;
-      }
-      stoppingSince = Date.now();
-      for (const c of children) c.kill(signal);
-      resolve();
-    };
-    process.on("SIGTERM", shutdown);
-    process.on("SIGINT", shutdown);
-    if (process.send) process.once("disconnect", () => shutdown("SIGTERM")); // a child whose parent is gone
-  });
-}
-
-/** `tailsweep controller`: the single writer of trial state, until SIGINT or SIGTERM. */
-async function controllerCommand(o: { json?: boolean }): Promise<void> {
-  const log = daemonLog("controller", o.json);
-  natsUrlFor("tailsweep controller");
-  const rt = await openRuntime(log);
-  const controller = new Controller(rt.opened.store, rt.bus, { log });
-  await controller.start();
-  log("controller ready");
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", () => resolve());
-    process.once("SIGINT", () => resolve());
-  });
-  await controller.stop();
-  await rt.close();
+    .action(lazyAction(async () => (await import("./controller-action")).controllerCommand));
 }

@@ -1,40 +1,5 @@
-import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline/promises";
-import { Writable } from "node:stream";
-import { InputError } from "@tailsweep/schemas";
 import type { Command } from "commander";
-import { apiError } from "../api-client";
-import { currentLogin, loginFile, RemoteLoginSchema, remoteApi, removeLogin, saveLogin } from "../remote";
-import { DEFAULT_DASHBOARD_URL, settings } from "../settings";
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-/** Reads an API token: the whole of stdin when it is not a terminal, else a prompt that does not echo it. */
-async function readToken(fromStdin: boolean): Promise<string> {
-  if (fromStdin || !process.stdin.isTTY) return readFileSync(0, "utf8").trim();
-  let muted = false;
-  const output = new Writable({
-    write(chunk, _encoding, done) {
-      if (!muted) process.stderr.write(chunk);
-      done();
-    },
-  });
-  const rl = createInterface({ input: process.stdin, output, terminal: true });
-  try {
-    const asked = rl.question("API token (tsk_…, from `tailsweep token create` or your admin): ");
-    muted = true;
-    return (await asked).trim();
-  } finally {
-    rl.close();
-    process.stderr.write("\n");
-  }
-}
-
-/** What the server says the caller can reach, in one line. */
-function describeScope(projects: { project: string; role: string }[] | "all"): string {
-  if (projects === "all") return "every project (local user)";
-  return projects.length ? projects.map((p) => `${p.project} (${p.role})`).join(", ") : "no project yet";
-}
+import { lazyAction } from "./lazy-action";
 
 /**
  * Registers `login`, `logout` and `whoami`: the CLI as a client of a team's dashboard with an API token. Logged in (or
@@ -48,51 +13,16 @@ export function registerLogin(program: Command): void {
       "use a team's dashboard with an API token: checks it there and saves it for later commands (this user only)",
     )
     .option("--token-stdin", "read the token from standard input (the default when stdin is not a terminal)")
-    .action(async (url: string | undefined, o: { tokenStdin?: boolean }) => {
-      const parsed = RemoteLoginSchema.safeParse({
-        url: url ?? settings().login.url ?? DEFAULT_DASHBOARD_URL,
-        token: await readToken(o.tokenStdin === true),
-      });
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new InputError(issue.path[0] === "url" ? "url" : "token", issue.message);
-      }
-      const login = parsed.data;
-      const me = await remoteApi(login)
-        .me.query()
-        .catch((e: unknown) => {
-          throw apiError(e, login);
-        });
-      const file = saveLogin(login);
-      log(`logged in to ${login.url} as ${me.label}: ${describeScope(me.projects)} · saved in ${file}`);
-    });
+    .action(lazyAction(async () => (await import("./login-actions")).loginCommand));
 
   program
     .command("logout")
     .description("forget the saved login (the token stays valid until revoked: tailsweep token revoke)")
-    .action(() => {
-      log(removeLogin() ? `logged out (removed ${loginFile()})` : "not logged in");
-    });
+    .action(lazyAction(async () => (await import("./login-actions")).logoutCommand));
 
   program
     .command("whoami")
     .description("which dashboard and identity the CLI uses, as that server sees it")
     .option("--json", "print JSON")
-    .action(async (o: { json?: boolean }) => {
-      const login = currentLogin();
-      if (!login) {
-        log("not logged in: commands use the run store directly (DATABASE_URL, or the embedded store)");
-        return;
-      }
-      const me = await remoteApi(login)
-        .me.query()
-        .catch((e: unknown) => {
-          throw apiError(e, login);
-        });
-      process.stdout.write(
-        o.json
-          ? `${JSON.stringify({ url: login.url, ...me })}\n`
-          : `${me.label} at ${login.url}: ${describeScope(me.projects)}\n`,
-      );
-    });
+    .action(lazyAction(async () => (await import("./login-actions")).whoamiCommand));
 }

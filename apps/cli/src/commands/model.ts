@@ -1,60 +1,6 @@
-import { readFileSync } from "node:fs";
-import { gammaConstants, gammaLossTerms, initBackend } from "@tailsweep/model";
-import { describeIssues } from "@tailsweep/schemas";
 import type { Command } from "commander";
-import { z } from "zod";
 import { numberArg } from "../config-input";
-
-const matrix = z.array(z.array(z.number()).min(1)).min(1);
-
-/** Input of `tailsweep model loss`: one batch of encoder outputs and reconstructions. */
-export const LossInputSchema = z
-  .object({
-    nu: z.number().gt(2),
-    n: z.number().int().min(1),
-    m: z.number().int().min(1),
-    sigma: z.number().gt(0).default(1),
-    regWeight: z.number().min(0).default(1),
-    mu: matrix,
-    logvar: matrix,
-    x: matrix,
-    xRecon: matrix,
-  })
-  .strict()
-  .superRefine((v, ctx) => {
-    const B = v.mu.length;
-    const check = (field: "mu" | "logvar" | "x" | "xRecon", cols: number, colName: string) => {
-      const rows = v[field];
-      if (rows.length !== B)
-        ctx.addIssue({
-          code: "custom",
-          path: [field],
-          message: `expected ${B} rows (as mu), got ${rows.length}`,
-        });
-      rows.forEach((row, i) => {
-        if (row.length !== cols) {
-          ctx.addIssue({
-            code: "custom",
-            path: [field, i],
-            message: `expected ${cols} columns (${colName}), got ${row.length}`,
-          });
-        }
-      });
-    };
-    check("mu", v.m, "m");
-    check("logvar", v.m, "m");
-    check("x", v.n, "n");
-    check("xRecon", v.n, "n");
-  });
-
-const output = (json: boolean | undefined, values: Record<string, number>) =>
-  process.stdout.write(
-    json
-      ? `${JSON.stringify(values)}\n`
-      : `${Object.entries(values)
-          .map(([k, v]) => `${k.padEnd(10)} ${v}`)
-          .join("\n")}\n`,
-  );
+import { lazyAction } from "./lazy-action";
 
 /** Registers `tailsweep model constants` and `tailsweep model loss`. */
 export function registerModel(program: Command): void {
@@ -68,18 +14,7 @@ export function registerModel(program: Command): void {
     .option("--sigma <sigma>", "decoder scale", numberArg("--sigma"), 1)
     .option("--gamma <gamma>", "explicit γ in (−1, 0) instead of the tied value", numberArg("--gamma"))
     .option("--json", "print JSON")
-    .action((o: { nu: number; n: number; m: number; sigma: number; gamma?: number; json?: boolean }) => {
-      const c = gammaConstants(o);
-      output(o.json, {
-        gamma: c.gamma,
-        logC: c.logC,
-        logB: c.logB,
-        C1: c.C1,
-        tau0: c.tau0,
-        tauSqAlt: c.tauSqAlt,
-        detExp: c.detExp,
-      });
-    });
+    .action(lazyAction(async () => (await import("./model-actions")).constantsCommand));
   model
     .command("loss")
     .description("single-modality γ-loss terms of a batch at the t³VAE code's scale (reg, recon, total)")
@@ -88,20 +23,5 @@ export function registerModel(program: Command): void {
       "JSON with nu, n, m, sigma, regWeight, mu, logvar (B×m), x, xRecon (B×n)",
     )
     .option("--json", "print JSON")
-    .action(async (o: { input: string; json?: boolean }) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(readFileSync(o.input, "utf8"));
-      } catch (e) {
-        throw new Error(`--input ${o.input}: ${(e as Error).message}`);
-      }
-      const parsed = LossInputSchema.safeParse(raw);
-      if (!parsed.success)
-        throw new Error(`--input ${o.input}:\n  ${describeIssues(parsed.error).join("\n  ")}`);
-      // The cpu backend evaluates the same tensor functions the trainer uses, without backend noise.
-      await initBackend({ prefer: "cpu" });
-      const v = parsed.data;
-      const c = gammaConstants({ nu: v.nu, n: v.n, m: v.m, sigma: v.sigma });
-      output(o.json, { ...gammaLossTerms(v, c, v.regWeight) });
-    });
+    .action(lazyAction(async () => (await import("./model-actions")).lossCommand));
 }

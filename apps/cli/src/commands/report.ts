@@ -1,25 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, relative } from "node:path";
 import type { Command } from "commander";
-import { withApi } from "../api-client";
-import { PRESETS } from "../presets";
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-/** The flags of `tailsweep report`. */
-interface ReportFlags {
-  out?: string;
-  figures?: string;
-  title: string;
-  notes?: string;
-  baseline: string;
-  json?: boolean;
-}
-
-/** The command line as typed, for the report's first lines (arguments with spaces quoted). */
-function commandLine(): string {
-  return ["tailsweep", ...process.argv.slice(2).map((a) => (/[\s"'$]/.test(a) ? `'${a}'` : a))].join(" ");
-}
+import { lazyAction } from "./lazy-action";
 
 /** Registers `tailsweep report`. */
 export function registerReport(program: Command): void {
@@ -35,45 +15,5 @@ export function registerReport(program: Command): void {
     .option("--notes <file>", "Markdown to place after the introduction (your reading of the numbers)")
     .option("--baseline <method>", "the method every other is compared with", "proposed")
     .option("--json", "print the report's numbers as JSON instead of Markdown")
-    .action(reportCommand);
-}
-
-/**
- * `tailsweep report <sweeps...>`: the report's numbers (--json), or its Markdown to stdout, or with --out the
- * Markdown and its SVG figures beside it. Computed and rendered by the API, from a store or a server alike.
- */
-async function reportCommand(sweeps: string[], o: ReportFlags): Promise<void> {
-  const figuresDir =
-    o.out && (o.figures ?? join(dirname(o.out), `${basename(o.out).replace(/\.md$/i, "")}-figures`));
-  const { report, rendered } = await withApi(
-    (api) =>
-      api.reports.study.query({
-        sweeps,
-        title: o.title,
-        baseline: o.baseline,
-        reference: { name: "paper preset", config: PRESETS.paper },
-        ...(!o.json && {
-          render: {
-            command: commandLine(),
-            ...(o.notes !== undefined && { notes: readFileSync(o.notes, "utf8") }),
-            ...(o.out && figuresDir && { figuresPath: relative(dirname(o.out), figuresDir) || "." }),
-          },
-        }),
-      }),
-    { flags: { baseline: "--baseline", title: "--title" } },
-  );
-  if (o.json || !rendered) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return;
-  }
-  if (!o.out || !figuresDir) {
-    process.stdout.write(rendered.markdown);
-    return;
-  }
-  mkdirSync(figuresDir, { recursive: true });
-  // The folder holds this report's figures only: old ones from a previous run would linger unlinked.
-  for (const f of readdirSync(figuresDir)) if (f.endsWith(".svg")) rmSync(join(figuresDir, f));
-  for (const { name, svg } of rendered.figures) writeFileSync(join(figuresDir, name), svg);
-  writeFileSync(o.out, rendered.markdown);
-  log(`report: ${o.out} (${rendered.figures.length} figures in ${figuresDir})`);
+    .action(lazyAction(async () => (await import("./report-action")).reportCommand));
 }

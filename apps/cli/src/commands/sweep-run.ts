@@ -3,14 +3,13 @@ import { loadSweepRuns, rankConfigurations, trialRows } from "@tailsweep/analysi
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
-import { AppError, ConfigError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
+import { AppError, ConfigError, type SweepSpec } from "@tailsweep/schemas";
 import { gpuTrialCount, type RunStore, type SweepRecord, sweepIdFor, sweepProgress } from "@tailsweep/sweep";
 import { defaultTrialKinds, Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
-import { readConfigFile } from "../config-input";
 import type { BackendChoice } from "../options";
 import { openRuntime, type Runtime } from "../runtime";
-import { settings } from "../settings";
+import { readSweepFile } from "./sweep-file";
 import { log, printRanking } from "./sweep-output";
 
 /** The flags of `tailsweep sweep run`. */
@@ -19,11 +18,6 @@ export interface RunFlags {
   backend?: BackendChoice;
   new?: boolean;
   json?: boolean;
-}
-
-/** A sweep file, parsed and checked against this process's sweep limits (errors name the file's fields). */
-export function readSweepFile(path: string): SweepSpec {
-  return parseSweepFile(readConfigFile(path), settings().sweepLimits);
 }
 
 /**

@@ -1,0 +1,145 @@
+import { readFileSync } from "node:fs";
+import { generateApiToken, hashPassword, type Role } from "@tailsweep/access";
+import { InputError, NotFoundError } from "@tailsweep/schemas";
+import { openRuntime } from "../runtime";
+
+/** The team administration commands (access.ts registers them): on the run store directly. */
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Opens the run store's access side, runs `f`, closes it. */
+async function withAccess<T>(
+  f: (access: Awaited<ReturnType<typeof openRuntime>>["opened"]["access"]) => Promise<T>,
+) {
+  const rt = await openRuntime(log, { needsBus: false });
+  try {
+    return await f(rt.opened.access);
+  } finally {
+    await rt.close();
+  }
+}
+
+async function userId(
+  access: Awaited<ReturnType<typeof openRuntime>>["opened"]["access"],
+  email: string,
+): Promise<string> {
+  const user = await access.getUserByEmail(email);
+  if (!user)
+    throw new NotFoundError("USER_NOT_FOUND", `no user with email ${email} (tailsweep user add creates one)`);
+  return user.id;
+}
+
+const print = (json: boolean | undefined, value: unknown, text: string) =>
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+
+/** `user add <email>`: a user, with a password hash when one comes on stdin. */
+export async function userAdd(
+  email: string,
+  o: { name: string; passwordStdin?: boolean; json?: boolean },
+): Promise<void> {
+  const password = o.passwordStdin ? readFileSync(0, "utf8").replace(/\r?\n$/, "") : undefined;
+  const passwordHash = password === undefined ? undefined : await hashPassword(password);
+  const created = await withAccess((a) =>
+    a.createUser({ email, name: o.name, ...(passwordHash && { passwordHash }) }),
+  );
+  const { passwordHash: _, ...shown } = created;
+  print(o.json, shown, `user ${created.email} (${created.id})`);
+}
+
+/** `member set <project> <email> <role>`. */
+export async function memberSet(
+  project: string,
+  email: string,
+  role: Role,
+  o: { json?: boolean },
+): Promise<void> {
+  const m = await withAccess(async (a) => a.setRole(project, await userId(a, email), role));
+  print(o.json, m, `${email} is now ${m.role} of ${project}`);
+}
+
+/** `member remove <project> <email>`. */
+export async function memberRemove(project: string, email: string): Promise<void> {
+  const removed = await withAccess(async (a) => a.removeMember(project, await userId(a, email)));
+  log(removed ? `${email} removed from ${project}` : `${email} was not a member of ${project}`);
+}
+
+/** `member list <project>`: members with their emails. */
+export async function memberList(project: string, o: { json?: boolean }): Promise<void> {
+  const rows = await withAccess(async (a) =>
+    Promise.all(
+      (await a.membersOf(project)).map(async (m) => ({
+        ...m,
+        email: (await a.getUser(m.userId))?.email,
+      })),
+    ),
+  );
+  print(
+    o.json,
+    rows,
+    rows.map((m) => `${m.role.padEnd(7)} ${m.email}`).join("\n") || `no members in ${project}`,
+  );
+}
+
+/** `token create <project>`: the token is printed once; only its hash is stored. */
+export async function tokenCreate(
+  project: string,
+  o: { user: string; name: string; days: number; json?: boolean },
+): Promise<void> {
+  const t = generateApiToken();
+  const record = await withAccess(async (a) => {
+    const id = await userId(a, o.user);
+    if (!(await a.roleOf(id, project)))
+      throw new InputError("--user", `${o.user} is not a member of project ${project}`);
+    return a.createApiToken({
+      id: t.id,
+      userId: id,
+      projectId: project,
+      name: o.name,
+      tokenHash: t.hash,
+      expiresAt: new Date(Date.now() + o.days * 86_400_000),
+    });
+  });
+  if (o.json) print(true, { token: t.token, ...record }, "");
+  else {
+    process.stdout.write(`${t.token}\n`);
+    log(
+      `token ${t.id} for ${o.user} in ${project}, expires ${record.expiresAt.toISOString()}; shown only now`,
+    );
+  }
+}
+
+/** `token list --user <email>`: never the secrets. */
+export async function tokenList(o: { user: string; json?: boolean }): Promise<void> {
+  const rows = await withAccess(async (a) => a.apiTokensOf(await userId(a, o.user)));
+  const state = (t: { revokedAt?: Date; expiresAt: Date }) =>
+    t.revokedAt ? "revoked" : t.expiresAt <= new Date() ? "expired" : "active";
+  print(
+    o.json,
+    rows.map(({ tokenHash: _, ...t }) => ({ ...t, state: state(t) })),
+    rows.map((t) => `${t.id}  ${t.projectId}  ${t.name}  ${state(t)}`).join("\n") || "no tokens",
+  );
+}
+
+/** `token revoke <id>`. */
+export async function tokenRevoke(id: string): Promise<void> {
+  const revoked = await withAccess((a) => a.revokeApiToken(id));
+  if (!revoked) throw new NotFoundError("TOKEN_NOT_FOUND", `no active token with id ${id}`);
+  log(`token ${id} revoked`);
+}
+
+/** `audit --project <name>`: newest first, actors by email. */
+export async function auditCommand(o: { project: string; limit: number; json?: boolean }): Promise<void> {
+  const rows = await withAccess(async (a) =>
+    Promise.all(
+      (await a.auditOf(o.project, { limit: o.limit })).map(async (e) => ({
+        ...e,
+        actor: e.actorId ? ((await a.getUser(e.actorId))?.email ?? e.actorId) : "local user",
+      })),
+    ),
+  );
+  print(
+    o.json,
+    rows,
+    rows.map((e) => `${e.at.toISOString()}  ${e.actor}  ${e.action}  ${e.target}`).join("\n") || "no entries",
+  );
+}

@@ -1,0 +1,81 @@
+import { pct, pValue } from "@tailsweep/analysis/format";
+import type { ComparisonTable, Correction } from "@tailsweep/stats";
+import { sweepOrLatest, withApi } from "../api-client";
+
+/** The flags of `tailsweep compare`. */
+interface CompareFlags {
+  baseline?: string;
+  metric?: string;
+  correction: Correction;
+  alpha: number;
+  json?: boolean;
+}
+
+function printTable(table: ComparisonTable, metric: string): void {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(
+    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline} (${table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"} across ${table.rows.length - 1} comparisons)`,
+  );
+  const header = [
+    "configuration",
+    "n",
+    "mean [95% CI]",
+    "Δ vs baseline [95% CI]",
+    "p",
+    "p adj",
+    "d_z",
+    "seeds for 80%",
+    "verdict",
+  ];
+  const lines = table.rows.map((r) => {
+    const v = r.vsBaseline;
+    const c = v?.comparison;
+    const effect = c ? (c.method === "paired" ? c.dz : c.d) : Number.NaN;
+    return [
+      r.config === table.baseline ? `${r.config} (baseline)` : r.config,
+      String(r.summary.n),
+      `${pct(r.summary.mean)} [${pct(r.summary.ci[0])}, ${pct(r.summary.ci[1])}]`,
+      c
+        ? `${c.meanDiff >= 0 ? "+" : ""}${pct(c.meanDiff, 2)} [${pct(c.ci[0], 2)}, ${pct(c.ci[1], 2)}]${c.method === "welch" ? " welch" : ""}`
+        : "",
+      v ? pValue(v.p) : "",
+      v ? pValue(v.pAdjusted) : "",
+      Number.isFinite(effect) ? effect.toFixed(2) : v ? "—" : "",
+      v ? (Number.isFinite(v.seedsNeeded) ? String(v.seedsNeeded) : "—") : "",
+      v?.verdict ?? "",
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  for (const row of [header, ...lines])
+    out(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    );
+  if (table.best)
+    out(
+      `best: ${table.best.config} — best in ${(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples; ${table.best.beatsAllOthers ? "significantly better than every other configuration" : "not significantly better than every other configuration"}`,
+    );
+  out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
+}
+
+/** `tailsweep compare [sweep]`: the sweep's configurations against the baseline, from a store or a server alike. */
+export async function compareCommand(id: string | undefined, o: CompareFlags): Promise<void> {
+  const { sweep, metric, ...table } = await withApi(
+    async (api) => {
+      const sweep = await sweepOrLatest(api, id);
+      const compared = await api.sweeps.compare.query({
+        id: sweep,
+        ...(o.baseline !== undefined && { baseline: o.baseline }),
+        ...(o.metric !== undefined && { metric: o.metric }),
+        correction: o.correction,
+        alpha: o.alpha,
+      });
+      return { sweep, ...compared };
+    },
+    { flags: { baseline: "--baseline", metric: "--metric" } },
+  );
+  if (o.json) process.stdout.write(`${JSON.stringify({ sweep, metric, ...table })}\n`);
+  else printTable(table, metric);
+}

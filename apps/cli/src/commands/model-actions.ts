@@ -1,0 +1,93 @@
+import { readFileSync } from "node:fs";
+import { gammaConstants, gammaLossTerms, initBackend } from "@tailsweep/model";
+import { describeIssues } from "@tailsweep/schemas";
+import { z } from "zod";
+
+const matrix = z.array(z.array(z.number()).min(1)).min(1);
+
+/** Input of `tailsweep model loss`: one batch of encoder outputs and reconstructions. */
+export const LossInputSchema = z
+  .object({
+    nu: z.number().gt(2),
+    n: z.number().int().min(1),
+    m: z.number().int().min(1),
+    sigma: z.number().gt(0).default(1),
+    regWeight: z.number().min(0).default(1),
+    mu: matrix,
+    logvar: matrix,
+    x: matrix,
+    xRecon: matrix,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const B = v.mu.length;
+    const check = (field: "mu" | "logvar" | "x" | "xRecon", cols: number, colName: string) => {
+      const rows = v[field];
+      if (rows.length !== B)
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: `expected ${B} rows (as mu), got ${rows.length}`,
+        });
+      rows.forEach((row, i) => {
+        if (row.length !== cols) {
+          ctx.addIssue({
+            code: "custom",
+            path: [field, i],
+            message: `expected ${cols} columns (${colName}), got ${row.length}`,
+          });
+        }
+      });
+    };
+    check("mu", v.m, "m");
+    check("logvar", v.m, "m");
+    check("x", v.n, "n");
+    check("xRecon", v.n, "n");
+  });
+
+const output = (json: boolean | undefined, values: Record<string, number>) =>
+  process.stdout.write(
+    json
+      ? `${JSON.stringify(values)}\n`
+      : `${Object.entries(values)
+          .map(([k, v]) => `${k.padEnd(10)} ${v}`)
+          .join("\n")}\n`,
+  );
+
+/** `tailsweep model constants`: γ and the constants of the γ-loss, in float64. */
+export function constantsCommand(o: {
+  nu: number;
+  n: number;
+  m: number;
+  sigma: number;
+  gamma?: number;
+  json?: boolean;
+}): void {
+  const c = gammaConstants(o);
+  output(o.json, {
+    gamma: c.gamma,
+    logC: c.logC,
+    logB: c.logB,
+    C1: c.C1,
+    tau0: c.tau0,
+    tauSqAlt: c.tauSqAlt,
+    detExp: c.detExp,
+  });
+}
+
+/** `tailsweep model loss --input <file>`: one batch's γ-loss terms on the cpu backend. */
+export async function lossCommand(o: { input: string; json?: boolean }): Promise<void> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(o.input, "utf8"));
+  } catch (e) {
+    throw new Error(`--input ${o.input}: ${(e as Error).message}`);
+  }
+  const parsed = LossInputSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`--input ${o.input}:\n  ${describeIssues(parsed.error).join("\n  ")}`);
+  // The cpu backend evaluates the same tensor functions the trainer uses, without backend noise.
+  await initBackend({ prefer: "cpu" });
+  const v = parsed.data;
+  const c = gammaConstants({ nu: v.nu, n: v.n, m: v.m, sigma: v.sigma });
+  output(o.json, { ...gammaLossTerms(v, c, v.regWeight) });
+}

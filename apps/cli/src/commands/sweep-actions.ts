@@ -1,0 +1,142 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import type { ExportFormat } from "@tailsweep/analysis";
+import { InputError, NotFoundError, SettingsError } from "@tailsweep/schemas";
+import { remoteLogin, sweepOrLatest, withApi } from "../api-client";
+import { settings } from "../settings";
+import { readSweepFile } from "./sweep-file";
+import {
+  gpuNote,
+  log,
+  printJson,
+  printRanking,
+  rankingJson,
+  type SweepLine,
+  sweepLine,
+  workerLine,
+} from "./sweep-output";
+
+/**
+ * The sweep commands that go through the API ({@link withApi}): the logged-in dashboard's, or the same router in this
+ * process on the run store. Loaded when one of them runs (sweep.ts registers them).
+ */
+
+/** The flag every listing command has. */
+interface JsonFlag {
+  json?: boolean;
+}
+
+/**
+ * `sweep submit <file>`: checked here for clear errors, then launched through the API (which checks it again), as
+ * this token's user on a dashboard or on the run store with NATS_URL's workers. The same file finds its sweep unless
+ * --new.
+ */
+export async function sweepSubmit(file: string, o: { new?: boolean } & JsonFlag): Promise<void> {
+  const spec = readSweepFile(file);
+  // Checked before the store is opened: nothing is stored for a sweep no worker would ever see.
+  if (!remoteLogin() && !settings().nats.url)
+    throw new SettingsError(
+      [
+        "NATS_URL: sweep submit needs it (workers elsewhere) when not logged in to a dashboard; use `tailsweep sweep run` to run here",
+      ],
+      "environment",
+    );
+  const launched = await withApi(
+    async (api, remote) => {
+      const done = await api.sweeps.launch.mutate({ yaml: readFileSync(file, "utf8"), reuse: !o.new });
+      return { ...done, server: remote?.url };
+    },
+    { launches: true },
+  );
+  const to = launched.server ? ` to ${launched.server}` : "";
+  if (o.json) printJson({ ...launched, project: spec.project, name: spec.name });
+  else if (launched.existing)
+    process.stdout.write(
+      `sweep ${launched.id} from this file was submitted${to} before; nothing queued again (--new submits it as a new sweep)\n`,
+    );
+  else
+    process.stdout.write(
+      `submitted sweep ${launched.id}${to}: ${launched.trialCount} trials${gpuNote(spec)}\n`,
+    );
+}
+
+/** `sweep status [id]`: trial counts and the ranking by the sweep's objective so far. */
+export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<void> {
+  const { sweep, ranking } = await withApi(async (api) => {
+    const target = await sweepOrLatest(api, id);
+    const [sweep, ranking] = await Promise.all([
+      api.sweeps.get.query({ id: target }),
+      api.sweeps.ranking.query({ id: target }),
+    ]);
+    return { sweep, ranking };
+  });
+  const { id: sweepId, name, project, status, counts } = sweep;
+  if (o.json)
+    printJson({ id: sweepId, name, project, status, counts, ranking: rankingJson(ranking.configurations) });
+  else {
+    process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${JSON.stringify(counts)}\n`);
+    printRanking(ranking.objective, ranking.configurations);
+  }
+}
+
+/** `sweep list`: the sweeps the caller can read, oldest first, with their trial counts. */
+export async function sweepList(o: { project?: string } & JsonFlag): Promise<void> {
+  const listed = await withApi((api) => api.sweeps.list.query(o.project ? { project: o.project } : {}));
+  // The API lists newest first.
+  const rows: SweepLine[] = listed.reverse().map((s) => ({
+    id: s.id,
+    project: s.project,
+    name: s.name,
+    status: s.status,
+    createdAt: s.createdAt,
+    trials: s.trialCount,
+    ...s.counts,
+  }));
+  if (o.json) printJson(rows);
+  else if (rows.length === 0) process.stdout.write("no sweeps yet\n");
+  else for (const r of rows) process.stdout.write(sweepLine(r));
+}
+
+/** `sweep cancel <id>`: its waiting trials are dropped, running ones stop within an epoch. */
+export async function sweepCancel(id: string, o: JsonFlag): Promise<void> {
+  const { stopped } = await withApi((api) => api.sweeps.cancel.mutate({ id }), { launches: true });
+  if (o.json) printJson({ id, status: "cancelled", stopped });
+  else process.stdout.write(`cancelled sweep ${id}: ${stopped} trials stopped\n`);
+}
+
+/** `sweep delete <id> --yes`: the sweep with its trials and results, for good (the audit log keeps its name). */
+export async function sweepDelete(id: string, o: { yes?: boolean } & JsonFlag): Promise<void> {
+  if (!o.yes)
+    throw new InputError(
+      "--yes",
+      `sweep delete removes sweep ${id} and every result of it for good: add --yes`,
+    );
+  const { deleted } = await withApi((api) => api.sweeps.delete.mutate({ id }), { launches: true });
+  // Found a moment ago, gone now: deleted by someone else in between.
+  if (!deleted) throw new NotFoundError("SWEEP_NOT_FOUND", `no sweep with id ${id} (deleted meanwhile)`);
+  if (o.json) printJson({ id, deleted });
+  else process.stdout.write(`deleted sweep ${id}\n`);
+}
+
+/** `sweep export <id>`: the same file as the dashboard's download, to stdout or `--output`. */
+export async function sweepExport(
+  id: string,
+  o: { format?: ExportFormat; output?: string } & JsonFlag,
+): Promise<void> {
+  const format: ExportFormat = o.json ? "json" : (o.format ?? (o.output?.endsWith(".json") ? "json" : "csv"));
+  const exported = await withApi((api) => api.sweeps.export.query({ id, format }));
+  if (!o.output) {
+    process.stdout.write(exported.text);
+    return;
+  }
+  writeFileSync(o.output, exported.text);
+  log(`exported ${exported.trials} trials of sweep ${id} to ${o.output} (${format})`);
+}
+
+/** `tailsweep workers`: every worker the store has heard from, with whether it is online, stopped or lost. */
+export async function workersCommand(o: JsonFlag): Promise<void> {
+  const rows = await withApi((api) => api.workers.query());
+  const now = new Date();
+  if (o.json) printJson(rows);
+  else if (rows.length === 0) process.stdout.write("no workers seen yet\n");
+  else for (const w of rows) process.stdout.write(workerLine(w, now));
+}

@@ -1,0 +1,170 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { hostName, isLoopbackHost, setDashboardHost } from "@tailsweep/api";
+import { Controller } from "@tailsweep/controller";
+import { checkDatasetFiles } from "@tailsweep/data";
+import { initBackend } from "@tailsweep/model";
+import { InputError } from "@tailsweep/schemas";
+import { trainingRunner, Worker } from "@tailsweep/worker";
+import type { BackendChoice } from "../options";
+import { openRuntime } from "../runtime";
+import { ServingGate } from "../serving-gate";
+import { settings } from "../settings";
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface UiOptions {
+  port: number;
+  host: string;
+  rebuild?: boolean;
+  workers: number;
+  backend?: BackendChoice;
+  readOnly?: boolean;
+}
+
+/** The part of Next's programmatic server this command uses. */
+interface NextApp {
+  prepare(): Promise<void>;
+  getRequestHandler(): (req: unknown, res: unknown) => Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * `tailsweep ui`: the dashboard (apps/web) served by this process on this run store, until SIGINT or SIGTERM (ui.ts
+ * registers it).
+ */
+export async function uiCommand(o: UiOptions): Promise<void> {
+  const web = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "web");
+  const nextBin = join(web, "node_modules", ".bin", "next");
+  if (!existsSync(nextBin))
+    throw new Error(`the dashboard is not installed: no ${nextBin} (run pnpm install)`);
+  // Checked before anything is built or opened: DATABASE_URL is what makes the store PostgreSQL.
+  const { auth, sweepLimits, nats } = settings();
+  if (auth.mode === "local" && !isLoopbackHost(o.host))
+    throw new InputError(
+      `--host ${o.host}`,
+      "the embedded store's dashboard has no sign-in, so it serves 127.0.0.1 only; " +
+        "for a team, use PostgreSQL (DATABASE_URL), where everyone signs in",
+    );
+  // Next reads this itself, in this process and in the build's.
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
+  if (o.rebuild || !existsSync(join(web, ".next", "BUILD_ID"))) {
+    log("building the dashboard (once; --rebuild to redo it)…");
+    // The build prerenders the not-found page, whose layout opens the store. An embedded store serves one
+    // process, and the build's workers may outlive the build by a moment: the build gets a store in memory, not
+    // the user's folder (nothing it reads there ends up in the build).
+    const env = { ...process.env, TAILSWEEP_DB_DIR: "memory" };
+    const built = spawnSync(nextBin, ["build"], {
+      cwd: web,
+      env,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    if (built.status !== 0) throw new Error(`next build failed (exit ${built.status})`);
+  }
+
+  const rt = await openRuntime(log, { needsBus: !o.readOnly });
+  const overNats = !rt.embeddedBus;
+  // Over NATS the team's controller persists events and grants claims: this one only stores and queues.
+  const controller = new Controller(rt.opened.store, rt.bus, { log });
+  let worker: Worker | undefined;
+  let localBackend = "no backend (--workers 0)";
+  const gate = new ServingGate();
+  if (!o.readOnly && !overNats) {
+    await controller.start();
+    if (o.workers > 0) {
+      const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
+      // Pages first: training here waits at its yield points while a request is being answered.
+      const runTrial = trainingRunner(backend, { pause: gate.pause });
+      worker = new Worker(rt.bus, { backend, concurrency: o.workers, log, runTrial });
+      localBackend = backend.name;
+      await worker.start();
+    }
+  }
+  const launchTarget = o.readOnly
+    ? null
+    : overNats
+      ? `NATS ${nats.url} (workers and a controller elsewhere)`
+      : `this process (${o.workers} worker${o.workers === 1 ? "" : "s"})`;
+  setDashboardHost(
+    Promise.resolve({
+      store: rt.opened.store,
+      access: rt.opened.access,
+      launcher: o.readOnly
+        ? undefined
+        : {
+            submit: (spec, id) => controller.submit(spec, id),
+            cancel: (id) => controller.cancel(id),
+            retry: (id) => controller.retry(id),
+            resume: (id) => controller.resume(id),
+            extend: (id, request) => controller.extend(id, request),
+            delete: (id) => controller.delete(id),
+            // On the in-process bus this process's worker is the only one there is, and it reads this disk.
+            ...(!overNats && {
+              localWorkers: worker?.trialKinds.includes("gpu")
+                ? { gpu: true as const }
+                : { gpu: false as const, backend: localBackend },
+              checkFiles: (spec) => checkDatasetFiles(spec),
+            }),
+          },
+      launchTarget,
+      storeLocation: `${rt.opened.kind} ${rt.opened.location}`,
+      auth,
+      sweepLimits,
+      clientAddressHeader: true,
+    }),
+  );
+
+  const next = createRequire(join(web, "package.json"))("next") as (options: {
+    dev: boolean;
+    dir: string;
+    hostname: string;
+    port: number;
+  }) => NextApp;
+  const app = next({ dev: false, dir: web, hostname: o.host, port: o.port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = createServer((req, res) => {
+    // Without sign-in, only this machine's own names may reach the dashboard: a web page whose name an attacker
+    // points at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with it.
+    if (auth.mode === "local" && !isLoopbackHost(hostName(req.headers.host))) {
+      res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end(
+        `embedded mode answers to 127.0.0.1 and localhost only, not ${req.headers.host ?? "no Host"}\n`,
+      );
+      return;
+    }
+    res.once("close", gate.enter());
+    // The client's address, for login rate limits; whatever a client sent under this name is replaced. Behind
+    // the TLS proxy that TAILSWEEP_PUBLIC_URL implies, it is the address the proxy appended last.
+    const forwarded = auth.publicUrl
+      ? String(req.headers["x-forwarded-for"] ?? "")
+          .split(",")
+          .at(-1)
+          ?.trim()
+      : "";
+    req.headers["x-tailsweep-client"] = forwarded || req.socket.remoteAddress || "unknown";
+    void handle(req, res);
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(o.port, o.host, ok);
+  });
+  log(
+    `dashboard on http://${o.host}:${o.port} · run store: ${rt.opened.kind} ${rt.opened.location} · launches: ${launchTarget ?? "off (--read-only)"} · ${auth.mode === "team" ? `sign-in required (password${auth.oidc ? `, ${auth.oidc.name}` : ""}; API tokens)` : "local user, no sign-in"}`,
+  );
+  const signal = await new Promise<NodeJS.Signals>((ok) => {
+    process.once("SIGINT", ok);
+    process.once("SIGTERM", ok);
+  });
+  log(`${signal}: stopping (running trials here stop after this epoch and are handed back)`);
+  server.close();
+  server.closeAllConnections();
+  await worker?.stop();
+  await controller.stop();
+  await app.close();
+  await rt.close();
+}

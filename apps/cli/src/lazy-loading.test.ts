@@ -1,0 +1,111 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+
+/**
+ * Every start of the CLI pays for the modules it loads (seconds for the store's, the model's and the API's), so a
+ * command loads only what it uses: --help and usage errors none of the heavy packages, a command that needs no store
+ * or training not the API's router or the model's trainer (main.ts, commands/lazy-action.ts). Checked on the real
+ * process: a module hook registered before the CLI starts writes down every module it resolves.
+ */
+
+const root = resolve(__dirname, "..", "..", "..");
+const bin = join(__dirname, "..", "bin", "tailsweep.mjs");
+const dir = mkdtempSync(join(tmpdir(), "tailsweep-loads-"));
+const hooks = join(dir, "hooks.mjs");
+writeFileSync(
+  hooks,
+  `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  appendFileSync(process.env.TAILSWEEP_LOADED_LOG, resolved.url + "\\n");
+  return resolved;
+}
+`,
+);
+const register = join(dir, "register.mjs");
+writeFileSync(
+  register,
+  `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+);
+
+let runs = 0;
+/**
+ * The modules `tailsweep <args>` resolved (file URLs), with its exit code: through bin/tailsweep.mjs, or with
+ * `source` main.ts through tsx directly.
+ */
+function loaded(how: "bin" | "source", ...args: string[]): Promise<{ code: number; urls: string[] }> {
+  const log = join(dir, `loaded-${++runs}.txt`);
+  writeFileSync(log, "");
+  const start = how === "bin" ? [bin] : ["--import", "tsx", join(__dirname, "main.ts")];
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ["--import", pathToFileURL(register).href, ...start, ...args],
+      {
+        // `--import tsx` is found from here, where the CLI's own dependencies are.
+        cwd: join(__dirname, ".."),
+        env: {
+          ...process.env,
+          TAILSWEEP_LOADED_LOG: log,
+          TAILSWEEP_DB_DIR: mkdtempSync(join(tmpdir(), "tailsweep-loads-db-")),
+        },
+      },
+      (error) => {
+        const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
+        done({ code, urls: readFileSync(log, "utf8").split("\n").filter(Boolean) });
+      },
+    );
+  });
+}
+
+const url = (path: string) => pathToFileURL(join(root, path)).href;
+/** What takes seconds to load, by the folder, entry point or dependency a URL names. */
+const STORE = [url("packages/db/"), "@electric-sql+pglite", "@prisma+client"];
+const MODEL = [url("packages/model/"), "@tensorflow+tfjs"];
+const API = [url("packages/api/src/index.ts"), "/openid-client", "/echarts"];
+const TRAINER = [url("packages/model/src/index.ts"), url("apps/worker/")];
+const OTHERS = [url("packages/analysis/"), url("apps/controller/"), url("apps/worker/")];
+const HEAVY = [...STORE, ...MODEL, ...API, ...OTHERS];
+/** Help, usage errors and a group without its command: nothing of what the commands use. */
+const HELP_AND_USAGE = [["--help"], ["sweep", "list", "--help"], ["sweep", "list", "--bogus"], ["sweep"]];
+
+/** The URLs that contain any of `parts`. */
+const matching = (urls: string[], parts: string[]) => urls.filter((u) => parts.some((p) => u.includes(p)));
+
+describe("what a command loads", () => {
+  it("notices what it loads (the hook works)", async () => {
+    const r = await loaded("source", "--help");
+    expect(r.code).toBe(0);
+    expect(r.urls).toContain(url("apps/cli/src/main.ts"));
+    const store = await loaded("bin", "sweep", "list", "--json");
+    expect(store.code).toBe(0);
+    expect(matching(store.urls, ["@electric-sql+pglite"])).not.toEqual([]);
+  }, 240_000);
+
+  for (const how of ["source", "bin"] as const) {
+    it(`loads none of the heavy packages for help and usage errors (${how})`, async () => {
+      for (const args of HELP_AND_USAGE) {
+        const r = await loaded(how, ...args);
+        expect(r.code, args.join(" ")).toBe(args.includes("--help") ? 0 : 2);
+        expect(matching(r.urls, HEAVY), args.join(" ")).toEqual([]);
+      }
+    }, 240_000);
+
+    it(`loads neither the API nor the trainer for a command that uses neither (${how})`, async () => {
+      const r = await loaded(how, "whoami");
+      expect(r.code).toBe(0);
+      expect(matching(r.urls, [...API, ...TRAINER, ...OTHERS])).toEqual([]);
+    }, 120_000);
+  }
+
+  it("loads no trainer and no controller for a command that reads the store", async () => {
+    const r = await loaded("source", "sweep", "list", "--json");
+    expect(r.code).toBe(0);
+    expect(r.urls).toContain(url("packages/api/src/index.ts"));
+    expect(matching(r.urls, [...TRAINER, url("apps/controller/")])).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,38 @@
+import { type ApiContext, type AppRouter, appRouter, LOCAL_CALLER, type SweepLauncher } from "@tailsweep/api";
+import { createTRPCClient, unstable_localLink } from "@trpc/client";
+import type { Api, ApiOptions } from "./api-client";
+import { openRuntime } from "./runtime";
+import { settings } from "./settings";
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** The API in this process on the run store: the context `tailsweep ui` gives the dashboard, for one command. */
+export async function localApi(options: ApiOptions) {
+  const rt = await openRuntime(log, { needsBus: options.launches === true });
+  let launcher: SweepLauncher | undefined;
+  if (options.launches) {
+    // Over NATS the team's controller persists what follows; this one only stores, queues and notifies. Loaded only
+    // here: the commands that only read have no use for it.
+    const { Controller } = await import("@tailsweep/controller");
+    const controller = new Controller(rt.opened.store, rt.bus);
+    launcher = {
+      submit: (spec, id) => controller.submit(spec, id),
+      cancel: (id) => controller.cancel(id),
+      retry: (id) => controller.retry(id),
+      resume: (id) => controller.resume(id),
+      extend: (id, request) => controller.extend(id, request),
+      delete: (id) => controller.delete(id),
+    };
+  }
+  const context: ApiContext = {
+    store: rt.opened.store,
+    access: rt.opened.access,
+    caller: LOCAL_CALLER,
+    sweepLimits: settings().sweepLimits,
+    ...(launcher && { launcher }),
+  };
+  const api: Api = createTRPCClient<AppRouter>({
+    links: [unstable_localLink({ router: appRouter, createContext: async () => context })],
+  });
+  return { api, close: () => rt.close() };
+}
