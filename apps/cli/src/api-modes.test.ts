@@ -89,6 +89,9 @@ async function serve(opened: OpenedRunStore): Promise<{ server: Server; url: str
       launcher: {
         submit: (spec, id) => controller.submit(spec, id),
         cancel: (id) => controller.cancel(id),
+        retry: (id) => controller.retry(id),
+        resume: (id) => controller.resume(id),
+        extend: (id, request) => controller.extend(id, request),
         delete: (id) => controller.delete(id),
       },
     }));
