@@ -252,7 +252,10 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     );
     const expected = compareConfigurations(observations, { baseline: "model.nu=5", direction: "maximize" });
     expect(compared.baseline).toBe("model.nu=5");
-    expect(compared.rows).toEqual(JSON.parse(JSON.stringify(expected.rows)));
+    expect(
+      compared.rows.map(({ configKey: _k, posthocRevisions: _p, ...row }: Record<string, unknown>) => row),
+    ).toEqual(JSON.parse(JSON.stringify(expected.rows)));
+    expect(compared.rows.map((r: { posthocRevisions: number[] }) => r.posthocRevisions)).toEqual([[], []]);
     expect(compared.rows[0].vsBaseline.comparison.n).toBe(2);
     const badBaseline = await cli("compare", "--baseline", "model.nu=7");
     expect(badBaseline.code).toBe(2); // invalid input, named as the flag
@@ -262,6 +265,35 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
 
     const workers = JSON.parse((await cli("workers", "--json")).stdout);
     expect(workers).toEqual([expect.objectContaining({ backend: "cpu", status: "stopped" })]);
+
+    // more seeds: a dry run says what they cost and adds nothing; then a revision, which the same file trains
+    const dry = JSON.parse(
+      (await cli("sweep", "extend", sweep.id, "--seeds", "+1", "--dry-run", "--json")).stdout,
+    );
+    expect(dry).toMatchObject({ seeds: [3], trialCount: 2, revision: null, added: 0 });
+    expect(dry.estimatedSeconds).toBeGreaterThan(0);
+    const extended = await cli("sweep", "extend", sweep.id, "--seeds", "3");
+    expect(extended.stdout).toMatch(/revision 2: seeds 3 for 2 configurations .*: 2 trials/);
+    expect(extended.stdout).toMatch(/`tailsweep sweep run` with the sweep's file trains them here/);
+    expect(JSON.parse((await cli("sweep", "status", "--json")).stdout)).toMatchObject({
+      status: "running",
+      counts: { succeeded: 4, waiting: 2 },
+    });
+    expect((await cli("sweep", "retry", sweep.id)).stdout).toMatch(/no failed trials to retry/);
+  });
+
+  it("names what sweep extend takes when its seeds are missing or bad, before opening the store", async () => {
+    const neither = await cli("sweep", "extend", "some-id");
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/--seeds: give --seeds \(6\.\.10, 6,7,9 or \+5\) or --to-power/);
+    const backwards = await cli("sweep", "extend", "some-id", "--seeds", "10..6");
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toMatch(
+      /--seeds: must be a range \(6\.\.10\), a list \(6,7,9\) or how many more \(\+5\) \(the range's end below its start\), got "10\.\.6"/,
+    );
+    const power = await cli("sweep", "extend", "some-id", "--to-power", "1.5");
+    expect(power.code).toBe(2);
+    expect(power.stderr).toMatch(/--to-power must be in \(0, 1\), got 1\.5/);
   });
 
   it("names what is wrong with a bad export format or an unknown sweep, and changes nothing", async () => {

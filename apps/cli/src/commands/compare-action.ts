@@ -1,5 +1,6 @@
+import type { SweepComparison } from "@tailsweep/analysis";
 import { pct, pValue } from "@tailsweep/analysis/format";
-import type { ComparisonTable, Correction } from "@tailsweep/stats";
+import type { Correction } from "@tailsweep/stats";
 import { sweepOrLatest, withApi } from "../api-client";
 
 /** The flags of `tailsweep compare`. */
@@ -11,7 +12,7 @@ interface CompareFlags {
   json?: boolean;
 }
 
-function printTable(table: ComparisonTable, metric: string): void {
+function printTable(table: Omit<SweepComparison, "metric">, metric: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
     `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline} (${table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"} across ${table.rows.length - 1} comparisons)`,
@@ -42,7 +43,7 @@ function printTable(table: ComparisonTable, metric: string): void {
       v ? pValue(v.pAdjusted) : "",
       Number.isFinite(effect) ? effect.toFixed(2) : v ? "—" : "",
       v ? (Number.isFinite(v.seedsNeeded) ? String(v.seedsNeeded) : "—") : "",
-      v?.verdict ?? "",
+      `${v?.verdict ?? ""}${r.posthocRevisions.length > 0 ? " †" : ""}`,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
@@ -58,6 +59,7 @@ function printTable(table: ComparisonTable, metric: string): void {
       `best: ${table.best.config} — best in ${(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples; ${table.best.beatsAllOthers ? "significantly better than every other configuration" : "not significantly better than every other configuration"}`,
     );
   out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
+  if (table.posthocNote) out(`† ${table.posthocNote}`);
 }
 
 /** `tailsweep compare [sweep]`: the sweep's configurations against the baseline, from a store or a server alike. */

@@ -1,6 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { ExportFormat } from "@tailsweep/analysis";
-import { InputError, NotFoundError, SettingsError } from "@tailsweep/schemas";
+import { duration } from "@tailsweep/analysis/format";
+import {
+  InputError,
+  NotFoundError,
+  parseSeedsArg,
+  type SeedRequest,
+  SettingsError,
+} from "@tailsweep/schemas";
 import { remoteLogin, sweepOrLatest, withApi } from "../api-client";
 import { settings } from "../settings";
 import { readSweepFile } from "./sweep-file";
@@ -101,6 +108,94 @@ export async function sweepCancel(id: string, o: JsonFlag): Promise<void> {
   const { stopped } = await withApi((api) => api.sweeps.cancel.mutate({ id }), { launches: true });
   if (o.json) printJson({ id, status: "cancelled", stopped });
   else process.stdout.write(`cancelled sweep ${id}: ${stopped} trials stopped\n`);
+}
+
+/**
+ * Where re-queued trials train: a dashboard's or NATS workers take them; on the embedded store without NATS_URL
+ * nothing runs until `sweep run` with the sweep's file serves it here.
+ */
+function whereTheyRun(remote: boolean): string {
+  return remote || settings().nats.url
+    ? "the workers take them"
+    : "`tailsweep sweep run` with the sweep's file trains them here";
+}
+
+/** `sweep retry <id>`: its failed trials queued again as new attempts. */
+export async function sweepRetry(id: string, o: JsonFlag): Promise<void> {
+  const { retried, remote } = await withApi(
+    async (api, login) => ({ ...(await api.sweeps.retry.mutate({ id })), remote: login !== undefined }),
+    { launches: true },
+  );
+  if (o.json) printJson({ id, retried });
+  else if (retried === 0) process.stdout.write(`sweep ${id}: no failed trials to retry\n`);
+  else process.stdout.write(`sweep ${id}: ${retried} failed trials queued again; ${whereTheyRun(remote)}\n`);
+}
+
+/** `sweep resume <id>`: a cancelled sweep goes on; nothing that succeeded runs again. */
+export async function sweepResume(id: string, o: JsonFlag): Promise<void> {
+  const { resumed, remote } = await withApi(
+    async (api, login) => ({ ...(await api.sweeps.resume.mutate({ id })), remote: login !== undefined }),
+    { launches: true },
+  );
+  if (o.json) printJson({ id, resumed });
+  else if (resumed === 0) process.stdout.write(`sweep ${id} is not cancelled: nothing to resume\n`);
+  else process.stdout.write(`sweep ${id} resumed: ${resumed} trials queued again; ${whereTheyRun(remote)}\n`);
+}
+
+/** The flags of `sweep extend`. */
+interface ExtendFlags extends JsonFlag {
+  seeds?: string;
+  toPower?: number;
+  maxSeeds: number;
+  only?: "all" | "undecided";
+  baseline?: string;
+  metric?: string;
+  dryRun?: boolean;
+}
+
+/**
+ * `sweep extend <id>`: seeds added as a revision — named, `+n` more, or as many as the open comparisons need for
+ * `--to-power` — to every configuration or only the undecided ones; `--dry-run` says what and at what cost first.
+ */
+export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
+  if ((o.seeds === undefined) === (o.toPower === undefined))
+    throw new InputError(
+      "--seeds",
+      "give --seeds (6..10, 6,7,9 or +5) or --to-power (e.g. 0.8), one of them",
+    );
+  const seeds: SeedRequest =
+    o.seeds !== undefined ? parseSeedsArg(o.seeds) : { toPower: o.toPower!, maxSeeds: o.maxSeeds };
+  const { plan, remote } = await withApi(
+    async (api, login) => ({
+      plan: await api.sweeps.extend.mutate({
+        id,
+        seeds,
+        ...(o.only && { only: o.only }),
+        ...(o.baseline !== undefined && { baseline: o.baseline }),
+        ...(o.metric !== undefined && { metric: o.metric }),
+        dryRun: o.dryRun === true,
+      }),
+      remote: login !== undefined,
+    }),
+    { launches: true, flags: { baseline: "--baseline", metric: "--metric", seeds: "--seeds" } },
+  );
+  if (o.json) {
+    printJson({ id, ...plan });
+    return;
+  }
+  if (plan.trialCount === 0) {
+    process.stdout.write(`sweep ${id}: nothing to add (${plan.reason})\n`);
+    return;
+  }
+  const seedsText = plan.seeds.length > 3 ? `${plan.seeds[0]}..${plan.seeds.at(-1)}` : plan.seeds.join(", ");
+  const cost = plan.estimatedSeconds === null ? "" : `, about ${duration(plan.estimatedSeconds)} of training`;
+  const what = `seeds ${seedsText} for ${plan.configurations.length} configuration${plan.configurations.length === 1 ? "" : "s"} (${plan.configurations.join("; ")}): ${plan.trialCount} trials${cost}`;
+  if (o.dryRun) process.stdout.write(`sweep ${id} would get ${what}\n`);
+  else
+    process.stdout.write(
+      `sweep ${id} revision ${plan.revision}: ${what}; ${whereTheyRun(remote)}\n` +
+        "verdicts that use these seeds are marked post hoc († in compare and the report): seeds chosen after looking at the results make a fixed-n p-value optimistic\n",
+    );
 }
 
 /** `sweep delete <id> --yes`: the sweep with its trials and results, for good (the audit log keeps its name). */

@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { backendOption, wholeNumberArg } from "../options";
+import { backendOption, fractionArg, wholeNumberArg } from "../options";
 import { EXPORT_FORMATS } from "../package-constants";
 import { registerDaemons } from "./daemons";
 import { lazyAction } from "./lazy-action";
@@ -55,6 +55,49 @@ export function registerSweep(program: Command): void {
     .description("cancel a sweep: queued trials are dropped, running ones stop within one epoch")
     .option("--json", "print JSON")
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepCancel));
+
+  sweep
+    .command("retry <id>")
+    .description(
+      "queue a sweep's failed trials again as new attempts (their earlier attempts stay in each trial's history)",
+    )
+    .option("--json", "print JSON")
+    .action(lazyAction(async () => (await import("./sweep-actions")).sweepRetry));
+
+  sweep
+    .command("resume <id>")
+    .description("a cancelled sweep goes on where it stopped: nothing that succeeded runs again")
+    .option("--json", "print JSON")
+    .action(lazyAction(async () => (await import("./sweep-actions")).sweepResume));
+
+  sweep
+    .command("extend <id>")
+    .description(
+      "add seeds to a sweep as a new revision: --seeds 6..10 | 6,7,9 | +5, or --to-power 0.8 for what the open comparisons need; verdicts that use them are marked post hoc",
+    )
+    .option("--seeds <seeds>", "the seeds to add: a range (6..10), a list (6,7,9) or how many more (+5)")
+    .option(
+      "--to-power <p>",
+      "top up the comparisons still open to the seeds this power needs (e.g. 0.8)",
+      fractionArg("--to-power"),
+    )
+    .option(
+      "--max-seeds <n>",
+      "with --to-power: the most seeds a configuration gets",
+      wholeNumberArg("--max-seeds", 2),
+      30,
+    )
+    .addOption(
+      new Option(
+        "--only <which>",
+        "all configurations, or only those whose comparison is undecided (and the baseline)",
+      ).choices(["all", "undecided"]),
+    )
+    .option("--baseline <config>", "the baseline the comparisons are with (default: the compare default)")
+    .option("--metric <metric>", "the metric they compare (default: the sweep's objective)")
+    .option("--dry-run", "say what it would add, and the compute it takes, and add nothing")
+    .option("--json", "print JSON")
+    .action(lazyAction(async () => (await import("./sweep-actions")).sweepExtend));
 
   sweep
     .command("delete <id>")
