@@ -309,6 +309,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     "sweeps.retry": { id: "s" },
     "sweeps.resume": { id: "s" },
     "sweeps.revisions": { id: "s" },
+    "sweeps.sequential": { id: "s" },
     "sweeps.extend": { id: "s", seeds: { toPower: 0.8, maxSeeds: 10 }, only: "undecided", dryRun: true },
     "trials.get": { id: "t" },
     "runs.catalog": { project: "p" },

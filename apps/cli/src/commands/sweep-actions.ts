@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { ExportFormat } from "@tailsweep/analysis";
-import { duration } from "@tailsweep/analysis/format";
+import { duration, pct, pValue } from "@tailsweep/analysis/format";
 import {
   InputError,
   NotFoundError,
@@ -68,20 +68,40 @@ export async function sweepSubmit(file: string, o: { new?: boolean } & JsonFlag)
 
 /** `sweep status [id]`: trial counts and the ranking by the sweep's objective so far. */
 export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<void> {
-  const { sweep, ranking } = await withApi(async (api) => {
+  const { sweep, ranking, sequential } = await withApi(async (api) => {
     const target = await sweepOrLatest(api, id);
     const [sweep, ranking] = await Promise.all([
       api.sweeps.get.query({ id: target }),
       api.sweeps.ranking.query({ id: target }),
     ]);
-    return { sweep, ranking };
+    const sequential = sweep.spec.sequential ? await api.sweeps.sequential.query({ id: target }) : null;
+    return { sweep, ranking, sequential };
   });
   const { id: sweepId, name, project, status, counts } = sweep;
   if (o.json)
-    printJson({ id: sweepId, name, project, status, counts, ranking: rankingJson(ranking.configurations) });
+    printJson({
+      id: sweepId,
+      name,
+      project,
+      status,
+      counts,
+      ranking: rankingJson(ranking.configurations),
+      ...(sequential && { sequential }),
+    });
   else {
     process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${JSON.stringify(counts)}\n`);
     printRanking(ranking.objective, ranking.configurations);
+    if (sequential) {
+      const design = sweep.spec.sequential!;
+      process.stdout.write(
+        `sequential design: look ${sequential.look + 1} of ${sequential.looks.length} (seeds ${sequential.looks.join(", ")}), vs ${design.decide.baseline} on ${design.decide.metric}, family-wise α = ${design.decide.alpha} (${design.decide.correction})\n`,
+      );
+      if (sequential.waiting) process.stdout.write(`  ${sequential.waiting}\n`);
+      for (const r of sequential.result?.rows ?? [])
+        process.stdout.write(
+          `  ${r.config}: ${r.decision}${r.stopped ? ` (${r.stopped} at look ${r.stoppedAt! + 1})` : ""}, ${r.seeds} seeds, Δ ${pct(r.meanDiff, 2)}, adjusted p ${pValue(r.adjustedP)}\n`,
+        );
+    }
   }
 }
 

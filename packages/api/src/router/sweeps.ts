@@ -7,6 +7,7 @@ import {
   perClassResults,
   planExtension,
   rankConfigurations,
+  sequentialStatus,
   sweepHeatmap,
   sweepListEntry,
   sweepOverview,
@@ -331,6 +332,15 @@ export const sweepsRouter = t.router({
         });
       return { ...plan, revision: revision?.revision ?? null, added: added.length };
     }),
+
+  /**
+   * A sequential sweep's current look: each comparison's decision (better, worse, no difference, continue) with its
+   * adjusted p, and what the next round adds; null for a sweep without a sequential design.
+   */
+  sequential: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
+    const status = sequentialStatus(await readableRuns(ctx, input.id), { adjustedP: true });
+    return status ?? null;
+  }),
 
   /** A sweep's revisions, its submission first: what each added, who asked, and whether after seeing results. */
   revisions: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
