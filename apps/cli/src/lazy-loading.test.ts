@@ -34,8 +34,9 @@ writeFileSync(
 
 let runs = 0;
 /**
- * The modules `tailsweep <args>` resolved (file URLs), with its exit code: through bin/tailsweep.mjs, or with
- * `source` main.ts through tsx directly.
+ * The modules `tailsweep <args>` resolved (file URLs), with its exit code: through bin/tailsweep.mjs (the bundle,
+ * whose own chunks hide which workspace modules they hold, so only the dependencies show), or with `source` the
+ * TypeScript through tsx, where every workspace module shows.
  */
 function loaded(how: "bin" | "source", ...args: string[]): Promise<{ code: number; urls: string[] }> {
   const log = join(dir, `loaded-${++runs}.txt`);
