@@ -16,7 +16,7 @@ name: api
 project: dashboard
 dataset: { name: mnist-2view, headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 }
 model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 }
-train: { epochs: 2, maxStepsPerEpoch: 2, evalEvery: 1 }
+train: { epochs: 2, maxStepsPerEpoch: 2, evalEvery: 1, labeledBatchSize: 8, unlabeledBatchSize: 8 }
 search: { variant: [proposed, gaussian], nu: [5, 30] }
 seeds: 2
 `;

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 const tiny = {
   dataset: { name: "mnist-2view", headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 },
   model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 },
-  train: { epochs: 2, maxStepsPerEpoch: 2, evalEvery: 1 },
+  train: { epochs: 2, maxStepsPerEpoch: 2, evalEvery: 1, labeledBatchSize: 8, unlabeledBatchSize: 8 },
 };
 
 async function until(check: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {

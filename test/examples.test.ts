@@ -19,7 +19,12 @@ describe("examples/", () => {
   it("sequential.yaml: 3 variants on seeds 1-3 first, up to 11 in steps of 2, decided against gaussian", () => {
     const spec = load("sequential.yaml");
     expect(expandSweep(spec)).toHaveLength(9);
-    expect(spec.sequential).toMatchObject({ initial: 3, step: 2, max: 11, decide: { baseline: "variant=gaussian" } });
+    expect(spec.sequential).toMatchObject({
+      initial: 3,
+      step: 2,
+      max: 11,
+      decide: { baseline: "variant=gaussian" },
+    });
   });
 
   it("paper.yaml: 5 variants × 3 ρ × 2 β × 5 seeds", () => {

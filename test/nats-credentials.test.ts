@@ -134,7 +134,7 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
         project: "p",
         dataset: { name: "mnist-2view", headCount: 40, testPerClass: 5 },
         model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 },
-        train: { epochs: 1, maxStepsPerEpoch: 2 },
+        train: { epochs: 1, maxStepsPerEpoch: 2, labeledBatchSize: 8, unlabeledBatchSize: 8 },
         search: { variant: ["proposed", "gaussian"] },
         execution: { gpu: { variant: ["proposed"] } },
         seeds: 1,

@@ -25,7 +25,7 @@ function miniature(name: string, search: Record<string, unknown>): string {
   const file = parse(readFileSync(join(root, "examples", "study", `${name}.yaml`), "utf8"));
   file.dataset = { ...file.dataset, headCount: 60, testPerClass: 10 };
   file.model = { ...file.model, encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 };
-  file.train = { ...file.train, epochs: 1, maxStepsPerEpoch: 2 };
+  file.train = { ...file.train, epochs: 1, maxStepsPerEpoch: 2, labeledBatchSize: 8, unlabeledBatchSize: 8 };
   file.search = { ...file.search, ...search };
   file.seeds = 2;
   const path = join(dir, `${name}.yaml`);

@@ -44,7 +44,7 @@ const tiny = (name: string, search: string, seeds = 2, epochs = 1) =>
     "project: web",
     "dataset: { name: mnist-2view, headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 }",
     "model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 }",
-    `train: { epochs: ${epochs}, maxStepsPerEpoch: 2 }`,
+    `train: { epochs: ${epochs}, maxStepsPerEpoch: 2, labeledBatchSize: 8, unlabeledBatchSize: 8 }`,
     `search: ${search}`,
     `seeds: ${seeds}`,
     "",
@@ -270,6 +270,74 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await new Promise((r) => setTimeout(r, 2_500));
     const trials = await trpc<{ startedAt?: string; finishedAt?: string }[]>(base, "sweeps.trials", { id });
     expect(elapsedOn(await (await fetch(`${base}/sweeps/${id}`)).text())).toBe(finalElapsed(trials));
+    // Resume from the page: the cancelled trials wait again, and the sweep runs on (cancelled again to free the worker).
+    await page.reload();
+    page.once("dialog", (d) => void d.accept());
+    await page.click("text=Resume");
+    await page.waitForSelector("h1 .pill >> text=running", { timeout: 30_000 });
+    expect((await trpc<{ status: string }>(base, "sweeps.get", { id })).status).toBe("running");
+    await trpc(base, "sweeps.cancel", { id }, "POST");
+  });
+
+  it("retries failed trials from the sweep page, and offers a top-up exactly when a comparison is open", async () => {
+    // Trials that fail at once: modality 2 of a two-modality dataset.
+    const { id } = await trpc<{ id: string }>(
+      base,
+      "sweeps.launch",
+      {
+        yaml: tiny("to-retry", "{ variant: [proposed, gaussian] }", 1).replace(
+          "latentDim: 2 }",
+          "latentDim: 2, modalities: [[2]] }",
+        ),
+      },
+      "POST",
+    );
+    type Trial = { state: string; attempt: number };
+    const failed = () =>
+      until("both trials to fail", async () => {
+        const t = await trpc<Trial[]>(base, "sweeps.trials", { id });
+        return t.every((x) => x.state === "failed") ? t : undefined;
+      });
+    expect((await failed()).map((t) => t.attempt)).toEqual([1, 1]);
+    await page.goto(`${base}/sweeps/${id}`);
+    page.once("dialog", (d) => void d.accept());
+    await page.click("text=Retry 2 failed");
+    await until("the retried trials to fail again", async () => {
+      const t = await trpc<Trial[]>(base, "sweeps.trials", { id });
+      return t.every((x) => x.state === "failed" && x.attempt === 2) ? t : undefined;
+    });
+    const log = await trpc<{ action: string; target: string }[]>(base, "audit.list", {
+      project: "web",
+      limit: 5,
+    });
+    expect(log.find((e) => e.action === "sweep.retry")?.target).toBe(id);
+
+    // The first sweep: a top-up button where its comparison table has an open comparison, and none where all are
+    // decided; the button asks the API what it adds and says so before anything is queued (dismissed here).
+    const [first] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
+    await page.goto(`${base}/sweeps/${first!.id}`);
+    const verdicts = await page.locator('[data-testid="comparison"] tbody td:last-child').allTextContents();
+    const open = verdicts.filter((v) => /inconclusive|too few seeds/.test(v)).length;
+    const button = page.locator('[data-testid="top-up"] button');
+    expect(await button.count()).toBe(open > 0 ? 1 : 0);
+    if (open > 0) {
+      expect(await button.textContent()).toMatch(
+        new RegExp(`^Top up ${open} undecided comparisons? to n = \\d+$`),
+      );
+      const before = (await trpc<unknown[]>(base, "sweeps.trials", { id: first!.id })).length;
+      const asked = new Promise<string>((resolve) =>
+        page.once("dialog", (d) => {
+          resolve(d.message());
+          void d.dismiss();
+        }),
+      );
+      await button.click();
+      expect(await asked).toMatch(
+        /^Add seeds \d+–\d+ to .*: \d+ trials, about .* of compute\. Verdicts that use them are marked post hoc/,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await trpc<unknown[]>(base, "sweeps.trials", { id: first!.id })).length).toBe(before);
+    }
   });
 
   it("refuses another process on the embedded store while the dashboard holds it (PGlite serves one)", async () => {

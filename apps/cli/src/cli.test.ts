@@ -201,7 +201,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
         "project: cli",
         "dataset: { name: mnist-2view, headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 }",
         "model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 }",
-        "train: { epochs: 1, maxStepsPerEpoch: 2 }",
+        "train: { epochs: 1, maxStepsPerEpoch: 2, labeledBatchSize: 8, unlabeledBatchSize: 8 }",
         "search: { nu: [5, 10] }",
         "seeds: 2",
       ].join("\n"),
