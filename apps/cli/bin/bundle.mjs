@@ -87,12 +87,17 @@ function dependencies(sources) {
   ];
 }
 
-/** Whether a record ({ format, startedAt, inputs }) still stands: no input changed since `startedAt`, none is gone. */
+/**
+ * Whether a record ({ format, root, startedAt, inputs }) still stands: made for this checkout (a copied tree's cache
+ * names the original's files), no input changed since `startedAt`, none is gone. The change time counts as well as
+ * the modification time: a copy that keeps old mtimes (cp -p, rsync -a, tar) cannot set the ctime back.
+ */
 function unchanged(record) {
-  if (record?.format !== FORMAT || !Array.isArray(record.inputs)) return false;
+  if (record?.format !== FORMAT || record.root !== root || !Array.isArray(record.inputs)) return false;
   for (const file of record.inputs) {
     try {
-      if (statSync(file).mtimeMs >= record.startedAt) return false;
+      const stat = statSync(file);
+      if (Math.max(stat.mtimeMs, stat.ctimeMs) >= record.startedAt) return false;
     } catch {
       return false; // gone: a rebuild says what became of its importers
     }
@@ -208,6 +213,7 @@ async function build() {
     const inputs = dependencies([...read]);
     writeJson(failedFile, {
       format: FORMAT,
+      root,
       startedAt,
       inputs: [...new Set([...inputs, ...inputs.map(dirname)])],
     });
@@ -216,7 +222,7 @@ async function build() {
   const sources = Object.keys(result.metafile.inputs).map((p) => resolve(root, p));
   writeFileSync(
     join(outdir, "manifest.json"),
-    `${JSON.stringify({ format: FORMAT, startedAt, inputs: dependencies(sources) })}\n`,
+    `${JSON.stringify({ format: FORMAT, root, startedAt, inputs: dependencies(sources) })}\n`,
   );
   const replaced = readJson(currentFile)?.dir;
   writeJson(currentFile, { dir: dirName });

@@ -20,6 +20,7 @@ import {
   type ReviseSweepInput,
   type RevisionKind,
   type RunStore,
+  resumedAttempt,
   type SweepRecord,
   type SweepRevision,
   staleReason,
@@ -30,6 +31,7 @@ import {
   type TrialResult,
   type TrialState,
   trialId,
+  unionSeeds,
   type WorkerRecord,
 } from "@tailsweep/sweep";
 import { z } from "zod";
@@ -327,13 +329,18 @@ export class PrismaRunStore implements RunStore {
   async reviseSweep(
     input: ReviseSweepInput,
   ): Promise<{ revision: SweepRevision | undefined; added: TrialRecord[] }> {
-    const { sweepId, spec } = input;
-    // Serializable, with the sweep row locked: two extensions at once number their revisions and trials in turn.
+    const { sweepId } = input;
+    // With the sweep row locked (FOR UPDATE): two extensions at once number their revisions and trials in turn.
     return this.db.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<{ revision: number; trial_count: number; status: string }[]>`
-        SELECT revision, trial_count, status FROM sweep WHERE id = ${sweepId} FOR UPDATE`;
+      const rows = await tx.$queryRaw<
+        { revision: number; trial_count: number; status: string; spec: unknown }[]
+      >`
+        SELECT revision, trial_count, status, spec FROM sweep WHERE id = ${sweepId} FOR UPDATE`;
       const sweep = rows[0];
       if (!sweep) throw new Error(`reviseSweep: no sweep ${sweepId}`);
+      // The seeds of revisions stored meanwhile stay: this one's spec is the stored one with its seeds added.
+      const storedSeeds = stored(SweepSpecSchema, sweep.spec, `sweep ${sweepId}`, "spec").seeds;
+      const spec = { ...input.spec, seeds: unionSeeds(storedSeeds, input.spec.seeds) };
       const ids = input.trials.map((t) => trialId(sweepId, t.key));
       const have = new Set(
         (await tx.trial.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((t) => t.id),
@@ -379,8 +386,16 @@ export class PrismaRunStore implements RunStore {
     return rows.map(toSweepRevision);
   }
 
-  async setLookPending(sweepId: string, pending: boolean): Promise<void> {
-    await this.db.sweep.updateMany({ where: { id: sweepId }, data: { lookPending: pending } });
+  async setLookPending(sweepId: string, pending: boolean): Promise<boolean> {
+    // Cleared in one guarded statement: a trial queued meanwhile (a retry from another process) keeps it pending.
+    const { count } = await this.db.sweep.updateMany({
+      where: {
+        id: sweepId,
+        ...(!pending && { trials: { none: { state: { in: ["waiting", "running"] } } } }),
+      },
+      data: { lookPending: pending },
+    });
+    return count === 1;
   }
 
   async retryTrials(sweepId: string, _now: Date): Promise<TrialRecord[]> {
@@ -435,6 +450,18 @@ export class PrismaRunStore implements RunStore {
         data: { state: "waiting", workerId: null, heartbeatAt: null, finishedAt: null },
       });
       rows.sort((a, b) => a.index - b.index);
+      // An attempt the cancel stopped is not the trial's failure: recorded as handed back, it uses up no attempt.
+      for (const [i, t] of rows.entries()) {
+        const record = toTrialRecord(t);
+        if (t.attempt === 0 || record.retries.some((r) => r.attempt === t.attempt)) continue;
+        rows[i] = await tx.trial.update({
+          where: { id: t.id },
+          data: { retries: [...record.retries, resumedAttempt(t.attempt)] as unknown as Json },
+        });
+      }
+      const sweep = await tx.sweep.findUnique({ where: { id: sweepId }, select: { spec: true } });
+      if (stored(SweepSpecSchema, sweep!.spec, `sweep ${sweepId}`, "spec").sequential)
+        await tx.sweep.update({ where: { id: sweepId }, data: { lookPending: true } });
       return rows.map(toTrialRecord);
     });
   }
@@ -629,9 +656,13 @@ export class PrismaRunStore implements RunStore {
         ).count;
       stopped += (await tx.trial.updateMany({ where: open, data: { state: "cancelled", finishedAt: now } }))
         .count;
-      // A completed sweep stays completed: there was nothing left to cancel.
-      if (stopped > 0) await tx.sweep.update({ where: { id: sweepId }, data: { status: "cancelled" } });
-      return stopped;
+      // A completed sweep stays completed: there was nothing left to cancel. A sequential sweep between two looks
+      // has no open trial and is not done: it is cancelled (its next round never queued).
+      const { count } = await tx.sweep.updateMany({
+        where: { id: sweepId, ...(stopped === 0 && { lookPending: true }) },
+        data: { status: "cancelled", lookPending: false },
+      });
+      return stopped > 0 || count > 0 ? stopped : 0;
     });
   }
 }

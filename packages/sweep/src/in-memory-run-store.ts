@@ -10,6 +10,7 @@ import {
   mergeWorker,
   type ReviseSweepInput,
   type RunStore,
+  resumedAttempt,
   type SweepRecord,
   type SweepRevision,
   staleReason,
@@ -18,6 +19,7 @@ import {
   type TrialRecord,
   type TrialResult,
   trialId,
+  unionSeeds,
   type WorkerRecord,
 } from "./run-store";
 import { assertTransition, TERMINAL_STATES, type TrialState } from "./trial-state";
@@ -278,8 +280,10 @@ export class InMemoryRunStore implements RunStore {
     const open = [...this.trials.values()].filter(
       (t) => t.sweepId === sweepId && (t.state === "waiting" || t.state === "running"),
     );
-    if (open.length === 0) return 0; // completed: it stays completed
+    // Completed, it stays completed; a sequential sweep between looks has no open trial but is not done: cancelled.
+    if (open.length === 0 && !s.lookPending) return 0;
     s.cancelled = true;
+    s.lookPending = false;
     for (const t of open) {
       this.move(t, "cancelled");
       t.finishedAt = t.startedAt && t.startedAt > now ? t.startedAt : now;
@@ -318,8 +322,11 @@ export class InMemoryRunStore implements RunStore {
       ),
     );
     s.revisions.push(revision);
+    // The seeds of revisions stored meanwhile stay: this one's spec is the stored one with its seeds added.
+    const spec = { ...input.spec, seeds: unionSeeds(s.record.spec.seeds, input.spec.seeds) };
+    revision.spec = structuredClone(spec);
     Object.assign(s.record, {
-      spec: structuredClone(input.spec),
+      spec: structuredClone(spec),
       revision: revision.revision,
       trialCount: start + fresh.length,
     });
@@ -330,9 +337,15 @@ export class InMemoryRunStore implements RunStore {
     return structuredClone(this.sweeps.get(sweepId)?.revisions ?? []);
   }
 
-  async setLookPending(sweepId: string, pending: boolean): Promise<void> {
+  async setLookPending(sweepId: string, pending: boolean): Promise<boolean> {
     const s = this.sweeps.get(sweepId);
-    if (s) s.lookPending = pending;
+    if (!s) return false;
+    const open = [...this.trials.values()].some(
+      (t) => t.sweepId === sweepId && (t.state === "waiting" || t.state === "running"),
+    );
+    if (!pending && open) return false;
+    s.lookPending = pending;
+    return true;
   }
 
   async retryTrials(sweepId: string, _now: Date): Promise<TrialRecord[]> {
@@ -363,8 +376,12 @@ export class InMemoryRunStore implements RunStore {
     );
     for (const t of cancelled) {
       this.move(t, "waiting");
+      // An attempt stopped by the cancel is not the trial's failure: it does not use up one of its attempts.
+      if (t.attempt > 0 && !t.retries.some((r) => r.attempt === t.attempt))
+        t.retries.push(resumedAttempt(t.attempt));
       Object.assign(t, { workerId: undefined, heartbeatAt: undefined, finishedAt: undefined });
     }
+    if (s.record.spec.sequential) s.lookPending = true;
     return cancelled.sort((a, b) => a.index - b.index).map((t) => structuredClone(t));
   }
 

@@ -28,6 +28,7 @@ export {
   type ReviseSweepInput,
   type RevisionKind,
   type RunStore,
+  resumedAttempt,
   type SweepRecord,
   type SweepRevision,
   staleReason,
@@ -36,6 +37,7 @@ export {
   type TrialRecord,
   type TrialResult,
   trialId,
+  unionSeeds,
   type WorkerRecord,
 } from "./run-store";
 export { configKey, sweepIdFor, trialKey } from "./trial-key";

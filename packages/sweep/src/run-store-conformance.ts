@@ -486,7 +486,8 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(await store.resumeSweep("sw1", at(3))).toHaveLength(3);
       const trials = await store.listTrials("sw1");
       expect(trials.map((t) => t.state)).toEqual(["succeeded", "waiting", "waiting", "waiting"]);
-      expect(trials[1]).toMatchObject({ attempt: 1 });
+      // the attempt the cancel stopped is recorded as handed back: it uses up none of the trial's attempts
+      expect(trials[1]).toMatchObject({ attempt: 1, retries: [{ attempt: 1, handedBack: true }] });
       expect(trials[1]!.finishedAt).toBeUndefined();
       expect(trials[1]!.workerId).toBeUndefined();
       expect((await store.getSweep("sw1"))!.status).toBe("running");
@@ -541,12 +542,24 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(sweep).toMatchObject({ status: "running", revision: 2, trialCount: 6 });
       expect(sweep.spec.seeds).toEqual([1, 2, 3, 4]);
       expect((await store.listTrials("sw1")).map((t) => t.revision)).toEqual([1, 1, 1, 1, 2, 2]);
+      // a revision planned on a stale spec (another stored meanwhile) keeps the stored seeds and adds its own
+      const stale = { ...spec, seeds: [1, 2, 9] };
+      await store.reviseSweep({
+        ...input,
+        spec: stale,
+        seeds: [9],
+        trials: expandSweep(stale).filter((p) => p.seed === 9 && p.configKey === nu5),
+        now: at(10),
+      });
+      expect((await store.getSweep("sw1"))!.spec.seeds).toEqual([1, 2, 3, 4, 9]);
+      expect((await store.listRevisions("sw1")).at(-1)!.spec.seeds).toEqual([1, 2, 3, 4, 9]);
       // the same request again adds nothing and stores no revision
       expect(await store.reviseSweep({ ...input, now: at(11) })).toEqual({ revision: undefined, added: [] });
       const revisions = await store.listRevisions("sw1");
       expect(revisions.map((r) => [r.revision, r.kind, r.trialCount, r.posthoc])).toEqual([
         [1, "submit", 4, false],
         [2, "extend", 2, true],
+        [3, "extend", 1, true],
       ]);
       expect(revisions[0]!.spec).toEqual(spec);
       expect(await store.listRevisions("no-such-sweep")).toEqual([]);
@@ -558,8 +571,8 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         .reviseSweep({ ...input, spec: widest, trials: more })
         .catch((e: unknown) => e);
       expect(hasErrorCode(refused, "SWEEP_CANCELLED")).toBe(true);
-      expect(await store.listRevisions("sw1")).toHaveLength(2);
-      expect((await store.listTrials("sw1")).length).toBe(6);
+      expect(await store.listRevisions("sw1")).toHaveLength(3);
+      expect((await store.listTrials("sw1")).length).toBe(7);
     });
 
     it("keeps a sequential sweep running while its next look is pending, also after a retry", async () => {
@@ -591,15 +604,21 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         await store.completeTrial(t.id, 1, result, at(1));
       }
       expect((await store.getSweep("seq"))!.status).toBe("running"); // every trial final, the look pending
-      await store.setLookPending("seq", false);
+      expect(await store.setLookPending("seq", false)).toBe(true);
       expect((await store.getSweep("seq"))!.status).toBe("completed");
-      // a retried trial of a sequential sweep must be looked at again
+      // a retried trial of a sequential sweep must be looked at again, and the look stays pending while it is open
       await store.retryTrials("seq", at(2));
+      expect(await store.setLookPending("seq", false)).toBe(false);
+      expect((await store.getSweep("seq"))!.status).toBe("running");
       await store.claimTrial(first!.id, "w1", at(3));
       await store.completeTrial(first!.id, 2, result, at(4));
       expect((await store.getSweep("seq"))!.status).toBe("running");
       await store.setLookPending("seq", false);
       expect((await store.getSweep("seq"))!.status).toBe("completed");
+      // cancelled between two looks (no trial open, the next round not queued): cancelled, not left running
+      await store.setLookPending("seq", true);
+      expect(await store.cancelSweep("seq", at(5))).toBe(0);
+      expect((await store.getSweep("seq"))!.status).toBe("cancelled");
       // a sweep without a sequential design never waits for a look
       const { store: plain } = await fresh();
       for (const t of await plain.listTrials("sw1")) {

@@ -301,10 +301,12 @@ export interface RunStore {
   /**
    * Whether a sequential sweep's next look is still to be taken: while it is, the sweep is `running` though no
    * trial is open, so nothing takes it for completed between a round's last result and the next round. Set at
-   * creation for a sweep with `spec.sequential`, and again when its failed trials are retried; the controller
-   * clears it when a look adds no round (decided, at `max`, or unable to look for failed trials).
+   * creation for a sweep with `spec.sequential`, and again when its failed trials are retried or it is resumed; the
+   * controller clears it when a look adds no round (decided, at `max`, or unable to look for failed trials). Clearing
+   * happens only while no trial is open (one queued meanwhile by a retry keeps the look pending): false when it did
+   * not (or there is no such sweep).
    */
-  setLookPending(sweepId: string, pending: boolean): Promise<void>;
+  setLookPending(sweepId: string, pending: boolean): Promise<boolean>;
   /**
    * Failed trials → waiting, each for a new attempt with a fresh allowance of `maxAttempts`; the failure stays in
    * `retries`. Returns the trials re-queued (none when nothing failed: a repeat changes nothing).
@@ -379,4 +381,15 @@ export function sweepCancelled(sweepId: string): AppError {
     "conflict",
     `sweep ${sweepId} is cancelled: resume it first (tailsweep sweep resume ${sweepId})`,
   );
+}
+
+/** `base`'s seeds, then those of `more` it lacks, in order: a revision's seeds joined to what is stored. */
+export function unionSeeds(base: readonly number[], more: readonly number[]): number[] {
+  const have = new Set(base);
+  return [...base, ...more.filter((s) => !have.has(s))];
+}
+
+/** The `retries` entry of an attempt a cancel stopped, when its sweep is resumed: like a clean hand-back. */
+export function resumedAttempt(attempt: number): TrialRecord["retries"][number] {
+  return { attempt, reason: "stopped by the sweep's cancel, then resumed", handedBack: true };
 }
