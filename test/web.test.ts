@@ -287,7 +287,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       {
         yaml: tiny("to-retry", "{ variant: [proposed, gaussian] }", 1).replace(
           "latentDim: 2 }",
-          "latentDim: 2, modalities: [[2]] }",
+          "latentDim: 2, modalities: [2] }",
         ),
       },
       "POST",
@@ -355,7 +355,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.goto(`${base}/?status=cancelled`);
     expect(await page.locator("[data-testid=sweeps] tbody tr").count()).toBe(1);
     await page.goto(`${base}/`);
-    expect(await page.locator("[data-testid=sweeps] tbody tr").count()).toBe(3);
+    expect(await page.locator("[data-testid=sweeps] tbody tr").count()).toBe(4); // the CLI's, the launched, the cancelled and the retried
     await page.screenshot({ path: join(artifacts, "sweeps.png"), fullPage: true });
     await page.goto(`${base}/compare`);
     // one configuration of the CLI's sweep against both of the launched one
@@ -478,8 +478,13 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
   it("shows who launched and cancelled what in the audit log", async () => {
     await page.goto(`${base}/audit`);
     const rows = await page.locator("[data-testid=audit-log] tbody tr").allInnerTexts();
-    // newest first: the cancel, then the two launches from the dashboard (the CLI's sweep predates the dashboard)
+    // newest first: the retry, the cancels and the resume, and the launches from the dashboard (the CLI's sweep
+    // predates the dashboard)
     expect(rows.map((r) => r.split("\t").slice(1).join(" | "))).toEqual([
+      "local user | web | sweep.retry | to-retry",
+      "local user | web | sweep.launch | to-retry",
+      "local user | web | sweep.cancel | to-cancel",
+      "local user | web | sweep.resume | to-cancel",
       "local user | web | sweep.cancel | to-cancel",
       "local user | web | sweep.launch | to-cancel",
       "local user | web | sweep.launch | launched",

@@ -238,25 +238,42 @@ export class Controller {
     for (const sweep of sweeps) {
       const c = counts.get(sweep.id)!;
       if (c.cpu.waiting + c.cpu.running + c.gpu.waiting + c.gpu.running > 0) continue;
-      const status = sequentialStatus(await loadSweepRuns(this.store, sweep))!;
-      if (status.next) {
-        const { seeds, configKeys, undecided } = status.next;
-        await this.extend(sweep.id, {
-          seeds,
-          configKeys,
-          kind: "round",
-          posthoc: false,
-          by: "controller",
-          note: `look ${status.look + 1}: ${undecided} comparison${undecided === 1 ? "" : "s"} still open, run to ${seeds.length} seeds`,
-        });
-        rounds++;
-        continue;
+      // One sweep's trouble (a look that cannot be taken, a cancel racing its round) is logged and left for the next
+      // round: it must not stop the upkeep of the others, whose silent trials still need handing back.
+      try {
+        rounds += await this.takeLook(sweep);
+      } catch (e) {
+        this.log(`sweep ${sweep.id}: look not taken: ${(e as Error).message}`);
       }
-      await this.store.setLookPending(sweep.id, false);
+    }
+    return rounds;
+  }
+
+  /** Takes a sequential sweep's pending look: queues its next round (1), or lets it complete (0). */
+  private async takeLook(sweep: SweepRecord): Promise<number> {
+    const status = sequentialStatus(await loadSweepRuns(this.store, sweep))!;
+    if (status.next) {
+      const { seeds, configKeys, undecided } = status.next;
+      const { revision } = await this.extend(sweep.id, {
+        seeds,
+        configKeys,
+        kind: "round",
+        posthoc: false,
+        by: "controller",
+        note: `look ${status.look + 1}: ${undecided} comparison${undecided === 1 ? "" : "s"} still open, run to ${seeds.length} seeds`,
+      });
+      if (revision) return 1;
+      // Every trial of the round is stored already (a person added those seeds): there is no next look to wait for.
+      this.log(
+        `sweep ${sweep.id}: the next round's trials exist already; the design stops at look ${status.look + 1}`,
+      );
+    }
+    // Cleared only while no trial is open: one queued meanwhile (a retry) keeps the look pending for the next round.
+    if (await this.store.setLookPending(sweep.id, false)) {
       const decided = status.result?.rows.map((r) => `${r.config}: ${r.decision}`).join("; ");
       this.log(`sweep ${sweep.id}: ${status.waiting ?? `decided at look ${status.look + 1} (${decided})`}`);
     }
-    return rounds;
+    return 0;
   }
 
   /** Queues trials that wait again after a retry or resume, under fresh message ids (past the dedupe window). */

@@ -138,6 +138,8 @@ export type SweepComparison = Omit<ComparisonTable, "rows"> & {
   rows: SweepComparisonRow[];
   /** One line saying which verdicts rest on post-hoc seeds and why that matters; absent when none does. */
   posthocNote?: string;
+  /** For a sequential sweep: why these fixed-n p-values are not its decisions, and where those are. */
+  sequentialNote?: string;
 };
 
 /** A sweep's finished trials compared across seeds (one read of trials, results and revisions). */
@@ -185,7 +187,12 @@ export function compareRuns(runs: SweepRuns, options: CompareSweepOptions = {}):
     const revisions = new Set<number>();
     if (row.vsBaseline) {
       const baseSeeds = new Set(table.rows.find((r) => r.config === table.baseline)!.seeds);
-      for (const seed of row.seeds.filter((s) => baseSeeds.has(s)))
+      // Paired: the seeds both ran. Unpaired (Welch, fewer than two matched): every seed of either side.
+      const welch = row.vsBaseline.comparison?.method === "welch";
+      const used = welch
+        ? [...new Set([...row.seeds, ...baseSeeds])]
+        : row.seeds.filter((s) => baseSeeds.has(s));
+      for (const seed of used)
         for (const key of [configKey, baselineKey]) {
           const revision = addedBy.get(`${key}#${seed}`);
           if (revision !== undefined) revisions.add(revision);
@@ -199,7 +206,12 @@ export function compareRuns(runs: SweepRuns, options: CompareSweepOptions = {}):
     ...table,
     rows,
     ...(marked > 0 && {
-      posthocNote: `${marked} comparison${marked === 1 ? " uses" : "s use"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-value${marked === 1 ? " is" : "s are"} optimistic (optional stopping); confirm on fresh seeds, or run a sequential design (seeds: { initial, step, max })`,
+      // The correction adjusts each p by the family's, so an unmarked row's adjusted p moved with the marked ones.
+      posthocNote: `${marked} comparison${marked === 1 ? " uses" : "s use"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-value${marked === 1 ? " is" : "s are"} optimistic (optional stopping), and through the ${table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"} correction so are the other rows' adjusted p-values; confirm on fresh seeds, or run a sequential design (seeds: { initial, step, max })`,
+    }),
+    ...(sweep.spec.sequential && {
+      sequentialNote:
+        "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are in tailsweep sweep status (sweeps.sequential)",
     }),
   };
 }

@@ -19,7 +19,13 @@ export interface ExtensionPlan {
   /** Trials it would add. */
   trialCount: number;
   /** Seeds per configuration it tops up to (for `toPower`), and how many comparisons were still open. */
-  target?: { seeds: number; undecided: number; power: number };
+  target?: {
+    seeds: number;
+    undecided: number;
+    power: number;
+    /** Some open comparison needs more than `maxSeeds` for that power: at the cap it stays underpowered. */
+    capped: boolean;
+  };
   /**
    * Compute it would take at the sweep's mean trial time so far (seconds of training, summed over trials; null
    * before any trial finished).
@@ -65,12 +71,19 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
   if ("seeds" in query) seeds = [...query.seeds];
   else if ("more" in query) seeds = nextSeeds(sweep.spec.seeds, query.more);
   else {
+    // NaN: too few seeds to estimate (3 makes a first test possible); Infinity: no effect, or more than 10,000
+    // seeds, which the cap decides.
     const needed = open.map((r) => {
       const n = r.vsBaseline!.seedsNeeded;
-      return Number.isFinite(n) ? n : 3;
+      return Number.isNaN(n) ? 3 : n;
     });
     const count = Math.min(query.maxSeeds, Math.max(0, ...needed));
-    target = { seeds: count, undecided: open.length, power: query.toPower };
+    target = {
+      seeds: count,
+      undecided: open.length,
+      power: query.toPower,
+      capped: needed.some((n) => n > query.maxSeeds),
+    };
     // The sweep's seeds in order, then new ones: each chosen configuration gets the first `count` of them.
     const pool = [
       ...sweep.spec.seeds,

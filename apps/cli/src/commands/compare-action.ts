@@ -60,6 +60,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
     );
   out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
   if (table.posthocNote) out(`† ${table.posthocNote}`);
+  if (table.sequentialNote) out(`Note: ${table.sequentialNote}`);
 }
 
 /** `tailsweep compare [sweep]`: the sweep's configurations against the baseline, from a store or a server alike. */

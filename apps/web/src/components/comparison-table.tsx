@@ -17,6 +17,7 @@ export function ComparisonTable({
     /** Rows of one sweep's comparison carry the post-hoc revisions whose seeds their test uses. */
     rows: (Table["rows"][number] & { posthocRevisions?: number[] })[];
     posthocNote?: string;
+    sequentialNote?: string;
   };
 }) {
   // the domain spans every number of the Δ column, intervals included: a difference small beside its interval stays
@@ -95,6 +96,11 @@ export function ComparisonTable({
         {table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"}-corrected across the{" "}
         {table.rows.length - 1} comparisons at α = {table.alpha}.
       </p>
+      {table.sequentialNote && (
+        <p className="warn" data-testid="sequential-note">
+          Note: {table.sequentialNote}.
+        </p>
+      )}
       {table.posthocNote && (
         <p className="warn" data-testid="posthoc-note">
           † {table.posthocNote}.

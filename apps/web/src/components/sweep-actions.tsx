@@ -73,7 +73,7 @@ export function TopUpButton({
           `${plan.trialCount} trials, ${cost}. Verdicts that use them are marked post hoc (seeds chosen after ` +
           "looking at the results make a fixed-n p-value optimistic). Go on?";
         if (!window.confirm(ask)) return;
-        await trpc.sweeps.extend.mutate(query);
+        await trpc.sweeps.extend.mutate({ ...query, expectTrials: plan.trialCount });
       }}
     />
   );

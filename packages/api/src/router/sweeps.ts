@@ -14,6 +14,7 @@ import {
   trialTable,
 } from "@tailsweep/analysis";
 import {
+  AppError,
   ConfigError,
   InputError,
   isConfigError,
@@ -282,6 +283,11 @@ export const sweepsRouter = t.router({
           alpha: z.number().gt(0).lt(1).optional(),
           note: labelField.optional(),
           dryRun: z.boolean().default(false),
+          /**
+           * The trials a dry run said this adds, as the person confirmed them: refused (CONFLICT, PLAN_CHANGED) when
+           * results that came in meanwhile change the plan, rather than adding what nobody saw.
+           */
+          expectTrials: z.number().int().min(0).optional(),
         }),
       ),
     )
@@ -289,6 +295,12 @@ export const sweepsRouter = t.router({
       const launcher = launcherOf(ctx);
       const runs = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id, "launch"));
       const { sweep } = runs;
+      if (sweep.spec.sequential && sweep.status === "running")
+        throw new AppError(
+          "SEQUENTIAL_DESIGN_RUNNING",
+          "conflict",
+          `sweep ${sweep.id} runs a sequential design: it adds its own seeds where a comparison is open, up to seeds.max; add more once it has finished`,
+        );
       const plan = planExtension(runs, {
         ...input.seeds,
         ...(input.only && { only: input.only }),
@@ -298,19 +310,24 @@ export const sweepsRouter = t.router({
         ...(input.alpha !== undefined && { alpha: input.alpha }),
       });
       const seedsAfter = new Set([...sweep.spec.seeds, ...plan.seeds]).size;
-      if (seedsAfter > MAX_SEEDS)
-        throw new InputError(
-          "seeds",
-          `the sweep would have ${seedsAfter} seeds, more than the ${MAX_SEEDS} allowed`,
-        );
       const configurationsAfter = new Set(runs.trials.map((t) => t.configKey)).size;
       const limit = ctx.sweepLimits?.maxTrials;
-      if (limit !== undefined && runs.trials.length + plan.trialCount > limit)
-        throw new InputError(
-          "seeds",
-          `the sweep would have ${runs.trials.length + plan.trialCount} trials (${configurationsAfter} configurations), more than the limit of ${limit} per sweep`,
-        );
+      const tooMany = [
+        ...(seedsAfter > MAX_SEEDS ? [`${seedsAfter} seeds, more than the ${MAX_SEEDS} allowed`] : []),
+        ...(limit !== undefined && runs.trials.length + plan.trialCount > limit
+          ? [
+              `${runs.trials.length + plan.trialCount} trials (${configurationsAfter} configurations), more than the limit of ${limit} per sweep`,
+            ]
+          : []),
+      ];
+      if (tooMany.length > 0) throw new InputError("seeds", `the sweep would have ${tooMany.join(", and ")}`);
       if (input.dryRun || plan.trialCount === 0) return { ...plan, revision: null, added: 0 };
+      if (input.expectTrials !== undefined && input.expectTrials !== plan.trialCount)
+        throw new AppError(
+          "PLAN_CHANGED",
+          "conflict",
+          `results that came in meanwhile changed the plan: it adds ${plan.trialCount} trials now, not the ${input.expectTrials} confirmed; look again`,
+        );
       const { revision, added } = await launcher.extend(sweep.id, {
         seeds: plan.seeds,
         configKeys: plan.configKeys,

@@ -167,7 +167,12 @@ export default async function SweepPage({
           sp={sp}
           metric={metric}
           correction={correction}
-          topUp={canLaunch && sweep.status !== "cancelled" ? sweep.id : undefined}
+          topUp={
+            // a sequential sweep adds its own seeds while it runs
+            canLaunch && sweep.status !== "cancelled" && !(sweep.spec.sequential && running)
+              ? sweep.id
+              : undefined
+          }
         />
       </Suspense>
       <Suspense fallback={<p className="muted">drawing curves…</p>}>

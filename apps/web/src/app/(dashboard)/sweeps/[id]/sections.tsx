@@ -97,7 +97,7 @@ export async function ComparisonSection({
     30,
     Math.max(
       0,
-      ...open.map((r) => (Number.isFinite(r.vsBaseline!.seedsNeeded) ? r.vsBaseline!.seedsNeeded : 3)),
+      ...open.map((r) => (Number.isNaN(r.vsBaseline!.seedsNeeded) ? 3 : r.vsBaseline!.seedsNeeded)),
     ),
   );
   return (
