@@ -86,14 +86,7 @@ async function serve(opened: OpenedRunStore): Promise<{ server: Server; url: str
       store: opened.store,
       access: opened.access,
       caller: await callerFromAuthorization(opened.access, r.headers.get("authorization")),
-      launcher: {
-        submit: (spec, id) => controller.submit(spec, id),
-        cancel: (id) => controller.cancel(id),
-        retry: (id) => controller.retry(id),
-        resume: (id) => controller.resume(id),
-        extend: (id, request) => controller.extend(id, request),
-        delete: (id) => controller.delete(id),
-      },
+      launcher: controller,
     }));
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));

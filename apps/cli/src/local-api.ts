@@ -14,15 +14,7 @@ export async function localApi(options: ApiOptions) {
     // Over NATS the team's controller persists what follows; this one only stores, queues and notifies. Loaded only
     // here: the commands that only read have no use for it.
     const { Controller } = await import("@tailsweep/controller");
-    const controller = new Controller(rt.opened.store, rt.bus);
-    launcher = {
-      submit: (spec, id) => controller.submit(spec, id),
-      cancel: (id) => controller.cancel(id),
-      retry: (id) => controller.retry(id),
-      resume: (id) => controller.resume(id),
-      extend: (id, request) => controller.extend(id, request),
-      delete: (id) => controller.delete(id),
-    };
+    launcher = new Controller(rt.opened.store, rt.bus);
   }
   const context: ApiContext = {
     store: rt.opened.store,
