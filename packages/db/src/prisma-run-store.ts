@@ -153,6 +153,11 @@ function toTrialRecord(t: Trial): TrialRecord {
   };
 }
 
+/** Locks a sweep's row until the transaction ends: its cancel, revisions and retries take their turns. */
+async function lockSweep(tx: Prisma.TransactionClient, sweepId: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM sweep WHERE id = ${sweepId} FOR UPDATE`;
+}
+
 /**
  * An update guarded by its `where` (a compare-and-set on a unique id plus the expected state): the row as written,
  * or undefined when the guard did not match (Prisma's P2025), so a transition needs no read after it.
@@ -400,6 +405,7 @@ export class PrismaRunStore implements RunStore {
 
   async retryTrials(sweepId: string, _now: Date): Promise<TrialRecord[]> {
     return this.db.$transaction(async (tx) => {
+      await lockSweep(tx, sweepId); // serialized with a cancel (see cancelSweep)
       const failed = await tx.trial.findMany({
         where: { sweepId, state: "failed" },
         orderBy: { index: "asc" },
@@ -639,6 +645,9 @@ export class PrismaRunStore implements RunStore {
       throw new Error(`cancelSweep: no sweep ${sweepId}`);
     }
     return this.db.$transaction(async (tx) => {
+      // The sweep row first, as reviseSweep and retryTrials take it: a revision or a retry in another process then
+      // runs wholly before this cancel (and its trials are cancelled here) or after it (and is refused).
+      await lockSweep(tx, sweepId);
       const open = { sweepId, state: { in: ["waiting", "running"] } };
       // A trial claimed a moment ago (by another process's clock) finishes no earlier than it started: rare, so
       // those few are written one by one and the rest in one statement.
