@@ -133,14 +133,51 @@ export type SweepComparisonRow = ComparisonRow & {
 };
 
 /** {@link compareSweep}'s table: the stats' table, its rows marked, with the metric compared. */
-export type SweepComparison = Omit<ComparisonTable, "rows"> & {
+export type SweepComparison = Omit<MarkedTable, "rows"> & {
   metric: string;
   rows: SweepComparisonRow[];
-  /** One line saying which verdicts rest on post-hoc seeds and why that matters; absent when none does. */
-  posthocNote?: string;
   /** For a sequential sweep: why these fixed-n p-values are not its decisions, and where those are. */
   sequentialNote?: string;
 };
+
+/** A comparison table's rows marked with the post-hoc revisions their tests use ({@link SweepComparisonRow}). */
+export type MarkedTable = Omit<ComparisonTable, "rows"> & {
+  rows: (ComparisonRow & { posthocRevisions: number[] })[];
+  posthocNote?: string;
+};
+
+/**
+ * Marks each comparison whose test uses a run a post-hoc revision added (`addedBy`: `label#seed` → revision): for a
+ * paired test the seeds both sides ran, for Welch (fewer than two matched) every seed of either side; and says once
+ * what that means for every row, the correction carrying the optimism to the others' adjusted p.
+ */
+export function markPosthoc(table: ComparisonTable, addedBy: ReadonlyMap<string, number>): MarkedTable {
+  const baseRow = table.rows.find((r) => r.config === table.baseline)!;
+  const baseSeeds = new Set(baseRow.seeds);
+  const rows = table.rows.map((row) => {
+    const revisions = new Set<number>();
+    if (row.vsBaseline) {
+      const welch = row.vsBaseline.comparison?.method === "welch";
+      const used = welch
+        ? [...new Set([...row.seeds, ...baseSeeds])]
+        : row.seeds.filter((s) => baseSeeds.has(s));
+      for (const seed of used)
+        for (const label of [row.config, table.baseline]) {
+          const revision = addedBy.get(`${label}#${seed}`);
+          if (revision !== undefined) revisions.add(revision);
+        }
+    }
+    return { ...row, posthocRevisions: [...revisions].sort((a, b) => a - b) };
+  });
+  const marked = rows.filter((r) => r.posthocRevisions.length > 0).length;
+  return {
+    ...table,
+    rows,
+    ...(marked > 0 && {
+      posthocNote: `${marked} comparison${marked === 1 ? " uses" : "s use"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-value${marked === 1 ? " is" : "s are"} optimistic (optional stopping), and through the ${table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"} correction so are the other rows' adjusted p-values; confirm on fresh seeds, or run a sequential design (seeds: { initial, step, max })`,
+    }),
+  };
+}
 
 /** A sweep's finished trials compared across seeds (one read of trials, results and revisions). */
 export async function compareSweep(
@@ -177,38 +214,17 @@ export function compareRuns(runs: SweepRuns, options: CompareSweepOptions = {}):
   });
   const keyOf = new Map([...configs.values()].map((c) => [c.label, c.key]));
   const posthoc = new Set(runs.revisions.filter((r) => r.posthoc).map((r) => r.revision));
-  // Which post-hoc revision added each (configuration, seed) run.
+  // Which post-hoc revision added each (configuration, seed) run, by the label the table shows.
   const addedBy = new Map(
-    trials.filter((t) => posthoc.has(t.revision)).map((t) => [`${t.configKey}#${t.seed}`, t.revision]),
+    trials
+      .filter((t) => posthoc.has(t.revision))
+      .map((t) => [`${configs.get(t.configKey)!.label}#${t.seed}`, t.revision]),
   );
-  const baselineKey = keyOf.get(table.baseline)!;
-  const rows = table.rows.map((row) => {
-    const configKey = keyOf.get(row.config)!;
-    const revisions = new Set<number>();
-    if (row.vsBaseline) {
-      const baseSeeds = new Set(table.rows.find((r) => r.config === table.baseline)!.seeds);
-      // Paired: the seeds both ran. Unpaired (Welch, fewer than two matched): every seed of either side.
-      const welch = row.vsBaseline.comparison?.method === "welch";
-      const used = welch
-        ? [...new Set([...row.seeds, ...baseSeeds])]
-        : row.seeds.filter((s) => baseSeeds.has(s));
-      for (const seed of used)
-        for (const key of [configKey, baselineKey]) {
-          const revision = addedBy.get(`${key}#${seed}`);
-          if (revision !== undefined) revisions.add(revision);
-        }
-    }
-    return { ...row, configKey, posthocRevisions: [...revisions].sort((a, b) => a - b) };
-  });
-  const marked = rows.filter((r) => r.posthocRevisions.length > 0).length;
+  const marked = markPosthoc(table, addedBy);
   return {
     metric,
-    ...table,
-    rows,
-    ...(marked > 0 && {
-      // The correction adjusts each p by the family's, so an unmarked row's adjusted p moved with the marked ones.
-      posthocNote: `${marked} comparison${marked === 1 ? " uses" : "s use"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-value${marked === 1 ? " is" : "s are"} optimistic (optional stopping), and through the ${table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"} correction so are the other rows' adjusted p-values; confirm on fresh seeds, or run a sequential design (seeds: { initial, step, max })`,
-    }),
+    ...marked,
+    rows: marked.rows.map((row) => ({ ...row, configKey: keyOf.get(row.config)! })),
     ...(sweep.spec.sequential && {
       sequentialNote:
         "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are in tailsweep sweep status (sweeps.sequential)",
@@ -241,7 +257,7 @@ export async function compareAcrossSweeps(
   store: RunStore,
   groups: RunGroup[],
   options: CompareAcrossOptions = {},
-): Promise<ComparisonTable & { metric: string }> {
+): Promise<MarkedTable & { metric: string }> {
   if (groups.length < 2) throw new InvalidQueryError(`groups: compare at least 2, got ${groups.length}`);
   const baselineIndex = options.baseline ?? 0;
   if (!(baselineIndex >= 0 && baselineIndex < groups.length))
@@ -250,6 +266,8 @@ export async function compareAcrossSweeps(
     );
   const observations: Observation[] = [];
   const labels: string[] = [];
+  /** The runs a post-hoc revision of their sweep added, by `label#seed`. */
+  const addedBy = new Map<string, number>();
   let metric = options.metric;
   let direction = options.direction;
   const sweeps = await Promise.all(
@@ -267,7 +285,8 @@ export async function compareAcrossSweeps(
     const sweep = sweeps[i]!;
     metric ??= sweep.spec.objective.metric;
     direction ??= sweep.spec.objective.direction;
-    const { trials, results } = await loadSweepRuns(store, sweep);
+    const { trials, results, revisions } = await loadSweepRuns(store, sweep);
+    const posthoc = new Set(revisions.filter((r) => r.posthoc).map((r) => r.revision));
     const configs = [...configurationsOf(trials).values()];
     const config =
       group.config === undefined && configs.length === 1
@@ -278,7 +297,9 @@ export async function compareAcrossSweeps(
       throw new InvalidQueryError(`groups[${i}]: the same runs as an earlier group (${label})`);
     labels.push(label);
     for (const { trial, value } of finishedValues(trials, results, metric)) {
-      if (trial.configKey === config.key) observations.push({ config: label, seed: trial.seed, value });
+      if (trial.configKey !== config.key) continue;
+      observations.push({ config: label, seed: trial.seed, value });
+      if (posthoc.has(trial.revision)) addedBy.set(`${label}#${trial.seed}`, trial.revision);
     }
   }
   const table = compareConfigurations(observations, {
@@ -287,5 +308,5 @@ export async function compareAcrossSweeps(
     ...(options.correction && { correction: options.correction }),
     ...(options.alpha !== undefined && { alpha: options.alpha }),
   });
-  return { metric: metric!, ...table };
+  return { metric: metric!, ...markPosthoc(table, addedBy) };
 }

@@ -1,7 +1,7 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
-import { compareRuns } from "./comparison";
+import { compareAcrossSweeps, compareRuns } from "./comparison";
 import { planExtension } from "./extension";
 import { buildStudyReport } from "./report/build";
 import { renderStudyMarkdown } from "./report/markdown";
@@ -117,6 +117,20 @@ describe("compareRuns after a post-hoc top-up", () => {
     const marks = Object.fromEntries(table.rows.map((r) => [r.config, r.posthocRevisions]));
     expect(marks).toEqual({ "variant=gaussian": [], "variant=proposed": [], "variant=supervised": [2] });
     expect(table.posthocNote).toMatch(/^1 comparison uses seeds added after looking at the results/);
+    // across sweeps (here one sweep's two configurations as two groups): the same mark
+    const across = await compareAcrossSweeps(store, [
+      { sweepId: "sw", config: "variant=gaussian" },
+      { sweepId: "sw", config: "variant=supervised" },
+      { sweepId: "sw", config: "variant=proposed" },
+    ]);
+    expect(Object.fromEntries(across.rows.map((r) => [r.config.split(": ")[1], r.posthocRevisions]))).toEqual(
+      {
+        "variant=gaussian": [],
+        "variant=proposed": [],
+        "variant=supervised": [2],
+      },
+    );
+    expect(across.posthocNote).toMatch(/^1 comparison uses seeds added after looking at the results/);
   });
 });
 

@@ -7,6 +7,8 @@ export {
   compareSweep,
   configurationsOf,
   finishedValues,
+  type MarkedTable,
+  markPosthoc,
   type RunGroup,
   rankConfigurations,
   resolveBaseline,
