@@ -1,5 +1,8 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+// The api package's own settings module, not its entry point: that loads the whole API (routers, charts, argon2),
+// seconds that --help and every command but the API's would pay for two numbers and a name.
+import { AuthSettingsSchema, OidcSettingsSchema } from "@tailsweep/api/auth-settings";
 import { DEFAULT_CACHE_DIR } from "@tailsweep/data";
 import {
   DEFAULT_MAX_TRIALS,
@@ -10,9 +13,6 @@ import {
   MAX_TRIALS_CEILING,
 } from "@tailsweep/schemas";
 import { z } from "zod";
-// The api package's own settings module, not its entry point: that loads the whole API (routers, charts, argon2),
-// seconds that --help and every command but the API's would pay for two numbers and a name.
-import { AuthSettingsSchema, OidcSettingsSchema } from "../../../packages/api/src/auth-settings";
 import { STORE_ENV_HELP } from "./package-constants";
 
 /**

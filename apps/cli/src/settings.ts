@@ -1,18 +1,14 @@
 import { join } from "node:path";
-import { natsCredentialsFromEnv } from "@tailsweep/bus";
-import { configureCacheDir } from "@tailsweep/data";
-import { runStoreOptionsFromEnv } from "@tailsweep/db";
-import { type Env, gatherSettings, parseEnv, type SweepLimits } from "@tailsweep/schemas";
 // The packages' settings modules, not their entry points, where the entry point loads far more than the rules: the
 // API's (routers, charts, argon2) and the model's (training). Every command parses the whole environment before it
 // runs, so each of them would pay for those seconds, the ones that never use the API or train too.
-import { type AuthSettings, authSettingsFromEnv } from "../../../packages/api/src/auth-settings";
-import { sweepLimitsFromEnv } from "../../../packages/api/src/sweep-settings";
-import {
-  type BackendDefaults,
-  backendDefaultsFromEnv,
-  configureBackend,
-} from "../../../packages/model/src/backend";
+import { type AuthSettings, authSettingsFromEnv } from "@tailsweep/api/auth-settings";
+import { sweepLimitsFromEnv } from "@tailsweep/api/sweep-settings";
+import { natsCredentialsFromEnv } from "@tailsweep/bus";
+import { configureCacheDir } from "@tailsweep/data";
+import { runStoreOptionsFromEnv } from "@tailsweep/db";
+import { type BackendDefaults, backendDefaultsFromEnv, configureBackend } from "@tailsweep/model/backend";
+import { type Env, gatherSettings, parseEnv, type SweepLimits } from "@tailsweep/schemas";
 import { CLI_ENV, LOGIN_FILE } from "./settings-spec";
 
 /**
