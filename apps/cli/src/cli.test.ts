@@ -285,7 +285,15 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
   it("names what sweep extend takes when its seeds are missing or bad, before opening the store", async () => {
     const neither = await cli("sweep", "extend", "some-id");
     expect(neither.code).toBe(2);
-    expect(neither.stderr).toMatch(/--seeds: give --seeds \(6\.\.10, 6,7,9 or \+5\) or --to-power/);
+    expect(neither.stderr).toMatch(
+      /--seeds, --to-power: give --seeds \(6\.\.10, 6,7,9 or \+5\) or --to-power \(e\.g\. 0\.8\): neither was given/,
+    );
+    const both = await cli("sweep", "extend", "some-id", "--seeds", "+1", "--to-power", "0.8");
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/: not both/);
+    const cap = await cli("sweep", "extend", "some-id", "--seeds", "+1", "--max-seeds", "5");
+    expect(cap.code).toBe(2);
+    expect(cap.stderr).toMatch(/--max-seeds: caps --to-power's seeds/);
     const backwards = await cli("sweep", "extend", "some-id", "--seeds", "10..6");
     expect(backwards.code).toBe(2);
     expect(backwards.stderr).toMatch(

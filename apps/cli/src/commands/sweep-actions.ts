@@ -166,7 +166,7 @@ export async function sweepResume(id: string, o: JsonFlag): Promise<void> {
 interface ExtendFlags extends JsonFlag {
   seeds?: string;
   toPower?: number;
-  maxSeeds: number;
+  maxSeeds?: number;
   only?: "all" | "undecided";
   baseline?: string;
   metric?: string;
@@ -178,13 +178,16 @@ interface ExtendFlags extends JsonFlag {
  * `--to-power` — to every configuration or only the undecided ones; `--dry-run` says what and at what cost first.
  */
 export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
+  // Which seeds: exactly one of the two ways; --max-seeds only caps --to-power.
   if ((o.seeds === undefined) === (o.toPower === undefined))
     throw new InputError(
-      "--seeds",
-      "give --seeds (6..10, 6,7,9 or +5) or --to-power (e.g. 0.8), one of them",
+      "--seeds, --to-power",
+      `give --seeds (6..10, 6,7,9 or +5) or --to-power (e.g. 0.8): ${o.seeds === undefined ? "neither was given" : "not both"}`,
     );
+  if (o.maxSeeds !== undefined && o.toPower === undefined)
+    throw new InputError("--max-seeds", "caps --to-power's seeds: use it with --to-power, not --seeds");
   const seeds: SeedRequest =
-    o.seeds !== undefined ? parseSeedsArg(o.seeds) : { toPower: o.toPower!, maxSeeds: o.maxSeeds };
+    o.seeds !== undefined ? parseSeedsArg(o.seeds) : { toPower: o.toPower!, maxSeeds: o.maxSeeds ?? 30 };
   const { plan, remote } = await withApi(
     async (api, login) => ({
       plan: await api.sweeps.extend.mutate({

@@ -83,9 +83,8 @@ export function registerSweep(program: Command): void {
     )
     .option(
       "--max-seeds <n>",
-      "with --to-power: the most seeds a configuration gets",
+      "with --to-power: the most seeds a configuration gets (default 30)",
       wholeNumberArg("--max-seeds", 2),
-      30,
     )
     .addOption(
       new Option(
