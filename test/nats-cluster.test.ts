@@ -364,7 +364,8 @@ function sweepFile(dir: string): string {
         labelRatio: 0.2,
       },
       model: { encoderWidths: [32], decoderWidths: [32], classifierWidths: [32], latentDim: 4 },
-      train: { epochs: 3, maxStepsPerEpoch: 6, evalEvery: 1, labeledBatchSize: 8, unlabeledBatchSize: 8 },
+      // Full batches (64): a trial must outlast the look at the cluster between choosing the victim and the kill.
+      train: { epochs: 3, maxStepsPerEpoch: 6, evalEvery: 1 },
       search: { nu: [3, 5, 10, 30, 100] },
       seeds: trialCount / 5,
       // 2 s heartbeats (stale after 6 s), as in sweep-faults.test.ts.
