@@ -553,6 +553,19 @@ describe("a sweep across hosts: NATS cluster (R3), controller and workers in net
     const controllerOn = natsNodes.filter((_, i) =>
       connz[i]!.connections.some((c) => c.ip === hosts.controller),
     );
+    // Its trial is chosen again just before the kill: the look at the cluster above takes long enough for the one
+    // chosen first to finish.
+    await waitFor(
+      async () => {
+        const running = (await store.listTrials(sweepId)).find(
+          (t) => t.state === "running" && t.workerId === victim.id,
+        );
+        victimTrial = running?.id ?? "";
+        return running !== undefined;
+      },
+      "worker-1 to be mid-trial",
+      120_000,
+    );
     phase(
       `killing ${natsNodes[doomed]} (meta leader ${before.meta_cluster?.leader}; stream leaders ${(
         before.account_details ?? []
