@@ -1,4 +1,5 @@
 import { nextSeeds, type SeedRequest } from "@tailsweep/schemas";
+import type { ComparisonRow } from "@tailsweep/stats";
 import { type CompareSweepOptions, compareRuns, configurationsOf } from "./comparison";
 import type { SweepRuns } from "./sweep-runs";
 
@@ -39,6 +40,28 @@ export interface ExtensionPlan {
 const OPEN = new Set(["inconclusive", "too few seeds"]);
 
 /**
+ * The comparisons with the baseline that more seeds could still decide, and the seeds per configuration a top-up
+ * gives them: the largest `seedsNeeded` among them, capped at `maxSeeds` (`capped`: some needs more). NaN (too few
+ * seeds to estimate) counts as 3, which makes a first test possible; Infinity (no effect, or more than 10,000
+ * seeds) is left to the cap.
+ */
+export function topUpTarget<R extends Pick<ComparisonRow, "vsBaseline">>(
+  rows: readonly R[],
+  maxSeeds: number,
+): { open: R[]; seeds: number; capped: boolean } {
+  const open = rows.filter((r) => r.vsBaseline && OPEN.has(r.vsBaseline.verdict));
+  const needed = open.map((r) => {
+    const n = r.vsBaseline!.seedsNeeded;
+    return Number.isNaN(n) ? 3 : n;
+  });
+  return {
+    open,
+    seeds: Math.min(maxSeeds, Math.max(0, ...needed)),
+    capped: needed.some((n) => n > maxSeeds),
+  };
+}
+
+/**
  * Plans adding seeds to a sweep: named seeds or `more` after its highest, for every configuration or only where the
  * comparison with the baseline is still open; or, for `toPower`, as many as the power analysis asks for each open
  * comparison (its `seedsNeeded` at the observed effect, the correction's α and `toPower`), capped at `maxSeeds`,
@@ -59,7 +82,10 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
           ...("toPower" in query && { power: query.toPower }),
         })
       : undefined;
-  const open = table?.rows.filter((r) => r.vsBaseline && OPEN.has(r.vsBaseline.verdict)) ?? [];
+  // The open comparisons, and (for toPower) the seeds they are topped up to.
+  const top =
+    table && topUpTarget(table.rows, "toPower" in query ? query.maxSeeds : Number.POSITIVE_INFINITY);
+  const open = top?.open ?? [];
   const chosen =
     only === "all"
       ? [...configs.keys()]
@@ -71,19 +97,8 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
   if ("seeds" in query) seeds = [...query.seeds];
   else if ("more" in query) seeds = nextSeeds(sweep.spec.seeds, query.more);
   else {
-    // NaN: too few seeds to estimate (3 makes a first test possible); Infinity: no effect, or more than 10,000
-    // seeds, which the cap decides.
-    const needed = open.map((r) => {
-      const n = r.vsBaseline!.seedsNeeded;
-      return Number.isNaN(n) ? 3 : n;
-    });
-    const count = Math.min(query.maxSeeds, Math.max(0, ...needed));
-    target = {
-      seeds: count,
-      undecided: open.length,
-      power: query.toPower,
-      capped: needed.some((n) => n > query.maxSeeds),
-    };
+    const count = top!.seeds;
+    target = { seeds: count, undecided: open.length, power: query.toPower, capped: top!.capped };
     // The sweep's seeds in order, then new ones: each chosen configuration gets the first `count` of them.
     const pool = [
       ...sweep.spec.seeds,

@@ -26,7 +26,7 @@ export {
   toCsv,
   trialRows,
 } from "./export";
-export { type ExtensionPlan, type ExtensionQuery, planExtension } from "./extension";
+export { type ExtensionPlan, type ExtensionQuery, planExtension, topUpTarget } from "./extension";
 export { duration, pct, pValue } from "./format";
 export {
   buildStudyReport,

@@ -5,6 +5,9 @@ import { SeedSchema } from "./sweep";
 /** The most seeds one sweep may have, as a sweep file's `seeds: n` allows. */
 export const MAX_SEEDS = 1000;
 
+/** The most seeds a `toPower` top-up gives a configuration unless told otherwise. */
+export const DEFAULT_TOP_UP_MAX_SEEDS = 30;
+
 const SEEDS_ARG_RULE = "a range (6..10), a list (6,7,9) or how many more (+5)";
 
 /**
@@ -19,7 +22,7 @@ export const SeedRequestSchema = z.union([
       /** The power each undecided comparison should reach at its observed effect (0.8: 80 %). */
       toPower: z.number().gt(0).lt(1),
       /** The most seeds any configuration gets from this (the cap on a seeds-needed estimate). */
-      maxSeeds: z.number().int().min(2).max(MAX_SEEDS).default(30),
+      maxSeeds: z.number().int().min(2).max(MAX_SEEDS).default(DEFAULT_TOP_UP_MAX_SEEDS),
     })
     .strict(),
 ]);

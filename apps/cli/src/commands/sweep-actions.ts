@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { ExportFormat } from "@tailsweep/analysis";
 import { duration, pct, pValue } from "@tailsweep/analysis/format";
 import {
+  DEFAULT_TOP_UP_MAX_SEEDS,
   InputError,
   NotFoundError,
   parseSeedsArg,
@@ -187,7 +188,9 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
   if (o.maxSeeds !== undefined && o.toPower === undefined)
     throw new InputError("--max-seeds", "caps --to-power's seeds: use it with --to-power, not --seeds");
   const seeds: SeedRequest =
-    o.seeds !== undefined ? parseSeedsArg(o.seeds) : { toPower: o.toPower!, maxSeeds: o.maxSeeds ?? 30 };
+    o.seeds !== undefined
+      ? parseSeedsArg(o.seeds)
+      : { toPower: o.toPower!, maxSeeds: o.maxSeeds ?? DEFAULT_TOP_UP_MAX_SEEDS };
   const { plan, remote } = await withApi(
     async (api, login) => ({
       plan: await api.sweeps.extend.mutate({

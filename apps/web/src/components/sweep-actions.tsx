@@ -1,5 +1,6 @@
 "use client";
 
+import { DEFAULT_TOP_UP_MAX_SEEDS } from "@tailsweep/schemas";
 import { duration } from "../lib/format";
 import { trpc } from "../lib/trpc-client";
 import { ActionButton } from "./action-button";
@@ -49,7 +50,7 @@ export function TopUpButton({
 }) {
   const query = {
     id: sweepId,
-    seeds: { toPower: 0.8, maxSeeds: 30 },
+    seeds: { toPower: 0.8, maxSeeds: DEFAULT_TOP_UP_MAX_SEEDS },
     baseline,
     metric,
     correction,

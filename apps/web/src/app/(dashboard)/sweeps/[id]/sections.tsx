@@ -1,5 +1,6 @@
+import { topUpTarget } from "@tailsweep/analysis";
 import { curvesSvg, perClassSvg, seriesColours } from "@tailsweep/charts";
-import { ObjectiveMetricSchema } from "@tailsweep/schemas";
+import { DEFAULT_TOP_UP_MAX_SEEDS, ObjectiveMetricSchema } from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
 import { ComparisonTable, CorrectionChoice } from "../../../../components/comparison-table";
 import { HeatTable } from "../../../../components/heat-table";
@@ -89,17 +90,8 @@ export async function ComparisonSection({
   topUp?: string;
 }) {
   const { table, error } = await compared();
-  // Open comparisons (more seeds could decide them) and the seeds 80 % power asks for, capped as the API caps it.
-  const open = (table?.rows ?? []).filter(
-    (r) => r.vsBaseline?.verdict === "inconclusive" || r.vsBaseline?.verdict === "too few seeds",
-  );
-  const target = Math.min(
-    30,
-    Math.max(
-      0,
-      ...open.map((r) => (Number.isNaN(r.vsBaseline!.seedsNeeded) ? 3 : r.vsBaseline!.seedsNeeded)),
-    ),
-  );
+  // Open comparisons and the seeds 80 % power asks for, capped as the top-up caps them.
+  const { open, seeds: target } = topUpTarget(table?.rows ?? [], DEFAULT_TOP_UP_MAX_SEEDS);
   return (
     <>
       <h2>Which configuration is better</h2>
