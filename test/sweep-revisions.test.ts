@@ -10,6 +10,7 @@ import { initBackend } from "@tailsweep/model";
 import type { RunConfig } from "@tailsweep/schemas";
 import { Worker } from "@tailsweep/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "./harness";
 
 const sweepYaml = `
 name: revisions
@@ -25,14 +26,6 @@ function accuracy(config: RunConfig): number {
   if (config.variant === "proposed") return 0.8 + noise * 1.25;
   if (config.variant === "supervised") return 0.604 + noise + (seed % 2 ? 0.01 : -0.008);
   return 0.6 + noise;
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > 60_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("retry, resume and extend through the API", { timeout: 120_000 }, () => {
@@ -88,12 +81,12 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
   it("retries only the failed trials, keeping their history, and audits it", async () => {
     failing.add(2);
     ({ id } = await api.sweeps.launch({ yaml: sweepYaml }));
-    await until(finished, "the sweep to finish");
+    await waitFor(finished, "the sweep to finish", 60_000);
     const states = async () => (await api.sweeps.trials({ id })).map((t) => t.state);
     expect((await states()).filter((s) => s === "failed")).toHaveLength(3);
     failing.clear();
     expect(await api.sweeps.retry({ id })).toEqual({ retried: 3 });
-    await until(finished, "the retried trials");
+    await waitFor(finished, "the retried trials", 60_000);
     expect(new Set(await states())).toEqual(new Set(["succeeded"]));
     const seedTwo = (await opened.store.listTrials(id)).filter((t) => t.seed === 2);
     for (const t of seedTwo) expect(t.retries).toEqual([{ attempt: 1, reason: "out of memory" }]);
@@ -118,7 +111,7 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
     expect(await opened.store.listTrials(id)).toHaveLength(9); // a dry run adds nothing
     const done = await api.sweeps.extend(query);
     expect(done).toMatchObject({ revision: 2, added: dry.trialCount, trialCount: dry.trialCount });
-    await until(finished, "the top-up");
+    await waitFor(finished, "the top-up", 60_000);
     const table = await api.sweeps.compare({ id, baseline: "variant=gaussian" });
     const marks = Object.fromEntries(table.rows.map((r) => [r.config, r.posthocRevisions]));
     expect(marks).toEqual({ "variant=gaussian": [], "variant=proposed": [], "variant=supervised": [2] });
@@ -151,7 +144,7 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
       message: expect.stringMatching(/is cancelled: resume it first/),
     });
     expect(await api.sweeps.resume({ id })).toEqual({ resumed: cancelled });
-    await until(finished, "the resumed sweep");
+    await waitFor(finished, "the resumed sweep", 60_000);
     const trials = await opened.store.listTrials(id);
     expect(trials).toHaveLength(before + 6);
     expect(trials.every((t) => t.state === "succeeded")).toBe(true);
@@ -168,9 +161,10 @@ seeds: { initial: 3, step: 2, max: 7 }
 decide: { baseline: variant=gaussian }
 `,
     });
-    await until(
+    await waitFor(
       async () => (await api.sweeps.get({ id: seq })).status === "completed",
       "the sequential sweep",
+      60_000,
     );
     const trials = await opened.store.listTrials(seq);
     const seedsOf = (variant: string) =>
