@@ -12,6 +12,8 @@ import { freshDatabase as freshTestDatabase } from "./fresh-database";
 const root = join(__dirname, "..");
 export const bin = join(root, "apps", "cli", "bin", "tailsweep.mjs");
 const children = new Set<ChildProcess>();
+/** The tailsweep processes still running, for the story a timed-out wait tells. */
+const running = new Set<Tailsweep>();
 const cleanups: (() => Promise<void>)[] = [];
 
 /**
@@ -45,9 +47,22 @@ export async function waitFor(
 ): Promise<void> {
   const start = Date.now();
   while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}${processTails()}`);
     await sleep(250);
   }
+}
+
+/**
+ * The last lines each running tailsweep process wrote: a drill that times out on a loaded CI machine is seldom
+ * reproduced by hand, so the failure itself must say what the controller and workers were doing.
+ */
+function processTails(lines = 30): string {
+  return [...running]
+    .map((p) => {
+      const tail = p.log().trimEnd().split("\n").slice(-lines).join("\n    ");
+      return `\n--- tailsweep ${p.spawnargs.slice(2).join(" ")} (pid ${p.pid}), last lines:\n    ${tail}`;
+    })
+    .join("");
 }
 
 async function stopProcess(p: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
@@ -164,7 +179,11 @@ export function tailsweep(
   p.stderr!.on("data", keep);
   p.log = () => out;
   children.add(p);
-  p.once("exit", () => children.delete(p));
+  running.add(p);
+  p.once("exit", () => {
+    children.delete(p);
+    running.delete(p);
+  });
   return p;
 }
 

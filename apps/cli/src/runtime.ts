@@ -55,6 +55,7 @@ export async function openRuntime(
         name: "tailsweep-cli",
         prefix: nats.prefix,
         replicas: nats.replicas,
+        onConnection: log,
         ...nats.credentials,
       }).catch(async (e: unknown) => {
         await opened.close();

@@ -66,6 +66,8 @@ export class Controller {
   private ticking?: Promise<void>;
   /** Silence is judged only a stale interval after this: the start, or the last round that failed. */
   private graceFrom = new Date();
+  /** Failed attempts in a row to store the current batch of events. */
+  private persistFailures = 0;
   /** Sweeps this controller is queuing right now: upkeep leaves them alone until their messages are all out. */
   private readonly submitting = new Set<string>();
   /** Per sweep, the kinds that were short of messages on the last round, and how many the queue held then. */
@@ -95,7 +97,7 @@ export class Controller {
     this.subscriptions.push(await this.bus.serveClaims((r) => this.grant(r)));
     this.subscriptions.push(await this.bus.onHeartbeat((h) => this.heard(h)));
     this.subscriptions.push(
-      await this.bus.consumeEvents((events) => this.persistBatch(events), {
+      await this.bus.consumeEvents((events) => this.persistLogged(events), {
         maxBatch: this.options.maxBatch,
       }),
     );
@@ -480,6 +482,23 @@ export class Controller {
    * Writes a batch of events in order: runs of epoch events go to the store in one statement, the rest one by one.
    * Every write is idempotent, so a batch retried after a failure half-way changes nothing twice.
    */
+  /**
+   * {@link persistBatch}, saying when it fails: the bus retries the batch in place, so a failure that repeats holds
+   * every later event back, and an operator must see that (the first failure, then every tenth in a row).
+   */
+  private async persistLogged(events: WorkerEvent[]): Promise<void> {
+    try {
+      await this.persistBatch(events);
+      this.persistFailures = 0;
+    } catch (e) {
+      if (this.persistFailures++ % 10 === 0)
+        this.log(
+          `events: ${events.length} not stored (${(e as Error).message}); tried again${this.persistFailures > 1 ? ` (${this.persistFailures} failures in a row)` : ""}`,
+        );
+      throw e;
+    }
+  }
+
   private async persistBatch(events: WorkerEvent[]): Promise<void> {
     let epochs: {
       trialId: string;

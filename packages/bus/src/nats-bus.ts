@@ -1,6 +1,7 @@
 import {
   AckPolicy,
   type Consumer,
+  type ConsumerMessages,
   DeliverPolicy,
   JetStreamApiCodes,
   type JetStreamClient,
@@ -81,6 +82,11 @@ export interface NatsBusOptions {
   role?: "controller" | "worker";
   /** Told once when a worker has to wait for the controller to set up the streams. */
   onWait?: (message: string) => void;
+  /**
+   * Told when the connection to NATS is lost and when it is back: an operator reading a worker's log after an outage
+   * must see when it happened, and a drill that fails must say whether the client ever reconnected.
+   */
+  onConnection?: (message: string) => void;
   /** A worker's trial kinds (default `["cpu"]`): it waits only for the consumers of those. */
   kinds?: readonly TrialKind[];
   /**
@@ -139,6 +145,7 @@ export class NatsBus implements Bus {
       ...(options.user !== undefined && { user: options.user, pass: options.pass }),
     });
     const names = natsNames(options.prefix);
+    if (options.onConnection) void reportConnection(nc, options.onConnection);
     try {
       if (options.role === "worker") {
         // The controller makes the streams before the trial consumers, so these existing means everything does.
@@ -226,6 +233,7 @@ export class NatsBus implements Bus {
       ),
     );
     const slots = new TaskPool(concurrency);
+    const trouble = new PullTrouble(this.options.onConnection, "trials");
     let running = true;
     const loop = (async () => {
       while (running) {
@@ -234,7 +242,7 @@ export class NatsBus implements Bus {
           slots.release();
           break;
         }
-        const m = await nextOfKinds(consumers);
+        const m = await nextOfKinds(consumers, trouble);
         if (!m) {
           slots.release();
           continue;
@@ -280,10 +288,11 @@ export class NatsBus implements Bus {
   ): Promise<Subscription> {
     const maxBatch = options.maxBatch ?? 256;
     const consumer = await this.js.consumers.get(this.names.eventStream, this.names.controller);
+    const trouble = new PullTrouble(this.options.onConnection, "events");
     let running = true;
     const loop = (async () => {
       while (running) {
-        const first = await nextMessage(consumer);
+        const first = await nextMessage(consumer, trouble);
         if (!first) continue;
         const batch = [first];
         // Then exactly what is already waiting, so the fetch returns at once instead of waiting to fill a batch.
@@ -391,13 +400,66 @@ export class NatsBus implements Bus {
   }
 }
 
-async function nextMessage(consumer: Consumer) {
+/** Tells `report` each time the connection is lost or comes back, until it closes. */
+async function reportConnection(nc: NatsConnection, report: (message: string) => void): Promise<void> {
+  for await (const s of nc.status()) {
+    if (s.type === "disconnect") report(`NATS connection to ${s.server} lost; reconnecting`);
+    else if (s.type === "reconnect") report(`NATS connection back (${s.server})`);
+  }
+}
+
+/**
+ * A pull's deadline on this side: the server ends a 1 s pull itself, and the client library ends one whose server
+ * went away once it has checked the consumer after reconnecting; a check that keeps failing would leave the pull
+ * open, and with it the only loop that takes trials (or events) in this process. It never waits longer than this.
+ */
+const PULL_DEADLINE_MS = 15_000;
+
+/**
+ * Says when pulls from a consumer start failing and when they work again (at most once a minute while they fail):
+ * pull errors are retried silently, and a loop that only ever fails must still show in the log.
+ */
+class PullTrouble {
+  private since?: number;
+  private told = 0;
+  constructor(
+    private readonly report: ((message: string) => void) | undefined,
+    private readonly what: string,
+  ) {}
+  failed(e: unknown): void {
+    const now = Date.now();
+    this.since ??= now;
+    if (now - this.told < 60_000) return;
+    this.told = now;
+    this.report?.(`pulling ${this.what} fails (${(e as Error).message}); trying again`);
+  }
+  worked(): void {
+    if (this.since === undefined) return;
+    if (this.told >= this.since)
+      this.report?.(`pulling works again after ${((Date.now() - this.since) / 1000).toFixed(0)} s`);
+    this.since = undefined;
+    this.told = 0;
+  }
+}
+
+async function nextMessage(consumer: Consumer, trouble?: PullTrouble): Promise<JsMsg | null> {
+  let pull: ConsumerMessages | undefined;
+  const deadline = setTimeout(() => pull?.stop(), PULL_DEADLINE_MS);
   try {
-    return await consumer.next({ expires: 1_000 });
-  } catch {
+    pull = await consumer.fetch({ max_messages: 1, expires: 1_000 });
+    for await (const m of pull) {
+      trouble?.worked();
+      return m;
+    }
+    trouble?.worked();
+    return null;
+  } catch (e) {
+    trouble?.failed(e);
     // A server restart or reconnect: pause briefly and keep pulling.
     await new Promise((r) => setTimeout(r, 250));
     return null;
+  } finally {
+    clearTimeout(deadline);
   }
 }
 
@@ -408,15 +470,15 @@ async function nextMessage(consumer: Consumer) {
  * taken once every kind before it has answered empty (within the pull's second), so a GPU trial queued meanwhile
  * still goes first. A trial that is not taken, or that arrives after the choice, goes straight back (nak).
  */
-async function nextOfKinds(consumers: Consumer[]): Promise<JsMsg | null> {
-  if (consumers.length === 1) return nextMessage(consumers[0]!);
+async function nextOfKinds(consumers: Consumer[], trouble?: PullTrouble): Promise<JsMsg | null> {
+  if (consumers.length === 1) return nextMessage(consumers[0]!, trouble);
   for (const consumer of consumers) {
     const pending = await consumer.info().then(
       (i) => i.num_pending,
       () => 0,
     );
     if (pending > 0) {
-      const m = await nextMessage(consumer);
+      const m = await nextMessage(consumer, trouble);
       if (m) return m;
     }
   }
@@ -436,7 +498,7 @@ async function nextOfKinds(consumers: Consumer[]): Promise<JsMsg | null> {
       resolve(null);
     };
     for (const [i, consumer] of consumers.entries()) {
-      void nextMessage(consumer).then((m) => {
+      void nextMessage(consumer, trouble).then((m) => {
         if (chosen) {
           if (m) handBack(m);
           return;

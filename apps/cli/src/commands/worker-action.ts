@@ -41,6 +41,7 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
     role: "worker",
     kinds: trialKinds,
     onWait: log,
+    onConnection: log,
     ...settings().nats.credentials,
   });
   const worker = new Worker(bus, {
