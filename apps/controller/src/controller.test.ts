@@ -117,6 +117,25 @@ describe("Controller", () => {
     expect(handedBack.map((t) => t.id)).toEqual([trial!.id]);
   });
 
+  it("holds a settled trial alive while events wait, and drops the hold when the stream has none left to read", async () => {
+    const store = new InMemoryRunStore();
+    const { bus, controller } = await started(store);
+    let backlog = 3; // the settled outcome is somewhere in there
+    bus.eventBacklog = async () => backlog;
+    const sweep = await controller.submit(spec, "sw"); // stale after 30 s
+    const [trial] = await store.listTrials(sweep.id);
+    await store.claimTrial(trial!.id, "w", new Date());
+    await bus.publishHeartbeat({ trialId: trial!.id, attempt: 1, workerId: "w", settled: true });
+    await new Promise((r) => setTimeout(r, 50));
+    const later = (s: number) => new Date(Date.now() + s * 1000);
+    expect(await controller.reap(later(31))).toEqual([]);
+    expect((await store.getTrial(trial!.id))!.state).toBe("running");
+    // The stream came back without its storage: nothing left to read, and the outcome never arrived.
+    backlog = 0;
+    expect(await controller.reap(later(45))).toEqual([]); // the hold goes; the heartbeat of 31 s is fresh
+    expect((await controller.reap(later(62))).map((t) => t.id)).toEqual([trial!.id]);
+  });
+
   it("grants a worker's own claim again when its first answer came too late, using no new attempt", async () => {
     const store = new InMemoryRunStore();
     const { bus, controller } = await started(store);

@@ -309,10 +309,20 @@ export class Controller {
    */
   async reap(now = new Date()): Promise<TrialRecord[]> {
     const handedBack: TrialRecord[] = [];
+    // A settled attempt's outcome was acknowledged by the event stream before the worker said so; the stream can
+    // still lose it (a server that came back without its storage). With nothing left there to read, an outcome
+    // not stored by now never will be: the hold is dropped and the trial judged by its heartbeats again.
+    const lost = this.settled.size > 0 && (await this.bus.eventBacklog()) === 0;
     for (const [id, { attempt, since }] of this.settled) {
       const alive =
-        now.getTime() - since < SETTLED_GRACE_MS && (await this.store.heartbeat(id, attempt, now));
-      if (!alive) this.settled.delete(id);
+        !lost && now.getTime() - since < SETTLED_GRACE_MS && (await this.store.heartbeat(id, attempt, now));
+      if (alive) continue;
+      this.settled.delete(id);
+      const t = lost ? await this.store.getTrial(id) : undefined;
+      if (t?.state === "running" && t.attempt === attempt)
+        this.log(
+          `trial ${id}: attempt ${attempt} said it had settled, but its outcome is not in the event stream (lost with the server's storage?); it is handed back when its heartbeats stop`,
+        );
     }
     for (const sweep of await this.servedSweeps()) {
       const staleAfterMs = 3 * sweep.spec.execution.heartbeatSeconds * 1000;

@@ -82,6 +82,11 @@ export interface Bus {
    */
   queuedTrials(sweepIds: readonly string[]): Promise<Map<string, QueuedTrials>>;
   /**
+   * Events published and not yet handled by the controller (queued, or delivered and not acked). Zero means every
+   * outcome a worker has had acknowledged is stored, or was lost with the server's storage.
+   */
+  eventBacklog(): Promise<number>;
+  /**
    * Makes sure the queues exist, re-creating what a server that lost its storage no longer has (the controller,
    * after a reconnect and on a timer). Idempotent.
    */

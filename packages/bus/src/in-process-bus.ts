@@ -134,6 +134,10 @@ export class InProcessBus implements Bus {
     };
   }
 
+  async eventBacklog(): Promise<number> {
+    return this.events.length; // removed only once handled
+  }
+
   async publishEvent(event: WorkerEvent): Promise<void> {
     this.events.push(WorkerEventSchema.parse(structuredClone(event)));
     this.signals.emit("event");

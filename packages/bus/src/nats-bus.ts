@@ -183,6 +183,12 @@ export class NatsBus implements Bus {
     );
   }
 
+  async eventBacklog(): Promise<number> {
+    const jsm = await jetstreamManager(this.nc);
+    // A work-queue stream keeps a message until its consumer acks it: what it holds is what is not yet handled.
+    return (await jsm.streams.info(this.names.eventStream)).state.messages;
+  }
+
   async publishHeartbeat(heartbeat: Heartbeat): Promise<void> {
     this.nc.publish(this.names.heartbeatSubject, encode(HeartbeatSchema.parse(heartbeat)));
   }
