@@ -1,4 +1,4 @@
-// Retry, resume and extend through the API (the dashboard's and the CLI's path) on PGlite, with the real controller
+// Retry, resume, extend and confirm through the API (the dashboard's and the CLI's path) on PGlite, with the real controller
 // as launcher and an in-process worker whose trials are quick, scripted results: what is tested is which trials run,
 // what is stored, who may ask and what the audit log keeps, not training.
 
@@ -151,6 +151,59 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
     expect(await api.sweeps.resume({ id })).toEqual({ resumed: 0 });
   });
 
+  it("confirms the best configuration on fresh seeds: a planned revision, tested apart from the selection", async () => {
+    const used = new Set((await opened.store.listTrials(id)).map((t) => t.seed));
+    const fresh = Math.max(...used) + 1;
+    const query = { id, seeds: { more: 4 }, baseline: "variant=gaussian" } as const;
+    const dry = await api.sweeps.confirm({ ...query, dryRun: true });
+    expect(dry).toMatchObject({
+      seeds: [fresh, fresh + 1, fresh + 2, fresh + 3],
+      baseline: "variant=gaussian",
+      selected: ["variant=proposed"],
+      trialCount: 8,
+      estimatedSeconds: 240,
+      revision: null,
+    });
+    await expect(api.sweeps.confirm({ ...query, expectTrials: 6 })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/changed the plan: it adds 8 trials now, not the 6 confirmed/),
+    });
+    const before = await api.sweeps.compare({ id, baseline: "variant=gaussian" });
+    const done = await api.sweeps.confirm({ ...query, expectTrials: 8 });
+    expect(done).toMatchObject({ revision: 4, added: 8 });
+    await waitFor(finished, "the confirmation", 60_000);
+    const table = await api.sweeps.compare({ id, baseline: "variant=gaussian" });
+    expect(table.rows.map((r) => r.seeds)).toEqual(before.rows.map((r) => r.seeds));
+    expect(table.confirmations).toHaveLength(1);
+    const [c] = table.confirmations;
+    expect(c!.heading).toBe(
+      `selected on seeds ${[...used].sort((a, b) => a - b)[0]}–${Math.max(...used)}, confirmed on ${fresh}–${fresh + 3}`,
+    );
+    expect(
+      c!.rows.map((r) => [r.config, r.selection?.verdict, r.confirmation?.verdict, r.confirmation?.seeds]),
+    ).toEqual([["variant=proposed", "better", "better", 4]]);
+    expect((await api.sweeps.revisions({ id })).at(-1)).toMatchObject({
+      revision: 4,
+      kind: "confirm",
+      posthoc: false,
+      seeds: [fresh, fresh + 1, fresh + 2, fresh + 3],
+      note: "confirm variant=proposed against variant=gaussian on fresh seeds",
+    });
+    expect((await opened.access.auditOf("alpha"))[0]).toMatchObject({ action: "sweep.confirm" });
+    // Seeds the selection saw are refused, naming them; so is a top-up onto the confirmation's seeds.
+    await expect(api.sweeps.confirm({ id, seeds: { seeds: [1, 2] } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/^seeds: seeds 1–2 ran in this sweep already/),
+    });
+    await expect(api.sweeps.extend({ id, seeds: { seeds: [fresh] } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/belongs to a confirmation stage/),
+    });
+    await expect(api.sweeps.confirm({ id, seeds: { more: 1 } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+  });
+
   it("runs a sequential design in rounds: seeds only where the comparison is open, each round a planned revision", async () => {
     const { id: seq } = await api.sweeps.launch({
       yaml: `
@@ -205,6 +258,9 @@ decide: { baseline: variant=gaussian }
     });
     await expect(viewer.sweeps.retry({ id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(viewer.sweeps.extend({ id, seeds: { more: 1 } })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect(viewer.sweeps.confirm({ id, seeds: { more: 2 } })).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
     const readOnly = createCaller({ store: opened.store, caller: LOCAL_CALLER });

@@ -318,7 +318,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.goto(`${base}/sweeps/${first!.id}`);
     const verdicts = await page.locator('[data-testid="comparison"] tbody td:last-child').allTextContents();
     const open = verdicts.filter((v) => /inconclusive|too few seeds/.test(v)).length;
-    const button = page.locator('[data-testid="top-up"] button');
+    const button = page.locator('[data-testid="top-up"] button', { hasText: "Top up" });
     expect(await button.count()).toBe(open > 0 ? 1 : 0);
     if (open > 0) {
       expect(await button.textContent()).toMatch(
@@ -385,6 +385,46 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.goto(`${base}/workers`);
     await page.screenshot({ path: join(artifacts, "workers.png"), fullPage: true });
     expect(await page.textContent("[data-testid=worker-list]")).toContain("wasm");
+  });
+
+  it("confirms the best configuration on fresh seeds from the sweep page, and shows both stages' tests", async () => {
+    const [first] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
+    await page.goto(`${base}/sweeps/${first!.id}`);
+    const button = page.locator('[data-testid="top-up"] button', { hasText: "Confirm the best" });
+    expect(await button.textContent()).toBe("Confirm the best on 5 fresh seeds");
+    const asked = new Promise<string>((resolve) =>
+      page.once("dialog", (d) => {
+        resolve(d.message());
+        void d.accept();
+      }),
+    );
+    await button.click();
+    expect(await asked).toMatch(
+      /^Run model\.nu=\d+ variant=\w+ and the baseline model\.nu=30 variant=gaussian on fresh seeds 3–7: 10 trials, about .* of compute\./,
+    );
+    type Trial = { state: string; seed: number };
+    await until("the confirmation's 10 trials to finish", async () => {
+      const t = await trpc<Trial[]>(base, "sweeps.trials", { id: first!.id });
+      return t.length === 18 && t.every((x) => x.state === "succeeded") ? t : undefined;
+    });
+    await page.goto(`${base}/sweeps/${first!.id}`);
+    const section = page.locator('[data-testid="confirmation"]');
+    expect(await section.locator("h3").textContent()).toBe(
+      "Confirmation (revision 2): selected on seeds 1–2, confirmed on 3–7",
+    );
+    const cells = await section.locator("tbody tr").allInnerTexts();
+    expect(cells).toHaveLength(2);
+    expect(cells[0]).toMatch(/selection\t2\t/);
+    expect(cells[1]).toMatch(/^confirmation\t5\t/);
+    expect(await section.locator('[data-testid="retained"]').textContent()).toMatch(/^(-?\d+%|—)$/);
+    // The selection table keeps its 2 seeds per configuration: the fresh ones are the confirmation's alone.
+    const compared = await trpc<{
+      rows: { summary: { n: number } }[];
+      confirmations: { confirmedOn: number[] }[];
+    }>(base, "sweeps.compare", { id: first!.id });
+    expect(compared.rows.map((r) => r.summary.n)).toEqual([2, 2, 2, 2]);
+    expect(compared.confirmations.map((c) => c.confirmedOn)).toEqual([[3, 4, 5, 6, 7]]);
+    await page.screenshot({ path: join(artifacts, "confirmation.png"), fullPage: true });
   });
 
   it("answers only to this machine's names, so a DNS-rebound page cannot reach it", async () => {
@@ -481,6 +521,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     // newest first: the retry, the cancels and the resume, and the launches from the dashboard (the CLI's sweep
     // predates the dashboard)
     expect(rows.map((r) => r.split("\t").slice(1).join(" | "))).toEqual([
+      "local user | web | sweep.confirm | tiny-web",
       "local user | web | sweep.retry | to-retry",
       "local user | web | sweep.launch | to-retry",
       "local user | web | sweep.cancel | to-cancel",

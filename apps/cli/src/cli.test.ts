@@ -280,6 +280,34 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
       counts: { succeeded: 4, waiting: 2 },
     });
     expect((await cli("sweep", "retry", sweep.id)).stdout).toMatch(/no failed trials to retry/);
+
+    // a confirmation: the best and the baseline on fresh seeds, never seeds the selection saw
+    const plan = JSON.parse(
+      (await cli("sweep", "confirm", sweep.id, "--seeds", "+3", "--dry-run", "--json")).stdout,
+    );
+    expect(plan).toMatchObject({ seeds: [4, 5, 6], baseline: "model.nu=10", trialCount: 6, revision: null });
+    const confirmed = await cli("sweep", "confirm", sweep.id, "--seeds", "4..6");
+    expect(confirmed.stdout).toMatch(
+      /revision 3: confirming model\.nu=5 and the baseline model\.nu=10 on fresh seeds 4–6: 6 trials/,
+    );
+    const reused = await cli("sweep", "confirm", sweep.id, "--seeds", "2..7");
+    expect(reused.code).toBe(2);
+    expect(reused.stderr).toMatch(
+      /--seeds: seeds 2–6 ran in this sweep already, so its results helped choose/,
+    );
+    const both = await cli(
+      "sweep",
+      "confirm",
+      sweep.id,
+      "--seeds",
+      "+2",
+      "--config",
+      "model.nu=5",
+      "--top",
+      "1",
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--config, --top: name the configurations/);
   });
 
   it("names what sweep extend takes when its seeds are missing or bad, before opening the store", async () => {

@@ -1,6 +1,7 @@
-import { nextSeeds, type SeedRequest } from "@tailsweep/schemas";
+import { InputError, nextSeeds, type SeedRequest } from "@tailsweep/schemas";
 import type { ComparisonRow } from "@tailsweep/stats";
 import { type CompareSweepOptions, compareRuns, configurationsOf } from "./comparison";
+import { seedRanges } from "./format";
 import type { SweepRuns } from "./sweep-runs";
 
 /** What {@link planExtension} is asked: which seeds, and for all configurations or only undecided comparisons. */
@@ -92,18 +93,26 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
       : open.length === 0
         ? []
         : [table!.rows.find((r) => r.config === table!.baseline)!.configKey, ...open.map((r) => r.configKey)];
+  // A confirmation's fresh seeds stay its own: run for the selection stage too, they would pair other
+  // configurations with trials the selection must not see.
+  const confirming = new Set(runs.revisions.filter((r) => r.kind === "confirm").flatMap((r) => r.seeds));
   let seeds: number[];
   let target: ExtensionPlan["target"];
-  if ("seeds" in query) seeds = [...query.seeds];
-  else if ("more" in query) seeds = nextSeeds(sweep.spec.seeds, query.more);
+  if ("seeds" in query) {
+    seeds = [...query.seeds];
+    const taken = seeds.filter((s) => confirming.has(s));
+    if (taken.length > 0)
+      throw new InputError(
+        "seeds",
+        `seed${taken.length === 1 ? "" : "s"} ${seedRanges(taken)} belong${taken.length === 1 ? "s" : ""} to a confirmation stage (fresh seeds kept out of selection); add others, e.g. +${seeds.length}`,
+      );
+  } else if ("more" in query) seeds = nextSeeds(sweep.spec.seeds, query.more);
   else {
     const count = top!.seeds;
     target = { seeds: count, undecided: open.length, power: query.toPower, capped: top!.capped };
     // The sweep's seeds in order, then new ones: each chosen configuration gets the first `count` of them.
-    const pool = [
-      ...sweep.spec.seeds,
-      ...nextSeeds(sweep.spec.seeds, Math.max(0, count - sweep.spec.seeds.length)),
-    ];
+    const own = sweep.spec.seeds.filter((s) => !confirming.has(s));
+    const pool = [...own, ...nextSeeds(sweep.spec.seeds, Math.max(0, count - own.length))];
     seeds = pool.slice(0, count);
   }
   const have = new Set(trials.map((t) => `${t.configKey}#${t.seed}`));

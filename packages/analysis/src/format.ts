@@ -18,3 +18,16 @@ export function duration(seconds: number | null | undefined): string {
   if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
+
+/** Seeds as people write them: runs of consecutive seeds joined with a dash (`1–5, 8, 11–20`). */
+export function seedRanges(seeds: readonly number[]): string {
+  const sorted = [...new Set(seeds)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(j === i ? `${sorted[i]}` : `${sorted[i]}–${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(", ");
+}

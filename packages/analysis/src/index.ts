@@ -15,6 +15,16 @@ export {
   type SweepComparison,
   type SweepComparisonRow,
 } from "./comparison";
+export {
+  type Confirmation,
+  type ConfirmationPlan,
+  type ConfirmationQuery,
+  type ConfirmationRow,
+  confirmationsOf,
+  planConfirmation,
+  type StageEstimate,
+  selectionRuns,
+} from "./confirmation";
 export { InvalidQueryError, QUERY_INVALID_CODE } from "./errors";
 export {
   EXPORT_FORMATS,
@@ -27,7 +37,7 @@ export {
   trialRows,
 } from "./export";
 export { type ExtensionPlan, type ExtensionQuery, planExtension, topUpTarget } from "./extension";
-export { duration, pct, pValue } from "./format";
+export { duration, pct, pValue, seedRanges } from "./format";
 export {
   buildStudyReport,
   type MethodComparison,

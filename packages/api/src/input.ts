@@ -45,6 +45,8 @@ export const LIMITS = {
   name: 200,
   /** a sweep file, YAML or JSON */
   sweepFile: SWEEP_FILE_LIMITS.fileBytes,
+  /** configurations named in one request (a confirmation's `configs`) */
+  configurations: 100,
 } as const;
 
 // Every text field refuses U+0000 (noNul): PostgreSQL cannot compare or store it, and would answer a raw 500.

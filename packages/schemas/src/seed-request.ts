@@ -29,6 +29,16 @@ export const SeedRequestSchema = z.union([
 export type SeedRequest = z.infer<typeof SeedRequestSchema>;
 
 /**
+ * Seeds for a confirmation stage: named, or the next `more` after the sweep's highest. No `toPower`: a confirmation
+ * is sized before it runs and never topped up from its own results, or it would be selection again.
+ */
+export const FreshSeedsSchema = z.union([
+  z.object({ seeds: z.array(SeedSchema).min(2).max(MAX_SEEDS) }).strict(),
+  z.object({ more: z.number().int().min(2).max(MAX_SEEDS) }).strict(),
+]);
+export type FreshSeeds = z.infer<typeof FreshSeedsSchema>;
+
+/**
  * `--seeds` as typed: `6..10` (both ends included), `6,7,9`, or `+5` (five more after the sweep's highest seed). An
  * InputError at `flag` names what was given and what is allowed.
  */

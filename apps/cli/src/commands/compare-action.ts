@@ -1,4 +1,4 @@
-import type { SweepComparison } from "@tailsweep/analysis";
+import type { Confirmation, StageEstimate, SweepComparison } from "@tailsweep/analysis";
 import { pct, pValue } from "@tailsweep/analysis/format";
 import type { Correction } from "@tailsweep/stats";
 import { sweepOrLatest, withApi } from "../api-client";
@@ -61,6 +61,48 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
   out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
   if (table.posthocNote) out(`† ${table.posthocNote}`);
   if (table.sequentialNote) out(`Note: ${table.sequentialNote}`);
+  for (const c of table.confirmations) printConfirmation(c, out);
+}
+
+/** A confirmation stage: each selected configuration's difference on the selection seeds and on the fresh ones. */
+function printConfirmation(c: Confirmation, out: (line: string) => void): void {
+  out("");
+  out(
+    `Confirmation (revision ${c.revision}): ${c.heading}; vs baseline ${c.baseline} (${c.correction === "holm" ? "Holm" : "Benjamini–Hochberg"} across ${c.rows.length} selected)`,
+  );
+  const header = ["configuration", "stage", "n", "Δ vs baseline [95% CI]", "p", "p adj", "verdict"];
+  const stageCells = (name: string, e: StageEstimate | null) =>
+    e
+      ? [
+          name,
+          String(e.seeds),
+          Number.isFinite(e.meanDiff)
+            ? `${e.meanDiff >= 0 ? "+" : ""}${pct(e.meanDiff, 2)} [${pct(e.ci[0], 2)}, ${pct(e.ci[1], 2)}]`
+            : "—",
+          pValue(e.p),
+          pValue(e.pAdjusted),
+          e.verdict,
+        ]
+      : [name, "0", "—", "—", "—", "not run yet"];
+  const lines = c.rows.flatMap((r) => [
+    [r.config, ...stageCells("selection", r.selection)],
+    ["", ...stageCells("confirmation", r.confirmation)],
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  for (const row of [header, ...lines])
+    out(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    );
+  for (const r of c.rows)
+    if (Number.isFinite(r.retained))
+      out(
+        `${r.config}: the fresh seeds keep ${(100 * r.retained).toFixed(0)}% of the selection's difference${r.retained < 1 ? " (the rest was the winner's curse: chosen for being high)" : ""}`,
+      );
+  if (c.pending > 0)
+    out(`${c.pending} confirmation trials still to finish: the test uses the seeds that are in`);
 }
 
 /** `tailsweep compare [sweep]`: the sweep's configurations against the baseline, from a store or a server alike. */

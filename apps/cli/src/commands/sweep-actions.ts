@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { ExportFormat } from "@tailsweep/analysis";
-import { duration, pct, pValue } from "@tailsweep/analysis/format";
+import { duration, pct, pValue, seedRanges } from "@tailsweep/analysis/format";
 import {
   DEFAULT_TOP_UP_MAX_SEEDS,
   InputError,
@@ -221,6 +221,65 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
     process.stdout.write(
       `sweep ${id} revision ${plan.revision}: ${what}; ${whereTheyRun(remote)}\n` +
         "verdicts that use these seeds are marked post hoc († in compare and the report): seeds chosen after looking at the results make a fixed-n p-value optimistic\n",
+    );
+}
+
+/** The flags of `sweep confirm`. */
+interface ConfirmFlags extends JsonFlag {
+  seeds: string;
+  config?: string[];
+  top?: number;
+  baseline?: string;
+  metric?: string;
+  dryRun?: boolean;
+}
+
+/**
+ * `sweep confirm <id> --seeds 11..20`: the selected configurations and the baseline on fresh seeds, as a revision
+ * of its own; `compare` then shows the confirmation's test beside the selection's.
+ */
+export async function sweepConfirm(id: string, o: ConfirmFlags): Promise<void> {
+  if (o.config !== undefined && o.top !== undefined)
+    throw new InputError(
+      "--config, --top",
+      "name the configurations (--config) or how many of the best (--top), not both",
+    );
+  const seeds = parseSeedsArg(o.seeds);
+  const { plan, remote } = await withApi(
+    async (api, login) => ({
+      plan: await api.sweeps.confirm.mutate({
+        id,
+        seeds,
+        ...(o.config && { configs: o.config }),
+        ...(o.top !== undefined && { top: o.top }),
+        ...(o.baseline !== undefined && { baseline: o.baseline }),
+        ...(o.metric !== undefined && { metric: o.metric }),
+        dryRun: o.dryRun === true,
+      }),
+      remote: login !== undefined,
+    }),
+    {
+      launches: true,
+      flags: {
+        baseline: "--baseline",
+        metric: "--metric",
+        seeds: "--seeds",
+        top: "--top",
+        configs: "--config",
+      },
+    },
+  );
+  if (o.json) {
+    printJson({ id, ...plan });
+    return;
+  }
+  const cost = plan.estimatedSeconds === null ? "" : `, about ${duration(plan.estimatedSeconds)} of training`;
+  const what = `${plan.selected.join("; ")} and the baseline ${plan.baseline} on fresh seeds ${seedRanges(plan.seeds)}: ${plan.trialCount} trials${cost}`;
+  if (o.dryRun) process.stdout.write(`sweep ${id} would confirm ${what}\n`);
+  else
+    process.stdout.write(
+      `sweep ${id} revision ${plan.revision}: confirming ${what}; ${whereTheyRun(remote)}\n` +
+        `tailsweep compare ${id} shows the confirmation's own test beside the selection's once they finish\n`,
     );
 }
 

@@ -99,6 +99,31 @@ export function registerSweep(program: Command): void {
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepExtend));
 
   sweep
+    .command("confirm <id>")
+    .description(
+      "run the best configuration (or those named) and the baseline again on fresh seeds never used to choose them: compare shows the confirmation's own test beside the selection's",
+    )
+    .requiredOption(
+      "--seeds <seeds>",
+      "fresh seeds: a range (11..20), a list, or how many after the highest used (+10)",
+    )
+    .option(
+      "--config <config>",
+      "a configuration to confirm, by label or key=value pairs (repeat for several; default: the best)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      "--top <k>",
+      "confirm the k best by the metric's seed mean (default 1)",
+      wholeNumberArg("--top", 1),
+    )
+    .option("--baseline <config>", "what they are confirmed against (default: the compare default)")
+    .option("--metric <metric>", "the metric the best are chosen by (default: the sweep's objective)")
+    .option("--dry-run", "say what it would run, and the compute it takes, and run nothing")
+    .option("--json", "print JSON")
+    .action(lazyAction(async () => (await import("./sweep-actions")).sweepConfirm));
+
+  sweep
     .command("delete <id>")
     .description("delete a sweep with its trials and results (cancelling it first if it runs); owners only")
     .option("--yes", "really: without it nothing is deleted")

@@ -1,6 +1,7 @@
+import type { Confirmation, StageEstimate } from "@tailsweep/analysis";
 import { cellColours, divergingScale } from "@tailsweep/charts/colours";
 import type { ComparisonTable as Table } from "@tailsweep/stats";
-import { pct, pValue } from "../lib/format";
+import { pct, pValue, seedRanges } from "../lib/format";
 
 /**
  * Configurations against a baseline across matched seeds: mean and t interval, the paired difference with its
@@ -115,6 +116,84 @@ export function ComparisonTable({
             : "; not significantly better than every other configuration."}
         </p>
       )}
+    </section>
+  );
+}
+
+/**
+ * A confirmation stage: each selected configuration's difference with the baseline on the seeds it was chosen on and
+ * on fresh seeds, each with its own test, and how much of the selected lead the fresh seeds keep (below 100 %: the
+ * winner's curse). The same numbers `tailsweep compare` prints under "Confirmation".
+ */
+export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmation }) {
+  const cells = (e: StageEstimate | null) =>
+    e ? (
+      <>
+        <td className="num">{e.seeds}</td>
+        <td className="num">
+          {pct(e.meanDiff, 2)} [{pct(e.ci[0], 2)}, {pct(e.ci[1], 2)}]
+        </td>
+        <td className="num">{pValue(e.p)}</td>
+        <td className="num">{pValue(e.pAdjusted)}</td>
+        <td className={`verdict-${e.verdict.split(" ")[0]}`}>{e.verdict}</td>
+      </>
+    ) : (
+      <>
+        <td className="num">0</td>
+        <td className="num">—</td>
+        <td className="num">—</td>
+        <td className="num">—</td>
+        <td className="muted">not run yet</td>
+      </>
+    );
+  return (
+    <section data-testid="confirmation">
+      <h3>
+        Confirmation (revision {c.revision}): {c.heading}
+      </h3>
+      <table className="data">
+        <thead>
+          <tr>
+            <th>configuration</th>
+            <th>stage</th>
+            <th className="num">seeds</th>
+            <th className="num">Δ vs {c.baseline} [95% CI]</th>
+            <th className="num">p</th>
+            <th className="num">p ({c.correction})</th>
+            <th>verdict</th>
+            <th className="num">kept on fresh seeds</th>
+          </tr>
+        </thead>
+        <tbody>
+          {c.rows.flatMap((r) => [
+            <tr key={`${r.configKey}-selection`}>
+              <td rowSpan={2}>{r.config}</td>
+              <td>selection</td>
+              {cells(r.selection)}
+              <td className="num" rowSpan={2} data-testid="retained">
+                {r.retained !== null && Number.isFinite(r.retained)
+                  ? `${(100 * r.retained).toFixed(0)}%`
+                  : "—"}
+              </td>
+            </tr>,
+            <tr key={`${r.configKey}-confirmation`}>
+              <td>confirmation</td>
+              {cells(r.confirmation)}
+            </tr>,
+          ])}
+        </tbody>
+      </table>
+      <p className="muted">
+        The selection row is the table above (seeds {c.selectedOn.length > 0 ? seedRanges(c.selectedOn) : "—"}
+        , corrected across every configuration); the confirmation row tests the same difference on seeds that
+        played no part in choosing ({seedRanges(c.confirmedOn)}),{" "}
+        {c.correction === "holm" ? "Holm" : "Benjamini–Hochberg"}
+        -corrected across the {c.rows.length} selected. Its estimate is the unbiased one: the selection&apos;s
+        is inflated by having been chosen as the highest.
+        {c.pending > 0
+          ? ` ${c.pending} confirmation trials are still to finish; the test uses those that are in.`
+          : ""}
+      </p>
     </section>
   );
 }

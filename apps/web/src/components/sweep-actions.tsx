@@ -79,3 +79,41 @@ export function TopUpButton({
     />
   );
 }
+
+/**
+ * Runs the best configuration and the baseline again on fresh seeds, never used to choose it: asks the API what that
+ * adds (which configuration, the seeds, trials and compute) and says so before anything is queued.
+ */
+export function ConfirmButton({
+  sweepId,
+  baseline,
+  metric,
+  seeds,
+}: {
+  sweepId: string;
+  baseline: string;
+  metric: string;
+  /** How many fresh seeds (as many as the selection had, at least 5). */
+  seeds: number;
+}) {
+  const query = { id: sweepId, seeds: { more: seeds }, baseline, metric } as const;
+  return (
+    <ActionButton
+      label={`Confirm the best on ${seeds} fresh seeds`}
+      busyLabel="planning…"
+      run={async () => {
+        const plan = await trpc.sweeps.confirm.mutate({ ...query, dryRun: true });
+        const cost =
+          plan.estimatedSeconds === null
+            ? "unknown compute"
+            : `about ${duration(plan.estimatedSeconds)} of compute`;
+        const ask =
+          `Run ${plan.selected.join(", ")} and the baseline ${plan.baseline} on fresh seeds ` +
+          `${plan.seeds.at(0)}–${plan.seeds.at(-1)}: ${plan.trialCount} trials, ${cost}. Their test is shown beside ` +
+          "the selection's, free of its winner's curse. Go on?";
+        if (!window.confirm(ask)) return;
+        await trpc.sweeps.confirm.mutate({ ...query, expectTrials: plan.trialCount });
+      }}
+    />
+  );
+}

@@ -18,6 +18,7 @@ import {
   type TrialResult,
 } from "@tailsweep/sweep";
 import { configurationsOf } from "../comparison";
+import { type Confirmation, confirmationsOf, selectionRuns } from "../confirmation";
 import { InvalidQueryError } from "../errors";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "../sweep-runs";
 
@@ -38,6 +39,11 @@ export interface StudyReport {
   methodComparisons: MethodComparison[];
   sensitivities: Sensitivity[];
   missingModality: MissingModalityGroup[];
+  /**
+   * Each sweep's confirmation stages: the selected configurations against the baseline on fresh seeds, beside the
+   * selection's estimate. The sections above are the selection stage, without those seeds.
+   */
+  confirmations: { sweepId: string; sweepName: string; confirmation: Confirmation }[];
 }
 
 /** A metric the report compares methods on, with how to read it from a stored result. */
@@ -219,7 +225,9 @@ export async function buildStudyReport(
     }),
   );
   const baseline = options.baseline ?? "proposed";
-  const methodSweeps = loaded.filter((l) => "variant" in l.sweep.spec.search);
+  // Every comparison is of the selection stage: a confirmation's fresh seeds are tested on their own, below.
+  const selected = loaded.map(selectionRuns);
+  const methodSweeps = selected.filter((l) => "variant" in l.sweep.spec.search);
   return {
     title: options.title ?? "Study report",
     generatedAt: (options.now ?? new Date()).toISOString(),
@@ -227,10 +235,16 @@ export async function buildStudyReport(
     sweeps: loaded.map((l) => overview(l, options.reference)),
     wallSeconds: wallSeconds(loaded.flatMap((l) => l.trials)),
     methodComparisons: methodSweeps.map((l) => methodComparison(l, baseline)),
-    sensitivities: loaded
+    sensitivities: selected
       .filter((l) => !("variant" in l.sweep.spec.search) && !isSingleModalitySweep(l))
       .map((l) => sensitivity(l)),
-    missingModality: missingModality(methodSweeps, loaded.filter(isSingleModalitySweep), baseline),
+    missingModality: missingModality(methodSweeps, selected.filter(isSingleModalitySweep), baseline),
+    confirmations: loaded.flatMap((l) =>
+      confirmationsOf(l, {
+        metric: l.sweep.spec.objective.metric,
+        direction: l.sweep.spec.objective.direction,
+      }).map((confirmation) => ({ sweepId: l.sweep.id, sweepName: l.sweep.name, confirmation })),
+    ),
   };
 }
 

@@ -1,6 +1,7 @@
 import { type BarSeries, groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep/charts";
 import type { Summary } from "@tailsweep/stats";
 import { paramValue } from "@tailsweep/sweep";
+import type { StageEstimate } from "../confirmation";
 import { duration, pct, pValue } from "../format";
 import {
   groupBy,
@@ -128,10 +129,61 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
   for (const mc of report.methodComparisons) out.push(...methodSection(mc, figure));
   for (const s of report.sensitivities) out.push(...sensitivitySection(s, figure));
   if (report.missingModality.length > 0) out.push(...missingSection(report.missingModality, figure));
+  if (report.confirmations.length > 0) out.push(...confirmationSection(report.confirmations));
   return { markdown: `${out.join("\n").trimEnd()}\n`, figures };
 }
 
 type Figure = (name: string, alt: string, svg: string) => string;
+
+/** Each confirmation stage: the selection's estimate and the fresh seeds' own test, side by side. */
+function confirmationSection(confirmations: StudyReport["confirmations"]): string[] {
+  const out = [
+    "## Confirmation on fresh seeds",
+    "",
+    "A configuration chosen as the best on some seeds and tested on the same seeds looks better than it is (the " +
+      "winner's curse). Each confirmation ran the chosen configurations and the baseline again on seeds that played " +
+      "no part in choosing; its test (paired t, corrected across the configurations it confirms) is the one to cite, " +
+      "and *kept* is the share of the selection's difference the fresh seeds reproduce.",
+    "",
+  ];
+  for (const { sweepName, confirmation: c } of confirmations) {
+    out.push(`### ${sweepName}: ${c.heading}`, "");
+    const cells = (e: StageEstimate | null) =>
+      e
+        ? [
+            String(e.seeds),
+            `${e.meanDiff >= 0 ? "+" : ""}${pct(e.meanDiff, 2)} [${pct(e.ci[0], 2)}, ${pct(e.ci[1], 2)}]`,
+            pValue(e.pAdjusted),
+            e.verdict,
+          ]
+        : ["0", "—", "—", "not run yet"];
+    out.push(
+      table(
+        [
+          "configuration",
+          `selection: seeds`,
+          `Δ vs ${c.baseline} [95% CI]`,
+          `p (${c.correction})`,
+          "verdict",
+          "confirmation: seeds",
+          "Δ [95% CI]",
+          `p (${c.correction})`,
+          "verdict",
+          "kept",
+        ],
+        c.rows.map((r) => [
+          r.config,
+          ...cells(r.selection),
+          ...cells(r.confirmation),
+          Number.isFinite(r.retained) ? `${(100 * r.retained).toFixed(0)} %` : "—",
+        ]),
+      ),
+      "",
+    );
+    if (c.pending > 0) out.push(`${c.pending} confirmation trials were still to finish.`, "");
+  }
+  return out;
+}
 
 function sweepsSection(report: StudyReport): string[] {
   const out = ["## Sweeps", ""];

@@ -5,6 +5,7 @@ import {
   learningCurves,
   loadSweepRuns,
   perClassResults,
+  planConfirmation,
   planExtension,
   rankConfigurations,
   sequentialStatus,
@@ -16,6 +17,7 @@ import {
 import {
   AppError,
   ConfigError,
+  FreshSeedsSchema,
   InputError,
   isConfigError,
   MAX_SEEDS,
@@ -56,7 +58,48 @@ function launcherOf(ctx: ApiContext): SweepLauncher {
   return ctx.launcher;
 }
 
-/** Sweeps: list, read, compare and chart one, launch, retry, resume, extend, cancel and delete. */
+/** Refuses adding seeds while a sequential design still adds its own (a person's seeds would be outside it). */
+function refuseWhileSequential(sweep: { id: string; status: string; spec: SweepSpec }): void {
+  if (sweep.spec.sequential && sweep.status === "running")
+    throw new AppError(
+      "SEQUENTIAL_DESIGN_RUNNING",
+      "conflict",
+      `sweep ${sweep.id} runs a sequential design: it adds its own seeds where a comparison is open, up to seeds.max; add more once it has finished`,
+    );
+}
+
+/** The trial cap of one sweep: the seeds and trials it would have after adding `trialCount` on `seeds`. */
+function refuseTooMany(
+  ctx: ApiContext,
+  runs: { sweep: { spec: SweepSpec }; trials: { configKey: string }[] },
+  seeds: readonly number[],
+  trialCount: number,
+): void {
+  const seedsAfter = new Set([...runs.sweep.spec.seeds, ...seeds]).size;
+  const configurationsAfter = new Set(runs.trials.map((t) => t.configKey)).size;
+  const limit = ctx.sweepLimits?.maxTrials;
+  const tooMany = [
+    ...(seedsAfter > MAX_SEEDS ? [`${seedsAfter} seeds, more than the ${MAX_SEEDS} allowed`] : []),
+    ...(limit !== undefined && runs.trials.length + trialCount > limit
+      ? [
+          `${runs.trials.length + trialCount} trials (${configurationsAfter} configurations), more than the limit of ${limit} per sweep`,
+        ]
+      : []),
+  ];
+  if (tooMany.length > 0) throw new InputError("seeds", `the sweep would have ${tooMany.join(", and ")}`);
+}
+
+/** A dry run's plan as the person confirmed it: refused when results that came in meanwhile changed it. */
+function refuseChangedPlan(expectTrials: number | undefined, trialCount: number): void {
+  if (expectTrials !== undefined && expectTrials !== trialCount)
+    throw new AppError(
+      "PLAN_CHANGED",
+      "conflict",
+      `results that came in meanwhile changed the plan: it adds ${trialCount} trials now, not the ${expectTrials} confirmed; look again`,
+    );
+}
+
+/** Sweeps: list, read, compare and chart one, launch, retry, resume, extend, confirm, cancel and delete. */
 export const sweepsRouter = t.router({
   /** Sweeps newest first, with progress and the best configuration so far; filter by project, status or text. */
   list: t.procedure
@@ -295,12 +338,7 @@ export const sweepsRouter = t.router({
       const launcher = launcherOf(ctx);
       const runs = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id, "launch"));
       const { sweep } = runs;
-      if (sweep.spec.sequential && sweep.status === "running")
-        throw new AppError(
-          "SEQUENTIAL_DESIGN_RUNNING",
-          "conflict",
-          `sweep ${sweep.id} runs a sequential design: it adds its own seeds where a comparison is open, up to seeds.max; add more once it has finished`,
-        );
+      refuseWhileSequential(sweep);
       const plan = planExtension(runs, {
         ...input.seeds,
         ...(input.only && { only: input.only }),
@@ -309,25 +347,9 @@ export const sweepsRouter = t.router({
         ...(input.correction && { correction: input.correction }),
         ...(input.alpha !== undefined && { alpha: input.alpha }),
       });
-      const seedsAfter = new Set([...sweep.spec.seeds, ...plan.seeds]).size;
-      const configurationsAfter = new Set(runs.trials.map((t) => t.configKey)).size;
-      const limit = ctx.sweepLimits?.maxTrials;
-      const tooMany = [
-        ...(seedsAfter > MAX_SEEDS ? [`${seedsAfter} seeds, more than the ${MAX_SEEDS} allowed`] : []),
-        ...(limit !== undefined && runs.trials.length + plan.trialCount > limit
-          ? [
-              `${runs.trials.length + plan.trialCount} trials (${configurationsAfter} configurations), more than the limit of ${limit} per sweep`,
-            ]
-          : []),
-      ];
-      if (tooMany.length > 0) throw new InputError("seeds", `the sweep would have ${tooMany.join(", and ")}`);
+      refuseTooMany(ctx, runs, plan.seeds, plan.trialCount);
       if (input.dryRun || plan.trialCount === 0) return { ...plan, revision: null, added: 0 };
-      if (input.expectTrials !== undefined && input.expectTrials !== plan.trialCount)
-        throw new AppError(
-          "PLAN_CHANGED",
-          "conflict",
-          `results that came in meanwhile changed the plan: it adds ${plan.trialCount} trials now, not the ${input.expectTrials} confirmed; look again`,
-        );
+      refuseChangedPlan(input.expectTrials, plan.trialCount);
       const { revision, added } = await launcher.extend(sweep.id, {
         seeds: plan.seeds,
         configKeys: plan.configKeys,
@@ -342,6 +364,59 @@ export const sweepsRouter = t.router({
       });
       if (revision)
         await audited(ctx, sweep.project, "sweep.extend", sweep.id, {
+          name: sweep.name,
+          revision: revision.revision,
+          trials: added.length,
+          seeds: plan.seeds.length,
+        });
+      return { ...plan, revision: revision?.revision ?? null, added: added.length };
+    }),
+
+  /**
+   * A confirmation stage: the selected configurations (named in `configs`, or the `top` best by the metric's seed
+   * mean) and the baseline, run on fresh seeds the sweep never used, so their test is free of the selection's
+   * winner's curse. Planned before it runs (not post hoc); `dryRun` says what and at what cost, and adds nothing.
+   */
+  confirm: t.procedure
+    .input(
+      checked(
+        sweepIdInput.extend({
+          seeds: FreshSeedsSchema,
+          configs: z.array(labelField).min(1).max(LIMITS.configurations).optional(),
+          top: z.number().int().min(1).max(LIMITS.configurations).optional(),
+          baseline: labelField.optional(),
+          metric: nameField.optional(),
+          note: labelField.optional(),
+          dryRun: z.boolean().default(false),
+          expectTrials: z.number().int().min(0).optional(),
+        }),
+      ),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const launcher = launcherOf(ctx);
+      const runs = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id, "launch"));
+      const { sweep } = runs;
+      refuseWhileSequential(sweep);
+      const plan = planConfirmation(runs, {
+        ...input.seeds,
+        ...(input.configs && { configs: input.configs }),
+        ...(input.top !== undefined && { top: input.top }),
+        ...(input.baseline !== undefined && { baseline: input.baseline }),
+        ...(input.metric !== undefined && { metric: input.metric }),
+      });
+      refuseTooMany(ctx, runs, plan.seeds, plan.trialCount);
+      if (input.dryRun) return { ...plan, revision: null, added: 0 };
+      refuseChangedPlan(input.expectTrials, plan.trialCount);
+      const { revision, added } = await launcher.extend(sweep.id, {
+        seeds: plan.seeds,
+        configKeys: plan.configKeys,
+        kind: "confirm",
+        posthoc: false,
+        by: ctx.caller.label,
+        note: input.note ?? `confirm ${plan.selected.join("; ")} against ${plan.baseline} on fresh seeds`,
+      });
+      if (revision)
+        await audited(ctx, sweep.project, "sweep.confirm", sweep.id, {
           name: sweep.name,
           revision: revision.revision,
           trials: added.length,

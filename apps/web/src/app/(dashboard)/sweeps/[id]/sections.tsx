@@ -2,10 +2,14 @@ import { topUpTarget } from "@tailsweep/analysis";
 import { curvesSvg, perClassSvg, seriesColours } from "@tailsweep/charts";
 import { DEFAULT_TOP_UP_MAX_SEEDS, ObjectiveMetricSchema } from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
-import { ComparisonTable, CorrectionChoice } from "../../../../components/comparison-table";
+import {
+  ComparisonTable,
+  ConfirmationTable,
+  CorrectionChoice,
+} from "../../../../components/comparison-table";
 import { HeatTable } from "../../../../components/heat-table";
 import { KeepParams } from "../../../../components/keep-params";
-import { TopUpButton } from "../../../../components/sweep-actions";
+import { ConfirmButton, TopUpButton } from "../../../../components/sweep-actions";
 import { pct, query } from "../../../../lib/format";
 import type { api } from "../../../../server/store";
 
@@ -119,18 +123,31 @@ export async function ComparisonSection({
       {table ? (
         <>
           <ComparisonTable table={table} />
-          {topUp && open.length > 0 && (
+          {topUp && (open.length > 0 || table.rows.length > 1) && (
             <p data-testid="top-up">
-              <TopUpButton
-                sweepId={topUp}
-                baseline={table.baseline}
-                metric={metric}
-                correction={correction}
-                undecided={open.length}
-                target={target}
-              />
+              {open.length > 0 && (
+                <TopUpButton
+                  sweepId={topUp}
+                  baseline={table.baseline}
+                  metric={metric}
+                  correction={correction}
+                  undecided={open.length}
+                  target={target}
+                />
+              )}{" "}
+              {table.rows.length > 1 && (
+                <ConfirmButton
+                  sweepId={topUp}
+                  baseline={table.baseline}
+                  metric={metric}
+                  seeds={Math.max(5, table.rows.find((r) => r.config === table.baseline)?.summary.n ?? 0)}
+                />
+              )}
             </p>
           )}
+          {table.confirmations.map((c) => (
+            <ConfirmationTable key={c.revision} confirmation={c} />
+          ))}
         </>
       ) : (
         <p className="muted">{error ?? "Nothing to compare yet."}</p>

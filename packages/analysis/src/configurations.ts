@@ -1,0 +1,96 @@
+import { InputError, metricOf, type SweepSpec } from "@tailsweep/schemas";
+import { summarize } from "@tailsweep/stats";
+import { paramValue, type TrialRecord, type TrialResult } from "@tailsweep/sweep";
+
+/** One configuration of a sweep: its key (what results are grouped and joined on), label and searched params. */
+export interface Configuration {
+  key: string;
+  /** The stored display label; unique within the sweep (a clash of two keys' labels gets `#` and the key's start). */
+  label: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * The configurations the trials belong to, by `configKey`, ordered by label. Labels are for people: two
+ * configurations whose params print alike (a string "[8]" and a list [8]) keep apart by key, and their labels are
+ * made distinct so that a table keyed by label still has one row each.
+ */
+export function configurationsOf(
+  trials: readonly Pick<TrialRecord, "configKey" | "configLabel" | "params">[],
+): Map<string, Configuration> {
+  const byKey = new Map<string, Configuration>();
+  for (const t of trials)
+    if (!byKey.has(t.configKey))
+      byKey.set(t.configKey, { key: t.configKey, label: t.configLabel, params: t.params });
+  const labelCount = new Map<string, number>();
+  for (const c of byKey.values()) labelCount.set(c.label, (labelCount.get(c.label) ?? 0) + 1);
+  for (const c of byKey.values())
+    if (labelCount.get(c.label)! > 1) c.label = `${c.label} #${c.key.slice(0, 8)}`;
+  return new Map([...byKey].sort(([, a], [, b]) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0)));
+}
+
+/** The succeeded trials that report `metric`, each with its value (what every per-configuration view reads). */
+export function* finishedValues(
+  trials: readonly TrialRecord[],
+  results: ReadonlyMap<string, TrialResult>,
+  metric: string,
+): Generator<{ trial: TrialRecord; value: number }> {
+  for (const trial of trials) {
+    const result = trial.state === "succeeded" ? results.get(trial.id) : undefined;
+    const value = result && metricOf(result.metrics, metric);
+    if (value !== undefined) yield { trial, value };
+  }
+}
+
+/** Configurations ranked by the objective's seed mean, best first, with the sd over seeds (NaN for one seed). */
+export function rankConfigurations(
+  trials: readonly TrialRecord[],
+  results: ReadonlyMap<string, TrialResult>,
+  objective: { metric: string; direction: SweepSpec["objective"]["direction"] },
+): { config: string; configKey: string; seeds: number; mean: number; sd: number }[] {
+  const configs = configurationsOf(trials);
+  const byConfig = new Map<string, number[]>();
+  for (const { trial, value } of finishedValues(trials, results, objective.metric))
+    byConfig.set(trial.configKey, [...(byConfig.get(trial.configKey) ?? []), value]);
+  const sign = objective.direction === "maximize" ? -1 : 1;
+  return [...byConfig]
+    .map(([key, values]) => {
+      const s = summarize(values);
+      return { config: configs.get(key)!.label, configKey: key, seeds: s.n, mean: s.mean, sd: s.sd };
+    })
+    .sort((a, b) => sign * (a.mean - b.mean));
+}
+
+/**
+ * The configuration a user named, by its full label or by some `key=value` pairs of its params (`variant=gaussian`),
+ * matching exactly one. Without a name: the gaussian variant when exactly one configuration is it, else the first.
+ * `field` names the input the name came from in the error (`baseline`, `groups[1].config`).
+ */
+export function resolveBaseline(
+  configs: readonly Configuration[],
+  wanted: string | undefined,
+  field = "baseline",
+): Configuration {
+  if (configs.length === 0) throw new InputError("metric", "no finished trials with this metric to compare");
+  if (wanted === undefined) {
+    const gaussian = configs.filter((c) => c.params.variant === "gaussian");
+    return gaussian.length === 1 ? gaussian[0]! : configs[0]!;
+  }
+  const exact = configs.find((c) => c.label === wanted);
+  if (exact) return exact;
+  const parts = wanted
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((part) => {
+      const at = part.indexOf("=");
+      return { name: part.slice(0, at), value: part.slice(at + 1), whole: at > 0 };
+    });
+  const matches = configs.filter((c) =>
+    parts.every((p) => p.whole && p.name in c.params && paramValue(c.params[p.name]) === p.value),
+  );
+  if (matches.length === 1) return matches[0]!;
+  throw new InputError(
+    field,
+    `'${wanted}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`}; use one of: ${configs.map((c) => c.label).join(" | ")}`,
+  );
+}

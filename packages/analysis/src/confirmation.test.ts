@@ -1,0 +1,237 @@
+import { ConfigError, InputError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
+import { comparePaired } from "@tailsweep/stats";
+import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
+import { describe, expect, it } from "vitest";
+import { compareRuns } from "./comparison";
+import { type ConfirmationPlan, confirmationsOf, planConfirmation, selectionRuns } from "./confirmation";
+import { planExtension } from "./extension";
+import { seedRanges } from "./format";
+import { buildStudyReport } from "./report/build";
+import { renderStudyMarkdown } from "./report/markdown";
+import { loadSweepRuns } from "./sweep-runs";
+
+const spec = parseSweepFile({
+  name: "confirm",
+  search: { variant: ["gaussian", "proposed", "supervised"] },
+  seeds: [1, 2, 3, 4, 5],
+});
+const t0 = new Date("2026-01-01T00:00:00Z");
+const noise = [0, 0.012, -0.009, 0.015, -0.011, 0.008, -0.013, 0.01, -0.006, 0.014, -0.004, 0.007];
+
+/**
+ * Balanced accuracy per variant and seed. On the selection seeds (1–5) proposed is far ahead of gaussian; on the
+ * fresh seeds (6 and up) it keeps only a quarter of that lead: the winner's curse the confirmation should show.
+ */
+function accuracy(t: TrialRecord): number {
+  const e = noise[t.seed % noise.length]!;
+  const base = 0.6 + e;
+  if (t.config.variant === "proposed") return base + (t.seed <= 5 ? 0.08 : 0.02) + e / 3;
+  if (t.config.variant === "supervised") return base + 0.01 + (t.seed % 2 ? 0.012 : -0.01);
+  return base;
+}
+
+async function finishAll(store: InMemoryRunStore, sweepId: string): Promise<void> {
+  for (const t of await store.listTrials(sweepId)) {
+    if (t.state !== "waiting") continue;
+    await store.claimTrial(t.id, "w", t0);
+    const v = accuracy(t);
+    const test = { n: 10, accuracy: v, balancedAccuracy: v, macroF1: v, gMean: v };
+    const metrics = {
+      test: { ...test, perClassRecall: [], perClassPrecision: [], confusion: [] },
+      minorityRecall: v,
+      minorityClasses: [],
+      perModality: [],
+    };
+    await store.completeTrial(t.id, 1, { metrics, backend: "cpu", seconds: 12 }, t0);
+  }
+}
+
+async function stored() {
+  const store = new InMemoryRunStore();
+  await store.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: t0 });
+  await finishAll(store, "sw");
+  return store;
+}
+
+/** What the controller's `extend` does with a confirmation plan: a revision of kind confirm, not post hoc. */
+async function confirm(store: InMemoryRunStore, plan: ConfirmationPlan, finish = true) {
+  const sweep = (await store.getSweep("sw"))!;
+  const revised: SweepSpec = { ...sweep.spec, seeds: [...sweep.spec.seeds, ...plan.seeds] };
+  const keys = new Set(plan.configKeys);
+  const seeds = new Set(plan.seeds);
+  await store.reviseSweep({
+    sweepId: "sw",
+    spec: revised,
+    trials: expandSweep(revised).filter((p) => seeds.has(p.seed) && keys.has(p.configKey)),
+    kind: "confirm",
+    seeds: plan.seeds,
+    configKeys: plan.configKeys,
+    posthoc: false,
+    by: "test",
+    note: "confirm",
+    now: t0,
+  });
+  if (finish) await finishAll(store, "sw");
+  return loadSweepRuns(store, "sw");
+}
+
+describe("seedRanges", () => {
+  it("joins runs of consecutive seeds with a dash, in order, once each", () => {
+    expect(seedRanges([3, 1, 2, 5, 11, 12, 13, 5])).toBe("1–3, 5, 11–13");
+    expect(seedRanges([7])).toBe("7");
+    expect(seedRanges([])).toBe("");
+  });
+});
+
+describe("planConfirmation", () => {
+  it("picks the best configuration besides the baseline and runs both on the next seeds never used", async () => {
+    const runs = await loadSweepRuns(await stored(), "sw");
+    const plan = planConfirmation(runs, { more: 4, baseline: "variant=gaussian" });
+    const keyOf = (label: string) => runs.trials.find((t) => t.configLabel === label)!.configKey;
+    expect(plan).toEqual({
+      seeds: [6, 7, 8, 9],
+      configKeys: [keyOf("variant=gaussian"), keyOf("variant=proposed")],
+      baseline: "variant=gaussian",
+      selected: ["variant=proposed"],
+      trialCount: 8,
+      estimatedSeconds: 96,
+    });
+    expect(planConfirmation(runs, { more: 2, top: 2 }).selected).toEqual([
+      "variant=proposed",
+      "variant=supervised",
+    ]);
+    expect(planConfirmation(runs, { seeds: [20, 21], configs: ["variant=supervised"] })).toMatchObject({
+      seeds: [20, 21],
+      selected: ["variant=supervised"],
+      trialCount: 4,
+    });
+  });
+
+  it("refuses seeds the selection saw, naming them and offering fresh ones", async () => {
+    const runs = await loadSweepRuns(await stored(), "sw");
+    const refused = (() => {
+      try {
+        planConfirmation(runs, { seeds: [4, 5, 6] });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(refused).toBeInstanceOf(InputError);
+    expect((refused as InputError).field).toBe("seeds");
+    expect((refused as InputError).problem).toMatch(/^seeds 4–5 ran in this sweep already.*\+3 for 6–8/);
+  });
+
+  it("names every bad field at once: used seeds, an unknown configuration, the baseline itself", async () => {
+    const runs = await loadSweepRuns(await stored(), "sw");
+    let error: unknown;
+    try {
+      planConfirmation(runs, { seeds: [1, 9], configs: ["variant=nope", "variant=gaussian"] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^seeds: seed 1 ran in this sweep already/);
+    expect(problems[1]).toMatch(/^configs\[0\]: 'variant=nope' matches no configuration/);
+    expect(problems[2]).toMatch(/^configs\[1\]: 'variant=gaussian' is the baseline/);
+    expect(() => planConfirmation(runs, { more: 2, top: 3 })).toThrow(
+      /top: must be a whole number from 1 to 2/,
+    );
+  });
+});
+
+describe("a confirmation stage in the comparison", () => {
+  it("keeps the fresh seeds out of the selection table and tests them on their own, side by side", async () => {
+    const store = await stored();
+    const before = compareRuns(await loadSweepRuns(store, "sw"), { baseline: "variant=gaussian" });
+    const plan = planConfirmation(await loadSweepRuns(store, "sw"), {
+      more: 6,
+      baseline: "variant=gaussian",
+    });
+    const runs = await confirm(store, plan);
+    const table = compareRuns(runs, { baseline: "variant=gaussian" });
+    // The selection table is what it was before the confirmation ran: same seeds, same numbers.
+    expect(table.rows.map((r) => [r.config, r.seeds])).toEqual(before.rows.map((r) => [r.config, r.seeds]));
+    expect(table.rows.map((r) => r.vsBaseline?.p)).toEqual(before.rows.map((r) => r.vsBaseline?.p));
+    expect(table.confirmations).toHaveLength(1);
+    const [c] = table.confirmations;
+    expect(c).toMatchObject({
+      revision: 2,
+      baseline: "variant=gaussian",
+      selectedOn: [1, 2, 3, 4, 5],
+      confirmedOn: [6, 7, 8, 9, 10, 11],
+      heading: "selected on seeds 1–5, confirmed on 6–11",
+      pending: 0,
+      correction: "holm",
+    });
+    const [row] = c!.rows;
+    expect(row!.config).toBe("variant=proposed");
+    // The selection side is the selection table's row; the confirmation side a paired t-test on the fresh seeds.
+    const selectionRow = before.rows.find((r) => r.config === "variant=proposed")!.vsBaseline!;
+    expect(row!.selection).toMatchObject({ seeds: 5, p: selectionRow.p, pAdjusted: selectionRow.pAdjusted });
+    const fresh = runs.trials.filter((t) => t.seed >= 6);
+    const values = (variant: string) =>
+      fresh
+        .filter((t) => t.config.variant === variant)
+        .sort((a, b) => a.seed - b.seed)
+        .map(accuracy);
+    const independent = comparePaired(values("proposed"), values("gaussian"));
+    expect(row!.confirmation!.seeds).toBe(6);
+    expect(row!.confirmation!.meanDiff).toBeCloseTo(independent.meanDiff, 12);
+    expect(row!.confirmation!.p).toBeCloseTo(independent.t.p, 12);
+    expect(row!.confirmation!.pAdjusted).toBeCloseTo(independent.t.p, 12); // one selected: nothing to correct
+    // The fresh seeds keep about a quarter of the selected lead (0.02 of 0.08, plus noise).
+    expect(row!.retained).toBeGreaterThan(0.15);
+    expect(row!.retained).toBeLessThan(0.4);
+    expect(row!.retained).toBeCloseTo(row!.confirmation!.meanDiff / row!.selection!.meanDiff, 12);
+  });
+
+  it("says how many confirmation trials are still open, and tests only the seeds that are in", async () => {
+    const store = await stored();
+    const plan = planConfirmation(await loadSweepRuns(store, "sw"), { more: 3 });
+    const runs = await confirm(store, plan, false);
+    const [c] = confirmationsOf(runs, { metric: "balancedAccuracy", direction: "maximize" });
+    expect(c!.pending).toBe(6);
+    expect(c!.rows[0]!.confirmation).toBeNull();
+    expect(selectionRuns(runs).trials).toHaveLength(15);
+  });
+
+  it("keeps later top-ups off a confirmation's seeds", async () => {
+    const store = await stored();
+    const plan = planConfirmation(await loadSweepRuns(store, "sw"), { more: 3 });
+    const runs = await confirm(store, plan);
+    expect(() => planExtension(runs, { seeds: [7, 12] })).toThrow(
+      /seeds: seed 7 belongs to a confirmation stage/,
+    );
+    expect(planExtension(runs, { more: 1 }).seeds).toEqual([9]);
+    const topUp = planExtension(runs, { toPower: 0.8, maxSeeds: 7, baseline: "variant=gaussian" });
+    // supervised is still open and needs more than 7 seeds: the first 7 seeds outside the confirmation.
+    expect(topUp.target).toMatchObject({ seeds: 7, capped: true });
+    expect(topUp.seeds).toEqual([1, 2, 3, 4, 5, 9, 10]);
+  });
+
+  it("is a section of the study report, whose method tables keep to the selection seeds", async () => {
+    const store = await stored();
+    await confirm(
+      store,
+      planConfirmation(await loadSweepRuns(store, "sw"), { more: 6, baseline: "variant=gaussian" }),
+    );
+    const report = await buildStudyReport(store, ["sw"], { now: t0 });
+    expect(report.confirmations.map((c) => [c.sweepName, c.confirmation.heading])).toEqual([
+      ["confirm", "selected on seeds 1–5, confirmed on 6–11"],
+    ]);
+    const cells = report.methodComparisons[0]!.settings[0]!.metrics.balancedAccuracy!;
+    expect(cells.map((c) => [c.method, c.summary.n])).toEqual([
+      ["proposed", 5],
+      ["gaussian", 5],
+      ["supervised", 5],
+    ]);
+    const { markdown } = renderStudyMarkdown(report);
+    expect(markdown).toContain("## Confirmation on fresh seeds");
+    expect(markdown).toContain("### confirm: selected on seeds 1–5, confirmed on 6–11");
+    expect(markdown).toMatch(
+      /\| variant=proposed \| 5 \| \+\d+\.\d\d \[.*\] \| .* \| better \| 6 \| .* \| \d+ % \|/,
+    );
+  });
+});

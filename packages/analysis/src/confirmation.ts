@@ -1,0 +1,278 @@
+import { ConfigError, type FreshSeeds, InputError, nextSeeds, type SweepSpec } from "@tailsweep/schemas";
+import {
+  type ComparisonRow,
+  type Correction,
+  compareConfigurations,
+  type Observation,
+} from "@tailsweep/stats";
+import type { SweepRevision } from "@tailsweep/sweep";
+import {
+  type Configuration,
+  configurationsOf,
+  finishedValues,
+  rankConfigurations,
+  resolveBaseline,
+} from "./configurations";
+import { seedRanges } from "./format";
+import type { SweepRuns } from "./sweep-runs";
+
+/**
+ * A confirmation stage: configurations chosen on the sweep's seeds, run again with the baseline on fresh seeds that
+ * played no part in choosing them. Its revision's `configKeys` hold the baseline first, then the selected.
+ */
+const isConfirmation = (r: Pick<SweepRevision, "kind">) => r.kind === "confirm";
+
+/**
+ * The sweep without its confirmation stages: every view that selects, ranks or tops up reads these runs, so the
+ * fresh seeds of a confirmation never feed the choice they are meant to check.
+ */
+export function selectionRuns(runs: SweepRuns): SweepRuns {
+  const confirming = new Set(runs.revisions.filter(isConfirmation).map((r) => r.revision));
+  if (confirming.size === 0) return runs;
+  return { ...runs, trials: runs.trials.filter((t) => !confirming.has(t.revision)) };
+}
+
+/** One side of a confirmation's row: a configuration against the baseline at one stage. */
+export interface StageEstimate {
+  /** Matched seeds the test pairs. */
+  seeds: number;
+  /** Mean paired difference (configuration − baseline) and its t interval (NaN where not paired). */
+  meanDiff: number;
+  ci: [number, number];
+  p: number;
+  /** Corrected across the stage's family: every configuration against the baseline (selection), the selected (confirmation). */
+  pAdjusted: number;
+  verdict: NonNullable<ComparisonRow["vsBaseline"]>["verdict"];
+  reason?: string;
+}
+
+/** A selected configuration's comparison with the baseline on the selection seeds and on the fresh ones. */
+export interface ConfirmationRow {
+  config: string;
+  configKey: string;
+  selection: StageEstimate | null;
+  confirmation: StageEstimate | null;
+  /**
+   * The confirmation's mean difference over the selection's: below 1 is the winner's curse (the selection estimate
+   * was biased upward by choosing the best of several noisy estimates); NaN where either is missing or zero.
+   */
+  retained: number;
+}
+
+/** A confirmation stage's test and the selection it checks, side by side (docs/statistics.md, "Confirmation"). */
+export interface Confirmation {
+  revision: number;
+  baseline: string;
+  baselineKey: string;
+  /** Seeds the selection stage used (every seed of the sweep outside its confirmations). */
+  selectedOn: number[];
+  /** The fresh seeds of this confirmation. */
+  confirmedOn: number[];
+  metric: string;
+  correction: Correction;
+  alpha: number;
+  rows: ConfirmationRow[];
+  /** Trials of the confirmation not finished yet (its test waits for none: it uses the seeds that are in). */
+  pending: number;
+  /** "selected on seeds 1–5, confirmed on 11–20": what every surface prints as its heading. */
+  heading: string;
+}
+
+function stage(row: ComparisonRow | undefined): StageEstimate | null {
+  const v = row?.vsBaseline;
+  if (!v) return null;
+  const c = v.comparison;
+  const paired = c?.method === "paired" ? c : undefined;
+  return {
+    seeds: paired?.n ?? 0,
+    meanDiff: c ? c.meanDiff : Number.NaN,
+    ci: paired ? paired.ci : [Number.NaN, Number.NaN],
+    p: v.p,
+    pAdjusted: v.pAdjusted,
+    verdict: v.verdict,
+    ...(v.reason !== undefined && { reason: v.reason }),
+  };
+}
+
+/** Settings of {@link confirmationsOf}: the metric and the tests' level and correction (the comparison's). */
+export interface ConfirmationOptions {
+  metric: string;
+  direction: SweepSpec["objective"]["direction"];
+  correction?: Correction;
+  alpha?: number;
+}
+
+/**
+ * Each confirmation stage of a sweep: its selected configurations against its baseline on its fresh seeds (paired
+ * t-tests, corrected across the selected), beside the same comparisons on the selection seeds (corrected across
+ * every configuration, as the selection table is). Only trials the confirmation added count for its test.
+ */
+export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): Confirmation[] {
+  const confirmations = runs.revisions.filter(isConfirmation);
+  if (confirmations.length === 0) return [];
+  const configs = configurationsOf(runs.trials);
+  const labelOf = (key: string) => configs.get(key)?.label ?? key;
+  const selection = selectionRuns(runs);
+  const selectedOn = [...new Set(selection.trials.map((t) => t.seed))].sort((a, b) => a - b);
+  const observe = (trials: SweepRuns["trials"]): Observation[] =>
+    [...finishedValues(trials, runs.results, options.metric)].map(({ trial, value }) => ({
+      config: labelOf(trial.configKey),
+      seed: trial.seed,
+      value,
+    }));
+  const settings = {
+    direction: options.direction,
+    ...(options.correction && { correction: options.correction }),
+    ...(options.alpha !== undefined && { alpha: options.alpha }),
+    resamples: 0,
+  };
+  const selectionObservations = observe(selection.trials);
+  return confirmations.map((revision) => {
+    const [baselineKey, ...selectedKeys] = revision.configKeys;
+    const baseline = labelOf(baselineKey!);
+    const own = runs.trials.filter((t) => t.revision === revision.revision);
+    const tableOf = (observations: Observation[]) =>
+      observations.some((o) => o.config === baseline)
+        ? compareConfigurations(observations, { ...settings, baseline })
+        : undefined;
+    const selected = tableOf(selectionObservations);
+    const confirmed = tableOf(observe(own));
+    const rows = selectedKeys.map((key): ConfirmationRow => {
+      const config = labelOf(key);
+      const before = stage(selected?.rows.find((r) => r.config === config));
+      const after = stage(confirmed?.rows.find((r) => r.config === config));
+      const retained =
+        before && after && before.meanDiff !== 0 ? after.meanDiff / before.meanDiff : Number.NaN;
+      return { config, configKey: key, selection: before, confirmation: after, retained };
+    });
+    return {
+      revision: revision.revision,
+      baseline,
+      baselineKey: baselineKey!,
+      selectedOn,
+      confirmedOn: [...revision.seeds].sort((a, b) => a - b),
+      metric: options.metric,
+      correction: confirmed?.correction ?? selected?.correction ?? options.correction ?? "holm",
+      alpha: confirmed?.alpha ?? selected?.alpha ?? options.alpha ?? 0.05,
+      rows,
+      pending: own.filter((t) => t.state === "waiting" || t.state === "running").length,
+      heading: `selected on seeds ${seedRanges(selectedOn)}, confirmed on ${seedRanges(revision.seeds)}`,
+    };
+  });
+}
+
+/** What {@link planConfirmation} is asked: fresh seeds, and which configurations to confirm against which baseline. */
+export type ConfirmationQuery = FreshSeeds & {
+  /** Configurations to confirm, by label or `key=value` pairs; default the `top` best by the metric's seed mean. */
+  configs?: readonly string[];
+  /** How many of the best to confirm when `configs` is not given (default 1). */
+  top?: number;
+  baseline?: string;
+  /** The metric the best are chosen by (default the sweep's objective, in its direction). */
+  metric?: string;
+};
+
+/** The trials a confirmation adds, for which configurations, and what that costs. */
+export interface ConfirmationPlan {
+  seeds: number[];
+  /** The baseline first, then the selected configurations (what the revision records). */
+  configKeys: string[];
+  baseline: string;
+  /** The selected configurations' labels, best first. */
+  selected: string[];
+  trialCount: number;
+  /** Training seconds at the sweep's mean trial time so far (null before any trial finished). */
+  estimatedSeconds: number | null;
+}
+
+/**
+ * Plans a confirmation stage: the selected configurations (named, or the `top` best by the metric's seed mean on
+ * the selection seeds, the baseline excluded) and the baseline, on seeds the sweep has never run. Seeds it has run
+ * are refused, naming them: the selection saw their results, so a test on them is the biased one this stage avoids.
+ */
+export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): ConfirmationPlan {
+  const selection = selectionRuns(runs);
+  const { sweep, trials } = runs;
+  const configs = [...configurationsOf(selection.trials).values()];
+  const problems: InputError[] = [];
+  const used = new Set(trials.map((t) => t.seed));
+  const seeds = "seeds" in query ? [...new Set(query.seeds)] : nextSeeds([...used], query.more);
+  const reused = seeds.filter((s) => used.has(s));
+  if (reused.length > 0)
+    problems.push(
+      new InputError(
+        "seeds",
+        `seed${reused.length === 1 ? "" : "s"} ${seedRanges(reused)} ran in this sweep already, so its results helped choose; a confirmation needs seeds never used (e.g. +${seeds.length} for ${seedRanges(nextSeeds([...used], seeds.length))})`,
+      ),
+    );
+  let baseline: Configuration | undefined;
+  try {
+    baseline = resolveBaseline(configs, query.baseline);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    problems.push(e);
+  }
+  const metric = query.metric ?? sweep.spec.objective.metric;
+  const others = configs.filter((c) => c.key !== baseline?.key);
+  let selected: Configuration[] = [];
+  if (query.configs && query.configs.length > 0) {
+    query.configs.forEach((name, i) => {
+      try {
+        const c = resolveBaseline(configs, name, `configs[${i}]`);
+        if (c.key === baseline?.key)
+          problems.push(
+            new InputError(
+              `configs[${i}]`,
+              `'${c.label}' is the baseline; confirm another configuration against it`,
+            ),
+          );
+        else if (!selected.some((s) => s.key === c.key)) selected.push(c);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        problems.push(e);
+      }
+    });
+  } else {
+    const top = query.top ?? 1;
+    if (!Number.isInteger(top) || top < 1 || top > Math.max(1, others.length))
+      problems.push(
+        new InputError(
+          "top",
+          `must be a whole number from 1 to ${Math.max(1, others.length)} (the configurations besides the baseline), got ${top}`,
+        ),
+      );
+    else {
+      const ranked = rankConfigurations(selection.trials, runs.results, {
+        metric,
+        direction: sweep.spec.objective.direction,
+      });
+      const byKey = new Map(others.map((c) => [c.key, c]));
+      selected = ranked.flatMap((r) => byKey.get(r.configKey) ?? []).slice(0, top);
+      if (selected.length === 0)
+        problems.push(
+          new InputError(
+            "metric",
+            `no configuration besides the baseline has a finished trial reporting '${metric}' to choose by`,
+          ),
+        );
+    }
+  }
+  // One bad field keeps its InputError (a front end names its flag); several are one error listing each.
+  if (problems.length === 1) throw problems[0]!;
+  if (problems.length > 1) throw new ConfigError(problems.map((e) => e.message));
+  const configKeys = [baseline!.key, ...selected.map((c) => c.key)];
+  const finished = trials.filter((t) => runs.results.has(t.id));
+  const meanSeconds =
+    finished.length > 0
+      ? finished.reduce((a, t) => a + runs.results.get(t.id)!.seconds, 0) / finished.length
+      : null;
+  const trialCount = configKeys.length * seeds.length;
+  return {
+    seeds,
+    configKeys,
+    baseline: baseline!.label,
+    selected: selected.map((c) => c.label),
+    trialCount,
+    estimatedSeconds: meanSeconds === null ? null : meanSeconds * trialCount,
+  };
+}
