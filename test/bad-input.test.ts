@@ -311,6 +311,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     "sweeps.revisions": { id: "s" },
     "sweeps.sequential": { id: "s" },
     "sweeps.extend": { id: "s", seeds: { toPower: 0.8, maxSeeds: 10 }, only: "undecided", dryRun: true },
+    "sweeps.confirm": { id: "s", seeds: { more: 5 }, top: 1, dryRun: true },
     "trials.get": { id: "t" },
     "runs.catalog": { project: "p" },
     "runs.compare": { groups: [{ sweepId: "a" }, { sweepId: "b", config: "variant=proposed" }] },
