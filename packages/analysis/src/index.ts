@@ -49,6 +49,13 @@ export {
   type Versus,
 } from "./report/build";
 export { formatSummary, formatVersus, type RenderedReport, renderStudyMarkdown } from "./report/markdown";
+export {
+  type OverallAnswer,
+  STUDY_FAMILIES,
+  type StudyFamily,
+  type StudyLevel,
+  type StudyLevelOptions,
+} from "./report/study-level";
 export { type SequentialStatus, sequentialStatus } from "./sequential-sweep";
 export { loadSweepRuns, SWEEP_NOT_FOUND_CODE, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
 export {

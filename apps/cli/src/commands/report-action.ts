@@ -12,6 +12,8 @@ interface ReportFlags {
   title: string;
   notes?: string;
   baseline: string;
+  family: "primary" | "all";
+  familyCorrection: "holm" | "bh";
   json?: boolean;
 }
 
@@ -33,6 +35,8 @@ export async function reportCommand(sweeps: string[], o: ReportFlags): Promise<v
         sweeps,
         title: o.title,
         baseline: o.baseline,
+        family: o.family,
+        familyCorrection: o.familyCorrection,
         reference: { name: "paper preset", config: PRESETS.paper },
         ...(!o.json && {
           render: {

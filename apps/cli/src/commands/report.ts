@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { lazyAction } from "./lazy-action";
 
 /** Registers `tailsweep report`. */
@@ -14,6 +14,22 @@ export function registerReport(program: Command): void {
     .option("--title <text>", "the report's title", "Study report")
     .option("--notes <file>", "Markdown to place after the introduction (your reading of the numbers)")
     .option("--baseline <method>", "the method every other is compared with", "proposed")
+    .addOption(
+      new Option(
+        "--family <which>",
+        "what the study-level correction covers: the primary metric across all settings, or every comparison",
+      )
+        .choices(["primary", "all"])
+        .default("primary"),
+    )
+    .addOption(
+      new Option(
+        "--family-correction <method>",
+        "Holm (family-wise error) or Benjamini–Hochberg (false discovery rate)",
+      )
+        .choices(["holm", "bh"])
+        .default("holm"),
+    )
     .option("--json", "print the report's numbers as JSON instead of Markdown")
     .action(lazyAction(async () => (await import("./report-action")).reportCommand));
 }

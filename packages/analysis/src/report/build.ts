@@ -21,6 +21,7 @@ import { configurationsOf } from "../comparison";
 import { type Confirmation, confirmationsOf, selectionRuns } from "../confirmation";
 import { InvalidQueryError } from "../errors";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "../sweep-runs";
+import { type StudyLevel, type StudyLevelOptions, studyLevel } from "./study-level";
 
 /**
  * The numbers a study report shows, computed from the run store and nothing else, so that `tailsweep report` and
@@ -44,6 +45,8 @@ export interface StudyReport {
    * selection's estimate. The sections above are the selection stage, without those seeds.
    */
   confirmations: { sweepId: string; sweepName: string; confirmation: Confirmation }[];
+  /** Error control across settings and metrics, and one overall answer per baseline across settings. */
+  study: StudyLevel;
 }
 
 /** A metric the report compares methods on, with how to read it from a stored result. */
@@ -102,6 +105,10 @@ export interface Versus {
   verdict: "better" | "worse" | "no detectable difference" | "degenerate" | "too few seeds";
   /** Its matched seeds include some added after looking at the results (a post-hoc top-up): p is optimistic. */
   posthoc: boolean;
+  /** In the report's study-level family: p corrected across the whole family (see {@link StudyLevel}). */
+  pStudy?: number;
+  /** The verdict after the study-level correction (the same as `verdict` for a comparison that was not tested). */
+  studyVerdict?: Versus["verdict"];
 }
 
 /** One method's numbers in one setting on one metric. */
@@ -117,6 +124,11 @@ export interface SettingResult {
   params: Record<string, unknown>;
   /** metric id → one cell per method (methods without results are left out). */
   metrics: Record<string, MethodCell[]>;
+  /**
+   * metric id → baseline method → the proposed model's paired differences (proposed − baseline) seed by seed: what
+   * the study-level overall answer pools across settings.
+   */
+  differences: Record<string, Record<string, { seed: number; diff: number }[]>>;
   /** Per-class pseudo-label recall of each method on the unlabeled rows, and the minority classes. */
   pseudoPerClass: { method: string; perClass: Summary[] }[];
   minorityClasses: number[];
@@ -207,6 +219,8 @@ export interface StudyReportOptions {
   baseline?: string;
   /** A configuration to state each sweep's fixed settings against (e.g. the `paper` preset). */
   reference?: { name: string; config: Record<string, unknown> };
+  /** The study-level family and its correction (default: the primary metric, Holm). */
+  study?: StudyLevelOptions;
   now?: Date;
 }
 
@@ -228,17 +242,21 @@ export async function buildStudyReport(
   // Every comparison is of the selection stage: a confirmation's fresh seeds are tested on their own, below.
   const selected = loaded.map(selectionRuns);
   const methodSweeps = selected.filter((l) => "variant" in l.sweep.spec.search);
+  const methodComparisons = methodSweeps.map((l) => methodComparison(l, baseline));
+  const sensitivities = selected
+    .filter((l) => !("variant" in l.sweep.spec.search) && !isSingleModalitySweep(l))
+    .map((l) => sensitivity(l));
+  const missing = missingModality(methodSweeps, selected.filter(isSingleModalitySweep), baseline);
   return {
     title: options.title ?? "Study report",
     generatedAt: (options.now ?? new Date()).toISOString(),
     ...(options.reference && { referenceName: options.reference.name }),
     sweeps: loaded.map((l) => overview(l, options.reference)),
     wallSeconds: wallSeconds(loaded.flatMap((l) => l.trials)),
-    methodComparisons: methodSweeps.map((l) => methodComparison(l, baseline)),
-    sensitivities: selected
-      .filter((l) => !("variant" in l.sweep.spec.search) && !isSingleModalitySweep(l))
-      .map((l) => sensitivity(l)),
-    missingModality: missingModality(methodSweeps, selected.filter(isSingleModalitySweep), baseline),
+    methodComparisons,
+    sensitivities,
+    missingModality: missing,
+    study: studyLevel(methodComparisons, sensitivities, missing, options.study),
     confirmations: loaded.flatMap((l) =>
       confirmationsOf(l, {
         metric: l.sweep.spec.objective.metric,
@@ -405,6 +423,28 @@ function versusBaseline(
   });
 }
 
+/** The proposed model's difference with each other method, seed by seed where both ran (proposed − method). */
+function pairedDifferences(
+  observations: readonly Observation[],
+  baseline: string,
+  methods: readonly string[],
+): Record<string, { seed: number; diff: number }[]> {
+  const observed = new Map(observations.map((o) => [`${o.config}#${o.seed}`, o.value]));
+  const seeds = [...new Set(observations.map((o) => o.seed))].sort((a, b) => a - b);
+  return Object.fromEntries(
+    methods
+      .filter((m) => m !== baseline)
+      .map((method) => [
+        method,
+        seeds.flatMap((seed) => {
+          const ours = observed.get(`${baseline}#${seed}`);
+          const theirs = observed.get(`${method}#${seed}`);
+          return ours === undefined || theirs === undefined ? [] : [{ seed, diff: ours - theirs }];
+        }),
+      ]),
+  );
+}
+
 function cell(method: string, observations: Observation[]): MethodCell {
   return { method, summary: summarize(observations.map((o) => o.value)) };
 }
@@ -434,9 +474,11 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
     const metrics: Record<string, MethodCell[]> = {};
     // The (method, seed) runs of this setting that a post-hoc revision added.
     const posthoc = new Set(group.filter((t) => late.has(t.revision)).map((t) => `${methodOf(t)}#${t.seed}`));
+    const differences: SettingResult["differences"] = {};
     for (const metric of REPORT_METRICS) {
       const obs = observationsBy(group, results, (r) => metricOf(r.metrics, metric.id), methodOf);
       metrics[metric.id] = versusBaseline(obs, baseline, methods, posthoc);
+      differences[metric.id] = pairedDifferences(obs, baseline, methods);
     }
     let minorityClasses: number[] = [];
     const pseudoPerClass = methods.flatMap((method) => {
@@ -449,7 +491,7 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
       }
       return perSeed.length ? [{ method, perClass: summarizePerClass(perSeed) }] : [];
     });
-    return { label, params: group[0]!.params, metrics, pseudoPerClass, minorityClasses };
+    return { label, params: group[0]!.params, metrics, differences, pseudoPerClass, minorityClasses };
   });
   const order = searchOrder(sweep.spec, settingKeys);
   settings.sort((a, b) => order(a.params, b.params));

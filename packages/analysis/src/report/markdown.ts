@@ -17,6 +17,7 @@ import {
   type Tally,
   type Versus,
 } from "./build";
+import type { StudyLevel } from "./study-level";
 
 /** A rendered report: the Markdown and the SVG figures it links to (file name → SVG text). */
 export interface RenderedReport {
@@ -126,6 +127,7 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
   );
   if (options.notes) out.push(options.notes.trim(), "");
   out.push(...sweepsSection(report));
+  if (report.methodComparisons.length > 0) out.push(...studySection(report.study));
   for (const mc of report.methodComparisons) out.push(...methodSection(mc, figure));
   for (const s of report.sensitivities) out.push(...sensitivitySection(s, figure));
   if (report.missingModality.length > 0) out.push(...missingSection(report.missingModality, figure));
@@ -134,6 +136,54 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
 }
 
 type Figure = (name: string, alt: string, svg: string) => string;
+
+/** The study-level answer: one line per baseline over all settings, and the verdicts corrected across the family. */
+function studySection(study: StudyLevel): string[] {
+  const correction = study.correction === "holm" ? "Holm" : "Benjamini–Hochberg";
+  const out = ["## Overall, across settings", "", study.note, ""];
+  out.push(
+    table(
+      [
+        "baseline",
+        `proposed − baseline (${study.primaryMetric}) [95% CI]`,
+        "seeds",
+        "settings ahead / behind",
+        "between-settings SD",
+        `p (${correction})`,
+        "verdict",
+      ],
+      study.overall.map((a) => [
+        a.baseline,
+        Number.isFinite(a.diff)
+          ? `${a.diff >= 0 ? "+" : ""}${pct(a.diff, 2)} [${pct(a.ci[0], 2)}, ${pct(a.ci[1], 2)}]`
+          : "—",
+        String(a.seeds),
+        `${a.ahead} / ${a.behind} of ${a.settings}`,
+        pct(a.betweenSettingsSd, 2),
+        pValue(a.pAdjusted),
+        a.verdict === "better" ? "proposed better" : a.verdict === "worse" ? "proposed worse" : a.verdict,
+      ]),
+    ),
+    "",
+  );
+  out.push(
+    `Per-setting verdicts after ${correction} across the whole family (${study.size} tests), per baseline: ▲ proposed better, ▼ worse, · no detectable difference (the tables below correct within one setting and metric only).`,
+    "",
+    table(
+      ["baseline", "▲", "▼", "·", "too few seeds", "degenerate"],
+      Object.entries(study.tally).map(([baseline, t]) => [
+        baseline,
+        String(t.proposedBetter),
+        String(t.proposedWorse),
+        String(t.undecided),
+        String(t.tooFewSeeds),
+        String(t.degenerate),
+      ]),
+    ),
+    "",
+  );
+  return out;
+}
 
 /** Each confirmation stage: the selection's estimate and the fresh seeds' own test, side by side. */
 function confirmationSection(confirmations: StudyReport["confirmations"]): string[] {

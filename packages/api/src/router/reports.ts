@@ -1,4 +1,4 @@
-import { buildStudyReport, renderStudyMarkdown } from "@tailsweep/analysis";
+import { buildStudyReport, renderStudyMarkdown, STUDY_FAMILIES } from "@tailsweep/analysis";
 import { noNul } from "@tailsweep/schemas";
 import { z } from "zod";
 import { checked, idField, LIMITS, nameField } from "../input";
@@ -32,6 +32,9 @@ export const reportsRouter = t.router({
                 path: ["config"],
               })
               .optional(),
+            /** The comparisons corrected together: the primary metric across settings, or everything. */
+            family: z.enum(STUDY_FAMILIES).default("primary"),
+            familyCorrection: z.enum(["holm", "bh"]).default("holm"),
             render: z
               .object({
                 notes: textField.optional(),
@@ -49,6 +52,7 @@ export const reportsRouter = t.router({
         title: input.title,
         baseline: input.baseline,
         ...(input.reference && { reference: input.reference }),
+        study: { family: input.family, correction: input.familyCorrection },
       });
       if (!input.render) return { report, rendered: null };
       const { markdown, figures } = renderStudyMarkdown(report, input.render);

@@ -1,0 +1,236 @@
+import { adjustPValues, type Correction, comparePaired, summarize } from "@tailsweep/stats";
+import type { MethodComparison, MissingModalityGroup, Sensitivity, Tally, Versus } from "./build";
+
+/** Which comparisons a study report's error control covers (docs/statistics.md, "Study-level error control"). */
+export const STUDY_FAMILIES = ["primary", "all"] as const;
+export type StudyFamily = (typeof STUDY_FAMILIES)[number];
+
+/** Settings of {@link studyLevel}. */
+export interface StudyLevelOptions {
+  /**
+   * `primary` (default): every method comparison on the primary metric, across all settings of all sweeps — the
+   * study's claim. `all`: every comparison the report makes (each metric, sensitivity and missing-modality row).
+   */
+  family?: StudyFamily;
+  /** The correction across the family (default Holm: family-wise error; `bh`: false discovery rate). */
+  correction?: Correction;
+  alpha?: number;
+  /** The metric of the claim and of the overall answers (default balanced accuracy). */
+  primaryMetric?: string;
+}
+
+/** One baseline against the proposed model over every setting at once, on the primary metric. */
+export interface OverallAnswer {
+  baseline: string;
+  metric: string;
+  /** Settings (sweep × setting) with paired seeds, and the seeds the test has (its units). */
+  settings: number;
+  seeds: number;
+  /**
+   * Proposed − baseline averaged over settings within each seed, then over seeds, with the t interval over seeds:
+   * settings run on the same seeds are not independent, the seeds are (equation S1 in docs/statistics.md).
+   */
+  diff: number;
+  ci: [number, number];
+  p: number;
+  /** Corrected across the baselines (each is one overall answer), by the family's correction. */
+  pAdjusted: number;
+  verdict: "better" | "worse" | "no detectable difference" | "too few seeds" | "degenerate";
+  /** Settings whose own mean difference favours the proposed model, and the baseline (a description, not a test). */
+  ahead: number;
+  behind: number;
+  /** Standard deviation of the settings' mean differences: how much the effect varies from setting to setting. */
+  betweenSettingsSd: number;
+}
+
+/** The report's error control across settings and metrics, and its overall answers. */
+export interface StudyLevel {
+  family: StudyFamily;
+  correction: Correction;
+  alpha: number;
+  primaryMetric: string;
+  /** Tests in the family (testable comparisons: paired or Welch, not degenerate). */
+  size: number;
+  /** Baseline → verdicts of its comparisons in the family after the study-level correction. */
+  tally: Record<string, Tally>;
+  overall: OverallAnswer[];
+  note: string;
+}
+
+const testable = (v: Versus) =>
+  v.method !== "none" && v.verdict !== "too few seeds" && v.verdict !== "degenerate" && !Number.isNaN(v.p);
+
+/**
+ * Corrects every comparison of the family together (setting each one's `pStudy` and `studyVerdict`) and answers, per
+ * baseline, whether the proposed model is ahead over all settings at once. Mutates the Versus objects it is given:
+ * they are the report's own, made moments before.
+ */
+export function studyLevel(
+  methodComparisons: readonly MethodComparison[],
+  sensitivities: readonly Sensitivity[],
+  missingModality: readonly MissingModalityGroup[],
+  options: StudyLevelOptions = {},
+): StudyLevel {
+  const family = options.family ?? "primary";
+  const correction = options.correction ?? "holm";
+  const alpha = options.alpha ?? 0.05;
+  const primaryMetric = options.primaryMetric ?? "balancedAccuracy";
+  // The method comparisons' cells, by baseline (a cell's `method`), for the metrics in the family.
+  const methodCells = methodComparisons.flatMap((mc) =>
+    mc.settings.flatMap((s) =>
+      Object.entries(s.metrics)
+        .filter(([metric]) => family === "all" || metric === primaryMetric)
+        .flatMap(([, cells]) =>
+          cells.flatMap((c) => (c.versus ? [{ baseline: c.method, versus: c.versus }] : [])),
+        ),
+    ),
+  );
+  const members: Versus[] = [
+    ...methodCells.map((c) => c.versus),
+    ...(family === "all"
+      ? [
+          ...sensitivities.flatMap((s) => s.configs.flatMap((c) => (c.versus ? [c.versus] : []))),
+          ...missingModality.flatMap((g) =>
+            g.columns.flatMap((col) => col.cells.flatMap((c) => (c.versus ? [c.versus] : []))),
+          ),
+        ]
+      : []),
+  ];
+  const tested = members.filter(testable);
+  // Holm's (1979) or Benjamini–Hochberg's (1995) rule over the whole family at once (adjustPValues).
+  const adjusted = adjustPValues(
+    tested.map((v) => v.p),
+    correction,
+  );
+  tested.forEach((v, i) => {
+    v.pStudy = adjusted[i]!;
+    v.studyVerdict = v.pStudy <= alpha ? (v.diff > 0 ? "better" : "worse") : "no detectable difference";
+  });
+  for (const v of members) if (!testable(v)) v.studyVerdict = v.verdict;
+
+  const tally: Record<string, Tally> = {};
+  for (const { baseline, versus: v } of methodCells) {
+    tally[baseline] ??= {
+      proposedBetter: 0,
+      proposedWorse: 0,
+      undecided: 0,
+      tooFewSeeds: 0,
+      degenerate: 0,
+      medianSeedsNeeded: Number.NaN,
+    };
+    const t = tally[baseline];
+    const verdict = v.studyVerdict ?? v.verdict;
+    if (verdict === "better") t.proposedBetter++;
+    else if (verdict === "worse") t.proposedWorse++;
+    else if (verdict === "no detectable difference") t.undecided++;
+    else if (verdict === "too few seeds") t.tooFewSeeds++;
+    else t.degenerate++;
+  }
+
+  const overall = overallAnswers(methodComparisons, primaryMetric, correction, alpha);
+  const familyText =
+    family === "primary"
+      ? `every method comparison on ${primaryMetric}, across all ${methodComparisons.reduce((n, mc) => n + mc.settings.length, 0)} settings`
+      : "every comparison in this report (each metric, sensitivity and missing-modality row)";
+  return {
+    family,
+    correction,
+    alpha,
+    primaryMetric,
+    size: tested.length,
+    tally,
+    overall,
+    note:
+      `The family is ${familyText}: ${tested.length} tests, ${correction === "holm" ? "Holm-corrected (family-wise error" : "Benjamini–Hochberg-corrected (false discovery rate"} ≤ ${alpha} over all of them). ` +
+      `The overall answer per baseline averages the proposed model's paired difference over the settings within each seed and tests the seed averages (a one-sample t-test over seeds, ${correction === "holm" ? "Holm" : "Benjamini–Hochberg"} across baselines): settings share seeds, so the seed, not the setting, is the independent unit. It estimates the mean effect over these settings, not over settings one might run next; the between-settings SD says how much it varies.`,
+  };
+}
+
+/**
+ * Equation S1 (docs/statistics.md): the paired differences of several settings that share seeds, averaged over the
+ * settings within each seed, then a one-sample t-test over the seed averages. The seeds are the independent units:
+ * a seed's initialisation and data draws are common to its runs in every setting, so treating each setting's seeds
+ * as new ones would count the same luck several times.
+ */
+export function seedClusteredDifference(perSetting: readonly (readonly { seed: number; diff: number }[])[]): {
+  diff: number;
+  ci: [number, number];
+  p: number;
+  seeds: number;
+  /** Every seed average the same: no spread to test against (p NaN), as comparePaired says. */
+  degenerate?: string;
+} {
+  const bySeed = new Map<number, number[]>();
+  for (const pairs of perSetting)
+    for (const { seed, diff } of pairs) bySeed.set(seed, [...(bySeed.get(seed) ?? []), diff]);
+  const seedMeans = [...bySeed.values()].map((d) => d.reduce((a, x) => a + x, 0) / d.length);
+  if (seedMeans.length < 2)
+    return {
+      diff: seedMeans[0] ?? Number.NaN,
+      ci: [Number.NaN, Number.NaN],
+      p: Number.NaN,
+      seeds: seedMeans.length,
+    };
+  const c = comparePaired(
+    seedMeans,
+    seedMeans.map(() => 0),
+    { resamples: 0 },
+  );
+  return {
+    diff: c.meanDiff,
+    ci: c.ci,
+    p: c.t.p,
+    seeds: seedMeans.length,
+    ...(c.degenerate !== undefined && { degenerate: c.degenerate }),
+  };
+}
+
+/** Per baseline: equation S1 — the seed-level average of the paired differences over settings, tested over seeds. */
+function overallAnswers(
+  methodComparisons: readonly MethodComparison[],
+  metric: string,
+  correction: Correction,
+  alpha: number,
+): OverallAnswer[] {
+  const baselines = [
+    ...new Set(methodComparisons.flatMap((mc) => mc.methods.filter((m) => m !== mc.baseline))),
+  ];
+  const answers = baselines.map((baseline) => {
+    const perSetting = methodComparisons.flatMap((mc) =>
+      mc.settings.flatMap((s) => {
+        const pairs = s.differences[metric]?.[baseline] ?? [];
+        return pairs.length > 0 ? [pairs] : [];
+      }),
+    );
+    const settingMeans = perSetting.map((pairs) => pairs.reduce((a, p) => a + p.diff, 0) / pairs.length);
+    const pooled = seedClusteredDifference(perSetting);
+    const base = {
+      baseline,
+      metric,
+      settings: settingMeans.length,
+      seeds: pooled.seeds,
+      ahead: settingMeans.filter((d) => d > 0).length,
+      behind: settingMeans.filter((d) => d < 0).length,
+      betweenSettingsSd: settingMeans.length > 1 ? summarize(settingMeans).sd : Number.NaN,
+    };
+    const { degenerate, ...estimate } = pooled;
+    if (pooled.seeds < 2) return { ...base, ...estimate, verdict: "too few seeds" as const };
+    if (degenerate) return { ...base, ...estimate, verdict: "degenerate" as const };
+    return { ...base, ...estimate, verdict: undefined };
+  });
+  const adjusted = adjustPValues(
+    answers.map((a) => a.p),
+    correction,
+  );
+  return answers.map((a, i) => {
+    const pAdjusted = adjusted[i]!;
+    const verdict: OverallAnswer["verdict"] =
+      a.verdict ??
+      (Number.isNaN(pAdjusted) || pAdjusted > alpha
+        ? "no detectable difference"
+        : a.diff > 0
+          ? "better"
+          : "worse");
+    return { ...a, pAdjusted, verdict };
+  });
+}
