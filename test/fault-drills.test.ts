@@ -1,7 +1,7 @@
 // The fault drills of the reliability issue, each a test: outages of PostgreSQL and NATS (also one that loses its
 // storage), a long event backlog with the shortest heartbeat, a graceful shutdown with one attempt, a repeated
-// submit, an interrupted embedded run, Ctrl-C on a worker group. The promise under test: every trial ends with
-// exactly one result, nothing hangs, no finished training is thrown away.
+// submit, an interrupted embedded run, Ctrl-C on a worker group, a worker killed during a top-up. The promise under
+// test: every trial ends with exactly one result, nothing hangs, no finished training is thrown away.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -234,6 +234,36 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
       expect(t.retries).toEqual([
         { attempt: 1, reason: expect.stringMatching(/shut down/), handedBack: true },
       ]);
+  });
+
+  it("finishes a top-up whose worker is killed mid-trial: every new seed's trial succeeds once, none lost", async () => {
+    const nats = await startNats(14_318);
+    const databaseUrl = await freshDatabase();
+    const env = { DATABASE_URL: databaseUrl, NATS_URL: nats.url };
+    const { controller, workers } = await team(env, 2);
+    await run(["sweep", "submit", sweepFile("top-up", { nu: [5, 10] }, 1, 4, {}, 6)], env);
+    const s = await store(databaseUrl);
+    await waitFor(() => finished(s), "the first round");
+    const { id } = await onlySweep(s);
+    expect(await run(["sweep", "extend", id, "--seeds", "+2"], env)).toMatch(
+      /revision 2: seeds 2, 3 for 2 configurations .*: 4 trials.*the workers take them/,
+    );
+    // kill -9 a worker in the middle of a top-up trial: no hand-back, only silence
+    const running = async () => (await s.listTrials(id)).find((t) => t.state === "running" && t.seed > 1);
+    await waitFor(async () => (await running()) !== undefined, "a top-up trial to run");
+    const trial = (await running())!;
+    const victim = workers.find((w) => trial.workerId?.endsWith(`:${w.pid}`))!;
+    expect(victim).toBeDefined();
+    victim.kill("SIGKILL");
+    await waitFor(() => finished(s), "the top-up to finish after the kill", 180_000);
+    const trials = await expectEveryTrialOnce(s, 6, controller);
+    const killed = trials.find((t) => t.id === trial.id)!;
+    expect(killed.attempt).toBeGreaterThanOrEqual(2);
+    expect(killed.retries[0]).toMatchObject({ attempt: 1, reason: expect.stringMatching(/no heartbeat/) });
+    expect((await s.listRevisions(id)).map((r) => [r.revision, r.kind, r.posthoc, r.trialCount])).toEqual([
+      [1, "submit", false, 2],
+      [2, "extend", true, 4],
+    ]);
   });
 
   it("finds the sweep a file made when it is submitted again, and makes a second one only with --new", async () => {
