@@ -1,3 +1,5 @@
+import type { ComparisonTable } from "@tailsweep/stats";
+
 /** A share as a percentage (`0.6512` → `65.1`), or an em dash for what is not a number. */
 export function pct(v: number | undefined | null, digits = 1): string {
   return typeof v === "number" && Number.isFinite(v) ? (100 * v).toFixed(digits) : "—";
@@ -30,4 +32,16 @@ export function seedRanges(seeds: readonly number[]): string {
     i = j + 1;
   }
   return parts.join(", ");
+}
+
+/**
+ * What may be said of the best configuration (issue #20: a claim over zero tests was vacuous): better than every
+ * other only when each was tested against it; otherwise which were not, and why.
+ */
+export function bestClaim(best: NonNullable<ComparisonTable["best"]>): string {
+  if (best.beatsAllOthers) return "significantly better than every other configuration";
+  if (best.untested.length > 0)
+    return `not shown better than every other configuration: not tested against ${best.untested.map((u) => `${u.config} (${u.reason})`).join("; ")}`;
+  if (best.compared === 0) return "no other configuration with results to test it against";
+  return "not significantly better than every other configuration";
 }

@@ -72,8 +72,15 @@ export interface ComparisonTable {
   rows: ComparisonRow[];
   best: {
     config: string;
-    /** Corrected p-values of the best against each runner-up it was compared with, and whether it beats all of them. */
+    /**
+     * Whether it beats every other configuration, each tested against it (corrected p ≤ α). False when any was not
+     * tested (`untested`) or there is no other: a claim over zero tests would be vacuous.
+     */
     beatsAllOthers: boolean;
+    /** The other configurations it could not be tested against, and why (too few seeds, no spread). */
+    untested: { config: string; reason: string }[];
+    /** How many other configurations it was tested against. */
+    compared: number;
     /** Share of seed resamples in which it stays best (configurations run on the same seeds resampled together). */
     probabilityBest: number;
   } | null;
@@ -222,20 +229,29 @@ function findBest(
   const meanOf = (v: Map<number, number>) => [...v.values()].reduce((a, b) => a + b, 0) / v.size;
   eligible.sort((x, y) => sign * (meanOf(y[1]) - meanOf(x[1])) || x[0].localeCompare(y[0]));
   const [bestConfig, bestValues] = eligible[0]!;
-  const ps = eligible.slice(1).map(([, other]) => {
+  // Every other configuration must have been tested and beaten: with none tested, "beats all" would be vacuous.
+  const untested: { config: string; reason: string }[] = [...byConfig]
+    .filter(([config, v]) => config !== bestConfig && v.size < 2)
+    .map(([config, v]) => ({ config, reason: `${v.size} seed${v.size === 1 ? "" : "s"}: too few to test` }));
+  const tests = eligible.slice(1).map(([config, other]) => {
     const matched = [...bestValues.keys()].filter((s) => other.has(s));
-    if (matched.length >= 2)
-      return comparePaired(
-        matched.map((s) => bestValues.get(s)!),
-        matched.map((s) => other.get(s)!),
-        { ...options, resamples: 0 }, // only the p-value is needed here
-      ).t.p;
-    return compareUnpaired([...bestValues.values()], [...other.values()], options).t.p;
+    const c =
+      matched.length >= 2
+        ? comparePaired(
+            matched.map((s) => bestValues.get(s)!),
+            matched.map((s) => other.get(s)!),
+            { ...options, resamples: 0 }, // only the p-value is needed here
+          )
+        : compareUnpaired([...bestValues.values()], [...other.values()], options);
+    if (c.degenerate) untested.push({ config, reason: c.degenerate });
+    return c.t.p;
   });
-  const adjusted = adjustPValues(ps, correction);
+  const adjusted = adjustPValues(tests, correction);
   return {
     config: bestConfig,
-    beatsAllOthers: adjusted.every((p) => p <= alpha),
+    beatsAllOthers: byConfig.size > 1 && untested.length === 0 && adjusted.every((p) => p <= alpha),
+    untested,
+    compared: tests.length - untested.filter((u) => eligible.some(([c]) => c === u.config)).length,
     probabilityBest: probabilityBest(eligible, bestConfig, sign, options),
   };
 }

@@ -266,6 +266,34 @@ describe("compareConfigurations", () => {
     expect(minimise.rows.find((r) => r.config === "proposed")!.vsBaseline!.verdict).toBe("worse");
   });
 
+  it("claims the best beats all others only when each other was tested (issue #20: a vacuous claim)", () => {
+    // a cancelled sweep: one configuration with 3 seeds, the others with one seed each — nothing could be tested
+    const half: Observation[] = [
+      ...[0.7, 0.72, 0.71].map((value, i) => ({ config: "done", seed: i + 1, value })),
+      { config: "cut", seed: 1, value: 0.6 },
+      { config: "also cut", seed: 1, value: 0.62 },
+    ];
+    const t = compareConfigurations(half, { baseline: "cut", direction: "maximize" });
+    expect(t.best).toMatchObject({
+      config: "done",
+      beatsAllOthers: false,
+      compared: 0,
+      untested: [
+        { config: "cut", reason: "1 seed: too few to test" },
+        { config: "also cut", reason: "1 seed: too few to test" },
+      ],
+    });
+    // alone with results: nothing to beat, and it is not said to beat anything
+    const alone = compareConfigurations(
+      [1, 2].map((seed) => ({ config: "only", seed, value: 0.5 + seed / 100 })),
+      { baseline: "only", direction: "maximize" },
+    );
+    expect(alone.best).toMatchObject({ beatsAllOthers: false, compared: 0, untested: [] });
+    // tested against all: the claim stands, with nothing untested
+    expect(table.best).toMatchObject({ beatsAllOthers: true, untested: [] });
+    expect(table.best!.compared).toBe(table.rows.length - 1);
+  });
+
   it("gives a tie for best no confidence", () => {
     const tied = compareConfigurations(
       [1, 2, 3].flatMap((seed) => [

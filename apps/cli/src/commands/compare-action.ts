@@ -1,5 +1,5 @@
 import type { Confirmation, StageEstimate, SweepComparison } from "@tailsweep/analysis";
-import { pct, pValue } from "@tailsweep/analysis/format";
+import { bestClaim, pct, pValue } from "@tailsweep/analysis/format";
 import type { Correction } from "@tailsweep/stats";
 import { sweepOrLatest, withApi } from "../api-client";
 
@@ -56,7 +56,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
     );
   if (table.best)
     out(
-      `best: ${table.best.config} — best in ${(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples; ${table.best.beatsAllOthers ? "significantly better than every other configuration" : "not significantly better than every other configuration"}`,
+      `best: ${table.best.config} — best in ${(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples; ${bestClaim(table.best)}`,
     );
   out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
   if (table.posthocNote) out(`† ${table.posthocNote}`);

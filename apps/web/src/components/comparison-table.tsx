@@ -1,7 +1,7 @@
 import type { Confirmation, StageEstimate } from "@tailsweep/analysis";
 import { cellColours, divergingScale } from "@tailsweep/charts/colours";
 import type { ComparisonTable as Table } from "@tailsweep/stats";
-import { pct, pValue, seedRanges } from "../lib/format";
+import { bestClaim, pct, pValue, seedRanges } from "../lib/format";
 
 /**
  * Configurations against a baseline across matched seeds: mean and t interval, the paired difference with its
@@ -110,10 +110,8 @@ export function ComparisonTable({
       {table.best && (
         <p data-testid="best">
           Best by mean: <strong>{table.best.config}</strong>, best outright in{" "}
-          {(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples (ties count for nobody)
-          {table.best.beatsAllOthers
-            ? ", significantly better than every other configuration."
-            : "; not significantly better than every other configuration."}
+          {(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples (ties count for nobody);{" "}
+          {bestClaim(table.best)}.
         </p>
       )}
     </section>

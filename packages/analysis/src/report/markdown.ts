@@ -2,7 +2,7 @@ import { type BarSeries, groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep
 import type { Summary } from "@tailsweep/stats";
 import { paramValue } from "@tailsweep/sweep";
 import type { StageEstimate } from "../confirmation";
-import { duration, pct, pValue } from "../format";
+import { bestClaim, duration, pct, pValue } from "../format";
 import {
   groupBy,
   type MethodCell,
@@ -491,7 +491,7 @@ function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
   );
   if (s.best)
     out.push(
-      `Best: \`${s.best.config}\`, best in ${(100 * s.best.probabilityBest).toFixed(0)} % of seed resamples; ${s.best.beatsAllOthers ? "significantly ahead of every other configuration" : "not significantly ahead of all the others"}.`,
+      `Best: \`${s.best.config}\`, best in ${(100 * s.best.probabilityBest).toFixed(0)} % of seed resamples; ${bestClaim(s.best)}.`,
       "",
     );
   out.push(
