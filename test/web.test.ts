@@ -145,6 +145,8 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list");
     const sweepPage = await (await fetch(`${base}/sweeps/${sweep!.id}`)).text();
     expect(sweepPage).toContain("model.nu=30 variant=gaussian (baseline)");
+    // 2 seeds a configuration: the table warns that its intervals and effect sizes cannot be read yet (issue #20)
+    expect(sweepPage).toContain("fewer than 3 seeds: that row&#x27;s intervals and effect size");
     expect(sweepPage.match(/<td>succeeded<\/td>/g)).toHaveLength(8);
     for (const chart of ["curves", "per-class", "pseudo-labels"])
       expect(sweepPage, chart).toMatch(new RegExp(`data-testid="${chart}"[^>]*><svg`));
@@ -427,6 +429,25 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.screenshot({ path: join(artifacts, "confirmation.png"), fullPage: true });
   });
 
+  it("shows the baseline the table uses after an in-place re-render, not the one picked at mount", async () => {
+    // issue #20 bug 3: live refreshes re-render the page in place, where defaultValue does not apply
+    const [first] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
+    const page2 = await browser.newPage();
+    const at = (baseline: string) => `/sweeps/${first!.id}?baseline=${encodeURIComponent(baseline)}`;
+    await page2.goto(`${base}${at("model.nu=5 variant=proposed")}`);
+    const select = page2.locator('select[name="baseline"]');
+    expect(await select.inputValue()).toBe("model.nu=5 variant=proposed");
+    // a soft navigation through Next's router: the server components render again, the page is not reloaded
+    await page2.evaluate((url) => {
+      const next = (globalThis as unknown as { next?: { router?: { push(u: string): void } } }).next;
+      if (!next?.router) throw new Error("Next's router is not on window.next");
+      next.router.push(url);
+    }, at("model.nu=30 variant=proposed"));
+    await page2.waitForSelector("[data-testid=comparison] >> text=model.nu=30 variant=proposed (baseline)");
+    expect(await select.inputValue()).toBe("model.nu=30 variant=proposed");
+    await page2.close();
+  });
+
   it("answers only to this machine's names, so a DNS-rebound page cannot reach it", async () => {
     const status = (host: string) =>
       new Promise<number>((resolve, reject) => {
@@ -444,32 +465,45 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
 
   it("refuses a request body over 1 MiB with 413 before reading it, a NUL id with 400, and stays up", async () => {
     /**
-     * POSTs `size` bytes of a launch's JSON to the API, declared in Content-Length or sent chunked, and resolves with
-     * the answer as soon as it comes: the server may answer, and close, before the body is all sent.
+     * POSTs a launch's JSON of `size` bytes to the API, declared in Content-Length or sent chunked, and resolves with
+     * the answer as soon as it comes. Writing on after the server's early answer and close would race the answer
+     * against EPIPE (runs lost it that way), so it sends no more than the server needs to refuse it.
      */
     const post = (size: number, chunked: boolean) =>
       new Promise<{ status: number; text: string }>((resolve, reject) => {
         const head = '{"yaml":"';
         const headers: Record<string, string> = { "content-type": "application/json", origin: base };
         if (!chunked) headers["content-length"] = String(size);
+        let answered = false;
         const req = request(
           { host: "127.0.0.1", port, path: "/api/trpc/sweeps.launch", method: "POST", headers },
           (res) => {
+            answered = true;
             let text = "";
             res.setEncoding("utf8");
             res.on("data", (chunk: string) => {
               text += chunk;
             });
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+            res.on("end", () => {
+              resolve({ status: res.statusCode ?? 0, text });
+              req.destroy(); // the rest of the body is not wanted
+            });
           },
         );
         // A write cut off by the server's early answer is expected; only a missing answer fails.
-        req.on("error", (e) => setTimeout(() => reject(e), 2_000));
-        req.write(head);
+        req.on("error", (e) =>
+          setTimeout(() => reject(new Error(`chunked: ${chunked}: ${e.message}`)), 2_000),
+        );
         const chunk = "x".repeat(64 * 1024);
-        for (let sent = head.length; sent < size; sent += chunk.length)
-          req.write(chunk.slice(0, Math.min(chunk.length, size - sent)));
-        req.end();
+        const write = (text: string) => new Promise<void>((done) => req.write(text, () => done()));
+        // Only as much as the server needs to decide, then wait: a declared length is refused on its header alone,
+        // a chunked body once it has passed the limit (two chunks more). The rest is never sent.
+        const decides = chunked ? 1024 * 1024 + 2 * chunk.length : 0;
+        void (async () => {
+          await write(head);
+          for (let sent = head.length; sent < Math.min(size, decides) && !answered; sent += chunk.length)
+            await write(chunk.slice(0, Math.min(chunk.length, size - sent)));
+        })().catch(() => {});
       });
     const before = (await trpc<{ id: string }[]>(base, "sweeps.list")).map((s) => s.id);
     for (const chunked of [false, true]) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bestClaim } from "./format";
+import { bestClaim, intervalNotes, pctInterval } from "./format";
 
 describe("bestClaim", () => {
   const best = { config: "a", probabilityBest: 0.9 };
@@ -24,5 +24,16 @@ describe("bestClaim", () => {
     expect(bestClaim({ ...best, beatsAllOthers: false, untested: [], compared: 0 })).toBe(
       "no other configuration with results to test it against",
     );
+  });
+});
+
+describe("pctInterval", () => {
+  it("keeps an interval inside the metric's range and says when it moved an end (issue #20: recall [−104, 122] %)", () => {
+    expect(pctInterval([-1.04, 1.22])).toEqual({ text: "[0.0, 100.0]", clipped: true });
+    expect(pctInterval([0.612, 0.74])).toEqual({ text: "[61.2, 74.0]", clipped: false });
+    expect(pctInterval([-1.3, 0.05], [-1, 1], 2)).toEqual({ text: "[-100.00, 5.00]", clipped: true });
+    expect(pctInterval([Number.NaN, Number.NaN])).toEqual({ text: "[—, —]", clipped: false });
+    expect(intervalNotes(false, false)).toEqual([]);
+    expect(intervalNotes(true, true).map((n) => n[0])).toEqual(["‡", "!"]);
   });
 });

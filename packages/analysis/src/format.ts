@@ -45,3 +45,40 @@ export function bestClaim(best: NonNullable<ComparisonTable["best"]>): string {
   if (best.compared === 0) return "no other configuration with results to test it against";
   return "not significantly better than every other configuration";
 }
+
+/**
+ * An interval of a share in percent (`[61.2, 74.0]`), its ends kept inside `range` (a share's [0, 1], a difference
+ * of shares' [−1, 1]): a t interval assumes an unbounded normal and can pass a bound near it, and an interval that
+ * says a recall of 122 % is possible helps no one. `clipped` says whether an end was moved, for a mark and a note.
+ */
+export function pctInterval(
+  ci: readonly [number, number],
+  range: readonly [number, number] = [0, 1],
+  digits = 1,
+): { text: string; clipped: boolean } {
+  const clip = (v: number) => (Number.isFinite(v) ? Math.min(range[1], Math.max(range[0], v)) : v);
+  const [lo, hi] = [clip(ci[0]), clip(ci[1])];
+  return {
+    text: `[${pct(lo, digits)}, ${pct(hi, digits)}]`,
+    clipped: !Object.is(lo, ci[0]) || !Object.is(hi, ci[1]),
+  };
+}
+
+/** Fewer seeds than this and an interval or effect size is too unstable to read without a warning (issue #20). */
+export const FEW_SEEDS = 3;
+
+/** The note under a table whose intervals were clipped, or that has rows on fewer than {@link FEW_SEEDS} seeds. */
+export function intervalNotes(clipped: boolean, fewSeeds: boolean): string[] {
+  return [
+    ...(clipped
+      ? [
+          "‡ interval clipped to the metric's range: the t interval assumes an unbounded normal, which a share near 0 or 100 % is not",
+        ]
+      : []),
+    ...(fewSeeds
+      ? [
+          `! fewer than ${FEW_SEEDS} seeds: that row's intervals and effect size rest on one or two differences and can be wildly off (d = 250 from 2 seeds says nothing); add seeds before reading them`,
+        ]
+      : []),
+  ];
+}

@@ -1,5 +1,5 @@
 import type { Confirmation, StageEstimate, SweepComparison } from "@tailsweep/analysis";
-import { bestClaim, pct, pValue } from "@tailsweep/analysis/format";
+import { bestClaim, FEW_SEEDS, intervalNotes, pct, pctInterval, pValue } from "@tailsweep/analysis/format";
 import type { Correction } from "@tailsweep/stats";
 import { sweepOrLatest, withApi } from "../api-client";
 
@@ -28,20 +28,27 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
     "seeds for 80%",
     "verdict",
   ];
+  let clipped = false;
+  const interval = (ci: readonly [number, number], range: readonly [number, number], digits: number) => {
+    const shown = pctInterval(ci, range, digits);
+    clipped ||= shown.clipped;
+    return `${shown.text}${shown.clipped ? "‡" : ""}`;
+  };
+  const few = (n: number) => (n < FEW_SEEDS ? " !" : "");
   const lines = table.rows.map((r) => {
     const v = r.vsBaseline;
     const c = v?.comparison;
     const effect = c ? (c.method === "paired" ? c.dz : c.d) : Number.NaN;
     return [
       r.config === table.baseline ? `${r.config} (baseline)` : r.config,
-      String(r.summary.n),
-      `${pct(r.summary.mean)} [${pct(r.summary.ci[0])}, ${pct(r.summary.ci[1])}]`,
+      `${r.summary.n}${few(r.summary.n)}`,
+      `${pct(r.summary.mean)} ${interval(r.summary.ci, [0, 1], 1)}`,
       c
-        ? `${c.meanDiff >= 0 ? "+" : ""}${pct(c.meanDiff, 2)} [${pct(c.ci[0], 2)}, ${pct(c.ci[1], 2)}]${c.method === "welch" ? " welch" : ""}`
+        ? `${c.meanDiff >= 0 ? "+" : ""}${pct(c.meanDiff, 2)} ${interval(c.ci, [-1, 1], 2)}${c.method === "welch" ? " welch" : ""}`
         : "",
       v ? pValue(v.p) : "",
       v ? pValue(v.pAdjusted) : "",
-      Number.isFinite(effect) ? effect.toFixed(2) : v ? "—" : "",
+      Number.isFinite(effect) ? `${effect.toFixed(2)}${few(r.summary.n)}` : v ? "—" : "",
       v ? (Number.isFinite(v.seedsNeeded) ? String(v.seedsNeeded) : "—") : "",
       `${v?.verdict ?? ""}${r.posthocRevisions.length > 0 ? " †" : ""}`,
     ];
@@ -59,6 +66,11 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
       `best: ${table.best.config} — best in ${(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples; ${bestClaim(table.best)}`,
     );
   out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
+  for (const note of intervalNotes(
+    clipped,
+    table.rows.some((r) => r.summary.n < FEW_SEEDS),
+  ))
+    out(note);
   if (table.posthocNote) out(`† ${table.posthocNote}`);
   if (table.sequentialNote) out(`Note: ${table.sequentialNote}`);
   for (const c of table.confirmations) printConfirmation(c, out);

@@ -1,7 +1,10 @@
 import type { Confirmation, StageEstimate } from "@tailsweep/analysis";
 import { cellColours, divergingScale } from "@tailsweep/charts/colours";
 import type { ComparisonTable as Table } from "@tailsweep/stats";
-import { bestClaim, pct, pValue, seedRanges } from "../lib/format";
+import { bestClaim, FEW_SEEDS, intervalNotes, pct, pctInterval, pValue, seedRanges } from "../lib/format";
+
+// Every view choice's <select> is keyed by the value the server chose: a live refresh (router.refresh) that changes
+// it must show it, not the option picked at mount — defaultValue applies on mount only (issue #20 bug 3).
 
 /**
  * Configurations against a baseline across matched seeds: mean and t interval, the paired difference with its
@@ -23,6 +26,12 @@ export function ComparisonTable({
 }) {
   // the domain spans every number of the Δ column, intervals included: a difference small beside its interval stays
   // pale rather than taking the scale's end because it is the largest of a few small ones
+  let clipped = false;
+  const interval = (ci: readonly [number, number], range: readonly [number, number], digits: number) => {
+    const shown = pctInterval(ci, range, digits);
+    clipped ||= shown.clipped;
+    return `${shown.text}${shown.clipped ? "‡" : ""}`;
+  };
   const delta = divergingScale(
     table.rows.flatMap((r) => {
       const c = r.vsBaseline?.comparison;
@@ -53,9 +62,17 @@ export function ComparisonTable({
             return (
               <tr key={r.config}>
                 <td>{r.config === table.baseline ? `${r.config} (baseline)` : r.config}</td>
-                <td className="num">{r.summary.n}</td>
                 <td className="num">
-                  {pct(r.summary.mean)} [{pct(r.summary.ci[0])}, {pct(r.summary.ci[1])}]
+                  {r.summary.n}
+                  {r.summary.n < FEW_SEEDS ? (
+                    <span className="warn" title={`fewer than ${FEW_SEEDS} seeds`}>
+                      {" "}
+                      !
+                    </span>
+                  ) : null}
+                </td>
+                <td className="num">
+                  {pct(r.summary.mean)} {interval(r.summary.ci, [0, 1], 1)}
                 </td>
                 <td
                   className="num"
@@ -65,12 +82,15 @@ export function ComparisonTable({
                       : undefined
                   }
                 >
-                  {cmp ? `${pct(cmp.meanDiff, 2)} [${pct(cmp.ci[0], 2)}, ${pct(cmp.ci[1], 2)}]` : ""}
+                  {cmp ? `${pct(cmp.meanDiff, 2)} ${interval(cmp.ci, [-1, 1], 2)}` : ""}
                   {cmp?.method === "welch" ? " (unpaired: Welch)" : ""}
                 </td>
                 <td className="num">{v ? pValue(v.p) : ""}</td>
                 <td className="num">{v ? pValue(v.pAdjusted) : ""}</td>
-                <td className="num">{cmp ? (cmp.method === "paired" ? cmp.dz : cmp.d).toFixed(2) : ""}</td>
+                <td className="num">
+                  {cmp ? (cmp.method === "paired" ? cmp.dz : cmp.d).toFixed(2) : ""}
+                  {cmp && r.summary.n < FEW_SEEDS ? " !" : ""}
+                </td>
                 <td className="num">{v && Number.isFinite(v.seedsNeeded) ? v.seedsNeeded : v ? "—" : ""}</td>
                 <td className={v ? `verdict-${v.verdict.split(" ")[0]}` : ""}>
                   {v?.verdict ?? ""}
@@ -97,6 +117,14 @@ export function ComparisonTable({
         {table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"}-corrected across the{" "}
         {table.rows.length - 1} comparisons at α = {table.alpha}.
       </p>
+      {intervalNotes(
+        clipped,
+        table.rows.some((r) => r.summary.n < FEW_SEEDS),
+      ).map((note) => (
+        <p className="warn" key={note.slice(0, 1)} data-testid="interval-note">
+          {note}.
+        </p>
+      ))}
       {table.sequentialNote && (
         <p className="warn" data-testid="sequential-note">
           Note: {table.sequentialNote}.
@@ -201,7 +229,7 @@ export function CorrectionChoice({ value }: { value: string }) {
   return (
     <label>
       correction
-      <select name="correction" defaultValue={value}>
+      <select name="correction" defaultValue={value} key={`correction=${value}`}>
         <option value="holm">Holm (family-wise)</option>
         <option value="bh">Benjamini–Hochberg (FDR)</option>
       </select>

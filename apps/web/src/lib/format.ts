@@ -2,7 +2,16 @@
 // and a report.
 import { duration } from "@tailsweep/analysis/format";
 
-export { bestClaim, duration, pct, pValue, seedRanges } from "@tailsweep/analysis/format";
+export {
+  bestClaim,
+  duration,
+  FEW_SEEDS,
+  intervalNotes,
+  pct,
+  pctInterval,
+  pValue,
+  seedRanges,
+} from "@tailsweep/analysis/format";
 
 /** How long ago, coarsely (`just now`, `5 min ago`, `3 h ago`, `2 d ago`). */
 export function age(date: Date, now: Date = new Date()): string {

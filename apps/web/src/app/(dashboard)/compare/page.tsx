@@ -4,6 +4,9 @@ import { ComparisonTable, CorrectionChoice } from "../../../components/compariso
 import { age, pct } from "../../../lib/format";
 import { api } from "../../../server/store";
 
+// Every view choice's <select> is keyed by the value the server chose: a live refresh (router.refresh) that changes
+// it must show it, not the option picked at mount — defaultValue applies on mount only (issue #20 bug 3).
+
 export const dynamic = "force-dynamic";
 
 /** A run group in the URL: `<sweep id>|<configuration label>`. */
@@ -52,7 +55,11 @@ export default async function ComparePage({
         <div className="view-options">
           <label>
             baseline
-            <select name="baseline" defaultValue={runs[baseline] ?? ""}>
+            <select
+              name="baseline"
+              defaultValue={runs[baseline] ?? ""}
+              key={`baseline=${runs[baseline] ?? ""}`}
+            >
               {runs.map((r, i) => (
                 <option key={r} value={r}>
                   {catalog.find((s) => s.id === groups[i]!.sweepId)?.name ?? "?"}: {groups[i]!.config}
@@ -62,7 +69,7 @@ export default async function ComparePage({
           </label>
           <label>
             metric
-            <select name="metric" defaultValue={metric ?? ""}>
+            <select name="metric" defaultValue={metric ?? ""} key={`metric=${metric ?? ""}`}>
               <option value="">the first sweep&apos;s objective</option>
               {ObjectiveMetricSchema.options.map((m) => (
                 <option key={m}>{m}</option>

@@ -13,6 +13,9 @@ import { ConfirmButton, TopUpButton } from "../../../../components/sweep-actions
 import { pct, query } from "../../../../lib/format";
 import type { api } from "../../../../server/store";
 
+// Every view choice's <select> is keyed by the value the server chose: a live refresh (router.refresh) that changes
+// it must show it, not the option picked at mount — defaultValue applies on mount only (issue #20 bug 3).
+
 // The sweep page's sections. Each awaits only what it shows, inside its own Suspense boundary, so the page streams:
 // the header and progress paint at once, and each section follows as its numbers are ready.
 
@@ -103,7 +106,7 @@ export async function ComparisonSection({
         <KeepParams params={sp} except={["metric", "baseline", "correction"]} />
         <label>
           metric
-          <select name="metric" defaultValue={metric}>
+          <select name="metric" defaultValue={metric} key={`metric=${metric}`}>
             {ObjectiveMetricSchema.options.map((m) => (
               <option key={m}>{m}</option>
             ))}
@@ -111,7 +114,11 @@ export async function ComparisonSection({
         </label>
         <label>
           baseline
-          <select name="baseline" defaultValue={table?.baseline ?? ""}>
+          <select
+            name="baseline"
+            defaultValue={table?.baseline ?? ""}
+            key={`baseline=${table?.baseline ?? ""}`}
+          >
             {(table?.rows ?? []).map((r) => (
               <option key={r.config}>{r.config}</option>
             ))}
@@ -191,7 +198,7 @@ export async function ChartsSection({
         <KeepParams params={sp} except={["curve", "x", "y"]} />
         <label>
           curve
-          <select name="curve" defaultValue={curveMetric}>
+          <select name="curve" defaultValue={curveMetric} key={`curve=${curveMetric}`}>
             {EPOCH_SERIES_METRICS.map((m) => (
               <option key={m}>{m}</option>
             ))}
@@ -201,7 +208,7 @@ export async function ChartsSection({
           <>
             <label>
               heatmap x
-              <select name="x" defaultValue={x}>
+              <select name="x" defaultValue={x} key={`x=${x}`}>
                 {swept.map((s) => (
                   <option key={s}>{s}</option>
                 ))}
@@ -209,7 +216,7 @@ export async function ChartsSection({
             </label>
             <label>
               heatmap y
-              <select name="y" defaultValue={y}>
+              <select name="y" defaultValue={y} key={`y=${y}`}>
                 {swept.map((s) => (
                   <option key={s}>{s}</option>
                 ))}
@@ -343,7 +350,11 @@ export async function PerClassSection({
                 <KeepParams params={sp} except={["config"]} />
                 <label>
                   confusion matrix of
-                  <select name="config" defaultValue={confusionConfig.config}>
+                  <select
+                    name="config"
+                    defaultValue={confusionConfig.config}
+                    key={`config=${confusionConfig.config}`}
+                  >
                     {perClass.map((c) => (
                       <option key={c.config}>{c.config}</option>
                     ))}
@@ -391,7 +402,7 @@ export async function TrialsSection({
         <KeepParams params={sp} except={["state", "page"]} />
         <label>
           state
-          <select name="state" defaultValue={stateFilter ?? ""}>
+          <select name="state" defaultValue={stateFilter ?? ""} key={`state=${stateFilter ?? ""}`}>
             <option value="">all ({trials.length})</option>
             {(["waiting", "running", "succeeded", "failed", "cancelled"] as const).map((s) => (
               <option key={s} value={s}>
