@@ -47,6 +47,19 @@ describe("parseSweepFile", () => {
     expect(p.some((x) => x.startsWith("search.nu[0]"))).toBe(false);
   });
 
+  it("names every bad field at once, the later checks' too (issue #20: one stage of errors at a time)", () => {
+    expect(problemsOf({ name: "x", colour: "red", search: { nu: [5, 2] } })).toEqual([
+      '(root): Unrecognized key: "colour" (colour)',
+      "search.nu[1]: Too small: expected number to be >2",
+    ]);
+    const p = problemsOf({ name: "x", seeds: 0, dataset: { labelRatio: 2 }, train: { epochs: 0 } });
+    expect(p.map((x) => x.slice(0, x.indexOf(":")))).toEqual(["seeds", "train.epochs", "dataset.labelRatio"]);
+    // a bad name is stood in for, not reported twice, and the rest still checked
+    const named = problemsOf({ name: "a b", search: { nu: [1] } });
+    expect(named.filter((x) => x.startsWith("name:"))).toHaveLength(1);
+    expect(named.some((x) => x.startsWith("search.nu[0]:"))).toBe(true);
+  });
+
   it("rejects unknown keys, unknown knobs, bad bounds and a missing budget", () => {
     expect(problemsOf({ ...minimal, sedes: 3 }).join()).toMatch(/Unrecognized key.*sedes/);
     expect(problemsOf({ ...minimal, search: { lr: [0.1] } })[0]).toMatch(/^search\.lr: unknown knob/);

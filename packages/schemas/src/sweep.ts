@@ -295,7 +295,7 @@ export function withParam(
 export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWEEP_LIMITS): SweepSpec {
   const parsed = SweepFileSchema.safeParse(input ?? {});
   if (!parsed.success)
-    throw new ConfigError([...describeIssues(parsed.error), ...sectionProblems(input, parsed.error)]);
+    throw new ConfigError([...describeIssues(parsed.error), ...laterProblems(input, parsed.error, limits)]);
   const file = parsed.data;
   const base = { variant: file.variant, dataset: file.dataset, model: file.model, train: file.train };
   const problems: string[] = fixedSeedProblems(file.train);
@@ -492,6 +492,36 @@ function sequentialProblems(
  * The knobs' own problems in the run-config sections (variant, dataset, model, train) whose shape the file schema
  * passed, when another part of the file did not: so that one answer names every bad field, not the first part's only.
  */
+/**
+ * What the later checks find in the parts of a file its shape did not refuse, so one error names every bad field
+ * (issue #20: an unknown key hid a bad `nu`, `seeds: 0` a bad `labelRatio`): the refused top-level fields are left
+ * out (an unknown key dropped, a required name stood in for) and the rest checked as a whole file; its problems
+ * under a field left out are not reported (they would be about a stand-in). Falls back to the base configuration's
+ * checks when even that file does not parse.
+ */
+function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): string[] {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return [];
+  const refused = new Set<string>();
+  for (const issue of error.issues) {
+    if (issue.path.length > 0) refused.add(String(issue.path[0]));
+    else if (issue.code === "unrecognized_keys") for (const key of issue.keys) refused.add(key);
+  }
+  const rest: Record<string, unknown> = Object.fromEntries(
+    Object.entries(input).filter(([k]) => !refused.has(k)),
+  );
+  if (refused.has("name")) rest.name = "stand-in";
+  if (!SweepFileSchema.safeParse(rest).success) return sectionProblems(input, error);
+  try {
+    parseSweepFile(rest, limits);
+    return [];
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const under = (p: string) =>
+      [...refused].some((k) => p.startsWith(`${k}:`) || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
+    return e.problems.filter((p) => !under(p));
+  }
+}
+
 function sectionProblems(input: unknown, error: z.ZodError): string[] {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return [];
   const refused = new Set(error.issues.map((issue) => issue.path[0]));
