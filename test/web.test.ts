@@ -378,6 +378,11 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const rows = await page.locator("[data-testid=comparison] tbody tr").allInnerTexts();
     expect(rows).toHaveLength(3);
     expect(rows.join("\n")).toContain("web/tiny-web: model.nu=30 variant=gaussian (baseline)");
+    // what differs between the compared runs, the method among it (issue #20 bug 10)
+    const differing = await page
+      .locator("[data-testid=setting-differences] tbody tr td:first-child")
+      .allInnerTexts();
+    expect(differing).toContain("variant");
     await page.screenshot({ path: join(artifacts, "compare.png"), fullPage: true });
     // the permalink reproduces the view
     const again = await browser.newPage();

@@ -54,3 +54,61 @@ describe("resolveBaseline", () => {
     expect(refused).toMatchObject({ code: "INPUT_INVALID", category: "invalid", field: "baseline" });
   });
 });
+
+describe("compareAcrossSweeps", () => {
+  it("shows the settings the compared runs differ in, and warns when one was varied by neither sweep (issue #20 bug 10)", async () => {
+    const { parseSweepFile } = await import("@tailsweep/schemas");
+    const { expandSweep, InMemoryRunStore } = await import("@tailsweep/sweep");
+    const { compareAcrossSweeps } = await import("./comparison");
+    const store = new InMemoryRunStore();
+    const t0 = new Date("2026-01-01T00:00:00Z");
+    for (const [id, epochs] of [
+      ["short", 20],
+      ["long", 50],
+    ] as const) {
+      const spec = parseSweepFile({
+        name: id,
+        search: { variant: ["proposed", "gaussian"] },
+        train: { epochs },
+        seeds: [1, 2, 3],
+      });
+      await store.createSweep({ id, spec, trials: expandSweep(spec), now: t0 });
+      for (const t of await store.listTrials(id)) {
+        await store.claimTrial(t.id, "w", t0);
+        const v = 0.6 + t.seed / 100 + (t.config.variant === "proposed" ? 0.05 : 0) + epochs / 1000;
+        const test = { n: 10, accuracy: v, balancedAccuracy: v, macroF1: v, gMean: v };
+        const metrics = {
+          test: { ...test, perClassRecall: [], perClassPrecision: [], confusion: [] },
+          minorityRecall: v,
+          minorityClasses: [],
+          perModality: [],
+        };
+        await store.completeTrial(t.id, 1, { metrics, backend: "cpu", seconds: 1 }, t0);
+      }
+    }
+    const across = await compareAcrossSweeps(store, [
+      { sweepId: "short", config: "variant=gaussian" },
+      { sweepId: "long", config: "variant=proposed" },
+    ]);
+    expect(across.groupLabels).toEqual(["default/short: variant=gaussian", "default/long: variant=proposed"]);
+    // the likelihood follows from the method, which both sweeps vary: part of the comparison, like the method
+    expect(across.settingDifferences).toEqual([
+      { path: "model.likelihood", values: ["gaussian", "student-t"], searched: true },
+      { path: "train.epochs", values: ["20", "50"], searched: false },
+      { path: "variant", values: ["gaussian", "proposed"], searched: true },
+    ]);
+    expect(across.settingsNote).toMatch(
+      /^these runs also differ in train\.epochs \(20 \| 50\), which no compared sweep varied/,
+    );
+    // the same sweep's configurations differ only in what it searched: no warning
+    const within = await compareAcrossSweeps(store, [
+      { sweepId: "long", config: "variant=gaussian" },
+      { sweepId: "long", config: "variant=proposed" },
+    ]);
+    expect(within.settingsNote).toBeUndefined();
+    expect(within.settingDifferences.map((d) => [d.path, d.searched])).toEqual([
+      ["model.likelihood", true],
+      ["variant", true],
+    ]);
+  });
+});

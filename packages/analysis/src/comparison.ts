@@ -1,3 +1,4 @@
+import type { RunConfig } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type ComparisonTable,
@@ -5,7 +6,7 @@ import {
   compareConfigurations,
   type Observation,
 } from "@tailsweep/stats";
-import type { RunStore, SweepRecord } from "@tailsweep/sweep";
+import { paramValue, type RunStore, type SweepRecord } from "@tailsweep/sweep";
 import { configurationsOf, finishedValues, resolveBaseline } from "./configurations";
 import { type Confirmation, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
@@ -162,6 +163,50 @@ export interface RunGroup {
   config?: string;
 }
 
+/** A setting the compared runs do not share: its path, each group's value, and whether some sweep searched it. */
+export interface SettingDifference {
+  path: string;
+  /** One per group, in the groups' order (`paramValue` text). */
+  values: string[];
+  /**
+   * A setting that varies within one of the compared sweeps — a knob it searched, or one that follows from one (the
+   * method sets the likelihood): a difference the comparison is about.
+   */
+  searched: boolean;
+}
+
+/** A run's settings as `path → value text`, without its seed (each trial's own): variant and section.knob. */
+function runSettings(config: RunConfig): Map<string, string> {
+  const out = new Map<string, string>([["variant", paramValue(config.variant)]]);
+  for (const section of ["dataset", "model", "train"] as const)
+    for (const [key, value] of Object.entries(config[section]))
+      if (!(section === "train" && key === "seed")) out.set(`${section}.${key}`, paramValue(value));
+  return out;
+}
+
+/**
+ * The settings on which the groups' runs differ (issue #20 bug 10: runs of different training lengths were paired as
+ * one experiment), and a warning when any of them is not a knob some compared sweep searched.
+ */
+function settingDifferences(
+  configs: readonly RunConfig[],
+  searched: ReadonlySet<string>,
+): { differences: SettingDifference[]; note?: string } {
+  const settings = configs.map(runSettings);
+  const paths = [...new Set(settings.flatMap((s) => [...s.keys()]))].sort();
+  const differences = paths.flatMap((path) => {
+    const values = settings.map((s) => s.get(path) ?? "—");
+    return new Set(values).size > 1 ? [{ path, values, searched: searched.has(path) }] : [];
+  });
+  const unsearched = differences.filter((d) => !d.searched);
+  return {
+    differences,
+    ...(unsearched.length > 0 && {
+      note: `these runs also differ in ${unsearched.map((d) => `${d.path} (${d.values.join(" | ")})`).join(", ")}, which no compared sweep varied: they are not one experiment, and pairing their seeds compares different setups as if only the configuration differed`,
+    }),
+  };
+}
+
 /** Settings of {@link compareAcrossSweeps}. */
 export interface CompareAcrossOptions {
   /** Default: the first group's sweep objective. */
@@ -181,7 +226,15 @@ export async function compareAcrossSweeps(
   store: RunStore,
   groups: RunGroup[],
   options: CompareAcrossOptions = {},
-): Promise<MarkedTable & { metric: string }> {
+): Promise<
+  MarkedTable & {
+    metric: string;
+    /** Each group's label, in the groups' order (the order of each difference's values). */
+    groupLabels: string[];
+    settingDifferences: SettingDifference[];
+    settingsNote?: string;
+  }
+> {
   if (groups.length < 2) throw new InvalidQueryError(`groups: compare at least 2, got ${groups.length}`);
   const baselineIndex = options.baseline ?? 0;
   if (!(baselineIndex >= 0 && baselineIndex < groups.length))
@@ -190,6 +243,10 @@ export async function compareAcrossSweeps(
     );
   const observations: Observation[] = [];
   const labels: string[] = [];
+  /** One resolved run configuration per group (its settings are the configuration's, whatever the seed). */
+  const runConfigs: RunConfig[] = [];
+  /** Settings that vary between the configurations of some compared sweep. */
+  const searched = new Set<string>();
   /** The runs a post-hoc revision of their sweep added, by `label#seed`. */
   const addedBy = new Map<string, number>();
   let metric = options.metric;
@@ -220,6 +277,10 @@ export async function compareAcrossSweeps(
     if (labels.includes(label))
       throw new InvalidQueryError(`groups[${i}]: the same runs as an earlier group (${label})`);
     labels.push(label);
+    runConfigs.push(trials.find((t) => t.configKey === config.key)!.config);
+    const own = configs.map((c) => runSettings(trials.find((t) => t.configKey === c.key)!.config));
+    for (const [path, value] of own[0] ?? [])
+      if (own.some((settings) => settings.get(path) !== value)) searched.add(path);
     for (const { trial, value } of finishedValues(trials, results, metric)) {
       if (trial.configKey !== config.key) continue;
       observations.push({ config: label, seed: trial.seed, value });
@@ -232,5 +293,12 @@ export async function compareAcrossSweeps(
     ...(options.correction && { correction: options.correction }),
     ...(options.alpha !== undefined && { alpha: options.alpha }),
   });
-  return { metric: metric!, ...markPosthoc(table, addedBy) };
+  const { differences, note } = settingDifferences(runConfigs, searched);
+  return {
+    metric: metric!,
+    ...markPosthoc(table, addedBy),
+    groupLabels: labels,
+    settingDifferences: differences,
+    ...(note && { settingsNote: note }),
+  };
 }

@@ -45,7 +45,39 @@ export default async function ComparePage({
       <AutoSubmit />
       <h1>Compare runs across sweeps</h1>
       {compared.table ? (
-        <ComparisonTable table={compared.table} />
+        <>
+          <ComparisonTable table={compared.table} />
+          {compared.table.settingsNote && (
+            <p className="warn" data-testid="settings-note">
+              Note: {compared.table.settingsNote}.
+            </p>
+          )}
+          {compared.table.settingDifferences.length > 0 && (
+            <table className="data" data-testid="setting-differences">
+              <caption>Settings that differ between the compared runs</caption>
+              <thead>
+                <tr>
+                  <th>setting</th>
+                  {compared.table.groupLabels.map((label) => (
+                    <th key={label}>{label}</th>
+                  ))}
+                  <th>searched</th>
+                </tr>
+              </thead>
+              <tbody>
+                {compared.table.settingDifferences.map((d) => (
+                  <tr key={d.path} className={d.searched ? undefined : "warn"}>
+                    <td>{d.path}</td>
+                    {d.values.map((v, i) => (
+                      <td key={compared.table.groupLabels[i]}>{v}</td>
+                    ))}
+                    <td>{d.searched ? "yes" : "no: not part of the comparison"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
       ) : (
         <p className={compared.error ? "field-error" : "muted"}>
           {compared.error ?? "Tick two or more configurations below (from any sweeps) and compare them."}
