@@ -112,3 +112,28 @@ describe("compareAcrossSweeps", () => {
     ]);
   });
 });
+
+describe("learningCurves", () => {
+  it("draws each configuration from its finished trials and keeps the running ones apart (issue #20 bug 5)", async () => {
+    const { learningCurves } = await import("./sweep-views");
+    const point = (configKey: string, epoch: number, n: number, finished: boolean) => ({
+      configKey,
+      params: { "model.nu": configKey === "a" ? 5 : 10 },
+      epoch,
+      n,
+      mean: 0.5,
+      sd: 0.1,
+      finished,
+    });
+    const curves = learningCurves(
+      [point("a", 2, 3, true), point("a", 1, 3, true), point("a", 1, 1, false), point("b", 1, 2, false)],
+      "test.balancedAccuracy",
+    );
+    expect(
+      curves.configs.map((c) => [c.config, c.seeds, c.points.map((p) => p.epoch), c.running.length]),
+    ).toEqual([
+      ["model.nu=10", 0, [], 1],
+      ["model.nu=5", 3, [1, 2], 1],
+    ]);
+  });
+});

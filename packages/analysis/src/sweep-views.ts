@@ -126,27 +126,38 @@ export function sweepHeatmap(
   };
 }
 
+/** One configuration's learning curve points: epoch, seeds, seed mean and its t interval. */
+type CurvePoint = { epoch: number; n: number; mean: number; ci: [number, number] };
+
 /**
  * Learning curves: per configuration and epoch, the mean over seeds with its t interval (the band a chart draws),
- * from the store's per-epoch aggregates.
+ * from the store's per-epoch aggregates. `points` come from finished trials only, so a curve's seeds do not change
+ * from epoch to epoch as trials finish; `running` is the partial curve of the trials still training, kept apart
+ * (issue #20 bug 5). A configuration with only running trials has no `points` yet, and is still listed.
  */
 export function learningCurves(points: readonly EpochCurvePoint[], metric: EpochSeriesMetric) {
-  const byConfig = new Map<
-    string,
-    { label: string; points: { epoch: number; n: number; mean: number; ci: [number, number] }[] }
-  >();
+  const byConfig = new Map<string, { label: string; points: CurvePoint[]; running: CurvePoint[] }>();
   for (const p of points) {
-    const curve = byConfig.get(p.configKey) ?? { label: configLabel(p.params), points: [] };
-    curve.points.push({ epoch: p.epoch, n: p.n, mean: p.mean, ci: tInterval(p.n, p.mean, p.sd) });
+    const curve = byConfig.get(p.configKey) ?? { label: configLabel(p.params), points: [], running: [] };
+    (p.finished ? curve.points : curve.running).push({
+      epoch: p.epoch,
+      n: p.n,
+      mean: p.mean,
+      ci: tInterval(p.n, p.mean, p.sd),
+    });
     byConfig.set(p.configKey, curve);
   }
+  const byEpoch = (a: CurvePoint, b: CurvePoint) => a.epoch - b.epoch;
   return {
     metric,
     configs: [...byConfig]
       .map(([configKey, c]) => ({
         config: c.label,
         configKey,
-        points: c.points.sort((a, b) => a.epoch - b.epoch),
+        points: c.points.sort(byEpoch),
+        running: c.running.sort(byEpoch),
+        /** Finished seeds at the first epoch (every finished trial has it). */
+        seeds: c.points.reduce((n, p) => Math.max(n, p.n), 0),
       }))
       .sort((a, b) => a.config.localeCompare(b.config)),
   };

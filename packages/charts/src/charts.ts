@@ -28,7 +28,12 @@ const escapeXml = (s: string) =>
  */
 export function curvesSvg(
   metric: string,
-  configs: { config: string; points: { epoch: number; mean: number; ci: [number, number] }[] }[],
+  configs: {
+    config: string;
+    points: { epoch: number; mean: number; ci: [number, number] }[];
+    /** A partial curve (trials still running): dashed, without a band, apart from the finished one. */
+    partial?: boolean;
+  }[],
   colours?: ReadonlyMap<string, string>,
 ): string {
   const colourOf = colourLookup(
@@ -36,9 +41,9 @@ export function curvesSvg(
     colours,
   );
   const series: echarts.SeriesOption[] = [];
-  configs.forEach(({ config, points }, i) => {
+  configs.forEach(({ config, points, partial }, i) => {
     const color = colourOf(config);
-    const band = points.every((p) => Number.isFinite(p.ci[0]) && Number.isFinite(p.ci[1]));
+    const band = !partial && points.every((p) => Number.isFinite(p.ci[0]) && Number.isFinite(p.ci[1]));
     if (band) {
       series.push(
         {
@@ -70,6 +75,7 @@ export function curvesSvg(
       symbolSize: 4,
       // a marker per epoch helps read a short curve; on long ones it is only weight
       showSymbol: points.length <= 20,
+      ...(partial && { lineStyle: { type: "dashed" as const, opacity: 0.7 } }),
     });
   });
   return renderSvg({

@@ -486,13 +486,21 @@ export class PrismaRunStore implements RunStore {
     // rows instead of every epoch of every trial.
     const column = group === "loss" ? Prisma.raw("e.loss") : Prisma.raw("e.test");
     const rows = await this.db.$queryRaw<
-      { config_key: string; params: unknown; epoch: number; n: number; mean: number; sd: number | null }[]
+      {
+        config_key: string;
+        params: unknown;
+        epoch: number;
+        finished: boolean;
+        n: number;
+        mean: number;
+        sd: number | null;
+      }[]
     >`
-      SELECT t.config_key, t.params, e.epoch, count(*)::int AS n, avg((${column} ->> ${key})::float8) AS mean,
-             stddev_samp((${column} ->> ${key})::float8) AS sd
+      SELECT t.config_key, t.params, e.epoch, (t.state = 'succeeded') AS finished, count(*)::int AS n,
+             avg((${column} ->> ${key})::float8) AS mean, stddev_samp((${column} ->> ${key})::float8) AS sd
       FROM epoch_metric e JOIN trial t ON t.id = e.trial_id AND e.attempt = t.attempt
-      WHERE t.sweep_id = ${sweepId} AND ${column} ? ${key}
-      GROUP BY t.config_key, t.params, e.epoch
+      WHERE t.sweep_id = ${sweepId} AND t.state IN ('succeeded', 'running') AND ${column} ? ${key}
+      GROUP BY t.config_key, t.params, e.epoch, (t.state = 'succeeded')
       ORDER BY e.epoch`;
     return rows.map((r) => ({
       configKey: r.config_key,
@@ -501,6 +509,7 @@ export class PrismaRunStore implements RunStore {
       n: r.n,
       mean: Number(r.mean),
       sd: r.sd === null ? Number.NaN : Number(r.sd),
+      finished: r.finished,
     }));
   }
 

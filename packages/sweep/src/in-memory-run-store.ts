@@ -183,31 +183,40 @@ export class InMemoryRunStore implements RunStore {
     const [group, key] = metric.split(".") as ["loss" | "test", string];
     const groups = new Map<
       string,
-      { configKey: string; params: Record<string, unknown>; epoch: number; values: number[] }
+      {
+        configKey: string;
+        params: Record<string, unknown>;
+        epoch: number;
+        finished: boolean;
+        values: number[];
+      }
     >();
     for (const [k, e] of this.epochs) {
       const t = this.trials.get(k.slice(0, k.indexOf("#")));
       if (t?.sweepId !== sweepId || e.attempt !== t.attempt) continue;
+      if (t.state !== "succeeded" && t.state !== "running") continue;
       const value = (e[group] as Record<string, number> | undefined)?.[key];
       if (typeof value !== "number") continue;
-      const id = `${t.configKey}#${e.epoch}`;
+      const finished = t.state === "succeeded";
+      const id = `${t.configKey}#${e.epoch}#${finished}`;
       const g = groups.get(id) ?? {
         configKey: t.configKey,
         params: structuredClone(t.params),
         epoch: e.epoch,
+        finished,
         values: [],
       };
       g.values.push(value);
       groups.set(id, g);
     }
     return [...groups.values()]
-      .map(({ configKey, params, epoch, values }) => {
+      .map(({ configKey, params, epoch, finished, values }) => {
         const mean = values.reduce((a, b) => a + b, 0) / values.length;
         const sd =
           values.length > 1
             ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1))
             : Number.NaN;
-        return { configKey, params, epoch, n: values.length, mean, sd };
+        return { configKey, params, epoch, n: values.length, mean, sd, finished };
       })
       .sort((a, b) => a.epoch - b.epoch);
   }

@@ -178,7 +178,40 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(point(5, 1)!.params).toEqual(a!.params);
       expect(point(5, 1)!.configKey).toBe(a!.configKey);
       expect(await store.epochCurves("sw1", "test.balancedAccuracy")).toEqual([
-        { configKey: a!.configKey, params: a!.params, epoch: 1, n: 1, mean: 0.4, sd: Number.NaN },
+        {
+          configKey: a!.configKey,
+          params: a!.params,
+          epoch: 1,
+          n: 1,
+          mean: 0.4,
+          sd: Number.NaN,
+          finished: false,
+        },
+      ]);
+      expect(curves.every((p) => !p.finished)).toBe(true); // all three still running
+      // a finished trial's epochs are counted apart from the running one's; a failed trial's not at all
+      const metrics = {
+        test: {
+          n: 1,
+          accuracy: 1,
+          balancedAccuracy: 1,
+          macroF1: 1,
+          gMean: 1,
+          perClassRecall: [],
+          perClassPrecision: [],
+          confusion: [],
+        },
+        minorityRecall: 1,
+        minorityClasses: [],
+        perModality: [],
+      };
+      await store.completeTrial(a!.id, 2, { metrics, backend: "cpu", seconds: 1 }, at(4));
+      await store.failTrial(c!.id, 1, "diverged", false, at(4));
+      const after = await store.epochCurves("sw1", "loss.total");
+      expect(after.map((p) => [p.params["model.nu"], p.epoch, p.finished, p.n, p.mean]).sort()).toEqual([
+        [5, 1, false, 1, 6],
+        [5, 1, true, 1, 4],
+        [5, 2, true, 1, 2],
       ]);
     });
 

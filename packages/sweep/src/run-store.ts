@@ -77,6 +77,11 @@ export interface EpochCurvePoint {
   mean: number;
   /** Sample sd over the seeds; NaN for a single seed. */
   sd: number;
+  /**
+   * From trials that succeeded (true), or from trials still running (false): a running trial's curve is partial and
+   * is kept apart, so a configuration's curve does not change its seeds from epoch to epoch as trials finish.
+   */
+  finished: boolean;
 }
 
 /** The per-epoch numbers {@link RunStore.epochCurves} can read. */
@@ -236,7 +241,9 @@ export interface RunStore {
   /**
    * Learning curves of a sweep: one per-epoch number (a loss term such as `loss.total`, or a test metric such as
    * `test.balancedAccuracy`) of each trial's current attempt, aggregated over the trials that share a configuration
-   * (the same params): count, mean and sample sd per configuration and epoch. Stores aggregate where the data is.
+   * (the same params) and whether they finished: count, mean and sample sd per configuration, epoch and finished.
+   * Failed and cancelled trials are left out (issue #20: they made a curve's seeds change from epoch to epoch).
+   * Stores aggregate where the data is.
    */
   epochCurves(sweepId: string, metric: EpochSeriesMetric): Promise<EpochCurvePoint[]>;
   /**

@@ -81,6 +81,36 @@ function configColours(chosen: string[]): Map<string, string> | undefined {
   return chosen.length > 0 ? seriesColours(chosen) : undefined;
 }
 
+/**
+ * The drawn configurations' learning curves: each from its finished trials (labelled with their seeds), and the
+ * trials still running as a dashed partial curve of the same colour (issue #20 bug 5: running and cancelled trials
+ * were averaged in, so a curve's seeds changed from epoch to epoch, and a running configuration vanished once another
+ * finished).
+ */
+function curvesChart(
+  metric: string,
+  drawn: Awaited<ReturnType<Caller["sweeps"]["curves"]>>["configs"],
+  chosen: string[],
+): string {
+  const colours = configColours(chosen) ?? seriesColours(drawn.map((c) => c.config));
+  const named = new Map<string, string>();
+  const series = drawn.flatMap((c) => {
+    const colour = colours.get(c.config);
+    const finished = `${c.config} (${c.seeds} seed${c.seeds === 1 ? "" : "s"})`;
+    const runningSeeds = c.running.reduce((n, p) => Math.max(n, p.n), 0);
+    const running = `${c.config} (running: ${runningSeeds})`;
+    if (colour) {
+      named.set(finished, colour);
+      named.set(running, colour);
+    }
+    return [
+      ...(c.points.length > 0 ? [{ config: finished, points: c.points }] : []),
+      ...(c.running.length > 0 ? [{ config: running, points: c.running, partial: true }] : []),
+    ];
+  });
+  return curvesSvg(metric, series, named);
+}
+
 /** The comparison table against the chosen baseline, with the metric, baseline and correction to choose from. */
 export async function ComparisonSection({
   compared,
@@ -187,7 +217,11 @@ export async function ChartsSection({
 }) {
   const [{ table }, curves, heat] = await Promise.all([compared(), curvesOf(), heatOf()]);
   const chosen = drawnConfigs(table);
-  const drawnCurves = curves.configs.filter((c) => chosen.length === 0 || chosen.includes(c.config));
+  // The baseline and the best, and any configuration still running with nothing finished yet (it has no row in the
+  // table, and would vanish from the chart the moment another configuration finished).
+  const drawnCurves = curves.configs.filter(
+    (c) => chosen.length === 0 || chosen.includes(c.config) || c.points.length === 0,
+  );
   // heatmap cells by row (y) and column (x), undefined where nothing finished
   const byPair = new Map(heat?.cells.map((c) => [`${c.x}\u0000${c.y}`, c]));
   const cells = (heat?.yValues ?? []).map((yv) => heat!.xValues.map((xv) => byPair.get(`${xv}\u0000${yv}`)));
@@ -233,8 +267,7 @@ export async function ChartsSection({
         </p>
       )}
       <div className="cards">
-        {drawnCurves.length > 0 &&
-          svg(curvesSvg(curves.metric, drawnCurves, configColours(chosen)), "curves")}
+        {drawnCurves.length > 0 && svg(curvesChart(curves.metric, drawnCurves, chosen), "curves")}
         {heat && heat.cells.length > 0 && x && y && (
           <HeatTable
             testId="heatmap"
