@@ -312,13 +312,19 @@ export class Controller {
     // A settled attempt's outcome was acknowledged by the event stream before the worker said so; the stream can
     // still lose it (a server that came back without its storage). With nothing left there to read, an outcome
     // not stored by now never will be: the hold is dropped and the trial judged by its heartbeats again.
+    // Only holds announced before the backlog was read are judged by it: one announced meanwhile (heard while this
+    // awaits) has its outcome published after that reading.
+    const asked = Date.now();
     const lost = this.settled.size > 0 && (await this.bus.eventBacklog()) === 0;
-    for (const [id, { attempt, since }] of this.settled) {
+    for (const [id, { attempt, since }] of [...this.settled]) {
+      const dropped = lost && since < asked;
       const alive =
-        !lost && now.getTime() - since < SETTLED_GRACE_MS && (await this.store.heartbeat(id, attempt, now));
+        !dropped &&
+        now.getTime() - since < SETTLED_GRACE_MS &&
+        (await this.store.heartbeat(id, attempt, now));
       if (alive) continue;
       this.settled.delete(id);
-      const t = lost ? await this.store.getTrial(id) : undefined;
+      const t = dropped ? await this.store.getTrial(id) : undefined;
       if (t?.state === "running" && t.attempt === attempt)
         this.log(
           `trial ${id}: attempt ${attempt} said it had settled, but its outcome is not in the event stream (lost with the server's storage?); it is handed back when its heartbeats stop`,
@@ -489,10 +495,6 @@ export class Controller {
   }
 
   /**
-   * Writes a batch of events in order: runs of epoch events go to the store in one statement, the rest one by one.
-   * Every write is idempotent, so a batch retried after a failure half-way changes nothing twice.
-   */
-  /**
    * {@link persistBatch}, saying when it fails: the bus retries the batch in place, so a failure that repeats holds
    * every later event back, and an operator must see that (the first failure, then every tenth in a row).
    */
@@ -503,12 +505,16 @@ export class Controller {
     } catch (e) {
       if (this.persistFailures++ % 10 === 0)
         this.log(
-          `events: ${events.length} not stored (${(e as Error).message}); tried again${this.persistFailures > 1 ? ` (${this.persistFailures} failures in a row)` : ""}`,
+          `events: ${events.length} not stored (${e instanceof Error ? e.message : String(e)}); tried again${this.persistFailures > 1 ? ` (${this.persistFailures} failures in a row)` : ""}`,
         );
       throw e;
     }
   }
 
+  /**
+   * Writes a batch of events in order: runs of epoch events go to the store in one statement, the rest one by one.
+   * Every write is idempotent, so a batch retried after a failure half-way changes nothing twice.
+   */
   private async persistBatch(events: WorkerEvent[]): Promise<void> {
     let epochs: {
       trialId: string;

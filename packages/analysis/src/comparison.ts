@@ -266,7 +266,8 @@ export async function compareAcrossSweeps(
     const sweep = sweeps[i]!;
     metric ??= sweep.spec.objective.metric;
     direction ??= sweep.spec.objective.direction;
-    const { trials, results, revisions } = await loadSweepRuns(store, sweep);
+    // Selection seeds only: a confirmation's fresh seeds are its own test (compareRuns' confirmations).
+    const { trials, results, revisions } = selectionRuns(await loadSweepRuns(store, sweep));
     const posthoc = new Set(revisions.filter((r) => r.posthoc).map((r) => r.revision));
     const configs = [...configurationsOf(trials).values()];
     const config =

@@ -138,6 +138,12 @@ describe("planConfirmation", () => {
     expect(() => planConfirmation(runs, { more: 2, top: 3 })).toThrow(
       /top: must be a whole number from 1 to 2/,
     );
+    expect(() => planConfirmation(runs, { seeds: [11, 11] })).toThrow(
+      /seeds: a confirmation needs at least 2 different seeds/,
+    );
+    expect(() => planConfirmation(runs, { more: 2, top: 1, configs: ["variant=proposed"] })).toThrow(
+      /configs, top: name the configurations \(configs\) or how many of the best \(top\), not both/,
+    );
   });
 });
 

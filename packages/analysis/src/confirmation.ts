@@ -197,6 +197,17 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
   const problems: InputError[] = [];
   const used = new Set(trials.map((t) => t.seed));
   const seeds = "seeds" in query ? [...new Set(query.seeds)] : nextSeeds([...used], query.more);
+  if (seeds.length < 2)
+    problems.push(
+      new InputError("seeds", `a confirmation needs at least 2 different seeds, got ${seeds.join(", ")}`),
+    );
+  if (query.configs !== undefined && query.top !== undefined)
+    problems.push(
+      new InputError(
+        "configs, top",
+        "name the configurations (configs) or how many of the best (top), not both",
+      ),
+    );
   const reused = seeds.filter((s) => used.has(s));
   if (reused.length > 0)
     problems.push(

@@ -11,11 +11,16 @@ import {
   workerStatus,
 } from "@tailsweep/sweep";
 import { configurationsOf, finishedValues, rankConfigurations } from "./comparison";
+import { selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
 import type { SweepRuns } from "./sweep-runs";
 
-/** A line of the sweep list: progress and the best configuration so far by the sweep's objective. */
-export function sweepListEntry({ sweep, trials, results }: SweepRuns) {
+/**
+ * A line of the sweep list: progress and the best configuration so far by the sweep's objective (on the selection
+ * seeds: a confirmation's fresh seeds, run for the chosen configurations only, would tilt the ranking).
+ */
+export function sweepListEntry(runs: SweepRuns) {
+  const { sweep, trials, results } = runs;
   const progress = sweepProgress(trials);
   return {
     id: sweep.id,
@@ -27,7 +32,7 @@ export function sweepListEntry({ sweep, trials, results }: SweepRuns) {
     counts: progress.counts,
     progress,
     objective: sweep.spec.objective,
-    best: rankConfigurations(trials, results, sweep.spec.objective)[0] ?? null,
+    best: rankConfigurations(selectionRuns(runs).trials, results, sweep.spec.objective)[0] ?? null,
   };
 }
 
@@ -90,10 +95,9 @@ export function trialTable({ trials, results }: SweepRuns) {
  * A metric's seed-mean over two swept parameters (e.g. ν × γ, ρ × β): one cell per pair of values, averaged over
  * seeds and over every other swept parameter (`n` says how many runs a cell holds). Default metric: the objective.
  */
-export function sweepHeatmap(
-  { sweep, trials, results }: SweepRuns,
-  axes: { x: string; y: string; metric?: string | undefined },
-) {
+export function sweepHeatmap(runs: SweepRuns, axes: { x: string; y: string; metric?: string | undefined }) {
+  // Selection seeds only, like the comparison table: a confirmation ran some cells on more seeds than the rest.
+  const { sweep, trials, results } = selectionRuns(runs);
   const swept = Object.keys(sweep.spec.search);
   const problems = (["x", "y"] as const)
     .filter((axis) => !swept.includes(axes[axis]))
@@ -192,8 +196,12 @@ export function perClassResults({ trials, results }: SweepRuns) {
     });
 }
 
-/** What a sweep offers to compare across sweeps: its configurations with finished seeds and objective mean. */
-export function catalogEntry({ sweep, trials, results }: SweepRuns) {
+/**
+ * What a sweep offers to compare across sweeps: its configurations with finished seeds and objective mean (selection
+ * seeds, as compareAcrossSweeps pairs them).
+ */
+export function catalogEntry(runs: SweepRuns) {
+  const { sweep, trials, results } = selectionRuns(runs);
   return {
     id: sweep.id,
     project: sweep.project,

@@ -311,12 +311,7 @@ export class NatsBus implements Bus {
             : 0;
         if (waiting > 0) {
           try {
-            for await (const m of await consumer.fetch({
-              max_messages: Math.min(waiting, maxBatch - 1),
-              expires: 1_000,
-            })) {
-              batch.push(m);
-            }
+            batch.push(...(await pullAtMost(consumer, Math.min(waiting, maxBatch - 1))));
           } catch {
             // a reconnect mid-fetch: persist what arrived; the rest is redelivered
           }
@@ -437,7 +432,7 @@ class PullTrouble {
     this.since ??= now;
     if (now - this.told < 60_000) return;
     this.told = now;
-    this.report?.(`pulling ${this.what} fails (${(e as Error).message}); trying again`);
+    this.report?.(`pulling ${this.what} fails (${e instanceof Error ? e.message : String(e)}); trying again`);
   }
   worked(): void {
     if (this.since === undefined) return;
@@ -448,24 +443,41 @@ class PullTrouble {
   }
 }
 
-async function nextMessage(consumer: Consumer, trouble?: PullTrouble): Promise<JsMsg | null> {
+/**
+ * Up to `max` messages from one pull of at most a second, never waiting past {@link PULL_DEADLINE_MS} on this side.
+ * Throws what the pull throws; a pull the deadline ended throws too, so it is reported as trouble, not success.
+ */
+async function pullAtMost(consumer: Consumer, max: number): Promise<JsMsg[]> {
   let pull: ConsumerMessages | undefined;
-  const deadline = setTimeout(() => pull?.stop(), PULL_DEADLINE_MS);
+  let overdue = false;
+  const deadline = setTimeout(() => {
+    overdue = true;
+    pull?.stop();
+  }, PULL_DEADLINE_MS);
   try {
-    pull = await consumer.fetch({ max_messages: 1, expires: 1_000 });
+    pull = await consumer.fetch({ max_messages: max, expires: 1_000 });
+    const got: JsMsg[] = [];
     for await (const m of pull) {
-      trouble?.worked();
-      return m;
+      got.push(m);
+      if (got.length >= max) break;
     }
+    if (overdue && got.length === 0) throw new Error(`no answer to a pull in ${PULL_DEADLINE_MS / 1000} s`);
+    return got;
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+async function nextMessage(consumer: Consumer, trouble?: PullTrouble): Promise<JsMsg | null> {
+  try {
+    const [m] = await pullAtMost(consumer, 1);
     trouble?.worked();
-    return null;
+    return m ?? null;
   } catch (e) {
     trouble?.failed(e);
     // A server restart or reconnect: pause briefly and keep pulling.
     await new Promise((r) => setTimeout(r, 250));
     return null;
-  } finally {
-    clearTimeout(deadline);
   }
 }
 

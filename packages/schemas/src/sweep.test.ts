@@ -54,6 +54,18 @@ describe("parseSweepFile", () => {
     ]);
     const p = problemsOf({ name: "x", seeds: 0, dataset: { labelRatio: 2 }, train: { epochs: 0 } });
     expect(p.map((x) => x.slice(0, x.indexOf(":")))).toEqual(["seeds", "train.epochs", "dataset.labelRatio"]);
+    // checks that read a refused field are not run without it (no "budget: only used with distributions")
+    expect(
+      problemsOf({ name: "x", budget: 10, search: { nu: { distribution: "uniform", low: "a", high: 1 } } }),
+    ).toEqual(["search.nu.low: Invalid input: expected number, received string"]);
+    expect(
+      problemsOf({
+        name: "x",
+        seeds: { initial: 0, step: 1, max: 10 },
+        decide: { baseline: "variant=gaussian" },
+        search: { variant: ["gaussian", "proposed"] },
+      }),
+    ).toEqual(["seeds.initial: Too small: expected number to be >=2"]);
     // a bad name is stood in for, not reported twice, and the rest still checked
     const named = problemsOf({ name: "a b", search: { nu: [1] } });
     expect(named.filter((x) => x.startsWith("name:"))).toHaveLength(1);

@@ -489,10 +489,6 @@ function sequentialProblems(
 }
 
 /**
- * The knobs' own problems in the run-config sections (variant, dataset, model, train) whose shape the file schema
- * passed, when another part of the file did not: so that one answer names every bad field, not the first part's only.
- */
-/**
  * What the later checks find in the parts of a file its shape did not refuse, so one error names every bad field
  * (issue #20: an unknown key hid a bad `nu`, `seeds: 0` a bad `labelRatio`): the refused top-level fields are left
  * out (an unknown key dropped, a required name stood in for) and the rest checked as a whole file; its problems
@@ -516,12 +512,21 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
     return [];
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
+    // Checks that read a refused field misfire without it: budget and decide are judged against search and seeds.
+    const unsure = new Set(refused);
+    if (refused.has("search")) for (const k of ["budget", "decide", "execution"]) unsure.add(k);
+    if (refused.has("seeds")) unsure.add("decide");
+    if (refused.has("budget")) unsure.add("search");
     const under = (p: string) =>
-      [...refused].some((k) => p.startsWith(`${k}:`) || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
+      [...unsure].some((k) => p.startsWith(`${k}:`) || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
     return e.problems.filter((p) => !under(p));
   }
 }
 
+/**
+ * The knobs' own problems in the run-config sections (variant, dataset, model, train) whose shape the file schema
+ * passed, when another part of the file did not: so that one answer names every bad field, not the first part's only.
+ */
 function sectionProblems(input: unknown, error: z.ZodError): string[] {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return [];
   const refused = new Set(error.issues.map((issue) => issue.path[0]));

@@ -121,7 +121,7 @@ export function ComparisonTable({
         clipped,
         table.rows.some((r) => r.summary.n < FEW_SEEDS),
       ).map((note) => (
-        <p className="warn" key={note.slice(0, 1)} data-testid="interval-note">
+        <p className="warn" key={note} data-testid="interval-note">
           {note}.
         </p>
       ))}
@@ -210,12 +210,12 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
         </tbody>
       </table>
       <p className="muted">
-        The selection row is the table above (seeds {c.selectedOn.length > 0 ? seedRanges(c.selectedOn) : "—"}
-        , corrected across every configuration); the confirmation row tests the same difference on seeds that
-        played no part in choosing ({seedRanges(c.confirmedOn)}),{" "}
-        {c.correction === "holm" ? "Holm" : "Benjamini–Hochberg"}
-        -corrected across the {c.rows.length} selected. Its estimate is the unbiased one: the selection&apos;s
-        is inflated by having been chosen as the highest.
+        The selection row tests the difference with {c.baseline} on the seeds it was chosen on (
+        {c.selectedOn.length > 0 ? seedRanges(c.selectedOn) : "—"}, corrected across every configuration); the
+        confirmation row tests it on seeds that played no part in choosing ({seedRanges(c.confirmedOn)}),{" "}
+        {c.correction === "holm" ? "Holm" : "Benjamini–Hochberg"}-corrected across the {c.rows.length}{" "}
+        selected. Its estimate is the unbiased one: the selection&apos;s is inflated by having been chosen as
+        the highest.
         {c.pending > 0
           ? ` ${c.pending} confirmation trials are still to finish; the test uses those that are in.`
           : ""}

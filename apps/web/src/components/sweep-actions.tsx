@@ -112,7 +112,13 @@ export function ConfirmButton({
           `${plan.seeds.at(0)}–${plan.seeds.at(-1)}: ${plan.trialCount} trials, ${cost}. Their test is shown beside ` +
           "the selection's, free of its winner's curse. Go on?";
         if (!window.confirm(ask)) return;
-        await trpc.sweeps.confirm.mutate({ ...query, expectTrials: plan.trialCount });
+        // Exactly what was shown: these seeds and these configurations, whatever results came in meanwhile.
+        await trpc.sweeps.confirm.mutate({
+          ...query,
+          seeds: { seeds: plan.seeds },
+          configs: plan.selected,
+          expectTrials: plan.trialCount,
+        });
       }}
     />
   );

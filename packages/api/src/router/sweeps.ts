@@ -8,6 +8,7 @@ import {
   planConfirmation,
   planExtension,
   rankConfigurations,
+  selectionRuns,
   sequentialStatus,
   sweepHeatmap,
   sweepListEntry,
@@ -146,7 +147,8 @@ export const sweepsRouter = t.router({
    * `tailsweep sweep status` prints, from a store or a server alike).
    */
   ranking: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
-    const { sweep, trials, results } = await readableRuns(ctx, input.id);
+    // The selection seeds: a confirmation's fresh seeds ran for the chosen configurations only.
+    const { sweep, trials, results } = selectionRuns(await readableRuns(ctx, input.id));
     return {
       objective: sweep.spec.objective,
       configurations: rankConfigurations(trials, results, sweep.spec.objective),
