@@ -59,6 +59,7 @@ describe("compareAcrossSweeps", () => {
   it("shows the settings the compared runs differ in, and warns when one was varied by neither sweep (issue #20 bug 10)", async () => {
     const { parseSweepFile } = await import("@tailsweep/schemas");
     const { expandSweep, InMemoryRunStore } = await import("@tailsweep/sweep");
+    const { finishWaiting } = await import("@tailsweep/sweep/testing");
     const { compareAcrossSweeps } = await import("./comparison");
     const store = new InMemoryRunStore();
     const t0 = new Date("2026-01-01T00:00:00Z");
@@ -73,18 +74,12 @@ describe("compareAcrossSweeps", () => {
         seeds: [1, 2, 3],
       });
       await store.createSweep({ id, spec, trials: expandSweep(spec), now: t0 });
-      for (const t of await store.listTrials(id)) {
-        await store.claimTrial(t.id, "w", t0);
-        const v = 0.6 + t.seed / 100 + (t.config.variant === "proposed" ? 0.05 : 0) + epochs / 1000;
-        const test = { n: 10, accuracy: v, balancedAccuracy: v, macroF1: v, gMean: v };
-        const metrics = {
-          test: { ...test, perClassRecall: [], perClassPrecision: [], confusion: [] },
-          minorityRecall: v,
-          minorityClasses: [],
-          perModality: [],
-        };
-        await store.completeTrial(t.id, 1, { metrics, backend: "cpu", seconds: 1 }, t0);
-      }
+      await finishWaiting(
+        store,
+        id,
+        (t) => 0.6 + t.seed / 100 + (t.config.variant === "proposed" ? 0.05 : 0) + epochs / 1000,
+        { now: t0 },
+      );
     }
     const across = await compareAcrossSweeps(store, [
       { sweepId: "short", config: "variant=gaussian" },

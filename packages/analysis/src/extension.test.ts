@@ -1,5 +1,6 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
+import { finishWaiting } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { compareAcrossSweeps, compareRuns } from "./comparison";
 import { planExtension } from "./extension";
@@ -24,19 +25,7 @@ function accuracy(t: TrialRecord): number {
 }
 
 async function finishAll(store: InMemoryRunStore, sweepId: string): Promise<void> {
-  for (const t of await store.listTrials(sweepId)) {
-    if (t.state !== "waiting") continue;
-    await store.claimTrial(t.id, "w", t0);
-    const v = accuracy(t);
-    const test = { n: 10, accuracy: v, balancedAccuracy: v, macroF1: v, gMean: v };
-    const metrics = {
-      test: { ...test, perClassRecall: [], perClassPrecision: [], confusion: [] },
-      minorityRecall: v,
-      minorityClasses: [],
-      perModality: [],
-    };
-    await store.completeTrial(t.id, 1, { metrics, backend: "cpu", seconds: 12 }, t0);
-  }
+  await finishWaiting(store, sweepId, accuracy, { seconds: 12, now: t0 });
 }
 
 async function stored() {

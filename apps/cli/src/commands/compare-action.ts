@@ -12,6 +12,18 @@ interface CompareFlags {
   json?: boolean;
 }
 
+/** Rows of cells in columns as wide as their widest cell, two spaces apart. */
+function printAligned(header: string[], lines: string[][], out: (line: string) => void): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  for (const row of [header, ...lines])
+    out(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    );
+}
+
 function printTable(table: Omit<SweepComparison, "metric">, metric: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
@@ -53,14 +65,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
       `${v?.verdict ?? ""}${r.posthocRevisions.length > 0 ? " †" : ""}`,
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  for (const row of [header, ...lines])
-    out(
-      row
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    );
+  printAligned(header, lines, out);
   if (table.best)
     out(
       `best: ${table.best.config} — best in ${(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples; ${bestClaim(table.best)}`,
@@ -100,14 +105,7 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
     [r.config, ...stageCells("selection", r.selection)],
     ["", ...stageCells("confirmation", r.confirmation)],
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  for (const row of [header, ...lines])
-    out(
-      row
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    );
+  printAligned(header, lines, out);
   for (const r of c.rows)
     if (Number.isFinite(r.retained))
       out(

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { adjustPValues, comparePaired, seededDraws } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
+import { finishWaiting } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { buildStudyReport, type Versus } from "./build";
 import { renderStudyMarkdown } from "./markdown";
@@ -79,18 +80,7 @@ function accuracy(t: TrialRecord): number {
 async function study() {
   const store = new InMemoryRunStore();
   await store.createSweep({ id: "st", spec, trials: expandSweep(spec), now: t0 });
-  for (const t of await store.listTrials("st")) {
-    await store.claimTrial(t.id, "w", t0);
-    const v = accuracy(t);
-    const test = { n: 10, accuracy: v, balancedAccuracy: v, macroF1: v, gMean: v };
-    const metrics = {
-      test: { ...test, perClassRecall: [], perClassPrecision: [], confusion: [] },
-      minorityRecall: v,
-      minorityClasses: [],
-      perModality: [],
-    };
-    await store.completeTrial(t.id, 1, { metrics, backend: "cpu", seconds: 1 }, t0);
-  }
+  await finishWaiting(store, "st", accuracy, { now: t0 });
   return store;
 }
 

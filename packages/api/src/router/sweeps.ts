@@ -27,7 +27,7 @@ import {
   SeedRequestSchema,
   type SweepSpec,
 } from "@tailsweep/schemas";
-import { EPOCH_SERIES_METRICS, gpuTrialCount, sweepIdFor } from "@tailsweep/sweep";
+import { EPOCH_SERIES_METRICS, type ExtendRequest, gpuTrialCount, sweepIdFor } from "@tailsweep/sweep";
 import { TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -98,6 +98,33 @@ function refuseChangedPlan(expectTrials: number | undefined, trialCount: number)
       "conflict",
       `results that came in meanwhile changed the plan: it adds ${trialCount} trials now, not the ${expectTrials} confirmed; look again`,
     );
+}
+
+/** The runs of a sweep the caller may add seeds to, with the launcher: not while its sequential design runs. */
+async function revisableRuns(ctx: ApiContext, id: string) {
+  const launcher = launcherOf(ctx);
+  const runs = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, id, "launch"));
+  refuseWhileSequential(runs.sweep);
+  return { launcher, runs };
+}
+
+/** Adds a planned revision of seeds to a sweep and audits it; a repeat that adds nothing is not audited. */
+async function addRevision(
+  ctx: ApiContext,
+  launcher: SweepLauncher,
+  sweep: { id: string; name: string; project: string },
+  request: Omit<ExtendRequest, "by">,
+  action: "sweep.extend" | "sweep.confirm",
+): Promise<{ revision: number | null; added: number }> {
+  const { revision, added } = await launcher.extend(sweep.id, { ...request, by: ctx.caller.label });
+  if (revision)
+    await audited(ctx, sweep.project, action, sweep.id, {
+      name: sweep.name,
+      revision: revision.revision,
+      trials: added.length,
+      seeds: request.seeds.length,
+    });
+  return { revision: revision?.revision ?? null, added: added.length };
 }
 
 /** Sweeps: list, read, compare and chart one, launch, retry, resume, extend, confirm, cancel and delete. */
@@ -337,10 +364,7 @@ export const sweepsRouter = t.router({
       ),
     )
     .mutation(async ({ ctx, input }) => {
-      const launcher = launcherOf(ctx);
-      const runs = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id, "launch"));
-      const { sweep } = runs;
-      refuseWhileSequential(sweep);
+      const { launcher, runs } = await revisableRuns(ctx, input.id);
       const plan = planExtension(runs, {
         ...input.seeds,
         ...(input.only && { only: input.only }),
@@ -352,26 +376,19 @@ export const sweepsRouter = t.router({
       refuseTooMany(ctx, runs, plan.seeds, plan.trialCount);
       if (input.dryRun || plan.trialCount === 0) return { ...plan, revision: null, added: 0 };
       refuseChangedPlan(input.expectTrials, plan.trialCount);
-      const { revision, added } = await launcher.extend(sweep.id, {
+      const note =
+        input.note ??
+        ("toPower" in input.seeds
+          ? `top up ${plan.target!.undecided} undecided comparison${plan.target!.undecided === 1 ? "" : "s"} to ${plan.target!.seeds} seeds for power ${input.seeds.toPower}`
+          : `add seeds ${plan.seeds.join(", ")}${input.only === "undecided" ? " to undecided comparisons" : ""}`);
+      const request = {
         seeds: plan.seeds,
         configKeys: plan.configKeys,
         kind: "extend",
         posthoc: true,
-        by: ctx.caller.label,
-        note:
-          input.note ??
-          ("toPower" in input.seeds
-            ? `top up ${plan.target!.undecided} undecided comparison${plan.target!.undecided === 1 ? "" : "s"} to ${plan.target!.seeds} seeds for power ${input.seeds.toPower}`
-            : `add seeds ${plan.seeds.join(", ")}${input.only === "undecided" ? " to undecided comparisons" : ""}`),
-      });
-      if (revision)
-        await audited(ctx, sweep.project, "sweep.extend", sweep.id, {
-          name: sweep.name,
-          revision: revision.revision,
-          trials: added.length,
-          seeds: plan.seeds.length,
-        });
-      return { ...plan, revision: revision?.revision ?? null, added: added.length };
+        note,
+      } as const;
+      return { ...plan, ...(await addRevision(ctx, launcher, runs.sweep, request, "sweep.extend")) };
     }),
 
   /**
@@ -395,10 +412,7 @@ export const sweepsRouter = t.router({
       ),
     )
     .mutation(async ({ ctx, input }) => {
-      const launcher = launcherOf(ctx);
-      const runs = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, input.id, "launch"));
-      const { sweep } = runs;
-      refuseWhileSequential(sweep);
+      const { launcher, runs } = await revisableRuns(ctx, input.id);
       const plan = planConfirmation(runs, {
         ...input.seeds,
         ...(input.configs && { configs: input.configs }),
@@ -409,22 +423,16 @@ export const sweepsRouter = t.router({
       refuseTooMany(ctx, runs, plan.seeds, plan.trialCount);
       if (input.dryRun) return { ...plan, revision: null, added: 0 };
       refuseChangedPlan(input.expectTrials, plan.trialCount);
-      const { revision, added } = await launcher.extend(sweep.id, {
+      const note =
+        input.note ?? `confirm ${plan.selected.join("; ")} against ${plan.baseline} on fresh seeds`;
+      const request = {
         seeds: plan.seeds,
         configKeys: plan.configKeys,
         kind: "confirm",
         posthoc: false,
-        by: ctx.caller.label,
-        note: input.note ?? `confirm ${plan.selected.join("; ")} against ${plan.baseline} on fresh seeds`,
-      });
-      if (revision)
-        await audited(ctx, sweep.project, "sweep.confirm", sweep.id, {
-          name: sweep.name,
-          revision: revision.revision,
-          trials: added.length,
-          seeds: plan.seeds.length,
-        });
-      return { ...plan, revision: revision?.revision ?? null, added: added.length };
+        note,
+      } as const;
+      return { ...plan, ...(await addRevision(ctx, launcher, runs.sweep, request, "sweep.confirm")) };
     }),
 
   /**
