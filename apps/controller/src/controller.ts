@@ -245,7 +245,7 @@ export class Controller {
       try {
         rounds += await this.takeLook(sweep);
       } catch (e) {
-        this.log(`sweep ${sweep.id}: look not taken: ${(e as Error).message}`);
+        this.log(`sweep ${sweep.id}: look not taken: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
     return rounds;

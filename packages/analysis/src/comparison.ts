@@ -10,6 +10,7 @@ import { paramValue, type RunStore, type SweepRecord } from "@tailsweep/sweep";
 import { configurationsOf, finishedValues, resolveBaseline } from "./configurations";
 import { type Confirmation, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
+import { correctionName } from "./format";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
 
 export {
@@ -89,7 +90,7 @@ export function markPosthoc(table: ComparisonTable, addedBy: ReadonlyMap<string,
     ...table,
     rows,
     ...(marked > 0 && {
-      posthocNote: `${marked} comparison${marked === 1 ? " uses" : "s use"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-value${marked === 1 ? " is" : "s are"} optimistic (optional stopping), and through the ${table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"} correction so are the other rows' adjusted p-values; confirm on fresh seeds, or run a sequential design (seeds: { initial, step, max })`,
+      posthocNote: `${marked} comparison${marked === 1 ? " uses" : "s use"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-value${marked === 1 ? " is" : "s are"} optimistic (optional stopping), and through the ${correctionName(table.correction)} correction so are the other rows' adjusted p-values; confirm on fresh seeds, or run a sequential design (seeds: { initial, step, max })`,
     }),
   };
 }

@@ -14,7 +14,7 @@ import {
   resolveBaseline,
 } from "./configurations";
 import { seedRanges } from "./format";
-import type { SweepRuns } from "./sweep-runs";
+import { estimatedSeconds, type SweepRuns } from "./sweep-runs";
 
 /**
  * A confirmation stage: configurations chosen on the sweep's seeds, run again with the baseline on fresh seeds that
@@ -30,6 +30,11 @@ export function selectionRuns(runs: SweepRuns): SweepRuns {
   const confirming = new Set(runs.revisions.filter(isConfirmation).map((r) => r.revision));
   if (confirming.size === 0) return runs;
   return { ...runs, trials: runs.trials.filter((t) => !confirming.has(t.revision)) };
+}
+
+/** The seeds of a sweep's confirmation stages: kept out of selection, and out of any later top-up. */
+export function confirmationSeeds(runs: SweepRuns): Set<number> {
+  return new Set(runs.revisions.filter(isConfirmation).flatMap((r) => r.seeds));
 }
 
 /** One side of a confirmation's row: a configuration against the baseline at one stage. */
@@ -272,11 +277,6 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
   if (problems.length === 1) throw problems[0]!;
   if (problems.length > 1) throw new ConfigError(problems.map((e) => e.message));
   const configKeys = [baseline!.key, ...selected.map((c) => c.key)];
-  const finished = trials.filter((t) => runs.results.has(t.id));
-  const meanSeconds =
-    finished.length > 0
-      ? finished.reduce((a, t) => a + runs.results.get(t.id)!.seconds, 0) / finished.length
-      : null;
   const trialCount = configKeys.length * seeds.length;
   return {
     seeds,
@@ -284,6 +284,6 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
     baseline: baseline!.label,
     selected: selected.map((c) => c.label),
     trialCount,
-    estimatedSeconds: meanSeconds === null ? null : meanSeconds * trialCount,
+    estimatedSeconds: estimatedSeconds(runs, trialCount),
   };
 }

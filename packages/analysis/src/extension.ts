@@ -1,8 +1,9 @@
 import { InputError, nextSeeds, type SeedRequest } from "@tailsweep/schemas";
 import type { ComparisonRow } from "@tailsweep/stats";
 import { type CompareSweepOptions, compareRuns, configurationsOf } from "./comparison";
+import { confirmationSeeds } from "./confirmation";
 import { seedRanges } from "./format";
-import type { SweepRuns } from "./sweep-runs";
+import { estimatedSeconds, type SweepRuns } from "./sweep-runs";
 
 /** What {@link planExtension} is asked: which seeds, and for all configurations or only undecided comparisons. */
 export type ExtensionQuery = SeedRequest & {
@@ -95,7 +96,7 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
         : [table!.rows.find((r) => r.config === table!.baseline)!.configKey, ...open.map((r) => r.configKey)];
   // A confirmation's fresh seeds stay its own: run for the selection stage too, they would pair other
   // configurations with trials the selection must not see.
-  const confirming = new Set(runs.revisions.filter((r) => r.kind === "confirm").flatMap((r) => r.seeds));
+  const confirming = confirmationSeeds(runs);
   let seeds: number[];
   let target: ExtensionPlan["target"];
   if ("seeds" in query) {
@@ -118,11 +119,6 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
   const have = new Set(trials.map((t) => `${t.configKey}#${t.seed}`));
   const adds = chosen.flatMap((key) => seeds.filter((seed) => !have.has(`${key}#${seed}`)).map(() => key));
   const configKeys = [...new Set(adds)];
-  const finished = trials.filter((t) => runs.results.has(t.id));
-  const meanSeconds =
-    finished.length > 0
-      ? finished.reduce((a, t) => a + runs.results.get(t.id)!.seconds, 0) / finished.length
-      : null;
   const reason =
     adds.length > 0
       ? undefined
@@ -137,7 +133,7 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
     configurations: configKeys.map((k) => configs.get(k)!.label),
     trialCount: adds.length,
     ...(target && { target }),
-    estimatedSeconds: meanSeconds === null ? null : meanSeconds * adds.length,
+    estimatedSeconds: estimatedSeconds(runs, adds.length),
     ...(reason && { reason }),
   };
 }

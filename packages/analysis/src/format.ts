@@ -1,4 +1,4 @@
-import type { ComparisonTable } from "@tailsweep/stats";
+import type { ComparisonTable, Correction } from "@tailsweep/stats";
 
 /** A share as a percentage (`0.6512` → `65.1`), or an em dash for what is not a number. */
 export function pct(v: number | undefined | null, digits = 1): string {
@@ -19,6 +19,16 @@ export function duration(seconds: number | null | undefined): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
+/** A correction's name as tables and notes print it. */
+export function correctionName(correction: Correction): string {
+  return correction === "holm" ? "Holm" : "Benjamini–Hochberg";
+}
+
+/** A difference of shares in percentage points with its sign and interval: `+1.20 [−0.40, 2.80]`. */
+export function signedPctInterval(diff: number, ci: readonly [number, number], digits = 2): string {
+  return `${diff >= 0 ? "+" : ""}${pct(diff, digits)} [${pct(ci[0], digits)}, ${pct(ci[1], digits)}]`;
 }
 
 /** Seeds as people write them: runs of consecutive seeds joined with a dash (`1–5, 8, 11–20`). */
@@ -81,4 +91,28 @@ export function intervalNotes(clipped: boolean, fewSeeds: boolean): string[] {
         ]
       : []),
   ];
+}
+
+/**
+ * Writes a table's intervals with {@link pctInterval}, a clipped one marked ‡, then the notes those marks and the
+ * table's seed counts call for: the CLI's and the dashboard's comparison tables share it, so a mark never goes
+ * without its note.
+ */
+export function intervalWriter(): {
+  text: (ci: readonly [number, number], range: readonly [number, number], digits: number) => string;
+  notes: (seedCounts: readonly number[]) => string[];
+} {
+  let clipped = false;
+  return {
+    text: (ci, range, digits) => {
+      const shown = pctInterval(ci, range, digits);
+      clipped ||= shown.clipped;
+      return `${shown.text}${shown.clipped ? "‡" : ""}`;
+    },
+    notes: (seedCounts) =>
+      intervalNotes(
+        clipped,
+        seedCounts.some((n) => n < FEW_SEEDS),
+      ),
+  };
 }

@@ -40,3 +40,13 @@ export async function loadSweepRuns(store: RunStore, sweep: SweepRecord | string
   ]);
   return { sweep: record, trials, results, revisions };
 }
+
+/**
+ * The training seconds `count` more trials would take at the sweep's mean trial time so far (null before any trial
+ * finished): what a top-up or a confirmation says it costs before anything is queued.
+ */
+export function estimatedSeconds({ trials, results }: SweepRuns, count: number): number | null {
+  const finished = trials.filter((t) => results.has(t.id));
+  if (finished.length === 0) return null;
+  return (finished.reduce((a, t) => a + results.get(t.id)!.seconds, 0) / finished.length) * count;
+}

@@ -1,5 +1,13 @@
 import type { Confirmation, StageEstimate, SweepComparison } from "@tailsweep/analysis";
-import { bestClaim, FEW_SEEDS, intervalNotes, pct, pctInterval, pValue } from "@tailsweep/analysis/format";
+import {
+  bestClaim,
+  correctionName,
+  FEW_SEEDS,
+  intervalWriter,
+  pct,
+  pValue,
+  signedPctInterval,
+} from "@tailsweep/analysis/format";
 import type { Correction } from "@tailsweep/stats";
 import { sweepOrLatest, withApi } from "../api-client";
 
@@ -27,7 +35,7 @@ function printAligned(header: string[], lines: string[][], out: (line: string) =
 function printTable(table: Omit<SweepComparison, "metric">, metric: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
-    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline} (${table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"} across ${table.rows.length - 1} comparisons)`,
+    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline} (${correctionName(table.correction)} across ${table.rows.length - 1} comparisons)`,
   );
   const header = [
     "configuration",
@@ -40,12 +48,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
     "seeds for 80%",
     "verdict",
   ];
-  let clipped = false;
-  const interval = (ci: readonly [number, number], range: readonly [number, number], digits: number) => {
-    const shown = pctInterval(ci, range, digits);
-    clipped ||= shown.clipped;
-    return `${shown.text}${shown.clipped ? "‡" : ""}`;
-  };
+  const intervals = intervalWriter();
   const few = (n: number) => (n < FEW_SEEDS ? " !" : "");
   const lines = table.rows.map((r) => {
     const v = r.vsBaseline;
@@ -54,9 +57,9 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
     return [
       r.config === table.baseline ? `${r.config} (baseline)` : r.config,
       `${r.summary.n}${few(r.summary.n)}`,
-      `${pct(r.summary.mean)} ${interval(r.summary.ci, [0, 1], 1)}`,
+      `${pct(r.summary.mean)} ${intervals.text(r.summary.ci, [0, 1], 1)}`,
       c
-        ? `${c.meanDiff >= 0 ? "+" : ""}${pct(c.meanDiff, 2)} ${interval(c.ci, [-1, 1], 2)}${c.method === "welch" ? " welch" : ""}`
+        ? `${c.meanDiff >= 0 ? "+" : ""}${pct(c.meanDiff, 2)} ${intervals.text(c.ci, [-1, 1], 2)}${c.method === "welch" ? " welch" : ""}`
         : "",
       v ? pValue(v.p) : "",
       v ? pValue(v.pAdjusted) : "",
@@ -71,11 +74,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
       `best: ${table.best.config} — best in ${(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples; ${bestClaim(table.best)}`,
     );
   out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
-  for (const note of intervalNotes(
-    clipped,
-    table.rows.some((r) => r.summary.n < FEW_SEEDS),
-  ))
-    out(note);
+  for (const note of intervals.notes(table.rows.map((r) => r.summary.n))) out(note);
   if (table.posthocNote) out(`† ${table.posthocNote}`);
   if (table.sequentialNote) out(`Note: ${table.sequentialNote}`);
   for (const c of table.confirmations) printConfirmation(c, out);
@@ -85,7 +84,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
 function printConfirmation(c: Confirmation, out: (line: string) => void): void {
   out("");
   out(
-    `Confirmation (revision ${c.revision}): ${c.heading}; vs baseline ${c.baseline} (${c.correction === "holm" ? "Holm" : "Benjamini–Hochberg"} across ${c.rows.length} selected)`,
+    `Confirmation (revision ${c.revision}): ${c.heading}; vs baseline ${c.baseline} (${correctionName(c.correction)} across ${c.rows.length} selected)`,
   );
   const header = ["configuration", "stage", "n", "Δ vs baseline [95% CI]", "p", "p adj", "verdict"];
   const stageCells = (name: string, e: StageEstimate | null) =>
@@ -93,9 +92,7 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
       ? [
           name,
           String(e.seeds),
-          Number.isFinite(e.meanDiff)
-            ? `${e.meanDiff >= 0 ? "+" : ""}${pct(e.meanDiff, 2)} [${pct(e.ci[0], 2)}, ${pct(e.ci[1], 2)}]`
-            : "—",
+          Number.isFinite(e.meanDiff) ? signedPctInterval(e.meanDiff, e.ci) : "—",
           pValue(e.p),
           pValue(e.pAdjusted),
           e.verdict,

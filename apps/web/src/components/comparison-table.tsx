@@ -1,7 +1,7 @@
 import type { Confirmation, StageEstimate } from "@tailsweep/analysis";
 import { cellColours, divergingScale } from "@tailsweep/charts/colours";
 import type { ComparisonTable as Table } from "@tailsweep/stats";
-import { bestClaim, FEW_SEEDS, intervalNotes, pct, pctInterval, pValue, seedRanges } from "../lib/format";
+import { bestClaim, correctionName, FEW_SEEDS, intervalWriter, pct, pValue, seedRanges } from "../lib/format";
 
 // Every view choice's <select> is keyed by the value the server chose: a live refresh (router.refresh) that changes
 // it must show it, not the option picked at mount — defaultValue applies on mount only (issue #20 bug 3).
@@ -26,12 +26,7 @@ export function ComparisonTable({
 }) {
   // the domain spans every number of the Δ column, intervals included: a difference small beside its interval stays
   // pale rather than taking the scale's end because it is the largest of a few small ones
-  let clipped = false;
-  const interval = (ci: readonly [number, number], range: readonly [number, number], digits: number) => {
-    const shown = pctInterval(ci, range, digits);
-    clipped ||= shown.clipped;
-    return `${shown.text}${shown.clipped ? "‡" : ""}`;
-  };
+  const intervals = intervalWriter();
   const delta = divergingScale(
     table.rows.flatMap((r) => {
       const c = r.vsBaseline?.comparison;
@@ -72,7 +67,7 @@ export function ComparisonTable({
                   ) : null}
                 </td>
                 <td className="num">
-                  {pct(r.summary.mean)} {interval(r.summary.ci, [0, 1], 1)}
+                  {pct(r.summary.mean)} {intervals.text(r.summary.ci, [0, 1], 1)}
                 </td>
                 <td
                   className="num"
@@ -82,7 +77,7 @@ export function ComparisonTable({
                       : undefined
                   }
                 >
-                  {cmp ? `${pct(cmp.meanDiff, 2)} ${interval(cmp.ci, [-1, 1], 2)}` : ""}
+                  {cmp ? `${pct(cmp.meanDiff, 2)} ${intervals.text(cmp.ci, [-1, 1], 2)}` : ""}
                   {cmp?.method === "welch" ? " (unpaired: Welch)" : ""}
                 </td>
                 <td className="num">{v ? pValue(v.p) : ""}</td>
@@ -113,14 +108,10 @@ export function ComparisonTable({
       <p className="muted">
         {table.metric} in %, {table.direction}d; Δ is blue where better than the baseline, red where worse.
         Differences are paired by seed where both sides ran the same seeds (t-test; effect = Cohen&apos;s d
-        <sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d);{" "}
-        {table.correction === "holm" ? "Holm" : "Benjamini–Hochberg"}-corrected across the{" "}
-        {table.rows.length - 1} comparisons at α = {table.alpha}.
+        <sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d); {correctionName(table.correction)}
+        -corrected across the {table.rows.length - 1} comparisons at α = {table.alpha}.
       </p>
-      {intervalNotes(
-        clipped,
-        table.rows.some((r) => r.summary.n < FEW_SEEDS),
-      ).map((note) => (
+      {intervals.notes(table.rows.map((r) => r.summary.n)).map((note) => (
         <p className="warn" key={note} data-testid="interval-note">
           {note}.
         </p>
@@ -197,9 +188,7 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
               <td>selection</td>
               {cells(r.selection)}
               <td className="num" rowSpan={2} data-testid="retained">
-                {r.retained !== null && Number.isFinite(r.retained)
-                  ? `${(100 * r.retained).toFixed(0)}%`
-                  : "—"}
+                {Number.isFinite(r.retained) ? `${(100 * r.retained).toFixed(0)}%` : "—"}
               </td>
             </tr>,
             <tr key={`${r.configKey}-confirmation`}>
@@ -213,9 +202,8 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
         The selection row tests the difference with {c.baseline} on the seeds it was chosen on (
         {c.selectedOn.length > 0 ? seedRanges(c.selectedOn) : "—"}, corrected across every configuration); the
         confirmation row tests it on seeds that played no part in choosing ({seedRanges(c.confirmedOn)}),{" "}
-        {c.correction === "holm" ? "Holm" : "Benjamini–Hochberg"}-corrected across the {c.rows.length}{" "}
-        selected. Its estimate is the unbiased one: the selection&apos;s is inflated by having been chosen as
-        the highest.
+        {correctionName(c.correction)}-corrected across the {c.rows.length} selected. Its estimate is the
+        unbiased one: the selection&apos;s is inflated by having been chosen as the highest.
         {c.pending > 0
           ? ` ${c.pending} confirmation trials are still to finish; the test uses those that are in.`
           : ""}

@@ -4,11 +4,11 @@ import { duration } from "@tailsweep/analysis/format";
 
 export {
   bestClaim,
+  correctionName,
   duration,
   FEW_SEEDS,
-  intervalNotes,
+  intervalWriter,
   pct,
-  pctInterval,
   pValue,
   seedRanges,
 } from "@tailsweep/analysis/format";

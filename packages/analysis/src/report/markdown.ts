@@ -2,7 +2,7 @@ import { type BarSeries, groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep
 import type { Summary } from "@tailsweep/stats";
 import { paramValue } from "@tailsweep/sweep";
 import type { StageEstimate } from "../confirmation";
-import { bestClaim, duration, pct, pValue } from "../format";
+import { bestClaim, correctionName, duration, pct, pValue, signedPctInterval } from "../format";
 import {
   groupBy,
   type MethodCell,
@@ -139,7 +139,7 @@ type Figure = (name: string, alt: string, svg: string) => string;
 
 /** The study-level answer: one line per baseline over all settings, and the verdicts corrected across the family. */
 function studySection(study: StudyLevel): string[] {
-  const correction = study.correction === "holm" ? "Holm" : "Benjamini–Hochberg";
+  const correction = correctionName(study.correction);
   const out = ["## Overall, across settings", "", study.note, ""];
   out.push(
     table(
@@ -154,9 +154,7 @@ function studySection(study: StudyLevel): string[] {
       ],
       study.overall.map((a) => [
         a.baseline,
-        Number.isFinite(a.diff)
-          ? `${a.diff >= 0 ? "+" : ""}${pct(a.diff, 2)} [${pct(a.ci[0], 2)}, ${pct(a.ci[1], 2)}]`
-          : "—",
+        Number.isFinite(a.diff) ? signedPctInterval(a.diff, a.ci) : "—",
         String(a.seeds),
         `${a.ahead} / ${a.behind} of ${a.settings}`,
         pct(a.betweenSettingsSd, 2),
@@ -200,12 +198,7 @@ function confirmationSection(confirmations: StudyReport["confirmations"]): strin
     out.push(`### ${sweepName}: ${c.heading}`, "");
     const cells = (e: StageEstimate | null) =>
       e
-        ? [
-            String(e.seeds),
-            `${e.meanDiff >= 0 ? "+" : ""}${pct(e.meanDiff, 2)} [${pct(e.ci[0], 2)}, ${pct(e.ci[1], 2)}]`,
-            pValue(e.pAdjusted),
-            e.verdict,
-          ]
+        ? [String(e.seeds), signedPctInterval(e.meanDiff, e.ci), pValue(e.pAdjusted), e.verdict]
         : ["0", "—", "—", "not run yet"];
     out.push(
       table(

@@ -1,4 +1,5 @@
 import { adjustPValues, type Correction, comparePaired, summarize } from "@tailsweep/stats";
+import { correctionName } from "../format";
 import type { MethodComparison, MissingModalityGroup, Sensitivity, Tally, Versus } from "./build";
 
 /** Which comparisons a study report's error control covers (docs/statistics.md, "Study-level error control"). */
@@ -142,7 +143,7 @@ export function studyLevel(
     overall,
     note:
       `The family is ${familyText}: ${tested.length} tests, ${correction === "holm" ? "Holm-corrected (family-wise error" : "Benjamini–Hochberg-corrected (false discovery rate"} ≤ ${alpha} over all of them). ` +
-      `The overall answer per baseline averages the proposed model's paired difference over the settings within each seed and tests the seed averages (a one-sample t-test over seeds, ${correction === "holm" ? "Holm" : "Benjamini–Hochberg"} across baselines): settings share seeds, so the seed, not the setting, is the independent unit. It estimates the mean effect over these settings, not over settings one might run next; the between-settings SD says how much it varies.`,
+      `The overall answer per baseline averages the proposed model's paired difference over the settings within each seed and tests the seed averages (a one-sample t-test over seeds, ${correctionName(correction)} across baselines): settings share seeds, so the seed, not the setting, is the independent unit. It estimates the mean effect over these settings, not over settings one might run next; the between-settings SD says how much it varies.`,
   };
 }
 
