@@ -25,13 +25,13 @@
 //   fixed: {…}, target } — top-level fwer is the worst over all scenarios, power and seedsPerConfig the means over
 //   the medium scenarios.
 import { parseArgs } from "node:util";
+import { randomStream } from "@tailsweep/random";
 import {
   type FutilityRule,
   type Observation,
   pairedTTestPower,
   planSequential,
   type SpendingFunction,
-  seededDraws,
   sequentialLook,
 } from "@tailsweep/stats";
 
@@ -100,12 +100,13 @@ type EffectName = keyof typeof effects | "mixed";
 const cycle: (keyof typeof effects)[] = ["null", "small", "medium", "large"];
 const effectOf = (name: EffectName, j: number) => effects[name === "mixed" ? cycle[j % 4]! : name];
 
-// ——— seeded random numbers (the stats package's simulation stream; t via a χ² draw)
+// ——— seeded random numbers (one named stream per simulated sweep; t via a χ² draw)
 
 function generator(seed: number) {
-  const { normal, chiSquare } = seededDraws(seed);
+  const draws = randomStream(seed, "bench-seeds");
+  const normal = () => draws.normal();
   /** Student t with 3 df scaled to unit variance (t_3 has variance 3). */
-  const t3 = () => normal() / Math.sqrt(chiSquare(3) / 3) / Math.sqrt(3);
+  const t3 = () => normal() / Math.sqrt(draws.chiSquare(3) / 3) / Math.sqrt(3);
   return { normal, t3 };
 }
 

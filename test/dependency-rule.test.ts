@@ -31,6 +31,7 @@ import { afterAll, describe, expect, it } from "vitest";
 /** DESIGN.md's layering: a package may import only packages of a lower layer. */
 const LAYER: Record<string, number> = {
   "@tailsweep/schemas": 0,
+  "@tailsweep/random": 0,
   "@tailsweep/access": 1,
   "@tailsweep/model": 1,
   "@tailsweep/data": 1,

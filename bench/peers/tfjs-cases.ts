@@ -8,16 +8,16 @@ import {
   mlpVariables,
   oneHotFloat,
   productOfExperts,
-  Rng,
   tf,
 } from "@tailsweep/model";
+import { randomStream } from "@tailsweep/random";
 import { ModelConfigSchema } from "@tailsweep/schemas";
 import { PROPOSED, proposedAt, REFERENCE } from "./cases";
 
-const rng = new Rng(1);
+const rng = randomStream(1, "bench-peer");
 const uniform = (rows: number, cols: number) =>
   tf.tensor2d(
-    Float32Array.from({ length: rows * cols }, () => rng.next()),
+    Float32Array.from({ length: rows * cols }, () => rng.float()),
     [rows, cols],
   );
 
@@ -47,7 +47,7 @@ function referenceCase(): { variables: tf.Variable[]; loss: () => LossTerms } {
     const post = productOfExperts([{ mu: muA, logScale: lvA }, { mu: muB, logScale: lvB }, prior]);
     const z = tf.add(
       post.mu,
-      tf.mul(tf.exp(tf.mul(post.logScale, 0.5)), tf.randomNormal([B, Z], 0, 1, "float32", rng.nextSeed())),
+      tf.mul(tf.exp(tf.mul(post.logScale, 0.5)), tf.randomNormal([B, Z], 0, 1, "float32", rng.librarySeed())),
     );
     const kl = tf.mul(0.5, tf.sum(gaussianRegularizer(post.mu, post.logScale)));
     const zy = tf.concat([z, tf.softmax(logits)], 1) as tf.Tensor2D;

@@ -7,7 +7,7 @@ import {
   rowsByClass,
 } from "./image-set";
 import { recipeCounts, resolveClassOrder } from "./long-tail";
-import { createRng, type Rng, randomInt, shuffleInPlace } from "./rng";
+import { createRng, type Rng, shuffleInPlace } from "./rng";
 import { rotateBilinear } from "./rotate";
 import { planBalancedTest, planTrainSplit, type TestSplitPlan, type TrainSplitPlan } from "./split-plan";
 
@@ -62,7 +62,7 @@ function planBenchmark(
   capacity: { train?: number[]; test?: number[] } = {},
 ): BenchmarkPlan {
   const numClasses = classNames.length;
-  const order = resolveClassOrder(recipe.classOrder, numClasses, recipe.seed);
+  const order = resolveClassOrder(recipe.classOrder, numClasses, recipe.seed, recipe.version);
   const counts = recipeCounts(recipe, numClasses, order);
   const train = planTrainSplit({
     labels: mnist.train.labels,
@@ -70,6 +70,7 @@ function planBenchmark(
     labeledCounts: counts.labeled,
     unlabeledCounts: counts.unlabeled,
     seed: recipe.seed,
+    version: recipe.version,
     ...(capacity.train ? { capacity: capacity.train } : {}),
     shortageHint: "lower headCount or labelRatio, or pick another classOrder",
   });
@@ -78,6 +79,7 @@ function planBenchmark(
     numClasses,
     testPerClass: recipe.testPerClass,
     seed: recipe.seed,
+    version: recipe.version,
     ...(capacity.test ? { capacity: capacity.test } : {}),
   });
   return {
@@ -104,14 +106,14 @@ function rotatedNoisyViews(split: ImageSplit, rows: Int32Array, pools: number[][
     const pool = pools[split.labels[row]!]!;
     if (pool.length < 2) throw new RangeError(`class ${split.labels[row]} has no second image to pair with`);
     let partner = row;
-    while (partner === row) partner = pool[randomInt(rng, pool.length)]!;
+    while (partner === row) partner = pool[rng.int(pool.length)]!;
     for (let k = 0; k < dim; k++) partnerPixels[k] = split.pixels[partner * dim + k]! / 255;
-    const degrees = (rng() * 2 - 1) * TWO_VIEW_MAX_DEGREES;
+    const degrees = (rng.float() * 2 - 1) * TWO_VIEW_MAX_DEGREES;
     const view = out.subarray(i * dim, (i + 1) * dim);
     rotateBilinear(partnerPixels, split.rows, split.cols, degrees, view);
     // Bilinear weights are convex, so the rotated image stays in [0, 1] and only the top needs clipping.
     for (let k = 0; k < dim; k++) {
-      const noisy = view[k]! + rng();
+      const noisy = view[k]! + rng.float();
       view[k] = Math.min(noisy, 1);
     }
   }
@@ -129,7 +131,10 @@ export function buildMnistTwoView(mnist: ImageDataset, recipe: ResolvedRecipe): 
   const testPools = rowsByClass(mnist.test.labels, classNames.length);
   const table = (split: ImageSplit, rows: Int32Array, pools: number[][], stream: string) => ({
     n: rows.length,
-    x: [gatherScaledRows(split, rows), rotatedNoisyViews(split, rows, pools, createRng(recipe.seed, stream))],
+    x: [
+      gatherScaledRows(split, rows),
+      rotatedNoisyViews(split, rows, pools, createRng(recipe.seed, stream, recipe.version)),
+    ],
     y: labelsOf(split, rows),
   });
   const labeled = table(mnist.train, plan.train.labeled, trainPools, "view-labeled");
@@ -178,8 +183,16 @@ export function buildMnistFashion(
     train: classHistogram(fashion.train.labels, numClasses),
     test: classHistogram(fashion.test.labels, numClasses),
   });
-  const trainPartners = partnerDealer(fashion.train, numClasses, createRng(recipe.seed, "fashion-train"));
-  const testPartners = partnerDealer(fashion.test, numClasses, createRng(recipe.seed, "fashion-test"));
+  const trainPartners = partnerDealer(
+    fashion.train,
+    numClasses,
+    createRng(recipe.seed, "fashion-train", recipe.version),
+  );
+  const testPartners = partnerDealer(
+    fashion.test,
+    numClasses,
+    createRng(recipe.seed, "fashion-test", recipe.version),
+  );
   const table = (
     split: ImageSplit,
     partnerSplit: ImageSplit,

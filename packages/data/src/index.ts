@@ -60,7 +60,6 @@ export {
   deriveSeed,
   mulberry32,
   type Rng,
-  randomInt,
   randomPermutation,
   shuffleInPlace,
 } from "./rng";

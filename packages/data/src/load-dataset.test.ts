@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { MultimodalDataset, MultimodalTable } from "@tailsweep/schemas";
 import { beforeAll, describe, expect, it } from "vitest";
 import { classHistogram } from "./image-set";
@@ -90,5 +91,41 @@ describe("loadDataset mnist-fashion (real sources)", () => {
     const bytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
     expect(bytes(data.labeled.x[0]!).equals(bytes(twoView.labeled.x[0]!))).toBe(true);
     expect(bytes(data.test.x[0]!).equals(bytes(twoView.test.x[0]!))).toBe(true);
+  });
+});
+
+/** SHA-256 over every array of a data set, in a fixed order: its identity for the recipe-version checksums. */
+function datasetChecksum(data: MultimodalDataset): string {
+  const hash = createHash("sha256");
+  const add = (v: ArrayBufferView) => hash.update(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+  for (const table of [data.labeled, data.unlabeled, data.test]) {
+    for (const x of table.x) add(x);
+    add("y" in table ? table.y : new Int32Array(0));
+  }
+  add(data.unlabeled.yTrue);
+  return hash.digest("hex").slice(0, 16);
+}
+
+describe("dataset recipe versions (docs/data.md)", () => {
+  // Recorded once: version 1's by the code before versions existed (commit 709611b), so a sweep stored then trains
+  // on the same rows; version 2's by tailsweep's one generator. A change that moves either is a new version.
+  const recorded = [
+    { name: "mnist-2view", version: 1, checksum: "84dd57d81b648bc4" },
+    { name: "mnist-2view", version: 2, checksum: "27e25aaa93e5984f" },
+    { name: "mnist-fashion", version: 1, checksum: "3d6f9cf8165af1e0" },
+    { name: "mnist-fashion", version: 2, checksum: "7acf991fb075cfa9" },
+  ] as const;
+  it.each(recorded)(
+    "$name version $version gives its recorded checksum",
+    async ({ name, version, checksum }) => {
+      const data = await loadDataset({ ...small, name, version, classOrder: "random" }, { seed: 3 });
+      expect(data.recipe.version).toBe(version);
+      expect(datasetChecksum(data)).toBe(checksum);
+    },
+  );
+
+  it("a recipe without a version gets the current one, 2", async () => {
+    const data = await loadDataset({ ...small, name: "mnist-2view" }, { seed: 3 });
+    expect(data.recipe.version).toBe(2);
   });
 });

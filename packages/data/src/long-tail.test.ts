@@ -48,20 +48,20 @@ describe("longTailCounts", () => {
 
 describe("resolveClassOrder", () => {
   it("natural is 0..K−1, random is a seeded permutation", () => {
-    expect(resolveClassOrder("natural", 4, 0)).toEqual([0, 1, 2, 3]);
-    const random = resolveClassOrder("random", 10, 5);
+    expect(resolveClassOrder("natural", 4, 0, 2)).toEqual([0, 1, 2, 3]);
+    const random = resolveClassOrder("random", 10, 5, 2);
     expect([...random].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(resolveClassOrder("random", 10, 5)).toEqual(random);
-    expect(resolveClassOrder("random", 10, 6)).not.toEqual(random);
+    expect(resolveClassOrder("random", 10, 5, 2)).toEqual(random);
+    expect(resolveClassOrder("random", 10, 6, 2)).not.toEqual(random);
   });
 
   it("accepts an explicit permutation and rejects anything else with a clear message", () => {
-    expect(resolveClassOrder([2, 0, 1], 3, 0)).toEqual([2, 0, 1]);
-    expect(() => resolveClassOrder([0, 1], 3, 0)).toThrow(
+    expect(resolveClassOrder([2, 0, 1], 3, 0, 2)).toEqual([2, 0, 1]);
+    expect(() => resolveClassOrder([0, 1], 3, 0, 2)).toThrow(
       /permutation of 0\.\.2.*got 2 entries for 3 classes/,
     );
-    expect(() => resolveClassOrder([0, 1, 1], 3, 0)).toThrow(/1 appears more than once/);
-    expect(() => resolveClassOrder([0, 1, 3], 3, 0)).toThrow(/3 is not a class index/);
+    expect(() => resolveClassOrder([0, 1, 1], 3, 0, 2)).toThrow(/1 appears more than once/);
+    expect(() => resolveClassOrder([0, 1, 3], 3, 0, 2)).toThrow(/3 is not a class index/);
     expect(() => longTailCounts({ ...base, classOrder: [0, 1, 2] })).toThrow(/permutation of 0\.\.9/);
   });
 });

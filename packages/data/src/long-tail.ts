@@ -1,4 +1,4 @@
-import type { DatasetRecipe } from "@tailsweep/schemas";
+import type { DatasetRecipe, DatasetVersion } from "@tailsweep/schemas";
 import { z } from "zod";
 import { createRng, randomPermutation } from "./rng";
 
@@ -90,9 +90,10 @@ export function resolveClassOrder(
   classOrder: DatasetRecipe["classOrder"],
   numClasses: number,
   seed: number,
+  version: DatasetVersion,
 ): number[] {
   if (classOrder === "natural") return Array.from({ length: numClasses }, (_, c) => c);
-  if (classOrder === "random") return randomPermutation(numClasses, createRng(seed, "class-order"));
+  if (classOrder === "random") return randomPermutation(numClasses, createRng(seed, "class-order", version));
   assertPermutation(classOrder, numClasses);
   return [...classOrder];
 }

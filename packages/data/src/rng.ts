@@ -1,18 +1,28 @@
 /**
  * Seeded randomness for everything the data package draws (class order, row selection, pairing, rotation,
- * noise). Math.random is never used: a data set must be reproducible from its recipe and seed alone.
- *
- * The generator is mulberry32 (Tommy Ettinger, public domain): 32 bits of state, period 2^32, passes
- * gjrand/PractRand far enough for shuffling and sampling tens of thousands of rows. Each purpose gets its own
- * stream, seeded by hashing (seed, stream name), so that changing one step (say, the pairing of a second
+ * noise). Math.random is never used: a data set must be reproducible from its recipe and seed alone. Each purpose
+ * gets its own stream, keyed by (seed, stream name), so that changing one step (say, the pairing of a second
  * modality) never shifts the numbers another step sees.
+ *
+ * Which generator a recipe draws from is its `version` (docs/data.md, "Recipe versions"):
+ * - 2 (the default): tailsweep's one generator, `@tailsweep/random` (pure-rand's xoroshiro128+), in streams named
+ *   `data/<stream>`, with unbiased integers.
+ * - 1: mulberry32 (Tommy Ettinger, public domain) with the stream's seed from {@link deriveSeed} and integers as
+ *   `floor(u · n)`: the generator every data set was built with before versions existed. Kept, and pinned by its
+ *   checksums, so that a sweep stored then still trains on the same rows when it is retried or extended.
  */
 
-/** A source of uniform floats in [0, 1). */
-export type Rng = () => number;
+import { randomStream } from "@tailsweep/random";
+import type { DatasetVersion } from "@tailsweep/schemas";
 
-/** mulberry32: a tiny, fast 32-bit generator returning uniform floats in [0, 1). */
-export function mulberry32(seed: number): Rng {
+/** The draws a data step needs: uniform floats in [0, 1) and uniform integers in [0, n). */
+export interface Rng {
+  float(): number;
+  int(n: number): number;
+}
+
+/** mulberry32 (recipe version 1): a 32-bit generator returning uniform floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -35,8 +45,8 @@ function mix32(h: number): number {
 }
 
 /**
- * The 32-bit seed of one named stream. Seeds above 2^32 keep their high bits (they are hashed in), so
- * distinct integer seeds up to 2^53 give distinct streams except by hash collision.
+ * The 32-bit mulberry32 seed of one named stream (recipe version 1). Seeds above 2^32 keep their high bits (they
+ * are hashed in), so distinct integer seeds up to 2^53 give distinct streams except by hash collision.
  */
 export function deriveSeed(seed: number, stream: string): number {
   if (!Number.isSafeInteger(seed) || seed < 0) {
@@ -49,14 +59,12 @@ export function deriveSeed(seed: number, stream: string): number {
   return mix32(mix32(h ^ low) ^ mix32(high + 0x9e3779b9));
 }
 
-/** The generator for one named stream of a seed (see {@link deriveSeed}). */
-export function createRng(seed: number, stream: string): Rng {
-  return mulberry32(deriveSeed(seed, stream));
-}
-
-/** Uniform integer in [0, n); the float-to-int bias is below n / 2^32, negligible for row counts. */
-export function randomInt(rng: Rng, n: number): number {
-  return Math.floor(rng() * n);
+/** The generator for one named stream of a seed, as recipe `version` draws it. */
+export function createRng(seed: number, stream: string, version: DatasetVersion): Rng {
+  if (version === 2) return randomStream(seed, `data/${stream}`);
+  const next = mulberry32(deriveSeed(seed, stream));
+  // floor(u · n): biased by below n / 2^32, negligible for row counts, and what version 1 drew
+  return { float: next, int: (n) => Math.floor(next() * n) };
 }
 
 /** Fisher–Yates shuffle in place; returns its argument. */
@@ -65,7 +73,7 @@ export function shuffleInPlace<T extends { [index: number]: number; length: numb
   rng: Rng,
 ): T {
   for (let i = values.length - 1; i > 0; i--) {
-    const j = randomInt(rng, i + 1);
+    const j = rng.int(i + 1);
     const swap = values[i]!;
     values[i] = values[j]!;
     values[j] = swap;

@@ -8,7 +8,14 @@ const classNames = ["a", "b", "c"];
 const pools = classHistogram(labels, 3);
 
 describe("planTrainSplit", () => {
-  const input = { labels, classNames, labeledCounts: [10, 5, 2], unlabeledCounts: [20, 10, 5], seed: 1 };
+  const input = {
+    labels,
+    classNames,
+    labeledCounts: [10, 5, 2],
+    unlabeledCounts: [20, 10, 5],
+    seed: 1,
+    version: 2 as const,
+  };
 
   it("draws the requested count per class, labeled and unlabeled disjoint", () => {
     const plan = planTrainSplit(input);
@@ -49,7 +56,7 @@ describe("planTrainSplit", () => {
 
 describe("planBalancedTest", () => {
   it("takes the same number from every class, capped by the scarcest", () => {
-    const capped = planBalancedTest({ labels, numClasses: 3, testPerClass: 25, seed: 0 });
+    const capped = planBalancedTest({ labels, numClasses: 3, testPerClass: 25, seed: 0, version: 2 });
     expect(capped.perClass).toBe(20);
     expect(
       classHistogram(
@@ -58,13 +65,13 @@ describe("planBalancedTest", () => {
       ),
     ).toEqual([20, 20, 20]);
     expect(new Set(capped.rows).size).toBe(60);
-    const small = planBalancedTest({ labels, numClasses: 3, testPerClass: 7, seed: 0 });
+    const small = planBalancedTest({ labels, numClasses: 3, testPerClass: 7, seed: 0, version: 2 });
     expect(
       classHistogram(
         Array.from(small.rows, (r) => labels[r]!),
         3,
       ),
     ).toEqual([7, 7, 7]);
-    expect(planBalancedTest({ labels, numClasses: 3, testPerClass: 7, seed: 0 })).toEqual(small);
+    expect(planBalancedTest({ labels, numClasses: 3, testPerClass: 7, seed: 0, version: 2 })).toEqual(small);
   });
 });

@@ -1,3 +1,4 @@
+import type { DatasetVersion } from "@tailsweep/schemas";
 import { rowsByClass } from "./image-set";
 import { createRng, shuffleInPlace } from "./rng";
 
@@ -21,6 +22,8 @@ export interface TrainSplitInput {
   labeledCounts: readonly number[];
   unlabeledCounts: readonly number[];
   seed: number;
+  /** The recipe's generator (docs/data.md, "Recipe versions"). */
+  version: DatasetVersion;
   /**
    * Usable rows per class when another constraint than the source's own pool binds (e.g. partner images of a
    * second modality); the smaller of the two counts.
@@ -40,7 +43,7 @@ export interface TrainSplitInput {
 export function planTrainSplit(input: TrainSplitInput): TrainSplitPlan {
   const numClasses = input.classNames.length;
   const pools = rowsByClass(input.labels, numClasses);
-  const rng = createRng(input.seed, "train-pool");
+  const rng = createRng(input.seed, "train-pool", input.version);
   const labeled: number[] = [];
   const unlabeled: number[] = [];
   for (let c = 0; c < numClasses; c++) {
@@ -60,8 +63,11 @@ export function planTrainSplit(input: TrainSplitInput): TrainSplitPlan {
     for (let i = needLabeled; i < needLabeled + needUnlabeled; i++) unlabeled.push(pool[i]!);
   }
   return {
-    labeled: shuffleInPlace(Int32Array.from(labeled), createRng(input.seed, "order-labeled")),
-    unlabeled: shuffleInPlace(Int32Array.from(unlabeled), createRng(input.seed, "order-unlabeled")),
+    labeled: shuffleInPlace(Int32Array.from(labeled), createRng(input.seed, "order-labeled", input.version)),
+    unlabeled: shuffleInPlace(
+      Int32Array.from(unlabeled),
+      createRng(input.seed, "order-unlabeled", input.version),
+    ),
   };
 }
 
@@ -81,6 +87,7 @@ export function planBalancedTest(input: {
   numClasses: number;
   testPerClass: number;
   seed: number;
+  version: DatasetVersion;
   capacity?: readonly number[];
 }): TestSplitPlan {
   const pools = rowsByClass(input.labels, input.numClasses);
@@ -88,11 +95,14 @@ export function planBalancedTest(input: {
     Math.min(pool.length, input.capacity?.[c] ?? Number.POSITIVE_INFINITY),
   );
   const perClass = Math.min(input.testPerClass, ...available);
-  const rng = createRng(input.seed, "test-pool");
+  const rng = createRng(input.seed, "test-pool", input.version);
   const rows: number[] = [];
   for (const pool of pools) {
     shuffleInPlace(pool, rng);
     for (let i = 0; i < perClass; i++) rows.push(pool[i]!);
   }
-  return { rows: shuffleInPlace(Int32Array.from(rows), createRng(input.seed, "order-test")), perClass };
+  return {
+    rows: shuffleInPlace(Int32Array.from(rows), createRng(input.seed, "order-test", input.version)),
+    perClass,
+  };
 }

@@ -38,7 +38,7 @@ export function buildUserDataset(data: UserData, recipe: ResolvedRecipe): Multim
   const numClasses = data.classNames.length;
   const dims = data.modalities.map((m) => m.dim);
   // Resolved even when unused so an invalid classOrder fails the same way for every data set.
-  const order = resolveClassOrder(recipe.classOrder, numClasses, recipe.seed);
+  const order = resolveClassOrder(recipe.classOrder, numClasses, recipe.seed, recipe.version);
   const fileUnlabeled: number[] = [];
   const fileLabeled: number[] = [];
   data.train.y.forEach((label, row) => {
@@ -55,18 +55,22 @@ export function buildUserDataset(data: UserData, recipe: ResolvedRecipe): Multim
       labeledCounts: counts.labeled,
       unlabeledCounts: counts.unlabeled,
       seed: recipe.seed,
+      version: recipe.version,
       shortageHint:
         "lower headCount, or set imbalanceRatio: 1 and labelRatio: 1 to use the labels as they are",
     });
     labeledRows = plan.labeled;
     drawnUnlabeledRows = plan.unlabeled;
   } else {
-    labeledRows = shuffleInPlace(Int32Array.from(fileLabeled), createRng(recipe.seed, "order-labeled"));
+    labeledRows = shuffleInPlace(
+      Int32Array.from(fileLabeled),
+      createRng(recipe.seed, "order-labeled", recipe.version),
+    );
     drawnUnlabeledRows = new Int32Array(0);
   }
   const unlabeledRows = shuffleInPlace(
     Int32Array.from([...drawnUnlabeledRows, ...fileUnlabeled]),
-    createRng(recipe.seed, "order-unlabeled"),
+    createRng(recipe.seed, "order-unlabeled", recipe.version),
   );
 
   const labeledY = Int32Array.from(labeledRows, (row) => data.train.y[row]!);

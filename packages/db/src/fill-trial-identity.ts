@@ -1,4 +1,4 @@
-import { RunConfigSchema, SweepSpecSchema } from "@tailsweep/schemas";
+import { StoredRunConfigSchema, StoredSweepSpecSchema } from "@tailsweep/schemas";
 import { configIdentity } from "@tailsweep/sweep";
 import { z } from "zod";
 import type { SqlConnection } from "./migrate";
@@ -26,7 +26,7 @@ export async function fillTrialIdentity(db: SqlConnection): Promise<void> {
     const known = specs.get(sweepId);
     if (known) return known;
     const { rows } = await db.query<{ spec: unknown }>("SELECT spec FROM sweep WHERE id = $1", [sweepId]);
-    const execution = stored(SweepSpecSchema, rows[0]?.spec, `sweep ${sweepId}`, "spec").execution;
+    const execution = stored(StoredSweepSpecSchema, rows[0]?.spec, `sweep ${sweepId}`, "spec").execution;
     specs.set(sweepId, execution);
     return execution;
   };
@@ -43,7 +43,7 @@ export async function fillTrialIdentity(db: SqlConnection): Promise<void> {
       const identity = configIdentity(
         await executionOf(t.sweep_id),
         stored(ParamsSchema, t.params, row, "params"),
-        stored(RunConfigSchema, t.config, row, "config"),
+        stored(StoredRunConfigSchema, t.config, row, "config"),
       );
       filled.push({
         id: t.id,

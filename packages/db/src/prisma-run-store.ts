@@ -1,8 +1,8 @@
 import {
   EpochTestSchema,
   LossSchema,
-  RunConfigSchema,
-  SweepSpecSchema,
+  StoredRunConfigSchema,
+  StoredSweepSpecSchema,
   type TrialKind,
   TrialKindSchema,
   TrialMetricsSchema,
@@ -92,7 +92,7 @@ function toSweepRevision(r: SweepRevisionRow): SweepRevision {
     sweepId: r.sweepId,
     revision: r.revision,
     kind: stored(RevisionKindSchema, r.kind, row, "kind"),
-    spec: stored(SweepSpecSchema, r.spec, row, "spec"),
+    spec: stored(StoredSweepSpecSchema, r.spec, row, "spec"),
     seeds: r.seeds,
     configKeys: r.configKeys,
     trialCount: r.trialCount,
@@ -135,7 +135,7 @@ function toTrialRecord(t: Trial): TrialRecord {
     index: t.index,
     params: stored(ParamsSchema, t.params, row, "params"),
     seed: t.seed,
-    config: stored(RunConfigSchema, t.config, row, "config"),
+    config: stored(StoredRunConfigSchema, t.config, row, "config"),
     configKey: t.configKey,
     configLabel: t.configLabel,
     kind: stored(TrialKindSchema, t.kind, row, "kind"),
@@ -231,7 +231,7 @@ export class PrismaRunStore implements RunStore {
       id: s.id,
       project: s.projectId,
       name: s.name,
-      spec: stored(SweepSpecSchema, s.spec, `sweep ${s.id}`, "spec"),
+      spec: stored(StoredSweepSpecSchema, s.spec, `sweep ${s.id}`, "spec"),
       revision: s.revision,
       status: s.status === "cancelled" ? "cancelled" : open === 0 && !s.lookPending ? "completed" : "running",
       createdAt: s.createdAt,
@@ -344,7 +344,7 @@ export class PrismaRunStore implements RunStore {
       const sweep = rows[0];
       if (!sweep) throw new Error(`reviseSweep: no sweep ${sweepId}`);
       // The seeds of revisions stored meanwhile stay: this one's spec is the stored one with its seeds added.
-      const storedSeeds = stored(SweepSpecSchema, sweep.spec, `sweep ${sweepId}`, "spec").seeds;
+      const storedSeeds = stored(StoredSweepSpecSchema, sweep.spec, `sweep ${sweepId}`, "spec").seeds;
       const spec = { ...input.spec, seeds: unionSeeds(storedSeeds, input.spec.seeds) };
       const ids = input.trials.map((t) => trialId(sweepId, t.key));
       const have = new Set(
@@ -413,7 +413,7 @@ export class PrismaRunStore implements RunStore {
       if (failed.length === 0) return [];
       const sweep = await tx.sweep.findUnique({ where: { id: sweepId } });
       if (sweep?.status === "cancelled") throw sweepCancelled(sweepId);
-      const spec = stored(SweepSpecSchema, sweep!.spec, `sweep ${sweepId}`, "spec");
+      const spec = stored(StoredSweepSpecSchema, sweep!.spec, `sweep ${sweepId}`, "spec");
       const allowance = spec.execution.maxAttempts;
       const retried: TrialRecord[] = [];
       for (const t of failed) {
@@ -466,7 +466,7 @@ export class PrismaRunStore implements RunStore {
         });
       }
       const sweep = await tx.sweep.findUnique({ where: { id: sweepId }, select: { spec: true } });
-      if (stored(SweepSpecSchema, sweep!.spec, `sweep ${sweepId}`, "spec").sequential)
+      if (stored(StoredSweepSpecSchema, sweep!.spec, `sweep ${sweepId}`, "spec").sequential)
         await tx.sweep.update({ where: { id: sweepId }, data: { lookPending: true } });
       return rows.map(toTrialRecord);
     });

@@ -31,6 +31,5 @@ export * from "./losses";
 export * from "./metrics";
 export { type Batch, type LossTerms, type ModelShape, MultimodalVae, oneHotFloat } from "./model";
 export { type Expert, productOfExperts } from "./poe";
-export { Rng } from "./rng";
 export * from "./train";
 export { adapterModel, describeAdapter, type GpuAdapter, probeWebGpu, releaseWebGpu } from "./webgpu";

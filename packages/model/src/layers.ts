@@ -1,5 +1,5 @@
+import type { RandomStream } from "@tailsweep/random";
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "./rng";
 
 /** Hidden-layer nonlinearity of every MLP in the model. */
 export type Activation = "relu" | "elu" | "leakyrelu";
@@ -16,10 +16,10 @@ export interface Mlp {
   activation: Activation;
 }
 
-/** Glorot-uniform weights, zero biases; the seed comes from the trainer's Rng so runs repeat. */
-function dense(name: string, inDim: number, outDim: number, rng: Rng): Dense {
+/** Glorot-uniform weights, zero biases; the seed comes from the trainer's random stream so runs repeat. */
+function dense(name: string, inDim: number, outDim: number, rng: RandomStream): Dense {
   const limit = Math.sqrt(6 / (inDim + outDim));
-  const w0 = tf.randomUniform([inDim, outDim], -limit, limit, "float32", rng.nextSeed());
+  const w0 = tf.randomUniform([inDim, outDim], -limit, limit, "float32", rng.librarySeed());
   const b0 = tf.zeros([outDim]);
   // A variable shares its initial tensor's data; the initial tensor object itself must still be released.
   const layer = { W: tf.variable(w0, true, `${name}/W`), b: tf.variable(b0, true, `${name}/b`) };
@@ -35,7 +35,7 @@ export function createMlp(
   widths: number[],
   outDim: number,
   activation: Activation,
-  rng: Rng,
+  rng: RandomStream,
 ): Mlp {
   const dims = [inDim, ...widths, outDim];
   const layers: Dense[] = [];

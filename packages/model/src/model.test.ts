@@ -1,9 +1,9 @@
+import { randomStream } from "@tailsweep/random";
 import { ModelConfigSchema } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tiedGamma } from "./gamma-constants";
 import { type Batch, MultimodalVae } from "./model";
-import { Rng } from "./rng";
 import { useCpuBackend } from "./test-backend";
 
 beforeAll(useCpuBackend);
@@ -17,10 +17,10 @@ const shape = {
 const small = { encoderWidths: [12], decoderWidths: [12], classifierWidths: [12], latentDim: 4 };
 
 function batches(rows: number): { labeled: Batch; unlabeled: Batch } {
-  const r = new Rng(3);
+  const r = randomStream(3, "test");
   const x = (n: number, d: number) =>
     tf.tensor2d(
-      Float32Array.from({ length: n * d }, () => r.next()),
+      Float32Array.from({ length: n * d }, () => r.float()),
       [n, d],
     );
   return {
@@ -34,7 +34,11 @@ function batches(rows: number): { labeled: Batch; unlabeled: Batch } {
 
 function lossValue(model: MultimodalVae, b: { labeled: Batch; unlabeled: Batch }, seed: number): number[] {
   return tf.tidy(() => {
-    const t = model.loss(b.labeled, b.unlabeled, { regWeight: 1, alpha: 0.5, rng: new Rng(seed) });
+    const t = model.loss(b.labeled, b.unlabeled, {
+      regWeight: 1,
+      alpha: 0.5,
+      rng: randomStream(seed, "test"),
+    });
     return [t.total, t.labeled, t.unlabeled, t.classification].map((s) => s.dataSync()[0]!);
   });
 }
@@ -45,12 +49,12 @@ describe("MultimodalVae", () => {
     const tied = new MultimodalVae(
       ModelConfigSchema.parse({ ...small, subsets: "joint", nu: 7 }),
       { ...shape, decoderOutputs: [...shape.decoderOutputs] },
-      new Rng(1),
+      randomStream(1, "test"),
     );
     const explicit = new MultimodalVae(
       ModelConfigSchema.parse({ ...small, subsets: "joint", nu: 7, gamma: tiedGamma(7, 14, 4) }),
       { ...shape, decoderOutputs: [...shape.decoderOutputs] },
-      new Rng(1),
+      randomStream(1, "test"),
     );
     const a = lossValue(tied, b, 9);
     const e = lossValue(explicit, b, 9);
@@ -59,7 +63,7 @@ describe("MultimodalVae", () => {
     const other = new MultimodalVae(
       ModelConfigSchema.parse({ ...small, subsets: "joint", nu: 7, gamma: -0.3 }),
       { ...shape, decoderOutputs: [...shape.decoderOutputs] },
-      new Rng(1),
+      randomStream(1, "test"),
     );
     expect(Math.abs(lossValue(other, b, 9)[1]! - a[1]!)).toBeGreaterThan(1e-3);
     for (const m of [tied, explicit, other]) m.dispose();
@@ -79,7 +83,7 @@ describe("MultimodalVae", () => {
     const model = new MultimodalVae(
       ModelConfigSchema.parse({ ...small, ...override }),
       { ...shape, decoderOutputs: [...shape.decoderOutputs] },
-      new Rng(2),
+      randomStream(2, "test"),
     );
     // A batch carries the used modalities only.
     const used = (xs: tf.Tensor2D[]) => model.modalities.map((k) => xs[k]!);
@@ -87,7 +91,7 @@ describe("MultimodalVae", () => {
     const unlabeled = { xs: used(b.unlabeled.xs) };
     const before = tf.memory().numTensors;
     const { value, grads } = tf.variableGrads(
-      () => model.loss(labeled, unlabeled, { regWeight: 1, alpha: 1, rng: new Rng(5) }).total,
+      () => model.loss(labeled, unlabeled, { regWeight: 1, alpha: 1, rng: randomStream(5, "test") }).total,
       model.variables(),
     );
     expect(Number.isFinite(value.dataSync()[0])).toBe(true);
@@ -110,7 +114,7 @@ describe("MultimodalVae", () => {
     const model = new MultimodalVae(
       ModelConfigSchema.parse(small),
       { ...shape, decoderOutputs: [...shape.decoderOutputs] },
-      new Rng(2),
+      randomStream(2, "test"),
     );
     expect(model.subsets).toEqual([[0, 1], [0], [1]]);
     model.dispose();
@@ -122,7 +126,7 @@ describe("MultimodalVae", () => {
         new MultimodalVae(
           ModelConfigSchema.parse({ ...small, modalities: [2] }),
           { ...shape, decoderOutputs: [...shape.decoderOutputs] },
-          new Rng(2),
+          randomStream(2, "test"),
         ),
     ).toThrow(/modalities: index 2 is out of range; the data set has 2 modalities/);
   });

@@ -1,12 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "./register-gradients";
+import type { RandomStream } from "@tailsweep/random";
 import type { ModelConfig } from "@tailsweep/schemas";
 import { sampleGaussianPosterior, sampleStudentTPosterior } from "./distributions";
 import { type GammaConstants, gammaConstants } from "./gamma-constants";
 import { applyMlp, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";
 import { gammaRegularizer, gaussianRegularizer, reconstructionError } from "./losses";
 import { type Expert, productOfExperts } from "./poe";
-import type { Rng } from "./rng";
 
 /** Shape facts the model is built for. */
 export interface ModelShape {
@@ -52,7 +52,7 @@ export interface StepSettings {
   /** Weight α of the classification term. */
   alpha: number;
   /** Seeds source for this step's noise. */
-  rng: Rng;
+  rng: RandomStream;
 }
 
 /**
@@ -80,7 +80,7 @@ export class MultimodalVae {
   private readonly constantsCache = new Map<number, GammaConstants>();
   private static instances = 0;
 
-  constructor(config: ModelConfig, shape: ModelShape, rng: Rng) {
+  constructor(config: ModelConfig, shape: ModelShape, rng: RandomStream) {
     // tfjs variable names are global to the engine: a per-instance prefix lets several models coexist.
     const id = `vae${MultimodalVae.instances++}`;
     this.config = config;
@@ -311,13 +311,13 @@ export class MultimodalVae {
     return [productOfExperts(experts)];
   }
 
-  private samplePosterior(post: Expert, nS: number, rng: Rng): tf.Tensor2D {
+  private samplePosterior(post: Expert, nS: number, rng: RandomStream): tf.Tensor2D {
     if (this.config.likelihood === "gaussian")
-      return sampleGaussianPosterior(post.mu, post.logScale, rng.nextSeed());
+      return sampleGaussianPosterior(post.mu, post.logScale, rng.librarySeed());
     const c = this.constants(nS);
     return sampleStudentTPosterior(post.mu, post.logScale, this.config.nu, c.n, {
-      normal: rng.nextSeed(),
-      chi2: rng.nextSeed(),
+      normal: rng.librarySeed(),
+      chi2: rng.librarySeed(),
     });
   }
 

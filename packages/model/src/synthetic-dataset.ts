@@ -1,5 +1,5 @@
+import { randomStream } from "@tailsweep/random";
 import type { MultimodalDataset, MultimodalTable } from "@tailsweep/schemas";
-import { Rng } from "./rng";
 
 /**
  * A small, learnable two-modality data set for tests: class c has its own mean pattern in each modality,
@@ -8,16 +8,16 @@ import { Rng } from "./rng";
 export function syntheticDataset(
   options: { seed?: number; labeled?: number[]; unlabeled?: number[]; test?: number } = {},
 ): MultimodalDataset {
-  const rng = new Rng(options.seed ?? 7);
+  const rng = randomStream(options.seed ?? 7, "synthetic-dataset");
   const labeledCounts = options.labeled ?? [40, 16, 6];
   const unlabeledCounts = options.unlabeled ?? [120, 50, 20];
   const testPerClass = options.test ?? 30;
   const K = labeledCounts.length;
   const dims = [8, 6];
   const means = dims.map((d) =>
-    Array.from({ length: K }, () => Array.from({ length: d }, () => 3 * (rng.next() - 0.5))),
+    Array.from({ length: K }, () => Array.from({ length: d }, () => 3 * (rng.float() - 0.5))),
   );
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  const gaussian = () => rng.normal();
   const table = (counts: number[]): MultimodalTable & { labels: Int32Array } => {
     const n = counts.reduce((a, b) => a + b, 0);
     const x = dims.map((d) => new Float32Array(n * d));
@@ -55,6 +55,7 @@ export function syntheticDataset(
       test: new Array<number>(K).fill(testPerClass),
     },
     recipe: {
+      version: 2,
       name: "user",
       path: "synthetic",
       imbalanceRatio: 1,

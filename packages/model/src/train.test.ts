@@ -1,8 +1,8 @@
+import { randomStream } from "@tailsweep/random";
 import { ModelConfigSchema, TrainConfigSchema } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MultimodalVae } from "./model";
-import { Rng } from "./rng";
 import { syntheticDataset } from "./synthetic-dataset";
 import { useCpuBackend } from "./test-backend";
 import { evaluateModel, predictClasses, trainModel } from "./train";
@@ -47,7 +47,7 @@ describe("trainModel", () => {
         decoderOutputs: ["sigmoid", "sigmoid"],
         labeledCounts: ds.counts.labeled,
       },
-      new Rng(1),
+      randomStream(1, "test"),
     );
     const before = tf.memory().numTensors;
     const whole = await predictClasses(model, ds.test, [0, 1]);

@@ -1,9 +1,9 @@
+import { type RandomStream, randomStream } from "@tailsweep/random";
 import type { ModelConfig, MultimodalDataset, MultimodalTable, TrainConfig } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { type GradientApplier, LayerwiseAdam } from "./adam";
 import { type ClassificationMetrics, classificationMetrics, meanRecall, minorityClasses } from "./metrics";
 import { type Batch, type LossTerms, MultimodalVae, oneHotFloat } from "./model";
-import { Rng } from "./rng";
 
 /** Progress of one optimisation step, for progress bars and live curves. */
 export interface StepInfo {
@@ -97,7 +97,7 @@ export async function trainModel(
 ): Promise<TrainResult> {
   const started = performance.now();
   const yieldToLoop = hooks.pause ?? (() => new Promise<void>((r) => setImmediate(r)));
-  const rng = new Rng(train.seed);
+  const rng = randomStream(train.seed, "training");
   const K = dataset.classNames.length;
   if (dataset.labeled.n === 0) throw new Error("trainModel: the data set has no labeled rows");
   const model = new MultimodalVae(
@@ -245,7 +245,7 @@ async function trainStep(
   labeledRows: Int32Array,
   unlabeledRows: Int32Array | undefined,
   K: number,
-  settings: { regWeight: number; alpha: number; rng: Rng },
+  settings: { regWeight: number; alpha: number; rng: RandomStream },
 ): Promise<LossValues> {
   const parts = tf.tidy(() => {
     const labeled: Batch = {
@@ -356,7 +356,7 @@ function gatherLabels(labels: Int32Array, rows: Int32Array): Int32Array {
 }
 
 /** Next `size` labeled rows, reshuffling when the labeled set is exhausted (it is cycled). */
-function nextRows(cursor: { order: Int32Array; pos: number }, size: number, rng: Rng): Int32Array {
+function nextRows(cursor: { order: Int32Array; pos: number }, size: number, rng: RandomStream): Int32Array {
   const out = new Int32Array(size);
   for (let i = 0; i < size; i++) {
     if (cursor.pos >= cursor.order.length) {

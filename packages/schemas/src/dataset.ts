@@ -9,6 +9,18 @@ export type DatasetName = z.infer<typeof DatasetNameSchema>;
  * How the training pool is cut: long-tailed class counts by imbalance ratio ρ, a labeled/unlabeled
  * split by label ratio β, and a class-balanced test set. Everything is deterministic in `seed`.
  */
+/**
+ * Which random-number generator builds a data set (docs/data.md, "Recipe versions"): 2 is tailsweep's one
+ * generator, 1 the one every data set was built with before versions existed. A recipe stored without a version
+ * was built by 1 ({@link withStoredDatasetVersion}); one written now gets {@link CURRENT_DATASET_VERSION}.
+ */
+export const DatasetVersionSchema = z.union([z.literal(1), z.literal(2)]);
+export type DatasetVersion = z.infer<typeof DatasetVersionSchema>;
+/** The generator a recipe gets when it names none. */
+export const CURRENT_DATASET_VERSION: DatasetVersion = 2;
+/** The generator of recipes stored before they carried a version. */
+export const LEGACY_DATASET_VERSION: DatasetVersion = 1;
+
 export const DatasetRecipeSchema = z
   .object({
     name: DatasetNameSchema.default("mnist-2view"),
@@ -33,6 +45,8 @@ export const DatasetRecipeSchema = z
     classOrder: z.union([z.enum(["natural", "random"]), z.array(z.number().int().min(0))]).default("natural"),
     /** Seed of the subsampling and pairing; the trainer passes the trial seed unless one is given. */
     seed: z.number().int().min(0).optional(),
+    /** The random-number generator that draws the rows, pairs and noise (see {@link DatasetVersionSchema}). */
+    version: DatasetVersionSchema.default(CURRENT_DATASET_VERSION),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -42,3 +56,15 @@ export const DatasetRecipeSchema = z
   });
 export type DatasetRecipeInput = z.input<typeof DatasetRecipeSchema>;
 export type DatasetRecipe = z.infer<typeof DatasetRecipeSchema>;
+
+/**
+ * A stored dataset recipe (a sweep spec's `dataset` knobs or a trial's resolved one) as it was built: one stored
+ * before recipes carried a version was built by {@link LEGACY_DATASET_VERSION}, not today's default. Applied where
+ * stored data is read, before its schema, so a sweep stored then is retried and extended on the same rows.
+ */
+export function withStoredDatasetVersion(dataset: unknown): unknown {
+  if (typeof dataset !== "object" || dataset === null || Array.isArray(dataset) || "version" in dataset) {
+    return dataset;
+  }
+  return { ...dataset, version: LEGACY_DATASET_VERSION };
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type DatasetRecipe, DatasetRecipeSchema } from "./dataset";
+import { type DatasetRecipe, DatasetRecipeSchema, withStoredDatasetVersion } from "./dataset";
 import { AppError } from "./errors";
 import {
   type ModelConfig,
@@ -35,6 +35,15 @@ export const RunConfigSchema = z
     train: TrainConfigSchema,
   })
   .strict();
+
+/** A resolved run config as stored: one written before recipes carried a version reads back with version 1. */
+export const StoredRunConfigSchema = z.preprocess(
+  (value) =>
+    typeof value === "object" && value !== null && !Array.isArray(value) && "dataset" in value
+      ? { ...value, dataset: withStoredDatasetVersion(value.dataset) }
+      : value,
+  RunConfigSchema,
+);
 
 /** A fully resolved training run: what was trained, on what, how. */
 export interface RunConfig {

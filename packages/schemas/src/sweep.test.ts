@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, isConfigError, resolveRunConfig } from "./run-config";
-import { parseSweepFile, SweepSpecSchema, trialNeedsGpu } from "./sweep";
+import { ConfigError, isConfigError, resolveRunConfig, StoredRunConfigSchema } from "./run-config";
+import { parseSweepFile, StoredSweepSpecSchema, SweepSpecSchema, trialNeedsGpu } from "./sweep";
 import { countTrials, DEFAULT_MAX_TRIALS } from "./sweep-limits";
 
 const minimal = { name: "s1", search: { nu: [5, 10] } };
@@ -372,5 +372,32 @@ describe("a sequential design: seeds: { initial, step, max } with decide", () =>
         decide: { baseline: "variant=gaussian", correction: "bh" },
       }),
     ).toEqual([expect.stringMatching(/^decide.correction: must be holm or bonferroni/)]);
+  });
+});
+
+describe("dataset recipe versions: what is stored keeps the generator it was built with", () => {
+  it("a new sweep's spec names the current version, and its trials are resolved with it", () => {
+    const spec = parseSweepFile({ name: "s", search: { nu: [5, 30] } });
+    expect(spec.dataset).toEqual({ version: 2 });
+    expect(resolveRunConfig({ dataset: spec.dataset }).dataset.version).toBe(2);
+    expect(parseSweepFile({ name: "s", dataset: { version: 1 } }).dataset).toEqual({ version: 1 });
+    expect(() => parseSweepFile({ name: "s", dataset: { version: 3 } })).toThrow(/dataset\.version/);
+  });
+
+  it("a spec or a trial config stored before versions existed reads back as version 1; a versioned one as stored", () => {
+    const spec = parseSweepFile({ name: "s", dataset: { labelRatio: 0.2 } });
+    const { version: _, ...legacyDataset } = spec.dataset as { version: number };
+    expect(StoredSweepSpecSchema.parse({ ...spec, dataset: legacyDataset }).dataset).toEqual({
+      labelRatio: 0.2,
+      version: 1,
+    });
+    const { dataset: __, ...noDataset } = spec;
+    expect(StoredSweepSpecSchema.parse(noDataset).dataset).toEqual({ version: 1 });
+    expect(StoredSweepSpecSchema.parse(spec).dataset).toEqual({ labelRatio: 0.2, version: 2 });
+
+    const config = resolveRunConfig({});
+    const { version: ___, ...legacyRecipe } = config.dataset;
+    expect(StoredRunConfigSchema.parse({ ...config, dataset: legacyRecipe }).dataset.version).toBe(1);
+    expect(StoredRunConfigSchema.parse(config).dataset.version).toBe(2);
   });
 });

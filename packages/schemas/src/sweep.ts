@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DatasetRecipeSchema } from "./dataset";
+import { CURRENT_DATASET_VERSION, DatasetRecipeSchema, withStoredDatasetVersion } from "./dataset";
 import { ModelConfigSchema, TrainConfigSchema, VariantSchema } from "./model-config";
 import { ConfigError, describeIssues, type RunConfig, resolveRunConfig } from "./run-config";
 import {
@@ -257,6 +257,18 @@ export const SweepSpecSchema = SweepFileSchema.omit({ search: true, seeds: true,
   })
   .strict();
 
+/**
+ * A SweepSpec as stored: one written before dataset recipes carried a version reads back with version 1, the
+ * generator its trials were built with ({@link withStoredDatasetVersion}).
+ */
+export const StoredSweepSpecSchema = z.preprocess(
+  (value) =>
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? { ...value, dataset: withStoredDatasetVersion("dataset" in value ? value.dataset : {}) }
+      : value,
+  SweepSpecSchema,
+);
+
 const SECTION_KNOBS: Record<string, readonly string[]> = {
   model: Object.keys(ModelConfigSchema.shape),
   dataset: Object.keys(DatasetRecipeSchema.shape),
@@ -424,6 +436,9 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
   const { decide, ...rest } = file;
   return {
     ...rest,
+    // The generator is written into the spec, so reading it back later cannot mistake it for a stored, unversioned
+    // (version 1) one.
+    dataset: { version: CURRENT_DATASET_VERSION, ...rest.dataset },
     execution,
     search,
     seeds,

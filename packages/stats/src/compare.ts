@@ -1,3 +1,4 @@
+import { randomStream } from "@tailsweep/random";
 import { InputError } from "@tailsweep/schemas";
 import { adjustPValues, type Correction } from "./multiple";
 import {
@@ -8,7 +9,6 @@ import {
   type UnpairedComparison,
 } from "./paired";
 import { seedsNeeded } from "./power";
-import { seededUniform } from "./rng";
 import { type Summary, summarize } from "./summary";
 import { requireInteger, requireProbability } from "./validate";
 
@@ -268,10 +268,10 @@ function probabilityBest(
 ): number {
   const allSeeds = [...new Set(eligible.flatMap(([, v]) => [...v.keys()]))].sort((x, y) => x - y);
   const resamples = Math.min(options.resamples ?? 10_000, 2_000);
-  const next = seededUniform(options.seed ?? 1);
+  const draws = randomStream(options.seed ?? 1, "probability-best");
   let wins = 0;
   for (let r = 0; r < resamples; r++) {
-    const draw = allSeeds.map(() => allSeeds[Math.floor(next() * allSeeds.length)]!);
+    const draw = allSeeds.map(() => allSeeds[draws.int(allSeeds.length)]!);
     let winner = "";
     let winnerScore = Number.NEGATIVE_INFINITY;
     for (const [config, values] of eligible) {

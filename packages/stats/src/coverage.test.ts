@@ -2,28 +2,29 @@
 // (the usual seed count), for normal and for skewed differences. Seeded, so every run prints the same numbers
 // (normal: t 0.945, plain percentile 0.834, expanded 0.913; log-normal: 0.918, 0.803, 0.887); the bounds are the
 // claims docs/statistics.md makes, 1–3 Monte-Carlo standard errors (about 0.009 each at 1,000 samples) from them.
+
+import { randomStream } from "@tailsweep/random";
 import { describe, expect, it } from "vitest";
 import { bootstrapMeanCi, selectQuantile } from "./paired";
-import { seededUniform } from "./rng";
 import { mean, sampleSd, tInterval } from "./summary";
 
 const reps = 1_000;
 const n = 5;
 const resamples = 10_000;
 
-/** Standard normal draws by Box–Muller from the seeded uniform generator. */
+/** Standard normal draws from their own stream. */
 function normals(seed: number): () => number {
-  const next = seededUniform(seed);
-  return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const draws = randomStream(seed, "coverage-data");
+  return () => draws.normal();
 }
 
 /** The plain percentile interval (what bootstrapMeanCi was): the resampled means' 2.5 % and 97.5 % quantiles. */
 function percentileCi(values: readonly number[], seed: number): [number, number] {
-  const next = seededUniform(seed);
+  const draws = randomStream(seed, "bootstrap");
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let sum = 0;
-    for (let i = 0; i < values.length; i++) sum += values[Math.floor(next() * values.length)]!;
+    for (let i = 0; i < values.length; i++) sum += values[draws.int(values.length)]!;
     means[r] = sum / values.length;
   }
   return [selectQuantile(means, 0.025), selectQuantile(means, 0.975)];

@@ -17,7 +17,6 @@ export {
 } from "./paired";
 export { averageConfusion, summarizePerClass } from "./per-class";
 export { noncentralTCdf, pairedTTestPower, seedsNeeded } from "./power";
-export { seededDraws } from "./rng";
 export {
   boundariesAt,
   type FutilityRule,

@@ -2,8 +2,8 @@ import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
 import ttest from "@stdlib/stats-ttest";
 import ttest2 from "@stdlib/stats-ttest2";
 import wilcoxon from "@stdlib/stats-wilcoxon";
+import { randomStream } from "@tailsweep/random";
 import { InputError } from "@tailsweep/schemas";
-import { seededUniform } from "./rng";
 import { quickselect } from "./select";
 import { mean, sampleSd, tCritical } from "./summary";
 import { requireFinite, requireInteger, requireProbability } from "./validate";
@@ -200,11 +200,11 @@ export function bootstrapMeanCi(
   requireInteger("resamples", resamples, 0);
   const n = values.length;
   if (resamples === 0 || n < 2) return [Number.NaN, Number.NaN];
-  const next = seededUniform(seed);
+  const draws = randomStream(seed, "bootstrap");
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += values[Math.floor(next() * n)]!;
+    for (let i = 0; i < n; i++) sum += values[draws.int(n)]!;
     means[r] = sum / n;
   }
   const tail = normalCdf(-Math.sqrt(n / (n - 1)) * tCritical(confidence, n - 1), 0, 1);

@@ -5,7 +5,7 @@ import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
 import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 import tCdf from "@stdlib/stats-base-dists-t-cdf";
 import tQuantile from "@stdlib/stats-base-dists-t-quantile";
-import { seededDraws } from "./rng";
+import { randomStream } from "@tailsweep/random";
 import { quickselect } from "./select";
 
 /**
@@ -240,7 +240,7 @@ export function nullTPaths(lookSeeds: readonly number[]): NullPaths {
   if (cached) return cached;
   const paths = CALIBRATION_PATHS;
   const values = lookSeeds.map(() => new Float32Array(paths));
-  const random = seededDraws(CALIBRATION_SEED);
+  const random = randomStream(CALIBRATION_SEED, "sequential-calibration");
   for (let p = 0; p < paths; p++) {
     let n = 0;
     let sum = 0;
@@ -248,7 +248,7 @@ export function nullTPaths(lookSeeds: readonly number[]): NullPaths {
     for (let k = 0; k < lookSeeds.length; k++) {
       const m = lookSeeds[k]! - n;
       const blockSum = Math.sqrt(m) * random.normal();
-      const within = random.chiSquare(m - 1);
+      const within = m > 1 ? random.chiSquare(m - 1) : 0;
       // sum of squares about the mean of n + m values from those of n and of m (parallel Welford)
       squares += within + (n === 0 ? 0 : ((n * m) / (n + m)) * (blockSum / m - sum / n) ** 2);
       sum += blockSum;

@@ -4,20 +4,20 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import tQuantile from "@stdlib/stats-base-dists-t-quantile";
+import { randomStream } from "@tailsweep/random";
 import { InputError, isInputError } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { compareConfigurations, type Observation } from "./compare";
-import { seededUniform } from "./rng";
 import { boundariesAt, planSequential, type SequentialSettings, sequentialLook } from "./sequential";
 import { boundariesFromSpending, crossingProbability, spentBy } from "./sequential-boundaries";
 
 const ref = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "sequential-reference.json"), "utf8"));
 const equal = (k: number) => Array.from({ length: k }, (_, i) => (i + 1) / k);
 
-/** Standard normals from the package's xorshift (not the generator the calibration uses). */
+/** Standard normals from a stream of their own (not the calibration's). */
 function normals(seed: number): () => number {
-  const next = seededUniform(seed);
-  return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const draws = randomStream(seed, "test-data");
+  return () => draws.normal();
 }
 
 describe("normal-theory boundaries", () => {

@@ -80,7 +80,9 @@ function sample(spec: SweepSpec["search"][string], rng: ReturnType<typeof xorosh
 
 /**
  * `budget` distinct random points (grid lists act as categorical), drawn from the sweep's samplerSeed. A space
- * with fewer distinct points than the budget yields all it has.
+ * with fewer distinct points than the budget yields all it has. The generator is pure-rand's xoroshiro128+, as in
+ * `@tailsweep/random`, but seeded from `samplerSeed` directly rather than through a named stream: extending a
+ * stored random sweep expands it again, and it must find the points it found when it was launched.
  */
 function randomPoints(spec: SweepSpec): Point[] {
   const rng = xoroshiro128plus(spec.samplerSeed);

@@ -2,8 +2,9 @@
 // fixtures/make-study-level-fixture.py), its error rate by simulation, and the family's correction on a stored study.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { randomStream } from "@tailsweep/random";
 import { parseSweepFile } from "@tailsweep/schemas";
-import { adjustPValues, comparePaired, seededDraws } from "@tailsweep/stats";
+import { adjustPValues, comparePaired } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
 import { finishWaiting } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
@@ -28,7 +29,7 @@ describe("seedClusteredDifference (equation S1)", () => {
 
   it("holds its level when settings share each seed's luck, where treating settings' seeds as new does not", () => {
     // Null effect; every seed's offset is shared by its runs in all 6 settings (correlation 0.8 across settings).
-    const draws = seededDraws(20261202);
+    const draws = randomStream(20261202, "study-level-simulation");
     const studies = 2_000;
     let clustered = 0;
     let naive = 0;
