@@ -100,3 +100,47 @@ describe("PrismaRunStore reading malformed JSON columns", () => {
     await expect(store.listEpochs(t!.id)).rejects.toThrow("loss.total: ");
   });
 });
+
+// Sweeps stored before dataset recipes carried a version were built by version 1 (docs/data.md, "Recipe versions").
+describe("PrismaRunStore reading a sweep stored before dataset versions", () => {
+  let pglite: PGlite;
+  let db: PrismaClient;
+  let store: PrismaRunStore;
+  const spec = parseSweepFile({ name: "legacy", project: "p", seeds: [1, 2], search: { nu: [5, 30] } });
+
+  beforeAll(async () => {
+    pglite = new PGlite();
+    await applyMigrations(pglite);
+    db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    store = new PrismaRunStore(db);
+    await store.createSweep({
+      id: "old",
+      spec,
+      trials: expandSweep(spec),
+      now: new Date("2026-01-01T00:00:00Z"),
+    });
+    // what a row written then looks like: no version in the spec's dataset knobs or in any trial's recipe
+    await db.$executeRaw`UPDATE sweep SET spec = spec #- '{dataset,version}' WHERE id = 'old'`;
+    await db.$executeRaw`UPDATE trial SET config = config #- '{dataset,version}' WHERE sweep_id = 'old'`;
+  });
+  afterAll(async () => {
+    await db.$disconnect();
+    await pglite.close();
+  });
+
+  it("reads its spec and trial configs as version 1, so retries and added seeds keep its data", async () => {
+    const raw = await db.sweep.findUniqueOrThrow({ where: { id: "old" } });
+    expect(JSON.stringify(raw.spec)).not.toMatch(/"version"/);
+    const sweep = await store.getSweep("old");
+    expect(sweep?.spec.dataset).toEqual({ version: 1 });
+    const trials = await store.listTrials("old");
+    expect(trials.map((t) => t.config.dataset.version)).toEqual([1, 1, 1, 1]);
+    // adding a seed expands the stored spec again: the new trials are built by version 1 too
+    const added = expandSweep({ ...sweep!.spec, seeds: [...sweep!.spec.seeds, 3] }).filter(
+      (p) => p.seed === 3,
+    );
+    expect(added.map((p) => p.config.dataset.version)).toEqual([1, 1]);
+    // a sweep written now keeps the version it was written with
+    expect(expandSweep(spec).every((p) => p.config.dataset.version === 2)).toBe(true);
+  });
+});
