@@ -19,7 +19,11 @@ export interface Summary {
   max: number;
 }
 
-/** The q-quantile of sorted values by linear interpolation (type 7). */
+/**
+ * The q-quantile of sorted values by linear interpolation (type 7). The same arithmetic as d3-array's
+ * `quantileSorted` (select.test.ts checks them equal bit for bit), kept as these five lines rather than a runtime
+ * dependency whose empty answer is undefined.
+ */
 export function quantileSorted(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const h = (sorted.length - 1) * q;
