@@ -10,6 +10,7 @@
 // here is named after this process (tsc<pid>-…), torn down in afterAll, and a run killed before its afterAll is
 // cleaned up by the next one.
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import {
   copyFileSync,
   existsSync,
@@ -50,7 +51,7 @@ const natsNodes = ["nats-1", "nats-2", "nats-3"] as const;
 const netns = (host: Host | "switch") => `${tag}-${host.replace("nats-", "n").replace("worker-", "w")}`;
 const natsUrl = natsNodes.map((n) => `nats://${hosts[n]}:4222`).join(",");
 // A letter first, as infra/README.md asks: NATS reads a variable that starts with a digit as a number.
-const secret = () => `p${Math.random().toString(36).slice(2)}`;
+const secret = () => `p${randomBytes(12).toString("hex")}`;
 const passwords = { controller: secret(), worker: secret(), route: secret() };
 const trialCount = 10;
 
