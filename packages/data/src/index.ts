@@ -57,7 +57,6 @@ export {
 export { defaultMnistDir, type LoadMnistOptions, loadMnist, MNIST_CLASS_NAMES } from "./mnist";
 export {
   createRng,
-  deriveSeed,
   mulberry32,
   type Rng,
   randomPermutation,
