@@ -8,52 +8,154 @@ const widths = z.array(z.number().int().min(1).max(8192)).min(1).max(8);
  */
 export const ModelConfigSchema = z
   .object({
-    /** Latent family and objective: Student-t prior/encoder/decoder with the γ-loss, or Gaussian with KL. */
-    likelihood: z.enum(["student-t", "gaussian"]).default("student-t"),
-    /** How modality experts are fused into q(z | x_S): product, one encoder on the concatenation, or mixture. */
-    fusion: z.enum(["poe", "concat", "mixture"]).default("poe"),
-    /** q(y | x_S): product of per-modality categorical experts, or one MLP on the concatenated inputs. */
-    classifier: z.enum(["poe", "concat"]).default("poe"),
-    /** Objective: the semi-supervised generative model, or the classifier alone on labeled rows. */
-    objective: z.enum(["semi-supervised", "supervised-only"]).default("semi-supervised"),
-    /** Indices of the modalities the model sees; empty = all of them. */
-    modalities: z.array(z.number().int().min(0)).default([]),
-    /** ν > 2, degrees of freedom of the prior. */
-    nu: z.number().gt(2).max(1e6).default(10),
-    /** γ: "tied" = −2/(ν+n_S+m), or an explicit value in (−1, 0) substituted into the closed form. */
-    gamma: z.union([z.literal("tied"), z.number().gt(-1).lt(0)]).default("tied"),
-    /** Which n enters the constants when a subset S is observed: n_S, or always the full n. */
-    gammaDimension: z.enum(["observed", "full"]).default("observed"),
-    /** m, the latent dimension. */
-    latentDim: z.number().int().min(1).max(1024).default(32),
-    /** σ, the decoder scale. */
-    sigma: z.number().gt(0).max(1e3).default(1),
-    /** Weight of the regulariser (β in t³VAE). */
-    regWeight: z.number().min(0).max(1e3).default(1),
-    /** Epochs over which the regulariser weight ramps linearly from 0 (0 = no annealing). */
-    regAnnealEpochs: z.number().min(0).max(1e4).default(0),
-    /** α: weight of the classification term; "auto" = 0.1·(unlabeled batches / labeled batches)·… see docs. */
-    alpha: z.union([z.literal("auto"), z.number().min(0).max(1e6)]).default("auto"),
-    /** Per-class weights of the classification term: uniform, or inverse labeled frequency (normalised). */
-    classWeighting: z.enum(["uniform", "balanced"]).default("uniform"),
-    /** p(y): uniform, or the labeled class frequencies. */
-    classPrior: z.enum(["uniform", "empirical"]).default("uniform"),
-    /** Whether the encoders see one-hot(y) (M2); false = the cheaper q(z | x_S). */
-    encoderTakesLabel: z.boolean().default(true),
-    /** Include the prior expert in the product of experts. */
-    priorExpert: z.boolean().default(true),
-    /** Prior expert's scale in Σ_φ units: τ0(n_S)·I (matches t³VAE's alternative prior) or I (MVAE). */
-    priorExpertScale: z.enum(["tau0", "unit"]).default("tau0"),
-    /** Subsets trained each step: the full set plus every single modality (MVAE), or the full set only. */
-    subsets: z.enum(["joint-and-singles", "joint"]).default("joint-and-singles"),
-    /** Scale of the generative terms: "paper" = ½·(t³VAE code loss), matching M2's nats; "code" = as coded. */
-    lossScale: z.enum(["paper", "code"]).default("paper"),
-    encoderWidths: widths.default([256, 256]),
-    decoderWidths: widths.default([256, 256]),
-    classifierWidths: widths.default([256]),
-    activation: z.enum(["relu", "elu", "leakyrelu"]).default("relu"),
-    /** Encoder log-scale outputs are clipped to ±logScaleClip for stability. */
-    logScaleClip: z.number().gt(0).max(50).default(10),
+    likelihood: z
+      .enum(["student-t", "gaussian"])
+      .default("student-t")
+      .describe(
+        "Latent family and objective: student-t = Student-t prior, encoder and decoder with the γ-power divergence (the proposed model); gaussian = Gaussian with the KL divergence. Usually set by variant.",
+      ),
+    fusion: z
+      .enum(["poe", "concat", "mixture"])
+      .default("poe")
+      .describe(
+        "How the modality experts are fused into q(z | x_S): poe = product of experts; concat = one encoder on the concatenated modalities (zeros for missing ones); mixture = a mixture of the experts, as in MMVAE. Usually set by variant.",
+      ),
+    classifier: z
+      .enum(["poe", "concat"])
+      .default("poe")
+      .describe(
+        "q(y | x_S): poe = a product of per-modality categorical experts, so a missing modality is left out; concat = one MLP on the zero-filled concatenation of the modalities.",
+      ),
+    objective: z
+      .enum(["semi-supervised", "supervised-only"])
+      .default("semi-supervised")
+      .describe(
+        "semi-supervised = the generative model on labeled and unlabeled rows; supervised-only = the classifier alone, trained on the labeled rows. Usually set by variant.",
+      ),
+    modalities: z
+      .array(z.number().int().min(0))
+      .default([])
+      .describe(
+        "Indices of the modalities the model sees; empty = all of them. In both benchmarks 0 is the MNIST digit and 1 the second view or the Fashion-MNIST image, so [0] is the digit alone (the single variant).",
+      ),
+    nu: z
+      .number()
+      .gt(2)
+      .max(1e6)
+      .default(10)
+      .describe(
+        "ν, degrees of freedom of the Student-t prior (and so of the encoder and decoder): small = heavy tails, large = close to Gaussian. 2.5 (heavy tails) to 50 (nearly Gaussian) is the range studied; t³VAE uses 10.",
+      ),
+    gamma: z
+      .union([z.literal("tied"), z.number().gt(-1).lt(0)])
+      .default("tied")
+      .describe(
+        "γ of the γ-power divergence: tied = −2/(ν + n_S + m), the only value where its closed form is exact (about −0.001 for two 784-pixel modalities); or a number in (−1, 0) substituted into the closed form as a tempering knob. Stay near the tied value: −0.01 broke training in the study.",
+      ),
+    gammaDimension: z
+      .enum(["observed", "full"])
+      .default("observed")
+      .describe(
+        "Which dimension n enters γ and its constants when only a subset S of the modalities is observed: observed = n_S (a subset's joint density has that dimension); full = always the full n.",
+      ),
+    latentDim: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(32)
+      .describe(
+        "m, the dimension of the latent z that the modalities share: 16 in the study, 64 at the paper preset's size.",
+      ),
+    sigma: z
+      .number()
+      .gt(0)
+      .max(1e3)
+      .default(1)
+      .describe(
+        "σ, the decoder's scale: the reconstruction term is ‖x − x̂‖²/σ², so a smaller σ weighs reconstruction more against the regulariser. t³VAE uses 1.",
+      ),
+    regWeight: z
+      .number()
+      .min(0)
+      .max(1e3)
+      .default(1)
+      .describe(
+        "Weight of the regulariser against reconstruction (β in t³VAE, which uses 1; not the search alias beta, which is dataset.labelRatio).",
+      ),
+    regAnnealEpochs: z
+      .number()
+      .min(0)
+      .max(1e4)
+      .default(0)
+      .describe(
+        "Epochs over which the regulariser's weight ramps linearly from 0 up to regWeight; 0 = full weight from the first epoch (no annealing).",
+      ),
+    alpha: z
+      .union([z.literal("auto"), z.number().min(0).max(1e6)])
+      .default("auto")
+      .describe(
+        "α, the weight of the classification term. auto = 0.1 × (unlabeled batches per epoch ÷ labeled batches per epoch): M2's α = 0.1·N in batch units.",
+      ),
+    classWeighting: z
+      .enum(["uniform", "balanced"])
+      .default("uniform")
+      .describe(
+        "Per-class weights of the classification term: uniform = 1 for every class; balanced = inversely proportional to the class's labeled rows, with mean weight 1 over the labeled rows.",
+      ),
+    classPrior: z
+      .enum(["uniform", "empirical"])
+      .default("uniform")
+      .describe("p(y), the class prior of the generative model: uniform, or the labeled class frequencies."),
+    encoderTakesLabel: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Whether the encoders see one-hot(y), as in M2's q(z | x_S, y); false = the cheaper q(z | x_S), whose encoders run once per row rather than once per class on unlabeled rows.",
+      ),
+    priorExpert: z
+      .boolean()
+      .default(true)
+      .describe("Include the prior expert (location 0) in the product of experts, as MVAE always does."),
+    priorExpertScale: z
+      .enum(["tau0", "unit"])
+      .default("tau0")
+      .describe(
+        "The prior expert's scale: tau0 = τ0(n_S)·I, where the regulariser is minimal (t³VAE's alternative prior); unit = I, as in MVAE.",
+      ),
+    subsets: z
+      .enum(["joint-and-singles", "joint"])
+      .default("joint-and-singles")
+      .describe(
+        "Modality subsets trained at each step: joint-and-singles = the full set plus every single modality (MVAE's sub-sampling, which makes one modality work alone at test time); joint = the full set only.",
+      ),
+    lossScale: z
+      .enum(["paper", "code"])
+      .default("paper")
+      .describe(
+        "Scale of the generative terms: paper = ½ of t³VAE's code loss, in nats like M2's other terms; code = as t³VAE's official code computes it.",
+      ),
+    encoderWidths: widths
+      .default([256, 256])
+      .describe(
+        "Hidden-layer widths of each modality's encoder, one number per layer (1 to 8 layers): [128] in the study, [512, 512] at the paper preset's size.",
+      ),
+    decoderWidths: widths
+      .default([256, 256])
+      .describe("Hidden-layer widths of each modality's decoder, one number per layer (1 to 8 layers)."),
+    classifierWidths: widths
+      .default([256])
+      .describe("Hidden-layer widths of the classifier's MLPs, one number per layer (1 to 8 layers)."),
+    activation: z
+      .enum(["relu", "elu", "leakyrelu"])
+      .default("relu")
+      .describe("Activation of every hidden layer of the encoders, decoders and classifier."),
+    logScaleClip: z
+      .number()
+      .gt(0)
+      .max(50)
+      .default(10)
+      .describe("The encoders' log-scale outputs ℓ are clipped to ±logScaleClip, for numerical stability."),
   })
   .strict();
 export type ModelConfigInput = z.input<typeof ModelConfigSchema>;
@@ -62,23 +164,55 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 /** Optimisation settings: epochs, batch composition, Adam. */
 export const TrainConfigSchema = z
   .object({
-    epochs: z.number().int().min(1).max(100_000).default(10),
-    /** Labeled rows per step (the labeled set is cycled when it is the smaller). */
-    labeledBatchSize: z.number().int().min(1).max(65_536).default(64),
-    /** Unlabeled rows per step; one epoch is one pass over the unlabeled rows (labeled for supervised-only). */
-    unlabeledBatchSize: z.number().int().min(1).max(65_536).default(64),
-    learningRate: z.number().gt(0).max(10).default(1e-3),
-    /** Seed of initialisation, batching, sampling and (unless the recipe sets one) the data split. */
+    epochs: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(10)
+      .describe(
+        "Passes over the unlabeled rows (over the labeled rows for supervised-only): 3 in the study, 50 at the paper preset's size. A larger label ratio leaves fewer unlabeled rows, so fewer steps per epoch.",
+      ),
+    labeledBatchSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_536)
+      .default(64)
+      .describe(
+        "Labeled rows per step; the labeled set is cycled, reshuffled at each pass, when it is the smaller.",
+      ),
+    unlabeledBatchSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_536)
+      .default(64)
+      .describe("Unlabeled rows per step; one epoch is one pass over the unlabeled rows."),
+    learningRate: z.number().gt(0).max(10).default(1e-3).describe("Adam's learning rate η."),
     seed: z
       .number()
       .int()
       .min(0)
       .max(2 ** 31 - 1)
-      .default(1),
-    /** Evaluate the test metrics every this many epochs (0 = only at the end). */
-    evalEvery: z.number().int().min(0).default(1),
-    /** Stop after this many steps per epoch (0 = full epochs); for smoke tests and quick looks. */
-    maxStepsPerEpoch: z.number().int().min(0).default(0),
+      .default(1)
+      .describe(
+        "Seed of initialisation, batching, sampling and (unless the dataset recipe sets one) the data split. A sweep sets it to each trial's seed.",
+      ),
+    evalEvery: z
+      .number()
+      .int()
+      .min(0)
+      .default(1)
+      .describe(
+        "Evaluate the test metrics every this many epochs, for the learning curves; the last epoch is always evaluated (0 = only then).",
+      ),
+    maxStepsPerEpoch: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe("Stop each epoch after this many steps (0 = full epochs): for smoke tests and quick looks."),
   })
   .strict();
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;

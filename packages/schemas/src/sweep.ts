@@ -160,22 +160,32 @@ export interface SequentialDesign {
 /** A sweep file as written (YAML or JSON). */
 export const SweepFileSchema = z
   .object({
-    name: IdentifierSchema,
-    project: IdentifierSchema.default("default"),
-    description: noNul(z.string().max(2000, "must be at most 2000 characters")).optional(),
-    variant: VariantSchema.default("proposed"),
+    name: IdentifierSchema.describe(
+      "The sweep's name, shown in the sweep list and in its exports' file names; names may repeat, each sweep has its own id.",
+    ),
+    project: IdentifierSchema.default("default").describe(
+      "The project the sweep belongs to: where it is listed and compared, and, in a team, whose members may see and launch it.",
+    ),
+    description: noNul(z.string().max(2000, "must be at most 2000 characters"))
+      .optional()
+      .describe("What the sweep is for, in a sentence: shown with it in the dashboard."),
+    variant: VariantSchema.default("proposed").describe(
+      "The model: proposed = the Student-t multimodal VAE with a product of experts; or a baseline built from the same code: gaussian (Gaussian latent with KL), concat (one encoder on the concatenated modalities), mixture (a mixture of experts), single (the MNIST digit alone), supervised (the classifier alone, on the labeled rows). Search it to compare them; model settings written here override what a variant sets.",
+    ),
     dataset: knobMap(z.unknown()).default({}),
     model: knobMap(z.unknown()).default({}),
     /** Fixed training settings; not `seed`, which each trial takes from `seeds`. */
     train: knobMap(z.unknown()).default({}),
     search: knobMap(ParamSpecSchema).default({}),
-    /** Random draws when the search space has a distribution (each draw is crossed with every seed). */
-    budget: z.number().int().min(1).max(100_000).optional(),
-    /**
-     * Seeds: an explicit list, or a count n meaning 1..n: every configuration runs once per seed. Or a sequential
-     * design `{ initial, step, max }` (with `decide`): seeds 1..initial first, then `step` more at a time only for
-     * the configurations whose comparison with the baseline is still open, up to `max`.
-     */
+    budget: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .optional()
+      .describe(
+        "How many configurations to draw when a search knob is a distribution, each run with every seed; required then, and refused for a grid, which runs every combination.",
+      ),
     seeds: z
       .union(
         [
@@ -190,37 +200,67 @@ export const SweepFileSchema = z
           error: `must be a list of seeds (${SEED_RULE} each), how many seeds (${SEED_COUNT_RULE}), or a sequential design { initial, step, max }`,
         },
       )
-      .default(3),
+      .default(3)
+      .describe(
+        "The seeds every configuration runs, so configurations are compared seed by seed: a count n (seeds 1 to n), a list, or a sequential design { initial, step, max } with decide (seeds 1 to initial, then step more at a time for the comparisons still open, up to max). Below 3, a configuration's intervals and effect size can be wildly off; the study used 5.",
+      ),
     /** How a sequential design decides (with `seeds: { initial, step, max }`). */
     decide: DecideSchema.optional(),
-    /** Seed of the random search itself (which configurations are drawn). */
-    samplerSeed: z.number().int().min(0).default(0),
+    samplerSeed: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        "Seed of the random search itself: which configurations are drawn (the trials' own seeds are in seeds).",
+      ),
     objective: z
       .object({
-        metric: ObjectiveMetricSchema.default("balancedAccuracy"),
-        direction: z.enum(["maximize", "minimize"]).default("maximize"),
+        metric: ObjectiveMetricSchema.default("balancedAccuracy").describe(
+          "The test-set metric configurations are ranked and compared by: balancedAccuracy (mean recall over the classes), accuracy, macroF1, gMean (geometric mean of the recalls) or minorityRecall (mean recall of the 30 % of classes with the fewest labeled rows).",
+        ),
+        direction: z
+          .enum(["maximize", "minimize"])
+          .default("maximize")
+          .describe("Whether a higher or a lower metric is better; every metric offered is better higher."),
       })
       .strict()
       .default({ metric: "balancedAccuracy", direction: "maximize" }),
     execution: z
       .object({
-        maxAttempts: z.number().int().min(1).max(20).default(3),
-        heartbeatSeconds: z.number().min(1).max(3600).default(10),
+        maxAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(20)
+          .default(3)
+          .describe(
+            "Attempts a trial gets before it counts as failed: a trial whose worker goes silent is queued again as a new attempt (a worker that shuts down cleanly hands it back without using one).",
+          ),
+        heartbeatSeconds: z
+          .number()
+          .min(1)
+          .max(3600)
+          .default(10)
+          .describe(
+            "Seconds between a worker's heartbeats for a running trial; after 3 missed heartbeats the trial is queued again, as a new attempt.",
+          ),
         trialTimeoutSeconds: z
           .number()
           .min(1)
           .max(7 * 24 * 3600)
-          .default(6 * 3600),
-        /**
-         * Which trials only a GPU worker may run: `true` for all, `false` (the default) for none, or a map from
-         * knobs to values (`{ variant: [proposed] }`) for the trials whose config has one of the listed values for
-         * every knob named. Other trials go to any worker.
-         */
+          .default(6 * 3600)
+          .describe(
+            "Seconds a trial may train before it is stopped and failed, without a retry (default 6 hours, at most 7 days): 900 for the study, a day at the paper preset's size.",
+          ),
         gpu: z
           .union([z.boolean(), knobMap(valueList)], {
             error: "must be true, false, or a map from knobs to the values whose trials need a GPU",
           })
-          .default(false),
+          .default(false)
+          .describe(
+            "Which trials only a GPU worker may run: true = all, false = none, or a map from knobs to values ({ variant: [proposed] }) for the trials that have one of the listed values for every knob named. Other trials go to any worker.",
+          ),
       })
       .strict()
       .default({ maxAttempts: 3, heartbeatSeconds: 10, trialTimeoutSeconds: 6 * 3600, gpu: false }),
