@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { DatasetRecipeSchema } from "./dataset";
+import { ModelConfigSchema, TrainConfigSchema } from "./model-config";
 import type { ConfigError } from "./run-config";
 import { parseSweepFile } from "./sweep";
-import { problemField, searchableKnobs, sweepFormSections } from "./sweep-form";
+import { COMMON_FIELDS, problemField, searchableKnobs, sweepFormSections } from "./sweep-form";
 
-const fields = sweepFormSections().flatMap((s) => s.fields);
+const sections = sweepFormSections();
+const fields = sections.flatMap((s) => s.fields);
 const byPath = (path: string) => fields.find((f) => f.path === path);
 
 describe("sweepFormSections", () => {
@@ -13,6 +17,10 @@ describe("sweepFormSections", () => {
       kind: "number",
       defaultValue: 10,
       allowed: "> 2, ≤ 1000000",
+      description: expect.stringMatching(
+        /^ν, degrees of freedom of the Student-t prior.*2\.5 \(heavy tails\) to 50/,
+      ),
+      common: true,
     });
     expect(byPath("model.likelihood")).toMatchObject({ kind: "enum", options: ["student-t", "gaussian"] });
     expect(byPath("model.gamma")).toMatchObject({ kind: "yaml", defaultValue: "tied" });
@@ -29,6 +37,37 @@ describe("sweepFormSections", () => {
     const knobs = searchableKnobs().filter((k) => k.includes("."));
     for (const knob of knobs) expect(byPath(knob), knob).toBeDefined();
     expect(searchableKnobs()).toEqual(expect.arrayContaining(["nu", "gamma", "beta", "rho", "variant"]));
+  });
+});
+
+describe("the form's help", () => {
+  it("describes every field of every section", () => {
+    for (const f of fields) expect(f.description.trim().length, f.path).toBeGreaterThan(20);
+    // and the knob the form leaves out (each trial's seed comes from seeds)
+    for (const schema of [DatasetRecipeSchema, ModelConfigSchema, TrainConfigSchema])
+      for (const [key, s] of Object.entries(z.toJSONSchema(schema, { io: "input" }).properties ?? {}))
+        expect((s as { description?: string }).description, key).toBeTruthy();
+  });
+
+  it("shows each section's common fields first, and knows every field it calls common", () => {
+    for (const section of sections) {
+      const firstUncommon = section.fields.findIndex((f) => !f.common);
+      if (firstUncommon >= 0)
+        expect(
+          section.fields.slice(firstUncommon).filter((f) => f.common),
+          section.title,
+        ).toEqual([]);
+    }
+    expect(fields.filter((f) => f.common).map((f) => f.path)).toEqual(
+      expect.arrayContaining([...COMMON_FIELDS]),
+    );
+    expect(fields.filter((f) => f.common)).toHaveLength(COMMON_FIELDS.length);
+    // what the study sweeps is in sight; what the variant sets, or only a smoke test changes, folds away
+    for (const path of ["variant", "seeds", "model.nu", "model.gamma", "dataset.labelRatio", "train.epochs"])
+      expect(byPath(path)!.common, path).toBe(true);
+    for (const path of ["model.likelihood", "model.logScaleClip", "train.maxStepsPerEpoch", "samplerSeed"])
+      expect(byPath(path)!.common, path).toBe(false);
+    expect(sections.find((s) => s.title === "Model")!.fields[0]!.common).toBe(true);
   });
 });
 

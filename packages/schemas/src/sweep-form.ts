@@ -18,16 +18,44 @@ export interface SweepFormField {
   defaultValue?: unknown;
   /** What the schema allows, in words (e.g. "> 2, ≤ 1000000"; "tied, or > -1 and < 0"). */
   allowed?: string;
+  /** The schema's description: what the field means, its unit, and a sensible range where the bounds do not say it. */
+  description: string;
+  /** One of the knobs a study changes ({@link COMMON_FIELDS}): shown first; the others fold away. */
+  common: boolean;
 }
 
-/** The form's sections: fields grouped as the sweep file groups them. */
+/** The form's sections: fields grouped as the sweep file groups them, the common ones first. */
 export interface SweepFormSection {
   title: string;
   fields: SweepFormField[];
 }
 
+/**
+ * What a study of this model changes, shown first in the launch form: what the example sweeps and the study
+ * (examples/, docs/results.md) search or set for their question and size. The rest folds away: the switches a variant
+ * sets, and the platform's own settings (retries, heartbeats), even where the examples write them out.
+ */
+export const COMMON_FIELDS: readonly string[] = [
+  // what the sweep is, and its seeds (every example)
+  ...["name", "project", "description", "variant", "seeds"],
+  // a random search is refused without it
+  "budget",
+  // what the study ranks by; the direction follows (every metric is better higher)
+  "objective.metric",
+  // the study's factors (data set, ρ, β) and the data's size
+  ...["dataset.name", "dataset.imbalanceRatio", "dataset.labelRatio"],
+  ...["dataset.headCount", "dataset.testPerClass"],
+  // ν and γ (the sensitivity sweep), modalities (the missing-modality sweep) and the network's size
+  ...["model.nu", "model.gamma", "model.modalities", "model.latentDim"],
+  ...["model.encoderWidths", "model.decoderWidths", "model.classifierWidths"],
+  ...["train.epochs", "train.labeledBatchSize", "train.unlabeledBatchSize", "train.learningRate"],
+  // how long a trial may take, and where it runs, follow from the sweep's size
+  ...["execution.trialTimeoutSeconds", "execution.gpu"],
+];
+
 type JsonSchema = {
   type?: string | string[];
+  description?: string;
   enum?: unknown[];
   const?: unknown;
   anyOf?: JsonSchema[];
@@ -63,7 +91,12 @@ function describe(s: JsonSchema): string {
 }
 
 function field(path: string, s: JsonSchema): SweepFormField {
-  const base = { path, defaultValue: s.default };
+  const base = {
+    path,
+    defaultValue: s.default,
+    description: s.description ?? "",
+    common: COMMON_FIELDS.includes(path),
+  };
   if (s.enum?.every((v) => typeof v === "string"))
     return { ...base, kind: "enum", options: s.enum as string[] };
   if (s.type === "number" || s.type === "integer") return { ...base, kind: s.type, allowed: bounds(s) };
@@ -82,14 +115,23 @@ function fieldsOf(prefix: string, schema: z.ZodType): SweepFormField[] {
     .filter((f) => f.path !== TRIAL_SEED_KNOB);
 }
 
-/** The sweep form's sections, in the order of the sweep file; `search` is edited apart (see searchableKnobs). */
+/** Common fields first, each group in the order of the sweep file. */
+const commonFirst = (fields: SweepFormField[]) => [
+  ...fields.filter((f) => f.common),
+  ...fields.filter((f) => !f.common),
+];
+
+/**
+ * The sweep form's sections, in the order of the sweep file, each with its common fields first; `search` is edited
+ * apart (see searchableKnobs).
+ */
 export function sweepFormSections(): SweepFormSection[] {
   const top = jsonSchema(SweepFileSchema).properties!;
   const pick = (...keys: string[]) => keys.map((k) => field(k, top[k]!));
   const nested = (key: string) =>
     Object.entries(top[key]!.properties ?? {}).map(([k, s]) => field(`${key}.${k}`, s));
-  return [
-    { title: "Sweep", fields: [...pick("name", "project", "description", "variant", "seeds")] },
+  const sections = [
+    { title: "Sweep", fields: pick("name", "project", "description", "variant", "seeds") },
     { title: "Search", fields: pick("budget", "samplerSeed") },
     { title: "Objective", fields: nested("objective") },
     { title: "Dataset", fields: fieldsOf("dataset.", DatasetRecipeSchema) },
@@ -97,6 +139,7 @@ export function sweepFormSections(): SweepFormSection[] {
     { title: "Training", fields: fieldsOf("train.", TrainConfigSchema) },
     { title: "Execution", fields: nested("execution") },
   ];
+  return sections.map((s) => ({ ...s, fields: commonFirst(s.fields) }));
 }
 
 /** Every name a search key may have: the short aliases (nu, gamma, beta, rho, …) and each section's knobs. */
