@@ -1,8 +1,8 @@
 // The dashboard built and served for real, as a user runs it.
 // Embedded: a sweep run by the CLI into an embedded store, then `tailsweep ui` on that store (Next inside the process
-// that holds the store, with a worker for sweeps launched from the browser). In Chromium: launch a sweep from the
-// form (a field error first, then the YAML view), watch it complete, check the comparison table against
-// packages/stats on the exported CSV, cancel a running sweep, compare runs across sweeps.
+// that holds the store, with a worker for sweeps launched from the browser). In Chromium: the launch form's help and
+// folds, launch a sweep from the form (a field error first, then the YAML view), watch it complete, check the
+// comparison table against packages/stats on the exported CSV, cancel a running sweep, compare runs across sweeps.
 // Team: `tailsweep ui` on PostgreSQL, where everyone signs in (a password, or the team's OpenID provider — here
 // oidc-provider, started by the test — in Chromium) or brings an API token; launches go over NATS to a
 // `tailsweep controller` and a `tailsweep worker` (separate processes).
@@ -171,6 +171,44 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(
       (await fetch(`${base}/api/trpc/sweeps.get?input=${encodeURIComponent('{"id":"nope"}')}`)).status,
     ).toBe(404);
+  });
+
+  it("explains each launch form field, folds the uncommon ones away, and opens a fold that holds a problem", async () => {
+    await page.goto(`${base}/launch`);
+    // the schema's description and the default, in sight and linked to the input
+    const nu = page.locator('[id="field-model.nu"]');
+    const [help, hint] = (await nu.getAttribute("aria-describedby"))!.split(" ");
+    expect(await page.isVisible(`[id="${help}"]`)).toBe(true);
+    expect(await page.textContent(`[id="${help}"]`)).toMatch(/^ν, degrees of freedom of the Student-t prior/);
+    expect(await page.textContent(`[id="${hint}"]`)).toContain("default: 10");
+    // a knob the study leaves at its default is in a closed fold
+    const clip = page.locator('[id="field-model.logScaleClip"]');
+    const fold = page.locator("details.more", { has: clip });
+    const isOpen = () => fold.evaluate((d) => (d as HTMLDetailsElement).open);
+    expect(await fold.locator("summary").textContent()).toMatch(/^More model settings/);
+    expect(await isOpen()).toBe(false);
+    expect(await clip.isVisible()).toBe(false);
+    // a bad value there (typed in the YAML view) opens the fold and shows the problem at the field, linked to it
+    await page.click("role=tab[name=YAML]");
+    await page.fill(
+      "textarea",
+      tiny("folded", "{ variant: [proposed] }").replace("latentDim: 2", "latentDim: 2, logScaleClip: 0"),
+    );
+    await page.click("role=tab[name=Form]");
+    await expect.poll(isOpen).toBe(true);
+    expect(await clip.isVisible()).toBe(true);
+    const problem = page.locator('[id="field-model.logScaleClip"] ~ .field-error');
+    expect(await problem.textContent()).toMatch(/> ?0/);
+    expect((await clip.getAttribute("aria-describedby"))!.split(" ")).toContain(
+      await problem.getAttribute("id"),
+    );
+    expect(await page.isDisabled("button.primary")).toBe(true);
+    await page.screenshot({ path: join(artifacts, "launch-help.png"), fullPage: true });
+    // mended, the fold stays open under the user's hands
+    await clip.fill("5");
+    await expect.poll(() => problem.count()).toBe(0);
+    expect(await isOpen()).toBe(true);
+    expect(await page.isDisabled("button.primary")).toBe(false);
   });
 
   it("launches a sweep from the form, shows errors at their field, and watches it complete", async () => {

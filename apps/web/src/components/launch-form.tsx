@@ -58,7 +58,9 @@ function yamlValue(text: string): unknown {
 /**
  * The sweep launcher: a form whose fields come from the sweep file's zod schema, and a YAML view of the same
  * document. Both are validated as you type by the same `parseSweepFile` the server runs on submit, and every
- * problem is shown at its field.
+ * problem is shown at its field. Each field says what it means (the schema's description), its default and what
+ * it allows; each section shows its common fields first and folds the rest away, opening the fold when one of its
+ * fields has a problem.
  */
 export function LaunchForm({
   initial,
@@ -83,6 +85,8 @@ export function LaunchForm({
   const [yamlError, setYamlError] = useState<string | null>(null);
   const [serverProblems, setServerProblems] = useState<string[]>([]);
   const [submitting, setSubmitting] = useState(false);
+  /** The folds ("More … settings") open now, by section: once opened, by hand or by a problem, a fold stays open. */
+  const [unfolded, setUnfolded] = useState<Record<string, boolean>>({});
 
   // The document as the file would hold it, and what the schema says of it.
   const typing: string[] = [];
@@ -165,10 +169,33 @@ export function LaunchForm({
     }
   };
 
+  /** The ids of a field's help, its default and bounds, and its problems: what its input is described by. */
+  const helpIds = (f: SweepFormField) => {
+    const id = `field-${f.path}`;
+    return {
+      help: `${id}-help`,
+      hint: `${id}-hint`,
+      problems: (at.get(f.path) ?? []).map((_, i) => `${id}-problem-${i}`),
+    };
+  };
+  const hintOf = (f: SweepFormField) =>
+    [
+      f.defaultValue === undefined ? "" : `default: ${flow(f.defaultValue)}`,
+      f.allowed ? `allowed: ${f.allowed}` : "",
+    ]
+      .filter(Boolean)
+      .join(" · ");
+
   const input = (f: SweepFormField): ReactNode => {
     const value = getAt(doc, f.path);
     const id = `field-${f.path}`;
-    const common = { id, name: f.path, "aria-invalid": at.has(f.path) || undefined };
+    const ids = helpIds(f);
+    const common = {
+      id,
+      name: f.path,
+      "aria-invalid": at.has(f.path) || undefined,
+      "aria-describedby": [ids.help, ...(hintOf(f) ? [ids.hint] : []), ...ids.problems].join(" "),
+    };
     const placeholder = f.defaultValue === undefined ? "" : `default: ${flow(f.defaultValue)}`;
     switch (f.kind) {
       case "enum":
@@ -240,12 +267,62 @@ export function LaunchForm({
     }
   };
 
-  const problemsAt = (path: string) =>
-    at.get(path)?.map((p) => (
-      <div key={p} className="field-error" role="alert">
+  const problemsAt = (path: string, ids: string[] = []) =>
+    at.get(path)?.map((p, i) => (
+      <div key={p} id={ids[i]} className="field-error" role="alert">
         {p}
       </div>
     ));
+
+  const fieldRow = (f: SweepFormField) => {
+    const ids = helpIds(f);
+    const hint = hintOf(f);
+    return (
+      <div key={f.path} className="field">
+        <label htmlFor={`field-${f.path}`}>{f.path}</label>
+        {input(f)}
+        <span id={ids.help} className="muted help">
+          {f.description}
+        </span>
+        {hint && (
+          <span id={ids.hint} className="muted hint">
+            {hint}
+          </span>
+        )}
+        {problemsAt(f.path, ids.problems)}
+      </div>
+    );
+  };
+
+  /** A section's fields: the common ones in sight, the rest in a fold that a problem in it opens. */
+  const sectionFields = (title: string, fields: SweepFormField[]) => {
+    const more = fields.filter((f) => !f.common);
+    const set = more.filter((f) => getAt(doc, f.path) !== undefined).map((f) => f.path.split(".").pop());
+    const open = unfolded[title] || more.some((f) => at.has(f.path));
+    return (
+      <>
+        {more.length < fields.length && (
+          <div className="fields">{fields.filter((f) => f.common).map(fieldRow)}</div>
+        )}
+        {more.length > 0 && (
+          <details
+            className="more"
+            open={open}
+            onToggle={(e) => {
+              const now = e.currentTarget.open;
+              setUnfolded((u) => (u[title] === now ? u : { ...u, [title]: now }));
+            }}
+          >
+            <summary>
+              More {title.toLowerCase()} settings ({more.length})
+              {set.length > 0 && <span className="muted"> · set here: {set.join(", ")}</span>}
+            </summary>
+            <div className="fields">{more.map(fieldRow)}</div>
+          </details>
+        )}
+      </>
+    );
+  };
 
   return (
     <div className="launch">
@@ -348,16 +425,7 @@ export function LaunchForm({
                     </button>
                   </div>
                 )}
-                <div className="fields">
-                  {section.fields.map((f) => (
-                    <div key={f.path} className="field">
-                      <label htmlFor={`field-${f.path}`}>{f.path}</label>
-                      {input(f)}
-                      {f.allowed && <span className="muted hint">{f.allowed}</span>}
-                      {problemsAt(f.path)}
-                    </div>
-                  ))}
-                </div>
+                {sectionFields(section.title, section.fields)}
               </details>
             );
           })}
