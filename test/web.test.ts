@@ -184,7 +184,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     // a knob the study leaves at its default is in a closed fold
     const clip = page.locator('[id="field-model.logScaleClip"]');
     const fold = page.locator("details.more", { has: clip });
-    const isOpen = () => fold.evaluate((d) => (d as HTMLDetailsElement).open);
+    const isOpen = async () => (await fold.getAttribute("open")) !== null;
     expect(await fold.locator("summary").textContent()).toMatch(/^More model settings/);
     expect(await isOpen()).toBe(false);
     expect(await clip.isVisible()).toBe(false);
