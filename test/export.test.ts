@@ -1,10 +1,20 @@
 // The sweep export shared by `tailsweep sweep export` and the dashboard's download, on a real run store (PGlite in
 // memory). It lives here rather than in packages/api because @tailsweep/api does not depend on @tailsweep/db.
-import { EXPORT_FORMATS, exportSweep, SweepNotFoundError, toCsv, trialRows } from "@tailsweep/analysis";
+
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  EXPORT_FORMATS,
+  exportSweep,
+  type SweepExport,
+  SweepNotFoundError,
+  toCsv,
+  trialRows,
+} from "@tailsweep/analysis";
 import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
-import { parse } from "csv-parse/sync";
+import { parse } from "csv-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const spec = parseSweepFile({
@@ -41,6 +51,18 @@ const result = {
 };
 const failure = 'diverged: loss "NaN", epoch 3';
 
+/** The file's streamed text read to its end, and how many chunks it came in. */
+async function read(file: SweepExport): Promise<{ text: string; chunks: number }> {
+  let text = "";
+  let chunks = 0;
+  for await (const chunk of file.body) {
+    expect(typeof chunk).toBe("string");
+    text += chunk;
+    chunks++;
+  }
+  return { text, chunks };
+}
+
 describe("exportSweep on a PGlite run store", () => {
   let opened: OpenedRunStore;
 
@@ -65,8 +87,9 @@ describe("exportSweep on a PGlite run store", () => {
       contentType: "text/csv; charset=utf-8",
       trials: 2,
     });
-    expect(file.text.endsWith("\n")).toBe(true);
-    const [header, ok, bad, ...rest] = file.text.slice(0, -1).split("\n");
+    const { text } = await read(file);
+    expect(text.endsWith("\n")).toBe(true);
+    const [header, ok, bad, ...rest] = text.slice(0, -1).split("\n");
     expect(rest).toEqual([]);
     expect(header!.split(",")).toEqual([
       "trial",
@@ -113,7 +136,11 @@ describe("exportSweep on a PGlite run store", () => {
     await store.failTrial(bad!.id, 1, awkward, false, t0);
 
     const file = await exportSweep(store, id, "csv");
-    const records: Record<string, string>[] = parse(file.text, { columns: true, bom: true });
+    // The stream through csv-parse's stream, a chunk at a time as it comes.
+    const parser = parse({ columns: true, bom: true });
+    const records: Record<string, string>[] = [];
+    parser.on("data", (record: Record<string, string>) => records.push(record));
+    await pipeline(Readable.from(file.body), parser);
     const trials = await store.listTrials(id);
     const expected = trialRows(trials, await store.listResults(id)).map((row) =>
       Object.fromEntries(
@@ -144,7 +171,8 @@ describe("exportSweep on a PGlite run store", () => {
       contentType: "application/json; charset=utf-8",
       trials: 2,
     });
-    const parsed = JSON.parse(file.text);
+    const { text } = await read(file);
+    const parsed = JSON.parse(text);
     expect(Object.keys(parsed)).toEqual(["sweep", "trials"]);
     expect(parsed.sweep).toMatchObject({ id: sweepId, project: "proj", name: "exp", trialCount: 2 });
     expect(parsed.sweep.spec.search).toEqual(spec.search);
@@ -154,9 +182,57 @@ describe("exportSweep on a PGlite run store", () => {
     const sweep = await opened.store.getSweep(sweepId);
     const trials = await opened.store.listTrials(sweepId);
     const results = await opened.store.listResults(sweepId);
-    expect(file.text).toBe(
-      `${JSON.stringify({ sweep, trials: trials.map((t) => ({ ...t, result: results.get(t.id) ?? null })) }, null, 2)}\n`,
+    // What the export wrote as one string before it streamed: the same bytes, not only the same value.
+    const whole = `${JSON.stringify({ sweep, trials: trials.map((t) => ({ ...t, result: results.get(t.id) ?? null })) }, null, 2)}\n`;
+    expect(parsed).toEqual(JSON.parse(whole));
+    expect(text).toBe(whole);
+  });
+
+  it("streams the same bytes it wrote as one string, awkward text included, and stops when its reader does", async () => {
+    const id = `${sweepId}-bytes`;
+    const many = parseSweepFile({
+      name: "bytes",
+      project: "proj",
+      search: { nu: [5, 10, 20, 30], "model.encoderWidths": [[8, 8]] },
+      seeds: [1, 2, 3],
+      execution: { maxAttempts: 1 },
+    });
+    const { store } = opened;
+    await store.createSweep({ id, spec: many, trials: expandSweep(many), now: t0 });
+    const [ok, bad] = await store.listTrials(id);
+    await store.claimTrial(ok!.id, "w1", t0, "cpu");
+    await store.completeTrial(ok!.id, 1, result, t0);
+    await store.claimTrial(bad!.id, "w,2", t0, "wasm");
+    const awkward = ' diverged:\r\nloss "NaN", epoch 3\nγ = −2/(ν+n+m); "=1+1" 🙂';
+    await store.failTrial(bad!.id, 1, awkward, false, t0);
+    const trials = await store.listTrials(id);
+    const results = await store.listResults(id);
+
+    // CSV: byte for byte what toCsv (csv-stringify/sync, the export's text before it streamed) writes
+    const csv = await read(await exportSweep(store, id, "csv"));
+    expect(csv.text).toBe(toCsv(trialRows(trials, results)));
+    expect(csv.text.split("\n")[2]).toBe(
+      `${bad!.key},5,"[8,8]",2,failed,1,"w,2",wasm,,,,,,,,,," diverged:\r`,
     );
+    expect(csv.text).toContain(`\nloss ""NaN"", epoch 3\nγ = −2/(ν+n+m); ""=1+1"" 🙂"\n`);
+    // JSON: the value and the bytes of the one-string JSON.stringify, a chunk per trial after the sweep's
+    const json = await read(await exportSweep(store, id, "json"));
+    const sweep = await store.getSweep(id);
+    const whole = `${JSON.stringify({ sweep, trials: trials.map((t) => ({ ...t, result: results.get(t.id) ?? null })) }, null, 2)}\n`;
+    expect(JSON.parse(json.text)).toEqual(JSON.parse(whole));
+    expect(json.text).toBe(whole);
+    expect(json.chunks).toBe(trials.length + 2);
+    expect(JSON.parse(json.text).trials[1]).toMatchObject({ error: awkward, result: null });
+
+    // A reader that stops after the first chunk (a client gone) ends the stream without an error.
+    for (const format of EXPORT_FORMATS) {
+      const file = await exportSweep(store, id, format);
+      for await (const chunk of file.body) {
+        expect(chunk.length).toBeGreaterThan(0);
+        break;
+      }
+    }
+    await store.deleteSweep(id);
   });
 
   it("names the unknown sweep, and refuses a format it does not write", async () => {

@@ -2,7 +2,7 @@
 // to a dashboard (httpLink to an HTTP server mounting the API on the same store) prints the same JSON and exits with
 // the same status. PGlite serves one process at a time, so the local runs come first, then the server opens the store.
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -134,6 +134,7 @@ const COMMANDS: Record<string, string[]> = {
   badBaseline: ["compare", sweepId, "--baseline", "model.nu=7"],
   csv: ["sweep", "export", sweepId],
   json: ["sweep", "export", sweepId, "--format", "json"],
+  toFile: ["sweep", "export", sweepId, "-o", join(dir, "runs.json")],
   report: ["report", sweepId.slice(0, 8), "--json"],
   unknownStatus: ["sweep", "status", "no-such-sweep", "--json"],
   unknownExport: ["sweep", "export", "no-such-sweep"],
@@ -200,6 +201,12 @@ describe("a command in process (localLink) and on a dashboard (httpLink)", { tim
     }
     expect(local.csv!.stdout.trimEnd().split("\n")).toHaveLength(5);
     expect(JSON.parse(local.json!.stdout).trials).toHaveLength(4);
+    // To a file (both modes wrote the same one): the trial count is the stream's, told once it is written.
+    for (const r of [local.toFile!, remote.toFile!]) {
+      expect([r.code, r.stdout]).toEqual([0, ""]);
+      expect(r.stderr).toContain(`exported 4 trials of sweep ${sweepId} to ${join(dir, "runs.json")} (json)`);
+    }
+    expect(readFileSync(join(dir, "runs.json"), "utf8")).toBe(local.json!.stdout);
   });
 
   it("builds the same report from an id prefix", () => {

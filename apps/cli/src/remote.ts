@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { dirname } from "node:path";
 import type { AppRouter } from "@tailsweep/api";
 import { describeIssues, SettingsError } from "@tailsweep/schemas";
-import { createTRPCClient, httpLink } from "@trpc/client";
+import { createTRPCClient, httpBatchStreamLink, httpLink, splitLink } from "@trpc/client";
 import { z } from "zod";
 import { type CliSettings, settings } from "./settings";
 import { ApiTokenSchema, DashboardUrlSchema } from "./settings-spec";
@@ -69,9 +69,19 @@ export function removeLogin(login: LoginSettings = settings().login): boolean {
   return true;
 }
 
+/** The procedures whose answer streams: tRPC sends them only to `httpBatchStreamLink` (JSON lines), one at a time. */
+const STREAMED = new Set(["sweeps.export"]);
+
 /** The dashboard's typed API at `login.url`, sending the token with every call. */
 export function remoteApi(login: RemoteLogin) {
+  const options = { url: `${login.url}/api/trpc`, headers: { authorization: `Bearer ${login.token}` } };
   return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${login.url}/api/trpc`, headers: { authorization: `Bearer ${login.token}` } })],
+    links: [
+      splitLink({
+        condition: (op) => STREAMED.has(op.path),
+        true: httpBatchStreamLink({ ...options, maxItems: 1 }),
+        false: httpLink(options),
+      }),
+    ],
   });
 }

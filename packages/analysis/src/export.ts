@@ -1,6 +1,8 @@
+import { pipeline, Readable } from "node:stream";
 import { metricOf } from "@tailsweep/schemas";
 import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
-import { stringify } from "csv-stringify/sync";
+import { type Options as CsvOptions, stringify } from "csv-stringify";
+import { stringify as stringifySync } from "csv-stringify/sync";
 import { InvalidQueryError } from "./errors";
 import { loadSweepRuns } from "./sweep-runs";
 
@@ -60,18 +62,62 @@ export function trialRows(
   });
 }
 
+/** The CSV columns of `rows`: every column any row has, first-seen order (so a trial without results lines up). */
+function csvColumns(rows: readonly Record<string, unknown>[]): string[] {
+  return [...new Set(rows.flatMap((r) => Object.keys(r)))];
+}
+
+/** csv-stringify's options for every CSV tailsweep writes: booleans as words, dates as ISO 8601. */
+const CSV_OPTIONS: CsvOptions = { cast: { boolean: (v) => String(v), date: (v) => v.toISOString() } };
+
 /**
  * Rows as CSV (csv-stringify, RFC 4180): a header of every column any row has (first-seen order, so a trial without
  * results still lines up), then one line per row; null/undefined cells are empty, booleans read `true`/`false`, objects JSON.
  * Fields holding a quote, comma or line break are quoted with inner quotes doubled; lines end in `\n`, as every
  * spreadsheet reads. Rows are handed over as arrays in column order, so a column named `model.nu` is that key, never
- * a path into a nested object.
+ * a path into a nested object. The whole text as one string, for small tables; {@link exportSweep} streams the same
+ * text ({@link csvText}).
  */
 export function toCsv(rows: readonly Record<string, unknown>[]): string {
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  return stringify([columns, ...rows.map((r) => columns.map((c) => r[c]))], {
-    cast: { boolean: (v) => String(v), date: (v) => v.toISOString() },
-  });
+  const columns = csvColumns(rows);
+  return stringifySync([columns, ...rows.map((r) => columns.map((c) => r[c]))], CSV_OPTIONS);
+}
+
+/**
+ * The same text as {@link toCsv}, in chunks: csv-stringify's stream, fed the header and then one row at a time as it
+ * asks for them (`Readable.from` waits while its buffer is full), read as UTF-8 text. The columns must all be known
+ * before the header is written, so they come from the rows, which are in memory anyway. Ending the iteration early
+ * (a client that went away) destroys the stream.
+ */
+async function* csvText(rows: readonly Record<string, unknown>[]): AsyncGenerator<string, void> {
+  const columns = csvColumns(rows);
+  function* records(): Generator<unknown[]> {
+    yield columns;
+    for (const r of rows) yield columns.map((c) => r[c]);
+  }
+  const stringifier = stringify(CSV_OPTIONS);
+  stringifier.setEncoding("utf8");
+  // An error on either side destroys both, so the loop below throws it; the callback has nothing left to do.
+  pipeline(Readable.from(records()), stringifier, () => {});
+  yield* stringifier;
+}
+
+/**
+ * `JSON.stringify({ sweep, trials }, null, 2)` and a line break, each trial with its `result`, a trial at a time. The
+ * same bytes as that one call, since a value nested `depth` levels down is its own pretty-printed text with every
+ * line after the first indented by two spaces per level (strings hold no raw line breaks: JSON escapes them).
+ */
+async function* jsonText(
+  sweep: SweepRecord,
+  trials: readonly TrialRecord[],
+  results: ReadonlyMap<string, TrialResult>,
+): AsyncGenerator<string, void> {
+  const nested = (value: unknown, depth: number) =>
+    JSON.stringify(value, null, 2).replaceAll("\n", `\n${"  ".repeat(depth)}`);
+  yield `{\n  "sweep": ${nested(sweep, 1)},\n  "trials": ${trials.length === 0 ? "[]" : "["}`;
+  for (const [i, t] of trials.entries())
+    yield `${i === 0 ? "" : ","}\n    ${nested({ ...t, result: results.get(t.id) ?? null }, 2)}`;
+  yield `${trials.length === 0 ? "" : "\n  ]"}\n}\n`;
 }
 
 /** The formats {@link exportSweep} writes. */
@@ -83,19 +129,30 @@ export function isExportFormat(format: string): format is ExportFormat {
   return (EXPORT_FORMATS as readonly string[]).includes(format);
 }
 
-/** An exported sweep: the file's suggested name, its MIME type, its text and how many trials it holds. */
+/** An exported sweep: the file's suggested name, its MIME type, its text as a stream and how many trials it holds. */
 export interface SweepExport {
   filename: string;
   contentType: string;
-  text: string;
+  /**
+   * The file's text in chunks, made as they are read: read it once (`for await`, `Readable.from`, or pull it into a
+   * web `ReadableStream`). Ending the iteration early stops it.
+   */
+  body: AsyncIterable<string>;
   trials: number;
 }
 
 /**
  * A sweep's trials and results as a file, the one implementation behind `tailsweep sweep export` and the
- * dashboard's download: CSV is {@link trialRows} through {@link toCsv}; JSON is `{ sweep, trials }` with every
- * trial carrying its full `result` (or null). The file name is `<project>-<name>-<first 8 of id>.<format>`.
- * Throws {@link SweepNotFoundError} when the store has no such sweep.
+ * dashboard's download: CSV is {@link trialRows} as {@link toCsv} writes them (the same bytes), JSON is
+ * `{ sweep, trials }` with every trial carrying its full `result` (or null), the same bytes as
+ * `JSON.stringify(…, null, 2)` plus a final line break. The file name is `<project>-<name>-<first 8 of id>.<format>`.
+ *
+ * The text streams: it is never one string. The sweep's records are read first (the store has no paging) and held
+ * while the body is read; the CSV's rows are built from them up front (their columns head the file). So the memory an
+ * export needs is the sweep's records and rows — bounded by the per-sweep trial limit — plus a chunk of text in
+ * flight (a trial's JSON, or the CSV stream's buffer), not the file's size again (bench/export-memory.ts).
+ * Everything that can fail is checked before this returns: a sweep the store does not have is a
+ * {@link SweepNotFoundError} before any byte, so a caller can still answer with an error status.
  */
 export async function exportSweep(
   store: RunStore,
@@ -105,14 +162,11 @@ export async function exportSweep(
   if (!isExportFormat(format))
     throw new InvalidQueryError(`format: must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`);
   const { sweep, trials, results } = await loadSweepRuns(store, sweepId);
-  const text =
-    format === "json"
-      ? `${JSON.stringify({ sweep, trials: trials.map((t) => ({ ...t, result: results.get(t.id) ?? null })) }, null, 2)}\n`
-      : toCsv(trialRows(trials, results));
+  const body = format === "json" ? jsonText(sweep, trials, results) : csvText(trialRows(trials, results));
   return {
     filename: exportFilename(sweep, format),
     contentType: format === "json" ? "application/json; charset=utf-8" : "text/csv; charset=utf-8",
-    text,
+    body,
     trials: trials.length,
   };
 }

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import type { ExportFormat } from "@tailsweep/analysis";
 import { duration, pct, pValue, seedRanges } from "@tailsweep/analysis/format";
 import {
@@ -303,13 +304,21 @@ export async function sweepExport(
   o: { format?: ExportFormat; output?: string } & JsonFlag,
 ): Promise<void> {
   const format: ExportFormat = o.json ? "json" : (o.format ?? (o.output?.endsWith(".json") ? "json" : "csv"));
-  const exported = await withApi((api) => api.sweeps.export.query({ id, format }));
-  if (!o.output) {
-    process.stdout.write(exported.text);
-    return;
-  }
-  writeFileSync(o.output, exported.text);
-  log(`exported ${exported.trials} trials of sweep ${id} to ${o.output} (${format})`);
+  const output = o.output;
+  const trials = await withApi(async (api) => {
+    // Refused (an unknown sweep) before a byte is written or the file is opened.
+    const text = await api.sweeps.export.query({ id, format });
+    let count = 0;
+    // The stream's return value is the trial count: kept here, where the chunks pass through.
+    async function* chunks() {
+      count = yield* text;
+    }
+    // Piped a chunk at a time, waiting while the file or stdout is behind; stdout stays open for what follows.
+    if (output) await pipeline(chunks(), createWriteStream(output));
+    else await pipeline(chunks(), process.stdout, { end: false });
+    return count;
+  });
+  if (output) log(`exported ${trials} trials of sweep ${id} to ${output} (${format})`);
 }
 
 /** `tailsweep workers`: every worker the store has heard from, with whether it is online, stopped or lost. */

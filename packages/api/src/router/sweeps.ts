@@ -184,13 +184,21 @@ export const sweepsRouter = t.router({
 
   /**
    * A sweep's trials and results as a file (CSV: one row per trial; JSON: the sweep and every trial with its full
-   * result), with its suggested name and type: the same file as the dashboard's download and `tailsweep sweep export`.
+   * result), the same bytes as the dashboard's download: what `tailsweep sweep export` writes. Streamed (tRPC's
+   * streamed query): the file's text in chunks, and as the stream's return value the number of trials in it. An
+   * unknown or unreadable sweep is refused before the stream starts. Over HTTP it needs `httpBatchStreamLink` (any
+   * other link gets tRPC's UNSUPPORTED_MEDIA_TYPE); the dashboard's `/api/sweeps/<id>/export` sends the same bytes
+   * as a plain download.
    */
   export: t.procedure
     .input(checked(sweepIdInput.extend({ format: z.enum(EXPORT_FORMATS) })))
-    .query(async ({ ctx, input }) =>
-      exportSweep(ctx.store, (await sweepOrThrow(ctx, input.id)).id, input.format),
-    ),
+    .query(async ({ ctx, input }) => {
+      const file = await exportSweep(ctx.store, (await sweepOrThrow(ctx, input.id)).id, input.format);
+      return (async function* (): AsyncGenerator<string, number> {
+        yield* file.body;
+        return file.trials;
+      })();
+    }),
 
   /** Every trial with its configuration label, state, attempts and headline test metrics. */
   trials: t.procedure

@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
  * `GET /api/sweeps/<id>/export?format=csv|json` (default csv): the sweep's trials and results as a download, the
  * same file `tailsweep sweep export` writes (both go through `exportSweep`). 400 for another format or an id with
  * U+0000, 404 for an unknown sweep or one the caller may not read, 401 for a refused API token, each with a
- * plain-text reason.
+ * plain-text reason, before any byte of the file. The file streams: its text is never one string here (exportSweep).
  */
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const { id } = await params;
@@ -30,12 +30,12 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
     const sweep = await ctx.store.getSweep(id);
     if (!sweep || !canRead(ctx.caller, sweep.project)) throw new SweepNotFoundError(id);
     const file = await exportSweep(ctx.store, id, format);
-    return new Response(file.text, {
+    return new Response(byteStream(file.body), {
       headers: {
         "Content-Type": file.contentType,
         "Content-Disposition": `attachment; filename="${file.filename}"`,
         "Cache-Control": "no-store",
-        // for `tailsweep sweep export` through the dashboard, which reports it without parsing the file
+        // the trial count, for a client that reports it without parsing the file
         "X-Tailsweep-Trials": String(file.trials),
       },
     });
@@ -45,6 +45,25 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
     if (isUnauthorized(e)) return text(401, (e as Error).message);
     throw e;
   }
+}
+
+/**
+ * The file's text as the response body's bytes, a chunk pulled each time the client is ready for more (the web
+ * stream's backpressure); a client that goes away ends the text's iteration, which stops making it.
+ */
+function byteStream(text: AsyncIterable<string>): ReadableStream<Uint8Array> {
+  const chunks = text[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    async cancel() {
+      await chunks.return?.();
+    },
+  });
 }
 
 function text(status: number, message: string): Response {
