@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { ExportFormat } from "@tailsweep/analysis";
 import { duration, pct, pValue, seedRanges } from "@tailsweep/analysis/format";
@@ -12,6 +12,7 @@ import {
 } from "@tailsweep/schemas";
 import { remoteLogin, sweepOrLatest, withApi } from "../api-client";
 import { settings } from "../settings";
+import { writeFileWhole } from "../write-file-whole";
 import { readSweepFile } from "./sweep-file";
 import {
   gpuNote,
@@ -313,8 +314,9 @@ export async function sweepExport(
     async function* chunks() {
       count = yield* text;
     }
-    // Piped a chunk at a time, waiting while the file or stdout is behind; stdout stays open for what follows.
-    if (output) await pipeline(chunks(), createWriteStream(output));
+    // Piped a chunk at a time, waiting while the file or stdout is behind; stdout stays open for what follows. A file
+    // is complete or left as it was: a stream that fails midway leaves no half-written export behind.
+    if (output) await writeFileWhole(output, chunks());
     else await pipeline(chunks(), process.stdout, { end: false });
     return count;
   });
