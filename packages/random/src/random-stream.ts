@@ -106,8 +106,8 @@ class XoroshiroStream implements RandomStream {
     if (n > LEMIRE_MAX) return uniformInt(this.generator, 0, n - 1);
     // Lemire (2019), "Fast random integer generation in an interval": the high word of x·n, redrawing x only when
     // the low word falls in the 2³² mod n values that would bias it. pure-rand's uniformInt divides on every
-    // call, which made `comparePaired` on 10 seeds 2.5× slower (186–214 ms per 100 calls against 70–80 for the
-    // xorshift it replaced; this path 74–109); x·n is exact in a double while n ≤ 2²¹.
+    // call: 1.3–1.7× the time of a bootstrap of 5–20 values (bench/random-int.ts). x·n is exact in a double while
+    // n ≤ 2²¹.
     let x = this.generator.next() >>> 0;
     let low = Math.imul(x, n) >>> 0; // x·n modulo 2³²
     if (low < n) {
