@@ -97,7 +97,11 @@ export async function trainModel(
 ): Promise<TrainResult> {
   const started = performance.now();
   const yieldToLoop = hooks.pause ?? (() => new Promise<void>((r) => setImmediate(r)));
-  const rng = randomStream(train.seed, "training");
+  // One stream per purpose, so a variant with more layers or more samples per step keeps the same batch order for
+  // the same seed: initial weights, batch order, and the per-step seeds of tfjs's samplers.
+  const initStream = randomStream(train.seed, "training/init");
+  const batchStream = randomStream(train.seed, "training/batches");
+  const samplingStream = randomStream(train.seed, "training/sampling");
   const K = dataset.classNames.length;
   if (dataset.labeled.n === 0) throw new Error("trainModel: the data set has no labeled rows");
   const model = new MultimodalVae(
@@ -110,7 +114,7 @@ export async function trainModel(
       ),
       labeledCounts: dataset.counts.labeled,
     },
-    rng,
+    initStream,
   );
   const optimizer = new LayerwiseAdam(train.learningRate);
   const semi = config.objective === "semi-supervised";
@@ -129,23 +133,23 @@ export async function trainModel(
   const variables = model.variables();
   const history: EpochRecord[] = [];
   let steps = 0;
-  const labeledCursor = { order: rng.permutation(dataset.labeled.n), pos: 0 };
+  const labeledCursor = { order: batchStream.permutation(dataset.labeled.n), pos: 0 };
   try {
     for (let epoch = 1; epoch <= train.epochs; epoch++) {
       const epochStart = performance.now();
-      const unlabeledOrder = useUnlabeled ? rng.permutation(dataset.unlabeled.n) : undefined;
+      const unlabeledOrder = useUnlabeled ? batchStream.permutation(dataset.unlabeled.n) : undefined;
       const sums: LossValues = { total: 0, labeled: 0, unlabeled: 0, classification: 0 };
       const regWeight =
         config.regAnnealEpochs > 0
           ? config.regWeight * Math.min(1, (epoch - 1) / config.regAnnealEpochs)
           : config.regWeight;
       for (let s = 0; s < stepsPerEpoch; s++) {
-        const labeledRows = nextRows(labeledCursor, Bl, rng);
+        const labeledRows = nextRows(labeledCursor, Bl, batchStream);
         const unlabeledRows = unlabeledOrder?.subarray(s * Bu, Math.min((s + 1) * Bu, unlabeledOrder.length));
         const loss = await trainStep(model, optimizer, variables, dataset, labeledRows, unlabeledRows, K, {
           regWeight,
           alpha,
-          rng,
+          rng: samplingStream,
         });
         steps++;
         sums.total += loss.total;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RunConfigSchema } from "./run-config";
+import { StoredRunConfigSchema } from "./run-config";
 import { EpochTestSchema, LossSchema, TrialMetricsSchema } from "./trial-metrics";
 
 /**
@@ -109,7 +109,9 @@ export const ClaimReplySchema = z.discriminatedUnion("granted", [
     .object({
       granted: z.literal(true),
       attempt: z.number().int().min(1),
-      config: RunConfigSchema,
+      // A config without a dataset version comes from a controller older than versions, which stores what it read:
+      // its data was built by version 1, as a stored config without one reads back.
+      config: StoredRunConfigSchema,
       /** The sweep's execution limits, so workers need no configuration of their own. */
       execution: z
         .object({ heartbeatSeconds: z.number().positive(), trialTimeoutSeconds: z.number().positive() })

@@ -40,7 +40,7 @@ export {
   unionSeeds,
   type WorkerRecord,
 } from "./run-store";
-export { configKey, sweepIdFor, trialKey } from "./trial-key";
+export { configKey, storedSweepIdFor, sweepIdFor, trialKey } from "./trial-key";
 export {
   assertTransition,
   canTransition,

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { CURRENT_DATASET_VERSION } from "@tailsweep/schemas";
 import stringify from "safe-stable-stringify";
 
 /** SHA-256 of a value's canonical JSON (keys sorted), as `length` hex characters. */
@@ -34,4 +35,22 @@ export function configKey(params: Record<string, unknown>): string {
  */
 export function sweepIdFor(spec: object): string {
   return canonicalHash({ sweep: spec }, 32);
+}
+
+/**
+ * The id a sweep file's spec is stored under in `store`: {@link sweepIdFor} of the spec, or — when no sweep has that
+ * id and the spec's dataset version is the one `parseSweepFile` writes in by default — the id the same file had
+ * before recipes carried a version (the spec without `dataset.version`), when a sweep has that one. A run interrupted
+ * before the upgrade then resumes (its stored spec reads back as version 1, its data) instead of starting over on
+ * other data. Without a stored sweep under either, the spec's own id.
+ */
+export async function storedSweepIdFor(
+  store: { getSweep(id: string): Promise<unknown> },
+  spec: { dataset: Record<string, unknown> },
+): Promise<string> {
+  const id = sweepIdFor(spec);
+  if (spec.dataset.version !== CURRENT_DATASET_VERSION || (await store.getSweep(id))) return id;
+  const { version: _, ...unversioned } = spec.dataset;
+  const legacy = sweepIdFor({ ...spec, dataset: unversioned });
+  return (await store.getSweep(legacy)) ? legacy : id;
 }

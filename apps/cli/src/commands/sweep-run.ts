@@ -4,7 +4,13 @@ import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
 import { AppError, ConfigError, type SweepSpec } from "@tailsweep/schemas";
-import { gpuTrialCount, type RunStore, type SweepRecord, sweepIdFor, sweepProgress } from "@tailsweep/sweep";
+import {
+  gpuTrialCount,
+  type RunStore,
+  type SweepRecord,
+  storedSweepIdFor,
+  sweepProgress,
+} from "@tailsweep/sweep";
 import { defaultTrialKinds, Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
 import type { BackendChoice } from "../options";
@@ -39,11 +45,12 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
       `execution.gpu: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU worker, and this run trains on ${backend.name}; run it with --backend webgpu on a machine with a GPU, or submit it to workers (NATS_URL) with tailsweep sweep submit`,
     ]);
   }
-  const id = o.new ? randomUUID() : sweepIdFor(spec);
   const rt = await openRuntime(log);
+  let id: string;
   let final: SweepRecord;
   let runs: Awaited<ReturnType<typeof loadSweepRuns>>;
   try {
+    id = o.new ? randomUUID() : await storedSweepIdFor(rt.opened.store, spec);
     final = await runOrShow(rt, spec, id, backend, o);
     runs = await loadSweepRuns(rt.opened.store, final);
   } finally {

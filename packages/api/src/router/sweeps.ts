@@ -27,7 +27,7 @@ import {
   SeedRequestSchema,
   type SweepSpec,
 } from "@tailsweep/schemas";
-import { EPOCH_SERIES_METRICS, type ExtendRequest, gpuTrialCount, sweepIdFor } from "@tailsweep/sweep";
+import { EPOCH_SERIES_METRICS, type ExtendRequest, gpuTrialCount, storedSweepIdFor } from "@tailsweep/sweep";
 import { TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -294,7 +294,7 @@ export const sweepsRouter = t.router({
             ]),
           );
       }
-      const reused = "reuse" in input && input.reuse ? sweepIdFor(spec) : undefined;
+      const reused = "reuse" in input && input.reuse ? await storedSweepIdFor(ctx.store, spec) : undefined;
       if (reused) {
         const before = await ctx.store.getSweep(reused);
         if (before) return { id: before.id, trialCount: before.trialCount, existing: true };
