@@ -99,7 +99,7 @@ function bootstrapMeans(values: readonly number[], resamples: number, seed: numb
 
 const before = loadavg();
 const schedule = [3, 5, 7, 9, 11, 13, 15, 17, 19, 20];
-const paths = nullTPaths(schedule).values;
+const paths = nullTPaths(schedule, 2).values;
 const first = paths[0]!;
 const last = paths[paths.length - 1]!;
 const n = first.length;

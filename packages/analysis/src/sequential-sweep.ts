@@ -37,6 +37,7 @@ function planOf(runs: SweepRuns): SequentialPlan {
     correction: design.decide.correction,
     spending: design.decide.spending,
     seeds: design.seeds,
+    calibration: design.calibration,
   };
   const key = JSON.stringify(settings);
   let plan = plans.get(key);

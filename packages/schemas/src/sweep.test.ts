@@ -338,6 +338,7 @@ describe("a sequential design: seeds: { initial, step, max } with decide", () =>
         correction: "holm",
         spending: "obrien-fleming",
       },
+      calibration: 2,
     });
     // what is stored reads back
     expect(SweepSpecSchema.parse(JSON.parse(JSON.stringify(spec)))).toEqual(spec);
@@ -399,5 +400,19 @@ describe("dataset recipe versions: what is stored keeps the generator it was bui
     const { version: ___, ...legacyRecipe } = config.dataset;
     expect(StoredRunConfigSchema.parse({ ...config, dataset: legacyRecipe }).dataset.version).toBe(1);
     expect(StoredRunConfigSchema.parse(config).dataset.version).toBe(2);
+  });
+
+  it("a sequential design is written with the current calibration, and one stored without reads back as calibration 1", () => {
+    const spec = parseSweepFile({
+      name: "seq",
+      search: { variant: ["gaussian", "proposed"] },
+      seeds: { initial: 3, step: 2, max: 9 },
+      decide: { baseline: "variant=gaussian" },
+    });
+    expect(spec.sequential?.calibration).toBe(2);
+    const { calibration: _, ...legacy } = spec.sequential!;
+    expect(StoredSweepSpecSchema.parse({ ...spec, sequential: legacy }).sequential?.calibration).toBe(1);
+    expect(StoredSweepSpecSchema.parse(spec).sequential?.calibration).toBe(2);
+    expect(StoredSweepSpecSchema.parse(parseSweepFile({ name: "plain" })).sequential).toBeUndefined();
   });
 });

@@ -147,6 +147,16 @@ export const DecideSchema = z
   .strict();
 export type Decide = z.infer<typeof DecideSchema>;
 
+/**
+ * Which simulation stream a sequential design's boundaries are calibrated on (docs/statistics.md, "Sequential
+ * design"): 2 for designs written now, 1 for those stored before calibrations carried a version, whose looks must
+ * replay with the boundaries they were decided with.
+ */
+export const CalibrationVersionSchema = z.union([z.literal(1), z.literal(2)]);
+export type CalibrationVersion = z.infer<typeof CalibrationVersionSchema>;
+/** The calibration a new sequential design gets. */
+export const CURRENT_CALIBRATION_VERSION: CalibrationVersion = 2;
+
 /** A sweep's sequential design, resolved: its seeds in run order and how it decides. */
 export interface SequentialDesign {
   initial: number;
@@ -155,6 +165,8 @@ export interface SequentialDesign {
   /** 1..max: look k analyses the first initial + k·step of them. */
   seeds: number[];
   decide: Decide & { metric: ObjectiveMetric };
+  /** Absent only in a spec built by hand (the current one is used); parseSweepFile writes it in. */
+  calibration?: CalibrationVersion;
 }
 
 /** A sweep file as written (YAML or JSON). */
@@ -291,6 +303,7 @@ export const SweepSpecSchema = SweepFileSchema.omit({ search: true, seeds: true,
     sequential: SequentialSeedsSchema.extend({
       seeds: z.array(SeedSchema).min(2),
       decide: DecideSchema.extend({ metric: ObjectiveMetricSchema }),
+      calibration: CalibrationVersionSchema.optional(),
     })
       .strict()
       .optional(),
@@ -299,15 +312,20 @@ export const SweepSpecSchema = SweepFileSchema.omit({ search: true, seeds: true,
 
 /**
  * A SweepSpec as stored: one written before dataset recipes carried a version reads back with version 1, the
- * generator its trials were built with ({@link withStoredDatasetVersion}).
+ * generator its trials were built with ({@link withStoredDatasetVersion}); a sequential design stored before
+ * calibrations carried a version reads back with calibration 1, the boundaries its looks were decided with.
  */
-export const StoredSweepSpecSchema = z.preprocess(
-  (value) =>
-    typeof value === "object" && value !== null && !Array.isArray(value)
-      ? { ...value, dataset: withStoredDatasetVersion("dataset" in value ? value.dataset : {}) }
-      : value,
-  SweepSpecSchema,
-);
+export const StoredSweepSpecSchema = z.preprocess((value) => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const sequential = "sequential" in value ? value.sequential : undefined;
+  return {
+    ...value,
+    dataset: withStoredDatasetVersion("dataset" in value ? value.dataset : {}),
+    ...(typeof sequential === "object" &&
+      sequential !== null &&
+      !("calibration" in sequential) && { sequential: { ...sequential, calibration: 1 } }),
+  };
+}, SweepSpecSchema);
 
 const SECTION_KNOBS: Record<string, readonly string[]> = {
   model: Object.keys(ModelConfigSchema.shape),
@@ -489,6 +507,7 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
           ...design,
           seeds: Array.from({ length: design.max }, (_, i) => i + 1),
           decide: { ...decide, metric: decide.metric ?? file.objective.metric },
+          calibration: CURRENT_CALIBRATION_VERSION,
         },
       }),
   };

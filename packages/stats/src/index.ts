@@ -38,6 +38,8 @@ export {
   type BoundaryMethod,
   boundariesFromSpending,
   CALIBRATION_PATHS,
+  type CalibrationVersion,
+  CURRENT_CALIBRATION,
   calibrateT,
   crossingProbability,
   spentBy,

@@ -6,6 +6,7 @@ import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 import tCdf from "@stdlib/stats-base-dists-t-cdf";
 import tQuantile from "@stdlib/stats-base-dists-t-quantile";
 import { randomStream } from "@tailsweep/random";
+import { legacyCalibrationDraws } from "./legacy-calibration-draws";
 import { quickselect } from "./select";
 
 /**
@@ -201,6 +202,14 @@ export function crossingProbability(fractions: readonly number[], z: readonly nu
 export const CALIBRATION_PATHS = 1 << 19;
 /** Fixed, so boundaries are the same on every machine and every run. */
 const CALIBRATION_SEED = 0x5eed_0018;
+
+/**
+ * Which stream the null paths are drawn from: 2, a stream of `@tailsweep/random` (new designs); 1, the stream before
+ * it (legacy-calibration-draws.ts), for designs stored then. Boundaries differ between them within simulation error.
+ */
+export type CalibrationVersion = 1 | 2;
+/** The calibration a design gets when it names none. */
+export const CURRENT_CALIBRATION: CalibrationVersion = 2;
 /** A look is calibrated on the paths once its cumulative target is at least this many paths; before, Bonferroni. */
 const MIN_PATHS = 50;
 
@@ -234,13 +243,16 @@ const pathCache = new Map<string, NullPaths>();
  * sufficient statistics — its sum, N(0, m), and its sum of squares about its mean, χ²(m − 1), independent — so the
  * cost grows with the number of looks, not of seeds (about a second per schedule; the last two are cached).
  */
-export function nullTPaths(lookSeeds: readonly number[]): NullPaths {
-  const key = lookSeeds.join(",");
+export function nullTPaths(lookSeeds: readonly number[], calibration: CalibrationVersion): NullPaths {
+  const key = `${calibration}|${lookSeeds.join(",")}`;
   const cached = pathCache.get(key);
   if (cached) return cached;
   const paths = CALIBRATION_PATHS;
   const values = lookSeeds.map(() => new Float32Array(paths));
-  const random = randomStream(CALIBRATION_SEED, "sequential-calibration");
+  const random =
+    calibration === 1
+      ? legacyCalibrationDraws(CALIBRATION_SEED)
+      : randomStream(CALIBRATION_SEED, "sequential-calibration");
   for (let p = 0; p < paths; p++) {
     let n = 0;
     let sum = 0;
@@ -285,12 +297,13 @@ export function calibrateT(
   lookSeeds: readonly number[],
   cumulative: readonly number[],
   level: number,
+  calibration: CalibrationVersion,
 ): TBoundaries {
   const paths = CALIBRATION_PATHS;
   const simulate = level * paths >= 4 * MIN_PATHS && lookSeeds.length > 1;
   const margin = simulate ? Math.min(0.5, 2 / Math.sqrt(level * paths)) : 0;
   const target = cumulative.map((c) => (1 - margin) * c);
-  const sim = simulate ? nullTPaths(lookSeeds) : null;
+  const sim = simulate ? nullTPaths(lookSeeds, calibration) : null;
   const crossed = sim ? new Uint8Array(paths) : null;
   const scratch = sim ? new Float32Array(paths) : null;
   let crossedCount = 0;

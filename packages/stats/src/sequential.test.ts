@@ -416,3 +416,29 @@ describe("family-wise error under the global null", () => {
     expect(seedsSpent / sweeps).toBeLessThan(16);
   });
 });
+
+describe("calibration versions", () => {
+  it("version 1 replays the boundaries of designs stored before versions, bit for bit; version 2 agrees within simulation error", () => {
+    // Recorded with the code before @tailsweep/random (commit 3efff6e): planSequential({ initial: 3, step: 2,
+    // max: 20, alpha: 0.05 }), its critical |t| at α and at 0.01.
+    const atAlpha = [
+      1556.4971954568643, 16.099048169630656, 6.189669609069824, 4.252052307128906, 3.47328782081604,
+      3.027268409729004, 2.74778151512146, 2.5516176223754883, 2.401519536972046, 2.379138231277466,
+    ];
+    const atOnePercent = [
+      187803.9898337047, 69.89677237898712, 13.001685760064447, 7.157163143157959, 5.122419834136963,
+      4.274275779724121, 3.778144598007202, 3.4293811321258545, 3.164750576019287, 3.0960941314697266,
+    ];
+    const legacy = planSequential({ initial: 3, step: 2, max: 20, alpha: 0.05, calibration: 1 });
+    expect(legacy.calibration).toBe(1);
+    expect(legacy.boundaries.map((b) => b.t)).toEqual(atAlpha);
+    expect(boundariesAt(legacy, 0.01).looks.map((b) => b.t)).toEqual(atOnePercent);
+    const current = planSequential({ initial: 3, step: 2, max: 20, alpha: 0.05 });
+    expect(current.calibration).toBe(2);
+    const t = current.boundaries.map((b) => b.t);
+    expect(t).not.toEqual(atAlpha);
+    // the first look is exact (no simulation); the simulated ones move by a fraction of a percent
+    expect(t[0]).toBe(atAlpha[0]);
+    for (let k = 1; k < t.length; k++) expect(Math.abs(t[k]! / atAlpha[k]! - 1)).toBeLessThan(0.02);
+  });
+});

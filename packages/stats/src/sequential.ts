@@ -21,13 +21,15 @@ import type { Observation } from "./compare";
 import {
   type BoundaryMethod,
   boundariesFromSpending,
+  type CalibrationVersion,
+  CURRENT_CALIBRATION,
   calibrateT,
   nominalOf,
   type SpendingFunction,
   spentBy,
 } from "./sequential-boundaries";
 
-export type { BoundaryMethod, SpendingFunction } from "./sequential-boundaries";
+export type { BoundaryMethod, CalibrationVersion, SpendingFunction } from "./sequential-boundaries";
 
 /** How the error is shared across the comparisons with the baseline (both hold the family-wise error). */
 export type SequentialCorrection = "holm" | "bonferroni";
@@ -64,6 +66,8 @@ export interface SequentialSettings {
   futility?: FutilityRule;
   /** The seeds in the order they are run (default 1..max, what `seeds: n` means in a sweep file). */
   seeds?: readonly number[];
+  /** The simulation stream the boundaries are calibrated on (default the current one; 1 for designs stored before). */
+  calibration?: CalibrationVersion;
 }
 
 /** One look of a plan. */
@@ -102,6 +106,7 @@ export interface SequentialPlan {
   futility: FutilityRule;
   /** The seeds in the order they are run; look k analyses the first `looks[k].seeds` of them. */
   seeds: readonly number[];
+  calibration: CalibrationVersion;
   looks: readonly PlannedLook[];
   /** At level alpha (one comparison, or the last one left under Holm); other levels via {@link boundariesAt}. */
   boundaries: readonly LookBoundary[];
@@ -171,6 +176,7 @@ export function planSequential(settings: SequentialSettings): SequentialPlan {
     spending,
     futility,
     seeds: [...seeds],
+    calibration: settings.calibration ?? CURRENT_CALIBRATION,
     looks,
     boundaries: [],
   };
@@ -214,7 +220,7 @@ export function boundariesAt(plan: SequentialPlan, level: number): LevelBoundari
   }
   const hit = mine.get(level);
   if (hit) return hit;
-  const key = `${plan.spending}|${plan.looks.map((l) => l.seeds).join(",")}|${JSON.stringify(plan.futility)}|${level}`;
+  const key = `${plan.calibration}|${plan.spending}|${plan.looks.map((l) => l.seeds).join(",")}|${JSON.stringify(plan.futility)}|${level}`;
   const cached = cache.get(key) ?? computeBoundaries(plan, level);
   if (cache.size >= 5000) cache.delete(cache.keys().next().value!);
   cache.set(key, cached);
@@ -227,7 +233,7 @@ function computeBoundaries(plan: SequentialPlan, level: number): LevelBoundaries
   const seeds = plan.looks.map((l) => l.seeds);
   const spent = fractions.map((t) => spentBy(plan.spending, level, t));
   const z = boundariesFromSpending(fractions, spent);
-  const calibrated = calibrateT(seeds, spent, level);
+  const calibrated = calibrateT(seeds, spent, level, plan.calibration);
   const looks = z.map(
     (zk, k): LookBoundary => ({
       spent: spent[k]!,
@@ -640,11 +646,11 @@ const tCache = new Map<string, number[]>();
 /** The calibrated critical |t| per look at `level`, without the normal-theory boundaries (cached). */
 function tCriticalAt(plan: SequentialPlan, seeds: readonly number[], level: number): number[] {
   if (level > TOP_LEVEL) return seeds.map(() => Infinity);
-  const key = `${plan.spending}|${seeds.join(",")}|${level}`;
+  const key = `${plan.calibration}|${plan.spending}|${seeds.join(",")}|${level}`;
   let t = tCache.get(key);
   if (!t) {
     const spent = plan.looks.map((l) => spentBy(plan.spending, level, l.fraction));
-    t = calibrateT(seeds, spent, level).t;
+    t = calibrateT(seeds, spent, level, plan.calibration).t;
     if (tCache.size >= 20_000) tCache.delete(tCache.keys().next().value!);
     tCache.set(key, t);
   }

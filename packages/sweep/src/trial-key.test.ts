@@ -38,4 +38,18 @@ describe("storedSweepIdFor: a sweep file finds the sweep it made, across the dat
     });
     expect(await storedSweepIdFor(storeWith(legacyId), v1)).toBe(sweepIdFor(v1));
   });
+
+  it("finds a sequential sweep stored before calibrations carried a version", async () => {
+    const seq = parseSweepFile({
+      name: "seq",
+      search: { variant: ["gaussian", "proposed"] },
+      seeds: { initial: 3, step: 2, max: 9 },
+      decide: { baseline: "variant=gaussian" },
+    });
+    const { version: __, ...dataset } = seq.dataset;
+    const { calibration: ___, ...sequential } = seq.sequential!;
+    const before = sweepIdFor({ ...seq, dataset, sequential });
+    expect(await storedSweepIdFor(storeWith(before), seq)).toBe(before);
+    expect(await storedSweepIdFor(storeWith(), seq)).toBe(sweepIdFor(seq));
+  });
 });

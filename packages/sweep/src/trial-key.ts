@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { CURRENT_DATASET_VERSION } from "@tailsweep/schemas";
+import { CURRENT_CALIBRATION_VERSION, CURRENT_DATASET_VERSION, type SweepSpec } from "@tailsweep/schemas";
 import stringify from "safe-stable-stringify";
 
 /** SHA-256 of a value's canonical JSON (keys sorted), as `length` hex characters. */
@@ -39,18 +39,24 @@ export function sweepIdFor(spec: object): string {
 
 /**
  * The id a sweep file's spec is stored under in `store`: {@link sweepIdFor} of the spec, or — when no sweep has that
- * id and the spec's dataset version is the one `parseSweepFile` writes in by default — the id the same file had
- * before recipes carried a version (the spec without `dataset.version`), when a sweep has that one. A run interrupted
- * before the upgrade then resumes (its stored spec reads back as version 1, its data) instead of starting over on
- * other data. Without a stored sweep under either, the spec's own id.
+ * id — the id the same file had before specs carried a dataset version and a sequential calibration (the spec
+ * without the current ones `parseSweepFile` writes in), when a sweep has that one. A run interrupted before the
+ * upgrade then resumes on its own data and boundaries (its stored spec reads them back as version 1) instead of
+ * starting over. Without a stored sweep under either, the spec's own id.
  */
 export async function storedSweepIdFor(
   store: { getSweep(id: string): Promise<unknown> },
-  spec: { dataset: Record<string, unknown> },
+  spec: SweepSpec,
 ): Promise<string> {
   const id = sweepIdFor(spec);
   if (spec.dataset.version !== CURRENT_DATASET_VERSION || (await store.getSweep(id))) return id;
-  const { version: _, ...unversioned } = spec.dataset;
-  const legacy = sweepIdFor({ ...spec, dataset: unversioned });
+  const { version: _, ...dataset } = spec.dataset;
+  let sequential = spec.sequential;
+  if (sequential) {
+    if (sequential.calibration !== CURRENT_CALIBRATION_VERSION) return id;
+    const { calibration: __, ...rest } = sequential;
+    sequential = rest;
+  }
+  const legacy = sweepIdFor({ ...spec, dataset, ...(sequential && { sequential }) });
   return (await store.getSweep(legacy)) ? legacy : id;
 }
