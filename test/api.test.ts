@@ -155,6 +155,17 @@ describe("tRPC API on PostgreSQL", { timeout: 300_000 }, () => {
       [...new Set(trials.map((t) => t.config))].sort(),
     );
     expect(catalogued!.configs[0]).toMatchObject({ seeds: 2, mean: expect.any(Number) });
+
+    // the export, streamed (what the CLI reads) and whole (what clients from before the stream read): the same file
+    const stream = await api.sweeps.exportStream({ id, format: "csv" });
+    let streamed = "";
+    let result = await stream.next();
+    for (; !result.done; result = await stream.next()) streamed += result.value;
+    expect(result.value).toBe(8);
+    const whole = await api.sweeps.export({ id, format: "csv" });
+    expect(whole).toMatchObject({ trials: 8, contentType: "text/csv; charset=utf-8" });
+    expect(whole.text).toBe(streamed);
+    expect(streamed.trim().split("\n")).toHaveLength(9);
   });
 
   it("compares runs across sweeps on matched seeds, and a rerun of a configuration reproduces its numbers", async () => {

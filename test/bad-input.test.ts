@@ -296,6 +296,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     "sweeps.latest": { project: "p" },
     "sweeps.ranking": { id: "s" },
     "sweeps.export": { id: "s", format: "csv" },
+    "sweeps.exportStream": { id: "s", format: "csv" },
     "reports.study": {
       sweeps: ["s"],
       title: "Study",

@@ -70,7 +70,7 @@ export function removeLogin(login: LoginSettings = settings().login): boolean {
 }
 
 /** The procedures whose answer streams: tRPC sends them only to `httpBatchStreamLink` (JSON lines), one at a time. */
-const STREAMED = new Set(["sweeps.export"]);
+const STREAMED = new Set(["sweeps.exportStream"]);
 
 /** The dashboard's typed API at `login.url`, sending the token with every call. */
 export function remoteApi(login: RemoteLogin) {

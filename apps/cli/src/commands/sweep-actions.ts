@@ -308,7 +308,7 @@ export async function sweepExport(
   const output = o.output;
   const trials = await withApi(async (api) => {
     // Refused (an unknown sweep) before a byte is written or the file is opened.
-    const text = await api.sweeps.export.query({ id, format });
+    const text = await api.sweeps.exportStream.query({ id, format });
     let count = 0;
     // The stream's return value is the trial count: kept here, where the chunks pass through.
     async function* chunks() {

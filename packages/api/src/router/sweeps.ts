@@ -128,6 +128,9 @@ async function addRevision(
 }
 
 /** Sweeps: list, read, compare and chart one, launch, retry, resume, extend, confirm, cancel and delete. */
+/** A sweep and the format of its export. */
+const exportInput = checked(sweepIdInput.extend({ format: z.enum(EXPORT_FORMATS) }));
+
 export const sweepsRouter = t.router({
   /** Sweeps newest first, with progress and the best configuration so far; filter by project, status or text. */
   list: t.procedure
@@ -190,15 +193,25 @@ export const sweepsRouter = t.router({
    * other link gets tRPC's UNSUPPORTED_MEDIA_TYPE); the dashboard's `/api/sweeps/<id>/export` sends the same bytes
    * as a plain download.
    */
-  export: t.procedure
-    .input(checked(sweepIdInput.extend({ format: z.enum(EXPORT_FORMATS) })))
-    .query(async ({ ctx, input }) => {
-      const file = await exportSweep(ctx.store, (await sweepOrThrow(ctx, input.id)).id, input.format);
-      return (async function* (): AsyncGenerator<string, number> {
-        yield* file.body;
-        return file.trials;
-      })();
-    }),
+  exportStream: t.procedure.input(exportInput).query(async ({ ctx, input }) => {
+    const file = await exportSweep(ctx.store, (await sweepOrThrow(ctx, input.id)).id, input.format);
+    return (async function* (): AsyncGenerator<string, number> {
+      yield* file.body;
+      return file.trials;
+    })();
+  }),
+
+  /**
+   * The same file as {@link exportStream}, whole: `{ filename, contentType, text, trials }`, the answer this
+   * procedure gave before exports streamed, kept for clients of that time (an older `tailsweep` CLI); it holds the
+   * file as one string, so new code reads `exportStream`.
+   */
+  export: t.procedure.input(exportInput).query(async ({ ctx, input }) => {
+    const file = await exportSweep(ctx.store, (await sweepOrThrow(ctx, input.id)).id, input.format);
+    let text = "";
+    for await (const chunk of file.body) text += chunk;
+    return { filename: file.filename, contentType: file.contentType, text, trials: file.trials };
+  }),
 
   /** Every trial with its configuration label, state, attempts and headline test metrics. */
   trials: t.procedure
