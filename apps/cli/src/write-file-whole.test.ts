@@ -1,4 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -34,7 +45,25 @@ describe("writeFileWhole", () => {
     expect(readdirSync(dir)).toEqual(["out.csv"]);
   });
 
-  it("writes straight to a path that is not a regular file", async () => {
-    await writeFileWhole("/dev/null", chunks(["discarded"]));
+  it("keeps a file's permissions, and writes through a symbolic link to the file it points to", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "whole-"));
+    const real = join(dir, "real.csv");
+    writeFileSync(real, "old\n");
+    chmodSync(real, 0o640);
+    const link = join(dir, "link.csv");
+    symlinkSync(real, link);
+    await writeFileWhole(link, chunks(["new\n"]));
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, "utf8")).toBe("new\n");
+    expect(statSync(real).mode & 0o777).toBe(0o640);
+    expect(readdirSync(dir).sort()).toEqual(["link.csv", "real.csv"]);
+  });
+
+  it("writes straight into a path that is not a regular file (a named pipe)", async () => {
+    const fifo = join(mkdtempSync(join(tmpdir(), "whole-")), "pipe");
+    execFileSync("mkfifo", [fifo]);
+    const [read] = await Promise.all([readFile(fifo, "utf8"), writeFileWhole(fifo, chunks(["a", "b"]))]);
+    expect(read).toBe("ab");
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 });

@@ -1,13 +1,14 @@
 import { createWriteStream } from "node:fs";
-import { rename, rm, stat } from "node:fs/promises";
+import { chmod, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 
 /**
  * Writes streamed text to `path` so that the file is either complete or unchanged: the chunks go to a temporary file
  * beside it, renamed over `path` once the last chunk is written, and removed if the stream fails (a dropped
- * connection to the dashboard mid-export). A path that exists and is not a regular file (`/dev/null`, a pipe) is
- * written directly, since it cannot be replaced.
+ * connection to the dashboard mid-export). A file that exists keeps its permissions, and a symbolic link stays one:
+ * the file it points to is replaced. A path that exists and is not a regular file (`/dev/null`, a pipe) is written
+ * directly, since it cannot be replaced.
  */
 export async function writeFileWhole(path: string, chunks: AsyncIterable<string>): Promise<void> {
   const existing = await stat(path).catch(() => undefined);
@@ -15,10 +16,12 @@ export async function writeFileWhole(path: string, chunks: AsyncIterable<string>
     await pipeline(chunks, createWriteStream(path));
     return;
   }
-  const partial = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+  const target = existing ? await realpath(path) : path;
+  const partial = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
   try {
     await pipeline(chunks, createWriteStream(partial));
-    await rename(partial, path);
+    if (existing) await chmod(partial, existing.mode & 0o7777);
+    await rename(partial, target);
   } catch (e) {
     await rm(partial, { force: true });
     throw e;

@@ -30,7 +30,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
     const sweep = await ctx.store.getSweep(id);
     if (!sweep || !canRead(ctx.caller, sweep.project)) throw new SweepNotFoundError(id);
     const file = await exportSweep(ctx.store, id, format);
-    return new Response(byteStream(file.body), {
+    return new Response(byteStream(file.body, `export of sweep ${id} (${format})`), {
       headers: {
         "Content-Type": file.contentType,
         "Content-Disposition": `attachment; filename="${file.filename}"`,
@@ -49,16 +49,23 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
 
 /**
  * The file's text as the response body's bytes, a chunk pulled each time the client is ready for more (the web
- * stream's backpressure); a client that goes away ends the text's iteration, which stops making it.
+ * stream's backpressure); a client that goes away ends the text's iteration, which stops making it. A failure once
+ * bytes are out (the store gone mid-export) can no longer change the status: it is logged, naming the export, and
+ * the body ends in an error, so the client sees a broken download rather than a short file that looks whole.
  */
-function byteStream(text: AsyncIterable<string>): ReadableStream<Uint8Array> {
+function byteStream(text: AsyncIterable<string>, what: string): ReadableStream<Uint8Array> {
   const chunks = text[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
   return new ReadableStream({
     async pull(controller) {
-      const next = await chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(next.value));
+      try {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      } catch (e) {
+        console.error(`${what} failed after it began: ${e instanceof Error ? e.message : String(e)}`);
+        controller.error(e);
+      }
     },
     async cancel() {
       await chunks.return?.();
