@@ -15,12 +15,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import { type ExportFormat, exportSweep, loadSweepRuns, toCsv, trialRows } from "@tailsweep/analysis";
+import {
+  EXPORT_FORMATS,
+  type ExportFormat,
+  exportSweep,
+  loadSweepRuns,
+  toCsv,
+  trialRows,
+} from "@tailsweep/analysis";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore, type TrialResult } from "@tailsweep/sweep";
+import { z } from "zod";
 
-type Side = "whole-string" | "streamed";
-const SIDES: readonly Side[] = ["whole-string", "streamed"];
+const SideSchema = z.enum(["whole-string", "streamed"]);
+type Side = z.infer<typeof SideSchema>;
+const SIDES: readonly Side[] = SideSchema.options;
+const FormatSchema = z.enum(EXPORT_FORMATS);
 
 interface Measurement {
   side: Side;
@@ -171,10 +181,13 @@ async function main(): Promise<void> {
   const trials = Number(values.trials);
   if (!Number.isInteger(trials / SEEDS) || trials <= 0)
     throw new Error(`--trials: a positive multiple of ${SEEDS}, got ${values.trials}`);
-  if (values.child) return child(values.child as Side, values.format as ExportFormat, trials, values.out!);
+  if (values.child) {
+    if (!values.out) throw new Error("--out: required with --child");
+    return child(SideSchema.parse(values.child), FormatSchema.parse(values.format), trials, values.out);
+  }
 
   const rounds = Number(values.rounds);
-  const formats = values.formats.split(",") as ExportFormat[];
+  const formats = z.array(FormatSchema).parse(values.formats.split(","));
   const dir = await mkdtemp(join(tmpdir(), "tailsweep-export-bench-"));
   const loadBefore = loadavg();
   const all: Measurement[] = [];

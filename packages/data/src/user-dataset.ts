@@ -70,7 +70,13 @@ export function buildUserDataset(data: UserData, recipe: ResolvedRecipe): Multim
   }
   const unlabeledRows = shuffleInPlace(
     Int32Array.from([...drawnUnlabeledRows, ...fileUnlabeled]),
-    createRng(recipe.seed, "order-unlabeled", recipe.version),
+    // Version 1 reused the stream planTrainSplit had shuffled the drawn rows with (the same permutation twice); the
+    // merged table gets its own from version 2.
+    createRng(
+      recipe.seed,
+      recipe.version === 1 ? "order-unlabeled" : "order-unlabeled-merged",
+      recipe.version,
+    ),
   );
 
   const labeledY = Int32Array.from(labeledRows, (row) => data.train.y[row]!);

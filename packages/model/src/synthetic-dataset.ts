@@ -1,5 +1,5 @@
 import { randomStream } from "@tailsweep/random";
-import type { MultimodalDataset, MultimodalTable } from "@tailsweep/schemas";
+import { CURRENT_DATASET_VERSION, type MultimodalDataset, type MultimodalTable } from "@tailsweep/schemas";
 
 /**
  * A small, learnable two-modality data set for tests: class c has its own mean pattern in each modality,
@@ -55,7 +55,7 @@ export function syntheticDataset(
       test: new Array<number>(K).fill(testPerClass),
     },
     recipe: {
-      version: 2,
+      version: CURRENT_DATASET_VERSION,
       name: "user",
       path: "synthetic",
       imbalanceRatio: 1,

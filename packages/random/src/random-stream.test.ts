@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { randomStream, streamKey } from "./random-stream";
+import { GeneratorStream, randomStream, streamKey } from "./random-stream";
 
 /** Standard normal CDF by the complementary error function's continued fraction (A&S 7.1.26 is too coarse). */
 function normalCdf(x: number): number {
@@ -106,5 +106,28 @@ describe("randomStream", () => {
     const firsts = [0, 0, 0];
     for (let i = 0; i < 30_000; i++) firsts[s.permutation(3)[0]!]! += 1;
     for (const c of firsts) expect(Math.abs(c - 10_000)).toBeLessThan(500);
+  });
+
+  it("int redraws exactly the outputs whose low word falls in the biased zone (Lemire's rejection)", () => {
+    // n = 3·2^19: 2^32 mod n = 2^20, so x·n with a low word below 2^20 is redrawn
+    const n = 3 * 2 ** 19;
+    const script = [0, 2 ** 31, 1, 0xffff_ffff];
+    const outputs: number[] = [];
+    const generator = {
+      next: () => {
+        const x = script[outputs.length]!;
+        outputs.push(x);
+        return x | 0; // pure-rand's generators answer signed 32-bit integers
+      },
+      clone: () => generator,
+      getState: () => [],
+    };
+    const stream = new GeneratorStream(generator);
+    // 0 and 2^31 give low words 0 and 0 (2^31·3·2^19 ≡ 0 mod 2^32): both redrawn; 1 gives low word n ≥ 2^20: taken
+    expect(stream.int(n)).toBe(Math.floor((1 * n) / 2 ** 32));
+    expect(outputs).toEqual([0, 2 ** 31, 1]);
+    // the largest output maps to n − 1, taken at once
+    expect(stream.int(n)).toBe(n - 1);
+    expect(outputs).toHaveLength(4);
   });
 });

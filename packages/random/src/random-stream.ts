@@ -3,17 +3,18 @@
  * to tfjs's samplers, bootstrap resampling, the sequential design's calibration) comes from pure-rand's
  * xoroshiro128+ through a named stream. A stream is fixed by (seed, purpose): each purpose gets its own state, so
  * a change to one step (say, the pairing of a second modality, or one more bootstrap) never shifts the numbers
- * another step sees. Math.random is never used.
+ * another step sees. Math.random is never used. (What was stored before it keeps its former streams: data sets of
+ * recipe version 1 and sequential designs of calibration 1.)
  *
- * Uniform integers and floats are pure-rand's distributions (unbiased integers by rejection, 53-bit floats). It has
- * no normal or χ², so those two are written here: stdlib's samplers take an external uniform source, but seed a
- * second generator (MT19937) from it for the ziggurat's integer draws, and the draws would no longer come from
- * the one stream.
+ * Floats are pure-rand's 53-bit `uniformFloat64`; integers are Lemire's unbiased multiply-and-reject on the
+ * generator's 32-bit output (pure-rand's `uniformInt` above 2²¹; see `int`). pure-rand has no normal or χ², so those
+ * two are written here: stdlib's samplers take an external uniform source, but seed a second generator (MT19937) from
+ * it for the ziggurat's integer draws, and the draws would no longer come from the one stream.
  */
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
-import type { JumpableRandomGenerator } from "pure-rand/types/JumpableRandomGenerator";
+import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 
 /** A seeded stream of random draws for one purpose (see {@link randomStream}). */
 export interface RandomStream {
@@ -82,17 +83,17 @@ function stateOf(key: number): number[] {
  * in every process and on every machine.
  */
 export function randomStream(seed: number, purpose: string): RandomStream {
-  return new XoroshiroStream(xoroshiro128plusFromState(stateOf(streamKey(seed, purpose))));
+  return new GeneratorStream(xoroshiro128plusFromState(stateOf(streamKey(seed, purpose))));
 }
 
-/** Up to this bound {@link XoroshiroStream.int} takes Lemire's path (x·n < 2⁵³). */
+/** Up to this bound {@link GeneratorStream.int} takes Lemire's path (x·n < 2⁵³). */
 const LEMIRE_MAX = 2 ** 21;
 
-/** A class rather than a closure record: the bootstrap's inner loop calls `int` 10⁵ times a row, and V8 inlines it. */
-class XoroshiroStream implements RandomStream {
+/** Exported for tests, which drive it with a scripted generator. A class rather than a closure record: the bootstrap's inner loop calls `int` 10⁵ times a row, and V8 inlines it. */
+export class GeneratorStream implements RandomStream {
   private spareNormal = Number.NaN;
 
-  constructor(private readonly generator: JumpableRandomGenerator) {}
+  constructor(private readonly generator: RandomGenerator) {}
 
   uint32(): number {
     return this.generator.next() >>> 0;
