@@ -45,6 +45,12 @@ describe("writeFileWhole", () => {
     expect(readdirSync(dir)).toEqual(["out.csv"]);
   });
 
+  it("lets two exports to one path in one process both finish, the file whole", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "whole-")), "out.json");
+    await Promise.all([writeFileWhole(path, chunks(["{", "}"])), writeFileWhole(path, chunks(["{", "}"]))]);
+    expect(readFileSync(path, "utf8")).toBe("{}");
+  });
+
   it("keeps a file's permissions, and writes through a symbolic link to the file it points to", async () => {
     const dir = mkdtempSync(join(tmpdir(), "whole-"));
     const real = join(dir, "real.csv");

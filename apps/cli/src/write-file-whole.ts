@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { chmod, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -17,7 +18,8 @@ export async function writeFileWhole(path: string, chunks: AsyncIterable<string>
     return;
   }
   const target = existing ? await realpath(path) : path;
-  const partial = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
+  // unique per call, not per process: two exports to one path may run in one process (the CLI's tests do)
+  const partial = join(dirname(target), `.${basename(target)}.${randomUUID().slice(0, 8)}.partial`);
   try {
     await pipeline(chunks, createWriteStream(partial));
     if (existing) await chmod(partial, existing.mode & 0o7777);
