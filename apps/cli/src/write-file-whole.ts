@@ -4,28 +4,39 @@ import { chmod, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 
+/** Writes streamed text to the file a {@link wholeFileWriter} was made for; resolves once it is all there. */
+export type WholeFileWriter = (chunks: AsyncIterable<string>) => Promise<void>;
+
 /**
- * Writes streamed text to `path` so that the file is either complete or unchanged: the chunks go to a temporary file
- * beside it, renamed over `path` once the last chunk is written, and removed if the stream fails (a dropped
+ * A writer of streamed text to `path` that leaves the file either complete or unchanged: the chunks go to a temporary
+ * file beside it, renamed over `path` once the last chunk is written, and removed if the stream fails (a dropped
  * connection to the dashboard mid-export). A file that exists keeps its permissions, and a symbolic link stays one:
  * the file it points to is replaced. A path that exists and is not a regular file (`/dev/null`, a pipe) is written
  * directly, since it cannot be replaced.
+ *
+ * The path is looked at here, before any chunk is asked for, so the writer starts reading its chunks at once: a tRPC
+ * stream read over HTTP (`httpBatchStreamLink`, tRPC 11.22) was seen to fail ("controller.getReaderResource is not a
+ * function", api-modes.test.ts) when its reading began only after other I/O that followed the query's answer.
  */
-export async function writeFileWhole(path: string, chunks: AsyncIterable<string>): Promise<void> {
+export async function wholeFileWriter(path: string): Promise<WholeFileWriter> {
   const existing = await stat(path).catch(() => undefined);
-  if (existing && !existing.isFile()) {
-    await pipeline(chunks, createWriteStream(path));
-    return;
-  }
+  if (existing && !existing.isFile()) return (chunks) => pipeline(chunks, createWriteStream(path));
   const target = existing ? await realpath(path) : path;
-  // unique per call, not per process: two exports to one path may run in one process (the CLI's tests do)
-  const partial = join(dirname(target), `.${basename(target)}.${randomUUID().slice(0, 8)}.partial`);
-  try {
-    await pipeline(chunks, createWriteStream(partial));
-    if (existing) await chmod(partial, existing.mode & 0o7777);
-    await rename(partial, target);
-  } catch (e) {
-    await rm(partial, { force: true });
-    throw e;
-  }
+  return async (chunks) => {
+    // unique per call, not per process: two exports to one path may run in one process (the CLI's tests do)
+    const partial = join(dirname(target), `.${basename(target)}.${randomUUID().slice(0, 8)}.partial`);
+    try {
+      await pipeline(chunks, createWriteStream(partial, existing && { mode: existing.mode & 0o7777 }));
+      if (existing) await chmod(partial, existing.mode & 0o7777); // the mode option is masked by the umask
+      await rename(partial, target);
+    } catch (e) {
+      await rm(partial, { force: true });
+      throw e;
+    }
+  };
+}
+
+/** {@link wholeFileWriter} of `path`, given `chunks` as soon as it is ready. */
+export async function writeFileWhole(path: string, chunks: AsyncIterable<string>): Promise<void> {
+  await (await wholeFileWriter(path))(chunks);
 }

@@ -12,7 +12,7 @@ import {
 } from "@tailsweep/schemas";
 import { remoteLogin, sweepOrLatest, withApi } from "../api-client";
 import { settings } from "../settings";
-import { writeFileWhole } from "../write-file-whole";
+import { wholeFileWriter } from "../write-file-whole";
 import { readSweepFile } from "./sweep-file";
 import {
   gpuNote,
@@ -306,6 +306,8 @@ export async function sweepExport(
 ): Promise<void> {
   const format: ExportFormat = o.json ? "json" : (o.format ?? (o.output?.endsWith(".json") ? "json" : "csv"));
   const output = o.output;
+  // The path is looked at first (nothing is opened yet), so the stream is read as soon as the query answers.
+  const writeFile = output ? await wholeFileWriter(output) : undefined;
   const trials = await withApi(async (api) => {
     // Refused (an unknown sweep) before a byte is written or the file is opened.
     const text = await api.sweeps.exportStream.query({ id, format });
@@ -316,7 +318,7 @@ export async function sweepExport(
     }
     // Piped a chunk at a time, waiting while the file or stdout is behind; stdout stays open for what follows. A file
     // is complete or left as it was: a stream that fails midway leaves no half-written export behind.
-    if (output) await writeFileWhole(output, chunks());
+    if (writeFile) await writeFile(chunks());
     else await pipeline(chunks(), process.stdout, { end: false });
     return count;
   });
