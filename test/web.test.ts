@@ -203,11 +203,14 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       await problem.getAttribute("id"),
     );
     expect(await page.isDisabled("button.primary")).toBe(true);
+    // the fold's summary counts it, so a fold closed by hand does not hide it
+    expect(await fold.locator("summary").textContent()).toMatch(/· 1 problem$/);
     await page.screenshot({ path: join(artifacts, "launch-help.png"), fullPage: true });
     // mended, the fold stays open under the user's hands
     await clip.fill("5");
     await expect.poll(() => problem.count()).toBe(0);
     expect(await isOpen()).toBe(true);
+    expect(await fold.locator("summary").textContent()).not.toMatch(/problem/);
     expect(await page.isDisabled("button.primary")).toBe(false);
   });
 

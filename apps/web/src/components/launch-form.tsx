@@ -298,7 +298,8 @@ export function LaunchForm({
   const sectionFields = (title: string, fields: SweepFormField[]) => {
     const more = fields.filter((f) => !f.common);
     const set = more.filter((f) => getAt(doc, f.path) !== undefined).map((f) => f.path.split(".").pop());
-    const open = unfolded[title] || more.some((f) => at.has(f.path));
+    const wrong = more.filter((f) => at.has(f.path)).length;
+    const open = unfolded[title] || wrong > 0;
     return (
       <>
         {more.length < fields.length && (
@@ -316,6 +317,13 @@ export function LaunchForm({
             <summary>
               More {title.toLowerCase()} settings ({more.length})
               {set.length > 0 && <span className="muted"> · set here: {set.join(", ")}</span>}
+              {/* said in the summary too: a fold closed by hand keeps a problem inside it out of sight */}
+              {wrong > 0 && (
+                <span className="problems">
+                  {" "}
+                  · {wrong} problem{wrong === 1 ? "" : "s"}
+                </span>
+              )}
             </summary>
             <div className="fields">{more.map(fieldRow)}</div>
           </details>
