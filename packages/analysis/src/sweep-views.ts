@@ -14,6 +14,7 @@ import { configurationsOf, finishedValues, rankConfigurations } from "./comparis
 import { selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
 import type { SweepRuns } from "./sweep-runs";
+import { tableMetrics } from "./trial-table-view";
 
 /**
  * A line of the sweep list: progress and the best configuration so far by the sweep's objective (on the selection
@@ -77,7 +78,10 @@ export function sweepOverview(
   return { ...sweep, counts: progress.counts, progress, workers, gpu };
 }
 
-/** Every trial with its configuration label, whether only a GPU worker may run it, and its headline test metrics. */
+/**
+ * Every trial with its configuration label, whether only a GPU worker may run it, its test metrics, and the metrics
+ * the trials table offers (`metrics`, by `TABLE_METRICS` id; null without a result).
+ */
 export function trialTable({ trials, results }: SweepRuns) {
   return trials.map((trial) => {
     const r = results.get(trial.id);
@@ -87,6 +91,7 @@ export function trialTable({ trials, results }: SweepRuns) {
       gpu: trial.kind === "gpu",
       seconds: r?.seconds ?? null,
       test: r?.metrics.test ?? null,
+      metrics: r ? tableMetrics(r.metrics) : null,
     };
   });
 }
