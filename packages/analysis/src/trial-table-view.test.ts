@@ -233,7 +233,10 @@ describe("reading the view from the URL", () => {
     expect(v.matched).toBe(6);
     expect(view({ q: "x".repeat(201) }).problems).toEqual(["q: must be at most 200 characters"]);
     expect(view({ variant: "a\u0000" }).problems).toEqual(["variant: must not contain the NUL character"]);
-    expect(view({ page: "0" }).problems).toHaveLength(1);
+    expect(view({ page: "0" }).problems).toEqual(["page: must be a whole number from 1"]);
+    const many = view({ cols: Array.from({ length: 40 }, (_, i) => `c${i}`).join(",") }).problems;
+    expect(many).toHaveLength(1);
+    expect(many[0]).toMatch(/'c4' is not a column of this table; 35 more; columns: /);
   });
 
   it("reads a well-formed view without a problem", () => {

@@ -143,6 +143,8 @@ export interface TrialViewSpec {
 export const TRIAL_VIEW_PARAMS = ["state", "q", "sort", "dir", "cols", "page"] as const;
 
 const MAX_TEXT = 200;
+/** The most problems of one field named (a link with a hundred unknown columns gets a line, not a page). */
+const MAX_NAMED = 5;
 const text = z
   .string()
   .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`)
@@ -161,7 +163,8 @@ export function parseTrialView(
   const ids = columns.map((c) => c.id);
   const known = `columns: ${ids.join(", ")}`;
   const columnId = z.string().refine((id) => ids.includes(id), {
-    error: (issue) => `'${String(issue.input)}' is not a column of this table`,
+    // quoted short: the page prints it, whatever a link put there
+    error: (issue) => `'${String(issue.input).slice(0, 60)}' is not a column of this table`,
   });
   const fields = {
     state: z.enum(TRIAL_STATES, { error: `must be one of ${TRIAL_STATES.join(", ")}` }),
@@ -176,7 +179,7 @@ export function parseTrialView(
       .string()
       .regex(/^\d+$/, "must be a whole number from 1")
       .transform(Number)
-      .pipe(z.number().min(1)),
+      .pipe(z.number().min(1, "must be a whole number from 1")),
   };
   const problems: string[] = [];
   /** A field's value: undefined when absent, empty or bad (then named in `problems`). */
@@ -185,7 +188,11 @@ export function parseTrialView(
     if (raw === undefined || raw === "") return undefined;
     const parsed = schema.safeParse(raw);
     if (parsed.success) return parsed.data;
-    const messages = [...new Set(parsed.error.issues.map((i) => i.message))].join("; ");
+    const all = [...new Set(parsed.error.issues.map((i) => i.message))];
+    const messages = [
+      ...all.slice(0, MAX_NAMED),
+      ...(all.length > MAX_NAMED ? [`${all.length - MAX_NAMED} more`] : []),
+    ].join("; ");
     const listed = name === "sort" || name === "cols" ? `; ${known}` : "";
     problems.push(`${name}: ${messages}${listed}${name === "cols" ? " (the others are shown)" : ""}`);
     return undefined;
