@@ -173,6 +173,80 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     ).toBe(404);
   });
 
+  it("sorts, filters and picks the columns of a sweep's trials table, each choice in the URL", async () => {
+    // issue #20: a sortable, filterable trials table with columns the user picks
+    const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
+    type Trial = { config: string; params: Record<string, unknown>; metrics: Record<string, number> | null };
+    const trials = await trpc<Trial[]>(base, "sweeps.trials", { id: sweep!.id });
+    await page.goto(`${base}/sweeps/${sweep!.id}`);
+    const table = page.locator("[data-testid=trials]");
+    const header = (id: string) => table.locator(`thead th[data-col="${id}"]`);
+    /** The shown cells of a column, found by its header. */
+    const cells = async (id: string) => {
+      const ths = table.locator("thead th");
+      const ids = await Promise.all(
+        Array.from({ length: await ths.count() }, (_, k) => ths.nth(k).getAttribute("data-col")),
+      );
+      expect(ids, id).toContain(id);
+      return table.locator(`tbody tr td:nth-child(${ids.indexOf(id) + 1})`).allTextContents();
+    };
+    const count = () => page.textContent("[data-testid=trial-count]");
+    // the swept knobs are columns by default; macro-F1 is picked under "Columns"
+    expect(await header("variant").count()).toBe(1);
+    expect(await header("macroF1").count()).toBe(0);
+    await page.click("[data-testid=trial-columns] summary");
+    await page.check('[data-testid=trial-columns] input[value="macroF1"]');
+    await Promise.all([
+      page.waitForURL(/[?&]cols=/),
+      page.click("[data-testid=trial-columns] button[type=submit]"),
+    ]);
+    expect(await header("macroF1").textContent()).toBe("macro-F1");
+    // its header sorts by it, best first, and says so
+    await Promise.all([page.waitForURL(/sort=macroF1&dir=desc/), header("macroF1").locator("a").click()]);
+    expect(await header("macroF1").getAttribute("aria-sort")).toBe("descending");
+    expect(await table.locator("thead th[aria-sort]").count()).toBe(1);
+    const values = (await cells("macroF1")).map(Number);
+    expect(values).toHaveLength(trials.length);
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+    const best = Math.max(...trials.flatMap((t) => t.metrics?.macroF1 ?? []));
+    expect(values[0]).toBe(Number(pct(best)));
+    // a knob's value (the select submits itself), then a text in the label, any case: the count and every row match
+    await Promise.all([
+      page.waitForURL(/variant=proposed/),
+      page.selectOption('[data-testid=trial-filters] select[name="variant"]', "proposed"),
+    ]);
+    const proposed = trials.filter((t) => t.params.variant === "proposed");
+    expect(await count()).toMatch(
+      new RegExp(`^${proposed.length} of ${trials.length} trials · sorted by macro-F1`),
+    );
+    expect(new Set(await cells("variant"))).toEqual(new Set(["proposed"]));
+    await page.fill('[data-testid=trial-filters] input[name="q"]', "NU=5");
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get("q") === "NU=5"),
+      page.press('[data-testid=trial-filters] input[name="q"]', "Enter"),
+    ]);
+    const both = proposed.filter((t) => t.config.toLowerCase().includes("nu=5"));
+    expect(both.length).toBeGreaterThan(0);
+    expect(both.length).toBeLessThan(proposed.length);
+    expect(await count()).toMatch(new RegExp(`^${both.length} of ${trials.length} trials`));
+    const labels = await cells("config");
+    expect(labels).toHaveLength(both.length);
+    for (const label of labels) expect(label).toMatch(/variant=proposed/);
+    for (const label of labels) expect(label.toLowerCase()).toContain("nu=5");
+    // the sort and the picked column survive the filters
+    expect(await header("macroF1").getAttribute("aria-sort")).toBe("descending");
+    await page.screenshot({ path: join(artifacts, "trials-table.png"), fullPage: true });
+    // the view is a link: the same table without JavaScript
+    const html = await (await fetch(page.url())).text();
+    expect(html).toContain(`data-testid="trial-count">${both.length} of ${trials.length} trials`);
+    // a stale or hand-edited link shows the page and says what it left out
+    const bad = await fetch(`${base}/sweeps/${sweep!.id}?sort=bogus&cols=seed,nope`);
+    expect(bad.status).toBe(200);
+    const said = await bad.text();
+    expect(said).toContain("sort: &#x27;bogus&#x27; is not a column of this table");
+    expect(said).toContain("cols: &#x27;nope&#x27; is not a column of this table");
+  });
+
   it("explains each launch form field, folds the uncommon ones away, and opens a fold that holds a problem", async () => {
     await page.goto(`${base}/launch`);
     // the schema's description and the default, in sight and linked to the input
@@ -285,7 +359,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
   });
 
   it("opens a trial with its epochs and reproducibility record", async () => {
-    await page.click("[data-testid=trials] a >> nth=0");
+    await page.click("[data-testid=trials] tbody a >> nth=0");
     await page.waitForSelector("[data-testid=epochs]");
     expect(await page.locator("[data-testid=epochs] tbody tr").count()).toBe(1);
     expect(await page.textContent("body")).toContain("gitCommit");

@@ -33,8 +33,13 @@ export default async function SweepPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { id } = await params;
+  // One value per parameter (the first), except the trials table's `cols`: its column picker sends one per ticked box
+  // (cols=a&cols=b), read as one list (cols=a,b), which its links and the other forms then keep.
   const sp: Params = Object.fromEntries(
-    Object.entries(await searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]),
+    Object.entries(await searchParams).map(([k, v]) => [
+      k,
+      Array.isArray(v) ? (k === "cols" ? v.join(",") : v[0]) : v,
+    ]),
   );
   const caller = await api();
   const { launchTarget } = await host();
@@ -192,7 +197,13 @@ export default async function SweepPage({
         <PerClassSection compared={compared} perClassOf={perClassOf} sp={sp} />
       </Suspense>
       <Suspense fallback={<p className="muted">listing trials…</p>}>
-        <TrialsSection trialsOf={trialsOf} sp={sp} counts={sweep.progress.counts} />
+        <TrialsSection
+          trialsOf={trialsOf}
+          sp={sp}
+          counts={sweep.progress.counts}
+          swept={swept}
+          objective={sweep.spec.objective.metric}
+        />
       </Suspense>
     </main>
   );

@@ -1,7 +1,14 @@
-import { topUpTarget } from "@tailsweep/analysis";
+import {
+  CONFIG_COLUMN,
+  nextSort,
+  TRIAL_STATES,
+  type TrialColumn,
+  topUpTarget,
+  trialTableView,
+} from "@tailsweep/analysis";
 import { curvesSvg, perClassSvg, seriesColours } from "@tailsweep/charts";
 import { DEFAULT_TOP_UP_MAX_SEEDS, ObjectiveMetricSchema } from "@tailsweep/schemas";
-import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
+import { EPOCH_SERIES_METRICS, paramValue } from "@tailsweep/sweep";
 import {
   ComparisonTable,
   ConfirmationTable,
@@ -412,83 +419,204 @@ export async function PerClassSection({
   );
 }
 
-/** The trials, filtered by state, a page at a time. */
+type TrialRow = Awaited<ReturnType<Caller["sweeps"]["trials"]>>[number];
+
+/** One cell of the trials table: the configuration links to its trial page, metrics as percentages. */
+function TrialCell({ trial: t, column: c }: { trial: TrialRow; column: TrialColumn }) {
+  const num = c.numeric ? "num" : undefined;
+  switch (c.kind) {
+    case "config":
+      return (
+        <td>
+          <a href={`/trials/${encodeURIComponent(t.id)}`}>{t.config}</a>
+        </td>
+      );
+    case "knob":
+      return <td className={num}>{t.params[c.id] === undefined ? "" : paramValue(t.params[c.id])}</td>;
+    case "metric":
+      return <td className="num">{pct(t.metrics?.[c.id])}</td>;
+  }
+  switch (c.id) {
+    case "seed":
+      return <td className="num">{t.seed}</td>;
+    case "state":
+      return <td>{t.state}</td>;
+    case "attempt":
+      return <td className="num">{t.attempt}</td>;
+    case "worker":
+      return <td className="mono">{t.workerId ?? ""}</td>;
+    case "backend":
+      return (
+        <td>
+          {t.backend ?? ""}
+          {t.gpu && !t.backend ? <span title="needs a GPU worker (execution.gpu)">GPU</span> : ""}
+        </td>
+      );
+    case "seconds":
+      return <td className="num">{t.seconds === null ? "" : t.seconds.toFixed(0)}</td>;
+    default:
+      return <td>{t.error ?? ""}</td>;
+  }
+}
+
+const COLUMN_GROUPS: { kind: TrialColumn["kind"]; title: string }[] = [
+  { kind: "knob", title: "swept knobs" },
+  { kind: "fixed", title: "trial" },
+  { kind: "metric", title: "test metrics" },
+];
+
+/**
+ * The trials, a page at a time: filtered by state, by a text in the configuration's label and by each swept knob's
+ * value, sorted by any column (its header's link), with the columns picked under "Columns". Every choice is a GET
+ * parameter (`trialTableView` in @tailsweep/analysis reads them), so a view of the table is a link; a choice the
+ * page cannot read is named above the table and left at its default.
+ */
 export async function TrialsSection({
   trialsOf,
   sp,
   counts,
+  swept,
+  objective,
 }: {
   trialsOf: Answer<Caller["sweeps"]["trials"]>;
   sp: Params;
   counts: Record<"waiting" | "running" | "succeeded" | "failed" | "cancelled", number>;
+  /** The sweep's swept knobs (paths): a filter and a column each. */
+  swept: string[];
+  objective: string;
 }) {
   const trials = await trialsOf();
-  const stateFilter = sp.state;
-  const page = Math.max(1, Number(sp.page) || 1);
-  const shown = trials.filter((t) => !stateFilter || t.state === stateFilter);
-  const pages = Math.max(1, Math.ceil(shown.length / TRIALS_PER_PAGE));
-  const pageTrials = shown.slice((page - 1) * TRIALS_PER_PAGE, page * TRIALS_PER_PAGE);
+  const view = trialTableView(trials, sp, { knobs: swept, objective, perPage: TRIALS_PER_PAGE });
+  const { spec } = view;
+  const sortedBy = view.columns.find((c) => c.id === spec.sort);
   return (
     <>
       <h2>Trials</h2>
-      <form method="get" className="view-options" data-autosubmit>
-        <KeepParams params={sp} except={["state", "page"]} />
+      <form method="get" className="view-options" data-autosubmit data-testid="trial-filters">
+        {/* a new filter starts at the first page */}
+        <KeepParams params={sp} except={["state", "q", "page", ...swept]} />
         <label>
           state
-          <select name="state" defaultValue={stateFilter ?? ""} key={`state=${stateFilter ?? ""}`}>
+          <select name="state" defaultValue={spec.state ?? ""} key={`state=${spec.state ?? ""}`}>
             <option value="">all ({trials.length})</option>
-            {(["waiting", "running", "succeeded", "failed", "cancelled"] as const).map((s) => (
+            {TRIAL_STATES.map((s) => (
               <option key={s} value={s}>
                 {s} ({counts[s]})
               </option>
             ))}
           </select>
         </label>
+        <label>
+          configuration contains
+          <input
+            type="search"
+            name="q"
+            defaultValue={spec.q ?? ""}
+            key={`q=${spec.q ?? ""}`}
+            placeholder="e.g. nu=5"
+            size={14}
+          />
+        </label>
+        {swept.map((knob) => {
+          const chosen = spec.where[knob] ?? "";
+          const values = view.knobValues[knob] ?? [];
+          return (
+            <label key={knob}>
+              {knob}
+              <select name={knob} defaultValue={chosen} key={`${knob}=${chosen}`}>
+                <option value="">any</option>
+                {(chosen && !values.includes(chosen) ? [...values, chosen] : values).map((v) => (
+                  <option key={v}>{v}</option>
+                ))}
+              </select>
+            </label>
+          );
+        })}
         <button type="submit">show</button>
       </form>
+      <details data-testid="trial-columns">
+        <summary>
+          Columns ({view.shown.length} of {view.columns.length})
+        </summary>
+        <form method="get" style={{ margin: "0.4rem 0 0.8rem" }}>
+          <KeepParams params={sp} except={["cols"]} />
+          {/* the configuration is always shown; it also keeps cols= in the URL when every box is unticked */}
+          <input type="hidden" name="cols" value={CONFIG_COLUMN} />
+          {COLUMN_GROUPS.map((g) => {
+            const group = view.columns.filter((c) => c.kind === g.kind);
+            return (
+              group.length > 0 && (
+                <fieldset key={g.kind} style={{ display: "flex", flexWrap: "wrap", gap: "0.2rem 1rem" }}>
+                  <legend className="muted">{g.title}</legend>
+                  {group.map((c) => {
+                    const on = spec.columns.includes(c.id);
+                    return (
+                      <label key={`${c.id}=${on}`}>
+                        <input type="checkbox" name="cols" value={c.id} defaultChecked={on} /> {c.label}
+                      </label>
+                    );
+                  })}
+                </fieldset>
+              )
+            );
+          })}
+          <button type="submit" style={{ marginTop: "0.4rem" }}>
+            show these columns
+          </button>{" "}
+          <a href={query(sp, { cols: undefined })}>default columns</a>
+        </form>
+      </details>
+      {view.problems.length > 0 && (
+        <p className="warn" data-testid="trial-view-problems">
+          Left at its default (this link asks for what the table cannot show): {view.problems.join(" · ")}
+        </p>
+      )}
+      <p className="muted" data-testid="trial-count">
+        {view.filtered ? `${view.matched} of ${view.total} trials` : `${view.total} trials`}
+        {sortedBy &&
+          ` · sorted by ${sortedBy.label}, ${spec.direction === "asc" ? "ascending" : "descending"} (missing values last)`}
+      </p>
       <table className="data" data-testid="trials">
         <thead>
           <tr>
-            <th>configuration</th>
-            <th className="num">seed</th>
-            <th>state</th>
-            <th className="num">attempt</th>
-            <th>worker</th>
-            <th>backend</th>
-            <th className="num">s</th>
-            <th className="num">balanced acc.</th>
-            <th>error</th>
+            {view.shown.map((c) => {
+              const sorted = spec.sort === c.id;
+              return (
+                <th
+                  key={c.id}
+                  className={c.numeric ? "num" : undefined}
+                  data-col={c.id}
+                  aria-sort={sorted ? (spec.direction === "asc" ? "ascending" : "descending") : undefined}
+                >
+                  <a
+                    href={query(sp, { ...nextSort(spec, c), page: undefined })}
+                    title={`sort by ${c.label}`}
+                    style={{ color: "inherit" }}
+                  >
+                    {c.label}
+                    {sorted ? (spec.direction === "asc" ? " ▲" : " ▼") : ""}
+                  </a>
+                </th>
+              );
+            })}
           </tr>
         </thead>
         <tbody>
-          {pageTrials.map((t) => (
+          {view.rows.map((t) => (
             <tr key={t.id}>
-              <td>
-                <a href={`/trials/${encodeURIComponent(t.id)}`}>{t.config}</a>
-              </td>
-              <td className="num">{t.seed}</td>
-              <td>{t.state}</td>
-              <td className="num">{t.attempt}</td>
-              <td className="mono">{t.workerId ?? ""}</td>
-              <td>
-                {t.backend ?? ""}
-                {t.gpu && !t.backend ? <span title="needs a GPU worker (execution.gpu)">GPU</span> : ""}
-              </td>
-              <td className="num">{t.seconds === null ? "" : t.seconds.toFixed(0)}</td>
-              <td className="num">
-                {Number.isFinite(t.test?.balancedAccuracy) ? pct(t.test!.balancedAccuracy) : ""}
-              </td>
-              <td>{t.error ?? ""}</td>
+              {view.shown.map((c) => (
+                <TrialCell key={c.id} trial={t} column={c} />
+              ))}
             </tr>
           ))}
         </tbody>
       </table>
-      {pages > 1 && (
+      {view.pages > 1 && (
         <p>
-          page {page} of {pages}:{" "}
-          {Array.from({ length: pages }, (_, i) => i + 1).map((n) => (
+          page {view.page} of {view.pages}:{" "}
+          {Array.from({ length: view.pages }, (_, i) => i + 1).map((n) => (
             <a key={n} href={query(sp, { page: String(n) })} style={{ marginRight: "0.4rem" }}>
-              {n === page ? <strong>{n}</strong> : n}
+              {n === view.page ? <strong>{n}</strong> : n}
             </a>
           ))}
         </p>
