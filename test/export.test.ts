@@ -95,6 +95,9 @@ describe("exportSweep on a PGlite run store", () => {
       "trial",
       "model.nu",
       "seed",
+      "revision",
+      "addedBy",
+      "posthoc",
       "state",
       "attempt",
       "worker",
@@ -111,9 +114,13 @@ describe("exportSweep on a PGlite run store", () => {
       "error",
     ]);
     const [okTrial, badTrial] = await opened.store.listTrials(sweepId);
-    expect(ok).toBe(`${okTrial!.key},5,1,succeeded,1,w1,cpu,12.5,0.8,0.7,0.65,0.6,0.25,0.9,0.5,0.25,`);
+    expect(ok).toBe(
+      `${okTrial!.key},5,1,1,submit,false,succeeded,1,w1,cpu,12.5,0.8,0.7,0.65,0.6,0.25,0.9,0.5,0.25,`,
+    );
     // no result: empty metric and recall cells; the error holds a comma and quotes, so it is quoted (RFC 4180)
-    expect(bad).toBe(`${badTrial!.key},10,1,failed,1,w2,wasm,,,,,,,,,,"diverged: loss ""NaN"", epoch 3"`);
+    expect(bad).toBe(
+      `${badTrial!.key},10,1,1,submit,false,failed,1,w2,wasm,,,,,,,,,,"diverged: loss ""NaN"", epoch 3"`,
+    );
   });
 
   it("writes CSV that csv-parse reads back into the same rows, awkward text included", async () => {
@@ -142,10 +149,11 @@ describe("exportSweep on a PGlite run store", () => {
     parser.on("data", (record: Record<string, string>) => records.push(record));
     await pipeline(Readable.from(file.body), parser);
     const trials = await store.listTrials(id);
-    const expected = trialRows(trials, await store.listResults(id)).map((row) =>
-      Object.fromEntries(
-        Object.entries(row).map(([k, v]) => [k, v === null || v === undefined ? "" : String(v)]),
-      ),
+    const expected = trialRows(trials, await store.listResults(id), await store.listRevisions(id)).map(
+      (row) =>
+        Object.fromEntries(
+          Object.entries(row).map(([k, v]) => [k, v === null || v === undefined ? "" : String(v)]),
+        ),
     );
     // every row has every column: a trial without results has empty recall cells
     expect(records).toEqual(
@@ -157,7 +165,13 @@ describe("exportSweep on a PGlite run store", () => {
     expect(records).toHaveLength(3);
     expect(records[0]).toMatchObject({ "model.encoderWidths": "[8,8]", recall_2: "0.25", worker: "w1" });
     expect(records[1]).toMatchObject({ error: awkward, worker: "w,2", state: "failed", recall_0: "" });
-    expect(records[2]).toMatchObject({ state: "waiting", seconds: "" });
+    expect(records[2]).toMatchObject({
+      state: "waiting",
+      seconds: "",
+      revision: "1",
+      addedBy: "submit",
+      posthoc: "false",
+    });
     // the numbers come back as the same numbers
     expect(Number(records[0]!.balancedAccuracy)).toBe(0.7);
     expect(Number(records[0]!.seconds)).toBe(12.5);
@@ -173,7 +187,8 @@ describe("exportSweep on a PGlite run store", () => {
     });
     const { text } = await read(file);
     const parsed = JSON.parse(text);
-    expect(Object.keys(parsed)).toEqual(["sweep", "trials"]);
+    expect(Object.keys(parsed)).toEqual(["sweep", "trials", "revisions"]);
+    expect(parsed.revisions).toMatchObject([{ revision: 1, kind: "submit", posthoc: false }]);
     expect(parsed.sweep).toMatchObject({ id: sweepId, project: "proj", name: "exp", trialCount: 2 });
     expect(parsed.sweep.spec.search).toEqual(spec.search);
     expect(parsed.trials).toHaveLength(2);
@@ -182,8 +197,9 @@ describe("exportSweep on a PGlite run store", () => {
     const sweep = await opened.store.getSweep(sweepId);
     const trials = await opened.store.listTrials(sweepId);
     const results = await opened.store.listResults(sweepId);
-    // What the export wrote as one string before it streamed: the same bytes, not only the same value.
-    const whole = `${JSON.stringify({ sweep, trials: trials.map((t) => ({ ...t, result: results.get(t.id) ?? null })) }, null, 2)}\n`;
+    const revisions = await opened.store.listRevisions(sweepId);
+    // What the export would write as one string: the same bytes, not only the same value.
+    const whole = `${JSON.stringify({ sweep, trials: trials.map((t) => ({ ...t, result: results.get(t.id) ?? null })), revisions }, null, 2)}\n`;
     expect(parsed).toEqual(JSON.parse(whole));
     expect(text).toBe(whole);
   });
@@ -207,18 +223,19 @@ describe("exportSweep on a PGlite run store", () => {
     await store.failTrial(bad!.id, 1, awkward, false, t0);
     const trials = await store.listTrials(id);
     const results = await store.listResults(id);
+    const revisions = await store.listRevisions(id);
 
     // CSV: byte for byte what toCsv (csv-stringify/sync, the export's text before it streamed) writes
     const csv = await read(await exportSweep(store, id, "csv"));
-    expect(csv.text).toBe(toCsv(trialRows(trials, results)));
+    expect(csv.text).toBe(toCsv(trialRows(trials, results, revisions)));
     expect(csv.text.split("\n")[2]).toBe(
-      `${bad!.key},5,"[8,8]",2,failed,1,"w,2",wasm,,,,,,,,,," diverged:\r`,
+      `${bad!.key},5,"[8,8]",2,1,submit,false,failed,1,"w,2",wasm,,,,,,,,,," diverged:\r`,
     );
     expect(csv.text).toContain(`\nloss ""NaN"", epoch 3\nγ = −2/(ν+n+m); ""=1+1"" 🙂"\n`);
     // JSON: the value and the bytes of the one-string JSON.stringify, a chunk per trial after the sweep's
     const json = await read(await exportSweep(store, id, "json"));
     const sweep = await store.getSweep(id);
-    const whole = `${JSON.stringify({ sweep, trials: trials.map((t) => ({ ...t, result: results.get(t.id) ?? null })) }, null, 2)}\n`;
+    const whole = `${JSON.stringify({ sweep, trials: trials.map((t) => ({ ...t, result: results.get(t.id) ?? null })), revisions }, null, 2)}\n`;
     expect(JSON.parse(json.text)).toEqual(JSON.parse(whole));
     expect(json.text).toBe(whole);
     expect(json.chunks).toBe(trials.length + 2);
@@ -278,9 +295,9 @@ describe("trialRows and toCsv", () => {
     });
     const csv = toCsv(rows);
     expect(csv.split("\n")[0]).toBe(
-      "trial,model.encoderWidths,note,seed,state,attempt,worker,backend,seconds,accuracy,balancedAccuracy,macroF1,gMean,minorityRecall,error",
+      "trial,model.encoderWidths,note,seed,revision,addedBy,posthoc,state,attempt,worker,backend,seconds,accuracy,balancedAccuracy,macroF1,gMean,minorityRecall,error",
     );
-    expect(csv).toBe(`${csv.split("\n")[0]}\nk,"[8,8]","a\nb",1,waiting,0,,,,,,,,,\n`);
+    expect(csv).toBe(`${csv.split("\n")[0]}\nk,"[8,8]","a\nb",1,1,,,waiting,0,,,,,,,,,\n`);
     expect(toCsv([])).toBe("\n");
     // booleans as words, a missing cell empty, a dotted column name a key (not a path into an object)
     expect(

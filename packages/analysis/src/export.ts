@@ -1,19 +1,36 @@
 import { pipeline, Readable } from "node:stream";
 import { metricOf } from "@tailsweep/schemas";
-import type { RunStore, SweepRecord, TrialRecord, TrialResult } from "@tailsweep/sweep";
+import type {
+  RevisionKind,
+  RunStore,
+  SweepRecord,
+  SweepRevision,
+  TrialRecord,
+  TrialResult,
+} from "@tailsweep/sweep";
 import { type Options as CsvOptions, stringify } from "csv-stringify";
 import { stringify as stringifySync } from "csv-stringify/sync";
 import { InvalidQueryError } from "./errors";
 import { loadSweepRuns } from "./sweep-runs";
 
 /**
- * One trial as a flat row: its key, searched params, seed, state, where it ran and its headline test metrics, plus
- * one `recall_<c>` column per class (what imbalance does to each class, readable in any spreadsheet). `sweep export`
- * (CLI), `sweep run --json` and the dashboard's download share it, so a CSV looks the same wherever it came from.
+ * One trial as a flat row: its key, searched params, seed, the sweep revision that added it, state, where it ran and
+ * its headline test metrics, plus one `recall_<c>` column per class (what imbalance does to each class, readable in
+ * any spreadsheet). `sweep export` (CLI), `sweep run --json` and the dashboard's download share it, so a CSV looks
+ * the same wherever it came from.
  */
 export interface TrialRow {
   trial: string;
   seed: number;
+  /** The revision that added the trial: 1 for those submitted. */
+  revision: number;
+  /**
+   * How its revision came about (submit, extend, round of a sequential design, confirm), and whether it was chosen
+   * after looking at the results: a fixed-n p-value over such seeds is optimistic (docs/statistics.md). Empty when
+   * the revisions were not given.
+   */
+  addedBy: RevisionKind | "";
+  posthoc: boolean | null;
   state: TrialRecord["state"];
   attempt: number;
   worker: string;
@@ -29,20 +46,26 @@ export interface TrialRow {
   [column: string]: unknown;
 }
 
-/** The rows of a sweep's trials with their results (by trial id), in the trials' order. */
+/** The rows of a sweep's trials with their results (by trial id) and its revisions, in the trials' order. */
 export function trialRows(
   trials: readonly TrialRecord[],
   results: ReadonlyMap<string, TrialResult>,
+  revisions: readonly SweepRevision[] = [],
 ): TrialRow[] {
+  const byNumber = new Map(revisions.map((r) => [r.revision, r]));
   return trials.map((t) => {
     const r = results.get(t.id);
     const m = r?.metrics;
+    const added = byNumber.get(t.revision);
     return {
       trial: t.key,
       ...Object.fromEntries(
         Object.entries(t.params).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : v]),
       ),
       seed: t.seed,
+      revision: t.revision,
+      addedBy: added?.kind ?? "",
+      posthoc: added ? added.posthoc : null,
       state: t.state,
       attempt: t.attempt,
       worker: t.workerId ?? "",
@@ -103,21 +126,23 @@ async function* csvText(rows: readonly Record<string, unknown>[]): AsyncGenerato
 }
 
 /**
- * `JSON.stringify({ sweep, trials }, null, 2)` and a line break, each trial with its `result`, a trial at a time. The
- * same bytes as that one call, since a value nested `depth` levels down is its own pretty-printed text with every
- * line after the first indented by two spaces per level (strings hold no raw line breaks: JSON escapes them).
+ * `JSON.stringify({ sweep, trials, revisions }, null, 2)` and a line break, each trial with its `result`, a trial at
+ * a time. The same bytes as that one call, since a value nested `depth` levels down is its own pretty-printed text
+ * with every line after the first indented by two spaces per level (strings hold no raw line breaks: JSON escapes
+ * them).
  */
 async function* jsonText(
   sweep: SweepRecord,
   trials: readonly TrialRecord[],
   results: ReadonlyMap<string, TrialResult>,
+  revisions: readonly SweepRevision[],
 ): AsyncGenerator<string, void> {
   const nested = (value: unknown, depth: number) =>
     JSON.stringify(value, null, 2).replaceAll("\n", `\n${"  ".repeat(depth)}`);
   yield `{\n  "sweep": ${nested(sweep, 1)},\n  "trials": ${trials.length === 0 ? "[]" : "["}`;
   for (const [i, t] of trials.entries())
     yield `${i === 0 ? "" : ","}\n    ${nested({ ...t, result: results.get(t.id) ?? null }, 2)}`;
-  yield `${trials.length === 0 ? "" : "\n  ]"}\n}\n`;
+  yield `${trials.length === 0 ? "" : "\n  ]"},\n  "revisions": ${nested(revisions, 1)}\n}\n`;
 }
 
 /** The formats {@link exportSweep} writes. */
@@ -144,7 +169,7 @@ export interface SweepExport {
 /**
  * A sweep's trials and results as a file, the one implementation behind `tailsweep sweep export` and the
  * dashboard's download: CSV is {@link trialRows} as {@link toCsv} writes them (the same bytes), JSON is
- * `{ sweep, trials }` with every trial carrying its full `result` (or null), the same bytes as
+ * `{ sweep, trials, revisions }` with every trial carrying its full `result` (or null), the same bytes as
  * `JSON.stringify(…, null, 2)` plus a final line break. The file name is `<project>-<name>-<first 8 of id>.<format>`.
  *
  * The text streams: it is never one string. The sweep's records are read first (the store has no paging) and held
@@ -161,8 +186,11 @@ export async function exportSweep(
 ): Promise<SweepExport> {
   if (!isExportFormat(format))
     throw new InvalidQueryError(`format: must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`);
-  const { sweep, trials, results } = await loadSweepRuns(store, sweepId);
-  const body = format === "json" ? jsonText(sweep, trials, results) : csvText(trialRows(trials, results));
+  const { sweep, trials, results, revisions } = await loadSweepRuns(store, sweepId);
+  const body =
+    format === "json"
+      ? jsonText(sweep, trials, results, revisions)
+      : csvText(trialRows(trials, results, revisions));
   return {
     filename: exportFilename(sweep, format),
     contentType: format === "json" ? "application/json; charset=utf-8" : "text/csv; charset=utf-8",

@@ -56,7 +56,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   } finally {
     await rt.close();
   }
-  const rows = trialRows(runs.trials, runs.results);
+  const rows = trialRows(runs.trials, runs.results, runs.revisions);
   if (o.json)
     process.stdout.write(
       `${JSON.stringify({ sweep: { ...final, spec: undefined }, trials: rows }, null, 2)}\n`,
