@@ -13,7 +13,10 @@
  *   checksums, so that a sweep stored then still trains on the same rows when it is retried or extended.
  */
 
-import { randomStream, streamKey } from "@tailsweep/random";
+import { randomStream, shuffleInPlace, streamKey } from "@tailsweep/random";
+
+export { shuffleInPlace };
+
 import type { DatasetVersion } from "@tailsweep/schemas";
 
 /** The draws a data step needs: uniform floats in [0, 1) and uniform integers in [0, n). */
@@ -40,20 +43,6 @@ export function createRng(seed: number, stream: string, version: DatasetVersion)
   const next = mulberry32(streamKey(seed, stream));
   // floor(u · n): biased by below n / 2^32, negligible for row counts, and what version 1 drew
   return { float: next, int: (n) => Math.floor(next() * n) };
-}
-
-/** Fisher–Yates shuffle in place; returns its argument. */
-export function shuffleInPlace<T extends { [index: number]: number; length: number }>(
-  values: T,
-  rng: Rng,
-): T {
-  for (let i = values.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const swap = values[i]!;
-    values[i] = values[j]!;
-    values[j] = swap;
-  }
-  return values;
 }
 
 /** A seeded random permutation of 0..n−1. */

@@ -1,1 +1,1 @@
-export { type RandomStream, randomStream, streamKey } from "./random-stream";
+export { type RandomStream, randomStream, shuffleInPlace, streamKey } from "./random-stream";

@@ -36,6 +36,23 @@ export interface RandomStream {
   permutation(n: number): Int32Array;
 }
 
+/**
+ * Fisher–Yates shuffle in place with `draws`' integers; returns its argument. Any source of uniform integers in
+ * [0, n) will do: a stream's, or a data recipe's version-1 generator.
+ */
+export function shuffleInPlace<T extends { [index: number]: number; length: number }>(
+  values: T,
+  draws: { int(n: number): number },
+): T {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = draws.int(i + 1);
+    const swap = values[i]!;
+    values[i] = values[j]!;
+    values[j] = swap;
+  }
+  return values;
+}
+
 /** murmur3's 32-bit finaliser: spreads every input bit over the whole word. */
 function mix32(h: number): number {
   let x = h >>> 0;
@@ -143,13 +160,7 @@ export class GeneratorStream implements RandomStream {
   }
 
   shuffle<T extends { [index: number]: number; length: number }>(values: T): T {
-    for (let i = values.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      const swap = values[i]!;
-      values[i] = values[j]!;
-      values[j] = swap;
-    }
-    return values;
+    return shuffleInPlace(values, this);
   }
 
   permutation(n: number): Int32Array {
