@@ -173,6 +173,32 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     ).toBe(404);
   });
 
+  it("fits its charts to a narrow window (the server-rendered SVG scales by its viewBox)", async () => {
+    const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
+    await page.setViewportSize({ width: 480, height: 900 });
+    try {
+      await page.goto(`${base}/sweeps/${sweep!.id}`);
+      for (const chart of ["curves", "per-class"]) {
+        const svg = page.locator(`[data-testid=${chart}] svg`).first();
+        await svg.waitFor(); // the section streams in after the page's shell
+        const box = await svg.boundingBox();
+        const [, , w, h] = (await svg.getAttribute("viewBox"))!.split(" ").map(Number);
+        // wider than the window as rendered; inside it now, its height in proportion
+        expect(w, chart).toBeGreaterThan(480);
+        expect(box!.width, chart).toBeLessThanOrEqual(480);
+        expect(box!.height / box!.width, chart).toBeCloseTo(h! / w!, 2);
+      }
+      await page.screenshot({ path: join(artifacts, "sweep-narrow.png"), fullPage: false });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+    await page.goto(`${base}/sweeps/${sweep!.id}`);
+    const curves = page.locator("[data-testid=curves] svg").first();
+    await curves.waitFor();
+    const wide = await curves.boundingBox();
+    expect(wide!.width).toBe(760); // never drawn larger than it was rendered
+  });
+
   it("sorts, filters and picks the columns of a sweep's trials table, each choice in the URL", async () => {
     // issue #20: a sortable, filterable trials table with columns the user picks
     const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
