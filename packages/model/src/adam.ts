@@ -127,6 +127,14 @@ for (const [backendName, kernelFunc] of [
     tf.registerKernel({ kernelName: ADAM_UPDATE_KERNEL, backendName, kernelFunc });
 }
 
+/** One variable's saved Adam state (see {@link LayerwiseAdam.saveState}). */
+export interface AdamVariableState {
+  m: Float32Array;
+  v: Float32Array;
+  beta1Power: number;
+  beta2Power: number;
+}
+
 /** One variable's Adam state: the moment estimates and β₁ᵗ, β₂ᵗ (float32, as tfjs keeps them). */
 interface Moments {
   m: tf.Variable;
@@ -219,6 +227,51 @@ export class LayerwiseAdam implements GradientApplier {
     } finally {
       tf.dispose([...perStep.values()]);
     }
+  }
+
+  /**
+   * The moments and β powers of each of `variables`, in their order, as plain arrays (null for a variable not yet
+   * updated): with {@link restoreState} a checkpoint continues the optimiser bit for bit.
+   */
+  async saveState(variables: readonly tf.Variable[]): Promise<(AdamVariableState | null)[]> {
+    return Promise.all(
+      variables.map(async (variable) => {
+        const state = this.moments.get(variable.name);
+        if (!state) return null;
+        const [m, v] = await Promise.all([state.m.data(), state.v.data()]);
+        if (!(m instanceof Float32Array && v instanceof Float32Array)) {
+          throw new Error(`LayerwiseAdam: the moments of ${variable.name} are not float32`);
+        }
+        return { m, v, beta1Power: state.beta1Power, beta2Power: state.beta2Power };
+      }),
+    );
+  }
+
+  /** Puts back what {@link saveState} returned for the same variables, in the same order. */
+  restoreState(variables: readonly tf.Variable[], states: readonly (AdamVariableState | null)[]): void {
+    if (states.length !== variables.length) {
+      throw new RangeError(`LayerwiseAdam: ${states.length} saved states for ${variables.length} variables`);
+    }
+    variables.forEach((variable, i) => {
+      const saved = states[i];
+      const existing = this.moments.get(variable.name);
+      if (existing) {
+        tf.dispose([existing.m, existing.v]);
+        this.moments.delete(variable.name);
+      }
+      if (!saved) return;
+      if (saved.m.length !== variable.size || saved.v.length !== variable.size) {
+        throw new RangeError(
+          `LayerwiseAdam: the saved moments of variable ${i} do not fit its ${variable.size} values`,
+        );
+      }
+      this.moments.set(variable.name, {
+        m: tf.tidy(() => tf.tensor(saved.m, variable.shape, "float32").variable(false)),
+        v: tf.tidy(() => tf.tensor(saved.v, variable.shape, "float32").variable(false)),
+        beta1Power: saved.beta1Power,
+        beta2Power: saved.beta2Power,
+      });
+    });
   }
 
   dispose(): void {

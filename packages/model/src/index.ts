@@ -1,6 +1,6 @@
 /** The tfjs-core instance the model runs on, for harnesses that build tensors (benchmarks, the worker). */
 export * as tf from "@tensorflow/tfjs-core";
-export { type GradientApplier, LayerwiseAdam } from "./adam";
+export { type AdamVariableState, type GradientApplier, LayerwiseAdam } from "./adam";
 export {
   type Agreement,
   checkAgreement,
@@ -23,6 +23,13 @@ export {
   currentBackend,
   initBackend,
 } from "./backend";
+export {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  encodeWeights,
+  type NamedWeights,
+  type TrainingCheckpoint,
+} from "./checkpoint";
 export * from "./distributions";
 export * from "./gamma-constants";
 export { type Activation, applyMlp, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";

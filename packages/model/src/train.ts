@@ -1,7 +1,8 @@
-import { type RandomStream, randomStream } from "@tailsweep/random";
+import { type RandomStream, randomStream, restoreStream } from "@tailsweep/random";
 import type { ModelConfig, MultimodalDataset, MultimodalTable, TrainConfig } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { type GradientApplier, LayerwiseAdam } from "./adam";
+import type { NamedWeights, TrainingCheckpoint } from "./checkpoint";
 import { type ClassificationMetrics, classificationMetrics, meanRecall, minorityClasses } from "./metrics";
 import { type Batch, type LossTerms, MultimodalVae, oneHotFloat } from "./model";
 
@@ -66,7 +67,14 @@ export interface TrainResult {
   alpha: number;
   parameterCount: number;
   steps: number;
+  /** This run's own seconds (a resumed run's do not count the epochs it took from its checkpoint). */
   seconds: number;
+  /** Set when the run went on from a checkpoint: the epoch it started after, and the training time that saved. */
+  resumed?: { fromEpoch: number; savedSeconds: number };
+  /** Why a checkpoint offered in `TrainHooks.resumeFrom` was not used (it was made for another run); set when refused. */
+  resumeRefused?: string;
+  /** With `TrainHooks.artifacts`: the final weights and the test set's class probabilities (rows × classes). */
+  artifacts?: { weights: NamedWeights[]; testProbabilities: Float32Array };
 }
 
 /** Callbacks a caller can pass to watch training. */
@@ -82,6 +90,24 @@ export interface TrainHooks {
    * process that also serves requests on this thread (the dashboard) holds training here while it answers them.
    */
   pause?: () => Promise<void>;
+  /**
+   * Go on from this checkpoint when it was made for this run (same configs, data set shape and backend: its
+   * fingerprint); otherwise train from the start and say why in `TrainResult.resumeRefused`.
+   */
+  resumeFrom?: TrainingCheckpoint;
+  /**
+   * Save a checkpoint after every `everyEpochs` epochs (never after the last: the result follows). The weights
+   * are read at once; `save` then runs while training goes on, and the next save and the end of training wait
+   * for it. A save that rejects goes to `onError` and training goes on: a lost checkpoint costs only a longer
+   * retry.
+   */
+  checkpoints?: {
+    everyEpochs: number;
+    save(checkpoint: TrainingCheckpoint): Promise<void>;
+    onError?(error: unknown): void;
+  };
+  /** Return the final weights and the test set's class probabilities with the result (`TrainResult.artifacts`). */
+  artifacts?: boolean;
 }
 
 /**
@@ -100,8 +126,8 @@ export async function trainModel(
   // One stream per purpose, so a variant with more layers or more samples per step keeps the same batch order for
   // the same seed: initial weights, batch order, and the per-step seeds of tfjs's samplers.
   const initStream = randomStream(train.seed, "training/init");
-  const batchStream = randomStream(train.seed, "training/batches");
-  const samplingStream = randomStream(train.seed, "training/sampling");
+  let batchStream = randomStream(train.seed, "training/batches");
+  let samplingStream = randomStream(train.seed, "training/sampling");
   const K = dataset.classNames.length;
   if (dataset.labeled.n === 0) throw new Error("trainModel: the data set has no labeled rows");
   const model = new MultimodalVae(
@@ -131,11 +157,70 @@ export async function trainModel(
   const fullSteps = dataset.unlabeled.n > 0 ? Math.ceil(dataset.unlabeled.n / Bu) : labeledBatches;
   const stepsPerEpoch = train.maxStepsPerEpoch > 0 ? Math.min(fullSteps, train.maxStepsPerEpoch) : fullSteps;
   const variables = model.variables();
-  const history: EpochRecord[] = [];
+  let history: EpochRecord[] = [];
   let steps = 0;
-  const labeledCursor = { order: batchStream.permutation(dataset.labeled.n), pos: 0 };
+  let labeledCursor = { order: batchStream.permutation(dataset.labeled.n), pos: 0 };
+  const fingerprint = runFingerprint(
+    dataset,
+    config,
+    train,
+    hooks.backend ?? { name: tf.getBackend(), detail: "" },
+  );
+  let firstEpoch = 1;
+  let priorSeconds = 0;
+  let resumed: TrainResult["resumed"];
+  let resumeRefused: string | undefined;
+  const checkpoint = hooks.resumeFrom;
+  if (checkpoint) {
+    resumeRefused = resumeProblem(checkpoint, fingerprint, variables, train.epochs);
+    if (resumeRefused === undefined) {
+      // Everything the loop below reads from its past: weights, optimiser, streams, cursor, history.
+      variables.forEach((v, i) => {
+        const w = checkpoint.weights[i]!;
+        tf.tidy(() => v.assign(tf.tensor(w.values, v.shape, "float32")));
+      });
+      optimizer.restoreState(variables, checkpoint.adam);
+      batchStream = restoreStream(checkpoint.streams.batches);
+      samplingStream = restoreStream(checkpoint.streams.sampling);
+      labeledCursor = {
+        order: Int32Array.from(checkpoint.labeledCursor.order),
+        pos: checkpoint.labeledCursor.pos,
+      };
+      history = checkpoint.history.map((r) => ({ ...r }));
+      steps = checkpoint.steps;
+      firstEpoch = checkpoint.epoch + 1;
+      priorSeconds = checkpoint.seconds;
+      resumed = { fromEpoch: checkpoint.epoch, savedSeconds: checkpoint.seconds };
+    }
+  }
+  let pendingSave: Promise<void> = Promise.resolve();
+  const saveCheckpoint = async (epoch: number) => {
+    const saver = hooks.checkpoints!;
+    // Read now, while the weights are this epoch's; the upload runs behind the next epoch.
+    const [values, adam] = await Promise.all([
+      Promise.all(variables.map((v) => v.data())),
+      optimizer.saveState(variables),
+    ]);
+    const snapshot: TrainingCheckpoint = {
+      epoch,
+      steps,
+      seconds: priorSeconds + (performance.now() - started) / 1000,
+      fingerprint,
+      history: history.map((r) => ({ ...r })),
+      streams: { batches: batchStream.state(), sampling: samplingStream.state() },
+      labeledCursor: { order: Int32Array.from(labeledCursor.order), pos: labeledCursor.pos },
+      weights: variables.map((v, i) => ({
+        name: localName(v.name),
+        shape: v.shape,
+        values: float32(values[i]!),
+      })),
+      adam,
+    };
+    await pendingSave;
+    pendingSave = saver.save(snapshot).catch((e: unknown) => saver.onError?.(e));
+  };
   try {
-    for (let epoch = 1; epoch <= train.epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch <= train.epochs; epoch++) {
       const epochStart = performance.now();
       const unlabeledOrder = useUnlabeled ? batchStream.permutation(dataset.unlabeled.n) : undefined;
       const sums: LossValues = { total: 0, labeled: 0, unlabeled: 0, classification: 0 };
@@ -193,6 +278,8 @@ export async function trainModel(
       history.push(record);
       hooks.onEpoch?.(record);
       if (metricsNow) {
+        await pendingSave;
+        const artifacts = hooks.artifacts ? await finalArtifacts(model, variables, dataset) : undefined;
         return {
           metrics: metricsNow,
           history,
@@ -203,14 +290,112 @@ export async function trainModel(
           parameterCount: model.parameterCount(),
           steps,
           seconds: (performance.now() - started) / 1000,
+          ...(resumed && { resumed }),
+          ...(resumeRefused !== undefined && { resumeRefused }),
+          ...(artifacts && { artifacts }),
         };
       }
+      if (hooks.checkpoints && epoch % hooks.checkpoints.everyEpochs === 0) await saveCheckpoint(epoch);
     }
     throw new Error("unreachable: the last epoch always evaluates");
   } finally {
+    await pendingSave; // a save in flight when training throws still ends before the caller moves on
     optimizer.dispose();
     model.dispose();
   }
+}
+
+/**
+ * What a checkpoint must match to be resumed by this run: the resolved configs, the data set's shape and the
+ * backend with its detail (BLAS build and threads), since bit-identical resumption holds on one backend only.
+ */
+function runFingerprint(
+  dataset: MultimodalDataset,
+  config: ModelConfig,
+  train: TrainConfig,
+  backend: { name: string; detail: string },
+): string {
+  return JSON.stringify({
+    config,
+    train,
+    data: {
+      dims: dataset.modalities.map((m) => m.dim),
+      classes: dataset.classNames.length,
+      rows: [dataset.labeled.n, dataset.unlabeled.n, dataset.test.n],
+      counts: dataset.counts.labeled,
+    },
+    backend,
+  });
+}
+
+/** Why `checkpoint` cannot be resumed by this run, or undefined when it can. */
+function resumeProblem(
+  checkpoint: TrainingCheckpoint,
+  fingerprint: string,
+  variables: readonly tf.Variable[],
+  epochs: number,
+): string | undefined {
+  if (checkpoint.fingerprint !== fingerprint) {
+    return "the checkpoint was made by a run with other settings, data or backend";
+  }
+  if (checkpoint.epoch >= epochs) return `the checkpoint is at epoch ${checkpoint.epoch} of ${epochs}`;
+  const mismatch = variables.findIndex(
+    (v, i) =>
+      checkpoint.weights[i]?.name !== localName(v.name) || checkpoint.weights[i]?.values.length !== v.size,
+  );
+  if (mismatch >= 0 || checkpoint.weights.length !== variables.length) {
+    return `the checkpoint's weights do not fit the model (weight ${mismatch >= 0 ? mismatch : variables.length})`;
+  }
+  return undefined;
+}
+
+/** A variable's name without the per-instance prefix (`vae3/enc/0/W0` → `enc/0/W0`). */
+function localName(name: string): string {
+  return name.slice(name.indexOf("/") + 1);
+}
+
+function float32(values: tf.TypedArray): Float32Array {
+  if (!(values instanceof Float32Array)) throw new Error("a model weight is not float32");
+  return values;
+}
+
+/** The final weights and the test set's class probabilities q(y | x) with every used modality observed. */
+async function finalArtifacts(
+  model: MultimodalVae,
+  variables: readonly tf.Variable[],
+  dataset: MultimodalDataset,
+): Promise<NonNullable<TrainResult["artifacts"]>> {
+  const values = await Promise.all(variables.map((v) => v.data()));
+  return {
+    weights: variables.map((v, i) => ({
+      name: localName(v.name),
+      shape: v.shape,
+      values: float32(values[i]!),
+    })),
+    testProbabilities: await predictProbabilities(model, dataset.test, model.subsets[0]!),
+  };
+}
+
+/** q(y | x_S) for every row of a table (rows × classes, row-major), in chunks to bound memory. */
+export async function predictProbabilities(
+  model: MultimodalVae,
+  table: MultimodalTable,
+  subset: number[],
+  chunk = 2048,
+): Promise<Float32Array> {
+  const K = model.shape.numClasses;
+  const out = new Float32Array(table.n * K);
+  for (let start = 0; start < table.n; start += chunk) {
+    const end = Math.min(table.n, start + chunk);
+    const rows = new Int32Array(end - start);
+    for (let i = 0; i < rows.length; i++) rows[i] = start + i;
+    const probabilities = tf.tidy(() =>
+      tf.softmax(model.classifierLogits(batchInputs(model, table, rows), subset)),
+    );
+    out.set(float32(await probabilities.data()), start * K);
+    probabilities.dispose();
+  }
+  return out;
 }
 
 /**

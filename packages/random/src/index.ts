@@ -1,1 +1,8 @@
-export { type RandomStream, randomStream, shuffleInPlace, streamKey } from "./random-stream";
+export {
+  type RandomStream,
+  type RandomStreamState,
+  randomStream,
+  restoreStream,
+  shuffleInPlace,
+  streamKey,
+} from "./random-stream";

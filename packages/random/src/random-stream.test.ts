@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GeneratorStream, randomStream, streamKey } from "./random-stream";
+import { GeneratorStream, randomStream, restoreStream, streamKey } from "./random-stream";
 
 /** Standard normal CDF by the complementary error function's continued fraction (A&S 7.1.26 is too coarse). */
 function normalCdf(x: number): number {
@@ -92,6 +92,25 @@ describe("randomStream", () => {
       expect(draws.every((x) => x >= 0)).toBe(true);
     }
     expect(() => s.chiSquare(0)).toThrow(/positive/);
+  });
+
+  it("continues draw for draw from a saved state, a held normal spare included, and survives JSON", () => {
+    const original = randomStream(11, "test/state");
+    original.permutation(50);
+    original.normal(); // leaves a Box–Muller spare held
+    const saved = JSON.parse(JSON.stringify(original.state()));
+    const restored = restoreStream(saved);
+    const draws = (s: ReturnType<typeof randomStream>) => [
+      s.normal(),
+      s.float(),
+      s.int(1000),
+      s.librarySeed(),
+    ];
+    expect(draws(restored)).toEqual(draws(original));
+    expect(saved.spareNormal).not.toBeNull();
+    expect(restored.state()).toEqual(original.state());
+    expect(() => restoreStream({ generator: [0, 0, 0, 0], spareNormal: null })).toThrow(/all zero/);
+    expect(() => restoreStream({ generator: [1, 2, 3], spareNormal: null })).toThrow(/four/);
   });
 
   it("shuffles into a permutation, differently for different seeds", () => {

@@ -34,6 +34,28 @@ export interface RandomStream {
   shuffle<T extends { [index: number]: number; length: number }>(values: T): T;
   /** A random permutation of 0..n−1. */
   permutation(n: number): Int32Array;
+  /**
+   * Where the stream stands, as plain numbers: {@link restoreStream} continues it draw for draw (a training
+   * checkpoint resumes its batch order and sampling seeds this way).
+   */
+  state(): RandomStreamState;
+}
+
+/** A stream's position: the generator's four state words and the Box–Muller spare, if one is held. */
+export interface RandomStreamState {
+  generator: number[];
+  spareNormal: number | null;
+}
+
+/** A stream that continues from a saved {@link RandomStream.state}, drawing exactly what the saved one would have. */
+export function restoreStream(state: RandomStreamState): RandomStream {
+  if (state.generator.length !== 4 || !state.generator.every((w) => Number.isInteger(w))) {
+    throw new RangeError(`a stream state is four 32-bit integers, got [${state.generator.join(", ")}]`);
+  }
+  if (state.generator.every((w) => w === 0)) throw new RangeError("a stream state cannot be all zero");
+  const stream = new GeneratorStream(xoroshiro128plusFromState(state.generator.map((w) => w | 0)));
+  stream.restoreSpare(state.spareNormal);
+  return stream;
 }
 
 /**
@@ -165,6 +187,18 @@ export class GeneratorStream implements RandomStream {
 
   permutation(n: number): Int32Array {
     return this.shuffle(Int32Array.from({ length: n }, (_, i) => i));
+  }
+
+  state(): RandomStreamState {
+    return {
+      generator: [...this.generator.getState()],
+      spareNormal: Number.isNaN(this.spareNormal) ? null : this.spareNormal,
+    };
+  }
+
+  /** For {@link restoreStream} only. */
+  restoreSpare(spare: number | null): void {
+    this.spareNormal = spare ?? Number.NaN;
   }
 
   /** Gamma(shape, 1); below shape 1, Gamma(a) = Gamma(a + 1)·U^(1/a) (Marsaglia & Tsang 2000, section 6). */
