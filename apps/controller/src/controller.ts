@@ -6,6 +6,7 @@ import type { Bus, Subscription } from "@tailsweep/bus";
 import {
   type ClaimReply,
   type ClaimRequest,
+  DEFAULT_CHECKPOINT_EVERY,
   type Heartbeat,
   NotFoundError,
   type SweepSpec,
@@ -485,12 +486,19 @@ export class Controller {
   private async granted(trial: TrialRecord): Promise<ClaimReply> {
     const spec = await this.spec(trial.sweepId);
     if (!spec) throw new Error(`no sweep ${trial.sweepId} for trial ${trial.id}`);
-    const { heartbeatSeconds, trialTimeoutSeconds } = spec.execution;
+    const { heartbeatSeconds, trialTimeoutSeconds, checkpointEvery, keepCheckpoint, artifacts } =
+      spec.execution;
     return {
       granted: true,
       attempt: trial.attempt,
       config: trial.config,
-      execution: { heartbeatSeconds, trialTimeoutSeconds },
+      execution: {
+        heartbeatSeconds,
+        trialTimeoutSeconds,
+        checkpointEvery: checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+        keepCheckpoint: keepCheckpoint ?? false,
+        artifacts: artifacts ?? "all",
+      },
     };
   }
 

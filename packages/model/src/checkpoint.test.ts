@@ -84,6 +84,27 @@ describe("resuming from a checkpoint", () => {
     expect(outcome(resumed)).toEqual(outcome(uninterrupted));
   });
 
+  it("saves a checkpoint where shouldStop stops training early, and resumes from it to the same end", async () => {
+    await initBackend({ prefer: "cpu" });
+    const uninterrupted = await trainModel(syntheticDataset(), model, train, {});
+    const saved: TrainingCheckpoint[] = [];
+    let epochs = 0;
+    const stopped = await trainModel(syntheticDataset(), model, train, {
+      checkpoints: { everyEpochs: 10, save: async (c) => void saved.push(c) },
+      onEpoch: () => epochs++,
+      shouldStop: () => epochs === 1, // seen at the end of epoch 2
+    });
+    expect(stopped.history).toHaveLength(2);
+    expect(saved.map((c) => c.epoch)).toEqual([2]);
+    const restored: number[] = [];
+    const resumed = await trainModel(syntheticDataset(), model, train, {
+      resumeFrom: saved[0]!,
+      onResume: (r) => restored.push(r.epoch, r.history.length),
+    });
+    expect(restored).toEqual([2, 2]);
+    expect(outcome(resumed)).toEqual(outcome(uninterrupted));
+  });
+
   it("starts over, and says why, from a checkpoint made for another run", async () => {
     await initBackend({ prefer: "cpu" });
     const saved = await trainUntilCrash(2, undefined);

@@ -95,8 +95,11 @@ export interface TrainHooks {
    * fingerprint); otherwise train from the start and say why in `TrainResult.resumeRefused`.
    */
   resumeFrom?: TrainingCheckpoint;
+  /** Called once, before training goes on, when `resumeFrom` was accepted: the epochs it restored. */
+  onResume?: (restored: { epoch: number; history: EpochRecord[] }) => void;
   /**
-   * Save a checkpoint after every `everyEpochs` epochs (never after the last: the result follows). The weights
+   * Save a checkpoint after every `everyEpochs` epochs (never after the last: the result follows), and at the
+   * epoch where `shouldStop` stops training early, so a hand-back or a resumed cancel goes on from there. The weights
    * are read at once; `save` then runs while training goes on, and the next save and the end of training wait
    * for it. A save that rejects goes to `onError` and training goes on: a lost checkpoint costs only a longer
    * retry.
@@ -191,6 +194,7 @@ export async function trainModel(
       firstEpoch = checkpoint.epoch + 1;
       priorSeconds = checkpoint.seconds;
       resumed = { fromEpoch: checkpoint.epoch, savedSeconds: checkpoint.seconds };
+      hooks.onResume?.({ epoch: checkpoint.epoch, history: history.map((r) => ({ ...r })) });
     }
   }
   let pendingSave: Promise<void> = Promise.resolve();
@@ -270,6 +274,11 @@ export async function trainModel(
       // Let timers (heartbeats, cancel notices, progress) run between epochs, however short the epoch.
       await yieldToLoop();
       const stop = hooks.shouldStop?.() ?? false;
+      if (stop && hooks.checkpoints && epoch < train.epochs) {
+        history.push(record);
+        await saveCheckpoint(epoch);
+        history.pop(); // pushed again below, with the evaluation's test numbers
+      }
       const metricsNow = epoch === train.epochs || stop ? await evaluateModel(model, dataset) : undefined;
       if (metricsNow) {
         const t = metricsNow.test;

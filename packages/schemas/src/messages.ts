@@ -114,7 +114,14 @@ export const ClaimReplySchema = z.discriminatedUnion("granted", [
       config: StoredRunConfigSchema,
       /** The sweep's execution limits, so workers need no configuration of their own. */
       execution: z
-        .object({ heartbeatSeconds: z.number().positive(), trialTimeoutSeconds: z.number().positive() })
+        .object({
+          heartbeatSeconds: z.number().positive(),
+          trialTimeoutSeconds: z.number().positive(),
+          // Optional: a controller from before checkpoints sends none, and its workers train without them.
+          checkpointEvery: z.number().int().min(0).optional(),
+          keepCheckpoint: z.boolean().optional(),
+          artifacts: z.enum(["all", "none"]).optional(),
+        })
         .strict(),
     })
     .strict(),

@@ -13,6 +13,9 @@ import {
 } from "./sweep-limits";
 import { noNul } from "./text";
 
+/** Epochs between a trial's checkpoints when its sweep's `execution.checkpointEvery` is absent. */
+export const DEFAULT_CHECKPOINT_EVERY = 1;
+
 /** Short names for the knobs a study sweeps most; any other knob is written `model.x`, `dataset.x` or `train.x`. */
 export const PARAM_ALIASES: Record<string, string> = {
   nu: "model.nu",
@@ -272,6 +275,29 @@ export const SweepFileSchema = z
           .default(false)
           .describe(
             "Which trials only a GPU worker may run: true = all, false = none, or a map from knobs to values ({ variant: [proposed] }) for the trials that have one of the listed values for every knob named. Other trials go to any worker.",
+          ),
+        // The three below are optional rather than defaulted: a sweep's id hashes its resolved spec, and a default
+        // written in would give every stored sweep's file a new id. Absent means the default named.
+        checkpointEvery: z
+          .number()
+          .int()
+          .min(0)
+          .max(100_000)
+          .optional()
+          .describe(
+            `Epochs between a trial's checkpoints (weights, optimiser state, random-stream state), from which a retried attempt resumes bit for bit instead of starting over; 0 = none. Default ${DEFAULT_CHECKPOINT_EVERY}.`,
+          ),
+        keepCheckpoint: z
+          .boolean()
+          .optional()
+          .describe(
+            "Keep a trial's last checkpoint after it succeeds (default false: deleted then; it only serves retries). Every checkpoint and artifact goes with its sweep when the sweep is deleted.",
+          ),
+        artifacts: z
+          .enum(["all", "none"])
+          .optional()
+          .describe(
+            "What each succeeded trial keeps: all = its final weights, test-set class probabilities and confusion matrix (the default); none = only its metrics.",
           ),
       })
       .strict()

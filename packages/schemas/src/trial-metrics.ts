@@ -79,6 +79,13 @@ export const TrialMetricsSchema = z.looseObject({
   parameterCount: z.number().int().min(0).optional(),
   alpha: z.number().optional(),
   steps: z.number().int().min(0).optional(),
+  /**
+   * Set when the attempt that produced this result went on from a checkpoint: the epoch it started after and the
+   * training seconds the checkpoint saved (the earlier attempts' time to reach that epoch).
+   */
+  resumed: z.object({ fromEpoch: z.number().int().min(1), savedSeconds: z.number().min(0) }).optional(),
+  /** The files the trial kept in the artifact store (names and sizes in bytes), when its sweep keeps artifacts. */
+  artifacts: z.array(z.object({ name: z.string(), bytes: z.number().int().min(0) })).optional(),
   /** What computed it (tfjs and BLAS versions, threads, SIMD), for reproducibility. */
   backendDetail: z.string().optional(),
   backendVersions: z.record(z.string(), z.string()).optional(),
