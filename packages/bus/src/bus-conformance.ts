@@ -239,3 +239,6 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
     });
   });
 }
+
+// `@tailsweep/bus/testing` is the package's one testing entry: the artifact store suite is there too.
+export { describeArtifactStore } from "./artifact-store-conformance";

@@ -1,4 +1,13 @@
 export {
+  ARTIFACT_KEY_INVALID_CODE,
+  type ArtifactInfo,
+  ArtifactKeyError,
+  type ArtifactStore,
+  checkArtifactKey,
+  MAX_ARTIFACT_KEY_LENGTH,
+  MAX_ARTIFACT_SEGMENT_LENGTH,
+} from "./artifact-store";
+export {
   type Bus,
   type ConsumeTrialsOptions,
   type QueuedTrials,
@@ -6,5 +15,13 @@ export {
   TaskPool,
   type TrialDelivery,
 } from "./bus";
+export { FileArtifactStore } from "./file-artifact-store";
 export { InProcessBus } from "./in-process-bus";
+export {
+  ARTIFACT_BUSY_CODE,
+  artifactBucketName,
+  NatsArtifactStore,
+  type NatsArtifactStoreConnectOptions,
+  type NatsArtifactStoreOptions,
+} from "./nats-artifact-store";
 export { NatsBus, type NatsBusOptions, natsCredentialsFromEnv, natsNames } from "./nats-bus";

@@ -37,6 +37,7 @@ import {
   TaskPool,
   type TrialDelivery,
 } from "./bus";
+import { artifactBucketName, NatsArtifactStore, type NatsArtifactStoreOptions } from "./nats-artifact-store";
 
 /**
  * Names of everything tailsweep creates on the NATS server, under one prefix so several deployments can share it.
@@ -61,6 +62,8 @@ export function natsNames(prefix = "tailsweep") {
     claimSubject: `${prefix}.claim`,
     cancelSubject: `${prefix}.cancel`,
     heartbeatSubject: `${prefix}.heartbeat`,
+    /** The object store bucket of trial checkpoints and artifacts (its stream is `OBJ_<bucket>`). */
+    artifactBucket: artifactBucketName(prefix),
   };
 }
 
@@ -389,10 +392,22 @@ export class NatsBus implements Bus {
     return { stop: async () => sub.unsubscribe() };
   }
 
-  /** Deletes this bus's streams and everything in them (tests, benchmarks, tearing down a deployment). */
+  /**
+   * The artifact store on this bus's connection, so a worker opens no second one; closing it leaves the bus open.
+   * Makes the bucket if missing, with the bus's `replicas` unless `options` say otherwise.
+   */
+  async artifactStore(options: Omit<NatsArtifactStoreOptions, "bucket"> = {}): Promise<NatsArtifactStore> {
+    const replicas = options.replicas ?? this.options.replicas;
+    return NatsArtifactStore.open(this.nc, {
+      bucket: this.names.artifactBucket,
+      ...(replicas !== undefined && { replicas }),
+    });
+  }
+
+  /** Deletes this bus's streams and artifact bucket, and everything in them (tests, benchmarks, a teardown). */
   async deleteStreams(): Promise<void> {
     const jsm = await jetstreamManager(this.nc);
-    for (const stream of [this.names.trialStream, this.names.eventStream])
+    for (const stream of [this.names.trialStream, this.names.eventStream, `OBJ_${this.names.artifactBucket}`])
       await jsm.streams.delete(stream).catch(() => false);
   }
 
