@@ -6,11 +6,18 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NatsBus } from "@tailsweep/bus";
+import { type ArtifactStore, NatsBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";
 import { initBackend } from "@tailsweep/model";
-import { parseSweepFile } from "@tailsweep/schemas";
+import {
+  ARTIFACT_FILES,
+  CHECKPOINT_FILE,
+  parseSweepFile,
+  sweepArtifactPrefix,
+  trialArtifactKey,
+  trialArtifactPrefix,
+} from "@tailsweep/schemas";
 import { Worker } from "@tailsweep/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -110,18 +117,36 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
     expect(await within(heard, 5_000)).toEqual({ trialId: "t-beat", attempt: 1, workerId: "w-beat" });
   });
 
-  it("completes a CPU and a GPU trial with the worker's and the controller's own credentials", async () => {
+  it("completes a CPU and a GPU trial with the worker's and the controller's own credentials, keeping checkpoints and artifacts in the object store", async () => {
     const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
     cleanups.push(() => opened.close());
     const controllerBus = await asController();
     cleanups.push(() => controllerBus.close());
-    const controller = new Controller(opened.store, controllerBus);
+    // The controller's role makes the bucket; the worker's may only use it.
+    const controllerArtifacts = await controllerBus.artifactStore();
+    cleanups.push(() => controllerArtifacts.close());
+    const controller = new Controller(opened.store, controllerBus, { artifacts: controllerArtifacts });
     await controller.start();
     cleanups.push(() => controller.stop());
     const workerBus = await asWorker();
     cleanups.push(() => workerBus.close());
+    const workerArtifacts = await workerBus.artifactStore();
+    const checkpointsSeen: string[] = [];
+    // Every put the worker makes, seen: the checkpoint of epoch 1 is written, then deleted once the trial succeeds.
+    const watched: ArtifactStore = {
+      put: (key, data) => {
+        if (key.endsWith(CHECKPOINT_FILE)) checkpointsSeen.push(key);
+        return workerArtifacts.put(key, data);
+      },
+      get: (key) => workerArtifacts.get(key),
+      list: (prefix) => workerArtifacts.list(prefix),
+      delete: (key) => workerArtifacts.delete(key),
+      deletePrefix: (prefix) => workerArtifacts.deletePrefix(prefix),
+      close: () => workerArtifacts.close(),
+    };
     const worker = new Worker(workerBus, {
       id: "nats-auth-worker",
+      artifacts: watched,
       backend: await initBackend({ prefer: "cpu" }),
       // Taking GPU trials on the cpu backend: the permissions are what is tested here, not the GPU.
       trialKinds: ["gpu", "cpu"],
@@ -134,7 +159,7 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
         project: "p",
         dataset: { name: "mnist-2view", headCount: 40, testPerClass: 5 },
         model: { encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 },
-        train: { epochs: 1, maxStepsPerEpoch: 2, labeledBatchSize: 8, unlabeledBatchSize: 8 },
+        train: { epochs: 2, maxStepsPerEpoch: 2, labeledBatchSize: 8, unlabeledBatchSize: 8 },
         search: { variant: ["proposed", "gaussian"] },
         execution: { gpu: { variant: ["proposed"] } },
         seeds: 1,
@@ -149,7 +174,17 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
     expect(trials).toHaveLength(2);
     for (const trial of trials) {
       expect(trial).toMatchObject({ state: "succeeded", workerId: "nats-auth-worker" });
-      expect(await opened.store.getResult(trial.id)).toBeDefined();
+      const result = await opened.store.getResult(trial.id);
+      expect(result?.metrics.artifacts?.map((a) => a.name)).toEqual([...ARTIFACT_FILES]);
+      const stored = await controllerArtifacts.list(trialArtifactPrefix(trial.id));
+      expect(stored.map((a) => a.key.slice(a.key.lastIndexOf("/") + 1)).sort()).toEqual(
+        [...ARTIFACT_FILES].sort(),
+      );
     }
+    expect(checkpointsSeen.sort()).toEqual(trials.map((t) => trialArtifactKey(t.id, CHECKPOINT_FILE)).sort());
+    // Deleting the sweep deletes what its trials stored.
+    expect(await controller.delete(sweep.id)).toBe(true);
+    expect(await controllerArtifacts.list(sweepArtifactPrefix(sweep.id))).toEqual([]);
+    await workerArtifacts.close();
   });
 });

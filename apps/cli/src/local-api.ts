@@ -14,7 +14,7 @@ export async function localApi(options: ApiOptions) {
     // Over NATS the team's controller persists what follows; this one only stores, queues and notifies. Loaded only
     // here: the commands that only read have no use for it.
     const { Controller } = await import("@tailsweep/controller");
-    launcher = new Controller(rt.opened.store, rt.bus);
+    launcher = new Controller(rt.opened.store, rt.bus, { artifacts: rt.artifacts });
   }
   const context: ApiContext = {
     store: rt.opened.store,

@@ -1,4 +1,7 @@
-import { type Bus, InProcessBus, NatsBus } from "@tailsweep/bus";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type ArtifactStore, type Bus, FileArtifactStore, InProcessBus, NatsBus } from "@tailsweep/bus";
 import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
 import { SettingsError } from "@tailsweep/schemas";
 import { settings } from "./settings";
@@ -8,7 +11,29 @@ export interface Runtime {
   opened: OpenedRunStore;
   bus: Bus;
   embeddedBus: boolean;
+  /** Trials' checkpoints and artifacts: the NATS object store over NATS, a directory otherwise (see artifactsOn). */
+  artifacts: ArtifactStore;
   close(): Promise<void>;
+}
+
+/**
+ * The artifact store that goes with a store and bus: the bus's NATS object store (every worker reaches it), else
+ * TAILSWEEP_ARTIFACTS_DIR, else `artifacts/` beside the embedded database's directory (`.tailsweep/artifacts` by
+ * default), `.tailsweep/artifacts` on PostgreSQL, and a temporary directory, removed at close, for a store in memory.
+ */
+async function artifactsOn(
+  opened: OpenedRunStore,
+  bus: Bus,
+): Promise<{ store: ArtifactStore; remove?: () => void }> {
+  if (bus instanceof NatsBus) return { store: await bus.artifactStore({ replicas: natsReplicas() }) };
+  const configured = settings().artifactsDir;
+  if (configured) return { store: new FileArtifactStore(configured) };
+  if (opened.kind === "pglite" && opened.location === "memory") {
+    const dir = mkdtempSync(path.join(tmpdir(), "tailsweep-artifacts-"));
+    return { store: new FileArtifactStore(dir), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const beside = opened.kind === "pglite" ? path.dirname(path.resolve(opened.location)) : ".tailsweep";
+  return { store: new FileArtifactStore(path.join(beside, "artifacts")) };
 }
 
 /**
@@ -67,13 +92,21 @@ export async function openRuntime(
       `run store: ${opened.kind} (${opened.location}) · bus: ${natsUrl ? `NATS ${natsUrl}` : "in process (set NATS_URL for workers on other machines)"}`,
     );
   }
+  const artifacts = await artifactsOn(opened, bus).catch(async (e: unknown) => {
+    await bus.close();
+    await opened.close();
+    throw e;
+  });
   return {
     opened,
     bus,
     embeddedBus: !natsUrl,
+    artifacts: artifacts.store,
     close: async () => {
+      await artifacts.store.close();
       await bus.close();
       await opened.close();
+      artifacts.remove?.();
     },
   };
 }

@@ -108,6 +108,10 @@ export const CLI_ENV = {
     help: "the data cache (Fashion-MNIST converted once, then read from here)",
     default: DEFAULT_CACHE_DIR,
   }),
+  TAILSWEEP_ARTIFACTS_DIR: envVariable(z.string().trim().min(1).optional(), {
+    help: "where trials keep checkpoints and artifacts without NATS (with NATS_URL: the server's object store)",
+    default: "artifacts/ beside TAILSWEEP_DB_DIR, or .tailsweep/artifacts on PostgreSQL",
+  }),
   TAILSWEEP_DEBUG: envVariable(envFlag().default(false), {
     help: "print the stack of an error, not only its message: 1 or 0",
     default: "0",
@@ -161,7 +165,7 @@ const HELP: Record<HelpName, EnvHelp> = { ...STORE_ENV_HELP, ...CLI_ENV, ...PARS
 
 /** The variables by what they set, for help: each command lists the groups it reads. */
 export const ENV_GROUPS = {
-  store: ["DATABASE_URL", "TAILSWEEP_DB_DIR", "TAILSWEEP_MIGRATIONS_DIR"],
+  store: ["DATABASE_URL", "TAILSWEEP_DB_DIR", "TAILSWEEP_MIGRATIONS_DIR", "TAILSWEEP_ARTIFACTS_DIR"],
   nats: ["NATS_URL", "NATS_USER", "NATS_PASSWORD", "TAILSWEEP_NATS_PREFIX", "TAILSWEEP_NATS_REPLICAS"],
   training: ["TAILSWEEP_BACKEND", "OPENBLAS_NUM_THREADS", "TAILSWEEP_CACHE_DIR"],
   sweeps: ["TAILSWEEP_MAX_TRIALS"],

@@ -33,6 +33,8 @@ export interface CliSettings {
   backend: BackendDefaults;
   /** Unset: the data package's default. */
   cacheDir?: string;
+  /** Where checkpoints and artifacts go without NATS; unset: beside the embedded store (see runtime.ts). */
+  artifactsDir?: string;
   sweepLimits: SweepLimits;
   /** The dashboard's sign-in (`tailsweep ui`): team mode on PostgreSQL. */
   auth: AuthSettings;
@@ -67,6 +69,7 @@ export function parseCliSettings(env: Env): CliSettings {
     },
     backend: parts.backend,
     ...(own.TAILSWEEP_CACHE_DIR && { cacheDir: own.TAILSWEEP_CACHE_DIR }),
+    ...(own.TAILSWEEP_ARTIFACTS_DIR && { artifactsDir: own.TAILSWEEP_ARTIFACTS_DIR }),
     sweepLimits: parts.sweepLimits,
     auth: parts.auth,
     debug: own.TAILSWEEP_DEBUG,

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { loadSweepRuns, sequentialStatus } from "@tailsweep/analysis";
-import type { Bus, Subscription } from "@tailsweep/bus";
+import type { ArtifactStore, Bus, Subscription } from "@tailsweep/bus";
 import {
   type ClaimReply,
   type ClaimRequest,
@@ -10,6 +10,7 @@ import {
   type Heartbeat,
   NotFoundError,
   type SweepSpec,
+  sweepArtifactPrefix,
   type TrialKind,
   type WorkerEvent,
 } from "@tailsweep/schemas";
@@ -40,6 +41,8 @@ export interface ControllerOptions {
    * runs, so an interrupted earlier run's leftovers are not trained under its name.
    */
   sweepIds?: readonly string[];
+  /** Where trials keep checkpoints and artifacts: a deleted sweep's go with it. */
+  artifacts?: ArtifactStore;
   log?: (line: string) => void;
 }
 
@@ -299,7 +302,18 @@ export class Controller {
     if (sweep.status === "running") await this.cancel(sweepId);
     const deleted = await this.store.deleteSweep(sweepId);
     this.specs.delete(sweepId);
-    if (deleted) this.log(`sweep ${sweepId} (${sweep.project}/${sweep.name}) deleted`);
+    if (deleted) {
+      // After the rows: a file left behind by a failure here costs bytes, never a sweep that shows files it lost.
+      const files = await this.options.artifacts
+        ?.deletePrefix(sweepArtifactPrefix(sweepId))
+        .catch((e: unknown) => {
+          this.log(`sweep ${sweepId}: its artifacts were not deleted (${(e as Error).message})`);
+          return 0;
+        });
+      this.log(
+        `sweep ${sweepId} (${sweep.project}/${sweep.name}) deleted${files ? `, with ${files} stored files` : ""}`,
+      );
+    }
     return deleted;
   }
 

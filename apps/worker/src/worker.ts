@@ -1,9 +1,17 @@
 import { hostname } from "node:os";
-import type { Bus, Subscription, TrialDelivery } from "@tailsweep/bus";
+import type { ArtifactStore, Bus, Subscription, TrialDelivery } from "@tailsweep/bus";
 import { loadDataset } from "@tailsweep/data";
 import { adapterModel, type BackendInfo, trainModel } from "@tailsweep/model";
-import type { RunConfig, TrialKind, WorkerEvent } from "@tailsweep/schemas";
+import {
+  CHECKPOINT_FILE,
+  type ClaimReply,
+  type RunConfig,
+  type TrialKind,
+  trialArtifactKey,
+  type WorkerEvent,
+} from "@tailsweep/schemas";
 import { PRESENCE_SECONDS } from "@tailsweep/sweep";
+import { artifactContents, loadCheckpoint, storeArtifacts, storeCheckpoint } from "./trial-files";
 
 type EpochEvent = Extract<WorkerEvent, { type: "epoch" }>;
 type ResultEvent = Extract<WorkerEvent, { type: "result" }>;
@@ -14,28 +22,86 @@ export interface TrialHooks {
   shouldStop(): boolean;
 }
 
+/** The granted attempt a runner trains: which trial, and its sweep's limits and what it keeps. */
+export interface TrialGrant {
+  trialId: string;
+  attempt: number;
+  execution: Extract<ClaimReply, { granted: true }>["execution"];
+}
+
 /** Runs one granted trial to its result; throwing fails the trial without retry (divergence, a bad config). */
-export type TrialRunner = (config: RunConfig, hooks: TrialHooks) => Promise<ResultEvent["result"]>;
+export type TrialRunner = (
+  config: RunConfig,
+  hooks: TrialHooks,
+  grant: TrialGrant,
+) => Promise<ResultEvent["result"]>;
+
+/** Options of {@link trainingRunner}. */
+export interface TrainingRunnerOptions {
+  /** Awaited at training's yield points (see TrainHooks.pause). */
+  pause?: () => Promise<void>;
+  /**
+   * Where checkpoints and artifacts go (the NATS object store, or a directory in embedded mode). Without one a
+   * trial keeps neither, and a retry starts over.
+   */
+  artifacts?: ArtifactStore;
+  log?: (line: string) => void;
+}
 
 /**
- * The default runner: load the trial's dataset and train the model on this worker's backend. `pause` is awaited
- * at training's yield points (see TrainHooks.pause).
+ * The default runner: load the trial's dataset and train the model on this worker's backend. With an artifact
+ * store it resumes from the trial's latest checkpoint (whichever attempt wrote it: every attempt of a trial follows
+ * the same trajectory bit for bit, so any of their checkpoints is a point on it), saves one every
+ * `execution.checkpointEvery` epochs, and stores the artifacts of a trial that succeeds.
  */
-export function trainingRunner(
-  backend: BackendInfo,
-  options: { pause?: () => Promise<void> } = {},
-): TrialRunner {
-  return async (config, hooks) => {
+export function trainingRunner(backend: BackendInfo, options: TrainingRunnerOptions = {}): TrialRunner {
+  const log = options.log ?? (() => {});
+  return async (config, hooks, grant) => {
+    const store = options.artifacts;
+    const { checkpointEvery = 0, keepCheckpoint = false, artifacts: keep = "none" } = grant.execution;
     const dataset = await loadDataset(config.dataset);
+    const resumeFrom =
+      store && checkpointEvery > 0 ? await loadCheckpoint(store, grant.trialId, log) : undefined;
     const result = await trainModel(dataset, config.model, config.train, {
       backend: { name: backend.name, detail: backend.detail },
+      // The epochs a checkpoint restored are this attempt's too: the curves read the current attempt's epochs.
+      onResume: (restored) => {
+        log(`trial ${grant.trialId}: attempt ${grant.attempt} resumes after epoch ${restored.epoch}`);
+        for (const r of restored.history) hooks.onEpoch(r);
+      },
       onEpoch: (r) => hooks.onEpoch(r),
       shouldStop: () => hooks.shouldStop(),
       pause: options.pause,
+      ...(resumeFrom && { resumeFrom }),
+      ...(store &&
+        checkpointEvery > 0 && {
+          checkpoints: {
+            everyEpochs: checkpointEvery,
+            save: async (c) => void (await storeCheckpoint(store, grant.trialId, c)),
+            onError: (e) => log(`trial ${grant.trialId}: checkpoint not stored (${(e as Error).message})`),
+          },
+        }),
+      artifacts: store !== undefined && keep === "all",
     });
+    if (result.resumeRefused) log(`trial ${grant.trialId}: checkpoint not used: ${result.resumeRefused}`);
+    // Stopped early (cancelled, handed back, timed out): not a result, and its checkpoint is what a resume needs.
+    const finished = result.history.length === config.train.epochs;
+    const kept =
+      store && result.artifacts && finished
+        ? await storeArtifacts(store, grant.trialId, artifactContents(result, dataset, config)).catch((e) => {
+            log(`trial ${grant.trialId}: artifacts not stored (${(e as Error).message})`);
+            return undefined;
+          })
+        : undefined;
+    // A finished trial needs its checkpoint no more (unless the sweep keeps them); a stopped one resumes from it.
+    if (store && !keepCheckpoint && finished) {
+      await store.delete(trialArtifactKey(grant.trialId, CHECKPOINT_FILE)).catch(() => false);
+    }
     return {
       metrics: {
         ...result.metrics,
+        ...(result.resumed && { resumed: result.resumed }),
+        ...(kept && { artifacts: kept }),
         history: result.history,
         parameterCount: result.parameterCount,
         alpha: result.alpha,
@@ -79,8 +145,10 @@ export interface WorkerOptions {
   trialKinds?: readonly TrialKind[];
   /** Seconds between presence reports, busy or idle (default PRESENCE_SECONDS); `tailsweep workers` shows them. */
   presenceSeconds?: number;
-  /** What runs a trial (default: `trainingRunner(backend)`); benchmarks swap in a no-op. */
+  /** What runs a trial (default: `trainingRunner(backend, { artifacts })`); benchmarks swap in a no-op. */
   runTrial?: TrialRunner;
+  /** Where the default runner keeps checkpoints and artifacts (see {@link TrainingRunnerOptions.artifacts}). */
+  artifacts?: ArtifactStore;
   log?: (line: string) => void;
   /**
    * Called when a trial ends here, for progress displays. "result sent": trained to the end and reported; whether
@@ -129,7 +197,8 @@ export class Worker {
   ) {
     this.id = options.id ?? `${hostname()}:${process.pid}`;
     this.log = options.log ?? (() => {});
-    this.runTrial = options.runTrial ?? trainingRunner(options.backend);
+    this.runTrial =
+      options.runTrial ?? trainingRunner(options.backend, { artifacts: options.artifacts, log: this.log });
     this.trialKinds = options.trialKinds ?? defaultTrialKinds(options.backend);
   }
 
@@ -273,24 +342,28 @@ export class Worker {
       const result =
         state.stop === "shutdown"
           ? undefined
-          : await this.runTrial(reply.config, {
-              onEpoch: (metric) => {
-                delivery.working();
-                // In order and surely, through a bus outage or a failover, without holding training up; the
-                // outcome is sent only after them.
-                epochs = epochs
-                  .then(() => this.publishSurely({ type: "epoch", trialId, attempt, metric }))
-                  .catch(() => {});
+          : await this.runTrial(
+              reply.config,
+              {
+                onEpoch: (metric) => {
+                  delivery.working();
+                  // In order and surely, through a bus outage or a failover, without holding training up; the
+                  // outcome is sent only after them.
+                  epochs = epochs
+                    .then(() => this.publishSurely({ type: "epoch", trialId, attempt, metric }))
+                    .catch(() => {});
+                },
+                // The first reason seen wins: a cancelled sweep, this worker stopping, the trial's time limit.
+                shouldStop: () => {
+                  if ((this.cancelledAt.get(sweepId) ?? Number.NEGATIVE_INFINITY) >= askedAt)
+                    state.stop ??= "cancelled";
+                  if (this.stopping) state.stop ??= "shutdown";
+                  if (Date.now() > deadline) state.stop ??= "timeout";
+                  return state.stop !== undefined;
+                },
               },
-              // The first reason seen wins: a cancelled sweep, this worker stopping, the trial's time limit.
-              shouldStop: () => {
-                if ((this.cancelledAt.get(sweepId) ?? Number.NEGATIVE_INFINITY) >= askedAt)
-                  state.stop ??= "cancelled";
-                if (this.stopping) state.stop ??= "shutdown";
-                if (Date.now() > deadline) state.stop ??= "timeout";
-                return state.stop !== undefined;
-              },
-            });
+              { trialId, attempt, execution: reply.execution },
+            );
       await epochs;
       if (state.stop === "shutdown") {
         // Not the trial's fault: it goes back without using up one of its attempts.

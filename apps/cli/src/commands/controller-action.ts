@@ -7,7 +7,7 @@ export async function controllerCommand(o: { json?: boolean }): Promise<void> {
   const log = daemonLog("controller", o.json);
   natsUrlFor("tailsweep controller");
   const rt = await openRuntime(log);
-  const controller = new Controller(rt.opened.store, rt.bus, { log });
+  const controller = new Controller(rt.opened.store, rt.bus, { log, artifacts: rt.artifacts });
   await controller.start();
   log("controller ready");
   await new Promise<void>((resolve) => {

@@ -113,9 +113,13 @@ async function runHere(
   o: RunFlags,
 ): Promise<SweepRecord> {
   // This sweep only: an interrupted earlier run of another file is not trained under this one's name.
-  const controller = new Controller(rt.opened.store, rt.bus, { log, sweepIds: [id] });
+  const controller = new Controller(rt.opened.store, rt.bus, {
+    log,
+    sweepIds: [id],
+    artifacts: rt.artifacts,
+  });
   await controller.start();
-  const worker = new Worker(rt.bus, { backend, concurrency: o.workers, log });
+  const worker = new Worker(rt.bus, { backend, concurrency: o.workers, log, artifacts: rt.artifacts });
   await worker.start();
   const stopping = { signal: undefined as NodeJS.Signals | undefined };
   const onSignal = (signal: NodeJS.Signals) => {

@@ -69,7 +69,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   const rt = await openRuntime(log, { needsBus: !o.readOnly });
   const overNats = !rt.embeddedBus;
   // Over NATS the team's controller persists events and grants claims: this one only stores and queues.
-  const controller = new Controller(rt.opened.store, rt.bus, { log });
+  const controller = new Controller(rt.opened.store, rt.bus, { log, artifacts: rt.artifacts });
   let worker: Worker | undefined;
   let localBackend = "no backend (--workers 0)";
   const gate = new ServingGate();
@@ -78,7 +78,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
     if (o.workers > 0) {
       const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
       // Pages first: training here waits at its yield points while a request is being answered.
-      const runTrial = trainingRunner(backend, { pause: gate.pause });
+      const runTrial = trainingRunner(backend, { pause: gate.pause, artifacts: rt.artifacts, log });
       worker = new Worker(rt.bus, { backend, concurrency: o.workers, log, runTrial });
       localBackend = backend.name;
       await worker.start();

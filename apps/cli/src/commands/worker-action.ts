@@ -44,8 +44,11 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
     onConnection: log,
     ...settings().nats.credentials,
   });
+  // Checkpoints and artifacts go to the server's object store (made here if no one has yet).
+  const artifacts = await bus.artifactStore();
   const worker = new Worker(bus, {
     backend,
+    artifacts,
     trialKinds,
     concurrency: 1,
     log,
@@ -58,6 +61,7 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
   await workerShutdownSignal(children);
   log("shutting down: running trials stop after this epoch and are handed back");
   await worker.stop();
+  await artifacts.close();
   releaseWebGpu();
   await bus.close();
   await Promise.all(

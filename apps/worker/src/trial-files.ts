@@ -1,0 +1,125 @@
+/**
+ * What a trial keeps in the artifact store: its latest checkpoint while it runs, and its artifacts once it has
+ * succeeded (test-set class probabilities, the confusion matrix, the final weights). Every object is stored
+ * gzip-compressed (readers see gzip's magic bytes and inflate it); checkpoints at level 1, because they are
+ * written every few epochs while training waits for the previous one, artifacts at the default level, once.
+ */
+import { promisify } from "node:util";
+import { gunzip, gzip } from "node:zlib";
+import type { ArtifactStore } from "@tailsweep/bus";
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  encodeWeights,
+  type TrainingCheckpoint,
+  type TrainResult,
+} from "@tailsweep/model";
+import {
+  type ArtifactFile,
+  CHECKPOINT_FILE,
+  type MultimodalDataset,
+  type RunConfig,
+  trialArtifactKey,
+} from "@tailsweep/schemas";
+import { stringify } from "csv-stringify/sync";
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** gzip's first two bytes. */
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** The bytes of a stored object as written, inflating what was stored compressed. */
+export async function readStored(store: ArtifactStore, key: string): Promise<Uint8Array | undefined> {
+  const stored = await store.get(key);
+  if (!stored) return undefined;
+  return isGzip(stored) ? new Uint8Array(await gunzipAsync(stored)) : stored;
+}
+
+/**
+ * The trial's latest checkpoint, or undefined when it has none or the one stored cannot be read (`log` says
+ * which): an unreadable checkpoint costs a retry its head start, never the trial.
+ */
+export async function loadCheckpoint(
+  store: ArtifactStore,
+  trialId: string,
+  log: (line: string) => void,
+): Promise<TrainingCheckpoint | undefined> {
+  try {
+    const bytes = await readStored(store, trialArtifactKey(trialId, CHECKPOINT_FILE));
+    return bytes && decodeCheckpoint(bytes);
+  } catch (e) {
+    log(`trial ${trialId}: its checkpoint cannot be read (${(e as Error).message}); training from the start`);
+    return undefined;
+  }
+}
+
+/** Stores a checkpoint in place of the trial's previous one; returns the bytes stored. */
+export async function storeCheckpoint(
+  store: ArtifactStore,
+  trialId: string,
+  checkpoint: TrainingCheckpoint,
+): Promise<number> {
+  const compressed = await gzipAsync(encodeCheckpoint(checkpoint), { level: 1 });
+  await store.put(trialArtifactKey(trialId, CHECKPOINT_FILE), compressed);
+  return compressed.length;
+}
+
+/** The contents of a succeeded trial's artifact files, uncompressed, in ARTIFACT_FILES order. */
+export function artifactContents(
+  result: TrainResult,
+  dataset: MultimodalDataset,
+  config: RunConfig,
+): { name: ArtifactFile; data: Uint8Array }[] {
+  const artifacts = result.artifacts;
+  if (!artifacts) throw new Error("artifactContents: the training run returned no artifacts");
+  const K = dataset.classNames.length;
+  const probabilities = artifacts.testProbabilities;
+  const rows: (string | number)[][] = [];
+  for (let i = 0; i < dataset.test.n; i++) {
+    const p = Array.from(probabilities.subarray(i * K, (i + 1) * K));
+    let predicted = 0;
+    for (let c = 1; c < K; c++) if (p[c]! > p[predicted]!) predicted = c;
+    rows.push([i, dataset.test.y[i]!, predicted, ...p]);
+  }
+  const predictions = stringify(rows, {
+    header: true,
+    columns: ["row", "label", "predicted", ...dataset.classNames.map((name) => `p_${name}`)],
+  });
+  const confusion = {
+    classNames: dataset.classNames,
+    /** confusion[t][p]: test rows of true class t predicted as p, every used modality observed. */
+    confusion: result.metrics.test.confusion,
+  };
+  const weights = encodeWeights(artifacts.weights, {
+    model: result.model,
+    train: result.train,
+    dataset: config.dataset,
+    modalityDims: dataset.modalities.map((m) => m.dim),
+    classNames: dataset.classNames,
+    backend: result.backend,
+  });
+  const text = (s: string) => new TextEncoder().encode(s);
+  return [
+    { name: "predictions.csv", data: text(predictions) },
+    { name: "confusion.json", data: text(`${JSON.stringify(confusion, null, 2)}\n`) },
+    { name: "weights.json", data: text(weights.manifest) },
+    { name: "weights.bin", data: weights.bin },
+  ];
+}
+
+/** Stores a succeeded trial's artifacts; returns each file's name and uncompressed size. */
+export async function storeArtifacts(
+  store: ArtifactStore,
+  trialId: string,
+  files: readonly { name: ArtifactFile; data: Uint8Array }[],
+): Promise<{ name: ArtifactFile; bytes: number }[]> {
+  const kept: { name: ArtifactFile; bytes: number }[] = [];
+  for (const { name, data } of files) {
+    await store.put(trialArtifactKey(trialId, name), await gzipAsync(data));
+    kept.push({ name, bytes: data.length });
+  }
+  return kept;
+}
