@@ -124,6 +124,42 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     expect(t.workerId).not.toBe(victimId);
   });
 
+  it("resumes a SIGKILLed worker's trial from its checkpoint in the object store, with every epoch on record", async () => {
+    const c = await cluster(14_306, 2);
+    // One trial per worker; 8 epochs of 6 steps, so the kill lands mid-trial with checkpoints behind it.
+    await run(["sweep", "submit", sweepFile("resume", { nu: [5, 10] }, 1, 6, {}, 8)], c.env);
+    const victim = c.workers[0]!;
+    const victimId = `${hostname()}:${victim.pid}`;
+    let killed = "";
+    await waitFor(async () => {
+      const [sweep] = await c.store.listSweeps("faults");
+      if (!sweep) return false;
+      const t = (await c.store.listTrials(sweep.id)).find((x) => x.state === "running" && x.workerId === victimId);
+      // Epoch 4 on record: epoch 3's checkpoint was saved after epoch 2's finished uploading.
+      if (t && (await c.store.listEpochs(t.id, t.attempt)).length >= 4) killed = t.id;
+      return killed !== "";
+    }, "the victim to train 4 epochs of a trial");
+    victim.kill("SIGKILL");
+    await waitFor(() => finished(c.store), "the sweep to finish");
+    await expectEveryTrialOnce(c.store, 2);
+    const trial = (await c.store.getTrial(killed))!;
+    expect(trial.attempt).toBe(2);
+    expect(trial.workerId).not.toBe(victimId);
+    const result = (await c.store.getResult(killed))!;
+    expect(result.metrics.resumed?.fromEpoch).toBeGreaterThanOrEqual(3);
+    expect(result.metrics.resumed?.savedSeconds).toBeGreaterThan(0);
+    expect(result.metrics.history?.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The resuming attempt published the epochs it restored: its curve is whole.
+    expect((await c.store.listEpochs(killed, 2)).map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // Its restored epochs are the numbers the killed attempt trained, to the bit.
+    const first = await c.store.listEpochs(killed, 1);
+    const second = await c.store.listEpochs(killed, 2);
+    const upTo = result.metrics.resumed!.fromEpoch;
+    expect(second.slice(0, upTo).map((e) => e.loss)).toEqual(first.slice(0, upTo).map((e) => e.loss));
+    // The other trial never stopped, and its checkpoint went once it succeeded; artifacts stay for both.
+    expect(result.metrics.artifacts?.map((a) => a.name)).toContain("predictions.csv");
+  });
+
   it("finishes the sweep when NATS restarts mid-sweep, nothing lost or duplicated", async () => {
     const c = await cluster(14_303, 2);
     await run(["sweep", "submit", sweepFile("nats", { nu: [5, 10, 30] }, 2, 10)], c.env);
