@@ -21,6 +21,8 @@ export interface ApiOptions {
    * (NATS when NATS_URL is set: a cancel must reach the workers); without it the API is read-only.
    */
   launches?: boolean;
+  /** The command reads trials' stored files (artifacts, predictions): locally, over NATS when NATS_URL is set. */
+  trialFiles?: boolean;
   /**
    * The API's input fields that this command takes as flags, by field (`baseline` → `--baseline`): an InputError the
    * API raises about one of them is told in the command's words.

@@ -8,7 +8,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** The API in this process on the run store: the context `tailsweep ui` gives the dashboard, for one command. */
 export async function localApi(options: ApiOptions) {
-  const rt = await openRuntime(log, { needsBus: options.launches === true });
+  // Trial files live in the NATS object store when NATS_URL is set: reading them needs the connection too.
+  const rt = await openRuntime(log, { needsBus: options.launches === true || options.trialFiles === true });
   let launcher: SweepLauncher | undefined;
   if (options.launches) {
     // Over NATS the team's controller persists what follows; this one only stores, queues and notifies. Loaded only
@@ -21,6 +22,7 @@ export async function localApi(options: ApiOptions) {
     access: rt.opened.access,
     caller: LOCAL_CALLER,
     sweepLimits: settings().sweepLimits,
+    artifacts: rt.artifacts,
     ...(launcher && { launcher }),
   };
   const api: Api = createTRPCClient<AppRouter>({

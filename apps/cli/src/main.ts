@@ -8,6 +8,7 @@ import { registerModel } from "./commands/model";
 import { registerReport } from "./commands/report";
 import { registerSweep } from "./commands/sweep";
 import { registerTrain } from "./commands/train";
+import { registerTrial } from "./commands/trial";
 import { registerUi } from "./commands/ui";
 import { type EnvGroup, envHelp } from "./settings-spec";
 
@@ -50,6 +51,8 @@ const COMMAND_ENV: Record<string, EnvGroup[]> = {
   worker: ["nats", "training"],
   workers: ["store", "login"],
   compare: ["store", "login"],
+  "trial artifacts": ["store", "nats", "login"],
+  evaluate: ["store", "nats", "login"],
   report: ["store", "login"],
   user: ["store"],
   member: ["store"],
@@ -83,6 +86,7 @@ export function buildProgram(): Command {
   registerModel(program);
   registerBackends(program);
   registerSweep(program);
+  registerTrial(program);
   registerCompare(program);
   registerReport(program);
   registerUi(program);

@@ -5,7 +5,7 @@ import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 
 /** Writes streamed text to the file a {@link wholeFileWriter} was made for; resolves once it is all there. */
-export type WholeFileWriter = (chunks: AsyncIterable<string>) => Promise<void>;
+export type WholeFileWriter = (chunks: AsyncIterable<string | Uint8Array>) => Promise<void>;
 
 /**
  * A writer of streamed text to `path` that leaves the file either complete or unchanged: the chunks go to a temporary
@@ -37,6 +37,9 @@ export async function wholeFileWriter(path: string): Promise<WholeFileWriter> {
 }
 
 /** {@link wholeFileWriter} of `path`, given `chunks` as soon as it is ready. */
-export async function writeFileWhole(path: string, chunks: AsyncIterable<string>): Promise<void> {
+export async function writeFileWhole(
+  path: string,
+  chunks: AsyncIterable<string | Uint8Array>,
+): Promise<void> {
   await (await wholeFileWriter(path))(chunks);
 }

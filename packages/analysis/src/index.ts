@@ -68,6 +68,18 @@ export {
   trialTable,
 } from "./sweep-views";
 export {
+  ARTIFACT_NOT_FOUND_CODE,
+  EVALUATION_METRICS,
+  type EvaluationMetric,
+  EvaluationMetricSchema,
+  evaluatePredictions,
+  readTrialArtifact,
+  storedTrialArtifact,
+  type TrialArtifact,
+  type TrialFiles,
+  trialFiles,
+} from "./trial-artifacts";
+export {
   applyTrialView,
   CONFIG_COLUMN,
   cellValue,

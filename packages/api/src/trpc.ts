@@ -1,4 +1,5 @@
 import type { AccessStore } from "@tailsweep/access";
+import type { ArtifactStore } from "@tailsweep/bus";
 import {
   type ErrorCategory,
   isAppError,
@@ -49,6 +50,11 @@ export interface ApiContext {
   caller: Caller;
   /** Users, members, tokens and the audit log; absent where the app keeps none. */
   access?: AccessStore;
+  /**
+   * Where trials keep checkpoints and artifacts (the NATS object store, or a directory beside the embedded store);
+   * absent where this process reaches none (a plain `next start`): the trial files procedures then say so.
+   */
+  artifacts?: ArtifactStore;
   /** Limits on launched sweeps (sweepLimitsFromEnv: TAILSWEEP_MAX_TRIALS); parseSweepFile's defaults when absent. */
   sweepLimits?: SweepLimits;
 }

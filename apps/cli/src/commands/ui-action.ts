@@ -93,6 +93,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
     Promise.resolve({
       store: rt.opened.store,
       access: rt.opened.access,
+      artifacts: rt.artifacts,
       launcher: o.readOnly
         ? undefined
         : {

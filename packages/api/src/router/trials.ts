@@ -1,21 +1,95 @@
+import {
+  EvaluationMetricSchema,
+  evaluatePredictions,
+  readTrialArtifact,
+  storedTrialArtifact,
+  trialFiles,
+} from "@tailsweep/analysis";
+import type { ArtifactStore } from "@tailsweep/bus";
+import { ARTIFACT_FILES, UnavailableError } from "@tailsweep/schemas";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize } from "../caller";
 import { checked, idField } from "../input";
-import { t } from "../trpc";
+import { type ApiContext, t } from "../trpc";
+
+/** The stable code of a request for trial files where this server reaches no artifact store. */
+export const NO_ARTIFACT_STORE_CODE = "NO_ARTIFACT_STORE";
+
+/** The trial, once the caller may read it: NOT_FOUND for an unknown id, FORBIDDEN for another project's. */
+async function readableTrial(ctx: ApiContext, id: string) {
+  const trial = await ctx.store.getTrial(id);
+  if (!trial) throw new TRPCError({ code: "NOT_FOUND", message: `no trial with id ${id}` });
+  const sweep = await ctx.store.getSweep(trial.sweepId);
+  authorize(ctx.caller, sweep?.project ?? "", "read", `trial with id ${id}`);
+  return { trial, sweep };
+}
+
+function artifactStore(ctx: ApiContext): ArtifactStore {
+  if (!ctx.artifacts) {
+    throw new UnavailableError(
+      NO_ARTIFACT_STORE_CODE,
+      "this server reaches no artifact store (a read-only dashboard: serve it with `tailsweep ui`)",
+    );
+  }
+  return ctx.artifacts;
+}
+
+const fileInput = z.object({ id: idField, name: z.enum(ARTIFACT_FILES) }).strict();
 
 /** Trials: one at a time, with everything the trial page shows. */
 export const trialsRouter = t.router({
   /** One trial: config, seed, attempts and their reasons, per-epoch metrics, result, and the sweep's provenance. */
   get: t.procedure.input(checked(z.object({ id: idField }).strict())).query(async ({ ctx, input }) => {
-    const trial = await ctx.store.getTrial(input.id);
-    if (!trial) throw new TRPCError({ code: "NOT_FOUND", message: `no trial with id ${input.id}` });
-    const sweep = await ctx.store.getSweep(trial.sweepId);
-    authorize(ctx.caller, sweep?.project ?? "", "read", `trial with id ${input.id}`);
+    const { trial, sweep } = await readableTrial(ctx, input.id);
     const [epochs, result] = await Promise.all([
       ctx.store.listEpochs(trial.id),
       ctx.store.getResult(trial.id),
     ]);
     return { trial, epochs, result: result ?? null, provenance: sweep?.provenance ?? {} };
   }),
+
+  /** What the trial kept: its artifacts with their sizes as written and as stored, and its checkpoint if any. */
+  files: t.procedure.input(checked(z.object({ id: idField }).strict())).query(async ({ ctx, input }) => {
+    const { trial } = await readableTrial(ctx, input.id);
+    const result = await ctx.store.getResult(trial.id);
+    return trialFiles(artifactStore(ctx), trial.id, result?.metrics.artifacts ?? []);
+  }),
+
+  /**
+   * One artifact's bytes as stored (gzip-compressed: `gzip` says so), base64-encoded: the CLI inflates and writes
+   * it, the dashboard's download route hands it to the browser with `Content-Encoding: gzip`.
+   */
+  file: t.procedure.input(checked(fileInput)).query(async ({ ctx, input }) => {
+    const { trial } = await readableTrial(ctx, input.id);
+    const stored = await storedTrialArtifact(artifactStore(ctx), trial.id, input.name);
+    return { name: input.name, gzip: stored.gzip, base64: Buffer.from(stored.bytes).toString("base64") };
+  }),
+
+  /** Metrics recomputed from the trial's stored test-set predictions, without training again. */
+  evaluate: t.procedure
+    .input(
+      checked(
+        z
+          .object({
+            id: idField,
+            metrics: z.array(EvaluationMetricSchema).min(1).max(EvaluationMetricSchema.options.length),
+          })
+          .strict(),
+      ),
+    )
+    .query(async ({ ctx, input }) => {
+      const { trial } = await readableTrial(ctx, input.id);
+      const result = await ctx.store.getResult(trial.id);
+      const csv = new TextDecoder().decode(
+        await readTrialArtifact(artifactStore(ctx), trial.id, "predictions.csv"),
+      );
+      return {
+        trialId: trial.id,
+        ...evaluatePredictions(csv, input.metrics, result?.metrics.minorityClasses ?? []),
+        stored: result
+          ? { balancedAccuracy: result.metrics.test.balancedAccuracy, accuracy: result.metrics.test.accuracy }
+          : null,
+      };
+    }),
 });

@@ -1,0 +1,69 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { EvaluationMetricSchema } from "@tailsweep/analysis";
+import { describeIssues, InputError } from "@tailsweep/schemas";
+import { z } from "zod";
+import { withApi } from "../api-client";
+import { writeFileWhole } from "../write-file-whole";
+import { log, printJson } from "./sweep-output";
+
+const kib = (bytes: number) => (Number.isNaN(bytes) ? "?" : `${(bytes / 1024).toFixed(1)} KiB`);
+
+/** `tailsweep trial artifacts <id> [-o dir]`: what the trial kept, and the files themselves into `dir`. */
+export async function trialArtifacts(id: string, o: { output?: string; json?: boolean }): Promise<void> {
+  await withApi(
+    async (api) => {
+      const files = await api.trials.files.query({ id });
+      if (o.json) printJson(files);
+      else {
+        if (files.artifacts.length === 0) process.stdout.write(`trial ${id} kept no artifacts\n`);
+        for (const a of files.artifacts)
+          process.stdout.write(
+            `${a.name.padEnd(16)} ${kib(a.bytes).padStart(12)}  (${kib(a.storedBytes)} stored)\n`,
+          );
+        if (files.checkpoint)
+          process.stdout.write(
+            `checkpoint       ${kib(files.checkpoint.storedBytes).padStart(12)} stored, ${files.checkpoint.modified}\n`,
+          );
+      }
+      if (!o.output) return;
+      await mkdir(o.output, { recursive: true });
+      for (const a of files.artifacts) {
+        const file = await api.trials.file.query({ id, name: a.name });
+        const stored = Buffer.from(file.base64, "base64");
+        const target = path.join(o.output, a.name);
+        const bytes = file.gzip ? gunzipSync(stored) : stored;
+        await writeFileWhole(
+          target,
+          (async function* () {
+            yield bytes;
+          })(),
+        );
+        log(`wrote ${target}`);
+      }
+    },
+    { trialFiles: true },
+  );
+}
+
+/** `tailsweep evaluate <trial> --metric a,b`: metrics recomputed from the trial's stored predictions. */
+export async function evaluateCommand(trialId: string, o: { metric: string; json?: boolean }): Promise<void> {
+  const names = o.metric
+    .split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
+  const parsed = z.array(EvaluationMetricSchema).min(1).safeParse(names);
+  if (!parsed.success) throw new InputError("--metric", describeIssues(parsed.error, "metric").join("; "));
+  const evaluated = await withApi((api) => api.trials.evaluate.query({ id: trialId, metrics: parsed.data }), {
+    trialFiles: true,
+    flags: { metrics: "--metric" },
+  });
+  if (o.json) {
+    printJson(evaluated);
+    return;
+  }
+  process.stdout.write(`trial ${trialId}: ${evaluated.rows} test rows, ${evaluated.classes} classes\n`);
+  for (const { metric, value } of evaluated.values)
+    process.stdout.write(`${metric.padEnd(18)} ${value.toFixed(4)}\n`);
+}

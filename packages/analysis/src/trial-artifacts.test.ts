@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { FileArtifactStore } from "@tailsweep/bus";
+import { trialArtifactKey } from "@tailsweep/schemas";
+import { afterAll, describe, expect, it } from "vitest";
+import { evaluatePredictions, readTrialArtifact, trialFiles } from "./trial-artifacts";
+
+// Four test rows, two classes; by hand:
+//   row 0: label 0, p = (0.9, 0.1) → predicted 0, right
+//   row 1: label 0, p = (0.4, 0.6) → predicted 1, wrong
+//   row 2: label 1, p = (0.2, 0.8) → predicted 1, right
+//   row 3: label 1, p = (0.3, 0.7) → predicted 1, right
+const csv = `row,label,predicted,p_a,p_b
+0,0,0,0.9,0.1
+1,0,1,0.4,0.6
+2,1,1,0.2,0.8
+3,1,1,0.3,0.7
+`;
+
+describe("evaluatePredictions", () => {
+  it("recomputes the trainer's metrics and the probability metrics, to hand-computed values", () => {
+    const { rows, classes, values } = evaluatePredictions(
+      csv,
+      ["accuracy", "balancedAccuracy", "minorityRecall", "logLoss", "brier", "ece"],
+      [0],
+    );
+    const v = Object.fromEntries(values.map((x) => [x.metric, x.value]));
+    expect([rows, classes]).toEqual([4, 2]);
+    expect(v.accuracy).toBe(0.75);
+    expect(v.balancedAccuracy).toBe(0.75); // recalls 0.5 and 1
+    expect(v.minorityRecall).toBe(0.5);
+    expect(v.logLoss).toBeCloseTo(-(Math.log(0.9) + Math.log(0.4) + Math.log(0.8) + Math.log(0.7)) / 4, 12);
+    // Σ_c (p_c − y_c)² per row: 0.02, 0.72, 0.08, 0.18
+    expect(v.brier).toBeCloseTo((0.02 + 0.72 + 0.08 + 0.18) / 4, 12);
+    // confidences 0.9 (right), 0.6 (wrong), 0.8 (right), 0.7 (right), each alone in its 1/15 bin:
+    // (|1 − 0.9| + |0 − 0.6| + |1 − 0.8| + |1 − 0.7|) / 4
+    expect(v.ece).toBeCloseTo((0.1 + 0.6 + 0.2 + 0.3) / 4, 12);
+  });
+
+  it("refuses a file that is not a predictions file", () => {
+    expect(() => evaluatePredictions("a,b\n1,2\n", ["accuracy"], [])).toThrow(
+      /not a tailsweep predictions file/,
+    );
+  });
+});
+
+describe("a trial's stored files", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tailsweep-trial-files-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("lists what a trial kept, with written and stored sizes, and reads a file back inflated", async () => {
+    const store = new FileArtifactStore(dir);
+    const trial = "sweep1:abc";
+    const text = new TextEncoder().encode(csv.repeat(50));
+    await store.put(trialArtifactKey(trial, "predictions.csv"), gzipSync(text));
+    await store.put(trialArtifactKey(trial, "checkpoint.tsck"), new Uint8Array(10));
+    await store.put(trialArtifactKey("sweep1:abcd", "weights.bin"), new Uint8Array(3)); // another trial
+    const files = await trialFiles(store, trial, [{ name: "predictions.csv", bytes: text.length }]);
+    expect(files.artifacts).toHaveLength(1);
+    expect(files.artifacts[0]).toMatchObject({ name: "predictions.csv", bytes: text.length });
+    expect(files.artifacts[0]!.storedBytes).toBeLessThan(text.length / 5);
+    expect(files.checkpoint?.storedBytes).toBe(10);
+    expect(await readTrialArtifact(store, trial, "predictions.csv")).toEqual(text);
+    await expect(readTrialArtifact(store, trial, "weights.bin")).rejects.toMatchObject({
+      code: "ARTIFACT_NOT_FOUND",
+      category: "not-found",
+    });
+  });
+});
