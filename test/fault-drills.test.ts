@@ -2,7 +2,7 @@
 // storage), a long event backlog with the shortest heartbeat, a graceful shutdown with one attempt, a repeated
 // submit, an interrupted embedded run, Ctrl-C on a worker group, a worker killed during a top-up. The promise under
 // test: every trial ends with exactly one result, nothing hangs, no finished training is thrown away.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NatsBus } from "@tailsweep/bus";
@@ -319,6 +319,21 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     const resumed = await run(["sweep", "run", slow], env);
     expect(resumed).toMatch(/resuming, 2 of 2 trials left/);
     expect(resumed).toMatch(/completed/);
+    // The handed-back trial went on from the checkpoint its stop left, and the status says what that saved.
+    const status = await run(["sweep", "status", interrupted.id], env);
+    expect(status).toMatch(/checkpoints: 1 retried trial resumed, saving \d+ s of training/);
+    // Its files, listed and downloaded, and a metric recomputed from its predictions.
+    const key = (await run(["sweep", "export", interrupted.id], env)).trim().split("\n")[1]!.split(",")[0]!;
+    const trialId = `${interrupted.id}:${key}`;
+    const out = mkdtempSync(join(tmpdir(), "tailsweep-files-"));
+    const listing = await run(["trial", "artifacts", trialId, "-o", out], env);
+    expect(listing).toMatch(/predictions\.csv .* KiB stored/);
+    expect(readFileSync(join(out, "predictions.csv"), "utf8")).toMatch(/^row,label,predicted,p_0,/);
+    const evaluated = JSON.parse(
+      lastLine(await run(["evaluate", trialId, "--metric", "balancedAccuracy,ece", "--json"], env)),
+    );
+    expect(evaluated.rows).toBeGreaterThan(0);
+    expect(evaluated.values.map((v: { metric: string }) => v.metric)).toEqual(["balancedAccuracy", "ece"]);
     const again = await run(["sweep", "run", slow], env);
     expect(again).toMatch(/has finished already/);
   });

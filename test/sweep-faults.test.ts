@@ -134,7 +134,9 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     await waitFor(async () => {
       const [sweep] = await c.store.listSweeps("faults");
       if (!sweep) return false;
-      const t = (await c.store.listTrials(sweep.id)).find((x) => x.state === "running" && x.workerId === victimId);
+      const t = (await c.store.listTrials(sweep.id)).find(
+        (x) => x.state === "running" && x.workerId === victimId,
+      );
       // Epoch 4 on record: epoch 3's checkpoint was saved after epoch 2's finished uploading.
       if (t && (await c.store.listEpochs(t.id, t.attempt)).length >= 4) killed = t.id;
       return killed !== "";

@@ -60,6 +60,7 @@ export { type SequentialStatus, sequentialStatus } from "./sequential-sweep";
 export { loadSweepRuns, SWEEP_NOT_FOUND_CODE, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
 export {
   catalogEntry,
+  checkpointSavings,
   learningCurves,
   perClassResults,
   sweepHeatmap,

@@ -6,6 +6,7 @@ import {
   type EpochSeriesMetric,
   paramValue,
   sweepProgress,
+  type TrialResult,
   takesGpuTrials,
   type WorkerRecord,
   workerStatus,
@@ -76,6 +77,24 @@ export function sweepOverview(
     };
   });
   return { ...sweep, counts: progress.counts, progress, workers, gpu };
+}
+
+/**
+ * The training time checkpoints saved a sweep: how many succeeded trials finished on an attempt that resumed from a
+ * checkpoint, and the seconds of training those attempts did not redo (what earlier attempts spent reaching it).
+ */
+export function checkpointSavings(results: readonly (TrialResult | undefined)[]): {
+  resumedTrials: number;
+  savedSeconds: number;
+} {
+  let resumedTrials = 0;
+  let savedSeconds = 0;
+  for (const r of results) {
+    if (!r?.metrics.resumed) continue;
+    resumedTrials++;
+    savedSeconds += r.metrics.resumed.savedSeconds;
+  }
+  return { resumedTrials, savedSeconds };
 }
 
 /**

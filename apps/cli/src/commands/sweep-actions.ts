@@ -80,7 +80,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
     const sequential = sweep.spec.sequential ? await api.sweeps.sequential.query({ id: target }) : null;
     return { sweep, ranking, sequential };
   });
-  const { id: sweepId, name, project, status, counts } = sweep;
+  const { id: sweepId, name, project, status, counts, checkpoints } = sweep;
   if (o.json)
     printJson({
       id: sweepId,
@@ -88,11 +88,16 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
       project,
       status,
       counts,
+      checkpoints,
       ranking: rankingJson(ranking.configurations),
       ...(sequential && { sequential }),
     });
   else {
     process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${JSON.stringify(counts)}\n`);
+    if (checkpoints.resumedTrials > 0)
+      process.stdout.write(
+        `checkpoints: ${checkpoints.resumedTrials} retried trial${checkpoints.resumedTrials === 1 ? "" : "s"} resumed, saving ${duration(checkpoints.savedSeconds)} of training\n`,
+      );
     printRanking(ranking.objective, ranking.configurations);
     if (sequential) {
       const design = sweep.spec.sequential!;

@@ -1,4 +1,5 @@
 import {
+  checkpointSavings,
   compareSweep,
   EXPORT_FORMATS,
   exportSweep,
@@ -159,7 +160,13 @@ export const sweepsRouter = t.router({
   get: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
     const sweep = await sweepOrThrow(ctx, input.id);
     const [trials, workers] = await Promise.all([ctx.store.listTrials(sweep.id), ctx.store.listWorkers()]);
-    return sweepOverview({ sweep, trials }, workers, new Date());
+    // Only a trial that was handed back or retried can have resumed: their results alone are read.
+    const retried = trials.filter((trial) => trial.state === "succeeded" && trial.retries.length > 0);
+    const results = await Promise.all(retried.map((trial) => ctx.store.getResult(trial.id)));
+    return {
+      ...sweepOverview({ sweep, trials }, workers, new Date()),
+      checkpoints: checkpointSavings(results),
+    };
   }),
 
   /** The newest sweep the caller can read (in one project, or any), or null when there is none. */

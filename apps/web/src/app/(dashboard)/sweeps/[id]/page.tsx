@@ -129,6 +129,13 @@ export default async function SweepPage({
         {p.counts.failed} failed · {p.counts.cancelled} cancelled · elapsed {duration(p.elapsedSeconds)}
         {running ? ` · ETA ${duration(p.etaSeconds)}` : ""}
       </section>
+      {sweep.checkpoints.resumedTrials > 0 && (
+        <p data-testid="checkpoint-savings" className="muted">
+          checkpoints: {sweep.checkpoints.resumedTrials} retried trial
+          {sweep.checkpoints.resumedTrials === 1 ? "" : "s"} resumed where they stopped, saving{" "}
+          {duration(sweep.checkpoints.savedSeconds)} of training
+        </p>
+      )}
       {sweep.gpu.trials > 0 && (
         <p data-testid="gpu-need" className={gpuStalled(sweep.gpu) ? "warn" : "muted"}>
           {gpuNeed(sweep.gpu, sweep.trialCount)}

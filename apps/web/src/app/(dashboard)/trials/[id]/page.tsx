@@ -4,6 +4,7 @@ import { api } from "../../../../server/store";
 export const dynamic = "force-dynamic";
 
 const fmt = (v: number | undefined, digits = 3) => (typeof v === "number" ? v.toFixed(digits) : "");
+const kib = (bytes: number) => (Number.isNaN(bytes) ? "—" : `${(bytes / 1024).toFixed(1)} KiB`);
 
 /** One trial: what ran (config, seed, backend), its attempts and why earlier ones ended, per-epoch numbers, provenance. */
 export default async function TrialPage({ params }: { params: Promise<{ id: string }> }) {
@@ -12,6 +13,8 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
   const found = await caller.trials.get({ id: decodeURIComponent(id) }).catch(() => undefined);
   if (!found) notFound();
   const { trial, epochs, result, provenance } = found;
+  // Null where this server reaches no artifact store (a read-only `next start`): the section says so.
+  const files = await caller.trials.files({ id: trial.id }).catch(() => null);
   const ran = result?.metrics;
   const gpu = ran?.gpuAdapter;
   return (
@@ -30,6 +33,12 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
         </span>
         {result ? ` · ${result.seconds.toFixed(1)} s` : ""}
       </p>
+      {ran?.resumed && (
+        <p data-testid="resumed">
+          attempt {trial.attempt} resumed from its checkpoint after epoch {ran.resumed.fromEpoch}: it saved{" "}
+          {ran.resumed.savedSeconds.toFixed(1)} s of training
+        </p>
+      )}
       {trial.error && <p data-testid="error">error: {trial.error}</p>}
       {trial.retries.length > 0 && (
         <ul data-testid="retries">
@@ -69,6 +78,48 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
           ))}
         </tbody>
       </table>
+      <h2>Files</h2>
+      {files === null ? (
+        <p className="muted">this dashboard reaches no artifact store (serve it with `tailsweep ui`)</p>
+      ) : files.artifacts.length === 0 && !files.checkpoint ? (
+        <p className="muted" data-testid="no-files">
+          nothing kept{trial.state === "succeeded" ? " (its sweep keeps no artifacts)" : " yet"}
+        </p>
+      ) : (
+        <table className="data" data-testid="files">
+          <thead>
+            <tr>
+              <th>file</th>
+              <th className="num">size</th>
+              <th className="num">stored</th>
+            </tr>
+          </thead>
+          <tbody>
+            {files.artifacts.map((a) => (
+              <tr key={a.name}>
+                <td>
+                  <a href={`/api/trials/${encodeURIComponent(trial.id)}/files/${a.name}`} download>
+                    {a.name}
+                  </a>
+                </td>
+                <td className="num">{kib(a.bytes)}</td>
+                <td className="num">{kib(a.storedBytes)}</td>
+              </tr>
+            ))}
+            {files.checkpoint && (
+              <tr>
+                <td title={`saved ${files.checkpoint.modified}`}>checkpoint (resumes a retry)</td>
+                <td className="num" />
+                <td className="num">{kib(files.checkpoint.storedBytes)}</td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      )}
+      <p className="muted">
+        Recompute a metric from the stored predictions:{" "}
+        <code>tailsweep evaluate {trial.id} --metric ece</code>
+      </p>
       <h2>Configuration</h2>
       <pre className="mono" style={{ background: "var(--bg-soft)", padding: "0.5rem" }}>
         {JSON.stringify(trial.config, null, 2)}

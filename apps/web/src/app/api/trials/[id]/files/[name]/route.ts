@@ -1,0 +1,64 @@
+import { ARTIFACT_NOT_FOUND_CODE } from "@tailsweep/analysis";
+import { createCaller, isUnauthorized } from "@tailsweep/api";
+import { ARTIFACT_FILES, hasErrorCode, NUL_MESSAGE, storable } from "@tailsweep/schemas";
+import { requestContext } from "../../../../../../server/store";
+
+export const dynamic = "force-dynamic";
+
+const CONTENT_TYPES: Record<(typeof ARTIFACT_FILES)[number], string> = {
+  "predictions.csv": "text/csv; charset=utf-8",
+  "confusion.json": "application/json",
+  "weights.json": "application/json",
+  "weights.bin": "application/octet-stream",
+};
+
+function isArtifactFile(name: string): name is (typeof ARTIFACT_FILES)[number] {
+  return (ARTIFACT_FILES as readonly string[]).includes(name);
+}
+
+/**
+ * `GET /api/trials/<id>/files/<name>`: one of a trial's stored files as a download, through the same procedure as
+ * `tailsweep trial artifacts -o` (trials.file), so the same access rules hold. The stored bytes are gzip: they go
+ * out as they are with `Content-Encoding: gzip`, which every browser and `curl --compressed` inflate. 400 for a
+ * name that is no trial file, 404 for an unknown trial, one the caller may not read or a file it did not keep, 401
+ * for a refused API token, 503 where this server reaches no artifact store.
+ */
+export async function GET(req: Request, { params }: { params: Promise<{ id: string; name: string }> }) {
+  const { id: rawId, name } = await params;
+  const id = decodeURIComponent(rawId);
+  if (!storable(id)) return text(400, `id: ${NUL_MESSAGE}`);
+  if (!isArtifactFile(name))
+    return text(400, `name: must be one of ${ARTIFACT_FILES.join(", ")}, got '${name}'`);
+  try {
+    const file = await createCaller(await requestContext(req)).trials.file({ id, name });
+    const trialKey = id.slice(id.lastIndexOf(":") + 1);
+    return new Response(Buffer.from(file.base64, "base64"), {
+      headers: {
+        "Content-Type": CONTENT_TYPES[name],
+        ...(file.gzip && { "Content-Encoding": "gzip" }),
+        "Content-Disposition": `attachment; filename="trial-${trialKey}-${name}"`,
+        "Cache-Control": "no-store",
+      },
+    });
+  } catch (e) {
+    // By code, not class: the error may come from another bundle's copy of the API.
+    const message = e instanceof Error ? e.message : String(e);
+    if (isUnauthorized(e)) return text(401, message);
+    const code = trpcCode(e);
+    // The same answer for another team's trial as for none: a guessed id confirms nothing.
+    if (hasErrorCode(e, ARTIFACT_NOT_FOUND_CODE) || code === "NOT_FOUND" || code === "FORBIDDEN")
+      return text(404, message);
+    if (code === "SERVICE_UNAVAILABLE") return text(503, message);
+    throw e;
+  }
+}
+
+/** A tRPC error's code (`NOT_FOUND`…), read by name and field: the class may be another bundle's. */
+function trpcCode(e: unknown): string | undefined {
+  if (typeof e !== "object" || e === null || !("name" in e) || e.name !== "TRPCError") return undefined;
+  return "code" in e && typeof e.code === "string" ? e.code : undefined;
+}
+
+function text(status: number, message: string): Response {
+  return new Response(`${message}\n`, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}
