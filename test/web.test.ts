@@ -392,6 +392,34 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.screenshot({ path: join(artifacts, "trial.png"), fullPage: true });
   });
 
+  it("lists a trial's files on its page and downloads them, 404 for a file or trial it does not have (issue #21)", async () => {
+    const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list");
+    const [trial] = await trpc<{ id: string }[]>(base, "sweeps.trials", { id: sweep!.id });
+    await page.goto(`${base}/trials/${encodeURIComponent(trial!.id)}`);
+    await page.waitForSelector("[data-testid=files]");
+    const names = await page.locator("[data-testid=files] tbody tr td:first-child").allTextContents();
+    expect(names).toEqual(["predictions.csv", "confusion.json", "weights.json", "weights.bin"]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.click("[data-testid=files] a:text('predictions.csv')"),
+    ]);
+    const saved = join(artifacts, "downloaded-predictions.csv");
+    await download.saveAs(saved);
+    expect(readFileSync(saved, "utf8")).toMatch(/^row,label,predicted,p_0,/);
+    await page.screenshot({ path: join(artifacts, "trial-files.png"), fullPage: true });
+    // Over HTTP: gzip as stored, inflated by the client; a refusal in plain text, before any byte of a file.
+    const url = (id: string, name: string) => `${base}/api/trials/${encodeURIComponent(id)}/files/${name}`;
+    const csv = await fetch(url(trial!.id, "predictions.csv"));
+    expect([csv.status, csv.headers.get("content-encoding")]).toEqual([200, "gzip"]);
+    expect(await csv.text()).toMatch(/^row,label,predicted/);
+    const confusion = (await (await fetch(url(trial!.id, "confusion.json"))).json()) as {
+      classNames: string[];
+    };
+    expect(confusion.classNames).toHaveLength(10);
+    expect((await fetch(url(trial!.id, "model.pt"))).status).toBe(400);
+    expect((await fetch(url(`${sweep!.id}:0000000000000000`, "weights.bin"))).status).toBe(404);
+  });
+
   it("cancels a running sweep from its page", async () => {
     const { id } = await trpc<{ id: string }>(
       base,
