@@ -407,11 +407,21 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await download.saveAs(saved);
     expect(readFileSync(saved, "utf8")).toMatch(/^row,label,predicted,p_0,/);
     await page.screenshot({ path: join(artifacts, "trial-files.png"), fullPage: true });
-    // Over HTTP: gzip as stored, inflated by the client; a refusal in plain text, before any byte of a file.
+    // Over HTTP: the file as written (stored gzip, inflated by the server); a refusal in plain text.
     const url = (id: string, name: string) => `${base}/api/trials/${encodeURIComponent(id)}/files/${name}`;
     const csv = await fetch(url(trial!.id, "predictions.csv"));
-    expect([csv.status, csv.headers.get("content-encoding")]).toEqual([200, "gzip"]);
+    expect([csv.status, csv.headers.get("content-type")]).toEqual([200, "text/csv; charset=utf-8"]);
     expect(await csv.text()).toMatch(/^row,label,predicted/);
+    const weights = await fetch(url(trial!.id, "weights.bin"));
+    const manifest = (await (await fetch(url(trial!.id, "weights.json"))).json()) as {
+      weightsManifest: { weights: { shape: number[] }[] }[];
+    };
+    // weights.bin holds exactly the float32 values weights.json lists
+    const values = manifest.weightsManifest[0]!.weights.reduce(
+      (n, w) => n + w.shape.reduce((a, b) => a * b, 1),
+      0,
+    );
+    expect((await weights.arrayBuffer()).byteLength).toBe(4 * values);
     const confusion = (await (await fetch(url(trial!.id, "confusion.json"))).json()) as {
       classNames: string[];
     };
