@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { FileArtifactStore } from "@tailsweep/bus";
 import { trialArtifactKey } from "@tailsweep/schemas";
-import { afterAll, describe, expect, it } from "vitest";
+import type { ArtifactInfo, ArtifactStore } from "@tailsweep/sweep";
+import { describe, expect, it } from "vitest";
 import { evaluatePredictions, readTrialArtifact, trialFiles } from "./trial-artifacts";
 
 // Four test rows, two classes; by hand:
@@ -46,12 +43,27 @@ describe("evaluatePredictions", () => {
   });
 });
 
-describe("a trial's stored files", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tailsweep-trial-files-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** The port over a Map (the real stores pass their own conformance suite in @tailsweep/bus). */
+function mapStore(): ArtifactStore {
+  const objects = new Map<string, { data: Uint8Array; info: ArtifactInfo }>();
+  const under = (prefix: string) => [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  return {
+    put: async (key, data) => {
+      const info = { key, bytes: data.length, modified: new Date() };
+      objects.set(key, { data, info });
+      return info;
+    },
+    get: async (key) => objects.get(key)?.data,
+    list: async (prefix) => under(prefix).map((k) => objects.get(k)!.info),
+    delete: async (key) => objects.delete(key),
+    deletePrefix: async (prefix) => under(prefix).filter((k) => objects.delete(k)).length,
+    close: async () => {},
+  };
+}
 
+describe("a trial's stored files", () => {
   it("lists what a trial kept, with written and stored sizes, and reads a file back inflated", async () => {
-    const store = new FileArtifactStore(dir);
+    const store = mapStore();
     const trial = "sweep1:abc";
     const text = new TextEncoder().encode(csv.repeat(50));
     await store.put(trialArtifactKey(trial, "predictions.csv"), gzipSync(text));

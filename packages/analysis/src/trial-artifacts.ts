@@ -4,7 +4,6 @@
  */
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
-import type { ArtifactStore } from "@tailsweep/bus";
 import { classificationMetrics, meanRecall } from "@tailsweep/model/metrics";
 import {
   ARTIFACT_FILES,
@@ -15,6 +14,7 @@ import {
   trialArtifactKey,
   trialArtifactPrefix,
 } from "@tailsweep/schemas";
+import type { ArtifactStore } from "@tailsweep/sweep";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 

@@ -1,5 +1,4 @@
 import type { AccessStore } from "@tailsweep/access";
-import type { ArtifactStore } from "@tailsweep/bus";
 import {
   type ErrorCategory,
   isAppError,
@@ -7,7 +6,14 @@ import {
   type SweepLimits,
   type SweepSpec,
 } from "@tailsweep/schemas";
-import type { ExtendRequest, RunStore, SweepRecord, SweepRevision, TrialRecord } from "@tailsweep/sweep";
+import type {
+  ArtifactStore,
+  ExtendRequest,
+  RunStore,
+  SweepRecord,
+  SweepRevision,
+  TrialRecord,
+} from "@tailsweep/sweep";
 import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import type { Caller } from "./caller";
 

@@ -1,3 +1,4 @@
+export type { ArtifactInfo, ArtifactStore } from "./artifact-store";
 export { configLabel, paramValue } from "./config-label";
 export {
   type ConfigIdentity,

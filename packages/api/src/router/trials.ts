@@ -5,8 +5,8 @@ import {
   storedTrialArtifact,
   trialFiles,
 } from "@tailsweep/analysis";
-import type { ArtifactStore } from "@tailsweep/bus";
 import { ARTIFACT_FILES, UnavailableError } from "@tailsweep/schemas";
+import type { ArtifactStore } from "@tailsweep/sweep";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize } from "../caller";

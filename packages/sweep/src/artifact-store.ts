@@ -1,0 +1,29 @@
+/** What a store holds under one key. */
+export interface ArtifactInfo {
+  key: string;
+  bytes: number;
+  modified: Date;
+}
+
+/**
+ * The artifact store port: trial checkpoints (overwritten every few epochs) and final artifacts (weights,
+ * predictions, confusion matrices) as bytes under `/`-separated keys (see `checkArtifactKey` in @tailsweep/bus). Implemented
+ * over a directory (`FileArtifactStore`, embedded mode) and over the NATS JetStream object store
+ * (`NatsArtifactStore`, team mode); both pass the conformance suite in `@tailsweep/bus/testing`.
+ *
+ * A prefix names a key and everything below it, in whole segments: `a/b` (or `a/b/`) is `a/b`, `a/b/c`, … but never
+ * `a/bc`; the empty prefix is every key.
+ */
+export interface ArtifactStore {
+  /** Stores (replaces) the bytes under key. Atomic: a reader sees the old or the new bytes, never a part. */
+  put(key: string, data: Uint8Array): Promise<ArtifactInfo>;
+  /** The bytes, or undefined when there is none. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Objects under prefix, sorted by key. */
+  list(prefix: string): Promise<ArtifactInfo[]>;
+  /** Removes one; false when there was none. */
+  delete(key: string): Promise<boolean>;
+  /** Removes every key under prefix; returns how many. */
+  deletePrefix(prefix: string): Promise<number>;
+  close(): Promise<void>;
+}
