@@ -15,8 +15,8 @@ import {
   CHECKPOINT_FILE,
   parseSweepFile,
   sweepArtifactPrefix,
-  trialArtifactKey,
   trialArtifactPrefix,
+  trialCheckpointKey,
 } from "@tailsweep/schemas";
 import { Worker } from "@tailsweep/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -181,7 +181,7 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
         [...ARTIFACT_FILES].sort(),
       );
     }
-    expect(checkpointsSeen.sort()).toEqual(trials.map((t) => trialArtifactKey(t.id, CHECKPOINT_FILE)).sort());
+    expect(checkpointsSeen.sort()).toEqual(trials.map((t) => trialCheckpointKey(t.id)).sort());
     // Deleting the sweep deletes what its trials stored.
     expect(await controller.delete(sweep.id)).toBe(true);
     expect(await controllerArtifacts.list(sweepArtifactPrefix(sweep.id))).toEqual([]);

@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type ArtifactStore, type Bus, FileArtifactStore, InProcessBus, NatsBus } from "@tailsweep/bus";
+import {
+  type ArtifactStore,
+  type Bus,
+  FileArtifactStore,
+  InProcessBus,
+  NatsArtifactStore,
+  NatsBus,
+} from "@tailsweep/bus";
 import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
 import { SettingsError } from "@tailsweep/schemas";
 import { settings } from "./settings";
@@ -17,8 +24,8 @@ export interface Runtime {
 }
 
 /**
- * The artifact store that goes with a store and bus: the bus's NATS object store (every worker reaches it), else
- * TAILSWEEP_ARTIFACTS_DIR, else `artifacts/` beside the embedded database's directory (`.tailsweep/artifacts` by
+ * The artifact store that goes with a store and bus: the bus's NATS object store (every worker reaches it), or the
+ * same over a connection of its own where NATS_URL is set and no bus was opened, else TAILSWEEP_ARTIFACTS_DIR, else `artifacts/` beside the embedded database's directory (`.tailsweep/artifacts` by
  * default), `.tailsweep/artifacts` on PostgreSQL, and a temporary directory, removed at close, for a store in memory.
  */
 async function artifactsOn(
@@ -26,6 +33,23 @@ async function artifactsOn(
   bus: Bus,
 ): Promise<{ store: ArtifactStore; remove?: () => void }> {
   if (bus instanceof NatsBus) return { store: await bus.artifactStore({ replicas: natsReplicas() }) };
+  // A command that opened no bus (it only reads) still finds the team's files where NATS_URL says they are.
+  const { nats } = settings();
+  const url = nats.url;
+  if (url) {
+    // Connected on first use: most read commands never touch a file, and must not need NATS up to list sweeps.
+    return {
+      store: openedOnFirstUse(() =>
+        NatsArtifactStore.connect({
+          servers: url,
+          name: "tailsweep-cli-artifacts",
+          prefix: nats.prefix,
+          replicas: nats.replicas,
+          ...nats.credentials,
+        }),
+      ),
+    };
+  }
   const configured = settings().artifactsDir;
   if (configured) return { store: new FileArtifactStore(configured) };
   if (opened.kind === "pglite" && opened.location === "memory") {
@@ -107,6 +131,25 @@ export async function openRuntime(
       await bus.close();
       await opened.close();
       artifacts.remove?.();
+    },
+  };
+}
+
+/** An artifact store opened by the first call that needs it; closing one never opened opens nothing. */
+function openedOnFirstUse(open: () => Promise<ArtifactStore>): ArtifactStore {
+  let opened: Promise<ArtifactStore> | undefined;
+  const store = () => {
+    opened ??= open();
+    return opened;
+  };
+  return {
+    put: async (key, data) => (await store()).put(key, data),
+    get: async (key) => (await store()).get(key),
+    list: async (prefix) => (await store()).list(prefix),
+    delete: async (key) => (await store()).delete(key),
+    deletePrefix: async (prefix) => (await store()).deletePrefix(prefix),
+    close: async () => {
+      if (opened) await (await opened).close();
     },
   };
 }

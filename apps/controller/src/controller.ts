@@ -307,7 +307,9 @@ export class Controller {
       const files = await this.options.artifacts
         ?.deletePrefix(sweepArtifactPrefix(sweepId))
         .catch((e: unknown) => {
-          this.log(`sweep ${sweepId}: its artifacts were not deleted (${(e as Error).message})`);
+          this.log(
+            `sweep ${sweepId}: its artifacts were not deleted (${e instanceof Error ? e.message : String(e)})`,
+          );
           return 0;
         });
       this.log(

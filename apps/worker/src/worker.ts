@@ -3,15 +3,21 @@ import type { ArtifactStore, Bus, Subscription, TrialDelivery } from "@tailsweep
 import { loadDataset } from "@tailsweep/data";
 import { adapterModel, type BackendInfo, trainModel } from "@tailsweep/model";
 import {
-  CHECKPOINT_FILE,
   type ClaimReply,
   type RunConfig,
   type TrialKind,
-  trialArtifactKey,
+  trialCheckpointKey,
   type WorkerEvent,
 } from "@tailsweep/schemas";
 import { PRESENCE_SECONDS } from "@tailsweep/sweep";
-import { artifactContents, loadCheckpoint, storeArtifacts, storeCheckpoint } from "./trial-files";
+import {
+  artifactContents,
+  loadCheckpoint,
+  messageOf,
+  runIdentity,
+  storeArtifacts,
+  storeCheckpoint,
+} from "./trial-files";
 
 type EpochEvent = Extract<WorkerEvent, { type: "epoch" }>;
 type ResultEvent = Extract<WorkerEvent, { type: "result" }>;
@@ -20,6 +26,8 @@ type ResultEvent = Extract<WorkerEvent, { type: "result" }>;
 export interface TrialHooks {
   onEpoch(metric: EpochEvent["metric"]): void;
   shouldStop(): boolean;
+  /** Whether the trial's sweep was cancelled since it was granted (it may be deleted next). */
+  cancelled(): boolean;
 }
 
 /** The granted attempt a runner trains: which trial, and its sweep's limits and what it keeps. */
@@ -58,12 +66,22 @@ export function trainingRunner(backend: BackendInfo, options: TrainingRunnerOpti
   const log = options.log ?? (() => {});
   return async (config, hooks, grant) => {
     const store = options.artifacts;
-    const { checkpointEvery = 0, keepCheckpoint = false, artifacts: keep = "none" } = grant.execution;
+    const { checkpointEvery = 0, artifacts: keep = "none" } = grant.execution;
     const dataset = await loadDataset(config.dataset);
-    const resumeFrom =
-      store && checkpointEvery > 0 ? await loadCheckpoint(store, grant.trialId, log) : undefined;
+    const stored =
+      store && checkpointEvery > 0
+        ? await loadCheckpoint(store, grant.trialId, log)
+        : { state: "none" as const };
+    // A store that did not answer may hold a later checkpoint than this attempt will reach: it is not overwritten.
+    if (stored.state === "unknown") {
+      log(
+        `trial ${grant.trialId}: the artifact store did not answer (${stored.reason}); training without checkpoints`,
+      );
+    }
+    const saveTo = stored.state === "unknown" ? undefined : store;
     const result = await trainModel(dataset, config.model, config.train, {
       backend: { name: backend.name, detail: backend.detail },
+      ...(saveTo && checkpointEvery > 0 && { runIdentity: runIdentity(dataset, backend.versions) }),
       // The epochs a checkpoint restored are this attempt's too: the curves read the current attempt's epochs.
       onResume: (restored) => {
         log(`trial ${grant.trialId}: attempt ${grant.attempt} resumes after epoch ${restored.epoch}`);
@@ -72,31 +90,36 @@ export function trainingRunner(backend: BackendInfo, options: TrainingRunnerOpti
       onEpoch: (r) => hooks.onEpoch(r),
       shouldStop: () => hooks.shouldStop(),
       pause: options.pause,
-      ...(resumeFrom && { resumeFrom }),
-      ...(store &&
+      ...(stored.state === "found" && { resumeFrom: stored.checkpoint }),
+      ...(saveTo &&
         checkpointEvery > 0 && {
           checkpoints: {
             everyEpochs: checkpointEvery,
-            save: async (c) => void (await storeCheckpoint(store, grant.trialId, c)),
-            onError: (e) => log(`trial ${grant.trialId}: checkpoint not stored (${(e as Error).message})`),
+            // Not once the sweep is cancelled: it may be deleted next, and a file written after its files went
+            // would stay for good. A resumed cancel goes on from the last checkpoint before it.
+            save: async (c) => {
+              if (!hooks.cancelled()) await storeCheckpoint(saveTo, grant.trialId, c);
+            },
+            onError: (e) => log(`trial ${grant.trialId}: checkpoint not stored (${messageOf(e)})`),
           },
         }),
       artifacts: store !== undefined && keep === "all",
     });
     if (result.resumeRefused) log(`trial ${grant.trialId}: checkpoint not used: ${result.resumeRefused}`);
-    // Stopped early (cancelled, handed back, timed out): not a result, and its checkpoint is what a resume needs.
-    const finished = result.history.length === config.train.epochs;
+    // A stopped run (cancelled, handed back, timed out) is no result: its checkpoint is what a resume needs, and
+    // the worker drops its checkpoint only once a result is sent.
     const kept =
-      store && result.artifacts && finished
-        ? await storeArtifacts(store, grant.trialId, artifactContents(result, dataset, config)).catch((e) => {
-            log(`trial ${grant.trialId}: artifacts not stored (${(e as Error).message})`);
+      store && result.artifacts && !result.stopped
+        ? await storeArtifacts(
+            store,
+            grant.trialId,
+            grant.attempt,
+            artifactContents(result, dataset, config),
+          ).catch((e: unknown) => {
+            log(`trial ${grant.trialId}: artifacts not stored (${messageOf(e)})`);
             return undefined;
           })
         : undefined;
-    // A finished trial needs its checkpoint no more (unless the sweep keeps them); a stopped one resumes from it.
-    if (store && !keepCheckpoint && finished) {
-      await store.delete(trialArtifactKey(grant.trialId, CHECKPOINT_FILE)).catch(() => false);
-    }
     return {
       metrics: {
         ...result.metrics,
@@ -354,6 +377,7 @@ export class Worker {
                     .catch(() => {});
                 },
                 // The first reason seen wins: a cancelled sweep, this worker stopping, the trial's time limit.
+                cancelled: () => (this.cancelledAt.get(sweepId) ?? Number.NEGATIVE_INFINITY) >= askedAt,
                 shouldStop: () => {
                   if ((this.cancelledAt.get(sweepId) ?? Number.NEGATIVE_INFINITY) >= askedAt)
                     state.stop ??= "cancelled";
@@ -383,12 +407,17 @@ export class Worker {
           at: new Date().toISOString(),
           result: result!,
         });
+        // Only now: a worker lost before the result was out leaves the checkpoint for the retry to go on from.
+        const { checkpointEvery = 0, keepCheckpoint = false } = reply.execution;
+        if (this.options.artifacts && checkpointEvery > 0 && !keepCheckpoint) {
+          await this.options.artifacts.delete(trialCheckpointKey(trialId)).catch(() => false);
+        }
         this.options.onTrialEnd?.(trialId, "result sent");
       }
       if (state.stop !== "cancelled") await this.announceSettled(trialId, attempt);
     } catch (e) {
       // Divergence or a config the trainer rejects will fail the same way again: no retry.
-      const reason = (e as Error).message;
+      const reason = messageOf(e);
       await epochs;
       await fail(reason, false).then(
         () => this.announceSettled(trialId, attempt),

@@ -74,6 +74,7 @@ export {
   type EvaluationMetric,
   EvaluationMetricSchema,
   evaluatePredictions,
+  PREDICTIONS_INVALID_CODE,
   readTrialArtifact,
   storedTrialArtifact,
   type TrialArtifact,

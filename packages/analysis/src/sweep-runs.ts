@@ -48,5 +48,10 @@ export async function loadSweepRuns(store: RunStore, sweep: SweepRecord | string
 export function estimatedSeconds({ trials, results }: SweepRuns, count: number): number | null {
   const finished = trials.filter((t) => results.has(t.id));
   if (finished.length === 0) return null;
-  return (finished.reduce((a, t) => a + results.get(t.id)!.seconds, 0) / finished.length) * count;
+  // A resumed trial's own seconds leave out the epochs its checkpoint gave it: a new trial trains them all.
+  const trained = (t: { id: string }) => {
+    const r = results.get(t.id)!;
+    return r.seconds + (r.metrics.resumed?.savedSeconds ?? 0);
+  };
+  return (finished.reduce((a, t) => a + trained(t), 0) / finished.length) * count;
 }

@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { trialArtifactKey } from "@tailsweep/schemas";
+import { trialArtifactKey, trialCheckpointKey } from "@tailsweep/schemas";
 import type { ArtifactInfo, ArtifactStore } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
 import { evaluatePredictions, readTrialArtifact, trialFiles } from "./trial-artifacts";
@@ -36,10 +36,26 @@ describe("evaluatePredictions", () => {
     expect(v.ece).toBeCloseTo((0.1 + 0.6 + 0.2 + 0.3) / 4, 12);
   });
 
-  it("refuses a file that is not a predictions file", () => {
-    expect(() => evaluatePredictions("a,b\n1,2\n", ["accuracy"], [])).toThrow(
-      /not a tailsweep predictions file/,
-    );
+  it("refuses, with one coded error naming the row, a file the worker would not have written", () => {
+    const head = "row,label,predicted,p_a,p_b\n";
+    const cases: [string, RegExp][] = [
+      ["a,b\n1,2\n", /not a tailsweep predictions file/],
+      [head, /has no rows/],
+      [`${head}0,x,0,0.5,0.5\n`, /row 1 label/],
+      [`${head}0,2,0,0.5,0.5\n`, /row 1 label/],
+      [`${head}0,0,0,0.5,0.5\n1,1,1,2,0\n`, /row 2 p_a/],
+      [`${head}0,0,0,0.5\n`, /predictions\.csv: /],
+    ];
+    for (const [text, problem] of cases) {
+      let thrown: unknown;
+      try {
+        evaluatePredictions(text, ["accuracy"], []);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, text).toMatchObject({ code: "PREDICTIONS_INVALID", category: "invalid" });
+      expect(String(thrown), text).toMatch(problem);
+    }
   });
 });
 
@@ -66,16 +82,19 @@ describe("a trial's stored files", () => {
     const store = mapStore();
     const trial = "sweep1:abc";
     const text = new TextEncoder().encode(csv.repeat(50));
-    await store.put(trialArtifactKey(trial, "predictions.csv"), gzipSync(text));
-    await store.put(trialArtifactKey(trial, "checkpoint.tsck"), new Uint8Array(10));
-    await store.put(trialArtifactKey("sweep1:abcd", "weights.bin"), new Uint8Array(3)); // another trial
-    const files = await trialFiles(store, trial, [{ name: "predictions.csv", bytes: text.length }]);
+    await store.put(trialArtifactKey(trial, 2, "predictions.csv"), gzipSync(text));
+    await store.put(trialCheckpointKey(trial), new Uint8Array(10));
+    await store.put(trialArtifactKey("sweep1:abcd", 2, "weights.bin"), new Uint8Array(3)); // another trial
+    // an attempt given up on, and a file the result does not list (an upload that failed halfway)
+    await store.put(trialArtifactKey(trial, 1, "predictions.csv"), new Uint8Array(7));
+    await store.put(trialArtifactKey(trial, 2, "confusion.json"), new Uint8Array(7));
+    const files = await trialFiles(store, trial, 2, [{ name: "predictions.csv", bytes: text.length }]);
     expect(files.artifacts).toHaveLength(1);
     expect(files.artifacts[0]).toMatchObject({ name: "predictions.csv", bytes: text.length });
     expect(files.artifacts[0]!.storedBytes).toBeLessThan(text.length / 5);
     expect(files.checkpoint?.storedBytes).toBe(10);
-    expect(await readTrialArtifact(store, trial, "predictions.csv")).toEqual(text);
-    await expect(readTrialArtifact(store, trial, "weights.bin")).rejects.toMatchObject({
+    expect(await readTrialArtifact(store, trial, 2, "predictions.csv")).toEqual(text);
+    await expect(readTrialArtifact(store, trial, 2, "weights.bin")).rejects.toMatchObject({
       code: "ARTIFACT_NOT_FOUND",
       category: "not-found",
     });

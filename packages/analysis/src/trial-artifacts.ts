@@ -6,13 +6,14 @@ import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import { classificationMetrics, meanRecall } from "@tailsweep/model/metrics";
 import {
+  AppError,
   ARTIFACT_FILES,
   type ArtifactFile,
-  CHECKPOINT_FILE,
-  InputError,
+  attemptArtifactPrefix,
+  describeIssues,
   NotFoundError,
   trialArtifactKey,
-  trialArtifactPrefix,
+  trialCheckpointKey,
 } from "@tailsweep/schemas";
 import type { ArtifactStore } from "@tailsweep/sweep";
 import { parse } from "csv-parse/sync";
@@ -35,21 +36,28 @@ export interface TrialFiles {
   checkpoint: { storedBytes: number; modified: string } | null;
 }
 
-/** The trial's stored files; `written` are the sizes its result recorded (the store knows only stored sizes). */
+/**
+ * The trial's stored files: the artifacts its result lists (`written`, with their sizes as written) that the store
+ * holds under the attempt that produced it, and its checkpoint if it has one. A file the result does not list (an
+ * upload that failed halfway, an attempt given up on) is not the trial's.
+ */
 export async function trialFiles(
   store: ArtifactStore,
   trialId: string,
-  written: readonly { name: string; bytes: number }[] = [],
+  attempt: number,
+  written: readonly { name: string; bytes: number }[],
 ): Promise<TrialFiles> {
-  const listed = await store.list(trialArtifactPrefix(trialId));
+  const [listed, checkpoints] = await Promise.all([
+    store.list(attemptArtifactPrefix(trialId, attempt)),
+    store.list(trialCheckpointKey(trialId)),
+  ]);
   const byName = new Map(listed.map((a) => [a.key.slice(a.key.lastIndexOf("/") + 1), a]));
-  const checkpoint = byName.get(CHECKPOINT_FILE);
+  const checkpoint = checkpoints[0];
   return {
     artifacts: ARTIFACT_FILES.flatMap((name) => {
       const info = byName.get(name);
-      if (!info) return [];
-      const bytes = written.find((w) => w.name === name)?.bytes ?? Number.NaN;
-      return [{ name, bytes, storedBytes: info.bytes }];
+      const bytes = written.find((w) => w.name === name)?.bytes;
+      return info && bytes !== undefined ? [{ name, bytes, storedBytes: info.bytes }] : [];
     }),
     checkpoint: checkpoint
       ? { storedBytes: checkpoint.bytes, modified: checkpoint.modified.toISOString() }
@@ -64,9 +72,10 @@ export const ARTIFACT_NOT_FOUND_CODE = "ARTIFACT_NOT_FOUND";
 export async function storedTrialArtifact(
   store: ArtifactStore,
   trialId: string,
+  attempt: number,
   name: ArtifactFile,
 ): Promise<{ bytes: Uint8Array; gzip: boolean }> {
-  const bytes = await store.get(trialArtifactKey(trialId, name));
+  const bytes = await store.get(trialArtifactKey(trialId, attempt, name));
   if (!bytes) {
     throw new NotFoundError(
       ARTIFACT_NOT_FOUND_CODE,
@@ -80,9 +89,10 @@ export async function storedTrialArtifact(
 export async function readTrialArtifact(
   store: ArtifactStore,
   trialId: string,
+  attempt: number,
   name: ArtifactFile,
 ): Promise<Uint8Array> {
-  const stored = await storedTrialArtifact(store, trialId, name);
+  const stored = await storedTrialArtifact(store, trialId, attempt, name);
   return stored.gzip ? new Uint8Array(await gunzipAsync(stored.bytes)) : stored.bytes;
 }
 
@@ -113,8 +123,21 @@ interface Predictions {
   classes: number;
 }
 
+/** The stable code of a predictions file that is not one (a damaged or hand-edited file). */
+export const PREDICTIONS_INVALID_CODE = "PREDICTIONS_INVALID";
+
+function invalidPredictions(problem: string): AppError {
+  return new AppError(PREDICTIONS_INVALID_CODE, "invalid", `predictions.csv: ${problem}`);
+}
+
+/** Parses a trial's predictions.csv, refusing (with a coded error) anything the worker would not have written. */
 function parsePredictions(csv: string): Predictions {
-  const rows: string[][] = parse(csv, { skip_empty_lines: true });
+  let rows: string[][];
+  try {
+    rows = parse(csv, { skip_empty_lines: true });
+  } catch (e) {
+    throw invalidPredictions(e instanceof Error ? e.message : String(e));
+  }
   const header = rows[0];
   if (
     !header ||
@@ -123,18 +146,34 @@ function parsePredictions(csv: string): Predictions {
     header[2] !== "predicted" ||
     header.length < 5
   ) {
-    throw new InputError("predictions.csv", "is not a tailsweep predictions file (row,label,predicted,p_…)");
+    throw invalidPredictions("is not a tailsweep predictions file (row,label,predicted,p_…)");
   }
   const classes = header.length - 3;
+  if (rows.length < 2) throw invalidPredictions("has no rows");
+  const Label = z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(classes - 1);
+  const Probability = z.coerce.number().min(0).max(1);
   const n = rows.length - 1;
   const labels = new Int32Array(n);
   const probabilities = new Float64Array(n * classes);
   for (let i = 0; i < n; i++) {
     const row = rows[i + 1]!;
-    if (row.length !== header.length)
-      throw new InputError("predictions.csv", `row ${i + 1} has ${row.length} fields`);
-    labels[i] = Number(row[1]);
-    for (let c = 0; c < classes; c++) probabilities[i * classes + c] = Number(row[3 + c]);
+    if (row.length !== header.length) {
+      throw invalidPredictions(`row ${i + 1} has ${row.length} fields, the header ${header.length}`);
+    }
+    const label = Label.safeParse(row[1]);
+    if (!label.success)
+      throw invalidPredictions(describeIssues(label.error, `row ${i + 1} label`).join("; "));
+    labels[i] = label.data;
+    for (let c = 0; c < classes; c++) {
+      const p = Probability.safeParse(row[3 + c]);
+      if (!p.success)
+        throw invalidPredictions(describeIssues(p.error, `row ${i + 1} ${header[3 + c]}`).join("; "));
+      probabilities[i * classes + c] = p.data;
+    }
   }
   return { labels, probabilities, classes };
 }

@@ -11,7 +11,7 @@ import {
   type TokenIdentity,
   type TokenLookup,
 } from "@tailsweep/access";
-import { errorCategory, hasErrorCode } from "@tailsweep/schemas";
+import { errorCategory, hasErrorCode, isAppError } from "@tailsweep/schemas";
 import { TRPCError } from "@trpc/server";
 import type { AuthSettings } from "./auth-settings";
 import { sessionCookie } from "./sign-in";
@@ -151,4 +151,14 @@ export function isUnauthorized(e: unknown): boolean {
   if (errorCategory(e) === "unauthorized") return true;
   const { name, code } = (typeof e === "object" && e !== null ? e : {}) as { name?: unknown; code?: unknown };
   return name === "TRPCError" && code === "UNAUTHORIZED";
+}
+
+/**
+ * The stable code of a coded error, thrown as it is or wrapped by tRPC (a server-side caller throws a TRPCError whose
+ * cause is the procedure's error); read by shape, since either may come from another bundle's copy of the class.
+ */
+export function appErrorCode(e: unknown): string | undefined {
+  if (isAppError(e)) return e.code;
+  const cause = typeof e === "object" && e !== null && "cause" in e ? e.cause : undefined;
+  return isAppError(cause) ? cause.code : undefined;
 }

@@ -9,6 +9,7 @@ export {
 } from "./auth-settings";
 export { type BoundedRequest, boundedRequest, MAX_REQUEST_BODY_BYTES } from "./body-limit";
 export {
+  appErrorCode,
   authorize,
   type Caller,
   type CallerLookup,
@@ -40,6 +41,7 @@ export {
   createCaller,
   type SweepLauncher,
 } from "./router";
+export { NO_ARTIFACT_STORE_CODE } from "./router/trials";
 export {
   accountForOidc,
   closeSession,

@@ -105,6 +105,47 @@ describe("resuming from a checkpoint", () => {
     expect(outcome(resumed)).toEqual(outcome(uninterrupted));
   });
 
+  it("refuses a damaged checkpoint whole, before restoring any of it, and leaks nothing", async () => {
+    await initBackend({ prefer: "cpu" });
+    const good = decodeCheckpoint((await trainUntilCrash(2, undefined))[0]!);
+    const damaged: [string, TrainingCheckpoint, RegExp][] = [
+      [
+        "Adam moments of the wrong size",
+        { ...good, adam: good.adam.map((a) => a && { ...a, m: a.m.subarray(1) }) },
+        /optimiser state/,
+      ],
+      [
+        "a cursor that is no order of the labeled rows",
+        { ...good, labeledCursor: { order: Int32Array.from([0, 1, 2]), pos: 99 } },
+        /labeled-row order/,
+      ],
+      [
+        "an all-zero stream",
+        { ...good, streams: { ...good.streams, batches: { generator: [0, 0, 0, 0], spareNormal: null } } },
+        /random-stream state/,
+      ],
+      ["a history with a gap", { ...good, history: [] }, /history/],
+    ];
+    for (const [what, checkpoint, reason] of damaged) {
+      const before = tf.memory().numTensors;
+      const result = await trainModel(syntheticDataset(), model, train, { resumeFrom: checkpoint });
+      expect(result.resumeRefused, what).toMatch(reason);
+      expect(result.history, what).toHaveLength(train.epochs);
+      expect(tf.memory().numTensors, what).toBe(before);
+    }
+  });
+
+  it("says it stopped when shouldStop ends training, even at the last epoch", async () => {
+    await initBackend({ prefer: "cpu" });
+    let epochs = 0;
+    const result = await trainModel(syntheticDataset(), model, train, {
+      onEpoch: () => epochs++,
+      shouldStop: () => epochs === 3, // seen at the end of epoch 4 of 4
+    });
+    expect([result.history.length, result.stopped]).toEqual([4, true]);
+    expect((await trainModel(syntheticDataset(), model, { ...train, epochs: 1 })).stopped).toBe(false);
+  });
+
   it("starts over, and says why, from a checkpoint made for another run", async () => {
     await initBackend({ prefer: "cpu" });
     const saved = await trainUntilCrash(2, undefined);

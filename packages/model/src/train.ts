@@ -67,6 +67,11 @@ export interface TrainResult {
   alpha: number;
   parameterCount: number;
   steps: number;
+  /**
+   * True when `shouldStop` ended training (after the epoch it was seen at, possibly the last): the run is not a
+   * result to report, and its checkpoint is what a later attempt goes on from.
+   */
+  stopped: boolean;
   /** This run's own seconds (a resumed run's do not count the epochs it took from its checkpoint). */
   seconds: number;
   /** Set when the run went on from a checkpoint: the epoch it started after, and the training time that saved. */
@@ -91,10 +96,15 @@ export interface TrainHooks {
    */
   pause?: () => Promise<void>;
   /**
-   * Go on from this checkpoint when it was made for this run (same configs, data set shape and backend: its
-   * fingerprint); otherwise train from the start and say why in `TrainResult.resumeRefused`.
+   * Go on from this checkpoint when it was made for this run (same configs, data set shape, backend and
+   * `runIdentity`: its fingerprint); otherwise train from the start and say why in `TrainResult.resumeRefused`.
    */
   resumeFrom?: TrainingCheckpoint;
+  /**
+   * What else a checkpoint must match to be resumed, beyond what training sees: the caller's digest of the data
+   * set's contents (a user's file may change between attempts) and the versions of the code that computes.
+   */
+  runIdentity?: string;
   /** Called once, before training goes on, when `resumeFrom` was accepted: the epochs it restored. */
   onResume?: (restored: { epoch: number; history: EpochRecord[] }) => void;
   /**
@@ -168,35 +178,17 @@ export async function trainModel(
     config,
     train,
     hooks.backend ?? { name: tf.getBackend(), detail: "" },
+    hooks.runIdentity ?? "",
   );
   let firstEpoch = 1;
   let priorSeconds = 0;
   let resumed: TrainResult["resumed"];
-  let resumeRefused: string | undefined;
   const checkpoint = hooks.resumeFrom;
-  if (checkpoint) {
-    resumeRefused = resumeProblem(checkpoint, fingerprint, variables, train.epochs);
-    if (resumeRefused === undefined) {
-      // Everything the loop below reads from its past: weights, optimiser, streams, cursor, history.
-      variables.forEach((v, i) => {
-        const w = checkpoint.weights[i]!;
-        tf.tidy(() => v.assign(tf.tensor(w.values, v.shape, "float32")));
-      });
-      optimizer.restoreState(variables, checkpoint.adam);
-      batchStream = restoreStream(checkpoint.streams.batches);
-      samplingStream = restoreStream(checkpoint.streams.sampling);
-      labeledCursor = {
-        order: Int32Array.from(checkpoint.labeledCursor.order),
-        pos: checkpoint.labeledCursor.pos,
-      };
-      history = checkpoint.history.map((r) => ({ ...r }));
-      steps = checkpoint.steps;
-      firstEpoch = checkpoint.epoch + 1;
-      priorSeconds = checkpoint.seconds;
-      resumed = { fromEpoch: checkpoint.epoch, savedSeconds: checkpoint.seconds };
-      hooks.onResume?.({ epoch: checkpoint.epoch, history: history.map((r) => ({ ...r })) });
-    }
-  }
+  // Checked whole before anything is restored: a checkpoint is used entirely or not at all.
+  const resumeRefused = checkpoint
+    ? resumeProblem(checkpoint, fingerprint, variables, dataset.labeled.n, train.epochs)
+    : undefined;
+  let stopped = false;
   let pendingSave: Promise<void> = Promise.resolve();
   const saveCheckpoint = async (epoch: number) => {
     const saver = hooks.checkpoints!;
@@ -224,6 +216,26 @@ export async function trainModel(
     pendingSave = saver.save(snapshot).catch((e: unknown) => saver.onError?.(e));
   };
   try {
+    if (checkpoint && resumeRefused === undefined) {
+      // Everything the loop below reads from its past: weights, optimiser, streams, cursor, history.
+      variables.forEach((v, i) => {
+        const w = checkpoint.weights[i]!;
+        tf.tidy(() => v.assign(tf.tensor(w.values, v.shape, "float32")));
+      });
+      optimizer.restoreState(variables, checkpoint.adam);
+      batchStream = restoreStream(checkpoint.streams.batches);
+      samplingStream = restoreStream(checkpoint.streams.sampling);
+      labeledCursor = {
+        order: Int32Array.from(checkpoint.labeledCursor.order),
+        pos: checkpoint.labeledCursor.pos,
+      };
+      history = checkpoint.history.map((r) => ({ ...r }));
+      steps = checkpoint.steps;
+      firstEpoch = checkpoint.epoch + 1;
+      priorSeconds = checkpoint.seconds;
+      resumed = { fromEpoch: checkpoint.epoch, savedSeconds: checkpoint.seconds };
+      hooks.onResume?.({ epoch: checkpoint.epoch, history: history.map((r) => ({ ...r })) });
+    }
     for (let epoch = firstEpoch; epoch <= train.epochs; epoch++) {
       const epochStart = performance.now();
       const unlabeledOrder = useUnlabeled ? batchStream.permutation(dataset.unlabeled.n) : undefined;
@@ -274,6 +286,7 @@ export async function trainModel(
       // Let timers (heartbeats, cancel notices, progress) run between epochs, however short the epoch.
       await yieldToLoop();
       const stop = hooks.shouldStop?.() ?? false;
+      stopped = stop;
       if (stop && hooks.checkpoints && epoch < train.epochs) {
         history.push(record);
         await saveCheckpoint(epoch);
@@ -299,6 +312,7 @@ export async function trainModel(
           parameterCount: model.parameterCount(),
           steps,
           seconds: (performance.now() - started) / 1000,
+          stopped,
           ...(resumed && { resumed }),
           ...(resumeRefused !== undefined && { resumeRefused }),
           ...(artifacts && { artifacts }),
@@ -323,8 +337,10 @@ function runFingerprint(
   config: ModelConfig,
   train: TrainConfig,
   backend: { name: string; detail: string },
+  identity: string,
 ): string {
   return JSON.stringify({
+    identity,
     config,
     train,
     data: {
@@ -342,6 +358,7 @@ function resumeProblem(
   checkpoint: TrainingCheckpoint,
   fingerprint: string,
   variables: readonly tf.Variable[],
+  labeledRows: number,
   epochs: number,
 ): string | undefined {
   if (checkpoint.fingerprint !== fingerprint) {
@@ -354,6 +371,39 @@ function resumeProblem(
   );
   if (mismatch >= 0 || checkpoint.weights.length !== variables.length) {
     return `the checkpoint's weights do not fit the model (weight ${mismatch >= 0 ? mismatch : variables.length})`;
+  }
+  // The rest cannot differ for a checkpoint this code wrote for this run; a damaged or hand-made one is refused
+  // here rather than fail the trial halfway through restoring it.
+  const adamMismatch = variables.findIndex((v, i) => {
+    const a = checkpoint.adam[i];
+    if (a === undefined) return true;
+    if (a === null) return false;
+    const power = (p: number) => p > 0 && p <= 1;
+    return a.m.length !== v.size || a.v.length !== v.size || !power(a.beta1Power) || !power(a.beta2Power);
+  });
+  if (adamMismatch >= 0 || checkpoint.adam.length !== variables.length) {
+    return `the checkpoint's optimiser state does not fit the model (weight ${adamMismatch})`;
+  }
+  const { order, pos } = checkpoint.labeledCursor;
+  const seen = new Uint8Array(labeledRows);
+  let permutation = order.length === labeledRows;
+  for (let i = 0; permutation && i < order.length; i++) {
+    const row = order[i]!;
+    permutation = row >= 0 && row < labeledRows && seen[row] === 0;
+    seen[row] = 1;
+  }
+  if (!permutation || pos < 0 || pos > labeledRows) {
+    return "the checkpoint's labeled-row order is not an order of this data set's labeled rows";
+  }
+  const streamsValid = [checkpoint.streams.batches, checkpoint.streams.sampling].every(
+    (st) => st.generator.length === 4 && st.generator.some((w) => w !== 0),
+  );
+  if (!streamsValid) return "the checkpoint's random-stream state is not a valid state";
+  if (
+    checkpoint.history.length !== checkpoint.epoch ||
+    checkpoint.history.some((r, i) => r.epoch !== i + 1)
+  ) {
+    return `the checkpoint's history does not cover epochs 1 to ${checkpoint.epoch}`;
   }
   return undefined;
 }

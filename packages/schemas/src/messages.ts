@@ -122,7 +122,9 @@ export const ClaimReplySchema = z.discriminatedUnion("granted", [
           keepCheckpoint: z.boolean().optional(),
           artifacts: z.enum(["all", "none"]).optional(),
         })
-        .strict(),
+        // Not strict: a newer controller's limits are ignored rather than refused, so workers from before them keep
+        // claiming. (Workers before this release parse it strictly: upgrade them before the controller, this once.)
+        .strip(),
     })
     .strict(),
   z

@@ -2,11 +2,13 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { EvaluationMetricSchema } from "@tailsweep/analysis";
-import { describeIssues, InputError } from "@tailsweep/schemas";
+import { ARTIFACT_FILES, describeIssues, InputError } from "@tailsweep/schemas";
 import { z } from "zod";
 import { withApi } from "../api-client";
 import { writeFileWhole } from "../write-file-whole";
 import { log, printJson } from "./sweep-output";
+
+const ArtifactFileSchema = z.enum(ARTIFACT_FILES);
 
 const kib = (bytes: number) => (Number.isNaN(bytes) ? "?" : `${(bytes / 1024).toFixed(1)} KiB`);
 
@@ -30,9 +32,11 @@ export async function trialArtifacts(id: string, o: { output?: string; json?: bo
       if (!o.output) return;
       await mkdir(o.output, { recursive: true });
       for (const a of files.artifacts) {
-        const file = await api.trials.file.query({ id, name: a.name });
+        // Checked here too: a file name from a dashboard must not lead a write out of the directory.
+        const name = ArtifactFileSchema.parse(a.name);
+        const file = await api.trials.file.query({ id, name });
         const stored = Buffer.from(file.base64, "base64");
-        const target = path.join(o.output, a.name);
+        const target = path.join(o.output, name);
         const bytes = file.gzip ? gunzipSync(stored) : stored;
         await writeFileWhole(
           target,

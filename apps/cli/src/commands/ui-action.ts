@@ -79,7 +79,13 @@ export async function uiCommand(o: UiOptions): Promise<void> {
       const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
       // Pages first: training here waits at its yield points while a request is being answered.
       const runTrial = trainingRunner(backend, { pause: gate.pause, artifacts: rt.artifacts, log });
-      worker = new Worker(rt.bus, { backend, concurrency: o.workers, log, runTrial });
+      worker = new Worker(rt.bus, {
+        backend,
+        concurrency: o.workers,
+        log,
+        runTrial,
+        artifacts: rt.artifacts,
+      });
       localBackend = backend.name;
       await worker.start();
     }

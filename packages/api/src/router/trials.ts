@@ -53,7 +53,8 @@ export const trialsRouter = t.router({
   files: t.procedure.input(checked(z.object({ id: idField }).strict())).query(async ({ ctx, input }) => {
     const { trial } = await readableTrial(ctx, input.id);
     const result = await ctx.store.getResult(trial.id);
-    return trialFiles(artifactStore(ctx), trial.id, result?.metrics.artifacts ?? []);
+    // After success the trial's attempt is the one whose result was stored (completeTrial sets it).
+    return trialFiles(artifactStore(ctx), trial.id, trial.attempt, result?.metrics.artifacts ?? []);
   }),
 
   /**
@@ -62,7 +63,7 @@ export const trialsRouter = t.router({
    */
   file: t.procedure.input(checked(fileInput)).query(async ({ ctx, input }) => {
     const { trial } = await readableTrial(ctx, input.id);
-    const stored = await storedTrialArtifact(artifactStore(ctx), trial.id, input.name);
+    const stored = await storedTrialArtifact(artifactStore(ctx), trial.id, trial.attempt, input.name);
     return { name: input.name, gzip: stored.gzip, base64: Buffer.from(stored.bytes).toString("base64") };
   }),
 
@@ -82,7 +83,7 @@ export const trialsRouter = t.router({
       const { trial } = await readableTrial(ctx, input.id);
       const result = await ctx.store.getResult(trial.id);
       const csv = new TextDecoder().decode(
-        await readTrialArtifact(artifactStore(ctx), trial.id, "predictions.csv"),
+        await readTrialArtifact(artifactStore(ctx), trial.id, trial.attempt, "predictions.csv"),
       );
       return {
         trialId: trial.id,

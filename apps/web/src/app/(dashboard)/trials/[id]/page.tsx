@@ -1,8 +1,10 @@
+import { appErrorCode, NO_ARTIFACT_STORE_CODE } from "@tailsweep/api";
 import { notFound } from "next/navigation";
 import { api } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
 
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const fmt = (v: number | undefined, digits = 3) => (typeof v === "number" ? v.toFixed(digits) : "");
 const kib = (bytes: number) => (Number.isNaN(bytes) ? "—" : `${(bytes / 1024).toFixed(1)} KiB`);
 
@@ -13,8 +15,11 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
   const found = await caller.trials.get({ id: decodeURIComponent(id) }).catch(() => undefined);
   if (!found) notFound();
   const { trial, epochs, result, provenance } = found;
-  // Null where this server reaches no artifact store (a read-only `next start`): the section says so.
-  const files = await caller.trials.files({ id: trial.id }).catch(() => null);
+  // Where this server reaches no artifact store (a read-only `next start`) the section says so; any other failure
+  // (the object store not answering) is said as it is.
+  const files = await caller.trials
+    .files({ id: trial.id })
+    .catch((e: unknown) => ({ problem: appErrorCode(e) === NO_ARTIFACT_STORE_CODE ? null : messageOf(e) }));
   const ran = result?.metrics;
   const gpu = ran?.gpuAdapter;
   return (
@@ -79,8 +84,12 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
         </tbody>
       </table>
       <h2>Files</h2>
-      {files === null ? (
-        <p className="muted">this dashboard reaches no artifact store (serve it with `tailsweep ui`)</p>
+      {"problem" in files ? (
+        <p className="muted" data-testid="files-problem">
+          {files.problem === null
+            ? "this dashboard reaches no artifact store (serve it with `tailsweep ui`)"
+            : `the trial's files cannot be listed now: ${files.problem}`}
+        </p>
       ) : files.artifacts.length === 0 && !files.checkpoint ? (
         <p className="muted" data-testid="no-files">
           nothing kept{trial.state === "succeeded" ? " (its sweep keeps no artifacts)" : " yet"}

@@ -1,8 +1,8 @@
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import { ARTIFACT_NOT_FOUND_CODE } from "@tailsweep/analysis";
-import { createCaller, isUnauthorized } from "@tailsweep/api";
-import { ARTIFACT_FILES, hasErrorCode, NUL_MESSAGE, storable } from "@tailsweep/schemas";
+import { appErrorCode, createCaller, isUnauthorized } from "@tailsweep/api";
+import { ARTIFACT_FILES, NUL_MESSAGE, storable } from "@tailsweep/schemas";
 import { requestContext } from "../../../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -30,7 +30,7 @@ function isArtifactFile(name: string): name is (typeof ARTIFACT_FILES)[number] {
  */
 export async function GET(req: Request, { params }: { params: Promise<{ id: string; name: string }> }) {
   const { id: rawId, name } = await params;
-  const id = decodeURIComponent(rawId);
+  const id = decodedOnce(rawId);
   if (!storable(id)) return text(400, `id: ${NUL_MESSAGE}`);
   if (!isArtifactFile(name))
     return text(400, `name: must be one of ${ARTIFACT_FILES.join(", ")}, got '${name}'`);
@@ -51,7 +51,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
     if (isUnauthorized(e)) return text(401, message);
     const code = trpcCode(e);
     // The same answer for another team's trial as for none: a guessed id confirms nothing.
-    if (hasErrorCode(e, ARTIFACT_NOT_FOUND_CODE) || code === "NOT_FOUND" || code === "FORBIDDEN")
+    if (appErrorCode(e) === ARTIFACT_NOT_FOUND_CODE || code === "NOT_FOUND" || code === "FORBIDDEN")
       return text(404, message);
     if (code === "SERVICE_UNAVAILABLE") return text(503, message);
     throw e;
@@ -62,6 +62,18 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
 function trpcCode(e: unknown): string | undefined {
   if (typeof e !== "object" || e === null || !("name" in e) || e.name !== "TRPCError") return undefined;
   return "code" in e && typeof e.code === "string" ? e.code : undefined;
+}
+
+/**
+ * A route param decoded once: Next hands them over decoded or not depending on its version, and a `%` that is no
+ * escape stays as it is (a decode error is no reason for a 500).
+ */
+function decodedOnce(param: string): string {
+  try {
+    return decodeURIComponent(param);
+  } catch {
+    return param;
+  }
 }
 
 function text(status: number, message: string): Response {
