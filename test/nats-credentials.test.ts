@@ -139,6 +139,7 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
         return workerArtifacts.put(key, data);
       },
       get: (key) => workerArtifacts.get(key),
+      info: (key) => workerArtifacts.info(key),
       list: (prefix) => workerArtifacts.list(prefix),
       delete: (key) => workerArtifacts.delete(key),
       deletePrefix: (prefix) => workerArtifacts.deletePrefix(prefix),

@@ -145,6 +145,7 @@ function openedOnFirstUse(open: () => Promise<ArtifactStore>): ArtifactStore {
   return {
     put: async (key, data) => (await store()).put(key, data),
     get: async (key) => (await store()).get(key),
+    info: async (key) => (await store()).info(key),
     list: async (prefix) => (await store()).list(prefix),
     delete: async (key) => (await store()).delete(key),
     deletePrefix: async (prefix) => (await store()).deletePrefix(prefix),

@@ -70,6 +70,7 @@ function mapStore(): ArtifactStore {
       return info;
     },
     get: async (key) => objects.get(key)?.data,
+    info: async (key) => objects.get(key)?.info,
     list: async (prefix) => under(prefix).map((k) => objects.get(k)!.info),
     delete: async (key) => objects.delete(key),
     deletePrefix: async (prefix) => under(prefix).filter((k) => objects.delete(k)).length,

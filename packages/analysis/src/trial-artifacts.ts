@@ -9,7 +9,6 @@ import {
   AppError,
   ARTIFACT_FILES,
   type ArtifactFile,
-  attemptArtifactPrefix,
   describeIssues,
   NotFoundError,
   trialArtifactKey,
@@ -47,17 +46,19 @@ export async function trialFiles(
   attempt: number,
   written: readonly { name: string; bytes: number }[],
 ): Promise<TrialFiles> {
-  const [listed, checkpoints] = await Promise.all([
-    store.list(attemptArtifactPrefix(trialId, attempt)),
-    store.list(trialCheckpointKey(trialId)),
+  // By name, one lookup each: listing would read every object's description in a bucket.
+  const named = ARTIFACT_FILES.flatMap((name) => {
+    const bytes = written.find((w) => w.name === name)?.bytes;
+    return bytes === undefined ? [] : [{ name, bytes }];
+  });
+  const [infos, checkpoint] = await Promise.all([
+    Promise.all(named.map(({ name }) => store.info(trialArtifactKey(trialId, attempt, name)))),
+    store.info(trialCheckpointKey(trialId)),
   ]);
-  const byName = new Map(listed.map((a) => [a.key.slice(a.key.lastIndexOf("/") + 1), a]));
-  const checkpoint = checkpoints[0];
   return {
-    artifacts: ARTIFACT_FILES.flatMap((name) => {
-      const info = byName.get(name);
-      const bytes = written.find((w) => w.name === name)?.bytes;
-      return info && bytes !== undefined ? [{ name, bytes, storedBytes: info.bytes }] : [];
+    artifacts: named.flatMap(({ name, bytes }, i) => {
+      const info = infos[i];
+      return info ? [{ name, bytes, storedBytes: info.bytes }] : [];
     }),
     checkpoint: checkpoint
       ? { storedBytes: checkpoint.bytes, modified: checkpoint.modified.toISOString() }

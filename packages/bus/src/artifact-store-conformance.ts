@@ -95,6 +95,21 @@ export function describeArtifactStore(name: string, makeStore: () => Promise<Art
       await store.put("gone", bytes(10));
       await store.delete("gone");
       expect(await store.get("gone")).toBeUndefined();
+      expect(await store.info("gone")).toBeUndefined();
+      expect(await store.info("never/stored")).toBeUndefined();
+      await store.close();
+    });
+
+    it("describes one key by name, as list describes it", async () => {
+      const store = await makeStore();
+      await store.put("a/b", bytes(7));
+      await store.put("a/b/c", bytes(3));
+      const [listed] = await store.list("a/b/c");
+      const described = await store.info("a/b/c");
+      expect(described).toMatchObject({ key: "a/b/c", bytes: 3 });
+      expect(described?.modified.getTime()).toBe(listed?.modified.getTime());
+      expect((await store.info("a/b"))?.bytes).toBe(7);
+      expect(await store.info("a")).toBeUndefined(); // a prefix of keys, not a key
       await store.close();
     });
 
@@ -189,6 +204,7 @@ export function describeArtifactStore(name: string, makeStore: () => Promise<Art
       for (const [key, why] of BAD_KEYS) {
         await refused(`put ${why}`, store.put(key, bytes(1)));
         await refused(`get ${why}`, store.get(key));
+        await refused(`info ${why}`, store.info(key));
         await refused(`delete ${why}`, store.delete(key));
         if (key !== "" && key !== "a/") {
           await refused(`list ${why}`, store.list(key));

@@ -86,6 +86,11 @@ export class FileArtifactStore implements ArtifactStore {
     }
   }
 
+  async info(key: string): Promise<ArtifactInfo | undefined> {
+    const segments = checkArtifactKey(key);
+    return this.infoOf(segments.join("/"), this.fileOf(segments));
+  }
+
   async list(prefix: string): Promise<ArtifactInfo[]> {
     const segments = checkArtifactPrefix(prefix);
     const found: ArtifactInfo[] = [];

@@ -129,6 +129,12 @@ export class NatsArtifactStore implements ArtifactStore {
     );
   }
 
+  async info(key: string): Promise<ArtifactInfo | undefined> {
+    checkArtifactKey(key);
+    const current = await this.os.info(key);
+    return current === null || current.deleted ? undefined : toArtifactInfo(current);
+  }
+
   async list(prefix: string): Promise<ArtifactInfo[]> {
     const segments = checkArtifactPrefix(prefix);
     // The object store lists every object's latest description (deleted ones left out); a bucket has no index by

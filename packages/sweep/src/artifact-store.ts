@@ -19,6 +19,11 @@ export interface ArtifactStore {
   put(key: string, data: Uint8Array): Promise<ArtifactInfo>;
   /** The bytes, or undefined when there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * What is stored under one key, or undefined: one lookup, where `list` may read every object's description (the
+   * object store has no index by prefix), so a page showing one trial's files asks for each by name.
+   */
+  info(key: string): Promise<ArtifactInfo | undefined>;
   /** Objects under prefix, sorted by key. */
   list(prefix: string): Promise<ArtifactInfo[]>;
   /** Removes one; false when there was none. */
