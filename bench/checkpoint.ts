@@ -29,7 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { gunzip, gzip, gzipSync } from "node:zlib";
-import { type ArtifactStore, FileArtifactStore, NatsArtifactStore } from "@tailsweep/bus";
+import { type ArtifactStore, FileArtifactStore, NatsArtifactStore, NatsBus } from "@tailsweep/bus";
 import { loadDataset } from "@tailsweep/data";
 import {
   decodeCheckpoint,
@@ -477,6 +477,10 @@ try {
   await fileStore.deletePrefix("");
   await natsStore.deletePrefix("");
   await natsStore.close();
+  // The bucket itself too (the store has no call for that): a bus of the same prefix deletes its streams.
+  const cleanup = await NatsBus.connect({ servers: NATS_SERVERS, prefix: `bench-ckpt-${process.pid}` });
+  await cleanup.deleteStreams();
+  await cleanup.close();
   await rm(dir, { recursive: true, force: true });
 }
 const [after1, after5, after15] = loadavg();
