@@ -384,11 +384,25 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     }
   });
 
-  it("opens a trial with its epochs and reproducibility record", async () => {
+  it("opens a trial with its final and per-class metrics, confusion matrix, loss terms per epoch and reproducibility record", async () => {
     await page.click("[data-testid=trials] tbody a >> nth=0");
     await page.waitForSelector("[data-testid=epochs]");
     expect(await page.locator("[data-testid=epochs] tbody tr").count()).toBe(1);
     expect(await page.textContent("body")).toContain("gitCommit");
+    // issue #20: a complete trial page, its numbers the API's
+    const id = decodeURIComponent(new URL(page.url()).pathname.split("/").at(-1)!);
+    const { result } = await trpc<{ result: { metrics: { test: { balancedAccuracy: number } } } }>(
+      base,
+      "trials.get",
+      { id },
+    );
+    const finalRows = await page.locator("[data-testid=final-metrics] tbody tr").allTextContents();
+    expect(finalRows[1]).toBe(
+      `balanced accuracytest, every modality${(100 * result.metrics.test.balancedAccuracy).toFixed(1)}`,
+    );
+    expect(await page.locator("[data-testid=per-class] tbody tr").count()).toBe(10);
+    expect(await page.locator("[data-testid=trial-confusion] tbody tr").count()).toBe(10);
+    expect(await page.locator("[data-testid=loss-chart] svg").count()).toBe(1);
     await page.screenshot({ path: join(artifacts, "trial.png"), fullPage: true });
   });
 

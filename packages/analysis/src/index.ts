@@ -81,6 +81,7 @@ export {
   type TrialFiles,
   trialFiles,
 } from "./trial-artifacts";
+export { type FinalMetricRow, type PerClassRow, type TrialDetail, trialDetail } from "./trial-detail";
 export {
   applyTrialView,
   CONFIG_COLUMN,

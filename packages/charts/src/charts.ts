@@ -88,6 +88,33 @@ export function curvesSvg(
   });
 }
 
+/**
+ * One run's numbers over epochs, a line per series (a trial's loss terms, its test metrics): no bands, since there is
+ * one seed; the y axis fits the data.
+ */
+export function epochLinesSvg(options: {
+  title: string;
+  series: { name: string; points: [epoch: number, value: number][] }[];
+  yName?: string;
+}): string {
+  const colourOf = colourLookup(options.series.map((s) => s.name));
+  return renderSvg({
+    title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
+    legend: { top: 26, left: 0, type: "scroll" },
+    grid: { top: 70, left: 60, right: 20, bottom: 40 },
+    xAxis: { type: "value", name: "epoch", minInterval: 1 },
+    yAxis: { type: "value", scale: true, ...(options.yName && { name: options.yName }) },
+    series: options.series.map(({ name, points }) => ({
+      type: "line",
+      name,
+      data: points.filter(([, v]) => Number.isFinite(v)),
+      color: colourOf(name),
+      symbolSize: 4,
+      showSymbol: points.length <= 20,
+    })),
+  });
+}
+
 /** One series of {@link groupedBarsSvg} or {@link linesSvg}: a value per category and its interval (NaN: none). */
 export interface BarSeries {
   name: string;

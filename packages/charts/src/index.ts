@@ -1,6 +1,7 @@
 export {
   type BarSeries,
   curvesSvg,
+  epochLinesSvg,
   groupedBarsSvg,
   heatmapSvg,
   type LineSeries,

@@ -3,6 +3,7 @@ import {
   evaluatePredictions,
   readTrialArtifact,
   storedTrialArtifact,
+  trialDetail,
   trialFiles,
 } from "@tailsweep/analysis";
 import { ARTIFACT_FILES, UnavailableError } from "@tailsweep/schemas";
@@ -46,7 +47,12 @@ export const trialsRouter = t.router({
       ctx.store.listEpochs(trial.id),
       ctx.store.getResult(trial.id),
     ]);
-    return { trial, epochs, result: result ?? null, provenance: sweep?.provenance ?? {} };
+    // The charts follow the attempt that counts (a resumed one republished the epochs it restored).
+    const detail = trialDetail(
+      result?.metrics,
+      epochs.filter((e) => e.attempt === trial.attempt),
+    );
+    return { trial, epochs, result: result ?? null, detail, provenance: sweep?.provenance ?? {} };
   }),
 
   /** What the trial kept: its artifacts with their sizes as written and as stored, and its checkpoint if any. */

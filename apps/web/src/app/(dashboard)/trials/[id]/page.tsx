@@ -1,9 +1,24 @@
 import { appErrorCode, NO_ARTIFACT_STORE_CODE } from "@tailsweep/api";
 import { notFound } from "next/navigation";
+import { HeatTable } from "../../../../components/heat-table";
 import { api } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
 
+function svg(html: string, testId: string) {
+  return (
+    <section
+      data-testid={testId}
+      className="chart"
+      // biome-ignore lint/security/noDangerouslySetInnerHtml: ECharts' server-side SVG, generated here from numbers
+      dangerouslySetInnerHTML={{ __html: html }}
+    />
+  );
+}
+
+/** A fraction as a percentage with one decimal; blank where undefined. */
+const pct = (v: number | undefined) =>
+  typeof v === "number" && Number.isFinite(v) ? (100 * v).toFixed(1) : "";
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const fmt = (v: number | undefined, digits = 3) => (typeof v === "number" ? v.toFixed(digits) : "");
 const kib = (bytes: number) => (Number.isNaN(bytes) ? "—" : `${(bytes / 1024).toFixed(1)} KiB`);
@@ -14,7 +29,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
   const caller = await api();
   const found = await caller.trials.get({ id: decodeURIComponent(id) }).catch(() => undefined);
   if (!found) notFound();
-  const { trial, epochs, result, provenance } = found;
+  const { trial, epochs, result, detail, provenance } = found;
   // Where this server reaches no artifact store (a read-only `next start`) the section says so; any other failure
   // (the object store not answering) is said as it is.
   const files = await caller.trials
@@ -54,6 +69,83 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
           ))}
         </ul>
       )}
+      {detail.final.length > 0 && (
+        <>
+          <h2>Final metrics</h2>
+          <table className="data" data-testid="final-metrics">
+            <thead>
+              <tr>
+                <th>metric</th>
+                <th>on</th>
+                <th className="num">%</th>
+              </tr>
+            </thead>
+            <tbody>
+              {detail.final.map((m) => (
+                <tr key={`${m.metric} ${m.on}`}>
+                  <td>{m.metric}</td>
+                  <td>{m.on}</td>
+                  <td className="num">{pct(m.value)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>Per class</h2>
+          <table className="data" data-testid="per-class">
+            <thead>
+              <tr>
+                <th className="num">class</th>
+                <th className="num">test rows</th>
+                <th className="num">recall %</th>
+                <th className="num">precision %</th>
+                {detail.perClass.some((c) => c.pseudoRecall !== undefined) && (
+                  <>
+                    <th className="num" title="pseudo-label recall on the unlabeled training rows">
+                      pseudo-label recall %
+                    </th>
+                    <th className="num" title="share of the unlabeled training rows given this class">
+                      pseudo-label share %
+                    </th>
+                  </>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {detail.perClass.map((c) => (
+                <tr key={c.classIndex}>
+                  <td
+                    className="num"
+                    title={c.minority ? "a tail class (minority recall averages it)" : undefined}
+                  >
+                    {c.classIndex}
+                    {c.minority ? " (tail)" : ""}
+                  </td>
+                  <td className="num">{c.support}</td>
+                  <td className="num">{pct(c.recall)}</td>
+                  <td className="num">{pct(c.precision)}</td>
+                  {c.pseudoRecall !== undefined && (
+                    <>
+                      <td className="num">{pct(c.pseudoRecall)}</td>
+                      <td className="num">{pct(c.pseudoShare)}</td>
+                    </>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <HeatTable
+            testId="trial-confusion"
+            caption="confusion matrix on the test set (% of each true class)"
+            rowName="true class"
+            columnName="predicted"
+            rows={detail.confusionPercent.map((_, k) => String(k))}
+            columns={detail.confusionPercent.map((_, k) => String(k))}
+            values={detail.confusionPercent}
+          />
+        </>
+      )}
+      {detail.lossSvg && svg(detail.lossSvg, "loss-chart")}
+      {detail.testSvg && svg(detail.testSvg, "test-chart")}
       <h2>Per epoch</h2>
       <table className="data" data-testid="epochs">
         <thead>
