@@ -33,6 +33,8 @@ const env = {
   ...process.env,
   NEXT_TELEMETRY_DISABLED: "1",
   TAILSWEEP_DB_DIR: join(dir, "db"),
+  // apart from the screenshots in artifacts/ (TAILSWEEP_ARTIFACTS), which would be the trial files' default place
+  TAILSWEEP_ARTIFACTS_DIR: join(dir, "trial-files"),
   // plain WebAssembly: on every machine, and fast enough that a page answers between training steps
   TAILSWEEP_BACKEND: "wasm",
   DATABASE_URL: "",
