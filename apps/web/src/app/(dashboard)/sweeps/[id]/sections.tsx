@@ -16,6 +16,7 @@ import {
 } from "../../../../components/comparison-table";
 import { HeatTable } from "../../../../components/heat-table";
 import { KeepParams } from "../../../../components/keep-params";
+import { svgChart } from "../../../../components/svg-chart";
 import { ConfirmButton, TopUpButton } from "../../../../components/sweep-actions";
 import { pct, query } from "../../../../lib/format";
 import type { api } from "../../../../server/store";
@@ -58,17 +59,6 @@ const TRIALS_PER_PAGE = 100;
  * per class help nobody, and would make the page megabytes of SVG).
  */
 const DRAWN_CONFIGS = 5;
-
-function svg(html: string, testId: string) {
-  return (
-    <section
-      data-testid={testId}
-      className="chart"
-      // biome-ignore lint/security/noDangerouslySetInnerHtml: ECharts' server-side SVG, generated here from numbers
-      dangerouslySetInnerHTML={{ __html: html }}
-    />
-  );
-}
 
 /** The baseline and the best configurations by the comparison's metric, best first; empty before any finished. */
 function drawnConfigs(table: Awaited<ReturnType<Compared>>["table"]): string[] {
@@ -274,7 +264,7 @@ export async function ChartsSection({
         </p>
       )}
       <div className="cards">
-        {drawnCurves.length > 0 && svg(curvesChart(curves.metric, drawnCurves, chosen), "curves")}
+        {drawnCurves.length > 0 && svgChart(curvesChart(curves.metric, drawnCurves, chosen), "curves")}
         {heat && heat.cells.length > 0 && x && y && (
           <HeatTable
             testId="heatmap"
@@ -323,7 +313,7 @@ export async function PerClassSection({
             configurations; minority classes (the rarest among the labeled rows) are starred.
           </p>
           <div className="cards">
-            {svg(
+            {svgChart(
               perClassSvg(
                 "test recall per class (%)",
                 classes,
@@ -338,7 +328,7 @@ export async function PerClassSection({
               "per-class",
             )}
             {classRows.some((c) => c.pseudoLabelRecall) &&
-              svg(
+              svgChart(
                 perClassSvg(
                   "pseudo-label accuracy per class on the unlabeled rows (%)",
                   classes,

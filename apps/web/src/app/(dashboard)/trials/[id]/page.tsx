@@ -1,20 +1,10 @@
 import { appErrorCode, NO_ARTIFACT_STORE_CODE } from "@tailsweep/api";
 import { notFound } from "next/navigation";
 import { HeatTable } from "../../../../components/heat-table";
+import { svgChart } from "../../../../components/svg-chart";
 import { api } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
-
-function svg(html: string, testId: string) {
-  return (
-    <section
-      data-testid={testId}
-      className="chart"
-      // biome-ignore lint/security/noDangerouslySetInnerHtml: ECharts' server-side SVG, generated here from numbers
-      dangerouslySetInnerHTML={{ __html: html }}
-    />
-  );
-}
 
 /** A fraction as a percentage with one decimal; blank where undefined. */
 const pct = (v: number | undefined) =>
@@ -144,8 +134,8 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
           />
         </>
       )}
-      {detail.lossSvg && svg(detail.lossSvg, "loss-chart")}
-      {detail.testSvg && svg(detail.testSvg, "test-chart")}
+      {detail.lossSvg && svgChart(detail.lossSvg, "loss-chart")}
+      {detail.testSvg && svgChart(detail.testSvg, "test-chart")}
       <h2>Per epoch</h2>
       <table className="data" data-testid="epochs">
         <thead>
