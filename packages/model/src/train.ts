@@ -190,26 +190,20 @@ export async function trainModel(
     : undefined;
   let stopped = false;
   let pendingSave: Promise<void> = Promise.resolve();
-  const saveCheckpoint = async (epoch: number) => {
+  /** Saves the state after `epoch`, whose records up to it are `upTo`. */
+  const saveCheckpoint = async (epoch: number, upTo: readonly EpochRecord[]) => {
     const saver = hooks.checkpoints!;
     // Read now, while the weights are this epoch's; the upload runs behind the next epoch.
-    const [values, adam] = await Promise.all([
-      Promise.all(variables.map((v) => v.data())),
-      optimizer.saveState(variables),
-    ]);
+    const [weights, adam] = await Promise.all([namedWeights(variables), optimizer.saveState(variables)]);
     const snapshot: TrainingCheckpoint = {
       epoch,
       steps,
       seconds: priorSeconds + (performance.now() - started) / 1000,
       fingerprint,
-      history: history.map((r) => ({ ...r })),
+      history: upTo.map((r) => ({ ...r })),
       streams: { batches: batchStream.state(), sampling: samplingStream.state() },
       labeledCursor: { order: Int32Array.from(labeledCursor.order), pos: labeledCursor.pos },
-      weights: variables.map((v, i) => ({
-        name: localName(v.name),
-        shape: v.shape,
-        values: float32(values[i]!),
-      })),
+      weights,
       adam,
     };
     await pendingSave;
@@ -287,11 +281,10 @@ export async function trainModel(
       await yieldToLoop();
       const stop = hooks.shouldStop?.() ?? false;
       stopped = stop;
-      if (stop && hooks.checkpoints && epoch < train.epochs) {
-        history.push(record);
-        await saveCheckpoint(epoch);
-        history.pop(); // pushed again below, with the evaluation's test numbers
-      }
+      // Saved before the evaluation below adds its test numbers to the record: an uninterrupted run's record of this
+      // epoch has them only where evalEvery says.
+      if (stop && hooks.checkpoints && epoch < train.epochs)
+        await saveCheckpoint(epoch, [...history, { ...record }]);
       const metricsNow = epoch === train.epochs || stop ? await evaluateModel(model, dataset) : undefined;
       if (metricsNow) {
         const t = metricsNow.test;
@@ -301,7 +294,9 @@ export async function trainModel(
       hooks.onEpoch?.(record);
       if (metricsNow) {
         await pendingSave;
-        const artifacts = hooks.artifacts ? await finalArtifacts(model, variables, dataset) : undefined;
+        // A stopped run is no result: nothing to keep of it.
+        const artifacts =
+          hooks.artifacts && !stopped ? await finalArtifacts(model, variables, dataset) : undefined;
         return {
           metrics: metricsNow,
           history,
@@ -318,7 +313,8 @@ export async function trainModel(
           ...(artifacts && { artifacts }),
         };
       }
-      if (hooks.checkpoints && epoch % hooks.checkpoints.everyEpochs === 0) await saveCheckpoint(epoch);
+      if (hooks.checkpoints && epoch % hooks.checkpoints.everyEpochs === 0)
+        await saveCheckpoint(epoch, history);
     }
     throw new Error("unreachable: the last epoch always evaluates");
   } finally {
@@ -329,8 +325,9 @@ export async function trainModel(
 }
 
 /**
- * What a checkpoint must match to be resumed by this run: the resolved configs, the data set's shape and the
- * backend with its detail (BLAS build and threads), since bit-identical resumption holds on one backend only.
+ * What a checkpoint must match to be resumed by this run: the caller's identity of the run (data contents, code
+ * versions), the resolved configs, the data set's shape and the backend with its detail (BLAS build and threads),
+ * since bit-identical resumption holds on one backend only.
  */
 function runFingerprint(
   dataset: MultimodalDataset,
@@ -418,43 +415,35 @@ function float32(values: tf.TypedArray): Float32Array {
   return values;
 }
 
+/** The variables' current values under their names within the model, for a checkpoint or the final weights. */
+async function namedWeights(variables: readonly tf.Variable[]): Promise<NamedWeights[]> {
+  const values = await Promise.all(variables.map((v) => v.data()));
+  return variables.map((v, i) => ({ name: localName(v.name), shape: v.shape, values: float32(values[i]!) }));
+}
+
 /** The final weights and the test set's class probabilities q(y | x) with every used modality observed. */
 async function finalArtifacts(
   model: MultimodalVae,
   variables: readonly tf.Variable[],
   dataset: MultimodalDataset,
 ): Promise<NonNullable<TrainResult["artifacts"]>> {
-  const values = await Promise.all(variables.map((v) => v.data()));
   return {
-    weights: variables.map((v, i) => ({
-      name: localName(v.name),
-      shape: v.shape,
-      values: float32(values[i]!),
-    })),
+    weights: await namedWeights(variables),
     testProbabilities: await predictProbabilities(model, dataset.test, model.subsets[0]!),
   };
 }
 
 /** q(y | x_S) for every row of a table (rows × classes, row-major), in chunks to bound memory. */
-export async function predictProbabilities(
+export function predictProbabilities(
   model: MultimodalVae,
   table: MultimodalTable,
   subset: number[],
   chunk = 2048,
 ): Promise<Float32Array> {
   const K = model.shape.numClasses;
-  const out = new Float32Array(table.n * K);
-  for (let start = 0; start < table.n; start += chunk) {
-    const end = Math.min(table.n, start + chunk);
-    const rows = new Int32Array(end - start);
-    for (let i = 0; i < rows.length; i++) rows[i] = start + i;
-    const probabilities = tf.tidy(() =>
-      tf.softmax(model.classifierLogits(batchInputs(model, table, rows), subset)),
-    );
-    out.set(float32(await probabilities.data()), start * K);
-    probabilities.dispose();
-  }
-  return out;
+  return classifierOverRows(model, table, subset, chunk, new Float32Array(table.n * K), K, (logits) =>
+    tf.softmax(logits),
+  );
 }
 
 /**
@@ -562,22 +551,37 @@ export async function evaluateModel(
 }
 
 /** argmax_y q(y | x_S) for every row of a table, in chunks to bound memory. */
-export async function predictClasses(
+export function predictClasses(
   model: MultimodalVae,
   table: MultimodalTable,
   subset: number[],
   chunk = 2048,
 ): Promise<Int32Array> {
-  const out = new Int32Array(table.n);
+  return classifierOverRows(model, table, subset, chunk, new Int32Array(table.n), 1, (logits) =>
+    tf.argMax(logits, 1),
+  );
+}
+
+/**
+ * `head` of the classifier's logits q(y | x_S) for every row of a table, `chunk` rows at a time (to bound memory),
+ * written into `out` at `width` values per row.
+ */
+async function classifierOverRows<T extends Float32Array | Int32Array>(
+  model: MultimodalVae,
+  table: MultimodalTable,
+  subset: number[],
+  chunk: number,
+  out: T,
+  width: number,
+  head: (logits: tf.Tensor2D) => tf.Tensor,
+): Promise<T> {
   for (let start = 0; start < table.n; start += chunk) {
     const end = Math.min(table.n, start + chunk);
     const rows = new Int32Array(end - start);
     for (let i = 0; i < rows.length; i++) rows[i] = start + i;
-    const argmax = tf.tidy(() =>
-      tf.argMax(model.classifierLogits(batchInputs(model, table, rows), subset), 1),
-    );
-    out.set((await argmax.data()) as Int32Array, start);
-    argmax.dispose();
+    const values = tf.tidy(() => head(model.classifierLogits(batchInputs(model, table, rows), subset)));
+    out.set(await values.data(), start * width);
+    values.dispose();
   }
   return out;
 }
