@@ -6,8 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
-import { gunzip, gzip } from "node:zlib";
-import type { ArtifactStore } from "@tailsweep/bus";
+import { gzip } from "node:zlib";
 import {
   decodeCheckpoint,
   encodeCheckpoint,
@@ -22,27 +21,15 @@ import {
   trialArtifactKey,
   trialCheckpointKey,
 } from "@tailsweep/schemas";
+import { ARTIFACT_ZLIB_CHUNK, type ArtifactStore, inflateStored } from "@tailsweep/sweep";
 import { stringify } from "csv-stringify/sync";
 
 const gzipAsync = promisify(gzip);
-/**
- * zlib's output chunk: its async gzip hands back every chunk through a turn of the event loop, which a training thread
- * grants only between steps. At the default 16 KiB one quick-preset checkpoint took ≈ 845 turns and its upload ran
- * 3–4× longer behind training than alone (bench/checkpoint.ts); at 4 MiB, 40–50.
- */
-const ZLIB_CHUNK = 4 << 20;
-const gunzipAsync = promisify(gunzip);
-
-/** gzip's first two bytes. */
-function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
 
 /** The bytes of a stored object as written, inflating what was stored compressed. */
 export async function readStored(store: ArtifactStore, key: string): Promise<Uint8Array | undefined> {
   const stored = await store.get(key);
-  if (!stored) return undefined;
-  return isGzip(stored) ? new Uint8Array(await gunzipAsync(stored, { chunkSize: ZLIB_CHUNK })) : stored;
+  return stored && inflateStored(stored);
 }
 
 /** What a trial's stored checkpoint turned out to be. */
@@ -102,7 +89,10 @@ export async function storeCheckpoint(
   trialId: string,
   checkpoint: TrainingCheckpoint,
 ): Promise<number> {
-  const compressed = await gzipAsync(encodeCheckpoint(checkpoint), { level: 1, chunkSize: ZLIB_CHUNK });
+  const compressed = await gzipAsync(encodeCheckpoint(checkpoint), {
+    level: 1,
+    chunkSize: ARTIFACT_ZLIB_CHUNK,
+  });
   await store.put(trialCheckpointKey(trialId), compressed);
   return compressed.length;
 }
@@ -161,7 +151,7 @@ export async function storeArtifacts(
   for (const { name, data } of files) {
     await store.put(
       trialArtifactKey(trialId, attempt, name),
-      await gzipAsync(data, { chunkSize: ZLIB_CHUNK }),
+      await gzipAsync(data, { chunkSize: ARTIFACT_ZLIB_CHUNK }),
     );
     kept.push({ name, bytes: data.length });
   }

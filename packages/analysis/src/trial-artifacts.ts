@@ -2,8 +2,6 @@
  * A trial's stored files, for every front end: what it kept (names, sizes as written and as stored), their bytes,
  * and metrics recomputed from its stored test-set predictions without training again (`tailsweep evaluate`).
  */
-import { promisify } from "node:util";
-import { gunzip } from "node:zlib";
 import { classificationMetrics, meanRecall } from "@tailsweep/model/metrics";
 import {
   AppError,
@@ -14,11 +12,9 @@ import {
   trialArtifactKey,
   trialCheckpointKey,
 } from "@tailsweep/schemas";
-import type { ArtifactStore } from "@tailsweep/sweep";
+import { type ArtifactStore, inflateStored, isGzipped } from "@tailsweep/sweep";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
-
-const gunzipAsync = promisify(gunzip);
 
 /** One kept file: its size as written (what a download gives) and as stored (gzip-compressed). */
 export interface TrialArtifact {
@@ -83,7 +79,7 @@ export async function storedTrialArtifact(
       `trial ${trialId} has no ${name} (it kept no artifacts, or has not succeeded)`,
     );
   }
-  return { bytes, gzip: bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b };
+  return { bytes, gzip: isGzipped(bytes) };
 }
 
 /** A file's bytes as written. */
@@ -93,8 +89,7 @@ export async function readTrialArtifact(
   attempt: number,
   name: ArtifactFile,
 ): Promise<Uint8Array> {
-  const stored = await storedTrialArtifact(store, trialId, attempt, name);
-  return stored.gzip ? new Uint8Array(await gunzipAsync(stored.bytes)) : stored.bytes;
+  return inflateStored((await storedTrialArtifact(store, trialId, attempt, name)).bytes);
 }
 
 /**

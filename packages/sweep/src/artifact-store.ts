@@ -1,3 +1,6 @@
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
+
 /** What a store holds under one key. */
 export interface ArtifactInfo {
   key: string;
@@ -7,8 +10,8 @@ export interface ArtifactInfo {
 
 /**
  * The artifact store port: trial checkpoints (overwritten every few epochs) and final artifacts (weights,
- * predictions, confusion matrices) as bytes under `/`-separated keys (see `checkArtifactKey` in @tailsweep/bus). Implemented
- * over a directory (`FileArtifactStore`, embedded mode) and over the NATS JetStream object store
+ * predictions, confusion matrices) as bytes under `/`-separated keys (see `checkArtifactKey` in @tailsweep/bus).
+ * Implemented over a directory (`FileArtifactStore`, embedded mode) and over the NATS JetStream object store
  * (`NatsArtifactStore`, team mode); both pass the conformance suite in `@tailsweep/bus/testing`.
  *
  * A prefix names a key and everything below it, in whole segments: `a/b` (or `a/b/`) is `a/b`, `a/b/c`, … but never
@@ -31,4 +34,25 @@ export interface ArtifactStore {
   /** Removes every key under prefix; returns how many. */
   deletePrefix(prefix: string): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * zlib's output chunk for stored objects: its async API hands back every chunk through a turn of the event loop,
+ * which a training thread grants only between steps. At the default 16 KiB one quick-preset checkpoint took ≈ 845
+ * turns and its upload ran 3–4× longer behind training than alone (bench/checkpoint.ts); at 4 MiB, 40–50.
+ */
+export const ARTIFACT_ZLIB_CHUNK = 4 << 20;
+
+const gunzipAsync = promisify(gunzip);
+
+/** Whether stored bytes are gzip-compressed (gzip's first two bytes): every object the worker writes is. */
+export function isGzipped(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Stored bytes as they were written: inflated where they were stored gzip-compressed. */
+export async function inflateStored(bytes: Uint8Array): Promise<Uint8Array> {
+  return isGzipped(bytes)
+    ? new Uint8Array(await gunzipAsync(bytes, { chunkSize: ARTIFACT_ZLIB_CHUNK }))
+    : bytes;
 }

@@ -1,4 +1,10 @@
-export type { ArtifactInfo, ArtifactStore } from "./artifact-store";
+export {
+  ARTIFACT_ZLIB_CHUNK,
+  type ArtifactInfo,
+  type ArtifactStore,
+  inflateStored,
+  isGzipped,
+} from "./artifact-store";
 export { configLabel, paramValue } from "./config-label";
 export {
   type ConfigIdentity,

@@ -1,8 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { gunzipSync } from "node:zlib";
 import { EvaluationMetricSchema } from "@tailsweep/analysis";
 import { ARTIFACT_FILES, describeIssues, InputError } from "@tailsweep/schemas";
+import { inflateStored } from "@tailsweep/sweep";
 import { z } from "zod";
 import { withApi } from "../api-client";
 import { writeFileWhole } from "../write-file-whole";
@@ -35,9 +35,9 @@ export async function trialArtifacts(id: string, o: { output?: string; json?: bo
         // Checked here too: a file name from a dashboard must not lead a write out of the directory.
         const name = ArtifactFileSchema.parse(a.name);
         const file = await api.trials.file.query({ id, name });
-        const stored = Buffer.from(file.base64, "base64");
+
         const target = path.join(o.output, name);
-        const bytes = file.gzip ? gunzipSync(stored) : stored;
+        const bytes = await inflateStored(Buffer.from(file.base64, "base64"));
         await writeFileWhole(
           target,
           (async function* () {

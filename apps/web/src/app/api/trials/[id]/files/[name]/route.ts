@@ -1,13 +1,10 @@
-import { promisify } from "node:util";
-import { gunzip } from "node:zlib";
 import { ARTIFACT_NOT_FOUND_CODE } from "@tailsweep/analysis";
 import { appErrorCode, createCaller, isUnauthorized } from "@tailsweep/api";
 import { ARTIFACT_FILES, NUL_MESSAGE, storable } from "@tailsweep/schemas";
+import { inflateStored } from "@tailsweep/sweep";
 import { requestContext } from "../../../../../../server/store";
 
 export const dynamic = "force-dynamic";
-
-const gunzipAsync = promisify(gunzip);
 
 const CONTENT_TYPES: Record<(typeof ARTIFACT_FILES)[number], string> = {
   "predictions.csv": "text/csv; charset=utf-8",
@@ -37,8 +34,8 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
   try {
     const file = await createCaller(await requestContext(req)).trials.file({ id, name });
     const trialKey = id.slice(id.lastIndexOf(":") + 1);
-    const stored = Buffer.from(file.base64, "base64");
-    return new Response(file.gzip ? await gunzipAsync(stored) : stored, {
+    // a copy into a plain ArrayBuffer, which is what a Response body takes
+    return new Response(new Uint8Array(await inflateStored(Buffer.from(file.base64, "base64"))), {
       headers: {
         "Content-Type": CONTENT_TYPES[name],
         "Content-Disposition": `attachment; filename="trial-${trialKey}-${name}"`,
