@@ -8,6 +8,7 @@ import {
   type ClaimRequest,
   DEFAULT_CHECKPOINT_EVERY,
   type Heartbeat,
+  messageOf,
   NotFoundError,
   type SweepSpec,
   sweepArtifactPrefix,
@@ -249,7 +250,7 @@ export class Controller {
       try {
         rounds += await this.takeLook(sweep);
       } catch (e) {
-        this.log(`sweep ${sweep.id}: look not taken: ${e instanceof Error ? e.message : String(e)}`);
+        this.log(`sweep ${sweep.id}: look not taken: ${messageOf(e)}`);
       }
     }
     return rounds;
@@ -307,9 +308,7 @@ export class Controller {
       const files = await this.options.artifacts
         ?.deletePrefix(sweepArtifactPrefix(sweepId))
         .catch((e: unknown) => {
-          this.log(
-            `sweep ${sweepId}: its artifacts were not deleted (${e instanceof Error ? e.message : String(e)})`,
-          );
+          this.log(`sweep ${sweepId}: its artifacts were not deleted (${messageOf(e)})`);
           return 0;
         });
       this.log(
@@ -529,7 +528,7 @@ export class Controller {
     } catch (e) {
       if (this.persistFailures++ % 10 === 0)
         this.log(
-          `events: ${events.length} not stored (${e instanceof Error ? e.message : String(e)}); tried again${this.persistFailures > 1 ? ` (${this.persistFailures} failures in a row)` : ""}`,
+          `events: ${events.length} not stored (${messageOf(e)}); tried again${this.persistFailures > 1 ? ` (${this.persistFailures} failures in a row)` : ""}`,
         );
       throw e;
     }

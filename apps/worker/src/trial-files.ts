@@ -17,6 +17,7 @@ import {
 import {
   type ArtifactFile,
   type MultimodalDataset,
+  messageOf,
   type RunConfig,
   trialArtifactKey,
   trialCheckpointKey,
@@ -76,11 +77,6 @@ export function runIdentity(dataset: MultimodalDataset, versions: Record<string,
     hash.update(new Uint8Array(table.y.buffer, table.y.byteOffset, table.y.byteLength));
   }
   return hash.digest("hex");
-}
-
-/** An error's message, whatever was thrown. */
-export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Stores a checkpoint in place of the trial's previous one; returns the bytes stored. */

@@ -4,6 +4,7 @@ import { loadDataset } from "@tailsweep/data";
 import { adapterModel, type BackendInfo, trainModel } from "@tailsweep/model";
 import {
   type ClaimReply,
+  messageOf,
   type RunConfig,
   type TrialKind,
   trialCheckpointKey,
@@ -13,7 +14,6 @@ import { PRESENCE_SECONDS } from "@tailsweep/sweep";
 import {
   artifactContents,
   loadCheckpoint,
-  messageOf,
   runIdentity,
   storeArtifacts,
   storeCheckpoint,

@@ -8,6 +8,7 @@ import {
   ARTIFACT_FILES,
   type ArtifactFile,
   describeIssues,
+  messageOf,
   NotFoundError,
   trialArtifactKey,
   trialCheckpointKey,
@@ -132,7 +133,7 @@ function parsePredictions(csv: string): Predictions {
   try {
     rows = parse(csv, { skip_empty_lines: true });
   } catch (e) {
-    throw invalidPredictions(e instanceof Error ? e.message : String(e));
+    throw invalidPredictions(messageOf(e));
   }
   const header = rows[0];
   if (

@@ -21,6 +21,7 @@ import {
   type Env,
   type Heartbeat,
   HeartbeatSchema,
+  messageOf,
   SettingsError,
   type TrialKind,
   type TrialMessage,
@@ -447,7 +448,7 @@ class PullTrouble {
     this.since ??= now;
     if (now - this.told < 60_000) return;
     this.told = now;
-    this.report?.(`pulling ${this.what} fails (${e instanceof Error ? e.message : String(e)}); trying again`);
+    this.report?.(`pulling ${this.what} fails (${messageOf(e)}); trying again`);
   }
   worked(): void {
     if (this.since === undefined) return;

@@ -138,3 +138,8 @@ export class UnavailableError extends AppError {
     this.name = "UnavailableError";
   }
 }
+
+/** The message of anything thrown: an Error's, or the value as text. */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -23,6 +23,7 @@ import {
   InputError,
   isConfigError,
   MAX_SEEDS,
+  messageOf,
   noNul,
   parseSweepFile,
   SeedRequestSchema,
@@ -49,7 +50,7 @@ function yamlOf(text: string): unknown {
   try {
     return parseYaml(text);
   } catch (e) {
-    throw new ConfigError([`yaml: ${e instanceof Error ? e.message : String(e)}`]);
+    throw new ConfigError([`yaml: ${messageOf(e)}`]);
   }
 }
 

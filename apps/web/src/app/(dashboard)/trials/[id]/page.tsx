@@ -1,4 +1,5 @@
 import { appErrorCode, NO_ARTIFACT_STORE_CODE } from "@tailsweep/api";
+import { messageOf } from "@tailsweep/schemas";
 import { notFound } from "next/navigation";
 import { HeatTable } from "../../../../components/heat-table";
 import { svgChart } from "../../../../components/svg-chart";
@@ -9,7 +10,6 @@ export const dynamic = "force-dynamic";
 /** A fraction as a percentage with one decimal; blank where undefined. */
 const pct = (v: number | undefined) =>
   typeof v === "number" && Number.isFinite(v) ? (100 * v).toFixed(1) : "";
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const fmt = (v: number | undefined, digits = 3) => (typeof v === "number" ? v.toFixed(digits) : "");
 const kib = (bytes: number) => (Number.isNaN(bytes) ? "—" : `${(bytes / 1024).toFixed(1)} KiB`);
 

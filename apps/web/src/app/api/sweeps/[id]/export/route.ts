@@ -6,7 +6,7 @@ import {
   SweepNotFoundError,
 } from "@tailsweep/analysis";
 import { canRead, isUnauthorized } from "@tailsweep/api";
-import { hasErrorCode, NUL_MESSAGE, storable } from "@tailsweep/schemas";
+import { hasErrorCode, messageOf, NUL_MESSAGE, storable } from "@tailsweep/schemas";
 import { requestContext } from "../../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -63,7 +63,7 @@ function byteStream(text: AsyncIterable<string>, what: string): ReadableStream<U
         if (next.done) controller.close();
         else controller.enqueue(encoder.encode(next.value));
       } catch (e) {
-        console.error(`${what} failed after it began: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(`${what} failed after it began: ${messageOf(e)}`);
         controller.error(e);
       }
     },

@@ -1,6 +1,6 @@
 import { ARTIFACT_NOT_FOUND_CODE } from "@tailsweep/analysis";
 import { appErrorCode, createCaller, isUnauthorized } from "@tailsweep/api";
-import { ARTIFACT_FILES, NUL_MESSAGE, storable } from "@tailsweep/schemas";
+import { ARTIFACT_FILES, messageOf, NUL_MESSAGE, storable } from "@tailsweep/schemas";
 import { inflateStored } from "@tailsweep/sweep";
 import { requestContext } from "../../../../../../server/store";
 
@@ -44,7 +44,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
     });
   } catch (e) {
     // By code, not class: the error may come from another bundle's copy of the API.
-    const message = e instanceof Error ? e.message : String(e);
+    const message = messageOf(e);
     if (isUnauthorized(e)) return text(401, message);
     const code = trpcCode(e);
     // The same answer for another team's trial as for none: a guessed id confirms nothing.
