@@ -24,9 +24,13 @@ export interface Runtime {
 }
 
 /**
- * The artifact store that goes with a store and bus: the bus's NATS object store (every worker reaches it), or the
- * same over a connection of its own where NATS_URL is set and no bus was opened, else TAILSWEEP_ARTIFACTS_DIR, else `artifacts/` beside the embedded database's directory (`.tailsweep/artifacts` by
- * default), `.tailsweep/artifacts` on PostgreSQL, and a temporary directory, removed at close, for a store in memory.
+ * The artifact store that goes with a store and bus, the first that applies:
+ * - the bus's NATS object store (every worker reaches it);
+ * - the same over a connection of its own, opened on first use, where NATS_URL is set and no bus was opened;
+ * - TAILSWEEP_ARTIFACTS_DIR;
+ * - a temporary directory, removed at close, for a store in memory;
+ * - `artifacts/` beside the embedded database's directory (`.tailsweep/artifacts` by default), or
+ *   `.tailsweep/artifacts` on PostgreSQL.
  */
 async function artifactsOn(
   opened: OpenedRunStore,
@@ -34,7 +38,7 @@ async function artifactsOn(
 ): Promise<{ store: ArtifactStore; remove?: () => void }> {
   if (bus instanceof NatsBus) return { store: await bus.artifactStore({ replicas: natsReplicas() }) };
   // A command that opened no bus (it only reads) still finds the team's files where NATS_URL says they are.
-  const { nats } = settings();
+  const { nats, artifactsDir } = settings();
   const url = nats.url;
   if (url) {
     // Connected on first use: most read commands never touch a file, and must not need NATS up to list sweeps.
@@ -50,8 +54,7 @@ async function artifactsOn(
       ),
     };
   }
-  const configured = settings().artifactsDir;
-  if (configured) return { store: new FileArtifactStore(configured) };
+  if (artifactsDir) return { store: new FileArtifactStore(artifactsDir) };
   if (opened.kind === "pglite" && opened.location === "memory") {
     const dir = mkdtempSync(path.join(tmpdir(), "tailsweep-artifacts-"));
     return { store: new FileArtifactStore(dir), remove: () => rmSync(dir, { recursive: true, force: true }) };
