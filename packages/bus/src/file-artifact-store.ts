@@ -146,14 +146,7 @@ export class FileArtifactStore implements ArtifactStore {
 
   /** Adds the objects in `folder` and below, whose keys start with `keyPrefix`, to `found`. */
   private async walk(folder: string, keyPrefix: string, found: ArtifactInfo[]): Promise<void> {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(folder, { withFileTypes: true });
-    } catch (e) {
-      unlessMissing(e);
-      return;
-    }
-    for (const entry of entries) {
+    for (const entry of (await entriesOf(folder)) ?? []) {
       const isFolder = entry.isDirectory() && entry.name.endsWith(FOLDER_MARK);
       const segment = isFolder ? entry.name.slice(0, -FOLDER_MARK.length) : entry.name;
       const key = keyPrefix === "" ? segment : `${keyPrefix}/${segment}`;
@@ -169,13 +162,8 @@ export class FileArtifactStore implements ArtifactStore {
 
   /** Removes `folder` and the folders below it that hold nothing, deepest first. */
   private async removeEmptyFolders(folder: string): Promise<void> {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(folder, { withFileTypes: true });
-    } catch (e) {
-      unlessMissing(e);
-      return;
-    }
+    const entries = await entriesOf(folder);
+    if (!entries) return;
     for (const entry of entries)
       if (entry.isDirectory()) await this.removeEmptyFolders(join(folder, entry.name));
     if (folder !== this.root) await rmdir(folder).catch(() => {}); // not empty: a put's temporary file, say
@@ -190,5 +178,15 @@ export class FileArtifactStore implements ArtifactStore {
         if (errorCode(e) !== "ENOENT") return; // not empty: another key, or a put in progress
       }
     }
+  }
+}
+
+/** What a folder holds, or undefined when it is not there (removed since, or never made). */
+async function entriesOf(folder: string): Promise<Dirent[] | undefined> {
+  try {
+    return await readdir(folder, { withFileTypes: true });
+  } catch (e) {
+    unlessMissing(e);
+    return undefined;
   }
 }
