@@ -13,7 +13,7 @@ import {
   trialArtifactKey,
   trialCheckpointKey,
 } from "@tailsweep/schemas";
-import { type ArtifactStore, inflateStored, isGzipped } from "@tailsweep/sweep";
+import { type ArtifactStore, inflateStored } from "@tailsweep/sweep";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 
@@ -66,13 +66,13 @@ export async function trialFiles(
 /** The stable code of a trial file that is not in the store. */
 export const ARTIFACT_NOT_FOUND_CODE = "ARTIFACT_NOT_FOUND";
 
-/** A file as stored, and whether it is gzip-compressed (every file the worker writes is; see trial-files.ts). */
+/** A file's bytes as stored (gzip-compressed, as the worker writes every file: see `inflateStored`). */
 export async function storedTrialArtifact(
   store: ArtifactStore,
   trialId: string,
   attempt: number,
   name: ArtifactFile,
-): Promise<{ bytes: Uint8Array; gzip: boolean }> {
+): Promise<Uint8Array> {
   const bytes = await store.get(trialArtifactKey(trialId, attempt, name));
   if (!bytes) {
     throw new NotFoundError(
@@ -80,7 +80,7 @@ export async function storedTrialArtifact(
       `trial ${trialId} has no ${name} (it kept no artifacts, or has not succeeded)`,
     );
   }
-  return { bytes, gzip: isGzipped(bytes) };
+  return bytes;
 }
 
 /** A file's bytes as written. */
@@ -90,7 +90,7 @@ export async function readTrialArtifact(
   attempt: number,
   name: ArtifactFile,
 ): Promise<Uint8Array> {
-  return inflateStored((await storedTrialArtifact(store, trialId, attempt, name)).bytes);
+  return inflateStored(await storedTrialArtifact(store, trialId, attempt, name));
 }
 
 /**
@@ -136,13 +136,9 @@ function parsePredictions(csv: string): Predictions {
     throw invalidPredictions(messageOf(e));
   }
   const header = rows[0];
-  if (
-    !header ||
-    header[0] !== "row" ||
-    header[1] !== "label" ||
-    header[2] !== "predicted" ||
-    header.length < 5
-  ) {
+  // the three leading columns the worker writes, then a probability per class, two at least
+  const leading = ["row", "label", "predicted"];
+  if (!header || header.length < leading.length + 2 || leading.some((name, i) => header[i] !== name)) {
     throw invalidPredictions("is not a tailsweep predictions file (row,label,predicted,p_…)");
   }
   const classes = header.length - 3;

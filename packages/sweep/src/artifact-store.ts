@@ -46,7 +46,7 @@ export const ARTIFACT_ZLIB_CHUNK = 4 << 20;
 const gunzipAsync = promisify(gunzip);
 
 /** Whether stored bytes are gzip-compressed (gzip's first two bytes): every object the worker writes is. */
-export function isGzipped(bytes: Uint8Array): boolean {
+function isGzipped(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 

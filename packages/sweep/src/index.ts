@@ -3,7 +3,6 @@ export {
   type ArtifactInfo,
   type ArtifactStore,
   inflateStored,
-  isGzipped,
 } from "./artifact-store";
 export { configLabel, paramValue } from "./config-label";
 export {

@@ -10,7 +10,7 @@ import { log, printJson } from "./sweep-output";
 
 const ArtifactFileSchema = z.enum(ARTIFACT_FILES);
 
-const kib = (bytes: number) => (Number.isNaN(bytes) ? "?" : `${(bytes / 1024).toFixed(1)} KiB`);
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /** `tailsweep trial artifacts <id> [-o dir]`: what the trial kept, and the files themselves into `dir`. */
 export async function trialArtifacts(id: string, o: { output?: string; json?: boolean }): Promise<void> {
@@ -35,7 +35,6 @@ export async function trialArtifacts(id: string, o: { output?: string; json?: bo
         // Checked here too: a file name from a dashboard must not lead a write out of the directory.
         const name = ArtifactFileSchema.parse(a.name);
         const file = await api.trials.file.query({ id, name });
-
         const target = path.join(o.output, name);
         const bytes = await inflateStored(Buffer.from(file.base64, "base64"));
         await writeFileWhole(

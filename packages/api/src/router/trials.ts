@@ -64,13 +64,13 @@ export const trialsRouter = t.router({
   }),
 
   /**
-   * One artifact's bytes as stored (gzip-compressed: `gzip` says so), base64-encoded: the CLI inflates and writes
-   * it, the dashboard's download route hands it to the browser with `Content-Encoding: gzip`.
+   * One artifact's bytes as stored (gzip-compressed, so the transfer stays small), base64-encoded: the CLI and the
+   * dashboard's download route inflate it (`inflateStored`) before writing or sending it.
    */
   file: t.procedure.input(checked(fileInput)).query(async ({ ctx, input }) => {
     const { trial } = await readableTrial(ctx, input.id);
     const stored = await storedTrialArtifact(artifactStore(ctx), trial.id, trial.attempt, input.name);
-    return { name: input.name, gzip: stored.gzip, base64: Buffer.from(stored.bytes).toString("base64") };
+    return { name: input.name, base64: Buffer.from(stored).toString("base64") };
   }),
 
   /** Metrics recomputed from the trial's stored test-set predictions, without training again. */

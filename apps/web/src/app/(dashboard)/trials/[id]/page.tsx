@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 const pct = (v: number | undefined) =>
   typeof v === "number" && Number.isFinite(v) ? (100 * v).toFixed(1) : "";
 const fmt = (v: number | undefined, digits = 3) => (typeof v === "number" ? v.toFixed(digits) : "");
-const kib = (bytes: number) => (Number.isNaN(bytes) ? "—" : `${(bytes / 1024).toFixed(1)} KiB`);
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /** One trial: what ran (config, seed, backend), its attempts and why earlier ones ended, per-epoch numbers, provenance. */
 export default async function TrialPage({ params }: { params: Promise<{ id: string }> }) {
