@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { buildMnistFashion, buildMnistTwoView } from "./benchmarks";
-import type { ImageDataset, ImageSplit } from "./image-set";
+import { classHistogram, type ImageDataset, type ImageSplit } from "./image-set";
 import { resolveDatasetRecipe } from "./load-dataset";
+import { resolveClassOrder } from "./long-tail";
 
 const DIM = 784;
 const CENTRE = 14 * 28 + 14;
@@ -105,5 +106,126 @@ describe("buildMnistFashion (synthetic sources)", () => {
     expect(() => buildMnistFashion(digits, fewFashion, recipe)).toThrow(
       /class 0 \("0 & 0"\) needs 3 training rows .* only 2 are available/,
     );
+  });
+});
+
+/** Whether two tables hold the same bytes in every array. */
+function sameTable(
+  a: { x: Float32Array[]; y: Int32Array },
+  b: { x: Float32Array[]; y: Int32Array },
+): boolean {
+  const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return (
+    a.x.length === b.x.length &&
+    a.x.every((values, k) => bytes(values).equals(bytes(b.x[k]!))) &&
+    bytes(a.y).equals(bytes(b.y))
+  );
+}
+
+/** Pixel value of each row's first pixel in modality k, 0..255: the synthetic image's identity. */
+function identities(table: { n: number; x: Float32Array[] }, k: number): number[] {
+  return Array.from({ length: table.n }, (_, r) => Math.round(table.x[k]![r * DIM]! * 255));
+}
+
+describe("validation rows (synthetic sources)", () => {
+  // Digit image i of class c has every pixel = 10i + c + 1: unique, so each row's source image can be read back.
+  const digits = syntheticSet(8, (c, i) => 10 * i + c + 1);
+  const base = { imbalanceRatio: 1, labelRatio: 0.5, headCount: 4, testPerClass: 2 } as const;
+
+  it.each([1, 2] as const)(
+    "mnist-2view: disjoint labeled rows training never sees, training tables unchanged (version %i)",
+    (version) => {
+      const without = buildMnistTwoView(digits, resolveDatasetRecipe({ ...base, version }, { seed: 5 }));
+      const recipe = resolveDatasetRecipe({ ...base, version, validation: { perClass: 3 } }, { seed: 5 });
+      const data = buildMnistTwoView(digits, recipe);
+      const validation = data.validation!;
+      expect(validation.n).toBe(30);
+      expect(data.counts.validation).toEqual(new Array(10).fill(3));
+      expect(classHistogram(validation.y, 10)).toEqual(data.counts.validation);
+      // every row's digit is of its class, and no digit is used by two training or validation rows
+      const digitIds = identities(validation, 0);
+      expect(digitIds.map((id) => (id - 1) % 10)).toEqual(Array.from(validation.y));
+      const training = [...identities(data.labeled, 0), ...identities(data.unlabeled, 0)];
+      const all = [...training, ...digitIds];
+      expect(new Set(all).size).toBe(all.length);
+      expect(new Set(identities(data.test, 0)).size).toBe(20);
+      // views are in [0, 1]
+      expect(validation.x[1]!.every((v) => v >= 0 && v <= 1)).toBe(true);
+      // adding the validation set changes no labeled, unlabeled or test byte
+      for (const part of ["labeled", "unlabeled", "test"] as const)
+        expect(sameTable(data[part], without[part]), part).toBe(true);
+      expect(Array.from(data.unlabeled.yTrue)).toEqual(Array.from(without.unlabeled.yTrue));
+      expect(without.validation).toBeUndefined();
+      expect("validation" in without.counts).toBe(false);
+      // deterministic
+      expect(sameTable(buildMnistTwoView(digits, recipe).validation!, validation)).toBe(true);
+    },
+  );
+
+  const fashion = syntheticSet(7, (c, i) => 20 * c + i + 1);
+  const fashionBase = { ...base, name: "mnist-fashion", labelRatio: 1 / 3, headCount: 3 } as const;
+
+  it.each([1, 2] as const)(
+    "mnist-fashion: validation partners come after the training ones, never reused (version %i)",
+    (version) => {
+      const without = buildMnistFashion(
+        digits,
+        fashion,
+        resolveDatasetRecipe({ ...fashionBase, version }, { seed: 2 }),
+      );
+      const data = buildMnistFashion(
+        digits,
+        fashion,
+        resolveDatasetRecipe({ ...fashionBase, version, validation: { perClass: 2 } }, { seed: 2 }),
+      );
+      const validation = data.validation!;
+      expect(data.counts.validation).toEqual(new Array(10).fill(2));
+      expect(classHistogram(validation.y, 10)).toEqual(data.counts.validation);
+      const partners = identities(validation, 1);
+      expect(partners.map((id) => Math.floor((id - 1) / 20))).toEqual(Array.from(validation.y));
+      const trainPartners = [...identities(data.labeled, 1), ...identities(data.unlabeled, 1), ...partners];
+      expect(new Set(trainPartners).size).toBe(trainPartners.length);
+      const trainDigits = [
+        ...identities(data.labeled, 0),
+        ...identities(data.unlabeled, 0),
+        ...identities(validation, 0),
+      ];
+      expect(new Set(trainDigits).size).toBe(trainDigits.length);
+      for (const part of ["labeled", "unlabeled", "test"] as const)
+        expect(sameTable(data[part], without[part]), part).toBe(true);
+    },
+  );
+
+  it("mnist-fashion: the partner pool bounds the validation rows too, and the error names them", () => {
+    // 3 training + 5 validation rows per class: digits have 8, fashion images only 7.
+    const recipe = resolveDatasetRecipe({ ...fashionBase, validation: { perClass: 5 } });
+    expect(() => buildMnistFashion(digits, fashion, recipe)).toThrow(
+      /class 0 \("0 & 0"\) needs 8 training rows \(1 labeled \+ 2 unlabeled \+ 5 validation\) but only 7 are available; .*validation\.perClass/,
+    );
+    expect(
+      buildMnistFashion(
+        digits,
+        fashion,
+        resolveDatasetRecipe({ ...fashionBase, validation: { perClass: 4 } }),
+      ).validation!.n,
+    ).toBe(40);
+  });
+
+  it("long-tailed validation follows the labeled profile in the class order", () => {
+    const recipe = resolveDatasetRecipe({
+      ...base,
+      imbalanceRatio: 4,
+      labelRatio: 1,
+      headCount: 2,
+      classOrder: "random",
+      validation: { perClass: 4, shape: "long-tailed" },
+    });
+    const data = buildMnistTwoView(digits, recipe);
+    // 4·4^(−r/9) = 4, 3.43, 2.94, 2.52, 2.16, 1.85, 1.59, 1.36, 1.17, 1: floored, by rank in the class order
+    const order = resolveClassOrder("random", 10, recipe.seed, recipe.version);
+    expect(order).not.toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(order.map((c) => data.counts.validation![c])).toEqual([4, 3, 2, 2, 2, 1, 1, 1, 1, 1]);
+    expect(data.counts.labeled[order[0]!]).toBe(2); // the labeled rows' head class
+    expect(classHistogram(data.validation!.y, 10)).toEqual(data.counts.validation);
   });
 });

@@ -69,10 +69,13 @@ function planBenchmark(
     classNames,
     labeledCounts: counts.labeled,
     unlabeledCounts: counts.unlabeled,
+    ...(counts.validation ? { validationCounts: counts.validation } : {}),
     seed: recipe.seed,
     version: recipe.version,
     ...(capacity.train ? { capacity: capacity.train } : {}),
-    shortageHint: "lower headCount or labelRatio, or pick another classOrder",
+    shortageHint: counts.validation
+      ? "lower headCount, labelRatio or validation.perClass, or pick another classOrder"
+      : "lower headCount or labelRatio, or pick another classOrder",
   });
   const test = planBalancedTest({
     labels: mnist.test.labels,
@@ -95,7 +98,8 @@ function labelsOf(split: ImageSplit, rows: Int32Array): Int32Array {
 
 /**
  * The noisy second view (Noisy-MNIST, Wang et al. 2015): for each selected row, a different image of the same
- * class from the same split, rotated by U(−45°, 45°) and with U(0, 1) noise added, clipped to [0, 1].
+ * class from the same split, rotated by U(−45°, 45°) and with U(0, 1) noise added, clipped to [0, 1]. Each table
+ * draws from its own stream, so adding a table (validation) moves no other table's views.
  */
 function rotatedNoisyViews(split: ImageSplit, rows: Int32Array, pools: number[][], rng: Rng): Float32Array {
   const dim = split.rows * split.cols;
@@ -139,6 +143,7 @@ export function buildMnistTwoView(mnist: ImageDataset, recipe: ResolvedRecipe): 
   });
   const labeled = table(mnist.train, plan.train.labeled, trainPools, "view-labeled");
   const unlabeled = table(mnist.train, plan.train.unlabeled, trainPools, "view-unlabeled");
+  const validation = plan.train.validation;
   return {
     name: "mnist-2view",
     modalities: MNIST_TWO_VIEW_MODALITIES,
@@ -146,6 +151,8 @@ export function buildMnistTwoView(mnist: ImageDataset, recipe: ResolvedRecipe): 
     labeled,
     unlabeled: { ...unlabeled, y: new Int32Array(unlabeled.n).fill(-1), yTrue: unlabeled.y },
     test: table(mnist.test, plan.test.rows, testPools, "view-test"),
+    // Its own view stream: the labeled and unlabeled views are the same with or without a validation set.
+    ...(validation ? { validation: table(mnist.train, validation, trainPools, "view-validation") } : {}),
     counts: plan.counts,
     recipe,
   };
@@ -153,7 +160,7 @@ export function buildMnistTwoView(mnist: ImageDataset, recipe: ResolvedRecipe): 
 
 /**
  * Hands out partner images without replacement: each class's partner pool is shuffled once and consumed in
- * order, so no partner image appears twice within one split (labeled and unlabeled rows included).
+ * order, so no partner image appears twice within one split (labeled, unlabeled and validation rows included).
  */
 function partnerDealer(partnerSplit: ImageSplit, numClasses: number, rng: Rng) {
   const pools = rowsByClass(partnerSplit.labels, numClasses).map((pool) => shuffleInPlace(pool, rng));
@@ -204,6 +211,10 @@ export function buildMnistFashion(
   };
   const labeled = table(mnist.train, fashion.train, plan.train.labeled, trainPartners);
   const unlabeled = table(mnist.train, fashion.train, plan.train.unlabeled, trainPartners);
+  // Dealt last, from the same dealer: the training rows keep their partners, and no validation partner is one of
+  // theirs (planBenchmark's capacity counts the validation rows too).
+  const validation =
+    plan.train.validation && table(mnist.train, fashion.train, plan.train.validation, trainPartners);
   return {
     name: "mnist-fashion",
     modalities: MNIST_FASHION_MODALITIES,
@@ -211,6 +222,7 @@ export function buildMnistFashion(
     labeled,
     unlabeled: { ...unlabeled, y: new Int32Array(unlabeled.n).fill(-1), yTrue: unlabeled.y },
     test: table(mnist.test, fashion.test, plan.test.rows, testPartners),
+    ...(validation ? { validation } : {}),
     counts: plan.counts,
     recipe,
   };

@@ -1,6 +1,6 @@
 /**
  * @tailsweep/data: MNIST and Fashion-MNIST sources, the two built-in multimodal benchmarks, the long-tailed
- * semi-supervised split and user-data import (docs/data.md, docs/data-format.md).
+ * semi-supervised split (with an optional validation split) and user-data import (docs/data.md, docs/data-format.md).
  */
 export {
   buildMnistFashion,
@@ -51,8 +51,11 @@ export {
   type LongTailParams,
   LongTailParamsSchema,
   longTailCounts,
+  type RecipeCounts,
   recipeCounts,
   resolveClassOrder,
+  type ValidationCountParams,
+  validationCounts,
 } from "./long-tail";
 export { defaultMnistDir, type LoadMnistOptions, loadMnist, MNIST_CLASS_NAMES } from "./mnist";
 export {

@@ -78,6 +78,26 @@ describe("loadDataset mnist-2view (real MNIST)", () => {
   });
 });
 
+describe("loadDataset with a validation split (real MNIST)", () => {
+  it("has the long-tailed counts of docs/data.md's worked example, and balanced ones by default", async () => {
+    const longTailed = await loadDataset({ ...small, validation: { perClass: 50, shape: "long-tailed" } });
+    expect(longTailed.counts.validation).toEqual([50, 29, 17, 10, 6, 3, 2, 1, 1, 1]);
+    expect(longTailed.validation!.n).toBe(120);
+    expect(classHistogram(longTailed.validation!.y, 10)).toEqual(longTailed.counts.validation);
+    const balanced = await loadDataset({ ...small, validation: { perClass: 20 } });
+    expect(balanced.counts.validation).toEqual(new Array(10).fill(20));
+    expect(balanced.recipe.validation).toEqual({ perClass: 20, shape: "balanced" });
+    expect(balanced.validation!.y.every((label) => label >= 0 && label < 10)).toBe(true);
+  });
+
+  it("counts the validation rows in a shortage and names them", async () => {
+    // class 0 has 5,923 training images: 592 labeled + 5,331 unlabeled take them all
+    await expect(loadDataset({ headCount: 5923, validation: { perClass: 1 } })).rejects.toThrow(
+      /class 0 \("0"\) needs 5924 training rows \(592 labeled \+ 5331 unlabeled \+ 1 validation\) but only 5923 are available; lower headCount, labelRatio or validation\.perClass/,
+    );
+  });
+});
+
 describe("loadDataset mnist-fashion (real sources)", () => {
   it("pairs digits with clothes of the same class index", async () => {
     const data = await loadDataset({ ...small, name: "mnist-fashion" }, { seed: 1 });
@@ -94,7 +114,10 @@ describe("loadDataset mnist-fashion (real sources)", () => {
   });
 });
 
-/** SHA-256 over every array of a data set, in a fixed order: its identity for the recipe-version checksums. */
+/**
+ * SHA-256 over every array of a data set, in a fixed order: its identity for the recipe-version checksums. The
+ * validation table, when there is one, comes last, so a data set without one hashes as it did before it existed.
+ */
 function datasetChecksum(data: MultimodalDataset): string {
   const hash = createHash("sha256");
   const add = (v: ArrayBufferView) => hash.update(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
@@ -103,6 +126,10 @@ function datasetChecksum(data: MultimodalDataset): string {
     add("y" in table ? table.y : new Int32Array(0));
   }
   add(data.unlabeled.yTrue);
+  if (data.validation) {
+    for (const x of data.validation.x) add(x);
+    add(data.validation.y);
+  }
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -121,6 +148,23 @@ describe("dataset recipe versions (docs/data.md)", () => {
       const data = await loadDataset({ ...small, name, version, classOrder: "random" }, { seed: 3 });
       expect(data.recipe.version).toBe(version);
       expect(datasetChecksum(data)).toBe(checksum);
+    },
+  );
+
+  // A validation set is drawn after the training rows from streams of its own: the same recipe with one still trains
+  // on the recorded rows, bit for bit.
+  it.each(recorded)(
+    "$name version $version with a validation set keeps the recorded training and test rows",
+    async ({ name, version, checksum }) => {
+      const recipe = { ...small, name, version, classOrder: "random", validation: { perClass: 50 } } as const;
+      const data = await loadDataset(recipe, { seed: 3 });
+      const { validation, ...rest } = data;
+      expect(datasetChecksum(rest)).toBe(checksum);
+      expect(validation!.n).toBe(500);
+      expect(data.counts.validation).toEqual(new Array(10).fill(50));
+      expect(classHistogram(validation!.y, 10)).toEqual(data.counts.validation);
+      expect(validation!.x.map((x) => x.length)).toEqual([500 * 784, 500 * 784]);
+      expect(datasetChecksum(await loadDataset(recipe, { seed: 3 }))).toBe(datasetChecksum(data));
     },
   );
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { longTailCounts, resolveClassOrder } from "./long-tail";
+import { longTailCounts, recipeCounts, resolveClassOrder, validationCounts } from "./long-tail";
 
 const base = { numClasses: 10, headCount: 5000, imbalanceRatio: 100, labelRatio: 0.1 };
 
@@ -63,5 +63,62 @@ describe("resolveClassOrder", () => {
     expect(() => resolveClassOrder([0, 1, 1], 3, 0, 2)).toThrow(/1 appears more than once/);
     expect(() => resolveClassOrder([0, 1, 3], 3, 0, 2)).toThrow(/3 is not a class index/);
     expect(() => longTailCounts({ ...base, classOrder: [0, 1, 2] })).toThrow(/permutation of 0\.\.9/);
+  });
+});
+
+describe("validationCounts", () => {
+  const defaults = { numClasses: 10, perClass: 50, imbalanceRatio: 100 };
+
+  it("balanced gives perClass to every class, whatever ρ and the class order", () => {
+    expect(validationCounts({ ...defaults, shape: "balanced" })).toEqual(new Array(10).fill(50));
+    expect(
+      validationCounts({ ...defaults, shape: "balanced", classOrder: [9, 8, 7, 6, 5, 4, 3, 2, 1, 0] }),
+    ).toEqual(new Array(10).fill(50));
+  });
+
+  it("long-tailed follows the labeled profile from perClass, clamped to 1 (docs/data.md's worked example)", () => {
+    // 50·100^(−r/9) = 50, 29.97, 17.97, 10.77, 6.46, 3.87, 2.32, 1.39, 0.83, 0.5.
+    const counts = validationCounts({ ...defaults, shape: "long-tailed" });
+    expect(counts).toEqual([50, 29, 17, 10, 6, 3, 2, 1, 1, 1]);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(120);
+    // the same profile as the labeled rows: perClass 500 gives exactly the default labeled counts
+    expect(validationCounts({ ...defaults, perClass: 500, shape: "long-tailed" })).toEqual(
+      longTailCounts(base).labeled,
+    );
+  });
+
+  it("assigns long-tailed counts by rank in the class order, and ρ = 1 is balanced", () => {
+    expect(
+      validationCounts({ ...defaults, shape: "long-tailed", classOrder: [9, 8, 7, 6, 5, 4, 3, 2, 1, 0] }),
+    ).toEqual([1, 1, 1, 2, 3, 6, 10, 17, 29, 50]);
+    expect(validationCounts({ ...defaults, shape: "long-tailed", imbalanceRatio: 1 })).toEqual(
+      new Array(10).fill(50),
+    );
+    expect(validationCounts({ ...defaults, numClasses: 1, shape: "long-tailed" })).toEqual([50]);
+  });
+
+  it("rejects a bad perClass or class order", () => {
+    expect(() => validationCounts({ ...defaults, perClass: 0, shape: "balanced" })).toThrow(/perClass/);
+    expect(() => validationCounts({ ...defaults, shape: "long-tailed", classOrder: [0, 1] })).toThrow(
+      /permutation of 0\.\.9/,
+    );
+  });
+
+  it("recipeCounts adds them only when the recipe asks for a validation set", () => {
+    const recipe = {
+      headCount: 5000,
+      imbalanceRatio: 100,
+      labelRatio: 0.1,
+      unlabeledImbalance: "same",
+    } as const;
+    const order = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    expect("validation" in recipeCounts(recipe, 10, order)).toBe(false);
+    const withValidation = recipeCounts(
+      { ...recipe, validation: { perClass: 50, shape: "long-tailed" } },
+      10,
+      order,
+    );
+    expect(withValidation.validation).toEqual([50, 29, 17, 10, 6, 3, 2, 1, 1, 1]);
+    expect(withValidation.labeled).toEqual(recipeCounts(recipe, 10, order).labeled);
   });
 });

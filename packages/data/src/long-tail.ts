@@ -1,4 +1,4 @@
-import type { DatasetRecipe, DatasetVersion } from "@tailsweep/schemas";
+import type { DatasetRecipe, DatasetVersion, ValidationShape } from "@tailsweep/schemas";
 import { z } from "zod";
 import { createRng, randomPermutation } from "./rng";
 
@@ -64,6 +64,43 @@ export function longTailCounts(params: LongTailParams): LongTailCounts {
   return { labeled, unlabeled };
 }
 
+/** Parameters of {@link validationCounts}. */
+export interface ValidationCountParams {
+  numClasses: number;
+  /** Rows of every class (balanced), or of the head class (long-tailed). */
+  perClass: number;
+  shape: ValidationShape;
+  /** ρ of the recipe; used by the long-tailed shape only. */
+  imbalanceRatio: number;
+  /** Resolved class order (rank r ↦ class classOrder[r]); default natural. Used by the long-tailed shape only. */
+  classOrder?: readonly number[];
+}
+
+/**
+ * Validation rows per class, indexed by class (docs/data.md, "Validation split"): `balanced` gives perClass to every
+ * class; `long-tailed` follows the labeled rows' profile, V_r = max(1, floor(perClass·ρ^(−r/(K−1)))) for the class of
+ * rank r, so the head class gets perClass and every class at least one row. Pure.
+ */
+export function validationCounts(params: ValidationCountParams): number[] {
+  const { numClasses, perClass, shape, imbalanceRatio } = params;
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
+  }
+  if (!Number.isInteger(perClass) || perClass < 1) {
+    throw new RangeError(`validation perClass must be a positive integer, got ${perClass}`);
+  }
+  if (shape === "balanced") return new Array<number>(numClasses).fill(perClass);
+  if (!(imbalanceRatio >= 1))
+    throw new RangeError(`imbalanceRatio must be at least 1, got ${imbalanceRatio}`);
+  const order = params.classOrder ?? Array.from({ length: numClasses }, (_, c) => c);
+  assertPermutation(order, numClasses);
+  const counts = new Array<number>(numClasses).fill(0);
+  order.forEach((classIndex, rank) => {
+    counts[classIndex] = Math.max(1, profileCount(perClass, imbalanceRatio, rank, numClasses));
+  });
+  return counts;
+}
+
 /** Throws unless `order` lists each of 0..K−1 exactly once; the message says what is wrong. */
 export function assertPermutation(order: readonly number[], numClasses: number): void {
   const what = `classOrder must be a permutation of 0..${numClasses - 1}`;
@@ -98,13 +135,22 @@ export function resolveClassOrder(
   return [...classOrder];
 }
 
-/** The long-tail counts a dataset recipe asks for, with the class order already resolved. */
+/** The counts a dataset recipe asks for, with the class order already resolved. */
+export interface RecipeCounts extends LongTailCounts {
+  /** Validation rows per class, when the recipe asks for a validation set. */
+  validation?: number[];
+}
+
+/** The long-tail counts (and validation counts, if any) a dataset recipe asks for, class order already resolved. */
 export function recipeCounts(
-  recipe: Pick<DatasetRecipe, "headCount" | "imbalanceRatio" | "labelRatio" | "unlabeledImbalance">,
+  recipe: Pick<
+    DatasetRecipe,
+    "headCount" | "imbalanceRatio" | "labelRatio" | "unlabeledImbalance" | "validation"
+  >,
   numClasses: number,
   classOrder: number[],
-): LongTailCounts {
-  return longTailCounts({
+): RecipeCounts {
+  const counts = longTailCounts({
     numClasses,
     headCount: recipe.headCount,
     imbalanceRatio: recipe.imbalanceRatio,
@@ -112,4 +158,13 @@ export function recipeCounts(
     unlabeledImbalance: recipe.unlabeledImbalance,
     classOrder,
   });
+  if (!recipe.validation) return counts;
+  const validation = validationCounts({
+    numClasses,
+    perClass: recipe.validation.perClass,
+    shape: recipe.validation.shape,
+    imbalanceRatio: recipe.imbalanceRatio,
+    classOrder,
+  });
+  return { ...counts, validation };
 }

@@ -7,10 +7,12 @@ import { createRng, shuffleInPlace } from "./rng";
  * (disjointness, counts, determinism) and the pixels are gathered once, for the selected rows alone.
  */
 
-/** Rows of the training source chosen for the labeled and unlabeled tables, in final table order. */
+/** Rows of the training source chosen for the labeled, unlabeled and validation tables, in final table order. */
 export interface TrainSplitPlan {
   labeled: Int32Array;
   unlabeled: Int32Array;
+  /** Present when {@link TrainSplitInput.validationCounts} is. */
+  validation?: Int32Array;
 }
 
 /** Inputs of {@link planTrainSplit}. */
@@ -21,6 +23,11 @@ export interface TrainSplitInput {
   /** Rows wanted per class, indexed by class. */
   labeledCounts: readonly number[];
   unlabeledCounts: readonly number[];
+  /**
+   * Validation rows wanted per class, drawn after the labeled and unlabeled ones; absent = no validation table
+   * (the labeled and unlabeled rows are the same either way).
+   */
+  validationCounts?: readonly number[];
   seed: number;
   /** The recipe's generator (docs/data.md, "Recipe versions"). */
   version: DatasetVersion;
@@ -37,8 +44,10 @@ export interface TrainSplitInput {
  * Draws the long-tailed labeled/unlabeled split: each class's pool is shuffled (stream "train-pool"), the
  * first N_c rows are labeled and the next M_c unlabeled, so the two are disjoint by construction. Because
  * the shuffle does not depend on the counts, a larger N_c gives a superset of the smaller one's labeled rows.
- * Throws, naming the class, if a class has fewer rows than N_c + M_c. Each table is then shuffled so rows
- * are not grouped by class.
+ * Validation rows, if asked for, are the next V_c rows of the same shuffled pool (rows [N_c+M_c, N_c+M_c+V_c)):
+ * disjoint from both, and drawing them changes no labeled or unlabeled row. Throws, naming the class, if a class
+ * has fewer rows than N_c + M_c (+ V_c). Each table is then shuffled (streams "order-labeled", "order-unlabeled",
+ * "order-validation") so rows are not grouped by class.
  */
 export function planTrainSplit(input: TrainSplitInput): TrainSplitPlan {
   const numClasses = input.classNames.length;
@@ -46,28 +55,34 @@ export function planTrainSplit(input: TrainSplitInput): TrainSplitPlan {
   const rng = createRng(input.seed, "train-pool", input.version);
   const labeled: number[] = [];
   const unlabeled: number[] = [];
+  const validation: number[] = [];
   for (let c = 0; c < numClasses; c++) {
     const pool = pools[c]!;
     const needLabeled = input.labeledCounts[c] ?? 0;
     const needUnlabeled = input.unlabeledCounts[c] ?? 0;
+    const needValidation = input.validationCounts?.[c] ?? 0;
+    const need = needLabeled + needUnlabeled + needValidation;
     const available = Math.min(pool.length, input.capacity?.[c] ?? Number.POSITIVE_INFINITY);
-    if (needLabeled + needUnlabeled > available) {
+    if (need > available) {
+      const parts = `${needLabeled} labeled + ${needUnlabeled} unlabeled${input.validationCounts ? ` + ${needValidation} validation` : ""}`;
       throw new RangeError(
-        `class ${c} ("${input.classNames[c]}") needs ${needLabeled + needUnlabeled} training rows ` +
-          `(${needLabeled} labeled + ${needUnlabeled} unlabeled) but only ${available} are available` +
+        `class ${c} ("${input.classNames[c]}") needs ${need} training rows (${parts}) ` +
+          `but only ${available} are available` +
           (input.shortageHint ? `; ${input.shortageHint}` : ""),
       );
     }
     shuffleInPlace(pool, rng);
+    const trainEnd = needLabeled + needUnlabeled;
     for (let i = 0; i < needLabeled; i++) labeled.push(pool[i]!);
-    for (let i = needLabeled; i < needLabeled + needUnlabeled; i++) unlabeled.push(pool[i]!);
+    for (let i = needLabeled; i < trainEnd; i++) unlabeled.push(pool[i]!);
+    for (let i = trainEnd; i < need; i++) validation.push(pool[i]!);
   }
+  const order = (rows: number[], stream: string) =>
+    shuffleInPlace(Int32Array.from(rows), createRng(input.seed, stream, input.version));
   return {
-    labeled: shuffleInPlace(Int32Array.from(labeled), createRng(input.seed, "order-labeled", input.version)),
-    unlabeled: shuffleInPlace(
-      Int32Array.from(unlabeled),
-      createRng(input.seed, "order-unlabeled", input.version),
-    ),
+    labeled: order(labeled, "order-labeled"),
+    unlabeled: order(unlabeled, "order-unlabeled"),
+    ...(input.validationCounts ? { validation: order(validation, "order-validation") } : {}),
   };
 }
 

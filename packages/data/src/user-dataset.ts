@@ -32,7 +32,9 @@ export function recipeSubsamplesUserData(
  * Turns imported user data into a data set. Rows unlabeled in the file always go to the unlabeled table
  * (yTrue = −1). Labeled rows are all kept as labeled unless {@link recipeSubsamplesUserData}; then they form
  * the class pools of the long-tailed split exactly as for the benchmarks (headCount, ρ, β, classOrder), and
- * the rows drawn as unlabeled keep their label in yTrue. The test table is the manifest's test section as is.
+ * the rows drawn as unlabeled keep their label in yTrue. A validation set (`recipe.validation`) is drawn from the
+ * same class pools after those rows, so it needs the subsampling; without it the load fails naming
+ * `dataset.validation`. The test table is the manifest's test section as is.
  */
 export function buildUserDataset(data: UserData, recipe: ResolvedRecipe): MultimodalDataset {
   const numClasses = data.classNames.length;
@@ -47,6 +49,7 @@ export function buildUserDataset(data: UserData, recipe: ResolvedRecipe): Multim
 
   let labeledRows: Int32Array;
   let drawnUnlabeledRows: Int32Array;
+  let validationRows: Int32Array | undefined;
   if (recipeSubsamplesUserData(recipe)) {
     const counts = recipeCounts(recipe, numClasses, order);
     const plan = planTrainSplit({
@@ -54,14 +57,24 @@ export function buildUserDataset(data: UserData, recipe: ResolvedRecipe): Multim
       classNames: data.classNames,
       labeledCounts: counts.labeled,
       unlabeledCounts: counts.unlabeled,
+      ...(counts.validation ? { validationCounts: counts.validation } : {}),
       seed: recipe.seed,
       version: recipe.version,
-      shortageHint:
-        "lower headCount, or set imbalanceRatio: 1 and labelRatio: 1 to use the labels as they are",
+      shortageHint: counts.validation
+        ? "lower headCount or validation.perClass, or set imbalanceRatio: 1 and labelRatio: 1 to use the labels as they are (without a validation set)"
+        : "lower headCount, or set imbalanceRatio: 1 and labelRatio: 1 to use the labels as they are",
     });
     labeledRows = plan.labeled;
     drawnUnlabeledRows = plan.unlabeled;
+    validationRows = plan.validation;
   } else {
+    if (recipe.validation) {
+      throw new RangeError(
+        "dataset.validation: a validation set is drawn from the labeled rows the recipe subsamples, but with " +
+          "imbalanceRatio 1 and labelRatio 1 every labeled row of the file is used for training; set labelRatio " +
+          "below 1 or imbalanceRatio above 1 (the rows are then drawn by headCount), or remove dataset.validation",
+      );
+    }
     labeledRows = shuffleInPlace(
       Int32Array.from(fileLabeled),
       createRng(recipe.seed, "order-labeled", recipe.version),
@@ -81,6 +94,11 @@ export function buildUserDataset(data: UserData, recipe: ResolvedRecipe): Multim
 
   const labeledY = Int32Array.from(labeledRows, (row) => data.train.y[row]!);
   const hiddenY = Int32Array.from(unlabeledRows, (row) => data.train.y[row]!);
+  const validation = validationRows && {
+    n: validationRows.length,
+    x: gatherTableRows(data.train, dims, validationRows),
+    y: Int32Array.from(validationRows, (row) => data.train.y[row]!),
+  };
   return {
     name: data.name,
     modalities: data.modalities,
@@ -93,11 +111,13 @@ export function buildUserDataset(data: UserData, recipe: ResolvedRecipe): Multim
       yTrue: hiddenY,
     },
     test: data.test,
+    ...(validation ? { validation } : {}),
     counts: {
       labeled: classHistogram(labeledY, numClasses),
       // Rows unlabeled in the file have no known class, so they are in unlabeled.n but in no count.
       unlabeled: classHistogram(hiddenY, numClasses),
       test: classHistogram(data.test.y, numClasses),
+      ...(validation ? { validation: classHistogram(validation.y, numClasses) } : {}),
     },
     recipe,
   };

@@ -18,8 +18,39 @@ export const CURRENT_DATASET_VERSION: DatasetVersion = 2;
 export const LEGACY_DATASET_VERSION: DatasetVersion = 1;
 
 /**
+ * How the validation rows are spread over the classes (docs/data.md, "Validation split"): balanced = perClass rows of
+ * every class; long-tailed = the labeled rows' profile, perClass for the head class down to perClass/ρ (at least 1).
+ */
+export const ValidationShapeSchema = z.enum(["balanced", "long-tailed"]);
+export type ValidationShape = z.infer<typeof ValidationShapeSchema>;
+
+/**
+ * A labeled validation split (docs/data.md, "Validation split"): extra labeled rows drawn from the training pool after
+ * the labeled and unlabeled ones, which training never sees. Epoch selection (`train.select: best`) reads them, so the
+ * test set is read once, at the end.
+ */
+export const ValidationSplitSchema = z
+  .object({
+    perClass: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .describe(
+        "Labeled validation rows per class (of the head class when shape is long-tailed), drawn from the training pool after the labeled and unlabeled rows, so the rows training sees stay the same. Training never sees them; epoch selection (train.select: best) reads them, and the test set is read once, at the end. Empty = no validation set.",
+      ),
+    shape: ValidationShapeSchema.default("balanced").describe(
+      "How the validation rows spread over the classes: balanced = perClass rows of every class; long-tailed = the labeled rows' profile, the class of rank r gets max(1, floor(perClass·ρ^(−r/(K−1)))), i.e. perClass for the head class.",
+    ),
+  })
+  .strict();
+export type ValidationSplitInput = z.input<typeof ValidationSplitSchema>;
+export type ValidationSplit = z.infer<typeof ValidationSplitSchema>;
+
+/**
  * How the training pool is cut: long-tailed class counts by imbalance ratio ρ, a labeled/unlabeled
- * split by label ratio β, and a class-balanced test set. Everything is deterministic in `seed`.
+ * split by label ratio β, an optional labeled validation split, and a class-balanced test set. Everything is
+ * deterministic in `seed`.
  */
 export const DatasetRecipeSchema = z
   .object({
@@ -83,6 +114,10 @@ export const DatasetRecipeSchema = z
       .describe(
         "Seed of the subsampling and pairing of the rows; empty = each trial's seed. Set it to keep the same rows across seeds.",
       ),
+    // Optional with no default: a recipe without it parses to the same object (and stored ids and hashes) as before.
+    validation: ValidationSplitSchema.optional().describe(
+      "A labeled validation set: { perClass, shape } (shape balanced = perClass rows of every class; long-tailed = the labeled rows' profile, perClass for the head class). Its rows come from the training pool after the labeled and unlabeled ones, and training never sees them; epoch selection (train.select: best) reads them, and the test set is read once, at the end. Empty = no validation set.",
+    ),
     /** A recipe stored without one reads back as 1: see {@link DatasetVersionSchema}. */
     version: DatasetVersionSchema.default(CURRENT_DATASET_VERSION).describe(
       "The random-number generator that draws the rows, pairs and noise: 2 = tailsweep's one generator; 1 = the one data sets were built with before versions existed, to rebuild an old study's data (docs/data.md).",

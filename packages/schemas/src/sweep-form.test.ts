@@ -35,8 +35,50 @@ describe("sweepFormSections", () => {
 
   it("has a field for every knob the run config knows, so nothing is reachable only through YAML", () => {
     const knobs = searchableKnobs().filter((k) => k.includes("."));
-    for (const knob of knobs) expect(byPath(knob), knob).toBeDefined();
+    // a knob that is an object of its own has a field for each of its parts instead
+    for (const knob of knobs)
+      expect(byPath(knob) ?? fields.find((f) => f.path.startsWith(`${knob}.`)), knob).toBeDefined();
     expect(searchableKnobs()).toEqual(expect.arrayContaining(["nu", "gamma", "beta", "rho", "variant"]));
+  });
+});
+
+describe("an optional object knob (dataset.validation)", () => {
+  it("shows one field per part, with its own widget, bounds and default, and no field for the object", () => {
+    expect(byPath("dataset.validation")).toBeUndefined();
+    expect(byPath("dataset.validation.perClass")).toMatchObject({
+      kind: "integer",
+      allowed: "≥ 1, ≤ 100000",
+      defaultValue: undefined,
+      common: false,
+    });
+    expect(byPath("dataset.validation.shape")).toMatchObject({
+      kind: "enum",
+      options: ["balanced", "long-tailed"],
+      defaultValue: "balanced",
+    });
+    expect(byPath("dataset.validation.shape")!.description).toMatch(/max\(1, floor\(perClass·ρ/);
+    const dataset = sections.find((s) => s.title === "Dataset")!.fields.map((f) => f.path);
+    expect(dataset).toEqual(
+      expect.arrayContaining(["dataset.validation.perClass", "dataset.validation.shape"]),
+    );
+    // still searched whole, as one knob
+    expect(searchableKnobs()).toContain("dataset.validation");
+  });
+
+  it("puts a problem with a part at that part's field", () => {
+    let problems: string[] = [];
+    try {
+      parseSweepFile({ name: "x", dataset: { validation: { perClass: 0 } } });
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems.length).toBeGreaterThan(0);
+    expect(
+      problemField(
+        problems[0]!,
+        fields.map((f) => f.path),
+      ),
+    ).toBe("dataset.validation.perClass");
   });
 });
 

@@ -108,11 +108,23 @@ function field(path: string, s: JsonSchema): SweepFormField {
 const jsonSchema = (schema: z.ZodType) =>
   z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
 
+/**
+ * One field per property; a knob that is an object of its own (`dataset.validation`) becomes one field per property of
+ * it (`dataset.validation.perClass`, `dataset.validation.shape`), the way `objective` and `execution` show as
+ * `objective.metric`, …, so its parts get their own widgets, defaults and bounds. With all of them empty the object is
+ * not written (the form drops empty objects), which for an optional knob means "none".
+ */
+function flatFields(prefix: string, properties: Record<string, JsonSchema>): SweepFormField[] {
+  return Object.entries(properties).flatMap(([key, s]) =>
+    s.type === "object" && s.properties
+      ? flatFields(`${prefix}${key}.`, s.properties)
+      : [field(`${prefix}${key}`, s)],
+  );
+}
+
 /** The fields of one section; each trial's seed comes from `seeds`, so a sweep has no `train.seed` to fill in. */
 function fieldsOf(prefix: string, schema: z.ZodType): SweepFormField[] {
-  return Object.entries(jsonSchema(schema).properties ?? {})
-    .map(([key, s]) => field(`${prefix}${key}`, s))
-    .filter((f) => f.path !== TRIAL_SEED_KNOB);
+  return flatFields(prefix, jsonSchema(schema).properties ?? {}).filter((f) => f.path !== TRIAL_SEED_KNOB);
 }
 
 /** Common fields first, each group in the order of the sweep file. */
@@ -142,7 +154,10 @@ export function sweepFormSections(): SweepFormSection[] {
   return sections.map((s) => ({ ...s, fields: commonFirst(s.fields) }));
 }
 
-/** Every name a search key may have: the short aliases (nu, gamma, beta, rho, …) and each section's knobs. */
+/**
+ * Every name a search key may have: the short aliases (nu, gamma, beta, rho, …) and each section's knobs. A knob that
+ * is an object (`dataset.validation`) is searched whole, its values objects (`[{ perClass: 50 }, { perClass: 200 }]`).
+ */
 export function searchableKnobs(): string[] {
   const sections: [string, z.ZodType][] = [
     ["dataset", DatasetRecipeSchema],
