@@ -14,8 +14,11 @@ function epochLine(r: EpochRecord, epochs: number): string {
   const test = r.test
     ? `  test acc ${r.test.accuracy.toFixed(3)} bal.acc ${r.test.balancedAccuracy.toFixed(3)}`
     : "";
+  const validation = r.validation
+    ? `  val acc ${r.validation.accuracy.toFixed(3)} bal.acc ${r.validation.balancedAccuracy.toFixed(3)}`
+    : "";
   const l = r.loss;
-  return `epoch ${r.epoch}/${epochs}  loss ${fmt(l.total)} (lab ${fmt(l.labeled)} unl ${fmt(l.unlabeled)} cls ${fmt(l.classification)})${test}  ${r.seconds.toFixed(1)} s`;
+  return `epoch ${r.epoch}/${epochs}  loss ${fmt(l.total)} (lab ${fmt(l.labeled)} unl ${fmt(l.unlabeled)} cls ${fmt(l.classification)})${test}${validation}  ${r.seconds.toFixed(1)} s`;
 }
 
 function formatSeconds(seconds: number): string {

@@ -72,7 +72,13 @@ export async function loadCheckpoint(
 export function runIdentity(dataset: MultimodalDataset, versions: Record<string, string>): string {
   const hash = createHash("sha256");
   hash.update(JSON.stringify({ recipe: dataset.recipe, classes: dataset.classNames, versions }));
-  for (const table of [dataset.labeled, dataset.unlabeled, dataset.test]) {
+  const tables = [
+    dataset.labeled,
+    dataset.unlabeled,
+    dataset.test,
+    ...(dataset.validation ? [dataset.validation] : []),
+  ];
+  for (const table of tables) {
     for (const x of table.x) hash.update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
     hash.update(new Uint8Array(table.y.buffer, table.y.byteOffset, table.y.byteLength));
   }
@@ -126,6 +132,8 @@ export function artifactContents(
     modalityDims: dataset.modalities.map((m) => m.dim),
     classNames: dataset.classNames,
     backend: result.backend,
+    // which epoch's weights these are (train.select), when the trial chose one on a validation set
+    ...(result.selection && { selection: result.selection }),
   });
   const text = (s: string) => new TextEncoder().encode(s);
   return [

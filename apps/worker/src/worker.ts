@@ -126,6 +126,7 @@ export function trainingRunner(backend: BackendInfo, options: TrainingRunnerOpti
         ...(result.resumed && { resumed: result.resumed }),
         ...(kept && { artifacts: kept }),
         history: result.history,
+        ...(result.selection && { selection: result.selection }),
         parameterCount: result.parameterCount,
         alpha: result.alpha,
         steps: result.steps,

@@ -86,8 +86,36 @@ describe("trialDetail", () => {
       confusionPercent: [],
       lossSvg: null,
       testSvg: null,
+      validationSvg: null,
+      selection: null,
     });
     // without a result (a running trial), the charts still come from its epochs
     expect(trialDetail(undefined, epochs).lossSvg).toContain("<svg");
+  });
+
+  it("says which epoch's weights were tested when the trial chose on a validation set", () => {
+    const validation = { accuracy: 0.8, balancedAccuracy: 0.75, macroF1: 0.7 };
+    const validated = epochs.map((e) => ({ ...e, test: undefined, validation }));
+    const chosen = {
+      ...metrics,
+      selection: {
+        rule: "best" as const,
+        metric: "validation.balancedAccuracy" as const,
+        epoch: 1,
+        value: 0.75,
+        evaluated: epochs.length,
+      },
+    };
+    const d = trialDetail(chosen, validated);
+    expect(d.selection).toBe(
+      `tested with epoch 1's weights: the best validation balanced accuracy (75.0 %) of ${epochs.length} validated epochs (train.select: best)`,
+    );
+    expect(d.final.at(-1)).toEqual({
+      metric: "balanced accuracy",
+      on: "validation, epoch 1 (chosen on it)",
+      value: 0.75,
+    });
+    expect(d.validationSvg).toContain("validation metrics per epoch");
+    expect(d.testSvg).toBeNull();
   });
 });

@@ -35,6 +35,31 @@ export interface TrialDetail {
   /** Loss terms per epoch of the attempt shown (docs/model.md eq. J), and its test metrics where evaluated. */
   lossSvg: string | null;
   testSvg: string | null;
+  /** Validation metrics per epoch, when the trial had a validation set (its test set is then read once). */
+  validationSvg: string | null;
+  /** Which epoch's weights the test numbers are from, and why, when the trial chose on a validation set. */
+  selection: string | null;
+}
+
+/** One line per set of classification metrics an epoch can carry. */
+function metricsSvg(epochs: readonly EpochMetric[], set: "test" | "validation"): string | null {
+  const evaluated = epochs.flatMap((e) => (e[set] ? [{ epoch: e.epoch, values: e[set] }] : []));
+  if (evaluated.length === 0) return null;
+  return epochLinesSvg({
+    title: `${set} metrics per epoch (%)`,
+    series: (["balancedAccuracy", "accuracy", "macroF1"] as const).map((m) => ({
+      name: m,
+      points: evaluated.map((e): [number, number] => [e.epoch, 100 * e.values[m]]),
+    })),
+  });
+}
+
+/** How a result's epoch was chosen, in words (`train.select`). */
+export function selectionText(selection: NonNullable<TrialMetrics["selection"]>): string {
+  const value = `${(100 * selection.value).toFixed(1)} %`;
+  return selection.rule === "best"
+    ? `tested with epoch ${selection.epoch}'s weights: the best validation balanced accuracy (${value}) of ${selection.evaluated} validated epochs (train.select: best)`
+    : `tested with the last epoch's weights (epoch ${selection.epoch}, validation balanced accuracy ${value}; train.select: last)`;
 }
 
 /** The view of a trial from its stored result and the epochs of the attempt shown. */
@@ -49,18 +74,11 @@ export function trialDetail(metrics: TrialMetrics | undefined, epochs: readonly 
           })),
         })
       : null;
-  const evaluated = epochs.filter((e) => e.test);
-  const testSvg =
-    evaluated.length > 0
-      ? epochLinesSvg({
-          title: "test metrics per epoch (%)",
-          series: (["balancedAccuracy", "accuracy", "macroF1"] as const).map((m) => ({
-            name: m,
-            points: evaluated.map((e): [number, number] => [e.epoch, 100 * e.test![m]]),
-          })),
-        })
-      : null;
-  if (!metrics) return { final: [], perClass: [], confusionPercent: [], lossSvg, testSvg };
+  const testSvg = metricsSvg(epochs, "test");
+  const validationSvg = metricsSvg(epochs, "validation");
+  const selection = metrics?.selection ? selectionText(metrics.selection) : null;
+  if (!metrics)
+    return { final: [], perClass: [], confusionPercent: [], lossSvg, testSvg, validationSvg, selection };
   const { test } = metrics;
   const minority = new Set(metrics.minorityClasses);
   const final: FinalMetricRow[] = [
@@ -92,6 +110,15 @@ export function trialDetail(metrics: TrialMetrics | undefined, epochs: readonly 
           },
         ]
       : []),
+    ...(metrics.selection
+      ? [
+          {
+            metric: "balanced accuracy",
+            on: `validation, epoch ${metrics.selection.epoch} (${metrics.selection.rule === "best" ? "chosen on it" : "the last"})`,
+            value: metrics.selection.value,
+          },
+        ]
+      : []),
   ];
   const support = test.confusion.map((row) => row.reduce((a, b) => a + b, 0));
   const perClass = test.perClassRecall.map((recall, k) => ({
@@ -108,5 +135,5 @@ export function trialDetail(metrics: TrialMetrics | undefined, epochs: readonly 
   const confusionPercent = test.confusion.map((row, k) =>
     row.map((count) => (support[k]! > 0 ? (100 * count) / support[k]! : Number.NaN)),
   );
-  return { final, perClass, confusionPercent, lossSvg, testSvg };
+  return { final, perClass, confusionPercent, lossSvg, testSvg, validationSvg, selection };
 }

@@ -318,14 +318,15 @@ export class PrismaRunStore implements RunStore {
     // createMany's row-by-row VALUES list through the query compiler (bench/event-ingest.ts). JSON travels as text.
     // Rows go in in batch order (the first of two copies wins), and epochs of trials deleted meanwhile are dropped.
     await this.db.$executeRaw`
-      INSERT INTO epoch_metric (trial_id, attempt, epoch, loss, test, seconds)
-      SELECT trial_id, attempt, epoch, loss::jsonb, test::jsonb, seconds
+      INSERT INTO epoch_metric (trial_id, attempt, epoch, loss, test, validation, seconds)
+      SELECT trial_id, attempt, epoch, loss::jsonb, test::jsonb, validation::jsonb, seconds
       FROM unnest(
         ${items.map((i) => i.trialId)}::text[], ${items.map((i) => i.attempt)}::int[],
         ${items.map((i) => i.metric.epoch)}::int[], ${items.map((i) => JSON.stringify(i.metric.loss))}::text[],
         ${items.map((i) => (i.metric.test ? JSON.stringify(i.metric.test) : null))}::text[],
+        ${items.map((i) => (i.metric.validation ? JSON.stringify(i.metric.validation) : null))}::text[],
         ${items.map((i) => i.metric.seconds)}::float8[]
-      ) WITH ORDINALITY AS e(trial_id, attempt, epoch, loss, test, seconds, n)
+      ) WITH ORDINALITY AS e(trial_id, attempt, epoch, loss, test, validation, seconds, n)
       WHERE EXISTS (SELECT 1 FROM trial t WHERE t.id = e.trial_id)
       ORDER BY e.n
       ON CONFLICT DO NOTHING`;
@@ -480,11 +481,11 @@ export class PrismaRunStore implements RunStore {
   async epochCurves(sweepId: string, metric: EpochSeriesMetric): Promise<EpochCurvePoint[]> {
     if (!EPOCH_SERIES_METRICS.includes(metric))
       throw new RangeError(`epochCurves: unknown metric '${metric}'`);
-    const [group, key] = metric.split(".") as ["loss" | "test", string];
+    const [group, key] = metric.split(".") as ["loss" | "test" | "validation", string];
     // Aggregated where the rows are: one indexed join, one number pulled out of the JSON, grouped by configuration
     // (its key; the params ride along, one value per key) and epoch, so the dashboard gets configurations × epochs
     // rows instead of every epoch of every trial.
-    const column = group === "loss" ? Prisma.raw("e.loss") : Prisma.raw("e.test");
+    const column = Prisma.raw(group === "loss" ? "e.loss" : group === "test" ? "e.test" : "e.validation");
     const rows = await this.db.$queryRaw<
       {
         config_key: string;
@@ -525,6 +526,9 @@ export class PrismaRunStore implements RunStore {
         epoch: r.epoch,
         loss: stored(LossSchema, r.loss, row, "loss"),
         ...(r.test !== null && { test: stored(EpochTestSchema, r.test, row, "test") }),
+        ...(r.validation !== null && {
+          validation: stored(EpochTestSchema, r.validation, row, "validation"),
+        }),
         seconds: r.seconds,
       };
     });

@@ -1,7 +1,7 @@
 /**
  * A training checkpoint: everything `trainModel` needs to go on after an epoch as if it had never stopped — the
  * weights, Adam's moments and β powers, the batch-order and sampling streams, the labeled-row cursor, the history
- * and the training time spent so far. Resuming from one reaches bit-identical metrics on the same backend
+ * the training time spent so far and, under `train.select: best`, the best validated epoch with its weights. Resuming from one reaches bit-identical metrics on the same backend
  * (`checkpoint.test.ts`).
  *
  * The encoding is ours, not tfjs's `io.encodeWeights`: that one takes tensors, and a checkpoint also carries
@@ -42,10 +42,17 @@ export interface TrainingCheckpoint {
   weights: NamedWeights[];
   /** Adam's state per weight, in the same order; null where a weight was never updated. */
   adam: (AdamVariableState | null)[];
+  /**
+   * Under `train.select: best`, once an epoch was validated: the best one so far (its validation balanced accuracy)
+   * and its weights, in the same order as `weights`.
+   */
+  best?: { epoch: number; value: number; weights: NamedWeights[] };
 }
 
 const MAGIC = 0x4b435354; // "TSCK" read as a little-endian u32
-const FORMAT_VERSION = 1;
+/** 2 added the best epoch; a version-1 checkpoint (none) still reads. */
+const FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 
 const StreamStateSchema = z.object({
   generator: z.array(z.int()).length(4),
@@ -62,6 +69,9 @@ const EpochRecordSchema = z.object({
   loss: LossSchema,
   seconds: z.number().nonnegative(),
   test: z.object({ accuracy: z.number(), balancedAccuracy: z.number(), macroF1: z.number() }).optional(),
+  validation: z
+    .object({ accuracy: z.number(), balancedAccuracy: z.number(), macroF1: z.number() })
+    .optional(),
 });
 /** An array in the payload: its element type and count; offsets follow from the order. */
 const ArrayRefSchema = z.object({ dtype: z.enum(["float32", "int32"]), length: z.int().nonnegative() });
@@ -75,7 +85,12 @@ const HeaderSchema = z.object({
   cursorPos: z.int().nonnegative(),
   weights: z.array(z.object({ name: z.string(), shape: z.array(z.int().nonnegative()) })),
   adam: z.array(z.object({ beta1Power: z.number(), beta2Power: z.number() }).nullable()),
-  /** The arrays in payload order: the cursor's order, then per weight its values, then Adam's m and v per weight. */
+  /** The best epoch; its weights follow Adam's arrays, one per weight. */
+  best: z.object({ epoch: z.int().positive(), value: z.number() }).optional(),
+  /**
+   * The arrays in payload order: the cursor's order, then per weight its values, then Adam's m and v per weight,
+   * then the best epoch's values per weight.
+   */
   arrays: z.array(ArrayRefSchema),
 });
 
@@ -85,6 +100,7 @@ export function encodeCheckpoint(checkpoint: TrainingCheckpoint): Uint8Array {
     checkpoint.labeledCursor.order,
     ...checkpoint.weights.map((w) => w.values),
     ...checkpoint.adam.flatMap((a) => (a ? [a.m, a.v] : [])),
+    ...(checkpoint.best?.weights.map((w) => w.values) ?? []),
   ];
   const header: z.input<typeof HeaderSchema> = {
     epoch: checkpoint.epoch,
@@ -96,6 +112,7 @@ export function encodeCheckpoint(checkpoint: TrainingCheckpoint): Uint8Array {
     cursorPos: checkpoint.labeledCursor.pos,
     weights: checkpoint.weights.map(({ name, shape }) => ({ name, shape })),
     adam: checkpoint.adam.map((a) => (a ? { beta1Power: a.beta1Power, beta2Power: a.beta2Power } : null)),
+    ...(checkpoint.best && { best: { epoch: checkpoint.best.epoch, value: checkpoint.best.value } }),
     arrays: arrays.map((a) => ({ dtype: a instanceof Float32Array ? "float32" : "int32", length: a.length })),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
@@ -121,9 +138,9 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw new Error("not a tailsweep checkpoint: wrong magic number");
   const version = view.getUint32(4, true);
-  if (version !== FORMAT_VERSION) {
+  if (!READABLE_VERSIONS.includes(version)) {
     throw new Error(
-      `checkpoint format ${version} is not readable here (this version reads ${FORMAT_VERSION})`,
+      `checkpoint format ${version} is not readable here (this version reads ${READABLE_VERSIONS.join(" and ")})`,
     );
   }
   const headerLength = view.getUint32(8, true);
@@ -132,7 +149,8 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
     JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))),
   );
   const adamCount = header.adam.filter((a) => a !== null).length;
-  if (header.arrays.length !== 1 + header.weights.length + 2 * adamCount) {
+  const bestCount = header.best ? header.weights.length : 0;
+  if (header.arrays.length !== 1 + header.weights.length + 2 * adamCount + bestCount) {
     throw new Error(
       `checkpoint header lists ${header.arrays.length} arrays where its parts need another count`,
     );
@@ -168,15 +186,17 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
     return a;
   };
   const order = take(Int32Array, "labeled-row order");
-  const weights = header.weights.map(({ name, shape }) => {
-    const values = take(Float32Array, `weight ${name}`);
-    if (values.length !== shape.reduce((a, b) => a * b, 1)) {
-      throw new Error(
-        `checkpoint's weight ${name} has ${values.length} values for shape [${shape.join(", ")}]`,
-      );
-    }
-    return { name, shape, values };
-  });
+  const takeWeights = (what: string) =>
+    header.weights.map(({ name, shape }) => {
+      const values = take(Float32Array, `${what}${name}`);
+      if (values.length !== shape.reduce((a, b) => a * b, 1)) {
+        throw new Error(
+          `checkpoint's ${what}${name} has ${values.length} values for shape [${shape.join(", ")}]`,
+        );
+      }
+      return { name, shape: [...shape], values };
+    });
+  const weights = takeWeights("weight ");
   const adam = header.adam.map((a, i) =>
     a === null
       ? null
@@ -186,6 +206,7 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
           ...a,
         },
   );
+  const best = header.best && { ...header.best, weights: takeWeights("best epoch's weight ") };
   return {
     epoch: header.epoch,
     steps: header.steps,
@@ -196,6 +217,7 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
     labeledCursor: { order, pos: header.cursorPos },
     weights,
     adam,
+    ...(best && { best }),
   };
 }
 

@@ -3,10 +3,18 @@ import { CURRENT_DATASET_VERSION, type MultimodalDataset, type MultimodalTable }
 
 /**
  * A small, learnable two-modality data set for tests: class c has its own mean pattern in each modality,
- * values squashed into (0, 1) like pixels. Labeled counts follow a long tail; unlabeled rows keep yTrue.
+ * values squashed into (0, 1) like pixels. Labeled counts follow a long tail; unlabeled rows keep yTrue. With
+ * `validation`, that many rows per class form a validation set, drawn after every other table so those stay as
+ * they are without one.
  */
 export function syntheticDataset(
-  options: { seed?: number; labeled?: number[]; unlabeled?: number[]; test?: number } = {},
+  options: {
+    seed?: number;
+    labeled?: number[];
+    unlabeled?: number[];
+    test?: number;
+    validation?: number;
+  } = {},
 ): MultimodalDataset {
   const rng = randomStream(options.seed ?? 7, "synthetic-dataset");
   const labeledCounts = options.labeled ?? [40, 16, 6];
@@ -37,6 +45,8 @@ export function syntheticDataset(
   const labeled = table(labeledCounts);
   const unlabeled = table(unlabeledCounts);
   const test = table(new Array<number>(K).fill(testPerClass));
+  const validationPerClass = options.validation;
+  const validation = validationPerClass ? table(new Array<number>(K).fill(validationPerClass)) : undefined;
   return {
     name: "synthetic",
     modalities: dims.map((dim, k) => ({ name: `m${k}`, dim })),
@@ -49,10 +59,12 @@ export function syntheticDataset(
       yTrue: unlabeled.labels,
     },
     test: { n: test.n, x: test.x, y: test.labels },
+    ...(validation && { validation: { n: validation.n, x: validation.x, y: validation.labels } }),
     counts: {
       labeled: labeledCounts,
       unlabeled: unlabeledCounts,
       test: new Array<number>(K).fill(testPerClass),
+      ...(validationPerClass && { validation: new Array<number>(K).fill(validationPerClass) }),
     },
     recipe: {
       version: CURRENT_DATASET_VERSION,

@@ -28,8 +28,24 @@ export interface EpochRecord {
   epoch: number;
   loss: LossValues;
   seconds: number;
-  /** Test balanced accuracy and accuracy when evaluated this epoch. */
+  /**
+   * Test metrics when evaluated this epoch: every `evalEvery` epochs and the last without a validation set; never
+   * with one (the test set is then read once, at the end, and the result's metrics hold it).
+   */
   test?: { accuracy: number; balancedAccuracy: number; macroF1: number };
+  /** Validation metrics when the data set has a validation set and this epoch was evaluated (what selection reads). */
+  validation?: { accuracy: number; balancedAccuracy: number; macroF1: number };
+}
+
+/** Which epoch's weights a result was measured with, and why: see `TrainConfig.select`. */
+export interface EpochSelection {
+  rule: "last" | "best";
+  metric: "validation.balancedAccuracy";
+  epoch: number;
+  /** That epoch's validation balanced accuracy. */
+  value: number;
+  /** How many epochs were evaluated on the validation set: the candidates. */
+  evaluated: number;
 }
 
 /** All the evaluation numbers of a trained model. */
@@ -78,8 +94,10 @@ export interface TrainResult {
   resumed?: { fromEpoch: number; savedSeconds: number };
   /** Why a checkpoint offered in `TrainHooks.resumeFrom` was not used (it was made for another run); set when refused. */
   resumeRefused?: string;
-  /** With `TrainHooks.artifacts`: the final weights and the test set's class probabilities (rows × classes). */
+  /** With `TrainHooks.artifacts`: the tested weights and the test set's class probabilities (rows × classes). */
   artifacts?: { weights: NamedWeights[]; testProbabilities: Float32Array };
+  /** With a validation set: the epoch whose weights were tested (`train.select`) and why. */
+  selection?: EpochSelection;
 }
 
 /** Callbacks a caller can pass to watch training. */
@@ -170,6 +188,12 @@ export async function trainModel(
   const fullSteps = dataset.unlabeled.n > 0 ? Math.ceil(dataset.unlabeled.n / Bu) : labeledBatches;
   const stepsPerEpoch = train.maxStepsPerEpoch > 0 ? Math.min(fullSteps, train.maxStepsPerEpoch) : fullSteps;
   const variables = model.variables();
+  const validation = dataset.validation;
+  const select = train.select ?? "last";
+  if (select === "best" && !validation)
+    throw new Error("train.select: best needs a validation set (dataset.validation)");
+  /** With `select: best`, the best validated epoch so far and a copy of its weights: what the result will test. */
+  let best: BestEpoch | undefined;
   let history: EpochRecord[] = [];
   let steps = 0;
   let labeledCursor = { order: batchStream.permutation(dataset.labeled.n), pos: 0 };
@@ -186,7 +210,7 @@ export async function trainModel(
   const checkpoint = hooks.resumeFrom;
   // Checked whole before anything is restored: a checkpoint is used entirely or not at all.
   const resumeRefused = checkpoint
-    ? resumeProblem(checkpoint, fingerprint, variables, dataset.labeled.n, train.epochs)
+    ? resumeProblem(checkpoint, fingerprint, variables, dataset.labeled.n, train.epochs, select)
     : undefined;
   let stopped = false;
   let pendingSave: Promise<void> = Promise.resolve();
@@ -205,6 +229,7 @@ export async function trainModel(
       labeledCursor: { order: Int32Array.from(labeledCursor.order), pos: labeledCursor.pos },
       weights,
       adam,
+      ...(best && { best }),
     };
     await pendingSave;
     pendingSave = saver.save(snapshot).catch((e: unknown) => saver.onError?.(e));
@@ -212,10 +237,8 @@ export async function trainModel(
   try {
     if (checkpoint && resumeRefused === undefined) {
       // Everything the loop below reads from its past: weights, optimiser, streams, cursor, history.
-      variables.forEach((v, i) => {
-        const w = checkpoint.weights[i]!;
-        tf.tidy(() => v.assign(tf.tensor(w.values, v.shape, "float32")));
-      });
+      assignWeights(variables, checkpoint.weights);
+      if (checkpoint.best) best = copyOf(checkpoint.best);
       optimizer.restoreState(variables, checkpoint.adam);
       batchStream = restoreStream(checkpoint.streams.batches);
       samplingStream = restoreStream(checkpoint.streams.sampling);
@@ -269,7 +292,27 @@ export async function trainModel(
         },
         seconds: (performance.now() - epochStart) / 1000,
       };
-      if (train.evalEvery > 0 && epoch % train.evalEvery === 0 && epoch < train.epochs) {
+      const evaluateNow = train.evalEvery > 0 && epoch % train.evalEvery === 0;
+      if (validation && (evaluateNow || epoch === train.epochs)) {
+        // With a validation set the curves and the choice of epoch read it, and the test set waits for the end.
+        const m = classificationMetrics(
+          validation.y,
+          await predictClasses(model, validation, model.subsets[0]!),
+          K,
+        );
+        record.validation = {
+          accuracy: m.accuracy,
+          balancedAccuracy: m.balancedAccuracy,
+          macroF1: m.macroF1,
+        };
+        // Strictly higher: the earliest of tied epochs is kept.
+        if (select === "best" && (!best || m.balancedAccuracy > best.value || Number.isNaN(best.value)))
+          best = {
+            epoch,
+            value: m.balancedAccuracy,
+            weights: copyOf({ weights: await namedWeights(variables) }).weights,
+          };
+      } else if (!validation && evaluateNow && epoch < train.epochs) {
         const m = classificationMetrics(
           dataset.test.y,
           await predictClasses(model, dataset.test, model.subsets[0]!),
@@ -285,8 +328,10 @@ export async function trainModel(
       // epoch has them only where evalEvery says.
       if (stop && hooks.checkpoints && epoch < train.epochs)
         await saveCheckpoint(epoch, [...history, { ...record }]);
+      // The end: the chosen epoch's weights go back in before the test set is read, its one reading.
+      if (epoch === train.epochs && best && best.epoch !== epoch) assignWeights(variables, best.weights);
       const metricsNow = epoch === train.epochs || stop ? await evaluateModel(model, dataset) : undefined;
-      if (metricsNow) {
+      if (metricsNow && !validation) {
         const t = metricsNow.test;
         record.test = { accuracy: t.accuracy, balancedAccuracy: t.balancedAccuracy, macroF1: t.macroF1 };
       }
@@ -294,6 +339,13 @@ export async function trainModel(
       hooks.onEpoch?.(record);
       if (metricsNow) {
         await pendingSave;
+        const selection: EpochSelection | undefined = validation && {
+          rule: select,
+          metric: "validation.balancedAccuracy",
+          epoch: best?.epoch ?? epoch,
+          value: best?.value ?? record.validation?.balancedAccuracy ?? Number.NaN,
+          evaluated: history.filter((r) => r.validation).length,
+        };
         // A stopped run is no result: nothing to keep of it.
         const artifacts =
           hooks.artifacts && !stopped ? await finalArtifacts(model, variables, dataset) : undefined;
@@ -311,6 +363,7 @@ export async function trainModel(
           ...(resumed && { resumed }),
           ...(resumeRefused !== undefined && { resumeRefused }),
           ...(artifacts && { artifacts }),
+          ...(selection && { selection }),
         };
       }
       if (hooks.checkpoints && epoch % hooks.checkpoints.everyEpochs === 0)
@@ -343,7 +396,13 @@ function runFingerprint(
     data: {
       dims: dataset.modalities.map((m) => m.dim),
       classes: dataset.classNames.length,
-      rows: [dataset.labeled.n, dataset.unlabeled.n, dataset.test.n],
+      // the validation rows only where there are some: checkpoints made before validation sets still fit
+      rows: [
+        dataset.labeled.n,
+        dataset.unlabeled.n,
+        dataset.test.n,
+        ...(dataset.validation ? [dataset.validation.n] : []),
+      ],
       counts: dataset.counts.labeled,
     },
     backend,
@@ -357,6 +416,7 @@ function resumeProblem(
   variables: readonly tf.Variable[],
   labeledRows: number,
   epochs: number,
+  select: "last" | "best",
 ): string | undefined {
   if (checkpoint.fingerprint !== fingerprint) {
     return "the checkpoint was made by a run with other settings, data or backend";
@@ -402,7 +462,47 @@ function resumeProblem(
   ) {
     return `the checkpoint's history does not cover epochs 1 to ${checkpoint.epoch}`;
   }
+  const validated = checkpoint.history.some((r) => r.validation);
+  const { best } = checkpoint;
+  if (select === "best" && validated !== (best !== undefined)) {
+    return validated
+      ? "the checkpoint lacks the best epoch's weights that `select: best` needs"
+      : "the checkpoint has a best epoch before any epoch was validated";
+  }
+  if (
+    best &&
+    (best.epoch > checkpoint.epoch ||
+      !checkpoint.history[best.epoch - 1]?.validation ||
+      best.weights.length !== variables.length ||
+      best.weights.some(
+        (w, i) => w.name !== localName(variables[i]!.name) || w.values.length !== variables[i]!.size,
+      ))
+  ) {
+    return "the checkpoint's best epoch does not fit its history or the model";
+  }
   return undefined;
+}
+
+/** The best validated epoch so far under `select: best`, with its weights. */
+interface BestEpoch {
+  epoch: number;
+  value: number;
+  weights: NamedWeights[];
+}
+
+/** A copy whose arrays are the caller's own (a backend may hand out the buffers it keeps). */
+function copyOf<T extends { weights: NamedWeights[] }>(held: T): T {
+  return {
+    ...held,
+    weights: held.weights.map((w) => ({ ...w, shape: [...w.shape], values: w.values.slice() })),
+  };
+}
+
+/** Writes `weights` (in the variables' order) into the variables. */
+function assignWeights(variables: readonly tf.Variable[], weights: readonly NamedWeights[]): void {
+  variables.forEach((v, i) => {
+    tf.tidy(() => v.assign(tf.tensor(weights[i]!.values, v.shape, "float32")));
+  });
 }
 
 /** A variable's name without the per-instance prefix (`vae3/enc/0/W0` → `enc/0/W0`). */

@@ -46,6 +46,7 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
           epoch: z.number().int().min(1),
           loss: LossSchema,
           test: EpochTestSchema.optional(),
+          validation: EpochTestSchema.optional(),
           seconds: z.number(),
         })
         .strict(),

@@ -213,6 +213,14 @@ export const TrainConfigSchema = z
       .min(0)
       .default(0)
       .describe("Stop each epoch after this many steps (0 = full epochs): for smoke tests and quick looks."),
+    // Optional without a default: a resolved config that leaves it out means `last`, so the configs, trial keys and
+    // sweep ids stored before it existed stay what they were.
+    select: z
+      .enum(["last", "best"])
+      .optional()
+      .describe(
+        "Which epoch's weights the result is measured with: last = the last epoch's (empty means last); best = the epoch with the highest validation balanced accuracy among the evaluated ones (every evalEvery epochs and the last; the earliest on a tie), which needs dataset.validation. The test set is read once, at the end, with the chosen weights; the trial's artifacts keep those weights.",
+      ),
   })
   .strict();
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;

@@ -42,4 +42,24 @@ describe("resolveRunConfig", () => {
     expect(() => resolveRunConfig({ variant: "best" })).toThrow(/variant: Invalid option/);
     expect(() => resolveRunConfig({ dataset: { name: "user" } })).toThrow(/dataset.path: path is required/);
   });
+
+  it("asks for a validation set when the epoch is chosen on one, with the other problems", () => {
+    expect(() => resolveRunConfig({ train: { select: "best", epochs: 0 }, model: { nu: 1 } })).toThrow(
+      /train\.epochs[\s\S]*model\.nu[\s\S]*train\.select: best needs a validation set/,
+    );
+    const chosen = resolveRunConfig({ train: { select: "best" }, dataset: { validation: { perClass: 20 } } });
+    expect(chosen.train.select).toBe("best");
+    expect(chosen.dataset.validation).toEqual({ perClass: 20, shape: "balanced" });
+    expect(() =>
+      resolveRunConfig({ dataset: { name: "user", path: "m.json", validation: { perClass: 5 } } }),
+    ).toThrow(/dataset\.validation: your own data gives validation rows only when the recipe subsamples it/);
+    expect(
+      resolveRunConfig({
+        dataset: { name: "user", path: "m.json", labelRatio: 0.5, validation: { perClass: 5 } },
+      }).dataset.validation,
+    ).toEqual({ perClass: 5, shape: "balanced" });
+    // left out, it stays out: the resolved configs (and so trial keys and sweep ids) of before are unchanged
+    expect(resolveRunConfig({}).train).not.toHaveProperty("select");
+    expect(resolveRunConfig({}).dataset).not.toHaveProperty("validation");
+  });
 });

@@ -153,7 +153,20 @@ export function resolveRunConfig(input: unknown): RunConfig {
   const userDefaults = dataset.name === "user" ? { imbalanceRatio: 1, labelRatio: 1 } : {};
   const parsedDataset = DatasetRecipeSchema.safeParse({ ...userDefaults, ...dataset });
   if (!parsedDataset.success) problems.push(...describeIssues(parsedDataset.error, "dataset"));
-  if (!parsedTrain.success || !parsedModel.success || !parsedDataset.success) throw new ConfigError(problems);
+  // Checked with the others, so a file with several bad fields hears of all of them at once.
+  if (train.select === "best" && dataset.validation === undefined)
+    problems.push(
+      "train.select: best needs a validation set to choose on: set dataset.validation (or select: last)",
+    );
+  // A team's own labels are used as they are unless the recipe reshapes them (imbalanceRatio > 1 or labelRatio < 1),
+  // and only a reshaped pool has rows left over to validate on (docs/data-format.md): said here, not when a trial loads.
+  const user = parsedDataset.data;
+  if (user?.name === "user" && user.validation && user.imbalanceRatio <= 1 && user.labelRatio >= 1)
+    problems.push(
+      "dataset.validation: your own data gives validation rows only when the recipe subsamples it: set labelRatio below 1 or imbalanceRatio above 1, or remove dataset.validation",
+    );
+  if (problems.length > 0 || !parsedTrain.success || !parsedModel.success || !parsedDataset.success)
+    throw new ConfigError(problems);
   const resolvedTrain = parsedTrain.data;
   return {
     variant,

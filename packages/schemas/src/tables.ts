@@ -35,8 +35,14 @@ export interface MultimodalDataset {
   unlabeled: UnlabeledTable;
   /** Class-balanced evaluation rows (all labeled). */
   test: MultimodalTable;
+  /**
+   * Labeled rows drawn from the training pool, disjoint from the labeled and unlabeled rows, that training never
+   * sees: what epoch selection reads (`train.select`), so the test set is read once, at the end. Present when the
+   * recipe asks for one (`validation`).
+   */
+  validation?: MultimodalTable;
   /** Rows per class in each part, indexed by class. */
-  counts: { labeled: number[]; unlabeled: number[]; test: number[] };
+  counts: { labeled: number[]; unlabeled: number[]; test: number[]; validation?: number[] };
   /** The fully resolved recipe (seed filled in). */
   recipe: DatasetRecipe;
 }

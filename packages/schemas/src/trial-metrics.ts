@@ -15,7 +15,10 @@ export const LossSchema = z.object({
   classification: z.number(),
 });
 
-/** The test metrics an epoch reports when it was evaluated. */
+/**
+ * The classification metrics an epoch reports for a set it was evaluated on: the test set (without a validation
+ * set), or the validation set (with one: the test set is then read once, at the end).
+ */
 export const EpochTestSchema = z.object({
   accuracy: z.number(),
   balancedAccuracy: z.number(),
@@ -30,7 +33,23 @@ const HistoryEntrySchema = z.object({
   test: z
     .object({ accuracy: metricNumber, balancedAccuracy: metricNumber, macroF1: metricNumber })
     .optional(),
+  validation: z
+    .object({ accuracy: metricNumber, balancedAccuracy: metricNumber, macroF1: metricNumber })
+    .optional(),
 });
+
+/**
+ * Which epoch's weights a result was measured with, and why (`train.select`): set when the trial had a validation
+ * set. `value` is the validation balanced accuracy of that epoch; `evaluated` the epochs that were candidates.
+ */
+export const EpochSelectionSchema = z.object({
+  rule: z.enum(["last", "best"]),
+  metric: z.literal("validation.balancedAccuracy"),
+  epoch: z.number().int().min(1),
+  value: metricNumber,
+  evaluated: z.number().int().min(1),
+});
+export type EpochSelection = z.infer<typeof EpochSelectionSchema>;
 
 /** Test-set classification metrics (`@tailsweep/model`'s ClassificationMetrics). */
 const ClassificationMetricsSchema = z.object({
@@ -76,6 +95,8 @@ export const TrialMetricsSchema = z.looseObject({
     })
     .optional(),
   history: z.array(HistoryEntrySchema).optional(),
+  /** The epoch whose weights were tested, with a validation set (`train.select`). */
+  selection: EpochSelectionSchema.optional(),
   parameterCount: z.number().int().min(0).optional(),
   alpha: z.number().optional(),
   steps: z.number().int().min(0).optional(),

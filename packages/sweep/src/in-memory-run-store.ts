@@ -180,7 +180,7 @@ export class InMemoryRunStore implements RunStore {
   }
 
   async epochCurves(sweepId: string, metric: EpochSeriesMetric): Promise<EpochCurvePoint[]> {
-    const [group, key] = metric.split(".") as ["loss" | "test", string];
+    const [group, key] = metric.split(".") as ["loss" | "test" | "validation", string];
     const groups = new Map<
       string,
       {

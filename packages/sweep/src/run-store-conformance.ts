@@ -164,6 +164,20 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         { trialId: a!.id, attempt: 2, metric: { epoch: 1, loss: loss(4), test, seconds: 1 } },
         { trialId: a!.id, attempt: 2, metric: { epoch: 2, loss: loss(2), seconds: 1 } },
       ]);
+      const validation = { accuracy: 0.75, balancedAccuracy: 0.625, macroF1: 0.5 };
+      await store.recordEpochs([
+        { trialId: a!.id, attempt: 2, metric: { epoch: 3, loss: loss(1), validation, seconds: 1 } },
+      ]);
+      expect((await store.listEpochs(a!.id, 2)).at(-1)).toEqual({
+        attempt: 2,
+        epoch: 3,
+        loss: loss(1),
+        validation,
+        seconds: 1,
+      });
+      expect(
+        (await store.epochCurves("sw1", "validation.balancedAccuracy")).map((p) => [p.epoch, p.n, p.mean]),
+      ).toEqual([[3, 1, 0.625]]);
       await store.claimTrial(b!.id, "w1", at(3));
       await store.recordEpoch(b!.id, 1, { epoch: 1, loss: loss(6), seconds: 1 });
       await store.claimTrial(c!.id, "w1", at(3));
@@ -171,7 +185,7 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       const curves = await store.epochCurves("sw1", "loss.total");
       const point = (nu: number, epoch: number) =>
         curves.find((p) => p.params["model.nu"] === nu && p.epoch === epoch);
-      expect(curves).toHaveLength(3);
+      expect(curves).toHaveLength(4);
       expect(point(5, 1)).toMatchObject({ n: 2, mean: 5, sd: expect.closeTo(Math.SQRT2, 12) });
       expect(point(5, 2)).toMatchObject({ n: 1, mean: 2, sd: Number.NaN });
       expect(point(10, 1)).toMatchObject({ n: 1, mean: 9 });
@@ -212,6 +226,7 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         [5, 1, false, 1, 6],
         [5, 1, true, 1, 4],
         [5, 2, true, 1, 2],
+        [5, 3, true, 1, 1],
       ]);
     });
 

@@ -64,6 +64,8 @@ export interface EpochMetric {
   epoch: number;
   loss: { total: number; labeled: number; unlabeled: number; classification: number };
   test?: { accuracy: number; balancedAccuracy: number; macroF1: number };
+  /** With a validation set (the test set is then read once, in the result). */
+  validation?: { accuracy: number; balancedAccuracy: number; macroF1: number };
   seconds: number;
 }
 
@@ -93,6 +95,9 @@ export const EPOCH_SERIES_METRICS = [
   "test.accuracy",
   "test.balancedAccuracy",
   "test.macroF1",
+  "validation.accuracy",
+  "validation.balancedAccuracy",
+  "validation.macroF1",
 ] as const;
 export type EpochSeriesMetric = (typeof EPOCH_SERIES_METRICS)[number];
 

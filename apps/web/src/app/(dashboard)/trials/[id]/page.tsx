@@ -27,6 +27,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
     .catch((e: unknown) => ({ problem: appErrorCode(e) === NO_ARTIFACT_STORE_CODE ? null : messageOf(e) }));
   const ran = result?.metrics;
   const gpu = ran?.gpuAdapter;
+  const hasValidation = epochs.some((e) => e.validation);
   return (
     <main>
       <h1>
@@ -49,6 +50,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
           {ran.resumed.savedSeconds.toFixed(1)} s of training
         </p>
       )}
+      {detail.selection && <p data-testid="selection">{detail.selection}</p>}
       {trial.error && <p data-testid="error">error: {trial.error}</p>}
       {trial.retries.length > 0 && (
         <ul data-testid="retries">
@@ -136,6 +138,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
       )}
       {detail.lossSvg && svgChart(detail.lossSvg, "loss-chart")}
       {detail.testSvg && svgChart(detail.testSvg, "test-chart")}
+      {detail.validationSvg && svgChart(detail.validationSvg, "validation-chart")}
       <h2>Per epoch</h2>
       <table className="data" data-testid="epochs">
         <thead>
@@ -147,6 +150,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
             <th className="num">unlabeled</th>
             <th className="num">classification</th>
             <th className="num">test bal. acc.</th>
+            {hasValidation && <th className="num">validation bal. acc.</th>}
             <th className="num">s</th>
           </tr>
         </thead>
@@ -160,6 +164,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
               <td className="num">{fmt(e.loss.unlabeled)}</td>
               <td className="num">{fmt(e.loss.classification)}</td>
               <td className="num">{fmt(e.test?.balancedAccuracy)}</td>
+              {hasValidation && <td className="num">{fmt(e.validation?.balancedAccuracy)}</td>}
               <td className="num">{fmt(e.seconds, 1)}</td>
             </tr>
           ))}
