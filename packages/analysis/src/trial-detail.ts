@@ -24,6 +24,8 @@ export interface PerClassRow {
   /** Pseudo-label recall on the unlabeled training rows and the share of those rows given this class. */
   pseudoRecall?: number;
   pseudoShare?: number;
+  /** The share of those rows truly of this class (what `pseudoShare` is measured against). */
+  trueShare?: number;
 }
 
 /** The trial page's view of a finished trial (null parts where it has no result or no epochs). */
@@ -108,6 +110,15 @@ export function trialDetail(metrics: TrialMetrics | undefined, epochs: readonly 
             on: "unlabeled training rows",
             value: metrics.pseudoLabels.balancedAccuracy,
           },
+          ...(metrics.pseudoLabels.classShift !== undefined
+            ? [
+                {
+                  metric: "pseudo-label class shift (total variation, lower is better)",
+                  on: "unlabeled training rows: predicted against true class shares",
+                  value: metrics.pseudoLabels.classShift,
+                },
+              ]
+            : []),
         ]
       : []),
     ...(metrics.selection
@@ -130,6 +141,7 @@ export function trialDetail(metrics: TrialMetrics | undefined, epochs: readonly 
     ...(metrics.pseudoLabels && {
       pseudoRecall: metrics.pseudoLabels.perClassRecall[k] ?? Number.NaN,
       pseudoShare: metrics.pseudoLabels.predictedShare[k] ?? Number.NaN,
+      ...(metrics.pseudoLabels.trueShare && { trueShare: metrics.pseudoLabels.trueShare[k] ?? Number.NaN }),
     }),
   }));
   const confusionPercent = test.confusion.map((row, k) =>

@@ -69,6 +69,13 @@ describe("trainModel", () => {
     expect(r.metrics.minorityClasses).toEqual([2]);
     expect(r.metrics.pseudoLabels!.perClassRecall).toHaveLength(3);
     expect(r.metrics.pseudoLabels!.predictedShare.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    // the bias measure: the unlabeled rows' true shares (120, 50, 20 of 190) against the predicted ones
+    const { trueShare, predictedShare, classShift } = r.metrics.pseudoLabels!;
+    expect(trueShare.map((s) => s * 190)).toEqual([120, 50, 20].map((n) => expect.closeTo(n, 9)));
+    const tv = predictedShare.reduce((s, p, c) => s + Math.abs(p - trueShare[c]!), 0) / 2;
+    expect(classShift).toBeCloseTo(tv, 12);
+    expect(classShift).toBeGreaterThanOrEqual(0);
+    expect(classShift).toBeLessThanOrEqual(1);
     expect(r.history).toHaveLength(12);
     expect(r.history.every((h) => h.test !== undefined)).toBe(true);
     expect(r.backend.name).toBe("cpu");

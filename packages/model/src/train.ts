@@ -70,6 +70,14 @@ export interface EvaluationResult {
     perClassRecall: number[];
     /** Share of unlabeled rows given each class. */
     predictedShare: number[];
+    /** Share of unlabeled rows truly of each class (their hidden labels). */
+    trueShare: number[];
+    /**
+     * Total variation ½ Σ_c |predictedShare_c − trueShare_c| (docs/model.md §9, eq. TV): the share of unlabeled rows
+     * the pseudo-labels move to classes they do not belong to, in aggregate — 0 when the predicted class distribution
+     * is the true one, whatever the per-row errors. The direct measure of majority-class bias.
+     */
+    classShift: number;
   };
 }
 
@@ -639,15 +647,28 @@ export async function evaluateModel(
     const rows = Int32Array.from(known);
     const pm = classificationMetrics(gatherLabels(u.yTrue, rows), gatherLabels(pred, rows), K);
     const share = new Array<number>(K).fill(0);
-    for (const i of known) share[pred[i]!]! += 1 / known.length;
+    const trueShare = new Array<number>(K).fill(0);
+    for (const i of known) {
+      share[pred[i]!]! += 1 / known.length;
+      trueShare[u.yTrue[i]!]! += 1 / known.length;
+    }
     result.pseudoLabels = {
       accuracy: pm.accuracy,
       balancedAccuracy: pm.balancedAccuracy,
       perClassRecall: pm.perClassRecall,
       predictedShare: share,
+      trueShare,
+      classShift: totalVariation(share, trueShare),
     };
   }
   return result;
+}
+
+/** ½ Σ |p_c − q_c| of two distributions over the same classes (docs/model.md §9, eq. TV). */
+export function totalVariation(p: readonly number[], q: readonly number[]): number {
+  let sum = 0;
+  for (let c = 0; c < p.length; c++) sum += Math.abs(p[c]! - q[c]!);
+  return sum / 2;
 }
 
 /** argmax_y q(y | x_S) for every row of a table, in chunks to bound memory. */

@@ -92,6 +92,9 @@ export const TrialMetricsSchema = z.looseObject({
       balancedAccuracy: metricNumber,
       perClassRecall: z.array(metricNumber),
       predictedShare: z.array(z.number()),
+      /** The unlabeled rows' true class shares, and the total variation between the two (absent before they were). */
+      trueShare: z.array(z.number()).optional(),
+      classShift: z.number().min(0).optional(),
     })
     .optional(),
   history: z.array(HistoryEntrySchema).optional(),
@@ -125,7 +128,12 @@ export type TrialMetrics = z.infer<typeof TrialMetricsSchema>;
 export type TrialMetricsInput = z.input<typeof TrialMetricsSchema>;
 
 /** The metrics {@link metricOf} reads besides the test set's own (`balancedAccuracy`, `gMean`, …). */
-export const RESULT_METRICS = ["minorityRecall", "pseudoBalancedAccuracy", "pseudoMinorityRecall"] as const;
+export const RESULT_METRICS = [
+  "minorityRecall",
+  "pseudoBalancedAccuracy",
+  "pseudoMinorityRecall",
+  "pseudoClassShift",
+] as const;
 
 const finite = (v: number | undefined): number | undefined =>
   v !== undefined && Number.isFinite(v) ? v : undefined;
@@ -133,7 +141,8 @@ const finite = (v: number | undefined): number | undefined =>
 /**
  * A result's number for a metric name, as objectives, comparisons and reports name them: a test-set metric
  * (`balancedAccuracy`, `accuracy`, `macroF1`, `gMean`), `minorityRecall`, `pseudoBalancedAccuracy`, or
- * `pseudoMinorityRecall` (pseudo-label recall averaged over the minority classes); any other name is a test-set key
+ * `pseudoMinorityRecall` (pseudo-label recall averaged over the minority classes), `pseudoClassShift` (the total
+ * variation between the pseudo-labels' class shares and the true ones: lower is better); any other name is a test-set key
  * or a dotted path into the result (`pseudoLabels.accuracy`, as `compare --metric` takes). Undefined when the result
  * lacks it or the value is not finite (an undefined metric, NaN after JSON's null, must not enter a mean).
  */
@@ -143,6 +152,8 @@ export function metricOf(metrics: TrialMetrics, name: string): number | undefine
       return finite(metrics.minorityRecall);
     case "pseudoBalancedAccuracy":
       return finite(metrics.pseudoLabels?.balancedAccuracy);
+    case "pseudoClassShift":
+      return finite(metrics.pseudoLabels?.classShift);
     case "pseudoMinorityRecall": {
       const recall = metrics.pseudoLabels?.perClassRecall;
       const minority = metrics.minorityClasses;

@@ -50,7 +50,7 @@ async function sweepWith(
   id: string,
   file: Record<string, unknown>,
   value: (params: Record<string, unknown>, seed: number) => number | undefined,
-  extra?: (params: Record<string, unknown>) => Record<string, unknown>,
+  extra?: (params: Record<string, unknown>, seed: number) => Record<string, unknown>,
 ) {
   const spec = parseSweepFile({ project: "p", ...file });
   await store.createSweep({ id, spec, trials: expandSweep(spec), now: t0 });
@@ -59,7 +59,13 @@ async function sweepWith(
     const v = value(t.params, t.seed);
     if (v === undefined)
       await store.failTrial(t.id, 1, "diverged: loss NaN", false, new Date(t0.getTime() + 1000));
-    else await store.completeTrial(t.id, 1, result(v, extra?.(t.params)), new Date(t0.getTime() + 60_000));
+    else
+      await store.completeTrial(
+        t.id,
+        1,
+        result(v, extra?.(t.params, t.seed)),
+        new Date(t0.getTime() + 60_000),
+      );
   }
 }
 
@@ -106,6 +112,39 @@ describe("buildStudyReport", () => {
     // pseudo-label minority recall is the mean over the minority classes of the pseudo-label recall
     expect(metricOf(result(0.7).metrics, "pseudoMinorityRecall")).toBeCloseTo(0.4, 12);
     expect(mc.settings[0]!.pseudoPerClass[0]!.perClass[0]!.mean).toBeCloseTo(0.9, 12);
+  });
+
+  it("reads the pseudo-labels' class shift as lower-is-better, in the setting and at the study level", async () => {
+    const store = new InMemoryRunStore();
+    // the proposed model's pseudo-labels shift 0.05 less of the class mass than the Gaussian's, seed by seed
+    const shiftOf = (variant: string, seed: number) =>
+      0.2 + (variant === "proposed" ? -0.05 : 0) + seedEffect[seed]! / 4 + jitter(variant, seed) / 2;
+    await sweepWith(
+      store,
+      "tv",
+      { name: "tv", search: { variant: ["gaussian", "proposed"] }, seeds: 5 },
+      (p, seed) => 0.6 + shift[p.variant as string]! + seedEffect[seed]! + jitter(p.variant as string, seed),
+      (p, seed) => ({
+        pseudoLabels: {
+          accuracy: 0.6,
+          balancedAccuracy: 0.6,
+          perClassRecall: [0.9, 0.8, 0.3],
+          predictedShare: [0.5, 0.3, 0.2],
+          trueShare: [0.4, 0.3, 0.3],
+          classShift: shiftOf(p.variant as string, seed),
+        },
+      }),
+    );
+    const report = await buildStudyReport(store, ["tv"], { study: { family: "all" } });
+    const mc = report.methodComparisons[0]!;
+    const versus = mc.settings[0]!.metrics.pseudoClassShift!.find((c) => c.method === "gaussian")!.versus!;
+    // proposed − gaussian: negative, and that is the proposed model ahead
+    expect(versus.diff).toBeCloseTo(-0.05, 2);
+    expect(versus.lowerIsBetter).toBe(true);
+    expect(versus.verdict).toBe("better");
+    expect(versus.studyVerdict).toBe("better");
+    expect(mc.tally.pseudoClassShift!.gaussian).toMatchObject({ proposedBetter: 1, proposedWorse: 0 });
+    expect(renderStudyMarkdown(report).markdown).toContain("pseudo-label class shift (TV, lower is better)");
   });
 
   it("falls back to Welch where seeds do not match, and counts a method without the baseline's seeds as too few", async () => {

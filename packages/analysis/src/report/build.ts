@@ -53,16 +53,20 @@ export interface StudyReport {
 export interface ReportMetric {
   id: string;
   label: string;
+  /** Which way is better: higher for all but the pseudo-labels' class shift. */
+  direction: "maximize" | "minimize";
 }
 
 /** The metrics of the method comparison, in the order tables show them. */
 export const REPORT_METRICS: readonly ReportMetric[] = [
-  { id: "balancedAccuracy", label: "balanced accuracy" },
-  { id: "macroF1", label: "macro-F1" },
-  { id: "gMean", label: "G-mean" },
-  { id: "minorityRecall", label: "minority-class recall" },
-  { id: "pseudoBalancedAccuracy", label: "pseudo-label balanced accuracy" },
-  { id: "pseudoMinorityRecall", label: "pseudo-label minority recall" },
+  { id: "balancedAccuracy", label: "balanced accuracy", direction: "maximize" },
+  { id: "macroF1", label: "macro-F1", direction: "maximize" },
+  { id: "gMean", label: "G-mean", direction: "maximize" },
+  { id: "minorityRecall", label: "minority-class recall", direction: "maximize" },
+  { id: "pseudoBalancedAccuracy", label: "pseudo-label balanced accuracy", direction: "maximize" },
+  { id: "pseudoMinorityRecall", label: "pseudo-label minority recall", direction: "maximize" },
+  // the majority-class bias of the pseudo-labels, measured directly (issue #22)
+  { id: "pseudoClassShift", label: "pseudo-label class shift (TV, lower is better)", direction: "minimize" },
 ];
 
 /** What a sweep was, how it ran, and how its fixed settings differ from a reference configuration. */
@@ -105,6 +109,8 @@ export interface Versus {
   verdict: "better" | "worse" | "no detectable difference" | "degenerate" | "too few seeds";
   /** Its matched seeds include some added after looking at the results (a post-hoc top-up): p is optimistic. */
   posthoc: boolean;
+  /** Set on a metric where lower is better: a positive `diff` is then the proposed model behind. */
+  lowerIsBetter?: true;
   /** In the report's study-level family: p corrected across the whole family (see {@link StudyLevel}). */
   pStudy?: number;
   /** The verdict after the study-level correction (the same as `verdict` for a comparison that was not tested). */
@@ -362,7 +368,12 @@ function observationsBy(
  * A row of `compareConfigurations` turned to its subject's side. `flip`: the row's configuration is the baseline of
  * the reader's question (a baseline method against the proposed model), so signs and verdicts are mirrored.
  */
-function toVersus(v: NonNullable<ComparisonRow["vsBaseline"]>, flip: boolean, posthoc: boolean): Versus {
+function toVersus(
+  v: NonNullable<ComparisonRow["vsBaseline"]>,
+  flip: boolean,
+  posthoc: boolean,
+  direction: ReportMetric["direction"] = "maximize",
+): Versus {
   const c = v.comparison;
   const f = flip ? -1 : 1;
   const verdict: Versus["verdict"] =
@@ -383,6 +394,7 @@ function toVersus(v: NonNullable<ComparisonRow["vsBaseline"]>, flip: boolean, po
     seedsNeeded: verdict === "no detectable difference" ? v.seedsNeeded : Number.NaN,
     verdict,
     posthoc,
+    ...(direction === "minimize" && { lowerIsBetter: true as const }),
   };
 }
 
@@ -395,6 +407,7 @@ function versusBaseline(
   baseline: string,
   methods: readonly string[],
   posthoc: ReadonlySet<string> = new Set(),
+  direction: ReportMetric["direction"] = "maximize",
 ): MethodCell[] {
   const present = new Set(observations.map((o) => o.config));
   if (!present.has(baseline))
@@ -406,7 +419,7 @@ function versusBaseline(
           observations.filter((o) => o.config === method),
         ),
       );
-  const table = compareConfigurations(observations, { baseline, direction: "maximize", resamples: 0 });
+  const table = compareConfigurations(observations, { baseline, direction, resamples: 0 });
   const byConfig = new Map(table.rows.map((r) => [r.config, r]));
   return methods.flatMap((method) => {
     const row = byConfig.get(method);
@@ -417,7 +430,7 @@ function versusBaseline(
       const late = row.seeds.some(
         (seed) => base.has(seed) && (posthoc.has(`${method}#${seed}`) || posthoc.has(`${baseline}#${seed}`)),
       );
-      out.versus = toVersus(row.vsBaseline, true, late);
+      out.versus = toVersus(row.vsBaseline, true, late, direction);
     }
     return [out];
   });
@@ -477,7 +490,7 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
     const differences: SettingResult["differences"] = {};
     for (const metric of REPORT_METRICS) {
       const obs = observationsBy(group, results, (r) => metricOf(r.metrics, metric.id), methodOf);
-      metrics[metric.id] = versusBaseline(obs, baseline, methods, posthoc);
+      metrics[metric.id] = versusBaseline(obs, baseline, methods, posthoc, metric.direction);
       differences[metric.id] = pairedDifferences(obs, baseline, methods);
     }
     let minorityClasses: number[] = [];
@@ -553,6 +566,7 @@ function sensitivity(l: SweepRuns): Sensitivity {
   const metric = REPORT_METRICS.find((m) => m.id === sweep.spec.objective.metric) ?? {
     id: sweep.spec.objective.metric,
     label: sweep.spec.objective.metric,
+    direction: sweep.spec.objective.direction,
   };
   const keys = Object.keys(sweep.spec.search).sort();
   // Grouped by configKey, shown (and compared) by each configuration's unique label.
@@ -599,7 +613,9 @@ function sensitivity(l: SweepRuns): Sensitivity {
       params: group[0]!.params,
       summary: row?.summary ?? summarize([]),
       failed: group.filter((t) => t.state === "failed").length,
-      ...(row?.vsBaseline && { versus: toVersus(row.vsBaseline, false, posthoc) }),
+      ...(row?.vsBaseline && {
+        versus: toVersus(row.vsBaseline, false, posthoc, sweep.spec.objective.direction),
+      }),
     };
   });
   const order = searchOrder(sweep.spec, keys);

@@ -105,7 +105,8 @@ export function studyLevel(
   );
   tested.forEach((v, i) => {
     v.pStudy = adjusted[i]!;
-    v.studyVerdict = v.pStudy <= alpha ? (v.diff > 0 ? "better" : "worse") : "no detectable difference";
+    const ahead = v.diff > 0 !== (v.lowerIsBetter === true);
+    v.studyVerdict = v.pStudy <= alpha ? (ahead ? "better" : "worse") : "no detectable difference";
   });
   for (const v of members) if (!testable(v)) v.studyVerdict = v.verdict;
 

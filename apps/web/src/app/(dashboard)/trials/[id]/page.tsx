@@ -100,6 +100,11 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
                     </th>
                   </>
                 )}
+                {detail.perClass.some((c) => c.trueShare !== undefined) && (
+                  <th className="num" title="share of the unlabeled training rows truly of this class">
+                    true share %
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody>
@@ -121,6 +126,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
                       <td className="num">{pct(c.pseudoShare)}</td>
                     </>
                   )}
+                  {c.trueShare !== undefined && <td className="num">{pct(c.trueShare)}</td>}
                 </tr>
               ))}
             </tbody>
