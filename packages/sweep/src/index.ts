@@ -46,6 +46,7 @@ export {
   unionSeeds,
   type WorkerRecord,
 } from "./run-store";
+export { proposeTpe, type TpeObservation, type TpeSettings, tpeGoodCount } from "./tpe";
 export { configKey, storedSweepIdFor, sweepIdFor, trialKey } from "./trial-key";
 export {
   assertTransition,
