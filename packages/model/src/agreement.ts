@@ -1,5 +1,5 @@
 import { randomStream } from "@tailsweep/random";
-import { ModelConfigSchema } from "@tailsweep/schemas";
+import { type ModelConfigInput, ModelConfigSchema } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { type BackendInfo, type BackendName, initBackend } from "./backend";
 import { MultimodalVae } from "./model";
@@ -20,14 +20,16 @@ const DIMS = [20, 12];
 
 /**
  * One training step of a small proposed model on the current backend, from fixed weights, batch and noise: tfjs
- * samples random numbers in JS on every backend, so two backends see the same inputs bit for bit.
+ * samples random numbers in JS on every backend, so two backends see the same inputs bit for bit. `overrides` are
+ * model knobs set on top (a variant's, e.g. `{ logitAdjustment: 1 }`), to check the paths a variant adds.
  */
-export async function proposedStepValues(): Promise<StepValues> {
+export async function proposedStepValues(overrides: ModelConfigInput = {}): Promise<StepValues> {
   const config = ModelConfigSchema.parse({
     encoderWidths: [16, 16],
     decoderWidths: [16],
     classifierWidths: [8],
     latentDim: 6,
+    ...overrides,
   });
   const model = new MultimodalVae(
     config,
@@ -103,15 +105,18 @@ export function compareSteps(
 }
 
 /**
- * The correctness guard of a fast path: one training step of the proposed model on `name` against the reference
- * `cpu` backend (same weights, batch and noise). Leaves `name` the current backend; throws BackendInitError when it
- * does not initialise here.
+ * The correctness guard of a fast path: one training step of the proposed model (with `overrides` on top) on `name`
+ * against the reference `cpu` backend (same weights, batch and noise). Leaves `name` the current backend; throws
+ * BackendInitError when it does not initialise here.
  */
-export async function checkAgreement(name: BackendName): Promise<Agreement> {
+export async function checkAgreement(
+  name: BackendName,
+  overrides: ModelConfigInput = {},
+): Promise<Agreement> {
   await initBackend({ prefer: "cpu" });
-  const reference = await proposedStepValues();
+  const reference = await proposedStepValues(overrides);
   const backend = await initBackend({ prefer: name });
-  const errors = compareSteps(reference, await proposedStepValues());
+  const errors = compareSteps(reference, await proposedStepValues(overrides));
   return {
     backend,
     ...errors,

@@ -1,3 +1,4 @@
+import { VARIANT_OVERRIDES, type Variant } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -10,6 +11,8 @@ import {
 import { type BackendName, initBackend } from "./backend";
 
 const candidates: BackendName[] = ["wasm", "wasm-blas", "tensorflow", "webgpu"];
+/** The proposed model and the variants that add paths of their own to the step (docs/model.md §10). */
+const variants: Variant[] = ["proposed", "logit-adjusted", "aligned"];
 /** Set by CI, which installs lavapipe: there a webgpu that does not initialise is a failure, not a skip. */
 const required = new Set((process.env.TAILSWEEP_REQUIRE_BACKENDS ?? "").split(",").filter(Boolean));
 
@@ -18,25 +21,28 @@ describe("one training step agrees across compute backends", () => {
     await initBackend({ prefer: "cpu" });
   });
 
-  it.for(candidates)("%s matches cpu in loss and every gradient", async (name, ctx) => {
-    const agreement = await checkAgreement(name).catch((e: Error) => {
-      if (required.has(name)) throw e;
-      // Not installable here (tensorflow never is; wasm-blas needs libopenblas0-openmp; webgpu a Vulkan driver):
-      // reported as skipped.
-      ctx.skip();
-    });
-    expect(agreement!.backend.name).toBe(name);
-    expect(agreement!.variables).toBeGreaterThan(10);
-    expect(agreement!.lossError).toBeLessThan(LOSS_TOLERANCE);
-    expect(agreement!.gradientError).toBeLessThan(GRADIENT_TOLERANCE);
-    expect(agreement!.agrees).toBe(true);
-  });
+  it.for(candidates.flatMap((name) => variants.map((variant) => [name, variant] as const)))(
+    "%s matches cpu in loss and every gradient (%s)",
+    async ([name, variant], ctx) => {
+      const agreement = await checkAgreement(name, VARIANT_OVERRIDES[variant]).catch((e: Error) => {
+        if (required.has(name)) throw e;
+        // Not installable here (tensorflow never is; wasm-blas needs libopenblas0-openmp; webgpu a Vulkan driver):
+        // reported as skipped.
+        ctx.skip();
+      });
+      expect(agreement!.backend.name).toBe(name);
+      expect(agreement!.variables).toBeGreaterThan(10);
+      expect(agreement!.lossError).toBeLessThan(LOSS_TOLERANCE);
+      expect(agreement!.gradientError).toBeLessThan(GRADIENT_TOLERANCE);
+      expect(agreement!.agrees).toBe(true);
+    },
+  );
 
-  it("leaves no tensor behind", async () => {
+  it.for(variants)("leaves no tensor behind (%s)", async (variant) => {
     await initBackend({ prefer: "cpu" });
-    await proposedStepValues(); // the first step may create lasting state (kernels, constants)
+    await proposedStepValues(VARIANT_OVERRIDES[variant]); // the first step may create lasting state (kernels, constants)
     const before = tf.memory().numTensors;
-    await proposedStepValues();
+    await proposedStepValues(VARIANT_OVERRIDES[variant]);
     expect(tf.memory().numTensors).toBe(before);
   });
 

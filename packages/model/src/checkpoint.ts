@@ -1,8 +1,9 @@
 /**
  * A training checkpoint: everything `trainModel` needs to go on after an epoch as if it had never stopped — the
  * weights, Adam's moments and β powers, the batch-order and sampling streams, the labeled-row cursor, the history
- * the training time spent so far and, under `train.select: best`, the best validated epoch with its weights. Resuming from one reaches bit-identical metrics on the same backend
- * (`checkpoint.test.ts`).
+ * the training time spent so far, under `train.select: best` the best validated epoch with its weights, and under
+ * `model.distributionAlignment` the running class averages of eq. DA. Resuming from one reaches bit-identical metrics
+ * on the same backend (`checkpoint.test.ts`, `epoch-selection.test.ts`, `baselines.test.ts`).
  *
  * The encoding is ours, not tfjs's `io.encodeWeights`: that one takes tensors, and a checkpoint also carries
  * int32 arrays and JSON state that have no tensor; it would mean making tensors only to write their bytes. Layout:
@@ -12,6 +13,7 @@
 import type { RandomStreamState } from "@tailsweep/random";
 import { z } from "zod";
 import type { AdamVariableState } from "./adam";
+import type { AlignmentState } from "./alignment";
 import type { EpochRecord } from "./train";
 
 /** One named weight array, as tfjs's weights manifests describe one (name, shape, float32). */
@@ -47,12 +49,14 @@ export interface TrainingCheckpoint {
    * and its weights, in the same order as `weights`.
    */
   best?: { epoch: number; value: number; weights: NamedWeights[] };
+  /** Under `model.distributionAlignment`: the running averages p̂ of eq. DA (docs/model.md §10.2). */
+  alignment?: AlignmentState;
 }
 
 const MAGIC = 0x4b435354; // "TSCK" read as a little-endian u32
-/** 2 added the best epoch; a version-1 checkpoint (none) still reads. */
-const FORMAT_VERSION = 2;
-const READABLE_VERSIONS = [1, 2];
+/** 2 added the best epoch, 3 the distribution-alignment state; version-1 and -2 checkpoints (neither) still read. */
+const FORMAT_VERSION = 3;
+const READABLE_VERSIONS = [1, 2, 3];
 
 const StreamStateSchema = z.object({
   generator: z.array(z.int()).length(4),
@@ -87,9 +91,18 @@ const HeaderSchema = z.object({
   adam: z.array(z.object({ beta1Power: z.number(), beta2Power: z.number() }).nullable()),
   /** The best epoch; its weights follow Adam's arrays, one per weight. */
   best: z.object({ epoch: z.int().positive(), value: z.number() }).optional(),
+  /** The distribution-alignment state's shape and slot; its values are the last array. */
+  alignment: z
+    .object({
+      subsets: z.int().positive(),
+      classes: z.int().positive(),
+      window: z.int().positive(),
+      next: z.int().nonnegative(),
+    })
+    .optional(),
   /**
    * The arrays in payload order: the cursor's order, then per weight its values, then Adam's m and v per weight,
-   * then the best epoch's values per weight.
+   * then the best epoch's values per weight, then the alignment state's values.
    */
   arrays: z.array(ArrayRefSchema),
 });
@@ -101,6 +114,7 @@ export function encodeCheckpoint(checkpoint: TrainingCheckpoint): Uint8Array {
     ...checkpoint.weights.map((w) => w.values),
     ...checkpoint.adam.flatMap((a) => (a ? [a.m, a.v] : [])),
     ...(checkpoint.best?.weights.map((w) => w.values) ?? []),
+    ...(checkpoint.alignment ? [checkpoint.alignment.values] : []),
   ];
   const header: z.input<typeof HeaderSchema> = {
     epoch: checkpoint.epoch,
@@ -113,6 +127,14 @@ export function encodeCheckpoint(checkpoint: TrainingCheckpoint): Uint8Array {
     weights: checkpoint.weights.map(({ name, shape }) => ({ name, shape })),
     adam: checkpoint.adam.map((a) => (a ? { beta1Power: a.beta1Power, beta2Power: a.beta2Power } : null)),
     ...(checkpoint.best && { best: { epoch: checkpoint.best.epoch, value: checkpoint.best.value } }),
+    ...(checkpoint.alignment && {
+      alignment: {
+        subsets: checkpoint.alignment.subsets,
+        classes: checkpoint.alignment.classes,
+        window: checkpoint.alignment.window,
+        next: checkpoint.alignment.next,
+      },
+    }),
     arrays: arrays.map((a) => ({ dtype: a instanceof Float32Array ? "float32" : "int32", length: a.length })),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
@@ -150,7 +172,8 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
   );
   const adamCount = header.adam.filter((a) => a !== null).length;
   const bestCount = header.best ? header.weights.length : 0;
-  if (header.arrays.length !== 1 + header.weights.length + 2 * adamCount + bestCount) {
+  const alignmentCount = header.alignment ? 1 : 0;
+  if (header.arrays.length !== 1 + header.weights.length + 2 * adamCount + bestCount + alignmentCount) {
     throw new Error(
       `checkpoint header lists ${header.arrays.length} arrays where its parts need another count`,
     );
@@ -207,6 +230,15 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
         },
   );
   const best = header.best && { ...header.best, weights: takeWeights("best epoch's weight ") };
+  const alignment = header.alignment && {
+    ...header.alignment,
+    values: take(Float32Array, "distribution-alignment state"),
+  };
+  if (alignment && alignment.values.length !== alignment.subsets * alignment.window * alignment.classes) {
+    throw new Error(
+      `checkpoint's distribution-alignment state has ${alignment.values.length} values for ${alignment.subsets} × ${alignment.window} × ${alignment.classes}`,
+    );
+  }
   return {
     epoch: header.epoch,
     steps: header.steps,
@@ -218,6 +250,7 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
     weights,
     adam,
     ...(best && { best }),
+    ...(alignment && { alignment }),
   };
 }
 

@@ -11,6 +11,14 @@ export {
   type StepValues,
 } from "./agreement";
 export {
+  ALIGNMENT_EPSILON,
+  ALIGNMENT_WINDOW,
+  type AlignmentState,
+  alignmentLogWeights,
+  DistributionAlignment,
+  labeledPrior,
+} from "./alignment";
+export {
   BACKEND_ENV_VAR,
   BACKEND_INIT_CODE,
   BACKEND_NAMES,

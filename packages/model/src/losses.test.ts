@@ -1,7 +1,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { gammaConstants } from "./gamma-constants";
-import { gammaLossTerms, gammaRegularizer, gaussianRegularizer, reconstructionError } from "./losses";
+import {
+  alignedUnlabeledRows,
+  classificationLoss,
+  gammaLossTerms,
+  gammaRegularizer,
+  gaussianRegularizer,
+  reconstructionError,
+} from "./losses";
 import { useCpuBackend } from "./test-backend";
 
 beforeAll(useCpuBackend);
@@ -96,5 +103,155 @@ describe("gammaLossTerms", () => {
     expect(t.recon).toBeCloseTo((0.25 + 1) / (2 * 0.25), 5);
     expect(t.total).toBeCloseTo(t.reg + t.recon, 6);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("classificationLoss with logit adjustment (docs/model.md eq. LA)", () => {
+  // Two labeled rows of three classes, labels 0 and 2; labeled counts 6, 3, 1, so π = (0.6, 0.3, 0.1).
+  const logits = [
+    [1, 0, -1],
+    [0.5, 2, 0],
+  ];
+  const y = [
+    [1, 0, 0],
+    [0, 0, 1],
+  ];
+  const logPi = [0.6, 0.3, 0.1].map(Math.log);
+  const loss = (tau: number | undefined, weights = [1, 1, 1]) =>
+    tf.tidy(() => {
+      const offset = tau === undefined ? undefined : tf.tensor1d(logPi.map((l) => tau * l));
+      return classificationLoss(
+        tf.tensor2d(logits),
+        tf.tensor2d(y),
+        tf.tensor1d(weights),
+        offset,
+      ).dataSync()[0]!;
+    });
+
+  it("is −log(π_y e^{f_y} / Σ_c π_c e^{f_c}) averaged over the rows at τ = 1, by hand", () => {
+    const e = Math.E;
+    // row 1: −ln(0.6e / (0.6e + 0.3 + 0.1/e)) = 0.18772; row 2: −ln(0.1 / (0.6e^½ + 0.3e² + 0.1)) = 3.49831
+    const row1 = -Math.log((0.6 * e) / (0.6 * e + 0.3 + 0.1 / e));
+    const row2 = -Math.log(0.1 / (0.6 * Math.exp(0.5) + 0.3 * e * e + 0.1));
+    expect(row1).toBeCloseTo(0.18772, 5);
+    expect(row2).toBeCloseTo(3.49831, 5);
+    expect(loss(1)).toBeCloseTo((row1 + row2) / 2, 5);
+    expect(loss(1)).toBeCloseTo(1.843014, 5);
+    // …the tail class's row costs more and the head class's less than the plain cross-entropy's (1.356981 on average)
+    expect(loss(undefined)).toBeCloseTo(1.356981, 5);
+  });
+
+  it("scales the offset by τ and composes with class weights, and τ = 0 is the plain loss", () => {
+    const w = [10 / 18, 10 / 9, 10 / 3]; // balanced weights N/(K·N_c)
+    const ce = (row: number[], label: number, tau: number) => {
+      const z = row.map((f, c) => f + tau * logPi[c]!);
+      return -(z[label]! - Math.log(z.reduce((s, v) => s + Math.exp(v), 0)));
+    };
+    expect(loss(0.5, w)).toBeCloseTo(
+      (w[0]! * ce(logits[0]!, 0, 0.5) + w[2]! * ce(logits[1]!, 2, 0.5)) / 2,
+      5,
+    );
+    expect(loss(0)).toBe(loss(undefined));
+  });
+
+  it("leaks no tensor", () => {
+    const before = tf.memory().numTensors;
+    loss(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("alignedUnlabeledRows (docs/model.md eq. DA)", () => {
+  // Two unlabeled rows, three classes: q = (0.5, 0.3, 0.2) and (0.2, 0.2, 0.6), w = (0.75, 2, 2).
+  const q = [
+    [0.5, 0.3, 0.2],
+    [0.2, 0.2, 0.6],
+  ];
+  const lab = [
+    [1, 2, 4],
+    [3, 1.5, 0.5],
+  ];
+  const w = [0.75, 2, 2];
+  /** Σ_c r_c·Lab_c + Σ_c r_c·log r_c: the bound (U1) at the distribution r. */
+  const bound = (r: number[], l: number[]) => r.reduce((s, rc, c) => s + rc * l[c]! + rc * Math.log(rc), 0);
+  const plainU1 = (f: tf.Tensor2D, l: tf.Tensor2D) => {
+    const logQ = tf.logSoftmax(f);
+    return tf.sum(tf.add(tf.mul(tf.exp(logQ), l), tf.mul(tf.exp(logQ), logQ)), 1);
+  };
+
+  it("is the bound at the aligned guess normalise(q·w), by hand", () => {
+    const values = tf.tidy(() =>
+      Array.from(
+        alignedUnlabeledRows(
+          tf.tensor2d(q.map((r) => r.map(Math.log))),
+          tf.tensor2d(lab),
+          tf.tensor1d(w.map(Math.log)),
+        ).dataSync(),
+      ),
+    );
+    // row 1: q·w = (0.375, 0.6, 0.4) / 1.375; row 2: q·w = (0.15, 0.4, 1.2) / 1.75
+    const guess1 = [0.375, 0.6, 0.4].map((v) => v / 1.375);
+    const guess2 = [0.15, 0.4, 1.2].map((v) => v / 1.75);
+    expect(values[0]).toBeCloseTo(bound(guess1, lab[0]!), 5);
+    expect(values[1]).toBeCloseTo(bound(guess2, lab[1]!), 5);
+  });
+
+  it("sends the guess to Lab and M2's own gradient to the classifier, none to the weights", () => {
+    const f = tf.variable(tf.tensor2d(q.map((r) => r.map(Math.log))));
+    const l = tf.variable(tf.tensor2d(lab));
+    const logW = tf.variable(tf.tensor1d(w.map(Math.log)));
+    const aligned = tf.variableGrads(
+      () => tf.mean(alignedUnlabeledRows(f, l, logW)) as tf.Scalar,
+      [f, l, logW],
+    );
+    // M2's term with Lab held fixed: what the classifier's gradient must be
+    const m2 = tf.variableGrads(() => tf.mean(plainU1(f, tf.tensor2d(lab))) as tf.Scalar, [f]);
+    const read = (t: tf.Tensor) => Array.from(t.dataSync());
+    const fGrad = read(aligned.grads[f.name]!);
+    for (const [i, v] of read(m2.grads[f.name]!).entries()) expect(fGrad[i]).toBeCloseTo(v, 6);
+    // ∂/∂Lab(x, c) of the batch mean is q̃_c / B
+    const guesses = [
+      [0.375, 0.6, 0.4].map((v) => v / 1.375 / 2),
+      [0.15, 0.4, 1.2].map((v) => v / 1.75 / 2),
+    ].flat();
+    for (const [i, v] of read(aligned.grads[l.name]!).entries()) expect(v).toBeCloseTo(guesses[i]!, 6);
+    expect(read(aligned.grads[logW.name]!)).toEqual([0, 0, 0]);
+    tf.dispose([
+      aligned.value,
+      m2.value,
+      ...Object.values(aligned.grads),
+      ...Object.values(m2.grads),
+      f,
+      l,
+      logW,
+    ]);
+  });
+
+  it("is (U1) itself, value and gradients, when the weights are 1", () => {
+    const f = tf.variable(
+      tf.tensor2d([
+        [0.3, -1, 2],
+        [1, 1, 0],
+      ]),
+    );
+    const l = tf.variable(tf.tensor2d(lab));
+    const aligned = tf.variableGrads(
+      () => tf.sum(alignedUnlabeledRows(f, l, tf.zeros([3]) as tf.Tensor1D)) as tf.Scalar,
+      [f, l],
+    );
+    const plain = tf.variableGrads(() => tf.sum(plainU1(f, l)) as tf.Scalar, [f, l]);
+    expect(aligned.value.dataSync()[0]).toBeCloseTo(plain.value.dataSync()[0]!, 6);
+    for (const v of [f, l]) {
+      const a = aligned.grads[v.name]!.dataSync();
+      for (const [i, g] of plain.grads[v.name]!.dataSync().entries()) expect(a[i]).toBeCloseTo(g, 6);
+    }
+    tf.dispose([
+      aligned.value,
+      plain.value,
+      ...Object.values(aligned.grads),
+      ...Object.values(plain.grads),
+      f,
+      l,
+    ]);
   });
 });

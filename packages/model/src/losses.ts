@@ -35,6 +35,67 @@ export function reconstructionError(x: tf.Tensor2D, xRecon: tf.Tensor2D, sigma: 
 }
 
 /**
+ * The classification term, the weighted cross-entropy −w_y log softmax(f(x_S) + o)_y averaged over the rows
+ * (docs/model.md eq. Q2), with o = τ·log π under logit adjustment (eq. LA) and no offset otherwise (the same ops as
+ * before logit adjustment existed). `weights` are the per-class w_c, `logitOffset` the per-class o_c.
+ */
+export function classificationLoss(
+  logits: tf.Tensor2D,
+  yOneHot: tf.Tensor2D,
+  weights: tf.Tensor1D,
+  logitOffset?: tf.Tensor1D,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const adjusted = logitOffset ? tf.add(logits, logitOffset) : logits;
+    const ce = tf.neg(tf.sum(tf.mul(yOneHot, tf.logSoftmax(adjusted)), 1));
+    const w = tf.sum(tf.mul(yOneHot, weights), 1);
+    return tf.mean(tf.mul(w, ce)) as tf.Scalar;
+  });
+}
+
+/**
+ * The unlabeled term per row under distribution alignment (docs/model.md eq. DA), from the classifier's logits f
+ * (rows × classes), the per-class terms Lab(x, c) (rows × classes) and the log alignment weights log w (classes):
+ *
+ * - its value is the bound (U1) at the aligned label guess q̃ = normalise(q·w) = softmax(f + log w),
+ *   Σ_c q̃_c·Lab(x, c) − H(q̃);
+ * - its gradient in Lab is q̃: the encoders and decoders learn from the aligned guess, held constant (a stop-gradient
+ *   label guess, as ReMixMatch's guesses are), and no gradient reaches w;
+ * - its gradient in f is M2's, that of Σ_c q_c·Lab(x, c) − H(q) with Lab held fixed: q_j·(g_j − Σ_c q_c·g_c) with
+ *   g_c = Lab(x, c) + log q_c, so the classifier is fitted to the model's posterior p(y | x) ∝ e^{−Lab(x, y)} as in
+ *   (U1).
+ *
+ * One custom-gradient op, its gradients written out: tfjs has no stop-gradient op.
+ */
+export function alignedUnlabeledRows(
+  logits: tf.Tensor2D,
+  labByClass: tf.Tensor2D,
+  logWeights: tf.Tensor1D,
+): tf.Tensor1D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [f, lab, logW] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const save = args[3] as tf.GradSaveFunc;
+    const logGuess = tf.logSoftmax(tf.add(f, logW) as tf.Tensor2D);
+    const guess = tf.exp(logGuess);
+    const value = tf.add(tf.sum(tf.mul(guess, lab), 1), tf.sum(tf.mul(guess, logGuess), 1));
+    save([f, lab, guess]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [fs, labs, guesses] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const column = tf.expandDims(dy, 1);
+        const logQ = tf.logSoftmax(fs);
+        const q = tf.exp(logQ);
+        const g = tf.add(labs, logQ);
+        const centred = tf.sub(g, tf.sum(tf.mul(q, g), 1, true));
+        return [tf.mul(column, tf.mul(q, centred)), tf.mul(column, guesses), tf.zerosLike(logW)];
+      },
+    };
+  });
+  return op(logits, labByClass, logWeights) as tf.Tensor1D;
+}
+
+/**
  * Σ_j x_ij for wide rows, as a product with a column of ones: it runs on the matrix-product kernel (OpenBLAS
  * where available) forwards and backwards, where the wasm backend's Sum and its broadcast gradient were
  * slower on [640 × 784] inputs (bench/peers/profile-step.ts).

@@ -78,6 +78,9 @@ describe("MultimodalVae", () => {
     ["no label in encoder", { encoderTakesLabel: false }],
     ["single modality", { modalities: [1] }],
     ["supervised-only", { objective: "supervised-only" }],
+    ["logit-adjusted", { logitAdjustment: 1 }],
+    ["aligned", { distributionAlignment: "labeled-prior" }],
+    ["both baselines", { logitAdjustment: 1, distributionAlignment: "labeled-prior" }],
   ])("has finite gradients for every variable (%s) and leaks nothing", (_, override) => {
     const b = batches(5);
     const model = new MultimodalVae(

@@ -2,10 +2,17 @@ import * as tf from "@tensorflow/tfjs-core";
 import "./register-gradients";
 import type { RandomStream } from "@tailsweep/random";
 import type { ModelConfig } from "@tailsweep/schemas";
+import { DistributionAlignment, labeledPrior } from "./alignment";
 import { sampleGaussianPosterior, sampleStudentTPosterior } from "./distributions";
 import { type GammaConstants, gammaConstants } from "./gamma-constants";
 import { applyMlp, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";
-import { gammaRegularizer, gaussianRegularizer, reconstructionError } from "./losses";
+import {
+  alignedUnlabeledRows,
+  classificationLoss,
+  gammaRegularizer,
+  gaussianRegularizer,
+  reconstructionError,
+} from "./losses";
 import { type Expert, productOfExperts } from "./poe";
 
 /** Shape facts the model is built for. */
@@ -43,6 +50,11 @@ export interface LossTerms {
   labeled: tf.Scalar;
   unlabeled: tf.Scalar;
   classification: tf.Scalar;
+  /**
+   * With distribution alignment and an unlabeled batch: the batch mean of the raw q(y | x_S) per trained subset
+   * (subsets × classes), what the running average p̂ of eq. DA takes in after the step. Not part of `total`.
+   */
+  unlabeledClassMeans?: tf.Tensor2D;
 }
 
 /** Per-step knobs that change during training. */
@@ -77,6 +89,14 @@ export class MultimodalVae {
   private readonly classifierHeads: Mlp[] = [];
   private readonly logClassPrior: tf.Tensor1D;
   private readonly classWeights: tf.Tensor1D;
+  /** τ·log π of logit adjustment (docs/model.md eq. LA), when `logitAdjustment` is set above 0. */
+  private readonly logitOffset: tf.Tensor1D | undefined;
+  /**
+   * The running averages p̂_S of distribution alignment (docs/model.md eq. DA), when `distributionAlignment` is set on
+   * the semi-supervised objective (the only one with an unlabeled term). Training state: the trainer feeds it each
+   * step's batch means and a checkpoint carries it.
+   */
+  readonly alignment: DistributionAlignment | undefined;
   private readonly constantsCache = new Map<number, GammaConstants>();
   private static instances = 0;
 
@@ -141,6 +161,17 @@ export class MultimodalVae {
         ? counts.map((c) => (c > 0 ? total / (K * c) : 0))
         : counts.map(() => 1);
     this.classWeights = tf.keep(tf.tensor1d(weights));
+    // Logit adjustment's π: the labeled class frequencies, a class without labeled rows counted as one (as the
+    // empirical prior above does) so that its offset stays finite. Only the differences between classes matter.
+    const tau = config.logitAdjustment ?? 0;
+    const clamped = counts.map((c) => Math.max(c, 1));
+    const clampedTotal = clamped.reduce((a, b) => a + b, 0);
+    this.logitOffset =
+      tau > 0 ? tf.keep(tf.tensor1d(clamped.map((c) => tau * Math.log(c / clampedTotal)))) : undefined;
+    this.alignment =
+      config.distributionAlignment === "labeled-prior" && config.objective === "semi-supervised"
+        ? new DistributionAlignment(this.subsets.length, labeledPrior(counts))
+        : undefined;
   }
 
   /** Every trainable variable. */
@@ -190,22 +221,26 @@ export class MultimodalVae {
     let unl: tf.Scalar = zero;
     let cls: tf.Scalar = zero;
     const semi = this.config.objective === "semi-supervised";
-    for (const S of this.subsets) {
+    // Read once per step, before this step's batch enters the running averages (as ReMixMatch does).
+    const aligned =
+      unlabeled && this.alignment
+        ? { logWeights: this.alignment.logWeights(), means: [] as tf.Tensor1D[] }
+        : undefined;
+    for (const [s, S] of this.subsets.entries()) {
       const logits = this.classifierLogits(labeled.xs, S, memoL);
-      cls = tf.add(cls, this.classificationLoss(logits, labeled.yOneHot));
+      cls = tf.add(cls, classificationLoss(logits, labeled.yOneHot, this.classWeights, this.logitOffset));
       if (!semi) continue;
       lab = tf.add(lab, tf.mean(this.labeledRows(labeled.xs, labeled.yOneHot, S, step, memoL)));
-      if (unlabeled) unl = tf.add(unl, this.unlabeledMean(unlabeled.xs, S, step, memoU));
+      if (unlabeled) unl = tf.add(unl, this.unlabeledMean(unlabeled.xs, S, step, memoU, aligned, s));
     }
     const total = tf.add(tf.add(lab, unl), tf.mul(step.alpha, cls)) as tf.Scalar;
-    return { total, labeled: lab, unlabeled: unl, classification: cls };
-  }
-
-  /** Weighted cross-entropy −w_y log q(y | x_S), averaged over the rows (docs/model.md eq. Q2). */
-  private classificationLoss(logits: tf.Tensor2D, yOneHot: tf.Tensor2D): tf.Scalar {
-    const ce = tf.neg(tf.sum(tf.mul(yOneHot, tf.logSoftmax(logits)), 1));
-    const w = tf.sum(tf.mul(yOneHot, this.classWeights), 1);
-    return tf.mean(tf.mul(w, ce)) as tf.Scalar;
+    return {
+      total,
+      labeled: lab,
+      unlabeled: unl,
+      classification: cls,
+      ...(aligned && { unlabeledClassMeans: tf.stack(aligned.means) as tf.Tensor2D }),
+    };
   }
 
   /**
@@ -246,13 +281,17 @@ export class MultimodalVae {
 
   /**
    * Mean unlabeled term over the batch, Σ_c q(c | x_S)·Lab(x_S, c) − H(q(· | x_S)) (docs/model.md eq. U1),
-   * vectorised by tiling the batch once per class.
+   * vectorised by tiling the batch once per class. Without `aligned` the ops are the ones from before alignment
+   * existed; with it, eq. DA (see {@link alignedUnlabeledRows}), and the batch mean of q joins `aligned.means` for the
+   * running average.
    */
   private unlabeledMean(
     xs: tf.Tensor2D[],
     S: number[],
     step: StepSettings,
     memo: Map<string, tf.Tensor2D>,
+    aligned?: { logWeights: number[][]; means: tf.Tensor1D[] },
+    subsetIndex = 0,
   ): tf.Scalar {
     const K = this.shape.numClasses;
     const B = xs[0]!.shape[0];
@@ -262,6 +301,11 @@ export class MultimodalVae {
     const yTiled = cached(memo, "yTiled", () => oneHotFloat(classMajorLabels(K, B), K));
     const labRows = this.labeledRows(xs, yTiled, S, step, memo, K); // [K·B], class-major
     const labByClass = tf.transpose(tf.reshape(labRows, [K, B])); // [B, K]
+    if (aligned) {
+      aligned.means.push(tf.mean(q, 0) as tf.Tensor1D);
+      const logWeights = tf.tensor1d(aligned.logWeights[subsetIndex]!);
+      return tf.mean(alignedUnlabeledRows(logits, labByClass as tf.Tensor2D, logWeights)) as tf.Scalar;
+    }
     const expected = tf.sum(tf.mul(q, labByClass), 1);
     const entropy = tf.neg(tf.sum(tf.mul(q, logQ), 1));
     return tf.mean(tf.sub(expected, entropy)) as tf.Scalar;
@@ -341,6 +385,7 @@ export class MultimodalVae {
     for (const m of [...this.encoders, ...this.decoders, ...this.classifierHeads]) disposeMlp(m);
     this.logClassPrior.dispose();
     this.classWeights.dispose();
+    this.logitOffset?.dispose();
   }
 }
 

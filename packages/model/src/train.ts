@@ -218,7 +218,7 @@ export async function trainModel(
   const checkpoint = hooks.resumeFrom;
   // Checked whole before anything is restored: a checkpoint is used entirely or not at all.
   const resumeRefused = checkpoint
-    ? resumeProblem(checkpoint, fingerprint, variables, dataset.labeled.n, train.epochs, select)
+    ? resumeProblem(checkpoint, fingerprint, variables, dataset.labeled.n, train.epochs, select, model)
     : undefined;
   let stopped = false;
   let pendingSave: Promise<void> = Promise.resolve();
@@ -238,6 +238,7 @@ export async function trainModel(
       weights,
       adam,
       ...(best && { best }),
+      ...(model.alignment && { alignment: model.alignment.state() }),
     };
     await pendingSave;
     pendingSave = saver.save(snapshot).catch((e: unknown) => saver.onError?.(e));
@@ -247,6 +248,7 @@ export async function trainModel(
       // Everything the loop below reads from its past: weights, optimiser, streams, cursor, history.
       assignWeights(variables, checkpoint.weights);
       if (checkpoint.best) best = copyOf(checkpoint.best);
+      if (checkpoint.alignment) model.alignment?.restore(checkpoint.alignment);
       optimizer.restoreState(variables, checkpoint.adam);
       batchStream = restoreStream(checkpoint.streams.batches);
       samplingStream = restoreStream(checkpoint.streams.sampling);
@@ -272,11 +274,18 @@ export async function trainModel(
       for (let s = 0; s < stepsPerEpoch; s++) {
         const labeledRows = nextRows(labeledCursor, Bl, batchStream);
         const unlabeledRows = unlabeledOrder?.subarray(s * Bu, Math.min((s + 1) * Bu, unlabeledOrder.length));
-        const loss = await trainStep(model, optimizer, variables, dataset, labeledRows, unlabeledRows, K, {
-          regWeight,
-          alpha,
-          rng: samplingStream,
-        });
+        const { loss, unlabeledClassMeans } = await trainStep(
+          model,
+          optimizer,
+          variables,
+          dataset,
+          labeledRows,
+          unlabeledRows,
+          K,
+          { regWeight, alpha, rng: samplingStream },
+        );
+        // eq. DA: this step's batch enters the running averages after the step that read them
+        if (unlabeledClassMeans) model.alignment?.update(unlabeledClassMeans);
         steps++;
         sums.total += loss.total;
         sums.labeled += loss.labeled;
@@ -425,6 +434,7 @@ function resumeProblem(
   labeledRows: number,
   epochs: number,
   select: "last" | "best",
+  model: MultimodalVae,
 ): string | undefined {
   if (checkpoint.fingerprint !== fingerprint) {
     return "the checkpoint was made by a run with other settings, data or backend";
@@ -488,6 +498,15 @@ function resumeProblem(
   ) {
     return "the checkpoint's best epoch does not fit its history or the model";
   }
+  const { alignment } = model;
+  if ((checkpoint.alignment !== undefined) !== (alignment !== undefined)) {
+    return alignment
+      ? "the checkpoint lacks the distribution-alignment state that model.distributionAlignment needs"
+      : "the checkpoint has distribution-alignment state this run does not use";
+  }
+  const alignmentProblem = checkpoint.alignment && alignment?.stateProblem(checkpoint.alignment);
+  if (alignmentProblem)
+    return `the checkpoint's distribution-alignment state does not fit the model: ${alignmentProblem}`;
   return undefined;
 }
 
@@ -557,7 +576,8 @@ export function predictProbabilities(
 /**
  * One optimiser step on a loss built by `lossTerms` (which runs under the gradient tape): computes gradients of
  * its total for `variables`, applies them, and returns [total, labeled, unlabeled, classification] packed in one
- * tensor so the caller reads all four with a single download. The benchmarks time exactly this function.
+ * tensor so the caller reads all four with a single download — followed, when the loss has them (distribution
+ * alignment), by the unlabeled batch's class means, subset by subset. The benchmarks time exactly this function.
  */
 export function optimizerStep(
   optimizer: GradientApplier,
@@ -566,21 +586,26 @@ export function optimizerStep(
 ): tf.Tensor1D {
   return tf.tidy(() => {
     let kept: tf.Tensor[] = [];
+    let classMeans: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const terms = lossTerms();
       kept = [terms.labeled, terms.unlabeled, terms.classification].map((t) => tf.keep(t));
+      if (terms.unlabeledClassMeans) classMeans = tf.keep(terms.unlabeledClassMeans);
       return terms.total;
     }, variables);
     optimizer.applyGradients(grads);
-    const packed = tf.stack([value, ...kept]) as tf.Tensor1D;
+    const head = tf.stack([value, ...kept]) as tf.Tensor1D;
+    const packed = classMeans ? (tf.concat([head, tf.reshape(classMeans, [-1])]) as tf.Tensor1D) : head;
     for (const t of kept) t.dispose();
+    classMeans?.dispose();
     return packed;
   });
 }
 
 /**
- * One optimisation step of the trainer on the given rows; returns the loss terms as numbers. The read is
- * asynchronous because GPU backends (webgpu) cannot download synchronously in Node.
+ * One optimisation step of the trainer on the given rows; returns the loss terms as numbers and, under distribution
+ * alignment, the unlabeled batch's class means per subset. The read is asynchronous because GPU backends (webgpu)
+ * cannot download synchronously in Node.
  */
 async function trainStep(
   model: MultimodalVae,
@@ -591,7 +616,7 @@ async function trainStep(
   unlabeledRows: Int32Array | undefined,
   K: number,
   settings: { regWeight: number; alpha: number; rng: RandomStream },
-): Promise<LossValues> {
+): Promise<{ loss: LossValues; unlabeledClassMeans?: Float32Array }> {
   const parts = tf.tidy(() => {
     const labeled: Batch = {
       xs: batchInputs(model, dataset.labeled, labeledRows),
@@ -603,9 +628,10 @@ async function trainStep(
         : undefined;
     return optimizerStep(optimizer, variables, () => model.loss(labeled, unlabeled, settings));
   });
-  const v = await parts.data();
+  const v = (await parts.data()) as Float32Array;
   parts.dispose();
-  return { total: v[0]!, labeled: v[1]!, unlabeled: v[2]!, classification: v[3]! };
+  const loss = { total: v[0]!, labeled: v[1]!, unlabeled: v[2]!, classification: v[3]! };
+  return v.length > 4 ? { loss, unlabeledClassMeans: v.subarray(4) } : { loss };
 }
 
 /**

@@ -156,6 +156,22 @@ export const ModelConfigSchema = z
       .max(50)
       .default(10)
       .describe("The encoders' log-scale outputs ℓ are clipped to ±logScaleClip, for numerical stability."),
+    // The long-tail baselines (docs/model.md §10) are optional without a default: absent = off, so the resolved configs,
+    // trial keys, sweep ids and checkpoint fingerprints stored before they existed stay what they were.
+    logitAdjustment: z
+      .number()
+      .min(0)
+      .max(10)
+      .optional()
+      .describe(
+        "τ of logit adjustment (Menon et al. 2021, ICLR; τ = 1 is Balanced Softmax, Ren et al. 2020, NeurIPS): the classification term on labeled rows reads the logits f_y(x) + τ·log π_y, π the labeled class frequencies, while prediction keeps the raw logits, so the classifier learns the class-balanced posterior. Empty = off; 1 is the papers' value (the logit-adjusted variant); 0 is the same as off.",
+      ),
+    distributionAlignment: z
+      .enum(["labeled-prior"])
+      .optional()
+      .describe(
+        "Distribution alignment of the pseudo-labels (ReMixMatch, Berthelot et al. 2020, ICLR, §3.2; for long tails see DARP, Kim et al. 2020, NeurIPS): in the unlabeled term the label guess q(y | x) is rescaled by p̃(y)/p̂(y) and renormalised, p̂ the classifier's mean prediction over the last 128 unlabeled batches and p̃ the target; the encoders and decoders learn from that aligned guess, held constant, the classifier as before. labeled-prior = p̃ is the labeled class frequencies, right when the unlabeled rows share the labeled imbalance (dataset.unlabeledImbalance: same). Prediction keeps the raw q. Empty = off (the aligned variant sets it); no effect with supervised-only.",
+      ),
   })
   .strict();
 export type ModelConfigInput = z.input<typeof ModelConfigSchema>;
@@ -227,7 +243,16 @@ export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
 /** Named model variants: the proposed method and the baselines/ablations built from the same code. */
-export const VariantSchema = z.enum(["proposed", "gaussian", "concat", "mixture", "single", "supervised"]);
+export const VariantSchema = z.enum([
+  "proposed",
+  "gaussian",
+  "concat",
+  "mixture",
+  "single",
+  "supervised",
+  "logit-adjusted",
+  "aligned",
+]);
 export type Variant = z.infer<typeof VariantSchema>;
 
 /** The knob settings each named variant stands for (applied under the user's explicit settings). */
@@ -238,4 +263,7 @@ export const VARIANT_OVERRIDES: Record<Variant, ModelConfigInput> = {
   mixture: { fusion: "mixture" },
   single: { modalities: [0] },
   supervised: { objective: "supervised-only" },
+  // the long-tail baselines on the proposed model (docs/model.md §10); the knobs compose, e.g. both at once
+  "logit-adjusted": { logitAdjustment: 1 },
+  aligned: { distributionAlignment: "labeled-prior" },
 };

@@ -20,7 +20,10 @@ export function registerTrain(program: Command): void {
       "set any knob, e.g. model.priorExpert=false (repeatable)",
       parseSetting,
     )
-    .option("--variant <name>", "proposed | gaussian | concat | mixture | single | supervised")
+    .option(
+      "--variant <name>",
+      "proposed | gaussian | concat | mixture | single | supervised | logit-adjusted | aligned",
+    )
     .option("--dataset <name>", "mnist-2view | mnist-fashion | user")
     .option("--data-path <file>", "manifest of a user data set (with --dataset user)")
     .option(
