@@ -39,6 +39,23 @@ export {
 export { type ExtensionPlan, type ExtensionQuery, planExtension, topUpTarget } from "./extension";
 export { duration, pct, pValue, seedRanges } from "./format";
 export {
+  FANOVA_METHOD,
+  type FunctionalAnova,
+  fSurvival,
+  functionalAnova,
+  type GridCell,
+  type GridFactor,
+  type ImportanceConfiguration,
+  type ImportanceEffect,
+  type KnobAxis,
+  knobAxis,
+  missingCells,
+  type SeedNoise,
+  type SweepImportance,
+  seedNoise,
+  sweepImportance,
+} from "./importance";
+export {
   buildStudyReport,
   type MethodComparison,
   type MissingModalityGroup,
