@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { groupedBarsSvg, heatmapSvg, linesSvg, perClassSvg } from "./charts";
+import { groupedBarsSvg, heatmapSvg, linesSvg, parallelCoordinatesSvg, perClassSvg } from "./charts";
+import { cellColours, sequentialScale } from "./colours";
 
 /** The x positions of the whiskers' vertical strokes (drawn in #333, unlike axes and grid lines). */
 function verticalStrokes(svg: string): number[] {
@@ -106,5 +107,61 @@ describe("charts rendered to SVG without a browser", () => {
     );
     expect(svg).toContain("2*");
     expect(svg).toContain("class (* minority)");
+  });
+});
+
+describe("parallel coordinates", () => {
+  const lines = [
+    { values: ["gaussian", 5, 0.001], value: 61.2, title: "variant=gaussian: 61.2 % [58.0, 64.4] <3 seeds>" },
+    { values: ["proposed", 30, 0.0001], value: 70.5, title: "variant=proposed: 70.5 %" },
+    { values: ["proposed", 5, 0.01], value: 66, title: "third" },
+  ];
+  const svg = parallelCoordinatesSvg({
+    title: "balancedAccuracy over the swept knobs",
+    axes: [
+      { name: "variant", scale: "category", categories: ["gaussian", "proposed"] },
+      { name: "model.nu", scale: "linear" },
+      { name: "train.learningRate", scale: "log" },
+    ],
+    valueName: "balancedAccuracy (%)",
+    lines,
+  });
+  const polylines = [
+    ...svg.matchAll(
+      /<polyline points="([^"]+)"[^>]*stroke="([^"]+)"[^>]*><title>([^<]*)<\/title><\/polyline>/g,
+    ),
+  ];
+
+  it("draws one line per configuration across an axis per knob and the value, each with its hover text", () => {
+    expect(svg).toMatch(/^<svg[^>]*><title>balancedAccuracy over the swept knobs<\/title>/);
+    expect(polylines).toHaveLength(3);
+    // the text escaped, in the lines' order
+    expect(polylines.map((m) => m[3])).toEqual([
+      "variant=gaussian: 61.2 % [58.0, 64.4] &lt;3 seeds&gt;",
+      "variant=proposed: 70.5 %",
+      "third",
+    ]);
+    for (const name of [
+      "variant",
+      "model.nu",
+      "train.learningRate",
+      "balancedAccuracy (%)",
+      "gaussian",
+      "proposed",
+    ])
+      expect(svg, name).toContain(`>${name}</text>`);
+    // four axes: each line has a point on each; the higher value sits higher (smaller y) on the last axis
+    const points = polylines.map((m) => m[1]!.split(" ").map(Number));
+    for (const p of points) expect(p).toHaveLength(8);
+    expect(points[1]![7]).toBeLessThan(points[2]![7]!);
+    expect(points[2]![7]).toBeLessThan(points[0]![7]!);
+  });
+
+  it("colours each line by its value on the sequential scale, and puts a log axis' decades evenly apart", () => {
+    const { scale } = sequentialScale(lines.map((l) => l.value));
+    expect(polylines.map((m) => m[2])).toEqual(lines.map((l) => cellColours(scale, l.value).background));
+    // learning rates 1e-4, 1e-3, 1e-2: equal steps on a log axis
+    const y = polylines.map((m) => m[1]!.split(" ").map(Number)[5]!);
+    expect(y[1]! - y[0]!).toBeCloseTo(y[0]! - y[2]!, 6);
   });
 });

@@ -380,3 +380,98 @@ export function heatmapSvg(options: {
     Math.max(240, 40 * options.y.length + 110),
   );
 }
+
+/** One axis of {@link parallelCoordinatesSvg}: a knob's values as categories (in order) or on a linear or log line. */
+export interface ParallelAxis {
+  name: string;
+  scale: "category" | "linear" | "log";
+  /** The category axis' values, in order (default: as they first appear in the lines). */
+  categories?: readonly string[];
+}
+
+/** One line of {@link parallelCoordinatesSvg}: its value on each axis, the value it is coloured by, and its hover text. */
+export interface ParallelLine {
+  /** One per axis: a category's text or a number. */
+  values: readonly (string | number)[];
+  /** The last axis' value (e.g. a configuration's mean, in display units): it sets the line's colour too. */
+  value: number;
+  /** What hovering the line shows (an SVG <title>): e.g. the configuration, its mean and interval. */
+  title: string;
+}
+
+/**
+ * Parallel coordinates (ECharts' `parallel` series): an axis per knob and a last one for `valueName`, one line per
+ * configuration across them, coloured by its value on the sequential scale (viridis, legend on the right). The SVG is
+ * static, so each line carries its `title` as an SVG <title>, which browsers show on hover: the dashboard ships no
+ * chart library to make a tooltip.
+ */
+export function parallelCoordinatesSvg(options: {
+  title: string;
+  axes: readonly ParallelAxis[];
+  valueName: string;
+  lines: readonly ParallelLine[];
+  digits?: number;
+  width?: number;
+  height?: number;
+}): string {
+  const digits = options.digits ?? 1;
+  const { scale, domain } = sequentialScale(options.lines.map((l) => l.value));
+  const categoriesOf = (axis: ParallelAxis, i: number) =>
+    axis.categories ? [...axis.categories] : [...new Set(options.lines.map((l) => String(l.values[i])))];
+  const width = options.width ?? Math.max(560, 150 * (options.axes.length + 1) + 120);
+  const svg = renderSvg(
+    {
+      title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
+      parallel: { top: 70, left: 70, right: 150, bottom: 30 },
+      parallelAxis: [
+        ...options.axes.map((axis, i) =>
+          axis.scale === "category"
+            ? { dim: i, name: axis.name, type: "category" as const, data: categoriesOf(axis, i) }
+            : {
+                dim: i,
+                name: axis.name,
+                type: axis.scale === "log" ? ("log" as const) : ("value" as const),
+                scale: true,
+              },
+        ),
+        { dim: options.axes.length, name: options.valueName, type: "value" as const, scale: true },
+      ],
+      visualMap: {
+        // the legend only: each line is coloured by the d3 scale itself
+        seriesIndex: [],
+        min: domain[0],
+        max: domain[1] > domain[0] ? domain[1] : domain[0] + 1,
+        calculable: false,
+        text: [domain[1], domain[0]].map((v) => v.toFixed(digits)),
+        textGap: 6,
+        orient: "vertical",
+        right: 10,
+        top: "middle",
+        inRange: { color: colourStops(scale, domain) },
+      },
+      series: [
+        {
+          type: "parallel",
+          lineStyle: { width: 2, opacity: 0.85 },
+          data: options.lines.map((line) => ({
+            value: [
+              ...line.values.map((v, i) => (options.axes[i]!.scale === "category" ? String(v) : v)),
+              line.value,
+            ],
+            lineStyle: { color: cellColours(scale, line.value).background },
+          })),
+        },
+      ],
+    },
+    width,
+    options.height ?? 340,
+  );
+  // ECharts' SSR marks each data element with its series and index: the line's hover text goes inside it
+  return svg.replace(
+    /(<polyline\b[^>]*\becmeta_series_index="0" ecmeta_data_index="(\d+)"[^>]*>)(<\/polyline>)/g,
+    (whole, open: string, index: string, close: string) => {
+      const line = options.lines[Number(index)];
+      return line ? `${open}<title>${escapeXml(line.title)}</title>${close}` : whole;
+    },
+  );
+}

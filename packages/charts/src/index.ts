@@ -6,6 +6,9 @@ export {
   heatmapSvg,
   type LineSeries,
   linesSvg,
+  type ParallelAxis,
+  type ParallelLine,
+  parallelCoordinatesSvg,
   perClassSvg,
   renderSvg,
 } from "./charts";
