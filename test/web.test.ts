@@ -175,6 +175,90 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     ).toBe(404);
   });
 
+  it("shows what matters on the sweep page: each knob's share of variance by functional ANOVA, the seed noise, and the configurations in parallel coordinates (issue #20)", async () => {
+    const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
+    // the section follows the comparison's metric; macro F1, where these one-step models' configurations differ
+    const html = await (await fetch(`${base}/sweeps/${sweep!.id}?metric=macroF1`)).text();
+    // The 2 × 2 grid's decomposition by hand, from the trials' own macro F1: f0, the two main effects' variances
+    // (of their marginal means), the interaction (what they leave), each over the means' variance.
+    const trials = await trpc<
+      { config: string; seed: number; state: string; metrics: Record<string, number> | null }[]
+    >(base, "sweeps.trials", { id: sweep!.id });
+    const runsOf = new Map<string, Map<number, number>>();
+    for (const t of trials)
+      if (t.state === "succeeded")
+        runsOf.set(t.config, (runsOf.get(t.config) ?? new Map()).set(t.seed, t.metrics!.macroF1!));
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const nus = ["5", "30"];
+    const variants = ["gaussian", "proposed"];
+    const configs = nus.flatMap((nu) => variants.map((v) => `model.nu=${nu} variant=${v}`));
+    const seeds = [1, 2];
+    const y = configs.map((c) => seeds.map((s) => runsOf.get(c)!.get(s)!));
+    const f = nus.map((_, i) => variants.map((_, j) => avg(y[2 * i + j]!)));
+    const f0 = avg(f.flat());
+    const nuEffect = f.map((row) => avg(row) - f0);
+    const variantEffect = variants.map((_, j) => avg(f.map((row) => row[j]!)) - f0);
+    const total = avg(f.flat().map((v) => (v - f0) ** 2));
+    const variance = {
+      "model.nu": avg(nuEffect.map((e) => e * e)),
+      variant: avg(variantEffect.map((e) => e * e)),
+      "model.nu × variant": avg(
+        f.flatMap((row, i) => row.map((v, j) => (v - nuEffect[i]! - variantEffect[j]! - f0) ** 2)),
+      ),
+    };
+    // seed noise: within a configuration, the 4 sample variances (2 seeds each) averaged; and, every configuration
+    // having run seeds 1 and 2, the seed × configuration residual on 3 df, which the tests use (a mean of 2 seeds
+    // carries half of it)
+    const within = avg(y.map(([a, b]) => (a! - b!) ** 2 / 2));
+    const seedMean = seeds.map((_, s) => avg(y.map((row) => row[s]!)));
+    const grand = avg(y.flat());
+    const residual =
+      y
+        .flatMap((row) => row.map((v, s) => (v - avg(row) - seedMean[s]! + grand) ** 2))
+        .reduce((a, b) => a + b) / 3;
+    const section = /data-testid="importance">([\s\S]*?)<\/table>/.exec(html)?.[1];
+    expect(section, "the importance table").toBeDefined();
+    const text = (cell: string) => cell.replace(/<!-- -->/g, "").replace(/<[^>]+>/g, "");
+    const rows = [...section!.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)]
+      .map((row) => [...row[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => text(c[1]!)))
+      .filter((cells) => cells.length > 0);
+    // means that differ only by rounding do not vary: no shares then
+    const flat = Math.sqrt(total) <= 1e-12 * Math.max(...f.flat().map(Math.abs));
+    const share = (v: number) => (flat ? "—" : pct(v / total));
+    expect(rows.map((r) => r.slice(0, 4)).sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual(
+      Object.entries(variance)
+        .map(([knob, v]) => [
+          knob,
+          knob.includes("×") ? "interaction" : "main effect",
+          share(v),
+          // what seed noise alone would give a term of 1 df: (σ²/2) / 4 cells
+          share(residual / 2 / 4),
+        ])
+        .sort((a, b) => a[0]!.localeCompare(b[0]!)),
+    );
+    expect(text(/data-testid="importance-method">([\s\S]*?)<\/p>/.exec(html)?.[1] ?? "")).toContain(
+      "Method: functional ANOVA (Hutter, Hoos &amp; Leyton-Brown 2014), exact on the full grid of configuration means.",
+    );
+    expect(html).toContain(
+      `Seed noise: the seeds of one configuration spread with sd ${pct(Math.sqrt(within), 2)} pts (pooled, 4 df; 2 seeds a configuration); every configuration ran the same 2 seeds, and what a seed does to all alike moves no difference between them: the rest, the seed × configuration interaction, has sd ${pct(Math.sqrt(residual), 2)} pts (3 df); the 4 configuration means of macroF1 spread with sd ${pct(Math.sqrt(total), 2)} pts`,
+    );
+    // the chart: server-rendered SVG, an axis per knob and the metric, a line per configuration whose hover text
+    // (an SVG <title>) gives its mean and the comparison table's interval
+    const chart = /data-testid="parallel-coordinates"[^>]*>(<svg[\s\S]*?<\/svg>)/.exec(html)?.[1];
+    expect(chart, "the parallel-coordinates SVG").toBeDefined();
+    for (const axis of ["model.nu", "variant", "macroF1 (%)"]) expect(chart).toContain(`>${axis}</text>`);
+    const titles = [...chart!.matchAll(/<polyline[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]!);
+    expect(titles).toHaveLength(4);
+    for (const [k, config] of configs.entries()) {
+      const line = titles.find((t) => t.startsWith(`${config}: `));
+      expect(line, config).toMatch(
+        new RegExp(
+          `^${config}: ${pct(avg(y[k]!)).replace(".", "\\.")} %, 95% t interval \\[[\\d.]+, [\\d.]+\\]‡? over 2 seeds$`,
+        ),
+      );
+    }
+  });
+
   it("fits its charts to a narrow window (the server-rendered SVG scales by its viewBox)", async () => {
     const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
     await page.setViewportSize({ width: 480, height: 900 });

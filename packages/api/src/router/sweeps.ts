@@ -12,6 +12,7 @@ import {
   selectionRuns,
   sequentialStatus,
   sweepHeatmap,
+  sweepImportance,
   sweepListEntry,
   sweepOverview,
   trialTable,
@@ -129,7 +130,7 @@ async function addRevision(
   return { revision: revision?.revision ?? null, added: added.length };
 }
 
-/** Sweeps: list, read, compare and chart one, launch, retry, resume, extend, confirm, cancel and delete. */
+/** Sweeps: list, read, compare, chart and weigh the knobs of one, launch, retry, resume, extend, confirm, cancel and delete. */
 /** A sweep and the format of its export. */
 const exportInput = checked(sweepIdInput.extend({ format: z.enum(EXPORT_FORMATS) }));
 
@@ -248,6 +249,16 @@ export const sweepsRouter = t.router({
       ),
     )
     .query(async ({ ctx, input }) => sweepHeatmap(await readableRuns(ctx, input.id), input)),
+
+  /**
+   * What matters in a sweep: the functional ANOVA of its configurations' seed means of a metric (default: the
+   * objective) over the swept knobs — each knob's main effect and each pair's interaction as a share of their
+   * variance, exact on a full grid, else null with the reason — the seed noise beside it, and the configurations with
+   * their knobs' values, mean and t interval (the parallel-coordinates chart's lines and axes).
+   */
+  importance: t.procedure
+    .input(checked(sweepIdInput.extend({ metric: nameField.optional() })))
+    .query(async ({ ctx, input }) => sweepImportance(await readableRuns(ctx, input.id), input)),
 
   /** Learning curves per configuration: mean over seeds per epoch with its t interval. */
   curves: t.procedure

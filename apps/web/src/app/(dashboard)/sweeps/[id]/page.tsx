@@ -12,6 +12,7 @@ import { api, host } from "../../../../server/store";
 import {
   ChartsSection,
   ComparisonSection,
+  ImportanceSection,
   later,
   type Params,
   PerClassSection,
@@ -22,7 +23,8 @@ export const dynamic = "force-dynamic";
 
 /**
  * One sweep, live while it runs: progress and workers, the comparison of its configurations against a chosen
- * baseline, learning curves, a heatmap over any two swept parameters, per-class results, and its trials. Every
+ * baseline, what matters (each swept knob's share of the variance, and the configurations in parallel
+ * coordinates), learning curves, a heatmap over any two swept parameters, per-class results, and its trials. Every
  * choice on the page is in the URL, so a link reproduces the view.
  */
 export default async function SweepPage({
@@ -75,6 +77,13 @@ export default async function SweepPage({
   const curvesOf = later(() => caller.sweeps.curves({ id, metric: curveMetric }));
   const heatOf = later(async () => (x && y ? caller.sweeps.heatmap({ id, x, y, metric }) : undefined));
   const perClassOf = later(() => caller.sweeps.perClass({ id }));
+  // the comparison's metric: the importance decomposes the means its table shows
+  const importanceOf = later(() =>
+    caller.sweeps
+      .importance({ id, metric })
+      .then((view) => ({ view, error: null as null }))
+      .catch((e: Error) => ({ view: undefined, error: e.message })),
+  );
   const p = sweep.progress;
   const running = sweep.status === "running";
 
@@ -189,6 +198,9 @@ export default async function SweepPage({
               : undefined
           }
         />
+      </Suspense>
+      <Suspense fallback={<p className="muted">weighing the knobs…</p>}>
+        <ImportanceSection importanceOf={importanceOf} />
       </Suspense>
       <Suspense fallback={<p className="muted">drawing curves…</p>}>
         <ChartsSection

@@ -6,7 +6,7 @@ import {
   topUpTarget,
   trialTableView,
 } from "@tailsweep/analysis";
-import { curvesSvg, perClassSvg, seriesColours } from "@tailsweep/charts";
+import { curvesSvg, parallelCoordinatesSvg, perClassSvg, seriesColours } from "@tailsweep/charts";
 import { DEFAULT_TOP_UP_MAX_SEEDS, ObjectiveMetricSchema } from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS, paramValue } from "@tailsweep/sweep";
 import {
@@ -18,7 +18,7 @@ import { HeatTable } from "../../../../components/heat-table";
 import { KeepParams } from "../../../../components/keep-params";
 import { svgChart } from "../../../../components/svg-chart";
 import { ConfirmButton, TopUpButton } from "../../../../components/sweep-actions";
-import { pct, query } from "../../../../lib/format";
+import { intervalWriter, pct, pValue, query } from "../../../../lib/format";
 import type { api } from "../../../../server/store";
 
 // Every view choice's <select> is keyed by the value the server chose: a live refresh (router.refresh) that changes
@@ -185,6 +185,115 @@ export async function ComparisonSection({
         </>
       ) : (
         <p className="muted">{error ?? "Nothing to compare yet."}</p>
+      )}
+    </>
+  );
+}
+
+type Importance = Awaited<ReturnType<Caller["sweeps"]["importance"]>>;
+export type ImportanceAnswer = Pending<
+  { view: Importance; error: null } | { view: undefined; error: string }
+>;
+type Effect = NonNullable<Importance["anova"]>["effects"][number];
+
+const EFFECT_KINDS: Record<Effect["kind"], string> = {
+  main: "main effect",
+  interaction: "interaction",
+  "higher-order": "higher-order rest",
+};
+
+/** The parallel-coordinates chart: an axis per swept knob and the metric's configuration mean last, a line each. */
+function parallelChart(view: Importance): string {
+  const intervals = intervalWriter();
+  return parallelCoordinatesSvg({
+    title: `${view.metric} (seed mean, %) over the swept knobs, one line per configuration`,
+    axes: view.knobs.map((k) => ({
+      name: k.knob,
+      scale: k.scale,
+      ...(k.scale === "category" && k.levels && { categories: k.levels }),
+    })),
+    valueName: `${view.metric} (%)`,
+    lines: view.configurations.map((c) => ({
+      values: view.knobs.map((k) => c.values[k.knob]!),
+      value: 100 * c.mean,
+      title: `${c.config}: ${pct(c.mean)} %, ${
+        c.seeds >= 2
+          ? `95% t interval ${intervals.text(c.ci, [0, 1], 1)} over ${c.seeds} seeds`
+          : "one seed, no interval"
+      }`,
+    })),
+  });
+}
+
+/** One row of the importance table. */
+function EffectRow({ effect: e }: { effect: Effect }) {
+  return (
+    <tr className={e.exceedsNoise === false ? "muted" : undefined}>
+      <td>
+        {e.kind === "higher-order" ? "everything else (3 or more knobs together)" : e.knobs.join(" × ")}
+      </td>
+      <td>{EFFECT_KINDS[e.kind]}</td>
+      <td className="num">{e.share === null ? "—" : pct(e.share)}</td>
+      <td className="num">{e.noiseShare === null ? "—" : pct(e.noiseShare)}</td>
+      <td className="num">{pValue(e.p)}</td>
+      <td>{e.exceedsNoise === null ? "no noise estimate" : e.exceedsNoise ? "" : "≈ noise"}</td>
+    </tr>
+  );
+}
+
+/**
+ * What matters: each swept knob's share of the variance of the configuration means (main effect) and each pair's
+ * (interaction), by functional ANOVA on a full grid, beside the seed noise; and the configurations in parallel
+ * coordinates (hover a line for its configuration, mean and interval).
+ */
+export async function ImportanceSection({ importanceOf }: { importanceOf: ImportanceAnswer }) {
+  const { view, error } = await importanceOf();
+  if (!view) return error ? <p className="muted">{error}</p> : null;
+  const { anova } = view;
+  return (
+    <>
+      <h2>What matters</h2>
+      <p className="muted" data-testid="importance-method">
+        How much of the spread of the configurations&apos; {view.metric} means each swept knob explains on its
+        own (main effect), and each pair together beyond its two main effects (interaction). Method:{" "}
+        {view.method}.{view.constant.length > 0 && ` Left out, one value each: ${view.constant.join(", ")}.`}
+      </p>
+      {anova ? (
+        <table className="data" data-testid="importance">
+          <thead>
+            <tr>
+              <th>knob</th>
+              <th>term</th>
+              <th className="num" title="share of the variance of the configuration means">
+                share of variance %
+              </th>
+              <th className="num" title="the share seed noise alone would give this term on average">
+                seed noise alone %
+              </th>
+              <th className="num" title="F test of the term against the seed variance">
+                p
+              </th>
+              <th>against seed noise</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...anova.effects, ...(anova.higherOrder ? [anova.higherOrder] : [])].map((e) => (
+              <EffectRow key={e.knobs.join("\u0000")} effect={e} />
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted" data-testid="importance-unavailable">
+          No importance: {view.unavailable}.
+        </p>
+      )}
+      {view.noiseNote && (
+        <p className="muted" data-testid="seed-noise">
+          {view.noiseNote}
+        </p>
+      )}
+      {view.configurations.length > 0 && view.knobs.length > 0 && (
+        <div className="cards">{svgChart(parallelChart(view), "parallel-coordinates")}</div>
       )}
     </>
   );
