@@ -46,15 +46,24 @@ def bound(theta, alpha, target, N=20, looks=None, G=601):
             pr += mass[dec[k]==1].sum(); en += n*mass[dec[k]!=0].sum()
             dens = np.where(dec[k]==0, f, 0.0); Sp = S; dSp = dS
         return pr, en
-    best = None
-    for lam1 in np.geomspace(10, 1e5, 25):
+    def at_size(lam1):
+        # the smallest lam0 whose test has size <= alpha, and that test's size, power and expected seeds
         lo, hi = 1e-3, 1e8
-        for _ in range(40):                       # the smallest lam0 whose test has size <= alpha
+        for _ in range(40):
             mid = np.sqrt(lo*hi); p0, _ = run(plan(mid, lam1), 0.0)
             (lo, hi) = (mid, hi) if p0 > alpha else (lo, mid)
         dec = plan(hi, lam1); p0, _ = run(dec, 0.0); p1, en = run(dec, theta)
-        if p1 >= target and (best is None or en < best["seeds"]):
-            best = {"seeds": en, "power": p1, "size": p0}
+        return {"seeds": en, "power": p1, "size": p0}
+    # Power grows with lam1 (the reward for rejecting under H1): bisect lam1 until the test's power meets the target
+    # from above, so the bound is the optimum's and not a feasible test's that overshoots it.
+    lo, hi = 1.0, 1e6
+    best = at_size(hi)
+    if best["power"] < target:
+        return None
+    for _ in range(30):
+        mid = np.sqrt(lo*hi); r = at_size(mid)
+        if r["power"] >= target: hi, best = mid, r
+        else: lo = mid
     return best
 
 

@@ -108,6 +108,47 @@ describe("compareAcrossSweeps", () => {
   });
 });
 
+describe("compareSweep on a lower-is-better metric", () => {
+  it("calls the configuration with the lower pseudo-label class shift better, whatever the objective's direction", async () => {
+    const { parseSweepFile } = await import("@tailsweep/schemas");
+    const { expandSweep, InMemoryRunStore } = await import("@tailsweep/sweep");
+    const { scriptedResult } = await import("@tailsweep/sweep/testing");
+    const { compareSweep } = await import("./comparison");
+    const store = new InMemoryRunStore();
+    const t0 = new Date("2026-01-01T00:00:00Z");
+    const spec = parseSweepFile({
+      name: "tv",
+      search: { variant: ["gaussian", "proposed"] },
+      seeds: [1, 2, 3, 4],
+    });
+    await store.createSweep({ id: "tv", spec, trials: expandSweep(spec), now: t0 });
+    for (const t of await store.listTrials("tv")) {
+      const claimed = await store.claimTrial(t.id, "scripted", t0);
+      const result = scriptedResult(0.7);
+      // the proposed model's pseudo-labels move 0.2 less of the class mass, seed by seed
+      const classShift =
+        (t.params.variant === "proposed" ? 0.13 : 0.33) + [0, 0.01, -0.005, 0.02, 0][t.seed]!;
+      result.metrics.pseudoLabels = {
+        accuracy: 0.7,
+        balancedAccuracy: 0.7,
+        perClassRecall: [],
+        predictedShare: [],
+        trueShare: [],
+        classShift: classShift + (t.params.variant === "proposed" ? 0.001 * t.seed : 0),
+      };
+      await store.completeTrial(t.id, claimed!.attempt, result, t0);
+    }
+    const table = await compareSweep(store, (await store.getSweep("tv"))!, {
+      metric: "pseudoClassShift",
+      baseline: "variant=gaussian",
+    });
+    const proposed = table.rows.find((r) => r.config === "variant=proposed")!;
+    expect(spec.objective.direction).toBe("maximize");
+    expect(proposed.vsBaseline!.comparison!.meanDiff).toBeLessThan(0);
+    expect(proposed.vsBaseline!.verdict).toBe("better");
+  });
+});
+
 describe("learningCurves", () => {
   it("draws each configuration from its finished trials and keeps the running ones apart (issue #20 bug 5)", async () => {
     const { learningCurves } = await import("./sweep-views");

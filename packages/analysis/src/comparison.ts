@@ -1,4 +1,4 @@
-import type { RunConfig } from "@tailsweep/schemas";
+import { metricDirection, type RunConfig } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type ComparisonTable,
@@ -127,7 +127,8 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       [...configs.values()].filter((c) => reported.has(c.label)),
       options.baseline,
     ).label,
-    direction: sweep.spec.objective.direction,
+    // a metric that says which way is better (lower class shift) overrides the objective's direction
+    direction: metricDirection(metric) ?? sweep.spec.objective.direction,
     ...(options.correction && { correction: options.correction }),
     ...(options.alpha !== undefined && { alpha: options.alpha }),
     ...(options.power !== undefined && { power: options.power }),

@@ -1,5 +1,11 @@
 import { type RandomStream, randomStream, restoreStream } from "@tailsweep/random";
-import type { ModelConfig, MultimodalDataset, MultimodalTable, TrainConfig } from "@tailsweep/schemas";
+import type {
+  EpochSelection,
+  ModelConfig,
+  MultimodalDataset,
+  MultimodalTable,
+  TrainConfig,
+} from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { type GradientApplier, LayerwiseAdam } from "./adam";
 import type { NamedWeights, TrainingCheckpoint } from "./checkpoint";
@@ -35,17 +41,6 @@ export interface EpochRecord {
   test?: { accuracy: number; balancedAccuracy: number; macroF1: number };
   /** Validation metrics when the data set has a validation set and this epoch was evaluated (what selection reads). */
   validation?: { accuracy: number; balancedAccuracy: number; macroF1: number };
-}
-
-/** Which epoch's weights a result was measured with, and why: see `TrainConfig.select`. */
-export interface EpochSelection {
-  rule: "last" | "best";
-  metric: "validation.balancedAccuracy";
-  epoch: number;
-  /** That epoch's validation balanced accuracy. */
-  value: number;
-  /** How many epochs were evaluated on the validation set: the candidates. */
-  evaluated: number;
 }
 
 /** All the evaluation numbers of a trained model. */

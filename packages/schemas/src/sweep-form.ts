@@ -156,7 +156,8 @@ export function sweepFormSections(): SweepFormSection[] {
 
 /**
  * Every name a search key may have: the short aliases (nu, gamma, beta, rho, …) and each section's knobs. A knob that
- * is an object (`dataset.validation`) is searched whole, its values objects (`[{ perClass: 50 }, { perClass: 200 }]`).
+ * is an object (`dataset.validation`) is not one: a grid value is a number, a string, a boolean or a list of them, so
+ * it is set in the sweep's fixed settings instead.
  */
 export function searchableKnobs(): string[] {
   const sections: [string, z.ZodType][] = [
@@ -167,8 +168,9 @@ export function searchableKnobs(): string[] {
   return [
     ...Object.keys(PARAM_ALIASES),
     ...sections.flatMap(([name, schema]) =>
-      Object.keys(jsonSchema(schema).properties ?? {})
-        .map((k) => `${name}.${k}`)
+      Object.entries(jsonSchema(schema).properties ?? {})
+        .filter(([, property]) => property.type !== "object")
+        .map(([k]) => `${name}.${k}`)
         .filter((k) => k !== TRIAL_SEED_KNOB),
     ),
   ];

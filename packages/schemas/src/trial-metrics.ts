@@ -135,6 +135,15 @@ export const RESULT_METRICS = [
   "pseudoClassShift",
 ] as const;
 
+/**
+ * Which way is better for a metric {@link metricOf} reads, where the metric itself says: lower for the pseudo-labels'
+ * class shift; undefined for the rest (higher for every test-set and recall metric, but a sweep's objective may say
+ * otherwise for a name it chose).
+ */
+export function metricDirection(name: string): "maximize" | "minimize" | undefined {
+  return name === "pseudoClassShift" ? "minimize" : undefined;
+}
+
 const finite = (v: number | undefined): number | undefined =>
   v !== undefined && Number.isFinite(v) ? v : undefined;
 

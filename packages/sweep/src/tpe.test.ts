@@ -93,11 +93,32 @@ describe("proposeTpe", () => {
         values: [1, 2].map((seed) => ({ seed, value: -((x - 0.6) ** 2) + 0.001 * seed })),
       };
     });
-    const alone = Number(proposeTpe(oneKnob, observations, [], 5, { ...maximize, startup: 0 }).x);
-    const pending = Array.from({ length: 6 }, () => ({ x: alone }));
-    const beside = Number(proposeTpe(oneKnob, observations, pending, 5, { ...maximize, startup: 0 }).x);
+    const settings = { ...maximize, startup: 0 };
+    const alone = Number(proposeTpe(oneKnob, observations, [], 5, settings).x);
+    // Pending configurations that say nothing of x use the same random draws as the ones that do (the stream is keyed
+    // by their count): only the liar can tell the two proposals apart.
+    const ignored = Number(proposeTpe(oneKnob, observations, [{ y: 1 }, { y: 2 }, { y: 3 }], 5, settings).x);
+    const pending = [{ x: ignored }, { x: ignored }, { x: ignored }];
+    const beside = Number(proposeTpe(oneKnob, observations, pending, 5, settings).x);
     expect(Math.abs(alone - 0.6)).toBeLessThan(0.15);
-    expect(beside).not.toBe(alone);
+    expect(Math.abs(beside - ignored)).toBeGreaterThan(0.05);
+  });
+
+  it("matches list values of a categorical knob by value, as they come back from the store", () => {
+    const widths: Record<string, Distribution> = {
+      "model.encoderWidths": { distribution: "categorical", values: [[16], [64], [256]] },
+    };
+    // [64] is best on every seed; the observations hold copies, as a stored trial's params do
+    const observations: TpeObservation[] = [[16], [64], [256], [16], [64], [256]].map((w, i) => ({
+      params: { "model.encoderWidths": JSON.parse(JSON.stringify(w)) },
+      values: [1, 2].map((seed) => ({ seed, value: (w[0] === 64 ? 0.8 : 0.6) + 0.001 * i + 0.01 * seed })),
+    }));
+    const proposals = Array.from({ length: 30 }, (_, i) =>
+      JSON.stringify(
+        proposeTpe(widths, observations, [], i, { ...maximize, startup: 0 })["model.encoderWidths"],
+      ),
+    );
+    expect(proposals.filter((p) => p === "[64]").length).toBeGreaterThan(24);
   });
 
   it("minimises when asked", () => {

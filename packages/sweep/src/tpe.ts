@@ -6,19 +6,23 @@
  * Per knob, independently (the univariate TPE that Hyperopt and Optuna run by default): the observations are split
  * into a good group — the best γ(n) of them — and the rest; a Parzen estimator l(x) is fitted to the good group's
  * values and g(x) to the rest's, each with a prior component; candidates are drawn from l and the one with the
- * largest l(x)/g(x) (the expected-improvement maximiser under the TPE model) is proposed. The details follow
- * Optuna's univariate sampler (its defaults as documented for `TPESampler`): γ(n) = min(⌈0.1 n⌉, 25), 24 candidates,
- * 10 random start-up configurations, a prior of weight 1 (the middle of the range with the range as its bandwidth;
- * uniform over a categorical knob's values), neighbour bandwidths clipped to [range / min(100, 1 + n), range]
- * ("magic clip"), a loguniform knob modelled on the log scale and an int knob rounded.
+ * largest l(x)/g(x) (the expected-improvement maximiser under the TPE model) is proposed. The settings are Optuna's
+ * `TPESampler` defaults — γ(n) = min(⌈0.1 n⌉, 25), 24 candidates, 10 random start-up configurations, a prior of
+ * weight 1 (the middle of the range with the range as its bandwidth; uniform over a categorical knob's values),
+ * bandwidths clipped to [range / min(100, 1 + n), range] ("magic clip"), a loguniform knob on the log scale, an int
+ * knob rounded — with two differences: a kernel's bandwidth is its larger gap to a neighbour with the range's ends
+ * counted as neighbours (Hyperopt's rule; Optuna's `consider_endpoints=True`), and older observations are not
+ * down-weighted (Optuna ramps their weight down past 25): a sweep runs tens of configurations, not thousands.
+ * The equations are docs/statistics.md T1–T3.
  *
  * What is ours — the matched seeds:
  *  - Every configuration runs on the same seeds, so a seed's shared effect (its data split, initialisation) is removed
- *    before ranking: an observation is its value less the mean of every configuration's value on that seed. A good
- *    seed no longer makes whichever configurations ran on it look good.
- *  - The sampler sees each seed's observation, not only a configuration's mean: each (configuration, seed) is a point
- *    of weight 1/(its configuration's seeds), so a configuration whose seeds straddle the good/rest threshold adds to
- *    both densities in proportion, and a noisy one is not taken for a sure winner.
+ *    before ranking: an observation is its value less the mean of every configuration's value on that seed (eq. T1).
+ *    A good seed no longer makes whichever configurations ran on it look good.
+ *  - The sampler sees each seed's observation, not only a configuration's mean: the good group is filled with
+ *    (configuration, seed) points of weight 1/(its configuration's seeds), and each configuration is one kernel in
+ *    each group weighted by the share of its seeds there (eq. T2), so a configuration whose seeds straddle the
+ *    threshold adds to both densities in proportion, and a noisy one is not taken for a sure winner.
  *  - Pending configurations (proposed, no result yet) go into the rest with full weight: the "constant liar" of
  *    Ginsbourger, Le Riche & Carraro (2010), pessimistic form (Optuna's `constant_liar`), so that parallel workers are
  *    not all sent to the same place.
@@ -31,6 +35,7 @@ import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
 import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 import { type RandomStream, randomStream } from "@tailsweep/random";
 import type { Distribution } from "@tailsweep/schemas";
+import stringify from "safe-stable-stringify";
 
 /** One configuration's results: its knob values and the metric on each seed it ran. */
 export interface TpeObservation {
@@ -94,21 +99,20 @@ export function proposeTpe(
   if (observed.length < startup) {
     return Object.fromEntries(keys.map((k) => [k, fromPoint(space[k]!, drawPrior(space[k]!, rng))]));
   }
-  const points = seedCentredPoints(observed, settings.direction);
-  const goodWeight = tpeGoodCount(points.length);
-  // The best points by residual (lower is better after the sign), taken whole until the good group is full.
-  const order = [...points].sort((a, b) => a.residual - b.residual || a.index - b.index);
-  const good = new Set(order.slice(0, goodWeight).map((p) => p.index));
+  const goodShare = goodShares(observed, settings.direction);
   const proposal: Record<string, unknown> = {};
   for (const key of keys) {
     const distribution = space[key]!;
+    // One kernel per configuration in each group, weighted by the share of its seeds that fell there (eq. T2).
     const below: WeightedPoint[] = [];
     const above: WeightedPoint[] = [];
-    for (const p of points) {
-      const x = toPoint(distribution, p.params[key]);
-      if (x === undefined) continue;
-      (good.has(p.index) ? below : above).push({ x, weight: p.weight });
-    }
+    observed.forEach((o, c) => {
+      const x = toPoint(distribution, o.params[key]);
+      if (x === undefined) return;
+      const share = goodShare[c]!;
+      if (share > 0) below.push({ x, weight: share });
+      if (share < 1) above.push({ x, weight: 1 - share });
+    });
     for (const params of pending) {
       const x = toPoint(distribution, params[key]);
       if (x !== undefined) above.push({ x, weight: 1 });
@@ -131,10 +135,12 @@ export function proposeTpe(
 }
 
 /**
- * Every (configuration, seed) observation as its value less the seed's mean over the configurations that ran it,
- * signed so that lower is better, weighted 1/(the configuration's seeds).
+ * For each configuration, the share of its seeds in the good group (docs/statistics.md eqs. T1–T2): every
+ * (configuration, seed) value less the seed's mean over the configurations that ran it, signed so that lower is
+ * better and weighted 1/(its configuration's seeds); the best points, in that order, until their weight reaches
+ * γ(configurations) — the last one counted in part, so the group holds exactly that many configurations' worth.
  */
-function seedCentredPoints(observations: readonly TpeObservation[], direction: TpeSettings["direction"]) {
+function goodShares(observations: readonly TpeObservation[], direction: TpeSettings["direction"]): number[] {
   const bySeed = new Map<number, number[]>();
   for (const o of observations)
     for (const v of o.values) {
@@ -146,20 +152,32 @@ function seedCentredPoints(observations: readonly TpeObservation[], direction: T
     [...bySeed].map(([seed, vs]) => [seed, vs.reduce((a, b) => a + b, 0) / vs.length]),
   );
   const sign = direction === "maximize" ? -1 : 1;
-  const points = observations.flatMap((o) =>
+  const points = observations.flatMap((o, config) =>
     o.values.map((v) => ({
-      params: o.params,
+      config,
       residual: sign * (v.value - seedMean.get(v.seed)!),
       weight: 1 / o.values.length,
     })),
   );
-  return points.map((p, index) => ({ ...p, index }));
+  // Ties keep the observations' order, so the group does not depend on the sort's stability.
+  const order = points.map((p, i) => ({ ...p, i })).sort((a, b) => a.residual - b.residual || a.i - b.i);
+  const shares = new Array<number>(observations.length).fill(0);
+  let room = tpeGoodCount(observations.length);
+  for (const p of order) {
+    if (room <= 0) break;
+    const taken = Math.min(p.weight, room);
+    shares[p.config]! += taken; // a configuration's points weigh 1 in all: the sum is its share
+    room -= taken;
+  }
+  return shares.map((s) => Math.min(1, s));
 }
 
 /** A knob value in the estimator's space; undefined when it is not one the distribution can hold. */
 function toPoint(d: Distribution, value: unknown): number | undefined {
   if (d.distribution === "categorical") {
-    const i = d.values.findIndex((v) => v === value);
+    // By canonical JSON: a list value (`encoderWidths: [64]`) read back from the store is a copy, not the same object.
+    const wanted = stringify(value);
+    const i = d.values.findIndex((v) => stringify(v) === wanted);
     return i >= 0 ? i : undefined;
   }
   if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
@@ -193,7 +211,7 @@ function drawPrior(d: Distribution, rng: RandomStream): number {
   return low + rng.float() * (high - low);
 }
 
-/** Optuna's univariate Parzen estimator of `points` (with its prior component) over the knob's space. */
+/** The univariate Parzen estimator of `points` (with its prior component) over the knob's space: eq. T3. */
 function fitEstimator(d: Distribution, points: readonly WeightedPoint[], priorWeight: number): Estimator {
   if (d.distribution === "categorical") {
     const K = d.values.length;

@@ -15,7 +15,7 @@ export function registerCompare(program: Command): void {
     )
     .option(
       "--metric <name>",
-      "a test metric (balancedAccuracy, accuracy, macroF1, gMean) or a result path (minorityRecall); default: the sweep's objective",
+      "a test metric (balancedAccuracy, accuracy, macroF1, gMean), minorityRecall, pseudoBalancedAccuracy, pseudoMinorityRecall, pseudoClassShift (lower is better) or a result path (pseudoLabels.accuracy); default: the sweep's objective",
     )
     .addOption(
       new Option("--correction <method>", "multiple-comparison correction")

@@ -1,4 +1,4 @@
-import { knobValue, metricOf, resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
+import { knobValue, metricDirection, metricOf, resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type ComparisonTable,
@@ -66,7 +66,11 @@ export const REPORT_METRICS: readonly ReportMetric[] = [
   { id: "pseudoBalancedAccuracy", label: "pseudo-label balanced accuracy", direction: "maximize" },
   { id: "pseudoMinorityRecall", label: "pseudo-label minority recall", direction: "maximize" },
   // the majority-class bias of the pseudo-labels, measured directly (issue #22)
-  { id: "pseudoClassShift", label: "pseudo-label class shift (TV, lower is better)", direction: "minimize" },
+  {
+    id: "pseudoClassShift",
+    label: "pseudo-label class shift (TV, lower is better)",
+    direction: metricDirection("pseudoClassShift") ?? "maximize",
+  },
 ];
 
 /** What a sweep was, how it ran, and how its fixed settings differ from a reference configuration. */

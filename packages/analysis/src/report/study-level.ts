@@ -1,3 +1,4 @@
+import { metricDirection } from "@tailsweep/schemas";
 import { adjustPValues, type Correction, comparePaired, summarize } from "@tailsweep/stats";
 import { correctionName } from "../format";
 import type { MethodComparison, MissingModalityGroup, Sensitivity, Tally, Versus } from "./build";
@@ -197,6 +198,8 @@ function overallAnswers(
   const baselines = [
     ...new Set(methodComparisons.flatMap((mc) => mc.methods.filter((m) => m !== mc.baseline))),
   ];
+  // proposed − baseline differences: positive is the proposed model ahead unless lower is better
+  const sign = metricDirection(metric) === "minimize" ? -1 : 1;
   const answers = baselines.map((baseline) => {
     const perSetting = methodComparisons.flatMap((mc) =>
       mc.settings.flatMap((s) => {
@@ -211,8 +214,8 @@ function overallAnswers(
       metric,
       settings: settingMeans.length,
       seeds: pooled.seeds,
-      ahead: settingMeans.filter((d) => d > 0).length,
-      behind: settingMeans.filter((d) => d < 0).length,
+      ahead: settingMeans.filter((d) => d * sign > 0).length,
+      behind: settingMeans.filter((d) => d * sign < 0).length,
       betweenSettingsSd: settingMeans.length > 1 ? summarize(settingMeans).sd : Number.NaN,
     };
     const { degenerate, ...estimate } = pooled;
@@ -230,7 +233,7 @@ function overallAnswers(
       a.verdict ??
       (Number.isNaN(pAdjusted) || pAdjusted > alpha
         ? "no detectable difference"
-        : a.diff > 0
+        : a.diff * sign > 0
           ? "better"
           : "worse");
     return { ...a, pAdjusted, verdict };
