@@ -101,7 +101,7 @@ function run(objective: Objective, method: Method, rep: number): number[] {
       const pending: Record<string, unknown>[] = [];
       for (let i = 0; i < batch; i++)
         pending.push(proposeTpe(space, observations, pending, 1000 + rep, { direction: "maximize" }));
-      pending.forEach((p, i) => record(observe(p, t + i)));
+      for (const [i, p] of pending.entries()) record(observe(p, t + i));
     }
   }
   return incumbents;

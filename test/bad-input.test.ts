@@ -292,6 +292,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     "sweeps.compare": { id: "s", metric: "accuracy", baseline: "variant=proposed" },
     "sweeps.heatmap": { id: "s", x: "model.nu", y: "variant" },
     "sweeps.curves": { id: "s", metric: "loss.total" },
+    "sweeps.importance": { id: "s", metric: "balancedAccuracy" },
     "sweeps.perClass": { id: "s" },
     "sweeps.latest": { project: "p" },
     "sweeps.ranking": { id: "s" },
