@@ -15,6 +15,7 @@ import { type BackendName, initBackend } from "./backend";
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from "./checkpoint";
 import { type Batch, type ModelShape, MultimodalVae } from "./model";
 import { syntheticDataset } from "./synthetic-dataset";
+import { checkpointsUntilCrash } from "./test-backend";
 import { evaluateModel, optimizerStep, type TrainResult, trainModel } from "./train";
 
 // The long-tail baselines of docs/model.md §10: logit adjustment (eq. LA) and distribution alignment (eq. DA).
@@ -274,17 +275,11 @@ describe("resuming an aligned run from a checkpoint", () => {
   const train = TrainConfigSchema.parse({ ...quick, epochs: 4, evalEvery: 1, seed: 7 });
 
   async function savedUntilCrash(crashAfter: number, backend?: TrainResult["backend"]) {
-    const saved: Uint8Array[] = [];
-    await expect(
-      trainModel(syntheticDataset(), aligned, train, {
-        ...(backend && { backend }),
-        checkpoints: { everyEpochs: 1, save: async (c) => void saved.push(encodeCheckpoint(c)) },
-        onEpoch: (r) => {
-          if (r.epoch === crashAfter) throw new Error("worker lost");
-        },
-      }),
-    ).rejects.toThrow("worker lost");
-    return saved.map(decodeCheckpoint);
+    const saved = await checkpointsUntilCrash(
+      (hooks) => trainModel(syntheticDataset(), aligned, train, { ...(backend && { backend }), ...hooks }),
+      crashAfter,
+    );
+    return saved.map((c) => decodeCheckpoint(encodeCheckpoint(c)));
   }
 
   afterAll(async () => {
@@ -348,15 +343,10 @@ describe("resuming an aligned run from a checkpoint", () => {
   });
 
   it("refuses alignment state in a checkpoint of a run without alignment", async () => {
-    const saved: TrainingCheckpoint[] = [];
-    await expect(
-      trainModel(syntheticDataset(), model(), train, {
-        checkpoints: { everyEpochs: 1, save: async (c) => void saved.push(c) },
-        onEpoch: (r) => {
-          if (r.epoch === 2) throw new Error("stop");
-        },
-      }),
-    ).rejects.toThrow("stop");
+    const saved = await checkpointsUntilCrash(
+      (hooks) => trainModel(syntheticDataset(), model(), train, hooks),
+      2,
+    );
     const withState = { ...saved[0]!, alignment: new DistributionAlignment(3, [0.5, 0.3, 0.2]).state() };
     const r = await trainModel(syntheticDataset(), model(), train, { resumeFrom: withState });
     expect(r.resumeRefused).toMatch(/distribution-alignment state this run does not use/);

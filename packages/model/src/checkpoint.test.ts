@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { type BackendName, initBackend } from "./backend";
 import { decodeCheckpoint, encodeCheckpoint, encodeWeights, type TrainingCheckpoint } from "./checkpoint";
 import { syntheticDataset } from "./synthetic-dataset";
+import { checkpointsUntilCrash } from "./test-backend";
 import { type TrainHooks, type TrainResult, trainModel } from "./train";
 
 const model = ModelConfigSchema.parse({
@@ -35,22 +36,11 @@ function outcome(r: TrainResult) {
 
 /** Trains, saving checkpoints, and "crashes" after `crashAfter` epochs by throwing from the epoch hook. */
 async function trainUntilCrash(crashAfter: number, backend: TrainHooks["backend"]): Promise<Uint8Array[]> {
-  const saved: Uint8Array[] = [];
-  await expect(
-    trainModel(syntheticDataset(), model, train, {
-      backend,
-      checkpoints: {
-        everyEpochs: 1,
-        save: async (c) => {
-          saved.push(encodeCheckpoint(c));
-        },
-      },
-      onEpoch: (r) => {
-        if (r.epoch === crashAfter) throw new Error("worker lost");
-      },
-    }),
-  ).rejects.toThrow("worker lost");
-  return saved;
+  const saved = await checkpointsUntilCrash(
+    (hooks) => trainModel(syntheticDataset(), model, train, { backend, ...hooks }),
+    crashAfter,
+  );
+  return saved.map(encodeCheckpoint);
 }
 
 // Every CPU backend: the JS one and both WebAssembly ones (wasm-blas needs libopenblas0-openmp, which the test

@@ -2,8 +2,9 @@ import { ModelConfigSchema, TrainConfigSchema } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend";
-import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from "./checkpoint";
+import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint";
 import { syntheticDataset } from "./synthetic-dataset";
+import { checkpointsUntilCrash } from "./test-backend";
 import { type TrainResult, trainModel } from "./train";
 
 const model = ModelConfigSchema.parse({
@@ -101,16 +102,11 @@ describe("choosing the epoch on a validation set (train.select)", () => {
   it("resumes bit-identically from a checkpoint saved after the best epoch", async () => {
     const uninterrupted = await trainModel(withValidation(), model, train, { artifacts: true });
     const chosen = uninterrupted.selection!.epoch;
-    const saved: Uint8Array[] = [];
-    await expect(
-      trainModel(withValidation(), model, train, {
-        checkpoints: { everyEpochs: 1, save: async (c) => void saved.push(encodeCheckpoint(c)) },
-        onEpoch: (r) => {
-          if (r.epoch === train.epochs) throw new Error("worker lost");
-        },
-      }),
-    ).rejects.toThrow("worker lost");
-    const latest = decodeCheckpoint(saved.at(-1)!);
+    const saved = await checkpointsUntilCrash(
+      (hooks) => trainModel(withValidation(), model, train, hooks),
+      train.epochs,
+    );
+    const latest = decodeCheckpoint(encodeCheckpoint(saved.at(-1)!));
     expect(latest.epoch).toBe(train.epochs - 1);
     expect(latest.best?.epoch).toBe(Math.min(chosen, train.epochs - 1));
     const before = tf.memory().numTensors;
@@ -121,15 +117,10 @@ describe("choosing the epoch on a validation set (train.select)", () => {
   });
 
   it("refuses a checkpoint that lost its best epoch, and starts over", async () => {
-    const saved: TrainingCheckpoint[] = [];
-    await expect(
-      trainModel(withValidation(), model, train, {
-        checkpoints: { everyEpochs: 1, save: async (c) => void saved.push(c) },
-        onEpoch: (r) => {
-          if (r.epoch === 3) throw new Error("worker lost");
-        },
-      }),
-    ).rejects.toThrow("worker lost");
+    const saved = await checkpointsUntilCrash(
+      (hooks) => trainModel(withValidation(), model, train, hooks),
+      3,
+    );
     const { best: _, ...withoutBest } = saved.at(-1)!;
     const result = await trainModel(withValidation(), model, train, { resumeFrom: withoutBest });
     expect(result.resumeRefused).toMatch(/best epoch's weights/);
@@ -137,15 +128,10 @@ describe("choosing the epoch on a validation set (train.select)", () => {
   });
 
   it("round-trips the best epoch through the checkpoint encoding", async () => {
-    const saved: TrainingCheckpoint[] = [];
-    await expect(
-      trainModel(withValidation(), model, train, {
-        checkpoints: { everyEpochs: 1, save: async (c) => void saved.push(c) },
-        onEpoch: (r) => {
-          if (r.epoch === 2) throw new Error("stop");
-        },
-      }),
-    ).rejects.toThrow("stop");
+    const saved = await checkpointsUntilCrash(
+      (hooks) => trainModel(withValidation(), model, train, hooks),
+      2,
+    );
     const checkpoint = saved[0]!;
     expect(checkpoint.best?.epoch).toBe(1);
     expect(decodeCheckpoint(encodeCheckpoint(checkpoint))).toEqual(checkpoint);

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import type { TrainingCheckpoint } from "./checkpoint";
 import "./register-gradients";
+import type { TrainHooks, TrainResult } from "./train";
 
 /** Tests run on the JS `cpu` backend: deterministic and always available. */
 export async function useCpuBackend(): Promise<void> {
@@ -24,4 +26,28 @@ export function kernelsDuring(fn: () => void): Map<string, number> {
     engine.runKernel = stock;
   }
   return seen;
+}
+
+/**
+ * Runs `train` with a checkpoint after every epoch and loses the worker when epoch `crashAfter` ends (the epoch hook
+ * runs before that epoch's save): the checkpoints it left, in order. Throws unless the run was lost there.
+ */
+export async function checkpointsUntilCrash(
+  train: (hooks: TrainHooks) => Promise<TrainResult>,
+  crashAfter: number,
+): Promise<TrainingCheckpoint[]> {
+  const saved: TrainingCheckpoint[] = [];
+  const lost = new Error("worker lost");
+  const outcome = await train({
+    checkpoints: { everyEpochs: 1, save: async (c) => void saved.push(c) },
+    onEpoch: (r) => {
+      if (r.epoch === crashAfter) throw lost;
+    },
+  }).then(
+    () => "finished training",
+    (e: unknown) => e,
+  );
+  if (outcome !== lost)
+    throw new Error(`the run was to be lost after epoch ${crashAfter}; got ${String(outcome)}`);
+  return saved;
 }

@@ -242,7 +242,7 @@ export async function trainModel(
     if (checkpoint && resumeRefused === undefined) {
       // Everything the loop below reads from its past: weights, optimiser, streams, cursor, history.
       assignWeights(variables, checkpoint.weights);
-      if (checkpoint.best) best = copyOf(checkpoint.best);
+      if (checkpoint.best) best = { ...checkpoint.best, weights: copyOf(checkpoint.best.weights) };
       if (checkpoint.alignment) model.alignment?.restore(checkpoint.alignment);
       optimizer.restoreState(variables, checkpoint.adam);
       batchStream = restoreStream(checkpoint.streams.batches);
@@ -307,30 +307,13 @@ export async function trainModel(
       const evaluateNow = train.evalEvery > 0 && epoch % train.evalEvery === 0;
       if (validation && (evaluateNow || epoch === train.epochs)) {
         // With a validation set the curves and the choice of epoch read it, and the test set waits for the end.
-        const m = classificationMetrics(
-          validation.y,
-          await predictClasses(model, validation, model.subsets[0]!),
-          K,
-        );
-        record.validation = {
-          accuracy: m.accuracy,
-          balancedAccuracy: m.balancedAccuracy,
-          macroF1: m.macroF1,
-        };
+        const scores = await epochScores(model, validation, K);
+        record.validation = scores;
         // Strictly higher: the earliest of tied epochs is kept.
-        if (select === "best" && (!best || m.balancedAccuracy > best.value || Number.isNaN(best.value)))
-          best = {
-            epoch,
-            value: m.balancedAccuracy,
-            weights: copyOf({ weights: await namedWeights(variables) }).weights,
-          };
+        if (select === "best" && (!best || scores.balancedAccuracy > best.value || Number.isNaN(best.value)))
+          best = { epoch, value: scores.balancedAccuracy, weights: copyOf(await namedWeights(variables)) };
       } else if (!validation && evaluateNow && epoch < train.epochs) {
-        const m = classificationMetrics(
-          dataset.test.y,
-          await predictClasses(model, dataset.test, model.subsets[0]!),
-          K,
-        );
-        record.test = { accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy, macroF1: m.macroF1 };
+        record.test = await epochScores(model, dataset.test, K);
       }
       // Let timers (heartbeats, cancel notices, progress) run between epochs, however short the epoch.
       await yieldToLoop();
@@ -343,10 +326,7 @@ export async function trainModel(
       // The end: the chosen epoch's weights go back in before the test set is read, its one reading.
       if (epoch === train.epochs && best && best.epoch !== epoch) assignWeights(variables, best.weights);
       const metricsNow = epoch === train.epochs || stop ? await evaluateModel(model, dataset) : undefined;
-      if (metricsNow && !validation) {
-        const t = metricsNow.test;
-        record.test = { accuracy: t.accuracy, balancedAccuracy: t.balancedAccuracy, macroF1: t.macroF1 };
-      }
+      if (metricsNow && !validation) record.test = scoresOf(metricsNow.test);
       history.push(record);
       hooks.onEpoch?.(record);
       if (metricsNow) {
@@ -513,11 +493,22 @@ interface BestEpoch {
 }
 
 /** A copy whose arrays are the caller's own (a backend may hand out the buffers it keeps). */
-function copyOf<T extends { weights: NamedWeights[] }>(held: T): T {
-  return {
-    ...held,
-    weights: held.weights.map((w) => ({ ...w, shape: [...w.shape], values: w.values.slice() })),
-  };
+function copyOf(weights: readonly NamedWeights[]): NamedWeights[] {
+  return weights.map((w) => ({ ...w, shape: [...w.shape], values: w.values.slice() }));
+}
+
+/** The numbers an epoch record keeps of a set's classification metrics. */
+function scoresOf(m: ClassificationMetrics): NonNullable<EpochRecord["test"]> {
+  return { accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy, macroF1: m.macroF1 };
+}
+
+/** An epoch's scores on a table, every used modality observed: the learning curves' and the selection's numbers. */
+async function epochScores(
+  model: MultimodalVae,
+  table: MultimodalTable,
+  K: number,
+): Promise<NonNullable<EpochRecord["test"]>> {
+  return scoresOf(classificationMetrics(table.y, await predictClasses(model, table, model.subsets[0]!), K));
 }
 
 /** Writes `weights` (in the variables' order) into the variables. */
