@@ -196,6 +196,23 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     ]);
     const nan = await call("sweeps.launch", { yaml: "name: s\nsearch: { nu: [5] }\nseeds: [1, 2, .nan]\n" });
     expect(nan.message).toBe("seeds[2]: must be a whole number from 0 to 2147483647, got NaN");
+    // A method the space cannot have, and tpe's missing budget and bad settings, in one answer with the rest
+    const method = await call("sweeps.launch", {
+      yaml: "name: s\nsearch: { nu: { distribution: uniform, low: 3, high: 9 } }\nmethod: grid\nseeds: [1, 1]\n",
+    });
+    expect([method.status, method.message]).toEqual([
+      400,
+      "method: grid runs every combination of listed values, but search.nu is a distribution; list its values, or use method: random or tpe with a budget\nseeds[1]: must not repeat a seed (1 is seeds[0] already)",
+    ]);
+    const tpe = await call("sweeps.launch", {
+      yaml: "name: s\nsearch: { nu: [5, 10] }\nmethod: tpe\ntpe: { parallel: 0 }\nseeds: { initial: 2, step: 1, max: 3 }\n",
+    });
+    expect(tpe.message.split("\n")).toEqual([
+      expect.stringMatching(/^tpe\.parallel: /),
+      "budget: required with method: tpe (how many configurations to propose)",
+      expect.stringMatching(/^seeds: method: tpe runs every configuration on the same fixed seeds/),
+      expect.stringMatching(/^decide: required with seeds/),
+    ]);
     expect(await stored()).toEqual(before);
   });
 

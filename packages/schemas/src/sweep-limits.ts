@@ -45,19 +45,20 @@ export const DEFAULT_SWEEP_LIMITS: SweepLimits = { maxTrials: DEFAULT_MAX_TRIALS
 
 /**
  * How many trials a sweep expands to, counted without expanding it: for a grid the product of every knob's value count
- * times the seeds, for random search the budget times the seeds (a space with fewer points yields fewer). `search`
- * may be a file's, before its keys are made canonical.
+ * times the seeds, for random and TPE search the budget times the seeds (a space with fewer points yields fewer).
+ * `search` may be a file's, before its keys are made canonical; without a `method`, it is the one the search implies.
  */
 export function countTrials(spec: {
   search: Record<string, unknown>;
   /** A count, a list, or a sequential design's `{ max }`: the most seeds a configuration can run. */
   seeds: number | readonly unknown[] | { max: number };
   budget?: number | undefined;
+  method?: "grid" | "random" | "tpe" | undefined;
 }): number {
   const seeds =
     typeof spec.seeds === "number" ? spec.seeds : "max" in spec.seeds ? spec.seeds.max : spec.seeds.length;
   const lists = Object.values(spec.search);
-  const random = lists.some((s) => !Array.isArray(s));
+  const random = spec.method ? spec.method !== "grid" : lists.some((s) => !Array.isArray(s));
   const points = random
     ? (spec.budget ?? 0)
     : lists.reduce<number>((n, s) => n * (Array.isArray(s) ? s.length : 1), 1);

@@ -376,6 +376,79 @@ describe("a sequential design: seeds: { initial, step, max } with decide", () =>
   });
 });
 
+describe("method: grid | random | tpe", () => {
+  const space = { nu: { distribution: "loguniform", low: 3, high: 100 }, variant: ["proposed", "gaussian"] };
+
+  it("is inferred as before when absent, so every existing file means what it meant", () => {
+    const grid = parseSweepFile({ name: "g", search: { nu: [5, 10] } });
+    expect(grid.method).toBe("grid");
+    expect(grid).not.toHaveProperty("tpe");
+    // written as the inference would have it, the spec (and so the sweep's id) is the same
+    expect(parseSweepFile({ name: "g", search: { nu: [5, 10] }, method: "grid" })).toEqual(grid);
+    const random = parseSweepFile({ name: "r", search: space, budget: 4 });
+    expect(parseSweepFile({ name: "r", search: space, budget: 4, method: "random" })).toEqual(random);
+    // a random search over lists only: each list a categorical knob
+    expect(
+      parseSweepFile({ name: "r", search: { nu: [5, 10, 20] }, budget: 2, method: "random" }).method,
+    ).toBe("random");
+  });
+
+  it("tpe: takes distributions and lists, needs a budget, writes its settings' defaults in, and reads back", () => {
+    const spec = parseSweepFile({ name: "t", search: space, budget: 20, method: "tpe", seeds: 3 });
+    expect(spec).toMatchObject({ method: "tpe", budget: 20, tpe: { startup: 10, parallel: 4 } });
+    expect(SweepSpecSchema.parse(JSON.parse(JSON.stringify(spec)))).toEqual(spec);
+    const set = parseSweepFile({
+      name: "t",
+      search: { nu: [5, 10, 30] },
+      budget: 3,
+      method: "tpe",
+      tpe: { startup: 2, parallel: 1 },
+    });
+    expect(set.tpe).toEqual({ startup: 2, parallel: 1 });
+    expect(countTrials({ search: space, seeds: 3, budget: 20, method: "tpe" })).toBe(60);
+  });
+
+  it("names every bad field at once: a grid with a distribution, tpe without a budget, misplaced or bad settings", () => {
+    expect(problemsOf({ name: "g", search: space, method: "grid", budget: 4, seeds: [1, 1] })).toEqual([
+      "method: grid runs every combination of listed values, but search.nu is a distribution; list its values, or use method: random or tpe with a budget",
+      "seeds[1]: must not repeat a seed (1 is seeds[0] already)",
+    ]);
+    expect(problemsOf({ name: "t", search: space, method: "tpe", model: { nu: 1 } })).toEqual([
+      expect.stringMatching(/^model\.nu: /),
+      "budget: required with method: tpe (how many configurations to propose)",
+    ]);
+    expect(problemsOf({ name: "t", search: { nu: [5, 10] }, tpe: { startup: 3 } })).toEqual([
+      "tpe: only used with method: tpe (this sweep's method is grid)",
+    ]);
+    expect(
+      problemsOf({ name: "t", search: space, method: "tpe", budget: 5, tpe: { startup: 0, parallel: 2.5 } }),
+    ).toEqual([expect.stringMatching(/^tpe\.startup: /), expect.stringMatching(/^tpe\.parallel: /)]);
+    expect(problemsOf({ name: "t", search: {}, method: "tpe", budget: 5 })).toEqual([
+      "search: method: tpe needs at least one knob to search",
+    ]);
+    // a bad method is named with the rest, and the checks that read it are not run without it
+    expect(problemsOf({ name: "t", search: { nu: [5, 2] }, method: "bayes", budget: 3 })).toEqual([
+      "method: must be grid, random or tpe",
+      "search.nu[1]: Too small: expected number to be >2",
+    ]);
+  });
+
+  it("refuses tpe with a sequential design: the design's comparisons are fixed before its first look", () => {
+    expect(
+      problemsOf({
+        name: "t",
+        search: { variant: ["gaussian", "proposed"] },
+        method: "tpe",
+        budget: 2,
+        seeds: { initial: 2, step: 1, max: 4 },
+        decide: { baseline: "variant=gaussian" },
+      }),
+    ).toEqual([
+      expect.stringMatching(/^seeds: method: tpe runs every configuration on the same fixed seeds/),
+    ]);
+  });
+});
+
 describe("dataset recipe versions: what is stored keeps the generator it was built with", () => {
   it("a new sweep's spec names the current version, and its trials are resolved with it", () => {
     const spec = parseSweepFile({ name: "s", search: { nu: [5, 30] } });

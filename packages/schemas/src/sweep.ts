@@ -172,6 +172,40 @@ export interface SequentialDesign {
   calibration?: CalibrationVersion;
 }
 
+/** Random configurations a TPE sweep runs before its model is used, when `tpe.startup` is absent (Optuna's n_startup_trials). */
+export const DEFAULT_TPE_STARTUP = 10;
+/** Configurations a TPE sweep keeps in flight at once, when `tpe.parallel` is absent. */
+export const DEFAULT_TPE_PARALLEL = 4;
+
+/**
+ * `tpe:` of a sweep with `method: tpe` (docs/sweeps.md, "method: tpe"): how many configurations are random draws from
+ * the prior before the model is fitted, and how many configurations run at once (each new one is proposed with the
+ * others in flight counted as bad: the constant liar).
+ */
+export const TpeSettingsSchema = z
+  .object({
+    startup: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .optional()
+      .describe(
+        `Configurations with results before the model proposes: until then each is a random draw from the search space (default ${DEFAULT_TPE_STARTUP}, Optuna's n_startup_trials).`,
+      ),
+    parallel: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe(
+        `Configurations in flight at once, each on every seed (default ${DEFAULT_TPE_PARALLEL}): more keeps more workers busy, fewer lets each proposal learn from more results. Workers beyond parallel × seeds wait.`,
+      ),
+  })
+  .strict();
+export type TpeSweepSettings = z.infer<typeof TpeSettingsSchema>;
+
 /** A sweep file as written (YAML or JSON). */
 export const SweepFileSchema = z
   .object({
@@ -199,8 +233,15 @@ export const SweepFileSchema = z
       .max(100_000)
       .optional()
       .describe(
-        "How many configurations to draw when a search knob is a distribution, each run with every seed; required then, and refused for a grid, which runs every combination.",
+        "How many configurations to draw when a search knob is a distribution (or method is random or tpe), each run with every seed; required then, and refused for a grid, which runs every combination.",
       ),
+    method: z
+      .enum(["grid", "random", "tpe"], { error: "must be grid, random or tpe" })
+      .optional()
+      .describe(
+        "How configurations are chosen: grid = every combination of the listed values; random = budget draws (a list counts as a categorical knob); tpe = budget configurations proposed one after another by a tree-structured Parzen estimator that learns from the finished ones' objective (docs/sweeps.md, method: tpe). Absent: grid when every knob lists values, random when any is a distribution.",
+      ),
+    tpe: TpeSettingsSchema.optional().describe("Settings of method: tpe (only with it)."),
     seeds: z
       .union(
         [
@@ -227,7 +268,7 @@ export const SweepFileSchema = z
       .min(0)
       .default(0)
       .describe(
-        "Seed of the random search itself: which configurations are drawn (the trials' own seeds are in seeds).",
+        "Seed of the random or TPE search itself: which configurations are drawn or proposed (the trials' own seeds are in seeds).",
       ),
     objective: z
       .object({
@@ -307,14 +348,20 @@ export const SweepFileSchema = z
 export type SweepFileInput = z.input<typeof SweepFileSchema>;
 
 /** A validated sweep: search keys are canonical paths (`model.nu`), seeds a list, method decided. */
-export interface SweepSpec extends Omit<z.infer<typeof SweepFileSchema>, "search" | "seeds" | "decide"> {
+export interface SweepSpec
+  extends Omit<z.infer<typeof SweepFileSchema>, "search" | "seeds" | "decide" | "method" | "tpe"> {
   search: Record<string, ParamSpec>;
   /** The seeds every configuration runs (a sequential sweep's first look's, until later looks add theirs). */
   seeds: number[];
   /** Present for `seeds: { initial, step, max }`: the sweep adds seeds in rounds and decides as it goes. */
   sequential?: SequentialDesign;
-  /** `grid` when every knob lists values; `random` when any has a distribution (then `budget` draws). */
-  method: "grid" | "random";
+  /**
+   * The file's `method`, or when it has none: `grid` when every knob lists values, `random` when any has a
+   * distribution (then `budget` draws). `tpe`: `budget` configurations proposed as results come in.
+   */
+  method: "grid" | "random" | "tpe";
+  /** Present with `method: tpe`, its defaults written in. */
+  tpe?: Required<TpeSweepSettings>;
 }
 
 /**
@@ -325,7 +372,11 @@ export const SweepSpecSchema = SweepFileSchema.omit({ search: true, seeds: true,
   .extend({
     search: z.record(z.string(), ParamSpecSchema),
     seeds: z.array(SeedSchema).min(1),
-    method: z.enum(["grid", "random"]),
+    method: z.enum(["grid", "random", "tpe"]),
+    tpe: z
+      .object({ startup: z.number().int().min(1), parallel: z.number().int().min(1) })
+      .strict()
+      .optional(),
     sequential: SequentialSeedsSchema.extend({
       seeds: z.array(SeedSchema).min(2),
       decide: DecideSchema.extend({ metric: ObjectiveMetricSchema }),
@@ -458,12 +509,30 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
       check(spec.high, `search.${key}.high`);
     }
   }
-  const random = Object.values(search).some((s) => !Array.isArray(s));
-  if (random && file.budget === undefined)
-    problems.push("budget: required when the search space has a distribution");
-  if (!random && file.budget !== undefined)
+  const drawn = Object.values(search).some((s) => !Array.isArray(s));
+  // Written, the method is what the file says; absent, it is what the search space implies (as always).
+  const method = file.method ?? (drawn ? "random" : "grid");
+  const random = method !== "grid";
+  if (method === "grid" && drawn)
+    problems.push(
+      `method: grid runs every combination of listed values, but ${Object.keys(file.search)
+        .filter((k) => !Array.isArray(file.search[k]))
+        .map((k) => `search.${k}`)
+        .join(", ")} is a distribution; list its values, or use method: random or tpe with a budget`,
+    );
+  else if (random && file.budget === undefined)
+    problems.push(
+      file.method
+        ? `budget: required with method: ${file.method} (how many configurations to ${file.method === "tpe" ? "propose" : "draw"})`
+        : "budget: required when the search space has a distribution",
+    );
+  if (!random && !drawn && file.budget !== undefined)
     problems.push("budget: only used with distributions; a grid runs every combination");
-  const trials = countTrials(file);
+  if (file.tpe && method !== "tpe")
+    problems.push(`tpe: only used with method: tpe (this sweep's method is ${method})`);
+  if (method === "tpe" && Object.keys(file.search).length === 0)
+    problems.push("search: method: tpe needs at least one knob to search");
+  const trials = countTrials({ ...file, method });
   if (trials > limits.maxTrials) {
     const seeds =
       typeof file.seeds === "number"
@@ -502,7 +571,7 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
     }
   }
   const design = typeof file.seeds === "object" && !Array.isArray(file.seeds) ? file.seeds : undefined;
-  if (design) problems.push(...sequentialProblems(design, file.decide, file.search, random));
+  if (design) problems.push(...sequentialProblems(design, file.decide, file.search, method));
   else if (file.decide)
     problems.push(
       "decide: only for a sequential design: write seeds as { initial, step, max } (or drop decide and compare afterwards with tailsweep compare)",
@@ -517,7 +586,7 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const execution = { ...file.execution, gpu: typeof gpu === "object" ? gpuRule : gpu };
-  const { decide, ...rest } = file;
+  const { decide, tpe, ...rest } = file;
   return {
     ...rest,
     // The generator is written into the spec, so reading it back later cannot mistake it for a stored, unversioned
@@ -526,7 +595,13 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
     execution,
     search,
     seeds,
-    method: random ? "random" : "grid",
+    method,
+    ...(method === "tpe" && {
+      tpe: {
+        startup: tpe?.startup ?? DEFAULT_TPE_STARTUP,
+        parallel: tpe?.parallel ?? DEFAULT_TPE_PARALLEL,
+      },
+    }),
     ...(design &&
       decide && {
         sequential: {
@@ -544,7 +619,7 @@ function sequentialProblems(
   design: { initial: number; step: number; max: number },
   decide: Decide | undefined,
   search: Record<string, unknown>,
-  random: boolean,
+  method: SweepSpec["method"],
 ): string[] {
   const problems: string[] = [];
   if (design.initial > design.max)
@@ -555,7 +630,13 @@ function sequentialProblems(
     problems.push(
       `seeds.step: ${design.initial} to ${design.max} seeds in steps of ${design.step} makes ${looks} looks; at most 50 (take a larger step)`,
     );
-  if (random)
+  // TPE with a sequential design is refused rather than combined: the design's family of comparisons (Holm across
+  // them, boundaries per look) is fixed before the first look, and TPE adds configurations to it as results come in.
+  if (method === "tpe")
+    problems.push(
+      "seeds: method: tpe runs every configuration on the same fixed seeds; a sequential design { initial, step, max } needs a grid whose configurations are fixed before the first look (write seeds as a count or a list)",
+    );
+  else if (method === "random")
     problems.push(
       "seeds: a sequential design needs a grid (every knob listing its values): its configurations are fixed before the first look",
     );
@@ -614,7 +695,9 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
     if (!(e instanceof ConfigError)) throw e;
     // Checks that read a refused field misfire without it: budget and decide are judged against search and seeds.
     const unsure = new Set(refused);
-    if (refused.has("search")) for (const k of ["budget", "decide", "execution"]) unsure.add(k);
+    if (refused.has("search")) for (const k of ["budget", "decide", "execution", "method"]) unsure.add(k);
+    // Without the method written, the one the search implies is judged: its budget and tpe rules may not apply.
+    if (refused.has("method")) for (const k of ["budget", "tpe"]) unsure.add(k);
     if (refused.has("seeds")) unsure.add("decide");
     if (refused.has("budget")) unsure.add("search");
     const under = (p: string) =>
