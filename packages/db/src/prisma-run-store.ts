@@ -8,6 +8,7 @@ import {
   TrialMetricsSchema,
 } from "@tailsweep/schemas";
 import {
+  addsAsItRuns,
   attemptsUsed,
   type CreateSweepInput,
   EPOCH_SERIES_METRICS,
@@ -84,7 +85,13 @@ function toTrialState(state: string): TrialState {
   return known;
 }
 
-const RevisionKindSchema = z.enum(["submit", "extend", "round", "confirm"]) satisfies z.ZodType<RevisionKind>;
+const RevisionKindSchema = z.enum([
+  "submit",
+  "extend",
+  "round",
+  "confirm",
+  "propose",
+]) satisfies z.ZodType<RevisionKind>;
 
 function toSweepRevision(r: SweepRevisionRow): SweepRevision {
   const row = `revision ${r.revision} of sweep ${r.sweepId}`;
@@ -196,7 +203,7 @@ export class PrismaRunStore implements RunStore {
             trialCount: input.trials.length,
             provenance: (input.provenance ?? {}) as Json,
             createdAt,
-            lookPending: spec.sequential !== undefined,
+            lookPending: addsAsItRuns(spec),
             revisions: {
               create: {
                 revision: 1,
@@ -439,7 +446,7 @@ export class PrismaRunStore implements RunStore {
         );
         if (after) retried.push(toTrialRecord(after));
       }
-      if (retried.length > 0 && spec.sequential)
+      if (retried.length > 0 && addsAsItRuns(spec))
         await tx.sweep.update({ where: { id: sweepId }, data: { lookPending: true } });
       return retried;
     });
@@ -467,7 +474,7 @@ export class PrismaRunStore implements RunStore {
         });
       }
       const sweep = await tx.sweep.findUnique({ where: { id: sweepId }, select: { spec: true } });
-      if (stored(StoredSweepSpecSchema, sweep!.spec, `sweep ${sweepId}`, "spec").sequential)
+      if (addsAsItRuns(stored(StoredSweepSpecSchema, sweep!.spec, `sweep ${sweepId}`, "spec")))
         await tx.sweep.update({ where: { id: sweepId }, data: { lookPending: true } });
       return rows.map(toTrialRecord);
     });

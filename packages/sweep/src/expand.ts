@@ -11,6 +11,7 @@ import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { configLabel } from "./config-label";
+import { nextTpeProposals } from "./tpe-sweep";
 import { configKey, trialKey } from "./trial-key";
 
 /** What a trial's configuration is known by, fixed when the trial is planned and stored with it. */
@@ -104,10 +105,24 @@ function randomPoints(spec: SweepSpec): Point[] {
 /**
  * Every trial of a sweep, in a deterministic order: each search point (grid order, or the random draws in draw
  * order) crossed with every seed. Each trial's run config is resolved here, so a trial that cannot be configured
- * is caught before anything is stored.
+ * is caught before anything is stored. A TPE sweep's are those it starts with, its first `parallel` proposals (random
+ * draws: nothing is observed yet); the controller adds the rest as results come in (`nextTpeProposals`).
  */
 export function expandSweep(spec: SweepSpec): TrialPlan[] {
-  const points = spec.method === "grid" ? gridPoints(spec.search) : randomPoints(spec);
+  const points =
+    spec.method === "grid"
+      ? gridPoints(spec.search)
+      : spec.method === "tpe"
+        ? nextTpeProposals(spec, []).proposals
+        : randomPoints(spec);
+  return planTrials(spec, points);
+}
+
+/**
+ * The trials of the given search points, each crossed with every seed of the sweep, indexed from 0 in that order
+ * (a store that adds them to a sweep numbers them after its trials).
+ */
+export function planTrials(spec: SweepSpec, points: readonly Record<string, unknown>[]): TrialPlan[] {
   const base: Record<string, unknown> = {
     variant: spec.variant,
     dataset: spec.dataset,

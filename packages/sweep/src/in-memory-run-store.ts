@@ -1,5 +1,6 @@
 import type { TrialPlan } from "./expand";
 import {
+  addsAsItRuns,
   attemptsUsed,
   type CreateSweepInput,
   type EpochCurvePoint,
@@ -62,7 +63,7 @@ export class InMemoryRunStore implements RunStore {
           provenance: structuredClone(input.provenance ?? {}),
         },
         cancelled: false,
-        lookPending: input.spec.sequential !== undefined,
+        lookPending: addsAsItRuns(input.spec),
         revisions: [
           {
             sweepId: input.id,
@@ -372,7 +373,7 @@ export class InMemoryRunStore implements RunStore {
       });
     }
     const sweep = this.sweeps.get(sweepId);
-    if (failed.length > 0 && sweep?.record.spec.sequential) sweep.lookPending = true;
+    if (failed.length > 0 && sweep && addsAsItRuns(sweep.record.spec)) sweep.lookPending = true;
     return failed.sort((a, b) => a.index - b.index).map((t) => structuredClone(t));
   }
 
@@ -390,7 +391,7 @@ export class InMemoryRunStore implements RunStore {
         t.retries.push(resumedAttempt(t.attempt));
       Object.assign(t, { workerId: undefined, heartbeatAt: undefined, finishedAt: undefined });
     }
-    if (s.record.spec.sequential) s.lookPending = true;
+    if (addsAsItRuns(s.record.spec)) s.lookPending = true;
     return cancelled.sort((a, b) => a.index - b.index).map((t) => structuredClone(t));
   }
 

@@ -10,6 +10,7 @@ export {
   configIdentity,
   expandSweep,
   gpuTrialCount,
+  planTrials,
   type TrialPlan,
 } from "./expand";
 export { InMemoryRunStore } from "./in-memory-run-store";
@@ -21,6 +22,7 @@ export {
   workerStatus,
 } from "./progress";
 export {
+  addsAsItRuns,
   attemptsUsed,
   type CreateSweepInput,
   EPOCH_SERIES_METRICS,
@@ -47,6 +49,15 @@ export {
   type WorkerRecord,
 } from "./run-store";
 export { proposeTpe, type TpeObservation, type TpeSettings, tpeGoodCount } from "./tpe";
+export {
+  nextTpeProposals,
+  type TpeConfiguration,
+  type TpeProgress,
+  type TpeStep,
+  tpeConfigurations,
+  tpeProgress,
+  tpeSpace,
+} from "./tpe-sweep";
 export { configKey, storedSweepIdFor, sweepIdFor, trialKey } from "./trial-key";
 export {
   assertTransition,

@@ -1,6 +1,6 @@
 import { hasErrorCode, parseSweepFile } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
-import { expandSweep } from "./expand";
+import { expandSweep, planTrials } from "./expand";
 import { emptyTrialCounts, type RunStore, type TrialRecord, type TrialResult, trialId } from "./run-store";
 import { configKey } from "./trial-key";
 
@@ -674,6 +674,51 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         await plain.completeTrial(t.id, 1, result, at(1));
       }
       expect((await plain.getSweep("sw1"))!.status).toBe("completed");
+    });
+
+    it("keeps a TPE sweep running between its proposals, and stores a proposal as a 'propose' revision", async () => {
+      const store = await makeStore();
+      const tpe = {
+        ...spec,
+        execution: { ...spec.execution, gpu: false },
+        search: { "model.nu": { distribution: "uniform" as const, low: 3, high: 30 } },
+        method: "tpe" as const,
+        budget: 2,
+        seeds: [1, 2],
+        tpe: { startup: 1, parallel: 1 },
+      };
+      await store.createSweep({ id: "tpe", spec: tpe, trials: expandSweep(tpe), now: t0 });
+      const first = await store.listTrials("tpe");
+      expect(first).toHaveLength(2); // one configuration (parallel 1) on both seeds
+      for (const t of first) {
+        await store.claimTrial(t.id, "w1", at(0));
+        await store.completeTrial(t.id, 1, result, at(1));
+      }
+      // every trial final, but the next configuration is still to be proposed
+      expect((await store.getSweep("tpe"))!.status).toBe("running");
+      const next = planTrials(tpe, [{ "model.nu": 12.5 }]);
+      const { revision, added } = await store.reviseSweep({
+        sweepId: "tpe",
+        kind: "propose",
+        spec: tpe,
+        seeds: tpe.seeds,
+        configKeys: [next[0]!.configKey],
+        trials: next,
+        posthoc: false,
+        by: "controller",
+        note: "configuration 2 of 2",
+        now: at(2),
+      });
+      expect(revision).toMatchObject({ revision: 2, kind: "propose", trialCount: 2 });
+      expect(added.map((t) => t.index)).toEqual([2, 3]);
+      expect((await store.listRevisions("tpe")).map((r) => r.kind)).toEqual(["submit", "propose"]);
+      expect(await store.setLookPending("tpe", false)).toBe(false); // its trials are open
+      for (const t of added) {
+        await store.claimTrial(t.id, "w1", at(3));
+        await store.completeTrial(t.id, 1, result, at(4));
+      }
+      expect(await store.setLookPending("tpe", false)).toBe(true);
+      expect((await store.getSweep("tpe"))!.status).toBe("completed");
     });
 
     it("reports a sweep completed when every trial is final", async () => {

@@ -136,9 +136,19 @@ export function emptyTrialCounts(): TrialCounts {
 
 /**
  * Why a sweep's spec was revised: its submission (1), seeds added by a person (`extend`), by the sweep's own
- * sequential design (`round`), or fresh seeds for a confirmation of selected configurations (`confirm`).
+ * sequential design (`round`), fresh seeds for a confirmation of selected configurations (`confirm`), or a
+ * configuration its TPE sampler proposed (`propose`, on every seed of the sweep).
  */
-export type RevisionKind = "submit" | "extend" | "round" | "confirm";
+export type RevisionKind = "submit" | "extend" | "round" | "confirm" | "propose";
+
+/**
+ * Whether a sweep adds trials of its own as results come in (a sequential design's rounds, a TPE sweep's proposals):
+ * such a sweep is created with its look pending ({@link RunStore.setLookPending}), and is pending again after a
+ * retry or a resume, so it is not taken for completed while the controller has yet to add to it.
+ */
+export function addsAsItRuns(spec: Pick<SweepSpec, "sequential" | "method">): boolean {
+  return spec.sequential !== undefined || spec.method === "tpe";
+}
 
 /** One immutable revision of a sweep: what it added, why, and whether it was chosen after seeing results. */
 export interface SweepRevision {
@@ -311,10 +321,11 @@ export interface RunStore {
   /** A sweep's revisions, oldest (the submission) first; empty when there is no such sweep. */
   listRevisions(sweepId: string): Promise<SweepRevision[]>;
   /**
-   * Whether a sequential sweep's next look is still to be taken: while it is, the sweep is `running` though no
-   * trial is open, so nothing takes it for completed between a round's last result and the next round. Set at
-   * creation for a sweep with `spec.sequential`, and again when its failed trials are retried or it is resumed; the
-   * controller clears it when a look adds no round (decided, at `max`, or unable to look for failed trials). Clearing
+   * Whether a sequential sweep's next look is still to be taken (or a TPE sweep's next proposal): while it is, the
+   * sweep is `running` though no trial is open, so nothing takes it for completed between a round's last result and
+   * the next round. Set at creation for a sweep that {@link addsAsItRuns}, and again when its failed trials are
+   * retried or it is resumed; the controller clears it when a look adds no round (decided, at `max`, or unable to
+   * look for failed trials), or when a TPE sweep has nothing left to propose. Clearing
    * happens only while no trial is open (one queued meanwhile by a retry keeps the look pending): false when it did
    * not (or there is no such sweep).
    */

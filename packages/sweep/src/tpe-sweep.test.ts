@@ -1,0 +1,169 @@
+import { parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
+import { describe, expect, it } from "vitest";
+import { expandSweep, planTrials } from "./expand";
+import { InMemoryRunStore } from "./in-memory-run-store";
+import type { TrialResult } from "./run-store";
+import { nextTpeProposals, tpeConfigurations, tpeProgress, tpeSpace } from "./tpe-sweep";
+
+const tpeFile = {
+  name: "t",
+  search: { nu: { distribution: "loguniform", low: 3, high: 100 }, variant: ["proposed", "gaussian"] },
+  method: "tpe",
+  budget: 8,
+  seeds: [1, 2],
+  tpe: { startup: 3, parallel: 2 },
+};
+
+/** A result whose balanced accuracy is `value`. */
+function resultOf(value: number): TrialResult {
+  const test = { n: 2, accuracy: value, balancedAccuracy: value, macroF1: value, gMean: value };
+  return {
+    metrics: {
+      test: { ...test, perClassRecall: [], perClassPrecision: [], confusion: [] },
+      minorityRecall: value,
+      minorityClasses: [],
+      perModality: [],
+    },
+    backend: "cpu",
+    seconds: 1,
+  };
+}
+
+/** A peak at ν = 8 for the proposed variant, a seed effect shared by every configuration. */
+const objective = (params: Record<string, unknown>, seed: number) =>
+  0.8 -
+  0.05 * Math.log(Number(params["model.nu"]) / 8) ** 2 -
+  (params.variant === "gaussian" ? 0.1 : 0) +
+  seed / 100;
+
+/**
+ * Runs a TPE sweep on an in-memory store the way the controller does: after each batch of configurations finishes
+ * (`batches` says how many finish between two rounds of upkeep), the proposals are read from the store and added.
+ */
+async function simulate(spec: SweepSpec, batches: (n: number) => number) {
+  const store = new InMemoryRunStore();
+  await store.createSweep({ id: "s", spec, trials: expandSweep(spec) });
+  let clock = 0;
+  for (let round = 0; round < 100; round++) {
+    const open = (await store.listTrials("s")).filter((t) => t.state === "waiting");
+    // Configurations finish in the order they were proposed: the first `batches(round)` still open.
+    const keys = [...new Set(open.map((t) => t.configKey))].slice(0, batches(round));
+    for (const key of keys) {
+      clock += 1000;
+      for (const t of open.filter((o) => o.configKey === key)) {
+        await store.claimTrial(t.id, "w", new Date(clock));
+        await store.completeTrial(t.id, 1, resultOf(objective(t.params, t.seed)), new Date(clock));
+      }
+    }
+    const trials = await store.listTrials("s");
+    const step = nextTpeProposals(spec, tpeConfigurations(spec, trials, await store.listResults("s")));
+    for (const params of step.proposals) {
+      const plans = planTrials(spec, [params]);
+      await store.reviseSweep({
+        sweepId: "s",
+        kind: "propose",
+        spec,
+        seeds: spec.seeds,
+        configKeys: [plans[0]!.configKey],
+        trials: plans,
+        posthoc: false,
+        by: "controller",
+        note: "",
+        now: new Date(clock),
+      });
+    }
+    if (step.exhausted && !trials.some((t) => t.state === "waiting") && step.proposals.length === 0) break;
+  }
+  return store.listTrials("s");
+}
+
+describe("a TPE sweep's proposals", () => {
+  it("starts with min(parallel, budget) random configurations, each on every seed, deterministically", () => {
+    const spec = parseSweepFile(tpeFile);
+    const trials = expandSweep(spec);
+    expect(trials).toHaveLength(4);
+    expect(new Set(trials.map((t) => t.configKey)).size).toBe(2);
+    expect(trials.map((t) => t.seed)).toEqual([1, 2, 1, 2]);
+    expect(expandSweep(spec)).toEqual(trials);
+    expect(expandSweep(parseSweepFile({ ...tpeFile, budget: 1 }))).toHaveLength(2);
+    expect(expandSweep(parseSweepFile({ ...tpeFile, samplerSeed: 1 }))[0]!.params).not.toEqual(
+      trials[0]!.params,
+    );
+  });
+
+  it("proposes one configuration per finished one until the budget, each on every seed", async () => {
+    const spec = parseSweepFile(tpeFile);
+    const trials = await simulate(spec, () => 1);
+    expect(trials).toHaveLength(16); // 8 configurations × 2 seeds
+    const configs = new Set(trials.map((t) => t.configKey));
+    expect(configs.size).toBe(8);
+    for (const key of configs)
+      expect(trials.filter((t) => t.configKey === key).map((t) => t.seed)).toEqual([1, 2]);
+    expect(tpeProgress(spec, trials)).toEqual({
+      budget: 8,
+      proposed: 8,
+      finished: 8,
+      open: 0,
+      startup: 3,
+      parallel: 2,
+    });
+  });
+
+  it("proposes the same configurations whether upkeep saw configurations finish one at a time or several at once", async () => {
+    const spec = parseSweepFile(tpeFile);
+    const params = async (batches: (n: number) => number) =>
+      (await simulate(spec, batches)).filter((t) => t.seed === 1).map((t) => t.params);
+    const oneByOne = await params(() => 1);
+    expect(await params((n) => (n % 2 === 0 ? 2 : 1))).toEqual(oneByOne);
+    expect(await params(() => 3)).toEqual(oneByOne);
+    // and another sampler seed proposes others
+    const other = await simulate(parseSweepFile({ ...tpeFile, samplerSeed: 5 }), () => 1);
+    expect(other.filter((t) => t.seed === 1).map((t) => t.params)).not.toEqual(oneByOne);
+  });
+
+  it("learns: past start-up, its proposals are nearer the optimum than the random ones", async () => {
+    const spec = parseSweepFile({ ...tpeFile, budget: 30, tpe: { startup: 6, parallel: 2 } });
+    const trials = (await simulate(spec, () => 1)).filter((t) => t.seed === 1);
+    const distance = (p: Record<string, unknown>) => Math.abs(Math.log(Number(p["model.nu"]) / 8));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const early = trials.slice(0, 6).map((t) => distance(t.params));
+    const late = trials.slice(-10).map((t) => distance(t.params));
+    expect(mean(late)).toBeLessThan(mean(early));
+    expect(trials.slice(-10).filter((t) => t.params.variant === "proposed").length).toBeGreaterThanOrEqual(7);
+  });
+
+  it("stops at the configurations a finite space has, a repeat never being run twice", async () => {
+    const spec = parseSweepFile({
+      name: "t",
+      search: {
+        variant: ["proposed", "gaussian", "supervised"],
+        "model.latentDim": { distribution: "int", low: 2, high: 3 },
+      },
+      method: "tpe",
+      budget: 10,
+      seeds: [1],
+      tpe: { startup: 2, parallel: 2 },
+    });
+    const trials = await simulate(spec, () => 1);
+    expect(trials).toHaveLength(6);
+    expect(new Set(trials.map((t) => t.configKey)).size).toBe(6);
+    const configs = tpeConfigurations(spec, trials, new Map());
+    expect(nextTpeProposals(spec, configs)).toEqual({ proposals: [], exhausted: true });
+  });
+
+  it("counts a configuration as finished only when all its trials are, and sees lists as categorical knobs", () => {
+    expect(
+      tpeSpace({ variant: ["a", "b"], "model.nu": { distribution: "uniform", low: 3, high: 4 } }),
+    ).toEqual({
+      variant: { distribution: "categorical", values: ["a", "b"] },
+      "model.nu": { distribution: "uniform", low: 3, high: 4 },
+    });
+    const spec = parseSweepFile(tpeFile);
+    const trials = expandSweep(spec).map((t, i) => ({
+      ...t,
+      state: i === 0 ? ("succeeded" as const) : i === 1 ? ("running" as const) : ("failed" as const),
+    }));
+    expect(tpeProgress(spec, trials)).toMatchObject({ proposed: 2, finished: 1, open: 1 });
+    expect(tpeProgress(parseSweepFile({ name: "g", search: { nu: [5] } }), trials)).toBeUndefined();
+  });
+});
