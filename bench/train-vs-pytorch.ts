@@ -1,32 +1,83 @@
 // tailsweep vs PyTorch, one training step, same computation, same threads — each side in a process of its own
 // (bench/peers/tfjs-step.ts and bench/peers/torch_step.py) so that peak RSS is per side.
 // Cases: `reference` (the compute notes' network, batch 128) and `proposed` (the real model, labeled + unlabeled).
-// Usage: pnpm bench [--quick] [--json] [--threads N] [--cases reference,proposed]
+//
+// The peer is PyTorch as a competent user sets it up on this machine (issue #19): Debian's python3-torch, OpenMP
+// OpenBLAS first on its library path, jemalloc preloaded with its purging off, OMP_NUM_THREADS and torch's threads =
+// the bench's, denormals flushed to zero. Its settings are printed with every run. The allocator matters most: glibc's
+// malloc returns every step's large buffers to the kernel and faults them in again, and so does jemalloc at its
+// default decay (proposed case, 1 thread, measured once under load: glibc 152 ms and 4,600 minor faults per step,
+// jemalloc 220 ms / 8,800, glibc with mmap and trim thresholds raised 84 ms / 92, jemalloc without decay 83 ms / 2).
+// Before any timing, each case is computed once by both sides from the same weights and batch with the posterior's
+// mean decoded (no noise), and the losses of steps 1 and 2 must agree; then each side runs `--runs` times,
+// interleaved (the order alternates per round), and the median and range of the runs' medians are reported. A ratio
+// is withheld when the peer is not so configured, when the sides disagree, when the 1-minute load before or after is
+// above --max-load, or when a side's runs spread wider than --max-spread of their median.
+//
+// Usage: pnpm bench [--quick] [--json] [--threads 1,2] [--cases reference,proposed] [--runs 5]
+//                   [--max-load 1] [--max-spread 0.25] [--ours-allocator glibc|jemalloc]
+// Set-up of the peer (root, Debian): bash bench/peers/setup-torch.sh
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { z } from "zod";
 import { PROPOSED, proposedLayers, REFERENCE, stepGflop } from "./peers/cases";
 
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
-    threads: { type: "string", default: "2" },
+    threads: { type: "string", default: "1,2" },
     cases: { type: "string", default: "reference,proposed" },
+    runs: { type: "string", default: "5" },
+    "max-load": { type: "string", default: "1" },
+    "max-spread": { type: "string", default: "0.25" },
+    "ours-allocator": { type: "string", default: "glibc" },
   },
 });
 const here = dirname(fileURLToPath(import.meta.url));
-const [warmup, steps] = values.quick ? [3, 8] : [10, 50];
-const threads = values.threads!;
+const [warmup, steps] = values.quick ? [3, 10] : [10, 40];
 
-interface SideResult {
-  side: string;
-  backend: string;
-  msPerStep: number;
-  loss: [number, number];
-  peakRssMb: number;
+const Options = z.object({
+  threads: z.array(z.number().int().min(1).max(64)).min(1),
+  cases: z.array(z.enum(["reference", "proposed"])).min(1),
+  runs: z.number().int().min(1).max(50),
+  maxLoad: z.number().positive(),
+  maxSpread: z.number().positive(),
+  oursAllocator: z.enum(["glibc", "jemalloc"]),
+});
+const parsedOptions = Options.safeParse({
+  threads: values.threads.split(",").map(Number),
+  cases: values.cases.split(","),
+  runs: Number(values.runs),
+  maxLoad: Number(values["max-load"]),
+  maxSpread: Number(values["max-spread"]),
+  oursAllocator: values["ours-allocator"],
+});
+if (!parsedOptions.success) {
+  const problems = parsedOptions.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`);
+  process.stderr.write(`train-vs-pytorch: ${problems.join("; ")}\n`);
+  process.exit(2);
+}
+const options = parsedOptions.data;
+
+/** One side's JSON line (tfjs-step.ts, torch_step.py). */
+const SideResult = z.object({
+  side: z.string(),
+  backend: z.string(),
+  settings: z.record(z.string(), z.unknown()),
+  msPerStep: z.number(),
+  loss: z.tuple([z.number(), z.number()]),
+  peakRssMb: z.number(),
+});
+type SideResult = z.infer<typeof SideResult>;
+const CheckResult = z.object({ side: z.string(), loss: z.tuple([z.number(), z.number()]) });
+
+function lastJsonLine<T>(schema: z.ZodType<T>, out: string): T {
+  return schema.parse(JSON.parse(out.trim().split("\n").at(-1) ?? "null"));
 }
 
 /** Debian's own interpreter holds python3-torch (a pyenv python3 may come first on PATH). */
@@ -38,66 +89,239 @@ function torchPython(): string | undefined {
   return undefined;
 }
 
-function runSide(command: string, args: string[]): SideResult {
-  const out = execFileSync(command, args, {
-    encoding: "utf8",
-    env: { ...process.env, OMP_NUM_THREADS: threads },
-  });
-  const line = out.trim().split("\n").at(-1)!;
-  return JSON.parse(line) as SideResult;
+/** A shared library's path from the linker cache (`ldconfig -p`), or undefined. */
+function sharedLibrary(soname: string): string | undefined {
+  const listing = spawnSync("ldconfig", ["-p"], { encoding: "utf8" }).stdout ?? "";
+  const line = listing.split("\n").find((l) => l.trim().startsWith(`${soname} `) && l.includes("x86-64"));
+  return line?.split("=>")[1]?.trim();
 }
 
-const python = torchPython();
-if (!python) {
-  process.stderr.write(
-    "PyTorch peer unavailable: install it with `apt-get install python3-torch libopenblas0-openmp` (Debian); timing tailsweep alone.\n",
-  );
+/** The OpenMP OpenBLAS's own directory (Debian's libopenblas0-openmp), whatever the system's BLAS alternative is. */
+function openMpOpenBlasDir(): string | undefined {
+  const openblas = sharedLibrary("libopenblas.so.0");
+  const candidates = [
+    ...(openblas ? [join(dirname(openblas), "openblas-openmp")] : []),
+    "/usr/lib/x86_64-linux-gnu/openblas-openmp",
+  ];
+  return candidates.find((d) => existsSync(join(d, "libblas.so.3")));
 }
+
+const jemalloc = sharedLibrary("libjemalloc.so.2");
+const openMpBlas = openMpOpenBlasDir();
+const python = torchPython();
+const setupHint =
+  "run `bash bench/peers/setup-torch.sh` as root (Debian: python3-torch libopenblas0-openmp libjemalloc2)";
+const peerProblems = [
+  ...(python ? [] : ["PyTorch is not installed"]),
+  ...(jemalloc ? [] : ["jemalloc (libjemalloc2) is not installed"]),
+  ...(openMpBlas ? [] : ["OpenMP OpenBLAS (libopenblas0-openmp) is not installed"]),
+];
+
+/** jemalloc preloaded, keeping freed pages (no decay to the kernel): a training step reuses the same buffers. */
+const jemallocEnv = jemalloc
+  ? { LD_PRELOAD: jemalloc, MALLOC_CONF: "dirty_decay_ms:-1,muzzy_decay_ms:-1" }
+  : {};
+
+function peerEnv(threads: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    OMP_NUM_THREADS: String(threads),
+    ...(openMpBlas && {
+      LD_LIBRARY_PATH: [openMpBlas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":"),
+    }),
+    ...jemallocEnv,
+  };
+}
+
+function oursEnv(threads: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    OMP_NUM_THREADS: String(threads),
+    ...(options.oursAllocator === "jemalloc" && jemallocEnv),
+  };
+}
+
+const oursCommand = (...args: string[]) => [
+  process.execPath,
+  "--import",
+  "tsx",
+  join(here, "peers", "tfjs-step.ts"),
+  ...args,
+];
+const peerCommand = (...args: string[]) => [
+  python ?? "python3",
+  join(here, "peers", "torch_step.py"),
+  ...args,
+];
+
+function run(command: string[], env: NodeJS.ProcessEnv): string {
+  return execFileSync(command[0]!, command.slice(1), {
+    encoding: "utf8",
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+}
+
+function loadAverage(): number {
+  return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+}
+
+interface Agreement {
+  tailsweep: [number, number];
+  pytorch: [number, number];
+  relativeDifference: [number, number];
+  agrees: boolean;
+}
+
+/** Steps 1 and 2 on both sides from tailsweep's weights and batch, noise off: the same function, or no ratio. */
+function checkAgreement(name: string): Agreement {
+  const dir = mkdtempSync(join(tmpdir(), "bench-agree-"));
+  try {
+    const ours = lastJsonLine(CheckResult, run(oursCommand("check", name, dir, "1"), oursEnv(1)));
+    const peer = lastJsonLine(CheckResult, run(peerCommand("check", name, dir, "1"), peerEnv(1)));
+    const rel = (i: 0 | 1) => Math.abs(ours.loss[i] - peer.loss[i]) / Math.abs(peer.loss[i]);
+    const relativeDifference: [number, number] = [rel(0), rel(1)];
+    // float32 on both sides, sums in different orders: step 1 is the forward pass alone; step 2 adds the gradients
+    // and one Adam update, whose first step is ≈ ±lr per weight and so amplifies a gradient's sign near 0.
+    return {
+      tailsweep: ours.loss,
+      pytorch: peer.loss,
+      relativeDifference,
+      agrees: relativeDifference[0] <= 1e-5 && relativeDifference[1] <= 1e-4,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Summary {
+  median: number;
+  min: number;
+  max: number;
+}
+function summarise(xs: number[]): Summary {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted.at(-1)! };
+}
+const spread = (s: Summary) => (s.max - s.min) / s.median;
+
 const gflop: Record<string, number> = {
   reference: stepGflop(REFERENCE.layers),
   proposed: stepGflop(proposedLayers(PROPOSED)),
 };
-const report: Record<string, unknown> = {};
-for (const name of values.cases!.split(",")) {
-  if (!(name in gflop)) throw new Error(`--cases: unknown case '${name}' (reference, proposed)`);
-  const args = [name, String(warmup), String(steps), threads];
-  const ours = runSide(process.execPath, ["--import", "tsx", join(here, "peers", "tfjs-step.ts"), ...args]);
-  const peer =
-    python && existsSync(join(here, "peers", "torch_step.py"))
-      ? runSide(python, [join(here, "peers", "torch_step.py"), ...args])
-      : undefined;
-  report[name] = {
-    gflopPerStep: gflop[name],
-    tailsweep: { ...ours, gflops: gflop[name]! / (ours.msPerStep / 1000) },
-    pytorch: peer ? { ...peer, gflops: gflop[name]! / (peer.msPerStep / 1000) } : null,
-    ratio: peer ? ours.msPerStep / peer.msPerStep : null,
-    rssRatio: peer ? ours.peakRssMb / peer.peakRssMb : null,
-  };
-}
 
-if (values.json) {
-  console.log(JSON.stringify({ threads: Number(threads), warmup, steps, cases: report }));
-} else {
-  console.log(`one training step, median of ${steps} after ${warmup} warm-up, ${threads} threads each\n`);
-  console.log("case       side       ms/step   GFLOP/s  peak RSS MB  backend");
-  for (const [name, r] of Object.entries(report) as [
-    string,
-    {
-      tailsweep: SideResult & { gflops: number };
-      pytorch: (SideResult & { gflops: number }) | null;
-      ratio: number | null;
-      rssRatio: number | null;
-    },
-  ][]) {
-    for (const s of [r.tailsweep, r.pytorch]) {
-      if (!s) continue;
-      console.log(
-        `${name.padEnd(10)} ${s.side.padEnd(10)} ${s.msPerStep.toFixed(1).padStart(7)} ${s.gflops.toFixed(1).padStart(9)} ${s.peakRssMb.toFixed(0).padStart(12)}  ${s.backend}`,
-      );
+const loadBefore = loadAverage();
+const log = (line: string) => {
+  if (!values.json) console.log(line);
+};
+log(
+  `tailsweep vs PyTorch, one training step: ${options.runs} interleaved runs per side, each the median of ${steps} steps after ${warmup} warm-up; ${cpus().length} CPUs, 1-min load ${loadBefore.toFixed(2)}`,
+);
+if (peerProblems.length > 0)
+  log(`peer not configured (${peerProblems.join("; ")}): ${setupHint}; no ratio is given`);
+
+const agreements: Record<string, Agreement | null> = {};
+const report: Record<string, unknown>[] = [];
+for (const name of options.cases) {
+  agreements[name] = python ? checkAgreement(name) : null;
+  const a = agreements[name];
+  if (a)
+    log(
+      `${name}: step-1/2 losses tailsweep ${a.tailsweep.map((x) => x.toFixed(4)).join(", ")} · PyTorch ${a.pytorch.map((x) => x.toFixed(4)).join(", ")} (relative difference ${a.relativeDifference.map((x) => x.toExponential(1)).join(", ")}): ${a.agrees ? "agree" : "DISAGREE"}`,
+    );
+  for (const threads of options.threads) {
+    const args = [name, String(warmup), String(steps), String(threads)];
+    const ours: SideResult[] = [];
+    const peer: SideResult[] = [];
+    for (let round = 0; round < options.runs; round++) {
+      const sides = [
+        () => ours.push(lastJsonLine(SideResult, run(oursCommand(...args), oursEnv(threads)))),
+        ...(python
+          ? [() => peer.push(lastJsonLine(SideResult, run(peerCommand(...args), peerEnv(threads))))]
+          : []),
+      ];
+      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) side();
     }
-    if (r.ratio !== null)
-      console.log(
-        `${name.padEnd(10)} ratio tailsweep/PyTorch: time ${r.ratio.toFixed(2)}, peak RSS ${r.rssRatio!.toFixed(2)}\n`,
+    const loadAfter = loadAverage();
+    const oursMs = summarise(ours.map((r) => r.msPerStep));
+    const peerMs = peer.length > 0 ? summarise(peer.map((r) => r.msPerStep)) : undefined;
+    const withheld = [
+      ...peerProblems,
+      ...(a && !a.agrees ? ["the two sides compute different losses"] : []),
+      ...(Math.max(loadBefore, loadAfter) > options.maxLoad
+        ? [`1-min load ${Math.max(loadBefore, loadAfter).toFixed(2)} > ${options.maxLoad}`]
+        : []),
+      ...[
+        ["tailsweep", oursMs],
+        ["PyTorch", peerMs],
+      ].flatMap(([side, s]) =>
+        typeof s === "object" && spread(s) > options.maxSpread
+          ? [`${side}'s runs spread ${(100 * spread(s)).toFixed(0)} % of their median`]
+          : [],
+      ),
+    ];
+    const ratios = peer.map((p, i) => ours[i]!.msPerStep / p.msPerStep);
+    const oursRss = summarise(ours.map((r) => r.peakRssMb)).median;
+    const peerRss = peer.length > 0 ? summarise(peer.map((r) => r.peakRssMb)).median : undefined;
+    const row = {
+      case: name,
+      threads,
+      gflopPerStep: gflop[name],
+      tailsweep: {
+        msPerStep: oursMs,
+        gflops: gflop[name]! / (oursMs.median / 1000),
+        peakRssMb: oursRss,
+        backend: ours[0]!.backend,
+        settings: ours[0]!.settings,
+        loss: ours[0]!.loss,
+      },
+      pytorch: peerMs
+        ? {
+            msPerStep: peerMs,
+            gflops: gflop[name]! / (peerMs.median / 1000),
+            peakRssMb: peerRss ?? 0,
+            backend: peer[0]!.backend,
+            settings: peer[0]!.settings,
+            loss: peer[0]!.loss,
+          }
+        : null,
+      ratio:
+        peerMs && peerRss && withheld.length === 0
+          ? { time: oursMs.median / peerMs.median, perRound: summarise(ratios), peakRss: oursRss / peerRss }
+          : null,
+      withheld,
+      loadAfter,
+    };
+    report.push(row);
+    const fmt = (s: Summary) => `${s.median.toFixed(1)} ms [${s.min.toFixed(1)}–${s.max.toFixed(1)}]`;
+    log(`\n${name}, ${threads} thread${threads === 1 ? "" : "s"}:`);
+    log(
+      `  tailsweep ${fmt(oursMs)}  ${row.tailsweep.gflops.toFixed(1)} GFLOP/s  peak RSS ${row.tailsweep.peakRssMb.toFixed(0)} MB  ${row.tailsweep.backend}`,
+    );
+    if (row.pytorch && peerMs)
+      log(
+        `  PyTorch   ${fmt(peerMs)}  ${row.pytorch.gflops.toFixed(1)} GFLOP/s  peak RSS ${row.pytorch.peakRssMb.toFixed(0)} MB  ${row.pytorch.backend}`,
       );
+    log(`  settings tailsweep: ${JSON.stringify(row.tailsweep.settings)}`);
+    if (row.pytorch) log(`  settings PyTorch:   ${JSON.stringify(row.pytorch.settings)}`);
+    if (row.ratio)
+      log(
+        `  ratio tailsweep/PyTorch: time ${row.ratio.time.toFixed(2)} (per round ${row.ratio.perRound.min.toFixed(2)}–${row.ratio.perRound.max.toFixed(2)}), peak RSS ${row.ratio.peakRss.toFixed(2)}`,
+      );
+    else if (peerMs) log(`  ratio withheld: ${withheld.join("; ")}`);
   }
 }
+if (values.json)
+  console.log(
+    JSON.stringify({
+      warmup,
+      steps,
+      runs: options.runs,
+      cpus: cpus().length,
+      loadBefore,
+      agreements,
+      results: report,
+    }),
+  );

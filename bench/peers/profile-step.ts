@@ -1,6 +1,7 @@
 // Kernel-time breakdown of one benchmark case's training step (tf.profile), to see where a step's time goes: the
 // kernels' own time against the step's wall time (on a GPU the rest is dispatch and synchronisation).
-// Usage: node --import tsx bench/peers/profile-step.ts <reference|proposed> [threads=2] [batch]
+// Usage: node --import tsx bench/peers/profile-step.ts <reference|proposed> [threads=2] [batch] [--calls]
+// (`--calls`: also the 30 costliest single kernel calls with their input shapes, summed over calls of the same shapes.)
 // (TAILSWEEP_BACKEND picks the backend; `batch` is the proposed case's, half labeled, half unlabeled.)
 import {
   backendDefaultsFromEnv,
@@ -13,7 +14,8 @@ import {
 } from "@tailsweep/model";
 import { buildCase } from "./tfjs-cases";
 
-const [caseName = "reference", threads = "2", batch] = process.argv.slice(2);
+const showCalls = process.argv.includes("--calls");
+const [caseName = "reference", threads = "2", batch] = process.argv.slice(2).filter((a) => a !== "--calls");
 // A script is its own app: TAILSWEEP_BACKEND is read here, as the CLI's settings read it.
 configureBackend(backendDefaultsFromEnv(process.env));
 const backend = await initBackend({ blasThreads: Number(threads) });
@@ -52,4 +54,17 @@ console.log(
 );
 for (const [name, e] of rows.slice(0, 16))
   console.log(`${name.padEnd(22)} ${e.ms.toFixed(1).padStart(8)} ms ${String(e.calls).padStart(6)} calls`);
+if (showCalls) {
+  const byShape = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const key = `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join(" ")}`;
+    const e = byShape.get(key) ?? { ms: 0, calls: 0 };
+    e.ms += Number(k.kernelTimeMs) || 0;
+    e.calls++;
+    byShape.set(key, e);
+  }
+  console.log("\ncostliest calls by kernel and input shapes:");
+  for (const [key, e] of [...byShape.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 60))
+    console.log(`${e.ms.toFixed(2).padStart(8)} ms ${String(e.calls).padStart(5)} × ${key}`);
+}
 releaseWebGpu();

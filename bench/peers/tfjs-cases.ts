@@ -21,8 +21,18 @@ const uniform = (rows: number, cols: number) =>
     [rows, cols],
   );
 
-/** The reference network (compute notes): Gaussian PoE of two encoders, classifier, two decoders, KL + CE. */
-function referenceCase(): { variables: tf.Variable[]; loss: () => LossTerms } {
+/** A case's trainable variables, its fixed batch (named as bench/peers/torch_step.py loads them) and its loss. */
+export interface BenchCase {
+  variables: tf.Variable[];
+  data: Record<string, tf.Tensor2D>;
+  loss: () => LossTerms;
+}
+
+/**
+ * The reference network (compute notes): Gaussian PoE of two encoders, classifier, two decoders, KL + CE.
+ * `posterior: "mean"` decodes z = μ, with no noise drawn (the peers' agreement check).
+ */
+function referenceCase(posterior: "sample" | "mean"): BenchCase {
   const { batch: B, inputDim: D, latentDim: Z, classes: K } = REFERENCE;
   const encA = createMlp("eA", D, [512, 256], 2 * Z, "relu", rng);
   const encB = createMlp("eB", D, [512, 256], 2 * Z, "relu", rng);
@@ -45,10 +55,16 @@ function referenceCase(): { variables: tf.Variable[]; loss: () => LossTerms } {
     const ce = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits))));
     const prior = { mu: tf.zerosLike(muA), logScale: tf.zerosLike(lvA) };
     const post = productOfExperts([{ mu: muA, logScale: lvA }, { mu: muB, logScale: lvB }, prior]);
-    const z = tf.add(
-      post.mu,
-      tf.mul(tf.exp(tf.mul(post.logScale, 0.5)), tf.randomNormal([B, Z], 0, 1, "float32", rng.librarySeed())),
-    );
+    const z =
+      posterior === "mean"
+        ? post.mu
+        : tf.add(
+            post.mu,
+            tf.mul(
+              tf.exp(tf.mul(post.logScale, 0.5)),
+              tf.randomNormal([B, Z], 0, 1, "float32", rng.librarySeed()),
+            ),
+          );
     const kl = tf.mul(0.5, tf.sum(gaussianRegularizer(post.mu, post.logScale)));
     const zy = tf.concat([z, tf.softmax(logits)], 1) as tf.Tensor2D;
     const lA = applyMlp(decA, zy);
@@ -62,11 +78,11 @@ function referenceCase(): { variables: tf.Variable[]; loss: () => LossTerms } {
       classification: ce as tf.Scalar,
     };
   };
-  return { variables: mlpVariables([encA, encB, cls, decA, decB]), loss };
+  return { variables: mlpVariables([encA, encB, cls, decA, decB]), data: { xA, xB, y }, loss };
 }
 
 /** The proposed model at its defaults on a fixed labeled + unlabeled batch, through MultimodalVae.loss. */
-function proposedCase(p = PROPOSED): { variables: tf.Variable[]; loss: () => LossTerms } {
+function proposedCase(p: typeof PROPOSED, posterior: "sample" | "mean"): BenchCase {
   const config = ModelConfigSchema.parse({
     nu: p.nu,
     latentDim: p.latentDim,
@@ -94,13 +110,20 @@ function proposedCase(p = PROPOSED): { variables: tf.Variable[]; loss: () => Los
   const unlabeled = { xs: [uniform(p.unlabeledBatch, p.inputDim), uniform(p.unlabeledBatch, p.inputDim)] };
   return {
     variables: model.variables(),
-    loss: () => model.loss(labeled, unlabeled, { regWeight: 1, alpha: 1, rng }),
+    data: {
+      xl0: labeled.xs[0]!,
+      xl1: labeled.xs[1]!,
+      yl: labeled.yOneHot,
+      xu0: unlabeled.xs[0]!,
+      xu1: unlabeled.xs[1]!,
+    },
+    loss: () => model.loss(labeled, unlabeled, { regWeight: 1, alpha: 1, rng, posterior }),
   };
 }
 
-/** A case's trainable variables and loss, seeded identically on every run (`batch`: the proposed case's). */
-export function buildCase(name: string, batch?: number): { variables: tf.Variable[]; loss: () => LossTerms } {
-  if (name === "reference") return referenceCase();
-  if (name === "proposed") return proposedCase(batch === undefined ? PROPOSED : proposedAt(batch));
+/** A case, seeded identically on every run (`batch`: the proposed case's; `posterior`: see referenceCase). */
+export function buildCase(name: string, batch?: number, posterior: "sample" | "mean" = "sample"): BenchCase {
+  if (name === "reference") return referenceCase(posterior);
+  if (name === "proposed") return proposedCase(batch === undefined ? PROPOSED : proposedAt(batch), posterior);
   throw new Error(`unknown benchmark case '${name}' (reference, proposed)`);
 }

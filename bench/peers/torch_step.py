@@ -2,12 +2,23 @@
 written for PyTorch (Debian python3-torch with libopenblas0-openmp), timed in a process of their own.
 
 Usage: python3 bench/peers/torch_step.py <reference|proposed> <warmup> <steps> <threads> [batch] [cpu|cuda]
+       python3 bench/peers/torch_step.py check <reference|proposed> <dir> <threads>
 (`batch` is the proposed case's, half labeled and half unlabeled; on cuda, `loss.item()` waits for the step.)
-Prints one JSON line: side, backend, msPerStep (median), loss [first, last], peakRssMb.
+Prints one JSON line: side, backend, settings (BLAS library, its threading and threads, allocator, torch threads,
+flush-to-zero, minor page faults per step), msPerStep (median), loss [first, last], peakRssMb.
+`check` loads the weights and batch that tfjs-step.ts's `check` wrote to <dir>, decodes the posterior's mean (no
+noise) and prints the losses of two training steps, to be compared with tailsweep's.
+
+The bench (train-vs-pytorch.ts) starts this process the way a competent PyTorch user sets up this machine:
+OMP_NUM_THREADS = threads, OpenMP OpenBLAS first on the library path, jemalloc preloaded with its purging off
+(glibc's malloc, and jemalloc at its default decay, hand every step's large buffers back to the kernel and fault them
+in again); here torch's threads are set and denormals are flushed to zero.
 """
 
+import ctypes
 import json
 import math
+import os
 import resource
 import statistics
 import sys
@@ -17,11 +28,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-case, warmup, steps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-batch = int(sys.argv[5]) if len(sys.argv) > 5 else 128
-device = torch.device(sys.argv[6] if len(sys.argv) > 6 else "cpu")
+check_dir = None
+if sys.argv[1] == "check":
+    case, check_dir, threads, warmup, steps = sys.argv[2], sys.argv[3], int(sys.argv[4]), 0, 0
+    batch = 128
+    device = torch.device("cpu")
+else:
+    case, warmup, steps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    batch = int(sys.argv[5]) if len(sys.argv) > 5 else 128
+    device = torch.device(sys.argv[6] if len(sys.argv) > 6 else "cpu")
 torch.set_num_threads(threads)
+flush_denormal = torch.set_flush_denormal(True)  # False where the CPU cannot (no SSE3)
 torch.manual_seed(1)
+posterior_mean = check_dir is not None
 if hasattr(torch, "set_default_device"):  # torch ≥ 2.0: every tensor below is made on `device`
     torch.set_default_device(device)
 elif device.type != "cpu":
@@ -63,7 +82,7 @@ class Reference(nn.Module):
         prec = 1 + pA + pB  # prior expert N(0, 1)
         mu = (muA * pA + muB * pB) / prec
         logvar = -torch.log(prec)
-        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        z = mu if posterior_mean else mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
         kl = 0.5 * (mu.square() + logvar.exp() - logvar - 1).sum()
         zy = torch.cat([z, F.softmax(logits, 1)], 1)
         lA = self.decA(zy)
@@ -114,8 +133,11 @@ class Proposed(nn.Module):
         mu = sum(torch.exp(-ls) * mu_k for mu_k, ls in parts) / prec
         log_scale = -torch.log(prec)
         rows = mu.shape[0]
-        v = torch.distributions.Chi2(torch.tensor(self.nu + n_s, device=mu.device)).sample((rows, 1))
-        z = mu + torch.exp(0.5 * log_scale) * torch.randn_like(mu) * torch.sqrt(self.nu / v)
+        if posterior_mean:
+            z = mu
+        else:
+            v = torch.distributions.Chi2(torch.tensor(self.nu + n_s, device=mu.device)).sample((rows, 1))
+            z = mu + torch.exp(0.5 * log_scale) * torch.randn_like(mu) * torch.sqrt(self.nu / v)
         zy = torch.cat([z, y], 1)
         rec = sum((xs[k] - torch.sigmoid(self.dec[k](zy))).square().sum(1) for k in S)
         reg = (
@@ -151,8 +173,84 @@ class Proposed(nn.Module):
         return total
 
 
+def load_case(model, directory):
+    """Copies tailsweep's weights and batch (tfjs-step.ts `check`) into the model: a tfjs dense layer `<mlp>/<i>/W` is
+    [in, out], torch's Linear weight [out, in]; Linear i of an MLP is module 2i of its Sequential (ReLU between)."""
+    with open(os.path.join(directory, "manifest.json")) as f:
+        manifest = json.load(f)
+    raw = open(os.path.join(directory, "tensors.bin"), "rb").read()
+    if isinstance(model, Proposed):
+        mlps = {"enc/0": model.enc[0], "enc/1": model.enc[1], "dec/0": model.dec[0], "dec/1": model.dec[1]}
+        mlps |= {"cls/0": model.cls[0], "cls/1": model.cls[1]}
+    else:
+        mlps = {"eA": model.encA, "eB": model.encB, "c": model.cls, "dA": model.decA, "dB": model.decB}
+    loaded = 0
+    for entry in manifest["tensors"]:
+        count = math.prod(entry["shape"])
+        values = torch.frombuffer(bytearray(raw[entry["offset"] : entry["offset"] + 4 * count]), dtype=torch.float32)
+        values = values.reshape(entry["shape"])
+        name = entry["name"]
+        if name.startswith("data/"):
+            key = name[len("data/") :]
+            if isinstance(model, Proposed):
+                if key in ("xl0", "xl1"):
+                    model.xl[int(key[-1])] = values
+                elif key in ("xu0", "xu1"):
+                    model.xu[int(key[-1])] = values
+                    model.xu_tiled[int(key[-1])] = values.repeat(model.K, 1)
+                elif key == "yl":
+                    model.yl = values
+            else:
+                setattr(model, key, values)
+            continue
+        path = name.split("/", 1)[1] if isinstance(model, Proposed) else name  # drop the instance prefix (vae0/)
+        mlp_name, layer, kind = path.rsplit("/", 2)
+        linear = mlps[mlp_name][2 * int(layer)]
+        with torch.no_grad():
+            if kind == "W":
+                linear.weight.copy_(values.t())
+            else:
+                linear.bias.copy_(values)
+        loaded += count
+    expected = sum(p.numel() for p in model.parameters())
+    if loaded != expected:
+        sys.exit(f"check: loaded {loaded} weights, the model has {expected}")
+
+
+def loaded_libraries():
+    with open("/proc/self/maps") as f:
+        return sorted({line.split()[-1] for line in f if "/" in line.split()[-1]})
+
+
+def blas_settings():
+    """The BLAS library the process actually mapped, and OpenBLAS's own account of its build and threads."""
+    libs = loaded_libraries()
+    blas = [p for p in libs if "blas" in os.path.basename(p)]
+    out = {"blasLibraries": blas}
+    for path in blas:
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            out["openblas"] = lib.openblas_get_config().decode()
+            out["openblasThreading"] = {0: "sequential", 1: "pthreads", 2: "openmp"}.get(
+                lib.openblas_get_parallel(), "unknown"
+            )
+            out["openblasThreads"] = lib.openblas_get_num_threads()
+            break
+        except (OSError, AttributeError):
+            continue
+    jemalloc = [p for p in libs if "jemalloc" in p]
+    out["allocator"] = f"jemalloc ({jemalloc[0]}, MALLOC_CONF={os.environ.get('MALLOC_CONF', '')})" if jemalloc else "glibc malloc"
+    if os.environ.get("GLIBC_TUNABLES"):
+        out["allocator"] += f", GLIBC_TUNABLES={os.environ['GLIBC_TUNABLES']}"
+    return out
+
+
 model = Proposed() if case == "proposed" else Reference()
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+if check_dir is not None:
+    load_case(model, check_dir)
+# ε = 1e-7, tfjs's float32 epsilon, which tailsweep's Adam uses (torch's default is 1e-8)
+opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
 
 
 def step():
@@ -163,20 +261,33 @@ def step():
     return loss.item()
 
 
+if check_dir is not None:
+    print(json.dumps({"side": "pytorch", "loss": [step(), step()]}))
+    sys.exit(0)
+
 first = step()
 for _ in range(warmup - 1):
     step()
 times, last = [], first
+faults_before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 for _ in range(steps):
     t0 = time.perf_counter()
     last = step()
     times.append((time.perf_counter() - t0) * 1e3)
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before
 print(
     json.dumps(
         {
             "side": "pytorch",
             "backend": f"torch {torch.__version__}, "
             + (torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} threads"),
+            "settings": {
+                **blas_settings(),
+                "torchThreads": torch.get_num_threads(),
+                "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+                "flushToZero": flush_denormal,
+                "minorFaultsPerStep": faults / max(steps, 1),
+            },
             "msPerStep": statistics.median(times),
             "loss": [first, last],
             "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -113,6 +113,40 @@ describe("MultimodalVae", () => {
     tf.dispose([...b.labeled.xs, b.labeled.yOneHot!, ...b.unlabeled.xs]);
   });
 
+  it.each([
+    ["student-t", {}],
+    ["gaussian", { likelihood: "gaussian" }],
+  ])(
+    "with posterior: mean (%s), gives a loss that no seed changes, and one the draws do change",
+    (_, override) => {
+      const b = batches(5);
+      const model = new MultimodalVae(
+        ModelConfigSchema.parse({ ...small, ...override }),
+        { ...shape, decoderOutputs: [...shape.decoderOutputs] },
+        randomStream(2, "test"),
+      );
+      const total = (seed: number, posterior?: "mean") =>
+        tf.tidy(
+          () =>
+            model
+              .loss(b.labeled, b.unlabeled, {
+                regWeight: 1,
+                alpha: 1,
+                rng: randomStream(seed, "test"),
+                ...(posterior && { posterior }),
+              })
+              .total.dataSync()[0]!,
+        );
+      const before = tf.memory().numTensors;
+      expect(total(1, "mean")).toBe(total(2, "mean"));
+      expect(total(1)).not.toBe(total(2));
+      expect(total(1)).not.toBe(total(1, "mean"));
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
+      tf.dispose([...b.labeled.xs, b.labeled.yOneHot!, ...b.unlabeled.xs]);
+    },
+  );
+
   it("trains the joint subset plus each single modality (MVAE sub-sampling)", () => {
     const model = new MultimodalVae(
       ModelConfigSchema.parse(small),

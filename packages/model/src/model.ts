@@ -65,6 +65,12 @@ export interface StepSettings {
   alpha: number;
   /** Seeds source for this step's noise. */
   rng: RandomStream;
+  /**
+   * `mean` decodes the posterior's location, z = μ, and draws no noise: a loss that is a deterministic function of
+   * the weights and the batch (to check a re-implementation's arithmetic against this one, bench/train-vs-pytorch.ts).
+   * Absent or `sample`: the reparameterised draw of eqs. S1/S2, as training uses.
+   */
+  posterior?: "sample" | "mean";
 }
 
 /**
@@ -263,7 +269,7 @@ export class MultimodalVae {
     const experts = this.posteriorExperts(xs, yOneHot, S, memo, tileClasses);
     // A mixture averages the per-expert terms (stratified, one draw from each component).
     const perExpert = experts.map((post) => {
-      const z = this.samplePosterior(post, nS, step.rng);
+      const z = step.posterior === "mean" ? post.mu : this.samplePosterior(post, nS, step.rng);
       const decoderIn = tf.concat([z, yOneHot], 1);
       const rec = tf.addN(
         S.map((i, j) => reconstructionError(xTargets[j]!, this.decode(i, decoderIn), this.config.sigma)),
