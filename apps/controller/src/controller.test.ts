@@ -1,7 +1,7 @@
 import { InProcessBus } from "@tailsweep/bus";
 import { parseSweepFile } from "@tailsweep/schemas";
-import { InMemoryRunStore, type RunStore, workerStatus } from "@tailsweep/sweep";
-import { afterEach, describe, expect, it } from "vitest";
+import { InMemoryRunStore, type RunStore, type TrialRecord, workerStatus } from "@tailsweep/sweep";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Controller } from "./controller";
 
 const file = { name: "c", project: "p", search: { nu: [5, 10] }, seeds: [1, 2] };
@@ -191,5 +191,153 @@ describe("Controller", () => {
     expect(await getTrial(trial!.id)).toMatchObject({ state: "waiting", attempt: 2 });
     // The first message and the two re-queued attempts' messages: all on the CPU queue (nu=5).
     expect((await bus.queuedTrials(["sw"])).get("sw")).toEqual({ cpu: 4, gpu: 2 });
+  });
+
+  describe("a TPE sweep (method: tpe)", () => {
+    const tpeFile = {
+      name: "t",
+      project: "p",
+      search: { nu: { distribution: "loguniform", low: 3, high: 100 }, variant: ["proposed", "gaussian"] },
+      method: "tpe",
+      budget: 5,
+      seeds: [1, 2],
+      tpe: { startup: 2, parallel: 2 },
+    };
+    const tpeSpec = parseSweepFile(tpeFile);
+
+    /** A result whose balanced accuracy peaks at ν = 8. */
+    const resultFor = (trial: TrialRecord) => {
+      const v = 0.8 - 0.05 * Math.log(Number(trial.params["model.nu"]) / 8) ** 2 + trial.seed / 100;
+      const test = { n: 2, accuracy: v, balancedAccuracy: v, macroF1: v, gMean: v };
+      return {
+        metrics: {
+          test: { ...test, perClassRecall: [], perClassPrecision: [], confusion: [] },
+          minorityRecall: v,
+          minorityClasses: [],
+          perModality: [],
+        },
+        backend: "cpu",
+        seconds: 1,
+      };
+    };
+
+    /** Finishes every trial of the open configuration proposed first: it succeeds, or fails for good. */
+    async function finishFirstOpen(store: RunStore, sweepId: string, fail = false): Promise<void> {
+      const open = (await store.listTrials(sweepId)).filter((t) => t.state === "waiting");
+      const key = open[0]!.configKey;
+      for (const t of open.filter((o) => o.configKey === key)) {
+        await store.claimTrial(t.id, "w", new Date());
+        if (fail) await store.failTrial(t.id, 1, "diverged", false, new Date());
+        else await store.completeTrial(t.id, 1, resultFor(t), new Date());
+      }
+      await new Promise((r) => setTimeout(r, 2)); // the next finishes later by the store's clock
+    }
+
+    const configsOf = async (store: RunStore, id: string) =>
+      [...new Set((await store.listTrials(id)).map((t) => t.configKey))].length;
+
+    it("starts with `parallel` configurations and proposes one per finished one, on every seed, until the budget", async () => {
+      const store = new InMemoryRunStore();
+      const { bus, controller } = await started(store);
+      const sweep = await controller.submit(tpeSpec, "tpe");
+      expect(await store.listTrials(sweep.id)).toHaveLength(4);
+      expect((await bus.queuedTrials(["tpe"])).get("tpe")).toEqual({ cpu: 4, gpu: 0 });
+      expect(await controller.advanceTpe()).toBe(0); // nothing finished: nothing to propose
+      for (let n = 3; n <= 5; n++) {
+        await finishFirstOpen(store, sweep.id, n === 4);
+        expect(await controller.advanceTpe()).toBe(1);
+        expect(await configsOf(store, sweep.id)).toBe(n);
+        expect(await controller.advanceTpe()).toBe(0);
+      }
+      const revisions = await store.listRevisions(sweep.id);
+      expect(revisions.map((r) => r.kind)).toEqual(["submit", "propose", "propose", "propose"]);
+      expect(revisions[3]).toMatchObject({ by: "controller", posthoc: false, trialCount: 2, seeds: [1, 2] });
+      expect(revisions[3]!.note).toMatch(/^configuration 5 of 5 \(.*\): proposed by TPE from 3 finished$/);
+      expect((await bus.queuedTrials(["tpe"])).get("tpe")).toEqual({ cpu: 10, gpu: 0 });
+      // The budget is spent: the sweep runs until its last configurations finish, then completes.
+      await finishFirstOpen(store, sweep.id);
+      expect(await controller.advanceTpe()).toBe(0);
+      expect((await store.getSweep(sweep.id))!.status).toBe("running");
+      await finishFirstOpen(store, sweep.id);
+      expect(await controller.advanceTpe()).toBe(0);
+      expect((await store.getSweep(sweep.id))!.status).toBe("completed");
+      expect(await configsOf(store, sweep.id)).toBe(5);
+    });
+
+    it("goes on after a restart with what the first controller would have proposed: nothing is held in memory", async () => {
+      const run = async (restartAt: number) => {
+        const store = new InMemoryRunStore();
+        let { controller } = await started(store);
+        await controller.submit(tpeSpec, "tpe");
+        for (let n = 1; n <= 3; n++) {
+          if (n === restartAt) {
+            await controller.stop();
+            ({ controller } = await started(store));
+          }
+          await finishFirstOpen(store, "tpe");
+          await controller.advanceTpe();
+        }
+        return (await store.listTrials("tpe")).map((t) => t.params);
+      };
+      const straight = await run(0);
+      expect(straight).toHaveLength(10);
+      expect(await run(2)).toEqual(straight);
+    });
+
+    it("proposes on a result event without waiting for upkeep, and composes with cancel, resume and retry", async () => {
+      const store = new InMemoryRunStore();
+      const { bus, controller } = await started(store);
+      await controller.submit({ ...tpeSpec, budget: 3 }, "tpe");
+      // a worker's result for each trial of the first configuration, through the event stream
+      const first = (await store.listTrials("tpe")).slice(0, 2);
+      for (const t of first) {
+        await bus.requestClaim({ trialId: t.id, workerId: "w", backend: "cpu" });
+        await bus.publishEvent({
+          type: "result",
+          trialId: t.id,
+          attempt: 1,
+          workerId: "w",
+          at: new Date().toISOString(),
+          result: resultFor(t),
+        });
+      }
+      await vi.waitFor(async () => expect(await configsOf(store, "tpe")).toBe(3), { timeout: 2_000 });
+      // cancelled, it proposes nothing; resumed, its cancelled trials run again and it completes as before
+      await controller.cancel("tpe");
+      expect(await controller.advanceTpe()).toBe(0);
+      expect((await controller.resume("tpe")).length).toBe(4);
+      await finishFirstOpen(store, "tpe", true); // fails for good
+      await finishFirstOpen(store, "tpe");
+      expect(await controller.advanceTpe()).toBe(0);
+      expect((await store.getSweep("tpe"))!.status).toBe("completed");
+      // a retry reopens it; it completes again once the retried configuration finishes, proposing nothing new
+      expect(await controller.retry("tpe")).toHaveLength(2);
+      expect((await store.getSweep("tpe"))!.status).toBe("running");
+      await finishFirstOpen(store, "tpe");
+      expect(await controller.advanceTpe()).toBe(0);
+      expect((await store.getSweep("tpe"))!.status).toBe("completed");
+      expect(await configsOf(store, "tpe")).toBe(3);
+    });
+
+    it("adds a person's seeds to the configurations it proposed once it has finished", async () => {
+      const store = new InMemoryRunStore();
+      const { controller } = await started(store);
+      await controller.submit({ ...tpeSpec, budget: 2 }, "tpe");
+      await finishFirstOpen(store, "tpe");
+      await finishFirstOpen(store, "tpe");
+      await controller.advanceTpe();
+      const { added } = await controller.extend("tpe", {
+        seeds: [3],
+        configKeys: [],
+        kind: "extend",
+        posthoc: true,
+        by: "me",
+        note: "",
+      });
+      expect(added.map((t) => t.seed)).toEqual([3, 3]);
+      expect(new Set(added.map((t) => t.configKey))).toEqual(
+        new Set((await store.listTrials("tpe")).filter((t) => t.seed === 1).map((t) => t.configKey)),
+      );
+    });
   });
 });

@@ -7,6 +7,8 @@ import {
   type ClaimReply,
   type ClaimRequest,
   DEFAULT_CHECKPOINT_EVERY,
+  DEFAULT_TPE_PARALLEL,
+  DEFAULT_TPE_STARTUP,
   type Heartbeat,
   messageOf,
   NotFoundError,
@@ -18,11 +20,14 @@ import {
 import {
   type ExtendRequest,
   expandSweep,
+  nextTpeProposals,
+  planTrials,
   type RunStore,
   type SweepRecord,
   type SweepRevision,
   type TrialRecord,
   takesGpuTrials,
+  tpeConfigurations,
   trialId,
 } from "@tailsweep/sweep";
 import packageJson from "../package.json" with { type: "json" };
@@ -87,6 +92,15 @@ export class Controller {
    * for SETTLED_GRACE_MS at most), however long the backlog.
    */
   private readonly settled = new Map<string, { attempt: number; since: number }>();
+  /**
+   * Per TPE sweep, its trial counts when it was last found with nothing to propose: unchanged counts mean no
+   * configuration finished since, so its trials and results are not read again. Only saves reads: the proposals
+   * themselves are worked out from the store each time.
+   */
+  private readonly tpeSeen = new Map<string, string>();
+  /** The TPE round in progress (one at a time), and whether a result asked for another meanwhile. */
+  private tpeRound?: Promise<void>;
+  private tpeAgain = false;
 
   constructor(
     private readonly store: RunStore,
@@ -128,6 +142,7 @@ export class Controller {
         if (judgeSilence) await this.reap();
         await this.reconcile();
         await this.advanceSequential();
+        await this.proposeNow();
       } catch (e) {
         // The bus or the store is out: heartbeats sent meanwhile were not heard, so every running trial gets a
         // full stale interval again once upkeep works, as after a start.
@@ -200,9 +215,12 @@ export class Controller {
     };
     const only = new Set(request.configKeys);
     const seeds = new Set(request.seeds);
-    const trials = expandSweep(spec).filter(
-      (p) => seeds.has(p.seed) && (only.size === 0 || only.has(p.configKey)),
-    );
+    // A TPE sweep's configurations are those it proposed, in the store; a grid's or random search's, its expansion.
+    const planned =
+      spec.method === "tpe"
+        ? planTrials(spec, storedPoints(await this.store.listTrials(sweepId)))
+        : expandSweep(spec);
+    const trials = planned.filter((p) => seeds.has(p.seed) && (only.size === 0 || only.has(p.configKey)));
     this.submitting.add(sweepId);
     try {
       const revised = await this.store.reviseSweep({
@@ -281,6 +299,108 @@ export class Controller {
       this.log(`sweep ${sweep.id}: ${status.waiting ?? `decided at look ${status.look + 1} (${decided})`}`);
     }
     return 0;
+  }
+
+  /**
+   * Proposes the next configurations of every TPE sweep served (docs/sweeps.md, "method: tpe"): as many as keep
+   * `tpe.parallel` in flight, up to `budget`, each queued on every seed of the sweep as a planned revision (`propose`);
+   * a sweep with nothing left to propose and no configuration open completes. What is proposed is worked out from
+   * the store alone (`nextTpeProposals`), so a restarted controller goes on where this one stopped. Returns how many
+   * configurations it proposed.
+   */
+  async advanceTpe(): Promise<number> {
+    const sweeps = (await this.servedSweeps()).filter(
+      (s) => s.spec.method === "tpe" && !this.submitting.has(s.id),
+    );
+    if (sweeps.length === 0) return 0;
+    const counts = await this.store.countTrials(sweeps.map((s) => s.id));
+    let proposed = 0;
+    for (const sweep of sweeps) {
+      const seen = JSON.stringify(counts.get(sweep.id));
+      if (this.tpeSeen.get(sweep.id) === seen) continue;
+      // One sweep's trouble is logged and left for the next round, as with a sequential sweep's look.
+      try {
+        const added = await this.proposeFor(sweep);
+        proposed += added;
+        if (added === 0) this.tpeSeen.set(sweep.id, seen);
+      } catch (e) {
+        this.log(`sweep ${sweep.id}: next configuration not proposed: ${messageOf(e)}`);
+      }
+    }
+    return proposed;
+  }
+
+  /**
+   * {@link advanceTpe} now, one round at a time: after a result, so the next configuration does not wait for upkeep.
+   * Asked while a round runs, another follows it (that round may have read the store before the result).
+   */
+  private proposeNow(): Promise<void> {
+    if (this.tpeRound) {
+      this.tpeAgain = true;
+      return this.tpeRound;
+    }
+    this.tpeRound = (async () => {
+      try {
+        do {
+          this.tpeAgain = false;
+          await this.advanceTpe();
+        } while (this.tpeAgain);
+      } finally {
+        this.tpeRound = undefined;
+      }
+    })();
+    return this.tpeRound;
+  }
+
+  /** Adds a TPE sweep's next proposals and queues their trials, or lets it complete; returns how many it added. */
+  private async proposeFor(sweep: SweepRecord): Promise<number> {
+    const { spec } = sweep;
+    const [trials, results] = await Promise.all([
+      this.store.listTrials(sweep.id),
+      this.store.listResults(sweep.id),
+    ]);
+    const configurations = tpeConfigurations(spec, trials, results);
+    const step = nextTpeProposals(spec, configurations);
+    let added = 0;
+    this.submitting.add(sweep.id);
+    try {
+      for (const params of step.proposals) {
+        const plans = planTrials(spec, [params]);
+        const number = configurations.length + added + 1;
+        // What it was proposed from (nextTpeProposals): the configurations that had finished when it was due.
+        const seen = Math.max(0, number - (spec.tpe?.parallel ?? DEFAULT_TPE_PARALLEL));
+        const how =
+          seen < (spec.tpe?.startup ?? DEFAULT_TPE_STARTUP)
+            ? `drawn at random (start-up, ${seen} finished)`
+            : `proposed by TPE from ${seen} finished`;
+        const revised = await this.store.reviseSweep({
+          sweepId: sweep.id,
+          kind: "propose",
+          spec,
+          seeds: spec.seeds,
+          configKeys: [plans[0]!.configKey],
+          trials: plans,
+          posthoc: false,
+          by: "controller",
+          note: `configuration ${number} of ${spec.budget} (${plans[0]!.configLabel}): ${how}`,
+          now: new Date(),
+        });
+        for (const t of revised.added) await this.queue(t);
+        await this.warnIfNoGpuWorker(sweep.id, revised.added.filter((t) => t.kind === "gpu").length);
+        if (revised.revision) {
+          added++;
+          this.log(`sweep ${sweep.id}: ${revised.revision.note}; queued ${revised.added.length} trials`);
+        }
+      }
+    } finally {
+      this.submitting.delete(sweep.id);
+    }
+    if (step.exhausted && added === 0 && !configurations.some((c) => c.open)) {
+      // Cleared only while no trial is open: a retry queued meanwhile keeps the sweep running.
+      if (await this.store.setLookPending(sweep.id, false))
+        this.log(`sweep ${sweep.id}: TPE proposed ${configurations.length} configurations, all finished`);
+    }
+    return added;
   }
 
   /** Queues trials that wait again after a retry or resume, under fresh message ids (past the dedupe window). */
@@ -415,6 +535,7 @@ export class Controller {
     await this.ticking;
     for (const s of this.subscriptions) await s.stop();
     this.subscriptions = [];
+    await this.tpeRound; // one started by the last results: its proposals are stored and queued, or not begun
   }
 
   /** The running sweeps this controller serves (all, or those in `sweepIds`), their specs remembered. */
@@ -548,6 +669,7 @@ export class Controller {
       if (epochs.length > 0) await this.store.recordEpochs(epochs);
       epochs = [];
     };
+    let settled = false;
     for (const event of events) {
       if (event.type === "epoch") {
         epochs.push({ trialId: event.trialId, attempt: event.attempt, metric: event.metric });
@@ -555,8 +677,12 @@ export class Controller {
       }
       await flush();
       await this.persist(event);
+      settled ||= event.type === "result" || event.type === "failed";
     }
     await flush();
+    // A finished trial may finish a TPE sweep's configuration: its next is proposed now, not at the next upkeep.
+    if (settled && [...this.specs.values()].some((spec) => spec.method === "tpe"))
+      void this.proposeNow().catch((e: unknown) => this.log(`TPE: ${messageOf(e)}`));
   }
 
   /** Writes one non-epoch worker event; every write is idempotent, so a redelivered event changes nothing. */
@@ -621,6 +747,14 @@ export class Controller {
       }
     }
   }
+}
+
+/** The configurations of a sweep's trials, each once, in the order they were planned. */
+function storedPoints(trials: readonly TrialRecord[]): Record<string, unknown>[] {
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const t of [...trials].sort((a, b) => a.index - b.index))
+    if (!byKey.has(t.configKey)) byKey.set(t.configKey, t.params);
+  return [...byKey.values()];
 }
 
 // Imported, not read at run time, so that a bundle (the GPU kit) carries the version with it.

@@ -30,7 +30,13 @@ import {
   SeedRequestSchema,
   type SweepSpec,
 } from "@tailsweep/schemas";
-import { EPOCH_SERIES_METRICS, type ExtendRequest, gpuTrialCount, storedSweepIdFor } from "@tailsweep/sweep";
+import {
+  EPOCH_SERIES_METRICS,
+  type ExtendRequest,
+  gpuTrialCount,
+  storedSweepIdFor,
+  tpeProgress,
+} from "@tailsweep/sweep";
 import { TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -62,13 +68,23 @@ function launcherOf(ctx: ApiContext): SweepLauncher {
   return ctx.launcher;
 }
 
-/** Refuses adding seeds while a sequential design still adds its own (a person's seeds would be outside it). */
-function refuseWhileSequential(sweep: { id: string; status: string; spec: SweepSpec }): void {
+/**
+ * Refuses adding seeds while a sequential design still adds its own (a person's seeds would be outside it), or
+ * while a TPE sweep still proposes configurations (every later proposal would run the added seeds too, and fresh
+ * confirmation seeds would no longer be fresh).
+ */
+function refuseWhileDesigned(sweep: { id: string; status: string; spec: SweepSpec }): void {
   if (sweep.spec.sequential && sweep.status === "running")
     throw new AppError(
       "SEQUENTIAL_DESIGN_RUNNING",
       "conflict",
       `sweep ${sweep.id} runs a sequential design: it adds its own seeds where a comparison is open, up to seeds.max; add more once it has finished`,
+    );
+  if (sweep.spec.method === "tpe" && sweep.status === "running")
+    throw new AppError(
+      "TPE_SEARCH_RUNNING",
+      "conflict",
+      `sweep ${sweep.id} runs a TPE search: it proposes configurations on its seeds until its budget (${sweep.spec.budget}) is spent; add seeds once it has finished`,
     );
 }
 
@@ -103,11 +119,11 @@ function refuseChangedPlan(expectTrials: number | undefined, trialCount: number)
     );
 }
 
-/** The runs of a sweep the caller may add seeds to, with the launcher: not while its sequential design runs. */
+/** The runs of a sweep the caller may add seeds to, with the launcher: not while its sequential design or TPE search runs. */
 async function revisableRuns(ctx: ApiContext, id: string) {
   const launcher = launcherOf(ctx);
   const runs = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, id, "launch"));
-  refuseWhileSequential(runs.sweep);
+  refuseWhileDesigned(runs.sweep);
   return { launcher, runs };
 }
 
@@ -158,7 +174,10 @@ export const sweepsRouter = t.router({
       return Promise.all(sweeps.map(async (s) => sweepListEntry(await loadSweepRuns(ctx.store, s))));
     }),
 
-  /** One sweep with its progress, the workers that ran or run its trials and what its GPU trials wait for. */
+  /**
+   * One sweep with its progress, the workers that ran or run its trials, what its GPU trials wait for, and for a TPE
+   * sweep how far through its budget it is.
+   */
   get: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
     const sweep = await sweepOrThrow(ctx, input.id);
     const [trials, workers] = await Promise.all([ctx.store.listTrials(sweep.id), ctx.store.listWorkers()]);
@@ -168,6 +187,8 @@ export const sweepsRouter = t.router({
     return {
       ...sweepOverview({ sweep, trials }, workers, new Date()),
       checkpoints: checkpointSavings(results),
+      // a TPE sweep: of its budget's configurations, how many are proposed, finished and in flight
+      tpe: tpeProgress(sweep.spec, trials) ?? null,
     };
   }),
 
