@@ -31,6 +31,20 @@ describe("sweepFormSections", () => {
     expect(byPath("execution.maxAttempts")).toMatchObject({ kind: "integer", allowed: "≥ 1, ≤ 20" });
     expect(byPath("train.evalEvery")).toMatchObject({ kind: "integer", allowed: "≥ 0" });
     expect(byPath("objective.metric")!.options).toContain("minorityRecall");
+    // the search method (absent: inferred from the knobs) and TPE's settings, in the Search section
+    expect(sections.find((s) => s.title === "Search")!.fields.map((f) => f.path)).toEqual([
+      "method",
+      "budget",
+      "samplerSeed",
+      "tpe.startup",
+      "tpe.parallel",
+    ]);
+    expect(byPath("method")).toMatchObject({
+      kind: "enum",
+      options: ["grid", "random", "tpe"],
+      common: true,
+    });
+    expect(byPath("tpe.parallel")).toMatchObject({ kind: "integer", allowed: "≥ 1, ≤ 1000", common: false });
   });
 
   it("has a field for every knob the run config knows, so nothing is reachable only through YAML", () => {

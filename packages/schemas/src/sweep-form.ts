@@ -38,8 +38,8 @@ export interface SweepFormSection {
 export const COMMON_FIELDS: readonly string[] = [
   // what the sweep is, and its seeds (every example)
   ...["name", "project", "description", "variant", "seeds"],
-  // a random search is refused without it
-  "budget",
+  // how configurations are chosen, and how many when they are drawn or proposed (refused without it then)
+  ...["method", "budget"],
   // what the study ranks by; the direction follows (every metric is better higher)
   "objective.metric",
   // the study's factors (data set, ρ, β) and the data's size
@@ -144,7 +144,7 @@ export function sweepFormSections(): SweepFormSection[] {
     Object.entries(top[key]!.properties ?? {}).map(([k, s]) => field(`${key}.${k}`, s));
   const sections = [
     { title: "Sweep", fields: pick("name", "project", "description", "variant", "seeds") },
-    { title: "Search", fields: pick("budget", "samplerSeed") },
+    { title: "Search", fields: [...pick("method", "budget", "samplerSeed"), ...nested("tpe")] },
     { title: "Objective", fields: nested("objective") },
     { title: "Dataset", fields: fieldsOf("dataset.", DatasetRecipeSchema) },
     { title: "Model", fields: fieldsOf("model.", ModelConfigSchema) },

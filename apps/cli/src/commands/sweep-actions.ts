@@ -91,6 +91,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
       checkpoints,
       ranking: rankingJson(ranking.configurations),
       ...(sequential && { sequential }),
+      ...(sweep.tpe && { tpe: sweep.tpe }),
     });
   else {
     process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${JSON.stringify(counts)}\n`);
@@ -99,6 +100,12 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
         `checkpoints: ${checkpoints.resumedTrials} retried trial${checkpoints.resumedTrials === 1 ? "" : "s"} resumed, saving ${duration(checkpoints.savedSeconds)} of training\n`,
       );
     printRanking(ranking.objective, ranking.configurations);
+    if (sweep.tpe) {
+      const t = sweep.tpe;
+      process.stdout.write(
+        `TPE: ${t.proposed} of ${t.budget} configurations proposed, ${t.finished} finished, ${t.open} in flight (${t.startup} random start-up, ${t.parallel} at once), each on seeds ${sweep.spec.seeds.join(", ")}\n`,
+      );
+    }
     if (sequential) {
       const design = sweep.spec.sequential!;
       process.stdout.write(

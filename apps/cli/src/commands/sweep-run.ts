@@ -10,6 +10,7 @@ import {
   type SweepRecord,
   storedSweepIdFor,
   sweepProgress,
+  tpeProgress,
 } from "@tailsweep/sweep";
 import { defaultTrialKinds, Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
@@ -172,12 +173,20 @@ async function watch(
   let last = "";
   for (;;) {
     const sweep = (await store.getSweep(sweepId))!;
-    const { counts: c, done } = sweepProgress(await store.listTrials(sweepId));
+    const trials = await store.listTrials(sweepId);
+    const { counts: c, done } = sweepProgress(trials);
+    // A TPE sweep stores each configuration's trials as it proposes it: its total is its budget's, from the start.
+    const tpe = tpeProgress(sweep.spec, trials);
+    const total = tpe ? Math.max(sweep.trialCount, tpe.budget * sweep.spec.seeds.length) : sweep.trialCount;
     if (bar) {
-      if (!bar.isActive) bar.start(sweep.trialCount, done, { running: c.running, failed: c.failed });
+      if (!bar.isActive) bar.start(total, done, { running: c.running, failed: c.failed });
+      bar.setTotal(total); // a sequential design's rounds add trials
       bar.update(done, { running: c.running, failed: c.failed });
     } else {
-      const line = `trials: ${done}/${sweep.trialCount} done, ${c.running} running, ${c.failed} failed`;
+      const configurations = tpe
+        ? `; TPE: ${tpe.proposed}/${tpe.budget} configurations proposed, ${tpe.finished} finished`
+        : "";
+      const line = `trials: ${done}/${total} done, ${c.running} running, ${c.failed} failed${configurations}`;
       if (line !== last && !json) log(line);
       last = line;
     }

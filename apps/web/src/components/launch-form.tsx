@@ -337,7 +337,8 @@ export function LaunchForm({
       <p className="muted">
         Launched sweeps run on: <strong>{launchTarget}</strong>.{" "}
         {spec
-          ? `${countTrials(spec)} trials (${spec.method}: ${countTrials(spec) / spec.seeds.length} configurations × ${spec.seeds.length} seeds).`
+          ? // a TPE sweep proposes its configurations as it runs: up to its budget
+            `${spec.method === "tpe" ? "Up to " : ""}${countTrials(spec)} trials (${spec.method}: ${countTrials(spec) / spec.seeds.length} configurations × ${spec.seeds.length} seeds).`
           : "Fix the problems below to launch."}
       </p>
       <div className="tabs" role="tablist">

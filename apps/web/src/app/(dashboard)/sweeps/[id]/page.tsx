@@ -141,6 +141,13 @@ export default async function SweepPage({
         {p.counts.failed} failed · {p.counts.cancelled} cancelled · elapsed {duration(p.elapsedSeconds)}
         {running ? ` · ETA ${duration(p.etaSeconds)}` : ""}
       </section>
+      {sweep.tpe && (
+        <p data-testid="tpe-progress" className="muted">
+          TPE: {sweep.tpe.proposed} of {sweep.tpe.budget} configurations proposed · {sweep.tpe.finished}{" "}
+          finished · {sweep.tpe.open} in flight ({sweep.tpe.startup} random start-up, {sweep.tpe.parallel} at
+          once), each on every seed
+        </p>
+      )}
       {sweep.checkpoints.resumedTrials > 0 && (
         <p data-testid="checkpoint-savings" className="muted">
           checkpoints: {sweep.checkpoints.resumedTrials} retried trial
@@ -192,8 +199,10 @@ export default async function SweepPage({
           metric={metric}
           correction={correction}
           topUp={
-            // a sequential sweep adds its own seeds while it runs
-            canLaunch && sweep.status !== "cancelled" && !(sweep.spec.sequential && running)
+            // a sequential sweep adds its own seeds while it runs, and a TPE sweep its own configurations
+            canLaunch &&
+            sweep.status !== "cancelled" &&
+            !((sweep.spec.sequential || sweep.spec.method === "tpe") && running)
               ? sweep.id
               : undefined
           }
