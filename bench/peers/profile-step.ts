@@ -52,7 +52,7 @@ console.log(
 console.log(
   `unprofiled step ${stepMs.toFixed(1)} ms: ${Math.max(0, stepMs - total).toFixed(1)} ms (${((100 * Math.max(0, stepMs - total)) / stepMs).toFixed(0)} %) outside the kernels (dispatch, JS, synchronisation)`,
 );
-for (const [name, e] of rows.slice(0, 16))
+for (const [name, e] of rows.slice(0, 30))
   console.log(`${name.padEnd(22)} ${e.ms.toFixed(1).padStart(8)} ms ${String(e.calls).padStart(6)} calls`);
 if (showCalls) {
   const byShape = new Map<string, { ms: number; calls: number }>();

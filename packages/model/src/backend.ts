@@ -29,6 +29,7 @@ import { shareSavedTensors } from "./shared-saved-tensors";
 import { installWasmBinaryOps } from "./wasm-binary-ops";
 import { installWasmHeapCopies } from "./wasm-heap-copy";
 import { installWasmSharedIdentity } from "./wasm-identity";
+import { installWasmLeadingSum } from "./wasm-leading-sum";
 import { installWasmMatMulBlas, loadOpenBlas, type OpenBlas } from "./wasm-matmul-blas";
 import { installWasmMatMulTranspose } from "./wasm-matmul-transpose";
 import { describeAdapter, type GpuAdapter, useWebGpu } from "./webgpu";
@@ -293,7 +294,7 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
       blas.setThreads(blasThreads ?? defaults.blasThreads ?? 1);
       // Kernels are swapped before setBackend so that tfjs runs their setup on initialisation.
       installWasmMatMulBlas(blas);
-      const wasm = await useWasm();
+      const wasm = await useWasm(blas);
       versions["@tensorflow/tfjs-backend-wasm"] = version_wasm;
       versions.koffi = blas.koffiVersion;
       versions.openblas = blas.version;
@@ -375,11 +376,12 @@ function packageVersion(mod: unknown): string {
   return typeof own === "string" ? own : "unknown";
 }
 
-/** Selects the wasm backend; returns a description of the binary in use. */
-async function useWasm(): Promise<string> {
+/** Selects the wasm backend (its bias-gradient sums on `blas` when given); returns a description of the binary. */
+async function useWasm(blas?: OpenBlas): Promise<string> {
   installWasmSharedIdentity();
   installWasmHeapCopies();
   installWasmBinaryOps();
+  installWasmLeadingSum(blas);
   await useTfjsBackend("wasm", "@tensorflow/tfjs-backend-wasm");
   const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
   const threads = getThreadsCount();
@@ -419,7 +421,7 @@ function blasDetail(blas: OpenBlas, wasm: string): string {
   const threads = blas.getThreads();
   return (
     `${blas.config}; ${threads} BLAS thread${threads === 1 ? "" : "s"} (${blas.parallel}); ` +
-    `BatchMatMul → cblas_sgemm via koffi; ${wasm}`
+    `BatchMatMul → cblas_sgemm, leading-axis Sum → cblas_sgemv via koffi; ${wasm}`
   );
 }
 

@@ -45,6 +45,22 @@ export type CblasSgemm = (
   ldc: number,
 ) => void;
 
+/** Signature of `cblas_sgemv` as bound by koffi (row-major use only; see wasm-leading-sum.ts). */
+export type CblasSgemv = (
+  order: number,
+  trans: number,
+  m: number,
+  n: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  x: Float32Array,
+  incX: number,
+  beta: number,
+  y: Float32Array,
+  incY: number,
+) => void;
+
 /** A loaded OpenBLAS, with the few entry points this package needs. */
 export interface OpenBlas {
   /** The name or path it was loaded from. */
@@ -63,12 +79,14 @@ export interface OpenBlas {
   setThreads(threads: number): void;
   /** `cblas_sgemm`. */
   readonly sgemm: CblasSgemm;
+  /** `cblas_sgemv`. */
+  readonly sgemv: CblasSgemv;
 }
 
 // CBLAS enum values (cblas.h).
-const CBLAS_ROW_MAJOR = 101;
-const CBLAS_NO_TRANS = 111;
-const CBLAS_TRANS = 112;
+export const CBLAS_ROW_MAJOR = 101;
+export const CBLAS_NO_TRANS = 111;
+export const CBLAS_TRANS = 112;
 
 const PARALLEL: Record<number, OpenBlasParallel> = { 0: "sequential", 1: "pthreads", 2: "openmp" };
 
@@ -129,6 +147,10 @@ async function load(library: string): Promise<OpenBlas> {
       "void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, " +
         "const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)",
     );
+    const sgemv: CblasSgemv = lib.func(
+      "void cblas_sgemv(int order, int trans, int M, int N, float alpha, const float *A, int lda, " +
+        "const float *X, int incX, float beta, float *Y, int incY)",
+    );
     const getThreads: () => number = lib.func("int openblas_get_num_threads()");
     const setThreads: (n: number) => void = lib.func("void openblas_set_num_threads(int n)");
     const getParallel: () => number = lib.func("int openblas_get_parallel()");
@@ -147,6 +169,7 @@ async function load(library: string): Promise<OpenBlas> {
         setThreads(threads);
       },
       sgemm,
+      sgemv,
     };
   } catch (err) {
     throw new Error(`${library} is OpenBLAS but lacks an entry point this package needs: ${reason(err)}`, {
