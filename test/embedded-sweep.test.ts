@@ -97,6 +97,40 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000
     await close(); // stops the controller a second time: harmless
   });
 
+  it("runs a TPE sweep to its budget: each configuration on every seed, proposed as results come in", async () => {
+    const { backend, opened, bus, controller, close } = await embedded();
+    const workers = ["w1", "w2"].map((id) => new Worker(bus, { id, backend }));
+    for (const w of workers) await w.start();
+    const spec = parseSweepFile({
+      name: "tpe",
+      ...tiny,
+      search: { nu: { distribution: "loguniform", low: 3, high: 100 }, variant: ["proposed", "supervised"] },
+      method: "tpe",
+      budget: 4,
+      seeds: [1, 2],
+      tpe: { startup: 2, parallel: 2 },
+    });
+    const sweep = await controller.submit(spec, "sweep-tpe");
+    expect(sweep.trialCount).toBe(4); // the first two configurations; the rest come as they finish
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed");
+    const trials = await opened.store.listTrials(sweep.id);
+    expect(trials).toHaveLength(8);
+    expect(trials.every((t) => t.state === "succeeded")).toBe(true);
+    const seedsOf = new Map<string, number[]>();
+    for (const t of trials) seedsOf.set(t.configKey, [...(seedsOf.get(t.configKey) ?? []), t.seed]);
+    expect([...seedsOf.values()]).toEqual(new Array(4).fill([1, 2]));
+    const revisions = await opened.store.listRevisions(sweep.id);
+    expect(revisions.map((r) => [r.kind, r.trialCount])).toEqual([
+      ["submit", 4],
+      ["propose", 2],
+      ["propose", 2],
+    ]);
+    // the later configurations came from what had finished: their notes say which
+    expect(revisions[2]!.note).toMatch(/^configuration 4 of 4 \(.*\): proposed by TPE from 2 finished$/);
+    for (const w of workers) await w.stop();
+    await close();
+  });
+
   it("fails a trial whose config cannot train at once, without retrying it", async () => {
     const { backend, opened, bus, controller, close } = await embedded();
     const worker = new Worker(bus, { backend });

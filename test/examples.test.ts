@@ -27,6 +27,19 @@ describe("examples/", () => {
     });
   });
 
+  it("tpe.yaml: 12 configurations proposed by TPE on 2 seeds, the first 2 queued at once", () => {
+    const spec = load("tpe.yaml");
+    expect(spec).toMatchObject({
+      method: "tpe",
+      budget: 12,
+      seeds: [1, 2],
+      tpe: { startup: 4, parallel: 2 },
+    });
+    const first = expandSweep(spec);
+    expect(first).toHaveLength(4);
+    expect(new Set(first.map((t) => t.configKey)).size).toBe(2);
+  });
+
   it("paper.yaml: 5 variants × 3 ρ × 2 β × 5 seeds", () => {
     const trials = expandSweep(load("paper.yaml"));
     expect(trials).toHaveLength(150);

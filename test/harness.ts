@@ -223,11 +223,13 @@ export const SMALL_BATCHES = { labeledBatchSize: 8, unlabeledBatchSize: 8 } as c
  */
 export function sweepFile(
   name: string,
-  search: Record<string, unknown[]>,
+  search: Record<string, unknown>,
   seeds: number,
   steps: number,
   execution: Record<string, unknown> = {},
   epochs = 3,
+  /** More top-level fields (method, budget, tpe). */
+  more: Record<string, unknown> = {},
 ): string {
   const file = join(mkdtempSync(join(tmpdir(), "tailsweep-sweep-")), `${name}.json`);
   writeFileSync(
@@ -241,6 +243,7 @@ export function sweepFile(
       search,
       seeds,
       execution: { maxAttempts: 3, heartbeatSeconds: 2, trialTimeoutSeconds: 600, ...execution },
+      ...more,
     }),
   );
   return file;

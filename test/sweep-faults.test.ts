@@ -196,4 +196,35 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
       expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     }
   });
+
+  it("runs a TPE sweep to its budget on worker processes, its controller restarted mid-sweep proposing as before", async () => {
+    const c = await cluster(14_307, 2);
+    await workersReady(c.workers, 2);
+    const file = sweepFile(
+      "tpe",
+      { nu: { distribution: "loguniform", low: 3, high: 100 }, variant: ["proposed", "gaussian"] },
+      2,
+      2,
+      {},
+      2,
+      { method: "tpe", budget: 5, tpe: { startup: 2, parallel: 2 } },
+    );
+    await run(["sweep", "submit", file], c.env);
+    const configurations = async () => {
+      const [sweep] = await c.store.listSweeps("faults");
+      return sweep ? new Set((await c.store.listTrials(sweep.id)).map((t) => t.configKey)).size : 0;
+    };
+    await waitFor(async () => (await configurations()) >= 3, "the first proposal");
+    c.controller.kill("SIGKILL");
+    await sleep(2_000);
+    tailsweep(["controller"], c.env);
+    await waitFor(() => finished(c.store), "the sweep to finish");
+    const trials = await expectEveryTrialOnce(c.store, 10);
+    const byConfig = new Map<string, number[]>();
+    for (const t of trials) byConfig.set(t.configKey, [...(byConfig.get(t.configKey) ?? []), t.seed]);
+    expect([...byConfig.values()].map((seeds) => seeds.sort())).toEqual(new Array(5).fill([1, 2]));
+    const revisions = await c.store.listRevisions(trials[0]!.sweepId);
+    expect(revisions.map((r) => r.kind)).toEqual(["submit", "propose", "propose", "propose"]);
+    expect(revisions.every((r) => !r.posthoc)).toBe(true);
+  });
 });
