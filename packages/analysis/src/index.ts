@@ -56,6 +56,22 @@ export {
   sweepImportance,
 } from "./importance";
 export {
+  type ClaimTest,
+  type DominanceClaim,
+  dominatesByMeans,
+  oneSidedP,
+  type ParetoConfiguration,
+  type ParetoEstimate,
+  type ParetoFront,
+  type ParetoObjective,
+  type ParetoObservation,
+  type ParetoOptions,
+  paretoFront,
+  type SweepPareto,
+  type SweepParetoOptions,
+  sweepPareto,
+} from "./pareto";
+export {
   buildStudyReport,
   type MethodComparison,
   type MissingModalityGroup,

@@ -1,0 +1,441 @@
+// Pareto fronts of a sweep's configurations over two or more objectives (issue #23, multi-objective part): which
+// configurations no other beats on every objective at once, by their seed means, and which of the "beats" behind
+// that the seeds actually support — paired one-sided t-tests on matched seeds, Holm-corrected across every claim.
+// docs/statistics.md, "Pareto fronts across seeds" (equations P1–P3), says what is tested and what is not.
+import { InputError, metricDirection } from "@tailsweep/schemas";
+import { adjustPValues, type Correction, comparePaired, type Summary, summarize } from "@tailsweep/stats";
+import { configurationsOf, finishedValues } from "./configurations";
+import { selectionRuns } from "./confirmation";
+import type { SweepRuns } from "./sweep-runs";
+
+/** One objective of a front: a metric and which way is better. */
+export interface ParetoObjective {
+  metric: string;
+  direction: "maximize" | "minimize";
+}
+
+/** One run's value of one objective's metric. */
+export interface ParetoObservation {
+  config: string;
+  seed: number;
+  metric: string;
+  value: number;
+}
+
+/** Settings of {@link paretoFront}. */
+export interface ParetoOptions {
+  /** Significance level after correction (default 0.05). */
+  alpha?: number;
+  /** Correction across every test behind every claim (default Holm, as the comparison table). */
+  correction?: Correction;
+  /** Confidence of each mean's Student-t interval (default 0.95). */
+  confidence?: number;
+}
+
+/** One configuration's numbers on one objective. */
+export interface ParetoEstimate {
+  metric: string;
+  /** Seed mean with its Student-t interval (the comparison table's summary); the interval is NaN below 2 seeds. */
+  summary: Summary;
+  seeds: number[];
+}
+
+/**
+ * One configuration of a front: its estimate per objective (in the objectives' order) and where it stands.
+ * `front`: no other configuration dominates it by means (P1). `dominated`: one that does is significantly better on
+ * at least one objective (a backed claim, P3). `not separable`: dominated by means only — the seeds cannot tell it
+ * from the front, so it may belong there.
+ */
+export interface ParetoConfiguration {
+  config: string;
+  estimates: ParetoEstimate[];
+  status: "front" | "dominated" | "not separable";
+  /** The configurations that dominate it by means (P1), by label. */
+  dominatedBy: string[];
+}
+
+/** One objective of a dominance claim: the dominant configuration's lead on it, and its test (P2). */
+export interface ClaimTest {
+  metric: string;
+  direction: ParetoObjective["direction"];
+  /**
+   * `better`: the dominant configuration's seed mean is better, so the lead is tested; `tie`: the means are equal
+   * (to 1e-12 of their magnitude), nothing to test — "not worse" rests on the means.
+   */
+  lead: "better" | "tie";
+  /** Difference of the seed means, dominant − dominated, in the metric's units. */
+  meanDiff: number;
+  /** The seeds both ran with this metric: the pairs of the test. */
+  seeds: number[];
+  /** Mean of the paired differences (dominant − dominated) on those seeds; NaN below one pair. */
+  pairedDiff: number;
+  /** One-sided paired t-test p of "the dominant configuration is better" (P2); NaN when there is no test. */
+  p: number;
+  /** p after the correction across every claim's tests (P3); NaN when there is no test. */
+  pAdjusted: number;
+  significant: boolean;
+  /** Why there is no test: a tie, fewer than 2 matched seeds, or every pair giving the same difference. */
+  reason?: string;
+}
+
+/** A front member that dominates another configuration by means (P1), and what the seeds say about it (P3). */
+export interface DominanceClaim {
+  dominant: string;
+  dominated: string;
+  /** One per objective, in the objectives' order. */
+  tests: ClaimTest[];
+  /** Whether the seeds back it: significantly better on at least one objective after the correction. */
+  backed: boolean;
+}
+
+/** {@link paretoFront}'s answer. */
+export interface ParetoFront {
+  objectives: ParetoObjective[];
+  alpha: number;
+  correction: Correction;
+  confidence: number;
+  /** Every configuration with a value for every objective, in label order. */
+  configurations: ParetoConfiguration[];
+  /** The non-dominated configurations by means, ordered by the first objective, best first (the front's steps). */
+  front: string[];
+  /** Each front member against each configuration it dominates by means, front order then label order. */
+  claims: DominanceClaim[];
+  /** Configurations without a value for some objective, left out, and why. */
+  excluded: { config: string; reason: string }[];
+  /** How many tests the correction ran across (the claims' tests that had a p-value). */
+  tests: number;
+}
+
+/** Relative size below which two seed means count as equal: the last bits of a sum, not a difference (as noSpread). */
+const TIE = 1e-12;
+
+/** Whether two means are equal up to rounding. */
+function tied(a: number, b: number): boolean {
+  return Math.abs(a - b) <= TIE * Math.max(Math.abs(a), Math.abs(b));
+}
+
+/**
+ * Whether `a` dominates `b` by means (docs/statistics.md eq. P1): not worse on any objective, better on at least one,
+ * each mean turned by its objective's sign (+1 to maximise, −1 to minimise); equal up to rounding counts as a tie.
+ */
+export function dominatesByMeans(
+  a: readonly number[],
+  b: readonly number[],
+  objectives: readonly ParetoObjective[],
+): boolean {
+  let better = false;
+  for (const [k, o] of objectives.entries()) {
+    const sign = o.direction === "maximize" ? 1 : -1;
+    if (tied(a[k]!, b[k]!)) continue;
+    if (sign * (a[k]! - b[k]!) < 0) return false;
+    better = true;
+  }
+  return better;
+}
+
+/**
+ * The one-sided p of a paired t-test that the mean difference has the sign `sign` (docs/statistics.md eq. P2): half
+ * the two-sided p when the observed t has that sign, else 1 − half. Exact for the t distribution (it is symmetric).
+ */
+export function oneSidedP(twoSidedP: number, statistic: number, sign: 1 | -1): number {
+  return sign * statistic > 0 ? twoSidedP / 2 : 1 - twoSidedP / 2;
+}
+
+/** Each configuration's value per objective (by metric) and seed; a bad or repeated value is an InputError. */
+function valuesOf(
+  observations: readonly ParetoObservation[],
+  metrics: ReadonlySet<string>,
+): Map<string, Map<string, Map<number, number>>> {
+  const out = new Map<string, Map<string, Map<number, number>>>();
+  observations.forEach((o, i) => {
+    if (!metrics.has(o.metric)) return;
+    if (!Number.isFinite(o.seed) || !Number.isFinite(o.value))
+      throw new InputError(
+        `observations[${i}]`,
+        `configuration '${o.config}', ${o.metric}, seed ${o.seed}: ${o.value} is not a finite number (leave a run without a value out)`,
+      );
+    const byMetric = out.get(o.config) ?? new Map<string, Map<number, number>>();
+    const bySeed = byMetric.get(o.metric) ?? new Map<number, number>();
+    const earlier = bySeed.get(o.seed);
+    if (earlier !== undefined)
+      throw new InputError(
+        `observations[${i}]`,
+        `configuration '${o.config}' has ${o.metric} on seed ${o.seed} twice (${earlier} and ${o.value}): one value per configuration, metric and seed`,
+      );
+    bySeed.set(o.seed, o.value);
+    byMetric.set(o.metric, bySeed);
+    out.set(o.config, byMetric);
+  });
+  return out;
+}
+
+/**
+ * The Pareto front of configurations over `objectives` (at least two, distinct metrics), from their per-seed values:
+ * each configuration's seed mean per objective with its Student-t interval, the front by means (P1), and for each
+ * front member against each configuration it dominates by means, a paired one-sided t-test per objective on which its
+ * mean is better, on the seeds both ran (P2), corrected across every claim's tests (P3). A claim is backed when at
+ * least one of its tests is significant; "not worse" on the other objectives rests on the means (no test shows it).
+ *
+ * Bad input is an InputError: fewer than two objectives, a metric twice, a value or seed that is not finite, the same
+ * (configuration, metric, seed) twice, or α or the confidence outside (0, 1).
+ */
+export function paretoFront(
+  observations: readonly ParetoObservation[],
+  objectives: readonly ParetoObjective[],
+  options: ParetoOptions = {},
+): ParetoFront {
+  const { alpha = 0.05, correction = "holm", confidence = 0.95 } = options;
+  if (objectives.length < 2)
+    throw new InputError("objectives", `a front needs at least 2 objectives, got ${objectives.length}`);
+  const metrics = objectives.map((o) => o.metric);
+  const repeated = metrics.filter((m, i) => metrics.indexOf(m) !== i);
+  if (repeated.length > 0)
+    throw new InputError("objectives", `each metric once: ${[...new Set(repeated)].join(", ")} repeated`);
+  for (const [name, level] of [
+    ["alpha", alpha],
+    ["confidence", confidence],
+  ] as const)
+    if (!(level > 0 && level < 1)) throw new InputError(name, `must be in (0, 1), got ${level}`);
+  const byConfig = valuesOf(observations, new Set(metrics));
+  const labels = [...byConfig.keys()].sort();
+  const excluded: ParetoFront["excluded"] = [];
+  const estimates = new Map<string, ParetoEstimate[]>();
+  for (const config of labels) {
+    const byMetric = byConfig.get(config)!;
+    const missing = metrics.filter((m) => !byMetric.has(m));
+    if (missing.length > 0) {
+      excluded.push({ config, reason: `no finished seed reports ${missing.join(", ")}` });
+      continue;
+    }
+    estimates.set(
+      config,
+      metrics.map((metric) => {
+        const bySeed = byMetric.get(metric)!;
+        const seeds = [...bySeed.keys()].sort((a, b) => a - b);
+        return {
+          metric,
+          summary: summarize(
+            seeds.map((s) => bySeed.get(s)!),
+            confidence,
+          ),
+          seeds,
+        };
+      }),
+    );
+  }
+  const placed = [...estimates.keys()];
+  const meansOf = (config: string) => estimates.get(config)!.map((e) => e.summary.mean);
+  const dominatedBy = new Map(
+    placed.map((c) => [
+      c,
+      placed.filter((d) => d !== c && dominatesByMeans(meansOf(d), meansOf(c), objectives)),
+    ]),
+  );
+  // the front's steps: best on the first objective first, then by the second and on (a tie on every mean: label)
+  const front = placed
+    .filter((c) => dominatedBy.get(c)!.length === 0)
+    .sort((a, b) => {
+      const [ma, mb] = [meansOf(a), meansOf(b)];
+      for (const [k, o] of objectives.entries()) {
+        if (tied(ma[k]!, mb[k]!)) continue;
+        return (o.direction === "maximize" ? 1 : -1) * (mb[k]! - ma[k]!);
+      }
+      return a < b ? -1 : 1;
+    });
+  const claims: DominanceClaim[] = front.flatMap((dominant) =>
+    placed
+      .filter((c) => dominatedBy.get(c)!.includes(dominant))
+      .map((dominated) => ({
+        dominant,
+        dominated,
+        tests: objectives.map((o, k) =>
+          claimTest(byConfig, dominant, dominated, o, [meansOf(dominant)[k]!, meansOf(dominated)[k]!]),
+        ),
+        backed: false,
+      })),
+  );
+  const tested = claims.flatMap((c) => c.tests.filter((t) => !Number.isNaN(t.p)));
+  const adjusted = adjustPValues(
+    tested.map((t) => t.p),
+    correction,
+  );
+  tested.forEach((t, i) => {
+    t.pAdjusted = adjusted[i]!;
+    // ≤, as the comparison table: Holm (1979) and Benjamini–Hochberg (1995) reject at an adjusted p of exactly α
+    t.significant = t.pAdjusted <= alpha;
+  });
+  for (const claim of claims) claim.backed = claim.tests.some((t) => t.significant);
+  const configurations: ParetoConfiguration[] = placed.map((config) => {
+    const by = dominatedBy.get(config)!;
+    const backed = claims.some((c) => c.dominated === config && c.backed);
+    return {
+      config,
+      estimates: estimates.get(config)!,
+      status: by.length === 0 ? "front" : backed ? "dominated" : "not separable",
+      dominatedBy: by,
+    };
+  });
+  return {
+    objectives: objectives.map((o) => ({ metric: o.metric, direction: o.direction })),
+    alpha,
+    correction,
+    confidence,
+    configurations,
+    front,
+    claims,
+    excluded,
+    tests: tested.length,
+  };
+}
+
+/** The test of one objective of a claim (P2): a tie is not tested; a lead is, on the seeds both ran. */
+function claimTest(
+  byConfig: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<number, number>>>,
+  dominant: string,
+  dominated: string,
+  objective: ParetoObjective,
+  means: [dominant: number, dominated: number],
+): ClaimTest {
+  const a = byConfig.get(dominant)!.get(objective.metric)!;
+  const b = byConfig.get(dominated)!.get(objective.metric)!;
+  const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
+  const diffs = seeds.map((s) => a.get(s)! - b.get(s)!);
+  const base = {
+    metric: objective.metric,
+    direction: objective.direction,
+    meanDiff: means[0] - means[1],
+    seeds,
+    pairedDiff: diffs.length > 0 ? diffs.reduce((x, y) => x + y, 0) / diffs.length : Number.NaN,
+    p: Number.NaN,
+    pAdjusted: Number.NaN,
+    significant: false,
+  };
+  if (tied(...means)) return { ...base, lead: "tie", reason: "equal means: not worse, by the means alone" };
+  if (seeds.length < 2)
+    return {
+      ...base,
+      lead: "better",
+      reason: `${seeds.length} seed${seeds.length === 1 ? "" : "s"} run by both: a paired test needs 2`,
+    };
+  const c = comparePaired(
+    seeds.map((s) => a.get(s)!),
+    seeds.map((s) => b.get(s)!),
+    { resamples: 0, confidence: 0.95 },
+  );
+  // a constant difference has no spread to test against: no p-value, left out of the correction (as in compare)
+  if (c.degenerate) return { ...base, lead: "better", reason: c.degenerate };
+  const sign = objective.direction === "maximize" ? 1 : -1;
+  return { ...base, lead: "better", p: oneSidedP(c.t.p, c.t.statistic, sign) };
+}
+
+/** Settings of {@link sweepPareto}: the objectives as asked (a direction left out is the metric's own). */
+export interface SweepParetoOptions extends Omit<ParetoOptions, "confidence"> {
+  objectives: readonly { metric: string; direction?: ParetoObjective["direction"] | undefined }[];
+}
+
+/** {@link paretoFront} of a sweep, with each claim marked where its pairs use seeds added after looking. */
+export type SweepPareto = Omit<ParetoFront, "configurations" | "claims"> & {
+  sweepId: string;
+  configurations: (ParetoConfiguration & { configKey: string })[];
+  claims: (DominanceClaim & { posthocRevisions: number[] })[];
+  /** What the numbers do not say: post-hoc seeds, a sequential design's seeds. */
+  notes: string[];
+};
+
+/**
+ * The direction of an objective as asked: the metric's own where it has one (`pseudoClassShift`: lower is better),
+ * else the sweep's for its objective metric, else higher is better. A direction that contradicts the metric's own is
+ * a problem, not a silent override.
+ */
+function directionOf(
+  asked: SweepParetoOptions["objectives"][number],
+  objective: { metric: string; direction: ParetoObjective["direction"] },
+): { direction: ParetoObjective["direction"] } | { problem: string } {
+  const own = metricDirection(asked.metric);
+  if (own && asked.direction && asked.direction !== own)
+    return {
+      problem: `${asked.metric} is ${own === "minimize" ? "lower" : "higher"}-is-better, not ${asked.direction === "maximize" ? "max" : "min"}`,
+    };
+  return {
+    direction:
+      asked.direction ?? own ?? (asked.metric === objective.metric ? objective.direction : "maximize"),
+  };
+}
+
+/**
+ * The Pareto front of a sweep's configurations (the selection stage: a confirmation's fresh seeds are left out, as in
+ * the comparison table). Every problem with the objectives — fewer than two, a metric twice, a direction against the
+ * metric's own, a metric no finished trial reports — is one InputError at `objectives` naming each.
+ */
+export function sweepPareto(all: SweepRuns, options: SweepParetoOptions): SweepPareto {
+  const runs = selectionRuns(all);
+  const { sweep, trials, results } = runs;
+  const configs = configurationsOf(trials);
+  const problems: string[] = [];
+  if (options.objectives.length < 2)
+    problems.push(`a front needs at least 2 objectives, got ${options.objectives.length}`);
+  const observations: ParetoObservation[] = [];
+  const objectives: ParetoObjective[] = [];
+  for (const [i, asked] of options.objectives.entries()) {
+    const name = `${asked.metric}${asked.direction ? `:${asked.direction === "maximize" ? "max" : "min"}` : ""}`;
+    if (options.objectives.findIndex((o) => o.metric === asked.metric) < i) {
+      problems.push(`${name}: ${asked.metric} is already an objective`);
+      continue;
+    }
+    const direction = directionOf(asked, sweep.spec.objective);
+    if ("problem" in direction) problems.push(`${name}: ${direction.problem}`);
+    else objectives.push({ metric: asked.metric, direction: direction.direction });
+    const before = observations.length;
+    for (const { trial, value } of finishedValues(trials, results, asked.metric))
+      observations.push({
+        config: configs.get(trial.configKey)!.label,
+        seed: trial.seed,
+        metric: asked.metric,
+        value,
+      });
+    if (observations.length === before)
+      problems.push(
+        `${name}: no finished trial of sweep ${sweep.id} reports ${asked.metric} (a test metric: balancedAccuracy, accuracy, macroF1, gMean, minorityRecall, pseudoBalancedAccuracy, pseudoMinorityRecall, pseudoClassShift, or a result path such as pseudoLabels.accuracy)`,
+      );
+  }
+  if (problems.length > 0) throw new InputError("objectives", problems.join("; "));
+  const front = paretoFront(observations, objectives, options);
+  const keyOf = new Map([...configs.values()].map((c) => [c.label, c.key]));
+  const posthoc = new Set(runs.revisions.filter((r) => r.posthoc).map((r) => r.revision));
+  const addedBy = new Map(
+    trials
+      .filter((t) => posthoc.has(t.revision))
+      .map((t) => [`${configs.get(t.configKey)!.label}#${t.seed}`, t.revision]),
+  );
+  const claims = front.claims.map((claim) => {
+    const revisions = new Set<number>();
+    for (const test of claim.tests)
+      if (!Number.isNaN(test.p))
+        for (const seed of test.seeds)
+          for (const label of [claim.dominant, claim.dominated]) {
+            const revision = addedBy.get(`${label}#${seed}`);
+            if (revision !== undefined) revisions.add(revision);
+          }
+    return { ...claim, posthocRevisions: [...revisions].sort((a, b) => a - b) };
+  });
+  const marked = claims.filter((c) => c.posthocRevisions.length > 0).length;
+  const notes = [
+    ...(marked > 0
+      ? [
+          `${marked} claim${marked === 1 ? " pairs" : "s pair"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-values are optimistic (optional stopping); confirm on fresh seeds`,
+        ]
+      : []),
+    ...(sweep.spec.sequential
+      ? [
+          "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic",
+        ]
+      : []),
+  ];
+  return {
+    sweepId: sweep.id,
+    ...front,
+    configurations: front.configurations.map((c) => ({ ...c, configKey: keyOf.get(c.config)! })),
+    claims,
+    notes,
+  };
+}
