@@ -240,6 +240,42 @@ decide: { baseline: variant=gaussian }
     expect(table.posthocNote).toBeUndefined();
   });
 
+  it("runs a TPE search launched through the API, refusing added seeds until it has spent its budget", async () => {
+    const { id: tpe } = await api.sweeps.launch({
+      yaml: `
+name: tpe
+project: alpha
+method: tpe
+search: { nu: { distribution: loguniform, low: 3, high: 100 }, variant: [gaussian, proposed, supervised] }
+budget: 12
+seeds: 2
+tpe: { startup: 3, parallel: 2 }
+`,
+    });
+    // it proposes its own configurations on its seeds while it runs: a person's seeds would be run by every later one
+    await expect(api.sweeps.extend({ id: tpe, seeds: { more: 1 } })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(
+        /runs a TPE search: it proposes configurations on its seeds until its budget \(12\)/,
+      ),
+    });
+    await waitFor(
+      async () => (await api.sweeps.get({ id: tpe })).status === "completed",
+      "the TPE sweep",
+      60_000,
+    );
+    const header = await api.sweeps.get({ id: tpe });
+    expect(header.tpe).toEqual({ budget: 12, proposed: 12, finished: 12, open: 0, startup: 3, parallel: 2 });
+    expect(header.trialCount).toBe(24);
+    const revisions = await api.sweeps.revisions({ id: tpe });
+    expect(revisions.map((r) => r.kind)).toEqual(["submit", ...new Array(10).fill("propose")]);
+    // TPE learned what the scripted results say: proposed is far better than the others
+    const ranking = await api.sweeps.ranking({ id: tpe });
+    expect(ranking.configurations[0]!.config).toMatch(/variant=proposed/);
+    // finished, it takes seeds for the configurations it proposed
+    expect(await api.sweeps.extend({ id: tpe, seeds: { more: 1 } })).toMatchObject({ added: 12 });
+  });
+
   it("refuses bad seeds naming the field, a viewer, and a read-only dashboard", async () => {
     await expect(api.sweeps.extend({ id, seeds: { seeds: [1, 1.5] } })).rejects.toMatchObject({
       code: "BAD_REQUEST",
