@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import type { NativeKernels } from "./native-kernels";
 import { at, type HeapBackend, heap32 } from "./wasm-heap-copy";
 
 /** What optimizerStep needs from an optimiser; tfjs's own optimisers satisfy it too. */
@@ -73,6 +74,18 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
 }
 
+/** The native kernels the wasm kernel runs on, when the backend loaded them (see {@link useNativeAdam}). */
+let native: NativeKernels | undefined;
+
+/**
+ * Runs the wasm backend's one-kernel Adam update as native code (native-kernels.ts) — for every variable, as it
+ * outruns tfjs's ops at any size — or, with `undefined`, as the JavaScript loop for small variables only.
+ * The bits are the same either way.
+ */
+export function useNativeAdam(kernels: NativeKernels | undefined): void {
+  native = kernels;
+}
+
 /** The wasm kernel: reads and writes the tensors where they live, in the wasm heap, through views. */
 const wasmAdamUpdate: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, m, v, g } = inputs as unknown as AdamInputs;
@@ -86,6 +99,28 @@ const wasmAdamUpdate: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const heap = heap32(b);
   const n = tf.util.sizeFromShape(x.shape);
   const view = (t: tf.TensorInfo) => heap.subarray(at(b, t), at(b, t) + n);
+  if (native) {
+    const a = attrs as unknown as AdamUpdateAttrs;
+    native.adamUpdate(
+      n,
+      view(x),
+      view(m),
+      view(v),
+      view(g),
+      view(outs[0]!),
+      view(outs[1]!),
+      view(outs[2]!),
+      a.beta1,
+      a.oneMinusBeta1,
+      a.beta2,
+      a.oneMinusBeta2,
+      a.correction1,
+      a.correction2,
+      a.epsilon,
+      a.negativeLearningRate,
+    );
+    return outs;
+  }
   adamUpdateLoop(
     view(x),
     view(m),
@@ -206,7 +241,8 @@ export class LayerwiseAdam implements GradientApplier {
         };
         tf.tidy(() => {
           const [x, m, v] =
-            fused && variable.size <= FUSED_MAX_ELEMENTS
+            fused &&
+            (variable.size <= FUSED_MAX_ELEMENTS || (native !== undefined && tf.getBackend() === "wasm"))
               ? (tf
                   .engine()
                   .runKernel(

@@ -25,6 +25,8 @@ import { AppError, SettingsError } from "@tailsweep/schemas";
 import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
+import { useNativeAdam } from "./adam";
+import { loadNativeKernels, type NativeKernelsResult } from "./native-kernels";
 import { shareSavedTensors } from "./shared-saved-tensors";
 import { installWasmBinaryOps } from "./wasm-binary-ops";
 import { installWasmHeapCopies } from "./wasm-heap-copy";
@@ -152,6 +154,8 @@ export class BackendInitError extends AppError {
 interface Active {
   info: BackendInfo;
   blas?: OpenBlas;
+  /** The native kernels of the wasm backends, or why there are none. */
+  native?: NativeKernelsResult;
   /** Description of the wasm binary in use (wasm backends only). */
   wasm?: string;
 }
@@ -291,25 +295,29 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
         throw new Error("needs the single-threaded wasm binary, but WASM_HAS_MULTITHREAD_SUPPORT is on");
       }
       const blas = await loadOpenBlas();
-      blas.setThreads(blasThreads ?? defaults.blasThreads ?? 1);
+      const threads = blasThreads ?? defaults.blasThreads ?? 1;
+      blas.setThreads(threads);
       // Kernels are swapped before setBackend so that tfjs runs their setup on initialisation.
       installWasmMatMulBlas(blas);
+      const native = await useNative(threads);
       const wasm = await useWasm(blas);
       versions["@tensorflow/tfjs-backend-wasm"] = version_wasm;
       versions.koffi = blas.koffiVersion;
       versions.openblas = blas.version;
       return {
-        info: freeze({ name, tfjsBackend: "wasm", detail: blasDetail(blas, wasm), versions }),
+        info: freeze({ name, tfjsBackend: "wasm", detail: blasDetail(blas, wasm, native), versions }),
         blas,
+        native,
         wasm,
       };
     }
     case "wasm": {
       installWasmMatMulTranspose();
+      const native = await useNative(blasThreads ?? defaults.blasThreads ?? 1);
       const wasm = await useWasm();
       versions["@tensorflow/tfjs-backend-wasm"] = version_wasm;
-      const detail = `${wasm}; transposed matMuls run as Transpose + XNNPACK matMul`;
-      return { info: freeze({ name, tfjsBackend: "wasm", detail, versions }), wasm };
+      const detail = `${wasm}; transposed matMuls run as Transpose + XNNPACK matMul; ${nativeDetail(native)}`;
+      return { info: freeze({ name, tfjsBackend: "wasm", detail, versions }), native, wasm };
     }
     case "cpu": {
       await useTfjsBackend("cpu", "@tensorflow/tfjs-backend-cpu");
@@ -405,7 +413,11 @@ async function useTfjsBackend(name: string, pkg: string): Promise<void> {
 async function keepActive(current: Active, blasThreads: number | undefined): Promise<void> {
   if (blasThreads !== undefined && current.blas != null && current.blas.getThreads() !== blasThreads) {
     current.blas.setThreads(blasThreads);
-    current.info = freeze({ ...current.info, detail: blasDetail(current.blas, current.wasm ?? "wasm") });
+    if (current.native?.ok) current.native.kernels.setThreads(blasThreads);
+    current.info = freeze({
+      ...current.info,
+      detail: blasDetail(current.blas, current.wasm ?? "wasm", current.native),
+    });
   }
   if (tf.getBackend() !== current.info.tfjsBackend) {
     await useTfjsBackend(current.info.tfjsBackend, current.info.tfjsBackend);
@@ -417,11 +429,29 @@ async function restore(previous: Active): Promise<void> {
   if (tf.getBackend() !== previous.info.tfjsBackend) await tf.setBackend(previous.info.tfjsBackend);
 }
 
-function blasDetail(blas: OpenBlas, wasm: string): string {
+/**
+ * Builds or finds the native kernels (native-kernels.ts) and lets the wasm Adam kernel run on them; without them
+ * it keeps its JavaScript loop, with the reason in the backend's description.
+ */
+async function useNative(threads: number): Promise<NativeKernelsResult> {
+  const native = await loadNativeKernels();
+  if (native.ok) native.kernels.setThreads(threads);
+  useNativeAdam(native.ok ? native.kernels : undefined);
+  return native;
+}
+
+function nativeDetail(native: NativeKernelsResult | undefined): string {
+  if (!native) return "Adam in JavaScript";
+  if (!native.ok) return `Adam in JavaScript (${native.reason})`;
+  const threads = native.kernels.getThreads();
+  return `Adam → native C (${native.kernels.compiler}, ${threads} OpenMP thread${threads === 1 ? "" : "s"})`;
+}
+
+function blasDetail(blas: OpenBlas, wasm: string, native: NativeKernelsResult | undefined): string {
   const threads = blas.getThreads();
   return (
     `${blas.config}; ${threads} BLAS thread${threads === 1 ? "" : "s"} (${blas.parallel}); ` +
-    `BatchMatMul → cblas_sgemm, leading-axis Sum → cblas_sgemv via koffi; ${wasm}`
+    `BatchMatMul → cblas_sgemm, leading-axis Sum → cblas_sgemv via koffi; ${nativeDetail(native)}; ${wasm}`
   );
 }
 
