@@ -310,6 +310,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     "sweeps.heatmap": { id: "s", x: "model.nu", y: "variant" },
     "sweeps.curves": { id: "s", metric: "loss.total" },
     "sweeps.importance": { id: "s", metric: "balancedAccuracy" },
+    "pareto.front": { id: "s", objectives: [{ metric: "balancedAccuracy" }, { metric: "minorityRecall" }] },
     "sweeps.perClass": { id: "s" },
     "sweeps.latest": { project: "p" },
     "sweeps.ranking": { id: "s" },

@@ -1,6 +1,7 @@
 import { canRead } from "../caller";
 import { t } from "../trpc";
 import { auditRouter } from "./audit";
+import { paretoRouter } from "./pareto";
 import { reportsRouter } from "./reports";
 import { runsRouter } from "./runs";
 import { sweepsRouter } from "./sweeps";
@@ -36,6 +37,7 @@ export const appRouter = t.router({
   trials: trialsRouter,
   runs: runsRouter,
   reports: reportsRouter,
+  pareto: paretoRouter,
   audit: auditRouter,
   members: membersRouter,
   tokens: tokensRouter,

@@ -1,0 +1,41 @@
+import { sweepPareto } from "@tailsweep/analysis";
+import { z } from "zod";
+import { checked, nameField } from "../input";
+import { t } from "../trpc";
+import { readableRuns, sweepIdInput } from "./sweep-access";
+
+/** At most this many objectives: a front over more is a cloud, and every one adds tests to the correction. */
+const MAX_OBJECTIVES = 6;
+
+/**
+ * Pareto fronts of a sweep's configurations over several objectives at once (issue #23). Its own router, apart from
+ * `sweeps`: one domain, one file.
+ */
+export const paretoRouter = t.router({
+  /**
+   * The front over two or more objectives (a direction left out is the metric's own, else the sweep's for its
+   * objective, else higher is better): each configuration's seed means with their t intervals, the non-dominated set
+   * by means, and each front member's dominance claims backed (or not) by paired one-sided tests, Holm-corrected
+   * (docs/statistics.md P1–P3). A bad objective is one InputError at `objectives` naming every problem.
+   */
+  front: t.procedure
+    .input(
+      checked(
+        sweepIdInput.extend({
+          objectives: z
+            .array(
+              z
+                .object({
+                  metric: nameField.min(1, "must not be empty"),
+                  direction: z.enum(["maximize", "minimize"]).optional(),
+                })
+                .strict(),
+            )
+            .max(MAX_OBJECTIVES, `at most ${MAX_OBJECTIVES} objectives`),
+          correction: z.enum(["holm", "bh"]).default("holm"),
+          alpha: z.number().gt(0).lt(1).default(0.05),
+        }),
+      ),
+    )
+    .query(async ({ ctx, input }) => sweepPareto(await readableRuns(ctx, input.id), input)),
+});
