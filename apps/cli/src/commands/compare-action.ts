@@ -1,4 +1,4 @@
-import type { Confirmation, StageEstimate, SweepComparison } from "@tailsweep/analysis";
+import type { Confirmation, StageEstimate, SweepComparison, SweepPareto } from "@tailsweep/analysis";
 import {
   bestClaim,
   correctionName,
@@ -8,6 +8,7 @@ import {
   pValue,
   signedPctInterval,
 } from "@tailsweep/analysis/format";
+import { InputError } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
 import { sweepOrLatest, withApi } from "../api-client";
 
@@ -17,7 +18,39 @@ interface CompareFlags {
   metric?: string;
   correction: Correction;
   alpha: number;
+  objectives?: string;
   json?: boolean;
+}
+
+/** What `--objectives` takes, for its error: the form and an example. */
+const OBJECTIVES_FORM =
+  "comma-separated metric:max or metric:min, at least 2, e.g. balancedAccuracy:max,minorityRecall:max";
+
+/**
+ * `--objectives balancedAccuracy:max,minorityRecall:max` as the API's objectives (a direction left out is the API's
+ * to choose: the metric's own, else max). Every bad item is named in one InputError, with the form allowed.
+ */
+export function parseObjectives(text: string): { metric: string; direction?: "maximize" | "minimize" }[] {
+  const problems: string[] = [];
+  const objectives = text.split(",").flatMap((item, i) => {
+    const [metric = "", direction, ...rest] = item.trim().split(":");
+    if (metric === "") {
+      problems.push(`item ${i + 1} ('${item}') names no metric`);
+      return [];
+    }
+    if (rest.length > 0 || (direction !== undefined && !["max", "min"].includes(direction))) {
+      problems.push(`'${item.trim()}': the direction must be max or min`);
+      return [];
+    }
+    const way: "maximize" | "minimize" | undefined =
+      direction === undefined ? undefined : direction === "max" ? "maximize" : "minimize";
+    return [{ metric, ...(way && { direction: way }) }];
+  });
+  if (problems.length === 0 && objectives.length < 2)
+    problems.push(`a front needs at least 2 objectives, got ${objectives.length}`);
+  if (problems.length > 0)
+    throw new InputError("--objectives", `${problems.join("; ")} (${OBJECTIVES_FORM})`);
+  return objectives;
 }
 
 /** Rows of cells in columns as wide as their widest cell, two spaces apart. */
@@ -112,9 +145,73 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
     out(`${c.pending} confirmation trials still to finish: the test uses the seeds that are in`);
 }
 
-/** `tailsweep compare [sweep]`: the sweep's configurations against the baseline, from a store or a server alike. */
+/** The front over the objectives: a row per configuration, then the dominance claims and what they rest on. */
+function printPareto(front: SweepPareto, out: (line: string) => void): void {
+  const names = front.objectives.map((o) => `${o.metric} (${o.direction === "maximize" ? "max" : "min"})`);
+  out("");
+  out(
+    `Pareto front over ${names.join(" × ")}: seed means with ${Math.round(100 * front.confidence)}% t intervals; ${front.front.length} of ${front.configurations.length} configurations on it by means`,
+  );
+  const intervals = intervalWriter();
+  const few = (n: number) => (n < FEW_SEEDS ? " !" : "");
+  const status = { front: "front", dominated: "dominated", "not separable": "not separable ?" };
+  printAligned(
+    [
+      "configuration",
+      ...front.objectives.map((o) => `${o.metric} [95% CI]`),
+      "status",
+      "dominated by (means)",
+    ],
+    front.configurations.map((c) => [
+      c.config,
+      ...c.estimates.map(
+        (e) =>
+          `${pct(e.summary.mean)} ${intervals.text(e.summary.ci, [0, 1], 1)} n=${e.summary.n}${few(e.summary.n)}`,
+      ),
+      status[c.status],
+      c.dominatedBy.join(", "),
+    ]),
+    out,
+  );
+  if (front.claims.length > 0) {
+    out(
+      `Dominance claims: each lead tested by a one-sided paired t-test on the seeds both ran, ${correctionName(front.correction)} across ${front.tests} test${front.tests === 1 ? "" : "s"}, α = ${front.alpha}:`,
+    );
+    for (const claim of front.claims) {
+      const tests = claim.tests.map((t) =>
+        t.lead === "tie"
+          ? `${t.metric} tied`
+          : `${t.metric} ${t.meanDiff >= 0 ? "+" : ""}${pct(t.meanDiff, 2)} pp (${t.seeds.length} pairs, p adj ${pValue(t.pAdjusted)}${t.reason ? `: ${t.reason}` : ""})${t.significant ? " *" : ""}`,
+      );
+      out(
+        `  ${claim.dominant} dominates ${claim.dominated}: ${claim.backed ? "backed" : "by means only, not separable"} — ${tests.join("; ")}${claim.posthocRevisions.length > 0 ? " †" : ""}`,
+      );
+    }
+    out(
+      "* significant after correction. A backed claim leads significantly on the starred objective and is not behind on the others by the means (no test shows 'not worse').",
+    );
+  }
+  const notSeparable = front.configurations.filter((c) => c.status === "not separable").map((c) => c.config);
+  if (notSeparable.length > 0)
+    out(
+      `? dominated by means, but no claim against ${notSeparable.length === 1 ? "it" : "them"} is significant: ${notSeparable.join(", ")} may belong on the front (more seeds would tell)`,
+    );
+  for (const e of front.excluded) out(`left out: ${e.config} (${e.reason})`);
+  for (const note of intervals.notes(
+    front.configurations.flatMap((c) => c.estimates.map((e) => e.summary.n)),
+  ))
+    out(note);
+  for (const note of front.notes) out(`Note: ${note}`);
+}
+
+/**
+ * `tailsweep compare [sweep]`: the sweep's configurations against the baseline, and with `--objectives` their
+ * Pareto front, from a store or a server alike.
+ */
 export async function compareCommand(id: string | undefined, o: CompareFlags): Promise<void> {
-  const { sweep, metric, ...table } = await withApi(
+  // the flag's own syntax is checked before anything is opened; the metrics the sweep has are the API's to check
+  const objectives = o.objectives === undefined ? undefined : parseObjectives(o.objectives);
+  const { sweep, metric, pareto, ...table } = await withApi(
     async (api) => {
       const sweep = await sweepOrLatest(api, id);
       const compared = await api.sweeps.compare.query({
@@ -124,10 +221,17 @@ export async function compareCommand(id: string | undefined, o: CompareFlags): P
         correction: o.correction,
         alpha: o.alpha,
       });
-      return { sweep, ...compared };
+      const pareto = objectives
+        ? await api.pareto.front.query({ id: sweep, objectives, correction: o.correction, alpha: o.alpha })
+        : undefined;
+      return { sweep, ...compared, pareto };
     },
-    { flags: { baseline: "--baseline", metric: "--metric" } },
+    { flags: { baseline: "--baseline", metric: "--metric", objectives: "--objectives" } },
   );
-  if (o.json) process.stdout.write(`${JSON.stringify({ sweep, metric, ...table })}\n`);
-  else printTable(table, metric);
+  if (o.json)
+    process.stdout.write(`${JSON.stringify({ sweep, metric, ...table, ...(pareto && { pareto }) })}\n`);
+  else {
+    printTable(table, metric);
+    if (pareto) printPareto(pareto, (line) => process.stdout.write(`${line}\n`));
+  }
 }

@@ -1,0 +1,139 @@
+// `tailsweep compare --objectives`: the Pareto front of a stored sweep through the real CLI (a child process on an
+// embedded store seeded with hand-made results), the same numbers as @tailsweep/analysis computes on that store.
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadSweepRuns, type SweepPareto, sweepPareto } from "@tailsweep/analysis";
+import { openRunStore } from "@tailsweep/db";
+import { parseSweepFile } from "@tailsweep/schemas";
+import { expandSweep } from "@tailsweep/sweep";
+import { scriptedResult } from "@tailsweep/sweep/testing";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const bin = join(__dirname, "..", "bin", "tailsweep.mjs");
+const dir = mkdtempSync(join(tmpdir(), "tailsweep-pareto-"));
+const dbDir = join(dir, "db");
+const sweepId = "pareto-0123456789abcdef";
+
+/** ν = 10 ahead of ν = 5 on both objectives on every seed (by varying amounts); ν = 30 trades accuracy for recall. */
+function scores(nu: number, seed: number): { ba: number; mr: number } {
+  const wobble = [0, 0.013, -0.006, 0.009][seed]!;
+  if (nu === 10) return { ba: 0.78 + wobble, mr: 0.6 + 0.01 * seed };
+  if (nu === 5) return { ba: 0.7 + 0.005 * seed, mr: 0.5 + wobble };
+  return { ba: 0.62 + 0.01 * seed, mr: 0.8 - wobble };
+}
+
+function tailsweep(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      {
+        env: {
+          ...process.env,
+          TAILSWEEP_DB_DIR: dbDir,
+          DATABASE_URL: "",
+          NATS_URL: "",
+          TAILSWEEP_TOKEN: "",
+          TAILSWEEP_URL: "",
+          XDG_CONFIG_HOME: dir,
+        },
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe("tailsweep compare --objectives", { timeout: 300_000 }, () => {
+  let expected: SweepPareto;
+
+  beforeAll(async () => {
+    const opened = await openRunStore({ pgliteDir: dbDir, databaseUrl: "" });
+    try {
+      const spec = parseSweepFile({
+        name: "pareto",
+        project: "p",
+        search: { nu: [5, 10, 30] },
+        seeds: [1, 2, 3],
+      });
+      const t0 = new Date("2026-01-01T00:00:00Z");
+      await opened.store.createSweep({ id: sweepId, spec, trials: expandSweep(spec), now: t0 });
+      for (const trial of await opened.store.listTrials(sweepId)) {
+        await opened.store.claimTrial(trial.id, "w", t0, "cpu");
+        const { ba, mr } = scores(Number(trial.params["model.nu"]), trial.seed);
+        const result = scriptedResult(ba);
+        result.metrics.minorityRecall = mr;
+        await opened.store.completeTrial(trial.id, 1, result, t0);
+      }
+      expected = sweepPareto(await loadSweepRuns(opened.store, sweepId), {
+        objectives: [
+          { metric: "balancedAccuracy", direction: "maximize" },
+          { metric: "minorityRecall", direction: "maximize" },
+        ],
+      });
+    } finally {
+      await opened.close();
+    }
+  }, 300_000);
+
+  it("prints the front with --json as analysis computes it, beside the comparison", async () => {
+    const r = await tailsweep([
+      "compare",
+      sweepId,
+      "--objectives",
+      "balancedAccuracy:max,minorityRecall:max",
+      "--json",
+    ]);
+    expect([r.code, r.stderr]).toEqual([0, expect.any(String)]);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ sweep: sweepId, metric: "balancedAccuracy" });
+    expect(out.rows).toHaveLength(3); // the comparison table is still there
+    expect(out.pareto).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(out.pareto.front).toEqual(["model.nu=10", "model.nu=30"]);
+    expect(
+      out.pareto.claims.map((c: { dominated: string; backed: boolean }) => [c.dominated, c.backed]),
+    ).toEqual([["model.nu=5", true]]);
+  });
+
+  it("prints the front as a table with the backed claims", async () => {
+    const r = await tailsweep([
+      "compare",
+      sweepId,
+      "--objectives",
+      "balancedAccuracy:max,minorityRecall:max",
+    ]);
+    expect(r.code).toBe(0);
+    const text = r.stdout;
+    expect(text).toMatch(
+      /Pareto front over balancedAccuracy \(max\) × minorityRecall \(max\): seed means with 95% t intervals; 2 of 3 configurations on it by means/,
+    );
+    const nu5 = expected.configurations.find((c) => c.config === "model.nu=5")!;
+    const mean = (100 * nu5.estimates[0]!.summary.mean).toFixed(1);
+    expect(text).toMatch(
+      new RegExp(`model\\.nu=5 +${mean} \\[[0-9.]+, [0-9.]+\\] n=3 .*dominated +model\\.nu=10`),
+    );
+    expect(text).toMatch(/model\.nu=30 .* front/);
+    expect(text).toMatch(
+      /model\.nu=10 dominates model\.nu=5: backed — balancedAccuracy \+[0-9.]+ pp \(3 pairs, p adj [<0-9.]+\) \*; minorityRecall/,
+    );
+  });
+
+  it("names every bad objective in one error, its own syntax first and then what the sweep lacks", async () => {
+    const syntax = await tailsweep(["compare", sweepId, "--objectives", "balancedAccuracy:up,:max"]);
+    expect(syntax.code).toBe(2);
+    expect(syntax.stderr).toMatch(
+      /--objectives: 'balancedAccuracy:up': the direction must be max or min; item 2 \(':max'\) names no metric \(comma-separated metric:max or metric:min, at least 2, e\.g\. balancedAccuracy:max,minorityRecall:max\)/,
+    );
+    const lacking = await tailsweep([
+      "compare",
+      sweepId,
+      "--objectives",
+      "balancedAccuracy,nope:min,pseudoClassShift:max",
+    ]);
+    expect(lacking.code).toBe(2);
+    expect(lacking.stderr).toMatch(
+      /--objectives: nope:min: no finished trial of sweep pareto-0123456789abcdef reports nope .*; pseudoClassShift:max: pseudoClassShift is lower-is-better, not max; pseudoClassShift:max: no finished trial/,
+    );
+  });
+});
