@@ -475,3 +475,187 @@ export function parallelCoordinatesSvg(options: {
     },
   );
 }
+
+/** One point of {@link paretoSvg}: a configuration's means on the two objectives, their intervals, and its standing. */
+export interface ParetoPoint {
+  label: string;
+  x: number;
+  y: number;
+  /** The intervals of x and y (NaN ends: no whisker, e.g. one seed). */
+  xCi: [number, number];
+  yCi: [number, number];
+  /** On the front by means; dominated with a backed claim; or dominated by means only (not separable). */
+  status: "front" | "dominated" | "not separable";
+  /** What hovering the point shows (an SVG <title>). */
+  title: string;
+}
+
+/** How {@link paretoSvg} draws each standing: the front filled, the rest hollow, "not separable" in amber. */
+const PARETO_STYLE = {
+  front: { color: "#1f77b4", name: "on the front" },
+  "not separable": { color: "#c77c02", name: "dominated by means, not separable" },
+  dominated: { color: "#888888", name: "dominated" },
+} as const;
+
+/**
+ * The staircase through the front's points, sorted by x: between two neighbours it turns at the corner that is worse
+ * on both objectives (for maximise × maximise, the smaller x and the smaller y), the edge of the region the front
+ * dominates.
+ */
+export function frontSteps(
+  points: readonly { x: number; y: number }[],
+  directions: readonly ["maximize" | "minimize", "maximize" | "minimize"],
+): [number, number][] {
+  const sorted = [...points].sort((a, b) => a.x - b.x || a.y - b.y);
+  const worse = (a: number, b: number, d: "maximize" | "minimize") =>
+    d === "maximize" ? Math.min(a, b) : Math.max(a, b);
+  const out: [number, number][] = [];
+  sorted.forEach((p, i) => {
+    const prev = sorted[i - 1];
+    if (prev) out.push([worse(prev.x, p.x, directions[0]), worse(prev.y, p.y, directions[1])]);
+    out.push([p.x, p.y]);
+  });
+  return out;
+}
+
+/**
+ * A Pareto front over two objectives: each configuration at its two means with both intervals as whiskers, labelled,
+ * the front's members filled and joined by its staircase ({@link frontSteps}), the others hollow (amber where the
+ * seeds cannot tell them from the front). Values are drawn as given (pass percentages for shares); the axes fit the
+ * data and say which way is better. Each point carries its `title` as an SVG <title> for hover.
+ */
+export function paretoSvg(options: {
+  title: string;
+  xName: string;
+  yName: string;
+  directions: readonly ["maximize" | "minimize", "maximize" | "minimize"];
+  points: readonly ParetoPoint[];
+  width?: number;
+  height?: number;
+}): string {
+  const { points, directions } = options;
+  const range = (values: number[]): [number, number] => {
+    const finite = values.filter(Number.isFinite);
+    const lo = finite.length ? Math.min(...finite) : 0;
+    const hi = finite.length ? Math.max(...finite) : 1;
+    const pad = (hi - lo) * 0.08 || 1;
+    return [Math.floor(lo - pad), Math.ceil(hi + pad)];
+  };
+  const xRange = range(points.flatMap((p) => [p.x, ...p.xCi]));
+  const yRange = range(points.flatMap((p) => [p.y, ...p.yCi]));
+  const clip = (v: number, [lo, hi]: [number, number]) =>
+    Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : v;
+  const statuses = (["front", "not separable", "dominated"] as const).filter((s) =>
+    points.some((p) => p.status === s),
+  );
+  const series: echarts.SeriesOption[] = [
+    {
+      type: "line",
+      name: "front (by means)",
+      data: frontSteps(
+        points.filter((p) => p.status === "front"),
+        directions,
+      ),
+      color: PARETO_STYLE.front.color,
+      lineStyle: { width: 1.5, type: "dashed" },
+      symbol: "none",
+      silent: true,
+    },
+    {
+      type: "custom",
+      name: "95% t intervals",
+      silent: true,
+      data: points.map((p) => [
+        p.x,
+        p.y,
+        clip(p.xCi[0], xRange),
+        clip(p.xCi[1], xRange),
+        clip(p.yCi[0], yRange),
+        clip(p.yCi[1], yRange),
+      ]),
+      renderItem: (_params, api) => {
+        const [cx, cy] = api.coord([api.value(0), api.value(1)]) as [number, number];
+        const style = { stroke: "#555", lineWidth: 1 };
+        const cap = 3;
+        const children: {
+          type: "line";
+          shape: { x1: number; y1: number; x2: number; y2: number };
+          style: typeof style;
+        }[] = [];
+        const [x0, x1] = [api.value(2), api.value(3)].map(
+          (v) => (api.coord([v, api.value(1)]) as number[])[0]!,
+        );
+        if ([x0, x1].every(Number.isFinite))
+          children.push(
+            { type: "line", shape: { x1: x0!, y1: cy, x2: x1!, y2: cy }, style },
+            { type: "line", shape: { x1: x0!, y1: cy - cap, x2: x0!, y2: cy + cap }, style },
+            { type: "line", shape: { x1: x1!, y1: cy - cap, x2: x1!, y2: cy + cap }, style },
+          );
+        const [y0, y1] = [api.value(4), api.value(5)].map(
+          (v) => (api.coord([api.value(0), v]) as number[])[1]!,
+        );
+        if ([y0, y1].every(Number.isFinite))
+          children.push(
+            { type: "line", shape: { x1: cx, y1: y0!, x2: cx, y2: y1! }, style },
+            { type: "line", shape: { x1: cx - cap, y1: y0!, x2: cx + cap, y2: y0! }, style },
+            { type: "line", shape: { x1: cx - cap, y1: y1!, x2: cx + cap, y2: y1! }, style },
+          );
+        return { type: "group", children };
+      },
+      z: 1,
+    },
+    ...statuses.map(
+      (status): echarts.SeriesOption => ({
+        type: "scatter",
+        name: PARETO_STYLE[status].name,
+        color: PARETO_STYLE[status].color,
+        symbolSize: 9,
+        itemStyle:
+          status === "front"
+            ? { color: PARETO_STYLE[status].color }
+            : { color: "#fff", borderColor: PARETO_STYLE[status].color, borderWidth: 2 },
+        label: { show: true, position: "right", fontSize: 10, color: "#222", formatter: "{@[2]}" },
+        data: points.filter((p) => p.status === status).map((p) => [p.x, p.y, p.label]),
+        z: 5,
+      }),
+    ),
+  ];
+  const way = (d: "maximize" | "minimize", axis: "x" | "y") =>
+    d === "maximize" ? (axis === "x" ? "→ better" : "↑ better") : axis === "x" ? "← better" : "↓ better";
+  const svg = renderSvg(
+    {
+      title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
+      legend: { top: 26, left: 0, data: ["front (by means)", ...statuses.map((s) => PARETO_STYLE[s].name)] },
+      // room under the legend for the y axis's name
+      grid: { top: 88, left: 60, right: 40, bottom: 50 },
+      xAxis: {
+        type: "value",
+        min: xRange[0],
+        max: xRange[1],
+        name: `${options.xName} (${way(directions[0], "x")})`,
+        nameLocation: "middle",
+        nameGap: 28,
+      },
+      yAxis: {
+        type: "value",
+        min: yRange[0],
+        max: yRange[1],
+        name: `${options.yName} (${way(directions[1], "y")})`,
+        axisLine: { onZero: false },
+      },
+      series,
+    },
+    options.width ?? 760,
+    options.height ?? 420,
+  );
+  // ECharts' SSR marks each symbol with its series and data index: the point's hover text goes inside it
+  const bySeries = statuses.map((s) => points.filter((p) => p.status === s));
+  return svg.replace(
+    /(<path\b[^>]*\becmeta_series_index="(\d+)" ecmeta_data_index="(\d+)" ecmeta_ssr_type="chart"[^>]*>)(<\/path>)/g,
+    (whole, open: string, series: string, index: string, close: string) => {
+      // series 0 and 1 are the staircase and the whiskers; the scatter series follow, one per standing
+      const point = bySeries[Number(series) - 2]?.[Number(index)];
+      return point ? `${open}<title>${escapeXml(point.title)}</title>${close}` : whole;
+    },
+  );
+}
