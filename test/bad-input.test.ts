@@ -213,6 +213,21 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
       expect.stringMatching(/^seeds: method: tpe runs every configuration on the same fixed seeds/),
       expect.stringMatching(/^decide: required with seeds/),
     ]);
+    // objectives: a metric twice, an unknown metric and an objective that is not their first, with the rest
+    const objectives = await call("sweeps.launch", {
+      yaml: [
+        "name: s",
+        "search: { nu: [5, 1] }",
+        "objectives: [{ metric: minorityRecall }, { metric: minorityRecall }, { metric: logLoss }]",
+        "objective: { metric: gMean }",
+      ].join("\n"),
+    });
+    expect([objectives.status, ...objectives.message.split("\n")]).toEqual([
+      400,
+      expect.stringMatching(/^objectives\[2\]\.metric: /),
+      "search.nu[1]: Too small: expected number to be >2",
+      "objectives[1].metric: minorityRecall is objectives[0] already; list each metric once",
+    ]);
     expect(await stored()).toEqual(before);
   });
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, isConfigError, resolveRunConfig, StoredRunConfigSchema } from "./run-config";
-import { parseSweepFile, StoredSweepSpecSchema, SweepSpecSchema, trialNeedsGpu } from "./sweep";
+import {
+  defaultParetoObjectives,
+  parseSweepFile,
+  StoredSweepSpecSchema,
+  SweepSpecSchema,
+  trialNeedsGpu,
+} from "./sweep";
 import { countTrials, DEFAULT_MAX_TRIALS } from "./sweep-limits";
 
 const minimal = { name: "s1", search: { nu: [5, 10] } };
@@ -445,6 +451,88 @@ describe("method: grid | random | tpe", () => {
       }),
     ).toEqual([
       expect.stringMatching(/^seeds: method: tpe runs every configuration on the same fixed seeds/),
+    ]);
+  });
+});
+
+describe("objectives: several metrics at once (issue #23)", () => {
+  const two = [{ metric: "balancedAccuracy" }, { metric: "minorityRecall", direction: "maximize" }];
+
+  it("writes directions in, makes objective its first entry, and reads back; absent, the spec is as before", () => {
+    const spec = parseSweepFile({ name: "m", search: { nu: [5, 10] }, objectives: two });
+    expect(spec.objectives).toEqual([
+      { metric: "balancedAccuracy", direction: "maximize" },
+      { metric: "minorityRecall", direction: "maximize" },
+    ]);
+    expect(spec.objective).toEqual({ metric: "balancedAccuracy", direction: "maximize" });
+    expect(SweepSpecSchema.parse(JSON.parse(JSON.stringify(spec)))).toEqual(spec);
+    expect(StoredSweepSpecSchema.parse(JSON.parse(JSON.stringify(spec)))).toEqual(spec);
+    expect(defaultParetoObjectives(spec)).toEqual(spec.objectives);
+    // a file without objectives has no such key: its spec, and so its sweep's id, is what it was
+    const plain = parseSweepFile({ name: "m", search: { nu: [5, 10] } });
+    expect(plain).not.toHaveProperty("objectives");
+    expect(defaultParetoObjectives(plain)).toBeUndefined();
+    // objective written the same as the first entry is accepted (a form that always writes it); the spec is the same
+    expect(
+      parseSweepFile({
+        name: "m",
+        search: { nu: [5, 10] },
+        objectives: two,
+        objective: { metric: "balancedAccuracy" },
+      }),
+    ).toEqual(spec);
+    // the first objective decides a sequential design's metric when decide names none
+    const sequential = parseSweepFile({
+      name: "m",
+      search: { variant: ["gaussian", "proposed"] },
+      seeds: { initial: 2, step: 1, max: 3 },
+      decide: { baseline: "variant=gaussian" },
+      objectives: [{ metric: "minorityRecall" }, { metric: "gMean" }],
+    });
+    expect(sequential.sequential?.decide.metric).toBe("minorityRecall");
+    // with method: tpe too
+    const tpe = parseSweepFile({
+      name: "t",
+      search: { nu: { distribution: "loguniform", low: 3, high: 100 } },
+      method: "tpe",
+      budget: 6,
+      objectives: two,
+    });
+    expect(tpe.objectives).toHaveLength(2);
+  });
+
+  it("names every bad field at once: a repeated metric, an unknown one, too few or many, a contradicting objective", () => {
+    expect(
+      problemsOf({
+        name: "m",
+        search: { nu: [5, 1] },
+        objectives: [{ metric: "minorityRecall" }, { metric: "minorityRecall" }],
+        objective: { metric: "gMean" },
+      }),
+    ).toEqual([
+      "search.nu[1]: Too small: expected number to be >2",
+      "objectives[1].metric: minorityRecall is objectives[0] already; list each metric once",
+      "objective: with objectives, the first of them (minorityRecall, maximize) is the objective every single-metric view ranks by; leave objective out, or make it the same (got gMean, maximize)",
+    ]);
+    expect(
+      problemsOf({
+        name: "m",
+        search: { nu: [5, 1] },
+        objectives: [{ metric: "logLoss" }, { metric: "gMean", direction: "up" }],
+      }),
+    ).toEqual([
+      expect.stringMatching(/^objectives\[0\]\.metric: /),
+      expect.stringMatching(/^objectives\[1\]\.direction: /),
+      "search.nu[1]: Too small: expected number to be >2",
+    ]);
+    expect(problemsOf({ name: "m", search: { nu: [5, 10] }, objectives: [{ metric: "gMean" }] })).toEqual([
+      "objectives: must list at least 2 objectives (one is objective:)",
+    ]);
+    const five = ["balancedAccuracy", "accuracy", "macroF1", "gMean", "minorityRecall"].map((metric) => ({
+      metric,
+    }));
+    expect(problemsOf({ name: "m", search: { nu: [5, 10] }, objectives: five })).toEqual([
+      "objectives: must list at most 4 objectives",
     ]);
   });
 });

@@ -12,6 +12,7 @@ import {
   type SweepLimits,
 } from "./sweep-limits";
 import { noNul } from "./text";
+import { metricDirection } from "./trial-metrics";
 
 /** Epochs between a trial's checkpoints when its sweep's `execution.checkpointEvery` is absent. */
 export const DEFAULT_CHECKPOINT_EVERY = 1;
@@ -78,6 +79,29 @@ export const ObjectiveMetricSchema = z.enum([
   "minorityRecall",
 ]);
 export type ObjectiveMetric = z.infer<typeof ObjectiveMetricSchema>;
+
+/** Which way a metric is better. */
+export type ObjectiveDirection = "maximize" | "minimize";
+
+/** The fewest and most entries of a sweep's `objectives` (a front over more is a cloud, and every one adds tests). */
+export const OBJECTIVES_LIMITS = { min: 2, max: 4 } as const;
+
+/** One entry of `objectives:` as written: a metric and, optionally, which way is better. */
+const ObjectiveEntrySchema = z
+  .object({
+    metric: ObjectiveMetricSchema,
+    direction: z
+      .enum(["maximize", "minimize"])
+      .optional()
+      .describe("Whether higher or lower is better; absent, the metric's own direction, else maximize."),
+  })
+  .strict();
+
+/** One resolved objective of a multi-objective sweep: its direction written in. */
+export interface SweepObjective {
+  metric: ObjectiveMetric;
+  direction: ObjectiveDirection;
+}
 
 /** What a seed may be: what the trainer's generators take. */
 const SEED_RULE = `a whole number from 0 to ${2 ** 31 - 1}`;
@@ -282,6 +306,17 @@ export const SweepFileSchema = z
       })
       .strict()
       .default({ metric: "balancedAccuracy", direction: "maximize" }),
+    objectives: z
+      .array(ObjectiveEntrySchema)
+      .min(
+        OBJECTIVES_LIMITS.min,
+        `must list at least ${OBJECTIVES_LIMITS.min} objectives (one is objective:)`,
+      )
+      .max(OBJECTIVES_LIMITS.max, `must list at most ${OBJECTIVES_LIMITS.max} objectives`)
+      .optional()
+      .describe(
+        "Several objectives at once, e.g. [{ metric: balancedAccuracy }, { metric: minorityRecall }] (2 to 4 distinct metrics; direction defaults to the metric's own, else maximize): method tpe proposes toward their Pareto front (multi-objective TPE), compare defaults to the front, and the first one is the objective for everything that ranks by one metric (objective may be left out, or must equal it).",
+      ),
     execution: z
       .object({
         maxAttempts: z
@@ -349,7 +384,10 @@ export type SweepFileInput = z.input<typeof SweepFileSchema>;
 
 /** A validated sweep: search keys are canonical paths (`model.nu`), seeds a list, method decided. */
 export interface SweepSpec
-  extends Omit<z.infer<typeof SweepFileSchema>, "search" | "seeds" | "decide" | "method" | "tpe"> {
+  extends Omit<
+    z.infer<typeof SweepFileSchema>,
+    "search" | "seeds" | "decide" | "method" | "tpe" | "objectives"
+  > {
   search: Record<string, ParamSpec>;
   /** The seeds every configuration runs (a sequential sweep's first look's, until later looks add theirs). */
   seeds: number[];
@@ -362,6 +400,11 @@ export interface SweepSpec
   method: "grid" | "random" | "tpe";
   /** Present with `method: tpe`, its defaults written in. */
   tpe?: Required<TpeSweepSettings>;
+  /**
+   * Present when the file lists `objectives`, each direction written in; `objective` is then its first entry.
+   * Absent otherwise, so a file without it keeps its spec and id.
+   */
+  objectives?: SweepObjective[];
 }
 
 /**
@@ -376,6 +419,13 @@ export const SweepSpecSchema = SweepFileSchema.omit({ search: true, seeds: true,
     tpe: z
       .object({ startup: z.number().int().min(1), parallel: z.number().int().min(1) })
       .strict()
+      .optional(),
+    objectives: z
+      .array(
+        z.object({ metric: ObjectiveMetricSchema, direction: z.enum(["maximize", "minimize"]) }).strict(),
+      )
+      .min(OBJECTIVES_LIMITS.min)
+      .max(OBJECTIVES_LIMITS.max)
       .optional(),
     sequential: SequentialSeedsSchema.extend({
       seeds: z.array(SeedSchema).min(2),
@@ -570,6 +620,8 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
       problems.push(...unmatchable(`execution.gpu.${key}`, path, values, search[path], search, base));
     }
   }
+  const objectives = resolveObjectives(file.objectives);
+  problems.push(...objectivesProblems(file.objectives, file.objective, writesObjective(input)));
   const design = typeof file.seeds === "object" && !Array.isArray(file.seeds) ? file.seeds : undefined;
   if (design) problems.push(...sequentialProblems(design, file.decide, file.search, method));
   else if (file.decide)
@@ -586,9 +638,13 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const execution = { ...file.execution, gpu: typeof gpu === "object" ? gpuRule : gpu };
-  const { decide, tpe, ...rest } = file;
+  const { decide, tpe, objectives: _written, ...rest } = file;
+  // With objectives, the first is the objective of everything that ranks by one metric (and of decide's default).
+  const objective = objectives?.[0] ?? file.objective;
   return {
     ...rest,
+    objective,
+    ...(objectives && { objectives }),
     // The generator is written into the spec, so reading it back later cannot mistake it for a stored, unversioned
     // (version 1) one.
     dataset: { version: CURRENT_DATASET_VERSION, ...rest.dataset },
@@ -607,11 +663,87 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
         sequential: {
           ...design,
           seeds: Array.from({ length: design.max }, (_, i) => i + 1),
-          decide: { ...decide, metric: decide.metric ?? file.objective.metric },
+          decide: { ...decide, metric: decide.metric ?? objective.metric },
           calibration: CURRENT_CALIBRATION_VERSION,
         },
       }),
   };
+}
+
+/** Whether a sweep file as given writes `objective` itself (the schema fills it in when it does not). */
+function writesObjective(input: unknown): boolean {
+  return typeof input === "object" && input !== null && "objective" in input;
+}
+
+/** `objectives` as written, each direction resolved: the metric's own where it has one, else maximize. */
+function resolveObjectives(
+  written: readonly { metric: ObjectiveMetric; direction?: ObjectiveDirection | undefined }[] | undefined,
+): SweepObjective[] | undefined {
+  return written?.map((o) => ({
+    metric: o.metric,
+    direction: o.direction ?? metricDirection(o.metric) ?? "maximize",
+  }));
+}
+
+/**
+ * What is wrong with `objectives` beyond its shape: a metric listed twice, a direction against the metric's own, and
+ * an `objective` written beside it that is not its first entry. Optuna refuses `direction` with `directions`; a file
+ * may still write both when they agree (a form that always writes `objective`), but never two different answers to
+ * "what does this sweep rank by".
+ */
+function objectivesProblems(
+  written: readonly { metric: ObjectiveMetric; direction?: ObjectiveDirection | undefined }[] | undefined,
+  objective: SweepObjective,
+  objectiveWritten: boolean,
+): string[] {
+  if (!written) return [];
+  const problems = repeatedObjectives(written);
+  for (const [i, o] of written.entries()) {
+    const own = metricDirection(o.metric);
+    if (own && o.direction && o.direction !== own)
+      problems.push(
+        `objectives[${i}].direction: ${o.metric} is better ${own === "maximize" ? "higher" : "lower"}; write ${own} or leave it out`,
+      );
+  }
+  const [first] = resolveObjectives(written) ?? [];
+  if (
+    objectiveWritten &&
+    first &&
+    (objective.metric !== first.metric || objective.direction !== first.direction)
+  )
+    problems.push(
+      `objective: with objectives, the first of them (${first.metric}, ${first.direction}) is the objective every single-metric view ranks by; leave objective out, or make it the same (got ${objective.metric}, ${objective.direction})`,
+    );
+  return problems;
+}
+
+/**
+ * A metric listed twice in `objectives`, read from the input as given, so that it is named even when another entry's
+ * shape is refused (and the field left out of the later checks).
+ */
+function repeatedObjectives(written: unknown): string[] {
+  if (!Array.isArray(written)) return [];
+  const problems: string[] = [];
+  const firstAt = new Map<string, number>();
+  for (const [i, o] of written.entries()) {
+    const metric = typeof o === "object" && o !== null && "metric" in o ? o.metric : undefined;
+    if (typeof metric !== "string") continue;
+    const first = firstAt.get(metric);
+    if (first === undefined) firstAt.set(metric, i);
+    else
+      problems.push(
+        `objectives[${i}].metric: ${metric} is objectives[${first}] already; list each metric once`,
+      );
+  }
+  return problems;
+}
+
+/**
+ * The objectives a sweep's Pareto view defaults to (`tailsweep compare`, the report, the dashboard): its
+ * `objectives` with their directions, or undefined for a single-objective sweep (the comparison table alone).
+ */
+export function defaultParetoObjectives(spec: Pick<SweepSpec, "objectives">): SweepObjective[] | undefined {
+  return spec.objectives?.map((o) => ({ ...o }));
 }
 
 /** What is wrong with a sequential design: its seeds' shape, a missing `decide`, a baseline that names no config. */
@@ -687,10 +819,13 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
     Object.entries(input).filter(([k]) => !refused.has(k)),
   );
   if (refused.has("name")) rest.name = "stand-in";
-  if (!SweepFileSchema.safeParse(rest).success) return sectionProblems(input, error);
+  // A refused objectives list is left out below; a metric it repeats is still a problem of its own.
+  const repeated =
+    refused.has("objectives") && "objectives" in input ? repeatedObjectives(input.objectives) : [];
+  if (!SweepFileSchema.safeParse(rest).success) return [...sectionProblems(input, error), ...repeated];
   try {
     parseSweepFile(rest, limits);
-    return [];
+    return repeated;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     // Checks that read a refused field misfire without it: budget and decide are judged against search and seeds.
@@ -702,7 +837,7 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
     if (refused.has("budget")) unsure.add("search");
     const under = (p: string) =>
       [...unsure].some((k) => p.startsWith(`${k}:`) || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
-    return e.problems.filter((p) => !under(p));
+    return [...e.problems.filter((p) => !under(p)), ...repeated];
   }
 }
 
