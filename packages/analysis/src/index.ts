@@ -82,6 +82,7 @@ export {
   type Versus,
 } from "./report/build";
 export { formatSummary, formatVersus, type RenderedReport, renderStudyMarkdown } from "./report/markdown";
+export { DEFAULT_REPORT_OBJECTIVES, type SettingFront, settingFronts } from "./report/pareto";
 export {
   type OverallAnswer,
   STUDY_FAMILIES,

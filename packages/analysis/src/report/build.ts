@@ -20,7 +20,9 @@ import {
 import { configurationsOf } from "../comparison";
 import { type Confirmation, confirmationsOf, selectionRuns } from "../confirmation";
 import { InvalidQueryError } from "../errors";
+import type { ParetoObjective } from "../pareto";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "../sweep-runs";
+import { DEFAULT_REPORT_OBJECTIVES, type SettingFront, settingFronts } from "./pareto";
 import { type StudyLevel, type StudyLevelOptions, studyLevel } from "./study-level";
 
 /**
@@ -47,6 +49,8 @@ export interface StudyReport {
   confirmations: { sweepId: string; sweepName: string; confirmation: Confirmation }[];
   /** Error control across settings and metrics, and one overall answer per baseline across settings. */
   study: StudyLevel;
+  /** When asked for ({@link StudyReportOptions.pareto}): each method comparison's fronts, setting by setting. */
+  pareto?: SettingFront[];
 }
 
 /** A metric the report compares methods on, with how to read it from a stored result. */
@@ -231,6 +235,11 @@ export interface StudyReportOptions {
   reference?: { name: string; config: Record<string, unknown> };
   /** The study-level family and its correction (default: the primary metric, Holm). */
   study?: StudyLevelOptions;
+  /**
+   * Adds a Pareto section: per setting of each method comparison, the methods' front over these objectives (default
+   * balanced accuracy × minority-class recall, both higher is better; docs/statistics.md P1–P3).
+   */
+  pareto?: { objectives?: readonly ParetoObjective[] };
   now?: Date;
 }
 
@@ -267,6 +276,11 @@ export async function buildStudyReport(
     sensitivities,
     missingModality: missing,
     study: studyLevel(methodComparisons, sensitivities, missing, options.study),
+    ...(options.pareto && {
+      pareto: methodComparisons.flatMap((mc, i) =>
+        settingFronts(methodSweeps[i]!, mc, options.pareto?.objectives ?? DEFAULT_REPORT_OBJECTIVES),
+      ),
+    }),
     confirmations: loaded.flatMap((l) =>
       confirmationsOf(l, {
         metric: l.sweep.spec.objective.metric,

@@ -17,6 +17,7 @@ import {
   type Tally,
   type Versus,
 } from "./build";
+import { paretoSection } from "./pareto";
 import type { StudyLevel } from "./study-level";
 
 /** A rendered report: the Markdown and the SVG figures it links to (file name → SVG text). */
@@ -131,6 +132,7 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
   for (const mc of report.methodComparisons) out.push(...methodSection(mc, figure));
   for (const s of report.sensitivities) out.push(...sensitivitySection(s, figure));
   if (report.missingModality.length > 0) out.push(...missingSection(report.missingModality, figure));
+  if (report.pareto) out.push(...paretoSection(report.pareto, figure));
   if (report.confirmations.length > 0) out.push(...confirmationSection(report.confirmations));
   return { markdown: `${out.join("\n").trimEnd()}\n`, figures };
 }

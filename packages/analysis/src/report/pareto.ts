@@ -1,0 +1,139 @@
+// The study report's optional Pareto section (issue #23): per setting of each method comparison, the methods' front
+// over two or more objectives (by default balanced accuracy × minority-class recall), the same numbers as
+// `tailsweep compare --objectives` gives for one sweep (docs/statistics.md P1–P3).
+import { paretoSvg } from "@tailsweep/charts";
+import { metricOf } from "@tailsweep/schemas";
+import { paramValue, type TrialRecord } from "@tailsweep/sweep";
+import { correctionName, pct, pctInterval, pValue } from "../format";
+import { type ParetoFront, type ParetoObjective, type ParetoObservation, paretoFront } from "../pareto";
+import type { SweepRuns } from "../sweep-runs";
+import { groupBy, type MethodComparison, settingLabel } from "./build";
+
+/** The objectives a report's Pareto section uses unless told otherwise: the class-imbalance trade-off. */
+export const DEFAULT_REPORT_OBJECTIVES: readonly ParetoObjective[] = [
+  { metric: "balancedAccuracy", direction: "maximize" },
+  { metric: "minorityRecall", direction: "maximize" },
+];
+
+/** One setting's front of the methods. */
+export interface SettingFront {
+  sweepId: string;
+  sweepName: string;
+  /** The setting's label, as the method comparison's tables show it. */
+  setting: string;
+  front: ParetoFront;
+}
+
+/**
+ * Each setting's front of the methods (the comparison's own settings, in its order): each method is a configuration,
+ * its seeds the setting's (the selection stage, as every table of the report). A setting where some method lacks an
+ * objective keeps the others and says so (`excluded`).
+ */
+export function settingFronts(
+  runs: SweepRuns,
+  mc: MethodComparison,
+  objectives: readonly ParetoObjective[],
+): SettingFront[] {
+  const { trials, results } = runs;
+  const bySetting = groupBy(trials, (t: TrialRecord) => settingLabel(t.params, mc.settingKeys));
+  return mc.settings.flatMap(({ label }) => {
+    const observations: ParetoObservation[] = [];
+    for (const t of bySetting.get(label) ?? []) {
+      const r = t.state === "succeeded" ? results.get(t.id) : undefined;
+      if (!r) continue;
+      for (const { metric } of objectives) {
+        const value = metricOf(r.metrics, metric);
+        if (value !== undefined)
+          observations.push({ config: paramValue(t.params.variant), seed: t.seed, metric, value });
+      }
+    }
+    if (observations.length === 0) return [];
+    return [
+      {
+        sweepId: mc.sweepId,
+        sweepName: mc.sweepName,
+        setting: label,
+        front: paretoFront(observations, objectives),
+      },
+    ];
+  });
+}
+
+/** A figure's Markdown link, written where the report keeps its figures (markdown.ts' `figure`). */
+type Figure = (name: string, alt: string, svg: string) => string;
+
+/** One front's standing per method, as the section's table and the figure show it. */
+const STANDING = { front: "front", dominated: "dominated", "not separable": "not separable" } as const;
+
+/**
+ * The report's Pareto section: per setting, a table of the methods' means with their interval half-widths per
+ * objective and their standing, the backed and unbacked dominance claims, and for two objectives the scatter.
+ */
+export function paretoSection(fronts: readonly SettingFront[], figure: Figure): string[] {
+  if (fronts.length === 0) return [];
+  const { objectives, correction, alpha } = fronts[0]!.front;
+  const names = objectives.map((o) => `${o.metric} (${o.direction === "maximize" ? "max" : "min"})`);
+  const out = [
+    `## Pareto fronts: ${names.join(" × ")}`,
+    "",
+    `Per setting, the methods no other beats on every objective at once by their seed means (front), and for each front method against each it dominates by means, a one-sided paired t-test on the seeds both ran per objective it leads on, ${correctionName(correction)}-corrected across the setting's claims at α = ${alpha}. Dominated: some claim against it is significant; not separable: dominated by means only, so the seeds cannot tell it from the front. "Not worse" on the other objectives rests on the means (docs/statistics.md P1–P3).`,
+    "",
+  ];
+  for (const { sweepName, setting, front } of fronts) {
+    out.push(`### ${sweepName}: ${setting}`, "");
+    out.push(
+      [
+        `| method | ${names.join(" | ")} | standing |`,
+        `|${" --- |".repeat(names.length + 2)}`,
+        ...front.configurations.map(
+          (c) =>
+            `| ${c.config} | ${c.estimates
+              .map((e) => `${pct(e.summary.mean)} ${pctInterval(e.summary.ci).text} (n=${e.summary.n})`)
+              .join(" | ")} | ${STANDING[c.status]} |`,
+        ),
+      ].join("\n"),
+      "",
+    );
+    for (const claim of front.claims)
+      out.push(
+        `- ${claim.dominant} dominates ${claim.dominated}: ${claim.backed ? "**backed**" : "by means only"} — ${claim.tests
+          .map((t) =>
+            t.lead === "tie"
+              ? `${t.metric} tied`
+              : `${t.metric} ${t.meanDiff >= 0 ? "+" : ""}${pct(t.meanDiff, 2)} pp, p adj ${pValue(t.pAdjusted)}${t.reason ? ` (${t.reason})` : ""}`,
+          )
+          .join("; ")}`,
+      );
+    for (const e of front.excluded) out.push(`- left out: ${e.config} (${e.reason})`);
+    if (front.claims.length > 0 || front.excluded.length > 0) out.push("");
+    if (objectives.length === 2) {
+      const [x, y] = objectives;
+      out.push(
+        figure(
+          `pareto ${sweepName} ${setting}`,
+          `${x!.metric} × ${y!.metric} in ${setting}`,
+          paretoSvg({
+            title: `${sweepName}, ${setting}: ${x!.metric} × ${y!.metric} (%)`,
+            xName: `${x!.metric} %`,
+            yName: `${y!.metric} %`,
+            directions: [x!.direction, y!.direction],
+            points: front.configurations.map((c) => {
+              const [ex, ey] = c.estimates;
+              return {
+                label: c.config,
+                x: 100 * ex!.summary.mean,
+                y: 100 * ey!.summary.mean,
+                xCi: [100 * ex!.summary.ci[0], 100 * ex!.summary.ci[1]],
+                yCi: [100 * ey!.summary.ci[0], 100 * ey!.summary.ci[1]],
+                status: c.status,
+                title: `${c.config}: ${STANDING[c.status]}`,
+              };
+            }),
+          }),
+        ),
+        "",
+      );
+    }
+  }
+  return out;
+}
