@@ -27,6 +27,14 @@
  *    Ginsbourger, Le Riche & Carraro (2010), pessimistic form (Optuna's `constant_liar`), so that parallel workers are
  *    not all sent to the same place.
  *
+ * Several objectives (a sweep's `objectives`; docs/statistics.md T4–T5): the good group is split as Optuna's
+ * multi-objective TPE splits it (MOTPE: Ozaki, Tanigaki, Watanabe & Onishi 2020, "Multiobjective tree-structured
+ * Parzen estimator for computationally expensive optimization problems", GECCO; Ozaki et al. 2022, JAIR 73) — the
+ * (configuration, seed) points ranked by non-dominated sorting of their seed-centred residual vectors (T1 per
+ * objective), whole fronts taken while they fit, the first front that does not fit taken in the greedy order of
+ * hypervolume contribution (the hypervolume subset selection Optuna's `_split_complete_trials_multi_objective` solves
+ * greedily, with its reference point) — and everything else (T2's shares, T3, the liar) is as for one objective.
+ *
  * Deterministic: the draws come from a named stream keyed by the number of observations and pending configurations,
  * so the same history gives the same proposal in every process.
  */
@@ -37,15 +45,26 @@ import { type RandomStream, randomStream } from "@tailsweep/random";
 import type { Distribution } from "@tailsweep/schemas";
 import stringify from "safe-stable-stringify";
 
-/** One configuration's results: its knob values and the metric on each seed it ran. */
-export interface TpeObservation {
+/** Which way an objective is better. */
+export type TpeDirection = "maximize" | "minimize";
+
+/**
+ * One configuration's results: its knob values and the metric on each seed it ran — with several objectives
+ * (`direction` a list), `V` is a list: one value per objective in the directions' order (a seed without all of them
+ * is left out).
+ */
+export interface TpeObservation<V extends number | readonly number[] = number> {
   params: Record<string, unknown>;
-  values: readonly { seed: number; value: number }[];
+  values: readonly { seed: number; value: V }[];
 }
 
-/** Settings of {@link proposeTpe}; every field has Optuna's default. */
+/** What {@link proposeTpe} takes: one objective's observations, or several objectives'. */
+export type TpeAnyObservation = TpeObservation<number | readonly number[]>;
+
+/** Settings of {@link proposeTpe}; every field but the direction has Optuna's default. */
 export interface TpeSettings {
-  direction: "maximize" | "minimize";
+  /** One objective's direction, or one per objective (2 or more: multi-objective TPE, T4–T5). */
+  direction: TpeDirection | readonly TpeDirection[];
   /** Configurations drawn at random (from the prior) before the model is used. */
   startup?: number;
   /** Candidates drawn from l(x) per knob. */
@@ -85,7 +104,7 @@ type Estimator =
  */
 export function proposeTpe(
   space: Readonly<Record<string, Distribution>>,
-  observations: readonly TpeObservation[],
+  observations: readonly TpeAnyObservation[],
   pending: readonly Record<string, unknown>[],
   samplerSeed: number,
   settings: TpeSettings,
@@ -94,12 +113,20 @@ export function proposeTpe(
   const candidates = settings.candidates ?? 24;
   const priorWeight = settings.priorWeight ?? 1;
   const rng = randomStream(samplerSeed, `tpe/${observations.length}/${pending.length}`);
-  const observed = observations.filter((o) => o.values.length > 0);
+  const directions = typeof settings.direction === "string" ? [settings.direction] : settings.direction;
+  const multi = directions.length > 1;
+  const observed = multi
+    ? observations
+        .map((o) => ({ ...o, values: o.values.filter((v) => vectorOf(v.value, directions.length)) }))
+        .filter((o) => o.values.length > 0)
+    : observations.filter((o) => o.values.length > 0);
   const keys = Object.keys(space).sort();
   if (observed.length < startup) {
     return Object.fromEntries(keys.map((k) => [k, fromPoint(space[k]!, drawPrior(space[k]!, rng))]));
   }
-  const goodShare = goodShares(observed, settings.direction);
+  const goodShare = multi
+    ? goodSharesMulti(observed, directions)
+    : goodShares(observed, directions[0] ?? "maximize");
   const proposal: Record<string, unknown> = {};
   for (const key of keys) {
     const distribution = space[key]!;
@@ -140,12 +167,12 @@ export function proposeTpe(
  * better and weighted 1/(its configuration's seeds); the best points, in that order, until their weight reaches
  * γ(configurations) — the last one counted in part, so the group holds exactly that many configurations' worth.
  */
-function goodShares(observations: readonly TpeObservation[], direction: TpeSettings["direction"]): number[] {
+function goodShares(observations: readonly TpeAnyObservation[], direction: TpeDirection): number[] {
   const bySeed = new Map<number, number[]>();
   for (const o of observations)
     for (const v of o.values) {
       const list = bySeed.get(v.seed) ?? [];
-      list.push(v.value);
+      list.push(scalarOf(v.value));
       bySeed.set(v.seed, list);
     }
   const seedMean = new Map(
@@ -155,7 +182,7 @@ function goodShares(observations: readonly TpeObservation[], direction: TpeSetti
   const points = observations.flatMap((o, config) =>
     o.values.map((v) => ({
       config,
-      residual: sign * (v.value - seedMean.get(v.seed)!),
+      residual: sign * (scalarOf(v.value) - seedMean.get(v.seed)!),
       weight: 1 / o.values.length,
     })),
   );
@@ -170,6 +197,203 @@ function goodShares(observations: readonly TpeObservation[], direction: TpeSetti
     room -= taken;
   }
   return shares.map((s) => Math.min(1, s));
+}
+
+/** One objective's value: the number itself, or the first of a list (one objective read from a multi-objective history). */
+function scalarOf(value: number | readonly number[]): number {
+  return typeof value === "number" ? value : (value[0] ?? Number.NaN);
+}
+
+/** A value as a vector of `k` finite objective values; undefined when it is not one (a seed missing an objective). */
+function vectorOf(value: number | readonly number[], k: number): readonly number[] | undefined {
+  if (typeof value === "number") return undefined;
+  return value.length === k && value.every(Number.isFinite) ? value : undefined;
+}
+
+/**
+ * The good shares with several objectives (docs/statistics.md T4–T5): each (configuration, seed) point's residual
+ * vector (eq. T1 per objective, signed so that lower is better), weighted 1/(its configuration's seeds) as in T2; the
+ * points ranked by non-dominated sorting; whole fronts taken while their weight fits in γ(configurations), then the
+ * first front that does not fit taken in greedy hypervolume-contribution order, the last point in part.
+ */
+function goodSharesMulti(
+  observations: readonly TpeAnyObservation[],
+  directions: readonly TpeDirection[],
+): number[] {
+  const k = directions.length;
+  const sums = new Map<number, { total: number[]; count: number }>();
+  const points: { config: number; residual: number[]; weight: number }[] = [];
+  const vectors = observations.map((o) => o.values.map((v) => ({ seed: v.seed, y: vectorOf(v.value, k)! })));
+  for (const values of vectors)
+    for (const { seed, y } of values) {
+      const sum = sums.get(seed) ?? { total: new Array<number>(k).fill(0), count: 0 };
+      y.forEach((value, j) => {
+        sum.total[j]! += value;
+      });
+      sum.count += 1;
+      sums.set(seed, sum);
+    }
+  vectors.forEach((values, config) => {
+    for (const { seed, y } of values) {
+      const sum = sums.get(seed)!;
+      const residual = y.map((value, j) => {
+        const sign = directions[j] === "maximize" ? -1 : 1;
+        return sign * (value - sum.total[j]! / sum.count);
+      });
+      points.push({ config, residual, weight: 1 / values.length });
+    }
+  });
+  const shares = new Array<number>(observations.length).fill(0);
+  let room = tpeGoodCount(observations.length);
+  // Tolerance for "the front fits": weights 1/S summed in another order differ in the last bits.
+  const fits = (weight: number) => weight <= room + 1e-12;
+  for (const front of nonDominatedFronts(points.map((p) => p.residual))) {
+    if (room <= 0) break;
+    const weight = front.reduce((sum, i) => sum + points[i]!.weight, 0);
+    // Whole fronts while they fit; the first that does not, in greedy hypervolume order (T5), as far as room is left.
+    const order: Iterable<number> = fits(weight)
+      ? front
+      : mapIterable(hypervolumeOrder(front.map((i) => points[i]!.residual)), (at) => front[at]!);
+    for (const i of order) {
+      if (room <= 0) break;
+      const p = points[i]!;
+      const taken = Math.min(p.weight, room);
+      shares[p.config]! += taken;
+      room -= taken;
+    }
+  }
+  return shares.map((s) => Math.min(1, s));
+}
+
+function* mapIterable<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
+}
+
+/** Whether `a` dominates `b` (minimisation): no worse on every coordinate, better on one. */
+function dominates(a: readonly number[], b: readonly number[]): boolean {
+  let better = false;
+  for (let j = 0; j < a.length; j++) {
+    if (a[j]! > b[j]!) return false;
+    if (a[j]! < b[j]!) better = true;
+  }
+  return better;
+}
+
+/**
+ * Non-dominated sorting (Deb, Pratap, Agarwal & Meyarivan 2002, "A fast and elitist multiobjective genetic
+ * algorithm: NSGA-II", IEEE TEC 6(2), its fast sort): the indices of `vectors` by front, best first, each front in
+ * index order. Equal vectors share a front. Exported for its tests.
+ */
+export function nonDominatedFronts(vectors: readonly (readonly number[])[]): number[][] {
+  const n = vectors.length;
+  const dominatedBy = new Array<number>(n).fill(0);
+  const beats: number[][] = vectors.map(() => []);
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
+      if (dominates(vectors[i]!, vectors[j]!)) {
+        beats[i]!.push(j);
+        dominatedBy[j]! += 1;
+      } else if (dominates(vectors[j]!, vectors[i]!)) {
+        beats[j]!.push(i);
+        dominatedBy[i]! += 1;
+      }
+    }
+  const fronts: number[][] = [];
+  let current = vectors.map((_, i) => i).filter((i) => dominatedBy[i] === 0);
+  while (current.length > 0) {
+    fronts.push(current);
+    const next: number[] = [];
+    for (const i of current)
+      for (const j of beats[i]!) {
+        dominatedBy[j]! -= 1;
+        if (dominatedBy[j] === 0) next.push(j);
+      }
+    current = next.sort((a, b) => a - b);
+  }
+  return fronts;
+}
+
+/**
+ * Optuna's reference point for a set of loss vectors (T5): per objective the worst value w, pushed out to
+ * max(1.1 w, 0.9 w) — 10 % of its magnitude past it whatever its sign — and 1e-12 where that is 0.
+ */
+function referencePoint(vectors: readonly (readonly number[])[]): number[] {
+  const k = vectors[0]?.length ?? 0;
+  return Array.from({ length: k }, (_, j) => {
+    const worst = Math.max(...vectors.map((v) => v[j]!));
+    const ref = Math.max(1.1 * worst, 0.9 * worst);
+    return ref === 0 ? 1e-12 : ref;
+  });
+}
+
+/**
+ * The hypervolume (minimisation) that `points` dominate up to `ref`: the measure of the union of their boxes
+ * [p, ref]. Points not below `ref` on every coordinate add nothing. Exact, by slicing along the last coordinate
+ * (and a sweep in two dimensions): ample for the tens of points of a front here. Exported for its tests.
+ */
+export function hypervolume(points: readonly (readonly number[])[], ref: readonly number[]): number {
+  const inside = points.filter((p) => p.every((x, j) => x < ref[j]!));
+  return slices(inside, ref, ref.length);
+}
+
+function slices(points: readonly (readonly number[])[], ref: readonly number[], dims: number): number {
+  if (points.length === 0) return 0;
+  if (dims === 1) return ref[0]! - Math.min(...points.map((p) => p[0]!));
+  if (dims === 2) {
+    const sorted = [...points].sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    let area = 0;
+    let ceiling = ref[1]!;
+    for (const p of sorted)
+      if (p[1]! < ceiling) {
+        area += (ref[0]! - p[0]!) * (ceiling - p[1]!);
+        ceiling = p[1]!;
+      }
+    return area;
+  }
+  const d = dims - 1;
+  const sorted = [...points].sort((a, b) => a[d]! - b[d]!);
+  let volume = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const top = i + 1 < sorted.length ? sorted[i + 1]![d]! : ref[d]!;
+    if (top > sorted[i]![d]!) volume += slices(sorted.slice(0, i + 1), ref, d) * (top - sorted[i]![d]!);
+  }
+  return volume;
+}
+
+/**
+ * The order in which the greedy hypervolume subset selection takes the points of one front (T5): each step the point
+ * that adds the most hypervolume to those taken, up to the front's reference point; ties to the lower index. Lazy
+ * (a point's contribution only shrinks as others are taken, so an old one bounds it), the same answer as the plain
+ * greedy. Yields indices into `points`, computing only as many as are taken.
+ */
+function* hypervolumeOrder(points: readonly (readonly number[])[]): Generator<number> {
+  const ref = referencePoint(points);
+  const box = (p: readonly number[]) => p.reduce((v, x, j) => v * Math.max(0, ref[j]! - x), 1);
+  const bound = points.map(box);
+  const taken: (readonly number[])[] = [];
+  const left = points.map((_, i) => i);
+  while (left.length > 0) {
+    let best = -1;
+    let bestGain = Number.NEGATIVE_INFINITY;
+    for (const i of left) {
+      if (bound[i]! <= bestGain) continue; // cannot beat it, and a tie goes to the lower index seen first
+      const p = points[i]!;
+      const gain =
+        box(p) -
+        hypervolume(
+          taken.map((q) => q.map((x, j) => Math.max(x, p[j]!))),
+          ref,
+        );
+      bound[i] = gain;
+      if (gain > bestGain) {
+        best = i;
+        bestGain = gain;
+      }
+    }
+    yield best;
+    taken.push(points[best]!);
+    left.splice(left.indexOf(best), 1);
+  }
 }
 
 /** A knob value in the estimator's space; undefined when it is not one the distribution can hold. */
