@@ -48,7 +48,14 @@ export {
   unionSeeds,
   type WorkerRecord,
 } from "./run-store";
-export { proposeTpe, type TpeObservation, type TpeSettings, tpeGoodCount } from "./tpe";
+export {
+  proposeTpe,
+  type TpeAnyObservation,
+  type TpeDirection,
+  type TpeObservation,
+  type TpeSettings,
+  tpeGoodCount,
+} from "./tpe";
 export {
   nextTpeProposals,
   type TpeConfiguration,

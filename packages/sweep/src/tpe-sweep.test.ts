@@ -167,3 +167,47 @@ describe("a TPE sweep's proposals", () => {
     expect(tpeProgress(parseSweepFile({ name: "g", search: { nu: [5] } }), trials)).toBeUndefined();
   });
 });
+
+describe("a TPE sweep with objectives", () => {
+  const twoFile = { ...tpeFile, objectives: [{ metric: "balancedAccuracy" }, { metric: "minorityRecall" }] };
+
+  it("feeds every objective's per-seed values to the sampler, leaving out a seed that lacks one", async () => {
+    const spec = parseSweepFile(twoFile);
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "s", spec, trials: expandSweep(spec) });
+    const trials = await store.listTrials("s");
+    const [a, b] = trials.filter((t) => t.configKey === trials[0]!.configKey);
+    const mixed = resultOf(0.7);
+    await store.claimTrial(a!.id, "w", new Date(1000));
+    await store.completeTrial(
+      a!.id,
+      1,
+      { ...mixed, metrics: { ...mixed.metrics, minorityRecall: 0.4 } },
+      new Date(1000),
+    );
+    await store.claimTrial(b!.id, "w", new Date(1000));
+    const { minorityRecall: _, ...noRecall } = mixed.metrics;
+    await store.completeTrial(b!.id, 1, { ...mixed, metrics: noRecall }, new Date(1000));
+    const configs = tpeConfigurations(spec, await store.listTrials("s"), await store.listResults("s"));
+    expect(configs[0]!.values).toEqual([{ seed: a!.seed, value: [0.7, 0.4] }]);
+    // a single-objective sweep reads the objective alone, as before
+    const single = tpeConfigurations(
+      parseSweepFile(tpeFile),
+      await store.listTrials("s"),
+      await store.listResults("s"),
+    );
+    expect(single[0]!.values).toEqual([
+      { seed: a!.seed, value: 0.7 },
+      { seed: b!.seed, value: 0.7 },
+    ]);
+  });
+
+  it("runs to its budget, each configuration on every seed, the same proposals whatever upkeep's rhythm", async () => {
+    const spec = parseSweepFile(twoFile);
+    const one = await simulate(spec, () => 1);
+    expect(new Set(one.map((t) => t.configKey)).size).toBe(8);
+    expect(one).toHaveLength(16);
+    const batched = await simulate(spec, (round) => (round % 2 === 0 ? 2 : 1));
+    expect(batched.map((t) => t.params)).toEqual(one.map((t) => t.params));
+  });
+});

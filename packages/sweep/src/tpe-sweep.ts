@@ -20,7 +20,7 @@ import {
   type SweepSpec,
 } from "@tailsweep/schemas";
 import type { TrialRecord, TrialResult } from "./run-store";
-import { proposeTpe, type TpeObservation } from "./tpe";
+import { proposeTpe, type TpeAnyObservation, type TpeDirection } from "./tpe";
 import { configKey } from "./trial-key";
 import { TERMINAL_STATES } from "./trial-state";
 
@@ -50,13 +50,19 @@ export interface TpeConfiguration {
   open: boolean;
   /** When its last trial finished (ms since the epoch); 0 while it is open. */
   finishedAt: number;
-  /** The objective on each seed that succeeded and reports it. */
-  values: { seed: number; value: number }[];
+  /**
+   * The objective on each seed that succeeded and reports it; with `objectives`, one value per objective in their
+   * order, on each seed that reports every one of them.
+   */
+  values: { seed: number; value: number | number[] }[];
 }
 
-/** A TPE sweep's configurations in the order they were proposed, with their objective values so far. */
+/**
+ * A TPE sweep's configurations in the order they were proposed, with their objective values so far (every
+ * objective's, for a sweep with `objectives`).
+ */
 export function tpeConfigurations(
-  spec: Pick<SweepSpec, "objective">,
+  spec: Pick<SweepSpec, "objective" | "objectives">,
   trials: readonly TrialRecord[],
   results: ReadonlyMap<string, TrialResult>,
 ): TpeConfiguration[] {
@@ -74,7 +80,13 @@ export function tpeConfigurations(
     if (!TERMINAL_STATES.includes(t.state)) c.open = true;
     else c.finishedAt = Math.max(c.finishedAt, t.finishedAt?.getTime() ?? 0);
     const result = t.state === "succeeded" ? results.get(t.id) : undefined;
-    const value = result && metricOf(result.metrics, spec.objective.metric);
+    if (!result) continue;
+    if (spec.objectives) {
+      const vector = spec.objectives.map((o) => metricOf(result.metrics, o.metric));
+      if (vector.every((v) => v !== undefined)) c.values.push({ seed: t.seed, value: vector });
+      continue;
+    }
+    const value = metricOf(result.metrics, spec.objective.metric);
     if (value !== undefined) c.values.push({ seed: t.seed, value });
   }
   for (const c of byKey.values()) if (c.open) c.finishedAt = 0;
@@ -100,13 +112,16 @@ export interface TpeStep {
  * left ends the proposing (`exhausted`).
  */
 export function nextTpeProposals(
-  spec: Pick<SweepSpec, "search" | "budget" | "samplerSeed" | "objective" | "tpe">,
+  spec: Pick<SweepSpec, "search" | "budget" | "samplerSeed" | "objective" | "objectives" | "tpe">,
   configurations: readonly TpeConfiguration[],
 ): TpeStep {
   const { startup, parallel } = spec.tpe ?? FALLBACK_SETTINGS;
   const budget = spec.budget ?? 0;
   const space = tpeSpace(spec.search);
-  const direction = metricDirection(spec.objective.metric) ?? spec.objective.direction;
+  // Several objectives: one direction each, and the sampler splits by non-dominated sorting (T4–T5).
+  const direction: TpeDirection | TpeDirection[] = spec.objectives
+    ? spec.objectives.map((o) => metricDirection(o.metric) ?? o.direction)
+    : (metricDirection(spec.objective.metric) ?? spec.objective.direction);
   // Finished in the order they finished; ties (one clock reading) in the order they were proposed.
   const finished = configurations
     .filter((c) => !c.open)
@@ -120,7 +135,7 @@ export function nextTpeProposals(
     if (have.size >= size) return { proposals, exhausted: true };
     const seen = finished.slice(0, Math.max(0, k - parallel + 1));
     const seenKeys = new Set(seen.map((c) => c.configKey));
-    const observations: TpeObservation[] = seen.map((c) => ({ params: c.params, values: c.values }));
+    const observations: TpeAnyObservation[] = seen.map((c) => ({ params: c.params, values: c.values }));
     const pending = proposed.filter((p) => !seenKeys.has(configKey(p)));
     let point: Record<string, unknown> | undefined;
     for (let repeat = 0; repeat < MAX_REPEATS && !point; repeat++) {
