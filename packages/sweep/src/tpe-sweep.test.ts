@@ -186,8 +186,13 @@ describe("a TPE sweep with objectives", () => {
       new Date(1000),
     );
     await store.claimTrial(b!.id, "w", new Date(1000));
-    const { minorityRecall: _, ...noRecall } = mixed.metrics;
-    await store.completeTrial(b!.id, 1, { ...mixed, metrics: noRecall }, new Date(1000));
+    // a recall that is not a number (NaN, as JSON's null reads back) is no value
+    await store.completeTrial(
+      b!.id,
+      1,
+      { ...mixed, metrics: { ...mixed.metrics, minorityRecall: Number.NaN } },
+      new Date(1000),
+    );
     const configs = tpeConfigurations(spec, await store.listTrials("s"), await store.listResults("s"));
     expect(configs[0]!.values).toEqual([{ seed: a!.seed, value: [0.7, 0.4] }]);
     // a single-objective sweep reads the objective alone, as before
