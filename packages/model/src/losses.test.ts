@@ -7,7 +7,10 @@ import {
   gammaLossTerms,
   gammaRegularizer,
   gaussianRegularizer,
+  matchedVariance,
+  matchedVarianceRegularizer,
   reconstructionError,
+  studentTKlRegularizer,
 } from "./losses";
 import { useCpuBackend } from "./test-backend";
 
@@ -66,6 +69,84 @@ describe("gammaRegularizer", () => {
     const c5 = gammaConstants({ nu: 5, n: 2, m: 2 });
     const gap5 = value(tf.sub(gammaRegularizer(mu, logScale, c5), gaussianRegularizer(mu, logScale)));
     expect(Math.abs(gap5[2]! - gap5[0]!)).toBeGreaterThan(0.05);
+  });
+});
+
+describe("matchedVarianceRegularizer (docs/model.md eqs. M1–M3)", () => {
+  /** One row's regulariser as a function of one ℓ_j, the others at `at`, μ = 0 (m = 4). */
+  const along = (reg: (mu: tf.Tensor2D, l: tf.Tensor2D) => tf.Tensor1D, at: number) => (lj: number) =>
+    value(reg(tf.zeros([1, 4]), tf.tensor2d([[lj, at, at, at]])))[0]!;
+
+  it.each([
+    [10, 1568],
+    [10, 784],
+    [3, 20],
+    [50, 8],
+  ])("has the γ-regulariser's minimum and curvature in ℓ, and its mean penalty (ν = %d, n = %d)", (nu, n) => {
+    const c = gammaConstants({ nu, n, m: 4 });
+    const { logVariance, weight } = matchedVariance(c);
+    // (M1) (R1)'s isotropic stationary point, (ν/(ν+n−2))·e^ℓ = ν·C1·detExp·e^{detExp·m·ℓ}, is at ℓ = ln τ0; the Student-t
+    // posterior's variance there, (ν/(ν+n−2))·τ0, is where the matched penalty is minimal
+    const logTau0 = Math.log(c.tau0);
+    const lhs = c.traceCoef * c.tau0;
+    expect(Math.abs(lhs - nu * c.C1 * c.detExp * Math.exp(c.detExp * 4 * logTau0)) / lhs).toBeLessThan(1e-9);
+    expect(logVariance).toBeCloseTo(Math.log(c.traceCoef * c.tau0), 12);
+    const gamma = along((mu, l) => gammaRegularizer(mu, l, c), logTau0);
+    const matched = along((mu, l) => matchedVarianceRegularizer(mu, l, c), logVariance);
+    // central differences over float32 values of size ≈ ν·τ0: h large enough that their rounding stays below 1 % of
+    // the curvature, small enough that the fourth-order term (≈ w·h²/12) does too
+    const h = 0.2;
+    const slope = (f: (x: number) => number, at: number) => (f(at + h) - f(at - h)) / (2 * h);
+    const curvature = (f: (x: number) => number, at: number) => (f(at + h) - 2 * f(at) + f(at - h)) / (h * h);
+    // ≈ w·h²/6 from the cubic term; away from the minimum the slope is of the order of w
+    expect(Math.abs(slope(gamma, logTau0))).toBeLessThan(0.02 * weight);
+    expect(Math.abs(slope(matched, logVariance))).toBeLessThan(0.02 * weight);
+    expect(Math.abs(curvature(matched, logVariance) - weight) / weight).toBeLessThan(0.02);
+    expect(Math.abs(curvature(gamma, logTau0) - weight) / weight).toBeLessThan(0.02);
+    // (M3) at its minimum the penalty is 0, and it penalises μ as (R1) does: ‖μ‖²
+    const mu = tf.tensor2d([[0.5, -1, 0, 2]]);
+    const l = tf.fill([1, 4], logVariance) as tf.Tensor2D;
+    expect(value(matchedVarianceRegularizer(tf.zeros([1, 4]), l, c))[0]).toBeCloseTo(0, 5);
+    expect(value(matchedVarianceRegularizer(mu, l, c))[0]).toBeCloseTo(0.25 + 1 + 4, 4);
+    tf.dispose([mu, l]);
+  });
+
+  it("is ≈ 17× weaker than the Gaussian KL at two 784-pixel modalities and holds the variance near 0.06: the confound", () => {
+    const c = gammaConstants({ nu: 10, n: 1568, m: 32 });
+    const { logVariance, weight } = matchedVariance(c);
+    expect(c.tau0).toBeGreaterThan(5);
+    expect(Math.exp(logVariance)).toBeLessThan(0.1); // the Student-t posterior's variance there, (ν/(ν+n−2))·τ0 ≈ 0.06
+    expect(1 / weight).toBeGreaterThan(10); // against a curvature of 1 for 2·KL at its minimum
+    expect(1 / weight).toBeLessThan(25);
+  });
+});
+
+describe("studentTKlRegularizer (docs/model.md eq. K1)", () => {
+  it("averages to 2·KL of the Gaussians when ν is large, over draws from the posterior", () => {
+    const [rows, m, nu, n] = [20_000, 3, 1e6, 4];
+    const muRow = [0.5, -1, 0.2];
+    const lRow = [-0.5, 0.3, 0];
+    const estimate = tf.tidy(() => {
+      const mu = tf.tensor2d(Array.from({ length: rows }, () => muRow));
+      const l = tf.tensor2d(Array.from({ length: rows }, () => lRow));
+      const z = tf.add(mu, tf.mul(tf.exp(tf.mul(l, 0.5)), tf.randomNormal([rows, m], 0, 1, "float32", 11)));
+      const draws = studentTKlRegularizer(z as tf.Tensor2D, mu, l, nu, n);
+      return [tf.mean(draws).dataSync()[0]!, tf.moments(draws).variance.dataSync()[0]!];
+    });
+    const exact = value(gaussianRegularizer(tf.tensor2d([muRow]), tf.tensor2d([lRow])))[0]!;
+    const [mean, variance] = estimate as [number, number];
+    expect(Math.abs(mean - exact)).toBeLessThan(4 * Math.sqrt(variance / rows) + 1e-3);
+  });
+
+  it("is larger for a posterior further from the prior, on average", () => {
+    const kl = (shift: number) =>
+      tf.tidy(() => {
+        const mu = tf.fill([5000, 2], shift) as tf.Tensor2D;
+        const l = tf.zeros([5000, 2]) as tf.Tensor2D;
+        const z = tf.add(mu, tf.randomNormal([5000, 2], 0, 1, "float32", 5)) as tf.Tensor2D;
+        return tf.mean(studentTKlRegularizer(z, mu, l, 5, 10)).dataSync()[0]!;
+      });
+    expect(kl(2)).toBeGreaterThan(kl(0) + 4);
   });
 });
 

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { studentTLogDensity } from "./distributions";
 import type { GammaConstants } from "./gamma-constants";
 
 /**
@@ -27,6 +28,62 @@ export function gaussianRegularizer(mu: tf.Tensor2D, logVar: tf.Tensor2D): tf.Te
         mu.shape[1],
       ) as tf.Tensor1D,
   );
+}
+
+/**
+ * The Student-t model's KL regulariser at the code scale, 2·KL(q ‖ p) per row estimated at the posterior draw z
+ * (docs/model.md eq. K1): 2·[log t_m(z | μ, (ν/(ν+n))·diag e^ℓ, ν+n) − log t_m(z | 0, I, ν)]. An unbiased estimate
+ * whose gradient reaches μ and ℓ through z (the reparameterised draw) and through the posterior's density.
+ */
+export function studentTKlRegularizer(
+  z: tf.Tensor2D,
+  mu: tf.Tensor2D,
+  logScale: tf.Tensor2D,
+  nu: number,
+  n: number,
+): tf.Tensor1D {
+  return tf.tidy(() => {
+    const posterior = studentTLogDensity(
+      z,
+      mu,
+      tf.add(logScale, Math.log(nu / (nu + n))) as tf.Tensor2D,
+      nu + n,
+    );
+    const prior = studentTLogDensity(z, tf.zerosLike(z), tf.zerosLike(z), nu);
+    return tf.mul(2, tf.sub(posterior, prior)) as tf.Tensor1D;
+  });
+}
+
+/**
+ * The log-variance ln s² and weight w of the matched-variance penalty (docs/model.md eqs. M1, M2). (R1) is minimal over
+ * an isotropic ℓ at Σ = τ0·I, where the Student-t posterior t(μ, (ν/(ν+n))·Σ, ν+n) has variance (ν/(ν+n−2))·τ0: that is
+ * s², so that both models' posteriors have the same covariance at their regulariser's minimum; w is (R1)'s curvature
+ * there per latent dimension, (ν/(ν+n−2))·τ0·(1 − detExp).
+ */
+export function matchedVariance(c: GammaConstants): { logVariance: number; weight: number } {
+  return { logVariance: Math.log(c.traceCoef * c.tau0), weight: c.traceCoef * c.tau0 * (1 - c.detExp) };
+}
+
+/**
+ * The Gaussian model's penalty matched to the γ-regulariser (docs/model.md eq. M3), per row:
+ *   ‖μ‖² + w·Σ_j (e^{ℓ_j}/s² − ℓ_j + ln s² − 1),
+ * the variance part of 2·KL(N(μ, diag e^ℓ) ‖ N(0, s² I)) weighted by w, with s² and w from {@link matchedVariance}:
+ * the minimum at the Student-t posterior's variance, (R1)'s curvature in ℓ and (R1)'s mean penalty, so that a Gaussian
+ * against the proposed model differs in its family, not in how hard or where its variance is held.
+ */
+export function matchedVarianceRegularizer(
+  mu: tf.Tensor2D,
+  logVar: tf.Tensor2D,
+  c: GammaConstants,
+): tf.Tensor1D {
+  const { logVariance, weight } = matchedVariance(c);
+  return tf.tidy(() => {
+    const variancePart = tf.sub(
+      tf.sub(tf.sum(tf.exp(tf.sub(logVar, logVariance)), 1), tf.sum(logVar, 1)),
+      mu.shape[1] * (1 - logVariance),
+    );
+    return tf.add(tf.sum(tf.square(mu), 1), tf.mul(weight, variancePart)) as tf.Tensor1D;
+  });
 }
 
 /** Squared reconstruction error per row over σ², ‖x − x̂‖²/σ² (docs/model.md eq. R3). */

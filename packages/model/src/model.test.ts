@@ -81,6 +81,10 @@ describe("MultimodalVae", () => {
     ["logit-adjusted", { logitAdjustment: 1 }],
     ["aligned", { distributionAlignment: "labeled-prior" }],
     ["both baselines", { logitAdjustment: 1, distributionAlignment: "labeled-prior" }],
+    ["student-t-kl", { regularizer: "kl" }],
+    ["gaussian-matched", { likelihood: "gaussian", regularizer: "matched-variance" }],
+    ["concat-fusion", { fusion: "concat" }],
+    ["student-t-kl, mixture", { regularizer: "kl", fusion: "mixture" }],
   ])("has finite gradients for every variable (%s) and leaks nothing", (_, override) => {
     const b = batches(5);
     const model = new MultimodalVae(

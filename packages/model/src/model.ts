@@ -11,7 +11,10 @@ import {
   classificationLoss,
   gammaRegularizer,
   gaussianRegularizer,
+  matchedVariance,
+  matchedVarianceRegularizer,
   reconstructionError,
+  studentTKlRegularizer,
 } from "./losses";
 import { type Expert, productOfExperts } from "./poe";
 
@@ -274,10 +277,7 @@ export class MultimodalVae {
       const rec = tf.addN(
         S.map((i, j) => reconstructionError(xTargets[j]!, this.decode(i, decoderIn), this.config.sigma)),
       );
-      const reg =
-        this.config.likelihood === "student-t"
-          ? gammaRegularizer(post.mu, post.logScale, consts)
-          : gaussianRegularizer(post.mu, post.logScale);
+      const reg = this.regularizer(post, z, consts);
       return tf.add(rec, tf.mul(step.regWeight, reg));
     });
     const generative = perExpert.length === 1 ? perExpert[0]! : tf.div(tf.addN(perExpert), perExpert.length);
@@ -349,16 +349,35 @@ export class MultimodalVae {
     if (this.config.fusion === "mixture") return experts;
     if (this.config.priorExpert) {
       const first = experts[0]!;
+      const nS = S.reduce((s, i) => s + this.dims[i]!, 0);
+      // The prior expert sits where the regulariser is minimal: τ0 (C5) for the γ-loss, the Student-t posterior's
+      // variance there for the matched-variance Gaussian (M1), 1 otherwise.
       const logScale0 =
-        this.config.likelihood === "student-t" && this.config.priorExpertScale === "tau0"
-          ? Math.log(this.constants(S.reduce((s, i) => s + this.dims[i]!, 0)).tau0)
-          : 0;
+        this.config.priorExpertScale !== "tau0"
+          ? 0
+          : this.config.likelihood === "student-t"
+            ? Math.log(this.constants(nS).tau0)
+            : this.config.regularizer === "matched-variance"
+              ? matchedVariance(this.constants(nS)).logVariance
+              : 0;
       experts.push({
         mu: tf.zerosLike(first.mu),
         logScale: tf.fill(first.logScale.shape, logScale0) as tf.Tensor2D,
       });
     }
     return [productOfExperts(experts)];
+  }
+
+  /** The latent regulariser of one posterior at its draw z: eq. R1, R2, K1 or M3 (docs/model.md §3, §11). */
+  private regularizer(post: Expert, z: tf.Tensor2D, consts: GammaConstants): tf.Tensor1D {
+    const { likelihood, regularizer } = this.config;
+    if (likelihood === "student-t")
+      return regularizer === "kl"
+        ? studentTKlRegularizer(z, post.mu, post.logScale, this.config.nu, consts.n)
+        : gammaRegularizer(post.mu, post.logScale, consts);
+    return regularizer === "matched-variance"
+      ? matchedVarianceRegularizer(post.mu, post.logScale, consts)
+      : gaussianRegularizer(post.mu, post.logScale);
   }
 
   private samplePosterior(post: Expert, nS: number, rng: RandomStream): tf.Tensor2D {

@@ -43,6 +43,30 @@ describe("the long-tail baselines' knobs (docs/model.md §10)", () => {
     expect([both.logitAdjustment, both.distributionAlignment]).toEqual([1, "labeled-prior"]);
   });
 
+  it("include the ablations that separate the family, the regulariser and the fusion (docs/model.md §11)", () => {
+    const base = resolveRunConfig({}).model;
+    expect(resolveRunConfig({ variant: "student-t-kl" }).model).toEqual({ ...base, regularizer: "kl" });
+    expect(resolveRunConfig({ variant: "gaussian-matched" }).model).toEqual({
+      ...base,
+      likelihood: "gaussian",
+      regularizer: "matched-variance",
+    });
+    // fusion alone: the classifier stays the proposed model's
+    expect(resolveRunConfig({ variant: "concat-fusion" }).model).toEqual({ ...base, fusion: "concat" });
+    expect(resolveRunConfig({ variant: "concat" }).model.classifier).toBe("concat");
+    expect(base.regularizer).toBeUndefined(); // absent, so configs stored before it keep their keys
+  });
+
+  it("refuse a matched-variance penalty on the Student-t model, with the file's other problems", () => {
+    expect(() =>
+      resolveRunConfig({ model: { regularizer: "matched-variance", nu: 1 }, train: { epochs: 0 } }),
+    ).toThrow(/train\.epochs[\s\S]*model\.nu[\s\S]*model\.regularizer: matched-variance is the Gaussian/);
+    expect(() => resolveRunConfig({ model: { regularizer: "gamma" } })).toThrow(/model\.regularizer/);
+    expect(resolveRunConfig({ variant: "gaussian", model: { regularizer: "kl" } }).model.regularizer).toBe(
+      "kl",
+    );
+  });
+
   it("explain themselves, citing their papers, in the launch form", () => {
     const fields = sweepFormSections().flatMap((s) => s.fields);
     const la = fields.find((f) => f.path === "model.logitAdjustment")!;

@@ -172,6 +172,13 @@ export const ModelConfigSchema = z
       .describe(
         "Distribution alignment of the pseudo-labels (ReMixMatch, Berthelot et al. 2020, ICLR, §3.2; for long tails see DARP, Kim et al. 2020, NeurIPS): in the unlabeled term the label guess q(y | x) is rescaled by p̃(y)/p̂(y) and renormalised, p̂ the classifier's mean prediction over the last 128 unlabeled batches and p̃ the target; the encoders and decoders learn from that aligned guess, held constant, the classifier as before. labeled-prior = p̃ is the labeled class frequencies, right when the unlabeled rows share the labeled imbalance (dataset.unlabeledImbalance: same). Prediction keeps the raw q. Empty = off (the aligned variant sets it); no effect with supervised-only.",
       ),
+    // The ablations of docs/model.md §11, optional without a default for the same reason.
+    regularizer: z
+      .enum(["kl", "matched-variance"])
+      .optional()
+      .describe(
+        "The latent regulariser, when not the likelihood's own (empty: the γ-power divergence for student-t, the KL for gaussian). kl with student-t = the KL divergence from the Student-t posterior to the Student-t prior, estimated at the posterior draw (the student-t-kl variant: Student-t without the γ-loss); matched-variance with gaussian = the Gaussian KL's variance part rescaled so that its minimum (τ0) and its curvature there match the γ-regulariser's, with the same mean penalty and prior expert (the gaussian-matched variant: Gaussian with the proposed model's penalty). matched-variance needs likelihood gaussian.",
+      ),
   })
   .strict();
 export type ModelConfigInput = z.input<typeof ModelConfigSchema>;
@@ -252,6 +259,9 @@ export const VariantSchema = z.enum([
   "supervised",
   "logit-adjusted",
   "aligned",
+  "student-t-kl",
+  "gaussian-matched",
+  "concat-fusion",
 ]);
 export type Variant = z.infer<typeof VariantSchema>;
 
@@ -266,4 +276,8 @@ export const VARIANT_OVERRIDES: Record<Variant, ModelConfigInput> = {
   // the long-tail baselines on the proposed model (docs/model.md §10); the knobs compose, e.g. both at once
   "logit-adjusted": { logitAdjustment: 1 },
   aligned: { distributionAlignment: "labeled-prior" },
+  // the ablations that separate the paper's pieces (docs/model.md §11)
+  "student-t-kl": { regularizer: "kl" },
+  "gaussian-matched": { likelihood: "gaussian", regularizer: "matched-variance" },
+  "concat-fusion": { fusion: "concat" },
 };

@@ -154,6 +154,12 @@ export function resolveRunConfig(input: unknown): RunConfig {
   const parsedDataset = DatasetRecipeSchema.safeParse({ ...userDefaults, ...dataset });
   if (!parsedDataset.success) problems.push(...describeIssues(parsedDataset.error, "dataset"));
   // Checked with the others, so a file with several bad fields hears of all of them at once.
+  // Read from the merged input, not the parsed model: it is said even when another model field is bad.
+  const modelInput: Record<string, unknown> = { ...VARIANT_OVERRIDES[variant], ...model };
+  if (modelInput.regularizer === "matched-variance" && (modelInput.likelihood ?? "student-t") === "student-t")
+    problems.push(
+      "model.regularizer: matched-variance is the Gaussian model's penalty matched to the γ-regulariser: set likelihood: gaussian (or variant: gaussian-matched), or use kl or leave it empty",
+    );
   if (train.select === "best" && dataset.validation === undefined)
     problems.push(
       "train.select: best needs a validation set to choose on: set dataset.validation (or select: last)",
