@@ -259,6 +259,68 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     }
   });
 
+  it("shows the Pareto front of two metrics chosen by two selects that work without JavaScript (issue #23)", async () => {
+    const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
+    const trials = await trpc<
+      { config: string; seed: number; state: string; metrics: Record<string, number> | null }[]
+    >(base, "sweeps.trials", { id: sweep!.id });
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    /** Each configuration's seed mean of a metric, from the trials' own values. */
+    const means = (metric: string) => {
+      const by = new Map<string, number[]>();
+      for (const t of trials)
+        if (t.state === "succeeded") by.set(t.config, [...(by.get(t.config) ?? []), t.metrics![metric]!]);
+      return new Map([...by].map(([c, v]) => [c, avg(v)]));
+    };
+    // No JavaScript at all: the selects are a GET form, and the page is server-rendered.
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const bare = await context.newPage();
+    // the section on a page of its own (the sweep page mounts the same component)
+    await bare.goto(`${base}/sweeps/${sweep!.id}/pareto`);
+    await bare.selectOption("select[name=frontX]", "macroF1");
+    await bare.selectOption("select[name=frontY]", "balancedAccuracy");
+    await bare.click("[data-testid=pareto] button[type=submit]");
+    await bare.waitForURL(/frontX=macroF1&frontY=balancedAccuracy/);
+    const header = await bare.locator("[data-testid=pareto-table] th").allTextContents();
+    expect(header.slice(0, 3)).toEqual([
+      "configuration",
+      "macroF1 (max) [95% CI]",
+      "balancedAccuracy (max) [95% CI]",
+    ]);
+    // a row's innerText has its cells apart by tabs
+    const rows = (await bare.locator("[data-testid=pareto-table] tbody tr").allInnerTexts()).map((r) =>
+      r.split("\t").map((cell) => cell.trim()),
+    );
+    const [x, y] = [means("macroF1"), means("balancedAccuracy")];
+    expect(rows).toHaveLength(4);
+    // each mean as the trials give it, and the standing by means worked out here: dominated when another
+    // configuration is at least as good on both and better on one
+    for (const [config, mx, my, , standing] of rows) {
+      expect(mx!.split(" ")[0]).toBe(pct(x.get(config!)!));
+      expect(my!.split(" ")[0]).toBe(pct(y.get(config!)!));
+      const dominated = [...x.keys()].some(
+        (other) =>
+          other !== config &&
+          x.get(other)! >= x.get(config!)! &&
+          y.get(other)! >= y.get(config!)! &&
+          (x.get(other)! > x.get(config!)! || y.get(other)! > y.get(config!)!),
+      );
+      expect(standing === "on the front", config).toBe(!dominated);
+    }
+    // the chart: a labelled point per configuration whose hover text gives its means
+    const chart = await bare.locator("[data-testid=pareto-chart]").innerHTML();
+    expect(chart).toMatch(/^<svg/);
+    const titles = [...chart.matchAll(/<path[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]!);
+    expect(titles.map((t) => t.split(" (")[0]).sort()).toEqual([...x.keys()].sort());
+    expect(chart).toContain("macroF1 % (→ better)");
+    // the same metric twice is refused in words, not a blank chart
+    await bare.goto(`${base}/sweeps/${sweep!.id}/pareto?frontX=macroF1&frontY=macroF1`);
+    expect(await bare.textContent("[data-testid=pareto-unavailable]")).toContain(
+      "pick two different metrics",
+    );
+    await context.close();
+  });
+
   it("fits its charts to a narrow window (the server-rendered SVG scales by its viewBox)", async () => {
     const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
     await page.setViewportSize({ width: 480, height: 900 });
