@@ -1,8 +1,9 @@
+import { loadSweepRuns, sweepPareto } from "@tailsweep/analysis";
 import { InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";
 import { initBackend } from "@tailsweep/model";
-import { parseSweepFile } from "@tailsweep/schemas";
+import { defaultParetoObjectives, parseSweepFile } from "@tailsweep/schemas";
 import { Worker } from "@tailsweep/worker";
 import { describe, expect, it } from "vitest";
 
@@ -128,6 +129,76 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000
     // the later configurations came from what had finished: their notes say which
     expect(revisions[2]!.note).toMatch(/^configuration 4 of 4 \(.*\): proposed by TPE from 2 finished$/);
     for (const w of workers) await w.stop();
+    await close();
+  });
+
+  it("runs a two-objective TPE sweep to its budget, its objectives in the spec and compare's default front", async () => {
+    const { backend, opened, bus, controller, close } = await embedded();
+    const workers = ["w1", "w2"].map((id) => new Worker(bus, { id, backend }));
+    for (const w of workers) await w.start();
+    const spec = parseSweepFile({
+      name: "tpe-two",
+      ...tiny,
+      search: { nu: { distribution: "loguniform", low: 3, high: 100 }, variant: ["proposed", "supervised"] },
+      method: "tpe",
+      budget: 3,
+      seeds: [1, 2],
+      tpe: { startup: 2, parallel: 2 },
+      objectives: [{ metric: "balancedAccuracy" }, { metric: "minorityRecall" }],
+    });
+    const sweep = await controller.submit(spec, "sweep-tpe-two");
+    expect(sweep.trialCount).toBe(4);
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed");
+    const trials = await opened.store.listTrials(sweep.id);
+    expect(trials).toHaveLength(6);
+    expect(trials.every((t) => t.state === "succeeded")).toBe(true);
+    const stored = (await opened.store.getSweep(sweep.id))!;
+    expect(stored.spec.objectives).toEqual([
+      { metric: "balancedAccuracy", direction: "maximize" },
+      { metric: "minorityRecall", direction: "maximize" },
+    ]);
+    expect(stored.spec.objective).toEqual({ metric: "balancedAccuracy", direction: "maximize" });
+    // the third configuration was proposed from the first finished one's two objectives
+    const revisions = await opened.store.listRevisions(sweep.id);
+    expect(revisions.map((r) => [r.kind, r.trialCount])).toEqual([
+      ["submit", 4],
+      ["propose", 2],
+    ]);
+    // what compare defaults to for this sweep: the front over its objectives
+    const front = sweepPareto(await loadSweepRuns(opened.store, sweep.id), {
+      objectives: defaultParetoObjectives(stored.spec)!,
+    });
+    expect(front.objectives.map((o) => o.metric)).toEqual(["balancedAccuracy", "minorityRecall"]);
+    expect(front.front.length).toBeGreaterThan(0);
+    for (const w of workers) await w.stop();
+    await close();
+  });
+
+  it("runs a two-objective grid sweep (objectives without tpe), its objectives in the spec", async () => {
+    const { backend, opened, bus, controller, close } = await embedded();
+    const worker = new Worker(bus, { backend });
+    await worker.start();
+    const spec = parseSweepFile({
+      name: "grid-two",
+      ...tiny,
+      search: { variant: ["proposed", "supervised"] },
+      seeds: [1, 2],
+      objectives: [{ metric: "minorityRecall" }, { metric: "balancedAccuracy" }],
+    });
+    const sweep = await controller.submit(spec, "sweep-grid-two");
+    expect(sweep.trialCount).toBe(4);
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed");
+    const stored = (await opened.store.getSweep(sweep.id))!;
+    expect(stored.spec).toMatchObject({
+      method: "grid",
+      objective: { metric: "minorityRecall", direction: "maximize" },
+      objectives: [
+        { metric: "minorityRecall", direction: "maximize" },
+        { metric: "balancedAccuracy", direction: "maximize" },
+      ],
+    });
+    expect((await opened.store.listTrials(sweep.id)).every((t) => t.state === "succeeded")).toBe(true);
+    await worker.stop();
     await close();
   });
 

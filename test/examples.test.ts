@@ -40,6 +40,24 @@ describe("examples/", () => {
     expect(new Set(first.map((t) => t.configKey)).size).toBe(2);
   });
 
+  it("tpe-two-objectives.yaml: 12 configurations proposed toward the front of two objectives, the first one ranking", () => {
+    const spec = load("tpe-two-objectives.yaml");
+    expect(spec).toMatchObject({
+      method: "tpe",
+      budget: 12,
+      seeds: [1, 2],
+      tpe: { startup: 4, parallel: 2 },
+      objective: { metric: "balancedAccuracy", direction: "maximize" },
+      objectives: [
+        { metric: "balancedAccuracy", direction: "maximize" },
+        { metric: "minorityRecall", direction: "maximize" },
+      ],
+    });
+    const first = expandSweep(spec);
+    expect(first).toHaveLength(4);
+    expect(new Set(first.map((t) => t.configKey)).size).toBe(2);
+  });
+
   it("paper.yaml: 5 variants × 3 ρ × 2 β × 5 seeds", () => {
     const trials = expandSweep(load("paper.yaml"));
     expect(trials).toHaveLength(150);
