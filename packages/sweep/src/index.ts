@@ -49,6 +49,8 @@ export {
   type WorkerRecord,
 } from "./run-store";
 export {
+  hypervolume,
+  nonDominatedFronts,
   proposeTpe,
   type TpeAnyObservation,
   type TpeDirection,
