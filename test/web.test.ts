@@ -275,8 +275,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     // No JavaScript at all: the selects are a GET form, and the page is server-rendered.
     const context = await browser.newContext({ javaScriptEnabled: false });
     const bare = await context.newPage();
-    // the section on a page of its own (the sweep page mounts the same component)
-    await bare.goto(`${base}/sweeps/${sweep!.id}/pareto`);
+    await bare.goto(`${base}/sweeps/${sweep!.id}`);
     await bare.selectOption("select[name=frontX]", "macroF1");
     await bare.selectOption("select[name=frontY]", "balancedAccuracy");
     await bare.click("[data-testid=pareto] button[type=submit]");

@@ -221,9 +221,13 @@ export async function compareCommand(id: string | undefined, o: CompareFlags): P
         correction: o.correction,
         alpha: o.alpha,
       });
-      const pareto = objectives
-        ? await api.pareto.front.query({ id: sweep, objectives, correction: o.correction, alpha: o.alpha })
-        : undefined;
+      // a sweep launched with `objectives` shows its front unless asked for others
+      const pareto = await api.pareto.front.query({
+        id: sweep,
+        ...(objectives && { objectives }),
+        correction: o.correction,
+        alpha: o.alpha,
+      });
       return { sweep, ...compared, pareto };
     },
     { flags: { baseline: "--baseline", metric: "--metric", objectives: "--objectives" } },

@@ -5,7 +5,7 @@ import { api } from "../server/store";
 import { KeepParams } from "./keep-params";
 import { svgChart } from "./svg-chart";
 
-type Front = Awaited<ReturnType<Awaited<ReturnType<typeof api>>["pareto"]["front"]>>;
+type Front = NonNullable<Awaited<ReturnType<Awaited<ReturnType<typeof api>>["pareto"]["front"]>>>;
 
 /** The metrics the selects offer: the test set's and the minority class's, then the pseudo-labels'. */
 const PARETO_METRICS: readonly string[] = [
@@ -52,11 +52,22 @@ function frontChart(front: Front): string {
  * The Pareto front of a sweep's configurations over two metrics chosen by two selects (a GET form: no client code),
  * `frontX` and `frontY` in the URL: the scatter of their seed means with t intervals and the front's staircase, a
  * table of each configuration's standing, and the dominance claims with their one-sided paired tests, Holm-corrected
- * (docs/statistics.md P1–P3). It asks the API itself, so the page mounts it with its id and view choices alone.
+ * (docs/statistics.md P1–P3). It asks the API itself, so the page mounts it with its id and view choices alone, and
+ * the sweep's own `objectives` (its first two are what the section shows before anything is chosen).
  */
-export async function ParetoSection({ id, sp }: { id: string; sp: Record<string, string | undefined> }) {
-  const fx = sp.frontX && PARETO_METRICS.includes(sp.frontX) ? sp.frontX : DEFAULT_X;
-  const fy = sp.frontY && PARETO_METRICS.includes(sp.frontY) ? sp.frontY : DEFAULT_Y;
+export async function ParetoSection({
+  id,
+  sp,
+  objectives,
+}: {
+  id: string;
+  sp: Record<string, string | undefined>;
+  objectives?: readonly { metric: string }[];
+}) {
+  const fx =
+    sp.frontX && PARETO_METRICS.includes(sp.frontX) ? sp.frontX : (objectives?.[0]?.metric ?? DEFAULT_X);
+  const fy =
+    sp.frontY && PARETO_METRICS.includes(sp.frontY) ? sp.frontY : (objectives?.[1]?.metric ?? DEFAULT_Y);
   const correction = sp.correction === "bh" ? "bh" : "holm";
   const caller = await api();
   const answer =
@@ -64,7 +75,7 @@ export async function ParetoSection({ id, sp }: { id: string; sp: Record<string,
       ? { front: undefined, error: "pick two different metrics: a front needs two objectives" }
       : await caller.pareto
           .front({ id, objectives: [{ metric: fx }, { metric: fy }], correction })
-          .then((front) => ({ front, error: null }))
+          .then((front) => ({ front: front ?? undefined, error: null }))
           .catch((e: Error) => ({ front: undefined, error: e.message }));
   const intervals = intervalWriter();
   const front = answer.front;

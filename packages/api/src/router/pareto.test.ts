@@ -7,9 +7,9 @@ import { LOCAL_CALLER } from "../caller";
 import { createCaller } from "./index";
 
 /** A finished sweep over ν: ν = 10 leads on balanced accuracy and minority recall on every seed, by varying amounts. */
-async function api() {
+async function api(file: Record<string, unknown> = {}) {
   const store = new InMemoryRunStore();
-  const spec = parseSweepFile({ name: "front", search: { nu: [5, 10] }, seeds: [1, 2, 3] });
+  const spec = parseSweepFile({ name: "front", search: { nu: [5, 10] }, seeds: [1, 2, 3], ...file });
   const t0 = new Date("2026-01-01T00:00:00Z");
   await store.createSweep({ id: "front", spec, trials: expandSweep(spec), now: t0 });
   for (const t of await store.listTrials("front")) {
@@ -23,6 +23,17 @@ async function api() {
 }
 
 describe("pareto.front", () => {
+  it("defaults to the sweep's own objectives, and is null for a sweep that has none", async () => {
+    const objectives = [
+      { metric: "minorityRecall", direction: "maximize" },
+      { metric: "balancedAccuracy", direction: "maximize" },
+    ];
+    const own = await (await api({ objectives })).pareto.front({ id: "front" });
+    expect(own?.objectives.map((o) => o.metric)).toEqual(["minorityRecall", "balancedAccuracy"]);
+    expect(own?.front).toEqual(["model.nu=10"]);
+    expect(await (await api()).pareto.front({ id: "front" })).toBeNull();
+  });
+
   it("answers the sweep's front over two objectives", async () => {
     const front = await (await api()).pareto.front({
       id: "front",
@@ -34,7 +45,7 @@ describe("pareto.front", () => {
       correction: "holm",
       alpha: 0.05,
     });
-    expect(front.claims.map((c) => [c.dominant, c.dominated, c.backed])).toEqual([
+    expect(front?.claims.map((c) => [c.dominant, c.dominated, c.backed])).toEqual([
       ["model.nu=10", "model.nu=5", true],
     ]);
   });

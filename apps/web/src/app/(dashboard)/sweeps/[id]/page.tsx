@@ -5,6 +5,7 @@ import { AutoSubmit } from "../../../../components/auto-submit";
 import { CancelButton } from "../../../../components/cancel-button";
 import { DeleteSweepButton } from "../../../../components/delete-sweep-button";
 import { LiveRefresh } from "../../../../components/live-refresh";
+import { ParetoSection } from "../../../../components/pareto-section";
 import { ProgressBar } from "../../../../components/progress-bar";
 import { ResumeButton, RetryButton } from "../../../../components/sweep-actions";
 import { age, duration, query, stamp } from "../../../../lib/format";
@@ -24,7 +25,7 @@ export const dynamic = "force-dynamic";
 /**
  * One sweep, live while it runs: progress and workers, the comparison of its configurations against a chosen
  * baseline, what matters (each swept knob's share of the variance, and the configurations in parallel
- * coordinates), learning curves, a heatmap over any two swept parameters, per-class results, and its trials. Every
+ * coordinates), the Pareto front of two metrics with its paired dominance tests, learning curves, a heatmap over any two swept parameters, per-class results, and its trials. Every
  * choice on the page is in the URL, so a link reproduces the view.
  */
 export default async function SweepPage({
@@ -210,6 +211,13 @@ export default async function SweepPage({
       </Suspense>
       <Suspense fallback={<p className="muted">weighing the knobs…</p>}>
         <ImportanceSection importanceOf={importanceOf} />
+      </Suspense>
+      <Suspense fallback={<p className="muted">drawing the Pareto front…</p>}>
+        <ParetoSection
+          id={id}
+          sp={sp}
+          {...(sweep.spec.objectives && { objectives: sweep.spec.objectives })}
+        />
       </Suspense>
       <Suspense fallback={<p className="muted">drawing curves…</p>}>
         <ChartsSection
