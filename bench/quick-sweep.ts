@@ -1,0 +1,142 @@
+// The quick preset's sweep end to end (`tailsweep sweep run examples/quick.yaml`, embedded store, 8 trials) at an
+// older commit against this checkout, in one script (issue #19: "at least 2× faster end to end than today; measure
+// both in one run"). The older commit is checked out into a temporary git worktree and installed from the local pnpm
+// store (offline); each run gets a fresh database and artifacts folder, the image cache is shared (warmed first).
+// Rounds are interleaved, the order alternating, after one warm-up run per side; median and range of the wall time
+// and the ratio, withheld above --max-load (1-minute load, before and after) or when a run fails.
+// Usage: node --import tsx bench/quick-sweep.ts [--base <commit>] [--rounds 3] [--max-load 1] [--keep] [--json]
+// (default base: 0c55c0d, this checkout before issue #19's work on the training step). About 10 min.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+const { values } = parseArgs({
+  options: {
+    base: { type: "string", default: "0c55c0d" },
+    rounds: { type: "string", default: "3" },
+    "max-load": { type: "string", default: "1" },
+    keep: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+const Options = z.object({
+  base: z.string().regex(/^[0-9a-f]{7,40}$|^[\w./-]+$/, "a commit or ref"),
+  rounds: z.number().int().min(1).max(20),
+  maxLoad: z.number().positive(),
+});
+const parsed = Options.safeParse({
+  base: values.base,
+  rounds: Number(values.rounds),
+  maxLoad: Number(values["max-load"]),
+});
+if (!parsed.success) {
+  process.stderr.write(
+    `quick-sweep: ${parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; ")}\n`,
+  );
+  process.exit(2);
+}
+const options = parsed.data;
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
+const work = mkdtempSync(join(tmpdir(), "bench-quick-sweep-"));
+const log = (line: string) => {
+  if (!values.json) console.log(line);
+};
+const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
+
+const baseCommit = git("rev-parse", "--short", options.base);
+const headCommit = git("rev-parse", "--short", "HEAD");
+const dirty = git("status", "--porcelain", "--untracked-files=no") !== "";
+const old = join(work, "old");
+const sides = [
+  { name: `base ${baseCommit}`, root: old },
+  { name: `this checkout (${headCommit}${dirty ? ", with uncommitted changes" : ""})`, root: repo },
+];
+const cacheDir = join(work, "cache");
+
+/** One `sweep run` of the side's examples/quick.yaml on a fresh store; seconds of wall time. */
+function sweepOnce(root: string, tag: string): number {
+  const dbDir = join(work, `db-${tag}`);
+  const artifactsDir = join(work, `artifacts-${tag}`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TAILSWEEP_DB_DIR: dbDir,
+    TAILSWEEP_ARTIFACTS_DIR: artifactsDir,
+    TAILSWEEP_CACHE_DIR: cacheDir,
+  };
+  for (const key of ["DATABASE_URL", "NATS_URL"]) delete env[key];
+  const t0 = performance.now();
+  execFileSync(
+    process.execPath,
+    [join(root, "apps/cli/bin/tailsweep.mjs"), "sweep", "run", "examples/quick.yaml"],
+    {
+      cwd: root,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  rmSync(dbDir, { recursive: true, force: true });
+  rmSync(artifactsDir, { recursive: true, force: true });
+  return seconds;
+}
+
+const summarise = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return { median: s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2, min: s[0]!, max: s.at(-1)! };
+};
+
+try {
+  log(`checking out ${baseCommit} into ${old} and installing it offline…`);
+  git("worktree", "add", "--detach", old, baseCommit);
+  execFileSync("pnpm", ["install", "--offline", "--frozen-lockfile"], { cwd: old, stdio: "ignore" });
+  const yaml = (root: string) => readFileSync(join(root, "examples/quick.yaml"), "utf8");
+  if (yaml(old) !== yaml(repo))
+    log("note: examples/quick.yaml differs between the two sides; each runs its own");
+  const loadBefore = loadAverage();
+  log(
+    `1-min load ${loadBefore.toFixed(2)}; a warm-up run per side (image cache, native kernels), then ${options.rounds} rounds`,
+  );
+  for (const [i, side] of sides.entries()) sweepOnce(side.root, `warm-${i}`);
+  const seconds: number[][] = sides.map(() => []);
+  for (let round = 0; round < options.rounds; round++) {
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const i of order) seconds[i]!.push(sweepOnce(sides[i]!.root, `${round}-${i}`));
+    log(
+      `round ${round + 1}: ${sides.map((s, i) => `${s.name} ${seconds[i]!.at(-1)!.toFixed(1)} s`).join(", ")}`,
+    );
+  }
+  const loadAfter = loadAverage();
+  const [base, head] = seconds.map(summarise) as [ReturnType<typeof summarise>, ReturnType<typeof summarise>];
+  const withheld =
+    Math.max(loadBefore, loadAfter) > options.maxLoad
+      ? `1-min load ${Math.max(loadBefore, loadAfter).toFixed(2)} > ${options.maxLoad}`
+      : undefined;
+  const speedup = base.median / head.median;
+  const result = {
+    base: { commit: baseCommit, seconds: base },
+    head: { commit: headCommit, dirty, seconds: head },
+    loadBefore,
+    loadAfter,
+    speedup: withheld ? null : speedup,
+    withheld,
+  };
+  if (values.json) console.log(JSON.stringify(result));
+  else {
+    const fmt = (s: typeof base) => `${s.median.toFixed(1)} s [${s.min.toFixed(1)}–${s.max.toFixed(1)}]`;
+    log(`\nquick sweep, 8 trials: ${sides[0]!.name} ${fmt(base)}; ${sides[1]!.name} ${fmt(head)}`);
+    log(
+      withheld
+        ? `speed-up withheld: ${withheld} (measured ${speedup.toFixed(2)}×)`
+        : `speed-up ${speedup.toFixed(2)}×`,
+    );
+  }
+} finally {
+  if (existsSync(old)) git("worktree", "remove", "--force", old);
+  if (!values.keep) rmSync(work, { recursive: true, force: true });
+}
