@@ -3,8 +3,10 @@
 // both in one run"). The older commit is checked out into a temporary git worktree and installed from the local pnpm
 // store (offline); each run gets a fresh database and artifacts folder, the image cache is shared (warmed first).
 // Rounds are interleaved, the order alternating, after one warm-up run per side; median and range of the wall time
-// and the ratio, withheld above --max-load (1-minute load, before and after) or when a run fails.
-// Usage: node --import tsx bench/quick-sweep.ts [--base <commit>] [--rounds 3] [--max-load 1] [--keep] [--json]
+// and the ratio, withheld when the 1-minute load before the bench is above --max-load or other processes took more
+// than --max-foreign of the machine's CPU time during them (bench/cpu-load.ts).
+// Usage: node --import tsx bench/quick-sweep.ts [--base <commit>] [--rounds 3] [--max-load 1] [--max-foreign 0.1]
+//        [--keep] [--json]
 // (default base: 0c55c0d, this checkout before issue #19's work on the training step). About 10 min.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -13,12 +15,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
 
 const { values } = parseArgs({
   options: {
     base: { type: "string", default: "0c55c0d" },
     rounds: { type: "string", default: "3" },
     "max-load": { type: "string", default: "1" },
+    "max-foreign": { type: "string", default: "0.1" },
     keep: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -27,11 +31,13 @@ const Options = z.object({
   base: z.string().regex(/^[0-9a-f]{7,40}$|^[\w./-]+$/, "a commit or ref"),
   rounds: z.number().int().min(1).max(20),
   maxLoad: z.number().positive(),
+  maxForeign: z.number().positive().max(1),
 });
 const parsed = Options.safeParse({
   base: values.base,
   rounds: Number(values.rounds),
   maxLoad: Number(values["max-load"]),
+  maxForeign: Number(values["max-foreign"]),
 });
 if (!parsed.success) {
   process.stderr.write(
@@ -45,7 +51,6 @@ const work = mkdtempSync(join(tmpdir(), "bench-quick-sweep-"));
 const log = (line: string) => {
   if (!values.json) console.log(line);
 };
-const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
 const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
 
 const baseCommit = git("rev-parse", "--short", options.base);
@@ -91,6 +96,7 @@ const summarise = (xs: number[]) => {
   return { median: s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2, min: s[0]!, max: s.at(-1)! };
 };
 
+const loadBefore = loadAverage();
 try {
   log(`checking out ${baseCommit} into ${old} and installing it offline…`);
   git("worktree", "add", "--detach", old, baseCommit);
@@ -98,12 +104,12 @@ try {
   const yaml = (root: string) => readFileSync(join(root, "examples/quick.yaml"), "utf8");
   if (yaml(old) !== yaml(repo))
     log("note: examples/quick.yaml differs between the two sides; each runs its own");
-  const loadBefore = loadAverage();
   log(
     `1-min load ${loadBefore.toFixed(2)}; a warm-up run per side (image cache, native kernels), then ${options.rounds} rounds`,
   );
   for (const [i, side] of sides.entries()) sweepOnce(side.root, `warm-${i}`);
   const seconds: number[][] = sides.map(() => []);
+  const started = cpuReading();
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? [0, 1] : [1, 0];
     for (const i of order) seconds[i]!.push(sweepOnce(sides[i]!.root, `${round}-${i}`));
@@ -111,18 +117,24 @@ try {
       `round ${round + 1}: ${sides.map((s, i) => `${s.name} ${seconds[i]!.at(-1)!.toFixed(1)} s`).join(", ")}`,
     );
   }
-  const loadAfter = loadAverage();
+  const foreign = foreignCpuShare(started);
   const [base, head] = seconds.map(summarise) as [ReturnType<typeof summarise>, ReturnType<typeof summarise>];
-  const withheld =
-    Math.max(loadBefore, loadAfter) > options.maxLoad
-      ? `1-min load ${Math.max(loadBefore, loadAfter).toFixed(2)} > ${options.maxLoad}`
-      : undefined;
+  const withheld = [
+    ...(loadBefore > options.maxLoad
+      ? [`1-min load before the bench ${loadBefore.toFixed(2)} > ${options.maxLoad}`]
+      : []),
+    ...(foreign > options.maxForeign
+      ? [
+          `other processes took ${(100 * foreign).toFixed(0)} % of the CPU time (> ${100 * options.maxForeign} %)`,
+        ]
+      : []),
+  ].join("; ");
   const speedup = base.median / head.median;
   const result = {
     base: { commit: baseCommit, seconds: base },
     head: { commit: headCommit, dirty, seconds: head },
     loadBefore,
-    loadAfter,
+    foreignCpuShare: foreign,
     speedup: withheld ? null : speedup,
     withheld,
   };

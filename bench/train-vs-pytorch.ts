@@ -11,19 +11,23 @@
 // Before any timing, each case is computed once by both sides from the same weights and batch with the posterior's
 // mean decoded (no noise), and the losses of steps 1 and 2 must agree; then each side runs `--runs` times,
 // interleaved (the order alternates per round), and the median and range of the runs' medians are reported. A ratio
-// is withheld when the peer is not so configured, when the sides disagree, when the 1-minute load before or after is
-// above --max-load, or when a side's runs spread wider than --max-spread of their median.
+// is withheld when the peer is not so configured, when the sides disagree, when the 1-minute load before the bench is
+// above --max-load, when other processes took more than --max-foreign of the machine's CPU time while a case ran
+// (from /proc/stat, less this process's and its children's own time: the bench's own threads are not "load"), or when
+// a side's runs spread wider than --max-spread of their median (the interquartile range: one stray run of five is
+// shown in the range but does not void the rest).
 //
 // Usage: pnpm bench [--quick] [--json] [--threads 1,2] [--cases reference,proposed] [--runs 5]
-//                   [--max-load 1] [--max-spread 0.25] [--ours-allocator glibc|jemalloc]
+//                   [--max-load 1] [--max-foreign 0.1] [--max-spread 0.15] [--ours-allocator glibc|jemalloc]
 // Set-up of the peer (root, Debian): bash bench/peers/setup-torch.sh
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
 import { PROPOSED, proposedLayers, REFERENCE, stepGflop } from "./peers/cases";
 
 const { values } = parseArgs({
@@ -34,7 +38,8 @@ const { values } = parseArgs({
     cases: { type: "string", default: "reference,proposed" },
     runs: { type: "string", default: "5" },
     "max-load": { type: "string", default: "1" },
-    "max-spread": { type: "string", default: "0.25" },
+    "max-foreign": { type: "string", default: "0.1" },
+    "max-spread": { type: "string", default: "0.15" },
     "ours-allocator": { type: "string", default: "glibc" },
   },
 });
@@ -46,6 +51,7 @@ const Options = z.object({
   cases: z.array(z.enum(["reference", "proposed"])).min(1),
   runs: z.number().int().min(1).max(50),
   maxLoad: z.number().positive(),
+  maxForeign: z.number().positive().max(1),
   maxSpread: z.number().positive(),
   oursAllocator: z.enum(["glibc", "jemalloc"]),
 });
@@ -54,6 +60,7 @@ const parsedOptions = Options.safeParse({
   cases: values.cases.split(","),
   runs: Number(values.runs),
   maxLoad: Number(values["max-load"]),
+  maxForeign: Number(values["max-foreign"]),
   maxSpread: Number(values["max-spread"]),
   oursAllocator: values["ours-allocator"],
 });
@@ -162,10 +169,6 @@ function run(command: string[], env: NodeJS.ProcessEnv): string {
   });
 }
 
-function loadAverage(): number {
-  return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
-}
-
 interface Agreement {
   tailsweep: [number, number];
   pytorch: [number, number];
@@ -198,14 +201,19 @@ interface Summary {
   median: number;
   min: number;
   max: number;
+  /** The interquartile range (linear interpolation, as numpy's default). */
+  iqr: number;
 }
 function summarise(xs: number[]): Summary {
   const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0]!, max: sorted.at(-1)! };
+  const at = (q: number) => {
+    const i = q * (sorted.length - 1);
+    const lo = Math.floor(i);
+    return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (i - lo);
+  };
+  return { median: at(0.5), min: sorted[0]!, max: sorted.at(-1)!, iqr: at(0.75) - at(0.25) };
 }
-const spread = (s: Summary) => (s.max - s.min) / s.median;
+const spread = (s: Summary) => s.iqr / s.median;
 
 const gflop: Record<string, number> = {
   reference: stepGflop(REFERENCE.layers),
@@ -235,6 +243,7 @@ for (const name of options.cases) {
     const args = [name, String(warmup), String(steps), String(threads)];
     const ours: SideResult[] = [];
     const peer: SideResult[] = [];
+    const started = cpuReading();
     for (let round = 0; round < options.runs; round++) {
       const sides = [
         () => ours.push(lastJsonLine(SideResult, run(oursCommand(...args), oursEnv(threads)))),
@@ -244,21 +253,26 @@ for (const name of options.cases) {
       ];
       for (const side of round % 2 === 0 ? sides : [...sides].reverse()) side();
     }
-    const loadAfter = loadAverage();
+    const foreign = foreignCpuShare(started);
     const oursMs = summarise(ours.map((r) => r.msPerStep));
     const peerMs = peer.length > 0 ? summarise(peer.map((r) => r.msPerStep)) : undefined;
     const withheld = [
       ...peerProblems,
       ...(a && !a.agrees ? ["the two sides compute different losses"] : []),
-      ...(Math.max(loadBefore, loadAfter) > options.maxLoad
-        ? [`1-min load ${Math.max(loadBefore, loadAfter).toFixed(2)} > ${options.maxLoad}`]
+      ...(loadBefore > options.maxLoad
+        ? [`1-min load before the bench ${loadBefore.toFixed(2)} > ${options.maxLoad}`]
+        : []),
+      ...(foreign > options.maxForeign
+        ? [
+            `other processes took ${(100 * foreign).toFixed(0)} % of the CPU time (> ${100 * options.maxForeign} %)`,
+          ]
         : []),
       ...[
         ["tailsweep", oursMs],
         ["PyTorch", peerMs],
       ].flatMap(([side, s]) =>
         typeof s === "object" && spread(s) > options.maxSpread
-          ? [`${side}'s runs spread ${(100 * spread(s)).toFixed(0)} % of their median`]
+          ? [`${side}'s runs' interquartile range is ${(100 * spread(s)).toFixed(0)} % of their median`]
           : [],
       ),
     ];
@@ -292,7 +306,7 @@ for (const name of options.cases) {
           ? { time: oursMs.median / peerMs.median, perRound: summarise(ratios), peakRss: oursRss / peerRss }
           : null,
       withheld,
-      loadAfter,
+      foreignCpuShare: foreign,
     };
     report.push(row);
     const fmt = (s: Summary) => `${s.median.toFixed(1)} ms [${s.min.toFixed(1)}–${s.max.toFixed(1)}]`;
@@ -304,6 +318,7 @@ for (const name of options.cases) {
       log(
         `  PyTorch   ${fmt(peerMs)}  ${row.pytorch.gflops.toFixed(1)} GFLOP/s  peak RSS ${row.pytorch.peakRssMb.toFixed(0)} MB  ${row.pytorch.backend}`,
       );
+    log(`  other processes: ${(100 * foreign).toFixed(1)} % of the machine's CPU time while this case ran`);
     log(`  settings tailsweep: ${JSON.stringify(row.tailsweep.settings)}`);
     if (row.pytorch) log(`  settings PyTorch:   ${JSON.stringify(row.pytorch.settings)}`);
     if (row.ratio)

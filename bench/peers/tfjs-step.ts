@@ -6,7 +6,7 @@
 // `check` writes the case's initial weights and batch to <dir> (manifest.json + tensors.bin, float32 little-endian)
 // and prints the losses of two training steps with the posterior's mean decoded (no noise), for torch_step.py's
 // `check` to load and recompute: both sides must compute the same function before their times are compared.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   backendDefaultsFromEnv,
@@ -87,7 +87,11 @@ console.log(
     backend: `${backend.name} (${backend.detail.split(";").slice(0, 2).join(";")})`,
     settings: {
       backend: `${backend.name}: ${backend.detail}`,
-      allocator: "V8 heap + one wasm memory (grown, never returned); glibc malloc for OpenBLAS's buffers",
+      kernels: backend.kernels ?? "tfjs's own",
+      // what the process actually mapped, as torch_step.py reports it (--ours-allocator jemalloc preloads it)
+      allocator: `V8 heap + one wasm memory (grown, never returned); ${
+        /libjemalloc/.test(readFileSync("/proc/self/maps", "utf8")) ? "jemalloc" : "glibc malloc"
+      } for OpenBLAS's buffers`,
       // wasm has no flush-to-zero mode (its float semantics are IEEE with denormals); OpenBLAS's sgemm runs under the
       // process's default MXCSR, as PyTorch's does before set_flush_denormal.
       flushToZero: "no (wasm has no such mode)",

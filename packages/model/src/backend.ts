@@ -114,6 +114,12 @@ export interface BackendInfo {
   adapter?: GpuAdapter;
   /** Human-readable configuration: OpenBLAS build and threads, SIMD, the native package. */
   detail: string;
+  /**
+   * Where the wasm backends' Adam update runs: native C (native-kernels.ts) or JavaScript, with the reason. Apart from
+   * `detail` because it changes no result (the same bits either way): a checkpoint's fingerprint holds `detail`, and a
+   * worker whose compiler failed must still resume another's checkpoint.
+   */
+  kernels?: string;
   /** Versions of the packages and libraries involved, by name. */
   versions: Record<string, string>;
 }
@@ -305,7 +311,13 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
       versions.koffi = blas.koffiVersion;
       versions.openblas = blas.version;
       return {
-        info: freeze({ name, tfjsBackend: "wasm", detail: blasDetail(blas, wasm, native), versions }),
+        info: freeze({
+          name,
+          tfjsBackend: "wasm",
+          detail: blasDetail(blas, wasm),
+          kernels: nativeDetail(native),
+          versions,
+        }),
         blas,
         native,
         wasm,
@@ -316,8 +328,12 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
       const native = await useNative(blasThreads ?? defaults.blasThreads ?? 1);
       const wasm = await useWasm();
       versions["@tensorflow/tfjs-backend-wasm"] = version_wasm;
-      const detail = `${wasm}; transposed matMuls run as Transpose + XNNPACK matMul; ${nativeDetail(native)}`;
-      return { info: freeze({ name, tfjsBackend: "wasm", detail, versions }), native, wasm };
+      const detail = `${wasm}; transposed matMuls run as Transpose + XNNPACK matMul`;
+      return {
+        info: freeze({ name, tfjsBackend: "wasm", detail, kernels: nativeDetail(native), versions }),
+        native,
+        wasm,
+      };
     }
     case "cpu": {
       await useTfjsBackend("cpu", "@tensorflow/tfjs-backend-cpu");
@@ -416,7 +432,8 @@ async function keepActive(current: Active, blasThreads: number | undefined): Pro
     if (current.native?.ok) current.native.kernels.setThreads(blasThreads);
     current.info = freeze({
       ...current.info,
-      detail: blasDetail(current.blas, current.wasm ?? "wasm", current.native),
+      detail: blasDetail(current.blas, current.wasm ?? "wasm"),
+      ...(current.native && { kernels: nativeDetail(current.native) }),
     });
   }
   if (tf.getBackend() !== current.info.tfjsBackend) {
@@ -440,23 +457,23 @@ async function useNative(threads: number): Promise<NativeKernelsResult> {
   return native;
 }
 
-function nativeDetail(native: NativeKernelsResult | undefined): string {
-  if (!native) return "Adam in JavaScript";
+function nativeDetail(native: NativeKernelsResult): string {
   if (!native.ok) return `Adam in JavaScript (${native.reason})`;
   const threads = native.kernels.getThreads();
   return `Adam → native C (${native.kernels.compiler}, ${threads} OpenMP thread${threads === 1 ? "" : "s"})`;
 }
 
-function blasDetail(blas: OpenBlas, wasm: string, native: NativeKernelsResult | undefined): string {
+function blasDetail(blas: OpenBlas, wasm: string): string {
   const threads = blas.getThreads();
   return (
     `${blas.config}; ${threads} BLAS thread${threads === 1 ? "" : "s"} (${blas.parallel}); ` +
-    `BatchMatMul → cblas_sgemm, leading-axis Sum → cblas_sgemv via koffi; ${nativeDetail(native)}; ${wasm}`
+    `BatchMatMul → cblas_sgemm, leading-axis Sum → cblas_sgemv via koffi; ${wasm}`
   );
 }
 
 function describe(info: BackendInfo, why: string): string {
-  return `compute backend: ${info.name} (tfjs "${info.tfjsBackend}"; ${info.detail}) [${why}]`;
+  const kernels = info.kernels ? `; ${info.kernels}` : "";
+  return `compute backend: ${info.name} (tfjs "${info.tfjsBackend}"; ${info.detail}${kernels}) [${why}]`;
 }
 
 function freeze(info: BackendInfo): BackendInfo {

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { sampleStudentTPosterior, studentTLogDensity } from "./distributions";
 import { gammaConstants } from "./gamma-constants";
+import { lgamma } from "./lgamma";
 import {
   alignedUnlabeledRows,
   classificationLoss,
@@ -78,38 +80,48 @@ describe("matchedVarianceRegularizer (docs/model.md eqs. M1–M3)", () => {
     value(reg(tf.zeros([1, 4]), tf.tensor2d([[lj, at, at, at]])))[0]!;
 
   it.each([
-    [10, 1568],
-    [10, 784],
-    [3, 20],
-    [50, 8],
-  ])("has the γ-regulariser's minimum and curvature in ℓ, and its mean penalty (ν = %d, n = %d)", (nu, n) => {
-    const c = gammaConstants({ nu, n, m: 4 });
-    const { logVariance, weight } = matchedVariance(c);
-    // (M1) (R1)'s isotropic stationary point, (ν/(ν+n−2))·e^ℓ = ν·C1·detExp·e^{detExp·m·ℓ}, is at ℓ = ln τ0; the Student-t
-    // posterior's variance there, (ν/(ν+n−2))·τ0, is where the matched penalty is minimal
-    const logTau0 = Math.log(c.tau0);
-    const lhs = c.traceCoef * c.tau0;
-    expect(Math.abs(lhs - nu * c.C1 * c.detExp * Math.exp(c.detExp * 4 * logTau0)) / lhs).toBeLessThan(1e-9);
-    expect(logVariance).toBeCloseTo(Math.log(c.traceCoef * c.tau0), 12);
-    const gamma = along((mu, l) => gammaRegularizer(mu, l, c), logTau0);
-    const matched = along((mu, l) => matchedVarianceRegularizer(mu, l, c), logVariance);
-    // central differences over float32 values of size ≈ ν·τ0: h large enough that their rounding stays below 1 % of
-    // the curvature, small enough that the fourth-order term (≈ w·h²/12) does too
-    const h = 0.2;
-    const slope = (f: (x: number) => number, at: number) => (f(at + h) - f(at - h)) / (2 * h);
-    const curvature = (f: (x: number) => number, at: number) => (f(at + h) - 2 * f(at) + f(at - h)) / (h * h);
-    // ≈ w·h²/6 from the cubic term; away from the minimum the slope is of the order of w
-    expect(Math.abs(slope(gamma, logTau0))).toBeLessThan(0.02 * weight);
-    expect(Math.abs(slope(matched, logVariance))).toBeLessThan(0.02 * weight);
-    expect(Math.abs(curvature(matched, logVariance) - weight) / weight).toBeLessThan(0.02);
-    expect(Math.abs(curvature(gamma, logTau0) - weight) / weight).toBeLessThan(0.02);
-    // (M3) at its minimum the penalty is 0, and it penalises μ as (R1) does: ‖μ‖²
-    const mu = tf.tensor2d([[0.5, -1, 0, 2]]);
-    const l = tf.fill([1, 4], logVariance) as tf.Tensor2D;
-    expect(value(matchedVarianceRegularizer(tf.zeros([1, 4]), l, c))[0]).toBeCloseTo(0, 5);
-    expect(value(matchedVarianceRegularizer(mu, l, c))[0]).toBeCloseTo(0.25 + 1 + 4, 4);
-    tf.dispose([mu, l]);
-  });
+    [10, 1568, undefined],
+    [10, 784, undefined],
+    [3, 20, undefined],
+    [50, 8, undefined],
+    [10, 1568, -0.01],
+    [5, 20, -0.2],
+  ])(
+    "has the γ-regulariser's minimum and curvature in ℓ, and its mean penalty (ν = %d, n = %d, γ = %s)",
+    (nu, n, explicit) => {
+      const c = gammaConstants({ nu, n, m: 4, ...(explicit !== undefined && { gamma: explicit }) });
+      const { logVariance, weight } = matchedVariance(c);
+      // (M1) (R1)'s isotropic stationary point, (ν/(ν+n−2))·e^ℓ = ν·C1·detExp·e^{detExp·m·ℓ}: at ℓ = ln τ0 for the tied γ,
+      // elsewhere for an explicit one; the Student-t posterior's variance there is where the matched penalty is minimal
+      const logScale = logVariance - Math.log(c.traceCoef);
+      const lhs = c.traceCoef * Math.exp(logScale);
+      expect(Math.abs(lhs - nu * c.C1 * c.detExp * Math.exp(c.detExp * 4 * logScale)) / lhs).toBeLessThan(
+        1e-9,
+      );
+      if (explicit === undefined) expect(logScale).toBeCloseTo(Math.log(c.tau0), 10);
+      else expect(Math.abs(logScale - Math.log(c.tau0))).toBeGreaterThan(0.01);
+      const logTau0 = logScale;
+      const gamma = along((mu, l) => gammaRegularizer(mu, l, c), logTau0);
+      const matched = along((mu, l) => matchedVarianceRegularizer(mu, l, c), logVariance);
+      // central differences over float32 values of size ≈ ν·τ0: h large enough that their rounding stays below 1 % of
+      // the curvature, small enough that the fourth-order term (≈ w·h²/12) does too
+      const h = 0.2;
+      const slope = (f: (x: number) => number, at: number) => (f(at + h) - f(at - h)) / (2 * h);
+      const curvature = (f: (x: number) => number, at: number) =>
+        (f(at + h) - 2 * f(at) + f(at - h)) / (h * h);
+      // ≈ w·h²/6 from the cubic term; away from the minimum the slope is of the order of w
+      expect(Math.abs(slope(gamma, logTau0))).toBeLessThan(0.02 * weight);
+      expect(Math.abs(slope(matched, logVariance))).toBeLessThan(0.02 * weight);
+      expect(Math.abs(curvature(matched, logVariance) - weight) / weight).toBeLessThan(0.02);
+      expect(Math.abs(curvature(gamma, logTau0) - weight) / weight).toBeLessThan(0.02);
+      // (M3) at its minimum the penalty is 0, and it penalises μ as (R1) does: ‖μ‖²
+      const mu = tf.tensor2d([[0.5, -1, 0, 2]]);
+      const l = tf.fill([1, 4], logVariance) as tf.Tensor2D;
+      expect(value(matchedVarianceRegularizer(tf.zeros([1, 4]), l, c))[0]).toBeCloseTo(0, 5);
+      expect(value(matchedVarianceRegularizer(mu, l, c))[0]).toBeCloseTo(0.25 + 1 + 4, 4);
+      tf.dispose([mu, l]);
+    },
+  );
 
   it("is ≈ 17× weaker than the Gaussian KL at two 784-pixel modalities and holds the variance near 0.06: the confound", () => {
     const c = gammaConstants({ nu: 10, n: 1568, m: 32 });
@@ -136,6 +148,36 @@ describe("studentTKlRegularizer (docs/model.md eq. K1)", () => {
     const exact = value(gaussianRegularizer(tf.tensor2d([muRow]), tf.tensor2d([lRow])))[0]!;
     const [mean, variance] = estimate as [number, number];
     expect(Math.abs(mean - exact)).toBeLessThan(4 * Math.sqrt(variance / rows) + 1e-3);
+  });
+
+  it("averages to 2·KL(q ‖ p) at a small ν, over draws from the Student-t posterior (S1), by numerical integration", () => {
+    // m = 1, ν = 5, n = 10: q = t(μ, (ν/(ν+n))·e^ℓ, ν+n) — a third of e^ℓ, 15 degrees of freedom — against t(0, 1, 5)
+    const [rows, nu, n, mu0, l0] = [200_000, 5, 10, 0.8, 0.6];
+    const logT = (x: number, mu: number, scale2: number, dof: number) =>
+      lgamma((dof + 1) / 2) -
+      lgamma(dof / 2) -
+      0.5 * Math.log(dof * Math.PI * scale2) -
+      ((dof + 1) / 2) * Math.log1p((x - mu) ** 2 / (dof * scale2));
+    const qScale2 = (nu / (nu + n)) * Math.exp(l0);
+    let kl = 0;
+    const h = 1e-3;
+    for (let x = mu0 - 40; x <= mu0 + 40; x += h) {
+      const lq = logT(x, mu0, qScale2, nu + n);
+      kl += Math.exp(lq) * (lq - logT(x, 0, 1, nu)) * h;
+    }
+    const [mean, variance, unscaled] = tf.tidy(() => {
+      const mu = tf.fill([rows, 1], mu0) as tf.Tensor2D;
+      const l = tf.fill([rows, 1], l0) as tf.Tensor2D;
+      const z = sampleStudentTPosterior(mu, l, nu, n, { normal: 3, chi2: 4 });
+      const moments = tf.moments(studentTKlRegularizer(z, mu, l, nu, n));
+      // the same estimate with the posterior's scale factor ν/(ν+n) left out: what the test must be able to tell apart
+      const prior = studentTLogDensity(z, tf.zerosLike(z), tf.zerosLike(z), nu);
+      const wrong = tf.mean(tf.mul(2, tf.sub(studentTLogDensity(z, mu, l, nu + n), prior)));
+      return [moments.mean.dataSync()[0]!, moments.variance.dataSync()[0]!, wrong.dataSync()[0]!];
+    });
+    const se = Math.sqrt(variance! / rows);
+    expect(Math.abs(mean! - 2 * kl)).toBeLessThan(4 * se);
+    expect(Math.abs(unscaled! - 2 * kl)).toBeGreaterThan(20 * se);
   });
 
   it("is larger for a posterior further from the prior, on average", () => {

@@ -55,13 +55,17 @@ export function studentTKlRegularizer(
 }
 
 /**
- * The log-variance ln s² and weight w of the matched-variance penalty (docs/model.md eqs. M1, M2). (R1) is minimal over
- * an isotropic ℓ at Σ = τ0·I, where the Student-t posterior t(μ, (ν/(ν+n))·Σ, ν+n) has variance (ν/(ν+n−2))·τ0: that is
- * s², so that both models' posteriors have the same covariance at their regulariser's minimum; w is (R1)'s curvature
- * there per latent dimension, (ν/(ν+n−2))·τ0·(1 − detExp).
+ * The log-variance ln s² and weight w of the matched-variance penalty (docs/model.md eqs. M1, M2). (R1) is stationary
+ * over an isotropic ℓ where a·e^ℓ = ν·C1·d·e^{d·m·ℓ} (a = ν/(ν+n−2), d = detExp), i.e. at
+ * ℓ* = ln(ν·C1·d/a) / (1 − d·m): Σ = τ0·I at the tied γ, elsewhere wherever an explicit γ moves it. There the
+ * Student-t posterior t(μ, (ν/(ν+n))·Σ, ν+n) has variance s² = a·e^{ℓ*}, so that both models' posteriors have the same
+ * covariance at their regulariser's minimum; w is (R1)'s curvature there per latent dimension, a·e^{ℓ*}·(1 − d).
  */
 export function matchedVariance(c: GammaConstants): { logVariance: number; weight: number } {
-  return { logVariance: Math.log(c.traceCoef * c.tau0), weight: c.traceCoef * c.tau0 * (1 - c.detExp) };
+  const a = c.traceCoef;
+  const d = c.detExp;
+  const logScale = (Math.log(c.nu * c.C1 * d) - Math.log(a)) / (1 - d * c.m);
+  return { logVariance: Math.log(a) + logScale, weight: a * Math.exp(logScale) * (1 - d) };
 }
 
 /**
@@ -82,7 +86,7 @@ export function matchedVarianceRegularizer(
       tf.sub(tf.sum(tf.exp(tf.sub(logVar, logVariance)), 1), tf.sum(logVar, 1)),
       mu.shape[1] * (1 - logVariance),
     );
-    return tf.add(tf.sum(tf.square(mu), 1), tf.mul(weight, variancePart)) as tf.Tensor1D;
+    return tf.add<tf.Tensor1D>(tf.sum(tf.square(mu), 1), tf.mul(weight, variancePart));
   });
 }
 

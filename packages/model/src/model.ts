@@ -351,7 +351,8 @@ export class MultimodalVae {
       const first = experts[0]!;
       const nS = S.reduce((s, i) => s + this.dims[i]!, 0);
       // The prior expert sits where the regulariser is minimal: τ0 (C5) for the γ-loss, the Student-t posterior's
-      // variance there for the matched-variance Gaussian (M1), 1 otherwise.
+      // variance there for the matched-variance Gaussian (M1), 1 otherwise. The Student-t model with the KL (K1) keeps
+      // τ0 although its regulariser is not minimal there: a one-change ablation of the proposed model.
       const logScale0 =
         this.config.priorExpertScale !== "tau0"
           ? 0

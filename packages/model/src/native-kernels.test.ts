@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -43,7 +52,8 @@ describe("native kernels", () => {
   });
 
   it("run the wasm backend's Adam, bit for bit as tfjs's ops on 1 and 2 threads", async () => {
-    expect(currentBackend()?.detail).toMatch(/Adam → native C/);
+    expect(currentBackend()?.kernels).toMatch(/Adam → native C/);
+    expect(currentBackend()?.detail).not.toMatch(/native/); // not in a checkpoint's fingerprint
     const native = await loadNativeKernels();
     if (!native.ok) throw new Error(native.reason);
     const before = tf.memory().numTensors;
@@ -59,13 +69,35 @@ describe("native kernels", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("refuse a cache folder others can write to, and rebuild a cached library that does not load", async () => {
+    const open = join(scratch, "open");
+    mkdirSync(open, { mode: 0o777 });
+    chmodSync(open, 0o777);
+    expect(await loadNativeKernels({ cacheDir: open })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("writable by others"),
+    });
+    const cacheDir = join(scratch, "rebuild");
+    const built = await loadNativeKernels({ cacheDir });
+    if (!built.ok) throw new Error(built.reason);
+    // the same key in a fresh process: here, a second cache folder holding a truncated copy under that name
+    const again = join(scratch, "truncated");
+    mkdirSync(again, { mode: 0o700 });
+    const name = built.kernels.library.slice(cacheDir.length + 1);
+    writeFileSync(join(again, name), "not a library", { mode: 0o644 });
+    const rebuilt = await loadNativeKernels({ cacheDir: again });
+    expect(rebuilt).toMatchObject({ ok: true });
+    expect(readFileSync(join(again, name)).length).toBeGreaterThan(1000);
+  });
+
   it("say why when there is no compiler, or the build fails", async () => {
     const missing = await loadNativeKernels({ compiler: join(scratch, "no-such-cc"), cacheDir: scratch });
     expect(missing).toMatchObject({ ok: false, reason: expect.stringContaining("no C compiler") });
     const broken = join(scratch, "broken-cc");
     writeFileSync(
       broken,
-      '#!/bin/sh\n[ "$1" = --version ] && echo "broken-cc 1.0" && exit 0\necho "error: nope" >&2\nexit 1\n',
+      '#!/bin/sh\n[ "$1" = --version ] && echo "broken-cc 1.0" && exit 0\n' +
+        '[ "$1" = -dumpmachine ] && echo x86_64-linux-gnu && exit 0\necho "error: nope" >&2\nexit 1\n',
     );
     chmodSync(broken, 0o755);
     const failed = await loadNativeKernels({ compiler: broken, cacheDir: join(scratch, "broken") });

@@ -1,8 +1,10 @@
 /**
  * Kernels in C for the wasm backends, compiled on this machine by its C compiler on first use and called through
  * koffi on the wasm heap, in place (issue #19: a step of these small models spends as much time around its matmuls
- * as in them). The library is cached under ~/.cache/tailsweep/native, keyed by a hash of the source, the compiler's
- * version and the flags, and written by rename so that workers starting together do not see a half-written file.
+ * as in them). The library is cached under ~/.cache/tailsweep/native (else a folder of this user's own in the temp
+ * folder), keyed by a hash of the source, the compiler's version and target, the platform and the flags, built under
+ * a name of its own and renamed into place so that workers starting together never see a half-written file; a cached
+ * file or folder another user could have written is refused, and a cached library that does not load is rebuilt.
  * Where there is no compiler, or it fails, `loadNativeKernels` says why and the backends keep their JavaScript and
  * wasm kernels: the results are the same bit for bit either way (native-kernels.test.ts).
  *
@@ -11,8 +13,8 @@
  * the BLAS threads' count (elementwise, so the thread count does not change a bit).
  */
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -106,78 +108,109 @@ export function loadNativeKernels(options: NativeBuildOptions = {}): Promise<Nat
   return pending;
 }
 
+/** The process's user id, where the platform has one (the cache must be this user's own). */
+const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
+
+/**
+ * Refuses a path another user could have written: it must be what `kind` says (no symlink), owned by this user, and
+ * writable by no group or other user. A cached library is loaded into the process, so a folder anyone can write to
+ * (a shared /tmp) must not be able to plant one.
+ */
+function assertOwn(path: string, kind: "directory" | "file"): void {
+  const stat = lstatSync(path);
+  if (kind === "directory" ? !stat.isDirectory() : !stat.isFile())
+    throw new Error(`${path} is not a ${kind} (a link or something else)`);
+  if (uid !== undefined && stat.uid !== uid) throw new Error(`${path} belongs to another user`);
+  if ((stat.mode & 0o022) !== 0) throw new Error(`${path} is writable by others`);
+}
+
 async function build(options: NativeBuildOptions): Promise<NativeKernelsResult> {
   const compiler = options.compiler ?? "cc";
   let version: string;
+  let machine: string;
   try {
-    version = execFileSync(compiler, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
-      .split("\n", 1)[0]!
-      .trim();
+    const ask = (flag: string) =>
+      execFileSync(compiler, [flag], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+        .split("\n", 1)[0]!
+        .trim();
+    version = ask("--version");
+    machine = ask("-dumpmachine");
   } catch (err) {
     return { ok: false, reason: `no C compiler (${compiler}: ${firstLine(err)})` };
   }
+  // The target triple and the platform too: a home folder shared by machines of another kind must not hand one
+  // machine's library to another.
   const hash = createHash("sha256")
-    .update(`${SOURCE}\0${version}\0${FLAGS.join(" ")}`)
+    .update([SOURCE, version, machine, process.platform, process.arch, FLAGS.join(" ")].join("\0"))
     .digest("hex")
     .slice(0, 16);
   const dirs = options.cacheDir
     ? [options.cacheDir]
-    : [join(homedir(), ".cache", "tailsweep", "native"), join(tmpdir(), "tailsweep-native")];
-  let library: string | undefined;
+    : [join(homedir(), ".cache", "tailsweep", "native"), join(tmpdir(), `tailsweep-native-${uid ?? "user"}`)];
   const failures: string[] = [];
   for (const dir of dirs) {
     const target = join(dir, `kernels-${hash}.so`);
-    if (existsSync(target)) {
-      library = target;
-      break;
-    }
-    const source = join(dir, `kernels-${hash}.${process.pid}.c`);
-    const partial = join(dir, `kernels-${hash}.${process.pid}.so`);
     try {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(source, SOURCE);
-      execFileSync(compiler, [...FLAGS, "-o", partial, source, "-lm"], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      renameSync(partial, target);
-      library = target;
-      break;
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      assertOwn(dir, "directory");
+      if (existsSync(target)) {
+        assertOwn(target, "file");
+        try {
+          return { ok: true, kernels: await bind(target, version) };
+        } catch {
+          // A library that does not load (cut short, or from before a change the key misses) is built again, once.
+          rmSync(target, { force: true });
+        }
+      }
+      compile(compiler, dir, target);
+      return { ok: true, kernels: await bind(target, version) };
     } catch (err) {
-      const stderr =
-        err instanceof Error && "stderr" in err ? String(err.stderr).trim().split("\n", 1)[0] : "";
-      failures.push(`${dir}: ${stderr || firstLine(err)}`);
-    } finally {
-      rmSync(source, { force: true });
-      rmSync(partial, { force: true });
+      failures.push(`${dir}: ${firstLine(err)}`);
     }
   }
-  if (!library) return { ok: false, reason: `the native kernels did not build (${failures.join("; ")})` };
+  return { ok: false, reason: `the native kernels did not build (${failures.join("; ")})` };
+}
+
+/** Compiles the source into `target`, through files of this build's own (workers may build at once) and a rename. */
+function compile(compiler: string, dir: string, target: string): void {
+  const own = join(dir, `build-${randomUUID()}`);
   try {
-    // Imported lazily, as wasm-matmul-blas.ts does: a platform without koffi's prebuilt binary keeps the rest.
-    const koffi = await import("koffi");
-    const lib = koffi.load(library);
-    const setThreads: (n: number) => void = lib.func("void ts_set_threads(int n)");
-    const getThreads: () => number = lib.func("int ts_get_threads()");
-    const adamUpdate: NativeKernels["adamUpdate"] = lib.func(
-      "void ts_adam_update(int n, const float *x, const float *m, const float *v, const float *g, float *out_x, " +
-        "float *out_m, float *out_v, float beta1, float one_minus_beta1, float beta2, float one_minus_beta2, " +
-        "float correction1, float correction2, float epsilon, float negative_learning_rate)",
-    );
-    return {
-      ok: true,
-      kernels: {
-        library,
-        compiler: version,
-        setThreads(threads: number) {
-          if (!Number.isInteger(threads) || threads < 1)
-            throw new Error(`native kernel threads must be a positive integer, got ${threads}`);
-          setThreads(threads);
-        },
-        getThreads,
-        adamUpdate,
-      },
-    };
+    writeFileSync(`${own}.c`, SOURCE, { mode: 0o600 });
+    execFileSync(compiler, [...FLAGS, "-o", `${own}.so`, `${own}.c`, "-lm"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    renameSync(`${own}.so`, target);
   } catch (err) {
-    return { ok: false, reason: `the native kernels did not load (${library}: ${firstLine(err)})` };
+    const stderr = err instanceof Error && "stderr" in err ? String(err.stderr).trim().split("\n", 1)[0] : "";
+    // the compiler names this build's temporary file: the reason reads the same from every process
+    throw new Error((stderr || firstLine(err)).replaceAll(own, "kernels"));
+  } finally {
+    rmSync(`${own}.c`, { force: true });
+    rmSync(`${own}.so`, { force: true });
   }
+}
+
+/** Loads a built library through koffi and binds its functions. */
+async function bind(library: string, compiler: string): Promise<NativeKernels> {
+  // Imported lazily, as wasm-matmul-blas.ts does: a platform without koffi's prebuilt binary keeps the rest.
+  const koffi = await import("koffi");
+  const lib = koffi.load(library);
+  const setThreads: (n: number) => void = lib.func("void ts_set_threads(int n)");
+  const getThreads: () => number = lib.func("int ts_get_threads()");
+  const adamUpdate: NativeKernels["adamUpdate"] = lib.func(
+    "void ts_adam_update(int n, const float *x, const float *m, const float *v, const float *g, float *out_x, " +
+      "float *out_m, float *out_v, float beta1, float one_minus_beta1, float beta2, float one_minus_beta2, " +
+      "float correction1, float correction2, float epsilon, float negative_learning_rate)",
+  );
+  return {
+    library,
+    compiler,
+    setThreads(threads: number) {
+      if (!Number.isInteger(threads) || threads < 1)
+        throw new Error(`native kernel threads must be a positive integer, got ${threads}`);
+      setThreads(threads);
+    },
+    getThreads,
+    adamUpdate,
+  };
 }

@@ -27,6 +27,9 @@ export function blasColumnSums(blas: OpenBlas): ColumnSums {
   let ones = new Float32Array(0);
   return (values, rows, cols, sums) => {
     if (ones.length < rows) ones = new Float32Array(rows).fill(1);
+    // β = 0 should overwrite y, but some OpenBLAS releases scale y by β instead, and 0·NaN left in fresh heap memory
+    // is NaN: start from zeros.
+    sums.fill(0);
     blas.sgemv(CBLAS_ROW_MAJOR, CBLAS_TRANS, rows, cols, 1, values, cols, ones, 1, 0, sums, 1);
   };
 }

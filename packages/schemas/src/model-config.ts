@@ -177,7 +177,7 @@ export const ModelConfigSchema = z
       .enum(["kl", "matched-variance"])
       .optional()
       .describe(
-        "The latent regulariser, when not the likelihood's own (empty: the γ-power divergence for student-t, the KL for gaussian). kl with student-t = the KL divergence from the Student-t posterior to the Student-t prior, estimated at the posterior draw (the student-t-kl variant: Student-t without the γ-loss); matched-variance with gaussian = the Gaussian KL's variance part rescaled so that its minimum (τ0) and its curvature there match the γ-regulariser's, with the same mean penalty and prior expert (the gaussian-matched variant: Gaussian with the proposed model's penalty). matched-variance needs likelihood gaussian.",
+        "The latent regulariser, when not the likelihood's own (empty: the γ-power divergence for student-t, the KL for gaussian). kl with student-t = the KL divergence from the Student-t posterior to the Student-t prior, estimated at the posterior draw (the student-t-kl variant: Student-t without the γ-loss); matched-variance with gaussian = the Gaussian KL's variance part weighted and centred so that its minimum is the Student-t posterior's variance at the γ-regulariser's minimum and its curvature there the γ-regulariser's, with the same mean penalty and prior expert (the gaussian-matched variant: Gaussian with the proposed model's penalty). matched-variance needs likelihood gaussian.",
       ),
   })
   .strict();

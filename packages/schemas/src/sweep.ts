@@ -243,7 +243,7 @@ export const SweepFileSchema = z
       .optional()
       .describe("What the sweep is for, in a sentence: shown with it in the dashboard."),
     variant: VariantSchema.default("proposed").describe(
-      "The model: proposed = the Student-t multimodal VAE with a product of experts; or a baseline built from the same code: gaussian (Gaussian latent with KL), concat (one encoder on the concatenated modalities), mixture (a mixture of experts), single (the MNIST digit alone), supervised (the classifier alone, on the labeled rows), logit-adjusted (the proposed model with logit adjustment, Menon et al. 2021), aligned (the proposed model with ReMixMatch's distribution alignment of the pseudo-labels). Search it to compare them; model settings written here override what a variant sets.",
+      "The model: proposed = the Student-t multimodal VAE with a product of experts; or a baseline built from the same code: gaussian (Gaussian latent with KL), concat (one encoder on the concatenated modalities), mixture (a mixture of experts), single (the MNIST digit alone), supervised (the classifier alone, on the labeled rows), logit-adjusted (the proposed model with logit adjustment, Menon et al. 2021), aligned (the proposed model with ReMixMatch's distribution alignment of the pseudo-labels); and ablations that take the proposed model apart: student-t-kl (Student-t with the KL instead of the γ-loss), gaussian-matched (Gaussian with a variance penalty matched to the γ-regulariser's), concat-fusion (concatenation with the PoE classifier kept). Search it to compare them; model settings written here override what a variant sets.",
     ),
     dataset: knobMap(z.unknown()).default({}),
     model: knobMap(z.unknown()).default({}),
