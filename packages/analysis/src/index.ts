@@ -56,10 +56,10 @@ export {
   sweepImportance,
 } from "./importance";
 export {
+  backsLead,
   type ClaimTest,
   type DominanceClaim,
   dominatesByMeans,
-  oneSidedP,
   type ParetoConfiguration,
   type ParetoEstimate,
   type ParetoFront,

@@ -1,9 +1,10 @@
+import { randomStream } from "@tailsweep/random";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { adjustPValues } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
 import { scriptedResult } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
-import { dominatesByMeans, type ParetoObservation, paretoFront, sweepPareto } from "./pareto";
+import { backsLead, dominatesByMeans, type ParetoObservation, paretoFront, sweepPareto } from "./pareto";
 import { loadSweepRuns } from "./sweep-runs";
 
 const BA = { metric: "balancedAccuracy", direction: "maximize" } as const;
@@ -35,10 +36,10 @@ const D = runs("D", {
   minorityRecall: [0.55, 0.64, 0.6, 0.57, 0.62],
 });
 
-// scipy.stats.ttest_rel(a, b, alternative="greater").pvalue on the values above (SciPy 1.17.1)
+// scipy.stats.ttest_rel(a, b).pvalue (two-sided) on the values above (SciPy 1.17.1)
 const SCIPY = {
-  ab: { ba: 7.256408530659893e-5, mr: 1.18416640185336e-5 },
-  ad: { ba: 0.24668534668520814, mr: 0.24259898163262889 },
+  ab: { ba: 0.00014512817061319787, mr: 2.36833280370672e-5 },
+  ad: { ba: 0.4933706933704163, mr: 0.48519796326525777 },
 };
 
 describe("paretoFront", () => {
@@ -62,7 +63,7 @@ describe("paretoFront", () => {
     expect(a.seeds).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it("backs a claim by one-sided paired t-tests, Holm-corrected across every claim's tests (SciPy)", () => {
+  it("backs a claim by two-sided paired t-tests, Holm-corrected across every claim's tests (SciPy)", () => {
     // claims come from front members only: A over B and A over D (D's lead over B is not a claim)
     expect(front.claims.map((c) => [c.dominant, c.dominated, c.backed])).toEqual([
       ["A", "B", true],
@@ -130,9 +131,9 @@ describe("paretoFront", () => {
     expect(f.front).toEqual(["X"]);
     const [xy] = f.claims;
     expect([xy!.dominant, xy!.dominated, xy!.backed]).toEqual(["X", "Y", true]);
-    // scipy.stats.ttest_rel(x, y, alternative="less") for the shift, "greater" for balanced accuracy
-    expect(xy!.tests[0]!.p).toBeCloseTo(0.0034936873326598702, 10);
-    expect(xy!.tests[1]!.p).toBeCloseTo(0.002528794437172562, 10);
+    // scipy.stats.ttest_rel(x, y).pvalue, two-sided, for balanced accuracy and the shift
+    expect(xy!.tests[0]!.p).toBeCloseTo(0.0069873746653197405, 10);
+    expect(xy!.tests[1]!.p).toBeCloseTo(0.005057588874345124, 10);
     // to maximise the shift, Y's larger shift puts it on the front beside X
     expect(paretoFront([...X, ...Y], [BA, { ...shift, direction: "maximize" }]).front).toEqual(["X", "Y"]);
   });
@@ -150,9 +151,9 @@ describe("paretoFront", () => {
       [3, 4, 5],
     ]);
     expect(f.configurations.find((c) => c.config === "H")!.estimates[0]!.seeds).toEqual([3, 4, 5, 6, 7]);
-    // SciPy on seeds 3–5 only
-    expect(ah!.tests[0]!.p).toBeCloseTo(0.0007380077823304549, 10);
-    expect(ah!.tests[1]!.p).toBeCloseTo(0.005507642419227794, 10);
+    // SciPy on seeds 3–5 only (two-sided)
+    expect(ah!.tests[0]!.p).toBeCloseTo(0.0014760155646609098, 10);
+    expect(ah!.tests[1]!.p).toBeCloseTo(0.011015284838455588, 10);
     // one shared seed: no test, and the claim rests on the means alone
     const lone = runs("L", { balancedAccuracy: [0.5, 0.5], minorityRecall: [0.4, 0.4] }, [5, 9]);
     const l = paretoFront([...A, ...lone], [BA, MR]);
@@ -172,6 +173,68 @@ describe("paretoFront", () => {
     expect(ap!.tests[1]!.p).toBeNaN();
     expect(ap!.tests[1]!.reason).toMatch(/all 5 matched seeds give the same difference/);
     expect(ap!.tests[0]!.significant).toBe(true);
+  });
+
+  it("does not back a lead of the means that the matched seeds reverse, however small its p", () => {
+    // R leads A on the means of all its seeds (its seeds 6–9, which A did not run, are high), but on the 5 seeds both
+    // ran R is behind on every one: significant the wrong way, which is no lead
+    const R = runs(
+      "R",
+      {
+        balancedAccuracy: [0.7, 0.71, 0.69, 0.72, 0.7, 0.99, 0.99, 0.99, 0.99],
+        minorityRecall: [0.5, 0.52, 0.49, 0.51, 0.5, 0.99, 0.99, 0.99, 0.99],
+      },
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    const f = paretoFront([...A, ...R], [BA, MR]);
+    expect(f.front).toEqual(["R"]);
+    const [ra] = f.claims;
+    expect(ra!.tests.every((t) => t.pairedDiff < 0 && t.pAdjusted < 0.001)).toBe(true);
+    expect(ra!.tests.map((t) => t.significant)).toEqual([false, false]);
+    expect(ra!.backed).toBe(false);
+    expect(backsLead(0.01, 2, 1, 0.05)).toBe(true);
+    expect(backsLead(0.01, -2, 1, 0.05)).toBe(false);
+    expect(backsLead(0.01, -2, -1, 0.05)).toBe(true);
+    expect(backsLead(0.05, 2, 1, 0.05)).toBe(true);
+    expect(backsLead(0.051, 2, 1, 0.05)).toBe(false);
+  });
+
+  it("holds the chance of a false 'better' within α when correlated objectives pick the lead's direction (P2, P3)", () => {
+    // Two configurations with no difference on either objective; each seed's differences on the two objectives have
+    // correlation 0.9, so both means usually lead the same way and a claim is made. Testing each lead one-sided in the
+    // direction the means show (p₂/2) backs a false claim well above α; the two-sided p read in the direction of its
+    // sign stays within it.
+    const draws = randomStream(20261203, "pareto-directional-error");
+    const pairs = 4_000;
+    let backed = 0;
+    let oneSided = 0;
+    for (let k = 0; k < pairs; k++) {
+      const observations: ParetoObservation[] = [];
+      for (let seed = 1; seed <= 5; seed++) {
+        const z1 = draws.normal();
+        const z2 = 0.9 * z1 + Math.sqrt(1 - 0.81) * draws.normal();
+        observations.push(
+          { config: "A", seed, metric: "balancedAccuracy", value: 0.7 + 0.01 * z1 },
+          { config: "A", seed, metric: "minorityRecall", value: 0.5 + 0.01 * z2 },
+          { config: "B", seed, metric: "balancedAccuracy", value: 0.7 },
+          { config: "B", seed, metric: "minorityRecall", value: 0.5 },
+        );
+      }
+      const f = paretoFront(observations, [BA, MR]);
+      if (f.claims.some((c) => c.backed)) backed++;
+      // the former reading, for comparison: each lead one-sided in its observed direction, Holm over those
+      const tests = f.claims.flatMap((c) => c.tests.filter((t) => !Number.isNaN(t.p)));
+      const halved = tests.map((t) =>
+        (t.direction === "maximize" ? 1 : -1) * t.pairedDiff > 0 ? t.p / 2 : 1 - t.p / 2,
+      );
+      if (adjustPValues(halved, "holm").some((p) => p <= 0.05)) oneSided++;
+    }
+    const se = Math.sqrt((0.05 * 0.95) / pairs);
+    console.log(
+      `false "better" under H0 with objectives correlated 0.9: two-sided read by its sign ${(backed / pairs).toFixed(3)}, one-sided in the observed direction ${(oneSided / pairs).toFixed(3)} (α = 0.05, ${pairs} pairs)`,
+    );
+    expect(backed / pairs).toBeLessThan(0.05 + 2 * se);
+    expect(oneSided / pairs).toBeGreaterThan(0.05 + 2 * se);
   });
 
   it("leaves out a configuration without some objective, and refuses bad input", () => {

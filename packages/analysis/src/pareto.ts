@@ -1,6 +1,7 @@
 // Pareto fronts of a sweep's configurations over two or more objectives (issue #23, multi-objective part): which
 // configurations no other beats on every objective at once, by their seed means, and which of the "beats" behind
-// that the seeds actually support — paired one-sided t-tests on matched seeds, Holm-corrected across every claim.
+// that the seeds actually support — paired two-sided t-tests on matched seeds, Holm-corrected across every claim, each
+// read in the direction its mean difference shows (Shaffer 1980).
 // docs/statistics.md, "Pareto fronts across seeds" (equations P1–P3), says what is tested and what is not.
 import { InputError, metricDirection } from "@tailsweep/schemas";
 import { adjustPValues, type Correction, comparePaired, type Summary, summarize } from "@tailsweep/stats";
@@ -69,10 +70,18 @@ export interface ClaimTest {
   seeds: number[];
   /** Mean of the paired differences (dominant − dominated) on those seeds; NaN below one pair. */
   pairedDiff: number;
-  /** One-sided paired t-test p of "the dominant configuration is better" (P2); NaN when there is no test. */
+  /**
+   * Two-sided paired t-test p of "no difference" on the matched seeds (P2); NaN when there is no test. Two-sided
+   * because which way a lead points was read from these same seeds: a one-sided test in the observed direction is a
+   * two-sided test at 2α.
+   */
   p: number;
   /** p after the correction across every claim's tests (P3); NaN when there is no test. */
   pAdjusted: number;
+  /**
+   * Whether the dominant configuration is significantly better: pAdjusted ≤ α and the paired differences point its
+   * way (P3). Significant the other way is not a lead, and so not significant here.
+   */
   significant: boolean;
   /** Why there is no test: a tie, fewer than 2 matched seeds, or every pair giving the same difference. */
   reason?: string;
@@ -134,11 +143,13 @@ export function dominatesByMeans(
 }
 
 /**
- * The one-sided p of a paired t-test that the mean difference has the sign `sign` (docs/statistics.md eq. P2): half
- * the two-sided p when the observed t has that sign, else 1 − half. Exact for the t distribution (it is symmetric).
+ * Whether a test's correction-adjusted two-sided p backs a lead in the direction `sign` (docs/statistics.md eq. P3):
+ * significant at α, and the paired t statistic on that side — the directional reading of a two-sided test, which
+ * keeps the chance of any wrong-way claim within α under Holm (Shaffer 1980, Ann. Statist. 8(6):1342–1347).
  */
-export function oneSidedP(twoSidedP: number, statistic: number, sign: 1 | -1): number {
-  return sign * statistic > 0 ? twoSidedP / 2 : 1 - twoSidedP / 2;
+export function backsLead(pAdjusted: number, statistic: number, sign: 1 | -1, alpha: number): boolean {
+  // ≤, as the comparison table: Holm (1979) and Benjamini–Hochberg (1995) reject at an adjusted p of exactly α
+  return pAdjusted <= alpha && sign * statistic > 0;
 }
 
 /** Each configuration's value per objective (by metric) and seed; a bad or repeated value is an InputError. */
@@ -172,9 +183,9 @@ function valuesOf(
 /**
  * The Pareto front of configurations over `objectives` (at least two, distinct metrics), from their per-seed values:
  * each configuration's seed mean per objective with its Student-t interval, the front by means (P1), and for each
- * front member against each configuration it dominates by means, a paired one-sided t-test per objective on which its
+ * front member against each configuration it dominates by means, a paired two-sided t-test per objective on which its
  * mean is better, on the seeds both ran (P2), corrected across every claim's tests (P3). A claim is backed when at
- * least one of its tests is significant; "not worse" on the other objectives rests on the means (no test shows it).
+ * least one of its tests is significant with the paired differences on the lead's side; "not worse" on the other objectives rests on the means (no test shows it).
  *
  * Bad input is an InputError: fewer than two objectives, a metric twice, a value or seed that is not finite, the same
  * (configuration, metric, seed) twice, or α or the confidence outside (0, 1).
@@ -261,8 +272,7 @@ export function paretoFront(
   );
   tested.forEach((t, i) => {
     t.pAdjusted = adjusted[i]!;
-    // ≤, as the comparison table: Holm (1979) and Benjamini–Hochberg (1995) reject at an adjusted p of exactly α
-    t.significant = t.pAdjusted <= alpha;
+    t.significant = backsLead(t.pAdjusted, t.pairedDiff, t.direction === "maximize" ? 1 : -1, alpha);
   });
   for (const claim of claims) claim.backed = claim.tests.some((t) => t.significant);
   const configurations: ParetoConfiguration[] = placed.map((config) => {
@@ -324,8 +334,8 @@ function claimTest(
   );
   // a constant difference has no spread to test against: no p-value, left out of the correction (as in compare)
   if (c.degenerate) return { ...base, lead: "better", reason: c.degenerate };
-  const sign = objective.direction === "maximize" ? 1 : -1;
-  return { ...base, lead: "better", p: oneSidedP(c.t.p, c.t.statistic, sign) };
+  // two-sided: the lead's direction came from the data, so the test may not also pick its side (P2)
+  return { ...base, lead: "better", p: c.t.p };
 }
 
 /** Settings of {@link sweepPareto}: the objectives as asked (a direction left out is the metric's own). */

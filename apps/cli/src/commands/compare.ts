@@ -25,7 +25,7 @@ export function registerCompare(program: Command): void {
     .option("--alpha <level>", "significance level after correction", fractionArg("--alpha"), 0.05)
     .option(
       "--objectives <list>",
-      "also the Pareto front over two or more metrics, each metric:max or metric:min (left out: the metric's own way, else max), e.g. balancedAccuracy:max,minorityRecall:max: seed means with 95% t intervals, the configurations no other beats on all of them, and which dominance claims paired one-sided tests back (Holm across the claims)",
+      "also the Pareto front over two or more metrics, each metric:max or metric:min (left out: the metric's own way, else max), e.g. balancedAccuracy:max,minorityRecall:max: seed means with 95% t intervals, the configurations no other beats on all of them, and which dominance claims paired two-sided tests back in the lead's direction (Holm across the claims)",
     )
     .option("--json", "print the comparison as JSON (with the front as `pareto`)")
     .action(lazyAction(async () => (await import("./compare-action")).compareCommand));

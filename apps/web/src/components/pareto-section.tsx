@@ -51,7 +51,7 @@ function frontChart(front: Front): string {
 /**
  * The Pareto front of a sweep's configurations over two metrics chosen by two selects (a GET form: no client code),
  * `frontX` and `frontY` in the URL: the scatter of their seed means with t intervals and the front's staircase, a
- * table of each configuration's standing, and the dominance claims with their one-sided paired tests, Holm-corrected
+ * table of each configuration's standing, and the dominance claims with their two-sided paired tests, Holm-corrected
  * (docs/statistics.md P1–P3). It asks the API itself, so the page mounts it with its id and view choices alone, and
  * the sweep's own `objectives` (its first two are what the section shows before anything is chosen).
  */
@@ -84,9 +84,10 @@ export async function ParetoSection({
       <h2>Pareto front</h2>
       <p className="muted">
         Which configurations no other beats on both metrics at once, by their seed means; and which of those
-        &ldquo;beats&rdquo; the seeds back: a one-sided paired t-test on the seeds both ran for each metric a
-        dominating configuration leads on, {correctionName(correction)}-corrected across every claim.
-        &ldquo;Not worse&rdquo; on the other metric rests on the means.
+        &ldquo;beats&rdquo; the seeds back: a two-sided paired t-test on the seeds both ran for each metric a
+        dominating configuration leads on, {correctionName(correction)}-corrected across every claim, backing
+        the lead when significant with the paired difference its way. &ldquo;Not worse&rdquo; on the other
+        metric rests on the means.
       </p>
       <form method="get" className="view-options" data-autosubmit>
         <KeepParams params={sp} except={["frontX", "frontY"]} />

@@ -76,7 +76,7 @@ export function paretoSection(fronts: readonly SettingFront[], figure: Figure): 
   const out = [
     `## Pareto fronts: ${names.join(" × ")}`,
     "",
-    `Per setting, the methods no other beats on every objective at once by their seed means (front), and for each front method against each it dominates by means, a one-sided paired t-test on the seeds both ran per objective it leads on, ${correctionName(correction)}-corrected across the setting's claims at α = ${alpha}. Dominated: some claim against it is significant; not separable: dominated by means only, so the seeds cannot tell it from the front. "Not worse" on the other objectives rests on the means (docs/statistics.md P1–P3).`,
+    `Per setting, the methods no other beats on every objective at once by their seed means (front), and for each front method against each it dominates by means, a two-sided paired t-test on the seeds both ran per objective it leads on (backing the lead when significant with the paired difference its way), ${correctionName(correction)}-corrected across the setting's claims at α = ${alpha}. Dominated: some claim against it is significant; not separable: dominated by means only, so the seeds cannot tell it from the front. "Not worse" on the other objectives rests on the means (docs/statistics.md P1–P3).`,
     "",
   ];
   for (const { sweepName, setting, front } of fronts) {

@@ -16,7 +16,8 @@ export const paretoRouter = t.router({
   /**
    * The front over two or more objectives (a direction left out is the metric's own, else the sweep's for its
    * objective, else higher is better): each configuration's seed means with their t intervals, the non-dominated set
-   * by means, and each front member's dominance claims backed (or not) by paired one-sided tests, Holm-corrected
+   * by means, and each front member's dominance claims backed (or not) by paired two-sided tests read in the
+   * direction of their sign, Holm-corrected
    * (docs/statistics.md P1–P3). A bad objective is one InputError at `objectives` naming every problem. Without
    * `objectives`, the sweep's own (its file's `objectives`), or null for a sweep that has none.
    */
