@@ -15,6 +15,8 @@ const bin = join(__dirname, "..", "bin", "tailsweep.mjs");
 const dir = mkdtempSync(join(tmpdir(), "tailsweep-pareto-"));
 const dbDir = join(dir, "db");
 const sweepId = "pareto-0123456789abcdef";
+/** A sweep with `objectives`, one of which (minorityRecall) no finished trial reports yet. */
+const pendingId = "pending-0123456789abcdef";
 
 /** ν = 10 ahead of ν = 5 on both objectives on every seed (by varying amounts); ν = 30 trades accuracy for recall. */
 function scores(nu: number, seed: number): { ba: number; mr: number } {
@@ -64,6 +66,21 @@ describe("tailsweep compare --objectives", { timeout: 300_000 }, () => {
         const { ba, mr } = scores(Number(trial.params["model.nu"]), trial.seed);
         const result = scriptedResult(ba);
         result.metrics.minorityRecall = mr;
+        await opened.store.completeTrial(trial.id, 1, result, t0);
+      }
+      const pending = parseSweepFile({
+        name: "pending",
+        project: "p",
+        search: { nu: [5, 10] },
+        seeds: [1, 2],
+        objectives: [{ metric: "balancedAccuracy" }, { metric: "minorityRecall" }],
+      });
+      await opened.store.createSweep({ id: pendingId, spec: pending, trials: expandSweep(pending), now: t0 });
+      for (const trial of await opened.store.listTrials(pendingId)) {
+        await opened.store.claimTrial(trial.id, "w", t0, "cpu");
+        // minority recall undefined (NaN, as for a minority class without test rows): no value of it to use
+        const result = scriptedResult(0.6 + 0.01 * trial.seed);
+        result.metrics.minorityRecall = Number.NaN;
         await opened.store.completeTrial(trial.id, 1, result, t0);
       }
       expected = sweepPareto(await loadSweepRuns(opened.store, sweepId), {
@@ -116,6 +133,37 @@ describe("tailsweep compare --objectives", { timeout: 300_000 }, () => {
     expect(text).toMatch(/model\.nu=30 .* front/);
     expect(text).toMatch(
       /model\.nu=10 dominates model\.nu=5: backed — balancedAccuracy \+[0-9.]+ pp \(3 pairs, p adj [<0-9.]+\) \*; minorityRecall/,
+    );
+  });
+
+  it("shows the table with a note, not an error, when the sweep's own objectives cannot draw a front yet", async () => {
+    const text = await tailsweep(["compare", pendingId]);
+    expect([text.code, text.stderr]).toEqual([
+      0,
+      expect.stringMatching(
+        /Note: the Pareto front over the sweep's objectives is not shown: minorityRecall:max: no finished trial of sweep pending-0123456789abcdef reports minorityRecall/,
+      ),
+    ]);
+    expect(text.stdout).toMatch(/model\.nu=10/);
+    expect(text.stdout).not.toMatch(/Pareto front over/);
+    const json = await tailsweep(["compare", pendingId, "--json"]);
+    expect(json.code).toBe(0);
+    const out = JSON.parse(json.stdout);
+    expect(out.rows).toHaveLength(2);
+    expect(out.pareto).toBeUndefined();
+    expect(out.paretoNote).toMatch(
+      /^the Pareto front over the sweep's objectives is not shown: minorityRecall:max: no finished trial of sweep pending-0123456789abcdef reports minorityRecall/,
+    );
+    // asked for by name, the same objectives are an error, as before
+    const asked = await tailsweep([
+      "compare",
+      pendingId,
+      "--objectives",
+      "balancedAccuracy,minorityRecall:max",
+    ]);
+    expect(asked.code).toBe(2);
+    expect(asked.stderr).toMatch(
+      /--objectives: minorityRecall:max: no finished trial of sweep pending-0123456789abcdef reports minorityRecall/,
     );
   });
 

@@ -8,9 +8,9 @@ import {
   pValue,
   signedPctInterval,
 } from "@tailsweep/analysis/format";
-import { InputError } from "@tailsweep/schemas";
+import { InputError, isInputError } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
-import { sweepOrLatest, withApi } from "../api-client";
+import { apiError, sweepOrLatest, withApi } from "../api-client";
 
 /** The flags of `tailsweep compare`. */
 interface CompareFlags {
@@ -175,7 +175,7 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
   );
   if (front.claims.length > 0) {
     out(
-      `Dominance claims: each lead tested by a one-sided paired t-test on the seeds both ran, ${correctionName(front.correction)} across ${front.tests} test${front.tests === 1 ? "" : "s"}, α = ${front.alpha}:`,
+      `Dominance claims: each lead tested by a two-sided paired t-test on the seeds both ran (backed when significant with the paired difference its way), ${correctionName(front.correction)} across ${front.tests} test${front.tests === 1 ? "" : "s"}, α = ${front.alpha}:`,
     );
     for (const claim of front.claims) {
       const tests = claim.tests.map((t) =>
@@ -211,8 +211,8 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
 export async function compareCommand(id: string | undefined, o: CompareFlags): Promise<void> {
   // the flag's own syntax is checked before anything is opened; the metrics the sweep has are the API's to check
   const objectives = o.objectives === undefined ? undefined : parseObjectives(o.objectives);
-  const { sweep, metric, pareto, ...table } = await withApi(
-    async (api) => {
+  const { sweep, metric, pareto, paretoNote, ...table } = await withApi(
+    async (api, login) => {
       const sweep = await sweepOrLatest(api, id);
       const compared = await api.sweeps.compare.query({
         id: sweep,
@@ -222,20 +222,38 @@ export async function compareCommand(id: string | undefined, o: CompareFlags): P
         alpha: o.alpha,
       });
       // a sweep launched with `objectives` shows its front unless asked for others
-      const pareto = await api.pareto.front.query({
-        id: sweep,
-        ...(objectives && { objectives }),
-        correction: o.correction,
-        alpha: o.alpha,
-      });
-      return { sweep, ...compared, pareto };
+      try {
+        const pareto = await api.pareto.front.query({
+          id: sweep,
+          ...(objectives && { objectives }),
+          correction: o.correction,
+          alpha: o.alpha,
+        });
+        return { sweep, ...compared, pareto, paretoNote: undefined };
+      } catch (e) {
+        // The front nobody asked for (the sweep's own objectives) is refused when the sweep cannot draw it yet — a
+        // metric no finished trial reports so far: the table is still the answer, with a note why there is no front.
+        // Asked for with --objectives, that refusal is the answer. Only a refusal of the objectives (INPUT_INVALID)
+        // is passed over: anything else (no server, no access) would fail the table as well.
+        const refused = apiError(e, login);
+        if (objectives || !isInputError(refused)) throw e;
+        return {
+          sweep,
+          ...compared,
+          pareto: null,
+          paretoNote: `the Pareto front over the sweep's objectives is not shown: ${refused.problem}`,
+        };
+      }
     },
     { flags: { baseline: "--baseline", metric: "--metric", objectives: "--objectives" } },
   );
   if (o.json)
-    process.stdout.write(`${JSON.stringify({ sweep, metric, ...table, ...(pareto && { pareto }) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ sweep, metric, ...table, ...(pareto && { pareto }), ...(paretoNote !== undefined && { paretoNote }) })}\n`,
+    );
   else {
     printTable(table, metric);
     if (pareto) printPareto(pareto, (line) => process.stdout.write(`${line}\n`));
   }
+  if (paretoNote !== undefined) process.stderr.write(`Note: ${paretoNote}\n`);
 }
