@@ -45,6 +45,57 @@ describe("Controller", () => {
     expect(await controller.reconcile()).toBe(0);
   });
 
+  it("leaves a sweep alone while any of two overlapping operations still queues it", async () => {
+    const store = new InMemoryRunStore();
+    const { bus, controller } = await started(store);
+    await controller.submit(spec, "sw");
+    const [trial] = await store.listTrials("sw");
+    await store.claimTrial(trial!.id, "w", new Date());
+    await store.failTrial(trial!.id, 1, "diverged", false, new Date());
+    // The next publish (the extend's first trial) waits until released; later ones (the retry's) go through.
+    const publish = bus.publishTrial.bind(bus);
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let reached = () => {};
+    const blocked = new Promise<void>((r) => {
+      reached = r;
+    });
+    let first = true;
+    bus.publishTrial = async (message, id) => {
+      if (first) {
+        first = false;
+        reached();
+        await gate;
+      }
+      return publish(message, id);
+    };
+    const asked: string[][] = [];
+    const queuedTrials = bus.queuedTrials.bind(bus);
+    bus.queuedTrials = (ids) => {
+      asked.push([...ids]);
+      return queuedTrials(ids);
+    };
+    const extending = controller.extend("sw", {
+      seeds: [3],
+      configKeys: [],
+      kind: "extend",
+      posthoc: true,
+      by: "me",
+      note: "",
+    });
+    await blocked;
+    // a retry overlaps the extend and ends first: the sweep is still being queued by the extend
+    expect(await controller.retry("sw")).toHaveLength(1);
+    expect(await controller.reconcile()).toBe(0);
+    expect(asked).toEqual([]);
+    release();
+    expect((await extending).added).toHaveLength(2);
+    await controller.reconcile();
+    expect(asked).toEqual([["sw"]]);
+  });
+
   it("refuses a claim it cannot decide as retryable, and one for a taken trial as final", async () => {
     const store = new InMemoryRunStore();
     const { bus, controller } = await started(store);

@@ -78,8 +78,13 @@ export class Controller {
   private graceFrom = new Date();
   /** Failed attempts in a row to store the current batch of events. */
   private persistFailures = 0;
-  /** Sweeps this controller is queuing right now: upkeep leaves them alone until their messages are all out. */
-  private readonly submitting = new Set<string>();
+  /**
+   * Per sweep, how many of this controller's operations are queuing its trials right now (submit, extend, a
+   * proposal, a retry or resume): upkeep leaves the sweep alone until the count is back to 0. A count, not a set: two
+   * overlapping operations on one sweep (a resume during an extend) each hold it, and the first to end must not
+   * release it while the other still queues.
+   */
+  private readonly submitting = new Map<string, number>();
   /** Per sweep, the kinds that were short of messages on the last round, and how many the queue held then. */
   private short = new Map<string, Partial<Record<TrialKind, number>>>();
   private readonly log: (line: string) => void;
@@ -157,6 +162,23 @@ export class Controller {
     return this.ticking;
   }
 
+  /** Marks `sweepId` as being queued by one more operation; pair with {@link release} in a `finally`. */
+  private hold(sweepId: string): void {
+    this.submitting.set(sweepId, (this.submitting.get(sweepId) ?? 0) + 1);
+  }
+
+  /** Ends one operation's hold on `sweepId` (from {@link hold}); the last one out removes the entry. */
+  private release(sweepId: string): void {
+    const left = (this.submitting.get(sweepId) ?? 0) - 1;
+    if (left > 0) this.submitting.set(sweepId, left);
+    else this.submitting.delete(sweepId);
+  }
+
+  /** Whether some operation of this controller is queuing `sweepId`'s trials now. */
+  private held(sweepId: string): boolean {
+    return this.submitting.has(sweepId);
+  }
+
   /** Stores a validated sweep and queues its trials. Returns the stored sweep (idempotent on `id`). */
   async submit(spec: SweepSpec, id: string = randomUUID()): Promise<SweepRecord> {
     const plans = expandSweep(spec);
@@ -165,13 +187,13 @@ export class Controller {
       existing ?? (await this.store.createSweep({ id, spec, trials: plans, provenance: provenance() }));
     this.specs.set(sweep.id, sweep.spec);
     if (existing) return existing; // a repeat: its trials are queued already, and upkeep re-queues any lost
-    this.submitting.add(sweep.id);
+    this.hold(sweep.id);
     try {
       for (const plan of plans) {
         await this.queue({ id: trialId(sweep.id, plan.key), sweepId: sweep.id, attempt: 0, kind: plan.kind });
       }
     } finally {
-      this.submitting.delete(sweep.id);
+      this.release(sweep.id);
     }
     await this.warnIfNoGpuWorker(sweep.id, plans.filter((p) => p.kind === "gpu").length);
     this.log(`sweep ${sweep.id} (${spec.project}/${spec.name}): ${plans.length} trials queued`);
@@ -221,7 +243,7 @@ export class Controller {
         ? planTrials(spec, storedPoints(await this.store.listTrials(sweepId)))
         : expandSweep(spec);
     const trials = planned.filter((p) => seeds.has(p.seed) && (only.size === 0 || only.has(p.configKey)));
-    this.submitting.add(sweepId);
+    this.hold(sweepId);
     try {
       const revised = await this.store.reviseSweep({
         sweepId,
@@ -244,7 +266,7 @@ export class Controller {
       await this.warnIfNoGpuWorker(sweepId, revised.added.filter((t) => t.kind === "gpu").length);
       return revised;
     } finally {
-      this.submitting.delete(sweepId);
+      this.release(sweepId);
     }
   }
 
@@ -255,7 +277,7 @@ export class Controller {
    */
   async advanceSequential(): Promise<number> {
     const sweeps = (await this.servedSweeps()).filter(
-      (s) => s.spec.sequential !== undefined && !this.submitting.has(s.id),
+      (s) => s.spec.sequential !== undefined && !this.held(s.id),
     );
     if (sweeps.length === 0) return 0;
     const counts = await this.store.countTrials(sweeps.map((s) => s.id));
@@ -309,9 +331,7 @@ export class Controller {
    * configurations it proposed.
    */
   async advanceTpe(): Promise<number> {
-    const sweeps = (await this.servedSweeps()).filter(
-      (s) => s.spec.method === "tpe" && !this.submitting.has(s.id),
-    );
+    const sweeps = (await this.servedSweeps()).filter((s) => s.spec.method === "tpe" && !this.held(s.id));
     if (sweeps.length === 0) return 0;
     const counts = await this.store.countTrials(sweeps.map((s) => s.id));
     let proposed = 0;
@@ -321,6 +341,8 @@ export class Controller {
       // One sweep's trouble is logged and left for the next round, as with a sequential sweep's look.
       try {
         const added = await this.proposeFor(sweep);
+        // not now (another operation queues the sweep): not "nothing to propose", so the counts are not remembered
+        if (added === undefined) continue;
         proposed += added;
         if (added === 0) this.tpeSeen.set(sweep.id, seen);
       } catch (e) {
@@ -352,17 +374,23 @@ export class Controller {
     return this.tpeRound;
   }
 
-  /** Adds a TPE sweep's next proposals and queues their trials, or lets it complete; returns how many it added. */
-  private async proposeFor(sweep: SweepRecord): Promise<number> {
+  /**
+   * Adds a TPE sweep's next proposals and queues their trials, or lets it complete; returns how many it added, or
+   * undefined when another operation began queuing the sweep meanwhile (left for the next round).
+   */
+  private async proposeFor(sweep: SweepRecord): Promise<number | undefined> {
     const { spec } = sweep;
     const [trials, results] = await Promise.all([
       this.store.listTrials(sweep.id),
       this.store.listResults(sweep.id),
     ]);
+    // advanceTpe chose the sweep when nobody held it; an extend or resume that started during the reads above would
+    // make what was read stale and interleave its queuing with these writes, so it is looked at again next round
+    if (this.held(sweep.id)) return undefined;
     const configurations = tpeConfigurations(spec, trials, results);
     const step = nextTpeProposals(spec, configurations);
     let added = 0;
-    this.submitting.add(sweep.id);
+    this.hold(sweep.id);
     try {
       for (const params of step.proposals) {
         const plans = planTrials(spec, [params]);
@@ -393,7 +421,7 @@ export class Controller {
         }
       }
     } finally {
-      this.submitting.delete(sweep.id);
+      this.release(sweep.id);
     }
     if (step.exhausted && added === 0 && !configurations.some((c) => c.open)) {
       // Cleared only while no trial is open: a retry queued meanwhile keeps the sweep running.
@@ -406,12 +434,12 @@ export class Controller {
   /** Queues trials that wait again after a retry or resume, under fresh message ids (past the dedupe window). */
   private async queueAgain(sweepId: string, trials: TrialRecord[]): Promise<void> {
     if (trials.length === 0) return;
-    this.submitting.add(sweepId);
+    this.hold(sweepId);
     try {
       const fresh = `~${Date.now().toString(36)}`;
       for (const t of trials) await this.queue(t, fresh);
     } finally {
-      this.submitting.delete(sweepId);
+      this.release(sweepId);
     }
     await this.warnIfNoGpuWorker(sweepId, trials.filter((t) => t.kind === "gpu").length);
   }
@@ -495,7 +523,7 @@ export class Controller {
    * found short twice has its trials read.
    */
   async reconcile(): Promise<number> {
-    const sweeps = (await this.servedSweeps()).filter((s) => !this.submitting.has(s.id));
+    const sweeps = (await this.servedSweeps()).filter((s) => !this.held(s.id));
     if (sweeps.length === 0) return 0;
     const ids = sweeps.map((s) => s.id);
     const queued = await this.bus.queuedTrials(ids);
