@@ -99,17 +99,12 @@ const wasmAdamUpdate: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const heap = heap32(b);
   const n = tf.util.sizeFromShape(x.shape);
   const view = (t: tf.TensorInfo) => heap.subarray(at(b, t), at(b, t) + n);
-  if (native) {
-    const a = attrs as unknown as AdamUpdateAttrs;
+  const a = attrs as unknown as AdamUpdateAttrs;
+  const views = [view(x), view(m), view(v), view(g), view(outs[0]!), view(outs[1]!), view(outs[2]!)] as const;
+  if (native)
     native.adamUpdate(
       n,
-      view(x),
-      view(m),
-      view(v),
-      view(g),
-      view(outs[0]!),
-      view(outs[1]!),
-      view(outs[2]!),
+      ...views,
       a.beta1,
       a.oneMinusBeta1,
       a.beta2,
@@ -119,18 +114,7 @@ const wasmAdamUpdate: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       a.epsilon,
       a.negativeLearningRate,
     );
-    return outs;
-  }
-  adamUpdateLoop(
-    view(x),
-    view(m),
-    view(v),
-    view(g),
-    view(outs[0]!),
-    view(outs[1]!),
-    view(outs[2]!),
-    attrs as unknown as AdamUpdateAttrs,
-  );
+  else adamUpdateLoop(...views, a);
   return outs;
 };
 
