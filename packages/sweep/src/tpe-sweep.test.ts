@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { expandSweep, planTrials } from "./expand";
 import { InMemoryRunStore } from "./in-memory-run-store";
 import type { TrialResult } from "./run-store";
-import { nextTpeProposals, tpeConfigurations, tpeProgress, tpeSpace } from "./tpe-sweep";
+import {
+  nextTpeProposals,
+  type TpeConfiguration,
+  tpeConfigurations,
+  tpeProgress,
+  tpeSpace,
+} from "./tpe-sweep";
+import { configKey } from "./trial-key";
 
 const tpeFile = {
   name: "t",
@@ -104,6 +111,7 @@ describe("a TPE sweep's proposals", () => {
       proposed: 8,
       finished: 8,
       open: 0,
+      left: 0,
       startup: 3,
       parallel: 2,
     });
@@ -151,6 +159,50 @@ describe("a TPE sweep's proposals", () => {
     expect(nextTpeProposals(spec, configs)).toEqual({ proposals: [], exhausted: true });
   });
 
+  it("runs every configuration of a finite space its budget covers, though the sampler keeps repeating the best", () => {
+    // 6 configurations, budget 6, one at a time, the score rising with the latent size and best for one variant: past
+    // start-up TPE keeps proposing configurations it has run, near the best; after 64 repeats in a row one of the
+    // unrun ones is picked, so the sweep ends at its budget (before, it ended short for most of these sampler seeds)
+    const score = (p: Record<string, unknown>) =>
+      Number(p["model.latentDim"]) + (p.variant === "proposed" ? 1 : p.variant === "gaussian" ? 0.5 : 0);
+    const run = (samplerSeed: number) => {
+      const spec = parseSweepFile({
+        name: "t",
+        search: {
+          variant: ["proposed", "gaussian", "supervised"],
+          "model.latentDim": { distribution: "int", low: 2, high: 3 },
+        },
+        method: "tpe",
+        budget: 6,
+        samplerSeed,
+        seeds: [1],
+        tpe: { startup: 1, parallel: 1 },
+      });
+      const configurations: TpeConfiguration[] = [];
+      for (let k = 0; k < 6; k++) {
+        const step = nextTpeProposals(spec, configurations);
+        if (step.proposals.length === 0) break;
+        const params = step.proposals[0]!;
+        configurations.push({
+          configKey: configKey(params),
+          params,
+          index: k,
+          open: false,
+          finishedAt: k + 1,
+          values: [{ seed: 1, value: score(params) }],
+        });
+      }
+      return { configurations, last: nextTpeProposals(spec, configurations) };
+    };
+    for (let samplerSeed = 0; samplerSeed < 10; samplerSeed++) {
+      const { configurations, last } = run(samplerSeed);
+      expect([samplerSeed, new Set(configurations.map((c) => c.configKey)).size]).toEqual([samplerSeed, 6]);
+      expect(last).toEqual({ proposals: [], exhausted: true });
+    }
+    // the picks are a function of what ran, as every proposal is
+    expect(run(3).configurations.map((c) => c.params)).toEqual(run(3).configurations.map((c) => c.params));
+  });
+
   it("counts a configuration as finished only when all its trials are, and sees lists as categorical knobs", () => {
     expect(
       tpeSpace({ variant: ["a", "b"], "model.nu": { distribution: "uniform", low: 3, high: 4 } }),
@@ -163,7 +215,10 @@ describe("a TPE sweep's proposals", () => {
       ...t,
       state: i === 0 ? ("succeeded" as const) : i === 1 ? ("running" as const) : ("failed" as const),
     }));
-    expect(tpeProgress(spec, trials)).toMatchObject({ proposed: 2, finished: 1, open: 1 });
+    expect(tpeProgress(spec, trials)).toMatchObject({ proposed: 2, finished: 1, open: 1, left: 6 });
+    // a finite space smaller than the budget: what is left is what the space has not run
+    const small = parseSweepFile({ ...tpeFile, search: { variant: ["proposed", "gaussian", "supervised"] } });
+    expect(tpeProgress(small, trials)).toMatchObject({ proposed: 2, left: 1 });
     expect(tpeProgress(parseSweepFile({ name: "g", search: { nu: [5] } }), trials)).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@
  * round that finds two configurations finished proposes the two it would have proposed one at a time.
  */
 
+import { randomStream } from "@tailsweep/random";
 import {
   DEFAULT_TPE_PARALLEL,
   DEFAULT_TPE_STARTUP,
@@ -24,8 +25,18 @@ import { proposeTpe, type TpeAnyObservation, type TpeDirection } from "./tpe";
 import { configKey } from "./trial-key";
 import { TERMINAL_STATES } from "./trial-state";
 
-/** Proposals in a row that repeat a configuration before the space is taken to have no new one left. */
+/**
+ * Proposals in a row that repeat a configuration before the sampler is given up for this one: in a finite space a
+ * configuration it has not run is then picked by {@link unrunPick}; in a space with a continuous knob a repeat is a
+ * float collision, so 64 in a row do not happen.
+ */
 const MAX_REPEATS = 64;
+
+/** Up to this many configurations, a finite space's unrun ones are listed for the fallback pick; past it, drawn. */
+const ENUMERATE_MAX = 100_000;
+
+/** Uniform draws the fallback makes in a finite space too large to list before it gives up (then exhausted). */
+const FALLBACK_DRAWS = 10_000;
 
 /** The defaults `parseSweepFile` writes into a tpe spec, for a spec built by hand without them. */
 const FALLBACK_SETTINGS = { startup: DEFAULT_TPE_STARTUP, parallel: DEFAULT_TPE_PARALLEL };
@@ -108,8 +119,9 @@ export interface TpeStep {
  * The configurations a TPE sweep proposes now, given the ones it has (in proposal order, {@link tpeConfigurations}):
  * enough that `min(budget, parallel + finished)` exist, each made as the module comment describes. A proposal that
  * repeats a configuration the sweep has is put with the pending ones (so the next draw comes from another stream,
- * and the liar pushes it away) and drawn again, up to {@link MAX_REPEATS} times; a space with no new configuration
- * left ends the proposing (`exhausted`).
+ * and the liar pushes it away) and drawn again, up to {@link MAX_REPEATS} times, and then, in a finite space, one it
+ * has not run is picked ({@link unrunPick}); only a space with no new configuration left ends the proposing
+ * (`exhausted`) below the budget.
  */
 export function nextTpeProposals(
   spec: Pick<SweepSpec, "search" | "budget" | "samplerSeed" | "objective" | "objectives" | "tpe">,
@@ -143,12 +155,69 @@ export function nextTpeProposals(
       if (have.has(configKey(candidate))) pending.push(candidate);
       else point = candidate;
     }
+    // The sampler keeps landing on configurations that ran (it has concentrated there): a finite space that still has
+    // unrun ones is not done, so one of them is picked, deterministically (the proposals stay a function of the
+    // store), rather than the sweep ending below its budget.
+    point ??= unrunPick(space, size, have, spec.samplerSeed, k);
     if (!point) return { proposals, exhausted: true };
     have.add(configKey(point));
     proposed.push(point);
     proposals.push(point);
   }
   return { proposals, exhausted: configurations.length + proposals.length >= budget };
+}
+
+/** A knob's distinct values in a finite space, in the order written (an int knob's ascending); undefined if continuous. */
+function knobValues(d: Distribution): unknown[] | undefined {
+  if (d.distribution === "categorical") {
+    const seen = new Set<string>();
+    return d.values.filter((v) => {
+      const key = JSON.stringify(v);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+  if (d.distribution === "int") return Array.from({ length: d.high - d.low + 1 }, (_, i) => d.low + i);
+  return undefined;
+}
+
+/**
+ * The fallback of {@link nextTpeProposals} when the sampler only repeats: a configuration of a finite space not in
+ * `have`, picked at random from a stream keyed by the sampler seed and the proposal's number k, so a restarted
+ * controller picks the same. Small spaces list their unrun configurations (in canonical order: by config key) and
+ * pick one; large ones draw uniformly until one is unrun. Undefined when the space is continuous or nothing is left.
+ */
+function unrunPick(
+  space: Record<string, Distribution>,
+  size: number,
+  have: ReadonlySet<string>,
+  samplerSeed: number,
+  k: number,
+): Record<string, unknown> | undefined {
+  if (!Number.isFinite(size) || have.size >= size) return undefined;
+  const knobs: [string, unknown[]][] = [];
+  for (const [key, d] of Object.entries(space)) {
+    const values = knobValues(d);
+    if (!values) return undefined;
+    knobs.push([key, values]);
+  }
+  const rng = randomStream(samplerSeed, `tpe/fallback/${k}`);
+  if (size <= ENUMERATE_MAX) {
+    let points: Record<string, unknown>[] = [{}];
+    for (const [key, values] of knobs)
+      points = points.flatMap((p) => values.map((v) => ({ ...p, [key]: v })));
+    const unrun = points
+      .map((p) => ({ p, key: configKey(p) }))
+      .filter(({ key }) => !have.has(key))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return unrun.length > 0 ? unrun[rng.int(unrun.length)]!.p : undefined;
+  }
+  for (let draw = 0; draw < FALLBACK_DRAWS; draw++) {
+    const p = Object.fromEntries(knobs.map(([key, values]) => [key, values[rng.int(values.length)]]));
+    if (!have.has(configKey(p))) return p;
+  }
+  return undefined;
 }
 
 /** How many distinct configurations the space holds: Infinity when a knob is continuous. */
@@ -168,13 +237,18 @@ export interface TpeProgress {
   proposed: number;
   finished: number;
   open: number;
+  /**
+   * Configurations it may still propose: its budget, or its space's size where that is smaller, less those proposed.
+   * While this is above 0 the search is not over, whatever the sweep's status: resumed or retried, it proposes again.
+   */
+  left: number;
   startup: number;
   parallel: number;
 }
 
 /** {@link TpeProgress} of a sweep's trials; undefined for a sweep whose method is not tpe. */
 export function tpeProgress(
-  spec: Pick<SweepSpec, "method" | "budget" | "tpe">,
+  spec: Pick<SweepSpec, "method" | "budget" | "tpe" | "search">,
   trials: readonly Pick<TrialRecord, "configKey" | "state">[],
 ): TpeProgress | undefined {
   if (spec.method !== "tpe") return undefined;
@@ -187,6 +261,7 @@ export function tpeProgress(
     proposed: open.size,
     finished: open.size - inFlight,
     open: inFlight,
+    left: Math.max(0, Math.min(spec.budget ?? 0, spaceSize(tpeSpace(spec.search))) - open.size),
     ...(spec.tpe ?? FALLBACK_SETTINGS),
   };
 }
