@@ -265,7 +265,15 @@ tpe: { startup: 3, parallel: 2 }
       60_000,
     );
     const header = await api.sweeps.get({ id: tpe });
-    expect(header.tpe).toEqual({ budget: 12, proposed: 12, finished: 12, open: 0, startup: 3, parallel: 2 });
+    expect(header.tpe).toEqual({
+      budget: 12,
+      proposed: 12,
+      finished: 12,
+      open: 0,
+      left: 0,
+      startup: 3,
+      parallel: 2,
+    });
     expect(header.trialCount).toBe(24);
     const revisions = await api.sweeps.revisions({ id: tpe });
     expect(revisions.map((r) => r.kind)).toEqual(["submit", ...new Array(10).fill("propose")]);
@@ -274,6 +282,51 @@ tpe: { startup: 3, parallel: 2 }
     expect(ranking.configurations[0]!.config).toMatch(/variant=proposed/);
     // finished, it takes seeds for the configurations it proposed
     expect(await api.sweeps.extend({ id: tpe, seeds: { more: 1 } })).toMatchObject({ added: 12 });
+  });
+
+  it("refuses added seeds for a cancelled TPE search with proposals left: resumed, it would propose on them", async () => {
+    const { id: tpe } = await api.sweeps.launch({
+      yaml: `
+name: tpe-cancelled
+project: alpha
+method: tpe
+search: { nu: { distribution: loguniform, low: 3, high: 100 }, variant: [gaussian, proposed] }
+budget: 6
+seeds: 2
+tpe: { startup: 2, parallel: 1 }
+`,
+    });
+    await api.sweeps.cancel({ id: tpe });
+    const header = await api.sweeps.get({ id: tpe });
+    expect(header.status).toBe("cancelled");
+    expect(header.tpe!.left).toBeGreaterThan(0);
+    const refusal = {
+      code: "CONFLICT",
+      cause: expect.objectContaining({ code: "TPE_SEARCH_RUNNING" }),
+      message: expect.stringMatching(
+        /it is cancelled, with \d configurations? still to propose when it is resumed/,
+      ),
+    };
+    // the store refuses a revision of a cancelled sweep too (SWEEP_CANCELLED), but a dry run planned one, and the
+    // reason a person needs is the search's: resuming would not make these seeds welcome
+    await expect(api.sweeps.extend({ id: tpe, seeds: { more: 1 }, dryRun: true })).rejects.toMatchObject(
+      refusal,
+    );
+    await expect(api.sweeps.extend({ id: tpe, seeds: { more: 1 } })).rejects.toMatchObject(refusal);
+    await expect(api.sweeps.confirm({ id: tpe, seeds: { more: 2 }, dryRun: true })).rejects.toMatchObject(
+      refusal,
+    );
+    expect((await opened.store.getSweep(tpe))!.spec.seeds).toEqual([1, 2]);
+    // resumed, it proposes the rest of its budget on its own two seeds, and then takes more
+    await api.sweeps.resume({ id: tpe });
+    await waitFor(
+      async () => (await api.sweeps.get({ id: tpe })).status === "completed",
+      "the resumed TPE sweep",
+      60_000,
+    );
+    expect((await api.sweeps.get({ id: tpe })).tpe).toMatchObject({ proposed: 6, left: 0 });
+    expect(new Set((await opened.store.listTrials(tpe)).map((t) => t.seed))).toEqual(new Set([1, 2]));
+    expect(await api.sweeps.extend({ id: tpe, seeds: { more: 1 } })).toMatchObject({ added: 6 });
   });
 
   it("refuses bad seeds naming the field, a viewer, and a read-only dashboard", async () => {

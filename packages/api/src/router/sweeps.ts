@@ -35,6 +35,7 @@ import {
   type ExtendRequest,
   gpuTrialCount,
   storedSweepIdFor,
+  type TrialRecord,
   tpeProgress,
 } from "@tailsweep/sweep";
 import { TRPCError } from "@trpc/server";
@@ -71,20 +72,25 @@ function launcherOf(ctx: ApiContext): SweepLauncher {
 /**
  * Refuses adding seeds while a sequential design still adds its own (a person's seeds would be outside it), or
  * while a TPE sweep still proposes configurations (every later proposal would run the added seeds too, and fresh
- * confirmation seeds would no longer be fresh).
+ * confirmation seeds would no longer be fresh). A TPE search with proposals left is refused whatever its status: a
+ * cancelled one goes on proposing when it is resumed (or a trial of it retried), on every seed it then has.
  */
-function refuseWhileDesigned(sweep: { id: string; status: string; spec: SweepSpec }): void {
+function refuseWhileDesigned(
+  sweep: { id: string; status: string; spec: SweepSpec },
+  trials: readonly Pick<TrialRecord, "configKey" | "state">[],
+): void {
   if (sweep.spec.sequential && sweep.status === "running")
     throw new AppError(
       "SEQUENTIAL_DESIGN_RUNNING",
       "conflict",
       `sweep ${sweep.id} runs a sequential design: it adds its own seeds where a comparison is open, up to seeds.max; add more once it has finished`,
     );
-  if (sweep.spec.method === "tpe" && sweep.status === "running")
+  const left = tpeProgress(sweep.spec, trials)?.left ?? 0;
+  if (sweep.spec.method === "tpe" && (sweep.status === "running" || left > 0))
     throw new AppError(
       "TPE_SEARCH_RUNNING",
       "conflict",
-      `sweep ${sweep.id} runs a TPE search: it proposes configurations on its seeds until its budget (${sweep.spec.budget}) is spent; add seeds once it has finished`,
+      `sweep ${sweep.id} runs a TPE search: it proposes configurations on its seeds until its budget (${sweep.spec.budget}) is spent${sweep.status !== "running" ? ` (it is ${sweep.status}, with ${left} configuration${left === 1 ? "" : "s"} still to propose when it is resumed or retried)` : ""}; add seeds once it has finished`,
     );
 }
 
@@ -123,7 +129,7 @@ function refuseChangedPlan(expectTrials: number | undefined, trialCount: number)
 async function revisableRuns(ctx: ApiContext, id: string) {
   const launcher = launcherOf(ctx);
   const runs = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, id, "launch"));
-  refuseWhileDesigned(runs.sweep);
+  refuseWhileDesigned(runs.sweep, runs.trials);
   return { launcher, runs };
 }
 

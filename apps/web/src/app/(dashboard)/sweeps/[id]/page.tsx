@@ -200,10 +200,12 @@ export default async function SweepPage({
           metric={metric}
           correction={correction}
           topUp={
-            // a sequential sweep adds its own seeds while it runs, and a TPE sweep its own configurations
+            // a sequential sweep adds its own seeds while it runs, and a TPE sweep its own configurations, also
+            // after it stopped while some are left to propose (resumed or retried, it proposes them on every seed)
             canLaunch &&
             sweep.status !== "cancelled" &&
-            !((sweep.spec.sequential || sweep.spec.method === "tpe") && running)
+            !(sweep.spec.sequential && running) &&
+            !(sweep.spec.method === "tpe" && (running || (sweep.tpe?.left ?? 0) > 0))
               ? sweep.id
               : undefined
           }
