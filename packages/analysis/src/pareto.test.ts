@@ -1,5 +1,5 @@
 import { randomStream } from "@tailsweep/random";
-import { parseSweepFile } from "@tailsweep/schemas";
+import { OBJECTIVES_LIMITS, ObjectiveMetricSchema, parseSweepFile, RESULT_METRICS } from "@tailsweep/schemas";
 import { adjustPValues } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
 import { scriptedResult } from "@tailsweep/sweep/testing";
@@ -326,6 +326,17 @@ describe("sweepPareto", () => {
     ]);
     expect(() => sweepPareto(runs, { objectives: [{ metric: "balancedAccuracy" }] })).toThrow(
       /^objectives: a front needs at least 2 objectives, got 1$/,
+    );
+    // the metrics it names are the schemas' lists, and the most objectives the sweep file's limit
+    expect(problem).toContain(
+      `(a test metric: ${[...new Set([...ObjectiveMetricSchema.options, ...RESULT_METRICS])].join(", ")}, or a result path`,
+    );
+    expect(problem).toContain("pseudoClassShift");
+    const five = ["balancedAccuracy", "accuracy", "macroF1", "gMean", "minorityRecall"].map((metric) => ({
+      metric,
+    }));
+    expect(() => sweepPareto(runs, { objectives: five })).toThrow(
+      new RegExp(`^objectives: at most ${OBJECTIVES_LIMITS.max} objectives, got 5$`),
     );
   });
 });

@@ -3,7 +3,13 @@
 // that the seeds actually support — paired two-sided t-tests on matched seeds, Holm-corrected across every claim, each
 // read in the direction its mean difference shows (Shaffer 1980).
 // docs/statistics.md, "Pareto fronts across seeds" (equations P1–P3), says what is tested and what is not.
-import { InputError, metricDirection } from "@tailsweep/schemas";
+import {
+  InputError,
+  metricDirection,
+  OBJECTIVES_LIMITS,
+  ObjectiveMetricSchema,
+  RESULT_METRICS,
+} from "@tailsweep/schemas";
 import { adjustPValues, type Correction, comparePaired, type Summary, summarize } from "@tailsweep/stats";
 import { configurationsOf, finishedValues } from "./configurations";
 import { selectionRuns } from "./confirmation";
@@ -114,6 +120,12 @@ export interface ParetoFront {
   /** How many tests the correction ran across (the claims' tests that had a p-value). */
   tests: number;
 }
+
+/**
+ * The metrics a front can be drawn over, for the error that names them: what a sweep's objective takes and the ones
+ * `metricOf` reads from a result beside them, from the schemas' own lists (so a metric added there is named here).
+ */
+const FRONT_METRICS = [...new Set([...ObjectiveMetricSchema.options, ...RESULT_METRICS])].join(", ");
 
 /** Relative size below which two seed means count as equal: the last bits of a sum, not a difference (as noSpread). */
 const TIE = 1e-12;
@@ -382,8 +394,13 @@ export function sweepPareto(all: SweepRuns, options: SweepParetoOptions): SweepP
   const { sweep, trials, results } = runs;
   const configs = configurationsOf(trials);
   const problems: string[] = [];
-  if (options.objectives.length < 2)
-    problems.push(`a front needs at least 2 objectives, got ${options.objectives.length}`);
+  if (options.objectives.length < OBJECTIVES_LIMITS.min)
+    problems.push(
+      `a front needs at least ${OBJECTIVES_LIMITS.min} objectives, got ${options.objectives.length}`,
+    );
+  // the most a sweep's objectives may list: a front over more is a cloud, and every one adds tests to the correction
+  if (options.objectives.length > OBJECTIVES_LIMITS.max)
+    problems.push(`at most ${OBJECTIVES_LIMITS.max} objectives, got ${options.objectives.length}`);
   const observations: ParetoObservation[] = [];
   const objectives: ParetoObjective[] = [];
   for (const [i, asked] of options.objectives.entries()) {
@@ -405,7 +422,7 @@ export function sweepPareto(all: SweepRuns, options: SweepParetoOptions): SweepP
       });
     if (observations.length === before)
       problems.push(
-        `${name}: no finished trial of sweep ${sweep.id} reports ${asked.metric} (a test metric: balancedAccuracy, accuracy, macroF1, gMean, minorityRecall, pseudoBalancedAccuracy, pseudoMinorityRecall, pseudoClassShift, or a result path such as pseudoLabels.accuracy)`,
+        `${name}: no finished trial of sweep ${sweep.id} reports ${asked.metric} (a test metric: ${FRONT_METRICS}, or a result path such as pseudoLabels.accuracy)`,
       );
   }
   if (problems.length > 0) throw new InputError("objectives", problems.join("; "));

@@ -65,6 +65,14 @@ describe("pareto.front", () => {
         /^objectives: a front needs at least 2 objectives, got 1; pseudoClassShift:max: pseudoClassShift is lower-is-better, not max; pseudoClassShift:max: no finished trial/,
       ),
     ]);
+    // the sweep file's limit (OBJECTIVES_LIMITS), not one of the API's own
+    const five = ["balancedAccuracy", "accuracy", "macroF1", "gMean", "minorityRecall"].map((metric) => ({
+      metric,
+    }));
+    expect(await refusal({ id: "front", objectives: five })).toEqual([
+      "BAD_REQUEST",
+      expect.stringMatching(/objectives: at most 4 objectives/),
+    ]);
     expect(await refusal({ id: "nope", objectives: [{ metric: "a" }, { metric: "b" }] })).toEqual([
       "NOT_FOUND",
       "no sweep with id nope",

@@ -1,12 +1,9 @@
 import { sweepPareto } from "@tailsweep/analysis";
-import { defaultParetoObjectives } from "@tailsweep/schemas";
+import { defaultParetoObjectives, OBJECTIVES_LIMITS } from "@tailsweep/schemas";
 import { z } from "zod";
 import { checked, nameField } from "../input";
 import { t } from "../trpc";
 import { readableRuns, sweepIdInput } from "./sweep-access";
-
-/** At most this many objectives: a front over more is a cloud, and every one adds tests to the correction. */
-const MAX_OBJECTIVES = 6;
 
 /**
  * Pareto fronts of a sweep's configurations over several objectives at once (issue #23). Its own router, apart from
@@ -34,7 +31,8 @@ export const paretoRouter = t.router({
                 })
                 .strict(),
             )
-            .max(MAX_OBJECTIVES, `at most ${MAX_OBJECTIVES} objectives`)
+            // the sweep file's own limit: a front over more is a cloud, and every one adds tests to the correction
+            .max(OBJECTIVES_LIMITS.max, `at most ${OBJECTIVES_LIMITS.max} objectives`)
             .optional(),
           correction: z.enum(["holm", "bh"]).default("holm"),
           alpha: z.number().gt(0).lt(1).default(0.05),
