@@ -66,6 +66,8 @@ describe("tailsweep compare --objectives", { timeout: 300_000 }, () => {
         const { ba, mr } = scores(Number(trial.params["model.nu"]), trial.seed);
         const result = scriptedResult(ba);
         result.metrics.minorityRecall = mr;
+        // a count, not a share: the model's size grows with ν
+        result.metrics.parameterCount = 1000 * Number(trial.params["model.nu"]) + trial.seed;
         await opened.store.completeTrial(trial.id, 1, result, t0);
       }
       const pending = parseSweepFile({
@@ -165,6 +167,19 @@ describe("tailsweep compare --objectives", { timeout: 300_000 }, () => {
     expect(asked.stderr).toMatch(
       /--objectives: minorityRecall:max: no finished trial of sweep pending-0123456789abcdef reports minorityRecall/,
     );
+  });
+
+  it("prints a metric that is not a share as it is, not in percent clipped at 100", async () => {
+    const r = await tailsweep([
+      "compare",
+      sweepId,
+      "--objectives",
+      "balancedAccuracy:max,parameterCount:min",
+    ]);
+    expect([r.code, r.stderr]).toEqual([0, expect.any(String)]);
+    // ν = 5: 5001, 5002, 5003 parameters, mean 5002, its t interval 5002 ± 2.484
+    expect(r.stdout).toMatch(/model\.nu=5 +[0-9.]+ \[[0-9.]+, [0-9.]+\] n=3 +5002 \[4999\.5, 5004\.5\] n=3/);
+    expect(r.stdout).not.toMatch(/500200\.0/);
   });
 
   it("names every bad objective in one error, its own syntax first and then what the sweep lacks", async () => {

@@ -8,7 +8,7 @@ import {
   pValue,
   signedPctInterval,
 } from "@tailsweep/analysis/format";
-import { InputError, isInputError } from "@tailsweep/schemas";
+import { InputError, isInputError, ObjectiveMetricSchema, RESULT_METRICS } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
 import { apiError, sweepOrLatest, withApi } from "../api-client";
 
@@ -145,6 +145,26 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
     out(`${c.pending} confirmation trials still to finish: the test uses the seeds that are in`);
 }
 
+/**
+ * Names of metrics that are shares in [0, 1]: every metric a front names (accuracies, recalls, F1, G-mean, and the
+ * pseudo-labels' class shift, a total variation distance) and the result fields they are read from.
+ */
+const SHARES = new Set<string>([...ObjectiveMetricSchema.options, ...RESULT_METRICS, "classShift"]);
+
+/**
+ * Whether a front's metric is a share, printed in percent with its interval kept inside [0, 1]. --objectives also
+ * takes a result path (parameterCount, steps, selection.epoch), which is a count or a number of its own: printed as
+ * it is, its interval unclipped, rather than ×100 and cut at 100.
+ */
+function isShare(metric: string): boolean {
+  return SHARES.has(metric.split(".").at(-1) ?? metric);
+}
+
+/** A number that is not a share, to 5 significant digits (`12345`, `0.012345`), or an em dash. */
+function plain(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(5))) : "—";
+}
+
 /** The front over the objectives: a row per configuration, then the dominance claims and what they rest on. */
 function printPareto(front: SweepPareto, out: (line: string) => void): void {
   const names = front.objectives.map((o) => `${o.metric} (${o.direction === "maximize" ? "max" : "min"})`);
@@ -166,7 +186,11 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
       c.config,
       ...c.estimates.map(
         (e) =>
-          `${pct(e.summary.mean)} ${intervals.text(e.summary.ci, [0, 1], 1)} n=${e.summary.n}${few(e.summary.n)}`,
+          `${
+            isShare(e.metric)
+              ? `${pct(e.summary.mean)} ${intervals.text(e.summary.ci, [0, 1], 1)}`
+              : `${plain(e.summary.mean)} [${plain(e.summary.ci[0])}, ${plain(e.summary.ci[1])}]`
+          } n=${e.summary.n}${few(e.summary.n)}`,
       ),
       status[c.status],
       c.dominatedBy.join(", "),
@@ -181,7 +205,7 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
       const tests = claim.tests.map((t) =>
         t.lead === "tie"
           ? `${t.metric} tied`
-          : `${t.metric} ${t.meanDiff >= 0 ? "+" : ""}${pct(t.meanDiff, 2)} pp (${t.seeds.length} pairs, p adj ${pValue(t.pAdjusted)}${t.reason ? `: ${t.reason}` : ""})${t.significant ? " *" : ""}`,
+          : `${t.metric} ${t.meanDiff >= 0 ? "+" : ""}${isShare(t.metric) ? `${pct(t.meanDiff, 2)} pp` : plain(t.meanDiff)} (${t.seeds.length} pairs, p adj ${pValue(t.pAdjusted)}${t.reason ? `: ${t.reason}` : ""})${t.significant ? " *" : ""}`,
       );
       out(
         `  ${claim.dominant} dominates ${claim.dominated}: ${claim.backed ? "backed" : "by means only, not separable"} — ${tests.join("; ")}${claim.posthocRevisions.length > 0 ? " †" : ""}`,

@@ -1,6 +1,7 @@
 import { paretoSvg } from "@tailsweep/charts";
-import { ObjectiveMetricSchema, RESULT_METRICS } from "@tailsweep/schemas";
+import { ObjectiveMetricSchema, RESULT_METRICS, type SweepObjective } from "@tailsweep/schemas";
 import { correctionName, intervalWriter, pct, pValue } from "../lib/format";
+import { frontObjective } from "../lib/front-objective";
 import { api } from "../server/store";
 import { KeepParams } from "./keep-params";
 import { svgChart } from "./svg-chart";
@@ -53,7 +54,10 @@ function frontChart(front: Front): string {
  * `frontX` and `frontY` in the URL: the scatter of their seed means with t intervals and the front's staircase, a
  * table of each configuration's standing, and the dominance claims with their two-sided paired tests, Holm-corrected
  * (docs/statistics.md P1–P3). It asks the API itself, so the page mounts it with its id and view choices alone, and
- * the sweep's own `objectives` (its first two are what the section shows before anything is chosen).
+ * the sweep's own `objectives` (its first two are what the section shows before anything is chosen). A chosen metric
+ * that is one of those objectives is asked for in the objective's direction: without it the API would take the
+ * metric's own, else maximize, and draw another front than the sweep's for a metric the sweep minimises. Every
+ * metric offered is a share in [0, 1] (pseudoClassShift a total variation distance), so all print in percent.
  */
 export async function ParetoSection({
   id,
@@ -62,7 +66,7 @@ export async function ParetoSection({
 }: {
   id: string;
   sp: Record<string, string | undefined>;
-  objectives?: readonly { metric: string }[];
+  objectives?: readonly SweepObjective[];
 }) {
   const fx =
     sp.frontX && PARETO_METRICS.includes(sp.frontX) ? sp.frontX : (objectives?.[0]?.metric ?? DEFAULT_X);
@@ -74,7 +78,7 @@ export async function ParetoSection({
     fx === fy
       ? { front: undefined, error: "pick two different metrics: a front needs two objectives" }
       : await caller.pareto
-          .front({ id, objectives: [{ metric: fx }, { metric: fy }], correction })
+          .front({ id, objectives: [fx, fy].map((metric) => frontObjective(metric, objectives)), correction })
           .then((front) => ({ front: front ?? undefined, error: null }))
           .catch((e: Error) => ({ front: undefined, error: e.message }));
   const intervals = intervalWriter();
