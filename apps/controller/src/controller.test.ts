@@ -1,6 +1,7 @@
 import { InProcessBus } from "@tailsweep/bus";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { InMemoryRunStore, type RunStore, type TrialRecord, workerStatus } from "@tailsweep/sweep";
+import { scriptedResult } from "@tailsweep/sweep/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Controller } from "./controller";
 
@@ -259,17 +260,7 @@ describe("Controller", () => {
     /** A result whose balanced accuracy peaks at ν = 8. */
     const resultFor = (trial: TrialRecord) => {
       const v = 0.8 - 0.05 * Math.log(Number(trial.params["model.nu"]) / 8) ** 2 + trial.seed / 100;
-      const test = { n: 2, accuracy: v, balancedAccuracy: v, macroF1: v, gMean: v };
-      return {
-        metrics: {
-          test: { ...test, perClassRecall: [], perClassPrecision: [], confusion: [] },
-          minorityRecall: v,
-          minorityClasses: [],
-          perModality: [],
-        },
-        backend: "cpu",
-        seconds: 1,
-      };
+      return scriptedResult(v);
     };
 
     /** Finishes every trial of the open configuration proposed first: it succeeds, or fails for good. */
