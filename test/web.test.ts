@@ -286,6 +286,9 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       bare.waitForURL(/frontX=macroF1&frontY=balancedAccuracy/),
       bare.selectOption("select[name=frontY]", "balancedAccuracy"),
     ]);
+    // the section streams in: its table sits in a hidden template until React moves it into place, and a hidden
+    // row's innerText has no tabs between its cells
+    await bare.locator("[data-testid=pareto-table]").waitFor({ state: "visible" });
     const header = await bare.locator("[data-testid=pareto-table] th").allTextContents();
     expect(header.slice(0, 3)).toEqual([
       "configuration",
@@ -986,7 +989,8 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await page.textContent("[data-testid=tpe-progress]")).toMatch(
       /TPE: 4 of 4 configurations proposed · 4\s+finished · 0 in flight \(2 random start-up, 2 at/,
     );
-    // the front defaults to the sweep's own objectives, in their order
+    // the front defaults to the sweep's own objectives, in their order (once its streamed section is in place)
+    await page.locator("[data-testid=pareto-table]").waitFor({ state: "visible" });
     expect(await page.inputValue("select[name=frontX]")).toBe("minorityRecall");
     expect(await page.inputValue("select[name=frontY]")).toBe("balancedAccuracy");
     expect(await page.locator("[data-testid=pareto-table] tbody tr").count()).toBe(4);
