@@ -1,9 +1,12 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { randomStream } from "@tailsweep/random";
 import { OBJECTIVES_LIMITS, ObjectiveMetricSchema, parseSweepFile, RESULT_METRICS } from "@tailsweep/schemas";
 import { adjustPValues } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
 import { scriptedResult } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { backsLead, dominatesByMeans, type ParetoObservation, paretoFront, sweepPareto } from "./pareto";
 import { loadSweepRuns } from "./sweep-runs";
 
@@ -17,29 +20,24 @@ function runs(config: string, byMetric: Record<string, number[]>, seeds?: number
   );
 }
 
-// A leads B on both objectives on every seed; C trades balanced accuracy for minority recall; D is a little behind A
-// on both means, with seed noise far larger than that.
-const A = runs("A", {
-  balancedAccuracy: [0.8, 0.82, 0.79, 0.83, 0.81],
-  minorityRecall: [0.6, 0.63, 0.58, 0.62, 0.61],
+// The values and SciPy's two-sided paired p-values come from fixtures/make-pareto-fixture.py
+// (fixtures/pareto-reference.json). A leads B on both objectives on every seed; C trades balanced accuracy for
+// minority recall; D is a little behind A on both means, with seed noise far larger than that.
+const Reference = z.object({
+  values: z.record(z.string(), z.record(z.string(), z.array(z.number()))),
+  twoSidedP: z.record(z.string(), z.record(z.string(), z.number())),
 });
-const B = runs("B", {
-  balancedAccuracy: [0.7, 0.73, 0.71, 0.72, 0.69],
-  minorityRecall: [0.5, 0.52, 0.49, 0.53, 0.5],
-});
-const C = runs("C", {
-  balancedAccuracy: [0.6, 0.62, 0.59, 0.61, 0.63],
-  minorityRecall: [0.8, 0.79, 0.82, 0.81, 0.78],
-});
-const D = runs("D", {
-  balancedAccuracy: [0.82, 0.76, 0.8, 0.79, 0.82],
-  minorityRecall: [0.55, 0.64, 0.6, 0.57, 0.62],
-});
-
-// scipy.stats.ttest_rel(a, b).pvalue (two-sided) on the values above (SciPy 1.17.1)
+const reference = Reference.parse(
+  JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "pareto-reference.json"), "utf8")),
+);
+const fixture = (config: string) => runs(config, reference.values[config]!);
+const A = fixture("A");
+const B = fixture("B");
+const C = fixture("C");
+const D = fixture("D");
 const SCIPY = {
-  ab: { ba: 0.00014512817061319787, mr: 2.36833280370672e-5 },
-  ad: { ba: 0.4933706933704163, mr: 0.48519796326525777 },
+  ab: { ba: reference.twoSidedP.AB!.balancedAccuracy!, mr: reference.twoSidedP.AB!.minorityRecall! },
+  ad: { ba: reference.twoSidedP.AD!.balancedAccuracy!, mr: reference.twoSidedP.AD!.minorityRecall! },
 };
 
 describe("paretoFront", () => {
@@ -119,21 +117,13 @@ describe("paretoFront", () => {
 
   it("reads a lower-is-better objective the other way", () => {
     const shift = { metric: "pseudoClassShift", direction: "minimize" } as const;
-    const X = runs("X", {
-      balancedAccuracy: [0.8, 0.82, 0.79, 0.83, 0.81],
-      pseudoClassShift: [0.1, 0.12, 0.11, 0.09, 0.1],
-    });
-    const Y = runs("Y", {
-      balancedAccuracy: [0.78, 0.79, 0.78, 0.8, 0.77],
-      pseudoClassShift: [0.15, 0.16, 0.13, 0.15, 0.17],
-    });
+    const [X, Y] = [fixture("X"), fixture("Y")];
     const f = paretoFront([...X, ...Y], [BA, shift]);
     expect(f.front).toEqual(["X"]);
     const [xy] = f.claims;
     expect([xy!.dominant, xy!.dominated, xy!.backed]).toEqual(["X", "Y", true]);
-    // scipy.stats.ttest_rel(x, y).pvalue, two-sided, for balanced accuracy and the shift
-    expect(xy!.tests[0]!.p).toBeCloseTo(0.0069873746653197405, 10);
-    expect(xy!.tests[1]!.p).toBeCloseTo(0.005057588874345124, 10);
+    expect(xy!.tests[0]!.p).toBeCloseTo(reference.twoSidedP.XY!.balancedAccuracy!, 10);
+    expect(xy!.tests[1]!.p).toBeCloseTo(reference.twoSidedP.XY!.pseudoClassShift!, 10);
     // to maximise the shift, Y's larger shift puts it on the front beside X
     expect(paretoFront([...X, ...Y], [BA, { ...shift, direction: "maximize" }]).front).toEqual(["X", "Y"]);
   });
