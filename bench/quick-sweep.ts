@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
+import { summarise } from "./summary";
 
 const { values } = parseArgs({
   options: {
@@ -90,12 +91,6 @@ function sweepOnce(root: string, tag: string): number {
   return seconds;
 }
 
-const summarise = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return { median: s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2, min: s[0]!, max: s.at(-1)! };
-};
-
 const loadBefore = loadAverage();
 try {
   log(`checking out ${baseCommit} into ${old} and installing it offline…`);
@@ -118,7 +113,8 @@ try {
     );
   }
   const foreign = foreignCpuShare(started);
-  const [base, head] = seconds.map(summarise) as [ReturnType<typeof summarise>, ReturnType<typeof summarise>];
+  const base = summarise(seconds[0]!);
+  const head = summarise(seconds[1]!);
   const withheld = [
     ...(loadBefore > options.maxLoad
       ? [`1-min load before the bench ${loadBefore.toFixed(2)} > ${options.maxLoad}`]

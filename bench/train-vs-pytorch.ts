@@ -29,6 +29,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
 import { PROPOSED, proposedLayers, REFERENCE, stepGflop } from "./peers/cases";
+import { type Summary, summarise } from "./summary";
 
 const { values } = parseArgs({
   options: {
@@ -197,22 +198,6 @@ function checkAgreement(name: string): Agreement {
   }
 }
 
-interface Summary {
-  median: number;
-  min: number;
-  max: number;
-  /** The interquartile range (linear interpolation, as numpy's default). */
-  iqr: number;
-}
-function summarise(xs: number[]): Summary {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const at = (q: number) => {
-    const i = q * (sorted.length - 1);
-    const lo = Math.floor(i);
-    return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (i - lo);
-  };
-  return { median: at(0.5), min: sorted[0]!, max: sorted.at(-1)!, iqr: at(0.75) - at(0.25) };
-}
 const spread = (s: Summary) => s.iqr / s.median;
 
 const gflop: Record<string, number> = {

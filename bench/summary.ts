@@ -1,0 +1,18 @@
+// The summary every ratio-printing bench reports of its repeated runs.
+/** Median, range and interquartile range of a benchmark's repeated measurements. */
+export interface Summary {
+  median: number;
+  min: number;
+  max: number;
+  /** The interquartile range (linear interpolation, as numpy's default). */
+  iqr: number;
+}
+export function summarise(xs: number[]): Summary {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const i = q * (sorted.length - 1);
+    const lo = Math.floor(i);
+    return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (i - lo);
+  };
+  return { median: at(0.5), min: sorted[0]!, max: sorted.at(-1)!, iqr: at(0.75) - at(0.25) };
+}
