@@ -639,15 +639,37 @@ async function ensureConsumer(
     max_deliver: -1,
     ...(consumer.filter !== undefined && { filter_subject: consumer.filter }),
   };
-  const existing = await jsm.consumers.info(stream, consumer.durable).catch(() => null);
-  if (existing && (existing.config.filter_subject || undefined) === consumer.filter) return;
+  const existing = await consumerFilter(jsm, stream, consumer.durable);
+  if (existing.exists && existing.filter === consumer.filter) return;
   // Not `update`: NATS 2.9 accepts a new filter there but the consumer then delivers nothing. Several controllers
   // (or CLI commands) may start together: one's delete or add may find another's work done, which is success.
-  if (existing) await jsm.consumers.delete(stream, consumer.durable).catch(unlessNotFound);
+  if (existing.exists) await jsm.consumers.delete(stream, consumer.durable).catch(unlessNotFound);
   await jsm.consumers.add(stream, config).catch(async (e: unknown) => {
-    const now = await jsm.consumers.info(stream, consumer.durable).catch(() => null);
-    if ((now?.config.filter_subject || undefined) !== consumer.filter) throw e;
+    const now = await consumerFilter(jsm, stream, consumer.durable);
+    if (!now.exists || now.filter !== consumer.filter) throw e;
   });
+}
+
+/**
+ * Whether a durable consumer exists and its filter. While another controller deletes or adds the same consumer, the
+ * server may answer an info request with no config; that answer is asked again rather than read as "no filter".
+ */
+async function consumerFilter(
+  jsm: JetStreamManager,
+  stream: string,
+  durable: string,
+): Promise<{ exists: false } | { exists: true; filter: string | undefined }> {
+  for (let attempt = 0; ; attempt++) {
+    const info = await jsm.consumers.info(stream, durable).catch((e: unknown) => {
+      unlessNotFound(e);
+      return null;
+    });
+    if (info === null) return { exists: false };
+    const config: { filter_subject?: string } | undefined = info.config;
+    if (config !== undefined) return { exists: true, filter: config.filter_subject || undefined };
+    if (attempt >= 20) return { exists: false };
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Rethrows any error but JetStream's "not found" of a stream or consumer, told by its API error code. */
