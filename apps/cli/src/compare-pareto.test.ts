@@ -1,10 +1,11 @@
-// `tailsweep compare --objectives`: the Pareto front of a stored sweep through the real CLI (a child process on an
-// embedded store seeded with hand-made results), the same numbers as @tailsweep/analysis computes on that store.
+// `tailsweep compare --objectives` and `tailsweep report --pareto`: Pareto fronts of stored sweeps through the real
+// CLI (a child process on an embedded store seeded with hand-made results), the same numbers as @tailsweep/analysis
+// computes on that store.
 import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadSweepRuns, type SweepPareto, sweepPareto } from "@tailsweep/analysis";
+import { buildStudyReport, loadSweepRuns, type SweepPareto, sweepPareto } from "@tailsweep/analysis";
 import { openRunStore } from "@tailsweep/db";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
@@ -17,6 +18,14 @@ const dbDir = join(dir, "db");
 const sweepId = "pareto-0123456789abcdef";
 /** A sweep with `objectives`, one of which (minorityRecall) no finished trial reports yet. */
 const pendingId = "pending-0123456789abcdef";
+
+/** A method sweep: proposed ahead of gaussian on both objectives, supervised trading accuracy for recall. */
+const methodsId = "methods-0123456789abcdef";
+const METHOD_SCORES: Record<string, [number, number]> = {
+  proposed: [0.8, 0.6],
+  gaussian: [0.72, 0.5],
+  supervised: [0.6, 0.75],
+};
 
 /** ν = 10 ahead of ν = 5 on both objectives on every seed (by varying amounts); ν = 30 trades accuracy for recall. */
 function scores(nu: number, seed: number): { ba: number; mr: number } {
@@ -47,8 +56,9 @@ function tailsweep(args: string[]): Promise<{ code: number; stdout: string; stde
   });
 }
 
-describe("tailsweep compare --objectives", { timeout: 300_000 }, () => {
+describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { timeout: 300_000 }, () => {
   let expected: SweepPareto;
+  let expectedReport: Awaited<ReturnType<typeof buildStudyReport>>;
 
   beforeAll(async () => {
     const opened = await openRunStore({ pgliteDir: dbDir, databaseUrl: "" });
@@ -85,6 +95,24 @@ describe("tailsweep compare --objectives", { timeout: 300_000 }, () => {
         result.metrics.minorityRecall = Number.NaN;
         await opened.store.completeTrial(trial.id, 1, result, t0);
       }
+      const methods = parseSweepFile({
+        name: "methods",
+        project: "p",
+        search: { variant: ["proposed", "gaussian", "supervised"] },
+        seeds: [1, 2, 3],
+      });
+      await opened.store.createSweep({ id: methodsId, spec: methods, trials: expandSweep(methods), now: t0 });
+      for (const trial of await opened.store.listTrials(methodsId)) {
+        await opened.store.claimTrial(trial.id, "w", t0, "cpu");
+        const variant = String(trial.params.variant);
+        const [ba, mr] = METHOD_SCORES[variant]!;
+        // each method's own wobble per seed: paired differences that vary, as real seeds give
+        const wobble = [0, 0.013, -0.006, 0.009][(trial.seed + variant.charCodeAt(0)) % 4]!;
+        const result = scriptedResult(ba + wobble);
+        result.metrics.minorityRecall = mr + 0.01 * trial.seed - wobble;
+        await opened.store.completeTrial(trial.id, 1, result, t0);
+      }
+      expectedReport = await buildStudyReport(opened.store, [methodsId], { pareto: {} });
       expected = sweepPareto(await loadSweepRuns(opened.store, sweepId), {
         objectives: [
           { metric: "balancedAccuracy", direction: "maximize" },
@@ -198,5 +226,40 @@ describe("tailsweep compare --objectives", { timeout: 300_000 }, () => {
     expect(lacking.stderr).toMatch(
       /--objectives: nope:min: no finished trial of sweep pareto-0123456789abcdef reports nope .*; pseudoClassShift:max: pseudoClassShift is lower-is-better, not max; pseudoClassShift:max: no finished trial/,
     );
+  });
+
+  it("adds the methods' front per setting to the report with --pareto, as analysis computes it", async () => {
+    const json = await tailsweep(["report", methodsId, "--pareto", "--json"]);
+    expect([json.code, json.stderr]).toEqual([0, expect.any(String)]);
+    const report = JSON.parse(json.stdout);
+    expect(report.pareto).toEqual(JSON.parse(JSON.stringify(expectedReport.pareto)));
+    expect(report.pareto[0].front.front).toEqual(["proposed", "supervised"]);
+    const markdown = await tailsweep([
+      "report",
+      methodsId,
+      "--pareto",
+      "balancedAccuracy:max,minorityRecall",
+    ]);
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).toMatch(/## Pareto fronts: balancedAccuracy \(max\) × minorityRecall \(max\)/);
+    expect(markdown.stdout).toMatch(/- proposed dominates gaussian: \*\*backed\*\*/);
+    const plain = JSON.parse((await tailsweep(["report", methodsId, "--json"])).stdout);
+    expect(plain.pareto).toBeUndefined();
+  });
+
+  it("names every bad --pareto objective in one error", async () => {
+    const r = await tailsweep([
+      "report",
+      methodsId,
+      "--pareto",
+      "balancedAccuracy,nope:min,pseudoClassShift:max",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /--pareto: nope:min: no finished trial of the report's method sweeps reports nope; pseudoClassShift:max: pseudoClassShift is lower-is-better, not max; pseudoClassShift:max: no finished trial/,
+    );
+    const syntax = await tailsweep(["report", methodsId, "--pareto", "balancedAccuracy"]);
+    expect(syntax.code).toBe(2);
+    expect(syntax.stderr).toMatch(/--pareto: a front needs at least 2 objectives, got 1/);
   });
 });

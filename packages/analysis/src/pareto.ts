@@ -369,7 +369,8 @@ export type SweepPareto = Omit<ParetoFront, "configurations" | "claims"> & {
  * else the sweep's for its objective metric, else higher is better. A direction that contradicts the metric's own is
  * a problem, not a silent override.
  */
-function directionOf(
+/** An objective's direction: as asked if it agrees with the metric's own, else the metric's own, else the sweep's. */
+export function directionOf(
   asked: SweepParetoOptions["objectives"][number],
   objective: { metric: string; direction: ParetoObjective["direction"] },
 ): { direction: ParetoObjective["direction"] } | { problem: string } {

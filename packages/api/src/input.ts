@@ -1,4 +1,4 @@
-import { describeIssues, noNul, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
+import { describeIssues, noNul, OBJECTIVES_LIMITS, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
 import { z } from "zod";
 
 /**
@@ -59,3 +59,18 @@ export const idField = noNul(
 export const labelField = noNul(z.string().max(LIMITS.label, `must be at most ${LIMITS.label} characters`));
 /** A metric, parameter or project name. */
 export const nameField = noNul(z.string().max(LIMITS.name, `must be at most ${LIMITS.name} characters`));
+
+/**
+ * Objectives of a Pareto front as a caller names them (a direction left out is the metric's own): at most the sweep
+ * file's limit, since a front over more is a cloud and every one adds tests to the correction.
+ */
+export const objectivesField = z
+  .array(
+    z
+      .object({
+        metric: nameField.min(1, "must not be empty"),
+        direction: z.enum(["maximize", "minimize"]).optional(),
+      })
+      .strict(),
+  )
+  .max(OBJECTIVES_LIMITS.max, `at most ${OBJECTIVES_LIMITS.max} objectives`);

@@ -8,9 +8,10 @@ import {
   pValue,
   signedPctInterval,
 } from "@tailsweep/analysis/format";
-import { InputError, isInputError, ObjectiveMetricSchema, RESULT_METRICS } from "@tailsweep/schemas";
+import { isInputError, ObjectiveMetricSchema, RESULT_METRICS } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
 import { apiError, sweepOrLatest, withApi } from "../api-client";
+import { parseObjectives } from "./objectives-arg";
 
 /** The flags of `tailsweep compare`. */
 interface CompareFlags {
@@ -20,37 +21,6 @@ interface CompareFlags {
   alpha: number;
   objectives?: string;
   json?: boolean;
-}
-
-/** What `--objectives` takes, for its error: the form and an example. */
-const OBJECTIVES_FORM =
-  "comma-separated metric:max or metric:min, at least 2, e.g. balancedAccuracy:max,minorityRecall:max";
-
-/**
- * `--objectives balancedAccuracy:max,minorityRecall:max` as the API's objectives (a direction left out is the API's
- * to choose: the metric's own, else max). Every bad item is named in one InputError, with the form allowed.
- */
-export function parseObjectives(text: string): { metric: string; direction?: "maximize" | "minimize" }[] {
-  const problems: string[] = [];
-  const objectives = text.split(",").flatMap((item, i) => {
-    const [metric = "", direction, ...rest] = item.trim().split(":");
-    if (metric === "") {
-      problems.push(`item ${i + 1} ('${item}') names no metric`);
-      return [];
-    }
-    if (rest.length > 0 || (direction !== undefined && !["max", "min"].includes(direction))) {
-      problems.push(`'${item.trim()}': the direction must be max or min`);
-      return [];
-    }
-    const way: "maximize" | "minimize" | undefined =
-      direction === undefined ? undefined : direction === "max" ? "maximize" : "minimize";
-    return [{ metric, ...(way && { direction: way }) }];
-  });
-  if (problems.length === 0 && objectives.length < 2)
-    problems.push(`a front needs at least 2 objectives, got ${objectives.length}`);
-  if (problems.length > 0)
-    throw new InputError("--objectives", `${problems.join("; ")} (${OBJECTIVES_FORM})`);
-  return objectives;
 }
 
 /** Rows of cells in columns as wide as their widest cell, two spaces apart. */
@@ -234,7 +204,7 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
  */
 export async function compareCommand(id: string | undefined, o: CompareFlags): Promise<void> {
   // the flag's own syntax is checked before anything is opened; the metrics the sweep has are the API's to check
-  const objectives = o.objectives === undefined ? undefined : parseObjectives(o.objectives);
+  const objectives = o.objectives === undefined ? undefined : parseObjectives(o.objectives, "--objectives");
   const { sweep, metric, pareto, paretoNote, ...table } = await withApi(
     async (api, login) => {
       const sweep = await sweepOrLatest(api, id);

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { basename, dirname, join, relative } from "node:path";
 import { withApi } from "../api-client";
 import { PRESETS } from "../presets";
+import { parseObjectives } from "./objectives-arg";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -14,6 +15,8 @@ interface ReportFlags {
   baseline: string;
   family: "primary" | "all";
   familyCorrection: "holm" | "bh";
+  /** `--pareto` alone: the default objectives; with a list, those. */
+  pareto?: boolean | string;
   json?: boolean;
 }
 
@@ -29,6 +32,7 @@ function commandLine(): string {
 export async function reportCommand(sweeps: string[], o: ReportFlags): Promise<void> {
   const figuresDir =
     o.out && (o.figures ?? join(dirname(o.out), `${basename(o.out).replace(/\.md$/i, "")}-figures`));
+  const objectives = typeof o.pareto === "string" ? parseObjectives(o.pareto, "--pareto") : undefined;
   const { report, rendered } = await withApi(
     (api) =>
       api.reports.study.query({
@@ -38,6 +42,7 @@ export async function reportCommand(sweeps: string[], o: ReportFlags): Promise<v
         family: o.family,
         familyCorrection: o.familyCorrection,
         reference: { name: "paper preset", config: PRESETS.paper },
+        ...(o.pareto !== undefined && { pareto: objectives ? { objectives } : {} }),
         ...(!o.json && {
           render: {
             command: commandLine(),
@@ -46,7 +51,7 @@ export async function reportCommand(sweeps: string[], o: ReportFlags): Promise<v
           },
         }),
       }),
-    { flags: { baseline: "--baseline", title: "--title" } },
+    { flags: { baseline: "--baseline", title: "--title", "pareto.objectives": "--pareto" } },
   );
   if (o.json || !rendered) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

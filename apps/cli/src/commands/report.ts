@@ -30,6 +30,10 @@ export function registerReport(program: Command): void {
         .choices(["holm", "bh"])
         .default("holm"),
     )
+    .option(
+      "--pareto [objectives]",
+      "add a Pareto section: per setting, the methods' front over two or more metrics (each metric:max or metric:min; default balancedAccuracy:max,minorityRecall:max), with dominance claims backed by paired tests",
+    )
     .option("--json", "print the report's numbers as JSON instead of Markdown")
     .action(lazyAction(async () => (await import("./report-action")).reportCommand));
 }

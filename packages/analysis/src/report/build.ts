@@ -20,9 +20,9 @@ import {
 import { configurationsOf } from "../comparison";
 import { type Confirmation, confirmationsOf, selectionRuns } from "../confirmation";
 import { InvalidQueryError } from "../errors";
-import type { ParetoObjective } from "../pareto";
+import type { SweepParetoOptions } from "../pareto";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "../sweep-runs";
-import { DEFAULT_REPORT_OBJECTIVES, type SettingFront, settingFronts } from "./pareto";
+import { DEFAULT_REPORT_OBJECTIVES, reportObjectives, type SettingFront, settingFronts } from "./pareto";
 import { type StudyLevel, type StudyLevelOptions, studyLevel } from "./study-level";
 
 /**
@@ -237,9 +237,10 @@ export interface StudyReportOptions {
   study?: StudyLevelOptions;
   /**
    * Adds a Pareto section: per setting of each method comparison, the methods' front over these objectives (default
-   * balanced accuracy × minority-class recall, both higher is better; docs/statistics.md P1–P3).
+   * balanced accuracy × minority-class recall, both higher is better; docs/statistics.md P1–P3). A direction left
+   * out is the metric's own, else higher is better; bad objectives are one InputError at `pareto.objectives`.
    */
-  pareto?: { objectives?: readonly ParetoObjective[] };
+  pareto?: { objectives?: SweepParetoOptions["objectives"] | undefined };
   now?: Date;
 }
 
@@ -266,6 +267,8 @@ export async function buildStudyReport(
     .filter((l) => !("variant" in l.sweep.spec.search) && !isSingleModalitySweep(l))
     .map((l) => sensitivity(l));
   const missing = missingModality(methodSweeps, selected.filter(isSingleModalitySweep), baseline);
+  const paretoObjectives =
+    options.pareto && reportObjectives(options.pareto.objectives ?? DEFAULT_REPORT_OBJECTIVES, methodSweeps);
   return {
     title: options.title ?? "Study report",
     generatedAt: (options.now ?? new Date()).toISOString(),
@@ -276,10 +279,8 @@ export async function buildStudyReport(
     sensitivities,
     missingModality: missing,
     study: studyLevel(methodComparisons, sensitivities, missing, options.study),
-    ...(options.pareto && {
-      pareto: methodComparisons.flatMap((mc, i) =>
-        settingFronts(methodSweeps[i]!, mc, options.pareto?.objectives ?? DEFAULT_REPORT_OBJECTIVES),
-      ),
+    ...(paretoObjectives && {
+      pareto: methodComparisons.flatMap((mc, i) => settingFronts(methodSweeps[i]!, mc, paretoObjectives)),
     }),
     confirmations: loaded.flatMap((l) =>
       confirmationsOf(l, {

@@ -2,10 +2,17 @@
 // over two or more objectives (by default balanced accuracy × minority-class recall), the same numbers as
 // `tailsweep compare --objectives` gives for one sweep (docs/statistics.md P1–P3).
 import { paretoSvg } from "@tailsweep/charts";
-import { metricOf } from "@tailsweep/schemas";
+import { InputError, metricOf, OBJECTIVES_LIMITS } from "@tailsweep/schemas";
 import { paramValue, type TrialRecord } from "@tailsweep/sweep";
 import { correctionName, pct, pctInterval, pValue } from "../format";
-import { type ParetoFront, type ParetoObjective, type ParetoObservation, paretoFront } from "../pareto";
+import {
+  directionOf,
+  type ParetoFront,
+  type ParetoObjective,
+  type ParetoObservation,
+  paretoFront,
+  type SweepParetoOptions,
+} from "../pareto";
 import type { SweepRuns } from "../sweep-runs";
 import { groupBy, type MethodComparison, settingLabel } from "./build";
 
@@ -14,6 +21,43 @@ export const DEFAULT_REPORT_OBJECTIVES: readonly ParetoObjective[] = [
   { metric: "balancedAccuracy", direction: "maximize" },
   { metric: "minorityRecall", direction: "maximize" },
 ];
+
+/**
+ * The report's objectives as asked (a direction left out is the metric's own, else higher is better), checked against
+ * the method sweeps: fewer than two or more than the limit, a metric twice, a direction against the metric's own, a
+ * metric no finished trial of any method sweep reports — every problem in one InputError at `pareto.objectives`.
+ */
+export function reportObjectives(
+  asked: SweepParetoOptions["objectives"],
+  methodSweeps: readonly SweepRuns[],
+): ParetoObjective[] {
+  const problems: string[] = [];
+  if (asked.length < OBJECTIVES_LIMITS.min || asked.length > OBJECTIVES_LIMITS.max)
+    problems.push(
+      `a front needs ${OBJECTIVES_LIMITS.min} to ${OBJECTIVES_LIMITS.max} objectives, got ${asked.length}`,
+    );
+  const objectives: ParetoObjective[] = [];
+  for (const [i, o] of asked.entries()) {
+    const name = `${o.metric}${o.direction ? `:${o.direction === "maximize" ? "max" : "min"}` : ""}`;
+    if (asked.findIndex((other) => other.metric === o.metric) < i) {
+      problems.push(`${name}: ${o.metric} is already an objective`);
+      continue;
+    }
+    const direction = directionOf(o, { metric: "", direction: "maximize" });
+    if ("problem" in direction) problems.push(`${name}: ${direction.problem}`);
+    else objectives.push({ metric: o.metric, direction: direction.direction });
+    const reported = methodSweeps.some(({ trials, results }) =>
+      trials.some((t) => {
+        const r = t.state === "succeeded" ? results.get(t.id) : undefined;
+        return r !== undefined && metricOf(r.metrics, o.metric) !== undefined;
+      }),
+    );
+    if (!reported && methodSweeps.length > 0)
+      problems.push(`${name}: no finished trial of the report's method sweeps reports ${o.metric}`);
+  }
+  if (problems.length > 0) throw new InputError("pareto.objectives", problems.join("; "));
+  return objectives;
+}
 
 /** One setting's front of the methods. */
 export interface SettingFront {

@@ -1,7 +1,7 @@
 import { sweepPareto } from "@tailsweep/analysis";
-import { defaultParetoObjectives, OBJECTIVES_LIMITS } from "@tailsweep/schemas";
+import { defaultParetoObjectives } from "@tailsweep/schemas";
 import { z } from "zod";
-import { checked, nameField } from "../input";
+import { checked, objectivesField } from "../input";
 import { t } from "../trpc";
 import { readableRuns, sweepIdInput } from "./sweep-access";
 
@@ -22,18 +22,7 @@ export const paretoRouter = t.router({
     .input(
       checked(
         sweepIdInput.extend({
-          objectives: z
-            .array(
-              z
-                .object({
-                  metric: nameField.min(1, "must not be empty"),
-                  direction: z.enum(["maximize", "minimize"]).optional(),
-                })
-                .strict(),
-            )
-            // the sweep file's own limit: a front over more is a cloud, and every one adds tests to the correction
-            .max(OBJECTIVES_LIMITS.max, `at most ${OBJECTIVES_LIMITS.max} objectives`)
-            .optional(),
+          objectives: objectivesField.optional(),
           correction: z.enum(["holm", "bh"]).default("holm"),
           alpha: z.number().gt(0).lt(1).default(0.05),
         }),

@@ -1,7 +1,7 @@
 import { buildStudyReport, renderStudyMarkdown, STUDY_FAMILIES } from "@tailsweep/analysis";
 import { noNul } from "@tailsweep/schemas";
 import { z } from "zod";
-import { checked, idField, LIMITS, nameField } from "../input";
+import { checked, idField, LIMITS, nameField, objectivesField } from "../input";
 import { t } from "../trpc";
 import { resolveSweepIds } from "./sweep-access";
 
@@ -35,6 +35,8 @@ export const reportsRouter = t.router({
             /** The comparisons corrected together: the primary metric across settings, or everything. */
             family: z.enum(STUDY_FAMILIES).default("primary"),
             familyCorrection: z.enum(["holm", "bh"]).default("holm"),
+            /** Adds the Pareto section: per setting, the methods' front (default balanced accuracy × minority recall). */
+            pareto: z.object({ objectives: objectivesField.optional() }).strict().optional(),
             render: z
               .object({
                 notes: textField.optional(),
@@ -53,6 +55,7 @@ export const reportsRouter = t.router({
         baseline: input.baseline,
         ...(input.reference && { reference: input.reference }),
         study: { family: input.family, correction: input.familyCorrection },
+        ...(input.pareto && { pareto: input.pareto }),
       });
       if (!input.render) return { report, rendered: null };
       const { markdown, figures } = renderStudyMarkdown(report, input.render);
