@@ -2,10 +2,13 @@
 // processes — surviving what kills runs in practice: a worker killed mid-trial, NATS restarted, the controller
 // restarted. Every trial must end succeeded with exactly one result.
 import { hostname } from "node:os";
+import { loadSweepRuns, sweepPareto } from "@tailsweep/analysis";
 import { NatsBus } from "@tailsweep/bus";
 import { openRunStore } from "@tailsweep/db";
+import { metricOf } from "@tailsweep/schemas";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  exited,
   freshDatabase,
   onStop,
   run,
@@ -226,5 +229,44 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     const revisions = await c.store.listRevisions(trials[0]!.sweepId);
     expect(revisions.map((r) => r.kind)).toEqual(["submit", "propose", "propose", "propose"]);
     expect(revisions.every((r) => !r.posthoc)).toBe(true);
+  });
+
+  it("runs a two-objective TPE sweep on worker processes, and compare shows its Pareto front from the server's store", async () => {
+    const c = await cluster(14_308, 2);
+    await workersReady(c.workers, 2);
+    const objectives: { metric: string; direction: "maximize" | "minimize" }[] = [
+      { metric: "balancedAccuracy", direction: "maximize" },
+      { metric: "minorityRecall", direction: "maximize" },
+    ];
+    const file = sweepFile(
+      "pareto",
+      { nu: { distribution: "loguniform", low: 3, high: 100 }, variant: ["proposed", "gaussian"] },
+      2,
+      2,
+      {},
+      2,
+      { method: "tpe", budget: 4, tpe: { startup: 2, parallel: 2 }, objectives },
+    );
+    await run(["sweep", "submit", file], c.env);
+    await waitFor(() => finished(c.store), "the sweep to finish");
+    const trials = await expectEveryTrialOnce(c.store, 8);
+    const sweepId = trials[0]!.sweepId;
+    for (const t of trials) {
+      const metrics = (await c.store.getResult(t.id))!.metrics;
+      expect(objectives.map((o) => Number.isFinite(metricOf(metrics, o.metric)))).toEqual([true, true]);
+    }
+    // No --objectives: the sweep's own, read through the CLI from PostgreSQL as a teammate would.
+    const compare = tailsweep(["compare", sweepId, "--json"], c.env);
+    let stdout = "";
+    compare.stdout!.on("data", (d: Buffer) => {
+      stdout += d;
+    });
+    expect(await exited(compare)).toBe(0);
+    const json = JSON.parse(stdout);
+    const expected = sweepPareto(await loadSweepRuns(c.store, sweepId), { objectives: [...objectives] });
+    expect(json.pareto).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(json.pareto.objectives).toEqual(objectives);
+    expect(json.pareto.configurations).toHaveLength(4);
+    expect(json.pareto.front.length).toBeGreaterThanOrEqual(1);
   });
 });
