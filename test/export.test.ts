@@ -283,6 +283,8 @@ describe("trialRows and toCsv", () => {
           attempt: 0,
           maxAttempts: 1,
           retries: [],
+          tags: [],
+          notes: "",
         },
       ],
       new Map(),

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -42,6 +42,32 @@ describe("applyMigrations", () => {
     await expect(applyMigrations(db, { dir })).rejects.toThrow(/migration 99990101000000_broken failed/);
     const x = await db.query("SELECT to_regclass('public.x') AS t");
     expect((x.rows[0] as { t: unknown }).t).toBeNull();
+    await db.close();
+  });
+
+  it("gives the sweeps and trials stored before annotations empty tags and notes", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tailsweep-migrations-"));
+    cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+    rmSync(path.join(dir, "20261204090000_annotations"), { recursive: true });
+    const db = new PGlite();
+    await applyMigrations(db, { dir });
+    await db.exec(`
+      INSERT INTO project (id) VALUES ('p');
+      INSERT INTO sweep (id, project_id, name, spec, trial_count, created_at) VALUES ('s', 'p', 'old', '{}', 1, now());
+      INSERT INTO trial (id, sweep_id, key, index, params, seed, config, config_key, config_label, kind, max_attempts)
+        VALUES ('s:k', 's', 'k', 0, '{}', 1, '{}', 'c', 'c', 'cpu', 1);`);
+    cpSync(
+      path.join(MIGRATIONS_DIR, "20261204090000_annotations"),
+      path.join(dir, "20261204090000_annotations"),
+      {
+        recursive: true,
+      },
+    );
+    expect(await applyMigrations(db, { dir })).toEqual(["20261204090000_annotations"]);
+    for (const table of ["sweep", "trial"]) {
+      const { rows } = await db.query<{ tags: string[]; notes: string }>(`SELECT tags, notes FROM ${table}`);
+      expect(rows, table).toEqual([{ tags: [], notes: "" }]);
+    }
     await db.close();
   });
 });

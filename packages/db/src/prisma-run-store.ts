@@ -1,4 +1,6 @@
 import {
+  type AnnotationEdit,
+  applyAnnotationEdit,
   EpochTestSchema,
   LossSchema,
   StoredRunConfigSchema,
@@ -157,6 +159,8 @@ function toTrialRecord(t: Trial): TrialRecord {
     ...(t.finishedAt !== null && { finishedAt: t.finishedAt }),
     ...(t.error !== null && { error: t.error }),
     retries: stored(RetriesSchema, t.retries, row, "retries"),
+    tags: t.tags,
+    notes: t.notes,
   };
 }
 
@@ -244,6 +248,8 @@ export class PrismaRunStore implements RunStore {
       createdAt: s.createdAt,
       trialCount: s.trialCount,
       provenance: stored(ParamsSchema, s.provenance, `sweep ${s.id}`, "provenance"),
+      tags: s.tags,
+      notes: s.notes,
     };
   }
 
@@ -397,6 +403,28 @@ export class PrismaRunStore implements RunStore {
   async listRevisions(sweepId: string): Promise<SweepRevision[]> {
     const rows = await this.db.sweepRevision.findMany({ where: { sweepId }, orderBy: { revision: "asc" } });
     return rows.map(toSweepRevision);
+  }
+
+  async setSweepAnnotations(sweepId: string, edit: AnnotationEdit): Promise<SweepRecord | undefined> {
+    // Read and written with the row locked: an edit from another process applies its additions to this one's result.
+    const found = await this.db.$transaction(async (tx) => {
+      await lockSweep(tx, sweepId);
+      const row = await tx.sweep.findUnique({ where: { id: sweepId }, select: { tags: true, notes: true } });
+      if (!row) return false;
+      await tx.sweep.update({ where: { id: sweepId }, data: applyAnnotationEdit(row, edit) });
+      return true;
+    });
+    return found ? this.getSweep(sweepId) : undefined;
+  }
+
+  async setTrialAnnotations(id: string, edit: AnnotationEdit): Promise<TrialRecord | undefined> {
+    return this.db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM trial WHERE id = ${id} FOR UPDATE`;
+      const row = await tx.trial.findUnique({ where: { id }, select: { tags: true, notes: true } });
+      if (!row) return undefined;
+      // These two columns only: the run's own are the controller's to move.
+      return toTrialRecord(await tx.trial.update({ where: { id }, data: applyAnnotationEdit(row, edit) }));
+    });
   }
 
   async setLookPending(sweepId: string, pending: boolean): Promise<boolean> {

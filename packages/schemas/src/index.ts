@@ -1,3 +1,4 @@
+export * from "./annotations";
 export * from "./artifacts";
 export * from "./dataset";
 export * from "./env-settings";

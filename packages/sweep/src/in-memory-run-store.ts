@@ -1,3 +1,4 @@
+import { type AnnotationEdit, applyAnnotationEdit } from "@tailsweep/schemas";
 import type { TrialPlan } from "./expand";
 import {
   addsAsItRuns,
@@ -61,6 +62,8 @@ export class InMemoryRunStore implements RunStore {
           createdAt,
           trialCount: input.trials.length,
           provenance: structuredClone(input.provenance ?? {}),
+          tags: [],
+          notes: "",
         },
         cancelled: false,
         lookPending: addsAsItRuns(input.spec),
@@ -347,6 +350,20 @@ export class InMemoryRunStore implements RunStore {
     return structuredClone(this.sweeps.get(sweepId)?.revisions ?? []);
   }
 
+  async setSweepAnnotations(sweepId: string, edit: AnnotationEdit): Promise<SweepRecord | undefined> {
+    const s = this.sweeps.get(sweepId);
+    if (!s) return undefined;
+    Object.assign(s.record, applyAnnotationEdit(s.record, edit));
+    return this.getSweep(sweepId);
+  }
+
+  async setTrialAnnotations(id: string, edit: AnnotationEdit): Promise<TrialRecord | undefined> {
+    const t = this.trials.get(id);
+    if (!t) return undefined;
+    Object.assign(t, applyAnnotationEdit(t, edit));
+    return structuredClone(t);
+  }
+
   async setLookPending(sweepId: string, pending: boolean): Promise<boolean> {
     const s = this.sweeps.get(sweepId);
     if (!s) return false;
@@ -424,6 +441,8 @@ export class InMemoryRunStore implements RunStore {
       attempt: 0,
       maxAttempts,
       retries: [],
+      tags: [],
+      notes: "",
     };
     this.trials.set(id, record);
     return record;

@@ -1,4 +1,4 @@
-import { hasErrorCode, parseSweepFile } from "@tailsweep/schemas";
+import { ANNOTATION_LIMITS, hasErrorCode, isInputError, parseSweepFile } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { expandSweep, planTrials } from "./expand";
 import { emptyTrialCounts, type RunStore, type TrialRecord, type TrialResult, trialId } from "./run-store";
@@ -719,6 +719,71 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       }
       expect(await store.setLookPending("tpe", false)).toBe(true);
       expect((await store.getSweep("tpe"))!.status).toBe("completed");
+    });
+
+    it("keeps people's tags and notes on a sweep and a trial: an edit changes what it names, a refused one nothing", async () => {
+      const { store, first } = await fresh();
+      expect(await store.getSweep("sw1")).toMatchObject({ tags: [], notes: "" });
+      expect((await store.listTrials("sw1")).every((t) => t.tags.length === 0 && t.notes === "")).toBe(true);
+      const tagged = await store.setSweepAnnotations("sw1", {
+        tags: ["ablation", "paper:fig3"],
+        notes: "# Why\nν",
+      });
+      expect(tagged).toMatchObject({
+        id: "sw1",
+        status: "running",
+        tags: ["ablation", "paper:fig3"],
+        notes: "# Why\nν",
+      });
+      expect(await store.getSweep("sw1")).toEqual(tagged);
+      expect((await store.listSweeps("p1"))[0]).toEqual(tagged);
+      // added and removed against what is stored, sorted; notes left out stay
+      const changed = await store.setSweepAnnotations("sw1", {
+        addTags: ["baseline"],
+        removeTags: ["ablation"],
+      });
+      expect(changed).toMatchObject({ tags: ["baseline", "paper:fig3"], notes: "# Why\nν" });
+      // one over the limit: refused as the caller's mistake, and what was stored stays
+      const many = Array.from(
+        { length: ANNOTATION_LIMITS.tags - 1 },
+        (_, i) => `t${String(i).padStart(2, "0")}`,
+      );
+      const refused = await store
+        .setSweepAnnotations("sw1", { addTags: many, notes: "lost" })
+        .catch((e: unknown) => e);
+      expect(isInputError(refused) && refused.field).toBe("tags");
+      expect(await store.getSweep("sw1")).toEqual(changed);
+      expect(await store.setSweepAnnotations("sw1", { notes: "" })).toMatchObject({
+        tags: ["baseline", "paper:fig3"],
+        notes: "",
+      });
+
+      const running = await store.claimTrial(first.id, "w1", at(1));
+      const trial = await store.setTrialAnnotations(first.id, {
+        tags: ["diverged"],
+        notes: "loss NaN at epoch 3",
+      });
+      expect(trial).toEqual({ ...running, tags: ["diverged"], notes: "loss NaN at epoch 3" });
+      expect(await store.getTrial(first.id)).toEqual(trial);
+      // the run goes on as if nothing happened, and keeps its notes through its transitions
+      const done = await store.completeTrial(first.id, 1, result, at(2));
+      expect(done).toMatchObject({ state: "succeeded", tags: ["diverged"], notes: "loss NaN at epoch 3" });
+      expect(await store.setTrialAnnotations(first.id, { removeTags: ["diverged"] })).toMatchObject({
+        state: "succeeded",
+        tags: [],
+        notes: "loss NaN at epoch 3",
+      });
+      const others = (await store.listTrials("sw1")).filter((t) => t.id !== first.id);
+      expect(others.every((t) => t.tags.length === 0 && t.notes === "")).toBe(true);
+
+      expect(await store.setSweepAnnotations("nope", { notes: "x" })).toBeUndefined();
+      expect(await store.setTrialAnnotations("nope", { notes: "x" })).toBeUndefined();
+      // a cancelled sweep can still be written about
+      await store.cancelSweep("sw1", at(3));
+      expect(await store.setSweepAnnotations("sw1", { addTags: ["stopped"] })).toMatchObject({
+        status: "cancelled",
+        tags: ["baseline", "paper:fig3", "stopped"],
+      });
     });
 
     it("reports a sweep completed when every trial is final", async () => {

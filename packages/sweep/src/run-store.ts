@@ -1,4 +1,6 @@
 import {
+  type AnnotationEdit,
+  type Annotations,
   AppError,
   type RunConfig,
   type SweepSpec,
@@ -8,8 +10,11 @@ import {
 import type { ConfigIdentity, TrialPlan } from "./expand";
 import { countByState, type TrialState } from "./trial-state";
 
-/** A submitted sweep. Its spec changes only by a new {@link SweepRevision} (seeds added), never in place. */
-export interface SweepRecord {
+/**
+ * A submitted sweep. Its spec changes only by a new {@link SweepRevision} (seeds added), never in place; its tags and
+ * notes ({@link Annotations}) are people's, changed by {@link RunStore.setSweepAnnotations}.
+ */
+export interface SweepRecord extends Annotations {
   id: string;
   project: string;
   name: string;
@@ -30,9 +35,10 @@ export interface SweepRecord {
 
 /**
  * One trial and where it stands. `attempt` counts claims: 0 until first claimed. Its configuration's key, label and
- * kind ({@link ConfigIdentity}) were fixed when it was planned and are stored with it.
+ * kind ({@link ConfigIdentity}) were fixed when it was planned and are stored with it; its tags and notes are people's
+ * ({@link RunStore.setTrialAnnotations}).
  */
-export interface TrialRecord extends ConfigIdentity {
+export interface TrialRecord extends ConfigIdentity, Annotations {
   id: string;
   sweepId: string;
   key: string;
@@ -320,6 +326,14 @@ export interface RunStore {
   ): Promise<{ revision: SweepRevision | undefined; added: TrialRecord[] }>;
   /** A sweep's revisions, oldest (the submission) first; empty when there is no such sweep. */
   listRevisions(sweepId: string): Promise<SweepRevision[]>;
+  /**
+   * Changes a sweep's tags and notes (schemas' `applyAnnotationEdit` on what is stored, in one step, so two edits at
+   * once both count), whatever its status. Returns the sweep as it is after, or undefined when there is none; an
+   * edit that would exceed the tag limit is refused (InputError) and changes nothing.
+   */
+  setSweepAnnotations(sweepId: string, edit: AnnotationEdit): Promise<SweepRecord | undefined>;
+  /** The same for one trial, whatever its state: its run is not touched. */
+  setTrialAnnotations(trialId: string, edit: AnnotationEdit): Promise<TrialRecord | undefined>;
   /**
    * Whether a sequential sweep's next look is still to be taken (or a TPE sweep's next proposal): while it is, the
    * sweep is `running` though no trial is open, so nothing takes it for completed between a round's last result and
