@@ -4,12 +4,12 @@ import { ACTIONS, can, ROLES } from "./roles";
 import { apiTokenId, generateApiToken, hashApiToken, TOKEN_PREFIX } from "./tokens";
 
 describe("roles", () => {
-  it("let viewers read, members also launch and cancel, and only owners delete and manage", () => {
+  it("let viewers read, members also annotate, launch and cancel, and only owners delete and manage", () => {
     const allowed = Object.fromEntries(ROLES.map((r) => [r, ACTIONS.filter((a) => can(r, a))]));
     expect(allowed).toEqual({
       viewer: ["read"],
-      member: ["read", "launch", "cancel"],
-      owner: ["read", "launch", "cancel", "delete", "manage-members", "manage-tokens"],
+      member: ["read", "annotate", "launch", "cancel"],
+      owner: ["read", "annotate", "launch", "cancel", "delete", "manage-members", "manage-tokens"],
     });
   });
 });

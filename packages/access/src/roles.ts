@@ -6,13 +6,25 @@ export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
 /** What a request can ask to do in a project. */
-export const ACTIONS = ["read", "launch", "cancel", "delete", "manage-members", "manage-tokens"] as const;
+export const ACTIONS = [
+  "read",
+  "annotate",
+  "launch",
+  "cancel",
+  "delete",
+  "manage-members",
+  "manage-tokens",
+] as const;
 export const ActionSchema = z.enum(ACTIONS);
 export type Action = z.infer<typeof ActionSchema>;
 
-/** The weakest role allowed each action: viewers read, members also launch and cancel, owners manage. */
+/**
+ * The weakest role allowed each action: viewers read, members also tag and write notes on sweeps and trials, launch
+ * and cancel, owners manage.
+ */
 const NEEDS: Record<Action, Role> = {
   read: "viewer",
+  annotate: "member",
   launch: "member",
   cancel: "member",
   delete: "owner",

@@ -31,6 +31,8 @@ export function sweepListEntry(runs: SweepRuns) {
     status: sweep.status,
     createdAt: sweep.createdAt,
     trialCount: sweep.trialCount,
+    tags: sweep.tags,
+    notes: sweep.notes,
     counts: progress.counts,
     progress,
     objective: sweep.spec.objective,

@@ -9,6 +9,7 @@ import {
   planConfirmation,
   planExtension,
   rankConfigurations,
+  SweepNotFoundError,
   selectionRuns,
   sequentialStatus,
   sweepHeatmap,
@@ -18,6 +19,7 @@ import {
   trialTable,
 } from "@tailsweep/analysis";
 import {
+  AnnotationEditSchema,
   AppError,
   ConfigError,
   FreshSeedsSchema,
@@ -29,11 +31,13 @@ import {
   parseSweepFile,
   SeedRequestSchema,
   type SweepSpec,
+  TagsSchema,
 } from "@tailsweep/schemas";
 import {
   EPOCH_SERIES_METRICS,
   type ExtendRequest,
   gpuTrialCount,
+  type SweepRecord,
   storedSweepIdFor,
   type TrialRecord,
   tpeProgress,
@@ -44,6 +48,7 @@ import { z } from "zod";
 import { authorize, canRead } from "../caller";
 import { checked, LIMITS, labelField, nameField } from "../input";
 import { type ApiContext, audited, type SweepLauncher, t } from "../trpc";
+import { annotationAudit } from "./annotations";
 import { readableRuns, sweepIdInput, sweepOrThrow } from "./sweep-access";
 
 /** A bad sweep file, as tRPC's BAD_REQUEST with one `path: problem` line per field (the form shows each at its field). */
@@ -152,12 +157,22 @@ async function addRevision(
   return { revision: revision?.revision ?? null, added: added.length };
 }
 
+/** What the sweep list's search looks in, lower-cased: where it is, what it is called, and what people wrote on it. */
+function searchable(s: SweepRecord): string {
+  return [`${s.project}/${s.name}`, s.id, s.spec.description ?? "", s.notes, ...s.tags]
+    .join("\n")
+    .toLowerCase();
+}
+
 /** Sweeps: list, read, compare, chart and weigh the knobs of one, launch, retry, resume, extend, confirm, cancel and delete. */
 /** A sweep and the format of its export. */
 const exportInput = checked(sweepIdInput.extend({ format: z.enum(EXPORT_FORMATS) }));
 
 export const sweepsRouter = t.router({
-  /** Sweeps newest first, with progress and the best configuration so far; filter by project, status or text. */
+  /**
+   * Sweeps newest first, with progress, tags and notes, and the best configuration so far; filter by project, status,
+   * tags (those with every one given) or a text found in the project, name, id, description, notes or a tag.
+   */
   list: t.procedure
     .input(
       checked(
@@ -165,17 +180,19 @@ export const sweepsRouter = t.router({
           .object({
             project: nameField.optional(),
             status: z.enum(["running", "completed", "cancelled"]).optional(),
+            tags: TagsSchema.optional(),
             search: labelField.optional(),
           })
           .default({}),
       ),
     )
     .query(async ({ ctx, input }) => {
-      const search = input.search?.toLowerCase();
+      const search = input.search?.trim().toLowerCase();
       const sweeps = (await ctx.store.listSweeps(input.project))
         .filter((s) => canRead(ctx.caller, s.project))
         .filter((s) => !input.status || s.status === input.status)
-        .filter((s) => !search || `${s.project}/${s.name} ${s.id}`.toLowerCase().includes(search))
+        .filter((s) => (input.tags ?? []).every((tag) => s.tags.includes(tag)))
+        .filter((s) => !search || searchable(s).includes(search))
         .reverse();
       return Promise.all(sweeps.map(async (s) => sweepListEntry(await loadSweepRuns(ctx.store, s))));
     }),
@@ -516,6 +533,23 @@ export const sweepsRouter = t.router({
     const sweep = await sweepOrThrow(ctx, input.id);
     return (await ctx.store.listRevisions(sweep.id)).map(({ spec: _spec, ...r }) => r);
   }),
+
+  /**
+   * Changes a sweep's tags (replaced, or some added and removed) and notes, for members of its project; a read-only
+   * viewer is refused. Its trials and their runs are not touched, so no controller is needed. Audited when anything
+   * changed. Answers the tags and notes as stored after.
+   */
+  annotate: t.procedure
+    .input(checked(sweepIdInput.extend(AnnotationEditSchema.shape)))
+    .mutation(async ({ ctx, input: { id, ...edit } }) => {
+      const sweep = await sweepOrThrow(ctx, id, "annotate");
+      const after = await ctx.store.setSweepAnnotations(sweep.id, edit);
+      if (!after) throw new SweepNotFoundError(id); // deleted meanwhile
+      const change = annotationAudit(sweep, after);
+      if (change)
+        await audited(ctx, sweep.project, "sweep.annotate", sweep.id, { name: sweep.name, ...change });
+      return { tags: after.tags, notes: after.notes };
+    }),
 
   /** Stops a sweep: its waiting trials are cancelled, running ones finish or are handed back. */
   cancel: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {

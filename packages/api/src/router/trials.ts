@@ -1,3 +1,4 @@
+import type { Action } from "@tailsweep/access";
 import {
   EvaluationMetricSchema,
   evaluatePredictions,
@@ -6,23 +7,27 @@ import {
   trialDetail,
   trialFiles,
 } from "@tailsweep/analysis";
-import { ARTIFACT_FILES, UnavailableError } from "@tailsweep/schemas";
+import { AnnotationEditSchema, ARTIFACT_FILES, UnavailableError } from "@tailsweep/schemas";
 import type { ArtifactStore } from "@tailsweep/sweep";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize } from "../caller";
 import { checked, idField } from "../input";
-import { type ApiContext, t } from "../trpc";
+import { type ApiContext, audited, t } from "../trpc";
+import { annotationAudit } from "./annotations";
 
 /** The stable code of a request for trial files where this server reaches no artifact store. */
 export const NO_ARTIFACT_STORE_CODE = "NO_ARTIFACT_STORE";
 
-/** The trial, once the caller may read it: NOT_FOUND for an unknown id, FORBIDDEN for another project's. */
-async function readableTrial(ctx: ApiContext, id: string) {
+/**
+ * The trial, once the caller may do `action` to it (read, by default): NOT_FOUND for an unknown id or another
+ * project's, FORBIDDEN for a role too weak.
+ */
+async function readableTrial(ctx: ApiContext, id: string, action: Action = "read") {
   const trial = await ctx.store.getTrial(id);
   if (!trial) throw new TRPCError({ code: "NOT_FOUND", message: `no trial with id ${id}` });
   const sweep = await ctx.store.getSweep(trial.sweepId);
-  authorize(ctx.caller, sweep?.project ?? "", "read", `trial with id ${id}`);
+  authorize(ctx.caller, sweep?.project ?? "", action, `trial with id ${id}`);
   return { trial, sweep };
 }
 
@@ -54,6 +59,22 @@ export const trialsRouter = t.router({
     );
     return { trial, epochs, result: result ?? null, detail, provenance: sweep?.provenance ?? {} };
   }),
+
+  /**
+   * Changes a trial's tags and notes (as `sweeps.annotate` does a sweep's), for members of its project, whatever its
+   * state: its run is not touched. Audited when anything changed.
+   */
+  annotate: t.procedure
+    .input(checked(z.object({ id: idField }).strict().extend(AnnotationEditSchema.shape)))
+    .mutation(async ({ ctx, input: { id, ...edit } }) => {
+      const { trial, sweep } = await readableTrial(ctx, id, "annotate");
+      const after = await ctx.store.setTrialAnnotations(trial.id, edit);
+      if (!after) throw new TRPCError({ code: "NOT_FOUND", message: `no trial with id ${id}` });
+      const change = annotationAudit(trial, after);
+      if (change && sweep)
+        await audited(ctx, sweep.project, "trial.annotate", trial.id, { name: trial.configLabel, ...change });
+      return { tags: after.tags, notes: after.notes };
+    }),
 
   /** What the trial kept: its artifacts with their sizes as written and as stored, and its checkpoint if any. */
   files: t.procedure.input(checked(z.object({ id: idField }).strict())).query(async ({ ctx, input }) => {

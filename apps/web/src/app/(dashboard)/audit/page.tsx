@@ -3,7 +3,7 @@ import { api } from "../../../server/store";
 
 export const dynamic = "force-dynamic";
 
-/** Who launched, cancelled or deleted what, newest first, in the projects the viewer can read (`?project=` for one). */
+/** Who launched, cancelled, deleted or annotated what, newest first, in the projects the viewer can read (`?project=` for one). */
 export default async function AuditPage({ searchParams }: { searchParams: Promise<{ project?: string }> }) {
   const { project } = await searchParams;
   const entries = await (await api()).audit.list(project ? { project, limit: 200 } : { limit: 200 });
@@ -35,6 +35,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 <td>
                   {e.action.startsWith("sweep.") && e.action !== "sweep.delete" ? (
                     <a href={`/sweeps/${e.target}`}>{String(e.detail.name ?? e.target)}</a>
+                  ) : e.action.startsWith("trial.") ? (
+                    <a href={`/trials/${encodeURIComponent(e.target)}`}>
+                      {String(e.detail.name ?? e.target)}
+                    </a>
                   ) : (
                     e.target
                   )}
