@@ -220,7 +220,12 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     // Its own process group, as in a terminal: Ctrl-C signals the parent and both its children at once.
     const group = tailsweep(["worker", "--concurrency", "2"], env, { detached: true });
     await workersReady([group], 2);
-    await run(["sweep", "submit", sweepFile("ctrl-c", { nu: [5, 10] }, 1, 40, {}, 5)], env);
+    // Heartbeats every 5 s (stale after 15 s), not the drills' 2 s: this drill is about the hand-back, and on a loaded
+    // machine a worker finishing its epoch before it hands back could look lost first (CI saw it at load 5).
+    await run(
+      ["sweep", "submit", sweepFile("ctrl-c", { nu: [5, 10] }, 1, 40, { heartbeatSeconds: 5 }, 5)],
+      env,
+    );
     const s = await store(databaseUrl);
     const sweep = async () => (await s.listTrials((await onlySweep(s)).id)).map((t) => t.state);
     await waitFor(async () => (await sweep()).every((state) => state === "running"), "both trials to run");
