@@ -16,9 +16,13 @@
 // (from /proc/stat, less this process's and its children's own time: the bench's own threads are not "load"), or when
 // a side's runs spread wider than --max-spread of their median (the interquartile range: one stray run of five is
 // shown in the range but does not void the rest).
+// tailsweep's side runs as the CLI runs it: from an esbuild bundle made as the CLI's is (apps/cli/bin/bundle.mjs,
+// `workspaceBundleOptions`), built once per bench into a temporary folder. Through tsx (`--ours-runner tsx`) the same
+// step takes the same time but ≈ 70 MB more peak RSS: tsx keeps the TypeScript it compiled and its source maps.
 //
 // Usage: pnpm bench [--quick] [--json] [--threads 1,2] [--cases reference,proposed] [--runs 5]
 //                   [--max-load 1] [--max-foreign 0.1] [--max-spread 0.15] [--ours-allocator glibc|jemalloc]
+//                   [--ours-runner bundle|tsx]
 // Set-up of the peer (root, Debian): bash bench/peers/setup-torch.sh
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -42,6 +46,7 @@ const { values } = parseArgs({
     "max-foreign": { type: "string", default: "0.1" },
     "max-spread": { type: "string", default: "0.15" },
     "ours-allocator": { type: "string", default: "glibc" },
+    "ours-runner": { type: "string", default: "bundle" },
   },
 });
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,6 +60,7 @@ const Options = z.object({
   maxForeign: z.number().positive().max(1),
   maxSpread: z.number().positive(),
   oursAllocator: z.enum(["glibc", "jemalloc"]),
+  oursRunner: z.enum(["bundle", "tsx"]),
 });
 const parsedOptions = Options.safeParse({
   threads: values.threads.split(",").map(Number),
@@ -64,6 +70,7 @@ const parsedOptions = Options.safeParse({
   maxForeign: Number(values["max-foreign"]),
   maxSpread: Number(values["max-spread"]),
   oursAllocator: values["ours-allocator"],
+  oursRunner: values["ours-runner"],
 });
 if (!parsedOptions.success) {
   const problems = parsedOptions.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`);
@@ -149,13 +156,22 @@ function oursEnv(threads: number): NodeJS.ProcessEnv {
   };
 }
 
-const oursCommand = (...args: string[]) => [
-  process.execPath,
-  "--import",
-  "tsx",
-  join(here, "peers", "tfjs-step.ts"),
-  ...args,
-];
+/** tailsweep's side as the CLI runs: bench/peers/tfjs-step.ts bundled with the CLI's esbuild options. */
+async function bundledStep(): Promise<string> {
+  const outdir = mkdtempSync(join(tmpdir(), "bench-tfjs-step-"));
+  process.on("exit", () => rmSync(outdir, { recursive: true, force: true }));
+  const { build } = await import("esbuild");
+  const { workspaceBundleOptions } = await import("../apps/cli/bin/bundle.mjs");
+  await build(
+    workspaceBundleOptions({ entryPoints: { "tfjs-step": join(here, "peers", "tfjs-step.ts") }, outdir }),
+  );
+  return join(outdir, "tfjs-step.mjs");
+}
+const oursEntry =
+  options.oursRunner === "bundle"
+    ? [await bundledStep()]
+    : ["--import", "tsx", join(here, "peers", "tfjs-step.ts")];
+const oursCommand = (...args: string[]) => [process.execPath, ...oursEntry, ...args];
 const peerCommand = (...args: string[]) => [
   python ?? "python3",
   join(here, "peers", "torch_step.py"),
@@ -273,7 +289,10 @@ for (const name of options.cases) {
         gflops: gflop[name]! / (oursMs.median / 1000),
         peakRssMb: oursRss,
         backend: ours[0]!.backend,
-        settings: ours[0]!.settings,
+        settings: {
+          runner: options.oursRunner === "bundle" ? "esbuild bundle (as the CLI)" : "tsx",
+          ...ours[0]!.settings,
+        },
         loss: ours[0]!.loss,
       },
       pytorch: peerMs

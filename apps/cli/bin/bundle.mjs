@@ -140,15 +140,15 @@ export async function buildBundle() {
   }
 }
 
-async function build() {
-  const { build: esbuild } = await import("esbuild");
-  // Taken before the build reads any file: an edit made while it runs makes the next start build again.
-  const startedAt = Date.now();
-  const dirName = `build-${startedAt}-${randomUUID().slice(0, 8)}`;
-  const outdir = join(cacheDir, dirName);
-  /** The workspace files the build read, for a failure's record (a success has the metafile). */
-  const read = new Set([entry]);
-
+/**
+ * esbuild's options for a bundle of the workspace's code from `entryPoints` into `outdir`, as the CLI's: every
+ * @tailsweep/* module bundled, every other package imported by the absolute URL Node resolves it to, and
+ * `import.meta.url` in each source file replaced by that file's own URL. `read` collects the workspace files the build
+ * reads. Also what bench/train-vs-pytorch.ts runs its side from, so that it measures tailsweep as the CLI runs it.
+ * @param {{ entryPoints: Record<string, string>, outdir: string, read?: Set<string> }} options
+ * @returns {import("esbuild").BuildOptions}
+ */
+export function workspaceBundleOptions({ entryPoints, outdir, read = new Set() }) {
   /** @type {import("esbuild").Plugin} */
   const workspacePlugin = {
     name: "tailsweep-workspace",
@@ -182,31 +182,42 @@ async function build() {
     },
   };
 
+  return {
+    entryPoints,
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    // Node's own conditions and fields, so that the bundle resolves what Node resolves (esbuild adds "module").
+    conditions: [],
+    mainFields: ["main"],
+    // Class and function names as written: errors' names and the like must not become `InputError2`.
+    keepNames: true,
+    // Read only when stacks are printed (bin/tailsweep.mjs).
+    sourcemap: "linked",
+    sourcesContent: false,
+    metafile: true,
+    absWorkingDir: root,
+    tsconfig: join(root, "tsconfig.json"),
+    plugins: [workspacePlugin],
+    logLevel: "silent",
+  };
+}
+
+async function build() {
+  const { build: esbuild } = await import("esbuild");
+  // Taken before the build reads any file: an edit made while it runs makes the next start build again.
+  const startedAt = Date.now();
+  const dirName = `build-${startedAt}-${randomUUID().slice(0, 8)}`;
+  const outdir = join(cacheDir, dirName);
+  /** The workspace files the build read, for a failure's record (a success has the metafile). */
+  const read = new Set([entry]);
   let result;
   try {
-    result = await esbuild({
-      entryPoints: { main: entry },
-      outdir,
-      outExtension: { ".js": ".mjs" },
-      bundle: true,
-      splitting: true,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      // Node's own conditions and fields, so that the bundle resolves what Node resolves (esbuild adds "module").
-      conditions: [],
-      mainFields: ["main"],
-      // Class and function names as written: errors' names and the like must not become `InputError2`.
-      keepNames: true,
-      // Read only when stacks are printed (bin/tailsweep.mjs).
-      sourcemap: "linked",
-      sourcesContent: false,
-      metafile: true,
-      absWorkingDir: root,
-      tsconfig: join(root, "tsconfig.json"),
-      plugins: [workspacePlugin],
-      logLevel: "silent",
-    });
+    result = await esbuild(workspaceBundleOptions({ entryPoints: { main: entry }, outdir, read }));
   } catch (e) {
     rmSync(outdir, { recursive: true, force: true });
     // With their folders: a file that was missing (an import of a module not written yet) changes one when it comes.
