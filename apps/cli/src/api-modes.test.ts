@@ -20,11 +20,14 @@ const dir = mkdtempSync(join(tmpdir(), "tailsweep-modes-"));
 const dbDir = join(dir, "db");
 const sweepId = "modes-0123456789abcdef";
 
+const spec = parseSweepFile({ name: "modes", project: "modes", search: { nu: [5, 10] }, seeds: [1, 2] });
+const trialId = `${sweepId}:${expandSweep(spec)[0]!.key}`;
+
 /** Two configurations × two seeds, finished, with results that differ by configuration and seed. */
 async function seed(opened: OpenedRunStore): Promise<string> {
-  const spec = parseSweepFile({ name: "modes", project: "modes", search: { nu: [5, 10] }, seeds: [1, 2] });
   const t0 = new Date("2026-01-01T00:00:00Z");
   await opened.store.createSweep({ id: sweepId, spec, trials: expandSweep(spec), now: t0 });
+  await opened.store.setSweepAnnotations(sweepId, { tags: ["draft"] });
   for (const [i, trial] of (await opened.store.listTrials(sweepId)).entries()) {
     await opened.store.claimTrial(trial.id, `w${i}`, t0, "cpu");
     // nu=10 ahead on every seed, by an amount that varies with the seed (a constant one is a degenerate test).
@@ -125,8 +128,32 @@ function tailsweep(args: string[], env: Record<string, string> = {}): Promise<Ra
   });
 }
 
-/** What each mode is asked, by name. */
+/**
+ * What each mode is asked, by name. The tags and notes first: the local runs go in this order, the remote ones all at
+ * once, so every later command of both modes sees them set (a repeat of the same edit changes nothing).
+ */
 const COMMANDS: Record<string, string[]> = {
+  tag: [
+    "sweep",
+    "tag",
+    sweepId,
+    "--add",
+    "paper:fig3,ν-grid",
+    "--add",
+    "ν-grid",
+    "--remove",
+    "draft",
+    "--json",
+  ],
+  note: ["sweep", "note", sweepId, "--set", "ν = 10 leads on every seed.\n\nRerun with 5 seeds.", "--json"],
+  trialTag: ["trial", "tag", trialId, "--add", "diverged", "--json"],
+  trialNote: ["trial", "note", trialId, "--set", "loss NaN at epoch 3", "--json"],
+  tags: ["sweep", "tag", sweepId],
+  notes: ["sweep", "note", sweepId],
+  tagged: ["sweep", "list", "--tag", "paper:fig3", "--json"],
+  notTagged: ["sweep", "list", "--tag", "other"],
+  searched: ["sweep", "list", "--search", "RERUN"],
+  badTag: ["sweep", "tag", sweepId, "--add", "ok,<b>", "--remove", "semi;colon"],
   status: ["sweep", "status", sweepId, "--json"],
   latest: ["sweep", "status", "--json"],
   list: ["sweep", "list", "--json"],
@@ -225,6 +252,37 @@ describe("a command in process (localLink) and on a dashboard (httpLink)", { tim
       expect(r.stderr).toContain(
         "tailsweep: --baseline: 'model.nu=7' matches no configuration; use one of: model.nu=10 | model.nu=5",
       );
+    }
+  });
+
+  it("tags and notes a sweep and a trial, lists by tag and text, and refuses a bad tag, the same in both modes", () => {
+    for (const name of ["tag", "note", "trialTag", "trialNote", "tagged"]) {
+      expect([name, local[name]!.code, remote[name]!.code]).toEqual([name, 0, 0]);
+      expect(JSON.parse(remote[name]!.stdout)).toEqual(JSON.parse(local[name]!.stdout));
+    }
+    expect(JSON.parse(local.tag!.stdout)).toEqual({
+      id: sweepId,
+      tags: ["paper:fig3", "ν-grid"],
+    });
+    expect(JSON.parse(local.note!.stdout)).toEqual({
+      id: sweepId,
+      notes: "ν = 10 leads on every seed.\n\nRerun with 5 seeds.",
+    });
+    expect(JSON.parse(local.trialTag!.stdout)).toEqual({ id: trialId, tags: ["diverged"] });
+    expect(JSON.parse(local.trialNote!.stdout)).toEqual({ id: trialId, notes: "loss NaN at epoch 3" });
+    for (const r of [local, remote]) {
+      expect(r.tags!.stdout).toBe(`sweep ${sweepId}: paper:fig3 ν-grid\n`);
+      expect(r.notes!.stdout).toBe("ν = 10 leads on every seed.\n\nRerun with 5 seeds.\n");
+      expect(JSON.parse(r.tagged!.stdout)).toEqual([
+        expect.objectContaining({ id: sweepId, tags: ["paper:fig3", "ν-grid"] }),
+      ]);
+      expect(r.notTagged!.stdout).toBe("no sweep matches\n");
+      expect(r.searched!.stdout).toMatch(new RegExp(`^${sweepId} .* #paper:fig3 #ν-grid\n$`));
+      // every bad tag named by its flag, before anything is opened
+      expect([r.badTag!.code, r.badTag!.stderr]).toEqual([
+        2,
+        'tailsweep: tags: --add[1]: must be 1–64 letters, digits or - _ . : /, got "<b>"; --remove[0]: must be 1–64 letters, digits or - _ . : /, got "semi;colon"\n',
+      ]);
     }
   });
 

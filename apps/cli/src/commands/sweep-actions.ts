@@ -13,6 +13,7 @@ import {
 import { remoteLogin, sweepOrLatest, withApi } from "../api-client";
 import { settings } from "../settings";
 import { wholeFileWriter } from "../write-file-whole";
+import { tagFlags } from "./annotate-actions";
 import { readSweepFile } from "./sweep-file";
 import {
   gpuNote,
@@ -120,9 +121,18 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
   }
 }
 
-/** `sweep list`: the sweeps the caller can read, oldest first, with their trial counts. */
-export async function sweepList(o: { project?: string } & JsonFlag): Promise<void> {
-  const listed = await withApi((api) => api.sweeps.list.query(o.project ? { project: o.project } : {}));
+/** `sweep list`: the sweeps the caller can read, oldest first, with their trial counts and tags. */
+export async function sweepList(
+  o: { project?: string; tag?: string[]; search?: string } & JsonFlag,
+): Promise<void> {
+  const { "--tag": tags } = tagFlags({ "--tag": o.tag });
+  const listed = await withApi((api) =>
+    api.sweeps.list.query({
+      ...(o.project && { project: o.project }),
+      ...(tags && { tags }),
+      ...(o.search !== undefined && { search: o.search }),
+    }),
+  );
   // The API lists newest first.
   const rows: SweepLine[] = listed.reverse().map((s) => ({
     id: s.id,
@@ -132,9 +142,11 @@ export async function sweepList(o: { project?: string } & JsonFlag): Promise<voi
     createdAt: s.createdAt,
     trials: s.trialCount,
     ...s.counts,
+    tags: s.tags,
   }));
+  const filtered = tags !== undefined || o.search !== undefined;
   if (o.json) printJson(rows);
-  else if (rows.length === 0) process.stdout.write("no sweeps yet\n");
+  else if (rows.length === 0) process.stdout.write(filtered ? "no sweep matches\n" : "no sweeps yet\n");
   else for (const r of rows) process.stdout.write(sweepLine(r));
 }
 

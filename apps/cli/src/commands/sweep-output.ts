@@ -20,11 +20,13 @@ export interface SweepLine {
   trials: number;
   succeeded: number;
   failed: number;
+  tags: string[];
 }
 
-/** One line of `sweep list`. */
+/** One line of `sweep list`: its tags last, each after a `#`. */
 export function sweepLine(r: SweepLine): string {
-  return `${r.id}  ${r.createdAt.slice(0, 16).replace("T", " ")}  ${`${r.project}/${r.name}`.padEnd(28)} ${r.status.padEnd(9)} ${r.succeeded}/${r.trials} succeeded, ${r.failed} failed\n`;
+  const tags = r.tags.map((tag) => ` #${tag}`).join("");
+  return `${r.id}  ${r.createdAt.slice(0, 16).replace("T", " ")}  ${`${r.project}/${r.name}`.padEnd(28)} ${r.status.padEnd(9)} ${r.succeeded}/${r.trials} succeeded, ${r.failed} failed${tags}\n`;
 }
 
 /** A configuration ranked by the objective's seed mean; what JSON could not hold (NaN: one seed) is null. */

@@ -5,6 +5,14 @@ import { registerDaemons } from "./daemons";
 import { lazyAction } from "./lazy-action";
 
 /**
+ * A tag-list flag as typed (`a,b`, or spaces between): its tags added to those of an earlier copy of the flag. Here,
+ * not in annotate-actions.ts, so that --help loads nothing; the tags are checked when the command runs.
+ */
+export function tagList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(/[,\s]+/).filter(Boolean)];
+}
+
+/**
  * Registers `tailsweep sweep …`, `tailsweep workers`, `tailsweep worker` and `tailsweep controller`. Every command
  * but `sweep run` and the daemons goes through the API (sweep-actions.ts): the logged-in dashboard's, or the same
  * router in this process on the run store.
@@ -45,10 +53,40 @@ export function registerSweep(program: Command): void {
 
   sweep
     .command("list")
-    .description("every sweep (you may read), oldest first, with its trial counts")
+    .description("every sweep (you may read), oldest first, with its trial counts and tags")
     .option("--project <name>", "only this project's sweeps")
+    .option(
+      "--tag <tags>",
+      "only sweeps with every one of these tags (comma-separated; repeat to add more)",
+      tagList,
+    )
+    .option(
+      "--search <text>",
+      "only sweeps whose project, name, id, description, notes or a tag contain this text",
+    )
     .option("--json", "print JSON")
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepList));
+
+  sweep
+    .command("tag <id>")
+    .description(
+      "add, remove or set a sweep's tags (1–64 letters, digits or - _ . : /; at most 32), or print them; members and owners",
+    )
+    .option("--add <tags>", "tags to add (comma-separated; repeat to add more)", tagList)
+    .option("--remove <tags>", "tags to remove (comma-separated)", tagList)
+    .option("--set <tags>", "replace every tag with these (--set '' removes them all)", tagList)
+    .option("--json", "print JSON")
+    .action(lazyAction(async () => (await import("./annotate-actions")).sweepTag));
+
+  sweep
+    .command("note <id>")
+    .description(
+      "set a sweep's notes (Markdown, at most 16 kB; the report and the dashboard show them), or print them",
+    )
+    .option("--set <text>", "the notes (--set '' clears them)")
+    .option("--file <path>", "the notes from this file")
+    .option("--json", "print JSON")
+    .action(lazyAction(async () => (await import("./annotate-actions")).sweepNote));
 
   sweep
     .command("cancel <id>")

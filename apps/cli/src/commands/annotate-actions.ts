@@ -1,0 +1,118 @@
+import { readFileSync } from "node:fs";
+import { type AnnotationEdit, describeIssues, InputError, NotesSchema, TagsSchema } from "@tailsweep/schemas";
+import { z } from "zod";
+import { type Api, withApi } from "../api-client";
+import { printJson } from "./sweep-output";
+
+/**
+ * `tailsweep sweep|trial tag` and `note`: people's tags and notes on a sweep or a trial, through the API
+ * ({@link withApi}: the logged-in dashboard's, or the router in this process on the run store). Loaded when one of
+ * them runs.
+ */
+
+/**
+ * The tag flags checked as the API checks them (trimmed, each once, sorted), before anything is opened: one refusal
+ * at `tags` naming every bad tag by its flag and place (`--add[1]: must be …`).
+ */
+export function tagFlags(flags: Record<string, string[] | undefined>): Record<string, string[] | undefined> {
+  const parsed = z
+    .object(Object.fromEntries(Object.keys(flags).map((flag) => [flag, TagsSchema.optional()])))
+    .safeParse(flags);
+  if (!parsed.success) throw new InputError("tags", describeIssues(parsed.error).join("; "));
+  return parsed.data;
+}
+
+/** `--set <text>` or `--file <path>` (at most one) as notes, checked as the API checks them; undefined for neither. */
+function notesFlag(o: { set?: string; file?: string }): string | undefined {
+  if (o.set !== undefined && o.file !== undefined)
+    throw new InputError("--set, --file", "give the notes as --set <text> or --file <path>, not both");
+  if (o.file === undefined && o.set === undefined) return undefined;
+  const flag = o.file === undefined ? "--set" : "--file";
+  let text = o.set;
+  if (o.file !== undefined) {
+    try {
+      text = readFileSync(o.file, "utf8");
+    } catch (e) {
+      throw new InputError("--file", `cannot read ${o.file}: ${(e as Error).message}`);
+    }
+  }
+  const parsed = NotesSchema.safeParse(text);
+  if (!parsed.success) throw new InputError(flag, describeIssues(parsed.error).map(stripRoot).join("; "));
+  return parsed.data;
+}
+
+/** A problem of a value checked on its own reads `(root): must be …`: the flag already says which. */
+const stripRoot = (line: string) => line.replace(/^\(root\): /, "");
+
+type Target = "sweep" | "trial";
+
+/** The tags and notes of `id` now, as the API answers them. */
+async function annotationsOf(api: Api, target: Target, id: string) {
+  if (target === "sweep") return api.sweeps.get.query({ id });
+  return (await api.trials.get.query({ id })).trial;
+}
+
+/** Changes `id`'s tags and notes through the API, answering them as stored after. */
+function annotate(api: Api, target: Target, id: string, edit: AnnotationEdit) {
+  return target === "sweep"
+    ? api.sweeps.annotate.mutate({ id, ...edit })
+    : api.trials.annotate.mutate({ id, ...edit });
+}
+
+/** The flags of `tag`. */
+interface TagFlags {
+  add?: string[];
+  remove?: string[];
+  set?: string[];
+  json?: boolean;
+}
+
+/**
+ * `sweep tag <id>` / `trial tag <id>`: with --add, --remove or --set, changes its tags (added and removed against
+ * what is stored then, so two people tagging at once both keep theirs); without them, prints them.
+ */
+async function tagCommand(target: Target, id: string, o: TagFlags): Promise<void> {
+  const {
+    "--add": addTags,
+    "--remove": removeTags,
+    "--set": tags,
+  } = tagFlags({
+    "--add": o.add,
+    "--remove": o.remove,
+    "--set": o.set,
+  });
+  const edit = { ...(tags && { tags }), ...(addTags && { addTags }), ...(removeTags && { removeTags }) };
+  const after = await withApi(async (api) =>
+    Object.keys(edit).length === 0 ? annotationsOf(api, target, id) : annotate(api, target, id, edit),
+  );
+  if (o.json) printJson({ id, tags: after.tags });
+  else
+    process.stdout.write(`${target} ${id}: ${after.tags.length === 0 ? "no tags" : after.tags.join(" ")}\n`);
+}
+
+/** `sweep note <id>` / `trial note <id>`: with --set or --file, replaces its notes (`--set ""` clears them); else prints them. */
+async function noteCommand(
+  target: Target,
+  id: string,
+  o: { set?: string; file?: string; json?: boolean },
+): Promise<void> {
+  const notes = notesFlag(o);
+  const after = await withApi(async (api) =>
+    notes === undefined ? annotationsOf(api, target, id) : annotate(api, target, id, { notes }),
+  );
+  if (o.json) printJson({ id, notes: after.notes });
+  else if (notes !== undefined)
+    process.stdout.write(
+      after.notes === ""
+        ? `${target} ${id}: notes cleared\n`
+        : `${target} ${id}: notes saved (${after.notes.length} characters)\n`,
+    );
+  else process.stdout.write(after.notes === "" ? `${target} ${id} has no notes\n` : `${after.notes}\n`);
+}
+
+export const sweepTag = (id: string, o: TagFlags) => tagCommand("sweep", id, o);
+export const trialTag = (id: string, o: TagFlags) => tagCommand("trial", id, o);
+export const sweepNote = (id: string, o: { set?: string; file?: string; json?: boolean }) =>
+  noteCommand("sweep", id, o);
+export const trialNote = (id: string, o: { set?: string; file?: string; json?: boolean }) =>
+  noteCommand("trial", id, o);
