@@ -264,7 +264,40 @@ describe("renderStudyMarkdown", () => {
       `| ρ=10 | ${formatSummary(report.methodComparisons[0]!.settings[0]!.metrics.balancedAccuracy![0]!.summary)} | ${formatSummary(cell.summary)} ▲ |`,
     );
     const links = [...markdown.matchAll(/\]\(figs\/([^)]+)\)/g)].map((m) => m[1]!);
+    expect(report.sweeps[0]).toMatchObject({ tags: [], notes: "" });
+    expect(markdown).not.toContain("Tags:");
     expect(links.sort()).toEqual([...figures.keys()].sort());
     expect(formatSummary({ ...cell.summary, n: 1 })).toMatch(/\(1 seed\)$/);
+  });
+
+  it("shows each sweep's tags and notes in its overview", async () => {
+    const store = new InMemoryRunStore();
+    await sweepWith(
+      store,
+      "m",
+      { name: "main", search: { variant: ["proposed", "gaussian"] }, seeds: 3 },
+      (p, seed) => 0.6 + shift[p.variant as string]! + seedEffect[seed]!,
+    );
+    await store.setSweepAnnotations("m", {
+      tags: ["paper:fig3", "ν-grid"],
+      notes: "ν = 30 wins on the minority classes.\n\n- rerun with 5 seeds",
+    });
+    const report = await buildStudyReport(store, ["m"], { title: "T" });
+    expect(report.sweeps[0]).toMatchObject({
+      tags: ["paper:fig3", "ν-grid"],
+      notes: "ν = 30 wins on the minority classes.\n\n- rerun with 5 seeds",
+    });
+    const { markdown } = renderStudyMarkdown(report, {});
+    expect(markdown).toContain(
+      [
+        "- **main**: variant ∈ {proposed, gaussian} × 3 seeds (1, 2, 3).",
+        "  Tags: `paper:fig3`, `ν-grid`.",
+        "",
+        "  > ν = 30 wins on the minority classes.",
+        "  >",
+        "  > - rerun with 5 seeds",
+        "",
+      ].join("\n"),
+    );
   });
 });

@@ -96,6 +96,9 @@ export interface SweepOverview {
   /** Fixed settings that differ from the reference (e.g. the `paper` preset): path, this sweep's value, the reference's. */
   differences: { path: string; value: string; reference: string }[];
   failures: { trial: string; params: string; error: string }[];
+  /** People's tags and notes (Markdown) on the sweep. */
+  tags: string[];
+  notes: string;
 }
 
 /**
@@ -342,6 +345,8 @@ function overview(l: SweepRuns, reference: StudyReportOptions["reference"]): Swe
     failures: trials
       .filter((t) => t.state === "failed")
       .map((t) => ({ trial: t.key, params: t.configLabel, error: t.error ?? "" })),
+    tags: sweep.tags,
+    notes: sweep.notes,
   };
 }
 

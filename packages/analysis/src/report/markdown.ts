@@ -256,6 +256,10 @@ function sweepsSection(report: StudyReport): string[] {
       .map(([k, v]) => `${shortParam(k)} ∈ {${v.join(", ")}}`)
       .join(" × ");
     out.push(`- **${s.name}**: ${search || "no search"} × ${s.seeds.length} seeds (${s.seeds.join(", ")}).`);
+    if (s.tags.length > 0) out.push(`  Tags: ${s.tags.map((tag) => `\`${tag}\``).join(", ")}.`);
+    // Markdown already: quoted as written, inside the sweep's item, so its own headings and lists stay its own.
+    if (s.notes !== "")
+      out.push("", ...s.notes.split("\n").map((line) => (line ? `  > ${line}` : "  >")), "");
     if (s.differences.length > 0)
       out.push(
         `  Fixed settings that differ from the ${report.referenceName ?? "reference"}: ${s.differences.map((d) => `${d.path} ${d.value} (${d.reference})`).join("; ")}.`,
