@@ -7,6 +7,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client";
 import { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "./migrate";
+import { newPGlite } from "./pglite-template";
 import { PrismaAccessStore } from "./prisma-access-store";
 import { PrismaRunStore } from "./prisma-run-store";
 import { lockStore, type StoreLock } from "./store-lock";
@@ -72,6 +73,11 @@ export interface RunStoreOptions {
   pgliteDir?: string;
   /** The migrations to apply (default: this repository's prisma/migrations, MIGRATIONS_DIR). */
   migrationsDir?: string;
+  /**
+   * Where a new embedded store's migrated template is kept (pglite-template.ts; default in the system's temporary
+   * folder); false: every new store runs initdb and the migrations itself.
+   */
+  pgliteTemplateDir?: string | false;
 }
 
 /**
@@ -116,7 +122,12 @@ export async function openRunStore(options: RunStoreOptions = {}): Promise<Opene
     lock = await lockStore(dir);
   }
   try {
-    const pglite = dir === "memory" ? new PGlite() : new PGlite(dir);
+    const pglite =
+      options.pgliteTemplateDir === false
+        ? dir === "memory"
+          ? new PGlite()
+          : new PGlite(dir)
+        : await newPGlite(dir, migrate.dir, options.pgliteTemplateDir);
     try {
       await applyMigrations(pglite, migrate);
     } catch (e) {

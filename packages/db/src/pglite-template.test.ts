@@ -1,0 +1,79 @@
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { parseSweepFile } from "@tailsweep/schemas";
+import { expandSweep } from "@tailsweep/sweep";
+import { describe, expect, it } from "vitest";
+import { applyMigrations, MIGRATIONS_DIR } from "./migrate";
+import { openRunStore } from "./open-run-store";
+import { newPGlite } from "./pglite-template";
+
+/**
+ * Every column of the public schema and every applied migration of a PGlite brought up to date as openRunStore does
+ * (newPGlite, then applyMigrations, which finds nothing to do on a template): what a store's schema is.
+ */
+async function schemaOf(pglite: PGlite, migrationsDir = MIGRATIONS_DIR) {
+  try {
+    await applyMigrations(pglite, { dir: migrationsDir });
+    const columns = await pglite.query<{ c: string }>(
+      `SELECT table_name || '.' || column_name || ':' || data_type || ':' || is_nullable || ':' || coalesce(column_default, '') AS c
+       FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1`,
+    );
+    const migrations = await pglite.query<{ migration_name: string; checksum: string }>(
+      `SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL ORDER BY 1`,
+    );
+    return { columns: columns.rows.map((r) => r.c), migrations: migrations.rows };
+  } finally {
+    await pglite.close();
+  }
+}
+
+describe("a new embedded store from the migrated template", { timeout: 120_000 }, () => {
+  const root = mkdtempSync(join(tmpdir(), "tailsweep-template-test-"));
+  const templates = join(root, "templates");
+
+  it("has the schema and migration history a store made by initdb and the migrations has, and keeps its data", async () => {
+    const expected = await schemaOf(new PGlite());
+    expect(expected.migrations.length).toBeGreaterThan(5);
+    expect(await schemaOf(await newPGlite(join(root, "fresh"), MIGRATIONS_DIR, templates))).toEqual(expected);
+    expect(readdirSync(templates).filter((f) => f.endsWith(".tar.gz"))).toHaveLength(1);
+
+    const dir = join(root, "store");
+    const first = await openRunStore({ pgliteDir: dir, pgliteTemplateDir: templates });
+    const spec = parseSweepFile({ name: "kept", project: "p", search: { nu: [5, 10] }, seeds: 2 });
+    await first.store.createSweep({ id: "kept", spec, trials: expandSweep(spec), now: new Date() });
+    await first.close();
+    // An existing store opens as it is (not from the template): its sweep is still there.
+    const again = await openRunStore({ pgliteDir: dir, pgliteTemplateDir: templates });
+    expect((await again.store.listTrials("kept")).length).toBe(4);
+    await again.close();
+    // In memory too, from the same template.
+    expect(await schemaOf(await newPGlite("memory", MIGRATIONS_DIR, templates))).toEqual(expected);
+  });
+
+  it("makes a new template when a migration is added, and drops the old one", async () => {
+    const migrations = join(root, "migrations");
+    cpSync(MIGRATIONS_DIR, migrations, { recursive: true });
+    const before = readdirSync(templates);
+    mkdirSync(join(migrations, "29991231000000_template_test"));
+    writeFileSync(
+      join(migrations, "29991231000000_template_test", "migration.sql"),
+      'CREATE TABLE "template_test" ("id" TEXT PRIMARY KEY);\n',
+    );
+    const { columns } = await schemaOf(await newPGlite("memory", migrations, templates), migrations);
+    expect(columns).toContain("template_test.id:text:NO:");
+    const after = readdirSync(templates);
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
+  });
+
+  it("opens a store the old way when the template cannot be read, and makes it again", async () => {
+    const [name] = readdirSync(templates);
+    writeFileSync(join(templates, name!), "not a tarball");
+    const migrations = join(root, "migrations");
+    const { columns } = await schemaOf(await newPGlite("memory", migrations, templates), migrations);
+    expect(columns).toContain("template_test.id:text:NO:");
+    expect(readdirSync(templates)).toEqual([name]);
+  });
+});

@@ -1,0 +1,118 @@
+// A new embedded store starts from a template: the data folder of a PGlite that ran initdb and every migration,
+// saved once as a gzipped tarball (PGlite's dumpDataDir) and loaded into each new store (its loadDataDir). initdb
+// inside wasm is most of what opening a new store costs — 3 to 7 s on the 2-core machine against about 1 s to load
+// the template — and every fresh store pays it: a new TAILSWEEP_DB_DIR, an in-memory store in a test, each run of the
+// quick sweep's bench. The template is keyed by PGlite's version and the migrations' names and SQL, so a new
+// migration or PGlite makes a new one; it is made from an in-memory PGlite, never from a user's folder.
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { PGlite } from "@electric-sql/pglite";
+import { applyMigrations, MIGRATIONS_DIR } from "./migrate";
+
+/** Where templates are kept unless told otherwise: shared by every store of this user on this machine. */
+export const DEFAULT_TEMPLATE_DIR = path.join(
+  tmpdir(),
+  `tailsweep-pglite-templates-${process.getuid?.() ?? "u"}`,
+);
+
+/** Bumped when what a template holds changes in a way its key does not show. */
+const FORMAT = 1;
+
+/** PGlite's installed version, from its package.json (found from its entry point: its exports hide the file). */
+function pgliteVersion(): string {
+  let dir = path.dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
+  for (let up = 0; up < 5; up++, dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (!existsSync(file)) continue;
+    const pkg: unknown = JSON.parse(readFileSync(file, "utf8"));
+    if (typeof pkg === "object" && pkg !== null && "name" in pkg && pkg.name === "@electric-sql/pglite")
+      return "version" in pkg ? String(pkg.version) : "unknown";
+  }
+  return "unknown";
+}
+
+/** The template's name: a hash of the format, PGlite's version and each migration's name and SQL. */
+function templateKey(migrationsDir: string): string {
+  const hash = createHash("sha256").update(`${FORMAT}\n${pgliteVersion()}\n`);
+  const names = existsSync(migrationsDir)
+    ? readdirSync(migrationsDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
+    : [];
+  for (const name of names)
+    hash.update(`${name}\n`).update(readFileSync(path.join(migrationsDir, name, "migration.sql")));
+  return hash.digest("hex").slice(0, 24);
+}
+
+/**
+ * The migrated template's tarball (uncompressed), from `templateDir`, made there first if absent; undefined when it
+ * can be neither read nor made (the caller then runs initdb as before). Several processes may make it at once: each
+ * writes its own temporary file and renames it into place, so a reader sees a whole template or none.
+ */
+export async function pgliteTemplate(
+  migrationsDir = MIGRATIONS_DIR,
+  templateDir = DEFAULT_TEMPLATE_DIR,
+): Promise<Uint8Array | undefined> {
+  const key = templateKey(migrationsDir);
+  const file = path.join(templateDir, `${key}.tar.gz`);
+  try {
+    if (existsSync(file)) return gunzipSync(readFileSync(file));
+  } catch {
+    rmSync(file, { force: true }); // unreadable or cut short: made again below
+  }
+  try {
+    const pglite = new PGlite();
+    let tarball: Uint8Array;
+    try {
+      await applyMigrations(pglite, { dir: migrationsDir });
+      tarball = new Uint8Array(await (await pglite.dumpDataDir("none")).arrayBuffer());
+    } finally {
+      await pglite.close();
+    }
+    mkdirSync(templateDir, { recursive: true });
+    const temporary = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+    writeFileSync(temporary, gzipSync(tarball, { level: 1 }));
+    renameSync(temporary, file);
+    // Templates of older migrations or PGlite versions are not read again.
+    for (const name of readdirSync(templateDir))
+      if (name.endsWith(".tar.gz") && name !== path.basename(file))
+        rmSync(path.join(templateDir, name), { force: true });
+    return tarball;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A PGlite on `dir` ("memory" for one in memory): a folder that already holds a database opens as it is; a new one
+ * starts from the migrated template when there is one.
+ */
+export async function newPGlite(
+  dir: string,
+  migrationsDir = MIGRATIONS_DIR,
+  templateDir = DEFAULT_TEMPLATE_DIR,
+): Promise<PGlite> {
+  const fresh = dir === "memory" || !existsSync(path.join(dir, "PG_VERSION"));
+  const template = fresh ? await pgliteTemplate(migrationsDir, templateDir) : undefined;
+  const open = (loadDataDir?: Blob) => {
+    const options = loadDataDir ? { loadDataDir } : {};
+    return dir === "memory" ? new PGlite(options) : new PGlite(dir, options);
+  };
+  if (!template) return open();
+  const pglite = open(new Blob([template]));
+  try {
+    await pglite.waitReady;
+    return pglite;
+  } catch (e) {
+    // A template this PGlite cannot load is made again next time; in memory there is nothing to clean up, so it
+    // starts the old way now.
+    rmSync(path.join(templateDir, `${templateKey(migrationsDir)}.tar.gz`), { force: true });
+    if (dir !== "memory") throw e;
+    return open();
+  }
+}
