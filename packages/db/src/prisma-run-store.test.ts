@@ -1,10 +1,11 @@
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaClient } from "./generated/prisma/client";
 import { applyMigrations } from "./migrate";
+import { newPGlite } from "./pglite-template";
 import { PrismaRunStore, STORED_DATA_INVALID, StoredDataError } from "./prisma-run-store";
 
 // Rows changed behind the store's back (a hand edit, a bad migration): reading them must say which row and field,
@@ -35,7 +36,7 @@ describe("PrismaRunStore reading malformed JSON columns", () => {
   };
 
   beforeAll(async () => {
-    pglite = new PGlite();
+    pglite = await newPGlite("memory");
     await applyMigrations(pglite);
     db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
     store = new PrismaRunStore(db);
@@ -109,7 +110,7 @@ describe("PrismaRunStore reading a sweep stored before dataset versions", () => 
   const spec = parseSweepFile({ name: "legacy", project: "p", seeds: [1, 2], search: { nu: [5, 30] } });
 
   beforeAll(async () => {
-    pglite = new PGlite();
+    pglite = await newPGlite("memory");
     await applyMigrations(pglite);
     db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
     store = new PrismaRunStore(db);

@@ -1,9 +1,10 @@
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client";
 import { applyMigrations } from "./migrate";
 import { type OpenedRunStore, openRunStore } from "./open-run-store";
+import { newPGlite } from "./pglite-template";
 import { PrismaAccessStore } from "./prisma-access-store";
 import { PrismaRunStore } from "./prisma-run-store";
 
@@ -46,7 +47,8 @@ let shared: Promise<PGlite> | undefined;
  */
 async function freshPGliteStore(): Promise<OpenedRunStore> {
   shared ??= (async () => {
-    const pglite = new PGlite();
+    // From the migrated template (pglite-template.ts): a second where initdb takes several.
+    const pglite = await newPGlite("memory");
     await applyMigrations(pglite);
     return pglite;
   })();
