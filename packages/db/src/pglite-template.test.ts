@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -7,7 +7,7 @@ import { expandSweep } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
 import { applyMigrations, MIGRATIONS_DIR } from "./migrate";
 import { openRunStore } from "./open-run-store";
-import { newPGlite } from "./pglite-template";
+import { newPGlite, pgliteTemplate } from "./pglite-template";
 
 /**
  * Every column of the public schema and every applied migration of a PGlite brought up to date as openRunStore does
@@ -75,5 +75,15 @@ describe("a new embedded store from the migrated template", { timeout: 120_000 }
     const { columns } = await schemaOf(await newPGlite("memory", migrations, templates), migrations);
     expect(columns).toContain("template_test.id:text:NO:");
     expect(readdirSync(templates)).toEqual([name]);
+  });
+
+  it("neither reads nor writes a template in a folder others can write to", async () => {
+    const shared = join(root, "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    expect(await pgliteTemplate(MIGRATIONS_DIR, shared)).toBeUndefined();
+    expect(readdirSync(shared)).toEqual([]);
+    const { migrations } = await schemaOf(await newPGlite("memory", MIGRATIONS_DIR, shared));
+    expect(migrations.length).toBeGreaterThan(5); // opened the old way
   });
 });

@@ -5,19 +5,27 @@
 // quick sweep's bench. The template is keyed by PGlite's version and the migrations' names and SQL, so a new
 // migration or PGlite makes a new one; it is made from an in-memory PGlite, never from a user's folder.
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
+import { assertOwn, cacheDirCandidates, ownDir } from "@tailsweep/schemas/own-cache";
 import { applyMigrations, MIGRATIONS_DIR } from "./migrate";
 
-/** Where templates are kept unless told otherwise: shared by every store of this user on this machine. */
-export const DEFAULT_TEMPLATE_DIR = path.join(
-  tmpdir(),
-  `tailsweep-pglite-templates-${process.getuid?.() ?? "u"}`,
-);
+/**
+ * Where templates are kept unless told otherwise, shared by every store of this user on this machine: the first of
+ * ~/.cache/tailsweep/pglite and the temporary folder's tailsweep-pglite-<uid> that is this user's own (a template is
+ * loaded as the new store's database, so nobody else may be able to put one there).
+ */
+function defaultTemplateDir(): string | undefined {
+  for (const dir of cacheDirCandidates("pglite")) {
+    try {
+      return ownDir(dir);
+    } catch {}
+  }
+  return undefined;
+}
 
 /** Bumped when what a template holds changes in a way its key does not show. */
 const FORMAT = 1;
@@ -56,12 +64,21 @@ function templateKey(migrationsDir: string): string {
  */
 export async function pgliteTemplate(
   migrationsDir = MIGRATIONS_DIR,
-  templateDir = DEFAULT_TEMPLATE_DIR,
+  templateDir = defaultTemplateDir(),
 ): Promise<Uint8Array | undefined> {
+  if (templateDir === undefined) return undefined;
+  try {
+    ownDir(templateDir);
+  } catch {
+    return undefined; // another user's folder, or one anyone can write to: no template from it
+  }
   const key = templateKey(migrationsDir);
   const file = path.join(templateDir, `${key}.tar.gz`);
   try {
-    if (existsSync(file)) return gunzipSync(readFileSync(file));
+    if (existsSync(file)) {
+      assertOwn(file, "file");
+      return gunzipSync(readFileSync(file));
+    }
   } catch {
     rmSync(file, { force: true }); // unreadable or cut short: made again below
   }
@@ -74,9 +91,8 @@ export async function pgliteTemplate(
     } finally {
       await pglite.close();
     }
-    mkdirSync(templateDir, { recursive: true });
     const temporary = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-    writeFileSync(temporary, gzipSync(tarball, { level: 1 }));
+    writeFileSync(temporary, gzipSync(tarball, { level: 1 }), { mode: 0o600 });
     renameSync(temporary, file);
     // Templates of older migrations or PGlite versions are not read again.
     for (const name of readdirSync(templateDir))
@@ -95,7 +111,7 @@ export async function pgliteTemplate(
 export async function newPGlite(
   dir: string,
   migrationsDir = MIGRATIONS_DIR,
-  templateDir = DEFAULT_TEMPLATE_DIR,
+  templateDir = defaultTemplateDir(),
 ): Promise<PGlite> {
   const fresh = dir === "memory" || !existsSync(path.join(dir, "PG_VERSION"));
   const template = fresh ? await pgliteTemplate(migrationsDir, templateDir) : undefined;
@@ -111,7 +127,7 @@ export async function newPGlite(
   } catch (e) {
     // A template this PGlite cannot load is made again next time; in memory there is nothing to clean up, so it
     // starts the old way now.
-    rmSync(path.join(templateDir, `${templateKey(migrationsDir)}.tar.gz`), { force: true });
+    if (templateDir) rmSync(path.join(templateDir, `${templateKey(migrationsDir)}.tar.gz`), { force: true });
     if (dir !== "memory") throw e;
     return open();
   }

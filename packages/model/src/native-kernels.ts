@@ -14,9 +14,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { assertOwn, cacheDirCandidates, ownDir } from "@tailsweep/schemas/own-cache";
 
 const SOURCE = `
 #include <math.h>
@@ -108,22 +108,6 @@ export function loadNativeKernels(options: NativeBuildOptions = {}): Promise<Nat
   return pending;
 }
 
-/** The process's user id, where the platform has one (the cache must be this user's own). */
-const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
-
-/**
- * Refuses a path another user could have written: it must be what `kind` says (no symlink), owned by this user, and
- * writable by no group or other user. A cached library is loaded into the process, so a folder anyone can write to
- * (a shared /tmp) must not be able to plant one.
- */
-function assertOwn(path: string, kind: "directory" | "file"): void {
-  const stat = lstatSync(path);
-  if (kind === "directory" ? !stat.isDirectory() : !stat.isFile())
-    throw new Error(`${path} is not a ${kind} (a link or something else)`);
-  if (uid !== undefined && stat.uid !== uid) throw new Error(`${path} belongs to another user`);
-  if ((stat.mode & 0o022) !== 0) throw new Error(`${path} is writable by others`);
-}
-
 async function build(options: NativeBuildOptions): Promise<NativeKernelsResult> {
   const compiler = options.compiler ?? "cc";
   let version: string;
@@ -144,15 +128,12 @@ async function build(options: NativeBuildOptions): Promise<NativeKernelsResult> 
     .update([SOURCE, version, machine, process.platform, process.arch, FLAGS.join(" ")].join("\0"))
     .digest("hex")
     .slice(0, 16);
-  const dirs = options.cacheDir
-    ? [options.cacheDir]
-    : [join(homedir(), ".cache", "tailsweep", "native"), join(tmpdir(), `tailsweep-native-${uid ?? "user"}`)];
+  const dirs = options.cacheDir ? [options.cacheDir] : cacheDirCandidates("native");
   const failures: string[] = [];
   for (const dir of dirs) {
     const target = join(dir, `kernels-${hash}.so`);
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      assertOwn(dir, "directory");
+      ownDir(dir);
       if (existsSync(target)) {
         assertOwn(target, "file");
         try {
