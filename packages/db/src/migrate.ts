@@ -40,6 +40,13 @@ const DATA_STEPS: Record<string, (db: SqlConnection) => Promise<void>> = {
   "20261202040000_trial_config_identity": fillTrialIdentity,
 };
 
+/** The data steps by name with their code: part of a new store's template key (pglite-template.ts). */
+export function dataStepsSignature(): string {
+  return Object.entries(DATA_STEPS)
+    .map(([name, step]) => `${name}\n${step.toString()}`)
+    .join("\n");
+}
+
 /** A stable number for the advisory lock that serialises concurrent migrators on one database. */
 const MIGRATION_LOCK_KEY = 72_707_369;
 

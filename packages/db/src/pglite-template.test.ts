@@ -1,10 +1,21 @@
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { applyMigrations, MIGRATIONS_DIR } from "./migrate";
 import { openRunStore } from "./open-run-store";
 import { newPGlite, pgliteTemplate } from "./pglite-template";
@@ -32,6 +43,7 @@ async function schemaOf(pglite: PGlite, migrationsDir = MIGRATIONS_DIR) {
 describe("a new embedded store from the migrated template", { timeout: 120_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), "tailsweep-template-test-"));
   const templates = join(root, "templates");
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("has the schema and migration history a store made by initdb and the migrations has, and keeps its data", async () => {
     const expected = await schemaOf(new PGlite());
@@ -52,7 +64,7 @@ describe("a new embedded store from the migrated template", { timeout: 120_000 }
     expect(await schemaOf(await newPGlite("memory", MIGRATIONS_DIR, templates))).toEqual(expected);
   });
 
-  it("makes a new template when a migration is added, and drops the old one", async () => {
+  it("makes a new template when a migration is added, keeping the old one among the last three", async () => {
     const migrations = join(root, "migrations");
     cpSync(MIGRATIONS_DIR, migrations, { recursive: true });
     const before = readdirSync(templates);
@@ -64,17 +76,22 @@ describe("a new embedded store from the migrated template", { timeout: 120_000 }
     const { columns } = await schemaOf(await newPGlite("memory", migrations, templates), migrations);
     expect(columns).toContain("template_test.id:text:NO:");
     const after = readdirSync(templates);
-    expect(after).toHaveLength(1);
-    expect(after).not.toEqual(before);
+    expect(after).toHaveLength(2);
+    expect(after).toEqual(expect.arrayContaining(before));
   });
 
   it("opens a store the old way when the template cannot be read, and makes it again", async () => {
-    const [name] = readdirSync(templates);
+    // the newest: the template of the migrations with the added one, which this test opens with
+    const [name] = readdirSync(templates)
+      .map((n) => ({ n, at: statSync(join(templates, n)).mtimeMs }))
+      .sort((a, b) => b.at - a.at)
+      .map((e) => e.n);
     writeFileSync(join(templates, name!), "not a tarball");
     const migrations = join(root, "migrations");
     const { columns } = await schemaOf(await newPGlite("memory", migrations, templates), migrations);
     expect(columns).toContain("template_test.id:text:NO:");
-    expect(readdirSync(templates)).toEqual([name]);
+    expect(readdirSync(templates)).toContain(name);
+    expect(readFileSync(join(templates, name!)).length).toBeGreaterThan(1000); // made again
   });
 
   it("neither reads nor writes a template in a folder others can write to", async () => {
@@ -85,5 +102,20 @@ describe("a new embedded store from the migrated template", { timeout: 120_000 }
     expect(readdirSync(shared)).toEqual([]);
     const { migrations } = await schemaOf(await newPGlite("memory", MIGRATIONS_DIR, shared));
     expect(migrations.length).toBeGreaterThan(5); // opened the old way
+  });
+
+  it("makes a template that is not a tar archive again, and keeps what a new folder held before", async () => {
+    const own = join(root, "bad-templates");
+    expect(await pgliteTemplate(MIGRATIONS_DIR, own)).toBeDefined();
+    const [name] = readdirSync(own);
+    // gzip that unpacks, but not into a tar archive
+    writeFileSync(join(own, name!), gzipSync(Buffer.alloc(4096, 7)));
+    const dir = join(root, "kept-folder");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "notes.txt"), "mine");
+    expect((await schemaOf(await newPGlite(dir, MIGRATIONS_DIR, own))).migrations.length).toBeGreaterThan(5);
+    expect(readFileSync(join(dir, "notes.txt"), "utf8")).toBe("mine");
+    expect(readdirSync(dir)).toContain("PG_VERSION");
+    expect(readFileSync(join(own, name!)).length).toBeGreaterThan(100_000); // made again
   });
 });

@@ -5,13 +5,13 @@
 // quick sweep's bench. The template is keyed by PGlite's version and the migrations' names and SQL, so a new
 // migration or PGlite makes a new one; it is made from an in-memory PGlite, never from a user's folder.
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
 import { assertOwn, cacheDirCandidates, ownDir } from "@tailsweep/schemas/own-cache";
-import { applyMigrations, MIGRATIONS_DIR } from "./migrate";
+import { applyMigrations, dataStepsSignature, MIGRATIONS_DIR } from "./migrate";
 
 /**
  * Where templates are kept unless told otherwise, shared by every store of this user on this machine: the first of
@@ -30,22 +30,33 @@ function defaultTemplateDir(): string | undefined {
 /** Bumped when what a template holds changes in a way its key does not show. */
 const FORMAT = 1;
 
-/** PGlite's installed version, from its package.json (found from its entry point: its exports hide the file). */
-function pgliteVersion(): string {
-  let dir = path.dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
-  for (let up = 0; up < 5; up++, dir = path.dirname(dir)) {
-    const file = path.join(dir, "package.json");
-    if (!existsSync(file)) continue;
-    const pkg: unknown = JSON.parse(readFileSync(file, "utf8"));
-    if (typeof pkg === "object" && pkg !== null && "name" in pkg && pkg.name === "@electric-sql/pglite")
-      return "version" in pkg ? String(pkg.version) : "unknown";
-  }
-  return "unknown";
+/**
+ * PGlite's installed version, from its package.json (found from its entry point: its exports hide the file);
+ * undefined where it cannot be found, as in a bundle that carries PGlite inside it (the GPU kit).
+ */
+function pgliteVersion(): string | undefined {
+  try {
+    let dir = path.dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
+    for (let up = 0; up < 5; up++, dir = path.dirname(dir)) {
+      const file = path.join(dir, "package.json");
+      if (!existsSync(file)) continue;
+      const pkg: unknown = JSON.parse(readFileSync(file, "utf8"));
+      if (typeof pkg === "object" && pkg !== null && "name" in pkg && pkg.name === "@electric-sql/pglite")
+        return "version" in pkg && typeof pkg.version === "string" ? pkg.version : undefined;
+    }
+  } catch {}
+  return undefined;
 }
 
-/** The template's name: a hash of the format, PGlite's version and each migration's name and SQL. */
-function templateKey(migrationsDir: string): string {
-  const hash = createHash("sha256").update(`${FORMAT}\n${pgliteVersion()}\n`);
+/**
+ * The template's name: a hash of the format, PGlite's version, each migration's name and SQL and the data steps'
+ * code (they run on the template's empty tables today, but one that inserted rows would put them in it). Undefined
+ * when PGlite's version is unknown: a key that does not change with PGlite could hand a new PGlite an old data folder.
+ */
+function templateKey(migrationsDir: string): string | undefined {
+  const version = pgliteVersion();
+  if (version === undefined) return undefined;
+  const hash = createHash("sha256").update(`${FORMAT}\n${version}\n${dataStepsSignature()}\n`);
   const names = existsSync(migrationsDir)
     ? readdirSync(migrationsDir, { withFileTypes: true })
         .filter((d) => d.isDirectory())
@@ -55,6 +66,24 @@ function templateKey(migrationsDir: string): string {
   for (const name of names)
     hash.update(`${name}\n`).update(readFileSync(path.join(migrationsDir, name, "migration.sql")));
   return hash.digest("hex").slice(0, 24);
+}
+
+/** A template's file name, and a temporary one while it is written: nothing else in the folder is touched. */
+const TEMPLATE_FILE = /^[0-9a-f]{24}\.tar\.gz$/;
+const TEMPORARY_FILE = /^[0-9a-f]{24}\.tar\.gz\.\d+\.[0-9a-f]{8}\.tmp$/;
+/** Templates kept: two checkouts with different migrations on one machine do not throw each other's away. */
+const KEEP_TEMPLATES = 3;
+
+/** Drops all but the newest templates, and temporary files left by a process that died writing one. */
+function tidy(templateDir: string): void {
+  const entries = readdirSync(templateDir).map((name) => {
+    const file = path.join(templateDir, name);
+    return { name, file, mtime: statSync(file).mtimeMs };
+  });
+  const templates = entries.filter((e) => TEMPLATE_FILE.test(e.name)).sort((a, b) => b.mtime - a.mtime);
+  for (const old of templates.slice(KEEP_TEMPLATES)) rmSync(old.file, { force: true });
+  for (const e of entries)
+    if (TEMPORARY_FILE.test(e.name) && Date.now() - e.mtime > 10 * 60_000) rmSync(e.file, { force: true });
 }
 
 /**
@@ -73,11 +102,16 @@ export async function pgliteTemplate(
     return undefined; // another user's folder, or one anyone can write to: no template from it
   }
   const key = templateKey(migrationsDir);
+  if (key === undefined) return undefined;
   const file = path.join(templateDir, `${key}.tar.gz`);
   try {
     if (existsSync(file)) {
       assertOwn(file, "file");
-      return gunzipSync(readFileSync(file));
+      const tarball = gunzipSync(readFileSync(file));
+      // A tar archive's first header says "ustar" at byte 257; anything else would reach PGlite's loader, whose
+      // failures surface as unhandled stream errors rather than a rejected promise.
+      if (Buffer.from(tarball.subarray(257, 262)).toString("latin1") === "ustar") return tarball;
+      throw new Error(`${file} is not a tar archive`);
     }
   } catch {
     rmSync(file, { force: true }); // unreadable or cut short: made again below
@@ -94,10 +128,7 @@ export async function pgliteTemplate(
     const temporary = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
     writeFileSync(temporary, gzipSync(tarball, { level: 1 }), { mode: 0o600 });
     renameSync(temporary, file);
-    // Templates of older migrations or PGlite versions are not read again.
-    for (const name of readdirSync(templateDir))
-      if (name.endsWith(".tar.gz") && name !== path.basename(file))
-        rmSync(path.join(templateDir, name), { force: true });
+    tidy(templateDir);
     return tarball;
   } catch {
     return undefined;
@@ -120,15 +151,21 @@ export async function newPGlite(
     return dir === "memory" ? new PGlite(options) : new PGlite(dir, options);
   };
   if (!template) return open();
+  // What the folder held before (the store's lock, or whatever a user keeps there): never removed below.
+  const before = new Set(dir !== "memory" && existsSync(dir) ? readdirSync(dir) : []);
   const pglite = open(new Blob([template]));
   try {
     await pglite.waitReady;
     return pglite;
-  } catch (e) {
-    // A template this PGlite cannot load is made again next time; in memory there is nothing to clean up, so it
-    // starts the old way now.
-    if (templateDir) rmSync(path.join(templateDir, `${templateKey(migrationsDir)}.tar.gz`), { force: true });
-    if (dir !== "memory") throw e;
+  } catch {
+    await pglite.close().catch(() => {});
+    // A template this PGlite cannot load is made again next time. What it unpacked into a new folder goes, or the
+    // next opening would take the half-written folder for a database; then the old way.
+    const key = templateDir && templateKey(migrationsDir);
+    if (key) rmSync(path.join(templateDir, `${key}.tar.gz`), { force: true });
+    if (dir !== "memory" && existsSync(dir))
+      for (const name of readdirSync(dir))
+        if (!before.has(name)) rmSync(path.join(dir, name), { recursive: true, force: true });
     return open();
   }
 }
