@@ -369,10 +369,9 @@ export type SweepPareto = Omit<ParetoFront, "configurations" | "claims"> & {
  * else the sweep's for its objective metric, else higher is better. A direction that contradicts the metric's own is
  * a problem, not a silent override.
  */
-/** An objective's direction: as asked if it agrees with the metric's own, else the metric's own, else the sweep's. */
 export function directionOf(
   asked: SweepParetoOptions["objectives"][number],
-  objective: { metric: string; direction: ParetoObjective["direction"] },
+  objective?: { metric: string; direction: ParetoObjective["direction"] },
 ): { direction: ParetoObjective["direction"] } | { problem: string } {
   const own = metricDirection(asked.metric);
   if (own && asked.direction && asked.direction !== own)
@@ -381,7 +380,7 @@ export function directionOf(
     };
   return {
     direction:
-      asked.direction ?? own ?? (asked.metric === objective.metric ? objective.direction : "maximize"),
+      asked.direction ?? own ?? (asked.metric === objective?.metric ? objective.direction : "maximize"),
   };
 }
 

@@ -645,8 +645,9 @@ async function ensureConsumer(
   // (or CLI commands) may start together: one's delete or add may find another's work done, which is success.
   if (existing.exists) await jsm.consumers.delete(stream, consumer.durable).catch(unlessNotFound);
   await jsm.consumers.add(stream, config).catch(async (e: unknown) => {
-    const now = await consumerFilter(jsm, stream, consumer.durable);
-    if (!now.exists || now.filter !== consumer.filter) throw e;
+    // The add's own error is the one to report, whatever asking again says.
+    const now = await consumerFilter(jsm, stream, consumer.durable).catch(() => undefined);
+    if (!now?.exists || now.filter !== consumer.filter) throw e;
   });
 }
 

@@ -7,11 +7,12 @@ const OBJECTIVES_FORM =
 /**
  * `balancedAccuracy:max,minorityRecall:max` (`compare --objectives`, `report --pareto`) as the API's objectives (a
  * direction left out is the API's to choose: the metric's own, else max). Every bad item is named in one InputError
- * at `flag`, with the form allowed.
+ * at `flag`, with the form allowed, and `fewHint` when fewer than two were given.
  */
 export function parseObjectives(
   text: string,
   flag: string,
+  fewHint?: string,
 ): { metric: string; direction?: "maximize" | "minimize" }[] {
   const problems: string[] = [];
   const objectives = text.split(",").flatMap((item, i) => {
@@ -29,7 +30,9 @@ export function parseObjectives(
     return [{ metric, ...(way && { direction: way }) }];
   });
   if (problems.length === 0 && objectives.length < 2)
-    problems.push(`a front needs at least 2 objectives, got ${objectives.length}`);
+    problems.push(
+      `a front needs at least 2 objectives, got ${objectives.length}${fewHint ? ` (${fewHint})` : ""}`,
+    );
   if (problems.length > 0) throw new InputError(flag, `${problems.join("; ")} (${OBJECTIVES_FORM})`);
   return objectives;
 }

@@ -32,7 +32,15 @@ function commandLine(): string {
 export async function reportCommand(sweeps: string[], o: ReportFlags): Promise<void> {
   const figuresDir =
     o.out && (o.figures ?? join(dirname(o.out), `${basename(o.out).replace(/\.md$/i, "")}-figures`));
-  const objectives = typeof o.pareto === "string" ? parseObjectives(o.pareto, "--pareto") : undefined;
+  // --pareto takes an optional value, so `--pareto s1 s2` reads s1 as the objectives: say how to write it.
+  const objectives =
+    typeof o.pareto === "string"
+      ? parseObjectives(
+          o.pareto,
+          "--pareto",
+          "a word after --pareto is read as its objectives: put --pareto after the sweeps, or write --pareto=balancedAccuracy:max,minorityRecall:max",
+        )
+      : undefined;
   const { report, rendered } = await withApi(
     (api) =>
       api.reports.study.query({

@@ -43,7 +43,7 @@ export function reportObjectives(
       problems.push(`${name}: ${o.metric} is already an objective`);
       continue;
     }
-    const direction = directionOf(o, { metric: "", direction: "maximize" });
+    const direction = directionOf(o);
     if ("problem" in direction) problems.push(`${name}: ${direction.problem}`);
     else objectives.push({ metric: o.metric, direction: direction.direction });
     const reported = methodSweeps.some(({ trials, results }) =>
