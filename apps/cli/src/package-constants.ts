@@ -44,6 +44,10 @@ export const STORE_ENV_HELP = {
     help: 'the embedded run store\'s folder ("memory": in memory, gone at exit)',
     default: join(".tailsweep", "db"),
   },
+  TAILSWEEP_PGLITE_TEMPLATE_DIR: {
+    help: 'where a new embedded store\'s migrated template is kept ("off": none, each new store runs initdb itself)',
+    default: "~/.cache/tailsweep/pglite (else the temporary folder)",
+  },
   TAILSWEEP_MIGRATIONS_DIR: {
     help: "the folder of database migrations to apply (a bundle without the repository carries its own)",
     default: MIGRATIONS_DIR,

@@ -17,6 +17,10 @@ describe("where the run store is", () => {
       pgliteDir: DEFAULT_PGLITE_DIR,
       migrationsDir: "/kit/prisma/migrations",
     });
+    expect(runStoreOptionsFromEnv({ TAILSWEEP_PGLITE_TEMPLATE_DIR: "off" }).pgliteTemplateDir).toBe(false);
+    expect(runStoreOptionsFromEnv({ TAILSWEEP_PGLITE_TEMPLATE_DIR: "/var/cache/ts" }).pgliteTemplateDir).toBe(
+      "/var/cache/ts",
+    );
     expect(() => runStoreOptionsFromEnv({ DATABASE_URL: "mysql://root:hunter2@db/x" })).toThrow(
       /DATABASE_URL: must be a postgres or postgresql URL/,
     );

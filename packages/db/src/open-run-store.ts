@@ -43,6 +43,10 @@ export const STORE_ENV = {
     help: 'the embedded run store\'s folder ("memory": in memory, gone at exit)',
     default: DEFAULT_PGLITE_DIR,
   }),
+  TAILSWEEP_PGLITE_TEMPLATE_DIR: envVariable(envText().optional(), {
+    help: 'where a new embedded store\'s migrated template is kept ("off": none, each new store runs initdb itself)',
+    default: "~/.cache/tailsweep/pglite (else the temporary folder)",
+  }),
   TAILSWEEP_MIGRATIONS_DIR: envVariable(envText().optional(), {
     help: "the folder of database migrations to apply (a bundle without the repository carries its own)",
     default: MIGRATIONS_DIR,
@@ -62,6 +66,9 @@ export function runStoreOptionsFromEnv(
     ...(v.DATABASE_URL && { databaseUrl: v.DATABASE_URL }),
     pgliteDir: v.TAILSWEEP_DB_DIR,
     ...(v.TAILSWEEP_MIGRATIONS_DIR && { migrationsDir: v.TAILSWEEP_MIGRATIONS_DIR }),
+    ...(v.TAILSWEEP_PGLITE_TEMPLATE_DIR && {
+      pgliteTemplateDir: v.TAILSWEEP_PGLITE_TEMPLATE_DIR === "off" ? false : v.TAILSWEEP_PGLITE_TEMPLATE_DIR,
+    }),
   };
 }
 

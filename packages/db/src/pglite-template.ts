@@ -153,7 +153,7 @@ export async function newPGlite(
   if (!template) return open();
   // What the folder held before (the store's lock, or whatever a user keeps there): never removed below.
   const before = new Set(dir !== "memory" && existsSync(dir) ? readdirSync(dir) : []);
-  const pglite = open(new Blob([template]));
+  const pglite = open(new Blob([new Uint8Array(template)]));
   try {
     await pglite.waitReady;
     return pglite;
