@@ -924,6 +924,90 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.waitForURL(/\/sweeps\//);
   });
 
+  it("edits a sweep's tags and notes on its page, shows them after a reload, and filters the sweep list by a tag (issue #20)", async () => {
+    const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
+    await page.goto(`${base}/sweeps/${sweep!.id}`);
+    const form = page.locator("[data-testid=annotations] [data-testid=annotate-form]");
+    await page.click("[data-testid=annotations] summary >> text=edit tags and notes");
+    // A bad tag first: refused with every bad one named, what was typed kept, nothing stored.
+    await form.locator('input[name="tags"]').fill("paper:fig3, <b>, two;words");
+    await form.locator("textarea[name=notes]").fill("kept while refused");
+    await form.locator("button[type=submit]").click();
+    const error = page.locator("[data-testid=annotate-error]");
+    await error.waitFor({ state: "visible" });
+    const rule = "must be 1–64 letters, digits or - _ . : /";
+    expect(await error.textContent()).toBe(
+      `input.tags[1]: ${rule}, got "<b>"; input.tags[2]: ${rule}, got "two;words"`,
+    );
+    expect(await form.locator('input[name="tags"]').inputValue()).toBe("paper:fig3, <b>, two;words");
+    expect(await form.locator("textarea[name=notes]").inputValue()).toBe("kept while refused");
+    expect(await trpc(base, "sweeps.get", { id: sweep!.id })).toMatchObject({ tags: [], notes: "" });
+
+    await form.locator('input[name="tags"]').fill("paper:fig3 baseline,baseline");
+    const notes = "ν = 30 wins on the tail classes.\n\n<b>not bold</b>\nsecond line";
+    await form.locator("textarea[name=notes]").fill(notes);
+    await form.locator("button[type=submit]").click();
+    await page.locator("[data-testid=annotations] [data-testid=tags]").waitFor({ state: "visible" });
+    await page.reload();
+    const chips = page.locator("[data-testid=annotations] [data-testid=tags] li");
+    expect(await chips.allInnerTexts()).toEqual(["baseline", "paper:fig3"]);
+    const shown = page.locator("[data-testid=annotations] [data-testid=notes]");
+    // escaped, a paragraph per block, its line breaks kept
+    expect(await shown.locator("p").allInnerTexts()).toEqual([
+      "ν = 30 wins on the tail classes.",
+      "<b>not bold</b>\nsecond line",
+    ]);
+    expect(await shown.locator("b").count()).toBe(0);
+    expect(await trpc(base, "sweeps.get", { id: sweep!.id })).toMatchObject({
+      tags: ["baseline", "paper:fig3"],
+      notes,
+    });
+    await page.screenshot({ path: join(artifacts, "annotations.png"), fullPage: true });
+
+    // The list: tags per sweep, and a chip is a link to the sweeps carrying it (a GET filter, also typed in the form).
+    await page.goto(`${base}/`);
+    const rows = page.locator("[data-testid=sweeps] tbody tr");
+    expect(await rows.count()).toBe(4);
+    await page.click("[data-testid=sweeps] [data-testid=tags] >> text=paper:fig3");
+    await page.waitForURL(/\?tag=paper%3Afig3$/);
+    expect((await rows.allInnerTexts()).map((r) => r.split("\t")[0])).toEqual(["web/tiny-web"]);
+    await page.goto(`${base}/`);
+    await page.fill('form.filters input[name="tag"]', "no-such-tag");
+    await page.click("form.filters button[type=submit]");
+    await page.waitForURL(/tag=no-such-tag/);
+    expect(await page.locator("main").textContent()).toContain("No sweep matches these filters.");
+    // the search reads the notes too
+    await page.goto(`${base}/?q=${encodeURIComponent("tail classes")}`);
+    expect((await rows.allInnerTexts()).map((r) => r.split("\t")[0])).toEqual(["web/tiny-web"]);
+  });
+
+  it("edits a trial's tags and notes with a plain form POST, without JavaScript", async () => {
+    const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
+    const [trial] = await trpc<{ id: string }[]>(base, "sweeps.trials", { id: sweep!.id });
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const plain = await context.newPage();
+    await plain.goto(`${base}/trials/${encodeURIComponent(trial!.id)}`);
+    await plain.click("[data-testid=annotations] summary");
+    await plain.fill('[data-testid=annotate-form] input[name="tags"]', "diverged");
+    await plain.fill("[data-testid=annotate-form] textarea[name=notes]", "loss spiked at epoch 1");
+    await Promise.all([
+      plain.waitForNavigation(),
+      plain.click("[data-testid=annotate-form] button[type=submit]"),
+    ]);
+    await plain.goto(`${base}/trials/${encodeURIComponent(trial!.id)}`);
+    expect(await plain.locator("[data-testid=annotations] [data-testid=tags] li").allInnerTexts()).toEqual([
+      "diverged",
+    ]);
+    expect(await plain.locator("[data-testid=annotations] [data-testid=notes] p").allInnerTexts()).toEqual([
+      "loss spiked at epoch 1",
+    ]);
+    await context.close();
+    const got = await trpc<{ trial: { tags: string[]; notes: string } }>(base, "trials.get", {
+      id: trial!.id,
+    });
+    expect(got.trial).toMatchObject({ tags: ["diverged"], notes: "loss spiked at epoch 1" });
+  });
+
   it("renders a sweep page in Chromium within 2 s", async () => {
     const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
     const fresh = await browser.newPage();

@@ -45,7 +45,7 @@ const fileInput = z.object({ id: idField, name: z.enum(ARTIFACT_FILES) }).strict
 
 /** Trials: one at a time, with everything the trial page shows. */
 export const trialsRouter = t.router({
-  /** One trial: config, seed, attempts and their reasons, per-epoch metrics, result, and the sweep's provenance. */
+  /** One trial: config, seed, attempts and their reasons, tags and notes, per-epoch metrics, result, and its sweep's project and provenance. */
   get: t.procedure.input(checked(z.object({ id: idField }).strict())).query(async ({ ctx, input }) => {
     const { trial, sweep } = await readableTrial(ctx, input.id);
     const [epochs, result] = await Promise.all([
@@ -57,7 +57,15 @@ export const trialsRouter = t.router({
       result?.metrics,
       epochs.filter((e) => e.attempt === trial.attempt),
     );
-    return { trial, epochs, result: result ?? null, detail, provenance: sweep?.provenance ?? {} };
+    return {
+      trial,
+      epochs,
+      result: result ?? null,
+      detail,
+      provenance: sweep?.provenance ?? {},
+      // whose it is: the page offers the tags-and-notes form to the project's members
+      project: sweep?.project ?? null,
+    };
   }),
 
   /**

@@ -1,3 +1,5 @@
+import { messageOf } from "@tailsweep/schemas";
+import { TagChips } from "../../components/annotations";
 import { AutoSubmit } from "../../components/auto-submit";
 import { ProgressBar } from "../../components/progress-bar";
 import { age, pct, stamp } from "../../lib/format";
@@ -5,9 +7,17 @@ import { api } from "../../server/store";
 
 export const dynamic = "force-dynamic";
 
-type Search = { project?: string; status?: "running" | "completed" | "cancelled"; q?: string };
+type Search = {
+  project?: string;
+  status?: "running" | "completed" | "cancelled";
+  q?: string;
+  tag?: string;
+};
 
-/** Sweeps, newest first, per project: status, progress, the best configuration so far and age; search and filters. */
+/**
+ * Sweeps, newest first, per project: status, progress, tags, the best configuration so far and age; search (also in
+ * descriptions, notes and tags) and filters, a tag's among them, all GET parameters.
+ */
 export default async function SweepsPage({
   searchParams,
 }: {
@@ -20,12 +30,23 @@ export default async function SweepsPage({
       ? (sp.status as Search["status"])
       : undefined,
     q: sp.q || undefined,
+    tag: sp.tag?.trim() || undefined,
   };
   const caller = await api();
-  const [projects, sweeps] = await Promise.all([
+  // A tag that cannot be one (typed into the URL) is said as the API refuses it, above an empty list.
+  const [projects, listed] = await Promise.all([
     caller.projects(),
-    caller.sweeps.list({ project: filters.project, status: filters.status, search: filters.q }),
+    caller.sweeps
+      .list({
+        project: filters.project,
+        status: filters.status,
+        search: filters.q,
+        ...(filters.tag && { tags: [filters.tag] }),
+      })
+      .then((sweeps) => ({ sweeps, refused: null }))
+      .catch((e: unknown) => ({ sweeps: [], refused: messageOf(e) })),
   ]);
+  const { sweeps, refused } = listed;
   return (
     <main>
       <AutoSubmit />
@@ -33,7 +54,11 @@ export default async function SweepsPage({
       <form method="get" className="filters" data-autosubmit>
         <label>
           search
-          <input name="q" defaultValue={filters.q} placeholder="name, project or id" />
+          <input name="q" defaultValue={filters.q} placeholder="name, id, description, notes or tag" />
+        </label>
+        <label>
+          tag
+          <input name="tag" defaultValue={filters.tag} placeholder="paper:fig3" size={14} />
         </label>
         <label>
           project
@@ -58,6 +83,11 @@ export default async function SweepsPage({
         <button type="submit">filter</button>
         <a href="/launch">launch a sweep</a>
       </form>
+      {refused && (
+        <p className="field-error" data-testid="filter-error">
+          {refused}
+        </p>
+      )}
       {sweeps.length === 0 ? (
         <p>
           {projects.length === 0
@@ -70,6 +100,7 @@ export default async function SweepsPage({
             <tr>
               <th>sweep</th>
               <th>status</th>
+              <th>tags</th>
               <th>progress</th>
               <th>best configuration (seed mean)</th>
               <th>created</th>
@@ -88,6 +119,7 @@ export default async function SweepsPage({
                     {s.status}
                     {s.counts.failed > 0 ? ` (${s.counts.failed} failed)` : ""}
                   </td>
+                  <td>{s.tags.length > 0 && <TagChips tags={s.tags} />}</td>
                   <td>
                     <ProgressBar done={s.progress.done} total={s.progress.total} /> {s.progress.done}/
                     {s.progress.total}

@@ -1,6 +1,8 @@
 import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
+import { Annotations } from "../../../../components/annotations";
+import { AnnotationsForm } from "../../../../components/annotations-form";
 import { AutoSubmit } from "../../../../components/auto-submit";
 import { CancelButton } from "../../../../components/cancel-button";
 import { DeleteSweepButton } from "../../../../components/delete-sweep-button";
@@ -101,6 +103,13 @@ export default async function SweepPage({
         {sweep.spec.objective.metric} ({sweep.spec.objective.direction})
         {sweep.spec.description ? ` · ${sweep.spec.description}` : ""}
       </p>
+      <section data-testid="annotations">
+        <Annotations tags={sweep.tags} notes={sweep.notes} />
+        {/* tags and notes change no trial: members may write them on any dashboard, one without a controller too */}
+        {(roleHere === "owner" || roleHere === "member") && (
+          <AnnotationsForm target="sweep" id={sweep.id} tags={sweep.tags} notes={sweep.notes} />
+        )}
+      </section>
       <p>
         {running && launchTarget && (
           <CancelButton sweepId={sweep.id} name={`${sweep.project}/${sweep.name}`} />

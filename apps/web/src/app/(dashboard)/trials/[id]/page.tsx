@@ -1,6 +1,8 @@
 import { appErrorCode, NO_ARTIFACT_STORE_CODE } from "@tailsweep/api";
 import { messageOf } from "@tailsweep/schemas";
 import { notFound } from "next/navigation";
+import { Annotations } from "../../../../components/annotations";
+import { AnnotationsForm } from "../../../../components/annotations-form";
 import { HeatTable } from "../../../../components/heat-table";
 import { svgChart } from "../../../../components/svg-chart";
 import { api } from "../../../../server/store";
@@ -19,7 +21,9 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
   const caller = await api();
   const found = await caller.trials.get({ id: decodeURIComponent(id) }).catch(() => undefined);
   if (!found) notFound();
-  const { trial, epochs, result, detail, provenance } = found;
+  const { trial, epochs, result, detail, provenance, project } = found;
+  const me = await caller.me();
+  const role = me.projects === "all" ? "owner" : me.projects.find((m) => m.project === project)?.role;
   // Where this server reaches no artifact store (a read-only `next start`) the section says so; any other failure
   // (the object store not answering) is said as it is.
   const files = await caller.trials
@@ -44,6 +48,12 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
         </span>
         {result ? ` · ${result.seconds.toFixed(1)} s` : ""}
       </p>
+      <section data-testid="annotations">
+        <Annotations tags={trial.tags} notes={trial.notes} />
+        {(role === "owner" || role === "member") && (
+          <AnnotationsForm target="trial" id={trial.id} tags={trial.tags} notes={trial.notes} />
+        )}
+      </section>
       {ran?.resumed && (
         <p data-testid="resumed">
           attempt {trial.attempt} resumed from its checkpoint after epoch {ran.resumed.fromEpoch}: it saved{" "}
