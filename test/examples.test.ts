@@ -27,6 +27,19 @@ describe("examples/", () => {
     });
   });
 
+  it("tpe-sequential.yaml: a TPE search on seeds 1-2, then its best 2 against gaussian on fresh seeds 3-8", () => {
+    const spec = load("tpe-sequential.yaml");
+    expect(spec).toMatchObject({ method: "tpe", budget: 12, seeds: [1, 2] });
+    expect(spec.sequential).toMatchObject({
+      initial: 2,
+      step: 2,
+      max: 6,
+      seeds: [3, 4, 5, 6, 7, 8],
+      decide: { baseline: "variant=gaussian", top: 2 },
+    });
+    expect(new Set(expandSweep(spec).map((t) => t.seed))).toEqual(new Set([1, 2]));
+  });
+
   it("tpe.yaml: 12 configurations proposed by TPE on 2 seeds, the first 2 queued at once", () => {
     const spec = load("tpe.yaml");
     expect(spec).toMatchObject({

@@ -284,6 +284,117 @@ tpe: { startup: 3, parallel: 2 }
     expect(await api.sweeps.extend({ id: tpe, seeds: { more: 1 } })).toMatchObject({ added: 12 });
   });
 
+  it("composes TPE with a sequential design: the search proposes on its seeds, its best are decided on fresh seeds", async () => {
+    const { id: composed } = await api.sweeps.launch({
+      yaml: `
+name: tpe-sequential
+project: alpha
+method: tpe
+search: { nu: { distribution: loguniform, low: 3, high: 100 }, variant: [gaussian, proposed, supervised] }
+budget: 8
+seeds: { initial: 2, step: 2, max: 6 }
+decide: { baseline: variant=gaussian nu=30, top: 2 }
+tpe: { startup: 3, parallel: 2 }
+`,
+    });
+    // while it searches there is no look, and a person's seeds are refused (the design adds its own)
+    const searching = await api.sweeps.sequential({ id: composed });
+    expect(searching).toMatchObject({ stage: "search", waiting: expect.stringMatching(/^searching: /) });
+    await expect(api.sweeps.extend({ id: composed, seeds: { more: 1 } })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    await waitFor(
+      async () => (await api.sweeps.get({ id: composed })).status === "completed",
+      "the composed sweep",
+      60_000,
+    );
+    const header = await api.sweeps.get({ id: composed });
+    // the baseline the decision stage adds is not one of the search's configurations
+    expect(header.tpe).toMatchObject({ budget: 8, proposed: 8, finished: 8, open: 0, left: 0 });
+    expect(header.spec.seeds).toEqual([1, 2]);
+    const revisions = await api.sweeps.revisions({ id: composed });
+    const kinds = revisions.map((r) => r.kind);
+    expect(kinds.slice(0, 7)).toEqual(["submit", ...new Array(6).fill("propose")]);
+    expect(kinds.slice(7).length).toBeGreaterThan(0);
+    expect(kinds.slice(7).every((k) => k === "round")).toBe(true);
+    const stage = revisions[7]!;
+    expect(stage).toMatchObject({ posthoc: false, by: "controller", seeds: [3, 4] });
+    expect(stage.note).toMatch(
+      /^decision stage: the best 2 of 8 configurations by mean balancedAccuracy on seeds 1–2 \(/,
+    );
+
+    // the family: the two best by their mean on the search seeds, and the baseline; only they run fresh seeds
+    const trials = await opened.store.listTrials(composed);
+    const results = await opened.store.listResults(composed);
+    const search = trials.filter((t) => t.seed <= 2);
+    const decision = trials.filter((t) => t.seed > 2);
+    expect(new Set(search.map((t) => t.configKey)).size).toBe(8);
+    const means = new Map<string, number[]>();
+    for (const t of search)
+      means.set(t.configKey, [
+        ...(means.get(t.configKey) ?? []),
+        results.get(t.id)!.metrics.test.balancedAccuracy,
+      ]);
+    const best = [...means]
+      .map(([key, v]) => [key, v.reduce((a, b) => a + b, 0) / v.length] as const)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 2)
+      .map(([key]) => key);
+    const baselineTrials = decision.filter((t) => !means.has(t.configKey));
+    expect(new Set(baselineTrials.map((t) => t.configLabel))).toEqual(
+      new Set(["model.nu=30 variant=gaussian"]),
+    );
+    expect(new Set(decision.map((t) => t.configKey))).toEqual(
+      new Set([...best, baselineTrials[0]!.configKey]),
+    );
+    expect(Math.min(...decision.map((t) => t.seed))).toBe(3);
+    expect(Math.max(...decision.map((t) => t.seed))).toBeLessThanOrEqual(8);
+
+    // decided by the design's looks on the fresh seeds alone: both chosen (proposed, far better) beat the baseline
+    const decided = await api.sweeps.sequential({ id: composed });
+    expect(decided?.stage).toBe("decision");
+    expect(decided?.result?.rows.map((r) => r.decision)).toEqual(["better", "better"]);
+    for (const r of decided!.result!.rows) expect(r.seeds).toBeLessThanOrEqual(6);
+    // a person's seeds come after the decision seeds, not among them
+    const plan = await api.sweeps.extend({ id: composed, seeds: { more: 1 }, dryRun: true });
+    expect(plan.seeds).toEqual([9]);
+  });
+
+  it("runs a TPE search's decision stage in rounds on fresh seeds while its comparison is open, keeping the search's seeds", async () => {
+    const { id: composed } = await api.sweeps.launch({
+      yaml: `
+name: tpe-sequential-rounds
+project: alpha
+method: tpe
+search: { nu: { distribution: loguniform, low: 3, high: 100 }, variant: [gaussian, supervised] }
+budget: 6
+seeds: { initial: 2, step: 2, max: 6 }
+decide: { baseline: variant=gaussian, top: 1 }
+tpe: { startup: 2, parallel: 2 }
+`,
+    });
+    await waitFor(
+      async () => (await api.sweeps.get({ id: composed })).status === "completed",
+      "the composed sweep",
+      60_000,
+    );
+    const revisions = await api.sweeps.revisions({ id: composed });
+    const rounds = revisions.filter((r) => r.kind === "round");
+    // supervised is within noise of gaussian: the stage starts on seeds 3–4, then adds two at a time to both
+    expect(rounds.length).toBeGreaterThan(1);
+    expect(rounds[0]!.seeds).toEqual([3, 4]);
+    expect(rounds[1]!.seeds).toEqual([3, 4, 5, 6]);
+    const trials = await opened.store.listTrials(composed);
+    const decision = trials.filter((t) => t.seed > 2);
+    expect(new Set(decision.map((t) => t.configLabel.replace(/model\.nu=\S+ /, "")))).toEqual(
+      new Set(["variant=gaussian", "variant=supervised"]),
+    );
+    expect((await api.sweeps.get({ id: composed })).spec.seeds).toEqual([1, 2]);
+    const status = await api.sweeps.sequential({ id: composed });
+    expect(status).toMatchObject({ stage: "decision", look: rounds.length - 1 });
+    expect(status?.result?.rows).toHaveLength(1);
+  });
+
   it("refuses added seeds for a cancelled TPE search with proposals left: resumed, it would propose on them", async () => {
     const { id: tpe } = await api.sweeps.launch({
       yaml: `

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { loadSweepRuns, sequentialStatus } from "@tailsweep/analysis";
+import { loadSweepRuns, seedRanges, sequentialStatus } from "@tailsweep/analysis";
 import type { ArtifactStore, Bus, Subscription } from "@tailsweep/bus";
 import {
   type ClaimReply,
@@ -18,14 +18,17 @@ import {
   type WorkerEvent,
 } from "@tailsweep/schemas";
 import {
+  decisionStageStart,
   type ExtendRequest,
   expandSweep,
+  hasDecisionStage,
   nextTpeProposals,
   planTrials,
   type RunStore,
   type SweepRecord,
   type SweepRevision,
   type TrialRecord,
+  type TrialResult,
   takesGpuTrials,
   tpeConfigurations,
   trialId,
@@ -298,17 +301,24 @@ export class Controller {
 
   /** Takes a sequential sweep's pending look: queues its next round (1), or lets it complete (0). */
   private async takeLook(sweep: SweepRecord): Promise<number> {
-    const status = sequentialStatus(await loadSweepRuns(this.store, sweep))!;
+    const runs = await loadSweepRuns(this.store, sweep);
+    const status = sequentialStatus(runs)!;
+    // A TPE search's decision stage is started by advanceTpe once the search is spent; until then there is no look.
+    if (status.stage === "search") return 0;
     if (status.next) {
       const { seeds, configKeys, undecided } = status.next;
-      const { revision } = await this.extend(sweep.id, {
-        seeds,
-        configKeys,
-        kind: "round",
-        posthoc: false,
-        by: "controller",
-        note: `look ${status.look + 1}: ${undecided} comparison${undecided === 1 ? "" : "s"} still open, run to ${seeds.length} seeds`,
-      });
+      const note = `look ${status.look + 1}: ${undecided} comparison${undecided === 1 ? "" : "s"} still open, run to ${seeds.length} seeds`;
+      const { revision } =
+        status.stage === "decision"
+          ? await this.decisionRound(sweep, seeds, storedPoints(runs.trials, configKeys), note)
+          : await this.extend(sweep.id, {
+              seeds,
+              configKeys,
+              kind: "round",
+              posthoc: false,
+              by: "controller",
+              note,
+            });
       if (revision) return 1;
       // Every trial of the round is stored already (a person added those seeds): there is no next look to wait for.
       this.log(
@@ -424,11 +434,84 @@ export class Controller {
       this.release(sweep.id);
     }
     if (step.exhausted && added === 0 && !configurations.some((c) => c.open)) {
+      if (hasDecisionStage(spec)) return this.startDecisionStage(sweep, trials, results);
       // Cleared only while no trial is open: a retry queued meanwhile keeps the sweep running.
       if (await this.store.setLookPending(sweep.id, false))
         this.log(`sweep ${sweep.id}: TPE proposed ${configurations.length} configurations, all finished`);
     }
     return added;
+  }
+
+  /**
+   * Starts a spent TPE search's decision stage (docs/sweeps.md, "TPE with a sequential design"): its best
+   * `decide.top` configurations and the baseline, on the first `initial` fresh seeds, as the design's first round;
+   * the looks then go on as a grid's. Nothing when the stage has begun; a search none of whose configurations finished
+   * every seed completes without one. Returns 0: it proposes no configuration.
+   */
+  private async startDecisionStage(
+    sweep: SweepRecord,
+    trials: readonly TrialRecord[],
+    results: ReadonlyMap<string, TrialResult>,
+  ): Promise<number> {
+    const { spec } = sweep;
+    const decisionSeeds = new Set(spec.sequential!.seeds);
+    if (trials.some((t) => decisionSeeds.has(t.seed))) return 0;
+    const start = decisionStageStart(spec, trials, results);
+    const metric = spec.sequential!.decide.metric;
+    if (start.chosen.length === 0) {
+      if (await this.store.setLookPending(sweep.id, false))
+        this.log(
+          `sweep ${sweep.id}: none of the ${start.proposed} configurations TPE proposed finished every search seed; no decision stage`,
+        );
+      return 0;
+    }
+    const best = start.chosen.map((c) => `${c.configLabel} (${c.mean.toFixed(4)})`).join(", ");
+    await this.decisionRound(
+      sweep,
+      start.seeds,
+      [start.baseline.params, ...start.chosen.map((c) => c.params)],
+      `decision stage: the best ${start.chosen.length} of ${start.complete} configurations by mean ${metric} on seeds ${seedRanges(spec.seeds)} (${best}) against the baseline ${spec.sequential!.decide.baseline}, on fresh seeds ${seedRanges(start.seeds)}`,
+    );
+    return 0;
+  }
+
+  /**
+   * A round of a TPE search's decision stage: the given configurations on the given seeds, as a planned revision
+   * (`round`). Unlike {@link extend} it leaves the spec's seeds (the search's) as they are, so the decision seeds
+   * stay apart from the search's.
+   */
+  private async decisionRound(
+    sweep: SweepRecord,
+    seeds: number[],
+    points: Record<string, unknown>[],
+    note: string,
+  ): Promise<{ revision: SweepRevision | undefined }> {
+    const { spec } = sweep;
+    const trials = planTrials({ ...spec, seeds }, points);
+    this.hold(sweep.id);
+    try {
+      const revised = await this.store.reviseSweep({
+        sweepId: sweep.id,
+        spec,
+        trials,
+        kind: "round",
+        seeds,
+        configKeys: [...new Set(trials.map((t) => t.configKey))],
+        posthoc: false,
+        by: "controller",
+        note,
+        now: new Date(),
+      });
+      for (const t of revised.added) await this.queue(t);
+      if (revised.revision)
+        this.log(
+          `sweep ${sweep.id}: revision ${revised.revision.revision} (round) ${note}; queued ${revised.added.length} trials`,
+        );
+      await this.warnIfNoGpuWorker(sweep.id, revised.added.filter((t) => t.kind === "gpu").length);
+      return revised;
+    } finally {
+      this.release(sweep.id);
+    }
   }
 
   /** Queues trials that wait again after a retry or resume, under fresh message ids (past the dedupe window). */
@@ -777,11 +860,15 @@ export class Controller {
   }
 }
 
-/** The configurations of a sweep's trials, each once, in the order they were planned. */
-function storedPoints(trials: readonly TrialRecord[]): Record<string, unknown>[] {
+/** The configurations of a sweep's trials (those of `configKeys` when given), each once, in the order they were planned. */
+function storedPoints(
+  trials: readonly TrialRecord[],
+  configKeys?: readonly string[],
+): Record<string, unknown>[] {
+  const only = configKeys && new Set(configKeys);
   const byKey = new Map<string, Record<string, unknown>>();
   for (const t of [...trials].sort((a, b) => a.index - b.index))
-    if (!byKey.has(t.configKey)) byKey.set(t.configKey, t.params);
+    if (!byKey.has(t.configKey) && (!only || only.has(t.configKey))) byKey.set(t.configKey, t.params);
   return [...byKey.values()];
 }
 

@@ -1,5 +1,6 @@
 import { InputError, nextSeeds, type SeedRequest } from "@tailsweep/schemas";
 import type { ComparisonRow } from "@tailsweep/stats";
+import { hasDecisionStage } from "@tailsweep/sweep";
 import { type CompareSweepOptions, compareRuns, configurationsOf } from "./comparison";
 import { confirmationSeeds } from "./confirmation";
 import { seedRanges } from "./format";
@@ -97,6 +98,10 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
   // A confirmation's fresh seeds stay its own: run for the selection stage too, they would pair other
   // configurations with trials the selection must not see.
   const confirming = confirmationSeeds(runs);
+  // A TPE search's decision seeds are not among its seeds (its search's): new seeds come after both.
+  const usedSeeds = hasDecisionStage(sweep.spec)
+    ? [...sweep.spec.seeds, ...sweep.spec.sequential!.seeds]
+    : sweep.spec.seeds;
   let seeds: number[];
   let target: ExtensionPlan["target"];
   if ("seeds" in query) {
@@ -107,13 +112,13 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
         "seeds",
         `seed${taken.length === 1 ? "" : "s"} ${seedRanges(taken)} belong${taken.length === 1 ? "s" : ""} to a confirmation stage (fresh seeds kept out of selection); add others, e.g. +${seeds.length}`,
       );
-  } else if ("more" in query) seeds = nextSeeds(sweep.spec.seeds, query.more);
+  } else if ("more" in query) seeds = nextSeeds(usedSeeds, query.more);
   else {
     const count = top!.seeds;
     target = { seeds: count, undecided: open.length, power: query.toPower, capped: top!.capped };
     // The sweep's seeds in order, then new ones: each chosen configuration gets the first `count` of them.
     const own = sweep.spec.seeds.filter((s) => !confirming.has(s));
-    const pool = [...own, ...nextSeeds(sweep.spec.seeds, Math.max(0, count - own.length))];
+    const pool = [...own, ...nextSeeds(usedSeeds, Math.max(0, count - own.length))];
     seeds = pool.slice(0, count);
   }
   const have = new Set(trials.map((t) => `${t.configKey}#${t.seed}`));

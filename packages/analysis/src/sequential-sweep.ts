@@ -6,12 +6,24 @@ import {
   type SequentialPlan,
   sequentialLook,
 } from "@tailsweep/stats";
-import type { SweepRevision } from "@tailsweep/sweep";
+import {
+  decisionBaseline,
+  decisionDirection,
+  hasDecisionStage,
+  type SweepRevision,
+  tpeProgress,
+} from "@tailsweep/sweep";
 import { configurationsOf, resolveBaseline } from "./comparison";
+import { seedRanges } from "./format";
 import type { SweepRuns } from "./sweep-runs";
 
 /** Where a sequential sweep stands (docs/statistics.md, "Sequential design"). */
 export interface SequentialStatus {
+  /**
+   * A TPE search's stage: `search` while it proposes (no look yet), `decision` once its best configurations and the
+   * baseline run on fresh seeds; absent for a grid, which decides from its first trials.
+   */
+  stage?: "search" | "decision";
   /** The look the trials so far are for: 0 for the first `initial` seeds, 1 after the first round, … */
   look: number;
   /** The plan's looks: seeds each comparison still open has at each. */
@@ -48,8 +60,12 @@ function planOf(runs: SweepRuns): SequentialPlan {
   return plan;
 }
 
-/** The revisions that belong to the design: its submission and its planned rounds (not a person's top-ups). */
-const planned = (r: Pick<SweepRevision, "kind">) => r.kind === "submit" || r.kind === "round";
+/**
+ * The revisions that belong to the design (not a person's top-ups): a grid's submission and its planned rounds; a
+ * TPE search's rounds alone, the first of which starts its decision stage (its submission and proposals search).
+ */
+const plannedBy = (tpe: boolean) => (r: Pick<SweepRevision, "kind">) =>
+  r.kind === "round" || (!tpe && r.kind === "submit");
 
 /**
  * A sequential sweep's current look, from what is stored (the look is replayed from the first, so it is the same
@@ -64,20 +80,34 @@ export function sequentialStatus(
   const design = runs.sweep.spec.sequential;
   if (!design) return undefined;
   const plan = planOf(runs);
-  const rounds = new Set(runs.revisions.filter(planned).map((r) => r.revision));
-  const look = Math.min(rounds.size, plan.looks.length) - 1;
+  const { spec } = runs.sweep;
+  const tpe = hasDecisionStage(spec);
+  const rounds = new Set(runs.revisions.filter(plannedBy(tpe)).map((r) => r.revision));
   const looks = plan.looks.map((l) => l.seeds);
+  if (tpe && rounds.size === 0) {
+    const progress = tpeProgress(spec, runs.trials)!;
+    return {
+      stage: "search",
+      look: 0,
+      looks,
+      waiting: `searching: ${progress.finished} of ${progress.budget} configurations finished on seeds ${seedRanges(spec.seeds)}; then the best ${design.decide.top} and the baseline run on fresh seeds ${seedRanges(design.seeds)}`,
+    };
+  }
+  const stage = tpe ? { stage: "decision" as const } : {};
+  const look = Math.min(rounds.size, plan.looks.length) - 1;
   const own = runs.trials.filter((t) => rounds.has(t.revision));
   const open = own.filter((t) => t.state === "waiting" || t.state === "running").length;
-  if (open > 0) return { look, looks, waiting: `look ${look + 1}: ${open} trials still to finish` };
+  if (open > 0) return { ...stage, look, looks, waiting: `look ${look + 1}: ${open} trials still to finish` };
   const failed = own.filter((t) => t.state === "failed" || t.state === "cancelled").length;
   if (failed > 0)
     return {
+      ...stage,
       look,
       looks,
       waiting: `look ${look + 1}: ${failed} trials failed or were cancelled; retry them (tailsweep sweep retry) to take it`,
     };
-  const configs = configurationsOf(runs.trials);
+  // A TPE search's family is what its decision stage runs: the configurations it only searched with are not in it.
+  const configs = configurationsOf(tpe ? own : runs.trials);
   const observations: Observation[] = [];
   for (const t of own) {
     const result = runs.results.get(t.id);
@@ -85,19 +115,23 @@ export function sequentialStatus(
     if (value !== undefined)
       observations.push({ config: configs.get(t.configKey)!.label, seed: t.seed, value });
   }
-  const baseline = resolveBaseline([...configs.values()], design.decide.baseline, "decide.baseline");
+  // A TPE search's baseline is a configuration by its key: a label may match several of its proposals.
+  const baseline = tpe
+    ? configs.get(decisionBaseline(spec).configKey)!
+    : resolveBaseline([...configs.values()], design.decide.baseline, "decide.baseline");
   const result = sequentialLook(plan, observations, {
     baseline: baseline.label,
     look,
-    direction: runs.sweep.spec.objective.direction,
+    direction: decisionDirection(spec),
     adjustedP: options.adjustedP ?? false,
   });
-  if (result.done || result.last) return { look, looks, result };
+  if (result.done || result.last) return { ...stage, look, looks, result };
   const keyOf = new Map([...configs.values()].map((c) => [c.label, c.key]));
   const continuing = result.rows.filter((r) => r.addSeeds > 0);
-  if (continuing.length === 0 && result.baseline.addSeeds === 0) return { look, looks, result };
+  if (continuing.length === 0 && result.baseline.addSeeds === 0) return { ...stage, look, looks, result };
   const target = Math.max(result.baseline.targetSeeds, ...continuing.map((r) => r.targetSeeds));
   return {
+    ...stage,
     look,
     looks,
     result,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, isConfigError, resolveRunConfig, StoredRunConfigSchema } from "./run-config";
 import {
+  baselinePoint,
   defaultParetoObjectives,
   parseSweepFile,
   StoredSweepSpecSchema,
@@ -439,19 +440,91 @@ describe("method: grid | random | tpe", () => {
     ]);
   });
 
-  it("refuses tpe with a sequential design: the design's comparisons are fixed before its first look", () => {
+  it("composes tpe with a sequential design: search on seeds 1..initial, decide the top ones on fresh seeds", () => {
+    const spec = parseSweepFile({
+      name: "t",
+      search: { variant: ["gaussian", "proposed"], nu: { distribution: "loguniform", low: 3, high: 50 } },
+      method: "tpe",
+      budget: 8,
+      seeds: { initial: 2, step: 1, max: 4 },
+      decide: { baseline: "variant=gaussian nu=30" },
+    });
+    expect(spec.seeds).toEqual([1, 2]);
+    expect(spec.sequential).toMatchObject({
+      initial: 2,
+      step: 1,
+      max: 4,
+      seeds: [3, 4, 5, 6],
+      decide: { baseline: "variant=gaussian nu=30", top: 3, metric: "balancedAccuracy" },
+    });
+    expect(SweepSpecSchema.parse(JSON.parse(JSON.stringify(spec)))).toEqual(spec);
+    expect(baselinePoint(spec.search, "variant=gaussian nu=30").point).toEqual({
+      variant: "gaussian",
+      "model.nu": 30,
+    });
+    // a grid's design keeps its seeds and has no top
+    const grid = parseSweepFile({
+      name: "g",
+      search: { variant: ["gaussian", "proposed"] },
+      seeds: { initial: 2, step: 1, max: 4 },
+      decide: { baseline: "variant=gaussian" },
+    });
+    expect(grid.sequential?.seeds).toEqual([1, 2, 3, 4]);
+    expect(grid.sequential?.decide).not.toHaveProperty("top");
+  });
+
+  it("names every bad part of a TPE search's decision stage at once", () => {
     expect(
       problemsOf({
         name: "t",
-        search: { variant: ["gaussian", "proposed"] },
+        search: {
+          variant: ["gaussian", "proposed"],
+          nu: { distribution: "loguniform", low: 3, high: 50 },
+          "train.epochs": { distribution: "int", low: 1, high: 4 },
+        },
         method: "tpe",
         budget: 2,
         seeds: { initial: 2, step: 1, max: 4 },
-        decide: { baseline: "variant=gaussian" },
+        decide: { baseline: "variant=cauchy nu=abc nu=3 train.epochs=1.5 gamma=0.1", top: 4 },
       }),
     ).toEqual([
-      expect.stringMatching(/^seeds: method: tpe runs every configuration on the same fixed seeds/),
+      "decide.top: at most budget (2): the decision stage takes its configurations from those the search proposed, got 4",
+      "decide.baseline: variant=cauchy is not one of search.variant's values (gaussian, proposed)",
+      "decide.baseline: nu=abc must be a number (search.nu is loguniform from 3 to 50)",
+      "decide.baseline: names nu twice; give each knob one value",
+      "decide.baseline: train.epochs=1.5 must be an integer (search.train.epochs is int from 1 to 4)",
+      "decide.baseline: 'gamma=0.1' must be knob=value for a searched knob (variant, nu, train.epochs)",
     ]);
+    // a baseline value the model refuses is named with the model's own rule
+    expect(
+      problemsOf({
+        name: "t",
+        search: { nu: { distribution: "loguniform", low: 3, high: 50 } },
+        method: "tpe",
+        budget: 4,
+        seeds: { initial: 2, step: 1, max: 4 },
+        decide: { baseline: "nu=-1" },
+      }),
+    ).toEqual([expect.stringMatching(/^decide\.baseline: model\.nu=-1: /)]);
+    expect(
+      problemsOf({
+        name: "g",
+        search: { variant: ["gaussian", "proposed"] },
+        seeds: { initial: 2, step: 1, max: 4 },
+        decide: { baseline: "variant=gaussian", top: 2 },
+      }),
+    ).toEqual([
+      "decide.top: only with method: tpe, whose decision stage compares its best configurations with the baseline; a grid compares every configuration",
+    ]);
+    expect(
+      problemsOf({
+        name: "r",
+        search: { nu: { distribution: "loguniform", low: 3, high: 50 } },
+        budget: 4,
+        seeds: { initial: 2, step: 1, max: 4 },
+        decide: { baseline: "nu=3" },
+      }),
+    ).toEqual([expect.stringMatching(/^seeds: a sequential design needs a grid .*, or method: tpe/)]);
   });
 });
 

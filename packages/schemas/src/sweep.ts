@@ -152,15 +152,28 @@ const SequentialSeedsSchema = z
   })
   .strict();
 
+/** How many of a TPE search's best configurations its decision stage compares with the baseline, when `decide.top` is absent. */
+export const DEFAULT_DECIDE_TOP = 3;
+
 /**
  * `decide:` of a sequential sweep: the baseline every configuration is compared with (`key=value` pairs of its
  * searched knobs, e.g. `variant=gaussian`), the metric (default the objective's), the family-wise error rate and how
  * it is shared across the comparisons. Benjamini–Hochberg is not offered: it controls a false discovery rate at one
- * look, not under stopping early (docs/statistics.md, "Sequential design").
+ * look, not under stopping early (docs/statistics.md, "Sequential design"). With `method: tpe`, `top` is how many of
+ * the search's best configurations make the family (docs/sweeps.md, "TPE with a sequential design").
  */
 export const DecideSchema = z
   .object({
     baseline: noNul(z.string().min(1).max(500)),
+    top: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .optional()
+      .describe(
+        `With method: tpe, how many of the search's best configurations (by their mean on the search seeds) are compared with the baseline on fresh seeds (default ${DEFAULT_DECIDE_TOP}).`,
+      ),
     metric: ObjectiveMetricSchema.optional(),
     alpha: z.number().gt(0).max(0.2).default(0.05),
     correction: z
@@ -189,7 +202,11 @@ export interface SequentialDesign {
   initial: number;
   step: number;
   max: number;
-  /** 1..max: look k analyses the first initial + k·step of them. */
+  /**
+   * Look k analyses the first initial + k·step of them: 1..max for a grid; for a TPE search, which ran each proposal
+   * on seeds 1..initial, the fresh seeds initial+1..initial+max, so the decisions are not made on the seeds the
+   * configurations were chosen by.
+   */
   seeds: number[];
   decide: Decide & { metric: ObjectiveMetric };
   /** Absent only in a spec built by hand (the current one is used); parseSweepFile writes it in. */
@@ -389,7 +406,10 @@ export interface SweepSpec
     "search" | "seeds" | "decide" | "method" | "tpe" | "objectives"
   > {
   search: Record<string, ParamSpec>;
-  /** The seeds every configuration runs (a sequential sweep's first look's, until later looks add theirs). */
+  /**
+   * The seeds every configuration runs: a grid's sequential design's first look's, until later looks add theirs; a
+   * TPE search's with a sequential design, its search seeds (its decision stage runs `sequential.seeds`).
+   */
   seeds: number[];
   /** Present for `seeds: { initial, step, max }`: the sweep adds seeds in rounds and decides as it goes. */
   sequential?: SequentialDesign;
@@ -623,7 +643,10 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
   const objectives = resolveObjectives(file.objectives);
   problems.push(...objectivesProblems(file.objectives, file.objective, writesObjective(input)));
   const design = typeof file.seeds === "object" && !Array.isArray(file.seeds) ? file.seeds : undefined;
-  if (design) problems.push(...sequentialProblems(design, file.decide, file.search, method));
+  if (design)
+    problems.push(
+      ...sequentialProblems(design, file.decide, file.search, method, file.budget, valueProblems),
+    );
   else if (file.decide)
     problems.push(
       "decide: only for a sequential design: write seeds as { initial, step, max } (or drop decide and compare afterwards with tailsweep compare)",
@@ -662,8 +685,16 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
       decide && {
         sequential: {
           ...design,
-          seeds: Array.from({ length: design.max }, (_, i) => i + 1),
-          decide: { ...decide, metric: decide.metric ?? objective.metric },
+          // A TPE search's decision stage runs fresh seeds after its search seeds (SequentialDesign.seeds).
+          seeds: Array.from(
+            { length: design.max },
+            (_, i) => i + 1 + (method === "tpe" ? design.initial : 0),
+          ),
+          decide: {
+            ...decide,
+            metric: decide.metric ?? objective.metric,
+            ...(method === "tpe" && { top: decide.top ?? DEFAULT_DECIDE_TOP }),
+          },
           calibration: CURRENT_CALIBRATION_VERSION,
         },
       }),
@@ -746,12 +777,69 @@ export function defaultParetoObjectives(spec: Pick<SweepSpec, "objectives">): Sw
   return spec.objectives?.map((o) => ({ ...o }));
 }
 
-/** What is wrong with a sequential design: its seeds' shape, a missing `decide`, a baseline that names no config. */
+/**
+ * The configuration `decide.baseline` names (`key=value` pairs of searched knobs, space-separated), keyed by canonical
+ * path, with each value as the search holds it: one of a knob's listed (or categorical) values, or for a uniform,
+ * loguniform or int knob, a number (a TPE search's baseline need not be a point it would propose). Searched knobs it
+ * does not name keep the sweep's base value. `problems` names each part that does not say this.
+ */
+export function baselinePoint(
+  search: Record<string, ParamSpec>,
+  baseline: string,
+): { point: Record<string, unknown>; problems: string[] } {
+  const point: Record<string, unknown> = {};
+  const problems: string[] = [];
+  const named = new Set<string>();
+  const shown = (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v));
+  for (const part of baseline.trim().split(/\s+/)) {
+    const at = part.indexOf("=");
+    const key = at > 0 ? part.slice(0, at) : part;
+    const path = canonicalParam(key);
+    const entry = path && Object.entries(search).find(([k]) => canonicalParam(k) === path);
+    if (at <= 0 || !path || !entry) {
+      problems.push(
+        `decide.baseline: '${part}' must be knob=value for a searched knob (${Object.keys(search).join(", ") || "none is searched"})`,
+      );
+      continue;
+    }
+    if (named.has(path)) {
+      problems.push(`decide.baseline: names ${key} twice; give each knob one value`);
+      continue;
+    }
+    named.add(path);
+    const [name, spec] = entry;
+    const value = part.slice(at + 1);
+    if (Array.isArray(spec) || spec.distribution === "categorical") {
+      const values = Array.isArray(spec) ? spec : spec.values;
+      const match = values.find((v) => shown(v) === value);
+      if (match === undefined)
+        problems.push(
+          `decide.baseline: ${key}=${value} is not one of search.${name}'s values (${values.map(shown).join(", ")})`,
+        );
+      else point[path] = match;
+      continue;
+    }
+    const number = value.trim() === "" ? Number.NaN : Number(value);
+    if (!Number.isFinite(number) || (spec.distribution === "int" && !Number.isInteger(number)))
+      problems.push(
+        `decide.baseline: ${key}=${value} must be ${spec.distribution === "int" ? "an integer" : "a number"} (search.${name} is ${spec.distribution} from ${spec.low} to ${spec.high})`,
+      );
+    else point[path] = number;
+  }
+  return { point, problems };
+}
+
+/**
+ * What is wrong with a sequential design: its seeds' shape, a missing `decide`, a baseline that names no config, a
+ * `decide.top` outside a TPE search. `valueProblems` is a value's problems under its knob's own rule.
+ */
 function sequentialProblems(
   design: { initial: number; step: number; max: number },
   decide: Decide | undefined,
-  search: Record<string, unknown>,
+  search: Record<string, ParamSpec>,
   method: SweepSpec["method"],
+  budget: number | undefined,
+  valueProblems: (path: string, value: unknown) => string[],
 ): string[] {
   const problems: string[] = [];
   if (design.initial > design.max)
@@ -762,15 +850,11 @@ function sequentialProblems(
     problems.push(
       `seeds.step: ${design.initial} to ${design.max} seeds in steps of ${design.step} makes ${looks} looks; at most 50 (take a larger step)`,
     );
-  // TPE with a sequential design is refused rather than combined: the design's family of comparisons (Holm across
-  // them, boundaries per look) is fixed before the first look, and TPE adds configurations to it as results come in.
-  if (method === "tpe")
+  // A random search's configurations are drawn once, not chosen by results, but nothing marks which of them are the
+  // family: a grid compares all, a TPE search its top ones (decide.top).
+  if (method === "random")
     problems.push(
-      "seeds: method: tpe runs every configuration on the same fixed seeds; a sequential design { initial, step, max } needs a grid whose configurations are fixed before the first look (write seeds as a count or a list)",
-    );
-  else if (method === "random")
-    problems.push(
-      "seeds: a sequential design needs a grid (every knob listing its values): its configurations are fixed before the first look",
+      "seeds: a sequential design needs a grid (every knob listing its values), or method: tpe, which decides between its best configurations: a random search's configurations are not a family fixed before the first look",
     );
   if (!decide) {
     problems.push(
@@ -778,26 +862,19 @@ function sequentialProblems(
     );
     return problems;
   }
-  // The baseline: key=value pairs of searched knobs, each value one of the knob's listed values.
-  const shown = (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v));
-  for (const part of decide.baseline.trim().split(/\s+/)) {
-    const at = part.indexOf("=");
-    const key = at > 0 ? part.slice(0, at) : part;
-    const path = canonicalParam(key);
-    const entry = path && Object.entries(search).find(([k]) => canonicalParam(k) === path);
-    if (at <= 0 || !entry) {
-      problems.push(
-        `decide.baseline: '${part}' must be knob=value for a searched knob (${Object.keys(search).join(", ") || "none is searched"})`,
-      );
-      continue;
-    }
-    const values = Array.isArray(entry[1]) ? entry[1] : [];
-    const value = part.slice(at + 1);
-    if (!values.some((v) => shown(v) === value))
-      problems.push(
-        `decide.baseline: ${key}=${value} is not one of search.${entry[0]}'s values (${values.map(shown).join(", ")})`,
-      );
-  }
+  if (decide.top !== undefined && method !== "tpe")
+    problems.push(
+      `decide.top: only with method: tpe, whose decision stage compares its best configurations with the baseline; a ${method} compares every configuration`,
+    );
+  if (method === "tpe" && budget !== undefined && (decide.top ?? DEFAULT_DECIDE_TOP) > budget)
+    problems.push(
+      `decide.top: at most budget (${budget}): the decision stage takes its configurations from those the search proposed, got ${decide.top ?? `${DEFAULT_DECIDE_TOP} (the default)`}`,
+    );
+  const { point, problems: baselineProblems } = baselinePoint(search, decide.baseline);
+  problems.push(...baselineProblems);
+  if (method === "tpe")
+    for (const [path, value] of Object.entries(point))
+      for (const p of valueProblems(path, value)) problems.push(`decide.baseline: ${path}=${value}: ${p}`);
   return problems;
 }
 

@@ -6,6 +6,15 @@ export {
 } from "./artifact-store";
 export { configLabel, paramValue } from "./config-label";
 export {
+  type DecisionCandidate,
+  type DecisionStageStart,
+  decisionBaseline,
+  decisionDirection,
+  decisionStageStart,
+  hasDecisionStage,
+  searchStageTrials,
+} from "./decision-stage";
+export {
   type ConfigIdentity,
   configIdentity,
   expandSweep,

@@ -20,6 +20,7 @@ import {
   metricOf,
   type SweepSpec,
 } from "@tailsweep/schemas";
+import { searchStageTrials } from "./decision-stage";
 import type { TrialRecord, TrialResult } from "./run-store";
 import { proposeTpe, type TpeAnyObservation, type TpeDirection } from "./tpe";
 import { configKey } from "./trial-key";
@@ -73,12 +74,13 @@ export interface TpeConfiguration {
  * objective's, for a sweep with `objectives`).
  */
 export function tpeConfigurations(
-  spec: Pick<SweepSpec, "objective" | "objectives">,
+  spec: Pick<SweepSpec, "objective" | "objectives" | "method" | "sequential">,
   trials: readonly TrialRecord[],
   results: ReadonlyMap<string, TrialResult>,
 ): TpeConfiguration[] {
   const byKey = new Map<string, TpeConfiguration>();
-  for (const t of [...trials].sort((a, b) => a.index - b.index)) {
+  // A decision stage's trials (fresh seeds, the baseline) are not the search's: it proposes from its own seeds alone.
+  for (const t of searchStageTrials(spec, trials).sort((a, b) => a.index - b.index)) {
     const c = byKey.get(t.configKey) ?? {
       configKey: t.configKey,
       params: t.params,
@@ -248,12 +250,12 @@ export interface TpeProgress {
 
 /** {@link TpeProgress} of a sweep's trials; undefined for a sweep whose method is not tpe. */
 export function tpeProgress(
-  spec: Pick<SweepSpec, "method" | "budget" | "tpe" | "search">,
-  trials: readonly Pick<TrialRecord, "configKey" | "state">[],
+  spec: Pick<SweepSpec, "method" | "budget" | "tpe" | "search" | "sequential">,
+  trials: readonly Pick<TrialRecord, "configKey" | "state" | "seed">[],
 ): TpeProgress | undefined {
   if (spec.method !== "tpe") return undefined;
   const open = new Map<string, boolean>();
-  for (const t of trials)
+  for (const t of searchStageTrials(spec, trials))
     open.set(t.configKey, (open.get(t.configKey) ?? false) || !TERMINAL_STATES.includes(t.state));
   const inFlight = [...open.values()].filter(Boolean).length;
   return {

@@ -109,8 +109,11 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
     }
     if (sequential) {
       const design = sweep.spec.sequential!;
+      const how = `vs ${design.decide.baseline} on ${design.decide.metric}, family-wise α = ${design.decide.alpha} (${design.decide.correction})`;
       process.stdout.write(
-        `sequential design: look ${sequential.look + 1} of ${sequential.looks.length} (seeds ${sequential.looks.join(", ")}), vs ${design.decide.baseline} on ${design.decide.metric}, family-wise α = ${design.decide.alpha} (${design.decide.correction})\n`,
+        sequential.stage === "search"
+          ? `sequential design: after the search, the best ${design.decide.top} ${how}, on fresh seeds in ${sequential.looks.length} looks (seeds ${sequential.looks.join(", ")})\n`
+          : `sequential design${sequential.stage === "decision" ? ` (decision stage: the search's best ${design.decide.top})` : ""}: look ${sequential.look + 1} of ${sequential.looks.length} (seeds ${sequential.looks.join(", ")}), ${how}\n`,
       );
       if (sequential.waiting) process.stdout.write(`  ${sequential.waiting}\n`);
       for (const r of sequential.result?.rows ?? [])

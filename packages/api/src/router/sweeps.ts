@@ -82,7 +82,7 @@ function launcherOf(ctx: ApiContext): SweepLauncher {
  */
 function refuseWhileDesigned(
   sweep: { id: string; status: string; spec: SweepSpec },
-  trials: readonly Pick<TrialRecord, "configKey" | "state">[],
+  trials: readonly Pick<TrialRecord, "configKey" | "state" | "seed">[],
 ): void {
   if (sweep.spec.sequential && sweep.status === "running")
     throw new AppError(
