@@ -385,6 +385,39 @@ export function directionOf(
 }
 
 /**
+ * Objectives as asked, checked once for every front (a sweep's, a report's): 2 to OBJECTIVES_LIMITS.max of them, each
+ * metric once, each direction its metric's own ({@link directionOf}), each metric reported by some finished trial
+ * (`reports`; `notReported` says where it was looked for). The problems are named together, each under the
+ * objective as written (`pseudoClassShift:max`), for the caller's one InputError.
+ */
+export function checkedObjectives(
+  asked: SweepParetoOptions["objectives"],
+  objective: { metric: string; direction: ParetoObjective["direction"] } | undefined,
+  reports: (metric: string) => boolean,
+  notReported: (metric: string) => string,
+): { objectives: ParetoObjective[]; problems: string[] } {
+  const problems: string[] = [];
+  if (asked.length < OBJECTIVES_LIMITS.min)
+    problems.push(`a front needs at least ${OBJECTIVES_LIMITS.min} objectives, got ${asked.length}`);
+  // the most a sweep's objectives may list: a front over more is a cloud, and every one adds tests to the correction
+  if (asked.length > OBJECTIVES_LIMITS.max)
+    problems.push(`at most ${OBJECTIVES_LIMITS.max} objectives, got ${asked.length}`);
+  const objectives: ParetoObjective[] = [];
+  for (const [i, o] of asked.entries()) {
+    const name = `${o.metric}${o.direction ? `:${o.direction === "maximize" ? "max" : "min"}` : ""}`;
+    if (asked.findIndex((other) => other.metric === o.metric) < i) {
+      problems.push(`${name}: ${o.metric} is already an objective`);
+      continue;
+    }
+    const direction = directionOf(o, objective);
+    if ("problem" in direction) problems.push(`${name}: ${direction.problem}`);
+    else objectives.push({ metric: o.metric, direction: direction.direction });
+    if (!reports(o.metric)) problems.push(`${name}: ${notReported(o.metric)}`);
+  }
+  return { objectives, problems };
+}
+
+/**
  * The Pareto front of a sweep's configurations (the selection stage: a confirmation's fresh seeds are left out, as in
  * the comparison table). Every problem with the objectives — fewer than two, a metric twice, a direction against the
  * metric's own, a metric no finished trial reports — is one InputError at `objectives` naming each.
@@ -393,38 +426,24 @@ export function sweepPareto(all: SweepRuns, options: SweepParetoOptions): SweepP
   const runs = selectionRuns(all);
   const { sweep, trials, results } = runs;
   const configs = configurationsOf(trials);
-  const problems: string[] = [];
-  if (options.objectives.length < OBJECTIVES_LIMITS.min)
-    problems.push(
-      `a front needs at least ${OBJECTIVES_LIMITS.min} objectives, got ${options.objectives.length}`,
-    );
-  // the most a sweep's objectives may list: a front over more is a cloud, and every one adds tests to the correction
-  if (options.objectives.length > OBJECTIVES_LIMITS.max)
-    problems.push(`at most ${OBJECTIVES_LIMITS.max} objectives, got ${options.objectives.length}`);
-  const observations: ParetoObservation[] = [];
-  const objectives: ParetoObjective[] = [];
-  for (const [i, asked] of options.objectives.entries()) {
-    const name = `${asked.metric}${asked.direction ? `:${asked.direction === "maximize" ? "max" : "min"}` : ""}`;
-    if (options.objectives.findIndex((o) => o.metric === asked.metric) < i) {
-      problems.push(`${name}: ${asked.metric} is already an objective`);
-      continue;
-    }
-    const direction = directionOf(asked, sweep.spec.objective);
-    if ("problem" in direction) problems.push(`${name}: ${direction.problem}`);
-    else objectives.push({ metric: asked.metric, direction: direction.direction });
-    const before = observations.length;
-    for (const { trial, value } of finishedValues(trials, results, asked.metric))
-      observations.push({
-        config: configs.get(trial.configKey)!.label,
-        seed: trial.seed,
-        metric: asked.metric,
-        value,
-      });
-    if (observations.length === before)
-      problems.push(
-        `${name}: no finished trial of sweep ${sweep.id} reports ${asked.metric} (a test metric: ${FRONT_METRICS}, or a result path such as pseudoLabels.accuracy)`,
-      );
-  }
+  const values = new Map(
+    options.objectives.map(({ metric }) => [metric, [...finishedValues(trials, results, metric)]]),
+  );
+  const { objectives, problems } = checkedObjectives(
+    options.objectives,
+    sweep.spec.objective,
+    (metric) => (values.get(metric)?.length ?? 0) > 0,
+    (metric) =>
+      `no finished trial of sweep ${sweep.id} reports ${metric} (a test metric: ${FRONT_METRICS}, or a result path such as pseudoLabels.accuracy)`,
+  );
+  const observations: ParetoObservation[] = objectives.flatMap(({ metric }) =>
+    values.get(metric)!.map(({ trial, value }) => ({
+      config: configs.get(trial.configKey)!.label,
+      seed: trial.seed,
+      metric,
+      value,
+    })),
+  );
   if (problems.length > 0) throw new InputError("objectives", problems.join("; "));
   const front = paretoFront(observations, objectives, options);
   const keyOf = new Map([...configs.values()].map((c) => [c.label, c.key]));

@@ -2,11 +2,11 @@
 // over two or more objectives (by default balanced accuracy × minority-class recall), the same numbers as
 // `tailsweep compare --objectives` gives for one sweep (docs/statistics.md P1–P3).
 import { paretoSvg } from "@tailsweep/charts";
-import { InputError, metricOf, OBJECTIVES_LIMITS } from "@tailsweep/schemas";
+import { InputError, metricOf } from "@tailsweep/schemas";
 import { paramValue, type TrialRecord } from "@tailsweep/sweep";
 import { correctionName, pct, pctInterval, pValue } from "../format";
 import {
-  directionOf,
+  checkedObjectives,
   type ParetoFront,
   type ParetoObjective,
   type ParetoObservation,
@@ -31,30 +31,20 @@ export function reportObjectives(
   asked: SweepParetoOptions["objectives"],
   methodSweeps: readonly SweepRuns[],
 ): ParetoObjective[] {
-  const problems: string[] = [];
-  if (asked.length < OBJECTIVES_LIMITS.min || asked.length > OBJECTIVES_LIMITS.max)
-    problems.push(
-      `a front needs ${OBJECTIVES_LIMITS.min} to ${OBJECTIVES_LIMITS.max} objectives, got ${asked.length}`,
-    );
-  const objectives: ParetoObjective[] = [];
-  for (const [i, o] of asked.entries()) {
-    const name = `${o.metric}${o.direction ? `:${o.direction === "maximize" ? "max" : "min"}` : ""}`;
-    if (asked.findIndex((other) => other.metric === o.metric) < i) {
-      problems.push(`${name}: ${o.metric} is already an objective`);
-      continue;
-    }
-    const direction = directionOf(o);
-    if ("problem" in direction) problems.push(`${name}: ${direction.problem}`);
-    else objectives.push({ metric: o.metric, direction: direction.direction });
-    const reported = methodSweeps.some(({ trials, results }) =>
-      trials.some((t) => {
-        const r = t.state === "succeeded" ? results.get(t.id) : undefined;
-        return r !== undefined && metricOf(r.metrics, o.metric) !== undefined;
-      }),
-    );
-    if (!reported && methodSweeps.length > 0)
-      problems.push(`${name}: no finished trial of the report's method sweeps reports ${o.metric}`);
-  }
+  const { objectives, problems } = checkedObjectives(
+    asked,
+    undefined,
+    // with no method sweep there is nothing to check against: the section is empty, not an error
+    (metric) =>
+      methodSweeps.length === 0 ||
+      methodSweeps.some(({ trials, results }) =>
+        trials.some((t) => {
+          const r = t.state === "succeeded" ? results.get(t.id) : undefined;
+          return r !== undefined && metricOf(r.metrics, metric) !== undefined;
+        }),
+      ),
+    (metric) => `no finished trial of the report's method sweeps reports ${metric}`,
+  );
   if (problems.length > 0) throw new InputError("pareto.objectives", problems.join("; "));
   return objectives;
 }
