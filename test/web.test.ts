@@ -40,7 +40,7 @@ const env = {
   DATABASE_URL: "",
   NATS_URL: "",
 };
-const tiny = (name: string, search: string, seeds = 2, epochs = 1) =>
+const tiny = (name: string, search: string, seeds: number | string = 2, epochs = 1) =>
   [
     `name: ${name}`,
     "project: web",
@@ -1078,6 +1078,49 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await page.inputValue("select[name=frontX]")).toBe("minorityRecall");
     expect(await page.inputValue("select[name=frontY]")).toBe("balancedAccuracy");
     expect(await page.locator("[data-testid=pareto-table] tbody tr").count()).toBe(4);
+  }, 240_000);
+
+  it("launches a TPE search with a sequential design from the form and shows its decision stage on fresh seeds (issue #23)", async () => {
+    await page.goto(`${base}/launch`);
+    await page.click("role=tab[name=YAML]");
+    const file = [
+      tiny(
+        "tpe-decide-web",
+        "{ nu: { distribution: loguniform, low: 3, high: 50 }, variant: [proposed, gaussian] }",
+        "{ initial: 2, step: 1, max: 3 }",
+      ),
+      "method: tpe",
+      "budget: 4",
+      "tpe: { startup: 2, parallel: 2 }",
+      "decide: { baseline: variant=gaussian, top: 1 }",
+      "",
+    ].join("\n");
+    await page.fill("textarea", file);
+    await page.click("role=tab[name=Form]");
+    expect(await page.textContent(".launch")).toContain(
+      "Up to 14 trials (tpe: 4 configurations × 2 seeds, then the best 1 and the baseline on up to 3 fresh seeds).",
+    );
+    await page.click("button.primary");
+    await page.waitForURL(/\/sweeps\/[0-9a-f-]+$/);
+    const id = decodeURIComponent(new URL(page.url()).pathname.split("/").at(-1)!);
+    await page.waitForSelector("h1 .pill >> text=completed", { timeout: 180_000 });
+    // the search ran 4 configurations on seeds 1-2; the decision stage its best and the baseline on seeds 3-5
+    const trials = await trpc<{ config: string; seed: number }[]>(base, "sweeps.trials", { id });
+    const decided = trials.filter((t) => t.seed > 2);
+    expect(new Set(trials.filter((t) => t.seed <= 2).map((t) => t.config)).size).toBe(4);
+    expect(new Set(decided.map((t) => t.config)).size).toBe(2);
+    expect(decided.some((t) => t.config === "variant=gaussian")).toBe(true);
+    // the page, reloaded as a person would, shows the stage and the one comparison it decided
+    await page.reload();
+    await page.locator("[data-testid=sequential-stage]").waitFor({ state: "visible" });
+    expect(await page.textContent("[data-testid=sequential-stage]")).toMatch(
+      /^Decision stage \(the search's best 1, on fresh seeds\): look \d of 2 \(2, 3 seeds\), against variant=gaussian on balancedAccuracy/,
+    );
+    const rows = page.locator("[data-testid=sequential] tbody tr");
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().locator("td").nth(1).textContent()).toMatch(
+      /^(better|worse|no difference|continue)$/,
+    );
   }, 240_000);
 });
 

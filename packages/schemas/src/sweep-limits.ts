@@ -43,29 +43,75 @@ export type SweepLimits = z.infer<typeof SweepLimitsSchema>;
 /** The limits when no setting changes them. */
 export const DEFAULT_SWEEP_LIMITS: SweepLimits = { maxTrials: DEFAULT_MAX_TRIALS };
 
+/** How many of a TPE search's best configurations its decision stage compares with the baseline, when `decide.top` is absent. */
+export const DEFAULT_DECIDE_TOP = 3;
+
 /**
- * How many trials a sweep expands to, counted without expanding it: for a grid the product of every knob's value count
- * times the seeds, for random and TPE search the budget times the seeds (a space with fewer points yields fewer).
- * `search` may be a file's, before its keys are made canonical; without a `method`, it is the one the search implies.
+ * The most trials a sweep can run: configurations × seeds, where a distribution counts as one value of a grid and
+ * a random or TPE search has `budget` configurations; a sequential design counts its `max` seeds. A TPE search with a
+ * sequential design runs its budget on `initial` search seeds, then at most `decide.top` of them and the baseline on
+ * `max` fresh seeds. Takes a sweep file as written (`seeds: { initial, max }`, `decide`) or a resolved spec
+ * (`sequential`).
  */
 export function countTrials(spec: {
   search: Record<string, unknown>;
-  /** A count, a list, or a sequential design's `{ max }`: the most seeds a configuration can run. */
-  seeds: number | readonly unknown[] | { max: number };
+  /** A count, a list, or a sequential design's `{ initial, max }`: the most seeds a configuration can run. */
+  seeds: number | readonly unknown[] | { initial: number; max: number };
   budget?: number | undefined;
   method?: "grid" | "random" | "tpe" | undefined;
+  decide?: { top?: number | undefined } | undefined;
+  sequential?: { initial: number; max: number; decide: { top?: number | undefined } } | undefined;
 }): number {
-  const seeds =
-    typeof spec.seeds === "number" ? spec.seeds : "max" in spec.seeds ? spec.seeds.max : spec.seeds.length;
+  const design =
+    spec.sequential ??
+    (typeof spec.seeds === "object" && "max" in spec.seeds
+      ? { ...spec.seeds, decide: spec.decide ?? {} }
+      : undefined);
   const lists = Object.values(spec.search);
   const random = spec.method ? spec.method !== "grid" : lists.some((s) => !Array.isArray(s));
   const points = random
     ? (spec.budget ?? 0)
     : lists.reduce<number>((n, s) => n * (Array.isArray(s) ? s.length : 1), 1);
+  if (design && spec.method === "tpe")
+    return (
+      points * design.initial + (Math.min(design.decide.top ?? DEFAULT_DECIDE_TOP, points) + 1) * design.max
+    );
+  const seeds = design
+    ? design.max
+    : typeof spec.seeds === "number"
+      ? spec.seeds
+      : Array.isArray(spec.seeds)
+        ? spec.seeds.length
+        : 0;
   return points * seeds;
 }
 
 /** A count in words a person reads at a glance: `1,000,000`; past 10^15, `1.00e+20`. */
 export function formatCount(n: number): string {
   return n < 1e15 ? n.toLocaleString("en-US") : n.toExponential(2);
+}
+
+/**
+ * What a launch will run, in words, for the launch form: the trials (at most, where results decide how many) and how
+ * they come about. Takes a resolved spec, whose `seeds` are the first look's (or the search's) and `sequential` the
+ * design.
+ */
+export function trialsSummary(spec: {
+  search: Record<string, unknown>;
+  seeds: readonly unknown[];
+  budget?: number | undefined;
+  method: "grid" | "random" | "tpe";
+  sequential?: { initial: number; max: number; decide: { top?: number | undefined } } | undefined;
+}): string {
+  const n = countTrials(spec);
+  const configurations =
+    spec.method === "grid"
+      ? Object.values(spec.search).reduce<number>((k, s) => k * (Array.isArray(s) ? s.length : 1), 1)
+      : (spec.budget ?? 0);
+  const design = spec.sequential;
+  if (design && spec.method === "tpe")
+    return `Up to ${n} trials (tpe: ${configurations} configurations × ${design.initial} seeds, then the best ${Math.min(design.decide.top ?? DEFAULT_DECIDE_TOP, configurations)} and the baseline on up to ${design.max} fresh seeds).`;
+  if (design)
+    return `Up to ${n} trials (${spec.method}: ${configurations} configurations × ${design.initial} to ${design.max} seeds, more where a comparison is open).`;
+  return `${spec.method === "tpe" ? "Up to " : ""}${n} trials (${spec.method}: ${configurations} configurations × ${spec.seeds.length} seeds).`;
 }

@@ -9,7 +9,7 @@ import {
   SweepSpecSchema,
   trialNeedsGpu,
 } from "./sweep";
-import { countTrials, DEFAULT_MAX_TRIALS } from "./sweep-limits";
+import { countTrials, DEFAULT_MAX_TRIALS, trialsSummary } from "./sweep-limits";
 
 const minimal = { name: "s1", search: { nu: [5, 10] } };
 
@@ -450,6 +450,20 @@ describe("method: grid | random | tpe", () => {
       decide: { baseline: "variant=gaussian nu=30" },
     });
     expect(spec.seeds).toEqual([1, 2]);
+    // the most it runs: 8 proposals on 2 search seeds, then the best 3 and the baseline on up to 4 fresh seeds
+    expect(countTrials(spec)).toBe(8 * 2 + 4 * 4);
+    expect(trialsSummary(spec)).toBe(
+      "Up to 32 trials (tpe: 8 configurations × 2 seeds, then the best 3 and the baseline on up to 4 fresh seeds).",
+    );
+    expect(
+      countTrials({
+        search: spec.search,
+        method: "tpe",
+        budget: 2,
+        seeds: { initial: 2, max: 4 },
+        decide: {},
+      }),
+    ).toBe(2 * 2 + 3 * 4);
     expect(spec.sequential).toMatchObject({
       initial: 2,
       step: 1,
@@ -470,6 +484,12 @@ describe("method: grid | random | tpe", () => {
       decide: { baseline: "variant=gaussian" },
     });
     expect(grid.sequential?.seeds).toEqual([1, 2, 3, 4]);
+    expect(trialsSummary(grid)).toBe(
+      "Up to 8 trials (grid: 2 configurations × 2 to 4 seeds, more where a comparison is open).",
+    );
+    expect(
+      trialsSummary(parseSweepFile({ name: "g", search: { variant: ["gaussian", "proposed"] }, seeds: 3 })),
+    ).toBe("6 trials (grid: 2 configurations × 3 seeds).");
     expect(grid.sequential?.decide).not.toHaveProperty("top");
   });
 

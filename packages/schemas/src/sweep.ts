@@ -4,6 +4,7 @@ import { ModelConfigSchema, TrainConfigSchema, VariantSchema } from "./model-con
 import { ConfigError, describeIssues, type RunConfig, resolveRunConfig } from "./run-config";
 import {
   countTrials,
+  DEFAULT_DECIDE_TOP,
   DEFAULT_SWEEP_LIMITS,
   formatCount,
   SWEEP_FILE_LIMITS as LIMIT,
@@ -151,9 +152,6 @@ const SequentialSeedsSchema = z
     max: z.number().int().min(2).max(1000),
   })
   .strict();
-
-/** How many of a TPE search's best configurations its decision stage compares with the baseline, when `decide.top` is absent. */
-export const DEFAULT_DECIDE_TOP = 3;
 
 /**
  * `decide:` of a sequential sweep: the baseline every configuration is compared with (`key=value` pairs of its
@@ -610,8 +608,13 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
         : Array.isArray(file.seeds)
           ? file.seeds.length
           : file.seeds.max;
+    const design = typeof file.seeds === "object" && !Array.isArray(file.seeds) ? file.seeds : undefined;
     const factors = random
-      ? [`budget ${file.budget}`]
+      ? [
+          method === "tpe" && design
+            ? `budget ${file.budget} × ${design.initial} search seeds + ${Math.min(file.decide?.top ?? DEFAULT_DECIDE_TOP, file.budget ?? 0) + 1} decided`
+            : `budget ${file.budget}`,
+        ]
       : Object.entries(file.search).map(([key, spec]) => `${Array.isArray(spec) ? spec.length : 1} ${key}`);
     problems.push(
       `${random ? "budget" : "search"}: this sweep expands to ${formatCount(trials)} trials (${[...factors, `${seeds} seed${seeds === 1 ? "" : "s"}`].join(" × ")}), more than the limit of ${formatCount(limits.maxTrials)} per sweep; try fewer values or seeds, or split it into several sweeps, or raise the limit with ${MAX_TRIALS_ENV} (at most ${formatCount(MAX_TRIALS_CEILING)}) where it is launched`,

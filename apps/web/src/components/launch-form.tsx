@@ -1,7 +1,6 @@
 "use client";
 
 import {
-  countTrials,
   isConfigError,
   parseSweepFile,
   problemField,
@@ -10,6 +9,7 @@ import {
   type SweepSpec,
   searchableKnobs,
   sweepFormSections,
+  trialsSummary,
 } from "@tailsweep/schemas";
 import { TRPCClientError } from "@trpc/client";
 import { useRouter } from "next/navigation";
@@ -336,10 +336,7 @@ export function LaunchForm({
     <div className="launch">
       <p className="muted">
         Launched sweeps run on: <strong>{launchTarget}</strong>.{" "}
-        {spec
-          ? // a TPE sweep proposes its configurations as it runs: up to its budget
-            `${spec.method === "tpe" ? "Up to " : ""}${countTrials(spec)} trials (${spec.method}: ${countTrials(spec) / spec.seeds.length} configurations × ${spec.seeds.length} seeds).`
-          : "Fix the problems below to launch."}
+        {spec ? trialsSummary(spec) : "Fix the problems below to launch."}
       </p>
       <div className="tabs" role="tablist">
         <button type="button" role="tab" aria-selected={view === "form"} onClick={() => setView("form")}>

@@ -19,6 +19,7 @@ import {
   later,
   type Params,
   PerClassSection,
+  SequentialSection,
   TrialsSection,
 } from "./sections";
 
@@ -87,6 +88,7 @@ export default async function SweepPage({
       .then((view) => ({ view, error: null as null }))
       .catch((e: Error) => ({ view: undefined, error: e.message })),
   );
+  const sequentialOf = later(() => caller.sweeps.sequential({ id }));
   const p = sweep.progress;
   const running = sweep.status === "running";
 
@@ -202,6 +204,11 @@ export default async function SweepPage({
         </details>
       )}
 
+      {sweep.spec.sequential && (
+        <Suspense fallback={<p className="muted">taking the design&apos;s look…</p>}>
+          <SequentialSection sequentialOf={sequentialOf} design={sweep.spec.sequential} />
+        </Suspense>
+      )}
       <Suspense fallback={<p className="muted">comparing configurations…</p>}>
         <ComparisonSection
           compared={compared}

@@ -299,6 +299,71 @@ export async function ImportanceSection({ importanceOf }: { importanceOf: Import
   );
 }
 
+export type SequentialAnswer = Answer<Caller["sweeps"]["sequential"]>;
+
+/**
+ * A sequential design's decisions (docs/statistics.md, "Sequential design"): the look the trials so far are for, each
+ * comparison with the baseline with its decision and adjusted p, and what it waits for; a TPE search's stage (search,
+ * then the decision on fresh seeds).
+ */
+export async function SequentialSection({
+  sequentialOf,
+  design,
+}: {
+  sequentialOf: SequentialAnswer;
+  design: { decide: { baseline: string; metric: string; alpha: number; correction: string; top?: number } };
+}) {
+  const status = await sequentialOf();
+  if (!status) return null;
+  const { decide } = design;
+  const how = `against ${decide.baseline} on ${decide.metric}, family-wise α = ${decide.alpha} (${decide.correction})`;
+  return (
+    <>
+      <h2>Sequential design</h2>
+      <p data-testid="sequential-stage">
+        {status.stage === "search"
+          ? `Search stage: the best ${decide.top} configurations are then decided ${how}, on fresh seeds in up to ${status.looks.length} looks (${status.looks.join(", ")} seeds).`
+          : `${status.stage === "decision" ? `Decision stage (the search's best ${decide.top}, on fresh seeds): ` : ""}look ${status.look + 1} of ${status.looks.length} (${status.looks.join(", ")} seeds), ${how}.`}
+      </p>
+      {status.waiting && (
+        <p className="muted" data-testid="sequential-waiting">
+          {status.waiting}
+        </p>
+      )}
+      {status.result && (
+        <table className="data" data-testid="sequential">
+          <thead>
+            <tr>
+              <th>configuration</th>
+              <th>decision</th>
+              <th>seeds stopped</th>
+              <th className="num">seeds</th>
+              <th className="num" title="mean of configuration − baseline over the matched seeds">
+                Δ vs baseline
+              </th>
+              <th className="num" title="repeated p-value, adjusted across the family">
+                adjusted p
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {status.result.rows.map((r) => (
+              <tr key={r.config}>
+                <td className="mono">{r.config}</td>
+                <td>{r.decision}</td>
+                <td>{r.stopped ? `${r.stopped} at look ${(r.stoppedAt ?? 0) + 1}` : "runs on"}</td>
+                <td className="num">{r.seeds}</td>
+                <td className="num">{pct(r.meanDiff, 2)}</td>
+                <td className="num">{pValue(r.adjustedP)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
 /** Learning curves of the drawn configurations and the heatmap over two swept parameters, with their choices. */
 export async function ChartsSection({
   compared,
