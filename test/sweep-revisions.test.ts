@@ -395,6 +395,57 @@ tpe: { startup: 2, parallel: 2 }
     expect(status?.result?.rows).toHaveLength(1);
   });
 
+  it("resumes a TPE search with a sequential design cancelled while it searches, and takes a decision look held by failed trials once they are retried", async () => {
+    const yaml = `
+name: tpe-sequential-faults
+project: alpha
+method: tpe
+search: { nu: { distribution: loguniform, low: 3, high: 100 }, variant: [gaussian, proposed] }
+budget: 4
+seeds: { initial: 2, step: 1, max: 3 }
+decide: { baseline: variant=gaussian, top: 1 }
+tpe: { startup: 2, parallel: 1 }
+`;
+    failing.add(3);
+    try {
+      const { id: composed } = await api.sweeps.launch({ yaml });
+      const get = () => api.sweeps.get({ id: composed });
+      await api.sweeps.cancel({ id: composed });
+      expect((await get()).status).toBe("cancelled");
+      expect((await get()).tpe).toMatchObject({ proposed: 1, left: 3 });
+      await api.sweeps.resume({ id: composed });
+      await waitFor(
+        async () => (await get()).status !== "running",
+        "the resumed search and its first look",
+        60_000,
+      );
+      // the search went on to its budget; the decision stage's first seed (3) failed, so its look waits for a retry
+      expect((await get()).tpe).toMatchObject({ proposed: 4, finished: 4, left: 0 });
+      const held = await api.sweeps.sequential({ id: composed });
+      expect(held).toMatchObject({
+        stage: "decision",
+        look: 0,
+        waiting: expect.stringMatching(/failed or were cancelled; retry them/),
+      });
+      expect(held?.result).toBeUndefined();
+      failing.clear();
+      expect(await api.sweeps.retry({ id: composed })).toMatchObject({ retried: 2 });
+      await waitFor(async () => (await get()).status === "completed", "the retried decision stage", 60_000);
+      const decided = await api.sweeps.sequential({ id: composed });
+      expect(decided?.stage).toBe("decision");
+      expect(decided?.result?.rows).toHaveLength(1);
+      expect(decided?.waiting).toBeUndefined();
+      // still one decision stage: a retry started no second one
+      const rounds = (await api.sweeps.revisions({ id: composed })).filter((r) => r.kind === "round");
+      expect(rounds[0]!.seeds).toEqual([3, 4]);
+      expect(new Set(rounds.map((r) => r.note?.startsWith("decision stage")))).toEqual(
+        new Set(rounds.length > 1 ? [true, false] : [true]),
+      );
+    } finally {
+      failing.clear();
+    }
+  });
+
   it("refuses added seeds for a cancelled TPE search with proposals left: resumed, it would propose on them", async () => {
     const { id: tpe } = await api.sweeps.launch({
       yaml: `
