@@ -2,7 +2,7 @@
 // processes — surviving what kills runs in practice: a worker killed mid-trial, NATS restarted, the controller
 // restarted. Every trial must end succeeded with exactly one result.
 import { hostname } from "node:os";
-import { loadSweepRuns, sweepPareto } from "@tailsweep/analysis";
+import { loadSweepRuns, sequentialStatus, sweepPareto } from "@tailsweep/analysis";
 import { NatsBus } from "@tailsweep/bus";
 import { openRunStore } from "@tailsweep/db";
 import { metricOf } from "@tailsweep/schemas";
@@ -229,6 +229,60 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     const revisions = await c.store.listRevisions(trials[0]!.sweepId);
     expect(revisions.map((r) => r.kind)).toEqual(["submit", "propose", "propose", "propose"]);
     expect(revisions.every((r) => !r.posthoc)).toBe(true);
+  });
+
+  it("runs a TPE search with a sequential design on worker processes, deciding on fresh seeds across a controller restart", async () => {
+    const c = await cluster(14_309, 2);
+    await workersReady(c.workers, 2);
+    const file = sweepFile(
+      "tpe-decide",
+      { nu: { distribution: "loguniform", low: 3, high: 100 }, variant: ["proposed", "gaussian"] },
+      2,
+      2,
+      {},
+      2,
+      {
+        method: "tpe",
+        budget: 4,
+        tpe: { startup: 2, parallel: 2 },
+        seeds: { initial: 2, step: 1, max: 3 },
+        decide: { baseline: "variant=gaussian", top: 1 },
+      },
+    );
+    await run(["sweep", "submit", file], c.env);
+    const trialsNow = async () => {
+      const [sweep] = await c.store.listSweeps("faults");
+      return sweep ? c.store.listTrials(sweep.id) : [];
+    };
+    // the controller is killed as the decision stage starts; the one started after it takes the looks from the store
+    await waitFor(async () => (await trialsNow()).some((t) => t.seed > 2), "the decision stage");
+    c.controller.kill("SIGKILL");
+    await sleep(2_000);
+    tailsweep(["controller"], c.env);
+    await waitFor(() => finished(c.store), "the sweep to finish");
+    const trials = await trialsNow();
+    expect(trials.every((t) => t.state === "succeeded")).toBe(true);
+    const sweepId = trials[0]!.sweepId;
+    const search = trials.filter((t) => t.seed <= 2);
+    const decision = trials.filter((t) => t.seed > 2);
+    expect(search).toHaveLength(8);
+    expect(new Set(decision.map((t) => t.configKey)).size).toBe(2);
+    expect(decision.some((t) => t.configLabel === "variant=gaussian")).toBe(true);
+    expect(new Set(decision.map((t) => t.seed)).has(3)).toBe(true);
+    const revisions = await c.store.listRevisions(sweepId);
+    expect(revisions.filter((r) => r.note?.startsWith("decision stage"))).toHaveLength(1);
+    // what a teammate's CLI reads from PostgreSQL is the store's own replay of the looks
+    const status = tailsweep(["sweep", "status", sweepId, "--json"], c.env);
+    let stdout = "";
+    status.stdout!.on("data", (d: Buffer) => {
+      stdout += d;
+    });
+    expect(await exited(status)).toBe(0);
+    const json = JSON.parse(stdout);
+    const expected = sequentialStatus(await loadSweepRuns(c.store, sweepId), { adjustedP: true });
+    expect(json.sequential).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(json.sequential.stage).toBe("decision");
+    expect(json.sequential.result.rows).toHaveLength(1);
   });
 
   it("runs a two-objective TPE sweep on worker processes, and compare shows its Pareto front from the server's store", async () => {
