@@ -15,6 +15,7 @@ import { InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { openRunStore } from "@tailsweep/db";
+import { parseSweepFile } from "@tailsweep/schemas";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "./fresh-database";
@@ -312,6 +313,37 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     yamlText,
     fc.dictionary(nasty, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
   );
+  /** What `sweep export --json` writes for a cancelled sweep of no trials, as JSON: the shape `sweeps.import` takes. */
+  const importedSpec = parseSweepFile({ name: "imported", project: "p", search: { nu: [5, 30] }, seeds: 1 });
+  const emptyArchive = JSON.parse(
+    JSON.stringify({
+      sweep: {
+        ...{
+          id: "imported-s",
+          project: "p",
+          name: "imported",
+          spec: importedSpec,
+          revision: 1,
+          status: "cancelled",
+        },
+        ...{ createdAt: new Date(0), trialCount: 0, provenance: {}, tags: [], notes: "" },
+      },
+      trials: [],
+      revisions: [
+        {
+          ...{
+            sweepId: "imported-s",
+            revision: 1,
+            kind: "submit",
+            spec: importedSpec,
+            seeds: [1],
+            configKeys: [],
+          },
+          ...{ trialCount: 0, posthoc: false, by: "", note: "", createdAt: new Date(0) },
+        },
+      ],
+    }),
+  );
   /** A sound input of every procedure (undefined: it takes none), which the fuzzer then spoils a field at a time. */
   const samples: Record<string, Record<string, unknown> | undefined> = {
     me: undefined,
@@ -338,6 +370,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
       render: { notes: "Notes.", command: "tailsweep report s", figuresPath: "figures" },
     },
     "sweeps.launch": { yaml: "name: s\nproject: p\nsearch: { nu: [5, 30] }\nseeds: 1\n" },
+    "sweeps.import": { archive: emptyArchive },
     "sweeps.delete": { id: "s" },
     "sweeps.cancel": { id: "s" },
     "sweeps.retry": { id: "s" },

@@ -24,6 +24,7 @@ import {
   type RevisionKind,
   type RunStore,
   resumedAttempt,
+  type SweepArchive,
   type SweepRecord,
   type SweepRevision,
   staleReason,
@@ -232,6 +233,74 @@ export class PrismaRunStore implements RunStore {
       if (!(e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002")) throw e;
     }
     return (await this.getSweep(input.id))!;
+  }
+
+  async importSweep(archive: SweepArchive): Promise<SweepRecord | undefined> {
+    const { sweep, trials, revisions } = archive;
+    if (await this.getSweep(sweep.id)) return undefined;
+    try {
+      await this.db.$transaction([
+        this.db.project.upsert({ where: { id: sweep.project }, create: { id: sweep.project }, update: {} }),
+        this.db.sweep.create({
+          data: {
+            id: sweep.id,
+            projectId: sweep.project,
+            name: sweep.name,
+            spec: sweep.spec as unknown as Json,
+            revision: sweep.revision,
+            lookPending: false,
+            status: sweep.status === "cancelled" ? "cancelled" : "running",
+            trialCount: sweep.trialCount,
+            provenance: sweep.provenance as Json,
+            tags: sweep.tags,
+            notes: sweep.notes,
+            createdAt: sweep.createdAt,
+            revisions: {
+              create: revisions.map((r) => ({
+                revision: r.revision,
+                kind: r.kind,
+                spec: r.spec as unknown as Json,
+                seeds: r.seeds,
+                configKeys: r.configKeys,
+                trialCount: r.trialCount,
+                posthoc: r.posthoc,
+                by: r.by,
+                note: r.note,
+                createdAt: r.createdAt,
+              })),
+            },
+          },
+        }),
+        this.db.trial.createMany({
+          data: trials.map(({ result: _result, ...t }) => ({
+            ...t,
+            params: t.params as Json,
+            config: t.config as unknown as Json,
+            retries: t.retries as Json,
+          })),
+        }),
+        this.db.trialResult.createMany({
+          data: trials.flatMap(({ id, attempt, result }) =>
+            result
+              ? [
+                  {
+                    trialId: id,
+                    attempt,
+                    metrics: result.metrics as Json,
+                    backend: result.backend,
+                    seconds: result.seconds,
+                  },
+                ]
+              : [],
+          ),
+        }),
+      ]);
+    } catch (e) {
+      // Another import or submission stored the same sweep in between: theirs stands, and this one is refused.
+      if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") return undefined;
+      throw e;
+    }
+    return this.getSweep(sweep.id);
   }
 
   async getSweep(id: string): Promise<SweepRecord | undefined> {

@@ -24,6 +24,7 @@ import {
   unionSeeds,
   type WorkerRecord,
 } from "./run-store";
+import type { SweepArchive } from "./sweep-archive";
 import { assertTransition, TERMINAL_STATES, type TrialState } from "./trial-state";
 
 /**
@@ -86,6 +87,22 @@ export class InMemoryRunStore implements RunStore {
       for (const t of input.trials) this.addTrial(input.id, t, 1, input.spec.execution.maxAttempts);
     }
     return (await this.getSweep(input.id))!;
+  }
+
+  async importSweep(archive: SweepArchive): Promise<SweepRecord | undefined> {
+    const { status, ...record } = archive.sweep;
+    if (this.sweeps.has(record.id)) return undefined;
+    this.sweeps.set(record.id, {
+      record: structuredClone(record),
+      cancelled: status === "cancelled",
+      lookPending: false,
+      revisions: structuredClone(archive.revisions),
+    });
+    for (const { result, ...trial } of archive.trials) {
+      this.trials.set(trial.id, structuredClone(trial));
+      if (result) this.results.set(trial.id, structuredClone(result));
+    }
+    return this.getSweep(record.id);
   }
 
   async getSweep(id: string): Promise<SweepRecord | undefined> {

@@ -57,6 +57,7 @@ export {
   unionSeeds,
   type WorkerRecord,
 } from "./run-store";
+export { type SweepArchive, SweepArchiveSchema } from "./sweep-archive";
 export {
   hypervolume,
   nonDominatedFronts,

@@ -2,6 +2,7 @@ import { ANNOTATION_LIMITS, hasErrorCode, isInputError, parseSweepFile } from "@
 import { describe, expect, it } from "vitest";
 import { expandSweep, planTrials } from "./expand";
 import { emptyTrialCounts, type RunStore, type TrialRecord, type TrialResult, trialId } from "./run-store";
+import { SweepArchiveSchema } from "./sweep-archive";
 import { configKey } from "./trial-key";
 
 /**
@@ -784,6 +785,59 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         status: "cancelled",
         tags: ["baseline", "paper:fig3", "stopped"],
       });
+    });
+
+    it("imports a finished sweep from its export as it was, into another store; a second import is refused", async () => {
+      const { store } = await fresh();
+      const [a, b, c, d] = await store.listTrials("sw1");
+      for (const t of [a!, b!, c!]) {
+        await store.claimTrial(t.id, "w1", at(0));
+        await store.completeTrial(t.id, 1, result, at(1), "w1");
+      }
+      await store.claimTrial(d!.id, "w2", at(2));
+      await store.failTrial(d!.id, 1, "diverged", false, at(3));
+      const wider = { ...spec, seeds: [1, 2, 3] };
+      const nu5 = plans[0]!.configKey;
+      const { added } = await store.reviseSweep({
+        sweepId: "sw1",
+        kind: "extend",
+        spec: wider,
+        seeds: [3],
+        configKeys: [nu5],
+        trials: expandSweep(wider).filter((p) => p.configKey === nu5),
+        posthoc: true,
+        by: "ada@example.org",
+        note: "one more seed",
+        now: at(4),
+      });
+      await store.claimTrial(added[0]!.id, "w1", at(5));
+      await store.completeTrial(added[0]!.id, 1, { ...result, seconds: 2 }, at(6), "w1");
+      await store.setSweepAnnotations("sw1", { tags: ["study"], notes: "# first edition" });
+      await store.setTrialAnnotations(d!.id, { tags: ["diverged"] });
+      expect((await store.getSweep("sw1"))!.status).toBe("completed");
+      // what `sweep export --json` writes, through JSON and back, as `sweep import` reads it
+      const exported = async (from: RunStore) => {
+        const results = await from.listResults("sw1");
+        return {
+          sweep: await from.getSweep("sw1"),
+          trials: (await from.listTrials("sw1")).map((t) => ({ ...t, result: results.get(t.id) ?? null })),
+          revisions: await from.listRevisions("sw1"),
+        };
+      };
+      const archive = SweepArchiveSchema.parse(JSON.parse(JSON.stringify(await exported(store))));
+      const other = await makeStore();
+      expect(await other.importSweep(archive)).toEqual(await store.getSweep("sw1"));
+      expect(await exported(other)).toEqual(await exported(store));
+      expect((await other.listSweeps("p1")).map((s) => s.id)).toEqual(["sw1"]);
+      // the imported trials are final: nothing is claimed, and a second import changes nothing
+      expect(await other.claimTrial(a!.id, "w3", at(7))).toBeUndefined();
+      expect(await other.importSweep(archive)).toBeUndefined();
+      expect(await exported(other)).toEqual(await exported(store));
+      // a cancelled sweep stays cancelled
+      const { store: stopped } = await fresh();
+      await stopped.cancelSweep("sw1", at(8));
+      const cancelled = SweepArchiveSchema.parse(JSON.parse(JSON.stringify(await exported(stopped))));
+      expect((await (await makeStore()).importSweep(cancelled))?.status).toBe("cancelled");
     });
 
     it("reports a sweep completed when every trial is final", async () => {

@@ -8,6 +8,7 @@ import {
   type TrialMetrics,
 } from "@tailsweep/schemas";
 import type { ConfigIdentity, TrialPlan } from "./expand";
+import type { SweepArchive } from "./sweep-archive";
 import { countByState, type TrialState } from "./trial-state";
 
 /**
@@ -229,6 +230,12 @@ export interface CreateSweepInput {
 export interface RunStore {
   /** Stores a sweep and all its trials as `waiting`. Idempotent on `id`: a repeat returns the stored sweep. */
   createSweep(input: CreateSweepInput): Promise<SweepRecord>;
+  /**
+   * Stores a finished sweep read from another store's export ({@link SweepArchive}) as it was: its record, revisions,
+   * trials (states, attempts, timestamps, annotations) and results, in one transaction. Undefined, with nothing
+   * written, when a sweep with its id is stored already.
+   */
+  importSweep(archive: SweepArchive): Promise<SweepRecord | undefined>;
   getSweep(id: string): Promise<SweepRecord | undefined>;
   listSweeps(project?: string): Promise<SweepRecord[]>;
   listTrials(sweepId: string): Promise<TrialRecord[]>;

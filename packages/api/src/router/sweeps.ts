@@ -22,6 +22,7 @@ import {
   AnnotationEditSchema,
   AppError,
   ConfigError,
+  DEFAULT_MAX_TRIALS,
   FreshSeedsSchema,
   InputError,
   isConfigError,
@@ -37,6 +38,7 @@ import {
   EPOCH_SERIES_METRICS,
   type ExtendRequest,
   gpuTrialCount,
+  SweepArchiveSchema,
   type SweepRecord,
   storedSweepIdFor,
   type TrialRecord,
@@ -381,6 +383,42 @@ export const sweepsRouter = t.router({
         trials: sweep.trialCount,
       });
       return { id: sweep.id, trialCount: sweep.trialCount, existing: false };
+    }),
+
+  /**
+   * Stores a finished sweep from another store's export (`sweep export --json`; issue #22: a study's numbers and
+   * report rebuilt without training again), as it was: trials, results, revisions, annotations. For members who may
+   * launch in its project; refused on a read-only dashboard, over the trial limit, or when its id is stored already.
+   */
+  import: t.procedure
+    .input(checked(z.object({ archive: SweepArchiveSchema }).strict()))
+    .mutation(async ({ ctx, input }) => {
+      if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
+      const { sweep, trials } = input.archive;
+      authorize(ctx.caller, sweep.project, "launch", `project ${sweep.project}`);
+      const limit = ctx.sweepLimits?.maxTrials ?? DEFAULT_MAX_TRIALS;
+      if (trials.length > limit)
+        throw new InputError(
+          "archive.trials",
+          `${trials.length} trials, more than the limit of ${limit} per sweep`,
+        );
+      const imported = await ctx.store.importSweep(input.archive);
+      if (!imported)
+        throw new AppError(
+          "SWEEP_EXISTS",
+          "conflict",
+          `sweep ${sweep.id} is stored already; delete it first (tailsweep sweep delete ${sweep.id} --yes) to import it again`,
+        );
+      await audited(ctx, sweep.project, "sweep.import", sweep.id, {
+        name: sweep.name,
+        trials: trials.length,
+      });
+      return {
+        id: imported.id,
+        project: imported.project,
+        name: imported.name,
+        trialCount: imported.trialCount,
+      };
     }),
 
   /** Deletes a sweep with its trials and results (owners only); the audit log keeps its name and size. */

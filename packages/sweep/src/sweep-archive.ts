@@ -1,0 +1,128 @@
+/**
+ * A finished sweep as a file: what `tailsweep sweep export --json` writes (`{ sweep, trials, revisions }`, each trial
+ * with its `result` or null) and `tailsweep sweep import` reads back into another store, so a study's numbers and
+ * report can be rebuilt without training again (issue #22). Parsed here once, where the file enters; everything
+ * after it is typed. The epochs of the learning curves are not in it (the report and the comparisons do not use them).
+ */
+
+import {
+  StoredRunConfigSchema,
+  StoredSweepSpecSchema,
+  TrialKindSchema,
+  TrialResultSchema,
+} from "@tailsweep/schemas";
+import { z } from "zod";
+import type { SweepRecord, SweepRevision, TrialRecord } from "./run-store";
+import type { TrialState } from "./trial-state";
+
+const DateSchema = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), "must be a date (ISO 8601)");
+const TrialStateSchema = z.enum([
+  "waiting",
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+]) satisfies z.ZodType<TrialState>;
+
+const SweepRecordSchema = z.object({
+  id: z.string().min(1).max(200),
+  project: z.string().min(1),
+  name: z.string().min(1),
+  spec: StoredSweepSpecSchema,
+  revision: z.number().int().min(1),
+  status: z.enum(["running", "completed", "cancelled"]),
+  createdAt: DateSchema,
+  trialCount: z.number().int().min(0),
+  provenance: z.record(z.string(), z.unknown()),
+  tags: z.array(z.string()).default([]),
+  notes: z.string().default(""),
+}) satisfies z.ZodType<SweepRecord, unknown>;
+
+const TrialRecordSchema = z.object({
+  id: z.string().min(1),
+  sweepId: z.string().min(1),
+  key: z.string().min(1),
+  index: z.number().int().min(0),
+  params: z.record(z.string(), z.unknown()),
+  seed: z.number().int(),
+  config: StoredRunConfigSchema,
+  configKey: z.string().min(1),
+  configLabel: z.string(),
+  kind: TrialKindSchema,
+  revision: z.number().int().min(1),
+  state: TrialStateSchema,
+  attempt: z.number().int().min(0),
+  maxAttempts: z.number().int().min(1),
+  workerId: z.string().optional(),
+  backend: z.string().optional(),
+  heartbeatAt: DateSchema.optional(),
+  startedAt: DateSchema.optional(),
+  finishedAt: DateSchema.optional(),
+  error: z.string().optional(),
+  retries: z.array(
+    z.object({ attempt: z.number().int(), reason: z.string(), handedBack: z.boolean().optional() }),
+  ),
+  tags: z.array(z.string()).default([]),
+  notes: z.string().default(""),
+}) satisfies z.ZodType<TrialRecord, unknown>;
+
+const SweepRevisionSchema = z.object({
+  sweepId: z.string().min(1),
+  revision: z.number().int().min(1),
+  kind: z.enum(["submit", "extend", "round", "confirm", "propose"]),
+  spec: StoredSweepSpecSchema,
+  seeds: z.array(z.number().int()),
+  configKeys: z.array(z.string()),
+  trialCount: z.number().int().min(0),
+  posthoc: z.boolean(),
+  by: z.string(),
+  note: z.string(),
+  createdAt: DateSchema,
+}) satisfies z.ZodType<SweepRevision, unknown>;
+
+/** The file `sweep export --json` writes, as read back: its shape, and that its parts belong together. */
+export const SweepArchiveSchema = z
+  .object({
+    sweep: SweepRecordSchema,
+    trials: z.array(TrialRecordSchema.extend({ result: TrialResultSchema.nullable() })),
+    revisions: z.array(SweepRevisionSchema).min(1),
+  })
+  .superRefine((archive, ctx) => {
+    const { sweep, trials, revisions } = archive;
+    const problem = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: "custom", path, message });
+    const ids = new Set<string>();
+    for (const [i, t] of trials.entries()) {
+      if (t.sweepId !== sweep.id) problem(["trials", i, "sweepId"], `must be the sweep's id (${sweep.id})`);
+      if (ids.has(t.id)) problem(["trials", i, "id"], `${t.id} is listed twice`);
+      ids.add(t.id);
+      if (t.state === "waiting" || t.state === "running")
+        problem(
+          ["trials", i, "state"],
+          `is ${t.state}: only a finished sweep is imported (its trials would need workers); export it again once it has finished, or cancel it`,
+        );
+      if ((t.state === "succeeded") !== (t.result !== null))
+        problem(
+          ["trials", i, "result"],
+          t.result ? "only a succeeded trial has a result" : "a succeeded trial has its result",
+        );
+    }
+    if (trials.length !== sweep.trialCount)
+      problem(["sweep", "trialCount"], `is ${sweep.trialCount}, but the file lists ${trials.length} trials`);
+    for (const [i, r] of revisions.entries()) {
+      if (r.sweepId !== sweep.id)
+        problem(["revisions", i, "sweepId"], `must be the sweep's id (${sweep.id})`);
+      if (r.revision !== i + 1)
+        problem(["revisions", i, "revision"], `must be ${i + 1}: revisions are numbered from 1 in order`);
+    }
+    if (revisions.length !== sweep.revision)
+      problem(
+        ["sweep", "revision"],
+        `is ${sweep.revision}, but the file lists ${revisions.length} revisions`,
+      );
+    if (sweep.status === "running")
+      problem(["sweep", "status"], "is running: only a finished sweep is imported");
+  });
+
+/** A sweep as `sweep export --json` writes it, parsed. */
+export type SweepArchive = z.infer<typeof SweepArchiveSchema>;
