@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { createGzip, gunzipSync } from "node:zlib";
 import type { ExportFormat } from "@tailsweep/analysis";
 import { duration, pct, pValue, seedRanges } from "@tailsweep/analysis/format";
 import {
@@ -331,8 +334,11 @@ export async function sweepExport(
   id: string,
   o: { format?: ExportFormat; output?: string } & JsonFlag,
 ): Promise<void> {
-  const format: ExportFormat = o.json ? "json" : (o.format ?? (o.output?.endsWith(".json") ? "json" : "csv"));
   const output = o.output;
+  // `study.json.gz`: JSON, gzip-compressed (what `sweep import` reads back); `.csv.gz` alike.
+  const gzipped = output?.endsWith(".gz") ?? false;
+  const named = output?.replace(/\.gz$/, "");
+  const format: ExportFormat = o.json ? "json" : (o.format ?? (named?.endsWith(".json") ? "json" : "csv"));
   // The path is looked at first (nothing is opened yet), so the stream is read as soon as the query answers.
   const writeFile = output ? await wholeFileWriter(output) : undefined;
   const trials = await withApi(async (api) => {
@@ -345,11 +351,40 @@ export async function sweepExport(
     }
     // Piped a chunk at a time, waiting while the file or stdout is behind; stdout stays open for what follows. A file
     // is complete or left as it was: a stream that fails midway leaves no half-written export behind.
-    if (writeFile) await writeFile(chunks());
+    if (writeFile) await writeFile(gzipped ? Readable.from(chunks()).pipe(createGzip()) : chunks());
     else await pipeline(chunks(), process.stdout, { end: false });
     return count;
   });
-  if (output) log(`exported ${trials} trials of sweep ${id} to ${output} (${format})`);
+  if (output)
+    log(`exported ${trials} trials of sweep ${id} to ${output} (${format}${gzipped ? ", gzip" : ""})`);
+}
+
+/**
+ * `sweep import <file>`: a finished sweep from `sweep export --json` (plain or gzip-compressed, told apart by its first
+ * bytes) into the store this command works on, as it was, so its comparisons and report are rebuilt without training.
+ * The file is checked where the API takes it (every problem named); here it is only read and parsed as JSON.
+ */
+export async function sweepImport(file: string, o: JsonFlag): Promise<void> {
+  const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
+    throw new InputError("file", `${file} cannot be read (${e.code ?? e.message})`);
+  });
+  const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString("utf8");
+  let archive: unknown;
+  try {
+    archive = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(
+      "file",
+      `${file} is not JSON (${e instanceof Error ? e.message : String(e)}): import reads what sweep export --json writes`,
+    );
+  }
+  // an import writes a sweep, as a launch does: a read-only API refuses it
+  const imported = await withApi((api) => api.sweeps.import.mutate({ archive }), { launches: true });
+  if (o.json) printJson(imported);
+  else
+    process.stdout.write(
+      `imported sweep ${imported.id} (${imported.project}/${imported.name}): ${imported.trialCount} trials with their results\n`,
+    );
 }
 
 /** `tailsweep workers`: every worker the store has heard from, with whether it is online, stopped or lost. */

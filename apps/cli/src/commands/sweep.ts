@@ -171,7 +171,7 @@ export function registerSweep(program: Command): void {
   sweep
     .command("export <id>")
     .description(
-      "write a sweep's trials and results: CSV (one row per trial, headline metrics and per-class recall) or JSON (the sweep, every trial and its full result)",
+      "write a sweep's trials and results: CSV (one row per trial, headline metrics and per-class recall) or JSON (the sweep, every trial and its full result; what sweep import reads); an output file ending in .gz is gzip-compressed",
     )
     .addOption(
       new Option("-f, --format <format>", "default: from the output file's extension, else csv").choices(
@@ -181,6 +181,14 @@ export function registerSweep(program: Command): void {
     .option("-o, --output <file>", "write here instead of stdout")
     .option("--json", "same as --format json")
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepExport));
+
+  sweep
+    .command("import <file>")
+    .description(
+      "store a finished sweep from `sweep export --json` (a .json or .json.gz file) as it was: its trials, results and revisions, so its comparisons and report need no training",
+    )
+    .option("--json", "print JSON")
+    .action(lazyAction(async () => (await import("./sweep-actions")).sweepImport));
 
   program
     .command("workers")

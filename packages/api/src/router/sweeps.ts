@@ -23,6 +23,7 @@ import {
   AppError,
   ConfigError,
   DEFAULT_MAX_TRIALS,
+  describeIssues,
   FreshSeedsSchema,
   InputError,
   isConfigError,
@@ -390,11 +391,15 @@ export const sweepsRouter = t.router({
    * report rebuilt without training again), as it was: trials, results, revisions, annotations. For members who may
    * launch in its project; refused on a read-only dashboard, over the trial limit, or when its id is stored already.
    */
+  // The archive is a file's JSON, passed on as read: it is parsed here, once, every problem named a line each.
   import: t.procedure
-    .input(checked(z.object({ archive: SweepArchiveSchema }).strict()))
+    .input(checked(z.object({ archive: z.unknown() }).strict()))
     .mutation(async ({ ctx, input }) => {
       if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
-      const { sweep, trials } = input.archive;
+      const parsed = SweepArchiveSchema.safeParse(input.archive);
+      if (!parsed.success) badSweep(new ConfigError(describeIssues(parsed.error, "archive")));
+      const archive = parsed.data;
+      const { sweep, trials } = archive;
       authorize(ctx.caller, sweep.project, "launch", `project ${sweep.project}`);
       const limit = ctx.sweepLimits?.maxTrials ?? DEFAULT_MAX_TRIALS;
       if (trials.length > limit)
@@ -402,7 +407,7 @@ export const sweepsRouter = t.router({
           "archive.trials",
           `${trials.length} trials, more than the limit of ${limit} per sweep`,
         );
-      const imported = await ctx.store.importSweep(input.archive);
+      const imported = await ctx.store.importSweep(archive);
       if (!imported)
         throw new AppError(
           "SWEEP_EXISTS",
