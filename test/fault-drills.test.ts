@@ -309,7 +309,8 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
   it("hands the running trial back on SIGTERM, trains only its own sweep next time, and resumes with the same file", async () => {
     // Many short epochs: SIGTERM lands well before the last one, however fast the machine.
     const slow = sweepFile("interrupted", { nu: [5, 10] }, 1, 6, { maxAttempts: 1 }, 8);
-    const first = tailsweep(["sweep", "run", slow], env);
+    // One trial at a time (one training thread): the other waits, so the hand-back below is one trial's.
+    const first = tailsweep(["sweep", "run", slow, "--workers", "1"], env);
     await waitFor(async () => /trials: 0\/2 done, 1 running/.test(first.log()), "a trial to run", 60_000);
     first.kill("SIGTERM");
     expect(await exited(first)).toBe(143);

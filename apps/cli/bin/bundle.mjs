@@ -32,8 +32,13 @@ const cacheDir = join(cliDir, "node_modules", ".cache", "tailsweep-cli");
 const currentFile = join(cacheDir, "current.json");
 const failedFile = join(cacheDir, "failed.json");
 const entry = join(cliDir, "src", "main.ts");
+/**
+ * The training thread's entry (`sweep run` trains trials on worker threads): a second entry point, written as
+ * trial-thread.mjs beside main.mjs, where src/trial-threads.ts looks for it.
+ */
+const threadEntry = join(root, "apps", "worker", "src", "trial-thread.ts");
 /** Bumped when what a build holds changes in a way its inputs do not show. */
-const FORMAT = 1;
+const FORMAT = 2;
 /**
  * Old builds are removed this long after they were replaced: a process started from one may still load its chunks
  * (a command imports its own in its first seconds).
@@ -214,10 +219,12 @@ async function build() {
   const dirName = `build-${startedAt}-${randomUUID().slice(0, 8)}`;
   const outdir = join(cacheDir, dirName);
   /** The workspace files the build read, for a failure's record (a success has the metafile). */
-  const read = new Set([entry]);
+  const read = new Set([entry, threadEntry]);
   let result;
   try {
-    result = await esbuild(workspaceBundleOptions({ entryPoints: { main: entry }, outdir, read }));
+    result = await esbuild(
+      workspaceBundleOptions({ entryPoints: { main: entry, "trial-thread": threadEntry }, outdir, read }),
+    );
   } catch (e) {
     rmSync(outdir, { recursive: true, force: true });
     // With their folders: a file that was missing (an import of a module not written yet) changes one when it comes.

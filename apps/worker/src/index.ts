@@ -1,7 +1,14 @@
 export {
+  sourceThreadEntry,
+  type TrialThreadEntry,
+  TrialThreads,
+  type TrialThreadsOptions,
+} from "./trial-threads";
+export {
   defaultTrialKinds,
   gpuName,
   PRESENCE_SECONDS,
+  type TrialGrant,
   type TrialHooks,
   type TrialRunner,
   trainingRunner,

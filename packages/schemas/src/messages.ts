@@ -25,6 +25,36 @@ export function trialKindOf(message: TrialMessage): TrialKind {
   return message.gpu ? "gpu" : "cpu";
 }
 
+/** One epoch's numbers as a worker reports them (the `epoch` event's metric). */
+export const EpochMetricSchema = z
+  .object({
+    epoch: z.number().int().min(1),
+    loss: LossSchema,
+    test: EpochTestSchema.optional(),
+    validation: EpochTestSchema.optional(),
+    seconds: z.number(),
+  })
+  .strict();
+
+/** A trained trial's outcome as a worker reports it (the `result` event's result). */
+export const TrialResultSchema = z
+  .object({ metrics: TrialMetricsSchema, backend: z.string(), seconds: z.number() })
+  .strict();
+
+/** A sweep's execution limits as a granted claim carries them, so workers need no configuration of their own. */
+export const TrialExecutionSchema = z
+  .object({
+    heartbeatSeconds: z.number().positive(),
+    trialTimeoutSeconds: z.number().positive(),
+    // Optional: a controller from before checkpoints sends none, and its workers train without them.
+    checkpointEvery: z.number().int().min(0).optional(),
+    keepCheckpoint: z.boolean().optional(),
+    artifacts: z.enum(["all", "none"]).optional(),
+  })
+  // Not strict: a newer controller's limits are ignored rather than refused, so workers from before them keep
+  // claiming. (Workers before this release parse it strictly: upgrade them before the controller, this once.)
+  .strip();
+
 /** What workers report; the controller persists each event once (it is the run store's single writer). */
 export const WorkerEventSchema = z.discriminatedUnion("type", [
   z
@@ -41,15 +71,7 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
       type: z.literal("epoch"),
       trialId: z.string(),
       attempt: z.number().int(),
-      metric: z
-        .object({
-          epoch: z.number().int().min(1),
-          loss: LossSchema,
-          test: EpochTestSchema.optional(),
-          validation: EpochTestSchema.optional(),
-          seconds: z.number(),
-        })
-        .strict(),
+      metric: EpochMetricSchema,
     })
     .strict(),
   z
@@ -60,7 +82,7 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
       /** Who trained it: a result that arrives after its attempt was handed back still counts, and says whose it is. */
       workerId: z.string().optional(),
       at: z.string(),
-      result: z.object({ metrics: TrialMetricsSchema, backend: z.string(), seconds: z.number() }).strict(),
+      result: TrialResultSchema,
     })
     .strict(),
   z
@@ -114,18 +136,7 @@ export const ClaimReplySchema = z.discriminatedUnion("granted", [
       // its data was built by version 1, as a stored config without one reads back.
       config: StoredRunConfigSchema,
       /** The sweep's execution limits, so workers need no configuration of their own. */
-      execution: z
-        .object({
-          heartbeatSeconds: z.number().positive(),
-          trialTimeoutSeconds: z.number().positive(),
-          // Optional: a controller from before checkpoints sends none, and its workers train without them.
-          checkpointEvery: z.number().int().min(0).optional(),
-          keepCheckpoint: z.boolean().optional(),
-          artifacts: z.enum(["all", "none"]).optional(),
-        })
-        // Not strict: a newer controller's limits are ignored rather than refused, so workers from before them keep
-        // claiming. (Workers before this release parse it strictly: upgrade them before the controller, this once.)
-        .strip(),
+      execution: TrialExecutionSchema,
     })
     .strict(),
   z

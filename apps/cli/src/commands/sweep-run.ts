@@ -3,8 +3,9 @@ import { loadSweepRuns, rankConfigurations, trialRows } from "@tailsweep/analysi
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
-import { AppError, ConfigError, type SweepSpec } from "@tailsweep/schemas";
+import { AppError, ConfigError, messageOf, type SweepSpec } from "@tailsweep/schemas";
 import {
+  expandSweep,
   gpuTrialCount,
   type RunStore,
   type SweepRecord,
@@ -12,16 +13,19 @@ import {
   sweepProgress,
   tpeProgress,
 } from "@tailsweep/sweep";
-import { defaultTrialKinds, Worker } from "@tailsweep/worker";
+import { defaultTrialKinds, TrialThreads, Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
 import type { BackendChoice } from "../options";
 import { openRuntime, type Runtime } from "../runtime";
+import { settings } from "../settings";
+import { threadPlan, trainsOnThreads, trialThreadEntry } from "../trial-threads";
 import { readSweepFile } from "./sweep-file";
 import { log, printRanking } from "./sweep-output";
 
 /** The flags of `tailsweep sweep run`. */
 export interface RunFlags {
-  workers: number;
+  /** Trials at once; unset: one per core, at most the sweep's trials (see threadPlan). */
+  workers?: number;
   backend?: BackendChoice;
   new?: boolean;
   json?: boolean;
@@ -46,16 +50,23 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
       `execution.gpu: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU worker, and this run trains on ${backend.name}; run it with --backend webgpu on a machine with a GPU, or submit it to workers (NATS_URL) with tailsweep sweep submit`,
     ]);
   }
-  const rt = await openRuntime(log);
+  // Started now, so that each thread's backend starts while the store opens (a finished sweep's are simply closed).
+  const threads = startThreads(spec, backend, o);
   let id: string;
   let final: SweepRecord;
   let runs: Awaited<ReturnType<typeof loadSweepRuns>>;
   try {
-    id = o.new ? randomUUID() : await storedSweepIdFor(rt.opened.store, spec);
-    final = await runOrShow(rt, spec, id, backend, o);
-    runs = await loadSweepRuns(rt.opened.store, final);
+    const rt = await openRuntime(log);
+    try {
+      id = o.new ? randomUUID() : await storedSweepIdFor(rt.opened.store, spec);
+      final = await runOrShow(rt, spec, id, backend, o, threads);
+      runs = await loadSweepRuns(rt.opened.store, final);
+    } finally {
+      await rt.close();
+    }
   } finally {
-    await rt.close();
+    // After the worker stopped (runHere): no trial is on a thread now. Terminated, so that none keeps the process.
+    await (await threads)?.close();
   }
   const rows = trialRows(runs.trials, runs.results, runs.revisions);
   if (o.json)
@@ -75,6 +86,37 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   if (process.exitCode === undefined && rows.some((r) => r.state === "failed")) process.exitCode = 1;
 }
 
+/**
+ * The threads that train this run's trials, or undefined where they train on the main thread: a backend that does not
+ * gain from threads (trainsOnThreads), or threads that could not start (said, and the run goes on without them).
+ */
+async function startThreads(
+  spec: SweepSpec,
+  backend: BackendInfo,
+  o: RunFlags,
+): Promise<TrialThreads | undefined> {
+  if (!trainsOnThreads(backend.name)) return undefined;
+  const { cacheDir, backend: defaults } = settings();
+  const plan = threadPlan(o.workers, expandSweep(spec).length, defaults.blasThreads ?? 1);
+  try {
+    const threads = await TrialThreads.start({
+      size: plan.threads,
+      entry: trialThreadEntry(),
+      backend: backend.name,
+      blasThreads: plan.blasThreads,
+      ...(cacheDir !== undefined && { cacheDir }),
+      log,
+    });
+    log(
+      `training on ${plan.threads} thread${plan.threads === 1 ? "" : "s"}, ${plan.blasThreads} BLAS thread${plan.blasThreads === 1 ? "" : "s"} each`,
+    );
+    return threads;
+  } catch (e) {
+    log(`training on the main thread: the trial threads did not start (${messageOf(e)})`);
+    return undefined;
+  }
+}
+
 /** Runs the sweep here, or, when this file's sweep has finished already, returns it as it is. */
 async function runOrShow(
   rt: Runtime,
@@ -82,6 +124,7 @@ async function runOrShow(
   id: string,
   backend: BackendInfo,
   o: RunFlags,
+  threads: Promise<TrialThreads | undefined>,
 ): Promise<SweepRecord> {
   const before = await rt.opened.store.getSweep(id);
   if (before?.status === "cancelled") {
@@ -97,7 +140,7 @@ async function runOrShow(
     log(`sweep ${id} from this file has finished already: its results follow (--new runs it again)`);
     return before;
   }
-  return runHere(rt, spec, id, before, backend, o);
+  return runHere(rt, spec, id, before, backend, o, await threads);
 }
 
 /**
@@ -112,6 +155,7 @@ async function runHere(
   before: SweepRecord | undefined,
   backend: BackendInfo,
   o: RunFlags,
+  threads: TrialThreads | undefined,
 ): Promise<SweepRecord> {
   // This sweep only: an interrupted earlier run of another file is not trained under this one's name.
   const controller = new Controller(rt.opened.store, rt.bus, {
@@ -120,7 +164,13 @@ async function runHere(
     artifacts: rt.artifacts,
   });
   await controller.start();
-  const worker = new Worker(rt.bus, { backend, concurrency: o.workers, log, artifacts: rt.artifacts });
+  const worker = new Worker(rt.bus, {
+    backend,
+    concurrency: threads?.size ?? o.workers ?? 1,
+    log,
+    artifacts: rt.artifacts,
+    ...(threads && { runTrial: threads.runner(rt.artifacts) }),
+  });
   await worker.start();
   const stopping = { signal: undefined as NodeJS.Signals | undefined };
   const onSignal = (signal: NodeJS.Signals) => {

@@ -27,9 +27,8 @@ export function registerSweep(program: Command): void {
     )
     .option(
       "--workers <n>",
-      "trials at once in this process (they interleave on one thread; for parallel trials run `tailsweep worker` processes with NATS_URL)",
+      "trials at once in this process, each on a thread of its own with the wasm and cpu backends (default: one per core, at most the sweep's trials)",
       wholeNumberArg("--workers", 1),
-      1,
     )
     .addOption(backendOption())
     .option("--new", "run it as a new sweep even if this file has a sweep already")

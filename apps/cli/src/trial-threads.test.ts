@@ -1,0 +1,194 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileArtifactStore } from "@tailsweep/bus";
+import { DATA_IMPORT_CODE } from "@tailsweep/data";
+import { initBackend } from "@tailsweep/model";
+import { hasErrorCode, isAppError, type RunConfig, resolveRunConfig } from "@tailsweep/schemas";
+import { THREADS_CLOSED_CODE, UNCODED_ERROR_CODE } from "@tailsweep/schemas/trial-thread";
+import { type TrialGrant, type TrialHooks, TrialThreads, trainingRunner } from "@tailsweep/worker";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { threadPlan, trialThreadEntry } from "./trial-threads";
+
+/** A tiny trial: a few steps of two epochs on a small split, evaluated every epoch. */
+function tinyConfig(
+  more: { dataset?: Record<string, unknown>; model?: Record<string, unknown> } = {},
+): RunConfig {
+  return resolveRunConfig({
+    dataset: {
+      name: "mnist-2view",
+      headCount: 100,
+      testPerClass: 20,
+      imbalanceRatio: 10,
+      labelRatio: 0.2,
+      ...more.dataset,
+    },
+    model: { encoderWidths: [32], decoderWidths: [32], classifierWidths: [32], latentDim: 4, ...more.model },
+    train: {
+      epochs: 2,
+      maxStepsPerEpoch: 3,
+      evalEvery: 1,
+      labeledBatchSize: 16,
+      unlabeledBatchSize: 16,
+      seed: 7,
+    },
+  });
+}
+
+const grant = (execution: Partial<TrialGrant["execution"]> = {}): TrialGrant => ({
+  trialId: "sweep:trial",
+  attempt: 1,
+  execution: { heartbeatSeconds: 5, trialTimeoutSeconds: 600, ...execution },
+});
+
+/** Hooks that record what the trainer reported and asked, stopping when `stopAt(epochsSeen)` says. */
+function recorder(stopAt: (epochs: number) => boolean = () => false) {
+  const seen = { epochs: [] as number[], asked: 0, cancelledAsked: 0 };
+  const hooks: TrialHooks = {
+    onEpoch: (m) => void seen.epochs.push(m.epoch),
+    shouldStop: () => {
+      seen.asked++;
+      return stopAt(seen.epochs.length);
+    },
+    cancelled: () => {
+      seen.cancelledAsked++;
+      return false;
+    },
+  };
+  return { hooks, seen };
+}
+
+/** What must not differ between two runs of the same trial: everything but times and where it ran. */
+function reproducible(metrics: Record<string, unknown>) {
+  const { history, backendDetail: _d, ...rest } = metrics;
+  return {
+    ...rest,
+    history: (history as { seconds: number }[]).map(({ seconds: _s, ...epoch }) => epoch),
+  };
+}
+
+describe("training trials on threads (TrialThreads)", { timeout: 300_000 }, () => {
+  let threads: TrialThreads;
+  beforeAll(async () => {
+    await initBackend({ prefer: "wasm" });
+    threads = await TrialThreads.start({
+      size: 2,
+      entry: trialThreadEntry(),
+      backend: "wasm",
+      blasThreads: 1,
+    });
+  });
+  afterAll(() => threads?.close());
+
+  it("gives a trial the same metrics on a thread as on the main thread, with the same seed", async () => {
+    const config = tinyConfig();
+    const backend = await initBackend({ prefer: "wasm" });
+    const here = recorder();
+    const there = recorder();
+    const [threaded, main] = await Promise.all([
+      threads.runner()(config, there.hooks, grant()),
+      trainingRunner(backend)(config, here.hooks, grant()),
+    ]);
+    expect(threaded.backend).toBe("wasm");
+    expect(reproducible(threaded.metrics)).toEqual(reproducible(main.metrics));
+    expect(threaded.metrics.test.balancedAccuracy).toBeGreaterThan(0);
+    // Epochs streamed as they ended, and the trainer asked the worker's hooks once an epoch, as in process.
+    expect(there.seen).toEqual(here.seen);
+    expect(there.seen).toMatchObject({ epochs: [1, 2], asked: 2 });
+  });
+
+  it("stops after the epoch at which the worker's shouldStop says so", async () => {
+    const { hooks, seen } = recorder((epochs) => epochs >= 0);
+    const result = await threads.runner()(tinyConfig(), hooks, grant());
+    expect(seen.epochs).toEqual([1]);
+    expect(seen.asked).toBe(1);
+    expect(result.metrics.history).toHaveLength(1);
+  });
+
+  it("keeps checkpoints and artifacts in the worker's store, and asks whether the sweep was cancelled first", async () => {
+    const store = new FileArtifactStore(mkdtempSync(join(tmpdir(), "tailsweep-thread-artifacts-")));
+    const { hooks, seen } = recorder();
+    const result = await threads.runner(store)(
+      tinyConfig(),
+      hooks,
+      grant({ checkpointEvery: 1, artifacts: "all" }),
+    );
+    const keys = (await store.list("")).map((i) => i.key);
+    expect(keys.some((k) => k.includes("checkpoint"))).toBe(true);
+    expect(result.metrics.artifacts).toBeDefined();
+    expect(seen.cancelledAsked).toBeGreaterThan(0);
+    // A second attempt resumes from the checkpoint the thread stored through the worker.
+    const again = await threads.runner(store)(tinyConfig(), recorder().hooks, {
+      ...grant({ checkpointEvery: 1 }),
+      attempt: 2,
+    });
+    expect(again.metrics.resumed).toBeDefined();
+  });
+
+  it("fails a trial with the error's own code, or UNCODED_ERROR with its name and message", async () => {
+    const missing = tinyConfig({ dataset: { name: "user", path: "/nonexistent/tailsweep/manifest.json" } });
+    const coded = await threads
+      .runner()(missing, recorder().hooks, grant())
+      .catch((e: unknown) => e);
+    expect(hasErrorCode(coded, DATA_IMPORT_CODE)).toBe(true);
+    const badModel = tinyConfig({ model: { modalities: [2] } });
+    const uncoded = await threads
+      .runner()(badModel, recorder().hooks, grant())
+      .catch((e: unknown) => e);
+    expect(hasErrorCode(uncoded, UNCODED_ERROR_CODE)).toBe(true);
+    expect(uncoded).toMatchObject({
+      name: "RangeError",
+      message: expect.stringMatching(/modalities: index 2/),
+    });
+    // The thread is still of use after a failed trial.
+    expect(threads.size).toBe(2);
+  });
+
+  it("fails the trial on a thread when the threads are closed, and leaves none running", async () => {
+    // Two: the busy one and the idle one both go.
+    const pool = await TrialThreads.start({
+      size: 2,
+      entry: trialThreadEntry(),
+      backend: "wasm",
+      blasThreads: 1,
+    });
+    const closing = { done: undefined as Promise<void> | undefined };
+    const hooks: TrialHooks = {
+      ...recorder().hooks,
+      onEpoch: () => {
+        closing.done ??= pool.close();
+      },
+    };
+    const outcome = await pool
+      .runner()(tinyConfig(), hooks, grant())
+      .catch((e: unknown) => e);
+    await closing.done;
+    expect(isAppError(outcome) && outcome.code).toBe(THREADS_CLOSED_CODE);
+    expect(pool.size).toBe(0);
+  });
+
+  it("refuses a backend a thread cannot start, with its code, and starts none", async () => {
+    const refused = await TrialThreads.start({
+      size: 1,
+      entry: trialThreadEntry(),
+      backend: "tensorflow",
+      blasThreads: 1,
+    }).catch((e: unknown) => e);
+    expect(hasErrorCode(refused, "BACKEND_UNAVAILABLE")).toBe(true);
+  });
+});
+
+describe("threadPlan", () => {
+  it("takes a thread per core, at most one per trial, unless --workers says", () => {
+    expect(threadPlan(undefined, 8, 1, 2)).toEqual({ threads: 2, blasThreads: 1 });
+    expect(threadPlan(undefined, 1, 1, 4)).toEqual({ threads: 1, blasThreads: 1 });
+    expect(threadPlan(3, 8, 1, 2)).toEqual({ threads: 3, blasThreads: 1 });
+  });
+
+  it("cuts the BLAS threads so that trials × BLAS threads stay within the cores", () => {
+    expect(threadPlan(undefined, 8, 2, 2)).toEqual({ threads: 2, blasThreads: 1 });
+    expect(threadPlan(undefined, 1, 2, 2)).toEqual({ threads: 1, blasThreads: 2 });
+    expect(threadPlan(undefined, 8, 4, 8)).toEqual({ threads: 8, blasThreads: 1 });
+    expect(threadPlan(2, 8, 4, 8)).toEqual({ threads: 2, blasThreads: 4 });
+  });
+});

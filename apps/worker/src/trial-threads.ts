@@ -1,0 +1,293 @@
+import { Worker as Thread } from "node:worker_threads";
+import { AppError, messageOf } from "@tailsweep/schemas";
+import {
+  ANSWER,
+  type ArtifactCall,
+  errorFromWire,
+  errorToWire,
+  type FromTrialThread,
+  FromTrialThreadSchema,
+  THREAD_EXITED_CODE,
+  THREAD_MESSAGE_INVALID_CODE,
+  THREADS_CLOSED_CODE,
+  type ToTrialThread,
+  type TrialThreadSetup,
+} from "@tailsweep/schemas/trial-thread";
+import type { ArtifactStore } from "@tailsweep/sweep";
+import type { TrialGrant, TrialHooks, TrialRunner } from "./worker";
+
+type Result = Awaited<ReturnType<TrialRunner>>;
+
+/**
+ * Where a training thread's code is: the module (trial-thread.ts, or what a bundle made of it), and for the
+ * TypeScript source a module whose `register()` makes Node load TypeScript (tsx's `tsx/esm/api`, its ES module),
+ * called first: a thread does not inherit the hooks of its process, and `--import tsx` in its execArgv is not applied
+ * to its entry.
+ */
+export interface TrialThreadEntry {
+  module: URL;
+  loader?: URL;
+}
+
+/** The TypeScript source of the thread, run through `loader` (tsx/esm/api, resolved by the caller that has tsx). */
+export function sourceThreadEntry(loader: URL): TrialThreadEntry {
+  return { module: new URL("./trial-thread.ts", import.meta.url), loader };
+}
+
+/** Options of {@link TrialThreads.start}. */
+export interface TrialThreadsOptions {
+  /** Threads, each training one trial at a time. */
+  size: number;
+  entry: TrialThreadEntry;
+  /** The backend each thread initialises (the worker's own), and its OpenBLAS threads. */
+  backend: TrialThreadSetup["backend"];
+  blasThreads: number;
+  /** The data cache folder the worker's settings name. */
+  cacheDir?: string;
+  log?: (line: string) => void;
+}
+
+/** One trial on one thread: its hooks answer the thread's questions, and it settles once. */
+interface Job {
+  hooks: TrialHooks;
+  /** The worker's artifact store: the trial's checkpoints and artifacts go through it. */
+  artifacts?: ArtifactStore;
+  resolve: (result: Result) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Slot {
+  thread: Thread;
+  answer: Int32Array;
+  job?: Job;
+  /** Ended (crashed, exited or terminated): never given a trial again. */
+  dead: boolean;
+}
+
+/**
+ * A pool of `node:worker_threads` threads that train trials: the TrialRunner (`run`) of a worker whose trials must
+ * run in parallel in one process (the embedded `sweep run`), where tfjs's wasm backend keeps each training on one
+ * core. Each thread initialises its own backend once; a trial goes to an idle thread, or waits for one. Epochs stream
+ * back to the trial's hooks as they end; the trainer's shouldStop and cancelled are the worker's own hooks, asked when
+ * the trainer asks (trial-thread.ts), so a cancel or a shutdown stops after the epoch as in process. A thread that dies
+ * fails its trial (TRIAL_THREAD_EXITED) and is replaced for the next. `close()` terminates them all.
+ */
+export class TrialThreads {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Array<() => void> = [];
+  private closed = false;
+  private readonly log: (line: string) => void;
+
+  private constructor(private readonly options: TrialThreadsOptions) {
+    this.log = options.log ?? (() => {});
+  }
+
+  /**
+   * Starts `size` threads and waits until each has its backend. Throws the first thread's coded error when one
+   * cannot initialise it (BACKEND_UNAVAILABLE, …), with every thread terminated.
+   */
+  static async start(options: TrialThreadsOptions): Promise<TrialThreads> {
+    if (!(Number.isInteger(options.size) && options.size >= 1))
+      throw new AppError(
+        "TRIAL_THREADS_INVALID",
+        "invalid",
+        `threads: a whole number ≥ 1, got ${options.size}`,
+      );
+    const pool = new TrialThreads(options);
+    try {
+      await Promise.all(Array.from({ length: options.size }, () => pool.spawn()));
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Threads alive now (for tests and logs). */
+  get size(): number {
+    return this.slots.filter((s) => !s.dead).length;
+  }
+
+  /**
+   * A runner that trains each trial on a thread of the pool, as `trainingRunner(backend, { artifacts })` would on
+   * this one: checkpoints and artifacts go through `artifacts`.
+   */
+  runner(artifacts?: ArtifactStore): TrialRunner {
+    return async (config, hooks, grant) => {
+      const slot = await this.idleSlot();
+      return new Promise<Result>((resolve, reject) => {
+        slot.job = { hooks, resolve, reject, ...(artifacts && { artifacts }) };
+        this.send(slot, { type: "run", ...grantFields(grant), artifacts: artifacts !== undefined, config });
+      }).finally(() => {
+        slot.job = undefined;
+        this.waiting.shift()?.();
+      });
+    };
+  }
+
+  /** Terminates every thread; a trial still on one fails with TRIAL_THREADS_CLOSED. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of this.waiting.splice(0)) wake();
+    // A copy: end() takes each slot out of the list.
+    await Promise.all(
+      [...this.slots].map(async (slot) => {
+        this.end(slot, new AppError(THREADS_CLOSED_CODE, "internal", "the trial threads were closed"));
+        await slot.thread.terminate();
+      }),
+    );
+  }
+
+  /** An idle live thread, a new one in place of a dead one, or the next to become idle. */
+  private async idleSlot(): Promise<Slot> {
+    for (;;) {
+      if (this.closed) throw new AppError(THREADS_CLOSED_CODE, "internal", "the trial threads were closed");
+      const idle = this.slots.find((s) => !s.dead && !s.job);
+      if (idle) return idle;
+      if (this.size < this.options.size) return this.spawn();
+      await new Promise<void>((wake) => this.waiting.push(wake));
+    }
+  }
+
+  private spawn(): Promise<Slot> {
+    const { entry } = this.options;
+    const buffer = new SharedArrayBuffer(4);
+    const answer = new Int32Array(buffer);
+    const workerData: TrialThreadSetup = {
+      backend: this.options.backend,
+      blasThreads: this.options.blasThreads,
+      ...(this.options.cacheDir !== undefined && { cacheDir: this.options.cacheDir }),
+      answer: buffer,
+    };
+    // The source runs through the loader (tsx): registered in the thread before the module is imported.
+    const thread = entry.loader
+      ? new Thread(
+          `import(${JSON.stringify(entry.loader.href)}).then((m) => { m.register(); return import(${JSON.stringify(entry.module.href)}); });`,
+          { eval: true, workerData },
+        )
+      : new Thread(entry.module, { workerData });
+    const slot: Slot = { thread, answer, dead: false };
+    this.slots.push(slot);
+    return new Promise<Slot>((resolve, reject) => {
+      let ready = false;
+      thread.on("message", (raw: unknown) => {
+        const parsed = FromTrialThreadSchema.safeParse(raw);
+        if (!parsed.success) {
+          const e = new AppError(THREAD_MESSAGE_INVALID_CODE, "internal", parsed.error.message);
+          if (!ready) reject(e);
+          this.end(slot, e);
+          void thread.terminate();
+          return;
+        }
+        const message = parsed.data;
+        if (message.type === "ready") {
+          ready = true;
+          resolve(slot);
+        } else if (message.type === "init-failed") {
+          const e = errorFromWire(message.error);
+          reject(e);
+          this.end(slot, e);
+          void thread.terminate();
+        } else this.receive(slot, message);
+      });
+      thread.on("error", (e) => {
+        const error = new AppError(THREAD_EXITED_CODE, "internal", `a trial thread failed: ${messageOf(e)}`, {
+          cause: e,
+        });
+        if (!ready) reject(error);
+        this.end(slot, error);
+      });
+      thread.on("exit", (code) => {
+        const error = new AppError(THREAD_EXITED_CODE, "internal", `a trial thread exited (code ${code})`);
+        if (!ready) reject(error);
+        this.end(slot, error);
+      });
+    });
+  }
+
+  /** Marks a thread dead and fails the trial on it. */
+  private end(slot: Slot, error: unknown): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    slot.job?.reject(error);
+    // Unblocks a thread waiting for an answer, should terminate() not have landed yet.
+    Atomics.store(slot.answer, 0, ANSWER.no);
+    Atomics.notify(slot.answer, 0);
+    this.waiting.shift()?.();
+  }
+
+  private receive(slot: Slot, message: Exclude<FromTrialThread, { type: "ready" | "init-failed" }>): void {
+    const job = slot.job;
+    switch (message.type) {
+      case "log":
+        this.log(message.line);
+        return;
+      case "ask": {
+        // Asked by the trainer now: the worker's hook decides, with its side effects (the first stop reason wins).
+        let yes = false;
+        try {
+          yes = job
+            ? message.question === "should-stop"
+              ? job.hooks.shouldStop()
+              : job.hooks.cancelled()
+            : false;
+        } finally {
+          Atomics.store(slot.answer, 0, yes ? ANSWER.yes : ANSWER.no);
+          Atomics.notify(slot.answer, 0);
+        }
+        return;
+      }
+      case "epoch":
+        job?.hooks.onEpoch(message.metric);
+        return;
+      case "result":
+        job?.resolve(message.result);
+        return;
+      case "failed":
+        job?.reject(errorFromWire(message.error));
+        return;
+      case "artifact-call":
+        void this.callStore(job?.artifacts, message.call).then(
+          (value) => this.send(slot, { type: "artifact-reply", id: message.id, reply: { ok: true, value } }),
+          (e: unknown) =>
+            this.send(slot, {
+              type: "artifact-reply",
+              id: message.id,
+              reply: { ok: false, error: errorToWire(e) },
+            }),
+        );
+        return;
+    }
+  }
+
+  private callStore(store: ArtifactStore | undefined, call: ArtifactCall): Promise<unknown> {
+    if (!store)
+      return Promise.reject(new AppError("ARTIFACTS_NONE", "internal", "this worker has no artifact store"));
+    switch (call.method) {
+      case "get":
+        return store.get(call.key);
+      case "info":
+        return store.info(call.key);
+      case "put":
+        return store.put(call.key, call.data);
+      case "list":
+        return store.list(call.prefix);
+      case "delete":
+        return store.delete(call.key);
+      case "deletePrefix":
+        return store.deletePrefix(call.prefix);
+    }
+  }
+
+  private send(slot: Slot, message: ToTrialThread): void {
+    if (!slot.dead) slot.thread.postMessage(message);
+  }
+}
+
+function grantFields(
+  grant: TrialGrant,
+): Pick<Extract<ToTrialThread, { type: "run" }>, "trialId" | "attempt" | "execution"> {
+  return { trialId: grant.trialId, attempt: grant.attempt, execution: grant.execution };
+}
