@@ -3,7 +3,7 @@
 // `stopAll` (call it in afterAll), whatever the outcome.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -252,4 +252,20 @@ export function sweepFile(
 /** Registers a cleanup to run in `stopAll`. */
 export function onStop(f: () => Promise<void>): void {
   cleanups.push(f);
+}
+
+/**
+ * A loopback TCP port nothing listens on now (the kernel's pick), for a server a test starts: fixed ports collide when
+ * two suites run at once on one machine (a CI run beside a developer's).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no port from the kernel"))));
+    });
+  });
 }

@@ -20,11 +20,15 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { duration, pct, pValue } from "../apps/web/src/lib/format";
 import { freshDatabase } from "./fresh-database";
+import { freePort } from "./harness";
 
 const run = promisify(execFile);
 const root = join(__dirname, "..");
 const cliPath = join(root, "apps", "cli", "bin", "tailsweep.mjs");
-const port = 31_337;
+// ports of its own: a CI run and a developer's (or two worktrees') suites may run at once on one machine
+const port = await freePort();
+const teamPort = await freePort();
+const issuerPort = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const dir = mkdtempSync(join(tmpdir(), "tailsweep-web-"));
 // Screenshots go where CI says (TAILSWEEP_ARTIFACTS, printed at the end of .ci/run), else next to the store.
@@ -944,7 +948,14 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await trpc(base, "sweeps.get", { id: sweep!.id })).toMatchObject({ tags: [], notes: "" });
 
     await form.locator('input[name="tags"]').fill("paper:fig3 baseline,baseline");
-    const notes = "ν = 30 wins on the tail classes.\n\n<b>not bold</b>\nsecond line";
+    const notes = [
+      "# Why ν = 30",
+      "",
+      "ν = 30 **wins** on the tail classes, see [the paper](https://arxiv.org/abs/2605.06289) and [this](javascript:alert(1)).",
+      "",
+      "<b>not bold</b>",
+      "second line",
+    ].join("\n");
     await form.locator("textarea[name=notes]").fill(notes);
     await form.locator("button[type=submit]").click();
     await page.locator("[data-testid=annotations] [data-testid=tags]").waitFor({ state: "visible" });
@@ -952,11 +963,14 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const chips = page.locator("[data-testid=annotations] [data-testid=tags] li");
     expect(await chips.allInnerTexts()).toEqual(["baseline", "paper:fig3"]);
     const shown = page.locator("[data-testid=annotations] [data-testid=notes]");
-    // escaped, a paragraph per block, its line breaks kept
-    expect(await shown.locator("p").allInnerTexts()).toEqual([
-      "ν = 30 wins on the tail classes.",
-      "<b>not bold</b>\nsecond line",
-    ]);
+    // Markdown: a heading below the page's own, emphasis and a link; raw HTML as text, a javascript: link dropped
+    expect(await shown.locator("h3").innerText()).toBe("Why ν = 30");
+    expect(await shown.locator("strong").innerText()).toBe("wins");
+    expect(await shown.locator('a[href="https://arxiv.org/abs/2605.06289"]').innerText()).toBe("the paper");
+    expect(await shown.locator('a[href^="javascript"]').count()).toBe(0);
+    const paragraphs = await shown.locator("p").allInnerTexts();
+    expect(paragraphs[0]).toBe("ν = 30 wins on the tail classes, see the paper and this.");
+    expect(paragraphs[1]).toMatch(/^<b>not bold<\/b>\ssecond line$/);
     expect(await shown.locator("b").count()).toBe(0);
     expect(await trpc(base, "sweeps.get", { id: sweep!.id })).toMatchObject({
       tags: ["baseline", "paper:fig3"],
@@ -1125,9 +1139,8 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
 });
 
 describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
-  const teamPort = port + 1;
   const teamBase = `http://127.0.0.1:${teamPort}`;
-  const issuer = `http://127.0.0.1:${port + 2}`;
+  const issuer = `http://127.0.0.1:${issuerPort}`;
   const team = {
     NATS_URL: process.env.NATS_URL || "127.0.0.1:4222",
     TAILSWEEP_NATS_PREFIX: `web${process.pid}`,
@@ -1159,7 +1172,7 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
         accountId: sub,
         claims: () => ({ sub, email: `${sub}@idp.example.org`, email_verified: true, name: `User ${sub}` }),
       }),
-    }).listen(port + 2);
+    }).listen(issuerPort);
     const env = { ...team, DATABASE_URL: db.url };
     teamProcesses.push(start(["controller"], env), start(["worker", "--concurrency", "1"], env));
     teamProcesses.push(start(["ui", "--port", String(teamPort)], env));

@@ -1,7 +1,6 @@
 // The same command through the API either way: in this process (tRPC's localLink over the run store) and logged in
 // to a dashboard (httpLink to an HTTP server mounting the API on the same store) prints the same JSON and exits with
 // the same status. PGlite serves one process at a time, so the local runs come first, then the server opens the store.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -14,8 +13,8 @@ import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "./testing/cli-process";
 
-const bin = join(__dirname, "..", "bin", "tailsweep.mjs");
 const dir = mkdtempSync(join(tmpdir(), "tailsweep-modes-"));
 const dbDir = join(dir, "db");
 const sweepId = "modes-0123456789abcdef";
@@ -98,35 +97,9 @@ async function serve(opened: OpenedRunStore): Promise<{ server: Server; url: str
   return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
 }
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** The real CLI in a child process with `env` on top of an embedded, logged-out environment; never throws. */
-function tailsweep(args: string[], env: Record<string, string> = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      {
-        env: {
-          ...process.env,
-          TAILSWEEP_DB_DIR: dbDir,
-          DATABASE_URL: "",
-          NATS_URL: "",
-          TAILSWEEP_TOKEN: "",
-          TAILSWEEP_URL: "",
-          XDG_CONFIG_HOME: dir,
-          ...env,
-        },
-        maxBuffer: 16 << 20,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const tailsweep = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { TAILSWEEP_DB_DIR: dbDir, XDG_CONFIG_HOME: dir, ...env });
 
 /**
  * What each mode is asked, by name. The tags and notes first: the local runs go in this order, the remote ones all at
@@ -169,8 +142,8 @@ const COMMANDS: Record<string, string[]> = {
 };
 
 describe("a command in process (localLink) and on a dashboard (httpLink)", { timeout: 600_000 }, () => {
-  const local: Record<string, Ran> = {};
-  const remote: Record<string, Ran> = {};
+  const local: Record<string, CliRun> = {};
+  const remote: Record<string, CliRun> = {};
   let server: Server | undefined;
   let url = "";
   let opened: OpenedRunStore | undefined;

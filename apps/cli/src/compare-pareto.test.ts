@@ -1,7 +1,6 @@
 // `tailsweep compare --objectives` and `tailsweep report --pareto`: Pareto fronts of stored sweeps through the real
 // CLI (a child process on an embedded store seeded with hand-made results), the same numbers as @tailsweep/analysis
 // computes on that store.
-import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,8 +10,8 @@ import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
 import { scriptedResult } from "@tailsweep/sweep/testing";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./testing/cli-process";
 
-const bin = join(__dirname, "..", "bin", "tailsweep.mjs");
 const dir = mkdtempSync(join(tmpdir(), "tailsweep-pareto-"));
 const dbDir = join(dir, "db");
 const sweepId = "pareto-0123456789abcdef";
@@ -35,26 +34,7 @@ function scores(nu: number, seed: number): { ba: number; mr: number } {
   return { ba: 0.62 + 0.01 * seed, mr: 0.8 - wobble };
 }
 
-function tailsweep(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      {
-        env: {
-          ...process.env,
-          TAILSWEEP_DB_DIR: dbDir,
-          DATABASE_URL: "",
-          NATS_URL: "",
-          TAILSWEEP_TOKEN: "",
-          TAILSWEEP_URL: "",
-          XDG_CONFIG_HOME: dir,
-        },
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const tailsweep = (args: string[]) => runCli(args, { TAILSWEEP_DB_DIR: dbDir, XDG_CONFIG_HOME: dir });
 
 describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { timeout: 300_000 }, () => {
   let expected: SweepPareto;

@@ -1,7 +1,6 @@
 // `tailsweep sweep export -o x.json.gz` and `tailsweep sweep import x.json.gz` (issue #22): a finished sweep moved
 // from one embedded store to another through the real CLI reads back the same, to the byte of its export and the
 // numbers of its comparison; a second import and a spoilt file are refused with every problem named, storing nothing.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,32 +10,14 @@ import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
 import { scriptedResult } from "@tailsweep/sweep/testing";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./testing/cli-process";
 
-const bin = join(__dirname, "..", "bin", "tailsweep.mjs");
 const dir = mkdtempSync(join(tmpdir(), "tailsweep-import-"));
 const sweepId = "import-0123456789abcdef";
 
-function tailsweep(dbDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      {
-        env: {
-          ...process.env,
-          TAILSWEEP_DB_DIR: join(dir, dbDir),
-          DATABASE_URL: "",
-          NATS_URL: "",
-          TAILSWEEP_TOKEN: "",
-          TAILSWEEP_URL: "",
-          XDG_CONFIG_HOME: dir,
-        },
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The CLI on store `db` (a folder of this test's own). */
+const tailsweep = (db: string, args: string[]) =>
+  runCli(args, { TAILSWEEP_DB_DIR: join(dir, db), XDG_CONFIG_HOME: dir });
 
 describe("sweep export and sweep import between two stores", { timeout: 300_000 }, () => {
   const archive = join(dir, "study.json.gz");

@@ -1,7 +1,10 @@
+import Markdown, { type Components } from "react-markdown";
+
 /**
- * People's tags (chips, each a link to the sweep list filtered by it) and notes. The notes are Markdown as written:
- * shown as plain text, a paragraph per blank-line-separated block with its line breaks kept; React escapes them, so
- * nothing in them is markup.
+ * People's tags (chips, each a link to the sweep list filtered by it) and notes, rendered as Markdown with
+ * react-markdown: CommonMark to React elements, never HTML text. Raw HTML in the notes is shown as text, and a link's
+ * URL other than http(s), mailto or a relative one is dropped (react-markdown's default `urlTransform`), so notes
+ * cannot run script or restyle the page; headings start below the page's own (h3).
  */
 export function Annotations({ tags, notes }: { tags: readonly string[]; notes: string }) {
   if (tags.length === 0 && notes === "") return null;
@@ -10,23 +13,23 @@ export function Annotations({ tags, notes }: { tags: readonly string[]; notes: s
       {tags.length > 0 && <TagChips tags={tags} />}
       {notes !== "" && (
         <div className="notes" data-testid="notes">
-          {notes.split(/\n{2,}/).map((block, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: the blocks are the notes' own order and never move
-            <p key={i}>
-              {block.split("\n").map((line, j) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: as above, lines within one block
-                <span key={j}>
-                  {j > 0 && <br />}
-                  {line}
-                </span>
-              ))}
-            </p>
-          ))}
+          <Markdown disallowedElements={["img"]} unwrapDisallowed components={NOTE_HEADINGS}>
+            {notes}
+          </Markdown>
         </div>
       )}
     </div>
   );
 }
+
+/** The notes' headings, one level per `#`, starting at h3: the page's title and sections are h1 and h2. */
+const NOTE_HEADINGS: Components = {
+  h1: ({ children }) => <h3>{children}</h3>,
+  h2: ({ children }) => <h4>{children}</h4>,
+  h3: ({ children }) => <h5>{children}</h5>,
+  h4: ({ children }) => <h6>{children}</h6>,
+  h5: ({ children }) => <h6>{children}</h6>,
+};
 
 /** Tags as chips, each linking to the sweeps that carry it. */
 export function TagChips({ tags }: { tags: readonly string[] }) {
