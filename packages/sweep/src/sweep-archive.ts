@@ -9,10 +9,10 @@ import {
   StoredRunConfigSchema,
   StoredSweepSpecSchema,
   TrialKindSchema,
-  TrialMetricsSchema,
+  TrialResultSchema,
 } from "@tailsweep/schemas";
 import { z } from "zod";
-import type { SweepRecord, SweepRevision, TrialRecord, TrialResult } from "./run-store";
+import type { SweepRecord, SweepRevision, TrialRecord } from "./run-store";
 import type { TrialState } from "./trial-state";
 
 const DateSchema = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), "must be a date (ISO 8601)");
@@ -37,10 +37,6 @@ const SweepRecordSchema = z.object({
   tags: z.array(z.string()).default([]),
   notes: z.string().default(""),
 }) satisfies z.ZodType<SweepRecord, unknown>;
-
-const TrialResultSchema = z
-  .object({ metrics: TrialMetricsSchema, backend: z.string(), seconds: z.number() })
-  .strict() satisfies z.ZodType<TrialResult, unknown>;
 
 const TrialRecordSchema = z.object({
   id: z.string().min(1),
