@@ -97,6 +97,13 @@ describe("training trials on threads (TrialThreads)", { timeout: 300_000 }, () =
     expect(there.seen).toMatchObject({ epochs: [1, 2], asked: 2 });
   });
 
+  it("trains more trials than threads when they come at once: each waits for a thread of its own", async () => {
+    const run = threads.runner();
+    const results = await Promise.all([1, 2, 3].map(() => run(tinyConfig(), recorder().hooks, grant())));
+    expect(results.map((r) => r.metrics.history)).toHaveLength(3);
+    expect(reproducible(results[2]!.metrics)).toEqual(reproducible(results[0]!.metrics));
+  });
+
   it("stops after the epoch at which the worker's shouldStop says so", async () => {
     const { hooks, seen } = recorder((epochs) => epochs >= 0);
     const result = await threads.runner()(tinyConfig(), hooks, grant());

@@ -60,6 +60,8 @@ interface Slot {
   thread: Thread;
   answer: Int32Array;
   job?: Job;
+  /** Given to a trial (set when it is chosen, before its job is): no other trial may take it. */
+  taken: boolean;
   /** Ended (crashed, exited or terminated): never given a trial again. */
   dead: boolean;
 }
@@ -95,7 +97,7 @@ export class TrialThreads {
       );
     const pool = new TrialThreads(options);
     try {
-      await Promise.all(Array.from({ length: options.size }, () => pool.spawn()));
+      await Promise.all(Array.from({ length: options.size }, () => pool.spawn().ready));
     } catch (e) {
       await pool.close();
       throw e;
@@ -114,12 +116,13 @@ export class TrialThreads {
    */
   runner(artifacts?: ArtifactStore): TrialRunner {
     return async (config, hooks, grant) => {
-      const slot = await this.idleSlot();
+      const slot = await this.takeSlot();
       return new Promise<Result>((resolve, reject) => {
         slot.job = { hooks, resolve, reject, ...(artifacts && { artifacts }) };
         this.send(slot, { type: "run", ...grantFields(grant), artifacts: artifacts !== undefined, config });
       }).finally(() => {
         slot.job = undefined;
+        slot.taken = false;
         this.waiting.shift()?.();
       });
     };
@@ -138,18 +141,29 @@ export class TrialThreads {
     );
   }
 
-  /** An idle live thread, a new one in place of a dead one, or the next to become idle. */
-  private async idleSlot(): Promise<Slot> {
+  /**
+   * Takes an idle live thread, a new one in place of a dead one, or the next to become idle. Taken at once, in the
+   * same turn as it is found: trials that ask together must not be given the same thread.
+   */
+  private async takeSlot(): Promise<Slot> {
     for (;;) {
       if (this.closed) throw new AppError(THREADS_CLOSED_CODE, "internal", "the trial threads were closed");
-      const idle = this.slots.find((s) => !s.dead && !s.job);
-      if (idle) return idle;
-      if (this.size < this.options.size) return this.spawn();
+      const idle = this.slots.find((s) => !s.dead && !s.taken);
+      if (idle) {
+        idle.taken = true;
+        return idle;
+      }
+      if (this.size < this.options.size) {
+        const starting = this.spawn();
+        starting.slot.taken = true;
+        return starting.ready;
+      }
       await new Promise<void>((wake) => this.waiting.push(wake));
     }
   }
 
-  private spawn(): Promise<Slot> {
+  /** Starts a thread: its slot at once, and when its backend is ready. */
+  private spawn(): { slot: Slot; ready: Promise<Slot> } {
     const { entry } = this.options;
     const buffer = new SharedArrayBuffer(4);
     const answer = new Int32Array(buffer);
@@ -166,9 +180,9 @@ export class TrialThreads {
           { eval: true, workerData },
         )
       : new Thread(entry.module, { workerData });
-    const slot: Slot = { thread, answer, dead: false };
+    const slot: Slot = { thread, answer, taken: false, dead: false };
     this.slots.push(slot);
-    return new Promise<Slot>((resolve, reject) => {
+    const ready = new Promise<Slot>((resolve, reject) => {
       let ready = false;
       thread.on("message", (raw: unknown) => {
         const parsed = FromTrialThreadSchema.safeParse(raw);
@@ -203,6 +217,7 @@ export class TrialThreads {
         this.end(slot, error);
       });
     });
+    return { slot, ready };
   }
 
   /** Marks a thread dead and fails the trial on it. */
