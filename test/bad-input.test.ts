@@ -319,7 +319,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     JSON.stringify({
       sweep: {
         ...{
-          id: "imported-s",
+          id: "00000000000000000000000000000abc",
           project: "p",
           name: "imported",
           spec: importedSpec,
@@ -332,7 +332,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
       revisions: [
         {
           ...{
-            sweepId: "imported-s",
+            sweepId: "00000000000000000000000000000abc",
             revision: 1,
             kind: "submit",
             spec: importedSpec,

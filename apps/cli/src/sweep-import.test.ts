@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./testing/cli-process";
 
 const dir = mkdtempSync(join(tmpdir(), "tailsweep-import-"));
-const sweepId = "import-0123456789abcdef";
+const sweepId = "0123456789abcdef0123456789abcdef";
 
 /** The CLI on store `db` (a folder of this test's own). */
 const tailsweep = (db: string, args: string[]) =>

@@ -454,8 +454,8 @@ export class Controller {
     results: ReadonlyMap<string, TrialResult>,
   ): Promise<number> {
     const { spec } = sweep;
-    const decisionSeeds = new Set(spec.sequential!.seeds);
-    if (trials.some((t) => decisionSeeds.has(t.seed))) return 0;
+    // begun when its first round is stored (what sequentialStatus reads too), not when some trial has a decision seed
+    if ((await this.store.listRevisions(sweep.id)).some((r) => r.kind === "round")) return 0;
     const start = decisionStageStart(spec, trials, results);
     const metric = spec.sequential!.decide.metric;
     if (start.chosen.length === 0) {
@@ -466,12 +466,15 @@ export class Controller {
       return 0;
     }
     const best = start.chosen.map((c) => `${c.configLabel} (${c.mean.toFixed(4)})`).join(", ");
-    await this.decisionRound(
+    const { revision } = await this.decisionRound(
       sweep,
       start.seeds,
       [start.baseline.params, ...start.chosen.map((c) => c.params)],
       `decision stage: the best ${start.chosen.length} of ${start.complete} configurations by mean ${metric} on seeds ${seedRanges(spec.seeds)} (${best}) against the baseline ${spec.sequential!.decide.baseline}, on fresh seeds ${seedRanges(start.seeds)}`,
     );
+    // Every trial of the stage is stored already (a person ran those seeds): there is no look to wait for.
+    if (!revision && (await this.store.setLookPending(sweep.id, false)))
+      this.log(`sweep ${sweep.id}: the decision stage's trials exist already; it completes without a look`);
     return 0;
   }
 

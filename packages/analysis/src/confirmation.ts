@@ -6,6 +6,7 @@ import {
   type Observation,
 } from "@tailsweep/stats";
 import type { SweepRevision } from "@tailsweep/sweep";
+import { hasDecisionStage } from "@tailsweep/sweep";
 import {
   type Configuration,
   configurationsOf,
@@ -201,7 +202,9 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
   const configs = [...configurationsOf(selection.trials).values()];
   const problems: InputError[] = [];
   const used = new Set(trials.map((t) => t.seed));
-  const seeds = "seeds" in query ? [...new Set(query.seeds)] : nextSeeds([...used], query.more);
+  // a TPE search's decision seeds are its design's, run or not: fresh seeds come after them
+  const reserved = hasDecisionStage(sweep.spec) ? [...used, ...sweep.spec.sequential!.seeds] : [...used];
+  const seeds = "seeds" in query ? [...new Set(query.seeds)] : nextSeeds(reserved, query.more);
   if (seeds.length < 2)
     problems.push(
       new InputError("seeds", `a confirmation needs at least 2 different seeds, got ${seeds.join(", ")}`),

@@ -9,12 +9,15 @@
 
 import {
   baselinePoint,
+  DEFAULT_DECIDE_TOP,
   metricDirection,
   metricOf,
   type ObjectiveDirection,
   type ObjectiveMetric,
   type SweepSpec,
 } from "@tailsweep/schemas";
+import stringify from "safe-stable-stringify";
+import { planTrials } from "./expand";
 import type { TrialRecord, TrialResult } from "./run-store";
 import { configKey } from "./trial-key";
 
@@ -95,8 +98,18 @@ export function decisionStageStart(
     if (value !== undefined) c.values.set(t.seed, value);
   }
   const complete = [...byKey.values()].filter(({ values }) => spec.seeds.every((seed) => values.has(seed)));
+  // The baseline names some knobs; a proposal with those values and the base's for the rest is the same model under
+  // another key: its configuration (the trial's run config but for the seed) tells it, and it is left out too.
+  const seed = spec.seeds[0]!;
+  const [planned] = planTrials({ ...spec, seeds: [seed] }, [baseline.params]);
+  const runOf = (config: TrialRecord["config"]) =>
+    stringify({ ...config, train: { ...config.train, seed: 0 } });
+  const baselineRun = runOf(planned!.config);
+  const twin = (t: TrialRecord) =>
+    t.configKey === baseline.configKey || (t.seed === seed && runOf(t.config) === baselineRun);
+  const twins = new Set(trials.filter(twin).map((t) => t.configKey));
   const chosen = complete
-    .filter(({ t }) => t.configKey !== baseline.configKey)
+    .filter(({ t }) => !twins.has(t.configKey))
     .map(({ t, values }) => ({
       configKey: t.configKey,
       configLabel: t.configLabel,
@@ -105,7 +118,7 @@ export function decisionStageStart(
     }))
     .map((c, order) => ({ c, order }))
     .sort((a, b) => sign * (a.c.mean - b.c.mean) || a.order - b.order)
-    .slice(0, design.decide.top ?? 0)
+    .slice(0, design.decide.top ?? DEFAULT_DECIDE_TOP)
     .map(({ c }) => c);
   return {
     chosen,

@@ -788,8 +788,15 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
     });
 
     it("imports a finished sweep from its export as it was, into another store; a second import is refused", async () => {
-      const { store } = await fresh();
-      const [a, b, c, d] = await store.listTrials("sw1");
+      // an id as tailsweep makes them: the archive refuses others (stored files live under sweeps/<id>/)
+      const id = "0123456789abcdef0123456789abcdef";
+      const made = async () => {
+        const into = await makeStore();
+        await into.createSweep({ id, spec, trials: plans, now: t0, provenance: { gitCommit: "abc123" } });
+        return into;
+      };
+      const store = await made();
+      const [a, b, c, d] = await store.listTrials(id);
       for (const t of [a!, b!, c!]) {
         await store.claimTrial(t.id, "w1", at(0));
         await store.completeTrial(t.id, 1, result, at(1), "w1");
@@ -799,7 +806,7 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       const wider = { ...spec, seeds: [1, 2, 3] };
       const nu5 = plans[0]!.configKey;
       const { added } = await store.reviseSweep({
-        sweepId: "sw1",
+        sweepId: id,
         kind: "extend",
         spec: wider,
         seeds: [3],
@@ -812,30 +819,30 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       });
       await store.claimTrial(added[0]!.id, "w1", at(5));
       await store.completeTrial(added[0]!.id, 1, { ...result, seconds: 2 }, at(6), "w1");
-      await store.setSweepAnnotations("sw1", { tags: ["study"], notes: "# first edition" });
+      await store.setSweepAnnotations(id, { tags: ["study"], notes: "# first edition" });
       await store.setTrialAnnotations(d!.id, { tags: ["diverged"] });
-      expect((await store.getSweep("sw1"))!.status).toBe("completed");
+      expect((await store.getSweep(id))!.status).toBe("completed");
       // what `sweep export --json` writes, through JSON and back, as `sweep import` reads it
       const exported = async (from: RunStore) => {
-        const results = await from.listResults("sw1");
+        const results = await from.listResults(id);
         return {
-          sweep: await from.getSweep("sw1"),
-          trials: (await from.listTrials("sw1")).map((t) => ({ ...t, result: results.get(t.id) ?? null })),
-          revisions: await from.listRevisions("sw1"),
+          sweep: await from.getSweep(id),
+          trials: (await from.listTrials(id)).map((t) => ({ ...t, result: results.get(t.id) ?? null })),
+          revisions: await from.listRevisions(id),
         };
       };
       const archive = SweepArchiveSchema.parse(JSON.parse(JSON.stringify(await exported(store))));
       const other = await makeStore();
-      expect(await other.importSweep(archive)).toEqual(await store.getSweep("sw1"));
+      expect(await other.importSweep(archive)).toEqual(await store.getSweep(id));
       expect(await exported(other)).toEqual(await exported(store));
-      expect((await other.listSweeps("p1")).map((s) => s.id)).toEqual(["sw1"]);
+      expect((await other.listSweeps("p1")).map((s) => s.id)).toEqual([id]);
       // the imported trials are final: nothing is claimed, and a second import changes nothing
       expect(await other.claimTrial(a!.id, "w3", at(7))).toBeUndefined();
       expect(await other.importSweep(archive)).toBeUndefined();
       expect(await exported(other)).toEqual(await exported(store));
       // a cancelled sweep stays cancelled
-      const { store: stopped } = await fresh();
-      await stopped.cancelSweep("sw1", at(8));
+      const stopped = await made();
+      await stopped.cancelSweep(id, at(8));
       const cancelled = SweepArchiveSchema.parse(JSON.parse(JSON.stringify(await exported(stopped))));
       expect((await (await makeStore()).importSweep(cancelled))?.status).toBe("cancelled");
     });

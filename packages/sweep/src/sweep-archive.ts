@@ -12,10 +12,10 @@ import {
   TrialResultSchema,
 } from "@tailsweep/schemas";
 import { z } from "zod";
-import type { SweepRecord, SweepRevision, TrialRecord } from "./run-store";
+import { type SweepRecord, type SweepRevision, type TrialRecord, trialId } from "./run-store";
+import { configKey, trialKey } from "./trial-key";
 import type { TrialState } from "./trial-state";
 
-const DateSchema = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), "must be a date (ISO 8601)");
 const TrialStateSchema = z.enum([
   "waiting",
   "running",
@@ -24,8 +24,25 @@ const TrialStateSchema = z.enum([
   "cancelled",
 ]) satisfies z.ZodType<TrialState>;
 
+/**
+ * A sweep id as tailsweep makes them: {@link sweepIdFor}'s 32 hex characters or a UUID. Ids were never chosen by a
+ * person before import, and stored files live under `sweeps/<id>/`: an id with a `/` in it could name another
+ * sweep's files.
+ */
+const SweepIdSchema = z
+  .string()
+  .regex(
+    /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+    "must be a sweep id as tailsweep makes them (32 hex characters, or a UUID)",
+  );
+/** A date as JSON writes one: an ISO 8601 text (not null or a number, which `new Date` would also take). */
+const DateSchema = z
+  .string()
+  .transform((text) => new Date(text))
+  .refine((d) => !Number.isNaN(d.getTime()), "must be a date (ISO 8601)");
+
 const SweepRecordSchema = z.object({
-  id: z.string().min(1).max(200),
+  id: SweepIdSchema,
   project: z.string().min(1),
   name: z.string().min(1),
   spec: StoredSweepSpecSchema,
@@ -91,11 +108,23 @@ export const SweepArchiveSchema = z
     const { sweep, trials, revisions } = archive;
     const problem = (path: (string | number)[], message: string) =>
       ctx.addIssue({ code: "custom", path, message });
-    const ids = new Set<string>();
+    // the store takes text without NUL (PostgreSQL refuses it); one check over the whole file names it once
+    if (JSON.stringify(archive).includes("\\u0000")) problem([], "must not contain NUL characters");
+    if (sweep.project !== sweep.spec.project)
+      problem(["sweep", "project"], `must be its spec's (${sweep.spec.project})`);
+    if (sweep.name !== sweep.spec.name) problem(["sweep", "name"], `must be its spec's (${sweep.spec.name})`);
+    const keys = new Set<string>();
     for (const [i, t] of trials.entries()) {
       if (t.sweepId !== sweep.id) problem(["trials", i, "sweepId"], `must be the sweep's id (${sweep.id})`);
-      if (ids.has(t.id)) problem(["trials", i, "id"], `${t.id} is listed twice`);
-      ids.add(t.id);
+      // a trial's id and key follow from its sweep, params and seed: a file cannot name another sweep's trial
+      if (t.key !== trialKey(t.params, t.seed))
+        problem(["trials", i, "key"], "must be the key of its params and seed");
+      else if (keys.has(t.key)) problem(["trials", i, "key"], `${t.key} is listed twice`);
+      keys.add(t.key);
+      if (t.id !== trialId(sweep.id, t.key))
+        problem(["trials", i, "id"], `must be ${trialId(sweep.id, t.key)}`);
+      if (t.configKey !== configKey(t.params))
+        problem(["trials", i, "configKey"], "must be the key of its params");
       if (t.state === "waiting" || t.state === "running")
         problem(
           ["trials", i, "state"],

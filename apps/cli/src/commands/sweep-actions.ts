@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip, gunzipSync } from "node:zlib";
 import type { ExportFormat } from "@tailsweep/analysis";
@@ -351,13 +350,23 @@ export async function sweepExport(
     }
     // Piped a chunk at a time, waiting while the file or stdout is behind; stdout stays open for what follows. A file
     // is complete or left as it was: a stream that fails midway leaves no half-written export behind.
-    if (writeFile) await writeFile(gzipped ? Readable.from(chunks()).pipe(createGzip()) : chunks());
-    else await pipeline(chunks(), process.stdout, { end: false });
+    if (writeFile) {
+      // compressed as it is written: a failure on either side reaches the writer, which then leaves no partial file
+      const gzip = gzipped ? createGzip() : undefined;
+      if (gzip)
+        pipeline(chunks(), gzip).catch((e: unknown) =>
+          gzip.destroy(e instanceof Error ? e : new Error(String(e))),
+        );
+      await writeFile(gzip ?? chunks());
+    } else await pipeline(chunks(), process.stdout, { end: false });
     return count;
   });
   if (output)
     log(`exported ${trials} trials of sweep ${id} to ${output} (${format}${gzipped ? ", gzip" : ""})`);
 }
+
+/** The most a sweep archive may unpack to: well above a study's (about 30 kB a trial), far below the memory. */
+const MAX_ARCHIVE_BYTES = 1 << 30;
 
 /**
  * `sweep import <file>`: a finished sweep from `sweep export --json` (plain or gzip-compressed, told apart by its first
@@ -368,7 +377,20 @@ export async function sweepImport(file: string, o: JsonFlag): Promise<void> {
   const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
     throw new InputError("file", `${file} cannot be read (${e.code ?? e.message})`);
   });
-  const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString("utf8");
+  let text: string;
+  try {
+    // a bound on what a compressed file may unpack to: a few bytes of gzip must not fill the memory
+    text = (
+      bytes[0] === 0x1f && bytes[1] === 0x8b
+        ? gunzipSync(bytes, { maxOutputLength: MAX_ARCHIVE_BYTES })
+        : bytes
+    ).toString("utf8");
+  } catch (e) {
+    throw new InputError(
+      "file",
+      `${file} is not a whole gzip file of at most ${MAX_ARCHIVE_BYTES >> 20} MiB unpacked (${e instanceof Error ? e.message : String(e)})`,
+    );
+  }
   let archive: unknown;
   try {
     archive = JSON.parse(text);
