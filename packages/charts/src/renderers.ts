@@ -45,11 +45,7 @@ const whiskers: CustomSeriesRenderItem = (params, api) => {
   if (![ly, hy].every(Number.isFinite)) return null;
   return {
     type: "group",
-    children: [
-      segment(x, ly, x, hy),
-      segment(x - CAP, ly, x + CAP, ly),
-      segment(x - CAP, hy, x + CAP, hy),
-    ],
+    children: [segment(x, ly, x, hy), segment(x - CAP, ly, x + CAP, ly), segment(x - CAP, hy, x + CAP, hy)],
   };
 };
 
@@ -75,7 +71,9 @@ const xyWhiskers: CustomSeriesRenderItem = (_params, api) => {
 };
 
 /** Registers the charts' custom series on an ECharts module (its `registerCustomSeries`); idempotent. */
-export function registerRenderers(register: (name: string, renderItem: CustomSeriesRenderItem) => void): void {
+export function registerRenderers(
+  register: (name: string, renderItem: CustomSeriesRenderItem) => void,
+): void {
   register(RENDERERS.whiskers, whiskers);
   register(RENDERERS.xyWhiskers, xyWhiskers);
 }

@@ -10,21 +10,11 @@ import {
   perClassSvg,
 } from "./charts";
 import { seriesColours } from "./colours";
+import { sameSvg } from "./same-svg";
 
 // The SVG each chart drew before its option was split out of it (issue #20: `*Option` feeds the browser's chart,
 // `*Svg` the report and the first paint), kept as files: the split must not change a byte of what the report writes.
 const golden = (name: string) => `./__golden__/${name}.svg`;
-/**
- * ECharts numbers its renderers' CSS classes by counters global to the process (`zr4-cls-19`, `zr4-c0`), so they depend on how
- * many charts were drawn before: renumbered in order of first appearance.
- */
-function same(svg: string): string {
-  const seen = new Map<string, number>();
-  return svg.replace(/\bzr\d+-[a-z]+-?\d+/g, (c) => {
-    if (!seen.has(c)) seen.set(c, seen.size);
-    return `zr-${c.replace(/^zr\d+-|\d+$/g, "")}${seen.get(c)}`;
-  });
-}
 
 describe("each chart's SVG is what it was before the option was split out", () => {
   it("curves", async () => {
@@ -43,13 +33,13 @@ describe("each chart's SVG is what it was before the option was split out", () =
       },
     ];
     await expect(
-      same(curvesSvg("balancedAccuracy", configs, seriesColours(configs.map((c) => c.config)))),
+      sameSvg(curvesSvg("balancedAccuracy", configs, seriesColours(configs.map((c) => c.config)))),
     ).toMatchFileSnapshot(golden("curves"));
   });
 
   it("epoch lines", async () => {
     await expect(
-      same(
+      sameSvg(
         epochLinesSvg({
           title: "loss terms per epoch",
           yName: "loss",
@@ -78,7 +68,7 @@ describe("each chart's SVG is what it was before the option was split out", () =
 
   it("grouped bars and per class", async () => {
     await expect(
-      same(
+      sameSvg(
         groupedBarsSvg({
           title: "recall",
           categories: ["0", "1*"],
@@ -104,7 +94,7 @@ describe("each chart's SVG is what it was before the option was split out", () =
       ),
     ).toMatchFileSnapshot(golden("grouped-bars"));
     await expect(
-      same(
+      sameSvg(
         perClassSvg(
           "test recall per class (%)",
           3,
@@ -137,7 +127,7 @@ describe("each chart's SVG is what it was before the option was split out", () =
 
   it("lines over categories", async () => {
     await expect(
-      same(
+      sameSvg(
         linesSvg({
           title: "balanced accuracy",
           categories: ["ρ=10", "ρ=100", "ρ=1000"],
@@ -180,9 +170,9 @@ describe("each chart's SVG is what it was before the option was split out", () =
         [null, 61.2],
       ],
     };
-    await expect(same(heatmapSvg(base))).toMatchFileSnapshot(golden("heatmap"));
+    await expect(sameSvg(heatmapSvg(base))).toMatchFileSnapshot(golden("heatmap"));
     await expect(
-      same(
+      sameSvg(
         heatmapSvg({
           ...base,
           scale: "diverging",
@@ -198,7 +188,7 @@ describe("each chart's SVG is what it was before the option was split out", () =
 
   it("parallel coordinates", async () => {
     await expect(
-      same(
+      sameSvg(
         parallelCoordinatesSvg({
           title: "balancedAccuracy over the knobs",
           axes: [
@@ -218,7 +208,7 @@ describe("each chart's SVG is what it was before the option was split out", () =
 
   it("pareto", async () => {
     await expect(
-      same(
+      sameSvg(
         paretoSvg({
           title: "balancedAccuracy × minorityRecall",
           xName: "balancedAccuracy %",
