@@ -23,7 +23,19 @@ export type NamedCustomSeries = Omit<CustomSeriesOption, "renderItem"> & {
 /** A series of a {@link ChartOption}: any of ECharts' own but a custom one with a function. */
 export type ChartSeries = Exclude<SeriesOption, CustomSeriesOption> | NamedCustomSeries;
 /** An ECharts option with no function in it (JSON round-trips it): what every `*Option` of the charts returns. */
-export type ChartOption = Omit<EChartsOption, "series"> & { series?: ChartSeries[] };
+export type ChartOption = Pick<
+  EChartsOption,
+  | "title"
+  | "legend"
+  | "grid"
+  | "xAxis"
+  | "yAxis"
+  | "parallel"
+  | "parallelAxis"
+  | "visualMap"
+  | "tooltip"
+  | "dataZoom"
+> & { series?: ChartSeries[] };
 
 type Line = { type: "line"; shape: { x1: number; y1: number; x2: number; y2: number }; style: typeof STYLE };
 const STYLE = { stroke: "#333", lineWidth: 1 };
