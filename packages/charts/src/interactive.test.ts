@@ -87,6 +87,12 @@ describe("the browser's chart: tooltip, zoom, legend and log scale (issue #20)",
 
   it("offers a log y axis only where every value is positive, without the linear axis' fixed ends", () => {
     expect(canLogY(curves)).toBe(true);
+    // a band below 0 (two seeds' t interval) does not keep the curves off a log axis
+    const wide = curvesOption("m", [{ config: "a", points: [{ epoch: 1, mean: 5, ci: [-20, 30] }] }]);
+    expect(canLogY(wide)).toBe(true);
+    expect(canLogY(curvesOption("m", [{ config: "a", points: [{ epoch: 1, mean: 0, ci: [0, 0] }] }]))).toBe(
+      false,
+    );
     // recall of 0 (and intervals clipped to 0) cannot sit on a log axis
     expect(canLogY(perClassOption("recall", 1, [], [{ config: "a", mean: [0], ci: [[0, 0.1]] }]))).toBe(
       false,

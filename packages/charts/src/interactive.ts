@@ -116,10 +116,15 @@ function yValues(series: readonly ChartSeries[]): unknown[] {
   });
 }
 
-/** Whether the y axis can be log: a cartesian chart whose every finite y value (intervals too) is positive. */
+/**
+ * Whether the y axis can be log: a cartesian chart whose every finite y value is positive, the whiskers' too but not
+ * the curves' bands (silent series): a t band of two seeds often reaches below 0, and on a log axis it is only cut
+ * where it does, while the curves read on.
+ */
 export function canLogY(option: ChartOption): boolean {
   if (!option.yAxis || Array.isArray(option.yAxis)) return false;
-  const finite = yValues(option.series ?? []).filter((v) => typeof v === "number" && Number.isFinite(v));
+  const drawn = (option.series ?? []).filter((s) => !s.silent || s.type === "custom");
+  const finite = yValues(drawn).filter((v) => typeof v === "number" && Number.isFinite(v));
   return finite.length > 0 && finite.every((v) => typeof v === "number" && v > 0);
 }
 
@@ -149,7 +154,9 @@ export function interactiveOption(kind: ChartKind, option: ChartOption, unit: Va
   const zoom = kind === "curves";
   const bottom = typeof grid?.bottom === "number" ? grid.bottom : 40;
   return {
-    tooltip: tooltipOf(kind, option, unit),
+    // shown at once where the pointer is (no fade: a researcher reads values off many points in a row); a class
+    // for the page's tests and benchmark to find it by
+    tooltip: { ...tooltipOf(kind, option, unit), transitionDuration: 0, className: "chart-tooltip" },
     ...(option.legend && { legend: { type: "scroll", tooltip: { show: true } } }),
     ...(zoom && {
       dataZoom: [
