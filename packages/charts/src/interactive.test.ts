@@ -83,6 +83,12 @@ describe("the browser's chart: tooltip, zoom, legend and log scale (issue #20)",
       format(interactiveOption("pareto", pareto, "%"), { value: [60, 40, "a", "a (on the front)"] }),
     ).toBe("a (on the front)");
     expect(interactiveOption("pareto", pareto, "%").dataZoom).toBeUndefined();
+    // its legend stays where the chart put it, scrolling
+    expect(interactiveOption("pareto", pareto, "%").legend).toMatchObject({
+      top: 26,
+      left: 0,
+      type: "scroll",
+    });
   });
 
   it("offers a log y axis only where every value is positive, without the linear axis' fixed ends", () => {

@@ -157,7 +157,11 @@ export function interactiveOption(kind: ChartKind, option: ChartOption, unit: Va
     // shown at once where the pointer is (no fade: a researcher reads values off many points in a row); a class
     // for the page's tests and benchmark to find it by
     tooltip: { ...tooltipOf(kind, option, unit), transitionDuration: 0, className: "chart-tooltip" },
-    ...(option.legend && { legend: { type: "scroll", tooltip: { show: true } } }),
+    // the chart's own legend, scrolling: a merge that changed only its type would make a new legend, placed anew
+    ...(option.legend &&
+      !Array.isArray(option.legend) && {
+        legend: { ...option.legend, type: "scroll", tooltip: { show: true } },
+      }),
     ...(zoom && {
       dataZoom: [
         { type: "inside", xAxisIndex: 0, filterMode: "none" },
