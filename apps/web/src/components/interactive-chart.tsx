@@ -9,7 +9,7 @@ import {
 } from "@tailsweep/charts/interactive";
 import { type ChartOption, registerRenderers } from "@tailsweep/charts/renderers";
 import type { EChartsType } from "echarts";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 
 /** The shortest a chart gets on a narrow window: below it the legend and the axes leave no room for the lines. */
 const MIN_HEIGHT = 240;
@@ -51,7 +51,7 @@ export function InteractiveChart({
   useEffect(() => {
     let gone = false;
     let observer: ResizeObserver | undefined;
-    void import("echarts").then((echarts) => {
+    void import("./echarts-lite").then((echarts) => {
       const el = box.current;
       if (gone || !el) return;
       registerRenderers(echarts.registerCustomSeries);
@@ -72,9 +72,11 @@ export function InteractiveChart({
   }, []);
 
   // The option (again after a live refresh brings new numbers) and the scale; the legend's choices survive both.
+  // Before the browser paints: the commit that removes the server's SVG must not show an empty card for a frame
+  // (setOption draws at once).
   const json = JSON.stringify(option);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `json` stands for `option`, compared by value
-  useEffect(() => {
+  useLayoutEffect(() => {
     const live = chart.current;
     if (!hydrated || !live) return;
     const previous = live.getOption();
