@@ -11,6 +11,18 @@ import { type ChartOption, registerRenderers } from "@tailsweep/charts/renderers
 import type { EChartsType } from "echarts";
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 
+/**
+ * The chart library, asked for once per page as soon as this module runs in the browser, not when the first chart
+ * mounts: its download and parse then overlap React's hydration of the page (bench/dashboard-browser.ts).
+ */
+let library: ReturnType<typeof load> | undefined;
+const load = () => import("./echarts-lite");
+const chartLibrary = () => {
+  library ??= load();
+  return library;
+};
+if (typeof window !== "undefined") void chartLibrary();
+
 /** The shortest a chart gets on a narrow window: below it the legend and the axes leave no room for the lines. */
 const MIN_HEIGHT = 240;
 
@@ -51,7 +63,7 @@ export function InteractiveChart({
   useEffect(() => {
     let gone = false;
     let observer: ResizeObserver | undefined;
-    void import("./echarts-lite").then((echarts) => {
+    void chartLibrary().then((echarts) => {
       const el = box.current;
       if (gone || !el) return;
       registerRenderers(echarts.registerCustomSeries);
