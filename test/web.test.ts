@@ -154,8 +154,9 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     // 2 seeds a configuration: the table warns that its intervals and effect sizes cannot be read yet (issue #20)
     expect(sweepPage).toContain("fewer than 3 seeds: that row&#x27;s intervals and effect size");
     expect(sweepPage.match(/<td>succeeded<\/td>/g)).toHaveLength(8);
+    // drawn on the server for the first paint; the browser's chart takes over once it has loaded
     for (const chart of ["curves", "per-class", "pseudo-labels"])
-      expect(sweepPage, chart).toMatch(new RegExp(`data-testid="${chart}"[^>]*><svg`));
+      expect(sweepPage, chart).toMatch(new RegExp(`data-testid="${chart}"[^>]*><div class="chart-ssr"><svg`));
     // the heatmap and the confusion matrix are tables of coloured cells
     for (const table of ["heatmap", "confusion"])
       expect(sweepPage, table).toMatch(new RegExp(`<table[^>]*data-testid="${table}"`));
@@ -248,7 +249,9 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     );
     // the chart: server-rendered SVG, an axis per knob and the metric, a line per configuration whose hover text
     // (an SVG <title>) gives its mean and the comparison table's interval
-    const chart = /data-testid="parallel-coordinates"[^>]*>(<svg[\s\S]*?<\/svg>)/.exec(html)?.[1];
+    const chart = /data-testid="parallel-coordinates"[^>]*><div class="chart-ssr">(<svg[\s\S]*?<\/svg>)/.exec(
+      html,
+    )?.[1];
     expect(chart, "the parallel-coordinates SVG").toBeDefined();
     for (const axis of ["model.nu", "variant", "macroF1 (%)"]) expect(chart).toContain(`>${axis}</text>`);
     const titles = [...chart!.matchAll(/<polyline[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]!);
@@ -319,8 +322,11 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       );
       expect(standing === "on the front", config).toBe(!dominated);
     }
-    // the chart: a labelled point per configuration whose hover text gives its means
-    const chart = await bare.locator("[data-testid=pareto-chart]").innerHTML();
+    // the chart as the server draws it (the browser's chart replaces it once loaded): a labelled point per
+    // configuration whose hover text gives its means
+    const served = await (await fetch(bare.url())).text();
+    const chart =
+      /data-testid="pareto-chart"[^>]*><div class="chart-ssr">(<svg[\s\S]*?<\/svg>)/.exec(served)?.[1] ?? "";
     expect(chart).toMatch(/^<svg/);
     const titles = [...chart.matchAll(/<path[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]!);
     expect(titles.map((t) => t.split(" (")[0]).sort()).toEqual([...x.keys()].sort());
@@ -332,13 +338,16 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     );
   });
 
-  it("fits its charts to a narrow window (the server-rendered SVG scales by its viewBox)", async () => {
+  it("fits its charts to a narrow window (the server-rendered SVG scales by its viewBox, the live chart redraws)", async () => {
     const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
-    await page.setViewportSize({ width: 480, height: 900 });
+    // the first paint, before the page's scripts load (here they never do: the streamed sections are put in place
+    // by inline scripts, React and the chart library come as files): the server's SVG, scaled down by its viewBox
+    const still = await browser.newPage({ viewport: { width: 480, height: 900 } });
     try {
-      await page.goto(`${base}/sweeps/${sweep!.id}`);
+      await still.route("**/_next/static/**/*.js", (route) => route.abort());
+      await still.goto(`${base}/sweeps/${sweep!.id}`);
       for (const chart of ["curves", "per-class"]) {
-        const svg = page.locator(`[data-testid=${chart}] svg`).first();
+        const svg = still.locator(`[data-testid=${chart}] .chart-ssr svg`).first();
         await svg.waitFor(); // the section streams in after the page's shell
         const box = await svg.boundingBox();
         const [, , w, h] = (await svg.getAttribute("viewBox"))!.split(" ").map(Number);
@@ -347,15 +356,88 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
         expect(box!.width, chart).toBeLessThanOrEqual(480);
         expect(box!.height / box!.width, chart).toBeCloseTo(h! / w!, 2);
       }
+    } finally {
+      await still.close();
+    }
+    // live: each chart redrawn at its card's width, inside the window
+    await page.setViewportSize({ width: 480, height: 900 });
+    try {
+      await page.goto(`${base}/sweeps/${sweep!.id}`);
+      for (const chart of ["curves", "per-class"]) {
+        const svg = page.locator(`[data-testid=${chart}][data-hydrated=true] .chart-live svg`).first();
+        await svg.waitFor();
+        const box = await svg.boundingBox();
+        expect(box!.x, chart).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width, chart).toBeLessThanOrEqual(480);
+      }
       await page.screenshot({ path: join(artifacts, "sweep-narrow.png"), fullPage: false });
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
+    // on a wide window the curves take the width their row leaves beside the heatmap, more than the 760 px they
+    // were drawn at
     await page.goto(`${base}/sweeps/${sweep!.id}`);
-    const curves = page.locator("[data-testid=curves] svg").first();
+    const curves = page.locator("[data-testid=curves][data-hydrated=true] .chart-live svg").first();
     await curves.waitFor();
     const wide = await curves.boundingBox();
-    expect(wide!.width).toBe(760); // never drawn larger than it was rendered
+    expect(wide!.width).toBeGreaterThan(800);
+    expect(wide!.x + wide!.width).toBeLessThanOrEqual(1280);
+  });
+
+  it("turns its charts live: hover shows the API's value, a legend entry hides its series, log scale, under the CSP (issue #20)", async () => {
+    const [sweep] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
+    const curves = await trpc<{
+      configs: { config: string; seeds: number; points: { epoch: number; mean: number }[] }[];
+    }>(base, "sweeps.curves", { id: sweep!.id, metric: "test.balancedAccuracy" });
+    const live = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    live.on("console", (m) => {
+      if (m.type() === "error" || /content security policy/i.test(m.text())) problems.push(m.text());
+    });
+    live.on("pageerror", (e) => problems.push(e.message));
+    try {
+      await live.goto(`${base}/sweeps/${sweep!.id}`);
+      const chart = live.locator("[data-testid=curves][data-hydrated=true]");
+      await chart.waitFor();
+      // the other live charts hydrate as well
+      for (const id of ["per-class", "pareto-chart", "parallel-coordinates"])
+        await live.locator(`[data-testid=${id}][data-hydrated=true]`).waitFor();
+      const svg = chart.locator(".chart-live svg").first();
+      await svg.scrollIntoViewIfNeeded(); // the mouse reaches only what is on screen
+      const tooltip = chart.locator(".chart-tooltip");
+      /** Hovers the middle of the plot (the only epoch of these one-epoch runs) and reads the tooltip. */
+      const hover = async () => {
+        const box = (await svg.boundingBox())!;
+        await live.mouse.move(box.x + 5, box.y + 5);
+        await live.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+        await tooltip.waitFor({ state: "visible" });
+        return (await tooltip.textContent()) ?? "";
+      };
+      const text = await hover();
+      const epoch = Number(/epoch (\d+)/.exec(text)?.[1]);
+      // every configuration at that epoch, its seed mean as the API gives it, in percent as the tables print it
+      for (const c of curves.configs) {
+        const point = c.points.find((p) => p.epoch === epoch)!;
+        expect(text).toContain(`${c.config} (${c.seeds} seeds): ${pct(point.mean)} %`);
+      }
+      await live.screenshot({ path: join(artifacts, "sweep-live-chart.png") });
+      // a legend entry hides its series: the tooltip no longer lists it
+      const hidden = `${curves.configs[0]!.config} (${curves.configs[0]!.seeds} seeds)`;
+      await chart.locator(".chart-live svg text", { hasText: hidden }).first().click();
+      expect(await hover()).not.toContain(hidden);
+      expect(await hover()).toContain(`${curves.configs[1]!.config} (`);
+      // log scale: the y axis' labels change
+      const labels = () => svg.locator("text").allTextContents();
+      const linear = await labels();
+      await chart.getByTestId("curves-log").check();
+      await expect.poll(() => chart.getAttribute("data-y-scale")).toBe("log");
+      await expect.poll(labels).not.toEqual(linear);
+      await chart.getByTestId("curves-log").uncheck();
+      await expect.poll(labels).toEqual(linear);
+      expect(problems).toEqual([]);
+    } finally {
+      await live.close();
+    }
   });
 
   it("sorts, filters and picks the columns of a sweep's trials table, each choice in the URL", async () => {

@@ -1,11 +1,20 @@
 import * as echarts from "echarts";
 import { cellColours, colourLookup, colourStops, divergingScale, sequentialScale } from "./colours";
+import {
+  type ChartOption,
+  type ChartSeries,
+  type NamedCustomSeries,
+  RENDERERS,
+  registerRenderers,
+} from "./renderers";
+
+registerRenderers(echarts.registerCustomSeries);
 
 /**
  * Renders an ECharts option to an SVG string without a browser (ECharts' server-side renderer), so the dashboard can
  * ship charts inside its HTML and `tailsweep report` can write them as files.
  */
-export function renderSvg(option: echarts.EChartsOption, width = 760, height = 320): string {
+export function renderSvg(option: echarts.EChartsOption | ChartOption, width = 760, height = 320): string {
   const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width, height });
   try {
     chart.setOption({ animation: false, ...option });
@@ -26,21 +35,16 @@ const escapeXml = (s: string) =>
  * the line's colour. `colours` (configuration → colour, e.g. {@link seriesColours} of the configurations a page
  * shows) keeps a configuration's colour across charts; by default the configurations' natural order assigns them.
  */
-export function curvesSvg(
+export function curvesOption(
   metric: string,
-  configs: {
-    config: string;
-    points: { epoch: number; mean: number; ci: [number, number] }[];
-    /** A partial curve (trials still running): dashed, without a band, apart from the finished one. */
-    partial?: boolean;
-  }[],
+  configs: readonly CurveConfig[],
   colours?: ReadonlyMap<string, string>,
-): string {
+): ChartOption {
   const colourOf = colourLookup(
     configs.map((c) => c.config),
     colours,
   );
-  const series: echarts.SeriesOption[] = [];
+  const series: ChartSeries[] = [];
   configs.forEach(({ config, points, partial }, i) => {
     const color = colourOf(config);
     const band = !partial && points.every((p) => Number.isFinite(p.ci[0]) && Number.isFinite(p.ci[1]));
@@ -78,27 +82,40 @@ export function curvesSvg(
       ...(partial && { lineStyle: { type: "dashed" as const, opacity: 0.7 } }),
     });
   });
-  return renderSvg({
+  return {
     title: { text: `${metric}: seed mean and 95% t band`, left: 0, textStyle: { fontSize: 13 } },
     legend: { top: 26, left: 0, type: "scroll" },
     grid: { top: 70, left: 60, right: 20, bottom: 40 },
     xAxis: { type: "value", name: "epoch", minInterval: 1 },
     yAxis: { type: "value", scale: true },
     series,
-  });
+  };
+}
+
+/** One configuration's curve of {@link curvesOption}. */
+export interface CurveConfig {
+  config: string;
+  points: readonly { epoch: number; mean: number; ci: readonly [number, number] }[];
+  /** A partial curve (trials still running): dashed, without a band, apart from the finished one. */
+  partial?: boolean;
+}
+
+/** {@link curvesOption} drawn to SVG. */
+export function curvesSvg(
+  metric: string,
+  configs: readonly CurveConfig[],
+  colours?: ReadonlyMap<string, string>,
+): string {
+  return renderSvg(curvesOption(metric, configs, colours));
 }
 
 /**
  * One run's numbers over epochs, a line per series (a trial's loss terms, its test metrics): no bands, since there is
  * one seed; the y axis fits the data.
  */
-export function epochLinesSvg(options: {
-  title: string;
-  series: { name: string; points: [epoch: number, value: number][] }[];
-  yName?: string;
-}): string {
+export function epochLinesOption(options: EpochLinesOptions): ChartOption {
   const colourOf = colourLookup(options.series.map((s) => s.name));
-  return renderSvg({
+  return {
     title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
     legend: { top: 26, left: 0, type: "scroll" },
     grid: { top: 70, left: 60, right: 20, bottom: 40 },
@@ -112,7 +129,19 @@ export function epochLinesSvg(options: {
       symbolSize: 4,
       showSymbol: points.length <= 20,
     })),
-  });
+  };
+}
+
+/** What {@link epochLinesOption} draws. */
+export interface EpochLinesOptions {
+  title: string;
+  series: { name: string; points: [epoch: number, value: number][] }[];
+  yName?: string;
+}
+
+/** {@link epochLinesOption} drawn to SVG. */
+export function epochLinesSvg(options: EpochLinesOptions): string {
+  return renderSvg(epochLinesOption(options));
 }
 
 /** One series of {@link groupedBarsSvg} or {@link linesSvg}: a value per category and its interval (NaN: none). */
@@ -124,38 +153,23 @@ export interface BarSeries {
 export type LineSeries = BarSeries;
 
 /**
- * Whiskers for a series' intervals, as a custom series (ECharts has no error bars of its own). `offset(band)` moves
- * each whisker from its category's centre to its bar's centre. Intervals are clipped to [min, max] of the axis:
- * a t interval of a share can leave [0, 100] with few seeds.
+ * Whiskers for a series' intervals, as a custom series drawn by {@link RENDERERS}.whiskers (ECharts has no error
+ * bars of its own). `offset` × the category band moves each whisker from its category's centre to its bar's centre.
+ * Intervals are clipped to [min, max] of the axis: a t interval of a share can leave [0, 100] with few seeds.
  */
 function whiskers(
   name: string,
-  ci: [number, number][],
-  offset: (band: number) => number,
-  clip: [number, number],
-): echarts.SeriesOption {
+  ci: readonly (readonly [number, number])[],
+  offset: number,
+  clip: readonly [number, number],
+): NamedCustomSeries {
   return {
     type: "custom",
     name,
     silent: true,
     data: ci.map(([lo, hi], c) => [c, Math.max(clip[0], lo), Math.min(clip[1], hi)]),
-    renderItem: (_params, api) => {
-      const band = (api.size!([1, 0]) as number[])[0]!;
-      const [cx, ly] = api.coord([api.value(0), api.value(1)]) as [number, number];
-      const hy = (api.coord([api.value(0), api.value(2)]) as [number, number])[1];
-      const x = cx + offset(band);
-      if (![ly, hy].every(Number.isFinite)) return null;
-      const cap = 3;
-      const style = { stroke: "#333", lineWidth: 1 };
-      return {
-        type: "group",
-        children: [
-          { type: "line", shape: { x1: x, y1: ly, x2: x, y2: hy }, style },
-          { type: "line", shape: { x1: x - cap, y1: ly, x2: x + cap, y2: ly }, style },
-          { type: "line", shape: { x1: x - cap, y1: hy, x2: x + cap, y2: hy }, style },
-        ],
-      };
-    },
+    renderItem: RENDERERS.whiskers,
+    itemPayload: { offset },
     z: 10,
   };
 }
@@ -166,7 +180,31 @@ const round1 = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(1)) : null)
  * Grouped bars: one group per category, one bar per series (its mean) with its interval as a whisker. Values are
  * drawn as given (pass percentages for a 0–100 axis).
  */
-export function groupedBarsSvg(options: {
+export function groupedBarsOption(options: GroupedBarsOptions): ChartOption {
+  const { title, categories, xName, yName = "%", yRange = [0, 100] } = options;
+  const width = 0.8 / Math.max(1, options.series.length);
+  const colourOf = colourLookup(
+    options.series.map((s) => s.name),
+    options.colours,
+  );
+  const series: ChartSeries[] = [];
+  options.series.forEach(({ name, mean, ci }, i) => {
+    // barGap 0: the bars of one category share 80 % of its band evenly, so each whisker can find its bar's centre
+    series.push({ type: "bar", name, barGap: "0%", data: mean.map(round1), color: colourOf(name) });
+    series.push(whiskers(name, ci, -0.4 + width * (i + 0.5), yRange));
+  });
+  return {
+    title: { text: title, left: 0, textStyle: { fontSize: 13 } },
+    legend: { top: 26, left: 0, type: "scroll", data: options.series.map((s) => s.name) },
+    grid: { top: 70, left: 50, right: 20, bottom: 45 },
+    xAxis: { type: "category", data: categories, name: xName, nameLocation: "middle", nameGap: 28 },
+    yAxis: { type: "value", min: yRange[0], max: yRange[1], name: yName },
+    series,
+  };
+}
+
+/** What {@link groupedBarsOption} draws, and the size {@link groupedBarsSvg} draws it at. */
+export interface GroupedBarsOptions {
   title: string;
   categories: string[];
   series: BarSeries[];
@@ -177,45 +215,46 @@ export function groupedBarsSvg(options: {
   height?: number;
   /** Series name → colour (see {@link curvesSvg}); by default the names' natural order assigns them. */
   colours?: ReadonlyMap<string, string>;
-}): string {
-  const { title, categories, xName, yName = "%", yRange = [0, 100] } = options;
-  const width = 0.8 / Math.max(1, options.series.length);
-  const colourOf = colourLookup(
-    options.series.map((s) => s.name),
-    options.colours,
-  );
-  const series: echarts.SeriesOption[] = [];
-  options.series.forEach(({ name, mean, ci }, i) => {
-    // barGap 0: the bars of one category share 80 % of its band evenly, so each whisker can find its bar's centre
-    series.push({ type: "bar", name, barGap: "0%", data: mean.map(round1), color: colourOf(name) });
-    series.push(whiskers(name, ci, (band) => band * (-0.4 + width * (i + 0.5)), yRange));
-  });
-  return renderSvg(
-    {
-      title: { text: title, left: 0, textStyle: { fontSize: 13 } },
-      legend: { top: 26, left: 0, type: "scroll", data: options.series.map((s) => s.name) },
-      grid: { top: 70, left: 50, right: 20, bottom: 45 },
-      xAxis: { type: "category", data: categories, name: xName, nameLocation: "middle", nameGap: 28 },
-      yAxis: { type: "value", min: yRange[0], max: yRange[1], name: yName },
-      series,
-    },
-    options.width ?? 760,
-    options.height ?? 340,
-  );
+}
+
+/** {@link groupedBarsOption} drawn to SVG, 760 × 340 unless told. */
+export function groupedBarsSvg(options: GroupedBarsOptions): string {
+  return renderSvg(groupedBarsOption(options), options.width ?? 760, options.height ?? 340);
 }
 
 /**
  * Per-class recall of a few configurations: grouped bars of the seed mean (as %) with 95 % t whiskers, minority
  * classes starred on the axis; `colours` as in {@link curvesSvg}.
  */
+export function perClassOption(
+  title: string,
+  classes: number,
+  minority: readonly number[],
+  configs: readonly { config: string; mean: readonly number[]; ci: readonly (readonly [number, number])[] }[],
+  colours?: ReadonlyMap<string, string>,
+): ChartOption {
+  return groupedBarsOption(perClassBars(title, classes, minority, configs, colours));
+}
+
+/** {@link perClassOption} drawn to SVG. */
 export function perClassSvg(
   title: string,
   classes: number,
   minority: readonly number[],
-  configs: { config: string; mean: number[]; ci: [number, number][] }[],
+  configs: readonly { config: string; mean: readonly number[]; ci: readonly (readonly [number, number])[] }[],
   colours?: ReadonlyMap<string, string>,
 ): string {
-  return groupedBarsSvg({
+  return groupedBarsSvg(perClassBars(title, classes, minority, configs, colours));
+}
+
+function perClassBars(
+  title: string,
+  classes: number,
+  minority: readonly number[],
+  configs: readonly { config: string; mean: readonly number[]; ci: readonly (readonly [number, number])[] }[],
+  colours?: ReadonlyMap<string, string>,
+): GroupedBarsOptions {
+  return {
     title,
     ...(colours ? { colours } : {}),
     categories: Array.from({ length: classes }, (_, c) => (minority.includes(c) ? `${c}*` : `${c}`)),
@@ -223,9 +262,9 @@ export function perClassSvg(
     series: configs.map(({ config, mean, ci }) => ({
       name: config,
       mean: mean.map((m) => 100 * m),
-      ci: ci.map(([lo, hi]) => [100 * lo, 100 * hi]),
+      ci: ci.map(([lo, hi]): [number, number] => [100 * lo, 100 * hi]),
     })),
-  });
+  };
 }
 
 /**
@@ -233,17 +272,7 @@ export function perClassSvg(
  * whisker. Series are dodged sideways a little so that their whiskers do not hide each other; the y axis fits the
  * data.
  */
-export function linesSvg(options: {
-  title: string;
-  categories: string[];
-  series: LineSeries[];
-  xName?: string;
-  yName?: string;
-  width?: number;
-  height?: number;
-  /** Series name → colour (see {@link curvesSvg}); by default the names' natural order assigns them. */
-  colours?: ReadonlyMap<string, string>;
-}): string {
+export function linesOption(options: LinesOptions): ChartOption {
   const colourOf = colourLookup(
     options.series.map((s) => s.name),
     options.colours,
@@ -255,7 +284,7 @@ export function linesSvg(options: {
   const range: [number, number] = [Math.floor(lo - pad), Math.ceil(hi + pad)];
   const k = options.series.length;
   const step = Math.min(0.08, 0.5 / Math.max(1, k));
-  const series: echarts.SeriesOption[] = options.series.flatMap(({ name, mean, ci }, i) => {
+  const series: ChartSeries[] = options.series.flatMap(({ name, mean, ci }, i): ChartSeries[] => {
     const dx = (i - (k - 1) / 2) * step;
     return [
       {
@@ -264,46 +293,70 @@ export function linesSvg(options: {
         data: mean.map((m, c) => [c + dx, round1(m)]),
         color: colourOf(name),
         symbolSize: 5,
-      } satisfies echarts.SeriesOption,
+      },
       {
-        ...whiskers(name, ci, () => 0, range),
+        ...whiskers(name, ci, 0, range),
         data: ci.map(([l, h], c) => [c + dx, Math.max(range[0], l), Math.min(range[1], h)]),
-      } as echarts.SeriesOption,
+      },
     ];
   });
-  return renderSvg(
-    {
-      title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
-      legend: { top: 26, left: 0, type: "scroll", data: options.series.map((s) => s.name) },
-      grid: { top: 70, left: 50, right: 20, bottom: 45 },
+  const ticks = options.categories.map((_, c) => c);
+  return {
+    title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
+    legend: { top: 26, left: 0, type: "scroll", data: options.series.map((s) => s.name) },
+    grid: { top: 70, left: 50, right: 20, bottom: 45 },
+    xAxis: [
       // a value axis, so that a series can sit a little off its category's centre
-      xAxis: {
+      {
         type: "value",
         min: -0.5,
         max: options.categories.length - 0.5,
         splitLine: { show: false },
-        axisTick: { customValues: options.categories.map((_, c) => c) },
-        axisLabel: {
-          fontSize: 10,
-          customValues: options.categories.map((_, c) => c),
-          formatter: (v: number) => options.categories[Math.round(v)] ?? "",
-        },
+        axisTick: { customValues: ticks },
+        axisLabel: { show: false },
         name: options.xName,
         nameLocation: "middle",
         nameGap: 28,
       },
-      yAxis: {
-        type: "value",
-        min: range[0],
-        max: range[1],
-        name: options.yName,
-        axisLine: { onZero: false },
+      // and the categories' names under it from a category axis over the same width (a band per category centred
+      // on its integer), not a label formatter: a function would not survive the trip to the browser
+      {
+        type: "category",
+        data: options.categories,
+        position: "bottom",
+        axisLine: { show: false },
+        axisTick: { show: false },
+        splitLine: { show: false },
+        axisLabel: { fontSize: 10, interval: 0 },
       },
-      series,
+    ],
+    yAxis: {
+      type: "value",
+      min: range[0],
+      max: range[1],
+      name: options.yName,
+      axisLine: { onZero: false },
     },
-    options.width ?? 860,
-    options.height ?? 340,
-  );
+    series,
+  };
+}
+
+/** What {@link linesOption} draws, and the size {@link linesSvg} draws it at. */
+export interface LinesOptions {
+  title: string;
+  categories: string[];
+  series: LineSeries[];
+  xName?: string;
+  yName?: string;
+  width?: number;
+  height?: number;
+  /** Series name → colour (see {@link curvesSvg}); by default the names' natural order assigns them. */
+  colours?: ReadonlyMap<string, string>;
+}
+
+/** {@link linesOption} drawn to SVG, 860 × 340 unless told. */
+export function linesSvg(options: LinesOptions): string {
+  return renderSvg(linesOption(options), options.width ?? 860, options.height ?? 340);
 }
 
 /**
@@ -312,18 +365,7 @@ export function linesSvg(options: {
  * value (viridis); `"diverging"` colours a signed difference around zero (RdBu, domain [−m, m], blue = better, where
  * `higherIsBetter` says which sign is better: true by default). The legend shows the same scale.
  */
-export function heatmapSvg(options: {
-  title: string;
-  x: string[];
-  y: string[];
-  /** values[yIndex][xIndex]. */
-  values: (number | null)[][];
-  xName?: string;
-  yName?: string;
-  digits?: number;
-  scale?: "sequential" | "diverging";
-  higherIsBetter?: boolean;
-}): string {
+export function heatmapOption(options: HeatmapOptions): ChartOption {
   const digits = options.digits ?? 1;
   const cells = options.values.flatMap((row, yi) =>
     row.flatMap((v, xi) =>
@@ -339,43 +381,59 @@ export function heatmapSvg(options: {
         )
       : sequentialScale(vs);
   // each cell is coloured by the d3 scale itself; the visualMap only draws the legend (it maps no series)
+  // the cell's text rides along as a fourth value, printed by a template: a formatter function would not survive JSON
   const data = cells.map(({ xi, yi, v }) => {
     const { background, color } = cellColours(scale, v);
-    return { value: [xi, yi, v], itemStyle: { color: background }, label: { color } };
+    return { value: [xi, yi, v, v.toFixed(digits)], itemStyle: { color: background }, label: { color } };
   });
-  return renderSvg(
-    {
-      title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
-      grid: { top: 40, left: 70, right: 90, bottom: 50 },
-      xAxis: { type: "category", data: options.x, name: options.xName, nameLocation: "middle", nameGap: 30 },
-      yAxis: { type: "category", data: options.y, name: options.yName, nameLocation: "middle", nameGap: 45 },
-      visualMap: {
-        min: domain[0],
-        max: domain[1] > domain[0] ? domain[1] : domain[0] + 1,
-        calculable: false,
-        // the scale's ends, the upper first (ECharts' order)
-        text: [domain[1], domain[0]].map(
-          (v) => (options.scale === "diverging" && v > 0 ? "+" : "") + v.toFixed(digits),
-        ),
-        textGap: 6,
-        orient: "vertical",
-        right: 0,
-        top: "middle",
-        inRange: { color: colourStops(scale, domain) },
-      },
-      series: [
-        {
-          type: "heatmap",
-          data,
-          // every cell with the same number of decimals (10.0 beside 55.4, not 10)
-          label: {
-            show: true,
-            fontSize: 11,
-            formatter: (p: { value?: unknown }) => ((p.value as number[])[2] ?? 0).toFixed(digits),
-          },
-        },
-      ],
+  return {
+    title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
+    grid: { top: 40, left: 70, right: 90, bottom: 50 },
+    xAxis: { type: "category", data: options.x, name: options.xName, nameLocation: "middle", nameGap: 30 },
+    yAxis: { type: "category", data: options.y, name: options.yName, nameLocation: "middle", nameGap: 45 },
+    visualMap: {
+      min: domain[0],
+      max: domain[1] > domain[0] ? domain[1] : domain[0] + 1,
+      calculable: false,
+      // the scale's ends, the upper first (ECharts' order)
+      text: [domain[1], domain[0]].map(
+        (v) => (options.scale === "diverging" && v > 0 ? "+" : "") + v.toFixed(digits),
+      ),
+      textGap: 6,
+      orient: "vertical",
+      right: 0,
+      top: "middle",
+      inRange: { color: colourStops(scale, domain) },
     },
+    series: [
+      {
+        type: "heatmap",
+        data,
+        // every cell with the same number of decimals (10.0 beside 55.4, not 10)
+        label: { show: true, fontSize: 11, formatter: "{@[3]}" },
+      },
+    ],
+  };
+}
+
+/** What {@link heatmapOption} draws. */
+export interface HeatmapOptions {
+  title: string;
+  x: string[];
+  y: string[];
+  /** values[yIndex][xIndex]. */
+  values: (number | null)[][];
+  xName?: string;
+  yName?: string;
+  digits?: number;
+  scale?: "sequential" | "diverging";
+  higherIsBetter?: boolean;
+}
+
+/** {@link heatmapOption} drawn to SVG, sized to its cells. */
+export function heatmapSvg(options: HeatmapOptions): string {
+  return renderSvg(
+    heatmapOption(options),
     Math.max(420, 90 * options.x.length + 200),
     Math.max(240, 40 * options.y.length + 110),
   );
@@ -405,7 +463,60 @@ export interface ParallelLine {
  * static, so each line carries its `title` as an SVG <title>, which browsers show on hover: the dashboard ships no
  * chart library to make a tooltip.
  */
-export function parallelCoordinatesSvg(options: {
+export function parallelCoordinatesOption(options: ParallelOptions): ChartOption {
+  const digits = options.digits ?? 1;
+  const { scale, domain } = sequentialScale(options.lines.map((l) => l.value));
+  const categoriesOf = (axis: ParallelAxis, i: number) =>
+    axis.categories ? [...axis.categories] : [...new Set(options.lines.map((l) => String(l.values[i])))];
+  return {
+    title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
+    parallel: { top: 70, left: 70, right: 150, bottom: 30 },
+    parallelAxis: [
+      ...options.axes.map((axis, i) =>
+        axis.scale === "category"
+          ? { dim: i, name: axis.name, type: "category" as const, data: categoriesOf(axis, i) }
+          : {
+              dim: i,
+              name: axis.name,
+              type: axis.scale === "log" ? ("log" as const) : ("value" as const),
+              scale: true,
+            },
+      ),
+      { dim: options.axes.length, name: options.valueName, type: "value" as const, scale: true },
+    ],
+    visualMap: {
+      // the legend only: each line is coloured by the d3 scale itself
+      seriesIndex: [],
+      min: domain[0],
+      max: domain[1] > domain[0] ? domain[1] : domain[0] + 1,
+      calculable: false,
+      text: [domain[1], domain[0]].map((v) => v.toFixed(digits)),
+      textGap: 6,
+      orient: "vertical",
+      right: 10,
+      top: "middle",
+      inRange: { color: colourStops(scale, domain) },
+    },
+    series: [
+      {
+        type: "parallel",
+        lineStyle: { width: 2, opacity: 0.85 },
+        data: options.lines.map((line) => ({
+          value: [
+            ...line.values.map((v, i) => (options.axes[i]!.scale === "category" ? String(v) : v)),
+            line.value,
+          ],
+          // what a tooltip shows in the browser (the SVG carries it as a <title>)
+          name: line.title,
+          lineStyle: { color: cellColours(scale, line.value).background },
+        })),
+      },
+    ],
+  };
+}
+
+/** What {@link parallelCoordinatesOption} draws, and the size {@link parallelCoordinatesSvg} draws it at. */
+export interface ParallelOptions {
   title: string;
   axes: readonly ParallelAxis[];
   valueName: string;
@@ -413,59 +524,15 @@ export function parallelCoordinatesSvg(options: {
   digits?: number;
   width?: number;
   height?: number;
-}): string {
-  const digits = options.digits ?? 1;
-  const { scale, domain } = sequentialScale(options.lines.map((l) => l.value));
-  const categoriesOf = (axis: ParallelAxis, i: number) =>
-    axis.categories ? [...axis.categories] : [...new Set(options.lines.map((l) => String(l.values[i])))];
-  const width = options.width ?? Math.max(560, 150 * (options.axes.length + 1) + 120);
-  const svg = renderSvg(
-    {
-      title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
-      parallel: { top: 70, left: 70, right: 150, bottom: 30 },
-      parallelAxis: [
-        ...options.axes.map((axis, i) =>
-          axis.scale === "category"
-            ? { dim: i, name: axis.name, type: "category" as const, data: categoriesOf(axis, i) }
-            : {
-                dim: i,
-                name: axis.name,
-                type: axis.scale === "log" ? ("log" as const) : ("value" as const),
-                scale: true,
-              },
-        ),
-        { dim: options.axes.length, name: options.valueName, type: "value" as const, scale: true },
-      ],
-      visualMap: {
-        // the legend only: each line is coloured by the d3 scale itself
-        seriesIndex: [],
-        min: domain[0],
-        max: domain[1] > domain[0] ? domain[1] : domain[0] + 1,
-        calculable: false,
-        text: [domain[1], domain[0]].map((v) => v.toFixed(digits)),
-        textGap: 6,
-        orient: "vertical",
-        right: 10,
-        top: "middle",
-        inRange: { color: colourStops(scale, domain) },
-      },
-      series: [
-        {
-          type: "parallel",
-          lineStyle: { width: 2, opacity: 0.85 },
-          data: options.lines.map((line) => ({
-            value: [
-              ...line.values.map((v, i) => (options.axes[i]!.scale === "category" ? String(v) : v)),
-              line.value,
-            ],
-            lineStyle: { color: cellColours(scale, line.value).background },
-          })),
-        },
-      ],
-    },
-    width,
-    options.height ?? 340,
-  );
+}
+
+/** The width {@link parallelCoordinatesSvg} draws at: room for each axis and the legend. */
+export const parallelWidth = (options: ParallelOptions) =>
+  options.width ?? Math.max(560, 150 * (options.axes.length + 1) + 120);
+
+/** {@link parallelCoordinatesOption} drawn to SVG, each line with its `title` as an SVG <title> for hover. */
+export function parallelCoordinatesSvg(options: ParallelOptions): string {
+  const svg = renderSvg(parallelCoordinatesOption(options), parallelWidth(options), options.height ?? 340);
   // ECharts' SSR marks each data element with its series and index: the line's hover text goes inside it
   return svg.replace(
     /(<polyline\b[^>]*\becmeta_series_index="0" ecmeta_data_index="(\d+)"[^>]*>)(<\/polyline>)/g,
@@ -489,6 +556,9 @@ export interface ParetoPoint {
   /** What hovering the point shows (an SVG <title>). */
   title: string;
 }
+
+/** The standings in the order the chart lists them (a scatter series each). */
+const PARETO_STATUSES = ["front", "not separable", "dominated"] as const;
 
 /** How {@link paretoSvg} draws each standing: the front filled, the rest hollow, "not separable" in amber. */
 const PARETO_STYLE = {
@@ -524,15 +594,7 @@ export function frontSteps(
  * seeds cannot tell them from the front). Values are drawn as given (pass percentages for shares); the axes fit the
  * data and say which way is better. Each point carries its `title` as an SVG <title> for hover.
  */
-export function paretoSvg(options: {
-  title: string;
-  xName: string;
-  yName: string;
-  directions: readonly ["maximize" | "minimize", "maximize" | "minimize"];
-  points: readonly ParetoPoint[];
-  width?: number;
-  height?: number;
-}): string {
+export function paretoOption(options: ParetoOptions): ChartOption {
   const { points, directions } = options;
   const range = (values: number[]): [number, number] => {
     const finite = values.filter(Number.isFinite);
@@ -545,10 +607,8 @@ export function paretoSvg(options: {
   const yRange = range(points.flatMap((p) => [p.y, ...p.yCi]));
   const clip = (v: number, [lo, hi]: [number, number]) =>
     Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : v;
-  const statuses = (["front", "not separable", "dominated"] as const).filter((s) =>
-    points.some((p) => p.status === s),
-  );
-  const series: echarts.SeriesOption[] = [
+  const statuses = PARETO_STATUSES.filter((s) => points.some((p) => p.status === s));
+  const series: ChartSeries[] = [
     {
       type: "line",
       name: "front (by means)",
@@ -573,39 +633,11 @@ export function paretoSvg(options: {
         clip(p.yCi[0], yRange),
         clip(p.yCi[1], yRange),
       ]),
-      renderItem: (_params, api) => {
-        const [cx, cy] = api.coord([api.value(0), api.value(1)]) as [number, number];
-        const style = { stroke: "#555", lineWidth: 1 };
-        const cap = 3;
-        const children: {
-          type: "line";
-          shape: { x1: number; y1: number; x2: number; y2: number };
-          style: typeof style;
-        }[] = [];
-        const [x0, x1] = [api.value(2), api.value(3)].map(
-          (v) => (api.coord([v, api.value(1)]) as number[])[0]!,
-        );
-        if ([x0, x1].every(Number.isFinite))
-          children.push(
-            { type: "line", shape: { x1: x0!, y1: cy, x2: x1!, y2: cy }, style },
-            { type: "line", shape: { x1: x0!, y1: cy - cap, x2: x0!, y2: cy + cap }, style },
-            { type: "line", shape: { x1: x1!, y1: cy - cap, x2: x1!, y2: cy + cap }, style },
-          );
-        const [y0, y1] = [api.value(4), api.value(5)].map(
-          (v) => (api.coord([api.value(0), v]) as number[])[1]!,
-        );
-        if ([y0, y1].every(Number.isFinite))
-          children.push(
-            { type: "line", shape: { x1: cx, y1: y0!, x2: cx, y2: y1! }, style },
-            { type: "line", shape: { x1: cx - cap, y1: y0!, x2: cx + cap, y2: y0! }, style },
-            { type: "line", shape: { x1: cx - cap, y1: y1!, x2: cx + cap, y2: y1! }, style },
-          );
-        return { type: "group", children };
-      },
+      renderItem: RENDERERS.xyWhiskers,
       z: 1,
     },
     ...statuses.map(
-      (status): echarts.SeriesOption => ({
+      (status): ChartSeries => ({
         type: "scatter",
         name: PARETO_STYLE[status].name,
         color: PARETO_STYLE[status].color,
@@ -615,39 +647,54 @@ export function paretoSvg(options: {
             ? { color: PARETO_STYLE[status].color }
             : { color: "#fff", borderColor: PARETO_STYLE[status].color, borderWidth: 2 },
         label: { show: true, position: "right", fontSize: 10, color: "#222", formatter: "{@[2]}" },
-        data: points.filter((p) => p.status === status).map((p) => [p.x, p.y, p.label]),
+        // the point's hover text rides along as a fourth value, for the browser's tooltip
+        data: points.filter((p) => p.status === status).map((p) => [p.x, p.y, p.label, p.title]),
         z: 5,
       }),
     ),
   ];
   const way = (d: "maximize" | "minimize", axis: "x" | "y") =>
     d === "maximize" ? (axis === "x" ? "→ better" : "↑ better") : axis === "x" ? "← better" : "↓ better";
-  const svg = renderSvg(
-    {
-      title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
-      legend: { top: 26, left: 0, data: ["front (by means)", ...statuses.map((s) => PARETO_STYLE[s].name)] },
-      // room under the legend for the y axis's name
-      grid: { top: 88, left: 60, right: 40, bottom: 50 },
-      xAxis: {
-        type: "value",
-        min: xRange[0],
-        max: xRange[1],
-        name: `${options.xName} (${way(directions[0], "x")})`,
-        nameLocation: "middle",
-        nameGap: 28,
-      },
-      yAxis: {
-        type: "value",
-        min: yRange[0],
-        max: yRange[1],
-        name: `${options.yName} (${way(directions[1], "y")})`,
-        axisLine: { onZero: false },
-      },
-      series,
+  return {
+    title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
+    legend: { top: 26, left: 0, data: ["front (by means)", ...statuses.map((s) => PARETO_STYLE[s].name)] },
+    // room under the legend for the y axis's name
+    grid: { top: 88, left: 60, right: 40, bottom: 50 },
+    xAxis: {
+      type: "value",
+      min: xRange[0],
+      max: xRange[1],
+      name: `${options.xName} (${way(directions[0], "x")})`,
+      nameLocation: "middle",
+      nameGap: 28,
     },
-    options.width ?? 760,
-    options.height ?? 420,
-  );
+    yAxis: {
+      type: "value",
+      min: yRange[0],
+      max: yRange[1],
+      name: `${options.yName} (${way(directions[1], "y")})`,
+      axisLine: { onZero: false },
+    },
+    series,
+  };
+}
+
+/** What {@link paretoOption} draws, and the size {@link paretoSvg} draws it at. */
+export interface ParetoOptions {
+  title: string;
+  xName: string;
+  yName: string;
+  directions: readonly ["maximize" | "minimize", "maximize" | "minimize"];
+  points: readonly ParetoPoint[];
+  width?: number;
+  height?: number;
+}
+
+/** {@link paretoOption} drawn to SVG, each point with its `title` as an SVG <title> for hover. */
+export function paretoSvg(options: ParetoOptions): string {
+  const { points } = options;
+  const statuses = PARETO_STATUSES.filter((s) => points.some((p) => p.status === s));
+  const svg = renderSvg(paretoOption(options), options.width ?? 760, options.height ?? 420);
   // ECharts' SSR marks each symbol with its series and data index: the point's hover text goes inside it
   const bySeries = statuses.map((s) => points.filter((p) => p.status === s));
   return svg.replace(

@@ -1,10 +1,10 @@
-import { paretoSvg } from "@tailsweep/charts";
+import { type ParetoOptions, paretoOption, paretoSvg } from "@tailsweep/charts";
 import { ObjectiveMetricSchema, RESULT_METRICS, type SweepObjective } from "@tailsweep/schemas";
 import { correctionName, intervalWriter, pct, pValue } from "../lib/format";
 import { frontObjective } from "../lib/front-objective";
 import { api } from "../server/store";
+import { InteractiveChart } from "./interactive-chart";
 import { KeepParams } from "./keep-params";
-import { svgChart } from "./svg-chart";
 
 type Front = NonNullable<Awaited<ReturnType<Awaited<ReturnType<typeof api>>["pareto"]["front"]>>>;
 
@@ -23,10 +23,10 @@ const STATUS: Record<Front["configurations"][number]["status"], string> = {
 };
 
 /** The scatter of the two objectives' means, their whiskers, the front's staircase, a label per configuration. */
-function frontChart(front: Front): string {
+function frontChart(front: Front) {
   const [x, y] = front.objectives;
   const intervals = intervalWriter();
-  return paretoSvg({
+  const options: ParetoOptions = {
     title: `${x!.metric} × ${y!.metric}: seed means (%) with 95% t intervals, the front by means`,
     xName: `${x!.metric} %`,
     yName: `${y!.metric} %`,
@@ -46,7 +46,18 @@ function frontChart(front: Front): string {
           .join(", ")} over ${ex!.summary.n} seeds`,
       };
     }),
-  });
+  };
+  return (
+    <InteractiveChart
+      svg={paretoSvg(options)}
+      option={paretoOption(options)}
+      kind="pareto"
+      unit="%"
+      testId="pareto-chart"
+      width={760}
+      height={420}
+    />
+  );
 }
 
 /**
@@ -119,7 +130,7 @@ export async function ParetoSection({
         </p>
       ) : (
         <>
-          <div className="cards">{svgChart(frontChart(front), "pareto-chart")}</div>
+          <div className="cards">{frontChart(front)}</div>
           <table className="data" data-testid="pareto-table">
             <thead>
               <tr>

@@ -6,7 +6,17 @@ import {
   topUpTarget,
   trialTableView,
 } from "@tailsweep/analysis";
-import { curvesSvg, parallelCoordinatesSvg, perClassSvg, seriesColours } from "@tailsweep/charts";
+import {
+  curvesOption,
+  type ParallelOptions,
+  parallelCoordinatesOption,
+  parallelCoordinatesSvg,
+  parallelWidth,
+  perClassOption,
+  perClassSvg,
+  renderSvg,
+  seriesColours,
+} from "@tailsweep/charts";
 import { DEFAULT_TOP_UP_MAX_SEEDS, ObjectiveMetricSchema } from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS, paramValue } from "@tailsweep/sweep";
 import {
@@ -15,8 +25,8 @@ import {
   CorrectionChoice,
 } from "../../../../components/comparison-table";
 import { HeatTable } from "../../../../components/heat-table";
+import { InteractiveChart } from "../../../../components/interactive-chart";
 import { KeepParams } from "../../../../components/keep-params";
-import { svgChart } from "../../../../components/svg-chart";
 import { ConfirmButton, TopUpButton } from "../../../../components/sweep-actions";
 import { intervalWriter, pct, pValue, query } from "../../../../lib/format";
 import type { api } from "../../../../server/store";
@@ -88,8 +98,12 @@ function curvesChart(
   metric: string,
   drawn: Awaited<ReturnType<Caller["sweeps"]["curves"]>>["configs"],
   chosen: string[],
-): string {
+) {
   const colours = configColours(chosen) ?? seriesColours(drawn.map((c) => c.config));
+  // accuracies and F1 are shares: in percent, as the tables print them; the losses as they are
+  const share = !metric.startsWith("loss.");
+  const inUnits = (p: { epoch: number; mean: number; ci: [number, number] }) =>
+    share ? { epoch: p.epoch, mean: 100 * p.mean, ci: [100 * p.ci[0], 100 * p.ci[1]] as const } : p;
   const named = new Map<string, string>();
   const series = drawn.flatMap((c) => {
     const colour = colours.get(c.config);
@@ -101,11 +115,22 @@ function curvesChart(
       named.set(running, colour);
     }
     return [
-      ...(c.points.length > 0 ? [{ config: finished, points: c.points }] : []),
-      ...(c.running.length > 0 ? [{ config: running, points: c.running, partial: true }] : []),
+      ...(c.points.length > 0 ? [{ config: finished, points: c.points.map(inUnits) }] : []),
+      ...(c.running.length > 0 ? [{ config: running, points: c.running.map(inUnits), partial: true }] : []),
     ];
   });
-  return curvesSvg(metric, series, named);
+  const option = curvesOption(share ? `${metric} (%)` : metric, series, named);
+  return (
+    <InteractiveChart
+      svg={renderSvg(option)}
+      option={option}
+      kind="curves"
+      unit={share ? "%" : ""}
+      testId="curves"
+      width={760}
+      height={320}
+    />
+  );
 }
 
 /** The comparison table against the chosen baseline, with the metric, baseline and correction to choose from. */
@@ -203,9 +228,9 @@ const EFFECT_KINDS: Record<Effect["kind"], string> = {
 };
 
 /** The parallel-coordinates chart: an axis per swept knob and the metric's configuration mean last, a line each. */
-function parallelChart(view: Importance): string {
+function parallelChart(view: Importance) {
   const intervals = intervalWriter();
-  return parallelCoordinatesSvg({
+  const options: ParallelOptions = {
     title: `${view.metric} (seed mean, %) over the swept knobs, one line per configuration`,
     axes: view.knobs.map((k) => ({
       name: k.knob,
@@ -222,7 +247,18 @@ function parallelChart(view: Importance): string {
           : "one seed, no interval"
       }`,
     })),
-  });
+  };
+  return (
+    <InteractiveChart
+      svg={parallelCoordinatesSvg(options)}
+      option={parallelCoordinatesOption(options)}
+      kind="parallel"
+      unit="%"
+      testId="parallel-coordinates"
+      width={parallelWidth(options)}
+      height={340}
+    />
+  );
 }
 
 /** One row of the importance table. */
@@ -293,7 +329,7 @@ export async function ImportanceSection({ importanceOf }: { importanceOf: Import
         </p>
       )}
       {view.configurations.length > 0 && view.knobs.length > 0 && (
-        <div className="cards">{svgChart(parallelChart(view), "parallel-coordinates")}</div>
+        <div className="cards">{parallelChart(view)}</div>
       )}
     </>
   );
@@ -438,7 +474,7 @@ export async function ChartsSection({
         </p>
       )}
       <div className="cards">
-        {drawnCurves.length > 0 && svgChart(curvesChart(curves.metric, drawnCurves, chosen), "curves")}
+        {drawnCurves.length > 0 && curvesChart(curves.metric, drawnCurves, chosen)}
         {heat && heat.cells.length > 0 && x && y && (
           <HeatTable
             testId="heatmap"
@@ -455,6 +491,28 @@ export async function ChartsSection({
         )}
       </div>
     </>
+  );
+}
+
+/** A per-class chart, drawn on the server and live in the browser (values in percent, as the table prints them). */
+function perClassChart(
+  title: string,
+  classes: number,
+  minority: readonly number[],
+  configs: Parameters<typeof perClassOption>[3],
+  colours: Map<string, string> | undefined,
+  testId: string,
+) {
+  return (
+    <InteractiveChart
+      svg={perClassSvg(title, classes, minority, configs, colours)}
+      option={perClassOption(title, classes, minority, configs, colours)}
+      kind="bars"
+      unit="%"
+      testId={testId}
+      width={760}
+      height={340}
+    />
   );
 }
 
@@ -487,35 +545,31 @@ export async function PerClassSection({
             configurations; minority classes (the rarest among the labeled rows) are starred.
           </p>
           <div className="cards">
-            {svgChart(
-              perClassSvg(
-                "test recall per class (%)",
-                classes,
-                minority,
-                classRows.map((c) => ({
-                  config: c.config,
-                  mean: c.recall.map((r) => r.mean),
-                  ci: c.recall.map((r) => r.ci),
-                })),
-                configColours(chosen),
-              ),
+            {perClassChart(
+              "test recall per class (%)",
+              classes,
+              minority,
+              classRows.map((c) => ({
+                config: c.config,
+                mean: c.recall.map((r) => r.mean),
+                ci: c.recall.map((r) => r.ci),
+              })),
+              configColours(chosen),
               "per-class",
             )}
             {classRows.some((c) => c.pseudoLabelRecall) &&
-              svgChart(
-                perClassSvg(
-                  "pseudo-label accuracy per class on the unlabeled rows (%)",
-                  classes,
-                  minority,
-                  classRows
-                    .filter((c) => c.pseudoLabelRecall)
-                    .map((c) => ({
-                      config: c.config,
-                      mean: c.pseudoLabelRecall!.map((r) => r.mean),
-                      ci: c.pseudoLabelRecall!.map((r) => r.ci),
-                    })),
-                  configColours(chosen),
-                ),
+              perClassChart(
+                "pseudo-label accuracy per class on the unlabeled rows (%)",
+                classes,
+                minority,
+                classRows
+                  .filter((c) => c.pseudoLabelRecall)
+                  .map((c) => ({
+                    config: c.config,
+                    mean: c.pseudoLabelRecall!.map((r) => r.mean),
+                    ci: c.pseudoLabelRecall!.map((r) => r.ci),
+                  })),
+                configColours(chosen),
                 "pseudo-labels",
               )}
           </div>

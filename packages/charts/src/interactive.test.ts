@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { curvesOption, paretoOption, perClassOption } from "./charts";
+import { canLogY, formatValue, interactiveOption, yAxisFor } from "./interactive";
+
+const curves = curvesOption("test.balancedAccuracy", [
+  {
+    config: "a (2 seeds)",
+    points: [
+      { epoch: 1, mean: 50, ci: [40, 60] },
+      { epoch: 2, mean: 62.25, ci: [55, 70] },
+    ],
+  },
+  { config: "b (running: 1)", points: [{ epoch: 1, mean: 45, ci: [Number.NaN, Number.NaN] }], partial: true },
+]);
+
+/** The tooltip's formatter of an interactive option, called as ECharts calls it. */
+function format(option: ReturnType<typeof interactiveOption>, params: unknown): string {
+  const tooltip = option.tooltip;
+  if (!tooltip || Array.isArray(tooltip) || typeof tooltip.formatter !== "function")
+    throw new Error("no formatter");
+  // @ts-expect-error ECharts' params carry more fields than a test needs
+  return String(tooltip.formatter(params, ""));
+}
+
+describe("the browser's chart: tooltip, zoom, legend and log scale (issue #20)", () => {
+  it("prints shares as the tables do (one decimal, %), other values to four digits", () => {
+    expect(formatValue(62.25, "%")).toBe("62.3 %");
+    expect(formatValue(0.123456, "")).toBe("0.1235");
+    expect(formatValue(Number.NaN, "%")).toBe("—");
+    expect(formatValue(null, "%")).toBe("—");
+  });
+
+  it("shows each named curve at the hovered epoch, not the bands, and zooms on x", () => {
+    const option = interactiveOption("curves", curves, "%");
+    const params = [
+      { seriesName: "series0", value: [2, 55], marker: "" },
+      { seriesName: "a (2 seeds)", value: [2, 62.25], marker: "•" },
+    ];
+    expect(format(option, params)).toBe("epoch 2<br>•a (2 seeds): <b>62.3 %</b>");
+    expect(option.dataZoom).toHaveLength(2);
+    expect(option.legend).toMatchObject({ type: "scroll" });
+  });
+
+  it("shows a bar's interval from its whiskers, and a Pareto point's own text", () => {
+    const bars = perClassOption(
+      "recall",
+      2,
+      [1],
+      [
+        {
+          config: "a<b",
+          mean: [0.9, 0.3],
+          ci: [
+            [0.8, 1],
+            [0.1, 0.5],
+          ],
+        },
+      ],
+    );
+    const text = format(interactiveOption("bars", bars, "%"), [
+      { seriesName: "a<b", seriesType: "bar", name: "1*", dataIndex: 1, value: 30, marker: "" },
+      { seriesName: "a<b", seriesType: "custom", name: "1*", dataIndex: 1, value: [1, 10, 50] },
+    ]);
+    expect(text).toBe("class 1*<br>a&lt;b: <b>30.0 %</b> [10.0 %, 50.0 %]");
+    const pareto = paretoOption({
+      title: "front",
+      xName: "x",
+      yName: "y",
+      directions: ["maximize", "maximize"],
+      points: [
+        {
+          label: "a",
+          x: 60,
+          y: 40,
+          xCi: [55, 65],
+          yCi: [35, 45],
+          status: "front",
+          title: "a (on the front)",
+        },
+      ],
+    });
+    expect(
+      format(interactiveOption("pareto", pareto, "%"), { value: [60, 40, "a", "a (on the front)"] }),
+    ).toBe("a (on the front)");
+    expect(interactiveOption("pareto", pareto, "%").dataZoom).toBeUndefined();
+    // its legend stays where the chart put it, scrolling
+    expect(interactiveOption("pareto", pareto, "%").legend).toMatchObject({
+      top: 26,
+      left: 0,
+      type: "scroll",
+    });
+  });
+
+  it("offers a log y axis only where every value is positive, without the linear axis' fixed ends", () => {
+    expect(canLogY(curves)).toBe(true);
+    // a band below 0 (two seeds' t interval) does not keep the curves off a log axis
+    const wide = curvesOption("m", [{ config: "a", points: [{ epoch: 1, mean: 5, ci: [-20, 30] }] }]);
+    expect(canLogY(wide)).toBe(true);
+    expect(canLogY(curvesOption("m", [{ config: "a", points: [{ epoch: 1, mean: 0, ci: [0, 0] }] }]))).toBe(
+      false,
+    );
+    // recall of 0 (and intervals clipped to 0) cannot sit on a log axis
+    expect(canLogY(perClassOption("recall", 1, [], [{ config: "a", mean: [0], ci: [[0, 0.1]] }]))).toBe(
+      false,
+    );
+    expect(yAxisFor(curves, true)).toEqual({ type: "log" });
+    expect(yAxisFor(curves, false)).toEqual(curves.yAxis);
+  });
+});
