@@ -11,6 +11,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     // tfjs keeps one global engine per process; forks keep test files from sharing it.
     pool: "forks",
+    // Two files at once, not vitest's cores − 1 (one on this project's 2-core machines): most of the suite waits on
+    // child processes, servers and browsers, so a second file fills the idle time (CI: 997 tests in 32 min with one).
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     // A developer's `tailsweep login` must not send the tests' CLI commands to their team's dashboard.
     env: {
       XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), "tailsweep-config-")),

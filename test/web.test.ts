@@ -1046,9 +1046,9 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await chips.allInnerTexts()).toEqual(["baseline", "paper:fig3"]);
     const shown = page.locator("[data-testid=annotations] [data-testid=notes]");
     // Markdown: a heading below the page's own, emphasis and a link; raw HTML as text, a javascript: link dropped
-    expect(await shown.locator("h3").innerText()).toBe("Why ν = 30");
-    expect(await shown.locator("strong").innerText()).toBe("wins");
-    expect(await shown.locator('a[href="https://arxiv.org/abs/2605.06289"]').innerText()).toBe("the paper");
+    expect(await shown.locator("h3").textContent()).toBe("Why ν = 30");
+    expect(await shown.locator("strong").textContent()).toBe("wins");
+    expect(await shown.locator('a[href="https://arxiv.org/abs/2605.06289"]').textContent()).toBe("the paper");
     expect(await shown.locator('a[href^="javascript"]').count()).toBe(0);
     const paragraphs = await shown.locator("p").allInnerTexts();
     expect(paragraphs[0]).toBe("ν = 30 wins on the tail classes, see the paper and this.");

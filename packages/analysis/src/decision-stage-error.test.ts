@@ -25,7 +25,7 @@ function familyWiseError(sweeps: number, fresh: boolean): number {
     // a seed's shared effect (the data split and initialisation every configuration sees) and each run's own noise
     const seedEffect = new Map<number, number>();
     const value = new Map<string, number>();
-    const valueOf = (config: string, seed: number) => {
+    const runValue = (config: string, seed: number) => {
       const key = `${config}#${seed}`;
       if (!value.has(key)) {
         if (!seedEffect.has(seed)) seedEffect.set(seed, draws.normal());
@@ -35,7 +35,7 @@ function familyWiseError(sweeps: number, fresh: boolean): number {
     };
     const configs = Array.from({ length: CONFIGURATIONS }, (_, i) => `c${i}`);
     const mean = (c: string) =>
-      searchSeeds.reduce((sum, seed) => sum + valueOf(c, seed), 0) / searchSeeds.length;
+      searchSeeds.reduce((sum, seed) => sum + runValue(c, seed), 0) / searchSeeds.length;
     const chosen = configs
       .map((c) => ({ c, m: mean(c) }))
       .sort((a, b) => b.m - a.m)
@@ -43,7 +43,7 @@ function familyWiseError(sweeps: number, fresh: boolean): number {
       .map(({ c }) => c);
     const observations: Observation[] = [];
     for (const config of [...chosen, "baseline"])
-      for (const seed of decisionSeeds) observations.push({ config, seed, value: valueOf(config, seed) });
+      for (const seed of decisionSeeds) observations.push({ config, seed, value: runValue(config, seed) });
     const look = sequentialLook(plan, observations, { baseline: "baseline", look: last, adjustedP: false });
     if (look.rows.some((r) => r.decision === "better" || r.decision === "worse")) rejected++;
   }
