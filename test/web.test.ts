@@ -424,7 +424,8 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       // a legend entry hides its series: the tooltip no longer lists it
       const hidden = `${curves.configs[0]!.config} (${curves.configs[0]!.seeds} seeds)`;
       await chart.locator(".chart-live svg text", { hasText: hidden }).first().click();
-      expect(await hover()).not.toContain(hidden);
+      // the tooltip shown before the click may still be up a moment: read it until the chart has redrawn
+      await expect.poll(hover, { timeout: 15_000 }).not.toContain(hidden);
       expect(await hover()).toContain(`${curves.configs[1]!.config} (`);
       // log scale: the y axis' labels change
       const labels = () => svg.locator("text").allTextContents();
