@@ -4,6 +4,7 @@
 import { paretoSvg } from "@tailsweep/charts";
 import { InputError, metricOf } from "@tailsweep/schemas";
 import { paramValue, type TrialRecord } from "@tailsweep/sweep";
+import { finishedValues } from "../configurations";
 import { correctionName, pct, pctInterval, pValue } from "../format";
 import {
   checkedObjectives,
@@ -37,12 +38,7 @@ export function reportObjectives(
     // with no method sweep there is nothing to check against: the section is empty, not an error
     (metric) =>
       methodSweeps.length === 0 ||
-      methodSweeps.some(({ trials, results }) =>
-        trials.some((t) => {
-          const r = t.state === "succeeded" ? results.get(t.id) : undefined;
-          return r !== undefined && metricOf(r.metrics, metric) !== undefined;
-        }),
-      ),
+      methodSweeps.some(({ trials, results }) => !finishedValues(trials, results, metric).next().done),
     (metric) => `no finished trial of the report's method sweeps reports ${metric}`,
   );
   if (problems.length > 0) throw new InputError("pareto.objectives", problems.join("; "));
