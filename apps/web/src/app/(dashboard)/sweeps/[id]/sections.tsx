@@ -17,7 +17,7 @@ import {
   renderSvg,
   seriesColours,
 } from "@tailsweep/charts";
-import { DEFAULT_TOP_UP_MAX_SEEDS, ObjectiveMetricSchema } from "@tailsweep/schemas";
+import { DEFAULT_TOP_UP_MAX_SEEDS, ObjectiveMetricSchema, type SequentialDesign } from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS, paramValue } from "@tailsweep/sweep";
 import {
   ComparisonTable,
@@ -347,7 +347,7 @@ export async function SequentialSection({
   design,
 }: {
   sequentialOf: SequentialAnswer;
-  design: { decide: { baseline: string; metric: string; alpha: number; correction: string; top?: number } };
+  design: Pick<SequentialDesign, "decide">;
 }) {
   const status = await sequentialOf();
   if (!status) return null;
