@@ -36,6 +36,7 @@ const config: NextConfig = {
     "@tailsweep/analysis",
     "@tailsweep/api",
     "@tailsweep/charts",
+    "@tailsweep/data",
     "@tailsweep/db",
     "@tailsweep/stats",
     "@tailsweep/sweep",

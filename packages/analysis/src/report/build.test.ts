@@ -1,4 +1,5 @@
-import { metricOf, parseSweepFile } from "@tailsweep/schemas";
+import { resolveClassOrder } from "@tailsweep/data/long-tail";
+import { CURRENT_DATASET_VERSION, metricOf, parseSweepFile } from "@tailsweep/schemas";
 import { comparePaired, compareUnpaired } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
@@ -112,6 +113,41 @@ describe("buildStudyReport", () => {
     // pseudo-label minority recall is the mean over the minority classes of the pseudo-label recall
     expect(metricOf(result(0.7).metrics, "pseudoMinorityRecall")).toBeCloseTo(0.4, 12);
     expect(mc.settings[0]!.pseudoPerClass[0]!.perClass[0]!.mean).toBeCloseTo(0.9, 12);
+  });
+
+  it("with a random class order per seed, lines the per-class pseudo-label recall up by tail rank, not by class", async () => {
+    const store = new InMemoryRunStore();
+    const orders = new Map<number, number[]>();
+    await sweepWith(
+      store,
+      "ranked",
+      { name: "ranked", dataset: { classOrder: "random" }, search: { variant: ["gaussian", "proposed"] }, seeds: 4 },
+      (p, seed) => 0.6 + shift[p.variant as string]! + seedEffect[seed]!,
+      (_p, seed) => {
+        // the class of rank r recalls 0.9 − 0.3·r on every seed, whichever class that is on this seed
+        const order = resolveClassOrder("random", 3, seed, CURRENT_DATASET_VERSION);
+        orders.set(seed, order);
+        const recall = [0, 0, 0];
+        order.forEach((c, rank) => {
+          recall[c] = 0.9 - 0.3 * rank;
+        });
+        return {
+          minorityClasses: [order[2]!],
+          pseudoLabels: { accuracy: 0.6, balancedAccuracy: 0.6, perClassRecall: recall, predictedShare: [0.4, 0.3, 0.3] },
+        };
+      },
+    );
+    // the seeds draw different tails, so a table by class would average the head with the tail
+    expect(new Set([...orders.values()].map((o) => o[2])).size).toBeGreaterThan(1);
+    const setting = (await buildStudyReport(store, ["ranked"])).methodComparisons[0]!.settings[0]!;
+    expect(setting.classAxis).toBe("rank");
+    expect(setting.minorityClasses).toEqual([2]);
+    for (const p of setting.pseudoPerClass) {
+      expect(p.perClass.map((c) => c.mean)).toEqual([0.9, 0.6, 0.3].map((v) => expect.closeTo(v, 12)));
+      expect(p.perClass.every((c) => c.sd === 0)).toBe(true);
+    }
+    const markdown = renderStudyMarkdown(await buildStudyReport(store, ["ranked"])).markdown;
+    expect(markdown).toContain("| method | r1 | r2 | r3* |");
   });
 
   it("reads the pseudo-labels' class shift as lower-is-better, in the setting and at the study level", async () => {

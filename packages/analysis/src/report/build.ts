@@ -1,4 +1,5 @@
 import { knobValue, metricDirection, metricOf, resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
+import { resolveClassOrder } from "@tailsweep/data/long-tail";
 import {
   type ComparisonRow,
   type ComparisonTable,
@@ -146,9 +147,14 @@ export interface SettingResult {
    * the study-level overall answer pools across settings.
    */
   differences: Record<string, Record<string, { seed: number; diff: number }[]>>;
-  /** Per-class pseudo-label recall of each method on the unlabeled rows, and the minority classes. */
+  /**
+   * Per-class pseudo-label recall of each method on the unlabeled rows, and the minority classes, both indexed by
+   * `classAxis`: the class itself where every trial has the natural class order, else the class's rank in the
+   * long tail (0 = the head), because a random order makes a different digit the tail on every seed.
+   */
   pseudoPerClass: { method: string; perClass: Summary[] }[];
   minorityClasses: number[];
+  classAxis: "class" | "rank";
 }
 
 /** A sweep that searches `variant`: every method against the proposed model, setting by setting. */
@@ -493,6 +499,13 @@ function methodOrder(spec: SweepSpec, baseline: string): string[] {
   return [...listed.filter((m) => m === baseline), ...listed.filter((m) => m !== baseline)];
 }
 
+/** A trial's classes from the head of its long tail to the tail (rank r ↦ class), as its data set was built. */
+function tailOrder(t: TrialRecord, numClasses: number): number[] {
+  const { classOrder, seed, version } = t.config.dataset;
+  // a resolved config always names the data seed; the trial's seed is what resolveRunConfig puts there
+  return resolveClassOrder(classOrder, numClasses, seed ?? t.config.train.seed, version);
+}
+
 /** The sweep's revisions that added seeds after looking at its results. */
 function posthocRevisions(l: SweepRuns): Set<number> {
   return new Set(l.revisions.filter((r) => r.posthoc).map((r) => r.revision));
@@ -517,18 +530,22 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
       metrics[metric.id] = versusBaseline(obs, baseline, methods, posthoc, metric.direction);
       differences[metric.id] = pairedDifferences(obs, baseline, methods);
     }
+    const classAxis = group.every((t) => t.config.dataset.classOrder === "natural") ? "class" : "rank";
     let minorityClasses: number[] = [];
     const pseudoPerClass = methods.flatMap((method) => {
       const perSeed: number[][] = [];
       for (const t of group) {
         if (methodOf(t) !== method) continue;
         const m = finishedResult(results, t)?.metrics;
-        if (m?.pseudoLabels?.perClassRecall) perSeed.push(m.pseudoLabels.perClassRecall);
-        if (m) minorityClasses = m.minorityClasses;
+        if (!m) continue;
+        const order = classAxis === "rank" ? tailOrder(t, m.test.perClassRecall.length) : undefined;
+        const byAxis = (perClass: number[]) => (order ? order.map((c) => perClass[c]!) : perClass);
+        if (m.pseudoLabels?.perClassRecall) perSeed.push(byAxis(m.pseudoLabels.perClassRecall));
+        minorityClasses = order ? m.minorityClasses.map((c) => order.indexOf(c)).sort((a, b) => a - b) : m.minorityClasses;
       }
       return perSeed.length ? [{ method, perClass: summarizePerClass(perSeed) }] : [];
     });
-    return { label, params: group[0]!.params, metrics, differences, pseudoPerClass, minorityClasses };
+    return { label, params: group[0]!.params, metrics, differences, pseudoPerClass, minorityClasses, classAxis };
   });
   const order = searchOrder(sweep.spec, settingKeys);
   settings.sort((a, b) => order(a.params, b.params));

@@ -74,9 +74,12 @@ export function formatVersus(v: Versus): string {
 const marked = (c: { summary: Summary; versus?: Versus }) =>
   `${formatSummary(c.summary)}${c.versus ? ` ${MARK[c.versus.verdict]}${c.versus.posthoc ? "†" : ""}` : ""}`;
 
-/** Class names for per-class columns and axes: the index, starred for the minority classes. */
+/** Column and axis names for per-class numbers: the class or its tail rank (r1 the head), starred for the minority. */
 const classLabels = (setting: SettingResult) =>
-  setting.pseudoPerClass[0]!.perClass.map((_, c) => (setting.minorityClasses.includes(c) ? `${c}*` : `${c}`));
+  setting.pseudoPerClass[0]!.perClass.map((_, c) => {
+    const name = setting.classAxis === "rank" ? `r${c + 1}` : `${c}`;
+    return setting.minorityClasses.includes(c) ? `${name}*` : name;
+  });
 
 /** A chart series in percent from summaries of fractions (a missing one becomes a gap). */
 function percentSeries(name: string, summaries: (Summary | undefined)[]): BarSeries {
@@ -384,6 +387,11 @@ function pseudoLabelSection(
     "Recall of the pseudo-labels (argmax q(y | x)) on the unlabeled training rows, per true class; * marks the minority classes (fewest labels).",
     "",
   ];
+  if (mc.settings.some((s) => s.classAxis === "rank"))
+    out.push(
+      "Where the class order is drawn per seed (`classOrder: random`), a different class is the tail on every seed, so the columns are the classes' ranks in the long tail instead: r1 the head class, the last rank the tail, each seed's class of that rank.",
+      "",
+    );
   const perClassTable = (setting: SettingResult) =>
     table(
       ["method", ...classLabels(setting)],
@@ -404,7 +412,7 @@ function pseudoLabelSection(
         groupedBarsSvg({
           title: `${hardest.label}: pseudo-label recall per class (%), 95% t whiskers`,
           categories: classLabels(hardest),
-          xName: "class (* minority)",
+          xName: hardest.classAxis === "rank" ? "rank in the long tail, head first (* minority)" : "class (* minority)",
           series: hardest.pseudoPerClass.map((p) => percentSeries(p.method, p.perClass)),
         }),
       ),
