@@ -77,6 +77,7 @@ export {
   type MissingModalityGroup,
   REPORT_METRICS,
   type Sensitivity,
+  type SequentialDecisions,
   type StudyReport,
   type StudyReportOptions,
   type Versus,

@@ -121,7 +121,12 @@ describe("buildStudyReport", () => {
     await sweepWith(
       store,
       "ranked",
-      { name: "ranked", dataset: { classOrder: "random" }, search: { variant: ["gaussian", "proposed"] }, seeds: 4 },
+      {
+        name: "ranked",
+        dataset: { classOrder: "random" },
+        search: { variant: ["gaussian", "proposed"] },
+        seeds: 4,
+      },
       (p, seed) => 0.6 + shift[p.variant as string]! + seedEffect[seed]!,
       (_p, seed) => {
         // the class of rank r recalls 0.9 − 0.3·r on every seed, whichever class that is on this seed
@@ -133,7 +138,12 @@ describe("buildStudyReport", () => {
         });
         return {
           minorityClasses: [order[2]!],
-          pseudoLabels: { accuracy: 0.6, balancedAccuracy: 0.6, perClassRecall: recall, predictedShare: [0.4, 0.3, 0.3] },
+          pseudoLabels: {
+            accuracy: 0.6,
+            balancedAccuracy: 0.6,
+            perClassRecall: recall,
+            predictedShare: [0.4, 0.3, 0.3],
+          },
         };
       },
     );
@@ -148,6 +158,53 @@ describe("buildStudyReport", () => {
     }
     const markdown = renderStudyMarkdown(await buildStudyReport(store, ["ranked"])).markdown;
     expect(markdown).toContain("| method | r1 | r2 | r3* |");
+  });
+
+  it("gives a sequential sweep's decisions from its design, and says when its look is not taken yet", async () => {
+    const store = new InMemoryRunStore();
+    // supervised is 10 points behind on every seed (with a little spread), gaussian level with the proposed model
+    await sweepWith(
+      store,
+      "seq",
+      {
+        name: "seq",
+        search: { variant: ["proposed", "gaussian", "supervised"] },
+        seeds: { initial: 5, step: 5, max: 10 },
+        decide: { baseline: "variant=proposed", alpha: 0.025 },
+      },
+      (p, seed) =>
+        0.6 + (p.variant === "supervised" ? -0.1 : 0) + seedEffect[seed]! + jitter(p.variant as string, seed),
+    );
+    const report = await buildStudyReport(store, ["seq"]);
+    const [decisions] = report.sequential;
+    expect(decisions).toMatchObject({
+      sweepName: "seq",
+      baseline: "variant=proposed",
+      alpha: 0.025,
+      looks: [5, 10],
+    });
+    expect(decisions!.look).toBe(0);
+    const row = (m: string) => decisions!.rows.find((r) => r.config === `variant=${m}`)!;
+    expect(row("supervised").meanDiff).toBeCloseTo(-0.1, 2);
+    expect(row("supervised").adjustedP).toBeGreaterThan(0);
+    const markdown = renderStudyMarkdown(report).markdown;
+    expect(markdown).toContain("## Decisions of the sequential designs");
+    // proposed − method: the sign the tables use
+    expect(markdown).toMatch(/\| variant=supervised \| [^|]+ \| \+10\.\d \|/);
+
+    // a look whose trials are not all in is not taken: the report says so instead of deciding on part of it
+    const waiting = new InMemoryRunStore();
+    const spec = parseSweepFile({
+      project: "p",
+      name: "seq",
+      search: { variant: ["proposed", "gaussian"] },
+      seeds: { initial: 3, step: 2, max: 5 },
+      decide: { baseline: "variant=proposed" },
+    });
+    await waiting.createSweep({ id: "w", spec, trials: expandSweep(spec), now: t0 });
+    const pending = (await buildStudyReport(waiting, ["w"])).sequential[0]!;
+    expect(pending.rows).toEqual([]);
+    expect(pending.waiting).toMatch(/6 trials still to finish/);
   });
 
   it("reads the pseudo-labels' class shift as lower-is-better, in the setting and at the study level", async () => {

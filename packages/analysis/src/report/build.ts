@@ -1,11 +1,12 @@
-import { knobValue, metricDirection, metricOf, resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
 import { resolveClassOrder } from "@tailsweep/data/long-tail";
+import { knobValue, metricDirection, metricOf, resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type ComparisonTable,
   compareConfigurations,
   mean,
   type Observation,
+  type SequentialRow,
   type Summary,
   summarize,
   summarizePerClass,
@@ -22,6 +23,7 @@ import { configurationsOf } from "../comparison";
 import { type Confirmation, confirmationsOf, selectionRuns } from "../confirmation";
 import { InvalidQueryError } from "../errors";
 import type { SweepParetoOptions } from "../pareto";
+import { sequentialStatus } from "../sequential-sweep";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "../sweep-runs";
 import { DEFAULT_REPORT_OBJECTIVES, reportObjectives, type SettingFront, settingFronts } from "./pareto";
 import { type StudyLevel, type StudyLevelOptions, studyLevel } from "./study-level";
@@ -48,10 +50,35 @@ export interface StudyReport {
    * selection's estimate. The sections above are the selection stage, without those seeds.
    */
   confirmations: { sweepId: string; sweepName: string; confirmation: Confirmation }[];
+  /**
+   * Each sequential sweep's decisions (docs/statistics.md, "Sequential design"): the comparisons with its baseline at
+   * the design's family-wise error, from its planned seeds only. For such a sweep these, not the fixed-n tests of the
+   * tables, are the error-controlled answer: the tables' p-values ignore that the seeds stopped on the results.
+   */
+  sequential: SequentialDecisions[];
   /** Error control across settings and metrics, and one overall answer per baseline across settings. */
   study: StudyLevel;
   /** When asked for ({@link StudyReportOptions.pareto}): each method comparison's fronts, setting by setting. */
   pareto?: SettingFront[];
+}
+
+/** A sequential sweep's design and where its comparisons stand (see {@link StudyReport.sequential}). */
+export interface SequentialDecisions {
+  sweepId: string;
+  sweepName: string;
+  metric: string;
+  baseline: string;
+  alpha: number;
+  correction: "holm" | "bonferroni";
+  spending: "obrien-fleming" | "pocock";
+  /** Seeds at each look of the plan. */
+  looks: number[];
+  /** The look the decisions are from (0-based). */
+  look: number;
+  /** Why the look is not taken yet, when it is not (trials to finish or retry): `rows` is then empty. */
+  waiting?: string;
+  /** One per configuration besides the baseline: its difference is configuration − baseline, as the design tests. */
+  rows: SequentialRow[];
 }
 
 /** A metric the report compares methods on, with how to read it from a stored result. */
@@ -287,6 +314,7 @@ export async function buildStudyReport(
     methodComparisons,
     sensitivities,
     missingModality: missing,
+    sequential: loaded.flatMap((l) => sequentialDecisions(l) ?? []),
     study: studyLevel(methodComparisons, sensitivities, missing, options.study),
     ...(paretoObjectives && {
       pareto: methodComparisons.flatMap((mc, i) => settingFronts(methodSweeps[i]!, mc, paretoObjectives)),
@@ -499,6 +527,25 @@ function methodOrder(spec: SweepSpec, baseline: string): string[] {
   return [...listed.filter((m) => m === baseline), ...listed.filter((m) => m !== baseline)];
 }
 
+function sequentialDecisions(l: SweepRuns): SequentialDecisions | undefined {
+  const design = l.sweep.spec.sequential;
+  const status = sequentialStatus(l, { adjustedP: true });
+  if (!design || !status) return undefined;
+  return {
+    sweepId: l.sweep.id,
+    sweepName: l.sweep.name,
+    metric: design.decide.metric ?? l.sweep.spec.objective.metric,
+    baseline: status.result?.baseline.config ?? design.decide.baseline,
+    alpha: design.decide.alpha,
+    correction: design.decide.correction,
+    spending: design.decide.spending,
+    looks: status.looks,
+    look: status.look,
+    ...(status.waiting !== undefined && { waiting: status.waiting }),
+    rows: status.result?.rows ?? [],
+  };
+}
+
 /** A trial's classes from the head of its long tail to the tail (rank r ↦ class), as its data set was built. */
 function tailOrder(t: TrialRecord, numClasses: number): number[] {
   const { classOrder, seed, version } = t.config.dataset;
@@ -541,11 +588,21 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
         const order = classAxis === "rank" ? tailOrder(t, m.test.perClassRecall.length) : undefined;
         const byAxis = (perClass: number[]) => (order ? order.map((c) => perClass[c]!) : perClass);
         if (m.pseudoLabels?.perClassRecall) perSeed.push(byAxis(m.pseudoLabels.perClassRecall));
-        minorityClasses = order ? m.minorityClasses.map((c) => order.indexOf(c)).sort((a, b) => a - b) : m.minorityClasses;
+        minorityClasses = order
+          ? m.minorityClasses.map((c) => order.indexOf(c)).sort((a, b) => a - b)
+          : m.minorityClasses;
       }
       return perSeed.length ? [{ method, perClass: summarizePerClass(perSeed) }] : [];
     });
-    return { label, params: group[0]!.params, metrics, differences, pseudoPerClass, minorityClasses, classAxis };
+    return {
+      label,
+      params: group[0]!.params,
+      metrics,
+      differences,
+      pseudoPerClass,
+      minorityClasses,
+      classAxis,
+    };
   });
   const order = searchOrder(sweep.spec, settingKeys);
   settings.sort((a, b) => order(a.params, b.params));

@@ -1,5 +1,5 @@
 import { type BarSeries, groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep/charts";
-import type { Summary } from "@tailsweep/stats";
+import type { SequentialRow, Summary } from "@tailsweep/stats";
 import { paramValue } from "@tailsweep/sweep";
 import type { StageEstimate } from "../confirmation";
 import { bestClaim, correctionName, duration, pct, pValue, signedPctInterval } from "../format";
@@ -10,6 +10,7 @@ import {
   type MissingModalityGroup,
   REPORT_METRICS,
   type Sensitivity,
+  type SequentialDecisions,
   type SettingResult,
   type StudyReport,
   settingLabel,
@@ -131,6 +132,7 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
   );
   if (options.notes) out.push(options.notes.trim(), "");
   out.push(...sweepsSection(report));
+  if (report.sequential.length > 0) out.push(...sequentialSection(report.sequential));
   if (report.methodComparisons.length > 0) out.push(...studySection(report.study));
   for (const mc of report.methodComparisons) out.push(...methodSection(mc, figure));
   for (const s of report.sensitivities) out.push(...sensitivitySection(s, figure));
@@ -185,6 +187,69 @@ function studySection(study: StudyLevel): string[] {
     ),
     "",
   );
+  return out;
+}
+
+const SPENDING: Record<SequentialDecisions["spending"], string> = {
+  "obrien-fleming": "O'Brien–Fleming-type",
+  pocock: "Pocock-type",
+};
+
+/**
+ * Each sequential sweep's decisions: what its design concluded at its family-wise error, comparison by comparison,
+ * with the difference turned to baseline − configuration so that it reads like the tables (proposed − baseline).
+ */
+function sequentialSection(decisions: readonly SequentialDecisions[]): string[] {
+  const out = [
+    "## Decisions of the sequential designs",
+    "",
+    "Where a sweep ran a sequential seed design, its decisions below are the study's error-controlled answer: every " +
+      "comparison with the design's baseline is tested at each look with group-sequential boundaries (alpha spending " +
+      "on the information fraction, t-calibrated), Holm across the comparisons, so the family-wise error over the " +
+      "whole design stays at α however the looks turned out; a comparison whose chance of a decision by the last " +
+      "look fell below 2 % stopped early (futility, non-binding). The fixed-n p-values of the tables further down " +
+      "are descriptive for such a sweep: they ignore that its seeds stopped on the results. The difference is the " +
+      "mean over the comparison's seeds at its last look (sd over seeds); *adjusted p* is the smallest α at which the " +
+      'whole procedure would have decided it (docs/statistics.md, "Sequential design").',
+    "",
+  ];
+  for (const d of decisions) {
+    out.push(
+      `### ${d.sweepName}`,
+      "",
+      `Every method against \`${d.baseline}\` on ${d.metric}: looks at ${d.looks.join(", ")} seeds, ${SPENDING[d.spending]} spending, ${d.correction === "holm" ? "Holm" : "Bonferroni"} across ${d.rows.length || "its"} comparisons, family-wise error α = ${d.alpha}; decisions at look ${d.look + 1} of ${d.looks.length}.`,
+      "",
+    );
+    if (d.waiting !== undefined) {
+      out.push(`Not decided yet: ${d.waiting}.`, "");
+      continue;
+    }
+    const verdict = (r: SequentialRow) =>
+      r.decision === "continue"
+        ? "still running"
+        : r.decision === "no difference"
+          ? "no difference decided"
+          : `${d.baseline} ${r.decision === "better" ? "worse ▼" : "better ▲"}`;
+    const stopped = (r: SequentialRow) =>
+      r.stopped === null
+        ? "—"
+        : `${r.stopped === "max seeds" ? "at the last look" : r.stopped} (look ${(r.stoppedAt ?? 0) + 1})`;
+    out.push(
+      table(
+        ["method", "verdict", `${d.baseline} − method (pp)`, "sd", "seeds", "seeds stopped", "adjusted p"],
+        d.rows.map((r) => [
+          r.config,
+          verdict(r),
+          signed(-r.meanDiff),
+          pct(r.sdDiff),
+          String(r.seeds),
+          stopped(r),
+          pValue(r.adjustedP),
+        ]),
+      ),
+      "",
+    );
+  }
   return out;
 }
 
@@ -412,7 +477,10 @@ function pseudoLabelSection(
         groupedBarsSvg({
           title: `${hardest.label}: pseudo-label recall per class (%), 95% t whiskers`,
           categories: classLabels(hardest),
-          xName: hardest.classAxis === "rank" ? "rank in the long tail, head first (* minority)" : "class (* minority)",
+          xName:
+            hardest.classAxis === "rank"
+              ? "rank in the long tail, head first (* minority)"
+              : "class (* minority)",
           series: hardest.pseudoPerClass.map((p) => percentSeries(p.method, p.perClass)),
         }),
       ),
