@@ -207,6 +207,38 @@ describe("buildStudyReport", () => {
     expect(pending.waiting).toMatch(/6 trials still to finish/);
   });
 
+  it("says which epochs the validation set chose and how many seeds each configuration ran", async () => {
+    const store = new InMemoryRunStore();
+    await sweepWith(
+      store,
+      "sel",
+      { name: "sel", search: { variant: ["gaussian", "proposed"] }, seeds: 3 },
+      () => 0.6,
+      (_p, seed) => ({
+        selection: {
+          rule: "best",
+          metric: "validation.balancedAccuracy",
+          epoch: [0, 4, 15, 9][seed],
+          value: 0.5,
+          evaluated: 15,
+        },
+      }),
+    );
+    const [overview] = (await buildStudyReport(store, ["sel"])).sweeps;
+    expect(overview!.selectedEpochs).toEqual({
+      median: 9,
+      min: 4,
+      max: 15,
+      candidates: 15,
+      last: 2,
+      trials: 6,
+    });
+    expect(overview!.seedsPerConfig).toEqual({ min: 3, max: 3 });
+    expect(renderStudyMarkdown(await buildStudyReport(store, ["sel"])).markdown).toContain(
+      "median 9, range 4–15; the last epoch in 2 of 6 trials.",
+    );
+  });
+
   it("reads the pseudo-labels' class shift as lower-is-better, in the setting and at the study level", async () => {
     const store = new InMemoryRunStore();
     // the proposed model's pseudo-labels shift 0.05 less of the class mass than the Gaussian's, seed by seed
@@ -383,7 +415,7 @@ describe("renderStudyMarkdown", () => {
     const { markdown } = renderStudyMarkdown(report, {});
     expect(markdown).toContain(
       [
-        "- **main**: variant ∈ {proposed, gaussian} × 3 seeds (1, 2, 3).",
+        "- **main**: variant ∈ {proposed, gaussian} × 3 seeds (seeds 1–3).",
         "  Tags: `paper:fig3`, `ν-grid`.",
         "",
         "  > ν = 30 wins on the minority classes.",

@@ -120,7 +120,21 @@ export interface SweepOverview {
   backends: string[];
   workers: number;
   search: Record<string, string[]>;
+  /** The seeds its trials ran, and the fewest and most of them one configuration ran (a sequential design's differ). */
   seeds: number[];
+  seedsPerConfig: { min: number; max: number };
+  /**
+   * With a validation set (`train.select: best`): the epochs whose weights its finished trials were tested with, how
+   * many epochs were candidates, and how many trials kept the last one.
+   */
+  selectedEpochs?: {
+    median: number;
+    min: number;
+    max: number;
+    candidates: number;
+    last: number;
+    trials: number;
+  };
   /** Fixed settings that differ from the reference (e.g. the `paper` preset): path, this sweep's value, the reference's. */
   differences: { path: string; value: string; reference: string }[];
   failures: { trial: string; params: string; error: string }[];
@@ -374,13 +388,40 @@ function overview(l: SweepRuns, reference: StudyReportOptions["reference"]): Swe
         Array.isArray(v) ? v.map(paramValue) : [JSON.stringify(v)],
       ]),
     ),
-    seeds: sweep.spec.seeds,
+    seeds: [...new Set(trials.map((t) => t.seed))].sort((a, b) => a - b),
+    seedsPerConfig: seedsPerConfig(trials),
+    ...selectedEpochs(finished),
     differences: reference ? differences(sweep.spec, reference.config) : [],
     failures: trials
       .filter((t) => t.state === "failed")
       .map((t) => ({ trial: t.key, params: t.configLabel, error: t.error ?? "" })),
     tags: sweep.tags,
     notes: sweep.notes,
+  };
+}
+
+function seedsPerConfig(trials: readonly TrialRecord[]): SweepOverview["seedsPerConfig"] {
+  const counts = [...groupBy(trials, (t) => t.configKey).values()].map(
+    (g) => new Set(g.map((t) => t.seed)).size,
+  );
+  return counts.length ? { min: Math.min(...counts), max: Math.max(...counts) } : { min: 0, max: 0 };
+}
+
+function selectedEpochs(finished: readonly TrialResult[]): Pick<SweepOverview, "selectedEpochs"> {
+  const chosen = finished.flatMap((r) => (r.metrics.selection?.rule === "best" ? [r.metrics.selection] : []));
+  if (chosen.length === 0) return {};
+  const epochs = chosen.map((c) => c.epoch).sort((a, b) => a - b);
+  const candidates = Math.max(...chosen.map((c) => c.evaluated));
+  const mid = epochs.length >> 1;
+  return {
+    selectedEpochs: {
+      median: epochs.length % 2 ? epochs[mid]! : (epochs[mid - 1]! + epochs[mid]!) / 2,
+      min: epochs[0]!,
+      max: epochs.at(-1)!,
+      candidates,
+      last: chosen.filter((c) => c.epoch === c.evaluated).length,
+      trials: chosen.length,
+    },
   };
 }
 

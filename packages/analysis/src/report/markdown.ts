@@ -2,7 +2,7 @@ import { type BarSeries, groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep
 import type { SequentialRow, Summary } from "@tailsweep/stats";
 import { paramValue } from "@tailsweep/sweep";
 import type { StageEstimate } from "../confirmation";
-import { bestClaim, correctionName, duration, pct, pValue, signedPctInterval } from "../format";
+import { bestClaim, correctionName, duration, pct, pValue, seedRanges, signedPctInterval } from "../format";
 import {
   groupBy,
   type MethodCell,
@@ -323,7 +323,16 @@ function sweepsSection(report: StudyReport): string[] {
     const search = Object.entries(s.search)
       .map(([k, v]) => `${shortParam(k)} ∈ {${v.join(", ")}}`)
       .join(" × ");
-    out.push(`- **${s.name}**: ${search || "no search"} × ${s.seeds.length} seeds (${s.seeds.join(", ")}).`);
+    const perConfig =
+      s.seedsPerConfig.min === s.seedsPerConfig.max
+        ? `${s.seedsPerConfig.max} seeds`
+        : `${s.seedsPerConfig.min} to ${s.seedsPerConfig.max} seeds per configuration`;
+    out.push(`- **${s.name}**: ${search || "no search"} × ${perConfig} (seeds ${seedRanges(s.seeds)}).`);
+    const e = s.selectedEpochs;
+    if (e)
+      out.push(
+        `  Epoch chosen on the validation set (highest validation balanced accuracy among ${e.candidates}): median ${e.median}, range ${e.min}–${e.max}; the last epoch in ${e.last} of ${e.trials} trials.`,
+      );
     if (s.tags.length > 0) out.push(`  Tags: ${s.tags.map((tag) => `\`${tag}\``).join(", ")}.`);
     // Markdown already: quoted as written, inside the sweep's item, so its own headings and lists stay its own.
     if (s.notes !== "")
