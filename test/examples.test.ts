@@ -77,15 +77,15 @@ describe("examples/", () => {
     expect(new Set(trials.map((t) => t.config.dataset.imbalanceRatio))).toEqual(new Set([10, 50, 100]));
   });
 
-  it("study/: the three sweeps at study size, and each at the paper preset's size with 10 seeds", () => {
+  it("study/first-edition/: the three sweeps at study size, and each at the paper preset's size with 10 seeds", () => {
     const counts: Record<string, [number, number]> = {
       main: [540, 1080],
       "gamma-nu": [100, 400],
       "missing-modality": [20, 40],
     };
     for (const [name, [study, paper]] of Object.entries(counts)) {
-      const small = load(`study/${name}.yaml`);
-      const big = load(`study/${name}.paper.yaml`);
+      const small = load(`study/first-edition/${name}.yaml`);
+      const big = load(`study/first-edition/${name}.paper.yaml`);
       expect(expandSweep(small), name).toHaveLength(study);
       expect(expandSweep(big), name).toHaveLength(paper);
       expect(small.seeds).toHaveLength(5);
@@ -99,9 +99,49 @@ describe("examples/", () => {
       for (const knob of Object.keys(small.search))
         expect(big.search[knob], `${name}: ${knob}`).toEqual(small.search[knob]);
     }
-    const main = expandSweep(load("study/main.yaml"));
+    const main = expandSweep(load("study/first-edition/main.yaml"));
     expect(new Set(main.map((t) => t.config.variant))).toEqual(
       new Set(["proposed", "gaussian", "concat", "mixture", "single", "supervised"]),
     );
+  });
+
+  it("study/decide-*: the second edition's sequential sweeps meet issue #22's floor, and the paper files differ only in size", () => {
+    for (const dataset of ["mnist-2view", "mnist-fashion"]) {
+      const small = load(`study/decide-${dataset}.yaml`);
+      const big = load(`study/decide-${dataset}.paper.yaml`);
+      // every variant, including the long-tail baselines and the three ablations, against the proposed model
+      expect(small.search.variant).toEqual([
+        "proposed",
+        "gaussian",
+        "gaussian-matched",
+        "student-t-kl",
+        "concat-fusion",
+        "concat",
+        "logit-adjusted",
+        "aligned",
+        "supervised",
+        "single",
+      ]);
+      expect(small.sequential).toMatchObject({ initial: 5, step: 5, max: 20 });
+      expect(small.sequential!.decide).toMatchObject({
+        baseline: "variant=proposed",
+        alpha: 0.025,
+        correction: "holm",
+      });
+      const config = expandSweep(small)[0]!.config;
+      expect(config.dataset).toMatchObject({
+        name: dataset,
+        classOrder: "random",
+        validation: { shape: "long-tailed" },
+      });
+      expect(config.model.encoderWidths).toEqual([256, 256]);
+      expect(config.model.latentDim).toBeGreaterThanOrEqual(32);
+      expect(config.train).toMatchObject({ epochs: 15, select: "best" });
+      const paper = expandSweep(big)[0]!.config;
+      expect(paper.train.epochs).toBe(50);
+      expect(paper.dataset.headCount).toBe(5000);
+      expect(big.search).toEqual(small.search);
+      expect(big.sequential).toEqual(small.sequential);
+    }
   });
 });

@@ -1,4 +1,4 @@
-// The study end to end in miniature: the three sweep files of examples/study/, shrunk to tiny data, networks and
+// The study end to end in miniature: the three sweep files of the first edition (examples/study/first-edition/), shrunk to tiny data, networks and
 // epochs with 2 seeds, run by `tailsweep sweep run` on an embedded store; then `tailsweep report` writes the
 // Markdown and its figures, and every number checked here is recomputed from the run store with @tailsweep/stats.
 import { execFile } from "node:child_process";
@@ -22,7 +22,7 @@ const env = { ...process.env, TAILSWEEP_DB_DIR: join(dir, "db"), TAILSWEEP_BACKE
 
 /** A study file at test size: tiny data and networks, one short epoch, 2 seeds, and fewer settings. */
 function miniature(name: string, search: Record<string, unknown>): string {
-  const file = parse(readFileSync(join(root, "examples", "study", `${name}.yaml`), "utf8"));
+  const file = parse(readFileSync(join(root, "examples", "study", "first-edition", `${name}.yaml`), "utf8"));
   file.dataset = { ...file.dataset, headCount: 60, testPerClass: 10 };
   file.model = { ...file.model, encoderWidths: [8], decoderWidths: [8], classifierWidths: [8], latentDim: 2 };
   file.train = { ...file.train, epochs: 1, maxStepsPerEpoch: 2, labeledBatchSize: 8, unlabeledBatchSize: 8 };
