@@ -158,6 +158,44 @@ describe("buildStudyReport", () => {
     }
     const markdown = renderStudyMarkdown(await buildStudyReport(store, ["ranked"])).markdown;
     expect(markdown).toContain("| method | r1 | r2 | r3* |");
+
+    // a recipe that fixes its data seed draws its class order from that seed, not from each trial's
+    const fixed = new InMemoryRunStore();
+    const order7 = resolveClassOrder("random", 3, 7, CURRENT_DATASET_VERSION);
+    expect(
+      [1, 2, 3, 4].some(
+        (seed) => resolveClassOrder("random", 3, seed, CURRENT_DATASET_VERSION)[2] !== order7[2],
+      ),
+    ).toBe(true);
+    const recall7 = [0, 0, 0];
+    order7.forEach((c, rank) => {
+      recall7[c] = 0.9 - 0.3 * rank;
+    });
+    await sweepWith(
+      fixed,
+      "fixed",
+      {
+        name: "fixed",
+        dataset: { classOrder: "random", seed: 7 },
+        search: { variant: ["gaussian", "proposed"] },
+        seeds: 4,
+      },
+      (p, seed) => 0.6 + shift[p.variant as string]! + seedEffect[seed]!,
+      () => ({
+        minorityClasses: [order7[2]!],
+        pseudoLabels: {
+          accuracy: 0.6,
+          balancedAccuracy: 0.6,
+          perClassRecall: recall7,
+          predictedShare: [0.4, 0.3, 0.3],
+        },
+      }),
+    );
+    const fixedSetting = (await buildStudyReport(fixed, ["fixed"])).methodComparisons[0]!.settings[0]!;
+    expect(fixedSetting.minorityClasses).toEqual([2]);
+    expect(fixedSetting.pseudoPerClass[0]!.perClass.map((c) => c.mean)).toEqual(
+      [0.9, 0.6, 0.3].map((v) => expect.closeTo(v, 12)),
+    );
   });
 
   it("gives a sequential sweep's decisions from its design, and says when its look is not taken yet", async () => {
@@ -186,9 +224,22 @@ describe("buildStudyReport", () => {
     expect(decisions!.look).toBe(0);
     const row = (m: string) => decisions!.rows.find((r) => r.config === `variant=${m}`)!;
     expect(row("supervised").meanDiff).toBeCloseTo(-0.1, 2);
-    expect(row("supervised").adjustedP).toBeGreaterThan(0);
+    // 10 points behind with almost no spread: decided at the first look; the Gaussian, level, runs on
+    expect(row("supervised")).toMatchObject({
+      decision: "worse",
+      stopped: "efficacy",
+      stoppedAt: 0,
+      seeds: 5,
+    });
+    expect(row("supervised").adjustedP).toBeLessThanOrEqual(0.025);
+    expect(row("gaussian").decision).toBe("continue");
     const markdown = renderStudyMarkdown(report).markdown;
     expect(markdown).toContain("## Decisions of the sequential designs");
+    expect(markdown).toMatch(/\| variant=supervised \| variant=proposed better ▲ \|/);
+    expect(markdown).toMatch(/\| variant=gaussian \| still running \|/);
+    // the fixed-n sections say they are descriptive for this sweep
+    expect(markdown).toContain("This sweep ran a sequential design");
+    expect(markdown).toContain("seq ran sequential designs: its comparisons are in this family");
     // proposed − method: the sign the tables use
     expect(markdown).toMatch(/\| variant=supervised \| [^|]+ \| \+10\.\d \|/);
 
@@ -212,7 +263,7 @@ describe("buildStudyReport", () => {
     await sweepWith(
       store,
       "sel",
-      { name: "sel", search: { variant: ["gaussian", "proposed"] }, seeds: 3 },
+      { name: "sel", train: { epochs: 15 }, search: { variant: ["gaussian", "proposed"] }, seeds: 3 },
       () => 0.6,
       (_p, seed) => ({
         selection: {

@@ -20,7 +20,7 @@ import {
   type TrialResult,
 } from "@tailsweep/sweep";
 import { configurationsOf } from "../comparison";
-import { type Confirmation, confirmationsOf, selectionRuns } from "../confirmation";
+import { type Confirmation, confirmationSeeds, confirmationsOf, selectionRuns } from "../confirmation";
 import { InvalidQueryError } from "../errors";
 import type { SweepParetoOptions } from "../pareto";
 import { sequentialStatus } from "../sequential-sweep";
@@ -120,9 +120,13 @@ export interface SweepOverview {
   backends: string[];
   workers: number;
   search: Record<string, string[]>;
-  /** The seeds its trials ran, and the fewest and most of them one configuration ran (a sequential design's differ). */
+  /**
+   * The seeds its trials ran outside confirmation stages, and the fewest and most of them one configuration ran (a
+   * sequential design's differ); the fresh seeds of its confirmation stages.
+   */
   seeds: number[];
   seedsPerConfig: { min: number; max: number };
+  confirmationSeeds: number[];
   /**
    * With a validation set (`train.select: best`): the epochs whose weights its finished trials were tested with, how
    * many epochs were candidates, and how many trials kept the last one.
@@ -209,6 +213,11 @@ export interface MethodComparison {
   settings: SettingResult[];
   /** metric id → method → verdict counts over settings (and the median seeds needed where undecided). */
   tally: Record<string, Record<string, Tally>>;
+  /**
+   * The sweep ran a sequential design: its configurations' seeds stopped on the results, so the fixed-n tests here
+   * are descriptive and its design's decisions ({@link StudyReport.sequential}) are the error-controlled answer.
+   */
+  sequential: boolean;
 }
 
 /** Verdicts of one baseline against the proposed model across settings. */
@@ -388,9 +397,10 @@ function overview(l: SweepRuns, reference: StudyReportOptions["reference"]): Swe
         Array.isArray(v) ? v.map(paramValue) : [JSON.stringify(v)],
       ]),
     ),
-    seeds: [...new Set(trials.map((t) => t.seed))].sort((a, b) => a - b),
-    seedsPerConfig: seedsPerConfig(trials),
-    ...selectedEpochs(finished),
+    seeds: [...new Set(selectionRuns(l).trials.map((t) => t.seed))].sort((a, b) => a - b),
+    seedsPerConfig: seedsPerConfig(selectionRuns(l).trials),
+    confirmationSeeds: [...confirmationSeeds(l)].sort((a, b) => a - b),
+    ...selectedEpochs(trials, results),
     differences: reference ? differences(sweep.spec, reference.config) : [],
     failures: trials
       .filter((t) => t.state === "failed")
@@ -407,8 +417,14 @@ function seedsPerConfig(trials: readonly TrialRecord[]): SweepOverview["seedsPer
   return counts.length ? { min: Math.min(...counts), max: Math.max(...counts) } : { min: 0, max: 0 };
 }
 
-function selectedEpochs(finished: readonly TrialResult[]): Pick<SweepOverview, "selectedEpochs"> {
-  const chosen = finished.flatMap((r) => (r.metrics.selection?.rule === "best" ? [r.metrics.selection] : []));
+function selectedEpochs(
+  trials: readonly TrialRecord[],
+  results: ReadonlyMap<string, TrialResult>,
+): Pick<SweepOverview, "selectedEpochs"> {
+  const chosen = trials.flatMap((t) => {
+    const selection = results.get(t.id)?.metrics.selection;
+    return selection?.rule === "best" ? [{ ...selection, lastEpoch: t.config.train.epochs }] : [];
+  });
   if (chosen.length === 0) return {};
   const epochs = chosen.map((c) => c.epoch).sort((a, b) => a - b);
   const candidates = Math.max(...chosen.map((c) => c.evaluated));
@@ -419,7 +435,7 @@ function selectedEpochs(finished: readonly TrialResult[]): Pick<SweepOverview, "
       min: epochs[0]!,
       max: epochs.at(-1)!,
       candidates,
-      last: chosen.filter((c) => c.epoch === c.evaluated).length,
+      last: chosen.filter((c) => c.epoch === c.lastEpoch).length,
       trials: chosen.length,
     },
   };
@@ -665,7 +681,16 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
       };
     }
   }
-  return { sweepId: sweep.id, sweepName: sweep.name, baseline, methods, settingKeys, settings, tally };
+  return {
+    sweepId: sweep.id,
+    sweepName: sweep.name,
+    baseline,
+    methods,
+    settingKeys,
+    settings,
+    tally,
+    sequential: sweep.spec.sequential !== undefined,
+  };
 }
 
 /**

@@ -133,7 +133,13 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
   if (options.notes) out.push(options.notes.trim(), "");
   out.push(...sweepsSection(report));
   if (report.sequential.length > 0) out.push(...sequentialSection(report.sequential));
-  if (report.methodComparisons.length > 0) out.push(...studySection(report.study));
+  if (report.methodComparisons.length > 0)
+    out.push(
+      ...studySection(
+        report.study,
+        report.methodComparisons.filter((mc) => mc.sequential).map((mc) => mc.sweepName),
+      ),
+    );
   for (const mc of report.methodComparisons) out.push(...methodSection(mc, figure));
   for (const s of report.sensitivities) out.push(...sensitivitySection(s, figure));
   if (report.missingModality.length > 0) out.push(...missingSection(report.missingModality, figure));
@@ -145,9 +151,14 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
 type Figure = (name: string, alt: string, svg: string) => string;
 
 /** The study-level answer: one line per baseline over all settings, and the verdicts corrected across the family. */
-function studySection(study: StudyLevel): string[] {
+function studySection(study: StudyLevel, sequential: readonly string[]): string[] {
   const correction = correctionName(study.correction);
   const out = ["## Overall, across settings", "", study.note, ""];
+  if (sequential.length > 0)
+    out.push(
+      `${sequential.join(", ")} ran sequential designs: ${sequential.length === 1 ? "its comparisons are" : "their comparisons are"} in this family with the seeds ${sequential.length === 1 ? "its design" : "their designs"} stopped at, so for ${sequential.length === 1 ? "it" : "them"} these tests are descriptive (they ignore the early stops); the designs' decisions above are the error-controlled answer.`,
+      "",
+    );
   out.push(
     table(
       [
@@ -205,7 +216,7 @@ function sequentialSection(decisions: readonly SequentialDecisions[]): string[] 
     "",
     "Where a sweep ran a sequential seed design, its decisions below are the study's error-controlled answer: every " +
       "comparison with the design's baseline is tested at each look with group-sequential boundaries (alpha spending " +
-      "on the information fraction, t-calibrated), Holm across the comparisons, so the family-wise error over the " +
+      "on the information fraction, t-calibrated), Holm (or Bonferroni) across the comparisons, so the family-wise error over the " +
       "whole design stays at α however the looks turned out; a comparison whose chance of a decision by the last " +
       "look fell below 2 % stopped early (futility, non-binding). The fixed-n p-values of the tables further down " +
       "are descriptive for such a sweep: they ignore that its seeds stopped on the results. The difference is the " +
@@ -228,7 +239,7 @@ function sequentialSection(decisions: readonly SequentialDecisions[]): string[] 
       r.decision === "continue"
         ? "still running"
         : r.decision === "no difference"
-          ? "no difference decided"
+          ? `not shown to differ (${r.stopped === "futility" ? "stopped for futility" : "at the last look"})`
           : `${d.baseline} ${r.decision === "better" ? "worse ▼" : "better ▲"}`;
     const stopped = (r: SequentialRow) =>
       r.stopped === null
@@ -327,7 +338,12 @@ function sweepsSection(report: StudyReport): string[] {
       s.seedsPerConfig.min === s.seedsPerConfig.max
         ? `${s.seedsPerConfig.max} seeds`
         : `${s.seedsPerConfig.min} to ${s.seedsPerConfig.max} seeds per configuration`;
-    out.push(`- **${s.name}**: ${search || "no search"} × ${perConfig} (seeds ${seedRanges(s.seeds)}).`);
+    const confirming = s.confirmationSeeds.length
+      ? `; confirmation on fresh seeds ${seedRanges(s.confirmationSeeds)}`
+      : "";
+    out.push(
+      `- **${s.name}**: ${search || "no search"} × ${perConfig} (seeds ${seedRanges(s.seeds)}${confirming}).`,
+    );
     const e = s.selectedEpochs;
     if (e)
       out.push(
@@ -370,6 +386,14 @@ function methodSection(mc: MethodComparison, figure: Figure): string[] {
     "",
     `${mc.settings.length} settings (${mc.settingKeys.map(shortParam).join(" × ") || "one"}) × methods ${mc.methods.join(", ")}.`,
     "",
+    ...(mc.sequential
+      ? [
+          "This sweep ran a sequential design: how many seeds each method got depended on its results, so the " +
+            "▲ / ▼ and p-values of this section are fixed-n tests on those seeds — descriptive, optimistic where a " +
+            "comparison was stopped early or run on. Its design's decisions (above) are the error-controlled answer.",
+          "",
+        ]
+      : []),
     "### Verdicts across settings",
     "",
     `Per baseline and metric, the number of settings where ${mc.baseline} is significantly better (▲), worse (▼), or not distinguishable (·) from it.`,
