@@ -11,6 +11,7 @@ import {
   type WorkerRecord,
   workerStatus,
 } from "@tailsweep/sweep";
+import { byRank, classAxisOf, confusionByRank, ranksOf, tailOrder } from "./class-ranks";
 import { configurationsOf, finishedValues, rankConfigurations } from "./comparison";
 import { selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
@@ -195,15 +196,24 @@ export function learningCurves(points: readonly EpochCurvePoint[], metric: Epoch
 
 /**
  * Per-class results per configuration, over seeds: test recall per class (mean and t interval), the averaged
- * confusion matrix (and row-normalised), and pseudo-label recall per class on the unlabeled rows.
+ * confusion matrix (and row-normalised), and pseudo-label recall per class on the unlabeled rows. `classAxis` says
+ * what the index is: the class, or, where the class order is drawn per seed, the class's rank in the long tail (0 = the
+ * head), each trial's numbers re-indexed so that a mean over seeds compares like with like.
  */
 export function perClassResults({ trials, results }: SweepRuns) {
   const configs = configurationsOf(trials);
-  const byConfig = new Map<string, TrialMetrics[]>();
-  for (const trial of trials) {
+  const finished = trials.flatMap((trial) => {
     const metrics = results.get(trial.id)?.metrics;
-    if (trial.state !== "succeeded" || !metrics) continue;
-    byConfig.set(trial.configKey, [...(byConfig.get(trial.configKey) ?? []), metrics]);
+    return trial.state === "succeeded" && metrics ? [{ trial, metrics }] : [];
+  });
+  const classAxis = classAxisOf(finished.map((f) => f.trial.config));
+  const byConfig = new Map<string, TrialMetrics[]>();
+  for (const { trial, metrics } of finished) {
+    const m =
+      classAxis === "rank"
+        ? rankedMetrics(metrics, tailOrder(trial.config, metrics.test.perClassRecall.length))
+        : metrics;
+    byConfig.set(trial.configKey, [...(byConfig.get(trial.configKey) ?? []), m]);
   }
   return [...byConfig]
     .map(([configKey, runs]) => ({ config: configs.get(configKey)!.label, configKey, runs }))
@@ -214,12 +224,33 @@ export function perClassResults({ trials, results }: SweepRuns) {
         config,
         configKey,
         seeds: runs.length,
+        classAxis,
         recall: summarizePerClass(runs.map((r) => r.test.perClassRecall)),
         confusion: averageConfusion(runs.map((r) => r.test.confusion)),
         pseudoLabelRecall: pseudo.length === runs.length ? summarizePerClass(pseudo) : null,
         minorityClasses: runs[0]!.minorityClasses,
       };
     });
+}
+
+/** The per-class parts of a trial's metrics re-indexed by tail rank (`order`: rank r ↦ class). */
+function rankedMetrics(metrics: TrialMetrics, order: readonly number[]): TrialMetrics {
+  return {
+    ...metrics,
+    test: {
+      ...metrics.test,
+      perClassRecall: byRank(metrics.test.perClassRecall, order),
+      perClassPrecision: byRank(metrics.test.perClassPrecision, order),
+      confusion: confusionByRank(metrics.test.confusion, order),
+    },
+    minorityClasses: ranksOf(metrics.minorityClasses, order),
+    ...(metrics.pseudoLabels && {
+      pseudoLabels: {
+        ...metrics.pseudoLabels,
+        perClassRecall: byRank(metrics.pseudoLabels.perClassRecall, order),
+      },
+    }),
+  };
 }
 
 /**

@@ -232,8 +232,9 @@ export function perClassOption(
   minority: readonly number[],
   configs: readonly { config: string; mean: readonly number[]; ci: readonly (readonly [number, number])[] }[],
   colours?: ReadonlyMap<string, string>,
+  axis: "class" | "rank" = "class",
 ): ChartOption {
-  return groupedBarsOption(perClassBars(title, classes, minority, configs, colours));
+  return groupedBarsOption(perClassBars(title, classes, minority, configs, colours, axis));
 }
 
 /** {@link perClassOption} drawn to SVG. */
@@ -243,8 +244,17 @@ export function perClassSvg(
   minority: readonly number[],
   configs: readonly { config: string; mean: readonly number[]; ci: readonly (readonly [number, number])[] }[],
   colours?: ReadonlyMap<string, string>,
+  axis: "class" | "rank" = "class",
 ): string {
-  return groupedBarsSvg(perClassBars(title, classes, minority, configs, colours));
+  return groupedBarsSvg(perClassBars(title, classes, minority, configs, colours, axis));
+}
+
+/**
+ * The name of per-class index `c`: the class itself, or with `axis: "rank"` (classes re-indexed by their rank in the
+ * long tail, as when the class order is drawn per seed) `r1` for the head to `rK` for the tail.
+ */
+export function classLabel(c: number, axis: "class" | "rank" = "class"): string {
+  return axis === "rank" ? `r${c + 1}` : `${c}`;
 }
 
 function perClassBars(
@@ -253,12 +263,16 @@ function perClassBars(
   minority: readonly number[],
   configs: readonly { config: string; mean: readonly number[]; ci: readonly (readonly [number, number])[] }[],
   colours?: ReadonlyMap<string, string>,
+  axis: "class" | "rank" = "class",
 ): GroupedBarsOptions {
   return {
     title,
     ...(colours ? { colours } : {}),
-    categories: Array.from({ length: classes }, (_, c) => (minority.includes(c) ? `${c}*` : `${c}`)),
-    xName: "class (* minority)",
+    categories: Array.from(
+      { length: classes },
+      (_, c) => `${classLabel(c, axis)}${minority.includes(c) ? "*" : ""}`,
+    ),
+    xName: axis === "rank" ? "rank in the long tail, head first (* minority)" : "class (* minority)",
     series: configs.map(({ config, mean, ci }) => ({
       name: config,
       mean: mean.map((m) => 100 * m),

@@ -1,6 +1,7 @@
 export {
   type BarSeries,
   type CurveConfig,
+  classLabel,
   curvesOption,
   curvesSvg,
   type EpochLinesOptions,

@@ -1,4 +1,3 @@
-import { resolveClassOrder } from "@tailsweep/data/long-tail";
 import { knobValue, metricDirection, metricOf, resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
@@ -19,6 +18,7 @@ import {
   type TrialRecord,
   type TrialResult,
 } from "@tailsweep/sweep";
+import { byRank, classAxisOf, ranksOf, tailOrder } from "../class-ranks";
 import { configurationsOf } from "../comparison";
 import { type Confirmation, confirmationSeeds, confirmationsOf, selectionRuns } from "../confirmation";
 import { InvalidQueryError } from "../errors";
@@ -603,13 +603,6 @@ function sequentialDecisions(l: SweepRuns): SequentialDecisions | undefined {
   };
 }
 
-/** A trial's classes from the head of its long tail to the tail (rank r ↦ class), as its data set was built. */
-function tailOrder(t: TrialRecord, numClasses: number): number[] {
-  const { classOrder, seed, version } = t.config.dataset;
-  // a resolved config always names the data seed; the trial's seed is what resolveRunConfig puts there
-  return resolveClassOrder(classOrder, numClasses, seed ?? t.config.train.seed, version);
-}
-
 /** The sweep's revisions that added seeds after looking at its results. */
 function posthocRevisions(l: SweepRuns): Set<number> {
   return new Set(l.revisions.filter((r) => r.posthoc).map((r) => r.revision));
@@ -634,7 +627,7 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
       metrics[metric.id] = versusBaseline(obs, baseline, methods, posthoc, metric.direction);
       differences[metric.id] = pairedDifferences(obs, baseline, methods);
     }
-    const classAxis = group.every((t) => t.config.dataset.classOrder === "natural") ? "class" : "rank";
+    const classAxis = classAxisOf(group.map((t) => t.config));
     let minorityClasses: number[] = [];
     const pseudoPerClass = methods.flatMap((method) => {
       const perSeed: number[][] = [];
@@ -642,12 +635,10 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
         if (methodOf(t) !== method) continue;
         const m = finishedResult(results, t)?.metrics;
         if (!m) continue;
-        const order = classAxis === "rank" ? tailOrder(t, m.test.perClassRecall.length) : undefined;
-        const byAxis = (perClass: number[]) => (order ? order.map((c) => perClass[c]!) : perClass);
+        const order = classAxis === "rank" ? tailOrder(t.config, m.test.perClassRecall.length) : undefined;
+        const byAxis = (perClass: number[]) => (order ? byRank(perClass, order) : perClass);
         if (m.pseudoLabels?.perClassRecall) perSeed.push(byAxis(m.pseudoLabels.perClassRecall));
-        minorityClasses = order
-          ? m.minorityClasses.map((c) => order.indexOf(c)).sort((a, b) => a - b)
-          : m.minorityClasses;
+        minorityClasses = order ? ranksOf(m.minorityClasses, order) : m.minorityClasses;
       }
       return perSeed.length ? [{ method, perClass: summarizePerClass(perSeed) }] : [];
     });

@@ -7,6 +7,7 @@ import {
   trialTableView,
 } from "@tailsweep/analysis";
 import {
+  classLabel,
   curvesOption,
   type ParallelOptions,
   parallelCoordinatesOption,
@@ -502,11 +503,12 @@ function perClassChart(
   configs: Parameters<typeof perClassOption>[3],
   colours: Map<string, string> | undefined,
   testId: string,
+  axis: "class" | "rank",
 ) {
   return (
     <InteractiveChart
-      svg={perClassSvg(title, classes, minority, configs, colours)}
-      option={perClassOption(title, classes, minority, configs, colours)}
+      svg={perClassSvg(title, classes, minority, configs, colours, axis)}
+      option={perClassOption(title, classes, minority, configs, colours, axis)}
       kind="bars"
       unit="%"
       testId={testId}
@@ -535,6 +537,7 @@ export async function PerClassSection({
     perClass[0];
   const classes = perClass[0]?.recall.length ?? 0;
   const minority = perClass[0]?.minorityClasses ?? [];
+  const axis = perClass[0]?.classAxis ?? "class";
   return (
     <>
       {classRows.length > 0 && (
@@ -543,6 +546,8 @@ export async function PerClassSection({
           <p className="muted">
             Test recall per class over seeds (mean, 95% t interval) for the baseline and the best
             configurations; minority classes (the rarest among the labeled rows) are starred.
+            {axis === "rank" &&
+              " The class order is drawn per seed, so a different class is the tail on every seed: the columns are ranks in the long tail (r1 the head), each seed's class of that rank."}
           </p>
           <div className="cards">
             {perClassChart(
@@ -556,6 +561,7 @@ export async function PerClassSection({
               })),
               configColours(chosen),
               "per-class",
+              axis,
             )}
             {classRows.some((c) => c.pseudoLabelRecall) &&
               perClassChart(
@@ -571,6 +577,7 @@ export async function PerClassSection({
                   })),
                 configColours(chosen),
                 "pseudo-labels",
+                axis,
               )}
           </div>
           <table className="data" data-testid="per-class-table">
@@ -581,7 +588,7 @@ export async function PerClassSection({
                 {Array.from({ length: classes }, (_, k) => (
                   // biome-ignore lint/suspicious/noArrayIndexKey: the index is the class
                   <th key={k} className="num">
-                    {k}
+                    {classLabel(k, axis)}
                     {minority.includes(k) ? "*" : ""}
                   </th>
                 ))}
@@ -623,10 +630,10 @@ export async function PerClassSection({
               <HeatTable
                 testId="confusion"
                 caption={`${confusionConfig.config}: confusion matrix averaged over ${confusionConfig.seeds} seeds (% of each true class)`}
-                rowName="true class"
+                rowName={axis === "rank" ? "true class (tail rank)" : "true class"}
                 columnName="predicted"
-                rows={confusionConfig.confusion.rowNormalized.map((_, k) => String(k))}
-                columns={confusionConfig.confusion.rowNormalized.map((_, k) => String(k))}
+                rows={confusionConfig.confusion.rowNormalized.map((_, k) => classLabel(k, axis))}
+                columns={confusionConfig.confusion.rowNormalized.map((_, k) => classLabel(k, axis))}
                 values={confusionConfig.confusion.rowNormalized.map((row) => row.map((v) => 100 * v))}
               />
             </>
