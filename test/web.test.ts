@@ -1219,6 +1219,26 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       /^(better|worse|no difference|continue)$/,
     );
   }, 240_000);
+
+  it("lines a sweep's per-class numbers up by tail rank when each seed draws its class order (HTTP)", async () => {
+    const yaml = tiny("ranks-web", "{ variant: [proposed] }").replace(
+      "labelRatio: 0.2 }",
+      "labelRatio: 0.2, classOrder: random }",
+    );
+    const { id } = await trpc<{ id: string }>(base, "sweeps.launch", { yaml }, "POST");
+    await until("the sweep to complete", async () =>
+      (await trpc<{ status: string }>(base, "sweeps.get", { id })).status === "completed" ? true : undefined,
+    );
+    const html = await (await fetch(`${base}/sweeps/${id}`)).text();
+    expect(html).toContain("the columns are ranks in the long tail (r1 the head)");
+    const header = /data-testid="per-class-table".*?<\/thead>/s.exec(html)?.[0] ?? "";
+    expect(header).toMatch(/>r1</);
+    expect(header).toMatch(/>r10<!-- -->\*</);
+    expect(header).not.toMatch(/>0</);
+    // the tRPC answer says which axis its numbers are on
+    const [row] = await trpc<{ classAxis: string }[]>(base, "sweeps.perClass", { id });
+    expect(row!.classAxis).toBe("rank");
+  }, 180_000);
 });
 
 describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
