@@ -36,6 +36,8 @@ export XDG_CONFIG_HOME
 # its introduction. Other sizes get no reading unless NOTES names one.
 if [ -z "$SIZE" ]; then NOTES=${NOTES-docs/results-notes.md}; else NOTES=${NOTES-}; fi
 report() {
+  # figures of an earlier report would stay beside the new ones
+  rm -rf "${OUT%.md}-figures"
   tailsweep report "$@" --out "$OUT" --title "Does the Student-t multimodal VAE beat its baselines under class imbalance? (second edition)" \
     ${NOTES:+$( [ -f "$NOTES" ] && echo --notes "$NOTES")}
 }
@@ -143,7 +145,5 @@ for ds in $DATASETS; do
   tailsweep sweep export "${ids[$i]}" -o "$DATA/decide-$ds.json.gz"
   i=$((i + 1))
 done
-# figures of an earlier report would stay beside the new ones
-rm -rf "${OUT%.md}-figures"
 report "${ids[@]}"
 echo "report: $OUT (sweeps ${ids[*]}); run store: $DATA/"
