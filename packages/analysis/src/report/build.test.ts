@@ -79,6 +79,23 @@ const jitter = (method: string, seed: number) => ((seed * 7 + method.charCodeAt(
 // ±0.001 on seeds 1 and 2, summing to zero over 3 seeds: the effect keeps its mean and gets a spread
 const wobble = (seed: number) => [0, 0.001, -0.001][seed] ?? 0;
 
+/** Pseudo-labels whose class of rank r (in `order`, rank ↦ class) recalls 0.9 − 0.3·r, the last rank the minority. */
+function rankedPseudoLabels(order: readonly number[]) {
+  const recall = [0, 0, 0];
+  order.forEach((c, rank) => {
+    recall[c] = 0.9 - 0.3 * rank;
+  });
+  return {
+    minorityClasses: [order[2]!],
+    pseudoLabels: {
+      accuracy: 0.6,
+      balancedAccuracy: 0.6,
+      perClassRecall: recall,
+      predictedShare: [0.4, 0.3, 0.3],
+    },
+  };
+}
+
 describe("buildStudyReport", () => {
   it("compares each method with the proposed model per setting, paired by seed, Holm across the baselines", async () => {
     const store = new InMemoryRunStore();
@@ -129,22 +146,9 @@ describe("buildStudyReport", () => {
       },
       (p, seed) => 0.6 + shift[p.variant as string]! + seedEffect[seed]!,
       (_p, seed) => {
-        // the class of rank r recalls 0.9 − 0.3·r on every seed, whichever class that is on this seed
         const order = resolveClassOrder("random", 3, seed, CURRENT_DATASET_VERSION);
         orders.set(seed, order);
-        const recall = [0, 0, 0];
-        order.forEach((c, rank) => {
-          recall[c] = 0.9 - 0.3 * rank;
-        });
-        return {
-          minorityClasses: [order[2]!],
-          pseudoLabels: {
-            accuracy: 0.6,
-            balancedAccuracy: 0.6,
-            perClassRecall: recall,
-            predictedShare: [0.4, 0.3, 0.3],
-          },
-        };
+        return rankedPseudoLabels(order);
       },
     );
     // the seeds draw different tails, so a table by class would average the head with the tail
@@ -167,10 +171,6 @@ describe("buildStudyReport", () => {
         (seed) => resolveClassOrder("random", 3, seed, CURRENT_DATASET_VERSION)[2] !== order7[2],
       ),
     ).toBe(true);
-    const recall7 = [0, 0, 0];
-    order7.forEach((c, rank) => {
-      recall7[c] = 0.9 - 0.3 * rank;
-    });
     await sweepWith(
       fixed,
       "fixed",
@@ -181,15 +181,7 @@ describe("buildStudyReport", () => {
         seeds: 4,
       },
       (p, seed) => 0.6 + shift[p.variant as string]! + seedEffect[seed]!,
-      () => ({
-        minorityClasses: [order7[2]!],
-        pseudoLabels: {
-          accuracy: 0.6,
-          balancedAccuracy: 0.6,
-          perClassRecall: recall7,
-          predictedShare: [0.4, 0.3, 0.3],
-        },
-      }),
+      () => rankedPseudoLabels(order7),
     );
     const fixedSetting = (await buildStudyReport(fixed, ["fixed"])).methodComparisons[0]!.settings[0]!;
     expect(fixedSetting.minorityClasses).toEqual([2]);
