@@ -31,6 +31,7 @@ json() { node -e "const v = JSON.parse(require('fs').readFileSync(0, 'utf8')); c
 unset TAILSWEEP_TOKEN TAILSWEEP_URL
 XDG_CONFIG_HOME=$(mktemp -d)
 export XDG_CONFIG_HOME
+trap 'rm -rf "$XDG_CONFIG_HOME"' EXIT
 
 # docs/results-notes.md is the hand-written reading of the committed (study-size) run; the report places it after
 # its introduction. Other sizes get no reading unless NOTES names one.
@@ -78,7 +79,7 @@ if [ -z "${NO_DAEMONS:-}" ]; then
   controller=$!
   "${cli[@]}" worker --concurrency "$WORKERS" >> "$logs/worker.log" 2>&1 &
   worker=$!
-  trap 'kill $worker $controller 2>/dev/null; wait 2>/dev/null' EXIT
+  trap 'kill $worker $controller 2>/dev/null; wait 2>/dev/null; rm -rf "$XDG_CONFIG_HOME"' EXIT
 fi
 
 start=$(date +%s)
@@ -96,7 +97,9 @@ fi
 # Each sweep: its sequential design runs to a decision (the sweep stays running between looks); then, at once, the
 # confirmation stage: the best competitors by their seed mean on the design's seeds, selected after it decided, run
 # again with the proposed model on seeds that played no part in choosing them (docs/statistics.md, "Selection and
-# confirmation"), while the other sweep's design goes on. Failed trials are retried once (a look waits for them).
+# confirmation"), while the other sweep's design goes on. Failed trials are retried (a look waits for them), at most
+# RETRIES times per sweep.
+RETRIES=${RETRIES:-3}
 declare -A stage retried
 for id in "${ids[@]}"; do stage[$id]=design; retried[$id]=0; done
 # a sweep that already has its confirmation (SWEEPS= after one) is waited for, not confirmed again
@@ -111,14 +114,18 @@ while :; do
   for id in "${ids[@]}"; do
     [ "${stage[$id]}" = done ] && continue
     read -r status failed < <(json "(s => s ? s.status + ' ' + s.failed : 'missing 0')(v.find((s) => s.id === '$id'))" <<< "$list")
+    if [ "$status" = missing ]; then
+      echo "sweep $id: not in the run store at $DATABASE_URL" >&2
+      exit 1
+    fi
     if [ "$status" = completed ] && [ "$failed" -gt 0 ]; then
-      if [ "${retried[$id]}" -ge 1 ]; then
-        echo "sweep $id: $failed trials failed again; see tailsweep sweep status $id" >&2
+      if [ "${retried[$id]}" -ge "$RETRIES" ]; then
+        echo "sweep $id: $failed trials failed after $RETRIES retries; see tailsweep sweep status $id" >&2
         exit 1
       fi
       echo "sweep $id: retrying $failed failed trials after $(( ($(date +%s) - start) / 60 )) min"
       tailsweep sweep retry "$id"
-      retried[$id]=1
+      retried[$id]=$(( retried[$id] + 1 ))
       left=1
       continue
     fi

@@ -1,4 +1,4 @@
-import { type BarSeries, groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep/charts";
+import { type BarSeries, classLabel, groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep/charts";
 import type { SequentialRow, Summary } from "@tailsweep/stats";
 import { paramValue } from "@tailsweep/sweep";
 import type { StageEstimate } from "../confirmation";
@@ -77,10 +77,9 @@ const marked = (c: { summary: Summary; versus?: Versus }) =>
 
 /** Column and axis names for per-class numbers: the class or its tail rank (r1 the head), starred for the minority. */
 const classLabels = (setting: SettingResult) =>
-  setting.pseudoPerClass[0]!.perClass.map((_, c) => {
-    const name = setting.classAxis === "rank" ? `r${c + 1}` : `${c}`;
-    return setting.minorityClasses.includes(c) ? `${name}*` : name;
-  });
+  setting.pseudoPerClass[0]!.perClass.map(
+    (_, c) => `${classLabel(c, setting.classAxis)}${setting.minorityClasses.includes(c) ? "*" : ""}`,
+  );
 
 /** A chart series in percent from summaries of fractions (a missing one becomes a gap). */
 function percentSeries(name: string, summaries: (Summary | undefined)[]): BarSeries {
@@ -272,7 +271,9 @@ function confirmationSection(confirmations: StudyReport["confirmations"]): strin
     "A configuration chosen as the best on some seeds and tested on the same seeds looks better than it is (the " +
       "winner's curse). Each confirmation ran the chosen configurations and the baseline again on seeds that played " +
       "no part in choosing; its test (paired t, corrected across the configurations it confirms) is the one to cite, " +
-      "and *kept* is the share of the selection's difference the fresh seeds reproduce.",
+      "and *kept* is the share of the selection's difference the fresh seeds reproduce. Δ is the configuration minus " +
+      "the baseline (the opposite sign of the method tables' proposed − method when the baseline is the proposed " +
+      "model); the selection's p is a fixed-n test on its seeds, not a sequential design's adjusted p.",
     "",
   ];
   for (const { sweepName, confirmation: c } of confirmations) {
@@ -286,7 +287,7 @@ function confirmationSection(confirmations: StudyReport["confirmations"]): strin
         [
           "configuration",
           `selection: seeds`,
-          `Δ vs ${c.baseline} [95% CI]`,
+          `Δ = configuration − ${c.baseline} [95% CI]`,
           `p (${c.correction})`,
           "verdict",
           "confirmation: seeds",
@@ -327,7 +328,7 @@ function sweepsSection(report: StudyReport): string[] {
       ]),
     ),
     "",
-    `All ${report.sweeps.length} sweeps together: ${duration(report.wallSeconds)} from the first trial's start to the last one's finish.`,
+    `${report.sweeps.length === 1 ? "The sweep" : `All ${report.sweeps.length} sweeps together`}: ${duration(report.wallSeconds)} from the first trial's start to the last one's finish.`,
     "",
   );
   for (const s of report.sweeps) {
@@ -384,7 +385,7 @@ function methodSection(mc: MethodComparison, figure: Figure): string[] {
   const out = [
     `## Methods against ${mc.baseline}: ${mc.sweepName}`,
     "",
-    `${mc.settings.length} settings (${mc.settingKeys.map(shortParam).join(" × ") || "one"}) × methods ${mc.methods.join(", ")}.`,
+    `${mc.settings.length === 1 ? "1 setting" : `${mc.settings.length} settings`} (${mc.settingKeys.map(shortParam).join(" × ") || "one"}) × methods ${mc.methods.join(", ")}.`,
     "",
     ...(mc.sequential
       ? [

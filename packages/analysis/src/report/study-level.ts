@@ -133,7 +133,7 @@ export function studyLevel(
   const overall = overallAnswers(methodComparisons, primaryMetric, correction, alpha);
   const familyText =
     family === "primary"
-      ? `every method comparison on ${primaryMetric}, across all ${methodComparisons.reduce((n, mc) => n + mc.settings.length, 0)} settings`
+      ? `every method comparison on ${primaryMetric}, across ${((n) => (n === 1 ? "its one setting" : `all ${n} settings`))(methodComparisons.reduce((n, mc) => n + mc.settings.length, 0))}`
       : "every comparison in this report (each metric, sensitivity and missing-modality row)";
   return {
     family,
