@@ -2,7 +2,7 @@ import { resolveClassOrder } from "@tailsweep/data/long-tail";
 import { CURRENT_DATASET_VERSION, parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
-import { byRank, confusionByRank, ranksOf } from "./class-ranks";
+import { byRank, confusionByRank, ranksOf, usualMinority } from "./class-ranks";
 import { loadSweepRuns } from "./sweep-runs";
 import { perClassResults } from "./sweep-views";
 
@@ -72,6 +72,20 @@ describe("per-class numbers by tail rank", () => {
     // row r, column q: true class order[r] predicted as order[q]
     expect(confusionByRank(m, order)[0]).toEqual([11, 9, 12, 10]);
     expect(ranksOf([1, 2], order)).toEqual([0, 3]);
+  });
+
+  it("stars the classes that are minority in at least half of the trials, not in the first one alone", () => {
+    // rank 7 ties with rank 8 at the cut-off: one seed counts it in, three do not
+    expect(
+      usualMinority([
+        [7, 8, 9],
+        [8, 9],
+        [8, 9],
+        [8, 9],
+      ]),
+    ).toEqual([8, 9]);
+    expect(usualMinority([[1], [2]])).toEqual([1, 2]);
+    expect(usualMinority([])).toEqual([]);
   });
 
   it("the dashboard's per-class view lines seeds up by rank when each seed draws its class order", async () => {

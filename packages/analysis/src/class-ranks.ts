@@ -37,3 +37,16 @@ export function confusionByRank(
 export function ranksOf(classes: readonly number[], order: readonly number[]): number[] {
   return classes.map((c) => order.indexOf(c)).sort((a, b) => a - b);
 }
+
+/**
+ * The classes (or ranks) that are minority in at least half of the trials' lists: with tied label counts at the
+ * cut-off a trial's minority set can differ from another's, and one trial's alone would speak for all.
+ */
+export function usualMinority(lists: readonly (readonly number[])[]): number[] {
+  const counts = new Map<number, number>();
+  for (const list of lists) for (const c of new Set(list)) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return [...counts]
+    .filter(([, n]) => 2 * n >= lists.length)
+    .map(([c]) => c)
+    .sort((a, b) => a - b);
+}

@@ -11,7 +11,7 @@ import {
   type WorkerRecord,
   workerStatus,
 } from "@tailsweep/sweep";
-import { byRank, classAxisOf, confusionByRank, ranksOf, tailOrder } from "./class-ranks";
+import { byRank, classAxisOf, confusionByRank, ranksOf, tailOrder, usualMinority } from "./class-ranks";
 import { configurationsOf, finishedValues, rankConfigurations } from "./comparison";
 import { selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
@@ -228,7 +228,7 @@ export function perClassResults({ trials, results }: SweepRuns) {
         recall: summarizePerClass(runs.map((r) => r.test.perClassRecall)),
         confusion: averageConfusion(runs.map((r) => r.test.confusion)),
         pseudoLabelRecall: pseudo.length === runs.length ? summarizePerClass(pseudo) : null,
-        minorityClasses: runs[0]!.minorityClasses,
+        minorityClasses: usualMinority(runs.map((r) => r.minorityClasses)),
       };
     });
 }

@@ -18,7 +18,7 @@ import {
   type TrialRecord,
   type TrialResult,
 } from "@tailsweep/sweep";
-import { byRank, classAxisOf, ranksOf, tailOrder } from "../class-ranks";
+import { byRank, classAxisOf, ranksOf, tailOrder, usualMinority } from "../class-ranks";
 import { configurationsOf } from "../comparison";
 import { type Confirmation, confirmationSeeds, confirmationsOf, selectionRuns } from "../confirmation";
 import { InvalidQueryError } from "../errors";
@@ -628,7 +628,7 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
       differences[metric.id] = pairedDifferences(obs, baseline, methods);
     }
     const classAxis = classAxisOf(group.map((t) => t.config));
-    let minorityClasses: number[] = [];
+    const minorityLists: number[][] = [];
     const pseudoPerClass = methods.flatMap((method) => {
       const perSeed: number[][] = [];
       for (const t of group) {
@@ -638,7 +638,7 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
         const order = classAxis === "rank" ? tailOrder(t.config, m.test.perClassRecall.length) : undefined;
         const byAxis = (perClass: number[]) => (order ? byRank(perClass, order) : perClass);
         if (m.pseudoLabels?.perClassRecall) perSeed.push(byAxis(m.pseudoLabels.perClassRecall));
-        minorityClasses = order ? ranksOf(m.minorityClasses, order) : m.minorityClasses;
+        minorityLists.push(order ? ranksOf(m.minorityClasses, order) : m.minorityClasses);
       }
       return perSeed.length ? [{ method, perClass: summarizePerClass(perSeed) }] : [];
     });
@@ -648,7 +648,7 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
       metrics,
       differences,
       pseudoPerClass,
-      minorityClasses,
+      minorityClasses: usualMinority(minorityLists),
       classAxis,
     };
   });
