@@ -257,6 +257,23 @@ export function classLabel(c: number, axis: "class" | "rank" = "class"): string 
   return axis === "rank" ? `r${c + 1}` : `${c}`;
 }
 
+/** The per-class axis's categories: each class (or rank) by {@link classLabel}, starred for the minority. */
+export function perClassCategories(
+  classes: number,
+  minority: readonly number[],
+  axis: "class" | "rank" = "class",
+): string[] {
+  return Array.from(
+    { length: classes },
+    (_, c) => `${classLabel(c, axis)}${minority.includes(c) ? "*" : ""}`,
+  );
+}
+
+/** The per-class axis's title. */
+export function perClassAxisName(axis: "class" | "rank" = "class"): string {
+  return axis === "rank" ? "rank in the long tail, head first (* minority)" : "class (* minority)";
+}
+
 function perClassBars(
   title: string,
   classes: number,
@@ -268,11 +285,8 @@ function perClassBars(
   return {
     title,
     ...(colours ? { colours } : {}),
-    categories: Array.from(
-      { length: classes },
-      (_, c) => `${classLabel(c, axis)}${minority.includes(c) ? "*" : ""}`,
-    ),
-    xName: axis === "rank" ? "rank in the long tail, head first (* minority)" : "class (* minority)",
+    categories: perClassCategories(classes, minority, axis),
+    xName: perClassAxisName(axis),
     series: configs.map(({ config, mean, ci }) => ({
       name: config,
       mean: mean.map((m) => 100 * m),

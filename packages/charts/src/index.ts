@@ -28,6 +28,8 @@ export {
   parallelWidth,
   paretoOption,
   paretoSvg,
+  perClassAxisName,
+  perClassCategories,
   perClassOption,
   perClassSvg,
   renderSvg,

@@ -380,6 +380,7 @@ function overview(l: SweepRuns, reference: StudyReportOptions["reference"]): Swe
   const counts: Record<string, number> = {};
   for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
   const finished = [...results.values()];
+  const selected = selectionRuns(l).trials;
   return {
     id: sweep.id,
     project: sweep.project,
@@ -397,8 +398,8 @@ function overview(l: SweepRuns, reference: StudyReportOptions["reference"]): Swe
         Array.isArray(v) ? v.map(paramValue) : [JSON.stringify(v)],
       ]),
     ),
-    seeds: [...new Set(selectionRuns(l).trials.map((t) => t.seed))].sort((a, b) => a - b),
-    seedsPerConfig: seedsPerConfig(selectionRuns(l).trials),
+    seeds: [...new Set(selected.map((t) => t.seed))].sort((a, b) => a - b),
+    seedsPerConfig: seedsPerConfig(selected),
     confirmationSeeds: [...confirmationSeeds(l)].sort((a, b) => a - b),
     ...selectedEpochs(trials, results),
     differences: reference ? differences(sweep.spec, reference.config) : [],

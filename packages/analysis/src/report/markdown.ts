@@ -1,4 +1,11 @@
-import { type BarSeries, classLabel, groupedBarsSvg, heatmapSvg, linesSvg } from "@tailsweep/charts";
+import {
+  type BarSeries,
+  groupedBarsSvg,
+  heatmapSvg,
+  linesSvg,
+  perClassAxisName,
+  perClassCategories,
+} from "@tailsweep/charts";
 import type { SequentialRow, Summary } from "@tailsweep/stats";
 import { paramValue } from "@tailsweep/sweep";
 import type { StageEstimate } from "../confirmation";
@@ -77,9 +84,7 @@ const marked = (c: { summary: Summary; versus?: Versus }) =>
 
 /** Column and axis names for per-class numbers: the class or its tail rank (r1 the head), starred for the minority. */
 const classLabels = (setting: SettingResult) =>
-  setting.pseudoPerClass[0]!.perClass.map(
-    (_, c) => `${classLabel(c, setting.classAxis)}${setting.minorityClasses.includes(c) ? "*" : ""}`,
-  );
+  perClassCategories(setting.pseudoPerClass[0]!.perClass.length, setting.minorityClasses, setting.classAxis);
 
 /** A chart series in percent from summaries of fractions (a missing one becomes a gap). */
 function percentSeries(name: string, summaries: (Summary | undefined)[]): BarSeries {
@@ -511,10 +516,7 @@ function pseudoLabelSection(
         groupedBarsSvg({
           title: `${hardest.label}: pseudo-label recall per class (%), 95% t whiskers`,
           categories: classLabels(hardest),
-          xName:
-            hardest.classAxis === "rank"
-              ? "rank in the long tail, head first (* minority)"
-              : "class (* minority)",
+          xName: perClassAxisName(hardest.classAxis),
           series: hardest.pseudoPerClass.map((p) => percentSeries(p.method, p.perClass)),
         }),
       ),
