@@ -435,6 +435,23 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       await expect.poll(labels).not.toEqual(linear);
       await chart.getByTestId("curves-log").uncheck();
       await expect.poll(labels).toEqual(linear);
+      // a zoom (the wheel over the plot) survives a re-render with other numbers: here another curve metric by a
+      // soft navigation, as a live refresh brings new epochs (setOption with notMerge would show the whole axis)
+      expect(await chart.getAttribute("data-zoom")).toBeNull();
+      const box = (await svg.boundingBox())!;
+      await live.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await live.mouse.wheel(0, -400);
+      await expect.poll(() => chart.getAttribute("data-zoom")).not.toBeNull();
+      const zoomed = await chart.getAttribute("data-zoom");
+      await live.evaluate((url) => {
+        const next = (globalThis as unknown as { next?: { router?: { push(u: string): void } } }).next;
+        if (!next?.router) throw new Error("Next's router is not on window.next");
+        next.router.push(url);
+      }, `/sweeps/${sweep!.id}?curve=loss.total`);
+      await expect
+        .poll(async () => (await labels()).join(" "), { timeout: 15_000 })
+        .toContain("loss.total: seed mean");
+      expect(await chart.getAttribute("data-zoom")).toBe(zoomed);
       expect(problems).toEqual([]);
     } finally {
       await live.close();
@@ -645,6 +662,20 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await page.locator("[data-testid=per-class] tbody tr").count()).toBe(10);
     expect(await page.locator("[data-testid=trial-confusion] tbody tr").count()).toBe(10);
     expect(await page.locator("[data-testid=loss-chart] svg").count()).toBe(1);
+    // the epoch charts turn live as the sweep page's do: a tooltip in the loss' own units on hover
+    const loss = page.locator("[data-testid=loss-chart][data-hydrated=true]");
+    await loss.waitFor();
+    const lossSvg = loss.locator(".chart-live svg").first();
+    await lossSvg.scrollIntoViewIfNeeded();
+    const lossBox = (await lossSvg.boundingBox())!;
+    await page.mouse.move(lossBox.x + 5, lossBox.y + 5);
+    await page.mouse.move(lossBox.x + lossBox.width / 2, lossBox.y + lossBox.height / 2, { steps: 4 });
+    const lossTip = loss.locator(".chart-tooltip");
+    await lossTip.waitFor({ state: "visible" });
+    const [epoch] = await trpc<{ epochs: { loss: { total: number } }[] }>(base, "trials.get", { id }).then(
+      (t) => t.epochs,
+    );
+    expect(await lossTip.textContent()).toContain(`total: ${Number(epoch!.loss.total.toPrecision(4))}`);
     await page.screenshot({ path: join(artifacts, "trial.png"), fullPage: true });
   });
 
@@ -1103,6 +1134,14 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       id: trial!.id,
     });
     expect(got.trial).toMatchObject({ tags: ["diverged"], notes: "loss spiked at epoch 1" });
+    // the sweep's trials table shows the tag (its notes on hover) and filters by it, over plain HTTP
+    const table = await (await fetch(`${base}/sweeps/${sweep!.id}`)).text();
+    const trialCount = (await trpc<unknown[]>(base, "sweeps.trials", { id: sweep!.id })).length;
+    expect(table).toContain('<th data-col="tags"');
+    expect(table).toContain(`title="loss spiked at epoch 1"><ul class="tags" data-testid="tags">`);
+    const filtered = await (await fetch(`${base}/sweeps/${sweep!.id}?tag=diverged`)).text();
+    expect(filtered).toContain(`data-testid="trial-count">1 of ${trialCount} trials`);
+    expect(filtered).toContain(`/trials/${encodeURIComponent(trial!.id)}"`);
   });
 
   it("renders a sweep page in Chromium within 2 s", async () => {

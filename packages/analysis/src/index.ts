@@ -116,7 +116,13 @@ export {
   type TrialFiles,
   trialFiles,
 } from "./trial-artifacts";
-export { type FinalMetricRow, type PerClassRow, type TrialDetail, trialDetail } from "./trial-detail";
+export {
+  type EpochChart,
+  type FinalMetricRow,
+  type PerClassRow,
+  type TrialDetail,
+  trialDetail,
+} from "./trial-detail";
 export {
   applyTrialView,
   CONFIG_COLUMN,

@@ -78,19 +78,28 @@ describe("trialDetail", () => {
 
   it("charts every loss term per epoch, and the test metrics only where they were evaluated", () => {
     const d = trialDetail(metrics, epochs);
-    for (const term of ["total", "labeled", "unlabeled", "classification"]) expect(d.lossSvg).toContain(term);
-    expect(d.testSvg).toContain("balancedAccuracy");
+    for (const term of ["total", "labeled", "unlabeled", "classification"])
+      expect(d.lossChart?.svg).toContain(term);
+    expect(d.lossChart?.option.series?.map((s) => s.name)).toEqual([
+      "total",
+      "labeled",
+      "unlabeled",
+      "classification",
+    ]);
+    expect(d.lossChart?.unit).toBe("");
+    expect(d.testChart?.svg).toContain("balancedAccuracy");
+    expect(d.testChart?.unit).toBe("%");
     expect(trialDetail(undefined, [])).toEqual({
       final: [],
       perClass: [],
       confusionPercent: [],
-      lossSvg: null,
-      testSvg: null,
-      validationSvg: null,
+      lossChart: null,
+      testChart: null,
+      validationChart: null,
       selection: null,
     });
     // without a result (a running trial), the charts still come from its epochs
-    expect(trialDetail(undefined, epochs).lossSvg).toContain("<svg");
+    expect(trialDetail(undefined, epochs).lossChart?.svg).toContain("<svg");
   });
 
   it("says which epoch's weights were tested when the trial chose on a validation set", () => {
@@ -115,7 +124,7 @@ describe("trialDetail", () => {
       on: "validation, epoch 1 (chosen on it)",
       value: 0.75,
     });
-    expect(d.validationSvg).toContain("validation metrics per epoch");
-    expect(d.testSvg).toBeNull();
+    expect(d.validationChart?.svg).toContain("validation metrics per epoch");
+    expect(d.testChart).toBeNull();
   });
 });

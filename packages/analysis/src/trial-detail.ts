@@ -2,7 +2,7 @@
  * What a trial's page shows beyond its identity: the final metrics, the per-class view that class imbalance needs, the
  * confusion matrix, and its loss terms and test metrics per epoch as charts. Computed here so the page only renders.
  */
-import { epochLinesSvg } from "@tailsweep/charts";
+import { type ChartOption, epochLinesOption, renderSvg } from "@tailsweep/charts";
 import type { TrialMetrics } from "@tailsweep/schemas";
 import type { EpochMetric } from "@tailsweep/sweep";
 
@@ -28,6 +28,16 @@ export interface PerClassRow {
   trueShare?: number;
 }
 
+/**
+ * A chart of the trial page: its option (what the browser's live chart draws), the same drawn to SVG on the server
+ * (the first paint), and the unit its values print in.
+ */
+export interface EpochChart {
+  option: ChartOption;
+  svg: string;
+  unit: "%" | "";
+}
+
 /** The trial page's view of a finished trial (null parts where it has no result or no epochs). */
 export interface TrialDetail {
   final: FinalMetricRow[];
@@ -35,25 +45,34 @@ export interface TrialDetail {
   /** confusion[t][p] as a percentage of true class t's test rows. */
   confusionPercent: number[][];
   /** Loss terms per epoch of the attempt shown (docs/model.md eq. J), and its test metrics where evaluated. */
-  lossSvg: string | null;
-  testSvg: string | null;
+  lossChart: EpochChart | null;
+  testChart: EpochChart | null;
   /** Validation metrics per epoch, when the trial had a validation set (its test set is then read once). */
-  validationSvg: string | null;
+  validationChart: EpochChart | null;
   /** Which epoch's weights the test numbers are from, and why, when the trial chose on a validation set. */
   selection: string | null;
 }
 
+const chartOf = (option: ChartOption, unit: EpochChart["unit"]): EpochChart => ({
+  option,
+  svg: renderSvg(option),
+  unit,
+});
+
 /** One line per set of classification metrics an epoch can carry. */
-function metricsSvg(epochs: readonly EpochMetric[], set: "test" | "validation"): string | null {
+function metricsChart(epochs: readonly EpochMetric[], set: "test" | "validation"): EpochChart | null {
   const evaluated = epochs.flatMap((e) => (e[set] ? [{ epoch: e.epoch, values: e[set] }] : []));
   if (evaluated.length === 0) return null;
-  return epochLinesSvg({
-    title: `${set} metrics per epoch (%)`,
-    series: (["balancedAccuracy", "accuracy", "macroF1"] as const).map((m) => ({
-      name: m,
-      points: evaluated.map((e): [number, number] => [e.epoch, 100 * e.values[m]]),
-    })),
-  });
+  return chartOf(
+    epochLinesOption({
+      title: `${set} metrics per epoch (%)`,
+      series: (["balancedAccuracy", "accuracy", "macroF1"] as const).map((m) => ({
+        name: m,
+        points: evaluated.map((e): [number, number] => [e.epoch, 100 * e.values[m]]),
+      })),
+    }),
+    "%",
+  );
 }
 
 /** How a result's epoch was chosen, in words (`train.select`). */
@@ -66,21 +85,24 @@ export function selectionText(selection: NonNullable<TrialMetrics["selection"]>)
 
 /** The view of a trial from its stored result and the epochs of the attempt shown. */
 export function trialDetail(metrics: TrialMetrics | undefined, epochs: readonly EpochMetric[]): TrialDetail {
-  const lossSvg =
+  const lossChart =
     epochs.length > 0
-      ? epochLinesSvg({
-          title: "loss terms per epoch (mean over the epoch's steps)",
-          series: (["total", "labeled", "unlabeled", "classification"] as const).map((term) => ({
-            name: term,
-            points: epochs.map((e): [number, number] => [e.epoch, e.loss[term]]),
-          })),
-        })
+      ? chartOf(
+          epochLinesOption({
+            title: "loss terms per epoch (mean over the epoch's steps)",
+            series: (["total", "labeled", "unlabeled", "classification"] as const).map((term) => ({
+              name: term,
+              points: epochs.map((e): [number, number] => [e.epoch, e.loss[term]]),
+            })),
+          }),
+          "",
+        )
       : null;
-  const testSvg = metricsSvg(epochs, "test");
-  const validationSvg = metricsSvg(epochs, "validation");
+  const testChart = metricsChart(epochs, "test");
+  const validationChart = metricsChart(epochs, "validation");
+  const charts = { lossChart, testChart, validationChart };
   const selection = metrics?.selection ? selectionText(metrics.selection) : null;
-  if (!metrics)
-    return { final: [], perClass: [], confusionPercent: [], lossSvg, testSvg, validationSvg, selection };
+  if (!metrics) return { final: [], perClass: [], confusionPercent: [], ...charts, selection };
   const { test } = metrics;
   const minority = new Set(metrics.minorityClasses);
   const final: FinalMetricRow[] = [
@@ -147,5 +169,5 @@ export function trialDetail(metrics: TrialMetrics | undefined, epochs: readonly 
   const confusionPercent = test.confusion.map((row, k) =>
     row.map((count) => (support[k]! > 0 ? (100 * count) / support[k]! : Number.NaN)),
   );
-  return { final, perClass, confusionPercent, lossSvg, testSvg, validationSvg, selection };
+  return { final, perClass, confusionPercent, ...charts, selection };
 }

@@ -32,6 +32,7 @@ function row(
     seconds: 3,
     params,
     metrics,
+    tags: [],
     ...extra,
   };
 }
@@ -72,6 +73,7 @@ describe("trial table columns", () => {
       "worker",
       "backend",
       "seconds",
+      "tags",
       "balancedAccuracy",
       "accuracy",
       "macroF1",
@@ -111,6 +113,22 @@ describe("trial table columns", () => {
       "error",
     ]);
     expect(view({}).shown.map((c) => c.id)).toEqual(defaultTrialColumns(columns, "macroF1"));
+  });
+
+  it("shows, filters and sorts by people's tags on trials, offering the tags they carry", () => {
+    const tagged = rows.map((r) =>
+      r.id === "t3" ? { ...r, tags: ["diverged", "look"] } : r.id === "t5" ? { ...r, tags: ["look"] } : r,
+    );
+    const tagView = (query: Record<string, string>) =>
+      trialTableView(tagged, query, { knobs, objective: "macroF1", perPage: 100 });
+    expect(tagView({}).shown.map((c) => c.id)).toContain("tags");
+    expect(view({}).shown.map((c) => c.id)).not.toContain("tags");
+    expect(tagView({}).tags).toEqual(["diverged", "look"]);
+    expect(ids(tagView({ tag: "look" }))).toEqual(["t3", "t5"]);
+    expect(tagView({ tag: "look" })).toMatchObject({ filtered: true, matched: 2, total: 6 });
+    expect(ids(tagView({ tag: "nothing" }))).toEqual([]);
+    // tagged trials first, by their tags' text; the untagged last, by configuration and seed
+    expect(ids(tagView({ sort: "tags" })).slice(0, 2)).toEqual(["t3", "t5"]);
   });
 
   it("shows the picked columns in the table's order, the configuration always", () => {

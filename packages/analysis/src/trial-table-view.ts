@@ -55,6 +55,8 @@ export interface TrialViewRow {
   params: Readonly<Record<string, unknown>>;
   /** Finite metric values by {@link TABLE_METRICS} id; null for a trial without a result. */
   metrics: Readonly<Record<string, number | undefined>> | null;
+  /** People's tags on the trial (`tailsweep trial annotate`, the trial page's form). */
+  tags: readonly string[];
 }
 
 export type SortDirection = "asc" | "desc";
@@ -81,6 +83,7 @@ const FIXED_COLUMNS: readonly TrialColumn[] = [
   { id: "worker", label: "worker", numeric: false },
   { id: "backend", label: "backend", numeric: false },
   { id: "seconds", label: "seconds", numeric: true },
+  { id: "tags", label: "tags", numeric: false },
   { id: "error", label: "error", numeric: false },
 ].map((c) => ({ ...c, kind: "fixed", firstDirection: "asc" }));
 
@@ -117,11 +120,17 @@ export function trialColumns(rows: readonly TrialViewRow[], knobs: readonly stri
 
 /**
  * The columns shown without a `cols=`: what the table always showed (balanced accuracy among the metrics), the swept
- * knobs, and the sweep's objective.
+ * knobs, the sweep's objective, and the tags where some trial has one.
  */
-export function defaultTrialColumns(columns: readonly TrialColumn[], objective?: string): string[] {
+export function defaultTrialColumns(
+  columns: readonly TrialColumn[],
+  objective?: string,
+  tagged = false,
+): string[] {
   const wanted = new Set(["balancedAccuracy", ...(objective ? [objective] : [])]);
-  return columns.filter((c) => c.kind !== "metric" || wanted.has(c.id)).map((c) => c.id);
+  return columns
+    .filter((c) => (c.kind !== "metric" || wanted.has(c.id)) && (c.id !== "tags" || tagged))
+    .map((c) => c.id);
 }
 
 /** A view of the table: which trials, in which order, with which columns, which page. */
@@ -129,6 +138,8 @@ export interface TrialViewSpec {
   state?: TrialState | undefined;
   /** A text the configuration's label must hold (any case). */
   q?: string | undefined;
+  /** A tag the trial must carry. */
+  tag?: string | undefined;
   /** Knob path → the value (as the label writes it) a trial must have. */
   where: Record<string, string>;
   /** A column id; none keeps the store's order (the trials' index). */
@@ -140,7 +151,7 @@ export interface TrialViewSpec {
 }
 
 /** The view's own GET parameters; a knob's filter is its path (`variant=proposed`, `model.nu=5`). */
-export const TRIAL_VIEW_PARAMS = ["state", "q", "sort", "dir", "cols", "page"] as const;
+export const TRIAL_VIEW_PARAMS = ["state", "q", "tag", "sort", "dir", "cols", "page"] as const;
 
 const MAX_TEXT = 200;
 /** The most problems of one field named (a link with a hundred unknown columns gets a line, not a page). */
@@ -169,6 +180,7 @@ export function parseTrialView(
   const fields = {
     state: z.enum(TRIAL_STATES, { error: `must be one of ${TRIAL_STATES.join(", ")}` }),
     q: text,
+    tag: text,
     sort: columnId,
     dir: z.enum(["asc", "desc"], { error: "must be asc or desc" }),
     cols: z
@@ -199,6 +211,7 @@ export function parseTrialView(
   }
   const state = field("state", fields.state);
   const q = field("q", fields.q)?.trim() || undefined;
+  const tag = field("tag", fields.tag)?.trim() || undefined;
   const sort = field("sort", fields.sort);
   const dir = field("dir", fields.dir);
   // A bad entry of cols drops that entry only.
@@ -216,6 +229,7 @@ export function parseTrialView(
     spec: {
       state,
       q,
+      tag,
       where,
       sort,
       direction: dir ?? columns.find((c) => c.id === sort)?.firstDirection ?? "asc",
@@ -254,6 +268,8 @@ export function cellValue(row: TrialViewRow, column: TrialColumn): number | stri
           return text(row.backend);
         case "seconds":
           return number(row.seconds);
+        case "tags":
+          return text(row.tags.join(" "));
         case "error":
           return text(row.error);
       }
@@ -275,6 +291,7 @@ function compareValues(a: number | string, b: number | string): number {
 export function matchesTrialView(row: TrialViewRow, spec: TrialViewSpec): boolean {
   if (spec.state && row.state !== spec.state) return false;
   if (spec.q && !row.config.toLowerCase().includes(spec.q.toLowerCase())) return false;
+  if (spec.tag && !row.tags.includes(spec.tag)) return false;
   for (const [knob, value] of Object.entries(spec.where)) {
     const v = row.params[knob];
     if (v === undefined || paramValue(v) !== value) return false;
@@ -357,13 +374,24 @@ export function trialTableView<R extends TrialViewRow>(
   sweep: { knobs: readonly string[]; objective?: string; perPage: number },
 ) {
   const columns = trialColumns(rows, sweep.knobs);
-  const { spec, problems } = parseTrialView(query, columns, defaultTrialColumns(columns, sweep.objective));
+  const tags = [...new Set(rows.flatMap((r) => r.tags))].sort(collator.compare);
+  const { spec, problems } = parseTrialView(
+    query,
+    columns,
+    defaultTrialColumns(columns, sweep.objective, tags.length > 0),
+  );
   return {
     spec,
     problems,
     columns,
     knobValues: knobValues(rows, sweep.knobs),
-    filtered: spec.state !== undefined || spec.q !== undefined || Object.keys(spec.where).length > 0,
+    /** The tags the trials carry: the choices of the tag filter. */
+    tags,
+    filtered:
+      spec.state !== undefined ||
+      spec.q !== undefined ||
+      spec.tag !== undefined ||
+      Object.keys(spec.where).length > 0,
     ...applyTrialView(rows, spec, columns, sweep.perPage),
   };
 }

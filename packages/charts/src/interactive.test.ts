@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { curvesOption, paretoOption, perClassOption } from "./charts";
-import { canLogY, formatValue, interactiveOption, yAxisFor } from "./interactive";
+import { canLogY, formatValue, interactiveOption, keptView, yAxisFor } from "./interactive";
 
 const curves = curvesOption("test.balancedAccuracy", [
   {
@@ -105,5 +105,29 @@ describe("the browser's chart: tooltip, zoom, legend and log scale (issue #20)",
     );
     expect(yAxisFor(curves, true)).toEqual({ type: "log" });
     expect(yAxisFor(curves, false)).toEqual(curves.yAxis);
+  });
+});
+
+describe("what a live chart keeps over a redraw with new numbers (issue #20)", () => {
+  it("keeps the legend's choices and a zoom, not the whole axis", () => {
+    expect(
+      keptView({
+        legend: [{ selected: { a: false, b: true } }],
+        dataZoom: [
+          { type: "inside", start: 20, end: 60 },
+          { type: "slider", start: 20, end: 60 },
+        ],
+      }),
+    ).toEqual({
+      legend: { selected: { a: false, b: true } },
+      dataZoom: [
+        { start: 20, end: 60 },
+        { start: 20, end: 60 },
+      ],
+    });
+    expect(keptView({ legend: [{}], dataZoom: [{ start: 0, end: 100 }] })).toEqual({});
+    expect(keptView(undefined)).toEqual({});
+    // a zoom component without its range (ECharts fills it in; an option that never drew has none) keeps nothing
+    expect(keptView({ dataZoom: [{ start: 10, end: 50 }, { type: "slider" }] })).toEqual({});
   });
 });

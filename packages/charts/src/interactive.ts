@@ -171,3 +171,38 @@ export function interactiveOption(kind: ChartKind, option: ChartOption, unit: Va
     }),
   };
 }
+
+/** What a person set on a live chart that a redraw with new numbers keeps: the legend's choices and the zoom. */
+export interface ChartView {
+  legend?: { selected: Record<string, boolean> };
+  dataZoom?: { start: number; end: number }[];
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
+/**
+ * The view to carry over a redraw, read from the chart's option before it (ECharts' `getOption()`): `setOption` with
+ * `notMerge` (a live refresh's new numbers) would otherwise show every series again and the whole x range. Zoom is
+ * kept as the shares of the axis (`start`/`end`, in %), so a curve that grew by an epoch stays zoomed where it was.
+ */
+export function keptView(previous: unknown): ChartView {
+  if (!isRecord(previous)) return {};
+  const view: ChartView = {};
+  const legend = Array.isArray(previous.legend) ? previous.legend[0] : undefined;
+  if (isRecord(legend) && isRecord(legend.selected)) {
+    const selected = Object.entries(legend.selected).filter(
+      (e): e is [string, boolean] => typeof e[1] === "boolean",
+    );
+    if (selected.length > 0) view.legend = { selected: Object.fromEntries(selected) };
+  }
+  const zooms = Array.isArray(previous.dataZoom) ? previous.dataZoom : [];
+  const ranges = zooms.flatMap((z) =>
+    isRecord(z) && typeof z.start === "number" && typeof z.end === "number"
+      ? [{ start: z.start, end: z.end }]
+      : [],
+  );
+  // the whole axis is what a redraw shows anyway
+  if (ranges.length > 0 && ranges.length === zooms.length && ranges.some((r) => r.start > 0 || r.end < 100))
+    view.dataZoom = ranges;
+  return view;
+}

@@ -31,13 +31,19 @@ const NOTE_HEADINGS: Components = {
   h5: ({ children }) => <h6>{children}</h6>,
 };
 
-/** Tags as chips, each linking to the sweeps that carry it. */
-export function TagChips({ tags }: { tags: readonly string[] }) {
+/** Tags as chips, each a link: by default to the sweeps that carry it. */
+export function TagChips({
+  tags,
+  hrefOf = (tag) => `/?tag=${encodeURIComponent(tag)}`,
+}: {
+  tags: readonly string[];
+  hrefOf?: (tag: string) => string;
+}) {
   return (
     <ul className="tags" data-testid="tags">
       {tags.map((tag) => (
         <li key={tag} className="pill">
-          <a href={`/?tag=${encodeURIComponent(tag)}`}>{tag}</a>
+          <a href={hrefOf(tag)}>{tag}</a>
         </li>
       ))}
     </ul>

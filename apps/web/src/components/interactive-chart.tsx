@@ -4,6 +4,7 @@ import {
   type ChartKind,
   canLogY,
   interactiveOption,
+  keptView,
   type ValueUnit,
   yAxisFor,
 } from "@tailsweep/charts/interactive";
@@ -22,6 +23,12 @@ const chartLibrary = () => {
   return library;
 };
 if (typeof window !== "undefined") void chartLibrary();
+
+/** The zoomed x range as "start–end" (% of the axis), undefined where the whole axis shows. */
+const zoomText = (option: unknown) => {
+  const range = keptView(option).dataZoom?.[0];
+  return range && `${range.start.toFixed(1)}–${range.end.toFixed(1)}`;
+};
 
 /** The shortest a chart gets on a narrow window: below it the legend and the axes leave no room for the lines. */
 const MIN_HEIGHT = 240;
@@ -55,6 +62,8 @@ export function InteractiveChart({
   const chart = useRef<EChartsType | null>(null);
   const [hydrated, setHydrated] = useState(false);
   const [log, setLog] = useState(false);
+  // the x range shown, "start–end" in % of the axis where zoomed (tests and the bench read it)
+  const [zoom, setZoom] = useState<string | undefined>(undefined);
   const logAllowed = canLogY(option);
   const heightFor = (w: number) => Math.round(Math.max(MIN_HEIGHT, Math.min(height, (height * w) / width)));
 
@@ -69,6 +78,7 @@ export function InteractiveChart({
       registerRenderers(echarts.registerCustomSeries);
       const live = echarts.init(el, null, { renderer: "svg", height: heightFor(el.clientWidth) });
       chart.current = live;
+      live.on("datazoom", () => setZoom(zoomText(live.getOption())));
       observer = new ResizeObserver(() => {
         if (!live.isDisposed()) live.resize({ width: el.clientWidth, height: heightFor(el.clientWidth) });
       });
@@ -83,7 +93,8 @@ export function InteractiveChart({
     };
   }, []);
 
-  // The option (again after a live refresh brings new numbers) and the scale; the legend's choices survive both.
+  // The option (again after a live refresh brings new numbers) and the scale; the legend's choices and the zoom
+  // survive both.
   // Before the browser paints: the commit that removes the server's SVG must not show an empty card for a frame
   // (setOption draws at once).
   const json = JSON.stringify(option);
@@ -91,17 +102,22 @@ export function InteractiveChart({
   useLayoutEffect(() => {
     const live = chart.current;
     if (!hydrated || !live) return;
-    const previous = live.getOption();
-    const legend = Array.isArray(previous?.legend) ? previous.legend[0] : undefined;
-    const selected =
-      legend && typeof legend === "object" && "selected" in legend ? legend.selected : undefined;
+    const kept = keptView(live.getOption());
     live.setOption({ ...option, animation: false }, { notMerge: true });
+    const added = interactiveOption(kind, option, unit);
+    const ranges = kept.dataZoom ?? [];
     live.setOption({
-      ...interactiveOption(kind, option, unit),
-      ...(option.legend && selected && typeof selected === "object" ? { legend: { selected } } : {}),
+      ...added,
+      ...(option.legend && kept.legend && { legend: kept.legend }),
+      // the zoom's own components again, at the range the person chose
+      ...(Array.isArray(added.dataZoom) &&
+        ranges.length === added.dataZoom.length && {
+          dataZoom: added.dataZoom.map((z, i) => ({ ...z, ...ranges[i] })),
+        }),
     });
     const yAxis = logAllowed ? yAxisFor(option, log) : undefined;
     if (yAxis) live.setOption({ yAxis: [yAxis] }, { replaceMerge: ["yAxis"] });
+    setZoom(zoomText(live.getOption()));
   }, [hydrated, json, log, kind, unit]);
 
   return (
@@ -110,6 +126,7 @@ export function InteractiveChart({
       className="chart live-chart"
       data-hydrated={hydrated ? "true" : undefined}
       data-y-scale={log ? "log" : "linear"}
+      data-zoom={zoom}
     >
       {!hydrated && (
         <div

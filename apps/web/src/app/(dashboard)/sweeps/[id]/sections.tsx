@@ -20,6 +20,7 @@ import {
 } from "@tailsweep/charts";
 import { DEFAULT_TOP_UP_MAX_SEEDS, ObjectiveMetricSchema, type SequentialDesign } from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS, paramValue } from "@tailsweep/sweep";
+import { TagChips } from "../../../../components/annotations";
 import {
   ComparisonTable,
   ConfirmationTable,
@@ -646,8 +647,11 @@ export async function PerClassSection({
 
 type TrialRow = Awaited<ReturnType<Caller["sweeps"]["trials"]>>[number];
 
-/** One cell of the trials table: the configuration links to its trial page, metrics as percentages. */
-function TrialCell({ trial: t, column: c }: { trial: TrialRow; column: TrialColumn }) {
+/**
+ * One cell of the trials table: the configuration links to its trial page, metrics as percentages, a tag to the
+ * table filtered by it.
+ */
+function TrialCell({ trial: t, column: c, sp }: { trial: TrialRow; column: TrialColumn; sp: Params }) {
   const num = c.numeric ? "num" : undefined;
   switch (c.kind) {
     case "config":
@@ -679,6 +683,14 @@ function TrialCell({ trial: t, column: c }: { trial: TrialRow; column: TrialColu
       );
     case "seconds":
       return <td className="num">{t.seconds === null ? "" : t.seconds.toFixed(0)}</td>;
+    case "tags":
+      return (
+        <td title={t.notes || undefined}>
+          {t.tags.length > 0 && (
+            <TagChips tags={t.tags} hrefOf={(tag) => query(sp, { tag, page: undefined })} />
+          )}
+        </td>
+      );
     default:
       return <td>{t.error ?? ""}</td>;
   }
@@ -719,7 +731,7 @@ export async function TrialsSection({
       <h2>Trials</h2>
       <form method="get" className="view-options" data-autosubmit data-testid="trial-filters">
         {/* a new filter starts at the first page */}
-        <KeepParams params={sp} except={["state", "q", "page", ...swept]} />
+        <KeepParams params={sp} except={["state", "q", "tag", "page", ...swept]} />
         <label>
           state
           <select name="state" defaultValue={spec.state ?? ""} key={`state=${spec.state ?? ""}`}>
@@ -742,6 +754,19 @@ export async function TrialsSection({
             size={14}
           />
         </label>
+        {(view.tags.length > 0 || spec.tag) && (
+          <label>
+            tag
+            <select name="tag" defaultValue={spec.tag ?? ""} key={`tag=${spec.tag ?? ""}`}>
+              <option value="">any</option>
+              {(spec.tag && !view.tags.includes(spec.tag) ? [...view.tags, spec.tag] : view.tags).map(
+                (tag) => (
+                  <option key={tag}>{tag}</option>
+                ),
+              )}
+            </select>
+          </label>
+        )}
         {swept.map((knob) => {
           const chosen = spec.where[knob] ?? "";
           const values = view.knobValues[knob] ?? [];
@@ -830,7 +855,7 @@ export async function TrialsSection({
           {view.rows.map((t) => (
             <tr key={t.id}>
               {view.shown.map((c) => (
-                <TrialCell key={c.id} trial={t} column={c} />
+                <TrialCell key={c.id} trial={t} column={c} sp={sp} />
               ))}
             </tr>
           ))}

@@ -1,10 +1,11 @@
+import type { EpochChart } from "@tailsweep/analysis";
 import { appErrorCode, NO_ARTIFACT_STORE_CODE } from "@tailsweep/api";
 import { messageOf } from "@tailsweep/schemas";
 import { notFound } from "next/navigation";
 import { Annotations } from "../../../../components/annotations";
 import { AnnotationsForm } from "../../../../components/annotations-form";
 import { HeatTable } from "../../../../components/heat-table";
-import { svgChart } from "../../../../components/svg-chart";
+import { InteractiveChart } from "../../../../components/interactive-chart";
 import { api } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -14,6 +15,23 @@ const pct = (v: number | undefined) =>
   typeof v === "number" && Number.isFinite(v) ? (100 * v).toFixed(1) : "";
 const fmt = (v: number | undefined, digits = 3) => (typeof v === "number" ? v.toFixed(digits) : "");
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** A chart of the trial's epochs: the server's SVG first, live in the browser (hover, legend, zoom, log y). */
+function epochChart(chart: EpochChart | null, testId: string) {
+  return (
+    chart && (
+      <InteractiveChart
+        svg={chart.svg}
+        option={chart.option}
+        kind="curves"
+        unit={chart.unit}
+        testId={testId}
+        width={760}
+        height={320}
+      />
+    )
+  );
+}
 
 /** One trial: what ran (config, seed, backend), its attempts and why earlier ones ended, per-epoch numbers, provenance. */
 export default async function TrialPage({ params }: { params: Promise<{ id: string }> }) {
@@ -152,9 +170,9 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
           />
         </>
       )}
-      {detail.lossSvg && svgChart(detail.lossSvg, "loss-chart")}
-      {detail.testSvg && svgChart(detail.testSvg, "test-chart")}
-      {detail.validationSvg && svgChart(detail.validationSvg, "validation-chart")}
+      {epochChart(detail.lossChart, "loss-chart")}
+      {epochChart(detail.testChart, "test-chart")}
+      {epochChart(detail.validationChart, "validation-chart")}
       <h2>Per epoch</h2>
       <table className="data" data-testid="epochs">
         <thead>
