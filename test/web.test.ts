@@ -1126,6 +1126,10 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await plain.locator("[data-testid=annotations] [data-testid=tags] li").allInnerTexts()).toEqual([
       "diverged",
     ]);
+    // a trial's tag leads to its sweep's trials carrying it
+    expect(await plain.locator("[data-testid=annotations] [data-testid=tags] a").getAttribute("href")).toBe(
+      `/sweeps/${encodeURIComponent(sweep!.id)}?tag=diverged`,
+    );
     expect(await plain.locator("[data-testid=annotations] [data-testid=notes] p").allInnerTexts()).toEqual([
       "loss spiked at epoch 1",
     ]);

@@ -6,11 +6,20 @@ import Markdown, { type Components } from "react-markdown";
  * URL other than http(s), mailto or a relative one is dropped (react-markdown's default `urlTransform`), so notes
  * cannot run script or restyle the page; headings start below the page's own (h3).
  */
-export function Annotations({ tags, notes }: { tags: readonly string[]; notes: string }) {
+export function Annotations({
+  tags,
+  notes,
+  hrefOf,
+}: {
+  tags: readonly string[];
+  notes: string;
+  /** Where a tag's chip leads (default: the sweeps that carry it). */
+  hrefOf?: (tag: string) => string;
+}) {
   if (tags.length === 0 && notes === "") return null;
   return (
     <div className="annotations">
-      {tags.length > 0 && <TagChips tags={tags} />}
+      {tags.length > 0 && <TagChips tags={tags} {...(hrefOf && { hrefOf })} />}
       {notes !== "" && (
         <div className="notes" data-testid="notes">
           <Markdown disallowedElements={["img"]} unwrapDisallowed components={NOTE_HEADINGS}>

@@ -67,7 +67,11 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
         {result ? ` · ${result.seconds.toFixed(1)} s` : ""}
       </p>
       <section data-testid="annotations">
-        <Annotations tags={trial.tags} notes={trial.notes} />
+        <Annotations
+          tags={trial.tags}
+          notes={trial.notes}
+          hrefOf={(tag) => `/sweeps/${encodeURIComponent(trial.sweepId)}?tag=${encodeURIComponent(tag)}`}
+        />
         {(role === "owner" || role === "member") && (
           <AnnotationsForm target="trial" id={trial.id} tags={trial.tags} notes={trial.notes} />
         )}
