@@ -1,6 +1,9 @@
 // Bad input at the dashboard's API, over its HTTP handler (the one the Next route runs) on real PostgreSQL: a NUL
 // character, a sweep of a million trials, an oversized body and fuzzed JSON each get a 4xx naming what is wrong,
 // never a 500, and change nothing stored.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { generateApiToken } from "@tailsweep/access";
 import {
   type ApiContext,
@@ -268,6 +271,38 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     expect(res.status).toBe(413);
     expect(await res.text()).toMatch(/^request body too large: (\d+ bytes, )?more than the 1048576 bytes/);
     expect(await stored()).toEqual(before);
+  });
+
+  it("reads a sweep import past that limit for a caller it knows, and refuses it unread from one it does not", async () => {
+    // the study's own archive: 175 trials, about 3 MB of JSON (a remote `tailsweep sweep import` sends it this way)
+    const archive = gunzipSync(
+      readFileSync(join(import.meta.dirname, "../docs/results-data/decide-mnist-2view.json.gz")),
+    );
+    const body = `{"archive":${archive.toString("utf8")}}`;
+    expect(body.length).toBeGreaterThan(MAX_REQUEST_BODY_BYTES);
+    const post = () =>
+      new Request("http://127.0.0.1/api/trpc/sweeps.import", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+    const before = await stored();
+    const stranger = await apiResponse(post(), () => {
+      throw new Error("no session or token: team mode's refusal");
+    });
+    expect(stranger.status).toBe(413);
+    expect(await stored()).toEqual(before);
+    const res = await apiResponse(post(), () => local);
+    expect(res.status).toBe(200);
+    const { id, trialCount } = JSON.parse(archive.toString("utf8")).sweep;
+    expect(await res.json()).toMatchObject({ result: { data: { id, trialCount } } });
+    // a launch is no larger than before
+    const launch = await apiResponse(
+      new Request("http://127.0.0.1/api/trpc/sweeps.launch", { method: "POST", body }),
+      () => local,
+    );
+    expect(launch.status).toBe(413);
+    await opened.store.deleteSweep(id);
   });
 
   /** Text that has broken servers: NUL, prototype names, path tricks, huge numbers as text, YAML specials. */

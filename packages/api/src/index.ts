@@ -7,7 +7,12 @@ export {
   type OidcSettings,
   OidcSettingsSchema,
 } from "./auth-settings";
-export { type BoundedRequest, boundedRequest, MAX_REQUEST_BODY_BYTES } from "./body-limit";
+export {
+  type BoundedRequest,
+  boundedRequest,
+  MAX_IMPORT_BODY_BYTES,
+  MAX_REQUEST_BODY_BYTES,
+} from "./body-limit";
 export {
   appErrorCode,
   authorize,
