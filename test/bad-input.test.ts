@@ -273,36 +273,51 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     expect(await stored()).toEqual(before);
   });
 
-  it("reads a sweep import past that limit for a caller it knows, and refuses it unread from one it does not", async () => {
+  it("reads a sweep import past that limit for a caller who may import, and refuses it unread from anyone else", async () => {
     // the study's own archive: 175 trials, about 3 MB of JSON (a remote `tailsweep sweep import` sends it this way)
     const archive = gunzipSync(
       readFileSync(join(import.meta.dirname, "../docs/results-data/decide-mnist-2view.json.gz")),
-    );
-    const body = `{"archive":${archive.toString("utf8")}}`;
+    ).toString("utf8");
+    const body = `{"archive":${archive}}`;
     expect(body.length).toBeGreaterThan(MAX_REQUEST_BODY_BYTES);
-    const post = () =>
-      new Request("http://127.0.0.1/api/trpc/sweeps.import", {
+    const post = (path = "sweeps.import", headers: Record<string, string> = {}) =>
+      new Request(`http://127.0.0.1/api/trpc/${path}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...headers },
         body,
       });
     const before = await stored();
-    const stranger = await apiResponse(post(), () => {
-      throw new Error("no session or token: team mode's refusal");
-    });
-    expect(stranger.status).toBe(413);
+    const refusals = [
+      // team mode without a session or token: the context is refused from the headers
+      await apiResponse(post(), () => {
+        throw new Error("no session or token");
+      }),
+      await apiResponse(post("sweeps.import", { "content-length": String(Buffer.byteLength(body)) }), () => {
+        throw new Error("no session or token");
+      }),
+      // a signed-in user who may launch nowhere, and a dashboard that launches nothing
+      await apiResponse(post(), () => ({ ...local, caller: memberCaller("nobody", "nobody", []) })),
+      await apiResponse(post(), () => ({ ...local, launcher: undefined })),
+      // a batch that does more than import, and a path tRPC cannot read
+      await apiResponse(post("sweeps.import,sweeps.list"), () => local),
+      await apiResponse(post("sweeps.import%E0"), () => local),
+    ];
+    expect(refusals.map((r) => r.status)).toEqual([413, 413, 413, 413, 413, 413]);
     expect(await stored()).toEqual(before);
-    const res = await apiResponse(post(), () => local);
-    expect(res.status).toBe(200);
-    const { id, trialCount } = JSON.parse(archive.toString("utf8")).sweep;
-    expect(await res.json()).toMatchObject({ result: { data: { id, trialCount } } });
-    // a launch is no larger than before
-    const launch = await apiResponse(
-      new Request("http://127.0.0.1/api/trpc/sweeps.launch", { method: "POST", body }),
-      () => local,
-    );
-    expect(launch.status).toBe(413);
-    await opened.store.deleteSweep(id);
+    const { id, trialCount } = JSON.parse(archive).sweep;
+    let contexts = 0;
+    try {
+      const res = await apiResponse(post(), () => {
+        contexts++;
+        return local;
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ result: { data: { id, trialCount } } });
+      // the context made to choose the limit is the one the procedure ran with
+      expect(contexts).toBe(1);
+    } finally {
+      await opened.store.deleteSweep(id);
+    }
   });
 
   /** Text that has broken servers: NUL, prototype names, path tricks, huge numbers as text, YAML specials. */

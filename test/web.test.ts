@@ -661,10 +661,10 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     );
     expect(await page.locator("[data-testid=per-class] tbody tr").count()).toBe(10);
     expect(await page.locator("[data-testid=trial-confusion] tbody tr").count()).toBe(10);
-    expect(await page.locator("[data-testid=loss-chart] svg").count()).toBe(1);
-    // the epoch charts turn live as the sweep page's do: a tooltip in the loss' own units on hover
+    // the epoch charts turn live as the sweep page's do (the server's SVG replaced): a tooltip in the loss' own units
     const loss = page.locator("[data-testid=loss-chart][data-hydrated=true]");
     await loss.waitFor();
+    expect(await loss.locator("svg").count()).toBe(1);
     const lossSvg = loss.locator(".chart-live svg").first();
     await lossSvg.scrollIntoViewIfNeeded();
     const lossBox = (await lossSvg.boundingBox())!;
@@ -1128,7 +1128,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     ]);
     // a trial's tag leads to its sweep's trials carrying it
     expect(await plain.locator("[data-testid=annotations] [data-testid=tags] a").getAttribute("href")).toBe(
-      `/sweeps/${encodeURIComponent(sweep!.id)}?tag=diverged`,
+      `/sweeps/${encodeURIComponent(sweep!.id)}?tag=diverged#trials`,
     );
     expect(await plain.locator("[data-testid=annotations] [data-testid=notes] p").allInnerTexts()).toEqual([
       "loss spiked at epoch 1",

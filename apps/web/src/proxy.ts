@@ -13,6 +13,7 @@ export function proxy(request: NextRequest): NextResponse {
 }
 
 export const config = {
-  // Pages only: not the API, the sign-in routes, Next's own files or the icon.
+  // Pages only: not the API, the sign-in routes, Next's own files or the icon. The API must stay out: Next buffers
+  // the body of a request its proxy sees up to `proxyClientMaxBodySize` (10 MB) and would cut a larger sweep import.
   matcher: ["/((?!api/|_next/|signin|icon\\.svg|favicon\\.ico).*)"],
 };

@@ -127,6 +127,11 @@ describe("trial table columns", () => {
     expect(ids(tagView({ tag: "look" }))).toEqual(["t3", "t5"]);
     expect(tagView({ tag: "look" })).toMatchObject({ filtered: true, matched: 2, total: 6 });
     expect(ids(tagView({ tag: "nothing" }))).toEqual([]);
+    // notes alone show the column too: its cell carries them
+    const noted = rows.map((r) => (r.id === "t1" ? { ...r, notes: "diverged at epoch 3" } : r));
+    expect(
+      trialTableView(noted, {}, { knobs, objective: "macroF1", perPage: 100 }).shown.map((c) => c.id),
+    ).toContain("tags");
     // tagged trials first, by their tags' text; the untagged last, by configuration and seed
     expect(ids(tagView({ sort: "tags" })).slice(0, 2)).toEqual(["t3", "t5"]);
   });

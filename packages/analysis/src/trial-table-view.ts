@@ -55,8 +55,9 @@ export interface TrialViewRow {
   params: Readonly<Record<string, unknown>>;
   /** Finite metric values by {@link TABLE_METRICS} id; null for a trial without a result. */
   metrics: Readonly<Record<string, number | undefined>> | null;
-  /** People's tags on the trial (`tailsweep trial annotate`, the trial page's form). */
+  /** People's tags and notes on the trial (`tailsweep trial tag|note`, the trial page's form). */
   tags: readonly string[];
+  notes?: string;
 }
 
 export type SortDirection = "asc" | "desc";
@@ -120,7 +121,7 @@ export function trialColumns(rows: readonly TrialViewRow[], knobs: readonly stri
 
 /**
  * The columns shown without a `cols=`: what the table always showed (balanced accuracy among the metrics), the swept
- * knobs, the sweep's objective, and the tags where some trial has one.
+ * knobs, the sweep's objective, and the tags where some trial has tags or notes.
  */
 export function defaultTrialColumns(
   columns: readonly TrialColumn[],
@@ -375,10 +376,11 @@ export function trialTableView<R extends TrialViewRow>(
 ) {
   const columns = trialColumns(rows, sweep.knobs);
   const tags = [...new Set(rows.flatMap((r) => r.tags))].sort(collator.compare);
+  const annotated = rows.some((r) => r.tags.length > 0 || (r.notes ?? "") !== "");
   const { spec, problems } = parseTrialView(
     query,
     columns,
-    defaultTrialColumns(columns, sweep.objective, tags.length > 0),
+    defaultTrialColumns(columns, sweep.objective, annotated),
   );
   return {
     spec,

@@ -6,7 +6,7 @@ export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 /**
  * The largest body of a sweep import (`sweeps.import`: an export's JSON, about 3 MB for the study's 175 trials of 15
- * epochs), read only for a caller the API has recognised from the request's headers.
+ * epochs), read only for a caller the request's headers name who may import (launch) somewhere.
  */
 export const MAX_IMPORT_BODY_BYTES = 64 * 1024 * 1024;
 
@@ -17,7 +17,7 @@ export type BoundedRequest = { request: Request; refused?: undefined } | { refus
 function tooLarge(limit: number, size?: number): Response {
   const said = size === undefined ? "more than" : `${size} bytes, more than`;
   return new Response(
-    `request body too large: ${said} the ${limit} bytes (${Math.round(limit / 1024)} kB) this dashboard reads; a sweep file may be at most 256 kB, a signed-in caller's sweep import ${MAX_IMPORT_BODY_BYTES / (1024 * 1024)} MiB\n`,
+    `request body too large: ${said} the ${limit} bytes (${Math.round(limit / 1024)} kB) this dashboard reads; a sweep file may be at most 256 kB, a sweep import by a member ${MAX_IMPORT_BODY_BYTES / (1024 * 1024)} MiB\n`,
     { status: 413, headers: { "Content-Type": "text/plain; charset=utf-8", Connection: "close" } },
   );
 }

@@ -1,3 +1,4 @@
+import { can } from "@tailsweep/access";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { boundedRequest, MAX_IMPORT_BODY_BYTES, MAX_REQUEST_BODY_BYTES } from "./body-limit";
 import { type ApiContext, appRouter } from "./router";
@@ -9,32 +10,41 @@ export const API_ENDPOINT = "/api/trpc";
 function importsOnly(req: Request): boolean {
   const path = new URL(req.url).pathname;
   if (req.method !== "POST" || !path.startsWith(`${API_ENDPOINT}/`)) return false;
-  return decodeURIComponent(path.slice(API_ENDPOINT.length + 1))
-    .split(",")
-    .every((procedure) => procedure === "sweeps.import");
+  let procedures: string;
+  try {
+    procedures = decodeURIComponent(path.slice(API_ENDPOINT.length + 1));
+  } catch {
+    return false; // a malformed path: tRPC answers it 400, within the usual limit
+  }
+  return procedures.split(",").every((procedure) => procedure === "sweeps.import");
 }
+
+/** Whether a context may import at all: a dashboard that launches, a caller who may launch in some project. */
+const mayImport = (ctx: ApiContext) =>
+  ctx.launcher !== undefined &&
+  (ctx.caller.scope === "all" || ctx.caller.scope.some((s) => can(s.role, "launch")));
 
 /**
  * Answers one HTTP request to the API (`/api/trpc/<procedure>`): the body read within MAX_REQUEST_BODY_BYTES (413
  * above it, before tRPC buffers and parses the JSON), then the procedure run with the context `createContext` makes
  * for this request. A sweep import may be larger (an export's JSON runs to megabytes): its context is made first,
- * from the headers, and only a caller it recognises gets MAX_IMPORT_BODY_BYTES, so no one unknown makes the server
- * buffer more than the usual limit. The dashboard's route and the HTTP-level tests go through this one function.
+ * from the headers, and only a caller who may import somewhere gets MAX_IMPORT_BODY_BYTES, so no one else makes the
+ * server buffer more than the usual limit. The dashboard's route and the HTTP-level tests go through this one
+ * function.
  */
 export async function apiResponse(
   req: Request,
   createContext: (req: Request) => ApiContext | Promise<ApiContext>,
 ): Promise<Response> {
-  // a refusal here (not signed in) is answered by tRPC as any other call's, after the usual limit
-  const known = importsOnly(req)
-    ? await (async () => createContext(req))().catch(() => undefined)
-    : undefined;
-  const bounded = await boundedRequest(req, known ? MAX_IMPORT_BODY_BYTES : MAX_REQUEST_BODY_BYTES);
+  // made once: tRPC is handed the same promise, so a refusal (not signed in) is answered as any other call's
+  const early = importsOnly(req) ? Promise.resolve().then(() => createContext(req)) : undefined;
+  const large = early ? await early.then(mayImport, () => false) : false;
+  const bounded = await boundedRequest(req, large ? MAX_IMPORT_BODY_BYTES : MAX_REQUEST_BODY_BYTES);
   if (bounded.refused) return bounded.refused;
   return fetchRequestHandler({
     endpoint: API_ENDPOINT,
     req: bounded.request,
     router: appRouter,
-    createContext: ({ req }) => known ?? createContext(req),
+    createContext: ({ req }) => early ?? createContext(req),
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { curvesOption, paretoOption, perClassOption } from "./charts";
-import { canLogY, formatValue, interactiveOption, keptView, yAxisFor } from "./interactive";
+import { canLogY, formatValue, interactiveOption, keptView, redrawOption, yAxisFor } from "./interactive";
 
 const curves = curvesOption("test.balancedAccuracy", [
   {
@@ -109,25 +109,57 @@ describe("the browser's chart: tooltip, zoom, legend and log scale (issue #20)",
 });
 
 describe("what a live chart keeps over a redraw with new numbers (issue #20)", () => {
-  it("keeps the legend's choices and a zoom, not the whole axis", () => {
-    expect(
-      keptView({
-        legend: [{ selected: { a: false, b: true } }],
-        dataZoom: [
-          { type: "inside", start: 20, end: 60 },
-          { type: "slider", start: 20, end: 60 },
-        ],
-      }),
-    ).toEqual({
+  // as ECharts' getOption() gives them after a draw: both the % of the axis and the epochs
+  const inside = { type: "inside", start: 20, end: 60, startValue: 3, endValue: 6 };
+  const slider = { type: "slider", start: 20, end: 60, startValue: 3, endValue: 6 };
+
+  it("keeps the legend's choices and a zoom in epochs, not in % of an axis that grows", () => {
+    expect(keptView({ legend: [{ selected: { a: false, b: true } }], dataZoom: [inside, slider] })).toEqual({
       legend: { selected: { a: false, b: true } },
       dataZoom: [
-        { start: 20, end: 60 },
-        { start: 20, end: 60 },
+        { startValue: 3, endValue: 6 },
+        { startValue: 3, endValue: 6 },
       ],
     });
-    expect(keptView({ legend: [{}], dataZoom: [{ start: 0, end: 100 }] })).toEqual({});
+    // a window that reached the axis' end stays open to the epochs a running sweep adds
+    const toEnd = { start: 50, end: 100, startValue: 5, endValue: 10 };
+    expect(keptView({ dataZoom: [toEnd, toEnd] }).dataZoom).toEqual([
+      { startValue: 5, end: 100 },
+      { startValue: 5, end: 100 },
+    ]);
+    expect(
+      keptView({ legend: [{}], dataZoom: [{ start: 0, end: 100, startValue: 1, endValue: 10 }] }),
+    ).toEqual({});
     expect(keptView(undefined)).toEqual({});
-    // a zoom component without its range (ECharts fills it in; an option that never drew has none) keeps nothing
-    expect(keptView({ dataZoom: [{ start: 10, end: 50 }, { type: "slider" }] })).toEqual({});
+    // a zoom component without its window (an option that never drew has none) keeps nothing
+    expect(keptView({ dataZoom: [inside, { type: "slider" }] })).toEqual({});
+  });
+
+  it("lays the kept view over what the browser adds: the legend keeps its scrolling and tooltip", () => {
+    const curves = {
+      legend: { top: 26 },
+      xAxis: { type: "value" as const },
+      yAxis: { type: "value" as const },
+      series: [{ type: "line" as const, name: "a", data: [[1, 50]] }],
+    };
+    const added = interactiveOption("curves", curves, "%");
+    const redrawn = redrawOption(
+      added,
+      keptView({ legend: [{ selected: { a: false } }], dataZoom: [inside, slider] }),
+    );
+    expect(redrawn.legend).toMatchObject({ type: "scroll", tooltip: { show: true }, selected: { a: false } });
+    expect(redrawn.dataZoom).toEqual([
+      { type: "inside", xAxisIndex: 0, filterMode: "none", startValue: 3, endValue: 6 },
+      {
+        type: "slider",
+        xAxisIndex: 0,
+        filterMode: "none",
+        height: 16,
+        bottom: 6,
+        startValue: 3,
+        endValue: 6,
+      },
+    ]);
+    expect(redrawOption(added, {})).toEqual(added);
   });
 });

@@ -172,18 +172,39 @@ export function interactiveOption(kind: ChartKind, option: ChartOption, unit: Va
   };
 }
 
+/**
+ * One zoom component's window over the x axis, as a redraw keeps it: from an epoch (`startValue`) to an epoch
+ * (`endValue`), or on to the axis' end (`end: 100`) where it reached the end, so a running sweep's new epochs come
+ * into view; `start`/`end` in % where ECharts gave no values.
+ */
+export type ZoomWindow =
+  | { startValue: number; endValue: number }
+  | { startValue: number; end: 100 }
+  | { start: number; end: number };
+
 /** What a person set on a live chart that a redraw with new numbers keeps: the legend's choices and the zoom. */
 export interface ChartView {
   legend?: { selected: Record<string, boolean> };
-  dataZoom?: { start: number; end: number }[];
+  dataZoom?: ZoomWindow[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 
+/** A zoom component's window, from ECharts' `getOption()` (which fills in both the % and the values after a draw). */
+function windowOf(z: unknown): ZoomWindow | undefined {
+  if (!isRecord(z) || typeof z.start !== "number" || typeof z.end !== "number") return undefined;
+  if (typeof z.startValue !== "number") return { start: z.start, end: z.end };
+  if (z.end >= 100) return { startValue: z.startValue, end: 100 };
+  return typeof z.endValue === "number"
+    ? { startValue: z.startValue, endValue: z.endValue }
+    : { start: z.start, end: z.end };
+}
+
 /**
  * The view to carry over a redraw, read from the chart's option before it (ECharts' `getOption()`): `setOption` with
- * `notMerge` (a live refresh's new numbers) would otherwise show every series again and the whole x range. Zoom is
- * kept as the shares of the axis (`start`/`end`, in %), so a curve that grew by an epoch stays zoomed where it was.
+ * `notMerge` (a live refresh's new numbers) would otherwise show every series again and the whole x range. The zoom
+ * is kept in epochs, not in % of the axis: a curve that grew by an epoch would move a window kept in % (ECharts'
+ * `rangeMode`); one that reached the axis' end stays open to the new epochs.
  */
 export function keptView(previous: unknown): ChartView {
   if (!isRecord(previous)) return {};
@@ -196,13 +217,35 @@ export function keptView(previous: unknown): ChartView {
     if (selected.length > 0) view.legend = { selected: Object.fromEntries(selected) };
   }
   const zooms = Array.isArray(previous.dataZoom) ? previous.dataZoom : [];
-  const ranges = zooms.flatMap((z) =>
-    isRecord(z) && typeof z.start === "number" && typeof z.end === "number"
-      ? [{ start: z.start, end: z.end }]
-      : [],
-  );
+  const zoomed = zooms.some((z) => isRecord(z) && (Number(z.start) > 0 || Number(z.end) < 100));
+  const windows = zooms.flatMap((z) => windowOf(z) ?? []);
   // the whole axis is what a redraw shows anyway
-  if (ranges.length > 0 && ranges.length === zooms.length && ranges.some((r) => r.start > 0 || r.end < 100))
-    view.dataZoom = ranges;
+  if (zoomed && windows.length === zooms.length) view.dataZoom = windows;
   return view;
+}
+
+/**
+ * The second `setOption` of a redraw: what the browser adds to the chart's option, with the view a person had set
+ * (`keptView`) laid over it: the legend's choices within the legend the browser adds (its scrolling and its
+ * tooltip stay), each zoom component at its kept window.
+ */
+export function redrawOption(added: EChartsOption, kept: ChartView): EChartsOption {
+  const legend = added.legend;
+  const zooms = added.dataZoom;
+  const windows = kept.dataZoom ?? [];
+  return {
+    ...added,
+    ...(kept.legend && legend && !Array.isArray(legend) && { legend: { ...legend, ...kept.legend } }),
+    ...(Array.isArray(zooms) &&
+      windows.length === zooms.length && {
+        dataZoom: zooms.map((z, i) => ({ ...z, ...windows[i] })),
+      }),
+  };
+}
+
+/** The first zoom component's window in % of the axis, from `getOption()`; undefined where the whole axis shows. */
+export function zoomPercent(option: unknown): { start: number; end: number } | undefined {
+  const first = isRecord(option) && Array.isArray(option.dataZoom) ? option.dataZoom[0] : undefined;
+  if (!isRecord(first) || typeof first.start !== "number" || typeof first.end !== "number") return undefined;
+  return first.start > 0 || first.end < 100 ? { start: first.start, end: first.end } : undefined;
 }

@@ -1,7 +1,8 @@
 import Markdown, { type Components } from "react-markdown";
 
 /**
- * People's tags (chips, each a link to the sweep list filtered by it) and notes, rendered as Markdown with
+ * People's tags (chips, each a link: a sweep's to the sweep list filtered by it, a trial's to its sweep's trials
+ * table filtered by it) and notes, rendered as Markdown with
  * react-markdown: CommonMark to React elements, never HTML text. Raw HTML in the notes is shown as text, and a link's
  * URL other than http(s), mailto or a relative one is dropped (react-markdown's default `urlTransform`), so notes
  * cannot run script or restyle the page; headings start below the page's own (h3).

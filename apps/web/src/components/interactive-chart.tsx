@@ -5,12 +5,14 @@ import {
   canLogY,
   interactiveOption,
   keptView,
+  redrawOption,
   type ValueUnit,
   yAxisFor,
+  zoomPercent,
 } from "@tailsweep/charts/interactive";
 import { type ChartOption, registerRenderers } from "@tailsweep/charts/renderers";
 import type { EChartsType } from "echarts";
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 
 /**
  * The chart library, asked for once per page as soon as this module runs in the browser, not when the first chart
@@ -26,7 +28,7 @@ if (typeof window !== "undefined") void chartLibrary();
 
 /** The zoomed x range as "start–end" (% of the axis), undefined where the whole axis shows. */
 const zoomText = (option: unknown) => {
-  const range = keptView(option).dataZoom?.[0];
+  const range = zoomPercent(option);
   return range && `${range.start.toFixed(1)}–${range.end.toFixed(1)}`;
 };
 
@@ -62,7 +64,7 @@ export function InteractiveChart({
   const chart = useRef<EChartsType | null>(null);
   const [hydrated, setHydrated] = useState(false);
   const [log, setLog] = useState(false);
-  // the x range shown, "start–end" in % of the axis where zoomed (tests and the bench read it)
+  // the x range shown, "start–end" in % of the axis where zoomed (the browser test reads it)
   const [zoom, setZoom] = useState<string | undefined>(undefined);
   const logAllowed = canLogY(option);
   const heightFor = (w: number) => Math.round(Math.max(MIN_HEIGHT, Math.min(height, (height * w) / width)));
@@ -78,7 +80,16 @@ export function InteractiveChart({
       registerRenderers(echarts.registerCustomSeries);
       const live = echarts.init(el, null, { renderer: "svg", height: heightFor(el.clientWidth) });
       chart.current = live;
-      live.on("datazoom", () => setZoom(zoomText(live.getOption())));
+      // a wheel or a drag fires many: the window is read once a frame (getOption copies the whole option)
+      let reading = false;
+      live.on("datazoom", () => {
+        if (reading) return;
+        reading = true;
+        requestAnimationFrame(() => {
+          reading = false;
+          if (!live.isDisposed()) setZoom(zoomText(live.getOption()));
+        });
+      });
       observer = new ResizeObserver(() => {
         if (!live.isDisposed()) live.resize({ width: el.clientWidth, height: heightFor(el.clientWidth) });
       });
@@ -97,24 +108,15 @@ export function InteractiveChart({
   // survive both.
   // Before the browser paints: the commit that removes the server's SVG must not show an empty card for a frame
   // (setOption draws at once).
-  const json = JSON.stringify(option);
+  // memoised: a zoom's re-render (setZoom) must not serialise the whole option again
+  const json = useMemo(() => JSON.stringify(option), [option]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `json` stands for `option`, compared by value
   useLayoutEffect(() => {
     const live = chart.current;
     if (!hydrated || !live) return;
     const kept = keptView(live.getOption());
     live.setOption({ ...option, animation: false }, { notMerge: true });
-    const added = interactiveOption(kind, option, unit);
-    const ranges = kept.dataZoom ?? [];
-    live.setOption({
-      ...added,
-      ...(option.legend && kept.legend && { legend: kept.legend }),
-      // the zoom's own components again, at the range the person chose
-      ...(Array.isArray(added.dataZoom) &&
-        ranges.length === added.dataZoom.length && {
-          dataZoom: added.dataZoom.map((z, i) => ({ ...z, ...ranges[i] })),
-        }),
-    });
+    live.setOption(redrawOption(interactiveOption(kind, option, unit), kept));
     const yAxis = logAllowed ? yAxisFor(option, log) : undefined;
     if (yAxis) live.setOption({ yAxis: [yAxis] }, { replaceMerge: ["yAxis"] });
     setZoom(zoomText(live.getOption()));

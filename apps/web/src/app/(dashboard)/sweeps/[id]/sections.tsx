@@ -647,6 +647,10 @@ export async function PerClassSection({
 
 type TrialRow = Awaited<ReturnType<Caller["sweeps"]["trials"]>>[number];
 
+/** The most characters of a trial's notes its row carries, for hover: notes may be 16 kB, and a page has 100 rows. */
+const NOTES_ON_HOVER = 300;
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /**
  * One cell of the trials table: the configuration links to its trial page, metrics as percentages, a tag to the
  * table filtered by it.
@@ -684,11 +688,13 @@ function TrialCell({ trial: t, column: c, sp }: { trial: TrialRow; column: Trial
     case "seconds":
       return <td className="num">{t.seconds === null ? "" : t.seconds.toFixed(0)}</td>;
     case "tags":
+      // the notes' start on hover (the trial page has them whole)
       return (
-        <td title={t.notes || undefined}>
+        <td title={t.notes ? clip(t.notes, NOTES_ON_HOVER) : undefined}>
           {t.tags.length > 0 && (
             <TagChips tags={t.tags} hrefOf={(tag) => query(sp, { tag, page: undefined })} />
           )}
+          {t.tags.length === 0 && t.notes && <span className="muted">notes</span>}
         </td>
       );
     default:
@@ -826,7 +832,7 @@ export async function TrialsSection({
         {sortedBy &&
           ` · sorted by ${sortedBy.label}, ${spec.direction === "asc" ? "ascending" : "descending"} (missing values last)`}
       </p>
-      <table className="data" data-testid="trials">
+      <table className="data" data-testid="trials" id="trials">
         <thead>
           <tr>
             {view.shown.map((c) => {

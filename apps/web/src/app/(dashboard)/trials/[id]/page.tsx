@@ -70,7 +70,9 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
         <Annotations
           tags={trial.tags}
           notes={trial.notes}
-          hrefOf={(tag) => `/sweeps/${encodeURIComponent(trial.sweepId)}?tag=${encodeURIComponent(tag)}`}
+          hrefOf={(tag) =>
+            `/sweeps/${encodeURIComponent(trial.sweepId)}?tag=${encodeURIComponent(tag)}#trials`
+          }
         />
         {(role === "owner" || role === "member") && (
           <AnnotationsForm target="trial" id={trial.id} tags={trial.tags} notes={trial.notes} />
