@@ -423,7 +423,20 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       await live.screenshot({ path: join(artifacts, "sweep-live-chart.png") });
       // a legend entry hides its series: the tooltip no longer lists it
       const hidden = `${curves.configs[0]!.config} (${curves.configs[0]!.seeds} seeds)`;
-      await chart.locator(".chart-live svg text", { hasText: hidden }).first().click();
+      const entry = chart.locator(".chart-live svg text", { hasText: hidden }).first();
+      const colour = await entry.getAttribute("fill");
+      expect(colour).toMatch(/^#|^rgb/);
+      await entry.click();
+      // A click can be lost on this machine under load (the chart had drawn and answered hovers; the same click a
+      // moment later works): a hidden entry turns grey, and one lost click is tried again. Twice lost fails below.
+      const greyed = await expect
+        .poll(() => entry.getAttribute("fill"), { timeout: 3_000 })
+        .not.toBe(colour)
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!greyed) await entry.click();
       // the tooltip shown before the click may still be up a moment: read it until the chart has redrawn
       await expect.poll(hover, { timeout: 15_000 }).not.toContain(hidden);
       expect(await hover()).toContain(`${curves.configs[1]!.config} (`);
