@@ -3,7 +3,7 @@ import { CURRENT_DATASET_VERSION, metricOf, parseSweepFile } from "@tailsweep/sc
 import { comparePaired, compareUnpaired } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
-import { buildStudyReport } from "./build";
+import { buildStudyReport, busySeconds } from "./build";
 import { formatSummary, formatVersus, renderStudyMarkdown } from "./markdown";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
@@ -467,5 +467,17 @@ describe("renderStudyMarkdown", () => {
         "",
       ].join("\n"),
     );
+  });
+});
+
+describe("busySeconds", () => {
+  it("counts the time some trial ran: overlaps once, the gap between sweeps not at all", () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 3) + s * 1000);
+    const span = (start: number, end: number) => ({ startedAt: at(start), finishedAt: at(end) });
+    // two workers overlapping in one sweep (0–100 s), then a second sweep an hour later (3600–3700 s)
+    expect(busySeconds([span(0, 60), span(30, 100), span(3650, 3700), span(3600, 3660), span(10, 20)])).toBe(
+      200,
+    );
+    expect(busySeconds([{ startedAt: at(0), finishedAt: undefined }])).toBe(0);
   });
 });

@@ -42,6 +42,8 @@ export interface StudyReport {
   sweeps: SweepOverview[];
   /** First trial start to last trial finish over all the sweeps (NaN before any finished). */
   wallSeconds: number;
+  /** Of that, the time some trial was running: sweeps run at different times leave gaps between them. */
+  busySeconds: number;
   methodComparisons: MethodComparison[];
   sensitivities: Sensitivity[];
   missingModality: MissingModalityGroup[];
@@ -334,6 +336,7 @@ export async function buildStudyReport(
     ...(options.reference && { referenceName: options.reference.name }),
     sweeps: loaded.map((l) => overview(l, options.reference)),
     wallSeconds: wallSeconds(loaded.flatMap((l) => l.trials)),
+    busySeconds: busySeconds(loaded.flatMap((l) => l.trials)),
     methodComparisons,
     sensitivities,
     missingModality: missing,
@@ -356,6 +359,23 @@ function wallSeconds(trials: readonly TrialRecord[]): number {
   const starts = trials.flatMap((t) => (t.startedAt ? [t.startedAt.getTime()] : []));
   const ends = trials.flatMap((t) => (t.finishedAt ? [t.finishedAt.getTime()] : []));
   return ends.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : Number.NaN;
+}
+
+/** The length of the union of the finished trials' [start, finish] intervals, in seconds (0 before any finished). */
+export function busySeconds(trials: readonly Pick<TrialRecord, "startedAt" | "finishedAt">[]): number {
+  const spans = trials
+    .flatMap((t): [number, number][] =>
+      t.startedAt && t.finishedAt ? [[t.startedAt.getTime(), t.finishedAt.getTime()]] : [],
+    )
+    .sort((a, b) => a[0] - b[0]);
+  let busy = 0;
+  let reach = Number.NEGATIVE_INFINITY;
+  for (const [start, end] of spans) {
+    // only the part past what earlier intervals already covered
+    if (end > reach) busy += end - Math.max(start, reach);
+    reach = Math.max(reach, end);
+  }
+  return busy / 1000;
 }
 
 /** Items grouped by key, in first-seen order (Node 20 has no `Map.groupBy`). */

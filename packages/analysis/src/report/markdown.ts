@@ -333,7 +333,9 @@ function sweepsSection(report: StudyReport): string[] {
       ]),
     ),
     "",
-    `${report.sweeps.length === 1 ? "The sweep" : `All ${report.sweeps.length} sweeps together`}: ${duration(report.wallSeconds)} from the first trial's start to the last one's finish.`,
+    report.sweeps.length === 1
+      ? `The sweep: ${duration(report.wallSeconds)} from the first trial's start to the last one's finish.`
+      : `${report.sweeps.length === 2 ? "Both sweeps" : `All ${report.sweeps.length} sweeps`} together: ${duration(report.wallSeconds)} from the first trial's start to the last one's finish, ${duration(report.busySeconds)} of it with a trial running.`,
     "",
   );
   for (const s of report.sweeps) {
