@@ -554,17 +554,23 @@ describe("a sweep across hosts: NATS cluster (R3), controller and workers in net
     const controllerOn = natsNodes.filter((_, i) =>
       connz[i]!.connections.some((c) => c.ip === hosts.controller),
     );
-    // Its trial is chosen again just before the kill: the look at the cluster above takes long enough for the one
-    // chosen first to finish.
+    // Freeze worker-1 (SIGSTOP stops its training threads too), let what it sent before settle, then look: a trial
+    // that is still running on it now can never finish there, so it is the one that must come back. Looking first
+    // and killing after raced with the trial: twice a clean-clone CI run saw it finish (or the worker sit between
+    // trials) in that gap, and the drill then had nothing to recover. Frozen between trials: thaw and look again.
+    const settleMs = 3_000;
     await waitFor(
       async () => {
+        victim.proc.child.kill("SIGSTOP");
+        await sleep(settleMs);
         const running = (await store.listTrials(sweepId)).find(
           (t) => t.state === "running" && t.workerId === victim.id,
         );
         victimTrial = running?.id ?? "";
+        if (!running) victim.proc.child.kill("SIGCONT");
         return running !== undefined;
       },
-      "worker-1 to be mid-trial",
+      "worker-1 to be frozen mid-trial",
       120_000,
     );
     phase(
@@ -639,15 +645,13 @@ describe("a sweep across hosts: NATS cluster (R3), controller and workers in net
     console.log(
       `nats-cluster: attempts ${trials.map((t) => `${t.id.slice(-6)}×${t.attempt}${t.retries.map((r) => ` (${r.reason})`).join("")}`).join("; ")}`,
     );
-    // The trial the victim held when it died came back and finished on the survivor. Found by its retry's reason,
-    // not by the id chosen before the kill: between that look and the kill the victim may finish its trial and
-    // claim the next (a clean-clone CI run saw it), and then the next one is the trial that has to come back.
+    // The trial the victim held when it was frozen came back, by its worker's silence, and finished on the survivor.
     const lost = `no heartbeat from worker ${victim.id}`;
     const redone = trials.filter((t) => t.retries.some((r) => r.reason.includes(lost)));
     expect(
       redone.map((t) => t.id),
-      `the trial worker-1 held at the kill (${victimTrial} a moment before)`,
-    ).toHaveLength(1);
+      "the trial worker-1 held when it was frozen",
+    ).toEqual([victimTrial]);
     expect.soft(redone[0]!.attempt).toBeGreaterThanOrEqual(2);
     expect.soft(redone[0]!.workerId).toBe(survivor.id);
     // The survivor kept training after its NATS node died.
