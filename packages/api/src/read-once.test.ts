@@ -36,4 +36,22 @@ describe("readOnce", () => {
     expect(before.every((t) => t.state === "waiting")).toBe(true);
     expect(after.every((t) => t.state === "cancelled")).toBe(true);
   });
+
+  it("keeps what it read across other reads: a view reading revisions and epochs beside the trials reads them once", async () => {
+    const store = await seeded();
+    let reads = 0;
+    const listTrials = store.listTrials.bind(store);
+    store.listTrials = (id) => {
+      reads++;
+      return listTrials(id);
+    };
+    const view = readOnce(store);
+    // what every per-sweep view does (loadSweepRuns), twice, and a trial page's epochs in between
+    for (let i = 0; i < 2; i++)
+      await Promise.all([view.listTrials("s"), view.listResults("s"), view.listRevisions("s")]);
+    await view.listEpochs("s:any", 1);
+    await view.countTrials(["s"]);
+    await view.listTrials("s");
+    expect(reads).toBe(1);
+  });
 });

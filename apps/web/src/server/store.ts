@@ -15,6 +15,7 @@ import { openRunStore } from "@tailsweep/db";
 import { TRPCError } from "@trpc/server";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { cache } from "react";
 import { REQUESTED_PAGE_HEADER } from "./requested-page";
 import { webSettings } from "./settings";
 
@@ -59,8 +60,10 @@ export async function requestContext(req?: Request): Promise<ApiContext> {
 /**
  * The tRPC caller for one server-component render; sends a browser that is not signed in to the sign-in page, which
  * brings it back to this page. Refusals are matched by code, not class: the error may come from another bundle.
+ * One per render (React's `cache`), so the components that ask for it share its read-once store: the sweep page's
+ * Pareto section read every trial and result a second time (bench/dashboard-browser.ts).
  */
-export async function api() {
+export const api = cache(async () => {
   let ctx: ApiContext;
   try {
     ctx = await requestContext();
@@ -69,7 +72,7 @@ export async function api() {
     throw e;
   }
   return createCaller(ctx);
-}
+});
 
 /**
  * Sends the browser to the sign-in page (a redirect: it never returns), with the page it asked for — as the proxy
