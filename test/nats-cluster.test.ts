@@ -365,12 +365,13 @@ function sweepFile(dir: string): string {
         labelRatio: 0.2,
       },
       model: { encoderWidths: [32], decoderWidths: [32], classifierWidths: [32], latentDim: 4 },
-      // Full batches (64): a trial must outlast the look at the cluster between choosing the victim and the kill.
+      // Full batches (64): trials long enough that worker-1, frozen at a random moment, is mostly found mid-trial.
       train: { epochs: 3, maxStepsPerEpoch: 6, evalEvery: 1 },
       search: { nu: [3, 5, 10, 30, 100] },
       seeds: trialCount / 5,
-      // 2 s heartbeats (stale after 6 s), as in sweep-faults.test.ts.
-      execution: { maxAttempts: 3, heartbeatSeconds: 2, trialTimeoutSeconds: 600 },
+      // 3 s heartbeats (stale after 9 s): worker-1 is frozen for a few seconds before the kill, and must not be
+      // taken for lost while the drill looks at what it runs.
+      execution: { maxAttempts: 3, heartbeatSeconds: 3, trialTimeoutSeconds: 600 },
     }),
   );
   return file;
@@ -378,6 +379,7 @@ function sweepFile(dir: string): string {
 
 interface JszStream {
   name: string;
+  consumer_detail?: { name: string; num_pending?: number; num_ack_pending?: number }[];
   config?: { num_replicas?: number };
   cluster?: { leader?: string; replicas?: { name: string; current: boolean }[] };
 }
@@ -554,21 +556,38 @@ describe("a sweep across hosts: NATS cluster (R3), controller and workers in net
     const controllerOn = natsNodes.filter((_, i) =>
       connz[i]!.connections.some((c) => c.ip === hosts.controller),
     );
-    // Freeze worker-1 (SIGSTOP stops its training threads too), let what it sent before settle, then look: a trial
-    // that is still running on it now can never finish there, so it is the one that must come back. Looking first
-    // and killing after raced with the trial: twice a clean-clone CI run saw it finish (or the worker sit between
-    // trials) in that gap, and the drill then had nothing to recover. Frozen between trials: thaw and look again.
-    const settleMs = 3_000;
+    // Freeze worker-1 (SIGSTOP stops its training threads too), wait until the controller has taken every event it
+    // sent, then look: a trial still running on it now can never finish there, so it is the one that must come back.
+    // Looking first and killing after raced with the trial: twice a clean-clone CI run saw it finish (or the worker
+    // sit between trials) in that gap, and the drill then had nothing to recover. Frozen between trials: thaw, again.
+    const live = natsNodes[(doomed + 1) % 3]!;
+    const eventsTaken = async () => {
+      const jsz = await monitor<Jsz>(live, "/jsz?accounts=true&streams=true&consumers=true");
+      const events = (jsz.account_details ?? [])
+        .flatMap((a) => a.stream_detail ?? [])
+        .find((st) => st.name === "TAILSWEEP_EVENTS");
+      return (events?.consumer_detail ?? []).every(
+        (c) => (c.num_pending ?? 0) === 0 && (c.num_ack_pending ?? 0) === 0,
+      );
+    };
     await waitFor(
       async () => {
+        if (victim.proc.child.exitCode !== null) throw new Error(`worker-1 exited:\n${victim.proc.log()}`);
         victim.proc.child.kill("SIGSTOP");
-        await sleep(settleMs);
-        const running = (await store.listTrials(sweepId)).find(
-          (t) => t.state === "running" && t.workerId === victim.id,
-        );
-        victimTrial = running?.id ?? "";
-        if (!running) victim.proc.child.kill("SIGCONT");
-        return running !== undefined;
+        let frozen = false;
+        try {
+          await sleep(500);
+          for (let i = 0; i < 10 && !(await eventsTaken()); i++) await sleep(250);
+          const trials = await store.listTrials(sweepId);
+          const running = trials.find((t) => t.state === "running" && t.workerId === victim.id);
+          if (!running && !trials.some((t) => t.state === "waiting"))
+            throw new Error("no trial left to freeze worker-1 on: make the sweep longer");
+          victimTrial = running?.id ?? "";
+          frozen = running !== undefined;
+          return frozen;
+        } finally {
+          if (!frozen) victim.proc.child.kill("SIGCONT");
+        }
       },
       "worker-1 to be frozen mid-trial",
       120_000,
@@ -646,7 +665,7 @@ describe("a sweep across hosts: NATS cluster (R3), controller and workers in net
       `nats-cluster: attempts ${trials.map((t) => `${t.id.slice(-6)}×${t.attempt}${t.retries.map((r) => ` (${r.reason})`).join("")}`).join("; ")}`,
     );
     // The trial the victim held when it was frozen came back, by its worker's silence, and finished on the survivor.
-    const lost = `no heartbeat from worker ${victim.id}`;
+    const lost = `no heartbeat from worker ${victim.id} for `;
     const redone = trials.filter((t) => t.retries.some((r) => r.reason.includes(lost)));
     expect(
       redone.map((t) => t.id),

@@ -52,10 +52,6 @@ const config: NextConfig = {
     "@node-rs/argon2",
   ],
   poweredByHeader: false,
-  // Next's own compression holds a streamed page back until its buffer fills (the sweep page's header waited for its
-  // slowest section): `tailsweep ui` compresses with a flush after each write instead. Behind a plain `next start`,
-  // let the reverse proxy compress.
-  compress: false,
   async headers() {
     return [{ source: "/:path*", headers: SECURITY_HEADERS }];
   },

@@ -37,21 +37,40 @@ describe("readOnce", () => {
     expect(after.every((t) => t.state === "cancelled")).toBe(true);
   });
 
-  it("keeps what it read across other reads: a view reading revisions and epochs beside the trials reads them once", async () => {
+  it("keeps what it read across other reads: views reading revisions, epochs and counts beside the trials read each once", async () => {
     const store = await seeded();
-    let reads = 0;
-    const listTrials = store.listTrials.bind(store);
+    const reads = { listTrials: 0, listResults: 0, listRevisions: 0, getTrial: 0 };
+    const { listTrials, listResults, listRevisions, getTrial } = {
+      listTrials: store.listTrials.bind(store),
+      listResults: store.listResults.bind(store),
+      listRevisions: store.listRevisions.bind(store),
+      getTrial: store.getTrial.bind(store),
+    };
     store.listTrials = (id) => {
-      reads++;
+      reads.listTrials++;
       return listTrials(id);
     };
+    store.listResults = (id) => {
+      reads.listResults++;
+      return listResults(id);
+    };
+    store.listRevisions = (id) => {
+      reads.listRevisions++;
+      return listRevisions(id);
+    };
+    store.getTrial = (id) => {
+      reads.getTrial++;
+      return getTrial(id);
+    };
     const view = readOnce(store);
-    // what every per-sweep view does (loadSweepRuns), twice, and a trial page's epochs in between
-    for (let i = 0; i < 2; i++)
+    // what every per-sweep view does (loadSweepRuns), twice, with reads that are not cached in between
+    for (let i = 0; i < 2; i++) {
       await Promise.all([view.listTrials("s"), view.listResults("s"), view.listRevisions("s")]);
-    await view.listEpochs("s:any", 1);
-    await view.countTrials(["s"]);
-    await view.listTrials("s");
-    expect(reads).toBe(1);
+      await view.listEpochs("s:any", 1);
+      await view.countTrials(["s"]);
+      await view.getTrial("s:any");
+    }
+    // not cached: a plain read goes to the store each time
+    expect(reads).toEqual({ listTrials: 1, listResults: 1, listRevisions: 1, getTrial: 2 });
   });
 });

@@ -107,27 +107,56 @@ function tidy(templateDir: string): void {
       rmSync(e.file, { force: true });
 }
 
-/** Bytes 257–261 of a file: "ustar" in a tar archive's first header. */
-function tarMagic(file: string): string {
+/**
+ * Whether a file looks like a whole tar archive: "ustar" at byte 257 of its first header, a length in 512-byte blocks
+ * and the two zero blocks that end an archive. Anything else (one cut short: a plain tarball has no checksum, as the
+ * gzipped one had) would reach PGlite's loader, whose failures surface as unhandled stream errors.
+ */
+function wholeTarball(file: string, size: number): boolean {
+  if (size < 3 * 512 || size % 512 !== 0) return false;
   const fd = openSync(file, "r");
   try {
     const magic = Buffer.alloc(5);
-    return readSync(fd, magic, 0, 5, 257) === 5 ? magic.toString("latin1") : "";
+    const end = Buffer.alloc(1024);
+    return (
+      readSync(fd, magic, 0, 5, 257) === 5 &&
+      magic.toString("latin1") === "ustar" &&
+      readSync(fd, end, 0, 1024, size - 1024) === 1024 &&
+      end.every((b) => b === 0)
+    );
   } finally {
     closeSync(fd);
   }
 }
 
+/** A template to load, and whether its file is still the one read (another process may have renamed a new one in). */
+interface Template {
+  tarball: Blob;
+  unchanged(): boolean;
+}
+
+/** `file` as it is now, to tell later whether it was replaced. */
+function fileIdentity(file: string): () => boolean {
+  const { ino, mtimeMs, size } = statSync(file);
+  return () => {
+    try {
+      const now = statSync(file);
+      return now.ino === ino && now.mtimeMs === mtimeMs && now.size === size;
+    } catch {
+      return false;
+    }
+  };
+}
+
 /**
- * The migrated template's tarball, from `templateDir` (a Blob read from the file when PGlite loads it), made there
- * first if absent; undefined when it
- * can be neither read nor made (the caller then runs initdb as before). Several processes may make it at once: each
+ * The migrated template's tarball, from `templateDir` (a Blob backed by the file, read when PGlite loads it), made
+ * there first if absent; undefined when it can be neither read nor made (the caller then runs initdb as before). Several processes may make it at once: each
  * writes its own temporary file and renames it into place, so a reader sees a whole template or none.
  */
 export async function pgliteTemplate(
   migrationsDir = MIGRATIONS_DIR,
   templateDir = defaultTemplateDir(),
-): Promise<Blob | undefined> {
+): Promise<Template | undefined> {
   if (templateDir === undefined) return undefined;
   try {
     ownDir(templateDir);
@@ -140,10 +169,9 @@ export async function pgliteTemplate(
   try {
     if (existsSync(file)) {
       assertOwn(file, "file");
-      // A tar archive's first header says "ustar" at byte 257; anything else would reach PGlite's loader, whose
-      // failures surface as unhandled stream errors rather than a rejected promise.
-      if (tarMagic(file) === "ustar") return await openAsBlob(file);
-      throw new Error(`${file} is not a tar archive`);
+      const unchanged = fileIdentity(file);
+      if (wholeTarball(file, statSync(file).size)) return { tarball: await openAsBlob(file), unchanged };
+      throw new Error(`${file} is not a whole tar archive`);
     }
   } catch {
     rmSync(file, { force: true }); // unreadable or cut short: made again below
@@ -160,8 +188,9 @@ export async function pgliteTemplate(
     const temporary = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
     writeFileSync(temporary, tarball, { mode: 0o600 });
     renameSync(temporary, file);
+    const unchanged = fileIdentity(file);
     tidy(templateDir);
-    return new Blob([tarball]);
+    return { tarball: new Blob([tarball]), unchanged };
   } catch {
     return undefined;
   }
@@ -185,16 +214,17 @@ export async function newPGlite(
   if (!template) return open();
   // What the folder held before (the store's lock, or whatever a user keeps there): never removed below.
   const before = new Set(dir !== "memory" && existsSync(dir) ? readdirSync(dir) : []);
-  const pglite = open(template);
+  const pglite = open(template.tarball);
   try {
     await pglite.waitReady;
     return pglite;
   } catch {
     await pglite.close().catch(() => {});
-    // A template this PGlite cannot load is made again next time. What it unpacked into a new folder goes, or the
-    // next opening would take the half-written folder for a database; then the old way.
+    // A template this PGlite cannot load is made again next time — unless another process renamed a new one over it
+    // meanwhile (a file-backed Blob fails once its file changes): that one is whole. What it unpacked into a new
+    // folder goes, or the next opening would take the half-written folder for a database; then the old way.
     const key = templateDir && templateKey(migrationsDir);
-    if (key) rmSync(path.join(templateDir, `${key}.tar`), { force: true });
+    if (key && template.unchanged()) rmSync(path.join(templateDir, `${key}.tar`), { force: true });
     if (dir !== "memory" && existsSync(dir))
       for (const name of readdirSync(dir))
         if (!before.has(name)) rmSync(path.join(dir, name), { recursive: true, force: true });

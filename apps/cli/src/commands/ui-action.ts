@@ -4,14 +4,12 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { constants as zlibConstants } from "node:zlib";
 import { hostName, isLoopbackHost, setDashboardHost } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { initBackend } from "@tailsweep/model";
 import { InputError } from "@tailsweep/schemas";
 import { trainingRunner, Worker } from "@tailsweep/worker";
-import compression from "compression";
 import type { BackendChoice } from "../options";
 import { openRuntime } from "../runtime";
 import { ServingGate } from "../serving-gate";
@@ -136,10 +134,6 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   const app = next({ dev: false, dir: web, hostname: o.host, port: o.port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  // Compressed here, not by Next (compress: false in apps/web/next.config.ts): Next's compression buffers a streamed
-  // page until its window fills, so the sweep page's header and progress waited for its slowest section. A sync
-  // flush after each write sends every streamed piece at once (docs/dashboard.md, "Performance").
-  const compress = compression({ flush: zlibConstants.Z_SYNC_FLUSH });
   const server = createServer((req, res) => {
     // Without sign-in, only this machine's own names may reach the dashboard: a web page whose name an attacker
     // points at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with it.
@@ -160,7 +154,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
           ?.trim()
       : "";
     req.headers["x-tailsweep-client"] = forwarded || req.socket.remoteAddress || "unknown";
-    compress(req, res, () => void handle(req, res));
+    void handle(req, res);
   });
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
