@@ -1,5 +1,6 @@
 import { randomStream } from "@tailsweep/random";
 import { InputError } from "@tailsweep/schemas";
+import { LRUCache } from "lru-cache";
 import { adjustPValues, type Correction } from "./multiple";
 import {
   type ComparisonOptions,
@@ -261,6 +262,30 @@ function findBest(
  * outright (a tie for first counts as no win).
  */
 function probabilityBest(
+  eligible: [string, Map<number, number>][],
+  best: string,
+  sign: number,
+  options: ComparisonOptions,
+): number {
+  const key = JSON.stringify([
+    best,
+    sign,
+    options.resamples,
+    options.seed,
+    eligible.map(([c, v]) => [c, [...v]]),
+  ]);
+  let probability = recentProbabilities.get(key);
+  if (probability === undefined) {
+    probability = resampledProbabilityBest(eligible, best, sign, options);
+    recentProbabilities.set(key, probability);
+  }
+  return probability;
+}
+
+/** The last answers of {@link probabilityBest}, by its whole input (seeded: the same input, the same answer). */
+const recentProbabilities = new LRUCache<string, number>({ max: 1_024 });
+
+function resampledProbabilityBest(
   eligible: [string, Map<number, number>][],
   best: string,
   sign: number,

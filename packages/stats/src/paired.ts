@@ -4,6 +4,7 @@ import ttest2 from "@stdlib/stats-ttest2";
 import wilcoxon from "@stdlib/stats-wilcoxon";
 import { randomStream } from "@tailsweep/random";
 import { InputError } from "@tailsweep/schemas";
+import { LRUCache } from "lru-cache";
 import { quickselect } from "./select";
 import { mean, sampleSd, tCritical } from "./summary";
 import { requireFinite, requireInteger, requireProbability } from "./validate";
@@ -200,6 +201,31 @@ export function bootstrapMeanCi(
   requireInteger("resamples", resamples, 0);
   const n = values.length;
   if (resamples === 0 || n < 2) return [Number.NaN, Number.NaN];
+  // The key is the whole input: doubles print as the shortest text that reads back as the same double.
+  const key = `${confidence} ${resamples} ${seed} ${values.join(" ")}`;
+  let interval = recentIntervals.get(key);
+  if (interval === undefined) {
+    interval = resampledInterval(values, confidence, resamples, seed);
+    recentIntervals.set(key, interval);
+  }
+  return [interval[0], interval[1]]; // a new pair: the caller may change it
+}
+
+/**
+ * The last intervals {@link bootstrapMeanCi} gave, by its whole input (≈ 100 bytes each). The dashboard draws a
+ * finished sweep's comparison table again on every view, and these 10,000-resample bootstraps were most of the sweep
+ * page's server time (≈ 250 ms of CPU a render for 100 configurations × 10 seeds; docs/dashboard.md). Seeded, so the
+ * same input always gives the same interval.
+ */
+const recentIntervals = new LRUCache<string, readonly [number, number]>({ max: 8_192 });
+
+function resampledInterval(
+  values: readonly number[],
+  confidence: number,
+  resamples: number,
+  seed: number,
+): readonly [number, number] {
+  const n = values.length;
   const draws = randomStream(seed, "bootstrap");
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
