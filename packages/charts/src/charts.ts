@@ -1,4 +1,5 @@
 import * as echarts from "echarts";
+import { LRUCache } from "lru-cache";
 import { cellColours, colourLookup, colourStops, divergingScale, sequentialScale } from "./colours";
 import {
   type ChartOption,
@@ -12,9 +13,39 @@ registerRenderers(echarts.registerCustomSeries);
 
 /**
  * Renders an ECharts option to an SVG string without a browser (ECharts' server-side renderer), so the dashboard can
- * ship charts inside its HTML and `tailsweep report` can write them as files.
+ * ship charts inside its HTML and `tailsweep report` can write them as files. The same option and size give the
+ * same picture, so the last ones are kept: a dashboard draws an unchanged sweep's charts again on every view, and
+ * drawing them was the largest share of the sweep page's server time (≈ 340 ms of CPU a render; docs/dashboard.md).
  */
 export function renderSvg(option: echarts.EChartsOption | ChartOption, width = 760, height = 320): string {
+  const key = optionKey(option, width, height);
+  const known = key === undefined ? undefined : recentSvgs.get(key);
+  if (known !== undefined) return known;
+  const svg = drawSvg(option, width, height);
+  if (key !== undefined) recentSvgs.set(key, svg);
+  return svg;
+}
+
+/** The last SVGs {@link renderSvg} drew, by option and size; at most ≈ 32 MB of keys and SVG text together. */
+const recentSvgs = new LRUCache<string, string>({
+  maxSize: 32_000_000,
+  sizeCalculation: (svg, key) => svg.length + key.length,
+});
+
+/**
+ * An option and its size as one JSON text, or undefined when a function is in it (JSON drops functions, so two
+ * options could share the text). Non-finite numbers are spelled out: JSON writes NaN and ±Infinity all as null.
+ */
+function optionKey(option: unknown, width: number, height: number): string | undefined {
+  let json = true;
+  const key = JSON.stringify([width, height, option], (_name, value: unknown) => {
+    if (typeof value === "function") json = false;
+    return typeof value === "number" && !Number.isFinite(value) ? { "<number>": String(value) } : value;
+  });
+  return json ? key : undefined;
+}
+
+function drawSvg(option: echarts.EChartsOption | ChartOption, width: number, height: number): string {
   const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width, height });
   try {
     chart.setOption({ animation: false, ...option });
