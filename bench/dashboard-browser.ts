@@ -14,6 +14,8 @@
 // Needs PostgreSQL (TEST_DATABASE_URL or the local trust default) and Chromium (CHROMIUM_PATH, else `command -v
 // chromium`). The dashboard is built first when apps/web/.next/BUILD_ID is missing, or with --rebuild.
 // Usage: node --import tsx bench/dashboard-browser.ts [--runs 5] [--hovers 10] [--rebuild] [--json]
+//        --serve: seed, serve and print the sweep page's URL and a session cookie (for curl or a profiler), measure
+//        nothing, and keep serving until interrupted.
 import { type ChildProcess, execSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
@@ -28,6 +30,7 @@ import { freshDatabase } from "./deployment";
 const args = process.argv.slice(2);
 const json = args.includes("--json");
 const rebuild = args.includes("--rebuild");
+const serveOnly = args.includes("--serve");
 const numberArg = (name: string, fallback: number) => {
   const v = args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback;
   if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a whole number ≥ 1`);
@@ -282,6 +285,12 @@ try {
   await startUi(database.url, port);
   const base = `http://127.0.0.1:${port}`;
   const session = await signIn(base, owner.email, owner.password);
+  if (serveOnly) {
+    console.log(
+      `serving ${base}${path}\ncookie: ${session.name}=${session.value}\n(interrupt to stop and drop the database)`,
+    );
+    await new Promise(() => {}); // until SIGINT or SIGTERM, whose handler cleans up
+  }
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? execSync("command -v chromium").toString().trim(),
     headless: true,
