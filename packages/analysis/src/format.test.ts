@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bestClaim, intervalNotes, pctInterval } from "./format";
+import { bestClaim, intervalNotes, namesInBrief, pctInterval } from "./format";
 
 describe("bestClaim", () => {
   const best = { config: "a", probabilityBest: 0.9 };
@@ -35,5 +35,14 @@ describe("pctInterval", () => {
     expect(pctInterval([Number.NaN, Number.NaN])).toEqual({ text: "[—, —]", clipped: false });
     expect(intervalNotes(false, false)).toEqual([]);
     expect(intervalNotes(true, true).map((n) => n[0])).toEqual(["‡", "!"]);
+  });
+});
+
+describe("namesInBrief", () => {
+  it("lists up to one name more than it shows, and counts the rest", () => {
+    expect(namesInBrief([])).toBe("");
+    expect(namesInBrief(["a", "b", "c", "d"])).toBe("a, b, c, d");
+    expect(namesInBrief(["a", "b", "c", "d", "e"])).toBe("a, b, c and 2 more");
+    expect(namesInBrief(["a", "b", "c"], 1)).toBe("a and 2 more");
   });
 });

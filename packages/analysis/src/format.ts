@@ -45,6 +45,16 @@ export function seedRanges(seeds: readonly number[]): string {
 }
 
 /**
+ * A list of names in a table cell: every name up to `shown + 1` of them, else the first `shown` and how many more
+ * (`a, b, c and 31 more`). A Pareto front of 100 configurations listed each dominated one's every dominator: 250 kB
+ * of the sweep page's HTML, and as much again in its React payload. The JSON views keep every name.
+ */
+export function namesInBrief(names: readonly string[], shown = 3): string {
+  if (names.length <= shown + 1) return names.join(", ");
+  return `${names.slice(0, shown).join(", ")} and ${names.length - shown} more`;
+}
+
+/**
  * What may be said of the best configuration (issue #20: a claim over zero tests was vacuous): better than every
  * other only when each was tested against it; otherwise which were not, and why.
  */

@@ -4,6 +4,7 @@ import {
   correctionName,
   FEW_SEEDS,
   intervalWriter,
+  namesInBrief,
   pct,
   pValue,
   signedPctInterval,
@@ -163,7 +164,7 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
           } n=${e.summary.n}${few(e.summary.n)}`,
       ),
       status[c.status],
-      c.dominatedBy.join(", "),
+      namesInBrief(c.dominatedBy),
     ]),
     out,
   );

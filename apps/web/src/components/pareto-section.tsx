@@ -1,6 +1,6 @@
 import { type ParetoOptions, paretoOption, paretoSvg } from "@tailsweep/charts";
 import { ObjectiveMetricSchema, RESULT_METRICS, type SweepObjective } from "@tailsweep/schemas";
-import { correctionName, intervalWriter, pct, pValue } from "../lib/format";
+import { correctionName, intervalWriter, namesInBrief, pct, pValue } from "../lib/format";
 import { frontObjective } from "../lib/front-objective";
 import { api } from "../server/store";
 import { InteractiveChart } from "./interactive-chart";
@@ -156,7 +156,7 @@ export async function ParetoSection({
                   ))}
                   <td className="num">{c.estimates.map((e) => e.summary.n).join(" / ")}</td>
                   <td>{STATUS[c.status]}</td>
-                  <td>{c.dominatedBy.join(", ")}</td>
+                  <td>{namesInBrief(c.dominatedBy)}</td>
                 </tr>
               ))}
             </tbody>

@@ -8,6 +8,7 @@ export {
   duration,
   FEW_SEEDS,
   intervalWriter,
+  namesInBrief,
   pct,
   pValue,
   seedRanges,
