@@ -83,7 +83,34 @@ export function comparePaired(
   requireFinite("b", b);
   const confidence = options.confidence ?? 0.95;
   requireProbability("confidence", confidence);
-  requireInteger("resamples", options.resamples ?? 10_000, 0);
+  const resamples = options.resamples ?? 10_000;
+  requireInteger("resamples", resamples, 0);
+  const seed = options.seed ?? 1;
+  const key = `${confidence} ${resamples} ${seed} ${a.join(" ")} / ${b.join(" ")}`;
+  let comparison = recentComparisons.get(key);
+  if (comparison === undefined) {
+    comparison = pairedComparison(a, b, confidence, resamples, seed);
+    recentComparisons.set(key, comparison);
+  }
+  return structuredClone(comparison); // the caller may change its copy
+}
+
+/**
+ * The last comparisons {@link comparePaired} made, by its whole input (≈ 0.5 kB each). The dashboard's comparison
+ * table tests the same pairs again on every view of an unchanged sweep: a 10,000-resample bootstrap, a t-test and a
+ * Wilcoxon test per configuration, ≈ 290 ms of CPU a render for 100 configurations × 10 seeds (docs/dashboard.md).
+ * Seeded, so a kept comparison is the one a new computation gives.
+ */
+const recentComparisons = new LRUCache<string, PairedComparison>({ max: 4_096 });
+
+function pairedComparison(
+  a: readonly number[],
+  b: readonly number[],
+  confidence: number,
+  resamples: number,
+  seed: number,
+): PairedComparison {
+  const n = a.length;
   const d = a.map((v, i) => v - b[i]!);
   const meanDiff = mean(d);
   const sdDiff = sampleSd(d);
@@ -110,7 +137,7 @@ export function comparePaired(
     meanDiff,
     sdDiff,
     ci: [r.ci[0]!, r.ci[1]!],
-    bootstrapCi: bootstrapMeanCi(d, confidence, options.resamples ?? 10_000, options.seed ?? 1),
+    bootstrapCi: bootstrapMeanCi(d, confidence, resamples, seed),
     dz: meanDiff / sdDiff,
     t: { statistic: r.statistic, df: r.df, p: r.pValue },
     wilcoxon: w,
@@ -201,31 +228,6 @@ export function bootstrapMeanCi(
   requireInteger("resamples", resamples, 0);
   const n = values.length;
   if (resamples === 0 || n < 2) return [Number.NaN, Number.NaN];
-  // The key is the whole input: doubles print as the shortest text that reads back as the same double.
-  const key = `${confidence} ${resamples} ${seed} ${values.join(" ")}`;
-  let interval = recentIntervals.get(key);
-  if (interval === undefined) {
-    interval = resampledInterval(values, confidence, resamples, seed);
-    recentIntervals.set(key, interval);
-  }
-  return [interval[0], interval[1]]; // a new pair: the caller may change it
-}
-
-/**
- * The last intervals {@link bootstrapMeanCi} gave, by its whole input (≈ 100 bytes each). The dashboard draws a
- * finished sweep's comparison table again on every view, and these 10,000-resample bootstraps were most of the sweep
- * page's server time (≈ 250 ms of CPU a render for 100 configurations × 10 seeds; docs/dashboard.md). Seeded, so the
- * same input always gives the same interval.
- */
-const recentIntervals = new LRUCache<string, readonly [number, number]>({ max: 8_192 });
-
-function resampledInterval(
-  values: readonly number[],
-  confidence: number,
-  resamples: number,
-  seed: number,
-): readonly [number, number] {
-  const n = values.length;
   const draws = randomStream(seed, "bootstrap");
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
