@@ -289,7 +289,10 @@ try {
     console.log(
       `serving ${base}${path}\ncookie: ${session.name}=${session.value}\n(interrupt to stop and drop the database)`,
     );
-    await new Promise(() => {}); // until SIGINT or SIGTERM, whose handler cleans up
+    // until SIGINT or SIGTERM, whose handler cleans up, or until the dashboard stops on its own
+    if (!server) throw new Error("tailsweep ui did not start");
+    const [code, signal] = await once(server, "exit");
+    throw new Error(`tailsweep ui exited (${signal ?? `code ${code}`}) while serving`);
   }
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? execSync("command -v chromium").toString().trim(),

@@ -19,30 +19,48 @@ registerRenderers(echarts.registerCustomSeries);
  */
 export function renderSvg(option: echarts.EChartsOption | ChartOption, width = 760, height = 320): string {
   const key = optionKey(option, width, height);
-  const known = key === undefined ? undefined : recentSvgs.get(key);
-  if (known !== undefined) return known;
-  const svg = drawSvg(option, width, height);
-  if (key !== undefined) recentSvgs.set(key, svg);
-  return svg;
+  return key === undefined
+    ? drawSvg(option, width, height)
+    : recentSvgs.memo(key, { context: { option, width, height } });
 }
 
-/** The last SVGs {@link renderSvg} drew, by option and size; at most ≈ 32 MB of keys and SVG text together. */
-const recentSvgs = new LRUCache<string, string>({
-  maxSize: 32_000_000,
+type Drawing = { option: echarts.EChartsOption | ChartOption; width: number; height: number };
+
+/** The last SVGs {@link renderSvg} drew, by option and size: at most 16 M characters of keys and SVG text together. */
+const recentSvgs = new LRUCache<string, string, Drawing>({
+  maxSize: 16_000_000,
   sizeCalculation: (svg, key) => svg.length + key.length,
+  memoMethod: (_key, _stale, { context: d }) => drawSvg(d.option, d.width, d.height),
 });
 
 /**
- * An option and its size as one JSON text, or undefined when a function is in it (JSON drops functions, so two
- * options could share the text). Non-finite numbers are spelled out: JSON writes NaN and ±Infinity all as null.
+ * An option and its size as one JSON text that tells apart everything ECharts does, or undefined when it cannot be
+ * written so (then it is drawn every time): JSON drops functions and properties set to undefined, which ECharts
+ * treats otherwise than absent ones (its defaults fill in only absent keys), writes NaN and ±Infinity alike as null,
+ * and writes a Date, a Map or a typed array as something else. So undefined and non-finite numbers are spelled out,
+ * and any object but a plain one or an array leaves the option uncached.
  */
 function optionKey(option: unknown, width: number, height: number): string | undefined {
-  let json = true;
-  const key = JSON.stringify([width, height, option], (_name, value: unknown) => {
-    if (typeof value === "function") json = false;
-    return typeof value === "number" && !Number.isFinite(value) ? { "<number>": String(value) } : value;
-  });
-  return json ? key : undefined;
+  let plain = true;
+  const key = JSON.stringify(
+    [width, height, option],
+    function (this: Record<string, unknown>, name: string, value: unknown) {
+      if (value === undefined) return { "<undefined>": true };
+      if (typeof value === "number" && !Number.isFinite(value)) return { "<number>": String(value) };
+      if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
+        plain = false;
+        return null; // the key is not used (and JSON.stringify throws on a bigint)
+      }
+      if (typeof value === "object" && value !== null) {
+        const prototype = Object.getPrototypeOf(value);
+        if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) plain = false;
+      }
+      // toJSON has run already (a Date arrives as its text): the holder's own value says what it was
+      if (this[name] instanceof Date) plain = false;
+      return value;
+    },
+  );
+  return plain ? key : undefined;
 }
 
 function drawSvg(option: echarts.EChartsOption | ChartOption, width: number, height: number): string {

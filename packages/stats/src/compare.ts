@@ -267,33 +267,37 @@ function probabilityBest(
   sign: number,
   options: ComparisonOptions,
 ): number {
-  const key = JSON.stringify([
-    best,
-    sign,
-    options.resamples,
-    options.seed,
-    eligible.map(([c, v]) => [c, [...v]]),
-  ]);
-  let probability = recentProbabilities.get(key);
-  if (probability === undefined) {
-    probability = resampledProbabilityBest(eligible, best, sign, options);
-    recentProbabilities.set(key, probability);
-  }
-  return probability;
+  const resamples = Math.min(options.resamples ?? 10_000, 2_000);
+  const seed = options.seed ?? 1;
+  // The whole input: the candidates in their order (a tie goes to the first), their seeds' values, the draws.
+  const key = JSON.stringify([best, sign, resamples, seed, eligible.map(([c, v]) => [c, [...v]])]);
+  return recentProbabilities.memo(key, { context: { eligible, best, sign, resamples, seed } });
 }
 
-/** The last answers of {@link probabilityBest}, by its whole input (seeded: the same input, the same answer). */
-const recentProbabilities = new LRUCache<string, number>({ max: 1_024 });
+/**
+ * The last answers of {@link probabilityBest}, by its whole input; bounded by its keys' length (≈ 16 MB of text: a
+ * key holds every configuration's seed values, and a sweep watched live makes a new one with every result).
+ */
+const recentProbabilities = new LRUCache<
+  string,
+  number,
+  { eligible: [string, Map<number, number>][]; best: string; sign: number; resamples: number; seed: number }
+>({
+  maxSize: 8_000_000,
+  sizeCalculation: (_probability, key) => key.length,
+  memoMethod: (_key, _stale, { context: c }) =>
+    resampledProbabilityBest(c.eligible, c.best, c.sign, c.resamples, c.seed),
+});
 
 function resampledProbabilityBest(
   eligible: [string, Map<number, number>][],
   best: string,
   sign: number,
-  options: ComparisonOptions,
+  resamples: number,
+  seed: number,
 ): number {
   const allSeeds = [...new Set(eligible.flatMap(([, v]) => [...v.keys()]))].sort((x, y) => x - y);
-  const resamples = Math.min(options.resamples ?? 10_000, 2_000);
-  const draws = randomStream(options.seed ?? 1, "probability-best");
+  const draws = randomStream(seed, "probability-best");
   let wins = 0;
   for (let r = 0; r < resamples; r++) {
     const draw = allSeeds.map(() => allSeeds[draws.int(allSeeds.length)]!);

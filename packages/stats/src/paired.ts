@@ -86,22 +86,28 @@ export function comparePaired(
   const resamples = options.resamples ?? 10_000;
   requireInteger("resamples", resamples, 0);
   const seed = options.seed ?? 1;
+  // The key is the whole input: a double prints as the shortest text that reads back as the same double.
   const key = `${confidence} ${resamples} ${seed} ${a.join(" ")} / ${b.join(" ")}`;
-  let comparison = recentComparisons.get(key);
-  if (comparison === undefined) {
-    comparison = pairedComparison(a, b, confidence, resamples, seed);
-    recentComparisons.set(key, comparison);
-  }
-  return structuredClone(comparison); // the caller may change its copy
+  const kept = recentComparisons.memo(key, { context: { a, b, confidence, resamples, seed } });
+  return structuredClone(kept); // the caller may change its copy
 }
 
 /**
- * The last comparisons {@link comparePaired} made, by its whole input (≈ 0.5 kB each). The dashboard's comparison
- * table tests the same pairs again on every view of an unchanged sweep: a 10,000-resample bootstrap, a t-test and a
- * Wilcoxon test per configuration, ≈ 290 ms of CPU a render for 100 configurations × 10 seeds (docs/dashboard.md).
- * Seeded, so a kept comparison is the one a new computation gives.
+ * The last comparisons {@link comparePaired} made, by its whole input. The dashboard's comparison table and Pareto
+ * claims test the same pairs again on every view of an unchanged sweep: a 10,000-resample bootstrap, a t-test and a
+ * Wilcoxon test per pair (≈ 290 ms of CPU a render for 100 configurations × 10 seeds; docs/dashboard.md). Seeded,
+ * so a kept comparison is the one a new computation gives. Bounded by its keys' length (≈ 16 MB of text with the
+ * ≈ 0.5 kB each comparison adds), so many seeds keep fewer comparisons rather than more memory.
  */
-const recentComparisons = new LRUCache<string, PairedComparison>({ max: 4_096 });
+const recentComparisons = new LRUCache<
+  string,
+  PairedComparison,
+  { a: readonly number[]; b: readonly number[]; confidence: number; resamples: number; seed: number }
+>({
+  maxSize: 8_000_000,
+  sizeCalculation: (_comparison, key) => key.length + 256,
+  memoMethod: (_key, _stale, { context: c }) => pairedComparison(c.a, c.b, c.confidence, c.resamples, c.seed),
+});
 
 function pairedComparison(
   a: readonly number[],

@@ -151,7 +151,7 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
       "configuration",
       ...front.objectives.map((o) => `${o.metric} [95% CI]`),
       "status",
-      "dominated by (means)",
+      "dominated by (means; --json lists all)",
     ],
     front.configurations.map((c) => [
       c.config,
