@@ -1,7 +1,7 @@
 import { InProcessBus } from "@tailsweep/bus";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { InMemoryRunStore, type RunStore, type TrialRecord, workerStatus } from "@tailsweep/sweep";
-import { scriptedResult } from "@tailsweep/sweep/testing";
+import { countReads, scriptedResult } from "@tailsweep/sweep/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Controller } from "./controller";
 
@@ -205,17 +205,10 @@ describe("Controller", () => {
 
   it("routes each trial by its stored kind, and looks after the queue without reading back what it wrote", async () => {
     const store = new InMemoryRunStore();
-    const reads = { listTrials: 0, getTrial: 0 };
-    const listTrials = store.listTrials.bind(store);
-    const getTrial = store.getTrial.bind(store);
-    store.listTrials = (id) => {
-      reads.listTrials++;
-      return listTrials(id);
-    };
-    store.getTrial = (id) => {
-      reads.getTrial++;
-      return getTrial(id);
-    };
+    const {
+      reads,
+      uncounted: { listTrials, getTrial },
+    } = countReads(store);
     const { bus, controller } = await started(store);
     const gpuSpec = parseSweepFile({ ...file, execution: { gpu: { nu: [10] } } });
     await controller.submit(gpuSpec, "sw");
@@ -239,7 +232,7 @@ describe("Controller", () => {
       handBack: true,
     });
     await new Promise((r) => setTimeout(r, 200));
-    expect(reads).toEqual({ listTrials: 0, getTrial: 0 });
+    expect(reads).toEqual({ listTrials: 0, listResults: 0, listRevisions: 0, getTrial: 0 });
     expect(await getTrial(trial!.id)).toMatchObject({ state: "waiting", attempt: 2 });
     // The first message and the two re-queued attempts' messages: all on the CPU queue (nu=5).
     expect((await bus.queuedTrials(["sw"])).get("sw")).toEqual({ cpu: 4, gpu: 2 });

@@ -1,5 +1,6 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
+import { countReads } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { readOnce } from "./read-once";
 
@@ -13,18 +14,13 @@ async function seeded() {
 describe("readOnce", () => {
   it("reads each sweep's trials once however many times it is asked", async () => {
     const store = await seeded();
-    let reads = 0;
-    const listTrials = store.listTrials.bind(store);
-    store.listTrials = (id) => {
-      reads++;
-      return listTrials(id);
-    };
+    const { reads } = countReads(store);
     const view = readOnce(store);
     const [a, b] = await Promise.all([view.listTrials("s"), view.listTrials("s")]);
     expect(a).toBe(b);
     expect(a).toHaveLength(4);
     await view.listTrials("other");
-    expect(reads).toBe(2);
+    expect(reads.listTrials).toBe(2);
   });
 
   it("forgets what it read after a write through it", async () => {
@@ -39,29 +35,7 @@ describe("readOnce", () => {
 
   it("keeps what it read across other reads: views reading revisions, epochs and counts beside the trials read each once", async () => {
     const store = await seeded();
-    const reads = { listTrials: 0, listResults: 0, listRevisions: 0, getTrial: 0 };
-    const { listTrials, listResults, listRevisions, getTrial } = {
-      listTrials: store.listTrials.bind(store),
-      listResults: store.listResults.bind(store),
-      listRevisions: store.listRevisions.bind(store),
-      getTrial: store.getTrial.bind(store),
-    };
-    store.listTrials = (id) => {
-      reads.listTrials++;
-      return listTrials(id);
-    };
-    store.listResults = (id) => {
-      reads.listResults++;
-      return listResults(id);
-    };
-    store.listRevisions = (id) => {
-      reads.listRevisions++;
-      return listRevisions(id);
-    };
-    store.getTrial = (id) => {
-      reads.getTrial++;
-      return getTrial(id);
-    };
+    const { reads } = countReads(store);
     const view = readOnce(store);
     // what every per-sweep view does (loadSweepRuns), twice, with reads that are not cached in between
     for (let i = 0; i < 2; i++) {

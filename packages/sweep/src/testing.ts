@@ -33,3 +33,39 @@ export async function finishWaiting(
     await store.completeTrial(t.id, claimed!.attempt, scriptedResult(scoreOf(t), options.seconds), now);
   }
 }
+
+/** The calls a test counts of {@link countReads}: the reads a view or the controller repeats when it should not. */
+export interface StoreReads {
+  listTrials: number;
+  listResults: number;
+  listRevisions: number;
+  getTrial: number;
+}
+
+/**
+ * Counts the calls of the store's per-sweep and per-trial reads: each method is replaced on `store` by one that counts,
+ * then calls the original. Returns the live counts, and the originals for a test's own reads, which are not counted.
+ */
+export function countReads(store: RunStore): {
+  reads: StoreReads;
+  uncounted: Pick<RunStore, keyof StoreReads>;
+} {
+  const reads: StoreReads = { listTrials: 0, listResults: 0, listRevisions: 0, getTrial: 0 };
+  const uncounted = {
+    listTrials: store.listTrials.bind(store),
+    listResults: store.listResults.bind(store),
+    listRevisions: store.listRevisions.bind(store),
+    getTrial: store.getTrial.bind(store),
+  };
+  const counting =
+    <R>(name: keyof StoreReads, read: (id: string) => R) =>
+    (id: string): R => {
+      reads[name]++;
+      return read(id);
+    };
+  store.listTrials = counting("listTrials", uncounted.listTrials);
+  store.listResults = counting("listResults", uncounted.listResults);
+  store.listRevisions = counting("listRevisions", uncounted.listRevisions);
+  store.getTrial = counting("getTrial", uncounted.getTrial);
+  return { reads, uncounted };
+}
