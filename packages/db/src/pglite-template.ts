@@ -15,6 +15,7 @@ import {
   readSync,
   renameSync,
   rmSync,
+  type Stats,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -135,9 +136,8 @@ interface Template {
   unchanged(): boolean;
 }
 
-/** `file` as it is now, to tell later whether it was replaced. */
-function fileIdentity(file: string): () => boolean {
-  const { ino, mtimeMs, size } = statSync(file);
+/** Whether `file` is later still the one whose stats were `{ ino, mtimeMs, size }` (not replaced since). */
+function fileIdentity(file: string, { ino, mtimeMs, size }: Stats): () => boolean {
   return () => {
     try {
       const now = statSync(file);
@@ -169,8 +169,9 @@ export async function pgliteTemplate(
   try {
     if (existsSync(file)) {
       assertOwn(file, "file");
-      const unchanged = fileIdentity(file);
-      if (wholeTarball(file, statSync(file).size)) return { tarball: await openAsBlob(file), unchanged };
+      const stats = statSync(file);
+      if (wholeTarball(file, stats.size))
+        return { tarball: await openAsBlob(file), unchanged: fileIdentity(file, stats) };
       throw new Error(`${file} is not a whole tar archive`);
     }
   } catch {
@@ -188,7 +189,7 @@ export async function pgliteTemplate(
     const temporary = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
     writeFileSync(temporary, tarball, { mode: 0o600 });
     renameSync(temporary, file);
-    const unchanged = fileIdentity(file);
+    const unchanged = fileIdentity(file, statSync(file));
     tidy(templateDir);
     return { tarball: new Blob([tarball]), unchanged };
   } catch {
