@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { chmod, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -25,11 +26,15 @@ export async function wholeFileWriter(path: string): Promise<WholeFileWriter> {
   return async (chunks) => {
     // unique per call, not per process: two exports to one path may run in one process (the CLI's tests do)
     const partial = join(dirname(target), `.${basename(target)}.${randomUUID().slice(0, 8)}.partial`);
+    const file = createWriteStream(partial, existing && { mode: existing.mode & 0o7777 });
     try {
-      await pipeline(chunks, createWriteStream(partial, existing && { mode: existing.mode & 0o7777 }));
+      await pipeline(chunks, file);
       if (existing) await chmod(partial, existing.mode & 0o7777); // the mode option is masked by the umask
       await rename(partial, target);
     } catch (e) {
+      // A stream that fails at once can reject the pipeline before the file's open has finished, which would then
+      // create it after the rm (a clean-clone CI run found the partial file left): wait until it is closed.
+      if (!file.closed) await once(file, "close").catch(() => {});
       await rm(partial, { force: true });
       throw e;
     }
