@@ -2,11 +2,21 @@
 // ms per step. A step of these small models is bound by the per-kernel cost of the tfjs engine (scopes, tape,
 // dispatch: ≈ 10 µs a kernel), so the count is the number to bring down; `--stack Name` prints where a kernel is
 // called from (the 8 most frequent call sites).
-// Usage: node --import tsx bench/peers/kernels-per-step.ts [--stack Multiply]
+// `--unfused` keeps tfjs's ops where the wasm backends fuse the decoders' output layers (fused-reconstruction.ts), to
+// compare the two in separate runs.
+// Usage: node --import tsx bench/peers/kernels-per-step.ts [--stack Multiply] [--unfused]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadDataset } from "@tailsweep/data";
-import { backendDefaultsFromEnv, configureBackend, initBackend, tf, trainModel } from "@tailsweep/model";
+import {
+  backendDefaultsFromEnv,
+  configureBackend,
+  fusedReconstructionActive,
+  initBackend,
+  tf,
+  trainModel,
+  useNativeReconstruction,
+} from "@tailsweep/model";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
 import { parse } from "yaml";
@@ -20,6 +30,7 @@ const { config } = trial!;
 // A script is its own app: TAILSWEEP_BACKEND is read here, as the CLI's settings read it.
 configureBackend(backendDefaultsFromEnv(process.env));
 const backend = await initBackend({});
+if (process.argv.includes("--unfused")) useNativeReconstruction(undefined);
 const dataset = await loadDataset(config.dataset);
 await trainModel(dataset, config.model, { ...config.train, epochs: 1 }); // warm-up: JIT, wasm tier-up
 
@@ -62,7 +73,7 @@ const counted = steps - 1;
 const total = [...counts.values()].reduce((a, b) => a + b, 0);
 const median = stepTimes.sort((a, b) => a - b)[Math.floor(stepTimes.length / 2)]!;
 console.log(
-  `${backend.name}: ${counted} steps, ${(total / counted).toFixed(0)} kernels per step, ${median.toFixed(1)} ms per step (median, counting on)`,
+  `${backend.name}${fusedReconstructionActive() ? " (decoder outputs fused)" : ""}: ${counted} steps, ${(total / counted).toFixed(0)} kernels per step, ${median.toFixed(1)} ms per step (median, counting on)`,
 );
 console.log(
   [...counts]

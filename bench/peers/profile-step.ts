@@ -1,6 +1,6 @@
 // Kernel-time breakdown of one benchmark case's training step (tf.profile), to see where a step's time goes: the
 // kernels' own time against the step's wall time (on a GPU the rest is dispatch and synchronisation).
-// Usage: node --import tsx bench/peers/profile-step.ts <reference|proposed> [threads=2] [batch] [--calls]
+// Usage: node --import tsx bench/peers/profile-step.ts <reference|proposed|quick> [threads=2] [batch] [--calls]
 // (`--calls`: also the 30 costliest single kernel calls with their input shapes, summed over calls of the same shapes.)
 // (TAILSWEEP_BACKEND picks the backend; `batch` is the proposed case's, half labeled, half unlabeled.)
 import {

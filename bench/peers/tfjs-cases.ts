@@ -125,5 +125,16 @@ function proposedCase(p: typeof PROPOSED, posterior: "sample" | "mean"): BenchCa
 export function buildCase(name: string, batch?: number, posterior: "sample" | "mean" = "sample"): BenchCase {
   if (name === "reference") return referenceCase(posterior);
   if (name === "proposed") return proposedCase(batch === undefined ? PROPOSED : proposedAt(batch), posterior);
-  throw new Error(`unknown benchmark case '${name}' (reference, proposed)`);
+  // examples/quick.yaml's model (widths 128, latent 16): tfjs only, to profile the quick sweep's step.
+  if (name === "quick")
+    return proposedCase(
+      {
+        ...(batch === undefined ? PROPOSED : proposedAt(batch)),
+        widths: [128],
+        classifierWidths: [128],
+        latentDim: 16,
+      },
+      posterior,
+    );
+  throw new Error(`unknown benchmark case '${name}' (reference, proposed, quick)`);
 }

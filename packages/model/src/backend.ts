@@ -26,6 +26,7 @@ import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { useNativeAdam } from "./adam";
+import { installFusedReconstruction, useNativeReconstruction } from "./fused-reconstruction";
 import { loadNativeKernels, type NativeKernelsResult } from "./native-kernels";
 import { shareSavedTensors } from "./shared-saved-tensors";
 import { installWasmBinaryOps } from "./wasm-binary-ops";
@@ -314,7 +315,7 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
         info: freeze({
           name,
           tfjsBackend: "wasm",
-          detail: blasDetail(blas, wasm),
+          detail: blasDetail(blas, wasm) + fusedDetail(native),
           kernels: nativeDetail(native),
           versions,
         }),
@@ -328,7 +329,7 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
       const native = await useNative(blasThreads ?? defaults.blasThreads ?? 1);
       const wasm = await useWasm();
       versions["@tensorflow/tfjs-backend-wasm"] = version_wasm;
-      const detail = `${wasm}; transposed matMuls run as Transpose + XNNPACK matMul`;
+      const detail = `${wasm}; transposed matMuls run as Transpose + XNNPACK matMul${fusedDetail(native)}`;
       return {
         info: freeze({ name, tfjsBackend: "wasm", detail, kernels: nativeDetail(native), versions }),
         native,
@@ -432,7 +433,7 @@ async function keepActive(current: Active, blasThreads: number | undefined): Pro
     if (current.native?.ok) current.native.kernels.setThreads(blasThreads);
     current.info = freeze({
       ...current.info,
-      detail: blasDetail(current.blas, current.wasm ?? "wasm"),
+      detail: blasDetail(current.blas, current.wasm ?? "wasm") + fusedDetail(current.native),
       ...(current.native && { kernels: nativeDetail(current.native) }),
     });
   }
@@ -454,7 +455,17 @@ async function useNative(threads: number): Promise<NativeKernelsResult> {
   const native = await loadNativeKernels();
   if (native.ok) native.kernels.setThreads(threads);
   useNativeAdam(native.ok ? native.kernels : undefined);
+  installFusedReconstruction();
+  useNativeReconstruction(native.ok ? native.kernels : undefined);
   return native;
+}
+
+/**
+ * The fused decoder output (fused-reconstruction.ts) rounds differently from tfjs's ops, so whether it runs belongs
+ * in `detail`, which a checkpoint's fingerprint holds: a run is resumed only where it would compute the same bits.
+ */
+function fusedDetail(native: NativeKernelsResult | undefined): string {
+  return native?.ok ? "; decoder output layers + reconstruction error fused (native C)" : "";
 }
 
 function nativeDetail(native: NativeKernelsResult): string {

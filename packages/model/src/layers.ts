@@ -57,6 +57,21 @@ export function applyMlp(mlp: Mlp, x: tf.Tensor2D): tf.Tensor2D {
   return h;
 }
 
+/**
+ * The MLP up to its last matrix product, and its last bias: {@link applyMlp} is `add(product, bias)` of these, for a
+ * caller that fuses the output layer's bias with what follows (fused-reconstruction.ts).
+ */
+export function applyMlpUntilBias(mlp: Mlp, x: tf.Tensor2D): { product: tf.Tensor2D; bias: tf.Tensor1D } {
+  let h = x;
+  const last = mlp.layers.length - 1;
+  mlp.layers.forEach((layer, i) => {
+    if (i === last) return;
+    h = activate(tf.add(tf.matMul(h, layer.W as tf.Tensor2D), layer.b) as tf.Tensor2D, mlp.activation);
+  });
+  const output = mlp.layers[last]!;
+  return { product: tf.matMul(h, output.W as tf.Tensor2D), bias: output.b as tf.Tensor1D };
+}
+
 function activate(h: tf.Tensor2D, activation: Activation): tf.Tensor2D {
   if (activation === "relu") return tf.relu(h);
   return (activation === "elu" ? tf.elu(h) : tf.leakyRelu(h, 0.2)) as tf.Tensor2D;

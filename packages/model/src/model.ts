@@ -4,8 +4,9 @@ import type { RandomStream } from "@tailsweep/random";
 import type { ModelConfig } from "@tailsweep/schemas";
 import { DistributionAlignment, labeledPrior } from "./alignment";
 import { sampleGaussianPosterior, sampleStudentTPosterior } from "./distributions";
+import { decodedReconstructionError } from "./fused-reconstruction";
 import { type GammaConstants, gammaConstants } from "./gamma-constants";
-import { applyMlp, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";
+import { applyMlp, applyMlpUntilBias, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";
 import {
   alignedUnlabeledRows,
   classificationLoss,
@@ -13,7 +14,6 @@ import {
   gaussianRegularizer,
   matchedVariance,
   matchedVarianceRegularizer,
-  reconstructionError,
   studentTKlRegularizer,
 } from "./losses";
 import { type Expert, productOfExperts } from "./poe";
@@ -267,16 +267,12 @@ export class MultimodalVae {
     const scale = this.config.lossScale === "paper" ? 0.5 : 1;
     const nS = S.reduce((s, i) => s + this.dims[i]!, 0);
     const consts = this.constants(nS);
-    const tile = (t: tf.Tensor2D) => repeatRows(t, tileClasses);
-    const xTargets = S.map((i) => cached(memo, `x/${i}/${tileClasses}`, () => tile(xs[i]!)));
     const experts = this.posteriorExperts(xs, yOneHot, S, memo, tileClasses);
     // A mixture averages the per-expert terms (stratified, one draw from each component).
     const perExpert = experts.map((post) => {
       const z = step.posterior === "mean" ? post.mu : this.samplePosterior(post, nS, step.rng);
       const decoderIn = tf.concat([z, yOneHot], 1);
-      const rec = tf.addN(
-        S.map((i, j) => reconstructionError(xTargets[j]!, this.decode(i, decoderIn), this.config.sigma)),
-      );
+      const rec = tf.addN(S.map((i) => this.reconstruction(i, decoderIn, xs[i]!, tileClasses, memo)));
       const reg = this.regularizer(post, z, consts);
       return tf.add(rec, tf.mul(step.regWeight, reg));
     });
@@ -391,10 +387,23 @@ export class MultimodalVae {
     });
   }
 
-  private decode(i: number, decoderIn: tf.Tensor2D): tf.Tensor2D {
-    const out = applyMlp(this.decoders[i]!, decoderIn);
-    const k = this.modalities[i]!;
-    return this.shape.decoderOutputs[k] === "sigmoid" ? tf.sigmoid(out) : out;
+  /**
+   * ‖x_i − x̂_i‖²/σ² per row of `decoderIn` (eq. R3), x̂_i decoded from it by modality i's decoder; with `tileClasses`
+   * the rows are x's tiled class-major. The decoder's output layer is fused with the error where the backend can
+   * (fused-reconstruction.ts); elsewhere the tiled x is made once per step and modality (`memo`).
+   */
+  private reconstruction(
+    i: number,
+    decoderIn: tf.Tensor2D,
+    x: tf.Tensor2D,
+    tileClasses: number,
+    memo: Map<string, tf.Tensor2D> | undefined,
+  ): tf.Tensor1D {
+    const { product, bias } = applyMlpUntilBias(this.decoders[i]!, decoderIn);
+    const output = this.shape.decoderOutputs[this.modalities[i]!]!;
+    return decodedReconstructionError(product, bias, x, output, this.config.sigma, () =>
+      cached(memo, `x/${i}/${tileClasses}`, () => repeatRows(x, tileClasses)),
+    );
   }
 
   /** Concatenation of the used modalities, zero-filled where a modality is outside S. */

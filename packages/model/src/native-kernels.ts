@@ -9,10 +9,11 @@
  * wasm kernels: the results are the same bit for bit either way (native-kernels.test.ts).
  *
  * Flags: `-ffp-contract=off` keeps every multiply and add its own float32 rounding (no fused multiply-add), and
- * there is no `-ffast-math`, so the C code rounds exactly as tfjs's float32 kernels do; `-fopenmp` runs the loops on
- * the BLAS threads' count (elementwise, so the thread count does not change a bit).
+ * there is no `-ffast-math`, so the C code rounds exactly as tfjs's float32 kernels do, and the same on every CPU
+ * and vector width (`-march=native`, where the compiler has it); `-fopenmp` runs the loops on the BLAS threads'
+ * count (each output is one thread's, so the thread count does not change a bit).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +22,7 @@ import { assertOwn, cacheDirCandidates, ownDir } from "@tailsweep/schemas/own-ca
 const SOURCE = `
 #include <math.h>
 #include <omp.h>
+#include <string.h>
 
 void ts_set_threads(int n) { omp_set_num_threads(n); }
 int ts_get_threads(void) { return omp_get_max_threads(); }
@@ -44,9 +46,130 @@ void ts_adam_update(int n, const float *restrict x, const float *restrict m, con
     out_v[i] = vi;
   }
 }
+
+/* exp(x) in float32 arithmetic that gcc vectorises, Cephes' expf: x = n·ln 2 + r with |r| ≤ ln 2 / 2 (n by the
+   1.5·2^23 rounding trick, ln 2 in two parts), a degree-7 polynomial in r, 2^n from the exponent bits; ≈ 1 ulp on the
+   clamped range. libm's expf vectorises only under -ffast-math, and a scalar expf per element of a [640 × 784]
+   decoder output costs more than the tfjs kernels the fused kernels replace. */
+static inline float ts_exp(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
+  const float shifter = 12582912.0f;
+  float t = x * 1.44269504088896341f + shifter;
+  float n = t - shifter;
+  int bits;
+  memcpy(&bits, &t, sizeof bits);
+  int exponent = (bits - 0x4B400000 + 127) << 23;
+  float scale;
+  memcpy(&scale, &exponent, sizeof scale);
+  float r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  return (p * r * r + r + 1.0f) * scale;
+}
+
+static inline float ts_sigmoid(float a) { return 1.0f / (1.0f + ts_exp(-a)); }
+#define TS_IDENTITY(a) (a)
+
+/* Lanes of a row sum: column j adds into lane j mod LANES and the lanes are added in order at the end, so the sum is
+   the same bits whatever the vector width the compiler chose (SSE2 to AVX-512) and whatever the thread count. */
+#define LANES 16
+#define TS_ROW_SUM(DECODE, sum)                                                                                      \
+  float lanes[LANES] = {0};                                                                                          \
+  int j = 0;                                                                                                         \
+  for (; j + LANES <= cols; j += LANES)                                                                              \
+    for (int l = 0; l < LANES; l++) {                                                                                \
+      float d = DECODE(pr[j + l] + b[j + l]) - xr[j + l];                                                            \
+      lanes[l] += d * d;                                                                                             \
+    }                                                                                                                \
+  for (int l = 0; j + l < cols; l++) {                                                                               \
+    float d = DECODE(pr[j + l] + b[j + l]) - xr[j + l];                                                              \
+    lanes[l] += d * d;                                                                                               \
+  }                                                                                                                  \
+  float sum = 0.0f;                                                                                                  \
+  for (int l = 0; l < LANES; l++) sum += lanes[l];
+
+/* The reconstruction error of a decoder's output layer (docs/model.md eq. R3), per row r of a = p + b (rows × cols):
+   Σ_j (x[r mod xrows, j] − out(a_rj))² / sigma2, with out the sigmoid or the identity. x has xrows rows and the
+   rows of p are the batch tiled class-major (row r is x's row r mod xrows), so the tiled x is never made. The
+   sigmoid test sits outside the inner loops: gcc vectorises only loops without branches. */
+void ts_reconstruction(int rows, int cols, int xrows, const float *restrict p, const float *restrict b,
+                       const float *restrict x, int sigmoid, float sigma2, float *restrict out) {
+#pragma omp parallel for schedule(static) if ((long)rows * cols >= 65536)
+  for (int r = 0; r < rows; r++) {
+    const float *pr = p + (long)r * cols;
+    const float *xr = x + (long)(r % xrows) * cols;
+    if (sigmoid) {
+      TS_ROW_SUM(ts_sigmoid, sum)
+      out[r] = sum / sigma2;
+    } else {
+      TS_ROW_SUM(TS_IDENTITY, sum)
+      out[r] = sum / sigma2;
+    }
+  }
+}
+
+/* Its gradient in p (and so in b, summed over rows): dy_r · 2·(out(a_rj) − x_rj) / sigma2, times the sigmoid's
+   derivative out·(1 − out) when out is the sigmoid. */
+void ts_reconstruction_grad(int rows, int cols, int xrows, const float *restrict p, const float *restrict b,
+                            const float *restrict x, const float *restrict dy, int sigmoid, float sigma2,
+                            float *restrict dp) {
+#pragma omp parallel for schedule(static) if ((long)rows * cols >= 65536)
+  for (int r = 0; r < rows; r++) {
+    const float *pr = p + (long)r * cols;
+    const float *xr = x + (long)(r % xrows) * cols;
+    float *dr = dp + (long)r * cols;
+    float g = 2.0f * (dy[r] / sigma2);
+    if (sigmoid)
+      for (int j = 0; j < cols; j++) {
+        float s = ts_sigmoid(pr[j] + b[j]);
+        dr[j] = (g * (s - xr[j])) * (s * (1.0f - s));
+      }
+    else
+      for (int j = 0; j < cols; j++) dr[j] = g * ((pr[j] + b[j]) - xr[j]);
+  }
+}
 `;
 
-const FLAGS = ["-O3", "-fPIC", "-shared", "-fopenmp", "-ffp-contract=off", "-fno-math-errno"];
+const FLAGS = [
+  "-O3",
+  "-fPIC",
+  "-shared",
+  "-fopenmp",
+  "-ffp-contract=off",
+  "-fno-math-errno",
+  // Values are the same; without it gcc does not turn the float comparisons of ts_exp's clamp into vector blends,
+  // and the fused kernels' loops stay scalar (≈ 10× slower on [640 × 784]).
+  "-fno-trapping-math",
+];
+
+/**
+ * This machine's vector instructions (AVX2, AVX-512), where the compiler can name them: 3–4× the fused kernels' speed
+ * of the x86-64 baseline's SSE2. The bits stay the same (no contraction into FMA, sums in fixed lanes), but a library
+ * built for one CPU may not run on another, so the resolved target is part of the cache key ({@link nativeTarget}).
+ */
+const NATIVE_FLAG = "-march=native";
+
+/**
+ * The compiler's expansion of {@link NATIVE_FLAG} (the words of its `-###` output: the resolved CPU and every
+ * feature), or undefined where it has none. Paths are left out: they include temporary files named anew each time.
+ */
+function nativeTarget(compiler: string): string | undefined {
+  const probe = spawnSync(compiler, [NATIVE_FLAG, "-###", "-x", "c", "-c", "/dev/null", "-o", "/dev/null"], {
+    encoding: "utf8",
+  });
+  if (probe.status !== 0) return undefined;
+  return probe.stderr
+    .split(/\s+/)
+    .map((word) => word.replaceAll('"', ""))
+    .filter((word) => word !== "" && !word.includes("/"))
+    .join(" ");
+}
 
 /** The compiled kernels. Array arguments are float32 views (of the wasm heap, or any Float32Array). */
 export interface NativeKernels {
@@ -76,6 +199,35 @@ export interface NativeKernels {
     epsilon: number,
     negativeLearningRate: number,
   ): void;
+  /**
+   * Per row r of a = p + b (`rows × cols`), ‖x_{r mod xRows} − out(a_r)‖² / σ² into `out` (docs/model.md eq. R3),
+   * out the sigmoid when `sigmoid` is 1, else the identity: a decoder's output layer and its reconstruction error in
+   * one pass, with the batch tiled class-major read from its `xRows` rows.
+   */
+  reconstruction(
+    rows: number,
+    cols: number,
+    xRows: number,
+    p: Float32Array,
+    b: Float32Array,
+    x: Float32Array,
+    sigmoid: 0 | 1,
+    sigma2: number,
+    out: Float32Array,
+  ): void;
+  /** The gradient of {@link NativeKernels.reconstruction} in p for the row gradients `dy`, into `dp`. */
+  reconstructionGrad(
+    rows: number,
+    cols: number,
+    xRows: number,
+    p: Float32Array,
+    b: Float32Array,
+    x: Float32Array,
+    dy: Float32Array,
+    sigmoid: 0 | 1,
+    sigma2: number,
+    dp: Float32Array,
+  ): void;
 }
 
 /** The kernels, or why there are none (for the backend's description; the caller falls back). */
@@ -85,6 +237,8 @@ export type NativeKernelsResult = { ok: true; kernels: NativeKernels } | { ok: f
 export interface NativeBuildOptions {
   compiler?: string;
   cacheDir?: string;
+  /** false: build for the architecture's baseline (SSE2 on x86-64) rather than this CPU (to check the bits agree). */
+  cpuSpecific?: boolean;
 }
 
 const loaded = new Map<string, Promise<NativeKernelsResult>>();
@@ -99,7 +253,7 @@ function firstLine(err: unknown): string {
  * compiler, or one whose build fails, gets `{ ok: false, reason }`.
  */
 export function loadNativeKernels(options: NativeBuildOptions = {}): Promise<NativeKernelsResult> {
-  const key = `${options.compiler ?? ""}\0${options.cacheDir ?? ""}`;
+  const key = `${options.compiler ?? ""}\0${options.cacheDir ?? ""}\0${options.cpuSpecific ?? true}`;
   let pending = loaded.get(key);
   if (!pending) {
     pending = build(options);
@@ -122,29 +276,33 @@ async function build(options: NativeBuildOptions): Promise<NativeKernelsResult> 
   } catch (err) {
     return { ok: false, reason: `no C compiler (${compiler}: ${firstLine(err)})` };
   }
-  // The target triple and the platform too: a home folder shared by machines of another kind must not hand one
-  // machine's library to another.
+  const target = options.cpuSpecific === false ? undefined : nativeTarget(compiler);
+  const flags = target === undefined ? FLAGS : [...FLAGS, NATIVE_FLAG];
+  // The target triple, its CPU features and the platform too: a home folder shared by machines of another kind must
+  // not hand one machine's library to another.
   const hash = createHash("sha256")
-    .update([SOURCE, version, machine, process.platform, process.arch, FLAGS.join(" ")].join("\0"))
+    .update(
+      [SOURCE, version, machine, target ?? "", process.platform, process.arch, flags.join(" ")].join("\0"),
+    )
     .digest("hex")
     .slice(0, 16);
   const dirs = options.cacheDir ? [options.cacheDir] : cacheDirCandidates("native");
   const failures: string[] = [];
   for (const dir of dirs) {
-    const target = join(dir, `kernels-${hash}.so`);
+    const library = join(dir, `kernels-${hash}.so`);
     try {
       ownDir(dir);
-      if (existsSync(target)) {
-        assertOwn(target, "file");
+      if (existsSync(library)) {
+        assertOwn(library, "file");
         try {
-          return { ok: true, kernels: await bind(target, version) };
+          return { ok: true, kernels: await bind(library, version) };
         } catch {
           // A library that does not load (cut short, or from before a change the key misses) is built again, once.
-          rmSync(target, { force: true });
+          rmSync(library, { force: true });
         }
       }
-      compile(compiler, dir, target);
-      return { ok: true, kernels: await bind(target, version) };
+      compile(compiler, flags, dir, library);
+      return { ok: true, kernels: await bind(library, version) };
     } catch (err) {
       failures.push(`${dir}: ${firstLine(err)}`);
     }
@@ -153,11 +311,11 @@ async function build(options: NativeBuildOptions): Promise<NativeKernelsResult> 
 }
 
 /** Compiles the source into `target`, through files of this build's own (workers may build at once) and a rename. */
-function compile(compiler: string, dir: string, target: string): void {
+function compile(compiler: string, flags: string[], dir: string, target: string): void {
   const own = join(dir, `build-${randomUUID()}`);
   try {
     writeFileSync(`${own}.c`, SOURCE, { mode: 0o600 });
-    execFileSync(compiler, [...FLAGS, "-o", `${own}.so`, `${own}.c`, "-lm"], {
+    execFileSync(compiler, [...flags, "-o", `${own}.so`, `${own}.c`, "-lm"], {
       stdio: ["ignore", "ignore", "pipe"],
     });
     renameSync(`${own}.so`, target);
@@ -183,9 +341,19 @@ async function bind(library: string, compiler: string): Promise<NativeKernels> {
       "float *out_m, float *out_v, float beta1, float one_minus_beta1, float beta2, float one_minus_beta2, " +
       "float correction1, float correction2, float epsilon, float negative_learning_rate)",
   );
+  const reconstruction: NativeKernels["reconstruction"] = lib.func(
+    "void ts_reconstruction(int rows, int cols, int xrows, const float *p, const float *b, const float *x, " +
+      "int sigmoid, float sigma2, float *out)",
+  );
+  const reconstructionGrad: NativeKernels["reconstructionGrad"] = lib.func(
+    "void ts_reconstruction_grad(int rows, int cols, int xrows, const float *p, const float *b, const float *x, " +
+      "const float *dy, int sigmoid, float sigma2, float *dp)",
+  );
   return {
     library,
     compiler,
+    reconstruction,
+    reconstructionGrad,
     setThreads(threads: number) {
       if (!Number.isInteger(threads) || threads < 1)
         throw new Error(`native kernel threads must be a positive integer, got ${threads}`);
