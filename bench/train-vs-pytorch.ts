@@ -30,7 +30,6 @@ import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { OPENBLAS_CORETYPE, preferredOpenBlasCore } from "@tailsweep/model";
 import { z } from "zod";
 import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
 import { PROPOSED, proposedLayers, REFERENCE, stepGflop } from "./peers/cases";
@@ -138,18 +137,10 @@ const jemallocEnv = jemalloc
   ? { LD_PRELOAD: jemalloc, MALLOC_CONF: "dirty_decay_ms:-1,muzzy_decay_ms:-1" }
   : {};
 
-/**
- * The kernel set tailsweep's side asks OpenBLAS for (preferredOpenBlasCore: SkylakeX on an AMD CPU with AVX-512, which
- * Debian's OpenBLAS 0.3.21 would run with its AVX2 kernels), given to PyTorch's OpenBLAS too: a competent user of it
- * on this CPU would set the same. Its config, printed with the peer's settings, names the kernels it ran.
- */
-const blasCore = preferredOpenBlasCore();
-
 function peerEnv(threads: number): NodeJS.ProcessEnv {
   return {
     ...process.env,
     OMP_NUM_THREADS: String(threads),
-    ...(blasCore && { [OPENBLAS_CORETYPE]: blasCore }),
     ...(openMpBlas && {
       LD_LIBRARY_PATH: [openMpBlas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":"),
     }),

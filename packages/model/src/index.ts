@@ -48,5 +48,4 @@ export * from "./metrics";
 export { type Batch, type LossTerms, type ModelShape, MultimodalVae, oneHotFloat } from "./model";
 export { type Expert, productOfExperts } from "./poe";
 export * from "./train";
-export { OPENBLAS_CORETYPE, preferredOpenBlasCore } from "./wasm-matmul-blas";
 export { adapterModel, describeAdapter, type GpuAdapter, probeWebGpu, releaseWebGpu } from "./webgpu";

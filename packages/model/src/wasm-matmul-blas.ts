@@ -17,64 +17,12 @@
  * `libblas.so.3` also has `cblas_sgemm` but runs at ~8 GFLOP/s — slower than wasm.
  */
 
-import { readFileSync } from "node:fs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { replaceWasmKernel, stockWasmKernel, transposingMatMul } from "./wasm-matmul-transpose";
 
 /** The OpenBLAS soname tried by default (Debian/Ubuntu `libopenblas0-openmp` or `libopenblas0-pthread`). */
 export const OPENBLAS_LIBRARY = "libopenblas.so.0";
-
-/** The variable through which OpenBLAS's DYNAMIC_ARCH builds take a kernel set instead of detecting one. */
-export const OPENBLAS_CORETYPE = "OPENBLAS_CORETYPE";
-
-/**
- * The kernel set to ask OpenBLAS for where its own detection picks an older one: undefined to leave the choice to it.
- *
- * OpenBLAS 0.3.21 (Debian 12's) takes an AMD CPU with AVX-512 (Zen 4 and later, or a VM that shows its CPU as a plain
- * "AMD EPYC") for `Haswell` and runs its AVX2 kernels, although its `SkylakeX` kernels (AVX-512 F, BW, DQ and VL)
- * run there: the quick preset's matrix products took 26 → 15 ms per step with them (`OPENBLAS_CORETYPE=SkylakeX
- * node --import tsx bench/peers/profile-step.ts quick 1 --calls`). Later OpenBLAS releases map such CPUs to the same
- * kernels themselves. Intel CPUs with AVX-512 are detected as such, so only AMD's are named; a user's own
- * `OPENBLAS_CORETYPE` always wins.
- *
- * `cpuinfo` is /proc/cpuinfo's text, null where there is none (not Linux: nothing is asked for).
- */
-export function preferredOpenBlasCore(
-  cpuinfo: string | null = readCpuInfo(),
-  env: Record<string, string | undefined> = process.env,
-): "SkylakeX" | undefined {
-  if (env[OPENBLAS_CORETYPE] || cpuinfo === null) return undefined;
-  const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, "m").exec(cpuinfo)?.[1]?.trim();
-  if (field("vendor_id") !== "AuthenticAMD") return undefined;
-  const flags = new Set((field("flags") ?? "").split(/\s+/));
-  return ["avx512f", "avx512bw", "avx512dq", "avx512vl"].every((f) => flags.has(f)) ? "SkylakeX" : undefined;
-}
-
-function readCpuInfo(): string | null {
-  if (process.platform !== "linux") return null;
-  try {
-    return readFileSync("/proc/cpuinfo", "utf8");
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Sets `name` in the process's real environment, unless it is set there already: OpenBLAS reads it with getenv when
- * it loads, and a worker thread's `process.env` is a copy that native code never sees. libc's setenv through koffi;
- * false where that is not possible (no glibc).
- */
-function setRealEnv(koffi: typeof import("koffi"), name: string, value: string): boolean {
-  try {
-    const setenv: (n: string, v: string, overwrite: number) => number = koffi
-      .load("libc.so.6")
-      .func("int setenv(const char *name, const char *value, int overwrite)");
-    return setenv(name, value, 0) === 0;
-  } catch {
-    return false;
-  }
-}
 
 /** How the loaded OpenBLAS build runs its threads (`openblas_get_parallel()`). */
 export type OpenBlasParallel = "sequential" | "pthreads" | "openmp" | "unknown";
@@ -175,8 +123,6 @@ async function load(library: string): Promise<OpenBlas> {
   } catch (err) {
     throw new Error(`the koffi FFI module could not be loaded: ${reason(err)}`, { cause: err });
   }
-  const core = preferredOpenBlasCore();
-  if (core) setRealEnv(koffi, OPENBLAS_CORETYPE, core);
   let lib: ReturnType<typeof koffi.load>;
   try {
     lib = koffi.load(library);
