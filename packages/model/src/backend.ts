@@ -461,11 +461,14 @@ async function useNative(threads: number): Promise<NativeKernelsResult> {
 }
 
 /**
- * The fused decoder output (fused-reconstruction.ts) rounds differently from tfjs's ops, so whether it runs belongs
+ * The fused decoder output (fused-reconstruction.ts), and the tiled encoders' first layer computed per batch that comes
+ * with it (layers.ts, applyMlpToTiledWithLabels), round differently from tfjs's ops, so whether they run belongs
  * in `detail`, which a checkpoint's fingerprint holds: a run is resumed only where it would compute the same bits.
  */
 function fusedDetail(native: NativeKernelsResult | undefined): string {
-  return native?.ok ? "; decoder output layers + reconstruction error fused (native C)" : "";
+  return native?.ok
+    ? "; decoder output layers + reconstruction error fused (native C), tiled encoders' first layer per batch"
+    : "";
 }
 
 function nativeDetail(native: NativeKernelsResult): string {

@@ -58,6 +58,28 @@ export function applyMlp(mlp: Mlp, x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
+ * {@link applyMlp} of `concat([tile(x), y], 1)`, without making that input: with the first layer's W split by rows
+ * into W_x (x's columns) and W_y (y's), its product is tile(x·W_x) + y·W_y, so x·W_x, and its gradient in W_x, are
+ * computed for x's rows once rather than for every tile. The same sum, rounded in another order. `tile` repeats rows
+ * (the unlabeled term's class-major tiling: K copies of the batch, each beside another class's y).
+ */
+export function applyMlpToTiledWithLabels(
+  mlp: Mlp,
+  x: tf.Tensor2D,
+  y: tf.Tensor2D,
+  tile: (t: tf.Tensor2D) => tf.Tensor2D,
+): tf.Tensor2D {
+  const [first, ...rest] = mlp.layers;
+  if (!first) throw new Error("applyMlpToTiledWithLabels: the MLP has no layers");
+  const [wx, wy] = tf.split(first.W, [x.shape[1], y.shape[1]], 0) as [tf.Tensor2D, tf.Tensor2D];
+  let h = tf.add(tf.add(tile(tf.matMul(x, wx)), tf.matMul(y, wy)), first.b) as tf.Tensor2D;
+  for (const layer of rest) {
+    h = tf.add(tf.matMul(activate(h, mlp.activation), layer.W as tf.Tensor2D), layer.b) as tf.Tensor2D;
+  }
+  return h;
+}
+
+/**
  * The MLP up to its last matrix product, and its last bias: {@link applyMlp} is `add(product, bias)` of these, for a
  * caller that fuses the output layer's bias with what follows (fused-reconstruction.ts).
  */

@@ -4,9 +4,17 @@ import type { RandomStream } from "@tailsweep/random";
 import type { ModelConfig } from "@tailsweep/schemas";
 import { DistributionAlignment, labeledPrior } from "./alignment";
 import { sampleGaussianPosterior, sampleStudentTPosterior } from "./distributions";
-import { decodedReconstructionError } from "./fused-reconstruction";
+import { decodedReconstructionError, fusedReconstructionActive } from "./fused-reconstruction";
 import { type GammaConstants, gammaConstants } from "./gamma-constants";
-import { applyMlp, applyMlpUntilBias, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";
+import {
+  applyMlp,
+  applyMlpToTiledWithLabels,
+  applyMlpUntilBias,
+  createMlp,
+  disposeMlp,
+  type Mlp,
+  mlpVariables,
+} from "./layers";
 import {
   alignedUnlabeledRows,
   classificationLoss,
@@ -337,11 +345,14 @@ export class MultimodalVae {
     if (this.config.fusion === "concat") {
       return [split(applyMlp(this.encoders[0]!, encoderIn(this.concatInputs(xs, S))))];
     }
-    const experts = S.map((i) => {
-      const key = `enc/${i}/${tileClasses}`;
-      const out = cached(memo, key, () => applyMlp(this.encoders[i]!, encoderIn(xs[i]!)));
-      return split(out);
-    });
+    // The tiled encoders' first layer on the batch once instead of per class: where the decoder outputs are fused,
+    // whose bits are their own already; elsewhere the ops, and so the bits, of record (baselines.test.ts).
+    const perBatch = takesLabel && tileClasses > 0 && fusedReconstructionActive();
+    const encode = (i: number) =>
+      perBatch
+        ? applyMlpToTiledWithLabels(this.encoders[i]!, xs[i]!, yOneHot, tile)
+        : applyMlp(this.encoders[i]!, encoderIn(xs[i]!));
+    const experts = S.map((i) => split(cached(memo, `enc/${i}/${tileClasses}`, () => encode(i))));
     if (this.config.fusion === "mixture") return experts;
     if (this.config.priorExpert) {
       const first = experts[0]!;
