@@ -33,7 +33,9 @@ describe("an MLP on a tiled batch beside labels", () => {
       const perBatch = run(() => applyMlpToTiledWithLabels(mlp, x, y, tile));
       expect(perBatch.value).toBeCloseTo(direct.value, 5);
       expect(perBatch.grads).toHaveLength(direct.grads.length);
-      perBatch.grads.forEach((g, i) => g.forEach((v, j) => expect(v).toBeCloseTo(direct.grads[i]![j]!, 5)));
+      for (const [i, g] of perBatch.grads.entries()) {
+        for (const [j, v] of g.entries()) expect(v).toBeCloseTo(direct.grads[i]![j]!, 5);
+      }
       tf.dispose([x, y, weights]);
       disposeMlp(mlp);
     }
