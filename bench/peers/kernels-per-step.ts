@@ -11,11 +11,11 @@ import { loadDataset } from "@tailsweep/data";
 import {
   backendDefaultsFromEnv,
   configureBackend,
-  fusedReconstructionActive,
+  fusedStepActive,
   initBackend,
   tf,
   trainModel,
-  useNativeReconstruction,
+  useFusedStep,
 } from "@tailsweep/model";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
@@ -30,7 +30,7 @@ const { config } = trial!;
 // A script is its own app: TAILSWEEP_BACKEND is read here, as the CLI's settings read it.
 configureBackend(backendDefaultsFromEnv(process.env));
 const backend = await initBackend({});
-if (process.argv.includes("--unfused")) useNativeReconstruction(undefined);
+if (process.argv.includes("--unfused")) useFusedStep(undefined);
 const dataset = await loadDataset(config.dataset);
 await trainModel(dataset, config.model, { ...config.train, epochs: 1 }); // warm-up: JIT, wasm tier-up
 
@@ -73,7 +73,7 @@ const counted = steps - 1;
 const total = [...counts.values()].reduce((a, b) => a + b, 0);
 const median = stepTimes.sort((a, b) => a - b)[Math.floor(stepTimes.length / 2)]!;
 console.log(
-  `${backend.name}${fusedReconstructionActive() ? " (decoder outputs fused)" : ""}: ${counted} steps, ${(total / counted).toFixed(0)} kernels per step, ${median.toFixed(1)} ms per step (median, counting on)`,
+  `${backend.name}${fusedStepActive() ? " (decoder outputs fused)" : ""}: ${counted} steps, ${(total / counted).toFixed(0)} kernels per step, ${median.toFixed(1)} ms per step (median, counting on)`,
 );
 console.log(
   [...counts]

@@ -26,7 +26,8 @@ import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { useNativeAdam } from "./adam";
-import { installFusedReconstruction, useNativeReconstruction } from "./fused-reconstruction";
+import { installFusedReconstruction, useFusedStep } from "./fused-reconstruction";
+import { installFusedRegularizer } from "./fused-regularizer";
 import { loadNativeKernels, type NativeKernelsResult } from "./native-kernels";
 import { shareSavedTensors } from "./shared-saved-tensors";
 import { installWasmBinaryOps } from "./wasm-binary-ops";
@@ -456,7 +457,8 @@ async function useNative(threads: number): Promise<NativeKernelsResult> {
   if (native.ok) native.kernels.setThreads(threads);
   useNativeAdam(native.ok ? native.kernels : undefined);
   installFusedReconstruction();
-  useNativeReconstruction(native.ok ? native.kernels : undefined);
+  installFusedRegularizer();
+  useFusedStep(native.ok ? native.kernels : undefined);
   return native;
 }
 
@@ -467,7 +469,7 @@ async function useNative(threads: number): Promise<NativeKernelsResult> {
  */
 function fusedDetail(native: NativeKernelsResult | undefined): string {
   return native?.ok
-    ? "; decoder output layers + reconstruction error fused (native C), tiled encoders' first layer per batch"
+    ? "; decoder output layers + reconstruction error and latent regularisers fused (native C), tiled encoders' first layer per batch"
     : "";
 }
 

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentBackend, initBackend } from "./backend";
 import {
   decodedReconstructionError,
-  fusedReconstructionActive,
+  fusedStepActive,
   RECONSTRUCTION_KERNEL,
-  useNativeReconstruction,
+  useFusedStep,
 } from "./fused-reconstruction";
 import { reconstructionError } from "./losses";
 import { loadNativeKernels, type NativeKernels } from "./native-kernels";
@@ -19,7 +19,7 @@ beforeAll(async () => {
   kernels = native.kernels;
 });
 afterAll(async () => {
-  useNativeReconstruction(kernels);
+  useFusedStep(kernels);
   await useCpuBackend();
 });
 
@@ -70,7 +70,7 @@ function relativeError(a: Float32Array, b: Float32Array): number {
 
 describe("the fused decoder output and reconstruction error", () => {
   it("runs as one kernel each way on wasm, and matches tfjs's ops in value and gradients", () => {
-    expect(currentBackend()?.detail).toMatch(/reconstruction error fused/);
+    expect(currentBackend()?.detail).toMatch(/reconstruction error and latent regularisers fused/);
     // 2 × 12 rows and 37 columns: tiling, and columns that are not a multiple of the kernel's 16 lanes.
     for (const [output, tiles] of [
       ["sigmoid", 2],
@@ -78,15 +78,15 @@ describe("the fused decoder output and reconstruction error", () => {
       ["linear", 3],
     ] as const) {
       const data = inputs(tiles, 12, 37, 5);
-      expect(fusedReconstructionActive()).toBe(true);
+      expect(fusedStepActive()).toBe(true);
       const seen = kernelsDuring(() => valueAndGrads(data, output, tiles));
       expect(seen.get(RECONSTRUCTION_KERNEL)).toBe(2);
       expect(seen.has("Sigmoid") || seen.has("SquaredDifference") || seen.has("Concat")).toBe(false);
       const fused = valueAndGrads(data, output, tiles);
-      useNativeReconstruction(undefined);
-      expect(fusedReconstructionActive()).toBe(false);
+      useFusedStep(undefined);
+      expect(fusedStepActive()).toBe(false);
       const ops = valueAndGrads(data, output, tiles);
-      useNativeReconstruction(kernels);
+      useFusedStep(kernels);
       // Row sums of 37 squares: a few float32 roundings apart; the gradients elementwise, ≈ 1 ulp of exp apart.
       expect(relativeError(fused.value, ops.value)).toBeLessThan(1e-6);
       expect(relativeError(fused.dProduct, ops.dProduct)).toBeLessThan(1e-5);
@@ -161,7 +161,7 @@ describe("the fused decoder output and reconstruction error", () => {
 
   it("keeps tfjs's ops, and their bits, off the wasm backend", async () => {
     await useCpuBackend();
-    expect(fusedReconstructionActive()).toBe(false);
+    expect(fusedStepActive()).toBe(false);
     const data = inputs(2, 4, 8, 3);
     const tiled = tf.concat([data.x, data.x], 0) as tf.Tensor2D;
     const expected = tf.tidy(() =>

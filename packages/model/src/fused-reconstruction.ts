@@ -18,20 +18,28 @@ interface ReconstructionAttrs {
   sigma: number;
 }
 
-/** The native kernels the wasm kernels run on, when the backend loaded them (see {@link useNativeReconstruction}). */
+/** The native kernels the wasm kernels run on, when the backend loaded them (see {@link useFusedStep}). */
 let native: NativeKernels | undefined;
 
 /**
- * Lets the model fuse its decoders' output layers on the wasm backend (`kernels`), or keeps tfjs's ops (`undefined`:
- * no compiler on this machine). The two differ in rounding, so the choice is part of the backend's description.
+ * Lets the model run its fused step on the wasm backend (`kernels`): the decoders' output layers with their
+ * reconstruction error, the latent regularisers (fused-regularizer.ts) and the tiled encoders' first layer per batch;
+ * or keeps tfjs's ops (`undefined`: no compiler on this machine). The two differ in rounding, so the choice is part
+ * of the backend's description.
  */
-export function useNativeReconstruction(kernels: NativeKernels | undefined): void {
+export function useFusedStep(kernels: NativeKernels | undefined): void {
   native = kernels;
 }
 
-/** Whether {@link decodedReconstructionError} runs as the fused kernel on the current backend. */
-export function fusedReconstructionActive(): boolean {
+/** Whether the model's fused step runs on the current backend (see {@link useFusedStep}). */
+export function fusedStepActive(): boolean {
   return native !== undefined && tf.getBackend() === "wasm";
+}
+
+/** The native kernels of the fused step; throws outside it (a kernel registered for wasm ran without them). */
+export function fusedKernels(kernelName: string): NativeKernels {
+  if (!native) throw new Error(`${kernelName} runs only with the native kernels loaded`);
+  return native;
 }
 
 /**
@@ -49,7 +57,7 @@ export function decodedReconstructionError(
   sigma: number,
   tiledTargets: () => tf.Tensor2D,
 ): tf.Tensor1D {
-  if (fusedReconstructionActive()) {
+  if (fusedStepActive()) {
     const attrs: ReconstructionAttrs = { sigmoid: output === "sigmoid", sigma };
     return tf
       .engine()
@@ -72,11 +80,6 @@ interface ReconstructionInputs {
   product: tf.TensorInfo;
   bias: tf.TensorInfo;
   x: tf.TensorInfo;
-}
-
-function kernels(): NativeKernels {
-  if (!native) throw new Error(`${RECONSTRUCTION_KERNEL} runs only with the native kernels loaded`);
-  return native;
 }
 
 /** Rows and columns of `product`, and x's rows, checked: the C loop trusts them. */
@@ -110,7 +113,7 @@ const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   // The heap is read after the output is made: allocating can grow it, which replaces its buffer.
   const heap = heap32(b);
   const view = (t: tf.TensorInfo, n: number) => heap.subarray(at(b, t), at(b, t) + n);
-  kernels().reconstruction(
+  fusedKernels(RECONSTRUCTION_KERNEL).reconstruction(
     rows,
     cols,
     xRows,
@@ -132,7 +135,7 @@ const gradient: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const dp = b.makeOutput([rows, cols], "float32");
   const heap = heap32(b);
   const view = (t: tf.TensorInfo, n: number) => heap.subarray(at(b, t), at(b, t) + n);
-  kernels().reconstructionGrad(
+  fusedKernels(RECONSTRUCTION_KERNEL).reconstructionGrad(
     rows,
     cols,
     xRows,

@@ -39,7 +39,7 @@ export {
   type TrainingCheckpoint,
 } from "./checkpoint";
 export * from "./distributions";
-export { fusedReconstructionActive, useNativeReconstruction } from "./fused-reconstruction";
+export { fusedStepActive, useFusedStep } from "./fused-reconstruction";
 export * from "./gamma-constants";
 export { type Activation, applyMlp, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";
 export { lgamma } from "./lgamma";

@@ -4,7 +4,8 @@ import type { RandomStream } from "@tailsweep/random";
 import type { ModelConfig } from "@tailsweep/schemas";
 import { DistributionAlignment, labeledPrior } from "./alignment";
 import { sampleGaussianPosterior, sampleStudentTPosterior } from "./distributions";
-import { decodedReconstructionError, fusedReconstructionActive } from "./fused-reconstruction";
+import { decodedReconstructionError, fusedStepActive } from "./fused-reconstruction";
+import { gammaRegularizerStep, gaussianRegularizerStep } from "./fused-regularizer";
 import { type GammaConstants, gammaConstants } from "./gamma-constants";
 import {
   applyMlp,
@@ -18,8 +19,6 @@ import {
 import {
   alignedUnlabeledRows,
   classificationLoss,
-  gammaRegularizer,
-  gaussianRegularizer,
   matchedVariance,
   matchedVarianceRegularizer,
   studentTKlRegularizer,
@@ -347,7 +346,7 @@ export class MultimodalVae {
     }
     // The tiled encoders' first layer on the batch once instead of per class: where the decoder outputs are fused,
     // whose bits are their own already; elsewhere the ops, and so the bits, of record (baselines.test.ts).
-    const perBatch = takesLabel && tileClasses > 0 && fusedReconstructionActive();
+    const perBatch = takesLabel && tileClasses > 0 && fusedStepActive();
     const encode = (i: number) =>
       perBatch
         ? applyMlpToTiledWithLabels(this.encoders[i]!, xs[i]!, yOneHot, tile)
@@ -382,10 +381,10 @@ export class MultimodalVae {
     if (likelihood === "student-t")
       return regularizer === "kl"
         ? studentTKlRegularizer(z, post.mu, post.logScale, this.config.nu, consts.n)
-        : gammaRegularizer(post.mu, post.logScale, consts);
+        : gammaRegularizerStep(post.mu, post.logScale, consts);
     return regularizer === "matched-variance"
       ? matchedVarianceRegularizer(post.mu, post.logScale, consts)
-      : gaussianRegularizer(post.mu, post.logScale);
+      : gaussianRegularizerStep(post.mu, post.logScale);
   }
 
   private samplePosterior(post: Expert, nS: number, rng: RandomStream): tf.Tensor2D {

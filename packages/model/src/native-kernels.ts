@@ -134,6 +134,45 @@ void ts_reconstruction_grad(int rows, int cols, int xrows, const float *restrict
       for (int j = 0; j < cols; j++) dr[j] = g * ((pr[j] + b[j]) - xr[j]);
   }
 }
+
+/* The latent regularisers of the γ-loss and of the Gaussian model in one form (docs/model.md eqs. R1, R2), per row r
+   of mu and l (rows × m): Σ_j mu² + a·Σ_j e^l − b·Σ_j l − c·exp(d·Σ_j l) + e. R1 is a = ν/(ν+n−2), b = 0, c = ν·C1,
+   d = detExp, e = ν·τ0; R2 is a = 1, b = 1, c = 0, d = 0, e = −m. Each row is summed in column order. */
+void ts_latent_regularizer(int rows, int m, const float *restrict mu, const float *restrict l, float a, float b,
+                           float c, float d, float e, float *restrict out) {
+#pragma omp parallel for schedule(static) if ((long)rows * m >= 65536)
+  for (int r = 0; r < rows; r++) {
+    const float *mr = mu + (long)r * m;
+    const float *lr = l + (long)r * m;
+    float squares = 0.0f, exps = 0.0f, logs = 0.0f;
+    for (int j = 0; j < m; j++) {
+      squares += mr[j] * mr[j];
+      exps += ts_exp(lr[j]);
+      logs += lr[j];
+    }
+    float det = c != 0.0f ? c * ts_exp(d * logs) : 0.0f;
+    out[r] = (((squares + a * exps) - b * logs) - det) + e;
+  }
+}
+
+/* Its gradients for the row gradients dy: dmu = 2·mu·dy_r, dl = dy_r·(a·e^l − b − c·d·exp(d·Σ_j l)). */
+void ts_latent_regularizer_grad(int rows, int m, const float *restrict mu, const float *restrict l,
+                                const float *restrict dy, float a, float b, float c, float d, float *restrict dmu,
+                                float *restrict dl) {
+#pragma omp parallel for schedule(static) if ((long)rows * m >= 65536)
+  for (int r = 0; r < rows; r++) {
+    const float *mr = mu + (long)r * m;
+    const float *lr = l + (long)r * m;
+    float logs = 0.0f;
+    for (int j = 0; j < m; j++) logs += lr[j];
+    float det = c != 0.0f ? (c * d) * ts_exp(d * logs) : 0.0f;
+    float g = dy[r];
+    for (int j = 0; j < m; j++) {
+      dmu[(long)r * m + j] = (2.0f * mr[j]) * g;
+      dl[(long)r * m + j] = ((a * ts_exp(lr[j]) - b) - det) * g;
+    }
+  }
+}
 `;
 
 const FLAGS = [
@@ -214,6 +253,36 @@ export interface NativeKernels {
     sigmoid: 0 | 1,
     sigma2: number,
     out: Float32Array,
+  ): void;
+  /**
+   * Per row of `mu` and `l` (`rows × m`): Σ mu² + a·Σ e^l − b·Σ l − c·exp(d·Σ l) + e into `out`, the γ-loss's latent
+   * regulariser (docs/model.md eq. R1) or the Gaussian model's (eq. R2) by the coefficients.
+   */
+  latentRegularizer(
+    rows: number,
+    m: number,
+    mu: Float32Array,
+    l: Float32Array,
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+    e: number,
+    out: Float32Array,
+  ): void;
+  /** The gradients of {@link NativeKernels.latentRegularizer} in mu and l for the row gradients `dy`. */
+  latentRegularizerGrad(
+    rows: number,
+    m: number,
+    mu: Float32Array,
+    l: Float32Array,
+    dy: Float32Array,
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+    dmu: Float32Array,
+    dl: Float32Array,
   ): void;
   /** The gradient of {@link NativeKernels.reconstruction} in p for the row gradients `dy`, into `dp`. */
   reconstructionGrad(
@@ -349,11 +418,21 @@ async function bind(library: string, compiler: string): Promise<NativeKernels> {
     "void ts_reconstruction_grad(int rows, int cols, int xrows, const float *p, const float *b, const float *x, " +
       "const float *dy, int sigmoid, float sigma2, float *dp)",
   );
+  const latentRegularizer: NativeKernels["latentRegularizer"] = lib.func(
+    "void ts_latent_regularizer(int rows, int m, const float *mu, const float *l, float a, float b, float c, " +
+      "float d, float e, float *out)",
+  );
+  const latentRegularizerGrad: NativeKernels["latentRegularizerGrad"] = lib.func(
+    "void ts_latent_regularizer_grad(int rows, int m, const float *mu, const float *l, const float *dy, float a, " +
+      "float b, float c, float d, float *dmu, float *dl)",
+  );
   return {
     library,
     compiler,
     reconstruction,
     reconstructionGrad,
+    latentRegularizer,
+    latentRegularizerGrad,
     setThreads(threads: number) {
       if (!Number.isInteger(threads) || threads < 1)
         throw new Error(`native kernel threads must be a positive integer, got ${threads}`);
