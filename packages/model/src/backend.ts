@@ -26,6 +26,7 @@ import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { useNativeAdam } from "./adam";
+import { installFusedProductOfExperts } from "./fused-poe";
 import { installFusedReconstruction, useFusedStep } from "./fused-reconstruction";
 import { installFusedRegularizer } from "./fused-regularizer";
 import { loadNativeKernels, type NativeKernelsResult } from "./native-kernels";
@@ -458,6 +459,7 @@ async function useNative(threads: number): Promise<NativeKernelsResult> {
   useNativeAdam(native.ok ? native.kernels : undefined);
   installFusedReconstruction();
   installFusedRegularizer();
+  installFusedProductOfExperts();
   useFusedStep(native.ok ? native.kernels : undefined);
   return native;
 }
@@ -469,7 +471,7 @@ async function useNative(threads: number): Promise<NativeKernelsResult> {
  */
 function fusedDetail(native: NativeKernelsResult | undefined): string {
   return native?.ok
-    ? "; decoder output layers + reconstruction error and latent regularisers fused (native C), tiled encoders' first layer per batch"
+    ? "; decoder output layers + reconstruction error, latent regularisers and product of experts fused (native C), tiled encoders' first layer per batch"
     : "";
 }
 

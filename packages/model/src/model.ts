@@ -4,6 +4,7 @@ import type { RandomStream } from "@tailsweep/random";
 import type { ModelConfig } from "@tailsweep/schemas";
 import { DistributionAlignment, labeledPrior } from "./alignment";
 import { sampleGaussianPosterior, sampleStudentTPosterior } from "./distributions";
+import { productOfExpertsStep } from "./fused-poe";
 import { decodedReconstructionError, fusedStepActive } from "./fused-reconstruction";
 import { gammaRegularizerStep, gaussianRegularizerStep } from "./fused-regularizer";
 import { type GammaConstants, gammaConstants } from "./gamma-constants";
@@ -23,7 +24,7 @@ import {
   matchedVarianceRegularizer,
   studentTKlRegularizer,
 } from "./losses";
-import { type Expert, productOfExperts } from "./poe";
+import type { Expert } from "./poe";
 
 /** Shape facts the model is built for. */
 export interface ModelShape {
@@ -353,26 +354,20 @@ export class MultimodalVae {
         : applyMlp(this.encoders[i]!, encoderIn(xs[i]!));
     const experts = S.map((i) => split(cached(memo, `enc/${i}/${tileClasses}`, () => encode(i))));
     if (this.config.fusion === "mixture") return experts;
-    if (this.config.priorExpert) {
-      const first = experts[0]!;
-      const nS = S.reduce((s, i) => s + this.dims[i]!, 0);
-      // The prior expert sits where the regulariser is minimal: τ0 (C5) for the γ-loss, the Student-t posterior's
-      // variance there for the matched-variance Gaussian (M1), 1 otherwise. The Student-t model with the KL (K1) keeps
-      // τ0 although its regulariser is not minimal there: a one-change ablation of the proposed model.
-      const logScale0 =
-        this.config.priorExpertScale !== "tau0"
-          ? 0
-          : this.config.likelihood === "student-t"
-            ? Math.log(this.constants(nS).tau0)
-            : this.config.regularizer === "matched-variance"
-              ? matchedVariance(this.constants(nS)).logVariance
-              : 0;
-      experts.push({
-        mu: tf.zerosLike(first.mu),
-        logScale: tf.fill(first.logScale.shape, logScale0) as tf.Tensor2D,
-      });
-    }
-    return [productOfExperts(experts)];
+    if (!this.config.priorExpert) return [productOfExpertsStep(experts)];
+    const nS = S.reduce((s, i) => s + this.dims[i]!, 0);
+    // The prior expert sits where the regulariser is minimal: τ0 (C5) for the γ-loss, the Student-t posterior's
+    // variance there for the matched-variance Gaussian (M1), 1 otherwise. The Student-t model with the KL (K1) keeps
+    // τ0 although its regulariser is not minimal there: a one-change ablation of the proposed model.
+    const logScale0 =
+      this.config.priorExpertScale !== "tau0"
+        ? 0
+        : this.config.likelihood === "student-t"
+          ? Math.log(this.constants(nS).tau0)
+          : this.config.regularizer === "matched-variance"
+            ? matchedVariance(this.constants(nS)).logVariance
+            : 0;
+    return [productOfExpertsStep(experts, { logScale: logScale0 })];
   }
 
   /** The latent regulariser of one posterior at its draw z: eq. R1, R2, K1 or M3 (docs/model.md §3, §11). */

@@ -173,6 +173,74 @@ void ts_latent_regularizer_grad(int rows, int m, const float *restrict mu, const
     }
   }
 }
+
+/* The precision-weighted product of k diagonal experts (docs/model.md eq. P1), elementwise over n values: mus and ls
+   hold the experts one after another (k × n); with prior = 1 a last expert at location 0 and log-scale prior_l joins
+   them. T = Σ_k e^{−l_k}, mu = Σ_k e^{−l_k}·mu_k / T, l = −log T, summed in the experts' order. One loop per expert,
+   so that each vectorises. */
+void ts_product_of_experts(int n, int k, const float *restrict mus, const float *restrict ls, int prior, float prior_l,
+                           float *restrict out_mu, float *restrict out_l) {
+  for (int i = 0; i < n; i++) {
+    out_mu[i] = 0.0f;
+    out_l[i] = 0.0f;
+  }
+  for (int e = 0; e < k; e++) {
+    const float *mu = mus + (long)e * n;
+    const float *l = ls + (long)e * n;
+    for (int i = 0; i < n; i++) {
+      float p = ts_exp(-l[i]);
+      out_l[i] += p;
+      out_mu[i] += p * mu[i];
+    }
+  }
+  if (prior) {
+    float p = ts_exp(-prior_l);
+    for (int i = 0; i < n; i++) out_l[i] += p;
+  }
+  for (int i = 0; i < n; i++) out_mu[i] = out_mu[i] / out_l[i];
+  for (int i = 0; i < n; i++) out_l[i] = -logf(out_l[i]);
+}
+
+/* Its gradients for dmu and dl: with w_k = e^{−l_k} / T, d mu_k = dmu·w_k and d l_k = w_k·(dmu·(mu − mu_k) + dl)
+   (mu and l the product's, T = e^{−l}; recomputed from the experts as the forward pass made them). */
+void ts_product_of_experts_grad(int n, int k, const float *restrict mus, const float *restrict ls, int prior,
+                                float prior_l, const float *restrict dmu, const float *restrict dl,
+                                float *restrict dmus, float *restrict dls) {
+  /* T and the product's mu, a block at a time on the stack (no allocation that could fail). */
+  enum { BLOCK = 1024 };
+  float total[BLOCK], mean[BLOCK];
+  float prior_p = prior ? ts_exp(-prior_l) : 0.0f;
+  for (int base = 0; base < n; base += BLOCK) {
+    int len = n - base < BLOCK ? n - base : BLOCK;
+    for (int i = 0; i < len; i++) {
+      total[i] = 0.0f;
+      mean[i] = 0.0f;
+    }
+    for (int e = 0; e < k; e++) {
+      const float *mu = mus + (long)e * n + base;
+      const float *l = ls + (long)e * n + base;
+      for (int i = 0; i < len; i++) {
+        float p = ts_exp(-l[i]);
+        total[i] += p;
+        mean[i] += p * mu[i];
+      }
+    }
+    if (prior)
+      for (int i = 0; i < len; i++) total[i] += prior_p;
+    for (int i = 0; i < len; i++) mean[i] = mean[i] / total[i];
+    for (int e = 0; e < k; e++) {
+      const float *mu = mus + (long)e * n + base;
+      const float *l = ls + (long)e * n + base;
+      float *gmu = dmus + (long)e * n + base;
+      float *gl = dls + (long)e * n + base;
+      for (int i = 0; i < len; i++) {
+        float w = ts_exp(-l[i]) / total[i];
+        gmu[i] = dmu[base + i] * w;
+        gl[i] = w * (dmu[base + i] * (mean[i] - mu[i]) + dl[base + i]);
+      }
+    }
+  }
+}
 `;
 
 const FLAGS = [
@@ -283,6 +351,33 @@ export interface NativeKernels {
     d: number,
     dmu: Float32Array,
     dl: Float32Array,
+  ): void;
+  /**
+   * The product of `k` diagonal experts over `n` values each (docs/model.md eq. P1), `mus` and `ls` holding them one
+   * after another, with the prior expert (location 0, log-scale `priorL`) last when `prior` is 1.
+   */
+  productOfExperts(
+    n: number,
+    k: number,
+    mus: Float32Array,
+    ls: Float32Array,
+    prior: 0 | 1,
+    priorL: number,
+    outMu: Float32Array,
+    outL: Float32Array,
+  ): void;
+  /** The gradients of {@link NativeKernels.productOfExperts} in every expert's mu and l, for `dMu` and `dL`. */
+  productOfExpertsGrad(
+    n: number,
+    k: number,
+    mus: Float32Array,
+    ls: Float32Array,
+    prior: 0 | 1,
+    priorL: number,
+    dMu: Float32Array,
+    dL: Float32Array,
+    dMus: Float32Array,
+    dLs: Float32Array,
   ): void;
   /** The gradient of {@link NativeKernels.reconstruction} in p for the row gradients `dy`, into `dp`. */
   reconstructionGrad(
@@ -426,6 +521,14 @@ async function bind(library: string, compiler: string): Promise<NativeKernels> {
     "void ts_latent_regularizer_grad(int rows, int m, const float *mu, const float *l, const float *dy, float a, " +
       "float b, float c, float d, float *dmu, float *dl)",
   );
+  const productOfExperts: NativeKernels["productOfExperts"] = lib.func(
+    "void ts_product_of_experts(int n, int k, const float *mus, const float *ls, int prior, float prior_l, " +
+      "float *out_mu, float *out_l)",
+  );
+  const productOfExpertsGrad: NativeKernels["productOfExpertsGrad"] = lib.func(
+    "void ts_product_of_experts_grad(int n, int k, const float *mus, const float *ls, int prior, float prior_l, " +
+      "const float *dmu, const float *dl, float *dmus, float *dls)",
+  );
   return {
     library,
     compiler,
@@ -433,6 +536,8 @@ async function bind(library: string, compiler: string): Promise<NativeKernels> {
     reconstructionGrad,
     latentRegularizer,
     latentRegularizerGrad,
+    productOfExperts,
+    productOfExpertsGrad,
     setThreads(threads: number) {
       if (!Number.isInteger(threads) || threads < 1)
         throw new Error(`native kernel threads must be a positive integer, got ${threads}`);
