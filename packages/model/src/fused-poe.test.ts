@@ -5,19 +5,14 @@ import { PRODUCT_OF_EXPERTS_KERNEL, productOfExpertsStep } from "./fused-poe";
 import { fusedStepActive, useFusedStep } from "./fused-reconstruction";
 import { loadNativeKernels, type NativeKernels } from "./native-kernels";
 import { type Expert, productOfExperts } from "./poe";
-import { kernelsDuring, useCpuBackend } from "./test-backend";
+import { kernelsDuring, relativeError, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
 
 let kernels: NativeKernels;
+let restore: () => Promise<void>;
 beforeAll(async () => {
-  await initBackend({ prefer: "wasm" });
-  const native = await loadNativeKernels();
-  if (!native.ok) throw new Error(native.reason);
-  kernels = native.kernels;
+  ({ kernels, restore } = await wasmWithNativeKernels());
 });
-afterAll(async () => {
-  useFusedStep(kernels);
-  await useCpuBackend();
-});
+afterAll(() => restore());
 
 /** The product's mu and log-scale, and the gradients of a weighted sum of both in every expert's mu and ℓ. */
 function valueAndGrads(count: number, prior: { logScale: number } | undefined, rows = 37, m = 5) {
@@ -45,16 +40,6 @@ function valueAndGrads(count: number, prior: { logScale: number } | undefined, r
   const out = { value, grads: grads.map((g) => Array.from(g.dataSync())) };
   tf.dispose([...inputs, wMu, wL, ...grads]);
   return out;
-}
-
-function relativeError(a: number[], b: number[]): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
 }
 
 describe("the fused product of experts (eq. P1)", () => {

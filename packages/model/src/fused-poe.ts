@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
 import { type Expert, productOfExperts } from "./poe";
-import { at, type HeapBackend, heap32 } from "./wasm-heap-copy";
+import { type HeapBackend, heapViews } from "./wasm-heap-copy";
 
 /**
  * The product of experts (docs/model.md eq. P1) as one kernel each way in the fused step (fused-reconstruction.ts):
@@ -75,10 +75,7 @@ const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const heapBackend = backend as unknown as HeapBackend;
   const shape = mus.shape.slice(1);
   const outs = [heapBackend.makeOutput(shape, "float32"), heapBackend.makeOutput(shape, "float32")];
-  // The heap is read after the outputs are made: allocating can grow it, which replaces its buffer.
-  const heap = heap32(heapBackend);
-  const view = (t: tf.TensorInfo, size: number) =>
-    heap.subarray(at(heapBackend, t), at(heapBackend, t) + size);
+  const view = heapViews(heapBackend);
   fusedKernels(PRODUCT_OF_EXPERTS_KERNEL).productOfExperts(
     n,
     k,
@@ -101,9 +98,7 @@ const gradient: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const [k, n] = shapes(mus, logScales);
   const heapBackend = backend as unknown as HeapBackend;
   const outs = [heapBackend.makeOutput(mus.shape, "float32"), heapBackend.makeOutput(mus.shape, "float32")];
-  const heap = heap32(heapBackend);
-  const view = (t: tf.TensorInfo, size: number) =>
-    heap.subarray(at(heapBackend, t), at(heapBackend, t) + size);
+  const view = heapViews(heapBackend);
   fusedKernels(PRODUCT_OF_EXPERTS_KERNEL).productOfExpertsGrad(
     n,
     k,

@@ -9,19 +9,14 @@ import {
 } from "./fused-reconstruction";
 import { reconstructionError } from "./losses";
 import { loadNativeKernels, type NativeKernels } from "./native-kernels";
-import { kernelsDuring, useCpuBackend } from "./test-backend";
+import { kernelsDuring, relativeError, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
 
 let kernels: NativeKernels;
+let restore: () => Promise<void>;
 beforeAll(async () => {
-  await initBackend({ prefer: "wasm" });
-  const native = await loadNativeKernels();
-  if (!native.ok) throw new Error(native.reason);
-  kernels = native.kernels;
+  ({ kernels, restore } = await wasmWithNativeKernels());
 });
-afterAll(async () => {
-  useFusedStep(kernels);
-  await useCpuBackend();
-});
+afterAll(() => restore());
 
 /** Inputs of one decoder output layer: product [tiles·B × d] around 0 (both sigmoid tails), bias, x in [0, 1]. */
 function inputs(tiles: number, batch: number, d: number, seed: number) {
@@ -55,17 +50,6 @@ function valueAndGrads(
   };
   tf.dispose([weights, dProduct!, dBias!]);
   return out;
-}
-
-/** Largest |a − b| over the largest |b|: the agreement test's measure of a gradient's error. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
 }
 
 describe("the fused decoder output and reconstruction error", () => {

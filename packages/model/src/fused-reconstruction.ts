@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { reconstructionError } from "./losses";
 import type { NativeKernels } from "./native-kernels";
-import { at, type HeapBackend, heap32 } from "./wasm-heap-copy";
+import { type HeapBackend, heapViews } from "./wasm-heap-copy";
 
 /**
  * A decoder's output layer and its reconstruction error as one kernel on the wasm backends (issue #19: fewer, fused
@@ -110,9 +110,7 @@ const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const [rows, cols, xRows] = shapes(named);
   const b = backend as unknown as HeapBackend;
   const out = b.makeOutput([rows], "float32");
-  // The heap is read after the output is made: allocating can grow it, which replaces its buffer.
-  const heap = heap32(b);
-  const view = (t: tf.TensorInfo, n: number) => heap.subarray(at(b, t), at(b, t) + n);
+  const view = heapViews(b);
   fusedKernels(RECONSTRUCTION_KERNEL).reconstruction(
     rows,
     cols,
@@ -133,8 +131,7 @@ const gradient: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const [rows, cols, xRows] = shapes(named);
   const b = backend as unknown as HeapBackend;
   const dp = b.makeOutput([rows, cols], "float32");
-  const heap = heap32(b);
-  const view = (t: tf.TensorInfo, n: number) => heap.subarray(at(b, t), at(b, t) + n);
+  const view = heapViews(b);
   fusedKernels(RECONSTRUCTION_KERNEL).reconstructionGrad(
     rows,
     cols,

@@ -10,19 +10,14 @@ import {
 import { gammaConstants } from "./gamma-constants";
 import { gammaRegularizer, gaussianRegularizer } from "./losses";
 import { loadNativeKernels, type NativeKernels } from "./native-kernels";
-import { kernelsDuring, useCpuBackend } from "./test-backend";
+import { kernelsDuring, relativeError, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
 
 let kernels: NativeKernels;
+let restore: () => Promise<void>;
 beforeAll(async () => {
-  await initBackend({ prefer: "wasm" });
-  const native = await loadNativeKernels();
-  if (!native.ok) throw new Error(native.reason);
-  kernels = native.kernels;
+  ({ kernels, restore } = await wasmWithNativeKernels());
 });
-afterAll(async () => {
-  useFusedStep(kernels);
-  await useCpuBackend();
-});
+afterAll(() => restore());
 
 const constants = gammaConstants({ nu: 5, n: 784, m: 16, sigma: 1 });
 
@@ -45,17 +40,6 @@ function valueAndGrads(f: (mu: tf.Tensor2D, logScale: tf.Tensor2D) => tf.Tensor1
   const out = { value, dMu: Array.from(dMu!.dataSync()), dLogScale: Array.from(dLogScale!.dataSync()) };
   tf.dispose([mu, logScale, weights, dMu!, dLogScale!]);
   return out;
-}
-
-/** Largest |a − b| over the largest |b|. */
-function relativeError(a: number[], b: number[]): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
 }
 
 describe("the fused latent regularisers (eqs. R1, R2)", () => {

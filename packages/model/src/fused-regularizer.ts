@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
 import type { GammaConstants } from "./gamma-constants";
 import { gammaRegularizer, gaussianRegularizer } from "./losses";
-import { at, type HeapBackend, heap32 } from "./wasm-heap-copy";
+import { type HeapBackend, heapViews } from "./wasm-heap-copy";
 
 /**
  * The γ-loss's and the Gaussian model's latent regularisers (docs/model.md eqs. R1, R2) as one kernel each way in the
@@ -68,9 +68,7 @@ const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const [rows, m] = shapes(mu, logScale);
   const heapBackend = backend as unknown as HeapBackend;
   const out = heapBackend.makeOutput([rows], "float32");
-  // The heap is read after the output is made: allocating can grow it, which replaces its buffer.
-  const heap = heap32(heapBackend);
-  const view = (t: tf.TensorInfo, n: number) => heap.subarray(at(heapBackend, t), at(heapBackend, t) + n);
+  const view = heapViews(heapBackend);
   fusedKernels(LATENT_REGULARIZER_KERNEL).latentRegularizer(
     rows,
     m,
@@ -96,8 +94,7 @@ const gradient: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const [rows, m] = shapes(mu, logScale);
   const heapBackend = backend as unknown as HeapBackend;
   const outs = [heapBackend.makeOutput([rows, m], "float32"), heapBackend.makeOutput([rows, m], "float32")];
-  const heap = heap32(heapBackend);
-  const view = (t: tf.TensorInfo, n: number) => heap.subarray(at(heapBackend, t), at(heapBackend, t) + n);
+  const view = heapViews(heapBackend);
   fusedKernels(LATENT_REGULARIZER_KERNEL).latentRegularizerGrad(
     rows,
     m,

@@ -1,6 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import { initBackend } from "./backend";
 import type { TrainingCheckpoint } from "./checkpoint";
+import { useFusedStep } from "./fused-reconstruction";
+import { loadNativeKernels, type NativeKernels } from "./native-kernels";
 import "./register-gradients";
 import type { TrainHooks, TrainResult } from "./train";
 
@@ -9,6 +12,38 @@ export async function useCpuBackend(): Promise<void> {
   tf.env().set("PROD", true); // silences tfjs's "install tfjs-node" banner
   await tf.setBackend("cpu");
   await tf.ready();
+}
+
+/**
+ * The wasm backend with the native kernels the fused step runs on (fused-*.test.ts); throws where they do not build.
+ * `restore` puts the fused step back on and the cpu backend back, for an afterAll.
+ */
+export async function wasmWithNativeKernels(): Promise<{
+  kernels: NativeKernels;
+  restore: () => Promise<void>;
+}> {
+  await initBackend({ prefer: "wasm" });
+  const native = await loadNativeKernels();
+  if (!native.ok) throw new Error(native.reason);
+  const kernels = native.kernels;
+  return {
+    kernels,
+    restore: async () => {
+      useFusedStep(kernels);
+      await useCpuBackend();
+    },
+  };
+}
+
+/** Largest |a − b| over the largest |b|: the backend-agreement test's measure of a gradient's error. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
 }
 
 /** The kernels run while `fn` runs, by name (to check that a change removed some). */

@@ -20,6 +20,15 @@ export function heap32(backend: HeapBackend): Float32Array {
 export const at = (backend: HeapBackend, t: tf.TensorInfo) =>
   backend.dataIdMap.get(t.dataId).memoryOffset >> 2;
 
+/**
+ * Float32 views of tensors in the wasm heap, for kernels that hand them to native code. Made after the kernel's
+ * outputs: allocating them can grow the heap, which replaces its buffer and detaches views taken before.
+ */
+export function heapViews(backend: HeapBackend): (t: tf.TensorInfo, size: number) => Float32Array {
+  const heap = heap32(backend);
+  return (t, size) => heap.subarray(at(backend, t), at(backend, t) + size);
+}
+
 /** Float32 and int32 move as 4-byte words: `copyWithin` copies bytes, so either dtype can use the same view. */
 const wordSized = (dtype: tf.DataType) => dtype === "float32" || dtype === "int32";
 
