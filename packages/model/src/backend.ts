@@ -119,8 +119,9 @@ export interface BackendInfo {
   detail: string;
   /**
    * Where the wasm backends' Adam update runs: native C (native-kernels.ts) or JavaScript, with the reason. Apart from
-   * `detail` because it changes no result (the same bits either way): a checkpoint's fingerprint holds `detail`, and a
-   * worker whose compiler failed must still resume another's checkpoint.
+   * `detail` because Adam's path changes no result (the same bits either way). The fused step does change them, so it
+   * is named in `detail` itself: a worker whose compiler failed computes other bits, and does not resume a checkpoint
+   * of a worker that fused (it trains that run from the start).
    */
   kernels?: string;
   /** Versions of the packages and libraries involved, by name. */

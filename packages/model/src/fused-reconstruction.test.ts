@@ -1,15 +1,19 @@
+import { ModelConfigSchema, TrainConfigSchema } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentBackend, initBackend } from "./backend";
 import {
   decodedReconstructionError,
+  FUSED_STEP,
   fusedStepActive,
   RECONSTRUCTION_KERNEL,
   useFusedStep,
 } from "./fused-reconstruction";
 import { reconstructionError } from "./losses";
 import { loadNativeKernels, type NativeKernels } from "./native-kernels";
+import { syntheticDataset } from "./synthetic-dataset";
 import { kernelsDuring, relativeError, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
+import { trainModel } from "./train";
 
 let kernels: NativeKernels;
 let restore: () => Promise<void>;
@@ -66,7 +70,8 @@ describe("the fused decoder output and reconstruction error", () => {
       const data = inputs(tiles, 12, 37, 5);
       expect(fusedStepActive()).toBe(true);
       const seen = kernelsDuring(() => valueAndGrads(data, output, tiles));
-      expect(seen.get(RECONSTRUCTION_KERNEL)).toBe(2);
+      expect(seen.get(RECONSTRUCTION_KERNEL)).toBe(2); // the value's call and the gradient's forward pass
+      expect(seen.get("TailsweepReconstructionGrad")).toBe(1);
       expect(seen.has("Sigmoid") || seen.has("SquaredDifference") || seen.has("Concat")).toBe(false);
       const fused = valueAndGrads(data, output, tiles);
       useFusedStep(undefined);
@@ -134,6 +139,21 @@ describe("the fused decoder output and reconstruction error", () => {
     };
     for (const sigmoid of [0, 1] as const)
       expect(run(baseline.kernels, sigmoid)).toEqual(run(kernels, sigmoid));
+  });
+
+  it("will not train under a backend description that says otherwise than the step that runs", async () => {
+    const backend = currentBackend()!;
+    expect(backend.detail).toMatch(FUSED_STEP);
+    useFusedStep(undefined);
+    try {
+      await expect(
+        trainModel(syntheticDataset(), ModelConfigSchema.parse({}), TrainConfigSchema.parse({ epochs: 1 }), {
+          backend,
+        }),
+      ).rejects.toThrow(/names the fused step, but it is off/);
+    } finally {
+      useFusedStep(kernels);
+    }
   });
 
   it("refuses shapes the kernel cannot read, naming them", () => {

@@ -31,6 +31,9 @@ export function useFusedStep(kernels: NativeKernels | undefined): void {
   native = kernels;
 }
 
+/** Matches a backend `detail` that names the fused step (backend.ts writes it; training checks it). */
+export const FUSED_STEP = /fused \(native C\)/;
+
 /** Whether the model's fused step runs on the current backend (see {@link useFusedStep}). */
 export function fusedStepActive(): boolean {
   return native !== undefined && tf.getBackend() === "wasm";

@@ -6,11 +6,14 @@
  * a name of its own and renamed into place so that workers starting together never see a half-written file; a cached
  * file or folder another user could have written is refused, and a cached library that does not load is rebuilt.
  * Where there is no compiler, or it fails, `loadNativeKernels` says why and the backends keep their JavaScript and
- * wasm kernels: the results are the same bit for bit either way (native-kernels.test.ts).
+ * wasm kernels: Adam's results are the same bit for bit either way (native-kernels.test.ts); the fused step's kernels
+ * (fused-*.ts) round in their own way, so without them a run computes other bits, and the backend's `detail` says
+ * which (a checkpoint is resumed only under the same `detail`).
  *
  * Flags: `-ffp-contract=off` keeps every multiply and add its own float32 rounding (no fused multiply-add), and
- * there is no `-ffast-math`, so the C code rounds exactly as tfjs's float32 kernels do, and the same on every CPU
- * and vector width (`-march=native`, where the compiler has it); `-fopenmp` runs the loops on the BLAS threads'
+ * there is no `-ffast-math`, so Adam's C code rounds exactly as tfjs's float32 kernels do, and every kernel the same
+ * on every vector width (`-march=native`, where the compiler has it; the product of experts calls libm's logf, whose
+ * bits rest on the C library); `-fopenmp` runs the loops on the BLAS threads'
  * count (each output is one thread's, so the thread count does not change a bit).
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -57,9 +60,10 @@ static inline float ts_exp(float x) {
   const float shifter = 12582912.0f;
   float t = x * 1.44269504088896341f + shifter;
   float n = t - shifter;
-  int bits;
+  /* unsigned: a NaN's bits would overflow a signed int (the result is NaN either way) */
+  unsigned int bits;
   memcpy(&bits, &t, sizeof bits);
-  int exponent = (bits - 0x4B400000 + 127) << 23;
+  unsigned int exponent = (bits - 0x4B400000u + 127u) << 23;
   float scale;
   memcpy(&scale, &exponent, sizeof scale);
   float r = x - n * 0.693359375f;
@@ -256,7 +260,7 @@ const FLAGS = [
 ];
 
 /**
- * This machine's vector instructions (AVX2, AVX-512), where the compiler can name them: 3–4× the fused kernels' speed
+ * This machine's vector instructions (AVX2, AVX-512), where the compiler can name them: 2–4× the fused kernels' speed
  * of the x86-64 baseline's SSE2. The bits stay the same (no contraction into FMA, sums in fixed lanes), but a library
  * built for one CPU may not run on another, so the resolved target is part of the cache key ({@link nativeTarget}).
  */

@@ -9,6 +9,7 @@ import type {
 import * as tf from "@tensorflow/tfjs-core";
 import { type GradientApplier, LayerwiseAdam } from "./adam";
 import type { NamedWeights, TrainingCheckpoint } from "./checkpoint";
+import { FUSED_STEP, fusedStepActive } from "./fused-reconstruction";
 import { type ClassificationMetrics, classificationMetrics, meanRecall, minorityClasses } from "./metrics";
 import { type Batch, type LossTerms, MultimodalVae, oneHotFloat } from "./model";
 
@@ -200,6 +201,13 @@ export async function trainModel(
   let history: EpochRecord[] = [];
   let steps = 0;
   let labeledCursor = { order: batchStream.permutation(dataset.labeled.n), pos: 0 };
+  // The fingerprint holds the backend's `detail`, which names the fused step: it must be the step that will run.
+  if (hooks.backend && FUSED_STEP.test(hooks.backend.detail) !== fusedStepActive()) {
+    throw new Error(
+      `the backend's description ${fusedStepActive() ? "does not name" : "names"} the fused step, but it is ` +
+        `${fusedStepActive() ? "on" : "off"}: useFusedStep was changed after initBackend`,
+    );
+  }
   const fingerprint = runFingerprint(
     dataset,
     config,

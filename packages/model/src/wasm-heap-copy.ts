@@ -18,7 +18,7 @@ export function heap32(backend: HeapBackend): Float32Array {
 
 /** Where a tensor's first element sits in {@link heap32} (wasm allocations are at least 8-byte aligned). */
 export const at = (backend: HeapBackend, t: tf.TensorInfo) =>
-  backend.dataIdMap.get(t.dataId).memoryOffset >> 2;
+  backend.dataIdMap.get(t.dataId).memoryOffset >>> 2; // unsigned: the heap may grow past 2 GiB
 
 /**
  * Float32 views of tensors in the wasm heap, for kernels that hand them to native code. Made after the kernel's
