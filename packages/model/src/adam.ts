@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { NativeKernels } from "./native-kernels";
-import { at, type HeapBackend, heap32 } from "./wasm-heap-copy";
+import { type HeapBackend, heapViews } from "./wasm-heap-copy";
 
 /** What optimizerStep needs from an optimiser; tfjs's own optimisers satisfy it too. */
 export interface GradientApplier {
@@ -96,9 +96,9 @@ const wasmAdamUpdate: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     b.makeOutput(x.shape, "float32"),
   ];
   // The heap is read after the outputs are made: allocating them can grow it, which replaces its buffer.
-  const heap = heap32(b);
   const n = tf.util.sizeFromShape(x.shape);
-  const view = (t: tf.TensorInfo) => heap.subarray(at(b, t), at(b, t) + n);
+  const heapView = heapViews(b);
+  const view = (t: tf.TensorInfo) => heapView(t, n);
   const a = attrs as unknown as AdamUpdateAttrs;
   const views = [view(x), view(m), view(v), view(g), view(outs[0]!), view(outs[1]!), view(outs[2]!)] as const;
   if (native)

@@ -466,9 +466,10 @@ async function useNative(threads: number): Promise<NativeKernelsResult> {
 }
 
 /**
- * The fused decoder output (fused-reconstruction.ts), and the tiled encoders' first layer computed per batch that comes
- * with it (layers.ts, applyMlpToTiledWithLabels), round differently from tfjs's ops, so whether they run belongs
- * in `detail`, which a checkpoint's fingerprint holds: a run is resumed only where it would compute the same bits.
+ * The fused step (fused-reconstruction.ts, fused-regularizer.ts, fused-poe.ts, and the tiled encoders' first layer per
+ * batch that comes with it: layers.ts, applyMlpToTiledWithLabels) rounds differently from tfjs's ops, so whether it
+ * runs belongs in `detail`, which a checkpoint's fingerprint holds: a run is resumed only where it would compute the
+ * same bits. Training checks the two agree (FUSED_STEP).
  */
 function fusedDetail(native: NativeKernelsResult | undefined): string {
   return native?.ok

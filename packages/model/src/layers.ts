@@ -49,12 +49,8 @@ export function createMlp(
  * the other backends the two forms measured the same (bench/train-step.ts).
  */
 export function applyMlp(mlp: Mlp, x: tf.Tensor2D): tf.Tensor2D {
-  let h = x;
-  mlp.layers.forEach((layer, i) => {
-    h = tf.add(tf.matMul(h, layer.W as tf.Tensor2D), layer.b) as tf.Tensor2D;
-    if (i + 1 < mlp.layers.length) h = activate(h, mlp.activation);
-  });
-  return h;
+  const { product, bias } = applyMlpUntilBias(mlp, x);
+  return tf.add(product, bias) as tf.Tensor2D;
 }
 
 /**

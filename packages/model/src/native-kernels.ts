@@ -178,60 +178,50 @@ void ts_latent_regularizer_grad(int rows, int m, const float *restrict mu, const
   }
 }
 
-/* The precision-weighted product of k diagonal experts (docs/model.md eq. P1), elementwise over n values: mus and ls
-   hold the experts one after another (k × n); with prior = 1 a last expert at location 0 and log-scale prior_l joins
-   them. T = Σ_k e^{−l_k}, mu = Σ_k e^{−l_k}·mu_k / T, l = −log T, summed in the experts' order. One loop per expert,
-   so that each vectorises. */
-void ts_product_of_experts(int n, int k, const float *restrict mus, const float *restrict ls, int prior, float prior_l,
-                           float *restrict out_mu, float *restrict out_l) {
-  for (int i = 0; i < n; i++) {
-    out_mu[i] = 0.0f;
-    out_l[i] = 0.0f;
+/* T = Σ_k e^{−l_k} (the prior's p_prior last) and the product's mu = Σ_k e^{−l_k}·mu_k / T, for len values of k experts
+   held stride apart in mus and ls, summed in the experts' order; one loop per expert, so that each vectorises. The
+   forward pass and the gradient both start from these. */
+static void ts_poe_sums(int len, int k, long stride, const float *restrict mus, const float *restrict ls, int prior,
+                        float prior_p, float *restrict total, float *restrict mean) {
+  for (int i = 0; i < len; i++) {
+    total[i] = 0.0f;
+    mean[i] = 0.0f;
   }
   for (int e = 0; e < k; e++) {
-    const float *mu = mus + (long)e * n;
-    const float *l = ls + (long)e * n;
-    for (int i = 0; i < n; i++) {
+    const float *mu = mus + e * stride;
+    const float *l = ls + e * stride;
+    for (int i = 0; i < len; i++) {
       float p = ts_exp(-l[i]);
-      out_l[i] += p;
-      out_mu[i] += p * mu[i];
+      total[i] += p;
+      mean[i] += p * mu[i];
     }
   }
-  if (prior) {
-    float p = ts_exp(-prior_l);
-    for (int i = 0; i < n; i++) out_l[i] += p;
-  }
-  for (int i = 0; i < n; i++) out_mu[i] = out_mu[i] / out_l[i];
+  if (prior)
+    for (int i = 0; i < len; i++) total[i] += prior_p;
+  for (int i = 0; i < len; i++) mean[i] = mean[i] / total[i];
+}
+
+/* The precision-weighted product of k diagonal experts (docs/model.md eq. P1), elementwise over n values: mus and ls
+   hold the experts one after another (k × n); with prior = 1 a last expert at location 0 and log-scale prior_l joins
+   them. mu and T as ts_poe_sums makes them, l = −log T. */
+void ts_product_of_experts(int n, int k, const float *restrict mus, const float *restrict ls, int prior, float prior_l,
+                           float *restrict out_mu, float *restrict out_l) {
+  ts_poe_sums(n, k, n, mus, ls, prior, prior ? ts_exp(-prior_l) : 0.0f, out_l, out_mu);
   for (int i = 0; i < n; i++) out_l[i] = -logf(out_l[i]);
 }
 
 /* Its gradients for dmu and dl: with w_k = e^{−l_k} / T, d mu_k = dmu·w_k and d l_k = w_k·(dmu·(mu − mu_k) + dl)
-   (mu and l the product's, T = e^{−l}; recomputed from the experts as the forward pass made them). */
+   (mu and l the product's, T = e^{−l}; recomputed from the experts as the forward pass made them, a block at a time
+   on the stack: no allocation that could fail). */
 void ts_product_of_experts_grad(int n, int k, const float *restrict mus, const float *restrict ls, int prior,
                                 float prior_l, const float *restrict dmu, const float *restrict dl,
                                 float *restrict dmus, float *restrict dls) {
-  /* T and the product's mu, a block at a time on the stack (no allocation that could fail). */
   enum { BLOCK = 1024 };
   float total[BLOCK], mean[BLOCK];
   float prior_p = prior ? ts_exp(-prior_l) : 0.0f;
   for (int base = 0; base < n; base += BLOCK) {
     int len = n - base < BLOCK ? n - base : BLOCK;
-    for (int i = 0; i < len; i++) {
-      total[i] = 0.0f;
-      mean[i] = 0.0f;
-    }
-    for (int e = 0; e < k; e++) {
-      const float *mu = mus + (long)e * n + base;
-      const float *l = ls + (long)e * n + base;
-      for (int i = 0; i < len; i++) {
-        float p = ts_exp(-l[i]);
-        total[i] += p;
-        mean[i] += p * mu[i];
-      }
-    }
-    if (prior)
-      for (int i = 0; i < len; i++) total[i] += prior_p;
-    for (int i = 0; i < len; i++) mean[i] = mean[i] / total[i];
+    ts_poe_sums(len, k, n, mus + base, ls + base, prior, prior_p, total, mean);
     for (int e = 0; e < k; e++) {
       const float *mu = mus + (long)e * n + base;
       const float *l = ls + (long)e * n + base;
