@@ -103,6 +103,21 @@ describe("what a command loads", () => {
     }, 120_000);
   }
 
+  it("loads no charts for `sweep run`, whose every start would pay for them (≈ 0.6–0.9 s)", async () => {
+    // Refused once its modules are loaded (GPU trials on the cpu backend), so nothing trains.
+    const file = join(dir, "gpu.yaml");
+    writeFileSync(
+      file,
+      "name: gpu\nsearch: { variant: [proposed, gaussian] }\nexecution: { gpu: { variant: [proposed] } }\nseeds: 2\n",
+    );
+    for (const how of ["bin", "source"] as const) {
+      const r = await loaded(how, "sweep", "run", file, "--backend", "cpu");
+      expect(r.code, how).toBe(2);
+      expect(matching(r.urls, [...STORE, ...MODEL]), how).not.toEqual([]); // it did load the command's modules
+      expect(matching(r.urls, ["/echarts", "/zrender", "/d3-", url("packages/charts/")]), how).toEqual([]);
+    }
+  }, 240_000);
+
   it("loads no trainer and no controller for a command that reads the store", async () => {
     const r = await loaded("source", "sweep", "list", "--json");
     expect(r.code).toBe(0);

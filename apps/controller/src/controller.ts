@@ -1,7 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { loadSweepRuns, seedRanges, sequentialStatus } from "@tailsweep/analysis";
+// The modules, not the package's index, which also holds the reports and their charts (see the CLI's sweep-run.ts).
+import { seedRanges } from "@tailsweep/analysis/format";
+import { sequentialStatus } from "@tailsweep/analysis/sequential-sweep";
+import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
 import type { ArtifactStore, Bus, Subscription } from "@tailsweep/bus";
 import {
   type ClaimReply,

@@ -1,13 +1,12 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { type Env, envText, envUrl, envVariable, parseEnv, UnavailableError } from "@tailsweep/schemas";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client";
 import { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "./migrate";
-import { newPGlite } from "./pglite-template";
+import { newPGlite, openPGlite } from "./pglite-template";
 import { PrismaAccessStore } from "./prisma-access-store";
 import { PrismaRunStore } from "./prisma-run-store";
 import { lockStore, type StoreLock } from "./store-lock";
@@ -131,9 +130,7 @@ export async function openRunStore(options: RunStoreOptions = {}): Promise<Opene
   try {
     const pglite =
       options.pgliteTemplateDir === false
-        ? dir === "memory"
-          ? new PGlite()
-          : new PGlite(dir)
+        ? openPGlite(dir)
         : await newPGlite(dir, migrate.dir, options.pgliteTemplateDir);
     try {
       await applyMigrations(pglite, migrate);

@@ -17,7 +17,7 @@ import { expandSweep } from "@tailsweep/sweep";
 import { afterAll, describe, expect, it } from "vitest";
 import { applyMigrations, MIGRATIONS_DIR } from "./migrate";
 import { openRunStore } from "./open-run-store";
-import { newPGlite, pgliteTemplate } from "./pglite-template";
+import { newPGlite, openPGlite, PGLITE_SHARED_BUFFERS, pgliteTemplate } from "./pglite-template";
 
 /**
  * Every column of the public schema and every applied migration of a PGlite brought up to date as openRunStore does
@@ -61,6 +61,19 @@ describe("a new embedded store from the migrated template", { timeout: 120_000 }
     await again.close();
     // In memory too, from the same template.
     expect(await schemaOf(await newPGlite("memory", MIGRATIONS_DIR, templates))).toEqual(expected);
+  });
+
+  it("opens with the store's smaller buffer pool, new from the template, reopened and without a template", async () => {
+    const sharedBuffers = async (pglite: PGlite) => {
+      const { rows } = await pglite.query<{ v: string }>("select current_setting('shared_buffers') as v");
+      await pglite.close();
+      return rows[0]?.v;
+    };
+    const dir = join(root, "buffers");
+    expect(await sharedBuffers(await newPGlite(dir, MIGRATIONS_DIR, templates))).toBe(PGLITE_SHARED_BUFFERS);
+    expect(await sharedBuffers(await newPGlite(dir, MIGRATIONS_DIR, templates))).toBe(PGLITE_SHARED_BUFFERS);
+    expect(await sharedBuffers(openPGlite("memory"))).toBe(PGLITE_SHARED_BUFFERS);
+    expect(PGLITE_SHARED_BUFFERS).not.toBe("128MB"); // PostgreSQL's default, which this replaces
   });
 
   it("makes a new template when a migration is added, keeping the old one among the last three", async () => {

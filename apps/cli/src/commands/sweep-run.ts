@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { loadSweepRuns, rankConfigurations, trialRows } from "@tailsweep/analysis";
+// The modules, not the package's index: the index also holds the reports and their charts, whose ECharts and
+// d3 took ≈ 0.6–0.9 s of every start to load (a bundle keeps a barrel's every import).
+import { rankConfigurations } from "@tailsweep/analysis/comparison";
+import { trialRows } from "@tailsweep/analysis/export";
+import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
@@ -40,10 +44,21 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   const spec = readSweepFile(file);
   // This process trains it: a user data file that is not there is said now, not when its trial runs.
   await checkDatasetFiles(spec);
-  const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
-  // The only worker is this process's: GPU trials on another backend would wait for ever. Refused before anything
-  // is opened or stored.
+  // The store opens while the backend starts: each waits on its WebAssembly's compilation in turn (≈ 0.4 s for
+  // PGlite's), time the other uses. Not for a sweep with GPU trials, which the backend may refuse (below) before
+  // anything is opened.
   const needGpu = gpuTrialCount(spec);
+  const early = needGpu > 0 ? undefined : openRuntime(log);
+  // Awaited below; a failure that comes while the backend starts is not an unhandled rejection meanwhile.
+  early?.catch(() => {});
+  let backend: BackendInfo;
+  try {
+    backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
+  } catch (e) {
+    await closeOpening(early);
+    throw e;
+  }
+  // The only worker is this process's: GPU trials on another backend would wait for ever.
   if (needGpu > 0 && !defaultTrialKinds(backend).includes("gpu")) {
     releaseWebGpu();
     throw new ConfigError([
@@ -56,7 +71,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   let final: SweepRecord;
   let runs: Awaited<ReturnType<typeof loadSweepRuns>>;
   try {
-    const rt = await openRuntime(log);
+    const rt = await (early ?? openRuntime(log));
     try {
       id = o.new ? randomUUID() : await storedSweepIdFor(rt.opened.store, spec);
       final = await runOrShow(rt, spec, id, backend, o, threads);
@@ -84,6 +99,11 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
     );
   }
   if (process.exitCode === undefined && rows.some((r) => r.state === "failed")) process.exitCode = 1;
+}
+
+/** Closes a store that was opening when the backend failed; that failure is the one to report. */
+async function closeOpening(opening: Promise<Runtime> | undefined): Promise<void> {
+  await (await opening?.catch(() => undefined))?.close();
 }
 
 /**
