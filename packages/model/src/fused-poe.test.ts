@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend";
 import { PRODUCT_OF_EXPERTS_KERNEL, productOfExpertsStep } from "./fused-poe";
 import { fusedStepActive, useFusedStep } from "./fused-reconstruction";
-import { loadNativeKernels, type NativeKernels } from "./native-kernels";
+import type { NativeKernels } from "./native-kernels";
 import { type Expert, productOfExperts } from "./poe";
 import { kernelsDuring, relativeError, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
 

@@ -9,7 +9,7 @@ import {
 } from "./fused-regularizer";
 import { gammaConstants } from "./gamma-constants";
 import { gammaRegularizer, gaussianRegularizer } from "./losses";
-import { loadNativeKernels, type NativeKernels } from "./native-kernels";
+import type { NativeKernels } from "./native-kernels";
 import { kernelsDuring, relativeError, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
 
 let kernels: NativeKernels;
