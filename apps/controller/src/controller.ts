@@ -1,6 +1,7 @@
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { promisify } from "node:util";
 // The modules, not the package's index, which also holds the reports and their charts (see the CLI's sweep-run.ts).
 import { seedRanges } from "@tailsweep/analysis/format";
 import { sequentialStatus } from "@tailsweep/analysis/sequential-sweep";
@@ -188,9 +189,11 @@ export class Controller {
   /** Stores a validated sweep and queues its trials. Returns the stored sweep (idempotent on `id`). */
   async submit(spec: SweepSpec, id: string = randomUUID()): Promise<SweepRecord> {
     const plans = expandSweep(spec);
+    // git looks at the work tree (≈ 0.1 s) while the store is asked; only a new sweep needs its answer.
+    const gitState = provenance();
     const existing = await this.store.getSweep(id);
     const sweep =
-      existing ?? (await this.store.createSweep({ id, spec, trials: plans, provenance: provenance() }));
+      existing ?? (await this.store.createSweep({ id, spec, trials: plans, provenance: await gitState }));
     this.specs.set(sweep.id, sweep.spec);
     if (existing) return existing; // a repeat: its trials are queued already, and upkeep re-queues any lost
     this.hold(sweep.id);
@@ -880,16 +883,15 @@ function storedPoints(
 
 // Imported, not read at run time, so that a bundle (the GPU kit) carries the version with it.
 const tailsweepVersion = packageJson.version;
+const execFileAsync = promisify(execFile);
 
 /** What a sweep was submitted from: the git commit and whether the tree was dirty (if in a checkout), runtime, host. */
-export function provenance(): Record<string, unknown> {
+export async function provenance(): Promise<Record<string, unknown>> {
   let status: string | null = null;
   try {
     // One git process for both facts: porcelain v2 with --branch prints `# branch.oid <sha>`, then a line per change.
-    status = execFileSync("git", ["status", "--porcelain=v2", "--branch"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    });
+    status = (await execFileAsync("git", ["status", "--porcelain=v2", "--branch"], { encoding: "utf8" }))
+      .stdout;
   } catch {
     // not a checkout, or no git: provenance says so with nulls
   }

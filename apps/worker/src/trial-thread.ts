@@ -4,7 +4,7 @@
 // trial-thread contracts); the hooks the trainer calls synchronously (shouldStop, cancelled) block this thread until
 // the worker answers, so they are decided by the worker's own hooks at the moment the trainer asks, as in process.
 import { parentPort, workerData } from "node:worker_threads";
-import { configureCacheDir } from "@tailsweep/data";
+import { configureCacheDir, preloadDatasetSources } from "@tailsweep/data";
 import { type BackendName, initBackend } from "@tailsweep/model";
 import { AppError } from "@tailsweep/schemas";
 import {
@@ -135,4 +135,7 @@ if (backend) {
     );
   });
   post({ type: "ready", backend: backend.name, detail: backend.detail });
+  // While the first trial is on its way (the worker's store is still opening, or the sweep is being queued): a trial
+  // that needs the same sources awaits this reading instead of starting its own. A failure is left to that trial.
+  for (const recipe of setup.preload ?? []) preloadDatasetSources(recipe).catch(() => {});
 }

@@ -44,6 +44,8 @@ export interface TrialThreadsOptions {
   blasThreads: number;
   /** The data cache folder the worker's settings name. */
   cacheDir?: string;
+  /** Data sets whose sources each thread reads while it waits for its first trial. */
+  preload?: TrialThreadSetup["preload"];
   log?: (line: string) => void;
 }
 
@@ -171,6 +173,7 @@ export class TrialThreads {
       backend: this.options.backend,
       blasThreads: this.options.blasThreads,
       ...(this.options.cacheDir !== undefined && { cacheDir: this.options.cacheDir }),
+      ...(this.options.preload && { preload: this.options.preload }),
       answer: buffer,
     };
     // The source runs through the loader (tsx): registered in the thread before the module is imported.

@@ -43,6 +43,7 @@ export {
   clearSourceMemo,
   type LoadDatasetOptions,
   loadDataset,
+  preloadDatasetSources,
   resolveDatasetRecipe,
 } from "./load-dataset";
 export {

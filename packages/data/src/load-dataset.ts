@@ -44,6 +44,24 @@ function memoised(key: string, load: () => Promise<ImageDataset>): Promise<Image
   return pending;
 }
 
+const mnistSource = () => memoised("mnist", () => loadMnist());
+const fashionSource = (cacheDir: string) =>
+  memoised(`fashion-mnist:${cacheDir}`, () => loadFashionMnist({ cacheDir }));
+
+/**
+ * Reads and keeps the sources a recipe's data set is built from (the images, not the data set: that depends on the
+ * trial's seed), so that a later {@link loadDataset} of it finds them in memory. A trainer calls it while it waits
+ * for its first trial; a user data file is re-read each time anyway, so it reads nothing for one.
+ */
+export async function preloadDatasetSources(recipe: DatasetRecipeInput, cacheDir?: string): Promise<void> {
+  const resolved = resolveDatasetRecipe(recipe, cacheDir === undefined ? {} : { cacheDir });
+  if (resolved.name === "user") return;
+  await Promise.all([
+    mnistSource(),
+    ...(resolved.name === "mnist-fashion" ? [fashionSource(resolveCacheDir(cacheDir))] : []),
+  ]);
+}
+
 /** Forgets the sources {@link loadDataset} keeps in memory (frees ≈110 MB once both are loaded). */
 export function clearSourceMemo(): void {
   sourceMemo.clear();
@@ -60,15 +78,12 @@ export async function loadDataset(
   const resolved = resolveDatasetRecipe(recipe, options);
   switch (resolved.name) {
     case "mnist-2view": {
-      const mnist = await memoised("mnist", () => loadMnist());
+      const mnist = await mnistSource();
       return buildMnistTwoView(mnist, resolved);
     }
     case "mnist-fashion": {
       const cacheDir = resolveCacheDir(options.cacheDir);
-      const [mnist, fashion] = await Promise.all([
-        memoised("mnist", () => loadMnist()),
-        memoised(`fashion-mnist:${cacheDir}`, () => loadFashionMnist({ cacheDir })),
-      ]);
+      const [mnist, fashion] = await Promise.all([mnistSource(), fashionSource(cacheDir)]);
       return buildMnistFashion(mnist, fashion, resolved);
     }
     case "user": {

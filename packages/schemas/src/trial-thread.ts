@@ -1,5 +1,6 @@
 // A Node-only entry (@tailsweep/schemas/trial-thread): SharedArrayBuffer is not defined in every browser page.
 import { z } from "zod";
+import { DatasetRecipeSchema } from "./dataset";
 import { AppError, ERROR_CATEGORIES, isAppError } from "./errors";
 import { EpochMetricSchema, TrialExecutionSchema, TrialResultSchema } from "./messages";
 import { RunConfigSchema } from "./run-config";
@@ -70,6 +71,11 @@ export const TrialThreadSetupSchema = z
     blasThreads: z.number().int().min(1),
     /** The data cache the worker's settings name (configureCacheDir); unset: the data package's default. */
     cacheDir: z.string().optional(),
+    /**
+     * Data sets whose sources the thread reads once it is ready, while it waits for its first trial (a sweep names
+     * them before anything is stored): @tailsweep/data's preloadDatasetSources.
+     */
+    preload: z.array(DatasetRecipeSchema).optional(),
     /**
      * One Int32 through which the worker answers a question the thread asks synchronously (shouldStop between epochs,
      * cancelled before a checkpoint): {@link ANSWER}.

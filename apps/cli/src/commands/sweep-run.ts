@@ -117,7 +117,10 @@ async function startThreads(
 ): Promise<TrialThreads | undefined> {
   if (!trainsOnThreads(backend.name)) return undefined;
   const { cacheDir, backend: defaults } = settings();
-  const plan = threadPlan(o.workers, expandSweep(spec).length, defaults.blasThreads ?? 1);
+  const trials = expandSweep(spec);
+  const plan = threadPlan(o.workers, trials.length, defaults.blasThreads ?? 1);
+  // One recipe per kind of data set: the sources depend on its name only.
+  const preload = [...new Map(trials.map((t) => [t.config.dataset.name, t.config.dataset])).values()];
   try {
     const threads = await TrialThreads.start({
       size: plan.threads,
@@ -125,6 +128,7 @@ async function startThreads(
       backend: backend.name,
       blasThreads: plan.blasThreads,
       ...(cacheDir !== undefined && { cacheDir }),
+      preload,
       log,
     });
     log(
