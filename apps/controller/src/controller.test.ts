@@ -126,6 +126,58 @@ describe("Controller", () => {
     });
   });
 
+  it("says when a trial has settled, once its outcome is written, and not for an epoch or a heartbeat", async () => {
+    const store = new InMemoryRunStore();
+    const bus = new InProcessBus();
+    const settledStates: string[][] = [];
+    const controller = new Controller(store, bus, {
+      reapEveryMs: 60_000,
+      // what the store holds when it is told: the outcome is written already
+      onSettled: () => void store.listTrials("sw").then((ts) => settledStates.push(ts.map((t) => t.state))),
+    });
+    await controller.start();
+    stops.push(async () => {
+      await controller.stop();
+      await bus.close();
+    });
+    const sweep = await controller.submit(spec, "sw");
+    const [first, second] = await store.listTrials(sweep.id);
+    for (const t of [first!, second!])
+      await bus.requestClaim({ trialId: t.id, workerId: "w", backend: "cpu" });
+    const at = () => new Date().toISOString();
+    await bus.publishEvent({ type: "heartbeat", trialId: first!.id, attempt: 1, workerId: "w", at: at() });
+    await bus.publishEvent({
+      type: "epoch",
+      trialId: first!.id,
+      attempt: 1,
+      metric: { epoch: 1, loss: { total: 1, labeled: 1, unlabeled: 0, classification: 0 }, seconds: 1 },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(settledStates).toEqual([]);
+    const result = scriptedResult(0.5);
+    await bus.publishEvent({
+      type: "result",
+      trialId: first!.id,
+      attempt: 1,
+      workerId: "w",
+      at: at(),
+      result,
+    });
+    await vi.waitFor(() => expect(settledStates).toHaveLength(1), { timeout: 2_000 });
+    expect(settledStates[0]!.filter((s) => s === "succeeded")).toHaveLength(1);
+    const reason = "out of memory";
+    await bus.publishEvent({
+      type: "failed",
+      trialId: second!.id,
+      attempt: 1,
+      at: at(),
+      reason,
+      retryable: false,
+    });
+    await vi.waitFor(() => expect(settledStates).toHaveLength(2), { timeout: 2_000 });
+    expect(settledStates[1]!.filter((s) => s === "failed")).toHaveLength(1);
+  });
+
   it("lists a worker by when it was heard, not by its own clock", async () => {
     const { store, bus } = await started();
     const behind = new Date(Date.now() - 60_000).toISOString();

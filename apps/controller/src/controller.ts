@@ -56,6 +56,8 @@ export interface ControllerOptions {
   sweepIds?: readonly string[];
   /** Where trials keep checkpoints and artifacts: a deleted sweep's go with it. */
   artifacts?: ArtifactStore;
+  /** Called once a batch of worker events that settled a trial (its result or failure) is written. */
+  onSettled?: () => void;
   log?: (line: string) => void;
 }
 
@@ -800,6 +802,7 @@ export class Controller {
       settled ||= event.type === "result" || event.type === "failed";
     }
     await flush();
+    if (settled) this.options.onSettled?.();
     // A finished trial may finish a TPE sweep's configuration: its next is proposed now, not at the next upkeep.
     if (settled && [...this.specs.values()].some((spec) => spec.method === "tpe"))
       void this.proposeNow().catch((e: unknown) => this.log(`TPE: ${messageOf(e)}`));

@@ -182,10 +182,15 @@ async function runHere(
   threads: TrialThreads | undefined,
 ): Promise<SweepRecord> {
   // This sweep only: an interrupted earlier run of another file is not trained under this one's name.
+  // The progress below looks again as soon as a trial settles, not at its next second: the sweep's end is seen then.
+  const settled = { since: false };
   const controller = new Controller(rt.opened.store, rt.bus, {
     log,
     sweepIds: [id],
     artifacts: rt.artifacts,
+    onSettled: () => {
+      settled.since = true;
+    },
   });
   await controller.start();
   const worker = new Worker(rt.bus, {
@@ -214,7 +219,17 @@ async function runHere(
       ).length;
       log(`sweep ${id}: resuming, ${left} of ${submitted.trialCount} trials left`);
     } else log(`sweep ${id}: ${submitted.trialCount} trials`);
-    return await watch(rt.opened.store, id, Boolean(o.json), () => stopping.signal !== undefined);
+    return await watch(
+      rt.opened.store,
+      id,
+      Boolean(o.json),
+      () => stopping.signal !== undefined,
+      () => {
+        const since = settled.since;
+        settled.since = false;
+        return since;
+      },
+    );
   } finally {
     await worker.stop(); // hands a running trial back
     releaseWebGpu(); // Dawn would keep the process alive
@@ -225,12 +240,16 @@ async function runHere(
   }
 }
 
-/** Polls the store and draws trials done/running/failed with an ETA until the sweep is final. */
+/**
+ * Polls the store and draws trials done/running/failed with an ETA until the sweep is final: each second, or within a
+ * tenth of one once `settledSince` says a trial settled since it last asked.
+ */
 async function watch(
   store: RunStore,
   sweepId: string,
   json: boolean,
   interrupted: () => boolean = () => false,
+  settledSince: () => boolean = () => false,
 ): Promise<SweepRecord> {
   const bar =
     process.stderr.isTTY && !json
@@ -268,7 +287,7 @@ async function watch(
       bar?.stop();
       return sweep;
     }
-    for (let waited = 0; waited < 1_000 && !interrupted(); waited += 100)
+    for (let waited = 0; waited < 1_000 && !interrupted() && !settledSince(); waited += 100)
       await new Promise((r) => setTimeout(r, 100));
   }
 }
