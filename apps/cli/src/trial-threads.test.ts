@@ -1,13 +1,14 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { FileArtifactStore } from "@tailsweep/bus";
 import { DATA_IMPORT_CODE } from "@tailsweep/data";
 import { initBackend } from "@tailsweep/model";
 import { hasErrorCode, isAppError, type RunConfig, resolveRunConfig } from "@tailsweep/schemas";
 import { THREADS_CLOSED_CODE, UNCODED_ERROR_CODE } from "@tailsweep/schemas/trial-thread";
 import { type TrialGrant, type TrialHooks, TrialThreads, trainingRunner } from "@tailsweep/worker";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { threadPlan, trialThreadEntry } from "./trial-threads";
 
 /** A tiny trial: a few steps of two epochs on a small split, evaluated every epoch. */
@@ -186,6 +187,36 @@ describe("training trials on threads (TrialThreads)", { timeout: 300_000 }, () =
 });
 
 describe("threadPlan", () => {
+  it("hands each thread the data sets to read ahead, parsed as its setup", async () => {
+    // A stand-in thread that says what setup it was given: the pool's side of the read-ahead (the thread's side is
+    // trial-thread.ts, whose reading loadDataset then finds: packages/data's preload-sources.test.ts).
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-thread-setup-"));
+    const module = join(dir, "echo-setup.mjs");
+    writeFileSync(
+      module,
+      `import { parentPort, workerData } from "node:worker_threads";
+parentPort.postMessage({ type: "ready", backend: "cpu", detail: "stand-in" });
+parentPort.postMessage({ type: "log", line: JSON.stringify(workerData.preload ?? null) });
+`,
+    );
+    const lines: string[] = [];
+    const preload = [resolveRunConfig({ dataset: { name: "mnist-2view", headCount: 100 } }).dataset];
+    const pool = await TrialThreads.start({
+      size: 2,
+      entry: { module: pathToFileURL(module) },
+      backend: "cpu",
+      blasThreads: 1,
+      preload,
+      log: (line) => lines.push(line),
+    });
+    try {
+      await vi.waitFor(() => expect(lines).toHaveLength(2));
+      for (const line of lines) expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(preload)));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("takes a thread per core, at most one per trial, unless --workers says", () => {
     expect(threadPlan(undefined, 8, 1, 2)).toEqual({ threads: 2, blasThreads: 1 });
     expect(threadPlan(undefined, 1, 1, 4)).toEqual({ threads: 1, blasThreads: 1 });

@@ -133,7 +133,7 @@ describe("Controller", () => {
     const controller = new Controller(store, bus, {
       reapEveryMs: 60_000,
       // what the store holds when it is told: the outcome is written already
-      onSettled: () => void store.listTrials("sw").then((ts) => settledStates.push(ts.map((t) => t.state))),
+      onProgress: () => void store.listTrials("sw").then((ts) => settledStates.push(ts.map((t) => t.state))),
     });
     await controller.start();
     stops.push(async () => {
@@ -322,6 +322,24 @@ describe("Controller", () => {
 
     const configsOf = async (store: RunStore, id: string) =>
       [...new Set((await store.listTrials(id)).map((t) => t.configKey))].length;
+
+    it("says it progressed when the search's pending look is cleared: the sweep is complete then", async () => {
+      const store = new InMemoryRunStore();
+      const bus = new InProcessBus();
+      let progressed = 0;
+      const controller = new Controller(store, bus, { reapEveryMs: 60_000, onProgress: () => progressed++ });
+      stops.push(() => bus.close());
+      await controller.submit({ ...tpeSpec, budget: 2 }, "tpe");
+      await finishFirstOpen(store, "tpe");
+      await finishFirstOpen(store, "tpe");
+      expect((await store.getSweep("tpe"))!.status).toBe("running"); // the look is still pending
+      expect(progressed).toBe(0); // written here, not through the controller's events
+      expect(await controller.advanceTpe()).toBe(0);
+      expect((await store.getSweep("tpe"))!.status).toBe("completed");
+      expect(progressed).toBe(1);
+      expect(await controller.advanceTpe()).toBe(0); // nothing left to clear: nothing said
+      expect(progressed).toBe(1);
+    });
 
     it("starts with `parallel` configurations and proposes one per finished one, on every seed, until the budget", async () => {
       const store = new InMemoryRunStore();

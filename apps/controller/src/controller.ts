@@ -56,8 +56,12 @@ export interface ControllerOptions {
   sweepIds?: readonly string[];
   /** Where trials keep checkpoints and artifacts: a deleted sweep's go with it. */
   artifacts?: ArtifactStore;
-  /** Called once a batch of worker events that settled a trial (its result or failure) is written. */
-  onSettled?: () => void;
+  /**
+   * Called when the store has just taken a change that a sweep's progress shows: a batch of worker events that settled
+   * a trial (its result or failure) written, or a sequential or TPE sweep's pending look cleared (it may be complete
+   * now). A watcher looks again then instead of at its next poll.
+   */
+  onProgress?: () => void;
   log?: (line: string) => void;
 }
 
@@ -334,7 +338,7 @@ export class Controller {
       );
     }
     // Cleared only while no trial is open: one queued meanwhile (a retry) keeps the look pending for the next round.
-    if (await this.store.setLookPending(sweep.id, false)) {
+    if (await this.clearLookPending(sweep.id)) {
       const decided = status.result?.rows.map((r) => `${r.config}: ${r.decision}`).join("; ");
       this.log(`sweep ${sweep.id}: ${status.waiting ?? `decided at look ${status.look + 1} (${decided})`}`);
     }
@@ -444,7 +448,7 @@ export class Controller {
     if (step.exhausted && added === 0 && !configurations.some((c) => c.open)) {
       if (hasDecisionStage(spec)) return this.startDecisionStage(sweep, trials, results);
       // Cleared only while no trial is open: a retry queued meanwhile keeps the sweep running.
-      if (await this.store.setLookPending(sweep.id, false))
+      if (await this.clearLookPending(sweep.id))
         this.log(`sweep ${sweep.id}: TPE proposed ${configurations.length} configurations, all finished`);
     }
     return added;
@@ -467,7 +471,7 @@ export class Controller {
     const start = decisionStageStart(spec, trials, results);
     const metric = spec.sequential!.decide.metric;
     if (start.chosen.length === 0) {
-      if (await this.store.setLookPending(sweep.id, false))
+      if (await this.clearLookPending(sweep.id))
         this.log(
           `sweep ${sweep.id}: none of the ${start.proposed} configurations TPE proposed finished every search seed; no decision stage`,
         );
@@ -481,7 +485,7 @@ export class Controller {
       `decision stage: the best ${start.chosen.length} of ${start.complete} configurations by mean ${metric} on seeds ${seedRanges(spec.seeds)} (${best}) against the baseline ${spec.sequential!.decide.baseline}, on fresh seeds ${seedRanges(start.seeds)}`,
     );
     // Every trial of the stage is stored already (a person ran those seeds): there is no look to wait for.
-    if (!revision && (await this.store.setLookPending(sweep.id, false)))
+    if (!revision && (await this.clearLookPending(sweep.id)))
       this.log(`sweep ${sweep.id}: the decision stage's trials exist already; it completes without a look`);
     return 0;
   }
@@ -802,10 +806,26 @@ export class Controller {
       settled ||= event.type === "result" || event.type === "failed";
     }
     await flush();
-    if (settled) this.options.onSettled?.();
+    if (settled) this.progressed();
     // A finished trial may finish a TPE sweep's configuration: its next is proposed now, not at the next upkeep.
     if (settled && [...this.specs.values()].some((spec) => spec.method === "tpe"))
       void this.proposeNow().catch((e: unknown) => this.log(`TPE: ${messageOf(e)}`));
+  }
+
+  /** Clears a sweep's pending look (see RunStore.setLookPending) and says so to `onProgress` when it did. */
+  private async clearLookPending(sweepId: string): Promise<boolean> {
+    const cleared = await this.store.setLookPending(sweepId, false);
+    if (cleared) this.progressed();
+    return cleared;
+  }
+
+  /** Tells `onProgress`; a watcher's failure is logged, never taken for the store write's (which would be retried). */
+  private progressed(): void {
+    try {
+      this.options.onProgress?.();
+    } catch (e) {
+      this.log(`onProgress: ${messageOf(e)}`);
+    }
   }
 
   /** Writes one non-epoch worker event; every write is idempotent, so a redelivered event changes nothing. */

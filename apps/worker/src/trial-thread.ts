@@ -137,5 +137,5 @@ if (backend) {
   post({ type: "ready", backend: backend.name, detail: backend.detail });
   // While the first trial is on its way (the worker's store is still opening, or the sweep is being queued): a trial
   // that needs the same sources awaits this reading instead of starting its own. A failure is left to that trial.
-  for (const recipe of setup.preload ?? []) preloadDatasetSources(recipe).catch(() => {});
+  for (const recipe of setup.preload ?? []) void preloadDatasetSources(recipe).catch(() => {});
 }

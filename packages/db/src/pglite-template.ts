@@ -200,7 +200,7 @@ export async function pgliteTemplate(
 /**
  * PostgreSQL's buffer pool in an embedded store. PGlite zeroes its shared memory at every start, and on the project's
  * machine kind (a Firecracker VM) the first touch of a page costs ≈ 3.4 ms per MB: Postgres's default 128 MB pool took
- * ≈ 0.45 s of each opening (docs/compute.md), a third of the whole. The store's files sit in the OS page cache (a
+ * ≈ 0.45 s of each opening (docs/compute.md), about a quarter of it. The store's files sit in the OS page cache (a
  * folder) or in memory already, so a smaller pool only copies pages in more often once the working set outgrows it.
  */
 export const PGLITE_SHARED_BUFFERS = "32MB";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-// The modules, not the package's index: the index also holds the reports and their charts, whose ECharts and
-// d3 took ≈ 0.6–0.9 s of every start to load (a bundle keeps a barrel's every import).
+// The modules, not the package's index, which also holds the reports and their charts: through tsx the index loads
+// every module it re-exports, ECharts and d3 with them (≈ 0.6–0.9 s of every start).
 import { rankConfigurations } from "@tailsweep/analysis/comparison";
 import { trialRows } from "@tailsweep/analysis/export";
 import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
@@ -101,9 +101,10 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   if (process.exitCode === undefined && rows.some((r) => r.state === "failed")) process.exitCode = 1;
 }
 
-/** Closes a store that was opening when the backend failed; that failure is the one to report. */
+/** Closes a store that was opening when the backend failed; that failure is the one to report, not the store's. */
 async function closeOpening(opening: Promise<Runtime> | undefined): Promise<void> {
-  await (await opening?.catch(() => undefined))?.close();
+  const rt = await opening?.catch(() => undefined);
+  await rt?.close().catch(() => {});
 }
 
 /**
@@ -182,14 +183,15 @@ async function runHere(
   threads: TrialThreads | undefined,
 ): Promise<SweepRecord> {
   // This sweep only: an interrupted earlier run of another file is not trained under this one's name.
-  // The progress below looks again as soon as a trial settles, not at its next second: the sweep's end is seen then.
-  const settled = { since: false };
+  // The progress below looks again as soon as a trial settles or a look is taken, not at its next second: the sweep's
+  // end is seen then.
+  const progressed = { since: false };
   const controller = new Controller(rt.opened.store, rt.bus, {
     log,
     sweepIds: [id],
     artifacts: rt.artifacts,
-    onSettled: () => {
-      settled.since = true;
+    onProgress: () => {
+      progressed.since = true;
     },
   });
   await controller.start();
@@ -225,8 +227,8 @@ async function runHere(
       Boolean(o.json),
       () => stopping.signal !== undefined,
       () => {
-        const since = settled.since;
-        settled.since = false;
+        const since = progressed.since;
+        progressed.since = false;
         return since;
       },
     );
@@ -242,14 +244,14 @@ async function runHere(
 
 /**
  * Polls the store and draws trials done/running/failed with an ETA until the sweep is final: each second, or within a
- * tenth of one once `settledSince` says a trial settled since it last asked.
+ * tenth of one once `progressedSince` says the controller wrote progress since it last asked.
  */
 async function watch(
   store: RunStore,
   sweepId: string,
   json: boolean,
   interrupted: () => boolean = () => false,
-  settledSince: () => boolean = () => false,
+  progressedSince: () => boolean = () => false,
 ): Promise<SweepRecord> {
   const bar =
     process.stderr.isTTY && !json
@@ -287,7 +289,7 @@ async function watch(
       bar?.stop();
       return sweep;
     }
-    for (let waited = 0; waited < 1_000 && !interrupted() && !settledSince(); waited += 100)
+    for (let waited = 0; waited < 1_000 && !interrupted() && !progressedSince(); waited += 100)
       await new Promise((r) => setTimeout(r, 100));
   }
 }
