@@ -3,7 +3,7 @@ import { parseSweepFile } from "@tailsweep/schemas";
 import { InMemoryRunStore, type RunStore, type TrialRecord, workerStatus } from "@tailsweep/sweep";
 import { countReads, scriptedResult } from "@tailsweep/sweep/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Controller } from "./controller";
+import { Controller, type ControllerOptions } from "./controller";
 
 const file = { name: "c", project: "p", search: { nu: [5, 10] }, seeds: [1, 2] };
 const spec = parseSweepFile(file);
@@ -12,9 +12,9 @@ afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
 });
 
-async function started(store: RunStore = new InMemoryRunStore()) {
+async function started(store: RunStore = new InMemoryRunStore(), options: ControllerOptions = {}) {
   const bus = new InProcessBus();
-  const controller = new Controller(store, bus, { reapEveryMs: 60_000 });
+  const controller = new Controller(store, bus, { reapEveryMs: 60_000, ...options });
   await controller.start();
   stops.push(async () => {
     await controller.stop();
@@ -128,17 +128,10 @@ describe("Controller", () => {
 
   it("says when a trial has settled, once its outcome is written, and not for an epoch or a heartbeat", async () => {
     const store = new InMemoryRunStore();
-    const bus = new InProcessBus();
     const settledStates: string[][] = [];
-    const controller = new Controller(store, bus, {
-      reapEveryMs: 60_000,
+    const { bus, controller } = await started(store, {
       // what the store holds when it is told: the outcome is written already
       onProgress: () => void store.listTrials("sw").then((ts) => settledStates.push(ts.map((t) => t.state))),
-    });
-    await controller.start();
-    stops.push(async () => {
-      await controller.stop();
-      await bus.close();
     });
     const sweep = await controller.submit(spec, "sw");
     const [first, second] = await store.listTrials(sweep.id);
@@ -325,10 +318,8 @@ describe("Controller", () => {
 
     it("says it progressed when the search's pending look is cleared: the sweep is complete then", async () => {
       const store = new InMemoryRunStore();
-      const bus = new InProcessBus();
       let progressed = 0;
-      const controller = new Controller(store, bus, { reapEveryMs: 60_000, onProgress: () => progressed++ });
-      stops.push(() => bus.close());
+      const { controller } = await started(store, { onProgress: () => progressed++ });
       await controller.submit({ ...tpeSpec, budget: 2 }, "tpe");
       await finishFirstOpen(store, "tpe");
       await finishFirstOpen(store, "tpe");
