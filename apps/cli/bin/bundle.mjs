@@ -2,9 +2,10 @@
 // modules through its loader thread (bin/tailsweep.mjs). The bundle holds the CLI's source and the workspace packages
 // it imports (@tailsweep/*); every other package stays a separate import, resolved here as Node resolves it from the
 // file that imports it (pnpm gives each package its own node_modules) and written into the bundle as that file's
-// absolute URL. Code splitting keeps each command's `import()` (main.ts, commands/lazy-action.ts) a chunk of its own,
-// loaded only when that command runs. `import.meta.url` is replaced in each source file by that file's own URL, so
-// paths found from it (the migrations, the data cache, apps/web, createRequire) stay what they are under tsx.
+// absolute URL (an ES module's import) or path (a CommonJS module's require()). Code splitting keeps each command's
+// `import()` (main.ts, commands/lazy-action.ts) a chunk of its own, loaded only when that command runs.
+// `import.meta.url` is replaced in each source file by that file's own URL, so paths found from it (the migrations,
+// the data cache, apps/web, createRequire) stay what they are under tsx.
 //
 // Each build has its own folder under node_modules/.cache/tailsweep-cli, and `current.json` names the one in use,
 // replaced by a rename: a process never sees half a build, and one started from an older build keeps its chunks. A
@@ -37,6 +38,8 @@ const entry = join(cliDir, "src", "main.ts");
  * trial-thread.mjs beside main.mjs, where src/trial-threads.ts looks for it.
  */
 const threadEntry = join(root, "apps", "worker", "src", "trial-thread.ts");
+/** The namespace of the stand-in modules that require() a CommonJS dependency (workspaceBundleOptions). */
+const REQUIRED = "tailsweep-require";
 /** Bumped when what a build holds changes in a way its inputs do not show. */
 const FORMAT = 2;
 /**
@@ -51,6 +54,25 @@ const BUILD_LOCK_MS = 2 * 60 * 1000;
 function inWorkspace(path) {
   const rel = relative(root, path);
   return !rel.startsWith("..") && !rel.split(sep).includes("node_modules");
+}
+
+/** The nearest package.json's "type" for each folder asked about (undefined: none says). */
+const packageTypes = new Map();
+
+function packageType(dir) {
+  if (packageTypes.has(dir)) return packageTypes.get(dir);
+  const manifest = readJson(join(dir, "package.json"));
+  const parent = dirname(dir);
+  const type =
+    manifest !== undefined ? (manifest.type ?? "commonjs") : parent === dir ? undefined : packageType(parent);
+  packageTypes.set(dir, type);
+  return type;
+}
+
+/** Whether Node loads the dependency file `path` as CommonJS: a .cjs file, or a .js one not in a "module" package. */
+function isCommonJs(path) {
+  const ext = extname(path);
+  return ext === ".cjs" || (ext === ".js" && packageType(dirname(path)) !== "module");
 }
 
 /** A JSON file of the cache, or undefined when it is missing or unreadable. */
@@ -147,7 +169,8 @@ export async function buildBundle() {
 
 /**
  * esbuild's options for a bundle of the workspace's code from `entryPoints` into `outdir`, as the CLI's: every
- * @tailsweep/* module bundled, every other package imported by the absolute URL Node resolves it to, and
+ * @tailsweep/* module bundled, every other package imported by the absolute URL Node resolves it to (required by its
+ * path when Node loads it as CommonJS), and
  * `import.meta.url` in each source file replaced by that file's own URL. `read` collects the workspace files the build
  * reads. Also what bench/train-vs-pytorch.ts runs its side from, so that it measures tailsweep as the CLI runs it.
  * @param {{ entryPoints: Record<string, string>, outdir: string, read?: Set<string> }} options
@@ -170,8 +193,17 @@ export function workspaceBundleOptions({ entryPoints, outdir, read = new Set() }
         });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
         if (inWorkspace(resolved.path)) return { path: resolved.path };
+        if (isCommonJs(resolved.path)) return { path: resolved.path, namespace: REQUIRED };
         return { path: pathToFileURL(resolved.path).href, external: true };
       });
+      // A CommonJS dependency is loaded with require(), in a stand-in module that esbuild's interop reads names from.
+      // Node's import of CommonJS would first scan the file for its export names (cjs-module-lexer) and try it as an
+      // ES module (syntax detection): ≈ 0.3 s of every isolate's start for tfjs's bundles alone, where the require()
+      // takes ≈ 0.2 s in all (docs/compute.md).
+      b.onLoad({ filter: /.*/, namespace: REQUIRED }, (args) => ({
+        contents: `module.exports = process.getBuiltinModule("node:module").createRequire(${JSON.stringify(args.path)})(${JSON.stringify(args.path)});`,
+        loader: "js",
+      }));
       // Each workspace file keeps its own URL for paths found from it.
       b.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, (args) => {
         if (!inWorkspace(args.path)) return undefined;
@@ -237,7 +269,10 @@ async function build() {
     });
     throw e;
   }
-  const sources = Object.keys(result.metafile.inputs).map((p) => resolve(root, p));
+  // Files only: the metafile names each stand-in module too, as `<namespace>:<path>`.
+  const sources = Object.keys(result.metafile.inputs)
+    .filter((p) => !p.startsWith(`${REQUIRED}:`))
+    .map((p) => resolve(root, p));
   writeFileSync(
     join(outdir, "manifest.json"),
     `${JSON.stringify({ format: FORMAT, root, startedAt, inputs: dependencies(sources) })}\n`,

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
  * Every start of the CLI pays for the modules it loads (seconds for the store's, the model's and the API's), so a
  * command loads only what it uses: --help and usage errors none of the heavy packages, a command that needs no store
  * or training not the API's router or the model's trainer (main.ts, commands/lazy-action.ts). Checked on the real
- * process: a module hook registered before the CLI starts writes down every module it resolves.
+ * process: a module hook registered before the CLI starts writes down every module it resolves, and a wrapper of
+ * CommonJS's resolution every file it requires (the bundle requires its CommonJS dependencies: bin/bundle.mjs).
  */
 
 const root = resolve(__dirname, "..", "..", "..");
@@ -21,24 +22,44 @@ writeFileSync(
   `import { appendFileSync } from "node:fs";
 export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
-  appendFileSync(process.env.TAILSWEEP_LOADED_LOG, resolved.url + "\\n");
+  appendFileSync(process.env.TAILSWEEP_LOADED_LOG, "import " + resolved.url + "\\n");
   return resolved;
 }
 `,
 );
 const register = join(dir, "register.mjs");
+// Module._resolveFilename is CommonJS's internal resolver: every require(), whoever calls it, goes through it.
 writeFileSync(
   register,
-  `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  `import { appendFileSync } from "node:fs";
+import Module, { register } from "node:module";
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
+register(${JSON.stringify(pathToFileURL(hooks).href)});
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args);
+  if (isAbsolute(file)) appendFileSync(process.env.TAILSWEEP_LOADED_LOG, "require " + pathToFileURL(file).href + "\\n");
+  return file;
+};
+`,
 );
 
 let runs = 0;
+/** What one start of the CLI loaded: file URLs, all of them and those imported or required, and its exit code. */
+interface Loaded {
+  code: number;
+  urls: string[];
+  imported: string[];
+  required: string[];
+}
+
 /**
- * The modules `tailsweep <args>` resolved (file URLs), with its exit code: through bin/tailsweep.mjs (the bundle,
- * whose own chunks hide which workspace modules they hold, so only the dependencies show), or with `source` the
- * TypeScript through tsx, where every workspace module shows.
+ * The modules `tailsweep <args>` resolved, with its exit code: through bin/tailsweep.mjs (the bundle, whose own chunks
+ * hide which workspace modules they hold, so only the dependencies show), or with `source` the TypeScript through
+ * tsx, where every workspace module shows.
  */
-function loaded(how: "bin" | "source", ...args: string[]): Promise<{ code: number; urls: string[] }> {
+function loaded(how: "bin" | "source", ...args: string[]): Promise<Loaded> {
   const log = join(dir, `loaded-${++runs}.txt`);
   writeFileSync(log, "");
   const start = how === "bin" ? [bin] : ["--import", "tsx", join(__dirname, "main.ts")];
@@ -57,7 +78,11 @@ function loaded(how: "bin" | "source", ...args: string[]): Promise<{ code: numbe
       },
       (error) => {
         const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
-        done({ code, urls: readFileSync(log, "utf8").split("\n").filter(Boolean) });
+        const lines = readFileSync(log, "utf8").split("\n").filter(Boolean);
+        const of = (how: string) =>
+          lines.filter((l) => l.startsWith(`${how} `)).map((l) => l.slice(how.length + 1));
+        const [imported, required] = [of("import"), of("require")];
+        done({ code, urls: [...new Set([...imported, ...required])], imported, required });
       },
     );
   });
@@ -116,6 +141,27 @@ describe("what a command loads", () => {
       expect(matching(r.urls, [...STORE, ...MODEL]), how).not.toEqual([]); // it did load the command's modules
       expect(matching(r.urls, ["/echarts", "/zrender", "/d3-", url("packages/charts/")]), how).toEqual([]);
     }
+  }, 240_000);
+
+  it("requires the CommonJS dependencies from the bundle, where an import would first scan each of them", async () => {
+    const file = join(dir, "gpu-cjs.yaml");
+    writeFileSync(file, "name: gpu\nexecution: { gpu: { variant: [proposed] } }\n");
+    const r = await loaded("bin", "sweep", "run", file, "--backend", "cpu");
+    expect(r.code).toBe(2);
+    const tfjsCore = (urls: string[]) => matching(urls, ["/@tensorflow/tfjs-core/"]);
+    expect(tfjsCore(r.required)).not.toEqual([]);
+    expect(tfjsCore(r.imported)).toEqual([]);
+    // an ES module is still imported
+    expect(matching(r.imported, ["@electric-sql+pglite"])).not.toEqual([]);
+  }, 120_000);
+
+  it("starts from the same build again when nothing changed", async () => {
+    const current = join(__dirname, "..", "node_modules", ".cache", "tailsweep-cli", "current.json");
+    expect((await loaded("bin", "--help")).code).toBe(0);
+    expect(existsSync(current)).toBe(true);
+    const build = readFileSync(current, "utf8");
+    expect((await loaded("bin", "--help")).code).toBe(0);
+    expect(readFileSync(current, "utf8")).toBe(build);
   }, 240_000);
 
   it("loads no trainer and no controller for a command that reads the store", async () => {
