@@ -304,12 +304,14 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
       if (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) {
         throw new Error("needs the single-threaded wasm binary, but WASM_HAS_MULTITHREAD_SUPPORT is on");
       }
+      // Started first: it asks the compiler in processes of its own while OpenBLAS loads.
+      const nativePending = loadNativeKernels();
       const blas = await loadOpenBlas();
       const threads = blasThreads ?? defaults.blasThreads ?? 1;
       blas.setThreads(threads);
       // Kernels are swapped before setBackend so that tfjs runs their setup on initialisation.
       installWasmMatMulBlas(blas);
-      const native = await useNative(threads);
+      const native = await useNative(threads, nativePending);
       const wasm = await useWasm(blas);
       versions["@tensorflow/tfjs-backend-wasm"] = version_wasm;
       versions.koffi = blas.koffiVersion;
@@ -329,7 +331,7 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
     }
     case "wasm": {
       installWasmMatMulTranspose();
-      const native = await useNative(blasThreads ?? defaults.blasThreads ?? 1);
+      const native = await useNative(blasThreads ?? defaults.blasThreads ?? 1, loadNativeKernels());
       const wasm = await useWasm();
       versions["@tensorflow/tfjs-backend-wasm"] = version_wasm;
       const detail = `${wasm}; transposed matMuls run as Transpose + XNNPACK matMul${fusedDetail(native)}`;
@@ -451,11 +453,14 @@ async function restore(previous: Active): Promise<void> {
 }
 
 /**
- * Builds or finds the native kernels (native-kernels.ts) and lets the wasm Adam kernel run on them; without them
- * it keeps its JavaScript loop, with the reason in the backend's description.
+ * Awaits the native kernels (`pending`: loadNativeKernels, native-kernels.ts) and lets the wasm Adam kernel run on
+ * them; without them it keeps its JavaScript loop, with the reason in the backend's description.
  */
-async function useNative(threads: number): Promise<NativeKernelsResult> {
-  const native = await loadNativeKernels();
+async function useNative(
+  threads: number,
+  pending: Promise<NativeKernelsResult>,
+): Promise<NativeKernelsResult> {
+  const native = await pending;
   if (native.ok) native.kernels.setThreads(threads);
   useNativeAdam(native.ok ? native.kernels : undefined);
   installFusedReconstruction();

@@ -16,10 +16,11 @@
  * bits rest on the C library); `-fopenmp` runs the loops on the BLAS threads'
  * count (each output is one thread's, so the thread count does not change a bit).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { assertOwn, cacheDirCandidates, ownDir } from "@tailsweep/schemas/own-cache";
 
 const SOURCE = `
@@ -256,20 +257,33 @@ const FLAGS = [
  */
 const NATIVE_FLAG = "-march=native";
 
+/** Runs the compiler (or any program) and resolves with its output; rejects when it cannot run or exits non-zero. */
+const run = promisify(execFile);
+
 /**
  * The compiler's expansion of {@link NATIVE_FLAG} (the words of its `-###` output: the resolved CPU and every
  * feature), or undefined where it has none. Paths are left out: they include temporary files named anew each time.
  */
-function nativeTarget(compiler: string): string | undefined {
-  const probe = spawnSync(compiler, [NATIVE_FLAG, "-###", "-x", "c", "-c", "/dev/null", "-o", "/dev/null"], {
-    encoding: "utf8",
-  });
-  if (probe.status !== 0) return undefined;
-  return probe.stderr
-    .split(/\s+/)
-    .map((word) => word.replaceAll('"', ""))
-    .filter((word) => word !== "" && !word.includes("/"))
-    .join(" ");
+async function nativeTarget(compiler: string): Promise<string | undefined> {
+  try {
+    const { stderr } = await run(compiler, [
+      NATIVE_FLAG,
+      "-###",
+      "-x",
+      "c",
+      "-c",
+      "/dev/null",
+      "-o",
+      "/dev/null",
+    ]);
+    return stderr
+      .split(/\s+/)
+      .map((word) => word.replaceAll('"', ""))
+      .filter((word) => word !== "" && !word.includes("/"))
+      .join(" ");
+  } catch {
+    return undefined;
+  }
 }
 
 /** The compiled kernels. Array arguments are float32 views (of the wasm heap, or any Float32Array). */
@@ -422,19 +436,18 @@ export function loadNativeKernels(options: NativeBuildOptions = {}): Promise<Nat
 
 async function build(options: NativeBuildOptions): Promise<NativeKernelsResult> {
   const compiler = options.compiler ?? "cc";
+  // Asked at once and without blocking: each asks the compiler in a process of its own (≈ 40 ms each), and a trial
+  // thread that starts up meanwhile has its own modules and wasm to load.
+  const firstLineOf = async (flag: string) => (await run(compiler, [flag])).stdout.split("\n", 1)[0]!.trim();
+  const targetPending = options.cpuSpecific === false ? Promise.resolve(undefined) : nativeTarget(compiler);
   let version: string;
   let machine: string;
   try {
-    const ask = (flag: string) =>
-      execFileSync(compiler, [flag], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
-        .split("\n", 1)[0]!
-        .trim();
-    version = ask("--version");
-    machine = ask("-dumpmachine");
+    [version, machine] = await Promise.all([firstLineOf("--version"), firstLineOf("-dumpmachine")]);
   } catch (err) {
     return { ok: false, reason: `no C compiler (${compiler}: ${firstLine(err)})` };
   }
-  const target = options.cpuSpecific === false ? undefined : nativeTarget(compiler);
+  const target = await targetPending;
   const flags = target === undefined ? FLAGS : [...FLAGS, NATIVE_FLAG];
   // The target triple, its CPU features and the platform too: a home folder shared by machines of another kind must
   // not hand one machine's library to another.
