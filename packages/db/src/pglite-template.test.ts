@@ -7,6 +7,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,7 +49,12 @@ describe("a new embedded store from the migrated template", { timeout: 120_000 }
     const expected = await schemaOf(new PGlite());
     expect(expected.migrations.length).toBeGreaterThan(5);
     expect(await schemaOf(await newPGlite(join(root, "fresh"), MIGRATIONS_DIR, templates))).toEqual(expected);
+    // the tarball, and the folder a store in a folder is copied from
     expect(readdirSync(templates).filter((f) => f.endsWith(".tar"))).toHaveLength(1);
+    expect(readdirSync(templates).filter((f) => f.endsWith(".pgdata"))).toHaveLength(1);
+    expect(await schemaOf(await newPGlite(join(root, "copied"), MIGRATIONS_DIR, templates))).toEqual(
+      expected,
+    );
 
     const dir = join(root, "store");
     const first = await openRunStore({ pgliteDir: dir, pgliteTemplateDir: templates });
@@ -92,8 +98,59 @@ describe("a new embedded store from the migrated template", { timeout: 120_000 }
     expect(columns).toContain("template_test.id:text:NO:");
     const after = readdirSync(templates);
     expect(after).not.toContain(`${"a".repeat(24)}.tar.gz`);
-    expect(after).toHaveLength(2);
-    expect(after).toEqual(expect.arrayContaining(before));
+    expect(after.filter((f) => f.endsWith(".tar"))).toHaveLength(2);
+    expect(after).toEqual(expect.arrayContaining(before.filter((f) => !f.endsWith(".gz"))));
+  });
+
+  it("keeps the newest three templates, each tarball with its folder", async () => {
+    const own = join(root, "tidy-templates");
+    mkdirSync(own, { mode: 0o700 });
+    const old = ["b", "c", "d"].map((c) => c.repeat(24));
+    for (const [i, key] of old.entries()) {
+      writeFileSync(join(own, `${key}.tar`), "old");
+      mkdirSync(join(own, `${key}.pgdata`));
+      utimesSync(join(own, `${key}.tar`), 1_000 + i, 1_000 + i);
+    }
+    mkdirSync(join(own, `${"e".repeat(24)}.pgdata`)); // a folder whose tarball is gone
+    await pgliteTemplate(MIGRATIONS_DIR, own);
+    expect(readdirSync(own).sort()).toEqual(
+      [
+        `${old[1]}.pgdata`,
+        `${old[1]}.tar`,
+        `${old[2]}.pgdata`,
+        `${old[2]}.tar`,
+        expect.stringMatching(/\.tar$/),
+      ].sort(),
+    );
+  });
+
+  it("copies the template's folder into a new store's folder, over a copy cut short, keeping what it held", async () => {
+    const own = join(root, "copy-templates");
+    await schemaOf(await newPGlite(join(root, "first-copy"), MIGRATIONS_DIR, own));
+    const [folder] = readdirSync(own).filter((f) => f.endsWith(".pgdata"));
+    const dir = join(root, "cut-short");
+    // a copy that stopped before PG_VERSION, the last file copied, beside the user's own file
+    cpSync(join(own, folder!), dir, { recursive: true, filter: (f) => !f.endsWith("PG_VERSION") });
+    rmSync(join(dir, "global"), { recursive: true });
+    writeFileSync(join(dir, "notes.txt"), "mine");
+    expect((await schemaOf(await newPGlite(dir, MIGRATIONS_DIR, own))).migrations.length).toBeGreaterThan(5);
+    expect(readFileSync(join(dir, "notes.txt"), "utf8")).toBe("mine");
+    expect(readdirSync(dir)).toContain("PG_VERSION");
+  });
+
+  it("opens a store from the tarball when the template's folder cannot be opened, and makes the folder again", async () => {
+    const own = join(root, "broken-folder-templates");
+    await schemaOf(await newPGlite(join(root, "before-break"), MIGRATIONS_DIR, own));
+    const [folder] = readdirSync(own).filter((f) => f.endsWith(".pgdata"));
+    rmSync(join(own, folder!, "global"), { recursive: true }); // no pg_control: PostgreSQL cannot start
+    const dir = join(root, "after-break");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "notes.txt"), "mine");
+    expect((await schemaOf(await newPGlite(dir, MIGRATIONS_DIR, own))).migrations.length).toBeGreaterThan(5);
+    expect(readFileSync(join(dir, "notes.txt"), "utf8")).toBe("mine");
+    expect(readdirSync(own)).not.toContain(folder); // dropped, and made again by the next store in a folder
+    await schemaOf(await newPGlite(join(root, "after-remake"), MIGRATIONS_DIR, own));
+    expect(readdirSync(join(own, folder!))).toContain("global");
   });
 
   it("opens a store the old way when the template cannot be read, and makes it again", async () => {

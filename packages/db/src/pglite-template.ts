@@ -4,9 +4,15 @@
 // the template — and every fresh store pays it: a new TAILSWEEP_DB_DIR, an in-memory store in a test, each run of the
 // quick sweep's bench. The template is keyed by PGlite's version and the migrations' names and SQL, so a new
 // migration or PGlite makes a new one; it is made from an in-memory PGlite, never from a user's folder.
+//
+// A store in a folder starts from the template unpacked once into a folder of its own, copied file by file: PGlite's
+// loader unpacks the tarball in JavaScript and writes each of its ≈ 1,000 files through its file-system layer, ≈ 1.2 s
+// of the main thread at a sweep's start, where the copy takes ≈ 0.1–0.2 s (docs/compute.md).
 import { createHash, randomUUID } from "node:crypto";
 import {
   closeSync,
+  copyFileSync,
+  cpSync,
   existsSync,
   openAsBlob,
   openSync,
@@ -87,25 +93,32 @@ function templateKey(migrationsDir: string): string | undefined {
  * when a template is made.
  */
 const TEMPLATE_FILE = /^[0-9a-f]{24}\.tar$/;
-const TEMPORARY_FILE = /^[0-9a-f]{24}\.tar(\.gz)?\.\d+\.[0-9a-f]{8}\.tmp$/;
+const TEMPORARY_FILE = /^[0-9a-f]{24}\.(tar(\.gz)?|pgdata)\.\d+\.[0-9a-f]{8}\.tmp$/;
+/** A template unpacked into a folder (newPGlite copies it into a new store's folder), beside its tarball. */
+const TEMPLATE_FOLDER = /^[0-9a-f]{24}\.pgdata$/;
 const GZIPPED_TEMPLATE_FILE = /^[0-9a-f]{24}\.tar\.gz$/;
 /** Templates kept: two checkouts with different migrations on one machine do not throw each other's away. */
 const KEEP_TEMPLATES = 3;
 
-/** Drops all but the newest templates, and temporary files left by a process that died writing one. */
+/**
+ * Drops all but the newest templates (a tarball's unpacked folder goes with it, or when it has none), and temporary
+ * files and folders left by a process that died writing one.
+ */
 function tidy(templateDir: string): void {
   const entries = readdirSync(templateDir).map((name) => {
     const file = path.join(templateDir, name);
     return { name, file, mtime: statSync(file).mtimeMs };
   });
   const templates = entries.filter((e) => TEMPLATE_FILE.test(e.name)).sort((a, b) => b.mtime - a.mtime);
-  for (const old of templates.slice(KEEP_TEMPLATES)) rmSync(old.file, { force: true });
+  const kept = new Set(templates.slice(0, KEEP_TEMPLATES).map((e) => e.name));
   for (const e of entries)
     if (
+      (TEMPLATE_FILE.test(e.name) && !kept.has(e.name)) ||
+      (TEMPLATE_FOLDER.test(e.name) && !kept.has(e.name.replace(/\.pgdata$/, ".tar"))) ||
       GZIPPED_TEMPLATE_FILE.test(e.name) ||
       (TEMPORARY_FILE.test(e.name) && Date.now() - e.mtime > 10 * 60_000)
     )
-      rmSync(e.file, { force: true });
+      rmSync(e.file, { recursive: true, force: true });
 }
 
 /**
@@ -134,6 +147,8 @@ function wholeTarball(file: string, size: number): boolean {
 interface Template {
   tarball: Blob;
   unchanged(): boolean;
+  /** Where its files are kept: the folder's template is `${path}` with `.pgdata` for `.tar`. */
+  file: string;
 }
 
 /** Whether `file` is later still the one whose stats were `{ ino, mtimeMs, size }` (not replaced since). */
@@ -171,7 +186,7 @@ export async function pgliteTemplate(
       assertOwn(file, "file");
       const stats = statSync(file);
       if (wholeTarball(file, stats.size))
-        return { tarball: await openAsBlob(file), unchanged: fileIdentity(file, stats) };
+        return { tarball: await openAsBlob(file), unchanged: fileIdentity(file, stats), file };
       throw new Error(`${file} is not a whole tar archive`);
     }
   } catch {
@@ -191,7 +206,7 @@ export async function pgliteTemplate(
     renameSync(temporary, file);
     const unchanged = fileIdentity(file, statSync(file));
     tidy(templateDir);
-    return { tarball: new Blob([tarball]), unchanged };
+    return { tarball: new Blob([tarball]), unchanged, file };
   } catch {
     return undefined;
   }
@@ -215,8 +230,52 @@ export function openPGlite(dir: string, loadDataDir?: Blob): PGlite {
 }
 
 /**
+ * The template unpacked into a folder, beside its tarball: made the first time a store in a folder asks for it, by a
+ * PGlite that loads the tarball into a temporary folder and shuts down cleanly, then renamed into place (a reader sees
+ * a whole folder or none; of two processes making it at once, the second keeps the first's). Undefined when it
+ * cannot be made: the caller loads the tarball as before.
+ */
+async function templateFolder(template: Template): Promise<string | undefined> {
+  const folder = template.file.replace(/\.tar$/, ".pgdata");
+  const ours = () => {
+    try {
+      assertOwn(folder, "directory");
+      return folder;
+    } catch {
+      return undefined; // absent, or not this user's own folder
+    }
+  };
+  if (existsSync(folder)) return ours();
+  const temporary = `${folder}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  try {
+    const pglite = openPGlite(temporary, template.tarball);
+    try {
+      await pglite.waitReady;
+    } finally {
+      await pglite.close();
+    }
+    renameSync(temporary, folder);
+  } catch {
+    // Another process's rename came first (that folder is whole), or PGlite could not load the tarball.
+  } finally {
+    rmSync(temporary, { recursive: true, force: true });
+  }
+  return ours();
+}
+
+/**
+ * Copies a template folder into a store's folder. PG_VERSION goes last: a folder that holds it is taken for a
+ * database, so a copy cut short is taken for a new folder again next time, and copied over.
+ */
+function copyTemplateFolder(folder: string, dir: string): void {
+  const marker = path.join(folder, "PG_VERSION");
+  cpSync(folder, dir, { recursive: true, filter: (source) => source !== marker });
+  copyFileSync(marker, path.join(dir, "PG_VERSION"));
+}
+
+/**
  * A PGlite on `dir` ("memory" for one in memory): a folder that already holds a database opens as it is; a new one
- * starts from the migrated template when there is one.
+ * starts from the migrated template when there is one (a folder as a copy of the template's folder).
  */
 export async function newPGlite(
   dir: string,
@@ -229,6 +288,29 @@ export async function newPGlite(
   if (!template) return open();
   // What the folder held before (the store's lock, or whatever a user keeps there): never removed below.
   const before = new Set(dir !== "memory" && existsSync(dir) ? readdirSync(dir) : []);
+  const removeAdded = () => {
+    if (dir !== "memory" && existsSync(dir))
+      for (const name of readdirSync(dir))
+        if (!before.has(name)) rmSync(path.join(dir, name), { recursive: true, force: true });
+  };
+  const folder = dir === "memory" ? undefined : await templateFolder(template);
+  if (folder) {
+    try {
+      copyTemplateFolder(folder, dir);
+      const pglite = open();
+      try {
+        await pglite.waitReady;
+        return pglite;
+      } catch (e) {
+        await pglite.close().catch(() => {});
+        // A folder this PGlite cannot open is made again from the tarball next time.
+        rmSync(folder, { recursive: true, force: true });
+        throw e;
+      }
+    } catch {
+      removeAdded(); // then the tarball, as before
+    }
+  }
   const pglite = open(template.tarball);
   try {
     await pglite.waitReady;
@@ -238,11 +320,8 @@ export async function newPGlite(
     // A template this PGlite cannot load is made again next time — unless another process renamed a new one over it
     // meanwhile (a file-backed Blob fails once its file changes): that one is whole. What it unpacked into a new
     // folder goes, or the next opening would take the half-written folder for a database; then the old way.
-    const key = templateDir && templateKey(migrationsDir);
-    if (key && template.unchanged()) rmSync(path.join(templateDir, `${key}.tar`), { force: true });
-    if (dir !== "memory" && existsSync(dir))
-      for (const name of readdirSync(dir))
-        if (!before.has(name)) rmSync(path.join(dir, name), { recursive: true, force: true });
+    if (template.unchanged()) rmSync(template.file, { force: true });
+    removeAdded();
     return open();
   }
 }
