@@ -40,6 +40,8 @@ const entry = join(cliDir, "src", "main.ts");
 const threadEntry = join(root, "apps", "worker", "src", "trial-thread.ts");
 /** The namespace of the stand-in modules that require() a CommonJS dependency (workspaceBundleOptions). */
 const REQUIRED = "tailsweep-require";
+/** node:module's createRequire, under the name each chunk's banner imports it as, for the stand-ins. */
+const CREATE_REQUIRE = "__tailsweepCreateRequire";
 /** Bumped when what a build holds changes in a way its inputs do not show. */
 const FORMAT = 2;
 /**
@@ -56,7 +58,10 @@ function inWorkspace(path) {
   return !rel.startsWith("..") && !rel.split(sep).includes("node_modules");
 }
 
-/** The nearest package.json's "type" for each folder asked about (undefined: none says). */
+/**
+ * The nearest package.json's "type" for each folder asked about: "module", "commonjs", or "none" where its package.json
+ * has no "type" (or there is none above it).
+ */
 const packageTypes = new Map();
 
 function packageType(dir) {
@@ -64,15 +69,24 @@ function packageType(dir) {
   const manifest = readJson(join(dir, "package.json"));
   const parent = dirname(dir);
   const type =
-    manifest !== undefined ? (manifest.type ?? "commonjs") : parent === dir ? undefined : packageType(parent);
+    manifest !== undefined ? (manifest.type ?? "none") : parent === dir ? "none" : packageType(parent);
   packageTypes.set(dir, type);
   return type;
 }
 
-/** Whether Node loads the dependency file `path` as CommonJS: a .cjs file, or a .js one not in a "module" package. */
+/**
+ * Whether Node loads the dependency file `path` as CommonJS: a .cjs file, a .js one of a "commonjs" package, or a .js
+ * one of a package without "type" that has no line starting with `import` or `export` (Node 20.19+ takes a file with
+ * ES module syntax there for an ES module; the check errs towards an import, which is slower but always right).
+ */
 function isCommonJs(path) {
   const ext = extname(path);
-  return ext === ".cjs" || (ext === ".js" && packageType(dirname(path)) !== "module");
+  if (ext === ".cjs") return true;
+  if (ext !== ".js") return false;
+  const type = packageType(dirname(path));
+  return (
+    type === "commonjs" || (type === "none" && !/^\s*(import|export)\b/m.test(readFileSync(path, "utf8")))
+  );
 }
 
 /** A JSON file of the cache, or undefined when it is missing or unreadable. */
@@ -201,7 +215,7 @@ export function workspaceBundleOptions({ entryPoints, outdir, read = new Set() }
       // ES module (syntax detection): ≈ 0.3 s of every isolate's start for tfjs's bundles alone, where the require()
       // takes ≈ 0.2 s in all (docs/compute.md).
       b.onLoad({ filter: /.*/, namespace: REQUIRED }, (args) => ({
-        contents: `module.exports = process.getBuiltinModule("node:module").createRequire(${JSON.stringify(args.path)})(${JSON.stringify(args.path)});`,
+        contents: `module.exports = ${CREATE_REQUIRE}(${JSON.stringify(args.path)})(${JSON.stringify(args.path)});`,
         loader: "js",
       }));
       // Each workspace file keeps its own URL for paths found from it.
@@ -240,6 +254,7 @@ export function workspaceBundleOptions({ entryPoints, outdir, read = new Set() }
     absWorkingDir: root,
     tsconfig: join(root, "tsconfig.json"),
     plugins: [workspacePlugin],
+    banner: { js: `import { createRequire as ${CREATE_REQUIRE} } from "node:module";` },
     logLevel: "silent",
   };
 }

@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 /**
  * Every start of the CLI pays for the modules it loads (seconds for the store's, the model's and the API's), so a
@@ -156,12 +157,22 @@ describe("what a command loads", () => {
   }, 120_000);
 
   it("starts from the same build again when nothing changed", async () => {
-    const current = join(__dirname, "..", "node_modules", ".cache", "tailsweep-cli", "current.json");
-    expect((await loaded("bin", "--help")).code).toBe(0);
-    expect(existsSync(current)).toBe(true);
-    const build = readFileSync(current, "utf8");
-    expect((await loaded("bin", "--help")).code).toBe(0);
-    expect(readFileSync(current, "utf8")).toBe(build);
+    const cache = join(__dirname, "..", "node_modules", ".cache", "tailsweep-cli");
+    /** The entry of the build current.json names, which a start from the bundle imports. */
+    const currentEntry = () => {
+      const { dir: build } = z
+        .object({ dir: z.string() })
+        .parse(JSON.parse(readFileSync(join(cache, "current.json"), "utf8")));
+      return pathToFileURL(join(cache, build, "main.mjs")).href;
+    };
+    const first = await loaded("bin", "--help");
+    expect(first.code).toBe(0);
+    const entry = currentEntry();
+    expect(first.imported).toContain(entry); // it ran from the bundle, not through tsx
+    const second = await loaded("bin", "--help");
+    expect(second.code).toBe(0);
+    expect(currentEntry()).toBe(entry);
+    expect(second.imported).toContain(entry);
   }, 240_000);
 
   it("loads no trainer and no controller for a command that reads the store", async () => {
