@@ -52,9 +52,13 @@ describe("a new embedded store from the migrated template", { timeout: 120_000 }
     // the tarball, and the folder a store in a folder is copied from
     expect(readdirSync(templates).filter((f) => f.endsWith(".tar"))).toHaveLength(1);
     expect(readdirSync(templates).filter((f) => f.endsWith(".pgdata"))).toHaveLength(1);
+    const [folder] = readdirSync(templates).filter((f) => f.endsWith(".pgdata"));
+    // only a copy of the folder brings this file (PostgreSQL ignores it) into a new store
+    writeFileSync(join(templates, folder!, "copied-from-folder"), "");
     expect(await schemaOf(await newPGlite(join(root, "copied"), MIGRATIONS_DIR, templates))).toEqual(
       expected,
     );
+    expect(readdirSync(join(root, "copied"))).toContain("copied-from-folder");
 
     const dir = join(root, "store");
     const first = await openRunStore({ pgliteDir: dir, pgliteTemplateDir: templates });
@@ -128,14 +132,31 @@ describe("a new embedded store from the migrated template", { timeout: 120_000 }
     const own = join(root, "copy-templates");
     await schemaOf(await newPGlite(join(root, "first-copy"), MIGRATIONS_DIR, own));
     const [folder] = readdirSync(own).filter((f) => f.endsWith(".pgdata"));
+    // a file PostgreSQL ignores, that only a copy of the folder (not the tarball) brings into a store
+    writeFileSync(join(own, folder!, "copied-from-folder"), "");
     const dir = join(root, "cut-short");
     // a copy that stopped before PG_VERSION, the last file copied, beside the user's own file
-    cpSync(join(own, folder!), dir, { recursive: true, filter: (f) => !f.endsWith("PG_VERSION") });
+    const marker = join(own, folder!, "PG_VERSION");
+    cpSync(join(own, folder!), dir, { recursive: true, filter: (f) => f !== marker });
     rmSync(join(dir, "global"), { recursive: true });
+    rmSync(join(dir, "copied-from-folder"));
     writeFileSync(join(dir, "notes.txt"), "mine");
     expect((await schemaOf(await newPGlite(dir, MIGRATIONS_DIR, own))).migrations.length).toBeGreaterThan(5);
     expect(readFileSync(join(dir, "notes.txt"), "utf8")).toBe("mine");
-    expect(readdirSync(dir)).toContain("PG_VERSION");
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(["PG_VERSION", "global", "copied-from-folder"]));
+  });
+
+  it("makes the template's folder this user's own under a umask that lets the group write", async () => {
+    const own = join(root, "umask-templates");
+    const previous = process.umask(0o002);
+    try {
+      await schemaOf(await newPGlite(join(root, "umask-store"), MIGRATIONS_DIR, own));
+    } finally {
+      process.umask(previous);
+    }
+    const [folder] = readdirSync(own).filter((f) => f.endsWith(".pgdata"));
+    expect(folder).toBeDefined(); // made, and not refused for its mode
+    expect(statSync(join(own, folder!)).mode & 0o077).toBe(0);
   });
 
   it("opens a store from the tarball when the template's folder cannot be opened, and makes the folder again", async () => {

@@ -14,6 +14,7 @@ import {
   copyFileSync,
   cpSync,
   existsSync,
+  mkdirSync,
   openAsBlob,
   openSync,
   readdirSync,
@@ -100,25 +101,55 @@ const GZIPPED_TEMPLATE_FILE = /^[0-9a-f]{24}\.tar\.gz$/;
 /** Templates kept: two checkouts with different migrations on one machine do not throw each other's away. */
 const KEEP_TEMPLATES = 3;
 
+/** A name beside `target` for a file or folder of this process's own, matched by {@link TEMPORARY_FILE}. */
+function temporaryBeside(target: string): string {
+  return `${target}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+}
+
+/** The folder a tarball's template is unpacked into (`<key>.pgdata` beside `<key>.tar`). */
+function folderOf(tarball: string): string {
+  return tarball.replace(/\.tar$/, ".pgdata");
+}
+
+/**
+ * Removes a template folder whole: renamed out of the way first, so that no process ever copies a folder half
+ * removed (one that is copying from it meanwhile fails and loads the tarball instead).
+ */
+function removeFolder(folder: string): void {
+  const doomed = temporaryBeside(folder);
+  try {
+    renameSync(folder, doomed);
+  } catch {
+    return; // gone already
+  }
+  rmSync(doomed, { recursive: true, force: true });
+}
+
 /**
  * Drops all but the newest templates (a tarball's unpacked folder goes with it, or when it has none), and temporary
  * files and folders left by a process that died writing one.
  */
 function tidy(templateDir: string): void {
-  const entries = readdirSync(templateDir).map((name) => {
+  const entries = readdirSync(templateDir).flatMap((name) => {
     const file = path.join(templateDir, name);
-    return { name, file, mtime: statSync(file).mtimeMs };
+    try {
+      return [{ name, file, mtime: statSync(file).mtimeMs }];
+    } catch {
+      return []; // renamed or removed by another process since the listing
+    }
   });
   const templates = entries.filter((e) => TEMPLATE_FILE.test(e.name)).sort((a, b) => b.mtime - a.mtime);
-  const kept = new Set(templates.slice(0, KEEP_TEMPLATES).map((e) => e.name));
-  for (const e of entries)
-    if (
-      (TEMPLATE_FILE.test(e.name) && !kept.has(e.name)) ||
-      (TEMPLATE_FOLDER.test(e.name) && !kept.has(e.name.replace(/\.pgdata$/, ".tar"))) ||
+  const kept = new Set(templates.slice(0, KEEP_TEMPLATES).map((e) => e.file));
+  const keptFolders = new Set([...kept].map(folderOf));
+  for (const e of entries) {
+    if (TEMPLATE_FOLDER.test(e.name) && !keptFolders.has(e.file)) removeFolder(e.file);
+    else if (
+      (TEMPLATE_FILE.test(e.name) && !kept.has(e.file)) ||
       GZIPPED_TEMPLATE_FILE.test(e.name) ||
       (TEMPORARY_FILE.test(e.name) && Date.now() - e.mtime > 10 * 60_000)
     )
       rmSync(e.file, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -147,7 +178,7 @@ function wholeTarball(file: string, size: number): boolean {
 interface Template {
   tarball: Blob;
   unchanged(): boolean;
-  /** Where its files are kept: the folder's template is `${path}` with `.pgdata` for `.tar`. */
+  /** The tarball's path (its unpacked folder: {@link folderOf}). */
   file: string;
 }
 
@@ -201,7 +232,7 @@ export async function pgliteTemplate(
     } finally {
       await pglite.close();
     }
-    const temporary = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+    const temporary = temporaryBeside(file);
     writeFileSync(temporary, tarball, { mode: 0o600 });
     renameSync(temporary, file);
     const unchanged = fileIdentity(file, statSync(file));
@@ -231,12 +262,12 @@ export function openPGlite(dir: string, loadDataDir?: Blob): PGlite {
 
 /**
  * The template unpacked into a folder, beside its tarball: made the first time a store in a folder asks for it, by a
- * PGlite that loads the tarball into a temporary folder and shuts down cleanly, then renamed into place (a reader sees
- * a whole folder or none; of two processes making it at once, the second keeps the first's). Undefined when it
- * cannot be made: the caller loads the tarball as before.
+ * PGlite that loads the tarball into a temporary folder and shuts down, then renamed into place (a reader sees a whole
+ * folder or none; of two processes making it at once, the second keeps the first's). That first store starts PGlite
+ * twice, once here and once on its copy. Undefined when it cannot be made: the caller loads the tarball as before.
  */
 async function templateFolder(template: Template): Promise<string | undefined> {
-  const folder = template.file.replace(/\.tar$/, ".pgdata");
+  const folder = folderOf(template.file);
   const ours = () => {
     try {
       assertOwn(folder, "directory");
@@ -246,17 +277,21 @@ async function templateFolder(template: Template): Promise<string | undefined> {
     }
   };
   if (existsSync(folder)) return ours();
-  const temporary = `${folder}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  const temporary = temporaryBeside(folder);
   try {
+    // This user's alone whatever the umask (PGlite would make it with the default mode), or assertOwn refuses it.
+    mkdirSync(temporary, { mode: 0o700 });
     const pglite = openPGlite(temporary, template.tarball);
     try {
       await pglite.waitReady;
-    } finally {
-      await pglite.close();
+    } catch (e) {
+      await pglite.close().catch(() => {});
+      throw e;
     }
+    await pglite.close(); // shut down: only a folder PostgreSQL closed cleanly becomes the template
     renameSync(temporary, folder);
   } catch {
-    // Another process's rename came first (that folder is whole), or PGlite could not load the tarball.
+    // Another process's rename came first (that folder is whole), or PGlite could not load or close it.
   } finally {
     rmSync(temporary, { recursive: true, force: true });
   }
@@ -296,6 +331,7 @@ export async function newPGlite(
   const folder = dir === "memory" ? undefined : await templateFolder(template);
   if (folder) {
     try {
+      const copied = statSync(folder).ino;
       copyTemplateFolder(folder, dir);
       const pglite = open();
       try {
@@ -303,8 +339,9 @@ export async function newPGlite(
         return pglite;
       } catch (e) {
         await pglite.close().catch(() => {});
-        // A folder this PGlite cannot open is made again from the tarball next time.
-        rmSync(folder, { recursive: true, force: true });
+        // A folder this PGlite cannot open is made again from the tarball next time, unless another process has
+        // already put a new one in its place.
+        if (statSync(folder, { throwIfNoEntry: false })?.ino === copied) removeFolder(folder);
         throw e;
       }
     } catch {
