@@ -304,7 +304,8 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
       if (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) {
         throw new Error("needs the single-threaded wasm binary, but WASM_HAS_MULTITHREAD_SUPPORT is on");
       }
-      // Started first: it asks the compiler in processes of its own while OpenBLAS loads.
+      // Started first: it asks the compiler in processes of its own while OpenBLAS loads. Where OpenBLAS then fails,
+      // the plain wasm backend tried next uses the same result (loadNativeKernels keeps it).
       const nativePending = loadNativeKernels();
       const blas = await loadOpenBlas();
       const threads = blasThreads ?? defaults.blasThreads ?? 1;
