@@ -2,7 +2,8 @@
  * What a trial keeps in the artifact store: its latest checkpoint while it runs, and its artifacts once it has
  * succeeded (test-set class probabilities, the confusion matrix, the final weights). Every object is stored
  * gzip-compressed (readers see gzip's magic bytes and inflate it); checkpoints at level 1, because they are
- * written every few epochs while training waits for the previous one, artifacts at the default level, once.
+ * written every few epochs while training waits for the previous one, artifacts once, at the default level but for the
+ * weights (ARTIFACT_LEVEL).
  */
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
@@ -144,20 +145,35 @@ export function artifactContents(
   ];
 }
 
-/** Stores an attempt's artifacts; returns each file's name and uncompressed size. */
+/**
+ * gzip's level for each artifact: the default, but none for the float32 weights, whose bits are close to random (the
+ * quick preset's 2.4 MB shrank by 8 % at ≈ 70 ms of CPU between one trial and the next on its thread).
+ */
+const ARTIFACT_LEVEL: Partial<Record<ArtifactFile, number>> = { "weights.bin": 0 };
+
+/**
+ * Stores an attempt's artifacts, all at once (each a compression on libuv's pool and a put, which from a training
+ * thread is a round trip to the worker's thread); returns each file's name and uncompressed size, in `files`' order.
+ */
 export async function storeArtifacts(
   store: ArtifactStore,
   trialId: string,
   attempt: number,
   files: readonly { name: ArtifactFile; data: Uint8Array }[],
 ): Promise<{ name: ArtifactFile; bytes: number }[]> {
-  const kept: { name: ArtifactFile; bytes: number }[] = [];
-  for (const { name, data } of files) {
-    await store.put(
-      trialArtifactKey(trialId, attempt, name),
-      await gzipAsync(data, { chunkSize: ARTIFACT_ZLIB_CHUNK }),
-    );
-    kept.push({ name, bytes: data.length });
-  }
-  return kept;
+  const stored = await Promise.allSettled(
+    files.map(async ({ name, data }) => {
+      const level = ARTIFACT_LEVEL[name];
+      const compressed = await gzipAsync(data, {
+        chunkSize: ARTIFACT_ZLIB_CHUNK,
+        ...(level !== undefined && { level }),
+      });
+      await store.put(trialArtifactKey(trialId, attempt, name), compressed);
+      return { name, bytes: data.length };
+    }),
+  );
+  // Every put has ended before a failure is reported: none is left writing after the trial has moved on.
+  const failed = stored.find((s) => s.status === "rejected");
+  if (failed) throw failed.reason;
+  return stored.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
 }
