@@ -4,15 +4,15 @@ import type { ArtifactInfo, ArtifactStore } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
 import { storeArtifacts } from "./trial-files";
 
-/** An artifact store in a Map; `failing` names the keys whose put fails, after a turn of the event loop. */
+/** An artifact store in a Map; `failing` names the keys whose put fails at once, the others are stored 20 ms later. */
 function mapStore(failing: string[] = []) {
   const objects = new Map<string, Uint8Array>();
   const store: ArtifactStore = {
     get: async (key) => objects.get(key),
     info: async () => undefined,
     put: async (key, data): Promise<ArtifactInfo> => {
-      await new Promise((r) => setImmediate(r));
       if (failing.includes(key)) throw new Error(`put ${key} failed`);
+      await new Promise((r) => setTimeout(r, 20));
       objects.set(key, data);
       return { key, bytes: data.length, modified: new Date() };
     },
