@@ -26,6 +26,7 @@ import {
 import { isBuiltin } from "node:module";
 import { dirname, extname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { compileFunction } from "node:vm";
 
 const cliDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const root = resolve(cliDir, "..", "..");
@@ -76,17 +77,21 @@ function packageType(dir) {
 
 /**
  * Whether Node loads the dependency file `path` as CommonJS: a .cjs file, a .js one of a "commonjs" package, or a .js
- * one of a package without "type" that has no line starting with `import` or `export` (Node 20.19+ takes a file with
- * ES module syntax there for an ES module; the check errs towards an import, which is slower but always right).
+ * one of a package without "type" that compiles as a CommonJS module's body — Node 20.19+ asks the same of such a
+ * file, and takes one with ES module syntax (`import`, `export`, `import.meta`, a top-level `await`) for an ES module.
  */
 function isCommonJs(path) {
   const ext = extname(path);
   if (ext === ".cjs") return true;
   if (ext !== ".js") return false;
   const type = packageType(dirname(path));
-  return (
-    type === "commonjs" || (type === "none" && !/^\s*(import|export)\b/m.test(readFileSync(path, "utf8")))
-  );
+  if (type !== "none") return type === "commonjs";
+  try {
+    compileFunction(readFileSync(path, "utf8"), ["exports", "require", "module", "__filename", "__dirname"]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A JSON file of the cache, or undefined when it is missing or unreadable. */

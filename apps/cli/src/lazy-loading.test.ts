@@ -168,11 +168,14 @@ describe("what a command loads", () => {
     const first = await loaded("bin", "--help");
     expect(first.code).toBe(0);
     const entry = currentEntry();
-    expect(first.imported).toContain(entry); // it ran from the bundle, not through tsx
+    // it ran from the bundle, not through tsx (which the bin falls back to when the bundle fails to load)
+    expect(first.imported).toContain(entry);
+    expect(first.urls).not.toContain(url("apps/cli/src/main.ts"));
     const second = await loaded("bin", "--help");
     expect(second.code).toBe(0);
     expect(currentEntry()).toBe(entry);
     expect(second.imported).toContain(entry);
+    expect(second.urls).not.toContain(url("apps/cli/src/main.ts"));
   }, 240_000);
 
   it("loads no trainer and no controller for a command that reads the store", async () => {
