@@ -182,7 +182,7 @@ interface Template {
   file: string;
 }
 
-/** Whether `file` is later still the one whose stats were `{ ino, mtimeMs, size }` (not replaced since). */
+/** Whether `file` (or folder) is later still the one whose stats were `{ ino, mtimeMs, size }` (not replaced since). */
 function fileIdentity(file: string, { ino, mtimeMs, size }: Stats): () => boolean {
   return () => {
     try {
@@ -236,7 +236,9 @@ export async function pgliteTemplate(
     writeFileSync(temporary, tarball, { mode: 0o600 });
     renameSync(temporary, file);
     const unchanged = fileIdentity(file, statSync(file));
-    tidy(templateDir);
+    try {
+      tidy(templateDir);
+    } catch {} // old templates left for the next tidy: this one is made
     return { tarball: new Blob([tarball]), unchanged, file };
   } catch {
     return undefined;
@@ -276,7 +278,12 @@ async function templateFolder(template: Template): Promise<string | undefined> {
       return undefined; // absent, or not this user's own folder
     }
   };
-  if (existsSync(folder)) return ours();
+  if (existsSync(folder)) {
+    if (ours()) return folder;
+    // The templates' folder is this user's own (pgliteTemplate checked it): what fails the check in it (a folder
+    // others could write to) goes, and is made again.
+    removeFolder(folder);
+  }
   const temporary = temporaryBeside(folder);
   try {
     // This user's alone whatever the umask (PGlite would make it with the default mode), or assertOwn refuses it.
@@ -331,7 +338,7 @@ export async function newPGlite(
   const folder = dir === "memory" ? undefined : await templateFolder(template);
   if (folder) {
     try {
-      const copied = statSync(folder).ino;
+      const unchanged = fileIdentity(folder, statSync(folder));
       copyTemplateFolder(folder, dir);
       const pglite = open();
       try {
@@ -341,7 +348,7 @@ export async function newPGlite(
         await pglite.close().catch(() => {});
         // A folder this PGlite cannot open is made again from the tarball next time, unless another process has
         // already put a new one in its place.
-        if (statSync(folder, { throwIfNoEntry: false })?.ino === copied) removeFolder(folder);
+        if (unchanged()) removeFolder(folder);
         throw e;
       }
     } catch {
