@@ -7,7 +7,14 @@ import { DATA_IMPORT_CODE } from "@tailsweep/data";
 import { initBackend } from "@tailsweep/model";
 import { hasErrorCode, isAppError, type RunConfig, resolveRunConfig } from "@tailsweep/schemas";
 import { THREADS_CLOSED_CODE, UNCODED_ERROR_CODE } from "@tailsweep/schemas/trial-thread";
-import { type TrialGrant, type TrialHooks, TrialThreads, trainingRunner } from "@tailsweep/worker";
+import {
+  OnDemandTrialThreads,
+  type TrialGrant,
+  type TrialHooks,
+  type TrialRunner,
+  TrialThreads,
+  trainingRunner,
+} from "@tailsweep/worker";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { threadPlan, trialThreadEntry } from "./trial-threads";
 
@@ -183,6 +190,81 @@ describe("training trials on threads (TrialThreads)", { timeout: 300_000 }, () =
       blasThreads: 1,
     }).catch((e: unknown) => e);
     expect(hasErrorCode(refused, "BACKEND_UNAVAILABLE")).toBe(true);
+  });
+});
+
+describe("trial threads started on demand (OnDemandTrialThreads, tailsweep ui)", { timeout: 300_000 }, () => {
+  /** The main thread's runner, counting the trials it is given. */
+  async function countedMainThread() {
+    const backend = await initBackend({ prefer: "wasm" });
+    const main = trainingRunner(backend);
+    const calls = { count: 0 };
+    const runner: TrialRunner = (config, hooks, trialGrant) => {
+      calls.count++;
+      return main(config, hooks, trialGrant);
+    };
+    return { runner, calls };
+  }
+
+  it("starts the threads for the first trial, closes them once idle, and starts them again for the next", async () => {
+    const lines: string[] = [];
+    const pool = new OnDemandTrialThreads({
+      size: 1,
+      entry: trialThreadEntry(),
+      backend: "wasm",
+      blasThreads: 1,
+      idleMs: 300,
+      log: (line) => lines.push(line),
+    });
+    const fallback = await countedMainThread();
+    const run = pool.runner(fallback.runner);
+    try {
+      expect(pool.started).toBe(false);
+      const first = await run(tinyConfig(), recorder().hooks, grant());
+      expect(pool.started).toBe(true);
+      await vi.waitFor(() => expect(pool.started).toBe(false), { timeout: 5_000 });
+      expect(lines).toContain("trial threads closed after 0.3 s without a trial");
+      const [second, third] = await Promise.all([
+        run(tinyConfig(), recorder().hooks, grant()),
+        run(tinyConfig(), recorder().hooks, grant()),
+      ]);
+      // every trial on a thread, none on the main thread; the threads started twice, once per busy spell
+      expect(fallback.calls.count).toBe(0);
+      expect(lines.filter((l) => l === "starting 1 trial thread")).toHaveLength(2);
+      for (const result of [second, third])
+        expect(reproducible(result.metrics)).toEqual(reproducible(first.metrics));
+    } finally {
+      await pool.close();
+    }
+    expect(pool.started).toBe(false);
+    const closed = await run(tinyConfig(), recorder().hooks, grant()).catch((e: unknown) => e);
+    expect(hasErrorCode(closed, THREADS_CLOSED_CODE)).toBe(true);
+  });
+
+  it("trains on the main thread when the threads cannot start, and says so once", async () => {
+    const lines: string[] = [];
+    const pool = new OnDemandTrialThreads({
+      size: 1,
+      entry: { module: pathToFileURL(join(tmpdir(), "tailsweep-no-such-thread.mjs")) },
+      backend: "wasm",
+      blasThreads: 1,
+      idleMs: 60_000,
+      log: (line) => lines.push(line),
+    });
+    const fallback = await countedMainThread();
+    const run = pool.runner(fallback.runner);
+    try {
+      const results = await Promise.all([1, 2].map(() => run(tinyConfig(), recorder().hooks, grant())));
+      await run(tinyConfig(), recorder().hooks, grant());
+      expect(fallback.calls.count).toBe(3);
+      expect(results[1]!.metrics.test.balancedAccuracy).toBeGreaterThan(0);
+      expect(
+        lines.filter((l) => l.startsWith("training on the main thread: the trial threads did not start")),
+      ).toHaveLength(1);
+      expect(lines.filter((l) => l.startsWith("starting"))).toHaveLength(1);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -1,4 +1,6 @@
 export {
+  OnDemandTrialThreads,
+  type OnDemandTrialThreadsOptions,
   sourceThreadEntry,
   type TrialThreadEntry,
   TrialThreads,

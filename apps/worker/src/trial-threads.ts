@@ -309,3 +309,95 @@ function grantFields(
 ): Pick<Extract<ToTrialThread, { type: "run" }>, "trialId" | "attempt" | "execution"> {
   return { trialId: grant.trialId, attempt: grant.attempt, execution: grant.execution };
 }
+
+/** Options of {@link OnDemandTrialThreads}: those of the pool it starts, and how long it is kept idle. */
+export interface OnDemandTrialThreadsOptions extends TrialThreadsOptions {
+  /** Kept this long after the last trial ends, then closed (a later trial starts the threads again). */
+  idleMs: number;
+}
+
+/**
+ * Trial threads for a process whose main thread has other work and trains now and then (`tailsweep ui`: the pages
+ * are answered on the main thread, sweeps launched from them train here, so a page never waits behind a training
+ * step). Started by the first trial, kept while trials come, closed `idleMs` after the last one ends: an idle
+ * dashboard holds no thread's data sources and grown wasm heap. Threads that cannot start are said once, and that
+ * trial and every later one run on `fallback` (the main thread's runner) instead.
+ */
+export class OnDemandTrialThreads {
+  private pool: Promise<TrialThreads> | undefined;
+  private failed = false;
+  private closed = false;
+  private running = 0;
+  private idle: NodeJS.Timeout | undefined;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: OnDemandTrialThreadsOptions) {
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Whether threads are started or starting now (for tests and logs). */
+  get started(): boolean {
+    return this.pool !== undefined;
+  }
+
+  /** A runner that trains each trial on a thread of the pool, starting it first when it is not running. */
+  runner(fallback: TrialRunner, artifacts?: ArtifactStore): TrialRunner {
+    return async (config, hooks, grant) => {
+      this.running++;
+      clearTimeout(this.idle);
+      try {
+        const pool = await this.take();
+        return await (pool ? pool.runner(artifacts) : fallback)(config, hooks, grant);
+      } finally {
+        this.running--;
+        if (this.running === 0 && !this.closed) {
+          this.idle = setTimeout(() => {
+            this.log(
+              `trial threads closed after ${this.options.idleMs / 1000} s without a trial`,
+            );
+            void this.release();
+          }, this.options.idleMs);
+          // an idle pool's timer does not keep the process alive
+          this.idle.unref();
+        }
+      }
+    };
+  }
+
+  /** Terminates the threads; a trial still on one fails with TRIAL_THREADS_CLOSED. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.idle);
+    await this.release();
+  }
+
+  /** The started pool, or undefined where the threads could not start (the trial then runs on the fallback). */
+  private async take(): Promise<TrialThreads | undefined> {
+    if (this.closed) throw new AppError(THREADS_CLOSED_CODE, "internal", "the trial threads were closed");
+    if (this.failed) return undefined;
+    if (!this.pool) {
+      const { size } = this.options;
+      this.log(`starting ${size} trial thread${size === 1 ? "" : "s"}`);
+      this.pool = TrialThreads.start(this.options);
+    }
+    try {
+      return await this.pool;
+    } catch (e) {
+      // every trial that waited on the same start comes here: said once
+      if (!this.failed)
+        this.log(`training on the main thread: the trial threads did not start (${messageOf(e)})`);
+      this.failed = true;
+      this.pool = undefined;
+      return undefined;
+    }
+  }
+
+  private async release(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.then(
+      (threads) => threads.close(),
+      () => {},
+    );
+  }
+}

@@ -9,13 +9,17 @@ import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { initBackend } from "@tailsweep/model";
 import { InputError } from "@tailsweep/schemas";
-import { trainingRunner, Worker } from "@tailsweep/worker";
+import { OnDemandTrialThreads, trainingRunner, Worker } from "@tailsweep/worker";
 import type { BackendChoice } from "../options";
 import { openRuntime } from "../runtime";
 import { ServingGate } from "../serving-gate";
 import { settings } from "../settings";
+import { threadPlan, trainsOnThreads, trialThreadEntry } from "../trial-threads";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** How long the trial threads are kept after a launched sweep's last trial: the next launch soon after finds them. */
+const THREADS_IDLE_MS = 5 * 60_000;
 
 interface UiOptions {
   port: number;
@@ -71,14 +75,31 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   // Over NATS the team's controller persists events and grants claims: this one only stores and queues.
   const controller = new Controller(rt.opened.store, rt.bus, { log, artifacts: rt.artifacts });
   let worker: Worker | undefined;
+  let threads: OnDemandTrialThreads | undefined;
   let localBackend = "no backend (--workers 0)";
   const gate = new ServingGate();
   if (!o.readOnly && !overNats) {
     await controller.start();
     if (o.workers > 0) {
       const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
-      // Pages first: training here waits at its yield points while a request is being answered.
-      const runTrial = trainingRunner(backend, { pause: gate.pause, artifacts: rt.artifacts, log });
+      // Pages first. Where the backend trains on threads, trials train there and the main thread only answers
+      // requests (and stores epochs); otherwise, or when the threads cannot start, training here waits at its yield
+      // points while a request is being answered.
+      const onMainThread = trainingRunner(backend, { pause: gate.pause, artifacts: rt.artifacts, log });
+      if (trainsOnThreads(backend.name)) {
+        const { cacheDir, backend: defaults } = settings();
+        const plan = threadPlan(o.workers, o.workers, defaults.blasThreads ?? 1);
+        threads = new OnDemandTrialThreads({
+          size: plan.threads,
+          entry: trialThreadEntry(),
+          backend: backend.name,
+          blasThreads: plan.blasThreads,
+          ...(cacheDir !== undefined && { cacheDir }),
+          idleMs: THREADS_IDLE_MS,
+          log,
+        });
+      }
+      const runTrial = threads?.runner(onMainThread, rt.artifacts) ?? onMainThread;
       worker = new Worker(rt.bus, {
         backend,
         concurrency: o.workers,
@@ -171,6 +192,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   server.close();
   server.closeAllConnections();
   await worker?.stop();
+  await threads?.close();
   await controller.stop();
   await app.close();
   await rt.close();

@@ -1,0 +1,279 @@
+// The sweep page while the dashboard's own process trains (issue #20: "sweep page server p95 ≤ 300 ms while a worker
+// trains in the same process"). `tailsweep ui --workers 1` on a fresh embedded store (PGlite), the quick preset
+// (examples/quick.yaml, 8 trials) launched through the dashboard's API, then the sweep's page fetched again and again
+// until the sweep ends, each fetch timed from the request to the last byte of the streamed page (every section);
+// after it ends, as many fetches again with nothing training, for reference. An older commit (checked out into a
+// temporary git worktree, installed offline, its dashboard built there) runs the same rounds, interleaved, the order
+// alternating: the ratio of the p95s while training is this checkout's against it. Also printed: how long each sweep
+// took from launch to its end (the training itself must not have become slower).
+// Ratios are withheld when the 1-minute load before the bench is above --max-load or other processes took more than
+// --max-foreign of the machine's CPU time during the rounds (bench/cpu-load.ts).
+// Usage: node --import tsx bench/dashboard-training.ts [--base <commit>] [--rounds 2] [--gap-ms 200] [--max-load 1]
+//        [--max-foreign 0.1] [--keep] [--json]
+// (default base: 2622ae5, before the dashboard trained on threads). About 10 min, more when a dashboard is built.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
+import { type Summary, summarise } from "./summary";
+
+const { values } = parseArgs({
+  options: {
+    base: { type: "string", default: "2622ae5" },
+    rounds: { type: "string", default: "2" },
+    "gap-ms": { type: "string", default: "200" },
+    "max-load": { type: "string", default: "1" },
+    "max-foreign": { type: "string", default: "0.1" },
+    keep: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+const Options = z.object({
+  base: z.string().regex(/^[0-9a-f]{7,40}$|^[\w./-]+$/, "a commit or ref"),
+  rounds: z.number().int().min(1).max(20),
+  gapMs: z.number().int().min(0).max(10_000),
+  maxLoad: z.number().positive(),
+  maxForeign: z.number().positive().max(1),
+});
+const parsed = Options.safeParse({
+  base: values.base,
+  rounds: Number(values.rounds),
+  gapMs: Number(values["gap-ms"]),
+  maxLoad: Number(values["max-load"]),
+  maxForeign: Number(values["max-foreign"]),
+});
+if (!parsed.success) {
+  process.stderr.write(
+    `dashboard-training: ${parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; ")}\n`,
+  );
+  process.exit(2);
+}
+const options = parsed.data;
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
+const work = mkdtempSync(join(tmpdir(), "bench-dashboard-training-"));
+const log = (line: string) => {
+  if (!values.json) console.log(line);
+};
+const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
+const baseCommit = git("rev-parse", "--short", options.base);
+const headCommit = git("rev-parse", "--short", "HEAD");
+const dirty = git("status", "--porcelain", "--untracked-files=no") !== "";
+const old = join(work, "old");
+const sides = [
+  { name: `base ${baseCommit}`, root: old },
+  { name: `this checkout (${headCommit}${dirty ? ", with uncommitted changes" : ""})`, root: repo },
+];
+const cacheDir = join(work, "cache");
+
+const Launched = z.object({ result: z.object({ data: z.object({ id: z.string() }) }) });
+const Overview = z.object({ result: z.object({ data: z.object({ status: z.string() }) }) });
+const FINAL = new Set(["completed", "failed", "cancelled"]);
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** `tailsweep ui --workers 1` of the side on a fresh embedded store, in its own process group; resolves once it answers. */
+async function startUi(root: string, tag: string): Promise<{ url: string; ui: ChildProcess }> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TAILSWEEP_DB_DIR: join(work, `db-${tag}`),
+    TAILSWEEP_ARTIFACTS_DIR: join(work, `artifacts-${tag}`),
+    TAILSWEEP_CACHE_DIR: cacheDir,
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+  for (const key of ["DATABASE_URL", "NATS_URL"]) delete env[key];
+  const ui = spawn(
+    process.execPath,
+    [join(root, "apps/cli/bin/tailsweep.mjs"), "ui", "--port", String(port), "--workers", "1"],
+    { cwd: root, env, detached: true, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  ui.stderr?.pipe(createWriteStream(join(work, `ui-${tag}.log`)));
+  const url = `http://127.0.0.1:${port}`;
+  // the first start of a side may build its dashboard (minutes)
+  const end = Date.now() + 15 * 60_000;
+  for (;;) {
+    if (ui.exitCode !== null)
+      throw new Error(`tailsweep ui exited (${ui.exitCode}): see ${work}/ui-${tag}.log`);
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, ui };
+    if (Date.now() > end) throw new Error(`tailsweep ui did not answer: see ${work}/ui-${tag}.log`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function stopUi(ui: ChildProcess): Promise<void> {
+  if (ui.exitCode !== null) return;
+  const exited = once(ui, "exit");
+  if (ui.pid !== undefined) process.kill(-ui.pid, "SIGTERM");
+  await exited;
+}
+
+/** Milliseconds from the request to the last byte of the page. */
+async function pageMs(url: string): Promise<number> {
+  const t0 = performance.now();
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  return performance.now() - t0;
+}
+
+async function status(url: string, id: string): Promise<string> {
+  const input = encodeURIComponent(JSON.stringify({ id }));
+  const response = await fetch(`${url}/api/trpc/sweeps.get?input=${input}`);
+  return Overview.parse(await response.json()).result.data.status;
+}
+
+interface Round {
+  training: number[];
+  idle: number[];
+  sweepSeconds: number;
+}
+
+/** One side's round: launch the quick sweep, fetch its page until it ends, then as often with nothing training. */
+async function round(root: string, tag: string): Promise<Round> {
+  const { url, ui } = await startUi(root, tag);
+  try {
+    const launchedAt = performance.now();
+    const response = await fetch(`${url}/api/trpc/sweeps.launch`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: url },
+      body: JSON.stringify({ yaml: readFileSync(join(root, "examples/quick.yaml"), "utf8") }),
+    });
+    if (!response.ok) throw new Error(`launch: ${response.status} ${await response.text()}`);
+    const { id } = Launched.parse(await response.json()).result.data;
+    const page = `${url}/sweeps/${encodeURIComponent(id)}`;
+    const training: number[] = [];
+    let sweepSeconds = 0;
+    for (;;) {
+      const ms = await pageMs(page);
+      const now = await status(url, id);
+      if (FINAL.has(now)) {
+        sweepSeconds = (performance.now() - launchedAt) / 1000;
+        if (now !== "completed") throw new Error(`sweep ${id} ended ${now}: see ${work}/ui-${tag}.log`);
+        break;
+      }
+      // counted only when the sweep was still training after the page was whole
+      training.push(ms);
+      await new Promise((r) => setTimeout(r, options.gapMs));
+    }
+    const idle: number[] = [];
+    for (let i = 0; i < Math.max(5, training.length); i++) {
+      idle.push(await pageMs(page));
+      await new Promise((r) => setTimeout(r, options.gapMs));
+    }
+    return { training, idle, sweepSeconds };
+  } finally {
+    await stopUi(ui);
+    rmSync(join(work, `db-${tag}`), { recursive: true, force: true });
+    rmSync(join(work, `artifacts-${tag}`), { recursive: true, force: true });
+  }
+}
+
+/** The p-th percentile (linear interpolation, as numpy's default). */
+function percentile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const i = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(i);
+  return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (i - lo);
+}
+
+const loadBefore = loadAverage();
+try {
+  log(`checking out ${baseCommit} into ${old} and installing it offline…`);
+  git("worktree", "add", "--detach", old, baseCommit);
+  execFileSync("pnpm", ["install", "--offline", "--frozen-lockfile"], { cwd: old, stdio: "ignore" });
+  log(
+    `1-min load ${loadBefore.toFixed(2)}; a warm-up round per side (its dashboard built where missing, the image cache), then ${options.rounds} rounds`,
+  );
+  for (const [i, side] of sides.entries()) await round(side.root, `warm-${i}`);
+  const rounds: Round[][] = sides.map(() => []);
+  const started = cpuReading();
+  for (let r = 0; r < options.rounds; r++) {
+    const order = r % 2 === 0 ? [0, 1] : [1, 0];
+    for (const i of order) rounds[i]!.push(await round(sides[i]!.root, `${r}-${i}`));
+    log(
+      `round ${r + 1}: ${sides
+        .map((s, i) => {
+          const last = rounds[i]!.at(-1)!;
+          return `${s.name} p95 ${percentile(last.training, 95).toFixed(0)} ms training (${last.training.length} pages), ${percentile(last.idle, 95).toFixed(0)} ms idle, sweep ${last.sweepSeconds.toFixed(1)} s`;
+        })
+        .join("; ")}`,
+    );
+  }
+  const foreign = foreignCpuShare(started);
+  const summary = rounds.map((side) => {
+    const training = side.flatMap((r) => r.training);
+    const idle = side.flatMap((r) => r.idle);
+    return {
+      training: {
+        pages: training.length,
+        p50: percentile(training, 50),
+        p95: percentile(training, 95),
+        max: Math.max(...training),
+      },
+      idle: { pages: idle.length, p50: percentile(idle, 50), p95: percentile(idle, 95) },
+      sweepSeconds: summarise(side.map((r) => r.sweepSeconds)),
+    };
+  });
+  const withheld = [
+    ...(loadBefore > options.maxLoad
+      ? [`1-min load before the bench ${loadBefore.toFixed(2)} > ${options.maxLoad}`]
+      : []),
+    ...(foreign > options.maxForeign
+      ? [
+          `other processes took ${(100 * foreign).toFixed(0)} % of the CPU time (> ${100 * options.maxForeign} %)`,
+        ]
+      : []),
+  ].join("; ");
+  const ratio = summary[1]!.training.p95 / summary[0]!.training.p95;
+  const TARGET_MS = 300;
+  if (values.json)
+    console.log(
+      JSON.stringify({
+        base: { commit: baseCommit, ...summary[0] },
+        head: { commit: headCommit, dirty, ...summary[1] },
+        loadBefore,
+        foreignCpuShare: foreign,
+        p95Ratio: withheld ? null : ratio,
+        withheld,
+      }),
+    );
+  else {
+    const fmt = (s: Summary) => `${s.median.toFixed(1)} s [${s.min.toFixed(1)}–${s.max.toFixed(1)}]`;
+    log(
+      "\nthe quick sweep's page while `tailsweep ui --workers 1` trains it (whole page, every section), ms:",
+    );
+    for (const [i, side] of sides.entries()) {
+      const s = summary[i]!;
+      log(
+        `  ${side.name}: training p50 ${s.training.p50.toFixed(0)}, p95 ${s.training.p95.toFixed(0)}, max ${s.training.max.toFixed(0)} (${s.training.pages} pages; target p95 ≤ ${TARGET_MS}: ${(s.training.p95 / TARGET_MS).toFixed(2)}); idle p50 ${s.idle.p50.toFixed(0)}, p95 ${s.idle.p95.toFixed(0)}; sweep ${fmt(s.sweepSeconds)}`,
+      );
+    }
+    log(
+      withheld
+        ? `p95 ratio withheld: ${withheld} (measured ${ratio.toFixed(2)})`
+        : `p95 while training, this checkout / base: ${ratio.toFixed(2)}`,
+    );
+  }
+} finally {
+  if (existsSync(old)) git("worktree", "remove", "--force", old);
+  if (!values.keep) rmSync(work, { recursive: true, force: true });
+}
