@@ -6,21 +6,26 @@
 // temporary git worktree, installed offline, its dashboard built there) runs the same rounds, interleaved, the order
 // alternating: the ratio of the p95s while training is this checkout's against it. Also printed: how long each sweep
 // took from launch to its end (the training itself must not have become slower).
+// --seeded: the store starts with bench/dashboard-queries.ts's two sweeps (1,000 finished trials × 50 epochs each,
+// seeded once and copied for every round) and the page fetched is the first of them (`/sweeps/sweep-a`: a large
+// page whose statistics are CPU work of their own) while the quick sweep trains beside it.
 // Ratios are withheld when the 1-minute load before the bench is above --max-load or other processes took more than
 // --max-foreign of the machine's CPU time during the rounds (bench/cpu-load.ts).
-// Usage: node --import tsx bench/dashboard-training.ts [--base <commit>] [--rounds 2] [--gap-ms 200] [--max-load 1]
-//        [--max-foreign 0.1] [--keep] [--json]
+// Usage: node --import tsx bench/dashboard-training.ts [--base <commit>] [--rounds 2] [--gap-ms 200] [--seeded]
+//        [--max-load 1] [--max-foreign 0.1] [--keep] [--json]
 // (default base: 2622ae5, before the dashboard trained on threads). About 10 min, more when a dashboard is built.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { openRunStore } from "@tailsweep/db";
 import { z } from "zod";
 import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
+import { seedDashboard } from "./dashboard-queries";
 import { type Summary, summarise } from "./summary";
 
 const { values } = parseArgs({
@@ -30,6 +35,7 @@ const { values } = parseArgs({
     "gap-ms": { type: "string", default: "200" },
     "max-load": { type: "string", default: "1" },
     "max-foreign": { type: "string", default: "0.1" },
+    seeded: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -70,6 +76,7 @@ const sides = [
   { name: `this checkout (${headCommit}${dirty ? ", with uncommitted changes" : ""})`, root: repo },
 ];
 const cacheDir = join(work, "cache");
+const seededStore = join(work, "seeded");
 
 const Launched = z.object({ result: z.object({ data: z.object({ id: z.string() }) }) });
 const Overview = z.object({ result: z.object({ data: z.object({ status: z.string() }) }) });
@@ -87,6 +94,7 @@ async function freePort(): Promise<number> {
 /** `tailsweep ui --workers 1` of the side on a fresh embedded store, in its own process group; resolves once it answers. */
 async function startUi(root: string, tag: string): Promise<{ url: string; ui: ChildProcess }> {
   const port = await freePort();
+  if (values.seeded) cpSync(seededStore, join(work, `db-${tag}`), { recursive: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TAILSWEEP_DB_DIR: join(work, `db-${tag}`),
@@ -159,7 +167,7 @@ async function round(root: string, tag: string): Promise<Round> {
     });
     if (!response.ok) throw new Error(`launch: ${response.status} ${await response.text()}`);
     const { id } = Launched.parse(await response.json()).result.data;
-    const page = `${url}/sweeps/${encodeURIComponent(id)}`;
+    const page = `${url}/sweeps/${encodeURIComponent(values.seeded ? "sweep-a" : id)}`;
     const training: number[] = [];
     let sweepSeconds = 0;
     for (;;) {
@@ -203,6 +211,15 @@ try {
   log(
     `1-min load ${loadBefore.toFixed(2)}; a warm-up round per side (its dashboard built where missing, the image cache), then ${options.rounds} rounds`,
   );
+  if (values.seeded) {
+    const t0 = performance.now();
+    const opened = await openRunStore({ pgliteDir: seededStore });
+    await seedDashboard(opened.store);
+    await opened.close();
+    log(
+      `seeded 2,000 trials × 50 epochs into the embedded store in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
+  }
   for (const [i, side] of sides.entries()) await round(side.root, `warm-${i}`);
   const rounds: Round[][] = sides.map(() => []);
   const started = cpuReading();
@@ -248,6 +265,7 @@ try {
   if (values.json)
     console.log(
       JSON.stringify({
+        page: values.seeded ? "a seeded sweep of 1,000 trials" : "the training sweep's own",
         base: { commit: baseCommit, ...summary[0] },
         head: { commit: headCommit, dirty, ...summary[1] },
         loadBefore,

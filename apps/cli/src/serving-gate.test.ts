@@ -28,6 +28,19 @@ describe("ServingGate", () => {
     expect(await settled(paused)).toBe(true);
   });
 
+  it("shares the count of requests in flight with trial threads", () => {
+    const gate = new ServingGate();
+    const count = () => Atomics.load(new Int32Array(gate.requests), 0);
+    const first = gate.enter();
+    const second = gate.enter();
+    expect(count()).toBe(2);
+    first();
+    first();
+    expect(count()).toBe(1);
+    second();
+    expect(count()).toBe(0);
+  });
+
   it("does not hold training longer than maxWaitMs", async () => {
     // On the fake clock: a loaded machine's timers must not decide what is tested.
     vi.useFakeTimers();

@@ -16,6 +16,7 @@ import {
   trainingRunner,
 } from "@tailsweep/worker";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { ServingGate } from "./serving-gate";
 import { threadPlan, trialThreadEntry } from "./trial-threads";
 
 /** A tiny trial: a few steps of two epochs on a small split, evaluated every epoch. */
@@ -239,6 +240,34 @@ describe("trial threads started on demand (OnDemandTrialThreads, tailsweep ui)",
     expect(pool.started).toBe(false);
     const closed = await run(tinyConfig(), recorder().hooks, grant()).catch((e: unknown) => e);
     expect(hasErrorCode(closed, THREADS_CLOSED_CODE)).toBe(true);
+  });
+
+  it("holds training while the process answers requests (the serving gate's shared count)", async () => {
+    const gate = new ServingGate();
+    const pool = new OnDemandTrialThreads({
+      size: 1,
+      entry: trialThreadEntry(),
+      backend: "wasm",
+      blasThreads: 1,
+      idleMs: 60_000,
+      serving: gate.requests,
+    });
+    try {
+      const run = pool.runner((await countedMainThread()).runner);
+      // warmed first: the held trial below would otherwise end in well under the time it is held
+      await run(tinyConfig(), recorder().hooks, grant());
+      const done = gate.enter();
+      const { hooks, seen } = recorder();
+      const held = run(tinyConfig(), hooks, grant());
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(seen.epochs).toEqual([]);
+      done();
+      const result = await held;
+      expect(seen.epochs).toEqual([1, 2]);
+      expect(result.metrics.history).toHaveLength(2);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("trains on the main thread when the threads cannot start, and says so once", async () => {

@@ -14,6 +14,7 @@ import {
   errorFromWire,
   errorToWire,
   type FromTrialThread,
+  SERVING_MAX_WAIT_MS,
   THREAD_BUSY_CODE,
   THREAD_MESSAGE_INVALID_CODE,
   ToTrialThreadSchema,
@@ -26,6 +27,7 @@ const port = parentPort;
 if (!port) throw new Error("trial-thread.ts runs as a worker thread (TrialThreads), not as a module");
 const setup = TrialThreadSetupSchema.parse(workerData);
 const answer = new Int32Array(setup.answer);
+const serving = setup.serving && new Int32Array(setup.serving);
 const post = (message: FromTrialThread) => port.postMessage(message);
 
 /** Asks the worker a yes/no question and blocks until it answers (see the header). */
@@ -36,6 +38,22 @@ function ask(question: "should-stop" | "cancelled"): boolean {
   while (Atomics.load(answer, 0) === ANSWER.pending) Atomics.wait(answer, 0, ANSWER.pending, 1_000);
   return Atomics.load(answer, 0) === ANSWER.yes;
 }
+
+/**
+ * Holds training while the process answers requests (at most SERVING_MAX_WAIT_MS at a time; woken when their count
+ * changes), then yields to this thread's loop. Blocking is fine here: at a step boundary the thread has nothing else
+ * to do.
+ */
+function servedFirst(requests: Int32Array): Promise<void> {
+  const until = performance.now() + SERVING_MAX_WAIT_MS;
+  for (let n = Atomics.load(requests, 0); n > 0; n = Atomics.load(requests, 0)) {
+    const left = until - performance.now();
+    if (left <= 0) break;
+    Atomics.wait(requests, 0, n, left);
+  }
+  return new Promise((resolve) => setImmediate(resolve));
+}
+const pause = serving && (() => servedFirst(serving));
 
 const calls = new Map<number, { resolve: (value: unknown) => void; reject: (e: unknown) => void }>();
 let nextCall = 1;
@@ -86,8 +104,8 @@ const backend = await initBackend({ prefer, blasThreads: setup.blasThreads }).ca
 });
 if (backend) {
   const log = (line: string) => post({ type: "log", line });
-  const withStore = trainingRunner(backend, { artifacts, log });
-  const withoutStore = trainingRunner(backend, { log });
+  const withStore = trainingRunner(backend, { artifacts, log, ...(pause && { pause }) });
+  const withoutStore = trainingRunner(backend, { log, ...(pause && { pause }) });
   let busy = false;
   port.on("message", (raw: unknown) => {
     const parsed = ToTrialThreadSchema.safeParse(raw);

@@ -46,6 +46,8 @@ export interface TrialThreadsOptions {
   cacheDir?: string;
   /** Data sets whose sources each thread reads while it waits for its first trial. */
   preload?: TrialThreadSetup["preload"];
+  /** The count of requests the process is answering (ServingGate's): training waits while it is above 0. */
+  serving?: SharedArrayBuffer;
   log?: (line: string) => void;
 }
 
@@ -174,6 +176,7 @@ export class TrialThreads {
       blasThreads: this.options.blasThreads,
       ...(this.options.cacheDir !== undefined && { cacheDir: this.options.cacheDir }),
       ...(this.options.preload && { preload: this.options.preload }),
+      ...(this.options.serving && { serving: this.options.serving }),
       answer: buffer,
     };
     // The source runs through the loader (tsx): registered in the thread before the module is imported.
@@ -352,9 +355,7 @@ export class OnDemandTrialThreads {
         this.running--;
         if (this.running === 0 && !this.closed) {
           this.idle = setTimeout(() => {
-            this.log(
-              `trial threads closed after ${this.options.idleMs / 1000} s without a trial`,
-            );
+            this.log(`trial threads closed after ${this.options.idleMs / 1000} s without a trial`);
             void this.release();
           }, this.options.idleMs);
           // an idle pool's timer does not keep the process alive

@@ -81,9 +81,21 @@ export const TrialThreadSetupSchema = z
      * cancelled before a checkpoint): {@link ANSWER}.
      */
     answer: z.instanceof(SharedArrayBuffer).refine((b) => b.byteLength >= 4, "holds one Int32"),
+    /**
+     * One Int32: how many requests the process is answering now (`tailsweep ui`'s pages). While it is above 0 the
+     * thread holds training at its yield points, at most {@link SERVING_MAX_WAIT_MS} at a time, so that a page has
+     * the machine's cores to itself; unset, training never waits.
+     */
+    serving: z
+      .instanceof(SharedArrayBuffer)
+      .refine((b) => b.byteLength >= 4, "holds one Int32")
+      .optional(),
   })
   .strict();
 export type TrialThreadSetup = z.infer<typeof TrialThreadSetupSchema>;
+
+/** The longest training waits at one yield point for requests to end: a stream left open must not stop it for good. */
+export const SERVING_MAX_WAIT_MS = 2_000;
 
 /** The values of the answer cell: waiting for the worker, no, yes. */
 export const ANSWER = { pending: 0, no: 1, yes: 2 } as const;

@@ -82,9 +82,9 @@ export async function uiCommand(o: UiOptions): Promise<void> {
     await controller.start();
     if (o.workers > 0) {
       const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
-      // Pages first. Where the backend trains on threads, trials train there and the main thread only answers
-      // requests (and stores epochs); otherwise, or when the threads cannot start, training here waits at its yield
-      // points while a request is being answered.
+      // Pages first. Where the backend trains on threads, trials train there, so a request never waits for a step
+      // under way, and the threads hold training while requests are answered; otherwise, or when the threads
+      // cannot start, training here waits at its yield points while a request is being answered.
       const onMainThread = trainingRunner(backend, { pause: gate.pause, artifacts: rt.artifacts, log });
       if (trainsOnThreads(backend.name)) {
         const { cacheDir, backend: defaults } = settings();
@@ -96,6 +96,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
           blasThreads: plan.blasThreads,
           ...(cacheDir !== undefined && { cacheDir }),
           idleMs: THREADS_IDLE_MS,
+          serving: gate.requests,
           log,
         });
       }
