@@ -277,7 +277,7 @@ try {
   else {
     const fmt = (s: Summary) => `${s.median.toFixed(1)} s [${s.min.toFixed(1)}–${s.max.toFixed(1)}]`;
     log(
-      "\nthe quick sweep's page while `tailsweep ui --workers 1` trains it (whole page, every section), ms:",
+      `\n${values.seeded ? "a seeded 1,000-trial sweep's page while `tailsweep ui --workers 1` trains the quick sweep" : "the quick sweep's page while `tailsweep ui --workers 1` trains it"} (whole page, every section), ms:`,
     );
     for (const [i, side] of sides.entries()) {
       const s = summary[i]!;
