@@ -1,11 +1,13 @@
 // The sweep page while the dashboard's own process trains (issue #20: "sweep page server p95 ≤ 300 ms while a worker
 // trains in the same process"). `tailsweep ui --workers 1` on a fresh embedded store (PGlite), the quick preset
 // (examples/quick.yaml, 8 trials) launched through the dashboard's API, then the sweep's page fetched again and again
-// until the sweep ends, each fetch timed from the request to the last byte of the streamed page (every section);
-// after it ends, as many fetches again with nothing training, for reference. An older commit (checked out into a
+// until the sweep ends, each fetch timed from the request to the last byte of the streamed page (every section) and
+// counted from the first trial's end (the first trial's start, a thread's included, is not training yet); after the
+// sweep ends, as many fetches again with nothing training, for reference. Between fetches a status call (itself a
+// request) tells whether the sweep is still running. An older commit (checked out into a
 // temporary git worktree, installed offline, its dashboard built there) runs the same rounds, interleaved, the order
 // alternating: the ratio of the p95s while training is this checkout's against it. Also printed: how long each sweep
-// took from launch to its end (the training itself must not have become slower).
+// took from launch to its end, and that ratio: what pages first costs training when pages are fetched back to back.
 // --seeded: the store starts with bench/dashboard-queries.ts's two sweeps (1,000 finished trials × 50 epochs each,
 // seeded once and copied for every round) and the page fetched is the first of them (`/sweeps/sweep-a`: a large
 // page whose statistics are CPU work of their own) while the quick sweep trains beside it.
@@ -79,7 +81,9 @@ const cacheDir = join(work, "cache");
 const seededStore = join(work, "seeded");
 
 const Launched = z.object({ result: z.object({ data: z.object({ id: z.string() }) }) });
-const Overview = z.object({ result: z.object({ data: z.object({ status: z.string() }) }) });
+const Overview = z.object({
+  result: z.object({ data: z.object({ status: z.string(), progress: z.object({ done: z.number() }) }) }),
+});
 const FINAL = new Set(["completed", "failed", "cancelled"]);
 
 async function freePort(): Promise<number> {
@@ -90,6 +94,10 @@ async function freePort(): Promise<number> {
   if (address === null || typeof address === "string") throw new Error("no port");
   return address.port;
 }
+
+/** The dashboards running now, stopped (their process groups) when the bench is interrupted. */
+const running = new Set<ChildProcess>();
+const ended = (ui: ChildProcess) => ui.exitCode !== null || ui.signalCode !== null;
 
 /** `tailsweep ui --workers 1` of the side on a fresh embedded store, in its own process group; resolves once it answers. */
 async function startUi(root: string, tag: string): Promise<{ url: string; ui: ChildProcess }> {
@@ -108,30 +116,42 @@ async function startUi(root: string, tag: string): Promise<{ url: string; ui: Ch
     [join(root, "apps/cli/bin/tailsweep.mjs"), "ui", "--port", String(port), "--workers", "1"],
     { cwd: root, env, detached: true, stdio: ["ignore", "ignore", "pipe"] },
   );
+  running.add(ui);
   ui.stderr?.pipe(createWriteStream(join(work, `ui-${tag}.log`)));
   const url = `http://127.0.0.1:${port}`;
   // the first start of a side may build its dashboard (minutes)
   const end = Date.now() + 15 * 60_000;
-  for (;;) {
-    if (ui.exitCode !== null)
-      throw new Error(`tailsweep ui exited (${ui.exitCode}): see ${work}/ui-${tag}.log`);
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
+  try {
+    for (;;) {
+      if (ended(ui))
+        throw new Error(`tailsweep ui exited (${ui.exitCode ?? ui.signalCode}): see ${work}/ui-${tag}.log`);
+      if (
+        await fetch(url).then(
+          (r) => r.ok,
+          () => false,
+        )
       )
-    )
-      return { url, ui };
-    if (Date.now() > end) throw new Error(`tailsweep ui did not answer: see ${work}/ui-${tag}.log`);
-    await new Promise((r) => setTimeout(r, 250));
+        return { url, ui };
+      if (Date.now() > end) throw new Error(`tailsweep ui did not answer: see ${work}/ui-${tag}.log`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } catch (e) {
+    await stopUi(ui);
+    throw e;
   }
 }
 
+/** SIGTERM to the dashboard's process group, SIGKILL after a minute; resolves once it has exited. */
 async function stopUi(ui: ChildProcess): Promise<void> {
-  if (ui.exitCode !== null) return;
+  running.delete(ui);
+  if (ended(ui) || ui.pid === undefined) return;
   const exited = once(ui, "exit");
-  if (ui.pid !== undefined) process.kill(-ui.pid, "SIGTERM");
+  process.kill(-ui.pid, "SIGTERM");
+  const killer = setTimeout(() => {
+    if (!ended(ui) && ui.pid !== undefined) process.kill(-ui.pid, "SIGKILL");
+  }, 60_000);
   await exited;
+  clearTimeout(killer);
 }
 
 /** Milliseconds from the request to the last byte of the page. */
@@ -143,10 +163,11 @@ async function pageMs(url: string): Promise<number> {
   return performance.now() - t0;
 }
 
-async function status(url: string, id: string): Promise<string> {
+async function status(url: string, id: string): Promise<{ status: string; done: number }> {
   const input = encodeURIComponent(JSON.stringify({ id }));
   const response = await fetch(`${url}/api/trpc/sweeps.get?input=${input}`);
-  return Overview.parse(await response.json()).result.data.status;
+  const { status, progress } = Overview.parse(await response.json()).result.data;
+  return { status, done: progress.done };
 }
 
 interface Round {
@@ -170,16 +191,19 @@ async function round(root: string, tag: string): Promise<Round> {
     const page = `${url}/sweeps/${encodeURIComponent(values.seeded ? "sweep-a" : id)}`;
     const training: number[] = [];
     let sweepSeconds = 0;
+    let trainedBefore = false;
     for (;;) {
       const ms = await pageMs(page);
       const now = await status(url, id);
-      if (FINAL.has(now)) {
+      if (FINAL.has(now.status)) {
         sweepSeconds = (performance.now() - launchedAt) / 1000;
-        if (now !== "completed") throw new Error(`sweep ${id} ended ${now}: see ${work}/ui-${tag}.log`);
+        if (now.status !== "completed")
+          throw new Error(`sweep ${id} ended ${now.status}: see ${work}/ui-${tag}.log`);
         break;
       }
-      // counted only when the sweep was still training after the page was whole
-      training.push(ms);
+      // counted only when a trial had ended before the page was asked for and the sweep still ran after it was whole
+      if (trainedBefore) training.push(ms);
+      trainedBefore = now.done > 0;
       await new Promise((r) => setTimeout(r, options.gapMs));
     }
     const idle: number[] = [];
@@ -202,6 +226,18 @@ function percentile(xs: number[], p: number): number {
   const lo = Math.floor(i);
   return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (i - lo);
 }
+
+/** Interrupted: the dashboards' process groups are stopped and the worktree and folder removed before exiting. */
+function cleanUp(): void {
+  for (const ui of running) if (!ended(ui) && ui.pid !== undefined) process.kill(-ui.pid, "SIGKILL");
+  if (existsSync(old)) git("worktree", "remove", "--force", old);
+  if (!values.keep) rmSync(work, { recursive: true, force: true });
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => {
+    cleanUp();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
 
 const loadBefore = loadAverage();
 try {
@@ -261,6 +297,7 @@ try {
       : []),
   ].join("; ");
   const ratio = summary[1]!.training.p95 / summary[0]!.training.p95;
+  const sweepRatio = summary[1]!.sweepSeconds.median / summary[0]!.sweepSeconds.median;
   const TARGET_MS = 300;
   if (values.json)
     console.log(
@@ -271,6 +308,7 @@ try {
         loadBefore,
         foreignCpuShare: foreign,
         p95Ratio: withheld ? null : ratio,
+        sweepTimeRatio: withheld ? null : sweepRatio,
         withheld,
       }),
     );
@@ -287,11 +325,10 @@ try {
     }
     log(
       withheld
-        ? `p95 ratio withheld: ${withheld} (measured ${ratio.toFixed(2)})`
-        : `p95 while training, this checkout / base: ${ratio.toFixed(2)}`,
+        ? `ratios withheld: ${withheld} (measured p95 ${ratio.toFixed(2)}, sweep time ${sweepRatio.toFixed(2)})`
+        : `this checkout / base: p95 while training ${ratio.toFixed(2)}, the sweep's time ${sweepRatio.toFixed(2)}`,
     );
   }
 } finally {
-  if (existsSync(old)) git("worktree", "remove", "--force", old);
-  if (!values.keep) rmSync(work, { recursive: true, force: true });
+  cleanUp();
 }

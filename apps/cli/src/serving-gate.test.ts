@@ -41,20 +41,42 @@ describe("ServingGate", () => {
     expect(count()).toBe(0);
   });
 
-  it("does not hold training longer than maxWaitMs", async () => {
+  it("counts a request for maxWaitMs at most: a download or a stream left open does not hold training", async () => {
+    vi.useFakeTimers();
+    try {
+      const gate = new ServingGate(30);
+      const count = () => Atomics.load(new Int32Array(gate.requests), 0);
+      const done = gate.enter();
+      await vi.advanceTimersByTimeAsync(29);
+      expect(count()).toBe(1);
+      await vi.advanceTimersByTimeAsync(2);
+      expect(count()).toBe(0);
+      done(); // its end later changes nothing
+      expect(count()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("does not hold training longer than maxWaitMs while requests keep coming", async () => {
     // On the fake clock: a loaded machine's timers must not decide what is tested.
     vi.useFakeTimers();
     try {
       const gate = new ServingGate(30);
-      gate.enter();
+      gate.enter(); // counts until t = 30
+      await vi.advanceTimersByTimeAsync(10);
       let done = false;
       void gate.pause().then(() => {
         done = true;
       });
-      await vi.advanceTimersByTimeAsync(29);
-      expect(done).toBe(false);
+      await vi.advanceTimersByTimeAsync(10);
+      gate.enter(); // t = 20, counts until 50: the count never falls to 0 before the pause's bound at 40
+      await vi.advanceTimersByTimeAsync(15);
+      gate.enter(); // t = 35
+      await vi.advanceTimersByTimeAsync(4);
+      expect(done).toBe(false); // t = 39
       await vi.advanceTimersByTimeAsync(2);
-      expect(done).toBe(true);
+      expect(done).toBe(true); // t = 41
     } finally {
       vi.useRealTimers();
     }

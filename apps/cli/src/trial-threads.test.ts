@@ -223,8 +223,11 @@ describe("trial threads started on demand (OnDemandTrialThreads, tailsweep ui)",
       expect(pool.started).toBe(false);
       const first = await run(tinyConfig(), recorder().hooks, grant());
       expect(pool.started).toBe(true);
-      await vi.waitFor(() => expect(pool.started).toBe(false), { timeout: 5_000 });
-      expect(lines).toContain("trial threads closed after 0.3 s without a trial");
+      // said once the pool's close() has ended (every thread terminated)
+      await vi.waitFor(() => expect(lines).toContain("trial threads closed after 0.3 s without a trial"), {
+        timeout: 5_000,
+      });
+      expect(pool.started).toBe(false);
       const [second, third] = await Promise.all([
         run(tinyConfig(), recorder().hooks, grant()),
         run(tinyConfig(), recorder().hooks, grant()),
@@ -242,8 +245,9 @@ describe("trial threads started on demand (OnDemandTrialThreads, tailsweep ui)",
     expect(hasErrorCode(closed, THREADS_CLOSED_CODE)).toBe(true);
   });
 
-  it("holds training while the process answers requests (the serving gate's shared count)", async () => {
-    const gate = new ServingGate();
+  it("holds training while the process answers requests, and lets it go as soon as the last one ends", async () => {
+    // Both bounds far off (a request's and a hold's), so that only the request's end can let the trial go.
+    const gate = new ServingGate(60_000);
     const pool = new OnDemandTrialThreads({
       size: 1,
       entry: trialThreadEntry(),
@@ -251,21 +255,50 @@ describe("trial threads started on demand (OnDemandTrialThreads, tailsweep ui)",
       blasThreads: 1,
       idleMs: 60_000,
       serving: gate.requests,
+      servingMaxWaitMs: 60_000,
     });
     try {
       const run = pool.runner((await countedMainThread()).runner);
       // warmed first: the held trial below would otherwise end in well under the time it is held
+      const t0 = performance.now();
       await run(tinyConfig(), recorder().hooks, grant());
+      const warmMs = performance.now() - t0;
       const done = gate.enter();
       const { hooks, seen } = recorder();
       const held = run(tinyConfig(), hooks, grant());
-      await new Promise((r) => setTimeout(r, 1_500));
+      await new Promise((r) => setTimeout(r, Math.max(1_500, 2 * warmMs)));
       expect(seen.epochs).toEqual([]);
       done();
+      const released = performance.now();
       const result = await held;
+      // woken by the end of the request, not by the 60 s bound
+      expect(performance.now() - released).toBeLessThan(30_000);
       expect(seen.epochs).toEqual([1, 2]);
       expect(result.metrics.history).toHaveLength(2);
     } finally {
+      await pool.close();
+    }
+  });
+
+  it("holds training no longer than servingMaxWaitMs at a time while a request stays open", async () => {
+    const gate = new ServingGate(60_000);
+    const pool = new OnDemandTrialThreads({
+      size: 1,
+      entry: trialThreadEntry(),
+      backend: "wasm",
+      blasThreads: 1,
+      idleMs: 60_000,
+      serving: gate.requests,
+      servingMaxWaitMs: 100,
+    });
+    const done = gate.enter();
+    try {
+      const { hooks, seen } = recorder();
+      const result = await pool.runner((await countedMainThread()).runner)(tinyConfig(), hooks, grant());
+      expect(seen.epochs).toEqual([1, 2]);
+      expect(result.metrics.history).toHaveLength(2);
+    } finally {
+      done();
       await pool.close();
     }
   });

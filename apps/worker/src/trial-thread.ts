@@ -40,12 +40,12 @@ function ask(question: "should-stop" | "cancelled"): boolean {
 }
 
 /**
- * Holds training while the process answers requests (at most SERVING_MAX_WAIT_MS at a time; woken when their count
- * changes), then yields to this thread's loop. Blocking is fine here: at a step boundary the thread has nothing else
- * to do.
+ * Holds training while the process answers requests (at most servingMaxWaitMs at a time; woken when their count
+ * falls to 0), then yields to this thread's loop. Blocking is fine here: at a step boundary the thread has nothing
+ * else to do.
  */
 function servedFirst(requests: Int32Array): Promise<void> {
-  const until = performance.now() + SERVING_MAX_WAIT_MS;
+  const until = performance.now() + (setup.servingMaxWaitMs ?? SERVING_MAX_WAIT_MS);
   for (let n = Atomics.load(requests, 0); n > 0; n = Atomics.load(requests, 0)) {
     const left = until - performance.now();
     if (left <= 0) break;

@@ -48,6 +48,8 @@ export interface TrialThreadsOptions {
   preload?: TrialThreadSetup["preload"];
   /** The count of requests the process is answering (ServingGate's): training waits while it is above 0. */
   serving?: SharedArrayBuffer;
+  /** The longest training waits at one yield point for those requests (default SERVING_MAX_WAIT_MS). */
+  servingMaxWaitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -122,6 +124,19 @@ export class TrialThreads {
     return async (config, hooks, grant) => {
       const slot = await this.takeSlot();
       return new Promise<Result>((resolve, reject) => {
+        // ended between being taken and now (closed, or crashed): its end() had no job to fail
+        if (slot.dead) {
+          reject(
+            this.closed
+              ? new AppError(THREADS_CLOSED_CODE, "internal", "the trial threads were closed")
+              : new AppError(
+                  THREAD_EXITED_CODE,
+                  "internal",
+                  "the trial's thread ended before the trial began",
+                ),
+          );
+          return;
+        }
         slot.job = { hooks, resolve, reject, ...(artifacts && { artifacts }) };
         this.send(slot, { type: "run", ...grantFields(grant), artifacts: artifacts !== undefined, config });
       }).finally(() => {
@@ -177,6 +192,7 @@ export class TrialThreads {
       ...(this.options.cacheDir !== undefined && { cacheDir: this.options.cacheDir }),
       ...(this.options.preload && { preload: this.options.preload }),
       ...(this.options.serving && { serving: this.options.serving }),
+      ...(this.options.servingMaxWaitMs !== undefined && { servingMaxWaitMs: this.options.servingMaxWaitMs }),
       answer: buffer,
     };
     // The source runs through the loader (tsx): registered in the thread before the module is imported.
@@ -324,7 +340,8 @@ export interface OnDemandTrialThreadsOptions extends TrialThreadsOptions {
  * are answered on the main thread, sweeps launched from them train here, so a page never waits behind a training
  * step). Started by the first trial, kept while trials come, closed `idleMs` after the last one ends: an idle
  * dashboard holds no thread's data sources and grown wasm heap. Threads that cannot start are said once, and that
- * trial and every later one run on `fallback` (the main thread's runner) instead.
+ * trial and the later ones run on `fallback` (the main thread's runner) instead, until `idleMs` without a trial, after
+ * which the next trial tries the threads again.
  */
 export class OnDemandTrialThreads {
   private pool: Promise<TrialThreads> | undefined;
@@ -354,10 +371,7 @@ export class OnDemandTrialThreads {
       } finally {
         this.running--;
         if (this.running === 0 && !this.closed) {
-          this.idle = setTimeout(() => {
-            this.log(`trial threads closed after ${this.options.idleMs / 1000} s without a trial`);
-            void this.release();
-          }, this.options.idleMs);
+          this.idle = setTimeout(() => void this.idleOut(), this.options.idleMs);
           // an idle pool's timer does not keep the process alive
           this.idle.unref();
         }
@@ -374,7 +388,8 @@ export class OnDemandTrialThreads {
 
   /** The started pool, or undefined where the threads could not start (the trial then runs on the fallback). */
   private async take(): Promise<TrialThreads | undefined> {
-    if (this.closed) throw new AppError(THREADS_CLOSED_CODE, "internal", "the trial threads were closed");
+    const closed = () => new AppError(THREADS_CLOSED_CODE, "internal", "the trial threads were closed");
+    if (this.closed) throw closed();
     if (this.failed) return undefined;
     if (!this.pool) {
       const { size } = this.options;
@@ -384,12 +399,26 @@ export class OnDemandTrialThreads {
     try {
       return await this.pool;
     } catch (e) {
+      // closed while they started: the trial does not go to the main thread after all
+      if (this.closed) throw closed();
       // every trial that waited on the same start comes here: said once
       if (!this.failed)
         this.log(`training on the main thread: the trial threads did not start (${messageOf(e)})`);
       this.failed = true;
       this.pool = undefined;
       return undefined;
+    }
+  }
+
+  /** After `idleMs` without a trial: the threads are closed, and a failed start may be tried again. */
+  private async idleOut(): Promise<void> {
+    this.failed = false;
+    if (!this.pool) return;
+    try {
+      await this.release();
+      this.log(`trial threads closed after ${this.options.idleMs / 1000} s without a trial`);
+    } catch (e) {
+      this.log(`trial threads: closing the idle threads failed (${messageOf(e)})`);
     }
   }
 

@@ -83,13 +83,15 @@ export const TrialThreadSetupSchema = z
     answer: z.instanceof(SharedArrayBuffer).refine((b) => b.byteLength >= 4, "holds one Int32"),
     /**
      * One Int32: how many requests the process is answering now (`tailsweep ui`'s pages). While it is above 0 the
-     * thread holds training at its yield points, at most {@link SERVING_MAX_WAIT_MS} at a time, so that a page has
+     * thread holds training at its yield points, at most `servingMaxWaitMs` at a time, so that a page has
      * the machine's cores to itself; unset, training never waits.
      */
     serving: z
       .instanceof(SharedArrayBuffer)
       .refine((b) => b.byteLength >= 4, "holds one Int32")
       .optional(),
+    /** The longest one hold lasts (default {@link SERVING_MAX_WAIT_MS}): the process's own bound on its requests. */
+    servingMaxWaitMs: z.number().int().positive().optional(),
   })
   .strict();
 export type TrialThreadSetup = z.infer<typeof TrialThreadSetupSchema>;

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -76,112 +76,127 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   const controller = new Controller(rt.opened.store, rt.bus, { log, artifacts: rt.artifacts });
   let worker: Worker | undefined;
   let threads: OnDemandTrialThreads | undefined;
-  let localBackend = "no backend (--workers 0)";
-  const gate = new ServingGate();
-  if (!o.readOnly && !overNats) {
-    await controller.start();
-    if (o.workers > 0) {
-      const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
-      // Pages first. Where the backend trains on threads, trials train there, so a request never waits for a step
-      // under way, and the threads hold training while requests are answered; otherwise, or when the threads
-      // cannot start, training here waits at its yield points while a request is being answered.
-      const onMainThread = trainingRunner(backend, { pause: gate.pause, artifacts: rt.artifacts, log });
-      if (trainsOnThreads(backend.name)) {
-        const { cacheDir, backend: defaults } = settings();
-        const plan = threadPlan(o.workers, o.workers, defaults.blasThreads ?? 1);
-        threads = new OnDemandTrialThreads({
-          size: plan.threads,
-          entry: trialThreadEntry(),
-          backend: backend.name,
-          blasThreads: plan.blasThreads,
-          ...(cacheDir !== undefined && { cacheDir }),
-          idleMs: THREADS_IDLE_MS,
-          serving: gate.requests,
+  let app: NextApp | undefined;
+  let server: Server | undefined;
+  let launchTarget: string | null;
+  try {
+    let localBackend = "no backend (--workers 0)";
+    const gate = new ServingGate();
+    if (!o.readOnly && !overNats) {
+      await controller.start();
+      if (o.workers > 0) {
+        const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
+        // Pages first. Where the backend trains on threads, trials train there, so a request never waits for a step
+        // under way, and the threads hold training while requests are answered; otherwise, or when the threads
+        // cannot start, training here waits at its yield points while a request is being answered.
+        const onMainThread = trainingRunner(backend, { pause: gate.pause, artifacts: rt.artifacts, log });
+        if (trainsOnThreads(backend.name)) {
+          const { cacheDir, backend: defaults } = settings();
+          const plan = threadPlan(o.workers, o.workers, defaults.blasThreads ?? 1);
+          threads = new OnDemandTrialThreads({
+            size: plan.threads,
+            entry: trialThreadEntry(),
+            backend: backend.name,
+            blasThreads: plan.blasThreads,
+            ...(cacheDir !== undefined && { cacheDir }),
+            idleMs: THREADS_IDLE_MS,
+            serving: gate.requests,
+            log,
+          });
+        }
+        const runTrial = threads?.runner(onMainThread, rt.artifacts) ?? onMainThread;
+        worker = new Worker(rt.bus, {
+          backend,
+          concurrency: o.workers,
           log,
+          runTrial,
+          artifacts: rt.artifacts,
         });
+        localBackend = backend.name;
+        await worker.start();
       }
-      const runTrial = threads?.runner(onMainThread, rt.artifacts) ?? onMainThread;
-      worker = new Worker(rt.bus, {
-        backend,
-        concurrency: o.workers,
-        log,
-        runTrial,
+    }
+    launchTarget = o.readOnly
+      ? null
+      : overNats
+        ? `NATS ${nats.url} (workers and a controller elsewhere)`
+        : `this process (${o.workers} worker${o.workers === 1 ? "" : "s"})`;
+    setDashboardHost(
+      Promise.resolve({
+        store: rt.opened.store,
+        access: rt.opened.access,
         artifacts: rt.artifacts,
-      });
-      localBackend = backend.name;
-      await worker.start();
-    }
-  }
-  const launchTarget = o.readOnly
-    ? null
-    : overNats
-      ? `NATS ${nats.url} (workers and a controller elsewhere)`
-      : `this process (${o.workers} worker${o.workers === 1 ? "" : "s"})`;
-  setDashboardHost(
-    Promise.resolve({
-      store: rt.opened.store,
-      access: rt.opened.access,
-      artifacts: rt.artifacts,
-      launcher: o.readOnly
-        ? undefined
-        : {
-            submit: (spec, id) => controller.submit(spec, id),
-            cancel: (id) => controller.cancel(id),
-            retry: (id) => controller.retry(id),
-            resume: (id) => controller.resume(id),
-            extend: (id, request) => controller.extend(id, request),
-            delete: (id) => controller.delete(id),
-            // On the in-process bus this process's worker is the only one there is, and it reads this disk.
-            ...(!overNats && {
-              localWorkers: worker?.trialKinds.includes("gpu")
-                ? { gpu: true as const }
-                : { gpu: false as const, backend: localBackend },
-              checkFiles: (spec) => checkDatasetFiles(spec),
-            }),
-          },
-      launchTarget,
-      storeLocation: `${rt.opened.kind} ${rt.opened.location}`,
-      auth,
-      sweepLimits,
-      clientAddressHeader: true,
-    }),
-  );
+        launcher: o.readOnly
+          ? undefined
+          : {
+              submit: (spec, id) => controller.submit(spec, id),
+              cancel: (id) => controller.cancel(id),
+              retry: (id) => controller.retry(id),
+              resume: (id) => controller.resume(id),
+              extend: (id, request) => controller.extend(id, request),
+              delete: (id) => controller.delete(id),
+              // On the in-process bus this process's worker is the only one there is, and it reads this disk.
+              ...(!overNats && {
+                localWorkers: worker?.trialKinds.includes("gpu")
+                  ? { gpu: true as const }
+                  : { gpu: false as const, backend: localBackend },
+                checkFiles: (spec) => checkDatasetFiles(spec),
+              }),
+            },
+        launchTarget,
+        storeLocation: `${rt.opened.kind} ${rt.opened.location}`,
+        auth,
+        sweepLimits,
+        clientAddressHeader: true,
+      }),
+    );
 
-  const next = createRequire(join(web, "package.json"))("next") as (options: {
-    dev: boolean;
-    dir: string;
-    hostname: string;
-    port: number;
-  }) => NextApp;
-  const app = next({ dev: false, dir: web, hostname: o.host, port: o.port });
-  await app.prepare();
-  const handle = app.getRequestHandler();
-  const server = createServer((req, res) => {
-    // Without sign-in, only this machine's own names may reach the dashboard: a web page whose name an attacker
-    // points at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with it.
-    if (auth.mode === "local" && !isLoopbackHost(hostName(req.headers.host))) {
-      res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" });
-      res.end(
-        `embedded mode answers to 127.0.0.1 and localhost only, not ${req.headers.host ?? "no Host"}\n`,
-      );
-      return;
-    }
-    res.once("close", gate.enter());
-    // The client's address, for login rate limits; whatever a client sent under this name is replaced. Behind
-    // the TLS proxy that TAILSWEEP_PUBLIC_URL implies, it is the address the proxy appended last.
-    const forwarded = auth.publicUrl
-      ? String(req.headers["x-forwarded-for"] ?? "")
-          .split(",")
-          .at(-1)
-          ?.trim()
-      : "";
-    req.headers["x-tailsweep-client"] = forwarded || req.socket.remoteAddress || "unknown";
-    void handle(req, res);
-  });
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(o.port, o.host, ok);
-  });
+    const next = createRequire(join(web, "package.json"))("next") as (options: {
+      dev: boolean;
+      dir: string;
+      hostname: string;
+      port: number;
+    }) => NextApp;
+    app = next({ dev: false, dir: web, hostname: o.host, port: o.port });
+    await app.prepare();
+    const handle = app.getRequestHandler();
+    const http = createServer((req, res) => {
+      // Without sign-in, only this machine's own names may reach the dashboard: a web page whose name an attacker
+      // points at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with it.
+      if (auth.mode === "local" && !isLoopbackHost(hostName(req.headers.host))) {
+        res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" });
+        res.end(
+          `embedded mode answers to 127.0.0.1 and localhost only, not ${req.headers.host ?? "no Host"}\n`,
+        );
+        return;
+      }
+      res.once("close", gate.enter());
+      // The client's address, for login rate limits; whatever a client sent under this name is replaced. Behind
+      // the TLS proxy that TAILSWEEP_PUBLIC_URL implies, it is the address the proxy appended last.
+      const forwarded = auth.publicUrl
+        ? String(req.headers["x-forwarded-for"] ?? "")
+            .split(",")
+            .at(-1)
+            ?.trim()
+        : "";
+      req.headers["x-tailsweep-client"] = forwarded || req.socket.remoteAddress || "unknown";
+      void handle(req, res);
+    });
+    server = http;
+    await new Promise<void>((ok, fail) => {
+      http.once("error", fail);
+      http.listen(o.port, o.host, ok);
+    });
+  } catch (e) {
+    // A failed start (a port in use, a dashboard that does not load) leaves nothing running that keeps the process
+    // alive: the worker, its threads, the controller and the store are stopped, then the error is reported.
+    await worker?.stop().catch(() => {});
+    await threads?.close().catch(() => {});
+    await controller.stop().catch(() => {});
+    await app?.close().catch(() => {});
+    await rt.close().catch(() => {});
+    throw e;
+  }
   log(
     `dashboard on http://${o.host}:${o.port} · run store: ${rt.opened.kind} ${rt.opened.location} · launches: ${launchTarget ?? "off (--read-only)"} · ${auth.mode === "team" ? `sign-in required (password${auth.oidc ? `, ${auth.oidc.name}` : ""}; API tokens)` : "local user, no sign-in"}`,
   );
