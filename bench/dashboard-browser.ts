@@ -19,13 +19,13 @@
 import { type ChildProcess, execSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { hashPassword } from "@tailsweep/access";
 import { openRunStore } from "@tailsweep/db";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { seedDashboard } from "./dashboard-queries";
 import { freshDatabase } from "./deployment";
+import { freePort } from "./free-port";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -44,15 +44,6 @@ const log = (line: string) => {
   if (!json) console.error(line);
 };
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").trim();
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 let server: ChildProcess | undefined;
 

@@ -13,13 +13,13 @@
 // Usage: node --import tsx bench/dashboard-render.ts [--repeats 10] [--rebuild] [--json]
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { hashPassword } from "@tailsweep/access";
 import { openRunStore } from "@tailsweep/db";
 import { type Browser, chromium } from "playwright-core";
 import { q, seedDashboard } from "./dashboard-queries";
 import { freshDatabase } from "./deployment";
+import { freePort } from "./free-port";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -33,14 +33,6 @@ const log = (line: string) => {
 };
 
 /** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 let server: ChildProcess | undefined;
 

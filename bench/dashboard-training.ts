@@ -16,18 +16,17 @@
 // Usage: node --import tsx bench/dashboard-training.ts [--base <commit>] [--rounds 2] [--gap-ms 200] [--seeded]
 //        [--max-load 1] [--max-foreign 0.1] [--keep] [--json]
 // (default base: 2622ae5, before the dashboard trained on threads). About 10 min, more when a dashboard is built.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { cpSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { cpSync, createWriteStream, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { openRunStore } from "@tailsweep/db";
 import { z } from "zod";
+import { BASE_REF, baseCheckout, benchOptions } from "./base-checkout";
 import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
 import { seedDashboard } from "./dashboard-queries";
+import { freePort } from "./free-port";
 import { type Summary, summarise } from "./summary";
 
 const { values } = parseArgs({
@@ -42,41 +41,29 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
   },
 });
-const Options = z.object({
-  base: z.string().regex(/^[0-9a-f]{7,40}$|^[\w./-]+$/, "a commit or ref"),
-  rounds: z.number().int().min(1).max(20),
-  gapMs: z.number().int().min(0).max(10_000),
-  maxLoad: z.number().positive(),
-  maxForeign: z.number().positive().max(1),
-});
-const parsed = Options.safeParse({
-  base: values.base,
-  rounds: Number(values.rounds),
-  gapMs: Number(values["gap-ms"]),
-  maxLoad: Number(values["max-load"]),
-  maxForeign: Number(values["max-foreign"]),
-});
-if (!parsed.success) {
-  process.stderr.write(
-    `dashboard-training: ${parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; ")}\n`,
-  );
-  process.exit(2);
-}
-const options = parsed.data;
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
-const work = mkdtempSync(join(tmpdir(), "bench-dashboard-training-"));
+const options = benchOptions(
+  "dashboard-training",
+  z.object({
+    base: z.string().regex(BASE_REF, "a commit or ref"),
+    rounds: z.number().int().min(1).max(20),
+    gapMs: z.number().int().min(0).max(10_000),
+    maxLoad: z.number().positive(),
+    maxForeign: z.number().positive().max(1),
+  }),
+  {
+    base: values.base,
+    rounds: Number(values.rounds),
+    gapMs: Number(values["gap-ms"]),
+    maxLoad: Number(values["max-load"]),
+    maxForeign: Number(values["max-foreign"]),
+  },
+);
+const checkout = baseCheckout("dashboard-training", options.base);
+const { work, baseCommit, headCommit, dirty, sides } = checkout;
+const old = sides[0].root;
 const log = (line: string) => {
   if (!values.json) console.log(line);
 };
-const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
-const baseCommit = git("rev-parse", "--short", options.base);
-const headCommit = git("rev-parse", "--short", "HEAD");
-const dirty = git("status", "--porcelain", "--untracked-files=no") !== "";
-const old = join(work, "old");
-const sides = [
-  { name: `base ${baseCommit}`, root: old },
-  { name: `this checkout (${headCommit}${dirty ? ", with uncommitted changes" : ""})`, root: repo },
-];
 const cacheDir = join(work, "cache");
 const seededStore = join(work, "seeded");
 
@@ -85,15 +72,6 @@ const Overview = z.object({
   result: z.object({ data: z.object({ status: z.string(), progress: z.object({ done: z.number() }) }) }),
 });
 const FINAL = new Set(["completed", "failed", "cancelled"]);
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 /** The dashboards running now, stopped (their process groups) when the bench is interrupted. */
 const running = new Set<ChildProcess>();
@@ -141,17 +119,23 @@ async function startUi(root: string, tag: string): Promise<{ url: string; ui: Ch
   }
 }
 
+/** A signal to the dashboard's process group, which may have gone already. */
+function signalGroup(ui: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (!ended(ui) && ui.pid !== undefined) process.kill(-ui.pid, signal);
+  } catch {}
+}
+
 /** SIGTERM to the dashboard's process group, SIGKILL after a minute; resolves once it has exited. */
 async function stopUi(ui: ChildProcess): Promise<void> {
+  if (!ended(ui)) {
+    const exited = once(ui, "exit");
+    signalGroup(ui, "SIGTERM");
+    const killer = setTimeout(() => signalGroup(ui, "SIGKILL"), 60_000);
+    await exited;
+    clearTimeout(killer);
+  }
   running.delete(ui);
-  if (ended(ui) || ui.pid === undefined) return;
-  const exited = once(ui, "exit");
-  process.kill(-ui.pid, "SIGTERM");
-  const killer = setTimeout(() => {
-    if (!ended(ui) && ui.pid !== undefined) process.kill(-ui.pid, "SIGKILL");
-  }, 60_000);
-  await exited;
-  clearTimeout(killer);
 }
 
 /** Milliseconds from the request to the last byte of the page. */
@@ -229,9 +213,8 @@ function percentile(xs: number[], p: number): number {
 
 /** Interrupted: the dashboards' process groups are stopped and the worktree and folder removed before exiting. */
 function cleanUp(): void {
-  for (const ui of running) if (!ended(ui) && ui.pid !== undefined) process.kill(-ui.pid, "SIGKILL");
-  if (existsSync(old)) git("worktree", "remove", "--force", old);
-  if (!values.keep) rmSync(work, { recursive: true, force: true });
+  for (const ui of running) signalGroup(ui, "SIGKILL");
+  checkout.remove(values.keep);
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => {
@@ -242,8 +225,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
 const loadBefore = loadAverage();
 try {
   log(`checking out ${baseCommit} into ${old} and installing it offline…`);
-  git("worktree", "add", "--detach", old, baseCommit);
-  execFileSync("pnpm", ["install", "--offline", "--frozen-lockfile"], { cwd: old, stdio: "ignore" });
+  checkout.install();
   log(
     `1-min load ${loadBefore.toFixed(2)}; a warm-up round per side (its dashboard built where missing, the image cache), then ${options.rounds} rounds`,
   );

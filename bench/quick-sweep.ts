@@ -9,12 +9,11 @@
 //        [--keep] [--json]
 // (default base: 0c55c0d, this checkout before issue #19's work on the training step). About 10 min.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { BASE_REF, baseCheckout, benchOptions } from "./base-checkout";
 import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
 import { summarise } from "./summary";
 
@@ -28,40 +27,27 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
   },
 });
-const Options = z.object({
-  base: z.string().regex(/^[0-9a-f]{7,40}$|^[\w./-]+$/, "a commit or ref"),
-  rounds: z.number().int().min(1).max(20),
-  maxLoad: z.number().positive(),
-  maxForeign: z.number().positive().max(1),
-});
-const parsed = Options.safeParse({
-  base: values.base,
-  rounds: Number(values.rounds),
-  maxLoad: Number(values["max-load"]),
-  maxForeign: Number(values["max-foreign"]),
-});
-if (!parsed.success) {
-  process.stderr.write(
-    `quick-sweep: ${parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; ")}\n`,
-  );
-  process.exit(2);
-}
-const options = parsed.data;
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
-const work = mkdtempSync(join(tmpdir(), "bench-quick-sweep-"));
+const options = benchOptions(
+  "quick-sweep",
+  z.object({
+    base: z.string().regex(BASE_REF, "a commit or ref"),
+    rounds: z.number().int().min(1).max(20),
+    maxLoad: z.number().positive(),
+    maxForeign: z.number().positive().max(1),
+  }),
+  {
+    base: values.base,
+    rounds: Number(values.rounds),
+    maxLoad: Number(values["max-load"]),
+    maxForeign: Number(values["max-foreign"]),
+  },
+);
+const checkout = baseCheckout("quick-sweep", options.base);
+const { work, baseCommit, headCommit, dirty, sides } = checkout;
+const [{ root: old }, { root: repo }] = sides;
 const log = (line: string) => {
   if (!values.json) console.log(line);
 };
-const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
-
-const baseCommit = git("rev-parse", "--short", options.base);
-const headCommit = git("rev-parse", "--short", "HEAD");
-const dirty = git("status", "--porcelain", "--untracked-files=no") !== "";
-const old = join(work, "old");
-const sides = [
-  { name: `base ${baseCommit}`, root: old },
-  { name: `this checkout (${headCommit}${dirty ? ", with uncommitted changes" : ""})`, root: repo },
-];
 const cacheDir = join(work, "cache");
 
 /** One `sweep run` of the side's examples/quick.yaml on a fresh store; seconds of wall time. */
@@ -94,8 +80,7 @@ function sweepOnce(root: string, tag: string): number {
 const loadBefore = loadAverage();
 try {
   log(`checking out ${baseCommit} into ${old} and installing it offline…`);
-  git("worktree", "add", "--detach", old, baseCommit);
-  execFileSync("pnpm", ["install", "--offline", "--frozen-lockfile"], { cwd: old, stdio: "ignore" });
+  checkout.install();
   const yaml = (root: string) => readFileSync(join(root, "examples/quick.yaml"), "utf8");
   if (yaml(old) !== yaml(repo))
     log("note: examples/quick.yaml differs between the two sides; each runs its own");
@@ -145,6 +130,5 @@ try {
     );
   }
 } finally {
-  if (existsSync(old)) git("worktree", "remove", "--force", old);
-  if (!values.keep) rmSync(work, { recursive: true, force: true });
+  checkout.remove(values.keep);
 }

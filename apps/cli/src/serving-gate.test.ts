@@ -47,10 +47,16 @@ describe("ServingGate", () => {
       const gate = new ServingGate(30);
       const count = () => Atomics.load(new Int32Array(gate.requests), 0);
       const done = gate.enter();
-      await vi.advanceTimersByTimeAsync(29);
-      expect(count()).toBe(1);
+      await vi.advanceTimersByTimeAsync(10);
+      let paused = true;
+      void gate.pause().then(() => {
+        paused = false;
+      });
+      await vi.advanceTimersByTimeAsync(19);
+      expect([count(), paused]).toEqual([1, true]); // t = 29
       await vi.advanceTimersByTimeAsync(2);
-      expect(count()).toBe(0);
+      // t = 31: the request no longer counts, and the pause begun at 10 (its own bound: 40) has ended with it
+      expect([count(), paused]).toEqual([0, false]);
       done(); // its end later changes nothing
       expect(count()).toBe(0);
     } finally {

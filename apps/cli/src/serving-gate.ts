@@ -17,7 +17,8 @@ export class ServingGate {
   readonly requests = new SharedArrayBuffer(4);
   private readonly count = new Int32Array(this.requests);
 
-  constructor(private readonly maxWaitMs = SERVING_MAX_WAIT_MS) {}
+  /** @param maxWaitMs how long a request counts, and one pause lasts, at most (trial threads are given the same). */
+  constructor(readonly maxWaitMs = SERVING_MAX_WAIT_MS) {}
 
   /** Counts a request from now until `done` is called (once, when its response closes), or for maxWaitMs at most. */
   enter(): () => void {

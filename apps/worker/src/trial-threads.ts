@@ -95,12 +95,16 @@ export class TrialThreads {
    * cannot initialise it (BACKEND_UNAVAILABLE, …), with every thread terminated.
    */
   static async start(options: TrialThreadsOptions): Promise<TrialThreads> {
-    if (!(Number.isInteger(options.size) && options.size >= 1))
-      throw new AppError(
-        "TRIAL_THREADS_INVALID",
-        "invalid",
-        `threads: a whole number ≥ 1, got ${options.size}`,
-      );
+    const bad = [
+      ...(Number.isInteger(options.size) && options.size >= 1
+        ? []
+        : [`threads: a whole number ≥ 1, got ${options.size}`]),
+      ...(options.servingMaxWaitMs === undefined ||
+      (Number.isInteger(options.servingMaxWaitMs) && options.servingMaxWaitMs >= 1)
+        ? []
+        : [`servingMaxWaitMs: a whole number of milliseconds ≥ 1, got ${options.servingMaxWaitMs}`]),
+    ];
+    if (bad.length > 0) throw new AppError("TRIAL_THREADS_INVALID", "invalid", bad.join("; "));
     const pool = new TrialThreads(options);
     try {
       await Promise.all(Array.from({ length: options.size }, () => pool.spawn().ready));
@@ -379,7 +383,10 @@ export class OnDemandTrialThreads {
     };
   }
 
-  /** Terminates the threads; a trial still on one fails with TRIAL_THREADS_CLOSED. */
+  /**
+   * Terminates the threads; a trial still on one fails with TRIAL_THREADS_CLOSED. A close the idle timer began is
+   * left to end by itself.
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.idle);
@@ -396,8 +403,9 @@ export class OnDemandTrialThreads {
       this.log(`starting ${size} trial thread${size === 1 ? "" : "s"}`);
       this.pool = TrialThreads.start(this.options);
     }
+    let pool: TrialThreads;
     try {
-      return await this.pool;
+      pool = await this.pool;
     } catch (e) {
       // closed while they started: the trial does not go to the main thread after all
       if (this.closed) throw closed();
@@ -408,6 +416,9 @@ export class OnDemandTrialThreads {
       this.pool = undefined;
       return undefined;
     }
+    // closed while they started (close() terminates them): the trial does not begin
+    if (this.closed) throw closed();
+    return pool;
   }
 
   /** After `idleMs` without a trial: the threads are closed, and a failed start may be tried again. */

@@ -83,8 +83,8 @@ export const TrialThreadSetupSchema = z
     answer: z.instanceof(SharedArrayBuffer).refine((b) => b.byteLength >= 4, "holds one Int32"),
     /**
      * One Int32: how many requests the process is answering now (`tailsweep ui`'s pages). While it is above 0 the
-     * thread holds training at its yield points, at most `servingMaxWaitMs` at a time, so that a page has
-     * the machine's cores to itself; unset, training never waits.
+     * thread holds training at its yield points, at most `servingMaxWaitMs` at a time, so that a page does not
+     * share the cores with training; unset, training never waits.
      */
     serving: z
       .instanceof(SharedArrayBuffer)

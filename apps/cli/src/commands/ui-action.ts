@@ -101,6 +101,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
             ...(cacheDir !== undefined && { cacheDir }),
             idleMs: THREADS_IDLE_MS,
             serving: gate.requests,
+            servingMaxWaitMs: gate.maxWaitMs,
             log,
           });
         }
