@@ -6,20 +6,74 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { z } from "zod";
+import { z } from "zod";
 
-/** The options parsed by `schema`, or every bad one said on stderr and the process ended with exit code 2. */
+/** The command-line options every before/after bench takes (node:util's parseArgs), with its own defaults. */
+export function beforeAfterArgs(defaults: { base: string; rounds: number }) {
+  return {
+    base: { type: "string", default: defaults.base },
+    rounds: { type: "string", default: String(defaults.rounds) },
+    "max-load": { type: "string", default: "1" },
+    "max-foreign": { type: "string", default: "0.1" },
+    keep: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  } as const;
+}
+
+/** Those options' checks: a ref, 1–20 rounds, the load bounds under which a ratio is printed. */
+export const beforeAfterSchema = {
+  base: z.string().regex(/^[0-9a-f]{7,40}$|^[\w./-]+$/, "a commit or ref"),
+  rounds: z.number().int().min(1).max(20),
+  maxLoad: z.number().positive(),
+  maxForeign: z.number().positive().max(1),
+};
+
+/** Those options as parseArgs gave them, for beforeAfterSchema. */
+export function beforeAfterValues(values: {
+  base: string;
+  rounds: string;
+  "max-load": string;
+  "max-foreign": string;
+}) {
+  return {
+    base: values.base,
+    rounds: Number(values.rounds),
+    maxLoad: Number(values["max-load"]),
+    maxForeign: Number(values["max-foreign"]),
+  };
+}
+
+/**
+ * Why a before/after ratio is not to be printed ("" when it is): the 1-minute load before the bench above `maxLoad`,
+ * or other processes' share of the CPU time during it (bench/cpu-load.ts) above `maxForeign`.
+ */
+export function withheldBecause(
+  bounds: { maxLoad: number; maxForeign: number },
+  loadBefore: number,
+  foreign: number,
+): string {
+  return [
+    ...(loadBefore > bounds.maxLoad
+      ? [`1-min load before the bench ${loadBefore.toFixed(2)} > ${bounds.maxLoad}`]
+      : []),
+    ...(foreign > bounds.maxForeign
+      ? [
+          `other processes took ${(100 * foreign).toFixed(0)} % of the CPU time (> ${100 * bounds.maxForeign} %)`,
+        ]
+      : []),
+  ].join("; ");
+}
+
+/** The options parsed by `schema`, or every bad one said on stderr (as its flag) and the process ended with exit code 2. */
 export function benchOptions<T extends z.ZodTypeAny>(bench: string, schema: T, raw: unknown): z.infer<T> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
+  const flag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   process.stderr.write(
-    `${bench}: ${parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; ")}\n`,
+    `${bench}: ${parsed.error.issues.map((i) => `${flag(String(i.path[0]))}: ${i.message}`).join("; ")}\n`,
   );
   process.exit(2);
 }
-
-/** A ref the option `--base` may name. */
-export const BASE_REF = /^[0-9a-f]{7,40}$|^[\w./-]+$/;
 
 /** This checkout and an older commit of it, side by side: the two sides of a before/after bench. */
 export interface BaseCheckout {

@@ -23,7 +23,14 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { openRunStore } from "@tailsweep/db";
 import { z } from "zod";
-import { BASE_REF, baseCheckout, benchOptions } from "./base-checkout";
+import {
+  baseCheckout,
+  beforeAfterArgs,
+  beforeAfterSchema,
+  beforeAfterValues,
+  benchOptions,
+  withheldBecause,
+} from "./base-checkout";
 import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
 import { seedDashboard } from "./dashboard-queries";
 import { freePort } from "./free-port";
@@ -31,32 +38,15 @@ import { type Summary, summarise } from "./summary";
 
 const { values } = parseArgs({
   options: {
-    base: { type: "string", default: "2622ae5" },
-    rounds: { type: "string", default: "2" },
+    ...beforeAfterArgs({ base: "2622ae5", rounds: 2 }),
     "gap-ms": { type: "string", default: "200" },
-    "max-load": { type: "string", default: "1" },
-    "max-foreign": { type: "string", default: "0.1" },
     seeded: { type: "boolean", default: false },
-    keep: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
   },
 });
 const options = benchOptions(
   "dashboard-training",
-  z.object({
-    base: z.string().regex(BASE_REF, "a commit or ref"),
-    rounds: z.number().int().min(1).max(20),
-    gapMs: z.number().int().min(0).max(10_000),
-    maxLoad: z.number().positive(),
-    maxForeign: z.number().positive().max(1),
-  }),
-  {
-    base: values.base,
-    rounds: Number(values.rounds),
-    gapMs: Number(values["gap-ms"]),
-    maxLoad: Number(values["max-load"]),
-    maxForeign: Number(values["max-foreign"]),
-  },
+  z.object({ ...beforeAfterSchema, gapMs: z.number().int().min(0).max(10_000) }),
+  { ...beforeAfterValues(values), gapMs: Number(values["gap-ms"]) },
 );
 const checkout = baseCheckout("dashboard-training", options.base);
 const { work, baseCommit, headCommit, dirty, sides } = checkout;
@@ -268,16 +258,7 @@ try {
       sweepSeconds: summarise(side.map((r) => r.sweepSeconds)),
     };
   });
-  const withheld = [
-    ...(loadBefore > options.maxLoad
-      ? [`1-min load before the bench ${loadBefore.toFixed(2)} > ${options.maxLoad}`]
-      : []),
-    ...(foreign > options.maxForeign
-      ? [
-          `other processes took ${(100 * foreign).toFixed(0)} % of the CPU time (> ${100 * options.maxForeign} %)`,
-        ]
-      : []),
-  ].join("; ");
+  const withheld = withheldBecause(options, loadBefore, foreign);
   const ratio = summary[1]!.training.p95 / summary[0]!.training.p95;
   const sweepRatio = summary[1]!.sweepSeconds.median / summary[0]!.sweepSeconds.median;
   const TARGET_MS = 300;

@@ -13,35 +13,19 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { BASE_REF, baseCheckout, benchOptions } from "./base-checkout";
+import {
+  baseCheckout,
+  beforeAfterArgs,
+  beforeAfterSchema,
+  beforeAfterValues,
+  benchOptions,
+  withheldBecause,
+} from "./base-checkout";
 import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
 import { summarise } from "./summary";
 
-const { values } = parseArgs({
-  options: {
-    base: { type: "string", default: "0c55c0d" },
-    rounds: { type: "string", default: "3" },
-    "max-load": { type: "string", default: "1" },
-    "max-foreign": { type: "string", default: "0.1" },
-    keep: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-  },
-});
-const options = benchOptions(
-  "quick-sweep",
-  z.object({
-    base: z.string().regex(BASE_REF, "a commit or ref"),
-    rounds: z.number().int().min(1).max(20),
-    maxLoad: z.number().positive(),
-    maxForeign: z.number().positive().max(1),
-  }),
-  {
-    base: values.base,
-    rounds: Number(values.rounds),
-    maxLoad: Number(values["max-load"]),
-    maxForeign: Number(values["max-foreign"]),
-  },
-);
+const { values } = parseArgs({ options: beforeAfterArgs({ base: "0c55c0d", rounds: 3 }) });
+const options = benchOptions("quick-sweep", z.object(beforeAfterSchema), beforeAfterValues(values));
 const checkout = baseCheckout("quick-sweep", options.base);
 const { work, baseCommit, headCommit, dirty, sides } = checkout;
 const [{ root: old }, { root: repo }] = sides;
@@ -100,16 +84,7 @@ try {
   const foreign = foreignCpuShare(started);
   const base = summarise(seconds[0]!);
   const head = summarise(seconds[1]!);
-  const withheld = [
-    ...(loadBefore > options.maxLoad
-      ? [`1-min load before the bench ${loadBefore.toFixed(2)} > ${options.maxLoad}`]
-      : []),
-    ...(foreign > options.maxForeign
-      ? [
-          `other processes took ${(100 * foreign).toFixed(0)} % of the CPU time (> ${100 * options.maxForeign} %)`,
-        ]
-      : []),
-  ].join("; ");
+  const withheld = withheldBecause(options, loadBefore, foreign);
   const speedup = base.median / head.median;
   const result = {
     base: { commit: baseCommit, seconds: base },
