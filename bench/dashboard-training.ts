@@ -34,7 +34,7 @@ import {
 import { cpuReading, foreignCpuShare, loadAverage } from "./cpu-load";
 import { seedDashboard } from "./dashboard-queries";
 import { freePort } from "./free-port";
-import { type Summary, summarise } from "./summary";
+import { quantile, type Summary, summarise } from "./summary";
 
 const { values } = parseArgs({
   options: {
@@ -193,14 +193,6 @@ async function round(root: string, tag: string): Promise<Round> {
   }
 }
 
-/** The p-th percentile (linear interpolation, as numpy's default). */
-function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const i = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(i);
-  return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (i - lo);
-}
-
 /** Interrupted: the dashboards' process groups are stopped and the worktree and folder removed before exiting. */
 function cleanUp(): void {
   for (const ui of running) signalGroup(ui, "SIGKILL");
@@ -238,7 +230,7 @@ try {
       `round ${r + 1}: ${sides
         .map((s, i) => {
           const last = rounds[i]!.at(-1)!;
-          return `${s.name} p95 ${percentile(last.training, 95).toFixed(0)} ms training (${last.training.length} pages), ${percentile(last.idle, 95).toFixed(0)} ms idle, sweep ${last.sweepSeconds.toFixed(1)} s`;
+          return `${s.name} p95 ${quantile(last.training, 0.95).toFixed(0)} ms training (${last.training.length} pages), ${quantile(last.idle, 0.95).toFixed(0)} ms idle, sweep ${last.sweepSeconds.toFixed(1)} s`;
         })
         .join("; ")}`,
     );
@@ -250,11 +242,11 @@ try {
     return {
       training: {
         pages: training.length,
-        p50: percentile(training, 50),
-        p95: percentile(training, 95),
+        p50: quantile(training, 0.5),
+        p95: quantile(training, 0.95),
         max: Math.max(...training),
       },
-      idle: { pages: idle.length, p50: percentile(idle, 50), p95: percentile(idle, 95) },
+      idle: { pages: idle.length, p50: quantile(idle, 0.5), p95: quantile(idle, 0.95) },
       sweepSeconds: summarise(side.map((r) => r.sweepSeconds)),
     };
   });

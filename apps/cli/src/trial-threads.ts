@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
-import { sourceThreadEntry, type TrialThreadEntry } from "@tailsweep/worker";
+import { sourceThreadEntry, type TrialThreadEntry, type TrialThreadsOptions } from "@tailsweep/worker";
 import { z } from "zod";
+import { settings } from "./settings";
 
 /** The file bin/bundle.mjs builds the training thread into, beside main.mjs and the chunks. */
 export const BUNDLED_THREAD_FILE = "trial-thread.mjs";
@@ -33,6 +34,26 @@ export function threadPlan(
 ): { threads: number; blasThreads: number } {
   const threads = workers ?? Math.max(1, Math.min(cores, trials));
   return { threads, blasThreads: Math.max(1, Math.min(blasThreads, Math.floor(cores / threads))) };
+}
+
+/**
+ * The trial threads the CLI's settings give a run on `backend`: as many as threadPlan says for `workers` and `trials`,
+ * each with its share of the BLAS threads, reading data from the settings' cache folder.
+ */
+export function trialThreadsOptions(
+  backend: TrialThreadsOptions["backend"],
+  workers: number | undefined,
+  trials: number,
+): Pick<TrialThreadsOptions, "size" | "entry" | "backend" | "blasThreads" | "cacheDir"> {
+  const { cacheDir, backend: defaults } = settings();
+  const plan = threadPlan(workers, trials, defaults.blasThreads ?? 1);
+  return {
+    size: plan.threads,
+    entry: trialThreadEntry(),
+    backend,
+    blasThreads: plan.blasThreads,
+    ...(cacheDir !== undefined && { cacheDir }),
+  };
 }
 
 const TsxPackageSchema = z.object({

@@ -21,8 +21,7 @@ import { defaultTrialKinds, TrialThreads, Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
 import type { BackendChoice } from "../options";
 import { openRuntime, type Runtime } from "../runtime";
-import { settings } from "../settings";
-import { threadPlan, trainsOnThreads, trialThreadEntry } from "../trial-threads";
+import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 import { readSweepFile } from "./sweep-file";
 import { log, printRanking } from "./sweep-output";
 
@@ -117,23 +116,14 @@ async function startThreads(
   o: RunFlags,
 ): Promise<TrialThreads | undefined> {
   if (!trainsOnThreads(backend.name)) return undefined;
-  const { cacheDir, backend: defaults } = settings();
   const trials = expandSweep(spec);
-  const plan = threadPlan(o.workers, trials.length, defaults.blasThreads ?? 1);
+  const plan = trialThreadsOptions(backend.name, o.workers, trials.length);
   // One recipe per kind of data set: the sources depend on its name only.
   const preload = [...new Map(trials.map((t) => [t.config.dataset.name, t.config.dataset])).values()];
   try {
-    const threads = await TrialThreads.start({
-      size: plan.threads,
-      entry: trialThreadEntry(),
-      backend: backend.name,
-      blasThreads: plan.blasThreads,
-      ...(cacheDir !== undefined && { cacheDir }),
-      preload,
-      log,
-    });
+    const threads = await TrialThreads.start({ ...plan, preload, log });
     log(
-      `training on ${plan.threads} thread${plan.threads === 1 ? "" : "s"}, ${plan.blasThreads} BLAS thread${plan.blasThreads === 1 ? "" : "s"} each`,
+      `training on ${plan.size} thread${plan.size === 1 ? "" : "s"}, ${plan.blasThreads} BLAS thread${plan.blasThreads === 1 ? "" : "s"} each`,
     );
     return threads;
   } catch (e) {

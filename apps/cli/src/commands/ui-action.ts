@@ -14,7 +14,7 @@ import type { BackendChoice } from "../options";
 import { openRuntime } from "../runtime";
 import { ServingGate } from "../serving-gate";
 import { settings } from "../settings";
-import { threadPlan, trainsOnThreads, trialThreadEntry } from "../trial-threads";
+import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -79,6 +79,14 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   let app: NextApp | undefined;
   let server: Server | undefined;
   let launchTarget: string | null;
+  // What stops, in this order, after the server: training first (the running trials are handed back), the store last.
+  const stops = [
+    () => worker?.stop(),
+    () => threads?.close(),
+    () => controller.stop(),
+    () => app?.close(),
+    () => rt.close(),
+  ];
   try {
     let localBackend = "no backend (--workers 0)";
     const gate = new ServingGate();
@@ -91,14 +99,8 @@ export async function uiCommand(o: UiOptions): Promise<void> {
         // cannot start, training here waits at its yield points while a request is being answered.
         const onMainThread = trainingRunner(backend, { pause: gate.pause, artifacts: rt.artifacts, log });
         if (trainsOnThreads(backend.name)) {
-          const { cacheDir, backend: defaults } = settings();
-          const plan = threadPlan(o.workers, o.workers, defaults.blasThreads ?? 1);
           threads = new OnDemandTrialThreads({
-            size: plan.threads,
-            entry: trialThreadEntry(),
-            backend: backend.name,
-            blasThreads: plan.blasThreads,
-            ...(cacheDir !== undefined && { cacheDir }),
+            ...trialThreadsOptions(backend.name, o.workers, o.workers),
             idleMs: THREADS_IDLE_MS,
             serving: gate.requests,
             servingMaxWaitMs: gate.maxWaitMs,
@@ -191,11 +193,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   } catch (e) {
     // A failed start (a port in use, a dashboard that does not load) leaves nothing running that keeps the process
     // alive: the worker, its threads, the controller and the store are stopped, then the error is reported.
-    await worker?.stop().catch(() => {});
-    await threads?.close().catch(() => {});
-    await controller.stop().catch(() => {});
-    await app?.close().catch(() => {});
-    await rt.close().catch(() => {});
+    for (const stop of stops) await stop()?.catch(() => {});
     throw e;
   }
   log(
@@ -208,9 +206,5 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   log(`${signal}: stopping (running trials here stop after this epoch and are handed back)`);
   server.close();
   server.closeAllConnections();
-  await worker?.stop();
-  await threads?.close();
-  await controller.stop();
-  await app.close();
-  await rt.close();
+  for (const stop of stops) await stop();
 }
