@@ -18,7 +18,9 @@ function tooLarge(limit: number, size?: number): Response {
   const said = size === undefined ? "more than" : `${size} bytes, more than`;
   return new Response(
     `request body too large: ${said} the ${limit} bytes (${Math.round(limit / 1024)} kB) this dashboard reads; a sweep file may be at most 256 kB, a sweep import by a member ${MAX_IMPORT_BODY_BYTES / (1024 * 1024)} MiB\n`,
-    { status: 413, headers: { "Content-Type": "text/plain; charset=utf-8", Connection: "close" } },
+    // Not `Connection: close`: closing with the body unread resets the connection, and a client still writing
+    // loses this answer; `tailsweep ui` reads and drops the rest for a while instead (lingering-close.ts).
+    { status: 413, headers: { "Content-Type": "text/plain; charset=utf-8" } },
   );
 }
 

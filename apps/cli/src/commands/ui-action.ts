@@ -10,6 +10,7 @@ import { checkDatasetFiles } from "@tailsweep/data";
 import { initBackend } from "@tailsweep/model";
 import { InputError } from "@tailsweep/schemas";
 import { OnDemandTrialThreads, trainingRunner, Worker } from "@tailsweep/worker";
+import { lingerAfterEarlyAnswer } from "../lingering-close";
 import type { BackendChoice } from "../options";
 import { openRuntime } from "../runtime";
 import { ServingGate } from "../serving-gate";
@@ -174,6 +175,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
         return;
       }
       res.once("close", gate.enter());
+      lingerAfterEarlyAnswer(req, res);
       // The client's address, for login rate limits; whatever a client sent under this name is replaced. Behind
       // the TLS proxy that TAILSWEEP_PUBLIC_URL implies, it is the address the proxy appended last.
       const forwarded = auth.publicUrl
