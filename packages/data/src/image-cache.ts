@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ImageSplit } from "./image-set";
@@ -128,8 +128,6 @@ export async function readImageCache(path: string, expectedSignature: number): P
   return decodeImageCache(bytes, expectedSignature);
 }
 
-let tmpCounter = 0;
-
 /**
  * Writes the cache atomically: to a temporary file in the same folder, then renamed over the target, so
  * a crash or a concurrent reader never sees a half-written file (rename is atomic within one filesystem).
@@ -140,7 +138,9 @@ export async function writeImageCache(
   signature: number,
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmpPath = `${path}.${process.pid}.${Date.now()}.${tmpCounter++}.tmp`;
+  // Unique across threads too: trial threads share the pid and the clock, and each has its own copy of this module,
+  // so a per-module counter gave two threads building the same cache one temporary file (the second rename: ENOENT).
+  const tmpPath = `${path}.${process.pid}.${randomUUID()}.tmp`;
   try {
     await writeFile(tmpPath, encodeImageCache(data, signature));
     await rename(tmpPath, path);

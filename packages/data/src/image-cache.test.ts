@@ -1,0 +1,38 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import type { CachedImageSplits } from "./image-cache";
+
+const dir = mkdtempSync(join(tmpdir(), "tailsweep-image-cache-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const split = (n: number) => ({
+  n,
+  rows: 2,
+  cols: 2,
+  pixels: new Uint8Array(n * 4).fill(7),
+  labels: new Uint8Array(n),
+});
+const data: CachedImageSplits = { train: split(3), test: split(2) };
+
+describe("writeImageCache", () => {
+  it("lets two copies of the module (two trial threads) write one cache in the same millisecond", async () => {
+    // Each trial thread loads its own copy of this module; they share the pid and the clock.
+    vi.resetModules();
+    const first = await import("./image-cache");
+    vi.resetModules();
+    const second = await import("./image-cache");
+    expect(second).not.toBe(first);
+    const path = join(dir, "same.bin");
+    const now = vi.spyOn(Date, "now").mockReturnValue(1_796_426_940_230);
+    try {
+      await Promise.all([first.writeImageCache(path, data, 42), second.writeImageCache(path, data, 42)]);
+    } finally {
+      now.mockRestore();
+    }
+    const read = await first.readImageCache(path, 42);
+    expect(read.ok && read.data.train.n).toBe(3);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+});
