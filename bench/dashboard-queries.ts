@@ -1,12 +1,17 @@
 // Dashboard server work on a seeded store: two sweeps of 100 configurations × 10 seeds (2,000 trials) with 50 epochs
 // each (100,000 epoch rows, 8 numbers each: 800,000 metric points) and full results (per-class arrays, confusion
-// matrices). Times each tRPC procedure the sweep page calls, the page's calls as a render makes them (header, then
-// its sections' calls at once, over one read-once store), the comparison table and the sweeps list, over repeated
-// calls, and prints p95 against the targets (sweep page < 300 ms; comparison < 500 ms).
-// Needs PostgreSQL (TEST_DATABASE_URL or the local trust default).
-// Usage: node --import tsx bench/dashboard-queries.ts [--repeats 20] [--json]
+// matrices). Times each tRPC procedure the sweep page calls (every read from the store), the page's calls as a render
+// makes them (header, then its sections' calls at once, over one read-once store on the dashboard's store, which keeps
+// a sweep's trials, results and curves while their rows are unchanged; and once more with nothing kept), the
+// comparison table and the sweeps list, over repeated calls, and prints p95 against the targets (sweep page < 300 ms;
+// comparison < 500 ms).
+// Needs PostgreSQL (TEST_DATABASE_URL or the local trust default), or with --embedded the embedded store (PGlite in a
+// temporary folder, as `tailsweep ui` on a laptop has it).
+// Usage: node --import tsx bench/dashboard-queries.ts [--repeats 20] [--json] [--embedded]
 // seedDashboard (the two sweeps above) is shared with bench/dashboard-render.ts; importing this file runs nothing.
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createCaller, LOCAL_CALLER, readOnce } from "@tailsweep/api";
 import { openRunStore } from "@tailsweep/db";
@@ -16,6 +21,7 @@ import { freshDatabase } from "./deployment";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
+const embedded = args.includes("--embedded");
 const repeats = Number(args[args.indexOf("--repeats") + 1] ?? 20) || 20;
 const K = 10;
 
@@ -113,13 +119,20 @@ async function time<T>(f: () => Promise<T>): Promise<number[]> {
   return out.sort((a, b) => a - b);
 }
 
+/** The Pareto front the sweep page draws before anything is chosen (apps/web/src/components/pareto-section.tsx). */
+const FRONT = [{ metric: "balancedAccuracy" }, { metric: "minorityRecall" }];
+
 /** The p-quantile of sorted xs (nearest rank, as both dashboard benches report it). */
 export const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 // Run as a script only (not when imported for its seeding).
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const database = await freshDatabase("dashboard");
-  const opened = await openRunStore({ databaseUrl: database.url });
+  const pgliteDir = embedded ? mkdtempSync(join(tmpdir(), "tailsweep-dashboard-queries-")) : undefined;
+  const database = pgliteDir
+    ? { url: "", drop: async () => rmSync(pgliteDir, { recursive: true, force: true }) }
+    : await freshDatabase("dashboard");
+  const opened = await openRunStore(pgliteDir ? { pgliteDir } : { databaseUrl: database.url });
+  const storeName = pgliteDir ? "the embedded store (PGlite)" : "PostgreSQL";
   try {
     const t0 = performance.now();
     await seedDashboard(opened.store);
@@ -133,6 +146,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       "sweeps.curves": () => api.sweeps.curves({ id, metric: "test.balancedAccuracy" }),
       "sweeps.heatmap": () => api.sweeps.heatmap({ id, x: "model.nu", y: "model.gamma" }),
       "sweeps.perClass": () => api.sweeps.perClass({ id }),
+      "sweeps.importance": () => api.sweeps.importance({ id }),
+      "sweeps.sequential": () => api.sweeps.sequential({ id }),
+      "pareto.front": () => api.pareto.front({ id, objectives: FRONT }),
       workers: () => api.workers(),
       "sweeps.compare (100 configs × 10 seeds)": () => api.sweeps.compare({ id }),
       "sweeps.list (2 sweeps)": () => api.sweeps.list({}),
@@ -143,28 +159,38 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       results[label] = { p50: q(xs, 0.5), p95: q(xs, 0.95) };
     }
     // What the sweep page asks for when it opens, as it asks: one caller per render over a store that reads each
-    // thing once (apps/web/src/server/store.ts), its header first, then its sections' calls at once. The comparison
+    // thing once (apps/web/src/server/store.ts) on top of the dashboard's store, which keeps a sweep's trials, results
+    // and curves while their rows are unchanged (pageReads), its header first, then its sections' calls at once. The comparison
     // table has a target of its own (500 ms): the page is timed without it, and with it for the whole.
-    const render = (withTable: boolean) => async () => {
-      const api = createCaller({ store: readOnce(opened.store), caller: LOCAL_CALLER });
-      await api.sweeps.get({ id });
-      await Promise.all([
-        withTable ? api.sweeps.compare({ id }) : undefined,
-        api.sweeps.trials({ id }),
-        api.sweeps.curves({ id, metric: "test.balancedAccuracy" }),
-        api.sweeps.heatmap({ id, x: "model.nu", y: "model.gamma" }),
-        api.sweeps.perClass({ id }),
-      ]);
-    };
+    const pages = opened.store.pageReads();
+    const render =
+      (withTable: boolean, store: RunStore = pages) =>
+      async () => {
+        const api = createCaller({ store: readOnce(store), caller: LOCAL_CALLER });
+        await api.sweeps.get({ id });
+        await Promise.all([
+          withTable ? api.sweeps.compare({ id }) : undefined,
+          api.sweeps.trials({ id }),
+          api.sweeps.curves({ id, metric: "test.balancedAccuracy" }),
+          api.sweeps.heatmap({ id, x: "model.nu", y: "model.gamma" }),
+          api.sweeps.perClass({ id }),
+          api.sweeps.importance({ id }),
+          api.sweeps.sequential({ id }),
+          api.pareto.front({ id, objectives: FRONT }),
+        ]);
+      };
     const page = await time(render(false));
     results["sweep page without the comparison table"] = { p50: q(page, 0.5), p95: q(page, 0.95) };
     const whole = await time(render(true));
-    results["sweep page with it (all six calls)"] = { p50: q(whole, 0.5), p95: q(whole, 0.95) };
+    results["sweep page with it (all nine calls)"] = { p50: q(whole, 0.5), p95: q(whole, 0.95) };
+    // The same, every read from the store: what each render cost before the dashboard kept a sweep's reads.
+    const unkept = await time(render(true, opened.store));
+    results["sweep page, no reads kept"] = { p50: q(unkept, 0.5), p95: q(unkept, 0.95) };
     const targets = { page: 300, compare: 500 };
     if (json) console.log(JSON.stringify({ repeats, results, targets }, null, 2));
     else {
       console.log(
-        `dashboard server work, 2,000 trials × 50 epochs on PostgreSQL, ${repeats} calls each (ms)`,
+        `dashboard server work, 2,000 trials × 50 epochs on ${storeName}, ${repeats} calls each (ms)`,
       );
       for (const [label, r] of Object.entries(results))
         console.log(

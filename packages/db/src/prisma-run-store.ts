@@ -49,6 +49,7 @@ import {
 } from "./generated/prisma/client";
 
 import { stored } from "./stored-data";
+import { withSweepReadCache } from "./sweep-read-cache";
 
 export { STORED_DATA_INVALID, StoredDataError } from "./stored-data";
 
@@ -190,6 +191,17 @@ async function updated<T>(update: PromiseLike<T>): Promise<T | undefined> {
  */
 export class PrismaRunStore implements RunStore {
   constructor(private readonly db: PrismaClient) {}
+
+  private pages?: RunStore;
+
+  /**
+   * This store as the dashboard's pages and API read it: a sweep's trials, results and learning curves are kept
+   * while their rows are unchanged, by any process (`withSweepReadCache`). One per store, so every request shares it.
+   */
+  pageReads(): RunStore {
+    this.pages ??= withSweepReadCache(this, this.db);
+    return this.pages;
+  }
 
   async createSweep(input: CreateSweepInput): Promise<SweepRecord> {
     const existing = await this.getSweep(input.id);

@@ -21,5 +21,9 @@ for (const [name, kind] of [
     return o;
   };
   describeRunStoreConformance(name, async () => (await fresh()).store);
+  // the store as the dashboard reads it: kept answers must never show what a write already changed
+  describeRunStoreConformance(`${name}, as the dashboard reads it`, async () =>
+    (await fresh()).store.pageReads(),
+  );
   describeAccessStoreConformance(name, async () => (await fresh()).access);
 }

@@ -127,7 +127,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
         : `this process (${o.workers} worker${o.workers === 1 ? "" : "s"})`;
     setDashboardHost(
       Promise.resolve({
-        store: rt.opened.store,
+        store: rt.opened.store.pageReads(),
         access: rt.opened.access,
         artifacts: rt.artifacts,
         launcher: o.readOnly

@@ -29,7 +29,7 @@ export function host(): Promise<DashboardHost> {
     const settings = webSettings();
     const opened = await openRunStore(settings.store);
     return {
-      store: opened.store,
+      store: opened.store.pageReads(),
       access: opened.access,
       launchTarget: null,
       storeLocation: `${opened.kind} ${opened.location}`,
