@@ -1,33 +1,37 @@
-import { createServer, type IncomingMessage, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent, createServer, type IncomingMessage, request, type Server } from "node:http";
+import { type AddressInfo, connect } from "node:net";
+import { boundedRequest } from "@tailsweep/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { lingerAfterEarlyAnswer } from "./lingering-close";
 
 const LIMIT = 64 * 1024;
 
 /**
- * A server that refuses a body over LIMIT as the dashboard does: it reads up to the limit, stops reading (the stream
- * is left paused, as a cancelled web stream leaves it) and answers 413 at once.
+ * A server that reads bodies as the dashboard's routes do under Next: the Node request itself is the body of a web
+ * Request, read through `boundedRequest` (a 413 with `Connection: close` above LIMIT; a declared length refused on
+ * its header, a chunked body once past the limit). `linger` installs the lingering close as `tailsweep ui` does.
  */
-function refusingServer(lingerMs: number) {
+function dashboardLikeServer(linger: boolean, lingerMs = 5_000) {
   const bodiesEnded: boolean[] = [];
   const server = createServer((req, res) => {
-    lingerAfterEarlyAnswer(req, res, lingerMs);
+    if (linger) lingerAfterEarlyAnswer(req, res, lingerMs);
     const at = bodiesEnded.push(false) - 1;
     req.once("end", () => {
       bodiesEnded[at] = true;
     });
-    let read = 0;
-    const onData = (chunk: Buffer) => {
-      read += chunk.length;
-      if (read <= LIMIT) return;
-      req.off("data", onData);
-      req.pause();
-      res.writeHead(413, { "content-type": "text/plain" }).end("too large\n");
-    };
-    req.on("data", onData);
-    req.once("end", () => {
-      if (!res.headersSent) res.end("ok\n");
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers))
+      if (typeof value === "string") headers.set(name, value);
+    const web = new Request(`http://127.0.0.1${req.url}`, {
+      method: req.method,
+      headers,
+      body: req as unknown as ReadableStream<Uint8Array>,
+      duplex: "half",
+    });
+    void boundedRequest(web, LIMIT).then(async (bounded) => {
+      const answer = bounded.refused ?? new Response("ok\n");
+      res.writeHead(answer.status, Object.fromEntries(answer.headers));
+      res.end(await answer.text());
     });
   });
   return { server, bodiesEnded };
@@ -38,26 +42,29 @@ const listening = (server: Server) =>
     server.listen(0, "127.0.0.1", () => ok((server.address() as AddressInfo).port)),
   );
 
-/** POSTs `size` bytes with a declared length, writing all of them whatever the server answers meanwhile. */
-function postWhole(port: number, size: number) {
-  return new Promise<{ status: number; text: string; writeError?: string }>((resolve, reject) => {
-    let writeError: string | undefined;
-    const req = request(
-      { host: "127.0.0.1", port, method: "POST", headers: { "content-length": String(size) } },
-      (res: IncomingMessage) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => {
-          text += c;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text, writeError }));
-      },
-    );
-    req.on("error", (e) => {
-      writeError = e.message;
-      setTimeout(() => reject(new Error(`no answer after ${e.message}`)), 2_000);
+/** POSTs `size` bytes, declared or chunked, writing all of them whatever the server answers meanwhile. */
+function postWhole(port: number, size: number, chunked: boolean, agent?: Agent) {
+  return new Promise<{ status: number; text: string; socket: unknown }>((resolve, reject) => {
+    const req = request({
+      host: "127.0.0.1",
+      port,
+      method: "POST",
+      agent,
+      headers: chunked ? { "transfer-encoding": "chunked" } : { "content-length": String(size) },
     });
-    req.end(Buffer.alloc(size, 120));
+    req.on("response", (res: IncomingMessage) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        text += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, socket: res.socket }));
+    });
+    req.on("error", (e) => reject(new Error(`chunked: ${chunked}: ${e.message}`)));
+    // 4 MiB outruns the socket buffers: the answer comes while the client still writes
+    for (let sent = 0; sent < size; sent += 256 * 1024)
+      req.write(Buffer.alloc(Math.min(256 * 1024, size - sent), 120));
+    req.end();
   });
 }
 
@@ -69,54 +76,57 @@ afterEach(() => {
 });
 
 describe("lingerAfterEarlyAnswer", () => {
-  it("lets a client that writes its whole body read the early 413, every time, and drains the body", async () => {
-    const { server, bodiesEnded } = refusingServer(5_000);
+  it("lets a client that writes its whole body read the 413, every time, and drains the body", async () => {
+    const { server, bodiesEnded } = dashboardLikeServer(true);
     open = server;
     const port = await listening(server);
-    // 4 MiB outruns the socket buffers, so the answer comes while the client still writes. Closing at once instead
-    // (Connection: close, or no drain) lost the answer to a reset in about 3 of 10 tries against the dashboard.
-    for (let i = 0; i < 20; i++) {
-      const answer = await postWhole(port, 4 * 1024 * 1024);
-      expect(answer).toEqual({ status: 413, text: "too large\n", writeError: undefined });
-    }
-    await expect.poll(() => bodiesEnded.every(Boolean)).toBe(true);
-    expect(bodiesEnded).toHaveLength(20);
+    for (let i = 0; i < 10; i++)
+      for (const chunked of [false, true]) {
+        const answer = await postWhole(port, 4 * 1024 * 1024, chunked);
+        expect(answer.status, `chunked: ${chunked}`).toBe(413);
+        expect(answer.text).toMatch(/^request body too large: /);
+      }
+    await expect.poll(() => bodiesEnded.length === 20 && bodiesEnded.every(Boolean)).toBe(true);
   });
 
   it("closes the connection of a client that goes on writing past the linger time", async () => {
-    const { server } = refusingServer(300);
+    const { server } = dashboardLikeServer(true, 300);
     open = server;
     const port = await listening(server);
     const started = Date.now();
-    const outcome = await new Promise<{ status: number; closedAfterMs: number }>((resolve) => {
-      let status = 0;
-      const req = request({
-        host: "127.0.0.1",
-        port,
-        method: "POST",
-        headers: { "transfer-encoding": "chunked" },
+    // a raw socket: Node's own client stops writing once a Connection: close answer has come, this one does not
+    const outcome = await new Promise<{ answer: string; closedAfterMs: number }>((resolve) => {
+      let answer = "";
+      // half-open: it reads the answer and the server's end and writes on
+      const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => {
+        socket.write("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+        const chunk = `4000\r\n${"x".repeat(0x4000)}\r\n`;
+        const endless = () => {
+          if (!socket.destroyed) socket.write(chunk, () => setTimeout(endless, 5));
+        };
+        endless();
       });
-      req.on("response", (res) => {
-        status = res.statusCode ?? 0;
-        res.resume();
+      socket.setEncoding("utf8");
+      socket.on("data", (text: string) => {
+        answer += text;
       });
-      req.on("error", () => resolve({ status, closedAfterMs: Date.now() - started }));
-      req.on("close", () => resolve({ status, closedAfterMs: Date.now() - started }));
-      const chunk = Buffer.alloc(16 * 1024, 120);
-      const endless = () => {
-        if (!req.destroyed) req.write(chunk, () => setTimeout(endless, 5));
-      };
-      endless();
+      socket.on("error", () => {});
+      socket.on("close", () => resolve({ answer, closedAfterMs: Date.now() - started }));
     });
-    expect(outcome.status).toBe(413);
+    expect(outcome.answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(outcome.closedAfterMs).toBeGreaterThanOrEqual(300);
     expect(outcome.closedAfterMs).toBeLessThan(5_000);
   });
 
-  it("leaves a body that was read whole alone", async () => {
-    const { server } = refusingServer(50);
+  it("leaves a body that was read whole alone: the connection is kept for the next request", async () => {
+    const { server } = dashboardLikeServer(true, 50);
     open = server;
     const port = await listening(server);
-    expect(await postWhole(port, 1024)).toEqual({ status: 200, text: "ok\n", writeError: undefined });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await postWhole(port, 1024, false, agent);
+    const second = await postWhole(port, 1024, true, agent);
+    agent.destroy();
+    expect([first.status, first.text, second.status]).toEqual([200, "ok\n", 200]);
+    expect(second.socket).toBe(first.socket);
   });
 });

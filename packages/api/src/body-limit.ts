@@ -18,16 +18,14 @@ function tooLarge(limit: number, size?: number): Response {
   const said = size === undefined ? "more than" : `${size} bytes, more than`;
   return new Response(
     `request body too large: ${said} the ${limit} bytes (${Math.round(limit / 1024)} kB) this dashboard reads; a sweep file may be at most 256 kB, a sweep import by a member ${MAX_IMPORT_BODY_BYTES / (1024 * 1024)} MiB\n`,
-    // Not `Connection: close`: closing with the body unread resets the connection, and a client still writing
-    // loses this answer; `tailsweep ui` reads and drops the rest for a while instead (lingering-close.ts).
-    { status: 413, headers: { "Content-Type": "text/plain; charset=utf-8" } },
+    { status: 413, headers: { "Content-Type": "text/plain; charset=utf-8", Connection: "close" } },
   );
 }
 
 /**
  * Reads a request's body up to `limit` bytes. A declared Content-Length above it is refused before a byte is read; a
- * body sent without one (chunked) is counted as it arrives and refused, and its stream cancelled, once it passes the
- * limit. A body within it comes back in a new Request that any handler can read as usual.
+ * body sent without one (chunked) is counted as it arrives and refused once it passes the limit, and read no further.
+ * A body within it comes back in a new Request that any handler can read as usual.
  */
 export async function boundedRequest(
   req: Request,
@@ -47,7 +45,10 @@ export async function boundedRequest(
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
+      // Not cancelled: under Next the stream reads the Node request itself, and cancelling destroys it, after which
+      // nothing can read and drop the rest of the body and the connection can only end in a reset that may cost the
+      // client this answer. `tailsweep ui` drains a refused body for a while before it closes (lingering-close.ts).
+      reader.releaseLock();
       return { refused: tooLarge(limit) };
     }
     chunks.push(value);

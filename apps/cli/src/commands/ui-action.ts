@@ -165,6 +165,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
     await app.prepare();
     const handle = app.getRequestHandler();
     const http = createServer((req, res) => {
+      lingerAfterEarlyAnswer(req, res);
       // Without sign-in, only this machine's own names may reach the dashboard: a web page whose name an attacker
       // points at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with it.
       if (auth.mode === "local" && !isLoopbackHost(hostName(req.headers.host))) {
@@ -175,7 +176,6 @@ export async function uiCommand(o: UiOptions): Promise<void> {
         return;
       }
       res.once("close", gate.enter());
-      lingerAfterEarlyAnswer(req, res);
       // The client's address, for login rate limits; whatever a client sent under this name is replaced. Behind
       // the TLS proxy that TAILSWEEP_PUBLIC_URL implies, it is the address the proxy appended last.
       const forwarded = auth.publicUrl
