@@ -189,6 +189,60 @@ async function updated<T>(update: PromiseLike<T>): Promise<T | undefined> {
  * guarded by the expected state and attempt), so concurrent workers and repeated messages cannot move a trial
  * twice; repeatable writes (create, epochs, results) are idempotent by their natural keys.
  */
+/** {@link PrismaRunStore.listTrials} on `db`: the store's client, or a transaction (sweep-read-cache.ts). */
+export async function readTrials(db: Prisma.TransactionClient, sweepId: string): Promise<TrialRecord[]> {
+  return (await db.trial.findMany({ where: { sweepId }, orderBy: { index: "asc" } })).map(toTrialRecord);
+}
+
+/** {@link PrismaRunStore.listResults} on `db`: the store's client, or a transaction (sweep-read-cache.ts). */
+export async function readResults(
+  db: Prisma.TransactionClient,
+  sweepId: string,
+): Promise<Map<string, TrialResult>> {
+  const rows = await db.trialResult.findMany({ where: { trial: { sweepId } } });
+  return new Map(rows.map((r) => [r.trialId, toTrialResult(r)]));
+}
+
+/** {@link PrismaRunStore.epochCurves} on `db`: the store's client, or a transaction (sweep-read-cache.ts). */
+export async function readEpochCurves(
+  db: Prisma.TransactionClient,
+  sweepId: string,
+  metric: EpochSeriesMetric,
+): Promise<EpochCurvePoint[]> {
+  if (!EPOCH_SERIES_METRICS.includes(metric)) throw new RangeError(`epochCurves: unknown metric '${metric}'`);
+  const [group, key] = metric.split(".") as ["loss" | "test" | "validation", string];
+  // Aggregated where the rows are: one indexed join, one number pulled out of the JSON, grouped by configuration
+  // (its key; the params ride along, one value per key) and epoch, so the dashboard gets configurations × epochs
+  // rows instead of every epoch of every trial.
+  const column = Prisma.raw(group === "loss" ? "e.loss" : group === "test" ? "e.test" : "e.validation");
+  const rows = await db.$queryRaw<
+    {
+      config_key: string;
+      params: unknown;
+      epoch: number;
+      finished: boolean;
+      n: number;
+      mean: number;
+      sd: number | null;
+    }[]
+  >`
+    SELECT t.config_key, t.params, e.epoch, (t.state = 'succeeded') AS finished, count(*)::int AS n,
+           avg((${column} ->> ${key})::float8) AS mean, stddev_samp((${column} ->> ${key})::float8) AS sd
+    FROM epoch_metric e JOIN trial t ON t.id = e.trial_id AND e.attempt = t.attempt
+    WHERE t.sweep_id = ${sweepId} AND t.state IN ('succeeded', 'running') AND ${column} ? ${key}
+    GROUP BY t.config_key, t.params, e.epoch, (t.state = 'succeeded')
+    ORDER BY e.epoch`;
+  return rows.map((r) => ({
+    configKey: r.config_key,
+    params: stored(ParamsSchema, r.params, `configuration ${r.config_key} of sweep ${sweepId}`, "params"),
+    epoch: r.epoch,
+    n: r.n,
+    mean: Number(r.mean),
+    sd: r.sd === null ? Number.NaN : Number(r.sd),
+    finished: r.finished,
+  }));
+}
+
 export class PrismaRunStore implements RunStore {
   constructor(private readonly db: PrismaClient) {}
 
@@ -344,9 +398,7 @@ export class PrismaRunStore implements RunStore {
   }
 
   async listTrials(sweepId: string): Promise<TrialRecord[]> {
-    return (await this.db.trial.findMany({ where: { sweepId }, orderBy: { index: "asc" } })).map(
-      toTrialRecord,
-    );
+    return readTrials(this.db, sweepId);
   }
 
   async getTrial(id: string): Promise<TrialRecord | undefined> {
@@ -595,39 +647,7 @@ export class PrismaRunStore implements RunStore {
   }
 
   async epochCurves(sweepId: string, metric: EpochSeriesMetric): Promise<EpochCurvePoint[]> {
-    if (!EPOCH_SERIES_METRICS.includes(metric))
-      throw new RangeError(`epochCurves: unknown metric '${metric}'`);
-    const [group, key] = metric.split(".") as ["loss" | "test" | "validation", string];
-    // Aggregated where the rows are: one indexed join, one number pulled out of the JSON, grouped by configuration
-    // (its key; the params ride along, one value per key) and epoch, so the dashboard gets configurations × epochs
-    // rows instead of every epoch of every trial.
-    const column = Prisma.raw(group === "loss" ? "e.loss" : group === "test" ? "e.test" : "e.validation");
-    const rows = await this.db.$queryRaw<
-      {
-        config_key: string;
-        params: unknown;
-        epoch: number;
-        finished: boolean;
-        n: number;
-        mean: number;
-        sd: number | null;
-      }[]
-    >`
-      SELECT t.config_key, t.params, e.epoch, (t.state = 'succeeded') AS finished, count(*)::int AS n,
-             avg((${column} ->> ${key})::float8) AS mean, stddev_samp((${column} ->> ${key})::float8) AS sd
-      FROM epoch_metric e JOIN trial t ON t.id = e.trial_id AND e.attempt = t.attempt
-      WHERE t.sweep_id = ${sweepId} AND t.state IN ('succeeded', 'running') AND ${column} ? ${key}
-      GROUP BY t.config_key, t.params, e.epoch, (t.state = 'succeeded')
-      ORDER BY e.epoch`;
-    return rows.map((r) => ({
-      configKey: r.config_key,
-      params: stored(ParamsSchema, r.params, `configuration ${r.config_key} of sweep ${sweepId}`, "params"),
-      epoch: r.epoch,
-      n: r.n,
-      mean: Number(r.mean),
-      sd: r.sd === null ? Number.NaN : Number(r.sd),
-      finished: r.finished,
-    }));
+    return readEpochCurves(this.db, sweepId, metric);
   }
 
   async listEpochs(id: string, attempt?: number): Promise<(EpochMetric & { attempt: number })[]> {
@@ -703,8 +723,7 @@ export class PrismaRunStore implements RunStore {
   }
 
   async listResults(sweepId: string): Promise<Map<string, TrialResult>> {
-    const rows = await this.db.trialResult.findMany({ where: { trial: { sweepId } } });
-    return new Map(rows.map((r) => [r.trialId, toTrialResult(r)]));
+    return readResults(this.db, sweepId);
   }
 
   async failTrial(

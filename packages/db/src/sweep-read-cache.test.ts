@@ -1,8 +1,12 @@
+import { PrismaPg } from "@prisma/adapter-pg";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep } from "@tailsweep/sweep";
 import { scriptedResult } from "@tailsweep/sweep/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { PrismaClient } from "./generated/prisma/client";
 import { type OpenedRunStore, openRunStore } from "./open-run-store";
+import { PrismaRunStore } from "./prisma-run-store";
+import { withSweepReadCache } from "./sweep-read-cache";
 import { openFreshStore } from "./test-databases";
 
 const opened: OpenedRunStore[] = [];
@@ -65,11 +69,19 @@ describe("the dashboard's store (pageReads): a sweep's reads kept while their ro
     await agrees();
     expect((await pages.listTrials("sw")).find((t) => t.id === b!.id)?.notes).toBe("a note");
     await other.claimTrial(b!.id, "w", at);
-    await other.failTrial(b!.id, 1, "out of memory", false, at);
+    await other.heartbeat(b!.id, 1, new Date(at.getTime() + 10_000));
+    await agrees();
+    // a worker lost: its trial handed back to the queue
+    await other.requeueStale(new Date(at.getTime() + 3_600_000), 60_000, "sw");
+    await agrees();
+    await other.claimTrial(b!.id, "w", at);
+    await other.failTrial(b!.id, 2, "out of memory", false, at);
     await agrees();
     await other.retryTrials("sw", at);
     await agrees();
     await other.cancelSweep("sw", at);
+    await agrees();
+    await other.resumeSweep("sw", at);
     await agrees();
     // deleted, then made again under the same id with the same number of trials
     await other.deleteSweep("sw");
@@ -77,5 +89,23 @@ describe("the dashboard's store (pageReads): a sweep's reads kept while their ro
     await other.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: at });
     await agrees();
     expect((await pages.listTrials("sw")).every((t) => t.state === "waiting")).toBe(true);
+  });
+
+  it("keeps no answer larger than its bound, and still answers it", async () => {
+    const o = await openFreshStore("postgres");
+    opened.push(o);
+    const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: o.location }) });
+    opened.push({ ...o, close: () => db.$disconnect() });
+    const store = new PrismaRunStore(db);
+    await store.createSweep({ id: "big", spec, trials: expandSweep(spec), now: at });
+    // bounds of 3 rows: the sweep's 4 trials do not fit, 3 trials' results would
+    const small = withSweepReadCache(store, db, { trials: 3, results: 3, curvePoints: 3 });
+    const first = await small.listTrials("big");
+    expect(first).toHaveLength(4);
+    const again = await small.listTrials("big");
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+    const empty = await small.listResults("big");
+    expect(await small.listResults("big")).toBe(empty);
   });
 });

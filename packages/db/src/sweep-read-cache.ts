@@ -1,34 +1,58 @@
 import type { EpochCurvePoint, RunStore, TrialRecord, TrialResult } from "@tailsweep/sweep";
-import type { PrismaClient } from "./generated/prisma/client";
+import { LRUCache } from "lru-cache";
+import { Prisma, type PrismaClient } from "./generated/prisma/client";
+import { readEpochCurves, readResults, readTrials } from "./prisma-run-store";
+
+/** How many rows a kept answer holds: what its memory grows with. */
+const rowsOf = (answer: readonly unknown[] | ReadonlyMap<unknown, unknown>) =>
+  Array.isArray(answer) ? answer.length : answer instanceof Map ? answer.size : 1;
+
+/** A reader: the store's client, or a transaction on it. */
+type Db = Prisma.TransactionClient;
 
 /**
- * Answers kept per key while the fingerprint of the rows they were read from holds; the least recently used goes
- * first beyond `capacity`. The fingerprint is read before the rows: a write that lands between the two leaves a newer
- * answer under an older fingerprint, which the next read replaces — never an older answer under a newer one.
+ * Answers kept per key with the fingerprint of the rows they were read from, bounded by their rows in all (the
+ * least recently used go first; an answer larger than the bound is not kept). A call reads the fingerprint; while it
+ * is the kept one, the kept answer is the rows' answer. Otherwise the fingerprint and the rows are read again in one
+ * REPEATABLE READ transaction, one snapshot, so what is kept is exactly what the rows of that fingerprint give,
+ * however writes of other processes interleave. Calls at once that find the same fingerprint share one read.
  */
-class FingerprintCache<T> {
-  private readonly entries = new Map<string, { fingerprint: string; answer: Promise<T> }>();
+class FingerprintCache<T extends readonly unknown[] | ReadonlyMap<unknown, unknown>> {
+  private readonly kept: LRUCache<string, { fingerprint: string; answer: T }>;
+  private readonly reading = new Map<string, { seen: string; answer: Promise<T> }>();
 
-  constructor(private readonly capacity: number) {}
-
-  async read(key: string, fingerprint: () => Promise<string>, load: () => Promise<T>): Promise<T> {
-    const now = await fingerprint();
-    const kept = this.entries.get(key);
-    this.entries.delete(key);
-    if (kept?.fingerprint === now) {
-      this.entries.set(key, kept);
-      return kept.answer;
-    }
-    const answer = load().then(frozen);
-    const entry = { fingerprint: now, answer };
-    this.entries.set(key, entry);
-    answer.catch(() => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
+  constructor(
+    private readonly db: PrismaClient,
+    maxRows: number,
+  ) {
+    this.kept = new LRUCache({
+      maxSize: maxRows,
+      sizeCalculation: (entry) => Math.max(1, rowsOf(entry.answer)),
     });
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.capacity) break;
-      this.entries.delete(oldest);
-    }
+  }
+
+  async read(
+    key: string,
+    fingerprint: (db: Db) => Promise<string>,
+    load: (db: Db) => Promise<T>,
+  ): Promise<T> {
+    const seen = await fingerprint(this.db);
+    const kept = this.kept.get(key);
+    if (kept?.fingerprint === seen) return kept.answer;
+    const pending = this.reading.get(key);
+    if (pending?.seen === seen) return pending.answer;
+    const answer = this.db
+      .$transaction(async (tx) => ({ fingerprint: await fingerprint(tx), answer: frozen(await load(tx)) }), {
+        isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
+      })
+      .then((entry) => {
+        this.kept.set(key, entry);
+        return entry.answer;
+      })
+      .finally(() => {
+        if (this.reading.get(key)?.answer === answer) this.reading.delete(key);
+      });
+    this.reading.set(key, { seen, answer });
     return answer;
   }
 }
@@ -52,66 +76,77 @@ function frozen<T>(value: T): T {
 }
 
 /**
- * A fingerprint of a set of rows: how many, and the sum of their `xmin` (the id of the transaction that wrote each
- * row version). Any committed change moves it: an update gives its rows a newer transaction id than the one it
- * replaces, an insert or a delete changes the count, and with the count unchanged the inserted rows' ids outweigh
- * the deleted ones' (every id is newer than the rows it replaced, which existed when the fingerprint was last read).
- * Freezing keeps a row's xmin (PostgreSQL ≥ 9.4); a wraparound would only cost one read again.
+ * A fingerprint of a set of row versions: how many, and the sum of a 64-bit hash of each version's place and writer
+ * (`ctid`, where it lies, and `xmin`, the transaction that wrote it). Any committed insert, update or delete makes a
+ * new set of versions — an updated row is a new version with its own place and writer — and a new set sums to the
+ * same value only by a 64-bit coincidence. (A sum of the raw `xmin`s would not do: transaction ids are handed out at
+ * a transaction's first write or lock, not at its commit, so an update by an older transaction can cancel out one
+ * by a newer.) Locks (`FOR UPDATE`) write no new version and move nothing; a VACUUM FULL moves every row, which
+ * costs one read again.
  */
-const FINGERPRINT = "count(*)::text || ':' || coalesce(sum(x.xmin::text::bigint), 0)::text";
+const FINGERPRINT = Prisma.raw(
+  "count(*)::text || ':' || coalesce(sum(hashtextextended(x.ctid::text || ':' || x.xmin::text, 0)), 0)::text",
+);
 
-async function fingerprintOf(db: PrismaClient, rows: "trial" | "result" | "epoch", sweepId: string) {
+/** The fingerprint of one sweep's rows of one table: its trials, or its trials' results or epochs. */
+async function fingerprintOf(db: Db, rows: "trial" | "result" | "epoch", sweepId: string): Promise<string> {
   const [row] =
     rows === "trial"
-      ? await db.$queryRawUnsafe<{ f: string }[]>(
-          `SELECT ${FINGERPRINT} AS f FROM trial x WHERE x.sweep_id = $1`,
-          sweepId,
-        )
-      : await db.$queryRawUnsafe<{ f: string }[]>(
-          `SELECT ${FINGERPRINT} AS f FROM ${rows === "result" ? "trial_result" : "epoch_metric"} x
-           JOIN trial t ON t.id = x.trial_id WHERE t.sweep_id = $1`,
-          sweepId,
-        );
+      ? await db.$queryRaw<
+          { f: string }[]
+        >`SELECT ${FINGERPRINT} AS f FROM trial x WHERE x.sweep_id = ${sweepId}`
+      : await db.$queryRaw<{ f: string }[]>`
+          SELECT ${FINGERPRINT} AS f FROM ${Prisma.raw(rows === "result" ? "trial_result" : "epoch_metric")} x
+          JOIN trial t ON t.id = x.trial_id WHERE t.sweep_id = ${sweepId}`;
   return row?.f ?? "";
 }
 
-/** How many sweeps' answers the dashboard keeps, per kind of read: the sweeps a team looks at in one sitting. */
-const SWEEPS_KEPT = 16;
+/**
+ * How many rows the dashboard keeps per kind of read: trials, results, and curve points (configurations × epochs ×
+ * metric). Measured on bench/dashboard-queries.ts's sweep (10 classes): a trial record ≈ 0.7 kB of heap, a result
+ * ≈ 3.2 kB, a curve point ≈ 0.23 kB, so at most ≈ 14 + 32 + 23 MB. A sweep larger than a bound is read each time,
+ * as before.
+ */
+export const KEPT_ROWS = { trials: 20_000, results: 10_000, curvePoints: 100_000 };
 
 /**
  * `store` as the dashboard's pages read it: a sweep's trials, results and learning curves — the large reads every
- * view of the sweep page makes, 300 of its 420 ms for 1,000 trials × 50 epochs on the embedded store — are kept while
- * the fingerprints of the rows they come from hold (1–2 ms to read for trials and results, 40 ms for 50,000 epoch
- * rows, against 70, 50 and 180 ms to read them again). Every other method is the store's. The answers are shared by
- * requests, and frozen: pages and procedures only read them. Rows written by any process move the fingerprint, so
- * an answer is never older than the fingerprint read at the start of the call.
+ * view of the sweep page makes, 300 of its 400 ms for 1,000 trials × 50 epochs on the embedded store — are kept while
+ * the fingerprints of the rows they come from hold (2–8 ms to read for trials and results, 55 ms for 50,000 epoch
+ * rows, against 70, 50 and 180 ms to read the rows). Every other method is the store's. The answers are shared by
+ * requests, and frozen: pages and procedures only read them. A write by any process moves a fingerprint, so a call
+ * answers what the rows held when it began, or later.
  */
-export function withSweepReadCache(store: RunStore, db: PrismaClient): RunStore {
-  const trials = new FingerprintCache<TrialRecord[]>(SWEEPS_KEPT);
-  const results = new FingerprintCache<Map<string, TrialResult>>(SWEEPS_KEPT);
-  const curves = new FingerprintCache<EpochCurvePoint[]>(SWEEPS_KEPT * 4);
+export function withSweepReadCache(
+  store: RunStore,
+  db: PrismaClient,
+  keep: typeof KEPT_ROWS = KEPT_ROWS,
+): RunStore {
+  const trials = new FingerprintCache<TrialRecord[]>(db, keep.trials);
+  const results = new FingerprintCache<Map<string, TrialResult>>(db, keep.results);
+  const curves = new FingerprintCache<EpochCurvePoint[]>(db, keep.curvePoints);
   const cached: Pick<RunStore, "listTrials" | "listResults" | "epochCurves"> = {
     listTrials: (sweepId) =>
       trials.read(
         sweepId,
-        () => fingerprintOf(db, "trial", sweepId),
-        () => store.listTrials(sweepId),
+        (on) => fingerprintOf(on, "trial", sweepId),
+        (on) => readTrials(on, sweepId),
       ),
+    // A result belongs to its sweep through its trial, whose deletion deletes it: the results' rows suffice (a
+    // trial's heartbeat then leaves the results kept).
     listResults: (sweepId) =>
       results.read(
         sweepId,
-        // the trials too: a result belongs to the sweep through its trial
-        async () =>
-          `${await fingerprintOf(db, "trial", sweepId)} ${await fingerprintOf(db, "result", sweepId)}`,
-        () => store.listResults(sweepId),
+        (on) => fingerprintOf(on, "result", sweepId),
+        (on) => readResults(on, sweepId),
       ),
+    // A curve takes each trial's state, attempt and configuration from its row: the trials' rows too.
     epochCurves: (sweepId, metric) =>
       curves.read(
-        `${sweepId} ${metric}`,
-        // the trials too: a curve takes each trial's state, attempt and configuration from its row
-        async () =>
-          `${await fingerprintOf(db, "trial", sweepId)} ${await fingerprintOf(db, "epoch", sweepId)}`,
-        () => store.epochCurves(sweepId, metric),
+        `${sweepId}\u0000${metric}`,
+        async (on) =>
+          `${await fingerprintOf(on, "trial", sweepId)} ${await fingerprintOf(on, "epoch", sweepId)}`,
+        (on) => readEpochCurves(on, sweepId, metric),
       ),
   };
   return new Proxy(store, {
@@ -119,6 +154,12 @@ export function withSweepReadCache(store: RunStore, db: PrismaClient): RunStore 
       if (name === "listTrials" || name === "listResults" || name === "epochCurves") return cached[name];
       const value = Reflect.get(target, name, receiver);
       return typeof value === "function" ? value.bind(target) : value;
+    },
+    // A method replaced on the view (a test's counter) would never be called: refuse it, loudly.
+    set(_target, name) {
+      throw new TypeError(
+        `the dashboard's store is read through, not changed: set ${String(name)} on the store`,
+      );
     },
   });
 }
