@@ -1,8 +1,22 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import type * as fs from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { CachedImageSplits } from "./image-cache";
+
+// Every temporary file a write makes, in order (the real writeFile does the writing).
+const written: string[] = [];
+vi.mock("node:fs/promises", async (original) => {
+  const real = await original<typeof fs>();
+  return {
+    ...real,
+    writeFile: (path: string, data: Uint8Array) => {
+      written.push(path);
+      return real.writeFile(path, data);
+    },
+  };
+});
 
 const dir = mkdtempSync(join(tmpdir(), "tailsweep-image-cache-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,7 +31,7 @@ const split = (n: number) => ({
 const data: CachedImageSplits = { train: split(3), test: split(2) };
 
 describe("writeImageCache", () => {
-  it("lets two copies of the module (two trial threads) write one cache in the same millisecond", async () => {
+  it("gives two copies of the module (two trial threads) writing one cache in the same millisecond two temporary files", async () => {
     // Each trial thread loads its own copy of this module; they share the pid and the clock.
     vi.resetModules();
     const first = await import("./image-cache");
@@ -31,6 +45,8 @@ describe("writeImageCache", () => {
     } finally {
       now.mockRestore();
     }
+    expect(written).toHaveLength(2);
+    expect(written[0]).not.toBe(written[1]);
     const read = await first.readImageCache(path, 42);
     expect(read.ok && read.data.train.n).toBe(3);
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
