@@ -15,6 +15,11 @@ function dashboardLikeServer(linger: boolean, lingerMs = 5_000) {
   const bodiesEnded: boolean[] = [];
   const server = createServer((req, res) => {
     if (linger) lingerAfterEarlyAnswer(req, res, lingerMs);
+    if (req.url === "/forbidden") {
+      // a refusal that keeps its connection and reads nothing, as the host check's 403
+      res.writeHead(403).end("forbidden\n");
+      return;
+    }
     const at = bodiesEnded.push(false) - 1;
     req.once("end", () => {
       bodiesEnded[at] = true;
@@ -43,12 +48,13 @@ const listening = (server: Server) =>
   );
 
 /** POSTs `size` bytes, declared or chunked, writing all of them whatever the server answers meanwhile. */
-function postWhole(port: number, size: number, chunked: boolean, agent?: Agent) {
-  return new Promise<{ status: number; text: string; socket: unknown }>((resolve, reject) => {
+function postWhole(port: number, size: number, chunked: boolean, agent?: Agent, path = "/") {
+  return new Promise<{ status: number; text: string; reused: boolean }>((resolve, reject) => {
     const req = request({
       host: "127.0.0.1",
       port,
       method: "POST",
+      path,
       agent,
       headers: chunked ? { "transfer-encoding": "chunked" } : { "content-length": String(size) },
     });
@@ -58,7 +64,7 @@ function postWhole(port: number, size: number, chunked: boolean, agent?: Agent) 
       res.on("data", (c: string) => {
         text += c;
       });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, socket: res.socket }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, reused: req.reusedSocket }));
     });
     req.on("error", (e) => reject(new Error(`chunked: ${chunked}: ${e.message}`)));
     // 4 MiB outruns the socket buffers: the answer comes while the client still writes
@@ -118,6 +124,38 @@ describe("lingerAfterEarlyAnswer", () => {
     expect(outcome.closedAfterMs).toBeLessThan(5_000);
   });
 
+  it("closes as soon as the client has sent the whole body, not at the linger time", async () => {
+    const { server } = dashboardLikeServer(true, 5_000);
+    open = server;
+    const port = await listening(server);
+    const started = Date.now();
+    const closedAfterMs = new Promise<number>((resolve) =>
+      server.once("connection", (socket) => socket.once("close", () => resolve(Date.now() - started))),
+    );
+    // half-open: after its body it waits, and does not close its side itself
+    const client = connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => {
+      const chunk = `4000\r\n${"x".repeat(0x4000)}\r\n`;
+      client.write(
+        `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.repeat(64)}0\r\n\r\n`,
+      );
+    });
+    client.resume();
+    client.on("error", () => {});
+    expect(await closedAfterMs).toBeLessThan(2_000);
+    client.destroy();
+  });
+
+  it("leaves an early answer that keeps its connection to Node: it arrives whole and the next request is served", async () => {
+    const { server } = dashboardLikeServer(true, 5_000);
+    open = server;
+    const port = await listening(server);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const refused = await postWhole(port, 4 * 1024 * 1024, false, agent, "/forbidden");
+    const next = await postWhole(port, 1024, false, agent);
+    agent.destroy();
+    expect([refused.status, refused.text, next.status, next.text]).toEqual([403, "forbidden\n", 200, "ok\n"]);
+  });
+
   it("leaves a body that was read whole alone: the connection is kept for the next request", async () => {
     const { server } = dashboardLikeServer(true, 50);
     open = server;
@@ -126,7 +164,6 @@ describe("lingerAfterEarlyAnswer", () => {
     const first = await postWhole(port, 1024, false, agent);
     const second = await postWhole(port, 1024, true, agent);
     agent.destroy();
-    expect([first.status, first.text, second.status]).toEqual([200, "ok\n", 200]);
-    expect(second.socket).toBe(first.socket);
+    expect([first.status, first.text, second.status, second.reused]).toEqual([200, "ok\n", 200, true]);
   });
 });

@@ -32,10 +32,8 @@ export async function boundedRequest(
   limit: number = MAX_REQUEST_BODY_BYTES,
 ): Promise<BoundedRequest> {
   const declared = Number(req.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) {
-    await req.body?.cancel().catch(() => undefined);
-    return { refused: tooLarge(limit, declared) };
-  }
+  // Neither branch cancels the body: see below.
+  if (Number.isFinite(declared) && declared > limit) return { refused: tooLarge(limit, declared) };
   if (!req.body) return { request: req };
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];

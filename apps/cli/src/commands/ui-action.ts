@@ -10,7 +10,7 @@ import { checkDatasetFiles } from "@tailsweep/data";
 import { initBackend } from "@tailsweep/model";
 import { InputError } from "@tailsweep/schemas";
 import { OnDemandTrialThreads, trainingRunner, Worker } from "@tailsweep/worker";
-import { lingerAfterEarlyAnswer } from "../lingering-close";
+import { arrivedAfterClose, lingerAfterEarlyAnswer } from "../lingering-close";
 import type { BackendChoice } from "../options";
 import { openRuntime } from "../runtime";
 import { ServingGate } from "../serving-gate";
@@ -165,6 +165,10 @@ export async function uiCommand(o: UiOptions): Promise<void> {
     await app.prepare();
     const handle = app.getRequestHandler();
     const http = createServer((req, res) => {
+      if (arrivedAfterClose(req)) {
+        req.socket.destroy();
+        return;
+      }
       lingerAfterEarlyAnswer(req, res);
       // Without sign-in, only this machine's own names may reach the dashboard: a web page whose name an attacker
       // points at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with it.
