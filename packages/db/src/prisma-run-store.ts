@@ -184,11 +184,6 @@ async function updated<T>(update: PromiseLike<T>): Promise<T | undefined> {
   }
 }
 
-/**
- * The run store on PostgreSQL or PGlite through Prisma. Every state change is a compare-and-set (`updateMany`
- * guarded by the expected state and attempt), so concurrent workers and repeated messages cannot move a trial
- * twice; repeatable writes (create, epochs, results) are idempotent by their natural keys.
- */
 /** {@link PrismaRunStore.listTrials} on `db`: the store's client, or a transaction (sweep-read-cache.ts). */
 export async function readTrials(db: Prisma.TransactionClient, sweepId: string): Promise<TrialRecord[]> {
   return (await db.trial.findMany({ where: { sweepId }, orderBy: { index: "asc" } })).map(toTrialRecord);
@@ -243,6 +238,11 @@ export async function readEpochCurves(
   }));
 }
 
+/**
+ * The run store on PostgreSQL or PGlite through Prisma. Every state change is a compare-and-set (`updateMany`
+ * guarded by the expected state and attempt), so concurrent workers and repeated messages cannot move a trial
+ * twice; repeatable writes (create, epochs, results) are idempotent by their natural keys.
+ */
 export class PrismaRunStore implements RunStore {
   constructor(private readonly db: PrismaClient) {}
 
@@ -253,7 +253,11 @@ export class PrismaRunStore implements RunStore {
    * while their rows are unchanged, by any process (`withSweepReadCache`). One per store, so every request shares it.
    */
   pageReads(): RunStore {
-    this.pages ??= withSweepReadCache(this, this.db);
+    this.pages ??= withSweepReadCache(this, this.db, {
+      trials: readTrials,
+      results: readResults,
+      curves: readEpochCurves,
+    });
     return this.pages;
   }
 

@@ -5,7 +5,7 @@ import { scriptedResult } from "@tailsweep/sweep/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { PrismaClient } from "./generated/prisma/client";
 import { type OpenedRunStore, openRunStore } from "./open-run-store";
-import { PrismaRunStore } from "./prisma-run-store";
+import { PrismaRunStore, readEpochCurves, readResults, readTrials } from "./prisma-run-store";
 import { withSweepReadCache } from "./sweep-read-cache";
 import { openFreshStore } from "./test-databases";
 
@@ -48,9 +48,12 @@ describe("the dashboard's store (pageReads): a sweep's reads kept while their ro
     expect(await pages.listTrials("sw")).toBe(trials);
     const curves = await pages.epochCurves("sw", metric);
     expect(await pages.epochCurves("sw", metric)).toBe(curves);
-    // what requests share cannot be changed by one of them
+    // what requests share cannot be changed by one of them, nor the view's methods replaced
     expect(() => {
       trials[0]!.notes = "changed by a page";
+    }).toThrow(TypeError);
+    expect(() => {
+      pages.listTrials = async () => [];
     }).toThrow(TypeError);
 
     const [a, b] = await other.listTrials("sw");
@@ -69,8 +72,11 @@ describe("the dashboard's store (pageReads): a sweep's reads kept while their ro
     await agrees();
     expect((await pages.listTrials("sw")).find((t) => t.id === b!.id)?.notes).toBe("a note");
     await other.claimTrial(b!.id, "w", at);
+    const resultsBefore = await pages.listResults("sw");
     await other.heartbeat(b!.id, 1, new Date(at.getTime() + 10_000));
     await agrees();
+    // a heartbeat moves a trial row, not a result: the results stay kept
+    expect(await pages.listResults("sw")).toBe(resultsBefore);
     // a worker lost: its trial handed back to the queue
     await other.requeueStale(new Date(at.getTime() + 3_600_000), 60_000, "sw");
     await agrees();
@@ -99,7 +105,12 @@ describe("the dashboard's store (pageReads): a sweep's reads kept while their ro
     const store = new PrismaRunStore(db);
     await store.createSweep({ id: "big", spec, trials: expandSweep(spec), now: at });
     // bounds of 3 rows: the sweep's 4 trials do not fit, 3 trials' results would
-    const small = withSweepReadCache(store, db, { trials: 3, results: 3, curvePoints: 3 });
+    const small = withSweepReadCache(
+      store,
+      db,
+      { trials: readTrials, results: readResults, curves: readEpochCurves },
+      { trials: 3, results: 3, curvePoints: 3 },
+    );
     const first = await small.listTrials("big");
     expect(first).toHaveLength(4);
     const again = await small.listTrials("big");
