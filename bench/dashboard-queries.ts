@@ -141,8 +141,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       console.error(`seeded 2,000 trials × 50 epochs in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     const api = createCaller({ store: opened.store, caller: LOCAL_CALLER });
     const id = "sweep-a";
-    const others: Record<string, () => Promise<unknown>> = {
-      "sweeps.get": () => api.sweeps.get({ id }),
+    /** The calls of the sweep page's sections besides the comparison table, as they ask. */
+    const sectionCalls = (api: ReturnType<typeof createCaller>): Record<string, () => Promise<unknown>> => ({
       "sweeps.trials": () => api.sweeps.trials({ id }),
       "sweeps.curves": () => api.sweeps.curves({ id, metric: "test.balancedAccuracy" }),
       "sweeps.heatmap": () => api.sweeps.heatmap({ id, x: "model.nu", y: "model.gamma" }),
@@ -150,6 +150,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       "sweeps.importance": () => api.sweeps.importance({ id }),
       "sweeps.sequential": () => api.sweeps.sequential({ id }),
       "pareto.front": () => api.pareto.front({ id, objectives: FRONT }),
+    });
+    const others: Record<string, () => Promise<unknown>> = {
+      "sweeps.get": () => api.sweeps.get({ id }),
+      ...sectionCalls(api),
       workers: () => api.workers(),
       "sweeps.compare (100 configs × 10 seeds)": () => api.sweeps.compare({ id }),
       "sweeps.list (2 sweeps)": () => api.sweeps.list({}),
@@ -160,9 +164,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       results[label] = { p50: q(xs, 0.5), p95: q(xs, 0.95) };
     }
     // What the sweep page asks for when it opens, as it asks: one caller per render over a store that reads each
-    // thing once (apps/web/src/server/store.ts) on top of the dashboard's store, which keeps a sweep's trials, results
-    // and curves while their rows are unchanged (pageReads), its header first, then its sections' calls at once. The comparison
-    // table has a target of its own (500 ms): the page is timed without it, and with it for the whole.
+    // thing once (apps/web/src/server/store.ts) on top of the dashboard's store, which keeps a sweep's trials,
+    // results and curves while their rows are unchanged (pageReads), its header first, then its sections' calls at
+    // once. The comparison table has a target of its own (500 ms): the page is timed without it, and with it for the
+    // whole.
     const pages = opened.store.pageReads();
     const render =
       (withTable: boolean, store: RunStore = pages) =>
@@ -171,13 +176,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
         await api.sweeps.get({ id });
         await Promise.all([
           withTable ? api.sweeps.compare({ id }) : undefined,
-          api.sweeps.trials({ id }),
-          api.sweeps.curves({ id, metric: "test.balancedAccuracy" }),
-          api.sweeps.heatmap({ id, x: "model.nu", y: "model.gamma" }),
-          api.sweeps.perClass({ id }),
-          api.sweeps.importance({ id }),
-          api.sweeps.sequential({ id }),
-          api.pareto.front({ id, objectives: FRONT }),
+          ...Object.values(sectionCalls(api)).map((call) => call()),
         ]);
       };
     const page = await time(render(false));
