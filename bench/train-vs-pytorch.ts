@@ -50,7 +50,11 @@ const { values } = parseArgs({
   },
 });
 const here = dirname(fileURLToPath(import.meta.url));
-const [warmup, steps] = values.quick ? [3, 10] : [10, 40];
+// 100 warm-up steps: tailsweep's step runs through JavaScript that V8 keeps compiling for its first ≈ 40–80 steps
+// (measured: the reference step at 2 threads takes 25–26 ms at steps 10–40 and 18 ms from step 40 on, and the
+// compiler's threads take the core OpenBLAS's second thread needs). A trial runs hundreds to thousands of steps, so
+// the settled step is the one compared; the first steps' cost (steps 2–21) is printed beside it for both sides.
+const [warmup, steps] = values.quick ? [3, 10] : [100, 40];
 
 const Options = z.object({
   threads: z.array(z.number().int().min(1).max(64)).min(1),
@@ -85,6 +89,7 @@ const SideResult = z.object({
   backend: z.string(),
   settings: z.record(z.string(), z.unknown()),
   msPerStep: z.number(),
+  earlyMsPerStep: z.number().nullable(),
   loss: z.tuple([z.number(), z.number()]),
   peakRssMb: z.number(),
 });
@@ -227,7 +232,7 @@ const log = (line: string) => {
   if (!values.json) console.log(line);
 };
 log(
-  `tailsweep vs PyTorch, one training step: ${options.runs} interleaved runs per side, each the median of ${steps} steps after ${warmup} warm-up; ${cpus().length} CPUs, 1-min load ${loadBefore.toFixed(2)}`,
+  `tailsweep vs PyTorch, one training step: ${options.runs} interleaved runs per side, each the median of ${steps} steps after ${warmup} warm-up (and of warm-up steps 2–21, "first steps"); ${cpus().length} CPUs, 1-min load ${loadBefore.toFixed(2)}`,
 );
 if (peerProblems.length > 0)
   log(`peer not configured (${peerProblems.join("; ")}): ${setupHint}; no ratio is given`);
@@ -258,6 +263,12 @@ for (const name of options.cases) {
     const foreign = foreignCpuShare(started);
     const oursMs = summarise(ours.map((r) => r.msPerStep));
     const peerMs = peer.length > 0 ? summarise(peer.map((r) => r.msPerStep)) : undefined;
+    const earlyOf = (side: SideResult[]) => {
+      const values = side.flatMap((r) => (r.earlyMsPerStep === null ? [] : [r.earlyMsPerStep]));
+      return values.length > 0 ? summarise(values) : null;
+    };
+    const oursEarly = earlyOf(ours);
+    const peerEarly = earlyOf(peer);
     const withheld = [
       ...peerProblems,
       ...(a && !a.agrees ? ["the two sides compute different losses"] : []),
@@ -287,6 +298,7 @@ for (const name of options.cases) {
       gflopPerStep: gflop[name],
       tailsweep: {
         msPerStep: oursMs,
+        earlyMsPerStep: oursEarly,
         gflops: gflop[name]! / (oursMs.median / 1000),
         peakRssMb: oursRss,
         backend: ours[0]!.backend,
@@ -299,6 +311,7 @@ for (const name of options.cases) {
       pytorch: peerMs
         ? {
             msPerStep: peerMs,
+            earlyMsPerStep: peerEarly,
             gflops: gflop[name]! / (peerMs.median / 1000),
             peakRssMb: peerRss ?? 0,
             backend: peer[0]!.backend,
@@ -308,7 +321,12 @@ for (const name of options.cases) {
         : null,
       ratio:
         peerMs && peerRss && withheld.length === 0
-          ? { time: oursMs.median / peerMs.median, perRound: summarise(ratios), peakRss: oursRss / peerRss }
+          ? {
+              time: oursMs.median / peerMs.median,
+              perRound: summarise(ratios),
+              peakRss: oursRss / peerRss,
+              earlyTime: oursEarly && peerEarly ? oursEarly.median / peerEarly.median : null,
+            }
           : null,
       withheld,
       foreignCpuShare: foreign,
@@ -323,12 +341,16 @@ for (const name of options.cases) {
       log(
         `  PyTorch   ${fmt(peerMs)}  ${row.pytorch.gflops.toFixed(1)} GFLOP/s  peak RSS ${row.pytorch.peakRssMb.toFixed(0)} MB  ${row.pytorch.backend}`,
       );
+    if (oursEarly)
+      log(
+        `  first steps (2–21): tailsweep ${fmt(oursEarly)}${peerEarly ? `, PyTorch ${fmt(peerEarly)}` : ""}`,
+      );
     log(`  other processes: ${(100 * foreign).toFixed(1)} % of the machine's CPU time while this case ran`);
     log(`  settings tailsweep: ${JSON.stringify(row.tailsweep.settings)}`);
     if (row.pytorch) log(`  settings PyTorch:   ${JSON.stringify(row.pytorch.settings)}`);
     if (row.ratio)
       log(
-        `  ratio tailsweep/PyTorch: time ${row.ratio.time.toFixed(2)} (per round ${row.ratio.perRound.min.toFixed(2)}–${row.ratio.perRound.max.toFixed(2)}), peak RSS ${row.ratio.peakRss.toFixed(2)}`,
+        `  ratio tailsweep/PyTorch: time ${row.ratio.time.toFixed(2)} (per round ${row.ratio.perRound.min.toFixed(2)}–${row.ratio.perRound.max.toFixed(2)}), peak RSS ${row.ratio.peakRss.toFixed(2)}${row.ratio.earlyTime === null ? "" : `; first steps ${row.ratio.earlyTime.toFixed(2)}`}`,
       );
     else if (peerMs) log(`  ratio withheld: ${withheld.join("; ")}`);
   }

@@ -265,9 +265,14 @@ if check_dir is not None:
     print(json.dumps({"side": "pytorch", "loss": [step(), step()]}))
     sys.exit(0)
 
+EARLY_STEPS = 20  # steps 2 to 21 of the warm-up, as in tfjs-step.ts
 first = step()
+early = []
 for _ in range(warmup - 1):
+    t0 = time.perf_counter()
     step()
+    if len(early) < EARLY_STEPS:
+        early.append((time.perf_counter() - t0) * 1e3)
 times, last = [], first
 faults_before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 for _ in range(steps):
@@ -289,6 +294,7 @@ print(
                 "minorFaultsPerStep": faults / max(steps, 1),
             },
             "msPerStep": statistics.median(times),
+            "earlyMsPerStep": statistics.median(early) if early else None,
             "loss": [first, last],
             "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
