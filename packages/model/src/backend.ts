@@ -26,6 +26,7 @@ import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { useNativeAdam } from "./adam";
+import { installFusedDense } from "./fused-dense";
 import { installFusedProductOfExperts } from "./fused-poe";
 import { installFusedReconstruction, useFusedStep } from "./fused-reconstruction";
 import { installFusedRegularizer } from "./fused-regularizer";
@@ -466,6 +467,7 @@ async function useNative(
   useNativeAdam(native.ok ? native.kernels : undefined);
   installFusedReconstruction();
   installFusedRegularizer();
+  installFusedDense();
   installFusedProductOfExperts();
   useFusedStep(native.ok ? native.kernels : undefined);
   return native;

@@ -1,5 +1,6 @@
 import type { RandomStream } from "@tailsweep/random";
 import * as tf from "@tensorflow/tfjs-core";
+import { biasRelu } from "./fused-dense";
 
 /** Hidden-layer nonlinearity of every MLP in the model. */
 export type Activation = "relu" | "elu" | "leakyrelu";
@@ -68,11 +69,13 @@ export function applyMlpToTiledWithLabels(
   const [first, ...rest] = mlp.layers;
   if (!first) throw new Error("applyMlpToTiledWithLabels: the MLP has no layers");
   const [wx, wy] = tf.split(first.W, [x.shape[1], y.shape[1]], 0) as [tf.Tensor2D, tf.Tensor2D];
-  let h = tf.add(tf.add(tile(tf.matMul(x, wx)), tf.matMul(y, wy)), first.b) as tf.Tensor2D;
-  for (const layer of rest) {
-    h = tf.add(tf.matMul(activate(h, mlp.activation), layer.W as tf.Tensor2D), layer.b) as tf.Tensor2D;
-  }
-  return h;
+  const firstProduct = tf.add(tile(tf.matMul(x, wx)), tf.matMul(y, wy)) as tf.Tensor2D;
+  if (rest.length === 0) return tf.add(firstProduct, first.b) as tf.Tensor2D;
+  const output = rest.pop()!;
+  let h = hidden(firstProduct, first.b as tf.Tensor1D, mlp.activation);
+  for (const layer of rest)
+    h = hidden(tf.matMul(h, layer.W as tf.Tensor2D), layer.b as tf.Tensor1D, mlp.activation);
+  return tf.add(tf.matMul(h, output.W as tf.Tensor2D), output.b) as tf.Tensor2D;
 }
 
 /**
@@ -84,14 +87,16 @@ export function applyMlpUntilBias(mlp: Mlp, x: tf.Tensor2D): { product: tf.Tenso
   const last = mlp.layers.length - 1;
   mlp.layers.forEach((layer, i) => {
     if (i === last) return;
-    h = activate(tf.add(tf.matMul(h, layer.W as tf.Tensor2D), layer.b) as tf.Tensor2D, mlp.activation);
+    h = hidden(tf.matMul(h, layer.W as tf.Tensor2D), layer.b as tf.Tensor1D, mlp.activation);
   });
   const output = mlp.layers[last]!;
   return { product: tf.matMul(h, output.W as tf.Tensor2D), bias: output.b as tf.Tensor1D };
 }
 
-function activate(h: tf.Tensor2D, activation: Activation): tf.Tensor2D {
-  if (activation === "relu") return tf.relu(h);
+/** A hidden layer's output from its matrix product: act(product + bias), the ReLU's fused where the step is. */
+function hidden(product: tf.Tensor2D, bias: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+  if (activation === "relu") return biasRelu(product, bias);
+  const h = tf.add(product, bias) as tf.Tensor2D;
   return (activation === "elu" ? tf.elu(h) : tf.leakyRelu(h, 0.2)) as tf.Tensor2D;
 }
 

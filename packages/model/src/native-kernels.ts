@@ -51,6 +51,42 @@ void ts_adam_update(int n, const float *restrict x, const float *restrict m, con
   }
 }
 
+/* A hidden layer's bias and ReLU (fused-dense.ts): out = relu(p + b) per row of p (rows × cols), in tfjs's order
+   (one float32 add, then the ReLU). The ReLU is the wasm backend's (XNNPACK's): 0 wherever the sign bit is set, so
+   -0 and a NaN with its sign bit set give +0, and any other NaN passes on. */
+void ts_bias_relu(int rows, int cols, const float *restrict p, const float *restrict b, float *restrict out) {
+#pragma omp parallel for schedule(static) if ((long)rows * cols >= 65536)
+  for (int r = 0; r < rows; r++) {
+    const float *pr = p + (long)r * cols;
+    float *o = out + (long)r * cols;
+    for (int j = 0; j < cols; j++) {
+      float a = pr[j] + b[j];
+      unsigned int bits;
+      memcpy(&bits, &a, sizeof bits);
+      o[j] = bits >> 31 ? 0.0f : a;
+    }
+  }
+}
+
+/* Its gradient in p: dp = dy · step(p + b), tfjs's Relu gradient (dy · Step(x), Step(x) = x > 0 ? 1 : 0 and NaN for
+   a NaN x, whatever its sign), with x = p + b made again rather than kept from the forward pass. dy · 0 keeps dy's
+   sign on zero, as tfjs's Multiply does. */
+void ts_bias_relu_grad(int rows, int cols, const float *restrict p, const float *restrict b, const float *restrict dy,
+                       float *restrict dp) {
+#pragma omp parallel for schedule(static) if ((long)rows * cols >= 65536)
+  for (int r = 0; r < rows; r++) {
+    const float *pr = p + (long)r * cols;
+    const float *dyr = dy + (long)r * cols;
+    float *o = dp + (long)r * cols;
+    for (int j = 0; j < cols; j++) {
+      float a = pr[j] + b[j];
+      float s = a > 0.0f ? 1.0f : 0.0f;
+      s = a != a ? a : s;
+      o[j] = dyr[j] * s;
+    }
+  }
+}
+
 /* exp(x) in float32 arithmetic that gcc vectorises, Cephes' expf: x = n·ln 2 + r with |r| ≤ ln 2 / 2 (n by the
    1.5·2^23 rounding trick, ln 2 in two parts), a degree-7 polynomial in r, 2^n from the exponent bits; ≈ 1 ulp on the
    clamped range. libm's expf vectorises only under -ffast-math, and a scalar expf per element of a [640 × 784]
@@ -387,6 +423,17 @@ export interface NativeKernels {
     dMus: Float32Array,
     dLs: Float32Array,
   ): void;
+  /** relu(p + b) per row of p (`rows × cols`) into `out`: a hidden layer's bias and ReLU in one pass. */
+  biasRelu(rows: number, cols: number, p: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** The gradient of {@link NativeKernels.biasRelu} in p: dy · step(p + b) into `dp`. */
+  biasReluGrad(
+    rows: number,
+    cols: number,
+    p: Float32Array,
+    b: Float32Array,
+    dy: Float32Array,
+    dp: Float32Array,
+  ): void;
   /** The gradient of {@link NativeKernels.reconstruction} in p for the row gradients `dy`, into `dp`. */
   reconstructionGrad(
     rows: number,
@@ -536,9 +583,17 @@ async function bind(library: string, compiler: string): Promise<NativeKernels> {
     "void ts_product_of_experts_grad(int n, int k, const float *mus, const float *ls, int prior, float prior_l, " +
       "const float *dmu, const float *dl, float *dmus, float *dls)",
   );
+  const biasRelu: NativeKernels["biasRelu"] = lib.func(
+    "void ts_bias_relu(int rows, int cols, const float *p, const float *b, float *out)",
+  );
+  const biasReluGrad: NativeKernels["biasReluGrad"] = lib.func(
+    "void ts_bias_relu_grad(int rows, int cols, const float *p, const float *b, const float *dy, float *dp)",
+  );
   return {
     library,
     compiler,
+    biasRelu,
+    biasReluGrad,
     reconstruction,
     reconstructionGrad,
     latentRegularizer,
