@@ -26,6 +26,7 @@ import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { useNativeAdam } from "./adam";
+import { installFusedClip } from "./fused-clip";
 import { installFusedDense } from "./fused-dense";
 import { installFusedProductOfExperts } from "./fused-poe";
 import { installFusedReconstruction, useFusedStep } from "./fused-reconstruction";
@@ -468,6 +469,7 @@ async function useNative(
   installFusedReconstruction();
   installFusedRegularizer();
   installFusedDense();
+  installFusedClip();
   installFusedProductOfExperts();
   useFusedStep(native.ok ? native.kernels : undefined);
   return native;
@@ -477,8 +479,9 @@ async function useNative(
  * The fused step (fused-reconstruction.ts, fused-regularizer.ts, fused-poe.ts, and the tiled encoders' first layer per
  * batch that comes with it: layers.ts, applyMlpToTiledWithLabels) rounds differently from tfjs's ops, so whether it
  * runs belongs in `detail`, which a checkpoint's fingerprint holds: a run is resumed only where it would compute the
- * same bits. Training checks the two agree (FUSED_STEP). The hidden layers' fused bias + ReLU (fused-dense.ts) are not
- * named: they give tfjs's own bits, so they change nothing a checkpoint's fingerprint must tell apart.
+ * same bits. Training checks the two agree (FUSED_STEP). The hidden layers' fused bias + ReLU (fused-dense.ts) and
+ * the clip's gradient (fused-clip.ts) are not named: they give tfjs's own bits, so they change nothing a checkpoint's
+ * fingerprint must tell apart.
  */
 function fusedDetail(native: NativeKernelsResult | undefined): string {
   return native?.ok
@@ -487,10 +490,12 @@ function fusedDetail(native: NativeKernelsResult | undefined): string {
 }
 
 function nativeDetail(native: NativeKernelsResult): string {
-  // The hidden layers' bias + ReLU (fused-dense.ts) are named here, not in `detail`: they compute tfjs's own bits.
-  if (!native.ok) return `Adam in JavaScript, hidden layers' bias + ReLU in tfjs's ops (${native.reason})`;
+  // The hidden layers' bias + ReLU (fused-dense.ts) and the clip's gradient (fused-clip.ts) are named here, not in
+  // `detail`: they compute tfjs's own bits.
+  if (!native.ok)
+    return `Adam in JavaScript, hidden layers' bias + ReLU and the clip's gradient in tfjs's ops (${native.reason})`;
   const threads = native.kernels.getThreads();
-  return `Adam and the hidden layers' bias + ReLU → native C (${native.kernels.compiler}, ${threads} OpenMP thread${threads === 1 ? "" : "s"})`;
+  return `Adam, the hidden layers' bias + ReLU and the clip's gradient → native C (${native.kernels.compiler}, ${threads} OpenMP thread${threads === 1 ? "" : "s"})`;
 }
 
 function blasDetail(blas: OpenBlas, wasm: string): string {

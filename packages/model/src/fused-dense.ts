@@ -98,13 +98,11 @@ export function installFusedDense(): void {
     inputsToSave: ["product", "bias"],
     gradFunc: (dy, saved) => {
       const [product, bias] = saved as [tf.Tensor2D, tf.Tensor1D];
-      const dx = tf
-        .engine()
-        .runKernel(BIAS_RELU_GRAD_KERNEL, {
-          dy,
-          product,
-          bias,
-        } as unknown as tf.NamedTensorMap) as tf.Tensor2D;
+      const dx = tf.engine().runKernel(BIAS_RELU_GRAD_KERNEL, {
+        dy,
+        product,
+        bias,
+      } as unknown as tf.NamedTensorMap) as tf.Tensor2D;
       // The bias's gradient as tfjs's Add computes it for a broadcast bias: the sum over the rows.
       return { product: () => dx, bias: () => tf.sum(dx, 0) };
     },

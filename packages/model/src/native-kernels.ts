@@ -87,6 +87,13 @@ void ts_bias_relu_grad(int rows, int cols, const float *restrict p, const float 
   }
 }
 
+/* ClipByValue's gradient (fused-clip.ts): dx = lo <= x <= hi ? dy : 0, tfjs's where(x >= lo && x <= hi, dy,
+   zerosLike(dy)) in one pass (a NaN x is outside, as there). */
+void ts_clip_grad(int n, const float *restrict x, const float *restrict dy, float lo, float hi, float *restrict dx) {
+#pragma omp parallel for simd schedule(static) if (n >= 65536)
+  for (int i = 0; i < n; i++) dx[i] = (x[i] >= lo) & (x[i] <= hi) ? dy[i] : 0.0f;
+}
+
 /* exp(x) in float32 arithmetic that gcc vectorises, Cephes' expf: x = n·ln 2 + r with |r| ≤ ln 2 / 2 (n by the
    1.5·2^23 rounding trick, ln 2 in two parts), a degree-7 polynomial in r, 2^n from the exponent bits; ≈ 1 ulp on the
    clamped range. libm's expf vectorises only under -ffast-math, and a scalar expf per element of a [640 × 784]
@@ -434,6 +441,8 @@ export interface NativeKernels {
     dy: Float32Array,
     dp: Float32Array,
   ): void;
+  /** ClipByValue's gradient: dy where lo ≤ x ≤ hi, else 0, into `dx` (n values). */
+  clipGrad(n: number, x: Float32Array, dy: Float32Array, lo: number, hi: number, dx: Float32Array): void;
   /** The gradient of {@link NativeKernels.reconstruction} in p for the row gradients `dy`, into `dp`. */
   reconstructionGrad(
     rows: number,
@@ -589,9 +598,13 @@ async function bind(library: string, compiler: string): Promise<NativeKernels> {
   const biasReluGrad: NativeKernels["biasReluGrad"] = lib.func(
     "void ts_bias_relu_grad(int rows, int cols, const float *p, const float *b, const float *dy, float *dp)",
   );
+  const clipGrad: NativeKernels["clipGrad"] = lib.func(
+    "void ts_clip_grad(int n, const float *x, const float *dy, float lo, float hi, float *dx)",
+  );
   return {
     library,
     compiler,
+    clipGrad,
     biasRelu,
     biasReluGrad,
     reconstruction,
