@@ -31,6 +31,7 @@ import { installFusedDense } from "./fused-dense";
 import { installFusedProductOfExperts } from "./fused-poe";
 import { installFusedReconstruction, useFusedStep } from "./fused-reconstruction";
 import { installFusedRegularizer } from "./fused-regularizer";
+import { installFusedStudentTDraw } from "./fused-student-t";
 import { loadNativeKernels, type NativeKernelsResult } from "./native-kernels";
 import { shareSavedTensors } from "./shared-saved-tensors";
 import { installWasmBinaryOps } from "./wasm-binary-ops";
@@ -470,13 +471,14 @@ async function useNative(
   installFusedRegularizer();
   installFusedDense();
   installFusedClip();
+  installFusedStudentTDraw();
   installFusedProductOfExperts();
   useFusedStep(native.ok ? native.kernels : undefined);
   return native;
 }
 
 /**
- * The fused step (fused-reconstruction.ts, fused-regularizer.ts, fused-poe.ts, and the tiled encoders' first layer per
+ * The fused step (fused-reconstruction.ts, fused-regularizer.ts, fused-poe.ts, fused-student-t.ts, and the tiled encoders' first layer per
  * batch that comes with it: layers.ts, applyMlpToTiledWithLabels) rounds differently from tfjs's ops, so whether it
  * runs belongs in `detail`, which a checkpoint's fingerprint holds: a run is resumed only where it would compute the
  * same bits. Training checks the two agree (FUSED_STEP). The hidden layers' fused bias + ReLU (fused-dense.ts) and
@@ -485,7 +487,7 @@ async function useNative(
  */
 function fusedDetail(native: NativeKernelsResult | undefined): string {
   return native?.ok
-    ? "; decoder output layers + reconstruction error, latent regularisers and product of experts fused (native C), tiled encoders' first layer per batch"
+    ? "; decoder output layers + reconstruction error, latent regularisers, product of experts and Student-t draw fused (native C), tiled encoders' first layer per batch"
     : "";
 }
 

@@ -22,11 +22,26 @@ export function sampleStudentTPosterior(
   seeds: { normal: number; chi2: number },
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const [rows, m] = mu.shape;
-    const eps = tf.randomNormal([rows, m], 0, 1, "float32", seeds.normal);
-    const v = sampleChiSquare(rows, nu + n, seeds.chi2);
-    const shrink = tf.sqrt(tf.div(nu, v));
+    const { eps, shrink } = studentTNoise(mu.shape[0], mu.shape[1], nu, n, seeds);
     return tf.add(mu, tf.mul(tf.mul(tf.exp(tf.mul(logScale, 0.5)), eps), shrink)) as tf.Tensor2D;
+  });
+}
+
+/**
+ * The noise of {@link sampleStudentTPosterior}'s draw: ε ~ N(0, I) ([rows, m]) and the per-row shrink √(ν / v),
+ * v ~ χ²(ν+n) ([rows, 1]), from the seeds in that order (the fused draw, fused-student-t.ts, takes the same noise).
+ */
+export function studentTNoise(
+  rows: number,
+  m: number,
+  nu: number,
+  n: number,
+  seeds: { normal: number; chi2: number },
+): { eps: tf.Tensor2D; shrink: tf.Tensor2D } {
+  return tf.tidy(() => {
+    const eps = tf.randomNormal([rows, m], 0, 1, "float32", seeds.normal) as tf.Tensor2D;
+    const v = sampleChiSquare(rows, nu + n, seeds.chi2);
+    return { eps, shrink: tf.sqrt(tf.div(nu, v)) as tf.Tensor2D };
   });
 }
 

@@ -59,7 +59,7 @@ function valueAndGrads(
 describe("the fused decoder output and reconstruction error", () => {
   it("runs as one kernel each way on wasm, and matches tfjs's ops in value and gradients", () => {
     expect(currentBackend()?.detail).toMatch(
-      /reconstruction error, latent regularisers and product of experts fused/,
+      /reconstruction error, latent regularisers, product of experts and Student-t draw fused/,
     );
     // 2 × 12 rows and 37 columns: tiling, and columns that are not a multiple of the kernel's 16 lanes.
     for (const [output, tiles] of [

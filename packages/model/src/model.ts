@@ -3,10 +3,11 @@ import "./register-gradients";
 import type { RandomStream } from "@tailsweep/random";
 import type { ModelConfig } from "@tailsweep/schemas";
 import { DistributionAlignment, labeledPrior } from "./alignment";
-import { sampleGaussianPosterior, sampleStudentTPosterior } from "./distributions";
+import { sampleGaussianPosterior } from "./distributions";
 import { productOfExpertsStep } from "./fused-poe";
 import { decodedReconstructionError, fusedStepActive } from "./fused-reconstruction";
 import { gammaRegularizerStep, gaussianRegularizerStep } from "./fused-regularizer";
+import { sampleStudentTPosteriorStep } from "./fused-student-t";
 import { type GammaConstants, gammaConstants } from "./gamma-constants";
 import {
   applyMlp,
@@ -386,7 +387,7 @@ export class MultimodalVae {
     if (this.config.likelihood === "gaussian")
       return sampleGaussianPosterior(post.mu, post.logScale, rng.librarySeed());
     const c = this.constants(nS);
-    return sampleStudentTPosterior(post.mu, post.logScale, this.config.nu, c.n, {
+    return sampleStudentTPosteriorStep(post.mu, post.logScale, this.config.nu, c.n, {
       normal: rng.librarySeed(),
       chi2: rng.librarySeed(),
     });

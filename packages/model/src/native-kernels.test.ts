@@ -58,7 +58,7 @@ describe("native kernels", () => {
     // Adam's bits are the same either way: not in `detail`, which a checkpoint's fingerprint holds. The fused
     // decoder output rounds differently from tfjs's ops, so it is.
     expect(currentBackend()?.detail).not.toMatch(/Adam/);
-    expect(currentBackend()?.detail).toMatch(/product of experts fused \(native C\)/);
+    expect(currentBackend()?.detail).toMatch(/product of experts and Student-t draw fused \(native C\)/);
     const native = await loadNativeKernels();
     if (!native.ok) throw new Error(native.reason);
     const before = tf.memory().numTensors;

@@ -121,6 +121,30 @@ static inline float ts_exp(float x) {
   return (p * r * r + r + 1.0f) * scale;
 }
 
+/* The Student-t posterior's draw (docs/model.md eq. S1, fused-student-t.ts): z = μ + e^{ℓ/2}·ε·s, s = √(ν / v) one per
+   row, in tfjs's order of float32 operations ((e^{ℓ·0.5}·ε)·s, then μ +), e^x by ts_exp. */
+void ts_student_t_draw(int rows, int m, const float *restrict mu, const float *restrict l, const float *restrict eps,
+                       const float *restrict shrink, float *restrict z) {
+#pragma omp parallel for schedule(static) if ((long)rows * m >= 65536)
+  for (int r = 0; r < rows; r++) {
+    float s = shrink[r];
+    long base = (long)r * m;
+    for (int j = 0; j < m; j++) z[base + j] = mu[base + j] + (ts_exp(l[base + j] * 0.5f) * eps[base + j]) * s;
+  }
+}
+
+/* Its gradient in ℓ for dz, in the order tfjs's gradients take: (((dz·s)·ε)·e^{ℓ·0.5})·0.5 (the gradient in μ is dz). */
+void ts_student_t_draw_grad(int rows, int m, const float *restrict l, const float *restrict eps,
+                            const float *restrict shrink, const float *restrict dz, float *restrict dl) {
+#pragma omp parallel for schedule(static) if ((long)rows * m >= 65536)
+  for (int r = 0; r < rows; r++) {
+    float s = shrink[r];
+    long base = (long)r * m;
+    for (int j = 0; j < m; j++)
+      dl[base + j] = (((dz[base + j] * s) * eps[base + j]) * ts_exp(l[base + j] * 0.5f)) * 0.5f;
+  }
+}
+
 static inline float ts_sigmoid(float a) { return 1.0f / (1.0f + ts_exp(-a)); }
 #define TS_IDENTITY(a) (a)
 
@@ -441,6 +465,29 @@ export interface NativeKernels {
     dy: Float32Array,
     dp: Float32Array,
   ): void;
+  /**
+   * The Student-t posterior's draw z = mu + e^{l/2}·eps·shrink (docs/model.md eq. S1) into `z`, `rows × m`, with
+   * `shrink` one value per row.
+   */
+  studentTDraw(
+    rows: number,
+    m: number,
+    mu: Float32Array,
+    l: Float32Array,
+    eps: Float32Array,
+    shrink: Float32Array,
+    z: Float32Array,
+  ): void;
+  /** The gradient of {@link NativeKernels.studentTDraw} in l for `dz`, into `dl` (the gradient in mu is dz). */
+  studentTDrawGrad(
+    rows: number,
+    m: number,
+    l: Float32Array,
+    eps: Float32Array,
+    shrink: Float32Array,
+    dz: Float32Array,
+    dl: Float32Array,
+  ): void;
   /** ClipByValue's gradient: dy where lo ≤ x ≤ hi, else 0, into `dx` (n values). */
   clipGrad(n: number, x: Float32Array, dy: Float32Array, lo: number, hi: number, dx: Float32Array): void;
   /** The gradient of {@link NativeKernels.reconstruction} in p for the row gradients `dy`, into `dp`. */
@@ -601,9 +648,19 @@ async function bind(library: string, compiler: string): Promise<NativeKernels> {
   const clipGrad: NativeKernels["clipGrad"] = lib.func(
     "void ts_clip_grad(int n, const float *x, const float *dy, float lo, float hi, float *dx)",
   );
+  const studentTDraw: NativeKernels["studentTDraw"] = lib.func(
+    "void ts_student_t_draw(int rows, int m, const float *mu, const float *l, const float *eps, const float *shrink, " +
+      "float *z)",
+  );
+  const studentTDrawGrad: NativeKernels["studentTDrawGrad"] = lib.func(
+    "void ts_student_t_draw_grad(int rows, int m, const float *l, const float *eps, const float *shrink, " +
+      "const float *dz, float *dl)",
+  );
   return {
     library,
     compiler,
+    studentTDraw,
+    studentTDrawGrad,
     clipGrad,
     biasRelu,
     biasReluGrad,

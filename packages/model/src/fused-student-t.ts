@@ -1,0 +1,140 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { sampleStudentTPosterior, studentTNoise } from "./distributions";
+import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
+import { type HeapBackend, heapViews } from "./wasm-heap-copy";
+
+/**
+ * The Student-t posterior's reparameterised draw (docs/model.md eq. S1) as one kernel each way in the fused step
+ * (fused-reconstruction.ts). Each trained subset and batch draws once: as tfjs ops a multiply, an exp and two more
+ * multiplies and an add forwards and five kernels backwards, on [rows × m] tensors far too small for their cost to be
+ * anything but the engine's. The noise (ε and the per-row √(ν / v)) is drawn by tfjs as before, from the same seeds.
+ * The exp is the native kernels' (ts_exp), so the bits are not tfjs's: the fused step's `detail` names it.
+ */
+export const STUDENT_T_DRAW_KERNEL = "TailsweepStudentTDraw";
+const STUDENT_T_DRAW_GRAD_KERNEL = "TailsweepStudentTDrawGrad";
+
+/** {@link sampleStudentTPosterior} (eq. S1), as the fused kernel where the fused step runs. */
+export function sampleStudentTPosteriorStep(
+  mu: tf.Tensor2D,
+  logScale: tf.Tensor2D,
+  nu: number,
+  n: number,
+  seeds: { normal: number; chi2: number },
+): tf.Tensor2D {
+  if (!fusedStepActive()) return sampleStudentTPosterior(mu, logScale, nu, n, seeds);
+  return tf.tidy(() => {
+    const { eps, shrink } = studentTNoise(mu.shape[0], mu.shape[1], nu, n, seeds);
+    return tf
+      .engine()
+      .runKernel(STUDENT_T_DRAW_KERNEL, {
+        mu,
+        logScale,
+        eps,
+        shrink,
+      } as unknown as tf.NamedTensorMap) as tf.Tensor2D;
+  });
+}
+
+interface DrawInputs {
+  mu: tf.TensorInfo;
+  logScale: tf.TensorInfo;
+  eps: tf.TensorInfo;
+  shrink: tf.TensorInfo;
+}
+
+/** Rows and m, checked: the C loops trust them. */
+function shapes({ mu, logScale, eps, shrink }: DrawInputs): [number, number] {
+  const [rows, m] = mu.shape as [number, number];
+  const same = (t: tf.TensorInfo) => t.shape.length === 2 && t.shape[0] === rows && t.shape[1] === m;
+  if (
+    !same(mu) ||
+    !same(logScale) ||
+    !same(eps) ||
+    shrink.shape.length !== 2 ||
+    shrink.shape[0] !== rows ||
+    shrink.shape[1] !== 1 ||
+    [mu, logScale, eps, shrink].some((t) => t.dtype !== "float32")
+  ) {
+    throw new Error(
+      `${STUDENT_T_DRAW_KERNEL}: needs float32 mu, logScale and eps of one shape [rows, m] and shrink [rows, 1]; got ` +
+        `[${mu.shape}], [${logScale.shape}], [${eps.shape}], [${shrink.shape}]`,
+    );
+  }
+  return [rows, m];
+}
+
+const forward: tf.KernelFunc = ({ inputs, backend }) => {
+  const named = inputs as unknown as DrawInputs;
+  const [rows, m] = shapes(named);
+  const b = backend as unknown as HeapBackend;
+  const z = b.makeOutput([rows, m], "float32");
+  if (rows * m === 0) return z;
+  const view = heapViews(b);
+  fusedKernels(STUDENT_T_DRAW_KERNEL).studentTDraw(
+    rows,
+    m,
+    view(named.mu, rows * m),
+    view(named.logScale, rows * m),
+    view(named.eps, rows * m),
+    view(named.shrink, rows),
+    view(z, rows * m),
+  );
+  return z;
+};
+
+const gradient: tf.KernelFunc = ({ inputs, backend }) => {
+  const { dz, ...named } = inputs as unknown as DrawInputs & { dz: tf.TensorInfo };
+  const [rows, m] = shapes(named);
+  if (!tf.util.arraysEqual(dz.shape, [rows, m]) || dz.dtype !== "float32")
+    throw new Error(
+      `${STUDENT_T_DRAW_GRAD_KERNEL}: dz must be float32 [${rows},${m}], got ${dz.dtype} [${dz.shape}]`,
+    );
+  const b = backend as unknown as HeapBackend;
+  const dl = b.makeOutput([rows, m], "float32");
+  if (rows * m === 0) return dl;
+  const view = heapViews(b);
+  fusedKernels(STUDENT_T_DRAW_KERNEL).studentTDrawGrad(
+    rows,
+    m,
+    view(named.logScale, rows * m),
+    view(named.eps, rows * m),
+    view(named.shrink, rows),
+    view(dz, rows * m),
+    view(dl, rows * m),
+  );
+  return dl;
+};
+
+/** Registers the two wasm kernels and the gradient (idempotent). */
+export function installFusedStudentTDraw(): void {
+  if (tf.getKernel(STUDENT_T_DRAW_KERNEL, "wasm") !== undefined) return;
+  tf.registerKernel({ kernelName: STUDENT_T_DRAW_KERNEL, backendName: "wasm", kernelFunc: forward });
+  tf.registerKernel({ kernelName: STUDENT_T_DRAW_GRAD_KERNEL, backendName: "wasm", kernelFunc: gradient });
+  tf.registerGradient({
+    kernelName: STUDENT_T_DRAW_KERNEL,
+    inputsToSave: ["mu", "logScale", "eps", "shrink"],
+    gradFunc: (dz, saved) => {
+      const [mu, logScale, eps, shrink] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const noNoiseGradient = () => {
+        // tfjs asks only for the gradients of inputs that lead from a variable, and the noise is always drawn.
+        throw new Error(`${STUDENT_T_DRAW_KERNEL}: the noise ε and √(ν / v) carry no gradient`);
+      };
+      return {
+        // tfjs's Add passes dz on as it is to the location, whose shape is z's
+        mu: () => dz as tf.Tensor2D,
+        logScale: () =>
+          tf
+            .engine()
+            .runKernel(STUDENT_T_DRAW_GRAD_KERNEL, {
+              dz,
+              mu,
+              logScale,
+              eps,
+              shrink,
+            } as unknown as tf.NamedTensorMap),
+        eps: noNoiseGradient,
+        shrink: noNoiseGradient,
+      };
+    },
+  });
+}
