@@ -481,9 +481,9 @@ async function useNative(
  * The fused step (fused-reconstruction.ts, fused-regularizer.ts, fused-poe.ts, fused-student-t.ts, and the tiled encoders' first layer per
  * batch that comes with it: layers.ts, applyMlpToTiledWithLabels) rounds differently from tfjs's ops, so whether it
  * runs belongs in `detail`, which a checkpoint's fingerprint holds: a run is resumed only where it would compute the
- * same bits. Training checks the two agree (FUSED_STEP). The hidden layers' fused bias + ReLU (fused-dense.ts) and
- * the clip's gradient (fused-clip.ts) are not named: they give tfjs's own bits, so they change nothing a checkpoint's
- * fingerprint must tell apart.
+ * same bits. Training checks the two agree (FUSED_STEP). The hidden layers' fused bias + ReLU (fused-dense.ts), the
+ * clip's gradient (fused-clip.ts) and the native same-shape adds (wasm-binary-ops.ts) are not named: they give tfjs's
+ * own bits, so they change nothing a checkpoint's fingerprint must tell apart.
  */
 function fusedDetail(native: NativeKernelsResult | undefined): string {
   return native?.ok
@@ -492,12 +492,12 @@ function fusedDetail(native: NativeKernelsResult | undefined): string {
 }
 
 function nativeDetail(native: NativeKernelsResult): string {
-  // The hidden layers' bias + ReLU (fused-dense.ts) and the clip's gradient (fused-clip.ts) are named here, not in
-  // `detail`: they compute tfjs's own bits.
+  // The kernels that compute tfjs's own bits (fused-dense.ts, fused-clip.ts, the same-shape adds of
+  // wasm-binary-ops.ts) are named here, not in `detail`.
   if (!native.ok)
-    return `Adam in JavaScript, hidden layers' bias + ReLU and the clip's gradient in tfjs's ops (${native.reason})`;
+    return `Adam in JavaScript, hidden layers' bias + ReLU, the clip's gradient and same-shape adds in tfjs's ops (${native.reason})`;
   const threads = native.kernels.getThreads();
-  return `Adam, the hidden layers' bias + ReLU and the clip's gradient → native C (${native.kernels.compiler}, ${threads} OpenMP thread${threads === 1 ? "" : "s"})`;
+  return `Adam, the hidden layers' bias + ReLU, the clip's gradient and same-shape adds → native C (${native.kernels.compiler}, ${threads} OpenMP thread${threads === 1 ? "" : "s"})`;
 }
 
 function blasDetail(blas: OpenBlas, wasm: string): string {

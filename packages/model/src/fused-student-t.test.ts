@@ -67,14 +67,12 @@ describe("the Student-t posterior's draw fused (eq. S1)", () => {
     const mu = tf.zeros([3, 2]);
     const shrink = tf.ones([3, 2]);
     expect(() =>
-      tf
-        .engine()
-        .runKernel(STUDENT_T_DRAW_KERNEL, {
-          mu,
-          logScale: mu,
-          eps: mu,
-          shrink,
-        } as unknown as tf.NamedTensorMap),
+      tf.engine().runKernel(STUDENT_T_DRAW_KERNEL, {
+        mu,
+        logScale: mu,
+        eps: mu,
+        shrink,
+      } as unknown as tf.NamedTensorMap),
     ).toThrow(/shrink \[rows, 1\]; got \[3,2\], \[3,2\], \[3,2\], \[3,2\]/);
     tf.dispose([mu, shrink]);
   });

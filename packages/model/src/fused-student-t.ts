@@ -24,14 +24,12 @@ export function sampleStudentTPosteriorStep(
   if (!fusedStepActive()) return sampleStudentTPosterior(mu, logScale, nu, n, seeds);
   return tf.tidy(() => {
     const { eps, shrink } = studentTNoise(mu.shape[0], mu.shape[1], nu, n, seeds);
-    return tf
-      .engine()
-      .runKernel(STUDENT_T_DRAW_KERNEL, {
-        mu,
-        logScale,
-        eps,
-        shrink,
-      } as unknown as tf.NamedTensorMap) as tf.Tensor2D;
+    return tf.engine().runKernel(STUDENT_T_DRAW_KERNEL, {
+      mu,
+      logScale,
+      eps,
+      shrink,
+    } as unknown as tf.NamedTensorMap) as tf.Tensor2D;
   });
 }
 
@@ -123,15 +121,13 @@ export function installFusedStudentTDraw(): void {
         // tfjs's Add passes dz on as it is to the location, whose shape is z's
         mu: () => dz as tf.Tensor2D,
         logScale: () =>
-          tf
-            .engine()
-            .runKernel(STUDENT_T_DRAW_GRAD_KERNEL, {
-              dz,
-              mu,
-              logScale,
-              eps,
-              shrink,
-            } as unknown as tf.NamedTensorMap),
+          tf.engine().runKernel(STUDENT_T_DRAW_GRAD_KERNEL, {
+            dz,
+            mu,
+            logScale,
+            eps,
+            shrink,
+          } as unknown as tf.NamedTensorMap),
         eps: noNoiseGradient,
         shrink: noNoiseGradient,
       };

@@ -53,7 +53,7 @@ describe("native kernels", () => {
 
   it("run the wasm backend's Adam, bit for bit as tfjs's ops on 1 and 2 threads", async () => {
     expect(currentBackend()?.kernels).toMatch(
-      /Adam, the hidden layers' bias \+ ReLU and the clip's gradient → native C/,
+      /Adam, the hidden layers' bias \+ ReLU, the clip's gradient and same-shape adds → native C/,
     );
     // Adam's bits are the same either way: not in `detail`, which a checkpoint's fingerprint holds. The fused
     // decoder output rounds differently from tfjs's ops, so it is.

@@ -51,6 +51,13 @@ void ts_adam_update(int n, const float *restrict x, const float *restrict m, con
   }
 }
 
+/* out = a + b for two float32 tensors of one shape (wasm-binary-ops.ts: the gradient sums of weights used more than
+   once, on the OpenMP threads where the wasm backend's Add has one). */
+void ts_add(int n, const float *restrict a, const float *restrict b, float *restrict out) {
+#pragma omp parallel for simd schedule(static) if (n >= 65536)
+  for (int i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
 /* A hidden layer's bias and ReLU (fused-dense.ts): out = relu(p + b) per row of p (rows × cols), in tfjs's order
    (one float32 add, then the ReLU). The ReLU is the wasm backend's (XNNPACK's): 0 wherever the sign bit is set, so
    -0 and a NaN with its sign bit set give +0, and any other NaN passes on. */
@@ -454,6 +461,8 @@ export interface NativeKernels {
     dMus: Float32Array,
     dLs: Float32Array,
   ): void;
+  /** a + b into `out`, n values each. */
+  add(n: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** relu(p + b) per row of p (`rows × cols`) into `out`: a hidden layer's bias and ReLU in one pass. */
   biasRelu(rows: number, cols: number, p: Float32Array, b: Float32Array, out: Float32Array): void;
   /** The gradient of {@link NativeKernels.biasRelu} in p: dy · step(p + b) into `dp`. */
@@ -656,9 +665,13 @@ async function bind(library: string, compiler: string): Promise<NativeKernels> {
     "void ts_student_t_draw_grad(int rows, int m, const float *l, const float *eps, const float *shrink, " +
       "const float *dz, float *dl)",
   );
+  const add: NativeKernels["add"] = lib.func(
+    "void ts_add(int n, const float *a, const float *b, float *out)",
+  );
   return {
     library,
     compiler,
+    add,
     studentTDraw,
     studentTDrawGrad,
     clipGrad,

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend";
+import { fusedStepActive, useFusedStep } from "./fused-reconstruction";
+import { wasmWithNativeKernels } from "./test-backend";
 import { WASM_BINARY_KERNELS } from "./wasm-binary-ops";
 import { stockWasmKernel } from "./wasm-matmul-transpose";
 
@@ -91,5 +93,62 @@ describe("wasm binary kernels with shapes on the wasm stack", () => {
       });
     expect(wasm.stackSave()).toBe(before.stack);
     expect(tf.memory().numTensors).toBe(before.tensors);
+  });
+});
+
+describe("a large float32 Add of two tensors of one shape on the native kernels", () => {
+  /** Each float's bits, so that −0 and +0 and every NaN payload count as different values. */
+  const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+  const special = [
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    -0,
+    0,
+    1e-40,
+    -1e-40,
+    3.4e38,
+  ];
+
+  it("runs where the fused step does and gives the wasm kernel's bits, ±0, ±∞, NaN and overflow included", async () => {
+    const { kernels, restore } = await wasmWithNativeKernels();
+    try {
+      expect(fusedStepActive()).toBe(true);
+      const n = 300 * 250; // past the size at which the loop goes parallel
+      const values = (seed: number) =>
+        Float32Array.from({ length: n }, (_, i) =>
+          i < 64 ? special[(i + seed) % 8]! : Math.sin(i * seed) * 1e3,
+        );
+      const a = tf.tensor2d(values(1), [300, 250]);
+      const b = tf.tensor2d(values(3), [300, 250]);
+      const add = () => tf.tidy(() => bits(tf.add(a, b)));
+      const calls: number[] = [];
+      const native = kernels.add;
+      kernels.add = (...args) => {
+        calls.push(args[0]);
+        native(...args);
+      };
+      const fused = add();
+      kernels.setThreads(2);
+      const twoThreads = add();
+      kernels.setThreads(1);
+      kernels.add = native;
+      expect(calls).toEqual([n, n]);
+      useFusedStep(undefined);
+      const stock = add();
+      useFusedStep(kernels);
+      expect(fused).toEqual(stock);
+      expect(twoThreads).toEqual(stock);
+      // a broadcast add and a small one keep the wasm kernel
+      kernels.add = () => {
+        throw new Error("not for these");
+      };
+      tf.dispose(tf.tidy(() => [tf.add(a, tf.ones([1, 250])), tf.add(tf.ones([4, 4]), tf.ones([4, 4]))]));
+      kernels.add = native;
+      tf.dispose([a, b]);
+    } finally {
+      await restore();
+      await initBackend({ prefer: "wasm" });
+    }
   });
 });

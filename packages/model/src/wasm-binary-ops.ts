@@ -1,4 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
+import { type HeapBackend, heapViews } from "./wasm-heap-copy";
 import { replaceWasmKernel, stockWasmKernel } from "./wasm-matmul-transpose";
 
 /** The parts of the wasm backend (and its emscripten module) the kernels use. */
@@ -90,9 +92,40 @@ export function installWasmBinaryOps(): void {
   for (const [name, outDtype] of Object.entries(BINARY_KERNELS)) {
     const stock = stockWasmKernel(name).kernelFunc;
     const fast = stackShapedBinary(name, outDtype);
-    replaceWasmKernel(name, (args) => {
+    const kernel: tf.KernelFunc = (args) => {
       const { a } = args.inputs as unknown as { a: tf.TensorInfo };
       return CPP_DTYPE[a.dtype] === undefined ? stock(args) : fast(args);
-    });
+    };
+    replaceWasmKernel(name, name === "Add" ? nativeSameShapeAdd(kernel) : kernel);
   }
+}
+
+/** Values from which an `Add` of two float32 tensors of one shape goes to the native kernels. */
+const NATIVE_ADD_MIN = 4096;
+
+/**
+ * `Add` of two float32 tensors of one shape on the native kernels where the fused step runs (issue #19): the gradient
+ * sums of weights used more than once ([256 × 784] and the like, ≈ 2.3 ms of a proposed step on the wasm backend's one
+ * thread) then run on the OpenMP threads. One float32 add per value either way, so the same bits
+ * (wasm-binary-ops.test.ts). Anything else, and every add without the native kernels, is `kernel`'s.
+ */
+function nativeSameShapeAdd(kernel: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const n = tf.util.sizeFromShape(a.shape);
+    if (
+      n < NATIVE_ADD_MIN ||
+      a.dtype !== "float32" ||
+      b.dtype !== "float32" ||
+      !tf.util.arraysEqual(a.shape, b.shape) ||
+      !fusedStepActive()
+    )
+      return kernel(args);
+    const backend = args.backend as unknown as HeapBackend;
+    const out = backend.makeOutput(a.shape, "float32");
+    // Views are taken after makeOutput: allocating may grow the wasm memory, which detaches the old views.
+    const view = heapViews(backend);
+    fusedKernels("Add").add(n, view(a, n), view(b, n), view(out, n));
+    return out;
+  };
 }
