@@ -27,9 +27,16 @@ export function sampleStudentTPosterior(
   });
 }
 
+/** Draws a [rows, m] tensor of tfjs's standard normals from a seed (tf.randomNormal's numbers, however made). */
+export type NormalDraws = (shape: [number, number], seed: number) => tf.Tensor2D;
+
+const tfjsNormals: NormalDraws = (shape, seed) =>
+  tf.randomNormal(shape, 0, 1, "float32", seed) as tf.Tensor2D;
+
 /**
- * The noise of {@link sampleStudentTPosterior}'s draw: ε ~ N(0, I) ([rows, m]) and the per-row shrink √(ν / v),
- * v ~ χ²(ν+n) ([rows, 1]), from the seeds in that order (the fused draw, fused-student-t.ts, takes the same noise).
+ * The noise of {@link sampleStudentTPosterior}'s draw: ε ~ N(0, I) ([rows, m], tf.randomNormal's by default; the
+ * fused draw, fused-student-t.ts, makes the same numbers in C) and the per-row shrink √(ν / v), v ~ χ²(ν+n)
+ * ([rows, 1]), from the seeds in that order.
  */
 export function studentTNoise(
   rows: number,
@@ -37,9 +44,10 @@ export function studentTNoise(
   nu: number,
   n: number,
   seeds: { normal: number; chi2: number },
+  normals: NormalDraws = tfjsNormals,
 ): { eps: tf.Tensor2D; shrink: tf.Tensor2D } {
   return tf.tidy(() => {
-    const eps = tf.randomNormal([rows, m], 0, 1, "float32", seeds.normal) as tf.Tensor2D;
+    const eps = normals([rows, m], seeds.normal);
     const v = sampleChiSquare(rows, nu + n, seeds.chi2);
     return { eps, shrink: tf.sqrt(tf.div(nu, v)) as tf.Tensor2D };
   });

@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend";
 import { sampleStudentTPosterior } from "./distributions";
 import { fusedStepActive, useFusedStep } from "./fused-reconstruction";
-import { STUDENT_T_DRAW_KERNEL, sampleStudentTPosteriorStep } from "./fused-student-t";
+import {
+  NORMAL_KERNEL,
+  nativeNormals,
+  STUDENT_T_DRAW_KERNEL,
+  sampleStudentTPosteriorStep,
+} from "./fused-student-t";
 import type { NativeKernels } from "./native-kernels";
 import { kernelsDuring, relativeError, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
 
@@ -41,6 +46,7 @@ describe("the Student-t posterior's draw fused (eq. S1)", () => {
     expect(fusedStepActive()).toBe(true);
     const seen = kernelsDuring(() => drawAndGrads(sampleStudentTPosteriorStep, 70, 16));
     expect(seen.get(STUDENT_T_DRAW_KERNEL)).toBe(2); // the value, and again under the gradient
+    expect(seen.get(NORMAL_KERNEL)).toBe(2);
     expect(seen.has("Exp")).toBe(false);
     const fused = drawAndGrads(sampleStudentTPosteriorStep, 70, 16);
     useFusedStep(undefined);
@@ -49,6 +55,27 @@ describe("the Student-t posterior's draw fused (eq. S1)", () => {
     expect(relativeError(fused.z, ops.z)).toBeLessThan(1e-6);
     expect(fused.dMu).toEqual(ops.dMu); // dz passed on as it is, as tfjs's Add does
     expect(relativeError(fused.dLogScale, ops.dLogScale)).toBeLessThan(1e-6);
+  });
+
+  it("makes tf.randomNormal's numbers in C, value for value, and leaves seeds tfjs reads otherwise to tfjs", () => {
+    const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+    for (const [rows, seed] of [
+      [100_001, 1],
+      [64_000, 17],
+      [3, 2_147_483_646],
+      [20_480, 4_000_000_000],
+    ] as const) {
+      const seen = kernelsDuring(() => tf.dispose(nativeNormals([rows, 1], seed)));
+      expect(seen.get(NORMAL_KERNEL)).toBe(1);
+      const native = tf.tidy(() => bits(nativeNormals([rows, 1], seed)));
+      const tfjs = tf.tidy(() => bits(tf.randomNormal([rows, 1], 0, 1, "float32", seed)));
+      expect(native).toEqual(tfjs);
+    }
+    // 0 means "no seed" to tfjs (Math.random), and a fraction is seeded by its text: both stay tfjs's
+    for (const seed of [0, 2.5]) {
+      const seen = kernelsDuring(() => tf.dispose(nativeNormals([4, 1], seed)));
+      expect(seen.has(NORMAL_KERNEL)).toBe(false);
+    }
   });
 
   it("gives the same bits on 1 and 2 threads, and leaves no tensor behind", () => {

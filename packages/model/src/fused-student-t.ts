@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { sampleStudentTPosterior, studentTNoise } from "./distributions";
+import { type NormalDraws, sampleStudentTPosterior, studentTNoise } from "./distributions";
 import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
 import { type HeapBackend, heapViews } from "./wasm-heap-copy";
 
@@ -7,11 +7,25 @@ import { type HeapBackend, heapViews } from "./wasm-heap-copy";
  * The Student-t posterior's reparameterised draw (docs/model.md eq. S1) as one kernel each way in the fused step
  * (fused-reconstruction.ts). Each trained subset and batch draws once: as tfjs ops a multiply, an exp and two more
  * multiplies and an add forwards and five kernels backwards, on [rows × m] tensors far too small for their cost to be
- * anything but the engine's. The noise (ε and the per-row √(ν / v)) is drawn by tfjs as before, from the same seeds.
- * The exp is the native kernels' (ts_exp), so the bits are not tfjs's: the fused step's `detail` names it.
+ * anything but the engine's. The noise is tfjs's, from the same seeds: √(ν / v) drawn by tfjs, and ε, the same
+ * numbers as tf.randomNormal's, made in C (`NORMAL_KERNEL`): tfjs makes them one at a time in JavaScript, ≈ 26 ns each,
+ * ≈ 1.8 ms of a proposed step. The exp is the native kernels' (ts_exp), so the bits of z are not tfjs's: the fused
+ * step's `detail` names the draw.
  */
 export const STUDENT_T_DRAW_KERNEL = "TailsweepStudentTDraw";
 const STUDENT_T_DRAW_GRAD_KERNEL = "TailsweepStudentTDrawGrad";
+/** tf.randomNormal(shape, 0, 1, "float32", seed)'s numbers, made in C (native-kernels.ts, ts_tfjs_normal). */
+export const NORMAL_KERNEL = "TailsweepRandomNormal";
+
+/**
+ * tf.randomNormal(shape, 0, 1, "float32", seed), value for value, from the native kernels on wasm where the fused
+ * step runs. A seed that is not a whole number in [1, 2³²) goes to tfjs itself (tfjs reads 0 as "no seed" and draws
+ * from Math.random, and writes other numbers as text the C code does not).
+ */
+export const nativeNormals: NormalDraws = (shape, seed) =>
+  fusedStepActive() && Number.isInteger(seed) && seed >= 1 && seed < 2 ** 32
+    ? (tf.engine().runKernel(NORMAL_KERNEL, {}, { shape, seed } as unknown as tf.NamedAttrMap) as tf.Tensor2D)
+    : (tf.randomNormal(shape, 0, 1, "float32", seed) as tf.Tensor2D);
 
 /** {@link sampleStudentTPosterior} (eq. S1), as the fused kernel where the fused step runs. */
 export function sampleStudentTPosteriorStep(
@@ -23,7 +37,7 @@ export function sampleStudentTPosteriorStep(
 ): tf.Tensor2D {
   if (!fusedStepActive()) return sampleStudentTPosterior(mu, logScale, nu, n, seeds);
   return tf.tidy(() => {
-    const { eps, shrink } = studentTNoise(mu.shape[0], mu.shape[1], nu, n, seeds);
+    const { eps, shrink } = studentTNoise(mu.shape[0], mu.shape[1], nu, n, seeds, nativeNormals);
     return tf.engine().runKernel(STUDENT_T_DRAW_KERNEL, {
       mu,
       logScale,
@@ -103,9 +117,19 @@ const gradient: tf.KernelFunc = ({ inputs, backend }) => {
   return dl;
 };
 
-/** Registers the two wasm kernels and the gradient (idempotent). */
+const normals: tf.KernelFunc = ({ backend, attrs }) => {
+  const { shape, seed } = attrs as unknown as { shape: number[]; seed: number };
+  const n = tf.util.sizeFromShape(shape);
+  const b = backend as unknown as HeapBackend;
+  const out = b.makeOutput(shape, "float32");
+  if (n > 0) fusedKernels(NORMAL_KERNEL).tfjsNormal(n, seed, heapViews(b)(out, n));
+  return out;
+};
+
+/** Registers the three wasm kernels and the draw's gradient (idempotent). */
 export function installFusedStudentTDraw(): void {
   if (tf.getKernel(STUDENT_T_DRAW_KERNEL, "wasm") !== undefined) return;
+  tf.registerKernel({ kernelName: NORMAL_KERNEL, backendName: "wasm", kernelFunc: normals });
   tf.registerKernel({ kernelName: STUDENT_T_DRAW_KERNEL, backendName: "wasm", kernelFunc: forward });
   tf.registerKernel({ kernelName: STUDENT_T_DRAW_GRAD_KERNEL, backendName: "wasm", kernelFunc: gradient });
   tf.registerGradient({

@@ -26,6 +26,8 @@ import { assertOwn, cacheDirCandidates, ownDir } from "@tailsweep/schemas/own-ca
 const SOURCE = `
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 void ts_set_threads(int n) { omp_set_num_threads(n); }
@@ -48,6 +50,60 @@ void ts_adam_update(int n, const float *restrict x, const float *restrict m, con
     out_x[i] = step + x[i];
     out_m[i] = mi;
     out_v[i] = vi;
+  }
+}
+
+/* tfjs's tf.randomNormal(shape, 0, 1, "float32", seed), value for value (fused-student-t.ts): seedrandom's Alea
+   (Baagøe 2010), seeded by its Mash hash of the seed's decimal string, and Marsaglia's polar method, in double as tfjs
+   computes them in JavaScript, each value rounded to float32. x >>> 0 and x | 0 of a non-negative double below 2^53
+   are its integer part modulo 2^32. A sequential stream: no threads. */
+static double ts_uint32_of(double x) { return (double)(uint32_t)(uint64_t)x; }
+
+static double ts_mash(double *n, const char *data) {
+  for (const char *ch = data; *ch; ch++) {
+    *n += (double)(unsigned char)*ch;
+    double h = 0.02519603282416938 * *n;
+    *n = ts_uint32_of(h);
+    h -= *n;
+    h *= *n;
+    *n = ts_uint32_of(h);
+    h -= *n;
+    *n += h * 4294967296.0;
+  }
+  return ts_uint32_of(*n) * 2.3283064365386963e-10;
+}
+
+void ts_tfjs_normal(int count, unsigned int seed, float *restrict out) {
+  char text[16];
+  snprintf(text, sizeof text, "%u", seed);
+  double n = 4022871197.0; /* 0xefc8249d */
+  double s0 = ts_mash(&n, " "), s1 = ts_mash(&n, " "), s2 = ts_mash(&n, " "), c = 1.0;
+  s0 -= ts_mash(&n, text);
+  if (s0 < 0) s0 += 1;
+  s1 -= ts_mash(&n, text);
+  if (s1 < 0) s1 += 1;
+  s2 -= ts_mash(&n, text);
+  if (s2 < 0) s2 += 1;
+  for (int i = 0; i < count; i += 2) {
+    double v1, v2, s;
+    do {
+      double t = 2091639.0 * s0 + c * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      c = (double)(int32_t)t;
+      s2 = t - c;
+      v1 = 2 * s2 - 1;
+      t = 2091639.0 * s0 + c * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      c = (double)(int32_t)t;
+      s2 = t - c;
+      v2 = 2 * s2 - 1;
+      s = v1 * v1 + v2 * v2;
+    } while (s >= 1 || s == 0);
+    double mul = sqrt(-2.0 * log(s) / s);
+    out[i] = (float)(v1 * mul);
+    if (i + 1 < count) out[i + 1] = (float)(v2 * mul);
   }
 }
 
@@ -461,6 +517,11 @@ export interface NativeKernels {
     dMus: Float32Array,
     dLs: Float32Array,
   ): void;
+  /**
+   * `count` values of tfjs's `tf.randomNormal(shape, 0, 1, "float32", seed)` into `out`, the same numbers (its Alea
+   * stream and polar method, in C).
+   */
+  tfjsNormal(count: number, seed: number, out: Float32Array): void;
   /** a + b into `out`, n values each. */
   add(n: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** relu(p + b) per row of p (`rows × cols`) into `out`: a hidden layer's bias and ReLU in one pass. */
@@ -668,10 +729,14 @@ async function bind(library: string, compiler: string): Promise<NativeKernels> {
   const add: NativeKernels["add"] = lib.func(
     "void ts_add(int n, const float *a, const float *b, float *out)",
   );
+  const tfjsNormal: NativeKernels["tfjsNormal"] = lib.func(
+    "void ts_tfjs_normal(int count, unsigned int seed, float *out)",
+  );
   return {
     library,
     compiler,
     add,
+    tfjsNormal,
     studentTDraw,
     studentTDrawGrad,
     clipGrad,
