@@ -232,7 +232,7 @@ const log = (line: string) => {
   if (!values.json) console.log(line);
 };
 log(
-  `tailsweep vs PyTorch, one training step: ${options.runs} interleaved runs per side, each the median of ${steps} steps after ${warmup} warm-up (and of warm-up steps 2–21, "first steps"); ${cpus().length} CPUs, 1-min load ${loadBefore.toFixed(2)}`,
+  `tailsweep vs PyTorch, one training step: ${options.runs} interleaved runs per side, each the median of ${steps} steps after ${warmup} warm-up (and of warm-up steps 2–${Math.min(warmup, 21)}, "first steps"); ${cpus().length} CPUs, 1-min load ${loadBefore.toFixed(2)}`,
 );
 if (peerProblems.length > 0)
   log(`peer not configured (${peerProblems.join("; ")}): ${setupHint}; no ratio is given`);
@@ -343,7 +343,7 @@ for (const name of options.cases) {
       );
     if (oursEarly)
       log(
-        `  first steps (2–21): tailsweep ${fmt(oursEarly)}${peerEarly ? `, PyTorch ${fmt(peerEarly)}` : ""}`,
+        `  first steps (2–${Math.min(warmup, 21)}): tailsweep ${fmt(oursEarly)}${peerEarly ? `, PyTorch ${fmt(peerEarly)}` : ""}`,
       );
     log(`  other processes: ${(100 * foreign).toFixed(1)} % of the machine's CPU time while this case ran`);
     log(`  settings tailsweep: ${JSON.stringify(row.tailsweep.settings)}`);

@@ -19,6 +19,13 @@ import {
 } from "@tailsweep/model";
 import { buildCase } from "./tfjs-cases";
 
+/** The median as Python's statistics.median takes it (torch_step.py): the mean of the middle two of an even count. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** Steps 2 to 21 of the warm-up make `earlyMsPerStep`, as in torch_step.py. */
 const EARLY_STEPS = 20;
 const argv = process.argv.slice(2);
@@ -89,7 +96,6 @@ for (let i = 0; i < Number(stepsArg); i++) {
   times.push(performance.now() - t0);
 }
 const minorFaults = process.resourceUsage().minorPageFault - faultsBefore;
-times.sort((a, b) => a - b);
 console.log(
   JSON.stringify({
     side: "tailsweep",
@@ -106,8 +112,8 @@ console.log(
       flushToZero: "no (wasm has no such mode)",
       minorFaultsPerStep: minorFaults / Number(stepsArg),
     },
-    msPerStep: times[times.length >> 1],
-    earlyMsPerStep: early.length > 0 ? early.sort((a, b) => a - b)[early.length >> 1] : null,
+    msPerStep: median(times),
+    earlyMsPerStep: early.length > 0 ? median(early) : null,
     loss: [first, last],
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   }),

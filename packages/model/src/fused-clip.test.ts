@@ -4,7 +4,7 @@ import { initBackend } from "./backend";
 import { CLIP_GRAD_KERNEL } from "./fused-clip";
 import { fusedStepActive, useFusedStep } from "./fused-reconstruction";
 import type { NativeKernels } from "./native-kernels";
-import { kernelsDuring, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
+import { float32Bits, kernelsDuring, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
 
 let kernels: NativeKernels;
 let restore: () => Promise<void>;
@@ -13,14 +13,11 @@ beforeAll(async () => {
 });
 afterAll(() => restore());
 
-/** Each float's bits, so that −0 and +0 and every NaN payload count as different values. */
-const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
-
 /** The gradient of Σ dy ⊙ clip(x, lo, hi) in x, as bits. */
 function clipGradient(x: tf.Tensor, dy: tf.Tensor, lo: number, hi: number): number[] {
   return tf.tidy(() => {
     const [dx] = tf.grads((t: tf.Tensor) => tf.clipByValue(t, lo, hi))([x], dy);
-    return bits(dx!);
+    return float32Bits(dx!);
   });
 }
 

@@ -6,7 +6,7 @@ import { BIAS_RELU_KERNEL, biasRelu } from "./fused-dense";
 import { fusedStepActive, useFusedStep } from "./fused-reconstruction";
 import { applyMlp, applyMlpToTiledWithLabels, createMlp, disposeMlp, mlpVariables } from "./layers";
 import type { NativeKernels } from "./native-kernels";
-import { kernelsDuring, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
+import { float32Bits, kernelsDuring, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
 
 let kernels: NativeKernels;
 let restore: () => Promise<void>;
@@ -15,16 +15,13 @@ beforeAll(async () => {
 });
 afterAll(() => restore());
 
-/** Each float's bits, so that −0 and +0 and every NaN payload count as different values. */
-const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
-
 /** An MLP's output and its gradients in every variable under row weights, as bits. */
 function mlpValueAndGrads(forward: () => tf.Tensor2D, variables: tf.Variable[]) {
   return tf.tidy(() => {
     const out = forward();
     const weights = tf.linspace(-1, 2, out.shape[0] * out.shape[1]).reshape(out.shape);
     const { grads } = tf.variableGrads(() => tf.sum(tf.mul(weights, forward())) as tf.Scalar, variables);
-    return { value: bits(out), grads: variables.map((v) => bits(grads[v.name]!)) };
+    return { value: float32Bits(out), grads: variables.map((v) => float32Bits(grads[v.name]!)) };
   });
 }
 
@@ -66,21 +63,41 @@ describe("a hidden layer's bias and ReLU fused", () => {
   });
 
   it("treats NaN, ±0, ±∞ and denormals as the wasm backend's Add, Relu and Step do", () => {
-    const special = [Number.NaN, 0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-40, -1e-40, 2];
-    const product = tf.tensor2d([special, special.map((v) => -v)]);
-    const bias = tf.tensor1d([0, -0, 0, 1, 1, 0, 0, -2]);
-    const dy = tf.tensor2d([special.map((_, i) => (i % 2 === 0 ? -1.5 : 3)), special.map(() => -0.25)]);
+    // from bit patterns, so that the NaNs keep their sign and payload: a NaN with its sign bit set is where
+    // XNNPACK's ReLU (0) and tfjs's Step (NaN) part ways, and max(x, 0) would give neither
+    const NEGATIVE_NAN = 0xffc00000;
+    const row = Uint32Array.of(
+      0x7fc00000,
+      NEGATIVE_NAN,
+      0x7fc00001,
+      0xff800001,
+      0x80000000,
+      0,
+      0x7f800000,
+      0xff800000,
+    );
+    const product = tf.tensor2d(
+      new Float32Array(Uint32Array.from([...row, ...row.map((b) => b ^ 0x80000000)]).buffer),
+      [2, 8],
+    );
+    const bias = tf.tensor2d([[0, 0, 0, 0, -0, -0, 1, 1]]).reshape([8]) as tf.Tensor1D;
+    const dy = tf.tensor2d([
+      Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? -1.5 : 3)),
+      new Array(8).fill(-0.25),
+    ]);
     const run = () =>
       tf.tidy(() => {
         const f = (p: tf.Tensor) => biasRelu(p as tf.Tensor2D, bias);
         const [dp] = tf.grads((p: tf.Tensor) => tf.mul(f(p), 1))([product], dy);
-        return { value: bits(f(product)), grad: bits(dp!) };
+        return { value: float32Bits(f(product)), grad: float32Bits(dp!) };
       });
     const fused = run();
     useFusedStep(undefined);
     const ops = run();
     useFusedStep(kernels);
     expect(fused).toEqual(ops);
+    expect(fused.value[1]).toBe(0); // relu(−NaN) = +0
+    expect(Number.isNaN(new Float32Array(Uint32Array.of(fused.grad[1]!).buffer)[0])).toBe(true); // its step is NaN
     tf.dispose([product, bias, dy]);
   });
 

@@ -10,7 +10,13 @@ import {
   sampleStudentTPosteriorStep,
 } from "./fused-student-t";
 import type { NativeKernels } from "./native-kernels";
-import { kernelsDuring, relativeError, useCpuBackend, wasmWithNativeKernels } from "./test-backend";
+import {
+  float32Bits,
+  kernelsDuring,
+  relativeError,
+  useCpuBackend,
+  wasmWithNativeKernels,
+} from "./test-backend";
 
 let kernels: NativeKernels;
 let restore: () => Promise<void>;
@@ -58,7 +64,6 @@ describe("the Student-t posterior's draw fused (eq. S1)", () => {
   });
 
   it("makes tf.randomNormal's numbers in C, value for value, and leaves seeds tfjs reads otherwise to tfjs", () => {
-    const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
     for (const [rows, seed] of [
       [100_001, 1],
       [64_000, 17],
@@ -67,8 +72,8 @@ describe("the Student-t posterior's draw fused (eq. S1)", () => {
     ] as const) {
       const seen = kernelsDuring(() => tf.dispose(nativeNormals([rows, 1], seed)));
       expect(seen.get(NORMAL_KERNEL)).toBe(1);
-      const native = tf.tidy(() => bits(nativeNormals([rows, 1], seed)));
-      const tfjs = tf.tidy(() => bits(tf.randomNormal([rows, 1], 0, 1, "float32", seed)));
+      const native = tf.tidy(() => float32Bits(nativeNormals([rows, 1], seed)));
+      const tfjs = tf.tidy(() => float32Bits(tf.randomNormal([rows, 1], 0, 1, "float32", seed)));
       expect(native).toEqual(tfjs);
     }
     // 0 means "no seed" to tfjs (Math.random), and a fraction is seeded by its text: both stay tfjs's

@@ -9,8 +9,9 @@ import { type HeapBackend, heapViews } from "./wasm-heap-copy";
  * multiplies and an add forwards and five kernels backwards, on [rows × m] tensors far too small for their cost to be
  * anything but the engine's. The noise is tfjs's, from the same seeds: √(ν / v) drawn by tfjs, and ε, the same
  * numbers as tf.randomNormal's, made in C (`NORMAL_KERNEL`): tfjs makes them one at a time in JavaScript, ≈ 26 ns each,
- * ≈ 1.8 ms of a proposed step. The exp is the native kernels' (ts_exp), so the bits of z are not tfjs's: the fused
- * step's `detail` names the draw.
+ * ≈ 1.8 ms of a proposed step. The exp is the native kernels' (ts_exp, whose clamp to [−87, 88] lies beyond the
+ * ℓ/2 ≈ ±26 that log-scales clipped at the schema's largest ±50 can reach), so the bits of z are not tfjs's: the
+ * fused step's `detail` names the draw.
  */
 export const STUDENT_T_DRAW_KERNEL = "TailsweepStudentTDraw";
 const STUDENT_T_DRAW_GRAD_KERNEL = "TailsweepStudentTDrawGrad";
@@ -54,22 +55,26 @@ interface DrawInputs {
   shrink: tf.TensorInfo;
 }
 
-/** Rows and m, checked: the C loops trust them. */
-function shapes({ mu, logScale, eps, shrink }: DrawInputs): [number, number] {
-  const [rows, m] = mu.shape as [number, number];
+/** Rows and m, checked (mu only forwards: the gradient kernel does not read it): the C loops trust them. */
+function shapes({
+  mu,
+  logScale,
+  eps,
+  shrink,
+}: Omit<DrawInputs, "mu"> & { mu?: tf.TensorInfo }): [number, number] {
+  const [rows, m] = logScale.shape as [number, number];
   const same = (t: tf.TensorInfo) => t.shape.length === 2 && t.shape[0] === rows && t.shape[1] === m;
+  const all = [...(mu ? [mu] : []), logScale, eps];
   if (
-    !same(mu) ||
-    !same(logScale) ||
-    !same(eps) ||
+    !all.every(same) ||
     shrink.shape.length !== 2 ||
     shrink.shape[0] !== rows ||
     shrink.shape[1] !== 1 ||
-    [mu, logScale, eps, shrink].some((t) => t.dtype !== "float32")
+    [...all, shrink].some((t) => t.dtype !== "float32")
   ) {
     throw new Error(
-      `${STUDENT_T_DRAW_KERNEL}: needs float32 mu, logScale and eps of one shape [rows, m] and shrink [rows, 1]; got ` +
-        `[${mu.shape}], [${logScale.shape}], [${eps.shape}], [${shrink.shape}]`,
+      `${STUDENT_T_DRAW_KERNEL}: needs float32 ${mu ? "mu, " : ""}logScale and eps of one shape [rows, m] and shrink ` +
+        `[rows, 1]; got ${[...all, shrink].map((t) => `[${t.shape}]`).join(", ")}`,
     );
   }
   return [rows, m];
@@ -95,7 +100,7 @@ const forward: tf.KernelFunc = ({ inputs, backend }) => {
 };
 
 const gradient: tf.KernelFunc = ({ inputs, backend }) => {
-  const { dz, ...named } = inputs as unknown as DrawInputs & { dz: tf.TensorInfo };
+  const { dz, ...named } = inputs as unknown as Omit<DrawInputs, "mu"> & { dz: tf.TensorInfo };
   const [rows, m] = shapes(named);
   if (!tf.util.arraysEqual(dz.shape, [rows, m]) || dz.dtype !== "float32")
     throw new Error(
@@ -134,9 +139,10 @@ export function installFusedStudentTDraw(): void {
   tf.registerKernel({ kernelName: STUDENT_T_DRAW_GRAD_KERNEL, backendName: "wasm", kernelFunc: gradient });
   tf.registerGradient({
     kernelName: STUDENT_T_DRAW_KERNEL,
-    inputsToSave: ["mu", "logScale", "eps", "shrink"],
+    // mu's value is not needed backwards: the gradient kernel checks its shapes on logScale, which has mu's
+    inputsToSave: ["logScale", "eps", "shrink"],
     gradFunc: (dz, saved) => {
-      const [mu, logScale, eps, shrink] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const [logScale, eps, shrink] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       const noNoiseGradient = () => {
         // tfjs asks only for the gradients of inputs that lead from a variable, and the noise is always drawn.
         throw new Error(`${STUDENT_T_DRAW_KERNEL}: the noise ε and √(ν / v) carry no gradient`);
@@ -145,13 +151,14 @@ export function installFusedStudentTDraw(): void {
         // tfjs's Add passes dz on as it is to the location, whose shape is z's
         mu: () => dz as tf.Tensor2D,
         logScale: () =>
-          tf.engine().runKernel(STUDENT_T_DRAW_GRAD_KERNEL, {
-            dz,
-            mu,
-            logScale,
-            eps,
-            shrink,
-          } as unknown as tf.NamedTensorMap),
+          tf
+            .engine()
+            .runKernel(STUDENT_T_DRAW_GRAD_KERNEL, {
+              dz,
+              logScale,
+              eps,
+              shrink,
+            } as unknown as tf.NamedTensorMap),
         eps: noNoiseGradient,
         shrink: noNoiseGradient,
       };

@@ -46,6 +46,11 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   return diff / scale;
 }
 
+/** Each float32 value's bits, so that −0 and +0 and every NaN payload count as different values. */
+export function float32Bits(t: tf.Tensor): number[] {
+  return Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+}
+
 /** The kernels run while `fn` runs, by name (to check that a change removed some). */
 export function kernelsDuring(fn: () => void): Map<string, number> {
   const engine = tf.engine() as unknown as { runKernel(name: string, ...rest: unknown[]): unknown };

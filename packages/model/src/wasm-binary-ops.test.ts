@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend";
 import { fusedStepActive, useFusedStep } from "./fused-reconstruction";
-import { wasmWithNativeKernels } from "./test-backend";
+import { float32Bits, wasmWithNativeKernels } from "./test-backend";
 import { WASM_BINARY_KERNELS } from "./wasm-binary-ops";
 import { stockWasmKernel } from "./wasm-matmul-transpose";
 
@@ -97,8 +97,6 @@ describe("wasm binary kernels with shapes on the wasm stack", () => {
 });
 
 describe("a large float32 Add of two tensors of one shape on the native kernels", () => {
-  /** Each float's bits, so that −0 and +0 and every NaN payload count as different values. */
-  const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
   const special = [
     Number.NaN,
     Number.POSITIVE_INFINITY,
@@ -115,13 +113,15 @@ describe("a large float32 Add of two tensors of one shape on the native kernels"
     try {
       expect(fusedStepActive()).toBe(true);
       const n = 300 * 250; // past the size at which the loop goes parallel
-      const values = (seed: number) =>
+      // every pair of special values, both ways round (−0 + −0, ∞ + −∞, overflow, NaN on either side), then ordinary ones
+      const pairs = special.flatMap((x) => special.map((y) => [x, y] as const));
+      const values = (side: 0 | 1, seed: number) =>
         Float32Array.from({ length: n }, (_, i) =>
-          i < 64 ? special[(i + seed) % 8]! : Math.sin(i * seed) * 1e3,
+          i < pairs.length ? pairs[i]![side] : Math.sin(i * seed) * 1e3,
         );
-      const a = tf.tensor2d(values(1), [300, 250]);
-      const b = tf.tensor2d(values(3), [300, 250]);
-      const add = () => tf.tidy(() => bits(tf.add(a, b)));
+      const a = tf.tensor2d(values(0, 1), [300, 250]);
+      const b = tf.tensor2d(values(1, 3), [300, 250]);
+      const add = () => tf.tidy(() => float32Bits(tf.add(a, b)));
       const calls: number[] = [];
       const native = kernels.add;
       kernels.add = (...args) => {
