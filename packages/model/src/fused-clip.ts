@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
-import { type HeapBackend, heapViews } from "./wasm-heap-copy";
+import { nativeOutput } from "./wasm-heap-copy";
 
 /**
  * ClipByValue's gradient as one kernel on the wasm backend (issue #19: fewer, fused kernels). tfjs's gradient is
@@ -24,19 +24,9 @@ const gradient: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       `${CLIP_GRAD_KERNEL}: x and dy must be float32 of one shape, got ${x.dtype} [${x.shape}], ${dy.dtype} [${dy.shape}]`,
     );
   const n = tf.util.sizeFromShape(x.shape);
-  const b = backend as unknown as HeapBackend;
-  const dx = b.makeOutput(x.shape, "float32");
-  if (n === 0) return dx;
-  const view = heapViews(b);
-  fusedKernels(CLIP_GRAD_KERNEL).clipGrad(
-    n,
-    view(x, n),
-    view(dy, n),
-    clipValueMin,
-    clipValueMax,
-    view(dx, n),
+  return nativeOutput(backend, x.shape, (view, dx) =>
+    fusedKernels(CLIP_GRAD_KERNEL).clipGrad(n, view(x, n), view(dy, n), clipValueMin, clipValueMax, dx),
   );
-  return dx;
 };
 
 /** Registers the wasm kernel and ClipByValue's gradient, which uses it in the fused step (idempotent). */

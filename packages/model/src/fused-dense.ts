@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
-import { type HeapBackend, heapViews } from "./wasm-heap-copy";
+import { nativeOutput } from "./wasm-heap-copy";
 
 /**
  * A hidden layer's bias and ReLU as one kernel each way on the wasm backend (issue #19: fewer, fused kernels). As tfjs
@@ -47,19 +47,9 @@ function shape(product: tf.TensorInfo, bias: tf.TensorInfo): [number, number] {
 const forward: tf.KernelFunc = ({ inputs, backend }) => {
   const { product, bias } = inputs as unknown as { product: tf.TensorInfo; bias: tf.TensorInfo };
   const [rows, cols] = shape(product, bias);
-  const b = backend as unknown as HeapBackend;
-  const out = b.makeOutput([rows, cols], "float32");
-  if (rows * cols === 0) return out;
-  // Views are taken after makeOutput: allocating may grow the wasm memory, which detaches the old views.
-  const view = heapViews(b);
-  fusedKernels(BIAS_RELU_KERNEL).biasRelu(
-    rows,
-    cols,
-    view(product, rows * cols),
-    view(bias, cols),
-    view(out, rows * cols),
+  return nativeOutput(backend, [rows, cols], (view, out) =>
+    fusedKernels(BIAS_RELU_KERNEL).biasRelu(rows, cols, view(product, rows * cols), view(bias, cols), out),
   );
-  return out;
 };
 
 const gradient: tf.KernelFunc = ({ inputs, backend }) => {
@@ -73,19 +63,16 @@ const gradient: tf.KernelFunc = ({ inputs, backend }) => {
     throw new Error(
       `${BIAS_RELU_GRAD_KERNEL}: dy must be float32 [${product.shape}], got ${dy.dtype} [${dy.shape}]`,
     );
-  const b = backend as unknown as HeapBackend;
-  const dp = b.makeOutput([rows, cols], "float32");
-  if (rows * cols === 0) return dp;
-  const view = heapViews(b);
-  fusedKernels(BIAS_RELU_KERNEL).biasReluGrad(
-    rows,
-    cols,
-    view(product, rows * cols),
-    view(bias, cols),
-    view(dy, rows * cols),
-    view(dp, rows * cols),
+  return nativeOutput(backend, [rows, cols], (view, dp) =>
+    fusedKernels(BIAS_RELU_KERNEL).biasReluGrad(
+      rows,
+      cols,
+      view(product, rows * cols),
+      view(bias, cols),
+      view(dy, rows * cols),
+      dp,
+    ),
   );
-  return dp;
 };
 
 /** Registers the two wasm kernels and the gradient (idempotent). */

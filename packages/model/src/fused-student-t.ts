@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type NormalDraws, sampleStudentTPosterior, studentTNoise } from "./distributions";
 import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
-import { type HeapBackend, heapViews } from "./wasm-heap-copy";
+import { nativeOutput } from "./wasm-heap-copy";
 
 /**
  * The Student-t posterior's reparameterised draw (docs/model.md eq. S1) as one kernel each way in the fused step
@@ -83,20 +83,18 @@ function shapes({
 const forward: tf.KernelFunc = ({ inputs, backend }) => {
   const named = inputs as unknown as DrawInputs;
   const [rows, m] = shapes(named);
-  const b = backend as unknown as HeapBackend;
-  const z = b.makeOutput([rows, m], "float32");
-  if (rows * m === 0) return z;
-  const view = heapViews(b);
-  fusedKernels(STUDENT_T_DRAW_KERNEL).studentTDraw(
-    rows,
-    m,
-    view(named.mu, rows * m),
-    view(named.logScale, rows * m),
-    view(named.eps, rows * m),
-    view(named.shrink, rows),
-    view(z, rows * m),
+  const size = rows * m;
+  return nativeOutput(backend, [rows, m], (view, z) =>
+    fusedKernels(STUDENT_T_DRAW_KERNEL).studentTDraw(
+      rows,
+      m,
+      view(named.mu, size),
+      view(named.logScale, size),
+      view(named.eps, size),
+      view(named.shrink, rows),
+      z,
+    ),
   );
-  return z;
 };
 
 const gradient: tf.KernelFunc = ({ inputs, backend }) => {
@@ -106,29 +104,25 @@ const gradient: tf.KernelFunc = ({ inputs, backend }) => {
     throw new Error(
       `${STUDENT_T_DRAW_GRAD_KERNEL}: dz must be float32 [${rows},${m}], got ${dz.dtype} [${dz.shape}]`,
     );
-  const b = backend as unknown as HeapBackend;
-  const dl = b.makeOutput([rows, m], "float32");
-  if (rows * m === 0) return dl;
-  const view = heapViews(b);
-  fusedKernels(STUDENT_T_DRAW_KERNEL).studentTDrawGrad(
-    rows,
-    m,
-    view(named.logScale, rows * m),
-    view(named.eps, rows * m),
-    view(named.shrink, rows),
-    view(dz, rows * m),
-    view(dl, rows * m),
+  const size = rows * m;
+  return nativeOutput(backend, [rows, m], (view, dl) =>
+    fusedKernels(STUDENT_T_DRAW_KERNEL).studentTDrawGrad(
+      rows,
+      m,
+      view(named.logScale, size),
+      view(named.eps, size),
+      view(named.shrink, rows),
+      view(dz, size),
+      dl,
+    ),
   );
-  return dl;
 };
 
 const normals: tf.KernelFunc = ({ backend, attrs }) => {
   const { shape, seed } = attrs as unknown as { shape: number[]; seed: number };
-  const n = tf.util.sizeFromShape(shape);
-  const b = backend as unknown as HeapBackend;
-  const out = b.makeOutput(shape, "float32");
-  if (n > 0) fusedKernels(NORMAL_KERNEL).tfjsNormal(n, seed, heapViews(b)(out, n));
-  return out;
+  return nativeOutput(backend, shape, (_, out) =>
+    fusedKernels(NORMAL_KERNEL).tfjsNormal(out.length, seed, out),
+  );
 };
 
 /** Registers the three wasm kernels and the draw's gradient (idempotent). */
@@ -151,14 +145,12 @@ export function installFusedStudentTDraw(): void {
         // tfjs's Add passes dz on as it is to the location, whose shape is z's
         mu: () => dz as tf.Tensor2D,
         logScale: () =>
-          tf
-            .engine()
-            .runKernel(STUDENT_T_DRAW_GRAD_KERNEL, {
-              dz,
-              logScale,
-              eps,
-              shrink,
-            } as unknown as tf.NamedTensorMap),
+          tf.engine().runKernel(STUDENT_T_DRAW_GRAD_KERNEL, {
+            dz,
+            logScale,
+            eps,
+            shrink,
+          } as unknown as tf.NamedTensorMap),
         eps: noNoiseGradient,
         shrink: noNoiseGradient,
       };

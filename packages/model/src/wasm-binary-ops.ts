@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
-import { type HeapBackend, heapViews } from "./wasm-heap-copy";
+import { nativeOutput } from "./wasm-heap-copy";
 import { replaceWasmKernel, stockWasmKernel } from "./wasm-matmul-transpose";
 
 /** The parts of the wasm backend (and its emscripten module) the kernels use. */
@@ -122,11 +122,8 @@ function nativeSameShapeAdd(kernel: tf.KernelFunc): tf.KernelFunc {
       !fusedStepActive()
     )
       return kernel(args);
-    const backend = args.backend as unknown as HeapBackend;
-    const out = backend.makeOutput(a.shape, "float32");
-    // Views are taken after makeOutput: allocating may grow the wasm memory, which detaches the old views.
-    const view = heapViews(backend);
-    fusedKernels("Add").add(n, view(a, n), view(b, n), view(out, n));
-    return out;
+    return nativeOutput(args.backend, a.shape, (view, out) =>
+      fusedKernels("Add").add(n, view(a, n), view(b, n), out),
+    );
   };
 }

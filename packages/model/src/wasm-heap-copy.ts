@@ -29,6 +29,24 @@ export function heapViews(backend: HeapBackend): (t: tf.TensorInfo, size: number
   return (t, size) => heap.subarray(at(backend, t), at(backend, t) + size);
 }
 
+/**
+ * A float32 output of `shape` for a native kernel: made first, then `fill` gets views taken after it (see
+ * {@link heapViews}) and the output's own view; an empty output is returned without calling it.
+ */
+export function nativeOutput(
+  backend: unknown,
+  shape: number[],
+  fill: (view: (t: tf.TensorInfo, size: number) => Float32Array, out: Float32Array) => void,
+): tf.TensorInfo {
+  const heap = backend as HeapBackend;
+  const out = heap.makeOutput(shape, "float32");
+  const size = tf.util.sizeFromShape(shape);
+  if (size === 0) return out;
+  const view = heapViews(heap);
+  fill(view, view(out, size));
+  return out;
+}
+
 /** Float32 and int32 move as 4-byte words: `copyWithin` copies bytes, so either dtype can use the same view. */
 const wordSized = (dtype: tf.DataType) => dtype === "float32" || dtype === "int32";
 
