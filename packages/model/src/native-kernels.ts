@@ -55,8 +55,10 @@ void ts_adam_update(int n, const float *restrict x, const float *restrict m, con
 
 /* tfjs's tf.randomNormal(shape, 0, 1, "float32", seed), value for value (fused-student-t.ts): seedrandom's Alea
    (Baagøe 2010), seeded by its Mash hash of the seed's decimal string, and Marsaglia's polar method, in double as tfjs
-   computes them in JavaScript, each value rounded to float32. x >>> 0 and x | 0 of a non-negative double below 2^53
-   are its integer part modulo 2^32. A sequential stream: no threads. */
+   computes them in JavaScript, each value rounded to float32. x >>> 0 of a non-negative double below 2^53 is its
+   integer part modulo 2^32, and x | 0 its integer part here (t < 2^21). The one function not tfjs's own is log: the C
+   library's and V8's Math.log are both within an ulp of the true value but not always the same double, so a value
+   could, rarely, differ in its last float32 bit (none in 1.2 M checked). A sequential stream: no threads. */
 static double ts_uint32_of(double x) { return (double)(uint32_t)(uint64_t)x; }
 
 static double ts_mash(double *n, const char *data) {
