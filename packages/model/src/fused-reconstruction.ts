@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { reconstructionError } from "./losses";
 import type { NativeKernels } from "./native-kernels";
-import { type HeapBackend, heapViews } from "./wasm-heap-copy";
+import { nativeOutput } from "./wasm-heap-copy";
 
 /**
  * A decoder's output layer and its reconstruction error as one kernel on the wasm backends (issue #19: fewer, fused
@@ -111,43 +111,39 @@ const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const named = inputs as unknown as ReconstructionInputs;
   const { sigmoid, sigma } = attrs as unknown as ReconstructionAttrs;
   const [rows, cols, xRows] = shapes(named);
-  const b = backend as unknown as HeapBackend;
-  const out = b.makeOutput([rows], "float32");
-  const view = heapViews(b);
-  fusedKernels(RECONSTRUCTION_KERNEL).reconstruction(
-    rows,
-    cols,
-    xRows,
-    view(named.product, rows * cols),
-    view(named.bias, cols),
-    view(named.x, xRows * cols),
-    sigmoid ? 1 : 0,
-    sigma * sigma,
-    view(out, rows),
+  return nativeOutput(backend, [rows], (view, out) =>
+    fusedKernels(RECONSTRUCTION_KERNEL).reconstruction(
+      rows,
+      cols,
+      xRows,
+      view(named.product, rows * cols),
+      view(named.bias, cols),
+      view(named.x, xRows * cols),
+      sigmoid ? 1 : 0,
+      sigma * sigma,
+      out,
+    ),
   );
-  return out;
 };
 
 const gradient: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, ...named } = inputs as unknown as ReconstructionInputs & { dy: tf.TensorInfo };
   const { sigmoid, sigma } = attrs as unknown as ReconstructionAttrs;
   const [rows, cols, xRows] = shapes(named);
-  const b = backend as unknown as HeapBackend;
-  const dp = b.makeOutput([rows, cols], "float32");
-  const view = heapViews(b);
-  fusedKernels(RECONSTRUCTION_KERNEL).reconstructionGrad(
-    rows,
-    cols,
-    xRows,
-    view(named.product, rows * cols),
-    view(named.bias, cols),
-    view(named.x, xRows * cols),
-    view(dy, rows),
-    sigmoid ? 1 : 0,
-    sigma * sigma,
-    view(dp, rows * cols),
+  return nativeOutput(backend, [rows, cols], (view, dp) =>
+    fusedKernels(RECONSTRUCTION_KERNEL).reconstructionGrad(
+      rows,
+      cols,
+      xRows,
+      view(named.product, rows * cols),
+      view(named.bias, cols),
+      view(named.x, xRows * cols),
+      view(dy, rows),
+      sigmoid ? 1 : 0,
+      sigma * sigma,
+      dp,
+    ),
   );
-  return dp;
 };
 
 /** Registers the two wasm kernels and the gradient (idempotent). */

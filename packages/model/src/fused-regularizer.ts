@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
 import type { GammaConstants } from "./gamma-constants";
 import { gammaRegularizer, gaussianRegularizer } from "./losses";
-import { type HeapBackend, heapViews } from "./wasm-heap-copy";
+import { type HeapBackend, heapViews, nativeOutput } from "./wasm-heap-copy";
 
 /**
  * The γ-loss's and the Gaussian model's latent regularisers (docs/model.md eqs. R1, R2) as one kernel each way in the
@@ -66,22 +66,20 @@ const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { mu, logScale } = inputs as unknown as { mu: tf.TensorInfo; logScale: tf.TensorInfo };
   const { a, b, c, d, e } = attrs as unknown as RegularizerAttrs;
   const [rows, m] = shapes(mu, logScale);
-  const heapBackend = backend as unknown as HeapBackend;
-  const out = heapBackend.makeOutput([rows], "float32");
-  const view = heapViews(heapBackend);
-  fusedKernels(LATENT_REGULARIZER_KERNEL).latentRegularizer(
-    rows,
-    m,
-    view(mu, rows * m),
-    view(logScale, rows * m),
-    a,
-    b,
-    c,
-    d,
-    e,
-    view(out, rows),
+  return nativeOutput(backend, [rows], (view, out) =>
+    fusedKernels(LATENT_REGULARIZER_KERNEL).latentRegularizer(
+      rows,
+      m,
+      view(mu, rows * m),
+      view(logScale, rows * m),
+      a,
+      b,
+      c,
+      d,
+      e,
+      out,
+    ),
   );
-  return out;
 };
 
 const gradient: tf.KernelFunc = ({ inputs, backend, attrs }) => {

@@ -107,8 +107,8 @@ const NATIVE_ADD_MIN = 4096;
  * `Add` of two float32 tensors of one shape on the native kernels where the fused step runs (issue #19): the gradient
  * sums of weights used more than once ([256 × 784] and the like, ≈ 2.3 ms of a proposed step on the wasm backend's one
  * thread) then run vectorised for this CPU, and on the OpenMP threads from 65,536 values. One float32 add per value
- * either way, so the same bits
- * (wasm-binary-ops.test.ts). Anything else, and every add without the native kernels, is `kernel`'s.
+ * either way, so the same bits (wasm-binary-ops.test.ts). Anything else, and every add without the native kernels,
+ * is `kernel`'s.
  */
 function nativeSameShapeAdd(kernel: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
