@@ -481,9 +481,9 @@ async function useNative(
  * The fused step (fused-reconstruction.ts, fused-regularizer.ts, fused-poe.ts, fused-student-t.ts, and the tiled
  * encoders' first layer per batch that comes with it: layers.ts, applyMlpToTiledWithLabels) rounds differently from
  * tfjs's ops, so whether it runs belongs in `detail`, which a checkpoint's fingerprint holds: a run is resumed only
- * where it would compute the same bits. Training checks the two agree (FUSED_STEP). The hidden layers' fused bias + ReLU (fused-dense.ts), the
- * clip's gradient (fused-clip.ts) and the native same-shape adds (wasm-binary-ops.ts) are not named: they give tfjs's
- * own bits, so they change nothing a checkpoint's fingerprint must tell apart.
+ * where it would compute the same bits. Training checks the two agree (FUSED_STEP). The hidden layers' fused bias +
+ * ReLU (fused-dense.ts), the clip's gradient (fused-clip.ts) and the native same-shape adds (wasm-binary-ops.ts) are
+ * not named: they give tfjs's own bits, so they change nothing a checkpoint's fingerprint must tell apart.
  */
 function fusedDetail(native: NativeKernelsResult | undefined): string {
   return native?.ok

@@ -20,8 +20,9 @@ export const NORMAL_KERNEL = "TailsweepRandomNormal";
 
 /**
  * tf.randomNormal(shape, 0, 1, "float32", seed), value for value (but for a rare last bit where the C library's log
- * and V8's differ: native-kernels.ts), from the native kernels on wasm where the fused step runs. A seed that is not a whole number in [1, 2³²) goes to tfjs itself (tfjs reads 0 as "no seed" and draws
- * from Math.random, and writes other numbers as text the C code does not).
+ * and V8's differ: native-kernels.ts), from the native kernels on wasm where the fused step runs. A seed that is not a
+ * whole number in [1, 2³²) goes to tfjs itself (tfjs reads 0 as "no seed" and draws from Math.random, and writes
+ * other numbers as text the C code does not).
  */
 export const nativeNormals: NormalDraws = (shape, seed) =>
   fusedStepActive() && Number.isInteger(seed) && seed >= 1 && seed < 2 ** 32
