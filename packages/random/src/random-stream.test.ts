@@ -74,7 +74,23 @@ describe("randomStream", () => {
     const big = s.int(2 ** 32);
     expect(Number.isInteger(big) && big >= 0 && big < 2 ** 32).toBe(true);
     const seed = s.librarySeed();
-    expect(Number.isInteger(seed) && seed >= 0 && seed < 2147483647).toBe(true);
+    expect(Number.isInteger(seed) && seed >= 1 && seed < 2147483647).toBe(true);
+  });
+
+  it("never gives a library seed of 0, which tfjs reads as no seed; redraws it and keeps every other draw", () => {
+    // pure-rand maps the output −2³¹ (0 unsigned) to 0 over [0, 2³¹ − 1); 2 and 7 to 2³¹ + 2 mod (2³¹ − 1) = 3 and 8
+    const script = [-(2 ** 31), -(2 ** 31), 2, 7];
+    let drawn = 0;
+    const generator = {
+      next: () => script[drawn++]!,
+      clone: () => generator,
+      getState: () => [],
+    };
+    const stream = new GeneratorStream(generator);
+    expect(stream.int(2147483647)).toBe(0);
+    expect(stream.librarySeed()).toBe(3);
+    expect(drawn).toBe(3);
+    expect(stream.librarySeed()).toBe(8);
   });
 
   it("draws standard normals and χ² with the right distribution", () => {

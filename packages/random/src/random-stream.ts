@@ -28,7 +28,10 @@ export interface RandomStream {
   normal(): number;
   /** χ² with `df` degrees of freedom (df > 0): 2·Gamma(df/2) by Marsaglia & Tsang (2000). */
   chiSquare(df: number): number;
-  /** A seed in [0, 2³¹ − 1) for a library's own seeded sampler (tfjs's randomUniform, randomNormal…). */
+  /**
+   * A seed in [1, 2³¹ − 1) for a library's own seeded sampler (tfjs's randomUniform, randomNormal…). Never 0: tfjs
+   * reads a seed of 0 as "no seed" and draws from Math.random.
+   */
   librarySeed(): number;
   /** Fisher–Yates shuffle in place; returns its argument. */
   shuffle<T extends { [index: number]: number; length: number }>(values: T): T;
@@ -178,7 +181,11 @@ export class GeneratorStream implements RandomStream {
   }
 
   librarySeed(): number {
-    return this.int(2147483647);
+    // Redrawn rather than shifted (1 + int(2³¹ − 2)): every other seed stays the one earlier versions drew, so
+    // stored runs replay; only the draw of 0, once in 2³¹ − 1, takes the next one.
+    let seed = this.int(2147483647);
+    while (seed === 0) seed = this.int(2147483647);
+    return seed;
   }
 
   shuffle<T extends { [index: number]: number; length: number }>(values: T): T {
