@@ -487,7 +487,7 @@ async function useNative(
  */
 function fusedDetail(native: NativeKernelsResult | undefined): string {
   return native?.ok
-    ? "; decoder output layers + reconstruction error, latent regularisers, product of experts and Student-t draw fused (native C), tiled encoders' first layer per batch"
+    ? "; decoder output layers + reconstruction error, latent regularisers, product of experts and Student-t draw fused (native C), tiled encoders' first layer per batch, each decoder once per batch over its subsets"
     : "";
 }
 

@@ -23,9 +23,9 @@ let native: NativeKernels | undefined;
 
 /**
  * Lets the model run its fused step on the wasm backend (`kernels`): the decoders' output layers with their
- * reconstruction error, the latent regularisers (fused-regularizer.ts) and the tiled encoders' first layer per batch;
- * or keeps tfjs's ops (`undefined`: no compiler on this machine). The two differ in rounding, so the choice is part
- * of the backend's description.
+ * reconstruction error, the latent regularisers (fused-regularizer.ts), the tiled encoders' first layer per batch and
+ * each decoder's subsets in one pass (decoder-passes.ts); or keeps tfjs's ops (`undefined`: no compiler on this
+ * machine). The two differ in rounding, so the choice is part of the backend's description.
  */
 export function useFusedStep(kernels: NativeKernels | undefined): void {
   native = kernels;

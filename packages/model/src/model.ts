@@ -3,6 +3,7 @@ import "./register-gradients";
 import type { RandomStream } from "@tailsweep/random";
 import type { ModelConfig } from "@tailsweep/schemas";
 import { DistributionAlignment, labeledPrior } from "./alignment";
+import { DecoderPasses } from "./decoder-passes";
 import { sampleGaussianPosterior } from "./distributions";
 import { productOfExpertsStep } from "./fused-poe";
 import { decodedReconstructionError, fusedStepActive } from "./fused-reconstruction";
@@ -244,12 +245,27 @@ export class MultimodalVae {
       unlabeled && this.alignment
         ? { logWeights: this.alignment.logWeights(), means: [] as tf.Tensor1D[] }
         : undefined;
+    // Each batch's decoder passes over all subsets at once where the step is fused (decoder-passes.ts); the subsets'
+    // draws are made first, in the order they always were, so the same seeds give the same noise.
+    const merge = fusedStepActive() && this.subsets.length > 1;
+    const passesL = this.decoderPasses(labeled.xs, 0, memoL, merge);
+    const passesU = unlabeled && this.decoderPasses(unlabeled.xs, this.shape.numClasses, memoU, merge);
+    const terms: { lab: () => tf.Tensor1D; unl?: () => tf.Scalar }[] = [];
     for (const [s, S] of this.subsets.entries()) {
       const logits = this.classifierLogits(labeled.xs, S, memoL);
       cls = tf.add(cls, classificationLoss(logits, labeled.yOneHot, this.classWeights, this.logitOffset));
       if (!semi) continue;
-      lab = tf.add(lab, tf.mean(this.labeledRows(labeled.xs, labeled.yOneHot, S, step, memoL)));
-      if (unlabeled) unl = tf.add(unl, this.unlabeledMean(unlabeled.xs, S, step, memoU, aligned, s));
+      terms.push({
+        lab: this.labeledRows(labeled.xs, labeled.yOneHot, S, step, passesL, memoL),
+        ...(unlabeled &&
+          passesU && { unl: this.unlabeledMean(unlabeled.xs, S, step, passesU, memoU, aligned, s) }),
+      });
+    }
+    passesL.run();
+    passesU?.run();
+    for (const term of terms) {
+      lab = tf.add(lab, tf.mean(term.lab()));
+      if (term.unl) unl = tf.add(unl, term.unl());
     }
     const total = tf.add(tf.add(lab, unl), tf.mul(step.alpha, cls)) as tf.Scalar;
     return {
@@ -261,18 +277,33 @@ export class MultimodalVae {
     };
   }
 
+  /** The decoders' passes for one batch, `tileClasses` as {@link labeledRows} takes it. */
+  private decoderPasses(
+    xs: tf.Tensor2D[],
+    tileClasses: number,
+    memo: Map<string, tf.Tensor2D>,
+    merge: boolean,
+  ): DecoderPasses {
+    return new DecoderPasses(
+      (i, decoderIn, copies) => this.reconstruction(i, decoderIn, xs[i]!, tileClasses, memo, copies),
+      merge,
+    );
+  }
+
   /**
    * Per-row labeled term Lab(x_S, y) = scale·(rec + β·reg) − log π_y (docs/model.md eq. L1), with one
-   * posterior draw per row.
+   * posterior draw per row. The draws and the regulariser are made now, the reconstruction asked of `passes`; the
+   * returned function reads the term once `passes` has run.
    */
-  labeledRows(
+  private labeledRows(
     xs: tf.Tensor2D[],
     yOneHot: tf.Tensor2D,
     S: number[],
     step: StepSettings,
+    passes: DecoderPasses,
     memo?: Map<string, tf.Tensor2D>,
     tileClasses = 0,
-  ): tf.Tensor1D {
+  ): () => tf.Tensor1D {
     const scale = this.config.lossScale === "paper" ? 0.5 : 1;
     const nS = S.reduce((s, i) => s + this.dims[i]!, 0);
     const consts = this.constants(nS);
@@ -281,45 +312,56 @@ export class MultimodalVae {
     const perExpert = experts.map((post) => {
       const z = step.posterior === "mean" ? post.mu : this.samplePosterior(post, nS, step.rng);
       const decoderIn = tf.concat([z, yOneHot], 1);
-      const rec = tf.addN(S.map((i) => this.reconstruction(i, decoderIn, xs[i]!, tileClasses, memo)));
+      const rec = S.map((i) => passes.request(i, decoderIn));
       const reg = this.regularizer(post, z, consts);
-      return tf.add(rec, tf.mul(step.regWeight, reg));
+      return { rec, reg };
     });
-    const generative = perExpert.length === 1 ? perExpert[0]! : tf.div(tf.addN(perExpert), perExpert.length);
-    const logPrior = tf.sum(tf.mul(yOneHot, this.logClassPrior), 1);
-    return tf.sub(tf.mul(scale, generative), logPrior) as tf.Tensor1D;
+    return () => {
+      const generativeParts = perExpert.map(({ rec, reg }) =>
+        tf.add(tf.addN(rec.map((read) => read())), tf.mul(step.regWeight, reg)),
+      );
+      const generative =
+        generativeParts.length === 1
+          ? generativeParts[0]!
+          : tf.div(tf.addN(generativeParts), generativeParts.length);
+      const logPrior = tf.sum(tf.mul(yOneHot, this.logClassPrior), 1);
+      return tf.sub(tf.mul(scale, generative), logPrior) as tf.Tensor1D;
+    };
   }
 
   /**
    * Mean unlabeled term over the batch, Σ_c q(c | x_S)·Lab(x_S, c) − H(q(· | x_S)) (docs/model.md eq. U1),
    * vectorised by tiling the batch once per class. Without `aligned` the ops are the ones from before alignment
    * existed; with it, eq. DA (see {@link alignedUnlabeledRows}), and the batch mean of q joins `aligned.means` for the
-   * running average.
+   * running average. Like {@link labeledRows}, it returns the term to read once `passes` has run.
    */
   private unlabeledMean(
     xs: tf.Tensor2D[],
     S: number[],
     step: StepSettings,
+    passes: DecoderPasses,
     memo: Map<string, tf.Tensor2D>,
     aligned?: { logWeights: number[][]; means: tf.Tensor1D[] },
     subsetIndex = 0,
-  ): tf.Scalar {
+  ): () => tf.Scalar {
     const K = this.shape.numClasses;
     const B = xs[0]!.shape[0];
     const logits = this.classifierLogits(xs, S, memo);
     const logQ = tf.logSoftmax(logits);
     const q = tf.exp(logQ);
     const yTiled = cached(memo, "yTiled", () => oneHotFloat(classMajorLabels(K, B), K));
-    const labRows = this.labeledRows(xs, yTiled, S, step, memo, K); // [K·B], class-major
-    const labByClass = tf.transpose(tf.reshape(labRows, [K, B])); // [B, K]
-    if (aligned) {
-      aligned.means.push(tf.mean(q, 0) as tf.Tensor1D);
-      const logWeights = tf.tensor1d(aligned.logWeights[subsetIndex]!);
-      return tf.mean(alignedUnlabeledRows(logits, labByClass as tf.Tensor2D, logWeights)) as tf.Scalar;
-    }
-    const expected = tf.sum(tf.mul(q, labByClass), 1);
-    const entropy = tf.neg(tf.sum(tf.mul(q, logQ), 1));
-    return tf.mean(tf.sub(expected, entropy)) as tf.Scalar;
+    const labRows = this.labeledRows(xs, yTiled, S, step, passes, memo, K); // [K·B], class-major
+    if (aligned) aligned.means.push(tf.mean(q, 0) as tf.Tensor1D);
+    return () => {
+      const labByClass = tf.transpose(tf.reshape(labRows(), [K, B])); // [B, K]
+      if (aligned) {
+        const logWeights = tf.tensor1d(aligned.logWeights[subsetIndex]!);
+        return tf.mean(alignedUnlabeledRows(logits, labByClass as tf.Tensor2D, logWeights)) as tf.Scalar;
+      }
+      const expected = tf.sum(tf.mul(q, labByClass), 1);
+      const entropy = tf.neg(tf.sum(tf.mul(q, logQ), 1));
+      return tf.mean(tf.sub(expected, entropy)) as tf.Scalar;
+    };
   }
 
   /**
@@ -395,8 +437,9 @@ export class MultimodalVae {
 
   /**
    * ‖x_i − x̂_i‖²/σ² per row of `decoderIn` (eq. R3), x̂_i decoded from it by modality i's decoder; with `tileClasses`
-   * the rows are x's tiled class-major. The decoder's output layer is fused with the error where the backend can
-   * (fused-reconstruction.ts); elsewhere the tiled x is made once per step and modality (`memo`).
+   * the rows are x's tiled class-major, and with `copies` that many such blocks (decoder-passes.ts). The decoder's
+   * output layer is fused with the error where the backend can (fused-reconstruction.ts); elsewhere the tiled x is
+   * made once per step and modality (`memo`).
    */
   private reconstruction(
     i: number,
@@ -404,11 +447,13 @@ export class MultimodalVae {
     x: tf.Tensor2D,
     tileClasses: number,
     memo: Map<string, tf.Tensor2D> | undefined,
+    copies = 1,
   ): tf.Tensor1D {
     const { product, bias } = applyMlpUntilBias(this.decoders[i]!, decoderIn);
     const output = this.shape.decoderOutputs[this.modalities[i]!]!;
+    const tiles = copies === 1 ? tileClasses : Math.max(tileClasses, 1) * copies;
     return decodedReconstructionError(product, bias, x, output, this.config.sigma, () =>
-      cached(memo, `x/${i}/${tileClasses}`, () => repeatRows(x, tileClasses)),
+      cached(memo, `x/${i}/${tiles}`, () => repeatRows(x, tiles)),
     );
   }
 
