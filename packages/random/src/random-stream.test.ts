@@ -78,18 +78,13 @@ describe("randomStream", () => {
   });
 
   it("never gives a library seed of 0, which tfjs reads as no seed; redraws it and keeps every other draw", () => {
-    // pure-rand maps the output −2³¹ (0 unsigned) to 0 over [0, 2³¹ − 1); 2 and 7 to 2³¹ + 2 mod (2³¹ − 1) = 3 and 8
-    const script = [-(2 ** 31), -(2 ** 31), 2, 7];
-    let drawn = 0;
-    const generator = {
-      next: () => script[drawn++]!,
-      clone: () => generator,
-      getState: () => [],
-    };
+    // pure-rand reads a signed word s as s + 2³¹: the word 2³¹ (−2³¹ signed) gives 0 over [0, 2³¹ − 1), and 2 and 7
+    // give 2³¹ + 2 and 2³¹ + 7, i.e. 3 and 8 modulo 2³¹ − 1
+    const { generator, outputs } = scripted([2 ** 31, 2 ** 31, 2, 7]);
     const stream = new GeneratorStream(generator);
     expect(stream.int(2147483647)).toBe(0);
     expect(stream.librarySeed()).toBe(3);
-    expect(drawn).toBe(3);
+    expect(outputs).toHaveLength(3);
     expect(stream.librarySeed()).toBe(8);
   });
 
@@ -146,17 +141,7 @@ describe("randomStream", () => {
   it("int redraws exactly the outputs whose low word falls in the biased zone (Lemire's rejection)", () => {
     // n = 3·2^19: 2^32 mod n = 2^20, so x·n with a low word below 2^20 is redrawn
     const n = 3 * 2 ** 19;
-    const script = [0, 2 ** 31, 1, 0xffff_ffff];
-    const outputs: number[] = [];
-    const generator = {
-      next: () => {
-        const x = script[outputs.length]!;
-        outputs.push(x);
-        return x | 0; // pure-rand's generators answer signed 32-bit integers
-      },
-      clone: () => generator,
-      getState: () => [],
-    };
+    const { generator, outputs } = scripted([0, 2 ** 31, 1, 0xffff_ffff]);
     const stream = new GeneratorStream(generator);
     // 0 and 2^31 give low words 0 and 0 (2^31·3·2^19 ≡ 0 mod 2^32): both redrawn; 1 gives low word n ≥ 2^20: taken
     expect(stream.int(n)).toBe(Math.floor((1 * n) / 2 ** 32));
@@ -166,3 +151,21 @@ describe("randomStream", () => {
     expect(outputs).toHaveLength(4);
   });
 });
+
+/** A generator that answers `script`'s 32-bit words in turn, and the words it has given so far. */
+function scripted(script: number[]): {
+  generator: ConstructorParameters<typeof GeneratorStream>[0];
+  outputs: number[];
+} {
+  const outputs: number[] = [];
+  const generator: ConstructorParameters<typeof GeneratorStream>[0] = {
+    next: () => {
+      const x = script[outputs.length]!;
+      outputs.push(x);
+      return x | 0; // pure-rand's generators answer signed 32-bit integers
+    },
+    clone: () => generator,
+    getState: () => [],
+  };
+  return { generator, outputs };
+}

@@ -29,8 +29,8 @@ export interface RandomStream {
   /** χ² with `df` degrees of freedom (df > 0): 2·Gamma(df/2) by Marsaglia & Tsang (2000). */
   chiSquare(df: number): number;
   /**
-   * A seed in [1, 2³¹ − 1) for a library's own seeded sampler (tfjs's randomUniform, randomNormal…). Never 0: tfjs
-   * reads a seed of 0 as "no seed" and draws from Math.random.
+   * A seed in [1, 2³¹ − 1) for a library's own seeded sampler (tfjs's randomUniform, randomNormal…). Never 0: tfjs's
+   * normal and gamma samplers read a seed of 0 as "no seed" and draw from Math.random.
    */
   librarySeed(): number;
   /** Fisher–Yates shuffle in place; returns its argument. */
@@ -181,8 +181,10 @@ export class GeneratorStream implements RandomStream {
   }
 
   librarySeed(): number {
-    // Redrawn rather than shifted (1 + int(2³¹ − 2)): every other seed stays the one earlier versions drew, so
-    // stored runs replay; only the draw of 0, once in 2³¹ − 1, takes the next one.
+    // Redrawn rather than shifted (1 + int(2³¹ − 2)): a stream that never draws a 0 gives the seeds earlier versions
+    // gave, so stored runs replay. One that does (once in 2³¹ − 1 seeds) continues one draw later from there; before,
+    // that 0 made tfjs's normals and gammas unseeded (its randomUniform, the weights' initialisation, took it as a
+    // seed).
     let seed = this.int(2147483647);
     while (seed === 0) seed = this.int(2147483647);
     return seed;
