@@ -12,7 +12,14 @@ import { type BackendName, initBackend } from "./backend";
 
 const candidates: BackendName[] = ["wasm", "wasm-blas", "tensorflow", "webgpu"];
 /** The proposed model and the variants that add paths of their own to the step (docs/model.md §10). */
-const variants: Variant[] = ["proposed", "logit-adjusted", "aligned", "student-t-kl", "gaussian-matched"];
+const variants: Variant[] = [
+  "proposed",
+  "mixture",
+  "logit-adjusted",
+  "aligned",
+  "student-t-kl",
+  "gaussian-matched",
+];
 /** Set by CI, which installs lavapipe: there a webgpu that does not initialise is a failure, not a skip. */
 const required = new Set((process.env.TAILSWEEP_REQUIRE_BACKENDS ?? "").split(",").filter(Boolean));
 

@@ -478,8 +478,9 @@ async function useNative(
 }
 
 /**
- * The fused step (fused-reconstruction.ts, fused-regularizer.ts, fused-poe.ts, fused-student-t.ts, and the tiled
- * encoders' first layer per batch that comes with it: layers.ts, applyMlpToTiledWithLabels) rounds differently from
+ * The fused step (fused-reconstruction.ts, fused-regularizer.ts, fused-poe.ts, fused-student-t.ts, and what comes with
+ * it: the tiled encoders' first layer per batch, layers.ts applyMlpToTiledWithLabels, and each decoder once per batch
+ * over all its subsets' rows, decoder-passes.ts) rounds differently from
  * tfjs's ops, so whether it runs belongs in `detail`, which a checkpoint's fingerprint holds: a run is resumed only
  * where it would compute the same bits. Training checks the two agree (FUSED_STEP). The hidden layers' fused bias +
  * ReLU (fused-dense.ts), the clip's gradient (fused-clip.ts) and the native same-shape adds (wasm-binary-ops.ts) are

@@ -15,30 +15,38 @@ beforeAll(async () => {
 afterAll(() => restore());
 
 /**
- * Two requests of one decoder (rows 2·B and 3·B: a batch of B tiled 2 and 3 times, as two subsets' passes), their
- * errors weighted per row and summed: the value, each request's errors, and the gradients in the decoder's weights
- * and in both inputs.
+ * Two requests of one decoder (rows 2·B and 3·B: a batch of B tiled 2 and 3 times, as two subsets' or experts'
+ * passes), their errors weighted per row and summed: each request's errors, the gradients in the decoder's weights
+ * and in both inputs, and the rows of every decode and whether it came before `run()`.
  */
-function twoRequests(merge: boolean): { errors: number[][]; grads: number[][] } {
+function twoRequests(stacked: boolean): {
+  errors: number[][];
+  grads: number[][];
+  decodes: [number, boolean][];
+} {
   const rng = randomStream(4, "decoder-passes");
   const decoder = createMlp("dp", 9, [16, 16], 12, "relu", rng);
+  const decodes: [number, boolean][] = [];
   try {
     return tf.tidy(() => {
       const B = 5;
       const x = tf.randomUniform([B, 12], 0, 1, "float32", 1) as tf.Tensor2D;
       const inA = tf.randomNormal([2 * B, 9], 0, 1, "float32", 2) as tf.Tensor2D;
-      const inB = tf.randomNormal([2 * B, 9], 0, 1, "float32", 3) as tf.Tensor2D;
-      const weights = tf.linspace(0.5, 2, 4 * B);
+      const inB = tf.randomNormal([3 * B, 9], 0, 1, "float32", 3) as tf.Tensor2D;
+      const weights = tf.linspace(0.5, 2, 5 * B);
       const errors: number[][] = [];
       const f = (a: tf.Tensor, b: tf.Tensor) => {
+        let ran = false;
         const passes = new DecoderPasses((_, decoderIn) => {
+          decodes.push([decoderIn.shape[0], ran]);
           const { product, bias } = applyMlpUntilBias(decoder, decoderIn);
           return decodedReconstructionError(product, bias, x, "sigmoid", 0.7, () => {
             throw new Error("the fused step makes no tiled targets");
           });
-        }, merge);
+        }, stacked);
         const readA = passes.request(0, a as tf.Tensor2D);
         const readB = passes.request(0, b as tf.Tensor2D);
+        ran = true;
         passes.run();
         const both = tf.concat([readA(), readB()]);
         errors.push(Array.from(readA().dataSync()), Array.from(readB().dataSync()));
@@ -50,6 +58,7 @@ function twoRequests(merge: boolean): { errors: number[][]; grads: number[][] } 
       return {
         errors: errors.slice(0, 2),
         grads: [...variables.map((v) => grads[v.name]!), dA!, dB!].map((g) => Array.from(g.dataSync())),
+        decodes: decodes.slice(0, stacked ? 1 : 2),
       };
     });
   } finally {
@@ -62,6 +71,13 @@ describe("DecoderPasses: a decoder's requests in one pass", () => {
     expect(fusedStepActive()).toBe(true);
     const merged = twoRequests(true);
     const separate = twoRequests(false);
+    // Stacked: one decode of all 25 rows, at run(). Not: each request decoded when made, before run().
+    expect(merged.decodes).toEqual([[25, true]]);
+    expect(separate.decodes).toEqual([
+      [10, false],
+      [15, false],
+    ]);
+    expect(merged.errors.map((e) => e.length)).toEqual([10, 15]);
     merged.errors.forEach((e, k) => {
       expect(relativeError(e, separate.errors[k]!)).toBeLessThan(1e-6);
     });

@@ -5,10 +5,10 @@ import { nativeOutput } from "./wasm-heap-copy";
 
 /**
  * A decoder's output layer and its reconstruction error as one kernel on the wasm backends (issue #19: fewer, fused
- * kernels). The unlabeled term decodes the batch tiled once per class, so a step of the proposed model evaluates
- * each decoder's [K·B × d] output several times; as tfjs ops each evaluation is a bias add, a sigmoid, a squared
- * difference against a tiled copy of x and a row sum forwards, and about as many full-size kernels backwards. Here
- * it is one pass each way, in C (native-kernels.ts), and x is never tiled.
+ * kernels). The unlabeled term decodes the batch tiled once per class, for every trained subset, so a decoder's
+ * output in a step of the proposed model is [2·K·B × d] (decoder-passes.ts stacks the subsets' rows); as tfjs ops it is
+ * a bias add, a sigmoid, a squared difference against a tiled copy of x and a row sum forwards, and about as many
+ * full-size kernels backwards. Here it is one pass each way, in C (native-kernels.ts), and x is never tiled.
  */
 export const RECONSTRUCTION_KERNEL = "TailsweepReconstruction";
 const RECONSTRUCTION_GRAD_KERNEL = "TailsweepReconstructionGrad";
@@ -48,7 +48,8 @@ export function fusedKernels(kernelName: string): NativeKernels {
 /**
  * ‖x − out(product + bias)‖²/σ² per row (docs/model.md eq. R3 at the decoder's output, out = sigmoid or identity):
  * `product` is the decoder's last matrix product (rows × d), `bias` its last bias, `x` the targets with rows a divisor
- * of `product`'s (class-major tiling: product row r is reconstructed against x row r mod x's rows).
+ * of `product`'s (x, its class-major tiling, or several such blocks stacked: product row r is reconstructed against
+ * x row r mod x's rows).
  * With the native kernels on the wasm backend, one fused kernel each way; elsewhere, `tiledTargets` (x tiled to
  * `product`'s rows, kept by the caller across subsets) and tfjs's ops, the same ops the model always ran.
  */

@@ -245,21 +245,24 @@ export class MultimodalVae {
       unlabeled && this.alignment
         ? { logWeights: this.alignment.logWeights(), means: [] as tf.Tensor1D[] }
         : undefined;
-    // Each batch's decoder passes over all subsets at once where the step is fused (decoder-passes.ts); the subsets'
-    // draws are made first, in the order they always were, so the same seeds give the same noise.
-    const merge = fusedStepActive() && this.subsets.length > 1;
-    const passesL = this.decoderPasses(labeled.xs, 0, memoL, merge);
-    const passesU = unlabeled && this.decoderPasses(unlabeled.xs, this.shape.numClasses, memoU, merge);
+    // On the fused step each decoder runs once per batch over all the rows the subsets (and a mixture's experts) ask
+    // of it (decoder-passes.ts). Every subset's draws are made first, in the order they always were, so the same
+    // seeds give the same noise. Elsewhere each reconstruction is decoded where it is asked for, and what waits for
+    // the passes (the sums of each subset's own terms) reads only that subset's tensors, so tfjs sums every shared
+    // tensor's gradients in the order it always did: the bits of record.
+    const stacked = fusedStepActive();
+    const passesL = this.decoderPasses(labeled.xs, memoL, stacked);
+    const passesU = unlabeled && this.decoderPasses(unlabeled.xs, memoU, stacked);
     const terms: { lab: () => tf.Tensor1D; unl?: () => tf.Scalar }[] = [];
     for (const [s, S] of this.subsets.entries()) {
       const logits = this.classifierLogits(labeled.xs, S, memoL);
       cls = tf.add(cls, classificationLoss(logits, labeled.yOneHot, this.classWeights, this.logitOffset));
       if (!semi) continue;
-      terms.push({
-        lab: this.labeledRows(labeled.xs, labeled.yOneHot, S, step, passesL, memoL),
-        ...(unlabeled &&
-          passesU && { unl: this.unlabeledMean(unlabeled.xs, S, step, passesU, memoU, aligned, s) }),
-      });
+      // The labeled term's draws before the unlabeled term's, as always.
+      const labTerm = this.labeledRows(labeled.xs, labeled.yOneHot, S, step, passesL, memoL);
+      const unlTerm =
+        unlabeled && passesU && this.unlabeledMean(unlabeled.xs, S, step, passesU, memoU, aligned, s);
+      terms.push({ lab: labTerm, ...(unlTerm && { unl: unlTerm }) });
     }
     passesL.run();
     passesU?.run();
@@ -277,17 +280,9 @@ export class MultimodalVae {
     };
   }
 
-  /** The decoders' passes for one batch, `tileClasses` as {@link labeledRows} takes it. */
-  private decoderPasses(
-    xs: tf.Tensor2D[],
-    tileClasses: number,
-    memo: Map<string, tf.Tensor2D>,
-    merge: boolean,
-  ): DecoderPasses {
-    return new DecoderPasses(
-      (i, decoderIn, copies) => this.reconstruction(i, decoderIn, xs[i]!, tileClasses, memo, copies),
-      merge,
-    );
+  /** The decoders' passes for one batch. */
+  private decoderPasses(xs: tf.Tensor2D[], memo: Map<string, tf.Tensor2D>, stacked: boolean): DecoderPasses {
+    return new DecoderPasses((i, decoderIn) => this.reconstruction(i, decoderIn, xs[i]!, memo), stacked);
   }
 
   /**
@@ -436,22 +431,21 @@ export class MultimodalVae {
   }
 
   /**
-   * ‖x_i − x̂_i‖²/σ² per row of `decoderIn` (eq. R3), x̂_i decoded from it by modality i's decoder; with `tileClasses`
-   * the rows are x's tiled class-major, and with `copies` that many such blocks (decoder-passes.ts). The decoder's
-   * output layer is fused with the error where the backend can (fused-reconstruction.ts); elsewhere the tiled x is
-   * made once per step and modality (`memo`).
+   * ‖x_i − x̂_i‖²/σ² per row of `decoderIn` (eq. R3), x̂_i decoded from it by modality i's decoder. Its rows are x's, x
+   * tiled class-major (the unlabeled term), or several such blocks stacked (decoder-passes.ts): row r is x's row r mod
+   * x's rows. The decoder's output layer is fused with the error where the backend can (fused-reconstruction.ts);
+   * elsewhere x is tiled to the rows once per step and modality (`memo`).
    */
   private reconstruction(
     i: number,
     decoderIn: tf.Tensor2D,
     x: tf.Tensor2D,
-    tileClasses: number,
     memo: Map<string, tf.Tensor2D> | undefined,
-    copies = 1,
   ): tf.Tensor1D {
     const { product, bias } = applyMlpUntilBias(this.decoders[i]!, decoderIn);
     const output = this.shape.decoderOutputs[this.modalities[i]!]!;
-    const tiles = copies === 1 ? tileClasses : Math.max(tileClasses, 1) * copies;
+    const copies = decoderIn.shape[0] / x.shape[0];
+    const tiles = copies === 1 ? 0 : copies;
     return decodedReconstructionError(product, bias, x, output, this.config.sigma, () =>
       cached(memo, `x/${i}/${tiles}`, () => repeatRows(x, tiles)),
     );
