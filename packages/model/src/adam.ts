@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { NativeKernels } from "./native-kernels";
-import { type HeapBackend, heapViews } from "./wasm-heap-copy";
+import { nativeOutputs } from "./wasm-heap-copy";
 
 /** What optimizerStep needs from an optimiser; tfjs's own optimisers satisfy it too. */
 export interface GradientApplier {
@@ -89,33 +89,26 @@ export function useNativeAdam(kernels: NativeKernels | undefined): void {
 /** The wasm kernel: reads and writes the tensors where they live, in the wasm heap, through views. */
 const wasmAdamUpdate: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, m, v, g } = inputs as unknown as AdamInputs;
-  const b = backend as unknown as HeapBackend;
-  const outs = [
-    b.makeOutput(x.shape, "float32"),
-    b.makeOutput(x.shape, "float32"),
-    b.makeOutput(x.shape, "float32"),
-  ];
-  // The heap is read after the outputs are made: allocating them can grow it, which replaces its buffer.
   const n = tf.util.sizeFromShape(x.shape);
-  const heapView = heapViews(b);
-  const view = (t: tf.TensorInfo) => heapView(t, n);
   const a = attrs as unknown as AdamUpdateAttrs;
-  const views = [view(x), view(m), view(v), view(g), view(outs[0]!), view(outs[1]!), view(outs[2]!)] as const;
-  if (native)
-    native.adamUpdate(
-      n,
-      ...views,
-      a.beta1,
-      a.oneMinusBeta1,
-      a.beta2,
-      a.oneMinusBeta2,
-      a.correction1,
-      a.correction2,
-      a.epsilon,
-      a.negativeLearningRate,
-    );
-  else adamUpdateLoop(...views, a);
-  return outs;
+  return nativeOutputs(backend, [x.shape, x.shape, x.shape], (heapView, [newX, newM, newV]) => {
+    const view = (t: tf.TensorInfo) => heapView(t, n);
+    const views = [view(x), view(m), view(v), view(g), newX!, newM!, newV!] as const;
+    if (native)
+      native.adamUpdate(
+        n,
+        ...views,
+        a.beta1,
+        a.oneMinusBeta1,
+        a.beta2,
+        a.oneMinusBeta2,
+        a.correction1,
+        a.correction2,
+        a.epsilon,
+        a.negativeLearningRate,
+      );
+    else adamUpdateLoop(...views, a);
+  });
 };
 
 /** The cpu kernel: the same loop over the backend's typed arrays. */

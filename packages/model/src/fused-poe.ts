@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
 import { type Expert, productOfExperts } from "./poe";
-import { type HeapBackend, heapViews } from "./wasm-heap-copy";
+import { nativeOutputs } from "./wasm-heap-copy";
 
 /**
  * The product of experts (docs/model.md eq. P1) as one kernel each way in the fused step (fused-reconstruction.ts):
@@ -72,21 +72,19 @@ const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { mus, logScales } = inputs as unknown as { mus: tf.TensorInfo; logScales: tf.TensorInfo };
   const { prior, priorLogScale } = attrs as unknown as ProductAttrs;
   const [k, n] = shapes(mus, logScales);
-  const heapBackend = backend as unknown as HeapBackend;
   const shape = mus.shape.slice(1);
-  const outs = [heapBackend.makeOutput(shape, "float32"), heapBackend.makeOutput(shape, "float32")];
-  const view = heapViews(heapBackend);
-  fusedKernels(PRODUCT_OF_EXPERTS_KERNEL).productOfExperts(
-    n,
-    k,
-    view(mus, k * n),
-    view(logScales, k * n),
-    prior ? 1 : 0,
-    priorLogScale,
-    view(outs[0]!, n),
-    view(outs[1]!, n),
+  return nativeOutputs(backend, [shape, shape], (view, [mu, logScale]) =>
+    fusedKernels(PRODUCT_OF_EXPERTS_KERNEL).productOfExperts(
+      n,
+      k,
+      view(mus, k * n),
+      view(logScales, k * n),
+      prior ? 1 : 0,
+      priorLogScale,
+      mu!,
+      logScale!,
+    ),
   );
-  return outs;
 };
 
 const gradient: tf.KernelFunc = ({ inputs, backend, attrs }) => {
@@ -96,22 +94,20 @@ const gradient: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   >;
   const { prior, priorLogScale } = attrs as unknown as ProductAttrs;
   const [k, n] = shapes(mus, logScales);
-  const heapBackend = backend as unknown as HeapBackend;
-  const outs = [heapBackend.makeOutput(mus.shape, "float32"), heapBackend.makeOutput(mus.shape, "float32")];
-  const view = heapViews(heapBackend);
-  fusedKernels(PRODUCT_OF_EXPERTS_KERNEL).productOfExpertsGrad(
-    n,
-    k,
-    view(mus, k * n),
-    view(logScales, k * n),
-    prior ? 1 : 0,
-    priorLogScale,
-    view(dMu, n),
-    view(dLogScale, n),
-    view(outs[0]!, k * n),
-    view(outs[1]!, k * n),
+  return nativeOutputs(backend, [mus.shape, mus.shape], (view, [dMus, dLogScales]) =>
+    fusedKernels(PRODUCT_OF_EXPERTS_KERNEL).productOfExpertsGrad(
+      n,
+      k,
+      view(mus, k * n),
+      view(logScales, k * n),
+      prior ? 1 : 0,
+      priorLogScale,
+      view(dMu, n),
+      view(dLogScale, n),
+      dMus!,
+      dLogScales!,
+    ),
   );
-  return outs;
 };
 
 /** Registers the two wasm kernels and the gradient (idempotent). */

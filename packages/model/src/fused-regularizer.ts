@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
 import type { GammaConstants } from "./gamma-constants";
 import { gammaRegularizer, gaussianRegularizer } from "./losses";
-import { type HeapBackend, heapViews, nativeOutput } from "./wasm-heap-copy";
+import { nativeOutput, nativeOutputs } from "./wasm-heap-copy";
 
 /**
  * The γ-loss's and the Gaussian model's latent regularisers (docs/model.md eqs. R1, R2) as one kernel each way in the
@@ -90,23 +90,27 @@ const gradient: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   };
   const { a, b, c, d } = attrs as unknown as RegularizerAttrs;
   const [rows, m] = shapes(mu, logScale);
-  const heapBackend = backend as unknown as HeapBackend;
-  const outs = [heapBackend.makeOutput([rows, m], "float32"), heapBackend.makeOutput([rows, m], "float32")];
-  const view = heapViews(heapBackend);
-  fusedKernels(LATENT_REGULARIZER_KERNEL).latentRegularizerGrad(
-    rows,
-    m,
-    view(mu, rows * m),
-    view(logScale, rows * m),
-    view(dy, rows),
-    a,
-    b,
-    c,
-    d,
-    view(outs[0]!, rows * m),
-    view(outs[1]!, rows * m),
+  return nativeOutputs(
+    backend,
+    [
+      [rows, m],
+      [rows, m],
+    ],
+    (view, [dMu, dLogScale]) =>
+      fusedKernels(LATENT_REGULARIZER_KERNEL).latentRegularizerGrad(
+        rows,
+        m,
+        view(mu, rows * m),
+        view(logScale, rows * m),
+        view(dy, rows),
+        a,
+        b,
+        c,
+        d,
+        dMu!,
+        dLogScale!,
+      ),
   );
-  return outs;
 };
 
 /** Registers the two wasm kernels and the gradient (idempotent). */

@@ -30,21 +30,33 @@ export function heapViews(backend: HeapBackend): (t: tf.TensorInfo, size: number
 }
 
 /**
- * A float32 output of `shape` for a native kernel: made first, then `fill` gets views taken after it (see
- * {@link heapViews}) and the output's own view; an empty output is returned without calling it.
+ * Float32 outputs of `shapes` for a native kernel: all made first, then `fill` gets views taken after them (see
+ * {@link heapViews}) and each output's own view; outputs that are all empty are returned without calling it.
  */
+export function nativeOutputs(
+  backend: unknown,
+  shapes: number[][],
+  fill: (view: (t: tf.TensorInfo, size: number) => Float32Array, outs: Float32Array[]) => void,
+): tf.TensorInfo[] {
+  const heap = backend as HeapBackend;
+  const outs = shapes.map((shape) => heap.makeOutput(shape, "float32"));
+  const sizes = shapes.map((shape) => tf.util.sizeFromShape(shape));
+  if (sizes.every((size) => size === 0)) return outs;
+  const view = heapViews(heap);
+  fill(
+    view,
+    outs.map((out, i) => view(out, sizes[i]!)),
+  );
+  return outs;
+}
+
+/** {@link nativeOutputs} for one output. */
 export function nativeOutput(
   backend: unknown,
   shape: number[],
   fill: (view: (t: tf.TensorInfo, size: number) => Float32Array, out: Float32Array) => void,
 ): tf.TensorInfo {
-  const heap = backend as HeapBackend;
-  const out = heap.makeOutput(shape, "float32");
-  const size = tf.util.sizeFromShape(shape);
-  if (size === 0) return out;
-  const view = heapViews(heap);
-  fill(view, view(out, size));
-  return out;
+  return nativeOutputs(backend, [shape], (view, [out]) => fill(view, out!))[0]!;
 }
 
 /** Float32 and int32 move as 4-byte words: `copyWithin` copies bytes, so either dtype can use the same view. */
