@@ -155,7 +155,7 @@ async function runOrShow(
     log(`sweep ${id} from this file has finished already: its results follow (--new runs it again)`);
     return before;
   }
-  return runHere(rt, spec, id, before, backend, o, await threads);
+  return runHere(rt, spec, id, before, backend, o, threads);
 }
 
 /**
@@ -170,7 +170,7 @@ async function runHere(
   before: SweepRecord | undefined,
   backend: BackendInfo,
   o: RunFlags,
-  threads: TrialThreads | undefined,
+  starting: Promise<TrialThreads | undefined>,
 ): Promise<SweepRecord> {
   // This sweep only: an interrupted earlier run of another file is not trained under this one's name.
   // The progress below looks again as soon as a trial settles or a look is taken, not at its next second: the sweep's
@@ -185,14 +185,7 @@ async function runHere(
     },
   });
   await controller.start();
-  const worker = new Worker(rt.bus, {
-    backend,
-    concurrency: threads?.size ?? o.workers ?? 1,
-    log,
-    artifacts: rt.artifacts,
-    ...(threads && { runTrial: threads.runner(rt.artifacts) }),
-  });
-  await worker.start();
+  let worker: Worker | undefined;
   const stopping = { signal: undefined as NodeJS.Signals | undefined };
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping.signal) process.exit(signal === "SIGINT" ? 130 : 143);
@@ -204,6 +197,8 @@ async function runHere(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
+    // Queued while the trial threads finish starting (their modules and backends take as long as the store's
+    // opening): the first trials are waiting for them when they are ready.
     const submitted = await controller.submit(spec, id);
     if (before) {
       const left = (await rt.opened.store.listTrials(id)).filter(
@@ -211,6 +206,18 @@ async function runHere(
       ).length;
       log(`sweep ${id}: resuming, ${left} of ${submitted.trialCount} trials left`);
     } else log(`sweep ${id}: ${submitted.trialCount} trials`);
+    const threads = await starting;
+    // A signal while they started: nothing is claimed, and the sweep is left to be resumed as it is.
+    if (!stopping.signal) {
+      worker = new Worker(rt.bus, {
+        backend,
+        concurrency: threads?.size ?? o.workers ?? 1,
+        log,
+        artifacts: rt.artifacts,
+        ...(threads && { runTrial: threads.runner(rt.artifacts) }),
+      });
+      await worker.start();
+    }
     return await watch(
       rt.opened.store,
       id,
@@ -223,7 +230,7 @@ async function runHere(
       },
     );
   } finally {
-    await worker.stop(); // hands a running trial back
+    await worker?.stop(); // hands a running trial back
     releaseWebGpu(); // Dawn would keep the process alive
     await controller.stop(); // after the worker: its hand-back is persisted
     process.off("SIGINT", onSignal);
