@@ -66,6 +66,8 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   }
   // Started now, so that each thread's backend starts while the store opens (a finished sweep's are simply closed).
   const threads = startThreads(spec, backend, o);
+  // Awaited below (a sweep that opens no runtime closes them in the finally): not an unhandled rejection meanwhile.
+  threads.catch(() => {});
   let id: string;
   let final: SweepRecord;
   let runs: Awaited<ReturnType<typeof loadSweepRuns>>;
@@ -186,19 +188,35 @@ async function runHere(
   });
   await controller.start();
   let worker: Worker | undefined;
+  const startWorker = async (threads: TrialThreads | undefined) => {
+    worker = new Worker(rt.bus, {
+      backend,
+      concurrency: threads?.size ?? o.workers ?? 1,
+      log,
+      artifacts: rt.artifacts,
+      ...(threads && { runTrial: threads.runner(rt.artifacts) }),
+    });
+    await worker.start();
+  };
   const stopping = { signal: undefined as NodeJS.Signals | undefined };
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping.signal) process.exit(signal === "SIGINT" ? 130 : 143);
     stopping.signal = signal;
     log(
-      `\n${signal}: stopping after this epoch; the running trial is handed back and the same command resumes the sweep (${signal} again quits at once)`,
+      worker
+        ? `\n${signal}: stopping after this epoch; the running trial is handed back and the same command resumes the sweep (${signal} again quits at once)`
+        : `\n${signal}: stopping once the trial threads have started; nothing has been claimed here, and the same command resumes the sweep (${signal} again quits at once)`,
     );
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    // Queued while the trial threads finish starting (their modules and backends take as long as the store's
-    // opening): the first trials are waiting for them when they are ready.
+    // Without trial threads (webgpu, native TensorFlow) the worker starts first, as it always did: its presence is
+    // stored before the sweep is, so submitting a GPU sweep does not warn that no GPU worker is online.
+    if (!trainsOnThreads(backend.name)) await startWorker(await starting);
+    // Otherwise a new sweep's trials are queued while the threads finish starting (their modules and backends take
+    // about as long as the store's opening), and wait for them; a resumed sweep's are queued again by the
+    // controller's upkeep.
     const submitted = await controller.submit(spec, id);
     if (before) {
       const left = (await rt.opened.store.listTrials(id)).filter(
@@ -207,17 +225,8 @@ async function runHere(
       log(`sweep ${id}: resuming, ${left} of ${submitted.trialCount} trials left`);
     } else log(`sweep ${id}: ${submitted.trialCount} trials`);
     const threads = await starting;
-    // A signal while they started: nothing is claimed, and the sweep is left to be resumed as it is.
-    if (!stopping.signal) {
-      worker = new Worker(rt.bus, {
-        backend,
-        concurrency: threads?.size ?? o.workers ?? 1,
-        log,
-        artifacts: rt.artifacts,
-        ...(threads && { runTrial: threads.runner(rt.artifacts) }),
-      });
-      await worker.start();
-    }
+    // A signal before this process's worker exists: it claims nothing, and the sweep is left to be resumed.
+    if (!worker && !stopping.signal) await startWorker(threads);
     return await watch(
       rt.opened.store,
       id,
