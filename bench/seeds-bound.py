@@ -8,18 +8,18 @@ dynamic programming on the score, then search the multipliers for size alpha and
 variance (t statistics), fewer looks, two-sided decisions or a correction across comparisons can only need more
 seeds, so what it prints bounds every design tailsweep could run from below.
 
-With --holm-ranks it prints instead an optimistic estimate for the whole family of m comparisons under Holm: the
+With --holm-ranks it prints instead an idealised estimate for the whole family of m comparisons under Holm: the
 comparison rejected k-th is tested at alpha/(m-k+1) at most, and at less before the others' rejections free their
 levels; each comparison here gets the level of a rank from its first seed, as if it knew its rank in advance, and the
-ASN-optimal test at that level. The mean over the ranks, with the baseline running as long as the longest of them
-(it pairs every comparison's seeds), should then be less than any Holm-type sequential design spends. It is an estimate,
-not a proof: the ranks are random in a real sweep, and a procedure that uses the comparisons' correlation (they share
-the baseline; Dunnett-type boundaries) could test at somewhat higher levels.
+ASN-optimal test at that level. The mean over the ranks, with the baseline running as long as the largest of their
+expected counts (it pairs every comparison's seeds), is then an idealisation of what a Holm-type sequential design
+spends. It is an estimate, not a bound: the ranks are random in a real sweep; each rank must meet the power target
+on its own, where a joint design could trade power between ranks; and a procedure that uses the comparisons'
+correlation (they share the baseline; Dunnett-type boundaries) could test at somewhat higher levels.
 
 Run: python3 bench/seeds-bound.py [--holm-ranks]   (NumPy and SciPy; Debian's python3-scipy; about 3 minutes on
-2 cores; 2 with --holm-ranks)
+2 cores; about 6 with --holm-ranks)
 """
-import sys
 import numpy as np
 from scipy.stats import norm, nct, t as tdist
 def bound(theta, alpha, target, N=20, looks=None, G=601):
@@ -81,28 +81,36 @@ def bound(theta, alpha, target, N=20, looks=None, G=601):
 # at alpha/5. Power targets: the fixed design's power on the medium/normal scenarios (89.6 % with 5 configurations,
 # 76.0 % with 20; bench:seeds) less 3 points, about the two Monte-Carlo standard errors the bench allows.
 if __name__ == "__main__":
+    import argparse
     from scipy.optimize import brentq
+    parser = argparse.ArgumentParser(description="Lower bounds and estimates of the seeds a sequential design spends")
+    parser.add_argument("--holm-ranks", action="store_true",
+                        help="the optimistic estimate for a family of m comparisons under Holm, instead of the bounds")
+    args = parser.parse_args()
     N = 20
     crit = tdist.ppf(1 - 0.01 / 2, N - 1)
     d = brentq(lambda d: nct.sf(crit, N - 1, d * np.sqrt(N)) - 0.8, 0.1, 2)  # lower tail < 1e-9: left out
-    print(f"medium effect d_z = {d:.4f}; expected seeds of the best possible test, as a share of {N}")
-    for m, fixed in [] if "--holm-ranks" in sys.argv else [(5, 0.896), (20, 0.760)]:
-        for level, name in [(0.05 / (2 * m), "alpha/m"), (0.05 / 2, "alpha")]:
-            for looks, lname in [([3, 5, 7, 9, 11, 13, 15, 17, 19, 20], "3,5,...,19,20"), (None, "every seed")]:
-                b = bound(d, level, fixed - 0.03, N, looks=looks)
-                print(f"  m={m:2d}, level {name:7s} (one-sided {level:.5f}), power >= {fixed - 0.03:.3f}, "
-                      f"looks {lname:13s}: {b['seeds'] / N:.3f} (its power {b['power']:.3f}, size {b['size']:.4f})",
-                      flush=True)
-
-    if "--holm-ranks" in sys.argv:
-        looks = [3, 5, 7, 9, 11, 13, 15, 17, 19, 20]
-        print("Holm's levels by rank, each comparison given its rank's level from its first seed (looks 3,5,...,19,20)")
+    schedules = [([3, 5, 7, 9, 11, 13, 15, 17, 19, 20], "3,5,...,19,20"), (None, "every seed")]
+    if not args.holm_ranks:
+        print(f"medium effect d_z = {d:.4f}; expected seeds of the best possible test, as a share of {N}")
         for m, fixed in [(5, 0.896), (20, 0.760)]:
-            shares = []
-            for k in range(1, m + 1):
-                b = bound(d, 0.05 / (2 * (m - k + 1)), fixed - 0.03, N, looks=looks)
-                shares.append(b["seeds"] / N)
-                print(f"  m={m:2d}, rank {k:2d} (two-sided alpha/{m - k + 1}): {shares[-1]:.3f}", flush=True)
-            mean = sum(shares) / m
-            print(f"  m={m:2d}: mean over the ranks {mean:.3f}; with the baseline as long as the longest, "
-                  f"per configuration {(sum(shares) + max(shares)) / (m + 1):.3f}", flush=True)
+            for level, name in [(0.05 / (2 * m), "alpha/m"), (0.05 / 2, "alpha")]:
+                for looks, lname in schedules:
+                    b = bound(d, level, fixed - 0.03, N, looks=looks)
+                    print(f"  m={m:2d}, level {name:7s} (one-sided {level:.5f}), power >= {fixed - 0.03:.3f}, "
+                          f"looks {lname:13s}: {b['seeds'] / N:.3f} (its power {b['power']:.3f}, size {b['size']:.4f})",
+                          flush=True)
+    else:
+        print(f"medium effect d_z = {d:.4f}; Holm's levels by rank, each comparison given its rank's level from its "
+              f"first seed and the ASN-optimal test there; expected seeds as a share of {N} (an estimate, not a bound)")
+        for looks, lname in schedules:
+            for m, fixed in [(5, 0.896), (20, 0.760)]:
+                shares = []
+                for k in range(1, m + 1):
+                    b = bound(d, 0.05 / (2 * (m - k + 1)), fixed - 0.03, N, looks=looks)
+                    shares.append(b["seeds"] / N)
+                    print(f"  looks {lname}, m={m:2d}, rank {k:2d} (two-sided alpha/{m - k + 1}): {shares[-1]:.3f}",
+                          flush=True)
+                print(f"  looks {lname}, m={m:2d}: mean over the ranks {sum(shares) / m:.3f}; with the baseline as long "
+                      f"as the largest of them (rank 1's), per configuration {(sum(shares) + max(shares)) / (m + 1):.3f}",
+                      flush=True)
