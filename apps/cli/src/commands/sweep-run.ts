@@ -66,7 +66,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   }
   // Started now, so that each thread's backend starts while the store opens (a finished sweep's are simply closed).
   const threads = startThreads(spec, backend, o);
-  // Awaited below (a sweep that opens no runtime closes them in the finally): not an unhandled rejection meanwhile.
+  // Awaited below, and closed in the finally whatever happens: a rejection meanwhile is not an unhandled one.
   threads.catch(() => {});
   let id: string;
   let final: SweepRecord;
