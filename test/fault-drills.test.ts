@@ -344,6 +344,21 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     expect(again).toMatch(/has finished already/);
   });
 
+  it("takes over at once, after a SIGKILL, the trials its killed run left running and waiting", async () => {
+    const file = sweepFile("killed", { nu: [5, 10, 30] }, 1, 6, {}, 8);
+    const first = tailsweep(["sweep", "run", file, "--workers", "1"], env);
+    await waitFor(async () => /trials: 0\/3 done, 1 running/.test(first.log()), "a trial to run", 60_000);
+    first.kill("SIGKILL");
+    await exited(first);
+    // Nothing else can reach the embedded store and bus: the trial left running is handed back and the waiting ones
+    // queued when the controller starts, not after three missed heartbeats and two upkeep rounds.
+    const resumed = await run(["sweep", "run", file], env);
+    expect(resumed).toMatch(/left running by an earlier process; queued again as attempt 2/);
+    expect(resumed).toMatch(/resuming, 3 of 3 trials left/);
+    expect(resumed).toMatch(/completed/);
+    expect(resumed).not.toMatch(/no heartbeat from worker|queued the waiting ones again/);
+  });
+
   it("prints no stack trace when its reader stops early (sweep status | head)", async () => {
     const p = tailsweep(["sweep", "list"], env);
     p.stdout!.destroy(); // the reader is gone before the first line

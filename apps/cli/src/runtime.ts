@@ -18,6 +18,11 @@ export interface Runtime {
   opened: OpenedRunStore;
   bus: Bus;
   embeddedBus: boolean;
+  /**
+   * No other process can reach this store and bus: an embedded PGlite store (locked to this process, or in memory)
+   * with the in-process bus. Its controller then takes over trials an earlier process left (ControllerOptions).
+   */
+  exclusive: boolean;
   /** Trials' checkpoints and artifacts: the NATS object store over NATS, a directory otherwise (see artifactsOn). */
   artifacts: ArtifactStore;
   close(): Promise<void>;
@@ -128,6 +133,7 @@ export async function openRuntime(
     opened,
     bus,
     embeddedBus: !natsUrl,
+    exclusive: !nats.url && opened.kind === "pglite",
     artifacts: artifacts.store,
     close: async () => {
       await artifacts.store.close();

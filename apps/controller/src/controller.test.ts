@@ -189,6 +189,34 @@ describe("Controller", () => {
     expect(workerStatus(w!)).toBe("online");
   });
 
+  it("takes over at start, when exclusive, the trials an earlier process left waiting or running", async () => {
+    // An earlier process stored the sweep, queued it on its own bus and claimed one trial, then died with both.
+    const store = new InMemoryRunStore();
+    const earlier = new Controller(store, new InProcessBus());
+    const sweep = await earlier.submit(spec, "sw");
+    const [left] = await store.listTrials(sweep.id);
+    await store.claimTrial(left!.id, "w-gone", new Date(Date.now() - 1_000));
+    // Shared (NATS, or another process on the store): the shortage is only a first sighting at start, and the
+    // trial heard from a second ago runs on.
+    const shared = await started(store);
+    expect((await shared.bus.queuedTrials(["sw"])).get("sw")).toEqual({ cpu: 0, gpu: 0 });
+    expect((await store.getTrial(left!.id))!.state).toBe("running");
+    await shared.controller.stop();
+    // Exclusive: all four are queued at start, the one left running handed back as a new attempt.
+    const lines: string[] = [];
+    const { bus } = await started(store, { exclusive: true, log: (l) => lines.push(l) });
+    expect((await bus.queuedTrials(["sw"])).get("sw")).toEqual({ cpu: 4, gpu: 0 });
+    const handedBack = (await store.getTrial(left!.id))!;
+    expect(handedBack).toMatchObject({ state: "waiting", attempt: 1 });
+    expect(lines).toEqual([
+      `trial ${left!.id}: left running by an earlier process; queued again as attempt 2`,
+    ]);
+    expect(await bus.requestClaim({ trialId: left!.id, workerId: "w", backend: "cpu" })).toMatchObject({
+      granted: true,
+      attempt: 2,
+    });
+  });
+
   it("keeps a running trial alive by the heartbeats it hears, stored with its own receive time", async () => {
     const store = new InMemoryRunStore();
     const { bus, controller } = await started(store);

@@ -62,6 +62,14 @@ export interface ControllerOptions {
    * now). A watcher looks again then instead of at its next poll.
    */
   onProgress?: () => void;
+  /**
+   * No other process can reach this controller's store and bus (the embedded setup: a PGlite store locked to this
+   * process and an in-process bus), so at start none can be running or queuing the served sweeps' trials: trials
+   * left running by an earlier process are handed back at once, as new attempts, and every waiting trial is queued
+   * then, instead of after three missed heartbeats and a shortage seen on two upkeep rounds (≈ 5 s, or 3 heartbeat
+   * intervals, that a resumed `tailsweep sweep run` would wait for nothing).
+   */
+  exclusive?: boolean;
   log?: (line: string) => void;
 }
 
@@ -138,6 +146,7 @@ export class Controller {
         maxBatch: this.options.maxBatch,
       }),
     );
+    if (this.options.exclusive) await this.takeOver();
     await this.reconcile();
     const every = this.options.reapEveryMs ?? 5_000;
     let lastFired = Date.now();
@@ -608,6 +617,23 @@ export class Controller {
       }
     }
     return handedBack;
+  }
+
+  /**
+   * At the start of an exclusive controller ({@link ControllerOptions.exclusive}): hands back the served sweeps'
+   * trials that an earlier process left running (or fails them past maxAttempts, as the reaper would), and queues
+   * every waiting trial, since this process's new bus holds no message yet.
+   */
+  private async takeOver(): Promise<void> {
+    const now = new Date();
+    for (const sweep of await this.servedSweeps()) {
+      for (const t of await this.store.requeueStale(now, 0, sweep.id))
+        this.log(
+          `trial ${t.id}: left running by an earlier process${t.state === "waiting" ? `; queued again as attempt ${t.attempt + 1}` : `: ${t.error}`}`,
+        );
+      // No GPU-worker warning here: this process's own worker starts after its controller.
+      for (const t of await this.store.listTrials(sweep.id)) if (t.state === "waiting") await this.queue(t);
+    }
   }
 
   /**

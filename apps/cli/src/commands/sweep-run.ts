@@ -182,6 +182,7 @@ async function runHere(
     log,
     sweepIds: [id],
     artifacts: rt.artifacts,
+    exclusive: rt.exclusive,
     onProgress: () => {
       progressed.since = true;
     },
@@ -215,8 +216,8 @@ async function runHere(
     // stored before the sweep is, so submitting a GPU sweep does not warn that no GPU worker is online.
     if (!trainsOnThreads(backend.name)) await startWorker(await starting);
     // Otherwise a new sweep's trials are queued while the threads finish starting (their modules and backends take
-    // about as long as the store's opening), and wait for them; a resumed sweep's are queued again by the
-    // controller's upkeep.
+    // about as long as the store's opening), and wait for them. A resumed sweep's were queued again when the
+    // controller started (embedded: it alone reaches the store and bus), or are by its upkeep (NATS).
     const submitted = await controller.submit(spec, id);
     if (before) {
       const left = (await rt.opened.store.listTrials(id)).filter(

@@ -74,7 +74,11 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   const rt = await openRuntime(log, { needsBus: !o.readOnly });
   const overNats = !rt.embeddedBus;
   // Over NATS the team's controller persists events and grants claims: this one only stores and queues.
-  const controller = new Controller(rt.opened.store, rt.bus, { log, artifacts: rt.artifacts });
+  const controller = new Controller(rt.opened.store, rt.bus, {
+    log,
+    artifacts: rt.artifacts,
+    exclusive: rt.exclusive,
+  });
   let worker: Worker | undefined;
   let threads: OnDemandTrialThreads | undefined;
   let app: NextApp | undefined;
