@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { bestClaim, intervalNotes, namesInBrief, pctInterval } from "./format";
+import {
+  bestClaim,
+  fixed,
+  intervalNotes,
+  namesInBrief,
+  pct,
+  pctInterval,
+  signedPctInterval,
+  withSign,
+} from "./format";
 
 describe("bestClaim", () => {
   const best = { config: "a", probabilityBest: 0.9 };
@@ -24,6 +33,22 @@ describe("bestClaim", () => {
     expect(bestClaim({ ...best, beatsAllOthers: false, untested: [], compared: 0 })).toBe(
       "no other configuration with results to test it against",
     );
+  });
+});
+
+describe("fixed, pct and the signed forms", () => {
+  it("writes what rounds to zero without a sign, and signs the rest", () => {
+    expect(fixed(-1e-17, 2)).toBe("0.00");
+    expect(fixed(-0.004, 2)).toBe("0.00");
+    expect(fixed(-0.006, 2)).toBe("-0.01");
+    expect(fixed(0, 0)).toBe("0");
+    expect(fixed(-0.4, 0)).toBe("0");
+    expect(pct(-1e-19, 2)).toBe("0.00");
+    expect(pct(-0.0123, 2)).toBe("-1.23");
+    expect(withSign(fixed(-1e-17, 2))).toBe("+0.00");
+    expect(withSign(fixed(-0.5, 1))).toBe("−0.5");
+    expect(signedPctInterval(-1e-18, [-0.0131, 0.0131])).toBe("+0.00 [-1.31, 1.31]");
+    expect(signedPctInterval(-0.02, [-0.03, -0.01])).toBe("-2.00 [-3.00, -1.00]");
   });
 });
 

@@ -1,8 +1,22 @@
 import type { ComparisonTable, Correction } from "@tailsweep/stats";
 
+/**
+ * A number to `digits` decimals without a sign on zero: a difference of −1e-17 (two seeds' identical means, summed
+ * in another order) reads `0.00`, not `-0.00`.
+ */
+export function fixed(v: number, digits: number): string {
+  const text = v.toFixed(digits);
+  return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
+}
+
+/** A number written by {@link fixed} with its sign, a typographic minus or a plus (`+0.00` for what rounds to 0). */
+export function withSign(text: string): string {
+  return text.startsWith("-") ? `−${text.slice(1)}` : `+${text}`;
+}
+
 /** A share as a percentage (`0.6512` → `65.1`), or an em dash for what is not a number. */
 export function pct(v: number | undefined | null, digits = 1): string {
-  return typeof v === "number" && Number.isFinite(v) ? (100 * v).toFixed(digits) : "—";
+  return typeof v === "number" && Number.isFinite(v) ? fixed(100 * v, digits) : "—";
 }
 
 /** A p-value as papers print it: three decimals, `<0.001` below that. */
@@ -28,7 +42,8 @@ export function correctionName(correction: Correction): string {
 
 /** A difference of shares in percentage points with its sign and interval: `+1.20 [−0.40, 2.80]`. */
 export function signedPctInterval(diff: number, ci: readonly [number, number], digits = 2): string {
-  return `${diff >= 0 ? "+" : ""}${pct(diff, digits)} [${pct(ci[0], digits)}, ${pct(ci[1], digits)}]`;
+  const text = pct(diff, digits);
+  return `${text.startsWith("-") ? "" : "+"}${text} [${pct(ci[0], digits)}, ${pct(ci[1], digits)}]`;
 }
 
 /** Seeds as people write them: runs of consecutive seeds joined with a dash (`1–5, 8, 11–20`). */

@@ -3,6 +3,7 @@ import {
   bestClaim,
   correctionName,
   FEW_SEEDS,
+  fixed,
   intervalWriter,
   namesInBrief,
   pct,
@@ -67,7 +68,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
         : "",
       v ? pValue(v.p) : "",
       v ? pValue(v.pAdjusted) : "",
-      Number.isFinite(effect) ? `${effect.toFixed(2)}${few(r.summary.n)}` : v ? "—" : "",
+      Number.isFinite(effect) ? `${fixed(effect, 2)}${few(r.summary.n)}` : v ? "—" : "",
       v ? (Number.isFinite(v.seedsNeeded) ? String(v.seedsNeeded) : "—") : "",
       `${v?.verdict ?? ""}${r.posthocRevisions.length > 0 ? " †" : ""}`,
     ];

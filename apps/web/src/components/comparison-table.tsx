@@ -1,7 +1,16 @@
 import type { Confirmation, StageEstimate } from "@tailsweep/analysis";
 import { cellColours, divergingScale } from "@tailsweep/charts/colours";
 import type { ComparisonTable as Table } from "@tailsweep/stats";
-import { bestClaim, correctionName, FEW_SEEDS, intervalWriter, pct, pValue, seedRanges } from "../lib/format";
+import {
+  bestClaim,
+  correctionName,
+  FEW_SEEDS,
+  fixed,
+  intervalWriter,
+  pct,
+  pValue,
+  seedRanges,
+} from "../lib/format";
 
 // Every view choice's <select> is keyed by the value the server chose: a live refresh (router.refresh) that changes
 // it must show it, not the option picked at mount — defaultValue applies on mount only (issue #20 bug 3).
@@ -83,7 +92,7 @@ export function ComparisonTable({
                 <td className="num">{v ? pValue(v.p) : ""}</td>
                 <td className="num">{v ? pValue(v.pAdjusted) : ""}</td>
                 <td className="num">
-                  {cmp ? (cmp.method === "paired" ? cmp.dz : cmp.d).toFixed(2) : ""}
+                  {cmp ? fixed(cmp.method === "paired" ? cmp.dz : cmp.d, 2) : ""}
                   {cmp && r.summary.n < FEW_SEEDS ? " !" : ""}
                 </td>
                 <td className="num">{v && Number.isFinite(v.seedsNeeded) ? v.seedsNeeded : v ? "—" : ""}</td>

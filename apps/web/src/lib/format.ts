@@ -7,6 +7,7 @@ export {
   correctionName,
   duration,
   FEW_SEEDS,
+  fixed,
   intervalWriter,
   namesInBrief,
   pct,

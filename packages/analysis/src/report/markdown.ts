@@ -9,7 +9,17 @@ import {
 import type { SequentialRow, Summary } from "@tailsweep/stats";
 import { paramValue } from "@tailsweep/sweep";
 import type { StageEstimate } from "../confirmation";
-import { bestClaim, correctionName, duration, pct, pValue, seedRanges, signedPctInterval } from "../format";
+import {
+  bestClaim,
+  correctionName,
+  duration,
+  fixed,
+  pct,
+  pValue,
+  seedRanges,
+  signedPctInterval,
+  withSign,
+} from "../format";
 import {
   groupBy,
   type MethodCell,
@@ -60,10 +70,8 @@ const MARK: Record<Versus["verdict"], string> = {
   "too few seeds": "–",
 };
 
-const signed = (v: number) =>
-  Number.isFinite(v) ? `${v >= 0 ? "+" : "−"}${Math.abs(100 * v).toFixed(1)}` : "–";
-const signedPlain = (v: number) =>
-  Number.isFinite(v) ? `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(2)}` : "–";
+const signed = (v: number) => (Number.isFinite(v) ? withSign(fixed(100 * v, 1)) : "–");
+const signedPlain = (v: number) => (Number.isFinite(v) ? withSign(fixed(v, 2)) : "–");
 
 /** `n≈12`; past a thousand seeds the effect is as good as none, and the exact number means nothing. */
 const seedsText = (n: number) => (n > 1000 ? "n>1000" : `n≈${Math.round(n)}`);
