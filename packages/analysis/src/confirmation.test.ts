@@ -182,6 +182,22 @@ describe("a confirmation stage in the comparison", () => {
     expect(row!.retained).toBeCloseTo(row!.confirmation!.meanDiff / row!.selection!.meanDiff, 12);
   });
 
+  it("gives no retained share where the selection showed no lead in the objective's direction", async () => {
+    const store = await stored();
+    const plan = planConfirmation(await loadSweepRuns(store, "sw"), {
+      more: 4,
+      baseline: "variant=gaussian",
+    });
+    const runs = await confirm(store, plan);
+    const read = (direction: "maximize" | "minimize") =>
+      confirmationsOf(runs, { metric: "balancedAccuracy", direction })[0]!.rows[0]!;
+    expect(read("maximize").retained).toBeGreaterThan(0);
+    // Read as a loss, proposed's +0.08 was a deficit: there was no lead for the fresh seeds to keep.
+    const asLoss = read("minimize");
+    expect(asLoss.selection!.meanDiff).toBeGreaterThan(0.05);
+    expect(asLoss.retained).toBeNaN();
+  });
+
   it("says how many confirmation trials are still open, and tests only the seeds that are in", async () => {
     const store = await stored();
     const plan = planConfirmation(await loadSweepRuns(store, "sw"), { more: 3 });

@@ -52,6 +52,9 @@ export interface StageEstimate {
   reason?: string;
 }
 
+/** A selection difference smaller than this is no lead: far above the round-off of a mean, far below any lead. */
+const NO_LEAD = 1e-9;
+
 /** A selected configuration's comparison with the baseline on the selection seeds and on the fresh ones. */
 export interface ConfirmationRow {
   config: string;
@@ -60,7 +63,8 @@ export interface ConfirmationRow {
   confirmation: StageEstimate | null;
   /**
    * The confirmation's mean difference over the selection's: below 1 is the winner's curse (the selection estimate
-   * was biased upward by choosing the best of several noisy estimates); NaN where either is missing or zero.
+   * was biased upward by choosing the best of several noisy estimates); NaN where either is missing or the
+   * selection showed no lead (a difference of at most 1e-9 in the objective's direction).
    */
   retained: number;
 }
@@ -147,8 +151,10 @@ export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): 
       const config = labelOf(key);
       const before = stage(selected?.rows.find((r) => r.config === config));
       const after = stage(confirmed?.rows.find((r) => r.config === config));
-      const retained =
-        before && after && before.meanDiff !== 0 ? after.meanDiff / before.meanDiff : Number.NaN;
+      // A share of a lead the selection did not show (a difference against the objective, or round-off from
+      // identical seed values: −1.7e-16 gave "keeps −5003999585967375 %") says nothing.
+      const lead = before ? (options.direction === "minimize" ? -before.meanDiff : before.meanDiff) : 0;
+      const retained = before && after && lead > NO_LEAD ? after.meanDiff / before.meanDiff : Number.NaN;
       return { config, configKey: key, selection: before, confirmation: after, retained };
     });
     return {

@@ -108,11 +108,16 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
     ["", ...stageCells("confirmation", r.confirmation)],
   ]);
   printAligned(header, lines, out);
-  for (const r of c.rows)
+  for (const r of c.rows) {
     if (Number.isFinite(r.retained))
       out(
-        `${r.config}: the fresh seeds keep ${(100 * r.retained).toFixed(0)}% of the selection's difference${r.retained < 1 ? " (the rest was the winner's curse: chosen for being high)" : ""}`,
+        `${r.config}: the fresh seeds keep ${fixed(100 * r.retained, 0)}% of the selection's difference${r.retained < 1 ? " (the rest was the winner's curse: chosen for being high)" : ""}`,
       );
+    else if (r.selection && r.confirmation)
+      out(
+        `${r.config}: the selection showed no lead over the baseline, so there is none for the fresh seeds to keep`,
+      );
+  }
   if (c.pending > 0)
     out(`${c.pending} confirmation trials still to finish: the test uses the seeds that are in`);
 }
