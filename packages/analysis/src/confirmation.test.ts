@@ -198,6 +198,39 @@ describe("a confirmation stage in the comparison", () => {
     expect(asLoss.retained).toBeNaN();
   });
 
+  it("keeps a confirmation's selection stage as it was planned: a later top-up is not in it", async () => {
+    const store = await stored();
+    const plan = planConfirmation(await loadSweepRuns(store, "sw"), {
+      more: 4,
+      baseline: "variant=gaussian",
+    });
+    const options = { metric: "balancedAccuracy", direction: "maximize" } as const;
+    const [before] = confirmationsOf(await confirm(store, plan), options);
+    expect(before!.heading).toBe("selected on seeds 1–5, confirmed on 6–9");
+    // Seeds 10 and 11 added to every configuration after the confirmation, and run.
+    const sweep = (await store.getSweep("sw"))!;
+    const revised: SweepSpec = { ...sweep.spec, seeds: [...sweep.spec.seeds, 10, 11] };
+    await store.reviseSweep({
+      sweepId: "sw",
+      spec: revised,
+      trials: expandSweep(revised).filter((p) => p.seed >= 10),
+      kind: "extend",
+      seeds: [10, 11],
+      configKeys: [],
+      posthoc: true,
+      by: "test",
+      note: "top-up",
+      now: t0,
+    });
+    await finishAll(store, "sw");
+    const runs = await loadSweepRuns(store, "sw");
+    expect(runs.trials.filter((t) => t.seed >= 10 && t.state === "succeeded")).toHaveLength(6);
+    const [after] = confirmationsOf(runs, options);
+    expect(after!.heading).toBe("selected on seeds 1–5, confirmed on 6–9");
+    expect(after!.rows[0]!.selection).toEqual(before!.rows[0]!.selection);
+    expect(after!.rows[0]!.retained).toBe(before!.rows[0]!.retained);
+  });
+
   it("says how many confirmation trials are still open, and tests only the seeds that are in", async () => {
     const store = await stored();
     const plan = planConfirmation(await loadSweepRuns(store, "sw"), { more: 3 });

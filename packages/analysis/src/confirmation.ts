@@ -74,7 +74,10 @@ export interface Confirmation {
   revision: number;
   baseline: string;
   baselineKey: string;
-  /** Seeds the selection stage used (every seed of the sweep outside its confirmations). */
+  /**
+   * Seeds the selection stage used: those with a result among the trials planned before this confirmation, outside
+   * any confirmation (a later top-up's are not, nor seeds whose trials never finished).
+   */
   selectedOn: number[];
   /** The fresh seeds of this confirmation. */
   confirmedOn: number[];
@@ -123,7 +126,6 @@ export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): 
   const configs = configurationsOf(runs.trials);
   const labelOf = (key: string) => configs.get(key)?.label ?? key;
   const selection = selectionRuns(runs);
-  const selectedOn = [...new Set(selection.trials.map((t) => t.seed))].sort((a, b) => a - b);
   const observe = (trials: SweepRuns["trials"]): Observation[] =>
     [...finishedValues(trials, runs.results, options.metric)].map(({ trial, value }) => ({
       config: labelOf(trial.configKey),
@@ -136,8 +138,11 @@ export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): 
     ...(options.alpha !== undefined && { alpha: options.alpha }),
     resamples: 0,
   };
-  const selectionObservations = observe(selection.trials);
   return confirmations.map((revision) => {
+    // What the choice was made on: the trials planned before this confirmation. A top-up added after it was not
+    // seen by the selection (its seeds would have been named "selected on" and moved the selection's estimate).
+    const selectionObservations = observe(selection.trials.filter((t) => t.revision < revision.revision));
+    const selectedOn = [...new Set(selectionObservations.map((o) => o.seed))].sort((a, b) => a - b);
     const [baselineKey, ...selectedKeys] = revision.configKeys;
     const baseline = labelOf(baselineKey!);
     const own = runs.trials.filter((t) => t.revision === revision.revision);
