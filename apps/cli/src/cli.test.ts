@@ -220,6 +220,9 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     const status = JSON.parse((await cli("sweep", "status", "--json")).stdout);
     expect(status).toMatchObject({ id: sweep.id, counts: { succeeded: 4 } });
     expect(status.ranking).toHaveLength(2);
+    expect((await cli("sweep", "status")).stdout).toMatch(
+      new RegExp(`^sweep ${sweep.id} \\(cli/[^)]+\\) completed: 4 succeeded\n`),
+    );
 
     // CSV to stdout: one row per trial, headline metrics and one recall column per class.
     const csv = (await cli("sweep", "export", sweep.id)).stdout.trim().split("\n");

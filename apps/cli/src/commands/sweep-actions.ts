@@ -97,7 +97,11 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
       ...(sweep.tpe && { tpe: sweep.tpe }),
     });
   else {
-    process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${JSON.stringify(counts)}\n`);
+    const states = (["waiting", "running", "succeeded", "failed", "cancelled"] as const).filter(
+      (k) => counts[k] > 0,
+    );
+    const tally = states.map((k) => `${counts[k]} ${k}`).join(", ") || "no trials";
+    process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${tally}\n`);
     if (checkpoints.resumedTrials > 0)
       process.stdout.write(
         `checkpoints: ${checkpoints.resumedTrials} retried trial${checkpoints.resumedTrials === 1 ? "" : "s"} resumed, saving ${duration(checkpoints.savedSeconds)} of training\n`,
