@@ -171,8 +171,9 @@ describe("initBackend selection", () => {
     expect(lines[0]).not.toContain("\n");
     expect(lines[0]).toContain(`compute backend: ${AUTO_EXPECTED}`);
     expect(lines[0]).toContain("tensorflow: @tensorflow/tfjs-node-gpu is not installed");
-    // No hardware GPU here: webgpu is passed by, saying why (lavapipe's software adapter, or no Vulkan at all).
-    expect(lines[0]).toMatch(/webgpu: (only a software adapter|Dawn found no WebGPU adapter)/);
+    // No hardware GPU here: webgpu is passed by, saying why (no GPU device node, lavapipe's software adapter, or no
+    // Vulkan at all).
+    expect(lines[0]).toMatch(/webgpu: (no GPU device|only a software adapter|Dawn found no WebGPU adapter)/);
     expect(info.versions["@tensorflow/tfjs-core"]).toBe(tf.version_core);
     expect(fresh.currentBackend()).toBe(info);
     // Second call: same object, no second log line.

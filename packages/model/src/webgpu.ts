@@ -5,6 +5,7 @@
  * backend module loads (it registers itself only then), gradients come from the `@tensorflow/tfjs` import in
  * register-gradients.ts, and tensors are read with `await data()` (a synchronous read needs an OffscreenCanvas).
  */
+import { existsSync, readdirSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 
 /** The WebGPU adapter Dawn offers, as recorded with each trial. */
@@ -52,6 +53,22 @@ async function requireVulkanLoader(): Promise<void> {
   }
 }
 
+/**
+ * The kernel device nodes a hardware Vulkan driver on Linux opens: a DRM render node (Mesa's AMD and Intel drivers),
+ * NVIDIA's, or WSL's. With none of them Dawn can only offer a software adapter, and asking it prints two native
+ * warnings about lavapipe's limits on every run; auto mode, which would pass a software adapter by anyway, does not
+ * ask. Elsewhere (macOS's Metal, Windows' D3D12) the answer is Dawn's.
+ */
+export function gpuDeviceNodes(dev = "/dev"): string[] {
+  const dri = `${dev}/dri`;
+  const render = existsSync(dri)
+    ? readdirSync(dri)
+        .filter((n) => n.startsWith("renderD"))
+        .map((n) => `${dri}/${n}`)
+    : [];
+  return [...render, ...[`${dev}/nvidiactl`, `${dev}/dxg`].filter((p) => existsSync(p))];
+}
+
 /** Loads Dawn and asks it for an adapter; the GPU object is returned, not kept. */
 async function openDawn(): Promise<{ dawnGpu: DawnGpu; adapter: GpuAdapter }> {
   if (process.platform === "linux") await requireVulkanLoader();
@@ -85,6 +102,8 @@ export async function probeWebGpu(): Promise<GpuAdapter> {
  * software adapter before anything is set up: correct, but no faster than wasm.
  */
 export async function useWebGpu(options: { hardwareOnly?: boolean } = {}): Promise<GpuAdapter> {
+  if (options.hardwareOnly && process.platform === "linux" && gpuDeviceNodes().length === 0)
+    throw new Error("no GPU device (no /dev/dri/renderD*, /dev/nvidiactl or /dev/dxg)");
   const { dawnGpu, adapter } = await openDawn();
   if (options.hardwareOnly && adapter.fallback)
     throw new Error(`only a software adapter (${adapter.description})`);
