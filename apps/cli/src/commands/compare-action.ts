@@ -113,7 +113,8 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
       out(
         `${r.config}: the fresh seeds keep ${fixed(100 * r.retained, 0)}% of the selection's difference${r.retained < 1 ? " (the rest was the winner's curse: chosen for being high)" : ""}`,
       );
-    else if (r.selection && r.confirmation)
+    // Both differences there and no share: the selection showed no lead (confirmationsOf leaves the share out then).
+    else if (Number.isFinite(r.selection?.meanDiff) && Number.isFinite(r.confirmation?.meanDiff))
       out(
         `${r.config}: the selection showed no lead over the baseline, so there is none for the fresh seeds to keep`,
       );
