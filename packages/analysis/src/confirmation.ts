@@ -52,9 +52,6 @@ export interface StageEstimate {
   reason?: string;
 }
 
-/** A selection difference smaller than this is no lead: far above the round-off of a mean, far below any lead. */
-const NO_LEAD = 1e-9;
-
 /** A selected configuration's comparison with the baseline on the selection seeds and on the fresh ones. */
 export interface ConfirmationRow {
   config: string;
@@ -64,7 +61,7 @@ export interface ConfirmationRow {
   /**
    * The confirmation's mean difference over the selection's: below 1 is the winner's curse (the selection estimate
    * was biased upward by choosing the best of several noisy estimates); NaN where either is missing or the
-   * selection showed no lead (a difference of at most 1e-9 in the objective's direction).
+   * selection showed no clear lead (its t interval holds 0, or lies against the objective's direction).
    */
   retained: number;
 }
@@ -156,10 +153,12 @@ export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): 
       const config = labelOf(key);
       const before = stage(selected?.rows.find((r) => r.config === config));
       const after = stage(confirmed?.rows.find((r) => r.config === config));
-      // A share of a lead the selection did not show (a difference against the objective, or round-off from
-      // identical seed values: −1.7e-16 gave "keeps −5003999585967375 %") says nothing.
-      const lead = before ? (options.direction === "minimize" ? -before.meanDiff : before.meanDiff) : 0;
-      const retained = before && after && lead > NO_LEAD ? after.meanDiff / before.meanDiff : Number.NaN;
+      // A share of a lead the selection did not show clearly says nothing: over a difference whose interval holds 0
+      // the ratio is noise (a selection Δ of +0.07 [−0.32, 0.46] gave "kept −525 %", round-off of −1.7e-16
+      // "−5003999585967375 %").
+      const sign = options.direction === "minimize" ? -1 : 1;
+      const clearLead = before !== null && Math.min(sign * before.ci[0], sign * before.ci[1]) > 0;
+      const retained = clearLead && after ? after.meanDiff / before.meanDiff : Number.NaN;
       return { config, configKey: key, selection: before, confirmation: after, retained };
     });
     return {

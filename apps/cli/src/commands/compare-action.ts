@@ -111,12 +111,12 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
   for (const r of c.rows) {
     if (Number.isFinite(r.retained))
       out(
-        `${r.config}: the fresh seeds keep ${fixed(100 * r.retained, 0)}% of the selection's difference${r.retained < 1 ? " (the rest was the winner's curse: chosen for being high)" : ""}`,
+        `${r.config}: the fresh seeds keep ${fixed(100 * r.retained, 0)}% of the selection's difference${r.retained < 1 ? " (less is what the winner's curse predicts: it was chosen for being high)" : ""}`,
       );
-    // Both differences there and no share: the selection showed no lead (confirmationsOf leaves the share out then).
+    // Both differences there and no share: the selection showed no clear lead (confirmationsOf leaves it out then).
     else if (Number.isFinite(r.selection?.meanDiff) && Number.isFinite(r.confirmation?.meanDiff))
       out(
-        `${r.config}: the selection showed no lead over the baseline, so there is none for the fresh seeds to keep`,
+        `${r.config}: the selection showed no clear lead over the baseline (its interval holds 0), so no share of it is measured`,
       );
   }
   if (c.pending > 0)

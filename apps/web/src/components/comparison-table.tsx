@@ -212,7 +212,9 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
         {c.selectedOn.length > 0 ? seedRanges(c.selectedOn) : "—"}, corrected across every configuration); the
         confirmation row tests it on seeds that played no part in choosing ({seedRanges(c.confirmedOn)}),{" "}
         {correctionName(c.correction)}-corrected across the {c.rows.length} selected. Its estimate is the
-        unbiased one: the selection&apos;s is inflated by having been chosen as the highest.
+        unbiased one: the selection&apos;s tends to be inflated by having been chosen as the highest. The
+        share kept is left out (—) where the selection&apos;s own interval holds 0: a ratio over such a
+        difference is noise.
         {c.pending > 0
           ? ` ${c.pending} confirmation trials are still to finish; the test uses those that are in.`
           : ""}
