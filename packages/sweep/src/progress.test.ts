@@ -12,10 +12,10 @@ const trial = (state: TrialRecord["state"], started?: number, finished?: number)
 
 describe("sweepProgress", () => {
   it("estimates the rest from the pace so far", () => {
-    // 2 done in the 40 s since the first start; 6 remain → 120 s more
+    // 2 done in the 40 s some trial has been running; 6 remain → 120 s more
     const trials = [
-      trial("succeeded", 0),
-      trial("failed", 5),
+      trial("succeeded", 0, 20),
+      trial("failed", 5, 25),
       trial("running", 20),
       trial("running", 25),
       ...Array.from({ length: 4 }, () => trial("waiting")),
@@ -46,8 +46,25 @@ describe("sweepProgress", () => {
     expect(sweepProgress([trial("succeeded", 0, 20), trial("running", 10)], at(600)).elapsedSeconds).toBe(
       600,
     );
-    // A final trial without a finish time (older rows) counts from its start.
-    expect(sweepProgress([trial("succeeded", 0, 20), trial("failed", 25)], at(600)).elapsedSeconds).toBe(25);
+    // A final trial without a finish time (older rows) is an instant at its start.
+    expect(sweepProgress([trial("succeeded", 0, 20), trial("failed", 25)], at(600)).elapsedSeconds).toBe(20);
+  });
+
+  it("counts only the time trials ran: a top-up a day after the sweep finished keeps its pace", () => {
+    const day = 86_400;
+    const trials = [
+      trial("succeeded", 0, 30),
+      trial("succeeded", 0, 30),
+      // a retried trial waits again: its failed attempt's time is not known here, and not counted
+      trial("waiting", 10),
+      trial("running", day),
+      trial("waiting"),
+    ];
+    // 30 s of the first run and 10 s of the top-up; 2 finished, 3 remain: 60 s more, not a day and a half
+    expect(sweepProgress(trials, at(day + 10))).toMatchObject({ elapsedSeconds: 40, etaSeconds: 60 });
+    // Overlapping runs count once, and the gaps between them not at all.
+    const overlapping = [trial("succeeded", 0, 10), trial("succeeded", 5, 15), trial("failed", 100, 110)];
+    expect(sweepProgress(overlapping, at(500)).elapsedSeconds).toBe(25);
   });
 });
 

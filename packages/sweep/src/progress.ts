@@ -11,8 +11,10 @@ export interface SweepProgress {
   /** Trials in a final state (succeeded, failed or cancelled). */
   done: number;
   /**
-   * Seconds since the first trial started (null before any did); once every trial is final (the sweep completed or
-   * was cancelled), the seconds from the first start to the last finish, which no longer grow.
+   * Seconds during which some trial of the sweep was running (null before any started): the union of the trials' run
+   * times, each from its start to its finish (to now while it runs). Time the sweep sat finished, cancelled or with
+   * nothing claimed — before a retry, a resume, a top-up or a confirmation, or between a look and its next round — does
+   * not count, so a sweep topped up a day after it finished does not read "elapsed 1 d" or promise an ETA from it.
    */
   elapsedSeconds: number | null;
   /** Seconds until the remaining trials are done at the pace so far; null until one is done or when none remain. */
@@ -20,31 +22,43 @@ export interface SweepProgress {
 }
 
 /**
- * Progress of a sweep from its trials. The ETA is the remaining trials divided by the rate so far (trials done per
- * second since the first one started): it already counts however many workers are running them in parallel.
- * Elapsed time runs until `now` while any trial can still change, and stops at the last finish once none can (a
- * completed sweep, or a cancelled one: cancelling finishes every open trial).
+ * Progress of a sweep from its trials. The ETA is the remaining trials divided by the rate so far (trials finished
+ * per second of {@link SweepProgress.elapsedSeconds}): it already counts however many workers run them in parallel.
  */
 export function sweepProgress(trials: readonly TrialRecord[], now: Date = new Date()): SweepProgress {
   const counts = countByState(trials);
   const done = TERMINAL_STATES.reduce((n, s) => n + counts[s], 0);
   const remaining = trials.length - done;
-  const starts = trials.flatMap((t) => (t.startedAt ? [t.startedAt.getTime()] : []));
-  const end = remaining === 0 ? lastFinish(trials) : now.getTime();
-  const elapsed = starts.length ? Math.max(0, (end - Math.min(...starts)) / 1000) : null;
+  const elapsed = runningSeconds(trials, now);
   const finished = counts.succeeded + counts.failed;
   const etaSeconds = remaining > 0 && finished > 0 && elapsed ? (remaining * elapsed) / finished : null;
   return { counts, total: trials.length, done, elapsedSeconds: elapsed, etaSeconds };
 }
 
-/** When the last trial of a finished sweep finished (its start where a final trial has no finish). */
-function lastFinish(trials: readonly TrialRecord[]): number {
-  let last = Number.NEGATIVE_INFINITY;
+/**
+ * The length of the union of the trials' run times: a running trial's runs to `now`, a final one's to its finish (or
+ * is an instant at its start where an older row has no finish); a waiting one's last attempt ended when it was handed
+ * back, and is not known here, so it counts from the other trials only.
+ */
+function runningSeconds(trials: readonly TrialRecord[], now: Date): number | null {
+  const spans: [number, number][] = [];
   for (const t of trials) {
-    const at = (t.finishedAt ?? t.startedAt)?.getTime();
-    if (at !== undefined && at > last) last = at;
+    if (!t.startedAt || t.state === "waiting") continue;
+    const start = t.startedAt.getTime();
+    const end = t.state === "running" ? now.getTime() : (t.finishedAt ?? t.startedAt).getTime();
+    spans.push([start, Math.max(start, end)]);
   }
-  return last;
+  if (spans.length === 0) return null;
+  spans.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let [from, to] = spans[0]!;
+  for (const [start, end] of spans.slice(1)) {
+    if (start > to) {
+      total += to - from;
+      [from, to] = [start, end];
+    } else to = Math.max(to, end);
+  }
+  return (total + to - from) / 1000;
 }
 
 /** Whether a worker is online (heard from within three presence intervals), stopped cleanly, or lost. */
