@@ -814,7 +814,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       );
       await button.click();
       expect(await asked).toMatch(
-        /^Add seeds \d+–\d+ to .*: \d+ trials, about .* of compute\. Verdicts that use them are marked post hoc/,
+        /^Add seeds? \d+(–\d+)?(, \d+(–\d+)?)* to .* \(where each lacks them\): \d+ trials, about .* of compute\. Verdicts that use them are marked post hoc/,
       );
       await new Promise((r) => setTimeout(r, 500));
       expect((await trpc<unknown[]>(base, "sweeps.trials", { id: first!.id })).length).toBe(before);
@@ -876,8 +876,12 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
   it("confirms the best configuration on fresh seeds from the sweep page, and shows both stages' tests", async () => {
     const [first] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
     await page.goto(`${base}/sweeps/${first!.id}`);
-    const button = page.locator('[data-testid="top-up"] button', { hasText: "Confirm the best" });
-    expect(await button.textContent()).toBe("Confirm the best on 5 fresh seeds");
+    // The button names what it confirms: the best by mean besides the baseline.
+    const button = page.locator('[data-testid="top-up"] button', { hasText: "Confirm" });
+    const label = (await button.textContent()) ?? "";
+    const named = /^Confirm (model\.nu=\d+ variant=\w+) on 5 fresh seeds$/.exec(label)?.[1];
+    expect(named, label).toBeDefined();
+    expect(named).not.toBe("model.nu=30 variant=gaussian");
     const asked = new Promise<string>((resolve) =>
       page.once("dialog", (d) => {
         resolve(d.message());
@@ -888,6 +892,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await asked).toMatch(
       /^Run model\.nu=\d+ variant=\w+ and the baseline model\.nu=30 variant=gaussian on fresh seeds 3–7: 10 trials, about .* of compute\./,
     );
+    expect(await asked).toContain(`Run ${named} and the baseline`);
     type Trial = { state: string; seed: number };
     await until("the confirmation's 10 trials to finish", async () => {
       const t = await trpc<Trial[]>(base, "sweeps.trials", { id: first!.id });

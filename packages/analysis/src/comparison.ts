@@ -1,7 +1,6 @@
 import { metricDirection, type RunConfig } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
-  type ComparisonTable,
   type Correction,
   compareConfigurations,
   type Observation,
@@ -10,7 +9,7 @@ import { paramValue, type RunStore, type SweepRecord } from "@tailsweep/sweep";
 import { configurationsOf, finishedValues, resolveBaseline } from "./configurations";
 import { type Confirmation, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
-import { correctionName } from "./format";
+import { type MarkedTable, markPosthoc, posthocAddedBy } from "./posthoc";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
 
 export {
@@ -20,6 +19,7 @@ export {
   rankConfigurations,
   resolveBaseline,
 } from "./configurations";
+export { type MarkedTable, markPosthoc } from "./posthoc";
 
 /** Settings of {@link compareSweep}. */
 export interface CompareSweepOptions {
@@ -56,45 +56,6 @@ export type SweepComparison = Omit<MarkedTable, "rows"> & {
   confirmations: Confirmation[];
 };
 
-/** A comparison table's rows marked with the post-hoc revisions their tests use ({@link SweepComparisonRow}). */
-export type MarkedTable = Omit<ComparisonTable, "rows"> & {
-  rows: (ComparisonRow & { posthocRevisions: number[] })[];
-  posthocNote?: string;
-};
-
-/**
- * Marks each comparison whose test uses a run a post-hoc revision added (`addedBy`: `label#seed` → revision): for a
- * paired test the seeds both sides ran, for Welch (fewer than two matched) every seed of either side; and says once
- * what that means for every row, the correction carrying the optimism to the others' adjusted p.
- */
-export function markPosthoc(table: ComparisonTable, addedBy: ReadonlyMap<string, number>): MarkedTable {
-  const baseRow = table.rows.find((r) => r.config === table.baseline)!;
-  const baseSeeds = new Set(baseRow.seeds);
-  const rows = table.rows.map((row) => {
-    const revisions = new Set<number>();
-    if (row.vsBaseline) {
-      const welch = row.vsBaseline.comparison?.method === "welch";
-      const used = welch
-        ? [...new Set([...row.seeds, ...baseSeeds])]
-        : row.seeds.filter((s) => baseSeeds.has(s));
-      for (const seed of used)
-        for (const label of [row.config, table.baseline]) {
-          const revision = addedBy.get(`${label}#${seed}`);
-          if (revision !== undefined) revisions.add(revision);
-        }
-    }
-    return { ...row, posthocRevisions: [...revisions].sort((a, b) => a - b) };
-  });
-  const marked = rows.filter((r) => r.posthocRevisions.length > 0).length;
-  return {
-    ...table,
-    rows,
-    ...(marked > 0 && {
-      posthocNote: `${marked} comparison${marked === 1 ? " uses" : "s use"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-value${marked === 1 ? " is" : "s are"} optimistic (optional stopping), and through the ${correctionName(table.correction)} correction so are the other rows' adjusted p-values; confirm on fresh seeds, or run a sequential design (seeds: { initial, step, max })`,
-    }),
-  };
-}
-
 /** A sweep's finished trials compared across seeds (one read of trials, results and revisions). */
 export async function compareSweep(
   store: RunStore,
@@ -122,13 +83,14 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       `metric: no finished trial of sweep ${sweep.id} reports the metric '${metric}'`,
     );
   const reported = new Set(observations.map((o) => o.config));
+  // a metric that says which way is better (lower class shift) overrides the objective's direction
+  const direction = metricDirection(metric) ?? sweep.spec.objective.direction;
   const table = compareConfigurations(observations, {
     baseline: resolveBaseline(
       [...configs.values()].filter((c) => reported.has(c.label)),
       options.baseline,
     ).label,
-    // a metric that says which way is better (lower class shift) overrides the objective's direction
-    direction: metricDirection(metric) ?? sweep.spec.objective.direction,
+    direction,
     ...(options.correction && { correction: options.correction }),
     ...(options.alpha !== undefined && { alpha: options.alpha }),
     ...(options.power !== undefined && { power: options.power }),
@@ -136,12 +98,10 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   const keyOf = new Map([...configs.values()].map((c) => [c.label, c.key]));
   const posthoc = new Set(runs.revisions.filter((r) => r.posthoc).map((r) => r.revision));
   // Which post-hoc revision added each (configuration, seed) run, by the label the table shows.
-  const addedBy = new Map(
-    trials
-      .filter((t) => posthoc.has(t.revision))
-      .map((t) => [`${configs.get(t.configKey)!.label}#${t.seed}`, t.revision]),
+  const marked = markPosthoc(
+    table,
+    posthocAddedBy(trials, posthoc, (key) => configs.get(key)!.label),
   );
-  const marked = markPosthoc(table, addedBy);
   return {
     metric,
     ...marked,
@@ -152,7 +112,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
     }),
     confirmations: confirmationsOf(all, {
       metric,
-      direction: sweep.spec.objective.direction,
+      direction,
       ...(options.correction && { correction: options.correction }),
       ...(options.alpha !== undefined && { alpha: options.alpha }),
     }),

@@ -244,6 +244,38 @@ describe("a confirmation stage in the comparison", () => {
     expect(after!.rows[0]!.retained).toBe(before!.rows[0]!.retained);
   });
 
+  it("marks the selection side post hoc where it pairs seeds a top-up added, never the confirmation", async () => {
+    const store = await stored();
+    const sweep = (await store.getSweep("sw"))!;
+    const revised: SweepSpec = { ...sweep.spec, seeds: [...sweep.spec.seeds, 6, 7] };
+    await store.reviseSweep({
+      sweepId: "sw",
+      spec: revised,
+      trials: expandSweep(revised).filter((p) => p.seed >= 6),
+      kind: "extend",
+      seeds: [6, 7],
+      configKeys: [],
+      posthoc: true,
+      by: "test",
+      note: "top-up",
+      now: t0,
+    });
+    await finishAll(store, "sw");
+    const plan = planConfirmation(await loadSweepRuns(store, "sw"), {
+      more: 4,
+      baseline: "variant=gaussian",
+    });
+    const runs = await confirm(store, plan);
+    const [c] = confirmationsOf(runs, { metric: "balancedAccuracy", direction: "maximize" });
+    expect(c!.heading).toBe("selected on seeds 1–7, confirmed on 8–11");
+    expect(c!.rows[0]!.selection!.posthocRevisions).toEqual([2]);
+    expect(c!.rows[0]!.confirmation!.posthocRevisions).toEqual([]);
+    // The comparison table marks the same row; the report carries the mark into its confirmation table.
+    const table = compareRuns(runs, { baseline: "variant=gaussian" });
+    expect(table.rows.find((r) => r.config === "variant=proposed")!.posthocRevisions).toEqual([2]);
+    expect(table.confirmations[0]!.rows[0]!.selection!.posthocRevisions).toEqual([2]);
+  });
+
   it("says how many confirmation trials are still open, and tests only the seeds that are in", async () => {
     const store = await stored();
     const plan = planConfirmation(await loadSweepRuns(store, "sw"), { more: 3 });

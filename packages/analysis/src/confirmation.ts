@@ -1,4 +1,11 @@
-import { ConfigError, type FreshSeeds, InputError, nextSeeds, type SweepSpec } from "@tailsweep/schemas";
+import {
+  ConfigError,
+  type FreshSeeds,
+  InputError,
+  metricDirection,
+  nextSeeds,
+  type SweepSpec,
+} from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type Correction,
@@ -15,6 +22,7 @@ import {
   resolveBaseline,
 } from "./configurations";
 import { seedRanges } from "./format";
+import { markPosthoc, posthocAddedBy } from "./posthoc";
 import { estimatedSeconds, type SweepRuns } from "./sweep-runs";
 
 /**
@@ -50,6 +58,11 @@ export interface StageEstimate {
   pAdjusted: number;
   verdict: NonNullable<ComparisonRow["vsBaseline"]>["verdict"];
   reason?: string;
+  /**
+   * Post-hoc revisions (top-ups after looking) whose seeds this stage's test pairs: its p-value is optimistic, and
+   * every surface marks it † as the comparison table does. Always empty for a confirmation, planned before its data.
+   */
+  posthocRevisions: number[];
 }
 
 /** A selected configuration's comparison with the baseline on the selection seeds and on the fresh ones. */
@@ -88,7 +101,7 @@ export interface Confirmation {
   heading: string;
 }
 
-function stage(row: ComparisonRow | undefined): StageEstimate | null {
+function stage(row: (ComparisonRow & { posthocRevisions: number[] }) | undefined): StageEstimate | null {
   const v = row?.vsBaseline;
   if (!v) return null;
   const c = v.comparison;
@@ -101,6 +114,7 @@ function stage(row: ComparisonRow | undefined): StageEstimate | null {
     pAdjusted: v.pAdjusted,
     verdict: v.verdict,
     ...(v.reason !== undefined && { reason: v.reason }),
+    posthocRevisions: row.posthocRevisions,
   };
 }
 
@@ -123,6 +137,7 @@ export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): 
   const configs = configurationsOf(runs.trials);
   const labelOf = (key: string) => configs.get(key)?.label ?? key;
   const selection = selectionRuns(runs);
+  const posthoc = new Set(runs.revisions.filter((r) => r.posthoc).map((r) => r.revision));
   const observe = (trials: SweepRuns["trials"]): Observation[] =>
     [...finishedValues(trials, runs.results, options.metric)].map(({ trial, value }) => ({
       config: labelOf(trial.configKey),
@@ -138,17 +153,18 @@ export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): 
   return confirmations.map((revision) => {
     // What the choice was made on: the trials planned before this confirmation. A top-up added after it was not
     // seen by the selection (its seeds would have been named "selected on" and moved the selection's estimate).
-    const selectionObservations = observe(selection.trials.filter((t) => t.revision < revision.revision));
+    const chosenFrom = selection.trials.filter((t) => t.revision < revision.revision);
+    const selectionObservations = observe(chosenFrom);
     const selectedOn = [...new Set(selectionObservations.map((o) => o.seed))].sort((a, b) => a - b);
     const [baselineKey, ...selectedKeys] = revision.configKeys;
     const baseline = labelOf(baselineKey!);
     const own = runs.trials.filter((t) => t.revision === revision.revision);
-    const tableOf = (observations: Observation[]) =>
+    const tableOf = (observations: Observation[], addedBy: ReadonlyMap<string, number>) =>
       observations.some((o) => o.config === baseline)
-        ? compareConfigurations(observations, { ...settings, baseline })
+        ? markPosthoc(compareConfigurations(observations, { ...settings, baseline }), addedBy)
         : undefined;
-    const selected = tableOf(selectionObservations);
-    const confirmed = tableOf(observe(own));
+    const selected = tableOf(selectionObservations, posthocAddedBy(chosenFrom, posthoc, labelOf));
+    const confirmed = tableOf(observe(own), new Map());
     const rows = selectedKeys.map((key): ConfirmationRow => {
       const config = labelOf(key);
       const before = stage(selected?.rows.find((r) => r.config === config));
@@ -273,7 +289,8 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
     else {
       const ranked = rankConfigurations(selection.trials, runs.results, {
         metric,
-        direction: sweep.spec.objective.direction,
+        // a metric that says which way is better (lower class shift) overrides the objective's, as in the comparison
+        direction: metricDirection(metric) ?? sweep.spec.objective.direction,
       });
       const byKey = new Map(others.map((c) => [c.key, c]));
       selected = ranked.flatMap((r) => byKey.get(r.configKey) ?? []).slice(0, top);

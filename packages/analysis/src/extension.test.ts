@@ -66,10 +66,39 @@ describe("planExtension", () => {
     expect(plan.seeds).toEqual(Array.from({ length: target }, (_, i) => i + 1));
     expect(plan.configurations).toEqual(["variant=gaussian", "variant=supervised"]);
     expect(plan.trialCount).toBe(2 * (target - 3));
+    // What a person is told: the seeds that are new, not the whole range the configurations end up with.
+    expect(plan.addedSeeds).toEqual(Array.from({ length: target - 3 }, (_, i) => i + 4));
     // only=undecided with explicit seeds: the same two configurations
     expect(
       planExtension(runs, { more: 1, only: "undecided", baseline: "variant=gaussian" }).configurations,
     ).toEqual(["variant=gaussian", "variant=supervised"]);
+  });
+
+  it("says, at the cap, that the power analysis asks for more than a top-up gives", async () => {
+    const store = await stored();
+    const capped = { toPower: 0.8, maxSeeds: 4, baseline: "variant=gaussian" } as const;
+    const first = planExtension(await loadSweepRuns(store, "sw"), capped);
+    expect(first).toMatchObject({ trialCount: 2, addedSeeds: [4], target: { seeds: 4, capped: true } });
+    const sweep = (await store.getSweep("sw"))!;
+    const revised = { ...sweep.spec, seeds: [1, 2, 3, 4] };
+    await store.reviseSweep({
+      sweepId: "sw",
+      spec: revised,
+      trials: expandSweep(revised).filter((p) => p.seed === 4),
+      kind: "extend",
+      seeds: [4],
+      configKeys: [],
+      posthoc: true,
+      by: "test",
+      note: "top-up",
+      now: t0,
+    });
+    await finishAll(store, "sw");
+    const again = planExtension(await loadSweepRuns(store, "sw"), capped);
+    expect(again).toMatchObject({ trialCount: 0, addedSeeds: [] });
+    expect(again.reason).toMatch(
+      /run on 4 seeds already, the most a top-up gives \(maxSeeds\); the power analysis asks for more/,
+    );
   });
 
   it("says why nothing is added when every comparison is decided", async () => {

@@ -22,6 +22,8 @@ export interface ExtensionPlan {
   configurations: string[];
   /** Trials it would add. */
   trialCount: number;
+  /** The seeds of those trials, in order: the new ones among `seeds`, for a person to be told. */
+  addedSeeds: number[];
   /** Seeds per configuration it tops up to (for `toPower`), and how many comparisons were still open. */
   target?: {
     seeds: number;
@@ -122,7 +124,10 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
     seeds = pool.slice(0, count);
   }
   const have = new Set(trials.map((t) => `${t.configKey}#${t.seed}`));
-  const adds = chosen.flatMap((key) => seeds.filter((seed) => !have.has(`${key}#${seed}`)).map(() => key));
+  const added = chosen.flatMap((key) =>
+    seeds.filter((seed) => !have.has(`${key}#${seed}`)).map((seed) => ({ key, seed })),
+  );
+  const adds = added.map((a) => a.key);
   const configKeys = [...new Set(adds)];
   const reason =
     adds.length > 0
@@ -130,13 +135,16 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
       : only === "undecided" && open.length === 0
         ? "every comparison with the baseline is decided (or degenerate): no seeds to add"
         : target
-          ? `the open comparisons run on the ${target.seeds} seeds the power analysis asks for already (at most ${"toPower" in query ? query.maxSeeds : target.seeds} per configuration)`
+          ? target.capped
+            ? `the open comparisons run on ${target.seeds} seeds already, the most a top-up gives (maxSeeds); the power analysis asks for more, so they stay underpowered unless the cap is raised`
+            : `the open comparisons run on the ${target.seeds} seeds the power analysis asks for already`
           : "every configuration has these seeds already";
   return {
     seeds,
     configKeys,
     configurations: configKeys.map((k) => configs.get(k)!.label),
     trialCount: adds.length,
+    addedSeeds: [...new Set(added.map((a) => a.seed))].sort((a, b) => a - b),
     ...(target && { target }),
     estimatedSeconds: estimatedSeconds(runs, adds.length),
     ...(reason && { reason }),

@@ -100,7 +100,7 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
           Number.isFinite(e.meanDiff) ? signedPctInterval(e.meanDiff, e.ci) : "—",
           pValue(e.p),
           pValue(e.pAdjusted),
-          e.verdict,
+          `${e.verdict}${e.posthocRevisions.length > 0 ? " †" : ""}`,
         ]
       : [name, "0", "—", "—", "—", "not run yet"];
   const lines = c.rows.flatMap((r) => [
@@ -119,6 +119,10 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
         `${r.config}: the selection showed no clear lead over the baseline (its interval holds 0), so no share of it is measured`,
       );
   }
+  if (c.rows.some((r) => (r.selection?.posthocRevisions.length ?? 0) > 0))
+    out(
+      "† the selection's test uses seeds added after looking at the results (post hoc): its p-value is optimistic; the confirmation's is not",
+    );
   if (c.pending > 0)
     out(`${c.pending} confirmation trials still to finish: the test uses the seeds that are in`);
 }

@@ -161,7 +161,19 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
         </td>
         <td className="num">{pValue(e.p)}</td>
         <td className="num">{pValue(e.pAdjusted)}</td>
-        <td className={`verdict-${e.verdict.split(" ")[0]}`}>{e.verdict}</td>
+        <td className={`verdict-${e.verdict.split(" ")[0]}`}>
+          {e.verdict}
+          {e.posthocRevisions.length > 0 ? (
+            <span
+              className="posthoc"
+              data-testid="posthoc"
+              title={`uses seeds added after looking at the results (revision ${e.posthocRevisions.join(", ")}): its p-value is optimistic`}
+            >
+              {" "}
+              † post hoc
+            </span>
+          ) : null}
+        </td>
       </>
     ) : (
       <>

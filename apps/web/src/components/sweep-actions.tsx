@@ -1,7 +1,7 @@
 "use client";
 
 import { DEFAULT_TOP_UP_MAX_SEEDS } from "@tailsweep/schemas";
-import { duration } from "../lib/format";
+import { duration, seedRanges } from "../lib/format";
 import { trpc } from "../lib/trpc-client";
 import { ActionButton } from "./action-button";
 
@@ -70,7 +70,7 @@ export function TopUpButton({
             ? "unknown compute"
             : `about ${duration(plan.estimatedSeconds)} of compute`;
         const ask =
-          `Add seeds ${plan.seeds.at(0)}–${plan.seeds.at(-1)} to ${plan.configurations.join(", ")}: ` +
+          `Add seed${plan.addedSeeds.length === 1 ? "" : "s"} ${seedRanges(plan.addedSeeds)} to ${plan.configurations.join(", ")} (where each lacks them): ` +
           `${plan.trialCount} trials, ${cost}. Verdicts that use them are marked post hoc (seeds chosen after ` +
           "looking at the results make a fixed-n p-value optimistic). Go on?";
         if (!window.confirm(ask)) return;
@@ -81,25 +81,28 @@ export function TopUpButton({
 }
 
 /**
- * Runs the best configuration and the baseline again on fresh seeds, never used to choose it: asks the API what that
- * adds (which configuration, the seeds, trials and compute) and says so before anything is queued.
+ * Runs a configuration (the best by mean besides the baseline) and the baseline again on fresh seeds, never used to
+ * choose it: asks the API what that adds (the seeds, trials and compute) and says so before anything is queued.
  */
 export function ConfirmButton({
   sweepId,
   baseline,
+  config,
   metric,
   seeds,
 }: {
   sweepId: string;
   baseline: string;
+  /** The configuration to confirm, named on the button. */
+  config: string;
   metric: string;
   /** How many fresh seeds (as many as the selection had, at least 5). */
   seeds: number;
 }) {
-  const query = { id: sweepId, seeds: { more: seeds }, baseline, metric } as const;
+  const query = { id: sweepId, seeds: { more: seeds }, baseline, metric, configs: [config] };
   return (
     <ActionButton
-      label={`Confirm the best on ${seeds} fresh seeds`}
+      label={`Confirm ${config} on ${seeds} fresh seeds`}
       busyLabel="planning…"
       run={async () => {
         const plan = await trpc.sweeps.confirm.mutate({ ...query, dryRun: true });
@@ -109,7 +112,7 @@ export function ConfirmButton({
             : `about ${duration(plan.estimatedSeconds)} of compute`;
         const ask =
           `Run ${plan.selected.join(", ")} and the baseline ${plan.baseline} on fresh seeds ` +
-          `${plan.seeds.at(0)}–${plan.seeds.at(-1)}: ${plan.trialCount} trials, ${cost}. Their test is shown beside ` +
+          `${seedRanges(plan.seeds)}: ${plan.trialCount} trials, ${cost}. Their test is shown beside ` +
           "the selection's, free of its winner's curse. Go on?";
         if (!window.confirm(ask)) return;
         // Exactly what was shown: these seeds and these configurations, whatever results came in meanwhile.

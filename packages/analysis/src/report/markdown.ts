@@ -294,7 +294,12 @@ function confirmationSection(confirmations: StudyReport["confirmations"]): strin
     out.push(`### ${sweepName}: ${c.heading}`, "");
     const cells = (e: StageEstimate | null) =>
       e
-        ? [String(e.seeds), signedPctInterval(e.meanDiff, e.ci), pValue(e.pAdjusted), e.verdict]
+        ? [
+            String(e.seeds),
+            signedPctInterval(e.meanDiff, e.ci),
+            pValue(e.pAdjusted),
+            `${e.verdict}${e.posthocRevisions.length > 0 ? " †" : ""}`,
+          ]
         : ["0", "—", "—", "not run yet"];
     out.push(
       table(

@@ -153,6 +153,16 @@ export async function ComparisonSection({
   const { table, error } = await compared();
   // Open comparisons and the seeds 80 % power asks for, capped as the top-up caps them.
   const { open, seeds: target } = topUpTarget(table?.rows ?? [], DEFAULT_TOP_UP_MAX_SEEDS);
+  // Offered only where it can add a seed: comparisons already at the cap stay open, and a button that then says
+  // "nothing to add" helps no one.
+  const baselineRow = table?.rows.find((r) => r.config === table.baseline);
+  const canTopUp = [...open, ...(baselineRow ? [baselineRow] : [])].some((r) => r.summary.n < target);
+  // The configuration "Confirm" runs, named on the button: the best by mean besides the baseline (the page's best
+  // can be the baseline itself).
+  const sign = table?.direction === "minimize" ? -1 : 1;
+  const toConfirm = (table?.rows ?? [])
+    .filter((r) => r.config !== table?.baseline && Number.isFinite(r.summary.mean))
+    .sort((a, b) => sign * (b.summary.mean - a.summary.mean) || a.config.localeCompare(b.config))[0];
   return (
     <>
       <h2>Which configuration is better</h2>
@@ -184,9 +194,9 @@ export async function ComparisonSection({
       {table ? (
         <>
           <ComparisonTable table={table} />
-          {topUp && (open.length > 0 || table.rows.length > 1) && (
+          {topUp && ((open.length > 0 && canTopUp) || toConfirm) && (
             <p data-testid="top-up">
-              {open.length > 0 && (
+              {open.length > 0 && canTopUp && (
                 <TopUpButton
                   sweepId={topUp}
                   baseline={table.baseline}
@@ -196,10 +206,11 @@ export async function ComparisonSection({
                   target={target}
                 />
               )}{" "}
-              {table.rows.length > 1 && (
+              {toConfirm && (
                 <ConfirmButton
                   sweepId={topUp}
                   baseline={table.baseline}
+                  config={toConfirm.config}
                   metric={metric}
                   seeds={Math.max(5, table.rows.find((r) => r.config === table.baseline)?.summary.n ?? 0)}
                 />

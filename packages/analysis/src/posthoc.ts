@@ -1,0 +1,54 @@
+import type { ComparisonRow, ComparisonTable } from "@tailsweep/stats";
+import { correctionName } from "./format";
+
+/** Which post-hoc revision added each run, as `label#seed` → revision, from the trials given. */
+export function posthocAddedBy(
+  trials: readonly { configKey: string; seed: number; revision: number }[],
+  posthoc: ReadonlySet<number>,
+  labelOf: (configKey: string) => string,
+): Map<string, number> {
+  return new Map(
+    trials
+      .filter((t) => posthoc.has(t.revision))
+      .map((t) => [`${labelOf(t.configKey)}#${t.seed}`, t.revision]),
+  );
+}
+
+/** A comparison table's rows marked with the post-hoc revisions their tests use ({@link SweepComparisonRow}). */
+export type MarkedTable = Omit<ComparisonTable, "rows"> & {
+  rows: (ComparisonRow & { posthocRevisions: number[] })[];
+  posthocNote?: string;
+};
+
+/**
+ * Marks each comparison whose test uses a run a post-hoc revision added (`addedBy`: `label#seed` → revision): for a
+ * paired test the seeds both sides ran, for Welch (fewer than two matched) every seed of either side; and says once
+ * what that means for every row, the correction carrying the optimism to the others' adjusted p.
+ */
+export function markPosthoc(table: ComparisonTable, addedBy: ReadonlyMap<string, number>): MarkedTable {
+  const baseRow = table.rows.find((r) => r.config === table.baseline)!;
+  const baseSeeds = new Set(baseRow.seeds);
+  const rows = table.rows.map((row) => {
+    const revisions = new Set<number>();
+    if (row.vsBaseline) {
+      const welch = row.vsBaseline.comparison?.method === "welch";
+      const used = welch
+        ? [...new Set([...row.seeds, ...baseSeeds])]
+        : row.seeds.filter((s) => baseSeeds.has(s));
+      for (const seed of used)
+        for (const label of [row.config, table.baseline]) {
+          const revision = addedBy.get(`${label}#${seed}`);
+          if (revision !== undefined) revisions.add(revision);
+        }
+    }
+    return { ...row, posthocRevisions: [...revisions].sort((a, b) => a - b) };
+  });
+  const marked = rows.filter((r) => r.posthocRevisions.length > 0).length;
+  return {
+    ...table,
+    rows,
+    ...(marked > 0 && {
+      posthocNote: `${marked} comparison${marked === 1 ? " uses" : "s use"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-value${marked === 1 ? " is" : "s are"} optimistic (optional stopping), and through the ${correctionName(table.correction)} correction so are the other rows' adjusted p-values; confirm on fresh seeds, or run a sequential design (seeds: { initial, step, max })`,
+    }),
+  };
+}
