@@ -136,6 +136,7 @@ const COMMANDS: Record<string, string[]> = {
   json: ["sweep", "export", sweepId, "--format", "json"],
   toFile: ["sweep", "export", sweepId, "-o", join(dir, "runs.json")],
   report: ["report", sweepId.slice(0, 8), "--json"],
+  reportTwice: ["report", sweepId, sweepId.slice(0, 8), "no-such-sweep", "--json"],
   unknownStatus: ["sweep", "status", "no-such-sweep", "--json"],
   unknownExport: ["sweep", "export", "no-such-sweep"],
   unknownCancel: ["sweep", "cancel", "no-such-sweep"],
@@ -217,6 +218,14 @@ describe("a command in process (localLink) and on a dashboard (httpLink)", { tim
     });
     expect(b).toEqual(a);
     expect(a.sweeps).toEqual([expect.objectContaining({ id: sweepId, trials: 4 })]);
+  });
+
+  it("refuses a report that names a sweep twice, with every bad id in one error, in both modes", () => {
+    for (const r of [local.reportTwice!, remote.reportTwice!]) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`sweeps[1]: 'modes-01' is sweep ${sweepId}, named already as sweeps[0]`);
+      expect(r.stderr).toContain("sweeps[2]: no sweep with id no-such-sweep");
+    }
   });
 
   it("names a bad flag in the CLI's words and exits 2 in both modes", () => {

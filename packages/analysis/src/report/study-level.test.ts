@@ -86,6 +86,29 @@ async function study() {
 }
 
 describe("the report's study level", () => {
+  it("counts a setting whose seed differences cancel as neither ahead nor behind, round-off included", async () => {
+    // proposed − gaussian is +0.1 on seed 1 and −0.1 on seed 2: in floating point 0.3 − 0.2 + (0.1 − 0.2) is −2.8e-17
+    const level = parseSweepFile({
+      name: "level",
+      search: { variant: ["proposed", "gaussian"] },
+      seeds: [1, 2],
+    });
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "lv", spec: level, trials: expandSweep(level), now: t0 });
+    await finishWaiting(
+      store,
+      "lv",
+      (t) => (t.config.variant === "gaussian" ? 0.2 : t.seed === 1 ? 0.3 : 0.1),
+      {
+        now: t0,
+      },
+    );
+    const report = await buildStudyReport(store, ["lv"], { now: t0 });
+    const [gaussian] = report.study.overall;
+    expect(Math.abs(gaussian!.diff)).toBeLessThan(1e-15);
+    expect(gaussian).toMatchObject({ baseline: "gaussian", settings: 1, ahead: 0, behind: 0 });
+  });
+
   it("corrects every comparison on the primary metric together, and answers once per baseline", async () => {
     const report = await buildStudyReport(await study(), ["st"], { now: t0 });
     const { study: level } = report;

@@ -208,14 +208,21 @@ function overallAnswers(
       }),
     );
     const settingMeans = perSetting.map((pairs) => pairs.reduce((a, p) => a + p.diff, 0) / pairs.length);
+    // A mean within round-off of 0 (seed differences that cancel: −2.8e-17 of ±0.01s) is a tie, neither ahead nor
+    // behind: 1e-9 of the differences' own size is far above a sum's round-off and far below any real lead.
+    const signs = perSetting.map((pairs, i) => {
+      const size = pairs.reduce((a, p) => a + Math.abs(p.diff), 0) / pairs.length;
+      const d = settingMeans[i]! * sign;
+      return Math.abs(d) <= 1e-9 * size ? 0 : Math.sign(d);
+    });
     const pooled = seedClusteredDifference(perSetting);
     const base = {
       baseline,
       metric,
       settings: settingMeans.length,
       seeds: pooled.seeds,
-      ahead: settingMeans.filter((d) => d * sign > 0).length,
-      behind: settingMeans.filter((d) => d * sign < 0).length,
+      ahead: signs.filter((d) => d > 0).length,
+      behind: signs.filter((d) => d < 0).length,
       betweenSettingsSd: settingMeans.length > 1 ? summarize(settingMeans).sd : Number.NaN,
     };
     const { degenerate, ...estimate } = pooled;

@@ -1,6 +1,6 @@
 import type { Action } from "@tailsweep/access";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "@tailsweep/analysis";
-import { InputError } from "@tailsweep/schemas";
+import { ConfigError, InputError } from "@tailsweep/schemas";
 import type { SweepRecord } from "@tailsweep/sweep";
 import { z } from "zod";
 import { authorize, canRead } from "../caller";
@@ -42,14 +42,33 @@ export async function resolveSweepIds(
   field: string,
 ): Promise<string[]> {
   const ids = (await ctx.store.listSweeps()).filter((s) => canRead(ctx.caller, s.project)).map((s) => s.id);
-  return wanted.map((w, i) => {
-    if (ids.includes(w)) return w;
-    const matches = ids.filter((id) => id.startsWith(w));
-    if (matches.length === 1) return matches[0]!;
-    if (matches.length === 0) throw new SweepNotFoundError(w, `${field}[${i}]`);
-    throw new InputError(
-      `${field}[${i}]`,
-      `'${w}' is the start of ${matches.length} sweep ids; give more of it`,
-    );
+  const problems: Error[] = [];
+  const resolved: string[] = [];
+  const first = new Map<string, number>();
+  wanted.forEach((w, i) => {
+    const matches = ids.includes(w) ? [w] : ids.filter((id) => id.startsWith(w));
+    if (matches.length === 0) problems.push(new SweepNotFoundError(w, `${field}[${i}]`));
+    else if (matches.length > 1)
+      problems.push(
+        new InputError(
+          `${field}[${i}]`,
+          `'${w}' is the start of ${matches.length} sweep ids; give more of it`,
+        ),
+      );
+    else if (first.has(matches[0]!))
+      // The same sweep twice would count its every test twice (a report's "4 tests" of 2).
+      problems.push(
+        new InputError(
+          `${field}[${i}]`,
+          `'${w}' is sweep ${matches[0]}, named already as ${field}[${first.get(matches[0]!)}]; name each sweep once`,
+        ),
+      );
+    else {
+      first.set(matches[0]!, i);
+      resolved.push(matches[0]!);
+    }
   });
+  if (problems.length === 1) throw problems[0]!;
+  if (problems.length > 1) throw new ConfigError(problems.map((e) => e.message));
+  return resolved;
 }
