@@ -220,6 +220,15 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     const status = JSON.parse((await cli("sweep", "status", "--json")).stdout);
     expect(status).toMatchObject({ id: sweep.id, counts: { succeeded: 4 } });
     expect(status.ranking).toHaveLength(2);
+    // Cancelling a finished sweep cancels nothing, and says so (its status stays).
+    const cancel = await cli("sweep", "cancel", sweep.id);
+    expect([cancel.code, cancel.stdout]).toEqual([0, `sweep ${sweep.id} is completed: nothing to cancel\n`]);
+    expect(JSON.parse((await cli("sweep", "cancel", sweep.id, "--json")).stdout)).toEqual({
+      id: sweep.id,
+      status: "completed",
+      stopped: 0,
+      cancelled: false,
+    });
     expect((await cli("sweep", "status")).stdout).toMatch(
       new RegExp(`^sweep ${sweep.id} \\(cli/[^)]+\\) completed: 4 succeeded\n`),
     );

@@ -161,9 +161,12 @@ export async function sweepList(
 
 /** `sweep cancel <id>`: its waiting trials are dropped, running ones stop within an epoch. */
 export async function sweepCancel(id: string, o: JsonFlag): Promise<void> {
-  const { stopped } = await withApi((api) => api.sweeps.cancel.mutate({ id }), { launches: true });
-  if (o.json) printJson({ id, status: "cancelled", stopped });
-  else process.stdout.write(`cancelled sweep ${id}: ${stopped} trials stopped\n`);
+  const { stopped, status, cancelled } = await withApi((api) => api.sweeps.cancel.mutate({ id }), {
+    launches: true,
+  });
+  if (o.json) printJson({ id, status, stopped, cancelled });
+  else if (!cancelled) process.stdout.write(`sweep ${id} is ${status}: nothing to cancel\n`);
+  else process.stdout.write(`cancelled sweep ${id}: ${stopped} trial${stopped === 1 ? "" : "s"} stopped\n`);
 }
 
 /**

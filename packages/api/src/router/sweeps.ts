@@ -598,8 +598,12 @@ export const sweepsRouter = t.router({
   cancel: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {
     if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
     const sweep = await sweepOrThrow(ctx, input.id, "cancel");
+    // A finished or already cancelled sweep stays as it is (the store leaves it): nothing was cancelled, nothing
+    // is audited, and the caller is told its status.
+    if (sweep.status !== "running") return { stopped: 0, status: sweep.status, cancelled: false };
     const stopped = await ctx.launcher.cancel(input.id);
     await audited(ctx, sweep.project, "sweep.cancel", sweep.id, { name: sweep.name, stopped });
-    return { stopped };
+    const after = await ctx.store.getSweep(sweep.id);
+    return { stopped, status: after?.status ?? "cancelled", cancelled: true };
   }),
 });
