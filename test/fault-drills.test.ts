@@ -251,7 +251,7 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     await waitFor(() => finished(s), "the first round");
     const { id } = await onlySweep(s);
     expect(await run(["sweep", "extend", id, "--seeds", "+2"], env)).toMatch(
-      /revision 2: seeds 2, 3 for 2 configurations .*: 4 trials.*the workers take them/,
+      /revision 2: seeds 2–3 for 2 configurations .*: 4 trials.*the workers take them/,
     );
     // kill -9 a worker in the middle of a top-up trial: no hand-back, only silence
     const running = async () => (await s.listTrials(id)).find((t) => t.state === "running" && t.seed > 1);

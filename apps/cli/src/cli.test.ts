@@ -285,7 +285,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect(dry).toMatchObject({ seeds: [3], trialCount: 2, revision: null, added: 0 });
     expect(dry.estimatedSeconds).toBeGreaterThan(0);
     const extended = await cli("sweep", "extend", sweep.id, "--seeds", "3");
-    expect(extended.stdout).toMatch(/revision 2: seeds 3 for 2 configurations .*: 2 trials/);
+    expect(extended.stdout).toMatch(/revision 2: seed 3 for 2 configurations .*: 2 trials/);
     expect(extended.stdout).toMatch(/`tailsweep sweep run` with the sweep's file trains them here/);
     expect(JSON.parse((await cli("sweep", "status", "--json")).stdout)).toMatchObject({
       status: "running",

@@ -40,7 +40,7 @@ function printAligned(header: string[], lines: string[][], out: (line: string) =
 function printTable(table: Omit<SweepComparison, "metric">, metric: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
-    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline} (${correctionName(table.correction)} across ${table.rows.length - 1} comparisons)`,
+    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline} (${correctionName(table.correction)} across ${table.rows.length - 1} comparison${table.rows.length === 2 ? "" : "s"})`,
   );
   const header = [
     "configuration",

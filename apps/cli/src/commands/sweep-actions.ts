@@ -251,9 +251,10 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
     process.stdout.write(`sweep ${id}: nothing to add (${plan.reason})\n`);
     return;
   }
-  const seedsText = plan.seeds.length > 3 ? `${plan.seeds[0]}..${plan.seeds.at(-1)}` : plan.seeds.join(", ");
+  // The seeds that are new to some configuration, not every seed the request names (1..30 of which 1..9 ran).
+  const added = plan.addedSeeds;
   const cost = plan.estimatedSeconds === null ? "" : `, about ${duration(plan.estimatedSeconds)} of training`;
-  const what = `seeds ${seedsText} for ${plan.configurations.length} configuration${plan.configurations.length === 1 ? "" : "s"} (${plan.configurations.join("; ")}): ${plan.trialCount} trials${cost}`;
+  const what = `seed${added.length === 1 ? "" : "s"} ${seedRanges(added)} for ${plan.configurations.length} configuration${plan.configurations.length === 1 ? "" : "s"} (${plan.configurations.join("; ")}; where each lacks them): ${plan.trialCount} trial${plan.trialCount === 1 ? "" : "s"}${cost}`;
   if (o.dryRun) process.stdout.write(`sweep ${id} would get ${what}\n`);
   else
     process.stdout.write(

@@ -118,7 +118,8 @@ export function ComparisonTable({
         {table.metric} in %, {table.direction}d; Δ is blue where better than the baseline, red where worse.
         Differences are paired by seed where both sides ran the same seeds (t-test; effect = Cohen&apos;s d
         <sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d); {correctionName(table.correction)}
-        -corrected across the {table.rows.length - 1} comparisons at α = {table.alpha}.
+        -corrected across the {table.rows.length - 1} comparison{table.rows.length === 2 ? "" : "s"} at α ={" "}
+        {table.alpha}.
       </p>
       {intervals.notes(table.rows.map((r) => r.summary.n)).map((note) => (
         <p className="warn" key={note} data-testid="interval-note">

@@ -127,7 +127,7 @@ export default async function SweepsPage({
                   </td>
                   <td>
                     {s.best
-                      ? `${s.best.config} (${pct(s.best.mean)} ${s.objective.metric}, ${s.best.seeds} seeds)`
+                      ? `${s.best.config} (${pct(s.best.mean)} ${s.objective.metric}, ${s.best.seeds} seed${s.best.seeds === 1 ? "" : "s"})`
                       : "—"}
                   </td>
                   <td title={stamp(s.createdAt)}>{age(s.createdAt)}</td>

@@ -163,8 +163,10 @@ export default async function SweepPage({
       {sweep.checkpoints.resumedTrials > 0 && (
         <p data-testid="checkpoint-savings" className="muted">
           checkpoints: {sweep.checkpoints.resumedTrials} retried trial
-          {sweep.checkpoints.resumedTrials === 1 ? "" : "s"} resumed where they stopped, saving{" "}
-          {duration(sweep.checkpoints.savedSeconds)} of training
+          {sweep.checkpoints.resumedTrials === 1
+            ? " resumed where it stopped"
+            : "s resumed where they stopped"}
+          , saving {duration(sweep.checkpoints.savedSeconds)} of training
         </p>
       )}
       {sweep.gpu.trials > 0 && (
