@@ -353,6 +353,20 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect(unknown.stderr).toMatch(/no sweep with id no-such-sweep/);
   });
 
+  it("says in whoami that a set DATABASE_URL wins over a login, which commands then do not use", async () => {
+    const r = await run(process.execPath, [bin, "whoami"], {
+      env: {
+        ...process.env,
+        DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/not-opened",
+        TAILSWEEP_URL: "http://127.0.0.1:9",
+        TAILSWEEP_TOKEN: `tsk_${"a".repeat(12)}_${"b".repeat(43)}`,
+      },
+    });
+    expect(r.stderr).toContain(
+      "DATABASE_URL is set: commands use that run store directly, as the local user; the login to http://127.0.0.1:9 is not used while it is set",
+    );
+  });
+
   it("serves the embedded store's dashboard, which has no sign-in, on loopback only", async () => {
     const exposed = await cli("ui", "--host", "0.0.0.0");
     expect(exposed.code).toBe(2); // invalid input

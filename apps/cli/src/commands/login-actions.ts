@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
 import { InputError } from "@tailsweep/schemas";
-import { apiError } from "../api-client";
+import { apiError, remoteLogin } from "../api-client";
 import { currentLogin, loginFile, RemoteLoginSchema, remoteApi, removeLogin, saveLogin } from "../remote";
 import { settings } from "../settings";
 import { DEFAULT_DASHBOARD_URL } from "../settings-spec";
@@ -63,9 +63,15 @@ export function logoutCommand(): void {
 
 /** `tailsweep whoami`: the dashboard and the identity the CLI uses there, as that server sees it. */
 export async function whoamiCommand(o: { json?: boolean }): Promise<void> {
-  const login = currentLogin();
+  // What the commands use, not only what is saved: DATABASE_URL wins over a login (remoteLogin).
+  const login = remoteLogin();
   if (!login) {
-    log("not logged in: commands use the run store directly (DATABASE_URL, or the embedded store)");
+    const unused = currentLogin();
+    log(
+      unused
+        ? `DATABASE_URL is set: commands use that run store directly, as the local user; the login to ${unused.url} is not used while it is set`
+        : "not logged in: commands use the run store directly (DATABASE_URL, or the embedded store)",
+    );
     return;
   }
   const me = await remoteApi(login)
