@@ -143,6 +143,15 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
       code: "CONFLICT",
       message: expect.stringMatching(/is cancelled: resume it first/),
     });
+    // A dry run says the same: it never agrees to what the request itself refuses.
+    for (const dry of [
+      api.sweeps.extend({ id, seeds: { more: 1 }, dryRun: true }),
+      api.sweeps.confirm({ id, seeds: { more: 2 }, dryRun: true }),
+    ])
+      await expect(dry).rejects.toMatchObject({
+        code: "CONFLICT",
+        message: expect.stringMatching(/is cancelled/),
+      });
     expect(await api.sweeps.resume({ id })).toEqual({ resumed: cancelled });
     await waitFor(finished, "the resumed sweep", 60_000);
     const trials = await opened.store.listTrials(id);

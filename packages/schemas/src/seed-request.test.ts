@@ -38,5 +38,10 @@ describe("SeedRequestSchema", () => {
   it("gives the next seeds after the highest", () => {
     expect(nextSeeds([1, 2, 7], 3)).toEqual([8, 9, 10]);
     expect(nextSeeds([], 2)).toEqual([1, 2]);
+    // Up to the largest seed, and a refusal naming `seeds` past it (not the trainer's train.seed later).
+    expect(nextSeeds([2 ** 31 - 3], 2)).toEqual([2 ** 31 - 2, 2 ** 31 - 1]);
+    expect(() => nextSeeds([2 ** 31 - 1], 2)).toThrow(
+      /^seeds: \+2 after seed 2147483647 goes past the largest a seed may be \(2147483647\); name seeds instead/,
+    );
   });
 });

@@ -68,8 +68,17 @@ export function parseSeedsArg(text: string, flag = "--seeds"): { seeds: number[]
   return { seeds };
 }
 
-/** The seeds `more` adds after a sweep's highest: its next whole numbers. */
+/**
+ * The seeds `more` adds after a sweep's highest: its next whole numbers. Past the largest a seed may be (`+2` after
+ * 2147483647) it refuses, naming `seeds`, rather than leave the trainer's `train.seed` to say it once trials exist.
+ */
 export function nextSeeds(existing: readonly number[], more: number): number[] {
   const from = Math.max(0, ...existing) + 1;
+  const last = from + more - 1;
+  if (more > 0 && !SeedSchema.safeParse(last).success)
+    throw new InputError(
+      "seeds",
+      `+${more} after seed ${from - 1} goes past the largest a seed may be (${2 ** 31 - 1}); name seeds instead (e.g. 6..10)`,
+    );
   return Array.from({ length: more }, (_, i) => from + i);
 }

@@ -42,6 +42,7 @@ import {
   SweepArchiveSchema,
   type SweepRecord,
   storedSweepIdFor,
+  sweepCancelled,
   type TrialRecord,
   tpeProgress,
 } from "@tailsweep/sweep";
@@ -138,6 +139,8 @@ async function revisableRuns(ctx: ApiContext, id: string) {
   const launcher = launcherOf(ctx);
   const runs = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, id, "launch"));
   refuseWhileDesigned(runs.sweep, runs.trials);
+  // Said before a dry run answers, so that a dry run never agrees to what the real request refuses.
+  if (runs.sweep.status === "cancelled") throw sweepCancelled(runs.sweep.id);
   return { launcher, runs };
 }
 
