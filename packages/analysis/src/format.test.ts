@@ -3,6 +3,7 @@ import {
   bestClaim,
   fixed,
   intervalNotes,
+  leadText,
   namesInBrief,
   pct,
   pctInterval,
@@ -49,6 +50,23 @@ describe("fixed, pct and the signed forms", () => {
     expect(withSign(fixed(-0.5, 1))).toBe("−0.5");
     expect(signedPctInterval(-1e-18, [-0.0131, 0.0131])).toBe("+0.00 [-1.31, 1.31]");
     expect(signedPctInterval(-0.02, [-0.03, -0.01])).toBe("-2.00 [-3.00, -1.00]");
+  });
+});
+
+describe("leadText", () => {
+  it("writes the paired difference its test is about, and the seed means' beside it only where they differ", () => {
+    const pp = (v: number) => `${pct(v, 2)} pp`;
+    const test = { metric: "balancedAccuracy", seeds: [1, 2, 3, 4, 5], pAdjusted: 1, significant: false };
+    // A sequential design's seeds: means over 5 and 9 seeds differ by 1.79 points, the 5 pairs by nothing.
+    expect(leadText({ ...test, meanDiff: 0.0179, pairedDiff: -1e-17 }, pp)).toBe(
+      "balancedAccuracy +0.00 pp (5 pairs; seed means +1.79 pp, p adj 1.000)",
+    );
+    expect(
+      leadText({ ...test, meanDiff: 0.03, pairedDiff: 0.03, pAdjusted: 0.01, significant: true }, pp),
+    ).toBe("balancedAccuracy +3.00 pp (5 pairs, p adj 0.010) *");
+    expect(
+      leadText({ ...test, seeds: [1], meanDiff: -0.02, pairedDiff: Number.NaN, reason: "one pair" }, pp),
+    ).toBe("balancedAccuracy -2.00 pp (1 pair, p adj 1.000: one pair)");
   });
 });
 

@@ -5,6 +5,7 @@ import {
   FEW_SEEDS,
   fixed,
   intervalWriter,
+  leadText,
   namesInBrief,
   pct,
   pValue,
@@ -187,7 +188,7 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
       const tests = claim.tests.map((t) =>
         t.lead === "tie"
           ? `${t.metric} tied`
-          : `${t.metric} ${t.meanDiff >= 0 ? "+" : ""}${isShare(t.metric) ? `${pct(t.meanDiff, 2)} pp` : plain(t.meanDiff)} (${t.seeds.length} pairs, p adj ${pValue(t.pAdjusted)}${t.reason ? `: ${t.reason}` : ""})${t.significant ? " *" : ""}`,
+          : leadText(t, (v) => (isShare(t.metric) ? `${pct(v, 2)} pp` : plain(v))),
       );
       out(
         `  ${claim.dominant} dominates ${claim.dominated}: ${claim.backed ? "backed" : "by means only, not separable"} — ${tests.join("; ")}${claim.posthocRevisions.length > 0 ? " †" : ""}`,

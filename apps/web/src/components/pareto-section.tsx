@@ -1,6 +1,6 @@
 import { type ParetoOptions, paretoOption, paretoSvg } from "@tailsweep/charts";
 import { ObjectiveMetricSchema, RESULT_METRICS, type SweepObjective } from "@tailsweep/schemas";
-import { correctionName, intervalWriter, namesInBrief, pct, pValue } from "../lib/format";
+import { correctionName, intervalWriter, leadText, namesInBrief, pct } from "../lib/format";
 import { frontObjective } from "../lib/front-objective";
 import { api } from "../server/store";
 import { InteractiveChart } from "./interactive-chart";
@@ -169,9 +169,7 @@ export async function ParetoSection({
                   <strong>{claim.backed ? "backed" : "by means only, not separable"}</strong> —{" "}
                   {claim.tests
                     .map((t) =>
-                      t.lead === "tie"
-                        ? `${t.metric} tied`
-                        : `${t.metric} ${t.meanDiff >= 0 ? "+" : ""}${pct(t.meanDiff, 2)} pp (${t.seeds.length} pairs, p adj ${pValue(t.pAdjusted)}${t.reason ? `: ${t.reason}` : ""})${t.significant ? " *" : ""}`,
+                      t.lead === "tie" ? `${t.metric} tied` : leadText(t, (v) => `${pct(v, 2)} pp`),
                     )
                     .join("; ")}
                   {claim.posthocRevisions.length > 0 ? " †" : ""}

@@ -9,6 +9,7 @@ export {
   FEW_SEEDS,
   fixed,
   intervalWriter,
+  leadText,
   namesInBrief,
   pct,
   pValue,

@@ -5,7 +5,7 @@ import { paretoSvg } from "@tailsweep/charts";
 import { InputError, metricOf } from "@tailsweep/schemas";
 import { paramValue, type TrialRecord } from "@tailsweep/sweep";
 import { finishedValues } from "../configurations";
-import { correctionName, pct, pctInterval, pValue } from "../format";
+import { correctionName, leadText, pct, pctInterval } from "../format";
 import {
   checkedObjectives,
   type ParetoFront,
@@ -127,11 +127,7 @@ export function paretoSection(fronts: readonly SettingFront[], figure: Figure): 
     for (const claim of front.claims)
       out.push(
         `- ${claim.dominant} dominates ${claim.dominated}: ${claim.backed ? "**backed**" : "by means only"} — ${claim.tests
-          .map((t) =>
-            t.lead === "tie"
-              ? `${t.metric} tied`
-              : `${t.metric} ${t.meanDiff >= 0 ? "+" : ""}${pct(t.meanDiff, 2)} pp, p adj ${pValue(t.pAdjusted)}${t.reason ? ` (${t.reason})` : ""}`,
-          )
+          .map((t) => (t.lead === "tie" ? `${t.metric} tied` : leadText(t, (v) => `${pct(v, 2)} pp`)))
           .join("; ")}`,
       );
     for (const e of front.excluded) out.push(`- left out: ${e.config} (${e.reason})`);
