@@ -152,12 +152,12 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
         code: "CONFLICT",
         message: expect.stringMatching(/is cancelled/),
       });
-    expect(await api.sweeps.resume({ id })).toEqual({ resumed: cancelled });
+    expect(await api.sweeps.resume({ id })).toEqual({ resumed: cancelled, wasCancelled: true });
     await waitFor(finished, "the resumed sweep", 60_000);
     const trials = await opened.store.listTrials(id);
     expect(trials).toHaveLength(before + 6);
     expect(trials.every((t) => t.state === "succeeded")).toBe(true);
-    expect(await api.sweeps.resume({ id })).toEqual({ resumed: 0 });
+    expect(await api.sweeps.resume({ id })).toEqual({ resumed: 0, wasCancelled: false });
   });
 
   it("confirms the best configuration on fresh seeds: a planned revision, tested apart from the selection", async () => {
@@ -422,7 +422,14 @@ tpe: { startup: 2, parallel: 1 }
       await api.sweeps.cancel({ id: composed });
       expect((await get()).status).toBe("cancelled");
       expect((await get()).tpe).toMatchObject({ proposed: 1, left: 3 });
-      await api.sweeps.resume({ id: composed });
+      const resumed = await api.sweeps.resume({ id: composed });
+      // resumed whether or not a trial was cancelled with it (a search between proposals has none), and audited
+      expect(resumed.wasCancelled).toBe(true);
+      expect((await opened.access.auditOf("alpha"))[0]).toMatchObject({
+        action: "sweep.resume",
+        target: composed,
+        detail: { trials: resumed.resumed },
+      });
       await waitFor(
         async () => (await get()).status !== "running",
         "the resumed search and its first look",

@@ -187,18 +187,28 @@ export async function sweepRetry(id: string, o: JsonFlag): Promise<void> {
   );
   if (o.json) printJson({ id, retried });
   else if (retried === 0) process.stdout.write(`sweep ${id}: no failed trials to retry\n`);
-  else process.stdout.write(`sweep ${id}: ${retried} failed trials queued again; ${whereTheyRun(remote)}\n`);
+  else
+    process.stdout.write(
+      `sweep ${id}: ${retried} failed trial${retried === 1 ? "" : "s"} queued again; ${whereTheyRun(remote)}\n`,
+    );
 }
 
 /** `sweep resume <id>`: a cancelled sweep goes on; nothing that succeeded runs again. */
 export async function sweepResume(id: string, o: JsonFlag): Promise<void> {
-  const { resumed, remote } = await withApi(
+  const { resumed, wasCancelled, remote } = await withApi(
     async (api, login) => ({ ...(await api.sweeps.resume.mutate({ id })), remote: login !== undefined }),
     { launches: true },
   );
-  if (o.json) printJson({ id, resumed });
-  else if (resumed === 0) process.stdout.write(`sweep ${id} is not cancelled: nothing to resume\n`);
-  else process.stdout.write(`sweep ${id} resumed: ${resumed} trials queued again; ${whereTheyRun(remote)}\n`);
+  if (o.json) printJson({ id, resumed, wasCancelled });
+  else if (!wasCancelled) process.stdout.write(`sweep ${id} is not cancelled: nothing to resume\n`);
+  else if (resumed === 0)
+    process.stdout.write(
+      `sweep ${id} resumed: no trial was cancelled; it adds its next trials as it runs; ${whereTheyRun(remote)}\n`,
+    );
+  else
+    process.stdout.write(
+      `sweep ${id} resumed: ${resumed} trial${resumed === 1 ? "" : "s"} queued again; ${whereTheyRun(remote)}\n`,
+    );
 }
 
 /** The flags of `sweep extend`. */

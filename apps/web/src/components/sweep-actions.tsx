@@ -23,7 +23,11 @@ export function ResumeButton({ sweepId, cancelled }: { sweepId: string; cancelle
     <ActionButton
       label="Resume"
       busyLabel="resuming…"
-      confirm={`Resume this sweep? ${cancelled} cancelled trial${cancelled === 1 ? " is" : "s are"} queued again; nothing that succeeded runs again.`}
+      confirm={
+        cancelled > 0
+          ? `Resume this sweep? ${cancelled} cancelled trial${cancelled === 1 ? " is" : "s are"} queued again; nothing that succeeded runs again.`
+          : "Resume this sweep? No trial was cancelled with it: it goes on adding its next trials (its next round or proposals); nothing that succeeded runs again."
+      }
       run={() => trpc.sweeps.resume.mutate({ id: sweepId })}
     />
   );

@@ -458,13 +458,16 @@ export const sweepsRouter = t.router({
   resume: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {
     const launcher = launcherOf(ctx);
     const sweep = await sweepOrThrow(ctx, input.id, "launch");
+    // A sequential design or TPE search cancelled between rounds has no cancelled trial to queue again, and is
+    // resumed all the same (it adds its next trials as it runs): audited, and said, by the status it had.
+    const wasCancelled = sweep.status === "cancelled";
     const resumed = await launcher.resume(sweep.id);
-    if (resumed.length > 0)
+    if (wasCancelled)
       await audited(ctx, sweep.project, "sweep.resume", sweep.id, {
         name: sweep.name,
         trials: resumed.length,
       });
-    return { resumed: resumed.length };
+    return { resumed: resumed.length, wasCancelled };
   }),
 
   /**
