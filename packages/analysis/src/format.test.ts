@@ -7,6 +7,7 @@ import {
   namesInBrief,
   pct,
   pctInterval,
+  resampleShare,
   signedPctInterval,
   withSign,
 } from "./format";
@@ -67,6 +68,20 @@ describe("leadText", () => {
     expect(
       leadText({ ...test, seeds: [1], meanDiff: -0.02, pairedDiff: Number.NaN, reason: "one pair" }, pp),
     ).toBe("balancedAccuracy -2.00 pp (1 pair, p adj 1.000: one pair)");
+  });
+});
+
+describe("resampleShare", () => {
+  it("never rounds a share of resamples to certainty", () => {
+    expect([1, 0.9951, 0.99, 0.5, 0.011, 0.004, 0].map(resampleShare)).toEqual([
+      "100%",
+      ">99%",
+      "99%",
+      "50%",
+      "1%",
+      "<1%",
+      "0%",
+    ]);
   });
 });
 

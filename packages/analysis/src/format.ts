@@ -169,3 +169,13 @@ export function leadText(
   const n = t.seeds.length;
   return `${t.metric} ${signed(paired)} (${n} pair${n === 1 ? "" : "s"}${differs ? `; seed means ${signed(t.meanDiff)}` : ""}, p adj ${pValue(t.pAdjusted)}${t.reason ? `: ${t.reason}` : ""})${t.significant ? " *" : ""}`;
 }
+
+/**
+ * A share of resamples as a whole percentage that never rounds to certainty: 0.995 reads ">99%", not "100%", and
+ * 0.004 "<1%", not "0%"; only 1 and 0 themselves read 100 and 0.
+ */
+export function resampleShare(p: number): string {
+  if (p > 0.99 && p < 1) return ">99%";
+  if (p > 0 && p < 0.01) return "<1%";
+  return `${fixed(100 * p, 0)}%`;
+}

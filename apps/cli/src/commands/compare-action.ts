@@ -9,6 +9,7 @@ import {
   namesInBrief,
   pct,
   pValue,
+  resampleShare,
   signedPctInterval,
 } from "@tailsweep/analysis/format";
 import { isInputError, ObjectiveMetricSchema, RESULT_METRICS } from "@tailsweep/schemas";
@@ -77,7 +78,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
   printAligned(header, lines, out);
   if (table.best)
     out(
-      `best: ${table.best.config} — best in ${(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples; ${bestClaim(table.best)}`,
+      `best: ${table.best.config} — best in ${resampleShare(table.best.probabilityBest)} of seed resamples; ${bestClaim(table.best)}`,
     );
   out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
   for (const note of intervals.notes(table.rows.map((r) => r.summary.n))) out(note);

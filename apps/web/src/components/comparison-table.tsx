@@ -9,6 +9,7 @@ import {
   intervalWriter,
   pct,
   pValue,
+  resampleShare,
   seedRanges,
 } from "../lib/format";
 
@@ -139,7 +140,7 @@ export function ComparisonTable({
       {table.best && (
         <p data-testid="best">
           Best by mean: <strong>{table.best.config}</strong>, best outright in{" "}
-          {(100 * table.best.probabilityBest).toFixed(0)}% of seed resamples (ties count for nobody);{" "}
+          {resampleShare(table.best.probabilityBest)} of seed resamples (ties count for nobody);{" "}
           {bestClaim(table.best)}.
         </p>
       )}

@@ -13,6 +13,7 @@ export {
   namesInBrief,
   pct,
   pValue,
+  resampleShare,
   seedRanges,
 } from "@tailsweep/analysis/format";
 

@@ -16,6 +16,7 @@ import {
   fixed,
   pct,
   pValue,
+  resampleShare,
   seedRanges,
   signedPctInterval,
   withSign,
@@ -83,7 +84,7 @@ export function formatVersus(v: Versus): string {
     v.verdict === "no detectable difference" && Number.isFinite(v.seedsNeeded)
       ? ` ${seedsText(v.seedsNeeded)}`
       : "";
-  return `${signed(v.diff)} [${signed(v.ci[0])}, ${signed(v.ci[1])}] p=${pValue(v.pHolm)} d=${signedPlain(v.effect)} ${MARK[v.verdict]}${v.posthoc ? "†" : ""}${needed}${v.method === "welch" ? " (Welch)" : ""}`;
+  return `${signed(v.diff)} [${signed(v.ci[0])}, ${signed(v.ci[1])}] p${pValue(v.pHolm).startsWith("<") ? "" : "="}${pValue(v.pHolm)} d=${signedPlain(v.effect)} ${MARK[v.verdict]}${v.posthoc ? "†" : ""}${needed}${v.method === "welch" ? " (Welch)" : ""}`;
 }
 
 /** A cell as tables show it: the summary, then the verdict's mark when it was compared. */
@@ -618,7 +619,7 @@ function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
   );
   if (s.best)
     out.push(
-      `Best: \`${s.best.config}\`, best in ${(100 * s.best.probabilityBest).toFixed(0)} % of seed resamples; ${bestClaim(s.best)}.`,
+      `Best: \`${s.best.config}\`, best in ${resampleShare(s.best.probabilityBest)} of seed resamples; ${bestClaim(s.best)}.`,
       "",
     );
   out.push(
