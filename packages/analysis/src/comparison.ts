@@ -50,6 +50,13 @@ export type SweepComparison = Omit<MarkedTable, "rows"> & {
   /** For a sequential sweep: why these fixed-n p-values are not its decisions, and where those are. */
   sequentialNote?: string;
   /**
+   * Where the configurations' means cover different numbers of seeds (a sequential design stops some early, a
+   * top-up adds to some): the best by mean is then no matched comparison, and says so.
+   */
+  unevenSeedsNote?: string;
+  /** Configurations of the sweep with no finished trial reporting the metric, and why: failed, not run yet. */
+  withoutResults: { config: string; failed: number; open: number; cancelled: number }[];
+  /**
    * The sweep's confirmation stages (`sweep confirm`), each its selected configurations' test on fresh seeds beside
    * the selection's; the rows above are the selection stage, without those seeds.
    */
@@ -102,10 +109,28 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
     table,
     posthocAddedBy(trials, posthoc, (key) => configs.get(key)!.label),
   );
+  const seedCounts = table.rows.map((r) => r.summary.n);
+  const [fewest, most] = [Math.min(...seedCounts), Math.max(...seedCounts)];
+  const withoutResults = [...configs.values()]
+    .filter((c) => !reported.has(c.label))
+    .map((c) => {
+      const own = trials.filter((t) => t.configKey === c.key);
+      const count = (...states: string[]) => own.filter((t) => states.includes(t.state)).length;
+      return {
+        config: c.label,
+        failed: count("failed"),
+        open: count("waiting", "running"),
+        cancelled: count("cancelled"),
+      };
+    });
   return {
     metric,
     ...marked,
     rows: marked.rows.map((row) => ({ ...row, configKey: keyOf.get(row.config)! })),
+    ...(fewest < most && {
+      unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration), so the best by mean is no matched comparison: a configuration stopped early may have had easier seeds; the Δ column pairs each with the baseline seed by seed`,
+    }),
+    withoutResults,
     ...(sweep.spec.sequential && {
       sequentialNote:
         "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are in tailsweep sweep status (sweeps.sequential)",

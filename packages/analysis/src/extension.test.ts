@@ -109,6 +109,41 @@ describe("planExtension", () => {
   });
 });
 
+describe("compareRuns: what the table leaves out, and means over different seeds", () => {
+  it("names the configurations with no result and why, and says when the means cover different seeds", async () => {
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: t0 });
+    for (const t of await store.listTrials("sw"))
+      if (t.config.variant === "supervised") {
+        await store.claimTrial(t.id, "w", t0);
+        await store.failTrial(t.id, 1, "modalities: index 2 is out of range", false, t0);
+      }
+    await finishAll(store, "sw");
+    const even = compareRuns(await loadSweepRuns(store, "sw"), { baseline: "variant=gaussian" });
+    expect(even.withoutResults).toEqual([{ config: "variant=supervised", failed: 3, open: 0, cancelled: 0 }]);
+    expect(even.unevenSeedsNote).toBeUndefined();
+    // seed 4 for proposed alone: its mean now covers 4 seeds, the baseline's 3
+    const sweep = (await store.getSweep("sw"))!;
+    const revised = { ...sweep.spec, seeds: [1, 2, 3, 4] };
+    const proposed = even.rows.find((r) => r.config === "variant=proposed")!.configKey;
+    await store.reviseSweep({
+      sweepId: "sw",
+      spec: revised,
+      trials: expandSweep(revised).filter((p) => p.seed === 4 && p.configKey === proposed),
+      kind: "extend",
+      seeds: [4],
+      configKeys: [proposed],
+      posthoc: true,
+      by: "test",
+      note: "top-up",
+      now: t0,
+    });
+    await finishAll(store, "sw");
+    const uneven = compareRuns(await loadSweepRuns(store, "sw"), { baseline: "variant=gaussian" });
+    expect(uneven.unevenSeedsNote).toMatch(/^the means cover different seeds \(3 to 4 per configuration\)/);
+  });
+});
+
 describe("compareRuns after a post-hoc top-up", () => {
   it("marks the comparisons whose paired seeds a post-hoc revision added, and says why; others stay unmarked", async () => {
     const store = await stored();

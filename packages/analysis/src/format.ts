@@ -179,3 +179,19 @@ export function resampleShare(p: number): string {
   if (p > 0 && p < 0.01) return "<1%";
   return `${fixed(100 * p, 0)}%`;
 }
+
+/** Configurations a comparison has no result for, each with why: `a (3 failed), b (2 not run yet)`. */
+export function withoutResultsText(
+  rows: readonly { config: string; failed: number; open: number; cancelled: number }[],
+): string {
+  return rows
+    .map((r) => {
+      const why = [
+        r.failed > 0 ? `${r.failed} failed` : "",
+        r.open > 0 ? `${r.open} not finished yet` : "",
+        r.cancelled > 0 ? `${r.cancelled} cancelled` : "",
+      ].filter(Boolean);
+      return `${r.config} (${why.join(", ") || "no trial reports it"})`;
+    })
+    .join("; ");
+}

@@ -11,6 +11,7 @@ import {
   pValue,
   resampleShare,
   signedPctInterval,
+  withoutResultsText,
 } from "@tailsweep/analysis/format";
 import { isInputError, ObjectiveMetricSchema, RESULT_METRICS } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
@@ -80,6 +81,9 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
     out(
       `best: ${table.best.config} — best in ${resampleShare(table.best.probabilityBest)} of seed resamples; ${bestClaim(table.best)}`,
     );
+  if (table.unevenSeedsNote) out(`  note: ${table.unevenSeedsNote}`);
+  if (table.withoutResults.length > 0)
+    out(`not compared, no result for ${metric}: ${withoutResultsText(table.withoutResults)}`);
   out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
   for (const note of intervals.notes(table.rows.map((r) => r.summary.n))) out(note);
   if (table.posthocNote) out(`† ${table.posthocNote}`);

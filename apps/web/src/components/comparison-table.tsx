@@ -11,6 +11,7 @@ import {
   pValue,
   resampleShare,
   seedRanges,
+  withoutResultsText,
 } from "../lib/format";
 
 // Every view choice's <select> is keyed by the value the server chose: a live refresh (router.refresh) that changes
@@ -32,6 +33,8 @@ export function ComparisonTable({
     rows: (Table["rows"][number] & { posthocRevisions?: number[] })[];
     posthocNote?: string;
     sequentialNote?: string;
+    unevenSeedsNote?: string;
+    withoutResults?: { config: string; failed: number; open: number; cancelled: number }[];
   };
 }) {
   // the domain spans every number of the Δ column, intervals included: a difference small beside its interval stays
@@ -141,7 +144,12 @@ export function ComparisonTable({
         <p data-testid="best">
           Best by mean: <strong>{table.best.config}</strong>, best outright in{" "}
           {resampleShare(table.best.probabilityBest)} of seed resamples (ties count for nobody);{" "}
-          {bestClaim(table.best)}.
+          {bestClaim(table.best)}.{table.unevenSeedsNote ? ` Note: ${table.unevenSeedsNote}.` : ""}
+        </p>
+      )}
+      {table.withoutResults && table.withoutResults.length > 0 && (
+        <p className="muted" data-testid="without-results">
+          Not compared, no result for {table.metric}: {withoutResultsText(table.withoutResults)}.
         </p>
       )}
     </section>

@@ -15,6 +15,7 @@ export {
   pValue,
   resampleShare,
   seedRanges,
+  withoutResultsText,
 } from "@tailsweep/analysis/format";
 
 /** How long ago, coarsely (`just now`, `5 min ago`, `3 h ago`, `2 d ago`). */
