@@ -9,6 +9,7 @@ import { metricOf } from "@tailsweep/schemas";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   exited,
+  freePort,
   freshDatabase,
   onStop,
   run,
@@ -84,6 +85,26 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     const groupExit = new Promise((r) => group.once("exit", r));
     group.kill("SIGTERM");
     expect(await Promise.race([groupExit, sleep(20_000).then(() => "still running")])).toBe(0);
+  });
+
+  it("starts another worker process when one of its group dies, and keeps the group's capacity", async () => {
+    const c = await cluster(await freePort(), 0);
+    const group = tailsweep(["worker", "--concurrency", "2"], c.env);
+    await workersReady([group], 2);
+    const pids = [...group.log().matchAll(/worker [^ ]+:(\d+) ready/g)].map((m) => Number(m[1]));
+    const child = pids.find((pid) => pid !== group.pid)!;
+    process.kill(child, "SIGKILL");
+    await waitFor(
+      async () =>
+        /worker process \d+ exited by SIGKILL while the group runs: starting another/.test(group.log()),
+      "the group to say its child died",
+      20_000,
+    );
+    await workersReady([group], 3); // the new one is ready too
+    const exited = new Promise((r) => group.once("exit", r));
+    group.kill("SIGTERM");
+    expect(await Promise.race([exited, sleep(20_000).then(() => "still running")])).toBe(0);
+    expect(group.log()).not.toMatch(/not started again/);
   });
 
   it("runs 12 trials on 2 workers, each exactly once", async () => {

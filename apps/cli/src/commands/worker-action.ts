@@ -23,10 +23,10 @@ interface WorkerFlags {
 export async function workerCommand(o: WorkerFlags): Promise<void> {
   const log = daemonLog("worker", o.json);
   const servers = natsUrlFor("tailsweep worker");
-  const children = spawnWorkerChildren((o.concurrency ?? availableParallelism()) - 1, o);
+  const group = new WorkerChildren((o.concurrency ?? availableParallelism()) - 1, o, log);
   const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
   if (o.trials?.includes("gpu") && backend.name !== "webgpu") {
-    for (const c of children) c.kill("SIGTERM");
+    group.stop("SIGTERM");
     throw new InputError(
       "--trials",
       `gpu needs the webgpu backend, and this worker trains on ${backend.name}; use --backend webgpu, or --trials cpu`,
@@ -56,9 +56,9 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
   });
   await worker.start();
   log(
-    `worker ${worker.id} ready (${backend.name}${backend.adapter ? ` on ${gpuName(backend.adapter)}` : ""}; takes ${trialKinds.join(" then ")} trials${children.length ? `; ${children.length} more worker processes` : ""})`,
+    `worker ${worker.id} ready (${backend.name}${backend.adapter ? ` on ${gpuName(backend.adapter)}` : ""}; takes ${trialKinds.join(" then ")} trials${group.count ? `; ${group.count} more worker processes` : ""})`,
   );
-  await workerShutdownSignal(children);
+  await workerShutdownSignal(group);
   log("shutting down: running trials stop after this epoch and are handed back");
   await worker.stop();
   await artifacts.close();
@@ -67,7 +67,7 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
   await Promise.all(
     // A child ended by a signal has no exit code but a signal code: it has exited too, and waiting for its "exit"
     // event, already past, would leave this process with nothing to wait on (Node then exits 13).
-    children.map((c) =>
+    [...group.children].map((c) =>
       c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once("exit", r)),
     ),
   );
@@ -75,27 +75,73 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
   if (process.connected) process.disconnect();
 }
 
-/** `count` more worker processes with this one's flags, one trial at a time each. */
-function spawnWorkerChildren(count: number, o: WorkerFlags): ChildProcess[] {
-  return Array.from({ length: count }, () =>
-    spawn(
-      process.execPath,
-      [
-        ...process.execArgv,
-        process.argv[1]!,
-        "worker",
-        "--concurrency",
-        "1",
-        ...(o.backend ? ["--backend", o.backend] : []),
-        ...(o.trials ? ["--trials", o.trials.join(",")] : []),
-        ...(o.json ? ["--json"] : []),
-      ],
-      {
-        // The IPC channel closes when this process dies, even by SIGKILL: children then shut down too.
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-        env: process.env,
-      },
-    ),
+/**
+ * The `count` more worker processes of a group, with this one's flags, one trial at a time each. One that dies while
+ * the group runs (killed, out of memory) is said and started again, so the group keeps its capacity; its trial is
+ * handed back by the controller when its heartbeats stop. Three that die in a row within 30 s of their start are a
+ * crash loop: said, and not started again.
+ */
+class WorkerChildren {
+  readonly children = new Set<ChildProcess>();
+  private stopping = false;
+  private quickDeaths = 0;
+
+  constructor(
+    readonly count: number,
+    private readonly o: WorkerFlags,
+    private readonly log: (line: string) => void,
+  ) {
+    for (let i = 0; i < count; i++) this.startOne();
+  }
+
+  /** Passes `signal` on to every child, and starts none again from now on. */
+  stop(signal: NodeJS.Signals): void {
+    this.stopping = true;
+    for (const c of this.children) c.kill(signal);
+  }
+
+  private startOne(): void {
+    const started = Date.now();
+    const child = spawnWorkerChild(this.o);
+    this.children.add(child);
+    child.once("exit", (code, signal) => {
+      this.children.delete(child);
+      if (this.stopping) return;
+      const how = signal ? `by ${signal}` : `with code ${code}`;
+      this.quickDeaths = Date.now() - started < 30_000 ? this.quickDeaths + 1 : 0;
+      if (this.quickDeaths >= 3) {
+        this.log(
+          `worker process ${child.pid} exited ${how}, the third in a row within 30 s of its start: not started again (its log above says why); this group now runs ${this.children.size + 1} trial${this.children.size === 0 ? "" : "s"} at a time`,
+        );
+        return;
+      }
+      this.log(
+        `worker process ${child.pid} exited ${how} while the group runs: starting another (a trial it held is handed back once its heartbeats stop)`,
+      );
+      this.startOne();
+    });
+  }
+}
+
+/** One more worker process with this one's flags, one trial at a time. */
+function spawnWorkerChild(o: WorkerFlags): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      process.argv[1]!,
+      "worker",
+      "--concurrency",
+      "1",
+      ...(o.backend ? ["--backend", o.backend] : []),
+      ...(o.trials ? ["--trials", o.trials.join(",")] : []),
+      ...(o.json ? ["--json"] : []),
+    ],
+    {
+      // The IPC channel closes when this process dies, even by SIGKILL: children then shut down too.
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      env: process.env,
+    },
   );
 }
 
@@ -105,7 +151,7 @@ function spawnWorkerChildren(count: number, o: WorkerFlags): ChildProcess[] {
  * (the default action would kill it before it hands its trial back). A signal that comes later is the operator's
  * second word: quit at once.
  */
-function workerShutdownSignal(children: ChildProcess[]): Promise<void> {
+function workerShutdownSignal(group: WorkerChildren): Promise<void> {
   return new Promise<void>((resolve) => {
     let stoppingSince: number | undefined;
     const shutdown = (signal: NodeJS.Signals) => {
@@ -114,7 +160,7 @@ function workerShutdownSignal(children: ChildProcess[]): Promise<void> {
         return;
       }
       stoppingSince = Date.now();
-      for (const c of children) c.kill(signal);
+      group.stop(signal);
       resolve();
     };
     process.on("SIGTERM", shutdown);
