@@ -133,7 +133,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
     withoutResults,
     ...(sweep.spec.sequential && {
       sequentialNote:
-        "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are in tailsweep sweep status (sweeps.sequential)",
+        "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are the sequential design's (the sweep page's design table, tailsweep sweep status, sweeps.sequential in the API)",
     }),
     confirmations: confirmationsOf(all, {
       metric,
