@@ -104,11 +104,21 @@ async function trpc<T>(
   return ((await response.json()) as Trpc<T>).result.data;
 }
 
-/** The sweep page's "elapsed" for a sweep whose trials are all final: first start to last finish (issue #20). */
+/**
+ * The sweep page's "elapsed" for a sweep whose trials are all final: the time some trial was running, each from its
+ * start to its finish (issue #20: it stops growing once the sweep is final), computed here apart from the page.
+ */
 function finalElapsed(trials: { startedAt?: string; finishedAt?: string }[]): string {
-  const starts = trials.flatMap((t) => (t.startedAt ? [Date.parse(t.startedAt)] : []));
-  const ends = trials.flatMap((t) => (t.finishedAt ? [Date.parse(t.finishedAt)] : []));
-  return starts.length ? duration((Math.max(...ends) - Math.min(...starts)) / 1000) : duration(null);
+  const spans = trials
+    .flatMap((t) => (t.startedAt ? [[Date.parse(t.startedAt), Date.parse(t.finishedAt ?? t.startedAt)]] : []))
+    .sort((a, b) => a[0]! - b[0]!);
+  let ms = 0;
+  let reach = Number.NEGATIVE_INFINITY;
+  for (const [start, end] of spans) {
+    if (end! > reach) ms += end! - Math.max(start!, reach);
+    reach = Math.max(reach, end!);
+  }
+  return spans.length ? duration(ms / 1000) : duration(null);
 }
 /** The elapsed time a sweep page shows. */
 const elapsedOn = (html: string) => /elapsed (?:<!-- -->)?([^<]+)</.exec(html)?.[1];
@@ -814,7 +824,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       );
       await button.click();
       expect(await asked).toMatch(
-        /^Add seeds? \d+(–\d+)?(, \d+(–\d+)?)* to .* \(where each lacks them\): \d+ trials, about .* of compute\. Verdicts that use them are marked post hoc/,
+        /^Add seeds? \d+(–\d+)?(, \d+(–\d+)?)* to .* \(where each lacks them\): \d+ trials?, about .* of compute\. Verdicts that use them are marked post hoc/,
       );
       await new Promise((r) => setTimeout(r, 500));
       expect((await trpc<unknown[]>(base, "sweeps.trials", { id: first!.id })).length).toBe(before);

@@ -9,7 +9,7 @@ import { paramValue, type RunStore, type SweepRecord } from "@tailsweep/sweep";
 import { configurationsOf, finishedValues, resolveBaseline } from "./configurations";
 import { type Confirmation, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
-import { type MarkedTable, markPosthoc, posthocAddedBy } from "./posthoc";
+import { type MarkedTable, markPosthoc, posthocAddedBy, posthocRevisionSet } from "./posthoc";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
 
 export {
@@ -103,7 +103,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
     ...(options.power !== undefined && { power: options.power }),
   });
   const keyOf = new Map([...configs.values()].map((c) => [c.label, c.key]));
-  const posthoc = new Set(runs.revisions.filter((r) => r.posthoc).map((r) => r.revision));
+  const posthoc = posthocRevisionSet(runs.revisions);
   // Which post-hoc revision added each (configuration, seed) run, by the label the table shows.
   const marked = markPosthoc(
     table,
@@ -255,7 +255,7 @@ export async function compareAcrossSweeps(
     direction ??= sweep.spec.objective.direction;
     // Selection seeds only: a confirmation's fresh seeds are its own test (compareRuns' confirmations).
     const { trials, results, revisions } = selectionRuns(await loadSweepRuns(store, sweep));
-    const posthoc = new Set(revisions.filter((r) => r.posthoc).map((r) => r.revision));
+    const posthoc = posthocRevisionSet(revisions);
     const configs = [...configurationsOf(trials).values()];
     const config =
       group.config === undefined && configs.length === 1

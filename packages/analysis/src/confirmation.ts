@@ -22,7 +22,7 @@ import {
   resolveBaseline,
 } from "./configurations";
 import { seedRanges } from "./format";
-import { markPosthoc, posthocAddedBy } from "./posthoc";
+import { markPosthoc, posthocAddedBy, posthocRevisionSet } from "./posthoc";
 import { estimatedSeconds, type SweepRuns } from "./sweep-runs";
 
 /**
@@ -137,7 +137,7 @@ export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): 
   const configs = configurationsOf(runs.trials);
   const labelOf = (key: string) => configs.get(key)?.label ?? key;
   const selection = selectionRuns(runs);
-  const posthoc = new Set(runs.revisions.filter((r) => r.posthoc).map((r) => r.revision));
+  const posthoc = posthocRevisionSet(runs.revisions);
   const observe = (trials: SweepRuns["trials"]): Observation[] =>
     [...finishedValues(trials, runs.results, options.metric)].map(({ trial, value }) => ({
       config: labelOf(trial.configKey),

@@ -13,6 +13,7 @@ import {
 import { adjustPValues, type Correction, comparePaired, type Summary, summarize } from "@tailsweep/stats";
 import { configurationsOf, finishedValues } from "./configurations";
 import { selectionRuns } from "./confirmation";
+import { posthocRevisionSet } from "./posthoc";
 import type { SweepRuns } from "./sweep-runs";
 
 /** One objective of a front: a metric and which way is better. */
@@ -447,7 +448,7 @@ export function sweepPareto(all: SweepRuns, options: SweepParetoOptions): SweepP
   if (problems.length > 0) throw new InputError("objectives", problems.join("; "));
   const front = paretoFront(observations, objectives, options);
   const keyOf = new Map([...configs.values()].map((c) => [c.label, c.key]));
-  const posthoc = new Set(runs.revisions.filter((r) => r.posthoc).map((r) => r.revision));
+  const posthoc = posthocRevisionSet(runs.revisions);
   const addedBy = new Map(
     trials
       .filter((t) => posthoc.has(t.revision))

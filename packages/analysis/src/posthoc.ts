@@ -1,5 +1,13 @@
 import type { ComparisonRow, ComparisonTable } from "@tailsweep/stats";
+import type { SweepRevision } from "@tailsweep/sweep";
 import { correctionName } from "./format";
+
+/** The revisions chosen after looking at the results (post-hoc top-ups), by number. */
+export function posthocRevisionSet(
+  revisions: readonly Pick<SweepRevision, "posthoc" | "revision">[],
+): Set<number> {
+  return new Set(revisions.filter((r) => r.posthoc).map((r) => r.revision));
+}
 
 /** Which post-hoc revision added each run, as `label#seed` → revision, from the trials given. */
 export function posthocAddedBy(

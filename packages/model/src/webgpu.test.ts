@@ -28,5 +28,10 @@ describe("gpuDeviceNodes", () => {
     expect(gpuDeviceNodes(d).sort()).toEqual(
       [`${d}/dri/renderD128`, `${d}/dri/renderD129`, `${d}/dxg`, `${d}/nvidiactl`].sort(),
     );
+    // Jetson, Mali and Adreno have no render node of their own
+    for (const node of ["nvhost-ctrl", "nvmap", "mali0", "kgsl-3d0"]) {
+      const soc = dev(node);
+      expect(gpuDeviceNodes(soc)).toEqual([`${soc}/${node}`]);
+    }
   });
 });

@@ -54,19 +54,24 @@ async function requireVulkanLoader(): Promise<void> {
 }
 
 /**
- * The kernel device nodes a hardware Vulkan driver on Linux opens: a DRM render node (Mesa's AMD and Intel drivers),
- * NVIDIA's, or WSL's. With none of them Dawn can only offer a software adapter, and asking it prints two native
+ * The kernel device nodes a hardware Vulkan driver on Linux opens: a DRM render node (Mesa's AMD, Intel and virtio
+ * drivers), NVIDIA's (its container toolkit mounts nvidiactl), Jetson's (nvhost, nvmap), Arm Mali's, Qualcomm Adreno's
+ * (kgsl), or WSL's (dxg). With none of them Dawn can only offer a software adapter, and asking it prints two native
  * warnings about lavapipe's limits on every run; auto mode, which would pass a software adapter by anyway, does not
  * ask. Elsewhere (macOS's Metal, Windows' D3D12) the answer is Dawn's.
  */
 export function gpuDeviceNodes(dev = "/dev"): string[] {
   const dri = `${dev}/dri`;
-  const render = existsSync(dri)
-    ? readdirSync(dri)
-        .filter((n) => n.startsWith("renderD"))
-        .map((n) => `${dri}/${n}`)
-    : [];
-  return [...render, ...[`${dev}/nvidiactl`, `${dev}/dxg`].filter((p) => existsSync(p))];
+  let render: string[] = [];
+  try {
+    render = readdirSync(dri)
+      .filter((n) => n.startsWith("renderD"))
+      .map((n) => `${dri}/${n}`);
+  } catch {
+    // no /dev/dri, or one this user may not list: the other nodes, or none
+  }
+  const others = ["nvidiactl", "nvhost-ctrl", "nvmap", "mali0", "kgsl-3d0", "dxg"].map((n) => `${dev}/${n}`);
+  return [...render, ...others.filter((p) => existsSync(p))];
 }
 
 /** Loads Dawn and asks it for an adapter; the GPU object is returned, not kept. */
@@ -103,7 +108,9 @@ export async function probeWebGpu(): Promise<GpuAdapter> {
  */
 export async function useWebGpu(options: { hardwareOnly?: boolean } = {}): Promise<GpuAdapter> {
   if (options.hardwareOnly && process.platform === "linux" && gpuDeviceNodes().length === 0)
-    throw new Error("no GPU device (no /dev/dri/renderD*, /dev/nvidiactl or /dev/dxg)");
+    throw new Error(
+      "no GPU device (no /dev/dri/renderD*, /dev/nvidiactl, /dev/nvhost-ctrl, /dev/mali0, /dev/kgsl-3d0 or /dev/dxg)",
+    );
   const { dawnGpu, adapter } = await openDawn();
   if (options.hardwareOnly && adapter.fallback)
     throw new Error(`only a software adapter (${adapter.description})`);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { InputError } from "./errors";
-import { SeedSchema } from "./sweep";
+import { MAX_SEED, SeedSchema } from "./sweep";
 
 /** The most seeds one sweep may have, as a sweep file's `seeds: n` allows. */
 export const MAX_SEEDS = 1000;
@@ -75,10 +75,10 @@ export function parseSeedsArg(text: string, flag = "--seeds"): { seeds: number[]
 export function nextSeeds(existing: readonly number[], more: number): number[] {
   const from = Math.max(0, ...existing) + 1;
   const last = from + more - 1;
-  if (more > 0 && !SeedSchema.safeParse(last).success)
+  if (more > 0 && last > MAX_SEED)
     throw new InputError(
       "seeds",
-      `+${more} after seed ${from - 1} goes past the largest a seed may be (${2 ** 31 - 1}); name seeds instead (e.g. 6..10)`,
+      `+${more} after seed ${from - 1} goes past the largest a seed may be (${MAX_SEED}); name seeds instead (e.g. 6..10)`,
     );
   return Array.from({ length: more }, (_, i) => from + i);
 }

@@ -104,8 +104,10 @@ export interface SweepObjective {
   direction: ObjectiveDirection;
 }
 
-/** What a seed may be: what the trainer's generators take. */
-const SEED_RULE = `a whole number from 0 to ${2 ** 31 - 1}`;
+/** The largest seed: what the trainer's generators take (a 32-bit signed integer). */
+export const MAX_SEED = 2 ** 31 - 1;
+/** What a seed may be. */
+const SEED_RULE = `a whole number from 0 to ${MAX_SEED}`;
 const SEED_COUNT_RULE = "a whole number from 1 to 1000, meaning seeds 1..n";
 
 /** A value as a refusal quotes it: NaN, Infinity and 1.5 as such, text in quotes. */
@@ -118,11 +120,7 @@ function shown(value: unknown): string {
 /** One seed (of a sweep file's list, or one added later); every refusal says what a seed may be and what was given (YAML's .nan, 1.5). */
 export const SeedSchema = (() => {
   const error = (issue: { input?: unknown }) => `must be ${SEED_RULE}, got ${shown(issue.input)}`;
-  return z
-    .number({ error })
-    .int({ error })
-    .min(0, { error })
-    .max(2 ** 31 - 1, { error });
+  return z.number({ error }).int({ error }).min(0, { error }).max(MAX_SEED, { error });
 })();
 
 /** `seeds: n`, meaning seeds 1..n. */

@@ -28,6 +28,7 @@ export {
   type SweepProgress,
   sweepProgress,
   takesGpuTrials,
+  unionSeconds,
   workerStatus,
 } from "./progress";
 export {

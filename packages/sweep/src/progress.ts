@@ -48,17 +48,19 @@ function runningSeconds(trials: readonly TrialRecord[], now: Date): number | nul
     const end = t.state === "running" ? now.getTime() : (t.finishedAt ?? t.startedAt).getTime();
     spans.push([start, Math.max(start, end)]);
   }
-  if (spans.length === 0) return null;
-  spans.sort((a, b) => a[0] - b[0]);
+  return spans.length === 0 ? null : unionSeconds(spans);
+}
+
+/** The length, in seconds, of the union of [start, end] spans in milliseconds: overlaps count once, gaps not at all. */
+export function unionSeconds(spans: readonly (readonly [number, number])[]): number {
   let total = 0;
-  let [from, to] = spans[0]!;
-  for (const [start, end] of spans.slice(1)) {
-    if (start > to) {
-      total += to - from;
-      [from, to] = [start, end];
-    } else to = Math.max(to, end);
+  let reach = Number.NEGATIVE_INFINITY;
+  for (const [start, end] of [...spans].sort((a, b) => a[0] - b[0])) {
+    // only the part past what earlier spans already covered
+    if (end > reach) total += end - Math.max(start, reach);
+    reach = Math.max(reach, end);
   }
-  return (total + to - from) / 1000;
+  return total / 1000;
 }
 
 /** Whether a worker is online (heard from within three presence intervals), stopped cleanly, or lost. */

@@ -82,8 +82,10 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
       `best: ${table.best.config} — best in ${resampleShare(table.best.probabilityBest)} of seed resamples; ${bestClaim(table.best)}`,
     );
   if (table.unevenSeedsNote) out(`  note: ${table.unevenSeedsNote}`);
-  if (table.withoutResults.length > 0)
-    out(`not compared, no result for ${metric}: ${withoutResultsText(table.withoutResults)}`);
+  // `?? []`: a dashboard older than these fields answers without them.
+  const withoutResults = table.withoutResults ?? [];
+  if (withoutResults.length > 0)
+    out(`not compared, no result for ${metric}: ${withoutResultsText(withoutResults)}`);
   out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
   for (const note of intervals.notes(table.rows.map((r) => r.summary.n))) out(note);
   if (table.posthocNote) out(`† ${table.posthocNote}`);
@@ -106,7 +108,7 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
           Number.isFinite(e.meanDiff) ? signedPctInterval(e.meanDiff, e.ci) : "—",
           pValue(e.p),
           pValue(e.pAdjusted),
-          `${e.verdict}${e.posthocRevisions.length > 0 ? " †" : ""}`,
+          `${e.verdict}${(e.posthocRevisions ?? []).length > 0 ? " †" : ""}`,
         ]
       : [name, "0", "—", "—", "—", "not run yet"];
   const lines = c.rows.flatMap((r) => [
@@ -122,10 +124,10 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
     // Both differences there and no share: the selection showed no clear lead (confirmationsOf leaves it out then).
     else if (Number.isFinite(r.selection?.meanDiff) && Number.isFinite(r.confirmation?.meanDiff))
       out(
-        `${r.config}: the selection showed no clear lead over the baseline (its interval holds 0), so no share of it is measured`,
+        `${r.config}: the selection showed no clear lead over the baseline in the objective's direction (its interval does not lie wholly on the better side), so no share of it is measured`,
       );
   }
-  if (c.rows.some((r) => (r.selection?.posthocRevisions.length ?? 0) > 0))
+  if (c.rows.some((r) => (r.selection?.posthocRevisions ?? []).length > 0))
     out(
       "† the selection's test uses seeds added after looking at the results (post hoc): its p-value is optimistic; the confirmation's is not",
     );

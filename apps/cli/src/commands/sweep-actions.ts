@@ -161,9 +161,9 @@ export async function sweepList(
 
 /** `sweep cancel <id>`: its waiting trials are dropped, running ones stop within an epoch. */
 export async function sweepCancel(id: string, o: JsonFlag): Promise<void> {
-  const { stopped, status, cancelled } = await withApi((api) => api.sweeps.cancel.mutate({ id }), {
-    launches: true,
-  });
+  const answer = await withApi((api) => api.sweeps.cancel.mutate({ id }), { launches: true });
+  // A dashboard older than these fields cancelled what it was asked to (it answered only `stopped`).
+  const { stopped, status = "cancelled", cancelled = true } = answer;
   if (o.json) printJson({ id, status, stopped, cancelled });
   else if (!cancelled) process.stdout.write(`sweep ${id} is ${status}: nothing to cancel\n`);
   else process.stdout.write(`cancelled sweep ${id}: ${stopped} trial${stopped === 1 ? "" : "s"} stopped\n`);
@@ -200,7 +200,9 @@ export async function sweepResume(id: string, o: JsonFlag): Promise<void> {
     { launches: true },
   );
   if (o.json) printJson({ id, resumed, wasCancelled });
-  else if (!wasCancelled) process.stdout.write(`sweep ${id} is not cancelled: nothing to resume\n`);
+  // A dashboard older than wasCancelled said only how many trials it queued again.
+  else if (!(wasCancelled ?? resumed > 0))
+    process.stdout.write(`sweep ${id} is not cancelled: nothing to resume\n`);
   else if (resumed === 0)
     process.stdout.write(
       `sweep ${id} resumed: no trial was cancelled; it adds its next trials as it runs; ${whereTheyRun(remote)}\n`,
@@ -262,9 +264,10 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
     return;
   }
   // The seeds that are new to some configuration, not every seed the request names (1..30 of which 1..9 ran).
-  const added = plan.addedSeeds;
+  // A dashboard older than addedSeeds: the seeds named.
+  const added = plan.addedSeeds ?? plan.seeds;
   const cost = plan.estimatedSeconds === null ? "" : `, about ${duration(plan.estimatedSeconds)} of training`;
-  const what = `seed${added.length === 1 ? "" : "s"} ${seedRanges(added)} for ${plan.configurations.length} configuration${plan.configurations.length === 1 ? "" : "s"} (${plan.configurations.join("; ")}; where each lacks them): ${plan.trialCount} trial${plan.trialCount === 1 ? "" : "s"}${cost}`;
+  const what = `seed${added.length === 1 ? "" : "s"} ${seedRanges(added)} for ${plan.configurations.length} configuration${plan.configurations.length === 1 ? "" : "s"} (${plan.configurations.join("; ")}), each where it lacks them: ${plan.trialCount} trial${plan.trialCount === 1 ? "" : "s"}${cost}`;
   if (o.dryRun) process.stdout.write(`sweep ${id} would get ${what}\n`);
   else
     process.stdout.write(

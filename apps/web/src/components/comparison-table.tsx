@@ -219,7 +219,7 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
               <td>selection</td>
               {cells(r.selection)}
               <td className="num" rowSpan={2} data-testid="retained">
-                {Number.isFinite(r.retained) ? `${(100 * r.retained).toFixed(0)}%` : "—"}
+                {Number.isFinite(r.retained) ? `${fixed(100 * r.retained, 0)}%` : "—"}
               </td>
             </tr>,
             <tr key={`${r.configKey}-confirmation`}>

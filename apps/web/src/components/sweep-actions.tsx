@@ -75,7 +75,7 @@ export function TopUpButton({
             : `about ${duration(plan.estimatedSeconds)} of compute`;
         const ask =
           `Add seed${plan.addedSeeds.length === 1 ? "" : "s"} ${seedRanges(plan.addedSeeds)} to ${plan.configurations.join(", ")} (where each lacks them): ` +
-          `${plan.trialCount} trials, ${cost}. Verdicts that use them are marked post hoc (seeds chosen after ` +
+          `${plan.trialCount} trial${plan.trialCount === 1 ? "" : "s"}, ${cost}. Verdicts that use them are marked post hoc (seeds chosen after ` +
           "looking at the results make a fixed-n p-value optimistic). Go on?";
         if (!window.confirm(ask)) return;
         await trpc.sweeps.extend.mutate({ ...query, expectTrials: plan.trialCount });

@@ -17,12 +17,14 @@ import {
   type SweepRecord,
   type TrialRecord,
   type TrialResult,
+  unionSeconds,
 } from "@tailsweep/sweep";
 import { byRank, classAxisOf, ranksOf, tailOrder, usualMinority } from "../class-ranks";
 import { configurationsOf } from "../comparison";
 import { type Confirmation, confirmationSeeds, confirmationsOf, selectionRuns } from "../confirmation";
 import { InvalidQueryError } from "../errors";
 import type { SweepParetoOptions } from "../pareto";
+import { posthocRevisionSet } from "../posthoc";
 import { sequentialStatus } from "../sequential-sweep";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "../sweep-runs";
 import { DEFAULT_REPORT_OBJECTIVES, reportObjectives, type SettingFront, settingFronts } from "./pareto";
@@ -363,19 +365,11 @@ function wallSeconds(trials: readonly TrialRecord[]): number {
 
 /** The length of the union of the finished trials' [start, finish] intervals, in seconds (0 before any finished). */
 export function busySeconds(trials: readonly Pick<TrialRecord, "startedAt" | "finishedAt">[]): number {
-  const spans = trials
-    .flatMap((t): [number, number][] =>
+  return unionSeconds(
+    trials.flatMap((t): [number, number][] =>
       t.startedAt && t.finishedAt ? [[t.startedAt.getTime(), t.finishedAt.getTime()]] : [],
-    )
-    .sort((a, b) => a[0] - b[0]);
-  let busy = 0;
-  let reach = Number.NEGATIVE_INFINITY;
-  for (const [start, end] of spans) {
-    // only the part past what earlier intervals already covered
-    if (end > reach) busy += end - Math.max(start, reach);
-    reach = Math.max(reach, end);
-  }
-  return busy / 1000;
+    ),
+  );
 }
 
 /** Items grouped by key, in first-seen order (Node 20 has no `Map.groupBy`). */
@@ -626,7 +620,7 @@ function sequentialDecisions(l: SweepRuns): SequentialDecisions | undefined {
 
 /** The sweep's revisions that added seeds after looking at its results. */
 function posthocRevisions(l: SweepRuns): Set<number> {
-  return new Set(l.revisions.filter((r) => r.posthoc).map((r) => r.revision));
+  return posthocRevisionSet(l.revisions);
 }
 
 function methodComparison(l: SweepRuns, baseline: string): MethodComparison {

@@ -320,7 +320,7 @@ function confirmationSection(confirmations: StudyReport["confirmations"]): strin
           r.config,
           ...cells(r.selection),
           ...cells(r.confirmation),
-          Number.isFinite(r.retained) ? `${(100 * r.retained).toFixed(0)} %` : "—",
+          Number.isFinite(r.retained) ? `${fixed(100 * r.retained, 0)} %` : "—",
         ]),
       ),
       "",

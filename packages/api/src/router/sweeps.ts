@@ -608,8 +608,10 @@ export const sweepsRouter = t.router({
     // is audited, and the caller is told its status.
     if (sweep.status !== "running") return { stopped: 0, status: sweep.status, cancelled: false };
     const stopped = await ctx.launcher.cancel(input.id);
-    await audited(ctx, sweep.project, "sweep.cancel", sweep.id, { name: sweep.name, stopped });
-    const after = await ctx.store.getSweep(sweep.id);
-    return { stopped, status: after?.status ?? "cancelled", cancelled: true };
+    // It may have completed between the read above and the cancel: the status it has now says which.
+    const status = (await ctx.store.getSweep(sweep.id))?.status ?? "cancelled";
+    const cancelled = status === "cancelled";
+    if (cancelled) await audited(ctx, sweep.project, "sweep.cancel", sweep.id, { name: sweep.name, stopped });
+    return { stopped, status, cancelled };
   }),
 });
