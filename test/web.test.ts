@@ -1296,6 +1296,25 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const [row] = await trpc<{ classAxis: string }[]>(base, "sweeps.perClass", { id });
     expect(row!.classAxis).toBe("rank");
   }, 180_000);
+
+  it("names on the sweep page the configurations the comparison has no result for, and why (HTTP)", async () => {
+    // modality 2 of a two-modality dataset: those two configurations fail, the other two are compared
+    const yaml = tiny(
+      "part-failing",
+      "{ variant: [proposed, gaussian], model.modalities: [[0, 1], [2]] }",
+      2,
+    );
+    const { id } = await trpc<{ id: string }>(base, "sweeps.launch", { yaml }, "POST");
+    await until("the sweep to finish", async () =>
+      (await trpc<{ status: string }>(base, "sweeps.get", { id })).status !== "running" ? true : undefined,
+    );
+    const html = await (await fetch(`${base}/sweeps/${id}`)).text();
+    const note =
+      /data-testid="without-results"[^>]*>(.*?)<\/p>/s.exec(html)?.[1]?.replace(/<!-- -->/g, "") ?? "";
+    expect(note).toMatch(/^Not compared, no result for balancedAccuracy: /);
+    expect(note).toMatch(/model\.modalities=\[2\] variant=gaussian \(2 failed\)/);
+    expect(note).toMatch(/model\.modalities=\[2\] variant=proposed \(2 failed\)/);
+  }, 180_000);
 });
 
 describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
