@@ -1,7 +1,7 @@
 import { ConfigError, InputError, parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
 import { comparePaired } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
-import { finishWaiting } from "@tailsweep/sweep/testing";
+import { finishWaiting, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { compareRuns } from "./comparison";
 import { type ConfirmationPlan, confirmationsOf, planConfirmation, selectionRuns } from "./confirmation";
@@ -221,20 +221,7 @@ describe("a confirmation stage in the comparison", () => {
     const [before] = confirmationsOf(await confirm(store, plan), options);
     expect(before!.heading).toBe("selected on seeds 1–5, confirmed on 6–9");
     // Seeds 10 and 11 added to every configuration after the confirmation, and run.
-    const sweep = (await store.getSweep("sw"))!;
-    const revised: SweepSpec = { ...sweep.spec, seeds: [...sweep.spec.seeds, 10, 11] };
-    await store.reviseSweep({
-      sweepId: "sw",
-      spec: revised,
-      trials: expandSweep(revised).filter((p) => p.seed >= 10),
-      kind: "extend",
-      seeds: [10, 11],
-      configKeys: [],
-      posthoc: true,
-      by: "test",
-      note: "top-up",
-      now: t0,
-    });
+    await topUp(store, "sw", [10, 11], { now: t0 });
     await finishAll(store, "sw");
     const runs = await loadSweepRuns(store, "sw");
     expect(runs.trials.filter((t) => t.seed >= 10 && t.state === "succeeded")).toHaveLength(6);
@@ -246,20 +233,7 @@ describe("a confirmation stage in the comparison", () => {
 
   it("marks the selection side post hoc where it pairs seeds a top-up added, never the confirmation", async () => {
     const store = await stored();
-    const sweep = (await store.getSweep("sw"))!;
-    const revised: SweepSpec = { ...sweep.spec, seeds: [...sweep.spec.seeds, 6, 7] };
-    await store.reviseSweep({
-      sweepId: "sw",
-      spec: revised,
-      trials: expandSweep(revised).filter((p) => p.seed >= 6),
-      kind: "extend",
-      seeds: [6, 7],
-      configKeys: [],
-      posthoc: true,
-      by: "test",
-      note: "top-up",
-      now: t0,
-    });
+    await topUp(store, "sw", [6, 7], { now: t0 });
     await finishAll(store, "sw");
     const plan = planConfirmation(await loadSweepRuns(store, "sw"), {
       more: 4,

@@ -1,6 +1,6 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
-import { finishWaiting } from "@tailsweep/sweep/testing";
+import { finishWaiting, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { compareAcrossSweeps, compareRuns } from "./comparison";
 import { planExtension } from "./extension";
@@ -79,20 +79,7 @@ describe("planExtension", () => {
     const capped = { toPower: 0.8, maxSeeds: 4, baseline: "variant=gaussian" } as const;
     const first = planExtension(await loadSweepRuns(store, "sw"), capped);
     expect(first).toMatchObject({ trialCount: 2, addedSeeds: [4], target: { seeds: 4, capped: true } });
-    const sweep = (await store.getSweep("sw"))!;
-    const revised = { ...sweep.spec, seeds: [1, 2, 3, 4] };
-    await store.reviseSweep({
-      sweepId: "sw",
-      spec: revised,
-      trials: expandSweep(revised).filter((p) => p.seed === 4),
-      kind: "extend",
-      seeds: [4],
-      configKeys: [],
-      posthoc: true,
-      by: "test",
-      note: "top-up",
-      now: t0,
-    });
+    await topUp(store, "sw", [4], { now: t0 });
     await finishAll(store, "sw");
     const again = planExtension(await loadSweepRuns(store, "sw"), capped);
     expect(again).toMatchObject({ trialCount: 0, addedSeeds: [] });
@@ -123,21 +110,8 @@ describe("compareRuns: what the table leaves out, and means over different seeds
     expect(even.withoutResults).toEqual([{ config: "variant=supervised", failed: 3, open: 0, cancelled: 0 }]);
     expect(even.unevenSeedsNote).toBeUndefined();
     // seed 4 for proposed alone: its mean now covers 4 seeds, the baseline's 3
-    const sweep = (await store.getSweep("sw"))!;
-    const revised = { ...sweep.spec, seeds: [1, 2, 3, 4] };
     const proposed = even.rows.find((r) => r.config === "variant=proposed")!.configKey;
-    await store.reviseSweep({
-      sweepId: "sw",
-      spec: revised,
-      trials: expandSweep(revised).filter((p) => p.seed === 4 && p.configKey === proposed),
-      kind: "extend",
-      seeds: [4],
-      configKeys: [proposed],
-      posthoc: true,
-      by: "test",
-      note: "top-up",
-      now: t0,
-    });
+    await topUp(store, "sw", [4], { configKeys: [proposed], now: t0 });
     await finishAll(store, "sw");
     const uneven = compareRuns(await loadSweepRuns(store, "sw"), { baseline: "variant=gaussian" });
     expect(uneven.unevenSeedsNote).toMatch(/^the means cover different seeds \(3 to 4 per configuration\)/);

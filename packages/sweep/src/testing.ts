@@ -1,6 +1,13 @@
 // What tests of any package use to exercise a RunStore: the conformance suite every store passes, and scripted
 // results in place of training (the statistics, revisions and views under test need numbers, not a model).
-import type { RunStore, TrialRecord, TrialResult } from "./run-store";
+import { expandSweep } from "./expand";
+import {
+  type RunStore,
+  type SweepRevision,
+  type TrialRecord,
+  type TrialResult,
+  unionSeeds,
+} from "./run-store";
 
 export { describeRunStoreConformance } from "./run-store-conformance";
 
@@ -68,4 +75,36 @@ export function countReads(store: RunStore): {
   store.listRevisions = counting("listRevisions", uncounted.listRevisions);
   store.getTrial = counting("getTrial", uncounted.getTrial);
   return { reads, uncounted };
+}
+
+/**
+ * Adds `seeds` to a stored sweep as a post-hoc top-up, what `sweep extend` stores (to every configuration, or to
+ * those in `configKeys`), without a controller: a test's way to a revision. Returns the revision (undefined when
+ * nothing was new).
+ */
+export async function topUp(
+  store: RunStore,
+  sweepId: string,
+  seeds: readonly number[],
+  options: { configKeys?: readonly string[]; now?: Date } = {},
+): Promise<SweepRevision | undefined> {
+  const sweep = await store.getSweep(sweepId);
+  if (!sweep) throw new Error(`topUp: no sweep ${sweepId}`);
+  const spec = { ...sweep.spec, seeds: unionSeeds(sweep.spec.seeds, seeds) };
+  const only = new Set(options.configKeys ?? []);
+  const { revision } = await store.reviseSweep({
+    sweepId,
+    spec,
+    trials: expandSweep(spec).filter(
+      (p) => seeds.includes(p.seed) && (only.size === 0 || only.has(p.configKey)),
+    ),
+    kind: "extend",
+    seeds: [...seeds],
+    configKeys: [...only],
+    posthoc: true,
+    by: "test",
+    note: "top-up",
+    now: options.now ?? new Date("2026-01-01T00:00:00Z"),
+  });
+  return revision;
 }

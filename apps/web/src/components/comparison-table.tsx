@@ -102,16 +102,7 @@ export function ComparisonTable({
                 <td className="num">{v && Number.isFinite(v.seedsNeeded) ? v.seedsNeeded : v ? "—" : ""}</td>
                 <td className={v ? `verdict-${v.verdict.split(" ")[0]}` : ""}>
                   {v?.verdict ?? ""}
-                  {r.posthocRevisions?.length ? (
-                    <span
-                      className="posthoc"
-                      data-testid="posthoc"
-                      title={`uses seeds added after looking at the results (revision ${r.posthocRevisions.join(", ")}): its p-value is optimistic`}
-                    >
-                      {" "}
-                      † post hoc
-                    </span>
-                  ) : null}
+                  <PosthocMark revisions={r.posthocRevisions} />
                 </td>
               </tr>
             );
@@ -173,16 +164,7 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
         <td className="num">{pValue(e.pAdjusted)}</td>
         <td className={`verdict-${e.verdict.split(" ")[0]}`}>
           {e.verdict}
-          {e.posthocRevisions.length > 0 ? (
-            <span
-              className="posthoc"
-              data-testid="posthoc"
-              title={`uses seeds added after looking at the results (revision ${e.posthocRevisions.join(", ")}): its p-value is optimistic`}
-            >
-              {" "}
-              † post hoc
-            </span>
-          ) : null}
+          <PosthocMark revisions={e.posthocRevisions} />
         </td>
       </>
     ) : (
@@ -242,6 +224,21 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
           : ""}
       </p>
     </section>
+  );
+}
+
+/** The † a verdict carries when its test pairs seeds a post-hoc top-up added (nothing otherwise). */
+function PosthocMark({ revisions }: { revisions?: readonly number[] }) {
+  if (!revisions?.length) return null;
+  return (
+    <span
+      className="posthoc"
+      data-testid="posthoc"
+      title={`uses seeds added after looking at the results (revision ${revisions.join(", ")}): its p-value is optimistic`}
+    >
+      {" "}
+      † post hoc
+    </span>
   );
 }
 
