@@ -845,6 +845,10 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
   it("lists and filters sweeps, and compares runs across sweeps by permalink", async () => {
     await page.goto(`${base}/?status=cancelled`);
     expect(await page.locator("[data-testid=sweeps] tbody tr").count()).toBe(1);
+    // its full bar counts trials that never ran: the status cell says how many were cancelled
+    expect(await page.locator("[data-testid=sweeps] tbody tr td").nth(1).textContent()).toMatch(
+      /^cancelled \((\d+ failed, )?\d+ cancelled\)$/,
+    );
     await page.goto(`${base}/`);
     expect(await page.locator("[data-testid=sweeps] tbody tr").count()).toBe(4); // the CLI's, the launched, the cancelled and the retried
     await page.screenshot({ path: join(artifacts, "sweeps.png"), fullPage: true });

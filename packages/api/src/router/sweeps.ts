@@ -607,11 +607,10 @@ export const sweepsRouter = t.router({
     // A finished or already cancelled sweep stays as it is (the store leaves it): nothing was cancelled, nothing
     // is audited, and the caller is told its status.
     if (sweep.status !== "running") return { stopped: 0, status: sweep.status, cancelled: false };
+    // The launcher cancels through its own store: a read of ctx.store here would be this request's cached one
+    // (read-once), still running. A sweep that completed in between stays completed (the store leaves it).
     const stopped = await ctx.launcher.cancel(input.id);
-    // It may have completed between the read above and the cancel: the status it has now says which.
-    const status = (await ctx.store.getSweep(sweep.id))?.status ?? "cancelled";
-    const cancelled = status === "cancelled";
-    if (cancelled) await audited(ctx, sweep.project, "sweep.cancel", sweep.id, { name: sweep.name, stopped });
-    return { stopped, status, cancelled };
+    await audited(ctx, sweep.project, "sweep.cancel", sweep.id, { name: sweep.name, stopped });
+    return { stopped, status: "cancelled" as const, cancelled: true };
   }),
 });

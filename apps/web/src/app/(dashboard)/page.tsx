@@ -108,6 +108,11 @@ export default async function SweepsPage({
           </thead>
           <tbody>
             {sweeps.map((s) => {
+              // a cancelled sweep's bar is full of trials that never ran: the status says how many
+              const ended = [
+                s.counts.failed > 0 ? `${s.counts.failed} failed` : "",
+                s.counts.cancelled > 0 ? `${s.counts.cancelled} cancelled` : "",
+              ].filter(Boolean);
               return (
                 <tr key={s.id}>
                   <td>
@@ -117,7 +122,7 @@ export default async function SweepsPage({
                   </td>
                   <td>
                     {s.status}
-                    {s.counts.failed > 0 ? ` (${s.counts.failed} failed)` : ""}
+                    {ended.length > 0 ? ` (${ended.join(", ")})` : ""}
                   </td>
                   <td>{s.tags.length > 0 && <TagChips tags={s.tags} />}</td>
                   <td>
