@@ -5,7 +5,7 @@ import {
   compareConfigurations,
   type Observation,
 } from "@tailsweep/stats";
-import { paramValue, type RunStore, type SweepRecord } from "@tailsweep/sweep";
+import { countByState, paramValue, type RunStore, type SweepRecord } from "@tailsweep/sweep";
 import { configurationsOf, finishedValues, resolveBaseline } from "./configurations";
 import { type Confirmation, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
@@ -114,14 +114,8 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   const withoutResults = [...configs.values()]
     .filter((c) => !reported.has(c.label))
     .map((c) => {
-      const own = trials.filter((t) => t.configKey === c.key);
-      const count = (...states: string[]) => own.filter((t) => states.includes(t.state)).length;
-      return {
-        config: c.label,
-        failed: count("failed"),
-        open: count("waiting", "running"),
-        cancelled: count("cancelled"),
-      };
+      const n = countByState(trials.filter((t) => t.configKey === c.key));
+      return { config: c.label, failed: n.failed, open: n.waiting + n.running, cancelled: n.cancelled };
     });
   return {
     metric,

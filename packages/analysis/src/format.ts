@@ -9,6 +9,11 @@ export function fixed(v: number, digits: number): string {
   return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
 }
 
+/** A number as written (by {@link fixed} or {@link pct}) with a plus where it has no minus: `+1.20`, `+0.00`, `-0.40`. */
+export function withPlus(text: string): string {
+  return text.startsWith("-") ? text : `+${text}`;
+}
+
 /** A number written by {@link fixed} with its sign, a typographic minus or a plus (`+0.00` for what rounds to 0). */
 export function withSign(text: string): string {
   return text.startsWith("-") ? `−${text.slice(1)}` : `+${text}`;
@@ -42,8 +47,7 @@ export function correctionName(correction: Correction): string {
 
 /** A difference of shares in percentage points with its sign and interval: `+1.20 [−0.40, 2.80]`. */
 export function signedPctInterval(diff: number, ci: readonly [number, number], digits = 2): string {
-  const text = pct(diff, digits);
-  return `${text.startsWith("-") ? "" : "+"}${text} [${pct(ci[0], digits)}, ${pct(ci[1], digits)}]`;
+  return `${withPlus(pct(diff, digits))} [${pct(ci[0], digits)}, ${pct(ci[1], digits)}]`;
 }
 
 /** Seeds as people write them: runs of consecutive seeds joined with a dash (`1–5, 8, 11–20`). */
@@ -162,10 +166,7 @@ export function leadText(
 ): string {
   const paired = Number.isFinite(t.pairedDiff) ? t.pairedDiff : t.meanDiff;
   const differs = Math.abs(t.meanDiff - paired) > 1e-9 * Math.max(1, Math.abs(t.meanDiff));
-  const signed = (v: number) => {
-    const text = value(v);
-    return text.startsWith("-") ? text : `+${text}`;
-  };
+  const signed = (v: number) => withPlus(value(v));
   const n = t.seeds.length;
   return `${t.metric} ${signed(paired)} (${n} pair${n === 1 ? "" : "s"}${differs ? `; seed means ${signed(t.meanDiff)}` : ""}, p adj ${pValue(t.pAdjusted)}${t.reason ? `: ${t.reason}` : ""})${t.significant ? " *" : ""}`;
 }

@@ -64,13 +64,8 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
   await artifacts.close();
   releaseWebGpu();
   await bus.close();
-  await Promise.all(
-    // A child ended by a signal has no exit code but a signal code: it has exited too, and waiting for its "exit"
-    // event, already past, would leave this process with nothing to wait on (Node then exits 13).
-    [...group.children].map((c) =>
-      c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once("exit", r)),
-    ),
-  );
+  // The group holds only children whose "exit" has not come yet (its handler drops them): wait for each.
+  await Promise.all([...group.children].map((c) => new Promise((r) => c.once("exit", r))));
   // A child's IPC channel keeps its event loop alive: close it, or the child (and its waiting parent) never exit.
   if (process.connected) process.disconnect();
 }
