@@ -1319,6 +1319,57 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(note).toMatch(/model\.modalities=\[2\] variant=gaussian \(2 failed\)/);
     expect(note).toMatch(/model\.modalities=\[2\] variant=proposed \(2 failed\)/);
   }, 180_000);
+
+  it("marks post hoc (†) the verdicts a top-up's seeds enter, in the comparison table and a confirmation's selection row, never its fresh row", async () => {
+    const { id } = await trpc<{ id: string }>(
+      base,
+      "sweeps.launch",
+      { yaml: tiny("posthoc-web", "{ variant: [proposed, gaussian] }", 2) },
+      "POST",
+    );
+    type Trial = { state: string };
+    const finished = (n: number) =>
+      until(`${n} trials to succeed`, async () => {
+        const t = await trpc<Trial[]>(base, "sweeps.trials", { id });
+        return t.length === n && t.every((x) => x.state === "succeeded") ? t : undefined;
+      });
+    await finished(4);
+    await page.goto(`${base}/sweeps/${id}`);
+    // before any top-up: nothing is marked
+    expect(await page.locator('[data-testid="comparison"] [data-testid="posthoc"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="posthoc-note"]').count()).toBe(0);
+    const extended = await trpc<{ revision: number }>(
+      base,
+      "sweeps.extend",
+      { id, seeds: { more: 1 } },
+      "POST",
+    );
+    expect(extended.revision).toBe(2);
+    await finished(6);
+    await trpc(base, "sweeps.confirm", { id, seeds: { more: 2 }, baseline: "variant=gaussian" }, "POST");
+    await finished(10);
+    await page.goto(`${base}/sweeps/${id}?baseline=${encodeURIComponent("variant=gaussian")}`);
+    const comparison = page.locator('[data-testid="comparison"]');
+    const verdictCell = comparison
+      .locator("tbody tr", { hasText: "variant=proposed" })
+      .locator("td:last-child");
+    expect(await verdictCell.locator('[data-testid="posthoc"]').textContent()).toBe(" † post hoc");
+    expect(await verdictCell.locator('[data-testid="posthoc"]').getAttribute("title")).toBe(
+      "uses seeds added after looking at the results (revision 2): its p-value is optimistic",
+    );
+    expect(await page.locator('[data-testid="posthoc-note"]').textContent()).toMatch(
+      /^† 1 comparison uses seeds added after looking at the results \(post-hoc top-up\)/,
+    );
+    // the confirmation: selected on seeds 1–3 (3 from the top-up), confirmed on the fresh 4–5
+    const confirmation = page.locator('[data-testid="confirmation"]');
+    expect(await confirmation.locator("h3").textContent()).toBe(
+      "Confirmation (revision 3): selected on seeds 1–3, confirmed on 4–5",
+    );
+    const rows = confirmation.locator("tbody tr");
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(0).locator('[data-testid="posthoc"]').count()).toBe(1);
+    expect(await rows.nth(1).locator('[data-testid="posthoc"]').count()).toBe(0);
+  });
 });
 
 describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
