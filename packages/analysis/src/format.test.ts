@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   bestClaim,
+  bestInResamples,
   fixed,
   intervalNotes,
   leadText,
@@ -68,6 +69,17 @@ describe("leadText", () => {
     expect(
       leadText({ ...test, seeds: [1], meanDiff: -0.02, pairedDiff: Number.NaN, reason: "one pair" }, pp),
     ).toBe("balancedAccuracy -2.00 pp (1 pair, p adj 1.000: one pair)");
+  });
+});
+
+describe("bestInResamples", () => {
+  it("says the share, or that there is none: NaN in process, null over JSON", () => {
+    expect(bestInResamples(0.5)).toBe("best outright in 50% of seed resamples");
+    expect(bestInResamples(0.996)).toBe("best outright in >99% of seed resamples");
+    for (const none of [Number.NaN, null])
+      expect(bestInResamples(none)).toBe(
+        "no share of seed resamples (fewer than two seeds common to every configuration)",
+      );
   });
 });
 

@@ -181,6 +181,16 @@ export function resampleShare(p: number): string {
   return `${fixed(100 * p, 0)}%`;
 }
 
+/**
+ * How sure the best by mean is, as every surface says it: `best outright in 56% of seed resamples`, or why there is
+ * no share (no two seeds every configuration ran: NaN here, null once it has crossed JSON).
+ */
+export function bestInResamples(probabilityBest: number | null): string {
+  return probabilityBest !== null && Number.isFinite(probabilityBest)
+    ? `best outright in ${resampleShare(probabilityBest)} of seed resamples`
+    : "no share of seed resamples (fewer than two seeds common to every configuration)";
+}
+
 /** Configurations a comparison has no result for, each with why: `a (3 failed), b (2 not run yet)`. */
 export function withoutResultsText(
   rows: readonly { config: string; failed: number; open: number; cancelled: number }[],

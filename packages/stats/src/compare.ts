@@ -82,7 +82,11 @@ export interface ComparisonTable {
     untested: { config: string; reason: string }[];
     /** How many other configurations it was tested against. */
     compared: number;
-    /** Share of seed resamples in which it stays best (configurations run on the same seeds resampled together). */
+    /**
+     * Share of seed resamples in which it stays best: the seeds every configuration with ≥ 2 seeds ran, resampled
+     * together. NaN when fewer than two seeds are common to them all (configurations on different seeds: no matched
+     * resample).
+     */
     probabilityBest: number;
   } | null;
 }
@@ -258,8 +262,8 @@ function findBest(
 }
 
 /**
- * Resamples seeds with replacement (the same seeds for every configuration) and counts how often `best` wins
- * outright (a tie for first counts as no win).
+ * Resamples the seeds every candidate ran, with replacement (the same draw for every configuration), and counts how
+ * often `best` wins outright (a tie for first counts as no win); NaN with fewer than two such seeds.
  */
 function probabilityBest(
   eligible: [string, Map<number, number>][],
@@ -296,25 +300,22 @@ function resampledProbabilityBest(
   resamples: number,
   seed: number,
 ): number {
-  const allSeeds = [...new Set(eligible.flatMap(([, v]) => [...v.keys()]))].sort((x, y) => x - y);
+  // Only the seeds every candidate ran: averaged over its own seeds, a configuration stopped early (or with failed
+  // trials) would never be charged for the hard seeds the others ran, and would stay "best" in most resamples.
+  const common = [...eligible[0]![1].keys()]
+    .filter((s) => eligible.every(([, v]) => v.has(s)))
+    .sort((x, y) => x - y);
+  if (common.length < 2) return Number.NaN;
   const draws = randomStream(seed, "probability-best");
   let wins = 0;
   for (let r = 0; r < resamples; r++) {
-    const draw = allSeeds.map(() => allSeeds[draws.int(allSeeds.length)]!);
+    const draw = common.map(() => common[draws.int(common.length)]!);
     let winner = "";
     let winnerScore = Number.NEGATIVE_INFINITY;
     for (const [config, values] of eligible) {
       let sum = 0;
-      let count = 0;
-      for (const s of draw) {
-        const v = values.get(s);
-        if (v !== undefined) {
-          sum += v;
-          count++;
-        }
-      }
-      if (count === 0) continue;
-      const score = (sign * sum) / count;
+      for (const s of draw) sum += values.get(s)!;
+      const score = (sign * sum) / draw.length;
       if (score > winnerScore) {
         winnerScore = score;
         winner = config;

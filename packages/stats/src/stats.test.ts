@@ -260,7 +260,13 @@ describe("compareConfigurations", () => {
 
   it("names the best configuration and how sure that is", () => {
     expect(table.best).toMatchObject({ config: "proposed", beatsAllOthers: true });
-    expect(table.best!.probabilityBest).toBeGreaterThan(0.95);
+    // 'single' ran seeds 11–12 only: no seed is common to every configuration, so there is no matched resample
+    expect(table.best!.probabilityBest).toBeNaN();
+    const matched = compareConfigurations(
+      obs.filter((o) => o.config !== "single"),
+      { baseline: "gaussian", direction: "maximize" },
+    );
+    expect(matched.best!.probabilityBest).toBeGreaterThan(0.95);
     const minimise = compareConfigurations(obs, { baseline: "gaussian", direction: "minimize" });
     expect(minimise.best!.config).toBe("single");
     expect(minimise.rows.find((r) => r.config === "proposed")!.vsBaseline!.verdict).toBe("worse");
@@ -292,6 +298,37 @@ describe("compareConfigurations", () => {
     // tested against all: the claim stands, with nothing untested
     expect(table.best).toMatchObject({ beatsAllOthers: true, untested: [] });
     expect(table.best!.compared).toBe(table.rows.length - 1);
+  });
+
+  it("resamples only the seeds every configuration ran: one stopped early is charged for the others' hard seeds too", () => {
+    // seeds 6 and 7 are hard for everyone; 'early' stopped at seed 5, so its mean (0.68) beats 'steady''s (0.64)
+    // over 7 seeds, while seed by seed 'steady' is 0.02 ahead on every seed they share
+    const hard = (seed: number) => (seed > 5 ? -0.2 : 0);
+    const wobble = [0.004, -0.003, 0.002, -0.004, 0.001, 0.003, -0.002];
+    const uneven: Observation[] = [1, 2, 3, 4, 5, 6, 7].flatMap((seed) => [
+      { config: "steady", seed, value: 0.7 + hard(seed) + wobble[seed - 1]! },
+      { config: "base", seed, value: 0.6 + hard(seed) - wobble[seed - 1]! },
+      ...(seed <= 5 ? [{ config: "early", seed, value: 0.68 + hard(seed) + wobble[seed - 1]! / 2 }] : []),
+    ]);
+    const t = compareConfigurations(uneven, { baseline: "base", direction: "maximize" });
+    expect(t.best!.config).toBe("early");
+    // over the union of seeds (each configuration averaged over those it has) it came out best in almost every
+    // resample; on the 5 shared seeds 'steady' wins them all
+    expect(t.best!.probabilityBest).toBe(0);
+    // and it is exactly the resample of the data cut to the shared seeds, where 'steady' is the best
+    const cut = compareConfigurations(
+      uneven.filter((o) => o.seed <= 5),
+      { baseline: "base", direction: "maximize" },
+    );
+    expect(cut.best).toMatchObject({ config: "steady", probabilityBest: 1 });
+    // fewer than two shared seeds: no share at all rather than one over unmatched means
+    const apart = compareConfigurations(
+      uneven
+        .filter((o) => o.config !== "early" || o.seed === 1 || o.seed > 5)
+        .concat([8, 9].map((seed) => ({ config: "early", seed, value: 0.9 }))),
+      { baseline: "base", direction: "maximize" },
+    );
+    expect(apart.best!.probabilityBest).toBeNaN();
   });
 
   it("gives a tie for best no confidence", () => {

@@ -1,6 +1,7 @@
 import type { Confirmation, StageEstimate, SweepComparison, SweepPareto } from "@tailsweep/analysis";
 import {
   bestClaim,
+  bestInResamples,
   correctionName,
   FEW_SEEDS,
   fixed,
@@ -9,7 +10,6 @@ import {
   namesInBrief,
   pct,
   pValue,
-  resampleShare,
   signedPctInterval,
   withoutResultsText,
 } from "@tailsweep/analysis/format";
@@ -79,7 +79,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
   printAligned(header, lines, out);
   if (table.best)
     out(
-      `best: ${table.best.config} — best in ${resampleShare(table.best.probabilityBest)} of seed resamples; ${bestClaim(table.best)}`,
+      `best: ${table.best.config} — ${bestInResamples(table.best.probabilityBest)}; ${bestClaim(table.best)}`,
     );
   if (table.unevenSeedsNote) out(`  note: ${table.unevenSeedsNote}`);
   // `?? []`: a dashboard older than these fields answers without them.

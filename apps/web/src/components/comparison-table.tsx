@@ -3,13 +3,13 @@ import { cellColours, divergingScale } from "@tailsweep/charts/colours";
 import type { ComparisonTable as Table } from "@tailsweep/stats";
 import {
   bestClaim,
+  bestInResamples,
   correctionName,
   FEW_SEEDS,
   fixed,
   intervalWriter,
   pct,
   pValue,
-  resampleShare,
   seedRanges,
   withoutResultsText,
 } from "../lib/format";
@@ -133,8 +133,8 @@ export function ComparisonTable({
       )}
       {table.best && (
         <p data-testid="best">
-          Best by mean: <strong>{table.best.config}</strong>, best outright in{" "}
-          {resampleShare(table.best.probabilityBest)} of seed resamples (ties count for nobody);{" "}
+          Best by mean: <strong>{table.best.config}</strong>, {bestInResamples(table.best.probabilityBest)}
+          {Number.isFinite(table.best.probabilityBest) ? " (ties count for nobody)" : ""};{" "}
           {bestClaim(table.best)}.{table.unevenSeedsNote ? ` Note: ${table.unevenSeedsNote}.` : ""}
         </p>
       )}

@@ -4,6 +4,7 @@ import { duration } from "@tailsweep/analysis/format";
 
 export {
   bestClaim,
+  bestInResamples,
   correctionName,
   duration,
   FEW_SEEDS,
@@ -13,7 +14,6 @@ export {
   namesInBrief,
   pct,
   pValue,
-  resampleShare,
   seedRanges,
   withoutResultsText,
 } from "@tailsweep/analysis/format";

@@ -11,12 +11,12 @@ import { paramValue } from "@tailsweep/sweep";
 import type { StageEstimate } from "../confirmation";
 import {
   bestClaim,
+  bestInResamples,
   correctionName,
   duration,
   fixed,
   pct,
   pValue,
-  resampleShare,
   seedRanges,
   signedPctInterval,
   withSign,
@@ -619,7 +619,7 @@ function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
   );
   if (s.best)
     out.push(
-      `Best: \`${s.best.config}\`, best in ${resampleShare(s.best.probabilityBest)} of seed resamples; ${bestClaim(s.best)}.`,
+      `Best: \`${s.best.config}\`, ${bestInResamples(s.best.probabilityBest)}; ${bestClaim(s.best)}.`,
       "",
     );
   out.push(
