@@ -183,6 +183,14 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
     await waitFor(finished, "the confirmation", 60_000);
     const table = await api.sweeps.compare({ id, baseline: "variant=gaussian" });
     expect(table.rows.map((r) => r.seeds)).toEqual(before.rows.map((r) => r.seeds));
+    // the ranking (`sweep status`, `sweep run`'s summary, the sweep list's best) counts the selection's seeds alone
+    const counted = (rows: { config: string; n: number }[]) =>
+      Object.fromEntries(rows.map((r) => [r.config, r.n]));
+    expect(
+      counted(
+        (await api.sweeps.ranking({ id })).configurations.map((c) => ({ config: c.config, n: c.seeds })),
+      ),
+    ).toEqual(counted(before.rows.map((r) => ({ config: r.config, n: r.summary.n }))));
     expect(table.confirmations).toHaveLength(1);
     const [c] = table.confirmations;
     expect(c!.heading).toBe(

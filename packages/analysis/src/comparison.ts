@@ -6,7 +6,7 @@ import {
   type Observation,
 } from "@tailsweep/stats";
 import { countByState, paramValue, type RunStore, type SweepRecord } from "@tailsweep/sweep";
-import { configurationsOf, finishedValues, resolveBaseline } from "./configurations";
+import { configurationsOf, finishedValues, rankConfigurations, resolveBaseline } from "./configurations";
 import { type Confirmation, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
 import { type MarkedTable, markPosthoc, posthocAddedBy, posthocRevisionSet } from "./posthoc";
@@ -20,6 +20,15 @@ export {
   resolveBaseline,
 } from "./configurations";
 export { type MarkedTable, markPosthoc } from "./posthoc";
+
+/**
+ * A sweep's configurations ranked by its objective's seed mean, best first, on the selection seeds: a confirmation's
+ * fresh seeds, run for the chosen configurations only, would tilt the ranking (and its seed counts) toward them.
+ */
+export function rankSelection(runs: SweepRuns) {
+  const { sweep, trials, results } = selectionRuns(runs);
+  return rankConfigurations(trials, results, sweep.spec.objective);
+}
 
 /** Settings of {@link compareSweep}. */
 export interface CompareSweepOptions {

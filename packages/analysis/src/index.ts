@@ -11,6 +11,7 @@ export {
   markPosthoc,
   type RunGroup,
   rankConfigurations,
+  rankSelection,
   resolveBaseline,
   type SweepComparison,
   type SweepComparisonRow,

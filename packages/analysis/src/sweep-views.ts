@@ -12,7 +12,7 @@ import {
   workerStatus,
 } from "@tailsweep/sweep";
 import { byRank, classAxisOf, confusionByRank, ranksOf, tailOrder, usualMinority } from "./class-ranks";
-import { configurationsOf, finishedValues, rankConfigurations } from "./comparison";
+import { configurationsOf, finishedValues, rankSelection } from "./comparison";
 import { selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
 import type { SweepRuns } from "./sweep-runs";
@@ -23,7 +23,7 @@ import { tableMetrics } from "./trial-table-view";
  * seeds: a confirmation's fresh seeds, run for the chosen configurations only, would tilt the ranking).
  */
 export function sweepListEntry(runs: SweepRuns) {
-  const { sweep, trials, results } = runs;
+  const { sweep, trials } = runs;
   const progress = sweepProgress(trials);
   return {
     id: sweep.id,
@@ -37,7 +37,7 @@ export function sweepListEntry(runs: SweepRuns) {
     counts: progress.counts,
     progress,
     objective: sweep.spec.objective,
-    best: rankConfigurations(selectionRuns(runs).trials, results, sweep.spec.objective)[0] ?? null,
+    best: rankSelection(runs)[0] ?? null,
   };
 }
 
@@ -258,13 +258,13 @@ function rankedMetrics(metrics: TrialMetrics, order: readonly number[]): TrialMe
  * seeds, as compareAcrossSweeps pairs them).
  */
 export function catalogEntry(runs: SweepRuns) {
-  const { sweep, trials, results } = selectionRuns(runs);
+  const { sweep } = runs;
   return {
     id: sweep.id,
     project: sweep.project,
     name: sweep.name,
     createdAt: sweep.createdAt,
     objective: sweep.spec.objective,
-    configs: rankConfigurations(trials, results, sweep.spec.objective),
+    configs: rankSelection(runs),
   };
 }

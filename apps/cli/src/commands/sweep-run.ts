@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 // The modules, not the package's index, which also holds the reports and their charts: through tsx the index loads
 // every module it re-exports, ECharts and d3 with them (≈ 0.6–0.9 s of every start).
-import { rankConfigurations } from "@tailsweep/analysis/comparison";
+import { rankSelection } from "@tailsweep/analysis/comparison";
 import { trialRows } from "@tailsweep/analysis/export";
 import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
 import { Controller } from "@tailsweep/controller";
@@ -91,7 +91,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
     );
   else {
     process.stdout.write(`\nsweep ${final.id} ${final.status}\n`);
-    printRanking(spec.objective, rankConfigurations(runs.trials, runs.results, spec.objective));
+    printRanking(spec.objective, rankSelection(runs));
   }
   if (final.status === "running") {
     const done = rows.filter((r) => r.state !== "waiting" && r.state !== "running").length;

@@ -8,9 +8,8 @@ import {
   perClassResults,
   planConfirmation,
   planExtension,
-  rankConfigurations,
+  rankSelection,
   SweepNotFoundError,
-  selectionRuns,
   sequentialStatus,
   sweepHeatmap,
   sweepImportance,
@@ -236,12 +235,8 @@ export const sweepsRouter = t.router({
    * `tailsweep sweep status` prints, from a store or a server alike).
    */
   ranking: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
-    // The selection seeds: a confirmation's fresh seeds ran for the chosen configurations only.
-    const { sweep, trials, results } = selectionRuns(await readableRuns(ctx, input.id));
-    return {
-      objective: sweep.spec.objective,
-      configurations: rankConfigurations(trials, results, sweep.spec.objective),
-    };
+    const runs = await readableRuns(ctx, input.id);
+    return { objective: runs.sweep.spec.objective, configurations: rankSelection(runs) };
   }),
 
   /**
