@@ -1277,7 +1277,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const rows = page.locator("[data-testid=sequential] tbody tr");
     expect(await rows.count()).toBe(1);
     expect(await rows.first().locator("td").nth(1).textContent()).toMatch(
-      /^(better|worse|no difference|continue)$/,
+      /^(better|worse|not shown to differ|undecided)$/,
     );
   }, 240_000);
 

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { promisify } from "node:util";
 // The modules, not the package's index, which also holds the reports and their charts (see the CLI's sweep-run.ts).
-import { seedRanges } from "@tailsweep/analysis/format";
+import { decisionText, seedRanges } from "@tailsweep/analysis/format";
 import { sequentialStatus } from "@tailsweep/analysis/sequential-sweep";
 import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
 import type { ArtifactStore, Bus, Subscription } from "@tailsweep/bus";
@@ -348,7 +348,7 @@ export class Controller {
     }
     // Cleared only while no trial is open: one queued meanwhile (a retry) keeps the look pending for the next round.
     if (await this.clearLookPending(sweep.id)) {
-      const decided = status.result?.rows.map((r) => `${r.config}: ${r.decision}`).join("; ");
+      const decided = status.result?.rows.map((r) => `${r.config}: ${decisionText(r.decision)}`).join("; ");
       this.log(`sweep ${sweep.id}: ${status.waiting ?? `decided at look ${status.look + 1} (${decided})`}`);
     }
     return 0;

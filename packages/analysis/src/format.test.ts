@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   bestClaim,
   bestInResamples,
+  decisionText,
   fixed,
   intervalNotes,
   leadText,
@@ -69,6 +70,17 @@ describe("leadText", () => {
     expect(
       leadText({ ...test, seeds: [1], meanDiff: -0.02, pairedDiff: Number.NaN, reason: "one pair" }, pp),
     ).toBe("balancedAccuracy -2.00 pp (1 pair, p adj 1.000: one pair)");
+  });
+});
+
+describe("decisionText", () => {
+  it("never reads a stop without a rejection as equality", () => {
+    expect((["better", "worse", "no difference", "continue"] as const).map((d) => decisionText(d))).toEqual([
+      "better",
+      "worse",
+      "not shown to differ",
+      "undecided",
+    ]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ComparisonTable, Correction } from "@tailsweep/stats";
+import type { ComparisonTable, Correction, SequentialDecision } from "@tailsweep/stats";
 
 /**
  * A number to `digits` decimals without a sign on zero: a difference of −1e-17 (two seeds' identical means, summed
@@ -205,4 +205,17 @@ export function withoutResultsText(
       return `${r.config} (${why.join(", ") || "no trial reports it"})`;
     })
     .join("; ");
+}
+
+const DECISIONS: Record<SequentialDecision, string> = {
+  better: "better",
+  worse: "worse",
+  // stopped for futility or at `max` seeds: no evidence the two are equal, as "no difference" would read
+  "no difference": "not shown to differ",
+  continue: "undecided",
+};
+
+/** A sequential design's decision in words, the same in `sweep status`, on the sweep page and in the report. */
+export function decisionText(decision: SequentialDecision): string {
+  return DECISIONS[decision];
 }

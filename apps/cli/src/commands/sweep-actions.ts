@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { createGzip, gunzipSync } from "node:zlib";
 import type { ExportFormat } from "@tailsweep/analysis";
-import { duration, pct, pValue, seedRanges } from "@tailsweep/analysis/format";
+import { decisionText, duration, pct, pValue, seedRanges, withPlus } from "@tailsweep/analysis/format";
 import {
   DEFAULT_TOP_UP_MAX_SEEDS,
   InputError,
@@ -124,7 +124,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
       if (sequential.waiting) process.stdout.write(`  ${sequential.waiting}\n`);
       for (const r of sequential.result?.rows ?? [])
         process.stdout.write(
-          `  ${r.config}: ${r.decision}${r.stopped ? ` (${r.stopped} at look ${r.stoppedAt! + 1})` : ""}, ${r.seeds} seeds, Δ ${pct(r.meanDiff, 2)}, adjusted p ${pValue(r.adjustedP)}\n`,
+          `  ${r.config}: ${decisionText(r.decision)}${r.stopped ? ` (${r.stopped} at look ${r.stoppedAt! + 1})` : ""}, ${r.seeds} seeds, Δ ${withPlus(pct(r.meanDiff, 2))} pp, the design's adjusted p ${pValue(r.adjustedP)}\n`,
         );
     }
   }

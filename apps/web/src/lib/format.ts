@@ -6,6 +6,7 @@ export {
   bestClaim,
   bestInResamples,
   correctionName,
+  decisionText,
   duration,
   FEW_SEEDS,
   fixed,
@@ -16,6 +17,7 @@ export {
   pValue,
   seedRanges,
   withoutResultsText,
+  withPlus,
 } from "@tailsweep/analysis/format";
 
 /** How long ago, coarsely (`just now`, `5 min ago`, `3 h ago`, `2 d ago`). */

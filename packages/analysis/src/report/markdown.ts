@@ -13,6 +13,7 @@ import {
   bestClaim,
   bestInResamples,
   correctionName,
+  decisionText,
   duration,
   fixed,
   pct,
@@ -252,7 +253,7 @@ function sequentialSection(decisions: readonly SequentialDecisions[]): string[] 
       r.decision === "continue"
         ? "still running"
         : r.decision === "no difference"
-          ? `not shown to differ (${r.stopped === "futility" ? "stopped for futility" : "at the last look"})`
+          ? `${decisionText(r.decision)} (${r.stopped === "futility" ? "stopped for futility" : "at the last look"})`
           : `${d.baseline} ${r.decision === "better" ? "worse ▼" : "better ▲"}`;
     const stopped = (r: SequentialRow) =>
       r.stopped === null

@@ -30,7 +30,7 @@ import { HeatTable } from "../../../../components/heat-table";
 import { InteractiveChart } from "../../../../components/interactive-chart";
 import { KeepParams } from "../../../../components/keep-params";
 import { ConfirmButton, TopUpButton } from "../../../../components/sweep-actions";
-import { intervalWriter, pct, pValue, query } from "../../../../lib/format";
+import { decisionText, intervalWriter, pct, pValue, query, withPlus } from "../../../../lib/format";
 import type { api } from "../../../../server/store";
 
 // Every view choice's <select> is keyed by the value the server chose: a live refresh (router.refresh) that changes
@@ -390,8 +390,11 @@ export async function SequentialSection({
               <th className="num" title="mean of configuration − baseline over the matched seeds">
                 Δ vs baseline
               </th>
-              <th className="num" title="repeated p-value, adjusted across the family">
-                adjusted p
+              <th
+                className="num"
+                title="the design's repeated p-value, adjusted across the family: not the comparison table's fixed-n p"
+              >
+                adjusted p (design)
               </th>
             </tr>
           </thead>
@@ -399,10 +402,10 @@ export async function SequentialSection({
             {status.result.rows.map((r) => (
               <tr key={r.config}>
                 <td className="mono">{r.config}</td>
-                <td>{r.decision}</td>
+                <td>{decisionText(r.decision)}</td>
                 <td>{r.stopped ? `${r.stopped} at look ${(r.stoppedAt ?? 0) + 1}` : "runs on"}</td>
                 <td className="num">{r.seeds}</td>
-                <td className="num">{pct(r.meanDiff, 2)}</td>
+                <td className="num">{withPlus(pct(r.meanDiff, 2))}</td>
                 <td className="num">{pValue(r.adjustedP)}</td>
               </tr>
             ))}
