@@ -1,4 +1,4 @@
-import { metricDirection, type RunConfig } from "@tailsweep/schemas";
+import { InputError, metricDirection, type RunConfig, type SweepSpec } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type Correction,
@@ -6,9 +6,16 @@ import {
   type Observation,
 } from "@tailsweep/stats";
 import { countByState, paramValue, type RunStore, type SweepRecord } from "@tailsweep/sweep";
-import { configurationsOf, finishedValues, rankConfigurations, resolveBaseline } from "./configurations";
+import {
+  type Configuration,
+  configurationsOf,
+  finishedValues,
+  rankConfigurations,
+  resolveBaseline,
+} from "./configurations";
 import { type Confirmation, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
+import { withoutResultsText } from "./format";
 import { type MarkedTable, markPosthoc, posthocAddedBy, posthocRevisionSet } from "./posthoc";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
 
@@ -20,6 +27,25 @@ export {
   resolveBaseline,
 } from "./configurations";
 export { type MarkedTable, markPosthoc } from "./posthoc";
+
+/**
+ * A sequential design's baseline, the default a comparison of its sweep is against (as `sweep status` decides), where
+ * it names one of `configs`; undefined otherwise (then the Gaussian variant, else the first configuration).
+ */
+function designBaseline(spec: SweepSpec, configs: readonly Configuration[]): string | undefined {
+  const named = spec.sequential?.decide.baseline;
+  return named === undefined ? undefined : tryResolve(configs, named)?.label;
+}
+
+/** The configuration `wanted` names, or undefined where it names none (or several). */
+function tryResolve(configs: readonly Configuration[], wanted: string): Configuration | undefined {
+  try {
+    return resolveBaseline(configs, wanted);
+  } catch (e) {
+    if (e instanceof InputError) return undefined;
+    throw e;
+  }
+}
 
 /**
  * A sweep's configurations ranked by its objective's seed mean, best first, on the selection seeds: a confirmation's
@@ -63,6 +89,8 @@ export type SweepComparison = Omit<MarkedTable, "rows"> & {
    * top-up adds to some): the best by mean is then no matched comparison, and says so.
    */
   unevenSeedsNote?: string;
+  /** Where the default baseline has no result for the metric yet: which it is, and which the table uses instead. */
+  baselineNote?: string;
   /** Configurations of the sweep with no finished trial reporting the metric, and why: failed, not run yet. */
   withoutResults: { config: string; failed: number; open: number; cancelled: number }[];
   /**
@@ -99,13 +127,29 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       `metric: no finished trial of sweep ${sweep.id} reports the metric '${metric}'`,
     );
   const reported = new Set(observations.map((o) => o.config));
+  // A configuration without a result for the metric, and why: failed, not run yet or cancelled.
+  const resultless = (c: Configuration) => {
+    const n = countByState(trials.filter((t) => t.configKey === c.key));
+    return { config: c.label, failed: n.failed, open: n.waiting + n.running, cancelled: n.cancelled };
+  };
   // a metric that says which way is better (lower class shift) overrides the objective's direction
   const direction = metricDirection(metric) ?? sweep.spec.objective.direction;
+  const reporting = [...configs.values()].filter((c) => reported.has(c.label));
+  const named = options.baseline !== undefined && tryResolve([...configs.values()], options.baseline);
+  if (named && !reported.has(named.label))
+    throw new InputError(
+      "baseline",
+      `${withoutResultsText([resultless(named)])} has no result for ${metric} yet; use one of: ${reporting.map((c) => c.label).join(" | ")}`,
+    );
+  const baseline = resolveBaseline(reporting, options.baseline ?? designBaseline(sweep.spec, reporting));
+  // The baseline it would be with every result in (the design's, else the Gaussian): said when it has none yet,
+  // rather than switched for another without a word.
+  const usual =
+    options.baseline === undefined
+      ? resolveBaseline([...configs.values()], designBaseline(sweep.spec, [...configs.values()]))
+      : baseline;
   const table = compareConfigurations(observations, {
-    baseline: resolveBaseline(
-      [...configs.values()].filter((c) => reported.has(c.label)),
-      options.baseline,
-    ).label,
+    baseline: baseline.label,
     direction,
     ...(options.correction && { correction: options.correction }),
     ...(options.alpha !== undefined && { alpha: options.alpha }),
@@ -120,12 +164,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   );
   const seedCounts = table.rows.map((r) => r.summary.n);
   const [fewest, most] = [Math.min(...seedCounts), Math.max(...seedCounts)];
-  const withoutResults = [...configs.values()]
-    .filter((c) => !reported.has(c.label))
-    .map((c) => {
-      const n = countByState(trials.filter((t) => t.configKey === c.key));
-      return { config: c.label, failed: n.failed, open: n.waiting + n.running, cancelled: n.cancelled };
-    });
+  const withoutResults = [...configs.values()].filter((c) => !reported.has(c.label)).map(resultless);
   return {
     metric,
     ...marked,
@@ -134,6 +173,9 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration), so the best by mean is no matched comparison: a configuration stopped early may have had easier seeds; the Δ column pairs each with the baseline seed by seed`,
     }),
     withoutResults,
+    ...(usual.key !== baseline.key && {
+      baselineNote: `the default baseline, ${withoutResultsText([resultless(usual)])}, has no result for ${metric} yet, so this compares with ${baseline.label}; name a baseline to choose another`,
+    }),
     ...(sweep.spec.sequential && {
       sequentialNote:
         "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are the sequential design's (the sweep page's design table, tailsweep sweep status, sweeps.sequential in the API)",

@@ -1,6 +1,6 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
-import { finishWaiting, topUp } from "@tailsweep/sweep/testing";
+import { finishWaiting, scriptedResult, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { compareAcrossSweeps, compareRuns } from "./comparison";
 import { planExtension } from "./extension";
@@ -115,6 +115,50 @@ describe("compareRuns: what the table leaves out, and means over different seeds
     await finishAll(store, "sw");
     const uneven = compareRuns(await loadSweepRuns(store, "sw"), { baseline: "variant=gaussian" });
     expect(uneven.unevenSeedsNote).toMatch(/^the means cover different seeds \(3 to 4 per configuration\)/);
+  });
+
+  it("says so when the default baseline has no result yet, and refuses to name one without results", async () => {
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: t0 });
+    // the Gaussian's trials still wait (a run interrupted before them); the others are in
+    for (const t of await store.listTrials("sw"))
+      if (t.config.variant !== "gaussian") {
+        const claimed = await store.claimTrial(t.id, "w", t0);
+        await store.completeTrial(t.id, claimed!.attempt, scriptedResult(accuracy(t)), t0);
+      }
+    const runs = await loadSweepRuns(store, "sw");
+    const table = compareRuns(runs);
+    expect(table.baseline).toBe("variant=proposed");
+    expect(table.baselineNote).toBe(
+      "the default baseline, variant=gaussian (3 not finished yet), has no result for balancedAccuracy yet, so this compares with variant=proposed; name a baseline to choose another",
+    );
+    expect(compareRuns(runs, { baseline: "variant=supervised" }).baselineNote).toBeUndefined();
+    expect(() => compareRuns(runs, { baseline: "variant=gaussian" })).toThrow(
+      "baseline: variant=gaussian (3 not finished yet) has no result for balancedAccuracy yet; use one of: variant=proposed | variant=supervised",
+    );
+    // with its results in, the note goes
+    await finishAll(store, "sw");
+    const complete = compareRuns(await loadSweepRuns(store, "sw"));
+    expect(complete).toMatchObject({ baseline: "variant=gaussian" });
+    expect(complete.baselineNote).toBeUndefined();
+  });
+
+  it("compares a sequential sweep with its design's baseline by default, as sweep status decides", async () => {
+    const sequential = parseSweepFile({
+      name: "decided",
+      search: { variant: ["gaussian", "proposed", "supervised"] },
+      seeds: { initial: 3, step: 2, max: 5 },
+      decide: { baseline: "variant=proposed" },
+    });
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "seq", spec: sequential, trials: expandSweep(sequential), now: t0 });
+    await finishAll(store, "seq");
+    const table = compareRuns(await loadSweepRuns(store, "seq"));
+    expect(table.baseline).toBe("variant=proposed");
+    expect(table.baselineNote).toBeUndefined();
+    expect(compareRuns(await loadSweepRuns(store, "seq"), { baseline: "variant=gaussian" }).baseline).toBe(
+      "variant=gaussian",
+    );
   });
 });
 

@@ -82,6 +82,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
       `best: ${table.best.config} — ${bestInResamples(table.best.probabilityBest)}; ${bestClaim(table.best)}`,
     );
   if (table.unevenSeedsNote) out(`  note: ${table.unevenSeedsNote}`);
+  if (table.baselineNote) out(`  note: ${table.baselineNote}`);
   // `?? []`: a dashboard older than these fields answers without them.
   const withoutResults = table.withoutResults ?? [];
   if (withoutResults.length > 0)

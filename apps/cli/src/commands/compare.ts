@@ -11,7 +11,7 @@ export function registerCompare(program: Command): void {
     )
     .option(
       "--baseline <config>",
-      "the configuration to compare with, e.g. 'variant=gaussian' (default: the gaussian variant if there is one)",
+      "the configuration to compare with, e.g. 'variant=gaussian' (default: a sequential design's baseline, else the one gaussian variant, else the first configuration by label)",
     )
     .option(
       "--metric <name>",

@@ -34,6 +34,7 @@ export function ComparisonTable({
     posthocNote?: string;
     sequentialNote?: string;
     unevenSeedsNote?: string;
+    baselineNote?: string;
     withoutResults?: { config: string; failed: number; open: number; cancelled: number }[];
   };
 }) {
@@ -121,6 +122,11 @@ export function ComparisonTable({
           {note}.
         </p>
       ))}
+      {table.baselineNote && (
+        <p className="warn" data-testid="baseline-note">
+          Note: {table.baselineNote}.
+        </p>
+      )}
       {table.sequentialNote && (
         <p className="warn" data-testid="sequential-note">
           Note: {table.sequentialNote}.
