@@ -1,4 +1,4 @@
-import { InputError, metricDirection, type RunConfig, type SweepSpec } from "@tailsweep/schemas";
+import { InputError, metricDirection, type RunConfig } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type Correction,
@@ -9,9 +9,11 @@ import { countByState, paramValue, type RunStore, type SweepRecord } from "@tail
 import {
   type Configuration,
   configurationsOf,
+  designBaseline,
   finishedValues,
   rankConfigurations,
   resolveBaseline,
+  tryResolve,
 } from "./configurations";
 import { type Confirmation, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
@@ -27,25 +29,6 @@ export {
   resolveBaseline,
 } from "./configurations";
 export { type MarkedTable, markPosthoc } from "./posthoc";
-
-/**
- * A sequential design's baseline, the default a comparison of its sweep is against (as `sweep status` decides), where
- * it names one of `configs`; undefined otherwise (then the Gaussian variant, else the first configuration).
- */
-function designBaseline(spec: SweepSpec, configs: readonly Configuration[]): string | undefined {
-  const named = spec.sequential?.decide.baseline;
-  return named === undefined ? undefined : tryResolve(configs, named)?.label;
-}
-
-/** The configuration `wanted` names, or undefined where it names none (or several). */
-function tryResolve(configs: readonly Configuration[], wanted: string): Configuration | undefined {
-  try {
-    return resolveBaseline(configs, wanted);
-  } catch (e) {
-    if (e instanceof InputError) return undefined;
-    throw e;
-  }
-}
 
 /**
  * A sweep's configurations ranked by its objective's seed mean, best first, on the selection seeds: a confirmation's

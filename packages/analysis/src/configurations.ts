@@ -94,3 +94,22 @@ export function resolveBaseline(
     `'${wanted}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`}; use one of: ${configs.map((c) => c.label).join(" | ")}`,
   );
 }
+
+/**
+ * A sequential design's baseline, the default a comparison of its sweep is against (as `sweep status` decides), where
+ * it names one of `configs`; undefined otherwise (then the Gaussian variant, else the first configuration).
+ */
+export function designBaseline(spec: SweepSpec, configs: readonly Configuration[]): string | undefined {
+  const named = spec.sequential?.decide.baseline;
+  return named === undefined ? undefined : tryResolve(configs, named)?.label;
+}
+
+/** The configuration `wanted` names, or undefined where it names none (or several). */
+export function tryResolve(configs: readonly Configuration[], wanted: string): Configuration | undefined {
+  try {
+    return resolveBaseline(configs, wanted);
+  } catch (e) {
+    if (e instanceof InputError) return undefined;
+    throw e;
+  }
+}

@@ -17,6 +17,7 @@ import { hasDecisionStage } from "@tailsweep/sweep";
 import {
   type Configuration,
   configurationsOf,
+  designBaseline,
   finishedValues,
   rankConfigurations,
   resolveBaseline,
@@ -252,7 +253,7 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
     );
   let baseline: Configuration | undefined;
   try {
-    baseline = resolveBaseline(configs, query.baseline);
+    baseline = resolveBaseline(configs, query.baseline ?? designBaseline(sweep.spec, configs));
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     problems.push(e);

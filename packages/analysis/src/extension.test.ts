@@ -3,6 +3,7 @@ import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/swee
 import { finishWaiting, scriptedResult, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { compareAcrossSweeps, compareRuns } from "./comparison";
+import { planConfirmation } from "./confirmation";
 import { planExtension } from "./extension";
 import { buildStudyReport } from "./report/build";
 import { renderStudyMarkdown } from "./report/markdown";
@@ -158,6 +159,10 @@ describe("compareRuns: what the table leaves out, and means over different seeds
     expect(table.baselineNote).toBeUndefined();
     expect(compareRuns(await loadSweepRuns(store, "seq"), { baseline: "variant=gaussian" }).baseline).toBe(
       "variant=gaussian",
+    );
+    // a confirmation, too, is against the design's baseline unless told otherwise
+    expect(planConfirmation(await loadSweepRuns(store, "seq"), { more: 2 }).baseline).toBe(
+      "variant=proposed",
     );
   });
 });
