@@ -63,7 +63,7 @@ describe("planExtension", () => {
     expect(needed).toBeGreaterThan(3);
     const plan = planExtension(runs, { toPower: 0.8, maxSeeds: 8, baseline: "variant=gaussian" });
     const target = Math.min(8, needed);
-    expect(plan.target).toEqual({ seeds: target, undecided: 1, power: 0.8, capped: needed > 8 });
+    expect(plan.target).toEqual({ seeds: target, undecided: 1, power: 0.8, capped: needed > 8, needed });
     expect(plan.seeds).toEqual(Array.from({ length: target }, (_, i) => i + 1));
     expect(plan.configurations).toEqual(["variant=gaussian", "variant=supervised"]);
     expect(plan.trialCount).toBe(2 * (target - 3));

@@ -31,6 +31,8 @@ export interface ExtensionPlan {
     power: number;
     /** Some open comparison needs more than `maxSeeds` for that power: at the cap it stays underpowered. */
     capped: boolean;
+    /** The most seeds an open comparison needs for that power, uncapped (Infinity: no effect to power). */
+    needed: number;
   };
   /**
    * Compute it would take at the sweep's mean trial time so far (seconds of training, summed over trials; null
@@ -53,7 +55,7 @@ const OPEN = new Set(["inconclusive", "too few seeds"]);
 export function topUpTarget<R extends Pick<ComparisonRow, "vsBaseline">>(
   rows: readonly R[],
   maxSeeds: number,
-): { open: R[]; seeds: number; capped: boolean } {
+): { open: R[]; seeds: number; capped: boolean; needed: number } {
   const open = rows.filter((r) => r.vsBaseline && OPEN.has(r.vsBaseline.verdict));
   const needed = open.map((r) => {
     const n = r.vsBaseline!.seedsNeeded;
@@ -63,6 +65,7 @@ export function topUpTarget<R extends Pick<ComparisonRow, "vsBaseline">>(
     open,
     seeds: Math.min(maxSeeds, Math.max(0, ...needed)),
     capped: needed.some((n) => n > maxSeeds),
+    needed: Math.max(0, ...needed),
   };
 }
 
@@ -117,7 +120,13 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
   } else if ("more" in query) seeds = nextSeeds(usedSeeds, query.more);
   else {
     const count = top!.seeds;
-    target = { seeds: count, undecided: open.length, power: query.toPower, capped: top!.capped };
+    target = {
+      seeds: count,
+      undecided: open.length,
+      power: query.toPower,
+      capped: top!.capped,
+      needed: top!.needed,
+    };
     // The sweep's seeds in order, then new ones: each chosen configuration gets the first `count` of them.
     const own = sweep.spec.seeds.filter((s) => !confirming.has(s));
     const pool = [...own, ...nextSeeds(usedSeeds, Math.max(0, count - own.length))];

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   bestClaim,
   bestInResamples,
+  cappedTopUpText,
   decisionText,
   fixed,
   intervalNotes,
@@ -70,6 +71,21 @@ describe("leadText", () => {
     expect(
       leadText({ ...test, seeds: [1], meanDiff: -0.02, pairedDiff: Number.NaN, reason: "one pair" }, pp),
     ).toBe("balancedAccuracy -2.00 pp (1 pair, p adj 1.000: one pair)");
+  });
+});
+
+describe("cappedTopUpText", () => {
+  it("says what a capped top-up leaves underpowered, and nothing when it is not capped", () => {
+    const target = { seeds: 30, power: 0.8, capped: true };
+    expect(cappedTopUpText({ ...target, needed: 53 })).toBe(
+      "capped at 30 seeds: 80% power asks for 53 for the weakest comparison, which stays underpowered (raise the cap, or accept it)",
+    );
+    expect(cappedTopUpText({ ...target, needed: null })).toMatch(
+      /80% power cannot be reached at the effect seen/,
+    );
+    expect(cappedTopUpText({ ...target, needed: Number.POSITIVE_INFINITY })).toMatch(/cannot be reached/);
+    expect(cappedTopUpText(target)).toMatch(/asks for more for the weakest/);
+    expect(cappedTopUpText({ ...target, capped: false, needed: 12 })).toBe("");
   });
 });
 

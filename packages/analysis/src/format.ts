@@ -219,3 +219,23 @@ const DECISIONS: Record<SequentialDecision, string> = {
 export function decisionText(decision: SequentialDecision): string {
   return DECISIONS[decision];
 }
+
+/**
+ * What a capped top-up leaves undone, for its dry run and its confirmation dialog: empty when it reaches the power.
+ * `needed` may have crossed JSON as null (Infinity), or be absent from a dashboard older than it.
+ */
+export function cappedTopUpText(target: {
+  seeds: number;
+  power: number;
+  capped: boolean;
+  needed?: number | null;
+}): string {
+  if (!target.capped) return "";
+  const asks =
+    target.needed === undefined
+      ? "asks for more for the weakest comparison"
+      : target.needed !== null && Number.isFinite(target.needed)
+        ? `asks for ${target.needed} for the weakest comparison`
+        : "cannot be reached at the effect seen for the weakest comparison";
+  return `capped at ${target.seeds} seeds: ${fixed(100 * target.power, 0)}% power ${asks}, which stays underpowered (raise the cap, or accept it)`;
+}

@@ -3,7 +3,15 @@ import { readFile } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { createGzip, gunzipSync } from "node:zlib";
 import type { ExportFormat } from "@tailsweep/analysis";
-import { decisionText, duration, pct, pValue, seedRanges, withPlus } from "@tailsweep/analysis/format";
+import {
+  cappedTopUpText,
+  decisionText,
+  duration,
+  pct,
+  pValue,
+  seedRanges,
+  withPlus,
+} from "@tailsweep/analysis/format";
 import {
   DEFAULT_TOP_UP_MAX_SEEDS,
   InputError,
@@ -268,6 +276,8 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
   const added = plan.addedSeeds ?? plan.seeds;
   const cost = plan.estimatedSeconds === null ? "" : `, about ${duration(plan.estimatedSeconds)} of training`;
   const what = `seed${added.length === 1 ? "" : "s"} ${seedRanges(added)} for ${plan.configurations.length} configuration${plan.configurations.length === 1 ? "" : "s"} (${plan.configurations.join("; ")}), each where it lacks them: ${plan.trialCount} trial${plan.trialCount === 1 ? "" : "s"}${cost}`;
+  const capped = plan.target ? cappedTopUpText(plan.target) : "";
+  if (capped) process.stdout.write(`${capped.replace("raise the cap", "raise --max-seeds")}\n`);
   if (o.dryRun) process.stdout.write(`sweep ${id} would get ${what}\n`);
   else
     process.stdout.write(

@@ -1,7 +1,7 @@
 "use client";
 
 import { DEFAULT_TOP_UP_MAX_SEEDS } from "@tailsweep/schemas";
-import { duration, seedRanges } from "../lib/format";
+import { cappedTopUpText, duration, seedRanges } from "../lib/format";
 import { trpc } from "../lib/trpc-client";
 import { ActionButton } from "./action-button";
 
@@ -76,7 +76,9 @@ export function TopUpButton({
         const ask =
           `Add seed${plan.addedSeeds.length === 1 ? "" : "s"} ${seedRanges(plan.addedSeeds)} to ${plan.configurations.join(", ")} (where each lacks them): ` +
           `${plan.trialCount} trial${plan.trialCount === 1 ? "" : "s"}, ${cost}. Verdicts that use them are marked post hoc (seeds chosen after ` +
-          "looking at the results make a fixed-n p-value optimistic). Go on?";
+          "looking at the results make a fixed-n p-value optimistic)." +
+          (plan.target?.capped ? ` Note: ${cappedTopUpText(plan.target)}.` : "") +
+          " Go on?";
         if (!window.confirm(ask)) return;
         await trpc.sweeps.extend.mutate({ ...query, expectTrials: plan.trialCount });
       }}

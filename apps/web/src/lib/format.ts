@@ -5,6 +5,7 @@ import { duration } from "@tailsweep/analysis/format";
 export {
   bestClaim,
   bestInResamples,
+  cappedTopUpText,
   correctionName,
   decisionText,
   duration,
