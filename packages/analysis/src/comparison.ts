@@ -144,6 +144,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   const marked = markPosthoc(
     table,
     posthocAddedBy(trials, posthoc, (key) => configs.get(key)!.label),
+    { sequential: sweep.spec.sequential !== undefined },
   );
   const seedCounts = table.rows.map((r) => r.summary.n);
   const [fewest, most] = [Math.min(...seedCounts), Math.max(...seedCounts)];

@@ -164,6 +164,14 @@ describe("compareRuns: what the table leaves out, and means over different seeds
     expect(planConfirmation(await loadSweepRuns(store, "seq"), { more: 2 }).baseline).toBe(
       "variant=proposed",
     );
+    // a post-hoc top-up's note does not tell a sequential sweep to run a sequential design
+    await topUp(store, "seq", [6], { now: t0 });
+    await finishAll(store, "seq");
+    const note = compareRuns(await loadSweepRuns(store, "seq")).posthocNote;
+    expect(note).toMatch(
+      /confirm on fresh seeds \(the sweep's sequential design decided on its own rounds' seeds/,
+    );
+    expect(note).not.toMatch(/run a sequential design/);
   });
 });
 

@@ -31,9 +31,14 @@ export type MarkedTable = Omit<ComparisonTable, "rows"> & {
 /**
  * Marks each comparison whose test uses a run a post-hoc revision added (`addedBy`: `label#seed` → revision): for a
  * paired test the seeds both sides ran, for Welch (fewer than two matched) every seed of either side; and says once
- * what that means for every row, the correction carrying the optimism to the others' adjusted p.
+ * what that means for every row, the correction carrying the optimism to the others' adjusted p. For a `sequential`
+ * sweep it does not suggest running one.
  */
-export function markPosthoc(table: ComparisonTable, addedBy: ReadonlyMap<string, number>): MarkedTable {
+export function markPosthoc(
+  table: ComparisonTable,
+  addedBy: ReadonlyMap<string, number>,
+  options: { sequential?: boolean } = {},
+): MarkedTable {
   const baseRow = table.rows.find((r) => r.config === table.baseline)!;
   const baseSeeds = new Set(baseRow.seeds);
   const rows = table.rows.map((row) => {
@@ -56,7 +61,7 @@ export function markPosthoc(table: ComparisonTable, addedBy: ReadonlyMap<string,
     ...table,
     rows,
     ...(marked > 0 && {
-      posthocNote: `${marked} comparison${marked === 1 ? " uses" : "s use"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-value${marked === 1 ? " is" : "s are"} optimistic (optional stopping), and through the ${correctionName(table.correction)} correction so are the other rows' adjusted p-values; confirm on fresh seeds, or run a sequential design (seeds: { initial, step, max })`,
+      posthocNote: `${marked} comparison${marked === 1 ? " uses" : "s use"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-value${marked === 1 ? " is" : "s are"} optimistic (optional stopping), and through the ${correctionName(table.correction)} correction so are the other rows' adjusted p-values; confirm on fresh seeds${options.sequential ? " (the sweep's sequential design decided on its own rounds' seeds, before the top-up)" : ", or run a sequential design (seeds: { initial, step, max })"}`,
     }),
   };
 }
