@@ -327,7 +327,9 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     expect(resumed).toMatch(/completed/);
     // The handed-back trial went on from the checkpoint its stop left, and the status says what that saved.
     const status = await run(["sweep", "status", interrupted.id], env);
-    expect(status).toMatch(/checkpoints: 1 retried trial resumed, saving \d+ s of training/);
+    expect(status).toMatch(
+      /checkpoints: 1 interrupted trial \(retried or handed back\) resumed from a checkpoint, saving \d+ s of training/,
+    );
     // Its files, listed and downloaded, and a metric recomputed from its predictions.
     const key = (await run(["sweep", "export", interrupted.id], env)).trim().split("\n")[1]!.split(",")[0]!;
     const trialId = `${interrupted.id}:${key}`;

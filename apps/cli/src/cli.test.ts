@@ -292,6 +292,10 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
       counts: { succeeded: 4, waiting: 2 },
     });
     expect((await cli("sweep", "retry", sweep.id)).stdout).toMatch(/no failed trials to retry/);
+    // running, not cancelled (as after Ctrl-C): nothing to resume, and it says what trains the waiting trials
+    expect((await cli("sweep", "resume", sweep.id)).stdout).toBe(
+      `sweep ${sweep.id} is running, not cancelled: nothing to resume; its waiting trials run as they are: \`tailsweep sweep run\` with the sweep's file trains them here\n`,
+    );
 
     // a confirmation: the best and the baseline on fresh seeds, never seeds the selection saw
     const plan = JSON.parse(

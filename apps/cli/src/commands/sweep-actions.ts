@@ -112,7 +112,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
     process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${tally}\n`);
     if (checkpoints.resumedTrials > 0)
       process.stdout.write(
-        `checkpoints: ${checkpoints.resumedTrials} retried trial${checkpoints.resumedTrials === 1 ? "" : "s"} resumed, saving ${duration(checkpoints.savedSeconds)} of training\n`,
+        `checkpoints: ${checkpoints.resumedTrials} interrupted trial${checkpoints.resumedTrials === 1 ? "" : "s"} (retried or handed back) resumed from a checkpoint, saving ${duration(checkpoints.savedSeconds)} of training\n`,
       );
     printRanking(ranking.objective, ranking.configurations);
     if (sweep.tpe) {
@@ -203,14 +203,20 @@ export async function sweepRetry(id: string, o: JsonFlag): Promise<void> {
 
 /** `sweep resume <id>`: a cancelled sweep goes on; nothing that succeeded runs again. */
 export async function sweepResume(id: string, o: JsonFlag): Promise<void> {
-  const { resumed, wasCancelled, remote } = await withApi(
+  const { resumed, wasCancelled, status, remote } = await withApi(
     async (api, login) => ({ ...(await api.sweeps.resume.mutate({ id })), remote: login !== undefined }),
     { launches: true },
   );
   if (o.json) printJson({ id, resumed, wasCancelled });
   // A dashboard older than wasCancelled said only how many trials it queued again.
   else if (!(wasCancelled ?? resumed > 0))
-    process.stdout.write(`sweep ${id} is not cancelled: nothing to resume\n`);
+    // A sweep interrupted with Ctrl-C is still running: its trials wait for whatever trains them. (A dashboard older
+    // than status does not say it.)
+    process.stdout.write(
+      status === "running"
+        ? `sweep ${id} is running, not cancelled: nothing to resume; its waiting trials run as they are: ${whereTheyRun(remote)}\n`
+        : `sweep ${id} is ${status ?? "not cancelled"}${status ? ", not cancelled" : ""}: nothing to resume\n`,
+    );
   else if (resumed === 0)
     process.stdout.write(
       `sweep ${id} resumed: no trial was cancelled; it adds its next trials as it runs; ${whereTheyRun(remote)}\n`,

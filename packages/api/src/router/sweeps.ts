@@ -462,7 +462,7 @@ export const sweepsRouter = t.router({
         name: sweep.name,
         trials: resumed.length,
       });
-    return { resumed: resumed.length, wasCancelled };
+    return { resumed: resumed.length, wasCancelled, status: sweep.status };
   }),
 
   /**

@@ -162,10 +162,10 @@ export default async function SweepPage({
       )}
       {sweep.checkpoints.resumedTrials > 0 && (
         <p data-testid="checkpoint-savings" className="muted">
-          checkpoints: {sweep.checkpoints.resumedTrials} retried trial
+          checkpoints: {sweep.checkpoints.resumedTrials} interrupted trial
           {sweep.checkpoints.resumedTrials === 1
-            ? " resumed where it stopped"
-            : "s resumed where they stopped"}
+            ? " (retried or handed back) resumed where it stopped"
+            : "s (retried or handed back) resumed where they stopped"}
           , saving {duration(sweep.checkpoints.savedSeconds)} of training
         </p>
       )}
