@@ -33,6 +33,8 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
   let controller: Controller;
   const cleanup: (() => Promise<unknown>)[] = [];
   const failing = new Set<number>();
+  // Trials of these seeds wait for `held.until` before they answer: a sweep kept running while a test asks.
+  const held = { seeds: new Set<number>(), until: Promise.resolve() };
   let api: ReturnType<typeof createCaller>;
   let id: string;
   const finished = async () => (await api.sweeps.get({ id })).status !== "running";
@@ -48,6 +50,7 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
       backend,
       runTrial: async (config) => {
         if (failing.has(config.train.seed)) throw new Error("out of memory");
+        if (held.seeds.has(config.train.seed)) await held.until;
         const v = accuracy(config);
         const test = { n: 10, accuracy: v, balancedAccuracy: v, macroF1: v, gMean: v };
         const metrics = {
@@ -152,12 +155,16 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
         code: "CONFLICT",
         message: expect.stringMatching(/is cancelled/),
       });
-    expect(await api.sweeps.resume({ id })).toEqual({ resumed: cancelled, wasCancelled: true });
+    expect(await api.sweeps.resume({ id })).toEqual({
+      resumed: cancelled,
+      wasCancelled: true,
+      status: "cancelled",
+    });
     await waitFor(finished, "the resumed sweep", 60_000);
     const trials = await opened.store.listTrials(id);
     expect(trials).toHaveLength(before + 6);
     expect(trials.every((t) => t.state === "succeeded")).toBe(true);
-    expect(await api.sweeps.resume({ id })).toEqual({ resumed: 0, wasCancelled: false });
+    expect(await api.sweeps.resume({ id })).toEqual({ resumed: 0, wasCancelled: false, status: "completed" });
   });
 
   it("confirms the best configuration on fresh seeds: a planned revision, tested apart from the selection", async () => {
@@ -255,6 +262,27 @@ decide: { baseline: variant=gaussian }
     // nothing in it is post hoc
     const table = await api.sweeps.compare({ id: seq, baseline: "variant=gaussian" });
     expect(table.posthocNote).toBeUndefined();
+    // Finished, it takes a post-hoc top-up; while that runs, more seeds wait for it, and the refusal says so rather
+    // than that the design still adds its own.
+    let release = () => {};
+    held.seeds.add(8);
+    held.until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const topped = await api.sweeps.extend({ id: seq, seeds: { more: 1 } });
+    expect(topped).toMatchObject({ seeds: [8], revision: revisions.length + 1 });
+    await expect(api.sweeps.confirm({ id: seq, seeds: { more: 2 } })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: `sweep ${seq} is running the trials its revision ${revisions.length + 1} (a top-up) added after its sequential design finished; add more once they have finished`,
+    });
+    release();
+    held.seeds.clear();
+    await waitFor(
+      async () => (await api.sweeps.get({ id: seq })).status === "completed",
+      "the top-up",
+      60_000,
+    );
+    expect((await api.sweeps.confirm({ id: seq, seeds: { more: 2 }, dryRun: true })).trialCount).toBe(4);
   });
 
   it("runs a TPE search launched through the API, refusing added seeds until it has spent its budget", async () => {

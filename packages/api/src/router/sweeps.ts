@@ -40,6 +40,7 @@ import {
   gpuTrialCount,
   SweepArchiveSchema,
   type SweepRecord,
+  type SweepRevision,
   storedSweepIdFor,
   sweepCancelled,
   type TrialRecord,
@@ -86,13 +87,19 @@ function launcherOf(ctx: ApiContext): SweepLauncher {
 function refuseWhileDesigned(
   sweep: { id: string; status: string; spec: SweepSpec },
   trials: readonly Pick<TrialRecord, "configKey" | "state" | "seed">[],
+  revisions: readonly Pick<SweepRevision, "revision" | "kind">[],
 ): void {
-  if (sweep.spec.sequential && sweep.status === "running")
+  if (sweep.spec.sequential && sweep.status === "running") {
+    // A top-up or confirmation comes only once the design has finished: running again, the sweep runs its trials.
+    const added = revisions.filter((r) => r.kind === "extend" || r.kind === "confirm").at(-1);
     throw new AppError(
       "SEQUENTIAL_DESIGN_RUNNING",
       "conflict",
-      `sweep ${sweep.id} runs a sequential design: it adds its own seeds where a comparison is open, up to seeds.max; add more once it has finished`,
+      added
+        ? `sweep ${sweep.id} is running the trials its revision ${added.revision} (${added.kind === "confirm" ? "a confirmation" : "a top-up"}) added after its sequential design finished; add more once they have finished`
+        : `sweep ${sweep.id} runs a sequential design: it adds its own seeds where a comparison is open, up to seeds.max; add more once it has finished`,
     );
+  }
   const left = tpeProgress(sweep.spec, trials)?.left ?? 0;
   if (sweep.spec.method === "tpe" && (sweep.status === "running" || left > 0))
     throw new AppError(
@@ -137,7 +144,7 @@ function refuseChangedPlan(expectTrials: number | undefined, trialCount: number)
 async function revisableRuns(ctx: ApiContext, id: string) {
   const launcher = launcherOf(ctx);
   const runs = await loadSweepRuns(ctx.store, await sweepOrThrow(ctx, id, "launch"));
-  refuseWhileDesigned(runs.sweep, runs.trials);
+  refuseWhileDesigned(runs.sweep, runs.trials, runs.revisions);
   // Said before a dry run answers, so that a dry run never agrees to what the real request refuses.
   if (runs.sweep.status === "cancelled") throw sweepCancelled(runs.sweep.id);
   return { launcher, runs };
