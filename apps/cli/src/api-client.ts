@@ -82,6 +82,17 @@ function hintFor(code: string | undefined, category: string, remote: boolean): s
 }
 
 /**
+ * An API field in the command's words: `baseline` → `--baseline`, an item `configs[1]` → `--config` (the problem
+ * names the value), several `configs, top` → `--config, --top`; a field the command has no flag for stays as it is.
+ */
+function flagsOf(field: string, flags: Readonly<Record<string, string>>): string {
+  return field
+    .split(", ")
+    .map((one) => flags[one] ?? flags[one.replace(/\[\d+\]$/, "")] ?? one)
+    .join(", ");
+}
+
+/**
  * The API's refusal as the coded error the CLI exits by, the same for both links: the category and code the API sent
  * in `data` (so the exit code follows the API's word, not its message), an InputError about one of the command's
  * `flags` in the command's words (`--baseline: …`), and from a dashboard its address first. No answer from a dashboard
@@ -107,7 +118,7 @@ export function apiError(
     );
   }
   if (data.errorCode === INPUT_ERROR_CODE && data.field !== undefined && data.problem !== undefined)
-    return new InputError(flags[data.field] ?? data.field, data.problem, { cause: e });
+    return new InputError(flagsOf(data.field, flags), data.problem, { cause: e });
   const category = ERROR_CATEGORIES.find((c) => c === data.category) ?? "internal";
   return new AppError(
     data.errorCode ?? data.code ?? "API_ERROR",

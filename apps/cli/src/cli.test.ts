@@ -324,6 +324,10 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     );
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--config, --top: name the configurations/);
+    // the API's configs[0] is the command's --config
+    const unknown = await cli("sweep", "confirm", sweep.id, "--seeds", "+2", "--config", "model.nu=99");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--config: 'model\.nu=99' matches no configuration; use one of: /);
   });
 
   it("names what sweep extend takes when its seeds are missing or bad, before opening the store", async () => {

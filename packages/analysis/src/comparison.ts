@@ -11,6 +11,7 @@ import {
   configurationsOf,
   designBaseline,
   finishedValues,
+  METRIC_CHOICES,
   rankConfigurations,
   resolveBaseline,
   tryResolve,
@@ -107,7 +108,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   );
   if (observations.length === 0)
     throw new InvalidQueryError(
-      `metric: no finished trial of sweep ${sweep.id} reports the metric '${metric}'`,
+      `metric: no finished trial of sweep ${sweep.id} reports the metric '${metric}' (${METRIC_CHOICES})`,
     );
   const reported = new Set(observations.map((o) => o.config));
   // A configuration without a result for the metric, and why: failed, not run yet or cancelled.

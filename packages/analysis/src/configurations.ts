@@ -1,4 +1,10 @@
-import { InputError, metricOf, type SweepSpec } from "@tailsweep/schemas";
+import {
+  InputError,
+  metricOf,
+  ObjectiveMetricSchema,
+  RESULT_METRICS,
+  type SweepSpec,
+} from "@tailsweep/schemas";
 import { summarize } from "@tailsweep/stats";
 import { paramValue, type TrialRecord, type TrialResult } from "@tailsweep/sweep";
 
@@ -113,3 +119,6 @@ export function tryResolve(configs: readonly Configuration[], wanted: string): C
     throw e;
   }
 }
+
+/** The metrics a comparison or a front can read, for an error that names what is allowed. */
+export const METRIC_CHOICES = `a test metric: ${[...new Set([...ObjectiveMetricSchema.options, ...RESULT_METRICS])].join(", ")}, or a result path such as pseudoLabels.accuracy`;

@@ -134,6 +134,10 @@ describe("compareRuns: what the table leaves out, and means over different seeds
       "the default baseline, variant=gaussian (3 not finished yet), has no result for balancedAccuracy yet, so this compares with variant=proposed; name a baseline to choose another",
     );
     expect(compareRuns(runs, { baseline: "variant=supervised" }).baselineNote).toBeUndefined();
+    // a metric nothing reports: refused, with what can be compared
+    expect(() => compareRuns(runs, { metric: "nope" })).toThrow(
+      /^metric: no finished trial of sweep sw reports the metric 'nope' \(a test metric: balancedAccuracy, accuracy, .*, or a result path such as pseudoLabels\.accuracy\)$/,
+    );
     expect(() => compareRuns(runs, { baseline: "variant=gaussian" })).toThrow(
       "baseline: variant=gaussian (3 not finished yet) has no result for balancedAccuracy yet; use one of: variant=proposed | variant=supervised",
     );

@@ -3,15 +3,9 @@
 // that the seeds actually support — paired two-sided t-tests on matched seeds, Holm-corrected across every claim, each
 // read in the direction its mean difference shows (Shaffer 1980).
 // docs/statistics.md, "Pareto fronts across seeds" (equations P1–P3), says what is tested and what is not.
-import {
-  InputError,
-  metricDirection,
-  OBJECTIVES_LIMITS,
-  ObjectiveMetricSchema,
-  RESULT_METRICS,
-} from "@tailsweep/schemas";
+import { InputError, metricDirection, OBJECTIVES_LIMITS } from "@tailsweep/schemas";
 import { adjustPValues, type Correction, comparePaired, type Summary, summarize } from "@tailsweep/stats";
-import { configurationsOf, finishedValues } from "./configurations";
+import { configurationsOf, finishedValues, METRIC_CHOICES } from "./configurations";
 import { selectionRuns } from "./confirmation";
 import { posthocRevisionSet } from "./posthoc";
 import type { SweepRuns } from "./sweep-runs";
@@ -126,7 +120,6 @@ export interface ParetoFront {
  * The metrics a front can be drawn over, for the error that names them: what a sweep's objective takes and the ones
  * `metricOf` reads from a result beside them, from the schemas' own lists (so a metric added there is named here).
  */
-const FRONT_METRICS = [...new Set([...ObjectiveMetricSchema.options, ...RESULT_METRICS])].join(", ");
 
 /** Relative size below which two seed means count as equal: the last bits of a sum, not a difference (as noSpread). */
 const TIE = 1e-12;
@@ -434,8 +427,7 @@ export function sweepPareto(all: SweepRuns, options: SweepParetoOptions): SweepP
     options.objectives,
     sweep.spec.objective,
     (metric) => (values.get(metric)?.length ?? 0) > 0,
-    (metric) =>
-      `no finished trial of sweep ${sweep.id} reports ${metric} (a test metric: ${FRONT_METRICS}, or a result path such as pseudoLabels.accuracy)`,
+    (metric) => `no finished trial of sweep ${sweep.id} reports ${metric} (${METRIC_CHOICES})`,
   );
   const observations: ParetoObservation[] = objectives.flatMap(({ metric }) =>
     values.get(metric)!.map(({ trial, value }) => ({
