@@ -24,6 +24,8 @@ describe("parseSeedsArg", () => {
       expect((e as Error).message).toContain("a range (6..10), a list (6,7,9) or how many more (+5)");
       expect((e as Error).message).toContain(JSON.stringify(bad));
     }
+    // +0 is below the range, not above it
+    expect(() => parseSeedsArg("+0")).toThrow(/\(\+1 to \+1000\), got "\+0"/);
   });
 });
 

@@ -50,7 +50,7 @@ export function parseSeedsArg(text: string, flag = "--seeds"): { seeds: number[]
   const whole = (s: string) => (/^\d+$/.test(s) ? Number(s) : refuse());
   if (value.startsWith("+")) {
     const more = whole(value.slice(1));
-    if (more < 1 || more > MAX_SEEDS) refuse(` (at most ${MAX_SEEDS} more)`);
+    if (more < 1 || more > MAX_SEEDS) refuse(` (+1 to +${MAX_SEEDS})`);
     return { more };
   }
   const range = /^(\d+)\.\.(\d+)$/.exec(value);
