@@ -11,20 +11,34 @@ import type { ApiContext } from "../trpc";
 export const sweepIdInput = z.object({ id: idField }).strict();
 
 /**
- * The sweep, if it exists and the caller may do `action` to it (reading, by default). A sweep that is not there and
- * one in a project the caller has no role in are the same SweepNotFoundError (NOT_FOUND, SWEEP_NOT_FOUND, the same
- * words): a guessed id confirms nothing. A role too weak for `action` is FORBIDDEN.
+ * The sweep, by its id or a unique start of it among the sweeps the caller can read (the 8 characters tables show),
+ * if the caller may do `action` to it (reading, by default). A sweep that is not there and one in a project the
+ * caller has no role in are the same SweepNotFoundError (NOT_FOUND, SWEEP_NOT_FOUND, the same words): a guessed id
+ * confirms nothing. A start of several ids is an InputError at `id`; a role too weak for `action` is FORBIDDEN.
  */
 export async function sweepOrThrow(
   ctx: ApiContext,
   id: string,
   action: Action = "read",
 ): Promise<SweepRecord> {
-  const sweep = await ctx.store.getSweep(id);
-  if (!sweep || !canRead(ctx.caller, sweep.project)) throw new SweepNotFoundError(id);
+  const exact = await ctx.store.getSweep(id);
+  const sweep = exact && canRead(ctx.caller, exact.project) ? exact : await sweepStartingWith(ctx, id);
+  if (!sweep) throw new SweepNotFoundError(id);
   authorize(ctx.caller, sweep.project, action, `sweep with id ${id}`);
   return sweep;
 }
+
+/** The one sweep the caller can read whose id starts with `prefix`: undefined for none, an InputError for several. */
+async function sweepStartingWith(ctx: ApiContext, prefix: string): Promise<SweepRecord | undefined> {
+  const matches = (await ctx.store.listSweeps()).filter(
+    (s) => canRead(ctx.caller, s.project) && s.id.startsWith(prefix),
+  );
+  if (matches.length > 1) throw new InputError("id", ambiguousPrefix(prefix, matches.length));
+  return matches[0];
+}
+
+const ambiguousPrefix = (prefix: string, count: number) =>
+  `'${prefix}' is the start of ${count} sweep ids; give more of it`;
 
 /** The runs of a sweep the caller may read: what every per-sweep view is computed from. */
 export async function readableRuns(ctx: ApiContext, id: string): Promise<SweepRuns> {
@@ -49,12 +63,7 @@ export async function resolveSweepIds(
     const matches = ids.includes(w) ? [w] : ids.filter((id) => id.startsWith(w));
     if (matches.length === 0) problems.push(new SweepNotFoundError(w, `${field}[${i}]`));
     else if (matches.length > 1)
-      problems.push(
-        new InputError(
-          `${field}[${i}]`,
-          `'${w}' is the start of ${matches.length} sweep ids; give more of it`,
-        ),
-      );
+      problems.push(new InputError(`${field}[${i}]`, ambiguousPrefix(w, matches.length)));
     else if (first.has(matches[0]!))
       // The same sweep twice would count its every test twice (a report's "4 tests" of 2).
       problems.push(

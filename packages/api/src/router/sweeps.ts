@@ -86,17 +86,24 @@ function launcherOf(ctx: ApiContext): SweepLauncher {
  */
 function refuseWhileDesigned(
   sweep: { id: string; status: string; spec: SweepSpec },
-  trials: readonly Pick<TrialRecord, "configKey" | "state" | "seed">[],
+  trials: readonly Pick<TrialRecord, "configKey" | "state" | "seed" | "revision">[],
   revisions: readonly Pick<SweepRevision, "revision" | "kind">[],
 ): void {
   if (sweep.spec.sequential && sweep.status === "running") {
-    // A top-up or confirmation comes only once the design has finished: running again, the sweep runs its trials.
-    const added = revisions.filter((r) => r.kind === "extend" || r.kind === "confirm").at(-1);
+    // A top-up or confirmation comes only once the design has finished: where the open trials are all one's, the
+    // sweep runs again for it (a retry of the design's own trials may have it take a look, and add rounds).
+    const open = new Set(
+      trials.filter((t) => t.state === "waiting" || t.state === "running").map((t) => t.revision),
+    );
+    const added = revisions.filter(
+      (r) => (r.kind === "extend" || r.kind === "confirm") && open.has(r.revision),
+    );
+    const named = added.map((r) => `${r.revision} (${r.kind === "confirm" ? "a confirmation" : "a top-up"})`);
     throw new AppError(
       "SEQUENTIAL_DESIGN_RUNNING",
       "conflict",
-      added
-        ? `sweep ${sweep.id} is running the trials its revision ${added.revision} (${added.kind === "confirm" ? "a confirmation" : "a top-up"}) added after its sequential design finished; add more once they have finished`
+      added.length > 0 && added.length === open.size
+        ? `sweep ${sweep.id} is running the trials its revision${named.length === 1 ? "" : "s"} ${named.join(" and ")} added after its sequential design finished; add more once they have finished`
         : `sweep ${sweep.id} runs a sequential design: it adds its own seeds where a comparison is open, up to seeds.max; add more once it has finished`,
     );
   }
@@ -435,7 +442,7 @@ export const sweepsRouter = t.router({
   delete: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {
     if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
     const sweep = await sweepOrThrow(ctx, input.id, "delete");
-    const deleted = await ctx.launcher.delete(input.id);
+    const deleted = await ctx.launcher.delete(sweep.id);
     await audited(ctx, sweep.project, "sweep.delete", sweep.id, {
       name: sweep.name,
       trials: sweep.trialCount,
@@ -611,7 +618,7 @@ export const sweepsRouter = t.router({
     if (sweep.status !== "running") return { stopped: 0, status: sweep.status, cancelled: false };
     // The launcher cancels through its own store: a read of ctx.store here would be this request's cached one
     // (read-once), still running. A sweep that completed in between stays completed (the store leaves it).
-    const stopped = await ctx.launcher.cancel(input.id);
+    const stopped = await ctx.launcher.cancel(sweep.id);
     await audited(ctx, sweep.project, "sweep.cancel", sweep.id, { name: sweep.name, stopped });
     return { stopped, status: "cancelled" as const, cancelled: true };
   }),

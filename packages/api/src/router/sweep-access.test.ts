@@ -1,0 +1,36 @@
+import { parseSweepFile } from "@tailsweep/schemas";
+import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
+import { describe, expect, it } from "vitest";
+import { LOCAL_CALLER } from "../caller";
+import { resolveSweepIds, sweepOrThrow } from "./sweep-access";
+
+const spec = parseSweepFile({ name: "p", search: { variant: ["gaussian", "proposed"] }, seeds: [1] });
+const now = new Date("2026-01-01T00:00:00Z");
+
+async function storeWith(ids: readonly string[]) {
+  const store = new InMemoryRunStore();
+  for (const id of ids) await store.createSweep({ id, spec, trials: expandSweep(spec), now });
+  return { store, caller: LOCAL_CALLER };
+}
+
+describe("sweepOrThrow: a sweep by its id or the start of it", () => {
+  it("takes a full id, or a start only one id has; names a start several have, and an unknown one", async () => {
+    const ctx = await storeWith(["0ef93a45aa", "0ef93a45bb", "cdccf0d1cc"]);
+    expect((await sweepOrThrow(ctx, "0ef93a45aa")).id).toBe("0ef93a45aa");
+    expect((await sweepOrThrow(ctx, "cdccf0d1")).id).toBe("cdccf0d1cc");
+    expect((await sweepOrThrow(ctx, "0ef93a45b")).id).toBe("0ef93a45bb");
+    await expect(sweepOrThrow(ctx, "0ef93a45")).rejects.toMatchObject({
+      code: "INPUT_INVALID",
+      field: "id",
+      message: "id: '0ef93a45' is the start of 2 sweep ids; give more of it",
+    });
+    await expect(sweepOrThrow(ctx, "ffff")).rejects.toMatchObject({
+      code: "SWEEP_NOT_FOUND",
+      message: "no sweep with id ffff",
+    });
+    // the same words for a list of them
+    await expect(resolveSweepIds(ctx, ["cdccf0d1", "0ef93a45"], "sweeps")).rejects.toMatchObject({
+      message: "sweeps[1]: '0ef93a45' is the start of 2 sweep ids; give more of it",
+    });
+  });
+});
