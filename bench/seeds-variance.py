@@ -2,8 +2,8 @@
 (issue #18's <= 60 % seeds target; docs/statistics.md, "Does it pay?").
 
 The design built (packages/stats/src/sequential.ts) tests each comparison with its own paired t statistic: n - 1
-degrees of freedom, 2 at the first look of 3 seeds, where a two-sided test at alpha/5 needs |t| > 9.9 against
-z > 2.81. Two cheaper statistics exist for the same looks:
+degrees of freedom, 2 at the first look of 3 seeds, where a two-sided test at alpha/5 needs |t| > 9.92 against
+|z| > 2.58. Two cheaper statistics exist for the same looks:
 
 - pooled: the residual mean square of the two-way layout seeds x arms (a randomised complete block design; the error
   term of Dunnett's comparisons with a control, Dunnett 1955, JASA 50:1096), over the baseline and the arms still
@@ -23,7 +23,8 @@ ASN-optimal shape than O'Brien-Fleming's when the first looks are cheap.
 
 Then the assumption. The study's own seeds (docs/results-data, balanced accuracy against `gaussian`) give sds of the
 paired differences from 0.027 to 0.075 across nine configurations on mnist-fashion (0.032 to 0.057 on mnist-2view).
-Under the global null with those nine sds, and with nine configurations of which one is twice as noisy as the rest,
+Under the global null with those nine sds, and with nine configurations of which one's paired differences spread twice
+as much as the others' (its own noise sd sqrt(7) times theirs),
 the script prints the family-wise error of the fixed and the sequential designs with each statistic, and how often
 the noisiest configuration alone is called different (its share of alpha under Holm's first step is alpha/9, 0.56 %).
 
@@ -191,10 +192,11 @@ for m in (5, 20):
               f"{seeds / reps:.3f} | {100 * fwer / reps:.1f} ± {100 * se:.1f} |", flush=True)
 
 # Under the global null: the study's nine sds (the baseline's noise 0.02, the rest the configurations'), and nine
-# configurations of which one is twice as noisy as the other eight (baseline as noisy as those eight).
+# configurations of which one's paired differences have twice the sd of the other eight's (baseline as noisy as those
+# eight, so its own noise is sqrt(7) times theirs).
 HETEROSCEDASTIC = {
     "the study's nine sds": (np.sqrt(STUDY_SDS**2 - 0.02**2), 0.02),
-    "one of nine twice as noisy": (np.array([np.sqrt(0.5)] * 8 + [np.sqrt(4 - 0.5)]), np.sqrt(0.5)),
+    "one of nine with twice the sd of differences": (np.array([np.sqrt(0.5)] * 8 + [np.sqrt(4 - 0.5)]), np.sqrt(0.5)),
 }
 print("\nGlobal null, unequal seed noise:")
 print("| noise | statistic | FWER fixed | FWER seq. | noisiest configuration called different, fixed |")

@@ -1369,7 +1369,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await rows.count()).toBe(2);
     expect(await rows.nth(0).locator('[data-testid="posthoc"]').count()).toBe(1);
     expect(await rows.nth(1).locator('[data-testid="posthoc"]').count()).toBe(0);
-  });
+  }, 240_000);
 });
 
 describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {

@@ -328,6 +328,14 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     const unknown = await cli("sweep", "confirm", sweep.id, "--seeds", "+2", "--config", "model.nu=99");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/--config: 'model\.nu=99' matches no configuration; use one of: /);
+    // the same file trains the top-up and the confirmation; its closing ranking counts the selection's 3 seeds, not
+    // the confirmation's fresh ones (which only the confirmed pair ran)
+    const trained = await cli("sweep", "run", file);
+    expect(trained.code).toBe(0);
+    expect(trained.stdout.match(/\((\d+) seeds\) {2}model\.nu=\d+/g)).toEqual([
+      expect.stringMatching(/^\(3 seeds\)/),
+      expect.stringMatching(/^\(3 seeds\)/),
+    ]);
   });
 
   it("names what sweep extend takes when its seeds are missing or bad, before opening the store", async () => {

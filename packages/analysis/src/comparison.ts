@@ -9,12 +9,11 @@ import { countByState, paramValue, type RunStore, type SweepRecord } from "@tail
 import {
   type Configuration,
   configurationsOf,
-  designBaseline,
+  defaultBaseline,
   finishedValues,
   METRIC_CHOICES,
   rankConfigurations,
   resolveBaseline,
-  tryResolve,
 } from "./configurations";
 import { type Confirmation, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
@@ -119,19 +118,17 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   // a metric that says which way is better (lower class shift) overrides the objective's direction
   const direction = metricDirection(metric) ?? sweep.spec.objective.direction;
   const reporting = [...configs.values()].filter((c) => reported.has(c.label));
-  const named = options.baseline !== undefined && tryResolve([...configs.values()], options.baseline);
+  // A named baseline must have results; the default one (the design's, else the Gaussian) may not have them yet, and
+  // then the table compares with the default among those that do and says so, rather than switch without a word.
+  const usual = options.baseline === undefined ? defaultBaseline(sweep.spec, configs) : undefined;
+  const named =
+    options.baseline === undefined ? undefined : resolveBaseline([...configs.values()], options.baseline);
   if (named && !reported.has(named.label))
     throw new InputError(
       "baseline",
-      `${withoutResultsText([resultless(named)])} has no result for ${metric} yet; use one of: ${reporting.map((c) => c.label).join(" | ")}`,
+      `${withoutResultsText([resultless(named)])} has no result for ${metric}; use one of: ${reporting.map((c) => c.label).join(" | ")}`,
     );
-  const baseline = resolveBaseline(reporting, options.baseline ?? designBaseline(sweep.spec, reporting));
-  // The baseline it would be with every result in (the design's, else the Gaussian): said when it has none yet,
-  // rather than switched for another without a word.
-  const usual =
-    options.baseline === undefined
-      ? resolveBaseline([...configs.values()], designBaseline(sweep.spec, [...configs.values()]))
-      : baseline;
+  const baseline = named ?? (reported.has(usual!.label) ? usual! : resolveBaseline(reporting, undefined));
   const table = compareConfigurations(observations, {
     baseline: baseline.label,
     direction,
@@ -155,12 +152,13 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
     ...marked,
     rows: marked.rows.map((row) => ({ ...row, configKey: keyOf.get(row.config)! })),
     ...(fewest < most && {
-      unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration), so the best by mean is no matched comparison: a configuration stopped early may have had easier seeds; the Δ column pairs each with the baseline seed by seed`,
+      unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration), so the best by mean is no matched comparison: a configuration stopped early may have had easier seeds; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`,
     }),
     withoutResults,
-    ...(usual.key !== baseline.key && {
-      baselineNote: `the default baseline, ${withoutResultsText([resultless(usual)])}, has no result for ${metric} yet, so this compares with ${baseline.label}; name a baseline to choose another`,
-    }),
+    ...(usual &&
+      usual.key !== baseline.key && {
+        baselineNote: `the default baseline, ${withoutResultsText([resultless(usual)])}, has no result for ${metric}, so this compares with ${baseline.label}; choose a baseline to compare with another`,
+      }),
     ...(sweep.spec.sequential && {
       sequentialNote:
         "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are the sequential design's (the sweep page's design table, tailsweep sweep status, sweeps.sequential in the API)",

@@ -1,4 +1,5 @@
 import {
+  baselinePoint,
   InputError,
   metricOf,
   ObjectiveMetricSchema,
@@ -6,7 +7,13 @@ import {
   type SweepSpec,
 } from "@tailsweep/schemas";
 import { summarize } from "@tailsweep/stats";
-import { paramValue, type TrialRecord, type TrialResult } from "@tailsweep/sweep";
+import {
+  decisionBaseline,
+  hasDecisionStage,
+  paramValue,
+  type TrialRecord,
+  type TrialResult,
+} from "@tailsweep/sweep";
 
 /** One configuration of a sweep: its key (what results are grouped and joined on), label and searched params. */
 export interface Configuration {
@@ -102,23 +109,44 @@ export function resolveBaseline(
 }
 
 /**
- * A sequential design's baseline, the default a comparison of its sweep is against (as `sweep status` decides), where
- * it names one of `configs`; undefined otherwise (then the Gaussian variant, else the first configuration).
+ * The configuration a sequential design compares with (`decide.baseline`), among `configs`: the one `sweep status`
+ * decides against, and so the default of every comparison of its sweep. A TPE search's by its configuration key
+ * (undefined until its decision stage runs it: a label may match several proposals); a grid's by the knobs it names,
+ * read as the sweep file does (`nu=5` is `model.nu=5`), an InputError at `decide.baseline` when it names no
+ * configuration or several. Undefined for a sweep without a design.
  */
-export function designBaseline(spec: SweepSpec, configs: readonly Configuration[]): string | undefined {
-  const named = spec.sequential?.decide.baseline;
-  return named === undefined ? undefined : tryResolve(configs, named)?.label;
+export function designBaselineOf(
+  spec: Pick<SweepSpec, "method" | "search" | "sequential">,
+  configs: ReadonlyMap<string, Configuration>,
+): Configuration | undefined {
+  if (!spec.sequential) return undefined;
+  if (hasDecisionStage(spec)) return configs.get(decisionBaseline(spec).configKey);
+  const { point } = baselinePoint(spec.search, spec.sequential.decide.baseline);
+  const named = Object.entries(point);
+  const matches = [...configs.values()].filter((c) =>
+    named.every(([path, value]) => path in c.params && paramValue(c.params[path]) === paramValue(value)),
+  );
+  if (matches.length === 1) return matches[0];
+  throw new InputError(
+    "decide.baseline",
+    `'${spec.sequential.decide.baseline}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`} of the sweep; use one of: ${[...configs.values()].map((c) => c.label).join(" | ")}`,
+  );
 }
 
-/** The configuration `wanted` names, or undefined where it names none (or several). */
-export function tryResolve(configs: readonly Configuration[], wanted: string): Configuration | undefined {
-  try {
-    return resolveBaseline(configs, wanted);
-  } catch (e) {
-    if (e instanceof InputError) return undefined;
-    throw e;
-  }
+/**
+ * The baseline a comparison of a sweep is against when none is named: its sequential design's, else
+ * {@link resolveBaseline}'s default (the one Gaussian variant, else the first configuration by label).
+ */
+export function defaultBaseline(
+  spec: Pick<SweepSpec, "method" | "search" | "sequential">,
+  configs: ReadonlyMap<string, Configuration>,
+): Configuration {
+  return designBaselineOf(spec, configs) ?? resolveBaseline([...configs.values()], undefined);
 }
 
-/** The metrics a comparison or a front can read, for an error that names what is allowed. */
+/**
+ * The metrics a comparison or a front can read, for the error that names them: what a sweep's objective takes and
+ * the ones `metricOf` reads from a result beside them, from the schemas' own lists (so a metric added there is named
+ * here).
+ */
 export const METRIC_CHOICES = `a test metric: ${[...new Set([...ObjectiveMetricSchema.options, ...RESULT_METRICS])].join(", ")}, or a result path such as pseudoLabels.accuracy`;

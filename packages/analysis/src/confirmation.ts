@@ -17,7 +17,7 @@ import { hasDecisionStage } from "@tailsweep/sweep";
 import {
   type Configuration,
   configurationsOf,
-  designBaseline,
+  defaultBaseline,
   finishedValues,
   rankConfigurations,
   resolveBaseline,
@@ -253,7 +253,10 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
     );
   let baseline: Configuration | undefined;
   try {
-    baseline = resolveBaseline(configs, query.baseline ?? designBaseline(sweep.spec, configs));
+    baseline =
+      query.baseline === undefined
+        ? defaultBaseline(sweep.spec, configurationsOf(selection.trials))
+        : resolveBaseline(configs, query.baseline);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     problems.push(e);

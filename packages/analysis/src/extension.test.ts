@@ -7,6 +7,7 @@ import { planConfirmation } from "./confirmation";
 import { planExtension } from "./extension";
 import { buildStudyReport } from "./report/build";
 import { renderStudyMarkdown } from "./report/markdown";
+import { sequentialStatus } from "./sequential-sweep";
 import { loadSweepRuns } from "./sweep-runs";
 
 const spec = parseSweepFile({
@@ -131,21 +132,42 @@ describe("compareRuns: what the table leaves out, and means over different seeds
     const table = compareRuns(runs);
     expect(table.baseline).toBe("variant=proposed");
     expect(table.baselineNote).toBe(
-      "the default baseline, variant=gaussian (3 not finished yet), has no result for balancedAccuracy yet, so this compares with variant=proposed; name a baseline to choose another",
+      "the default baseline, variant=gaussian (3 not finished yet), has no result for balancedAccuracy, so this compares with variant=proposed; choose a baseline to compare with another",
     );
     expect(compareRuns(runs, { baseline: "variant=supervised" }).baselineNote).toBeUndefined();
+    // a top-up judged against the stand-in says so too
+    expect(planExtension(runs, { toPower: 0.8, maxSeeds: 5 }).baselineNote).toBe(table.baselineNote);
     // a metric nothing reports: refused, with what can be compared
     expect(() => compareRuns(runs, { metric: "nope" })).toThrow(
       /^metric: no finished trial of sweep sw reports the metric 'nope' \(a test metric: balancedAccuracy, accuracy, .*, or a result path such as pseudoLabels\.accuracy\)$/,
     );
     expect(() => compareRuns(runs, { baseline: "variant=gaussian" })).toThrow(
-      "baseline: variant=gaussian (3 not finished yet) has no result for balancedAccuracy yet; use one of: variant=proposed | variant=supervised",
+      "baseline: variant=gaussian (3 not finished yet) has no result for balancedAccuracy; use one of: variant=proposed | variant=supervised",
     );
     // with its results in, the note goes
     await finishAll(store, "sw");
     const complete = compareRuns(await loadSweepRuns(store, "sw"));
     expect(complete).toMatchObject({ baseline: "variant=gaussian" });
     expect(complete.baselineNote).toBeUndefined();
+  });
+
+  it("notes nothing where the default had no Gaussian to take: one of two without results changes no default", async () => {
+    // two Gaussian configurations (one per nu): the default is the first label, whichever has results
+    const grid = parseSweepFile({
+      name: "two-gaussians",
+      search: { variant: ["aligned", "gaussian"], nu: [5, 30] },
+      seeds: [1, 2, 3],
+    });
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "g", spec: grid, trials: expandSweep(grid), now: t0 });
+    for (const t of await store.listTrials("g"))
+      if (!(t.config.variant === "gaussian" && t.config.model.nu === 30)) {
+        const claimed = await store.claimTrial(t.id, "w", t0);
+        await store.completeTrial(t.id, claimed!.attempt, scriptedResult(accuracy(t)), t0);
+      }
+    const table = compareRuns(await loadSweepRuns(store, "g"));
+    expect(table.baseline).toBe("model.nu=30 variant=aligned");
+    expect(table.baselineNote).toBeUndefined();
   });
 
   it("compares a sequential sweep with its design's baseline by default, as sweep status decides", async () => {
@@ -176,6 +198,20 @@ describe("compareRuns: what the table leaves out, and means over different seeds
       /confirm on fresh seeds \(the sweep's sequential design decided on its own rounds' seeds/,
     );
     expect(note).not.toMatch(/run a sequential design/);
+    // its knobs read as the sweep file reads them: nu is model.nu
+    const aliased = parseSweepFile({
+      name: "aliased",
+      search: { variant: ["gaussian", "proposed"], nu: [5, 30] },
+      seeds: { initial: 3, step: 2, max: 5 },
+      decide: { baseline: "nu=30 variant=proposed" },
+    });
+    await store.createSweep({ id: "alias", spec: aliased, trials: expandSweep(aliased), now: t0 });
+    await finishAll(store, "alias");
+    const runs = await loadSweepRuns(store, "alias");
+    expect(compareRuns(runs).baseline).toBe("model.nu=30 variant=proposed");
+    expect(sequentialStatus(runs)?.result?.rows.map((r) => r.config)).not.toContain(
+      "model.nu=30 variant=proposed",
+    );
   });
 });
 

@@ -31,7 +31,10 @@ export interface ExtensionPlan {
     power: number;
     /** Some open comparison needs more than `maxSeeds` for that power: at the cap it stays underpowered. */
     capped: boolean;
-    /** The most seeds an open comparison needs for that power, uncapped (Infinity: no effect to power). */
+    /**
+     * The most seeds an open comparison needs for that power, uncapped (Infinity: more than 10,000, or no effect to
+     * power).
+     */
     needed: number;
   };
   /**
@@ -41,6 +44,8 @@ export interface ExtensionPlan {
   estimatedSeconds: number | null;
   /** Why nothing is added, when nothing is. */
   reason?: string;
+  /** Where the open comparisons were judged against another baseline than the default one, which has no result. */
+  baselineNote?: string;
 }
 
 /** A verdict whose comparison more seeds could still decide. */
@@ -157,5 +162,6 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
     ...(target && { target }),
     estimatedSeconds: estimatedSeconds(runs, adds.length),
     ...(reason && { reason }),
+    ...(table?.baselineNote && { baselineNote: table.baselineNote }),
   };
 }

@@ -12,6 +12,7 @@ import {
   pctInterval,
   resampleShare,
   signedPctInterval,
+  withPlus,
   withSign,
 } from "./format";
 
@@ -77,15 +78,15 @@ describe("leadText", () => {
 describe("cappedTopUpText", () => {
   it("says what a capped top-up leaves underpowered, and nothing when it is not capped", () => {
     const target = { seeds: 30, power: 0.8, capped: true };
-    expect(cappedTopUpText({ ...target, needed: 53 })).toBe(
-      "capped at 30 seeds: 80% power asks for 53 for the weakest comparison, which stays underpowered (raise the cap, or accept it)",
+    expect(cappedTopUpText({ ...target, needed: 53 }, "raise --max-seeds, or accept it")).toBe(
+      "capped at 30 seeds: 80% power needs 53 seeds for the weakest comparison, which stays underpowered (raise --max-seeds, or accept it)",
     );
-    expect(cappedTopUpText({ ...target, needed: null })).toMatch(
-      /80% power cannot be reached at the effect seen/,
-    );
-    expect(cappedTopUpText({ ...target, needed: Number.POSITIVE_INFINITY })).toMatch(/cannot be reached/);
-    expect(cappedTopUpText(target)).toMatch(/asks for more for the weakest/);
-    expect(cappedTopUpText({ ...target, capped: false, needed: 12 })).toBe("");
+    for (const needed of [null, Number.POSITIVE_INFINITY])
+      expect(cappedTopUpText({ ...target, needed }, "")).toMatch(
+        /80% power needs more than 10,000 seeds \(or there is no effect to power\) for the weakest/,
+      );
+    expect(cappedTopUpText(target, "")).toMatch(/80% power needs more seeds for the weakest/);
+    expect(cappedTopUpText({ ...target, capped: false, needed: 12 }, "")).toBe("");
   });
 });
 
@@ -106,8 +107,14 @@ describe("bestInResamples", () => {
     expect(bestInResamples(0.996)).toBe("best outright in >99% of seed resamples");
     for (const none of [Number.NaN, null])
       expect(bestInResamples(none)).toBe(
-        "no share of seed resamples (fewer than two seeds common to every configuration)",
+        "no share of seed resamples (fewer than two seeds common to the configurations with two or more)",
       );
+  });
+});
+
+describe("withPlus", () => {
+  it("signs a number, and leaves a minus and a dash for no number alone", () => {
+    expect(["1.20", "0.00", "-0.40", "—"].map(withPlus)).toEqual(["+1.20", "+0.00", "-0.40", "—"]);
   });
 });
 

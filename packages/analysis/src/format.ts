@@ -9,9 +9,13 @@ export function fixed(v: number, digits: number): string {
   return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
 }
 
-/** A number as written (by {@link fixed} or {@link pct}) with a plus where it has no minus: `+1.20`, `+0.00`, `-0.40`. */
+/**
+ * A number as written (by {@link fixed} or {@link pct}) with a plus where it has no minus: `+1.20`, `+0.00`, `-0.40`;
+ * `—` (no number) as it is.
+ */
 export function withPlus(text: string): string {
-  return text.startsWith("-") ? text : `+${text}`;
+  // not on a dash standing for no number (`pct(NaN)`)
+  return /^\d/.test(text) ? `+${text}` : text;
 }
 
 /** A number written by {@link fixed} with its sign, a typographic minus or a plus (`+0.00` for what rounds to 0). */
@@ -188,7 +192,7 @@ export function resampleShare(p: number): string {
 export function bestInResamples(probabilityBest: number | null): string {
   return probabilityBest !== null && Number.isFinite(probabilityBest)
     ? `best outright in ${resampleShare(probabilityBest)} of seed resamples`
-    : "no share of seed resamples (fewer than two seeds common to every configuration)";
+    : "no share of seed resamples (fewer than two seeds common to the configurations with two or more)";
 }
 
 /** Configurations a comparison has no result for, each with why: `a (3 failed), b (2 not run yet)`. */
@@ -215,27 +219,29 @@ const DECISIONS: Record<SequentialDecision, string> = {
   continue: "undecided",
 };
 
-/** A sequential design's decision in words, the same in `sweep status`, on the sweep page and in the report. */
+/**
+ * A sequential design's decision in words, in `sweep status`, on the sweep page and in the controller's log; the
+ * report takes its "not shown to differ" (and says better or worse from the baseline's side, as its tables do).
+ */
 export function decisionText(decision: SequentialDecision): string {
   return DECISIONS[decision];
 }
 
 /**
  * What a capped top-up leaves undone, for its dry run and its confirmation dialog: empty when it reaches the power.
- * `needed` may have crossed JSON as null (Infinity), or be absent from a dashboard older than it.
+ * `needed` may have crossed JSON as null (Infinity), or be absent from a dashboard older than it; `further` says how
+ * to go past the cap where the caller can.
  */
-export function cappedTopUpText(target: {
-  seeds: number;
-  power: number;
-  capped: boolean;
-  needed?: number | null;
-}): string {
+export function cappedTopUpText(
+  target: { seeds: number; power: number; capped: boolean; needed?: number | null },
+  further: string,
+): string {
   if (!target.capped) return "";
-  const asks =
+  const needs =
     target.needed === undefined
-      ? "asks for more for the weakest comparison"
+      ? "needs more seeds"
       : target.needed !== null && Number.isFinite(target.needed)
-        ? `asks for ${target.needed} for the weakest comparison`
-        : "cannot be reached at the effect seen for the weakest comparison";
-  return `capped at ${target.seeds} seeds: ${fixed(100 * target.power, 0)}% power ${asks}, which stays underpowered (raise the cap, or accept it)`;
+        ? `needs ${target.needed} seeds`
+        : "needs more than 10,000 seeds (or there is no effect to power)";
+  return `capped at ${target.seeds} seeds: ${fixed(100 * target.power, 0)}% power ${needs} for the weakest comparison, which stays underpowered (${further})`;
 }

@@ -116,11 +116,6 @@ export interface ParetoFront {
   tests: number;
 }
 
-/**
- * The metrics a front can be drawn over, for the error that names them: what a sweep's objective takes and the ones
- * `metricOf` reads from a result beside them, from the schemas' own lists (so a metric added there is named here).
- */
-
 /** Relative size below which two seed means count as equal: the last bits of a sum, not a difference (as noSpread). */
 const TIE = 1e-12;
 

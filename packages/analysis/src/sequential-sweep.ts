@@ -6,14 +6,9 @@ import {
   type SequentialPlan,
   sequentialLook,
 } from "@tailsweep/stats";
-import {
-  decisionBaseline,
-  decisionDirection,
-  hasDecisionStage,
-  type SweepRevision,
-  tpeProgress,
-} from "@tailsweep/sweep";
-import { configurationsOf, resolveBaseline } from "./comparison";
+import { decisionDirection, hasDecisionStage, type SweepRevision, tpeProgress } from "@tailsweep/sweep";
+import { configurationsOf } from "./comparison";
+import { designBaselineOf } from "./configurations";
 import { seedRanges } from "./format";
 import type { SweepRuns } from "./sweep-runs";
 
@@ -115,10 +110,8 @@ export function sequentialStatus(
     if (value !== undefined)
       observations.push({ config: configs.get(t.configKey)!.label, seed: t.seed, value });
   }
-  // A TPE search's baseline is a configuration by its key: a label may match several of its proposals.
-  const baseline = tpe
-    ? configs.get(decisionBaseline(spec).configKey)!
-    : resolveBaseline([...configs.values()], design.decide.baseline, "decide.baseline");
+  // A TPE search's decision stage runs its baseline from the stage's first round: it is among `configs` here.
+  const baseline = designBaselineOf(spec, configs)!;
   const result = sequentialLook(plan, observations, {
     baseline: baseline.label,
     look,

@@ -282,8 +282,9 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
   const added = plan.addedSeeds ?? plan.seeds;
   const cost = plan.estimatedSeconds === null ? "" : `, about ${duration(plan.estimatedSeconds)} of training`;
   const what = `seed${added.length === 1 ? "" : "s"} ${seedRanges(added)} for ${plan.configurations.length} configuration${plan.configurations.length === 1 ? "" : "s"} (${plan.configurations.join("; ")}), each where it lacks them: ${plan.trialCount} trial${plan.trialCount === 1 ? "" : "s"}${cost}`;
-  const capped = plan.target ? cappedTopUpText(plan.target) : "";
-  if (capped) process.stdout.write(`${capped.replace("raise the cap", "raise --max-seeds")}\n`);
+  const capped = plan.target ? cappedTopUpText(plan.target, "raise --max-seeds, or accept it") : "";
+  if (capped) process.stdout.write(`${capped}\n`);
+  if (plan.baselineNote) process.stdout.write(`note: ${plan.baselineNote}\n`);
   if (o.dryRun) process.stdout.write(`sweep ${id} would get ${what}\n`);
   else
     process.stdout.write(

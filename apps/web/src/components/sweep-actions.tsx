@@ -77,7 +77,9 @@ export function TopUpButton({
           `Add seed${plan.addedSeeds.length === 1 ? "" : "s"} ${seedRanges(plan.addedSeeds)} to ${plan.configurations.join(", ")} (where each lacks them): ` +
           `${plan.trialCount} trial${plan.trialCount === 1 ? "" : "s"}, ${cost}. Verdicts that use them are marked post hoc (seeds chosen after ` +
           "looking at the results make a fixed-n p-value optimistic)." +
-          (plan.target?.capped ? ` Note: ${cappedTopUpText(plan.target)}.` : "") +
+          (plan.target?.capped
+            ? ` Note: ${cappedTopUpText(plan.target, "`tailsweep sweep extend --to-power --max-seeds` goes further")}.`
+            : "") +
           " Go on?";
         if (!window.confirm(ask)) return;
         await trpc.sweeps.extend.mutate({ ...query, expectTrials: plan.trialCount });
