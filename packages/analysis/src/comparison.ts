@@ -128,7 +128,8 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       "baseline",
       `${withoutResultsText([resultless(named)])} has no result for ${metric}; use one of: ${reporting.map((c) => c.label).join(" | ")}`,
     );
-  const baseline = named ?? (reported.has(usual!.label) ? usual! : resolveBaseline(reporting, undefined));
+  const baseline =
+    named ?? (usual && reported.has(usual.label) ? usual : resolveBaseline(reporting, undefined));
   const table = compareConfigurations(observations, {
     baseline: baseline.label,
     direction,
