@@ -86,7 +86,7 @@ describe("tailsweep user, member, token and audit", { timeout: 300_000 }, () => 
     const stranger = await tailsweep(["token", "create", "beta", "--user", "ada@example.org"]);
     expect(stranger.stderr).toContain("ada@example.org is not a member of project beta");
     const days = await tailsweep(["token", "create", "alpha", "--user", "ada@example.org", "--days", "1000"]);
-    expect(days.stderr).toContain("--days must be a whole number from 1 to 365, got 1000");
+    expect(days.stderr).toContain("tailsweep: --days: must be a whole number from 1 to 365, got 1000");
     const short = await tailsweep(
       ["user", "add", "c@example.org", "--name", "C", "--password-stdin"],
       "short\n",

@@ -79,11 +79,27 @@ export function exitCodeOf(e: unknown): number {
   return EXIT_CODES[errorCategory(e)];
 }
 
+/**
+ * Commander's usage errors in the form every other refusal prints (`tailsweep: --top: must be …, got 0`): its own
+ * "error: option '--top <k>' argument '0' is invalid. --top must be …" names the flag twice, in another style. A
+ * problem that does not quote the value given (commander's "Allowed choices are …") gets it appended.
+ */
+export function usageErrorText(text: string): string {
+  const invalid = /^error: option '([^']*)' argument '([^']*)' is invalid\. (.*?)\n?$/s.exec(text);
+  if (!invalid) return text.replace(/^error: /, "tailsweep: ");
+  const [, flags = "", given = "", problem = ""] = invalid;
+  const flag = /--[\w-]+/.exec(flags)?.[0] ?? flags;
+  const said = problem.startsWith(flag) ? problem.slice(flag.length).replace(/^:? /, "") : problem;
+  return `tailsweep: ${flag}: ${said}${said.includes(given) ? "" : ` (got '${given}')`}\n`;
+}
+
 /** Builds the `tailsweep` command line. */
 export function buildProgram(): Command {
   const program = new Command()
     .name("tailsweep")
     .description("Student-t multimodal semi-supervised VAE under class imbalance: train, sweep, compare")
+    // before the commands are added: each takes its output settings from its parent then
+    .configureOutput({ outputError: (text, write) => write(usageErrorText(text)) })
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
   registerTrain(program);

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { intListArg, numberArg, numberOrWord, parseSetting } from "../config-input";
 import { backendOption } from "../options";
 import { PRESETS } from "../presets";
@@ -11,7 +11,7 @@ export function registerTrain(program: Command): void {
     .description("train one model on one data set and print its test metrics")
     .option("-p, --preset <name>", `start from a preset: ${Object.keys(PRESETS).join(", ")}`, (v) => {
       if (!(v in PRESETS))
-        throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(", ")}, got '${v}'`);
+        throw new InvalidArgumentError(`must be one of ${Object.keys(PRESETS).join(", ")}, got '${v}'`);
       return v;
     })
     .option("-c, --config <file>", "YAML or JSON run config (variant, dataset, model, train)")
