@@ -265,7 +265,9 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     const expected = compareConfigurations(observations, { baseline: "model.nu=5", direction: "maximize" });
     expect(compared.baseline).toBe("model.nu=5");
     expect(
-      compared.rows.map(({ configKey: _k, posthocRevisions: _p, ...row }: Record<string, unknown>) => row),
+      compared.rows.map(
+        ({ configKey: _k, posthocRevisions: _p, trials: _t, ...row }: Record<string, unknown>) => row,
+      ),
     ).toEqual(JSON.parse(JSON.stringify(expected.rows)));
     expect(compared.rows.map((r: { posthocRevisions: number[] }) => r.posthocRevisions)).toEqual([[], []]);
     expect(compared.rows[0].vsBaseline.comparison.n).toBe(2);

@@ -59,6 +59,11 @@ export type SweepComparisonRow = ComparisonRow & {
   configKey: string;
   /** The post-hoc revisions whose seeds this row's test uses (empty: none). */
   posthocRevisions: number[];
+  /**
+   * Its trials on the selection's seeds in any state (waiting, failed… as well as finished): what a top-up counts as
+   * there already, where `summary.n` counts results.
+   */
+  trials: number;
 };
 
 /** {@link compareSweep}'s table: the stats' table, its rows marked, with the metric compared. */
@@ -151,7 +156,10 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   return {
     metric,
     ...marked,
-    rows: marked.rows.map((row) => ({ ...row, configKey: keyOf.get(row.config)! })),
+    rows: marked.rows.map((row) => {
+      const configKey = keyOf.get(row.config)!;
+      return { ...row, configKey, trials: trials.filter((t) => t.configKey === configKey).length };
+    }),
     ...(fewest < most && {
       unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration), so the best by mean is no matched comparison: a configuration stopped early may have had easier seeds; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`,
     }),

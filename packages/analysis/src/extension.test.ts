@@ -137,6 +137,14 @@ describe("compareRuns: what the table leaves out, and means over different seeds
     expect(compareRuns(runs, { baseline: "variant=supervised" }).baselineNote).toBeUndefined();
     // a top-up judged against the stand-in says so too
     expect(planExtension(runs, { toPower: 0.8, maxSeeds: 5 }).baselineNote).toBe(table.baselineNote);
+    // a row counts its trials in any state, as a top-up does, beside its results
+    const proposed = table.rows.find((r) => r.config === "variant=proposed")!;
+    await topUp(store, "sw", [4], { configKeys: [proposed.configKey], now: t0 });
+    const waiting = compareRuns(await loadSweepRuns(store, "sw"));
+    expect(waiting.rows.map((r) => [r.config, r.summary.n, r.trials])).toEqual([
+      ["variant=proposed", 3, 4],
+      ["variant=supervised", 3, 3],
+    ]);
     // a metric nothing reports: refused, with what can be compared
     expect(() => compareRuns(runs, { metric: "nope" })).toThrow(
       /^metric: no finished trial of sweep sw reports the metric 'nope' \(a test metric: balancedAccuracy, accuracy, .*, or a result path such as pseudoLabels\.accuracy\)$/,

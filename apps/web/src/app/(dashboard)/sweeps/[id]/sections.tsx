@@ -154,9 +154,10 @@ export async function ComparisonSection({
   // Open comparisons and the seeds 80 % power asks for, capped as the top-up caps them.
   const { open, seeds: target } = topUpTarget(table?.rows ?? [], DEFAULT_TOP_UP_MAX_SEEDS);
   // Offered only where it can add a seed: comparisons already at the cap stay open, and a button that then says
-  // "nothing to add" helps no one.
+  // "nothing to add" helps no one. Trials in any state count, as the top-up counts them: a running sweep's waiting
+  // trials are seeds it has.
   const baselineRow = table?.rows.find((r) => r.config === table.baseline);
-  const canTopUp = [...open, ...(baselineRow ? [baselineRow] : [])].some((r) => r.summary.n < target);
+  const canTopUp = [...open, ...(baselineRow ? [baselineRow] : [])].some((r) => r.trials < target);
   // The configuration "Confirm" runs, named on the button: the best by mean besides the baseline (the page's best
   // can be the baseline itself).
   const sign = table?.direction === "minimize" ? -1 : 1;
