@@ -18,6 +18,7 @@ import {
 import { type Confirmation, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
 import { withoutResultsText } from "./format";
+import { groupBy } from "./group-by";
 import { type MarkedTable, markPosthoc, posthocAddedBy, posthocRevisionSet } from "./posthoc";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
 
@@ -115,9 +116,10 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       `metric: no finished trial of sweep ${sweep.id} reports the metric '${metric}' (${METRIC_CHOICES})`,
     );
   const reported = new Set(observations.map((o) => o.config));
+  const trialsOf = groupBy(trials, (t) => t.configKey);
   // A configuration without a result for the metric, and why: failed, not run yet or cancelled.
   const resultless = (c: Configuration) => {
-    const n = countByState(trials.filter((t) => t.configKey === c.key));
+    const n = countByState(trialsOf.get(c.key) ?? []);
     return { config: c.label, failed: n.failed, open: n.waiting + n.running, cancelled: n.cancelled };
   };
   // a metric that says which way is better (lower class shift) overrides the objective's direction
@@ -158,7 +160,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
     ...marked,
     rows: marked.rows.map((row) => {
       const configKey = keyOf.get(row.config)!;
-      return { ...row, configKey, trials: trials.filter((t) => t.configKey === configKey).length };
+      return { ...row, configKey, trials: trialsOf.get(configKey)?.length ?? 0 };
     }),
     ...(fewest < most && {
       unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration), so the best by mean is no matched comparison: a configuration stopped early may have had easier seeds; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`,

@@ -226,7 +226,8 @@ export interface ConfirmationPlan {
 export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): ConfirmationPlan {
   const selection = selectionRuns(runs);
   const { sweep, trials } = runs;
-  const configs = [...configurationsOf(selection.trials).values()];
+  const configsByKey = configurationsOf(selection.trials);
+  const configs = [...configsByKey.values()];
   const problems: InputError[] = [];
   const used = new Set(trials.map((t) => t.seed));
   // a TPE search's decision seeds are its design's, run or not: fresh seeds come after them
@@ -255,7 +256,7 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
   try {
     baseline =
       query.baseline === undefined
-        ? defaultBaseline(sweep.spec, configurationsOf(selection.trials))
+        ? defaultBaseline(sweep.spec, configsByKey)
         : resolveBaseline(configs, query.baseline);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;

@@ -215,7 +215,7 @@ export async function sweepResume(id: string, o: JsonFlag): Promise<void> {
     process.stdout.write(
       status === "running"
         ? `sweep ${id} is running, not cancelled: nothing to resume; its waiting trials run as they are: ${whereTheyRun(remote)}\n`
-        : `sweep ${id} is ${status ?? "not cancelled"}${status ? ", not cancelled" : ""}: nothing to resume\n`,
+        : `sweep ${id} is ${status ? `${status}, ` : ""}not cancelled: nothing to resume\n`,
     );
   else if (resumed === 0)
     process.stdout.write(

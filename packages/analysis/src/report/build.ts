@@ -23,6 +23,7 @@ import { byRank, classAxisOf, ranksOf, tailOrder, usualMinority } from "../class
 import { configurationsOf } from "../comparison";
 import { type Confirmation, confirmationSeeds, confirmationsOf, selectionRuns } from "../confirmation";
 import { InvalidQueryError } from "../errors";
+import { groupBy } from "../group-by";
 import type { SweepParetoOptions } from "../pareto";
 import { posthocRevisionSet } from "../posthoc";
 import { sequentialStatus } from "../sequential-sweep";
@@ -370,18 +371,6 @@ export function busySeconds(trials: readonly Pick<TrialRecord, "startedAt" | "fi
       t.startedAt && t.finishedAt ? [[t.startedAt.getTime(), t.finishedAt.getTime()]] : [],
     ),
   );
-}
-
-/** Items grouped by key, in first-seen order (Node 20 has no `Map.groupBy`). */
-export function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
 
 /** A trial's result if it succeeded (failed and unfinished trials count for nothing). */

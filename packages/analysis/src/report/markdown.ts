@@ -22,8 +22,8 @@ import {
   signedPctInterval,
   withSign,
 } from "../format";
+import { groupBy } from "../group-by";
 import {
-  groupBy,
   type MethodCell,
   type MethodComparison,
   type MissingModalityGroup,

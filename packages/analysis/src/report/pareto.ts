@@ -6,6 +6,7 @@ import { InputError, metricOf } from "@tailsweep/schemas";
 import { paramValue, type TrialRecord } from "@tailsweep/sweep";
 import { finishedValues } from "../configurations";
 import { correctionName, leadText, pct, pctInterval } from "../format";
+import { groupBy } from "../group-by";
 import {
   checkedObjectives,
   type ParetoFront,
@@ -15,7 +16,7 @@ import {
   type SweepParetoOptions,
 } from "../pareto";
 import type { SweepRuns } from "../sweep-runs";
-import { groupBy, type MethodComparison, settingLabel } from "./build";
+import { type MethodComparison, settingLabel } from "./build";
 
 /** The objectives a report's Pareto section uses unless told otherwise: the class-imbalance trade-off. */
 export const DEFAULT_REPORT_OBJECTIVES: readonly ParetoObjective[] = [
