@@ -406,7 +406,7 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000
     const cancelled = (await opened.store.listTrials(sweep.id)).filter((t) => t.state === "cancelled");
     expect(cancelled.length).toBeGreaterThan(0);
     runs.length = 0;
-    expect((await controller.resume(sweep.id)).map((t) => t.id)).toEqual(cancelled.map((t) => t.id));
+    expect((await controller.resume(sweep.id))?.map((t) => t.id)).toEqual(cancelled.map((t) => t.id));
     await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed");
     expect(runs.sort()).toEqual(cancelled.map((t) => `${t.config.model.nu}/${t.seed}`).sort());
     const all = await opened.store.listTrials(sweep.id);

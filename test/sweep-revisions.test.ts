@@ -155,11 +155,14 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
         code: "CONFLICT",
         message: expect.stringMatching(/is cancelled/),
       });
-    expect(await api.sweeps.resume({ id })).toEqual({
-      resumed: cancelled,
-      wasCancelled: true,
-      status: "cancelled",
-    });
+    // Two at once (a double click, two people): one resumes it, the other is told it runs; one audit entry.
+    const resumes = (await opened.access.auditOf("alpha")).filter((e) => e.action === "sweep.resume").length;
+    const both = await Promise.all([api.sweeps.resume({ id }), api.sweeps.resume({ id })]);
+    expect(both).toContainEqual({ resumed: cancelled, wasCancelled: true, status: "cancelled" });
+    expect(both).toContainEqual({ resumed: 0, wasCancelled: false, status: "running" });
+    expect((await opened.access.auditOf("alpha")).filter((e) => e.action === "sweep.resume")).toHaveLength(
+      resumes + 1,
+    );
     await waitFor(finished, "the resumed sweep", 60_000);
     const trials = await opened.store.listTrials(id);
     expect(trials).toHaveLength(before + 6);

@@ -429,7 +429,7 @@ describe("Controller", () => {
       // cancelled, it proposes nothing; resumed, its cancelled trials run again and it completes as before
       await controller.cancel("tpe");
       expect(await controller.advanceTpe()).toBe(0);
-      expect((await controller.resume("tpe")).length).toBe(4);
+      expect((await controller.resume("tpe"))?.length).toBe(4);
       await finishFirstOpen(store, "tpe", true); // fails for good
       await finishFirstOpen(store, "tpe");
       expect(await controller.advanceTpe()).toBe(0);

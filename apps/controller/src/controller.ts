@@ -225,7 +225,7 @@ export class Controller {
   }
 
   /** Cancels a sweep: its queued trials are dropped when a worker pulls them, running ones stop within an epoch. */
-  async cancel(sweepId: string): Promise<number> {
+  async cancel(sweepId: string): Promise<number | null> {
     const stopped = await this.store.cancelSweep(sweepId, new Date());
     await this.bus.publishCancel(sweepId);
     return stopped;
@@ -238,10 +238,13 @@ export class Controller {
     return retried;
   }
 
-  /** A cancelled sweep goes on where it stopped: its cancelled trials are queued again, none that succeeded. */
-  async resume(sweepId: string): Promise<TrialRecord[]> {
+  /**
+   * A cancelled sweep goes on where it stopped: its cancelled trials are queued again, none that succeeded. Null,
+   * and nothing done, where it is not cancelled (a concurrent resume may have been first).
+   */
+  async resume(sweepId: string): Promise<TrialRecord[] | null> {
     const resumed = await this.store.resumeSweep(sweepId, new Date());
-    await this.queueAgain(sweepId, resumed);
+    if (resumed) await this.queueAgain(sweepId, resumed);
     return resumed;
   }
 

@@ -13,7 +13,7 @@ import {
   type Observation,
 } from "@tailsweep/stats";
 import type { SweepRevision } from "@tailsweep/sweep";
-import { hasDecisionStage } from "@tailsweep/sweep";
+import { hasDecisionStage, isOpen } from "@tailsweep/sweep";
 import {
   type Configuration,
   configurationsOf,
@@ -188,7 +188,7 @@ export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): 
       correction: confirmed?.correction ?? selected?.correction ?? options.correction ?? "holm",
       alpha: confirmed?.alpha ?? selected?.alpha ?? options.alpha ?? 0.05,
       rows,
-      pending: own.filter((t) => t.state === "waiting" || t.state === "running").length,
+      pending: own.filter(isOpen).length,
       heading: `selected on seeds ${seedRanges(selectedOn)}, confirmed on ${seedRanges(revision.seeds)}`,
     };
   });

@@ -6,9 +6,14 @@ import {
   type SequentialPlan,
   sequentialLook,
 } from "@tailsweep/stats";
-import { decisionDirection, hasDecisionStage, type SweepRevision, tpeProgress } from "@tailsweep/sweep";
-import { configurationsOf } from "./comparison";
-import { designBaselineOf } from "./configurations";
+import {
+  decisionDirection,
+  hasDecisionStage,
+  isOpen,
+  type SweepRevision,
+  tpeProgress,
+} from "@tailsweep/sweep";
+import { configurationsOf, designBaselineOf } from "./configurations";
 import { seedRanges } from "./format";
 import type { SweepRuns } from "./sweep-runs";
 
@@ -91,7 +96,7 @@ export function sequentialStatus(
   const stage = tpe ? { stage: "decision" as const } : {};
   const look = Math.min(rounds.size, plan.looks.length) - 1;
   const own = runs.trials.filter((t) => rounds.has(t.revision));
-  const open = own.filter((t) => t.state === "waiting" || t.state === "running").length;
+  const open = own.filter(isOpen).length;
   if (open > 0) return { ...stage, look, looks, waiting: `look ${look + 1}: ${open} trials still to finish` };
   const failed = own.filter((t) => t.state === "failed" || t.state === "cancelled").length;
   if (failed > 0)

@@ -27,7 +27,7 @@ describe("readOnce", () => {
     const store = await seeded();
     const view = readOnce(store);
     const before = await view.listTrials("s");
-    expect((await view.cancelSweep("s", new Date())) > 0).toBe(true);
+    expect(await view.cancelSweep("s", new Date())).toBeGreaterThan(0);
     const after = await view.listTrials("s");
     expect(before.every((t) => t.state === "waiting")).toBe(true);
     expect(after.every((t) => t.state === "cancelled")).toBe(true);

@@ -21,11 +21,12 @@ import type { Caller } from "./caller";
 export interface SweepLauncher {
   /** Stores and queues a sweep under `id` (a fresh one when absent); a repeat of a stored id changes nothing. */
   submit(spec: SweepSpec, id?: string): Promise<SweepRecord>;
-  cancel(sweepId: string): Promise<number>;
+  /** Trials stopped; null where nothing was left to cancel (the sweep completed meanwhile, or was cancelled). */
+  cancel(sweepId: string): Promise<number | null>;
   /** Queues a sweep's failed trials again as new attempts; returns them. */
   retry(sweepId: string): Promise<TrialRecord[]>;
-  /** A cancelled sweep goes on: its cancelled trials are queued again; returns them. */
-  resume(sweepId: string): Promise<TrialRecord[]>;
+  /** A cancelled sweep goes on: its cancelled trials are queued again; returns them (null, and nothing done, where it is not cancelled). */
+  resume(sweepId: string): Promise<TrialRecord[] | null>;
   /** Adds seeds to a sweep as a revision, queuing the trials that are new (see the controller's `extend`). */
   extend(
     sweepId: string,

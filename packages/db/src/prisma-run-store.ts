@@ -617,13 +617,13 @@ export class PrismaRunStore implements RunStore {
     });
   }
 
-  async resumeSweep(sweepId: string, _now: Date): Promise<TrialRecord[]> {
+  async resumeSweep(sweepId: string, _now: Date): Promise<TrialRecord[] | null> {
     return this.db.$transaction(async (tx) => {
       const { count } = await tx.sweep.updateMany({
         where: { id: sweepId, status: "cancelled" },
         data: { status: "running" },
       });
-      if (count === 0) return [];
+      if (count === 0) return null;
       const rows = await tx.trial.updateManyAndReturn({
         where: { sweepId, state: "cancelled" },
         data: { state: "waiting", workerId: null, heartbeatAt: null, finishedAt: null },
@@ -792,7 +792,7 @@ export class PrismaRunStore implements RunStore {
     return rows.map(toWorkerRecord);
   }
 
-  async cancelSweep(sweepId: string, now: Date): Promise<number> {
+  async cancelSweep(sweepId: string, now: Date): Promise<number | null> {
     if (!(await this.db.sweep.findUnique({ where: { id: sweepId }, select: { id: true } }))) {
       throw new Error(`cancelSweep: no sweep ${sweepId}`);
     }
@@ -823,7 +823,7 @@ export class PrismaRunStore implements RunStore {
         where: { id: sweepId, ...(stopped === 0 && { lookPending: true }) },
         data: { status: "cancelled", lookPending: false },
       });
-      return stopped > 0 || count > 0 ? stopped : 0;
+      return stopped > 0 || count > 0 ? stopped : null;
     });
   }
 }

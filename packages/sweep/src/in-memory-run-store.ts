@@ -25,7 +25,7 @@ import {
   type WorkerRecord,
 } from "./run-store";
 import type { SweepArchive } from "./sweep-archive";
-import { assertTransition, TERMINAL_STATES, type TrialState } from "./trial-state";
+import { assertTransition, isOpen, TERMINAL_STATES, type TrialState } from "./trial-state";
 
 /**
  * A RunStore in process memory: for unit tests of the layers above, and as the reference the conformance suite
@@ -304,14 +304,12 @@ export class InMemoryRunStore implements RunStore {
       .map((w) => structuredClone(w));
   }
 
-  async cancelSweep(sweepId: string, now: Date): Promise<number> {
+  async cancelSweep(sweepId: string, now: Date): Promise<number | null> {
     const s = this.sweeps.get(sweepId);
     if (!s) throw new Error(`cancelSweep: no sweep ${sweepId}`);
-    const open = [...this.trials.values()].filter(
-      (t) => t.sweepId === sweepId && (t.state === "waiting" || t.state === "running"),
-    );
+    const open = [...this.trials.values()].filter((t) => t.sweepId === sweepId && isOpen(t));
     // Completed, it stays completed; a sequential sweep between looks has no open trial but is not done: cancelled.
-    if (open.length === 0 && !s.lookPending) return 0;
+    if (open.length === 0 && !s.lookPending) return null;
     s.cancelled = true;
     s.lookPending = false;
     for (const t of open) {
@@ -384,9 +382,7 @@ export class InMemoryRunStore implements RunStore {
   async setLookPending(sweepId: string, pending: boolean): Promise<boolean> {
     const s = this.sweeps.get(sweepId);
     if (!s) return false;
-    const open = [...this.trials.values()].some(
-      (t) => t.sweepId === sweepId && (t.state === "waiting" || t.state === "running"),
-    );
+    const open = [...this.trials.values()].some((t) => t.sweepId === sweepId && isOpen(t));
     if (!pending && open) return false;
     s.lookPending = pending;
     return true;
@@ -411,9 +407,9 @@ export class InMemoryRunStore implements RunStore {
     return failed.sort((a, b) => a.index - b.index).map((t) => structuredClone(t));
   }
 
-  async resumeSweep(sweepId: string, _now: Date): Promise<TrialRecord[]> {
+  async resumeSweep(sweepId: string, _now: Date): Promise<TrialRecord[] | null> {
     const s = this.sweeps.get(sweepId);
-    if (!s?.cancelled) return [];
+    if (!s?.cancelled) return null;
     s.cancelled = false;
     const cancelled = [...this.trials.values()].filter(
       (t) => t.sweepId === sweepId && t.state === "cancelled",

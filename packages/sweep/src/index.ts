@@ -83,6 +83,7 @@ export {
   assertTransition,
   canTransition,
   countByState,
+  isOpen,
   TERMINAL_STATES,
   type TrialState,
 } from "./trial-state";

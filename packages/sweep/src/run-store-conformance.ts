@@ -411,7 +411,7 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         await store.claimTrial(t.id, "w1", at(0));
         await store.completeTrial(t.id, 1, result, at(1));
       }
-      expect(await store.cancelSweep("sw1", at(2))).toBe(0);
+      expect(await store.cancelSweep("sw1", at(2))).toBeNull();
       expect((await store.getSweep("sw1"))!.status).toBe("completed");
       // Claimed at 10 s by the controller's clock, cancelled "at 5 s" by another process's
       await store.createSweep({ id: "sw2", spec, trials: plans, now: t0 });
@@ -540,10 +540,19 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(trials[1]!.finishedAt).toBeUndefined();
       expect(trials[1]!.workerId).toBeUndefined();
       expect((await store.getSweep("sw1"))!.status).toBe("running");
-      expect(await store.resumeSweep("sw1", at(4))).toEqual([]);
+      expect(await store.resumeSweep("sw1", at(4))).toBeNull();
       expect(await store.claimTrial(b!.id, "w2", at(5))).toMatchObject({ state: "running", attempt: 2 });
       expect(await store.completeTrial(b!.id, 2, result, at(6))).toMatchObject({ state: "succeeded" });
-      expect(await store.resumeSweep("no-such-sweep", at(7))).toEqual([]);
+      expect(await store.resumeSweep("no-such-sweep", at(7))).toBeNull();
+    });
+
+    it("resumes a sweep once when two resume it at the same time", async () => {
+      const { store } = await fresh();
+      await store.cancelSweep("sw1", at(1));
+      const both = await Promise.all([store.resumeSweep("sw1", at(2)), store.resumeSweep("sw1", at(2))]);
+      expect(both.filter((r) => r === null)).toHaveLength(1);
+      expect(both.find((r) => r !== null)).toHaveLength(4);
+      expect((await store.listTrials("sw1")).map((t) => t.state)).toEqual(Array(4).fill("waiting"));
     });
 
     it("adds seeds as an immutable revision, idempotent through the trial keys, and refuses a cancelled sweep", async () => {

@@ -319,10 +319,11 @@ export interface RunStore {
   /** Every worker ever seen, the most recently heard from first. */
   listWorkers(): Promise<WorkerRecord[]>;
   /**
-   * Cancels a sweep: waiting and running trials → cancelled, each finishing no earlier than it started. A sweep
-   * with no open trial left (completed) stays as it is. Returns how many trials it stopped.
+   * Cancels a sweep: waiting and running trials → cancelled, each finishing no earlier than it started. Returns how
+   * many trials it stopped (0 for a sequential design cancelled between looks); null, and nothing changed, for a
+   * sweep with no open trial and no look pending (completed, maybe a moment ago, or cancelled already).
    */
-  cancelSweep(sweepId: string, now: Date): Promise<number>;
+  cancelSweep(sweepId: string, now: Date): Promise<number | null>;
   /**
    * Adds trials to a sweep as a new revision, with the spec they come from. Idempotent through the trial keys: trials
    * already stored are skipped, and when none is new nothing is stored and `revision` is undefined. The trials
@@ -358,9 +359,10 @@ export interface RunStore {
   retryTrials(sweepId: string, now: Date): Promise<TrialRecord[]>;
   /**
    * A cancelled sweep goes on: its cancelled trials → waiting (what had succeeded stays). Returns the trials
-   * re-queued; a sweep that is not cancelled is left as it is and none are returned.
+   * re-queued (none for a sequential design or TPE search cancelled between rounds); null, and nothing changed, for a
+   * sweep that is not cancelled or not there. Atomic: of two concurrent resumes, one gets null.
    */
-  resumeSweep(sweepId: string, now: Date): Promise<TrialRecord[]>;
+  resumeSweep(sweepId: string, now: Date): Promise<TrialRecord[] | null>;
   /**
    * Deletes a sweep with its trials, their epochs and results; false if there was none. Events that arrive later for
    * its trials change nothing. Cancel first, so that workers stop (the controller's `delete` does both).

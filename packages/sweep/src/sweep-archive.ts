@@ -14,7 +14,7 @@ import {
 import { z } from "zod";
 import { type SweepRecord, type SweepRevision, type TrialRecord, trialId } from "./run-store";
 import { configKey, trialKey } from "./trial-key";
-import type { TrialState } from "./trial-state";
+import { isOpen, type TrialState } from "./trial-state";
 
 const TrialStateSchema = z.enum([
   "waiting",
@@ -125,7 +125,7 @@ export const SweepArchiveSchema = z
         problem(["trials", i, "id"], `must be ${trialId(sweep.id, t.key)}`);
       if (t.configKey !== configKey(t.params))
         problem(["trials", i, "configKey"], "must be the key of its params");
-      if (t.state === "waiting" || t.state === "running")
+      if (isOpen(t))
         problem(
           ["trials", i, "state"],
           `is ${t.state}: only a finished sweep is imported (its trials would need workers); export it again once it has finished, or cancel it`,

@@ -20,6 +20,11 @@ const ALLOWED: Record<TrialState, readonly TrialState[]> = {
   cancelled: ["waiting"],
 };
 
+/** Whether a trial is still to finish: waiting for a worker, or running. */
+export function isOpen(trial: { state: TrialState }): boolean {
+  return trial.state === "waiting" || trial.state === "running";
+}
+
 /** Whether the state machine allows `from → to`. */
 export function canTransition(from: TrialState, to: TrialState): boolean {
   return ALLOWED[from].includes(to);

@@ -11,6 +11,7 @@ import { AppError, ConfigError, messageOf, type SweepSpec } from "@tailsweep/sch
 import {
   expandSweep,
   gpuTrialCount,
+  isOpen,
   type RunStore,
   type SweepRecord,
   storedSweepIdFor,
@@ -220,9 +221,7 @@ async function runHere(
     // controller started (embedded: it alone reaches the store and bus), or are by its upkeep (NATS).
     const submitted = await controller.submit(spec, id);
     if (before) {
-      const left = (await rt.opened.store.listTrials(id)).filter(
-        (t) => t.state === "waiting" || t.state === "running",
-      ).length;
+      const left = (await rt.opened.store.listTrials(id)).filter(isOpen).length;
       log(`sweep ${id}: resuming, ${left} of ${submitted.trialCount} trials left`);
     } else log(`sweep ${id}: ${submitted.trialCount} trials`);
     const threads = await starting;

@@ -228,7 +228,7 @@ describe("buildStudyReport", () => {
     const markdown = renderStudyMarkdown(report).markdown;
     expect(markdown).toContain("## Decisions of the sequential designs");
     expect(markdown).toMatch(/\| variant=supervised \| variant=proposed better ▲ \|/);
-    expect(markdown).toMatch(/\| variant=gaussian \| still running \|/);
+    expect(markdown).toMatch(/\| variant=gaussian \| undecided \(more seeds due\) \|/);
     // the fixed-n sections say they are descriptive for this sweep
     expect(markdown).toContain("This sweep ran a sequential design");
     expect(markdown).toContain("seq ran sequential designs: its comparisons are in this family");

@@ -250,8 +250,9 @@ function sequentialSection(decisions: readonly SequentialDecisions[]): string[] 
       continue;
     }
     const verdict = (r: SequentialRow) =>
+      // the design had more seeds to run for it: a sweep archived (or cancelled) before its last look
       r.decision === "continue"
-        ? "still running"
+        ? `${decisionText(r.decision)} (more seeds due)`
         : r.decision === "no difference"
           ? `${decisionText(r.decision)} (${r.stopped === "futility" ? "stopped for futility" : "at the last look"})`
           : `${d.baseline} ${r.decision === "better" ? "worse ▼" : "better ▲"}`;

@@ -38,6 +38,7 @@ import {
   EPOCH_SERIES_METRICS,
   type ExtendRequest,
   gpuTrialCount,
+  isOpen,
   SweepArchiveSchema,
   type SweepRecord,
   type SweepRevision,
@@ -92,9 +93,7 @@ function refuseWhileDesigned(
   if (sweep.spec.sequential && sweep.status === "running") {
     // A top-up or confirmation comes only once the design has finished: where the open trials are all one's, the
     // sweep runs again for it (a retry of the design's own trials may have it take a look, and add rounds).
-    const open = new Set(
-      trials.filter((t) => t.state === "waiting" || t.state === "running").map((t) => t.revision),
-    );
+    const open = new Set(trials.filter(isOpen).map((t) => t.revision));
     const added = revisions.filter(
       (r) => (r.kind === "extend" || r.kind === "confirm") && open.has(r.revision),
     );
@@ -468,15 +467,18 @@ export const sweepsRouter = t.router({
     const launcher = launcherOf(ctx);
     const sweep = await sweepOrThrow(ctx, input.id, "launch");
     // A sequential design or TPE search cancelled between rounds has no cancelled trial to queue again, and is
-    // resumed all the same (it adds its next trials as it runs): audited, and said, by the status it had.
-    const wasCancelled = sweep.status === "cancelled";
+    // resumed all the same (it adds its next trials as it runs). The store says whether this call resumed it: of
+    // two at once, one does, and only that one is audited.
     const resumed = await launcher.resume(sweep.id);
-    if (wasCancelled)
+    const wasCancelled = resumed !== null;
+    if (resumed)
       await audited(ctx, sweep.project, "sweep.resume", sweep.id, {
         name: sweep.name,
         trials: resumed.length,
       });
-    return { resumed: resumed.length, wasCancelled, status: sweep.status };
+    // The status it had; read as cancelled but not resumed here, another resume was first and it runs.
+    const status = !resumed && sweep.status === "cancelled" ? "running" : sweep.status;
+    return { resumed: resumed?.length ?? 0, wasCancelled, status };
   }),
 
   /**
@@ -617,8 +619,10 @@ export const sweepsRouter = t.router({
     // is audited, and the caller is told its status.
     if (sweep.status !== "running") return { stopped: 0, status: sweep.status, cancelled: false };
     // The launcher cancels through its own store: a read of ctx.store here would be this request's cached one
-    // (read-once), still running. A sweep that completed in between stays completed (the store leaves it).
+    // (read-once), still running. A sweep whose last trial finished in between is left completed by the store (or a
+    // concurrent cancel was first): nothing cancelled, nothing audited.
     const stopped = await ctx.launcher.cancel(sweep.id);
+    if (stopped === null) return { stopped: 0, status: "completed" as const, cancelled: false };
     await audited(ctx, sweep.project, "sweep.cancel", sweep.id, { name: sweep.name, stopped });
     return { stopped, status: "cancelled" as const, cancelled: true };
   }),
