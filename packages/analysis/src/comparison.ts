@@ -20,6 +20,7 @@ import { InvalidQueryError } from "./errors";
 import { withoutResultsText } from "./format";
 import { groupBy } from "./group-by";
 import { type MarkedTable, markPosthoc, posthocAddedBy, posthocRevisionSet } from "./posthoc";
+import { sequentialStatus } from "./sequential-sweep";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
 
 export {
@@ -80,6 +81,13 @@ export type SweepComparison = Omit<MarkedTable, "rows"> & {
   unevenSeedsNote?: string;
   /** Where the default baseline has no result for the metric yet: which it is, and which the table uses instead. */
   baselineNote?: string;
+  /**
+   * The comparisons (labels) the sweep's sequential design has not decided better or worse at its current look,
+   * where this table compares on the design's baseline and metric and the look's trials are all in. These, not the
+   * fixed-n verdicts, are what a top-up calls open: after data-dependent stopping the fixed-n p-values are
+   * optimistic, and at the last look the design's boundary is above the one-look critical value.
+   */
+  designUndecided?: string[];
   /** Configurations of the sweep with no finished trial reporting the metric, and why: failed, not run yet. */
   withoutResults: { config: string; failed: number; open: number; cancelled: number }[];
   /**
@@ -155,6 +163,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   const seedCounts = table.rows.map((r) => r.summary.n);
   const [fewest, most] = [Math.min(...seedCounts), Math.max(...seedCounts)];
   const withoutResults = [...configs.values()].filter((c) => !reported.has(c.label)).map(resultless);
+  const designUndecided = undecidedByDesign(all, baseline.label, metric);
   return {
     metric,
     ...marked,
@@ -170,6 +179,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       usual.key !== baseline.key && {
         baselineNote: `the default baseline, ${withoutResultsText([resultless(usual)])}, has no result for ${metric}, so this compares with ${baseline.label}; choose a baseline to compare with another`,
       }),
+    ...(designUndecided && { designUndecided }),
     ...(sweep.spec.sequential && {
       sequentialNote:
         "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are the sequential design's (the sweep page's design table, tailsweep sweep status, sweeps.sequential in the API)",
@@ -328,4 +338,13 @@ export async function compareAcrossSweeps(
     settingDifferences: differences,
     ...(note && { settingsNote: note }),
   };
+}
+
+/** {@link SweepComparison.designUndecided}: undefined without a design, a taken look, or the design's baseline and metric. */
+function undecidedByDesign(runs: SweepRuns, baseline: string, metric: string): string[] | undefined {
+  const design = runs.sweep.spec.sequential;
+  if (!design || metric !== design.decide.metric) return undefined;
+  const result = sequentialStatus(runs)?.result;
+  if (!result || result.baseline.config !== baseline) return undefined;
+  return result.rows.filter((r) => r.decision !== "better" && r.decision !== "worse").map((r) => r.config);
 }

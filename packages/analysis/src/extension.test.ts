@@ -98,6 +98,75 @@ describe("planExtension", () => {
   });
 });
 
+describe("planExtension on a sequential sweep that has stopped", () => {
+  // Paired differences of supervised − gaussian by seed: their paired t at 5 seeds has p ≈ 0.045, between the
+  // design's last nominal level (≈ 0.041, looks at 3 and 5 seeds) and the fixed-n test's 0.05.
+  const gap = [0.0123, 0.0003, 0.0103, 0.0043, 0.0043];
+  const score = (t: TrialRecord) =>
+    accuracy(t) +
+    (t.config.variant === "supervised" ? gap[t.seed - 1]! - 0.004 - (t.seed % 2 ? 0.01 : -0.008) : 0);
+
+  /** Runs the design's rounds as the controller takes them, to its last look. */
+  async function decided() {
+    const design = parseSweepFile({
+      name: "stopped",
+      search: { variant: ["gaussian", "proposed", "supervised"] },
+      seeds: { initial: 3, step: 2, max: 5 },
+      decide: { baseline: "variant=gaussian" },
+    });
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "seq", spec: design, trials: expandSweep(design), now: t0 });
+    for (;;) {
+      await finishWaiting(store, "seq", score, { now: t0 });
+      const next = sequentialStatus(await loadSweepRuns(store, "seq"))!.next;
+      if (!next) break;
+      const sweep = (await store.getSweep("seq"))!;
+      const spec = { ...sweep.spec, seeds: [...new Set([...sweep.spec.seeds, ...next.seeds])] };
+      await store.reviseSweep({
+        sweepId: "seq",
+        spec,
+        trials: expandSweep(spec).filter(
+          (p) => next.seeds.includes(p.seed) && next.configKeys.includes(p.configKey),
+        ),
+        kind: "round",
+        seeds: next.seeds,
+        configKeys: next.configKeys,
+        posthoc: false,
+        by: "controller",
+        note: "round",
+        now: t0,
+      });
+    }
+    return loadSweepRuns(store, "seq");
+  }
+
+  it("calls open what the design left undecided, not what its optimistic fixed-n verdicts say", async () => {
+    const runs = await decided();
+    const design = Object.fromEntries(
+      sequentialStatus(runs)!.result!.rows.map((r) => [r.config, r.decision]),
+    );
+    expect(design).toEqual({ "variant=proposed": "better", "variant=supervised": "no difference" });
+    const table = compareRuns(runs);
+    const fixed = Object.fromEntries(table.rows.map((r) => [r.config, r.vsBaseline?.verdict]));
+    // the fixed-n test on the same seeds calls it better: the design, whose last boundary is higher, did not
+    expect(fixed["variant=supervised"]).toBe("better");
+    expect(table.designUndecided).toEqual(["variant=supervised"]);
+    const plan = planExtension(runs, { more: 2, only: "undecided" });
+    expect(plan).toMatchObject({
+      configurations: ["variant=gaussian", "variant=supervised"],
+      addedSeeds: [6, 7],
+      openBy: "sequential design",
+    });
+    expect(planExtension(runs, { toPower: 0.8, maxSeeds: 12 }).target?.undecided).toBe(1);
+    // Against another baseline the design's decisions say nothing: the fixed-n verdicts decide, and no note.
+    const other = planExtension(runs, { more: 2, only: "undecided", baseline: "variant=supervised" });
+    expect(other.openBy).toBeUndefined();
+    expect(compareRuns(runs, { baseline: "variant=supervised" }).designUndecided).toBeUndefined();
+    // nor on another metric than the design's
+    expect(compareRuns(runs, { metric: "macroF1" }).designUndecided).toBeUndefined();
+  });
+});
+
 describe("compareRuns: what the table leaves out, and means over different seeds", () => {
   it("names the configurations with no result and why, and says when the means cover different seeds", async () => {
     const store = new InMemoryRunStore();

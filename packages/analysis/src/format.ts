@@ -227,6 +227,10 @@ export function decisionText(decision: SequentialDecision): string {
   return DECISIONS[decision];
 }
 
+/** Said with a top-up of a sequential sweep whose open comparisons came from its design's decisions. */
+export const OPEN_BY_DESIGN_TEXT =
+  "the open comparisons are those its sequential design did not decide better or worse (after its data-dependent stopping, fixed-n verdicts are optimistic)";
+
 /**
  * What a capped top-up leaves undone, for its dry run and its confirmation dialog: empty when it reaches the power.
  * `needed` may have crossed JSON as null (Infinity), or be absent from a dashboard older than it; `further` says how

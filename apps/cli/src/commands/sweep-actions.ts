@@ -7,6 +7,7 @@ import {
   cappedTopUpText,
   decisionText,
   duration,
+  OPEN_BY_DESIGN_TEXT,
   pct,
   pValue,
   seedRanges,
@@ -285,6 +286,7 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
   const capped = plan.target ? cappedTopUpText(plan.target, "raise --max-seeds, or accept it") : "";
   if (capped) process.stdout.write(`${capped}\n`);
   if (plan.baselineNote) process.stdout.write(`note: ${plan.baselineNote}\n`);
+  if (plan.openBy) process.stdout.write(`note: ${OPEN_BY_DESIGN_TEXT}\n`);
   if (o.dryRun) process.stdout.write(`sweep ${id} would get ${what}\n`);
   else
     process.stdout.write(

@@ -1,7 +1,7 @@
 "use client";
 
 import { DEFAULT_TOP_UP_MAX_SEEDS } from "@tailsweep/schemas";
-import { cappedTopUpText, duration, seedRanges } from "../lib/format";
+import { cappedTopUpText, duration, OPEN_BY_DESIGN_TEXT, seedRanges } from "../lib/format";
 import { trpc } from "../lib/trpc-client";
 import { ActionButton } from "./action-button";
 
@@ -77,6 +77,7 @@ export function TopUpButton({
           `Add seed${plan.addedSeeds.length === 1 ? "" : "s"} ${seedRanges(plan.addedSeeds)} to ${plan.configurations.join(", ")} (where each lacks them): ` +
           `${plan.trialCount} trial${plan.trialCount === 1 ? "" : "s"}, ${cost}. Verdicts that use them are marked post hoc (seeds chosen after ` +
           "looking at the results make a fixed-n p-value optimistic)." +
+          (plan.openBy ? ` Note: ${OPEN_BY_DESIGN_TEXT}.` : "") +
           (plan.target?.capped
             ? ` Note: ${cappedTopUpText(plan.target, "`tailsweep sweep extend --to-power --max-seeds` goes further")}.`
             : "") +

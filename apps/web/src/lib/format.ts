@@ -14,6 +14,7 @@ export {
   intervalWriter,
   leadText,
   namesInBrief,
+  OPEN_BY_DESIGN_TEXT,
   pct,
   pValue,
   seedRanges,

@@ -152,7 +152,12 @@ export async function ComparisonSection({
 }) {
   const { table, error } = await compared();
   // Open comparisons and the seeds 80 % power asks for, capped as the top-up caps them.
-  const { open, seeds: target } = topUpTarget(table?.rows ?? [], DEFAULT_TOP_UP_MAX_SEEDS);
+  // comparisons a sequential design left undecided are the open ones (docs/statistics.md, "Sequential design")
+  const { open, seeds: target } = topUpTarget(
+    table?.rows ?? [],
+    DEFAULT_TOP_UP_MAX_SEEDS,
+    table?.designUndecided,
+  );
   // Offered only where it can add a seed: comparisons already at the cap stay open, and a button that then says
   // "nothing to add" helps no one. Trials in any state count, as the top-up counts them: a running sweep's waiting
   // trials are seeds it has.
