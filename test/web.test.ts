@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { generateApiToken, hashPassword } from "@tailsweep/access";
 import { openRunStore } from "@tailsweep/db";
+import { DEFAULT_TOP_UP_MAX_SEEDS } from "@tailsweep/schemas";
 import { compareConfigurations } from "@tailsweep/stats";
 import { configLabel } from "@tailsweep/sweep";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -1280,6 +1281,46 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       /^(better|worse|not shown to differ|undecided)$/,
     );
   }, 240_000);
+
+  it("offers a stopped sequential sweep's top-up for what its design left undecided, and says so before it asks", async () => {
+    const yaml = `${tiny("seq-top-up-web", "{ variant: [proposed, supervised, gaussian] }", "{ initial: 2, step: 1, max: 3 }")}decide: { baseline: variant=gaussian }\n`;
+    const { id } = await trpc<{ id: string }>(base, "sweeps.launch", { yaml }, "POST");
+    await until("the sequential sweep to complete", async () =>
+      (await trpc<{ status: string }>(base, "sweeps.get", { id })).status === "completed" ? true : undefined,
+    );
+    await page.goto(`${base}/sweeps/${id}`);
+    const decisions = await page
+      .locator("[data-testid=sequential] tbody tr td:nth-child(2)")
+      .allTextContents();
+    expect(decisions).toHaveLength(2);
+    const undecided = decisions.filter((d) => !/^(better|worse)$/.test(d)).length;
+    // What the button's dry run would add: the design's undecided comparisons, as the page counts them.
+    const plan = await trpc<{ trialCount: number; openBy?: string; target?: { undecided: number } }>(
+      base,
+      "sweeps.extend",
+      { id, seeds: { toPower: 0.8, maxSeeds: DEFAULT_TOP_UP_MAX_SEEDS }, dryRun: true },
+      "POST",
+    );
+    expect(plan.openBy).toBe("sequential design");
+    expect(plan.target?.undecided).toBe(undecided);
+    const button = page.locator('[data-testid="top-up"] button', { hasText: "Top up" });
+    expect(await button.count()).toBe(plan.trialCount > 0 ? 1 : 0);
+    if (plan.trialCount > 0) {
+      expect(await button.textContent()).toMatch(
+        new RegExp(`^Top up ${undecided} undecided comparisons? to n = \\d+$`),
+      );
+      const asked = new Promise<string>((resolve) =>
+        page.once("dialog", (d) => {
+          resolve(d.message());
+          void d.dismiss();
+        }),
+      );
+      await button.click();
+      expect(await asked).toContain(
+        "Note: the open comparisons are those its sequential design did not decide",
+      );
+    }
+  }, 180_000);
 
   it("lines a sweep's per-class numbers up by tail rank when each seed draws its class order (HTTP)", async () => {
     const yaml = tiny("ranks-web", "{ variant: [proposed] }").replace(
