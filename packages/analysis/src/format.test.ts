@@ -3,6 +3,7 @@ import {
   bestClaim,
   bestInResamples,
   cappedTopUpText,
+  checkpointSavingsText,
   decisionText,
   fixed,
   intervalNotes,
@@ -87,6 +88,17 @@ describe("cappedTopUpText", () => {
       );
     expect(cappedTopUpText(target, "")).toMatch(/80% power needs more seeds for the weakest/);
     expect(cappedTopUpText({ ...target, capped: false, needed: 12 }, "")).toBe("");
+  });
+});
+
+describe("checkpointSavingsText", () => {
+  it("counts the trials in the number it names, with the training saved", () => {
+    expect(checkpointSavingsText({ resumedTrials: 1, savedSeconds: 200 })).toBe(
+      "checkpoints: 1 interrupted trial (retried or handed back) resumed from a checkpoint, saving 3 min 20 s of training",
+    );
+    expect(checkpointSavingsText({ resumedTrials: 3, savedSeconds: 45 })).toMatch(
+      /^checkpoints: 3 interrupted trials .* saving 45 s of/,
+    );
   });
 });
 

@@ -249,3 +249,9 @@ export function cappedTopUpText(
         : "needs more than 10,000 seeds (or there is no effect to power)";
   return `capped at ${target.seeds} seeds: ${fixed(100 * target.power, 0)}% power ${needs} for the weakest comparison, which stays underpowered (${further})`;
 }
+
+/** The training a sweep's checkpoints saved, as `sweep status` and the sweep page say it (docs/sweeps.md). */
+export function checkpointSavingsText(savings: { resumedTrials: number; savedSeconds: number }): string {
+  const n = savings.resumedTrials;
+  return `checkpoints: ${n} interrupted trial${n === 1 ? "" : "s"} (retried or handed back) resumed from a checkpoint, saving ${duration(savings.savedSeconds)} of training`;
+}

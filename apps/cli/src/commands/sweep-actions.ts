@@ -5,6 +5,7 @@ import { createGzip, gunzipSync } from "node:zlib";
 import type { ExportFormat } from "@tailsweep/analysis";
 import {
   cappedTopUpText,
+  checkpointSavingsText,
   decisionText,
   duration,
   OPEN_BY_DESIGN_TEXT,
@@ -111,10 +112,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
     );
     const tally = states.map((k) => `${counts[k]} ${k}`).join(", ") || "no trials";
     process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${tally}\n`);
-    if (checkpoints.resumedTrials > 0)
-      process.stdout.write(
-        `checkpoints: ${checkpoints.resumedTrials} interrupted trial${checkpoints.resumedTrials === 1 ? "" : "s"} (retried or handed back) resumed from a checkpoint, saving ${duration(checkpoints.savedSeconds)} of training\n`,
-      );
+    if (checkpoints.resumedTrials > 0) process.stdout.write(`${checkpointSavingsText(checkpoints)}\n`);
     printRanking(ranking.objective, ranking.configurations);
     if (sweep.tpe) {
       const t = sweep.tpe;

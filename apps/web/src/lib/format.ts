@@ -6,6 +6,7 @@ export {
   bestClaim,
   bestInResamples,
   cappedTopUpText,
+  checkpointSavingsText,
   correctionName,
   decisionText,
   duration,

@@ -10,7 +10,7 @@ import { LiveRefresh } from "../../../../components/live-refresh";
 import { ParetoSection } from "../../../../components/pareto-section";
 import { ProgressBar } from "../../../../components/progress-bar";
 import { ResumeButton, RetryButton } from "../../../../components/sweep-actions";
-import { age, duration, query, stamp } from "../../../../lib/format";
+import { age, checkpointSavingsText, duration, query, stamp } from "../../../../lib/format";
 import { api, host } from "../../../../server/store";
 import {
   ChartsSection,
@@ -162,11 +162,7 @@ export default async function SweepPage({
       )}
       {sweep.checkpoints.resumedTrials > 0 && (
         <p data-testid="checkpoint-savings" className="muted">
-          checkpoints: {sweep.checkpoints.resumedTrials} interrupted trial
-          {sweep.checkpoints.resumedTrials === 1
-            ? " (retried or handed back) resumed where it stopped"
-            : "s (retried or handed back) resumed where they stopped"}
-          , saving {duration(sweep.checkpoints.savedSeconds)} of training
+          {checkpointSavingsText(sweep.checkpoints)}
         </p>
       )}
       {sweep.gpu.trials > 0 && (
