@@ -236,7 +236,7 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000
       30_000,
     );
     const started = Date.now();
-    expect(await controller.cancel(sweep.id)).toBe(3);
+    expect(await controller.cancel(sweep.id)).toEqual({ cancelled: true, stopped: 3 });
     await until(async () => outcomes.includes("cancelled"), 30_000);
     expect(Date.now() - started).toBeLessThan(10_000);
     await new Promise((r) => setTimeout(r, 500));

@@ -140,8 +140,18 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
   it("adds named seeds to every configuration, and resumes a cancelled sweep without rerunning what succeeded", async () => {
     const before = (await opened.store.listTrials(id)).length;
     expect(await api.sweeps.extend({ id, seeds: { more: 2 } })).toMatchObject({ revision: 3, added: 6 });
-    await api.sweeps.cancel({ id });
+    // Two at once: one cancels it, the other is told it is cancelled; one audit entry.
+    const cancels = (await opened.access.auditOf("alpha")).filter((e) => e.action === "sweep.cancel").length;
+    const stops = await Promise.all([api.sweeps.cancel({ id }), api.sweeps.cancel({ id })]);
+    expect(stops.filter((s) => s.cancelled)).toEqual([
+      { stopped: expect.any(Number), status: "cancelled", cancelled: true },
+    ]);
+    expect(stops).toContainEqual({ stopped: 0, status: "cancelled", cancelled: false });
+    expect((await opened.access.auditOf("alpha")).filter((e) => e.action === "sweep.cancel")).toHaveLength(
+      cancels + 1,
+    );
     const cancelled = (await opened.store.listTrials(id)).filter((t) => t.state === "cancelled").length;
+    expect(stops.find((s) => s.cancelled)!.stopped).toBe(cancelled);
     await expect(api.sweeps.extend({ id, seeds: { more: 1 } })).rejects.toMatchObject({
       code: "CONFLICT",
       message: expect.stringMatching(/is cancelled: resume it first/),

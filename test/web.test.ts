@@ -1303,23 +1303,24 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     );
     expect(plan.openBy).toBe("sequential design");
     expect(plan.target?.undecided).toBe(undecided);
+    // at 2–3 seeds of two-step training the design decides nothing, and 80 % power needs more seeds than that
+    expect(undecided).toBeGreaterThan(0);
+    expect(plan.trialCount).toBeGreaterThan(0);
     const button = page.locator('[data-testid="top-up"] button', { hasText: "Top up" });
-    expect(await button.count()).toBe(plan.trialCount > 0 ? 1 : 0);
-    if (plan.trialCount > 0) {
-      expect(await button.textContent()).toMatch(
-        new RegExp(`^Top up ${undecided} undecided comparisons? to n = \\d+$`),
-      );
-      const asked = new Promise<string>((resolve) =>
-        page.once("dialog", (d) => {
-          resolve(d.message());
-          void d.dismiss();
-        }),
-      );
-      await button.click();
-      expect(await asked).toContain(
-        "Note: the open comparisons are those its sequential design did not decide",
-      );
-    }
+    expect(await button.count()).toBe(1);
+    expect(await button.textContent()).toMatch(
+      new RegExp(`^Top up ${undecided} undecided comparisons? to n = \\d+$`),
+    );
+    const asked = new Promise<string>((resolve) =>
+      page.once("dialog", (d) => {
+        resolve(d.message());
+        void d.dismiss();
+      }),
+    );
+    await button.click();
+    expect(await asked).toContain(
+      "Note: the open comparisons are those its sequential design did not decide",
+    );
   }, 180_000);
 
   it("lines a sweep's per-class numbers up by tail rank when each seed draws its class order (HTTP)", async () => {

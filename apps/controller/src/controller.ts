@@ -22,6 +22,7 @@ import {
   type WorkerEvent,
 } from "@tailsweep/schemas";
 import {
+  type CancelOutcome,
   decisionStageStart,
   type ExtendRequest,
   expandSweep,
@@ -225,10 +226,12 @@ export class Controller {
   }
 
   /** Cancels a sweep: its queued trials are dropped when a worker pulls them, running ones stop within an epoch. */
-  async cancel(sweepId: string): Promise<number | null> {
+  async cancel(sweepId: string): Promise<CancelOutcome> {
     const stopped = await this.store.cancelSweep(sweepId, new Date());
+    if (stopped === null)
+      return { cancelled: false, status: (await this.store.getSweep(sweepId))?.status ?? "completed" };
     await this.bus.publishCancel(sweepId);
-    return stopped;
+    return { cancelled: true, stopped };
   }
 
   /** Queues a sweep's failed trials again as new attempts, each with a fresh allowance; returns them. */

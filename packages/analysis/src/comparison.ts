@@ -10,6 +10,7 @@ import {
   type Configuration,
   configurationsOf,
   defaultBaseline,
+  designBaselineOf,
   finishedValues,
   METRIC_CHOICES,
   rankConfigurations,
@@ -82,12 +83,14 @@ export type SweepComparison = Omit<MarkedTable, "rows"> & {
   /** Where the default baseline has no result for the metric yet: which it is, and which the table uses instead. */
   baselineNote?: string;
   /**
-   * The comparisons (labels) the sweep's sequential design has not decided better or worse at its current look,
-   * where this table compares on the design's baseline and metric and the look's trials are all in. These, not the
-   * fixed-n verdicts, are what a top-up calls open: after data-dependent stopping the fixed-n p-values are
-   * optimistic, and at the last look the design's boundary is above the one-look critical value.
+   * Where this table compares on the sweep's sequential design's baseline and metric and the design's look is taken:
+   * the configurations (by `configKey`) whose comparison the design still governs — those whose test uses no seed a
+   * post-hoc top-up added — by whether it decided them (better or worse) or not. A top-up calls these open by the
+   * design's decision, not by the fixed-n verdict: after data-dependent stopping the fixed-n p-values are optimistic,
+   * and the design's last boundary is above the one-look critical value. Once topped up, a comparison is the
+   * person's: its (marked) fixed-n verdict decides.
    */
-  designUndecided?: string[];
+  designDecisions?: Record<string, "decided" | "undecided">;
   /** Configurations of the sweep with no finished trial reporting the metric, and why: failed, not run yet. */
   withoutResults: { config: string; failed: number; open: number; cancelled: number }[];
   /**
@@ -163,7 +166,10 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   const seedCounts = table.rows.map((r) => r.summary.n);
   const [fewest, most] = [Math.min(...seedCounts), Math.max(...seedCounts)];
   const withoutResults = [...configs.values()].filter((c) => !reported.has(c.label)).map(resultless);
-  const designUndecided = undecidedByDesign(all, baseline.label, metric);
+  const designDecisions =
+    sweep.spec.sequential && designBaselineOf(sweep.spec, configs)?.key === baseline.key
+      ? decisionsOfDesign(all, marked.rows, keyOf, metric)
+      : undefined;
   return {
     metric,
     ...marked,
@@ -179,7 +185,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       usual.key !== baseline.key && {
         baselineNote: `the default baseline, ${withoutResultsText([resultless(usual)])}, has no result for ${metric}, so this compares with ${baseline.label}; choose a baseline to compare with another`,
       }),
-    ...(designUndecided && { designUndecided }),
+    ...(designDecisions && { designDecisions }),
     ...(sweep.spec.sequential && {
       sequentialNote:
         "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are the sequential design's (the sweep page's design table, tailsweep sweep status, sweeps.sequential in the API)",
@@ -340,11 +346,25 @@ export async function compareAcrossSweeps(
   };
 }
 
-/** {@link SweepComparison.designUndecided}: undefined without a design, a taken look, or the design's baseline and metric. */
-function undecidedByDesign(runs: SweepRuns, baseline: string, metric: string): string[] | undefined {
-  const design = runs.sweep.spec.sequential;
-  if (!design || metric !== design.decide.metric) return undefined;
-  const result = sequentialStatus(runs)?.result;
-  if (!result || result.baseline.config !== baseline) return undefined;
-  return result.rows.filter((r) => r.decision !== "better" && r.decision !== "worse").map((r) => r.config);
+/**
+ * {@link SweepComparison.designDecisions}: undefined where the metric is not the design's or its look is not taken.
+ * The caller has checked that the table's baseline is the design's.
+ */
+function decisionsOfDesign(
+  runs: SweepRuns,
+  rows: readonly { config: string; posthocRevisions: number[] }[],
+  keyOf: ReadonlyMap<string, string>,
+  metric: string,
+): Record<string, "decided" | "undecided"> | undefined {
+  if (metric !== runs.sweep.spec.sequential?.decide.metric) return undefined;
+  const status = sequentialStatus(runs);
+  if (!status?.result || !status.configKeys) return undefined;
+  const toppedUp = new Set(rows.filter((r) => r.posthocRevisions.length > 0).map((r) => keyOf.get(r.config)));
+  const decisions: Record<string, "decided" | "undecided"> = {};
+  for (const r of status.result.rows) {
+    const key = status.configKeys[r.config]!;
+    if (!toppedUp.has(key))
+      decisions[key] = r.decision === "better" || r.decision === "worse" ? "decided" : "undecided";
+  }
+  return decisions;
 }

@@ -104,7 +104,7 @@ describe("planExtension on a sequential sweep that has stopped", () => {
   const gap = [0.0123, 0.0003, 0.0103, 0.0043, 0.0043];
   const score = (t: TrialRecord) =>
     accuracy(t) +
-    (t.config.variant === "supervised" ? gap[t.seed - 1]! - 0.004 - (t.seed % 2 ? 0.01 : -0.008) : 0);
+    (t.config.variant === "supervised" ? gap[(t.seed - 1) % 5]! - 0.004 - (t.seed % 2 ? 0.01 : -0.008) : 0);
 
   /** Runs the design's rounds as the controller takes them, to its last look. */
   async function decided() {
@@ -137,11 +137,11 @@ describe("planExtension on a sequential sweep that has stopped", () => {
         now: t0,
       });
     }
-    return loadSweepRuns(store, "seq");
+    return { store, runs: await loadSweepRuns(store, "seq") };
   }
 
   it("calls open what the design left undecided, not what its optimistic fixed-n verdicts say", async () => {
-    const runs = await decided();
+    const { store, runs } = await decided();
     const design = Object.fromEntries(
       sequentialStatus(runs)!.result!.rows.map((r) => [r.config, r.decision]),
     );
@@ -150,7 +150,11 @@ describe("planExtension on a sequential sweep that has stopped", () => {
     const fixed = Object.fromEntries(table.rows.map((r) => [r.config, r.vsBaseline?.verdict]));
     // the fixed-n test on the same seeds calls it better: the design, whose last boundary is higher, did not
     expect(fixed["variant=supervised"]).toBe("better");
-    expect(table.designUndecided).toEqual(["variant=supervised"]);
+    const keyOf = Object.fromEntries(table.rows.map((r) => [r.config, r.configKey]));
+    expect(table.designDecisions).toEqual({
+      [keyOf["variant=proposed"]!]: "decided",
+      [keyOf["variant=supervised"]!]: "undecided",
+    });
     const plan = planExtension(runs, { more: 2, only: "undecided" });
     expect(plan).toMatchObject({
       configurations: ["variant=gaussian", "variant=supervised"],
@@ -161,9 +165,23 @@ describe("planExtension on a sequential sweep that has stopped", () => {
     // Against another baseline the design's decisions say nothing: the fixed-n verdicts decide, and no note.
     const other = planExtension(runs, { more: 2, only: "undecided", baseline: "variant=supervised" });
     expect(other.openBy).toBeUndefined();
-    expect(compareRuns(runs, { baseline: "variant=supervised" }).designUndecided).toBeUndefined();
+    expect(compareRuns(runs, { baseline: "variant=supervised" }).designDecisions).toBeUndefined();
     // nor on another metric than the design's
-    expect(compareRuns(runs, { metric: "macroF1" }).designUndecided).toBeUndefined();
+    expect(compareRuns(runs, { metric: "macroF1" }).designDecisions).toBeUndefined();
+    // Once topped up, the comparison is the person's: its marked fixed-n verdict decides, and a top-up does not
+    // add seeds to it again and again because the design, which never saw them, left it open.
+    await topUp(store, "seq", [6, 7], { configKeys: plan.configKeys, now: t0 });
+    await finishWaiting(store, "seq", score, { now: t0 });
+    const after = await loadSweepRuns(store, "seq");
+    const topped = compareRuns(after);
+    expect(topped.designDecisions).toEqual({ [keyOf["variant=proposed"]!]: "decided" });
+    expect(topped.rows.find((r) => r.config === "variant=supervised")!.vsBaseline!.verdict).toBe("better");
+    const again = planExtension(after, { more: 2, only: "undecided" });
+    expect(again).toMatchObject({ trialCount: 0 });
+    expect(again.openBy).toBeUndefined();
+    expect(again.reason).toMatch(
+      /^every comparison with the baseline is decided \(by the sequential design, where/,
+    );
   });
 });
 

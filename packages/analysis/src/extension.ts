@@ -47,8 +47,9 @@ export interface ExtensionPlan {
   /** Where the open comparisons were judged against another baseline than the default one, which has no result. */
   baselineNote?: string;
   /**
-   * `sequential design`: which comparisons are open came from the sweep's sequential design (those it did not
-   * decide), not from fixed-n verdicts. Absent for fixed-n verdicts, and when the plan adds to every configuration.
+   * `sequential design`: which comparisons are open came from the sweep's sequential design where it governs them
+   * (those it did not decide, not topped up since), not from fixed-n verdicts. Absent for fixed-n verdicts alone, and
+   * when the plan adds to every configuration.
    */
   openBy?: "sequential design";
 }
@@ -62,19 +63,19 @@ const OPEN = new Set(["inconclusive", "too few seeds"]);
  * seeds to estimate) counts as 3, which makes a first test possible; Infinity (no effect, or more than 10,000
  * seeds) is left to the cap.
  */
-export function topUpTarget<R extends Pick<ComparisonRow, "vsBaseline" | "config">>(
+export function topUpTarget<R extends Pick<ComparisonRow, "vsBaseline"> & { configKey: string }>(
   rows: readonly R[],
   maxSeeds: number,
-  /** The comparisons a sequential design left undecided, by label: these are open, whatever their fixed-n verdict. */
-  undecidedByDesign?: readonly string[],
+  /** The comparisons a sequential design governs (`designDecisions` of compareRuns' table): open by its decision. */
+  designDecisions?: Readonly<Record<string, "decided" | "undecided">>,
 ): { open: R[]; seeds: number; capped: boolean; needed: number } {
-  const open = rows.filter(
-    (r) =>
-      r.vsBaseline &&
-      (undecidedByDesign
-        ? undecidedByDesign.includes(r.config) && r.vsBaseline.verdict !== "degenerate"
-        : OPEN.has(r.vsBaseline.verdict)),
-  );
+  const open = rows.filter((r) => {
+    if (!r.vsBaseline) return false;
+    const byDesign = designDecisions?.[r.configKey];
+    return byDesign
+      ? byDesign === "undecided" && r.vsBaseline.verdict !== "degenerate"
+      : OPEN.has(r.vsBaseline.verdict);
+  });
   const needed = open.map((r) => {
     const n = r.vsBaseline!.seedsNeeded;
     return Number.isNaN(n) ? 3 : n;
@@ -98,20 +99,17 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
   const { sweep, trials } = runs;
   const configs = configurationsOf(trials);
   const only = "toPower" in query ? "undecided" : (query.only ?? "all");
-  const design = sweep.spec.sequential;
-  // A sequential design's comparisons are judged on its metric unless another is asked for.
-  const metric = query.metric ?? design?.decide.metric;
   const table =
     only === "undecided"
       ? compareRuns(runs, {
           ...(query.baseline !== undefined && { baseline: query.baseline }),
-          ...(metric !== undefined && { metric }),
+          ...(query.metric !== undefined && { metric: query.metric }),
           ...(query.correction !== undefined && { correction: query.correction }),
           ...(query.alpha !== undefined && { alpha: query.alpha }),
           ...("toPower" in query && { power: query.toPower }),
         })
       : undefined;
-  const byDesign = table?.designUndecided;
+  const byDesign = table?.designDecisions;
   // The open comparisons, and (for toPower) the seeds they are topped up to.
   const top =
     table &&
@@ -165,9 +163,7 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
     adds.length > 0
       ? undefined
       : only === "undecided" && open.length === 0
-        ? byDesign
-          ? "the sequential design decided every comparison with the baseline (or it is degenerate): no seeds to add"
-          : "every comparison with the baseline is decided (or degenerate): no seeds to add"
+        ? `every comparison with the baseline is decided${byDesign && Object.keys(byDesign).length > 0 ? " (by the sequential design, where no top-up has added seeds to it)" : ""} (or degenerate): no seeds to add`
         : target
           ? target.capped
             ? `the open comparisons run on ${target.seeds} seeds already, the most a top-up gives (maxSeeds); the power analysis asks for more, so they stay underpowered unless the cap is raised`
@@ -183,6 +179,8 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
     estimatedSeconds: estimatedSeconds(runs, adds.length),
     ...(reason && { reason }),
     ...(table?.baselineNote && { baselineNote: table.baselineNote }),
-    ...(byDesign && { openBy: "sequential design" as const }),
+    ...(open.some((r) => byDesign?.[r.configKey] === "undecided") && {
+      openBy: "sequential design" as const,
+    }),
   };
 }

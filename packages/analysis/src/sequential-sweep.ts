@@ -30,6 +30,8 @@ export interface SequentialStatus {
   looks: number[];
   /** The decisions at `look`, when its trials are all in; absent while they run or some failed. */
   result?: SequentialLookResult;
+  /** The `configKey` of each configuration `result` names, by its label. */
+  configKeys?: Record<string, string>;
   /** Why the look cannot be taken yet: trials still running, or failed ones (retry them). */
   waiting?: string;
   /** What the next round adds, when the look says some comparisons continue: seeds and configurations. */
@@ -123,21 +125,19 @@ export function sequentialStatus(
     direction: decisionDirection(spec),
     adjustedP: options.adjustedP ?? false,
   });
-  if (result.done || result.last) return { ...stage, look, looks, result };
-  const keyOf = new Map([...configs.values()].map((c) => [c.label, c.key]));
+  const configKeys = Object.fromEntries([...configs.values()].map((c) => [c.label, c.key]));
+  const taken = { ...stage, look, looks, result, configKeys };
+  if (result.done || result.last) return taken;
   const continuing = result.rows.filter((r) => r.addSeeds > 0);
-  if (continuing.length === 0 && result.baseline.addSeeds === 0) return { ...stage, look, looks, result };
+  if (continuing.length === 0 && result.baseline.addSeeds === 0) return taken;
   const target = Math.max(result.baseline.targetSeeds, ...continuing.map((r) => r.targetSeeds));
   return {
-    ...stage,
-    look,
-    looks,
-    result,
+    ...taken,
     next: {
       seeds: design.seeds.slice(0, target),
       configKeys: [
         ...(result.baseline.addSeeds > 0 ? [baseline.key] : []),
-        ...continuing.map((r) => keyOf.get(r.config)!),
+        ...continuing.map((r) => configKeys[r.config]!),
       ],
       undecided: continuing.length,
     },

@@ -8,6 +8,7 @@ import {
 } from "@tailsweep/schemas";
 import type {
   ArtifactStore,
+  CancelOutcome,
   ExtendRequest,
   RunStore,
   SweepRecord,
@@ -21,8 +22,8 @@ import type { Caller } from "./caller";
 export interface SweepLauncher {
   /** Stores and queues a sweep under `id` (a fresh one when absent); a repeat of a stored id changes nothing. */
   submit(spec: SweepSpec, id?: string): Promise<SweepRecord>;
-  /** Trials stopped; null where nothing was left to cancel (the sweep completed meanwhile, or was cancelled). */
-  cancel(sweepId: string): Promise<number | null>;
+  /** The trials it stopped, or, where nothing was left to cancel, the status the sweep has. */
+  cancel(sweepId: string): Promise<CancelOutcome>;
   /** Queues a sweep's failed trials again as new attempts; returns them. */
   retry(sweepId: string): Promise<TrialRecord[]>;
   /** A cancelled sweep goes on: its cancelled trials are queued again; returns them (null, and nothing done, where it is not cancelled). */

@@ -34,6 +34,7 @@ export {
 export {
   addsAsItRuns,
   attemptsUsed,
+  type CancelOutcome,
   type CreateSweepInput,
   EPOCH_SERIES_METRICS,
   type EpochCurvePoint,
@@ -49,6 +50,7 @@ export {
   resumedAttempt,
   type SweepRecord,
   type SweepRevision,
+  type SweepStatus,
   staleReason,
   sweepCancelled,
   type TrialCounts,

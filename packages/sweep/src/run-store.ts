@@ -9,7 +9,16 @@ import {
 } from "@tailsweep/schemas";
 import type { ConfigIdentity, TrialPlan } from "./expand";
 import type { SweepArchive } from "./sweep-archive";
-import { countByState, type TrialState } from "./trial-state";
+import { countByState, isOpen, type TrialState } from "./trial-state";
+
+/** Where a sweep is: see {@link SweepRecord.status}. */
+export type SweepStatus = "running" | "completed" | "cancelled";
+
+/**
+ * What cancelling a sweep did: the trials it stopped, or, where nothing was left to cancel (it completed, maybe a
+ * moment before, or another cancel was first), the status the sweep has.
+ */
+export type CancelOutcome = { cancelled: true; stopped: number } | { cancelled: false; status: SweepStatus };
 
 /**
  * A submitted sweep. Its spec changes only by a new {@link SweepRevision} (seeds added), never in place; its tags and
@@ -27,7 +36,7 @@ export interface SweepRecord extends Annotations {
    * `running` while any trial can still change (or a sequential sweep's next look is still to be taken: see
    * {@link RunStore.setLookPending}), `completed` when all are final, `cancelled` once cancelled.
    */
-  status: "running" | "completed" | "cancelled";
+  status: SweepStatus;
   createdAt: Date;
   trialCount: number;
   /** Reproducibility record taken at submission: git commit, package and runtime versions, host. */
@@ -414,7 +423,7 @@ export function attemptsUsed(trial: Pick<TrialRecord, "attempt" | "retries">): n
  * another, also when the trial was failed meanwhile; never one for a trial that succeeded or was cancelled.
  */
 export function lateResultCounts(trial: Pick<TrialRecord, "state" | "attempt">, attempt: number): boolean {
-  const open = trial.state === "running" || trial.state === "waiting";
+  const open = isOpen(trial);
   // A failure does not outweigh a finished attempt: the controller gave up on a worker it did not hear from (or a
   // later attempt failed), and this attempt's training ran to its end after all.
   return (open || trial.state === "failed") && attempt >= 1 && attempt <= trial.attempt;

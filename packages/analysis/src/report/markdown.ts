@@ -250,7 +250,7 @@ function sequentialSection(decisions: readonly SequentialDecisions[]): string[] 
       continue;
     }
     const verdict = (r: SequentialRow) =>
-      // the design had more seeds to run for it: a sweep archived (or cancelled) before its last look
+      // the design had more seeds to run for it: a sweep archived between two looks, or cancelled before its last
       r.decision === "continue"
         ? `${decisionText(r.decision)} (more seeds due)`
         : r.decision === "no difference"

@@ -621,9 +621,12 @@ export const sweepsRouter = t.router({
     // The launcher cancels through its own store: a read of ctx.store here would be this request's cached one
     // (read-once), still running. A sweep whose last trial finished in between is left completed by the store (or a
     // concurrent cancel was first): nothing cancelled, nothing audited.
-    const stopped = await ctx.launcher.cancel(sweep.id);
-    if (stopped === null) return { stopped: 0, status: "completed" as const, cancelled: false };
-    await audited(ctx, sweep.project, "sweep.cancel", sweep.id, { name: sweep.name, stopped });
-    return { stopped, status: "cancelled" as const, cancelled: true };
+    const outcome = await ctx.launcher.cancel(sweep.id);
+    if (!outcome.cancelled) return { stopped: 0, status: outcome.status, cancelled: false };
+    await audited(ctx, sweep.project, "sweep.cancel", sweep.id, {
+      name: sweep.name,
+      stopped: outcome.stopped,
+    });
+    return { stopped: outcome.stopped, status: "cancelled" as const, cancelled: true };
   }),
 });

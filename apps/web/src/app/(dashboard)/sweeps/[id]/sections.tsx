@@ -156,7 +156,7 @@ export async function ComparisonSection({
   const { open, seeds: target } = topUpTarget(
     table?.rows ?? [],
     DEFAULT_TOP_UP_MAX_SEEDS,
-    table?.designUndecided,
+    table?.designDecisions,
   );
   // Offered only where it can add a seed: comparisons already at the cap stay open, and a button that then says
   // "nothing to add" helps no one. Trials in any state count, as the top-up counts them: a running sweep's waiting
