@@ -1319,7 +1319,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     );
     await button.click();
     expect(await asked).toContain(
-      "Note: the open comparisons are those its sequential design did not decide",
+      "Note: a comparison no top-up has added seeds to is open where its sequential design did not decide it",
     );
   }, 180_000);
 

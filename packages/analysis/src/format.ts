@@ -229,7 +229,7 @@ export function decisionText(decision: SequentialDecision): string {
 
 /** Said with a top-up of a sequential sweep whose open comparisons came from its design's decisions. */
 export const OPEN_BY_DESIGN_TEXT =
-  "the open comparisons are those its sequential design did not decide better or worse (after its data-dependent stopping, fixed-n verdicts are optimistic)";
+  "a comparison no top-up has added seeds to is open where its sequential design did not decide it better or worse (after the design's data-dependent stopping, fixed-n verdicts are optimistic)";
 
 /**
  * What a capped top-up leaves undone, for its dry run and its confirmation dialog: empty when it reaches the power.
