@@ -88,12 +88,17 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
     const states = async () => (await api.sweeps.trials({ id })).map((t) => t.state);
     expect((await states()).filter((s) => s === "failed")).toHaveLength(3);
     failing.clear();
-    expect(await api.sweeps.retry({ id })).toEqual({ retried: 3 });
+    // a dry run says what a retry queues and the training it takes, and queues nothing
+    const dry = await api.sweeps.retry({ id, dryRun: true });
+    expect(dry).toMatchObject({ retried: 0, trialCount: 3 });
+    expect(dry.estimatedSeconds).toBeGreaterThan(0);
+    expect((await states()).filter((s) => s === "failed")).toHaveLength(3);
+    expect(await api.sweeps.retry({ id })).toMatchObject({ retried: 3, trialCount: 3 });
     await waitFor(finished, "the retried trials", 60_000);
     expect(new Set(await states())).toEqual(new Set(["succeeded"]));
     const seedTwo = (await opened.store.listTrials(id)).filter((t) => t.seed === 2);
     for (const t of seedTwo) expect(t.retries).toEqual([{ attempt: 1, reason: "out of memory" }]);
-    expect(await api.sweeps.retry({ id })).toEqual({ retried: 0 });
+    expect(await api.sweeps.retry({ id })).toMatchObject({ retried: 0, trialCount: 0, estimatedSeconds: 0 });
     expect((await opened.access.auditOf("alpha")).map((e) => e.action)).toEqual([
       "sweep.retry",
       "sweep.launch",
@@ -167,9 +172,19 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
       });
     // Two at once (a double click, two people): one resumes it, the other is told it runs; one audit entry.
     const resumes = (await opened.access.auditOf("alpha")).filter((e) => e.action === "sweep.resume").length;
+    // a dry run first: what it queues and the training that takes, and the sweep stays cancelled
+    const dry = await api.sweeps.resume({ id, dryRun: true });
+    expect(dry).toMatchObject({ resumed: 0, wasCancelled: true, status: "cancelled", trialCount: cancelled });
+    expect(dry.estimatedSeconds).toBeGreaterThan(0);
+    expect((await api.sweeps.get({ id })).status).toBe("cancelled");
     const both = await Promise.all([api.sweeps.resume({ id }), api.sweeps.resume({ id })]);
-    expect(both).toContainEqual({ resumed: cancelled, wasCancelled: true, status: "cancelled" });
-    expect(both).toContainEqual({ resumed: 0, wasCancelled: false, status: "running" });
+    const outcome = (r: (typeof both)[number]) => ({
+      resumed: r.resumed,
+      wasCancelled: r.wasCancelled,
+      status: r.status,
+    });
+    expect(both.map(outcome)).toContainEqual({ resumed: cancelled, wasCancelled: true, status: "cancelled" });
+    expect(both.map(outcome)).toContainEqual({ resumed: 0, wasCancelled: false, status: "running" });
     expect((await opened.access.auditOf("alpha")).filter((e) => e.action === "sweep.resume")).toHaveLength(
       resumes + 1,
     );
@@ -177,7 +192,11 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
     const trials = await opened.store.listTrials(id);
     expect(trials).toHaveLength(before + 6);
     expect(trials.every((t) => t.state === "succeeded")).toBe(true);
-    expect(await api.sweeps.resume({ id })).toEqual({ resumed: 0, wasCancelled: false, status: "completed" });
+    expect(await api.sweeps.resume({ id })).toMatchObject({
+      resumed: 0,
+      wasCancelled: false,
+      status: "completed",
+    });
   });
 
   it("confirms the best configuration on fresh seeds: a planned revision, tested apart from the selection", async () => {

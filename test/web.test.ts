@@ -764,8 +764,20 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(elapsedOn(await (await fetch(`${base}/sweeps/${id}`)).text())).toBe(finalElapsed(trials));
     // Resume from the page: the cancelled trials wait again, and the sweep runs on (cancelled again to free the worker).
     await page.reload();
-    page.once("dialog", (d) => void d.accept());
+    // it asks the API what a resume queues, and says so (with the compute) before anything is queued
+    const { cancelled } = (await trpc<{ counts: Record<string, number> }>(base, "sweeps.get", { id })).counts;
+    const resumeAsked = new Promise<string>((resolve) =>
+      page.once("dialog", (d) => {
+        resolve(d.message());
+        void d.accept();
+      }),
+    );
     await page.click("text=Resume");
+    expect(await resumeAsked).toMatch(
+      new RegExp(
+        `^Resume this sweep\\? ${cancelled} cancelled trials? (is|are) queued again, (about .* of compute|unknown compute \\(no trial has finished yet\\)); nothing that succeeded runs again\\.$`,
+      ),
+    );
     await page.waitForSelector("h1 .pill >> text=running", { timeout: 30_000 });
     expect((await trpc<{ status: string }>(base, "sweeps.get", { id })).status).toBe("running");
     await trpc(base, "sweeps.cancel", { id }, "POST");
@@ -792,8 +804,17 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       });
     expect((await failed()).map((t) => t.attempt)).toEqual([1, 1]);
     await page.goto(`${base}/sweeps/${id}`);
-    page.once("dialog", (d) => void d.accept());
+    const retryAsked = new Promise<string>((resolve) =>
+      page.once("dialog", (d) => {
+        resolve(d.message());
+        void d.accept();
+      }),
+    );
     await page.click("text=Retry 2 failed");
+    // no trial of it has finished with a result: the compute is unknown, and it says so
+    expect(await retryAsked).toBe(
+      "Queue the 2 failed trials again as new attempts: unknown compute (no trial has finished yet) if they train to the end. Go on?",
+    );
     await until("the retried trials to fail again", async () => {
       const t = await trpc<Trial[]>(base, "sweeps.trials", { id });
       return t.every((x) => x.state === "failed" && x.attempt === 2) ? t : undefined;

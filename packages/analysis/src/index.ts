@@ -93,7 +93,13 @@ export {
   type StudyLevelOptions,
 } from "./report/study-level";
 export { type SequentialStatus, sequentialStatus } from "./sequential-sweep";
-export { loadSweepRuns, SWEEP_NOT_FOUND_CODE, SweepNotFoundError, type SweepRuns } from "./sweep-runs";
+export {
+  estimatedSeconds,
+  loadSweepRuns,
+  SWEEP_NOT_FOUND_CODE,
+  SweepNotFoundError,
+  type SweepRuns,
+} from "./sweep-runs";
 export {
   catalogEntry,
   checkpointSavings,

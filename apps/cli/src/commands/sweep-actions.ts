@@ -186,27 +186,61 @@ function whereTheyRun(remote: boolean): string {
     : "`tailsweep sweep run` with the sweep's file trains them here";
 }
 
-/** `sweep retry <id>`: its failed trials queued again as new attempts. */
-export async function sweepRetry(id: string, o: JsonFlag): Promise<void> {
-  const { retried, remote } = await withApi(
-    async (api, login) => ({ ...(await api.sweeps.retry.mutate({ id })), remote: login !== undefined }),
+/** The flags of `sweep retry` and `sweep resume`. */
+interface QueueAgainFlags extends JsonFlag {
+  dryRun?: boolean;
+}
+
+/** ", about 2 min of training": the compute an API estimated (absent from a dashboard older than it, or unknown). */
+function trainingText(seconds: number | null | undefined): string {
+  return seconds === null || seconds === undefined ? "" : `, about ${duration(seconds)} of training`;
+}
+
+/** `sweep retry <id>`: its failed trials queued again as new attempts; `--dry-run` says how many and the compute. */
+export async function sweepRetry(id: string, o: QueueAgainFlags): Promise<void> {
+  const { retried, trialCount, estimatedSeconds, remote } = await withApi(
+    async (api, login) => ({
+      // dryRun only when asked: a dashboard older than it refuses the field
+      ...(await api.sweeps.retry.mutate({ id, ...(o.dryRun && { dryRun: true }) })),
+      remote: login !== undefined,
+    }),
     { launches: true },
   );
-  if (o.json) printJson({ id, retried });
-  else if (retried === 0) process.stdout.write(`sweep ${id}: no failed trials to retry\n`);
+  const n = o.dryRun ? trialCount : retried;
+  if (o.json) printJson({ id, retried, ...(trialCount !== undefined && { trialCount, estimatedSeconds }) });
+  else if (n === 0) process.stdout.write(`sweep ${id}: no failed trials to retry\n`);
+  else if (o.dryRun)
+    process.stdout.write(
+      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText(estimatedSeconds)} if ${n === 1 ? "it trains" : "they train"} to the end\n`,
+    );
   else
     process.stdout.write(
-      `sweep ${id}: ${retried} failed trial${retried === 1 ? "" : "s"} queued again; ${whereTheyRun(remote)}\n`,
+      `sweep ${id}: ${n} failed trial${n === 1 ? "" : "s"} queued again${trainingText(estimatedSeconds)}; ${whereTheyRun(remote)}\n`,
     );
 }
 
 /** `sweep resume <id>`: a cancelled sweep goes on; nothing that succeeded runs again. */
-export async function sweepResume(id: string, o: JsonFlag): Promise<void> {
-  const { resumed, wasCancelled, status, remote } = await withApi(
-    async (api, login) => ({ ...(await api.sweeps.resume.mutate({ id })), remote: login !== undefined }),
+export async function sweepResume(id: string, o: QueueAgainFlags): Promise<void> {
+  const { resumed, wasCancelled, status, trialCount, estimatedSeconds, remote } = await withApi(
+    async (api, login) => ({
+      ...(await api.sweeps.resume.mutate({ id, ...(o.dryRun && { dryRun: true }) })),
+      remote: login !== undefined,
+    }),
     { launches: true },
   );
-  if (o.json) printJson({ id, resumed, wasCancelled });
+  if (o.json)
+    printJson({
+      id,
+      resumed,
+      wasCancelled,
+      ...(trialCount !== undefined && { trialCount, estimatedSeconds }),
+    });
+  else if (o.dryRun && wasCancelled)
+    process.stdout.write(
+      trialCount === 0
+        ? `sweep ${id} would resume: no trial was cancelled; it adds its next trials as it runs\n`
+        : `sweep ${id} would resume: ${trialCount} cancelled trial${trialCount === 1 ? "" : "s"} queued again${trainingText(estimatedSeconds)}\n`,
+    );
   // A dashboard older than wasCancelled said only how many trials it queued again.
   else if (!(wasCancelled ?? resumed > 0))
     // A sweep interrupted with Ctrl-C is still running: its trials wait for whatever trains them. (A dashboard older
@@ -222,7 +256,7 @@ export async function sweepResume(id: string, o: JsonFlag): Promise<void> {
     );
   else
     process.stdout.write(
-      `sweep ${id} resumed: ${resumed} trial${resumed === 1 ? "" : "s"} queued again; ${whereTheyRun(remote)}\n`,
+      `sweep ${id} resumed: ${resumed} trial${resumed === 1 ? "" : "s"} queued again${trainingText(estimatedSeconds)}; ${whereTheyRun(remote)}\n`,
     );
 }
 

@@ -98,12 +98,17 @@ export function registerSweep(program: Command): void {
     .description(
       "queue a sweep's failed trials again as new attempts (their earlier attempts stay in each trial's history)",
     )
+    .option("--dry-run", "say how many it would queue, and the compute they take, and queue nothing")
     .option("--json", "print JSON")
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepRetry));
 
   sweep
     .command("resume <id>")
     .description("a cancelled sweep goes on where it stopped: nothing that succeeded runs again")
+    .option(
+      "--dry-run",
+      "say how many trials it would queue again, and the compute they take, and resume nothing",
+    )
     .option("--json", "print JSON")
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepResume));
 

@@ -5,30 +5,64 @@ import { cappedTopUpText, duration, OPEN_BY_DESIGN_TEXT, seedRanges } from "../l
 import { trpc } from "../lib/trpc-client";
 import { ActionButton } from "./action-button";
 
-/** Queues the sweep's failed trials again as new attempts (their earlier attempts stay in each trial's history). */
+/** The compute a dry run estimates, in words: at the sweep's mean trial time so far, if any finished. */
+function computeText(seconds: number | null): string {
+  return seconds === null
+    ? "unknown compute (no trial has finished yet)"
+    : `about ${duration(seconds)} of compute`;
+}
+
+/**
+ * Queues the sweep's failed trials again as new attempts (their earlier attempts stay in each trial's history): asks
+ * the API how many that is and the compute they take, and says so before anything is queued.
+ */
 export function RetryButton({ sweepId, failed }: { sweepId: string; failed: number }) {
   return (
     <ActionButton
       label={`Retry ${failed} failed`}
       busyLabel="queuing…"
-      confirm={`Queue the ${failed} failed trial${failed === 1 ? "" : "s"} again as new attempts?`}
-      run={() => trpc.sweeps.retry.mutate({ id: sweepId })}
+      run={async () => {
+        const plan = await trpc.sweeps.retry.mutate({ id: sweepId, dryRun: true });
+        if (plan.trialCount === 0) {
+          window.alert("no failed trials to retry");
+          return;
+        }
+        const n = plan.trialCount;
+        if (
+          !window.confirm(
+            `Queue the ${n} failed trial${n === 1 ? "" : "s"} again as new attempts: ${computeText(plan.estimatedSeconds)} if ${n === 1 ? "it trains" : "they train"} to the end. Go on?`,
+          )
+        )
+          return;
+        await trpc.sweeps.retry.mutate({ id: sweepId });
+      }}
     />
   );
 }
 
-/** Resumes a cancelled sweep: its cancelled trials are queued again, nothing that succeeded runs again. */
-export function ResumeButton({ sweepId, cancelled }: { sweepId: string; cancelled: number }) {
+/**
+ * Resumes a cancelled sweep: its cancelled trials are queued again, nothing that succeeded runs again; the trials and
+ * their compute are shown before it asks.
+ */
+export function ResumeButton({ sweepId }: { sweepId: string }) {
   return (
     <ActionButton
       label="Resume"
       busyLabel="resuming…"
-      confirm={
-        cancelled > 0
-          ? `Resume this sweep? ${cancelled} cancelled trial${cancelled === 1 ? " is" : "s are"} queued again; nothing that succeeded runs again.`
-          : "Resume this sweep? No trial was cancelled with it: it goes on adding its next trials (its next round or proposals); nothing that succeeded runs again."
-      }
-      run={() => trpc.sweeps.resume.mutate({ id: sweepId })}
+      run={async () => {
+        const plan = await trpc.sweeps.resume.mutate({ id: sweepId, dryRun: true });
+        if (!plan.wasCancelled) {
+          window.alert(`this sweep is ${plan.status}, not cancelled: nothing to resume`);
+          return;
+        }
+        const n = plan.trialCount;
+        const ask =
+          n > 0
+            ? `Resume this sweep? ${n} cancelled trial${n === 1 ? " is" : "s are"} queued again, ${computeText(plan.estimatedSeconds)}; nothing that succeeded runs again.`
+            : "Resume this sweep? No trial was cancelled with it: it goes on adding its next trials (its next round or proposals); nothing that succeeded runs again.";
+        if (!window.confirm(ask)) return;
+        await trpc.sweeps.resume.mutate({ id: sweepId });
+      }}
     />
   );
 }

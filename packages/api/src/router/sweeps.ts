@@ -2,6 +2,7 @@ import {
   checkpointSavings,
   compareSweep,
   EXPORT_FORMATS,
+  estimatedSeconds,
   exportSweep,
   learningCurves,
   loadSweepRuns,
@@ -185,6 +186,8 @@ function searchable(s: SweepRecord): string {
 /** Sweeps: list, read, compare, chart and weigh the knobs of one, launch, retry, resume, extend, confirm, cancel and delete. */
 /** A sweep and the format of its export. */
 const exportInput = checked(sweepIdInput.extend({ format: z.enum(EXPORT_FORMATS) }));
+/** A retry's or resume's dry run: what it would queue, and the compute that takes, before a person confirms. */
+const dryRunInput = { dryRun: z.boolean().default(false) };
 
 export const sweepsRouter = t.router({
   /**
@@ -449,23 +452,50 @@ export const sweepsRouter = t.router({
     return { deleted };
   }),
 
-  /** Queues a sweep's failed trials again, as new attempts; earlier attempts stay in each trial's history. */
-  retry: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {
+  /**
+   * Queues a sweep's failed trials again, as new attempts; earlier attempts stay in each trial's history. With
+   * `dryRun` it says how many it would queue and the compute they take (at the sweep's mean trial time so far), and
+   * queues nothing.
+   */
+  retry: t.procedure.input(checked(sweepIdInput.extend(dryRunInput))).mutation(async ({ ctx, input }) => {
     const launcher = launcherOf(ctx);
     const sweep = await sweepOrThrow(ctx, input.id, "launch");
+    const runs = await loadSweepRuns(ctx.store, sweep);
+    if (input.dryRun) {
+      const failed = runs.trials.filter((t) => t.state === "failed").length;
+      // as the store refuses it: a cancelled sweep's failed trials wait for a resume
+      if (failed > 0 && sweep.status === "cancelled") throw sweepCancelled(sweep.id);
+      return { retried: 0, trialCount: failed, estimatedSeconds: estimatedSeconds(runs, failed) };
+    }
     const retried = await launcher.retry(sweep.id);
     if (retried.length > 0)
       await audited(ctx, sweep.project, "sweep.retry", sweep.id, {
         name: sweep.name,
         trials: retried.length,
       });
-    return { retried: retried.length };
+    const n = retried.length;
+    return { retried: n, trialCount: n, estimatedSeconds: estimatedSeconds(runs, n) };
   }),
 
-  /** A cancelled sweep goes on where it stopped: its cancelled trials are queued again, none that succeeded. */
-  resume: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {
+  /**
+   * A cancelled sweep goes on where it stopped: its cancelled trials are queued again, none that succeeded. With
+   * `dryRun` it says how many it would queue and the compute they take, and resumes nothing.
+   */
+  resume: t.procedure.input(checked(sweepIdInput.extend(dryRunInput))).mutation(async ({ ctx, input }) => {
     const launcher = launcherOf(ctx);
     const sweep = await sweepOrThrow(ctx, input.id, "launch");
+    const runs = await loadSweepRuns(ctx.store, sweep);
+    if (input.dryRun) {
+      const cancelled = sweep.status === "cancelled";
+      const trialCount = cancelled ? runs.trials.filter((t) => t.state === "cancelled").length : 0;
+      return {
+        resumed: 0,
+        wasCancelled: cancelled,
+        status: sweep.status,
+        trialCount,
+        estimatedSeconds: estimatedSeconds(runs, trialCount),
+      };
+    }
     // A sequential design or TPE search cancelled between rounds has no cancelled trial to queue again, and is
     // resumed all the same (it adds its next trials as it runs). The store says whether this call resumed it: of
     // two at once, one does, and only that one is audited.
@@ -478,7 +508,14 @@ export const sweepsRouter = t.router({
       });
     // The status it had; read as cancelled but not resumed here, another resume was first and it runs.
     const status = !resumed && sweep.status === "cancelled" ? "running" : sweep.status;
-    return { resumed: resumed?.length ?? 0, wasCancelled, status };
+    const count = resumed?.length ?? 0;
+    return {
+      resumed: count,
+      wasCancelled,
+      status,
+      trialCount: count,
+      estimatedSeconds: estimatedSeconds(runs, count),
+    };
   }),
 
   /**

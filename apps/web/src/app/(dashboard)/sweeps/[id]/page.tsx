@@ -123,7 +123,7 @@ export default async function SweepPage({
         )}
         {canLaunch && sweep.status === "cancelled" && (
           <>
-            <ResumeButton sweepId={sweep.id} cancelled={sweep.progress.counts.cancelled} />{" "}
+            <ResumeButton sweepId={sweep.id} />{" "}
           </>
         )}
         <a href={`/launch?from=${sweep.id}`}>launch a copy</a> ·{" "}
