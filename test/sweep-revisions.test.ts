@@ -93,12 +93,17 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
     expect(dry).toMatchObject({ retried: 0, trialCount: 3 });
     expect(dry.estimatedSeconds).toBeGreaterThan(0);
     expect((await states()).filter((s) => s === "failed")).toHaveLength(3);
-    expect(await api.sweeps.retry({ id })).toMatchObject({ retried: 3, trialCount: 3 });
+    // confirmed for fewer than now fail (more failed after the dialog): refused, nothing queued
+    await expect(api.sweeps.retry({ id, expectTrials: 2 })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/not the 2 confirmed/),
+    });
+    expect(await api.sweeps.retry({ id, expectTrials: 3 })).toMatchObject({ retried: 3, trialCount: 3 });
     await waitFor(finished, "the retried trials", 60_000);
     expect(new Set(await states())).toEqual(new Set(["succeeded"]));
     const seedTwo = (await opened.store.listTrials(id)).filter((t) => t.seed === 2);
     for (const t of seedTwo) expect(t.retries).toEqual([{ attempt: 1, reason: "out of memory" }]);
-    expect(await api.sweeps.retry({ id })).toMatchObject({ retried: 0, trialCount: 0, estimatedSeconds: 0 });
+    expect(await api.sweeps.retry({ id })).toMatchObject({ retried: 0, trialCount: 0 });
     expect((await opened.access.auditOf("alpha")).map((e) => e.action)).toEqual([
       "sweep.retry",
       "sweep.launch",

@@ -775,7 +775,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.click("text=Resume");
     expect(await resumeAsked).toMatch(
       new RegExp(
-        `^Resume this sweep\\? ${cancelled} cancelled trials? (is|are) queued again, (about .* of compute|unknown compute \\(no trial has finished yet\\)); nothing that succeeded runs again\\.$`,
+        `^Resume this sweep\\? ${cancelled} cancelled trials? (is|are) queued again, (at most about .* of compute|unknown compute \\(no trial has succeeded yet\\)); nothing that succeeded runs again\\.$`,
       ),
     );
     await page.waitForSelector("h1 .pill >> text=running", { timeout: 30_000 });
@@ -813,7 +813,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.click("text=Retry 2 failed");
     // no trial of it has finished with a result: the compute is unknown, and it says so
     expect(await retryAsked).toBe(
-      "Queue the 2 failed trials again as new attempts: unknown compute (no trial has finished yet) if they train to the end. Go on?",
+      "Queue the 2 failed trials again as new attempts: unknown compute (no trial has succeeded yet) if they train to the end. Go on?",
     );
     await until("the retried trials to fail again", async () => {
       const t = await trpc<Trial[]>(base, "sweeps.trials", { id });

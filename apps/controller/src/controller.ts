@@ -228,8 +228,11 @@ export class Controller {
   /** Cancels a sweep: its queued trials are dropped when a worker pulls them, running ones stop within an epoch. */
   async cancel(sweepId: string): Promise<CancelOutcome> {
     const stopped = await this.store.cancelSweep(sweepId, new Date());
-    if (stopped === null)
-      return { cancelled: false, status: (await this.store.getSweep(sweepId))?.status ?? "completed" };
+    if (stopped === null) {
+      const sweep = await this.store.getSweep(sweepId);
+      if (!sweep) throw new NotFoundError("SWEEP_NOT_FOUND", `no sweep with id ${sweepId}`);
+      return { cancelled: false, status: sweep.status };
+    }
     await this.bus.publishCancel(sweepId);
     return { cancelled: true, stopped };
   }

@@ -163,7 +163,7 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
     adds.length > 0
       ? undefined
       : only === "undecided" && open.length === 0
-        ? `every comparison with the baseline is decided${byDesign && Object.keys(byDesign).length > 0 ? " (by the sequential design, where no top-up has added seeds to it)" : ""} (or degenerate): no seeds to add`
+        ? `every comparison with the baseline is decided or degenerate${byDesign && Object.keys(byDesign).length > 0 ? " (decided by the sequential design where no top-up has added seeds to it)" : ""}: no seeds to add`
         : target
           ? target.capped
             ? `the open comparisons run on ${target.seeds} seeds already, the most a top-up gives (maxSeeds); the power analysis asks for more, so they stay underpowered unless the cap is raised`

@@ -191,14 +191,24 @@ interface QueueAgainFlags extends JsonFlag {
   dryRun?: boolean;
 }
 
-/** ", about 2 min of training": the compute an API estimated (absent from a dashboard older than it, or unknown). */
+/**
+ * A dry run's ", at most about 2 min of training": the sweep's mean trial time so far (a trial that resumes from a
+ * checkpoint takes less), unknown before any succeeded, and nothing from a dashboard older than the estimate.
+ */
 function trainingText(seconds: number | null | undefined): string {
-  return seconds === null || seconds === undefined ? "" : `, about ${duration(seconds)} of training`;
+  if (seconds === undefined) return "";
+  return seconds === null
+    ? ", unknown training (no trial has succeeded yet)"
+    : `, at most about ${duration(seconds)} of training`;
 }
+
+/** Said where a sequential design or TPE search goes on adding trials after those queued again. */
+const addsTrialsText = (adds: boolean | undefined) =>
+  adds ? "; it then adds its next trials as it runs" : "";
 
 /** `sweep retry <id>`: its failed trials queued again as new attempts; `--dry-run` says how many and the compute. */
 export async function sweepRetry(id: string, o: QueueAgainFlags): Promise<void> {
-  const { retried, trialCount, estimatedSeconds, remote } = await withApi(
+  const { retried, trialCount, estimatedSeconds, addsTrials, remote } = await withApi(
     async (api, login) => ({
       // dryRun only when asked: a dashboard older than it refuses the field
       ...(await api.sweeps.retry.mutate({ id, ...(o.dryRun && { dryRun: true }) })),
@@ -207,21 +217,26 @@ export async function sweepRetry(id: string, o: QueueAgainFlags): Promise<void> 
     { launches: true },
   );
   const n = o.dryRun ? trialCount : retried;
-  if (o.json) printJson({ id, retried, ...(trialCount !== undefined && { trialCount, estimatedSeconds }) });
+  if (o.json)
+    printJson({
+      id,
+      retried,
+      ...(o.dryRun && { dryRun: true, trialCount, estimatedSeconds: estimatedSeconds ?? null }),
+    });
   else if (n === 0) process.stdout.write(`sweep ${id}: no failed trials to retry\n`);
   else if (o.dryRun)
     process.stdout.write(
-      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText(estimatedSeconds)} if ${n === 1 ? "it trains" : "they train"} to the end\n`,
+      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText(estimatedSeconds)} if ${n === 1 ? "it trains" : "they train"} to the end${addsTrialsText(addsTrials)}\n`,
     );
   else
     process.stdout.write(
-      `sweep ${id}: ${n} failed trial${n === 1 ? "" : "s"} queued again${trainingText(estimatedSeconds)}; ${whereTheyRun(remote)}\n`,
+      `sweep ${id}: ${n} failed trial${n === 1 ? "" : "s"} queued again; ${whereTheyRun(remote)}\n`,
     );
 }
 
 /** `sweep resume <id>`: a cancelled sweep goes on; nothing that succeeded runs again. */
 export async function sweepResume(id: string, o: QueueAgainFlags): Promise<void> {
-  const { resumed, wasCancelled, status, trialCount, estimatedSeconds, remote } = await withApi(
+  const { resumed, wasCancelled, status, trialCount, estimatedSeconds, addsTrials, remote } = await withApi(
     async (api, login) => ({
       ...(await api.sweeps.resume.mutate({ id, ...(o.dryRun && { dryRun: true }) })),
       remote: login !== undefined,
@@ -233,13 +248,13 @@ export async function sweepResume(id: string, o: QueueAgainFlags): Promise<void>
       id,
       resumed,
       wasCancelled,
-      ...(trialCount !== undefined && { trialCount, estimatedSeconds }),
+      ...(o.dryRun && { dryRun: true, trialCount, estimatedSeconds: estimatedSeconds ?? null }),
     });
   else if (o.dryRun && wasCancelled)
     process.stdout.write(
       trialCount === 0
         ? `sweep ${id} would resume: no trial was cancelled; it adds its next trials as it runs\n`
-        : `sweep ${id} would resume: ${trialCount} cancelled trial${trialCount === 1 ? "" : "s"} queued again${trainingText(estimatedSeconds)}\n`,
+        : `sweep ${id} would resume: ${trialCount} cancelled trial${trialCount === 1 ? "" : "s"} queued again${trainingText(estimatedSeconds)}${addsTrialsText(addsTrials)}\n`,
     );
   // A dashboard older than wasCancelled said only how many trials it queued again.
   else if (!(wasCancelled ?? resumed > 0))
@@ -256,7 +271,7 @@ export async function sweepResume(id: string, o: QueueAgainFlags): Promise<void>
     );
   else
     process.stdout.write(
-      `sweep ${id} resumed: ${resumed} trial${resumed === 1 ? "" : "s"} queued again${trainingText(estimatedSeconds)}; ${whereTheyRun(remote)}\n`,
+      `sweep ${id} resumed: ${resumed} trial${resumed === 1 ? "" : "s"} queued again; ${whereTheyRun(remote)}\n`,
     );
 }
 

@@ -5,36 +5,40 @@ import { cappedTopUpText, duration, OPEN_BY_DESIGN_TEXT, seedRanges } from "../l
 import { trpc } from "../lib/trpc-client";
 import { ActionButton } from "./action-button";
 
-/** The compute a dry run estimates, in words: at the sweep's mean trial time so far, if any finished. */
+/** The compute a dry run estimates, in words: at most the sweep's mean trial time so far, if any succeeded. */
 function computeText(seconds: number | null): string {
   return seconds === null
-    ? "unknown compute (no trial has finished yet)"
-    : `about ${duration(seconds)} of compute`;
+    ? "unknown compute (no trial has succeeded yet)"
+    : `at most about ${duration(seconds)} of compute`;
 }
+
+/** Said where a sequential design or TPE search goes on adding trials after those queued again. */
+const ADDS_TRIALS = " It then goes on adding its next trials (its next rounds or proposals) as it runs.";
 
 /**
  * Queues the sweep's failed trials again as new attempts (their earlier attempts stay in each trial's history): asks
- * the API how many that is and the compute they take, and says so before anything is queued.
+ * the API how many that is and the compute they take, and says so before anything is queued; refused if more failed
+ * meanwhile than the person was shown.
  */
 export function RetryButton({ sweepId, failed }: { sweepId: string; failed: number }) {
   return (
     <ActionButton
       label={`Retry ${failed} failed`}
-      busyLabel="queuing…"
+      busyLabel="planning…"
       run={async () => {
         const plan = await trpc.sweeps.retry.mutate({ id: sweepId, dryRun: true });
-        if (plan.trialCount === 0) {
+        const n = plan.trialCount;
+        if (n === 0) {
           window.alert("no failed trials to retry");
           return;
         }
-        const n = plan.trialCount;
-        if (
-          !window.confirm(
-            `Queue the ${n} failed trial${n === 1 ? "" : "s"} again as new attempts: ${computeText(plan.estimatedSeconds)} if ${n === 1 ? "it trains" : "they train"} to the end. Go on?`,
-          )
-        )
-          return;
-        await trpc.sweeps.retry.mutate({ id: sweepId });
+        const ask =
+          `Queue the ${n === 1 ? "failed trial again as a new attempt" : `${n} failed trials again as new attempts`}: ` +
+          `${computeText(plan.estimatedSeconds)} if ${n === 1 ? "it trains" : "they train"} to the end.` +
+          (plan.addsTrials ? ADDS_TRIALS : "") +
+          " Go on?";
+        if (!window.confirm(ask)) return;
+        await trpc.sweeps.retry.mutate({ id: sweepId, expectTrials: n });
       }}
     />
   );
@@ -48,7 +52,7 @@ export function ResumeButton({ sweepId }: { sweepId: string }) {
   return (
     <ActionButton
       label="Resume"
-      busyLabel="resuming…"
+      busyLabel="planning…"
       run={async () => {
         const plan = await trpc.sweeps.resume.mutate({ id: sweepId, dryRun: true });
         if (!plan.wasCancelled) {
@@ -58,10 +62,12 @@ export function ResumeButton({ sweepId }: { sweepId: string }) {
         const n = plan.trialCount;
         const ask =
           n > 0
-            ? `Resume this sweep? ${n} cancelled trial${n === 1 ? " is" : "s are"} queued again, ${computeText(plan.estimatedSeconds)}; nothing that succeeded runs again.`
-            : "Resume this sweep? No trial was cancelled with it: it goes on adding its next trials (its next round or proposals); nothing that succeeded runs again.";
+            ? `Resume this sweep? ${n} cancelled trial${n === 1 ? " is" : "s are"} queued again, ${computeText(plan.estimatedSeconds)}; nothing that succeeded runs again.${plan.addsTrials ? ADDS_TRIALS : ""}`
+            : "Resume this sweep? No trial was cancelled with it: it goes on adding its next trials (its next rounds or proposals); nothing that succeeded runs again.";
         if (!window.confirm(ask)) return;
-        await trpc.sweeps.resume.mutate({ id: sweepId });
+        const done = await trpc.sweeps.resume.mutate({ id: sweepId });
+        // someone else resumed it between the question and the answer
+        if (!done.wasCancelled) window.alert(`this sweep is ${done.status} already: nothing to resume`);
       }}
     />
   );

@@ -36,6 +36,7 @@ import {
   TagsSchema,
 } from "@tailsweep/schemas";
 import {
+  addsAsItRuns,
   EPOCH_SERIES_METRICS,
   type ExtendRequest,
   gpuTrialCount,
@@ -138,12 +139,16 @@ function refuseTooMany(
 }
 
 /** A dry run's plan as the person confirmed it: refused when results that came in meanwhile changed it. */
-function refuseChangedPlan(expectTrials: number | undefined, trialCount: number): void {
+function refuseChangedPlan(
+  expectTrials: number | undefined,
+  trialCount: number,
+  meanwhile = "results that came in meanwhile changed the plan: it adds",
+): void {
   if (expectTrials !== undefined && expectTrials !== trialCount)
     throw new AppError(
       "PLAN_CHANGED",
       "conflict",
-      `results that came in meanwhile changed the plan: it adds ${trialCount} trials now, not the ${expectTrials} confirmed; look again`,
+      `${meanwhile} ${trialCount} trials now, not the ${expectTrials} confirmed; look again`,
     );
 }
 
@@ -454,38 +459,52 @@ export const sweepsRouter = t.router({
 
   /**
    * Queues a sweep's failed trials again, as new attempts; earlier attempts stay in each trial's history. With
-   * `dryRun` it says how many it would queue and the compute they take (at the sweep's mean trial time so far), and
-   * queues nothing.
+   * `dryRun` it says how many it would queue and, at most, the compute they take (the sweep's mean trial time so far:
+   * a trial that resumes from a checkpoint takes less), and queues nothing; `expectTrials` is the count a person
+   * confirmed, refused (CONFLICT, PLAN_CHANGED) when more failed meanwhile. `estimatedSeconds` comes with dry runs
+   * (null on the real call, which reads no results).
    */
-  retry: t.procedure.input(checked(sweepIdInput.extend(dryRunInput))).mutation(async ({ ctx, input }) => {
-    const launcher = launcherOf(ctx);
-    const sweep = await sweepOrThrow(ctx, input.id, "launch");
-    const runs = await loadSweepRuns(ctx.store, sweep);
-    if (input.dryRun) {
-      const failed = runs.trials.filter((t) => t.state === "failed").length;
-      // as the store refuses it: a cancelled sweep's failed trials wait for a resume
-      if (failed > 0 && sweep.status === "cancelled") throw sweepCancelled(sweep.id);
-      return { retried: 0, trialCount: failed, estimatedSeconds: estimatedSeconds(runs, failed) };
-    }
-    const retried = await launcher.retry(sweep.id);
-    if (retried.length > 0)
-      await audited(ctx, sweep.project, "sweep.retry", sweep.id, {
-        name: sweep.name,
-        trials: retried.length,
-      });
-    const n = retried.length;
-    return { retried: n, trialCount: n, estimatedSeconds: estimatedSeconds(runs, n) };
-  }),
+  retry: t.procedure
+    .input(checked(sweepIdInput.extend({ ...dryRunInput, expectTrials: z.number().int().min(0).optional() })))
+    .mutation(async ({ ctx, input }) => {
+      const launcher = launcherOf(ctx);
+      const sweep = await sweepOrThrow(ctx, input.id, "launch");
+      const addsTrials = addsAsItRuns(sweep.spec);
+      if (input.dryRun) {
+        const runs = await loadSweepRuns(ctx.store, sweep);
+        const failed = runs.trials.filter((t) => t.state === "failed").length;
+        // as the store refuses it: a cancelled sweep's failed trials wait for a resume
+        if (failed > 0 && sweep.status === "cancelled") throw sweepCancelled(sweep.id);
+        const estimate = failed > 0 ? estimatedSeconds(runs, failed) : null;
+        return { retried: 0, trialCount: failed, estimatedSeconds: estimate, addsTrials };
+      }
+      if (input.expectTrials !== undefined)
+        refuseChangedPlan(
+          input.expectTrials,
+          (await ctx.store.listTrials(sweep.id)).filter((t) => t.state === "failed").length,
+          "trials failed or were retried meanwhile: it queues",
+        );
+      const retried = await launcher.retry(sweep.id);
+      if (retried.length > 0)
+        await audited(ctx, sweep.project, "sweep.retry", sweep.id, {
+          name: sweep.name,
+          trials: retried.length,
+        });
+      return { retried: retried.length, trialCount: retried.length, estimatedSeconds: null, addsTrials };
+    }),
 
   /**
    * A cancelled sweep goes on where it stopped: its cancelled trials are queued again, none that succeeded. With
-   * `dryRun` it says how many it would queue and the compute they take, and resumes nothing.
+   * `dryRun` it says how many it would queue and, at most, the compute they take, and resumes nothing
+   * (`estimatedSeconds` comes with dry runs, and is null where nothing is queued). `addsTrials`: a sequential design
+   * or TPE search, which goes on adding its next trials as it runs.
    */
   resume: t.procedure.input(checked(sweepIdInput.extend(dryRunInput))).mutation(async ({ ctx, input }) => {
     const launcher = launcherOf(ctx);
     const sweep = await sweepOrThrow(ctx, input.id, "launch");
-    const runs = await loadSweepRuns(ctx.store, sweep);
+    const addsTrials = addsAsItRuns(sweep.spec);
     if (input.dryRun) {
+      const runs = await loadSweepRuns(ctx.store, sweep);
       const cancelled = sweep.status === "cancelled";
       const trialCount = cancelled ? runs.trials.filter((t) => t.state === "cancelled").length : 0;
       return {
@@ -493,7 +512,8 @@ export const sweepsRouter = t.router({
         wasCancelled: cancelled,
         status: sweep.status,
         trialCount,
-        estimatedSeconds: estimatedSeconds(runs, trialCount),
+        estimatedSeconds: trialCount > 0 ? estimatedSeconds(runs, trialCount) : null,
+        addsTrials,
       };
     }
     // A sequential design or TPE search cancelled between rounds has no cancelled trial to queue again, and is
@@ -509,13 +529,7 @@ export const sweepsRouter = t.router({
     // The status it had; read as cancelled but not resumed here, another resume was first and it runs.
     const status = !resumed && sweep.status === "cancelled" ? "running" : sweep.status;
     const count = resumed?.length ?? 0;
-    return {
-      resumed: count,
-      wasCancelled,
-      status,
-      trialCount: count,
-      estimatedSeconds: estimatedSeconds(runs, count),
-    };
+    return { resumed: count, wasCancelled, status, trialCount: count, estimatedSeconds: null, addsTrials };
   }),
 
   /**
