@@ -110,6 +110,45 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
     ]);
   });
 
+  it("refuses a retry of a cancelled sweep's failed trials, its dry run as the real one, until it is resumed", async () => {
+    // one configuration, its trials in seed order: seed 1 fails, seed 2 runs until released, seed 3 waits
+    failing.add(1);
+    let release = () => {};
+    held.seeds.add(2);
+    held.until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const yaml = sweepYaml
+      .replace("revisions", "cancelled-failures")
+      .replace("[gaussian, proposed, supervised]", "[gaussian]");
+    const { id: stopped } = await api.sweeps.launch({ yaml });
+    const counts = async () => (await api.sweeps.get({ id: stopped })).counts;
+    await waitFor(
+      async () => (await counts()).failed === 1 && (await counts()).running === 1,
+      "seed 1 to fail",
+      60_000,
+    );
+    expect((await api.sweeps.cancel({ id: stopped })).cancelled).toBe(true);
+    failing.clear();
+    release();
+    held.seeds.clear();
+    for (const retry of [api.sweeps.retry({ id: stopped, dryRun: true }), api.sweeps.retry({ id: stopped })])
+      await expect(retry).rejects.toMatchObject({
+        code: "CONFLICT",
+        message: expect.stringMatching(/is cancelled/),
+      });
+    expect((await counts()).failed).toBe(1);
+    await api.sweeps.resume({ id: stopped });
+    expect(await api.sweeps.retry({ id: stopped, dryRun: true })).toMatchObject({ trialCount: 1 });
+    expect(await api.sweeps.retry({ id: stopped, expectTrials: 1 })).toMatchObject({ retried: 1 });
+    await waitFor(
+      async () => (await api.sweeps.get({ id: stopped })).status === "completed",
+      "the resumed and retried sweep",
+      60_000,
+    );
+    expect(await counts()).toMatchObject({ succeeded: 3, failed: 0 });
+  });
+
   it("plans a top-up to the power the open comparison needs, shows its cost before, and marks its verdict post hoc", async () => {
     const query = { id, seeds: { toPower: 0.8, maxSeeds: 8 }, baseline: "variant=gaussian" } as const;
     const dry = await api.sweeps.extend({ ...query, dryRun: true });
