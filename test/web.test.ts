@@ -122,6 +122,16 @@ function finalElapsed(trials: { startedAt?: string; finishedAt?: string }[]): st
   return spans.length ? duration(ms / 1000) : duration(null);
 }
 /** The elapsed time a sweep page shows. */
+/** The message of the next dialog the page opens, answered as a person would: `accept` (OK) or `dismiss` (Cancel). */
+function nextDialog(page: Page, answer: "accept" | "dismiss"): Promise<string> {
+  return new Promise((resolve) =>
+    page.once("dialog", (d) => {
+      resolve(d.message());
+      void d[answer]();
+    }),
+  );
+}
+
 const elapsedOn = (html: string) => /elapsed (?:<!-- -->)?([^<]+)</.exec(html)?.[1];
 
 let browser: Browser;
@@ -766,12 +776,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.reload();
     // it asks the API what a resume queues, and says so (with the compute) before anything is queued
     const { cancelled } = (await trpc<{ counts: Record<string, number> }>(base, "sweeps.get", { id })).counts;
-    const resumeAsked = new Promise<string>((resolve) =>
-      page.once("dialog", (d) => {
-        resolve(d.message());
-        void d.accept();
-      }),
-    );
+    const resumeAsked = nextDialog(page, "accept");
     await page.click("text=Resume");
     expect(await resumeAsked).toMatch(
       new RegExp(
@@ -804,12 +809,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       });
     expect((await failed()).map((t) => t.attempt)).toEqual([1, 1]);
     await page.goto(`${base}/sweeps/${id}`);
-    const retryAsked = new Promise<string>((resolve) =>
-      page.once("dialog", (d) => {
-        resolve(d.message());
-        void d.accept();
-      }),
-    );
+    const retryAsked = nextDialog(page, "accept");
     await page.click("text=Retry 2 failed");
     // no trial of it has finished with a result: the compute is unknown, and it says so
     expect(await retryAsked).toBe(
@@ -838,12 +838,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
         new RegExp(`^Top up ${open} undecided comparisons? to n = \\d+$`),
       );
       const before = (await trpc<unknown[]>(base, "sweeps.trials", { id: first!.id })).length;
-      const asked = new Promise<string>((resolve) =>
-        page.once("dialog", (d) => {
-          resolve(d.message());
-          void d.dismiss();
-        }),
-      );
+      const asked = nextDialog(page, "dismiss");
       await button.click();
       expect(await asked).toMatch(
         /^Add seeds? \d+(–\d+)?(, \d+(–\d+)?)* to .* \(where each lacks them\): \d+ trials?, about .* of compute\. Verdicts that use them are marked post hoc/,
@@ -918,12 +913,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const named = /^Confirm (model\.nu=\d+ variant=\w+) on 5 fresh seeds$/.exec(label)?.[1];
     expect(named, label).toBeDefined();
     expect(named).not.toBe("model.nu=30 variant=gaussian");
-    const asked = new Promise<string>((resolve) =>
-      page.once("dialog", (d) => {
-        resolve(d.message());
-        void d.accept();
-      }),
-    );
+    const asked = nextDialog(page, "accept");
     await button.click();
     expect(await asked).toMatch(
       /^Run model\.nu=\d+ variant=\w+ and the baseline model\.nu=30 variant=gaussian on fresh seeds 3–7: 10 trials, about .* of compute\./,
@@ -1332,12 +1322,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await button.textContent()).toMatch(
       new RegExp(`^Top up ${undecided} undecided comparisons? to n = \\d+$`),
     );
-    const asked = new Promise<string>((resolve) =>
-      page.once("dialog", (d) => {
-        resolve(d.message());
-        void d.dismiss();
-      }),
-    );
+    const asked = nextDialog(page, "dismiss");
     await button.click();
     expect(await asked).toContain(
       "Note: a comparison no top-up has added seeds to is open where its sequential design did not decide it",
