@@ -13,11 +13,14 @@ import {
   addsAsItRuns,
   attemptsUsed,
   type CreateSweepInput,
+  type EndedAttempt,
+  EndedAttemptsSchema,
   EPOCH_SERIES_METRICS,
   type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
   emptyTrialCounts,
+  endedAttempt,
   lateResultCounts,
   mergeWorker,
   type ReviseSweepInput,
@@ -56,9 +59,14 @@ export { STORED_DATA_INVALID, StoredDataError } from "./stored-data";
 type Json = Prisma.InputJsonValue;
 
 const ParamsSchema = z.record(z.string(), z.unknown());
-const RetriesSchema = z.array(
-  z.object({ attempt: z.number().int(), reason: z.string(), handedBack: z.boolean().optional() }),
-);
+/** A trial's `retries` for its JSON column: the dates as ISO 8601 text, as {@link EndedAttemptsSchema} reads them. */
+function retriesJson(retries: readonly EndedAttempt[]): Json {
+  return retries.map(({ startedAt, endedAt, ...r }) => ({
+    ...r,
+    ...(startedAt && { startedAt: startedAt.toISOString() }),
+    ...(endedAt && { endedAt: endedAt.toISOString() }),
+  }));
+}
 
 function toWorkerRecord(w: Worker): WorkerRecord {
   return {
@@ -160,7 +168,7 @@ function toTrialRecord(t: Trial): TrialRecord {
     ...(t.startedAt !== null && { startedAt: t.startedAt }),
     ...(t.finishedAt !== null && { finishedAt: t.finishedAt }),
     ...(t.error !== null && { error: t.error }),
-    retries: stored(RetriesSchema, t.retries, row, "retries"),
+    retries: stored(EndedAttemptsSchema, t.retries, row, "retries"),
     tags: t.tags,
     notes: t.notes,
   };
@@ -346,7 +354,7 @@ export class PrismaRunStore implements RunStore {
             ...t,
             params: t.params as Json,
             config: t.config as unknown as Json,
-            retries: t.retries as Json,
+            retries: retriesJson(t.retries),
           })),
         }),
         this.db.trialResult.createMany({
@@ -602,10 +610,10 @@ export class PrismaRunStore implements RunStore {
               workerId: null,
               heartbeatAt: null,
               finishedAt: null,
-              retries: [
+              retries: retriesJson([
                 ...record.retries,
-                { attempt: t.attempt, reason: t.error ?? "failed" },
-              ] as unknown as Json,
+                endedAttempt(record, t.error ?? "failed", record.finishedAt),
+              ]),
             },
           }),
         );
@@ -624,6 +632,15 @@ export class PrismaRunStore implements RunStore {
         data: { status: "running" },
       });
       if (count === 0) return null;
+      // when the cancel stopped each attempt, which the update below clears
+      const stoppedAt = new Map(
+        (
+          await tx.trial.findMany({
+            where: { sweepId, state: "cancelled" },
+            select: { id: true, finishedAt: true },
+          })
+        ).map((t) => [t.id, t.finishedAt ?? undefined]),
+      );
       const rows = await tx.trial.updateManyAndReturn({
         where: { sweepId, state: "cancelled" },
         data: { state: "waiting", workerId: null, heartbeatAt: null, finishedAt: null },
@@ -635,7 +652,12 @@ export class PrismaRunStore implements RunStore {
         if (t.attempt === 0 || record.retries.some((r) => r.attempt === t.attempt)) continue;
         rows[i] = await tx.trial.update({
           where: { id: t.id },
-          data: { retries: [...record.retries, resumedAttempt(t.attempt)] as unknown as Json },
+          data: {
+            retries: retriesJson([
+              ...record.retries,
+              resumedAttempt({ ...record, finishedAt: stoppedAt.get(t.id) }),
+            ]),
+          },
         });
       }
       const sweep = await tx.sweep.findUnique({ where: { id: sweepId }, select: { spec: true } });
@@ -749,10 +771,7 @@ export class PrismaRunStore implements RunStore {
             error: reason,
             workerId: null,
             heartbeatAt: null,
-            retries: [
-              ...record.retries,
-              { attempt, reason, ...(options.handedBack && { handedBack: true }) },
-            ] as unknown as Json,
+            retries: retriesJson([...record.retries, endedAttempt(record, reason, now, options.handedBack)]),
           }
         : {
             state: "failed",

@@ -8,6 +8,7 @@ import {
   type EpochMetric,
   type EpochSeriesMetric,
   emptyTrialCounts,
+  endedAttempt,
   lateResultCounts,
   mergeWorker,
   type ReviseSweepInput,
@@ -266,7 +267,7 @@ export class InMemoryRunStore implements RunStore {
     if (!t) return undefined;
     if (options.handedBack || (retryable && attemptsUsed(t) < t.maxAttempts)) {
       this.move(t, "waiting");
-      t.retries.push({ attempt, reason, ...(options.handedBack && { handedBack: true }) });
+      t.retries.push(endedAttempt(t, reason, now, options.handedBack));
       t.error = reason;
       t.workerId = undefined;
       t.heartbeatAt = undefined;
@@ -393,7 +394,7 @@ export class InMemoryRunStore implements RunStore {
     if (failed.length > 0 && this.sweeps.get(sweepId)?.cancelled) throw sweepCancelled(sweepId);
     for (const t of failed) {
       this.move(t, "waiting");
-      t.retries.push({ attempt: t.attempt, reason: t.error ?? "failed" });
+      t.retries.push(endedAttempt(t, t.error ?? "failed", t.finishedAt));
       t.maxAttempts = attemptsUsed(t) + this.sweeps.get(sweepId)!.record.spec.execution.maxAttempts;
       Object.assign(t, {
         error: undefined,
@@ -417,8 +418,7 @@ export class InMemoryRunStore implements RunStore {
     for (const t of cancelled) {
       this.move(t, "waiting");
       // An attempt stopped by the cancel is not the trial's failure: it does not use up one of its attempts.
-      if (t.attempt > 0 && !t.retries.some((r) => r.attempt === t.attempt))
-        t.retries.push(resumedAttempt(t.attempt));
+      if (t.attempt > 0 && !t.retries.some((r) => r.attempt === t.attempt)) t.retries.push(resumedAttempt(t));
       Object.assign(t, { workerId: undefined, heartbeatAt: undefined, finishedAt: undefined });
     }
     if (addsAsItRuns(s.record.spec)) s.lookPending = true;

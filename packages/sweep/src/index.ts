@@ -36,12 +36,14 @@ export {
   attemptsUsed,
   type CancelOutcome,
   type CreateSweepInput,
+  type EndedAttempt,
   EPOCH_SERIES_METRICS,
   type EpochCurvePoint,
   type EpochMetric,
   type EpochSeriesMetric,
   type ExtendRequest,
   emptyTrialCounts,
+  endedAttempt,
   lateResultCounts,
   mergeWorker,
   type ReviseSweepInput,
@@ -60,7 +62,7 @@ export {
   unionSeeds,
   type WorkerRecord,
 } from "./run-store";
-export { type SweepArchive, SweepArchiveSchema } from "./sweep-archive";
+export { EndedAttemptsSchema, type SweepArchive, SweepArchiveSchema } from "./sweep-archive";
 export {
   hypervolume,
   nonDominatedFronts,

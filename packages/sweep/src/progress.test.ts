@@ -3,11 +3,17 @@ import { sweepProgress, workerStatus } from "./progress";
 import type { TrialRecord, WorkerRecord } from "./run-store";
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
-const trial = (state: TrialRecord["state"], started?: number, finished?: number): TrialRecord =>
+const trial = (
+  state: TrialRecord["state"],
+  started?: number,
+  finished?: number,
+  ended: [number, number][] = [],
+): TrialRecord =>
   ({
     state,
     startedAt: started === undefined ? undefined : at(started),
     finishedAt: finished === undefined ? undefined : at(finished),
+    retries: ended.map(([s, e], i) => ({ attempt: i + 1, reason: "lost", startedAt: at(s), endedAt: at(e) })),
   }) as TrialRecord;
 
 describe("sweepProgress", () => {
@@ -55,7 +61,7 @@ describe("sweepProgress", () => {
     const trials = [
       trial("succeeded", 0, 30),
       trial("succeeded", 0, 30),
-      // a retried trial waits again: its failed attempt's time is not known here, and not counted
+      // a retried trial waits again: its failed attempt's time (stored before attempts kept it) is not known
       trial("waiting", 10),
       trial("running", day),
       trial("waiting"),
@@ -65,6 +71,25 @@ describe("sweepProgress", () => {
     // Overlapping runs count once, and the gaps between them not at all.
     const overlapping = [trial("succeeded", 0, 10), trial("succeeded", 5, 15), trial("failed", 100, 110)];
     expect(sweepProgress(overlapping, at(500)).elapsedSeconds).toBe(25);
+  });
+
+  it("keeps the time of attempts that ended: a retry or a resume never turns the clock back", () => {
+    // two trials failed at 20 s and 22 s; retried, they wait: their attempts still ran 22 s of the sweep
+    const failed = [trial("succeeded", 0, 10), trial("failed", 5, 20), trial("failed", 6, 22)];
+    const retried = [
+      trial("succeeded", 0, 10),
+      trial("waiting", 5, undefined, [[5, 20]]),
+      trial("waiting", 6, undefined, [[6, 22]]),
+    ];
+    expect(sweepProgress(failed, at(30)).elapsedSeconds).toBe(22);
+    expect(sweepProgress(retried, at(30)).elapsedSeconds).toBe(22);
+    // the new attempts run from 40 s: 22 s before, 5 s now
+    const rerun = [
+      trial("succeeded", 0, 10),
+      trial("running", 40, undefined, [[5, 20]]),
+      trial("succeeded", 40, 45, [[6, 22]]),
+    ];
+    expect(sweepProgress(rerun, at(45)).elapsedSeconds).toBe(27);
   });
 });
 

@@ -36,13 +36,16 @@ export function sweepProgress(trials: readonly TrialRecord[], now: Date = new Da
 }
 
 /**
- * The length of the union of the trials' run times: a running trial's runs to `now`, a final one's to its finish (or
- * is an instant at its start where an older row has no finish); a waiting one's last attempt ended when it was handed
- * back, and is not known here, so it counts from the other trials only.
+ * The length of the union of the trials' run times: every ended attempt's (`retries`, where its times were kept), and
+ * the current one's — a running trial's to `now`, a final one's to its finish (or an instant at its start where an
+ * older row has no finish). A waiting trial has no current run: its `startedAt` is its last ended attempt's.
  */
 function runningSeconds(trials: readonly TrialRecord[], now: Date): number | null {
   const spans: [number, number][] = [];
   for (const t of trials) {
+    for (const r of t.retries)
+      if (r.startedAt && r.endedAt)
+        spans.push([r.startedAt.getTime(), Math.max(r.startedAt.getTime(), r.endedAt.getTime())]);
     if (!t.startedAt || t.state === "waiting") continue;
     const start = t.startedAt.getTime();
     const end = t.state === "running" ? now.getTime() : (t.finishedAt ?? t.startedAt).getTime();

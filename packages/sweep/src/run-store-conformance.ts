@@ -1,6 +1,7 @@
 import { ANNOTATION_LIMITS, hasErrorCode, isInputError, parseSweepFile } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { expandSweep, planTrials } from "./expand";
+import { sweepProgress } from "./progress";
 import { emptyTrialCounts, type RunStore, type TrialRecord, type TrialResult, trialId } from "./run-store";
 import { SweepArchiveSchema } from "./sweep-archive";
 import { configKey } from "./trial-key";
@@ -240,8 +241,14 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(requeued.map((t) => t.id)).toEqual([first.id]);
       let t = (await store.getTrial(first.id))!;
       expect(t.state).toBe("waiting");
+      // the attempt keeps when it ran: the trial's own times go to its next attempt
       expect(t.retries).toEqual([
-        { attempt: 1, reason: expect.stringMatching(/no heartbeat from worker w1 for 40 s/) },
+        {
+          attempt: 1,
+          reason: expect.stringMatching(/no heartbeat from worker w1 for 40 s/),
+          startedAt: at(0),
+          endedAt: at(50),
+        },
       ]);
       expect(await store.heartbeat(first.id, 1, at(51))).toBe(false);
       await store.claimTrial(first.id, "w2", at(60));
@@ -511,7 +518,9 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(retried.map((t) => t.id)).toEqual([a!.id, b!.id]);
       for (const t of retried) expect(t).toEqual(await store.getTrial(t.id));
       expect(retried[0]).toMatchObject({ state: "waiting", attempt: 1, maxAttempts: 3 });
-      expect(retried[0]!.retries).toEqual([{ attempt: 1, reason: "diverged" }]);
+      expect(retried[0]!.retries).toEqual([
+        { attempt: 1, reason: "diverged", startedAt: at(0), endedAt: at(1) },
+      ]);
       expect(retried[0]!.error).toBeUndefined();
       expect(retried[0]!.finishedAt).toBeUndefined();
       // b used both its attempts: it gets two more, and its history stays
@@ -536,8 +545,13 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       const trials = await store.listTrials("sw1");
       expect(trials.map((t) => t.state)).toEqual(["succeeded", "waiting", "waiting", "waiting"]);
       // the attempt the cancel stopped is recorded as handed back: it uses up none of the trial's attempts
-      expect(trials[1]).toMatchObject({ attempt: 1, retries: [{ attempt: 1, handedBack: true }] });
+      expect(trials[1]).toMatchObject({
+        attempt: 1,
+        retries: [{ attempt: 1, handedBack: true, startedAt: at(1), endedAt: at(2) }],
+      });
       expect(trials[1]!.finishedAt).toBeUndefined();
+      // the stopped attempt's second still counts: a resume does not turn the sweep's elapsed time back
+      expect(sweepProgress(trials, at(3)).elapsedSeconds).toBe(2);
       expect(trials[1]!.workerId).toBeUndefined();
       expect((await store.getSweep("sw1"))!.status).toBe("running");
       expect(await store.resumeSweep("sw1", at(4))).toBeNull();

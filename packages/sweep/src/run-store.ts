@@ -72,7 +72,20 @@ export interface TrialRecord extends ConfigIdentity, Annotations {
    * One line per attempt that did not finish: why it was handed back. `handedBack` marks a worker that stopped
    * cleanly before training ended: such an attempt does not count against `maxAttempts`.
    */
-  retries: { attempt: number; reason: string; handedBack?: boolean }[];
+  retries: EndedAttempt[];
+}
+
+/**
+ * An attempt of a trial that did not finish it. `startedAt`/`endedAt` are when it ran, kept because the trial's own
+ * `startedAt`/`finishedAt` then belong to its next attempt (a sweep's elapsed time counts every attempt's run); absent
+ * where the attempt never started or was stored before attempts kept their times.
+ */
+export interface EndedAttempt {
+  attempt: number;
+  reason: string;
+  handedBack?: boolean;
+  startedAt?: Date;
+  endedAt?: Date;
 }
 
 /** Per-epoch numbers a worker reports. */
@@ -444,7 +457,27 @@ export function unionSeeds(base: readonly number[], more: readonly number[]): nu
   return [...base, ...more.filter((s) => !have.has(s))];
 }
 
-/** The `retries` entry of an attempt a cancel stopped, when its sweep is resumed: like a clean hand-back. */
-export function resumedAttempt(attempt: number): TrialRecord["retries"][number] {
-  return { attempt, reason: "stopped by the sweep's cancel, then resumed", handedBack: true };
+/**
+ * The `retries` entry of the attempt `trial` is on, ended at `end` for `reason`: when it ran goes with it, since the
+ * trial's next attempt takes over `startedAt` and `finishedAt`.
+ */
+export function endedAttempt(
+  trial: Pick<TrialRecord, "attempt" | "startedAt">,
+  reason: string,
+  end: Date | undefined,
+  handedBack = false,
+): EndedAttempt {
+  return {
+    attempt: trial.attempt,
+    reason,
+    ...(handedBack && { handedBack: true }),
+    ...(trial.startedAt && end && { startedAt: trial.startedAt, endedAt: end }),
+  };
+}
+
+/** The `retries` entry of an attempt a cancel stopped (at the trial's `finishedAt`), when its sweep is resumed: like a clean hand-back. */
+export function resumedAttempt(
+  trial: Pick<TrialRecord, "attempt" | "startedAt" | "finishedAt">,
+): EndedAttempt {
+  return endedAttempt(trial, "stopped by the sweep's cancel, then resumed", trial.finishedAt, true);
 }

@@ -12,7 +12,13 @@ import {
   TrialResultSchema,
 } from "@tailsweep/schemas";
 import { z } from "zod";
-import { type SweepRecord, type SweepRevision, type TrialRecord, trialId } from "./run-store";
+import {
+  type EndedAttempt,
+  type SweepRecord,
+  type SweepRevision,
+  type TrialRecord,
+  trialId,
+} from "./run-store";
 import { configKey, trialKey } from "./trial-key";
 import { isOpen, type TrialState } from "./trial-state";
 
@@ -55,6 +61,20 @@ const SweepRecordSchema = z.object({
   notes: z.string().default(""),
 }) satisfies z.ZodType<SweepRecord, unknown>;
 
+/**
+ * A trial's `retries` as JSON holds them (an archive; a database's JSON column): dates as ISO 8601 text, each
+ * attempt's times absent where it was stored before attempts kept them.
+ */
+export const EndedAttemptsSchema = z.array(
+  z.object({
+    attempt: z.number().int(),
+    reason: z.string(),
+    handedBack: z.boolean().optional(),
+    startedAt: DateSchema.optional(),
+    endedAt: DateSchema.optional(),
+  }),
+) satisfies z.ZodType<EndedAttempt[], unknown>;
+
 const TrialRecordSchema = z.object({
   id: z.string().min(1),
   sweepId: z.string().min(1),
@@ -76,9 +96,7 @@ const TrialRecordSchema = z.object({
   startedAt: DateSchema.optional(),
   finishedAt: DateSchema.optional(),
   error: z.string().optional(),
-  retries: z.array(
-    z.object({ attempt: z.number().int(), reason: z.string(), handedBack: z.boolean().optional() }),
-  ),
+  retries: EndedAttemptsSchema,
   tags: z.array(z.string()).default([]),
   notes: z.string().default(""),
 }) satisfies z.ZodType<TrialRecord, unknown>;
