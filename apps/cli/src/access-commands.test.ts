@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { authenticateToken, TokenRefusedError, verifyPassword } from "@tailsweep/access";
+import { authenticateToken, generateApiToken, TokenRefusedError, verifyPassword } from "@tailsweep/access";
 import { openRunStore } from "@tailsweep/db";
 import { describe, expect, it } from "vitest";
 
@@ -13,12 +13,13 @@ const dbDir = mkdtempSync(join(tmpdir(), "tailsweep-access-"));
 function tailsweep(
   args: string[],
   stdin?: string,
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [bin, ...args],
-      { env: { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "" } },
+      { env: { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "", ...env } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin?.end(stdin ?? "");
@@ -76,6 +77,40 @@ describe("tailsweep user, member, token and audit", { timeout: 300_000 }, () => 
     const again = await tailsweep(["token", "revoke", listed[0].id]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain(`no active token with id ${listed[0].id}`);
+
+    // every change is in the project's audit log, as the dashboard's Team page writes it, by the local user
+    const removed = await tailsweep(["member", "remove", "alpha", "bob@example.org"]);
+    expect(removed.stderr).toContain("bob@example.org was not a member of alpha");
+    await tailsweep(["member", "set", "alpha", "bob@example.org", "viewer"]);
+    await tailsweep(["member", "remove", "alpha", "bob@example.org"]);
+    const audit = JSON.parse((await tailsweep(["audit", "--project", "alpha", "--json"])).stdout);
+    expect(
+      audit.map((e: { actor: string; action: string; target: string }) => [e.actor, e.action, e.target]),
+    ).toEqual([
+      ["local user", "member.remove", "bob@example.org"],
+      ["local user", "member.set", "bob@example.org"],
+      ["local user", "token.revoke", listed[0].id],
+      ["local user", "token.create", listed[0].id],
+      ["local user", "member.set", "ada@example.org"],
+    ]);
+    expect(audit[3].detail).toEqual({ name: "cli", user: "ada@example.org" });
+    expect(audit[4].detail).toEqual({ role: "owner" });
+  });
+
+  it("refuses on a laptop logged in to a dashboard, where the run store would be an empty one of its own", async () => {
+    const login = { TAILSWEEP_URL: "http://127.0.0.1:9", TAILSWEEP_TOKEN: generateApiToken().token };
+    for (const args of [
+      ["member", "list", "alpha"],
+      ["audit", "--project", "alpha"],
+      ["token", "create", "alpha", "--user", "ada@example.org"],
+    ]) {
+      const r = await tailsweep(args, undefined, login);
+      expect(r.code, args.join(" ")).not.toBe(0);
+      expect(r.stderr).toContain(
+        "work on the team's run store itself (DATABASE_URL), not through a dashboard; you are logged in to http://127.0.0.1:9",
+      );
+      expect(r.stdout).toBe("");
+    }
   });
 
   it("names what is wrong and changes nothing", async () => {

@@ -1,16 +1,31 @@
 import { readFileSync } from "node:fs";
 import { generateApiToken, hashPassword, type Role } from "@tailsweep/access";
-import { InputError, NotFoundError } from "@tailsweep/schemas";
+import { AppError, InputError, NotFoundError } from "@tailsweep/schemas";
+import { remoteLogin } from "../api-client";
 import { openRuntime } from "../runtime";
 
-/** The team administration commands (access.ts registers them): on the run store directly. */
+/**
+ * The team administration commands (access.ts registers them): on the run store directly, as its administrator.
+ * Their changes go to the project's audit log as the dashboard's do, by the local user (no account).
+ */
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Opens the run store's access side, runs `f`, closes it. */
+/**
+ * Opens the run store's access side, runs `f`, closes it. Refused on a laptop logged in to a dashboard without
+ * DATABASE_URL: there the run store would be an empty embedded one of this machine, whose answers ("no members")
+ * would read as the team's.
+ */
 async function withAccess<T>(
   f: (access: Awaited<ReturnType<typeof openRuntime>>["opened"]["access"]) => Promise<T>,
 ) {
+  const login = remoteLogin();
+  if (login)
+    throw new AppError(
+      "NEEDS_RUN_STORE",
+      "invalid",
+      `user, member, token and audit work on the team's run store itself (DATABASE_URL), not through a dashboard; you are logged in to ${login.url}: manage members and tokens on its Team page (${login.url}/team), or set DATABASE_URL where you may reach the database`,
+    );
   const rt = await openRuntime(log, { needsBus: false });
   try {
     return await f(rt.opened.access);
@@ -53,13 +68,21 @@ export async function memberSet(
   role: Role,
   o: { json?: boolean },
 ): Promise<void> {
-  const m = await withAccess(async (a) => a.setRole(project, await userId(a, email), role));
+  const m = await withAccess(async (a) => {
+    const member = await a.setRole(project, await userId(a, email), role);
+    await a.recordAudit({ projectId: project, action: "member.set", target: email, detail: { role } });
+    return member;
+  });
   print(o.json, m, `${email} is now ${m.role} of ${project}`);
 }
 
 /** `member remove <project> <email>`. */
 export async function memberRemove(project: string, email: string): Promise<void> {
-  const removed = await withAccess(async (a) => a.removeMember(project, await userId(a, email)));
+  const removed = await withAccess(async (a) => {
+    const done = await a.removeMember(project, await userId(a, email));
+    if (done) await a.recordAudit({ projectId: project, action: "member.remove", target: email, detail: {} });
+    return done;
+  });
   log(removed ? `${email} removed from ${project}` : `${email} was not a member of ${project}`);
 }
 
@@ -90,7 +113,7 @@ export async function tokenCreate(
     const id = await userId(a, o.user);
     if (!(await a.roleOf(id, project)))
       throw new InputError("--user", `${o.user} is not a member of project ${project}`);
-    return a.createApiToken({
+    const created = await a.createApiToken({
       id: t.id,
       userId: id,
       projectId: project,
@@ -98,6 +121,13 @@ export async function tokenCreate(
       tokenHash: t.hash,
       expiresAt: new Date(Date.now() + o.days * 86_400_000),
     });
+    await a.recordAudit({
+      projectId: project,
+      action: "token.create",
+      target: created.id,
+      detail: { name: created.name, user: o.user },
+    });
+    return created;
   });
   if (o.json) print(true, { token: t.token, ...record }, "");
   else {
@@ -122,7 +152,17 @@ export async function tokenList(o: { user: string; json?: boolean }): Promise<vo
 
 /** `token revoke <id>`. */
 export async function tokenRevoke(id: string): Promise<void> {
-  const revoked = await withAccess((a) => a.revokeApiToken(id));
+  const revoked = await withAccess(async (a) => {
+    const token = await a.getApiToken(id);
+    if (!token || !(await a.revokeApiToken(id))) return false;
+    await a.recordAudit({
+      projectId: token.projectId,
+      action: "token.revoke",
+      target: id,
+      detail: { name: token.name },
+    });
+    return true;
+  });
   if (!revoked) throw new NotFoundError("TOKEN_NOT_FOUND", `no active token with id ${id}`);
   log(`token ${id} revoked`);
 }
