@@ -819,6 +819,14 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       const t = await trpc<Trial[]>(base, "sweeps.trials", { id });
       return t.every((x) => x.state === "failed" && x.attempt === 2) ? t : undefined;
     });
+    // its page says that it ended with failures, as the list does, and its bar shows them as failed, not as done work
+    await page.goto(`${base}/sweeps/${id}`);
+    expect(await page.locator("[data-testid=sweep-status]").textContent()).toBe("completed (2 failed)");
+    const bar = page.locator("[data-testid=progress] .bar > span");
+    const parts: string[] = [];
+    for (const span of await bar.all())
+      parts.push(`${await span.getAttribute("class")} ${await span.getAttribute("style")}`);
+    expect(parts).toEqual(["null width:0%", "failed width:100%", "cancelled width:0%"]);
     const log = await trpc<{ action: string; target: string }[]>(base, "audit.list", {
       project: "web",
       limit: 5,
@@ -862,7 +870,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
   it("lists and filters sweeps, and compares runs across sweeps by permalink", async () => {
     await page.goto(`${base}/?status=cancelled`);
     expect(await page.locator("[data-testid=sweeps] tbody tr").count()).toBe(1);
-    // its full bar counts trials that never ran: the status cell says how many were cancelled
+    // the status cell says how many trials were cancelled, as the bar shows them
     expect(await page.locator("[data-testid=sweeps] tbody tr td").nth(1).textContent()).toMatch(
       /^cancelled \((\d+ failed, )?\d+ cancelled\)$/,
     );

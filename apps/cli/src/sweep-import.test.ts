@@ -71,6 +71,11 @@ describe("sweep export and sweep import between two stores", { timeout: 300_000 
       expect(a.code).toBe(0);
       expect(JSON.parse(b.stdout)).toEqual(JSON.parse(a.stdout));
     }
+    // the status says why a trial failed and what to do about it, as the export would
+    const status = await tailsweep("b", ["sweep", "status", sweepId]);
+    expect(status.stdout).toContain(
+      `completed: 5 succeeded, 1 failed\n  1 trial failed: diverged (model.nu=5 seed 3)\n  tailsweep sweep retry ${sweepId} queues them again as new attempts\n`,
+    );
   });
 
   it("refuses a second import of the same sweep, and a spoilt file naming every bad field, storing nothing", async () => {

@@ -13,6 +13,7 @@ import {
   pctInterval,
   resampleShare,
   signedPctInterval,
+  soleResultText,
   withPlus,
   withSign,
 } from "./format";
@@ -41,6 +42,16 @@ describe("bestClaim", () => {
       "no other configuration with results to test it against",
     );
   });
+
+  it("says instead that a configuration is the only one with results, where no other has any", () => {
+    expect(soleResultText({ ...best, beatsAllOthers: false, untested: [], compared: 0 })).toBe(
+      `Only ${best.config} has results so far: nothing to compare it with`,
+    );
+    // another one with too few seeds to test is something to compare with, and the claim names it
+    const untested = [{ config: "b", reason: "1 seed: too few to test" }];
+    expect(soleResultText({ ...best, beatsAllOthers: false, untested, compared: 0 })).toBeUndefined();
+    expect(soleResultText({ ...best, beatsAllOthers: true, untested: [], compared: 2 })).toBeUndefined();
+  });
 });
 
 describe("fixed, pct and the signed forms", () => {
@@ -48,6 +59,8 @@ describe("fixed, pct and the signed forms", () => {
     expect(fixed(-1e-17, 2)).toBe("0.00");
     expect(fixed(-0.004, 2)).toBe("0.00");
     expect(fixed(-0.006, 2)).toBe("-0.01");
+    expect(fixed(Number.NaN, 2)).toBe("—"); // a degenerate comparison's effect size
+    expect(fixed(Number.POSITIVE_INFINITY, 2)).toBe("—");
     expect(fixed(0, 0)).toBe("0");
     expect(fixed(-0.4, 0)).toBe("0");
     expect(pct(-1e-19, 2)).toBe("0.00");

@@ -2,9 +2,11 @@ import type { ComparisonTable, Correction, SequentialDecision } from "@tailsweep
 
 /**
  * A number to `digits` decimals without a sign on zero: a difference of −1e-17 (two seeds' identical means, summed
- * in another order) reads `0.00`, not `-0.00`.
+ * in another order) reads `0.00`, not `-0.00`; `—` for what is not a number (the effect size of a degenerate
+ * comparison), as {@link pct} writes it.
  */
 export function fixed(v: number, digits: number): string {
+  if (!Number.isFinite(v)) return "—";
   const text = v.toFixed(digits);
   return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
 }
@@ -87,6 +89,16 @@ export function bestClaim(best: NonNullable<ComparisonTable["best"]>): string {
     return `not shown better than every other configuration: not tested against ${best.untested.map((u) => `${u.config} (${u.reason})`).join("; ")}`;
   if (best.compared === 0) return "no other configuration with results to test it against";
   return "not significantly better than every other configuration";
+}
+
+/**
+ * Said instead of a best configuration where it is the only one with results (a sweep's first trials, or a cancelled
+ * one): a "best outright in 100% of seed resamples" over nothing else would be vacuous. Undefined otherwise.
+ */
+export function soleResultText(best: NonNullable<ComparisonTable["best"]>): string | undefined {
+  return best.compared === 0 && best.untested.length === 0
+    ? `Only ${best.config} has results so far: nothing to compare it with`
+    : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { metricOf } from "@tailsweep/schemas";
+import { metricOf, plural } from "@tailsweep/schemas";
 import {
   type Observation,
   planSequential,
@@ -99,14 +99,15 @@ export function sequentialStatus(
   const look = Math.min(rounds.size, plan.looks.length) - 1;
   const own = runs.trials.filter((t) => rounds.has(t.revision));
   const open = own.filter(isOpen).length;
-  if (open > 0) return { ...stage, look, looks, waiting: `look ${look + 1}: ${open} trials still to finish` };
+  if (open > 0)
+    return { ...stage, look, looks, waiting: `look ${look + 1}: ${plural(open, "trial")} still to finish` };
   const failed = own.filter((t) => t.state === "failed" || t.state === "cancelled").length;
   if (failed > 0)
     return {
       ...stage,
       look,
       looks,
-      waiting: `look ${look + 1}: ${failed} trials failed or were cancelled; retry them (tailsweep sweep retry) to take it`,
+      waiting: `look ${look + 1}: ${plural(failed, "trial")} failed or were cancelled; retry them (tailsweep sweep retry) to take it`,
     };
   // A TPE search's family is what its decision stage runs: the configurations it only searched with are not in it.
   const configs = configurationsOf(tpe ? own : runs.trials);

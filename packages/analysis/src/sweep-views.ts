@@ -6,6 +6,7 @@ import {
   type EpochSeriesMetric,
   paramValue,
   sweepProgress,
+  type TrialRecord,
   type TrialResult,
   takesGpuTrials,
   type WorkerRecord,
@@ -44,7 +45,7 @@ export function sweepListEntry(runs: SweepRuns) {
 /**
  * A sweep with its progress (counts, ETA) and the workers that ran or run its trials: host, backend, whether they
  * are online, and how many of its trials each has running and finished. `gpu` says how many of its trials only a
- * GPU worker may run, how many of those wait, and how many GPU workers are online.
+ * GPU worker may run, how many of those wait, and how many GPU workers are online; `failures`, why trials failed.
  */
 export function sweepOverview(
   { sweep, trials }: Pick<SweepRuns, "sweep" | "trials">,
@@ -79,7 +80,33 @@ export function sweepOverview(
       finished: w.finished,
     };
   });
-  return { ...sweep, counts: progress.counts, progress, workers, gpu };
+  return { ...sweep, counts: progress.counts, progress, workers, gpu, failures: failureSummary(trials) };
+}
+
+/** How many failed trials {@link failureSummary} names, per reason. */
+const NAMED_PER_REASON = 3;
+
+/**
+ * A sweep's failed trials grouped by why they failed, most first: each reason with its count and the first few trials
+ * (configuration and seed), so `sweep status` can say what went wrong without an export.
+ */
+export function failureSummary(trials: readonly TrialRecord[]) {
+  const byReason = new Map<string, TrialRecord[]>();
+  for (const t of trials)
+    if (t.state === "failed") {
+      const reason = t.error ?? "no reason recorded";
+      byReason.set(reason, [...(byReason.get(reason) ?? []), t]);
+    }
+  return [...byReason]
+    .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))
+    .map(([reason, failed]) => ({
+      reason,
+      count: failed.length,
+      trials: failed
+        .sort((a, b) => a.index - b.index)
+        .slice(0, NAMED_PER_REASON)
+        .map((t) => ({ id: t.id, config: t.configLabel, seed: t.seed })),
+    }));
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   applyAnnotationEdit,
   EpochTestSchema,
   LossSchema,
+  plural,
   StoredRunConfigSchema,
   StoredSweepSpecSchema,
   type TrialKind,
@@ -775,7 +776,9 @@ export class PrismaRunStore implements RunStore {
           }
         : {
             state: "failed",
-            error: retryable ? `${reason} (gave up after ${attemptsUsed(record)} attempts)` : reason,
+            error: retryable
+              ? `${reason} (gave up after ${plural(attemptsUsed(record), "attempt")})`
+              : reason,
             finishedAt: now,
           };
       const after = await updated(tx.trial.update({ where: { id, state: "running", attempt }, data }));

@@ -86,6 +86,11 @@ export function countTrials(spec: {
   return points * seeds;
 }
 
+/** A count with its noun: `1 trial`, `3 trials` (`word` + s unless `many` says otherwise). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${formatCount(n)} ${n === 1 ? word : many}`;
+}
+
 /** A count in words a person reads at a glance: `1,000,000`; past 10^15, `1.00e+20`. */
 export function formatCount(n: number): string {
   return n < 1e15 ? n.toLocaleString("en-US") : n.toExponential(2);

@@ -1,4 +1,4 @@
-import { type AnnotationEdit, applyAnnotationEdit } from "@tailsweep/schemas";
+import { type AnnotationEdit, applyAnnotationEdit, plural } from "@tailsweep/schemas";
 import type { TrialPlan } from "./expand";
 import {
   addsAsItRuns,
@@ -273,7 +273,7 @@ export class InMemoryRunStore implements RunStore {
       t.heartbeatAt = undefined;
     } else {
       this.move(t, "failed");
-      t.error = retryable ? `${reason} (gave up after ${attemptsUsed(t)} attempts)` : reason;
+      t.error = retryable ? `${reason} (gave up after ${plural(attemptsUsed(t), "attempt")})` : reason;
       t.finishedAt = now;
     }
     return structuredClone(t);

@@ -11,6 +11,7 @@ import {
   pct,
   pValue,
   signedPctInterval,
+  soleResultText,
   withoutResultsText,
 } from "@tailsweep/analysis/format";
 import { isInputError, ObjectiveMetricSchema, RESULT_METRICS } from "@tailsweep/schemas";
@@ -79,7 +80,8 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
   printAligned(header, lines, out);
   if (table.best)
     out(
-      `best: ${table.best.config} — ${bestInResamples(table.best.probabilityBest)}; ${bestClaim(table.best)}`,
+      soleResultText(table.best) ??
+        `best: ${table.best.config} — ${bestInResamples(table.best.probabilityBest)}; ${bestClaim(table.best)}`,
     );
   if (table.unevenSeedsNote) out(`  note: ${table.unevenSeedsNote}`);
   if (table.baselineNote) out(`  note: ${table.baselineNote}`);

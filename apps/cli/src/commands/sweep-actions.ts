@@ -19,6 +19,7 @@ import {
   InputError,
   NotFoundError,
   parseSeedsArg,
+  plural,
   type SeedRequest,
   SettingsError,
 } from "@tailsweep/schemas";
@@ -78,7 +79,7 @@ export async function sweepSubmit(file: string, o: { new?: boolean } & JsonFlag)
     );
   else
     process.stdout.write(
-      `submitted sweep ${launched.id}${to}: ${launched.trialCount} trials${gpuNote(spec)}\n`,
+      `submitted sweep ${launched.id}${to}: ${plural(launched.trialCount, "trial")}${gpuNote(spec)}\n`,
     );
 }
 
@@ -94,6 +95,8 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
     return { sweep, ranking, sequential };
   });
   const { id: sweepId, name, project, status, counts, checkpoints } = sweep;
+  // a dashboard older than the summary has none
+  const failures = sweep.failures ?? [];
   if (o.json)
     printJson({
       id: sweepId,
@@ -102,6 +105,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
       status,
       counts,
       checkpoints,
+      failures,
       ranking: rankingJson(ranking.configurations),
       ...(sequential && { sequential }),
       ...(sweep.tpe && { tpe: sweep.tpe }),
@@ -112,6 +116,15 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
     );
     const tally = states.map((k) => `${counts[k]} ${k}`).join(", ") || "no trials";
     process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${tally}\n`);
+    if (failures.length > 0) {
+      for (const f of failures) {
+        const named = f.trials.map((t) => `${t.config} seed ${t.seed}`).join("; ");
+        const more = f.count > f.trials.length ? `; ${f.count - f.trials.length} more` : "";
+        process.stdout.write(`  ${plural(f.count, "trial")} failed: ${f.reason} (${named}${more})\n`);
+      }
+      if (status !== "cancelled")
+        process.stdout.write(`  tailsweep sweep retry ${sweepId} queues them again as new attempts\n`);
+    }
     if (checkpoints.resumedTrials > 0) process.stdout.write(`${checkpointSavingsText(checkpoints)}\n`);
     printRanking(ranking.objective, ranking.configurations);
     if (sweep.tpe) {
@@ -449,7 +462,9 @@ export async function sweepExport(
     return count;
   });
   if (output)
-    log(`exported ${trials} trials of sweep ${id} to ${output} (${format}${gzipped ? ", gzip" : ""})`);
+    log(
+      `exported ${plural(trials, "trial")} of sweep ${id} to ${output} (${format}${gzipped ? ", gzip" : ""})`,
+    );
 }
 
 /** The most a sweep archive may unpack to: well above a study's (about 30 kB a trial), far below the memory. */

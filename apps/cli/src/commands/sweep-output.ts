@@ -1,4 +1,4 @@
-import type { SweepSpec } from "@tailsweep/schemas";
+import { plural, type SweepSpec } from "@tailsweep/schemas";
 import { gpuTrialCount } from "@tailsweep/sweep";
 
 /** What the sweep commands print: one place for each line's shape, whether the numbers came from a store or a server. */
@@ -50,7 +50,9 @@ export function printRanking(objective: SweepSpec["objective"], ranked: readonly
   if (ranked.length === 0) return;
   process.stdout.write(`\n${objective.metric} (${objective.direction}), mean ± sd over seeds:\n`);
   for (const r of ranked)
-    process.stdout.write(`  ${percent(r.mean, 5)} ± ${percent(r.sd, 4)}  (${r.seeds} seeds)  ${r.config}\n`);
+    process.stdout.write(
+      `  ${percent(r.mean, 5)} ± ${percent(r.sd, 4)}  (${plural(r.seeds, "seed")})  ${r.config}\n`,
+    );
 }
 
 /** " (3 of them need a GPU worker: execution.gpu)", or nothing when none does. */

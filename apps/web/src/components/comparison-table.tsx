@@ -11,6 +11,7 @@ import {
   pct,
   pValue,
   seedRanges,
+  soleResultText,
   withoutResultsText,
 } from "../lib/format";
 
@@ -41,6 +42,7 @@ export function ComparisonTable({
   // the domain spans every number of the Δ column, intervals included: a difference small beside its interval stays
   // pale rather than taking the scale's end because it is the largest of a few small ones
   const intervals = intervalWriter();
+  const sole = table.best && soleResultText(table.best);
   const delta = divergingScale(
     table.rows.flatMap((r) => {
       const c = r.vsBaseline?.comparison;
@@ -101,7 +103,7 @@ export function ComparisonTable({
                   {cmp && r.summary.n < FEW_SEEDS ? " !" : ""}
                 </td>
                 <td className="num">{v && Number.isFinite(v.seedsNeeded) ? v.seedsNeeded : v ? "—" : ""}</td>
-                <td className={v ? `verdict-${v.verdict.split(" ")[0]}` : ""}>
+                <td className={v ? `verdict-${v.verdict.split(" ")[0]}` : ""} title={v?.reason}>
                   {v?.verdict ?? ""}
                   <PosthocMark revisions={r.posthocRevisions} />
                 </td>
@@ -137,7 +139,8 @@ export function ComparisonTable({
           † {table.posthocNote}.
         </p>
       )}
-      {table.best && (
+      {sole && <p data-testid="best">{sole}.</p>}
+      {table.best && !sole && (
         <p data-testid="best">
           Best by mean: <strong>{table.best.config}</strong>, {bestInResamples(table.best.probabilityBest)}
           {Number.isFinite(table.best.probabilityBest) ? " (ties count for nobody)" : ""};{" "}

@@ -19,6 +19,7 @@ export {
   pct,
   pValue,
   seedRanges,
+  soleResultText,
   withoutResultsText,
   withPlus,
 } from "@tailsweep/analysis/format";

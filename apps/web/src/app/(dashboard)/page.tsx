@@ -1,7 +1,7 @@
 import { messageOf } from "@tailsweep/schemas";
 import { TagChips } from "../../components/annotations";
 import { AutoSubmit } from "../../components/auto-submit";
-import { ProgressBar } from "../../components/progress-bar";
+import { ProgressBar, statusText } from "../../components/progress-bar";
 import { age, pct, stamp } from "../../lib/format";
 import { api } from "../../server/store";
 
@@ -108,11 +108,6 @@ export default async function SweepsPage({
           </thead>
           <tbody>
             {sweeps.map((s) => {
-              // a cancelled sweep's bar is full of trials that never ran: the status says how many
-              const ended = [
-                s.counts.failed > 0 ? `${s.counts.failed} failed` : "",
-                s.counts.cancelled > 0 ? `${s.counts.cancelled} cancelled` : "",
-              ].filter(Boolean);
               return (
                 <tr key={s.id}>
                   <td>
@@ -120,13 +115,10 @@ export default async function SweepsPage({
                       {s.project}/{s.name}
                     </a>
                   </td>
-                  <td>
-                    {s.status}
-                    {ended.length > 0 ? ` (${ended.join(", ")})` : ""}
-                  </td>
+                  <td>{statusText(s.status, s.counts)}</td>
                   <td>{s.tags.length > 0 && <TagChips tags={s.tags} />}</td>
                   <td>
-                    <ProgressBar done={s.progress.done} total={s.progress.total} /> {s.progress.done}/
+                    <ProgressBar counts={s.counts} total={s.progress.total} /> {s.progress.done}/
                     {s.progress.total}
                     {s.counts.running > 0 ? ` · ${s.counts.running} running` : ""}
                   </td>

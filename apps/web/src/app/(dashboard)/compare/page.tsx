@@ -1,4 +1,4 @@
-import { ObjectiveMetricSchema } from "@tailsweep/schemas";
+import { ObjectiveMetricSchema, plural } from "@tailsweep/schemas";
 import { AutoSubmit } from "../../../components/auto-submit";
 import { ComparisonTable, CorrectionChoice } from "../../../components/comparison-table";
 import { age, pct } from "../../../lib/format";
@@ -132,7 +132,7 @@ export default async function ComparePage({
                       <input type="checkbox" name="run" value={value} defaultChecked={runs.includes(value)} />{" "}
                       {c.config}{" "}
                       <span className="muted">
-                        — {pct(c.mean)} {s.objective.metric}, {c.seeds} seeds
+                        — {pct(c.mean)} {s.objective.metric}, {plural(c.seeds, "seed")}
                       </span>
                     </label>
                   </li>

@@ -8,7 +8,7 @@ import { CancelButton } from "../../../../components/cancel-button";
 import { DeleteSweepButton } from "../../../../components/delete-sweep-button";
 import { LiveRefresh } from "../../../../components/live-refresh";
 import { ParetoSection } from "../../../../components/pareto-section";
-import { ProgressBar } from "../../../../components/progress-bar";
+import { ProgressBar, statusText } from "../../../../components/progress-bar";
 import { ResumeButton, RetryButton } from "../../../../components/sweep-actions";
 import { age, checkpointSavingsText, duration, query, stamp } from "../../../../lib/format";
 import { api, host } from "../../../../server/store";
@@ -96,7 +96,10 @@ export default async function SweepPage({
     <main>
       <AutoSubmit />
       <h1>
-        {sweep.project}/{sweep.name} <span className="pill">{sweep.status}</span>{" "}
+        {sweep.project}/{sweep.name}{" "}
+        <span className="pill" data-testid="sweep-status">
+          {statusText(sweep.status, sweep.progress.counts)}
+        </span>{" "}
         <LiveRefresh active={running} />
       </h1>
       <p className="muted">
@@ -145,7 +148,7 @@ export default async function SweepPage({
       </p>
 
       <section data-testid="progress">
-        <ProgressBar done={p.done} total={p.total} />{" "}
+        <ProgressBar counts={p.counts} total={p.total} />{" "}
         <strong>
           {p.done}/{p.total}
         </strong>{" "}

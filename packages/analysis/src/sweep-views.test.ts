@@ -1,0 +1,42 @@
+import type { TrialRecord } from "@tailsweep/sweep";
+import { describe, expect, it } from "vitest";
+import { failureSummary } from "./sweep-views";
+
+const trial = (index: number, state: TrialRecord["state"], error?: string) =>
+  ({
+    id: `t${index}`,
+    index,
+    state,
+    seed: index,
+    configLabel: `variant=${index % 2 ? "proposed" : "gaussian"}`,
+    ...(error && { error }),
+  }) as TrialRecord;
+
+describe("failureSummary", () => {
+  it("groups failed trials by reason, most first, naming the first three of each in plan order", () => {
+    const trials = [
+      trial(6, "failed", "out of memory"),
+      trial(1, "failed", "out of memory"),
+      trial(2, "succeeded"),
+      trial(3, "failed", "diverged"),
+      trial(4, "failed", "out of memory"),
+      trial(5, "failed", "out of memory"),
+      trial(7, "cancelled", "stopped"),
+      trial(8, "failed"),
+    ];
+    expect(failureSummary(trials)).toEqual([
+      {
+        reason: "out of memory",
+        count: 4,
+        trials: [
+          { id: "t1", config: "variant=proposed", seed: 1 },
+          { id: "t4", config: "variant=gaussian", seed: 4 },
+          { id: "t5", config: "variant=proposed", seed: 5 },
+        ],
+      },
+      { reason: "diverged", count: 1, trials: [{ id: "t3", config: "variant=proposed", seed: 3 }] },
+      { reason: "no reason recorded", count: 1, trials: [{ id: "t8", config: "variant=gaussian", seed: 8 }] },
+    ]);
+    expect(failureSummary([trial(1, "succeeded")])).toEqual([]);
+  });
+});
