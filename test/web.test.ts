@@ -915,7 +915,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
   it("confirms the best configuration on fresh seeds from the sweep page, and shows both stages' tests", async () => {
     const [first] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
     await page.goto(`${base}/sweeps/${first!.id}`);
-    // The button names what it confirms: the best by mean besides the baseline.
+    // The button names what it confirms: the configuration furthest ahead of the baseline, seed by seed.
     const button = page.locator('[data-testid="top-up"] button', { hasText: "Confirm" });
     const label = (await button.textContent()) ?? "";
     const named = /^Confirm (model\.nu=\d+ variant=\w+) on 5 fresh seeds$/.exec(label)?.[1];
@@ -933,6 +933,8 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       return t.length === 18 && t.every((x) => x.state === "succeeded") ? t : undefined;
     });
     await page.goto(`${base}/sweeps/${first!.id}`);
+    // once confirmed, it is not offered again: its confirmation's table says how it went
+    expect(await page.locator('[data-testid="top-up"] button', { hasText: `Confirm ${named} ` }).count()).toBe(0);
     const section = page.locator('[data-testid="confirmation"]');
     expect(await section.locator("h3").textContent()).toBe(
       "Confirmation (revision 2): selected on seeds 1–2, confirmed on 3–7",

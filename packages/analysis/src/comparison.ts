@@ -12,6 +12,8 @@ import {
   defaultBaseline,
   designBaselineOf,
   finishedValues,
+  type Lead,
+  leadsOverBaseline,
   METRIC_CHOICES,
   rankConfigurations,
   resolveBaseline,
@@ -98,6 +100,12 @@ export type SweepComparison = Omit<MarkedTable, "rows"> & {
    * the selection's; the rows above are the selection stage, without those seeds.
    */
   confirmations: Confirmation[];
+  /**
+   * The configuration a confirmation against this baseline would run by default: the one furthest ahead of it by
+   * the mean paired difference (`lead`, over `pairs` seeds; {@link leadsOverBaseline}); null where none is ahead,
+   * or where a confirmation against this baseline has already run it.
+   */
+  toConfirm: Lead | null;
 };
 
 /** A sweep's finished trials compared across seeds (one read of trials, results and revisions). */
@@ -170,6 +178,23 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
     sweep.spec.sequential && designBaselineOf(sweep.spec, configs)?.key === baseline.key
       ? decisionsOfDesign(all, marked.rows, keyOf, metric)
       : undefined;
+  const confirmations = confirmationsOf(all, {
+    metric,
+    direction,
+    ...(options.correction && { correction: options.correction }),
+    ...(options.alpha !== undefined && { alpha: options.alpha }),
+  });
+  // What a confirmation would choose against this baseline (planConfirmation's default): the configuration furthest
+  // ahead of it seed by seed, unless one already confirmed it against this baseline (its table says how it went).
+  const leader = leadsOverBaseline(trials, results, baseline.key, { metric, direction })[0];
+  const toConfirm =
+    leader &&
+    leader.lead > 0 &&
+    !confirmations.some(
+      (c) => c.baselineKey === baseline.key && c.rows.some((r) => r.configKey === leader.configKey),
+    )
+      ? leader
+      : undefined;
   return {
     metric,
     ...marked,
@@ -190,12 +215,8 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       sequentialNote:
         "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are the sequential design's (the sweep page's design table, tailsweep sweep status, sweeps.sequential in the API)",
     }),
-    confirmations: confirmationsOf(all, {
-      metric,
-      direction,
-      ...(options.correction && { correction: options.correction }),
-      ...(options.alpha !== undefined && { alpha: options.alpha }),
-    }),
+    confirmations,
+    toConfirm: toConfirm ?? null,
   };
 }
 

@@ -74,6 +74,46 @@ export function rankConfigurations(
     .sort((a, b) => sign * (a.mean - b.mean));
 }
 
+/** A configuration's lead over the baseline: its mean paired difference, signed so that ahead is positive. */
+export interface Lead {
+  configKey: string;
+  config: string;
+  /** Mean of (configuration − baseline) over the seeds both ran, times −1 where lower is better. */
+  lead: number;
+  /** The seeds both ran. */
+  pairs: number;
+}
+
+/**
+ * Every configuration's lead over `baselineKey` on `metric`, best first (ties by label): the mean paired difference
+ * over the seeds each shares with the baseline, as the comparison table's Δ column pairs them. A mean over each
+ * configuration's own seeds would rank one a sequential design stopped early, on whatever seeds it had, above one
+ * that beat the baseline seed by seed (it once chose a configuration stopped for futility). Those that share no seed
+ * with the baseline are left out.
+ */
+export function leadsOverBaseline(
+  trials: readonly TrialRecord[],
+  results: ReadonlyMap<string, TrialResult>,
+  baselineKey: string,
+  objective: { metric: string; direction: SweepSpec["objective"]["direction"] },
+): Lead[] {
+  const configs = configurationsOf(trials);
+  const bySeed = new Map<string, Map<number, number>>();
+  for (const { trial, value } of finishedValues(trials, results, objective.metric))
+    bySeed.set(trial.configKey, (bySeed.get(trial.configKey) ?? new Map()).set(trial.seed, value));
+  const base = bySeed.get(baselineKey) ?? new Map<number, number>();
+  const sign = objective.direction === "maximize" ? 1 : -1;
+  return [...bySeed]
+    .filter(([key]) => key !== baselineKey)
+    .flatMap(([key, values]) => {
+      const diffs = [...values].flatMap(([seed, v]) => (base.has(seed) ? [v - base.get(seed)!] : []));
+      if (diffs.length === 0) return [];
+      const lead = (sign * diffs.reduce((a, b) => a + b, 0)) / diffs.length;
+      return [{ configKey: key, config: configs.get(key)!.label, lead, pairs: diffs.length }];
+    })
+    .sort((a, b) => b.lead - a.lead || a.config.localeCompare(b.config));
+}
+
 /**
  * The configuration a user named, by its full label or by some `key=value` pairs of its params (`variant=gaussian`),
  * matching exactly one. Without a name: the gaussian variant when exactly one configuration is it, else the first.

@@ -136,6 +136,67 @@ describe("planConfirmation", () => {
   });
 });
 
+describe("the configuration a confirmation chooses", () => {
+  /**
+   * Seed 1 is easy (+0.1 for everyone). proposed is 2 points ahead of gaussian on every seed; supervised, 1 point
+   * behind, ran only seed 1 (its other trials failed), so its own mean is the highest.
+   */
+  async function uneven() {
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: t0 });
+    for (const t of await store.listTrials("sw"))
+      if (t.config.variant === "supervised" && t.seed > 1) {
+        await store.claimTrial(t.id, "w", t0);
+        await store.failTrial(t.id, 1, "diverged", false, t0);
+      }
+    const base = (t: TrialRecord) => 0.6 + (t.seed === 1 ? 0.1 : 0) + 0.001 * t.seed;
+    const shift = { gaussian: 0, proposed: 0.02, supervised: -0.01 } as Record<string, number>;
+    await finishWaiting(store, "sw", (t) => base(t) + shift[t.config.variant]!, { now: t0 });
+    return store;
+  }
+
+  it("is the one furthest ahead of the baseline seed by seed, not the best mean over its own seeds", async () => {
+    const runs = await loadSweepRuns(await uneven(), "sw");
+    const ranking = compareRuns(runs, { baseline: "variant=gaussian" }).rows.map((r) => [
+      r.config,
+      r.summary.mean,
+    ]);
+    expect(ranking.sort((a, b) => Number(b[1]) - Number(a[1]))[0]![0]).toBe("variant=supervised");
+    expect(planConfirmation(runs, { more: 2, baseline: "variant=gaussian" }).selected).toEqual([
+      "variant=proposed",
+    ]);
+    expect(compareRuns(runs, { baseline: "variant=gaussian" }).toConfirm).toMatchObject({
+      config: "variant=proposed",
+      lead: expect.closeTo(0.02, 12),
+      pairs: 5,
+    });
+    // it does not fill --top with a configuration that trails the baseline
+    expect(() => planConfirmation(runs, { more: 2, top: 2, baseline: "variant=gaussian" })).toThrow(
+      "top: only 1 of the configurations is ahead of the baseline variant=gaussian on balancedAccuracy over the seeds they share (variant=proposed, ahead by 2.00 pp over 5 seeds); confirm it (top 1) or name others",
+    );
+  });
+
+  it("is none where every configuration trails the baseline, or where a confirmation already ran it", async () => {
+    const store = await uneven();
+    const runs = await loadSweepRuns(store, "sw");
+    expect(() => planConfirmation(runs, { more: 2, baseline: "variant=proposed" })).toThrow(
+      "configs: no configuration is ahead of the baseline variant=proposed on balancedAccuracy over the seeds they share (the closest: variant=gaussian, behind by 2.00 pp over 5 seeds); name one to confirm it anyway",
+    );
+    expect(compareRuns(runs, { baseline: "variant=proposed" }).toConfirm).toBeNull();
+    // named, it is confirmed all the same
+    expect(
+      planConfirmation(runs, { more: 2, baseline: "variant=proposed", configs: ["variant=gaussian"] })
+        .selected,
+    ).toEqual(["variant=gaussian"]);
+    const confirmed = await confirm(
+      store,
+      planConfirmation(runs, { more: 3, baseline: "variant=gaussian" }),
+      false,
+    );
+    expect(compareRuns(confirmed, { baseline: "variant=gaussian" }).toConfirm).toBeNull();
+  });
+});
+
 describe("a confirmation stage in the comparison", () => {
   it("keeps the fresh seeds out of the selection table and tests them on their own, side by side", async () => {
     const store = await stored();

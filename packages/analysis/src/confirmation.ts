@@ -4,6 +4,7 @@ import {
   InputError,
   metricDirection,
   nextSeeds,
+  plural,
   type SweepSpec,
 } from "@tailsweep/schemas";
 import {
@@ -19,10 +20,11 @@ import {
   configurationsOf,
   defaultBaseline,
   finishedValues,
-  rankConfigurations,
+  type Lead,
+  leadsOverBaseline,
   resolveBaseline,
 } from "./configurations";
-import { seedRanges } from "./format";
+import { pct, seedRanges } from "./format";
 import { markPosthoc, posthocAddedBy, posthocRevisionSet } from "./posthoc";
 import { estimatedSeconds, type SweepRuns } from "./sweep-runs";
 
@@ -218,9 +220,14 @@ export interface ConfirmationPlan {
   estimatedSeconds: number | null;
 }
 
+/** A lead as the refusals say it: `ahead by 0.55 pp over 11 seeds`, `behind by 2.11 pp over 5 seeds`. */
+function leadText(l: Lead): string {
+  return `${l.lead > 0 ? "ahead" : "behind"} by ${pct(Math.abs(l.lead), 2)} pp over ${plural(l.pairs, "seed")}`;
+}
+
 /**
- * Plans a confirmation stage: the selected configurations (named, or the `top` best by the metric's seed mean on
- * the selection seeds, the baseline excluded) and the baseline, on seeds the sweep has never run. Seeds it has run
+ * Plans a confirmation stage: the selected configurations (named, or the `top` furthest ahead of the baseline by
+ * their mean paired difference with it on the selection seeds — {@link leadsOverBaseline}; none that trails it) and the baseline, on seeds the sweep has never run. Seeds it has run
  * are refused, naming them: the selection saw their results, so a test on them is the biased one this stage avoids.
  */
 export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): ConfirmationPlan {
@@ -291,19 +298,35 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
           `must be a whole number from 1 to ${Math.max(1, others.length)} (the configurations besides the baseline), got ${top}`,
         ),
       );
-    else {
-      const ranked = rankConfigurations(selection.trials, runs.results, {
+    else if (baseline) {
+      const leads = leadsOverBaseline(selection.trials, runs.results, baseline.key, {
         metric,
         // a metric that says which way is better (lower class shift) overrides the objective's, as in the comparison
         direction: metricDirection(metric) ?? sweep.spec.objective.direction,
       });
+      // only a configuration ahead of the baseline is worth fresh seeds to confirm that it is
+      const ahead = leads.filter((l) => l.lead > 0);
       const byKey = new Map(others.map((c) => [c.key, c]));
-      selected = ranked.flatMap((r) => byKey.get(r.configKey) ?? []).slice(0, top);
-      if (selected.length === 0)
+      selected = ahead.flatMap((l) => byKey.get(l.configKey) ?? []).slice(0, top);
+      if (leads.length === 0)
         problems.push(
           new InputError(
             "metric",
-            `no configuration besides the baseline has a finished trial reporting '${metric}' to choose by`,
+            `no configuration besides the baseline has a finished trial reporting '${metric}' on a seed the baseline ran, to choose by`,
+          ),
+        );
+      else if (ahead.length === 0)
+        problems.push(
+          new InputError(
+            "configs",
+            `no configuration is ahead of the baseline ${baseline.label} on ${metric} over the seeds they share (the closest: ${leads[0]!.config}, ${leadText(leads[0]!)}); name one to confirm it anyway`,
+          ),
+        );
+      else if (ahead.length < top)
+        problems.push(
+          new InputError(
+            "top",
+            `only ${ahead.length} of the configurations ${ahead.length === 1 ? "is" : "are"} ahead of the baseline ${baseline.label} on ${metric} over the seeds they share (${ahead.map((l) => `${l.config}, ${leadText(l)}`).join("; ")}); confirm ${ahead.length === 1 ? "it" : "those"} (top ${ahead.length}) or name others`,
           ),
         );
     }

@@ -156,7 +156,7 @@ export function registerSweep(program: Command): void {
     )
     .option(
       "--top <k>",
-      "confirm the k best by the metric's seed mean (default 1)",
+      "confirm the k furthest ahead of the baseline, seed by seed (default 1)",
       wholeNumberArg("--top", 1),
     )
     .option("--baseline <config>", "what they are confirmed against (default: the compare default)")

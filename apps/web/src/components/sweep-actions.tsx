@@ -130,7 +130,7 @@ export function TopUpButton({
 }
 
 /**
- * Runs a configuration (the best by mean besides the baseline) and the baseline again on fresh seeds, never used to
+ * Runs a configuration (the one furthest ahead of the baseline, seed by seed) and the baseline again on fresh seeds, never used to
  * choose it: asks the API what that adds (the seeds, trials and compute) and says so before anything is queued.
  */
 export function ConfirmButton({

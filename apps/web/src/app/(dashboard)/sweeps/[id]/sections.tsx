@@ -163,12 +163,9 @@ export async function ComparisonSection({
   // trials are seeds it has.
   const baselineRow = table?.rows.find((r) => r.config === table.baseline);
   const canTopUp = [...open, ...(baselineRow ? [baselineRow] : [])].some((r) => r.trials < target);
-  // The configuration "Confirm" runs, named on the button: the best by mean besides the baseline (the page's best
-  // can be the baseline itself).
-  const sign = table?.direction === "minimize" ? -1 : 1;
-  const toConfirm = (table?.rows ?? [])
-    .filter((r) => r.config !== table?.baseline && Number.isFinite(r.summary.mean))
-    .sort((a, b) => sign * (b.summary.mean - a.summary.mean) || a.config.localeCompare(b.config))[0];
+  // The configuration "Confirm" runs, named on the button, as the API would choose it: the one furthest ahead of the
+  // baseline seed by seed; none where none is ahead or a confirmation already ran it (its table follows).
+  const toConfirm = table?.toConfirm;
   return (
     <>
       <h2>Which configuration is better</h2>
