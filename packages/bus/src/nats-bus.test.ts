@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, describe, expect, it } from "vitest";
@@ -21,6 +23,32 @@ describeBusConformance("NATS JetStream", async (ackWaitMs) => {
   const prefix = `tstest${process.pid}x${n++}`;
   prefixes.push(prefix);
   return NatsBus.connect({ servers, prefix, ackWaitMs });
+});
+
+describe("a server that is not there", () => {
+  it("is an unavailable error naming NATS and the address, without the password written into it", async () => {
+    // a port nothing listens on: one a server just gave back
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const refused = await NatsBus.connect({
+      servers: `nats://ada:secret@127.0.0.1:${port}`,
+      prefix: "none",
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({
+      code: "NATS_UNAVAILABLE",
+      category: "unavailable",
+      message: expect.stringMatching(
+        new RegExp(`^NATS at nats://127\\.0\\.0\\.1:${port} is not answering \\(connection refused\\)`),
+      ),
+    });
+  });
 });
 
 describe("a worker's connection (role: worker)", () => {

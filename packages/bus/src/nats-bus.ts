@@ -27,6 +27,7 @@ import {
   type TrialMessage,
   TrialMessageSchema,
   trialKindOf,
+  UnavailableError,
   type WorkerEvent,
   WorkerEventSchema,
 } from "@tailsweep/schemas";
@@ -123,6 +124,49 @@ export function natsCredentialsFromEnv(env: Env): {
   return { user, pass };
 }
 
+/** Node's and the NATS client's ways of saying that no server answered at an address. */
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/**
+ * A failed first connection as an UnavailableError naming NATS and where it was looked for (`connection refused`
+ * alone named neither), or undefined for any other error (a refused login keeps its own). The client's errors are
+ * told by their `name` and Node's by their `code`, not by class: the CLI's bundle has its own copy of the client.
+ */
+function unreachableNats(e: unknown, servers: readonly string[]): UnavailableError | undefined {
+  const code = textField(e, "code");
+  const why =
+    code !== undefined && UNREACHABLE.has(code)
+      ? code
+      : textField(e, "name") === "ConnectionError"
+        ? textField(e, "message")
+        : undefined;
+  if (why === undefined) return undefined;
+  return new UnavailableError(
+    "NATS_UNAVAILABLE",
+    `NATS at ${servers.map(withoutCredentials).join(", ")} is not answering (${why}); is the server running there with JetStream (-js)? NATS_URL says where`,
+    { cause: e },
+  );
+}
+
+/** A string field of a thrown value, if it has one. */
+function textField(e: unknown, key: "name" | "code" | "message"): string | undefined {
+  const value: unknown = typeof e === "object" && e !== null ? Reflect.get(e, key) : undefined;
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A server address without a user and password that may be written into it (nats://user:pass@host:4222). */
+function withoutCredentials(server: string): string {
+  return server.replace(/\/\/[^@/]*@/, "//");
+}
+
 /**
  * The bus over NATS JetStream: a work-queue stream of trials with a durable pull consumer shared by all workers
  * (explicit ack, `Nats-Msg-Id` dedupe, redelivery after ack_wait), a work-queue stream of worker events with the
@@ -138,15 +182,18 @@ export class NatsBus implements Bus {
 
   /** Connects and makes sure the streams and durable consumers exist (idempotent). */
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
+    // "nats://a:4222,nats://b:4222": every node of a cluster, so the client can fail over from the first.
+    const servers = options.servers
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const nc = await connect({
-      // "nats://a:4222,nats://b:4222": every node of a cluster, so the client can fail over from the first.
-      servers: options.servers
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
+      servers,
       name: options.name ?? "tailsweep",
       maxReconnectAttempts: -1,
       ...(options.user !== undefined && { user: options.user, pass: options.pass }),
+    }).catch((e: unknown) => {
+      throw unreachableNats(e, servers) ?? e;
     });
     const names = natsNames(options.prefix);
     if (options.onConnection) void reportConnection(nc, options.onConnection);

@@ -23,15 +23,12 @@ interface WorkerFlags {
 export async function workerCommand(o: WorkerFlags): Promise<void> {
   const log = daemonLog("worker", o.json);
   const servers = natsUrlFor("tailsweep worker");
-  const group = new WorkerChildren((o.concurrency ?? availableParallelism()) - 1, o, log);
   const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
-  if (o.trials?.includes("gpu") && backend.name !== "webgpu") {
-    group.stop("SIGTERM");
+  if (o.trials?.includes("gpu") && backend.name !== "webgpu")
     throw new InputError(
       "--trials",
       `gpu needs the webgpu backend, and this worker trains on ${backend.name}; use --backend webgpu, or --trials cpu`,
     );
-  }
   const trialKinds = o.trials ?? defaultTrialKinds(backend);
   const { NatsBus } = await import("@tailsweep/bus");
   const bus = await NatsBus.connect({
@@ -44,6 +41,9 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
     onConnection: log,
     ...settings().nats.credentials,
   });
+  // The other processes start once this one reached NATS (and found the controller's streams): a server that is not
+  // there is then said once, by this process, rather than by every child and its restarts.
+  const group = new WorkerChildren((o.concurrency ?? availableParallelism()) - 1, o, log);
   // Checkpoints and artifacts go to the server's object store (made here if no one has yet).
   const artifacts = await bus.artifactStore();
   const worker = new Worker(bus, {
