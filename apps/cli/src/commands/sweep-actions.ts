@@ -190,12 +190,14 @@ export async function sweepCancel(id: string, o: JsonFlag): Promise<void> {
 }
 
 /**
- * Where re-queued trials train: a dashboard's or NATS workers take them; on the embedded store without NATS_URL
- * nothing runs until `sweep run` with the sweep's file serves it here.
+ * Where re-queued trials train: a dashboard's or NATS workers take them; on a PostgreSQL store without NATS_URL here,
+ * the controller on that database queues them for its workers (it finds waiting trials nobody queued); on the
+ * embedded store without NATS_URL nothing runs until `sweep run` with the sweep's file serves it here.
  */
 function whereTheyRun(remote: boolean): string {
-  return remote || settings().nats.url
-    ? "the workers take them"
+  if (remote || settings().nats.url) return "the workers take them";
+  return settings().store.databaseUrl
+    ? "a controller on this database queues them for its workers (if none runs, `tailsweep sweep run` with the sweep's file trains them here)"
     : "`tailsweep sweep run` with the sweep's file trains them here";
 }
 
