@@ -10,6 +10,7 @@ import { seedRanges } from "./format";
 import { buildStudyReport } from "./report/build";
 import { renderStudyMarkdown } from "./report/markdown";
 import { loadSweepRuns } from "./sweep-runs";
+import { perClassResults } from "./sweep-views";
 
 const spec = parseSweepFile({
   name: "confirm",
@@ -210,6 +211,12 @@ describe("a confirmation stage in the comparison", () => {
     // The selection table is what it was before the confirmation ran: same seeds, same numbers.
     expect(table.rows.map((r) => [r.config, r.seeds])).toEqual(before.rows.map((r) => [r.config, r.seeds]));
     expect(table.rows.map((r) => r.vsBaseline?.p)).toEqual(before.rows.map((r) => r.vsBaseline?.p));
+    // and so are the per-class results the page shows beside it (they once counted 11 seeds for proposed)
+    expect(perClassResults(runs).map((c) => [c.config, c.seeds])).toEqual([
+      ["variant=gaussian", 5],
+      ["variant=proposed", 5],
+      ["variant=supervised", 5],
+    ]);
     expect(table.confirmations).toHaveLength(1);
     const [c] = table.confirmations;
     expect(c).toMatchObject({

@@ -225,9 +225,11 @@ export function learningCurves(points: readonly EpochCurvePoint[], metric: Epoch
  * Per-class results per configuration, over seeds: test recall per class (mean and t interval), the averaged
  * confusion matrix (and row-normalised), and pseudo-label recall per class on the unlabeled rows. `classAxis` says
  * what the index is: the class, or, where the class order is drawn per seed, the class's rank in the long tail (0 = the
- * head), each trial's numbers re-indexed so that a mean over seeds compares like with like.
+ * head), each trial's numbers re-indexed so that a mean over seeds compares like with like. Like the comparison table
+ * beside it, it reads the selection stage: a confirmation's fresh seeds are in its own table, not in these means.
  */
-export function perClassResults({ trials, results }: SweepRuns) {
+export function perClassResults(runs: SweepRuns) {
+  const { trials, results } = selectionRuns(runs);
   const configs = configurationsOf(trials);
   const finished = trials.flatMap((trial) => {
     const metrics = results.get(trial.id)?.metrics;

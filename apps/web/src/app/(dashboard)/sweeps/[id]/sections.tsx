@@ -492,6 +492,12 @@ export async function ChartsSection({
           {metric}.
         </p>
       )}
+      {(table?.confirmations.length ?? 0) > 0 && (
+        <p className="muted" data-testid="curves-confirmation-note">
+          The curves are over every finished seed, the confirmation&apos;s fresh ones included; the tables above and
+          the per-class results below are over the selection&apos;s.
+        </p>
+      )}
       <div className="cards">
         {drawnCurves.length > 0 && curvesChart(curves.metric, drawnCurves, chosen)}
         {heat && heat.cells.length > 0 && x && y && (
