@@ -5,7 +5,13 @@ import {
   compareConfigurations,
   type Observation,
 } from "@tailsweep/stats";
-import { countByState, paramValue, type RunStore, type SweepRecord } from "@tailsweep/sweep";
+import {
+  countByState,
+  paramValue,
+  type RunStore,
+  type SweepRecord,
+  type TrialRecord,
+} from "@tailsweep/sweep";
 import {
   type Configuration,
   configurationsOf,
@@ -203,7 +209,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       return { ...row, configKey, trials: trialsOf.get(configKey)?.length ?? 0 };
     }),
     ...(fewest < most && {
-      unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration), so the best by mean is no matched comparison: a configuration stopped early may have had easier seeds; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`,
+      unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration${unevenBecause(trials.filter((t) => reported.has(configs.get(t.configKey)!.label)))}), so the best by mean is no matched comparison; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`,
     }),
     withoutResults,
     ...(usual &&
@@ -211,13 +217,33 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
         baselineNote: `the default baseline, ${withoutResultsText([resultless(usual)])}, has no result for ${metric}, so this compares with ${baseline.label}; choose a baseline to compare with another`,
       }),
     ...(designDecisions && { designDecisions }),
-    ...(sweep.spec.sequential && {
-      sequentialNote:
-        "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are the sequential design's (the sweep page's design table, tailsweep sweep status, sweeps.sequential in the API)",
-    }),
+    // only once a look has added a round: before it every configuration runs the same planned seeds
+    ...(sweep.spec.sequential &&
+      runs.revisions.some((r) => r.kind === "round") && {
+        sequentialNote:
+          "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are the sequential design's (the sweep page's design table, tailsweep sweep status, sweeps.sequential in the API)",
+      }),
     confirmations,
     toConfirm: toConfirm ?? null,
   };
+}
+
+/**
+ * Why the compared configurations' means (`trials`: theirs only) cover different numbers of seeds, as the uneven-seeds note says it: trials still to
+ * finish, trials that failed, or seeds planned for some configurations only (a sequential design's stop, a top-up of
+ * the undecided), where one that ran fewer may have had easier seeds.
+ */
+function unevenBecause(trials: readonly TrialRecord[]): string {
+  const planned = new Set([...groupBy(trials, (t) => t.configKey).values()].map((ts) => ts.length));
+  const n = countByState(trials);
+  const reasons = [
+    n.waiting + n.running > 0 ? "some trials are still to finish" : "",
+    n.failed + n.cancelled > 0 ? "some trials failed or were cancelled" : "",
+    planned.size > 1
+      ? "some configurations were given fewer seeds (a sequential design's stop, a top-up of others), and one that ran fewer may have had easier seeds"
+      : "",
+  ].filter((r) => r !== "");
+  return reasons.length > 0 ? `: ${reasons.join("; ")}` : "";
 }
 
 /** One side of a comparison across sweeps: a sweep, and the configuration in it (its label, or some `key=value` pairs). */

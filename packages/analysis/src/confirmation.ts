@@ -216,7 +216,7 @@ export interface ConfirmationPlan {
   /** The selected configurations' labels, best first. */
   selected: string[];
   trialCount: number;
-  /** Training seconds at the sweep's mean trial time so far (null before any trial finished). */
+  /** Training seconds, each trial at its configuration's mean time so far (null before any trial finished). */
   estimatedSeconds: number | null;
 }
 
@@ -342,6 +342,9 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
     baseline: baseline!.label,
     selected: selected.map((c) => c.label),
     trialCount,
-    estimatedSeconds: estimatedSeconds(runs, trialCount),
+    estimatedSeconds: estimatedSeconds(
+      runs,
+      configKeys.flatMap((key) => seeds.map(() => key)),
+    ),
   };
 }

@@ -38,7 +38,7 @@ export interface ExtensionPlan {
     needed: number;
   };
   /**
-   * Compute it would take at the sweep's mean trial time so far (seconds of training, summed over trials; null
+   * Compute it would take, each trial at its configuration's mean time so far (seconds of training, summed over trials; null
    * before any trial finished).
    */
   estimatedSeconds: number | null;
@@ -176,7 +176,7 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
     trialCount: adds.length,
     addedSeeds: [...new Set(added.map((a) => a.seed))].sort((a, b) => a - b),
     ...(target && { target }),
-    estimatedSeconds: estimatedSeconds(runs, adds.length),
+    estimatedSeconds: estimatedSeconds(runs, adds),
     ...(reason && { reason }),
     ...(table?.baselineNote && { baselineNote: table.baselineNote }),
     ...(open.some((r) => byDesign?.[r.configKey] === "undecided") && {

@@ -42,10 +42,16 @@ export async function loadSweepRuns(store: RunStore, sweep: SweepRecord | string
 }
 
 /**
- * The training seconds `count` more trials would take at the sweep's mean trial time so far (null before any trial
- * finished): what a top-up or a confirmation says it costs before anything is queued.
+ * The training seconds trials of these configurations (`configKeys`, one per trial) would take: each at its
+ * configuration's mean trial time so far, or the sweep's where that configuration has none finished (null before any
+ * trial finished). What a retry, a resume, a top-up or a confirmation says it costs before anything is queued. By
+ * configuration, because trials differ in size: a retry of failed large trials once read "5 s" from the small ones
+ * that had succeeded, and took 10.
  */
-export function estimatedSeconds({ trials, results }: SweepRuns, count: number): number | null {
+export function estimatedSeconds(
+  { trials, results }: SweepRuns,
+  configKeys: readonly string[],
+): number | null {
   const finished = trials.filter((t) => results.has(t.id));
   if (finished.length === 0) return null;
   // A resumed trial's own seconds leave out the epochs its checkpoint gave it: a new trial trains them all.
@@ -53,5 +59,10 @@ export function estimatedSeconds({ trials, results }: SweepRuns, count: number):
     const r = results.get(t.id)!;
     return r.seconds + (r.metrics.resumed?.savedSeconds ?? 0);
   };
-  return (finished.reduce((a, t) => a + trained(t), 0) / finished.length) * count;
+  const mean = (ts: readonly { id: string }[]) => ts.reduce((a, t) => a + trained(t), 0) / ts.length;
+  const byConfig = new Map<string, { id: string }[]>();
+  for (const t of finished) byConfig.set(t.configKey, [...(byConfig.get(t.configKey) ?? []), t]);
+  const overall = mean(finished);
+  const perConfig = new Map([...byConfig].map(([key, ts]) => [key, mean(ts)]));
+  return configKeys.reduce((total, key) => total + (perConfig.get(key) ?? overall), 0);
 }

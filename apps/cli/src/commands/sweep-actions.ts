@@ -207,7 +207,7 @@ interface QueueAgainFlags extends JsonFlag {
 }
 
 /**
- * A dry run's ", at most about 2 min of training": the sweep's mean trial time so far (a trial that resumes from a
+ * A dry run's ", at most about 2 min of training": each trial at its configuration's mean time so far (a trial that resumes from a
  * checkpoint takes less), unknown before any succeeded, and nothing from a dashboard older than the estimate.
  */
 function trainingText(seconds: number | null | undefined): string {

@@ -459,7 +459,7 @@ export const sweepsRouter = t.router({
 
   /**
    * Queues a sweep's failed trials again, as new attempts; earlier attempts stay in each trial's history. With
-   * `dryRun` it says how many it would queue and, at most, the compute they take (the sweep's mean trial time so far:
+   * `dryRun` it says how many it would queue and, at most, the compute they take (each at its configuration's mean trial time so far:
    * a trial that resumes from a checkpoint takes less), and queues nothing; `expectTrials` is the count a person
    * confirmed, refused (CONFLICT, PLAN_CHANGED) when more failed meanwhile. `estimatedSeconds` comes with dry runs
    * (null on the real call, which reads no results).
@@ -472,11 +472,17 @@ export const sweepsRouter = t.router({
       const addsTrials = addsAsItRuns(sweep.spec);
       if (input.dryRun) {
         const runs = await loadSweepRuns(ctx.store, sweep);
-        const failed = runs.trials.filter((t) => t.state === "failed").length;
+        const failed = runs.trials.filter((t) => t.state === "failed");
         // as the store refuses it: a cancelled sweep's failed trials wait for a resume
-        if (failed > 0 && sweep.status === "cancelled") throw sweepCancelled(sweep.id);
-        const estimate = failed > 0 ? estimatedSeconds(runs, failed) : null;
-        return { retried: 0, trialCount: failed, estimatedSeconds: estimate, addsTrials };
+        if (failed.length > 0 && sweep.status === "cancelled") throw sweepCancelled(sweep.id);
+        const estimate =
+          failed.length > 0
+            ? estimatedSeconds(
+                runs,
+                failed.map((t) => t.configKey),
+              )
+            : null;
+        return { retried: 0, trialCount: failed.length, estimatedSeconds: estimate, addsTrials };
       }
       if (input.expectTrials !== undefined)
         refuseChangedPlan(
@@ -506,13 +512,20 @@ export const sweepsRouter = t.router({
     if (input.dryRun) {
       const runs = await loadSweepRuns(ctx.store, sweep);
       const cancelled = sweep.status === "cancelled";
-      const trialCount = cancelled ? runs.trials.filter((t) => t.state === "cancelled").length : 0;
+      const queued = cancelled ? runs.trials.filter((t) => t.state === "cancelled") : [];
+      const trialCount = queued.length;
       return {
         resumed: 0,
         wasCancelled: cancelled,
         status: sweep.status,
         trialCount,
-        estimatedSeconds: trialCount > 0 ? estimatedSeconds(runs, trialCount) : null,
+        estimatedSeconds:
+          trialCount > 0
+            ? estimatedSeconds(
+                runs,
+                queued.map((t) => t.configKey),
+              )
+            : null,
         addsTrials,
       };
     }

@@ -75,7 +75,14 @@ export default async function SweepPage({
     caller.sweeps
       .compare({ id, metric, correction, baseline: sp.baseline })
       .then((table) => ({ table, error: null as null }))
-      .catch((e: Error) => ({ table: undefined, error: e.message })),
+      // before any trial finished there is nothing to compare, which is no error of the metric chosen
+      .catch((e: Error) => ({
+        table: undefined,
+        error:
+          sweep.progress.counts.succeeded === 0
+            ? "Nothing to compare yet: no trial has finished."
+            : e.message,
+      })),
   );
   const trialsOf = later(() => caller.sweeps.trials({ id }));
   const curvesOf = later(() => caller.sweeps.curves({ id, metric: curveMetric }));

@@ -494,8 +494,8 @@ export async function ChartsSection({
       )}
       {(table?.confirmations.length ?? 0) > 0 && (
         <p className="muted" data-testid="curves-confirmation-note">
-          The curves are over every finished seed, the confirmation&apos;s fresh ones included; the tables above and
-          the per-class results below are over the selection&apos;s.
+          The curves are over every finished seed, the confirmation&apos;s fresh ones included; the tables
+          above and the per-class results below are over the selection&apos;s.
         </p>
       )}
       <div className="cards">
