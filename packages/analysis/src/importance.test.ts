@@ -310,8 +310,11 @@ describe("sweepImportance", () => {
     expect(e.get("model.nu")!.exceedsNoise).toBe(true);
     expect(e.get("model.nuxvariant")!.exceedsNoise).toBe(false);
     expect(e.get("model.nuxvariant")!.noiseShare).toBeCloseTo(cellNoise / 4 / 0.00091875, 14);
+    // the note's share is the column's sum, as it says
+    const column = [...e.values()].reduce((a, t) => a + t.noiseShare!, 0);
+    expect(column).toBeCloseTo(view.noise!.expectedFromNoise! / view.noise!.betweenVariance, 12);
     expect(view.noiseNote).toBe(
-      `Seed noise: the seeds of one configuration spread with sd ${(100 * Math.sqrt(within)).toFixed(2)} pts (pooled, 8 df; 3 seeds a configuration); every configuration ran the same 3 seeds, and what a seed does to all alike moves no difference between them: the rest, the seed × configuration interaction, has sd 1.15 pts (6 df); the 4 configuration means of balancedAccuracy spread with sd 3.03 pts; seed noise alone would give the means about 4 % of their variance. Terms marked ≈ noise do not stand out of it (F test against the seed × configuration variance, α = 0.05).`,
+      `Seed noise: the seeds of one configuration spread with sd ${(100 * Math.sqrt(within)).toFixed(2)} pts (pooled, 8 df; 3 seeds a configuration); every configuration ran the same 3 seeds, and what a seed does to all alike moves no difference between them: the rest, the seed × configuration interaction, has sd 1.15 pts (6 df); the 4 configuration means of balancedAccuracy spread with sd 3.03 pts; seed noise alone would give the means about 4 % of their variance (the terms' "seed noise alone" column, summed). Terms marked ≈ noise do not stand out of it (F test against the seed × configuration variance, α = 0.05).`,
     );
     expect(view.method).toMatch(/^functional ANOVA \(Hutter, Hoos & Leyton-Brown 2014\)/);
   });

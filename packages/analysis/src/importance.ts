@@ -432,11 +432,13 @@ function noiseLine(noise: SeedNoise, metric: string, alpha: number | null): stri
     noise.matchedSeeds === null
       ? ""
       : `; every configuration ran the same ${noise.matchedSeeds} seeds, and what a seed does to all alike moves no difference between them: the rest, the seed × configuration interaction, has sd ${sd(noise.noiseVariance)} (${noise.noiseDf} df)`;
+  // a share is of something larger: from as much as the variance the means have, say how many times it (once "181 %")
+  const ratio = noise.expectedFromNoise / noise.betweenVariance;
   const share =
     noise.betweenVariance > 0
-      ? noise.expectedFromNoise >= 2 * noise.betweenVariance
-        ? `; seed noise alone would give the means about ${(noise.expectedFromNoise / noise.betweenVariance).toFixed(0)} times their variance: what the knobs do is lost in it`
-        : `; seed noise alone would give the means about ${pct(noise.expectedFromNoise / noise.betweenVariance, 0)} % of their variance`
+      ? ratio >= 1
+        ? `; seed noise alone would give the means about ${ratio.toFixed(ratio < 10 ? 1 : 0)} times the variance they have: what the knobs do is lost in it`
+        : `; seed noise alone would give the means about ${pct(ratio, 0)} % of their variance (the terms' "seed noise alone" column, summed)`
       : "";
   const test =
     alpha === null
