@@ -1,5 +1,6 @@
 import type { Confirmation, StageEstimate } from "@tailsweep/analysis";
 import { cellColours, divergingScale } from "@tailsweep/charts/colours";
+import { plural } from "@tailsweep/schemas";
 import type { ComparisonTable as Table } from "@tailsweep/stats";
 import {
   bestClaim,
@@ -115,9 +116,10 @@ export function ComparisonTable({
       <p className="muted">
         {table.metric} in %, {table.direction}d; Δ is blue where better than the baseline, red where worse.
         Differences are paired by seed where both sides ran the same seeds (t-test; effect = Cohen&apos;s d
-        <sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d); {correctionName(table.correction)}
-        -corrected across the {table.rows.length - 1} comparison{table.rows.length === 2 ? "" : "s"} at α ={" "}
-        {table.alpha}.
+        <sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d)
+        {table.rows.length > 1
+          ? `; ${correctionName(table.correction)}-corrected across the ${plural(table.rows.length - 1, "comparison")} at α = ${table.alpha}.`
+          : "; nothing to compare with the baseline yet."}
       </p>
       {intervals.notes(table.rows.map((r) => r.summary.n)).map((note) => (
         <p className="warn" key={note} data-testid="interval-note">

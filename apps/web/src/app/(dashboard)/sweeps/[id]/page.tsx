@@ -10,7 +10,7 @@ import { LiveRefresh } from "../../../../components/live-refresh";
 import { ParetoSection } from "../../../../components/pareto-section";
 import { ProgressBar, statusText } from "../../../../components/progress-bar";
 import { ResumeButton, RetryButton } from "../../../../components/sweep-actions";
-import { age, checkpointSavingsText, duration, query, stamp } from "../../../../lib/format";
+import { age, checkpointSavingsText, duration, query, seedRanges, stamp } from "../../../../lib/format";
 import { api, host } from "../../../../server/store";
 import {
   ChartsSection,
@@ -111,7 +111,7 @@ export default async function SweepPage({
       </h1>
       <p className="muted">
         created {stamp(sweep.createdAt)} ({age(sweep.createdAt)}) · {sweep.spec.method} search over{" "}
-        {swept.join(", ") || "nothing"} · seeds {sweep.spec.seeds.join(", ")} · objective{" "}
+        {swept.join(", ") || "nothing"} · seeds {seedRanges(sweep.spec.seeds)} · objective{" "}
         {sweep.spec.objective.metric} ({sweep.spec.objective.direction})
         {sweep.spec.description ? ` · ${sweep.spec.description}` : ""}
       </p>
