@@ -91,7 +91,7 @@ describe("tags and notes over HTTP (issue #20)", { timeout: 120_000 }, () => {
       const refused = await call(vic, path!, { id, tags: ["mine"] });
       expect(refused).toMatchObject({ status: 403, data: { code: "FORBIDDEN" } });
       expect(refused.message).toBe(
-        "vic@example.org is a viewer of project alpha: annotate needs a higher role",
+        "vic@example.org is a viewer of project alpha: annotate needs the role member or higher (an owner of the project gives it)",
       );
     }
     expect(await opened.store.getSweep("nu-grid")).toMatchObject({ tags: ["ablation"], notes: "kept" });

@@ -28,7 +28,7 @@ export {
   type UserRecord,
 } from "./access-store";
 export { hashPassword, PasswordSchema, verifyPassword } from "./passwords";
-export { ACTIONS, type Action, ActionSchema, can, ROLES, type Role, RoleSchema } from "./roles";
+export { ACTIONS, type Action, ActionSchema, can, ROLES, type Role, RoleSchema, roleNeeded } from "./roles";
 export {
   apiTokenId,
   type GeneratedApiToken,

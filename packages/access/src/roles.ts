@@ -34,6 +34,11 @@ const NEEDS: Record<Action, Role> = {
 
 const rank = (role: Role) => ROLES.indexOf(role);
 
+/** The weakest role that may do `action`: what a refusal tells the caller to ask for. */
+export function roleNeeded(action: Action): Role {
+  return NEEDS[action];
+}
+
 /** Whether `role` may do `action`. */
 export function can(role: Role, action: Action): boolean {
   return rank(role) >= rank(NEEDS[action]);

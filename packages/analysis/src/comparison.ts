@@ -7,6 +7,7 @@ import {
 } from "@tailsweep/stats";
 import {
   countByState,
+  hasDecisionStage,
   paramValue,
   type RunStore,
   type SweepRecord,
@@ -24,7 +25,7 @@ import {
   rankConfigurations,
   resolveBaseline,
 } from "./configurations";
-import { type Confirmation, confirmationsOf, selectionRuns } from "./confirmation";
+import { type Confirmation, confirmationsOf, confirmedAgainst, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
 import { withoutResultsText } from "./format";
 import { groupBy } from "./group-by";
@@ -107,9 +108,9 @@ export type SweepComparison = Omit<MarkedTable, "rows"> & {
    */
   confirmations: Confirmation[];
   /**
-   * The configuration a confirmation against this baseline would run by default: the one furthest ahead of it by
-   * the mean paired difference (`lead`, over `pairs` seeds; {@link leadsOverBaseline}); null where none is ahead,
-   * or where a confirmation against this baseline has already run it.
+   * The configuration a confirmation against this baseline would run by default (as `planConfirmation` chooses):
+   * the one furthest ahead of it by the mean paired difference (`lead`, over `pairs` seeds;
+   * {@link leadsOverBaseline}) that no confirmation against this baseline has run yet; null where there is none.
    */
   toConfirm: Lead | null;
 };
@@ -192,15 +193,10 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   });
   // What a confirmation would choose against this baseline (planConfirmation's default): the configuration furthest
   // ahead of it seed by seed, unless one already confirmed it against this baseline (its table says how it went).
-  const leader = leadsOverBaseline(trials, results, baseline.key, { metric, direction })[0];
-  const toConfirm =
-    leader &&
-    leader.lead > 0 &&
-    !confirmations.some(
-      (c) => c.baselineKey === baseline.key && c.rows.some((r) => r.configKey === leader.configKey),
-    )
-      ? leader
-      : undefined;
+  const confirmed = confirmedAgainst(all, baseline.key);
+  const toConfirm = leadsOverBaseline(trials, results, baseline.key, { metric, direction }).find(
+    (l) => l.lead > 0 && !confirmed.has(l.configKey),
+  );
   return {
     metric,
     ...marked,
@@ -217,9 +213,10 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
         baselineNote: `the default baseline, ${withoutResultsText([resultless(usual)])}, has no result for ${metric}, so this compares with ${baseline.label}; choose a baseline to compare with another`,
       }),
     ...(designDecisions && { designDecisions }),
-    // only once a look has added a round: before it every configuration runs the same planned seeds
+    // only once a look has added a round: before it every configuration runs the same planned seeds (a TPE search's
+    // first round starts its decision stage, which no look has extended yet)
     ...(sweep.spec.sequential &&
-      runs.revisions.some((r) => r.kind === "round") && {
+      runs.revisions.filter((r) => r.kind === "round").length > (hasDecisionStage(sweep.spec) ? 1 : 0) && {
         sequentialNote:
           "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic; its decisions, with error control under that stopping, are the sequential design's (the sweep page's design table, tailsweep sweep status, sweeps.sequential in the API)",
       }),
@@ -229,8 +226,8 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
 }
 
 /**
- * Why the compared configurations' means (`trials`: theirs only) cover different numbers of seeds, as the uneven-seeds note says it: trials still to
- * finish, trials that failed, or seeds planned for some configurations only (a sequential design's stop, a top-up of
+ * Why the compared configurations' means (`trials`: theirs only) cover different numbers of seeds, as the
+ * uneven-seeds note says it: trials still to finish, trials that failed, or seeds planned for some configurations only (a sequential design's stop, a top-up of
  * the undecided), where one that ran fewer may have had easier seeds.
  */
 function unevenBecause(trials: readonly TrialRecord[]): string {

@@ -76,7 +76,9 @@ export function rankConfigurations(
 
 /** A configuration's lead over the baseline: its mean paired difference, signed so that ahead is positive. */
 export interface Lead {
+  /** The configuration's key (`configKey` of its trials). */
   configKey: string;
+  /** Its label, as the comparison table shows it. */
   config: string;
   /** Mean of (configuration − baseline) over the seeds both ran, times −1 where lower is better. */
   lead: number;
@@ -88,8 +90,8 @@ export interface Lead {
  * Every configuration's lead over `baselineKey` on `metric`, best first (ties by label): the mean paired difference
  * over the seeds each shares with the baseline, as the comparison table's Δ column pairs them. A mean over each
  * configuration's own seeds would rank one a sequential design stopped early, on whatever seeds it had, above one
- * that beat the baseline seed by seed (it once chose a configuration stopped for futility). Those that share no seed
- * with the baseline are left out.
+ * that beat the baseline seed by seed (it once chose a configuration stopped for futility). Those that share fewer
+ * than two seeds with the baseline are left out: one pair is too few to compare, as the comparison table says.
  */
 export function leadsOverBaseline(
   trials: readonly TrialRecord[],
@@ -107,7 +109,7 @@ export function leadsOverBaseline(
     .filter(([key]) => key !== baselineKey)
     .flatMap(([key, values]) => {
       const diffs = [...values].flatMap(([seed, v]) => (base.has(seed) ? [v - base.get(seed)!] : []));
-      if (diffs.length === 0) return [];
+      if (diffs.length < 2) return [];
       const lead = (sign * diffs.reduce((a, b) => a + b, 0)) / diffs.length;
       return [{ configKey: key, config: configs.get(key)!.label, lead, pairs: diffs.length }];
     })

@@ -173,7 +173,7 @@ describe("the configuration a confirmation chooses", () => {
     });
     // it does not fill --top with a configuration that trails the baseline
     expect(() => planConfirmation(runs, { more: 2, top: 2, baseline: "variant=gaussian" })).toThrow(
-      "top: only 1 of the configurations is ahead of the baseline variant=gaussian on balancedAccuracy over the seeds they share (variant=proposed, ahead by 2.00 pp over 5 seeds); confirm it (top 1) or name others",
+      "top: only 1 configuration not yet confirmed is ahead of the baseline variant=gaussian on balancedAccuracy over the seeds they share (variant=proposed, ahead by 2.00 pp over 5 seeds); confirm it (top 1) or name others",
     );
   });
 
@@ -195,6 +195,31 @@ describe("the configuration a confirmation chooses", () => {
       false,
     );
     expect(compareRuns(confirmed, { baseline: "variant=gaussian" }).toConfirm).toBeNull();
+    // nor is it chosen again by default: named, it is
+    expect(() => planConfirmation(confirmed, { more: 2, baseline: "variant=gaussian" })).toThrow(
+      "configs: every configuration ahead of the baseline variant=gaussian on balancedAccuracy has been confirmed against it (variant=proposed); name one to confirm it again",
+    );
+    const again = planConfirmation(confirmed, {
+      more: 2,
+      baseline: "variant=gaussian",
+      configs: ["variant=proposed"],
+    });
+    expect(again.selected).toEqual(["variant=proposed"]);
+  });
+
+  it("names the baseline as the problem where it has no result to choose against", async () => {
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: t0 });
+    for (const t of await store.listTrials("sw"))
+      if (t.config.variant === "gaussian") {
+        await store.claimTrial(t.id, "w", t0);
+        await store.failTrial(t.id, 1, "diverged", false, t0);
+      }
+    await finishAll(store, "sw");
+    const runs = await loadSweepRuns(store, "sw");
+    expect(() => planConfirmation(runs, { more: 2 })).toThrow(
+      "baseline: the baseline variant=gaussian has no finished trial reporting 'balancedAccuracy' to choose against; name another baseline, or the configurations to confirm",
+    );
   });
 });
 

@@ -35,6 +35,18 @@ import { estimatedSeconds, type SweepRuns } from "./sweep-runs";
 const isConfirmation = (r: Pick<SweepRevision, "kind">) => r.kind === "confirm";
 
 /**
+ * The configurations a confirmation stage has run against `baselineKey` (its revision lists the baseline first, then
+ * the selected): the default choice passes over them, so a second confirmation does not repeat the first.
+ */
+export function confirmedAgainst(runs: Pick<SweepRuns, "revisions">, baselineKey: string): Set<string> {
+  return new Set(
+    runs.revisions
+      .filter((r) => isConfirmation(r) && r.configKeys[0] === baselineKey)
+      .flatMap((r) => r.configKeys.slice(1)),
+  );
+}
+
+/**
  * The sweep without its confirmation stages: every view that selects, ranks or tops up reads these runs, so the
  * fresh seeds of a confirmation never feed the choice they are meant to check.
  */
@@ -198,12 +210,15 @@ export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): 
 
 /** What {@link planConfirmation} is asked: fresh seeds, and which configurations to confirm against which baseline. */
 export type ConfirmationQuery = FreshSeeds & {
-  /** Configurations to confirm, by label or `key=value` pairs; default the `top` best by the metric's seed mean. */
+  /**
+   * Configurations to confirm, by label or `key=value` pairs; default the `top` furthest ahead of the baseline
+   * ({@link leadsOverBaseline}) and not yet confirmed against it.
+   */
   configs?: readonly string[];
-  /** How many of the best to confirm when `configs` is not given (default 1). */
+  /** How many of those furthest ahead to confirm when `configs` is not given (default 1). */
   top?: number;
   baseline?: string;
-  /** The metric the best are chosen by (default the sweep's objective, in its direction). */
+  /** The metric they are chosen by (default the sweep's objective, in its direction). */
   metric?: string;
 };
 
@@ -227,8 +242,9 @@ function leadText(l: Lead): string {
 
 /**
  * Plans a confirmation stage: the selected configurations (named, or the `top` furthest ahead of the baseline by
- * their mean paired difference with it on the selection seeds — {@link leadsOverBaseline}; none that trails it) and the baseline, on seeds the sweep has never run. Seeds it has run
- * are refused, naming them: the selection saw their results, so a test on them is the biased one this stage avoids.
+ * their mean paired difference with it on the selection seeds — {@link leadsOverBaseline}; none that trails it, none
+ * confirmed against it already) and the baseline, on seeds the sweep has never run. Seeds it has run are refused,
+ * naming them: the selection saw their results, so a test on them is the biased one this stage avoids.
  */
 export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): ConfirmationPlan {
   const selection = selectionRuns(runs);
@@ -304,29 +320,46 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
         // a metric that says which way is better (lower class shift) overrides the objective's, as in the comparison
         direction: metricDirection(metric) ?? sweep.spec.objective.direction,
       });
-      // only a configuration ahead of the baseline is worth fresh seeds to confirm that it is
-      const ahead = leads.filter((l) => l.lead > 0);
+      // only a configuration ahead of the baseline is worth fresh seeds to confirm that it is, and once confirmed
+      // against it, named again (`configs`) rather than chosen again
+      const confirmed = confirmedAgainst(runs, baseline.key);
+      const ahead = leads.filter((l) => l.lead > 0 && !confirmed.has(l.configKey));
+      const baselineHasResults = [...finishedValues(selection.trials, runs.results, metric)].some(
+        (v) => v.trial.configKey === baseline!.key,
+      );
       const byKey = new Map(others.map((c) => [c.key, c]));
       selected = ahead.flatMap((l) => byKey.get(l.configKey) ?? []).slice(0, top);
-      if (leads.length === 0)
+      if (!baselineHasResults)
+        problems.push(
+          new InputError(
+            "baseline",
+            `the baseline ${baseline.label} has no finished trial reporting '${metric}' to choose against; name another baseline, or the configurations to confirm`,
+          ),
+        );
+      else if (leads.length === 0)
         problems.push(
           new InputError(
             "metric",
-            `no configuration besides the baseline has a finished trial reporting '${metric}' on a seed the baseline ran, to choose by`,
+            `no configuration besides the baseline has '${metric}' on two or more seeds the baseline ran, to choose by`,
           ),
         );
       else if (ahead.length === 0)
         problems.push(
           new InputError(
             "configs",
-            `no configuration is ahead of the baseline ${baseline.label} on ${metric} over the seeds they share (the closest: ${leads[0]!.config}, ${leadText(leads[0]!)}); name one to confirm it anyway`,
+            leads.some((l) => l.lead > 0)
+              ? `every configuration ahead of the baseline ${baseline.label} on ${metric} has been confirmed against it (${leads
+                  .filter((l) => l.lead > 0)
+                  .map((l) => l.config)
+                  .join(", ")}); name one to confirm it again`
+              : `no configuration is ahead of the baseline ${baseline.label} on ${metric} over the seeds they share (the closest: ${leads[0]!.config}, ${leadText(leads[0]!)}); name one to confirm it anyway`,
           ),
         );
       else if (ahead.length < top)
         problems.push(
           new InputError(
             "top",
-            `only ${ahead.length} of the configurations ${ahead.length === 1 ? "is" : "are"} ahead of the baseline ${baseline.label} on ${metric} over the seeds they share (${ahead.map((l) => `${l.config}, ${leadText(l)}`).join("; ")}); confirm ${ahead.length === 1 ? "it" : "those"} (top ${ahead.length}) or name others`,
+            `only ${plural(ahead.length, "configuration")} not yet confirmed ${ahead.length === 1 ? "is" : "are"} ahead of the baseline ${baseline.label} on ${metric} over the seeds they share (${ahead.map((l) => `${l.config}, ${leadText(l)}`).join("; ")}); confirm ${ahead.length === 1 ? "it" : "those"} (top ${ahead.length}) or name others`,
           ),
         );
     }

@@ -38,8 +38,8 @@ export interface ExtensionPlan {
     needed: number;
   };
   /**
-   * Compute it would take, each trial at its configuration's mean time so far (seconds of training, summed over trials; null
-   * before any trial finished).
+   * Compute it would take, each trial at its configuration's mean time so far (seconds of training, summed over
+   * trials; null before any trial finished).
    */
   estimatedSeconds: number | null;
   /** Why nothing is added, when nothing is. */

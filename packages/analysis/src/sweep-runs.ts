@@ -1,5 +1,6 @@
 import { NotFoundError } from "@tailsweep/schemas";
 import type { RunStore, SweepRecord, SweepRevision, TrialRecord, TrialResult } from "@tailsweep/sweep";
+import { groupBy } from "./group-by";
 
 /** A sweep with its trials and their results (by trial id): what every view of one sweep is computed from. */
 export interface SweepRuns {
@@ -60,8 +61,7 @@ export function estimatedSeconds(
     return r.seconds + (r.metrics.resumed?.savedSeconds ?? 0);
   };
   const mean = (ts: readonly { id: string }[]) => ts.reduce((a, t) => a + trained(t), 0) / ts.length;
-  const byConfig = new Map<string, { id: string }[]>();
-  for (const t of finished) byConfig.set(t.configKey, [...(byConfig.get(t.configKey) ?? []), t]);
+  const byConfig = groupBy(finished, (t) => t.configKey);
   const overall = mean(finished);
   const perConfig = new Map([...byConfig].map(([key, ts]) => [key, mean(ts)]));
   return configKeys.reduce((total, key) => total + (perConfig.get(key) ?? overall), 0);

@@ -23,6 +23,9 @@ describe("failureSummary", () => {
       trial(5, "failed", "out of memory"),
       trial(7, "cancelled", "stopped"),
       trial(8, "failed"),
+      // lost on two workers after different silences: one way of failing
+      trial(9, "failed", "no heartbeat from worker vm:101 for 41 s (gave up after 2 attempts)"),
+      trial(10, "failed", "no heartbeat from worker vm:202 for 20 s (gave up after 1 attempt)"),
     ];
     expect(failureSummary(trials)).toEqual([
       {
@@ -32,6 +35,14 @@ describe("failureSummary", () => {
           { id: "t1", config: "variant=proposed", seed: 1 },
           { id: "t4", config: "variant=gaussian", seed: 4 },
           { id: "t5", config: "variant=proposed", seed: 5 },
+        ],
+      },
+      {
+        reason: "no heartbeat from worker … for … s",
+        count: 2,
+        trials: [
+          { id: "t9", config: "variant=proposed", seed: 9 },
+          { id: "t10", config: "variant=gaussian", seed: 10 },
         ],
       },
       { reason: "diverged", count: 1, trials: [{ id: "t3", config: "variant=proposed", seed: 3 }] },

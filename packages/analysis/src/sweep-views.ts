@@ -16,6 +16,7 @@ import { byRank, classAxisOf, confusionByRank, ranksOf, tailOrder, usualMinority
 import { configurationsOf, finishedValues, rankSelection } from "./comparison";
 import { selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
+import { groupBy } from "./group-by";
 import type { SweepRuns } from "./sweep-runs";
 import { tableMetrics } from "./trial-table-view";
 
@@ -83,6 +84,17 @@ export function sweepOverview(
   return { ...sweep, counts: progress.counts, progress, workers, gpu, failures: failureSummary(trials) };
 }
 
+/**
+ * A failure's reason without what differs from trial to trial (the worker, the seconds, the attempts), so that trials
+ * lost the same way are one line however many workers lost them: `no heartbeat from worker … for … s`.
+ */
+function reasonKind(reason: string): string {
+  return reason
+    .replace(/\bworker \S+/g, "worker …")
+    .replace(/\b\d+(\.\d+)? s\b/g, "… s")
+    .replace(/ \(gave up after \d+ attempts?\)$/, "");
+}
+
 /** How many failed trials {@link failureSummary} names, per reason. */
 const NAMED_PER_REASON = 3;
 
@@ -91,12 +103,10 @@ const NAMED_PER_REASON = 3;
  * (configuration and seed), so `sweep status` can say what went wrong without an export.
  */
 export function failureSummary(trials: readonly TrialRecord[]) {
-  const byReason = new Map<string, TrialRecord[]>();
-  for (const t of trials)
-    if (t.state === "failed") {
-      const reason = t.error ?? "no reason recorded";
-      byReason.set(reason, [...(byReason.get(reason) ?? []), t]);
-    }
+  const byReason = groupBy(
+    trials.filter((t) => t.state === "failed"),
+    (t) => reasonKind(t.error ?? "no reason recorded"),
+  );
   return [...byReason]
     .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))
     .map(([reason, failed]) => ({

@@ -6,6 +6,7 @@ import {
   can,
   type MembershipRecord,
   type Role,
+  roleNeeded,
   SESSION_REFUSED_CODE,
   TOKEN_REFUSED_CODE,
   type TokenIdentity,
@@ -77,7 +78,7 @@ export function authorize(caller: Caller, project: string, action: Action, what:
   if (!can(role, action))
     throw new TRPCError({
       code: "FORBIDDEN",
-      message: `${caller.label} is a ${role} of project ${project}: ${action} needs a higher role`,
+      message: `${caller.label} is a ${role} of project ${project}: ${action} needs the role ${roleNeeded(action)} or higher (an owner of the project gives it)`,
     });
 }
 

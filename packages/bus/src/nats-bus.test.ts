@@ -34,20 +34,19 @@ describe("a server that is not there", () => {
         probe.close(() => resolve(port));
       });
     });
-    const refused = await NatsBus.connect({
-      servers: `nats://ada:secret@127.0.0.1:${port}`,
-      prefix: "none",
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(refused).toMatchObject({
-      code: "NATS_UNAVAILABLE",
-      category: "unavailable",
-      message: expect.stringMatching(
-        new RegExp(`^NATS at nats://127\\.0\\.0\\.1:${port} is not answering \\(connection refused\\)`),
-      ),
-    });
+    // with a scheme and without one, the password never reaches the message
+    for (const written of [`nats://ada:secret@127.0.0.1:${port}`, `ada:secret@127.0.0.1:${port}`]) {
+      const refused = await NatsBus.connect({ servers: written, prefix: "none" }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(refused).toMatchObject({ code: "NATS_UNAVAILABLE", category: "unavailable" });
+      const message = (refused as Error).message;
+      expect(message).toMatch(
+        new RegExp(`^NATS at (nats://)?127\\.0\\.0\\.1:${port} is not answering \\(connection refused\\)`),
+      );
+      expect(message).not.toContain("secret");
+    }
   });
 });
 

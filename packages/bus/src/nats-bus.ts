@@ -124,29 +124,34 @@ export function natsCredentialsFromEnv(env: Env): {
   return { user, pass };
 }
 
-/** Node's and the NATS client's ways of saying that no server answered at an address. */
-const UNREACHABLE = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-]);
+/** Node's ways of saying that no server answered at an address, in words. */
+const UNREACHABLE: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ENOTFOUND: "no such host",
+  EAI_AGAIN: "no such host, for now",
+};
 
 /**
  * A failed first connection as an UnavailableError naming NATS and where it was looked for (`connection refused`
- * alone named neither), or undefined for any other error (a refused login keeps its own). The client's errors are
- * told by their `name` and Node's by their `code`, not by class: the CLI's bundle has its own copy of the client.
+ * alone named neither), or undefined for any other error: a refused login, or a TLS mismatch, keeps its own words.
+ * The client's errors are told by their `name` and message and Node's by their `code`, not by class: the CLI's
+ * bundle has its own copy of the client.
  */
 function unreachableNats(e: unknown, servers: readonly string[]): UnavailableError | undefined {
   const code = textField(e, "code");
+  const name = textField(e, "name");
+  const message = textField(e, "message");
   const why =
-    code !== undefined && UNREACHABLE.has(code)
-      ? code
-      : textField(e, "name") === "ConnectionError"
-        ? textField(e, "message")
+    code !== undefined && code in UNREACHABLE
+      ? UNREACHABLE[code]
+      : (name === "ConnectionError" && message === "connection refused") || name === "TimeoutError"
+        ? message === "timeout"
+          ? "no answer in time"
+          : message
         : undefined;
   if (why === undefined) return undefined;
   return new UnavailableError(
@@ -164,7 +169,7 @@ function textField(e: unknown, key: "name" | "code" | "message"): string | undef
 
 /** A server address without a user and password that may be written into it (nats://user:pass@host:4222). */
 function withoutCredentials(server: string): string {
-  return server.replace(/\/\/[^@/]*@/, "//");
+  return server.replace(/^([a-z]+:\/\/)?[^@/]*@/, "$1");
 }
 
 /**

@@ -84,6 +84,12 @@ describe("sweepProgress", () => {
     expect(sweepProgress(failed, at(30)).elapsedSeconds).toBe(22);
     expect(sweepProgress(retried, at(30)).elapsedSeconds).toBe(22);
     // the new attempts run from 40 s: 22 s before, 5 s now
+    // handed back at 20 s, then cancelled at 100 s while it waited: 15 s ran, not 95; and a resume keeps them
+    const handedBack = { ...trial("cancelled", 5, 100, [[5, 20]]), attempt: 1 };
+    expect(sweepProgress([handedBack], at(200)).elapsedSeconds).toBe(15);
+    expect(
+      sweepProgress([{ ...handedBack, state: "waiting", finishedAt: undefined }], at(200)).elapsedSeconds,
+    ).toBe(15);
     const rerun = [
       trial("succeeded", 0, 10),
       trial("running", 40, undefined, [[5, 20]]),

@@ -46,7 +46,9 @@ function runningSeconds(trials: readonly TrialRecord[], now: Date): number | nul
     for (const r of t.retries)
       if (r.startedAt && r.endedAt)
         spans.push([r.startedAt.getTime(), Math.max(r.startedAt.getTime(), r.endedAt.getTime())]);
-    if (!t.startedAt || t.state === "waiting") continue;
+    // A waiting trial has no current run; nor has one whose attempt already ended (handed back, then cancelled
+    // before another began: its finishedAt is the cancel's, and its run is the retries entry's).
+    if (!t.startedAt || t.state === "waiting" || t.retries.some((r) => r.attempt === t.attempt)) continue;
     const start = t.startedAt.getTime();
     const end = t.state === "running" ? now.getTime() : (t.finishedAt ?? t.startedAt).getTime();
     spans.push([start, Math.max(start, end)]);

@@ -70,7 +70,9 @@ export function registerAccess(program: Command): void {
 
   program
     .command("audit")
-    .description("who launched, cancelled or deleted what in a project, newest first")
+    .description(
+      "who launched, cancelled or deleted what, and changed members or tokens, in a project, newest first",
+    )
     .requiredOption("--project <name>", "the project")
     .option("--limit <n>", "entries (1–1000)", wholeNumberArg("--limit", 1, 1000), 50)
     .option("--json", "print JSON")

@@ -122,8 +122,11 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
         const more = f.count > f.trials.length ? `; ${f.count - f.trials.length} more` : "";
         process.stdout.write(`  ${plural(f.count, "trial")} failed: ${f.reason} (${named}${more})\n`);
       }
-      if (status !== "cancelled")
-        process.stdout.write(`  tailsweep sweep retry ${sweepId} queues them again as new attempts\n`);
+      process.stdout.write(
+        status === "cancelled"
+          ? `  tailsweep sweep resume ${sweepId} goes on with the sweep; then sweep retry queues them again\n`
+          : `  tailsweep sweep retry ${sweepId} queues them again as new attempts\n`,
+      );
     }
     if (checkpoints.resumedTrials > 0) process.stdout.write(`${checkpointSavingsText(checkpoints)}\n`);
     printRanking(ranking.objective, ranking.configurations);
@@ -207,8 +210,9 @@ interface QueueAgainFlags extends JsonFlag {
 }
 
 /**
- * A dry run's ", at most about 2 min of training": each trial at its configuration's mean time so far (a trial that resumes from a
- * checkpoint takes less), unknown before any succeeded, and nothing from a dashboard older than the estimate.
+ * A dry run's ", at most about 2 min of training": each trial at its configuration's mean time so far (a trial that
+ * resumes from a checkpoint takes less), unknown before any succeeded, and nothing from a dashboard older than the
+ * estimate.
  */
 function trainingText(seconds: number | null | undefined): string {
   if (seconds === undefined) return "";

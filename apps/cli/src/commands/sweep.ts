@@ -143,7 +143,7 @@ export function registerSweep(program: Command): void {
   sweep
     .command("confirm <id>")
     .description(
-      "run the best configuration (or those named) and the baseline again on fresh seeds never used to choose them: compare shows the confirmation's own test beside the selection's",
+      "run the configuration furthest ahead of the baseline (or those named) and the baseline again on fresh seeds never used to choose them: compare shows the confirmation's own test beside the selection's",
     )
     .requiredOption(
       "--seeds <seeds>",
@@ -151,7 +151,7 @@ export function registerSweep(program: Command): void {
     )
     .option(
       "--config <config>",
-      "a configuration to confirm, by label or key=value pairs (repeat for several; default: the best)",
+      "a configuration to confirm, by label or key=value pairs (repeat for several; default: the one furthest ahead of the baseline, seed by seed)",
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option(
@@ -160,7 +160,7 @@ export function registerSweep(program: Command): void {
       wholeNumberArg("--top", 1),
     )
     .option("--baseline <config>", "what they are confirmed against (default: the compare default)")
-    .option("--metric <metric>", "the metric the best are chosen by (default: the sweep's objective)")
+    .option("--metric <metric>", "the metric they are chosen by (default: the sweep's objective)")
     .option("--dry-run", "say what it would run, and the compute it takes, and run nothing")
     .option("--json", "print JSON")
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepConfirm));

@@ -44,17 +44,26 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
   // The other processes start once this one reached NATS (and found the controller's streams): a server that is not
   // there is then said once, by this process, rather than by every child and its restarts.
   const group = new WorkerChildren((o.concurrency ?? availableParallelism()) - 1, o, log);
-  // Checkpoints and artifacts go to the server's object store (made here if no one has yet).
-  const artifacts = await bus.artifactStore();
-  const worker = new Worker(bus, {
-    backend,
-    artifacts,
-    trialKinds,
-    concurrency: 1,
-    log,
-    onTrialEnd: (trialId, outcome) => log(`trial ${trialId}: ${outcome}`),
+  const started = async () => {
+    // Checkpoints and artifacts go to the server's object store (made here if no one has yet).
+    const artifacts = await bus.artifactStore();
+    const worker = new Worker(bus, {
+      backend,
+      artifacts,
+      trialKinds,
+      concurrency: 1,
+      log,
+      onTrialEnd: (trialId, outcome) => log(`trial ${trialId}: ${outcome}`),
+    });
+    await worker.start();
+    return { artifacts, worker };
+  };
+  // a child still starting may not hear this process go: it is told to stop
+  const { artifacts, worker } = await started().catch(async (e: unknown) => {
+    group.stop("SIGTERM");
+    await bus.close();
+    throw e;
   });
-  await worker.start();
   log(
     `worker ${worker.id} ready (${backend.name}${backend.adapter ? ` on ${gpuName(backend.adapter)}` : ""}; takes ${trialKinds.join(" then ")} trials${group.count ? `; ${group.count} more worker processes` : ""})`,
   );

@@ -130,8 +130,9 @@ export function TopUpButton({
 }
 
 /**
- * Runs a configuration (the one furthest ahead of the baseline, seed by seed) and the baseline again on fresh seeds, never used to
- * choose it: asks the API what that adds (the seeds, trials and compute) and says so before anything is queued.
+ * Runs a configuration (the one furthest ahead of the baseline, seed by seed) and the baseline again on fresh seeds,
+ * never used to choose it: asks the API what that adds (the seeds, trials and compute) and says so before anything is
+ * queued.
  */
 export function ConfirmButton({
   sweepId,

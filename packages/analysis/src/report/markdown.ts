@@ -20,6 +20,7 @@ import {
   pValue,
   seedRanges,
   signedPctInterval,
+  soleResultText,
   withSign,
 } from "../format";
 import { groupBy } from "../group-by";
@@ -621,7 +622,7 @@ function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
   );
   if (s.best)
     out.push(
-      `Best: \`${s.best.config}\`, ${bestInResamples(s.best.probabilityBest)}; ${bestClaim(s.best)}.`,
+      `${soleResultText(s.best) ?? `Best: \`${s.best.config}\`, ${bestInResamples(s.best.probabilityBest)}; ${bestClaim(s.best)}`}.`,
       "",
     );
   out.push(

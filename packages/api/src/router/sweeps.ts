@@ -600,8 +600,8 @@ export const sweepsRouter = t.router({
     }),
 
   /**
-   * A confirmation stage: the selected configurations (named in `configs`, or the `top` best by the metric's seed
-   * mean) and the baseline, run on fresh seeds the sweep never used, so their test is free of the selection's
+   * A confirmation stage: the selected configurations (named in `configs`, or the `top` furthest ahead of the
+   * baseline by their mean paired difference with it, never one behind it) and the baseline, run on fresh seeds the sweep never used, so their test is free of the selection's
    * winner's curse. Planned before it runs (not post hoc); `dryRun` says what and at what cost, and adds nothing.
    */
   confirm: t.procedure

@@ -75,12 +75,12 @@ export default async function SweepPage({
     caller.sweeps
       .compare({ id, metric, correction, baseline: sp.baseline })
       .then((table) => ({ table, error: null as null }))
-      // before any trial finished there is nothing to compare, which is no error of the metric chosen
+      // before any trial succeeded there is nothing to compare, which is no error of the metric chosen
       .catch((e: Error) => ({
         table: undefined,
         error:
           sweep.progress.counts.succeeded === 0
-            ? "Nothing to compare yet: no trial has finished."
+            ? "Nothing to compare yet: no trial has succeeded."
             : e.message,
       })),
   );
