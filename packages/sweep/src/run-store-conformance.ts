@@ -824,8 +824,14 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         await store.claimTrial(t.id, "w1", at(0));
         await store.completeTrial(t.id, 1, result, at(1), "w1");
       }
+      // d is lost once (its attempt's run kept in retries, through the archive too), then diverges
+      await store.claimTrial(d!.id, "w2", at(1));
+      await store.failTrial(d!.id, 1, "worker lost", true, at(2));
       await store.claimTrial(d!.id, "w2", at(2));
-      await store.failTrial(d!.id, 1, "diverged", false, at(3));
+      await store.failTrial(d!.id, 2, "diverged", false, at(3));
+      expect((await store.getTrial(d!.id))!.retries).toEqual([
+        { attempt: 1, reason: "worker lost", startedAt: at(1), endedAt: at(2) },
+      ]);
       const wider = { ...spec, seeds: [1, 2, 3] };
       const nu5 = plans[0]!.configKey;
       const { added } = await store.reviseSweep({
