@@ -268,7 +268,15 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000
     await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed");
     const [t] = await opened.store.listTrials(sweep.id);
     expect(t).toMatchObject({ state: "succeeded", attempt: 2, workerId: "staying" });
-    expect(t!.retries).toEqual([{ attempt: 1, reason: "worker leaving shut down", handedBack: true }]);
+    expect(t!.retries).toEqual([
+      {
+        attempt: 1,
+        reason: "worker leaving shut down",
+        handedBack: true,
+        startedAt: expect.any(Date),
+        endedAt: expect.any(Date),
+      },
+    ]);
     expect(await opened.store.getResult(t!.id)).toBeDefined();
     await staying.stop();
     await close();
@@ -375,7 +383,14 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000
     const retried = (await opened.store.listTrials(sweep.id)).filter((t) => t.seed === 2);
     for (const t of retried) {
       expect(t).toMatchObject({ state: "succeeded", attempt: 2 });
-      expect(t.retries).toEqual([{ attempt: 1, reason: "flaky: out of memory" }]);
+      expect(t.retries).toEqual([
+        {
+          attempt: 1,
+          reason: "flaky: out of memory",
+          startedAt: expect.any(Date),
+          endedAt: expect.any(Date),
+        },
+      ]);
     }
     expect(await controller.retry(sweep.id)).toEqual([]);
 

@@ -208,7 +208,13 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     const [t] = await expectEveryTrialOnce(s, 1);
     expect(t).toMatchObject({ attempt: 2, maxAttempts: 1 });
     expect(t!.retries).toEqual([
-      { attempt: 1, reason: expect.stringMatching(/shut down/), handedBack: true },
+      {
+        attempt: 1,
+        reason: expect.stringMatching(/shut down/),
+        handedBack: true,
+        startedAt: expect.any(Date),
+        endedAt: expect.any(Date),
+      },
     ]);
   });
 
@@ -237,7 +243,13 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     );
     for (const t of await s.listTrials((await onlySweep(s)).id))
       expect(t.retries).toEqual([
-        { attempt: 1, reason: expect.stringMatching(/shut down/), handedBack: true },
+        {
+          attempt: 1,
+          reason: expect.stringMatching(/shut down/),
+          handedBack: true,
+          startedAt: expect.any(Date),
+          endedAt: expect.any(Date),
+        },
       ]);
   });
 

@@ -102,7 +102,11 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
     await waitFor(finished, "the retried trials", 60_000);
     expect(new Set(await states())).toEqual(new Set(["succeeded"]));
     const seedTwo = (await opened.store.listTrials(id)).filter((t) => t.seed === 2);
-    for (const t of seedTwo) expect(t.retries).toEqual([{ attempt: 1, reason: "out of memory" }]);
+    // each with when its failed attempt ran, which the sweep's elapsed time counts
+    for (const t of seedTwo)
+      expect(t.retries).toEqual([
+        { attempt: 1, reason: "out of memory", startedAt: expect.any(Date), endedAt: expect.any(Date) },
+      ]);
     expect(await api.sweeps.retry({ id })).toMatchObject({ retried: 0, trialCount: 0 });
     expect((await opened.access.auditOf("alpha")).map((e) => e.action)).toEqual([
       "sweep.retry",

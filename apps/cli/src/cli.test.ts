@@ -329,7 +329,8 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect(confirmed.stdout).toMatch(
       /revision 3: confirming model\.nu=5 and the baseline model\.nu=10 on fresh seeds 4–6: 6 trials/,
     );
-    const reused = await cli("sweep", "confirm", sweep.id, "--seeds", "2..7");
+    // named: once confirmed, nu=5 is no longer chosen by default (that refusal is confirmation.test.ts's)
+    const reused = await cli("sweep", "confirm", sweep.id, "--seeds", "2..7", "--config", "model.nu=5");
     expect(reused.code).toBe(2);
     expect(reused.stderr).toMatch(
       /--seeds: seeds 2–6 ran in this sweep already, so its results helped choose/,
