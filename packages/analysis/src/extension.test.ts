@@ -3,6 +3,7 @@ import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/swee
 import { finishWaiting, scriptedResult, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { compareAcrossSweeps, compareRuns } from "./comparison";
+import { leadsOverBaseline } from "./configurations";
 import { planConfirmation } from "./confirmation";
 import { planExtension } from "./extension";
 import { buildStudyReport } from "./report/build";
@@ -395,5 +396,42 @@ describe("the study report after post-hoc top-ups", () => {
     const { markdown } = renderStudyMarkdown(await buildStudyReport(store, ["sw"], { baseline: "proposed" }));
     expect(markdown).toMatch(/▲†|▼†|·†/);
     expect(markdown).toContain("† the comparison uses seeds added after looking at the results");
+  });
+});
+
+describe("what the comparison says while a sweep runs", () => {
+  it("says the means are uneven because trials are still to finish, and nothing of a design before its first round", async () => {
+    const sequential = parseSweepFile({
+      name: "running",
+      search: { variant: ["gaussian", "proposed", "supervised"] },
+      seeds: { initial: 3, step: 2, max: 5 },
+      decide: { baseline: "variant=gaussian" },
+    });
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "run", spec: sequential, trials: expandSweep(sequential), now: t0 });
+    // all but proposed's seed 3 are in
+    for (const t of await store.listTrials("run")) {
+      const claimed = await store.claimTrial(t.id, "w", t0);
+      if (!(t.config.variant === "proposed" && t.seed === 3))
+        await store.completeTrial(t.id, claimed!.attempt, scriptedResult(accuracy(t)), t0);
+    }
+    const table = compareRuns(await loadSweepRuns(store, "run"));
+    expect(table.unevenSeedsNote).toMatch(
+      /^the means cover different seeds \(2 to 3 per configuration: some trials are still to finish\), so/,
+    );
+    // no look has added a round: every configuration runs the seeds planned, and the p-values are not optimistic
+    expect(table.sequentialNote).toBeUndefined();
+  });
+
+  it("chooses by the lead in the metric's own direction, lower being better for a loss-like metric", async () => {
+    const store = await stored();
+    const runs = await loadSweepRuns(store, "sw");
+    const key = (variant: string) => runs.trials.find((t) => t.config.variant === variant)!.configKey;
+    const minimize = { metric: "balancedAccuracy", direction: "minimize" as const };
+    // read as a loss, proposed's +0.2 is 0.2 behind; supervised's small noisy gain is behind too
+    const leads = leadsOverBaseline(runs.trials, runs.results, key("gaussian"), minimize);
+    expect(leads.map((l) => l.config)).toEqual(["variant=supervised", "variant=proposed"]);
+    expect(leads[1]!.lead).toBeCloseTo(-(0.2 + (0.012 - 0.009 + 0.015) / 4 / 3), 12);
+    expect(leads.every((l) => l.lead < 0)).toBe(true);
   });
 });
