@@ -4,7 +4,13 @@ import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/swee
 import { finishWaiting, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { compareRuns } from "./comparison";
-import { type ConfirmationPlan, confirmationsOf, planConfirmation, selectionRuns } from "./confirmation";
+import {
+  type ConfirmationPlan,
+  confirmationsOf,
+  leadText,
+  planConfirmation,
+  selectionRuns,
+} from "./confirmation";
 import { planExtension } from "./extension";
 import { seedRanges } from "./format";
 import { buildStudyReport } from "./report/build";
@@ -138,6 +144,12 @@ describe("planConfirmation", () => {
 });
 
 describe("the configuration a confirmation chooses", () => {
+  it("says a lead in points, or level where it rounds to nothing", () => {
+    expect(leadText({ lead: 0.0055, pairs: 11 })).toBe("ahead by 0.55 pp over 11 seeds");
+    expect(leadText({ lead: -0.0211, pairs: 1 })).toBe("behind by 2.11 pp over 1 seed");
+    expect(leadText({ lead: -1e-17, pairs: 5 })).toBe("level with it over 5 seeds");
+  });
+
   /**
    * Seed 1 is easy (+0.1 for everyone). proposed is 2 points ahead of gaussian on every seed; supervised, 1 point
    * behind, ran only seed 1 (its other trials failed), so its own mean is the highest.

@@ -235,9 +235,16 @@ export interface ConfirmationPlan {
   estimatedSeconds: number | null;
 }
 
-/** A lead as the refusals say it: `ahead by 0.55 pp over 11 seeds`, `behind by 2.11 pp over 5 seeds`. */
-function leadText(l: Lead): string {
-  return `${l.lead > 0 ? "ahead" : "behind"} by ${pct(Math.abs(l.lead), 2)} pp over ${plural(l.pairs, "seed")}`;
+/**
+ * A lead as the refusals say it: `ahead by 0.55 pp over 11 seeds`, `behind by 2.11 pp over 5 seeds`, `level with it
+ * over 5 seeds` (what rounds to 0.00: a sequential sweep's walk-through once read "behind by 0.00 pp").
+ */
+export function leadText(l: Pick<Lead, "lead" | "pairs">): string {
+  const size = pct(Math.abs(l.lead), 2);
+  const over = `over ${plural(l.pairs, "seed")}`;
+  return size === "0.00"
+    ? `level with it ${over}`
+    : `${l.lead > 0 ? "ahead" : "behind"} by ${size} pp ${over}`;
 }
 
 /**
