@@ -41,5 +41,5 @@ export function roleNeeded(action: Action): Role {
 
 /** Whether `role` may do `action`. */
 export function can(role: Role, action: Action): boolean {
-  return rank(role) >= rank(NEEDS[action]);
+  return rank(role) >= rank(roleNeeded(action));
 }

@@ -20,12 +20,11 @@ import {
   designBaselineOf,
   finishedValues,
   type Lead,
-  leadsOverBaseline,
   METRIC_CHOICES,
   rankConfigurations,
   resolveBaseline,
 } from "./configurations";
-import { type Confirmation, confirmationsOf, confirmedAgainst, selectionRuns } from "./confirmation";
+import { type Confirmation, confirmationChoice, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
 import { withoutResultsText } from "./format";
 import { groupBy } from "./group-by";
@@ -108,9 +107,9 @@ export type SweepComparison = Omit<MarkedTable, "rows"> & {
    */
   confirmations: Confirmation[];
   /**
-   * The configuration a confirmation against this baseline would run by default (as `planConfirmation` chooses):
-   * the one furthest ahead of it by the mean paired difference (`lead`, over `pairs` seeds;
-   * {@link leadsOverBaseline}) that no confirmation against this baseline has run yet; null where there is none.
+   * The configuration a confirmation against this baseline would run by default ({@link confirmationChoice}, as
+   * `planConfirmation` chooses): the one furthest ahead of it by the mean paired difference (`lead`, over `pairs`
+   * seeds) that no confirmation against this baseline has run yet; null where there is none.
    */
   toConfirm: Lead | null;
 };
@@ -151,6 +150,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   // a metric that says which way is better (lower class shift) overrides the objective's direction
   const direction = metricDirection(metric) ?? sweep.spec.objective.direction;
   const reporting = [...configs.values()].filter((c) => reported.has(c.label));
+  const reportingKeys = new Set(reporting.map((c) => c.key));
   // A named baseline must have results; the default one (the design's, else the Gaussian) may not have them yet, and
   // then the table compares with the default among those that do and says so, rather than switch without a word.
   const usual = options.baseline === undefined ? defaultBaseline(sweep.spec, configs) : undefined;
@@ -191,12 +191,8 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
     ...(options.correction && { correction: options.correction }),
     ...(options.alpha !== undefined && { alpha: options.alpha }),
   });
-  // What a confirmation would choose against this baseline (planConfirmation's default): the configuration furthest
-  // ahead of it seed by seed, unless one already confirmed it against this baseline (its table says how it went).
-  const confirmed = confirmedAgainst(all, baseline.key);
-  const toConfirm = leadsOverBaseline(trials, results, baseline.key, { metric, direction }).find(
-    (l) => l.lead > 0 && !confirmed.has(l.configKey),
-  );
+  // what a confirmation against this baseline would choose by default (one already confirmed has its table below)
+  const [toConfirm] = confirmationChoice(runs, baseline.key, { metric, direction }).ahead;
   return {
     metric,
     ...marked,
@@ -205,7 +201,7 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       return { ...row, configKey, trials: trialsOf.get(configKey)?.length ?? 0 };
     }),
     ...(fewest < most && {
-      unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration${unevenBecause(trials.filter((t) => reported.has(configs.get(t.configKey)!.label)))}), so the best by mean is no matched comparison; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`,
+      unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration${unevenBecause(trials.filter((t) => reportingKeys.has(t.configKey)))}), so the best by mean is no matched comparison; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`,
     }),
     withoutResults,
     ...(usual &&
@@ -227,8 +223,8 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
 
 /**
  * Why the compared configurations' means (`trials`: theirs only) cover different numbers of seeds, as the
- * uneven-seeds note says it: trials still to finish, trials that failed, or seeds planned for some configurations only (a sequential design's stop, a top-up of
- * the undecided), where one that ran fewer may have had easier seeds.
+ * uneven-seeds note says it: trials still to finish, trials that failed, or seeds planned for some configurations
+ * only (a sequential design's stop, a top-up of the undecided), where one that ran fewer may have had easier seeds.
  */
 function unevenBecause(trials: readonly TrialRecord[]): string {
   const planned = new Set([...groupBy(trials, (t) => t.configKey).values()].map((ts) => ts.length));

@@ -35,15 +35,24 @@ import { estimatedSeconds, type SweepRuns } from "./sweep-runs";
 const isConfirmation = (r: Pick<SweepRevision, "kind">) => r.kind === "confirm";
 
 /**
- * The configurations a confirmation stage has run against `baselineKey` (its revision lists the baseline first, then
- * the selected): the default choice passes over them, so a second confirmation does not repeat the first.
+ * What a confirmation against `baselineKey` chooses from by default, on the selection stage's runs
+ * ({@link selectionRuns}): every configuration's lead over the baseline ({@link leadsOverBaseline}), and those
+ * `ahead` of it that no confirmation against it has run yet (its revision lists the baseline first, then the
+ * selected), furthest ahead first. `planConfirmation` takes the first `top` of `ahead`; the comparison's `toConfirm`
+ * is its first, so the page's button and the API choose alike.
  */
-export function confirmedAgainst(runs: Pick<SweepRuns, "revisions">, baselineKey: string): Set<string> {
-  return new Set(
-    runs.revisions
+export function confirmationChoice(
+  selection: SweepRuns,
+  baselineKey: string,
+  objective: { metric: string; direction: SweepSpec["objective"]["direction"] },
+): { leads: Lead[]; ahead: Lead[] } {
+  const leads = leadsOverBaseline(selection.trials, selection.results, baselineKey, objective);
+  const confirmed = new Set(
+    selection.revisions
       .filter((r) => isConfirmation(r) && r.configKeys[0] === baselineKey)
       .flatMap((r) => r.configKeys.slice(1)),
   );
+  return { leads, ahead: leads.filter((l) => l.lead > 0 && !confirmed.has(l.configKey)) };
 }
 
 /**
@@ -322,15 +331,13 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
         ),
       );
     else if (baseline) {
-      const leads = leadsOverBaseline(selection.trials, runs.results, baseline.key, {
+      // only a configuration ahead of the baseline is worth fresh seeds to confirm that it is, and once confirmed
+      // against it, named again (`configs`) rather than chosen again
+      const { leads, ahead } = confirmationChoice(selection, baseline.key, {
         metric,
         // a metric that says which way is better (lower class shift) overrides the objective's, as in the comparison
         direction: metricDirection(metric) ?? sweep.spec.objective.direction,
       });
-      // only a configuration ahead of the baseline is worth fresh seeds to confirm that it is, and once confirmed
-      // against it, named again (`configs`) rather than chosen again
-      const confirmed = confirmedAgainst(runs, baseline.key);
-      const ahead = leads.filter((l) => l.lead > 0 && !confirmed.has(l.configKey));
       const baselineHasResults = [...finishedValues(selection.trials, runs.results, metric)].some(
         (v) => v.trial.configKey === baseline!.key,
       );

@@ -142,23 +142,24 @@ const UNREACHABLE: Readonly<Record<string, string>> = {
  * bundle has its own copy of the client.
  */
 function unreachableNats(e: unknown, servers: readonly string[]): UnavailableError | undefined {
-  const code = textField(e, "code");
-  const name = textField(e, "name");
-  const message = textField(e, "message");
-  const why =
-    code !== undefined && code in UNREACHABLE
-      ? UNREACHABLE[code]
-      : (name === "ConnectionError" && message === "connection refused") || name === "TimeoutError"
-        ? message === "timeout"
-          ? "no answer in time"
-          : message
-        : undefined;
+  const why = whyUnreachable(e);
   if (why === undefined) return undefined;
   return new UnavailableError(
     "NATS_UNAVAILABLE",
     `NATS at ${servers.map(withoutCredentials).join(", ")} is not answering (${why}); is the server running there with JetStream (-js)? NATS_URL says where`,
     { cause: e },
   );
+}
+
+/** Why no server answered, in words, where `e` says that; undefined for any other failure. */
+function whyUnreachable(e: unknown): string | undefined {
+  const code = textField(e, "code");
+  if (code !== undefined && code in UNREACHABLE) return UNREACHABLE[code];
+  const name = textField(e, "name");
+  const message = textField(e, "message");
+  if (name === "TimeoutError") return message === "timeout" ? "no answer in time" : message;
+  if (name === "ConnectionError" && message === "connection refused") return message;
+  return undefined;
 }
 
 /** A string field of a thrown value, if it has one. */

@@ -475,7 +475,10 @@ export function endedAttempt(
   };
 }
 
-/** The `retries` entry of an attempt a cancel stopped (at the trial's `finishedAt`), when its sweep is resumed: like a clean hand-back. */
+/**
+ * The `retries` entry of an attempt a cancel stopped (at the trial's `finishedAt`), when its sweep is resumed: like a
+ * clean hand-back.
+ */
 export function resumedAttempt(
   trial: Pick<TrialRecord, "attempt" | "startedAt" | "finishedAt">,
 ): EndedAttempt {

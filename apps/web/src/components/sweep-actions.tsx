@@ -5,7 +5,10 @@ import { cappedTopUpText, duration, OPEN_BY_DESIGN_TEXT, seedRanges } from "../l
 import { trpc } from "../lib/trpc-client";
 import { ActionButton } from "./action-button";
 
-/** The compute a dry run estimates, in words: at most each trial's configuration's mean time so far, if any succeeded. */
+/**
+ * The compute a dry run estimates, in words: at most each trial at its configuration's mean time so far, if any
+ * succeeded.
+ */
 function computeText(seconds: number | null): string {
   return seconds === null
     ? "unknown compute (no trial has succeeded yet)"

@@ -459,8 +459,8 @@ export const sweepsRouter = t.router({
 
   /**
    * Queues a sweep's failed trials again, as new attempts; earlier attempts stay in each trial's history. With
-   * `dryRun` it says how many it would queue and, at most, the compute they take (each at its configuration's mean trial time so far:
-   * a trial that resumes from a checkpoint takes less), and queues nothing; `expectTrials` is the count a person
+   * `dryRun` it says how many it would queue and, at most, the compute they take (each at its configuration's mean
+   * trial time so far: a trial that resumes from a checkpoint takes less), and queues nothing; `expectTrials` is the count a person
    * confirmed, refused (CONFLICT, PLAN_CHANGED) when more failed meanwhile. `estimatedSeconds` comes with dry runs
    * (null on the real call, which reads no results).
    */
@@ -601,8 +601,8 @@ export const sweepsRouter = t.router({
 
   /**
    * A confirmation stage: the selected configurations (named in `configs`, or the `top` furthest ahead of the
-   * baseline by their mean paired difference with it, never one behind it) and the baseline, run on fresh seeds the sweep never used, so their test is free of the selection's
-   * winner's curse. Planned before it runs (not post hoc); `dryRun` says what and at what cost, and adds nothing.
+   * baseline by their mean paired difference with it, never one behind it) and the baseline, run on fresh seeds the
+   * sweep never used, so their test is free of the selection's winner's curse. Planned before it runs (not post hoc); `dryRun` says what and at what cost, and adds nothing.
    */
   confirm: t.procedure
     .input(

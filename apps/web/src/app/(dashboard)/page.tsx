@@ -107,30 +107,28 @@ export default async function SweepsPage({
             </tr>
           </thead>
           <tbody>
-            {sweeps.map((s) => {
-              return (
-                <tr key={s.id}>
-                  <td>
-                    <a href={`/sweeps/${s.id}`}>
-                      {s.project}/{s.name}
-                    </a>
-                  </td>
-                  <td>{statusText(s.status, s.counts)}</td>
-                  <td>{s.tags.length > 0 && <TagChips tags={s.tags} />}</td>
-                  <td>
-                    <ProgressBar counts={s.counts} total={s.progress.total} /> {s.progress.done}/
-                    {s.progress.total}
-                    {s.counts.running > 0 ? ` · ${s.counts.running} running` : ""}
-                  </td>
-                  <td>
-                    {s.best
-                      ? `${s.best.config} (${pct(s.best.mean)} ${s.objective.metric}, ${s.best.seeds} seed${s.best.seeds === 1 ? "" : "s"})`
-                      : "—"}
-                  </td>
-                  <td title={stamp(s.createdAt)}>{age(s.createdAt)}</td>
-                </tr>
-              );
-            })}
+            {sweeps.map((s) => (
+              <tr key={s.id}>
+                <td>
+                  <a href={`/sweeps/${s.id}`}>
+                    {s.project}/{s.name}
+                  </a>
+                </td>
+                <td>{statusText(s.status, s.counts)}</td>
+                <td>{s.tags.length > 0 && <TagChips tags={s.tags} />}</td>
+                <td>
+                  <ProgressBar counts={s.counts} total={s.progress.total} /> {s.progress.done}/
+                  {s.progress.total}
+                  {s.counts.running > 0 ? ` · ${s.counts.running} running` : ""}
+                </td>
+                <td>
+                  {s.best
+                    ? `${s.best.config} (${pct(s.best.mean)} ${s.objective.metric}, ${s.best.seeds} seed${s.best.seeds === 1 ? "" : "s"})`
+                    : "—"}
+                </td>
+                <td title={stamp(s.createdAt)}>{age(s.createdAt)}</td>
+              </tr>
+            ))}
           </tbody>
         </table>
       )}
