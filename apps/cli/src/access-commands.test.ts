@@ -115,7 +115,7 @@ describe("tailsweep user, member, token and audit", { timeout: 300_000 }, () => 
 
   it("names what is wrong and changes nothing", async () => {
     const role = await tailsweep(["member", "set", "alpha", "ada@example.org", "admin"]);
-    expect(role.stderr).toContain("role must be one of viewer, member, owner; got 'admin'");
+    expect(role.stderr).toContain("role: must be one of viewer, member, owner; got 'admin'");
     const nobody = await tailsweep(["member", "set", "alpha", "nobody@example.org", "viewer"]);
     expect(nobody.stderr).toContain("no user with email nobody@example.org");
     const stranger = await tailsweep(["token", "create", "beta", "--user", "ada@example.org"]);
@@ -129,7 +129,16 @@ describe("tailsweep user, member, token and audit", { timeout: 300_000 }, () => 
     expect(short.stderr).toContain("password: must be at least 12 characters");
     const email = await tailsweep(["user", "add", "not-an-email", "--name", "X"]);
     expect(email.stderr).toContain("user.email: must be an email address");
-    for (const r of [role, nobody, stranger, days, short, email]) expect(r.code).not.toBe(0);
+    // every problem of one user at once, the password's with the store's
+    const all = await tailsweep(
+      ["user", "add", "c-at-example.org", "--name", " ", "--password-stdin"],
+      "short\n",
+    );
+    expect(all.stderr).toBe(
+      "tailsweep: user.email: must be an email address; user.name: must not be empty; password: must be at least 12 characters\n",
+    );
+    for (const r of [role, days, short, email, all]) expect(r.code).toBe(2);
+    for (const r of [nobody, stranger]) expect(r.code).not.toBe(0);
     const members = JSON.parse((await tailsweep(["member", "list", "alpha", "--json"])).stdout);
     expect(members.map((m: { email: string; role: string }) => [m.email, m.role])).toEqual([
       ["ada@example.org", "owner"],

@@ -1,5 +1,6 @@
 import { type ErrorCategory, errorCategory } from "@tailsweep/schemas";
-import { Command } from "commander";
+import type { Command } from "commander";
+import { flagProblem, TailsweepCommand, withNotedProblems } from "./command";
 import { registerAccess } from "./commands/access";
 import { registerBackends } from "./commands/backends";
 import { registerCompare } from "./commands/compare";
@@ -88,18 +89,19 @@ export function usageErrorText(text: string): string {
   const invalid = /^error: option '([^']*)' argument '([^']*)' is invalid\. (.*?)\n?$/s.exec(text);
   if (!invalid) return text.replace(/^error: /, "tailsweep: ");
   const [, flags = "", given = "", problem = ""] = invalid;
-  const flag = /--[\w-]+/.exec(flags)?.[0] ?? flags;
-  const said = problem.startsWith(flag) ? problem.slice(flag.length).replace(/^:? /, "") : problem;
-  return `tailsweep: ${flag}: ${said}${said.includes(given) ? "" : ` (got '${given}')`}\n`;
+  return `tailsweep: ${flagProblem(/--[\w-]+/.exec(flags)?.[0] ?? flags, given, problem)}\n`;
 }
 
 /** Builds the `tailsweep` command line. */
 export function buildProgram(): Command {
-  const program = new Command()
+  const program = new TailsweepCommand();
+  program
     .name("tailsweep")
     .description("Student-t multimodal semi-supervised VAE under class imbalance: train, sweep, compare")
     // before the commands are added: each takes its output settings from its parent then
-    .configureOutput({ outputError: (text, write) => write(usageErrorText(text)) })
+    .configureOutput({
+      outputError: (text, write) => write(withNotedProblems(program.noted, usageErrorText(text))),
+    })
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
   registerTrain(program);
@@ -114,7 +116,10 @@ export function buildProgram(): Command {
   registerLogin(program);
   // Every command checks the whole environment before it does anything; --help reads none of it. The settings module
   // loads the packages whose rules it runs (the store's, the model's…): only now, when a command is about to run.
-  program.hook("preAction", async () => {
+  program.hook("preAction", async (_, action) => {
+    // every bad flag of the line at once (TailsweepCommand noted them), before the environment is read
+    if (program.noted.length)
+      action.error("", { code: "commander.invalidArgument", exitCode: EXIT_CODES.invalid });
     const { applySettings } = await import("./settings");
     applySettings();
   });

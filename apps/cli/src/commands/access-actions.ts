@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { generateApiToken, hashPassword, type Role } from "@tailsweep/access";
-import { AppError, InputError, NotFoundError } from "@tailsweep/schemas";
+import { generateApiToken, hashPassword, NewUserSchema, PasswordSchema, type Role } from "@tailsweep/access";
+import { AppError, describeIssues, InputError, NotFoundError } from "@tailsweep/schemas";
 import { remoteLogin } from "../api-client";
 import { openRuntime } from "../runtime";
 
@@ -53,6 +53,14 @@ export async function userAdd(
   o: { name: string; passwordStdin?: boolean; json?: boolean },
 ): Promise<void> {
   const password = o.passwordStdin ? readFileSync(0, "utf8").replace(/\r?\n$/, "") : undefined;
+  // every problem at once: the password is checked here, the email and name by the store, which would come second
+  const user = NewUserSchema.safeParse({ email, name: o.name });
+  const secret = password === undefined ? undefined : PasswordSchema.safeParse(password);
+  const problems = [
+    ...(user.success ? [] : describeIssues(user.error, "user")),
+    ...(secret && !secret.success ? describeIssues(secret.error, "password") : []),
+  ];
+  if (problems.length) throw new AppError("INVALID_USER", "invalid", problems.join("; "));
   const passwordHash = password === undefined ? undefined : await hashPassword(password);
   const created = await withAccess((a) =>
     a.createUser({ email, name: o.name, ...(passwordHash && { passwordHash }) }),

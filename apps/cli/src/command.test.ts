@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { flagProblem } from "./command";
+import { buildProgram } from "./main";
+
+/** What the command line printed on stderr while `argv` was parsed, and how commander ended it. */
+async function refusal(...argv: string[]) {
+  const written: string[] = [];
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    written.push(String(chunk));
+    return true;
+  });
+  const ended = await buildProgram()
+    .parseAsync(["node", "tailsweep", ...argv])
+    .then(
+      () => ({ code: "ran" }),
+      (e: { code?: string }) => ({ code: e.code }),
+    );
+  return { ...ended, stderr: written.join("") };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("a command line with several bad values", () => {
+  it("names every one at once, in the order given, before the command runs or reads the environment", async () => {
+    const r = await refusal(
+      "sweep",
+      "extend",
+      "abc",
+      "--to-power",
+      "2",
+      "--only",
+      "some",
+      "--max-seeds",
+      "1",
+    );
+    expect(r.code).toBe("commander.invalidArgument");
+    expect(r.stderr).toBe(
+      [
+        "tailsweep: --to-power: must be in (0, 1), got 2",
+        "tailsweep: --only: Allowed choices are all, undecided. (got 'some')",
+        "tailsweep: --max-seeds: must be a whole number ≥ 2, got 1",
+        "(add --help for usage)",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("words a bad argument like a bad flag, and a refused required option is not also 'not specified'", async () => {
+    const role = await refusal("member", "set", "p", "ada@example.org", "admin");
+    expect(role.stderr).toMatch(/^tailsweep: role: must be one of viewer, member, owner; got 'admin'\n/);
+    const required = await refusal("model", "constants", "--nu", "ten", "--n", "10", "--m", "two");
+    expect(required.stderr).toBe(
+      "tailsweep: --nu: expects a number, got 'ten'\ntailsweep: --m: expects a number, got 'two'\n(add --help for usage)\n",
+    );
+  });
+
+  it("puts the bad values before commander's own refusal of the line (an unknown option)", async () => {
+    const r = await refusal("compare", "--alpha", "5", "--frobnicate");
+    expect(r.stderr).toBe(
+      "tailsweep: --alpha: must be in (0, 1), got 5\ntailsweep: unknown option '--frobnicate'\n(add --help for usage)\n",
+    );
+  });
+});
+
+describe("flagProblem", () => {
+  it("names the flag once and quotes the value where the parser's message does not", () => {
+    expect(flagProblem("--top", "0", "--top must be a whole number ≥ 1, got 0")).toBe(
+      "--top: must be a whole number ≥ 1, got 0",
+    );
+    expect(flagProblem("--format", "xml", "Allowed choices are csv, json.")).toBe(
+      "--format: Allowed choices are csv, json. (got 'xml')",
+    );
+  });
+});

@@ -1,0 +1,74 @@
+import { type Argument, Command, type Option } from "commander";
+
+/**
+ * One bad value in the form every refusal prints (`--top: must be a whole number ≥ 1, got 0`): the parsers' own
+ * messages start with the flag (`--top must be …`), commander's choices do not quote the value given, so it is
+ * appended where the message lacks it.
+ */
+export function flagProblem(flag: string, given: string, problem: string): string {
+  const said = problem.startsWith(flag) ? problem.slice(flag.length).replace(/^:? /, "") : problem;
+  return `${flag}: ${said}${said.includes(given) ? "" : ` (got '${given}')`}`;
+}
+
+const isInvalidArgument = (e: unknown) =>
+  (e as { code?: unknown } | null)?.code === "commander.invalidArgument";
+
+/**
+ * A command that names every bad flag and argument of a command line at once. Commander stops at the first value
+ * its parser refuses; here each parser's refusal is noted, parsing goes on, and {@link refuseNotedProblems} (before
+ * the action) refuses them together. Subcommands made with `.command()` are of this class too, and share the root's
+ * list.
+ */
+export class TailsweepCommand extends Command {
+  /** The command line's bad values so far, each as {@link flagProblem} words it. */
+  readonly noted: string[];
+
+  constructor(name?: string, noted: string[] = []) {
+    super(name);
+    this.noted = noted;
+  }
+
+  override createCommand(name?: string): TailsweepCommand {
+    return new TailsweepCommand(name, this.noted);
+  }
+
+  override addOption(option: Option): this {
+    this.noteInsteadOfStopping(option, option.long ?? option.name());
+    return super.addOption(option);
+  }
+
+  override addArgument(argument: Argument): this {
+    this.noteInsteadOfStopping(argument, argument.name());
+    return super.addArgument(argument);
+  }
+
+  /**
+   * A refused value is noted and stands as what came before it (the default), so the command line is read to its end;
+   * the action never sees it: refuseNotedProblems stops first.
+   */
+  private noteInsteadOfStopping(target: Option | Argument, name: string) {
+    const parse = target.parseArg;
+    if (!parse) return;
+    const noted = this.noted;
+    target.parseArg = <T>(value: string, previous: T): T => {
+      try {
+        return parse(value, previous);
+      } catch (e) {
+        if (!isInvalidArgument(e)) throw e;
+        noted.push(flagProblem(name, value, (e as Error).message));
+        return previous;
+      }
+    };
+  }
+}
+
+/**
+ * The noted problems before commander's error text (as usageErrorText words it), and the list emptied: before an
+ * action, every bad value at once; with commander's own refusal of the same line (an unknown option), the noted ones
+ * first. (A refused required option is not also "not specified": commander stores '' for a value its parser gave none.)
+ */
+export function withNotedProblems(noted: string[], commanderText: string): string {
+  return [...noted.splice(0).map((p) => `tailsweep: ${p}\n`), commanderText.trim() ? commanderText : ""].join(
+    "",
+  );
+}
