@@ -607,6 +607,40 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await page.isDisabled("button.primary")).toBe(false);
   });
 
+  it("writes a sequential design in the form: seeds { initial, step, max } ask for the Decide section, which says so and takes the baseline", async () => {
+    await page.goto(`${base}/launch`);
+    await page.click("role=tab[name=YAML]");
+    await page.fill("textarea", tiny("decided-in-form", "{ variant: [proposed, gaussian] }"));
+    await page.click("role=tab[name=Form]");
+    const decide = page.locator("details.section", { has: page.locator("summary", { hasText: /^Decide$/ }) });
+    expect(await decide.getAttribute("open")).toBeNull();
+    await page.fill('[id="field-seeds"]', "{ initial: 2, step: 1, max: 4 }");
+    // the problem is the section's, not one field's: said at the section's top, which opens
+    const sectionProblems = page.locator("[data-testid=problems-decide]");
+    await expect
+      .poll(() => sectionProblems.textContent())
+      .toMatch(/^decide: required with seeds: \{ initial, step, max \}/);
+    expect(await decide.getAttribute("open")).not.toBeNull();
+    expect(await page.isDisabled("button.primary")).toBe(true);
+    // the baseline is in sight; the error rate's settings are folded with their defaults
+    await page.fill('[id="field-decide.baseline"]', "variant=mixture");
+    const baselineProblem = page.locator('[id="field-decide.baseline"] ~ .field-error');
+    await expect
+      .poll(() => baselineProblem.textContent())
+      .toMatch(/variant=mixture is not one of search\.variant's values/);
+    await page.fill('[id="field-decide.baseline"]', "variant=gaussian");
+    await expect.poll(() => baselineProblem.count()).toBe(0);
+    expect(await sectionProblems.count()).toBe(0);
+    expect(await page.isVisible('[id="field-decide.alpha"]')).toBe(false);
+    expect(await decide.locator("details.more summary").textContent()).toMatch(/^More decide settings \(5\)/);
+    expect(await page.textContent(".launch")).toMatch(/Up to 8 trials/);
+    expect(await page.isDisabled("button.primary")).toBe(false);
+    await decide.screenshot({ path: join(artifacts, "launch-decide.png") });
+    // what the form wrote is the sweep file's decide: section
+    await page.click("role=tab[name=YAML]");
+    expect(await page.inputValue("textarea")).toMatch(/^decide:\n {2}baseline: variant=gaussian$/m);
+  });
+
   it("launches a sweep from the form, shows errors at their field, and watches it complete", async () => {
     await page.goto(`${base}/launch`);
     const nu = page.locator('[id="field-model.nu"]');

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { DatasetRecipeSchema } from "./dataset";
 import { ModelConfigSchema, TrainConfigSchema } from "./model-config";
 import type { ConfigError } from "./run-config";
-import { parseSweepFile } from "./sweep";
+import { parseSweepFile, SweepFileSchema } from "./sweep";
 import { COMMON_FIELDS, problemField, searchableKnobs, sweepFormSections } from "./sweep-form";
 
 const sections = sweepFormSections();
@@ -53,6 +53,36 @@ describe("sweepFormSections", () => {
     for (const knob of knobs)
       expect(byPath(knob) ?? fields.find((f) => f.path.startsWith(`${knob}.`)), knob).toBeDefined();
     expect(searchableKnobs()).toEqual(expect.arrayContaining(["nu", "gamma", "beta", "rho", "variant"]));
+  });
+});
+
+describe("the sweep file's own settings", () => {
+  it("each has a field (search has its rows), so nothing a sweep file says is reachable only through YAML", () => {
+    const top = Object.keys(SweepFileSchema.shape).filter(
+      (k) => !["search", "dataset", "model", "train"].includes(k),
+    );
+    for (const key of top)
+      expect(byPath(key) ?? fields.find((f) => f.path.startsWith(`${key}.`)), key).toBeDefined();
+  });
+
+  it("has a Decide section for a sequential design: its baseline in sight, the error rate's settings folded with their defaults", () => {
+    const decide = sections.find((s) => s.title === "Decide")!.fields;
+    expect(decide.map((f) => [f.path, f.common])).toEqual([
+      ["decide.baseline", true],
+      ["decide.top", false],
+      ["decide.metric", false],
+      ["decide.alpha", false],
+      ["decide.correction", false],
+      ["decide.spending", false],
+    ]);
+    expect(byPath("decide.alpha")).toMatchObject({
+      kind: "number",
+      defaultValue: 0.05,
+      allowed: "> 0, ≤ 0.2",
+    });
+    expect(byPath("decide.correction")).toMatchObject({ kind: "enum", options: ["holm", "bonferroni"] });
+    for (const f of decide) expect(f.description, f.path).not.toBe("");
+    expect(byPath("objectives")).toMatchObject({ kind: "yaml" });
   });
 });
 

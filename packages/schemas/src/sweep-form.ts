@@ -42,6 +42,8 @@ export const COMMON_FIELDS: readonly string[] = [
   ...["method", "budget"],
   // what the study ranks by; the direction follows (every metric is better higher)
   "objective.metric",
+  // a sequential design's baseline (the rest of decide has defaults the study keeps)
+  "decide.baseline",
   // the study's factors (data set, ρ, β) and the data's size
   ...["dataset.name", "dataset.imbalanceRatio", "dataset.labelRatio"],
   ...["dataset.headCount", "dataset.testPerClass"],
@@ -145,7 +147,9 @@ export function sweepFormSections(): SweepFormSection[] {
   const sections = [
     { title: "Sweep", fields: pick("name", "project", "description", "variant", "seeds") },
     { title: "Search", fields: [...pick("method", "budget", "samplerSeed"), ...nested("tpe")] },
-    { title: "Objective", fields: nested("objective") },
+    { title: "Objective", fields: [...nested("objective"), ...pick("objectives")] },
+    // with seeds: { initial, step, max }: what the rounds decide, and at what error rate
+    { title: "Decide", fields: nested("decide") },
     { title: "Dataset", fields: fieldsOf("dataset.", DatasetRecipeSchema) },
     { title: "Model", fields: fieldsOf("model.", ModelConfigSchema) },
     { title: "Training", fields: fieldsOf("train.", TrainConfigSchema) },

@@ -160,7 +160,9 @@ const SequentialSeedsSchema = z
  */
 export const DecideSchema = z
   .object({
-    baseline: noNul(z.string().min(1).max(500)),
+    baseline: noNul(z.string().min(1).max(500)).describe(
+      "With seeds: { initial, step, max }: the configuration every other is compared with, seed by seed, as knob=value pairs of searched knobs separated by spaces (e.g. variant=gaussian). For a fixed number of seeds leave this section empty and compare afterwards (tailsweep compare).",
+    ),
     top: z
       .number()
       .int()
@@ -170,15 +172,32 @@ export const DecideSchema = z
       .describe(
         `With method: tpe, how many of the search's best configurations (by their mean on the search seeds) are compared with the baseline on fresh seeds (default ${DEFAULT_DECIDE_TOP}).`,
       ),
-    metric: ObjectiveMetricSchema.optional(),
-    alpha: z.number().gt(0).max(0.2).default(0.05),
+    metric: ObjectiveMetricSchema.optional().describe(
+      "The test-set metric the comparisons decide on (default: the objective's).",
+    ),
+    alpha: z
+      .number()
+      .gt(0)
+      .max(0.2)
+      .default(0.05)
+      .describe(
+        "The family-wise error rate: the chance, over every look and every comparison, of calling any configuration better or worse than the baseline when it is not.",
+      ),
     correction: z
       .enum(["holm", "bonferroni"], {
         error:
           "must be holm or bonferroni (Benjamini–Hochberg controls a false discovery rate at one look, not under early stopping)",
       })
-      .default("holm"),
-    spending: z.enum(["obrien-fleming", "pocock"]).default("obrien-fleming"),
+      .default("holm")
+      .describe(
+        "How alpha is shared across the comparisons: holm (step-down: what one decision frees goes to the rest) or bonferroni (alpha / comparisons each). Benjamini–Hochberg is not offered: it controls a false discovery rate at one look, not under stopping early.",
+      ),
+    spending: z
+      .enum(["obrien-fleming", "pocock"])
+      .default("obrien-fleming")
+      .describe(
+        "How each comparison's alpha is spent over the looks: obrien-fleming (almost nothing early, so the last look is nearly the fixed design's test) or pocock (more early: large effects stop sooner, at some power at the last look).",
+      ),
   })
   .strict();
 export type Decide = z.infer<typeof DecideSchema>;

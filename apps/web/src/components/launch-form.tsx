@@ -120,10 +120,16 @@ export function LaunchForm({
     ...rows.map((r) => `search.${r.key}`),
   ];
   const at = new Map<string, string[]>();
+  /** Problems with a whole section (`decide: required with seeds: { initial, step, max }`), by section title. */
+  const atSection = new Map<string, string[]>();
   const unplaced: string[] = [];
   for (const p of problems) {
     const path = problemField(p, paths);
+    const section = path
+      ? undefined
+      : sections.find((s) => s.fields.some((f) => f.path.startsWith(`${p.slice(0, p.indexOf(":"))}.`)));
     if (path) at.set(path, [...(at.get(path) ?? []), p.slice(p.indexOf(":") + 2)]);
+    else if (section) atSection.set(section.title, [...(atSection.get(section.title) ?? []), p]);
     else unplaced.push(p);
   }
 
@@ -381,10 +387,18 @@ export function LaunchForm({
           {sections.map((section) => {
             const open =
               ["Sweep", "Search", "Objective"].includes(section.title) ||
+              atSection.has(section.title) ||
               section.fields.some((f) => getAt(doc, f.path) !== undefined || at.has(f.path));
             return (
               <details key={section.title} open={open} className="section">
                 <summary>{section.title}</summary>
+                {atSection.has(section.title) && (
+                  <ul className="problems" data-testid={`problems-${section.title.toLowerCase()}`}>
+                    {atSection.get(section.title)!.map((p) => (
+                      <li key={p}>{p}</li>
+                    ))}
+                  </ul>
+                )}
                 {section.title === "Search" && (
                   <div className="search-rows">
                     <p className="muted">
