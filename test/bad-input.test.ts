@@ -228,7 +228,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     expect([objectives.status, ...objectives.message.split("\n")]).toEqual([
       400,
       expect.stringMatching(/^objectives\[2\]\.metric: /),
-      "search.nu[1]: Too small: expected number to be >2",
+      "search.nu[1]: must be > 2, got 1",
       "objectives[1].metric: minorityRecall is objectives[0] already; list each metric once",
     ]);
     expect(await stored()).toEqual(before);

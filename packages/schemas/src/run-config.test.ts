@@ -35,11 +35,15 @@ describe("resolveRunConfig", () => {
       for (const field of ["model.nu", "model.gamma", "train.epochs", "dataset.labelRatio"])
         expect(text).toContain(field);
     }
-    expect(() => resolveRunConfig({ model: { widths: [3] } })).toThrow(/model: Unrecognized key.*widths/);
+    expect(() => resolveRunConfig({ model: { widths: [3] } })).toThrow(
+      /model: unknown key 'widths'; allowed here: likelihood, /,
+    );
     // what training used to re-check: it now takes the resolved config as given
     expect(() => resolveRunConfig({ model: { nu: 2 } })).toThrow(/model\.nu/);
     expect(() => resolveRunConfig({ model: { fusion: "sum" } })).toThrow(/model\.fusion/);
-    expect(() => resolveRunConfig({ variant: "best" })).toThrow(/variant: Invalid option/);
+    expect(() => resolveRunConfig({ variant: "best" })).toThrow(
+      /variant: must be one of proposed, .*, got 'best'/,
+    );
     expect(() => resolveRunConfig({ dataset: { name: "user" } })).toThrow(/dataset.path: path is required/);
   });
 

@@ -1,4 +1,6 @@
 import { z } from "zod";
+// zod's messages in words (z.config): before any schema here refuses a value
+import "./issue-messages";
 import { type DatasetRecipe, DatasetRecipeSchema, withStoredDatasetVersion } from "./dataset";
 import { AppError } from "./errors";
 import {
@@ -119,14 +121,17 @@ function issueLines(issue: Issue, path: readonly PropertyKey[]): string[] {
     const sameKind = issue.errors.filter((branch) => !otherKind(branch));
     if (sameKind.length === 1) return sameKind[0]!.flatMap((inner) => issueLines(inner, at));
     if (issue.message === "Invalid input") {
+      // each member's rule, and the value they refused once (plainIssueMessage ends each with ", got …")
+      const given = issue.errors.flat().map((i) => /, got (.*)$/.exec(i.message)?.[1])[0];
       const each = issue.errors.map((branch) =>
-        branch.map((i) => i.message.replace(/^Invalid input: /, "")).join(", "),
+        branch.map((i) => i.message.replace(/, got .*$/, "")).join(", "),
       );
-      return [`${formatPath(at) || "(root)"}: ${[...new Set(each)].join("; or ")}`];
+      return [
+        `${formatPath(at) || "(top level)"}: ${[...new Set(each)].join("; or ")}${given ? `, got ${given}` : ""}`,
+      ];
     }
   }
-  const keys = "keys" in issue && Array.isArray(issue.keys) ? ` (${issue.keys.join(", ")})` : "";
-  return [`${formatPath(at) || "(root)"}: ${issue.message}${keys}`];
+  return [`${formatPath(at) || "(top level)"}: ${issue.message}`];
 }
 
 /** One readable line per zod issue, with the field path under `prefix` (`search.nu[2]: …`). */

@@ -174,7 +174,7 @@ describe("problemField", () => {
   it("matches whole path segments only, and leaves whole-file problems unplaced", () => {
     expect(problemField("search.nu[2]: must be > 2", paths)).toBe("search.nu");
     expect(problemField("search.n: unknown knob", paths)).toBe("search.n");
-    expect(problemField("(root): Unrecognized key (sedes)", paths)).toBeUndefined();
+    expect(problemField("(top level): unknown key 'sedes' (did you mean seeds?)", paths)).toBeUndefined();
     expect(problemField("modelx: nope", paths)).toBeUndefined();
   });
 });

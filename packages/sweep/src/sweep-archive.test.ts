@@ -53,8 +53,8 @@ describe("SweepArchiveSchema", () => {
     json.revisions[0].createdAt = 0;
     expect(problems(json)).toEqual([
       "sweep.id: must be a sweep id as tailsweep makes them (32 hex characters, or a UUID)",
-      "trials.1.startedAt: Invalid input: expected string, received null",
-      "revisions.0.createdAt: Invalid input: expected string, received number",
+      "trials.1.startedAt: must be text, got null",
+      "revisions.0.createdAt: must be text, got 0",
     ]);
     // with the shapes mended, the checks across fields name the rest at once
     json.sweep.id = id;

@@ -41,8 +41,8 @@ function notesFlag(o: { set?: string; file?: string }): string | undefined {
   return parsed.data;
 }
 
-/** A problem of a value checked on its own reads `(root): must be …`: the flag already says which. */
-const stripRoot = (line: string) => line.replace(/^\(root\): /, "");
+/** A problem of a value checked on its own reads `(top level): must be …`: the flag already says which. */
+const stripRoot = (line: string) => line.replace(/^\(top level\): /, "");
 
 type Target = "sweep" | "trial";
 
