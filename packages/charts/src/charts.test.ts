@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { groupedBarsSvg, heatmapSvg, linesSvg, parallelCoordinatesSvg, perClassSvg } from "./charts";
+import {
+  curvesOption,
+  groupedBarsSvg,
+  heatmapSvg,
+  linesSvg,
+  parallelCoordinatesSvg,
+  perClassSvg,
+} from "./charts";
 import { cellColours, sequentialScale } from "./colours";
 
 /** The x positions of the whiskers' vertical strokes (drawn in #333, unlike axes and grid lines). */
@@ -163,5 +170,33 @@ describe("parallel coordinates", () => {
     // learning rates 1e-4, 1e-3, 1e-2: equal steps on a log axis
     const y = polylines.map((m) => m[1]!.split(" ").map(Number)[5]!);
     expect(y[1]! - y[0]!).toBeCloseTo(y[0]! - y[2]!, 6);
+  });
+});
+
+describe("curvesOption", () => {
+  const points = [
+    { epoch: 1, mean: 4, ci: [-12, 20] as const },
+    { epoch: 2, mean: 96, ci: [88, 104] as const },
+  ];
+  /** The band's lower edge and its width per epoch (the stacked pair), as the option holds them. */
+  const band = (option: ReturnType<typeof curvesOption>) =>
+    (option.series ?? []).filter((x) => "stack" in x && x.stack === "band0").map((x) => x.data);
+
+  it("clips a share's t band to its bounds, so the axis does not reach a negative accuracy", () => {
+    expect(band(curvesOption("accuracy (%)", [{ config: "a", points }], undefined, [0, 100]))).toEqual([
+      [
+        [1, 0],
+        [2, 88],
+      ],
+      [
+        [1, 20],
+        [2, 12],
+      ],
+    ]);
+    // a loss has no bounds: the band is the interval as computed
+    expect(band(curvesOption("loss.total", [{ config: "a", points }]))[0]).toEqual([
+      [1, -12],
+      [2, 88],
+    ]);
   });
 });

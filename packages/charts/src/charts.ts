@@ -83,12 +83,17 @@ const escapeXml = (s: string) =>
  * Learning curves: one line per configuration (seed mean) with its 95 % t band (a stacked lower/width area pair) in
  * the line's colour. `colours` (configuration → colour, e.g. {@link seriesColours} of the configurations a page
  * shows) keeps a configuration's colour across charts; by default the configurations' natural order assigns them.
+ * `bounds` clips the bands to the metric's range, as {@link whiskers} does: a t band of a share can leave [0, 100]
+ * with few seeds, and would otherwise stretch the axis to a negative accuracy.
  */
 export function curvesOption(
   metric: string,
   configs: readonly CurveConfig[],
   colours?: ReadonlyMap<string, string>,
+  bounds: readonly [number, number] = [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY],
 ): ChartOption {
+  const lowOf = (p: CurveConfig["points"][number]) => Math.max(bounds[0], p.ci[0]);
+  const highOf = (p: CurveConfig["points"][number]) => Math.min(bounds[1], p.ci[1]);
   const colourOf = colourLookup(
     configs.map((c) => c.config),
     colours,
@@ -102,7 +107,7 @@ export function curvesOption(
         {
           type: "line",
           stack: `band${i}`,
-          data: points.map((p) => [p.epoch, p.ci[0]]),
+          data: points.map((p) => [p.epoch, lowOf(p)]),
           color,
           lineStyle: { opacity: 0 },
           symbol: "none",
@@ -111,7 +116,7 @@ export function curvesOption(
         {
           type: "line",
           stack: `band${i}`,
-          data: points.map((p) => [p.epoch, p.ci[1] - p.ci[0]]),
+          data: points.map((p) => [p.epoch, highOf(p) - lowOf(p)]),
           color,
           lineStyle: { opacity: 0 },
           areaStyle: { opacity: 0.15, color },

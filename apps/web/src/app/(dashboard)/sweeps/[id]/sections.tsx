@@ -121,7 +121,7 @@ function curvesChart(
       ...(c.running.length > 0 ? [{ config: running, points: c.running.map(inUnits), partial: true }] : []),
     ];
   });
-  const option = curvesOption(share ? `${metric} (%)` : metric, series, named);
+  const option = curvesOption(share ? `${metric} (%)` : metric, series, named, share ? [0, 100] : undefined);
   return (
     <InteractiveChart
       svg={renderSvg(option)}
