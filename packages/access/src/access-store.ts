@@ -48,6 +48,26 @@ export interface SessionRecord {
 /** How a user signed in to the dashboard. */
 export type SignInMethod = "password" | "oidc";
 
+/**
+ * What the audit log records, by name: one list, so that the API and the CLI's team commands write the same names,
+ * and a new action is named once.
+ */
+export type AuditAction =
+  | "sweep.launch"
+  | "sweep.import"
+  | "sweep.retry"
+  | "sweep.resume"
+  | "sweep.extend"
+  | "sweep.confirm"
+  | "sweep.annotate"
+  | "sweep.cancel"
+  | "sweep.delete"
+  | "trial.annotate"
+  | "member.set"
+  | "member.remove"
+  | "token.create"
+  | "token.revoke";
+
 /** One line of a project's audit log: who did what to which thing. */
 export interface AuditRecord {
   id: string;
@@ -180,7 +200,10 @@ export interface AccessStore {
   /** Ends every session of a user and those that expired before `expiredBefore`; how many ended. */
   deleteSessions(filter: { userId?: string; expiredBefore?: Date }): Promise<number>;
 
-  recordAudit(entry: Omit<AuditRecord, "id" | "at"> & { at?: Date }): Promise<AuditRecord>;
+  /** `action` is an {@link AuditAction}; entries read back as stored (`action` a string: older names stay). */
+  recordAudit(
+    entry: Omit<AuditRecord, "id" | "at" | "action"> & { action: AuditAction; at?: Date },
+  ): Promise<AuditRecord>;
   /** A project's audit log, newest first. */
   auditOf(projectId: string, options?: { limit?: number }): Promise<AuditRecord[]>;
 }

@@ -1,6 +1,7 @@
 export {
   type AccessStore,
   type ApiTokenRecord,
+  type AuditAction,
   type AuditRecord,
   authenticateSession,
   authenticateToken,

@@ -1,4 +1,4 @@
-import type { AccessStore } from "@tailsweep/access";
+import type { AccessStore, AuditAction } from "@tailsweep/access";
 import {
   type ErrorCategory,
   isAppError,
@@ -156,7 +156,7 @@ export const t = { ...root, procedure: root.procedure.use(codedErrors) };
 export async function audited(
   ctx: ApiContext,
   project: string,
-  action: string,
+  action: AuditAction,
   target: string,
   detail: Record<string, unknown> = {},
 ): Promise<void> {
