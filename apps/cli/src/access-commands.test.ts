@@ -67,6 +67,14 @@ describe("tailsweep user, member, token and audit", { timeout: 300_000 }, () => 
     );
     expect(listed).toEqual([expect.objectContaining({ projectId: "alpha", name: "cli", state: "active" })]);
     expect(JSON.stringify(listed)).not.toContain(token.slice(-20));
+    // in words: a table with when it expires and when it was last used (the token just authenticated)
+    const table = (await tailsweep(["token", "list", "--user", "ada@example.org"])).stdout.split("\n");
+    expect(table[0]).toMatch(/^id +project +name +state +expires +last used$/);
+    expect(table[1]).toMatch(
+      new RegExp(
+        `^${listed[0].id} +alpha +cli +active +${listed[0].expiresAt.slice(0, 10)} +\\d{4}-\\d\\d-\\d\\d$`,
+      ),
+    );
 
     // with its stderr: a clean-clone CI run saw this exit 2 once, and passed on its own three times here
     const revoked = await tailsweep(["token", "revoke", listed[0].id]);

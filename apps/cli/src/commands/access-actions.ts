@@ -3,6 +3,7 @@ import { generateApiToken, hashPassword, NewUserSchema, PasswordSchema, type Rol
 import { AppError, describeIssues, InputError, NotFoundError } from "@tailsweep/schemas";
 import { remoteLogin } from "../api-client";
 import { openRuntime } from "../runtime";
+import { printAligned } from "./aligned";
 
 /**
  * The team administration commands (access.ts registers them): on the run store directly, as its administrator.
@@ -151,10 +152,19 @@ export async function tokenList(o: { user: string; json?: boolean }): Promise<vo
   const rows = await withAccess(async (a) => a.apiTokensOf(await userId(a, o.user)));
   const state = (t: { revokedAt?: Date; expiresAt: Date }) =>
     t.revokedAt ? "revoked" : t.expiresAt <= new Date() ? "expired" : "active";
-  print(
-    o.json,
-    rows.map(({ tokenHash: _, ...t }) => ({ ...t, state: state(t) })),
-    rows.map((t) => `${t.id}  ${t.projectId}  ${t.name}  ${state(t)}`).join("\n") || "no tokens",
+  if (o.json || rows.length === 0) {
+    print(
+      o.json,
+      rows.map(({ tokenHash: _, ...t }) => ({ ...t, state: state(t) })),
+      `no tokens of ${o.user}`,
+    );
+    return;
+  }
+  const day = (d: Date | undefined) => d?.toISOString().slice(0, 10) ?? "never";
+  printAligned(
+    ["id", "project", "name", "state", "expires", "last used"],
+    rows.map((t) => [t.id, t.projectId, t.name, state(t), day(t.expiresAt), day(t.lastUsedAt)]),
+    (line) => process.stdout.write(`${line}\n`),
   );
 }
 

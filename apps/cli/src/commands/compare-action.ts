@@ -17,6 +17,7 @@ import {
 import { isInputError, ObjectiveMetricSchema, RESULT_METRICS } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
 import { apiError, sweepOrLatest, withApi } from "../api-client";
+import { printAligned } from "./aligned";
 import { parseObjectives } from "./objectives-arg";
 
 /** The flags of `tailsweep compare`. */
@@ -27,18 +28,6 @@ interface CompareFlags {
   alpha: number;
   objectives?: string;
   json?: boolean;
-}
-
-/** Rows of cells in columns as wide as their widest cell, two spaces apart. */
-function printAligned(header: string[], lines: string[][], out: (line: string) => void): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  for (const row of [header, ...lines])
-    out(
-      row
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    );
 }
 
 function printTable(table: Omit<SweepComparison, "metric">, metric: string): void {
