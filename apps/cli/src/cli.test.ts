@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -391,6 +391,23 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     const unknown = await cli("sweep", "cancel", "no-such-sweep", "--json");
     expect(unknown.code).toBe(3); // not found
     expect(unknown.stderr).toMatch(/no sweep with id no-such-sweep/);
+  });
+
+  it("names a bad dashboard address and a bad token of login together, and saves nothing", async () => {
+    const config = mkdtempSync(join(tmpdir(), "tailsweep-login-"));
+    const asked = run(process.execPath, [bin, "login", "not a url", "--token-stdin"], {
+      env: { ...process.env, XDG_CONFIG_HOME: config },
+    });
+    asked.child.stdin?.end("not-a-token\n");
+    const r = await asked.then(
+      () => ({ code: 0, stderr: "" }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "tailsweep: url: must be the dashboard's address, e.g. https://ml.example.org; token: must be an API token (tsk_…)\n",
+    );
+    expect(readdirSync(config)).toEqual([]);
   });
 
   it("says in whoami that a set DATABASE_URL wins over a login, which commands then do not use", async () => {

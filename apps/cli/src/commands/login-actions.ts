@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
-import { InputError } from "@tailsweep/schemas";
+import { AppError, describeIssues } from "@tailsweep/schemas";
 import { apiError, remoteLogin } from "../api-client";
 import { currentLogin, loginFile, RemoteLoginSchema, remoteApi, removeLogin, saveLogin } from "../remote";
 import { settings } from "../settings";
@@ -42,10 +42,9 @@ export async function loginCommand(url: string | undefined, o: { tokenStdin?: bo
     url: url ?? settings().login.url ?? DEFAULT_DASHBOARD_URL,
     token: await readToken(o.tokenStdin === true),
   });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InputError(issue.path[0] === "url" ? "url" : "token", issue.message);
-  }
+  // a bad URL and a bad token are said together
+  if (!parsed.success)
+    throw new AppError("INVALID_LOGIN", "invalid", describeIssues(parsed.error).join("; "));
   const login = parsed.data;
   const me = await remoteApi(login)
     .me.query()
