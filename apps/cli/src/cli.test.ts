@@ -138,7 +138,7 @@ describe("tailsweep sweep", () => {
       env: { ...process.env, TAILSWEEP_DB_DIR: dbDir },
     }).catch((e: { code: number; stderr: string }) => e);
     expect((r as { code: number }).code).toBe(2); // invalid input
-    expect((r as { stderr: string }).stderr).toMatch(/search\.nu\[2\]: .*>2/);
+    expect((r as { stderr: string }).stderr).toMatch(/search\.nu\[2\]: must be > 2, got 1\.5\n/);
     expect((r as { stderr: string }).stderr).toMatch(/search\.lr: unknown knob/);
     expect(existsSync(dbDir)).toBe(false);
   });
