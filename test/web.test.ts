@@ -854,6 +854,22 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       const t = await trpc<Trial[]>(base, "sweeps.trials", { id });
       return t.every((x) => x.state === "failed" && x.attempt === 2) ? t : undefined;
     });
+    // a retried trial's page lists its attempts: when each ran, for how long, and how it ended
+    const [retried] = await trpc<{ id: string; error: string }[]>(base, "sweeps.trials", { id });
+    await page.goto(`${base}/trials/${encodeURIComponent(retried!.id)}`);
+    const attempts = page.locator("[data-testid=attempts] tbody tr");
+    const cells = async (i: number) => (await attempts.nth(i).locator("td").allTextContents()).join(" | ");
+    expect(await attempts.count()).toBe(2);
+    expect(await cells(0)).toMatch(/^1 \| \d{4}-\d\d-\d\d \d\d:\d\d UTC \| \d+ s \| .+$/);
+    expect(await cells(1)).toMatch(
+      /^2 \| \d{4}-\d\d-\d\d \d\d:\d\d UTC \| \d+ s \| failed \(the error above\)$/,
+    );
+    expect(await page.textContent("[data-testid=error]")).toBe(`error: ${retried!.error}`);
+    // headed by what ran (configuration and seed); a trial that trained no epoch and kept no predictions says so
+    expect(await page.textContent("h1")).toBe("variant=proposed, seed 1 (failed)");
+    expect(await page.textContent("[data-testid=no-epochs]")).toBe("no epoch finished");
+    expect(await page.locator("text=Recompute a metric").count()).toBe(0);
+    await page.screenshot({ path: join(artifacts, "trial-attempts.png"), fullPage: true });
     // its page says that it ended with failures, as the list does, and its bar shows them as failed, not as done work
     await page.goto(`${base}/sweeps/${id}`);
     expect(await page.locator("[data-testid=sweep-status]").textContent()).toBe("completed (2 failed)");

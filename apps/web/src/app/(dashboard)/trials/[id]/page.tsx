@@ -6,6 +6,7 @@ import { Annotations } from "../../../../components/annotations";
 import { AnnotationsForm } from "../../../../components/annotations-form";
 import { HeatTable } from "../../../../components/heat-table";
 import { InteractiveChart } from "../../../../components/interactive-chart";
+import { duration, stamp } from "../../../../lib/format";
 import { api } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -53,10 +54,10 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
   return (
     <main>
       <h1>
-        trial {trial.key.slice(0, 12)} <small>({trial.state})</small>
+        {trial.configLabel}, seed {trial.seed} <small>({trial.state})</small>
       </h1>
       <p>
-        <a href={`/sweeps/${trial.sweepId}`}>back to the sweep</a> · seed {trial.seed} · attempt{" "}
+        <a href={`/sweeps/${trial.sweepId}`}>back to the sweep</a> · trial {trial.key.slice(0, 12)} · attempt{" "}
         {trial.attempt} of at most {trial.maxAttempts} · worker {trial.workerId ?? "—"} · backend{" "}
         <span title={ran?.backendDetail} data-testid="backend">
           {result?.backend ?? trial.backend ?? "—"}
@@ -87,13 +88,47 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
       {detail.selection && <p data-testid="selection">{detail.selection}</p>}
       {trial.error && <p data-testid="error">error: {trial.error}</p>}
       {trial.retries.length > 0 && (
-        <ul data-testid="retries">
-          {trial.retries.map((r) => (
-            <li key={r.attempt}>
-              attempt {r.attempt}: {r.reason}
-            </li>
-          ))}
-        </ul>
+        <>
+          <h2>Attempts</h2>
+          <table className="data" data-testid="attempts">
+            <thead>
+              <tr>
+                <th className="num">attempt</th>
+                <th>started</th>
+                <th className="num">ran for</th>
+                <th>how it ended</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[
+                ...trial.retries.map((r) => ({
+                  attempt: r.attempt,
+                  startedAt: r.startedAt,
+                  endedAt: r.endedAt,
+                  // a worker that stopped cleanly hands its attempt back, which maxAttempts does not count
+                  ended: r.handedBack ? `handed back, not counted: ${r.reason}` : r.reason,
+                })),
+                {
+                  attempt: trial.attempt,
+                  startedAt: trial.startedAt,
+                  endedAt: trial.finishedAt,
+                  ended: trial.error && trial.state === "failed" ? "failed (the error above)" : trial.state,
+                },
+              ].map((a) => (
+                <tr key={a.attempt}>
+                  <td className="num">{a.attempt}</td>
+                  <td>{a.startedAt ? stamp(a.startedAt) : "—"}</td>
+                  <td className="num">
+                    {a.startedAt && a.endedAt
+                      ? duration((a.endedAt.getTime() - a.startedAt.getTime()) / 1000)
+                      : "—"}
+                  </td>
+                  <td>{a.ended}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
       {detail.final.length > 0 && (
         <>
@@ -180,36 +215,42 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
       {epochChart(detail.testChart, "test-chart")}
       {epochChart(detail.validationChart, "validation-chart")}
       <h2>Per epoch</h2>
-      <table className="data" data-testid="epochs">
-        <thead>
-          <tr>
-            <th className="num">attempt</th>
-            <th className="num">epoch</th>
-            <th className="num">loss</th>
-            <th className="num">labeled</th>
-            <th className="num">unlabeled</th>
-            <th className="num">classification</th>
-            <th className="num">test bal. acc.</th>
-            {hasValidation && <th className="num">validation bal. acc.</th>}
-            <th className="num">s</th>
-          </tr>
-        </thead>
-        <tbody>
-          {epochs.map((e) => (
-            <tr key={`${e.attempt}-${e.epoch}`}>
-              <td className="num">{e.attempt}</td>
-              <td className="num">{e.epoch}</td>
-              <td className="num">{fmt(e.loss.total)}</td>
-              <td className="num">{fmt(e.loss.labeled)}</td>
-              <td className="num">{fmt(e.loss.unlabeled)}</td>
-              <td className="num">{fmt(e.loss.classification)}</td>
-              <td className="num">{fmt(e.test?.balancedAccuracy)}</td>
-              {hasValidation && <td className="num">{fmt(e.validation?.balancedAccuracy)}</td>}
-              <td className="num">{fmt(e.seconds, 1)}</td>
+      {epochs.length === 0 ? (
+        <p className="muted" data-testid="no-epochs">
+          no epoch finished{trial.state === "waiting" || trial.state === "running" ? " yet" : ""}
+        </p>
+      ) : (
+        <table className="data" data-testid="epochs">
+          <thead>
+            <tr>
+              <th className="num">attempt</th>
+              <th className="num">epoch</th>
+              <th className="num">loss</th>
+              <th className="num">labeled</th>
+              <th className="num">unlabeled</th>
+              <th className="num">classification</th>
+              <th className="num">test bal. acc.</th>
+              {hasValidation && <th className="num">validation bal. acc.</th>}
+              <th className="num">s</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {epochs.map((e) => (
+              <tr key={`${e.attempt}-${e.epoch}`}>
+                <td className="num">{e.attempt}</td>
+                <td className="num">{e.epoch}</td>
+                <td className="num">{fmt(e.loss.total)}</td>
+                <td className="num">{fmt(e.loss.labeled)}</td>
+                <td className="num">{fmt(e.loss.unlabeled)}</td>
+                <td className="num">{fmt(e.loss.classification)}</td>
+                <td className="num">{fmt(e.test?.balancedAccuracy)}</td>
+                {hasValidation && <td className="num">{fmt(e.validation?.balancedAccuracy)}</td>}
+                <td className="num">{fmt(e.seconds, 1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <h2>Files</h2>
       {"problem" in files ? (
         <p className="muted" data-testid="files-problem">
@@ -252,10 +293,12 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
           </tbody>
         </table>
       )}
-      <p className="muted">
-        Recompute a metric from the stored predictions:{" "}
-        <code>tailsweep evaluate {trial.id} --metric ece</code>
-      </p>
+      {"artifacts" in files && files.artifacts.some((a) => a.name === "predictions.csv") && (
+        <p className="muted">
+          Recompute a metric from the stored predictions:{" "}
+          <code>tailsweep evaluate {trial.id} --metric ece</code>
+        </p>
+      )}
       <h2>Configuration</h2>
       <pre className="mono" style={{ background: "var(--bg-soft)", padding: "0.5rem" }}>
         {JSON.stringify(trial.config, null, 2)}
