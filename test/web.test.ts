@@ -907,6 +907,39 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     }
   });
 
+  it("keeps every page inside an 800 px window: a wide table scrolls in its own box, not the page", async () => {
+    const sweeps = await trpc<{ id: string }[]>(base, "sweeps.list");
+    const [trial] = await trpc<{ id: string }[]>(base, "sweeps.trials", { id: sweeps[0]!.id });
+    await page.setViewportSize({ width: 800, height: 900 });
+    try {
+      const wide: string[] = [];
+      for (const path of [
+        "/",
+        "/launch",
+        `/trials/${encodeURIComponent(trial!.id)}`,
+        `/compare?sweeps=${sweeps.map((s) => s.id).join(",")}`,
+        ...sweeps.map((s) => `/sweeps/${s.id}`),
+      ]) {
+        await page.goto(`${base}${path}`);
+        await page.waitForLoadState("networkidle");
+        const width = await page.evaluate("document.documentElement.scrollWidth");
+        if (width !== 800) wide.push(`${path}: ${width} px`);
+      }
+      expect(wide).toEqual([]);
+      // a table keeps to the window, and what it holds beyond scrolls within it
+      await page.goto(`${base}/sweeps/${sweeps[0]!.id}`);
+      const table = page.locator("[data-testid=trials]");
+      await table.waitFor();
+      const box = (await table.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(800);
+      expect(
+        await page.evaluate("getComputedStyle(document.querySelector('[data-testid=trials]')).overflowX"),
+      ).toBe("auto");
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   it("refuses another process on the embedded store while the dashboard holds it (PGlite serves one)", async () => {
     const refused = await run(process.execPath, [cliPath, "sweep", "list"], { env }).then(
       () => ({ code: 0, stderr: "" }),

@@ -62,8 +62,10 @@ export async function applyMigrations(
   options: { dir?: string; lock?: boolean } = {},
 ): Promise<string[]> {
   const dir = options.dir ?? MIGRATIONS_DIR;
-  const names = existsSync(dir)
-    ? readdirSync(dir, { withFileTypes: true })
+  // The migrations are read where the checkout has them, at run time: for the dashboard's build (Turbopack) a path it
+  // cannot know, which it would answer by tracing the whole repository into the server's files, with a warning.
+  const names = existsSync(/* turbopackIgnore: true */ dir)
+    ? readdirSync(/* turbopackIgnore: true */ dir, { withFileTypes: true })
         .filter((d) => d.isDirectory())
         .map((d) => d.name)
         .sort()

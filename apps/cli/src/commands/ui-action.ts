@@ -16,6 +16,7 @@ import { openRuntime } from "../runtime";
 import { ServingGate } from "../serving-gate";
 import { settings } from "../settings";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
+import { staleBuildReason } from "./dashboard-build";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -57,8 +58,9 @@ export async function uiCommand(o: UiOptions): Promise<void> {
     );
   // Next reads this itself, in this process and in the build's.
   process.env.NEXT_TELEMETRY_DISABLED = "1";
-  if (o.rebuild || !existsSync(join(web, ".next", "BUILD_ID"))) {
-    log("building the dashboard (once; --rebuild to redo it)…");
+  const stale = o.rebuild ? "--rebuild" : staleBuildReason(web, join(web, "..", "..", "packages"));
+  if (stale) {
+    log(`building the dashboard (${stale})…`);
     // The build prerenders the not-found page, whose layout opens the store. An embedded store serves one
     // process, and the build's workers may outlive the build by a moment: the build gets a store in memory, not
     // the user's folder (nothing it reads there ends up in the build).

@@ -17,7 +17,10 @@ export function registerUi(program: Command): void {
     )
     .option("--port <n>", "port", numberArg("--port"), 3000)
     .option("--host <address>", "address to listen on", "127.0.0.1")
-    .option("--rebuild", "build the app again before serving it")
+    .option(
+      "--rebuild",
+      "build the app again before serving it (it is rebuilt anyway when a source changed since)",
+    )
     .option(
       "--workers <n>",
       "trials at once in this process for sweeps launched here without NATS_URL (0: launch, but train nothing here)",
