@@ -794,6 +794,10 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       "POST",
     );
     await page.goto(`${base}/sweeps/${id}`);
+    // while it runs the page follows it, and says when it last did in UTC as every time here, not a 12 h locale
+    await expect
+      .poll(() => page.textContent("[data-testid=live]"), { timeout: 15_000 })
+      .toMatch(/^live · updated \d\d:\d\d:\d\d UTC$/);
     page.once("dialog", (d) => void d.accept());
     await page.click("text=Cancel sweep");
     await page.waitForSelector("h1 .pill >> text=cancelled", { timeout: 30_000 });

@@ -14,7 +14,8 @@ export function LiveRefresh({ active, seconds = 3 }: { active: boolean; seconds?
     if (!active) return;
     const timer = setInterval(() => {
       router.refresh();
-      setAt(new Date().toLocaleTimeString());
+      // in UTC, 24 h, as every other time on the dashboard (stamp), not the browser's locale
+      setAt(`${new Date().toISOString().slice(11, 19)} UTC`);
     }, seconds * 1000);
     return () => clearInterval(timer);
   }, [active, seconds, router]);
