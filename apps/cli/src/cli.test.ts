@@ -279,6 +279,9 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
 
     const workers = JSON.parse((await cli("workers", "--json")).stdout);
     expect(workers).toEqual([expect.objectContaining({ backend: "cpu", status: "stopped" })]);
+    const listed = (await cli("workers")).stdout.split("\n");
+    expect(listed[0]).toMatch(/^worker +status +backend +runs +last heard +gpu$/);
+    expect(listed[1]).toMatch(new RegExp(`^${workers[0].id} +stopped +cpu +cpu +\\d+ s ago$`));
 
     // more seeds: a dry run says what they cost and adds nothing; then a revision, which the same file trains
     const dry = JSON.parse(

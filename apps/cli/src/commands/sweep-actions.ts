@@ -26,6 +26,7 @@ import {
 import { remoteLogin, sweepOrLatest, withApi } from "../api-client";
 import { settings } from "../settings";
 import { wholeFileWriter } from "../write-file-whole";
+import { printAligned } from "./aligned";
 import { tagFlags } from "./annotate-actions";
 import { readSweepFile } from "./sweep-file";
 import {
@@ -36,7 +37,8 @@ import {
   rankingJson,
   type SweepLine,
   sweepLine,
-  workerLine,
+  WORKER_COLUMNS,
+  workerCells,
 } from "./sweep-output";
 
 /**
@@ -523,5 +525,10 @@ export async function workersCommand(o: JsonFlag): Promise<void> {
   const now = new Date();
   if (o.json) printJson(rows);
   else if (rows.length === 0) process.stdout.write("no workers seen yet\n");
-  else for (const w of rows) process.stdout.write(workerLine(w, now));
+  else
+    printAligned(
+      WORKER_COLUMNS,
+      rows.map((w) => workerCells(w, now)),
+      (line) => process.stdout.write(`${line}\n`),
+    );
 }

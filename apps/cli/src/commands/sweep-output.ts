@@ -1,3 +1,4 @@
+import { duration } from "@tailsweep/analysis/format";
 import { plural, type SweepSpec } from "@tailsweep/schemas";
 import { gpuTrialCount } from "@tailsweep/sweep";
 
@@ -71,10 +72,13 @@ export interface WorkerLine {
   gpu?: string | null;
 }
 
-/** One line of `tailsweep workers`. */
-export function workerLine(w: WorkerLine, now: Date): string {
-  const ago = ((now.getTime() - new Date(w.lastHeartbeat).getTime()) / 1000).toFixed(0);
-  return `${w.id.padEnd(28)} ${w.status.padEnd(8)} ${w.backend.padEnd(10)} ${w.trialKinds.join(",").padEnd(8)} last heard ${ago} s ago${w.gpu ? `  ${w.gpu}` : ""}\n`;
+/** The columns of `tailsweep workers`, one row per worker by {@link workerCells}. */
+export const WORKER_COLUMNS = ["worker", "status", "backend", "runs", "last heard", "gpu"];
+
+/** One row of `tailsweep workers`: which trials it runs (cpu, gpu), and how long ago it was heard from. */
+export function workerCells(w: WorkerLine, now: Date): string[] {
+  const ago = (now.getTime() - new Date(w.lastHeartbeat).getTime()) / 1000;
+  return [w.id, w.status, w.backend, w.trialKinds.join(","), `${duration(ago)} ago`, w.gpu ?? ""];
 }
 
 /** The log of a long-running process: plain lines on stderr, or with --json one JSON object per line on stdout. */
