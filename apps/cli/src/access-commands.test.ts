@@ -123,7 +123,7 @@ describe("tailsweep user, member, token and audit", { timeout: 300_000 }, () => 
 
   it("names what is wrong and changes nothing", async () => {
     const role = await tailsweep(["member", "set", "alpha", "ada@example.org", "admin"]);
-    expect(role.stderr).toContain("role: must be one of viewer, member, owner; got 'admin'");
+    expect(role.stderr).toContain("role: must be one of viewer, member, owner, got 'admin'");
     const nobody = await tailsweep(["member", "set", "alpha", "nobody@example.org", "viewer"]);
     expect(nobody.stderr).toContain("no user with email nobody@example.org");
     const stranger = await tailsweep(["token", "create", "beta", "--user", "ada@example.org"]);

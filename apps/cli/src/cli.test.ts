@@ -390,7 +390,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
   it("names what is wrong with a bad export format or an unknown sweep, and changes nothing", async () => {
     const format = await cli("sweep", "export", "some-id", "--format", "xml");
     expect(format.code).toBe(2); // refused by the parser
-    expect(format.stderr).toMatch(/^tailsweep: --format: Allowed choices are csv, json\. \(got 'xml'\)\n/);
+    expect(format.stderr).toMatch(/^tailsweep: --format: must be one of csv, json, got 'xml'\n/);
     const unknown = await cli("sweep", "cancel", "no-such-sweep", "--json");
     expect(unknown.code).toBe(3); // not found
     expect(unknown.stderr).toMatch(/no sweep with id no-such-sweep/);

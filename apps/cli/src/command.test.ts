@@ -37,7 +37,7 @@ describe("a command line with several bad values", () => {
     expect(r.stderr).toBe(
       [
         "tailsweep: --to-power: must be in (0, 1), got 2",
-        "tailsweep: --only: Allowed choices are all, undecided. (got 'some')",
+        "tailsweep: --only: must be one of all, undecided, got 'some'",
         "tailsweep: --max-seeds: must be a whole number ≥ 2, got 1",
         "(add --help for usage)",
         "",
@@ -47,10 +47,23 @@ describe("a command line with several bad values", () => {
 
   it("words a bad argument like a bad flag, and a refused required option is not also 'not specified'", async () => {
     const role = await refusal("member", "set", "p", "ada@example.org", "admin");
-    expect(role.stderr).toMatch(/^tailsweep: role: must be one of viewer, member, owner; got 'admin'\n/);
+    expect(role.stderr).toMatch(/^tailsweep: role: must be one of viewer, member, owner, got 'admin'\n/);
     const required = await refusal("model", "constants", "--nu", "ten", "--n", "10", "--m", "two");
     expect(required.stderr).toBe(
       "tailsweep: --nu: expects a number, got 'ten'\ntailsweep: --m: expects a number, got 'two'\n(add --help for usage)\n",
+    );
+  });
+
+  it("refuses a --set value that is not YAML as a bad flag, with the rest, not as a failure of the program", async () => {
+    const r = await refusal("train", "--set", "model.nu=[1,", "--nu", "x");
+    expect(r.code).toBe("commander.invalidArgument");
+    expect(r.stderr).toBe(
+      [
+        "tailsweep: --set: model.nu's value is not YAML (Flow sequence must end with a ] at line 1, column 4), got 'model.nu=[1,'",
+        "tailsweep: --nu: expects a number, got 'x'",
+        "(add --help for usage)",
+        "",
+      ].join("\n"),
     );
   });
 
@@ -68,7 +81,11 @@ describe("flagProblem", () => {
       "--top: must be a whole number ≥ 1, got 0",
     );
     expect(flagProblem("--format", "xml", "Allowed choices are csv, json.")).toBe(
-      "--format: Allowed choices are csv, json. (got 'xml')",
+      "--format: must be one of csv, json, got 'xml'",
+    );
+    // a value that is a part of the rule's words is still quoted
+    expect(flagProblem("--correction", "h", "Allowed choices are holm, bh.")).toBe(
+      "--correction: must be one of holm, bh, got 'h'",
     );
   });
 });

@@ -6,8 +6,12 @@ import { type Argument, Command, type Option } from "commander";
  * appended where the message lacks it.
  */
 export function flagProblem(flag: string, given: string, problem: string): string {
-  const said = problem.startsWith(flag) ? problem.slice(flag.length).replace(/^:? /, "") : problem;
-  return `${flag}: ${said}${said.includes(given) ? "" : ` (got '${given}')`}`;
+  const own = problem.startsWith(flag) ? problem.slice(flag.length).replace(/^:? /, "") : problem;
+  // commander's `.choices()` refusal ("Allowed choices are csv, json."), in the words of every other one
+  const choices = /^Allowed choices are (.*)\.$/.exec(own)?.[1];
+  const said = choices === undefined ? own : `must be one of ${choices}`;
+  const quoted = said.includes(`'${given}'`) || said.includes(`"${given}"`) || said.endsWith(`got ${given}`);
+  return `${flag}: ${said}${quoted ? "" : `, got '${given}'`}`;
 }
 
 const isInvalidArgument = (e: unknown) =>
@@ -15,9 +19,10 @@ const isInvalidArgument = (e: unknown) =>
 
 /**
  * A command that names every bad flag and argument of a command line at once. Commander stops at the first value
- * its parser refuses; here each parser's refusal is noted, parsing goes on, and {@link refuseNotedProblems} (before
- * the action) refuses them together. Subcommands made with `.command()` are of this class too, and share the root's
- * list.
+ * its parser refuses; here each parser's refusal is noted, parsing goes on, and main.ts's preAction hook refuses
+ * them together before the action (in {@link withNotedProblems}' words). Subcommands made with `.command()` are of
+ * this class too, and share the root's list. (Commander still checks unknown options and missing required ones
+ * before arguments: a line with one of those names it with the bad flags before it, not a bad argument after.)
  */
 export class TailsweepCommand extends Command {
   /** The command line's bad values so far, each as {@link flagProblem} words it. */
@@ -44,7 +49,7 @@ export class TailsweepCommand extends Command {
 
   /**
    * A refused value is noted and stands as what came before it (the default), so the command line is read to its end;
-   * the action never sees it: refuseNotedProblems stops first.
+   * the action never sees it: main.ts's preAction hook stops first.
    */
   private noteInsteadOfStopping(target: Option | Argument, name: string) {
     const parse = target.parseArg;

@@ -63,7 +63,15 @@ export function parseSetting(text: string, previous: ConfigLayer = {}): ConfigLa
     );
   }
   const [, section, key, raw] = match as unknown as [string, Section, string, string];
-  const value = raw === "" ? "" : YAML.parse(raw);
+  let value: unknown = "";
+  try {
+    if (raw !== "") value = YAML.parse(raw);
+  } catch (e) {
+    // a refusal of this flag (so said with the others), not a failure of the program
+    throw new InvalidArgumentError(
+      `${section}.${key}'s value is not YAML (${(e as Error).message.split("\n")[0]!.replace(/:$/, "")})`,
+    );
+  }
   return mergeLayers([previous, { [section]: { [key]: value } }]) as ConfigLayer;
 }
 

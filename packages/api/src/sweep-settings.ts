@@ -2,6 +2,7 @@ import {
   type Env,
   MAX_TRIALS_CEILING,
   MAX_TRIALS_ENV,
+  plainIssueMessage,
   SettingsError,
   type SweepLimits,
   SweepLimitsSchema,
@@ -23,8 +24,12 @@ const WholeNumberText = z
 export function sweepLimitsFromEnv(env: Env): SweepLimits {
   const text = env[MAX_TRIALS_ENV];
   if (text === undefined || text.trim() === "") return SweepLimitsSchema.parse({});
-  const whole = WholeNumberText.safeParse(text);
-  const parsed = whole.success ? SweepLimitsSchema.safeParse({ maxTrials: whole.data }) : whole;
+  // said without the value, which the error adds once
+  const words = {
+    error: (issue: Parameters<typeof plainIssueMessage>[0]) => plainIssueMessage(issue, false),
+  };
+  const whole = WholeNumberText.safeParse(text, words);
+  const parsed = whole.success ? SweepLimitsSchema.safeParse({ maxTrials: whole.data }, words) : whole;
   if (!parsed.success)
     throw new SettingsError(
       [`${MAX_TRIALS_ENV}: ${parsed.error.issues[0]!.message}, got "${text}"`],

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isSettingsError, SettingsError } from "./errors";
+import { plainIssueMessage } from "./issue-messages";
 
 /** An environment: `process.env` in an app, a plain object in a test. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -39,7 +40,8 @@ export function parseEnv<S extends Record<string, EnvVariable<unknown>>>(spec: S
   for (const [name, variable] of Object.entries(spec)) {
     const raw = env[name];
     const text = raw === undefined || raw.trim() === "" ? undefined : raw.trim();
-    const parsed = variable.schema.safeParse(text);
+    // said without the value: the line below adds it, or leaves a secret's out
+    const parsed = variable.schema.safeParse(text, { error: (issue) => plainIssueMessage(issue, false) });
     if (parsed.success) values[name] = parsed.data;
     else {
       const message = [...new Set(parsed.error.issues.map((i) => i.message))].join("; ");

@@ -1,8 +1,12 @@
+// zod's refusals in words (z.config) before any schema of this package can refuse a value
+import "./issue-messages";
+
 export * from "./annotations";
 export * from "./artifacts";
 export * from "./dataset";
 export * from "./env-settings";
 export * from "./errors";
+export { plainIssueMessage } from "./issue-messages";
 export * from "./messages";
 export * from "./model-config";
 export * from "./run-config";

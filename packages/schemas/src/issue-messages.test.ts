@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { envVariable, parseEnv } from "./env-settings";
 import { describeIssues } from "./run-config";
 
 /** What describeIssues says of `value` under `schema`: every problem, as the CLI, form and API show it. */
@@ -57,9 +58,12 @@ describe("zod's refusals in words (plainIssueMessage)", () => {
     expect(problems(Settings, { ...good, sedes: 3 })).toEqual([
       "(top level): unknown key 'sedes' (did you mean seeds?); allowed here: name, seeds, alpha, widths, correction, label, on",
     ]);
-    // no guess where none is near, or two are as near
+    // no guess where none is near, or two are as near, or a short key is as far from another as 'min' from 'max'
     expect(problems(z.object({ ab: z.number(), ac: z.number() }).strict(), { ab: 1, ac: 2, ad: 3 })).toEqual([
       "(top level): unknown key 'ad'; allowed here: ab, ac",
+    ]);
+    expect(problems(z.object({ max: z.number() }).strict(), { max: 1, min: 0 })).toEqual([
+      "(top level): unknown key 'min'; allowed here: max",
     ]);
   });
 
@@ -71,6 +75,8 @@ describe("zod's refusals in words (plainIssueMessage)", () => {
     expect(problems(Spec, { distribution: "normal", low: 1 })).toEqual([
       "distribution: must be one of uniform, int, got 'normal'",
     ]);
+    // no tag at all: it is missing, not a mapping given in its place
+    expect(problems(Spec, { low: 1 })).toEqual(["distribution: required: one of uniform, int"]);
     expect(problems(z.union([z.literal("tied"), z.number()]), "x")).toEqual([
       "(top level): must be 'tied'; or must be a number, got 'x'",
     ]);
@@ -80,5 +86,19 @@ describe("zod's refusals in words (plainIssueMessage)", () => {
     expect(problems(z.number().min(3, "must list at least 3 seeds"), 1)).toEqual([
       "(top level): must list at least 3 seeds",
     ]);
+  });
+});
+
+describe("settings from the environment", () => {
+  it("name the value once, and never a secret's", () => {
+    const spec = {
+      TAILSWEEP_X: envVariable(z.coerce.number().int().min(1), { help: "", default: "1" }),
+      TAILSWEEP_KEY: envVariable(z.string().min(40), { help: "", default: "none", secret: true }),
+    };
+    expect(() => parseEnv(spec, { TAILSWEEP_X: "0", TAILSWEEP_KEY: "hunter2" })).toThrow(
+      expect.objectContaining({
+        problems: ['TAILSWEEP_X: must be ≥ 1, got "0"', "TAILSWEEP_KEY: must be at least 40 characters"],
+      }),
+    );
   });
 });

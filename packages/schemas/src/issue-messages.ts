@@ -22,7 +22,13 @@ const KIND_WORDS: Record<string, string> = {
   string: "text",
   boolean: "true or false",
   array: "a list",
+  tuple: "a list",
+  set: "a list",
   object: "a mapping of keys to values",
+  record: "a mapping of keys to values",
+  map: "a mapping of keys to values",
+  date: "a date",
+  never: "absent",
 };
 
 /** The keys an object schema takes, where the issue's schema is one (a `.strict()` object refusing a key). */
@@ -44,12 +50,15 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** The allowed key nearest to `key`, when one is nearest and near (a typo: at most 2 edits). */
+/**
+ * The allowed key nearest to `key`, when one is nearest and near enough to be a typo of it: one edit in a key of up to
+ * four letters (else `min` would suggest `max`), two in a longer one.
+ */
 function nearest(key: string, allowed: readonly string[]): string | undefined {
   const by = allowed.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) }));
   const best = Math.min(...by.map((b) => b.d));
   const at = by.filter((b) => b.d === best);
-  return best <= 2 && at.length === 1 ? at[0]!.k : undefined;
+  return best <= (key.length <= 4 ? 1 : 2) && at.length === 1 ? at[0]!.k : undefined;
 }
 
 function unknownKeys(keys: string[], inst: z.core.$ZodRawIssue["inst"]): string {
@@ -65,9 +74,12 @@ function unknownKeys(keys: string[], inst: z.core.$ZodRawIssue["inst"]): string 
   ].join("");
 }
 
-/** The problem, in words, of a zod issue that has no message of its own; undefined leaves zod's. */
-export function plainIssueMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  const got = `, got ${shown(issue.input)}`;
+/**
+ * The problem, in words, of a zod issue that has no message of its own; undefined leaves zod's. `withInput: false`
+ * leaves out what the value was, for a caller that says it itself or must not (a secret's value).
+ */
+export function plainIssueMessage(issue: z.core.$ZodRawIssue, withInput = true): string | undefined {
+  const got = withInput ? `, got ${shown(issue.input)}` : "";
   switch (issue.code) {
     case "invalid_type":
       if (issue.input === undefined) return "required";
@@ -92,7 +104,7 @@ export function plainIssueMessage(issue: z.core.$ZodRawIssue): string | undefine
     case "invalid_value":
       return issue.values.length === 1
         ? `must be ${shown(issue.values[0])}${got}`
-        : `must be one of ${issue.values.join(", ")}${got}`;
+        : `must be one of ${issue.values.map((v) => (typeof v === "string" ? v : shown(v))).join(", ")}${got}`;
     case "unrecognized_keys":
       return unknownKeys(issue.keys, issue.inst);
     case "invalid_union": {
@@ -100,11 +112,14 @@ export function plainIssueMessage(issue: z.core.$ZodRawIssue): string | undefine
       const options = Array.isArray(issue.options) ? issue.options : [];
       const tag = typeof issue.discriminator === "string" ? issue.discriminator : undefined;
       const input: unknown = issue.input;
+      if (!options.length) return undefined;
+      if (tag && typeof input === "object" && input !== null && !(tag in input))
+        return `required: one of ${options.join(", ")}`;
       const given =
-        tag && typeof input === "object" && input !== null && tag in input
+        tag && typeof input === "object" && input !== null && withInput
           ? `, got ${shown(new Map(Object.entries(input)).get(tag))}`
           : got;
-      return options.length ? `must be one of ${options.join(", ")}${given}` : undefined;
+      return `must be one of ${options.join(", ")}${given}`;
     }
     case "not_multiple_of":
       return `must be a multiple of ${issue.divisor}${got}`;
@@ -113,4 +128,4 @@ export function plainIssueMessage(issue: z.core.$ZodRawIssue): string | undefine
   }
 }
 
-z.config({ customError: plainIssueMessage });
+z.config({ customError: (issue) => plainIssueMessage(issue) });

@@ -122,7 +122,10 @@ function issueLines(issue: Issue, path: readonly PropertyKey[]): string[] {
     if (sameKind.length === 1) return sameKind[0]!.flatMap((inner) => issueLines(inner, at));
     if (issue.message === "Invalid input") {
       // each member's rule, and the value they refused once (plainIssueMessage ends each with ", got …")
-      const given = issue.errors.flat().map((i) => /, got (.*)$/.exec(i.message)?.[1])[0];
+      const given = issue.errors
+        .flat()
+        .map((i) => /, got (.*)$/.exec(i.message)?.[1])
+        .find(Boolean);
       const each = issue.errors.map((branch) =>
         branch.map((i) => i.message.replace(/, got .*$/, "")).join(", "),
       );

@@ -1,5 +1,6 @@
 // A Node-only entry (@tailsweep/schemas/trial-thread): SharedArrayBuffer is not defined in every browser page.
 import { z } from "zod";
+import "./issue-messages";
 import { DatasetRecipeSchema } from "./dataset";
 import { AppError, ERROR_CATEGORIES, isAppError } from "./errors";
 import { EpochMetricSchema, TrialExecutionSchema, TrialResultSchema } from "./messages";

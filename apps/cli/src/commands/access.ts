@@ -7,7 +7,7 @@ import { lazyAction } from "./lazy-action";
 function roleArg(value: string): Role {
   const parsed = RoleSchema.safeParse(value);
   if (!parsed.success)
-    throw new InvalidArgumentError(`role must be one of ${ROLES.join(", ")}; got '${value}'`);
+    throw new InvalidArgumentError(`role must be one of ${ROLES.join(", ")}, got '${value}'`);
   return parsed.data;
 }
 
