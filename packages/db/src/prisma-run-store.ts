@@ -12,6 +12,7 @@ import {
 } from "@tailsweep/schemas";
 import {
   addsAsItRuns,
+  attemptEnded,
   attemptsUsed,
   type CreateSweepInput,
   type EndedAttempt,
@@ -650,7 +651,7 @@ export class PrismaRunStore implements RunStore {
       // An attempt the cancel stopped is not the trial's failure: recorded as handed back, it uses up no attempt.
       for (const [i, t] of rows.entries()) {
         const record = toTrialRecord(t);
-        if (t.attempt === 0 || record.retries.some((r) => r.attempt === t.attempt)) continue;
+        if (t.attempt === 0 || attemptEnded(record)) continue;
         rows[i] = await tx.trial.update({
           where: { id: t.id },
           data: {

@@ -2,6 +2,7 @@ import { type AnnotationEdit, applyAnnotationEdit, plural } from "@tailsweep/sch
 import type { TrialPlan } from "./expand";
 import {
   addsAsItRuns,
+  attemptEnded,
   attemptsUsed,
   type CreateSweepInput,
   type EpochCurvePoint,
@@ -418,7 +419,7 @@ export class InMemoryRunStore implements RunStore {
     for (const t of cancelled) {
       this.move(t, "waiting");
       // An attempt stopped by the cancel is not the trial's failure: it does not use up one of its attempts.
-      if (t.attempt > 0 && !t.retries.some((r) => r.attempt === t.attempt)) t.retries.push(resumedAttempt(t));
+      if (t.attempt > 0 && !attemptEnded(t)) t.retries.push(resumedAttempt(t));
       Object.assign(t, { workerId: undefined, heartbeatAt: undefined, finishedAt: undefined });
     }
     if (addsAsItRuns(s.record.spec)) s.lookPending = true;

@@ -33,6 +33,7 @@ export {
 } from "./progress";
 export {
   addsAsItRuns,
+  attemptEnded,
   attemptsUsed,
   type CancelOutcome,
   type CreateSweepInput,

@@ -1,4 +1,4 @@
-import type { TrialRecord, WorkerRecord } from "./run-store";
+import { attemptEnded, type TrialRecord, type WorkerRecord } from "./run-store";
 import { countByState, TERMINAL_STATES, type TrialState } from "./trial-state";
 
 /** Seconds between a worker's presence reports, busy or idle; three missed reports mean it is lost. */
@@ -48,7 +48,7 @@ function runningSeconds(trials: readonly TrialRecord[], now: Date): number | nul
         spans.push([r.startedAt.getTime(), Math.max(r.startedAt.getTime(), r.endedAt.getTime())]);
     // A waiting trial has no current run; nor has one whose attempt already ended (handed back, then cancelled
     // before another began: its finishedAt is the cancel's, and its run is the retries entry's).
-    if (!t.startedAt || t.state === "waiting" || t.retries.some((r) => r.attempt === t.attempt)) continue;
+    if (!t.startedAt || t.state === "waiting" || attemptEnded(t)) continue;
     const start = t.startedAt.getTime();
     const end = t.state === "running" ? now.getTime() : (t.finishedAt ?? t.startedAt).getTime();
     spans.push([start, Math.max(start, end)]);

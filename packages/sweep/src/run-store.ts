@@ -458,6 +458,15 @@ export function unionSeeds(base: readonly number[], more: readonly number[]): nu
 }
 
 /**
+ * Whether the attempt `trial` is on has already ended into its `retries` (handed back, failed for a retry, stopped
+ * by a cancel): then the trial has no current run, and its `startedAt`/`finishedAt` are that attempt's, not a new
+ * one's, until another attempt begins.
+ */
+export function attemptEnded(trial: Pick<TrialRecord, "attempt" | "retries">): boolean {
+  return trial.retries.some((r) => r.attempt === trial.attempt);
+}
+
+/**
  * The `retries` entry of the attempt `trial` is on, ended at `end` for `reason`: when it ran goes with it, since the
  * trial's next attempt takes over `startedAt` and `finishedAt`.
  */

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { staleBuildReason } from "./dashboard-build";
+import { staleBuildReason, withBuildLock } from "./dashboard-build";
 
 /** A checkout's layout: apps/web with its build, and a workspace package, every file dated `at` (seconds). */
 function checkout(at: number) {
@@ -19,8 +19,10 @@ function checkout(at: number) {
   for (const file of files) {
     mkdirSync(join(file, ".."), { recursive: true });
     writeFileSync(file, "");
-    utimesSync(file, at, at);
   }
+  // every file and folder dated `at`, as a checkout made then
+  for (const file of files)
+    for (let path = file; path.length > root.length; path = dirname(path)) utimesSync(path, at, at);
   return { root, web, packages };
 }
 
@@ -55,5 +57,52 @@ describe("staleBuildReason", () => {
     build(web, 4000);
     utimesSync(join(web, "src", "app", "page.tsx"), 5000, 5000);
     expect(staleBuildReason(web, packages)).toBe("apps/web/src/app/page.tsx changed since the last build");
+  });
+});
+
+describe("staleBuildReason, for what no file's time shows", () => {
+  it("sees a source deleted since the build (its folder's time), the lockfile, and no dot folder", () => {
+    const { web, packages, root } = checkout(1000);
+    build(web, 2000);
+    mkdirSync(join(web, ".turbo"));
+    writeFileSync(join(web, ".turbo", "log"), "");
+    expect(staleBuildReason(web, packages)).toBeUndefined();
+    rmSync(join(packages, "schemas", "src", "sweep.ts"));
+    expect(staleBuildReason(web, packages)).toBe("packages/schemas/src changed since the last build");
+    build(web, Date.now() / 1000 + 10);
+    const lockfile = join(root, "pnpm-lock.yaml");
+    writeFileSync(lockfile, "");
+    utimesSync(lockfile, Date.now() / 1000 + 20, Date.now() / 1000 + 20);
+    expect(staleBuildReason(web, packages, lockfile)).toBe("pnpm-lock.yaml changed since the last build");
+  });
+});
+
+describe("withBuildLock", () => {
+  it("takes over the lock of a process that is gone, and waits for one that lives", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-lock-"));
+    const lock = join(dir, "build.lock");
+    writeFileSync(lock, "2147483646"); // no such process
+    const said: string[] = [];
+    expect(
+      await withBuildLock(
+        lock,
+        () => "built",
+        (line) => said.push(line),
+      ),
+    ).toBe("built");
+    expect(existsSync(lock)).toBe(false);
+    expect(said).toEqual([]);
+    // held by a live process (this one) until it lets go
+    writeFileSync(lock, String(process.pid));
+    setTimeout(() => rmSync(lock), 300);
+    expect(
+      await withBuildLock(
+        lock,
+        () => existsSync(lock),
+        (line) => said.push(line),
+      ),
+    ).toBe(true);
+    expect(said).toEqual([`waiting for process ${process.pid}, which is building the dashboard…`]);
+    expect(existsSync(lock)).toBe(false);
   });
 });

@@ -1,34 +1,99 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { join, relative } from "node:path";
 
 /**
  * What lies among the dashboard's sources without being one: its build, installed packages, test output, and the
- * type declarations Next writes itself (next-env.d.ts), which would make every build out of date at once.
+ * type declarations Next writes itself (next-env.d.ts), which would make every build out of date at once. Dot folders
+ * (.turbo, a .tailsweep store) are no sources either.
  */
 const NOT_SOURCES = new Set(["node_modules", ".next", "dist", "coverage", "next-env.d.ts"]);
 
-/** Every file under `dir`, its build and installed packages left out. */
-function* filesUnder(dir: string): Generator<string> {
+const isSource = (name: string) =>
+  !NOT_SOURCES.has(name) && !name.startsWith(".") && !name.endsWith(".tsbuildinfo");
+
+/**
+ * The files under `dir`, and the folders inside a `src` tree: a folder's time changes when a file in it is added,
+ * renamed or deleted, which no remaining file's time shows. (Not the folders above src: a build or an install writes
+ * beside those.)
+ */
+function* entriesUnder(dir: string, inSrc = false): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (NOT_SOURCES.has(entry.name) || entry.name.endsWith(".tsbuildinfo")) continue;
+    if (!isSource(entry.name)) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* filesUnder(path);
-    else if (entry.isFile()) yield path;
+    if (entry.isDirectory()) {
+      const src = inSrc || entry.name === "src";
+      if (src) yield path;
+      yield* entriesUnder(path, src);
+    } else if (entry.isFile()) yield path;
   }
 }
 
 /**
- * Why the dashboard's build is out of date, or undefined when it is not: no build yet, or a file it is built from —
- * the dashboard's own (apps/web) or a workspace package it bundles (packages/*) — changed after the build was made.
- * A checkout that was pulled or edited since then would otherwise be served as it was built, without a word.
+ * Why the dashboard's build is out of date, or undefined when it is not: no build yet, or something it is built from —
+ * the dashboard's own files (apps/web), a workspace package it bundles (packages/*) or the lockfile — changed after
+ * the build began (BUILD_ID carries that time: see buildDashboard). A checkout pulled or edited since would otherwise
+ * be served as it was built, without a word.
  */
-export function staleBuildReason(web: string, packages: string): string | undefined {
+export function staleBuildReason(web: string, packages: string, lockfile?: string): string | undefined {
   const buildId = join(web, ".next", "BUILD_ID");
   if (!existsSync(buildId)) return "no build yet";
   const builtAt = statSync(buildId).mtimeMs;
   const root = join(web, "..", "..");
+  const changed = (path: string) => (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0) > builtAt;
+  if (lockfile && changed(lockfile)) return `${relative(root, lockfile)} changed since the last build`;
   for (const dir of [web, packages])
-    for (const file of filesUnder(dir))
-      if (statSync(file).mtimeMs > builtAt) return `${relative(root, file)} changed since the last build`;
+    for (const path of entriesUnder(dir))
+      if (changed(path)) return `${relative(root, path)} changed since the last build`;
   return undefined;
+}
+
+/** Whether process `pid` is alive (a signal 0 reaches it, or it is another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Runs `f` holding the build lock `path` (a file naming the holder's pid): two `tailsweep ui` started together after a
+ * pull would otherwise both build into the same .next, one under the other's feet. A lock whose process is gone is
+ * taken over; while its process lives, this waits, saying so once.
+ */
+export async function withBuildLock<T>(path: string, f: () => T, log: (line: string) => void): Promise<T> {
+  let said = false;
+  for (;;) {
+    try {
+      const fd = openSync(path, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = Number(readFileSync(path, { encoding: "utf8", flag: "r" }).trim());
+      if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) {
+        unlinkSync(path);
+        continue;
+      }
+      if (!said) log(`waiting for process ${holder}, which is building the dashboard…`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  try {
+    return f();
+  } finally {
+    unlinkSync(path);
+  }
 }

@@ -6,6 +6,7 @@ import { Annotations } from "../../../../components/annotations";
 import { AnnotationsForm } from "../../../../components/annotations-form";
 import { HeatTable } from "../../../../components/heat-table";
 import { InteractiveChart } from "../../../../components/interactive-chart";
+import { attemptRows } from "../../../../lib/attempt-rows";
 import { duration, stamp } from "../../../../lib/format";
 import { api } from "../../../../server/store";
 
@@ -100,21 +101,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
               </tr>
             </thead>
             <tbody>
-              {[
-                ...trial.retries.map((r) => ({
-                  attempt: r.attempt,
-                  startedAt: r.startedAt,
-                  endedAt: r.endedAt,
-                  // a worker that stopped cleanly hands its attempt back, which maxAttempts does not count
-                  ended: r.handedBack ? `handed back, not counted: ${r.reason}` : r.reason,
-                })),
-                {
-                  attempt: trial.attempt,
-                  startedAt: trial.startedAt,
-                  endedAt: trial.finishedAt,
-                  ended: trial.error && trial.state === "failed" ? "failed (the error above)" : trial.state,
-                },
-              ].map((a) => (
+              {attemptRows(trial).map((a) => (
                 <tr key={a.attempt}>
                   <td className="num">{a.attempt}</td>
                   <td>{a.startedAt ? stamp(a.startedAt) : "—"}</td>
