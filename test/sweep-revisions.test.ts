@@ -192,6 +192,14 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
 
   it("adds named seeds to every configuration, and resumes a cancelled sweep without rerunning what succeeded", async () => {
     const before = (await opened.store.listTrials(id)).length;
+    // a comparison's settings with seeds for every configuration would be ignored: refused, and nothing stored
+    await expect(
+      api.sweeps.extend({ id, seeds: { more: 2 }, metric: "nope", baseline: "variant=nope" }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/^baseline, metric: set the comparison/),
+    });
+    expect(await opened.store.listTrials(id)).toHaveLength(before);
     expect(await api.sweeps.extend({ id, seeds: { more: 2 } })).toMatchObject({ revision: 3, added: 6 });
     // Two at once: one cancels it, the other is told it is cancelled; one audit entry.
     const cancels = (await opened.access.auditOf("alpha")).filter((e) => e.action === "sweep.cancel").length;

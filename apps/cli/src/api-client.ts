@@ -120,10 +120,17 @@ export function apiError(
   if (data.errorCode === INPUT_ERROR_CODE && data.field !== undefined && data.problem !== undefined)
     return new InputError(flagsOf(data.field, flags), data.problem, { cause: e });
   const category = ERROR_CATEGORIES.find((c) => c === data.category) ?? "internal";
+  // A refusal of several problems (a query's, a configuration's) names each field at the start of its line: the
+  // command's flags in its words there too (`--metric: …`, not `metric: …`).
+  const message = e.message.replace(
+    /^(\s*(?:- )?)([A-Za-z][\w.]*(?:\[\d+\])?): /gm,
+    (line, indent: string, field: string) =>
+      flagsOf(field, flags) === field ? line : `${indent}${flagsOf(field, flags)}: `,
+  );
   return new AppError(
     data.errorCode ?? data.code ?? "API_ERROR",
     category,
-    `${login ? `${login.url}: ` : ""}${e.message}${hintFor(data.errorCode, category, login !== undefined)}`,
+    `${login ? `${login.url}: ` : ""}${message}${hintFor(data.errorCode, category, login !== undefined)}`,
     { cause: e },
   );
 }

@@ -441,6 +441,10 @@ describe("tailsweep train", () => {
     expect(r.stderr).toMatch(/model\.nu/);
     expect(r.stderr).toMatch(/model\.fusion/);
     expect(r.stderr).toMatch(/dataset\.labelRatio/);
+    // a batch size of 0 is refused, not taken as "not given" (the default before)
+    const zero = await tailsweep("train", "--batch-size", "0");
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/train\.labeledBatchSize: must be ≥ 1, got 0/);
     const preset = await tailsweep("train", "--preset", "huge");
     expect(preset.code).toBe(2); // a usage error, as every bad flag
     expect(preset.stderr).toMatch(/^tailsweep: --preset: must be one of quick, paper, got 'huge'\n/);

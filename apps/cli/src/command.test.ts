@@ -67,6 +67,11 @@ describe("a command line with several bad values", () => {
     );
   });
 
+  it("bounds the trials at once, which a mistyped 1e9 would allocate threads for until the process died", async () => {
+    const r = await refusal("sweep", "run", "examples/quick.yaml", "--workers", "1e9");
+    expect(r.stderr).toMatch(/^tailsweep: --workers: must be a whole number from 1 to 256, got 1e9\n/);
+  });
+
   it("puts the bad values before commander's own refusal of the line (an unknown option)", async () => {
     const r = await refusal("compare", "--alpha", "5", "--frobnicate");
     expect(r.stderr).toBe(

@@ -12,6 +12,12 @@ export function backendOption(what = "compute backend"): Option {
   return new Option("--backend <name>", `${what}: ${BACKEND_CHOICES.join(" | ")}`).choices(BACKEND_CHOICES);
 }
 
+/**
+ * The most trials one process or host trains at once (--workers, --concurrency): a thread or process each, so a
+ * mistyped 1e9 would allocate until the process dies. Far above the cores of any machine this runs on.
+ */
+export const MAX_TRIALS_AT_ONCE = 256;
+
 /** Commander parser for a whole-number flag from `min` (to `max`): names the flag, the range and the bad text. */
 export function wholeNumberArg(flag: string, min: number, max = Number.POSITIVE_INFINITY) {
   return (text: string): number => {

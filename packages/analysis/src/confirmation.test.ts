@@ -232,6 +232,10 @@ describe("the configuration a confirmation chooses", () => {
     expect(() => planConfirmation(runs, { more: 2 })).toThrow(
       "baseline: the baseline variant=gaussian has no finished trial reporting 'balancedAccuracy' to choose against; name another baseline, or the configurations to confirm",
     );
+    // a metric no trial reports is the metric's problem, not the baseline's
+    expect(() => planConfirmation(runs, { more: 2, metric: "nope" })).toThrow(
+      /^metric: no finished trial of sweep sw reports the metric 'nope' \(a test metric: /,
+    );
   });
 });
 

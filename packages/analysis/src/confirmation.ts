@@ -22,6 +22,7 @@ import {
   finishedValues,
   type Lead,
   leadsOverBaseline,
+  METRIC_CHOICES,
   resolveBaseline,
 } from "./configurations";
 import { pct, seedRanges } from "./format";
@@ -343,7 +344,15 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
       );
       const byKey = new Map(others.map((c) => [c.key, c]));
       selected = ahead.flatMap((l) => byKey.get(l.configKey) ?? []).slice(0, top);
-      if (!baselineHasResults)
+      // a metric no finished trial reports is the metric's fault, not the baseline's
+      if (![...finishedValues(selection.trials, runs.results, metric)].length)
+        problems.push(
+          new InputError(
+            "metric",
+            `no finished trial of sweep ${sweep.id} reports the metric '${metric}' (${METRIC_CHOICES})`,
+          ),
+        );
+      else if (!baselineHasResults)
         problems.push(
           new InputError(
             "baseline",

@@ -81,6 +81,16 @@ describe("parseSweepFile", () => {
     expect(named.some((x) => x.startsWith("search.nu[0]:"))).toBe(true);
   });
 
+  it("refuses a value listed twice, which would be one configuration twice (a crash at submit before)", () => {
+    expect(problemsOf({ name: "x", search: { nu: [3, 5, 3], variant: ["gaussian", "gaussian"] } })).toEqual([
+      "search.nu[2]: 3 is search.nu[0] already; list each value once",
+      'search.variant[1]: "gaussian" is search.variant[0] already; list each value once',
+    ]);
+    expect(problemsOf({ name: "x", search: { "model.encoderWidths": [[8], [16], [8]] } })).toEqual([
+      "search.model.encoderWidths[2]: [8] is search.model.encoderWidths[0] already; list each value once",
+    ]);
+  });
+
   it("rejects unknown keys, unknown knobs, bad bounds and a missing budget", () => {
     expect(problemsOf({ ...minimal, sedes: 3 }).join()).toMatch(
       /^\(top level\): unknown key 'sedes' \(did you mean seeds\?\); allowed here: name, /,

@@ -584,10 +584,22 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
     const check = (value: unknown, where: string) => {
       for (const p of valueProblems(path, value, true)) problems.push(`${where}: ${p}`);
     };
-    if (Array.isArray(spec)) for (const [i, v] of spec.entries()) check(v, `search.${key}[${i}]`);
-    else if (spec.distribution === "categorical")
+    // A value listed twice would be one configuration twice, under one stable trial key (issue #18's keys).
+    const once = (values: readonly unknown[], at: (i: number) => string) => {
+      const seen = new Map<string, number>();
+      for (const [i, v] of values.entries()) {
+        const first = seen.get(JSON.stringify(v));
+        if (first === undefined) seen.set(JSON.stringify(v), i);
+        else problems.push(`${at(i)}: ${JSON.stringify(v)} is ${at(first)} already; list each value once`);
+      }
+    };
+    if (Array.isArray(spec)) {
+      for (const [i, v] of spec.entries()) check(v, `search.${key}[${i}]`);
+      once(spec, (i) => `search.${key}[${i}]`);
+    } else if (spec.distribution === "categorical") {
       for (const [i, v] of spec.values.entries()) check(v, `search.${key}.values[${i}]`);
-    else {
+      once(spec.values, (i) => `search.${key}.values[${i}]`);
+    } else {
       if (!(spec.low < spec.high))
         problems.push(`search.${key}: low must be below high (got ${spec.low} and ${spec.high})`);
       check(spec.low, `search.${key}.low`);

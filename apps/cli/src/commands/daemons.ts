@@ -1,6 +1,6 @@
 import { type TrialKind, TrialKindSchema } from "@tailsweep/schemas";
 import { type Command, InvalidArgumentError } from "commander";
-import { backendOption, wholeNumberArg } from "../options";
+import { backendOption, MAX_TRIALS_AT_ONCE, wholeNumberArg } from "../options";
 import { lazyAction } from "./lazy-action";
 
 /** `--trials gpu,cpu`: trial kinds, preferred first, each once. */
@@ -22,7 +22,7 @@ export function registerDaemons(program: Command): void {
     .option(
       "--concurrency <n>",
       "trials at once on this host, one worker process each (default: the number of cores)",
-      wholeNumberArg("--concurrency", 1),
+      wholeNumberArg("--concurrency", 1, MAX_TRIALS_AT_ONCE),
     )
     .addOption(backendOption())
     .option(

@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { backendOption, fractionArg, wholeNumberArg } from "../options";
+import { backendOption, fractionArg, MAX_TRIALS_AT_ONCE, wholeNumberArg } from "../options";
 import { EXPORT_FORMATS } from "../package-constants";
 import { registerDaemons } from "./daemons";
 import { lazyAction } from "./lazy-action";
@@ -28,7 +28,7 @@ export function registerSweep(program: Command): void {
     .option(
       "--workers <n>",
       "trials at once in this process, each on a thread of its own with the wasm and cpu backends (default: one per core, at most the sweep's trials)",
-      wholeNumberArg("--workers", 1),
+      wholeNumberArg("--workers", 1, MAX_TRIALS_AT_ONCE),
     )
     .addOption(backendOption())
     .option("--new", "run it as a new sweep even if this file has a sweep already")

@@ -64,14 +64,14 @@ function flagLayer(f: TrainFlags): ConfigLayer {
       sigma: f.sigma,
       regWeight: f.regWeight,
       alpha: f.alpha,
-      ...(f.widths ? { encoderWidths: f.widths, decoderWidths: f.widths } : {}),
+      ...(f.widths !== undefined ? { encoderWidths: f.widths, decoderWidths: f.widths } : {}),
     },
     train: {
       seed: f.seed,
       epochs: f.epochs,
       learningRate: f.lr,
       maxStepsPerEpoch: f.maxStepsPerEpoch,
-      ...(f.batchSize ? { labeledBatchSize: f.batchSize, unlabeledBatchSize: f.batchSize } : {}),
+      ...(f.batchSize !== undefined ? { labeledBatchSize: f.batchSize, unlabeledBatchSize: f.batchSize } : {}),
     },
   };
 }

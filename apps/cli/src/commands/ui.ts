@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { numberArg } from "../config-input";
-import { backendOption, wholeNumberArg } from "../options";
+import { backendOption, MAX_TRIALS_AT_ONCE, wholeNumberArg } from "../options";
 import { lazyAction } from "./lazy-action";
 
 /**
@@ -24,7 +24,7 @@ export function registerUi(program: Command): void {
     .option(
       "--workers <n>",
       "trials at once in this process for sweeps launched here without NATS_URL (0: launch, but train nothing here)",
-      wholeNumberArg("--workers", 0),
+      wholeNumberArg("--workers", 0, MAX_TRIALS_AT_ONCE),
       1,
     )
     .addOption(backendOption("compute backend of those trials"))

@@ -572,6 +572,16 @@ export const sweepsRouter = t.router({
       ),
     )
     .mutation(async ({ ctx, input }) => {
+      // Said, not ignored: a comparison's settings with seeds for every configuration would change nothing, and the
+      // revision would be stored as if they had been used.
+      const idle = (["baseline", "metric", "correction", "alpha"] as const).filter(
+        (k) => input[k] !== undefined,
+      );
+      if (idle.length > 0 && !("toPower" in input.seeds) && input.only !== "undecided")
+        throw new InputError(
+          idle.join(", "),
+          "set the comparison that finds the undecided configurations, so they apply with only undecided or a power to reach, not to seeds for every configuration, which compares nothing",
+        );
       const { launcher, runs } = await revisableRuns(ctx, input.id);
       const plan = planExtension(runs, {
         ...input.seeds,
