@@ -71,7 +71,9 @@ function flagLayer(f: TrainFlags): ConfigLayer {
       epochs: f.epochs,
       learningRate: f.lr,
       maxStepsPerEpoch: f.maxStepsPerEpoch,
-      ...(f.batchSize !== undefined ? { labeledBatchSize: f.batchSize, unlabeledBatchSize: f.batchSize } : {}),
+      ...(f.batchSize !== undefined
+        ? { labeledBatchSize: f.batchSize, unlabeledBatchSize: f.batchSize }
+        : {}),
     },
   };
 }
