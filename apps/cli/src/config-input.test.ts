@@ -45,4 +45,24 @@ describe("readConfigFile", () => {
     );
     expect(performance.now() - started).toBeLessThan(500);
   });
+
+  it("says a file is empty, or holds a list or a single value, in the words of what reads it", () => {
+    const sweepFile = {
+      field: "sweep file s.yaml",
+      holds: "a mapping of sweep settings (name, search, seeds, …)",
+    };
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    expect(() => readConfigFile(write("empty.yaml", "# nothing yet\n"), sweepFile)).toThrow(
+      "sweep file s.yaml: the file is empty: it must hold a mapping of sweep settings (name, search, seeds, …)",
+    );
+    expect(() => readConfigFile(write("list.yaml", "- a\n- b\n"), sweepFile)).toThrow(
+      "sweep file s.yaml: it must hold a mapping of sweep settings (name, search, seeds, …), not a list",
+    );
+    expect(() => readConfigFile(write("word.yaml", "hello\n"))).toThrow(
+      /^--config .*word\.yaml: it must hold a mapping with variant\/dataset\/model\/train keys, not a single string$/,
+    );
+  });
 });

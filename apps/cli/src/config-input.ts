@@ -25,32 +25,40 @@ export function mergeLayers(layers: ConfigLayer[]): RunConfigInput {
  * Reads a YAML or JSON run config or sweep file; errors name the file. One over SWEEP_FILE_LIMITS.fileBytes is refused
  * before it is read: YAML takes tens of seconds over megabytes, and no sound file comes near the limit.
  */
-export function readConfigFile(path: string, maxBytes: number = SWEEP_FILE_LIMITS.fileBytes): ConfigLayer {
+export function readConfigFile(
+  path: string,
+  what: { field: string; holds: string } = {
+    field: `--config ${path}`,
+    holds: "a mapping with variant/dataset/model/train keys",
+  },
+  maxBytes: number = SWEEP_FILE_LIMITS.fileBytes,
+): ConfigLayer {
   let text: string;
   let size: number;
   try {
     size = statSync(path).size;
     text = size > maxBytes ? "" : readFileSync(path, "utf8");
   } catch (e) {
-    throw new InputError(
-      `--config ${path}`,
-      `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`,
-    );
+    throw new InputError(what.field, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   if (size > maxBytes)
     throw new InputError(
-      `--config ${path}`,
+      what.field,
       `the file is ${size} bytes, more than the ${maxBytes} bytes (${maxBytes / 1024} kB) a sweep or config file may have`,
     );
   let parsed: unknown;
   try {
     parsed = YAML.parse(text);
   } catch (e) {
-    throw new InputError(`--config ${path}`, `not valid YAML/JSON: ${(e as Error).message}`);
+    throw new InputError(what.field, `not valid YAML/JSON: ${(e as Error).message}`);
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new InputError(`--config ${path}`, "expected a mapping with variant/dataset/model/train keys");
-  }
+  if (parsed === null || parsed === undefined)
+    throw new InputError(what.field, `the file is empty: it must hold ${what.holds}`);
+  if (typeof parsed !== "object" || Array.isArray(parsed))
+    throw new InputError(
+      what.field,
+      `it must hold ${what.holds}, not ${Array.isArray(parsed) ? "a list" : `a single ${typeof parsed}`}`,
+    );
   return parsed as ConfigLayer;
 }
 
