@@ -159,8 +159,9 @@ export function curvesSvg(
   metric: string,
   configs: readonly CurveConfig[],
   colours?: ReadonlyMap<string, string>,
+  bounds?: readonly [number, number],
 ): string {
-  return renderSvg(curvesOption(metric, configs, colours));
+  return renderSvg(curvesOption(metric, configs, colours, bounds));
 }
 
 /**

@@ -241,7 +241,7 @@ export class PrismaAccessStore implements AccessStore {
     return (await this.db.session.deleteMany({ where })).count;
   }
 
-  async recordAudit(entry: Omit<AuditRecord, "id" | "at"> & { at?: Date }): Promise<AuditRecord> {
+  async recordAudit(entry: Parameters<AccessStore["recordAudit"]>[0]): Promise<AuditRecord> {
     valid(ProjectIdSchema, entry.projectId, "audit.projectId");
     const { at = new Date(), ...rest } = entry;
     await this.db.project.upsert({

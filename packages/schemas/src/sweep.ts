@@ -196,7 +196,7 @@ export const DecideSchema = z
       .enum(["obrien-fleming", "pocock"])
       .default("obrien-fleming")
       .describe(
-        "How each comparison's alpha is spent over the looks: obrien-fleming (almost nothing early, so the last look is nearly the fixed design's test) or pocock (more early: large effects stop sooner, at some power at the last look).",
+        "How each comparison's alpha is spent over the looks: obrien-fleming (almost nothing early, so the last look is nearly the fixed design's test) or pocock (more early: large effects stop sooner, at the cost of some power at the last look).",
       ),
   })
   .strict();

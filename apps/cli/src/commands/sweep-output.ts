@@ -77,7 +77,8 @@ export const WORKER_COLUMNS = ["worker", "status", "backend", "runs", "last hear
 
 /** One row of `tailsweep workers`: which trials it runs (cpu, gpu), and how long ago it was heard from. */
 export function workerCells(w: WorkerLine, now: Date): string[] {
-  const ago = (now.getTime() - new Date(w.lastHeartbeat).getTime()) / 1000;
+  // a clock a little ahead of this one's must not make it heard in the future
+  const ago = Math.max(0, (now.getTime() - new Date(w.lastHeartbeat).getTime()) / 1000);
   return [w.id, w.status, w.backend, w.trialKinds.join(","), `${duration(ago)} ago`, w.gpu ?? ""];
 }
 
