@@ -106,6 +106,10 @@ describe("buildStudyReport", () => {
       (p, seed) => 0.6 + shift[p.variant as string]! + seedEffect[seed]! + jitter(p.variant as string, seed),
     );
     const report = await buildStudyReport(store, ["m"], { now: t0 });
+    // a baseline the sweeps do not compare is refused, not reported as sections of no tests
+    await expect(buildStudyReport(store, ["m"], { now: t0, baseline: "nope" })).rejects.toThrow(
+      "baseline: 'nope' is no method of these sweeps (they compare gaussian, proposed, supervised)",
+    );
     const mc = report.methodComparisons[0]!;
     expect(mc.methods).toEqual(["proposed", "gaussian", "supervised"]);
     expect(mc.settingKeys).toEqual(["dataset.imbalanceRatio"]);

@@ -326,6 +326,12 @@ export async function buildStudyReport(
   // Every comparison is of the selection stage: a confirmation's fresh seeds are tested on their own, below.
   const selected = loaded.map(selectionRuns);
   const methodSweeps = selected.filter((l) => "variant" in l.sweep.spec.search);
+  // A named baseline that no sweep's methods include would give sections of no tests, not a refusal
+  const methods = new Set(methodSweeps.flatMap((l) => methodOrder(l.sweep.spec, baseline)));
+  if (options.baseline !== undefined && methodSweeps.length > 0 && !methods.has(options.baseline))
+    throw new InvalidQueryError(
+      `baseline: '${options.baseline}' is no method of these sweeps (they compare ${[...methods].join(", ")})`,
+    );
   const methodComparisons = methodSweeps.map((l) => methodComparison(l, baseline));
   const sensitivities = selected
     .filter((l) => !("variant" in l.sweep.spec.search) && !isSingleModalitySweep(l))
