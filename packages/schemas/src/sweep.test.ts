@@ -449,7 +449,7 @@ describe("method: grid | random | tpe", () => {
     ]);
     // a bad method is named with the rest, and the checks that read it are not run without it
     expect(problemsOf({ name: "t", search: { nu: [5, 2] }, method: "bayes", budget: 3 })).toEqual([
-      "method: must be grid, random or tpe",
+      "method: must be grid, random or tpe, got 'bayes'",
       "search.nu[1]: must be > 2, got 2",
     ]);
   });

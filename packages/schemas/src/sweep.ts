@@ -292,7 +292,9 @@ export const SweepFileSchema = z
         "How many configurations to draw when a search knob is a distribution (or method is random or tpe), each run with every seed; required then, and refused for a grid, which runs every combination.",
       ),
     method: z
-      .enum(["grid", "random", "tpe"], { error: "must be grid, random or tpe" })
+      .enum(["grid", "random", "tpe"], {
+        error: (issue) => `must be grid, random or tpe, got '${String(issue.input)}'`,
+      })
       .optional()
       .describe(
         "How configurations are chosen: grid = every combination of the listed values; random = budget draws (a list counts as a categorical knob); tpe = budget configurations proposed one after another by a tree-structured Parzen estimator that learns from the finished ones' objective (docs/sweeps.md, method: tpe). Absent: grid when every knob lists values, random when any is a distribution.",
