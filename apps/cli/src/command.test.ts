@@ -18,10 +18,18 @@ async function refusal(...argv: string[]) {
   return { ...ended, stderr: written.join("") };
 }
 
-afterEach(() => vi.restoreAllMocks());
+/** What a refusal prints: its lines, then commander's pointer to --help. */
+const said = (...lines: string[]) => [...lines, "(add --help for usage)", ""].join("\n");
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
 
 describe("a command line with several bad values", () => {
   it("names every one at once, in the order given, before the command runs or reads the environment", async () => {
+    // a bad variable too: the flags are refused first, without a word about it
+    vi.stubEnv("TAILSWEEP_NATS_REPLICAS", "2");
     const r = await refusal(
       "sweep",
       "extend",
@@ -35,13 +43,11 @@ describe("a command line with several bad values", () => {
     );
     expect(r.code).toBe("commander.invalidArgument");
     expect(r.stderr).toBe(
-      [
+      said(
         "tailsweep: --to-power: must be in (0, 1), got 2",
         "tailsweep: --only: must be one of all, undecided, got 'some'",
         "tailsweep: --max-seeds: must be a whole number ≥ 2, got 1",
-        "(add --help for usage)",
-        "",
-      ].join("\n"),
+      ),
     );
   });
 
@@ -50,7 +56,7 @@ describe("a command line with several bad values", () => {
     expect(role.stderr).toMatch(/^tailsweep: role: must be one of viewer, member, owner, got 'admin'\n/);
     const required = await refusal("model", "constants", "--nu", "ten", "--n", "10", "--m", "two");
     expect(required.stderr).toBe(
-      "tailsweep: --nu: expects a number, got 'ten'\ntailsweep: --m: expects a number, got 'two'\n(add --help for usage)\n",
+      said("tailsweep: --nu: expects a number, got 'ten'", "tailsweep: --m: expects a number, got 'two'"),
     );
   });
 
@@ -58,12 +64,10 @@ describe("a command line with several bad values", () => {
     const r = await refusal("train", "--set", "model.nu=[1,", "--nu", "x");
     expect(r.code).toBe("commander.invalidArgument");
     expect(r.stderr).toBe(
-      [
+      said(
         "tailsweep: --set: model.nu's value is not YAML (Flow sequence must end with a ] at line 1, column 4), got 'model.nu=[1,'",
         "tailsweep: --nu: expects a number, got 'x'",
-        "(add --help for usage)",
-        "",
-      ].join("\n"),
+      ),
     );
   });
 
@@ -75,7 +79,7 @@ describe("a command line with several bad values", () => {
   it("puts the bad values before commander's own refusal of the line (an unknown option)", async () => {
     const r = await refusal("compare", "--alpha", "5", "--frobnicate");
     expect(r.stderr).toBe(
-      "tailsweep: --alpha: must be in (0, 1), got 5\ntailsweep: unknown option '--frobnicate'\n(add --help for usage)\n",
+      said("tailsweep: --alpha: must be in (0, 1), got 5", "tailsweep: unknown option '--frobnicate'"),
     );
   });
 });
