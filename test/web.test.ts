@@ -970,8 +970,10 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.click("summary >> text=web/tiny-web");
     await page.check('input[value$="|model.nu=30 variant=gaussian"]');
     await page.click("summary >> text=web/launched");
-    await page.check('input[value$="|variant=proposed"]');
-    await page.check('input[value$="|variant=gaussian"]');
+    // the launched sweep's, not those of the cancelled one, which searched the same variants (and is listed first)
+    const launched = page.locator("details", { has: page.locator("summary", { hasText: "web/launched" }) });
+    await launched.locator('input[value$="|variant=proposed"]').check();
+    await launched.locator('input[value$="|variant=gaussian"]').check();
     await page.click("button.primary");
     await page.waitForSelector("[data-testid=comparison]");
     // the first ticked is the baseline until another is chosen
