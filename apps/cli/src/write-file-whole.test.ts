@@ -32,6 +32,19 @@ describe("writeFileWhole", () => {
     expect(readdirSync(dir)).toEqual(["out.csv"]);
   });
 
+  it("names the path given when its folder is missing or a file, not the partial file beside it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "whole-"));
+    await expect(writeFileWhole(join(dir, "none", "out.csv"), chunks(["a\n"]))).rejects.toMatchObject({
+      field: join(dir, "none", "out.csv"),
+      problem: `its folder ${join(dir, "none")} does not exist: make it first, or write elsewhere`,
+    });
+    writeFileSync(join(dir, "file"), "");
+    await expect(writeFileWhole(join(dir, "file", "out.csv"), chunks(["a\n"]))).rejects.toMatchObject({
+      problem: `its folder ${join(dir, "file")} is not a folder: make it first, or write elsewhere`,
+    });
+    expect(readdirSync(dir)).toEqual(["file"]);
+  });
+
   it("leaves the file as it was, and no partial file, when the stream fails midway", async () => {
     const dir = mkdtempSync(join(tmpdir(), "whole-"));
     const path = join(dir, "out.csv");

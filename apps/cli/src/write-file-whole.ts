@@ -4,6 +4,7 @@ import { createWriteStream } from "node:fs";
 import { chmod, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { InputError } from "@tailsweep/schemas";
 
 /** Writes streamed text to the file a {@link wholeFileWriter} was made for; resolves once it is all there. */
 export type WholeFileWriter = (chunks: AsyncIterable<string | Uint8Array>) => Promise<void>;
@@ -22,6 +23,13 @@ export type WholeFileWriter = (chunks: AsyncIterable<string | Uint8Array>) => Pr
 export async function wholeFileWriter(path: string): Promise<WholeFileWriter> {
   const existing = await stat(path).catch(() => undefined);
   if (existing && !existing.isFile()) return (chunks) => pipeline(chunks, createWriteStream(path));
+  // said of the path given, not of the temporary file beside it that would fail to open
+  const folder = await stat(dirname(path)).catch(() => undefined);
+  if (!folder?.isDirectory())
+    throw new InputError(
+      path,
+      `its folder ${dirname(path)} ${folder ? "is not a folder" : "does not exist"}: make it first, or write elsewhere`,
+    );
   const target = existing ? await realpath(path) : path;
   return async (chunks) => {
     // unique per call, not per process: two exports to one path may run in one process (the CLI's tests do)

@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { MIGRATIONS_DIR } from "./migrate";
 import { DEFAULT_PGLITE_DIR, openRunStore, runStoreOptionsFromEnv } from "./open-run-store";
 
 describe("where the run store is", () => {
@@ -9,13 +12,13 @@ describe("where the run store is", () => {
     expect(
       runStoreOptionsFromEnv({
         DATABASE_URL: "postgres://ts:pw@db/tailsweep",
-        TAILSWEEP_MIGRATIONS_DIR: "/kit/prisma/migrations",
+        TAILSWEEP_MIGRATIONS_DIR: MIGRATIONS_DIR,
       }),
     ).toEqual({
       kind: "postgres",
       databaseUrl: "postgres://ts:pw@db/tailsweep",
       pgliteDir: DEFAULT_PGLITE_DIR,
-      migrationsDir: "/kit/prisma/migrations",
+      migrationsDir: MIGRATIONS_DIR,
     });
     expect(runStoreOptionsFromEnv({ TAILSWEEP_PGLITE_TEMPLATE_DIR: "off" }).pgliteTemplateDir).toBe(false);
     expect(runStoreOptionsFromEnv({ TAILSWEEP_PGLITE_TEMPLATE_DIR: "/var/cache/ts" }).pgliteTemplateDir).toBe(
@@ -26,6 +29,25 @@ describe("where the run store is", () => {
     );
     expect(() => runStoreOptionsFromEnv({ DATABASE_URL: "mysql://root:hunter2@db/x" })).not.toThrow(
       /hunter2/,
+    );
+  });
+
+  it("refuses a store folder that is a file and a migrations folder that is not there, both at once", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "tailsweep-env-")), "afile");
+    writeFileSync(file, "");
+    expect(() =>
+      runStoreOptionsFromEnv({ TAILSWEEP_DB_DIR: file, TAILSWEEP_MIGRATIONS_DIR: join(file, "..", "none") }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          `TAILSWEEP_DB_DIR: must be a folder (made if absent) or "memory", not a file, got "${file}"`,
+          `TAILSWEEP_MIGRATIONS_DIR: must be an existing folder, got "${join(file, "..", "none")}"`,
+        ],
+      }),
+    );
+    // a folder not made yet is made when the store opens
+    expect(runStoreOptionsFromEnv({ TAILSWEEP_DB_DIR: join(file, "..", "new") }).pgliteDir).toBe(
+      join(file, "..", "new"),
     );
   });
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { type Env, envText, envUrl, envVariable, parseEnv, UnavailableError } from "@tailsweep/schemas";
@@ -38,18 +38,36 @@ export const STORE_ENV = {
       secret: true,
     },
   ),
-  TAILSWEEP_DB_DIR: envVariable(envText().default(DEFAULT_PGLITE_DIR), {
-    help: 'the embedded run store\'s folder ("memory": in memory, gone at exit)',
-    default: DEFAULT_PGLITE_DIR,
-  }),
+  // Checked where the environment is read: a file there failed later as a raw EEXIST from mkdir
+  TAILSWEEP_DB_DIR: envVariable(
+    envText()
+      .default(DEFAULT_PGLITE_DIR)
+      .refine(
+        (dir) => dir === "memory" || statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== false,
+        'must be a folder (made if absent) or "memory", not a file',
+      ),
+    {
+      help: 'the embedded run store\'s folder ("memory": in memory, gone at exit)',
+      default: DEFAULT_PGLITE_DIR,
+    },
+  ),
   TAILSWEEP_PGLITE_TEMPLATE_DIR: envVariable(envText().optional(), {
     help: 'where a new embedded store\'s migrated template is kept ("off": none, each new store runs initdb itself)',
     default: "~/.cache/tailsweep/pglite (else the temporary folder)",
   }),
-  TAILSWEEP_MIGRATIONS_DIR: envVariable(envText().optional(), {
-    help: "the folder of database migrations to apply (a bundle without the repository carries its own)",
-    default: MIGRATIONS_DIR,
-  }),
+  // a folder that is not there would leave a new store without tables, refused later in Prisma's words
+  TAILSWEEP_MIGRATIONS_DIR: envVariable(
+    envText()
+      .refine(
+        (dir) => statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true,
+        "must be an existing folder",
+      )
+      .optional(),
+    {
+      help: "the folder of database migrations to apply (a bundle without the repository carries its own)",
+      default: MIGRATIONS_DIR,
+    },
+  ),
 };
 
 /**
