@@ -32,5 +32,14 @@ describe("sweepOrThrow: a sweep by its id or the start of it", () => {
     await expect(resolveSweepIds(ctx, ["cdccf0d1", "0ef93a45"], "sweeps")).rejects.toMatchObject({
       message: "sweeps[1]: '0ef93a45' is the start of 2 sweep ids; give more of it",
     });
+    // several unknown ids are not found, as one is (the CLI exits 3), each named; a mix with a bad start is bad input
+    await expect(resolveSweepIds(ctx, ["nope", "cdccf0d1", "zzzz"], "sweeps")).rejects.toMatchObject({
+      code: "SWEEP_NOT_FOUND",
+      category: "not-found",
+      message: "sweeps[0]: no sweep with id nope\nsweeps[2]: no sweep with id zzzz",
+    });
+    await expect(resolveSweepIds(ctx, ["nope", "0ef93a45"], "sweeps")).rejects.toMatchObject({
+      category: "invalid",
+    });
   });
 });

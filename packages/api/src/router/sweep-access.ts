@@ -1,6 +1,6 @@
 import type { Action } from "@tailsweep/access";
-import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "@tailsweep/analysis";
-import { ConfigError, InputError } from "@tailsweep/schemas";
+import { loadSweepRuns, SWEEP_NOT_FOUND_CODE, SweepNotFoundError, type SweepRuns } from "@tailsweep/analysis";
+import { ConfigError, InputError, NotFoundError } from "@tailsweep/schemas";
 import type { SweepRecord } from "@tailsweep/sweep";
 import { z } from "zod";
 import { authorize, canRead } from "../caller";
@@ -57,12 +57,15 @@ export async function resolveSweepIds(
 ): Promise<string[]> {
   const ids = (await ctx.store.listSweeps()).filter((s) => canRead(ctx.caller, s.project)).map((s) => s.id);
   const problems: Error[] = [];
+  let missing = 0;
   const resolved: string[] = [];
   const first = new Map<string, number>();
   wanted.forEach((w, i) => {
     const matches = ids.includes(w) ? [w] : ids.filter((id) => id.startsWith(w));
-    if (matches.length === 0) problems.push(new SweepNotFoundError(w, `${field}[${i}]`));
-    else if (matches.length > 1)
+    if (matches.length === 0) {
+      problems.push(new SweepNotFoundError(w, `${field}[${i}]`));
+      missing++;
+    } else if (matches.length > 1)
       problems.push(new InputError(`${field}[${i}]`, ambiguousPrefix(w, matches.length)));
     else if (first.has(matches[0]!))
       // The same sweep twice would count its every test twice (a report's "4 tests" of 2).
@@ -78,6 +81,9 @@ export async function resolveSweepIds(
     }
   });
   if (problems.length === 1) throw problems[0]!;
+  // several ids none of which is there are not found (exit 3), as one is; a mix with a bad prefix is bad input
+  if (problems.length > 1 && missing === problems.length)
+    throw new NotFoundError(SWEEP_NOT_FOUND_CODE, problems.map((e) => e.message).join("\n"));
   if (problems.length > 1) throw new ConfigError(problems.map((e) => e.message));
   return resolved;
 }
