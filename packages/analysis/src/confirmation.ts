@@ -339,13 +339,12 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
         // a metric that says which way is better (lower class shift) overrides the objective's, as in the comparison
         direction: metricDirection(metric) ?? sweep.spec.objective.direction,
       });
-      const baselineHasResults = [...finishedValues(selection.trials, runs.results, metric)].some(
-        (v) => v.trial.configKey === baseline!.key,
-      );
+      const finished = [...finishedValues(selection.trials, runs.results, metric)];
+      const baselineHasResults = finished.some((v) => v.trial.configKey === baseline!.key);
       const byKey = new Map(others.map((c) => [c.key, c]));
       selected = ahead.flatMap((l) => byKey.get(l.configKey) ?? []).slice(0, top);
       // a metric no finished trial reports is the metric's fault, not the baseline's
-      if (![...finishedValues(selection.trials, runs.results, metric)].length)
+      if (finished.length === 0)
         problems.push(
           new InputError(
             "metric",

@@ -40,7 +40,7 @@ function* entriesUnder(dir: string, inSrc = false): Generator<string> {
 /**
  * Why the dashboard's build is out of date, or undefined when it is not: no build yet, or something it is built from —
  * the dashboard's own files (apps/web), a workspace package it bundles (packages/*) or the lockfile — changed after
- * the build began (BUILD_ID carries that time: see buildDashboard). A checkout pulled or edited since would otherwise
+ * the build began (BUILD_ID carries that time: ui-action.ts dates it so). A checkout pulled or edited since would otherwise
  * be served as it was built, without a word.
  */
 export function staleBuildReason(web: string, packages: string, lockfile?: string): string | undefined {
