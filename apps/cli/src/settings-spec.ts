@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 // The api package's own settings module, not its entry point: that loads the whole API (routers, charts, argon2),
@@ -63,6 +64,19 @@ const NatsServersSchema = z.string().refine(
   "must be NATS server addresses, comma-separated, each host:port or nats://host:port (tls://, ws://, wss://)",
 );
 
+/**
+ * A folder the process makes when absent: a file at that path is refused with the environment, where it was found
+ * only when a trial first wrote there (its artifacts lost, the trial failed with a raw ENOTDIR).
+ */
+const FolderSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .refine(
+    (dir) => statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== false,
+    "must be a folder (made if absent), not a file",
+  );
+
 /** The variables parsed here, with their rules and defaults. */
 export const CLI_ENV = {
   NATS_URL: envVariable(NatsServersSchema.optional(), {
@@ -104,11 +118,11 @@ export const CLI_ENV = {
     help: `where \`tailsweep login\` saves its login (${LOGIN_FILE} under it, readable by you only)`,
     default: "~/.config",
   }),
-  TAILSWEEP_CACHE_DIR: envVariable(z.string().optional(), {
+  TAILSWEEP_CACHE_DIR: envVariable(FolderSchema.optional(), {
     help: "the data cache (Fashion-MNIST converted once, then read from here)",
     default: DEFAULT_CACHE_DIR,
   }),
-  TAILSWEEP_ARTIFACTS_DIR: envVariable(z.string().trim().min(1).optional(), {
+  TAILSWEEP_ARTIFACTS_DIR: envVariable(FolderSchema.optional(), {
     help: "where trials keep checkpoints and artifacts without NATS (with NATS_URL: the server's object store)",
     default: "artifacts/ beside TAILSWEEP_DB_DIR, or .tailsweep/artifacts on PostgreSQL",
   }),

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
@@ -119,6 +121,21 @@ describe("the CLI's settings", () => {
       expect(refusal({ TAILSWEEP_NATS_REPLICAS: bad }).problems).toEqual([
         expect.stringMatching(/^TAILSWEEP_NATS_REPLICAS: must be 1, 3 or 5 /),
       ]);
+  });
+
+  it("refuses artifact and cache folders that are files, and takes folders not made yet", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-env-"));
+    const file = join(dir, "afile");
+    writeFileSync(file, "");
+    expect(refusal({ TAILSWEEP_ARTIFACTS_DIR: file, TAILSWEEP_CACHE_DIR: file }).problems).toEqual([
+      `TAILSWEEP_CACHE_DIR: must be a folder (made if absent), not a file, got "${file}"`,
+      `TAILSWEEP_ARTIFACTS_DIR: must be a folder (made if absent), not a file, got "${file}"`,
+    ]);
+    const later = join(dir, "later");
+    expect(parseCliSettings({ TAILSWEEP_ARTIFACTS_DIR: later, TAILSWEEP_CACHE_DIR: dir })).toMatchObject({
+      artifactsDir: later,
+      cacheDir: dir,
+    });
   });
 });
 

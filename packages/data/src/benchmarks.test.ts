@@ -1,8 +1,16 @@
+import { BUILTIN_CLASS_COUNT } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { buildMnistFashion, buildMnistTwoView } from "./benchmarks";
+import { FASHION_MNIST_CLASS_NAMES } from "./fashion-mnist";
 import { classHistogram, type ImageDataset, type ImageSplit } from "./image-set";
 import { resolveDatasetRecipe } from "./load-dataset";
 import { resolveClassOrder } from "./long-tail";
+import { MNIST_CLASS_NAMES } from "./mnist";
+
+it("has the class count the recipe schema checks a class order against", () => {
+  expect(MNIST_CLASS_NAMES).toHaveLength(BUILTIN_CLASS_COUNT);
+  expect(FASHION_MNIST_CLASS_NAMES).toHaveLength(BUILTIN_CLASS_COUNT);
+});
 
 const DIM = 784;
 const CENTRE = 14 * 28 + 14;

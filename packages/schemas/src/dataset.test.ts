@@ -14,6 +14,29 @@ describe("DatasetRecipeSchema.validation", () => {
     );
   });
 
+  it("takes an explicit class order only when it is a permutation of the classes, saying what is wrong", () => {
+    const problemOf = (recipe: object) => {
+      const result = DatasetRecipeSchema.safeParse(recipe);
+      return result.success ? undefined : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    };
+    const reversed = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
+    expect(problemOf({ classOrder: reversed })).toBeUndefined();
+    expect(problemOf({ name: "mnist-fashion", classOrder: [0, 1, 2] })).toEqual([
+      "classOrder: must list each class 0 to 9 once (the built-in data sets have 10 classes); this one has 3 entries",
+    ]);
+    expect(problemOf({ classOrder: [0, 1, 2, 3, 4, 5, 6, 7, 8, 8] })).toEqual([
+      "classOrder: must list each class 0 to 9 once (the built-in data sets have 10 classes); this one repeats 8",
+    ]);
+    expect(problemOf({ classOrder: [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 10] })).toEqual([
+      "classOrder: must list each class 0 to 9 once (the built-in data sets have 10 classes); this one has 11 entries and repeats 10 and has 10 (above 9)",
+    ]);
+    // a user data set's class count comes from its manifest: here only that the order is a permutation of itself
+    expect(problemOf({ name: "user", path: "/data/m.json", classOrder: [2, 0, 1] })).toBeUndefined();
+    expect(problemOf({ name: "user", path: "/data/m.json", classOrder: [0, 2] })).toEqual([
+      "classOrder: must list each class 0 to 1 once; this one has 2 (above 1)",
+    ]);
+  });
+
   it("takes perClass, with shape balanced unless told", () => {
     expect(DatasetRecipeSchema.parse({ validation: { perClass: 50 } }).validation).toEqual({
       perClass: 50,

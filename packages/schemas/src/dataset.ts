@@ -6,6 +6,12 @@ export const DatasetNameSchema = z.enum(["mnist-2view", "mnist-fashion", "user"]
 export type DatasetName = z.infer<typeof DatasetNameSchema>;
 
 /**
+ * Classes of each built-in benchmark (MNIST's digits, paired with Fashion-MNIST's classes by index), so an explicit
+ * `classOrder` is checked where the recipe is parsed; a user data set's class count is known only from its manifest.
+ */
+export const BUILTIN_CLASS_COUNT = 10;
+
+/**
  * Which random-number generator builds a data set (docs/data.md, "Recipe versions"): 2 is tailsweep's one
  * generator, 1 the one every data set was built with before versions existed. A recipe stored without a version
  * was built by 1 ({@link withStoredDatasetVersion}); one written now gets {@link CURRENT_DATASET_VERSION}.
@@ -128,7 +134,32 @@ export const DatasetRecipeSchema = z
     if (r.name === "user" && !r.path) {
       ctx.addIssue({ code: "custom", path: ["path"], message: 'path is required when name is "user"' });
     }
+    if (Array.isArray(r.classOrder)) {
+      const problem = classOrderProblem(r.classOrder, r.name === "user" ? undefined : BUILTIN_CLASS_COUNT);
+      if (problem)
+        ctx.addIssue({ code: "custom", path: ["classOrder"], message: problem, input: r.classOrder });
+    }
   });
+
+/**
+ * Why an explicit class order is not a permutation of 0 to K−1 (K = `classCount` for a built-in data set, else the
+ * order's own length; the manifest's count is checked when a user data set loads), or undefined when it is one. Caught
+ * here, a sweep with a bad order is refused whole instead of being stored with every trial bound to fail.
+ */
+function classOrderProblem(order: readonly number[], classCount: number | undefined): string | undefined {
+  const k = classCount ?? order.length;
+  const wrongLength = classCount !== undefined && order.length !== classCount;
+  const seen = new Set<number>();
+  const repeated = [...new Set(order.filter((c) => seen.size === seen.add(c).size))];
+  const outOfRange = [...new Set(order.filter((c) => c >= k))];
+  if (!wrongLength && repeated.length === 0 && outOfRange.length === 0) return undefined;
+  const what = [
+    wrongLength && `has ${order.length} entries`,
+    repeated.length > 0 && `repeats ${repeated.join(", ")}`,
+    outOfRange.length > 0 && `has ${outOfRange.join(", ")} (above ${k - 1})`,
+  ].filter(Boolean);
+  return `must list each class 0 to ${k - 1} once${classCount === undefined ? "" : ` (the built-in data sets have ${classCount} classes)`}; this one ${what.join(" and ")}`;
+}
 export type DatasetRecipeInput = z.input<typeof DatasetRecipeSchema>;
 export type DatasetRecipe = z.infer<typeof DatasetRecipeSchema>;
 
