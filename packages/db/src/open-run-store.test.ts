@@ -51,6 +51,16 @@ describe("where the run store is", () => {
     );
   });
 
+  it("says a store folder it cannot write is a bad TAILSWEEP_DB_DIR, not a raw file-system error", async () => {
+    const error = await openRunStore({ pgliteDir: "/proc" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "SETTINGS_INVALID",
+      problems: [
+        'TAILSWEEP_DB_DIR: must be a folder this process can write (writing there failed: ENOENT), got "/proc"',
+      ],
+    });
+  });
+
   it("says a PostgreSQL that does not answer is unavailable (the same command may work later)", async () => {
     const error = await openRunStore({ databaseUrl: "postgres://ts:secret@127.0.0.1:1/tailsweep" }).catch(
       (e: unknown) => e,

@@ -1,7 +1,15 @@
 import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { type Env, envText, envUrl, envVariable, parseEnv, UnavailableError } from "@tailsweep/schemas";
+import {
+  type Env,
+  envText,
+  envUrl,
+  envVariable,
+  parseEnv,
+  SettingsError,
+  UnavailableError,
+} from "@tailsweep/schemas";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client";
@@ -141,10 +149,7 @@ export async function openRunStore(options: RunStoreOptions = {}): Promise<Opene
   }
   const dir = options.pgliteDir || DEFAULT_PGLITE_DIR;
   let lock: StoreLock | undefined;
-  if (dir !== "memory") {
-    mkdirSync(dir, { recursive: true });
-    lock = await lockStore(dir);
-  }
+  if (dir !== "memory") lock = await takeFolder(dir);
   try {
     const pglite =
       options.pgliteTemplateDir === false
@@ -204,4 +209,25 @@ function unreachable(e: unknown, databaseUrl: string): UnavailableError | undefi
     `PostgreSQL at ${withoutPassword(databaseUrl)} is not answering (${code})`,
     { cause: e },
   );
+}
+
+/**
+ * Makes the embedded store's folder if absent and locks it. A folder this process cannot write (read-only, another
+ * user's, /proc) is a bad TAILSWEEP_DB_DIR, said as one, where it was a raw ENOENT or EACCES from the lock file.
+ */
+async function takeFolder(dir: string): Promise<StoreLock> {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return await lockStore(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined || !["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "EEXIST"].includes(code))
+      throw e;
+    throw new SettingsError(
+      [
+        `TAILSWEEP_DB_DIR: must be a folder this process can write (writing there failed: ${code}), got "${dir}"`,
+      ],
+      "environment",
+    );
+  }
 }
