@@ -263,7 +263,9 @@ describe("a command in process (localLink) and on a dashboard (httpLink)", { tim
       // every bad tag named by its flag, before anything is opened
       expect([r.badTag!.code, r.badTag!.stderr]).toEqual([
         2,
-        'tailsweep: tags: --add[1]: must be 1–64 letters, digits or - _ . : /, got "<b>"; --remove[0]: must be 1–64 letters, digits or - _ . : /, got "semi;colon"\n',
+        "tailsweep: --add: \"<b>\" is not a tag (each must be 1–64 letters, digits or - _ . : /), got 'ok,<b>'\n" +
+          'tailsweep: --remove: "semi;colon" is not a tag (each must be 1–64 letters, digits or - _ . : /)\n' +
+          "(add --help for usage)\n",
       ]);
     }
   });

@@ -76,6 +76,22 @@ describe("a command line with several bad values", () => {
     expect(r.stderr).toMatch(/^tailsweep: --workers: must be a whole number from 1 to 256, got 1e9\n/);
   });
 
+  it("checks tags as they are parsed, and refuses tag edits whose meaning hangs on the order they apply in", async () => {
+    const tooMany = Array.from({ length: 33 }, (_, i) => `t${i}`).join(",");
+    const r = await refusal("sweep", "tag", "abc", "--add", "ok,a b,<i>", "--add", tooMany, "--remove", "é!");
+    expect(r.stderr).toBe(
+      said(
+        `tailsweep: --add: "<i>" is not a tag (each must be 1–64 letters, digits or - _ . : /), got 'ok,a b,<i>'`,
+        `tailsweep: --add: at most 32 tags (this makes 33), got '${tooMany}'`,
+        `tailsweep: --remove: "é!" is not a tag (each must be 1–64 letters, digits or - _ . : /)`,
+      ),
+    );
+    const setAndAdd = await refusal("trial", "tag", "abc", "--set", "a", "--add", "b");
+    expect(setAndAdd).toMatchObject({ code: "INPUT_INVALID" });
+    const both = await refusal("sweep", "tag", "abc", "--add", "x,y", "--remove", "y,x");
+    expect(both).toMatchObject({ code: "INPUT_INVALID" });
+  });
+
   it("puts the bad values before commander's own refusal of the line (an unknown option)", async () => {
     const r = await refusal("compare", "--alpha", "5", "--frobnicate");
     expect(r.stderr).toBe(

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type AnnotationEdit, describeIssues, InputError, NotesSchema, TagsSchema } from "@tailsweep/schemas";
-import { z } from "zod";
+import { type AnnotationEdit, describeIssues, InputError, NotesSchema } from "@tailsweep/schemas";
 import { type Api, withApi } from "../api-client";
 import { printJson } from "./sweep-output";
 
@@ -9,18 +8,6 @@ import { printJson } from "./sweep-output";
  * ({@link withApi}: the logged-in dashboard's, or the router in this process on the run store). Loaded when one of
  * them runs.
  */
-
-/**
- * The tag flags checked as the API checks them (trimmed, each once, sorted), before anything is opened: one refusal
- * at `tags` naming every bad tag by its flag and place (`--add[1]: must be …`).
- */
-export function tagFlags(flags: Record<string, string[] | undefined>): Record<string, string[] | undefined> {
-  const parsed = z
-    .object(Object.fromEntries(Object.keys(flags).map((flag) => [flag, TagsSchema.optional()])))
-    .safeParse(flags);
-  if (!parsed.success) throw new InputError("tags", describeIssues(parsed.error).join("; "));
-  return parsed.data;
-}
 
 /** `--set <text>` or `--file <path>` (at most one) as notes, checked as the API checks them; undefined for neither. */
 function notesFlag(o: { set?: string; file?: string }): string | undefined {
@@ -72,15 +59,20 @@ interface TagFlags {
  * what is stored then, so two people tagging at once both keep theirs); without them, prints them.
  */
 async function tagCommand(target: Target, id: string, o: TagFlags): Promise<void> {
-  const {
-    "--add": addTags,
-    "--remove": removeTags,
-    "--set": tags,
-  } = tagFlags({
-    "--add": o.add,
-    "--remove": o.remove,
-    "--set": o.set,
-  });
+  const { add: addTags, remove: removeTags, set: tags } = o;
+  // The API applies --add and --remove after --set, and --remove after --add: a line that needs that order to be
+  // read is more likely a slip than meant.
+  if (tags && (addTags || removeTags))
+    throw new InputError(
+      addTags ? "--set, --add" : "--set, --remove",
+      "--set replaces every tag: give it alone, or change the tags with --add and --remove",
+    );
+  const both = (addTags ?? []).filter((tag) => removeTags?.includes(tag));
+  if (both.length > 0)
+    throw new InputError(
+      "--add, --remove",
+      `${both.map((t) => JSON.stringify(t)).join(", ")}: both added and removed`,
+    );
   const edit = { ...(tags && { tags }), ...(addTags && { addTags }), ...(removeTags && { removeTags }) };
   const after = await withApi(async (api) =>
     Object.keys(edit).length === 0 ? annotationsOf(api, target, id) : annotate(api, target, id, edit),

@@ -27,7 +27,6 @@ import { remoteLogin, sweepOrLatest, withApi } from "../api-client";
 import { settings } from "../settings";
 import { wholeFileWriter } from "../write-file-whole";
 import { printAligned } from "./aligned";
-import { tagFlags } from "./annotate-actions";
 import { readSweepFile } from "./sweep-file";
 import {
   gpuNote,
@@ -159,7 +158,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
 export async function sweepList(
   o: { project?: string; tag?: string[]; search?: string } & JsonFlag,
 ): Promise<void> {
-  const { "--tag": tags } = tagFlags({ "--tag": o.tag });
+  const tags = o.tag;
   const listed = await withApi((api) =>
     api.sweeps.list.query({
       ...(o.project && { project: o.project }),

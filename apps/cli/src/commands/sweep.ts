@@ -1,15 +1,31 @@
-import { type Command, Option } from "commander";
+import { ANNOTATION_LIMITS, TAG_RULE, TagSchema } from "@tailsweep/schemas";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { backendOption, fractionArg, MAX_TRIALS_AT_ONCE, wholeNumberArg } from "../options";
 import { EXPORT_FORMATS } from "../package-constants";
 import { registerDaemons } from "./daemons";
 import { lazyAction } from "./lazy-action";
 
 /**
- * A tag-list flag as typed (`a,b`, or spaces between): its tags added to those of an earlier copy of the flag. Here,
- * not in annotate-actions.ts, so that --help loads nothing; the tags are checked when the command runs.
+ * A tag-list flag as typed (`a,b`, or spaces between), checked tag by tag as the API checks them (trimmed, NFC): its
+ * tags added to those of an earlier copy of the flag. A refusal names the bad tags, and TailsweepCommand gathers it
+ * with every other bad flag of the line.
  */
 export function tagList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(/[,\s]+/).filter(Boolean)];
+  const parsed = value
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map((tag) => ({ tag, result: TagSchema.safeParse(tag) }));
+  const bad = parsed.filter((p) => !p.result.success).map((p) => JSON.stringify(p.tag));
+  if (bad.length > 0)
+    throw new InvalidArgumentError(
+      `${bad.join(", ")} ${bad.length === 1 ? "is not a tag" : "are not tags"} (each must be ${TAG_RULE})`,
+    );
+  const tags = [
+    ...new Set([...previous, ...parsed.flatMap((p) => (p.result.success ? [p.result.data] : []))]),
+  ];
+  if (tags.length > ANNOTATION_LIMITS.tags)
+    throw new InvalidArgumentError(`at most ${ANNOTATION_LIMITS.tags} tags (this makes ${tags.length})`);
+  return tags;
 }
 
 /**
