@@ -656,5 +656,40 @@ tpe: { startup: 2, parallel: 1 }
     });
     const readOnly = createCaller({ store: opened.store, caller: LOCAL_CALLER });
     await expect(readOnly.sweeps.resume({ id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    // a launch's dry run refuses what the launch would, and says the same
+    await expect(viewer.sweeps.checkLaunch({ yaml: sweepYaml })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(readOnly.sweeps.checkLaunch({ yaml: sweepYaml })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  it("checks a launch as the launch would and says what it would queue, storing nothing", async () => {
+    const before = (await api.sweeps.list({})).length;
+    const sequential = `${sweepYaml.replace("revisions", "checked").replace("seeds: 3", "seeds: { initial: 3, step: 2, max: 7 }")}decide: { baseline: variant=gaussian, metric: balancedAccuracy }\n`;
+    expect(await api.sweeps.checkLaunch({ yaml: sequential, reuse: true })).toEqual({
+      project: "alpha",
+      name: "checked",
+      trialCount: 9,
+      atMost: 21,
+      summary: "Up to 21 trials (grid: 3 configurations × 3 to 7 seeds, more where a comparison is open).",
+      gpuTrials: 0,
+      existing: null,
+    });
+    expect((await api.sweeps.list({})).length).toBe(before);
+    // the file's sweep once it is stored, with reuse; without, a new one
+    const { id: stored } = await api.sweeps.launch({ yaml: sequential, reuse: true });
+    await waitFor(async () => (await api.sweeps.get({ id: stored })).status !== "running", "the sweep", 60_000);
+    expect(await api.sweeps.checkLaunch({ yaml: sequential, reuse: true })).toMatchObject({
+      existing: { id: stored, status: "completed", trialCount: expect.any(Number) },
+    });
+    expect(await api.sweeps.checkLaunch({ yaml: sequential })).toMatchObject({ existing: null });
+    // every problem of a bad file, as the launch says them
+    const bad = `${sweepYaml}seeds: 0\nmethod: bayes\n`.replace("seeds: 3\n", "");
+    const refusal = await api.sweeps.checkLaunch({ yaml: bad }).catch((e: unknown) => e);
+    expect(refusal).toMatchObject({ code: "BAD_REQUEST" });
+    expect(await api.sweeps.launch({ yaml: bad }).catch((e: unknown) => e)).toMatchObject({
+      code: "BAD_REQUEST",
+      message: (refusal as Error).message,
+    });
+    expect((refusal as Error).message.split("\n")).toHaveLength(2);
+    expect((await api.sweeps.list({})).length).toBe(before + 1);
   });
 });

@@ -206,10 +206,30 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
         "seeds: 2",
       ].join("\n"),
     );
+    // a dry run checks the file, says what it would run, and stores nothing
+    const checked = await cli("sweep", "run", file, "--dry-run");
+    expect([checked.code, checked.stdout]).toEqual([
+      0,
+      [
+        `${file}: valid, sweep tiny in project cli`,
+        "  4 trials (grid: 2 configurations × 2 seeds).",
+        "  not stored yet: tailsweep sweep run runs it",
+        "nothing was stored or run (--dry-run)",
+        "",
+      ].join("\n"),
+    ]);
+    expect(JSON.parse((await cli("sweep", "list", "--json")).stdout)).toEqual([]);
+
     const ran = await cli("sweep", "run", file, "--json");
     expect(ran.code).toBe(0);
     const { sweep } = JSON.parse(ran.stdout);
     expect(sweep.status).toBe("completed");
+    expect(JSON.parse((await cli("sweep", "run", file, "--dry-run", "--json")).stdout)).toMatchObject({
+      valid: true,
+      trialCount: 4,
+      atMost: 4,
+      existing: { id: sweep.id, status: "completed", trialCount: 4 },
+    });
 
     const list = JSON.parse((await cli("sweep", "list", "--json")).stdout);
     expect(list).toEqual([

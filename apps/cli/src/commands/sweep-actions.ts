@@ -32,6 +32,7 @@ import {
   gpuNote,
   log,
   printJson,
+  printLaunchCheck,
   printRanking,
   rankingJson,
   type SweepLine,
@@ -55,7 +56,10 @@ interface JsonFlag {
  * this token's user on a dashboard or on the run store with NATS_URL's workers. The same file finds its sweep unless
  * --new.
  */
-export async function sweepSubmit(file: string, o: { new?: boolean } & JsonFlag): Promise<void> {
+export async function sweepSubmit(
+  file: string,
+  o: { new?: boolean; dryRun?: boolean } & JsonFlag,
+): Promise<void> {
   const spec = readSweepFile(file);
   // Checked before the store is opened: nothing is stored for a sweep no worker would ever see.
   if (!remoteLogin() && !settings().nats.url)
@@ -65,6 +69,14 @@ export async function sweepSubmit(file: string, o: { new?: boolean } & JsonFlag)
       ],
       "environment",
     );
+  if (o.dryRun) {
+    const check = await withApi(
+      (api) => api.sweeps.checkLaunch.mutate({ yaml: readFileSync(file, "utf8"), reuse: !o.new }),
+      { launches: true },
+    );
+    printLaunchCheck(file, check, "submit", Boolean(o.json));
+    return;
+  }
   const launched = await withApi(
     async (api, remote) => {
       const done = await api.sweeps.launch.mutate({ yaml: readFileSync(file, "utf8"), reuse: !o.new });

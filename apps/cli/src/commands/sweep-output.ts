@@ -62,6 +62,60 @@ export function gpuNote(spec: SweepSpec): string {
   return n === 0 ? "" : ` (${n === 1 ? "1 of them needs" : `${n} of them need`} a GPU worker: execution.gpu)`;
 }
 
+/** What `sweep run --dry-run` and `sweep submit --dry-run` found: the API's `checkLaunch` answer. */
+export interface LaunchCheck {
+  project: string;
+  name: string;
+  /** Trials queued at the start. */
+  trialCount: number;
+  /** Trials in all, at most where results decide how many follow (a sequential design, TPE). */
+  atMost: number;
+  summary: string;
+  gpuTrials: number;
+  existing: { id: string; status: string; trialCount: number } | null;
+}
+
+/**
+ * A dry run's answer: the file is valid, what it would run, and whether this file's sweep is stored already, and then
+ * what the command without --dry-run does with it (`sweep run` goes on with it, shows a finished one and refuses a
+ * cancelled one; `sweep submit` finds it and queues nothing).
+ */
+export function printLaunchCheck(
+  file: string,
+  check: LaunchCheck,
+  command: "run" | "submit",
+  json: boolean,
+): void {
+  if (json) {
+    printJson({ file, valid: true, ...check });
+    return;
+  }
+  const real = `tailsweep sweep ${command}`;
+  const stored = check.existing;
+  const then = !stored
+    ? `not stored yet: ${real} ${command === "run" ? "runs it" : "stores it and queues its trials"}`
+    : `stored already as sweep ${stored.id} (${stored.status}, ${plural(stored.trialCount, "trial")}): ${real} ${
+        command === "submit"
+          ? "finds it and queues nothing"
+          : stored.status === "completed"
+            ? "shows its results"
+            : stored.status === "cancelled"
+              ? `refuses it; tailsweep sweep resume ${stored.id} goes on with it`
+              : "goes on with it"
+      }; --new makes a new sweep`;
+  const lines = [
+    `${file}: valid, sweep ${check.name} in project ${check.project}`,
+    `  ${check.summary}`,
+    ...(check.atMost === check.trialCount ? [] : [`  ${plural(check.trialCount, "trial")} at the start`]),
+    ...(check.gpuTrials === 0
+      ? []
+      : [`  ${plural(check.gpuTrials, "trial")} of them need a GPU worker (execution.gpu)`]),
+    `  ${then}`,
+    "nothing was stored or run (--dry-run)",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
 /** A worker as `tailsweep workers` shows it (`lastHeartbeat` an ISO time, as JSON carries it). */
 export interface WorkerLine {
   id: string;

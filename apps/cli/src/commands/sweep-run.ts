@@ -7,7 +7,14 @@ import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
-import { AppError, ConfigError, messageOf, type SweepSpec } from "@tailsweep/schemas";
+import {
+  AppError,
+  ConfigError,
+  countTrials,
+  messageOf,
+  type SweepSpec,
+  trialsSummary,
+} from "@tailsweep/schemas";
 import {
   expandSweep,
   gpuTrialCount,
@@ -24,7 +31,7 @@ import type { BackendChoice } from "../options";
 import { openRuntime, type Runtime } from "../runtime";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 import { readSweepFile } from "./sweep-file";
-import { log, printRanking } from "./sweep-output";
+import { type LaunchCheck, log, printLaunchCheck, printRanking } from "./sweep-output";
 
 /** The flags of `tailsweep sweep run`. */
 export interface RunFlags {
@@ -32,6 +39,7 @@ export interface RunFlags {
   workers?: number;
   backend?: BackendChoice;
   new?: boolean;
+  dryRun?: boolean;
   json?: boolean;
 }
 
@@ -44,6 +52,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   const spec = readSweepFile(file);
   // This process trains it: a user data file that is not there is said now, not when its trial runs.
   await checkDatasetFiles(spec);
+  if (o.dryRun) return dryRun(file, spec, o);
   // The store opens while the backend starts: each waits on its WebAssembly's compilation in turn (≈ 0.4 s for
   // PGlite's), time the other uses. Not for a sweep with GPU trials, which the backend may refuse (below) before
   // anything is opened.
@@ -61,9 +70,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   // The only worker is this process's: GPU trials on another backend would wait for ever.
   if (needGpu > 0 && !defaultTrialKinds(backend).includes("gpu")) {
     releaseWebGpu();
-    throw new ConfigError([
-      `execution.gpu: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU worker, and this run trains on ${backend.name}; run it with --backend webgpu on a machine with a GPU, or submit it to workers (NATS_URL) with tailsweep sweep submit`,
-    ]);
+    throw gpuRefusal(needGpu, backend);
   }
   // Started now, so that each thread's backend starts while the store opens (a finished sweep's are simply closed).
   const threads = startThreads(spec, backend, o);
@@ -101,6 +108,46 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
     );
   }
   if (process.exitCode === undefined && rows.some((r) => r.state === "failed")) process.exitCode = 1;
+}
+
+/**
+ * `sweep run --dry-run`: what the run checks before it trains (the file, its data files, a GPU for GPU trials on
+ * this process's backend), then what it would run and whether this file's sweep is stored already; nothing trains.
+ */
+async function dryRun(file: string, spec: SweepSpec, o: RunFlags): Promise<void> {
+  const gpuTrials = gpuTrialCount(spec);
+  if (gpuTrials > 0) {
+    const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
+    releaseWebGpu();
+    if (!defaultTrialKinds(backend).includes("gpu")) throw gpuRefusal(gpuTrials, backend);
+  }
+  let existing: LaunchCheck["existing"] = null;
+  if (!o.new) {
+    const rt = await openRuntime(log);
+    try {
+      const before = await rt.opened.store.getSweep(await storedSweepIdFor(rt.opened.store, spec));
+      if (before) existing = { id: before.id, status: before.status, trialCount: before.trialCount };
+    } finally {
+      await rt.close();
+    }
+  }
+  const check = {
+    project: spec.project,
+    name: spec.name,
+    trialCount: expandSweep(spec).length,
+    atMost: countTrials(spec),
+    summary: trialsSummary(spec),
+    gpuTrials,
+    existing,
+  };
+  printLaunchCheck(file, check, "run", Boolean(o.json));
+}
+
+/** The refusal of GPU trials where this process, the run's only worker, trains on a backend without one. */
+function gpuRefusal(needGpu: number, backend: BackendInfo): ConfigError {
+  return new ConfigError([
+    `execution.gpu: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU worker, and this run trains on ${backend.name}; run it with --backend webgpu on a machine with a GPU, or submit it to workers (NATS_URL) with tailsweep sweep submit`,
+  ]);
 }
 
 /** Closes a store that was opening when the backend failed; that failure is the one to report, not the store's. */
@@ -150,7 +197,7 @@ async function runOrShow(
     throw new AppError(
       "SWEEP_CANCELLED",
       "conflict",
-      `sweep ${id} from this file was cancelled; run it again as a new sweep with --new (tailsweep sweep list shows it)`,
+      `sweep ${id} from this file was cancelled: tailsweep sweep resume ${id} goes on with it, --new runs it again as a new sweep`,
     );
   }
   if (before?.status === "completed") {

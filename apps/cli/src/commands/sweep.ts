@@ -48,6 +48,10 @@ export function registerSweep(program: Command): void {
     )
     .addOption(backendOption())
     .option("--new", "run it as a new sweep even if this file has a sweep already")
+    .option(
+      "--dry-run",
+      "check the file as a run would (data files, GPU) and say what it would run, and run nothing",
+    )
     .option("--json", "print the final trial table as JSON")
     .action(lazyAction(async () => (await import("./sweep-run")).sweepRun));
 
@@ -57,6 +61,10 @@ export function registerSweep(program: Command): void {
       "store a sweep and queue its trials for the workers (logged in: on the dashboard; else needs NATS_URL and a running controller); the same file again finds its sweep",
     )
     .option("--new", "submit it as a new sweep even if this file has a sweep already")
+    .option(
+      "--dry-run",
+      "check the file as the dashboard or controller would and say what it would queue, and store nothing",
+    )
     .option("--json", "print the stored sweep as JSON")
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepSubmit));
 

@@ -22,6 +22,7 @@ import {
   AnnotationEditSchema,
   AppError,
   ConfigError,
+  countTrials,
   DEFAULT_MAX_TRIALS,
   describeIssues,
   FreshSeedsSchema,
@@ -34,11 +35,13 @@ import {
   SeedRequestSchema,
   type SweepSpec,
   TagsSchema,
+  trialsSummary,
 } from "@tailsweep/schemas";
 import {
   addsAsItRuns,
   EPOCH_SERIES_METRICS,
   type ExtendRequest,
+  expandSweep,
   gpuTrialCount,
   isOpen,
   SweepArchiveSchema,
@@ -63,6 +66,66 @@ function badSweep(e: unknown): never {
   if (isConfigError(e))
     throw new TRPCError({ code: "BAD_REQUEST", message: e.problems.join("\n"), cause: e });
   throw e;
+}
+
+/** A sweep to launch: the YAML of its file (with `reuse`: find the sweep it made before), or the form's object. */
+const launchInput = z.union([
+  z
+    .object({
+      yaml: noNul(z.string().max(LIMITS.sweepFile, "must be at most 256 kB")),
+      /**
+       * Find the sweep this file made before (its id is a hash of the resolved spec) instead of making another: what
+       * `tailsweep sweep submit` asks for unless given --new.
+       */
+      reuse: z.boolean().optional(),
+    })
+    .strict(),
+  z
+    .object({ spec: z.record(z.string(), z.unknown()) })
+    .strict()
+    .refine((v) => JSON.stringify(v.spec).length <= LIMITS.sweepFile, {
+      message: "must be at most 256 kB",
+      path: ["spec"],
+    }),
+]);
+
+/**
+ * A launch checked before anything is stored: refused on a read-only dashboard, with every problem of the file at
+ * once, for a project the caller may not launch in, for data files the workers would not find, and for GPU trials
+ * where the only workers have none. With `reuse`, the sweep this file made before, if it is stored.
+ */
+async function checkLaunch(ctx: ApiContext, input: z.output<typeof launchInput>) {
+  if (!ctx.launcher)
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "this dashboard is read-only: it has no controller to launch with",
+    });
+  const launcher = ctx.launcher;
+  let spec: SweepSpec;
+  try {
+    spec = parseSweepFile("yaml" in input ? yamlOf(input.yaml) : input.spec, ctx.sweepLimits);
+  } catch (e) {
+    badSweep(e);
+  }
+  authorize(ctx.caller, spec.project, "launch", `project ${spec.project}`);
+  try {
+    await launcher.checkFiles?.(spec);
+  } catch (e) {
+    badSweep(e);
+  }
+  const local = launcher.localWorkers;
+  if (local && !local.gpu) {
+    const needGpu = gpuTrialCount(spec);
+    if (needGpu > 0)
+      badSweep(
+        new ConfigError([
+          `execution.gpu: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU worker, and this dashboard's only workers (in its own process) train on ${local.backend}; start it with tailsweep ui --backend webgpu on a machine with a GPU, or with NATS_URL to reach a team's GPU workers`,
+        ]),
+      );
+  }
+  const reused = "reuse" in input && input.reuse ? await storedSweepIdFor(ctx.store, spec) : undefined;
+  const before = reused ? await ctx.store.getSweep(reused) : undefined;
+  return { spec, launcher, reused, before };
 }
 
 /** YAML that does not parse is the caller's mistake, told like any other bad field. */
@@ -339,71 +402,35 @@ export const sweepsRouter = t.router({
     .input(checked(sweepIdInput))
     .query(async ({ ctx, input }) => perClassResults(await readableRuns(ctx, input.id))),
 
-  /** Validates a sweep (YAML text or the form's object) and queues it; errors name each bad field. */
-  launch: t.procedure
-    .input(
-      checked(
-        z.union([
-          z
-            .object({
-              yaml: noNul(z.string().max(LIMITS.sweepFile, "must be at most 256 kB")),
-              /**
-               * Find the sweep this file made before (its id is a hash of the resolved spec) instead of making
-               * another: what `tailsweep sweep submit` asks for unless given --new.
-               */
-              reuse: z.boolean().optional(),
-            })
-            .strict(),
-          z
-            .object({ spec: z.record(z.string(), z.unknown()) })
-            .strict()
-            .refine((v) => JSON.stringify(v.spec).length <= LIMITS.sweepFile, {
-              message: "must be at most 256 kB",
-              path: ["spec"],
-            }),
-        ]),
-      ),
-    )
-    .mutation(async ({ ctx, input }) => {
-      if (!ctx.launcher)
-        throw new TRPCError({
-          code: "FORBIDDEN",
-          message: "this dashboard is read-only: it has no controller to launch with",
-        });
-      let spec: SweepSpec;
-      try {
-        spec = parseSweepFile("yaml" in input ? yamlOf(input.yaml) : input.spec, ctx.sweepLimits);
-      } catch (e) {
-        badSweep(e);
-      }
-      authorize(ctx.caller, spec.project, "launch", `project ${spec.project}`);
-      try {
-        await ctx.launcher.checkFiles?.(spec);
-      } catch (e) {
-        badSweep(e);
-      }
-      const local = ctx.launcher.localWorkers;
-      if (local && !local.gpu) {
-        const needGpu = gpuTrialCount(spec);
-        if (needGpu > 0)
-          badSweep(
-            new ConfigError([
-              `execution.gpu: ${needGpu} trial${needGpu === 1 ? " needs" : "s need"} a GPU worker, and this dashboard's only workers (in its own process) train on ${local.backend}; start it with tailsweep ui --backend webgpu on a machine with a GPU, or with NATS_URL to reach a team's GPU workers`,
-            ]),
-          );
-      }
-      const reused = "reuse" in input && input.reuse ? await storedSweepIdFor(ctx.store, spec) : undefined;
-      if (reused) {
-        const before = await ctx.store.getSweep(reused);
-        if (before) return { id: before.id, trialCount: before.trialCount, existing: true };
-      }
-      const sweep = await ctx.launcher.submit(spec, reused);
-      await audited(ctx, spec.project, "sweep.launch", sweep.id, {
-        name: spec.name,
-        trials: sweep.trialCount,
-      });
-      return { id: sweep.id, trialCount: sweep.trialCount, existing: false };
-    }),
+  /** Validates a sweep (YAML text or the form's object), stores it and queues its trials: see {@link checkLaunch}. */
+  launch: t.procedure.input(checked(launchInput)).mutation(async ({ ctx, input }) => {
+    const { spec, launcher, reused, before } = await checkLaunch(ctx, input);
+    if (before) return { id: before.id, trialCount: before.trialCount, existing: true };
+    const sweep = await launcher.submit(spec, reused);
+    await audited(ctx, spec.project, "sweep.launch", sweep.id, {
+      name: spec.name,
+      trials: sweep.trialCount,
+    });
+    return { id: sweep.id, trialCount: sweep.trialCount, existing: false };
+  }),
+
+  /**
+   * What `launch` with the same input would do, checked as it checks (every problem of the file, the project's
+   * permission, the files, the workers' GPU), and nothing stored: the trials it would queue now and, where results
+   * decide how many follow, at most; the sweep this file made before, with `reuse`. `tailsweep sweep submit --dry-run`.
+   */
+  checkLaunch: t.procedure.input(checked(launchInput)).mutation(async ({ ctx, input }) => {
+    const { spec, before } = await checkLaunch(ctx, input);
+    return {
+      project: spec.project,
+      name: spec.name,
+      trialCount: expandSweep(spec).length,
+      atMost: countTrials(spec),
+      summary: trialsSummary(spec),
+      gpuTrials: gpuTrialCount(spec),
+      existing: before ? { id: before.id, status: before.status, trialCount: before.trialCount } : null,
+    };
+  }),
 
   /**
    * Stores a finished sweep from another store's export (`sweep export --json`; issue #22: a study's numbers and
