@@ -658,7 +658,9 @@ tpe: { startup: 2, parallel: 1 }
     await expect(readOnly.sweeps.resume({ id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     // a launch's dry run refuses what the launch would, and says the same
     await expect(viewer.sweeps.checkLaunch({ yaml: sweepYaml })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(readOnly.sweeps.checkLaunch({ yaml: sweepYaml })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(readOnly.sweeps.checkLaunch({ yaml: sweepYaml })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
   });
 
   it("checks a launch as the launch would and says what it would queue, storing nothing", async () => {
@@ -676,7 +678,11 @@ tpe: { startup: 2, parallel: 1 }
     expect((await api.sweeps.list({})).length).toBe(before);
     // the file's sweep once it is stored, with reuse; without, a new one
     const { id: stored } = await api.sweeps.launch({ yaml: sequential, reuse: true });
-    await waitFor(async () => (await api.sweeps.get({ id: stored })).status !== "running", "the sweep", 60_000);
+    await waitFor(
+      async () => (await api.sweeps.get({ id: stored })).status !== "running",
+      "the sweep",
+      60_000,
+    );
     expect(await api.sweeps.checkLaunch({ yaml: sequential, reuse: true })).toMatchObject({
       existing: { id: stored, status: "completed", trialCount: expect.any(Number) },
     });

@@ -1860,6 +1860,14 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
 
     const file = join(home, "remote.yaml");
     writeFileSync(file, tiny("from-cli", "{ variant: [proposed] }", 1));
+    // a dry run goes to the dashboard, which checks the file as a launch would, and stores nothing
+    const checked = await cli(["sweep", "submit", file, "--dry-run"]);
+    expect([checked.code, checked.stderr]).toEqual([0, ""]);
+    expect(checked.stdout).toContain("1 trial (grid: 1 configuration × 1 seed)");
+    expect(checked.stdout).toContain(
+      "not stored yet: tailsweep sweep submit stores it and queues its trials",
+    );
+    expect((await opened.store.listSweeps("web")).some((s) => s.name === "from-cli")).toBe(false);
     const submitted = await cli(["sweep", "submit", file, "--json"]);
     expect(submitted.code, submitted.stderr).toBe(0);
     const { id } = JSON.parse(submitted.stdout) as { id: string };
@@ -1867,6 +1875,9 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     const again = await cli(["sweep", "submit", file]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`sweep ${id} from this file was submitted to ${teamBase} before`);
+    expect(JSON.parse((await cli(["sweep", "submit", file, "--dry-run", "--json"])).stdout)).toMatchObject({
+      existing: { id },
+    });
     const listed = await cli(["sweep", "list", "--json"]);
     expect((JSON.parse(listed.stdout) as { id: string }[]).map((r) => r.id)).toContain(id);
     await until("the CLI's sweep to complete", async () => {

@@ -114,9 +114,10 @@ export function trialsSummary(spec: {
       ? Object.values(spec.search).reduce<number>((k, s) => k * (Array.isArray(s) ? s.length : 1), 1)
       : (spec.budget ?? 0);
   const design = spec.sequential;
+  const configs = plural(configurations, "configuration");
   if (design && spec.method === "tpe")
-    return `Up to ${n} trials (tpe: ${configurations} configurations × ${design.initial} seeds, then the best ${Math.min(design.decide.top ?? DEFAULT_DECIDE_TOP, configurations)} and the baseline on up to ${design.max} fresh seeds).`;
+    return `Up to ${plural(n, "trial")} (tpe: ${configs} × ${plural(design.initial, "seed")}, then the best ${Math.min(design.decide.top ?? DEFAULT_DECIDE_TOP, configurations)} and the baseline on up to ${plural(design.max, "fresh seed")}).`;
   if (design)
-    return `Up to ${n} trials (${spec.method}: ${configurations} configurations × ${design.initial} to ${design.max} seeds, more where a comparison is open).`;
-  return `${spec.method === "tpe" ? "Up to " : ""}${n} trials (${spec.method}: ${configurations} configurations × ${spec.seeds.length} seeds).`;
+    return `Up to ${plural(n, "trial")} (${spec.method}: ${configs} × ${design.initial} to ${design.max} seeds, more where a comparison is open).`;
+  return `${spec.method === "tpe" ? "Up to " : ""}${plural(n, "trial")} (${spec.method}: ${configs} × ${plural(spec.seeds.length, "seed")}).`;
 }

@@ -469,6 +469,10 @@ describe("method: grid | random | tpe", () => {
     expect(trialsSummary(spec)).toBe(
       "Up to 32 trials (tpe: 8 configurations × 2 seeds, then the best 3 and the baseline on up to 4 fresh seeds).",
     );
+    // in words, one of a thing said as one
+    expect(trialsSummary(parseSweepFile({ name: "one", search: { variant: ["proposed"] }, seeds: 1 }))).toBe(
+      "1 trial (grid: 1 configuration × 1 seed).",
+    );
     expect(
       countTrials({
         search: spec.search,
