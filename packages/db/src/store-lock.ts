@@ -1,8 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { UnavailableError } from "@tailsweep/schemas";
+import { type HeldLock, type LockHolder, tryLockFile } from "./lock-file";
 
 /** The lock file an open embedded store keeps in its folder while one process has it open. */
 export const STORE_LOCK_FILE = "tailsweep.lock";
@@ -11,16 +10,7 @@ export const STORE_LOCK_FILE = "tailsweep.lock";
 export const STORE_LOCKED_CODE = "STORE_LOCKED";
 
 /** Who holds an embedded store: what its lock file says. */
-export interface StoreLockHolder {
-  pid: number;
-  host: string;
-  /** The holder's command line, shortened (`tailsweep.mjs ui --port 3000`). */
-  command: string;
-  /** When it opened the store (ISO 8601). */
-  since: string;
-  /** This opening's own mark, so that a holder removes only its own lock. */
-  token: string;
-}
+export type StoreLockHolder = LockHolder;
 
 /**
  * The embedded store (PGlite) is open in another process — or already in this one. PGlite serves one process: a
@@ -47,175 +37,15 @@ export class StoreLockedError extends UnavailableError {
 }
 
 /** An embedded store held by this process; `release` (idempotent) removes the lock if it is still this one's. */
-export interface StoreLock {
-  readonly file: string;
-  release(): void;
-}
-
-/** The folders this process holds, shared by every copy of this module (Next bundles packages into each route). */
-const HELD_KEY = Symbol.for("tailsweep.store-locks");
-const registry = globalThis as { [HELD_KEY]?: Set<string> };
-registry[HELD_KEY] ??= new Set();
-const held: Set<string> = registry[HELD_KEY];
-
-/** How long a takeover guard, or a lock file being written, may look unfinished before it counts as abandoned. */
-const ABANDONED_MS = 10_000;
+export type StoreLock = HeldLock;
 
 /**
- * Takes the embedded store in `dir` (an existing folder) for this process: creates `dir/tailsweep.lock` atomically
- * (O_EXCL) with this process's pid. A lock whose process is gone (it was killed) is taken over; one held by a live
- * process — or by this process already — is refused with {@link StoreLockedError}. The lock goes on `release()`, and
- * at exit if the process ends without it.
+ * Takes the embedded store in `dir` (an existing folder) for this process through its lock file `dir/tailsweep.lock`
+ * ({@link tryLockFile}: a lock whose process is gone is taken over); one held by a live process — or by this process
+ * already — is refused with {@link StoreLockedError}.
  */
 export async function lockStore(dir: string, now = new Date()): Promise<StoreLock> {
-  const folder = path.resolve(dir);
-  const file = path.join(folder, STORE_LOCK_FILE);
-  const me: StoreLockHolder = {
-    pid: process.pid,
-    host: hostname(),
-    command: commandLine(),
-    since: now.toISOString(),
-    token: randomUUID(),
-  };
-  // Bounded: a lock left half-written is stale after ABANDONED_MS; a takeover guard left behind too.
-  const deadline = Date.now() + 2 * ABANDONED_MS;
-  for (;;) {
-    if (create(file, `${JSON.stringify(me)}\n`)) break;
-    const holder = readHolder(file);
-    if (holder === "gone") continue;
-    if (holder !== "unfinished" && alive(holder, folder)) throw new StoreLockedError(dir, holder);
-    if (Date.now() > deadline)
-      throw new StoreLockedError(dir, holder === "unfinished" ? unknownHolder() : holder);
-    // Unfinished: another process is writing its lock right now, readable in a moment. Stale: its process is gone,
-    // so it is removed, under a guard that keeps two processes taking over from removing each other's new lock.
-    if (holder === "unfinished" || !removeStale(file, holder)) await pause(20);
-  }
-  held.add(folder);
-  const atExit = () => release();
-  process.once("exit", atExit);
-  let released = false;
-  function release(): void {
-    if (released) return;
-    released = true;
-    process.removeListener("exit", atExit);
-    held.delete(folder);
-    const current = readHolder(file);
-    if (typeof current === "object" && current.token === me.token) unlinkQuietly(file);
-  }
-  return { file, release };
+  const taken = await tryLockFile(path.join(dir, STORE_LOCK_FILE), now);
+  if ("holder" in taken) throw new StoreLockedError(dir, taken.holder);
+  return taken;
 }
-
-/** Creates `file` with `content` unless it exists (O_CREAT | O_EXCL): true when this call made it. */
-function create(file: string, content: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(file, "wx", 0o644);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw e;
-  }
-  try {
-    writeSync(fd, content);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
-}
-
-/**
- * What a lock file says: its holder; "gone" when it vanished meanwhile; "unfinished" while it does not parse and is
- * new (its writer is between open and write). One that stays unreadable for {@link ABANDONED_MS} is stale: its
- * holder is reported as pid 0, which no process has.
- */
-function readHolder(file: string): StoreLockHolder | "gone" | "unfinished" {
-  let text: string;
-  let age: number;
-  try {
-    age = Date.now() - statSync(file).mtimeMs;
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "gone";
-    throw e;
-  }
-  try {
-    const h = JSON.parse(text) as Partial<StoreLockHolder>;
-    if (Number.isInteger(h.pid) && typeof h.host === "string" && typeof h.token === "string")
-      return {
-        pid: h.pid!,
-        host: h.host,
-        command: typeof h.command === "string" ? h.command : "?",
-        since: typeof h.since === "string" ? h.since : "?",
-        token: h.token,
-      };
-  } catch {
-    // not (yet) a whole holder record
-  }
-  return age < ABANDONED_MS ? "unfinished" : { ...unknownHolder(), token: `unreadable:${text}` };
-}
-
-const unknownHolder = (): StoreLockHolder => ({
-  pid: 0,
-  host: hostname(),
-  command: "?",
-  since: "?",
-  token: "?",
-});
-
-/**
- * Whether the holder may still have the store open: a live process on this machine (EPERM: alive, another user's),
- * or any process on another machine (a shared folder; its processes cannot be checked from here). This process
- * counts when it holds the folder now; an older lock with this pid is a dead process's whose pid came round again.
- */
-function alive(holder: StoreLockHolder, folder: string): boolean {
-  if (holder.host !== hostname()) return true;
-  if (holder.pid <= 0) return false;
-  if (holder.pid === process.pid) return held.has(folder);
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/**
- * Removes the lock of a process that is gone, if the file still holds that lock once this process holds the takeover
- * guard (`tailsweep.lock.takeover`, O_EXCL): a process that took the store over meanwhile keeps its new lock. False
- * when another process holds the guard (try again shortly).
- */
-function removeStale(file: string, stale: StoreLockHolder): boolean {
-  const guard = `${file}.takeover`;
-  if (!create(guard, `${process.pid}\n`)) {
-    try {
-      if (Date.now() - statSync(guard).mtimeMs > ABANDONED_MS) unlinkQuietly(guard);
-    } catch {
-      // gone already
-    }
-    return false;
-  }
-  try {
-    const current = readHolder(file);
-    if (typeof current === "object" && current.token === stale.token && current.pid === stale.pid)
-      unlinkQuietly(file);
-    return true;
-  } finally {
-    unlinkQuietly(guard);
-  }
-}
-
-function unlinkQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-  }
-}
-
-/** This process's command line as people know it: the script's file name and its arguments. */
-function commandLine(): string {
-  const [script, ...args] = process.argv.slice(1);
-  const text = [script ? path.basename(script) : path.basename(process.execPath), ...args].join(" ");
-  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
-}
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

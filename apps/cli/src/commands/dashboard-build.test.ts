@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { staleBuildReason, withBuildLock } from "./dashboard-build";
@@ -81,7 +82,9 @@ describe("withBuildLock", () => {
   it("takes over the lock of a process that is gone, and waits for one that lives", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tailsweep-lock-"));
     const lock = join(dir, "build.lock");
-    writeFileSync(lock, "2147483646"); // no such process
+    const holding = (pid: number, command: string) =>
+      writeFileSync(lock, JSON.stringify({ pid, host: hostname(), command, since: "", token: "theirs" }));
+    holding(2147483646, "gone"); // no such process
     const said: string[] = [];
     expect(
       await withBuildLock(
@@ -91,18 +94,34 @@ describe("withBuildLock", () => {
       ),
     ).toBe("built");
     expect(existsSync(lock)).toBe(false);
-    expect(said).toEqual([]);
-    // held by a live process (this one) until it lets go
-    writeFileSync(lock, String(process.pid));
-    setTimeout(() => rmSync(lock), 300);
+    // an earlier version's lock (its holder's pid alone), left long ago
+    writeFileSync(lock, "2147483646");
+    utimesSync(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     expect(
       await withBuildLock(
         lock,
-        () => existsSync(lock),
+        () => "again",
         (line) => said.push(line),
       ),
-    ).toBe(true);
-    expect(said).toEqual([`waiting for process ${process.pid}, which is building the dashboard…`]);
-    expect(existsSync(lock)).toBe(false);
+    ).toBe("again");
+    expect(said).toEqual([]);
+    // held by a live process until it lets go
+    const other = spawn("sleep", ["30"]);
+    try {
+      holding(other.pid!, "tailsweep.mjs ui");
+      setTimeout(() => rmSync(lock), 300);
+      const whileHeld = await withBuildLock(
+        lock,
+        () => JSON.parse(readFileSync(lock, "utf8")).pid,
+        (line) => said.push(line),
+      );
+      expect(whileHeld).toBe(process.pid);
+      expect(said).toEqual([
+        `waiting for process ${other.pid} (tailsweep.mjs ui), which is building the dashboard…`,
+      ]);
+      expect(existsSync(lock)).toBe(false);
+    } finally {
+      other.kill();
+    }
   });
 });

@@ -1,14 +1,6 @@
-import {
-  closeSync,
-  existsSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { tryLockFile } from "@tailsweep/db/lock-file";
 
 /**
  * What lies among the dashboard's sources without being one: its build, installed packages, test output, and the
@@ -56,44 +48,26 @@ export function staleBuildReason(web: string, packages: string, lockfile?: strin
   return undefined;
 }
 
-/** Whether process `pid` is alive (a signal 0 reaches it, or it is another user's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
- * Runs `f` holding the build lock `path` (a file naming the holder's pid): two `tailsweep ui` started together after a
- * pull would otherwise both build into the same .next, one under the other's feet. A lock whose process is gone is
- * taken over; while its process lives, this waits, saying so once.
+ * Runs `f` holding the build lock `path` ({@link tryLockFile}, as the embedded store's): two `tailsweep ui` started
+ * together after a pull would otherwise both build into the same .next, one under the other's feet. A lock whose
+ * process is gone is taken over; while its process lives, this waits, saying so once.
  */
 export async function withBuildLock<T>(path: string, f: () => T, log: (line: string) => void): Promise<T> {
   let said = false;
   for (;;) {
-    try {
-      const fd = openSync(path, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const holder = Number(readFileSync(path, { encoding: "utf8", flag: "r" }).trim());
-      if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) {
-        unlinkSync(path);
-        continue;
+    const taken = await tryLockFile(path);
+    if (!("holder" in taken))
+      try {
+        return f();
+      } finally {
+        taken.release();
       }
-      if (!said) log(`waiting for process ${holder}, which is building the dashboard…`);
-      said = true;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-  try {
-    return f();
-  } finally {
-    unlinkSync(path);
+    if (!said)
+      log(
+        `waiting for process ${taken.holder.pid} (${taken.holder.command}), which is building the dashboard…`,
+      );
+    said = true;
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
