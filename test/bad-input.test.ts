@@ -420,6 +420,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
       render: { notes: "Notes.", command: "tailsweep report s", figuresPath: "figures" },
     },
     "sweeps.launch": { yaml: "name: s\nproject: p\nsearch: { nu: [5, 30] }\nseeds: 1\n" },
+    "sweeps.checkLaunch": { yaml: "name: s\nproject: p\nsearch: { nu: [5, 30] }\nseeds: 1\n", reuse: true },
     "sweeps.import": { archive: emptyArchive },
     "sweeps.delete": { id: "s" },
     "sweeps.cancel": { id: "s" },

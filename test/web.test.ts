@@ -156,7 +156,12 @@ beforeAll(async () => {
       "--no-first-run",
     ],
   });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  // A browser far from UTC (+05:45, minutes off too): a time rendered in the browser's zone instead of UTC shows.
+  page = await browser.newPage({
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+    timezoneId: "Asia/Kathmandu",
+  });
 }, 900_000);
 
 afterAll(async () => {
@@ -798,6 +803,14 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await expect
       .poll(() => page.textContent("[data-testid=live]"), { timeout: 15_000 })
       .toMatch(/^live · updated \d\d:\d\d:\d\d UTC$/);
+    const shown = /(\d\d):(\d\d):(\d\d) UTC/.exec((await page.textContent("[data-testid=live]")) ?? "")!;
+    const now = new Date();
+    const secondsOfDay = (h: number, m: number, sec: number) => h * 3600 + m * 60 + sec;
+    const apart = Math.abs(
+      secondsOfDay(Number(shown[1]), Number(shown[2]), Number(shown[3])) -
+        secondsOfDay(now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds()),
+    );
+    expect(Math.min(apart, 86_400 - apart), "seconds between the time shown and UTC now").toBeLessThan(30);
     page.once("dialog", (d) => void d.accept());
     await page.click("text=Cancel sweep");
     await page.waitForSelector("h1 .pill >> text=cancelled", { timeout: 30_000 });

@@ -75,6 +75,29 @@ describe("parseSweepFile", () => {
         search: { variant: ["gaussian", "proposed"] },
       }),
     ).toEqual(["seeds.initial: must be ≥ 2, got 0"]);
+    // a section refused in one setting keeps its others' checks: a bad decide.metric hid a baseline no search had
+    expect(
+      problemsOf({
+        name: "x",
+        search: { variant: ["gaussian", "proposed"] },
+        seeds: { initial: 3, step: 2, max: 9 },
+        decide: { baseline: "variant=studentt", metric: "balancedAcc" },
+        execution: { maxAttempts: 0 },
+      }),
+    ).toEqual([
+      "decide.metric: must be one of balancedAccuracy, accuracy, macroF1, gMean, minorityRecall, got 'balancedAcc'",
+      "execution.maxAttempts: must be ≥ 1, got 0",
+      "decide.baseline: variant=studentt is not one of search.variant's values (gaussian, proposed)",
+    ]);
+    // ... but not a check of the section as a whole, which would judge the default standing in for the bad setting
+    expect(
+      problemsOf({
+        name: "x",
+        search: { nu: [5, 10] },
+        objectives: [{ metric: "gMean" }, { metric: "minorityRecall" }],
+        objective: { metric: "bad" },
+      }),
+    ).toEqual([expect.stringMatching(/^objective\.metric: must be one of /)]);
     // a bad name is stood in for, not reported twice, and the rest still checked
     const named = problemsOf({ name: "a b", search: { nu: [1] } });
     expect(named.filter((x) => x.startsWith("name:"))).toHaveLength(1);

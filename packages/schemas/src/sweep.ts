@@ -914,22 +914,47 @@ function sequentialProblems(
 
 /**
  * What the later checks find in the parts of a file its shape did not refuse, so one error names every bad field
- * (issue #20: an unknown key hid a bad `nu`, `seeds: 0` a bad `labelRatio`): the refused top-level fields are left
- * out (an unknown key dropped, a required name stood in for) and the rest checked as a whole file; its problems
- * under a field left out are not reported (they would be about a stand-in). Falls back to the base configuration's
- * checks when even that file does not parse.
+ * (issue #20: an unknown key hid a bad `nu`, `seeds: 0` a bad `labelRatio`): the refused fields are left out (an
+ * unknown key dropped, a required name stood in for) and the rest checked as a whole file; its problems under a field
+ * left out are not reported (they would be about a stand-in). A section refused only in some of its settings
+ * (`decide.metric`) keeps the others, so their checks still run (`decide.baseline` against the search), unless
+ * leaving those settings out makes the section itself unparseable; then the section goes. `search` always goes
+ * whole: a knob left out would misjudge whatever names it. Falls back to the base configuration's checks when even
+ * that file does not parse.
  */
 function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): string[] {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return [];
   const refused = new Set<string>();
+  const settingsOut = new Map<string, Set<string>>();
   for (const issue of error.issues) {
-    if (issue.path.length > 0) refused.add(String(issue.path[0]));
-    else if (issue.code === "unrecognized_keys") for (const key of issue.keys) refused.add(key);
+    const [top, setting] = issue.path;
+    if (top === undefined) {
+      if (issue.code === "unrecognized_keys") for (const key of issue.keys) refused.add(key);
+      continue;
+    }
+    const section: unknown = (input as Record<PropertyKey, unknown>)[top];
+    if (typeof setting === "string" && top !== "search" && isPlainRecord(section))
+      settingsOut.set(String(top), (settingsOut.get(String(top)) ?? new Set()).add(setting));
+    else refused.add(String(top));
   }
-  const rest: Record<string, unknown> = Object.fromEntries(
-    Object.entries(input).filter(([k]) => !refused.has(k)),
-  );
-  if (refused.has("name")) rest.name = "stand-in";
+  for (const k of refused) settingsOut.delete(k);
+  const fileWithout = (whole: Set<string>, partly: Map<string, Set<string>>) => {
+    const rest: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) {
+      if (whole.has(k)) continue;
+      const out = partly.get(k);
+      rest[k] =
+        out && isPlainRecord(v) ? Object.fromEntries(Object.entries(v).filter(([s]) => !out.has(s))) : v;
+    }
+    if (whole.has("name")) rest.name = "stand-in";
+    return rest;
+  };
+  let rest = fileWithout(refused, settingsOut);
+  if (!SweepFileSchema.safeParse(rest).success) {
+    for (const k of settingsOut.keys()) refused.add(k);
+    settingsOut.clear();
+    rest = fileWithout(refused, settingsOut);
+  }
   // A refused objectives list is left out below; a metric it repeats is still a problem of its own.
   const repeated =
     refused.has("objectives") && "objectives" in input ? repeatedObjectives(input.objectives) : [];
@@ -940,17 +965,26 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     // Checks that read a refused field misfire without it: budget and decide are judged against search and seeds.
-    const unsure = new Set(refused);
-    if (refused.has("search")) for (const k of ["budget", "decide", "execution", "method"]) unsure.add(k);
+    const touched = new Set([...refused, ...settingsOut.keys()]);
+    const unsure = new Set([
+      ...refused,
+      ...[...settingsOut].flatMap(([k, out]) => [...out].map((setting) => `${k}.${setting}`)),
+    ]);
+    if (touched.has("search")) for (const k of ["budget", "decide", "execution", "method"]) unsure.add(k);
     // Without the method written, the one the search implies is judged: its budget and tpe rules may not apply.
-    if (refused.has("method")) for (const k of ["budget", "tpe"]) unsure.add(k);
-    if (refused.has("seeds")) unsure.add("decide");
-    if (refused.has("budget")) unsure.add("search");
+    if (touched.has("method")) for (const k of ["budget", "tpe"]) unsure.add(k);
+    if (touched.has("seeds")) unsure.add("decide");
+    if (touched.has("budget")) unsure.add("search");
     const under = (p: string) =>
       [...unsure].some((k) => p.startsWith(`${k}:`) || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
-    return [...e.problems.filter((p) => !under(p)), ...repeated];
+    // a section judged as a whole (`objective: with objectives, …`) was judged with a default for what was left out
+    const aboutPartly = (p: string) => [...settingsOut.keys()].some((k) => p.startsWith(`${k}:`));
+    return [...e.problems.filter((p) => !under(p) && !aboutPartly(p)), ...repeated];
   }
 }
+
+const isPlainRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * The knobs' own problems in the run-config sections (variant, dataset, model, train) whose shape the file schema
