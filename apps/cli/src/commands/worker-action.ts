@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { initBackend, releaseWebGpu } from "@tailsweep/model";
-import { InputError, type TrialKind } from "@tailsweep/schemas";
-import { defaultTrialKinds, gpuName, Worker } from "@tailsweep/worker";
+import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
+import { InputError, messageOf, type TrialKind } from "@tailsweep/schemas";
+import { defaultTrialKinds, gpuName, TrialThreads, Worker } from "@tailsweep/worker";
 import type { BackendChoice } from "../options";
 import { natsPrefix, natsUrlFor } from "../runtime";
 import { settings } from "../settings";
+import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 import { daemonLog } from "./sweep-output";
 
 /** The flags of `tailsweep worker`. */
@@ -47,6 +48,7 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
   const started = async () => {
     // Checkpoints and artifacts go to the server's object store (made here if no one has yet).
     const artifacts = await bus.artifactStore();
+    const thread = await trainingThread(backend.name, log);
     const worker = new Worker(bus, {
       backend,
       artifacts,
@@ -54,22 +56,27 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
       concurrency: 1,
       log,
       onTrialEnd: (trialId, outcome) => log(`trial ${trialId}: ${outcome}`),
+      ...(thread && { runTrial: thread.runner(artifacts) }),
     });
-    await worker.start();
-    return { artifacts, worker };
+    await worker.start().catch(async (e: unknown) => {
+      await thread?.close();
+      throw e;
+    });
+    return { artifacts, worker, thread };
   };
   // a child still starting may not hear this process go: it is told to stop
-  const { artifacts, worker } = await started().catch(async (e: unknown) => {
+  const { artifacts, worker, thread } = await started().catch(async (e: unknown) => {
     group.stop("SIGTERM");
     await bus.close();
     throw e;
   });
   log(
-    `worker ${worker.id} ready (${backend.name}${backend.adapter ? ` on ${gpuName(backend.adapter)}` : ""}; takes ${trialKinds.join(" then ")} trials${group.count ? `; ${group.count} more worker processes` : ""})`,
+    `worker ${worker.id} ready (${backend.name}${backend.adapter ? ` on ${gpuName(backend.adapter)}` : ""}; takes ${trialKinds.join(" then ")} trials${thread ? ", trains on a thread of its own" : ""}${group.count ? `; ${group.count} more worker processes` : ""})`,
   );
   await workerShutdownSignal(group);
   log("shutting down: running trials stop after this epoch and are handed back");
   await worker.stop();
+  await thread?.close();
   await artifacts.close();
   releaseWebGpu();
   await bus.close();
@@ -77,6 +84,26 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
   await Promise.all([...group.children].map((c) => new Promise((r) => c.once("exit", r))));
   // A child's IPC channel keeps its event loop alive: close it, or the child (and its waiting parent) never exit.
   if (process.connected) process.disconnect();
+}
+
+/**
+ * The thread this process trains on, where the backend trains on threads (wasm, cpu): its main thread then only talks
+ * to NATS, so heartbeats go out on time however long a training step takes. On the main thread a step of a large
+ * model on the cpu backend took 3 s and training yields every 4 steps: the controller heard no heartbeat for 13–26 s
+ * and queued the trial again while it trained. Undefined for webgpu and native TensorFlow (one device, or every core
+ * already), or when the thread cannot start (said; training then runs here, as it did).
+ */
+async function trainingThread(
+  backend: BackendInfo["name"],
+  log: (line: string) => void,
+): Promise<TrialThreads | undefined> {
+  if (!trainsOnThreads(backend)) return undefined;
+  try {
+    return await TrialThreads.start({ ...trialThreadsOptions(backend, 1, 1), log });
+  } catch (e) {
+    log(`training on the main thread: the trial thread did not start (${messageOf(e)})`);
+    return undefined;
+  }
 }
 
 /**
