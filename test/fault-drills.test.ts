@@ -2,7 +2,7 @@
 // storage), a long event backlog with the shortest heartbeat, a graceful shutdown with one attempt, a repeated
 // submit, an interrupted embedded run, Ctrl-C on a worker group, a worker killed during a top-up. The promise under
 // test: every trial ends with exactly one result, nothing hangs, no finished training is thrown away.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NatsBus } from "@tailsweep/bus";
@@ -191,6 +191,60 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     expect(trials.filter((t) => t.attempt !== 1).map((t) => [t.id, t.attempt, t.retries])).toEqual([]);
   });
 
+  it("keeps a trial alive while its steps outlast three heartbeats: a worker trains on a thread of its own", async () => {
+    const nats = await startNats(14_319);
+    const databaseUrl = await freshDatabase();
+    const s = await store(databaseUrl);
+    const env = { DATABASE_URL: databaseUrl, NATS_URL: nats.url, TAILSWEEP_BACKEND: "cpu" };
+    const { controller, workers } = await team(env, 1);
+    expect(workers[0]!.log()).toContain("trains on a thread of its own");
+    // The quick example's layers and batches: a step takes about 3 s on the cpu backend, and training yields every 4
+    // steps. On the worker's main thread its heartbeats stopped for 12 s and more, 4 times the 3 s that 1 s heartbeats
+    // are given, and the trial was queued again while it trained.
+    const file = join(mkdtempSync(join(tmpdir(), "tailsweep-sweep-")), "slow-steps.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: "slow-steps",
+        project: "faults",
+        dataset: {
+          name: "mnist-2view",
+          headCount: 500,
+          testPerClass: 20,
+          imbalanceRatio: 100,
+          labelRatio: 0.1,
+        },
+        model: { encoderWidths: [128], decoderWidths: [128], classifierWidths: [128], latentDim: 16 },
+        train: { epochs: 1, maxStepsPerEpoch: 4, evalEvery: 0, labeledBatchSize: 64, unlabeledBatchSize: 64 },
+        search: { nu: [5] },
+        seeds: 1,
+        execution: { maxAttempts: 3, heartbeatSeconds: 1, trialTimeoutSeconds: 600 },
+      }),
+    );
+    await run(["sweep", "submit", file], env);
+    await waitFor(() => finished(s), "the trial of slow steps", 240_000);
+    const [trial] = await expectEveryTrialOnce(s, 1, controller);
+    expect([trial!.attempt, trial!.retries]).toEqual([1, []]);
+    expect(controller.log()).not.toMatch(/no heartbeat/);
+    // followed from another process until it ends: 0 when every trial succeeded, 1 when some failed
+    const watched = tailsweep(["sweep", "watch", trial!.sweepId, "--interval", "1"], env);
+    expect(await exited(watched)).toBe(0);
+    expect(watched.log()).toMatch(/UTC {2}completed: 1 succeeded\n$/);
+    const failing = sweepFile("all-fail", { "model.modalities": [[2]] }, 1, 2, { maxAttempts: 1 });
+    // its output holds the store's line (stderr) and the JSON (stdout)
+    const submitted = JSON.parse(
+      /^\{.*\}$/m.exec(await run(["sweep", "submit", failing, "--json"], env))![0],
+    ) as {
+      id: string;
+    };
+    const failed = tailsweep(["sweep", "watch", submitted.id, "--interval", "1"], env);
+    expect(await exited(failed)).toBe(1);
+    expect(failed.log()).toMatch(
+      /completed: 1 failed\n {2}1 trial failed: .*modalities: index 2 is out of range/,
+    );
+    expect(failed.log()).toContain(`tailsweep sweep retry ${submitted.id} queues them again`);
+  });
+
   it("hands a trial back on a graceful shutdown without using up its only attempt", async () => {
     const nats = await startNats(14_315);
     const databaseUrl = await freshDatabase();
@@ -316,6 +370,10 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     const p = tailsweep(["sweep", "run", sweepFile("all-fail", { "model.modalities": [[2]] }, 1, 2)], env);
     expect(await exited(p)).toBe(1);
     expect(p.log()).toMatch(/modalities: index 2 is out of range/);
+    // nothing to follow on the embedded store: the process that runs a sweep holds it
+    const watch = tailsweep(["sweep", "watch"], env);
+    expect(await exited(watch)).toBe(2);
+    expect(watch.log()).toContain("sweep watch follows a sweep that runs elsewhere");
   });
 
   it("hands the running trial back on SIGTERM, trains only its own sweep next time, and resumes with the same file", async () => {

@@ -1893,10 +1893,15 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     });
     const listed = await cli(["sweep", "list", "--json"]);
     expect((JSON.parse(listed.stdout) as { id: string }[]).map((r) => r.id)).toContain(id);
-    await until("the CLI's sweep to complete", async () => {
-      const status = await cli(["sweep", "status", id, "--json"]);
-      return (JSON.parse(status.stdout) as { status: string }).status === "completed" ? true : undefined;
-    });
+    // followed through the dashboard until it ends: a line each time its counts change, exit 0 as every trial succeeded
+    const watched = await cli(["sweep", "watch", id, "--interval", "1"]);
+    expect([watched.code, watched.stderr]).toEqual([0, ""]);
+    expect(watched.stdout.trimEnd().split("\n").at(-1)).toMatch(
+      /^\d\d:\d\d:\d\d UTC {2}completed: 1 succeeded$/,
+    );
+    expect(
+      (JSON.parse((await cli(["sweep", "status", id, "--json"])).stdout) as { status: string }).status,
+    ).toBe("completed");
     const exported = await cli(["sweep", "export", id]);
     expect(exported.stdout.trimEnd().split("\n")).toHaveLength(2); // header + 1 trial
     const audit = await opened.access.auditOf("web");

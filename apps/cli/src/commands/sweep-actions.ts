@@ -15,15 +15,19 @@ import {
   withPlus,
 } from "@tailsweep/analysis/format";
 import {
+  AppError,
   DEFAULT_TOP_UP_MAX_SEEDS,
+  errorCategory,
   InputError,
+  messageOf,
   NotFoundError,
   parseSeedsArg,
   plural,
   type SeedRequest,
   SettingsError,
 } from "@tailsweep/schemas";
-import { remoteLogin, sweepOrLatest, withApi } from "../api-client";
+import type { TrialState } from "@tailsweep/sweep";
+import { apiError, remoteLogin, sweepOrLatest, withApi } from "../api-client";
 import { settings } from "../settings";
 import { wholeFileWriter } from "../write-file-whole";
 import { printAligned } from "./aligned";
@@ -124,11 +128,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
       ...(sweep.tpe && { tpe: sweep.tpe }),
     });
   else {
-    const states = (["waiting", "running", "succeeded", "failed", "cancelled"] as const).filter(
-      (k) => counts[k] > 0,
-    );
-    const tally = states.map((k) => `${counts[k]} ${k}`).join(", ") || "no trials";
-    process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${tally}\n`);
+    process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${tallyOf(counts)}\n`);
     if (failures.length > 0) {
       for (const f of failures) {
         const named = f.trials.map((t) => `${t.config} seed ${t.seed}`).join("; ");
@@ -164,6 +164,70 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
         );
     }
   }
+}
+
+/** A sweep's trial counts in words: `3 waiting, 1 running, 4 succeeded` (states with none left out). */
+function tallyOf(counts: Record<TrialState, number>): string {
+  const states = (["waiting", "running", "succeeded", "failed", "cancelled"] as const).filter(
+    (k) => counts[k] > 0,
+  );
+  return states.map((k) => `${counts[k]} ${k}`).join(", ") || "no trials";
+}
+
+/** The stable code of `sweep watch`'s refusal on the embedded store. */
+export const WATCH_NEEDS_SHARED_STORE = "WATCH_NEEDS_SHARED_STORE";
+
+/**
+ * `sweep watch [id]`: looks at the sweep every `interval` seconds until it ends, a line (or a JSON line) each time its
+ * status or trial counts change, then its failures, as `sweep status` says them. Exit 0 when every trial succeeded,
+ * 1 when some failed or the sweep was cancelled, so a script can go on to `compare` or stop. A store or dashboard
+ * that does not answer for a while (a restart) is waited for, said once. Refused on the embedded store: the process
+ * that runs a sweep there holds the store (`sweep run` and `tailsweep ui` show their own progress), and one that
+ * opened it to watch would keep them out.
+ */
+export async function sweepWatch(id: string | undefined, o: { interval: number } & JsonFlag): Promise<void> {
+  if (!remoteLogin() && settings().store.kind === "embedded")
+    throw new AppError(
+      WATCH_NEEDS_SHARED_STORE,
+      "invalid",
+      "sweep watch follows a sweep that runs elsewhere: on PostgreSQL (DATABASE_URL) or through a dashboard (tailsweep login). On the embedded store the process that runs the sweep holds the store: tailsweep sweep run shows its progress, tailsweep ui its page",
+    );
+  const final = await withApi(async (api, remote) => {
+    const target = await sweepOrLatest(api, id);
+    let last = "";
+    let waiting = false;
+    for (;;) {
+      const sweep = await api.sweeps.get.query({ id: target }).catch((e: unknown) => {
+        const error = apiError(e, remote);
+        if (errorCategory(error) !== "unavailable") throw error;
+        if (!waiting) log(`${messageOf(error)}; looking again every ${o.interval} s`);
+        waiting = true;
+        return undefined;
+      });
+      if (sweep) {
+        waiting = false;
+        const now = new Date();
+        const seen = `${sweep.status}: ${tallyOf(sweep.counts)}`;
+        if (seen !== last) {
+          last = seen;
+          if (o.json)
+            printJson({ id: sweep.id, status: sweep.status, counts: sweep.counts, at: now.toISOString() });
+          else process.stdout.write(`${now.toISOString().slice(11, 19)} UTC  ${seen}\n`);
+        }
+        if (sweep.status !== "running") return sweep;
+      }
+      await new Promise((r) => setTimeout(r, o.interval * 1000));
+    }
+  });
+  const failures = final.failures ?? [];
+  if (!o.json) {
+    for (const f of failures) process.stdout.write(`  ${plural(f.count, "trial")} failed: ${f.reason}\n`);
+    if (failures.length > 0 && final.status !== "cancelled")
+      process.stdout.write(`  tailsweep sweep retry ${final.id} queues them again as new attempts\n`);
+    if (final.status === "cancelled")
+      process.stdout.write(`  cancelled: tailsweep sweep resume ${final.id} goes on with it\n`);
+  }
+  if (final.status === "cancelled" || final.counts.failed > 0) process.exitCode = 1;
 }
 
 /** `sweep list`: the sweeps the caller can read, oldest first, with their trial counts and tags. */

@@ -75,6 +75,20 @@ export function registerSweep(program: Command): void {
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepStatus));
 
   sweep
+    .command("watch [id]")
+    .description(
+      "follow a sweep that runs elsewhere (PostgreSQL or a dashboard login) until it ends, a line each time its trial counts change; exits 0 when every trial succeeded, 1 when some failed or it was cancelled (default: the latest sweep)",
+    )
+    .option(
+      "--interval <seconds>",
+      "seconds between looks (default: 5)",
+      wholeNumberArg("--interval", 1, 3600),
+      5,
+    )
+    .option("--json", "print each change as a line of JSON")
+    .action(lazyAction(async () => (await import("./sweep-actions")).sweepWatch));
+
+  sweep
     .command("list")
     .description("every sweep (you may read), oldest first, with its trial counts and tags")
     .option("--project <name>", "only this project's sweeps")
