@@ -86,10 +86,17 @@ describe("a command line with several bad values", () => {
         `tailsweep: --remove: "é!" is not a tag (each must be 1–64 letters, digits or - _ . : /)`,
       ),
     );
-    const setAndAdd = await refusal("trial", "tag", "abc", "--set", "a", "--add", "b");
-    expect(setAndAdd).toMatchObject({ code: "INPUT_INVALID" });
-    const both = await refusal("sweep", "tag", "abc", "--add", "x,y", "--remove", "y,x");
-    expect(both).toMatchObject({ code: "INPUT_INVALID" });
+    const refused = (...argv: string[]) => buildProgram().parseAsync(["node", "tailsweep", ...argv]);
+    await expect(refused("trial", "tag", "abc", "--set", "a", "--add", "b")).rejects.toMatchObject({
+      code: "INPUT_INVALID",
+      field: "--set, --add",
+      problem: "--set replaces every tag: give it alone, or change the tags with --add and --remove",
+    });
+    await expect(refused("sweep", "tag", "abc", "--add", "x,y,z", "--remove", "z,y")).rejects.toMatchObject({
+      code: "INPUT_INVALID",
+      field: "--add, --remove",
+      problem: '"y", "z": both added and removed',
+    });
   });
 
   it("puts the bad values before commander's own refusal of the line (an unknown option)", async () => {

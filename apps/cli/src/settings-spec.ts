@@ -1,10 +1,10 @@
-import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 // The api package's own settings module, not its entry point: that loads the whole API (routers, charts, argon2),
 // seconds that --help and every command but the API's would pay for two numbers and a name.
 import { AuthSettingsSchema, OidcSettingsSchema } from "@tailsweep/api/auth-settings";
 import { DEFAULT_CACHE_DIR } from "@tailsweep/data";
+import { folderProblem } from "@tailsweep/db/folder";
 import {
   DEFAULT_MAX_TRIALS,
   type EnvHelp,
@@ -64,18 +64,15 @@ const NatsServersSchema = z.string().refine(
   "must be NATS server addresses, comma-separated, each host:port or nats://host:port (tls://, ws://, wss://)",
 );
 
-/**
- * A folder the process makes when absent: a file at that path is refused with the environment, where it was found
- * only when a trial first wrote there (its artifacts lost, the trial failed with a raw ENOTDIR).
- */
+/** A folder the process makes when absent ({@link folderProblem}: not a file, nor under one). */
 const FolderSchema = z
   .string()
   .trim()
   .min(1)
-  .refine(
-    (dir) => statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== false,
-    "must be a folder (made if absent), not a file",
-  );
+  .superRefine((dir, ctx) => {
+    const problem = folderProblem(dir);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 /** The variables parsed here, with their rules and defaults. */
 export const CLI_ENV = {

@@ -4,12 +4,14 @@ import { loadDataset } from "@tailsweep/data";
 import { adapterModel, type BackendInfo, trainModel } from "@tailsweep/model";
 import {
   type ClaimReply,
+  hasErrorCode,
   messageOf,
   type RunConfig,
   type TrialKind,
   trialCheckpointKey,
   type WorkerEvent,
 } from "@tailsweep/schemas";
+import { THREAD_EXITED_CODE } from "@tailsweep/schemas/trial-thread";
 import { PRESENCE_SECONDS } from "@tailsweep/sweep";
 import {
   artifactContents,
@@ -417,10 +419,12 @@ export class Worker {
       }
       if (state.stop !== "cancelled") await this.announceSettled(trialId, attempt);
     } catch (e) {
-      // Divergence or a config the trainer rejects will fail the same way again: no retry.
+      // Divergence or a config the trainer rejects will fail the same way again: no retry. A trial thread that died
+      // under it (out of memory, a native crash) is a lost worker, not a bad trial: a new attempt, as when a worker
+      // process dies and its heartbeats stop.
       const reason = messageOf(e);
       await epochs;
-      await fail(reason, false).then(
+      await fail(reason, hasErrorCode(e, THREAD_EXITED_CODE)).then(
         () => this.announceSettled(trialId, attempt),
         () => {},
       );

@@ -40,12 +40,19 @@ describe("where the run store is", () => {
     ).toThrow(
       expect.objectContaining({
         problems: [
-          `TAILSWEEP_DB_DIR: must be a folder (made if absent) or "memory", not a file, got "${file}"`,
+          `TAILSWEEP_DB_DIR: must be a folder (made if absent), not a file (or "memory"), got "${file}"`,
           `TAILSWEEP_MIGRATIONS_DIR: must be an existing folder, got "${join(file, "..", "none")}"`,
         ],
       }),
     );
-    // a folder not made yet is made when the store opens
+    // a file above it is said as such; a folder not made yet is made when the store opens
+    expect(() => runStoreOptionsFromEnv({ TAILSWEEP_DB_DIR: join(file, "db") })).toThrow(
+      expect.objectContaining({
+        problems: [
+          `TAILSWEEP_DB_DIR: must be a folder (made if absent): a file is in its path (or "memory"), got "${join(file, "db")}"`,
+        ],
+      }),
+    );
     expect(runStoreOptionsFromEnv({ TAILSWEEP_DB_DIR: join(file, "..", "new") }).pgliteDir).toBe(
       join(file, "..", "new"),
     );

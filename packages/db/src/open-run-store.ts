@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import {
@@ -12,6 +12,7 @@ import {
 } from "@tailsweep/schemas";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import { folderProblem, isExistingFolder } from "./folder";
 import { PrismaClient } from "./generated/prisma/client";
 import { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "./migrate";
 import { newPGlite, openPGlite } from "./pglite-template";
@@ -46,14 +47,13 @@ export const STORE_ENV = {
       secret: true,
     },
   ),
-  // Checked where the environment is read: a file there failed later as a raw EEXIST from mkdir
   TAILSWEEP_DB_DIR: envVariable(
     envText()
       .default(DEFAULT_PGLITE_DIR)
-      .refine(
-        (dir) => dir === "memory" || statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== false,
-        'must be a folder (made if absent) or "memory", not a file',
-      ),
+      .superRefine((dir, ctx) => {
+        const problem = dir === "memory" ? undefined : folderProblem(dir);
+        if (problem) ctx.addIssue({ code: "custom", message: `${problem} (or "memory")` });
+      }),
     {
       help: 'the embedded run store\'s folder ("memory": in memory, gone at exit)',
       default: DEFAULT_PGLITE_DIR,
@@ -66,10 +66,7 @@ export const STORE_ENV = {
   // a folder that is not there would leave a new store without tables, refused later in Prisma's words
   TAILSWEEP_MIGRATIONS_DIR: envVariable(
     envText()
-      .refine(
-        (dir) => statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true,
-        "must be an existing folder",
-      )
+      .refine((dir) => isExistingFolder(dir), "must be an existing folder")
       .optional(),
     {
       help: "the folder of database migrations to apply (a bundle without the repository carries its own)",

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { DatasetRecipeSchema, ValidationSplitSchema, withStoredDatasetVersion } from "./dataset";
+import {
+  classOrderProblem,
+  DatasetRecipeSchema,
+  ValidationSplitSchema,
+  withStoredDatasetVersion,
+} from "./dataset";
+import { resolveRunConfig } from "./run-config";
 
 describe("DatasetRecipeSchema.validation", () => {
   it("is absent by default, so a recipe without it parses to the same object as before it existed", () => {
@@ -15,26 +21,34 @@ describe("DatasetRecipeSchema.validation", () => {
   });
 
   it("takes an explicit class order only when it is a permutation of the classes, saying what is wrong", () => {
-    const problemOf = (recipe: object) => {
-      const result = DatasetRecipeSchema.safeParse(recipe);
-      return result.success ? undefined : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    };
+    const problemOf = (recipe: object) => classOrderProblem(DatasetRecipeSchema.parse(recipe));
     const reversed = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
     expect(problemOf({ classOrder: reversed })).toBeUndefined();
-    expect(problemOf({ name: "mnist-fashion", classOrder: [0, 1, 2] })).toEqual([
-      "classOrder: must list each class 0 to 9 once (the built-in data sets have 10 classes); this one has 3 entries",
-    ]);
-    expect(problemOf({ classOrder: [0, 1, 2, 3, 4, 5, 6, 7, 8, 8] })).toEqual([
-      "classOrder: must list each class 0 to 9 once (the built-in data sets have 10 classes); this one repeats 8",
-    ]);
-    expect(problemOf({ classOrder: [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 10] })).toEqual([
-      "classOrder: must list each class 0 to 9 once (the built-in data sets have 10 classes); this one has 11 entries and repeats 10 and has 10 (above 9)",
-    ]);
+    expect(problemOf({ classOrder: "random" })).toBeUndefined();
+    expect(problemOf({ name: "mnist-fashion", classOrder: [0, 1, 2] })).toBe(
+      "must list each class 0 to 9 once (the built-in data sets have 10 classes); this one has 3 entries",
+    );
+    expect(problemOf({ classOrder: [0, 1, 2, 3, 4, 5, 6, 7, 8, 8] })).toBe(
+      "must list each class 0 to 9 once (the built-in data sets have 10 classes); this one repeats 8",
+    );
+    expect(problemOf({ classOrder: [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 10] })).toBe(
+      "must list each class 0 to 9 once (the built-in data sets have 10 classes); this one has 11 entries and repeats 10 and has 10 (above 9)",
+    );
     // a user data set's class count comes from its manifest: here only that the order is a permutation of itself
-    expect(problemOf({ name: "user", path: "/data/m.json", classOrder: [2, 0, 1] })).toBeUndefined();
-    expect(problemOf({ name: "user", path: "/data/m.json", classOrder: [0, 2] })).toEqual([
-      "classOrder: must list each class 0 to 1 once; this one has 2 (above 1)",
-    ]);
+    const user = { name: "user", path: "/data/m.json" };
+    expect(problemOf({ ...user, classOrder: [2, 0, 1] })).toBeUndefined();
+    for (const [order, what] of [
+      [[0, 2], "has 2 (above 1)"],
+      [[], "has 0 entries"],
+    ] as const)
+      expect(problemOf({ ...user, classOrder: order })).toBe(
+        `must list each of your data set's classes once, numbered from 0: a permutation of 0 to K − 1 for K classes, at least 2; this one ${what}`,
+      );
+    // said where a recipe comes in; a stored one is read as it was stored
+    expect(() => resolveRunConfig({ dataset: { classOrder: [0, 0] } })).toThrow(
+      /dataset\.classOrder: must list each class 0 to 9 once/,
+    );
+    expect(DatasetRecipeSchema.parse({ classOrder: [0, 0] }).classOrder).toEqual([0, 0]);
   });
 
   it("takes perClass, with shape balanced unless told", () => {

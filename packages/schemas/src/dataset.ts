@@ -134,31 +134,34 @@ export const DatasetRecipeSchema = z
     if (r.name === "user" && !r.path) {
       ctx.addIssue({ code: "custom", path: ["path"], message: 'path is required when name is "user"' });
     }
-    if (Array.isArray(r.classOrder)) {
-      const problem = classOrderProblem(r.classOrder, r.name === "user" ? undefined : BUILTIN_CLASS_COUNT);
-      if (problem)
-        ctx.addIssue({ code: "custom", path: ["classOrder"], message: problem, input: r.classOrder });
-    }
   });
 
 /**
- * Why an explicit class order is not a permutation of 0 to K−1 (K = `classCount` for a built-in data set, else the
- * order's own length; the manifest's count is checked when a user data set loads), or undefined when it is one. Caught
- * here, a sweep with a bad order is refused whole instead of being stored with every trial bound to fail.
+ * Why a recipe's explicit class order is not a permutation of its classes, or undefined when it is one (or is natural
+ * or random): 0 to K−1, each once, with K = {@link BUILTIN_CLASS_COUNT} for a built-in data set; a user data set's K is
+ * known only from its manifest, checked when it loads, so here its order must be a permutation of 0 to its length − 1.
+ * Checked where a recipe comes in (resolveRunConfig), not in the schema that stored trials are read with too: a sweep
+ * stored with a bad order before this check stays readable.
  */
-function classOrderProblem(order: readonly number[], classCount: number | undefined): string | undefined {
-  const k = classCount ?? order.length;
-  const wrongLength = classCount !== undefined && order.length !== classCount;
+export function classOrderProblem(recipe: Pick<DatasetRecipe, "name" | "classOrder">): string | undefined {
+  const order = recipe.classOrder;
+  if (!Array.isArray(order)) return undefined;
+  const builtIn = recipe.name !== "user";
+  const k = builtIn ? BUILTIN_CLASS_COUNT : order.length;
+  const wrongLength = builtIn ? order.length !== k : order.length < 2;
   const seen = new Set<number>();
   const repeated = [...new Set(order.filter((c) => seen.size === seen.add(c).size))];
   const outOfRange = [...new Set(order.filter((c) => c >= k))];
   if (!wrongLength && repeated.length === 0 && outOfRange.length === 0) return undefined;
   const what = [
-    wrongLength && `has ${order.length} entries`,
-    repeated.length > 0 && `repeats ${repeated.join(", ")}`,
-    outOfRange.length > 0 && `has ${outOfRange.join(", ")} (above ${k - 1})`,
-  ].filter(Boolean);
-  return `must list each class 0 to ${k - 1} once${classCount === undefined ? "" : ` (the built-in data sets have ${classCount} classes)`}; this one ${what.join(" and ")}`;
+    ...(wrongLength ? [`has ${order.length} ${order.length === 1 ? "entry" : "entries"}`] : []),
+    ...(repeated.length > 0 ? [`repeats ${repeated.join(", ")}`] : []),
+    ...(outOfRange.length > 0 ? [`has ${outOfRange.join(", ")} (above ${k - 1})`] : []),
+  ];
+  const rule = builtIn
+    ? `must list each class 0 to ${k - 1} once (the built-in data sets have ${k} classes)`
+    : "must list each of your data set's classes once, numbered from 0: a permutation of 0 to K − 1 for K classes, at least 2";
+  return `${rule}; this one ${what.join(" and ")}`;
 }
 export type DatasetRecipeInput = z.input<typeof DatasetRecipeSchema>;
 export type DatasetRecipe = z.infer<typeof DatasetRecipeSchema>;

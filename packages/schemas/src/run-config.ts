@@ -1,7 +1,12 @@
 import { z } from "zod";
 // zod's messages in words (z.config): before any schema here refuses a value
 import "./issue-messages";
-import { type DatasetRecipe, DatasetRecipeSchema, withStoredDatasetVersion } from "./dataset";
+import {
+  classOrderProblem,
+  type DatasetRecipe,
+  DatasetRecipeSchema,
+  withStoredDatasetVersion,
+} from "./dataset";
 import { AppError } from "./errors";
 import {
   type ModelConfig,
@@ -172,6 +177,8 @@ export function resolveRunConfig(input: unknown): RunConfig {
     problems.push(
       "train.select: best needs a validation set to choose on: set dataset.validation (or select: last)",
     );
+  const orderProblem = parsedDataset.success ? classOrderProblem(parsedDataset.data) : undefined;
+  if (orderProblem) problems.push(`dataset.classOrder: ${orderProblem}`);
   // A team's own labels are used as they are unless the recipe reshapes them (imbalanceRatio > 1 or labelRatio < 1),
   // and only a reshaped pool has rows left over to validate on (docs/data-format.md): said here, not when a trial loads.
   const user = parsedDataset.data;

@@ -98,6 +98,15 @@ describe("parseSweepFile", () => {
         objective: { metric: "bad" },
       }),
     ).toEqual([expect.stringMatching(/^objective\.metric: must be one of /)]);
+    // nor a GPU rule matched against the default variant that stood in for a refused one
+    expect(
+      problemsOf({
+        name: "x",
+        variant: "gausian",
+        search: { nu: [5, 10] },
+        execution: { maxAttempts: 0, gpu: { variant: ["gaussian"] } },
+      }).map((p) => p.slice(0, p.indexOf(":"))),
+    ).toEqual(["variant", "execution.maxAttempts"]);
     // a bad name is stood in for, not reported twice, and the rest still checked
     const named = problemsOf({ name: "a b", search: { nu: [1] } });
     expect(named.filter((x) => x.startsWith("name:"))).toHaveLength(1);

@@ -923,7 +923,7 @@ function sequentialProblems(
  * that file does not parse.
  */
 function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): string[] {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) return [];
+  if (!isPlainRecord(input)) return [];
   const refused = new Set<string>();
   const settingsOut = new Map<string, Set<string>>();
   for (const issue of error.issues) {
@@ -932,7 +932,7 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
       if (issue.code === "unrecognized_keys") for (const key of issue.keys) refused.add(key);
       continue;
     }
-    const section: unknown = (input as Record<PropertyKey, unknown>)[top];
+    const section = typeof top === "string" ? input[top] : undefined;
     if (typeof setting === "string" && top !== "search" && isPlainRecord(section))
       settingsOut.set(String(top), (settingsOut.get(String(top)) ?? new Set()).add(setting));
     else refused.add(String(top));
@@ -975,6 +975,11 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
     if (touched.has("method")) for (const k of ["budget", "tpe"]) unsure.add(k);
     if (touched.has("seeds")) unsure.add("decide");
     if (touched.has("budget")) unsure.add("search");
+    // The GPU rule and the baseline are matched against the fixed settings: a default standing in for a refused one
+    // would misjudge them. A refused decide.top leaves the default top in the trial count the budget is checked by.
+    if (["variant", "dataset", "model", "train"].some((k) => touched.has(k)))
+      for (const k of ["execution.gpu", "decide.baseline"]) unsure.add(k);
+    if (settingsOut.get("decide")?.has("top")) unsure.add("budget");
     const under = (p: string) =>
       [...unsure].some((k) => p.startsWith(`${k}:`) || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
     // a section judged as a whole (`objective: with objectives, …`) was judged with a default for what was left out

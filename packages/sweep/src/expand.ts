@@ -1,10 +1,12 @@
 import {
+  countTrials,
   type Distribution,
   type RunConfig,
   resolveRunConfig,
   type SweepSpec,
   type TrialKind,
   trialNeedsGpu,
+  trialsSummary,
   withParam,
 } from "@tailsweep/schemas";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
@@ -151,4 +153,31 @@ export function planTrials(spec: SweepSpec, points: readonly Record<string, unkn
 /** How many of a sweep's trials only a GPU worker may run (its `execution.gpu`), before any is stored. */
 export function gpuTrialCount(spec: SweepSpec): number {
   return expandSweep(spec).filter((trial) => trial.kind === "gpu").length;
+}
+
+/** What a launch of `spec` would run, before anything is stored: a dry run's answer (`sweep run|submit --dry-run`). */
+export interface LaunchPlan {
+  project: string;
+  name: string;
+  /** Trials queued at the start. */
+  trialCount: number;
+  /** Trials in all, at most where results decide how many follow (a sequential design, TPE). */
+  atMost: number;
+  /** The same in words, as the launch form says it. */
+  summary: string;
+  /** Of the trials at the start, those only a GPU worker may run. */
+  gpuTrials: number;
+}
+
+/** {@link LaunchPlan} of a resolved spec. */
+export function launchPlan(spec: SweepSpec): LaunchPlan {
+  const trials = expandSweep(spec);
+  return {
+    project: spec.project,
+    name: spec.name,
+    trialCount: trials.length,
+    atMost: countTrials(spec),
+    summary: trialsSummary(spec),
+    gpuTrials: trials.filter((trial) => trial.kind === "gpu").length,
+  };
 }

@@ -19,6 +19,8 @@ export {
   configIdentity,
   expandSweep,
   gpuTrialCount,
+  type LaunchPlan,
+  launchPlan,
   planTrials,
   type TrialPlan,
 } from "./expand";

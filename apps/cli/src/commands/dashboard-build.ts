@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import { tryLockFile } from "@tailsweep/db/lock-file";
 
@@ -65,7 +66,7 @@ export async function withBuildLock<T>(path: string, f: () => T, log: (line: str
       }
     if (!said)
       log(
-        `waiting for process ${taken.holder.pid} (${taken.holder.command}), which is building the dashboard…`,
+        `waiting for process ${taken.holder.pid}${taken.holder.host === hostname() ? "" : ` on ${taken.holder.host}`} (${taken.holder.command}), which is building the dashboard…`,
       );
     said = true;
     await new Promise((r) => setTimeout(r, 1000));

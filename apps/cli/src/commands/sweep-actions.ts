@@ -78,7 +78,7 @@ export async function sweepSubmit(
       (api) => api.sweeps.checkLaunch.mutate({ yaml: readFileSync(file, "utf8"), reuse: !o.new }),
       { launches: true },
     );
-    printLaunchCheck(file, check, "submit", Boolean(o.json));
+    printLaunchCheck(file, check, "submit", { json: Boolean(o.json), asNew: Boolean(o.new) });
     return;
   }
   const launched = await withApi(
@@ -179,7 +179,7 @@ export const WATCH_NEEDS_SHARED_STORE = "WATCH_NEEDS_SHARED_STORE";
 
 /**
  * `sweep watch [id]`: looks at the sweep every `interval` seconds until it ends, a line (or a JSON line) each time its
- * status or trial counts change, then its failures, as `sweep status` says them. Exit 0 when every trial succeeded,
+ * status or trial counts change, then its failures (as JSON, a last line with them). Exit 0 when every trial succeeded,
  * 1 when some failed or the sweep was cancelled, so a script can go on to `compare` or stop. A store or dashboard
  * that does not answer for a while (a restart) is waited for, said once. Refused on the embedded store: the process
  * that runs a sweep there holds the store (`sweep run` and `tailsweep ui` show their own progress), and one that
@@ -205,6 +205,7 @@ export async function sweepWatch(id: string | undefined, o: { interval: number }
         return undefined;
       });
       if (sweep) {
+        if (waiting) log("answering again");
         waiting = false;
         const now = new Date();
         const seen = `${sweep.status}: ${tallyOf(sweep.counts)}`;
@@ -220,6 +221,7 @@ export async function sweepWatch(id: string | undefined, o: { interval: number }
     }
   });
   const failures = final.failures ?? [];
+  if (o.json && failures.length > 0) printJson({ id: final.id, status: final.status, failures });
   if (!o.json) {
     for (const f of failures) process.stdout.write(`  ${plural(f.count, "trial")} failed: ${f.reason}\n`);
     if (failures.length > 0 && final.status !== "cancelled")

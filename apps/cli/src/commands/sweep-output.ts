@@ -1,6 +1,6 @@
 import { duration } from "@tailsweep/analysis/format";
-import { plural, type SweepSpec } from "@tailsweep/schemas";
-import { gpuTrialCount } from "@tailsweep/sweep";
+import { formatCount, plural, type SweepSpec } from "@tailsweep/schemas";
+import { gpuTrialCount, type LaunchPlan, type SweepStatus } from "@tailsweep/sweep";
 
 /** What the sweep commands print: one place for each line's shape, whether the numbers came from a store or a server. */
 
@@ -63,53 +63,57 @@ export function gpuNote(spec: SweepSpec): string {
 }
 
 /** What `sweep run --dry-run` and `sweep submit --dry-run` found: the API's `checkLaunch` answer. */
-export interface LaunchCheck {
-  project: string;
-  name: string;
-  /** Trials queued at the start. */
-  trialCount: number;
-  /** Trials in all, at most where results decide how many follow (a sequential design, TPE). */
-  atMost: number;
-  summary: string;
-  gpuTrials: number;
-  existing: { id: string; status: string; trialCount: number } | null;
+export interface LaunchCheck extends LaunchPlan {
+  /** The sweep this file made, if the store has it; null when it has none, or when it was not looked for (--new). */
+  existing: { id: string; status: SweepStatus; trialCount: number } | null;
+  /** Why whether the store has it is not known (an embedded store another process holds). */
+  unknown?: string;
 }
 
 /**
  * A dry run's answer: the file is valid, what it would run, and whether this file's sweep is stored already, and then
  * what the command without --dry-run does with it (`sweep run` goes on with it, shows a finished one and refuses a
- * cancelled one; `sweep submit` finds it and queues nothing).
+ * cancelled one; `sweep submit` finds it and queues nothing). With --new (`asNew`) it would make a new sweep whatever
+ * is stored.
  */
 export function printLaunchCheck(
   file: string,
   check: LaunchCheck,
   command: "run" | "submit",
-  json: boolean,
+  o: { json: boolean; asNew?: boolean },
 ): void {
-  if (json) {
+  if (o.json) {
     printJson({ file, valid: true, ...check });
     return;
   }
   const real = `tailsweep sweep ${command}`;
   const stored = check.existing;
-  const then = !stored
-    ? `not stored yet: ${real} ${command === "run" ? "runs it" : "stores it and queues its trials"}`
-    : `stored already as sweep ${stored.id} (${stored.status}, ${plural(stored.trialCount, "trial")}): ${real} ${
-        command === "submit"
-          ? "finds it and queues nothing"
-          : stored.status === "completed"
-            ? "shows its results"
-            : stored.status === "cancelled"
-              ? `refuses it; tailsweep sweep resume ${stored.id} goes on with it`
-              : "goes on with it"
-      }; --new makes a new sweep`;
+  const then = o.asNew
+    ? `--new: ${real} ${command === "run" ? "runs" : "stores"} it as a new sweep, whatever is stored`
+    : check.unknown
+      ? `whether it is stored already is not known: ${check.unknown}`
+      : !stored
+        ? `not stored yet: ${real} ${command === "run" ? "runs it" : "stores it and queues its trials"}`
+        : `stored already as sweep ${stored.id} (${stored.status}, ${plural(stored.trialCount, "trial")}): ${real} ${
+            command === "submit"
+              ? "finds it and queues nothing"
+              : stored.status === "completed"
+                ? "shows its results"
+                : stored.status === "cancelled"
+                  ? `refuses it; tailsweep sweep resume ${stored.id} goes on with it`
+                  : "goes on with it"
+          }; --new makes a new sweep`;
+  const gpu =
+    check.gpuTrials === 0
+      ? []
+      : [
+          `  ${check.gpuTrials === 1 ? "1 of them needs" : `${formatCount(check.gpuTrials)} of them need`} a GPU worker (execution.gpu)`,
+        ];
   const lines = [
     `${file}: valid, sweep ${check.name} in project ${check.project}`,
     `  ${check.summary}`,
     ...(check.atMost === check.trialCount ? [] : [`  ${plural(check.trialCount, "trial")} at the start`]),
-    ...(check.gpuTrials === 0
-      ? []
-      : [`  ${plural(check.gpuTrials, "trial")} of them need a GPU worker (execution.gpu)`]),
+    ...gpu,
     `  ${then}`,
     "nothing was stored or run (--dry-run)",
   ];

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 // The modules, not the package's index, which also holds the reports and their charts: through tsx the index loads
 // every module it re-exports, ECharts and d3 with them (≈ 0.6–0.9 s of every start).
 import { rankSelection } from "@tailsweep/analysis/comparison";
@@ -6,19 +7,14 @@ import { trialRows } from "@tailsweep/analysis/export";
 import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
+import { openRunStore, STORE_LOCKED_CODE } from "@tailsweep/db";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
-import {
-  AppError,
-  ConfigError,
-  countTrials,
-  messageOf,
-  type SweepSpec,
-  trialsSummary,
-} from "@tailsweep/schemas";
+import { AppError, ConfigError, hasErrorCode, messageOf, type SweepSpec } from "@tailsweep/schemas";
 import {
   expandSweep,
   gpuTrialCount,
   isOpen,
+  launchPlan,
   type RunStore,
   type SweepRecord,
   storedSweepIdFor,
@@ -27,8 +23,10 @@ import {
 } from "@tailsweep/sweep";
 import { defaultTrialKinds, TrialThreads, Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
+import { z } from "zod";
 import type { BackendChoice } from "../options";
 import { openRuntime, type Runtime } from "../runtime";
+import { settings } from "../settings";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 import { readSweepFile } from "./sweep-file";
 import { type LaunchCheck, log, printLaunchCheck, printRanking } from "./sweep-output";
@@ -115,32 +113,51 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
  * this process's backend), then what it would run and whether this file's sweep is stored already; nothing trains.
  */
 async function dryRun(file: string, spec: SweepSpec, o: RunFlags): Promise<void> {
-  const gpuTrials = gpuTrialCount(spec);
-  if (gpuTrials > 0) {
+  const plan = launchPlan(spec);
+  if (plan.gpuTrials > 0) {
     const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
     releaseWebGpu();
-    if (!defaultTrialKinds(backend).includes("gpu")) throw gpuRefusal(gpuTrials, backend);
+    if (!defaultTrialKinds(backend).includes("gpu")) throw gpuRefusal(plan.gpuTrials, backend);
   }
-  let existing: LaunchCheck["existing"] = null;
-  if (!o.new) {
-    const rt = await openRuntime(log);
-    try {
-      const before = await rt.opened.store.getSweep(await storedSweepIdFor(rt.opened.store, spec));
-      if (before) existing = { id: before.id, status: before.status, trialCount: before.trialCount };
-    } finally {
-      await rt.close();
-    }
+  const stored = o.new ? { existing: null } : await storedSweepOf(spec);
+  printLaunchCheck(file, { ...plan, ...stored }, "run", { json: Boolean(o.json), asNew: Boolean(o.new) });
+}
+
+/** What a StoreLockedError carries (read by its fields: the error may come from another copy of the db package). */
+const LockedStoreSchema = z.object({
+  dir: z.string(),
+  holder: z.object({ pid: z.number(), command: z.string() }),
+});
+
+/**
+ * The sweep this file made, if the store has it; read from the store alone (no bus, no artifacts), and an embedded
+ * store that is not there yet is not made for it. One that another process holds (a `tailsweep ui`, a `sweep run`) is
+ * said as such: whether it holds this sweep is not known then.
+ */
+async function storedSweepOf(spec: SweepSpec): Promise<Pick<LaunchCheck, "existing" | "unknown">> {
+  const { store } = settings();
+  if (store.kind === "embedded" && store.pgliteDir !== "memory" && !existsSync(store.pgliteDir))
+    return { existing: null };
+  let opened: Awaited<ReturnType<typeof openRunStore>>;
+  try {
+    opened = await openRunStore(store);
+  } catch (e) {
+    const locked = hasErrorCode(e, STORE_LOCKED_CODE) ? LockedStoreSchema.safeParse(e) : undefined;
+    if (locked?.success)
+      return {
+        existing: null,
+        unknown: `the embedded store ${locked.data.dir} is in use by process ${locked.data.holder.pid} (${locked.data.holder.command})`,
+      };
+    throw e;
   }
-  const check = {
-    project: spec.project,
-    name: spec.name,
-    trialCount: expandSweep(spec).length,
-    atMost: countTrials(spec),
-    summary: trialsSummary(spec),
-    gpuTrials,
-    existing,
-  };
-  printLaunchCheck(file, check, "run", Boolean(o.json));
+  try {
+    const before = await opened.store.getSweep(await storedSweepIdFor(opened.store, spec));
+    return {
+      existing: before ? { id: before.id, status: before.status, trialCount: before.trialCount } : null,
+    };
+  } finally {
+    await opened.close();
+  }
 }
 
 /** The refusal of GPU trials where this process, the run's only worker, trains on a backend without one. */

@@ -22,7 +22,6 @@ import {
   AnnotationEditSchema,
   AppError,
   ConfigError,
-  countTrials,
   DEFAULT_MAX_TRIALS,
   describeIssues,
   FreshSeedsSchema,
@@ -35,15 +34,14 @@ import {
   SeedRequestSchema,
   type SweepSpec,
   TagsSchema,
-  trialsSummary,
 } from "@tailsweep/schemas";
 import {
   addsAsItRuns,
   EPOCH_SERIES_METRICS,
   type ExtendRequest,
-  expandSweep,
   gpuTrialCount,
   isOpen,
+  launchPlan,
   SweepArchiveSchema,
   type SweepRecord,
   type SweepRevision,
@@ -422,12 +420,7 @@ export const sweepsRouter = t.router({
   checkLaunch: t.procedure.input(checked(launchInput)).mutation(async ({ ctx, input }) => {
     const { spec, before } = await checkLaunch(ctx, input);
     return {
-      project: spec.project,
-      name: spec.name,
-      trialCount: expandSweep(spec).length,
-      atMost: countTrials(spec),
-      summary: trialsSummary(spec),
-      gpuTrials: gpuTrialCount(spec),
+      ...launchPlan(spec),
       existing: before ? { id: before.id, status: before.status, trialCount: before.trialCount } : null,
     };
   }),
