@@ -91,7 +91,14 @@ function loaded(how: "bin" | "source", ...args: string[]): Promise<Loaded> {
 
 const url = (path: string) => pathToFileURL(join(root, path)).href;
 /** What takes seconds to load, by the folder, entry point or dependency a URL names. */
-const STORE = [url("packages/db/"), "@electric-sql+pglite", "@prisma+client"];
+// The db package's entry point, not the whole folder: its small modules without Prisma (folder.ts, which the settings
+// check folders with; lock-file.ts) are loaded cheaply, as the api package's auth-settings.ts is.
+const STORE = [
+  url("packages/db/src/index.ts"),
+  url("packages/db/src/generated/"),
+  "@electric-sql+pglite",
+  "@prisma+client",
+];
 const MODEL = [url("packages/model/"), "@tensorflow+tfjs"];
 const API = [url("packages/api/src/index.ts"), "/openid-client", "/echarts"];
 const TRAINER = [url("packages/model/src/index.ts"), url("apps/worker/")];
