@@ -56,10 +56,14 @@ export function printRanking(objective: SweepSpec["objective"], ranked: readonly
     );
 }
 
+/** "1 of them needs a GPU worker", "3 of them need a GPU worker": `n` of a sweep's trials, written as `shown`. */
+const needGpu = (n: number, shown = String(n)) =>
+  `${n === 1 ? "1 of them needs" : `${shown} of them need`} a GPU worker`;
+
 /** " (3 of them need a GPU worker: execution.gpu)", or nothing when none does. */
 export function gpuNote(spec: SweepSpec): string {
   const n = gpuTrialCount(spec);
-  return n === 0 ? "" : ` (${n === 1 ? "1 of them needs" : `${n} of them need`} a GPU worker: execution.gpu)`;
+  return n === 0 ? "" : ` (${needGpu(n)}: execution.gpu)`;
 }
 
 /** What `sweep run --dry-run` and `sweep submit --dry-run` found: the API's `checkLaunch` answer. */
@@ -106,9 +110,7 @@ export function printLaunchCheck(
   const gpu =
     check.gpuTrials === 0
       ? []
-      : [
-          `  ${check.gpuTrials === 1 ? "1 of them needs" : `${formatCount(check.gpuTrials)} of them need`} a GPU worker (execution.gpu)`,
-        ];
+      : [`  ${needGpu(check.gpuTrials, formatCount(check.gpuTrials))} (execution.gpu)`];
   const lines = [
     `${file}: valid, sweep ${check.name} in project ${check.project}`,
     `  ${check.summary}`,
