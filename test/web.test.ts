@@ -1004,6 +1004,16 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       .locator("[data-testid=setting-differences] tbody tr td:first-child")
       .allInnerTexts();
     expect(differing).toContain("variant");
+    // the catalog counts in words: one configuration, none when every trial failed
+    const summaries = await page.locator("details.catalog summary").allInnerTexts();
+    expect(summaries.find((s) => s.startsWith("web/to-cancel"))).toMatch(/, 1 configuration\)$/);
+    expect(summaries.find((s) => s.startsWith("web/to-retry"))).toMatch(
+      /, no configuration with a result yet\)$/,
+    );
+    // each choice's name stands above it, as on the sweep page, not run into the select before it
+    expect(
+      await page.evaluate("getComputedStyle(document.querySelector('.view-options label')).flexDirection"),
+    ).toBe("column");
     await page.screenshot({ path: join(artifacts, "compare.png"), fullPage: true });
     // the permalink reproduces the view
     const again = await browser.newPage();

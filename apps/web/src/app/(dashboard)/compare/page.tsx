@@ -120,7 +120,11 @@ export default async function ComparePage({
             <summary>
               {s.project}/{s.name}{" "}
               <span className="muted">
-                ({age(s.createdAt)}, {s.configs.length} configurations)
+                ({age(s.createdAt)},{" "}
+                {s.configs.length > 0
+                  ? plural(s.configs.length, "configuration")
+                  : "no configuration with a result yet"}
+                )
               </span>
             </summary>
             <ul style={{ listStyle: "none", paddingLeft: "1rem" }}>
