@@ -357,6 +357,18 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const titles = [...chart.matchAll(/<path[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]!);
     expect(titles.map((t) => t.split(" (")[0]).sort()).toEqual([...x.keys()].sort());
     expect(chart).toContain("macroF1 % (→ better)");
+    // the whiskers inside [0, 100] %, as the table clips the intervals (two seeds' t intervals reach below 0): no
+    // negative tick; and no two configurations' names printed over each other (near-equal means are common)
+    expect(chart).not.toMatch(/>-\d+<\/text>/);
+    const names = [...chart.matchAll(/translate\(([\d.]+) ([\d.]+)\)[^>]*>([^<]+)<\/text>/g)]
+      .filter((m) => x.has(m[3]!))
+      .map((m) => ({ x: Number(m[1]), y: Number(m[2]), length: m[3]!.length }));
+    expect(names).toHaveLength(x.size);
+    for (const [i, a] of names.entries())
+      for (const b of names.slice(i + 1))
+        expect(Math.abs(a.y - b.y) >= 12 || Math.abs(a.x - b.x) >= 5 * Math.min(a.length, b.length)).toBe(
+          true,
+        );
     // the same metric twice is refused in words, not a blank chart
     await bare.goto(`${base}/sweeps/${sweep!.id}?frontX=macroF1&frontY=macroF1`);
     expect(await bare.textContent("[data-testid=pareto-unavailable]")).toContain(

@@ -643,6 +643,49 @@ export interface ParetoPoint {
 /** The standings in the order the chart lists them (a scatter series each). */
 const PARETO_STATUSES = ["front", "not separable", "dominated"] as const;
 
+/** The Pareto chart's plot area inside its size (room under the legend for the y axis's name), and its default size. */
+const PARETO_GRID = { top: 88, left: 60, right: 40, bottom: 50 };
+const PARETO_SIZE = { width: 760, height: 420 };
+/**
+ * A point's label as ECharts sets it right of a 9 px symbol in 10 px sans-serif: its gap from the point's centre, its
+ * height, and a width per character that errs wide (digits and lower case are ≈ 5.6 px).
+ */
+const PARETO_LABEL = { fontSize: 10, gap: 10, height: 13, charWidth: 6 };
+
+/**
+ * How far (px, down positive) to move each point's label so that no two overlap: configurations with near-equal means
+ * would otherwise print their names over each other. ECharts' own `labelLayout.moveOverlap` moves only labels placed
+ * at absolute positions, not those attached to a point (and a function for it would not survive the option's trip to
+ * the browser as JSON), so the labels are placed here on the chart's default size: top to bottom, each at the
+ * smallest shift, alternately down and up by a line, at most three, that clears the labels placed before it. A browser
+ * that draws the chart wider only spreads the labels further apart along x.
+ */
+export function paretoLabelShifts(anchors: readonly { x: number; y: number; text: string }[]): number[] {
+  const { gap, height, charWidth } = PARETO_LABEL;
+  const placed: { left: number; right: number; top: number }[] = [];
+  const shifts = anchors.map(() => 0);
+  const order = anchors
+    .map((_, i) => i)
+    .sort((a, b) => anchors[a]!.y - anchors[b]!.y || anchors[a]!.x - anchors[b]!.x);
+  for (const i of order) {
+    const a = anchors[i]!;
+    if (!Number.isFinite(a.x) || !Number.isFinite(a.y)) continue;
+    const left = a.x + gap;
+    const right = left + a.text.length * charWidth;
+    const clear = (top: number) =>
+      placed.every(
+        (r) => r.right <= left || r.left >= right || r.top + height <= top || r.top >= top + height,
+      );
+    // 0, +1, −1, … ±3 lines: the first that overlaps nothing placed; in a crowd where none does, a name moved
+    // further would sit by another point than its own, so it stays put
+    const tries = [0, 1, -1, 2, -2, 3, -3].map((lines) => lines * height);
+    const shift = tries.find((t) => clear(a.y - height / 2 + t)) ?? 0;
+    shifts[i] = shift;
+    placed.push({ left, right, top: a.y - height / 2 + shift });
+  }
+  return shifts;
+}
+
 /** How {@link paretoSvg} draws each standing: the front filled, the rest hollow, "not separable" in amber. */
 const PARETO_STYLE = {
   front: { color: "#1f77b4", name: "on the front" },
@@ -678,19 +721,41 @@ export function frontSteps(
  * data and say which way is better. Each point carries its `title` as an SVG <title> for hover.
  */
 export function paretoOption(options: ParetoOptions): ChartOption {
-  const { points, directions } = options;
+  const { directions } = options;
+  const [lowest, highest] = options.bounds ?? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+  const inBounds = (v: number) => (Number.isFinite(v) ? Math.min(highest, Math.max(lowest, v)) : v);
+  const points = options.points.map(
+    (p): ParetoPoint => ({
+      ...p,
+      xCi: [inBounds(p.xCi[0]), inBounds(p.xCi[1])],
+      yCi: [inBounds(p.yCi[0]), inBounds(p.yCi[1])],
+    }),
+  );
   const range = (values: number[]): [number, number] => {
     const finite = values.filter(Number.isFinite);
     const lo = finite.length ? Math.min(...finite) : 0;
     const hi = finite.length ? Math.max(...finite) : 1;
     const pad = (hi - lo) * 0.08 || 1;
-    return [Math.floor(lo - pad), Math.ceil(hi + pad)];
+    return [Math.max(lowest, Math.floor(lo - pad)), Math.min(highest, Math.ceil(hi + pad))];
   };
   const xRange = range(points.flatMap((p) => [p.x, ...p.xCi]));
   const yRange = range(points.flatMap((p) => [p.y, ...p.yCi]));
   const clip = (v: number, [lo, hi]: [number, number]) =>
     Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : v;
   const statuses = PARETO_STATUSES.filter((s) => points.some((p) => p.status === s));
+  const width = options.width ?? PARETO_SIZE.width;
+  const height = options.height ?? PARETO_SIZE.height;
+  const labelShifts = paretoLabelShifts(
+    points.map((p) => ({
+      x:
+        PARETO_GRID.left +
+        ((p.x - xRange[0]) / (xRange[1] - xRange[0])) * (width - PARETO_GRID.left - PARETO_GRID.right),
+      y:
+        PARETO_GRID.top +
+        ((yRange[1] - p.y) / (yRange[1] - yRange[0])) * (height - PARETO_GRID.top - PARETO_GRID.bottom),
+      text: p.label,
+    })),
+  );
   const series: ChartSeries[] = [
     {
       type: "line",
@@ -729,9 +794,21 @@ export function paretoOption(options: ParetoOptions): ChartOption {
           status === "front"
             ? { color: PARETO_STYLE[status].color }
             : { color: "#fff", borderColor: PARETO_STYLE[status].color, borderWidth: 2 },
-        label: { show: true, position: "right", fontSize: 10, color: "#222", formatter: "{@[2]}" },
-        // the point's hover text rides along as a fourth value, for the browser's tooltip
-        data: points.filter((p) => p.status === status).map((p) => [p.x, p.y, p.label, p.title]),
+        label: {
+          show: true,
+          position: "right",
+          fontSize: PARETO_LABEL.fontSize,
+          color: "#222",
+          formatter: "{@[2]}",
+        },
+        // the point's hover text rides along as a fourth value, for the browser's tooltip; a label moved off its
+        // neighbour's carries its offset
+        data: points.flatMap((p, i) => {
+          if (p.status !== status) return [];
+          const value = [p.x, p.y, p.label, p.title];
+          const dy = labelShifts[i] ?? 0;
+          return [dy === 0 ? value : { value, label: { offset: [0, dy] } }];
+        }),
         z: 5,
       }),
     ),
@@ -742,7 +819,7 @@ export function paretoOption(options: ParetoOptions): ChartOption {
     title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
     legend: { top: 26, left: 0, data: ["front (by means)", ...statuses.map((s) => PARETO_STYLE[s].name)] },
     // room under the legend for the y axis's name
-    grid: { top: 88, left: 60, right: 40, bottom: 50 },
+    grid: PARETO_GRID,
     xAxis: {
       type: "value",
       min: xRange[0],
@@ -769,6 +846,12 @@ export interface ParetoOptions {
   yName: string;
   directions: readonly ["maximize" | "minimize", "maximize" | "minimize"];
   points: readonly ParetoPoint[];
+  /**
+   * The metrics' range, both axes (e.g. [0, 100] for shares in percent): the whiskers are clipped to it, as
+   * {@link whiskers} and {@link curvesOption}'s bands are, so a t interval of a share on two seeds does not stretch the
+   * axes to a recall of −131 %. Unbounded by default.
+   */
+  bounds?: readonly [number, number];
   width?: number;
   height?: number;
 }
@@ -777,7 +860,11 @@ export interface ParetoOptions {
 export function paretoSvg(options: ParetoOptions): string {
   const { points } = options;
   const statuses = PARETO_STATUSES.filter((s) => points.some((p) => p.status === s));
-  const svg = renderSvg(paretoOption(options), options.width ?? 760, options.height ?? 420);
+  const svg = renderSvg(
+    paretoOption(options),
+    options.width ?? PARETO_SIZE.width,
+    options.height ?? PARETO_SIZE.height,
+  );
   // ECharts' SSR marks each symbol with its series and data index: the point's hover text goes inside it
   const bySeries = statuses.map((s) => points.filter((p) => p.status === s));
   return svg.replace(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { frontSteps, type ParetoPoint, paretoSvg } from "./charts";
+import { frontSteps, type ParetoPoint, paretoLabelShifts, paretoOption, paretoSvg } from "./charts";
 
 const point = (label: string, x: number, y: number, status: ParetoPoint["status"]): ParetoPoint => ({
   label,
@@ -75,5 +75,83 @@ describe("paretoSvg", () => {
     // three points with intervals, each a horizontal and a vertical whisker with two caps: 18 strokes in #555
     expect(svg.match(/stroke="#555"/g)).toHaveLength(18);
     expect(svg).not.toContain("NaN");
+  });
+});
+
+describe("paretoOption with bounds", () => {
+  it("keeps whiskers and axes inside the metrics' range, as the tables clip the intervals", () => {
+    const wide = (bounds?: readonly [number, number]) =>
+      paretoOption({
+        title: "t",
+        xName: "x %",
+        yName: "y %",
+        directions: ["maximize", "maximize"],
+        points: [
+          { ...point("A", 16, 17, "front"), xCi: [3.3, 28.7], yCi: [-131, 165] },
+          { ...point("B", 15, 17, "not separable"), xCi: [Number.NaN, Number.NaN], yCi: [9, 21] },
+        ],
+        ...(bounds && { bounds }),
+      });
+    const whiskers = (data: number[][]) => expect.objectContaining({ name: "95% t intervals", data });
+    // unbounded, a two-seed interval stretches the y axis past −131 %
+    expect(wide().series).toContainEqual(
+      whiskers([
+        [16, 17, 3.3, 28.7, -131, 165],
+        [15, 17, Number.NaN, Number.NaN, 9, 21],
+      ]),
+    );
+    expect(wide()).toMatchObject({ yAxis: { min: -155, max: 189 } });
+    // bounded: each end inside [0, 100], a missing end still missing (no whisker), the axes inside too
+    const bounded = wide([0, 100]);
+    expect(bounded.series).toContainEqual(
+      whiskers([
+        [16, 17, 3.3, 28.7, 0, 100],
+        [15, 17, Number.NaN, Number.NaN, 9, 21],
+      ]),
+    );
+    expect(bounded).toMatchObject({ xAxis: { min: 1, max: 31 }, yAxis: { min: 0, max: 100 } });
+  });
+});
+
+describe("paretoLabelShifts", () => {
+  it("moves a label off the one it would cover by a line, and leaves labels apart where they are", () => {
+    expect(
+      paretoLabelShifts([
+        { x: 400, y: 200, text: "variant=gaussian" },
+        { x: 390, y: 201, text: "variant=proposed" },
+        // far to the right: clear of both whatever its y
+        { x: 700, y: 200, text: "c" },
+        // a third near the first two: its own line is the first's, one down the second's, one up still grazes the first's
+        // (its anchor is 2 px lower): two down
+        { x: 395, y: 202, text: "variant=mixture" },
+        { x: Number.NaN, y: 200, text: "nowhere" },
+      ]),
+    ).toEqual([0, 13, 0, 26, 0]);
+  });
+
+  it("moves a name at most three lines, leaving it by its point in a crowd", () => {
+    const crowd = Array.from({ length: 9 }, (_, i) => ({ x: 300, y: 200, text: `config ${i}` }));
+    expect(paretoLabelShifts(crowd)).toEqual([0, 13, -13, 26, -26, 39, -39, 0, 0]);
+  });
+
+  it("draws near-equal configurations' names apart in the SVG", () => {
+    const labelY = (svg: string) =>
+      [...svg.matchAll(/translate\([\d.]+ ([\d.]+)\)[^>]*>(variant=\w+)<\/text>/g)].map((m) => [
+        m[2],
+        Number(m[1]),
+      ]);
+    const svg = paretoSvg({
+      title: "t",
+      xName: "x %",
+      yName: "y %",
+      directions: ["maximize", "maximize"],
+      bounds: [0, 100],
+      points: [
+        point("variant=gaussian", 16, 16.7, "front"),
+        point("variant=proposed", 15.5, 16.7, "not separable"),
+      ],
+    });
+    const [[, a], [, b]] = labelY(svg) as [[string, number], [string, number]];
+    expect(Math.abs(a - b)).toBeGreaterThanOrEqual(12);
   });
 });

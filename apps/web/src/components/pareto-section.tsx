@@ -31,6 +31,8 @@ function frontChart(front: Front) {
     xName: `${x!.metric} %`,
     yName: `${y!.metric} %`,
     directions: [x!.direction, y!.direction],
+    // shares: an interval is drawn inside [0, 100] %, as the tables print it
+    bounds: [0, 100],
     points: front.configurations.map((c) => {
       const [ex, ey] = c.estimates;
       const scaled = (ci: readonly [number, number]): [number, number] => [100 * ci[0], 100 * ci[1]];

@@ -144,6 +144,8 @@ export function paretoSection(fronts: readonly SettingFront[], figure: Figure): 
             xName: `${x!.metric} %`,
             yName: `${y!.metric} %`,
             directions: [x!.direction, y!.direction],
+            // shares: an interval is drawn inside [0, 100] %, as the tables print it
+            bounds: [0, 100],
             points: front.configurations.map((c) => {
               const [ex, ey] = c.estimates;
               return {
