@@ -16,6 +16,7 @@ import {
   type Heartbeat,
   messageOf,
   NotFoundError,
+  plural,
   type SweepSpec,
   sweepArtifactPrefix,
   type TrialKind,
@@ -221,7 +222,7 @@ export class Controller {
       this.release(sweep.id);
     }
     await this.warnIfNoGpuWorker(sweep.id, plans.filter((p) => p.kind === "gpu").length);
-    this.log(`sweep ${sweep.id} (${spec.project}/${spec.name}): ${plans.length} trials queued`);
+    this.log(`sweep ${sweep.id} (${spec.project}/${spec.name}): ${plural(plans.length, "trial")} queued`);
     return sweep;
   }
 

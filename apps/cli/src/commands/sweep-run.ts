@@ -9,7 +9,7 @@ import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { openRunStore, STORE_LOCKED_CODE } from "@tailsweep/db";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
-import { AppError, ConfigError, hasErrorCode, messageOf, type SweepSpec } from "@tailsweep/schemas";
+import { AppError, ConfigError, hasErrorCode, messageOf, plural, type SweepSpec } from "@tailsweep/schemas";
 import {
   expandSweep,
   gpuTrialCount,
@@ -283,11 +283,12 @@ async function runHere(
     // Otherwise a new sweep's trials are queued while the threads finish starting (their modules and backends take
     // about as long as the store's opening), and wait for them. A resumed sweep's were queued again when the
     // controller started (embedded: it alone reaches the store and bus), or are by its upkeep (NATS).
+    // a new sweep's count the controller says as it queues them ("sweep … (project/name): 8 trials queued")
     const submitted = await controller.submit(spec, id);
     if (before) {
       const left = (await rt.opened.store.listTrials(id)).filter(isOpen).length;
-      log(`sweep ${id}: resuming, ${left} of ${submitted.trialCount} trials left`);
-    } else log(`sweep ${id}: ${submitted.trialCount} trials`);
+      log(`sweep ${id}: resuming, ${left} of ${plural(submitted.trialCount, "trial")} left`);
+    }
     const threads = await starting;
     // A signal before this process's worker exists: it claims nothing, and the sweep is left to be resumed.
     if (!worker && !stopping.signal) await startWorker(threads);
