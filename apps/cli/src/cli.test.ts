@@ -223,6 +223,9 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     const ran = await cli("sweep", "run", file, "--json");
     expect(ran.code).toBe(0);
     const { sweep } = JSON.parse(ran.stdout);
+    // the new sweep's count is said once, as its trials are queued
+    expect(ran.stderr.match(/\b4 trials\b/g)).toEqual(["4 trials"]);
+    expect(ran.stderr).toContain(`sweep ${sweep.id} (cli/tiny): 4 trials queued`);
     expect(sweep.status).toBe("completed");
     expect(JSON.parse((await cli("sweep", "run", file, "--dry-run", "--json")).stdout)).toMatchObject({
       valid: true,
