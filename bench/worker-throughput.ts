@@ -3,7 +3,9 @@
 // JetStream with a controller in this script and PostgreSQL as the store. Prints trials per minute for each and the
 // ratio (target: 2 workers ≥ 1.8× one on a 2-core machine). Workers are started, ready and warmed up by one trial
 // each before the clock starts. It also prints the CPU time the worker processes spend per trial: when that stays
-// flat from 1 to 2 workers while the ratio falls short of 2, the cores are the limit, not dispatch.
+// flat from 1 to 2 workers while the ratio falls short of 2, the cores are the limit, not dispatch. And the peak
+// resident memory of a worker process (its trial thread included, on the wasm and cpu backends), the largest of the
+// group's.
 // Needs PostgreSQL (TEST_DATABASE_URL or the local trust default) and NATS with JetStream (NATS_URL or local).
 // Usage: node --import tsx bench/worker-throughput.ts [trials=8] [--json]
 import { type ChildProcess, spawn } from "node:child_process";
@@ -83,6 +85,21 @@ function treeCpuSeconds(root: number): number {
   return [...stats].filter(([pid]) => inTree(pid)).reduce((sum, [, s]) => sum + s.cpu, 0);
 }
 
+/** The largest peak resident set (VmHWM, MiB) among a process and its live children (NaN without /proc). */
+function treePeakRssMiB(root: number): number {
+  const stats = processes();
+  const inTree = (pid: number): boolean => pid === root || (pid > 1 && inTree(stats.get(pid)?.ppid ?? 0));
+  const peaks = [...stats.keys()].filter(inTree).map((pid) => {
+    try {
+      const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+      return kib === undefined ? Number.NaN : Number(kib) / 1024;
+    } catch {
+      return Number.NaN; // the process ended meanwhile
+    }
+  });
+  return peaks.length > 0 ? Math.max(...peaks) : Number.NaN;
+}
+
 /**
  * CPU seconds so far of everything else the sweep needs on this machine: this process (the controller), the
  * PostgreSQL backends and nats-server.
@@ -114,6 +131,8 @@ interface Measured {
   workerCpuPerTrial: number;
   /** CPU seconds per trial of the controller (this process), PostgreSQL and NATS together. */
   serviceCpuPerTrial: number;
+  /** The largest peak resident memory of one worker process, MiB: what a worker process costs a machine. */
+  peakRssMiBPerProcess: number;
 }
 
 const results: Record<number, Measured> = {};
@@ -135,6 +154,7 @@ try {
         trialSeconds: busy.reduce((a, b) => a + b, 0) / busy.length,
         workerCpuPerTrial: cpu / trials,
         serviceCpuPerTrial: serviceCpu / trials,
+        peakRssMiBPerProcess: treePeakRssMiB(workers.pid!),
       };
       if (!json) console.error(`${n} worker(s): ${trials} trials in ${seconds.toFixed(1)} s`);
     } finally {
@@ -154,12 +174,12 @@ if (json) {
     `worker throughput, ${trials} quick-example trials after a warm-up trial per worker, NATS + PostgreSQL`,
   );
   console.log(
-    `${"".padEnd(11)}${"trials/min".padStart(12)}${"s per trial".padStart(13)}${"worker CPU s/trial".padStart(20)}${"services CPU s/trial".padStart(22)}`,
+    `${"".padEnd(11)}${"trials/min".padStart(12)}${"s per trial".padStart(13)}${"worker CPU s/trial".padStart(20)}${"services CPU s/trial".padStart(22)}${"peak MiB/process".padStart(18)}`,
   );
   for (const n of [1, 2]) {
     const m = results[n]!;
     console.log(
-      `${`${n} worker${n > 1 ? "s" : ""}`.padEnd(11)}${m.trialsPerMinute.toFixed(1).padStart(12)}${m.trialSeconds.toFixed(2).padStart(13)}${m.workerCpuPerTrial.toFixed(2).padStart(20)}${m.serviceCpuPerTrial.toFixed(3).padStart(22)}`,
+      `${`${n} worker${n > 1 ? "s" : ""}`.padEnd(11)}${m.trialsPerMinute.toFixed(1).padStart(12)}${m.trialSeconds.toFixed(2).padStart(13)}${m.workerCpuPerTrial.toFixed(2).padStart(20)}${m.serviceCpuPerTrial.toFixed(3).padStart(22)}${m.peakRssMiBPerProcess.toFixed(0).padStart(18)}`,
     );
   }
   console.log(`ratio 2 : 1 = ${ratio.toFixed(2)}×   (target ≥ 1.80×)`);
