@@ -97,7 +97,8 @@ function treePeakRssMiB(root: number): number {
       return Number.NaN; // the process ended meanwhile
     }
   });
-  return peaks.length > 0 ? Math.max(...peaks) : Number.NaN;
+  const read = peaks.filter(Number.isFinite);
+  return read.length > 0 ? Math.max(...read) : Number.NaN;
 }
 
 /**

@@ -1020,7 +1020,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const summaries = await page.locator("details.catalog summary").allInnerTexts();
     expect(summaries.find((s) => s.startsWith("web/to-cancel"))).toMatch(/, 1 configuration\)$/);
     expect(summaries.find((s) => s.startsWith("web/to-retry"))).toMatch(
-      /, no configuration with a result yet\)$/,
+      /, no configuration with a result\)$/,
     );
     // each choice's name stands above it, as on the sweep page, not run into the select before it
     expect(

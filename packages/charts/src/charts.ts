@@ -643,8 +643,9 @@ export interface ParetoPoint {
 /** The standings in the order the chart lists them (a scatter series each). */
 const PARETO_STATUSES = ["front", "not separable", "dominated"] as const;
 
-/** The Pareto chart's plot area inside its size (room under the legend for the y axis's name), and its default size. */
+/** The Pareto chart's plot area inside its size (room under the legend for the y axis's name). */
 const PARETO_GRID = { top: 88, left: 60, right: 40, bottom: 50 };
+/** The size {@link paretoSvg} draws at unless told, and the dashboard's live chart starts at. */
 const PARETO_SIZE = { width: 760, height: 420 };
 /**
  * A point's label as ECharts sets it right of a 9 px symbol in 10 px sans-serif: its gap from the point's centre, its
@@ -658,7 +659,8 @@ const PARETO_LABEL = { fontSize: 10, gap: 10, height: 13, charWidth: 6 };
  * at absolute positions, not those attached to a point (and a function for it would not survive the option's trip to
  * the browser as JSON), so the labels are placed here on the chart's default size: top to bottom, each at the
  * smallest shift, alternately down and up by a line, at most three, that clears the labels placed before it. A browser
- * that draws the chart wider only spreads the labels further apart along x.
+ * that draws the chart wider only spreads the labels further apart along x; a narrow card, which draws it lower (down
+ * to 240 px), brings them closer, and two labels a line apart there may touch again.
  */
 export function paretoLabelShifts(anchors: readonly { x: number; y: number; text: string }[]): number[] {
   const { gap, height, charWidth } = PARETO_LABEL;
@@ -717,12 +719,19 @@ export function frontSteps(
 /**
  * A Pareto front over two objectives: each configuration at its two means with both intervals as whiskers, labelled,
  * the front's members filled and joined by its staircase ({@link frontSteps}), the others hollow (amber where the
- * seeds cannot tell them from the front). Values are drawn as given (pass percentages for shares); the axes fit the
- * data and say which way is better. Each point carries its `title` as an SVG <title> for hover.
+ * seeds cannot tell them from the front). Values are drawn as given (pass percentages for shares, with `bounds`
+ * [0, 100] to keep the whiskers and axes inside); the axes fit the data and say which way is better. Each point carries its `title` as an SVG <title> for hover.
  */
 export function paretoOption(options: ParetoOptions): ChartOption {
   const { directions } = options;
-  const [lowest, highest] = options.bounds ?? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+  // bounds that a mean lies outside are not the metrics' range after all: the data are drawn as they are
+  const inside = (v: number, [lo, hi]: readonly [number, number]) =>
+    !Number.isFinite(v) || (v >= lo && v <= hi);
+  const bounds = options.bounds;
+  const [lowest, highest] =
+    bounds && options.points.every((p) => inside(p.x, bounds) && inside(p.y, bounds))
+      ? bounds
+      : [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
   const inBounds = (v: number) => (Number.isFinite(v) ? Math.min(highest, Math.max(lowest, v)) : v);
   const points = options.points.map(
     (p): ParetoPoint => ({
@@ -833,6 +842,9 @@ export function paretoOption(options: ParetoOptions): ChartOption {
       min: yRange[0],
       max: yRange[1],
       name: `${options.yName} (${way(directions[1], "y")})`,
+      // from the axis rightwards: centred on it, a long name reached past the chart's left edge, and ECharts then
+      // moved the plot right to make room, off the grid paretoLabelShifts places the labels on
+      nameTextStyle: { align: "left" },
       axisLine: { onZero: false },
     },
     series,

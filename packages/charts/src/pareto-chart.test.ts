@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { frontSteps, type ParetoPoint, paretoLabelShifts, paretoOption, paretoSvg } from "./charts";
+import {
+  frontSteps,
+  type ParetoPoint,
+  paretoLabelShifts,
+  paretoOption,
+  paretoSvg,
+  renderSvg,
+} from "./charts";
 
 const point = (label: string, x: number, y: number, status: ParetoPoint["status"]): ParetoPoint => ({
   label,
@@ -153,5 +160,31 @@ describe("paretoLabelShifts", () => {
     });
     const [[, a], [, b]] = labelY(svg) as [[string, number], [string, number]];
     expect(Math.abs(a - b)).toBeGreaterThanOrEqual(12);
+  });
+});
+
+describe("paretoOption's plot area", () => {
+  const drawn = (yName: string, y = 10, bounds?: readonly [number, number]) =>
+    paretoOption({
+      title: "t",
+      xName: "x %",
+      yName,
+      directions: ["maximize", "maximize"],
+      points: [point("a", 10, y, "front"), point("b", 20, y + 10, "front")],
+      ...(bounds && { bounds }),
+    });
+
+  it("stays where the labels are placed, however long the y axis's name", () => {
+    // the y ticks' x in the SVG: right of them starts the plot, which a name reaching past the left edge moved right
+    const tickX = (yName: string) =>
+      [
+        ...renderSvg(drawn(yName), 760, 420).matchAll(/translate\(([\d.]+) [\d.]+\)"[^>]*>\d+<\/text>/g),
+      ][0]?.[1];
+    expect(tickX("pseudoBalancedAccuracy % with a long name (↑ better)")).toBe(tickX("y"));
+  });
+
+  it("draws the data as they are when a mean lies outside the bounds", () => {
+    expect(drawn("y", 150, [0, 100])).toMatchObject({ yAxis: { min: 145, max: 165 } });
+    expect(drawn("y", 50, [0, 100])).toMatchObject({ yAxis: { min: 45, max: 65 } });
   });
 });

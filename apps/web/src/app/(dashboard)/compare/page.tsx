@@ -123,7 +123,7 @@ export default async function ComparePage({
                 ({age(s.createdAt)},{" "}
                 {s.configs.length > 0
                   ? plural(s.configs.length, "configuration")
-                  : "no configuration with a result yet"}
+                  : "no configuration with a result"}
                 )
               </span>
             </summary>
