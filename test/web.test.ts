@@ -408,6 +408,22 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
         expect(box!.x, chart).toBeGreaterThanOrEqual(0);
         expect(box!.x + box!.width, chart).toBeLessThanOrEqual(480);
       }
+      // the Pareto chart, drawn lower on the narrow card: its four configurations (one point: equal means) keep their
+      // names apart, none over another (the live chart places them again for where it draws the points)
+      await page.locator("[data-testid=pareto-chart][data-hydrated=true]").waitFor();
+      const names = await page
+        .locator("[data-testid=pareto-chart] .chart-live svg text", { hasText: "variant=" })
+        .all();
+      const boxes = (await Promise.all(names.map((n) => n.boundingBox()))).filter((b) => b !== null);
+      expect(boxes).toHaveLength(4);
+      for (const [i, a] of boxes.entries())
+        for (const b of boxes.slice(i + 1))
+          expect(
+            a.x + a.width <= b.x + 1 ||
+              b.x + b.width <= a.x + 1 ||
+              a.y + a.height <= b.y + 1 ||
+              b.y + b.height <= a.y + 1,
+          ).toBe(true);
       await page.screenshot({ path: join(artifacts, "sweep-narrow.png"), fullPage: false });
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });

@@ -1,6 +1,7 @@
 import * as echarts from "echarts";
 import { LRUCache } from "lru-cache";
 import { cellColours, colourLookup, colourStops, divergingScale, sequentialScale } from "./colours";
+import { PARETO_LABEL, paretoLabelShifts } from "./pareto-labels";
 import {
   type ChartOption,
   type ChartSeries,
@@ -647,46 +648,6 @@ const PARETO_STATUSES = ["front", "not separable", "dominated"] as const;
 const PARETO_GRID = { top: 88, left: 60, right: 40, bottom: 50 };
 /** The size {@link paretoSvg} draws at unless told, and the dashboard's live chart starts at. */
 const PARETO_SIZE = { width: 760, height: 420 };
-/**
- * A point's label as ECharts sets it right of a 9 px symbol in 10 px sans-serif: its gap from the point's centre, its
- * height, and a width per character that errs wide (digits and lower case are ≈ 5.6 px).
- */
-const PARETO_LABEL = { fontSize: 10, gap: 10, height: 13, charWidth: 6 };
-
-/**
- * How far (px, down positive) to move each point's label so that no two overlap: configurations with near-equal means
- * would otherwise print their names over each other. ECharts' own `labelLayout.moveOverlap` moves only labels placed
- * at absolute positions, not those attached to a point (and a function for it would not survive the option's trip to
- * the browser as JSON), so the labels are placed here on the chart's default size: top to bottom, each at the
- * smallest shift, alternately down and up by a line, at most three, that clears the labels placed before it. A browser
- * that draws the chart wider only spreads the labels further apart along x; a narrow card, which draws it lower (down
- * to 240 px), brings them closer, and two labels a line apart there may touch again.
- */
-export function paretoLabelShifts(anchors: readonly { x: number; y: number; text: string }[]): number[] {
-  const { gap, height, charWidth } = PARETO_LABEL;
-  const placed: { left: number; right: number; top: number }[] = [];
-  const shifts = anchors.map(() => 0);
-  const order = anchors
-    .map((_, i) => i)
-    .sort((a, b) => anchors[a]!.y - anchors[b]!.y || anchors[a]!.x - anchors[b]!.x);
-  for (const i of order) {
-    const a = anchors[i]!;
-    if (!Number.isFinite(a.x) || !Number.isFinite(a.y)) continue;
-    const left = a.x + gap;
-    const right = left + a.text.length * charWidth;
-    const clear = (top: number) =>
-      placed.every(
-        (r) => r.right <= left || r.left >= right || r.top + height <= top || r.top >= top + height,
-      );
-    // 0, +1, −1, … ±3 lines: the first that overlaps nothing placed; in a crowd where none does, a name moved
-    // further would sit by another point than its own, so it stays put
-    const tries = [0, 1, -1, 2, -2, 3, -3].map((lines) => lines * height);
-    const shift = tries.find((t) => clear(a.y - height / 2 + t)) ?? 0;
-    shifts[i] = shift;
-    placed.push({ left, right, top: a.y - height / 2 + shift });
-  }
-  return shifts;
-}
 
 /** How {@link paretoSvg} draws each standing: the front filled, the rest hollow, "not separable" in amber. */
 const PARETO_STYLE = {

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { curvesOption, paretoOption, perClassOption } from "./charts";
-import { canLogY, formatValue, interactiveOption, keptView, redrawOption, yAxisFor } from "./interactive";
+import {
+  canLogY,
+  formatValue,
+  interactiveOption,
+  keptView,
+  paretoRelabelled,
+  redrawOption,
+  yAxisFor,
+} from "./interactive";
 
 const curves = curvesOption("test.balancedAccuracy", [
   {
@@ -161,5 +169,59 @@ describe("what a live chart keeps over a redraw with new numbers (issue #20)", (
       },
     ]);
     expect(redrawOption(added, {})).toEqual(added);
+  });
+});
+
+describe("paretoRelabelled", () => {
+  const at = (label: string, x: number, y: number, status: "front" | "dominated") => ({
+    label,
+    x,
+    y,
+    xCi: [x - 1, x + 1] as [number, number],
+    yCi: [y - 1, y + 1] as [number, number],
+    status,
+    title: label,
+  });
+  // on the server's 760 × 420 chart the first two are 26 px apart in y (the axis runs 16–54 over 282 px): no name moved
+  const option = paretoOption({
+    title: "t",
+    xName: "x",
+    yName: "y",
+    directions: ["maximize", "maximize"],
+    bounds: [0, 100],
+    points: [at("first", 50, 50, "front"), at("second", 50, 46.5, "front"), at("third", 20, 20, "dominated")],
+  });
+  const scatter = (o: { series?: unknown[] }) =>
+    (o.series ?? []).filter(
+      (s) => typeof s === "object" && s !== null && "type" in s && s.type === "scatter",
+    );
+
+  it("moves names apart where the browser draws their points closer than the server did", () => {
+    expect(scatter(option)).toMatchObject([
+      {
+        data: [
+          [50, 50, "first", "first"],
+          [50, 46.5, "second", "second"],
+        ],
+      },
+      { data: [[20, 20, "third", "third"]] },
+    ]);
+    // a narrow card draws the chart lower: the first two 3 px apart in y
+    const narrow = paretoRelabelled(option, ([x, y]) => [100 + 4 * x, 200 - y * 0.86]);
+    expect(scatter(narrow)).toMatchObject([
+      {
+        data: [
+          [50, 50, "first", "first"],
+          { value: [50, 46.5, "second", "second"], label: { offset: [0, 13] } },
+        ],
+      },
+      { data: [[20, 20, "third", "third"]] },
+    ]);
+    // and back where they are apart: the offset goes again
+    expect(scatter(paretoRelabelled(narrow, ([x, y]) => [100 + 4 * x, 200 - y * 10]))).toEqual(
+      scatter(option),
+    );
+    // the whiskers and the staircase come through as they were
+    expect(paretoRelabelled(option, () => undefined).series?.length).toBe(option.series?.length);
   });
 });

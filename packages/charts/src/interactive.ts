@@ -4,6 +4,7 @@ import type {
   TooltipComponentFormatterCallbackParams as TopLevelFormatterParams,
   YAXisComponentOption as YAXisOption,
 } from "echarts";
+import { paretoLabelShifts } from "./pareto-labels";
 import type { ChartOption, ChartSeries } from "./renderers";
 
 /**
@@ -248,4 +249,50 @@ export function zoomPercent(option: unknown): { start: number; end: number } | u
   const first = isRecord(option) && Array.isArray(option.dataZoom) ? option.dataZoom[0] : undefined;
   if (!isRecord(first) || typeof first.start !== "number" || typeof first.end !== "number") return undefined;
   return first.start > 0 || first.end < 100 ? { start: first.start, end: first.end } : undefined;
+}
+
+/**
+ * A Pareto point's value ([x, y, name, hover text]), whether its data item is the array or `{ value, label }` (a
+ * label the server moved).
+ */
+function pointValue(d: unknown): (number | string)[] {
+  const value: unknown = Array.isArray(d) ? d : d && typeof d === "object" && "value" in d ? d.value : [];
+  return Array.isArray(value) ? value.map((v) => (typeof v === "number" ? v : String(v))) : [];
+}
+
+/**
+ * The Pareto chart's names placed again where the browser draws its points (`toPixel`: ECharts' `convertToPixel` on
+ * the grid). The server placed them for 760 × 420 px (`paretoOption`); a narrow card draws the chart lower, down to
+ * 240 px, where names a line apart there touch again, and a log y axis moves the points. Returns the option's series
+ * with each point's label offset for where it is drawn now, for a `setOption` merge.
+ */
+export function paretoRelabelled(
+  option: ChartOption,
+  toPixel: (point: [number, number]) => readonly number[] | undefined,
+): ChartOption {
+  const series = option.series ?? [];
+  const points = series.flatMap((s, i) =>
+    s.type === "scatter" && Array.isArray(s.data)
+      ? s.data.map((d: unknown) => ({ series: i, value: pointValue(d) }))
+      : [],
+  );
+  const shifts = paretoLabelShifts(
+    points.map(({ value: [x, y, label] }) => {
+      const at = typeof x === "number" && typeof y === "number" ? toPixel([x, y]) : undefined;
+      return { x: at?.[0] ?? Number.NaN, y: at?.[1] ?? Number.NaN, text: String(label ?? "") };
+    }),
+  );
+  let next = 0;
+  return {
+    series: series.map((s, i): ChartSeries => {
+      if (s.type !== "scatter" || !Array.isArray(s.data)) return s;
+      const data = points
+        .filter((p) => p.series === i)
+        .map(({ value }) => {
+          const dy = shifts[next++] ?? 0;
+          return dy === 0 ? value : { value, label: { offset: [0, dy] } };
+        });
+      return { ...s, data };
+    }),
+  };
 }

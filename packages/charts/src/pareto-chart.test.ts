@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  frontSteps,
-  type ParetoPoint,
-  paretoLabelShifts,
-  paretoOption,
-  paretoSvg,
-  renderSvg,
-} from "./charts";
+import { frontSteps, type ParetoPoint, paretoOption, paretoSvg, renderSvg } from "./charts";
+import { paretoLabelShifts } from "./pareto-labels";
 
 const point = (label: string, x: number, y: number, status: ParetoPoint["status"]): ParetoPoint => ({
   label,

@@ -5,6 +5,7 @@ import {
   canLogY,
   interactiveOption,
   keptView,
+  paretoRelabelled,
   redrawOption,
   type ValueUnit,
   yAxisFor,
@@ -68,6 +69,21 @@ export function InteractiveChart({
   const [zoom, setZoom] = useState<string | undefined>(undefined);
   const logAllowed = canLogY(option);
   const heightFor = (w: number) => Math.round(Math.max(MIN_HEIGHT, Math.min(height, (height * w) / width)));
+  // The Pareto chart's names are placed for the server's size: placed again wherever this chart draws its points
+  // (a narrow card draws it lower, a log axis moves them). The resize observer reads the latest option through a ref.
+  const latest = useRef(option);
+  latest.current = option;
+  // the observer's first call comes before the first option: a chart without one has no grid to ask
+  const drawn = useRef(false);
+  const relabel = (live: EChartsType) => {
+    if (kind !== "pareto" || !drawn.current || live.isDisposed()) return;
+    live.setOption(
+      paretoRelabelled(latest.current, (point) => {
+        const at: unknown = live.convertToPixel({ gridIndex: 0 }, point);
+        return Array.isArray(at) && at.every((v) => typeof v === "number") ? at : undefined;
+      }),
+    );
+  };
 
   // One chart per mount: the library is loaded after the page is interactive, and the chart disposed with it.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the options are applied by the effect below
@@ -91,7 +107,9 @@ export function InteractiveChart({
         });
       });
       observer = new ResizeObserver(() => {
-        if (!live.isDisposed()) live.resize({ width: el.clientWidth, height: heightFor(el.clientWidth) });
+        if (live.isDisposed()) return;
+        live.resize({ width: el.clientWidth, height: heightFor(el.clientWidth) });
+        relabel(live);
       });
       observer.observe(el);
       setHydrated(true);
@@ -101,6 +119,7 @@ export function InteractiveChart({
       observer?.disconnect();
       chart.current?.dispose();
       chart.current = null;
+      drawn.current = false;
     };
   }, []);
 
@@ -123,6 +142,8 @@ export function InteractiveChart({
       lazyUpdate: yAxis !== undefined,
     });
     if (yAxis) live.setOption({ yAxis: [yAxis] }, { replaceMerge: ["yAxis"] });
+    drawn.current = true;
+    relabel(live);
     setZoom(zoomText(live.getOption()));
   }, [hydrated, json, log, kind, unit]);
 
