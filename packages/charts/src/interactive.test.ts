@@ -1,10 +1,12 @@
+import * as echarts from "echarts";
 import { describe, expect, it } from "vitest";
-import { curvesOption, paretoOption, perClassOption } from "./charts";
+import { curvesOption, type ParetoPoint, paretoOption, perClassOption } from "./charts";
 import {
   canLogY,
   formatValue,
   interactiveOption,
   keptView,
+  paretoLabelOffsets,
   paretoRelabelled,
   redrawOption,
   yAxisFor,
@@ -173,12 +175,12 @@ describe("what a live chart keeps over a redraw with new numbers (issue #20)", (
 });
 
 describe("paretoRelabelled", () => {
-  const at = (label: string, x: number, y: number, status: "front" | "dominated") => ({
+  const at = (label: string, x: number, y: number, status: ParetoPoint["status"]): ParetoPoint => ({
     label,
     x,
     y,
-    xCi: [x - 1, x + 1] as [number, number],
-    yCi: [y - 1, y + 1] as [number, number],
+    xCi: [x - 1, x + 1],
+    yCi: [y - 1, y + 1],
     status,
     title: label,
   });
@@ -223,5 +225,55 @@ describe("paretoRelabelled", () => {
     );
     // the whiskers and the staircase come through as they were
     expect(paretoRelabelled(option, () => undefined).series?.length).toBe(option.series?.length);
+  });
+});
+
+describe("paretoRelabelled on ECharts' own chart", () => {
+  it("moves names apart on a lower chart, and the merge keeps the legend's choices and a log y axis", () => {
+    const point = (label: string, y: number, status: ParetoPoint["status"]): ParetoPoint => ({
+      label,
+      x: 50,
+      y,
+      xCi: [49, 51],
+      yCi: [y - 1, y + 1],
+      status,
+      title: label,
+    });
+    // 20 px apart at the server's 420 px, 7 px apart when a narrow card draws the chart 240 px high
+    const option = paretoOption({
+      title: "t",
+      xName: "x",
+      yName: "y",
+      directions: ["maximize", "maximize"],
+      bounds: [0, 100],
+      points: [point("first", 50, "front"), point("second", 47.3, "dominated"), point("third", 20, "front")],
+    });
+    expect(paretoLabelOffsets(option)).toEqual([0, 0, 0]);
+    const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width: 480, height: 240 });
+    try {
+      chart.setOption({ ...option, animation: false });
+      chart.dispatchAction({ type: "legendUnSelect", name: "front (by means)" });
+      chart.setOption({ yAxis: [{ type: "log" }] }, { replaceMerge: ["yAxis"] });
+      const toPixel = (p: [number, number]) => {
+        const at: unknown = chart.convertToPixel({ gridIndex: 0 }, p);
+        return Array.isArray(at) && at.every((v): v is number => typeof v === "number") ? at : undefined;
+      };
+      const placed = paretoRelabelled(option, toPixel);
+      // "second" (the dominated series, drawn after the front's) moved a line down, off "first"
+      expect(paretoLabelOffsets(placed)).toEqual([0, 0, 13]);
+      chart.setOption(placed);
+      expect(chart.getOption()).toMatchObject({
+        legend: [{ selected: { "front (by means)": false } }],
+        yAxis: [{ type: "log" }],
+      });
+      // a point the chart cannot place keeps the option's offset; the other series come through as they were
+      const unplaced = paretoRelabelled(placed, () => undefined);
+      expect(paretoLabelOffsets(unplaced)).toEqual([0, 0, 13]);
+      expect(unplaced.series?.filter((s) => s.type !== "scatter")).toEqual(
+        option.series?.filter((s) => s.type !== "scatter"),
+      );
+    } finally {
+      chart.dispose();
+    }
   });
 });

@@ -260,38 +260,54 @@ function pointValue(d: unknown): (number | string)[] {
   return Array.isArray(value) ? value.map((v) => (typeof v === "number" ? v : String(v))) : [];
 }
 
+/** How far down a Pareto point's label is moved (px): its data item's `label.offset[1]`, else 0. */
+function labelShift(d: unknown): number {
+  const label: unknown = d && typeof d === "object" && "label" in d ? d.label : undefined;
+  const offset: unknown = label && typeof label === "object" && "offset" in label ? label.offset : undefined;
+  const dy: unknown = Array.isArray(offset) ? offset[1] : undefined;
+  return typeof dy === "number" ? dy : 0;
+}
+
+/** The Pareto chart's points in drawing order: the scatter series' data items, with their series' index. */
+const paretoPoints = (option: ChartOption) =>
+  (option.series ?? []).flatMap((s, series) =>
+    s.type === "scatter" && Array.isArray(s.data)
+      ? s.data.map((d: unknown) => ({ series, value: pointValue(d), shift: labelShift(d) }))
+      : [],
+  );
+
+/** Each Pareto point's label shift (px, down positive) in an option, in drawing order: what a chart shows now. */
+export function paretoLabelOffsets(option: ChartOption): number[] {
+  return paretoPoints(option).map((p) => p.shift);
+}
+
 /**
  * The Pareto chart's names placed again where the browser draws its points (`toPixel`: ECharts' `convertToPixel` on
  * the grid). The server placed them for 760 × 420 px (`paretoOption`); a narrow card draws the chart lower, down to
- * 240 px, where names a line apart there touch again, and a log y axis moves the points. Returns the option's series
- * with each point's label offset for where it is drawn now, for a `setOption` merge.
+ * 240 px, where names the server saw apart touch, and a log y axis moves the points. Returns the option's series with
+ * each point's label offset for where it is drawn now, for a `setOption` merge; a point `toPixel` cannot place keeps
+ * the option's offset.
  */
 export function paretoRelabelled(
   option: ChartOption,
   toPixel: (point: [number, number]) => readonly number[] | undefined,
 ): ChartOption {
-  const series = option.series ?? [];
-  const points = series.flatMap((s, i) =>
-    s.type === "scatter" && Array.isArray(s.data)
-      ? s.data.map((d: unknown) => ({ series: i, value: pointValue(d) }))
-      : [],
+  const points = paretoPoints(option).map((p) => {
+    const [x, y, label] = p.value;
+    const at = typeof x === "number" && typeof y === "number" ? toPixel([x, y]) : undefined;
+    const [px = Number.NaN, py = Number.NaN] = at ?? [];
+    return { ...p, anchor: { x: px, y: py, text: String(label ?? "") } };
+  });
+  const shifts = paretoLabelShifts(points.map((p) => p.anchor));
+  const placed = points.map((p, i) =>
+    Number.isFinite(p.anchor.x) && Number.isFinite(p.anchor.y) ? { ...p, shift: shifts[i] ?? 0 } : p,
   );
-  const shifts = paretoLabelShifts(
-    points.map(({ value: [x, y, label] }) => {
-      const at = typeof x === "number" && typeof y === "number" ? toPixel([x, y]) : undefined;
-      return { x: at?.[0] ?? Number.NaN, y: at?.[1] ?? Number.NaN, text: String(label ?? "") };
-    }),
-  );
-  let next = 0;
   return {
-    series: series.map((s, i): ChartSeries => {
+    series: (option.series ?? []).map((s, i): ChartSeries => {
       if (s.type !== "scatter" || !Array.isArray(s.data)) return s;
-      const data = points
+      const data = placed
         .filter((p) => p.series === i)
-        .map(({ value }) => {
-          const dy = shifts[next++] ?? 0;
-          return dy === 0 ? value : { value, label: { offset: [0, dy] } };
-        });
+        .map(({ value, shift }) => (shift === 0 ? value : { value, label: { offset: [0, shift] } }));
       return { ...s, data };
     }),
   };

@@ -5,6 +5,7 @@ import {
   canLogY,
   interactiveOption,
   keptView,
+  paretoLabelOffsets,
   paretoRelabelled,
   redrawOption,
   type ValueUnit,
@@ -69,20 +70,22 @@ export function InteractiveChart({
   const [zoom, setZoom] = useState<string | undefined>(undefined);
   const logAllowed = canLogY(option);
   const heightFor = (w: number) => Math.round(Math.max(MIN_HEIGHT, Math.min(height, (height * w) / width)));
-  // The Pareto chart's names are placed for the server's size: placed again wherever this chart draws its points
-  // (a narrow card draws it lower, a log axis moves them). The resize observer reads the latest option through a ref.
-  const latest = useRef(option);
-  latest.current = option;
-  // the observer's first call comes before the first option: a chart without one has no grid to ask
-  const drawn = useRef(false);
+  // The Pareto chart's names are placed for the server's size: placed again wherever this chart draws its points (a
+  // narrow card draws it lower, a log axis moves them). `drawn` is the option on the chart and the label offsets it
+  // shows, set once it is drawn (the resize observer's first call comes before it, and a refresh rendered but not yet
+  // committed must not be placed on the old axes); a placement that changes no offset draws nothing.
+  const drawn = useRef<{ option: ChartOption; offsets: string } | null>(null);
   const relabel = (live: EChartsType) => {
-    if (kind !== "pareto" || !drawn.current || live.isDisposed()) return;
-    live.setOption(
-      paretoRelabelled(latest.current, (point) => {
-        const at: unknown = live.convertToPixel({ gridIndex: 0 }, point);
-        return Array.isArray(at) && at.every((v) => typeof v === "number") ? at : undefined;
-      }),
-    );
+    const now = drawn.current;
+    if (kind !== "pareto" || !now || live.isDisposed()) return;
+    const placed = paretoRelabelled(now.option, (point) => {
+      const at: unknown = live.convertToPixel({ gridIndex: 0 }, point);
+      return Array.isArray(at) && at.every((v): v is number => typeof v === "number") ? at : undefined;
+    });
+    const offsets = paretoLabelOffsets(placed).join();
+    if (offsets === now.offsets) return;
+    drawn.current = { option: now.option, offsets };
+    live.setOption(placed);
   };
 
   // One chart per mount: the library is loaded after the page is interactive, and the chart disposed with it.
@@ -119,7 +122,7 @@ export function InteractiveChart({
       observer?.disconnect();
       chart.current?.dispose();
       chart.current = null;
-      drawn.current = false;
+      drawn.current = null;
     };
   }, []);
 
@@ -142,7 +145,7 @@ export function InteractiveChart({
       lazyUpdate: yAxis !== undefined,
     });
     if (yAxis) live.setOption({ yAxis: [yAxis] }, { replaceMerge: ["yAxis"] });
-    drawn.current = true;
+    drawn.current = { option, offsets: paretoLabelOffsets(option).join() };
     relabel(live);
     setZoom(zoomText(live.getOption()));
   }, [hydrated, json, log, kind, unit]);
