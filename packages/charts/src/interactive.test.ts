@@ -174,25 +174,32 @@ describe("what a live chart keeps over a redraw with new numbers (issue #20)", (
   });
 });
 
-describe("paretoRelabelled", () => {
-  const at = (label: string, x: number, y: number, status: ParetoPoint["status"]): ParetoPoint => ({
-    label,
-    x,
-    y,
-    xCi: [x - 1, x + 1],
-    yCi: [y - 1, y + 1],
-    status,
-    title: label,
-  });
-  // on the server's 760 × 420 chart the first two are 26 px apart in y (the axis runs 16–54 over 282 px): no name moved
-  const option = paretoOption({
+/** A Pareto chart of shares in % whose points are [name, x, y, standing], each with a ±1 interval. */
+const paretoOf = (points: [string, number, number, ParetoPoint["status"]][]) =>
+  paretoOption({
     title: "t",
     xName: "x",
     yName: "y",
     directions: ["maximize", "maximize"],
     bounds: [0, 100],
-    points: [at("first", 50, 50, "front"), at("second", 50, 46.5, "front"), at("third", 20, 20, "dominated")],
+    points: points.map(([label, x, y, status]) => ({
+      label,
+      x,
+      y,
+      xCi: [x - 1, x + 1],
+      yCi: [y - 1, y + 1],
+      status,
+      title: label,
+    })),
   });
+
+describe("paretoRelabelled", () => {
+  // on the server's 760 × 420 chart the first two are 26 px apart in y (the axis runs 16–54 over 282 px): no name moved
+  const option = paretoOf([
+    ["first", 50, 50, "front"],
+    ["second", 50, 46.5, "front"],
+    ["third", 20, 20, "dominated"],
+  ]);
   const scatter = (o: { series?: unknown[] }) =>
     (o.series ?? []).filter(
       (s) => typeof s === "object" && s !== null && "type" in s && s.type === "scatter",
@@ -230,24 +237,12 @@ describe("paretoRelabelled", () => {
 
 describe("paretoRelabelled on ECharts' own chart", () => {
   it("moves names apart on a lower chart, and the merge keeps the legend's choices and a log y axis", () => {
-    const point = (label: string, y: number, status: ParetoPoint["status"]): ParetoPoint => ({
-      label,
-      x: 50,
-      y,
-      xCi: [49, 51],
-      yCi: [y - 1, y + 1],
-      status,
-      title: label,
-    });
     // 20 px apart at the server's 420 px, 7 px apart when a narrow card draws the chart 240 px high
-    const option = paretoOption({
-      title: "t",
-      xName: "x",
-      yName: "y",
-      directions: ["maximize", "maximize"],
-      bounds: [0, 100],
-      points: [point("first", 50, "front"), point("second", 47.3, "dominated"), point("third", 20, "front")],
-    });
+    const option = paretoOf([
+      ["first", 50, 50, "front"],
+      ["second", 50, 47.3, "dominated"],
+      ["third", 50, 20, "front"],
+    ]);
     expect(paretoLabelOffsets(option)).toEqual([0, 0, 0]);
     const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width: 480, height: 240 });
     try {
