@@ -1032,11 +1032,15 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       .locator("[data-testid=setting-differences] tbody tr td:first-child")
       .allInnerTexts();
     expect(differing).toContain("variant");
-    // the catalog counts in words: one configuration, none when every trial failed
+    // the catalog counts in words: none when every trial failed, and never "1 configurations" (the cancelled sweep
+    // has results for none, one or both of its configurations, by how far it got before the cancel)
     const summaries = await page.locator("details.catalog summary").allInnerTexts();
-    expect(summaries.find((s) => s.startsWith("web/to-cancel"))).toMatch(/, 1 configuration\)$/);
     expect(summaries.find((s) => s.startsWith("web/to-retry"))).toMatch(
       /, no configuration with a result\)$/,
+    );
+    expect(summaries.find((s) => s.startsWith("web/launched"))).toMatch(/, 2 configurations\)$/);
+    expect(summaries.find((s) => s.startsWith("web/to-cancel"))).toMatch(
+      /, (1 configuration|2 configurations|no configuration with a result)\)$/,
     );
     // each choice's name stands above it, as on the sweep page, not run into the select before it
     expect(
