@@ -78,18 +78,21 @@ function processes(): Map<number, { name: string; ppid: number; cpu: number }> {
   return stats;
 }
 
-/** CPU seconds used so far by a process and its children that are still alive (0 without /proc). */
-function treeCpuSeconds(root: number): number {
+/** A process and its descendants that are still alive, with their stats (none without /proc). */
+function processTree(root: number): [number, { name: string; ppid: number; cpu: number }][] {
   const stats = processes();
   const inTree = (pid: number): boolean => pid === root || (pid > 1 && inTree(stats.get(pid)?.ppid ?? 0));
-  return [...stats].filter(([pid]) => inTree(pid)).reduce((sum, [, s]) => sum + s.cpu, 0);
+  return [...stats].filter(([pid]) => inTree(pid));
+}
+
+/** CPU seconds used so far by a process and its children that are still alive (0 without /proc). */
+function treeCpuSeconds(root: number): number {
+  return processTree(root).reduce((sum, [, s]) => sum + s.cpu, 0);
 }
 
 /** The largest peak resident set (VmHWM, MiB) among a process and its live children (NaN without /proc). */
 function treePeakRssMiB(root: number): number {
-  const stats = processes();
-  const inTree = (pid: number): boolean => pid === root || (pid > 1 && inTree(stats.get(pid)?.ppid ?? 0));
-  const peaks = [...stats.keys()].filter(inTree).map((pid) => {
+  const peaks = processTree(root).map(([pid]) => {
     try {
       const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
       return kib === undefined ? Number.NaN : Number(kib) / 1024;

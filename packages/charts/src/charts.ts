@@ -647,7 +647,7 @@ const PARETO_STATUSES = ["front", "not separable", "dominated"] as const;
 /** The Pareto chart's plot area inside its size (room under the legend for the y axis's name). */
 const PARETO_GRID = { top: 88, left: 60, right: 40, bottom: 50 };
 /** The size {@link paretoSvg} draws at unless told, and the dashboard's live chart starts at. */
-const PARETO_SIZE = { width: 760, height: 420 };
+export const PARETO_SIZE = { width: 760, height: 420 };
 
 /** How {@link paretoSvg} draws each standing: the front filled, the rest hollow, "not separable" in amber. */
 const PARETO_STYLE = {
@@ -693,12 +693,14 @@ export function paretoOption(options: ParetoOptions): ChartOption {
     bounds && options.points.every((p) => inside(p.x, bounds) && inside(p.y, bounds))
       ? bounds
       : [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
-  const inBounds = (v: number) => (Number.isFinite(v) ? Math.min(highest, Math.max(lowest, v)) : v);
+  const clip = (v: number, [lo, hi]: readonly [number, number]) =>
+    Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : v;
+  const metricRange = [lowest, highest] as const;
   const points = options.points.map(
     (p): ParetoPoint => ({
       ...p,
-      xCi: [inBounds(p.xCi[0]), inBounds(p.xCi[1])],
-      yCi: [inBounds(p.yCi[0]), inBounds(p.yCi[1])],
+      xCi: [clip(p.xCi[0], metricRange), clip(p.xCi[1], metricRange)],
+      yCi: [clip(p.yCi[0], metricRange), clip(p.yCi[1], metricRange)],
     }),
   );
   const range = (values: number[]): [number, number] => {
@@ -710,8 +712,6 @@ export function paretoOption(options: ParetoOptions): ChartOption {
   };
   const xRange = range(points.flatMap((p) => [p.x, ...p.xCi]));
   const yRange = range(points.flatMap((p) => [p.y, ...p.yCi]));
-  const clip = (v: number, [lo, hi]: [number, number]) =>
-    Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : v;
   const statuses = PARETO_STATUSES.filter((s) => points.some((p) => p.status === s));
   const width = options.width ?? PARETO_SIZE.width;
   const height = options.height ?? PARETO_SIZE.height;

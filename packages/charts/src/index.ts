@@ -18,6 +18,7 @@ export {
   type LinesOptions,
   linesOption,
   linesSvg,
+  PARETO_SIZE,
   type ParallelAxis,
   type ParallelLine,
   type ParallelOptions,

@@ -1,4 +1,4 @@
-import { type ParetoOptions, paretoOption, paretoSvg } from "@tailsweep/charts";
+import { PARETO_SIZE, type ParetoOptions, paretoOption, paretoSvg } from "@tailsweep/charts";
 import { ObjectiveMetricSchema, RESULT_METRICS, type SweepObjective } from "@tailsweep/schemas";
 import { correctionName, intervalWriter, leadText, namesInBrief, pct } from "../lib/format";
 import { frontObjective } from "../lib/front-objective";
@@ -56,8 +56,8 @@ function frontChart(front: Front) {
       kind="pareto"
       unit="%"
       testId="pareto-chart"
-      width={760}
-      height={420}
+      width={PARETO_SIZE.width}
+      height={PARETO_SIZE.height}
     />
   );
 }
