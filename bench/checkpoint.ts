@@ -1,7 +1,7 @@
 // Training checkpoints and artifacts (issue #21): what they weigh, what saving one every epoch costs, and what a
 // resume saves, at the `quick` and `paper` presets' model and data sizes on wasm-blas (else wasm).
-//  1. Sizes: a checkpoint's bytes raw (encodeCheckpoint) and as the worker stores it (gzip level 1, storeCheckpoint),
-//     and what it is made of; the final artifacts' files raw and stored (gzip default, storeArtifacts); the parameter
+//  1. Sizes: a checkpoint's bytes raw (encodeCheckpoint), as the worker stores it (storeCheckpoint: gzip's framing at
+//     CHECKPOINT_GZIP_LEVEL, 0 = uncompressed) and at gzip level 1 for comparison, and what it is made of; the final artifacts' files raw and stored (gzip default, storeArtifacts); the parameter
 //     count. With the time to encode, compress, put to a FileArtifactStore and to the NATS object store, and to read
 //     one back (get, gunzip, decode: what a resume waits for); median of 3 (once with --quick).
 //  2. Overhead of a checkpoint every epoch: runs with no checkpoints (A), checkpoints to a FileArtifactStore in a
@@ -28,7 +28,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { gunzip, gzip, gzipSync } from "node:zlib";
+import { gunzip, gzip } from "node:zlib";
 import { type ArtifactStore, FileArtifactStore, NatsArtifactStore, NatsBus } from "@tailsweep/bus";
 import { loadDataset } from "@tailsweep/data";
 import {
@@ -44,11 +44,13 @@ import {
   type MultimodalDataset,
   type RunConfig,
   resolveRunConfig,
+  trialArtifactKey,
   trialCheckpointKey,
 } from "@tailsweep/schemas";
 import { PRESETS, type PresetName } from "../apps/cli/src/presets";
 import {
   artifactContents,
+  CHECKPOINT_GZIP_LEVEL,
   loadCheckpoint,
   runIdentity,
   storeArtifacts,
@@ -184,7 +186,8 @@ async function sizes(p: Preset): Promise<void> {
   if (!checkpoint) throw new Error("no checkpoint was saved");
   const c = checkpoint;
   const raw = encodeCheckpoint(c);
-  const stored = await gzipAsync(raw, { level: 1 });
+  const stored = await gzipAsync(raw, { level: CHECKPOINT_GZIP_LEVEL });
+  const deflated = await gzipAsync(raw, { level: 1 });
   const weightBytes = c.weights.reduce((s, w) => s + w.values.byteLength, 0);
   const adamBytes = c.adam.reduce((s, a) => s + (a ? a.m.byteLength + a.v.byteLength : 0), 0);
   const cursorBytes = c.labeledCursor.order.byteLength;
@@ -198,11 +201,13 @@ async function sizes(p: Preset): Promise<void> {
   console.log(
     `  checkpoint: ${mb(raw.length)} raw = weights ${mb(weightBytes)} + Adam m, v ${mb(adamBytes)} + row cursor ` +
       `${mb(cursorBytes)} + header ${(raw.length - weightBytes - adamBytes - cursorBytes).toLocaleString("en")} B; ` +
-      `stored (gzip 1) ${mb(stored.length)}, ${(raw.length / stored.length).toFixed(3)}:1`,
+      `stored (gzip ${CHECKPOINT_GZIP_LEVEL}) ${mb(stored.length)}; gzip 1 would give ${mb(deflated.length)}, ` +
+      `${(raw.length / deflated.length).toFixed(3)}:1`,
   );
   const key = trialCheckpointKey(trialId(`${p.name}-sizes`));
   const encodeMs = await medianOfRepeats(() => encodeCheckpoint(c));
-  const gzipMs = await medianOfRepeats(() => gzipAsync(raw, { level: 1 }));
+  const gzipMs = await medianOfRepeats(() => gzipAsync(raw, { level: CHECKPOINT_GZIP_LEVEL }));
+  const deflateMs = await medianOfRepeats(() => gzipAsync(raw, { level: 1 }));
   const filePutMs = await medianOfRepeats(() => fileStore.put(key, stored));
   const natsPutMs = await medianOfRepeats(() => natsStore.put(key, stored));
   const rate = (t: number) => `${((stored.length / MB / t) * 1000).toFixed(0)} MB/s`;
@@ -211,7 +216,7 @@ async function sizes(p: Preset): Promise<void> {
   const fileGetMs = await medianOfRepeats(() => resumeRead(fileStore));
   const natsGetMs = await medianOfRepeats(() => resumeRead(natsStore));
   console.log(
-    `  save, ${REPEATS > 1 ? `median of ${REPEATS}` : "once"}: encode ${ms(encodeMs)} (on the training thread), gzip 1 ${ms(gzipMs)} (thread pool), ` +
+    `  save, ${REPEATS > 1 ? `median of ${REPEATS}` : "once"}: encode ${ms(encodeMs)} (on the training thread), gzip ${CHECKPOINT_GZIP_LEVEL} ${ms(gzipMs)} (thread pool; gzip 1 ${ms(deflateMs)}), ` +
       `put file ${ms(filePutMs)} (${rate(filePutMs)}, fsync'd), put NATS ${ms(natsPutMs)} (${rate(natsPutMs)})`,
   );
   const identityMs = await medianOfRepeats(() => runIdentity(d, backend.versions));
@@ -220,20 +225,22 @@ async function sizes(p: Preset): Promise<void> {
       `runIdentity (SHA-256 of the data, each attempt that checkpoints) ${ms(identityMs)}`,
   );
   const files = artifactContents(result, p.dataset, p.config);
+  const artifactTrial = trialId(`${p.name}-artifacts`);
+  const storeFileMs = (await timeIt(() => storeArtifacts(fileStore, artifactTrial, 1, files))).ms;
+  const storeNatsMs = (await timeIt(() => storeArtifacts(natsStore, artifactTrial, 1, files))).ms;
   let rawTotal = 0;
   let storedTotal = 0;
-  console.log("  artifacts (final weights, test-set probabilities): raw → stored (gzip default)");
+  console.log(
+    "  artifacts (final weights, test-set probabilities): raw → stored (storeArtifacts: gzip, the weights at level 0)",
+  );
   for (const { name, data } of files) {
-    const z = gzipSync(data).length;
+    const z = (await fileStore.get(trialArtifactKey(artifactTrial, 1, name)))!.length;
     rawTotal += data.length;
     storedTotal += z;
     console.log(
       `    ${name.padEnd(16)} ${mb(data.length).padStart(10)} → ${mb(z).padStart(10)}  ${(data.length / z).toFixed(2)}:1`,
     );
   }
-  const artifactTrial = trialId(`${p.name}-artifacts`);
-  const storeFileMs = (await timeIt(() => storeArtifacts(fileStore, artifactTrial, 1, files))).ms;
-  const storeNatsMs = (await timeIt(() => storeArtifacts(natsStore, artifactTrial, 1, files))).ms;
   console.log(
     `    ${"all".padEnd(16)} ${mb(rawTotal).padStart(10)} → ${mb(storedTotal).padStart(10)}  ` +
       `${(rawTotal / storedTotal).toFixed(2)}:1; storeArtifacts (gzip + put) once: file ${ms(storeFileMs)}, ` +
@@ -350,7 +357,7 @@ async function overhead(full: Preset, steps: number): Promise<void> {
         (waited.length > 0
           ? `; ${waited.length} of ${waited.length + all(v, "read").length} also waited for the previous upload: ${summary(waited)}`
           : "") +
-        `\n  ${"".padEnd(22)} upload (encode + gzip 1 + put, behind the next epoch) ${summary(all(v, "upload"))}`;
+        `\n  ${"".padEnd(22)} upload (encode + gzip ${CHECKPOINT_GZIP_LEVEL} + put, behind the next epoch) ${summary(all(v, "upload"))}`;
       const unwaited = all(v, "unwaited");
       const waitedEpochs = epochs.length - unwaited.length;
       if (waitedEpochs > 0)

@@ -1,8 +1,9 @@
-import { gunzipSync } from "node:zlib";
-import { trialArtifactKey } from "@tailsweep/schemas";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { encodeCheckpoint, type TrainingCheckpoint } from "@tailsweep/model";
+import { trialArtifactKey, trialCheckpointKey } from "@tailsweep/schemas";
 import type { ArtifactInfo, ArtifactStore } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
-import { storeArtifacts } from "./trial-files";
+import { loadCheckpoint, storeArtifacts, storeCheckpoint } from "./trial-files";
 
 /** An artifact store in a Map; `failing` names the keys whose put fails at once, the others are stored 20 ms later. */
 function mapStore(failing: string[] = []) {
@@ -50,5 +51,42 @@ describe("storeArtifacts", () => {
     const { objects, store } = mapStore([trialArtifactKey(TRIAL, 1, "predictions.csv")]);
     await expect(storeArtifacts(store, TRIAL, 1, files)).rejects.toThrow(/predictions\.csv failed/);
     expect([...objects.keys()]).toEqual([trialArtifactKey(TRIAL, 1, "weights.bin")]);
+  });
+});
+
+describe("storeCheckpoint", () => {
+  const values = Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i) / 7);
+  const checkpoint: TrainingCheckpoint = {
+    epoch: 2,
+    steps: 20,
+    seconds: 0.75,
+    fingerprint: '{"run":1}',
+    history: [],
+    streams: {
+      batches: { generator: [1, 2, 3, 4], spareNormal: null },
+      sampling: { generator: [5, 6, 7, 8], spareNormal: 0.5 },
+    },
+    labeledCursor: { order: Int32Array.from([1, 0]), pos: 1 },
+    weights: [{ name: "enc/0/W0", shape: [64, 64], values }],
+    adam: [
+      { m: values.map((v) => v / 10), v: values.map((v) => v * v), beta1Power: 0.81, beta2Power: 0.998 },
+    ],
+  };
+
+  it("stores the bytes uncompressed inside gzip's framing, and an attempt reads them back whole", async () => {
+    const { objects, store } = mapStore();
+    const raw = encodeCheckpoint(checkpoint);
+    expect(await storeCheckpoint(store, TRIAL, checkpoint)).toBeGreaterThan(raw.length);
+    const stored = objects.get(trialCheckpointKey(TRIAL))!;
+    expect(gunzipSync(stored)).toEqual(Buffer.from(raw));
+    // The first deflate block after gzip's 10-byte header is a stored one (BTYPE 00): nothing was compressed.
+    expect((stored[10]! >> 1) & 3).toBe(0);
+    expect(await loadCheckpoint(store, TRIAL, () => {})).toEqual({ state: "found", checkpoint });
+  });
+
+  it("still reads a checkpoint an earlier version stored compressed (level 1)", async () => {
+    const { objects, store } = mapStore();
+    objects.set(trialCheckpointKey(TRIAL), gzipSync(encodeCheckpoint(checkpoint), { level: 1 }));
+    expect(await loadCheckpoint(store, TRIAL, () => {})).toEqual({ state: "found", checkpoint });
   });
 });

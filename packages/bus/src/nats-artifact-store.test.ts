@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { Objm } from "@nats-io/obj";
+import { getSha256Backend, Objm, setSha256Backend } from "@nats-io/obj";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeArtifactStore } from "./artifact-store-conformance";
@@ -87,6 +88,29 @@ describe("NatsArtifactStore", () => {
     for await (const status of new Objm(nc).list()) buckets.push(status.bucket);
     expect(buckets).not.toContain(natsNames(prefix).artifactBucket);
     await Promise.all([bus.close(), nc.drain()]);
+  });
+
+  it("hashes objects with node:crypto, to the digests the library's JavaScript hash gave", async () => {
+    expect(getSha256Backend()).toBe("native");
+    const prefix = `digest${n++}`;
+    const store = await NatsArtifactStore.connect({ servers, prefix });
+    const data = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251);
+    await store.put("native", data);
+    const nc = await connect({ servers });
+    const bucket = await new Objm(nc).open(artifactBucketName(prefix));
+    const sha = createHash("sha256").update(data).digest("base64url");
+    expect((await bucket.info("native"))?.digest).toBe(
+      `SHA-256=${sha}${"=".repeat((4 - (sha.length % 4)) % 4)}`,
+    );
+    // An object a worker of an earlier version stored, hashed in JavaScript, reads back whole.
+    setSha256Backend("js");
+    try {
+      await store.put("js", data);
+    } finally {
+      setSha256Backend("native");
+    }
+    expect(await store.get("js")).toEqual(data);
+    await Promise.all([store.close(), nc.drain()]);
   });
 
   it("leaves no chunks behind when puts of one key race", async () => {

@@ -1,5 +1,12 @@
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
-import { type ObjectInfo, type ObjectResult, type ObjectStore, Objm, StorageType } from "@nats-io/obj";
+import {
+  type ObjectInfo,
+  type ObjectResult,
+  type ObjectStore,
+  Objm,
+  StorageType,
+  setSha256Backend,
+} from "@nats-io/obj";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { UnavailableError } from "@tailsweep/schemas";
 import {
@@ -11,6 +18,11 @@ import {
   isArtifactKey,
   isUnderPrefix,
 } from "./artifact-store";
+
+// The object store hashes every object it puts or gets (SHA-256, its integrity check), by default in JavaScript on
+// the event loop: ≈ 200 ms per 15 MB here against ≈ 9 ms for node:crypto's, which gives the same digests. The
+// choice is process-wide, and every process that imports this store is a Node one.
+setSha256Backend("native");
 
 /**
  * The object store bucket of a deployment's artifacts: `<prefix>-artifacts`, any character a bucket name may not hold
