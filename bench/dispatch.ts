@@ -58,7 +58,7 @@ async function measure(store: RunStore, bus: Bus, options: { gpu?: boolean } = {
   const controller = new Controller(store, bus, { reapEveryMs: 60_000 });
   await controller.start();
   const worker = new Worker(bus, {
-    backend: { name: "cpu", tfjsBackend: "cpu", detail: "no-op", versions: {} },
+    backend: { name: "cpu", tfjsBackend: "cpu", detail: "no-op", summary: "no-op", versions: {} },
     runTrial: noop,
     concurrency: 1,
     trialKinds: options.gpu ? ["gpu", "cpu"] : ["cpu"],

@@ -142,7 +142,13 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     const controller = new Controller(s, bus, { reapEveryMs: 500 });
     await controller.start();
     onStop(() => controller.stop());
-    const backend = { name: "cpu" as const, tfjsBackend: "cpu", detail: "no-op", versions: {} };
+    const backend = {
+      name: "cpu" as const,
+      tfjsBackend: "cpu",
+      detail: "no-op",
+      summary: "no-op",
+      versions: {},
+    };
     // No-op trials of 30 ms, 16 at once: results arrive far faster than one heartbeat interval.
     const workers = ["w1", "w2"].map(
       (id) =>

@@ -118,9 +118,12 @@ describe("tailsweep backends", () => {
     const [row] = JSON.parse(r.stdout) as {
       backend: string;
       available: boolean;
+      detail: string;
       agreement: { lossError: number; gradientError: number; agrees: boolean };
     }[];
     expect(row).toMatchObject({ backend: "wasm", available: true, agreement: { agrees: true } });
+    // The whole configuration, down to where Adam runs (a run's log line says it in a few words).
+    expect(row!.detail).toMatch(/wasm SIMD.*transposed matMuls.*Adam/);
     expect(row!.agreement.gradientError).toBeLessThan(1e-4);
     const bad = await tailsweep("backends", "--backend", "cuda");
     expect(bad.code).not.toBe(0);

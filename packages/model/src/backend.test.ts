@@ -169,7 +169,10 @@ describe("initBackend selection", () => {
     expect(tf.getBackend()).toBe(info.tfjsBackend);
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain("\n");
-    expect(lines[0]).toContain(`compute backend: ${AUTO_EXPECTED}`);
+    expect(lines[0]).toContain(`compute backend: ${AUTO_EXPECTED} (${info.summary}) [auto; `);
+    // The configuration in a few words, not `detail`'s BLAS build string and list of fused kernels.
+    expect(info.summary.length).toBeLessThan(80);
+    expect(lines[0]).not.toContain(info.detail);
     expect(lines[0]).toContain("tensorflow: @tensorflow/tfjs-node-gpu is not installed");
     // No hardware GPU here: webgpu is passed by, saying why (no GPU device node, lavapipe's software adapter, or no
     // Vulkan at all).

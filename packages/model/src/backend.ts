@@ -121,6 +121,11 @@ export interface BackendInfo {
   /** Human-readable configuration: OpenBLAS build and threads, SIMD, the native package. */
   detail: string;
   /**
+   * `detail` in a few words, for the one line a run or worker logs (`detail` runs to ≈ 600 characters with the BLAS
+   * build string and every fused kernel; `tailsweep backends` prints it whole).
+   */
+  summary: string;
+  /**
    * Where the wasm backends' Adam update runs: native C (native-kernels.ts) or JavaScript, with the reason. Apart from
    * `detail` because Adam's path changes no result (the same bits either way). The fused step does change them, so it
    * is named in `detail` itself: a worker whose compiler failed computes other bits, and does not resume a checkpoint
@@ -297,7 +302,14 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
       versions["@tensorflow/tfjs-backend-webgpu"] = packageVersionOf("@tensorflow/tfjs-backend-webgpu");
       versions.webgpu = packageVersionOf("webgpu");
       return {
-        info: freeze({ name, tfjsBackend: "webgpu", adapter, detail: describeAdapter(adapter), versions }),
+        info: freeze({
+          name,
+          tfjsBackend: "webgpu",
+          adapter,
+          detail: describeAdapter(adapter),
+          summary: describeAdapter(adapter),
+          versions,
+        }),
       };
     }
     case "tensorflow":
@@ -325,6 +337,7 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
           name,
           tfjsBackend: "wasm",
           detail: blasDetail(blas, wasm) + fusedDetail(native),
+          summary: blasSummary(blas, native),
           kernels: nativeDetail(native),
           versions,
         }),
@@ -340,7 +353,14 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
       versions["@tensorflow/tfjs-backend-wasm"] = version_wasm;
       const detail = `${wasm}; transposed matMuls run as Transpose + XNNPACK matMul${fusedDetail(native)}`;
       return {
-        info: freeze({ name, tfjsBackend: "wasm", detail, kernels: nativeDetail(native), versions }),
+        info: freeze({
+          name,
+          tfjsBackend: "wasm",
+          detail,
+          summary: `wasm SIMD, 1 thread${fusedSummary(native)}`,
+          kernels: nativeDetail(native),
+          versions,
+        }),
         native,
         wasm,
       };
@@ -348,7 +368,8 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
     case "cpu": {
       await useTfjsBackend("cpu", "@tensorflow/tfjs-backend-cpu");
       versions["@tensorflow/tfjs-backend-cpu"] = version_cpu;
-      return { info: freeze({ name, tfjsBackend: "cpu", detail: "plain-JS kernels, 1 thread", versions }) };
+      const detail = "plain-JS kernels, 1 thread";
+      return { info: freeze({ name, tfjsBackend: "cpu", detail, summary: detail, versions }) };
     }
   }
 }
@@ -371,7 +392,9 @@ async function activateTensorflow(versions: Record<string, string>): Promise<Act
     }
     versions[pkg] = packageVersion(mod);
     const detail = `native TensorFlow from ${pkg}`;
-    return { info: freeze({ name: "tensorflow", tfjsBackend: "tensorflow", detail, versions }) };
+    return {
+      info: freeze({ name: "tensorflow", tfjsBackend: "tensorflow", detail, summary: detail, versions }),
+    };
   }
   throw new Error(failures.join(", "));
 }
@@ -443,6 +466,7 @@ async function keepActive(current: Active, blasThreads: number | undefined): Pro
     current.info = freeze({
       ...current.info,
       detail: blasDetail(current.blas, current.wasm ?? "wasm") + fusedDetail(current.native),
+      summary: blasSummary(current.blas, current.native),
       ...(current.native && { kernels: nativeDetail(current.native) }),
     });
   }
@@ -509,9 +533,19 @@ function blasDetail(blas: OpenBlas, wasm: string): string {
   );
 }
 
+/** The fused step in a few words, for {@link BackendInfo.summary}. */
+function fusedSummary(native: NativeKernelsResult | undefined): string {
+  if (!native) return "";
+  return native.ok ? ", fused step in native C" : ", no native kernels (tailsweep backends says why)";
+}
+
+function blasSummary(blas: OpenBlas, native: NativeKernelsResult | undefined): string {
+  const threads = blas.getThreads();
+  return `OpenBLAS ${blas.version}, ${threads} BLAS thread${threads === 1 ? "" : "s"}${fusedSummary(native)}`;
+}
+
 function describe(info: BackendInfo, why: string): string {
-  const kernels = info.kernels ? `; ${info.kernels}` : "";
-  return `compute backend: ${info.name} (tfjs "${info.tfjsBackend}"; ${info.detail}${kernels}) [${why}]`;
+  return `compute backend: ${info.name} (${info.summary}) [${why}]`;
 }
 
 function freeze(info: BackendInfo): BackendInfo {

@@ -1,5 +1,6 @@
 import {
   BACKEND_NAMES,
+  type BackendInfo,
   type BackendName,
   checkAgreement,
   GRADIENT_TOLERANCE,
@@ -7,6 +8,12 @@ import {
   LOSS_TOLERANCE,
   releaseWebGpu,
 } from "@tailsweep/model";
+import { messageOf } from "@tailsweep/schemas";
+
+/** Everything a backend says about itself: its configuration and, on wasm, where Adam and the small kernels run. */
+function fullDetail(info: BackendInfo): string {
+  return info.kernels ? `${info.detail}; ${info.kernels}` : info.detail;
+}
 
 /** What `tailsweep backends` found for one backend. */
 interface BackendRow {
@@ -32,14 +39,14 @@ export async function backendsCommand(o: {
         rows.push({
           backend,
           available: true,
-          detail: info.detail,
+          detail: fullDetail(info),
           agreement: { lossError, gradientError, agrees },
         });
       } else {
-        rows.push({ backend, available: true, detail: (await initBackend({ prefer: backend })).detail });
+        rows.push({ backend, available: true, detail: fullDetail(await initBackend({ prefer: backend })) });
       }
     } catch (e) {
-      rows.push({ backend, available: false, detail: (e as Error).message });
+      rows.push({ backend, available: false, detail: messageOf(e) });
     }
   }
   releaseWebGpu(); // Dawn would keep the process alive
