@@ -231,6 +231,19 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
       "search.nu[1]: must be > 2, got 1",
       "objectives[1].metric: minorityRecall is objectives[0] already; list each metric once",
     ]);
+    // modalities a built-in data set does not have: refused at launch, not as trials that all fail
+    const modalities = await call("sweeps.launch", {
+      yaml: "name: s\nsearch: { model.modalities: [[0, 1], [2], [1, 1]] }\nseeds: 1\n",
+    });
+    expect([modalities.status, ...modalities.message.split("\n")]).toEqual([
+      400,
+      expect.stringMatching(
+        /^search\.model\.modalities\[1\]: must list modality 0, 1 or both, .*; this one has 2$/,
+      ),
+      expect.stringMatching(
+        /^search\.model\.modalities\[2\]: must list modality 0, 1 or both, .*; this one repeats 1$/,
+      ),
+    ]);
     expect(await stored()).toEqual(before);
   });
 

@@ -6,6 +6,7 @@ import { initBackend } from "@tailsweep/model";
 import { defaultParetoObjectives, parseSweepFile } from "@tailsweep/schemas";
 import { Worker } from "@tailsweep/worker";
 import { describe, expect, it } from "vitest";
+import { writeFailingDataset } from "./failing-dataset";
 
 const tiny = {
   dataset: { name: "mnist-2view", headCount: 60, testPerClass: 10, imbalanceRatio: 10, labelRatio: 0.2 },
@@ -202,17 +203,23 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000
     await close();
   });
 
-  it("fails a trial whose config cannot train at once, without retrying it", async () => {
+  it("fails a trial whose data cannot load, at once, without retrying it", async () => {
     const { backend, opened, bus, controller, close } = await embedded();
     const worker = new Worker(bus, { backend });
     await worker.start();
-    // Valid as a config, impossible for the data: the single-modality model asks for a third modality.
-    const spec = parseSweepFile({ name: "bad", ...tiny, search: { "model.modalities": [[2]] }, seeds: [1] });
+    // Valid as a sweep (its files are there), but a value in them is not a number.
+    const data = writeFailingDataset();
+    const spec = parseSweepFile({
+      name: "bad",
+      ...tiny,
+      dataset: { ...tiny.dataset, name: "user", path: data.path },
+      seeds: [1],
+    });
     const sweep = await controller.submit(spec, "sweep-bad");
     await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed", 30_000);
     const [t] = await opened.store.listTrials(sweep.id);
     expect(t).toMatchObject({ state: "failed", attempt: 1 });
-    expect(t!.error).toMatch(/modalities: index 2 is out of range/);
+    expect(t!.error).toMatch(data.error);
     await worker.stop();
     await close();
   });

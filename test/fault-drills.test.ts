@@ -12,6 +12,7 @@ import { parseSweepFile } from "@tailsweep/schemas";
 import type { RunStore } from "@tailsweep/sweep";
 import { Worker } from "@tailsweep/worker";
 import { afterEach, describe, expect, it } from "vitest";
+import { writeFailingDataset } from "./failing-dataset";
 import {
   exited,
   freshDatabase,
@@ -236,7 +237,10 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     const watched = tailsweep(["sweep", "watch", trial!.sweepId, "--interval", "1"], env);
     expect(await exited(watched)).toBe(0);
     expect(watched.log()).toMatch(/UTC {2}completed: 1 succeeded\n$/);
-    const failing = sweepFile("all-fail", { "model.modalities": [[2]] }, 1, 2, { maxAttempts: 1 });
+    const data = writeFailingDataset();
+    const failing = sweepFile("all-fail", { "dataset.name": ["user"], "dataset.path": [data.path] }, 1, 2, {
+      maxAttempts: 1,
+    });
     // its output holds the store's line (stderr) and the JSON (stdout)
     const submitted = JSON.parse(
       /^\{.*\}$/m.exec(await run(["sweep", "submit", failing, "--json"], env))![0],
@@ -245,9 +249,8 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     };
     const failed = tailsweep(["sweep", "watch", submitted.id, "--interval", "1"], env);
     expect(await exited(failed)).toBe(1);
-    expect(failed.log()).toMatch(
-      /completed: 1 failed\n {2}1 trial failed: .*modalities: index 2 is out of range/,
-    );
+    expect(failed.log()).toMatch(/completed: 1 failed\n {2}1 trial failed: /);
+    expect(failed.log()).toMatch(data.error);
     expect(failed.log()).toContain(`tailsweep sweep retry ${submitted.id} queues them again`);
   });
 
@@ -373,9 +376,11 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
   };
 
   it("exits 1 when every trial failed", async () => {
-    const p = tailsweep(["sweep", "run", sweepFile("all-fail", { "model.modalities": [[2]] }, 1, 2)], env);
+    const data = writeFailingDataset();
+    const search = { "dataset.name": ["user"], "dataset.path": [data.path] };
+    const p = tailsweep(["sweep", "run", sweepFile("all-fail", search, 1, 2)], env);
     expect(await exited(p)).toBe(1);
-    expect(p.log()).toMatch(/modalities: index 2 is out of range/);
+    expect(p.log()).toMatch(data.error);
     // nothing to follow on the embedded store: the process that runs a sweep holds it
     const watch = tailsweep(["sweep", "watch"], env);
     expect(await exited(watch)).toBe(2);

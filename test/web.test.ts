@@ -20,6 +20,7 @@ import { configLabel } from "@tailsweep/sweep";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { duration, pct, pValue } from "../apps/web/src/lib/format";
+import { writeFailingDataset } from "./failing-dataset";
 import { freshDatabase } from "./fresh-database";
 import { freePort } from "./harness";
 
@@ -869,14 +870,15 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
   });
 
   it("retries failed trials from the sweep page, and offers a top-up exactly when a comparison is open", async () => {
-    // Trials that fail at once: modality 2 of a two-modality dataset.
+    // Trials that fail at once: a value in their data set's files is not a number.
+    const data = writeFailingDataset();
     const { id } = await trpc<{ id: string }>(
       base,
       "sweeps.launch",
       {
         yaml: tiny("to-retry", "{ variant: [proposed, gaussian] }", 1).replace(
-          "latentDim: 2 }",
-          "latentDim: 2, modalities: [2] }",
+          "name: mnist-2view,",
+          `name: user, path: ${JSON.stringify(data.path)},`,
         ),
       },
       "POST",
@@ -1530,12 +1532,14 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
   }, 180_000);
 
   it("names on the sweep page the configurations the comparison has no result for, and why (HTTP)", async () => {
-    // modality 2 of a two-modality dataset: those two configurations fail, the other two are compared
+    // a data set whose files hold a value that is not a number: those two configurations fail, the other two are
+    // compared
+    const data = writeFailingDataset();
     const yaml = tiny(
       "part-failing",
-      "{ variant: [proposed, gaussian], model.modalities: [[0, 1], [2]] }",
+      "{ variant: [proposed, gaussian], dataset.name: [mnist-2view, user] }",
       2,
-    );
+    ).replace("name: mnist-2view,", `name: mnist-2view, path: ${JSON.stringify(data.path)},`);
     const { id } = await trpc<{ id: string }>(base, "sweeps.launch", { yaml }, "POST");
     await until("the sweep to finish", async () =>
       (await trpc<{ status: string }>(base, "sweeps.get", { id })).status !== "running" ? true : undefined,
@@ -1544,8 +1548,8 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const note =
       /data-testid="without-results"[^>]*>(.*?)<\/p>/s.exec(html)?.[1]?.replace(/<!-- -->/g, "") ?? "";
     expect(note).toMatch(/^Not compared, no result for balancedAccuracy: /);
-    expect(note).toMatch(/model\.modalities=\[2\] variant=gaussian \(2 failed\)/);
-    expect(note).toMatch(/model\.modalities=\[2\] variant=proposed \(2 failed\)/);
+    expect(note).toMatch(/dataset\.name=user variant=gaussian \(2 failed\)/);
+    expect(note).toMatch(/dataset\.name=user variant=proposed \(2 failed\)/);
   }, 180_000);
 
   it("marks post hoc (†) the verdicts a top-up's seeds enter, in the comparison table and a confirmation's selection row, never its fresh row", async () => {

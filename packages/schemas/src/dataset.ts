@@ -12,6 +12,12 @@ export type DatasetName = z.infer<typeof DatasetNameSchema>;
 export const BUILTIN_CLASS_COUNT = 10;
 
 /**
+ * Modalities of each built-in benchmark (0 the MNIST digit, 1 the second view or the Fashion-MNIST image), so
+ * `model.modalities` is checked where a run config comes in; a user data set's count is known only from its manifest.
+ */
+export const BUILTIN_MODALITY_COUNT = 2;
+
+/**
  * Which random-number generator builds a data set (docs/data.md, "Recipe versions"): 2 is tailsweep's one
  * generator, 1 the one every data set was built with before versions existed. A recipe stored without a version
  * was built by 1 ({@link withStoredDatasetVersion}); one written now gets {@link CURRENT_DATASET_VERSION}.
