@@ -1,8 +1,8 @@
 // Training checkpoints and artifacts (issue #21): what they weigh, what saving one every epoch costs, and what a
 // resume saves, at the `quick` and `paper` presets' model and data sizes on wasm-blas (else wasm).
 //  1. Sizes: a checkpoint's bytes raw (encodeCheckpoint), as the worker stores it (storeCheckpoint: gzip's framing at
-//     CHECKPOINT_GZIP_LEVEL, 0 = uncompressed) and at gzip level 1 for comparison, and what it is made of; the final artifacts' files raw and stored (gzip default, storeArtifacts); the parameter
-//     count. With the time to encode, compress, put to a FileArtifactStore and to the NATS object store, and to read
+//     CHECKPOINT_GZIP_LEVEL, 0 = uncompressed) and at gzip level 1 for comparison, and what it is made of; the final
+//     artifacts' files raw and as stored (storeArtifacts); the parameter count. With the time to encode, compress, put to a FileArtifactStore and to the NATS object store, and to read
 //     one back (get, gunzip, decode: what a resume waits for); median of 3 (once with --quick).
 //  2. Overhead of a checkpoint every epoch: runs with no checkpoints (A), checkpoints to a FileArtifactStore in a
 //     temp folder (B) and to the NATS object store (C), same seed, interleaved A, B, C, A, B, C … over the rounds.

@@ -233,15 +233,15 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     ]);
     // modalities a built-in data set does not have: refused at launch, not as trials that all fail
     const modalities = await call("sweeps.launch", {
-      yaml: "name: s\nsearch: { model.modalities: [[0, 1], [2], [1, 1]] }\nseeds: 1\n",
+      yaml: "name: s\nsearch: { model.modalities: [[0, 1], [2], [3, 1]] }\nseeds: 1\n",
     });
     expect([modalities.status, ...modalities.message.split("\n")]).toEqual([
       400,
       expect.stringMatching(
-        /^search\.model\.modalities\[1\]: must list modality 0, 1 or both, .*; this one has 2$/,
+        /^search\.model\.modalities\[1\]: the built-in data sets have 2 modalities, .*; this one lists 2$/,
       ),
       expect.stringMatching(
-        /^search\.model\.modalities\[2\]: must list modality 0, 1 or both, .*; this one repeats 1$/,
+        /^search\.model\.modalities\[2\]: the built-in data sets have 2 modalities, .*; this one lists 3$/,
       ),
     ]);
     expect(await stored()).toEqual(before);

@@ -88,7 +88,7 @@ export function runIdentity(dataset: MultimodalDataset, versions: Record<string,
 /**
  * gzip's level for checkpoints: 0, gzip's framing around the bytes as they are. A checkpoint is float32 weights and
  * Adam's moments, whose bits are close to random: level 1 took the quick preset's 15.0 MB to 12.6 MB for ≈ 0.3–0.4 s of
- * CPU on libuv's pool, every epoch of every trial, where level 0 takes ≈ 30 ms; with as many workers as cores that
+ * CPU on libuv's pool, every epoch of every trial, where level 0 takes 30–80 ms; with as many workers as cores that
  * CPU came out of training (docs/sweeps.md, "What it costs").
  */
 export const CHECKPOINT_GZIP_LEVEL = 0;

@@ -1,15 +1,22 @@
-import { BUILTIN_CLASS_COUNT } from "@tailsweep/schemas";
+import { BUILTIN_CLASS_COUNT, BUILTIN_MODALITY_COUNT } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
-import { buildMnistFashion, buildMnistTwoView } from "./benchmarks";
+import {
+  buildMnistFashion,
+  buildMnistTwoView,
+  MNIST_FASHION_MODALITIES,
+  MNIST_TWO_VIEW_MODALITIES,
+} from "./benchmarks";
 import { FASHION_MNIST_CLASS_NAMES } from "./fashion-mnist";
 import { classHistogram, type ImageDataset, type ImageSplit } from "./image-set";
 import { resolveDatasetRecipe } from "./load-dataset";
 import { resolveClassOrder } from "./long-tail";
 import { MNIST_CLASS_NAMES } from "./mnist";
 
-it("has the class count the recipe schema checks a class order against", () => {
+it("has the class and modality counts a launch checks a class order and model.modalities against", () => {
   expect(MNIST_CLASS_NAMES).toHaveLength(BUILTIN_CLASS_COUNT);
   expect(FASHION_MNIST_CLASS_NAMES).toHaveLength(BUILTIN_CLASS_COUNT);
+  expect(MNIST_TWO_VIEW_MODALITIES).toHaveLength(BUILTIN_MODALITY_COUNT);
+  expect(MNIST_FASHION_MODALITIES).toHaveLength(BUILTIN_MODALITY_COUNT);
 });
 
 const DIM = 784;

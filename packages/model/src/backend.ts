@@ -40,7 +40,7 @@ import { installWasmSharedIdentity } from "./wasm-identity";
 import { installWasmLeadingSum } from "./wasm-leading-sum";
 import { installWasmMatMulBlas, loadOpenBlas, type OpenBlas } from "./wasm-matmul-blas";
 import { installWasmMatMulTranspose } from "./wasm-matmul-transpose";
-import { describeAdapter, type GpuAdapter, useWebGpu } from "./webgpu";
+import { adapterModel, describeAdapter, type GpuAdapter, useWebGpu } from "./webgpu";
 
 /** A compute backend this package can select. */
 export type BackendName = "webgpu" | "tensorflow" | "wasm-blas" | "wasm" | "cpu";
@@ -307,7 +307,8 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
           tfjsBackend: "webgpu",
           adapter,
           detail: describeAdapter(adapter),
-          summary: describeAdapter(adapter),
+          // the adapter is what a GPU run's line must name, and its description is short
+          summary: adapterModel(adapter) || describeAdapter(adapter),
           versions,
         }),
       };
@@ -357,7 +358,7 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
           name,
           tfjsBackend: "wasm",
           detail,
-          summary: `wasm SIMD, 1 thread${fusedSummary(native)}`,
+          summary: `${wasm}${fusedSummary(native)}`,
           kernels: nativeDetail(native),
           versions,
         }),

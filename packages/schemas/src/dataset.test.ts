@@ -44,10 +44,11 @@ describe("DatasetRecipeSchema.validation", () => {
       expect(problemOf({ ...user, classOrder: order })).toBe(
         `must list each of your data set's classes once, numbered from 0: a permutation of 0 to K − 1 for K classes, at least 2; this one ${what}`,
       );
-    // said where a recipe comes in; a stored one is read as it was stored
-    expect(() => resolveRunConfig({ dataset: { classOrder: [0, 0] } })).toThrow(
+    // said where a recipe comes in; a stored one is read, and resolved, as it was stored
+    expect(() => resolveRunConfig({ dataset: { classOrder: [0, 0] } }, { launch: true })).toThrow(
       /dataset\.classOrder: must list each class 0 to 9 once/,
     );
+    expect(resolveRunConfig({ dataset: { classOrder: [0, 0] } }).dataset.classOrder).toEqual([0, 0]);
     expect(DatasetRecipeSchema.parse({ classOrder: [0, 0] }).classOrder).toEqual([0, 0]);
   });
 

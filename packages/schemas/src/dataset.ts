@@ -146,8 +146,9 @@ export const DatasetRecipeSchema = z
  * Why a recipe's explicit class order is not a permutation of its classes, or undefined when it is one (or is natural
  * or random): 0 to K−1, each once, with K = {@link BUILTIN_CLASS_COUNT} for a built-in data set; a user data set's K is
  * known only from its manifest, checked when it loads, so here its order must be a permutation of 0 to its length − 1.
- * Checked where a recipe comes in (resolveRunConfig), not in the schema that stored trials are read with too: a sweep
- * stored with a bad order before this check stays readable.
+ * Checked where a recipe comes in (resolveRunConfig's `launch`), not in the schema that stored trials are read with,
+ * nor when a stored sweep is expanded: a sweep stored with a bad order before this check stays readable and
+ * extendable.
  */
 export function classOrderProblem(recipe: Pick<DatasetRecipe, "name" | "classOrder">): string | undefined {
   const order = recipe.classOrder;

@@ -151,24 +151,27 @@ export function describeIssues(error: z.ZodError, prefix = ""): string[] {
 }
 
 /**
- * Why the modalities a model is told to see cannot be seen, or undefined: an index twice, or one a built-in data set
- * does not have (it has {@link BUILTIN_MODALITY_COUNT}). A user data set's count is in its manifest, checked when a
- * trial loads it. Here, not in the model's schema, which stored trials are read with too.
+ * Why a built-in data set cannot give the modalities a model is told to see (it has {@link BUILTIN_MODALITY_COUNT}),
+ * or undefined. A user data set's count is in its manifest, checked when a trial loads it.
  */
 function usedModalitiesProblem(modalities: readonly number[], dataset: DatasetName): string | undefined {
-  const seen = new Set<number>();
-  const repeated = [...new Set(modalities.filter((k) => seen.size === seen.add(k).size))];
-  const builtIn = dataset !== "user";
-  const outOfRange = builtIn ? [...new Set(modalities.filter((k) => k >= BUILTIN_MODALITY_COUNT))] : [];
-  if (repeated.length === 0 && outOfRange.length === 0) return undefined;
-  const what = [
-    ...(repeated.length > 0 ? [`repeats ${repeated.join(", ")}`] : []),
-    ...(outOfRange.length > 0 ? [`has ${outOfRange.join(", ")}`] : []),
-  ];
-  const rule = builtIn
-    ? `must list modality 0, 1 or both, each once (the built-in data sets have ${BUILTIN_MODALITY_COUNT}: 0 the MNIST digit, 1 the second view or the Fashion-MNIST image), or be empty for both`
-    : "must list each modality at most once, or be empty for all of them";
-  return `${rule}; this one ${what.join(" and ")}`;
+  if (dataset === "user") return undefined;
+  const missing = [...new Set(modalities.filter((k) => k >= BUILTIN_MODALITY_COUNT))];
+  if (missing.length === 0) return undefined;
+  return (
+    `the built-in data sets have ${BUILTIN_MODALITY_COUNT} modalities, 0 the MNIST digit and 1 the second view or the ` +
+    `Fashion-MNIST image: list 0, 1 or both, or none for both; this one lists ${missing.join(", ")}`
+  );
+}
+
+/** Options of {@link resolveRunConfig}. */
+export interface ResolveOptions {
+  /**
+   * Also refuse what a built-in data set cannot give: an explicit `classOrder` that is not a permutation of its
+   * classes, `model.modalities` it does not have. For what comes in (a sweep file, flags), where such a run could
+   * only fail; not for configs a stored sweep already holds, which it must go on extending and reporting on.
+   */
+  launch?: boolean;
 }
 
 /**
@@ -176,7 +179,7 @@ function usedModalitiesProblem(modalities: readonly number[], dataset: DatasetNa
  * settings override them; the dataset seed defaults to the training seed. Throws ConfigError listing every
  * problem at once.
  */
-export function resolveRunConfig(input: unknown): RunConfig {
+export function resolveRunConfig(input: unknown, options: ResolveOptions = {}): RunConfig {
   const top = RunConfigInputSchema.safeParse(input ?? {});
   if (!top.success) throw new ConfigError(describeIssues(top.error));
   const { variant, dataset, model, train } = top.data;
@@ -200,16 +203,18 @@ export function resolveRunConfig(input: unknown): RunConfig {
     problems.push(
       "train.select: best needs a validation set to choose on: set dataset.validation (or select: last)",
     );
-  const orderProblem = parsedDataset.success ? classOrderProblem(parsedDataset.data) : undefined;
-  if (orderProblem) problems.push(`dataset.classOrder: ${orderProblem}`);
-  // From the inputs, as the penalty's check above: said even when another model or dataset field is bad.
-  const usedModalities = ModelConfigSchema.shape.modalities.safeParse(modelInput.modalities);
-  const datasetName = DatasetRecipeSchema.shape.name.safeParse(dataset.name);
-  const modalitiesProblem =
-    usedModalities.success && datasetName.success
-      ? usedModalitiesProblem(usedModalities.data, datasetName.data)
-      : undefined;
-  if (modalitiesProblem) problems.push(`model.modalities: ${modalitiesProblem}`);
+  if (options.launch) {
+    const orderProblem = parsedDataset.success ? classOrderProblem(parsedDataset.data) : undefined;
+    if (orderProblem) problems.push(`dataset.classOrder: ${orderProblem}`);
+    // From the inputs, as the penalty's check above: said even when another model or dataset field is bad.
+    const usedModalities = ModelConfigSchema.shape.modalities.safeParse(modelInput.modalities);
+    const datasetName = DatasetRecipeSchema.shape.name.safeParse(dataset.name);
+    const modalitiesProblem =
+      usedModalities.success && datasetName.success
+        ? usedModalitiesProblem(usedModalities.data, datasetName.data)
+        : undefined;
+    if (modalitiesProblem) problems.push(`model.modalities: ${modalitiesProblem}`);
+  }
   // A team's own labels are used as they are unless the recipe reshapes them (imbalanceRatio > 1 or labelRatio < 1),
   // and only a reshaped pool has rows left over to validate on (docs/data-format.md): said here, not when a trial loads.
   const user = parsedDataset.data;

@@ -535,7 +535,7 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
   const problems: string[] = fixedSeedProblems(file.train);
   const baseProblems = new Set<string>();
   try {
-    resolveRunConfig(base);
+    resolveRunConfig(base, { launch: true });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) baseProblems.add(p);
@@ -550,7 +550,7 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
    */
   const valueProblems = (path: string, value: unknown, others = false): string[] => {
     try {
-      resolveRunConfig(withParam(base, path, value));
+      resolveRunConfig(withParam(base, path, value), { launch: true });
       return [];
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -1005,7 +1005,7 @@ function sectionProblems(input: unknown, error: z.ZodError): string[] {
   );
   const problems = fixedSeedProblems(sound.train);
   try {
-    resolveRunConfig(sound);
+    resolveRunConfig(sound, { launch: true });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);

@@ -1,4 +1,4 @@
-import { parseSweepFile } from "@tailsweep/schemas";
+import { parseSweepFile, StoredSweepSpecSchema } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { configLabel, paramValue } from "./config-label";
 import { configIdentity, expandSweep, gpuTrialCount } from "./expand";
@@ -25,6 +25,16 @@ describe("expandSweep", () => {
     expect(trials[3]!.config.dataset.seed).toBe(2);
     expect(new Set(trials.map((t) => t.key)).size).toBe(8);
     expect(trials.map((t) => t.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("expands a stored sweep whose file a launch would now refuse, so that it can still be extended", () => {
+    // Stored before the launch refused modalities a built-in data set lacks: its other configurations have results.
+    const valid = parseSweepFile({ name: "old", search: { "model.modalities": [[0, 1]] }, seeds: [1] });
+    const stored = StoredSweepSpecSchema.parse({ ...valid, search: { "model.modalities": [[0, 1], [2]] } });
+    expect(() => parseSweepFile({ name: "old", search: { "model.modalities": [[0, 1], [2]] } })).toThrow(
+      /search\.model\.modalities\[1\]: the built-in data sets have 2 modalities/,
+    );
+    expect(expandSweep(stored).map((t) => t.config.model.modalities)).toEqual([[0, 1], [2]]);
   });
 
   it("gives the same keys in the same order every time, independent of key order in the file", () => {

@@ -96,7 +96,7 @@ export function resolveTrainConfig(f: TrainFlags): RunConfig {
   if (f.config) layers.push(readConfigFile(f.config));
   layers.push(dropUndefined(flagLayer(f)));
   if (f.set) layers.push(f.set);
-  return resolveRunConfig(mergeLayers(layers));
+  return resolveRunConfig(mergeLayers(layers), { launch: true });
 }
 
 /** `tailsweep train`: the resolved config, trained, with its test metrics printed. */
