@@ -307,8 +307,8 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
           tfjsBackend: "webgpu",
           adapter,
           detail: describeAdapter(adapter),
-          // the adapter is what a GPU run's line must name, and its description is short
-          summary: adapterModel(adapter) || describeAdapter(adapter),
+          // the adapter, and whether it is a software one, are what a GPU run's line must say
+          summary: `WebGPU on ${adapterModel(adapter) || "an unnamed adapter"}${adapter.fallback ? " (software adapter)" : ""}`,
           versions,
         }),
       };
