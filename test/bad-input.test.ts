@@ -238,10 +238,10 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     expect([modalities.status, ...modalities.message.split("\n")]).toEqual([
       400,
       expect.stringMatching(
-        /^search\.model\.modalities\[1\]: the built-in data sets have 2 modalities, .*; this one lists 2$/,
+        /^search\.model\.modalities\[1\]: the built-in data sets have 2 modalities, .*; this one asks for 2$/,
       ),
       expect.stringMatching(
-        /^search\.model\.modalities\[2\]: the built-in data sets have 2 modalities, .*; this one lists 3$/,
+        /^search\.model\.modalities\[2\]: the built-in data sets have 2 modalities, .*; this one asks for 3$/,
       ),
     ]);
     expect(await stored()).toEqual(before);

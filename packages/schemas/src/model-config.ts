@@ -36,7 +36,7 @@ export const ModelConfigSchema = z
       .array(z.number().int().min(0))
       .default([])
       .describe(
-        "Indices of the modalities the model sees, each at most once; empty = all of them. In both benchmarks 0 is the MNIST digit and 1 the second view or the Fashion-MNIST image, so [0] is the digit alone (the single variant); a data set of your own has those its manifest lists.",
+        "Indices of the modalities the model sees; empty = all of them. In both benchmarks 0 is the MNIST digit and 1 the second view or the Fashion-MNIST image, so [0] is the digit alone (the single variant); a data set of your own has those its manifest lists.",
       ),
     nu: z
       .number()

@@ -50,11 +50,11 @@ describe("resolveRunConfig", () => {
   it("refuses at launch modalities a built-in data set does not have, with the other problems", () => {
     const launch = { launch: true };
     expect(() => resolveRunConfig({ model: { modalities: [2], nu: 1 } }, launch)).toThrow(
-      /model\.nu[\s\S]*model\.modalities: the built-in data sets have 2 modalities, 0 the MNIST digit and 1 the second view or the Fashion-MNIST image: list 0, 1 or both, or none for both; this one lists 2$/,
+      /model\.nu[\s\S]*model\.modalities: the built-in data sets have 2 modalities, 0 the MNIST digit and 1 the second view or the Fashion-MNIST image: list 0, 1 or both, or none for both; this one asks for 2$/,
     );
     expect(() =>
       resolveRunConfig({ dataset: { name: "mnist-fashion" }, model: { modalities: [3, 1, 2, 3] } }, launch),
-    ).toThrow(/this one lists 3, 2$/);
+    ).toThrow(/this one asks for 3 and 2$/);
     expect(resolveRunConfig({ model: { modalities: [1, 0] } }, launch).model.modalities).toEqual([1, 0]);
     // a team's own data set may have more: its manifest says, when a trial loads it
     const user = { name: "user", path: "m.json" };

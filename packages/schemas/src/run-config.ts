@@ -154,13 +154,16 @@ export function describeIssues(error: z.ZodError, prefix = ""): string[] {
  * Why a built-in data set cannot give the modalities a model is told to see (it has {@link BUILTIN_MODALITY_COUNT}),
  * or undefined. A user data set's count is in its manifest, checked when a trial loads it.
  */
-function usedModalitiesProblem(modalities: readonly number[], dataset: DatasetName): string | undefined {
+export function usedModalitiesProblem(
+  modalities: readonly number[],
+  dataset: DatasetName,
+): string | undefined {
   if (dataset === "user") return undefined;
   const missing = [...new Set(modalities.filter((k) => k >= BUILTIN_MODALITY_COUNT))];
   if (missing.length === 0) return undefined;
   return (
     `the built-in data sets have ${BUILTIN_MODALITY_COUNT} modalities, 0 the MNIST digit and 1 the second view or the ` +
-    `Fashion-MNIST image: list 0, 1 or both, or none for both; this one lists ${missing.join(", ")}`
+    `Fashion-MNIST image: list 0, 1 or both, or none for both; this one asks for ${missing.join(" and ")}`
   );
 }
 

@@ -123,6 +123,27 @@ describe("parseSweepFile", () => {
     ]);
   });
 
+  it("refuses what a built-in data set searched beside a team's own cannot give, naming the pair", () => {
+    const file = (model: object, dataset: object, search: object) => () =>
+      parseSweepFile({
+        name: "mixed",
+        dataset: { name: "user", path: "m.json", ...dataset },
+        model,
+        search: { "dataset.name": ["user", "mnist-2view"], ...search },
+      });
+    expect(file({}, {}, { "model.modalities": [[0, 1], [2]] })).toThrow(
+      /^invalid configuration:\n {2}- search\.model\.modalities\[1\]: with dataset\.name mnist-2view \(search\.dataset\.name\[1\]\), the built-in data sets have 2 modalities, .*; this one asks for 2$/,
+    );
+    expect(file({ modalities: [0, 2] }, { classOrder: [1, 0] }, {})).toThrow(
+      /- model\.modalities: with dataset\.name mnist-2view \(search\.dataset\.name\[1\]\), .*this one asks for 2\n {2}- dataset\.classOrder: with dataset\.name mnist-2view \(search\.dataset\.name\[1\]\), must list each class 0 to 9 once .*; this one has 2 entries$/,
+    );
+    // what every data set it tries can give, it takes
+    expect(file({}, {}, { "model.modalities": [[0, 1], [1]] })().search["model.modalities"]).toEqual([
+      [0, 1],
+      [1],
+    ]);
+  });
+
   it("rejects unknown keys, unknown knobs, bad bounds and a missing budget", () => {
     expect(problemsOf({ ...minimal, sedes: 3 }).join()).toMatch(
       /^\(top level\): unknown key 'sedes' \(did you mean seeds\?\); allowed here: name, /,

@@ -1,7 +1,19 @@
 import { z } from "zod";
-import { CURRENT_DATASET_VERSION, DatasetRecipeSchema, withStoredDatasetVersion } from "./dataset";
+import {
+  CURRENT_DATASET_VERSION,
+  classOrderProblem,
+  DatasetNameSchema,
+  DatasetRecipeSchema,
+  withStoredDatasetVersion,
+} from "./dataset";
 import { ModelConfigSchema, TrainConfigSchema, VariantSchema } from "./model-config";
-import { ConfigError, describeIssues, type RunConfig, resolveRunConfig } from "./run-config";
+import {
+  ConfigError,
+  describeIssues,
+  type RunConfig,
+  resolveRunConfig,
+  usedModalitiesProblem,
+} from "./run-config";
 import {
   countTrials,
   DEFAULT_DECIDE_TOP,
@@ -608,6 +620,7 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
       check(spec.high, `search.${key}.high`);
     }
   }
+  problems.push(...builtInPairProblems(file, search));
   const drawn = Object.values(search).some((s) => !Array.isArray(s));
   // Written, the method is what the file says; absent, it is what the search space implies (as always).
   const method = file.method ?? (drawn ? "random" : "grid");
@@ -1014,6 +1027,52 @@ function sectionProblems(input: unknown, error: z.ZodError): string[] {
 }
 
 /** A seed among the fixed train settings: expandSweep sets train.seed to each trial's seed, dropping it unsaid. */
+/** A knob's values as the file lists them (grid entries or categorical values), each with where it is written. */
+function listedValues(
+  spec: ParamSpec | undefined,
+  key: string,
+): { value: unknown; where: string }[] | undefined {
+  if (Array.isArray(spec)) return spec.map((value, i) => ({ value, where: `search.${key}[${i}]` }));
+  if (spec?.distribution === "categorical")
+    return spec.values.map((value, i) => ({ value, where: `search.${key}.values[${i}]` }));
+  return undefined;
+}
+
+/**
+ * What a launch refuses in a pair of values that neither shows alone: a file on a team's own data set that also
+ * searches built-in ones, with a `model.modalities` or `dataset.classOrder` (searched, or its own) that a built-in
+ * data set cannot give. Each searched value was checked against the file's own data set only; where that is a built-in
+ * one, it was refused there already.
+ */
+function builtInPairProblems(
+  file: z.infer<typeof SweepFileSchema>,
+  search: Record<string, ParamSpec>,
+): string[] {
+  const names = listedValues(search["dataset.name"], "dataset.name");
+  if (!names || (file.dataset.name ?? "mnist-2view") !== "user") return [];
+  const asWritten = (path: string, own: unknown) =>
+    listedValues(search[path], path) ?? (own === undefined ? [] : [{ value: own, where: path }]);
+  const modalities = asWritten("model.modalities", file.model.modalities);
+  const orders = asWritten("dataset.classOrder", file.dataset.classOrder);
+  const problems: string[] = [];
+  for (const { value, where: nameAt } of names) {
+    const name = DatasetNameSchema.safeParse(value);
+    if (!name.success || name.data === "user") continue;
+    const pair = (where: string, problem: string | undefined) => {
+      if (problem) problems.push(`${where}: with dataset.name ${name.data} (${nameAt}), ${problem}`);
+    };
+    for (const { value: used, where } of modalities) {
+      const parsed = ModelConfigSchema.shape.modalities.safeParse(used);
+      if (parsed.success) pair(where, usedModalitiesProblem(parsed.data, name.data));
+    }
+    for (const { value: order, where } of orders) {
+      const parsed = DatasetRecipeSchema.shape.classOrder.safeParse(order);
+      if (parsed.success) pair(where, classOrderProblem({ name: name.data, classOrder: parsed.data }));
+    }
+  }
+  return problems;
+}
+
 function fixedSeedProblems(train: unknown): string[] {
   if (typeof train !== "object" || train === null || !("seed" in train)) return [];
   return [
