@@ -40,7 +40,7 @@ import { installWasmSharedIdentity } from "./wasm-identity";
 import { installWasmLeadingSum } from "./wasm-leading-sum";
 import { installWasmMatMulBlas, loadOpenBlas, type OpenBlas } from "./wasm-matmul-blas";
 import { installWasmMatMulTranspose } from "./wasm-matmul-transpose";
-import { adapterModel, describeAdapter, type GpuAdapter, useWebGpu } from "./webgpu";
+import { adapterName, describeAdapter, type GpuAdapter, useWebGpu } from "./webgpu";
 
 /** A compute backend this package can select. */
 export type BackendName = "webgpu" | "tensorflow" | "wasm-blas" | "wasm" | "cpu";
@@ -308,7 +308,7 @@ async function activate(name: BackendName, blasThreads: number | undefined, auto
           adapter,
           detail: describeAdapter(adapter),
           // the adapter, and whether it is a software one, are what a GPU run's line must say
-          summary: `WebGPU on ${adapterModel(adapter) || "an unnamed adapter"}${adapter.fallback ? " (software adapter)" : ""}`,
+          summary: `WebGPU on ${adapterName(adapter)}`,
           versions,
         }),
       };

@@ -141,7 +141,12 @@ export function adapterModel(a: GpuAdapter): string {
   return [a.vendor, a.architecture, a.device].filter(Boolean).join(" ");
 }
 
+/** Which adapter, and whether it is a software one: what a run's log line says of it. */
+export function adapterName(a: GpuAdapter): string {
+  return `${adapterModel(a) || "an unnamed adapter"}${a.fallback ? " (software adapter)" : ""}`;
+}
+
 /** One line for the run record: which adapter, from whom, and whether it is a software one. */
 export function describeAdapter(a: GpuAdapter): string {
-  return `WebGPU via Dawn on ${adapterModel(a) || "an unnamed adapter"}${a.fallback ? " (software adapter)" : ""}: ${a.description}`;
+  return `WebGPU via Dawn on ${adapterName(a)}: ${a.description}`;
 }
