@@ -1,26 +1,20 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { ConfigError, hasErrorCode, type SweepSpec } from "@tailsweep/schemas";
+import {
+  ConfigError,
+  hasErrorCode,
+  type NamedValue,
+  type SweepSpec,
+  searchedValues,
+} from "@tailsweep/schemas";
 import { DATA_IMPORT_CODE, readUserManifest } from "./user-import";
 
-/** Where a sweep names a data path or a data set: the field as the file writes it, and its value. */
-interface Named {
-  field: string;
-  value: unknown;
-}
-
-/** A knob's fixed value and every value search tries for it (grid entries, or categorical values). */
-function valuesOf(spec: Pick<SweepSpec, "dataset" | "search">, knob: "name" | "path"): Named[] {
-  const named: Named[] = [];
-  if (spec.dataset[knob] !== undefined) named.push({ field: `dataset.${knob}`, value: spec.dataset[knob] });
-  const searched = spec.search[`dataset.${knob}`];
-  if (Array.isArray(searched))
-    for (const [i, value] of searched.entries()) named.push({ field: `search.dataset.${knob}[${i}]`, value });
-  else if (searched?.distribution === "categorical")
-    for (const [i, value] of searched.values.entries())
-      named.push({ field: `search.dataset.${knob}.values[${i}]`, value });
-  return named;
+/** A dataset knob's fixed value and every value search tries for it (grid entries, or categorical values). */
+function valuesOf(spec: Pick<SweepSpec, "dataset" | "search">, knob: "name" | "path"): NamedValue[] {
+  const fixed =
+    spec.dataset[knob] === undefined ? [] : [{ field: `dataset.${knob}`, value: spec.dataset[knob] }];
+  return [...fixed, ...(searchedValues(spec.search[`dataset.${knob}`], `dataset.${knob}`) ?? [])];
 }
 
 /** Why a file cannot be read, in words, or undefined when it can. */

@@ -598,22 +598,17 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
     const check = (value: unknown, where: string) => {
       for (const p of valueProblems(path, value, true)) problems.push(`${where}: ${p}`);
     };
-    // A value listed twice would be one configuration twice, under one stable trial key (issue #18's keys).
-    const once = (values: readonly unknown[], at: (i: number) => string) => {
-      const seen = new Map<string, number>();
-      for (const [i, v] of values.entries()) {
-        const first = seen.get(JSON.stringify(v));
-        if (first === undefined) seen.set(JSON.stringify(v), i);
-        else problems.push(`${at(i)}: ${JSON.stringify(v)} is ${at(first)} already; list each value once`);
+    const listed = searchedValues(spec, key);
+    if (listed) {
+      for (const { value, field } of listed) check(value, field);
+      // A value listed twice would be one configuration twice, under one stable trial key (issue #18's keys).
+      const seen = new Map<string, string>();
+      for (const { value, field } of listed) {
+        const first = seen.get(JSON.stringify(value));
+        if (first === undefined) seen.set(JSON.stringify(value), field);
+        else problems.push(`${field}: ${JSON.stringify(value)} is ${first} already; list each value once`);
       }
-    };
-    if (Array.isArray(spec)) {
-      for (const [i, v] of spec.entries()) check(v, `search.${key}[${i}]`);
-      once(spec, (i) => `search.${key}[${i}]`);
-    } else if (spec.distribution === "categorical") {
-      for (const [i, v] of spec.values.entries()) check(v, `search.${key}.values[${i}]`);
-      once(spec.values, (i) => `search.${key}.values[${i}]`);
-    } else {
+    } else if (!Array.isArray(spec) && spec.distribution !== "categorical") {
       if (!(spec.low < spec.high))
         problems.push(`search.${key}: low must be below high (got ${spec.low} and ${spec.high})`);
       check(spec.low, `search.${key}.low`);
@@ -1027,14 +1022,20 @@ function sectionProblems(input: unknown, error: z.ZodError): string[] {
 }
 
 /** A seed among the fixed train settings: expandSweep sets train.seed to each trial's seed, dropping it unsaid. */
-/** A knob's values as the file lists them (grid entries or categorical values), each with where it is written. */
-function listedValues(
-  spec: ParamSpec | undefined,
-  key: string,
-): { value: unknown; where: string }[] | undefined {
-  if (Array.isArray(spec)) return spec.map((value, i) => ({ value, where: `search.${key}[${i}]` }));
+/** Where a sweep file names a value: the field as the file writes it (`search.nu[1]`), and the value. */
+export interface NamedValue {
+  field: string;
+  value: unknown;
+}
+
+/**
+ * The values a search entry lists (grid entries, or a categorical distribution's values), each with its field under
+ * `search.<key>`; undefined for a numeric distribution, which lists none.
+ */
+export function searchedValues(spec: ParamSpec | undefined, key: string): NamedValue[] | undefined {
+  if (Array.isArray(spec)) return spec.map((value, i) => ({ field: `search.${key}[${i}]`, value }));
   if (spec?.distribution === "categorical")
-    return spec.values.map((value, i) => ({ value, where: `search.${key}.values[${i}]` }));
+    return spec.values.map((value, i) => ({ field: `search.${key}.values[${i}]`, value }));
   return undefined;
 }
 
@@ -1048,24 +1049,25 @@ function builtInPairProblems(
   file: z.infer<typeof SweepFileSchema>,
   search: Record<string, ParamSpec>,
 ): string[] {
-  const names = listedValues(search["dataset.name"], "dataset.name");
+  const names = searchedValues(search["dataset.name"], "dataset.name");
   if (!names || (file.dataset.name ?? "mnist-2view") !== "user") return [];
+  // a searched knob replaces the file's own value in every trial
   const asWritten = (path: string, own: unknown) =>
-    listedValues(search[path], path) ?? (own === undefined ? [] : [{ value: own, where: path }]);
+    searchedValues(search[path], path) ?? (own === undefined ? [] : [{ field: path, value: own }]);
   const modalities = asWritten("model.modalities", file.model.modalities);
   const orders = asWritten("dataset.classOrder", file.dataset.classOrder);
   const problems: string[] = [];
-  for (const { value, where: nameAt } of names) {
+  for (const { value, field: nameAt } of names) {
     const name = DatasetNameSchema.safeParse(value);
     if (!name.success || name.data === "user") continue;
     const pair = (where: string, problem: string | undefined) => {
       if (problem) problems.push(`${where}: with dataset.name ${name.data} (${nameAt}), ${problem}`);
     };
-    for (const { value: used, where } of modalities) {
+    for (const { value: used, field: where } of modalities) {
       const parsed = ModelConfigSchema.shape.modalities.safeParse(used);
       if (parsed.success) pair(where, usedModalitiesProblem(parsed.data, name.data));
     }
-    for (const { value: order, where } of orders) {
+    for (const { value: order, field: where } of orders) {
       const parsed = DatasetRecipeSchema.shape.classOrder.safeParse(order);
       if (parsed.success) pair(where, classOrderProblem({ name: name.data, classOrder: parsed.data }));
     }
