@@ -244,6 +244,16 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
         /^search\.model\.modalities\[2\]: the built-in data sets have 2 modalities, .*; this one asks for 3$/,
       ),
     ]);
+    // a headCount some seed's class order cannot give: refused wherever the workers are (it reads nothing)
+    const short = await call("sweeps.launch", {
+      yaml: "name: s\ndataset: { headCount: 6100, classOrder: random }\nsearch: { nu: [4, 8] }\nseeds: 6\n",
+    });
+    expect([short.status, ...short.message.split("\n")]).toEqual([
+      400,
+      expect.stringMatching(
+        /^dataset\.headCount: 6100 on mnist-2view is more than its data allows at seeds /,
+      ),
+    ]);
     expect(await stored()).toEqual(before);
   });
 
@@ -270,6 +280,26 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     expect([answer.status, answer.message]).toEqual([
       400,
       "dataset.path: no manifest at /nowhere/manifest.json",
+    ]);
+    // with a built-in split some seed cannot draw: both in one answer
+    const both = await call(
+      "sweeps.launch",
+      {
+        yaml: [
+          "name: s",
+          "dataset: { name: user, path: /nowhere/manifest.json, headCount: 6000, classOrder: natural }",
+          "search: { dataset.name: [user, mnist-2view] }",
+          "seeds: 2",
+        ].join("\n"),
+      },
+      here,
+    );
+    expect([both.status, ...both.message.split("\n")]).toEqual([
+      400,
+      "dataset.path: no manifest at /nowhere/manifest.json",
+      'dataset.headCount: 6000 on mnist-2view is more than its data allows: class 0 ("0") would need 6000 training ' +
+        "rows (600 labeled + 5400 unlabeled) and mnist-2view has 5923; lower headCount or labelRatio, or pick another " +
+        "classOrder",
     ]);
     expect(await stored()).toEqual(before);
   });

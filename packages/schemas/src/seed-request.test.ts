@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isInputError } from "./errors";
-import { nextSeeds, parseSeedsArg, SeedRequestSchema } from "./seed-request";
+import { nextSeeds, parseSeedsArg, SeedRequestSchema, seedRanges } from "./seed-request";
 
 describe("parseSeedsArg", () => {
   it("reads a range, a list and how many more", () => {
@@ -45,5 +45,13 @@ describe("SeedRequestSchema", () => {
     expect(() => nextSeeds([2 ** 31 - 1], 2)).toThrow(
       /^seeds: \+2 after seed 2147483647 goes past the largest a seed may be \(2147483647\); name seeds instead/,
     );
+  });
+});
+
+describe("seedRanges", () => {
+  it("joins runs of consecutive seeds with a dash, in order, once each", () => {
+    expect(seedRanges([3, 1, 2, 5, 11, 12, 13, 5])).toBe("1–3, 5, 11–13");
+    expect(seedRanges([7])).toBe("7");
+    expect(seedRanges([])).toBe("");
   });
 });

@@ -82,3 +82,16 @@ export function nextSeeds(existing: readonly number[], more: number): number[] {
     );
   return Array.from({ length: more }, (_, i) => from + i);
 }
+
+/** Seeds as people write them: runs of consecutive seeds joined with a dash (`1–5, 8, 11–20`). */
+export function seedRanges(seeds: readonly number[]): string {
+  const sorted = [...new Set(seeds)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(j === i ? `${sorted[i]}` : `${sorted[i]}–${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(", ");
+}

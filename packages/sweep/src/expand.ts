@@ -4,6 +4,7 @@ import {
   type RunConfig,
   resolveRunConfig,
   type SweepSpec,
+  searchedValues,
   type TrialKind,
   trialNeedsGpu,
   trialsSummary,
@@ -153,6 +154,94 @@ export function planTrials(spec: SweepSpec, points: readonly Record<string, unkn
 /** How many of a sweep's trials only a GPU worker may run (its `execution.gpu`), before any is stored. */
 export function gpuTrialCount(spec: SweepSpec): number {
   return expandSweep(spec).filter((trial) => trial.kind === "gpu").length;
+}
+
+/** A trial's data set as a launch checks it (`builtInSplitProblems` of `@tailsweep/data`). */
+export interface LaunchDataset {
+  /** The trial's recipe, its seed filled in as resolveRunConfig fills it. */
+  recipe: RunConfig["dataset"] & { seed: number };
+  /** Where its headCount is set: `dataset.headCount`, or its value's place in the search (`search.dataset.headCount[1]`). */
+  field: string;
+  /** The dataset knobs searched at its point but its name and headCount, as {@link configLabel} writes them, or "". */
+  searched: string;
+}
+
+/**
+ * The data sets a launch of `spec` would train on, one per distinct recipe: its starting trials' (expandSweep), at
+ * every seed it may run — a sequential design's later looks and decision seeds too. A TPE search's later proposals
+ * are not known yet.
+ */
+export function launchDatasets(spec: SweepSpec): LaunchDataset[] {
+  const seeds = [...new Set([...spec.seeds, ...(spec.sequential?.seeds ?? [])])];
+  return trialDatasets(spec, expandSweep({ ...spec, seeds }));
+}
+
+/** The data sets the given trials of `spec` would train on, one per distinct recipe (see {@link launchDatasets}). */
+export function trialDatasets(spec: SweepSpec, trials: readonly TrialPlan[]): LaunchDataset[] {
+  const listed = searchedValues(spec.search["dataset.headCount"], "dataset.headCount");
+  const seen = new Map<string, LaunchDataset>();
+  for (const trial of trials) {
+    const searched = Object.fromEntries(
+      // its name and headCount are said in their own words
+      Object.entries(trial.params).filter(
+        ([path]) => path.startsWith("dataset.") && path !== "dataset.headCount" && path !== "dataset.name",
+      ),
+    );
+    const launch = {
+      recipe: { ...trial.config.dataset, seed: trial.config.dataset.seed ?? trial.config.train.seed },
+      field: !("dataset.headCount" in trial.params)
+        ? "dataset.headCount"
+        : (listed?.find((v) => v.value === trial.params["dataset.headCount"])?.field ??
+          "search.dataset.headCount"),
+      searched: Object.keys(searched).length === 0 ? "" : configLabel(searched),
+    };
+    const key = JSON.stringify(launch);
+    if (!seen.has(key)) seen.set(key, launch);
+  }
+  return [...seen.values()];
+}
+
+/** A stored trial as {@link storedPoints} reads it. */
+export interface StoredPoint {
+  index: number;
+  configKey: string;
+  params: Record<string, unknown>;
+}
+
+/** The configurations of a sweep's trials (those of `configKeys` when given), each once, in the order they were planned. */
+export function storedPoints(
+  trials: readonly StoredPoint[],
+  configKeys?: readonly string[],
+): Record<string, unknown>[] {
+  const only = configKeys && new Set(configKeys);
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const t of [...trials].sort((a, b) => a.index - b.index))
+    if (!byKey.has(t.configKey) && (!only || only.has(t.configKey))) byKey.set(t.configKey, t.params);
+  return [...byKey.values()];
+}
+
+/**
+ * What adding seeds to a stored sweep plans: its spec with the new seeds after its own, and the trials at those seeds
+ * of every configuration, or of those in `configKeys` (empty: all). A grid's or random search's configurations are
+ * its expansion's; a TPE search's are those it proposed, given as `tpePoints` ({@link storedPoints} of its trials).
+ * Trials already stored are among them: the store adds only new keys.
+ */
+export function extensionTrials(
+  stored: SweepSpec,
+  request: { seeds: readonly number[]; configKeys: readonly string[] },
+  tpePoints: readonly Record<string, unknown>[] = [],
+): { spec: SweepSpec; trials: TrialPlan[] } {
+  const spec: SweepSpec = {
+    ...stored,
+    seeds: [...stored.seeds, ...request.seeds.filter((seed) => !stored.seeds.includes(seed))],
+  };
+  const only = new Set(request.configKeys);
+  const seeds = new Set(request.seeds);
+  const planned = spec.method === "tpe" ? planTrials(spec, tpePoints) : expandSweep(spec);
+  return {
+    spec,
+    trials: planned.filter((p) => seeds.has(p.seed) && (only.size === 0 || only.has(p.configKey))),
+  };
 }
 
 /** What a launch of `spec` would run, before anything is stored: a dry run's answer (`sweep run|submit --dry-run`). */

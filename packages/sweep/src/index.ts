@@ -18,11 +18,17 @@ export {
   type ConfigIdentity,
   configIdentity,
   expandSweep,
+  extensionTrials,
   gpuTrialCount,
+  type LaunchDataset,
   type LaunchPlan,
+  launchDatasets,
   launchPlan,
   planTrials,
+  type StoredPoint,
+  storedPoints,
   type TrialPlan,
+  trialDatasets,
 } from "./expand";
 export { InMemoryRunStore } from "./in-memory-run-store";
 export {

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { rankSelection } from "@tailsweep/analysis/comparison";
 import { trialRows } from "@tailsweep/analysis/export";
 import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
+import { checkLaunchData } from "@tailsweep/api/launch-data";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { openRunStore, STORE_LOCKED_CODE } from "@tailsweep/db";
@@ -48,8 +49,9 @@ export interface RunFlags {
  */
 export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   const spec = readSweepFile(file);
-  // This process trains it: a user data file that is not there is said now, not when its trial runs.
-  await checkDatasetFiles(spec);
+  // This process trains it: a user data file that is not there, or a built-in split some seed cannot draw, is said
+  // now, not when its trial runs.
+  await checkLaunchData(spec, { checkFiles: (s) => checkDatasetFiles(s) });
   if (o.dryRun) return dryRun(file, spec, o);
   // The store opens while the backend starts: each waits on its WebAssembly's compilation in turn (≈ 0.4 s for
   // PGlite's), time the other uses. Not for a sweep with GPU trials, which the backend may refuse (below) before

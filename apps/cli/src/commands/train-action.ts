@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
-import { loadDataset } from "@tailsweep/data";
+import { builtInSplitProblems, loadDataset } from "@tailsweep/data";
 import { initBackend, releaseWebGpu, type TrainResult, trainModel } from "@tailsweep/model";
-import { type RunConfig, resolveRunConfig } from "@tailsweep/schemas";
+import { ConfigError, type RunConfig, resolveRunConfig } from "@tailsweep/schemas";
 import { type ConfigLayer, mergeLayers, readConfigFile } from "../config-input";
 import type { BackendChoice } from "../options";
 import { PRESETS, type PresetName } from "../presets";
@@ -102,6 +102,16 @@ export function resolveTrainConfig(f: TrainFlags): RunConfig {
 /** `tailsweep train`: the resolved config, trained, with its test metrics printed. */
 export async function trainCommand(flags: TrainFlags): Promise<void> {
   const config = resolveTrainConfig(flags);
+  // Said as a sweep's launch says it, naming the field, before the backend starts.
+  const { dataset } = config;
+  const short = builtInSplitProblems([
+    {
+      recipe: { ...dataset, seed: dataset.seed ?? config.train.seed },
+      field: "dataset.headCount",
+      searched: "",
+    },
+  ]);
+  if (short.length > 0) throw new ConfigError(short);
   await runTrain(config, flags);
 }
 

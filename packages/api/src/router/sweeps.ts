@@ -55,6 +55,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { authorize, canRead } from "../caller";
 import { checked, LIMITS, labelField, nameField } from "../input";
+import { checkAddedSeeds, checkLaunchData } from "../launch-data";
 import { type ApiContext, audited, type SweepLauncher, t } from "../trpc";
 import { annotationAudit } from "./annotations";
 import { readableRuns, sweepIdInput, sweepOrThrow } from "./sweep-access";
@@ -107,7 +108,7 @@ async function checkLaunch(ctx: ApiContext, input: z.output<typeof launchInput>)
   }
   authorize(ctx.caller, spec.project, "launch", `project ${spec.project}`);
   try {
-    await launcher.checkFiles?.(spec);
+    await checkLaunchData(spec, launcher);
   } catch (e) {
     badSweep(e);
   }
@@ -197,6 +198,18 @@ function refuseTooMany(
       : []),
   ];
   if (tooMany.length > 0) throw new InputError("seeds", `the sweep would have ${tooMany.join(", and ")}`);
+}
+
+/** Seeds whose built-in split a new trial cannot draw: BAD_REQUEST naming each, before anything is added. */
+function refuseShortSplits(
+  runs: Parameters<typeof checkAddedSeeds>[0],
+  plan: { seeds: number[]; configKeys: string[] },
+): void {
+  try {
+    checkAddedSeeds(runs, plan);
+  } catch (e) {
+    badSweep(e);
+  }
 }
 
 /** A dry run's plan as the person confirmed it: refused when results that came in meanwhile changed it. */
@@ -612,6 +625,7 @@ export const sweepsRouter = t.router({
         ...(input.alpha !== undefined && { alpha: input.alpha }),
       });
       refuseTooMany(ctx, runs, plan.seeds, plan.trialCount);
+      if (plan.trialCount > 0) refuseShortSplits(runs, plan);
       if (input.dryRun || plan.trialCount === 0) return { ...plan, revision: null, added: 0 };
       refuseChangedPlan(input.expectTrials, plan.trialCount);
       const note =
@@ -659,6 +673,7 @@ export const sweepsRouter = t.router({
         ...(input.metric !== undefined && { metric: input.metric }),
       });
       refuseTooMany(ctx, runs, plan.seeds, plan.trialCount);
+      refuseShortSplits(runs, plan);
       if (input.dryRun) return { ...plan, revision: null, added: 0 };
       refuseChangedPlan(input.expectTrials, plan.trialCount);
       const note =

@@ -1,0 +1,37 @@
+import { builtInSplitProblems } from "@tailsweep/data/built-in-capacity";
+import { ConfigError, isConfigError, type SweepSpec } from "@tailsweep/schemas";
+import { extensionTrials, launchDatasets, storedPoints, trialDatasets } from "@tailsweep/sweep";
+import type { SweepLauncher } from "./trpc";
+
+/**
+ * Checks, before a sweep is stored, the data its trials would train on, with every problem in one ConfigError: the
+ * files the launcher's `checkFiles` finds missing (where the workers share this disk: a dashboard's own, `sweep run`),
+ * and every built-in split some seed cannot draw (anywhere: it reads nothing).
+ */
+export async function checkLaunchData(
+  spec: SweepSpec,
+  launcher: Pick<SweepLauncher, "checkFiles">,
+): Promise<void> {
+  const problems = builtInSplitProblems(launchDatasets(spec));
+  try {
+    await launcher.checkFiles?.(spec);
+  } catch (e) {
+    if (!isConfigError(e)) throw e;
+    problems.unshift(...e.problems);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/**
+ * The same for seeds added to a stored sweep (extend, confirm), said before anything is added, dry run or not: every
+ * built-in split a new trial cannot draw, under `seeds`. A stored sweep's own trials are not checked again.
+ */
+export function checkAddedSeeds(
+  runs: { sweep: { spec: SweepSpec }; trials: Parameters<typeof storedPoints>[0] },
+  request: { seeds: readonly number[]; configKeys: readonly string[] },
+): void {
+  const { spec } = runs.sweep;
+  const { trials } = extensionTrials(spec, request, spec.method === "tpe" ? storedPoints(runs.trials) : []);
+  const problems = builtInSplitProblems(trialDatasets(spec, trials));
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `seeds: ${p}`));
+}

@@ -1,0 +1,104 @@
+import { type DatasetRecipeInput, seedRanges } from "@tailsweep/schemas";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildMnistTwoView } from "./benchmarks";
+import { builtInSplitProblems, builtInTrainClassRows, type LaunchRecipe } from "./built-in-capacity";
+import type { ImageDataset } from "./image-set";
+import { resolveDatasetRecipe } from "./load-dataset";
+import { resolveClassOrder } from "./long-tail";
+import { loadMnist } from "./mnist";
+
+const OTHERS = [0, 1, 2, 3, 4, 6, 7, 8, 9];
+
+function launch(recipe: DatasetRecipeInput, seed: number, searched = ""): LaunchRecipe {
+  return { recipe: resolveDatasetRecipe({ ...recipe, seed }), field: "dataset.headCount", searched };
+}
+
+describe("builtInSplitProblems", () => {
+  it("names the short class, what it needs and has, and what to change", () => {
+    const problems = builtInSplitProblems([
+      launch({ headCount: 6000, labelRatio: 0.1, imbalanceRatio: 100, classOrder: "natural" }, 1),
+      launch({ headCount: 6000, labelRatio: 0.1, imbalanceRatio: 100, classOrder: "natural" }, 2),
+    ]);
+    expect(problems).toEqual([
+      'dataset.headCount: 6000 on mnist-2view is more than its data allows: class 0 ("0") would need 6000 training ' +
+        "rows (600 labeled + 5400 unlabeled) and mnist-2view has 5923; lower headCount or labelRatio, or pick " +
+        "another classOrder",
+    ]);
+  });
+
+  it("lists the seeds whose random class order puts a class too small for headCount at the head", () => {
+    const seeds = Array.from({ length: 40 }, (_, i) => i + 1);
+    const recipe = { headCount: 5500, labelRatio: 0.1, imbalanceRatio: 10, classOrder: "random" } as const;
+    const [problem, ...rest] = builtInSplitProblems(
+      seeds.map((s) => launch(recipe, s, "dataset.labelRatio=0.1")),
+    );
+    // MNIST's class 5 has 5,421 images, every other class more than 5,500; the second rank needs 5500·10^(−1/9).
+    const headIsFive = seeds.filter((s) => resolveClassOrder("random", 10, s, 2)[0] === 5);
+    expect(headIsFive.length).toBeLessThan(seeds.length);
+    expect(rest).toEqual([]);
+    expect(headIsFive.length).toBeGreaterThan(1);
+    expect(problem).toBe(
+      `dataset.headCount: 5500 on mnist-2view with dataset.labelRatio=0.1 is more than its data allows at seeds ` +
+        `${seedRanges(headIsFive)} (${headIsFive.length} of its 40), as at seed ${headIsFive[0]}: class 5 ("5") would ` +
+        "need 5500 training rows (550 labeled + 4950 unlabeled) and mnist-2view has 5421; lower headCount or " +
+        "labelRatio, or pick another classOrder",
+    );
+  });
+
+  it("counts validation rows and takes mnist-fashion's smaller pool", () => {
+    const validation = { perClass: 100, shape: "balanced" } as const;
+    const five = { headCount: 5400, classOrder: [5, ...OTHERS], imbalanceRatio: 10, labelRatio: 0.1 };
+    expect(builtInSplitProblems([launch(five, 1)])).toEqual([]);
+    expect(builtInSplitProblems([launch({ ...five, validation }, 1)])).toEqual([
+      'dataset.headCount: 5400 on mnist-2view is more than its data allows: class 5 ("5") would need 5500 training ' +
+        "rows (540 labeled + 4860 unlabeled + 100 validation) and mnist-2view has 5421; lower headCount, labelRatio " +
+        "or validation.perClass, or pick another classOrder",
+    ]);
+    // Class 1: MNIST has 6,742 images, Fashion-MNIST 6,000, so mnist-fashion has 6,000 of it.
+    const one = { headCount: 6100, classOrder: [1, 0, 2, 3, 4, 5, 6, 7, 8, 9], imbalanceRatio: 10 };
+    expect(builtInSplitProblems([launch(one, 1)])).toEqual([]);
+    expect(builtInSplitProblems([launch({ ...one, name: "mnist-fashion" }, 1)])).toEqual([
+      expect.stringContaining('class 1 ("1 & Trouser") would need 6100 training rows'),
+    ]);
+    expect(builtInTrainClassRows("mnist-fashion")).toEqual([
+      5923, 6000, 5958, 6000, 5842, 5421, 5918, 6000, 5851, 5949,
+    ]);
+  });
+
+  it("says one problem per recipe, whatever else its trials differ in, and skips user data", () => {
+    const short = { headCount: 6000, classOrder: "natural" } as const;
+    const problems = builtInSplitProblems([
+      launch(short, 1),
+      launch(short, 1),
+      launch({ ...short, labelRatio: 0.3 }, 1, "dataset.labelRatio=0.3"),
+      launch({ ...short, headCount: 100 }, 1),
+      launch({ ...short, name: "user", path: "m.json" }, 1),
+    ]);
+    expect(problems).toHaveLength(2);
+    expect(problems[1]).toContain("with dataset.labelRatio=0.3");
+  });
+
+  describe("against the split a trial draws", () => {
+    let mnist: ImageDataset;
+    beforeAll(async () => {
+      mnist = await loadMnist();
+    });
+
+    it("refuses exactly where building the data set would fail", () => {
+      const edge = { headCount: 5421, classOrder: [5, ...OTHERS], imbalanceRatio: 100, testPerClass: 5 };
+      for (const headCount of [5421, 5422]) {
+        const recipe = resolveDatasetRecipe({ ...edge, headCount, seed: 3 });
+        const problems = builtInSplitProblems([{ recipe, field: "dataset.headCount", searched: "" }]);
+        const build = () => buildMnistTwoView(mnist, recipe);
+        if (headCount === 5421) {
+          expect(problems).toEqual([]);
+          const { counts } = build();
+          expect(counts.labeled[5]! + counts.unlabeled[5]!).toBe(5421);
+        } else {
+          expect(problems).toHaveLength(1);
+          expect(build).toThrow(/class 5 \("5"\) needs 5422 training rows .* but only 5421 are available/);
+        }
+      }
+    }, 60_000);
+  });
+});

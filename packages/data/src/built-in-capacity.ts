@@ -1,0 +1,127 @@
+import { type DatasetName, seedRanges } from "@tailsweep/schemas";
+import type { ResolvedRecipe } from "./benchmarks";
+import { FASHION_MNIST_CLASS_NAMES } from "./fashion-mnist";
+import { recipeCounts, resolveClassOrder } from "./long-tail";
+import { MNIST_CLASS_NAMES } from "./mnist";
+
+/** MNIST's training images per class, the digits both built-in sets draw from (`mnist.test.ts` checks them). */
+export const MNIST_TRAIN_CLASS_ROWS: readonly number[] = [
+  5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949,
+];
+
+/** Fashion-MNIST's training images per class as loaded, duplicates dropped (`fashion-mnist.test.ts` checks them). */
+export const FASHION_TRAIN_CLASS_ROWS: readonly number[] = new Array<number>(10).fill(6000);
+
+type BuiltInName = Exclude<DatasetName, "user">;
+
+/**
+ * The training rows a built-in set can give each class: MNIST's for mnist-2view, whose second view reuses MNIST
+ * images; for mnist-fashion the smaller of MNIST's and Fashion-MNIST's, since its partners are never reused
+ * (buildMnistFashion).
+ */
+export function builtInTrainClassRows(name: BuiltInName): number[] {
+  return name === "mnist-2view"
+    ? [...MNIST_TRAIN_CLASS_ROWS]
+    : MNIST_TRAIN_CLASS_ROWS.map((rows, c) => Math.min(rows, FASHION_TRAIN_CLASS_ROWS[c]!));
+}
+
+/** The class names of a built-in set, as its trials report them. */
+function classNamesOf(name: BuiltInName): string[] {
+  return name === "mnist-2view"
+    ? MNIST_CLASS_NAMES
+    : MNIST_CLASS_NAMES.map((digit, c) => `${digit} & ${FASHION_MNIST_CLASS_NAMES[c]}`);
+}
+
+/** What to change when a class is short of training rows: said at launch and at load alike. */
+export function shortageHint(withValidation: boolean): string {
+  return withValidation
+    ? "lower headCount, labelRatio or validation.perClass, or pick another classOrder"
+    : "lower headCount or labelRatio, or pick another classOrder";
+}
+
+/** One class a split is short of, at one seed. */
+interface Shortage {
+  classIndex: number;
+  need: number;
+  parts: string;
+  available: number;
+}
+
+/** The first class (by index) whose labeled, unlabeled and validation rows exceed what the set has of it. */
+function shortageOf(recipe: ResolvedRecipe & { name: BuiltInName }): Shortage | undefined {
+  const available = builtInTrainClassRows(recipe.name);
+  const order = resolveClassOrder(recipe.classOrder, available.length, recipe.seed, recipe.version);
+  const counts = recipeCounts(recipe, available.length, order);
+  for (let c = 0; c < available.length; c++) {
+    const labeled = counts.labeled[c] ?? 0;
+    const unlabeled = counts.unlabeled[c] ?? 0;
+    const validation = counts.validation?.[c] ?? 0;
+    const need = labeled + unlabeled + validation;
+    if (need > available[c]!)
+      return {
+        classIndex: c,
+        need,
+        parts: `${labeled} labeled + ${unlabeled} unlabeled${counts.validation ? ` + ${validation} validation` : ""}`,
+        available: available[c]!,
+      };
+  }
+  return undefined;
+}
+
+/** A trial's data set as a launch sees it: its recipe (seed filled in) and where its values come from. */
+export interface LaunchRecipe {
+  recipe: ResolvedRecipe;
+  /** Where its headCount is set: `dataset.headCount`, or its value's place in the search (`search.dataset.headCount[1]`). */
+  field: string;
+  /** The other dataset knobs its sweep searches, as people read them (`dataset.labelRatio=0.3`), or "". */
+  searched: string;
+}
+
+/**
+ * The built-in data sets' training splits that would run out of rows, checked before a sweep is stored: one problem
+ * per recipe (seeds aside) that some seed cannot draw, naming the first short class at the first such seed and the
+ * seeds it happens at (with `classOrder: random` each seed puts another class at the head, and MNIST's classes have
+ * 5,421 to 6,742 images). Without it every such trial failed at load, with planTrainSplit's message (which stays, for
+ * recipes that come another way). A user data set's classes are known only from its files: not checked here.
+ */
+export function builtInSplitProblems(recipes: readonly LaunchRecipe[]): string[] {
+  interface Group {
+    first: LaunchRecipe;
+    name: BuiltInName;
+    seeds: Set<number>;
+    short: Map<number, Shortage>;
+  }
+  const groups = new Map<string, Group>();
+  for (const launch of recipes) {
+    const { seed, ...rest } = launch.recipe;
+    const { name } = rest;
+    if (name === "user") continue;
+    const key = JSON.stringify([launch.field, launch.searched, rest]);
+    const group = groups.get(key) ?? { first: launch, name, seeds: new Set(), short: new Map() };
+    groups.set(key, group);
+    if (group.seeds.has(seed)) continue;
+    group.seeds.add(seed);
+    const shortage = shortageOf({ ...launch.recipe, name });
+    if (shortage) group.short.set(seed, shortage);
+  }
+  const problems: string[] = [];
+  for (const { first, name, seeds, short } of groups.values()) {
+    const [firstSeed, shortage] = [...short.entries()].sort(([a], [b]) => a - b)[0] ?? [];
+    if (firstSeed === undefined || !shortage) continue;
+    const { recipe } = first;
+    const detail =
+      `class ${shortage.classIndex} ("${classNamesOf(name)[shortage.classIndex]}") would need ${shortage.need} ` +
+      `training rows (${shortage.parts}) and ${name} has ${shortage.available}`;
+    const when =
+      short.size === seeds.size
+        ? `: ${detail}`
+        : short.size === 1
+          ? ` at seed ${firstSeed} (1 of its ${seeds.size} seeds): ${detail}`
+          : ` at seeds ${seedRanges([...short.keys()])} (${short.size} of its ${seeds.size}), as at seed ${firstSeed}: ${detail}`;
+    problems.push(
+      `${first.field}: ${recipe.headCount} on ${name}${first.searched ? ` with ${first.searched}` : ""} is more ` +
+        `than its data allows${when}; ${shortageHint(recipe.validation !== undefined)}`,
+    );
+  }
+  return problems;
+}
