@@ -1,6 +1,12 @@
 import { builtInSplitProblems } from "@tailsweep/data/built-in-capacity";
 import { ConfigError, isConfigError, type SweepSpec } from "@tailsweep/schemas";
-import { extensionTrials, launchDatasets, storedPoints, trialDatasets } from "@tailsweep/sweep";
+import {
+  extensionTrials,
+  launchDatasets,
+  type StoredPoint,
+  storedPoints,
+  trialDatasets,
+} from "@tailsweep/sweep";
 import type { SweepLauncher } from "./trpc";
 
 /**
@@ -27,7 +33,7 @@ export async function checkLaunchData(
  * built-in split a new trial cannot draw, under `seeds`. A stored sweep's own trials are not checked again.
  */
 export function checkAddedSeeds(
-  runs: { sweep: { spec: SweepSpec }; trials: Parameters<typeof storedPoints>[0] },
+  runs: { sweep: { spec: SweepSpec }; trials: readonly StoredPoint[] },
   request: { seeds: readonly number[]; configKeys: readonly string[] },
 ): void {
   const { spec } = runs.sweep;

@@ -74,6 +74,10 @@ describe("builtInSplitProblems", () => {
       launch({ ...short, headCount: 100 }, 1),
       launch({ ...short, name: "user", path: "m.json" }, 1),
     ]);
+    // a class order that is no permutation (a sweep stored before launches checked it) is the trial's to say
+    const stored = launch({ ...short, classOrder: [0, 1, 2] }, 1);
+    expect(() => resolveDatasetRecipe(stored.recipe)).not.toThrow();
+    expect(builtInSplitProblems([stored, launch({ ...short, classOrder: [] }, 1)])).toEqual([]);
     expect(problems).toHaveLength(2);
     expect(problems[1]).toContain("with dataset.labelRatio=0.3");
   });

@@ -50,8 +50,16 @@ interface Shortage {
 /** The first class (by index) whose labeled, unlabeled and validation rows exceed what the set has of it. */
 function shortageOf(recipe: ResolvedRecipe & { name: BuiltInName }): Shortage | undefined {
   const available = builtInTrainClassRows(recipe.name);
-  const order = resolveClassOrder(recipe.classOrder, available.length, recipe.seed, recipe.version);
-  const counts = recipeCounts(recipe, available.length, order);
+  // Not a permutation of its classes: refused where a launch parses it, and said by the trial where it was stored
+  // before that check (a stored sweep that is extended); not a shortage.
+  const order = recipe.classOrder;
+  const sorted = Array.isArray(order) ? [...order].sort((a, b) => a - b) : undefined;
+  if (sorted && (sorted.length !== available.length || sorted.some((c, i) => c !== i))) return undefined;
+  const counts = recipeCounts(
+    recipe,
+    available.length,
+    resolveClassOrder(order, available.length, recipe.seed, recipe.version),
+  );
   for (let c = 0; c < available.length; c++) {
     const labeled = counts.labeled[c] ?? 0;
     const unlabeled = counts.unlabeled[c] ?? 0;

@@ -173,7 +173,16 @@ export interface LaunchDataset {
  */
 export function launchDatasets(spec: SweepSpec): LaunchDataset[] {
   const seeds = [...new Set([...spec.seeds, ...(spec.sequential?.seeds ?? [])])];
-  return trialDatasets(spec, expandSweep({ ...spec, seeds }));
+  // A trial's recipe is its dataset knobs' and its seed's: one point per distinct set of dataset knobs is planned at
+  // every seed, not every configuration (a whole point, so that its config resolves as the sweep's own).
+  const points = new Map<string, Record<string, unknown>>();
+  for (const { params } of expandSweep({ ...spec, seeds: spec.seeds.slice(0, 1) })) {
+    const key = configKey(
+      Object.fromEntries(Object.entries(params).filter(([path]) => path.startsWith("dataset."))),
+    );
+    if (!points.has(key)) points.set(key, params);
+  }
+  return trialDatasets(spec, planTrials({ ...spec, seeds }, [...points.values()]));
 }
 
 /** The data sets the given trials of `spec` would train on, one per distinct recipe (see {@link launchDatasets}). */
