@@ -7,7 +7,7 @@ import { InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";
 import { initBackend } from "@tailsweep/model";
-import type { RunConfig } from "@tailsweep/schemas";
+import { parseSweepFile, type RunConfig } from "@tailsweep/schemas";
 import { Worker } from "@tailsweep/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./harness";
@@ -674,9 +674,9 @@ tpe: { startup: 2, parallel: 1 }
     );
     const trials = (await api.sweeps.trials({ id: short })).length;
     const refusal =
-      'seeds: dataset.headCount: 5500 on mnist-2view is more than its data allows at seed 12 (1 of its 3 seeds): class 5 ("5") ' +
-      "would need 5500 training rows (550 labeled + 4950 unlabeled) and mnist-2view has 5421; lower headCount or labelRatio, or " +
-      "pick another classOrder";
+      "seeds: headCount 5500 on mnist-2view (dataset.headCount) is more than its data allows at seed 12 (1 of the 3 seeds " +
+      'added): class 5 ("5") would need 5500 training rows (550 labeled + 4950 unlabeled) and mnist-2view has 5421; add ' +
+      "other seeds: with classOrder random each seed puts another class at the head";
     for (const dryRun of [true, false]) {
       await expect(
         api.sweeps.extend({ id: short, seeds: { seeds: [10, 11, 12] }, dryRun }),
@@ -692,6 +692,23 @@ tpe: { startup: 2, parallel: 1 }
     expect(await api.sweeps.extend({ id: short, seeds: { seeds: [10, 11] }, dryRun: true })).toMatchObject({
       trialCount: 6,
     });
+    // A sweep stored before launches checked this, one configuration short at every seed (its trials fail at load;
+    // these scripted ones do not load data): the rest of it can still grow, that one's new trials failing as its others.
+    const doomed = await controller.submit(
+      parseSweepFile({
+        name: "stored-short",
+        project: "alpha",
+        search: { variant: ["gaussian", "proposed"], "dataset.headCount": [500, 6000] },
+        dataset: { classOrder: "natural" },
+        seeds: 2,
+      }),
+    );
+    await waitFor(
+      async () => (await api.sweeps.get({ id: doomed.id })).status !== "running",
+      "the sweep",
+      60_000,
+    );
+    expect(await api.sweeps.extend({ id: doomed.id, seeds: { seeds: [3] } })).toMatchObject({ added: 4 });
   });
 
   it("checks a launch as the launch would and says what it would queue, storing nothing", async () => {

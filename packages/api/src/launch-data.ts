@@ -5,6 +5,7 @@ import {
   launchDatasets,
   type StoredPoint,
   storedPoints,
+  type TrialRecord,
   trialDatasets,
 } from "@tailsweep/sweep";
 import type { SweepLauncher } from "./trpc";
@@ -30,14 +31,19 @@ export async function checkLaunchData(
 
 /**
  * The same for seeds added to a stored sweep (extend, confirm), said before anything is added, dry run or not: every
- * built-in split a new trial cannot draw, under `seeds`. A stored sweep's own trials are not checked again.
+ * built-in split a new trial cannot draw, under `seeds`. A recipe its stored trials were already short of is left to
+ * fail as they did (builtInSplitProblems' `adding`), so the rest of such a sweep can still grow.
  */
 export function checkAddedSeeds(
-  runs: { sweep: { spec: SweepSpec }; trials: readonly StoredPoint[] },
+  runs: { sweep: { spec: SweepSpec }; trials: readonly (StoredPoint & Pick<TrialRecord, "config">)[] },
   request: { seeds: readonly number[]; configKeys: readonly string[] },
 ): void {
   const { spec } = runs.sweep;
   const { trials } = extensionTrials(spec, request, spec.method === "tpe" ? storedPoints(runs.trials) : []);
-  const problems = builtInSplitProblems(trialDatasets(spec, trials));
-  if (problems.length > 0) throw new ConfigError(problems.map((p) => `seeds: ${p}`));
+  const only = new Set(request.configKeys);
+  const stored = runs.trials.filter((t) => only.size === 0 || only.has(t.configKey));
+  const problems = builtInSplitProblems(trialDatasets(spec, trials), {
+    adding: { stored: trialDatasets(spec, stored) },
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -39,7 +39,7 @@ describe("builtInSplitProblems", () => {
     expect(headIsFive.length).toBeGreaterThan(1);
     expect(problem).toBe(
       `dataset.headCount: 5500 on mnist-2view with dataset.labelRatio=0.1 is more than its data allows at seeds ` +
-        `${seedRanges(headIsFive)} (${headIsFive.length} of its 40), as at seed ${headIsFive[0]}: class 5 ("5") would ` +
+        `${seedRanges(headIsFive)} (${headIsFive.length} of the 40 seeds it may run), as at seed ${headIsFive[0]}: class 5 ("5") would ` +
         "need 5500 training rows (550 labeled + 4950 unlabeled) and mnist-2view has 5421; lower headCount or " +
         "labelRatio, or pick another classOrder",
     );
@@ -80,6 +80,29 @@ describe("builtInSplitProblems", () => {
     expect(builtInSplitProblems([stored, launch({ ...short, classOrder: [] }, 1)])).toEqual([]);
     expect(problems).toHaveLength(2);
     expect(problems[1]).toContain("with dataset.labelRatio=0.3");
+  });
+
+  it("says seeds being added under seeds, leaving recipes the stored trials were short of already", () => {
+    const random = { headCount: 5500, classOrder: "random", imbalanceRatio: 10 } as const;
+    const fits = { ...random, headCount: 5000 };
+    // seeds 12 and 28 put class 5 (5,421 images) at the head; 1–3 do not
+    const added = [12, 13, 28].flatMap((s) => [launch(random, s), launch(fits, s)]);
+    expect(
+      builtInSplitProblems(added, { adding: { stored: [1, 2, 3].map((s) => launch(random, s)) } }),
+    ).toEqual([
+      "seeds: headCount 5500 on mnist-2view (dataset.headCount) is more than its data allows at seeds 12, 28 (2 of " +
+        'the 3 seeds added), as at seed 12: class 5 ("5") would need 5500 training rows (550 labeled + 4950 ' +
+        "unlabeled) and mnist-2view has 5421; add other seeds: with classOrder random each seed puts another class " +
+        "at the head",
+    ]);
+    // stored at seed 12 already, so its trials failed there: the sweep's other configurations can still grow
+    expect(
+      builtInSplitProblems(added, { adding: { stored: [1, 12].map((s) => launch(random, s)) } }),
+    ).toEqual([]);
+    // every seed: said with them, where the order is random
+    expect(builtInSplitProblems([7, 8].map((s) => launch({ ...random, headCount: 7000 }, s)))).toEqual([
+      expect.stringContaining("at every one of the seeds it may run (7–8), as at seed 7: class"),
+    ]);
   });
 
   describe("against the split a trial draws", () => {

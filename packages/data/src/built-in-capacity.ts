@@ -8,7 +8,7 @@ export const MNIST_TRAIN_CLASS_ROWS: readonly number[] = [
   5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949,
 ];
 
-/** Fashion-MNIST's training images per class as loaded, duplicates dropped (`fashion-mnist.test.ts` checks them). */
+/** Fashion-MNIST's training images per class as loaded (`fashion-mnist.test.ts` checks them). */
 export const FASHION_TRAIN_CLASS_ROWS: readonly number[] = new Array<number>(10).fill(6000);
 
 type BuiltInName = Exclude<DatasetName, "user">;
@@ -84,20 +84,25 @@ export interface LaunchRecipe {
   searched: string;
 }
 
-/**
- * The built-in data sets' training splits that would run out of rows, checked before a sweep is stored: one problem
- * per recipe (seeds aside) that some seed cannot draw, naming the first short class at the first such seed and the
- * seeds it happens at (with `classOrder: random` each seed puts another class at the head, and MNIST's classes have
- * 5,421 to 6,742 images). Without it every such trial failed at load, with planTrainSplit's message (which stays, for
- * recipes that come another way). A user data set's classes are known only from its files: not checked here.
- */
-export function builtInSplitProblems(recipes: readonly LaunchRecipe[]): string[] {
-  interface Group {
-    first: LaunchRecipe;
-    name: BuiltInName;
-    seeds: Set<number>;
-    short: Map<number, Shortage>;
-  }
+/** Where {@link builtInSplitProblems} is asked. */
+export interface SplitCheckOptions {
+  /**
+   * Seeds added to a stored sweep (extend, confirm), with the recipes its stored trials drew: a problem is said under
+   * `seeds`, and not for a recipe already short at one of its stored seeds (a sweep stored before launches checked
+   * this, or a TPE proposal), whose trials fail as its stored ones did, so the rest of the sweep can still grow.
+   */
+  adding?: { stored: readonly LaunchRecipe[] };
+}
+
+interface Group {
+  first: LaunchRecipe;
+  name: BuiltInName;
+  seeds: Set<number>;
+  short: Map<number, Shortage>;
+}
+
+/** Recipes grouped by all but their seed, with the seeds each is short at. */
+function groupBySeed(recipes: readonly LaunchRecipe[]): Map<string, Group> {
   const groups = new Map<string, Group>();
   for (const launch of recipes) {
     const { seed, ...rest } = launch.recipe;
@@ -111,23 +116,45 @@ export function builtInSplitProblems(recipes: readonly LaunchRecipe[]): string[]
     const shortage = shortageOf({ ...launch.recipe, name });
     if (shortage) group.short.set(seed, shortage);
   }
+  return groups;
+}
+
+/**
+ * The built-in data sets' training splits that would run out of rows, checked before a sweep is stored or grows: one
+ * problem per recipe (seeds aside) that some seed cannot draw, naming the first short class at the first such seed
+ * and, where the class order is random (each seed puts another class at the head; MNIST's classes have 5,421 to 6,742
+ * images), the seeds it happens at. Without it every such trial failed at load, with planTrainSplit's message (which
+ * stays, for recipes that come another way). A user data set's classes are known only from its files: not checked.
+ */
+export function builtInSplitProblems(
+  recipes: readonly LaunchRecipe[],
+  options: SplitCheckOptions = {},
+): string[] {
+  const before = options.adding && groupBySeed(options.adding.stored);
   const problems: string[] = [];
-  for (const { first, name, seeds, short } of groups.values()) {
+  for (const [key, { first, name, seeds, short }] of groupBySeed(recipes)) {
     const [firstSeed, shortage] = [...short.entries()].sort(([a], [b]) => a - b)[0] ?? [];
-    if (firstSeed === undefined || !shortage) continue;
+    if (firstSeed === undefined || !shortage || (before?.get(key)?.short.size ?? 0) > 0) continue;
     const { recipe } = first;
+    const random = recipe.classOrder === "random";
     const detail =
       `class ${shortage.classIndex} ("${classNamesOf(name)[shortage.classIndex]}") would need ${shortage.need} ` +
       `training rows (${shortage.parts}) and ${name} has ${shortage.available}`;
-    const when =
-      short.size === seeds.size
-        ? `: ${detail}`
+    const which = options.adding ? "seeds added" : "seeds it may run";
+    const at = !random
+      ? ""
+      : short.size === seeds.size
+        ? ` at every one of the ${which} (${seedRanges([...seeds])}), as at seed ${firstSeed}`
         : short.size === 1
-          ? ` at seed ${firstSeed} (1 of its ${seeds.size} seeds): ${detail}`
-          : ` at seeds ${seedRanges([...short.keys()])} (${short.size} of its ${seeds.size}), as at seed ${firstSeed}: ${detail}`;
+          ? ` at seed ${firstSeed} (1 of the ${seeds.size} ${which})`
+          : ` at seeds ${seedRanges([...short.keys()])} (${short.size} of the ${seeds.size} ${which}), as at seed ${firstSeed}`;
+    const where = `${name}${first.searched ? ` with ${first.searched}` : ""}`;
     problems.push(
-      `${first.field}: ${recipe.headCount} on ${name}${first.searched ? ` with ${first.searched}` : ""} is more ` +
-        `than its data allows${when}; ${shortageHint(recipe.validation !== undefined)}`,
+      options.adding
+        ? `seeds: headCount ${recipe.headCount} on ${where} (${first.field}) is more than its data allows${at}: ` +
+            `${detail}; add other seeds${random ? ": with classOrder random each seed puts another class at the head" : ""}`
+        : `${first.field}: ${recipe.headCount} on ${where} is more than its data allows${at}: ${detail}; ` +
+            shortageHint(recipe.validation !== undefined),
     );
   }
   return problems;

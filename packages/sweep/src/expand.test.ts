@@ -1,7 +1,7 @@
 import { parseSweepFile, StoredSweepSpecSchema } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { configLabel, paramValue } from "./config-label";
-import { configIdentity, expandSweep, gpuTrialCount, launchDatasets } from "./expand";
+import { configIdentity, expandSweep, gpuTrialCount } from "./expand";
 import { configKey, trialKey } from "./trial-key";
 import { assertTransition, canTransition } from "./trial-state";
 
@@ -122,37 +122,6 @@ describe("expandSweep", () => {
       }),
     );
     expect(small).toHaveLength(2);
-  });
-});
-
-describe("launchDatasets", () => {
-  it("gives each distinct recipe once, at every seed a sequential design may run, with where its values come from", () => {
-    const spec = parseSweepFile({
-      name: "d",
-      variant: "proposed",
-      search: { variant: ["proposed", "gaussian"], "dataset.headCount": [300, 900], beta: [0.1] },
-      seeds: { initial: 2, step: 2, max: 6 },
-      decide: { baseline: "variant=gaussian", metric: "balancedAccuracy" },
-    });
-    expect(spec.seeds).toEqual([1, 2]);
-    const datasets = launchDatasets(spec);
-    // 2 headCounts × 6 seeds; the two variants share each recipe
-    expect(datasets).toHaveLength(12);
-    expect(new Set(datasets.map((d) => d.recipe.seed))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
-    expect(datasets.find((d) => d.recipe.headCount === 900)).toMatchObject({
-      field: "search.dataset.headCount[1]",
-      searched: "dataset.labelRatio=0.1",
-    });
-    const fixed = launchDatasets(
-      parseSweepFile({ name: "f", dataset: { headCount: 400, seed: 7 }, seeds: 3 }),
-    );
-    expect(fixed).toEqual([
-      {
-        recipe: expect.objectContaining({ headCount: 400, seed: 7 }),
-        field: "dataset.headCount",
-        searched: "",
-      },
-    ]);
   });
 });
 

@@ -4,7 +4,6 @@ import {
   type RunConfig,
   resolveRunConfig,
   type SweepSpec,
-  searchedValues,
   type TrialKind,
   trialNeedsGpu,
   trialsSummary,
@@ -154,60 +153,6 @@ export function planTrials(spec: SweepSpec, points: readonly Record<string, unkn
 /** How many of a sweep's trials only a GPU worker may run (its `execution.gpu`), before any is stored. */
 export function gpuTrialCount(spec: SweepSpec): number {
   return expandSweep(spec).filter((trial) => trial.kind === "gpu").length;
-}
-
-/** A trial's data set as a launch checks it (`builtInSplitProblems` of `@tailsweep/data`). */
-export interface LaunchDataset {
-  /** The trial's recipe, its seed filled in as resolveRunConfig fills it. */
-  recipe: RunConfig["dataset"] & { seed: number };
-  /** Where its headCount is set: `dataset.headCount`, or its value's place in the search (`search.dataset.headCount[1]`). */
-  field: string;
-  /** The dataset knobs searched at its point but its name and headCount, as {@link configLabel} writes them, or "". */
-  searched: string;
-}
-
-/**
- * The data sets a launch of `spec` would train on, one per distinct recipe: its starting trials' (expandSweep), at
- * every seed it may run — a sequential design's later looks and decision seeds too. A TPE search's later proposals
- * are not known yet.
- */
-export function launchDatasets(spec: SweepSpec): LaunchDataset[] {
-  const seeds = [...new Set([...spec.seeds, ...(spec.sequential?.seeds ?? [])])];
-  // A trial's recipe is its dataset knobs' and its seed's: one point per distinct set of dataset knobs is planned at
-  // every seed, not every configuration (a whole point, so that its config resolves as the sweep's own).
-  const points = new Map<string, Record<string, unknown>>();
-  for (const { params } of expandSweep({ ...spec, seeds: spec.seeds.slice(0, 1) })) {
-    const key = configKey(
-      Object.fromEntries(Object.entries(params).filter(([path]) => path.startsWith("dataset."))),
-    );
-    if (!points.has(key)) points.set(key, params);
-  }
-  return trialDatasets(spec, planTrials({ ...spec, seeds }, [...points.values()]));
-}
-
-/** The data sets the given trials of `spec` would train on, one per distinct recipe (see {@link launchDatasets}). */
-export function trialDatasets(spec: SweepSpec, trials: readonly TrialPlan[]): LaunchDataset[] {
-  const listed = searchedValues(spec.search["dataset.headCount"], "dataset.headCount");
-  const seen = new Map<string, LaunchDataset>();
-  for (const trial of trials) {
-    const searched = Object.fromEntries(
-      // its name and headCount are said in their own words
-      Object.entries(trial.params).filter(
-        ([path]) => path.startsWith("dataset.") && path !== "dataset.headCount" && path !== "dataset.name",
-      ),
-    );
-    const launch = {
-      recipe: { ...trial.config.dataset, seed: trial.config.dataset.seed ?? trial.config.train.seed },
-      field: !("dataset.headCount" in trial.params)
-        ? "dataset.headCount"
-        : (listed?.find((v) => v.value === trial.params["dataset.headCount"])?.field ??
-          "search.dataset.headCount"),
-      searched: Object.keys(searched).length === 0 ? "" : configLabel(searched),
-    };
-    const key = JSON.stringify(launch);
-    if (!seen.has(key)) seen.set(key, launch);
-  }
-  return [...seen.values()];
 }
 
 /** A stored trial as {@link storedPoints} reads it. */

@@ -20,17 +20,15 @@ export {
   expandSweep,
   extensionTrials,
   gpuTrialCount,
-  type LaunchDataset,
   type LaunchPlan,
-  launchDatasets,
   launchPlan,
   planTrials,
   type StoredPoint,
   storedPoints,
   type TrialPlan,
-  trialDatasets,
 } from "./expand";
 export { InMemoryRunStore } from "./in-memory-run-store";
+export { type LaunchDataset, launchDatasets, trialDatasets } from "./launch-datasets";
 export {
   PRESENCE_SECONDS,
   type SweepProgress,

@@ -1,0 +1,63 @@
+import { parseSweepFile } from "@tailsweep/schemas";
+import { describe, expect, it } from "vitest";
+import { launchDatasets } from "./launch-datasets";
+
+describe("launchDatasets", () => {
+  it("gives each distinct recipe once, at every seed a sequential design may run, with where its values come from", () => {
+    const spec = parseSweepFile({
+      name: "d",
+      variant: "proposed",
+      search: { variant: ["proposed", "gaussian"], "dataset.headCount": [300, 900], beta: [0.1] },
+      seeds: { initial: 2, step: 2, max: 6 },
+      decide: { baseline: "variant=gaussian", metric: "balancedAccuracy" },
+    });
+    expect(spec.seeds).toEqual([1, 2]);
+    const datasets = launchDatasets(spec);
+    // 2 headCounts × 6 seeds; the two variants share each recipe
+    expect(datasets).toHaveLength(12);
+    expect(new Set(datasets.map((d) => d.recipe.seed))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+    expect(datasets.find((d) => d.recipe.headCount === 900)).toMatchObject({
+      field: "search.dataset.headCount[1]",
+      searched: "dataset.labelRatio=0.1",
+    });
+    const fixed = launchDatasets(
+      parseSweepFile({ name: "f", dataset: { headCount: 400, seed: 7 }, seeds: 3 }),
+    );
+    expect(fixed).toEqual([
+      {
+        recipe: expect.objectContaining({ headCount: 400, seed: 7 }),
+        field: "dataset.headCount",
+        searched: "",
+      },
+    ]);
+  });
+
+  it("plans a TPE search's decision-stage baseline at its fresh seeds, and a searched headCount at its range's high", () => {
+    const spec = parseSweepFile({
+      name: "t",
+      dataset: { headCount: 6000 },
+      method: "tpe",
+      search: {
+        variant: ["proposed", "gaussian"],
+        "dataset.headCount": { distribution: "int", low: 3000, high: 5000 },
+      },
+      budget: 8,
+      seeds: { initial: 2, step: 2, max: 4 },
+      decide: { baseline: "variant=gaussian", top: 2 },
+      tpe: { startup: 4, parallel: 2 },
+    });
+    const datasets = launchDatasets(spec);
+    // the baseline names only the variant: its trials take the file's headCount, on the decision seeds 3–6
+    expect(datasets.filter((d) => d.recipe.headCount === 6000).map((d) => [d.field, d.recipe.seed])).toEqual([
+      ["dataset.headCount", 3],
+      ["dataset.headCount", 4],
+      ["dataset.headCount", 5],
+      ["dataset.headCount", 6],
+    ]);
+    const high = datasets.filter((d) => d.recipe.headCount === 5000);
+    expect(new Set(high.map((d) => d.recipe.seed))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+    expect(high[0]!.field).toBe("search.dataset.headCount");
+    // and the starting proposals' own draws
+    expect(datasets.some((d) => d.recipe.headCount > 3000 && d.recipe.headCount < 5000)).toBe(true);
+  });
+});
