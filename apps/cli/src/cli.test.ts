@@ -146,6 +146,26 @@ describe("tailsweep sweep", () => {
     expect(existsSync(dbDir)).toBe(false);
   });
 
+  it("refuses, dry run or not, a headCount some seed's class order cannot draw, and stores nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));
+    const file = join(dir, "short.yaml");
+    writeFileSync(file, "name: short\ndataset: { headCount: 5500, classOrder: random }\nseeds: 12\n");
+    const dbDir = join(dir, "db");
+    for (const dryRun of [["--dry-run"], []]) {
+      const r = await run(process.execPath, [bin, "sweep", "run", file, ...dryRun], {
+        env: { ...process.env, TAILSWEEP_DB_DIR: dbDir },
+      }).catch((e: { code: number; stderr: string }) => e);
+      expect([(r as { code: number }).code, (r as { stderr: string }).stderr]).toEqual([
+        2,
+        expect.stringContaining(
+          "  - dataset.headCount: 5500 on mnist-2view is more than its data allows at seed 12 (1 of the 12 seeds it may run): " +
+            'class 5 ("5") would need 5500 training rows',
+        ),
+      ]);
+    }
+    expect(existsSync(dbDir)).toBe(false);
+  });
+
   it("refuses to run GPU trials here on a CPU backend, where they would wait for ever", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));
     const file = join(dir, "gpu.yaml");
@@ -495,6 +515,14 @@ describe("tailsweep train", () => {
     const preset = await tailsweep("train", "--preset", "huge");
     expect(preset.code).toBe(2); // a usage error, as every bad flag
     expect(preset.stderr).toMatch(/^tailsweep: --preset: must be one of quick, paper, got 'huge'\n/);
+    // more rows than MNIST's class 0 has (5,923), said before the backend starts
+    const short = await tailsweep("train", "--head-count", "6000", "--set", "dataset.classOrder=natural");
+    expect([short.code, short.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /^tailsweep: invalid configuration:\n {2}- dataset\.headCount: 6000 on mnist-2view is more than its data allows: class 0 \("0"\) would need 6000 training rows/,
+      ),
+    ]);
   });
 
   it("reads a YAML config and trains end to end with --json", async () => {
