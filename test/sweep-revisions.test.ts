@@ -675,7 +675,7 @@ tpe: { startup: 2, parallel: 1 }
     const trials = (await api.sweeps.trials({ id: short })).length;
     const refusal =
       "seeds: headCount 5500 on mnist-2view (dataset.headCount) is more than its data allows at seed 12 (1 of the 3 seeds " +
-      'added): class 5 ("5") would need 5500 training rows (550 labeled + 4950 unlabeled) and mnist-2view has 5421; add ' +
+      'to add): class 5 ("5") would need 5500 training rows (550 labeled + 4950 unlabeled) and mnist-2view has 5421; add ' +
       "other seeds: with classOrder random each seed puts another class at the head";
     for (const dryRun of [true, false]) {
       await expect(

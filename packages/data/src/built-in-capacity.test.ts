@@ -82,26 +82,41 @@ describe("builtInSplitProblems", () => {
     expect(problems[1]).toContain("with dataset.labelRatio=0.3");
   });
 
-  it("says seeds being added under seeds, leaving recipes the stored trials were short of already", () => {
+  it("says seeds being added under seeds, leaving recipes whose stored trials could never run", () => {
     const random = { headCount: 5500, classOrder: "random", imbalanceRatio: 10 } as const;
     const fits = { ...random, headCount: 5000 };
     // seeds 12 and 28 put class 5 (5,421 images) at the head; 1–3 do not
     const added = [12, 13, 28].flatMap((s) => [launch(random, s), launch(fits, s)]);
-    expect(
-      builtInSplitProblems(added, { adding: { stored: [1, 2, 3].map((s) => launch(random, s)) } }),
-    ).toEqual([
+    const refused = [
       "seeds: headCount 5500 on mnist-2view (dataset.headCount) is more than its data allows at seeds 12, 28 (2 of " +
-        'the 3 seeds added), as at seed 12: class 5 ("5") would need 5500 training rows (550 labeled + 4950 ' +
+        'the 3 seeds to add), as at seed 12: class 5 ("5") would need 5500 training rows (550 labeled + 4950 ' +
         "unlabeled) and mnist-2view has 5421; add other seeds: with classOrder random each seed puts another class " +
         "at the head",
-    ]);
-    // stored at seed 12 already, so its trials failed there: the sweep's other configurations can still grow
+    ];
+    expect(
+      builtInSplitProblems(added, { adding: { stored: [1, 2, 3].map((s) => launch(random, s)) } }),
+    ).toEqual(refused);
+    // short at one stored seed only: the others ran, and these seeds can be chosen otherwise
     expect(
       builtInSplitProblems(added, { adding: { stored: [1, 12].map((s) => launch(random, s)) } }),
+    ).toEqual(refused);
+    // short at every stored seed (stored before launches checked this): its new trials fail as those did, and the
+    // sweep's other configurations can still grow
+    const doomed = { headCount: 6000, classOrder: "natural" } as const;
+    expect(
+      builtInSplitProblems([launch(doomed, 4), launch(fits, 4)], {
+        adding: { stored: [1, 2].map((s) => launch(doomed, s)) },
+      }),
     ).toEqual([]);
     // every seed: said with them, where the order is random
     expect(builtInSplitProblems([7, 8].map((s) => launch({ ...random, headCount: 7000 }, s)))).toEqual([
       expect.stringContaining("at every one of the seeds it may run (7–8), as at seed 7: class"),
+    ]);
+    // a fixed dataset.seed: that seed, and another to pick
+    expect(builtInSplitProblems([{ ...launch(random, 12), dataSeed: true }])).toEqual([
+      expect.stringMatching(
+        /allows at dataset\.seed 12: class 5 .*, or pick another classOrder, or another dataset\.seed$/,
+      ),
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { type DatasetName, seedRanges } from "@tailsweep/schemas";
+import stringify from "safe-stable-stringify";
 import type { ResolvedRecipe } from "./benchmarks";
 import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from "./class-names";
 import { recipeCounts, resolveClassOrder } from "./long-tail";
@@ -82,6 +83,8 @@ export interface LaunchRecipe {
   field: string;
   /** The other dataset knobs its sweep searches, as people read them (`dataset.labelRatio=0.3`), or "". */
   searched: string;
+  /** Its seed is `dataset.seed`, the same whatever the trial's seed (absent: the trial's). */
+  dataSeed?: boolean;
 }
 
 /** Where {@link builtInSplitProblems} is asked. */
@@ -108,7 +111,7 @@ function groupBySeed(recipes: readonly LaunchRecipe[]): Map<string, Group> {
     const { seed, ...rest } = launch.recipe;
     const { name } = rest;
     if (name === "user") continue;
-    const key = JSON.stringify([launch.field, launch.searched, rest]);
+    const key = stringify([launch.field, launch.searched, launch.dataSeed ?? false, rest]);
     const group = groups.get(key) ?? { first: launch, name, seeds: new Set(), short: new Map() };
     groups.set(key, group);
     if (group.seeds.has(seed)) continue;
@@ -134,27 +137,31 @@ export function builtInSplitProblems(
   const problems: string[] = [];
   for (const [key, { first, name, seeds, short }] of groupBySeed(recipes)) {
     const [firstSeed, shortage] = [...short.entries()].sort(([a], [b]) => a - b)[0] ?? [];
-    if (firstSeed === undefined || !shortage || (before?.get(key)?.short.size ?? 0) > 0) continue;
+    const stored = before?.get(key);
+    // Short at every seed it was stored with: a recipe whose trials could never run, not one these seeds make short.
+    if (firstSeed === undefined || !shortage || (stored && stored.short.size === stored.seeds.size)) continue;
     const { recipe } = first;
     const random = recipe.classOrder === "random";
     const detail =
       `class ${shortage.classIndex} ("${classNamesOf(name)[shortage.classIndex]}") would need ${shortage.need} ` +
       `training rows (${shortage.parts}) and ${name} has ${shortage.available}`;
-    const which = options.adding ? "seeds added" : "seeds it may run";
+    const which = options.adding ? "seeds to add" : "seeds it may run";
     const at = !random
       ? ""
-      : short.size === seeds.size
-        ? ` at every one of the ${which} (${seedRanges([...seeds])}), as at seed ${firstSeed}`
-        : short.size === 1
-          ? ` at seed ${firstSeed} (1 of the ${seeds.size} ${which})`
-          : ` at seeds ${seedRanges([...short.keys()])} (${short.size} of the ${seeds.size} ${which}), as at seed ${firstSeed}`;
+      : first.dataSeed
+        ? ` at dataset.seed ${firstSeed}`
+        : short.size === seeds.size
+          ? ` at every one of the ${which} (${seedRanges([...seeds])}), as at seed ${firstSeed}`
+          : short.size === 1
+            ? ` at seed ${firstSeed} (1 of the ${seeds.size} ${which})`
+            : ` at seeds ${seedRanges([...short.keys()])} (${short.size} of the ${seeds.size} ${which}), as at seed ${firstSeed}`;
     const where = `${name}${first.searched ? ` with ${first.searched}` : ""}`;
     problems.push(
       options.adding
         ? `seeds: headCount ${recipe.headCount} on ${where} (${first.field}) is more than its data allows${at}: ` +
-            `${detail}; add other seeds${random ? ": with classOrder random each seed puts another class at the head" : ""}`
+            `${detail}; ${random && !first.dataSeed ? "add other seeds: with classOrder random each seed puts another class at the head" : shortageHint(recipe.validation !== undefined)}`
         : `${first.field}: ${recipe.headCount} on ${where} is more than its data allows${at}: ${detail}; ` +
-            shortageHint(recipe.validation !== undefined),
+            `${shortageHint(recipe.validation !== undefined)}${random && first.dataSeed ? ", or another dataset.seed" : ""}`,
     );
   }
   return problems;

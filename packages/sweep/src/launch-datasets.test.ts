@@ -28,6 +28,7 @@ describe("launchDatasets", () => {
         recipe: expect.objectContaining({ headCount: 400, seed: 7 }),
         field: "dataset.headCount",
         searched: "",
+        dataSeed: true,
       },
     ]);
   });
@@ -56,8 +57,29 @@ describe("launchDatasets", () => {
     ]);
     const high = datasets.filter((d) => d.recipe.headCount === 5000);
     expect(new Set(high.map((d) => d.recipe.seed))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
-    expect(high[0]!.field).toBe("search.dataset.headCount");
+    expect(high[0]!.field).toBe("search.dataset.headCount.high");
     // and the starting proposals' own draws
     expect(datasets.some((d) => d.recipe.headCount > 3000 && d.recipe.headCount < 5000)).toBe(true);
+  });
+
+  it("plans a TPE search's largest listed headCount with its smallest imbalanceRatio, which no starting draw may have", () => {
+    const spec = parseSweepFile({
+      name: "t",
+      method: "tpe",
+      search: {
+        "dataset.headCount": [1000, 6000, 2000],
+        rho: { distribution: "uniform", low: 1, high: 100 },
+      },
+      budget: 8,
+      seeds: 2,
+      tpe: { startup: 4, parallel: 1 },
+    });
+    const worst = launchDatasets(spec).filter(
+      (d) => d.recipe.headCount === 6000 && d.recipe.imbalanceRatio === 1,
+    );
+    expect(worst.map((d) => [d.field, d.recipe.seed])).toEqual([
+      ["search.dataset.headCount[1]", 1],
+      ["search.dataset.headCount[1]", 2],
+    ]);
   });
 });

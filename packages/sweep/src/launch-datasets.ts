@@ -1,4 +1,4 @@
-import { type RunConfig, type SweepSpec, searchedValues } from "@tailsweep/schemas";
+import { type ParamSpec, type RunConfig, type SweepSpec, searchedValues } from "@tailsweep/schemas";
 import { configLabel } from "./config-label";
 import { decisionBaseline, hasDecisionStage } from "./decision-stage";
 import { expandSweep, planTrials, type TrialPlan } from "./expand";
@@ -12,14 +12,17 @@ export interface LaunchDataset {
   field: string;
   /** The dataset knobs searched at its point but its name and headCount, as {@link configLabel} writes them, or "". */
   searched: string;
+  /** Its seed is `dataset.seed` (set in the file or searched), the same whatever the trial's seed. */
+  dataSeed: boolean;
 }
 
 /**
  * The data sets a launch of `spec` would train on, one per distinct recipe: its starting trials' (expandSweep), at
  * every seed it may run — a sequential design's later looks and decision seeds too, a TPE search's decision stage's
- * baseline among them. A TPE search's later proposals are not known yet; where it searches `dataset.headCount` over a
- * range, its starting points are also planned at the range's `high`, the most rows any proposal can ask for (every
- * class's count grows with headCount: docs/data.md).
+ * baseline among them. A TPE search's later proposals are not known yet: its starting points are also planned with the
+ * largest `dataset.headCount` and the smallest `dataset.imbalanceRatio` it may propose, where it searches them — every
+ * class's count is non-decreasing in the one and non-increasing in the other (long-tail.ts) — its other knobs as the
+ * starting points drew them.
  */
 export function launchDatasets(spec: SweepSpec): LaunchDataset[] {
   const seeds = [...new Set([...spec.seeds, ...(spec.sequential?.seeds ?? [])])];
@@ -34,9 +37,17 @@ export function launchDatasets(spec: SweepSpec): LaunchDataset[] {
   };
   const starting = expandSweep({ ...spec, seeds: spec.seeds.slice(0, 1) }).map((trial) => trial.params);
   for (const params of starting) add(params);
-  const range = spec.search["dataset.headCount"];
-  if (spec.method === "tpe" && range && !Array.isArray(range) && range.distribution === "int")
-    for (const params of starting) add({ ...params, "dataset.headCount": range.high });
+  if (spec.method === "tpe") {
+    const most = extreme(spec.search["dataset.headCount"], "high");
+    const least = extreme(spec.search["dataset.imbalanceRatio"], "low");
+    if (most !== undefined || least !== undefined)
+      for (const params of starting)
+        add({
+          ...params,
+          ...(most !== undefined && { "dataset.headCount": most }),
+          ...(least !== undefined && { "dataset.imbalanceRatio": least }),
+        });
+  }
   const trials = planTrials({ ...spec, seeds }, [...points.values()]);
   // The decision stage's baseline runs on its fresh seeds only.
   const design = hasDecisionStage(spec) ? spec.sequential : undefined;
@@ -44,12 +55,25 @@ export function launchDatasets(spec: SweepSpec): LaunchDataset[] {
   return trialDatasets(spec, trials);
 }
 
+/** The largest (`high`) or smallest (`low`) value a search entry may give: its range's bound, or a listed value. */
+function extreme(entry: ParamSpec | undefined, side: "high" | "low"): number | undefined {
+  if (entry === undefined) return undefined;
+  if (!Array.isArray(entry) && entry.distribution !== "categorical") return entry[side];
+  const numbers = (searchedValues(entry, "") ?? []).flatMap(({ value }) =>
+    typeof value === "number" ? [value] : [],
+  );
+  if (numbers.length === 0) return undefined;
+  return side === "high" ? Math.max(...numbers) : Math.min(...numbers);
+}
+
 /** The data sets the given trials of `spec` (planned or stored) train on, one per distinct recipe (see {@link launchDatasets}). */
 export function trialDatasets(
   spec: SweepSpec,
   trials: readonly Pick<TrialPlan, "params" | "config">[],
 ): LaunchDataset[] {
-  const listed = searchedValues(spec.search["dataset.headCount"], "dataset.headCount");
+  const entry = spec.search["dataset.headCount"];
+  const listed = searchedValues(entry, "dataset.headCount");
+  const range = entry && !Array.isArray(entry) && entry.distribution !== "categorical" ? entry : undefined;
   const seen = new Map<string, LaunchDataset>();
   for (const trial of trials) {
     const searched = Object.fromEntries(
@@ -63,8 +87,11 @@ export function trialDatasets(
       field: !("dataset.headCount" in trial.params)
         ? "dataset.headCount"
         : (listed?.find((v) => v.value === trial.params["dataset.headCount"])?.field ??
-          "search.dataset.headCount"),
+          (range?.high === trial.params["dataset.headCount"]
+            ? "search.dataset.headCount.high"
+            : "search.dataset.headCount")),
       searched: Object.keys(searched).length === 0 ? "" : configLabel(searched),
+      dataSeed: spec.dataset.seed !== undefined || "dataset.seed" in trial.params,
     };
     const key = JSON.stringify(launch);
     if (!seen.has(key)) seen.set(key, launch);
