@@ -31,7 +31,7 @@ export async function checkLaunchData(
 
 /**
  * The same for seeds added to a stored sweep (extend, confirm), said before anything is added, dry run or not: every
- * built-in split a new trial cannot draw, under `seeds`. A recipe its stored trials were already short of is left to
+ * built-in split a new trial cannot draw, under `seeds`. A recipe short at every seed its stored trials ran is left to
  * fail as they did (builtInSplitProblems' `adding`), so the rest of such a sweep can still grow.
  */
 export function checkAddedSeeds(

@@ -91,7 +91,7 @@ export interface LaunchRecipe {
 export interface SplitCheckOptions {
   /**
    * Seeds added to a stored sweep (extend, confirm), with the recipes its stored trials drew: a problem is said under
-   * `seeds`, and not for a recipe already short at one of its stored seeds (a sweep stored before launches checked
+   * `seeds`, and not for a recipe short at every seed its stored trials ran (a sweep stored before launches checked
    * this, or a TPE proposal), whose trials fail as its stored ones did, so the rest of the sweep can still grow.
    */
   adding?: { stored: readonly LaunchRecipe[] };
