@@ -122,3 +122,32 @@ describe("validationCounts", () => {
     expect(withValidation.labeled).toEqual(recipeCounts(recipe, 10, order).labeled);
   });
 });
+
+describe("recipeCounts' monotonicity, which a launch's bound on a TPE search relies on (launch-datasets.ts)", () => {
+  it("needs no fewer rows of any class at a larger headCount or a smaller imbalanceRatio", () => {
+    const order = resolveClassOrder("random", 10, 7, 2);
+    const need = (recipe: Parameters<typeof recipeCounts>[0]) => {
+      const c = recipeCounts(recipe, 10, order);
+      return c.labeled.map((n, k) => n + c.unlabeled[k]! + (c.validation?.[k] ?? 0));
+    };
+    const atLeast = (more: number[], less: number[]) => more.every((n, k) => n >= less[k]!);
+    let pairs = 0;
+    for (const unlabeledImbalance of ["same", "uniform", "reversed", 5] as const)
+      for (const labelRatio of [0.01, 0.05, 0.3, 1])
+        for (const validation of [
+          undefined,
+          { perClass: 30, shape: "balanced" as const },
+          { perClass: 30, shape: "long-tailed" as const },
+        ])
+          for (const headCount of [1, 7, 99, 500, 2501, 5421])
+            for (const imbalanceRatio of [1, 1.5, 10, 99.5, 100, 1000]) {
+              const recipe = { headCount, imbalanceRatio, labelRatio, unlabeledImbalance, validation };
+              const here = need(recipe);
+              expect(atLeast(need({ ...recipe, headCount: headCount + 1 }), here)).toBe(true);
+              expect(atLeast(need({ ...recipe, headCount: headCount + 37 }), here)).toBe(true);
+              expect(atLeast(here, need({ ...recipe, imbalanceRatio: imbalanceRatio * 1.07 }))).toBe(true);
+              pairs++;
+            }
+    expect(pairs).toBe(4 * 4 * 3 * 6 * 6);
+  });
+});
