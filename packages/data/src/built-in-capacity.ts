@@ -1,4 +1,4 @@
-import { type DatasetName, seedRanges } from "@tailsweep/schemas";
+import { classOrderProblem, type DatasetName, seedRanges } from "@tailsweep/schemas";
 import stringify from "safe-stable-stringify";
 import type { ResolvedRecipe } from "./benchmarks";
 import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from "./class-names";
@@ -52,13 +52,11 @@ function shortageOf(recipe: ResolvedRecipe & { name: BuiltInName }): Shortage | 
   const available = builtInTrainClassRows(recipe.name);
   // Not a permutation of its classes: refused where a launch parses it, and said by the trial where it was stored
   // before that check (a stored sweep that is extended); not a shortage.
-  const order = recipe.classOrder;
-  const sorted = Array.isArray(order) ? [...order].sort((a, b) => a - b) : undefined;
-  if (sorted && (sorted.length !== available.length || sorted.some((c, i) => c !== i))) return undefined;
+  if (classOrderProblem(recipe) !== undefined) return undefined;
   const counts = recipeCounts(
     recipe,
     available.length,
-    resolveClassOrder(order, available.length, recipe.seed, recipe.version),
+    resolveClassOrder(recipe.classOrder, available.length, recipe.seed, recipe.version),
   );
   for (let c = 0; c < available.length; c++) {
     const labeled = counts.labeled[c] ?? 0;

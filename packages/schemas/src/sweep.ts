@@ -1021,7 +1021,6 @@ function sectionProblems(input: unknown, error: z.ZodError): string[] {
   return problems;
 }
 
-/** A seed among the fixed train settings: expandSweep sets train.seed to each trial's seed, dropping it unsaid. */
 /** Where a sweep file names a value: the field as the file writes it (`search.nu[1]`), and the value. */
 export interface NamedValue {
   field: string;
@@ -1075,6 +1074,7 @@ function builtInPairProblems(
   return problems;
 }
 
+/** A seed among the fixed train settings: expandSweep sets train.seed to each trial's seed, dropping it unsaid. */
 function fixedSeedProblems(train: unknown): string[] {
   if (typeof train !== "object" || train === null || !("seed" in train)) return [];
   return [
