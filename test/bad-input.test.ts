@@ -298,8 +298,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
       400,
       "dataset.path: no manifest at /nowhere/manifest.json",
       'dataset.headCount: 6000 on mnist-2view is more than its data allows: class 0 ("0") would need 6000 training ' +
-        "rows (600 labeled + 5400 unlabeled) and mnist-2view has 5923; lower headCount or labelRatio, or pick another " +
-        "classOrder",
+        "rows (600 labeled + 5400 unlabeled) and mnist-2view has 5923; lower headCount or pick another classOrder",
     ]);
     expect(await stored()).toEqual(before);
   });

@@ -74,7 +74,7 @@ function planBenchmark(
     seed: recipe.seed,
     version: recipe.version,
     ...(capacity.train ? { capacity: capacity.train } : {}),
-    shortageHint: shortageHint(counts.validation !== undefined),
+    shortageHint: (classIndex) => shortageHint(recipe, order, classIndex),
   });
   const test = planBalancedTest({
     labels: mnist.test.labels,

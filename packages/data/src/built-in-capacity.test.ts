@@ -21,8 +21,7 @@ describe("builtInSplitProblems", () => {
     ]);
     expect(problems).toEqual([
       'dataset.headCount: 6000 on mnist-2view is more than its data allows: class 0 ("0") would need 6000 training ' +
-        "rows (600 labeled + 5400 unlabeled) and mnist-2view has 5923; lower headCount or labelRatio, or pick " +
-        "another classOrder",
+        "rows (600 labeled + 5400 unlabeled) and mnist-2view has 5923; lower headCount or pick another classOrder",
     ]);
   });
 
@@ -40,9 +39,31 @@ describe("builtInSplitProblems", () => {
     expect(problem).toBe(
       `dataset.headCount: 5500 on mnist-2view with dataset.labelRatio=0.1 is more than its data allows at seeds ` +
         `${seedRanges(headIsFive)} (${headIsFive.length} of the 40 seeds it may run), as at seed ${headIsFive[0]}: class 5 ("5") would ` +
-        "need 5500 training rows (550 labeled + 4950 unlabeled) and mnist-2view has 5421; lower headCount or " +
-        "labelRatio, or pick another classOrder",
+        "need 5500 training rows (550 labeled + 4950 unlabeled) and mnist-2view has 5421; lower headCount or pick " +
+        "another classOrder",
     );
+  });
+
+  it("advises labelRatio only where it moves the short class's total, and which way", () => {
+    // reversed: the tail class gets the most unlabeled rows and few labeled ones, so a higher β lowers its total
+    const tail = {
+      headCount: 6700,
+      labelRatio: 0.1,
+      imbalanceRatio: 10,
+      unlabeledImbalance: "reversed",
+    } as const;
+    expect(builtInSplitProblems([launch(tail, 1)])).toEqual([
+      'dataset.headCount: 6700 on mnist-2view is more than its data allows: class 9 ("9") would need 6097 training ' +
+        "rows (67 labeled + 6030 unlabeled) and mnist-2view has 5949; lower headCount, raise labelRatio or pick " +
+        "another classOrder",
+    ]);
+    // and the head class its fewest unlabeled rows, so a lower β lowers its total
+    const head = { ...tail, headCount: 5500, labelRatio: 1, classOrder: [5, ...OTHERS] };
+    expect(builtInSplitProblems([launch(head, 1)])).toEqual([
+      'dataset.headCount: 5500 on mnist-2view is more than its data allows: class 5 ("5") would need 5500 training ' +
+        "rows (5500 labeled + 0 unlabeled) and mnist-2view has 5421; lower headCount, lower labelRatio or pick " +
+        "another classOrder",
+    ]);
   });
 
   it("counts validation rows and takes mnist-fashion's smaller pool", () => {
@@ -51,8 +72,8 @@ describe("builtInSplitProblems", () => {
     expect(builtInSplitProblems([launch(five, 1)])).toEqual([]);
     expect(builtInSplitProblems([launch({ ...five, validation }, 1)])).toEqual([
       'dataset.headCount: 5400 on mnist-2view is more than its data allows: class 5 ("5") would need 5500 training ' +
-        "rows (540 labeled + 4860 unlabeled + 100 validation) and mnist-2view has 5421; lower headCount, labelRatio " +
-        "or validation.perClass, or pick another classOrder",
+        "rows (540 labeled + 4860 unlabeled + 100 validation) and mnist-2view has 5421; lower headCount, lower " +
+        "validation.perClass or pick another classOrder",
     ]);
     // Class 1: MNIST has 6,742 images, Fashion-MNIST 6,000, so mnist-fashion has 6,000 of it.
     const one = { headCount: 6100, classOrder: [1, 0, 2, 3, 4, 5, 6, 7, 8, 9], imbalanceRatio: 10 };
@@ -115,7 +136,7 @@ describe("builtInSplitProblems", () => {
     // a fixed dataset.seed: that seed, and another to pick
     expect(builtInSplitProblems([{ ...launch(random, 12), dataSeed: true }])).toEqual([
       expect.stringMatching(
-        /allows at dataset\.seed 12: class 5 .*, or pick another classOrder, or another dataset\.seed$/,
+        /allows at dataset\.seed 12: class 5 .*, pick another classOrder or another dataset\.seed$/,
       ),
     ]);
   });

@@ -2,7 +2,7 @@ import { classOrderProblem, type DatasetName, seedRanges } from "@tailsweep/sche
 import stringify from "safe-stable-stringify";
 import type { ResolvedRecipe } from "./benchmarks";
 import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from "./class-names";
-import { recipeCounts, resolveClassOrder } from "./long-tail";
+import { labelRatioEffect, recipeCounts, resolveClassOrder } from "./long-tail";
 
 /** MNIST's training images per class, the digits both built-in sets draw from (`mnist.test.ts` checks them). */
 export const MNIST_TRAIN_CLASS_ROWS: readonly number[] = [
@@ -32,11 +32,33 @@ function classNamesOf(name: BuiltInName): string[] {
     : MNIST_CLASS_NAMES.map((digit, c) => `${digit} & ${FASHION_MNIST_CLASS_NAMES[c]}`);
 }
 
-/** What to change when a class is short of training rows: said at launch and at load alike. */
-export function shortageHint(withValidation: boolean): string {
-  return withValidation
-    ? "lower headCount, labelRatio or validation.perClass, or pick another classOrder"
-    : "lower headCount or labelRatio, or pick another classOrder";
+/**
+ * What to change when class `classIndex` of a built-in set is short of training rows, said at launch and at load
+ * alike: a lower headCount always helps, labelRatio only the way {@link labelRatioEffect} says (under
+ * unlabeledImbalance "same" it moves no class's total, so it is not offered), a lower validation.perClass where there is
+ * a validation set, and another class order.
+ */
+export function shortageHint(
+  recipe: Pick<ResolvedRecipe, "imbalanceRatio" | "unlabeledImbalance" | "validation">,
+  classOrder: readonly number[],
+  classIndex: number,
+  /** Other ways out, said last (`another dataset.seed`). */
+  others: readonly string[] = [],
+): string {
+  const effect = labelRatioEffect({
+    numClasses: classOrder.length,
+    imbalanceRatio: recipe.imbalanceRatio,
+    unlabeledImbalance: recipe.unlabeledImbalance,
+    rank: classOrder.indexOf(classIndex),
+  });
+  const changes = [
+    "lower headCount",
+    ...(effect === "up" ? ["lower labelRatio"] : effect === "down" ? ["raise labelRatio"] : []),
+    ...(recipe.validation ? ["lower validation.perClass"] : []),
+    "pick another classOrder",
+    ...others,
+  ];
+  return `${changes.slice(0, -1).join(", ")} or ${changes.at(-1)}`;
 }
 
 /** One class a split is short of, at one seed. */
@@ -45,6 +67,8 @@ interface Shortage {
   need: number;
   parts: string;
   available: number;
+  /** The class order it was short under, for {@link shortageHint}. */
+  classOrder: number[];
 }
 
 /** The first class (by index) whose labeled, unlabeled and validation rows exceed what the set has of it. */
@@ -53,11 +77,8 @@ function shortageOf(recipe: ResolvedRecipe & { name: BuiltInName }): Shortage | 
   // Not a permutation of its classes: refused where a launch parses it, and said by the trial where it was stored
   // before that check (a stored sweep that is extended); not a shortage.
   if (classOrderProblem(recipe) !== undefined) return undefined;
-  const counts = recipeCounts(
-    recipe,
-    available.length,
-    resolveClassOrder(recipe.classOrder, available.length, recipe.seed, recipe.version),
-  );
+  const order = resolveClassOrder(recipe.classOrder, available.length, recipe.seed, recipe.version);
+  const counts = recipeCounts(recipe, available.length, order);
   for (let c = 0; c < available.length; c++) {
     const labeled = counts.labeled[c] ?? 0;
     const unlabeled = counts.unlabeled[c] ?? 0;
@@ -69,6 +90,7 @@ function shortageOf(recipe: ResolvedRecipe & { name: BuiltInName }): Shortage | 
         need,
         parts: `${labeled} labeled + ${unlabeled} unlabeled${counts.validation ? ` + ${validation} validation` : ""}`,
         available: available[c]!,
+        classOrder: order,
       };
   }
   return undefined;
@@ -153,13 +175,15 @@ export function builtInSplitProblems(
           : short.size === 1
             ? ` at seed ${firstSeed} (1 of the ${seeds.size} ${which})`
             : ` at seeds ${seedRanges([...short.keys()])} (${short.size} of the ${seeds.size} ${which}), as at seed ${firstSeed}`;
+    const hint = (others: string[] = []) =>
+      shortageHint(recipe, shortage.classOrder, shortage.classIndex, others);
     const where = `${name}${first.searched ? ` with ${first.searched}` : ""}`;
     problems.push(
       options.adding
         ? `seeds: headCount ${recipe.headCount} on ${where} (${first.field}) is more than its data allows${at}: ` +
-            `${detail}; ${random && !first.dataSeed ? "add other seeds: with classOrder random each seed puts another class at the head" : shortageHint(recipe.validation !== undefined)}`
+            `${detail}; ${random && !first.dataSeed ? "add other seeds: with classOrder random each seed puts another class at the head" : hint()}`
         : `${first.field}: ${recipe.headCount} on ${where} is more than its data allows${at}: ${detail}; ` +
-            `${shortageHint(recipe.validation !== undefined)}${random && first.dataSeed ? ", or another dataset.seed" : ""}`,
+            `${hint(random && first.dataSeed ? ["another dataset.seed"] : [])}`,
     );
   }
   return problems;

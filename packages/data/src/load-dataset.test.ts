@@ -93,7 +93,7 @@ describe("loadDataset with a validation split (real MNIST)", () => {
   it("counts the validation rows in a shortage and names them", async () => {
     // class 0 has 5,923 training images: 592 labeled + 5,331 unlabeled take them all
     await expect(loadDataset({ headCount: 5923, validation: { perClass: 1 } })).rejects.toThrow(
-      /class 0 \("0"\) needs 5924 training rows \(592 labeled \+ 5331 unlabeled \+ 1 validation\) but only 5923 are available; lower headCount, labelRatio or validation\.perClass/,
+      /class 0 \("0"\) needs 5924 training rows \(592 labeled \+ 5331 unlabeled \+ 1 validation\) but only 5923 are available; lower headCount, lower validation\.perClass or pick another classOrder$/,
     );
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { longTailCounts, recipeCounts, resolveClassOrder, validationCounts } from "./long-tail";
+import {
+  labelRatioEffect,
+  longTailCounts,
+  recipeCounts,
+  resolveClassOrder,
+  validationCounts,
+} from "./long-tail";
 
 const base = { numClasses: 10, headCount: 5000, imbalanceRatio: 100, labelRatio: 0.1 };
 
@@ -149,5 +155,83 @@ describe("recipeCounts' monotonicity, which a launch's bound on a TPE search rel
               pairs++;
             }
     expect(pairs).toBe(4 * 4 * 3 * 6 * 6);
+  });
+
+  const order = resolveClassOrder("random", 10, 11, 2);
+  const need = (recipe: Parameters<typeof recipeCounts>[0]) => {
+    const c = recipeCounts(recipe, 10, order);
+    return c.labeled.map((n, k) => n + c.unlabeled[k]! + (c.validation?.[k] ?? 0));
+  };
+  const atLeast = (more: number[], less: number[]) => more.every((n, k) => n >= less[k]!);
+  const base = { headCount: 3000, imbalanceRatio: 20, labelRatio: 0.1, unlabeledImbalance: "same" as const };
+
+  it("needs no fewer rows at a smaller numeric unlabeledImbalance, nor than any of them under uniform", () => {
+    for (const u of [1, 1.2, 3, 20, 50, 400]) {
+      const here = need({ ...base, unlabeledImbalance: u });
+      expect(atLeast(here, need({ ...base, unlabeledImbalance: u * 1.3 }))).toBe(true);
+      expect(atLeast(need({ ...base, unlabeledImbalance: "uniform" }), here)).toBe(true);
+    }
+  });
+
+  it("needs no fewer rows at a larger validation.perClass, nor under balanced than long-tailed", () => {
+    for (const perClass of [1, 9, 100, 777])
+      for (const shape of ["balanced", "long-tailed"] as const) {
+        const here = need({ ...base, validation: { perClass, shape } });
+        expect(atLeast(need({ ...base, validation: { perClass: perClass + 3, shape } }), here)).toBe(true);
+        expect(atLeast(need({ ...base, validation: { perClass, shape: "balanced" } }), here)).toBe(true);
+      }
+  });
+
+  it("needs at most two rows more of a class between two labelRatios than at the larger of the two ends", () => {
+    // The launch bounds a TPE search's labelRatio range by its two ends (launch-datasets.ts): a class's total is
+    // linear in β but for two floors and a one-row clamp (labelRatioEffect).
+    let most = 0;
+    for (const unlabeledImbalance of ["same", "uniform", "reversed", 4] as const)
+      for (const headCount of [10, 333, 5000])
+        for (const imbalanceRatio of [1, 7, 100]) {
+          const at = (labelRatio: number) =>
+            need({ headCount, imbalanceRatio, labelRatio, unlabeledImbalance });
+          const [low, high] = [at(0.02), at(0.6)];
+          for (let beta = 0.02; beta <= 0.6; beta += 0.0037)
+            at(beta).forEach((n, k) => {
+              most = Math.max(most, n - Math.max(low[k]!, high[k]!));
+            });
+        }
+    expect(most).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("labelRatioEffect", () => {
+  it("says which way each class's total moves as labelRatio rises, as recipeCounts computes it", () => {
+    const profiles = ["same", "uniform", "reversed", 3, 300] as const;
+    let moves = 0;
+    for (const unlabeledImbalance of profiles)
+      for (const imbalanceRatio of [1, 10, 100]) {
+        const natural = Array.from({ length: 10 }, (_, c) => c);
+        // large enough that rounding moves a count by far less than a change of β does
+        const total = (labelRatio: number) => {
+          const c = recipeCounts(
+            { headCount: 1_000_000, imbalanceRatio, labelRatio, unlabeledImbalance },
+            10,
+            natural,
+          );
+          return c.labeled.map((n, k) => n + c.unlabeled[k]!);
+        };
+        const [low, high] = [total(0.1), total(0.5)];
+        for (let rank = 0; rank < 10; rank++) {
+          const effect = labelRatioEffect({ numClasses: 10, imbalanceRatio, unlabeledImbalance, rank });
+          const change = high[rank]! - low[rank]!;
+          if (effect === "none") expect(Math.abs(change)).toBeLessThanOrEqual(2);
+          else {
+            expect(effect === "up" ? change : -change).toBeGreaterThan(1000);
+            moves++;
+          }
+        }
+      }
+    // under same every class stays; under uniform and reversed the tail moves; numeric 3 and 300 lie either side of ρ
+    expect(moves).toBeGreaterThan(30);
+    expect(
+      labelRatioEffect({ numClasses: 1, imbalanceRatio: 5, unlabeledImbalance: "reversed", rank: 0 }),
+    ).toBe("none");
   });
 });

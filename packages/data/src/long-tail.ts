@@ -64,6 +64,34 @@ export function longTailCounts(params: LongTailParams): LongTailCounts {
   return { labeled, unlabeled };
 }
 
+/** Where {@link labelRatioEffect} is asked: a class's rank under its recipe's imbalance. */
+export interface LabelRatioEffectParams {
+  numClasses: number;
+  imbalanceRatio: number;
+  unlabeledImbalance: LongTailParams["unlabeledImbalance"];
+  /** The class's rank in the resolved class order (0 = head). */
+  rank: number;
+}
+
+/**
+ * Which way a class's training rows (labeled + unlabeled) move as labelRatio β rises. By {@link longTailCounts} the
+ * class of rank r draws β·H·a_r labeled and (1 − β)·H·b_r unlabeled rows, a_r = ρ^(−r/(K−1)) and b_r the unlabeled
+ * profile's factor, so H·(b_r + β·(a_r − b_r)) in all: "up" where a_r > b_r, "down" where a_r < b_r, and "none" where
+ * they are equal — every class under "same", the head class under all but "reversed". Rounding and the one-row clamp
+ * aside.
+ */
+export function labelRatioEffect(params: LabelRatioEffectParams): "up" | "down" | "none" {
+  const { numClasses: k, imbalanceRatio: rho, unlabeledImbalance: u = "same", rank } = params;
+  if (k === 1) return "none";
+  const step = (ratio: number, r: number) => ratio ** (-r / (k - 1));
+  const labeled = step(rho, rank);
+  const unlabeled =
+    u === "reversed" ? step(rho, k - 1 - rank) : step(u === "same" ? rho : u === "uniform" ? 1 : u, rank);
+  // relative: factors that agree but for floating point (a numeric ρ_u equal to ρ) are the same profile
+  if (Math.abs(labeled - unlabeled) <= 1e-12 * Math.max(labeled, unlabeled)) return "none";
+  return labeled > unlabeled ? "up" : "down";
+}
+
 /** Parameters of {@link validationCounts}. */
 export interface ValidationCountParams {
   numClasses: number;
