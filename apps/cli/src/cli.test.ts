@@ -166,6 +166,39 @@ describe("tailsweep sweep", () => {
     expect(existsSync(dbDir)).toBe(false);
   });
 
+  it("refuses a TPE search whose later proposals may ask for more rows than a class has, saying which values", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));
+    const file = join(dir, "tpe.yaml");
+    // At β = 0.05 with uniform unlabeled rows, class 5 (rank 5, 5,421 images) needs 78 + 5,367 rows; at β = 0.5 or
+    // with unlabeledImbalance same it needs far fewer, so a starting draw is almost never short.
+    writeFileSync(
+      file,
+      [
+        "name: tpe-short",
+        "method: tpe",
+        "dataset: { headCount: 5650, imbalanceRatio: 10 }",
+        "search: { beta: { distribution: uniform, low: 0.05, high: 0.5 }, dataset.unlabeledImbalance: [same, uniform] }",
+        "budget: 8",
+        "seeds: 2",
+        "",
+      ].join("\n"),
+    );
+    const dbDir = join(dir, "db");
+    const r = await run(process.execPath, [bin, "sweep", "run", file, "--dry-run"], {
+      env: { ...process.env, TAILSWEEP_DB_DIR: dbDir },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect([(r as { code: number }).code, (r as { stderr: string }).stderr]).toEqual([
+      2,
+      expect.stringContaining(
+        "  - dataset.headCount: 5650 on mnist-2view with dataset.labelRatio=0.05 dataset.unlabeledImbalance=uniform " +
+          '(values its TPE search may propose) is more than its data allows: class 5 ("5") would need 5445 training ' +
+          "rows (78 labeled + 5367 unlabeled) and mnist-2view has 5421; lower headCount, raise labelRatio or pick " +
+          "another classOrder\n",
+      ),
+    ]);
+    expect(existsSync(dbDir)).toBe(false);
+  });
+
   it("refuses to run GPU trials here on a CPU backend, where they would wait for ever", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));
     const file = join(dir, "gpu.yaml");

@@ -105,6 +105,8 @@ export interface LaunchRecipe {
   searched: string;
   /** Its seed is `dataset.seed`, the same whatever the trial's seed (absent: the trial's). */
   dataSeed?: boolean;
+  /** Its searched values are ones a TPE search may propose later, not ones it starts with. */
+  proposal?: boolean;
 }
 
 /** Where {@link builtInSplitProblems} is asked. */
@@ -131,7 +133,13 @@ function groupBySeed(recipes: readonly LaunchRecipe[]): Map<string, Group> {
     const { seed, ...rest } = launch.recipe;
     const { name } = rest;
     if (name === "user") continue;
-    const key = stringify([launch.field, launch.searched, launch.dataSeed ?? false, rest]);
+    const key = stringify([
+      launch.field,
+      launch.searched,
+      launch.dataSeed ?? false,
+      launch.proposal ?? false,
+      rest,
+    ]);
     const group = groups.get(key) ?? { first: launch, name, seeds: new Set(), short: new Map() };
     groups.set(key, group);
     if (group.seeds.has(seed)) continue;
@@ -177,7 +185,7 @@ export function builtInSplitProblems(
             : ` at seeds ${seedRanges([...short.keys()])} (${short.size} of the ${seeds.size} ${which}), as at seed ${firstSeed}`;
     const hint = (others: string[] = []) =>
       shortageHint(recipe, shortage.classOrder, shortage.classIndex, others);
-    const where = `${name}${first.searched ? ` with ${first.searched}` : ""}`;
+    const where = `${name}${first.searched ? ` with ${first.searched}` : ""}${first.proposal ? " (values its TPE search may propose)" : ""}`;
     problems.push(
       options.adding
         ? `seeds: headCount ${recipe.headCount} on ${where} (${first.field}) is more than its data allows${at}: ` +

@@ -82,4 +82,61 @@ describe("launchDatasets", () => {
       ["search.dataset.headCount[1]", 2],
     ]);
   });
+
+  it("plans a TPE search at every combination of the values bounding its dataset knobs, whatever it drew first", () => {
+    const spec = parseSweepFile({
+      name: "t",
+      method: "tpe",
+      dataset: { validation: { perClass: 10 } },
+      search: {
+        beta: { distribution: "loguniform", low: 0.02, high: 0.6 },
+        "dataset.unlabeledImbalance": ["same", 5, "reversed", 3],
+        "dataset.seed": { distribution: "int", low: 1, high: 3 },
+        "dataset.testPerClass": [100, 200],
+        "train.learningRate": { distribution: "loguniform", low: 1e-4, high: 1e-2 },
+      },
+      budget: 8,
+      seeds: 2,
+      tpe: { startup: 2, parallel: 1 },
+    });
+    const key = (d: { recipe: Record<string, unknown> }) =>
+      JSON.stringify([d.recipe.labelRatio, d.recipe.unlabeledImbalance, d.recipe.validation, d.recipe.seed]);
+    const planned = new Set(launchDatasets(spec).map(key));
+    // both ends of β; the named profiles and the smallest number; each data seed
+    for (const labelRatio of [0.02, 0.6])
+      for (const unlabeledImbalance of ["same", "reversed", 3])
+        for (const seed of [1, 2, 3])
+          expect(planned).toContain(
+            key({
+              recipe: {
+                labelRatio,
+                unlabeledImbalance,
+                validation: { perClass: 10, shape: "balanced" },
+                seed,
+              },
+            }),
+          );
+    // a starting point may draw ρ_u = 5, but no bound has it: 3 needs as many rows of every class
+    expect([...planned].filter((k) => /^\[(0\.02|0\.6),5,/.test(k))).toEqual([]);
+  });
+
+  it("bounds only headCount and imbalanceRatio where the combinations would be too many", () => {
+    const spec = parseSweepFile({
+      name: "t",
+      method: "tpe",
+      search: {
+        "dataset.headCount": { distribution: "int", low: 100, high: 4000 },
+        "dataset.classOrder": ["natural", "random", [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]],
+        "dataset.seed": { distribution: "int", low: 0, high: 99 },
+      },
+      budget: 8,
+      seeds: 2,
+      tpe: { startup: 2, parallel: 1 },
+    });
+    const datasets = launchDatasets(spec);
+    // 3 orders × 100 data seeds is past the limit: the largest headCount with each starting point's draws
+    expect(datasets.filter((d) => d.recipe.headCount === 4000).length).toBeGreaterThan(0);
+    expect(datasets.filter((d) => d.recipe.headCount === 4000).length).toBeLessThanOrEqual(2);
+    expect(datasets.length).toBeLessThanOrEqual(4);
+  });
 });

@@ -14,45 +14,117 @@ export interface LaunchDataset {
   searched: string;
   /** Its seed is `dataset.seed` (set in the file or searched), the same whatever the trial's seed. */
   dataSeed: boolean;
+  /** Planned at values that bound a TPE search's later proposals, not at a point it starts with. */
+  proposal?: true;
 }
 
 /**
  * The data sets a launch of `spec` would train on, one per distinct recipe: its starting trials' (expandSweep), at
  * every seed it may run — a sequential design's later looks and decision seeds too, a TPE search's decision stage's
- * baseline among them. A TPE search's later proposals are not known yet: its starting points are also planned with the
- * largest `dataset.headCount` and the smallest `dataset.imbalanceRatio` it may propose, where it searches them — every
- * class's count is non-decreasing in the one and non-increasing in the other (long-tail.ts) — its other knobs as the
- * starting points drew them.
+ * baseline among them. A TPE search's later proposals are not known yet: its starting points are also planned at every
+ * combination of the {@link tpeBoundingValues} of the dataset knobs it searches, which bound what it may propose.
  */
 export function launchDatasets(spec: SweepSpec): LaunchDataset[] {
   const seeds = [...new Set([...spec.seeds, ...(spec.sequential?.seeds ?? [])])];
   // A trial's recipe is its dataset knobs' and its seed's: one point per distinct set of dataset knobs is planned at
   // every seed, not every configuration (a whole point, so that its config resolves as the sweep's own).
   const points = new Map<string, Record<string, unknown>>();
-  const add = (params: Record<string, unknown>) => {
-    const key = configKey(
-      Object.fromEntries(Object.entries(params).filter(([path]) => path.startsWith("dataset."))),
-    );
-    if (!points.has(key)) points.set(key, params);
+  const proposals = new Set<string>();
+  const add = (params: Record<string, unknown>, proposal = false) => {
+    const key = datasetKey(params);
+    if (points.has(key)) return;
+    points.set(key, params);
+    if (proposal) proposals.add(key);
   };
   const starting = expandSweep({ ...spec, seeds: spec.seeds.slice(0, 1) }).map((trial) => trial.params);
   for (const params of starting) add(params);
-  if (spec.method === "tpe") {
-    const most = extreme(spec.search["dataset.headCount"], "high");
-    const least = extreme(spec.search["dataset.imbalanceRatio"], "low");
-    if (most !== undefined || least !== undefined)
-      for (const params of starting)
-        add({
-          ...params,
-          ...(most !== undefined && { "dataset.headCount": most }),
-          ...(least !== undefined && { "dataset.imbalanceRatio": least }),
-        });
-  }
+  if (spec.method === "tpe")
+    for (const corner of tpeBoundingPoints(spec.search))
+      for (const params of starting) add({ ...params, ...corner }, true);
   const trials = planTrials({ ...spec, seeds }, [...points.values()]);
   // The decision stage's baseline runs on its fresh seeds only.
   const design = hasDecisionStage(spec) ? spec.sequential : undefined;
   if (design) trials.push(...planTrials({ ...spec, seeds: design.seeds }, [decisionBaseline(spec).params]));
-  return trialDatasets(spec, trials);
+  return trialDatasets(spec, trials, proposals);
+}
+
+/** A point's dataset knobs, as one key. */
+function datasetKey(params: Record<string, unknown>): string {
+  return configKey(
+    Object.fromEntries(Object.entries(params).filter(([path]) => path.startsWith("dataset."))),
+  );
+}
+
+/** Dataset knobs by the side where every class needs the most rows (long-tail.test.ts pins each). */
+const NEEDS_MOST_AT: Readonly<Record<string, "high" | "low">> = {
+  "dataset.headCount": "high",
+  "dataset.imbalanceRatio": "low",
+};
+
+/** The other dataset knobs that shape a training split: each value may give another class counts or class order. */
+const SHAPES_SPLIT = new Set([
+  "dataset.name",
+  "dataset.version",
+  "dataset.seed",
+  "dataset.classOrder",
+  "dataset.labelRatio",
+  "dataset.unlabeledImbalance",
+]);
+
+/** An int range up to this many values is bounded value by value (a searched `dataset.seed`); a wider one is not. */
+const MAX_INT_VALUES = 256;
+
+/** Combinations of bounding values beyond which only {@link NEEDS_MOST_AT}'s knobs are bounded. */
+const MAX_BOUNDING_POINTS = 256;
+
+/**
+ * The values of a searched dataset knob that bound a TPE search's proposals, as far as a split's class counts go, or
+ * undefined where it is not bounded (left as the starting points drew it): the side of {@link NEEDS_MOST_AT}; every
+ * listed value of a knob without such a side, every value of a narrow int range, and the two ends of a labelRatio
+ * range, along which a class's total is linear but for rounding (labelRatioEffect), so a β between them needs at most
+ * a row or two more than the larger end (long-tail.test.ts); the named unlabeled profiles listed and the smallest
+ * numeric one, since a larger ρ_u gives no class more rows. (`dataset.validation` is an object, which a search
+ * cannot try.)
+ */
+function tpeBoundingValues(path: string, entry: ParamSpec): unknown[] | undefined {
+  const side = NEEDS_MOST_AT[path];
+  if (side) {
+    const value = extreme(entry, side);
+    return value === undefined ? undefined : [value];
+  }
+  if (!SHAPES_SPLIT.has(path)) return undefined;
+  const range = !Array.isArray(entry) && entry.distribution !== "categorical" ? entry : undefined;
+  const values = searchedValues(entry, path)?.map(({ value }) => value) ?? [];
+  if (path === "dataset.unlabeledImbalance") {
+    const numbers = [...values.filter((v) => typeof v === "number"), ...(range ? [range.low] : [])];
+    return [
+      ...new Set(values.filter((v) => typeof v !== "number")),
+      ...(numbers.length > 0 ? [Math.min(...numbers)] : []),
+    ];
+  }
+  if (!range) return values;
+  if (range.distribution === "int" && range.high - range.low < MAX_INT_VALUES)
+    return Array.from({ length: range.high - range.low + 1 }, (_, i) => range.low + i);
+  return path === "dataset.labelRatio" ? [range.low, range.high] : undefined;
+}
+
+/**
+ * Every combination of the searched dataset knobs' {@link tpeBoundingValues}; past {@link MAX_BOUNDING_POINTS}
+ * combinations, of {@link NEEDS_MOST_AT}'s knobs only, the others as the starting points drew them.
+ */
+function tpeBoundingPoints(search: Record<string, ParamSpec>): Record<string, unknown>[] {
+  const bounded = Object.entries(search).flatMap(([path, entry]) => {
+    const values = tpeBoundingValues(path, entry);
+    return values && values.length > 0 ? [{ path, values }] : [];
+  });
+  const size = bounded.reduce((product, { values }) => product * values.length, 1);
+  const knobs = size <= MAX_BOUNDING_POINTS ? bounded : bounded.filter(({ path }) => path in NEEDS_MOST_AT);
+  if (knobs.length === 0) return [];
+  return knobs.reduce<Record<string, unknown>[]>(
+    (points, { path, values }) =>
+      points.flatMap((point) => values.map((value) => ({ ...point, [path]: value }))),
+    [{}],
+  );
 }
 
 /** The largest (`high`) or smallest (`low`) value a search entry may give: its range's bound, or a listed value. */
@@ -70,6 +142,8 @@ function extreme(entry: ParamSpec | undefined, side: "high" | "low"): number | u
 export function trialDatasets(
   spec: SweepSpec,
   trials: readonly Pick<TrialPlan, "params" | "config">[],
+  /** The dataset keys of points planned as bounds of a TPE search's later proposals. */
+  proposals: ReadonlySet<string> = new Set(),
 ): LaunchDataset[] {
   const entry = spec.search["dataset.headCount"];
   const listed = searchedValues(entry, "dataset.headCount");
@@ -92,6 +166,7 @@ export function trialDatasets(
             : "search.dataset.headCount")),
       searched: Object.keys(searched).length === 0 ? "" : configLabel(searched),
       dataSeed: spec.dataset.seed !== undefined || "dataset.seed" in trial.params,
+      ...(proposals.has(datasetKey(trial.params)) && { proposal: true as const }),
     };
     const key = JSON.stringify(launch);
     if (!seen.has(key)) seen.set(key, launch);
