@@ -173,15 +173,6 @@ describe("recipeCounts' monotonicity, which a launch's bound on a TPE search rel
     }
   });
 
-  it("needs no fewer rows at a larger validation.perClass, nor under balanced than long-tailed", () => {
-    for (const perClass of [1, 9, 100, 777])
-      for (const shape of ["balanced", "long-tailed"] as const) {
-        const here = need({ ...base, validation: { perClass, shape } });
-        expect(atLeast(need({ ...base, validation: { perClass: perClass + 3, shape } }), here)).toBe(true);
-        expect(atLeast(need({ ...base, validation: { perClass, shape: "balanced" } }), here)).toBe(true);
-      }
-  });
-
   it("needs at most two rows more of a class between two labelRatios than at the larger of the two ends", () => {
     // The launch bounds a TPE search's labelRatio range by its two ends (launch-datasets.ts): a class's total is
     // linear in β but for two floors and a one-row clamp (labelRatioEffect).
