@@ -3,6 +3,7 @@ import { ConfigError, isConfigError, type SweepSpec } from "@tailsweep/schemas";
 import {
   extensionTrials,
   launchDatasets,
+  namedConfigs,
   type StoredPoint,
   storedPoints,
   type TrialRecord,
@@ -40,8 +41,8 @@ export function checkAddedSeeds(
 ): void {
   const { spec } = runs.sweep;
   const { trials } = extensionTrials(spec, request, spec.method === "tpe" ? storedPoints(runs.trials) : []);
-  const only = new Set(request.configKeys);
-  const stored = runs.trials.filter((t) => only.size === 0 || only.has(t.configKey));
+  const named = namedConfigs(request.configKeys);
+  const stored = runs.trials.filter((t) => named(t.configKey));
   const problems = builtInSplitProblems(trialDatasets(spec, trials), {
     adding: { stored: trialDatasets(spec, stored) },
   });

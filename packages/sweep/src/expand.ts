@@ -162,15 +162,24 @@ export interface StoredPoint {
   params: Record<string, unknown>;
 }
 
-/** The configurations of a sweep's trials (those of `configKeys` when given), each once, in the order they were planned. */
+/**
+ * Whether a configuration is among those a revision of a sweep names by `configKeys`: every one where it names none
+ * (seeds for all), as a revision records it (`SweepRevision.configKeys`).
+ */
+export function namedConfigs(configKeys: readonly string[] = []): (configKey: string) => boolean {
+  const only = new Set(configKeys);
+  return (configKey) => only.size === 0 || only.has(configKey);
+}
+
+/** The configurations of a sweep's trials (those of `configKeys`, {@link namedConfigs}), each once, in the order they were planned. */
 export function storedPoints(
   trials: readonly StoredPoint[],
   configKeys?: readonly string[],
 ): Record<string, unknown>[] {
-  const only = configKeys && new Set(configKeys);
+  const named = namedConfigs(configKeys);
   const byKey = new Map<string, Record<string, unknown>>();
   for (const t of [...trials].sort((a, b) => a.index - b.index))
-    if (!byKey.has(t.configKey) && (!only || only.has(t.configKey))) byKey.set(t.configKey, t.params);
+    if (!byKey.has(t.configKey) && named(t.configKey)) byKey.set(t.configKey, t.params);
   return [...byKey.values()];
 }
 
@@ -189,13 +198,10 @@ export function extensionTrials(
     ...stored,
     seeds: [...stored.seeds, ...request.seeds.filter((seed) => !stored.seeds.includes(seed))],
   };
-  const only = new Set(request.configKeys);
+  const named = namedConfigs(request.configKeys);
   const seeds = new Set(request.seeds);
   const planned = spec.method === "tpe" ? planTrials(spec, tpePoints) : expandSweep(spec);
-  return {
-    spec,
-    trials: planned.filter((p) => seeds.has(p.seed) && (only.size === 0 || only.has(p.configKey))),
-  };
+  return { spec, trials: planned.filter((p) => seeds.has(p.seed) && named(p.configKey)) };
 }
 
 /** What a launch of `spec` would run, before anything is stored: a dry run's answer (`sweep run|submit --dry-run`). */

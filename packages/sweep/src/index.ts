@@ -22,6 +22,7 @@ export {
   gpuTrialCount,
   type LaunchPlan,
   launchPlan,
+  namedConfigs,
   planTrials,
   type StoredPoint,
   storedPoints,
