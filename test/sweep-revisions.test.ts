@@ -8,8 +8,10 @@ import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";
 import { initBackend } from "@tailsweep/model";
 import { parseSweepFile, type RunConfig } from "@tailsweep/schemas";
+import { sweepIdFor } from "@tailsweep/sweep";
 import { Worker } from "@tailsweep/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { waitFor } from "./harness";
 
 const sweepYaml = `
@@ -691,6 +693,7 @@ tpe: { startup: 2, parallel: 1 }
     expect((await api.sweeps.trials({ id: short })).length).toBe(trials);
     expect(await api.sweeps.extend({ id: short, seeds: { seeds: [10, 11] }, dryRun: true })).toMatchObject({
       trialCount: 6,
+      failingTrials: 0,
     });
     // A sweep stored before launches checked this, one configuration short at every seed (its trials fail at load;
     // these scripted ones do not load data): the rest of it can still grow, that one's new trials failing as its others.
@@ -708,7 +711,51 @@ tpe: { startup: 2, parallel: 1 }
       "the sweep",
       60_000,
     );
-    expect(await api.sweeps.extend({ id: doomed.id, seeds: { seeds: [3] } })).toMatchObject({ added: 4 });
+    // said before they are queued: the short configuration's 2 new trials (one per variant) will fail
+    expect(await api.sweeps.extend({ id: doomed.id, seeds: { seeds: [3] }, dryRun: true })).toMatchObject({
+      trialCount: 4,
+      failingTrials: 2,
+    });
+    expect(await api.sweeps.extend({ id: doomed.id, seeds: { seeds: [3] } })).toMatchObject({
+      added: 4,
+      failingTrials: 2,
+    });
+    // seeds it has already count for nothing: seed 3 is stored now, seed 4 new
+    expect(await api.sweeps.extend({ id: doomed.id, seeds: { seeds: [3, 4] }, dryRun: true })).toMatchObject({
+      trialCount: 4,
+      failingTrials: 2,
+    });
+    // a confirmation of the short configuration against the other: its 2 fresh trials fail, the baseline's do not
+    expect(
+      await api.sweeps.confirm({
+        id: doomed.id,
+        seeds: { seeds: [20, 21] },
+        configs: ["dataset.headCount=6000 variant=proposed"],
+        baseline: "dataset.headCount=500 variant=proposed",
+        dryRun: true,
+      }),
+    ).toMatchObject({ trialCount: 4, failingTrials: 2 });
+    // Its file, launched again, finds it and queues nothing; checked, it is said as stored; as a new sweep, refused.
+    const oldYaml =
+      "name: stored-short-file\nproject: alpha\nsearch: { variant: [gaussian, proposed], dataset.headCount: [500, 6000] }\nseeds: 2\n";
+    const oldSpec = parseSweepFile(parseYaml(oldYaml));
+    await controller.submit(oldSpec, sweepIdFor(oldSpec));
+    expect(await api.sweeps.launch({ yaml: oldYaml, reuse: true })).toEqual({
+      id: sweepIdFor(oldSpec),
+      trialCount: 8,
+      existing: true,
+    });
+    expect(await api.sweeps.checkLaunch({ yaml: oldYaml, reuse: true })).toMatchObject({
+      existing: { id: sweepIdFor(oldSpec), trialCount: 8 },
+    });
+    for (const reuse of [true, false])
+      await expect(
+        api.sweeps.checkLaunch({ yaml: oldYaml.replace("stored-short-file", "new-short-file"), reuse }),
+      ).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: expect.stringContaining("6000 on mnist-2view"),
+      });
+    await expect(api.sweeps.launch({ yaml: oldYaml })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
   it("checks a launch as the launch would and says what it would queue, storing nothing", async () => {

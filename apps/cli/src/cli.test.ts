@@ -3,10 +3,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { InProcessBus } from "@tailsweep/bus";
+import { Controller } from "@tailsweep/controller";
+import { openRunStore } from "@tailsweep/db";
 import { gammaConstants } from "@tailsweep/model";
 import { compareConfigurations } from "@tailsweep/stats";
-import { configLabel } from "@tailsweep/sweep";
+import { configLabel, sweepIdFor } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
+import { readSweepFile } from "./commands/sweep-file";
 
 const run = promisify(execFile);
 const bin = join(__dirname, "..", "bin", "tailsweep.mjs");
@@ -165,6 +169,55 @@ describe("tailsweep sweep", () => {
     }
     expect(existsSync(dbDir)).toBe(false);
   });
+
+  it("goes on with a sweep its file stored before launches refused its split, saying which trials fail", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));
+    const file = join(dir, "old.yaml");
+    // headCount 6000 needs more rows of class 0 (natural order) than MNIST has: refused as a new sweep
+    writeFileSync(
+      file,
+      [
+        "name: old-short",
+        "dataset: { headCount: 100, imbalanceRatio: 10, testPerClass: 20 }",
+        "model: { encoderWidths: [16], decoderWidths: [16], classifierWidths: [16], latentDim: 4 }",
+        "train: { epochs: 1, labeledBatchSize: 32, unlabeledBatchSize: 32 }",
+        "search: { dataset.headCount: [100, 6000] }",
+        "seeds: 1",
+        "execution: { maxAttempts: 1 }",
+        "",
+      ].join("\n"),
+    );
+    const dbDir = join(dir, "db");
+    const env = { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "", NATS_URL: "" };
+    const refused = await run(process.execPath, [bin, "sweep", "run", file, "--dry-run"], { env }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((refused as { code: number }).code).toBe(2);
+    // Stored as a release before the check would have: by the file's own id, its trials waiting.
+    const spec = readSweepFile(file);
+    const opened = await openRunStore({ pgliteDir: dbDir, databaseUrl: "" });
+    const bus = new InProcessBus();
+    const controller = new Controller(opened.store, bus);
+    const { id } = await controller.submit(spec, sweepIdFor(spec));
+    await bus.close();
+    await opened.close();
+    const note = `note: sweep ${id} was stored before launches checked this; its trials of these fail at load:\n  - search.dataset.headCount[1]: 6000`;
+    const dry = await run(process.execPath, [bin, "sweep", "run", file, "--dry-run"], { env });
+    expect(dry.stderr).toContain(note);
+    expect(dry.stdout).toContain(`stored already as sweep ${id} (running, 2 trials)`);
+    const ran = await run(process.execPath, [bin, "sweep", "run", file, "--json"], { env }).catch(
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect((ran as { code: number }).code).toBe(1); // a trial failed
+    expect((ran as { stderr: string }).stderr).toContain(note);
+    const { trials } = JSON.parse((ran as { stdout: string }).stdout) as {
+      trials: { state: string; error: string; "dataset.headCount": number }[];
+    };
+    expect(trials.map((t) => [t["dataset.headCount"], t.state, t.error.slice(0, 40)]).sort()).toEqual([
+      [100, "succeeded", ""],
+      [6000, "failed", 'class 0 ("0") needs 6000 training rows ('],
+    ]);
+  }, 120_000);
 
   it("refuses a TPE search whose later proposals may ask for more rows than a class has, saying which values", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));

@@ -229,6 +229,14 @@ export function decisionText(decision: SequentialDecision): string {
   return DECISIONS[decision];
 }
 
+/**
+ * What adding seeds says of the new trials left to fail at load (the API's `failingTrials`): their configuration's
+ * data split is short of rows at every seed its stored trials ran, so its new ones fail as those did.
+ */
+export function failingTrialsText(n: number): string {
+  return `${n === 1 ? "1 of these trials" : `${n} of these trials`} will fail at load, as ${n === 1 ? "its configuration's" : "their configurations'"} stored trials did: the data split asks a class for more rows than the data set has (a sweep stored before launches checked this)`;
+}
+
 /** Said with a top-up of a sequential sweep whose open comparisons came from its design's decisions. */
 export const OPEN_BY_DESIGN_TEXT =
   "a comparison no top-up has added seeds to is open where its sequential design did not decide it better or worse (after the design's data-dependent stopping, fixed-n verdicts are optimistic)";

@@ -1,4 +1,4 @@
-import { builtInSplitProblems } from "@tailsweep/data/built-in-capacity";
+import { builtInSplitIsShort, builtInSplitProblems } from "@tailsweep/data/built-in-capacity";
 import { ConfigError, isConfigError, type SweepSpec } from "@tailsweep/schemas";
 import {
   extensionTrials,
@@ -8,6 +8,7 @@ import {
   storedPoints,
   type TrialRecord,
   trialDatasets,
+  trialRecipe,
 } from "@tailsweep/sweep";
 import type { SweepLauncher } from "./trpc";
 
@@ -33,12 +34,16 @@ export async function checkLaunchData(
 /**
  * The same for seeds added to a stored sweep (extend, confirm), said before anything is added, dry run or not: every
  * built-in split a new trial cannot draw, under `seeds`. A recipe short at every seed its stored trials ran is left to
- * fail as they did (builtInSplitProblems' `adding`), so the rest of such a sweep can still grow.
+ * fail as they did (builtInSplitProblems' `adding`), so the rest of such a sweep can still grow: answers how many of
+ * the new trials that leaves to fail at load, for the person to see before they are queued.
  */
 export function checkAddedSeeds(
-  runs: { sweep: { spec: SweepSpec }; trials: readonly (StoredPoint & Pick<TrialRecord, "config">)[] },
+  runs: {
+    sweep: { spec: SweepSpec };
+    trials: readonly (StoredPoint & Pick<TrialRecord, "config" | "key">)[];
+  },
   request: { seeds: readonly number[]; configKeys: readonly string[] },
-): void {
+): { failingTrials: number } {
   const { spec } = runs.sweep;
   const { trials } = extensionTrials(spec, request, spec.method === "tpe" ? storedPoints(runs.trials) : []);
   const named = namedConfigs(request.configKeys);
@@ -47,4 +52,9 @@ export function checkAddedSeeds(
     adding: { stored: trialDatasets(spec, stored) },
   });
   if (problems.length > 0) throw new ConfigError(problems);
+  // Trials already stored are among those planned (the store adds only new keys): not counted.
+  const storedKeys = new Set(runs.trials.map((t) => t.key));
+  return {
+    failingTrials: trials.filter((t) => !storedKeys.has(t.key) && builtInSplitIsShort(trialRecipe(t))).length,
+  };
 }

@@ -96,6 +96,15 @@ function shortageOf(recipe: ResolvedRecipe & { name: BuiltInName }): Shortage | 
   return undefined;
 }
 
+/**
+ * Whether a built-in data set has too few training rows of some class for `recipe` (its seed filled in): the trials
+ * of a stored sweep that {@link builtInSplitProblems} leaves to fail at load, counted for the person adding seeds.
+ */
+export function builtInSplitIsShort(recipe: ResolvedRecipe): boolean {
+  const { name } = recipe;
+  return name !== "user" && shortageOf({ ...recipe, name }) !== undefined;
+}
+
 /** A trial's data set as a launch sees it: its recipe (seed filled in) and where its values come from. */
 export interface LaunchRecipe {
   recipe: ResolvedRecipe;

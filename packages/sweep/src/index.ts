@@ -29,7 +29,7 @@ export {
   type TrialPlan,
 } from "./expand";
 export { InMemoryRunStore } from "./in-memory-run-store";
-export { type LaunchDataset, launchDatasets, trialDatasets } from "./launch-datasets";
+export { type LaunchDataset, launchDatasets, trialDatasets, trialRecipe } from "./launch-datasets";
 export {
   PRESENCE_SECONDS,
   type SweepProgress,

@@ -138,6 +138,11 @@ function extreme(entry: ParamSpec | undefined, side: "high" | "low"): number | u
   return side === "high" ? Math.max(...numbers) : Math.min(...numbers);
 }
 
+/** A trial's recipe as it loads it: its seed is `dataset.seed`, or the trial's (as resolveRunConfig fills it). */
+export function trialRecipe(trial: Pick<TrialPlan, "config">): LaunchDataset["recipe"] {
+  return { ...trial.config.dataset, seed: trial.config.dataset.seed ?? trial.config.train.seed };
+}
+
 /** The data sets the given trials of `spec` (planned or stored) train on, one per distinct recipe (see {@link launchDatasets}). */
 export function trialDatasets(
   spec: SweepSpec,
@@ -157,7 +162,7 @@ export function trialDatasets(
       ),
     );
     const launch = {
-      recipe: { ...trial.config.dataset, seed: trial.config.dataset.seed ?? trial.config.train.seed },
+      recipe: trialRecipe(trial),
       field: !("dataset.headCount" in trial.params)
         ? "dataset.headCount"
         : (listed?.find((v) => v.value === trial.params["dataset.headCount"])?.field ??

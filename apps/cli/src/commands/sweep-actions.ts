@@ -8,6 +8,7 @@ import {
   checkpointSavingsText,
   decisionText,
   duration,
+  failingTrialsText,
   OPEN_BY_DESIGN_TEXT,
   pct,
   pValue,
@@ -432,6 +433,7 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
   if (capped) process.stdout.write(`${capped}\n`);
   if (plan.baselineNote) process.stdout.write(`note: ${plan.baselineNote}\n`);
   if (plan.openBy) process.stdout.write(`note: ${OPEN_BY_DESIGN_TEXT}\n`);
+  if (plan.failingTrials) process.stdout.write(`note: ${failingTrialsText(plan.failingTrials)}\n`);
   if (o.dryRun) process.stdout.write(`sweep ${id} would get ${what}\n`);
   else
     process.stdout.write(
@@ -491,6 +493,7 @@ export async function sweepConfirm(id: string, o: ConfirmFlags): Promise<void> {
   }
   const cost = plan.estimatedSeconds === null ? "" : `, about ${duration(plan.estimatedSeconds)} of training`;
   const what = `${plan.selected.join("; ")} and the baseline ${plan.baseline} on fresh seeds ${seedRanges(plan.seeds)}: ${plan.trialCount} trials${cost}`;
+  if (plan.failingTrials) process.stdout.write(`note: ${failingTrialsText(plan.failingTrials)}\n`);
   if (o.dryRun) process.stdout.write(`sweep ${id} would confirm ${what}\n`);
   else
     process.stdout.write(

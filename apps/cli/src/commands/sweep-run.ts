@@ -10,7 +10,15 @@ import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { openRunStore, STORE_LOCKED_CODE } from "@tailsweep/db";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
-import { AppError, ConfigError, hasErrorCode, messageOf, plural, type SweepSpec } from "@tailsweep/schemas";
+import {
+  AppError,
+  ConfigError,
+  hasErrorCode,
+  isConfigError,
+  messageOf,
+  plural,
+  type SweepSpec,
+} from "@tailsweep/schemas";
 import {
   expandSweep,
   gpuTrialCount,
@@ -51,8 +59,8 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   const spec = readSweepFile(file);
   // This process trains it: a user data file that is not there, or a built-in split some seed cannot draw, is said
   // now, not when its trial runs.
-  await checkLaunchData(spec, { checkFiles: (s) => checkDatasetFiles(s) });
-  if (o.dryRun) return dryRun(file, spec, o);
+  const stored = await checkRunData(spec, o);
+  if (o.dryRun) return dryRun(file, spec, o, stored);
   // The store opens while the backend starts: each waits on its WebAssembly's compilation in turn (≈ 0.4 s for
   // PGlite's), time the other uses. Not for a sweep with GPU trials, which the backend may refuse (below) before
   // anything is opened.
@@ -114,15 +122,45 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
  * `sweep run --dry-run`: what the run checks before it trains (the file, its data files, a GPU for GPU trials on
  * this process's backend), then what it would run and whether this file's sweep is stored already; nothing trains.
  */
-async function dryRun(file: string, spec: SweepSpec, o: RunFlags): Promise<void> {
+async function dryRun(
+  file: string,
+  spec: SweepSpec,
+  o: RunFlags,
+  known: StoredSweep | undefined,
+): Promise<void> {
   const plan = launchPlan(spec);
   if (plan.gpuTrials > 0) {
     const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
     releaseWebGpu();
     if (!defaultTrialKinds(backend).includes("gpu")) throw gpuRefusal(plan.gpuTrials, backend);
   }
-  const stored = o.new ? { existing: null } : await storedSweepOf(spec);
+  const stored = o.new ? { existing: null } : (known ?? (await storedSweepOf(spec)));
   printLaunchCheck(file, { ...plan, ...stored }, "run", { json: Boolean(o.json), asNew: Boolean(o.new) });
+}
+
+/** Whether the store holds this file's sweep: {@link storedSweepOf}. */
+type StoredSweep = Pick<LaunchCheck, "existing" | "unknown">;
+
+/**
+ * The launch's data check before this process trains (checkLaunchData: the data files, the built-in splits), whose
+ * problems refuse a new sweep. A sweep this file stored before a check existed goes on as the same command always did:
+ * its data files are still checked, and the rest is said as a note, since its trials of a split that cannot be drawn
+ * fail at load whatever this run does (`sweep resume` goes on with it too). Answers the store's answer, where asked.
+ */
+async function checkRunData(spec: SweepSpec, o: RunFlags): Promise<StoredSweep | undefined> {
+  try {
+    await checkLaunchData(spec, { checkFiles: (s) => checkDatasetFiles(s) });
+    return undefined;
+  } catch (e) {
+    if (!isConfigError(e) || o.new) throw e;
+    const stored = await storedSweepOf(spec);
+    if (!stored.existing) throw e;
+    await checkDatasetFiles(spec);
+    log(
+      `note: sweep ${stored.existing.id} was stored before launches checked this; its trials of these fail at load:\n${e.problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    return stored;
+  }
 }
 
 /** What a StoreLockedError carries (read by its fields: the error may come from another copy of the db package). */
@@ -136,7 +174,7 @@ const LockedStoreSchema = z.object({
  * store that is not there yet is not made for it. One that another process holds (a `tailsweep ui`, a `sweep run`) is
  * said as such: whether it holds this sweep is not known then.
  */
-async function storedSweepOf(spec: SweepSpec): Promise<Pick<LaunchCheck, "existing" | "unknown">> {
+async function storedSweepOf(spec: SweepSpec): Promise<StoredSweep> {
   const { store } = settings();
   if (store.kind === "embedded" && store.pgliteDir !== "memory" && !existsSync(store.pgliteDir))
     return { existing: null };

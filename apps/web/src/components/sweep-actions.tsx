@@ -1,7 +1,7 @@
 "use client";
 
 import { DEFAULT_TOP_UP_MAX_SEEDS } from "@tailsweep/schemas";
-import { cappedTopUpText, duration, OPEN_BY_DESIGN_TEXT, seedRanges } from "../lib/format";
+import { cappedTopUpText, duration, failingTrialsText, OPEN_BY_DESIGN_TEXT, seedRanges } from "../lib/format";
 import { trpc } from "../lib/trpc-client";
 import { ActionButton } from "./action-button";
 
@@ -124,6 +124,7 @@ export function TopUpButton({
           (plan.target?.capped
             ? ` Note: ${cappedTopUpText(plan.target, "`tailsweep sweep extend --to-power --max-seeds` goes further")}.`
             : "") +
+          (plan.failingTrials ? ` Note: ${failingTrialsText(plan.failingTrials)}.` : "") +
           " Go on?";
         if (!window.confirm(ask)) return;
         await trpc.sweeps.extend.mutate({ ...query, expectTrials: plan.trialCount });
@@ -166,7 +167,9 @@ export function ConfirmButton({
         const ask =
           `Run ${plan.selected.join(", ")} and the baseline ${plan.baseline} on fresh seeds ` +
           `${seedRanges(plan.seeds)}: ${plan.trialCount} trials, ${cost}. Their test is shown beside ` +
-          "the selection's, free of its winner's curse. Go on?";
+          "the selection's, free of its winner's curse." +
+          (plan.failingTrials ? ` Note: ${failingTrialsText(plan.failingTrials)}.` : "") +
+          " Go on?";
         if (!window.confirm(ask)) return;
         // Exactly what was shown: these seeds and these configurations, whatever results came in meanwhile.
         await trpc.sweeps.confirm.mutate({

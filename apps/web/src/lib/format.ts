@@ -11,6 +11,7 @@ export {
   decisionText,
   duration,
   FEW_SEEDS,
+  failingTrialsText,
   fixed,
   intervalWriter,
   leadText,

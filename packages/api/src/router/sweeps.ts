@@ -107,11 +107,16 @@ async function checkLaunch(ctx: ApiContext, input: z.output<typeof launchInput>)
     badSweep(e);
   }
   authorize(ctx.caller, spec.project, "launch", `project ${spec.project}`);
-  try {
-    await checkLaunchData(spec, launcher);
-  } catch (e) {
-    badSweep(e);
-  }
+  const reused = "reuse" in input && input.reuse ? await storedSweepIdFor(ctx.store, spec) : undefined;
+  const before = reused ? await ctx.store.getSweep(reused) : undefined;
+  // The data of a sweep stored already is not checked again: found, it queues nothing, and one stored before a check
+  // existed stays reachable by its file.
+  if (!before)
+    try {
+      await checkLaunchData(spec, launcher);
+    } catch (e) {
+      badSweep(e);
+    }
   const local = launcher.localWorkers;
   if (local && !local.gpu) {
     const needGpu = gpuTrialCount(spec);
@@ -122,8 +127,6 @@ async function checkLaunch(ctx: ApiContext, input: z.output<typeof launchInput>)
         ]),
       );
   }
-  const reused = "reuse" in input && input.reuse ? await storedSweepIdFor(ctx.store, spec) : undefined;
-  const before = reused ? await ctx.store.getSweep(reused) : undefined;
   return { spec, launcher, reused, before };
 }
 
@@ -200,13 +203,16 @@ function refuseTooMany(
   if (tooMany.length > 0) throw new InputError("seeds", `the sweep would have ${tooMany.join(", and ")}`);
 }
 
-/** Seeds whose built-in split a new trial cannot draw: BAD_REQUEST naming each, before anything is added. */
+/**
+ * Seeds whose built-in split a new trial cannot draw: BAD_REQUEST naming each, before anything is added. Answers how
+ * many new trials are left to fail at load as their configuration's stored ones did (checkAddedSeeds).
+ */
 function refuseShortSplits(
   runs: Parameters<typeof checkAddedSeeds>[0],
   plan: { seeds: number[]; configKeys: string[] },
-): void {
+): { failingTrials: number } {
   try {
-    checkAddedSeeds(runs, plan);
+    return checkAddedSeeds(runs, plan);
   } catch (e) {
     badSweep(e);
   }
@@ -582,7 +588,9 @@ export const sweepsRouter = t.router({
    * Adds seeds to a sweep: the ones named, the next `more`, or up to what the power analysis asks for (`toPower`,
    * only where the comparison with the baseline is still open); for every configuration or `only: "undecided"`. With
    * `dryRun` it says what it would add and the compute that takes, and adds nothing. Each extension is a revision of
-   * the sweep (audited), and its seeds are post hoc: verdicts that use them are marked as such.
+   * the sweep (audited), and its seeds are post hoc: verdicts that use them are marked as such. `failingTrials`: how
+   * many of the new trials will fail at load, their configuration's data split short at every seed its stored trials
+   * ran (a sweep stored before launches checked this).
    */
   extend: t.procedure
     .input(
@@ -625,8 +633,8 @@ export const sweepsRouter = t.router({
         ...(input.alpha !== undefined && { alpha: input.alpha }),
       });
       refuseTooMany(ctx, runs, plan.seeds, plan.trialCount);
-      if (plan.trialCount > 0) refuseShortSplits(runs, plan);
-      if (input.dryRun || plan.trialCount === 0) return { ...plan, revision: null, added: 0 };
+      const { failingTrials } = plan.trialCount > 0 ? refuseShortSplits(runs, plan) : { failingTrials: 0 };
+      if (input.dryRun || plan.trialCount === 0) return { ...plan, failingTrials, revision: null, added: 0 };
       refuseChangedPlan(input.expectTrials, plan.trialCount);
       const note =
         input.note ??
@@ -640,13 +648,17 @@ export const sweepsRouter = t.router({
         posthoc: true,
         note,
       } as const;
-      return { ...plan, ...(await addRevision(ctx, launcher, runs.sweep, request, "sweep.extend")) };
+      return {
+        ...plan,
+        failingTrials,
+        ...(await addRevision(ctx, launcher, runs.sweep, request, "sweep.extend")),
+      };
     }),
 
   /**
    * A confirmation stage: the selected configurations (named in `configs`, or the `top` furthest ahead of the
    * baseline by their mean paired difference with it, never one behind it) and the baseline, run on fresh seeds the
-   * sweep never used, so their test is free of the selection's winner's curse. Planned before it runs (not post hoc); `dryRun` says what and at what cost, and adds nothing.
+   * sweep never used, so their test is free of the selection's winner's curse. Planned before it runs (not post hoc); `dryRun` says what and at what cost, and adds nothing; `failingTrials` as for `extend`.
    */
   confirm: t.procedure
     .input(
@@ -673,8 +685,8 @@ export const sweepsRouter = t.router({
         ...(input.metric !== undefined && { metric: input.metric }),
       });
       refuseTooMany(ctx, runs, plan.seeds, plan.trialCount);
-      refuseShortSplits(runs, plan);
-      if (input.dryRun) return { ...plan, revision: null, added: 0 };
+      const { failingTrials } = refuseShortSplits(runs, plan);
+      if (input.dryRun) return { ...plan, failingTrials, revision: null, added: 0 };
       refuseChangedPlan(input.expectTrials, plan.trialCount);
       const note =
         input.note ?? `confirm ${plan.selected.join("; ")} against ${plan.baseline} on fresh seeds`;
@@ -685,7 +697,11 @@ export const sweepsRouter = t.router({
         posthoc: false,
         note,
       } as const;
-      return { ...plan, ...(await addRevision(ctx, launcher, runs.sweep, request, "sweep.confirm")) };
+      return {
+        ...plan,
+        failingTrials,
+        ...(await addRevision(ctx, launcher, runs.sweep, request, "sweep.confirm")),
+      };
     }),
 
   /**
