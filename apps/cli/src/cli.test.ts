@@ -168,6 +168,14 @@ describe("tailsweep sweep", () => {
       ]);
     }
     expect(existsSync(dbDir)).toBe(false);
+    // A run store that cannot be reached to ask whether the sweep is stored leaves the refusal as it is.
+    const unreachable = await run(process.execPath, [bin, "sweep", "run", file, "--dry-run"], {
+      env: { ...process.env, DATABASE_URL: "postgresql://tailsweep@127.0.0.1:1/none" },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect([(unreachable as { code: number }).code, (unreachable as { stderr: string }).stderr]).toEqual([
+      2,
+      expect.stringContaining("  - dataset.headCount: 5500 on mnist-2view is more than its data allows"),
+    ]);
   });
 
   it("goes on with a sweep its file stored before launches refused its split, saying which trials fail", async () => {
@@ -201,7 +209,7 @@ describe("tailsweep sweep", () => {
     const { id } = await controller.submit(spec, sweepIdFor(spec));
     await bus.close();
     await opened.close();
-    const note = `note: sweep ${id} was stored before launches checked this; its trials of these fail at load:\n  - search.dataset.headCount[1]: 6000`;
+    const note = `note: sweep ${id} was stored before launches checked this; its trials with these splits fail at load:\n  - search.dataset.headCount[1]: 6000`;
     const dry = await run(process.execPath, [bin, "sweep", "run", file, "--dry-run"], { env });
     expect(dry.stderr).toContain(note);
     expect(dry.stdout).toContain(`stored already as sweep ${id} (running, 2 trials)`);

@@ -66,6 +66,45 @@ describe("builtInSplitProblems", () => {
     ]);
   });
 
+  it("does not advise raising a labelRatio that is 1 already", () => {
+    const all = {
+      headCount: 6000,
+      imbalanceRatio: 1.1,
+      labelRatio: 1,
+      unlabeledImbalance: "uniform",
+    } as const;
+    const order = [1, 3, 0, 4, 8, 6, 2, 9, 7, 5];
+    expect(builtInSplitProblems([launch({ ...all, classOrder: order }, 1)])).toEqual([
+      expect.stringMatching(
+        /class 5 \("5"\) would need 5454 .*; lower headCount or pick another classOrder$/,
+      ),
+    ]);
+    expect(builtInSplitProblems([launch({ ...all, classOrder: order, labelRatio: 0.9 }, 1)])).toEqual([
+      expect.stringMatching(/; lower headCount, raise labelRatio or pick another classOrder$/),
+    ]);
+  });
+
+  it("says a shortage once where values a TPE search may propose repeat it", () => {
+    const at = (labelRatio: number, proposal: boolean) => ({
+      ...launch(
+        { headCount: 6000, labelRatio, classOrder: "natural" },
+        1,
+        `dataset.labelRatio=${labelRatio}`,
+      ),
+      proposal,
+    });
+    // class 0 needs 6000 rows at every β: the starting point says it, the bounds do not again
+    const problems = builtInSplitProblems([at(0.2, false), at(0.05, true), at(0.5, true)]);
+    expect(problems).toEqual([expect.stringContaining("with dataset.labelRatio=0.2 is more than")]);
+    // a bound alone is said, as one
+    const bounds = builtInSplitProblems([at(0.05, true), at(0.5, true)]);
+    expect(bounds).toEqual([
+      expect.stringContaining(
+        "with dataset.labelRatio=0.05 (values its TPE search may propose) is more than",
+      ),
+    ]);
+  });
+
   it("counts validation rows and takes mnist-fashion's smaller pool", () => {
     const validation = { perClass: 100, shape: "balanced" } as const;
     const five = { headCount: 5400, classOrder: [5, ...OTHERS], imbalanceRatio: 10, labelRatio: 0.1 };

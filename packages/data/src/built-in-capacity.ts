@@ -39,7 +39,7 @@ function classNamesOf(name: BuiltInName): string[] {
  * a validation set, and another class order.
  */
 export function shortageHint(
-  recipe: Pick<ResolvedRecipe, "imbalanceRatio" | "unlabeledImbalance" | "validation">,
+  recipe: Pick<ResolvedRecipe, "imbalanceRatio" | "labelRatio" | "unlabeledImbalance" | "validation">,
   classOrder: readonly number[],
   classIndex: number,
   /** Other ways out, said last (`another dataset.seed`). */
@@ -53,7 +53,12 @@ export function shortageHint(
   });
   const changes = [
     "lower headCount",
-    ...(effect === "up" ? ["lower labelRatio"] : effect === "down" ? ["raise labelRatio"] : []),
+    // at labelRatio 1 every row is labeled already
+    ...(effect === "up"
+      ? ["lower labelRatio"]
+      : effect === "down" && recipe.labelRatio < 1
+        ? ["raise labelRatio"]
+        : []),
     ...(recipe.validation ? ["lower validation.perClass"] : []),
     "pick another classOrder",
     ...others,
@@ -172,11 +177,17 @@ export function builtInSplitProblems(
 ): string[] {
   const before = options.adding && groupBySeed(options.adding.stored);
   const problems: string[] = [];
+  const said = new Set<string>();
   for (const [key, { first, name, seeds, short }] of groupBySeed(recipes)) {
     const [firstSeed, shortage] = [...short.entries()].sort(([a], [b]) => a - b)[0] ?? [];
     const stored = before?.get(key);
     // Short at every seed it was stored with: a recipe whose trials could never run, not one these seeds make short.
     if (firstSeed === undefined || !shortage || (stored && stored.short.size === stored.seeds.size)) continue;
+    // Values a TPE search may propose, short where a problem said already is (the same class, as many rows): said
+    // once, not once per combination of its bounds or per data seed.
+    const same = `${name}|${shortage.classIndex}|${shortage.need}`;
+    if (first.proposal && said.has(same)) continue;
+    said.add(same);
     const { recipe } = first;
     const random = recipe.classOrder === "random";
     const detail =

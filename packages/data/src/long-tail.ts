@@ -27,6 +27,21 @@ export interface LongTailCounts {
 // (e.g. 500 · 100^(−9/9)); this tolerance keeps such exact cases exact without moving any honest fraction.
 const FLOOR_TOLERANCE = 1e-9;
 
+/**
+ * Where the class of rank r sits in the unlabeled rows' profile: ρ_u = ρ ("same"), 1 ("uniform") or the given number at
+ * rank r, and for "reversed" ρ at rank K−1−r ({@link longTailCounts}).
+ */
+function unlabeledStep(
+  unlabeledImbalance: LongTailParams["unlabeledImbalance"],
+  imbalanceRatio: number,
+  rank: number,
+  numClasses: number,
+): { ratio: number; rank: number } {
+  const u = unlabeledImbalance ?? "same";
+  if (u === "reversed") return { ratio: imbalanceRatio, rank: numClasses - 1 - rank };
+  return { ratio: u === "same" ? imbalanceRatio : u === "uniform" ? 1 : u, rank };
+}
+
 /** floor(head · ρ^(−rank/(K−1))): the exponential profile of the LTSSL protocol (DARP, Kim et al. 2020). */
 function profileCount(head: number, ratio: number, rank: number, numClasses: number): number {
   if (numClasses === 1) return head;
@@ -50,16 +65,8 @@ export function longTailCounts(params: LongTailParams): LongTailCounts {
   const unlabeled = new Array<number>(p.numClasses).fill(0);
   order.forEach((classIndex, rank) => {
     labeled[classIndex] = Math.max(1, profileCount(headLabeled, p.imbalanceRatio, rank, p.numClasses));
-    const u = p.unlabeledImbalance;
-    unlabeled[classIndex] =
-      u === "reversed"
-        ? profileCount(headUnlabeled, p.imbalanceRatio, p.numClasses - 1 - rank, p.numClasses)
-        : profileCount(
-            headUnlabeled,
-            u === "same" ? p.imbalanceRatio : u === "uniform" ? 1 : u,
-            rank,
-            p.numClasses,
-          );
+    const step = unlabeledStep(p.unlabeledImbalance, p.imbalanceRatio, rank, p.numClasses);
+    unlabeled[classIndex] = profileCount(headUnlabeled, step.ratio, step.rank, p.numClasses);
   });
   return { labeled, unlabeled };
 }
@@ -81,12 +88,11 @@ export interface LabelRatioEffectParams {
  * aside.
  */
 export function labelRatioEffect(params: LabelRatioEffectParams): "up" | "down" | "none" {
-  const { numClasses: k, imbalanceRatio: rho, unlabeledImbalance: u = "same", rank } = params;
+  const { numClasses: k, imbalanceRatio: rho, unlabeledImbalance, rank } = params;
   if (k === 1) return "none";
-  const step = (ratio: number, r: number) => ratio ** (-r / (k - 1));
-  const labeled = step(rho, rank);
-  const unlabeled =
-    u === "reversed" ? step(rho, k - 1 - rank) : step(u === "same" ? rho : u === "uniform" ? 1 : u, rank);
+  const factor = (step: { ratio: number; rank: number }) => step.ratio ** (-step.rank / (k - 1));
+  const labeled = factor({ ratio: rho, rank });
+  const unlabeled = factor(unlabeledStep(unlabeledImbalance, rho, rank, k));
   // relative: factors that agree but for floating point (a numeric ρ_u equal to ρ) are the same profile
   if (Math.abs(labeled - unlabeled) <= 1e-12 * Math.max(labeled, unlabeled)) return "none";
   return labeled > unlabeled ? "up" : "down";

@@ -1,7 +1,7 @@
 import { parseSweepFile, StoredSweepSpecSchema } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { configLabel, paramValue } from "./config-label";
-import { configIdentity, expandSweep, gpuTrialCount } from "./expand";
+import { configIdentity, expandSweep, extensionTrials, gpuTrialCount, storedPoints } from "./expand";
 import { configKey, trialKey } from "./trial-key";
 import { assertTransition, canTransition } from "./trial-state";
 
@@ -122,6 +122,27 @@ describe("expandSweep", () => {
       }),
     );
     expect(small).toHaveLength(2);
+  });
+});
+
+describe("the configurations a revision names", () => {
+  it("takes every one for an empty list, and only those named otherwise, in storedPoints and extensionTrials alike", () => {
+    const spec = parseSweepFile({ name: "r", search: { nu: [3, 5, 8] }, seeds: 2 });
+    const trials = expandSweep(spec);
+    const keys = [...new Set(trials.map((t) => t.configKey))];
+    // stored out of order: points come back in the order they were planned, each once
+    const stored = [...trials].reverse();
+    expect(storedPoints(stored)).toEqual(storedPoints(stored, []));
+    expect(storedPoints(stored, []).map((p) => p["model.nu"])).toEqual([3, 5, 8]);
+    expect(storedPoints(stored, [keys[1]!]).map((p) => p["model.nu"])).toEqual([5]);
+    const added = (configKeys: string[]) =>
+      extensionTrials(spec, { seeds: [3], configKeys }).trials.map((t) => [t.params["model.nu"], t.seed]);
+    expect(added([])).toEqual([
+      [3, 3],
+      [5, 3],
+      [8, 3],
+    ]);
+    expect(added([keys[2]!])).toEqual([[8, 3]]);
   });
 });
 

@@ -91,6 +91,7 @@ describe("launchDatasets", () => {
       search: {
         beta: { distribution: "loguniform", low: 0.02, high: 0.6 },
         "dataset.unlabeledImbalance": ["same", 5, "reversed", 3],
+        "dataset.classOrder": ["natural", "random"],
         "dataset.seed": { distribution: "int", low: 1, high: 3 },
         "dataset.testPerClass": [100, 200],
         "train.learningRate": { distribution: "loguniform", low: 1e-4, high: 1e-2 },
@@ -100,27 +101,35 @@ describe("launchDatasets", () => {
       tpe: { startup: 2, parallel: 1 },
     });
     const key = (d: { recipe: Record<string, unknown> }) =>
-      JSON.stringify([d.recipe.labelRatio, d.recipe.unlabeledImbalance, d.recipe.validation, d.recipe.seed]);
-    const planned = new Set(launchDatasets(spec).map(key));
-    // both ends of β; the named profiles and the smallest number; each data seed
+      JSON.stringify([d.recipe.labelRatio, d.recipe.unlabeledImbalance, d.recipe.classOrder, d.recipe.seed]);
+    const datasets = launchDatasets(spec);
+    const planned = new Set(datasets.map(key));
+    // both ends of β; the named profiles and the smallest number; each order; each data seed (an order is random)
     for (const labelRatio of [0.02, 0.6])
       for (const unlabeledImbalance of ["same", "reversed", 3])
-        for (const seed of [1, 2, 3])
-          expect(planned).toContain(
-            key({
-              recipe: {
-                labelRatio,
-                unlabeledImbalance,
-                validation: { perClass: 10, shape: "balanced" },
-                seed,
-              },
-            }),
-          );
+        for (const classOrder of ["natural", "random"])
+          for (const seed of [1, 2, 3])
+            expect(planned).toContain(key({ recipe: { labelRatio, unlabeledImbalance, classOrder, seed } }));
+    const bounds = datasets.filter((d) => d.proposal);
+    // 2 × 3 × 2 × 3 corners, carried by one starting point: testPerClass and the learning rate shape no split
+    expect(bounds).toHaveLength(36);
     // a starting point may draw ρ_u = 5, but no bound has it: 3 needs as many rows of every class
-    expect([...planned].filter((k) => /^\[(0\.02|0\.6),5,/.test(k))).toEqual([]);
+    expect(bounds.filter((d) => d.recipe.unlabeledImbalance === 5)).toEqual([]);
+    // without a random order the data seed moves no count: not a bound
+    const natural = parseSweepFile({
+      name: "n",
+      method: "tpe",
+      search: { beta: [0.1, 0.3], "dataset.seed": { distribution: "int", low: 1, high: 50 } },
+      budget: 8,
+      seeds: 2,
+      tpe: { startup: 2, parallel: 1 },
+    });
+    const plain = launchDatasets(natural);
+    expect(new Set(plain.map((d) => d.recipe.labelRatio))).toEqual(new Set([0.1, 0.3]));
+    expect(new Set(plain.map((d) => d.recipe.seed)).size).toBeLessThanOrEqual(2); // the starting points' draws
   });
 
-  it("bounds only headCount and imbalanceRatio where the combinations would be too many", () => {
+  it("leaves the knob with the most values as drawn where the combinations would be too many", () => {
     const spec = parseSweepFile({
       name: "t",
       method: "tpe",
@@ -128,15 +137,36 @@ describe("launchDatasets", () => {
         "dataset.headCount": { distribution: "int", low: 100, high: 4000 },
         "dataset.classOrder": ["natural", "random", [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]],
         "dataset.seed": { distribution: "int", low: 0, high: 99 },
+        beta: { distribution: "uniform", low: 0.05, high: 0.5 },
       },
       budget: 8,
       seeds: 2,
       tpe: { startup: 2, parallel: 1 },
     });
-    const datasets = launchDatasets(spec);
-    // 3 orders × 100 data seeds is past the limit: the largest headCount with each starting point's draws
-    expect(datasets.filter((d) => d.recipe.headCount === 4000).length).toBeGreaterThan(0);
-    expect(datasets.filter((d) => d.recipe.headCount === 4000).length).toBeLessThanOrEqual(2);
-    expect(datasets.length).toBeLessThanOrEqual(4);
+    const bounds = launchDatasets(spec).filter((d) => d.proposal);
+    // 3 orders × 100 data seeds × 2 β ends is past the limit: the data seeds are left as the starting points drew them,
+    // the orders and β's ends bounded at the largest headCount, with each starting point's seed
+    expect(new Set(bounds.map((d) => d.recipe.headCount))).toEqual(new Set([4000]));
+    expect(new Set(bounds.map((d) => JSON.stringify(d.recipe.classOrder))).size).toBe(3);
+    expect(new Set(bounds.map((d) => d.recipe.labelRatio))).toEqual(new Set([0.05, 0.5]));
+    expect(new Set(bounds.map((d) => d.recipe.seed)).size).toBeLessThanOrEqual(2);
+  });
+
+  it("never says a decision stage's baseline is a proposal: it runs whatever the search proposes", () => {
+    const spec = parseSweepFile({
+      name: "t",
+      method: "tpe",
+      search: {
+        variant: ["proposed", "gaussian"],
+        "dataset.headCount": { distribution: "int", low: 3000, high: 6000 },
+      },
+      budget: 8,
+      seeds: { initial: 2, step: 2, max: 4 },
+      decide: { baseline: "variant=gaussian dataset.headCount=6000", top: 2 },
+      tpe: { startup: 4, parallel: 2 },
+    });
+    const high = launchDatasets(spec).filter((d) => d.recipe.headCount === 6000);
+    expect(high.length).toBeGreaterThan(0);
+    expect(high.filter((d) => d.proposal)).toEqual([]);
   });
 });

@@ -38,13 +38,21 @@ export function launchDatasets(spec: SweepSpec): LaunchDataset[] {
   };
   const starting = expandSweep({ ...spec, seeds: spec.seeds.slice(0, 1) }).map((trial) => trial.params);
   for (const params of starting) add(params);
-  if (spec.method === "tpe")
-    for (const corner of tpeBoundingPoints(spec.search))
-      for (const params of starting) add({ ...params, ...corner }, true);
+  if (spec.method === "tpe") {
+    const { corners, complete } = tpeBoundingPoints(spec);
+    // Where every searched knob that shapes a split is bounded, the starting points differ in nothing that matters to
+    // it (testPerClass, say): one of them carries the corners.
+    for (const corner of corners)
+      for (const params of complete ? starting.slice(0, 1) : starting) add({ ...params, ...corner }, true);
+  }
   const trials = planTrials({ ...spec, seeds }, [...points.values()]);
-  // The decision stage's baseline runs on its fresh seeds only.
+  // The decision stage's baseline runs on its fresh seeds only, whatever the search proposes: never said as a proposal.
   const design = hasDecisionStage(spec) ? spec.sequential : undefined;
-  if (design) trials.push(...planTrials({ ...spec, seeds: design.seeds }, [decisionBaseline(spec).params]));
+  if (design) {
+    const baseline = decisionBaseline(spec).params;
+    proposals.delete(datasetKey(baseline));
+    trials.push(...planTrials({ ...spec, seeds: design.seeds }, [baseline]));
+  }
   return trialDatasets(spec, trials, proposals);
 }
 
@@ -74,7 +82,7 @@ const SHAPES_SPLIT = new Set([
 /** An int range up to this many values is bounded value by value (a searched `dataset.seed`); a wider one is not. */
 const MAX_INT_VALUES = 256;
 
-/** Combinations of bounding values beyond which only {@link NEEDS_MOST_AT}'s knobs are bounded. */
+/** Combinations of bounding values beyond which the knob with the most is left as drawn ({@link tpeBoundingPoints}). */
 const MAX_BOUNDING_POINTS = 256;
 
 /**
@@ -82,7 +90,7 @@ const MAX_BOUNDING_POINTS = 256;
  * undefined where it is not bounded (left as the starting points drew it): the side of {@link NEEDS_MOST_AT}; every
  * listed value of a knob without such a side, every value of a narrow int range, and the two ends of a labelRatio
  * range, along which a class's total is linear but for rounding (labelRatioEffect), so a β between them needs at most
- * a row or two more than the larger end (long-tail.test.ts); the named unlabeled profiles listed and the smallest
+ * a row more than the larger end (long-tail.test.ts); the named unlabeled profiles listed and the smallest
  * numeric one, since a larger ρ_u gives no class more rows. (`dataset.validation` is an object, which a search
  * cannot try.)
  */
@@ -109,22 +117,43 @@ function tpeBoundingValues(path: string, entry: ParamSpec): unknown[] | undefine
 }
 
 /**
- * Every combination of the searched dataset knobs' {@link tpeBoundingValues}; past {@link MAX_BOUNDING_POINTS}
- * combinations, of {@link NEEDS_MOST_AT}'s knobs only, the others as the starting points drew them.
+ * Every combination of the {@link tpeBoundingValues} of the dataset knobs a TPE search tries that shape a split — its
+ * seed and generator version only where a class order is random, the one way they move a split's counts. Past
+ * {@link MAX_BOUNDING_POINTS} combinations the knob with the most values is left as the starting points drew it, then
+ * the next, {@link NEEDS_MOST_AT}'s never. `complete`: no such knob is left as drawn.
  */
-function tpeBoundingPoints(search: Record<string, ParamSpec>): Record<string, unknown>[] {
-  const bounded = Object.entries(search).flatMap(([path, entry]) => {
-    const values = tpeBoundingValues(path, entry);
-    return values && values.length > 0 ? [{ path, values }] : [];
-  });
-  const size = bounded.reduce((product, { values }) => product * values.length, 1);
-  const knobs = size <= MAX_BOUNDING_POINTS ? bounded : bounded.filter(({ path }) => path in NEEDS_MOST_AT);
-  if (knobs.length === 0) return [];
-  return knobs.reduce<Record<string, unknown>[]>(
-    (points, { path, values }) =>
-      points.flatMap((point) => values.map((value) => ({ ...point, [path]: value }))),
-    [{}],
+function tpeBoundingPoints(spec: SweepSpec): { corners: Record<string, unknown>[]; complete: boolean } {
+  const orders = searchedValues(spec.search["dataset.classOrder"], "dataset.classOrder")?.map(
+    (v) => v.value,
+  ) ?? [spec.dataset.classOrder];
+  const random = orders.includes("random");
+  const knobs = Object.entries(spec.search).flatMap(([path, entry]) =>
+    !(path in NEEDS_MOST_AT || SHAPES_SPLIT.has(path)) ||
+    ((path === "dataset.seed" || path === "dataset.version") && !random)
+      ? []
+      : [{ path, values: tpeBoundingValues(path, entry) ?? [] }],
   );
+  let bounded = knobs.filter(({ values }) => values.length > 0);
+  const size = () => bounded.reduce((product, { values }) => product * values.length, 1);
+  while (size() > MAX_BOUNDING_POINTS) {
+    const widest = bounded
+      .filter(({ path }) => !(path in NEEDS_MOST_AT))
+      .reduce<(typeof bounded)[number] | undefined>(
+        (most, knob) => (most && most.values.length >= knob.values.length ? most : knob),
+        undefined,
+      );
+    if (!widest) break;
+    bounded = bounded.filter((knob) => knob !== widest);
+  }
+  const corners =
+    bounded.length === 0
+      ? []
+      : bounded.reduce<Record<string, unknown>[]>(
+          (points, { path, values }) =>
+            points.flatMap((point) => values.map((value) => ({ ...point, [path]: value }))),
+          [{}],
+        );
+  return { corners, complete: bounded.length === knobs.length };
 }
 
 /** The largest (`high`) or smallest (`low`) value a search entry may give: its range's bound, or a listed value. */

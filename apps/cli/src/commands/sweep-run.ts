@@ -8,6 +8,7 @@ import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
 import { checkLaunchData } from "@tailsweep/api/launch-data";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
+import { builtInSplitProblems } from "@tailsweep/data/built-in-capacity";
 import { openRunStore, STORE_LOCKED_CODE } from "@tailsweep/db";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
 import {
@@ -23,6 +24,7 @@ import {
   expandSweep,
   gpuTrialCount,
   isOpen,
+  launchDatasets,
   launchPlan,
   type RunStore,
   type SweepRecord,
@@ -134,7 +136,7 @@ async function dryRun(
     releaseWebGpu();
     if (!defaultTrialKinds(backend).includes("gpu")) throw gpuRefusal(plan.gpuTrials, backend);
   }
-  const stored = o.new ? { existing: null } : (known ?? (await storedSweepOf(spec)));
+  const stored = o.new ? { existing: null } : (known ?? (await storedSweepOf(spec)).found);
   printLaunchCheck(file, { ...plan, ...stored }, "run", { json: Boolean(o.json), asNew: Boolean(o.new) });
 }
 
@@ -144,8 +146,8 @@ type StoredSweep = Pick<LaunchCheck, "existing" | "unknown">;
 /**
  * The launch's data check before this process trains (checkLaunchData: the data files, the built-in splits), whose
  * problems refuse a new sweep. A sweep this file stored before a check existed goes on as the same command always did:
- * its data files are still checked, and the rest is said as a note, since its trials of a split that cannot be drawn
- * fail at load whatever this run does (`sweep resume` goes on with it too). Answers the store's answer, where asked.
+ * its data files are still checked, and its splits that cannot be drawn are said as a note — its trials of them fail
+ * at load whatever this run does (`sweep resume` goes on with it too). Answers the store's answer, where asked.
  */
 async function checkRunData(spec: SweepSpec, o: RunFlags): Promise<StoredSweep | undefined> {
   try {
@@ -153,13 +155,17 @@ async function checkRunData(spec: SweepSpec, o: RunFlags): Promise<StoredSweep |
     return undefined;
   } catch (e) {
     if (!isConfigError(e) || o.new) throw e;
-    const stored = await storedSweepOf(spec);
-    if (!stored.existing) throw e;
+    // A store that cannot be read leaves the refusal as it is: the file's problems are what to say.
+    const stored = await storedSweepOf(spec).catch(() => undefined);
+    if (!stored?.found.existing || !stored.spec) throw e;
     await checkDatasetFiles(spec);
-    log(
-      `note: sweep ${stored.existing.id} was stored before launches checked this; its trials of these fail at load:\n${e.problems.map((p) => `  - ${p}`).join("\n")}`,
-    );
-    return stored;
+    // The stored sweep's own spec: one found under its id from before dataset versions draws version 1's rows.
+    const problems = builtInSplitProblems(launchDatasets(stored.spec));
+    if (problems.length > 0)
+      log(
+        `note: sweep ${stored.found.existing.id} was stored before launches checked this; its trials with these splits fail at load:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+      );
+    return stored.found;
   }
 }
 
@@ -172,12 +178,12 @@ const LockedStoreSchema = z.object({
 /**
  * The sweep this file made, if the store has it; read from the store alone (no bus, no artifacts), and an embedded
  * store that is not there yet is not made for it. One that another process holds (a `tailsweep ui`, a `sweep run`) is
- * said as such: whether it holds this sweep is not known then.
+ * said as such: whether it holds this sweep is not known then. `spec`: the stored sweep's own, where found.
  */
-async function storedSweepOf(spec: SweepSpec): Promise<StoredSweep> {
+async function storedSweepOf(spec: SweepSpec): Promise<{ found: StoredSweep; spec?: SweepSpec }> {
   const { store } = settings();
   if (store.kind === "embedded" && store.pgliteDir !== "memory" && !existsSync(store.pgliteDir))
-    return { existing: null };
+    return { found: { existing: null } };
   let opened: Awaited<ReturnType<typeof openRunStore>>;
   try {
     opened = await openRunStore(store);
@@ -185,15 +191,19 @@ async function storedSweepOf(spec: SweepSpec): Promise<StoredSweep> {
     const locked = hasErrorCode(e, STORE_LOCKED_CODE) ? LockedStoreSchema.safeParse(e) : undefined;
     if (locked?.success)
       return {
-        existing: null,
-        unknown: `the embedded store ${locked.data.dir} is in use by process ${locked.data.holder.pid} (${locked.data.holder.command})`,
+        found: {
+          existing: null,
+          unknown: `the embedded store ${locked.data.dir} is in use by process ${locked.data.holder.pid} (${locked.data.holder.command})`,
+        },
       };
     throw e;
   }
   try {
     const before = await opened.store.getSweep(await storedSweepIdFor(opened.store, spec));
+    if (!before) return { found: { existing: null } };
     return {
-      existing: before ? { id: before.id, status: before.status, trialCount: before.trialCount } : null,
+      found: { existing: { id: before.id, status: before.status, trialCount: before.trialCount } },
+      spec: before.spec,
     };
   } finally {
     await opened.close();
