@@ -103,6 +103,25 @@ describe("builtInSplitProblems", () => {
         "with dataset.labelRatio=0.05 (values its TPE search may propose) is more than",
       ),
     ]);
+    // but each data seed that puts a short class at the head is said: leaving out one would be refused at the next
+    const seeded = (seed: number, labelRatio: number) => ({
+      ...launch({ headCount: 5500, labelRatio, classOrder: "random" }, seed, `dataset.seed=${seed}`),
+      dataSeed: true,
+      proposal: true,
+    });
+    const short = [3, 12, 28].filter((seed) => resolveClassOrder("random", 10, seed, 2)[0] === 5);
+    expect(short).toEqual([12, 28]);
+    const perSeed = builtInSplitProblems([
+      seeded(12, 0.05),
+      seeded(12, 0.5),
+      seeded(28, 0.05),
+      seeded(28, 0.5),
+      seeded(3, 0.05),
+    ]);
+    expect(perSeed).toEqual([
+      expect.stringContaining("at dataset.seed 12: class 5"),
+      expect.stringContaining("at dataset.seed 28: class 5"),
+    ]);
   });
 
   it("counts validation rows and takes mnist-fashion's smaller pool", () => {

@@ -183,12 +183,21 @@ export function builtInSplitProblems(
     const stored = before?.get(key);
     // Short at every seed it was stored with: a recipe whose trials could never run, not one these seeds make short.
     if (firstSeed === undefined || !shortage || (stored && stored.short.size === stored.seeds.size)) continue;
-    // Values a TPE search may propose, short where a problem said already is (the same class, as many rows): said
-    // once, not once per combination of its bounds or per data seed.
-    const same = `${name}|${shortage.classIndex}|${shortage.need}`;
+    const { recipe } = first;
+    // Values a TPE search may propose, short as a problem said already is — the same class, as many rows, under the
+    // same class order at the same seeds — differ from it only in knobs that do not move that class's total (the
+    // bounds of labelRatio and unlabeledImbalance, at the head class): said once, not once per combination. A data seed
+    // or class order of their own is said, each: leaving out one would be refused again at the next.
+    const same = stringify([
+      name,
+      shortage.classIndex,
+      shortage.need,
+      recipe.classOrder,
+      recipe.version,
+      first.dataSeed ? firstSeed : [...short.keys()].sort((a, b) => a - b),
+    ]);
     if (first.proposal && said.has(same)) continue;
     said.add(same);
-    const { recipe } = first;
     const random = recipe.classOrder === "random";
     const detail =
       `class ${shortage.classIndex} ("${classNamesOf(name)[shortage.classIndex]}") would need ${shortage.need} ` +

@@ -150,6 +150,30 @@ describe("launchDatasets", () => {
     expect(new Set(bounds.map((d) => JSON.stringify(d.recipe.classOrder))).size).toBe(3);
     expect(new Set(bounds.map((d) => d.recipe.labelRatio))).toEqual(new Set([0.05, 0.5]));
     expect(new Set(bounds.map((d) => d.recipe.seed)).size).toBeLessThanOrEqual(2);
+    // A tie (10 orders, 10 data seeds) is broken by path, whatever order the file writes its knobs in (a stored
+    // spec's may differ): the orders are left as drawn, every data seed bounded.
+    const rotations = Array.from({ length: 8 }, (_, r) =>
+      Array.from({ length: 10 }, (_, c) => (c + r + 1) % 10),
+    );
+    const tie = parseSweepFile({
+      name: "tie",
+      method: "tpe",
+      search: {
+        "dataset.seed": { distribution: "int", low: 0, high: 9 },
+        "dataset.classOrder": ["natural", "random", ...rotations],
+        beta: [0.05, 0.2, 0.5],
+      },
+      budget: 8,
+      seeds: 2,
+      tpe: { startup: 2, parallel: 1 },
+    });
+    const reversed = { ...tie, search: Object.fromEntries(Object.entries(tie.search).reverse()) };
+    const corners = (datasets: ReturnType<typeof launchDatasets>) =>
+      new Set(
+        datasets.filter((d) => d.proposal).map((d) => JSON.stringify([d.recipe.seed, d.recipe.labelRatio])),
+      );
+    expect(corners(launchDatasets(reversed))).toEqual(corners(launchDatasets(tie)));
+    expect(new Set(launchDatasets(tie).map((d) => d.recipe.seed)).size).toBe(10);
   });
 
   it("never says a decision stage's baseline is a proposal: it runs whatever the search proposes", () => {

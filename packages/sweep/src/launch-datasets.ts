@@ -133,7 +133,9 @@ function tpeBoundingPoints(spec: SweepSpec): { corners: Record<string, unknown>[
       ? []
       : [{ path, values: tpeBoundingValues(path, entry) ?? [] }],
   );
-  let bounded = knobs.filter(({ values }) => values.length > 0);
+  // By path: which knob a tie leaves as drawn must not depend on the order the file wrote them in (the stored spec's
+  // may differ).
+  let bounded = knobs.filter(({ values }) => values.length > 0).sort((a, b) => (a.path < b.path ? -1 : 1));
   const size = () => bounded.reduce((product, { values }) => product * values.length, 1);
   while (size() > MAX_BOUNDING_POINTS) {
     const widest = bounded

@@ -159,8 +159,14 @@ async function checkRunData(spec: SweepSpec, o: RunFlags): Promise<StoredSweep |
     const stored = await storedSweepOf(spec).catch(() => undefined);
     if (!stored?.found.existing || !stored.spec) throw e;
     await checkDatasetFiles(spec);
-    // The stored sweep's own spec: one found under its id from before dataset versions draws version 1's rows.
-    const problems = builtInSplitProblems(launchDatasets(stored.spec));
+    // The stored sweep's own spec: one found under its id from before dataset versions draws version 1's rows. One
+    // that cannot be planned today is said by the file's problems.
+    let problems: string[];
+    try {
+      problems = builtInSplitProblems(launchDatasets(stored.spec));
+    } catch {
+      problems = e.problems;
+    }
     if (problems.length > 0)
       log(
         `note: sweep ${stored.found.existing.id} was stored before launches checked this; its trials with these splits fail at load:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
