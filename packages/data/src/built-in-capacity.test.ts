@@ -79,6 +79,10 @@ describe("builtInSplitProblems", () => {
         /class 5 \("5"\) would need 5454 .*; lower headCount or pick another classOrder$/,
       ),
     ]);
+    // nor one whose labeled rows round to all of the head class's already
+    expect(builtInSplitProblems([launch({ ...all, classOrder: order, labelRatio: 0.99995 }, 1)])).toEqual([
+      expect.stringMatching(/; lower headCount or pick another classOrder$/),
+    ]);
     expect(builtInSplitProblems([launch({ ...all, classOrder: order, labelRatio: 0.9 }, 1)])).toEqual([
       expect.stringMatching(/; lower headCount, raise labelRatio or pick another classOrder$/),
     ]);

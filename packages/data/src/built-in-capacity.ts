@@ -39,7 +39,10 @@ function classNamesOf(name: BuiltInName): string[] {
  * a validation set, and another class order.
  */
 export function shortageHint(
-  recipe: Pick<ResolvedRecipe, "imbalanceRatio" | "labelRatio" | "unlabeledImbalance" | "validation">,
+  recipe: Pick<
+    ResolvedRecipe,
+    "headCount" | "imbalanceRatio" | "labelRatio" | "unlabeledImbalance" | "validation"
+  >,
   classOrder: readonly number[],
   classIndex: number,
   /** Other ways out, said last (`another dataset.seed`). */
@@ -53,10 +56,10 @@ export function shortageHint(
   });
   const changes = [
     "lower headCount",
-    // at labelRatio 1 every row is labeled already
+    // where round(β·headCount) is headCount already (β = 1) every row is labeled: no higher labelRatio moves one
     ...(effect === "up"
       ? ["lower labelRatio"]
-      : effect === "down" && recipe.labelRatio < 1
+      : effect === "down" && Math.round(recipe.labelRatio * recipe.headCount) < recipe.headCount
         ? ["raise labelRatio"]
         : []),
     ...(recipe.validation ? ["lower validation.perClass"] : []),
