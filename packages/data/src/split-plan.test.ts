@@ -119,9 +119,13 @@ describe("planTrainSplit with validation rows", () => {
       /class 2 \("c"\) needs 21 training rows \(2 labeled \+ 5 unlabeled \+ 14 validation\) but only 20 are available/,
     );
     expect(() =>
-      planTrainSplit({ ...withValidation, capacity: [100, 17, 100], shortageHint: "lower it" }),
+      planTrainSplit({
+        ...withValidation,
+        capacity: [100, 17, 100],
+        shortageHint: (c) => `lower it (class ${c})`,
+      }),
     ).toThrow(
-      /class 1 \("b"\) needs 18 training rows \(5 labeled \+ 10 unlabeled \+ 3 validation\) but only 17 are available; lower it/,
+      /class 1 \("b"\) needs 18 training rows \(5 labeled \+ 10 unlabeled \+ 3 validation\) but only 17 are available; lower it \(class 1\)/,
     );
   });
 });

@@ -36,8 +36,8 @@ export interface TrainSplitInput {
    * second modality); the smaller of the two counts.
    */
   capacity?: readonly number[];
-  /** What to tell the user to change when a class is short (appended to the error), or how to say it for that class. */
-  shortageHint?: string | ((classIndex: number) => string);
+  /** What to tell the user to change when class `classIndex` is short (appended to the error). */
+  shortageHint?: (classIndex: number) => string;
 }
 
 /**
@@ -68,9 +68,7 @@ export function planTrainSplit(input: TrainSplitInput): TrainSplitPlan {
       throw new RangeError(
         `class ${c} ("${input.classNames[c]}") needs ${need} training rows (${parts}) ` +
           `but only ${available} are available` +
-          (input.shortageHint === undefined
-            ? ""
-            : `; ${typeof input.shortageHint === "string" ? input.shortageHint : input.shortageHint(c)}`),
+          (input.shortageHint ? `; ${input.shortageHint(c)}` : ""),
       );
     }
     shuffleInPlace(pool, rng);

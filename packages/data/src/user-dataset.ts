@@ -60,9 +60,11 @@ export function buildUserDataset(data: UserData, recipe: ResolvedRecipe): Multim
       ...(counts.validation ? { validationCounts: counts.validation } : {}),
       seed: recipe.seed,
       version: recipe.version,
-      shortageHint: counts.validation
-        ? "lower headCount or validation.perClass, or set imbalanceRatio: 1 and labelRatio: 1 to use the labels as they are (without a validation set)"
-        : "lower headCount, or set imbalanceRatio: 1 and labelRatio: 1 to use the labels as they are",
+      // the same whatever the class
+      shortageHint: () =>
+        counts.validation
+          ? "lower headCount or validation.perClass, or set imbalanceRatio: 1 and labelRatio: 1 to use the labels as they are (without a validation set)"
+          : "lower headCount, or set imbalanceRatio: 1 and labelRatio: 1 to use the labels as they are",
     });
     labeledRows = plan.labeled;
     drawnUnlabeledRows = plan.unlabeled;

@@ -608,11 +608,14 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
         if (first === undefined) seen.set(JSON.stringify(value), field);
         else problems.push(`${field}: ${JSON.stringify(value)} is ${first} already; list each value once`);
       }
-    } else if (!Array.isArray(spec) && spec.distribution !== "categorical") {
-      if (!(spec.low < spec.high))
-        problems.push(`search.${key}: low must be below high (got ${spec.low} and ${spec.high})`);
-      check(spec.low, `search.${key}.low`);
-      check(spec.high, `search.${key}.high`);
+    } else {
+      const range = searchedRange(spec);
+      if (range) {
+        if (!(range.low < range.high))
+          problems.push(`search.${key}: low must be below high (got ${range.low} and ${range.high})`);
+        check(range.low, `search.${key}.low`);
+        check(range.high, `search.${key}.high`);
+      }
     }
   }
   problems.push(...builtInPairProblems(file, search));
@@ -1036,6 +1039,13 @@ export function searchedValues(spec: ParamSpec | undefined, key: string): NamedV
   if (spec?.distribution === "categorical")
     return spec.values.map((value, i) => ({ field: `search.${key}.values[${i}]`, value }));
   return undefined;
+}
+
+/** A numeric distribution's range (uniform, loguniform, int), where a search entry draws from one; else undefined. */
+export function searchedRange(
+  spec: ParamSpec | undefined,
+): Exclude<Distribution, { distribution: "categorical" }> | undefined {
+  return spec === undefined || Array.isArray(spec) || spec.distribution === "categorical" ? undefined : spec;
 }
 
 /**

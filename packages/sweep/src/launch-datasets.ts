@@ -1,4 +1,10 @@
-import { type ParamSpec, type RunConfig, type SweepSpec, searchedValues } from "@tailsweep/schemas";
+import {
+  type ParamSpec,
+  type RunConfig,
+  type SweepSpec,
+  searchedRange,
+  searchedValues,
+} from "@tailsweep/schemas";
 import { configLabel } from "./config-label";
 import { decisionBaseline, hasDecisionStage } from "./decision-stage";
 import { expandSweep, planTrials, type TrialPlan } from "./expand";
@@ -101,7 +107,7 @@ function tpeBoundingValues(path: string, entry: ParamSpec): unknown[] | undefine
     return value === undefined ? undefined : [value];
   }
   if (!SHAPES_SPLIT.has(path)) return undefined;
-  const range = !Array.isArray(entry) && entry.distribution !== "categorical" ? entry : undefined;
+  const range = searchedRange(entry);
   const values = searchedValues(entry, path)?.map(({ value }) => value) ?? [];
   if (path === "dataset.unlabeledImbalance") {
     const numbers = [...values.filter((v) => typeof v === "number"), ...(range ? [range.low] : [])];
@@ -160,8 +166,8 @@ function tpeBoundingPoints(spec: SweepSpec): { corners: Record<string, unknown>[
 
 /** The largest (`high`) or smallest (`low`) value a search entry may give: its range's bound, or a listed value. */
 function extreme(entry: ParamSpec | undefined, side: "high" | "low"): number | undefined {
-  if (entry === undefined) return undefined;
-  if (!Array.isArray(entry) && entry.distribution !== "categorical") return entry[side];
+  const range = searchedRange(entry);
+  if (range) return range[side];
   const numbers = (searchedValues(entry, "") ?? []).flatMap(({ value }) =>
     typeof value === "number" ? [value] : [],
   );
@@ -183,7 +189,7 @@ export function trialDatasets(
 ): LaunchDataset[] {
   const entry = spec.search["dataset.headCount"];
   const listed = searchedValues(entry, "dataset.headCount");
-  const range = entry && !Array.isArray(entry) && entry.distribution !== "categorical" ? entry : undefined;
+  const range = searchedRange(entry);
   const seen = new Map<string, LaunchDataset>();
   for (const trial of trials) {
     const searched = Object.fromEntries(
@@ -202,7 +208,8 @@ export function trialDatasets(
             : "search.dataset.headCount")),
       searched: Object.keys(searched).length === 0 ? "" : configLabel(searched),
       dataSeed: spec.dataset.seed !== undefined || "dataset.seed" in trial.params,
-      ...(proposals.has(datasetKey(trial.params)) && { proposal: true as const }),
+      // a hash per trial: only where a TPE launch planned bounds (not for a stored sweep's thousands of trials)
+      ...(proposals.size > 0 && proposals.has(datasetKey(trial.params)) && { proposal: true as const }),
     };
     const key = JSON.stringify(launch);
     if (!seen.has(key)) seen.set(key, launch);
