@@ -735,6 +735,28 @@ tpe: { startup: 2, parallel: 1 }
         dryRun: true,
       }),
     ).toMatchObject({ trialCount: 4, failingTrials: 2 });
+    // one stored before launches refused a class order that is no permutation: every trial fails as it loads, counted
+    const misordered = parseSweepFile({
+      name: "stored-misordered",
+      project: "alpha",
+      search: { variant: ["gaussian", "proposed"] },
+      seeds: 1,
+    });
+    const { id: misorderedId } = await controller.submit({
+      ...misordered,
+      dataset: { ...misordered.dataset, classOrder: [5, 5, 1, 2, 3, 4, 6, 7, 8, 9] },
+    });
+    await waitFor(
+      async () => (await api.sweeps.get({ id: misorderedId })).status !== "running",
+      "the sweep",
+      60_000,
+    );
+    expect(
+      await api.sweeps.extend({ id: misorderedId, seeds: { seeds: [2, 3] }, dryRun: true }),
+    ).toMatchObject({
+      trialCount: 4,
+      failingTrials: 4,
+    });
     // Its file, launched again, finds it and queues nothing; checked, it is said as stored; as a new sweep, refused.
     const oldYaml =
       "name: stored-short-file\nproject: alpha\nsearch: { variant: [gaussian, proposed], dataset.headCount: [500, 6000] }\nseeds: 2\n";

@@ -234,7 +234,7 @@ export function decisionText(decision: SequentialDecision): string {
  * data split is short of rows at every seed its stored trials ran, so its new ones fail as those did.
  */
 export function failingTrialsText(n: number): string {
-  return `${n} of these trials will fail at load, as ${n === 1 ? "its configuration's" : "their configurations'"} stored trials did: the data split asks a class for more rows than the data set has (a sweep stored before launches checked this, or a TPE proposal)`;
+  return `${n} of these trials will fail at load, as ${n === 1 ? "its configuration's" : "their configurations'"} stored trials did: the data split cannot be drawn — a class asked for more rows than the data set has, or a class order that is not a permutation of the classes (a sweep stored before launches checked this, or a TPE proposal)`;
 }
 
 /** Said with a top-up of a sequential sweep whose open comparisons came from its design's decisions. */

@@ -1,4 +1,4 @@
-import { builtInSplitIsShort, builtInSplitProblems } from "@tailsweep/data/built-in-capacity";
+import { builtInSplitProblems, splitFailsAtLoad } from "@tailsweep/data/built-in-capacity";
 import { ConfigError, isConfigError, type SweepSpec } from "@tailsweep/schemas";
 import {
   extensionTrials,
@@ -55,6 +55,6 @@ export function checkAddedSeeds(
   // Trials already stored are among those planned (the store adds only new keys): not counted.
   const storedKeys = new Set(runs.trials.map((t) => t.key));
   return {
-    failingTrials: trials.filter((t) => !storedKeys.has(t.key) && builtInSplitIsShort(trialRecipe(t))).length,
+    failingTrials: trials.filter((t) => !storedKeys.has(t.key) && splitFailsAtLoad(trialRecipe(t))).length,
   };
 }

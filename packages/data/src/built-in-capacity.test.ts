@@ -1,7 +1,12 @@
 import { type DatasetRecipeInput, seedRanges } from "@tailsweep/schemas";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildMnistTwoView } from "./benchmarks";
-import { builtInSplitProblems, builtInTrainClassRows, type LaunchRecipe } from "./built-in-capacity";
+import {
+  builtInSplitProblems,
+  builtInTrainClassRows,
+  type LaunchRecipe,
+  splitFailsAtLoad,
+} from "./built-in-capacity";
 import type { ImageDataset } from "./image-set";
 import { resolveDatasetRecipe } from "./load-dataset";
 import { resolveClassOrder } from "./long-tail";
@@ -215,6 +220,7 @@ describe("builtInSplitProblems", () => {
         const recipe = resolveDatasetRecipe({ ...edge, headCount, seed: 3 });
         const problems = builtInSplitProblems([{ recipe, field: "dataset.headCount", searched: "" }]);
         const build = () => buildMnistTwoView(mnist, recipe);
+        expect(splitFailsAtLoad(recipe)).toBe(headCount === 5422);
         if (headCount === 5421) {
           expect(problems).toEqual([]);
           const { counts } = build();
@@ -224,6 +230,27 @@ describe("builtInSplitProblems", () => {
           expect(build).toThrow(/class 5 \("5"\) needs 5422 training rows .* but only 5421 are available/);
         }
       }
+    }, 60_000);
+
+    it("counts a class order that is not a permutation as failing at load, not as a shortage to say", () => {
+      // stored before launches refused it (a sweep extended now): its trials fail when they build their data
+      for (const classOrder of [
+        [5, 5, ...OTHERS.slice(1)],
+        [0, 1, 2],
+        [...OTHERS, 10],
+      ]) {
+        const recipe = resolveDatasetRecipe({ headCount: 100, classOrder, testPerClass: 5, seed: 1 });
+        expect(splitFailsAtLoad(recipe)).toBe(true);
+        expect(builtInSplitProblems([{ recipe, field: "dataset.headCount", searched: "" }])).toEqual([]);
+        expect(() => buildMnistTwoView(mnist, recipe)).toThrow(RangeError);
+      }
+      const fits = resolveDatasetRecipe({
+        headCount: 100,
+        classOrder: [...OTHERS, 5],
+        testPerClass: 5,
+        seed: 1,
+      });
+      expect(splitFailsAtLoad(fits)).toBe(false);
     }, 60_000);
   });
 });

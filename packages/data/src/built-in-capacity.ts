@@ -105,11 +105,14 @@ function shortageOf(recipe: ResolvedRecipe & { name: BuiltInName }): Shortage | 
 }
 
 /**
- * Whether a built-in data set has too few training rows of some class for `recipe` (its seed filled in): the trials
- * of a stored sweep that {@link builtInSplitProblems} leaves to fail at load, counted for the person adding seeds.
+ * Whether a trial with `recipe` (its seed filled in) is known, before it runs, to fail when it loads its data: its class
+ * order is not a permutation of its classes, or a built-in set has too few training rows of some class. These are the
+ * trials of a stored sweep that {@link builtInSplitProblems} leaves to fail at load (stored before launches checked
+ * them), counted for the person adding seeds. A user set's rows are known only from its files: not counted.
  */
-export function builtInSplitIsShort(recipe: ResolvedRecipe): boolean {
+export function splitFailsAtLoad(recipe: ResolvedRecipe): boolean {
   const { name } = recipe;
+  if (classOrderProblem(recipe) !== undefined) return true;
   return name !== "user" && shortageOf({ ...recipe, name }) !== undefined;
 }
 

@@ -589,8 +589,9 @@ export const sweepsRouter = t.router({
    * only where the comparison with the baseline is still open); for every configuration or `only: "undecided"`. With
    * `dryRun` it says what it would add and the compute that takes, and adds nothing. Each extension is a revision of
    * the sweep (audited), and its seeds are post hoc: verdicts that use them are marked as such. `failingTrials`: how
-   * many of the new trials will fail at load, their configuration's data split short at every seed its stored trials
-   * ran (a sweep stored before launches checked this, or a TPE proposal).
+   * many of the new trials will fail at load (`splitFailsAtLoad`): their configuration's data split short at every seed
+   * its stored trials ran, or its class order no permutation (a sweep stored before launches checked this, or a TPE
+   * proposal).
    */
   extend: t.procedure
     .input(
