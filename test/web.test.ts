@@ -1029,6 +1029,12 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const rows = await page.locator("[data-testid=comparison] tbody tr").allInnerTexts();
     expect(rows).toHaveLength(3);
     expect(rows.join("\n")).toContain("web/tiny-web: model.nu=30 variant=gaussian (baseline)");
+    // the launched Gaussian ignores ν: it draws the baseline's very values, a degenerate comparison with no p-value,
+    // which the correction leaves out and the note does not count (it said "across the 2 comparisons")
+    expect(rows.find((r) => r.startsWith("web/launched: variant=gaussian"))).toMatch(/degenerate$/);
+    expect(await page.locator("[data-testid=comparison-note]").textContent()).toContain(
+      "Holm-corrected across the 1 comparison with a test (not the 1 degenerate) at α = 0.05.",
+    );
     // what differs between the compared runs, the method among it (issue #20 bug 10)
     const differing = await page
       .locator("[data-testid=setting-differences] tbody tr td:first-child")

@@ -14,6 +14,7 @@ import {
   resampleShare,
   signedPctInterval,
   soleResultText,
+  testedFamily,
   withPlus,
   withSign,
 } from "./format";
@@ -174,5 +175,22 @@ describe("namesInBrief", () => {
     expect(namesInBrief(["a", "b", "c", "d"])).toBe("a, b, c, d");
     expect(namesInBrief(["a", "b", "c", "d", "e"])).toBe("a, b, c and 2 more");
     expect(namesInBrief(["a", "b", "c"], 1)).toBe("a and 2 more");
+  });
+});
+
+describe("testedFamily", () => {
+  it("counts only the comparisons the correction ran over, and says which it left out", () => {
+    expect(testedFamily(["better", "inconclusive"])).toBe("the 2 comparisons");
+    expect(testedFamily(["worse"])).toBe("the 1 comparison");
+    expect(testedFamily(["inconclusive", "degenerate"])).toBe(
+      "the 1 comparison with a test (not the 1 degenerate)",
+    );
+    expect(testedFamily(["degenerate", "too few seeds", "too few seeds", "better"])).toBe(
+      "the 1 comparison with a test (not the 1 degenerate or the 2 with too few seeds)",
+    );
+    expect(testedFamily(["better", null, undefined, "degenerate"], "selected configuration")).toBe(
+      "the 1 selected configuration with a test (not the 1 degenerate or the 2 not tested yet)",
+    );
+    expect(testedFamily(["too few seeds"])).toBe("no comparison with a test (not the 1 with too few seeds)");
   });
 });

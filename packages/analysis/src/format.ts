@@ -1,3 +1,4 @@
+import { plural } from "@tailsweep/schemas";
 import type { ComparisonTable, Correction, SequentialDecision } from "@tailsweep/stats";
 
 // Where a data set's launch check (lower than analysis) also writes seeds.
@@ -47,6 +48,29 @@ export function duration(seconds: number | null | undefined): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
+/**
+ * The family a table's correction ran over, as its notes say it: "the 2 comparisons", or "the 1 comparison with a test
+ * (not the 1 degenerate one)". A degenerate comparison, one with too few seeds and a confirmation not yet run have no
+ * p-value, and the correction leaves them out (adjustPValues; docs/statistics.md): counting them said a larger family
+ * than the p-values were corrected for. `verdicts`: each comparison's (null or absent: none yet).
+ */
+export function testedFamily(verdicts: readonly (string | null | undefined)[], noun = "comparison"): string {
+  const count = (test: (v: string | null | undefined) => boolean) => verdicts.filter(test).length;
+  const degenerate = count((v) => v === "degenerate");
+  const tooFew = count((v) => v === "too few seeds");
+  const notYet = count((v) => v === null || v === undefined);
+  const tested = verdicts.length - degenerate - tooFew - notYet;
+  const left = [
+    ...(degenerate > 0 ? [`the ${degenerate} degenerate`] : []),
+    ...(tooFew > 0 ? [`the ${tooFew} with too few seeds`] : []),
+    ...(notYet > 0 ? [`the ${notYet} not tested yet`] : []),
+  ];
+  const family = tested === 0 ? `no ${noun}` : `the ${plural(tested, noun)}`;
+  return left.length === 0
+    ? family
+    : `${family} with a test (not ${left.slice(0, -1).join(", ")}${left.length > 1 ? " or " : ""}${left.at(-1)})`;
 }
 
 /** A correction's name as tables and notes print it. */

@@ -12,6 +12,7 @@ import {
   pValue,
   signedPctInterval,
   soleResultText,
+  testedFamily,
   withoutResultsText,
 } from "@tailsweep/analysis/format";
 import { isInputError, ObjectiveMetricSchema, RESULT_METRICS } from "@tailsweep/schemas";
@@ -33,7 +34,7 @@ interface CompareFlags {
 function printTable(table: Omit<SweepComparison, "metric">, metric: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
-    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline} (${correctionName(table.correction)} across ${table.rows.length - 1} comparison${table.rows.length === 2 ? "" : "s"})`,
+    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline}, ${correctionName(table.correction)} across ${testedFamily(table.rows.flatMap((r) => (r.vsBaseline ? [r.vsBaseline.verdict] : [])))}`,
   );
   const header = [
     "configuration",
@@ -89,7 +90,10 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
 function printConfirmation(c: Confirmation, out: (line: string) => void): void {
   out("");
   out(
-    `Confirmation (revision ${c.revision}): ${c.heading}; vs baseline ${c.baseline} (${correctionName(c.correction)} across ${c.rows.length} selected)`,
+    `Confirmation (revision ${c.revision}): ${c.heading}; vs baseline ${c.baseline}, ${correctionName(c.correction)} across ${testedFamily(
+      c.rows.map((r) => r.confirmation?.verdict),
+      "selected configuration",
+    )}`,
   );
   const header = ["configuration", "stage", "n", "Δ vs baseline [95% CI]", "p", "p adj", "verdict"];
   const stageCells = (name: string, e: StageEstimate | null) =>

@@ -1,6 +1,5 @@
 import type { Confirmation, StageEstimate } from "@tailsweep/analysis";
 import { cellColours, divergingScale } from "@tailsweep/charts/colours";
-import { plural } from "@tailsweep/schemas";
 import type { ComparisonTable as Table } from "@tailsweep/stats";
 import {
   bestClaim,
@@ -13,6 +12,7 @@ import {
   pValue,
   seedRanges,
   soleResultText,
+  testedFamily,
   withoutResultsText,
 } from "../lib/format";
 
@@ -113,12 +113,12 @@ export function ComparisonTable({
           })}
         </tbody>
       </table>
-      <p className="muted">
+      <p className="muted" data-testid="comparison-note">
         {table.metric} in %, {table.direction}d; Δ is blue where better than the baseline, red where worse.
         Differences are paired by seed where both sides ran the same seeds (t-test; effect = Cohen&apos;s d
         <sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d)
         {table.rows.length > 1
-          ? `; ${correctionName(table.correction)}-corrected across the ${plural(table.rows.length - 1, "comparison")} at α = ${table.alpha}.`
+          ? `; ${correctionName(table.correction)}-corrected across ${testedFamily(table.rows.flatMap((r) => (r.vsBaseline ? [r.vsBaseline.verdict] : [])))} at α = ${table.alpha}.`
           : "; nothing to compare with the baseline yet."}
       </p>
       {intervals.notes(table.rows.map((r) => r.summary.n)).map((note) => (
@@ -226,10 +226,14 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
         The selection row tests the difference with {c.baseline} on the seeds it was chosen on (
         {c.selectedOn.length > 0 ? seedRanges(c.selectedOn) : "—"}, corrected across every configuration); the
         confirmation row tests it on seeds that played no part in choosing ({seedRanges(c.confirmedOn)}),{" "}
-        {correctionName(c.correction)}-corrected across the {c.rows.length} selected. Its estimate is the
-        unbiased one: the selection&apos;s tends to be inflated by having been chosen as the highest. The
-        share kept is left out (—) where the selection&apos;s own interval holds 0: a ratio over such a
-        difference is noise.
+        {correctionName(c.correction)}-corrected across{" "}
+        {testedFamily(
+          c.rows.map((r) => r.confirmation?.verdict),
+          "selected configuration",
+        )}
+        . Its estimate is the unbiased one: the selection&apos;s tends to be inflated by having been chosen as
+        the highest. The share kept is left out (—) where the selection&apos;s own interval holds 0: a ratio
+        over such a difference is noise.
         {c.pending > 0
           ? ` ${c.pending} confirmation trials are still to finish; the test uses those that are in.`
           : ""}

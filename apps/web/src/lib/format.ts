@@ -21,6 +21,7 @@ export {
   pValue,
   seedRanges,
   soleResultText,
+  testedFamily,
   withoutResultsText,
   withPlus,
 } from "@tailsweep/analysis/format";
