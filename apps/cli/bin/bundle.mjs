@@ -44,7 +44,14 @@ const REQUIRED = "tailsweep-require";
 /** node:module's createRequire, under the name each chunk's banner imports it as, for the stand-ins. */
 const CREATE_REQUIRE = "__tailsweepCreateRequire";
 /** Bumped when what a build holds changes in a way its inputs do not show. */
-const FORMAT = 2;
+const FORMAT = 3;
+/**
+ * Packages with both builds whose CommonJS one is a single file, resolved as a require() would resolve them: ECharts'
+ * ES build is some 600 modules (with zrender's) that every command reading the store imported at its start, for charts
+ * only `report` draws (the API's router reaches them through @tailsweep/analysis) — ≈ 0.58 s of the start, where
+ * require() of dist/echarts.js takes ≈ 0.15 s. Only packages that nothing outside the bundle imports: one copy each.
+ */
+const REQUIRE_BUILD = new Set(["echarts"]);
 /**
  * Old builds are removed this long after they were replaced: a process started from one may still load its chunks
  * (a command imports its own in its first seconds).
@@ -220,7 +227,7 @@ export function workspaceBundleOptions({ entryPoints, outdir, read = new Set() }
         if (args.pluginData?.resolving || args.path.startsWith("@tailsweep/")) return undefined;
         if (isBuiltin(args.path)) return { path: args.path, external: true };
         const resolved = await b.resolve(args.path, {
-          kind: args.kind,
+          kind: REQUIRE_BUILD.has(args.path) ? "require-call" : args.kind,
           resolveDir: args.resolveDir,
           importer: args.importer,
           pluginData: { resolving: true },

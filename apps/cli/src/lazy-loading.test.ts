@@ -161,6 +161,14 @@ describe("what a command loads", () => {
     expect(tfjsCore(r.imported)).toEqual([]);
     // an ES module is still imported
     expect(matching(r.imported, ["@electric-sql+pglite"])).not.toEqual([]);
+    // ECharts, which the store's commands reach through the API's router, as its one-file CommonJS build (bundle.mjs's
+    // REQUIRE_BUILD), not as the ES build's ~600 modules
+    const list = await loaded("bin", "sweep", "list", "--json");
+    expect(list.code).toBe(0);
+    expect(matching(list.required, ["/echarts/dist/echarts.js"])).toHaveLength(1);
+    expect(matching(list.urls, ["/echarts/", "/zrender/"])).toEqual(
+      matching(list.required, ["/echarts/dist/echarts.js"]),
+    );
   }, 120_000);
 
   it("starts from the same build again when nothing changed", async () => {
