@@ -1033,7 +1033,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     // which the correction leaves out and the note does not count (it said "across the 2 comparisons")
     expect(rows.find((r) => r.startsWith("web/launched: variant=gaussian"))).toMatch(/degenerate$/);
     expect(await page.locator("[data-testid=comparison-note]").textContent()).toContain(
-      "Holm-corrected across the 1 comparison with a test (not the 1 degenerate) at α = 0.05.",
+      "Holm-corrected across the 1 comparison with a test at α = 0.05, leaving out 1 degenerate.",
     );
     // what differs between the compared runs, the method among it (issue #20 bug 10)
     const differing = await page

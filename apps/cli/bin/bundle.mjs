@@ -49,7 +49,8 @@ const FORMAT = 3;
  * Packages with both builds whose CommonJS one is a single file, resolved as a require() would resolve them: ECharts'
  * ES build is some 600 modules (with zrender's) that every command reading the store imported at its start, for charts
  * only `report` draws (the API's router reaches them through @tailsweep/analysis) — ≈ 0.58 s of the start, where
- * require() of dist/echarts.js takes ≈ 0.15 s. Only packages that nothing outside the bundle imports: one copy each.
+ * require() of dist/echarts.js takes ≈ 0.15 s. Only packages that no dependency the CLI imports outside the bundle
+ * imports in turn, so a process holds one copy (the dashboard's Next build bundles its own).
  */
 const REQUIRE_BUILD = new Set(["echarts"]);
 /**

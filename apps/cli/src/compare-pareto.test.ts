@@ -157,7 +157,7 @@ describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { 
     expect(text.stdout).toMatch(/model\.nu=10/);
     // both draw the same value at every seed: a degenerate comparison, which the correction leaves out
     expect(text.stdout).toContain(
-      "vs baseline model.nu=10, Holm across no comparison with a test (not the 1 degenerate)",
+      "vs baseline model.nu=10, nothing corrected: no comparison has a test (1 degenerate)",
     );
     expect(text.stdout).not.toMatch(/Pareto front over/);
     const json = await tailsweep(["compare", pendingId, "--json"]);

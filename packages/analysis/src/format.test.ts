@@ -4,6 +4,7 @@ import {
   bestInResamples,
   cappedTopUpText,
   checkpointSavingsText,
+  correctedFamilyText,
   decisionText,
   fixed,
   intervalNotes,
@@ -14,7 +15,6 @@ import {
   resampleShare,
   signedPctInterval,
   soleResultText,
-  testedFamily,
   withPlus,
   withSign,
 } from "./format";
@@ -178,19 +178,34 @@ describe("namesInBrief", () => {
   });
 });
 
-describe("testedFamily", () => {
+describe("correctedFamilyText", () => {
+  const holm = { correction: "holm", alpha: 0.05 } as const;
   it("counts only the comparisons the correction ran over, and says which it left out", () => {
-    expect(testedFamily(["better", "inconclusive"])).toBe("the 2 comparisons");
-    expect(testedFamily(["worse"])).toBe("the 1 comparison");
-    expect(testedFamily(["inconclusive", "degenerate"])).toBe(
-      "the 1 comparison with a test (not the 1 degenerate)",
+    expect(correctedFamilyText(holm, ["better", "inconclusive"])).toBe(
+      "Holm-corrected across the 2 comparisons at α = 0.05",
     );
-    expect(testedFamily(["degenerate", "too few seeds", "too few seeds", "better"])).toBe(
-      "the 1 comparison with a test (not the 1 degenerate or the 2 with too few seeds)",
+    expect(correctedFamilyText({ correction: "bh", alpha: 0.1 }, ["worse"])).toBe(
+      "Benjamini–Hochberg-corrected across the 1 comparison at α = 0.1",
     );
-    expect(testedFamily(["better", null, undefined, "degenerate"], "selected configuration")).toBe(
-      "the 1 selected configuration with a test (not the 1 degenerate or the 2 not tested yet)",
+    expect(correctedFamilyText(holm, ["inconclusive", "degenerate"])).toBe(
+      "Holm-corrected across the 1 comparison with a test at α = 0.05, leaving out 1 degenerate",
     );
-    expect(testedFamily(["too few seeds"])).toBe("no comparison with a test (not the 1 with too few seeds)");
+    expect(correctedFamilyText(holm, ["degenerate", "too few seeds", "too few seeds", "better", null])).toBe(
+      "Holm-corrected across the 1 comparison with a test at α = 0.05, leaving out 1 degenerate, 2 with too few " +
+        "seeds and 1 without a result",
+    );
+    // a report's wording of inconclusive is a test too
+    expect(correctedFamilyText(holm, ["no detectable difference", undefined], "other configuration")).toBe(
+      "Holm-corrected across the 1 other configuration with a test at α = 0.05, leaving out 1 without a result",
+    );
+  });
+
+  it("says nothing was corrected where no comparison has a test", () => {
+    expect(correctedFamilyText(holm, ["degenerate", "degenerate"])).toBe(
+      "nothing corrected: no comparison has a test (2 degenerate)",
+    );
+    expect(correctedFamilyText(holm, [null, undefined], "selected configuration")).toBe(
+      "nothing corrected: no selected configuration has a test (2 without a result)",
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { plural } from "@tailsweep/schemas";
-import type { ComparisonTable, Correction, SequentialDecision } from "@tailsweep/stats";
+import type { ComparisonTable, Correction, SequentialDecision, Verdict } from "@tailsweep/stats";
 
 // Where a data set's launch check (lower than analysis) also writes seeds.
 export { seedRanges } from "@tailsweep/schemas";
@@ -51,26 +51,35 @@ export function duration(seconds: number | null | undefined): string {
 }
 
 /**
- * The family a table's correction ran over, as its notes say it: "the 2 comparisons", or "the 1 comparison with a test
- * (not the 1 degenerate one)". A degenerate comparison, one with too few seeds and a confirmation not yet run have no
- * p-value, and the correction leaves them out (adjustPValues; docs/statistics.md): counting them said a larger family
- * than the p-values were corrected for. `verdicts`: each comparison's (null or absent: none yet).
+ * What a table's correction ran over, as its notes say it: "Holm-corrected across the 2 comparisons at α = 0.05", or
+ * "… across the 1 comparison with a test at α = 0.05, leaving out 1 degenerate". A degenerate comparison, one with
+ * too few seeds and a confirmation without a result (its trials not finished, or failed) have no p-value, and the
+ * correction leaves them out (adjustPValues; docs/statistics.md): counting them said a larger family than the p-values
+ * were corrected for. Where none has a test, nothing was corrected, and it says so. `verdicts`: each comparison's
+ * (null or absent: no result to test).
  */
-export function testedFamily(verdicts: readonly (string | null | undefined)[], noun = "comparison"): string {
-  const count = (test: (v: string | null | undefined) => boolean) => verdicts.filter(test).length;
+export function correctedFamilyText(
+  how: { correction: Correction; alpha: number },
+  // a report's verdicts say "no detectable difference" for inconclusive
+  verdicts: readonly (Verdict | "no detectable difference" | null | undefined)[],
+  noun = "comparison",
+): string {
+  const count = (test: (v: (typeof verdicts)[number]) => boolean) => verdicts.filter(test).length;
   const degenerate = count((v) => v === "degenerate");
   const tooFew = count((v) => v === "too few seeds");
-  const notYet = count((v) => v === null || v === undefined);
-  const tested = verdicts.length - degenerate - tooFew - notYet;
-  const left = [
-    ...(degenerate > 0 ? [`the ${degenerate} degenerate`] : []),
-    ...(tooFew > 0 ? [`the ${tooFew} with too few seeds`] : []),
-    ...(notYet > 0 ? [`the ${notYet} not tested yet`] : []),
+  const noResult = count((v) => v === null || v === undefined);
+  const tested = verdicts.length - degenerate - tooFew - noResult;
+  const leftOut = [
+    ...(degenerate > 0 ? [`${degenerate} degenerate`] : []),
+    ...(tooFew > 0 ? [`${tooFew} with too few seeds`] : []),
+    ...(noResult > 0 ? [`${noResult} without a result`] : []),
   ];
-  const family = tested === 0 ? `no ${noun}` : `the ${plural(tested, noun)}`;
-  return left.length === 0
-    ? family
-    : `${family} with a test (not ${left.slice(0, -1).join(", ")}${left.length > 1 ? " or " : ""}${left.at(-1)})`;
+  const list = `${leftOut.slice(0, -1).join(", ")}${leftOut.length > 1 ? " and " : ""}${leftOut.at(-1) ?? ""}`;
+  if (tested === 0) return `nothing corrected: no ${noun} has a test${list ? ` (${list})` : ""}`;
+  const family = `${correctionName(how.correction)}-corrected across the ${plural(tested, noun)}`;
+  return leftOut.length === 0
+    ? `${family} at α = ${how.alpha}`
+    : `${family} with a test at α = ${how.alpha}, leaving out ${list}`;
 }
 
 /** A correction's name as tables and notes print it. */
@@ -255,10 +264,11 @@ export function decisionText(decision: SequentialDecision): string {
 
 /**
  * What adding seeds says of the new trials left to fail at load (the API's `failingTrials`): their configuration's
- * data split is short of rows at every seed its stored trials ran, so its new ones fail as those did.
+ * data split is short of rows at every seed its stored trials ran, or its class order is no permutation of the classes
+ * (splitFailsAtLoad), so its new ones fail as those did.
  */
 export function failingTrialsText(n: number): string {
-  return `${n} of these trials will fail at load, as ${n === 1 ? "its configuration's" : "their configurations'"} stored trials did: the data split cannot be drawn — a class asked for more rows than the data set has, or a class order that is not a permutation of the classes (a sweep stored before launches checked this, or a TPE proposal)`;
+  return `${n} of these trials will fail at load, as ${n === 1 ? "its configuration's" : "their configurations'"} stored trials did: the data split cannot be drawn — a class asked for more rows than the data set has, or a class order that is not a permutation of the classes (a sweep stored before launches checked these; a short split may also be a TPE proposal)`;
 }
 
 /** Said with a top-up of a sequential sweep whose open comparisons came from its design's decisions. */

@@ -108,7 +108,8 @@ function shortageOf(recipe: ResolvedRecipe & { name: BuiltInName }): Shortage | 
  * Whether a trial with `recipe` (its seed filled in) is known, before it runs, to fail when it loads its data: its class
  * order is not a permutation of its classes, or a built-in set has too few training rows of some class. These are the
  * trials of a stored sweep that {@link builtInSplitProblems} leaves to fail at load (stored before launches checked
- * them), counted for the person adding seeds. A user set's rows are known only from its files: not counted.
+ * them), counted for the person adding seeds. A user set's rows and class count are known only from its files: its
+ * order is counted only where it is no permutation of its own length (one of the wrong length fails uncounted).
  */
 export function splitFailsAtLoad(recipe: ResolvedRecipe): boolean {
   const { name } = recipe;

@@ -2,6 +2,7 @@ import type { Confirmation, StageEstimate, SweepComparison, SweepPareto } from "
 import {
   bestClaim,
   bestInResamples,
+  correctedFamilyText,
   correctionName,
   FEW_SEEDS,
   fixed,
@@ -12,7 +13,6 @@ import {
   pValue,
   signedPctInterval,
   soleResultText,
-  testedFamily,
   withoutResultsText,
 } from "@tailsweep/analysis/format";
 import { isInputError, ObjectiveMetricSchema, RESULT_METRICS } from "@tailsweep/schemas";
@@ -34,7 +34,10 @@ interface CompareFlags {
 function printTable(table: Omit<SweepComparison, "metric">, metric: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
-    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline}, ${correctionName(table.correction)} across ${testedFamily(table.rows.flatMap((r) => (r.vsBaseline ? [r.vsBaseline.verdict] : [])))}`,
+    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline}, ${correctedFamilyText(
+      table,
+      table.rows.flatMap((r) => (r.vsBaseline ? [r.vsBaseline.verdict] : [])),
+    )}`,
   );
   const header = [
     "configuration",
@@ -90,7 +93,8 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
 function printConfirmation(c: Confirmation, out: (line: string) => void): void {
   out("");
   out(
-    `Confirmation (revision ${c.revision}): ${c.heading}; vs baseline ${c.baseline}, ${correctionName(c.correction)} across ${testedFamily(
+    `Confirmation (revision ${c.revision}): ${c.heading}; vs baseline ${c.baseline}, ${correctedFamilyText(
+      c,
       c.rows.map((r) => r.confirmation?.verdict),
       "selected configuration",
     )}`,
@@ -106,7 +110,7 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
           pValue(e.pAdjusted),
           `${e.verdict}${(e.posthocRevisions ?? []).length > 0 ? " †" : ""}`,
         ]
-      : [name, "0", "—", "—", "—", "not run yet"];
+      : [name, "0", "—", "—", "—", "no result"];
   const lines = c.rows.flatMap((r) => [
     [r.config, ...stageCells("selection", r.selection)],
     ["", ...stageCells("confirmation", r.confirmation)],

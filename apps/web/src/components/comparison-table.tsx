@@ -4,7 +4,7 @@ import type { ComparisonTable as Table } from "@tailsweep/stats";
 import {
   bestClaim,
   bestInResamples,
-  correctionName,
+  correctedFamilyText,
   FEW_SEEDS,
   fixed,
   intervalWriter,
@@ -12,7 +12,6 @@ import {
   pValue,
   seedRanges,
   soleResultText,
-  testedFamily,
   withoutResultsText,
 } from "../lib/format";
 
@@ -118,7 +117,10 @@ export function ComparisonTable({
         Differences are paired by seed where both sides ran the same seeds (t-test; effect = Cohen&apos;s d
         <sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d)
         {table.rows.length > 1
-          ? `; ${correctionName(table.correction)}-corrected across ${testedFamily(table.rows.flatMap((r) => (r.vsBaseline ? [r.vsBaseline.verdict] : [])))} at α = ${table.alpha}.`
+          ? `; ${correctedFamilyText(
+              table,
+              table.rows.flatMap((r) => (r.vsBaseline ? [r.vsBaseline.verdict] : [])),
+            )}.`
           : "; nothing to compare with the baseline yet."}
       </p>
       {intervals.notes(table.rows.map((r) => r.summary.n)).map((note) => (
@@ -184,7 +186,7 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
         <td className="num">—</td>
         <td className="num">—</td>
         <td className="num">—</td>
-        <td className="muted">not run yet</td>
+        <td className="muted">no result</td>
       </>
     );
   return (
@@ -226,8 +228,8 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
         The selection row tests the difference with {c.baseline} on the seeds it was chosen on (
         {c.selectedOn.length > 0 ? seedRanges(c.selectedOn) : "—"}, corrected across every configuration); the
         confirmation row tests it on seeds that played no part in choosing ({seedRanges(c.confirmedOn)}),{" "}
-        {correctionName(c.correction)}-corrected across{" "}
-        {testedFamily(
+        {correctedFamilyText(
+          c,
           c.rows.map((r) => r.confirmation?.verdict),
           "selected configuration",
         )}

@@ -7,6 +7,7 @@ export {
   bestInResamples,
   cappedTopUpText,
   checkpointSavingsText,
+  correctedFamilyText,
   correctionName,
   decisionText,
   duration,
@@ -21,7 +22,6 @@ export {
   pValue,
   seedRanges,
   soleResultText,
-  testedFamily,
   withoutResultsText,
   withPlus,
 } from "@tailsweep/analysis/format";

@@ -12,6 +12,7 @@ import type { StageEstimate } from "../confirmation";
 import {
   bestClaim,
   bestInResamples,
+  correctedFamilyText,
   correctionName,
   decisionText,
   duration,
@@ -304,7 +305,7 @@ function confirmationSection(confirmations: StudyReport["confirmations"]): strin
             pValue(e.pAdjusted),
             `${e.verdict}${e.posthocRevisions.length > 0 ? " †" : ""}`,
           ]
-        : ["0", "—", "—", "not run yet"];
+        : ["0", "—", "—", "no result"];
     out.push(
       table(
         [
@@ -558,7 +559,11 @@ function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
   const out = [
     `## Sensitivity: ${s.sweepName}`,
     "",
-    `${s.metric.label} of every configuration; each is compared with ${s.referenceIsDefault ? "the default configuration" : "the best configuration"} \`${s.reference}\` (Holm across all ${s.configs.length - 1} others).`,
+    `${s.metric.label} of every configuration; each is compared with ${s.referenceIsDefault ? "the default configuration" : "the best configuration"} \`${s.reference}\` (${correctedFamilyText(
+      { correction: "holm", alpha: 0.05 },
+      s.configs.filter((c) => c.label !== s.reference).map((c) => c.versus?.verdict),
+      "other configuration",
+    )}).`,
     "",
   ];
   const cellOf = (c: Sensitivity["configs"][number]) =>
