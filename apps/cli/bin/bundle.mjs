@@ -54,6 +54,12 @@ const FORMAT = 3;
  */
 const REQUIRE_BUILD = new Set(["echarts"]);
 /**
+ * Dependencies bundled as the workspace's code is, not imported by URL: what packages/stats uses of @stdlib is some 760
+ * CommonJS files of a few lines each, ≈ 0.3 s of require() at the start of every command that reads the store; in the
+ * bundle they are part of a chunk. Plain code: none reads __dirname or requires a computed path (checked when added).
+ */
+const BUNDLED_DEPENDENCIES = ["@stdlib/"];
+/**
  * Old builds are removed this long after they were replaced: a process started from one may still load its chunks
  * (a command imports its own in its first seconds).
  */
@@ -234,7 +240,8 @@ export function workspaceBundleOptions({ entryPoints, outdir, read = new Set() }
           pluginData: { resolving: true },
         });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
-        if (inWorkspace(resolved.path)) return { path: resolved.path };
+        if (inWorkspace(resolved.path) || BUNDLED_DEPENDENCIES.some((prefix) => args.path.startsWith(prefix)))
+          return { path: resolved.path };
         if (isCommonJs(resolved.path)) return { path: resolved.path, namespace: REQUIRED };
         return { path: pathToFileURL(resolved.path).href, external: true };
       });
@@ -312,10 +319,12 @@ async function build() {
     });
     throw e;
   }
-  // Files only: the metafile names each stand-in module too, as `<namespace>:<path>`.
+  // The workspace's files: the metafile names each stand-in module too, as `<namespace>:<path>`, and the bundled
+  // dependencies' files, which change only with the install (the lockfile and pnpm's record, among the inputs).
   const sources = Object.keys(result.metafile.inputs)
     .filter((p) => !p.startsWith(`${REQUIRED}:`))
-    .map((p) => resolve(root, p));
+    .map((p) => resolve(root, p))
+    .filter(inWorkspace);
   writeFileSync(
     join(outdir, "manifest.json"),
     `${JSON.stringify({ format: FORMAT, root, startedAt, inputs: dependencies(sources) })}\n`,

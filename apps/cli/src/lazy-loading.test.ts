@@ -166,6 +166,8 @@ describe("what a command loads", () => {
     const list = await loaded("bin", "sweep", "list", "--json");
     expect(list.code).toBe(0);
     expect(matching(list.required, ["/echarts/dist/echarts.js"])).toHaveLength(1);
+    // and @stdlib's hundreds of small modules inside the bundle (BUNDLED_DEPENDENCIES), not loaded one by one
+    expect(matching(list.urls, ["/@stdlib+"])).toEqual([]);
     expect(matching(list.urls, ["/echarts/", "/zrender/"])).toEqual(
       matching(list.required, ["/echarts/dist/echarts.js"]),
     );
