@@ -1,5 +1,6 @@
 import { plural } from "@tailsweep/schemas";
 import type { ComparisonTable, Correction, SequentialDecision, Verdict } from "@tailsweep/stats";
+import type { Confirmation } from "./confirmation";
 
 // Where a data set's launch check (lower than analysis) also writes seeds.
 export { seedRanges } from "@tailsweep/schemas";
@@ -80,6 +81,23 @@ export function correctedFamilyText(
   return leftOut.length === 0
     ? `${family} at α = ${how.alpha}`
     : `${family} with a test at α = ${how.alpha}, leaving out ${list}`;
+}
+
+/** {@link correctedFamilyText} of a comparison table: its rows' tests against the baseline. */
+export function comparisonFamilyText(table: Pick<ComparisonTable, "rows" | "correction" | "alpha">): string {
+  return correctedFamilyText(
+    table,
+    table.rows.flatMap((r) => (r.vsBaseline ? [r.vsBaseline.verdict] : [])),
+  );
+}
+
+/** {@link correctedFamilyText} of a confirmation stage: each selected configuration's test on the fresh seeds. */
+export function confirmationFamilyText(c: Pick<Confirmation, "rows" | "correction" | "alpha">): string {
+  return correctedFamilyText(
+    c,
+    c.rows.map((r) => r.confirmation?.verdict),
+    "selected configuration",
+  );
 }
 
 /** A correction's name as tables and notes print it. */

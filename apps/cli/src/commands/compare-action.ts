@@ -2,7 +2,8 @@ import type { Confirmation, StageEstimate, SweepComparison, SweepPareto } from "
 import {
   bestClaim,
   bestInResamples,
-  correctedFamilyText,
+  comparisonFamilyText,
+  confirmationFamilyText,
   correctionName,
   FEW_SEEDS,
   fixed,
@@ -34,10 +35,7 @@ interface CompareFlags {
 function printTable(table: Omit<SweepComparison, "metric">, metric: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
-    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline}, ${correctedFamilyText(
-      table,
-      table.rows.flatMap((r) => (r.vsBaseline ? [r.vsBaseline.verdict] : [])),
-    )}`,
+    `${metric} (${table.direction}), seed means with 95% t intervals; vs baseline ${table.baseline}, ${comparisonFamilyText(table)}`,
   );
   const header = [
     "configuration",
@@ -93,11 +91,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
 function printConfirmation(c: Confirmation, out: (line: string) => void): void {
   out("");
   out(
-    `Confirmation (revision ${c.revision}): ${c.heading}; vs baseline ${c.baseline}, ${correctedFamilyText(
-      c,
-      c.rows.map((r) => r.confirmation?.verdict),
-      "selected configuration",
-    )}`,
+    `Confirmation (revision ${c.revision}): ${c.heading}; vs baseline ${c.baseline}, ${confirmationFamilyText(c)}`,
   );
   const header = ["configuration", "stage", "n", "Δ vs baseline [95% CI]", "p", "p adj", "verdict"];
   const stageCells = (name: string, e: StageEstimate | null) =>

@@ -4,7 +4,8 @@ import type { ComparisonTable as Table } from "@tailsweep/stats";
 import {
   bestClaim,
   bestInResamples,
-  correctedFamilyText,
+  comparisonFamilyText,
+  confirmationFamilyText,
   FEW_SEEDS,
   fixed,
   intervalWriter,
@@ -117,10 +118,7 @@ export function ComparisonTable({
         Differences are paired by seed where both sides ran the same seeds (t-test; effect = Cohen&apos;s d
         <sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d)
         {table.rows.length > 1
-          ? `; ${correctedFamilyText(
-              table,
-              table.rows.flatMap((r) => (r.vsBaseline ? [r.vsBaseline.verdict] : [])),
-            )}.`
+          ? `; ${comparisonFamilyText(table)}.`
           : "; nothing to compare with the baseline yet."}
       </p>
       {intervals.notes(table.rows.map((r) => r.summary.n)).map((note) => (
@@ -228,14 +226,9 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
         The selection row tests the difference with {c.baseline} on the seeds it was chosen on (
         {c.selectedOn.length > 0 ? seedRanges(c.selectedOn) : "—"}, corrected across every configuration); the
         confirmation row tests it on seeds that played no part in choosing ({seedRanges(c.confirmedOn)}),{" "}
-        {correctedFamilyText(
-          c,
-          c.rows.map((r) => r.confirmation?.verdict),
-          "selected configuration",
-        )}
-        . Its estimate is the unbiased one: the selection&apos;s tends to be inflated by having been chosen as
-        the highest. The share kept is left out (—) where the selection&apos;s own interval holds 0: a ratio
-        over such a difference is noise.
+        {confirmationFamilyText(c)}. Its estimate is the unbiased one: the selection&apos;s tends to be
+        inflated by having been chosen as the highest. The share kept is left out (—) where the
+        selection&apos;s own interval holds 0: a ratio over such a difference is noise.
         {c.pending > 0
           ? ` ${c.pending} confirmation trials are still to finish; the test uses those that are in.`
           : ""}
