@@ -1116,6 +1116,11 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await section.locator("h3").textContent()).toBe(
       "Confirmation (revision 2): selected on seeds 1–2, confirmed on 3–7",
     );
+    // the selection rows' family is the selection table's one comparison (or none where it is degenerate), not
+    // "every configuration"
+    expect(await section.locator("p.muted").first().textContent()).toMatch(
+      /chosen on \(1–2, (Holm-corrected across the 1 comparison at α = 0\.05|nothing corrected: no comparison has a test \(1 degenerate\))\); the confirmation row/,
+    );
     // cell by cell: a row's innerText has tabs between cells only once laid out, which a CI run did not wait for
     const rows = section.locator("tbody tr");
     expect(await rows.count()).toBe(2);

@@ -524,6 +524,14 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
       expect.stringMatching(/^\(3 seeds\)/),
       expect.stringMatching(/^\(3 seeds\)/),
     ]);
+    // its comparison shows the confirmation with each stage's family: the selection rows' is the sweep's own table
+    const shown = await cli("compare", "--baseline", "model.nu=10");
+    expect(shown.stdout).toMatch(
+      /Confirmation \(revision 3\): selected on seeds 1–3, confirmed on 4–6; vs baseline model\.nu=10, /,
+    );
+    expect(shown.stdout).toMatch(
+      /Selection rows: the sweep's own tests on the seeds they were chosen on, (Holm-corrected across the 1 comparison at α = 0\.05|nothing corrected: no comparison has a test \(1 degenerate\))\./,
+    );
   });
 
   it("names what sweep extend takes when its seeds are missing or bad, before opening the store", async () => {

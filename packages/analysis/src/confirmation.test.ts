@@ -259,6 +259,7 @@ describe("a confirmation stage in the comparison", () => {
       heading: "selected on seeds 1–5, confirmed on 6–11",
       pending: 0,
       correction: "holm",
+      selectionFamily: "Holm-corrected across the 2 comparisons at α = 0.05",
     });
     const [row] = c!.rows;
     expect(row!.config).toBe("variant=proposed");
@@ -280,6 +281,29 @@ describe("a confirmation stage in the comparison", () => {
     expect(row!.retained).toBeGreaterThan(0.15);
     expect(row!.retained).toBeLessThan(0.4);
     expect(row!.retained).toBeCloseTo(row!.confirmation!.meanDiff / row!.selection!.meanDiff, 12);
+  });
+
+  it("names the selection rows' family as the selection table corrected it, without a degenerate comparison", async () => {
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: t0 });
+    // supervised draws gaussian's value at every seed: a degenerate comparison, which has no test to correct
+    const same = (t: TrialRecord) =>
+      accuracy(
+        t.config.variant === "supervised" ? { ...t, config: { ...t.config, variant: "gaussian" } } : t,
+      );
+    await finishWaiting(store, "sw", same, { seconds: 12, now: t0 });
+    const plan = planConfirmation(await loadSweepRuns(store, "sw"), {
+      more: 3,
+      baseline: "variant=gaussian",
+    });
+    await confirm(store, plan, false);
+    await finishWaiting(store, "sw", same, { seconds: 12, now: t0 });
+    const [c] = compareRuns(await loadSweepRuns(store, "sw"), { baseline: "variant=gaussian" }).confirmations;
+    expect(c!.selectionFamily).toBe(
+      "Holm-corrected across the 1 comparison with a test at α = 0.05, leaving out 1 degenerate",
+    );
+    // the selection row's adjusted p is the raw one: a family of one
+    expect(c!.rows[0]!.selection!.pAdjusted).toBe(c!.rows[0]!.selection!.p);
   });
 
   it("gives no retained share where the selection showed no clear lead in the objective's direction", async () => {

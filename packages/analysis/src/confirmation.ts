@@ -25,7 +25,7 @@ import {
   METRIC_CHOICES,
   resolveBaseline,
 } from "./configurations";
-import { pct, seedRanges } from "./format";
+import { comparisonFamilyText, pct, seedRanges } from "./format";
 import { markPosthoc, posthocAddedBy, posthocRevisionSet } from "./posthoc";
 import { estimatedSeconds, type SweepRuns } from "./sweep-runs";
 
@@ -124,6 +124,11 @@ export interface Confirmation {
   pending: number;
   /** "selected on seeds 1–5, confirmed on 11–20": what every surface prints as its heading. */
   heading: string;
+  /**
+   * What the selection rows' adjusted p-values were corrected across: the selection table's tested comparisons
+   * ("Holm-corrected across the 3 comparisons at α = 0.05"), not every configuration (a degenerate one has no test).
+   */
+  selectionFamily: string;
 }
 
 function stage(row: (ComparisonRow & { posthocRevisions: number[] }) | undefined): StageEstimate | null {
@@ -154,7 +159,7 @@ export interface ConfirmationOptions {
 /**
  * Each confirmation stage of a sweep: its selected configurations against its baseline on its fresh seeds (paired
  * t-tests, corrected across the selected), beside the same comparisons on the selection seeds (corrected across
- * every configuration, as the selection table is). Only trials the confirmation added count for its test.
+ * the selection table's tested comparisons, as that table is). Only trials the confirmation added count for its test.
  */
 export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): Confirmation[] {
   const confirmations = runs.revisions.filter(isConfirmation);
@@ -214,6 +219,9 @@ export function confirmationsOf(runs: SweepRuns, options: ConfirmationOptions): 
       rows,
       pending: own.filter(isOpen).length,
       heading: `selected on seeds ${seedRanges(selectedOn)}, confirmed on ${seedRanges(revision.seeds)}`,
+      selectionFamily: selected
+        ? comparisonFamilyText(selected)
+        : `nothing corrected: the baseline ${baseline} has no result on the selection seeds`,
     };
   });
 }

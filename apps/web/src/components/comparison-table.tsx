@@ -224,8 +224,8 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
       </table>
       <p className="muted">
         The selection row tests the difference with {c.baseline} on the seeds it was chosen on (
-        {c.selectedOn.length > 0 ? seedRanges(c.selectedOn) : "—"}, corrected across every configuration); the
-        confirmation row tests it on seeds that played no part in choosing ({seedRanges(c.confirmedOn)}),{" "}
+        {c.selectedOn.length > 0 ? seedRanges(c.selectedOn) : "—"}, {c.selectionFamily}); the confirmation row
+        tests it on seeds that played no part in choosing ({seedRanges(c.confirmedOn)}),{" "}
         {confirmationFamilyText(c)}. Its estimate is the unbiased one: the selection&apos;s tends to be
         inflated by having been chosen as the highest. The share kept is left out (—) where the
         selection&apos;s own interval holds 0: a ratio over such a difference is noise.
