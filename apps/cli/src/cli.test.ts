@@ -227,6 +227,56 @@ describe("tailsweep sweep", () => {
     ]);
   }, 120_000);
 
+  it("says which trials of a sweep stored before dataset versions fail at load, where the file's own rows do not", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));
+    const file = join(dir, "legacy.yaml");
+    // At seed 1 a random class order puts class 1 (6,742 images) at the head with today's generator (version 2), and
+    // class 9 (5,949) with version 1's: headCount 6000 draws from the file, not from the sweep stored before versions.
+    writeFileSync(
+      file,
+      [
+        "name: legacy-short",
+        "dataset: { headCount: 6000, imbalanceRatio: 10, testPerClass: 20, classOrder: random }",
+        "model: { encoderWidths: [16], decoderWidths: [16], classifierWidths: [16], latentDim: 4 }",
+        "train: { epochs: 1, labeledBatchSize: 32, unlabeledBatchSize: 32 }",
+        "seeds: [1]",
+        "execution: { maxAttempts: 1 }",
+        "",
+      ].join("\n"),
+    );
+    const dbDir = join(dir, "db");
+    const env = { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "", NATS_URL: "" };
+    const fresh = await run(process.execPath, [bin, "sweep", "run", file, "--dry-run"], { env });
+    expect(fresh.stderr).not.toContain("note:");
+    // Stored as a release before dataset versions would have: under the file's id from then, read back as version 1.
+    const spec = readSweepFile(file);
+    const { version: _, ...unversioned } = spec.dataset;
+    const legacyId = sweepIdFor({ ...spec, dataset: unversioned });
+    const opened = await openRunStore({ pgliteDir: dbDir, databaseUrl: "" });
+    const bus = new InProcessBus();
+    await new Controller(opened.store, bus).submit(
+      { ...spec, dataset: { ...spec.dataset, version: 1 } },
+      legacyId,
+    );
+    await bus.close();
+    await opened.close();
+    const note = `note: sweep ${legacyId} was stored before launches checked this; its trials with these splits fail at load:\n  - dataset.headCount: 6000 on mnist-2view is more than its data allows at seed 1, the only one of the seeds it may run: class 9 ("9") would need 6000 training rows (600 labeled + 5400 unlabeled) and mnist-2view has 5949`;
+    const dry = await run(process.execPath, [bin, "sweep", "run", file, "--dry-run"], { env });
+    expect(dry.stderr).toContain(note);
+    expect(dry.stdout).toContain(`stored already as sweep ${legacyId} (running, 1 trial)`);
+    const ran = await run(process.execPath, [bin, "sweep", "run", file, "--json"], { env }).catch(
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect((ran as { code: number }).code).toBe(1); // its trial failed, as the note said
+    expect((ran as { stderr: string }).stderr).toContain(note);
+    const { trials } = JSON.parse((ran as { stdout: string }).stdout) as {
+      trials: { state: string; error: string }[];
+    };
+    expect(trials.map((t) => [t.state, t.error.slice(0, 40)])).toEqual([
+      ["failed", 'class 9 ("9") needs 6000 training rows ('],
+    ]);
+  }, 120_000);
+
   it("refuses a TPE search whose later proposals may ask for more rows than a class has, saying which values", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));
     const file = join(dir, "tpe.yaml");

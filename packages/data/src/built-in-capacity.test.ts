@@ -200,6 +200,10 @@ describe("builtInSplitProblems", () => {
     expect(builtInSplitProblems([7, 8].map((s) => launch({ ...random, headCount: 7000 }, s)))).toEqual([
       expect.stringContaining("at every one of the seeds it may run (7–8), as at seed 7: class"),
     ]);
+    // one seed: said as the only one, not "every one of the seeds it may run (7)"
+    expect(builtInSplitProblems([launch({ ...random, headCount: 7000 }, 7)])).toEqual([
+      expect.stringContaining("at seed 7, the only one of the seeds it may run: class"),
+    ]);
     // a fixed dataset.seed: that seed, and another to pick
     expect(builtInSplitProblems([{ ...launch(random, 12), dataSeed: true }])).toEqual([
       expect.stringMatching(

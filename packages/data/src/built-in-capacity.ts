@@ -214,11 +214,13 @@ export function builtInSplitProblems(
       ? ""
       : first.dataSeed
         ? ` at dataset.seed ${firstSeed}`
-        : short.size === seeds.size
-          ? ` at every one of the ${which} (${seedRanges([...seeds])}), as at seed ${firstSeed}`
-          : short.size === 1
-            ? ` at seed ${firstSeed} (1 of the ${seeds.size} ${which})`
-            : ` at seeds ${seedRanges([...short.keys()])} (${short.size} of the ${seeds.size} ${which}), as at seed ${firstSeed}`;
+        : seeds.size === 1
+          ? ` at seed ${firstSeed}, the only one of the ${which}`
+          : short.size === seeds.size
+            ? ` at every one of the ${which} (${seedRanges([...seeds])}), as at seed ${firstSeed}`
+            : short.size === 1
+              ? ` at seed ${firstSeed} (1 of the ${seeds.size} ${which})`
+              : ` at seeds ${seedRanges([...short.keys()])} (${short.size} of the ${seeds.size} ${which}), as at seed ${firstSeed}`;
     const hint = (others: string[] = []) =>
       shortageHint(recipe, shortage.classOrder, shortage.classIndex, others);
     const where = `${name}${first.searched ? ` with ${first.searched}` : ""}${first.proposal ? " (values its TPE search may propose)" : ""}`;

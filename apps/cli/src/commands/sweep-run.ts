@@ -93,7 +93,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
     const rt = await (early ?? openRuntime(log));
     try {
       id = o.new ? randomUUID() : await storedSweepIdFor(rt.opened.store, spec);
-      final = await runOrShow(rt, spec, id, backend, o, threads);
+      final = await runOrShow(rt, spec, id, backend, o, threads, Boolean(stored?.noted));
       runs = await loadSweepRuns(rt.opened.store, final);
     } finally {
       await rt.close();
@@ -136,12 +136,23 @@ async function dryRun(
     releaseWebGpu();
     if (!defaultTrialKinds(backend).includes("gpu")) throw gpuRefusal(plan.gpuTrials, backend);
   }
-  const stored = o.new ? { existing: null } : (known ?? (await storedSweepOf(spec)).found);
-  printLaunchCheck(file, { ...plan, ...stored }, "run", { json: Boolean(o.json), asNew: Boolean(o.new) });
+  let stored: StoredSweep = { existing: null };
+  if (known) stored = known;
+  else if (!o.new) {
+    const found = await storedSweepOf(spec);
+    // the file passed the check; the sweep stored under its id may still draw other rows (version 1's)
+    if (found.found.existing && found.spec) noteStoredSplits(found.found.existing.id, found.spec);
+    stored = found.found;
+  }
+  const { noted: _, ...check } = stored;
+  printLaunchCheck(file, { ...plan, ...check }, "run", { json: Boolean(o.json), asNew: Boolean(o.new) });
 }
 
-/** Whether the store holds this file's sweep: {@link storedSweepOf}. */
-type StoredSweep = Pick<LaunchCheck, "existing" | "unknown">;
+/**
+ * Whether the store holds this file's sweep: {@link storedSweepOf}. `noted`: its trials that fail at load were said
+ * already ({@link noteStoredSplits}).
+ */
+type StoredSweep = Pick<LaunchCheck, "existing" | "unknown"> & { noted?: boolean };
 
 /**
  * The launch's data check before this process trains (checkLaunchData: the data files, the built-in splits), whose
@@ -159,20 +170,28 @@ async function checkRunData(spec: SweepSpec, o: RunFlags): Promise<StoredSweep |
     const stored = await storedSweepOf(spec).catch(() => undefined);
     if (!stored?.found.existing || !stored.spec) throw e;
     await checkDatasetFiles(spec);
-    // The stored sweep's own spec: one found under its id from before dataset versions draws version 1's rows. One
-    // that cannot be planned today is said by the file's problems.
-    let problems: string[];
-    try {
-      problems = builtInSplitProblems(launchDatasets(stored.spec));
-    } catch {
-      problems = e.problems;
-    }
-    if (problems.length > 0)
-      log(
-        `note: sweep ${stored.found.existing.id} was stored before launches checked this; its trials with these splits fail at load:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-      );
-    return stored.found;
+    noteStoredSplits(stored.found.existing.id, stored.spec, e.problems);
+    return { ...stored.found, noted: true };
   }
+}
+
+/**
+ * Says which of a stored sweep's trials fail at load because a built-in split cannot be drawn: a sweep stored before
+ * launches checked this, or one found under its id from before dataset versions, whose version-1 rows can be short
+ * where the file's version-2 rows are not (its class order drawn by another generator). The stored sweep's own spec
+ * decides; one that cannot be planned today is said by `fallback` (the file's problems), where there are any.
+ */
+function noteStoredSplits(id: string, storedSpec: SweepSpec, fallback: readonly string[] = []): void {
+  let problems: readonly string[];
+  try {
+    problems = builtInSplitProblems(launchDatasets(storedSpec));
+  } catch {
+    problems = fallback;
+  }
+  if (problems.length > 0)
+    log(
+      `note: sweep ${id} was stored before launches checked this; its trials with these splits fail at load:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
 }
 
 /** What a StoreLockedError carries (read by its fields: the error may come from another copy of the db package). */
@@ -263,6 +282,7 @@ async function runOrShow(
   backend: BackendInfo,
   o: RunFlags,
   threads: Promise<TrialThreads | undefined>,
+  noted: boolean,
 ): Promise<SweepRecord> {
   const before = await rt.opened.store.getSweep(id);
   if (before?.status === "cancelled") {
@@ -278,6 +298,7 @@ async function runOrShow(
     log(`sweep ${id} from this file has finished already: its results follow (--new runs it again)`);
     return before;
   }
+  if (before && !noted) noteStoredSplits(id, before.spec);
   return runHere(rt, spec, id, before, backend, o, threads);
 }
 
