@@ -1,6 +1,8 @@
 import { duration } from "@tailsweep/analysis/format";
+import type { AppRouter } from "@tailsweep/api";
 import { formatCount, plural, type SweepSpec } from "@tailsweep/schemas";
-import { gpuTrialCount, type LaunchPlan, type SweepStatus } from "@tailsweep/sweep";
+import { gpuTrialCount } from "@tailsweep/sweep";
+import type { inferRouterOutputs } from "@trpc/server";
 
 /** What the sweep commands print: one place for each line's shape, whether the numbers came from a store or a server. */
 
@@ -66,13 +68,12 @@ export function gpuNote(spec: SweepSpec): string {
   return n === 0 ? "" : ` (${needGpu(n)}: execution.gpu)`;
 }
 
-/** What `sweep run --dry-run` and `sweep submit --dry-run` found: the API's `checkLaunch` answer. */
-export interface LaunchCheck extends LaunchPlan {
-  /** The sweep this file made, if the store has it; null when it has none, or when it was not looked for (--new). */
-  existing: { id: string; status: SweepStatus; trialCount: number } | null;
-  /** Why whether the store has it is not known (an embedded store another process holds). */
-  unknown?: string;
-}
+/**
+ * What `sweep run --dry-run` and `sweep submit --dry-run` found: the API's `checkLaunch` answer (its `existing`: the
+ * sweep this file made, if the store has it; null when it has none, or when it was not looked for, --new), and, from a
+ * run's own look at an embedded store, why whether the store has it is not known (another process holds it).
+ */
+export type LaunchCheck = inferRouterOutputs<AppRouter>["sweeps"]["checkLaunch"] & { unknown?: string };
 
 /**
  * A dry run's answer: the file is valid, what it would run, and whether this file's sweep is stored already, and then
