@@ -20,7 +20,7 @@ import {
 } from "./format";
 
 describe("bestClaim", () => {
-  const best = { config: "a", probabilityBest: 0.9 };
+  const best = { config: "a", probabilityBest: 0.9, beatenBy: [] as string[] };
   it("says better than all only when every other was tested and beaten", () => {
     expect(bestClaim({ ...best, beatsAllOthers: true, untested: [], compared: 3 })).toBe(
       "significantly better than every other configuration",
@@ -41,6 +41,12 @@ describe("bestClaim", () => {
     ).toBe("not shown better than every other configuration: not tested against b (1 seed: too few to test)");
     expect(bestClaim({ ...best, beatsAllOthers: false, untested: [], compared: 0 })).toBe(
       "no other configuration with results to test it against",
+    );
+  });
+
+  it("names the configurations significantly ahead of it on the seeds both ran", () => {
+    expect(bestClaim({ ...best, beatsAllOthers: false, untested: [], compared: 2, beatenBy: ["b"] })).toBe(
+      "not better than every other configuration: b is significantly ahead of it on the seeds both ran",
     );
   });
 

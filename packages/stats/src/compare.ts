@@ -74,10 +74,15 @@ export interface ComparisonTable {
   best: {
     config: string;
     /**
-     * Whether it beats every other configuration, each tested against it (corrected p ≤ α). False when any was not
-     * tested (`untested`) or there is no other: a claim over zero tests would be vacuous.
+     * Whether it beats every other configuration, each tested against it (corrected p ≤ α) with the difference its
+     * way. False when any was not tested (`untested`) or there is no other: a claim over zero tests would be vacuous.
      */
     beatsAllOthers: boolean;
+    /**
+     * Configurations significantly ahead of it (corrected p ≤ α, the difference their way) on the seeds both ran. It
+     * is best by its mean over all its seeds; where the others ran fewer, the seeds they share can say the opposite.
+     */
+    beatenBy: string[];
     /** The other configurations it could not be tested against, and why (too few seeds, no spread). */
     untested: { config: string; reason: string }[];
     /** How many other configurations it was tested against. */
@@ -249,12 +254,22 @@ function findBest(
           )
         : compareUnpaired([...bestValues.values()], [...other.values()], options);
     if (c.degenerate) untested.push({ config, reason: c.degenerate });
-    return c.t.p;
+    // meanDiff is best − other: its way when it has the objective's sign
+    return { config, p: c.t.p, ahead: sign * c.meanDiff > 0 };
   });
-  const adjusted = adjustPValues(tests, correction);
+  const adjusted = adjustPValues(
+    tests.map((t) => t.p),
+    correction,
+  );
+  const significant = tests.filter((_, i) => adjusted[i]! <= alpha);
   return {
     config: bestConfig,
-    beatsAllOthers: byConfig.size > 1 && untested.length === 0 && adjusted.every((p) => p <= alpha),
+    beatsAllOthers:
+      byConfig.size > 1 &&
+      untested.length === 0 &&
+      significant.length === tests.length &&
+      tests.every((t) => t.ahead),
+    beatenBy: significant.filter((t) => !t.ahead).map((t) => t.config),
     untested,
     compared: tests.length - untested.filter((u) => eligible.some(([c]) => c === u.config)).length,
     probabilityBest: probabilityBest(eligible, bestConfig, sign, options),

@@ -295,6 +295,25 @@ describe("compareConfigurations", () => {
       { baseline: "only", direction: "maximize" },
     );
     expect(alone.best).toMatchObject({ beatsAllOthers: false, compared: 0, untested: [] });
+    // best by its mean over 5 seeds, but significantly behind on the 3 it shares with the other: not "better than
+    // every other" (the claim once read only the adjusted p, whatever the difference's sign)
+    const uneven: Observation[] = [
+      ...[0.9, 0.91, 0.92].map((value, i) => ({ config: "A", seed: i + 1, value })),
+      ...[0.95, 0.965, 0.97, 0.6, 0.6].map((value, i) => ({ config: "B", seed: i + 1, value })),
+    ];
+    const higher = compareConfigurations(uneven, { baseline: "B", direction: "maximize" });
+    expect(higher.best).toMatchObject({ config: "A", beatsAllOthers: false, beatenBy: ["B"], compared: 1 });
+    expect(higher.rows.find((r) => r.config === "A")!.vsBaseline!.verdict).toBe("worse");
+    // read as a loss, B is best by its mean and behind A on their shared seeds
+    const lower = compareConfigurations(uneven, { baseline: "B", direction: "minimize" });
+    expect(lower.best).toMatchObject({ config: "B", beatsAllOthers: false, beatenBy: ["A"] });
+    // and where the shared seeds agree with the means, nothing is ahead of the best
+    const even = uneven.filter((o) => o.seed <= 3);
+    expect(compareConfigurations(even, { baseline: "B", direction: "maximize" }).best).toMatchObject({
+      config: "B",
+      beatsAllOthers: true,
+      beatenBy: [],
+    });
     // tested against all: the claim stands, with nothing untested
     expect(table.best).toMatchObject({ beatsAllOthers: true, untested: [] });
     expect(table.best!.compared).toBe(table.rows.length - 1);
