@@ -199,7 +199,7 @@ function studySection(study: StudyLevel, sequential: readonly string[]): string[
     "",
   );
   out.push(
-    `Per-setting verdicts after ${correction} across the whole family (${study.size} tests), per baseline: ▲ proposed better, ▼ worse, · no detectable difference (the tables below correct within one setting and metric only).`,
+    `Per-setting verdicts on ${study.primaryMetric} after ${correction} across the whole family (${study.size} tests), per baseline: ▲ proposed better, ▼ worse, · no detectable difference (the tables below correct within one setting and metric only).`,
     "",
     table(
       ["baseline", "▲", "▼", "·", "too few seeds", "degenerate"],

@@ -154,7 +154,7 @@ describe("the report's study level", () => {
       /\| gaussian \| \+2\.12 \[.*\] \| 5 \| 3 \/ 0 of 3 \| .* \| <0\.001 \| proposed better \|/,
     );
     expect(markdown).toContain(
-      `Per-setting verdicts after Holm across the whole family (${level.size} tests)`,
+      `Per-setting verdicts on balancedAccuracy after Holm across the whole family (${level.size} tests)`,
     );
   });
 
@@ -175,6 +175,10 @@ describe("the report's study level", () => {
       ),
     );
     expect(report.study.note).toMatch(/every comparison in this report.*Benjamini–Hochberg-corrected/);
+    // the tally counts settings on the primary metric, one verdict per setting and baseline, not one per metric
+    const settings = report.methodComparisons[0]!.settings.length;
+    for (const t of Object.values(report.study.tally))
+      expect(t.proposedBetter + t.proposedWorse + t.undecided + t.tooFewSeeds + t.degenerate).toBe(settings);
   });
 });
 

@@ -53,7 +53,7 @@ export interface StudyLevel {
   primaryMetric: string;
   /** Tests in the family (testable comparisons: paired or Welch, not degenerate). */
   size: number;
-  /** Baseline → verdicts of its comparisons in the family after the study-level correction. */
+  /** Baseline → verdicts of its comparisons on the primary metric, one per setting, after the study-level correction. */
   tally: Record<string, Tally>;
   overall: OverallAnswer[];
   note: string;
@@ -82,8 +82,8 @@ export function studyLevel(
     mc.settings.flatMap((s) =>
       Object.entries(s.metrics)
         .filter(([metric]) => family === "all" || metric === primaryMetric)
-        .flatMap(([, cells]) =>
-          cells.flatMap((c) => (c.versus ? [{ baseline: c.method, versus: c.versus }] : [])),
+        .flatMap(([metric, cells]) =>
+          cells.flatMap((c) => (c.versus ? [{ baseline: c.method, metric, versus: c.versus }] : [])),
         ),
     ),
   );
@@ -111,8 +111,11 @@ export function studyLevel(
   });
   for (const v of members) if (!testable(v)) v.studyVerdict = v.verdict;
 
+  // Settings on the primary metric: with family "all" the other metrics' cells are corrected here too, but counting
+  // them beside it read one setting with four metrics as "▲ 4", and pooled metrics whose "better" points opposite ways.
   const tally: Record<string, Tally> = {};
-  for (const { baseline, versus: v } of methodCells) {
+  for (const { baseline, metric, versus: v } of methodCells) {
+    if (metric !== primaryMetric) continue;
     tally[baseline] ??= {
       proposedBetter: 0,
       proposedWorse: 0,
