@@ -192,6 +192,21 @@ describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { 
     // ν = 5: 5001, 5002, 5003 parameters, mean 5002, its t interval 5002 ± 2.484
     expect(r.stdout).toMatch(/model\.nu=5 +[0-9.]+ \[[0-9.]+, [0-9.]+\] n=3 +5002 \[4999\.5, 5004\.5\] n=3/);
     expect(r.stdout).not.toMatch(/500200\.0/);
+    // and so does the comparison table of such a metric: its means and differences in its own units
+    const table = await tailsweep([
+      "compare",
+      sweepId,
+      "--metric",
+      "parameterCount",
+      "--baseline",
+      "model.nu=5",
+    ]);
+    expect([table.code, table.stderr]).toEqual([0, ""]);
+    expect(table.stdout).toMatch(/model\.nu=5 \(baseline\) +3 +5002 \[4999\.5, 5004\.5\]/);
+    // ν = 10 has 5000 more parameters at every seed: a constant difference (degenerate), not +500000.00 pp
+    expect(table.stdout).toMatch(/model\.nu=10 +3 +10002 \[9999\.5, 10004\] +\+5000 \[—, —\] .* degenerate/);
+    expect(table.stdout).toContain("Δ and intervals in parameterCount's own units;");
+    expect(table.stdout).not.toMatch(/‡|percentage points/);
   });
 
   it("names every bad objective in one error, its own syntax first and then what the sweep lacks", async () => {

@@ -50,6 +50,8 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
   ];
   const intervals = intervalWriter();
   const few = (n: number) => (n < FEW_SEEDS ? " !" : "");
+  // a result path (steps, parameterCount) is a number of its own: not ×100, its interval not cut at the share's range
+  const share = isShare(metric);
   const lines = table.rows.map((r) => {
     const v = r.vsBaseline;
     const c = v?.comparison;
@@ -57,9 +59,11 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
     return [
       r.config === table.baseline ? `${r.config} (baseline)` : r.config,
       `${r.summary.n}${few(r.summary.n)}`,
-      `${pct(r.summary.mean)} ${intervals.text(r.summary.ci, [0, 1], 1)}`,
+      share
+        ? `${pct(r.summary.mean)} ${intervals.text(r.summary.ci, [0, 1], 1)}`
+        : `${plain(r.summary.mean)} ${plainInterval(r.summary.ci)}`,
       c
-        ? `${c.meanDiff >= 0 ? "+" : ""}${pct(c.meanDiff, 2)} ${intervals.text(c.ci, [-1, 1], 2)}${c.method === "welch" ? " welch" : ""}`
+        ? `${c.meanDiff >= 0 ? "+" : ""}${share ? `${pct(c.meanDiff, 2)} ${intervals.text(c.ci, [-1, 1], 2)}` : `${plain(c.meanDiff)} ${plainInterval(c.ci)}`}${c.method === "welch" ? " welch" : ""}`
         : "",
       v ? pValue(v.p) : "",
       v ? pValue(v.pAdjusted) : "",
@@ -80,7 +84,9 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
   const withoutResults = table.withoutResults ?? [];
   if (withoutResults.length > 0)
     out(`not compared, no result for ${metric}: ${withoutResultsText(withoutResults)}`);
-  out("Δ and intervals in percentage points; welch = seeds not matched, unpaired test. — = not computable.");
+  out(
+    `Δ and intervals in ${share ? "percentage points" : `${metric}'s own units`}; welch = seeds not matched, unpaired test. — = not computable.`,
+  );
   for (const note of intervals.notes(table.rows.map((r) => r.summary.n))) out(note);
   if (table.posthocNote) out(`† ${table.posthocNote}`);
   if (table.sequentialNote) out(`Note: ${table.sequentialNote}`);
@@ -100,7 +106,11 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
       ? [
           name,
           String(e.seeds),
-          Number.isFinite(e.meanDiff) ? signedPctInterval(e.meanDiff, e.ci) : "—",
+          !Number.isFinite(e.meanDiff)
+            ? "—"
+            : isShare(c.metric)
+              ? signedPctInterval(e.meanDiff, e.ci)
+              : `${e.meanDiff >= 0 ? "+" : ""}${plain(e.meanDiff)} ${plainInterval(e.ci)}`,
           pValue(e.p),
           pValue(e.pAdjusted),
           `${e.verdict}${(e.posthocRevisions ?? []).length > 0 ? " †" : ""}`,
@@ -150,6 +160,11 @@ function plain(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(5))) : "—";
 }
 
+/** An interval of a number that is not a share, unclipped: `[1100, 1300]`. */
+function plainInterval(ci: readonly [number, number]): string {
+  return `[${plain(ci[0])}, ${plain(ci[1])}]`;
+}
+
 /** The front over the objectives: a row per configuration, then the dominance claims and what they rest on. */
 function printPareto(front: SweepPareto, out: (line: string) => void): void {
   const names = front.objectives.map((o) => `${o.metric} (${o.direction === "maximize" ? "max" : "min"})`);
@@ -174,7 +189,7 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
           `${
             isShare(e.metric)
               ? `${pct(e.summary.mean)} ${intervals.text(e.summary.ci, [0, 1], 1)}`
-              : `${plain(e.summary.mean)} [${plain(e.summary.ci[0])}, ${plain(e.summary.ci[1])}]`
+              : `${plain(e.summary.mean)} ${plainInterval(e.summary.ci)}`
           } n=${e.summary.n}${few(e.summary.n)}`,
       ),
       status[c.status],
