@@ -1,7 +1,7 @@
 // `tailsweep compare --objectives` and `tailsweep report --pareto`: Pareto fronts of stored sweeps through the real
 // CLI (a child process on an embedded store seeded with hand-made results), the same numbers as @tailsweep/analysis
 // computes on that store.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildStudyReport, loadSweepRuns, type SweepPareto, sweepPareto } from "@tailsweep/analysis";
@@ -90,6 +90,8 @@ describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { 
         const wobble = [0, 0.013, -0.006, 0.009][(trial.seed + variant.charCodeAt(0)) % 4]!;
         const result = scriptedResult(ba + wobble);
         result.metrics.minorityRecall = mr + 0.01 * trial.seed - wobble;
+        // a count: 12,001–12,003 parameters for proposed and gaussian, 14,001–14,003 for supervised
+        result.metrics.parameterCount = 1000 * (9 + variant.length - 5) + trial.seed;
         await opened.store.completeTrial(trial.id, 1, result, t0);
       }
       expectedReport = await buildStudyReport(opened.store, [methodsId], { pareto: {} });
@@ -244,6 +246,27 @@ describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { 
     expect(markdown.stdout).toMatch(/- proposed dominates gaussian: \*\*backed\*\*/);
     const plain = JSON.parse((await tailsweep(["report", methodsId, "--json"])).stdout);
     expect(plain.pareto).toBeUndefined();
+    // a count among the objectives: its means, intervals, leads and axis in its own units, not ×100 in percent
+    const out = join(dir, "count.md");
+    const counted = await tailsweep([
+      "report",
+      methodsId,
+      "--out",
+      out,
+      "--pareto=balancedAccuracy:max,parameterCount:min",
+    ]);
+    expect([counted.code, counted.stderr]).toEqual([0, expect.any(String)]);
+    const md = readFileSync(out, "utf8");
+    expect(md).toMatch(
+      /\| proposed \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \(n=3\) \| 12002 \[12000, 12004\] \(n=3\) \| front \|/,
+    );
+    expect(md).not.toMatch(/1200200/);
+    const svg = readdirSync(join(dir, "count-figures"))
+      .filter((f) => f.startsWith("pareto"))
+      .map((f) => readFileSync(join(dir, "count-figures", f), "utf8"));
+    expect(svg).toHaveLength(1);
+    expect(svg[0]).toContain("parameterCount");
+    expect(svg[0]).not.toContain("parameterCount %");
   });
 
   it("names every bad --pareto objective in one error", async () => {

@@ -1,4 +1,4 @@
-import { plural } from "@tailsweep/schemas";
+import { ObjectiveMetricSchema, plural, RESULT_METRICS } from "@tailsweep/schemas";
 import type { ComparisonTable, Correction, SequentialDecision, Verdict } from "@tailsweep/stats";
 import type { Confirmation } from "./confirmation";
 
@@ -98,6 +98,31 @@ export function confirmationFamilyText(c: Pick<Confirmation, "rows" | "correctio
     c.rows.map((r) => r.confirmation?.verdict),
     "selected configuration",
   );
+}
+
+/**
+ * Names of metrics that are shares in [0, 1]: every metric a sweep's objectives name (accuracies, recalls, F1, G-mean),
+ * the pseudo-labels' (class shift, a total variation distance), and the result fields they are read from.
+ */
+const SHARES = new Set<string>([...ObjectiveMetricSchema.options, ...RESULT_METRICS, "classShift"]);
+
+/**
+ * Whether a metric is a share, printed in percent with its interval kept inside [0, 1]. `compare --metric`,
+ * `--objectives` and `report --pareto` also take a result path (parameterCount, steps, selection.epoch), a count or a
+ * number of its own: printed as it is, its interval unclipped, rather than ×100 and cut at 100.
+ */
+export function isShare(metric: string): boolean {
+  return SHARES.has(metric.split(".").at(-1) ?? metric);
+}
+
+/** A number that is not a share, to 5 significant digits (`12345`, `0.012345`), or an em dash. */
+export function plain(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(5))) : "—";
+}
+
+/** An interval of a number that is not a share, unclipped: `[1100, 1300]`. */
+export function plainInterval(ci: readonly [number, number]): string {
+  return `[${plain(ci[0])}, ${plain(ci[1])}]`;
 }
 
 /** A correction's name as tables and notes print it. */

@@ -8,15 +8,18 @@ import {
   FEW_SEEDS,
   fixed,
   intervalWriter,
+  isShare,
   leadText,
   namesInBrief,
   pct,
+  plain,
+  plainInterval,
   pValue,
   signedPctInterval,
   soleResultText,
   withoutResultsText,
 } from "@tailsweep/analysis/format";
-import { isInputError, ObjectiveMetricSchema, RESULT_METRICS } from "@tailsweep/schemas";
+import { isInputError } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
 import { apiError, sweepOrLatest, withApi } from "../api-client";
 import { printAligned } from "./aligned";
@@ -138,31 +141,6 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
     );
   if (c.pending > 0)
     out(`${c.pending} confirmation trials still to finish: the test uses the seeds that are in`);
-}
-
-/**
- * Names of metrics that are shares in [0, 1]: every metric a front names (accuracies, recalls, F1, G-mean, and the
- * pseudo-labels' class shift, a total variation distance) and the result fields they are read from.
- */
-const SHARES = new Set<string>([...ObjectiveMetricSchema.options, ...RESULT_METRICS, "classShift"]);
-
-/**
- * Whether a front's metric is a share, printed in percent with its interval kept inside [0, 1]. --objectives also
- * takes a result path (parameterCount, steps, selection.epoch), which is a count or a number of its own: printed as
- * it is, its interval unclipped, rather than ×100 and cut at 100.
- */
-function isShare(metric: string): boolean {
-  return SHARES.has(metric.split(".").at(-1) ?? metric);
-}
-
-/** A number that is not a share, to 5 significant digits (`12345`, `0.012345`), or an em dash. */
-function plain(v: number): string {
-  return Number.isFinite(v) ? String(Number(v.toPrecision(5))) : "—";
-}
-
-/** An interval of a number that is not a share, unclipped: `[1100, 1300]`. */
-function plainInterval(ci: readonly [number, number]): string {
-  return `[${plain(ci[0])}, ${plain(ci[1])}]`;
 }
 
 /** The front over the objectives: a row per configuration, then the dominance claims and what they rest on. */

@@ -5,7 +5,7 @@ import { paretoSvg } from "@tailsweep/charts";
 import { InputError, metricOf } from "@tailsweep/schemas";
 import { paramValue, type TrialRecord } from "@tailsweep/sweep";
 import { finishedValues } from "../configurations";
-import { correctionName, leadText, pct, pctInterval } from "../format";
+import { correctionName, isShare, leadText, pct, pctInterval, plain, plainInterval } from "../format";
 import { groupBy } from "../group-by";
 import {
   checkedObjectives,
@@ -119,7 +119,10 @@ export function paretoSection(fronts: readonly SettingFront[], figure: Figure): 
         ...front.configurations.map(
           (c) =>
             `| ${c.config} | ${c.estimates
-              .map((e) => `${pct(e.summary.mean)} ${pctInterval(e.summary.ci).text} (n=${e.summary.n})`)
+              .map(
+                (e) =>
+                  `${isShare(e.metric) ? `${pct(e.summary.mean)} ${pctInterval(e.summary.ci).text}` : `${plain(e.summary.mean)} ${plainInterval(e.summary.ci)}`} (n=${e.summary.n})`,
+              )
               .join(" | ")} | ${STANDING[c.status]} |`,
         ),
       ].join("\n"),
@@ -128,32 +131,38 @@ export function paretoSection(fronts: readonly SettingFront[], figure: Figure): 
     for (const claim of front.claims)
       out.push(
         `- ${claim.dominant} dominates ${claim.dominated}: ${claim.backed ? "**backed**" : "by means only"} — ${claim.tests
-          .map((t) => (t.lead === "tie" ? `${t.metric} tied` : leadText(t, (v) => `${pct(v, 2)} pp`)))
+          .map((t) =>
+            t.lead === "tie"
+              ? `${t.metric} tied`
+              : leadText(t, (v) => (isShare(t.metric) ? `${pct(v, 2)} pp` : plain(v))),
+          )
           .join("; ")}`,
       );
     for (const e of front.excluded) out.push(`- left out: ${e.config} (${e.reason})`);
     if (front.claims.length > 0 || front.excluded.length > 0) out.push("");
     if (objectives.length === 2) {
       const [x, y] = objectives;
+      // shares in percent, their intervals drawn inside [0, 100] % as the tables print them; a result path as it is
+      const [xShare, yShare] = [isShare(x!.metric), isShare(y!.metric)];
+      const [sx, sy] = [xShare ? 100 : 1, yShare ? 100 : 1];
       out.push(
         figure(
           `pareto ${sweepName} ${setting}`,
           `${x!.metric} × ${y!.metric} in ${setting}`,
           paretoSvg({
-            title: `${sweepName}, ${setting}: ${x!.metric} × ${y!.metric} (%)`,
-            xName: `${x!.metric} %`,
-            yName: `${y!.metric} %`,
+            title: `${sweepName}, ${setting}: ${x!.metric} × ${y!.metric}${xShare && yShare ? " (%)" : ""}`,
+            xName: `${x!.metric}${xShare ? " %" : ""}`,
+            yName: `${y!.metric}${yShare ? " %" : ""}`,
             directions: [x!.direction, y!.direction],
-            // shares: an interval is drawn inside [0, 100] %, as the tables print it
-            bounds: [0, 100],
+            ...(xShare && yShare && { bounds: [0, 100] as const }),
             points: front.configurations.map((c) => {
               const [ex, ey] = c.estimates;
               return {
                 label: c.config,
-                x: 100 * ex!.summary.mean,
-                y: 100 * ey!.summary.mean,
-                xCi: [100 * ex!.summary.ci[0], 100 * ex!.summary.ci[1]],
-                yCi: [100 * ey!.summary.ci[0], 100 * ey!.summary.ci[1]],
+                x: sx * ex!.summary.mean,
+                y: sy * ey!.summary.mean,
+                xCi: [sx * ex!.summary.ci[0], sx * ex!.summary.ci[1]],
+                yCi: [sy * ey!.summary.ci[0], sy * ey!.summary.ci[1]],
                 status: c.status,
                 title: `${c.config}: ${STANDING[c.status]}`,
               };
