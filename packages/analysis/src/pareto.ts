@@ -435,11 +435,29 @@ export function sweepPareto(all: SweepRuns, options: SweepParetoOptions): SweepP
   if (problems.length > 0) throw new InputError("objectives", problems.join("; "));
   const front = paretoFront(observations, objectives, options);
   const keyOf = new Map([...configs.values()].map((c) => [c.label, c.key]));
+  const { claims, notes } = markedClaims(front, runs, (t) => configs.get(t.configKey)!.label);
+  return {
+    sweepId: sweep.id,
+    ...front,
+    configurations: front.configurations.map((c) => ({ ...c, configKey: keyOf.get(c.config)! })),
+    claims,
+    notes,
+  };
+}
+
+/**
+ * A front's claims, each with the post-hoc revisions whose seeds its tests pair (`posthocRevisions`), and the notes that
+ * say what that and a sequential design do to the p-values. `trials`: those the front was drawn from, `labelOf` the
+ * configuration each stands for in the front (a trial's seed and label name one pair member).
+ */
+export function markedClaims(
+  front: Pick<ParetoFront, "claims">,
+  runs: Pick<SweepRuns, "sweep" | "trials" | "revisions">,
+  labelOf: (trial: SweepRuns["trials"][number]) => string,
+): { claims: (DominanceClaim & { posthocRevisions: number[] })[]; notes: string[] } {
   const posthoc = posthocRevisionSet(runs.revisions);
   const addedBy = new Map(
-    trials
-      .filter((t) => posthoc.has(t.revision))
-      .map((t) => [`${configs.get(t.configKey)!.label}#${t.seed}`, t.revision]),
+    runs.trials.filter((t) => posthoc.has(t.revision)).map((t) => [`${labelOf(t)}#${t.seed}`, t.revision]),
   );
   const claims = front.claims.map((claim) => {
     const revisions = new Set<number>();
@@ -459,17 +477,11 @@ export function sweepPareto(all: SweepRuns, options: SweepParetoOptions): SweepP
           `${marked} claim${marked === 1 ? " pairs" : "s pair"} seeds added after looking at the results (post-hoc top-up): ${marked === 1 ? "its" : "their"} p-values are optimistic (optional stopping); confirm on fresh seeds`,
         ]
       : []),
-    ...(sweep.spec.sequential
+    ...(runs.sweep.spec.sequential
       ? [
           "this sweep ran a sequential design: which configurations got more seeds depended on interim results, so these fixed-n p-values are optimistic",
         ]
       : []),
   ];
-  return {
-    sweepId: sweep.id,
-    ...front,
-    configurations: front.configurations.map((c) => ({ ...c, configKey: keyOf.get(c.config)! })),
-    claims,
-    notes,
-  };
+  return { claims, notes };
 }

@@ -1,6 +1,6 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
-import { scriptedResult } from "@tailsweep/sweep/testing";
+import { scriptedResult, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { paretoFront } from "../pareto";
 import { buildStudyReport } from "./build";
@@ -61,7 +61,44 @@ describe("the study report's Pareto section", () => {
       { metric: "balancedAccuracy", direction: "maximize" },
       { metric: "minorityRecall", direction: "maximize" },
     ]);
-    expect(report.pareto![0]!.front).toEqual(direct);
+    const { claims, ...rest } = report.pareto![0]!.front;
+    expect({ ...rest, claims: claims.map(({ posthocRevisions: _, ...c }) => c) }).toEqual(direct);
+    // no seed was added after looking: nothing marked, nothing to note
+    expect(claims.map((c) => c.posthocRevisions)).toEqual(claims.map(() => []));
+    expect(report.pareto!.map((f) => f.notes)).toEqual([[], []]);
+  });
+
+  it("marks the claims whose pairs use seeds a post-hoc top-up added, in their setting only, and notes it", async () => {
+    const runs = await store();
+    // seeds 5–6 for ρ=100's methods only, added after looking at the results
+    const rho100 = (await runs.listTrials("m")).filter((t) => t.params["dataset.imbalanceRatio"] === 100);
+    await topUp(runs, "m", [5, 6], { configKeys: [...new Set(rho100.map((t) => t.configKey))] });
+    for (const t of await runs.listTrials("m")) {
+      if (t.state !== "waiting") continue;
+      await runs.claimTrial(t.id, "w", t0, "cpu");
+      const method = String(t.params.variant);
+      const [ba, mr] = LEVELS[method]![100]!;
+      const r = scriptedResult(ba + wobble(method, t.seed));
+      r.metrics.minorityRecall = mr + wobble(method, t.seed + 2);
+      await runs.completeTrial(t.id, 1, r, t0);
+    }
+    const report = await buildStudyReport(runs, ["m"], { now: t0, pareto: {} });
+    const [rho10, rho100Front] = report.pareto!;
+    // ρ=10 ran seeds 1–4 only: the same method and seed in ρ=100 is another trial, and marks nothing here
+    expect(rho10!.front.claims.map((c) => c.posthocRevisions)).toEqual(rho10!.front.claims.map(() => []));
+    expect(rho10!.notes).toEqual([]);
+    expect(rho100Front!.front.claims.length).toBeGreaterThan(0);
+    expect(rho100Front!.front.claims.map((c) => c.posthocRevisions)).toEqual(
+      rho100Front!.front.claims.map(() => [2]),
+    );
+    expect(rho100Front!.notes).toEqual([expect.stringMatching(/post-hoc top-up.*optimistic/)]);
+    const { markdown } = renderStudyMarkdown(report);
+    const section = markdown.slice(markdown.indexOf("### main: ρ=100"));
+    expect(section).toMatch(/- proposed dominates gaussian: .* †\n/);
+    expect(section).toMatch(/- note: \d+ claims? pairs? seeds added after looking at the results/);
+    expect(
+      markdown.slice(markdown.indexOf("### main: ρ=10\n"), markdown.indexOf("### main: ρ=100")),
+    ).not.toContain("†");
   });
 
   it("renders a table, the claims and a figure per setting", async () => {

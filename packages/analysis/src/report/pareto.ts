@@ -9,6 +9,8 @@ import { correctionName, isShare, leadText, pct, pctInterval, plain, plainInterv
 import { groupBy } from "../group-by";
 import {
   checkedObjectives,
+  type DominanceClaim,
+  markedClaims,
   type ParetoFront,
   type ParetoObjective,
   type ParetoObservation,
@@ -52,7 +54,10 @@ export interface SettingFront {
   sweepName: string;
   /** The setting's label, as the method comparison's tables show it. */
   setting: string;
-  front: ParetoFront;
+  /** The front, each claim marked where its pairs use seeds a post-hoc top-up added (as `compare`'s front). */
+  front: Omit<ParetoFront, "claims"> & { claims: (DominanceClaim & { posthocRevisions: number[] })[] };
+  /** What the numbers do not say: post-hoc seeds, a sequential design's seeds (markedClaims). */
+  notes: string[];
 }
 
 /**
@@ -69,7 +74,8 @@ export function settingFronts(
   const bySetting = groupBy(trials, (t: TrialRecord) => settingLabel(t.params, mc.settingKeys));
   return mc.settings.flatMap(({ label }) => {
     const observations: ParetoObservation[] = [];
-    for (const t of bySetting.get(label) ?? []) {
+    const settingTrials = bySetting.get(label) ?? [];
+    for (const t of settingTrials) {
       const r = t.state === "succeeded" ? results.get(t.id) : undefined;
       if (!r) continue;
       for (const { metric } of objectives) {
@@ -79,13 +85,13 @@ export function settingFronts(
       }
     }
     if (observations.length === 0) return [];
+    const front = paretoFront(observations, objectives);
+    // the setting's trials only: each method's label and seed name one trial there, not one per setting
+    const { claims, notes } = markedClaims(front, { ...runs, trials: settingTrials }, (t) =>
+      paramValue(t.params.variant),
+    );
     return [
-      {
-        sweepId: mc.sweepId,
-        sweepName: mc.sweepName,
-        setting: label,
-        front: paretoFront(observations, objectives),
-      },
+      { sweepId: mc.sweepId, sweepName: mc.sweepName, setting: label, front: { ...front, claims }, notes },
     ];
   });
 }
@@ -110,7 +116,7 @@ export function paretoSection(fronts: readonly SettingFront[], figure: Figure): 
     `Per setting, the methods no other beats on every objective at once by their seed means (front), and for each front method against each it dominates by means, a two-sided paired t-test on the seeds both ran per objective it leads on (backing the lead when significant with the paired difference its way), ${correctionName(correction)}-corrected across the setting's claims at α = ${alpha}. Dominated: some claim against it is significant; not separable: dominated by means only, so the seeds cannot tell it from the front. "Not worse" on the other objectives rests on the means (docs/statistics.md P1–P3).`,
     "",
   ];
-  for (const { sweepName, setting, front } of fronts) {
+  for (const { sweepName, setting, front, notes } of fronts) {
     out.push(`### ${sweepName}: ${setting}`, "");
     out.push(
       [
@@ -136,10 +142,11 @@ export function paretoSection(fronts: readonly SettingFront[], figure: Figure): 
               ? `${t.metric} tied`
               : leadText(t, (v) => (isShare(t.metric) ? `${pct(v, 2)} pp` : plain(v))),
           )
-          .join("; ")}`,
+          .join("; ")}${claim.posthocRevisions.length > 0 ? " †" : ""}`,
       );
     for (const e of front.excluded) out.push(`- left out: ${e.config} (${e.reason})`);
-    if (front.claims.length > 0 || front.excluded.length > 0) out.push("");
+    for (const note of notes) out.push(`- note: ${note}`);
+    if (front.claims.length > 0 || front.excluded.length > 0 || notes.length > 0) out.push("");
     if (objectives.length === 2) {
       const [x, y] = objectives;
       // shares in percent, their intervals drawn inside [0, 100] % as the tables print them; a result path as it is
