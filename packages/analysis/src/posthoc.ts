@@ -29,6 +29,19 @@ export type MarkedTable = Omit<ComparisonTable, "rows"> & {
 };
 
 /**
+ * The seeds a row's test against the baseline uses: for a paired test those both ran, for Welch (fewer than two
+ * matched) every seed of either side.
+ */
+export function testedSeeds(
+  row: Pick<ComparisonRow, "seeds" | "vsBaseline">,
+  baseSeeds: ReadonlySet<number>,
+): number[] {
+  return row.vsBaseline?.comparison?.method === "welch"
+    ? [...new Set([...row.seeds, ...baseSeeds])]
+    : row.seeds.filter((s) => baseSeeds.has(s));
+}
+
+/**
  * Marks each comparison whose test uses a run a post-hoc revision added (`addedBy`: `label#seed` → revision): for a
  * paired test the seeds both sides ran, for Welch (fewer than two matched) every seed of either side; and says once
  * what that means for every row, the correction carrying the optimism to the others' adjusted p. For a `sequential`
@@ -44,11 +57,7 @@ export function markPosthoc(
   const rows = table.rows.map((row) => {
     const revisions = new Set<number>();
     if (row.vsBaseline) {
-      const welch = row.vsBaseline.comparison?.method === "welch";
-      const used = welch
-        ? [...new Set([...row.seeds, ...baseSeeds])]
-        : row.seeds.filter((s) => baseSeeds.has(s));
-      for (const seed of used)
+      for (const seed of testedSeeds(row, baseSeeds))
         for (const label of [row.config, table.baseline]) {
           const revision = addedBy.get(`${label}#${seed}`);
           if (revision !== undefined) revisions.add(revision);

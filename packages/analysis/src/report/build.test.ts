@@ -2,6 +2,7 @@ import { resolveClassOrder } from "@tailsweep/data/long-tail";
 import { CURRENT_DATASET_VERSION, metricOf, parseSweepFile } from "@tailsweep/schemas";
 import { comparePaired, compareUnpaired } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
+import { topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { buildStudyReport, busySeconds } from "./build";
 import { formatSummary, formatVersus, renderStudyMarkdown } from "./markdown";
@@ -341,6 +342,31 @@ describe("buildStudyReport", () => {
     expect(formatVersus(v)).toContain("(Welch)");
     expect(report.sweeps[0]!.counts).toEqual({ succeeded: 4, failed: 4 });
     expect(report.sweeps[0]!.failures[0]!.error).toBe("diverged: loss NaN");
+  });
+
+  it("marks a Welch comparison post hoc where a post-hoc top-up added seeds to either side, matched or not", async () => {
+    const store = new InMemoryRunStore();
+    // proposed succeeds on seeds 1–2 only; gaussian's results all come from seeds 3–4, added after looking
+    await sweepWith(
+      store,
+      "w",
+      { name: "w", search: { variant: ["proposed", "gaussian"] }, seeds: [1, 2] },
+      (p, seed) => (p.variant === "proposed" ? 0.6 + seed * 0.01 : undefined),
+    );
+    await topUp(store, "w", [3, 4]);
+    for (const t of await store.listTrials("w")) {
+      if (t.state !== "waiting") continue;
+      await store.claimTrial(t.id, "w1", t0, "cpu");
+      if (t.params.variant === "proposed") await store.failTrial(t.id, 1, "diverged", false, t0);
+      else await store.completeTrial(t.id, 1, result(0.5 + t.seed * 0.01), t0);
+    }
+    const report = await buildStudyReport(store, ["w"]);
+    const v = report.methodComparisons[0]!.settings[0]!.metrics.balancedAccuracy!.find(
+      (c) => c.method === "gaussian",
+    )!.versus!;
+    // no seed both ran: Welch, on every seed of either side, two of them post hoc (it once checked matched seeds only)
+    expect(v.method).toBe("welch");
+    expect(v.posthoc).toBe(true);
   });
 
   it("compares a sensitivity grid with the sweep's default configuration, or with the best when the default was not run", async () => {

@@ -25,7 +25,7 @@ import { type Confirmation, confirmationSeeds, confirmationsOf, selectionRuns } 
 import { InvalidQueryError } from "../errors";
 import { groupBy } from "../group-by";
 import type { SweepParetoOptions } from "../pareto";
-import { posthocRevisionSet } from "../posthoc";
+import { posthocRevisionSet, testedSeeds } from "../posthoc";
 import { sequentialStatus } from "../sequential-sweep";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "../sweep-runs";
 import { DEFAULT_REPORT_OBJECTIVES, reportObjectives, type SettingFront, settingFronts } from "./pareto";
@@ -552,8 +552,8 @@ function versusBaseline(
     const out: MethodCell = { method, summary: row.summary };
     if (row.vsBaseline) {
       const base = new Set(byConfig.get(baseline)!.seeds);
-      const late = row.seeds.some(
-        (seed) => base.has(seed) && (posthoc.has(`${method}#${seed}`) || posthoc.has(`${baseline}#${seed}`)),
+      const late = testedSeeds(row, base).some(
+        (seed) => posthoc.has(`${method}#${seed}`) || posthoc.has(`${baseline}#${seed}`),
       );
       out.versus = toVersus(row.vsBaseline, true, late, direction);
     }
@@ -769,10 +769,11 @@ function sensitivity(l: SweepRuns): Sensitivity {
   const referenceSeeds = new Set(rows.get(reference)?.seeds ?? []);
   const configs = [...groupBy(trials, labelOf)].map(([label, group]) => {
     const row = rows.get(label);
-    const posthoc = (row?.seeds ?? []).some(
-      (seed) =>
-        referenceSeeds.has(seed) && (late.has(`${label}#${seed}`) || late.has(`${reference}#${seed}`)),
-    );
+    const posthoc =
+      row !== undefined &&
+      testedSeeds(row, referenceSeeds).some(
+        (seed) => late.has(`${label}#${seed}`) || late.has(`${reference}#${seed}`),
+      );
     return {
       label,
       params: group[0]!.params,
