@@ -1035,6 +1035,10 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await page.locator("[data-testid=comparison-note]").textContent()).toContain(
       "Holm-corrected across the 1 comparison with a test at α = 0.05, leaving out 1 degenerate.",
     );
+    // Welch's effect is d*_s, not Cohen's d (which pools the variances)
+    expect(await page.locator("[data-testid=comparison-note]").textContent()).toContain(
+      "else unpaired (Welch; effect = d*s, the difference over the root mean of the two variances)",
+    );
     // what differs between the compared runs, the method among it (issue #20 bug 10)
     const differing = await page
       .locator("[data-testid=setting-differences] tbody tr td:first-child")

@@ -208,6 +208,11 @@ describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { 
     // ν = 10 has 5000 more parameters at every seed: a constant difference (degenerate), not +500000.00 pp
     expect(table.stdout).toMatch(/model\.nu=10 +3 +10002 \[9999\.5, 10004\] +\+5000 \[—, —\] .* degenerate/);
     expect(table.stdout).toContain("Δ and intervals in parameterCount's own units;");
+    // the effect column is d_z where paired and d*_s where Welch: named for both, not "d_z"
+    expect(table.stdout).toMatch(
+      /^configuration +n +mean \[95% CI\] +Δ vs baseline \[95% CI\] +p +p adj +effect +seeds for 80% +verdict$/m,
+    );
+    expect(table.stdout).toContain("effect = Cohen's d_z of the paired differences, or d*_s");
     expect(table.stdout).not.toMatch(/‡|percentage points/);
   });
 

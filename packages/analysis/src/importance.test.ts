@@ -75,7 +75,7 @@ describe("functionalAnova", () => {
       expect(got.noiseShare!, key).toBeCloseTo(w.noiseShare, 10);
       // SciPy's F survival function; relative agreement (some are 1e-26)
       expect(Math.abs(got.p! / w.p - 1), key).toBeLessThan(1e-8);
-      expect(got.exceedsNoise, key).toBe(w.p < 0.05);
+      expect(got.exceedsNoise, key).toBe(w.p <= 0.05);
     }
     for (const [k, v] of Object.entries(want.noise)) {
       const got = anova.noise[k as keyof typeof anova.noise];

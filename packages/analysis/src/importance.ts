@@ -293,7 +293,8 @@ export function functionalAnova(
       df,
       noiseShare,
       p,
-      exceedsNoise: p === null ? null : p < alpha,
+      // p ≤ α, the rule every other test here uses (a p-value test rejects at level α iff p ≤ α)
+      exceedsNoise: p === null ? null : p <= alpha,
     };
   };
   const effects: ImportanceEffect[] = main.map((m, k) =>

@@ -47,7 +47,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
     "Δ vs baseline [95% CI]",
     "p",
     "p adj",
-    "d_z",
+    "effect",
     "seeds for 80%",
     "verdict",
   ];
@@ -88,7 +88,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
   if (withoutResults.length > 0)
     out(`not compared, no result for ${metric}: ${withoutResultsText(withoutResults)}`);
   out(
-    `Δ and intervals in ${share ? "percentage points" : `${metric}'s own units`}; welch = seeds not matched, unpaired test. — = not computable.`,
+    `Δ and intervals in ${share ? "percentage points" : `${metric}'s own units`}; welch = seeds not matched, unpaired test; effect = Cohen's d_z of the paired differences, or d*_s (the difference over the root mean of the two variances) for welch. — = not computable.`,
   );
   for (const note of intervals.notes(table.rows.map((r) => r.summary.n))) out(note);
   if (table.posthocNote) out(`† ${table.posthocNote}`);

@@ -116,7 +116,8 @@ export function ComparisonTable({
       <p className="muted" data-testid="comparison-note">
         {table.metric} in %, {table.direction}d; Δ is blue where better than the baseline, red where worse.
         Differences are paired by seed where both sides ran the same seeds (t-test; effect = Cohen&apos;s d
-        <sub>z</sub>), else unpaired (Welch; effect = Cohen&apos;s d)
+        <sub>z</sub>), else unpaired (Welch; effect = d*<sub>s</sub>, the difference over the root mean of the
+        two variances)
         {table.rows.length > 1
           ? `; ${comparisonFamilyText(table)}.`
           : "; nothing to compare with the baseline yet."}
@@ -227,8 +228,9 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
         {c.selectedOn.length > 0 ? seedRanges(c.selectedOn) : "—"}, {c.selectionFamily}); the confirmation row
         tests it on seeds that played no part in choosing ({seedRanges(c.confirmedOn)}),{" "}
         {confirmationFamilyText(c)}. Its estimate is the unbiased one: the selection&apos;s tends to be
-        inflated by having been chosen as the highest. The share kept is left out (—) where the
-        selection&apos;s own interval holds 0: a ratio over such a difference is noise.
+        inflated by having been chosen as the highest. The share kept is left out (—) where the selection
+        showed no clear lead: its own interval holds 0 or lies on the worse side, and a ratio over such a
+        difference is noise.
         {c.pending > 0
           ? ` ${c.pending} confirmation trials are still to finish; the test uses those that are in.`
           : ""}

@@ -289,8 +289,8 @@ function confirmationSection(confirmations: StudyReport["confirmations"]): strin
     "A configuration chosen as the best on some seeds and tested on the same seeds looks better than it is (the " +
       "winner's curse). Each confirmation ran the chosen configurations and the baseline again on seeds that played " +
       "no part in choosing; its test (paired t, corrected across the configurations it confirms) is the one to cite, " +
-      "and *kept* is the share of the selection's difference the fresh seeds reproduce (— where the selection's own " +
-      "interval holds 0: a ratio over such a difference is noise). Δ is the configuration minus " +
+      "and *kept* is the share of the selection's difference the fresh seeds reproduce (— where the selection showed no " +
+      "clear lead, its own interval holding 0 or lying on the worse side: a ratio over such a difference is noise). Δ is the configuration minus " +
       "the baseline (the opposite sign of the method tables' proposed − method when the baseline is the proposed " +
       "model); the selection's p is a fixed-n test on its seeds, not a sequential design's adjusted p.",
     "",
