@@ -117,6 +117,19 @@ describe("the CLI's settings", () => {
     expect(e.message).toMatch(/^invalid environment:\n {2}- /);
     // A secret is named, never echoed.
     expect(e.message).not.toContain("hunter2");
+    // an issuer that is no URL is named with the rest, not a TypeError ("Invalid URL") that hid them all
+    const oidc = refusal({
+      TAILSWEEP_OIDC_ISSUER: "notaurl",
+      TAILSWEEP_OIDC_CLIENT_ID: "tailsweep",
+      TAILSWEEP_MAX_TRIALS: "-5",
+    });
+    expect(oidc.problems).toEqual([
+      'TAILSWEEP_MAX_TRIALS: must be a whole number from 1 to 1000000, got "-5"',
+      "TAILSWEEP_OIDC_ISSUER: must be the provider's issuer URL",
+    ]);
+    expect(
+      refusal({ TAILSWEEP_OIDC_ISSUER: "http://sso.example.org", TAILSWEEP_OIDC_CLIENT_ID: "t" }).problems,
+    ).toEqual([expect.stringMatching(/^TAILSWEEP_OIDC_ISSUER: must be https/)]);
     for (const bad of ["2", "4", "0", "3.0", "three", "-1"])
       expect(refusal({ TAILSWEEP_NATS_REPLICAS: bad }).problems).toEqual([
         expect.stringMatching(/^TAILSWEEP_NATS_REPLICAS: must be 1, 3 or 5 /),

@@ -4,6 +4,9 @@ import { z } from "zod";
 const isLoopback = (host: string) =>
   host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 
+/** An OIDC issuer over https, or plain http on this machine (a provider for tests or development). */
+const isSecureIssuer = (url: URL) => url.protocol === "https:" || isLoopback(url.hostname);
+
 /** How long a dashboard sign-in lasts unless TAILSWEEP_SESSION_HOURS says otherwise: a week. */
 export const DEFAULT_SESSION_HOURS = 24 * 7;
 /** The longest sign-in TAILSWEEP_SESSION_HOURS may ask for: 90 days. */
@@ -20,7 +23,9 @@ export const OidcSettingsSchema = z
     name: z.string().trim().min(1).max(60).default("single sign-on"),
   })
   .strict()
-  .refine((o) => new URL(o.issuer).protocol === "https:" || isLoopback(new URL(o.issuer).hostname), {
+  // zod runs this even where z.url failed (its issue does not abort): an address that does not parse is z.url's to
+  // name, not a TypeError that hid every other setting's problem ("tailsweep: Invalid URL" for any command)
+  .refine((o) => !URL.canParse(o.issuer) || isSecureIssuer(new URL(o.issuer)), {
     message: "must be https (plain http only for a provider on this machine)",
     path: ["issuer"],
   });
