@@ -45,6 +45,28 @@ describe("resolveRunConfig", () => {
       /variant: must be one of proposed, .*, got 'best'/,
     );
     expect(() => resolveRunConfig({ dataset: { name: "user" } })).toThrow(/dataset.path: path is required/);
+    // a bad variant is said with the sections' problems, not before them
+    const all = (() => {
+      try {
+        resolveRunConfig({
+          variant: "bogus",
+          model: { nu: 1 },
+          train: { epochs: -2 },
+          dataset: { name: "nope" },
+        });
+      } catch (e) {
+        return e instanceof ConfigError ? e.problems : [];
+      }
+      return [];
+    })();
+    expect(all).toEqual([
+      expect.stringMatching(/^variant: must be one of proposed, /),
+      expect.stringMatching(/^train\.epochs: /),
+      expect.stringMatching(/^model\.nu: /),
+      expect.stringMatching(/^dataset\.name: /),
+    ]);
+    // a section that is no object is still the one problem it was
+    expect(() => resolveRunConfig({ variant: "bogus", model: 3 })).toThrow(/variant[\s\S]*model/);
   });
 
   it("refuses at launch modalities a built-in data set does not have, with the other problems", () => {

@@ -183,10 +183,20 @@ export interface ResolveOptions {
  * problem at once.
  */
 export function resolveRunConfig(input: unknown, options: ResolveOptions = {}): RunConfig {
-  const top = RunConfigInputSchema.safeParse(input ?? {});
-  if (!top.success) throw new ConfigError(describeIssues(top.error));
-  const { variant, dataset, model, train } = top.data;
   const problems: string[] = [];
+  let top = RunConfigInputSchema.safeParse(input ?? {});
+  if (!top.success) {
+    // A bad variant alone leaves the sections to check, under the default variant's settings: `train --variant bogus
+    // --epochs -2` heard only of the variant, then of the epochs once it was fixed.
+    const asDefault = RunConfigInputSchema.safeParse({
+      ...(typeof input === "object" && input !== null ? input : {}),
+      variant: undefined,
+    });
+    if (!asDefault.success) throw new ConfigError(describeIssues(top.error));
+    problems.push(...describeIssues(top.error));
+    top = asDefault;
+  }
+  const { variant, dataset, model, train } = top.data;
   const parsedTrain = TrainConfigSchema.safeParse(train);
   if (!parsedTrain.success) problems.push(...describeIssues(parsedTrain.error, "train"));
   const parsedModel = ModelConfigSchema.safeParse({ ...VARIANT_OVERRIDES[variant], ...model });
