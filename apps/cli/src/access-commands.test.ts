@@ -145,7 +145,19 @@ describe("tailsweep user, member, token and audit", { timeout: 300_000 }, () => 
     expect(all.stderr).toBe(
       "tailsweep: user.email: must be an email address; user.name: must not be empty; password: must be at least 12 characters\n",
     );
-    for (const r of [role, days, short, email, all]) expect(r.code).toBe(2);
+    // a member's, a token's and the audit's arguments: every bad one at once, before the store (which named the first
+    // as an internal error, exit 1, or looked up an email that could be none: "no user", exit 3)
+    const member = await tailsweep(["member", "set", "bad project!", "not-an-email", "admin"]);
+    expect(member.stderr).toBe(
+      "tailsweep: project: must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit; email: must be an email address; role: must be one of viewer, member, owner, got 'admin'\n",
+    );
+    const token = await tailsweep(["token", "create", "bad project!", "--user", "ada", "--name", " "]);
+    expect(token.stderr).toBe(
+      "tailsweep: project: must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit; --user: must be an email address; --name: must not be empty\n",
+    );
+    const audit = await tailsweep(["audit", "--project", "bad project!"]);
+    expect(audit.stderr).toMatch(/^tailsweep: project: must be 1–64 letters/);
+    for (const r of [role, days, short, email, all, member, token, audit]) expect(r.code).toBe(2);
     for (const r of [nobody, stranger]) expect(r.code).not.toBe(0);
     const members = JSON.parse((await tailsweep(["member", "list", "alpha", "--json"])).stdout);
     expect(members.map((m: { email: string; role: string }) => [m.email, m.role])).toEqual([

@@ -54,6 +54,11 @@ export function describeAccessStoreConformance(name: string, makeStore: () => Pr
     it("refuses bad input, naming the field, and stores nothing", async () => {
       const store = await makeStore();
       await expect(store.createUser({ email: "not-an-email", name: "X" })).rejects.toThrow(/email/);
+      // coded as bad input (a caller in another bundle tells it from a failure by the code, not the class)
+      await expect(store.createUser({ email: "not-an-email", name: "X" })).rejects.toMatchObject({
+        code: "ACCESS_INPUT_INVALID",
+        category: "invalid",
+      });
       await expect(store.createUser({ email: "x@example.org", name: "x".repeat(101) })).rejects.toThrow(
         /name/,
       );

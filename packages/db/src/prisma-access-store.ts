@@ -19,7 +19,7 @@ import {
   type SignInMethod,
   type UserRecord,
 } from "@tailsweep/access";
-import { describeIssues } from "@tailsweep/schemas";
+import { AppError, describeIssues } from "@tailsweep/schemas";
 import type { z } from "zod";
 import type {
   ApiToken,
@@ -35,7 +35,8 @@ import type {
 function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new RangeError(describeIssues(parsed.error, what).join("; "));
+  // coded, so that a caller across a bundle or process boundary tells bad input (exit 2) from a failure
+  throw new AppError("ACCESS_INPUT_INVALID", "invalid", describeIssues(parsed.error, what).join("; "));
 }
 
 const isUniqueViolation = (e: unknown) => (e as { code?: string } | null)?.code === "P2002";

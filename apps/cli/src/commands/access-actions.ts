@@ -1,5 +1,14 @@
 import { readFileSync } from "node:fs";
-import { generateApiToken, hashPassword, NewUserSchema, PasswordSchema, type Role } from "@tailsweep/access";
+import {
+  EmailSchema,
+  generateApiToken,
+  hashPassword,
+  NewApiTokenSchema,
+  NewUserSchema,
+  PasswordSchema,
+  ProjectIdSchema,
+  RoleSchema,
+} from "@tailsweep/access";
 import { AppError, describeIssues, InputError, NotFoundError } from "@tailsweep/schemas";
 import { remoteLogin } from "../api-client";
 import { openRuntime } from "../runtime";
@@ -45,6 +54,31 @@ async function userId(
   return user.id;
 }
 
+/**
+ * The arguments of a member, token or audit command, checked before the store opens: every bad one in one error
+ * (exit 2), where the store named the first as an internal failure (exit 1) or looked up an email that could not be
+ * one ("no user", exit 3). Each key is the argument as the command's usage names it.
+ */
+function checkArgs(
+  args: { project?: string; email?: string; "--user"?: string; "--name"?: string },
+  /** Problems the caller found with the same arguments, said with these. */
+  more: readonly string[] = [],
+): void {
+  const checks = [
+    ["project", ProjectIdSchema, args.project],
+    ["email", EmailSchema, args.email],
+    ["--user", EmailSchema, args["--user"]],
+    ["--name", NewApiTokenSchema.shape.name, args["--name"]],
+  ] as const;
+  const problems = checks.flatMap(([name, schema, value]) => {
+    if (value === undefined) return [];
+    const parsed = schema.safeParse(value);
+    return parsed.success ? [] : describeIssues(parsed.error, name);
+  });
+  problems.push(...more);
+  if (problems.length > 0) throw new AppError("ACCESS_ARGS_INVALID", "invalid", problems.join("; "));
+}
+
 const print = (json: boolean | undefined, value: unknown, text: string) =>
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 
@@ -74,12 +108,20 @@ export async function userAdd(
 export async function memberSet(
   project: string,
   email: string,
-  role: Role,
+  asked: string,
   o: { json?: boolean },
 ): Promise<void> {
+  const role = RoleSchema.safeParse(asked);
+  checkArgs({ project, email }, role.success ? [] : describeIssues(role.error, "role"));
+  if (!role.success) return; // said above
   const m = await withAccess(async (a) => {
-    const member = await a.setRole(project, await userId(a, email), role);
-    await a.recordAudit({ projectId: project, action: "member.set", target: email, detail: { role } });
+    const member = await a.setRole(project, await userId(a, email), role.data);
+    await a.recordAudit({
+      projectId: project,
+      action: "member.set",
+      target: email,
+      detail: { role: role.data },
+    });
     return member;
   });
   print(o.json, m, `${email} is now ${m.role} of ${project}`);
@@ -87,6 +129,7 @@ export async function memberSet(
 
 /** `member remove <project> <email>`. */
 export async function memberRemove(project: string, email: string): Promise<void> {
+  checkArgs({ project, email });
   const removed = await withAccess(async (a) => {
     const done = await a.removeMember(project, await userId(a, email));
     if (done) await a.recordAudit({ projectId: project, action: "member.remove", target: email, detail: {} });
@@ -97,6 +140,7 @@ export async function memberRemove(project: string, email: string): Promise<void
 
 /** `member list <project>`: members with their emails. */
 export async function memberList(project: string, o: { json?: boolean }): Promise<void> {
+  checkArgs({ project });
   const rows = await withAccess(async (a) =>
     Promise.all(
       (await a.membersOf(project)).map(async (m) => ({
@@ -117,6 +161,7 @@ export async function tokenCreate(
   project: string,
   o: { user: string; name: string; days: number; json?: boolean },
 ): Promise<void> {
+  checkArgs({ project, "--user": o.user, "--name": o.name });
   const t = generateApiToken();
   const record = await withAccess(async (a) => {
     const id = await userId(a, o.user);
@@ -149,6 +194,7 @@ export async function tokenCreate(
 
 /** `token list --user <email>`: never the secrets. */
 export async function tokenList(o: { user: string; json?: boolean }): Promise<void> {
+  checkArgs({ "--user": o.user });
   const rows = await withAccess(async (a) => a.apiTokensOf(await userId(a, o.user)));
   const state = (t: { revokedAt?: Date; expiresAt: Date }) =>
     t.revokedAt ? "revoked" : t.expiresAt <= new Date() ? "expired" : "active";
@@ -187,6 +233,7 @@ export async function tokenRevoke(id: string): Promise<void> {
 
 /** `audit --project <name>`: newest first, actors by email. */
 export async function auditCommand(o: { project: string; limit: number; json?: boolean }): Promise<void> {
+  checkArgs({ project: o.project });
   const rows = await withAccess(async (a) =>
     Promise.all(
       (await a.auditOf(o.project, { limit: o.limit })).map(async (e) => ({

@@ -1,15 +1,7 @@
-import { ROLES, type Role, RoleSchema } from "@tailsweep/access";
-import { Argument, type Command, InvalidArgumentError } from "commander";
+import { ROLES } from "@tailsweep/access";
+import type { Command } from "commander";
 import { wholeNumberArg } from "../options";
 import { lazyAction } from "./lazy-action";
-
-/** A role argument, checked by the parser. */
-function roleArg(value: string): Role {
-  const parsed = RoleSchema.safeParse(value);
-  if (!parsed.success)
-    throw new InvalidArgumentError(`role must be one of ${ROLES.join(", ")}, got '${value}'`);
-  return parsed.data;
-}
 
 /**
  * Registers the team administration commands: `user`, `member`, `token` and `audit`. They work on the run store
@@ -30,7 +22,8 @@ export function registerAccess(program: Command): void {
   const member = program.command("member").description("who belongs to a project, with which role");
   member
     .command("set <project> <email>")
-    .addArgument(new Argument("<role>", ROLES.join(" | ")).argParser(roleArg))
+    // checked by the action with the project and the email, so that every bad one is said at once
+    .argument("<role>", ROLES.join(" | "))
     .description(
       "give a user a role in a project: viewer (read), member (also launch, cancel), owner (also manage)",
     )
