@@ -39,9 +39,12 @@ describe("tailsweep model constants", () => {
   });
 
   it("exits non-zero with the field's name on bad input", async () => {
-    const r = await tailsweep("model", "constants", "--nu", "1.5", "--n", "10", "--m", "2");
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/nu must be > 2/);
+    // every bad value at once, as bad input (exit 2)
+    const r = await tailsweep("model", "constants", "--nu", "1.5", "--n", "0", "--m", "-3");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /nu: must be > 2 .*, got 1\.5\n.*n: must be an integer ≥ 1, got 0\n.*m: must be an integer ≥ 1, got -3\n/,
+    );
     const nan = await tailsweep("model", "constants", "--nu", "ten", "--n", "10", "--m", "2");
     expect(nan.code).not.toBe(0);
     expect(nan.stderr).toMatch(/^tailsweep: --nu: expects a number, got 'ten'\n/);
@@ -110,8 +113,18 @@ describe("tailsweep model loss", () => {
       JSON.stringify({ nu: 5, n: 3, m: 2, mu: [[0, 0]], logvar: [[0]], x: [[0, 0, 0]], xRecon: [[0, 0, 0]] }),
     );
     const r = await tailsweep("model", "loss", "--input", file);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/logvar\[0\]: expected 2 columns \(m\), got 1/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--input: .*bad\.json: logvar\[0\]: expected 2 columns \(m\), got 1/);
+    // a file that is not there, or not JSON: the flag's bad input, not Node's raw error (exit 1)
+    const missing = await tailsweep("model", "loss", "--input", join(dir, "none.json"));
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      `tailsweep: --input: cannot read ${join(dir, "none.json")} (ENOENT)\n`,
+    ]);
+    writeFileSync(join(dir, "text.json"), "nu: 5");
+    const text = await tailsweep("model", "loss", "--input", join(dir, "text.json"));
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/^tailsweep: --input: .*text\.json is not valid JSON: /);
   });
 });
 
@@ -627,7 +640,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "tailsweep: url: must be the dashboard's address, e.g. https://ml.example.org; token: must be an API token (tsk_…)\n",
+      "tailsweep: url: must be the dashboard's http or https address, e.g. https://ml.example.org; token: must be an API token (tsk_…)\n",
     );
     expect(readdirSync(config)).toEqual([]);
   });
@@ -650,6 +663,12 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     const exposed = await cli("ui", "--host", "0.0.0.0");
     expect(exposed.code).toBe(2); // invalid input
     expect(exposed.stderr).toMatch(/--host 0\.0\.0\.0: the embedded store's dashboard has no sign-in/);
+    // a port no server can listen on is said before the dashboard is built, not when it listens
+    const port = await cli("ui", "--port", "99999");
+    expect([port.code, port.stderr]).toEqual([
+      2,
+      "tailsweep: --port: must be a whole number from 1 to 65535, got 99999\n(add --help for usage)\n",
+    ]);
   });
 });
 

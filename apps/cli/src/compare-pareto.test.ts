@@ -274,6 +274,14 @@ describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { 
     expect(svg[0]).not.toContain("parameterCount %");
   });
 
+  it("names a --notes or --file it cannot read as that flag's bad input, not Node's raw error", async () => {
+    const none = join(dir, "none.md");
+    const report = await tailsweep(["report", methodsId, "--notes", none]);
+    expect([report.code, report.stderr]).toEqual([2, `tailsweep: --notes: cannot read ${none} (ENOENT)\n`]);
+    const note = await tailsweep(["sweep", "note", methodsId, "--file", dir]);
+    expect([note.code, note.stderr]).toEqual([2, `tailsweep: --file: cannot read ${dir} (EISDIR)\n`]);
+  });
+
   it("names every bad --pareto objective in one error", async () => {
     const r = await tailsweep([
       "report",

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { InputError, type RunConfigInput, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
 import { InvalidArgumentError } from "commander";
 import YAML from "yaml";
+import { z } from "zod";
 
 type Section = "dataset" | "model" | "train";
 /** A partial run config as plain objects, before validation. */
@@ -19,6 +20,27 @@ export function mergeLayers(layers: ConfigLayer[]): RunConfigInput {
     }
   }
   return out as RunConfigInput;
+}
+
+/** What a failed read of a file says, as Node's error carries it: its code (ENOENT, EACCES, EISDIR). */
+const FileErrorSchema = z.object({ code: z.string() });
+
+/** Why a file could not be read, in a refusal: Node's code, else its message. */
+function readFailure(e: unknown): string {
+  const coded = FileErrorSchema.safeParse(e);
+  return coded.success ? coded.data.code : String(e);
+}
+
+/**
+ * A text file a flag names (`--notes`, `--file`, `--input`), read whole; one that cannot be read is that flag's
+ * InputError (exit 2), not Node's raw ENOENT (exit 1).
+ */
+export function readFlagFile(path: string, flag: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new InputError(flag, `cannot read ${path} (${readFailure(e)})`);
+  }
 }
 
 /**
@@ -39,7 +61,7 @@ export function readConfigFile(
     size = statSync(path).size;
     text = size > maxBytes ? "" : readFileSync(path, "utf8");
   } catch (e) {
-    throw new InputError(what.field, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new InputError(what.field, `cannot read the file (${readFailure(e)})`);
   }
   if (size > maxBytes)
     throw new InputError(

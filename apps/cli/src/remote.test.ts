@@ -28,7 +28,11 @@ describe("the CLI's login", () => {
     const bad = () => login({ TAILSWEEP_TOKEN: "secret", TAILSWEEP_URL: "ml.example.org" });
     expect(bad).toThrow(/TAILSWEEP_TOKEN: must be an API token \(tsk_…\)$/m);
     expect(bad).toThrow(
-      /TAILSWEEP_URL: must be the dashboard's address, e\.g\. https:\/\/ml\.example\.org, got "ml\.example\.org"/,
+      /TAILSWEEP_URL: must be the dashboard's http or https address, e\.g\. https:\/\/ml\.example\.org, got "ml\.example\.org"/,
+    );
+    // another scheme is no dashboard's address either (it was taken, then said as unreachable)
+    expect(() => login({ TAILSWEEP_URL: "ftp://ml.example.org" })).toThrow(
+      /TAILSWEEP_URL: must be the dashboard's http or https address/,
     );
     expect(bad).not.toThrow(/secret/);
     expect(removeLogin(login())).toBe(true);

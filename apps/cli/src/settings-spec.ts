@@ -43,7 +43,11 @@ export const LOGIN_FILE = join("tailsweep", "login.json");
 
 /** A dashboard's address, without a trailing slash. */
 export const DashboardUrlSchema = z
-  .url("must be the dashboard's address, e.g. https://ml.example.org")
+  // http(s) only: ftp://… was taken, and then said as a dashboard that cannot be reached (exit 7)
+  .url({
+    protocol: /^https?$/,
+    error: "must be the dashboard's http or https address, e.g. https://ml.example.org",
+  })
   .transform((u) => u.replace(/\/+$/, ""));
 /** An API token (`tailsweep token create`). */
 export const ApiTokenSchema = z

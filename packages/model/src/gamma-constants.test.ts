@@ -107,9 +107,22 @@ describe("gammaConstants", () => {
   });
 
   it("rejects values outside their ranges with the field's name", () => {
-    expect(() => gammaConstants({ nu: 2, n: 3, m: 1 })).toThrow(/nu must be > 2/);
-    expect(() => gammaConstants({ nu: 5, n: 0, m: 1 })).toThrow(/n must be/);
-    expect(() => gammaConstants({ nu: 5, n: 3, m: 1, gamma: 0.1 })).toThrow(/gamma must lie in \(-1, 0\)/);
-    expect(() => gammaConstants({ nu: 5, n: 3, m: 1, sigma: 0 })).toThrow(/sigma must be > 0/);
+    expect(() => gammaConstants({ nu: 2, n: 3, m: 1 })).toThrow(/nu: must be > 2/);
+    expect(() => gammaConstants({ nu: 5, n: 0, m: 1 })).toThrow(/n: must be/);
+    expect(() => gammaConstants({ nu: 5, n: 3, m: 1, gamma: 0.1 })).toThrow(/gamma: must lie in \(-1, 0\)/);
+    expect(() => gammaConstants({ nu: 5, n: 3, m: 1, sigma: 0 })).toThrow(/sigma: must be > 0/);
+    // every bad value in one error, coded as bad input
+    expect(() => gammaConstants({ nu: 1, n: 0, m: -3, sigma: 0, gamma: 2 })).toThrow(
+      expect.objectContaining({
+        code: "CONFIG_INVALID",
+        problems: [
+          "nu: must be > 2 (the γ-loss needs a finite variance), got 1",
+          "n: must be an integer ≥ 1, got 0",
+          "m: must be an integer ≥ 1, got -3",
+          "sigma: must be > 0, got 0",
+          "gamma: must lie in (-1, 0), got 2",
+        ],
+      }),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { ConfigError } from "@tailsweep/schemas";
 import { lgamma } from "./lgamma";
 
 /** The scalar constants of the closed-form γ-loss for one observed data dimension n (docs/model.md §3). */
@@ -53,12 +54,20 @@ export function gammaConstants(p: {
 }): GammaConstants {
   const { nu, n, m } = p;
   const sigma = p.sigma ?? 1;
-  if (!(nu > 2)) throw new RangeError(`nu must be > 2 (the γ-loss needs a finite variance), got ${nu}`);
-  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`n must be an integer ≥ 1, got ${n}`);
-  if (!(Number.isInteger(m) && m >= 1)) throw new RangeError(`m must be an integer ≥ 1, got ${m}`);
-  if (!(sigma > 0)) throw new RangeError(`sigma must be > 0, got ${sigma}`);
+  // every bad value at once (`model constants --nu 1 --n 0` heard of nu, then of n)
+  const problems = [
+    ...(nu > 2 ? [] : [`nu: must be > 2 (the γ-loss needs a finite variance), got ${nu}`]),
+    ...(Number.isInteger(n) && n >= 1 ? [] : [`n: must be an integer ≥ 1, got ${n}`]),
+    ...(Number.isInteger(m) && m >= 1 ? [] : [`m: must be an integer ≥ 1, got ${m}`]),
+    ...(sigma > 0 ? [] : [`sigma: must be > 0, got ${sigma}`]),
+    ...(p.gamma === undefined || (p.gamma > -1 && p.gamma < 0)
+      ? []
+      : [`gamma: must lie in (-1, 0), got ${p.gamma}`]),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
   const tiedValue = tiedGamma(nu, n, m);
   const gamma = p.gamma ?? tiedValue;
+  // the tied value of valid inputs lies in (−1, 0) (docs/model.md); a bug, not bad input, if it did not
   if (!(gamma > -1 && gamma < 0)) throw new RangeError(`gamma must lie in (-1, 0), got ${gamma}`);
 
   const logC = logStudentTNormaliser(nu, n);

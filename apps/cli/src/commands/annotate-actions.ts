@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { type AnnotationEdit, describeIssues, InputError, NotesSchema } from "@tailsweep/schemas";
 import { type Api, withApi } from "../api-client";
+import { readFlagFile } from "../config-input";
 import { printJson } from "./sweep-output";
 
 /**
@@ -15,14 +15,7 @@ function notesFlag(o: { set?: string; file?: string }): string | undefined {
     throw new InputError("--set, --file", "give the notes as --set <text> or --file <path>, not both");
   if (o.file === undefined && o.set === undefined) return undefined;
   const flag = o.file === undefined ? "--set" : "--file";
-  let text = o.set;
-  if (o.file !== undefined) {
-    try {
-      text = readFileSync(o.file, "utf8");
-    } catch (e) {
-      throw new InputError("--file", `cannot read ${o.file}: ${(e as Error).message}`);
-    }
-  }
+  const text = o.file === undefined ? o.set : readFlagFile(o.file, "--file");
   const parsed = NotesSchema.safeParse(text);
   if (!parsed.success) throw new InputError(flag, describeIssues(parsed.error).map(stripRoot).join("; "));
   return parsed.data;

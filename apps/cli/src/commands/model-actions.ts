@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { gammaConstants, gammaLossTerms, initBackend } from "@tailsweep/model";
-import { describeIssues } from "@tailsweep/schemas";
+import { describeIssues, InputError, messageOf } from "@tailsweep/schemas";
 import { z } from "zod";
+import { readFlagFile } from "../config-input";
 
 const matrix = z.array(z.array(z.number()).min(1)).min(1);
 
@@ -77,14 +77,16 @@ export function constantsCommand(o: {
 
 /** `tailsweep model loss --input <file>`: one batch's γ-loss terms on the cpu backend. */
 export async function lossCommand(o: { input: string; json?: boolean }): Promise<void> {
+  const text = readFlagFile(o.input, "--input");
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(o.input, "utf8"));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`--input ${o.input}: ${(e as Error).message}`);
+    throw new InputError("--input", `${o.input} is not valid JSON: ${messageOf(e)}`);
   }
   const parsed = LossInputSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`--input ${o.input}:\n  ${describeIssues(parsed.error).join("\n  ")}`);
+  if (!parsed.success)
+    throw new InputError("--input", `${o.input}: ${describeIssues(parsed.error).join("; ")}`);
   // The cpu backend evaluates the same tensor functions the trainer uses, without backend noise.
   await initBackend({ prefer: "cpu" });
   const v = parsed.data;

@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { withApi } from "../api-client";
+import { readFlagFile } from "../config-input";
 import { PRESETS } from "../presets";
 import { parseObjectives } from "./objectives-arg";
 
@@ -54,7 +55,7 @@ export async function reportCommand(sweeps: string[], o: ReportFlags): Promise<v
         ...(!o.json && {
           render: {
             command: commandLine(),
-            ...(o.notes !== undefined && { notes: readFileSync(o.notes, "utf8") }),
+            ...(o.notes !== undefined && { notes: readFlagFile(o.notes, "--notes") }),
             ...(o.out && figuresDir && { figuresPath: relative(dirname(o.out), figuresDir) || "." }),
           },
         }),

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { numberArg } from "../config-input";
 import { backendOption, MAX_TRIALS_AT_ONCE, wholeNumberArg } from "../options";
 import { lazyAction } from "./lazy-action";
 
@@ -15,7 +14,8 @@ export function registerUi(program: Command): void {
       "serve the dashboard on this run store (DATABASE_URL, or the embedded store in .tailsweep/db); sweeps launched " +
         "from it run here, or over NATS when NATS_URL is set (then a `tailsweep controller` persists them)",
     )
-    .option("--port <n>", "port", numberArg("--port"), 3000)
+    // checked here, not when Next listens after a build of minutes
+    .option("--port <n>", "port (1–65535)", wholeNumberArg("--port", 1, 65_535), 3000)
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option(
       "--rebuild",
