@@ -1331,6 +1331,14 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.click("form.filters button[type=submit]");
     await page.waitForURL(/tag=no-such-tag/);
     expect(await page.locator("main").textContent()).toContain("No sweep matches these filters.");
+    // a tag given twice (a URL edited by hand) filters by the first, not a 500 (it was read as one string); a status
+    // that is none is said, not dropped (HTTP)
+    const twice = `${base}/?tag=${encodeURIComponent("paper:fig3")}&tag=other`;
+    expect((await fetch(twice)).status).toBe(200);
+    await page.goto(twice);
+    expect((await rows.allInnerTexts()).map((r) => r.split("\t")[0])).toEqual(["web/tiny-web"]);
+    const bogus = await (await fetch(`${base}/?status=bogus`)).text();
+    expect(bogus).toContain("status: must be one of running, completed, cancelled, got &#x27;bogus&#x27;");
     // the search reads the notes too
     await page.goto(`${base}/?q=${encodeURIComponent("tail classes")}`);
     expect((await rows.allInnerTexts()).map((r) => r.split("\t")[0])).toEqual(["web/tiny-web"]);

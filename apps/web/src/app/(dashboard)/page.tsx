@@ -3,35 +3,36 @@ import { TagChips } from "../../components/annotations";
 import { AutoSubmit } from "../../components/auto-submit";
 import { ProgressBar, statusText } from "../../components/progress-bar";
 import { age, pct, stamp } from "../../lib/format";
+import { firstValues, type SearchParams } from "../../lib/search-params";
 import { api } from "../../server/store";
 
 export const dynamic = "force-dynamic";
 
 type Search = {
   project?: string;
-  status?: "running" | "completed" | "cancelled";
+  status?: (typeof STATUSES)[number];
   q?: string;
   tag?: string;
 };
+
+/** The statuses the list filters by, as the API's list takes them. */
+const STATUSES = ["running", "completed", "cancelled"] as const;
 
 /**
  * Sweeps, newest first, per project: status, progress, tags, the best configuration so far and age; search (also in
  * descriptions, notes and tags) and filters, a tag's among them, all GET parameters.
  */
-export default async function SweepsPage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | undefined>>;
-}) {
-  const sp = await searchParams;
+export default async function SweepsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const sp = firstValues(await searchParams);
   const filters: Search = {
     project: sp.project || undefined,
-    status: ["running", "completed", "cancelled"].includes(sp.status ?? "")
-      ? (sp.status as Search["status"])
-      : undefined,
+    status: STATUSES.find((s) => s === sp.status),
     q: sp.q || undefined,
     tag: sp.tag?.trim() || undefined,
   };
+  // said as a tag the API refuses is, not dropped: the list would look unfiltered
+  const badStatus =
+    sp.status && !filters.status ? `status: must be one of ${STATUSES.join(", ")}, got '${sp.status}'` : null;
   const caller = await api();
   // A tag that cannot be one (typed into the URL) is said as the API refuses it, above an empty list.
   const [projects, listed] = await Promise.all([
@@ -46,7 +47,8 @@ export default async function SweepsPage({
       .then((sweeps) => ({ sweeps, refused: null }))
       .catch((e: unknown) => ({ sweeps: [], refused: messageOf(e) })),
   ]);
-  const { sweeps, refused } = listed;
+  const { sweeps } = listed;
+  const refused = [badStatus, listed.refused].filter((r) => r !== null).join("; ");
   return (
     <main>
       <AutoSubmit />

@@ -1,16 +1,13 @@
 import { hostSignIn, SIGN_IN_ERRORS, type SignInErrorCode, safeReturnPath } from "@tailsweep/api";
 import { redirect } from "next/navigation";
+import { firstValues, type SearchParams } from "../../lib/search-params";
 import { host, viewer } from "../../server/store";
 
 export const dynamic = "force-dynamic";
 
 /** Team mode's sign-in: a local account's email and password, or the team's identity provider when configured. */
-export default async function SignInPage({
-  searchParams,
-}: {
-  searchParams: Promise<{ error?: string; returnTo?: string }>;
-}) {
-  const { error, returnTo: asked } = await searchParams;
+export default async function SignInPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const { error, returnTo: asked } = firstValues(await searchParams);
   const returnTo = safeReturnPath(asked);
   const v = await viewer();
   if (v.mode === "local" || v.user) redirect(returnTo);

@@ -1,11 +1,12 @@
 import { age, stamp } from "../../../lib/format";
+import { firstValues, type SearchParams } from "../../../lib/search-params";
 import { api } from "../../../server/store";
 
 export const dynamic = "force-dynamic";
 
 /** Who launched, cancelled, deleted or annotated what, newest first, in the projects the viewer can read (`?project=` for one). */
-export default async function AuditPage({ searchParams }: { searchParams: Promise<{ project?: string }> }) {
-  const { project } = await searchParams;
+export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const { project } = firstValues(await searchParams);
   const entries = await (await api()).audit.list(project ? { project, limit: 200 } : { limit: 200 });
   return (
     <main>

@@ -1,4 +1,5 @@
 import { LaunchForm } from "../../../components/launch-form";
+import { firstValues, type SearchParams } from "../../../lib/search-params";
 import { api, host } from "../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -15,8 +16,8 @@ const STARTER = {
 };
 
 /** Launch a sweep: the form (or YAML) of a sweep file, empty or copied from a stored sweep (`?from=<id>`). */
-export default async function LaunchPage({ searchParams }: { searchParams: Promise<{ from?: string }> }) {
-  const { from } = await searchParams;
+export default async function LaunchPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const { from } = firstValues(await searchParams);
   const { launchTarget, sweepLimits } = await host();
   let initial: Record<string, unknown> = STARTER;
   let copied: string | undefined;
