@@ -146,6 +146,15 @@ describe("compareSweep on a lower-is-better metric", () => {
     expect(spec.objective.direction).toBe("maximize");
     expect(proposed.vsBaseline!.comparison!.meanDiff).toBeLessThan(0);
     expect(proposed.vsBaseline!.verdict).toBe("better");
+    // a metric no trial reports and a baseline no configuration matches: both in one refusal
+    const both = compareSweep(store, (await store.getSweep("tv"))!, { metric: "nope", baseline: "bogus" });
+    await expect(both).rejects.toMatchObject({
+      code: "QUERY_INVALID",
+      problems: [
+        expect.stringMatching(/^metric: no finished trial of sweep tv reports the metric 'nope'/),
+        expect.stringMatching(/^baseline: 'bogus' matches no configuration; use one of: /),
+      ],
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { InputError, metricDirection, type RunConfig } from "@tailsweep/schemas";
+import { InputError, messageOf, metricDirection, type RunConfig } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type Correction,
@@ -136,10 +136,19 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   const observations: Observation[] = [...finishedValues(trials, results, metric)].map(
     ({ trial, value }) => ({ config: configs.get(trial.configKey)!.label, seed: trial.seed, value }),
   );
-  if (observations.length === 0)
-    throw new InvalidQueryError(
+  if (observations.length === 0) {
+    const problems = [
       `metric: no finished trial of sweep ${sweep.id} reports the metric '${metric}' (${METRIC_CHOICES})`,
-    );
+    ];
+    // a named baseline that matches no configuration is said too, not after the metric is fixed
+    if (options.baseline !== undefined)
+      try {
+        resolveBaseline([...configs.values()], options.baseline);
+      } catch (e) {
+        problems.push(messageOf(e));
+      }
+    throw new InvalidQueryError(problems);
+  }
   const reported = new Set(observations.map((o) => o.config));
   const trialsOf = groupBy(trials, (t) => t.configKey);
   // A configuration without a result for the metric, and why: failed, not run yet or cancelled.

@@ -208,6 +208,15 @@ describe("the configuration a confirmation chooses", () => {
       configs: ["variant=proposed"],
     });
     expect(again.selected).toEqual(["variant=proposed"]);
+    // a metric beside named configurations would choose nothing: said, with the other problems
+    expect(() =>
+      planConfirmation(confirmed, {
+        more: 2,
+        baseline: "variant=gaussian",
+        configs: ["variant=proposed"],
+        metric: "accuracy",
+      }),
+    ).toThrow(/metric: chooses the configurations to confirm by their lead on it; with configs named/);
   });
 
   it("names the baseline as the problem where it has no result to choose against", async () => {

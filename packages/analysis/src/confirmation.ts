@@ -292,6 +292,14 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
         "name the configurations (configs) or how many of the best (top), not both",
       ),
     );
+  // said, not ignored: the metric chooses the configurations when they are not named, and changes nothing when they are
+  if (query.configs !== undefined && query.metric !== undefined)
+    problems.push(
+      new InputError(
+        "metric",
+        "chooses the configurations to confirm by their lead on it; with configs named it would change nothing (a confirmation is tested on whichever metric its comparison is read under)",
+      ),
+    );
   const reused = seeds.filter((s) => used.has(s));
   if (reused.length > 0)
     problems.push(

@@ -142,18 +142,16 @@ export function ConfirmButton({
   sweepId,
   baseline,
   config,
-  metric,
   seeds,
 }: {
   sweepId: string;
   baseline: string;
-  /** The configuration to confirm, named on the button. */
+  /** The configuration to confirm, named on the button (chosen by the page's metric: the API takes no metric then). */
   config: string;
-  metric: string;
   /** How many fresh seeds (as many as the selection had, at least 5). */
   seeds: number;
 }) {
-  const query = { id: sweepId, seeds: { more: seeds }, baseline, metric, configs: [config] };
+  const query = { id: sweepId, seeds: { more: seeds }, baseline, configs: [config] };
   return (
     <ActionButton
       label={`Confirm ${config} on ${seeds} fresh seeds`}

@@ -214,7 +214,6 @@ export async function ComparisonSection({
                   sweepId={topUp}
                   baseline={table.baseline}
                   config={toConfirm.config}
-                  metric={metric}
                   seeds={Math.max(5, table.rows.find((r) => r.config === table.baseline)?.summary.n ?? 0)}
                 />
               )}
