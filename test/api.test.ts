@@ -201,6 +201,14 @@ describe("tRPC API on PostgreSQL", { timeout: 300_000 }, () => {
     await expect(api.sweeps.get({ id: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(api.sweeps.cancel({ id: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(api.trials.get({ id: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // every unknown sweep of a comparison at once, by its first group, not the first alone
+    const both = api.runs.compare({
+      groups: [{ sweepId: "nope" }, { sweepId: "nope" }, { sweepId: "gone" }],
+    });
+    await expect(both).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(both).rejects.toThrow(
+      "groups[0].sweepId: no sweep with id nope\ngroups[2].sweepId: no sweep with id gone",
+    );
     expect(Object.keys(appRouter._def.procedures)).toContain("sweeps.compare");
   });
 

@@ -1,13 +1,15 @@
-import type { ApiErrorData, AppRouter } from "@tailsweep/api";
+import type { AppRouter } from "@tailsweep/api";
 import {
   AppError,
   ERROR_CATEGORIES,
   INPUT_ERROR_CODE,
   InputError,
+  messageOf,
   NotFoundError,
   UnavailableError,
 } from "@tailsweep/schemas";
 import { type TRPCClient, TRPCClientError } from "@trpc/client";
+import { z } from "zod";
 import { currentLogin, type RemoteLogin, remoteApi } from "./remote";
 import { settings } from "./settings";
 
@@ -93,6 +95,23 @@ function flagsOf(field: string, flags: Readonly<Record<string, string>>): string
 }
 
 /**
+ * What a tRPC refusal carries in `data`: the API's error formatter's fields (ApiErrorData; a category this CLI does not
+ * know reads as internal) and tRPC's own code and HTTP status, which is absent where no server answered.
+ */
+const RefusalDataSchema = z.object({
+  category: z.string().optional(),
+  errorCode: z.string().optional(),
+  field: z.string().optional(),
+  problem: z.string().optional(),
+  code: z.string().optional(),
+  httpStatus: z.number().optional(),
+});
+/** An error wrapping another (fetch's TypeError around the socket's). */
+const CauseSchema = z.object({ cause: z.unknown() });
+/** The socket's error under a failed fetch: ECONNREFUSED, ENOTFOUND. */
+const SocketErrorSchema = z.object({ code: z.string() });
+
+/**
  * The API's refusal as the coded error the CLI exits by, the same for both links: the category and code the API sent
  * in `data` (so the exit code follows the API's word, not its message), an InputError about one of the command's
  * `flags` in the command's words (`--baseline: …`), and from a dashboard its address first. No answer from a dashboard
@@ -104,13 +123,15 @@ export function apiError(
   flags: Readonly<Record<string, string>> = {},
 ): unknown {
   if (!(e instanceof TRPCClientError)) return e;
-  const data = e.data as (Partial<ApiErrorData> & { code?: string; httpStatus?: number }) | undefined;
+  // what came over the link, parsed where it enters: a field of another shape is as good as absent
+  const data = RefusalDataSchema.safeParse(e.data).data;
   if (data?.httpStatus === undefined) {
     if (!login) return e;
     // No answer from a server: fetch's own error, perhaps wrapped by tRPC, with the socket's code underneath.
+    const causeOf = (error: unknown) => CauseSchema.safeParse(error).data?.cause;
     let cause: unknown = e;
-    while ((cause as { cause?: unknown })?.cause) cause = (cause as { cause: unknown }).cause;
-    const code = (cause as { code?: string }).code ?? (cause as Error).message;
+    while (causeOf(cause)) cause = causeOf(cause);
+    const code = SocketErrorSchema.safeParse(cause).data?.code ?? messageOf(cause);
     return new UnavailableError(
       "DASHBOARD_UNAVAILABLE",
       `${login.url}: no answer (${code}): is the dashboard running there?`,

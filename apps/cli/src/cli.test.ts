@@ -358,6 +358,14 @@ describe("tailsweep sweep", () => {
     expect((r as { stderr: string }).stderr).toMatch(
       /--trials: gpu needs the webgpu backend, and this worker trains on cpu/,
     );
+    // without NATS_URL too: both said at once, the flags' problem decided from the flags alone
+    const both = await run(process.execPath, [bin, "worker", "--trials", "gpu", "--backend", "cpu"], {
+      env: { ...process.env, NATS_URL: "" },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect((both as { code: number }).code).toBe(2);
+    expect((both as { stderr: string }).stderr).toMatch(
+      /^tailsweep: invalid command line and environment:\n {2}- --trials: gpu needs the webgpu backend, and --backend is cpu; use --backend webgpu, or --trials cpu\n {2}- NATS_URL: tailsweep worker needs it/,
+    );
   });
 });
 

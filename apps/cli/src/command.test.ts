@@ -88,14 +88,22 @@ describe("a command line with several bad values", () => {
     );
     const refused = (...argv: string[]) => buildProgram().parseAsync(["node", "tailsweep", ...argv]);
     await expect(refused("trial", "tag", "abc", "--set", "a", "--add", "b")).rejects.toMatchObject({
-      code: "INPUT_INVALID",
-      field: "--set, --add",
-      problem: "--set replaces every tag: give it alone, or change the tags with --add and --remove",
+      code: "TAGS_INVALID",
+      category: "invalid",
+      message:
+        "--set, --add: --set replaces every tag: give it alone, or change the tags with --add and --remove",
     });
     await expect(refused("sweep", "tag", "abc", "--add", "x,y,z", "--remove", "z,y")).rejects.toMatchObject({
-      code: "INPUT_INVALID",
-      field: "--add, --remove",
-      problem: '"y", "z": both added and removed',
+      code: "TAGS_INVALID",
+      message: '--add, --remove: "y", "z": both added and removed',
+    });
+    // both slips of one line at once
+    await expect(
+      refused("trial", "tag", "abc", "--set", "b", "--add", "c", "--remove", "c"),
+    ).rejects.toMatchObject({
+      code: "TAGS_INVALID",
+      message:
+        '--set, --add, --remove: --set replaces every tag: give it alone, or change the tags with --add and --remove; --add, --remove: "c": both added and removed',
     });
   });
 

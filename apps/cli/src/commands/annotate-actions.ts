@@ -1,4 +1,4 @@
-import { type AnnotationEdit, describeIssues, InputError, NotesSchema } from "@tailsweep/schemas";
+import { type AnnotationEdit, AppError, describeIssues, InputError, NotesSchema } from "@tailsweep/schemas";
 import { type Api, withApi } from "../api-client";
 import { readFlagFile } from "../config-input";
 import { printJson } from "./sweep-output";
@@ -55,17 +55,19 @@ async function tagCommand(target: Target, id: string, o: TagFlags): Promise<void
   const { add: addTags, remove: removeTags, set: tags } = o;
   // The API applies --add and --remove after --set, and --remove after --add: a line that needs that order to be
   // read is more likely a slip than meant.
+  // Both slips at once where a line has both: --set beside whichever of --add and --remove it has, and a tag added
+  // and removed.
+  const problems: string[] = [];
   if (tags && (addTags || removeTags))
-    throw new InputError(
-      addTags ? "--set, --add" : "--set, --remove",
-      "--set replaces every tag: give it alone, or change the tags with --add and --remove",
+    problems.push(
+      `${["--set", ...(addTags ? ["--add"] : []), ...(removeTags ? ["--remove"] : [])].join(", ")}: --set replaces every tag: give it alone, or change the tags with --add and --remove`,
     );
   const both = (addTags ?? []).filter((tag) => removeTags?.includes(tag));
   if (both.length > 0)
-    throw new InputError(
-      "--add, --remove",
-      `${both.map((t) => JSON.stringify(t)).join(", ")}: both added and removed`,
+    problems.push(
+      `--add, --remove: ${both.map((t) => JSON.stringify(t)).join(", ")}: both added and removed`,
     );
+  if (problems.length > 0) throw new AppError("TAGS_INVALID", "invalid", problems.join("; "));
   const edit = { ...(tags && { tags }), ...(addTags && { addTags }), ...(removeTags && { removeTags }) };
   const after = await withApi(async (api) =>
     Object.keys(edit).length === 0 ? annotationsOf(api, target, id) : annotate(api, target, id, edit),

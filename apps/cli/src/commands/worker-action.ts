@@ -1,13 +1,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
-import { InputError, messageOf, type TrialKind } from "@tailsweep/schemas";
+import { AppError, InputError, messageOf, type TrialKind } from "@tailsweep/schemas";
 import { defaultTrialKinds, gpuName, TrialThreads, Worker } from "@tailsweep/worker";
+import { z } from "zod";
 import type { BackendChoice } from "../options";
 import { natsPrefix, natsUrlFor } from "../runtime";
 import { settings } from "../settings";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 import { daemonLog } from "./sweep-output";
+
+/** A refusal that lists its problems (the settings' SettingsError), read by its fields. */
+const ProblemsSchema = z.object({ problems: z.array(z.string()) });
 
 /** The flags of `tailsweep worker`. */
 interface WorkerFlags {
@@ -23,7 +27,24 @@ interface WorkerFlags {
  */
 export async function workerCommand(o: WorkerFlags): Promise<void> {
   const log = daemonLog("worker", o.json);
-  const servers = natsUrlFor("tailsweep worker");
+  // GPU trials on a named CPU backend are the flags' problem, said with a missing NATS_URL rather than after it
+  const named = o.backend !== undefined && o.backend !== "auto" ? o.backend : undefined;
+  const flagProblem =
+    o.trials?.includes("gpu") && named !== undefined && named !== "webgpu"
+      ? `--trials: gpu needs the webgpu backend, and --backend is ${named}; use --backend webgpu, or --trials cpu`
+      : undefined;
+  let servers: string;
+  try {
+    servers = natsUrlFor("tailsweep worker");
+  } catch (e) {
+    if (flagProblem === undefined) throw e;
+    const unset = ProblemsSchema.safeParse(e).data?.problems ?? [messageOf(e)];
+    throw new AppError(
+      "WORKER_ARGS_INVALID",
+      "invalid",
+      `invalid command line and environment:\n${[flagProblem, ...unset].map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
   const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
   if (o.trials?.includes("gpu") && backend.name !== "webgpu")
     throw new InputError(

@@ -1,4 +1,5 @@
-import { catalogEntry, compareAcrossSweeps, loadSweepRuns } from "@tailsweep/analysis";
+import { catalogEntry, compareAcrossSweeps, loadSweepRuns, SWEEP_NOT_FOUND_CODE } from "@tailsweep/analysis";
+import { ConfigError, hasErrorCode, messageOf, NotFoundError } from "@tailsweep/schemas";
 import { z } from "zod";
 import { canRead } from "../caller";
 import { checked, idField, labelField, nameField } from "../input";
@@ -34,7 +35,28 @@ export const runsRouter = t.router({
       ),
     )
     .query(async ({ ctx, input }) => {
-      for (const id of new Set(input.groups.map((g) => g.sweepId))) await sweepOrThrow(ctx, id);
+      // Every sweep that is not there (or not the caller's to read) at once, named by its first group, not the first.
+      const firstGroup = new Map<string, number>();
+      input.groups.forEach((g, i) => {
+        if (!firstGroup.has(g.sweepId)) firstGroup.set(g.sweepId, i);
+      });
+      const refused = (
+        await Promise.all(
+          [...firstGroup].map(([id, i]) =>
+            sweepOrThrow(ctx, id).then(
+              () => undefined,
+              (e: unknown) => ({ e, field: `groups[${i}].sweepId` }),
+            ),
+          ),
+        )
+      ).filter((r) => r !== undefined);
+      if (refused.length === 1) throw refused[0]!.e;
+      if (refused.length > 1) {
+        const lines = refused.map(({ e, field }) => `${field}: ${messageOf(e)}`);
+        throw refused.every(({ e }) => hasErrorCode(e, SWEEP_NOT_FOUND_CODE))
+          ? new NotFoundError(SWEEP_NOT_FOUND_CODE, lines.join("\n"))
+          : new ConfigError(lines);
+      }
       return compareAcrossSweeps(ctx.store, input.groups, input);
     }),
 });
