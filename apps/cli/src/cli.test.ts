@@ -625,6 +625,22 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     const power = await cli("sweep", "extend", "some-id", "--to-power", "1.5");
     expect(power.code).toBe(2);
     expect(power.stderr).toBe("tailsweep: --to-power: must be in (0, 1), got 1.5\n(add --help for usage)\n");
+    // a bad --seeds is a flag's refusal like the others, said with them (it was parsed after them, alone)
+    const flags = await cli("sweep", "extend", "some-id", "--seeds", "bad", "--max-seeds", "-1");
+    expect(flags.code).toBe(2);
+    expect(flags.stderr).toMatch(
+      /^tailsweep: --seeds: must be a range .*, got "bad"\ntailsweep: --max-seeds: must be a whole number ≥ 2, got -1\n/,
+    );
+    // and the two ways of asking for seeds, misused together: both said
+    const misused = await cli("sweep", "extend", "some-id", "--max-seeds", "5");
+    expect(misused.code).toBe(2);
+    expect(misused.stderr).toBe(
+      "tailsweep: --seeds, --to-power: give --seeds (6..10, 6,7,9 or +5) or --to-power (e.g. 0.8): neither was given\n--max-seeds: caps --to-power's seeds: use it with --to-power, not --seeds\n",
+    );
+    const confirm = await cli("sweep", "confirm", "some-id", "--seeds", "bad", "--top", "0");
+    expect(confirm.stderr).toMatch(
+      /^tailsweep: --seeds: must be a range .*\ntailsweep: --top: must be a whole number ≥ 1, got 0\n/,
+    );
   });
 
   it("names what is wrong with a bad export format or an unknown sweep, and changes nothing", async () => {

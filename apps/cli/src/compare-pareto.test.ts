@@ -232,6 +232,19 @@ describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { 
     expect(lacking.stderr).toMatch(
       /--objectives: nope:min: no finished trial of sweep pareto-0123456789abcdef reports nope .*; pseudoClassShift:max: pseudoClassShift is lower-is-better, not max; pseudoClassShift:max: no finished trial/,
     );
+    // a bad --baseline beside them: both said at once (the table's refusal hid the front's)
+    const both = await tailsweep([
+      "compare",
+      sweepId,
+      "--baseline",
+      "bogus",
+      "--objectives",
+      "balancedAccuracy,nope",
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(
+      /^tailsweep: --baseline: 'bogus' matches no configuration; .*\n--objectives: nope(:max)?: no finished trial of sweep pareto-0123456789abcdef reports nope/,
+    );
   });
 
   it("adds the methods' front per setting to the report with --pareto, as analysis computes it", async () => {

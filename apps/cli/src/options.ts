@@ -1,4 +1,5 @@
 import type { BackendName } from "@tailsweep/model";
+import { isInputError, parseSeedsArg } from "@tailsweep/schemas";
 import { InvalidArgumentError, Option } from "commander";
 import { numberArg } from "./config-input";
 import { BACKEND_NAMES } from "./package-constants";
@@ -28,6 +29,22 @@ export function wholeNumberArg(flag: string, min: number, max = Number.POSITIVE_
       );
     return value;
   };
+}
+
+/** What `--seeds` of `sweep extend` and `sweep confirm` asks for: named seeds, or how many more. */
+export type SeedsArg = ReturnType<typeof parseSeedsArg>;
+
+/**
+ * Commander parser for `--seeds` of `sweep extend` and `sweep confirm` (parseSeedsArg): a bad one is said with the
+ * command line's other bad flags, not after them.
+ */
+export function seedsArg(text: string): SeedsArg {
+  try {
+    return parseSeedsArg(text);
+  } catch (e) {
+    if (!isInputError(e)) throw e;
+    throw new InvalidArgumentError(e.message);
+  }
 }
 
 /** Commander parser for a number strictly between 0 and 1 (a significance level). */

@@ -19,8 +19,9 @@ import {
   soleResultText,
   withoutResultsText,
 } from "@tailsweep/analysis/format";
-import { isInputError } from "@tailsweep/schemas";
+import { AppError, isInputError, messageOf } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
+import { z } from "zod";
 import { apiError, sweepOrLatest, withApi } from "../api-client";
 import { printAligned } from "./aligned";
 import { parseObjectives } from "./objectives-arg";
@@ -207,31 +208,57 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
 }
 
 /**
+ * The table's and the front's refusals of one command line as one error, where both are bad input (a bad --baseline
+ * and a bad --objectives); else the table's, which a missing sweep or no server fails first.
+ */
+function bothRefused(table: unknown, front: unknown): unknown {
+  const invalid = (e: unknown) => ErrorCategorySchema.safeParse(e).data?.category === "invalid";
+  if (!invalid(table) || !invalid(front)) return table;
+  return new AppError("COMPARE_INVALID", "invalid", `${messageOf(table)}\n${messageOf(front)}`);
+}
+
+/** A coded error's category, read by its field (the error may come from another bundle's copy of the schemas). */
+const ErrorCategorySchema = z.object({ category: z.string() });
+
+/**
  * `tailsweep compare [sweep]`: the sweep's configurations against the baseline, and with `--objectives` their
  * Pareto front, from a store or a server alike.
  */
 export async function compareCommand(id: string | undefined, o: CompareFlags): Promise<void> {
   // the flag's own syntax is checked before anything is opened; the metrics the sweep has are the API's to check
   const objectives = o.objectives === undefined ? undefined : parseObjectives(o.objectives, "--objectives");
+  const flags = { baseline: "--baseline", metric: "--metric", objectives: "--objectives" };
   const { sweep, metric, pareto, paretoNote, ...table } = await withApi(
     async (api, login) => {
       const sweep = await sweepOrLatest(api, id);
-      const compared = await api.sweeps.compare.query({
-        id: sweep,
-        ...(o.baseline !== undefined && { baseline: o.baseline }),
-        ...(o.metric !== undefined && { metric: o.metric }),
-        correction: o.correction,
-        alpha: o.alpha,
-      });
+      const compare = () =>
+        api.sweeps.compare.query({
+          id: sweep,
+          ...(o.baseline !== undefined && { baseline: o.baseline }),
+          ...(o.metric !== undefined && { metric: o.metric }),
+          correction: o.correction,
+          alpha: o.alpha,
+        });
       // a sweep launched with `objectives` shows its front unless asked for others
-      try {
-        const pareto = await api.pareto.front.query({
+      const front = () =>
+        api.pareto.front.query({
           id: sweep,
           ...(objectives && { objectives }),
           correction: o.correction,
           alpha: o.alpha,
         });
-        return { sweep, ...compared, pareto, paretoNote: undefined };
+      if (objectives) {
+        // both asked for: a bad --baseline and bad --objectives are said together, not the table's first
+        const [compared, pareto] = await Promise.allSettled([compare(), front()]);
+        if (compared.status === "rejected" && pareto.status === "rejected")
+          throw bothRefused(apiError(compared.reason, login, flags), apiError(pareto.reason, login, flags));
+        if (compared.status === "rejected") throw compared.reason;
+        if (pareto.status === "rejected") throw pareto.reason;
+        return { sweep, ...compared.value, pareto: pareto.value, paretoNote: undefined };
+      }
+      const compared = await compare();
+      try {
+        return { sweep, ...compared, pareto: await front(), paretoNote: undefined };
       } catch (e) {
         // The front nobody asked for (the sweep's own objectives) is refused when the sweep cannot draw it yet — a
         // metric no finished trial reports so far: the table is still the answer, with a note why there is no front.
@@ -247,7 +274,7 @@ export async function compareCommand(id: string | undefined, o: CompareFlags): P
         };
       }
     },
-    { flags: { baseline: "--baseline", metric: "--metric", objectives: "--objectives" } },
+    { flags },
   );
   if (o.json)
     process.stdout.write(

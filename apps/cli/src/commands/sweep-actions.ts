@@ -22,13 +22,13 @@ import {
   InputError,
   messageOf,
   NotFoundError,
-  parseSeedsArg,
   plural,
   type SeedRequest,
   SettingsError,
 } from "@tailsweep/schemas";
 import type { TrialState } from "@tailsweep/sweep";
 import { apiError, remoteLogin, sweepOrLatest, withApi } from "../api-client";
+import type { SeedsArg } from "../options";
 import { settings } from "../settings";
 import { wholeFileWriter } from "../write-file-whole";
 import { printAligned } from "./aligned";
@@ -376,7 +376,7 @@ export async function sweepResume(id: string, o: QueueAgainFlags): Promise<void>
 
 /** The flags of `sweep extend`. */
 interface ExtendFlags extends JsonFlag {
-  seeds?: string;
+  seeds?: SeedsArg;
   toPower?: number;
   maxSeeds?: number;
   only?: "all" | "undecided";
@@ -390,18 +390,27 @@ interface ExtendFlags extends JsonFlag {
  * `--to-power` — to every configuration or only the undecided ones; `--dry-run` says what and at what cost first.
  */
 export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
-  // Which seeds: exactly one of the two ways; --max-seeds only caps --to-power.
-  if ((o.seeds === undefined) === (o.toPower === undefined))
-    throw new InputError(
-      "--seeds, --to-power",
-      `give --seeds (6..10, 6,7,9 or +5) or --to-power (e.g. 0.8): ${o.seeds === undefined ? "neither was given" : "not both"}`,
-    );
-  if (o.maxSeeds !== undefined && o.toPower === undefined)
-    throw new InputError("--max-seeds", "caps --to-power's seeds: use it with --to-power, not --seeds");
-  const seeds: SeedRequest =
-    o.seeds !== undefined
-      ? parseSeedsArg(o.seeds)
-      : { toPower: o.toPower!, maxSeeds: o.maxSeeds ?? DEFAULT_TOP_UP_MAX_SEEDS };
+  // Which seeds: exactly one of the two ways; --max-seeds only caps --to-power. Both slips at once.
+  const problems = [
+    ...((o.seeds === undefined) === (o.toPower === undefined)
+      ? [
+          new InputError(
+            "--seeds, --to-power",
+            `give --seeds (6..10, 6,7,9 or +5) or --to-power (e.g. 0.8): ${o.seeds === undefined ? "neither was given" : "not both"}`,
+          ),
+        ]
+      : []),
+    ...(o.maxSeeds !== undefined && o.toPower === undefined
+      ? [new InputError("--max-seeds", "caps --to-power's seeds: use it with --to-power, not --seeds")]
+      : []),
+  ];
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1)
+    throw new AppError("EXTEND_FLAGS_INVALID", "invalid", problems.map((p) => p.message).join("\n"));
+  const seeds: SeedRequest = o.seeds ?? {
+    toPower: o.toPower!,
+    maxSeeds: o.maxSeeds ?? DEFAULT_TOP_UP_MAX_SEEDS,
+  };
   const { plan, remote } = await withApi(
     async (api, login) => ({
       plan: await api.sweeps.extend.mutate({
@@ -444,7 +453,7 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
 
 /** The flags of `sweep confirm`. */
 interface ConfirmFlags extends JsonFlag {
-  seeds: string;
+  seeds: SeedsArg;
   config?: string[];
   top?: number;
   baseline?: string;
@@ -462,7 +471,7 @@ export async function sweepConfirm(id: string, o: ConfirmFlags): Promise<void> {
       "--config, --top",
       "name the configurations (--config) or how many of the best (--top), not both",
     );
-  const seeds = parseSeedsArg(o.seeds);
+  const { seeds } = o;
   const { plan, remote } = await withApi(
     async (api, login) => ({
       plan: await api.sweeps.confirm.mutate({

@@ -1,6 +1,6 @@
 import { ANNOTATION_LIMITS, TAG_RULE, TagSchema } from "@tailsweep/schemas";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { backendOption, fractionArg, MAX_TRIALS_AT_ONCE, wholeNumberArg } from "../options";
+import { backendOption, fractionArg, MAX_TRIALS_AT_ONCE, seedsArg, wholeNumberArg } from "../options";
 import { EXPORT_FORMATS } from "../package-constants";
 import { registerDaemons } from "./daemons";
 import { lazyAction } from "./lazy-action";
@@ -155,7 +155,11 @@ export function registerSweep(program: Command): void {
     .description(
       "add seeds to a sweep as a new revision: --seeds 6..10 | 6,7,9 | +5, or --to-power 0.8 for what the open comparisons need; verdicts that use them are marked post hoc",
     )
-    .option("--seeds <seeds>", "the seeds to add: a range (6..10), a list (6,7,9) or how many more (+5)")
+    .option(
+      "--seeds <seeds>",
+      "the seeds to add: a range (6..10), a list (6,7,9) or how many more (+5)",
+      seedsArg,
+    )
     .option(
       "--to-power <p>",
       "top up the comparisons still open to the seeds this power needs (e.g. 0.8)",
@@ -186,6 +190,7 @@ export function registerSweep(program: Command): void {
     .requiredOption(
       "--seeds <seeds>",
       "fresh seeds: a range (11..20), a list, or how many after the highest used (+10)",
+      seedsArg,
     )
     .option(
       "--config <config>",
