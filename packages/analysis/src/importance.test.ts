@@ -120,6 +120,28 @@ describe("functionalAnova", () => {
     expect(e.get("k0xk1")!.exceedsNoise).toBe(false);
     // F(1, 4) = 4 is t(4) = 2 squared: two-sided p of t = 2 on 4 df
     expect(fSurvival(4, 1, 4)).toBeCloseTo(0.1161165235, 9);
+    // at a level equal to its own p the term stands out (p ≤ α, the rule of every other test here), just below not
+    const at = (alpha: number) =>
+      byKnobs(
+        functionalAnova(
+          factors([
+            ["a", "b"],
+            ["c", "d"],
+          ]),
+          grid(
+            [
+              ["a", "b"],
+              ["c", "d"],
+            ],
+            (i, j) => table[i]![j]!,
+            0.5,
+          ),
+          { alpha },
+        ),
+      ).get("k0xk1")!.exceedsNoise;
+    const p = e.get("k0xk1")!.p!;
+    expect(at(p)).toBe(true);
+    expect(at(p * (1 - 1e-9))).toBe(false);
   });
 
   it("finds no interaction in an additive function, and its main effects' variances add up to the total", () => {

@@ -56,7 +56,7 @@ export interface ImportanceEffect {
   noiseShare: number | null;
   /** F test of the term against the seed noise (unweighted-means two-way ANOVA); null without a noise estimate. */
   p: number | null;
-  /** Whether the term stands out of the seed noise (p < α); null without a noise estimate. */
+  /** Whether the term stands out of the seed noise (p ≤ α); null without a noise estimate. */
   exceedsNoise: boolean | null;
 }
 

@@ -138,7 +138,7 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
     "How to read it: each cell is the mean over seeds with the half-width of its 95 % Student-t interval, in " +
       "percentage points. Comparisons pair runs by seed (Welch's test where seeds do not match); p-values are " +
       "Holm-corrected across the comparisons made in the same setting and metric; `d` is Cohen's d_z of the " +
-      "paired differences. ▲ / ▼: the proposed model (or, in a sensitivity table, the configuration) is " +
+      "paired differences (d*_s, the difference over the root mean of the two variances, where Welch). ▲ / ▼: the proposed model (or, in a sensitivity table, the configuration) is " +
       "significantly better / worse at α = 0.05 after correction; · no detectable difference, with `n≈N` the " +
       "matched seeds a paired t-test would need for 80 % power at the observed effect; = every seed gave the same " +
       "difference (no spread to test against); – too few seeds to test. † the comparison uses seeds added after " +
