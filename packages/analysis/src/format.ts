@@ -152,8 +152,10 @@ export function namesInBrief(names: readonly string[], shown = 3): string {
 export function bestClaim(best: NonNullable<ComparisonTable["best"]>): string {
   if (best.beatsAllOthers) return "significantly better than every other configuration";
   // best by its mean over all its seeds, behind on the seeds it shares with these (they ran fewer)
-  if (best.beatenBy.length > 0)
-    return `not better than every other configuration: ${best.beatenBy.join(", ")} ${best.beatenBy.length === 1 ? "is" : "are"} significantly ahead of it on the seeds both ran`;
+  // `?? []`: a dashboard older than beatenBy answers without it
+  const beatenBy = best.beatenBy ?? [];
+  if (beatenBy.length > 0)
+    return `not better than every other configuration: ${beatenBy.join(", ")} ${beatenBy.length === 1 ? "is" : "are"} significantly ahead of it on the seeds both ran`;
   if (best.untested.length > 0)
     return `not shown better than every other configuration: not tested against ${best.untested.map((u) => `${u.config} (${u.reason})`).join("; ")}`;
   if (best.compared === 0) return "no other configuration with results to test it against";

@@ -103,7 +103,9 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
   out(
     `Confirmation (revision ${c.revision}): ${c.heading}; vs baseline ${c.baseline}, ${confirmationFamilyText(c)}`,
   );
-  out(`Selection rows: the sweep's own tests on the seeds they were chosen on, ${c.selectionFamily}.`);
+  // a dashboard older than selectionFamily answers without it
+  if (c.selectionFamily !== undefined)
+    out(`Selection rows: the sweep's own tests on the seeds they were chosen on, ${c.selectionFamily}.`);
   const header = ["configuration", "stage", "n", "Δ vs baseline [95% CI]", "p", "p adj", "verdict"];
   const stageCells = (name: string, e: StageEstimate | null) =>
     e
