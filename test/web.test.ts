@@ -1218,6 +1218,21 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(nul.status).toBe(400);
     expect(await nul.text()).toContain("input.id: must not contain the NUL character");
     expect((await fetch(`${base}/api/sweeps/a%00b/export`)).status).toBe(400);
+    // a copy of a sweep that is not there says so above the form, which starts from the example (it was silent)
+    const copy = await (await fetch(`${base}/launch?from=no-such-sweep`)).text();
+    expect(copy).toContain('data-testid="copy-error"');
+    expect(copy).toMatch(/Nothing copied from no-such-sweep: .*no sweep with id no-such-sweep/);
+    // a bad id and a bad format (or file name) are said together, not the first alone
+    const twice = await fetch(`${base}/api/sweeps/a%00b/export?format=xml`);
+    expect([twice.status, await twice.text()]).toEqual([
+      400,
+      "id: must not contain the NUL character (\\u0000), which the database cannot store\nformat: must be one of csv, json, got 'xml'\n",
+    ]);
+    const file = await fetch(`${base}/api/trials/a%00b/files/nope`);
+    expect([file.status, await file.text()]).toEqual([
+      400,
+      expect.stringMatching(/^id: must not contain the NUL character .*\nname: must be one of /),
+    ]);
     expect((await trpc<{ id: string }[]>(base, "sweeps.list")).map((s) => s.id)).toEqual(before);
   });
 
@@ -1339,6 +1354,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect((await rows.allInnerTexts()).map((r) => r.split("\t")[0])).toEqual(["web/tiny-web"]);
     const bogus = await (await fetch(`${base}/?status=bogus`)).text();
     expect(bogus).toContain("status: must be one of running, completed, cancelled, got &#x27;bogus&#x27;");
+    expect(bogus).toContain("No sweep matches these filters.");
     // the search reads the notes too
     await page.goto(`${base}/?q=${encodeURIComponent("tail classes")}`);
     expect((await rows.allInnerTexts()).map((r) => r.split("\t")[0])).toEqual(["web/tiny-web"]);

@@ -356,7 +356,7 @@ describe("tailsweep sweep", () => {
     ).catch((e: { code: number; stderr: string }) => e);
     expect((r as { code: number }).code).toBe(2); // --trials and --backend do not go together
     expect((r as { stderr: string }).stderr).toMatch(
-      /--trials: gpu needs the webgpu backend, and this worker trains on cpu/,
+      /^tailsweep: --trials: gpu needs the webgpu backend, and --backend is cpu; use --backend webgpu, or --trials cpu\n/,
     );
     // without NATS_URL too: both said at once, the flags' problem decided from the flags alone
     const both = await run(process.execPath, [bin, "worker", "--trials", "gpu", "--backend", "cpu"], {
@@ -583,6 +583,24 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     );
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--config, --top: name the configurations/);
+    // and a --metric beside --config, which would choose nothing: both clashes at once
+    const three = await cli(
+      "sweep",
+      "confirm",
+      sweep.id,
+      "--seeds",
+      "+2",
+      "--config",
+      "model.nu=5",
+      "--top",
+      "1",
+      "--metric",
+      "accuracy",
+    );
+    expect(three.code).toBe(2);
+    expect(three.stderr).toMatch(
+      /--config, --top: name the configurations .*\n--metric: chooses the configurations to confirm/,
+    );
     // the API's configs[0] is the command's --config
     const unknown = await cli("sweep", "confirm", sweep.id, "--seeds", "+2", "--config", "model.nu=99");
     expect(unknown.code).toBe(2);

@@ -295,6 +295,20 @@ describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { 
     expect([note.code, note.stderr]).toEqual([2, `tailsweep: --file: cannot read ${dir} (EISDIR)\n`]);
   });
 
+  it("names a bad --baseline and bad --pareto objectives of a report together", async () => {
+    const r = await tailsweep([
+      "report",
+      methodsId,
+      "--baseline",
+      "bogus",
+      "--pareto=balancedAccuracy:max,nope:max",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^tailsweep: --baseline: 'bogus' is no method of these sweeps .*\n--pareto: nope:max: no finished trial of the report's method sweeps reports nope/,
+    );
+  });
+
   it("names every bad --pareto objective in one error", async () => {
     const r = await tailsweep([
       "report",

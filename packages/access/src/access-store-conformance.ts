@@ -70,6 +70,10 @@ export function describeAccessStoreConformance(name: string, makeStore: () => Pr
       await expect(store.setRole("bad project'; --", u.id, "owner")).rejects.toThrow(/must be 1–64/);
       await expect(store.setRole("p", u.id, "admin" as never)).rejects.toThrow(/role/);
       await expect(store.setRole("p", "no-such-user", "owner")).rejects.toThrow(/no user/);
+      await expect(store.setRole("p", "no-such-user", "owner")).rejects.toMatchObject({
+        code: "USER_NOT_FOUND",
+        category: "not-found",
+      });
       expect(await store.membershipsOf(u.id)).toEqual([]);
     });
 

@@ -216,7 +216,9 @@ describe("the configuration a confirmation chooses", () => {
         configs: ["variant=proposed"],
         metric: "accuracy",
       }),
-    ).toThrow(/metric: chooses the configurations to confirm by their lead on it; with configs named/);
+    ).toThrow(
+      /metric: chooses the configurations to confirm by their lead on it; with the configurations named/,
+    );
   });
 
   it("names the baseline as the problem where it has no result to choose against", async () => {

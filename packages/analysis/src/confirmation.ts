@@ -297,7 +297,7 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
     problems.push(
       new InputError(
         "metric",
-        "chooses the configurations to confirm by their lead on it; with configs named it would change nothing (a confirmation is tested on whichever metric its comparison is read under)",
+        "chooses the configurations to confirm by their lead on it; with the configurations named it would change nothing (a confirmation is tested on whichever metric its comparison is read under)",
       ),
     );
   const reused = seeds.filter((s) => used.has(s));

@@ -19,8 +19,8 @@ import {
   type SignInMethod,
   type UserRecord,
 } from "@tailsweep/access";
-import { AppError, describeIssues } from "@tailsweep/schemas";
-import type { z } from "zod";
+import { AppError, describeIssues, NotFoundError } from "@tailsweep/schemas";
+import { z } from "zod";
 import type {
   ApiToken,
   AuditEvent,
@@ -39,7 +39,9 @@ function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   throw new AppError("ACCESS_INPUT_INVALID", "invalid", describeIssues(parsed.error, what).join("; "));
 }
 
-const isUniqueViolation = (e: unknown) => (e as { code?: string } | null)?.code === "P2002";
+const PrismaCodeSchema = z.object({ code: z.string() });
+/** Prisma's unique-constraint violation (P2002), read by its code field. */
+const isUniqueViolation = (e: unknown) => PrismaCodeSchema.safeParse(e).data?.code === "P2002";
 
 function toUser(u: User): UserRecord {
   return {
@@ -143,7 +145,7 @@ export class PrismaAccessStore implements AccessStore {
     valid(RoleSchema, role, "role");
     return this.db.$transaction(async (tx) => {
       if (!(await tx.user.findUnique({ where: { id: userId } })))
-        throw new RangeError(`no user with id ${userId}`);
+        throw new NotFoundError("USER_NOT_FOUND", `no user with id ${userId}`);
       if (role !== "owner") await assertOtherOwner(tx, projectId, userId);
       await tx.project.upsert({ where: { id: projectId }, create: { id: projectId }, update: {} });
       return toMembership(

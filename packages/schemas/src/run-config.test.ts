@@ -65,6 +65,10 @@ describe("resolveRunConfig", () => {
       expect.stringMatching(/^model\.nu: /),
       expect.stringMatching(/^dataset\.name: /),
     ]);
+    // a check that hangs on the variant is left out when the variant is bad: the one meant may satisfy it
+    expect(() =>
+      resolveRunConfig({ variant: "gausian-matched", model: { regularizer: "matched-variance" } }),
+    ).toThrow(/^invalid configuration:\n {2}- variant: must be one of [^\n]*$/);
     // a section that is no object is still the one problem it was
     expect(() => resolveRunConfig({ variant: "bogus", model: 3 })).toThrow(/variant[\s\S]*model/);
   });

@@ -185,6 +185,7 @@ export interface ResolveOptions {
 export function resolveRunConfig(input: unknown, options: ResolveOptions = {}): RunConfig {
   const problems: string[] = [];
   let top = RunConfigInputSchema.safeParse(input ?? {});
+  const variantKnown = top.success;
   if (!top.success) {
     // A bad variant alone leaves the sections to check, under the default variant's settings: `train --variant bogus
     // --epochs -2` heard only of the variant, then of the epochs once it was fixed.
@@ -208,7 +209,12 @@ export function resolveRunConfig(input: unknown, options: ResolveOptions = {}): 
   // Checked with the others, so a file with several bad fields hears of all of them at once.
   // Read from the merged input, not the parsed model: it is said even when another model field is bad.
   const modelInput: Record<string, unknown> = { ...VARIANT_OVERRIDES[variant], ...model };
-  if (modelInput.regularizer === "matched-variance" && (modelInput.likelihood ?? "student-t") === "student-t")
+  // Not with a bad variant: the one meant (gaussian-matched, misspelt) would have set the likelihood this asks for.
+  if (
+    variantKnown &&
+    modelInput.regularizer === "matched-variance" &&
+    (modelInput.likelihood ?? "student-t") === "student-t"
+  )
     problems.push(
       "model.regularizer: matched-variance is the Gaussian model's penalty matched to the γ-regulariser: set likelihood: gaussian (or variant: gaussian-matched), or use kl or leave it empty",
     );

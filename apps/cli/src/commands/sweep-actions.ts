@@ -466,11 +466,28 @@ interface ConfirmFlags extends JsonFlag {
  * of its own; `compare` then shows the confirmation's test beside the selection's.
  */
 export async function sweepConfirm(id: string, o: ConfirmFlags): Promise<void> {
-  if (o.config !== undefined && o.top !== undefined)
-    throw new InputError(
-      "--config, --top",
-      "name the configurations (--config) or how many of the best (--top), not both",
-    );
+  // the flags' own clashes, both at once where a line has both (the API says the same, one after the other)
+  const clashes = [
+    ...(o.config !== undefined && o.top !== undefined
+      ? [
+          new InputError(
+            "--config, --top",
+            "name the configurations (--config) or how many of the best (--top), not both",
+          ),
+        ]
+      : []),
+    ...(o.config !== undefined && o.metric !== undefined
+      ? [
+          new InputError(
+            "--metric",
+            "chooses the configurations to confirm by their lead on it; with --config naming them it would change nothing",
+          ),
+        ]
+      : []),
+  ];
+  if (clashes.length === 1) throw clashes[0];
+  if (clashes.length > 1)
+    throw new AppError("CONFIRM_FLAGS_INVALID", "invalid", clashes.map((c) => c.message).join("\n"));
   const { seeds } = o;
   const { plan, remote } = await withApi(
     async (api, login) => ({

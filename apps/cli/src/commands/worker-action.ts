@@ -29,27 +29,30 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
   const log = daemonLog("worker", o.json);
   // GPU trials on a named CPU backend are the flags' problem, said with a missing NATS_URL rather than after it
   const named = o.backend !== undefined && o.backend !== "auto" ? o.backend : undefined;
-  const flagProblem =
+  const gpuProblem =
     o.trials?.includes("gpu") && named !== undefined && named !== "webgpu"
-      ? `--trials: gpu needs the webgpu backend, and --backend is ${named}; use --backend webgpu, or --trials cpu`
+      ? `gpu needs the webgpu backend, and --backend is ${named}; use --backend webgpu, or --trials cpu`
       : undefined;
   let servers: string;
   try {
     servers = natsUrlFor("tailsweep worker");
   } catch (e) {
-    if (flagProblem === undefined) throw e;
+    if (gpuProblem === undefined) throw e;
     const unset = ProblemsSchema.safeParse(e).data?.problems ?? [messageOf(e)];
     throw new AppError(
       "WORKER_ARGS_INVALID",
       "invalid",
-      `invalid command line and environment:\n${[flagProblem, ...unset].map((p) => `  - ${p}`).join("\n")}`,
+      `invalid command line and environment:\n${[`--trials: ${gpuProblem}`, ...unset].map((p) => `  - ${p}`).join("\n")}`,
     );
   }
+  // before the backend starts: the flags alone decide it
+  if (gpuProblem !== undefined) throw new InputError("--trials", gpuProblem);
   const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
+  // --backend auto (or none) fell back from webgpu: only now is it known
   if (o.trials?.includes("gpu") && backend.name !== "webgpu")
     throw new InputError(
       "--trials",
-      `gpu needs the webgpu backend, and this worker trains on ${backend.name}; use --backend webgpu, or --trials cpu`,
+      `gpu needs the webgpu backend, and this worker trains on ${backend.name} (no WebGPU adapter here); use --trials cpu`,
     );
   const trialKinds = o.trials ?? defaultTrialKinds(backend);
   const { NatsBus } = await import("@tailsweep/bus");

@@ -1,4 +1,11 @@
-import { knobValue, metricDirection, metricOf, resolveRunConfig, type SweepSpec } from "@tailsweep/schemas";
+import {
+  isInputError,
+  knobValue,
+  metricDirection,
+  metricOf,
+  resolveRunConfig,
+  type SweepSpec,
+} from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type ComparisonTable,
@@ -24,7 +31,7 @@ import { configurationsOf } from "../comparison";
 import { type Confirmation, confirmationSeeds, confirmationsOf, selectionRuns } from "../confirmation";
 import { InvalidQueryError } from "../errors";
 import { groupBy } from "../group-by";
-import type { SweepParetoOptions } from "../pareto";
+import type { ParetoObjective, SweepParetoOptions } from "../pareto";
 import { posthocRevisionSet, testedSeeds } from "../posthoc";
 import { sequentialStatus } from "../sequential-sweep";
 import { loadSweepRuns, SweepNotFoundError, type SweepRuns } from "../sweep-runs";
@@ -328,17 +335,27 @@ export async function buildStudyReport(
   const methodSweeps = selected.filter((l) => "variant" in l.sweep.spec.search);
   // A named baseline that no sweep's methods include would give sections of no tests, not a refusal
   const methods = new Set(methodSweeps.flatMap((l) => methodOrder(l.sweep.spec, baseline)));
+  // the baseline and the Pareto objectives checked together: a bad --pareto is said with a bad --baseline
+  const problems: string[] = [];
   if (options.baseline !== undefined && methodSweeps.length > 0 && !methods.has(options.baseline))
-    throw new InvalidQueryError(
+    problems.push(
       `baseline: '${options.baseline}' is no method of these sweeps (they compare ${[...methods].join(", ")})`,
     );
+  let paretoObjectives: ParetoObjective[] | undefined;
+  try {
+    paretoObjectives =
+      options.pareto &&
+      reportObjectives(options.pareto.objectives ?? DEFAULT_REPORT_OBJECTIVES, methodSweeps);
+  } catch (e) {
+    if (!isInputError(e)) throw e;
+    problems.push(e.message);
+  }
+  if (problems.length > 0) throw new InvalidQueryError(problems);
   const methodComparisons = methodSweeps.map((l) => methodComparison(l, baseline));
   const sensitivities = selected
     .filter((l) => !("variant" in l.sweep.spec.search) && !isSingleModalitySweep(l))
     .map((l) => sensitivity(l));
   const missing = missingModality(methodSweeps, selected.filter(isSingleModalitySweep), baseline);
-  const paretoObjectives =
-    options.pareto && reportObjectives(options.pareto.objectives ?? DEFAULT_REPORT_OBJECTIVES, methodSweeps);
   return {
     title: options.title ?? "Study report",
     generatedAt: (options.now ?? new Date()).toISOString(),

@@ -1,5 +1,5 @@
 import { catalogEntry, compareAcrossSweeps, loadSweepRuns, SWEEP_NOT_FOUND_CODE } from "@tailsweep/analysis";
-import { ConfigError, hasErrorCode, messageOf, NotFoundError } from "@tailsweep/schemas";
+import { ConfigError, errorCategory, hasErrorCode, messageOf, NotFoundError } from "@tailsweep/schemas";
 import { z } from "zod";
 import { canRead } from "../caller";
 import { checked, idField, labelField, nameField } from "../input";
@@ -50,8 +50,12 @@ export const runsRouter = t.router({
           ),
         )
       ).filter((r) => r !== undefined);
-      if (refused.length === 1) throw refused[0]!.e;
-      if (refused.length > 1) {
+      // a failure that is no refusal (the store gone) is itself, not bad input among the others
+      const failure = refused.find(
+        ({ e }) => errorCategory(e) !== "invalid" && errorCategory(e) !== "not-found",
+      );
+      if (failure) throw failure.e;
+      if (refused.length > 0) {
         const lines = refused.map(({ e, field }) => `${field}: ${messageOf(e)}`);
         throw refused.every(({ e }) => hasErrorCode(e, SWEEP_NOT_FOUND_CODE))
           ? new NotFoundError(SWEEP_NOT_FOUND_CODE, lines.join("\n"))

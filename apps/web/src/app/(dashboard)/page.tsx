@@ -30,7 +30,7 @@ export default async function SweepsPage({ searchParams }: { searchParams: Promi
     q: sp.q || undefined,
     tag: sp.tag?.trim() || undefined,
   };
-  // said as a tag the API refuses is, not dropped: the list would look unfiltered
+  // said as a tag the API refuses is, not dropped
   const badStatus =
     sp.status && !filters.status ? `status: must be one of ${STATUSES.join(", ")}, got '${sp.status}'` : null;
   const caller = await api();
@@ -47,7 +47,8 @@ export default async function SweepsPage({ searchParams }: { searchParams: Promi
       .then((sweeps) => ({ sweeps, refused: null }))
       .catch((e: unknown) => ({ sweeps: [], refused: messageOf(e) })),
   ]);
-  const { sweeps } = listed;
+  // a refused status empties the list as a refused tag does: the whole list under it read as filtered
+  const sweeps = badStatus ? [] : listed.sweeps;
   const refused = [badStatus, listed.refused].filter((r) => r !== null).join("; ");
   return (
     <main>

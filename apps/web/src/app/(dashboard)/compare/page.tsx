@@ -2,6 +2,7 @@ import { ObjectiveMetricSchema, plural } from "@tailsweep/schemas";
 import { AutoSubmit } from "../../../components/auto-submit";
 import { ComparisonTable, CorrectionChoice } from "../../../components/comparison-table";
 import { age, pct } from "../../../lib/format";
+import { firstValues, type SearchParams } from "../../../lib/search-params";
 import { api } from "../../../server/store";
 
 // Every view choice's <select> is keyed by the value the server chose: a live refresh (router.refresh) that changes
@@ -16,17 +17,14 @@ const SEP = "|";
  * Runs from any sweeps compared across matched seeds (team history): tick configurations of any sweeps, pick the
  * baseline, and the table tests every other against it. The URL (`?run=…&run=…&baseline=…`) is the permalink.
  */
-export default async function ComparePage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+export default async function ComparePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
+  // `run` is a list (one per ticked run); every other parameter one value
   const runs = ([] as string[]).concat(sp.run ?? []).filter((r) => r.includes(SEP));
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  const metric = one(sp.metric) || undefined;
-  const correction = one(sp.correction) === "bh" ? "bh" : "holm";
-  const baseline = Math.max(0, runs.indexOf(one(sp.baseline) ?? ""));
+  const one = firstValues(sp);
+  const metric = one.metric || undefined;
+  const correction = one.correction === "bh" ? "bh" : "holm";
+  const baseline = Math.max(0, runs.indexOf(one.baseline ?? ""));
   const caller = await api();
   const catalog = await caller.runs.catalog({});
   const groups = runs.map((r) => {

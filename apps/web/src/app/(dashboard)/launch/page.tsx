@@ -1,3 +1,4 @@
+import { messageOf } from "@tailsweep/schemas";
 import { LaunchForm } from "../../../components/launch-form";
 import { firstValues, type SearchParams } from "../../../lib/search-params";
 import { api, host } from "../../../server/store";
@@ -21,8 +22,13 @@ export default async function LaunchPage({ searchParams }: { searchParams: Promi
   const { launchTarget, sweepLimits } = await host();
   let initial: Record<string, unknown> = STARTER;
   let copied: string | undefined;
+  // Said above the form, which then starts from the example: silently it read as a copy that was not one.
+  let notCopied: string | undefined;
   if (from) {
-    const sweep = await (await api()).sweeps.get({ id: from }).catch(() => undefined);
+    const sweep = await (await api()).sweeps.get({ id: from }).catch((e: unknown) => {
+      notCopied = `Nothing copied from ${from}: ${messageOf(e)}. The form starts from the example.`;
+      return undefined;
+    });
     if (sweep) {
       // A stored spec is a valid sweep file once the fields expansion added are dropped.
       const { method: _method, ...file } = sweep.spec;
@@ -33,6 +39,11 @@ export default async function LaunchPage({ searchParams }: { searchParams: Promi
   return (
     <main>
       <h1>Launch a sweep{copied ? ` (a copy of ${copied})` : ""}</h1>
+      {notCopied && (
+        <p className="field-error" data-testid="copy-error">
+          {notCopied}
+        </p>
+      )}
       {launchTarget ? (
         <LaunchForm initial={initial} launchTarget={launchTarget} limits={sweepLimits} />
       ) : (

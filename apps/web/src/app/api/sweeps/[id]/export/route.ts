@@ -19,11 +19,15 @@ export const dynamic = "force-dynamic";
  */
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const { id } = await params;
-  // The store cannot look such an id up: a refusal naming it, not a database error.
-  if (!storable(id)) return text(400, `id: ${NUL_MESSAGE}`);
   const format = new URL(req.url).searchParams.get("format") ?? "csv";
-  if (!isExportFormat(format))
-    return text(400, `format: must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`);
+  // Both at once. The store cannot look such an id up: a refusal naming it, not a database error.
+  const problems = [
+    ...(storable(id) ? [] : [`id: ${NUL_MESSAGE}`]),
+    ...(isExportFormat(format)
+      ? []
+      : [`format: must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'`]),
+  ];
+  if (problems.length > 0 || !isExportFormat(format)) return text(400, problems.join("\n"));
   try {
     const ctx = await requestContext(req);
     // The same answer for another team's sweep as for none: a guessed id confirms nothing.
@@ -42,7 +46,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
   } catch (e) {
     if (hasErrorCode(e, SWEEP_NOT_FOUND_CODE)) return text(404, e.message);
     // By code, not class: the refusal may be another bundle's TRPCError, or a coded error of category unauthorized.
-    if (isUnauthorized(e)) return text(401, (e as Error).message);
+    if (isUnauthorized(e)) return text(401, messageOf(e));
     throw e;
   }
 }

@@ -28,9 +28,12 @@ function isArtifactFile(name: string): name is (typeof ARTIFACT_FILES)[number] {
 export async function GET(req: Request, { params }: { params: Promise<{ id: string; name: string }> }) {
   const { id: rawId, name } = await params;
   const id = decodedOnce(rawId);
-  if (!storable(id)) return text(400, `id: ${NUL_MESSAGE}`);
-  if (!isArtifactFile(name))
-    return text(400, `name: must be one of ${ARTIFACT_FILES.join(", ")}, got '${name}'`);
+  // both at once
+  const problems = [
+    ...(storable(id) ? [] : [`id: ${NUL_MESSAGE}`]),
+    ...(isArtifactFile(name) ? [] : [`name: must be one of ${ARTIFACT_FILES.join(", ")}, got '${name}'`]),
+  ];
+  if (problems.length > 0 || !isArtifactFile(name)) return text(400, problems.join("\n"));
   try {
     const file = await createCaller(await requestContext(req)).trials.file({ id, name });
     const trialKey = id.slice(id.lastIndexOf(":") + 1);
