@@ -543,6 +543,18 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     });
     // cancelled, a dry run says what a resume queues and the training it takes, and leaves it cancelled
     expect((await cli("sweep", "cancel", sweep.id)).stdout).toMatch(/cancelled sweep .*: 2 trials stopped/);
+    // the list filters by status, as the dashboard's does
+    const listedIn = async (status: string) =>
+      JSON.parse((await cli("sweep", "list", "--status", status, "--json")).stdout).map(
+        (s: { id: string }) => s.id,
+      );
+    expect(await listedIn("cancelled")).toEqual([sweep.id]);
+    expect(await listedIn("running")).toEqual([]);
+    const bogus = await cli("sweep", "list", "--status", "bogus");
+    expect([bogus.code, bogus.stderr]).toEqual([
+      2,
+      "tailsweep: --status: must be one of running, completed, cancelled, got 'bogus'\n(add --help for usage)\n",
+    ]);
     expect((await cli("sweep", "resume", sweep.id, "--dry-run")).stdout).toMatch(
       new RegExp(
         `^sweep ${sweep.id} would resume: 2 cancelled trials queued again, at most about .+ of training\\n$`,

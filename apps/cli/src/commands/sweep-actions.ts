@@ -235,7 +235,12 @@ export async function sweepWatch(id: string | undefined, o: { interval: number }
 
 /** `sweep list`: the sweeps the caller can read, oldest first, with their trial counts and tags. */
 export async function sweepList(
-  o: { project?: string; tag?: string[]; search?: string } & JsonFlag,
+  o: {
+    project?: string;
+    tag?: string[];
+    search?: string;
+    status?: "running" | "completed" | "cancelled";
+  } & JsonFlag,
 ): Promise<void> {
   const tags = o.tag;
   const listed = await withApi((api) =>
@@ -243,6 +248,7 @@ export async function sweepList(
       ...(o.project && { project: o.project }),
       ...(tags && { tags }),
       ...(o.search !== undefined && { search: o.search }),
+      ...(o.status && { status: o.status }),
     }),
   );
   // The API lists newest first.
@@ -256,7 +262,7 @@ export async function sweepList(
     ...s.counts,
     tags: s.tags,
   }));
-  const filtered = tags !== undefined || o.search !== undefined;
+  const filtered = tags !== undefined || o.search !== undefined || o.status !== undefined;
   if (o.json) printJson(rows);
   else if (rows.length === 0) process.stdout.write(filtered ? "no sweep matches\n" : "no sweeps yet\n");
   else for (const r of rows) process.stdout.write(sweepLine(r));

@@ -101,6 +101,14 @@ export function registerSweep(program: Command): void {
       "--search <text>",
       "only sweeps whose project, name, id, description, notes or a tag contain this text",
     )
+    // the dashboard's list filters by status too: the same API field
+    .addOption(
+      new Option("--status <status>", "only sweeps in this state").choices([
+        "running",
+        "completed",
+        "cancelled",
+      ]),
+    )
     .option("--json", "print JSON")
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepList));
 
