@@ -7,6 +7,7 @@ import { InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";
 import { gammaConstants } from "@tailsweep/model";
+import type { SweepSpec } from "@tailsweep/schemas";
 import { compareConfigurations } from "@tailsweep/stats";
 import { configLabel, sweepIdFor } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
@@ -191,37 +192,53 @@ describe("tailsweep sweep", () => {
     ]);
   });
 
-  it("goes on with a sweep its file stored before launches refused its split, saying which trials fail", async () => {
+  /**
+   * A tiny sweep file in a fresh folder, with `dataset` and the rest as given (`extra`: its search and seeds), and the
+   * embedded store beside it: what the two tests of sweeps stored by an older release start from.
+   */
+  function oldReleaseCase(name: string, dataset: string, extra: string[]) {
     const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));
-    const file = join(dir, "old.yaml");
-    // headCount 6000 needs more rows of class 0 (natural order) than MNIST has: refused as a new sweep
+    const file = join(dir, `${name}.yaml`);
     writeFileSync(
       file,
       [
-        "name: old-short",
-        "dataset: { headCount: 100, imbalanceRatio: 10, testPerClass: 20 }",
+        `name: ${name}`,
+        `dataset: ${dataset}`,
         "model: { encoderWidths: [16], decoderWidths: [16], classifierWidths: [16], latentDim: 4 }",
         "train: { epochs: 1, labeledBatchSize: 32, unlabeledBatchSize: 32 }",
-        "search: { dataset.headCount: [100, 6000] }",
-        "seeds: 1",
+        ...extra,
         "execution: { maxAttempts: 1 }",
         "",
       ].join("\n"),
     );
     const dbDir = join(dir, "db");
-    const env = { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "", NATS_URL: "" };
+    return { file, dbDir, env: { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "", NATS_URL: "" } };
+  }
+
+  /** Stores `spec` under `id` as a release without today's checks would have, its trials waiting. */
+  async function storeAsOldRelease(dbDir: string, spec: SweepSpec, id: string): Promise<void> {
+    const opened = await openRunStore({ pgliteDir: dbDir, databaseUrl: "" });
+    const bus = new InProcessBus();
+    await new Controller(opened.store, bus).submit(spec, id);
+    await bus.close();
+    await opened.close();
+  }
+
+  it("goes on with a sweep its file stored before launches refused its split, saying which trials fail", async () => {
+    // headCount 6000 needs more rows of class 0 (natural order) than MNIST has: refused as a new sweep
+    const { file, dbDir, env } = oldReleaseCase(
+      "old-short",
+      "{ headCount: 100, imbalanceRatio: 10, testPerClass: 20 }",
+      ["search: { dataset.headCount: [100, 6000] }", "seeds: 1"],
+    );
     const refused = await run(process.execPath, [bin, "sweep", "run", file, "--dry-run"], { env }).catch(
       (e: { code: number; stderr: string }) => e,
     );
     expect((refused as { code: number }).code).toBe(2);
     // Stored as a release before the check would have: by the file's own id, its trials waiting.
     const spec = readSweepFile(file);
-    const opened = await openRunStore({ pgliteDir: dbDir, databaseUrl: "" });
-    const bus = new InProcessBus();
-    const controller = new Controller(opened.store, bus);
-    const { id } = await controller.submit(spec, sweepIdFor(spec));
-    await bus.close();
-    await opened.close();
+    const id = sweepIdFor(spec);
+    await storeAsOldRelease(dbDir, spec, id);
     const note = `note: sweep ${id} was stored before launches checked this; its trials with these splits fail at load:\n  - search.dataset.headCount[1]: 6000`;
     const dry = await run(process.execPath, [bin, "sweep", "run", file, "--dry-run"], { env });
     expect(dry.stderr).toContain(note);
@@ -241,38 +258,20 @@ describe("tailsweep sweep", () => {
   }, 120_000);
 
   it("says which trials of a sweep stored before dataset versions fail at load, where the file's own rows do not", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tailsweep-sweep-"));
-    const file = join(dir, "legacy.yaml");
     // At seed 1 a random class order puts class 1 (6,742 images) at the head with today's generator (version 2), and
     // class 9 (5,949) with version 1's: headCount 6000 draws from the file, not from the sweep stored before versions.
-    writeFileSync(
-      file,
-      [
-        "name: legacy-short",
-        "dataset: { headCount: 6000, imbalanceRatio: 10, testPerClass: 20, classOrder: random }",
-        "model: { encoderWidths: [16], decoderWidths: [16], classifierWidths: [16], latentDim: 4 }",
-        "train: { epochs: 1, labeledBatchSize: 32, unlabeledBatchSize: 32 }",
-        "seeds: [1]",
-        "execution: { maxAttempts: 1 }",
-        "",
-      ].join("\n"),
+    const { file, dbDir, env } = oldReleaseCase(
+      "legacy-short",
+      "{ headCount: 6000, imbalanceRatio: 10, testPerClass: 20, classOrder: random }",
+      ["seeds: [1]"],
     );
-    const dbDir = join(dir, "db");
-    const env = { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "", NATS_URL: "" };
     const fresh = await run(process.execPath, [bin, "sweep", "run", file, "--dry-run"], { env });
     expect(fresh.stderr).not.toContain("note:");
     // Stored as a release before dataset versions would have: under the file's id from then, read back as version 1.
     const spec = readSweepFile(file);
     const { version: _, ...unversioned } = spec.dataset;
     const legacyId = sweepIdFor({ ...spec, dataset: unversioned });
-    const opened = await openRunStore({ pgliteDir: dbDir, databaseUrl: "" });
-    const bus = new InProcessBus();
-    await new Controller(opened.store, bus).submit(
-      { ...spec, dataset: { ...spec.dataset, version: 1 } },
-      legacyId,
-    );
-    await bus.close();
-    await opened.close();
+    await storeAsOldRelease(dbDir, { ...spec, dataset: { ...spec.dataset, version: 1 } }, legacyId);
     const note = `note: sweep ${legacyId} was stored before launches checked this; its trials with these splits fail at load:\n  - dataset.headCount: 6000 on mnist-2view is more than its data allows at seed 1, the only one of the seeds it may run: class 9 ("9") would need 6000 training rows (600 labeled + 5400 unlabeled) and mnist-2view has 5949`;
     const dry = await run(process.execPath, [bin, "sweep", "run", file, "--dry-run"], { env });
     expect(dry.stderr).toContain(note);

@@ -92,20 +92,17 @@ describe("functionalAnova", () => {
       [1, 2],
       [3, 6],
     ];
-    const anova = functionalAnova(
-      factors([
-        ["a", "b"],
-        ["c", "d"],
-      ]),
-      grid(
-        [
-          ["a", "b"],
-          ["c", "d"],
-        ],
-        (i, j) => table[i]![j]!,
-        0.5,
-      ),
-    );
+    const levels = [
+      ["a", "b"],
+      ["c", "d"],
+    ];
+    const anovaAt = (options?: { alpha: number }) =>
+      functionalAnova(
+        factors(levels),
+        grid(levels, (i, j) => table[i]![j]!, 0.5),
+        options,
+      );
+    const anova = anovaAt();
     expect(anova.variance).toBeCloseTo(3.5, 14);
     const e = byKnobs(anova);
     expect(e.get("k0")!.variance).toBeCloseTo(2.25, 14);
@@ -121,24 +118,7 @@ describe("functionalAnova", () => {
     // F(1, 4) = 4 is t(4) = 2 squared: two-sided p of t = 2 on 4 df
     expect(fSurvival(4, 1, 4)).toBeCloseTo(0.1161165235, 9);
     // at a level equal to its own p the term stands out (p ≤ α, the rule of every other test here), just below not
-    const at = (alpha: number) =>
-      byKnobs(
-        functionalAnova(
-          factors([
-            ["a", "b"],
-            ["c", "d"],
-          ]),
-          grid(
-            [
-              ["a", "b"],
-              ["c", "d"],
-            ],
-            (i, j) => table[i]![j]!,
-            0.5,
-          ),
-          { alpha },
-        ),
-      ).get("k0xk1")!.exceedsNoise;
+    const at = (alpha: number) => byKnobs(anovaAt({ alpha })).get("k0xk1")!.exceedsNoise;
     const p = e.get("k0xk1")!.p!;
     expect(at(p)).toBe(true);
     expect(at(p * (1 - 1e-9))).toBe(false);
