@@ -581,33 +581,12 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect(reused.stderr).toMatch(
       /--seeds: seeds 2–6 ran in this sweep already, so its results helped choose/,
     );
-    const both = await cli(
-      "sweep",
-      "confirm",
-      sweep.id,
-      "--seeds",
-      "+2",
-      "--config",
-      "model.nu=5",
-      "--top",
-      "1",
-    );
+    const clash = ["sweep", "confirm", sweep.id, "--seeds", "+2", "--config", "model.nu=5", "--top", "1"];
+    const both = await cli(...clash);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--config, --top: name the configurations/);
     // and a --metric beside --config, which would choose nothing: both clashes at once
-    const three = await cli(
-      "sweep",
-      "confirm",
-      sweep.id,
-      "--seeds",
-      "+2",
-      "--config",
-      "model.nu=5",
-      "--top",
-      "1",
-      "--metric",
-      "accuracy",
-    );
+    const three = await cli(...clash, "--metric", "accuracy");
     expect(three.code).toBe(2);
     expect(three.stderr).toMatch(
       /--config, --top: name the configurations .*\n--metric: chooses the configurations to confirm/,
