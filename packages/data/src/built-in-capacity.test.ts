@@ -138,9 +138,14 @@ describe("builtInSplitProblems", () => {
     const five = { headCount: 5400, classOrder: [5, ...OTHERS], imbalanceRatio: 10, labelRatio: 0.1 };
     expect(builtInSplitProblems([launch(five, 1)])).toEqual([]);
     expect(builtInSplitProblems([launch({ ...five, validation }, 1)])).toEqual([
-      'dataset.headCount: 5400 on mnist-2view is more than its data allows: class 5 ("5") would need 5500 training ' +
+      // 5400 alone fits class 5's 5421 rows: the 100 validation rows tip it, and are named beside it
+      'dataset.headCount: 5400 with validation.perClass 100 on mnist-2view is more than its data allows: class 5 ("5") would need 5500 training ' +
         "rows (540 labeled + 4860 unlabeled + 100 validation) and mnist-2view has 5421; lower headCount, lower " +
         "validation.perClass or pick another classOrder",
+    ]);
+    // short without its validation rows too: headCount alone is named
+    expect(builtInSplitProblems([launch({ ...five, headCount: 5500, validation }, 1)])).toEqual([
+      expect.stringMatching(/^dataset\.headCount: 5500 on mnist-2view is more than its data allows: /),
     ]);
     // Class 1: MNIST has 6,742 images, Fashion-MNIST 6,000, so mnist-fashion has 6,000 of it.
     const one = { headCount: 6100, classOrder: [1, 0, 2, 3, 4, 5, 6, 7, 8, 9], imbalanceRatio: 10 };

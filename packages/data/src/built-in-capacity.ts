@@ -77,6 +77,8 @@ interface Shortage {
   available: number;
   /** The class order it was short under, for {@link shortageHint}. */
   classOrder: number[];
+  /** Its labeled and unlabeled rows fit: the validation rows tip it over. */
+  validationTips: boolean;
 }
 
 /** The first class (by index) whose labeled, unlabeled and validation rows exceed what the set has of it. */
@@ -99,6 +101,7 @@ function shortageOf(recipe: ResolvedRecipe & { name: BuiltInName }): Shortage | 
         parts: `${labeled} labeled + ${unlabeled} unlabeled${counts.validation ? ` + ${validation} validation` : ""}`,
         available: available[c]!,
         classOrder: order,
+        validationTips: labeled + unlabeled <= available[c]!,
       };
   }
   return undefined;
@@ -224,11 +227,13 @@ export function builtInSplitProblems(
     const hint = (others: string[] = []) =>
       shortageHint(recipe, shortage.classOrder, shortage.classIndex, others);
     const where = `${name}${first.searched ? ` with ${first.searched}` : ""}${first.proposal ? " (values its TPE search may propose)" : ""}`;
+    // where headCount alone would fit, the validation rows are what is too many: said beside it
+    const headCount = `${recipe.headCount}${shortage.validationTips && recipe.validation ? ` with validation.perClass ${recipe.validation.perClass}` : ""}`;
     problems.push(
       options.adding
-        ? `seeds: headCount ${recipe.headCount} on ${where} (${first.field}) is more than its data allows${at}: ` +
+        ? `seeds: headCount ${headCount} on ${where} (${first.field}) is more than its data allows${at}: ` +
             `${detail}; ${random && !first.dataSeed ? "add other seeds: with classOrder random each seed puts another class at the head" : hint()}`
-        : `${first.field}: ${recipe.headCount} on ${where} is more than its data allows${at}: ${detail}; ` +
+        : `${first.field}: ${headCount} on ${where} is more than its data allows${at}: ${detail}; ` +
             `${hint(random && first.dataSeed ? ["another dataset.seed"] : [])}`,
     );
   }
