@@ -1218,6 +1218,21 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(nul.status).toBe(400);
     expect(await nul.text()).toContain("input.id: must not contain the NUL character");
     expect((await fetch(`${base}/api/sweeps/a%00b/export`)).status).toBe(400);
+    // a refusal of several problems carries them as a list (data.problems), which the launch form shows, one each
+    const refusedLaunch = await fetch(`${base}/api/trpc/sweeps.launch`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: base },
+      body: JSON.stringify({ yaml: "name: two-bad\nseeds: 0\nsearch: { model.nu: [1] }\n" }),
+    });
+    expect(refusedLaunch.status).toBe(400);
+    const refusal = (await refusedLaunch.json()) as {
+      error: { message: string; data: { problems?: string[] } };
+    };
+    expect(refusal.error.data.problems).toEqual([
+      expect.stringMatching(/^seeds: /),
+      expect.stringMatching(/^search\.model\.nu\[0\]: must be > 2/),
+    ]);
+    expect(refusal.error.message).toBe(refusal.error.data.problems!.join("\n"));
     // a copy of a sweep that is not there says so above the form, which starts from the example (it was silent)
     const copy = await (await fetch(`${base}/launch?from=no-such-sweep`)).text();
     expect(copy).toContain('data-testid="copy-error"');

@@ -3,6 +3,7 @@ import {
   type ErrorCategory,
   isAppError,
   isInputError,
+  problemList,
   type SweepLimits,
   type SweepSpec,
 } from "@tailsweep/schemas";
@@ -118,18 +119,27 @@ export interface ApiErrorData {
    */
   field?: string;
   problem?: string;
+  /**
+   * A refusal of several problems (a configuration's, a query's), one line each with its field first: a client lists
+   * or places them (the launch form, by field) from this, not by splitting the message.
+   */
+  problems?: string[];
 }
 
 const root = initTRPC.context<ApiContext>().create({
-  errorFormatter: ({ shape, error }) => ({
-    ...shape,
-    data: {
-      ...shape.data,
-      category: categoryOfTrpcCode(error.code),
-      ...(isAppError(error.cause) && { errorCode: error.cause.code }),
-      ...(isInputError(error.cause) && { field: error.cause.field, problem: error.cause.problem }),
-    } satisfies ApiErrorData & typeof shape.data,
-  }),
+  errorFormatter: ({ shape, error }) => {
+    const problems = problemList(error.cause);
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        category: categoryOfTrpcCode(error.code),
+        ...(isAppError(error.cause) && { errorCode: error.cause.code }),
+        ...(isInputError(error.cause) && { field: error.cause.field, problem: error.cause.problem }),
+        ...(problems && { problems }),
+      } satisfies ApiErrorData & typeof shape.data,
+    };
+  },
 });
 
 /**

@@ -11,6 +11,7 @@ import {
   isInputError,
   isSettingsError,
   NotFoundError,
+  problemList,
   SettingsError,
 } from "./errors";
 import { ConfigError, isConfigError } from "./run-config";
@@ -50,6 +51,12 @@ describe("the error vocabulary", () => {
     expect(isInputError(input) && `--${input.field}: ${input.problem}`).toBe(
       "--baseline: 'x' matches no configuration",
     );
+    // a problem list read by its field: an error's own, or one that came over the wire as data
+    expect(problemList(config)).toEqual(["model.nu: must be > 2"]);
+    expect(problemList(settings)).toEqual(["A: bad", "B: worse"]);
+    expect(problemList(JSON.parse(JSON.stringify({ problems: ["a: b"] })))).toEqual(["a: b"]);
+    for (const none of [input, new Error("x"), undefined, { problems: "a: b" }, { problems: [1] }])
+      expect(problemList(none)).toBeUndefined();
   });
 });
 

@@ -5,6 +5,8 @@
  * (apps/cli/src/main.ts). Anything without a category is an internal failure (a bug, a database that failed).
  */
 
+import { z } from "zod";
+
 /** What kind of failure an error is: what the API answers with and what the CLI exits with. */
 export const ERROR_CATEGORIES = [
   /** The caller's input (arguments, a file, a setting) is wrong: fixing it is theirs to do. */
@@ -142,4 +144,14 @@ export class UnavailableError extends AppError {
 /** The message of anything thrown: an Error's, or the value as text. */
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+const ProblemListSchema = z.object({ problems: z.array(z.string()) });
+
+/**
+ * The problem list an error carries (a ConfigError's, a query's, a SettingsError's; an API refusal's `data.problems`),
+ * read by its field wherever the error was made; undefined without one.
+ */
+export function problemList(error: unknown): string[] | undefined {
+  return ProblemListSchema.safeParse(error).data?.problems;
 }

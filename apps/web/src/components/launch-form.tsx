@@ -2,8 +2,10 @@
 
 import {
   isConfigError,
+  messageOf,
   parseSweepFile,
   problemField,
+  problemList,
   type SweepFormField,
   type SweepLimits,
   type SweepSpec,
@@ -96,14 +98,14 @@ export function LaunchForm({
     try {
       searchDoc[row.key] = yamlValue(row.text);
     } catch (e) {
-      typing.push(`search.${row.key}: not YAML yet (${(e as Error).message.split("\n")[0]})`);
+      typing.push(`search.${row.key}: not YAML yet (${messageOf(e).split("\n")[0]})`);
     }
   }
   for (const [path, text] of Object.entries(drafts)) {
     try {
       yamlValue(text);
     } catch (e) {
-      typing.push(`${path}: not YAML yet (${(e as Error).message.split("\n")[0]})`);
+      typing.push(`${path}: not YAML yet (${messageOf(e).split("\n")[0]})`);
     }
   }
   const full: Doc = Object.keys(searchDoc).length ? { ...doc, search: searchDoc } : doc;
@@ -112,7 +114,7 @@ export function LaunchForm({
   try {
     spec = parseSweepFile(full, limits);
   } catch (e) {
-    problems = isConfigError(e) ? e.problems : [(e as Error).message];
+    problems = isConfigError(e) ? e.problems : [messageOf(e)];
   }
   problems = [...typing, ...problems, ...serverProblems];
   const paths = [
@@ -160,7 +162,7 @@ export function LaunchForm({
       setDrafts({});
       setYamlError(null);
     } catch (e) {
-      setYamlError((e as Error).message);
+      setYamlError(messageOf(e));
     }
   };
 
@@ -170,7 +172,8 @@ export function LaunchForm({
       const launched = await trpc.sweeps.launch.mutate({ spec: full });
       router.push(`/sweeps/${launched.id}`);
     } catch (e) {
-      setServerProblems(e instanceof TRPCClientError ? e.message.split("\n") : [(e as Error).message]);
+      // each problem as the API listed it (data.problems), not the message taken apart
+      setServerProblems((e instanceof TRPCClientError ? problemList(e.data) : undefined) ?? [messageOf(e)]);
       setSubmitting(false);
     }
   };
