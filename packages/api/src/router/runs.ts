@@ -1,10 +1,9 @@
-import { catalogEntry, compareAcrossSweeps, loadSweepRuns, SWEEP_NOT_FOUND_CODE } from "@tailsweep/analysis";
-import { ConfigError, errorCategory, hasErrorCode, messageOf, NotFoundError } from "@tailsweep/schemas";
+import { catalogEntry, compareAcrossSweeps, loadSweepRuns } from "@tailsweep/analysis";
 import { z } from "zod";
 import { canRead } from "../caller";
 import { checked, idField, labelField, nameField } from "../input";
 import { t } from "../trpc";
-import { sweepOrThrow } from "./sweep-access";
+import { resolveSweepIds } from "./sweep-access";
 
 /** Runs across sweeps (team history): what can be compared, and the comparison. */
 export const runsRouter = t.router({
@@ -35,32 +34,13 @@ export const runsRouter = t.router({
       ),
     )
     .query(async ({ ctx, input }) => {
-      // Every sweep that is not there (or not the caller's to read) at once, named by its first group, not the first.
-      const firstGroup = new Map<string, number>();
-      input.groups.forEach((g, i) => {
-        if (!firstGroup.has(g.sweepId)) firstGroup.set(g.sweepId, i);
-      });
-      const refused = (
-        await Promise.all(
-          [...firstGroup].map(([id, i]) =>
-            sweepOrThrow(ctx, id).then(
-              () => undefined,
-              (e: unknown) => ({ e, field: `groups[${i}].sweepId` }),
-            ),
-          ),
-        )
-      ).filter((r) => r !== undefined);
-      // a failure that is no refusal (the store gone) is itself, not bad input among the others
-      const failure = refused.find(
-        ({ e }) => errorCategory(e) !== "invalid" && errorCategory(e) !== "not-found",
+      // Every sweep that is not there (or not the caller's to read) at once, each named by its first group.
+      const ids = [...new Set(input.groups.map((g) => g.sweepId))];
+      await resolveSweepIds(
+        ctx,
+        ids,
+        (i) => `groups[${input.groups.findIndex((g) => g.sweepId === ids[i])}].sweepId`,
       );
-      if (failure) throw failure.e;
-      if (refused.length > 0) {
-        const lines = refused.map(({ e, field }) => `${field}: ${messageOf(e)}`);
-        throw refused.every(({ e }) => hasErrorCode(e, SWEEP_NOT_FOUND_CODE))
-          ? new NotFoundError(SWEEP_NOT_FOUND_CODE, lines.join("\n"))
-          : new ConfigError(lines);
-      }
       return compareAcrossSweeps(ctx.store, input.groups, input);
     }),
 });

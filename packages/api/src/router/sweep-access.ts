@@ -48,13 +48,14 @@ export async function readableRuns(ctx: ApiContext, id: string): Promise<SweepRu
 /**
  * Full ids of sweeps the caller can read, from ids or unique id prefixes (the 8 characters tables show), in order.
  * `field` names the input (`sweeps`): an unknown one is SweepNotFoundError at `sweeps[i]`, an ambiguous prefix an
- * InputError there.
+ * InputError there; or it names the i-th id's place itself (`groups[2].sweepId`).
  */
 export async function resolveSweepIds(
   ctx: ApiContext,
   wanted: readonly string[],
-  field: string,
+  field: string | ((i: number) => string),
 ): Promise<string[]> {
+  const at = typeof field === "string" ? (i: number) => `${field}[${i}]` : field;
   const ids = (await ctx.store.listSweeps()).filter((s) => canRead(ctx.caller, s.project)).map((s) => s.id);
   const problems: Error[] = [];
   let missing = 0;
@@ -63,16 +64,15 @@ export async function resolveSweepIds(
   wanted.forEach((w, i) => {
     const matches = ids.includes(w) ? [w] : ids.filter((id) => id.startsWith(w));
     if (matches.length === 0) {
-      problems.push(new SweepNotFoundError(w, `${field}[${i}]`));
+      problems.push(new SweepNotFoundError(w, at(i)));
       missing++;
-    } else if (matches.length > 1)
-      problems.push(new InputError(`${field}[${i}]`, ambiguousPrefix(w, matches.length)));
+    } else if (matches.length > 1) problems.push(new InputError(at(i), ambiguousPrefix(w, matches.length)));
     else if (first.has(matches[0]!))
       // The same sweep twice would count its every test twice (a report's "4 tests" of 2).
       problems.push(
         new InputError(
-          `${field}[${i}]`,
-          `'${w}' is sweep ${matches[0]}, named already as ${field}[${first.get(matches[0]!)}]; name each sweep once`,
+          at(i),
+          `'${w}' is sweep ${matches[0]}, named already as ${at(first.get(matches[0]!)!)}; name each sweep once`,
         ),
       );
     else {
