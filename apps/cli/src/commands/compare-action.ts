@@ -19,9 +19,8 @@ import {
   soleResultText,
   withoutResultsText,
 } from "@tailsweep/analysis/format";
-import { AppError, isInputError, messageOf } from "@tailsweep/schemas";
+import { AppError, errorCategory, isInputError, messageOf } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
-import { z } from "zod";
 import { apiError, sweepOrLatest, withApi } from "../api-client";
 import { printAligned } from "./aligned";
 import { parseObjectives } from "./objectives-arg";
@@ -183,11 +182,7 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
       `Dominance claims: each lead tested by a two-sided paired t-test on the seeds both ran (backed when significant with the paired difference its way), ${correctionName(front.correction)} across ${front.tests} test${front.tests === 1 ? "" : "s"}, α = ${front.alpha}:`,
     );
     for (const claim of front.claims) {
-      const tests = claim.tests.map((t) =>
-        t.lead === "tie"
-          ? `${t.metric} tied`
-          : leadText(t, (v) => (isShare(t.metric) ? `${pct(v, 2)} pp` : plain(v))),
-      );
+      const tests = claim.tests.map((t) => (t.lead === "tie" ? `${t.metric} tied` : leadText(t)));
       out(
         `  ${claim.dominant} dominates ${claim.dominated}: ${claim.backed ? "backed" : "by means only, not separable"} — ${tests.join("; ")}${claim.posthocRevisions.length > 0 ? " †" : ""}`,
       );
@@ -214,13 +209,9 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
  * and a bad --objectives); else the table's, which a missing sweep or no server fails first.
  */
 function bothRefused(table: unknown, front: unknown): unknown {
-  const invalid = (e: unknown) => ErrorCategorySchema.safeParse(e).data?.category === "invalid";
-  if (!invalid(table) || !invalid(front)) return table;
+  if (errorCategory(table) !== "invalid" || errorCategory(front) !== "invalid") return table;
   return new AppError("COMPARE_INVALID", "invalid", `${messageOf(table)}\n${messageOf(front)}`);
 }
-
-/** A coded error's category, read by its field (the error may come from another bundle's copy of the schemas). */
-const ErrorCategorySchema = z.object({ category: z.string() });
 
 /**
  * `tailsweep compare [sweep]`: the sweep's configurations against the baseline, and with `--objectives` their

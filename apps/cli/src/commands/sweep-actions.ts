@@ -380,6 +380,15 @@ export async function sweepResume(id: string, o: QueueAgainFlags): Promise<void>
     );
 }
 
+/**
+ * A command line's clashing flags, said together: one is its own InputError (its field the flags), several one
+ * refusal under `code`, a line each. Nothing for none.
+ */
+function refuseFlags(problems: readonly InputError[], code: string): void {
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) throw new AppError(code, "invalid", problems.map((p) => p.message).join("\n"));
+}
+
 /** The flags of `sweep extend`. */
 interface ExtendFlags extends JsonFlag {
   seeds?: SeedsArg;
@@ -410,9 +419,7 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
       ? [new InputError("--max-seeds", "caps --to-power's seeds: use it with --to-power, not --seeds")]
       : []),
   ];
-  if (problems.length === 1) throw problems[0];
-  if (problems.length > 1)
-    throw new AppError("EXTEND_FLAGS_INVALID", "invalid", problems.map((p) => p.message).join("\n"));
+  refuseFlags(problems, "EXTEND_FLAGS_INVALID");
   const seeds: SeedRequest = o.seeds ?? {
     toPower: o.toPower!,
     maxSeeds: o.maxSeeds ?? DEFAULT_TOP_UP_MAX_SEEDS,
@@ -491,9 +498,7 @@ export async function sweepConfirm(id: string, o: ConfirmFlags): Promise<void> {
         ]
       : []),
   ];
-  if (clashes.length === 1) throw clashes[0];
-  if (clashes.length > 1)
-    throw new AppError("CONFIRM_FLAGS_INVALID", "invalid", clashes.map((c) => c.message).join("\n"));
+  refuseFlags(clashes, "CONFIRM_FLAGS_INVALID");
   const { seeds } = o;
   const { plan, remote } = await withApi(
     async (api, login) => ({

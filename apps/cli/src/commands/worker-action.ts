@@ -1,17 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { type BackendInfo, initBackend, releaseWebGpu } from "@tailsweep/model";
-import { AppError, InputError, messageOf, type TrialKind } from "@tailsweep/schemas";
+import { AppError, InputError, messageOf, problemList, type TrialKind } from "@tailsweep/schemas";
 import { defaultTrialKinds, gpuName, TrialThreads, Worker } from "@tailsweep/worker";
-import { z } from "zod";
 import type { BackendChoice } from "../options";
 import { natsPrefix, natsUrlFor } from "../runtime";
 import { settings } from "../settings";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 import { daemonLog } from "./sweep-output";
-
-/** A refusal that lists its problems (the settings' SettingsError), read by its fields. */
-const ProblemsSchema = z.object({ problems: z.array(z.string()) });
 
 /** The flags of `tailsweep worker`. */
 interface WorkerFlags {
@@ -38,7 +34,7 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
     servers = natsUrlFor("tailsweep worker");
   } catch (e) {
     if (gpuProblem === undefined) throw e;
-    const unset = ProblemsSchema.safeParse(e).data?.problems ?? [messageOf(e)];
+    const unset = problemList(e) ?? [messageOf(e)];
     throw new AppError(
       "WORKER_ARGS_INVALID",
       "invalid",
