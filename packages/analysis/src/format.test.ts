@@ -81,18 +81,21 @@ describe("fixed, pct and the signed forms", () => {
 
 describe("leadText", () => {
   it("writes the paired difference its test is about, and the seed means' beside it only where they differ", () => {
-    const pp = (v: number) => `${pct(v, 2)} pp`;
     const test = { metric: "balancedAccuracy", seeds: [1, 2, 3, 4, 5], pAdjusted: 1, significant: false };
     // A sequential design's seeds: means over 5 and 9 seeds differ by 1.79 points, the 5 pairs by nothing.
-    expect(leadText({ ...test, meanDiff: 0.0179, pairedDiff: -1e-17 }, pp)).toBe(
+    expect(leadText({ ...test, meanDiff: 0.0179, pairedDiff: -1e-17 })).toBe(
       "balancedAccuracy +0.00 pp (5 pairs; seed means +1.79 pp, p adj 1.000)",
     );
+    expect(leadText({ ...test, meanDiff: 0.03, pairedDiff: 0.03, pAdjusted: 0.01, significant: true })).toBe(
+      "balancedAccuracy +3.00 pp (5 pairs, p adj 0.010) *",
+    );
     expect(
-      leadText({ ...test, meanDiff: 0.03, pairedDiff: 0.03, pAdjusted: 0.01, significant: true }, pp),
-    ).toBe("balancedAccuracy +3.00 pp (5 pairs, p adj 0.010) *");
-    expect(
-      leadText({ ...test, seeds: [1], meanDiff: -0.02, pairedDiff: Number.NaN, reason: "one pair" }, pp),
+      leadText({ ...test, seeds: [1], meanDiff: -0.02, pairedDiff: Number.NaN, reason: "one pair" }),
     ).toBe("balancedAccuracy -2.00 pp (1 pair, p adj 1.000: one pair)");
+    // a metric that is not a share in its own units
+    expect(leadText({ ...test, metric: "parameterCount", meanDiff: -5000, pairedDiff: -5000 })).toBe(
+      "parameterCount -5000 (5 pairs, p adj 1.000)",
+    );
   });
 });
 

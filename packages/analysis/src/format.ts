@@ -236,21 +236,19 @@ export function intervalWriter(): {
 /**
  * A tested lead of a Pareto dominance claim as every surface writes it: the paired difference its test is about, on
  * its pairs, and the seed means' difference beside it where the two differ (the configurations ran different seeds,
- * as a sequential design's do: "+1.79 pp" of means over 5 pairs whose own difference is 0.00 misled). `value`
- * writes a difference in the metric's units.
+ * as a sequential design's do: "+1.79 pp" of means over 5 pairs whose own difference is 0.00 misled). A difference is
+ * in the metric's units: percentage points for a share, else as it is ({@link isShare}).
  */
-export function leadText(
-  t: {
-    metric: string;
-    meanDiff: number;
-    pairedDiff: number;
-    seeds: readonly number[];
-    pAdjusted: number;
-    reason?: string;
-    significant: boolean;
-  },
-  value: (v: number) => string,
-): string {
+export function leadText(t: {
+  metric: string;
+  meanDiff: number;
+  pairedDiff: number;
+  seeds: readonly number[];
+  pAdjusted: number;
+  reason?: string;
+  significant: boolean;
+}): string {
+  const value = (v: number) => (isShare(t.metric) ? `${pct(v, 2)} pp` : plain(v));
   const paired = Number.isFinite(t.pairedDiff) ? t.pairedDiff : t.meanDiff;
   const differs = Math.abs(t.meanDiff - paired) > 1e-9 * Math.max(1, Math.abs(t.meanDiff));
   const signed = (v: number) => withPlus(value(v));

@@ -169,11 +169,7 @@ export async function ParetoSection({
                 <li key={`${claim.dominant}\u0000${claim.dominated}`}>
                   {claim.dominant} dominates {claim.dominated}:{" "}
                   <strong>{claim.backed ? "backed" : "by means only, not separable"}</strong> —{" "}
-                  {claim.tests
-                    .map((t) =>
-                      t.lead === "tie" ? `${t.metric} tied` : leadText(t, (v) => `${pct(v, 2)} pp`),
-                    )
-                    .join("; ")}
+                  {claim.tests.map((t) => (t.lead === "tie" ? `${t.metric} tied` : leadText(t))).join("; ")}
                   {claim.posthocRevisions.length > 0 ? " †" : ""}
                 </li>
               ))}

@@ -137,11 +137,7 @@ export function paretoSection(fronts: readonly SettingFront[], figure: Figure): 
     for (const claim of front.claims)
       out.push(
         `- ${claim.dominant} dominates ${claim.dominated}: ${claim.backed ? "**backed**" : "by means only"} — ${claim.tests
-          .map((t) =>
-            t.lead === "tie"
-              ? `${t.metric} tied`
-              : leadText(t, (v) => (isShare(t.metric) ? `${pct(v, 2)} pp` : plain(v))),
-          )
+          .map((t) => (t.lead === "tie" ? `${t.metric} tied` : leadText(t)))
           .join("; ")}${claim.posthocRevisions.length > 0 ? " †" : ""}`,
       );
     for (const e of front.excluded) out.push(`- left out: ${e.config} (${e.reason})`);
