@@ -1,6 +1,7 @@
 import type { AppRouter } from "@tailsweep/api";
 import {
   AppError,
+  codeOf,
   ERROR_CATEGORIES,
   INPUT_ERROR_CODE,
   InputError,
@@ -108,8 +109,6 @@ const RefusalDataSchema = z.object({
 });
 /** An error wrapping another (fetch's TypeError around the socket's). */
 const CauseSchema = z.object({ cause: z.unknown() });
-/** The socket's error under a failed fetch: ECONNREFUSED, ENOTFOUND. */
-const SocketErrorSchema = z.object({ code: z.string() });
 
 /**
  * The API's refusal as the coded error the CLI exits by, the same for both links: the category and code the API sent
@@ -131,7 +130,8 @@ export function apiError(
     const causeOf = (error: unknown) => CauseSchema.safeParse(error).data?.cause;
     let cause: unknown = e;
     while (causeOf(cause)) cause = causeOf(cause);
-    const code = SocketErrorSchema.safeParse(cause).data?.code ?? messageOf(cause);
+    // the socket's: ECONNREFUSED, ENOTFOUND
+    const code = codeOf(cause) ?? messageOf(cause);
     return new UnavailableError(
       "DASHBOARD_UNAVAILABLE",
       `${login.url}: no answer (${code}): is the dashboard running there?`,

@@ -1,8 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
-import { InputError, type RunConfigInput, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
+import { codeOf, InputError, type RunConfigInput, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
 import { InvalidArgumentError } from "commander";
 import YAML from "yaml";
-import { z } from "zod";
 
 type Section = "dataset" | "model" | "train";
 /** A partial run config as plain objects, before validation. */
@@ -22,13 +21,9 @@ export function mergeLayers(layers: ConfigLayer[]): RunConfigInput {
   return out as RunConfigInput;
 }
 
-/** What a failed read of a file says, as Node's error carries it: its code (ENOENT, EACCES, EISDIR). */
-const FileErrorSchema = z.object({ code: z.string() });
-
-/** Why a file could not be read, in a refusal: Node's code, else its message. */
+/** Why a file could not be read, in a refusal: Node's code (ENOENT, EACCES, EISDIR), else the error. */
 function readFailure(e: unknown): string {
-  const coded = FileErrorSchema.safeParse(e);
-  return coded.success ? coded.data.code : String(e);
+  return codeOf(e) ?? String(e);
 }
 
 /**

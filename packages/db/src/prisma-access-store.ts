@@ -19,8 +19,8 @@ import {
   type SignInMethod,
   type UserRecord,
 } from "@tailsweep/access";
-import { AppError, describeIssues, NotFoundError } from "@tailsweep/schemas";
-import { z } from "zod";
+import { AppError, codeOf, describeIssues, NotFoundError } from "@tailsweep/schemas";
+import type { z } from "zod";
 import type {
   ApiToken,
   AuditEvent,
@@ -39,9 +39,8 @@ function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   throw new AppError("ACCESS_INPUT_INVALID", "invalid", describeIssues(parsed.error, what).join("; "));
 }
 
-const PrismaCodeSchema = z.object({ code: z.string() });
 /** Prisma's unique-constraint violation (P2002), read by its code field. */
-const isUniqueViolation = (e: unknown) => PrismaCodeSchema.safeParse(e).data?.code === "P2002";
+const isUniqueViolation = (e: unknown) => codeOf(e) === "P2002";
 
 function toUser(u: User): UserRecord {
   return {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { envFlag, envHelpText, envVariable, envWholeNumber, gatherSettings, parseEnv } from "./env-settings";
 import {
   AppError,
+  codeOf,
   ERROR_CATEGORIES,
   errorCategory,
   hasErrorCode,
@@ -57,6 +58,10 @@ describe("the error vocabulary", () => {
     expect(problemList(JSON.parse(JSON.stringify({ problems: ["a: b"] })))).toEqual(["a: b"]);
     for (const none of [input, new Error("x"), undefined, { problems: "a: b" }, { problems: [1] }])
       expect(problemList(none)).toBeUndefined();
+    // an error's code field, whatever made it: Node's, a coded error's; none where it is missing or no string
+    expect(codeOf(Object.assign(new Error("gone"), { code: "ENOENT" }))).toBe("ENOENT");
+    expect(codeOf(input)).toBe("INPUT_INVALID");
+    for (const none of [new Error("x"), null, "ENOENT", { code: 2002 }]) expect(codeOf(none)).toBeUndefined();
   });
 });
 

@@ -146,6 +146,16 @@ export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+const CodeFieldSchema = z.object({ code: z.string() });
+
+/**
+ * The string `code` an error carries, whatever made it: Node's (ENOENT, EISDIR), a socket's under a failed fetch
+ * (ECONNREFUSED), Prisma's (P2002), a coded error's; undefined without one.
+ */
+export function codeOf(error: unknown): string | undefined {
+  return CodeFieldSchema.safeParse(error).data?.code;
+}
+
 const ProblemListSchema = z.object({ problems: z.array(z.string()) });
 
 /**
