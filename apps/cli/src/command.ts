@@ -1,3 +1,4 @@
+import { messageOf } from "@tailsweep/schemas";
 import { type Argument, Command, type Option } from "commander";
 
 /**
@@ -60,7 +61,7 @@ export class TailsweepCommand extends Command {
         return parse(value, previous);
       } catch (e) {
         if (!isInvalidArgument(e)) throw e;
-        noted.push(flagProblem(name, value, (e as Error).message));
+        noted.push(flagProblem(name, value, messageOf(e)));
         return previous;
       }
     };

@@ -1,4 +1,4 @@
-import { type ErrorCategory, errorCategory } from "@tailsweep/schemas";
+import { codeOf, type ErrorCategory, errorCategory, messageOf } from "@tailsweep/schemas";
 import type { Command } from "commander";
 import { flagProblem, TailsweepCommand, withNotedProblems } from "./command";
 import { registerAccess } from "./commands/access";
@@ -160,9 +160,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const code = exitCodeOf(e);
     // Commander has printed its own messages (usage errors, help).
-    if (!String((e as { code?: unknown } | null)?.code ?? "").startsWith("commander.")) {
-      process.stderr.write(`tailsweep: ${(e as Error).message}\n`);
-      if (await debugOn()) process.stderr.write(`${(e as Error).stack}\n`);
+    if (!codeOf(e)?.startsWith("commander.")) {
+      process.stderr.write(`tailsweep: ${messageOf(e)}\n`);
+      if ((await debugOn()) && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     }
     return code;
   }

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { AppRouter } from "@tailsweep/api";
-import { describeIssues, SettingsError } from "@tailsweep/schemas";
+import { describeIssues, messageOf, SettingsError } from "@tailsweep/schemas";
 import { createTRPCClient, httpBatchStreamLink, httpLink, splitLink } from "@trpc/client";
 import { z } from "zod";
 import { type CliSettings, settings } from "./settings";
@@ -26,7 +26,7 @@ function savedLogin(file: string): RemoteLogin | undefined {
   try {
     value = JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
-    throw new SettingsError([`${file}: not JSON (${(e as Error).message}); tailsweep login again`], "login");
+    throw new SettingsError([`${file}: not JSON (${messageOf(e)}); tailsweep login again`], "login");
   }
   const parsed = RemoteLoginSchema.safeParse(value);
   if (parsed.success) return parsed.data;

@@ -178,9 +178,7 @@ export class Controller {
         // The bus or the store is out: heartbeats sent meanwhile were not heard, so every running trial gets a
         // full stale interval again once upkeep works, as after a start.
         this.graceFrom = new Date();
-        this.log(
-          `upkeep: ${(e as Error).message} (tried again in ${(this.options.reapEveryMs ?? 5_000) / 1000} s)`,
-        );
+        this.log(`upkeep: ${messageOf(e)} (tried again in ${(this.options.reapEveryMs ?? 5_000) / 1000} s)`);
       } finally {
         this.ticking = undefined;
       }

@@ -1,3 +1,4 @@
+import { messageOf } from "@tailsweep/schemas";
 import * as client from "openid-client";
 import { z } from "zod";
 import { isLoopbackHost, type OidcSettings } from "./auth-settings";
@@ -61,10 +62,7 @@ export class OidcSignIn {
       )
       .catch((e: unknown) => {
         this.config = undefined;
-        throw new SignInError(
-          "oidc",
-          `cannot reach the identity provider ${issuer}: ${(e as Error).message}`,
-        );
+        throw new SignInError("oidc", `cannot reach the identity provider ${issuer}: ${messageOf(e)}`);
       });
     return this.config;
   }
@@ -119,7 +117,7 @@ export class OidcSignIn {
         },
       };
     } catch (e) {
-      throw new SignInError("oidc", `sign-in with ${this.settings.issuer} failed: ${(e as Error).message}`);
+      throw new SignInError("oidc", `sign-in with ${this.settings.issuer} failed: ${messageOf(e)}`);
     }
   }
 }

@@ -3,6 +3,7 @@ import { access, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import {
   ConfigError,
+  codeOf,
   hasErrorCode,
   type NamedValue,
   type SweepSpec,
@@ -24,7 +25,7 @@ async function unreadable(file: string, what: string): Promise<string | undefine
     await access(file, constants.R_OK);
     return undefined;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = codeOf(e);
     if (code === "ENOENT" || code === "ENOTDIR") return `no ${what} at ${file}`;
     if (code === "EACCES" || code === "EPERM") return `${what} ${file} cannot be read (permission denied)`;
     return `${what} ${file} cannot be read (${code ?? String(e)})`;

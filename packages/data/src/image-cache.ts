@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { codeOf } from "@tailsweep/schemas";
 import type { ImageSplit } from "./image-set";
 
 /**
@@ -121,8 +122,7 @@ export async function readImageCache(path: string, expectedSignature: number): P
   try {
     bytes = await readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      return { ok: false, reason: "no cache file", missing: true };
+    if (codeOf(error) === "ENOENT") return { ok: false, reason: "no cache file", missing: true };
     throw error;
   }
   return decodeImageCache(bytes, expectedSignature);

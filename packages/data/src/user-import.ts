@@ -3,7 +3,7 @@ import { endianness } from "node:os";
 import { dirname, extname, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { AppError, type ModalityInfo, type MultimodalTable } from "@tailsweep/schemas";
+import { AppError, codeOf, type ModalityInfo, type MultimodalTable, messageOf } from "@tailsweep/schemas";
 import { CsvError, parse } from "csv-parse";
 import { z } from "zod";
 
@@ -147,7 +147,7 @@ function formatIssuePath(path: readonly PropertyKey[]): string {
 
 /** A file system error as the problem of `what` (e.g. "modality file"): not found, or why it could not be read. */
 function ioProblem(error: unknown, what: string): string {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = codeOf(error);
   return code === "ENOENT" ? `${what} not found` : `${what} could not be read (${code ?? String(error)})`;
 }
 
@@ -175,7 +175,7 @@ export async function readUserManifest(manifestPath: string): Promise<UserManife
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new DataImportError({ file, problem: `not valid JSON (${(error as Error).message})` });
+    throw new DataImportError({ file, problem: `not valid JSON (${messageOf(error)})` });
   }
   const parsed = UserManifestSchema.safeParse(json);
   if (!parsed.success) {

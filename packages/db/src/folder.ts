@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { codeOf, messageOf } from "@tailsweep/schemas";
 
 /**
  * Why `dir` cannot be a folder this process makes when absent, or undefined when it can: a file there or above it, or
@@ -13,9 +14,9 @@ export function folderProblem(dir: string): string | undefined {
       ? undefined
       : "must be a folder (made if absent), not a file";
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = codeOf(e);
     if (code === "ENOTDIR") return "must be a folder (made if absent): a file is in its path";
-    return `must be a folder this process may use (looking at it failed: ${code ?? (e as Error).message})`;
+    return `must be a folder this process may use (looking at it failed: ${code ?? messageOf(e)})`;
   }
 }
 

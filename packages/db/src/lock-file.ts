@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
+import { codeOf } from "@tailsweep/schemas";
 
 /**
  * A lock file that one process at a time holds: the embedded store's (store-lock.ts) and the dashboard build's
@@ -87,7 +88,7 @@ function create(file: string, content: string): boolean {
   try {
     fd = openSync(file, "wx", 0o644);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    if (codeOf(e) === "EEXIST") return false;
     throw e;
   }
   try {
@@ -110,7 +111,7 @@ function readHolder(file: string): LockHolder | "gone" | "unfinished" {
     age = Date.now() - statSync(file).mtimeMs;
     text = readFileSync(file, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "gone";
+    if (codeOf(e) === "ENOENT") return "gone";
     throw e;
   }
   try {
@@ -150,7 +151,7 @@ function alive(holder: LockHolder, file: string): boolean {
     process.kill(holder.pid, 0);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    return codeOf(e) === "EPERM";
   }
 }
 
@@ -183,7 +184,7 @@ function unlinkQuietly(file: string): void {
   try {
     unlinkSync(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    if (codeOf(e) !== "ENOENT") throw e;
   }
 }
 

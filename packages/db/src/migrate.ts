@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { messageOf } from "@tailsweep/schemas";
 import { fillTrialIdentity } from "./fill-trial-identity";
 
 /** The little SQL surface the migrator needs; node-postgres clients and PGlite both provide it. */
@@ -111,11 +112,8 @@ export async function applyMigrations(
         await db.exec("COMMIT");
       } catch (e) {
         await db.exec("ROLLBACK").catch(() => {});
-        await db.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [
-          id,
-          String((e as Error).message),
-        ]);
-        throw new Error(`migration ${name} failed: ${(e as Error).message}`);
+        await db.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, messageOf(e)]);
+        throw new Error(`migration ${name} failed: ${messageOf(e)}`);
       }
       await db.query(
         'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import {
+  codeOf,
   type Env,
   envText,
   envUrl,
@@ -199,8 +200,8 @@ const UNREACHABLE = new Set([
 
 /** A connection failure as an UnavailableError (the same command may work later), or undefined for any other. */
 function unreachable(e: unknown, databaseUrl: string): UnavailableError | undefined {
-  const code = (e as { code?: unknown }).code;
-  if (typeof code !== "string" || !UNREACHABLE.has(code)) return undefined;
+  const code = codeOf(e);
+  if (code === undefined || !UNREACHABLE.has(code)) return undefined;
   return new UnavailableError(
     "DATABASE_UNAVAILABLE",
     `PostgreSQL at ${withoutPassword(databaseUrl)} is not answering (${code})`,
@@ -217,7 +218,7 @@ async function takeFolder(dir: string): Promise<StoreLock> {
     mkdirSync(dir, { recursive: true });
     return await lockStore(dir);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = codeOf(e);
     if (code === undefined || !["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "EEXIST"].includes(code))
       throw e;
     throw new SettingsError(

@@ -21,7 +21,7 @@
 import { createRequire } from "node:module";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { AppError, SettingsError } from "@tailsweep/schemas";
+import { AppError, codeOf, SettingsError } from "@tailsweep/schemas";
 import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
@@ -410,7 +410,7 @@ function importOptional(specifier: string): Promise<unknown> {
 
 /** Whether an import failed because the package is absent (Node's and vite's wordings). */
 function isNotFound(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
+  const code = codeOf(err);
   if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") return true;
   return /Cannot find (package|module)|Failed to load url|Failed to resolve/.test(reason(err));
 }

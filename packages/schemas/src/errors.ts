@@ -52,17 +52,15 @@ export class AppError extends Error implements CodedError {
   }
 }
 
-const CATEGORY_SET: ReadonlySet<string> = new Set(ERROR_CATEGORIES);
+const CodedErrorFieldsSchema = z.object({
+  code: z.string(),
+  category: z.enum(ERROR_CATEGORIES),
+  message: z.string(),
+});
 
 /** Whether `e` is a coded error (by its fields: a string `code` and a known `category`), from any bundle. */
 export function isAppError(e: unknown): e is CodedError {
-  return (
-    typeof e === "object" &&
-    e !== null &&
-    typeof (e as { code?: unknown }).code === "string" &&
-    CATEGORY_SET.has((e as { category?: unknown }).category as string) &&
-    typeof (e as { message?: unknown }).message === "string"
-  );
+  return CodedErrorFieldsSchema.safeParse(e).success;
 }
 
 /** Whether `e` is a coded error with this code. */

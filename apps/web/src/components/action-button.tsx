@@ -1,5 +1,6 @@
 "use client";
 
+import { messageOf } from "@tailsweep/schemas";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 
@@ -31,7 +32,7 @@ export function ActionButton({
       if (then) router.push(then);
       else router.refresh();
     } catch (e) {
-      setState({ error: (e as Error).message });
+      setState({ error: messageOf(e) });
     }
   };
   return (

@@ -1,5 +1,6 @@
 "use client";
 
+import { messageOf } from "@tailsweep/schemas";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { trpc } from "../lib/trpc-client";
@@ -18,7 +19,7 @@ function useMutation() {
       router.refresh();
       return true;
     } catch (e) {
-      setError((e as Error).message);
+      setError(messageOf(e));
       return false;
     } finally {
       setBusy(false);
