@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseSweepFile } from "@tailsweep/schemas";
+import { parseSweepFile, resolveRunConfig } from "@tailsweep/schemas";
 import { afterAll, describe, expect, it } from "vitest";
-import { readConfigFile } from "./config-input";
+import { mergeLayers, parseSetting, readConfigFile } from "./config-input";
 
 const dir = mkdtempSync(join(tmpdir(), "tailsweep-config-input-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,5 +64,35 @@ describe("readConfigFile", () => {
     expect(() => readConfigFile(write("word.yaml", "hello\n"))).toThrow(
       /^--config .*word\.yaml: it must hold a mapping with variant\/dataset\/model\/train keys, not a single string$/,
     );
+  });
+});
+
+describe("mergeLayers", () => {
+  it("keeps a section that is not a mapping, so validation names it, whatever later layers set in it", () => {
+    const file = join(dir, "sections.yaml");
+    writeFileSync(file, "variant: gaussian\ndataset: 5\nmodel: x\ntrain: [1, 2]\n");
+    // the file, then the flags `--epochs 1 --nu 3`, then `--set dataset.labelRatio=0.2`
+    const merged = mergeLayers([
+      readConfigFile(file),
+      { train: { epochs: 1 }, model: { nu: 3 } },
+      parseSetting("dataset.labelRatio=0.2"),
+    ]);
+    expect(() => resolveRunConfig(merged)).toThrow(
+      [
+        "invalid configuration:",
+        "  - dataset: must be a mapping of keys to values, got 5",
+        "  - model: must be a mapping of keys to values, got 'x'",
+        "  - train: must be a mapping of keys to values, got a list",
+      ].join("\n"),
+    );
+  });
+
+  it("merges mappings key by key, later layers winning", () => {
+    const merged = mergeLayers([
+      { variant: "gaussian", train: { epochs: 3, seed: 1 } },
+      { train: { epochs: 5 } },
+      parseSetting("train.seed=7", parseSetting("model.nu=4")),
+    ]);
+    expect(merged).toEqual({ variant: "gaussian", train: { epochs: 5, seed: 7 }, model: { nu: 4 } });
   });
 });

@@ -1,24 +1,40 @@
 import { readFileSync, statSync } from "node:fs";
-import { codeOf, InputError, type RunConfigInput, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
+import { codeOf, InputError, messageOf, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
 import { InvalidArgumentError } from "commander";
 import YAML from "yaml";
+import { z } from "zod";
 
-type Section = "dataset" | "model" | "train";
+const SECTIONS = ["dataset", "model", "train"] as const;
+type Section = (typeof SECTIONS)[number];
 /** A partial run config as plain objects, before validation. */
 export type ConfigLayer = { variant?: string } & Partial<Record<Section, Record<string, unknown>>>;
+/** What a YAML or JSON file holds at its top level: any keys, checked where the file is used. */
+export type FileMapping = Record<string, unknown>;
 
-/** Later layers win, key by key inside each section. */
-export function mergeLayers(layers: ConfigLayer[]): RunConfigInput {
-  const out: Record<string, unknown> & Partial<Record<Section, Record<string, unknown>>> = {};
+const MappingSchema = z.record(z.string(), z.unknown());
+
+/**
+ * Later layers win, key by key inside each section. A section that is not a mapping (`train: [1, 2]`) is kept as it
+ * is, whatever later layers hold, so the config's validation names it: merging it away would drop what the file said
+ * and train on defaults.
+ */
+export function mergeLayers(layers: ReadonlyArray<ConfigLayer | FileMapping>): FileMapping {
+  const out: FileMapping = {};
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
-      if (key === "dataset" || key === "model" || key === "train") {
-        out[key] = { ...(out[key] ?? {}), ...(value as Record<string, unknown>) };
-      } else out[key] = value;
+      const section = SECTIONS.find((name) => name === key);
+      if (section === undefined) {
+        out[key] = value;
+        continue;
+      }
+      const before = out[section] === undefined ? {} : MappingSchema.safeParse(out[section]).data;
+      const added = MappingSchema.safeParse(value).data;
+      if (before === undefined) continue;
+      out[section] = added === undefined ? value : { ...before, ...added };
     }
   }
-  return out as RunConfigInput;
+  return out;
 }
 
 /** Why a file could not be read, in a refusal: Node's code (ENOENT, EACCES, EISDIR), else the error. */
@@ -49,7 +65,7 @@ export function readConfigFile(
     holds: "a mapping with variant/dataset/model/train keys",
   },
   maxBytes: number = SWEEP_FILE_LIMITS.fileBytes,
-): ConfigLayer {
+): FileMapping {
   let text: string;
   let size: number;
   try {
@@ -67,37 +83,40 @@ export function readConfigFile(
   try {
     parsed = YAML.parse(text);
   } catch (e) {
-    throw new InputError(what.field, `not valid YAML/JSON: ${(e as Error).message}`);
+    throw new InputError(what.field, `not valid YAML/JSON: ${messageOf(e)}`);
   }
   if (parsed === null || parsed === undefined)
     throw new InputError(what.field, `the file is empty: it must hold ${what.holds}`);
-  if (typeof parsed !== "object" || Array.isArray(parsed))
+  const mapping = MappingSchema.safeParse(parsed);
+  if (!mapping.success)
     throw new InputError(
       what.field,
       `it must hold ${what.holds}, not ${Array.isArray(parsed) ? "a list" : `a single ${typeof parsed}`}`,
     );
-  return parsed as ConfigLayer;
+  return mapping.data;
 }
 
 /** `--set section.key=value` with a YAML-typed value (numbers, booleans, lists, strings). */
 export function parseSetting(text: string, previous: ConfigLayer = {}): ConfigLayer {
   const match = /^(dataset|model|train)\.([A-Za-z][A-Za-z0-9]*)=(.*)$/s.exec(text);
-  if (!match) {
+  const section = SECTIONS.find((name) => name === match?.[1]);
+  const key = match?.[2];
+  const raw = match?.[3];
+  if (section === undefined || key === undefined || raw === undefined) {
     throw new InvalidArgumentError(
       `expected section.key=value with section dataset, model or train, got '${text}'`,
     );
   }
-  const [, section, key, raw] = match as unknown as [string, Section, string, string];
   let value: unknown = "";
   try {
     if (raw !== "") value = YAML.parse(raw);
   } catch (e) {
     // a refusal of this flag (so said with the others), not a failure of the program
     throw new InvalidArgumentError(
-      `${section}.${key}'s value is not YAML (${(e as Error).message.split("\n")[0]!.replace(/:$/, "")})`,
+      `${section}.${key}'s value is not YAML (${messageOf(e).split("\n")[0]!.replace(/:$/, "")})`,
     );
   }
-  return mergeLayers([previous, { [section]: { [key]: value } }]) as ConfigLayer;
+  return { ...previous, [section]: { ...previous[section], [key]: value } };
 }
 
 /** Commander parser for a number flag: names the flag and the bad text. */

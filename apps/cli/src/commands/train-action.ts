@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { builtInSplitProblems, loadDataset } from "@tailsweep/data";
 import { initBackend, releaseWebGpu, type TrainResult, trainModel } from "@tailsweep/model";
 import { ConfigError, type RunConfig, resolveRunConfig } from "@tailsweep/schemas";
-import { type ConfigLayer, mergeLayers, readConfigFile } from "../config-input";
+import { type ConfigLayer, type FileMapping, mergeLayers, readConfigFile } from "../config-input";
 import type { BackendChoice } from "../options";
 import { PRESETS, type PresetName } from "../presets";
 import { createProgress } from "../progress";
@@ -91,7 +91,7 @@ function dropUndefined(layer: ConfigLayer): ConfigLayer {
 
 /** preset → config file → flags → --set, then validated into a fully resolved RunConfig. */
 export function resolveTrainConfig(f: TrainFlags): RunConfig {
-  const layers: ConfigLayer[] = [];
+  const layers: Array<ConfigLayer | FileMapping> = [];
   if (f.preset) layers.push(PRESETS[f.preset]);
   if (f.config) layers.push(readConfigFile(f.config));
   layers.push(dropUndefined(flagLayer(f)));
