@@ -5,9 +5,9 @@ import { finishWaiting, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { compareRuns } from "./comparison";
 import {
+  baselineLeadText,
   type ConfirmationPlan,
   confirmationsOf,
-  leadText,
   planConfirmation,
   selectionRuns,
 } from "./confirmation";
@@ -135,10 +135,15 @@ describe("planConfirmation", () => {
 });
 
 describe("the configuration a confirmation chooses", () => {
-  it("says a lead in points, or level where it rounds to nothing", () => {
-    expect(leadText({ lead: 0.0055, pairs: 11 })).toBe("ahead by 0.55 pp over 11 seeds");
-    expect(leadText({ lead: -0.0211, pairs: 1 })).toBe("behind by 2.11 pp over 1 seed");
-    expect(leadText({ lead: -1e-17, pairs: 5 })).toBe("level with it over 5 seeds");
+  it("says a lead in its metric's units (points for a share), or level where it rounds to nothing", () => {
+    expect(baselineLeadText({ lead: 0.0055, pairs: 11 }, "balancedAccuracy")).toBe(
+      "ahead by 0.55 pp over 11 seeds",
+    );
+    expect(baselineLeadText({ lead: -0.0211, pairs: 1 }, "accuracy")).toBe("behind by 2.11 pp over 1 seed");
+    expect(baselineLeadText({ lead: -1e-17, pairs: 5 }, "macroF1")).toBe("level with it over 5 seeds");
+    // not a share: in its own units, never percentage points
+    expect(baselineLeadText({ lead: -1200, pairs: 5 }, "parameterCount")).toBe("behind by 1200 over 5 seeds");
+    expect(baselineLeadText({ lead: 0.004, pairs: 3 }, "trainSeconds")).toBe("ahead by 0.004 over 3 seeds");
   });
 
   /**

@@ -25,7 +25,7 @@ import {
   METRIC_CHOICES,
   resolveBaseline,
 } from "./configurations";
-import { comparisonFamilyText, pct, seedRanges } from "./format";
+import { comparisonFamilyText, isShare, pct, plain, seedRanges } from "./format";
 import { markPosthoc, posthocAddedBy, posthocRevisionSet } from "./posthoc";
 import { estimatedSeconds, type SweepRuns } from "./sweep-runs";
 
@@ -254,15 +254,15 @@ export interface ConfirmationPlan {
 }
 
 /**
- * A lead as the refusals say it: `ahead by 0.55 pp over 11 seeds`, `behind by 2.11 pp over 5 seeds`, `level with it
- * over 5 seeds` (what rounds to 0.00: a sequential sweep's walk-through once read "behind by 0.00 pp").
+ * A lead over the baseline as the confirmation's refusals say it, in the metric's units (percentage points for a share,
+ * else as it is: {@link isShare}): `ahead by 0.55 pp over 11 seeds`, `behind by 1200 over 5 seeds`, `level with it over
+ * 5 seeds` (what rounds to 0.00: a sequential sweep's walk-through once read "behind by 0.00 pp").
  */
-export function leadText(l: Pick<Lead, "lead" | "pairs">): string {
-  const size = pct(Math.abs(l.lead), 2);
+export function baselineLeadText(l: Pick<Lead, "lead" | "pairs">, metric: string): string {
+  const size = isShare(metric) ? pct(Math.abs(l.lead), 2) : plain(Math.abs(l.lead));
   const over = `over ${plural(l.pairs, "seed")}`;
-  return size === "0.00"
-    ? `level with it ${over}`
-    : `${l.lead > 0 ? "ahead" : "behind"} by ${size} pp ${over}`;
+  if (isShare(metric) ? size === "0.00" : l.lead === 0) return `level with it ${over}`;
+  return `${l.lead > 0 ? "ahead" : "behind"} by ${size}${isShare(metric) ? " pp" : ""} ${over}`;
 }
 
 /**
@@ -390,14 +390,14 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
                   .filter((l) => l.lead > 0)
                   .map((l) => l.config)
                   .join(", ")}); name one to confirm it again`
-              : `no configuration is ahead of the baseline ${baseline.label} on ${metric} over the seeds they share (the closest: ${leads[0]!.config}, ${leadText(leads[0]!)}); name one to confirm it anyway`,
+              : `no configuration is ahead of the baseline ${baseline.label} on ${metric} over the seeds they share (the closest: ${leads[0]!.config}, ${baselineLeadText(leads[0]!, metric)}); name one to confirm it anyway`,
           ),
         );
       else if (ahead.length < top)
         problems.push(
           new InputError(
             "top",
-            `only ${plural(ahead.length, "configuration")} not yet confirmed ${ahead.length === 1 ? "is" : "are"} ahead of the baseline ${baseline.label} on ${metric} over the seeds they share (${ahead.map((l) => `${l.config}, ${leadText(l)}`).join("; ")}); confirm ${ahead.length === 1 ? "it" : "those"} (top ${ahead.length}) or name others`,
+            `only ${plural(ahead.length, "configuration")} not yet confirmed ${ahead.length === 1 ? "is" : "are"} ahead of the baseline ${baseline.label} on ${metric} over the seeds they share (${ahead.map((l) => `${l.config}, ${baselineLeadText(l, metric)}`).join("; ")}); confirm ${ahead.length === 1 ? "it" : "those"} (top ${ahead.length}) or name others`,
           ),
         );
     }
