@@ -8,11 +8,13 @@ import {
   decisionText,
   fixed,
   intervalNotes,
+  intervalWriter,
   leadText,
   namesInBrief,
   pct,
   pctInterval,
   resampleShare,
+  signedDifference,
   signedPctInterval,
   soleResultText,
   withPlus,
@@ -175,6 +177,24 @@ describe("pctInterval", () => {
     expect(pctInterval([Number.NaN, Number.NaN])).toEqual({ text: "[—, —]", clipped: false });
     expect(intervalNotes(false, false)).toEqual([]);
     expect(intervalNotes(true, true).map((n) => n[0])).toEqual(["‡", "!"]);
+  });
+});
+
+describe("intervalWriter and signedDifference: a number in its metric's units", () => {
+  it("writes a share in percent, clipped and marked, and anything else as it is, unclipped", () => {
+    const intervals = intervalWriter();
+    expect(intervals.estimate("parameterCount", { mean: 1_200_200, ci: [1_100_000, 1_300_000] })).toBe(
+      "1200200 [1100000, 1300000]",
+    );
+    expect(intervals.difference("parameterCount", -5000, [-6000, -4000])).toBe("-5000 [-6000, -4000]");
+    // nothing so far was clipped: no ‡ note for a result path's interval, however far past 1 it reaches
+    expect(intervals.notes([5])).toEqual([]);
+    expect(intervals.estimate("balancedAccuracy", { mean: 0.95, ci: [0.9, 1.02] })).toBe("95.0 [90.0, 100.0]‡");
+    expect(intervals.difference("balancedAccuracy", 0.0123, [0.001, 0.0236])).toBe("+1.23 [0.10, 2.36]");
+    expect(intervals.notes([5]).map((n) => n[0])).toEqual(["‡"]);
+    expect(signedDifference("macroF1", 0.012, [-0.004, 0.028])).toBe("+1.20 [-0.40, 2.80]");
+    expect(signedDifference("parameterCount", 1200, [900, 1500])).toBe("+1200 [900, 1500]");
+    expect(signedDifference("accuracy", Number.NaN, [Number.NaN, Number.NaN])).toBe("—");
   });
 });
 

@@ -136,6 +136,15 @@ export function signedPctInterval(diff: number, ci: readonly [number, number], d
 }
 
 /**
+ * A difference of means with its sign and interval in the metric's units, unclipped: a share's in percentage points
+ * (`+1.20 [−0.40, 2.80]`), anything else as it is (`−1200 [−1500, −900]`, {@link isShare}); an em dash where none.
+ */
+export function signedDifference(metric: string, diff: number, ci: readonly [number, number]): string {
+  if (!Number.isFinite(diff)) return "—";
+  return isShare(metric) ? signedPctInterval(diff, ci) : `${withPlus(plain(diff))} ${plainInterval(ci)}`;
+}
+
+/**
  * A list of names in a table cell: every name up to `shown + 1` of them, else the first `shown` and how many more
  * (`a, b, c and 31 more`). A Pareto front of 100 configurations listed each dominated one's every dominator: the
  * sweep page went from 1.82 to 1.53 MB with this (HTML and React payload). The JSON views keep every name.
@@ -211,20 +220,29 @@ export function intervalNotes(clipped: boolean, fewSeeds: boolean): string[] {
 
 /**
  * Writes a table's intervals with {@link pctInterval}, a clipped one marked ‡, then the notes those marks and the
- * table's seed counts call for: the CLI's and the dashboard's comparison tables share it, so a mark never goes
- * without its note.
+ * table's seed counts call for: the CLI's, the dashboard's and the report's tables share it, so a mark never goes
+ * without its note. `estimate` writes a seed mean with its interval in the metric's units: a share in percent, its
+ * interval kept inside [0, 100] %, anything else ({@link isShare}) as it is, unclipped; `difference` a signed
+ * difference of means the same way (a share's in points, its interval inside ±100).
  */
 export function intervalWriter(): {
   text: (ci: readonly [number, number], range: readonly [number, number], digits: number) => string;
+  estimate: (metric: string, summary: { mean: number; ci: readonly [number, number] }) => string;
+  difference: (metric: string, diff: number, ci: readonly [number, number]) => string;
   notes: (seedCounts: readonly number[]) => string[];
 } {
   let clipped = false;
+  const text = (ci: readonly [number, number], range: readonly [number, number], digits: number) => {
+    const shown = pctInterval(ci, range, digits);
+    clipped ||= shown.clipped;
+    return `${shown.text}${shown.clipped ? "‡" : ""}`;
+  };
   return {
-    text: (ci, range, digits) => {
-      const shown = pctInterval(ci, range, digits);
-      clipped ||= shown.clipped;
-      return `${shown.text}${shown.clipped ? "‡" : ""}`;
-    },
+    text,
+    estimate: (metric, { mean, ci }) =>
+      isShare(metric) ? `${pct(mean)} ${text(ci, [0, 1], 1)}` : `${plain(mean)} ${plainInterval(ci)}`,
+    difference: (metric, diff, ci) =>
+      `${diff >= 0 ? "+" : ""}${isShare(metric) ? `${pct(diff, 2)} ${text(ci, [-1, 1], 2)}` : `${plain(diff)} ${plainInterval(ci)}`}`,
     notes: (seedCounts) =>
       intervalNotes(
         clipped,

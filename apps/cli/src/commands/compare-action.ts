@@ -11,11 +11,8 @@ import {
   isShare,
   leadText,
   namesInBrief,
-  pct,
-  plain,
-  plainInterval,
   pValue,
-  signedPctInterval,
+  signedDifference,
   soleResultText,
   withoutResultsText,
 } from "@tailsweep/analysis/format";
@@ -53,8 +50,6 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
   ];
   const intervals = intervalWriter();
   const few = (n: number) => (n < FEW_SEEDS ? " !" : "");
-  // a result path (steps, parameterCount) is a number of its own: not ×100, its interval not cut at the share's range
-  const share = isShare(metric);
   const lines = table.rows.map((r) => {
     const v = r.vsBaseline;
     const c = v?.comparison;
@@ -62,12 +57,8 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
     return [
       r.config === table.baseline ? `${r.config} (baseline)` : r.config,
       `${r.summary.n}${few(r.summary.n)}`,
-      share
-        ? `${pct(r.summary.mean)} ${intervals.text(r.summary.ci, [0, 1], 1)}`
-        : `${plain(r.summary.mean)} ${plainInterval(r.summary.ci)}`,
-      c
-        ? `${c.meanDiff >= 0 ? "+" : ""}${share ? `${pct(c.meanDiff, 2)} ${intervals.text(c.ci, [-1, 1], 2)}` : `${plain(c.meanDiff)} ${plainInterval(c.ci)}`}${c.method === "welch" ? " welch" : ""}`
-        : "",
+      intervals.estimate(metric, r.summary),
+      c ? `${intervals.difference(metric, c.meanDiff, c.ci)}${c.method === "welch" ? " welch" : ""}` : "",
       v ? pValue(v.p) : "",
       v ? pValue(v.pAdjusted) : "",
       Number.isFinite(effect) ? `${fixed(effect, 2)}${few(r.summary.n)}` : v ? "—" : "",
@@ -88,7 +79,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
   if (withoutResults.length > 0)
     out(`not compared, no result for ${metric}: ${withoutResultsText(withoutResults)}`);
   out(
-    `Δ and intervals in ${share ? "percentage points" : `${metric}'s own units`}; welch = seeds not matched, unpaired test; effect = Cohen's d_z of the paired differences, or d*_s (the difference over the root mean of the two variances) for welch. — = not computable.`,
+    `Δ and intervals in ${isShare(metric) ? "percentage points" : `${metric}'s own units`}; welch = seeds not matched, unpaired test; effect = Cohen's d_z of the paired differences, or d*_s (the difference over the root mean of the two variances) for welch. — = not computable.`,
   );
   for (const note of intervals.notes(table.rows.map((r) => r.summary.n))) out(note);
   if (table.posthocNote) out(`† ${table.posthocNote}`);
@@ -111,11 +102,7 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
       ? [
           name,
           String(e.seeds),
-          !Number.isFinite(e.meanDiff)
-            ? "—"
-            : isShare(c.metric)
-              ? signedPctInterval(e.meanDiff, e.ci)
-              : `${e.meanDiff >= 0 ? "+" : ""}${plain(e.meanDiff)} ${plainInterval(e.ci)}`,
+          signedDifference(c.metric, e.meanDiff, e.ci),
           pValue(e.p),
           pValue(e.pAdjusted),
           `${e.verdict}${(e.posthocRevisions ?? []).length > 0 ? " †" : ""}`,
@@ -165,12 +152,7 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
     front.configurations.map((c) => [
       c.config,
       ...c.estimates.map(
-        (e) =>
-          `${
-            isShare(e.metric)
-              ? `${pct(e.summary.mean)} ${intervals.text(e.summary.ci, [0, 1], 1)}`
-              : `${plain(e.summary.mean)} ${plainInterval(e.summary.ci)}`
-          } n=${e.summary.n}${few(e.summary.n)}`,
+        (e) => `${intervals.estimate(e.metric, e.summary)} n=${e.summary.n}${few(e.summary.n)}`,
       ),
       status[c.status],
       namesInBrief(c.dominatedBy),

@@ -9,9 +9,10 @@ import {
   FEW_SEEDS,
   fixed,
   intervalWriter,
-  pct,
+  isShare,
   pValue,
   seedRanges,
+  signedDifference,
   soleResultText,
   withoutResultsText,
 } from "../lib/format";
@@ -44,10 +45,13 @@ export function ComparisonTable({
   // pale rather than taking the scale's end because it is the largest of a few small ones
   const intervals = intervalWriter();
   const sole = table.best && soleResultText(table.best);
+  // a share in percent; a result path (parameterCount, steps) in its own units, as `tailsweep compare` prints it
+  const share = isShare(table.metric);
+  const scaled = (v: number) => (share ? 100 * v : v);
   const delta = divergingScale(
     table.rows.flatMap((r) => {
       const c = r.vsBaseline?.comparison;
-      return c ? [c.meanDiff, ...c.ci].map((v) => 100 * v) : [];
+      return c ? [c.meanDiff, ...c.ci].map(scaled) : [];
     }),
     { higherIsBetter: table.direction === "maximize" },
   );
@@ -83,18 +87,16 @@ export function ComparisonTable({
                     </span>
                   ) : null}
                 </td>
-                <td className="num">
-                  {pct(r.summary.mean)} {intervals.text(r.summary.ci, [0, 1], 1)}
-                </td>
+                <td className="num">{intervals.estimate(table.metric, r.summary)}</td>
                 <td
                   className="num"
                   style={
                     cmp && Number.isFinite(cmp.meanDiff)
-                      ? cellColours(delta.scale, 100 * cmp.meanDiff)
+                      ? cellColours(delta.scale, scaled(cmp.meanDiff))
                       : undefined
                   }
                 >
-                  {cmp ? `${pct(cmp.meanDiff, 2)} ${intervals.text(cmp.ci, [-1, 1], 2)}` : ""}
+                  {cmp ? intervals.difference(table.metric, cmp.meanDiff, cmp.ci) : ""}
                   {cmp?.method === "welch" ? " (unpaired: Welch)" : ""}
                 </td>
                 <td className="num">{v ? pValue(v.p) : ""}</td>
@@ -114,10 +116,10 @@ export function ComparisonTable({
         </tbody>
       </table>
       <p className="muted" data-testid="comparison-note">
-        {table.metric} in %, {table.direction}d; Δ is blue where better than the baseline, red where worse.
-        Differences are paired by seed where both sides ran the same seeds (t-test; effect = Cohen&apos;s d
-        <sub>z</sub>), else unpaired (Welch; effect = d*<sub>s</sub>, the difference over the root mean of the
-        two variances)
+        {table.metric} {share ? "in %, Δ in percentage points" : "in its own units"}, {table.direction}d; Δ is
+        blue where better than the baseline, red where worse. Differences are paired by seed where both sides
+        ran the same seeds (t-test; effect = Cohen&apos;s d<sub>z</sub>), else unpaired (Welch; effect = d*
+        <sub>s</sub>, the difference over the root mean of the two variances)
         {table.rows.length > 1
           ? `; ${comparisonFamilyText(table)}.`
           : "; nothing to compare with the baseline yet."}
@@ -169,9 +171,7 @@ export function ConfirmationTable({ confirmation: c }: { confirmation: Confirmat
     e ? (
       <>
         <td className="num">{e.seeds}</td>
-        <td className="num">
-          {pct(e.meanDiff, 2)} [{pct(e.ci[0], 2)}, {pct(e.ci[1], 2)}]
-        </td>
+        <td className="num">{signedDifference(c.metric, e.meanDiff, e.ci)}</td>
         <td className="num">{pValue(e.p)}</td>
         <td className="num">{pValue(e.pAdjusted)}</td>
         <td className={`verdict-${e.verdict.split(" ")[0]}`}>

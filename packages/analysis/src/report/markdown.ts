@@ -20,6 +20,7 @@ import {
   pct,
   pValue,
   seedRanges,
+  signedDifference,
   signedPctInterval,
   soleResultText,
   withSign,
@@ -301,7 +302,7 @@ function confirmationSection(confirmations: StudyReport["confirmations"]): strin
       e
         ? [
             String(e.seeds),
-            signedPctInterval(e.meanDiff, e.ci),
+            signedDifference(c.metric, e.meanDiff, e.ci),
             pValue(e.pAdjusted),
             `${e.verdict}${e.posthocRevisions.length > 0 ? " †" : ""}`,
           ]

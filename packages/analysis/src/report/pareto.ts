@@ -5,7 +5,7 @@ import { paretoSvg } from "@tailsweep/charts";
 import { InputError, metricOf } from "@tailsweep/schemas";
 import { paramValue, type TrialRecord } from "@tailsweep/sweep";
 import { finishedValues } from "../configurations";
-import { correctionName, isShare, leadText, pct, pctInterval, plain, plainInterval } from "../format";
+import { correctionName, intervalWriter, isShare, leadText } from "../format";
 import { groupBy } from "../group-by";
 import {
   checkedObjectives,
@@ -117,6 +117,7 @@ export function paretoSection(fronts: readonly SettingFront[], figure: Figure): 
     "",
   ];
   for (const { sweepName, setting, front, notes } of fronts) {
+    const intervals = intervalWriter();
     out.push(`### ${sweepName}: ${setting}`, "");
     out.push(
       [
@@ -125,14 +126,13 @@ export function paretoSection(fronts: readonly SettingFront[], figure: Figure): 
         ...front.configurations.map(
           (c) =>
             `| ${c.config} | ${c.estimates
-              .map(
-                (e) =>
-                  `${isShare(e.metric) ? `${pct(e.summary.mean)} ${pctInterval(e.summary.ci).text}` : `${plain(e.summary.mean)} ${plainInterval(e.summary.ci)}`} (n=${e.summary.n})`,
-              )
+              .map((e) => `${intervals.estimate(e.metric, e.summary)} (n=${e.summary.n})`)
               .join(" | ")} | ${STANDING[c.status]} |`,
         ),
       ].join("\n"),
       "",
+      // the ‡ note alone: the report's tables mark no rows on few seeds
+      ...intervals.notes([]).flatMap((note) => [note, ""]),
     );
     for (const claim of front.claims)
       out.push(
