@@ -746,6 +746,26 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     }
   });
 
+  it("compares on a metric that is not a share in its own units, the metric kept chosen", async () => {
+    const sweepUrl = page.url().split("?")[0]!;
+    await page.goto(`${sweepUrl}?metric=parameterCount`);
+    await page.waitForSelector("[data-testid=comparison]");
+    // it read "120020000.0 [100.0, 100.0]‡": a parameter count in percent, its interval clipped at 100 %
+    for (const row of await page.locator("[data-testid=comparison] tbody tr").all()) {
+      const cells = await row.locator("td").allInnerTexts();
+      expect(cells[2]).toMatch(/^\d+ \[\d+, \d+\]$/);
+      // a difference of parameter counts, or a dash where its interval has none (a count the same on every seed)
+      if (cells[3]) expect(cells[3]).toMatch(/^[+-]?\d+ \[(-?\d+|—), (-?\d+|—)\]/);
+    }
+    expect(await page.locator("[data-testid=comparison-note]").textContent()).toContain(
+      "parameterCount in its own units",
+    );
+    expect(await page.locator("[data-testid=interval-note]").count()).toBe(0);
+    expect(await page.inputValue('select[name="metric"]')).toBe("parameterCount");
+    await page.goto(sweepUrl);
+    await page.waitForSelector("[data-testid=comparison]");
+  });
+
   it("opens a trial with its final and per-class metrics, confusion matrix, loss terms per epoch and reproducibility record", async () => {
     await page.click("[data-testid=trials] tbody a >> nth=0");
     await page.waitForSelector("[data-testid=epochs]");

@@ -17,9 +17,13 @@ import { TRPCClientError } from "@trpc/client";
 import { useRouter } from "next/navigation";
 import { type ReactNode, useMemo, useState } from "react";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
+import { z } from "zod";
 import { trpc } from "../lib/trpc-client";
 
 type Doc = Record<string, unknown>;
+const DocSchema = z.record(z.string(), z.unknown());
+/** `value` as a mapping, or undefined where it is none (a scalar, a list, nothing). */
+const docOf = (value: unknown): Doc | undefined => DocSchema.safeParse(value).data;
 interface SearchRow {
   /** Stable identity for React while the knob name is edited. */
   id: number;
@@ -31,21 +35,21 @@ let nextRowId = 0;
 const flow = (value: unknown) => toYaml(value, { collectionStyle: "flow" }).trim();
 
 function getAt(doc: Doc, path: string): unknown {
-  return path.split(".").reduce<unknown>((v, k) => (v as Doc | undefined)?.[k], doc);
+  return path.split(".").reduce<unknown>((v, k) => docOf(v)?.[k], doc);
 }
 
 /** A copy of `doc` with `path` set to `value`, or removed when `value` is undefined (then empty sections go too). */
 function setAt(doc: Doc, path: string, value: unknown): Doc {
-  const [head, ...rest] = path.split(".") as [string, ...string[]];
+  const [head = "", ...rest] = path.split(".");
   const next = { ...doc };
-  const child = rest.length ? setAt((doc[head] as Doc | undefined) ?? {}, rest.join("."), value) : value;
-  if (child === undefined || (rest.length && Object.keys(child as Doc).length === 0)) delete next[head];
+  const child = rest.length ? setAt(docOf(doc[head]) ?? {}, rest.join("."), value) : value;
+  if (child === undefined || (rest.length && Object.keys(docOf(child) ?? {}).length === 0)) delete next[head];
   else next[head] = child;
   return next;
 }
 
 function rowsOf(search: unknown): SearchRow[] {
-  return Object.entries((search as Doc | undefined) ?? {}).map(([key, v]) => ({
+  return Object.entries(docOf(search) ?? {}).map(([key, v]) => ({
     id: nextRowId++,
     key,
     text: flow(v),
@@ -153,10 +157,9 @@ export function LaunchForm({
     setYamlText(text);
     setServerProblems([]);
     try {
-      const parsed = parseYaml(text) ?? {};
-      if (typeof parsed !== "object" || Array.isArray(parsed))
-        throw new Error("the file must be a mapping of keys");
-      const { search: s, ...others } = parsed as Doc;
+      const parsed = docOf(parseYaml(text) ?? {});
+      if (parsed === undefined) throw new Error("the file must be a mapping of keys");
+      const { search: s, ...others } = parsed;
       setDoc(others);
       setRows(rowsOf(s));
       setDrafts({});

@@ -63,12 +63,10 @@ export default async function SweepPage({
   const correction = sp.correction === "bh" ? "bh" : "holm";
   const x = sp.x && swept.includes(sp.x) ? sp.x : swept[0];
   const y = sp.y && swept.includes(sp.y) && sp.y !== x ? sp.y : swept.find((s) => s !== x);
-  const curveMetric = (EPOCH_SERIES_METRICS as readonly string[]).includes(sp.curve ?? "")
-    ? (sp.curve as (typeof EPOCH_SERIES_METRICS)[number])
-    : // with a validation set the test set is read once, at the end: the curves are the validation set's
-      sweep.spec.dataset.validation
-      ? "validation.balancedAccuracy"
-      : "test.balancedAccuracy";
+  const curveMetric =
+    EPOCH_SERIES_METRICS.find((m) => m === sp.curve) ??
+    // with a validation set the test set is read once, at the end: the curves are the validation set's
+    (sweep.spec.dataset.validation ? "validation.balancedAccuracy" : "test.balancedAccuracy");
 
   // Each started when a section first asks for it, and shared by the sections that show it.
   const compared = later(() =>

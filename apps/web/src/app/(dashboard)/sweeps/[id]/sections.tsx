@@ -174,7 +174,8 @@ export async function ComparisonSection({
         <label>
           metric
           <select name="metric" defaultValue={metric} key={`metric=${metric}`}>
-            {ObjectiveMetricSchema.options.map((m) => (
+            {/* a metric the link named (a result path such as parameterCount) stays chosen, not shown as the first */}
+            {[...new Set<string>([...ObjectiveMetricSchema.options, metric])].map((m) => (
               <option key={m}>{m}</option>
             ))}
           </select>
