@@ -19,6 +19,7 @@ import { compareConfigurations } from "@tailsweep/stats";
 import { configLabel } from "@tailsweep/sweep";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { duration, pct, pValue } from "../apps/web/src/lib/format";
 import { writeFailingDataset } from "./failing-dataset";
 import { freshDatabase } from "./fresh-database";
@@ -675,6 +676,36 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await page.inputValue("textarea")).toMatch(/^decide:\n {2}baseline: variant=gaussian$/m);
   });
 
+  it("names a number the browser cannot read and a YAML error in the form, and launches neither", async () => {
+    await page.goto(`${base}/launch`);
+    expect(await page.isDisabled("button.primary")).toBe(false);
+    // "5e" read as empty: the field fell back to its default, and the sweep launched with it, unsaid
+    const epochs = page.locator('[id="field-train.epochs"]');
+    await epochs.fill("");
+    await epochs.pressSequentially("5e");
+    const problem = page.locator('[id="field-train.epochs"] ~ .field-error');
+    await expect.poll(() => problem.textContent()).toMatch(/^not a number/);
+    expect(await epochs.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.isDisabled("button.primary")).toBe(true);
+    await epochs.pressSequentially("0"); // 5e0, a number
+    await expect.poll(() => problem.count()).toBe(0);
+    expect(await page.isDisabled("button.primary")).toBe(false);
+    // a YAML text that does not parse: the form said nothing while its Launch stayed disabled
+    await page.click("role=tab[name=YAML]");
+    await page.fill("textarea", `${await page.inputValue("textarea")}foo: [unclosed\n`);
+    await page.click("role=tab[name=Form]");
+    expect(await page.textContent("[data-testid=yaml-error]")).toMatch(/^The YAML tab has an error/);
+    expect(await page.isDisabled("button.primary")).toBe(true);
+    // back in the YAML tab the text is as typed, not the last document that parsed
+    await page.click("role=tab[name=YAML]");
+    expect(await page.inputValue("textarea")).toContain("foo: [unclosed");
+    // an edit in the form goes on from the form's document
+    await page.click("role=tab[name=Form]");
+    await page.fill('[id="field-name"]', "edited-in-form");
+    expect(await page.locator("[data-testid=yaml-error]").count()).toBe(0);
+    expect(await page.isDisabled("button.primary")).toBe(false);
+  });
+
   it("launches a sweep from the form, shows errors at their field, and watches it complete", async () => {
     await page.goto(`${base}/launch`);
     const nu = page.locator('[id="field-model.nu"]');
@@ -784,6 +815,13 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     );
     expect(await page.locator("[data-testid=per-class] tbody tr").count()).toBe(10);
     expect(await page.locator("[data-testid=trial-confusion] tbody tr").count()).toBe(10);
+    // the per-epoch balanced accuracy in percent as the final metrics above (it read 0.480 under 48.0)
+    const epochCells = await page
+      .locator("[data-testid=epochs] tbody tr")
+      .first()
+      .locator("td")
+      .allInnerTexts();
+    expect(epochCells[6]).toMatch(/^(\d{1,3}\.\d)?$/);
     // the epoch charts turn live as the sweep page's do (the server's SVG replaced): a tooltip in the loss' own units
     const loss = page.locator("[data-testid=loss-chart][data-hydrated=true]");
     await loss.waitFor();
@@ -1583,6 +1621,19 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await asked).toContain(
       "Note: a comparison no top-up has added seeds to is open where its sequential design did not decide it",
     );
+    // a copy starts from the file it was launched with: it read the stored spec, whose `sequential` no file may
+    // have ("unknown key 'sequential'"), with the seeds its looks had run, and could not be launched
+    await page.goto(`${base}/launch?from=${id}`);
+    expect(await page.textContent("h1")).toBe("Launch a sweep (a copy of web/seq-top-up-web)");
+    await page.click("role=tab[name=YAML]");
+    const copied = YAML.parse(await page.inputValue("textarea"));
+    expect(copied.seeds).toEqual({ initial: 2, step: 1, max: 3 });
+    expect(copied.decide).toMatchObject({ baseline: "variant=gaussian" });
+    expect(copied).not.toHaveProperty("sequential");
+    await page.click("role=tab[name=Form]");
+    expect(await page.textContent(".launch")).toContain("trials");
+    expect(await page.locator(".field-error").count()).toBe(0);
+    expect(await page.isEnabled("button.primary")).toBe(true);
   }, 180_000);
 
   it("lines a sweep's per-class numbers up by tail rank when each seed draws its class order (HTTP)", async () => {
@@ -1597,6 +1648,8 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const html = await (await fetch(`${base}/sweeps/${id}`)).text();
     expect(html).toContain("the columns are ranks in the long tail (r1 the head)");
     const header = /data-testid="per-class-table".*?<\/thead>/s.exec(html)?.[0] ?? "";
+    // the table says what it holds: under the pseudo-label chart it read as pseudo-label accuracy
+    expect(header).toContain("<caption>Test recall per class (%), mean over seeds;");
     expect(header).toMatch(/>r1</);
     expect(header).toMatch(/>r10<!-- -->\*</);
     expect(header).not.toMatch(/>0</);

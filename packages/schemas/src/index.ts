@@ -12,6 +12,7 @@ export * from "./model-config";
 export * from "./run-config";
 export * from "./seed-request";
 export * from "./sweep";
+export * from "./sweep-file-of";
 export * from "./sweep-form";
 export * from "./sweep-limits";
 export * from "./tables";

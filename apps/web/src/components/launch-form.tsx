@@ -89,6 +89,8 @@ export function LaunchForm({
   const [view, setView] = useState<"form" | "yaml">("form");
   const [yamlText, setYamlText] = useState("");
   const [yamlError, setYamlError] = useState<string | null>(null);
+  /** Number fields whose text the browser cannot read as a number (`5e`, `-`): a problem until fixed, never launched. */
+  const [badNumbers, setBadNumbers] = useState<ReadonlySet<string>>(new Set());
   const [serverProblems, setServerProblems] = useState<string[]>([]);
   const [submitting, setSubmitting] = useState(false);
   /** The folds ("More … settings") open now, by section: once opened, by hand or by a problem, a fold stays open. */
@@ -105,6 +107,9 @@ export function LaunchForm({
       typing.push(`search.${row.key}: not YAML yet (${messageOf(e).split("\n")[0]})`);
     }
   }
+  // A number input whose text is no number reads as empty: without this the field fell back to its default, unsaid.
+  for (const path of badNumbers)
+    typing.push(`${path}: not a number (digits, a point, an exponent: 0.5, 1e-3)`);
   for (const [path, text] of Object.entries(drafts)) {
     try {
       yamlValue(text);
@@ -139,18 +144,32 @@ export function LaunchForm({
     else unplaced.push(p);
   }
 
+  // An edit in the form goes on from the form's document: a YAML text that did not parse is given up (it is said so).
   const change = (path: string, value: unknown) => {
     setServerProblems([]);
+    setYamlError(null);
     setDoc((d) => setAt(d, path, value));
   };
   const changeRows = (next: SearchRow[]) => {
     setServerProblems([]);
+    setYamlError(null);
     setRows(next);
+  };
+  const changeNumber = (path: string, input: HTMLInputElement) => {
+    const bad = input.validity.badInput;
+    setBadNumbers((before) => {
+      const after = new Set(before);
+      if (bad) after.add(path);
+      else after.delete(path);
+      return after;
+    });
+    // empty in the document while bad, as the input reads: a value there would make React write it over the text
+    change(path, bad || input.value === "" ? undefined : Number(input.value));
   };
 
   const toYamlView = () => {
-    setYamlText(toYaml(full));
-    setYamlError(null);
+    // back to a YAML text that does not parse yet, it is shown as typed, not replaced by the last one that did
+    if (yamlError === null) setYamlText(toYaml(full));
     setView("yaml");
   };
   const editYaml = (text: string) => {
@@ -163,6 +182,7 @@ export function LaunchForm({
       setDoc(others);
       setRows(rowsOf(s));
       setDrafts({});
+      setBadNumbers(new Set());
       setYamlError(null);
     } catch (e) {
       setYamlError(messageOf(e));
@@ -246,7 +266,7 @@ export function LaunchForm({
             step="any"
             placeholder={placeholder}
             value={typeof value === "number" ? value : ""}
-            onChange={(e) => change(f.path, e.target.value === "" ? undefined : Number(e.target.value))}
+            onChange={(e) => changeNumber(f.path, e.target)}
           />
         );
       case "text":
@@ -383,6 +403,12 @@ export function LaunchForm({
         </div>
       ) : (
         <div>
+          {yamlError && (
+            <div className="field-error" role="alert" data-testid="yaml-error">
+              The YAML tab has an error ({yamlError}): the form shows the last document that parsed. Fix it
+              there, or change a field here to go on from the form&apos;s document.
+            </div>
+          )}
           {unplaced.length > 0 && (
             <ul className="problems" data-testid="problems">
               {unplaced.map((p) => (

@@ -1,19 +1,15 @@
 "use client";
 
 import { DEFAULT_TOP_UP_MAX_SEEDS } from "@tailsweep/schemas";
-import { cappedTopUpText, duration, failingTrialsText, OPEN_BY_DESIGN_TEXT, seedRanges } from "../lib/format";
+import {
+  cappedTopUpText,
+  computeText,
+  failingTrialsText,
+  OPEN_BY_DESIGN_TEXT,
+  seedRanges,
+} from "../lib/format";
 import { trpc } from "../lib/trpc-client";
 import { ActionButton } from "./action-button";
-
-/**
- * The compute a dry run estimates, in words: at most each trial at its configuration's mean time so far, if any
- * succeeded.
- */
-function computeText(seconds: number | null): string {
-  return seconds === null
-    ? "unknown compute (no trial has succeeded yet)"
-    : `at most about ${duration(seconds)} of compute`;
-}
 
 /** Said where a sequential design or TPE search goes on adding trials after those queued again. */
 const ADDS_TRIALS = " It then goes on adding its next trials (its next rounds or proposals) as it runs.";
@@ -37,7 +33,7 @@ export function RetryButton({ sweepId, failed }: { sweepId: string; failed: numb
         }
         const ask =
           `Queue the ${n === 1 ? "failed trial again as a new attempt" : `${n} failed trials again as new attempts`}: ` +
-          `${computeText(plan.estimatedSeconds)} if ${n === 1 ? "it trains" : "they train"} to the end.` +
+          `${computeText(plan, "compute", true)} if ${n === 1 ? "it trains" : "they train"} to the end.` +
           (plan.addsTrials ? ADDS_TRIALS : "") +
           " Go on?";
         if (!window.confirm(ask)) return;
@@ -65,7 +61,7 @@ export function ResumeButton({ sweepId }: { sweepId: string }) {
         const n = plan.trialCount;
         const ask =
           n > 0
-            ? `Resume this sweep? ${n} cancelled trial${n === 1 ? " is" : "s are"} queued again, ${computeText(plan.estimatedSeconds)}; nothing that succeeded runs again.${plan.addsTrials ? ADDS_TRIALS : ""}`
+            ? `Resume this sweep? ${n} cancelled trial${n === 1 ? " is" : "s are"} queued again, ${computeText(plan, "compute", true)}; nothing that succeeded runs again.${plan.addsTrials ? ADDS_TRIALS : ""}`
             : "Resume this sweep? No trial was cancelled with it: it goes on adding its next trials (its next rounds or proposals); nothing that succeeded runs again.";
         if (!window.confirm(ask)) return;
         const done = await trpc.sweeps.resume.mutate({ id: sweepId });
@@ -112,10 +108,7 @@ export function TopUpButton({
           window.alert(plan.reason ?? "nothing to add");
           return;
         }
-        const cost =
-          plan.estimatedSeconds === null
-            ? "unknown compute"
-            : `about ${duration(plan.estimatedSeconds)} of compute`;
+        const cost = computeText(plan, "compute", false);
         const ask =
           `Add seed${plan.addedSeeds.length === 1 ? "" : "s"} ${seedRanges(plan.addedSeeds)} to ${plan.configurations.join(", ")} (where each lacks them): ` +
           `${plan.trialCount} trial${plan.trialCount === 1 ? "" : "s"}, ${cost}. Verdicts that use them are marked post hoc (seeds chosen after ` +
@@ -158,10 +151,7 @@ export function ConfirmButton({
       busyLabel="planning…"
       run={async () => {
         const plan = await trpc.sweeps.confirm.mutate({ ...query, dryRun: true });
-        const cost =
-          plan.estimatedSeconds === null
-            ? "unknown compute"
-            : `about ${duration(plan.estimatedSeconds)} of compute`;
+        const cost = computeText(plan, "compute", false);
         const ask =
           `Run ${plan.selected.join(", ")} and the baseline ${plan.baseline} on fresh seeds ` +
           `${seedRanges(plan.seeds)}: ${plan.trialCount} trials, ${cost}. Their test is shown beside ` +

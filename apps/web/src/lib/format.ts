@@ -8,6 +8,7 @@ export {
   cappedTopUpText,
   checkpointSavingsText,
   comparisonFamilyText,
+  computeText,
   confirmationFamilyText,
   correctionName,
   decisionText,

@@ -2,7 +2,6 @@ import {
   checkpointSavings,
   compareSweep,
   EXPORT_FORMATS,
-  estimatedSeconds,
   exportSweep,
   learningCurves,
   loadSweepRuns,
@@ -16,6 +15,7 @@ import {
   sweepImportance,
   sweepListEntry,
   sweepOverview,
+  trainingEstimate,
   trialTable,
 } from "@tailsweep/analysis";
 import {
@@ -33,6 +33,7 @@ import {
   parseSweepFile,
   SeedRequestSchema,
   type SweepSpec,
+  sweepFileOf,
   TagsSchema,
 } from "@tailsweep/schemas";
 import {
@@ -501,7 +502,8 @@ export const sweepsRouter = t.router({
    * `dryRun` it says how many it would queue and, at most, the compute they take (each at its configuration's mean
    * trial time so far: a trial that resumes from a checkpoint takes less), and queues nothing; `expectTrials` is the count a person
    * confirmed, refused (CONFLICT, PLAN_CHANGED) when more failed meanwhile. `estimatedSeconds` comes with dry runs
-   * (null on the real call, which reads no results).
+   * (null on the real call, which reads no results), with `unmeasuredTrials`, those of configurations none of whose
+   * trials finished, which it can only guess.
    */
   retry: t.procedure
     .input(checked(sweepIdInput.extend({ ...dryRunInput, expectTrials: z.number().int().min(0).optional() })))
@@ -514,14 +516,16 @@ export const sweepsRouter = t.router({
         const failed = runs.trials.filter((t) => t.state === "failed");
         // as the store refuses it: a cancelled sweep's failed trials wait for a resume
         if (failed.length > 0 && sweep.status === "cancelled") throw sweepCancelled(sweep.id);
-        const estimate =
-          failed.length > 0
-            ? estimatedSeconds(
-                runs,
-                failed.map((t) => t.configKey),
-              )
-            : null;
-        return { retried: 0, trialCount: failed.length, estimatedSeconds: estimate, addsTrials };
+        const estimate = trainingEstimate(
+          runs,
+          failed.map((t) => t.configKey),
+        );
+        return {
+          retried: 0,
+          trialCount: failed.length,
+          ...(failed.length > 0 ? estimate : { estimatedSeconds: null, unmeasuredTrials: 0 }),
+          addsTrials,
+        };
       }
       if (input.expectTrials !== undefined)
         refuseChangedPlan(
@@ -535,7 +539,13 @@ export const sweepsRouter = t.router({
           name: sweep.name,
           trials: retried.length,
         });
-      return { retried: retried.length, trialCount: retried.length, estimatedSeconds: null, addsTrials };
+      return {
+        retried: retried.length,
+        trialCount: retried.length,
+        estimatedSeconds: null,
+        unmeasuredTrials: 0,
+        addsTrials,
+      };
     }),
 
   /**
@@ -558,13 +568,12 @@ export const sweepsRouter = t.router({
         wasCancelled: cancelled,
         status: sweep.status,
         trialCount,
-        estimatedSeconds:
-          trialCount > 0
-            ? estimatedSeconds(
-                runs,
-                queued.map((t) => t.configKey),
-              )
-            : null,
+        ...(trialCount > 0
+          ? trainingEstimate(
+              runs,
+              queued.map((t) => t.configKey),
+            )
+          : { estimatedSeconds: null, unmeasuredTrials: 0 }),
         addsTrials,
       };
     }
@@ -581,7 +590,15 @@ export const sweepsRouter = t.router({
     // The status it had; read as cancelled but not resumed here, another resume was first and it runs.
     const status = !resumed && sweep.status === "cancelled" ? "running" : sweep.status;
     const count = resumed?.length ?? 0;
-    return { resumed: count, wasCancelled, status, trialCount: count, estimatedSeconds: null, addsTrials };
+    return {
+      resumed: count,
+      wasCancelled,
+      status,
+      trialCount: count,
+      estimatedSeconds: null,
+      unmeasuredTrials: 0,
+      addsTrials,
+    };
   }),
 
   /**
@@ -712,6 +729,17 @@ export const sweepsRouter = t.router({
   sequential: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
     const status = sequentialStatus(await readableRuns(ctx, input.id), { adjustedP: true });
     return status ?? null;
+  }),
+
+  /**
+   * The sweep file a sweep was submitted with (its first revision's spec, {@link sweepFileOf}): what "launch a copy"
+   * starts from. Not the current spec, whose seeds later revisions (retries aside: extend, confirm, a sequential
+   * design's looks) have added to.
+   */
+  file: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
+    const sweep = await sweepOrThrow(ctx, input.id);
+    const [submitted] = await ctx.store.listRevisions(sweep.id);
+    return { project: sweep.project, name: sweep.name, file: sweepFileOf(submitted?.spec ?? sweep.spec) };
   }),
 
   /** A sweep's revisions, its submission first: what each added, who asked, and whether after seeing results. */

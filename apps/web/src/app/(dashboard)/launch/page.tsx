@@ -25,14 +25,13 @@ export default async function LaunchPage({ searchParams }: { searchParams: Promi
   // Said above the form, which then starts from the example: silently it read as a copy that was not one.
   let notCopied: string | undefined;
   if (from) {
-    const sweep = await (await api()).sweeps.get({ id: from }).catch((e: unknown) => {
+    // the file it was submitted with: not the seeds later revisions added, a sequential design as the file wrote it
+    const sweep = await (await api()).sweeps.file({ id: from }).catch((e: unknown) => {
       notCopied = `Nothing copied from ${from}: ${messageOf(e)}. The form starts from the example.`;
       return undefined;
     });
     if (sweep) {
-      // A stored spec is a valid sweep file once the fields expansion added are dropped.
-      const { method: _method, ...file } = sweep.spec;
-      initial = file;
+      initial = sweep.file;
       copied = `${sweep.project}/${sweep.name}`;
     }
   }

@@ -216,8 +216,8 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
               <th className="num">labeled</th>
               <th className="num">unlabeled</th>
               <th className="num">classification</th>
-              <th className="num">test bal. acc.</th>
-              {hasValidation && <th className="num">validation bal. acc.</th>}
+              <th className="num">test bal. acc. %</th>
+              {hasValidation && <th className="num">validation bal. acc. %</th>}
               <th className="num">s</th>
             </tr>
           </thead>
@@ -230,8 +230,9 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
                 <td className="num">{fmt(e.loss.labeled)}</td>
                 <td className="num">{fmt(e.loss.unlabeled)}</td>
                 <td className="num">{fmt(e.loss.classification)}</td>
-                <td className="num">{fmt(e.test?.balancedAccuracy)}</td>
-                {hasValidation && <td className="num">{fmt(e.validation?.balancedAccuracy)}</td>}
+                {/* in percent, as the final metrics above and the curve's axis: it read 0.480 under 48.0 */}
+                <td className="num">{pct(e.test?.balancedAccuracy)}</td>
+                {hasValidation && <td className="num">{pct(e.validation?.balancedAccuracy)}</td>}
                 <td className="num">{fmt(e.seconds, 1)}</td>
               </tr>
             ))}
