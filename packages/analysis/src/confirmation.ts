@@ -27,7 +27,7 @@ import {
 } from "./configurations";
 import { comparisonFamilyText, isShare, pct, plain, seedRanges } from "./format";
 import { markPosthoc, posthocAddedBy, posthocRevisionSet } from "./posthoc";
-import { estimatedSeconds, type SweepRuns } from "./sweep-runs";
+import { type SweepRuns, type TrainingEstimate, trainingEstimate } from "./sweep-runs";
 
 /**
  * A confirmation stage: configurations chosen on the sweep's seeds, run again with the baseline on fresh seeds that
@@ -240,8 +240,8 @@ export type ConfirmationQuery = FreshSeeds & {
   metric?: string;
 };
 
-/** The trials a confirmation adds, for which configurations, and what that costs. */
-export interface ConfirmationPlan {
+/** The trials a confirmation adds, for which configurations, and what that costs ({@link TrainingEstimate}). */
+export interface ConfirmationPlan extends TrainingEstimate {
   seeds: number[];
   /** The baseline first, then the selected configurations (what the revision records). */
   configKeys: string[];
@@ -249,8 +249,6 @@ export interface ConfirmationPlan {
   /** The selected configurations' labels, best first. */
   selected: string[];
   trialCount: number;
-  /** Training seconds, each trial at its configuration's mean time so far (null before any trial finished). */
-  estimatedSeconds: number | null;
 }
 
 /**
@@ -413,7 +411,7 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
     baseline: baseline!.label,
     selected: selected.map((c) => c.label),
     trialCount,
-    estimatedSeconds: estimatedSeconds(
+    ...trainingEstimate(
       runs,
       configKeys.flatMap((key) => seeds.map(() => key)),
     ),

@@ -4,7 +4,7 @@ import { hasDecisionStage } from "@tailsweep/sweep";
 import { type CompareSweepOptions, compareRuns, configurationsOf } from "./comparison";
 import { confirmationSeeds } from "./confirmation";
 import { seedRanges } from "./format";
-import { estimatedSeconds, type SweepRuns } from "./sweep-runs";
+import { type SweepRuns, type TrainingEstimate, trainingEstimate } from "./sweep-runs";
 
 /** What {@link planExtension} is asked: which seeds, and for all configurations or only undecided comparisons. */
 export type ExtensionQuery = SeedRequest & {
@@ -13,7 +13,8 @@ export type ExtensionQuery = SeedRequest & {
 } & Pick<CompareSweepOptions, "baseline" | "metric" | "correction" | "alpha">;
 
 /** The seeds and configurations an extension adds, what it costs, and why (or why nothing). */
-export interface ExtensionPlan {
+/** Its compute ({@link TrainingEstimate}): each trial at its configuration's mean time so far. */
+export interface ExtensionPlan extends TrainingEstimate {
   /** The seeds to run (those a configuration already has are skipped). */
   seeds: number[];
   /** The configurations to add them to, by `configKey` (empty: none, nothing to do). */
@@ -37,11 +38,6 @@ export interface ExtensionPlan {
      */
     needed: number;
   };
-  /**
-   * Compute it would take, each trial at its configuration's mean time so far (seconds of training, summed over
-   * trials; null before any trial finished).
-   */
-  estimatedSeconds: number | null;
   /** Why nothing is added, when nothing is. */
   reason?: string;
   /** Where the open comparisons were judged against another baseline than the default one, which has no result. */
@@ -176,7 +172,7 @@ export function planExtension(runs: SweepRuns, query: ExtensionQuery): Extension
     trialCount: adds.length,
     addedSeeds: [...new Set(added.map((a) => a.seed))].sort((a, b) => a - b),
     ...(target && { target }),
-    estimatedSeconds: estimatedSeconds(runs, adds),
+    ...trainingEstimate(runs, adds),
     ...(reason && { reason }),
     ...(table?.baselineNote && { baselineNote: table.baselineNote }),
     ...(open.some((r) => byDesign?.[r.configKey] === "undecided") && {

@@ -4,6 +4,7 @@ import {
   bestInResamples,
   cappedTopUpText,
   checkpointSavingsText,
+  computeText,
   correctedFamilyText,
   decisionText,
   fixed,
@@ -189,12 +190,32 @@ describe("intervalWriter and signedDifference: a number in its metric's units", 
     expect(intervals.difference("parameterCount", -5000, [-6000, -4000])).toBe("-5000 [-6000, -4000]");
     // nothing so far was clipped: no ‡ note for a result path's interval, however far past 1 it reaches
     expect(intervals.notes([5])).toEqual([]);
-    expect(intervals.estimate("balancedAccuracy", { mean: 0.95, ci: [0.9, 1.02] })).toBe("95.0 [90.0, 100.0]‡");
+    expect(intervals.estimate("balancedAccuracy", { mean: 0.95, ci: [0.9, 1.02] })).toBe(
+      "95.0 [90.0, 100.0]‡",
+    );
     expect(intervals.difference("balancedAccuracy", 0.0123, [0.001, 0.0236])).toBe("+1.23 [0.10, 2.36]");
     expect(intervals.notes([5]).map((n) => n[0])).toEqual(["‡"]);
     expect(signedDifference("macroF1", 0.012, [-0.004, 0.028])).toBe("+1.20 [-0.40, 2.80]");
     expect(signedDifference("parameterCount", 1200, [900, 1500])).toBe("+1200 [900, 1500]");
     expect(signedDifference("accuracy", Number.NaN, [Number.NaN, Number.NaN])).toBe("—");
+  });
+});
+
+describe("computeText", () => {
+  it("says at most for trials queued again whose configurations finished one, and a guess where some did not", () => {
+    expect(computeText({ estimatedSeconds: 150, unmeasuredTrials: 0 }, "training", true)).toBe(
+      "at most about 2 min 30 s of training",
+    );
+    expect(computeText({ estimatedSeconds: 150, unmeasuredTrials: 0 }, "compute", false)).toBe(
+      "about 2 min 30 s of compute",
+    );
+    // a retry of 400-epoch trials timed from 1-epoch ones read "at most about 3 s", and took minutes
+    expect(computeText({ estimatedSeconds: 3, unmeasuredTrials: 4 }, "compute", true)).toBe(
+      "about 3 s of compute, a guess: 4 trials are of configurations none of whose trials finished, timed at the sweep's mean (large ones take far longer)",
+    );
+    expect(computeText({ estimatedSeconds: null, unmeasuredTrials: 2 }, "training", true)).toBe(
+      "unknown training (no trial has succeeded yet)",
+    );
   });
 });
 

@@ -275,6 +275,25 @@ export function leadText(t: {
 }
 
 /**
+ * A dry run's compute in words, from its TrainingEstimate (sweep-runs.ts): `at most about 2 min of training` for trials
+ * queued again (one that resumes from a checkpoint takes less), `about 2 min` for new ones. Where some are of
+ * configurations none of whose trials finished, it is a guess and says so: those are timed at the sweep's mean, and
+ * the large configurations are the ones that time out (a retry of 400-epoch trials read "at most about 3 s" from
+ * 1-epoch ones, and took minutes).
+ */
+export function computeText(
+  estimate: { estimatedSeconds: number | null; unmeasuredTrials?: number },
+  of: string,
+  queuedAgain: boolean,
+): string {
+  if (estimate.estimatedSeconds === null) return `unknown ${of} (no trial has succeeded yet)`;
+  const about = `about ${duration(estimate.estimatedSeconds)} of ${of}`;
+  const guessed = estimate.unmeasuredTrials ?? 0;
+  if (guessed === 0) return queuedAgain ? `at most ${about}` : about;
+  return `${about}, a guess: ${guessed === 1 ? "1 trial is" : `${guessed} trials are`} of configurations none of whose trials finished, timed at the sweep's mean (large ones take far longer)`;
+}
+
+/**
  * A share of resamples as a whole percentage that never rounds to certainty: 0.995 reads ">99%", not "100%", and
  * 0.004 "<1%", not "0%"; only 1 and 0 themselves read 100 and 0.
  */

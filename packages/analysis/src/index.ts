@@ -94,11 +94,12 @@ export {
 } from "./report/study-level";
 export { type SequentialStatus, sequentialStatus } from "./sequential-sweep";
 export {
-  estimatedSeconds,
   loadSweepRuns,
   SWEEP_NOT_FOUND_CODE,
   SweepNotFoundError,
   type SweepRuns,
+  type TrainingEstimate,
+  trainingEstimate,
 } from "./sweep-runs";
 export {
   catalogEntry,

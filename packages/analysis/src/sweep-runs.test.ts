@@ -2,9 +2,9 @@ import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
 import { scriptedResult } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
-import { estimatedSeconds, loadSweepRuns } from "./sweep-runs";
+import { loadSweepRuns, trainingEstimate } from "./sweep-runs";
 
-describe("estimatedSeconds", () => {
+describe("trainingEstimate", () => {
   it("prices each trial at its own configuration's mean time, and one with none finished at the sweep's", async () => {
     const spec = parseSweepFile({
       name: "sizes",
@@ -24,12 +24,21 @@ describe("estimatedSeconds", () => {
     const runs = await loadSweepRuns(store, "sw");
     const key = (variant: string) => runs.trials.find((t) => t.config.variant === variant)!.configKey;
     // a retry of the large one's failure costs what the large one takes, not the sweep's mean of 4.67 s
-    expect(estimatedSeconds(runs, [key("proposed")])).toBe(10);
-    expect(estimatedSeconds(runs, [key("gaussian"), key("proposed"), key("proposed")])).toBe(22);
-    expect(estimatedSeconds(runs, ["a configuration with nothing finished"])).toBeCloseTo(14 / 3, 12);
-    expect(estimatedSeconds(runs, [])).toBe(0);
+    expect(trainingEstimate(runs, [key("proposed")])).toEqual({ estimatedSeconds: 10, unmeasuredTrials: 0 });
+    expect(trainingEstimate(runs, [key("gaussian"), key("proposed"), key("proposed")])).toEqual({
+      estimatedSeconds: 22,
+      unmeasuredTrials: 0,
+    });
+    // a configuration none of whose trials finished is timed at the sweep's mean, and counted as a guess
+    const guessed = trainingEstimate(runs, ["a configuration with nothing finished", key("proposed")]);
+    expect(guessed.estimatedSeconds).toBeCloseTo(14 / 3 + 10, 12);
+    expect(guessed.unmeasuredTrials).toBe(1);
+    expect(trainingEstimate(runs, [])).toEqual({ estimatedSeconds: 0, unmeasuredTrials: 0 });
     const empty = new InMemoryRunStore();
     await empty.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: t0 });
-    expect(estimatedSeconds(await loadSweepRuns(empty, "sw"), [key("proposed")])).toBeNull();
+    expect(trainingEstimate(await loadSweepRuns(empty, "sw"), [key("proposed")])).toEqual({
+      estimatedSeconds: null,
+      unmeasuredTrials: 1,
+    });
   });
 });

@@ -42,19 +42,29 @@ export async function loadSweepRuns(store: RunStore, sweep: SweepRecord | string
   return { sweep: record, trials, results, revisions };
 }
 
+/** What a retry, a resume, a top-up or a confirmation says it costs, before anything is queued. */
+export interface TrainingEstimate {
+  /** Training seconds in all (null before any trial finished). */
+  estimatedSeconds: number | null;
+  /**
+   * How many of the trials are of a configuration with no finished trial, timed at the sweep's mean: a guess, and a
+   * low one where the large configurations are the ones that failed.
+   */
+  unmeasuredTrials: number;
+}
+
 /**
  * The training seconds trials of these configurations (`configKeys`, one per trial) would take: each at its
- * configuration's mean trial time so far, or the sweep's where that configuration has none finished (null before any
- * trial finished). What a retry, a resume, a top-up or a confirmation says it costs before anything is queued. By
- * configuration, because trials differ in size: a retry of failed large trials once read "5 s" from the small ones
- * that had succeeded, and took 10.
+ * configuration's mean trial time so far, or the sweep's where that configuration has none finished (counted in
+ * `unmeasuredTrials`; null before any trial finished). By configuration, because trials differ in size: a retry of
+ * failed large trials once read "5 s" from the small ones that had succeeded, and took 10.
  */
-export function estimatedSeconds(
+export function trainingEstimate(
   { trials, results }: SweepRuns,
   configKeys: readonly string[],
-): number | null {
+): TrainingEstimate {
   const finished = trials.filter((t) => results.has(t.id));
-  if (finished.length === 0) return null;
+  if (finished.length === 0) return { estimatedSeconds: null, unmeasuredTrials: configKeys.length };
   // A resumed trial's own seconds leave out the epochs its checkpoint gave it: a new trial trains them all.
   const trained = (t: { id: string }) => {
     const r = results.get(t.id)!;
@@ -64,5 +74,8 @@ export function estimatedSeconds(
   const byConfig = groupBy(finished, (t) => t.configKey);
   const overall = mean(finished);
   const perConfig = new Map([...byConfig].map(([key, ts]) => [key, mean(ts)]));
-  return configKeys.reduce((total, key) => total + (perConfig.get(key) ?? overall), 0);
+  return {
+    estimatedSeconds: configKeys.reduce((total, key) => total + (perConfig.get(key) ?? overall), 0),
+    unmeasuredTrials: configKeys.filter((key) => !perConfig.has(key)).length,
+  };
 }

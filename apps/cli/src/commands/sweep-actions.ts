@@ -6,8 +6,8 @@ import type { ExportFormat } from "@tailsweep/analysis";
 import {
   cappedTopUpText,
   checkpointSavingsText,
+  computeText,
   decisionText,
-  duration,
   failingTrialsText,
   OPEN_BY_DESIGN_TEXT,
   pct,
@@ -296,15 +296,13 @@ interface QueueAgainFlags extends JsonFlag {
 }
 
 /**
- * A dry run's ", at most about 2 min of training": each trial at its configuration's mean time so far (a trial that
- * resumes from a checkpoint takes less), unknown before any succeeded, and nothing from a dashboard older than the
- * estimate.
+ * A dry run's ", at most about 2 min of training" for trials queued again ({@link computeText}), and nothing from a
+ * dashboard older than the estimate.
  */
-function trainingText(seconds: number | null | undefined): string {
-  if (seconds === undefined) return "";
-  return seconds === null
-    ? ", unknown training (no trial has succeeded yet)"
-    : `, at most about ${duration(seconds)} of training`;
+function trainingText(estimate: { estimatedSeconds?: number | null; unmeasuredTrials?: number }): string {
+  const { estimatedSeconds, unmeasuredTrials } = estimate;
+  if (estimatedSeconds === undefined) return "";
+  return `, ${computeText({ estimatedSeconds, ...(unmeasuredTrials !== undefined && { unmeasuredTrials }) }, "training", true)}`;
 }
 
 /** Said where a sequential design or TPE search goes on adding trials after those queued again. */
@@ -313,7 +311,7 @@ const addsTrialsText = (adds: boolean | undefined) =>
 
 /** `sweep retry <id>`: its failed trials queued again as new attempts; `--dry-run` says how many and the compute. */
 export async function sweepRetry(id: string, o: QueueAgainFlags): Promise<void> {
-  const { retried, trialCount, estimatedSeconds, addsTrials, remote } = await withApi(
+  const { retried, trialCount, estimatedSeconds, unmeasuredTrials, addsTrials, remote } = await withApi(
     async (api, login) => ({
       // dryRun only when asked: a dashboard older than it refuses the field
       ...(await api.sweeps.retry.mutate({ id, ...(o.dryRun && { dryRun: true }) })),
@@ -326,12 +324,17 @@ export async function sweepRetry(id: string, o: QueueAgainFlags): Promise<void> 
     printJson({
       id,
       retried,
-      ...(o.dryRun && { dryRun: true, trialCount, estimatedSeconds: estimatedSeconds ?? null }),
+      ...(o.dryRun && {
+        dryRun: true,
+        trialCount,
+        estimatedSeconds: estimatedSeconds ?? null,
+        unmeasuredTrials: unmeasuredTrials ?? null,
+      }),
     });
   else if (n === 0) process.stdout.write(`sweep ${id}: no failed trials to retry\n`);
   else if (o.dryRun)
     process.stdout.write(
-      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText(estimatedSeconds)} if ${n === 1 ? "it trains" : "they train"} to the end${addsTrialsText(addsTrials)}\n`,
+      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText({ estimatedSeconds, unmeasuredTrials })} if ${n === 1 ? "it trains" : "they train"} to the end${addsTrialsText(addsTrials)}\n`,
     );
   else
     process.stdout.write(
@@ -341,7 +344,16 @@ export async function sweepRetry(id: string, o: QueueAgainFlags): Promise<void> 
 
 /** `sweep resume <id>`: a cancelled sweep goes on; nothing that succeeded runs again. */
 export async function sweepResume(id: string, o: QueueAgainFlags): Promise<void> {
-  const { resumed, wasCancelled, status, trialCount, estimatedSeconds, addsTrials, remote } = await withApi(
+  const {
+    resumed,
+    wasCancelled,
+    status,
+    trialCount,
+    estimatedSeconds,
+    unmeasuredTrials,
+    addsTrials,
+    remote,
+  } = await withApi(
     async (api, login) => ({
       ...(await api.sweeps.resume.mutate({ id, ...(o.dryRun && { dryRun: true }) })),
       remote: login !== undefined,
@@ -353,13 +365,18 @@ export async function sweepResume(id: string, o: QueueAgainFlags): Promise<void>
       id,
       resumed,
       wasCancelled,
-      ...(o.dryRun && { dryRun: true, trialCount, estimatedSeconds: estimatedSeconds ?? null }),
+      ...(o.dryRun && {
+        dryRun: true,
+        trialCount,
+        estimatedSeconds: estimatedSeconds ?? null,
+        unmeasuredTrials: unmeasuredTrials ?? null,
+      }),
     });
   else if (o.dryRun && wasCancelled)
     process.stdout.write(
       trialCount === 0
         ? `sweep ${id} would resume: no trial was cancelled; it adds its next trials as it runs\n`
-        : `sweep ${id} would resume: ${trialCount} cancelled trial${trialCount === 1 ? "" : "s"} queued again${trainingText(estimatedSeconds)}${addsTrialsText(addsTrials)}\n`,
+        : `sweep ${id} would resume: ${trialCount} cancelled trial${trialCount === 1 ? "" : "s"} queued again${trainingText({ estimatedSeconds, unmeasuredTrials })}${addsTrialsText(addsTrials)}\n`,
     );
   // A dashboard older than wasCancelled said only how many trials it queued again.
   else if (!(wasCancelled ?? resumed > 0))
@@ -449,7 +466,7 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
   // The seeds that are new to some configuration, not every seed the request names (1..30 of which 1..9 ran).
   // A dashboard older than addedSeeds: the seeds named.
   const added = plan.addedSeeds ?? plan.seeds;
-  const cost = plan.estimatedSeconds === null ? "" : `, about ${duration(plan.estimatedSeconds)} of training`;
+  const cost = plan.estimatedSeconds === null ? "" : `, ${computeText(plan, "training", false)}`;
   const what = `seed${added.length === 1 ? "" : "s"} ${seedRanges(added)} for ${plan.configurations.length} configuration${plan.configurations.length === 1 ? "" : "s"} (${plan.configurations.join("; ")}), each where it lacks them: ${plan.trialCount} trial${plan.trialCount === 1 ? "" : "s"}${cost}`;
   const capped = plan.target ? cappedTopUpText(plan.target, "raise --max-seeds, or accept it") : "";
   if (capped) process.stdout.write(`${capped}\n`);
@@ -528,7 +545,7 @@ export async function sweepConfirm(id: string, o: ConfirmFlags): Promise<void> {
     printJson({ id, ...plan });
     return;
   }
-  const cost = plan.estimatedSeconds === null ? "" : `, about ${duration(plan.estimatedSeconds)} of training`;
+  const cost = plan.estimatedSeconds === null ? "" : `, ${computeText(plan, "training", false)}`;
   const what = `${plan.selected.join("; ")} and the baseline ${plan.baseline} on fresh seeds ${seedRanges(plan.seeds)}: ${plan.trialCount} trials${cost}`;
   if (plan.failingTrials) process.stdout.write(`note: ${failingTrialsText(plan.failingTrials)}\n`);
   if (o.dryRun) process.stdout.write(`sweep ${id} would confirm ${what}\n`);
