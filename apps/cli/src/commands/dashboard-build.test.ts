@@ -1,9 +1,18 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { staleBuildReason, withBuildLock } from "./dashboard-build";
+import { ensureDashboardBuild, staleBuildReason, withBuildLock } from "./dashboard-build";
 
 /** A checkout's layout: apps/web with its build, and a workspace package, every file dated `at` (seconds). */
 function checkout(at: number) {
@@ -123,5 +132,63 @@ describe("withBuildLock", () => {
     } finally {
       other.kill();
     }
+  });
+});
+
+describe("ensureDashboardBuild", () => {
+  it("serves a current build without the lock, where node_modules cannot even hold one (a read-only install)", async () => {
+    const { web } = checkout(1000);
+    build(web, 2000);
+    // a lock file cannot be made in a node_modules that is a file: taking the lock, as it always did, fails
+    rmSync(join(web, "node_modules"), { recursive: true });
+    writeFileSync(join(web, "node_modules"), "");
+    let builds = 0;
+    const said: string[] = [];
+    await ensureDashboardBuild({ web, rebuild: false, build: () => builds++, log: (l) => said.push(l) });
+    expect([builds, said]).toEqual([0, []]);
+  });
+
+  it("refuses a build out of date where it may not write, with the command that builds it", async () => {
+    const { web } = checkout(1000);
+    let builds = 0;
+    const attempt = ensureDashboardBuild({
+      web,
+      rebuild: false,
+      build: () => builds++,
+      log: () => {},
+      writable: () => false,
+    });
+    await expect(attempt).rejects.toMatchObject({
+      code: "DASHBOARD_BUILD_STALE",
+      message: expect.stringMatching(
+        /^the dashboard's build is out of date \(no build yet\) and .*node_modules is not writable by this process: build it where it is installed, as its owner \(infra\/README\.md\): cd apps\/web && NEXT_TELEMETRY_DISABLED=1 node_modules\/\.bin\/next build$/,
+      ),
+    });
+    expect(builds).toBe(0);
+  });
+
+  it("builds once what is out of date, under the lock, dating the build from when it began", async () => {
+    const { web } = checkout(1000);
+    const said: string[] = [];
+    const before = Date.now();
+    await ensureDashboardBuild({ web, rebuild: false, build: () => build(web, 1), log: (l) => said.push(l) });
+    expect(said).toEqual(["building the dashboard (no build yet)…"]);
+    const builtAt = statSync(join(web, ".next", "BUILD_ID")).mtimeMs;
+    expect(builtAt).toBeGreaterThanOrEqual(before - 1000);
+    // current now: no build, and --rebuild builds again
+    await ensureDashboardBuild({
+      web,
+      rebuild: false,
+      build: () => said.push("built"),
+      log: (l) => said.push(l),
+    });
+    await ensureDashboardBuild({
+      web,
+      rebuild: true,
+      build: () => said.push("built"),
+      log: (l) => said.push(l),
+    });
+    expect(said.slice(1)).toEqual(["building the dashboard (--rebuild)…", "built"]);
+    expect(existsSync(join(web, "node_modules", ".tailsweep-build.lock"))).toBe(false);
   });
 });

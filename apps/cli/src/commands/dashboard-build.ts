@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import { tryLockFile } from "@tailsweep/db/lock-file";
+import { AppError } from "@tailsweep/schemas";
 
 /**
  * What lies among the dashboard's sources without being one: its build, installed packages, test output, and the
@@ -71,4 +72,56 @@ export async function withBuildLock<T>(path: string, f: () => T, log: (line: str
     said = true;
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** Whether this process may create files in `folder` (no on a read-only mount, or a tree another user owns). */
+export function isWritable(folder: string): boolean {
+  try {
+    accessSync(folder, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds the dashboard (`build`) where its build is out of date ({@link staleBuildReason}) or `rebuild` asks, under
+ * the build lock in its node_modules (ignored by git and by the staleness check, and there whenever next is), the
+ * staleness checked again once the lock is held, in case another process built meanwhile. A current build is served
+ * without the lock: an install built once and then made read-only (the systemd units' ProtectSystem=strict, the
+ * Docker image's root-owned tree run as another user) could not create it, and `tailsweep ui` refused to start. One
+ * out of date where this process may not write is refused, with the command that builds it.
+ */
+export async function ensureDashboardBuild(o: {
+  web: string;
+  rebuild: boolean;
+  build: () => void;
+  log: (line: string) => void;
+  writable?: (folder: string) => boolean;
+}): Promise<void> {
+  const root = join(o.web, "..", "..");
+  const staleness = () =>
+    o.rebuild ? "--rebuild" : staleBuildReason(o.web, join(root, "packages"), join(root, "pnpm-lock.yaml"));
+  const stale = staleness();
+  if (!stale) return;
+  const modules = join(o.web, "node_modules");
+  if (!(o.writable ?? isWritable)(modules))
+    throw new AppError(
+      "DASHBOARD_BUILD_STALE",
+      "unavailable",
+      `the dashboard's build is out of date (${stale}) and ${modules} is not writable by this process: build it where it is installed, as its owner (infra/README.md): cd apps/web && NEXT_TELEMETRY_DISABLED=1 node_modules/.bin/next build`,
+    );
+  await withBuildLock(
+    join(modules, ".tailsweep-build.lock"),
+    () => {
+      const still = staleness();
+      if (!still) return;
+      o.log(`building the dashboard (${still})…`);
+      const started = new Date();
+      o.build();
+      // dated when the build began, so that an edit made while it ran counts as after it
+      utimesSync(join(o.web, ".next", "BUILD_ID"), started, started);
+    },
+    o.log,
+  );
 }

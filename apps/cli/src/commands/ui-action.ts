@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, utimesSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -16,7 +16,7 @@ import { openRuntime } from "../runtime";
 import { ServingGate } from "../serving-gate";
 import { settings } from "../settings";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
-import { staleBuildReason, withBuildLock } from "./dashboard-build";
+import { ensureDashboardBuild } from "./dashboard-build";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -58,32 +58,19 @@ export async function uiCommand(o: UiOptions): Promise<void> {
     );
   // Next reads this itself, in this process and in the build's.
   process.env.NEXT_TELEMETRY_DISABLED = "1";
-  const root = join(web, "..", "..");
-  // node_modules: ignored by git and by the staleness check, and there whenever next is
-  await withBuildLock(
-    join(web, "node_modules", ".tailsweep-build.lock"),
-    () => {
-      const stale = o.rebuild
-        ? "--rebuild"
-        : staleBuildReason(web, join(root, "packages"), join(root, "pnpm-lock.yaml"));
-      if (!stale) return;
-      log(`building the dashboard (${stale})…`);
-      const started = new Date();
+  await ensureDashboardBuild({
+    web,
+    rebuild: o.rebuild ?? false,
+    log,
+    build: () => {
       // The build prerenders the not-found page, whose layout opens the store. An embedded store serves one
       // process, and the build's workers may outlive the build by a moment: the build gets a store in memory, not
       // the user's folder (nothing it reads there ends up in the build).
       const env = { ...process.env, TAILSWEEP_DB_DIR: "memory" };
-      const built = spawnSync(nextBin, ["build"], {
-        cwd: web,
-        env,
-        stdio: ["ignore", "ignore", "inherit"],
-      });
+      const built = spawnSync(nextBin, ["build"], { cwd: web, env, stdio: ["ignore", "ignore", "inherit"] });
       if (built.status !== 0) throw new Error(`next build failed (exit ${built.status})`);
-      // dated when the build began, so that an edit made while it ran counts as after it
-      utimesSync(join(web, ".next", "BUILD_ID"), started, started);
     },
-    log,
-  );
+  });
 
   const rt = await openRuntime(log, { needsBus: !o.readOnly });
   const overNats = !rt.embeddedBus;
