@@ -177,7 +177,11 @@ export class NatsArtifactStore implements ArtifactStore {
   }
 }
 
-async function openBucket(nc: NatsConnection, options: NatsArtifactStoreOptions): Promise<ObjectStore> {
+/** The artifact bucket, made if missing (the object store's `create` opens an existing one as it is). */
+export async function openBucket(
+  nc: NatsConnection,
+  options: NatsArtifactStoreOptions,
+): Promise<ObjectStore> {
   return new Objm(nc).create(options.bucket ?? artifactBucketName(), {
     storage: StorageType.File,
     replicas: options.replicas ?? 1,

@@ -163,3 +163,32 @@ describe("a worker's connection (role: worker)", () => {
     expect(() => natsCredentialsFromEnv({ NATS_USER: "w" })).toThrow(/go together/);
   });
 });
+
+describe("a server that lost its storage", () => {
+  it("gets its streams, consumers and artifact bucket back from the controller's topology check", async () => {
+    const prefix = `tstest${process.pid}x${n++}`;
+    prefixes.push(prefix);
+    const bus = await NatsBus.connect({ servers, prefix });
+    try {
+      const names = natsNames(prefix);
+      const store = await bus.artifactStore();
+      await store.put("s/t/a.bin", new Uint8Array([1, 2, 3]));
+      await bus.deleteStreams(); // what a server that came back without its storage has
+      await bus.ensureTopology();
+      const nc = await connect({ servers });
+      try {
+        const jsm = await jetstreamManager(nc);
+        for (const stream of [names.trialStream, names.eventStream, `OBJ_${names.artifactBucket}`])
+          expect((await jsm.streams.info(stream)).config.name).toBe(stream);
+      } finally {
+        await nc.close();
+      }
+      // the store opened before goes on working on the bucket made again (a worker's, which opens it once)
+      await store.put("s/t/b.bin", new Uint8Array([4]));
+      expect(await store.get("s/t/b.bin")).toEqual(new Uint8Array([4]));
+      expect(await store.get("s/t/a.bin")).toBeUndefined();
+    } finally {
+      await bus.close();
+    }
+  });
+});

@@ -39,7 +39,12 @@ import {
   TaskPool,
   type TrialDelivery,
 } from "./bus";
-import { artifactBucketName, NatsArtifactStore, type NatsArtifactStoreOptions } from "./nats-artifact-store";
+import {
+  artifactBucketName,
+  NatsArtifactStore,
+  type NatsArtifactStoreOptions,
+  openBucket,
+} from "./nats-artifact-store";
 
 /**
  * Names of everything tailsweep creates on the NATS server, under one prefix so several deployments can share it.
@@ -631,8 +636,9 @@ async function waitForConsumer(
 }
 
 /**
- * Makes the streams and durable consumers if they are missing (the controller's side; idempotent). Also run after a
- * reconnect and on a timer: a server that came back without its storage has none of them.
+ * Makes the streams, durable consumers and the artifact bucket if they are missing (the controller's side;
+ * idempotent). Also run after a reconnect and on a timer: a server that came back without its storage has none of
+ * them.
  */
 async function ensureTopology(
   nc: NatsConnection,
@@ -649,6 +655,14 @@ async function ensureTopology(
   // stream requires before another consumer may join.
   await ensureConsumer(jsm, names.trialStream, names.trialConsumers.cpu, ackWaitMs);
   await ensureConsumer(jsm, names.trialStream, names.trialConsumers.gpu, ackWaitMs);
+  // The artifact bucket too: made only where a store was opened, a server that lost it left the workers training
+  // without checkpoints and their trials "succeeding" without artifacts until some process opened a store again.
+  try {
+    await jsm.streams.info(`OBJ_${names.artifactBucket}`);
+  } catch (e) {
+    unlessNotFound(e);
+    await openBucket(nc, { bucket: names.artifactBucket, replicas });
+  }
 }
 
 async function ensureStream(
