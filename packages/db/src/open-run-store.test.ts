@@ -77,4 +77,26 @@ describe("where the run store is", () => {
       "PostgreSQL at postgres://ts:***@127.0.0.1:1/tailsweep is not answering (ECONNREFUSED)",
     );
   });
+
+  it("says a database or role DATABASE_URL names that is not there is that setting's problem", async () => {
+    const refusal = (url: string) => openRunStore({ databaseUrl: url }).catch((e: unknown) => e);
+    // the local server (trust auth): a database and a role it does not have
+    expect(await refusal("postgres://postgres@127.0.0.1:5432/tailsweep_no_such_db")).toMatchObject({
+      code: "SETTINGS_INVALID",
+      problems: [
+        expect.stringMatching(
+          /^DATABASE_URL: the database does not exist \(create it, e\.g\. createdb, as infra\/README\.md shows\) \(3D000: database "tailsweep_no_such_db" does not exist\), got "postgres:\/\/postgres@127\.0\.0\.1:5432\/tailsweep_no_such_db"$/,
+        ),
+      ],
+    });
+    expect(await refusal("postgres://no_such_role_ts:secret@127.0.0.1:5432/postgres")).toMatchObject({
+      code: "SETTINGS_INVALID",
+      problems: [
+        expect.stringMatching(
+          /^DATABASE_URL: PostgreSQL refused the role \(28000: .*\), got "postgres:\/\/no_such_role_ts:\*\*\*@/,
+        ),
+      ],
+    });
+    // (a host that does not resolve, ENOTFOUND, is said the same way; asking a resolver is traffic this test may not make)
+  });
 });

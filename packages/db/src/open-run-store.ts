@@ -7,6 +7,7 @@ import {
   envText,
   envUrl,
   envVariable,
+  messageOf,
   parseEnv,
   SettingsError,
   UnavailableError,
@@ -123,7 +124,7 @@ export async function openRunStore(options: RunStoreOptions = {}): Promise<Opene
   if (databaseUrl) {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect().catch((e: unknown) => {
-      throw unreachable(e, databaseUrl) ?? e;
+      throw unreachable(e, databaseUrl) ?? misconfigured(e, databaseUrl) ?? e;
     });
     try {
       const connection: SqlConnection = {
@@ -206,6 +207,28 @@ function unreachable(e: unknown, databaseUrl: string): UnavailableError | undefi
     "DATABASE_UNAVAILABLE",
     `PostgreSQL at ${withoutPassword(databaseUrl)} is not answering (${code})`,
     { cause: e },
+  );
+}
+
+/**
+ * PostgreSQL's refusals of what DATABASE_URL names, as the setting's problem (exit 2, the variable named): a host that
+ * does not resolve, a database or role that does not exist, a password it refuses. They were the driver's bare words
+ * ("getaddrinfo ENOTFOUND db", "database \"x\" does not exist"), exit 1.
+ */
+const MISCONFIGURED: Readonly<Record<string, string>> = {
+  ENOTFOUND: "its host does not resolve",
+  "3D000": "the database does not exist (create it, e.g. createdb, as infra/README.md shows)",
+  "28000": "PostgreSQL refused the role",
+  "28P01": "PostgreSQL refused the password",
+};
+
+function misconfigured(e: unknown, databaseUrl: string): SettingsError | undefined {
+  const code = codeOf(e);
+  const what = code === undefined ? undefined : MISCONFIGURED[code];
+  if (what === undefined) return undefined;
+  return new SettingsError(
+    [`DATABASE_URL: ${what} (${code}: ${messageOf(e)}), got "${withoutPassword(databaseUrl)}"`],
+    "environment",
   );
 }
 
