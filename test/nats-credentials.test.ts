@@ -84,9 +84,34 @@ describe("NATS credentials per role (infra/nats/tailsweep.conf)", { timeout: 90_
   const asWorker = (pass = passwords.worker) =>
     NatsBus.connect({ servers, user: "worker", pass, role: "worker", prefix: "tailsweep" });
 
-  it("refuses a worker with a wrong password, or with none", async () => {
-    await expect(asWorker("wrong")).rejects.toThrow(/authorization/i);
-    await expect(NatsBus.connect({ servers, role: "worker" })).rejects.toThrow(/authorization/i);
+  it("refuses a worker with a wrong password, or with none, and a controller with the worker's user, naming the setting", async () => {
+    // NATS's own "Authorization Violation" alone, exit 1, named no setting
+    await expect(asWorker("wrong")).rejects.toMatchObject({
+      code: "SETTINGS_INVALID",
+      problems: [
+        expect.stringMatching(
+          /^NATS_USER \/ NATS_PASSWORD: NATS at nats:\/\/127\.0\.0\.1:\d+ refused the login of user "worker" \(.*authorization.*\)$/i,
+        ),
+      ],
+    });
+    await expect(NatsBus.connect({ servers, role: "worker" })).rejects.toMatchObject({
+      code: "SETTINGS_INVALID",
+      problems: [expect.stringMatching(/refused the login \(none was given\)/)],
+    });
+    const asControllerWithWorkersUser = NatsBus.connect({
+      servers,
+      user: "worker",
+      pass: passwords.worker,
+      prefix: "tailsweep",
+    });
+    await expect(asControllerWithWorkersUser).rejects.toMatchObject({
+      code: "SETTINGS_INVALID",
+      problems: [
+        expect.stringMatching(
+          /^NATS_USER: user "worker" may not do what a controller \(or tailsweep ui\) needs on NATS at .*Permissions Violation.*; give it the controller role of infra\/nats\/roles\.conf$/,
+        ),
+      ],
+    });
   });
 
   it("lets a worker neither publish trials nor read the controller's events", async () => {

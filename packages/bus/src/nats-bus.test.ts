@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
@@ -189,6 +190,37 @@ describe("a server that lost its storage", () => {
       expect(await store.get("s/t/a.bin")).toBeUndefined();
     } finally {
       await bus.close();
+    }
+  });
+});
+
+describe("a server without JetStream", () => {
+  it("is unavailable, saying how to start one with it (it said only 'jetstream is not enabled')", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const server = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+    try {
+      let refused: unknown;
+      for (let tries = 0; tries < 50; tries++) {
+        refused = await NatsBus.connect({ servers: `127.0.0.1:${port}`, prefix: "nojs" }).then(
+          (bus) => bus.close(),
+          (e: unknown) => e,
+        );
+        if (!(refused instanceof Error && /not answering/.test(refused.message))) break;
+        await new Promise((r) => setTimeout(r, 100)); // not listening yet
+      }
+      expect(refused).toMatchObject({
+        code: "NATS_UNAVAILABLE",
+        message: expect.stringMatching(
+          new RegExp(`^NATS at 127\\.0\\.0\\.1:${port} has no JetStream \\(.*\\): start it with -js`),
+        ),
+      });
+    } finally {
+      server.kill("SIGKILL");
     }
   });
 });

@@ -14,6 +14,7 @@ import {
 } from "@nats-io/jetstream";
 import { connect, type NatsConnection, nanos } from "@nats-io/transport-node";
 import {
+  type AppError,
   type ClaimReply,
   ClaimReplySchema,
   type ClaimRequest,
@@ -156,6 +157,50 @@ function unreachableNats(e: unknown, servers: readonly string[]): UnavailableErr
   );
 }
 
+/**
+ * What a NATS server that answers refuses, said as the setting or server set-up that fixes it, or undefined for any
+ * other error: a refused login (NATS_USER / NATS_PASSWORD), a user without a permission this process needs (the
+ * controller and `tailsweep ui` take infra/nats/roles.conf's controller user, workers its worker user), a server
+ * without JetStream, replicas on a single server. Each was NATS's own words alone ("Authorization Violation"), exit 1.
+ * Told by message, as the client's errors are: the CLI's bundle has its own copy of the client.
+ */
+function refusedByNats(
+  e: unknown,
+  servers: readonly string[],
+  options: Pick<NatsBusOptions, "user" | "role" | "replicas">,
+): AppError | undefined {
+  const message = textField(e, "message") ?? "";
+  const where = `NATS at ${servers.map(withoutCredentials).join(", ")}`;
+  if (/authorization violation|authentication/i.test(message))
+    return new SettingsError(
+      [
+        `NATS_USER / NATS_PASSWORD: ${where} refused the login${options.user === undefined ? " (none was given)" : ` of user "${options.user}"`} (${message})`,
+      ],
+      "environment",
+    );
+  if (/permissions violation/i.test(message))
+    return new SettingsError(
+      [
+        `NATS_USER: ${options.user === undefined ? "the connection" : `user "${options.user}"`} may not do what ${options.role === "worker" ? "a worker" : "a controller (or tailsweep ui)"} needs on ${where} (${message}); give it the ${options.role === "worker" ? "worker" : "controller"} role of infra/nats/roles.conf`,
+      ],
+      "environment",
+    );
+  if (/jetstream not enabled|jetstream is not enabled/i.test(message))
+    return new UnavailableError(
+      "NATS_UNAVAILABLE",
+      `${where} has no JetStream (${message}): start it with -js, or jetstream {} in its config`,
+      { cause: e },
+    );
+  if (/replicas > 1 not supported/i.test(message))
+    return new SettingsError(
+      [
+        `TAILSWEEP_NATS_REPLICAS: must be 1 on a single NATS server, copies need a cluster (${message}), got ${options.replicas}`,
+      ],
+      "environment",
+    );
+  return undefined;
+}
+
 /** Why no server answered, in words, where `e` says that; undefined for any other failure. */
 function whyUnreachable(e: unknown): string | undefined {
   const code = textField(e, "code");
@@ -204,7 +249,7 @@ export class NatsBus implements Bus {
       maxReconnectAttempts: -1,
       ...(options.user !== undefined && { user: options.user, pass: options.pass }),
     }).catch((e: unknown) => {
-      throw unreachableNats(e, servers) ?? e;
+      throw unreachableNats(e, servers) ?? refusedByNats(e, servers, options) ?? e;
     });
     const names = natsNames(options.prefix);
     if (options.onConnection) void reportConnection(nc, options.onConnection);
@@ -218,7 +263,7 @@ export class NatsBus implements Bus {
       }
     } catch (e) {
       await nc.close();
-      throw e;
+      throw refusedByNats(e, servers, options) ?? e;
     }
     return new NatsBus(nc, jetstream(nc), names, options);
   }
