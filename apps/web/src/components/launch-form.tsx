@@ -15,7 +15,7 @@ import {
 } from "@tailsweep/schemas";
 import { TRPCClientError } from "@trpc/client";
 import { useRouter } from "next/navigation";
-import { type ReactNode, useMemo, useState } from "react";
+import { type ReactNode, useMemo, useRef, useState } from "react";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { z } from "zod";
 import { trpc } from "../lib/trpc-client";
@@ -95,6 +95,8 @@ export function LaunchForm({
   const [submitting, setSubmitting] = useState(false);
   /** The folds ("More … settings") open now, by section: once opened, by hand or by a problem, a fold stays open. */
   const [unfolded, setUnfolded] = useState<Record<string, boolean>>({});
+  /** The sections shown open so far: they stay so (a ref, not state: what it adds changes nothing this render). */
+  const shownOpen = useRef(new Set<string>());
 
   // The document as the file would hold it, and what the schema says of it.
   const typing: string[] = [];
@@ -417,10 +419,14 @@ export function LaunchForm({
             </ul>
           )}
           {sections.map((section) => {
+            // once open, open: clearing a section's last set field (to type another value) folded it under the
+            // cursor, and the typing went nowhere
             const open =
+              shownOpen.current.has(section.title) ||
               ["Sweep", "Search", "Objective"].includes(section.title) ||
               atSection.has(section.title) ||
               section.fields.some((f) => getAt(doc, f.path) !== undefined || at.has(f.path));
+            if (open) shownOpen.current.add(section.title);
             return (
               <details key={section.title} open={open} className="section">
                 <summary>{section.title}</summary>
