@@ -26,15 +26,18 @@ describeBusConformance("NATS JetStream", async (ackWaitMs) => {
   return NatsBus.connect({ servers, prefix, ackWaitMs });
 });
 
+/** A port nothing listens on: one a server just gave back. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
 describe("a server that is not there", () => {
   it("is an unavailable error naming NATS and the address, without the password written into it", async () => {
-    // a port nothing listens on: one a server just gave back
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     // with a scheme and without one, the password never reaches the message
     for (const written of [`nats://ada:secret@127.0.0.1:${port}`, `ada:secret@127.0.0.1:${port}`]) {
       const refused = await NatsBus.connect({ servers: written, prefix: "none" }).then(
@@ -196,12 +199,7 @@ describe("a server that lost its storage", () => {
 
 describe("a server without JetStream", () => {
   it("is unavailable, saying how to start one with it (it said only 'jetstream is not enabled')", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const server = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
     try {
       let refused: unknown;
