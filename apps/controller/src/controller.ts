@@ -14,6 +14,7 @@ import {
   DEFAULT_TPE_PARALLEL,
   DEFAULT_TPE_STARTUP,
   type Heartbeat,
+  messageLineOf,
   messageOf,
   NotFoundError,
   plural,
@@ -178,7 +179,9 @@ export class Controller {
         // The bus or the store is out: heartbeats sent meanwhile were not heard, so every running trial gets a
         // full stale interval again once upkeep works, as after a start.
         this.graceFrom = new Date();
-        this.log(`upkeep: ${messageOf(e)} (tried again in ${(this.options.reapEveryMs ?? 5_000) / 1000} s)`);
+        this.log(
+          `upkeep: ${messageLineOf(e)} (tried again in ${(this.options.reapEveryMs ?? 5_000) / 1000} s)`,
+        );
       } finally {
         this.ticking = undefined;
       }
@@ -804,7 +807,7 @@ export class Controller {
     } catch (e) {
       if (this.persistFailures++ % 10 === 0)
         this.log(
-          `events: ${events.length} not stored (${messageOf(e)}); tried again${this.persistFailures > 1 ? ` (${this.persistFailures} failures in a row)` : ""}`,
+          `events: ${events.length} not stored (${messageLineOf(e)}); tried again${this.persistFailures > 1 ? ` (${this.persistFailures} failures in a row)` : ""}`,
         );
       throw e;
     }

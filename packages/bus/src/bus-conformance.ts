@@ -212,15 +212,19 @@ export function describeBusConformance(name: string, makeBus: (ackWaitMs: number
       await bus.close();
     });
 
-    it("refuses a claim as retryable when the controller fails to decide it", async () => {
+    it("refuses a claim as retryable when the controller fails to decide it, its reason on one line", async () => {
       const bus = await makeBus(5_000);
       const serve = await bus.serveClaims(async () => {
-        throw new Error("database is down");
+        // as Prisma words it: a block of lines, which every worker logged whole for every refused claim
+        throw new Error(
+          "\nInvalid `prisma.trial.update()` invocation:\n\n\nCan't reach database server at `db:5432`",
+        );
       });
       expect(await bus.requestClaim({ trialId: "x", workerId: "w", backend: "cpu" })).toEqual({
         granted: false,
         retryable: true,
-        reason: "controller error: database is down",
+        reason:
+          "controller error: Invalid `prisma.trial.update()` invocation: Can't reach database server at `db:5432`",
       });
       await serve.stop();
       await bus.close();

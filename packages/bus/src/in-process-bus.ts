@@ -5,6 +5,7 @@ import {
   type ClaimRequest,
   type Heartbeat,
   HeartbeatSchema,
+  messageLineOf,
   type TrialKind,
   type TrialMessage,
   trialKindOf,
@@ -193,10 +194,10 @@ export class InProcessBus implements Bus {
     }
     // As over NATS: the controller's own failure (its database, say) is a refusal to try again later.
     const reply = await handler(structuredClone(request)).catch(
-      (e: Error): ClaimReply => ({
+      (e: unknown): ClaimReply => ({
         granted: false,
         retryable: true,
-        reason: `controller error: ${e.message}`,
+        reason: `controller error: ${messageLineOf(e)}`,
       }),
     );
     return ClaimReplySchema.parse(reply);

@@ -22,6 +22,7 @@ import {
   type Env,
   type Heartbeat,
   HeartbeatSchema,
+  messageLineOf,
   messageOf,
   SettingsError,
   type TrialKind,
@@ -464,9 +465,9 @@ export class NatsBus implements Bus {
         handler(parsed.data).then(
           (reply) => msg.respond(encode(reply)),
           // The controller's own trouble (its database, say): the worker hands the trial back to try again.
-          (e: Error) =>
+          (e: unknown) =>
             msg.respond(
-              encode({ granted: false, retryable: true, reason: `controller error: ${e.message}` }),
+              encode({ granted: false, retryable: true, reason: `controller error: ${messageLineOf(e)}` }),
             ),
         );
       },

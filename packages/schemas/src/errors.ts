@@ -144,6 +144,19 @@ export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * The message of anything thrown on one line, for a log line or a reason sent on: its lines trimmed and the empty ones
+ * dropped. Prisma's are several ("\nInvalid `prisma.trial.update()` invocation:\n\n\nCan't reach database server…"):
+ * during a database outage the controller's log and every worker's took a block per refused claim.
+ */
+export function messageLineOf(e: unknown): string {
+  return messageOf(e)
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(" ");
+}
+
 const CodeFieldSchema = z.object({ code: z.string() });
 
 /**
