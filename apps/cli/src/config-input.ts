@@ -29,7 +29,8 @@ export function mergeLayers(layers: ReadonlyArray<ConfigLayer | FileMapping>): F
         continue;
       }
       const before = out[section] === undefined ? {} : MappingSchema.safeParse(out[section]).data;
-      const added = MappingSchema.safeParse(value).data;
+      // `train:` with every key commented out is null in YAML: an empty section, as it always read
+      const added = value === null ? {} : MappingSchema.safeParse(value).data;
       if (before === undefined) continue;
       out[section] = added === undefined ? value : { ...before, ...added };
     }

@@ -74,12 +74,28 @@ export function tokenCaller(identity: TokenIdentity): Caller {
  */
 export function authorize(caller: Caller, project: string, action: Action, what: string): void {
   const role = caller.roleIn(project);
-  if (!role) throw new TRPCError({ code: "NOT_FOUND", message: `no ${what}` });
+  if (!role) throw new TRPCError({ code: "NOT_FOUND", message: `no ${what}${projectHint(caller, what)}` });
   if (!can(role, action))
     throw new TRPCError({
       code: "FORBIDDEN",
       message: `${caller.label} is a ${role} of project ${project}: ${action} needs the role ${roleNeeded(action)} or higher (an owner of the project gives it)`,
     });
+}
+
+/**
+ * Where the thing refused is a project (a launch, a team page), the projects the caller has a role in and how a
+ * project is joined: the README's own team flow (a token for project alpha, then `sweep submit examples/paper.yaml`,
+ * whose project is another) ended in a bare "no project yoon-kim-2605.06289". Naming the caller's own projects tells
+ * nothing about anyone else's.
+ */
+function projectHint(caller: Caller, what: string): string {
+  if (!what.startsWith("project ") || caller.scope === "all") return "";
+  const mine = caller.scope.map((s) => s.project);
+  const where =
+    mine.length === 0
+      ? `${caller.label} is a member of no project`
+      : `${caller.label} is a member of ${mine.join(", ")}${caller.via === "token" ? " (a token works in its one project)" : ""}`;
+  return ` that you may use: ${where}. A sweep file's project: must be one of those, or an owner of the project adds you (tailsweep member set <project> <email> <role>)`;
 }
 
 /** Whether `caller` may read `project` (for filtering lists). */

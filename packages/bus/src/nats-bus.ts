@@ -171,15 +171,16 @@ function refusedByNats(
   options: Pick<NatsBusOptions, "user" | "role" | "replicas">,
 ): AppError | undefined {
   const message = textField(e, "message") ?? "";
+  const name = textField(e, "name");
   const where = `NATS at ${servers.map(withoutCredentials).join(", ")}`;
-  if (/authorization violation|authentication/i.test(message))
+  if (name === "AuthorizationError" || /authorization violation/i.test(message))
     return new SettingsError(
       [
         `NATS_USER / NATS_PASSWORD: ${where} refused the login${options.user === undefined ? " (none was given)" : ` of user "${options.user}"`} (${message})`,
       ],
       "environment",
     );
-  if (/permissions violation/i.test(message))
+  if (name === "PermissionViolationError" || /permissions violation/i.test(message))
     return new SettingsError(
       [
         `NATS_USER: ${options.user === undefined ? "the connection" : `user "${options.user}"`} may not do what ${options.role === "worker" ? "a worker" : "a controller (or tailsweep ui)"} needs on ${where} (${message}); give it the ${options.role === "worker" ? "worker" : "controller"} role of infra/nats/roles.conf`,
@@ -189,7 +190,7 @@ function refusedByNats(
   if (/jetstream not enabled|jetstream is not enabled/i.test(message))
     return new UnavailableError(
       "NATS_UNAVAILABLE",
-      `${where} has no JetStream (${message}): start it with -js, or jetstream {} in its config`,
+      `${where} has no JetStream (${message}): ${/for account/i.test(message) ? "give this user's account JetStream in the server's config" : "start it with -js, or jetstream {} in its config"}`,
       { cause: e },
     );
   if (/replicas > 1 not supported/i.test(message))

@@ -85,7 +85,7 @@ describe("where the run store is", () => {
       code: "SETTINGS_INVALID",
       problems: [
         expect.stringMatching(
-          /^DATABASE_URL: the database does not exist \(create it, e\.g\. createdb, as infra\/README\.md shows\) \(3D000: database "tailsweep_no_such_db" does not exist\), got "postgres:\/\/postgres@127\.0\.0\.1:5432\/tailsweep_no_such_db"$/,
+          /^DATABASE_URL: the database does not exist \(create it: infra\/postgres\/roles\.sql, or createdb\) \(3D000: database "tailsweep_no_such_db" does not exist\), got "postgres:\/\/postgres@127\.0\.0\.1:5432\/tailsweep_no_such_db"$/,
         ),
       ],
     });
@@ -93,7 +93,7 @@ describe("where the run store is", () => {
       code: "SETTINGS_INVALID",
       problems: [
         expect.stringMatching(
-          /^DATABASE_URL: PostgreSQL refused the role \(28000: .*\), got "postgres:\/\/no_such_role_ts:\*\*\*@/,
+          /^DATABASE_URL: PostgreSQL refused this role from this host \(28000: .*\), got "postgres:\/\/no_such_role_ts:\*\*\*@/,
         ),
       ],
     });

@@ -217,8 +217,8 @@ function unreachable(e: unknown, databaseUrl: string): UnavailableError | undefi
  */
 const MISCONFIGURED: Readonly<Record<string, string>> = {
   ENOTFOUND: "its host does not resolve",
-  "3D000": "the database does not exist (create it, e.g. createdb, as infra/README.md shows)",
-  "28000": "PostgreSQL refused the role",
+  "3D000": "the database does not exist (create it: infra/postgres/roles.sql, or createdb)",
+  "28000": "PostgreSQL refused this role from this host",
   "28P01": "PostgreSQL refused the password",
 };
 

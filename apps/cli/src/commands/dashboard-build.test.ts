@@ -161,7 +161,7 @@ describe("ensureDashboardBuild", () => {
     await expect(attempt).rejects.toMatchObject({
       code: "DASHBOARD_BUILD_STALE",
       message: expect.stringMatching(
-        /^the dashboard's build is out of date \(no build yet\) and .*node_modules is not writable by this process: build it where it is installed, as its owner \(infra\/README\.md\): cd apps\/web && NEXT_TELEMETRY_DISABLED=1 node_modules\/\.bin\/next build$/,
+        /^the dashboard's build is out of date \(no build yet\): .*node_modules is not writable by this process\. Build it where it is installed, as its owner \(infra\/README\.md\): cd apps\/web && NEXT_TELEMETRY_DISABLED=1 TAILSWEEP_DB_DIR=memory node_modules\/\.bin\/next build$/,
       ),
     });
     expect(builds).toBe(0);

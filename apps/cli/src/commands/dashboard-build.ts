@@ -34,7 +34,7 @@ function* entriesUnder(dir: string, inSrc = false): Generator<string> {
 /**
  * Why the dashboard's build is out of date, or undefined when it is not: no build yet, or something it is built from —
  * the dashboard's own files (apps/web), a workspace package it bundles (packages/*) or the lockfile — changed after
- * the build began (BUILD_ID carries that time: ui-action.ts dates it so). A checkout pulled or edited since would otherwise
+ * the build began (BUILD_ID carries that time: ensureDashboardBuild dates it so). A checkout pulled or edited since would otherwise
  * be served as it was built, without a word.
  */
 export function staleBuildReason(web: string, packages: string, lockfile?: string): string | undefined {
@@ -84,6 +84,10 @@ export function isWritable(folder: string): boolean {
   }
 }
 
+/** How the dashboard is built by hand (the build opens a store: one in memory, not the user's folder). */
+export const DASHBOARD_BUILD_COMMAND =
+  "cd apps/web && NEXT_TELEMETRY_DISABLED=1 TAILSWEEP_DB_DIR=memory node_modules/.bin/next build";
+
 /**
  * Builds the dashboard (`build`) where its build is out of date ({@link staleBuildReason}) or `rebuild` asks, under
  * the build lock in its node_modules (ignored by git and by the staleness check, and there whenever next is), the
@@ -102,17 +106,19 @@ export async function ensureDashboardBuild(o: {
   const root = join(o.web, "..", "..");
   const staleness = () =>
     o.rebuild ? "--rebuild" : staleBuildReason(o.web, join(root, "packages"), join(root, "pnpm-lock.yaml"));
-  const stale = staleness();
-  if (!stale) return;
   const modules = join(o.web, "node_modules");
-  if (!(o.writable ?? isWritable)(modules))
+  const lock = join(modules, ".tailsweep-build.lock");
+  const stale = staleness();
+  // Next writes BUILD_ID before the pages: a build under way looks current, so a lock file there is waited for.
+  if (!stale && !existsSync(lock)) return;
+  if (stale && !(o.writable ?? isWritable)(modules))
     throw new AppError(
       "DASHBOARD_BUILD_STALE",
-      "unavailable",
-      `the dashboard's build is out of date (${stale}) and ${modules} is not writable by this process: build it where it is installed, as its owner (infra/README.md): cd apps/web && NEXT_TELEMETRY_DISABLED=1 node_modules/.bin/next build`,
+      "invalid",
+      `${stale === "--rebuild" ? "--rebuild: the dashboard cannot be rebuilt here" : `the dashboard's build is out of date (${stale})`}: ${modules} is not writable by this process. Build it where it is installed, as its owner (infra/README.md): ${DASHBOARD_BUILD_COMMAND}`,
     );
   await withBuildLock(
-    join(modules, ".tailsweep-build.lock"),
+    lock,
     () => {
       const still = staleness();
       if (!still) return;

@@ -172,6 +172,8 @@ export function LaunchForm({
   const toYamlView = () => {
     // back to a YAML text that does not parse yet, it is shown as typed, not replaced by the last one that did
     if (yamlError === null) setYamlText(toYaml(full));
+    // the form's inputs are made anew on the way back: a number's bad text goes with them
+    setBadNumbers(new Set());
     setView("yaml");
   };
   const editYaml = (text: string) => {
