@@ -12,8 +12,10 @@ export type ExtensionQuery = SeedRequest & {
   only?: "all" | "undecided";
 } & Pick<CompareSweepOptions, "baseline" | "metric" | "correction" | "alpha">;
 
-/** The seeds and configurations an extension adds, what it costs, and why (or why nothing). */
-/** Its compute ({@link TrainingEstimate}): each trial at its configuration's mean time so far. */
+/**
+ * The seeds and configurations an extension adds, what it costs ({@link TrainingEstimate}: each trial at its
+ * configuration's mean time so far), and why (or why nothing).
+ */
 export interface ExtensionPlan extends TrainingEstimate {
   /** The seeds to run (those a configuration already has are skipped). */
   seeds: number[];

@@ -137,7 +137,7 @@ export function signedPctInterval(diff: number, ci: readonly [number, number], d
 
 /**
  * A difference of means with its sign and interval in the metric's units, unclipped: a share's in percentage points
- * (`+1.20 [−0.40, 2.80]`), anything else as it is (`−1200 [−1500, −900]`, {@link isShare}); an em dash where none.
+ * (`+1.20 [-0.40, 2.80]`), anything else as it is (`-1200 [-1500, -900]`, {@link isShare}); an em dash where none.
  */
 export function signedDifference(metric: string, diff: number, ci: readonly [number, number]): string {
   if (!Number.isFinite(diff)) return "—";

@@ -222,3 +222,33 @@ describe("a server without JetStream", () => {
     }
   });
 });
+
+describe("messages from other processes", () => {
+  it("drops a cancel notice or claim request that is not one (not JSON, no sweep id) and hears the next", async () => {
+    const prefix = `tstest${process.pid}x${n++}`;
+    prefixes.push(prefix);
+    const bus = await NatsBus.connect({ servers, prefix });
+    const nc = await connect({ servers });
+    try {
+      const names = natsNames(prefix);
+      const heard: string[] = [];
+      const sub = await bus.onCancel((id) => heard.push(id));
+      // a stray publish read `undefined` as a sweep id, or threw in the client's callback
+      nc.publish(names.cancelSubject, "not json");
+      nc.publish(names.cancelSubject, JSON.stringify({ sweep: "s-1" }));
+      await bus.publishCancel("s-2");
+      await nc.flush();
+      await expect.poll(() => heard).toEqual(["s-2"]);
+      await sub.stop();
+      const claims = await bus.serveClaims(async () => {
+        throw new Error("a malformed request reaches no handler");
+      });
+      const reply = await nc.request(names.claimSubject, "not json", { timeout: 5_000 });
+      expect(reply.json()).toEqual({ granted: false, reason: "malformed claim request" });
+      await claims.stop();
+    } finally {
+      await nc.close();
+      await bus.close();
+    }
+  });
+});

@@ -15,6 +15,7 @@ import {
 import { connect, type NatsConnection, nanos } from "@nats-io/transport-node";
 import {
   type AppError,
+  CancelNoticeSchema,
   type ClaimReply,
   ClaimReplySchema,
   type ClaimRequest,
@@ -78,6 +79,15 @@ export function natsNames(prefix = "tailsweep") {
 
 const encoder = new TextEncoder();
 const encode = (value: unknown) => encoder.encode(JSON.stringify(value));
+const decoder = new TextDecoder();
+/** A message's JSON, or undefined for bytes that are not JSON (which its schema then refuses). */
+function jsonOf(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(data));
+  } catch {
+    return undefined;
+  }
+}
 
 /** Options of the NATS bus. */
 export interface NatsBusOptions {
@@ -307,13 +317,8 @@ export class NatsBus implements Bus {
       queue: "controllers",
       callback: (err, msg) => {
         if (err) return;
-        let data: unknown;
-        try {
-          data = msg.json();
-        } catch {
-          return; // not JSON: not a heartbeat of ours
-        }
-        const parsed = HeartbeatSchema.safeParse(data);
+        // not JSON, or not ours: no heartbeat
+        const parsed = HeartbeatSchema.safeParse(jsonOf(msg.data));
         if (parsed.success) handler(parsed.data);
       },
     });
@@ -458,7 +463,7 @@ export class NatsBus implements Bus {
       queue: "controllers",
       callback: (err, msg) => {
         if (err) return;
-        const parsed = ClaimRequestSchema.safeParse(msg.json());
+        const parsed = ClaimRequestSchema.safeParse(jsonOf(msg.data));
         if (!parsed.success) {
           msg.respond(encode({ granted: false, reason: "malformed claim request" }));
           return;
@@ -491,7 +496,10 @@ export class NatsBus implements Bus {
   async onCancel(handler: (sweepId: string) => void): Promise<Subscription> {
     const sub = this.nc.subscribe(this.names.cancelSubject, {
       callback: (err, msg) => {
-        if (!err) handler((msg.json() as { sweepId: string }).sweepId);
+        if (err) return;
+        // another process's message: parsed, and one that is not a notice dropped (a stray publish on the subject)
+        const notice = CancelNoticeSchema.safeParse(jsonOf(msg.data));
+        if (notice.success) handler(notice.data.sweepId);
       },
     });
     await this.nc.flush();

@@ -7,6 +7,9 @@ import { EpochTestSchema, LossSchema, TrialMetricsSchema } from "./trial-metrics
  * workers with one, `cpu` trials to any worker.
  */
 export const TrialKindSchema = z.enum(["gpu", "cpu"]);
+
+/** A sweep's cancel notice, from the process that cancelled it to every worker (they stop its running trials). */
+export const CancelNoticeSchema = z.object({ sweepId: z.string().min(1) });
 export type TrialKind = z.infer<typeof TrialKindSchema>;
 
 /** One trial to run: what a worker pulls from the work queue (the config comes with the claim reply). */

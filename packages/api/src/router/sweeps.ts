@@ -499,8 +499,8 @@ export const sweepsRouter = t.router({
 
   /**
    * Queues a sweep's failed trials again, as new attempts; earlier attempts stay in each trial's history. With
-   * `dryRun` it says how many it would queue and, at most, the compute they take (each at its configuration's mean
-   * trial time so far: a trial that resumes from a checkpoint takes less), and queues nothing; `expectTrials` is the count a person
+   * `dryRun` it says how many it would queue and the compute they take (each at its configuration's mean trial time
+   * so far: a trial that resumes from a checkpoint takes less), and queues nothing; `expectTrials` is the count a person
    * confirmed, refused (CONFLICT, PLAN_CHANGED) when more failed meanwhile. `estimatedSeconds` comes with dry runs
    * (null on the real call, which reads no results), with `unmeasuredTrials`, those of configurations none of whose
    * trials finished, which it can only guess.
@@ -550,8 +550,8 @@ export const sweepsRouter = t.router({
 
   /**
    * A cancelled sweep goes on where it stopped: its cancelled trials are queued again, none that succeeded. With
-   * `dryRun` it says how many it would queue and, at most, the compute they take, and resumes nothing
-   * (`estimatedSeconds` comes with dry runs, and is null where nothing is queued). `addsTrials`: a sequential design
+   * `dryRun` it says how many it would queue and the compute they take, and resumes nothing (`estimatedSeconds` and
+   * `unmeasuredTrials` come with dry runs; null and 0 where nothing is queued). `addsTrials`: a sequential design
    * or TPE search, which goes on adding its next trials as it runs.
    */
   resume: t.procedure.input(checked(sweepIdInput.extend(dryRunInput))).mutation(async ({ ctx, input }) => {
