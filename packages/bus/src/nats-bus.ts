@@ -478,6 +478,8 @@ export class NatsBus implements Bus {
         );
       },
     });
+    // returns once the server has it, as onCancel and onHeartbeat do: a claim asked for at once had no responder
+    await this.nc.flush();
     return { stop: async () => sub.unsubscribe() };
   }
 
