@@ -242,7 +242,9 @@ export function intervalWriter(): {
     estimate: (metric, { mean, ci }) =>
       isShare(metric) ? `${pct(mean)} ${text(ci, [0, 1], 1)}` : `${plain(mean)} ${plainInterval(ci)}`,
     difference: (metric, diff, ci) =>
-      `${diff >= 0 ? "+" : ""}${isShare(metric) ? `${pct(diff, 2)} ${text(ci, [-1, 1], 2)}` : `${plain(diff)} ${plainInterval(ci)}`}`,
+      isShare(metric)
+        ? `${withPlus(pct(diff, 2))} ${text(ci, [-1, 1], 2)}`
+        : signedDifference(metric, diff, ci),
     notes: (seedCounts) =>
       intervalNotes(
         clipped,

@@ -21,7 +21,7 @@ import { summarize } from "@tailsweep/stats";
 import { configLabel, paramValue } from "@tailsweep/sweep";
 import { configurationsOf, finishedValues } from "./configurations";
 import { selectionRuns } from "./confirmation";
-import { pct } from "./format";
+import { isShare, pct, plain } from "./format";
 import type { SweepRuns } from "./sweep-runs";
 
 /** A knob of a full grid: its name and its levels (each value's `paramValue` text), in order. */
@@ -422,9 +422,9 @@ export function knobAxis(knob: string, spec: ParamSpec): KnobAxis {
   }
 }
 
-/** The noise line a reader sees under the importance table, in the metric's percentage points. */
+/** The noise line a reader sees under the importance table, in the metric's units (points for a share). */
 function noiseLine(noise: SeedNoise, metric: string, alpha: number | null): string {
-  const sd = (v: number) => `${pct(Math.sqrt(v), 2)} pts`;
+  const sd = (v: number) => (isShare(metric) ? `${pct(Math.sqrt(v), 2)} pts` : plain(Math.sqrt(v)));
   const between = `the ${noise.configurations} configuration means of ${metric} spread with sd ${sd(noise.betweenVariance)}`;
   if (noise.withinVariance === null || noise.noiseVariance === null || noise.expectedFromNoise === null)
     return `Seed noise unknown: ${noise.withinVariance === null ? "no configuration has two seeds" : "one configuration"}, so ${between} and nothing says how much of that is luck; run more seeds before reading knob effects.`;

@@ -22,6 +22,7 @@ export {
   namesInBrief,
   OPEN_BY_DESIGN_TEXT,
   pct,
+  plainInterval,
   pValue,
   seedRanges,
   signedDifference,

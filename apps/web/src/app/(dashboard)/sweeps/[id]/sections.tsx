@@ -30,7 +30,16 @@ import { HeatTable } from "../../../../components/heat-table";
 import { InteractiveChart } from "../../../../components/interactive-chart";
 import { KeepParams } from "../../../../components/keep-params";
 import { ConfirmButton, TopUpButton } from "../../../../components/sweep-actions";
-import { decisionText, intervalWriter, pct, pValue, query, withPlus } from "../../../../lib/format";
+import {
+  decisionText,
+  intervalWriter,
+  isShare,
+  pct,
+  plainInterval,
+  pValue,
+  query,
+  withPlus,
+} from "../../../../lib/format";
 import type { api } from "../../../../server/store";
 
 // Every view choice's <select> is keyed by the value the server chose: a live refresh (router.refresh) that changes
@@ -503,14 +512,21 @@ export async function ChartsSection({
         {heat && heat.cells.length > 0 && x && y && (
           <HeatTable
             testId="heatmap"
-            caption={`${heat.metric} (seed mean, %) over ${x} × ${y}`}
+            caption={`${heat.metric} (seed mean${isShare(heat.metric) ? ", %" : ""}) over ${x} × ${y}`}
             rowName={y}
             columnName={x}
             rows={heat.yValues}
             columns={heat.xValues}
-            values={cells.map((row) => row.map((cell) => cell && 100 * cell.mean))}
+            // a share in percent; a result path (parameterCount) as it is, as the comparison table writes it
+            values={cells.map((row) =>
+              row.map((cell) => cell && (isShare(heat.metric) ? 100 * cell.mean : cell.mean)),
+            )}
             titles={cells.map((row) =>
-              row.map((cell) => cell && `95% CI ${pct(cell.ci[0])}–${pct(cell.ci[1])} over ${cell.n} runs`),
+              row.map(
+                (cell) =>
+                  cell &&
+                  `95% CI ${isShare(heat.metric) ? `${pct(cell.ci[0])}–${pct(cell.ci[1])}` : plainInterval(cell.ci)} over ${cell.n} runs`,
+              ),
             )}
           />
         )}
