@@ -81,7 +81,9 @@ describe("planConfirmation", () => {
       baseline: "variant=gaussian",
       selected: ["variant=proposed"],
       trialCount: 8,
+      // both configurations finished trials: each timed at its own mean, none guessed
       estimatedSeconds: 96,
+      unmeasuredTrials: 0,
     });
     expect(planConfirmation(runs, { more: 2, top: 2 }).selected).toEqual([
       "variant=proposed",
