@@ -129,3 +129,20 @@ describe("flagProblem", () => {
     );
   });
 });
+
+describe("every command's help", () => {
+  it("says each option's default once (commander adds one where the option has a default value)", () => {
+    const all = (c: ReturnType<typeof buildProgram>): ReturnType<typeof buildProgram>[] => [
+      c,
+      ...c.commands.flatMap(all),
+    ];
+    const twice = all(buildProgram()).flatMap((c) =>
+      c
+        .helpInformation()
+        .split("\n")
+        .filter((line) => /\(default: [^)]*\).*\(default: /.test(line)),
+    );
+    // `sweep watch --help` read "seconds between looks (default: 5) (default: 5)"
+    expect(twice).toEqual([]);
+  });
+});

@@ -81,7 +81,7 @@ export function registerSweep(program: Command): void {
     )
     .option(
       "--interval <seconds>",
-      "seconds between looks (default: 5)",
+      "seconds between looks",
       wholeNumberArg("--interval", 1, 3600),
       5,
     )
