@@ -62,6 +62,25 @@ describe("tailsweep user, member, token and audit", { timeout: 300_000 }, () => 
       expect((await access.getUserByEmail("ada@example.org"))?.passwordHash).toBeUndefined();
     });
 
+    // a password for a user added without one, and a reset: there was no command for either
+    const set = await tailsweep(["user", "password", "ADA@example.org"], "a long new password\n");
+    expect([set.code, set.stdout, set.stderr]).toEqual([
+      0,
+      "password of ADA@example.org set; their sessions were ended\n",
+      "",
+    ]);
+    const badReset = await tailsweep(["user", "password", "not-an-email"], "short\n");
+    expect([badReset.code, badReset.stderr]).toEqual([
+      2,
+      "tailsweep: email: must be an email address; password: must be at least 12 characters\n",
+    ]);
+    const nobodyReset = await tailsweep(["user", "password", "nobody@example.org"], "a long new password\n");
+    expect(nobodyReset.stderr).toContain("no user with email nobody@example.org");
+    await withStore(async ({ access }) => {
+      const ada = await access.getUserByEmail("ada@example.org");
+      expect(await verifyPassword(ada!.passwordHash!, "a long new password")).toBe(true);
+    });
+
     const listed = JSON.parse(
       (await tailsweep(["token", "list", "--user", "ada@example.org", "--json"])).stdout,
     );

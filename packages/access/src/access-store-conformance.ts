@@ -8,6 +8,7 @@ import {
   SessionRefusedError,
   TokenRefusedError,
 } from "./access-store";
+import { hashPassword, verifyPassword } from "./passwords";
 import { generateApiToken, generateSessionSecret } from "./tokens";
 
 /**
@@ -156,6 +157,29 @@ export function describeAccessStoreConformance(name: string, makeStore: () => Pr
       );
       expect(await store.getUser(bob.id)).not.toHaveProperty("oidcSubject");
       expect(await store.linkOidcIdentity("nobody", "https://id.example.org", "x")).toBe(false);
+    });
+
+    it("sets or replaces a password, ending the user's sessions, and refuses what is no argon2 hash", async () => {
+      const { store, ada, bob } = await withTeam();
+      const open = async (userId: string) => {
+        const s = generateSessionSecret();
+        await store.createSession(
+          { id: s.id, userId, tokenHash: s.hash, method: "password", expiresAt: at(7) },
+          t0,
+        );
+        return s;
+      };
+      const [a, b] = [await open(ada.id), await open(bob.id)];
+      const hash = await hashPassword("a new long password");
+      expect(await store.setPasswordHash(ada.id, hash)).toBe(true);
+      expect((await store.getUser(ada.id))?.passwordHash).toBe(hash);
+      expect(await verifyPassword(hash, "a new long password")).toBe(true);
+      // hers end, his stay
+      expect(await store.getSession(a.id)).toBeUndefined();
+      expect(await store.getSession(b.id)).toBeDefined();
+      expect(await store.setPasswordHash("nobody", hash)).toBe(false);
+      await expect(store.setPasswordHash(bob.id, "plain text")).rejects.toThrow(/passwordHash/);
+      expect((await store.getUser(bob.id))?.passwordHash).toBeUndefined();
     });
 
     it("keeps sessions until sign-out or expiry, and ends all of a user's at once", async () => {

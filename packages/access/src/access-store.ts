@@ -89,12 +89,15 @@ export const EmailSchema = z
   .max(254, "must be at most 254 characters")
   .toLowerCase();
 
+/** A stored password: its argon2 hash (passwords.ts), never the password. */
+export const PasswordHashSchema = z.string().startsWith("$argon2", "must be an argon2 hash (hashPassword)");
+
 /** What creating a user takes. */
 export const NewUserSchema = z
   .object({
     email: EmailSchema,
     name: trimmed(100),
-    passwordHash: z.string().startsWith("$argon2").optional(),
+    passwordHash: PasswordHashSchema.optional(),
     oidcIssuer: z.url().optional(),
     oidcSubject: trimmed(255).optional(),
   })
@@ -175,6 +178,11 @@ export interface AccessStore {
    * account); false if the account already has an identity or does not exist.
    */
   linkOidcIdentity(userId: string, issuer: string, subject: string): Promise<boolean>;
+  /**
+   * Sets or replaces a user's password (its argon2 hash) and ends every session they have, at once: a password reset
+   * because one leaked must not leave a session signed in with it. False where there is no such user.
+   */
+  setPasswordHash(userId: string, passwordHash: string): Promise<boolean>;
 
   /** Gives `userId` the role in the project (creating the project if it is new); repeating it updates the role. */
   setRole(projectId: string, userId: string, role: Role, now?: Date): Promise<MembershipRecord>;

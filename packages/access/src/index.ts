@@ -17,6 +17,7 @@ export {
   NewSessionSchema,
   type NewUser,
   NewUserSchema,
+  PasswordHashSchema,
   ProjectIdSchema,
   SESSION_REFUSED_CODE,
   type SessionRecord,

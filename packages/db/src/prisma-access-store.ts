@@ -12,6 +12,7 @@ import {
   NewSessionSchema,
   type NewUser,
   NewUserSchema,
+  PasswordHashSchema,
   ProjectIdSchema,
   type Role,
   RoleSchema,
@@ -137,6 +138,16 @@ export class PrismaAccessStore implements AccessStore {
       if (isUniqueViolation(e)) throw new DuplicateError("that identity belongs to another account");
       throw e;
     }
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<boolean> {
+    valid(PasswordHashSchema, passwordHash, "passwordHash");
+    return this.db.$transaction(async (tx) => {
+      const set = await tx.user.updateMany({ where: { id: userId }, data: { passwordHash } });
+      if (set.count === 0) return false;
+      await tx.session.deleteMany({ where: { userId } });
+      return true;
+    });
   }
 
   async setRole(projectId: string, userId: string, role: Role, now = new Date()): Promise<MembershipRecord> {

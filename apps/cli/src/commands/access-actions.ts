@@ -104,6 +104,26 @@ export async function userAdd(
   print(o.json, shown, `user ${created.email} (${created.id})`);
 }
 
+/**
+ * `user password <email>`: the password read from standard input, checked with the email before the store opens;
+ * the store ends the user's sessions with it. There was no way to give a password to a user added without one, or to
+ * reset a forgotten one.
+ */
+export async function userPassword(email: string): Promise<void> {
+  const secret = PasswordSchema.safeParse(readFileSync(0, "utf8").replace(/\r?\n$/, ""));
+  checkArgs({ email }, secret.success ? [] : describeIssues(secret.error, "password"));
+  if (!secret.success) return; // said above
+  const passwordHash = await hashPassword(secret.data);
+  await withAccess(async (a) => {
+    if (!(await a.setPasswordHash(await userId(a, email), passwordHash)))
+      throw new NotFoundError(
+        "USER_NOT_FOUND",
+        `no user with email ${email} (tailsweep user add creates one)`,
+      );
+  });
+  process.stdout.write(`password of ${email} set; their sessions were ended\n`);
+}
+
 /** `member set <project> <email> <role>`. */
 export async function memberSet(
   project: string,

@@ -18,6 +18,12 @@ export function registerAccess(program: Command): void {
     .option("--password-stdin", "read the password from standard input")
     .option("--json", "print the user as JSON")
     .action(lazyAction(async () => (await import("./access-actions")).userAdd));
+  user
+    .command("password <email>")
+    .description(
+      "set or reset a user's password for local sign-in, read from standard input (argon2id-hashed); ends their sessions",
+    )
+    .action(lazyAction(async () => (await import("./access-actions")).userPassword));
 
   const member = program.command("member").description("who belongs to a project, with which role");
   member

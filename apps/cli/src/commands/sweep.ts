@@ -79,12 +79,7 @@ export function registerSweep(program: Command): void {
     .description(
       "follow a sweep that runs elsewhere (PostgreSQL or a dashboard login) until it ends, a line each time its trial counts change; exits 0 when every trial succeeded, 1 when some failed or it was cancelled (default: the latest sweep)",
     )
-    .option(
-      "--interval <seconds>",
-      "seconds between looks",
-      wholeNumberArg("--interval", 1, 3600),
-      5,
-    )
+    .option("--interval <seconds>", "seconds between looks", wholeNumberArg("--interval", 1, 3600), 5)
     .option("--json", "print each change as a line of JSON")
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepWatch));
 
