@@ -469,6 +469,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
     "sweeps.retry": { id: "s" },
     "sweeps.resume": { id: "s" },
     "sweeps.revisions": { id: "s" },
+    "sweeps.file": { id: "s" },
     "sweeps.sequential": { id: "s" },
     "sweeps.extend": { id: "s", seeds: { toPower: 0.8, maxSeeds: 10 }, only: "undecided", dryRun: true },
     "sweeps.confirm": { id: "s", seeds: { more: 5 }, top: 1, dryRun: true },

@@ -707,19 +707,32 @@ async function ensureTopology(
   const replicas = options.replicas ?? 1;
   await ensureStream(jsm, names.trialStream, `${names.trialSubject}.>`, replicas);
   await ensureStream(jsm, names.eventStream, `${names.eventSubject}.>`, replicas);
+  // The artifact bucket before the consumers the workers wait for: a worker that found none made it with its own
+  // replicas (1 unless set), one copy that a node's death takes away. Made again, too, after a server lost it: the
+  // workers trained without checkpoints until some process opened a store. Its own trouble (its one copy on a node
+  // that is down) is the artifacts' alone: the queues' upkeep, which runs this, must go on.
+  await ensureBucket(jsm, nc, names.artifactBucket, replicas).catch(() => undefined);
   await ensureConsumer(jsm, names.eventStream, { durable: names.controller }, 30_000);
   // CPU first: on a stream from before GPU dispatch it narrows the old unfiltered consumer, which a work-queue
   // stream requires before another consumer may join.
   await ensureConsumer(jsm, names.trialStream, names.trialConsumers.cpu, ackWaitMs);
   await ensureConsumer(jsm, names.trialStream, names.trialConsumers.gpu, ackWaitMs);
-  // The artifact bucket too: made only where a store was opened, a server that lost it left the workers training
-  // without checkpoints and their trials "succeeding" without artifacts until some process opened a store again.
+}
+
+/** Makes the artifact bucket (its stream `OBJ_<bucket>`) where it is missing. */
+async function ensureBucket(
+  jsm: JetStreamManager,
+  nc: NatsConnection,
+  bucket: string,
+  replicas: number,
+): Promise<void> {
   try {
-    await jsm.streams.info(`OBJ_${names.artifactBucket}`);
+    await jsm.streams.info(`OBJ_${bucket}`);
+    return;
   } catch (e) {
     unlessNotFound(e);
-    await openBucket(nc, { bucket: names.artifactBucket, replicas });
   }
+  await openBucket(nc, { bucket, replicas });
 }
 
 async function ensureStream(
