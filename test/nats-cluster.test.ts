@@ -508,7 +508,7 @@ describe("a sweep across hosts: NATS cluster (R3), controller and workers in net
     const code = await submit.exited;
     if (code !== 0) throw new Error(`sweep submit exited ${code}:\n${submit.log()}`);
 
-    // The streams were made in three copies, one on each node.
+    // The streams and the artifact bucket were made in three copies, one on each node.
     const jsz = await monitor<Jsz>("nats-1", "/jsz?accounts=true&streams=true&config=true");
     const streams = (jsz.account_details ?? []).flatMap((a) => a.stream_detail ?? []);
     expect(
@@ -517,6 +517,9 @@ describe("a sweep across hosts: NATS cluster (R3), controller and workers in net
       expect.arrayContaining([
         ["TAILSWEEP_TRIALS", 3, 3],
         ["TAILSWEEP_EVENTS", 3, 3],
+        // made by the controller before the workers could, so in three copies too: a worker's one copy on the node
+        // that dies took every upkeep round with it (timeouts), and the sweep never finished
+        ["OBJ_tailsweep-artifacts", 3, 3],
       ]),
     );
 
