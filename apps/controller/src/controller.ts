@@ -616,7 +616,9 @@ export class Controller {
           handedBack.push(t);
           this.log(`trial ${t.id}: ${t.error}; queued again as attempt ${t.attempt + 1}`);
           // A bus that is down now: the next upkeep finds the trial without a message and queues it.
-          await this.queue(t).catch((e: Error) => this.log(`trial ${t.id}: not queued: ${e.message}`));
+          await this.queue(t).catch((e: unknown) =>
+            this.log(`trial ${t.id}: not queued: ${messageLineOf(e)}`),
+          );
         } else if (t.state === "failed") {
           this.log(`trial ${t.id}: ${t.error}`);
         }
@@ -914,7 +916,9 @@ export class Controller {
         this.settled.delete(event.trialId);
         // A bus that is down now: upkeep finds the trial without a message and queues it.
         if (t?.state === "waiting")
-          await this.queue(t).catch((e: Error) => this.log(`trial ${t.id}: not queued: ${e.message}`));
+          await this.queue(t).catch((e: unknown) =>
+            this.log(`trial ${t.id}: not queued: ${messageLineOf(e)}`),
+          );
         this.log(
           `trial ${event.trialId} attempt ${event.attempt}: ${event.reason} → ${t?.state ?? "ignored (stale)"}`,
         );

@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } fr
 import { hostname } from "node:os";
 import path from "node:path";
 import { codeOf } from "@tailsweep/schemas";
+import { z } from "zod";
 
 /**
  * A lock file that one process at a time holds: the embedded store's (store-lock.ts) and the dashboard build's
@@ -10,6 +11,15 @@ import { codeOf } from "@tailsweep/schemas";
  */
 
 /** Who holds a lock file: what it says. */
+/** A lock file's record as another process wrote it: its command and time may be missing (an older version's). */
+const LockHolderSchema = z.object({
+  pid: z.number().int(),
+  host: z.string(),
+  command: z.string().catch("?"),
+  since: z.string().catch("?"),
+  token: z.string(),
+});
+
 export interface LockHolder {
   pid: number;
   host: string;
@@ -114,19 +124,14 @@ function readHolder(file: string): LockHolder | "gone" | "unfinished" {
     if (codeOf(e) === "ENOENT") return "gone";
     throw e;
   }
+  let record: unknown;
   try {
-    const h = JSON.parse(text) as Partial<LockHolder>;
-    if (Number.isInteger(h.pid) && typeof h.host === "string" && typeof h.token === "string")
-      return {
-        pid: h.pid!,
-        host: h.host,
-        command: typeof h.command === "string" ? h.command : "?",
-        since: typeof h.since === "string" ? h.since : "?",
-        token: h.token,
-      };
+    record = JSON.parse(text);
   } catch {
     // not (yet) a whole holder record
   }
+  const holder = LockHolderSchema.safeParse(record);
+  if (holder.success) return holder.data;
   return age < ABANDONED_MS ? "unfinished" : { ...unknownHolder(), token: `unreadable:${text}` };
 }
 

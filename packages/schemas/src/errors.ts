@@ -92,7 +92,7 @@ export class SettingsError extends AppError {
 
 /** Whether `e` is a SettingsError (by its code and its problem list), from any bundle. */
 export function isSettingsError(e: unknown): e is SettingsError {
-  return hasErrorCode(e, SETTINGS_ERROR_CODE) && Array.isArray((e as { problems?: unknown }).problems);
+  return hasErrorCode(e, SETTINGS_ERROR_CODE) && problemList(e) !== undefined;
 }
 
 /** The stable code of {@link InputError}. */
@@ -114,13 +114,11 @@ export class InputError extends AppError {
   }
 }
 
+const InputFieldsSchema = z.object({ field: z.string(), problem: z.string() });
+
 /** Whether `e` is an InputError (by its code, field and problem), from any bundle. */
 export function isInputError(e: unknown): e is InputError {
-  return (
-    hasErrorCode(e, INPUT_ERROR_CODE) &&
-    typeof (e as { field?: unknown }).field === "string" &&
-    typeof (e as { problem?: unknown }).problem === "string"
-  );
+  return hasErrorCode(e, INPUT_ERROR_CODE) && InputFieldsSchema.safeParse(e).success;
 }
 
 /** Something named that does not exist: `code` says what (SWEEP_NOT_FOUND, TRIAL_NOT_FOUND, …). */

@@ -1,4 +1,4 @@
-import { ObjectiveMetricSchema, plural } from "@tailsweep/schemas";
+import { messageOf, ObjectiveMetricSchema, plural } from "@tailsweep/schemas";
 import { AutoSubmit } from "../../../components/auto-submit";
 import { ComparisonTable, CorrectionChoice } from "../../../components/comparison-table";
 import { age, pct } from "../../../lib/format";
@@ -36,7 +36,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
       ? await caller.runs
           .compare({ groups, baseline, metric, correction })
           .then((table) => ({ table, error: null }))
-          .catch((e: Error) => ({ table: undefined, error: e.message }))
+          .catch((e: unknown) => ({ table: undefined, error: messageOf(e) }))
       : { table: undefined, error: null };
   return (
     <main>

@@ -1,3 +1,4 @@
+import { messageOf } from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
@@ -74,12 +75,12 @@ export default async function SweepPage({
       .compare({ id, metric, correction, baseline: sp.baseline })
       .then((table) => ({ table, error: null as null }))
       // before any trial succeeded there is nothing to compare, which is no error of the metric chosen
-      .catch((e: Error) => ({
+      .catch((e: unknown) => ({
         table: undefined,
         error:
           sweep.progress.counts.succeeded === 0
             ? "Nothing to compare yet: no trial has succeeded."
-            : e.message,
+            : messageOf(e),
       })),
   );
   const trialsOf = later(() => caller.sweeps.trials({ id }));
@@ -91,7 +92,7 @@ export default async function SweepPage({
     caller.sweeps
       .importance({ id, metric })
       .then((view) => ({ view, error: null as null }))
-      .catch((e: Error) => ({ view: undefined, error: e.message })),
+      .catch((e: unknown) => ({ view: undefined, error: messageOf(e) })),
   );
   const sequentialOf = later(() => caller.sweeps.sequential({ id }));
   const p = sweep.progress;
