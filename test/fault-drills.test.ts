@@ -93,6 +93,9 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
       `PostgreSQL outage drill: finished ${((Date.now() - outageStart) / 1000).toFixed(1)} s after it began`,
     );
     await expectEveryTrialOnce(s, 12, controller);
+    // Its lease went with its database session: it stopped serving, and served again once it held the lease anew.
+    expect(controller.log()).toMatch(/warning: the controller lease was lost: .*; stopped serving/);
+    expect(controller.log().split("controller ready").length - 1).toBe(2);
   });
 
   it("finishes when NATS is down for longer than 3 heartbeats, keeping results trained meanwhile", async () => {

@@ -203,16 +203,40 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     await expectEveryTrialOnce(c.store, 6);
   });
 
-  it("finishes the sweep when the controller restarts mid-sweep, persisting what waited in the stream", async () => {
+  it("refuses a sweep run without NATS on a store a team's controller serves, storing nothing", async () => {
+    const c = await cluster(await freePort(), 0);
+    await waitFor(async () => c.controller.log().includes("controller ready"), "the controller");
+    const local = tailsweep(["sweep", "run", sweepFile("beside", { nu: [5] }, 1, 2)], {
+      DATABASE_URL: c.env.DATABASE_URL,
+      NATS_URL: "",
+    });
+    expect(await exited(local)).toBe(7);
+    expect(local.log()).toContain(
+      `tailsweep controller ${hostname()} pid ${c.controller.pid} (database session`,
+    );
+    expect(local.log()).toMatch(/serves this run store .*Set NATS_URL to that deployment's NATS/s);
+    // Refused before the sweep was stored: nothing for the team's controller to queue.
+    expect(await c.store.listSweeps("faults")).toEqual([]);
+  });
+
+  it("finishes the sweep when its controller is killed mid-sweep: a standby takes over, persisting what waited in the stream", async () => {
     const c = await cluster(14_304, 2);
+    await waitFor(async () => c.controller.log().includes("controller ready"), "the first controller");
+    // A second controller on the same store waits as a standby, naming the one that serves.
+    const standby = tailsweep(["controller"], c.env);
+    await waitFor(
+      async () =>
+        standby.log().includes(`standby: tailsweep controller ${hostname()} pid ${c.controller.pid} (`),
+      "the second controller to stand by",
+    );
     await run(["sweep", "submit", sweepFile("controller", { nu: [5, 10, 30] }, 2, 10)], c.env);
     await waitFor(async () => {
       const [sweep] = await c.store.listSweeps("faults");
       return sweep !== undefined && (await c.store.listTrials(sweep.id)).some((t) => t.state === "running");
     }, "trials to start");
+    expect(standby.log()).not.toContain("controller ready");
     c.controller.kill("SIGKILL");
-    await sleep(3_000);
-    tailsweep(["controller"], c.env);
+    await waitFor(async () => standby.log().includes("controller ready"), "the standby to take over", 30_000);
     await waitFor(() => finished(c.store), "the sweep to finish");
     const trials = await expectEveryTrialOnce(c.store, 6);
     for (const t of trials) {

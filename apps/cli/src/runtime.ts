@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import {
   type ArtifactStore,
@@ -9,8 +9,8 @@ import {
   NatsArtifactStore,
   NatsBus,
 } from "@tailsweep/bus";
-import { type OpenedRunStore, openRunStore } from "@tailsweep/db";
-import { SettingsError } from "@tailsweep/schemas";
+import { type ControllerLease, type OpenedRunStore, openRunStore } from "@tailsweep/db";
+import { SettingsError, UnavailableError } from "@tailsweep/schemas";
 import { settings } from "./settings";
 
 /** The run store and bus a command uses: DATABASE_URL and NATS_URL when set, the embedded defaults otherwise. */
@@ -160,6 +160,62 @@ function openedOnFirstUse(open: () => Promise<ArtifactStore>): ArtifactStore {
     deletePrefix: async (prefix) => (await store()).deletePrefix(prefix),
     close: async () => {
       if (opened) await (await opened).close();
+    },
+  };
+}
+
+/** The stable code of the refusal to serve a run store that a controller elsewhere serves. */
+export const CONTROLLER_ELSEWHERE_CODE = "CONTROLLER_ELSEWHERE";
+
+/**
+ * The controller lease (db's controller-lease.ts) of a command that serves trials over its in-process bus on
+ * PostgreSQL (`sweep run`, `ui`): taken at once or refused, never waited for, since a person is waiting. `sweep run`
+ * serves one sweep and takes it shared (two runs of different files do not meet); `ui` serves every sweep and takes
+ * it alone. Nothing to take on the embedded store (locked to this process) or over NATS (the bus is the team's, and
+ * its controller hears this one's workers). A lease lost to a database outage is taken again in the background once
+ * the database is back; this process serves on meanwhile, as it did before leases, and says so.
+ */
+export async function localControllerLease(
+  rt: Runtime,
+  command: "tailsweep sweep run" | "tailsweep ui",
+  log: (line: string) => void,
+): Promise<{ release(): Promise<void> }> {
+  const take = rt.opened.controllerLease;
+  if (!take || !rt.embeddedBus) return { release: async () => {} };
+  const shared = command === "tailsweep sweep run";
+  const holder = `${command} ${hostname()} pid ${process.pid}`;
+  let elsewhere: string | undefined;
+  const first = await take({ holder, shared, once: true, onWait: (h) => (elsewhere = h) });
+  if (!first)
+    throw new UnavailableError(
+      CONTROLLER_ELSEWHERE_CODE,
+      `${elsewhere ?? "another controller"} serves this run store (${rt.opened.location}). ${command} on it without NATS_URL would serve its trials beside it, over a bus of its own, and each would hand back the other's running trials as silent. Set NATS_URL to that deployment's NATS (then \`tailsweep sweep submit <file>\` and its workers train it), or wait until it stops.`,
+    );
+  const stopping = new AbortController();
+  let current: ControllerLease | undefined = first;
+  const keep = async () => {
+    while (current && !stopping.signal.aborted) {
+      const lost = await Promise.race([
+        current.lost,
+        new Promise<undefined>((r) => stopping.signal.addEventListener("abort", () => r(undefined))),
+      ]);
+      if (!lost) return;
+      log(`warning: ${lost.message}; serving on, and taking it again when the run store answers`);
+      current = await take({
+        holder,
+        shared,
+        signal: stopping.signal,
+        onWait: (h) =>
+          log(`warning: ${h} took this run store's controller lease meanwhile: both serve it now`),
+      });
+    }
+  };
+  const kept = keep();
+  return {
+    release: async () => {
+      stopping.abort();
+      await kept;
+      await current?.release();
     },
   };
 }

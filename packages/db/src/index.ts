@@ -1,3 +1,9 @@
+export {
+  acquireControllerLease,
+  CONTROLLER_LEASE_LOST_CODE,
+  type ControllerLease,
+  type ControllerLeaseOptions,
+} from "./controller-lease";
 export { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "./migrate";
 export {
   DEFAULT_PGLITE_DIR,

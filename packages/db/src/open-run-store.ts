@@ -14,6 +14,11 @@ import {
 } from "@tailsweep/schemas";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import {
+  acquireControllerLease,
+  type ControllerLease,
+  type ControllerLeaseOptions,
+} from "./controller-lease";
 import { folderProblem, isExistingFolder } from "./folder";
 import { PrismaClient } from "./generated/prisma/client";
 import { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "./migrate";
@@ -30,6 +35,11 @@ export interface OpenedRunStore {
   kind: "postgres" | "pglite";
   /** Where: the database URL without its password, or the PGlite directory ("memory" for in-memory). */
   location: string;
+  /**
+   * PostgreSQL only: waits for the store's controller lease (controller-lease.ts), which makes one controller its
+   * writer at a time. An embedded store needs none: its folder is locked to one process.
+   */
+  controllerLease?: (options?: ControllerLeaseOptions) => Promise<ControllerLease | undefined>;
   close(): Promise<void>;
 }
 
@@ -143,6 +153,7 @@ export async function openRunStore(options: RunStoreOptions = {}): Promise<Opene
       access: new PrismaAccessStore(db),
       kind: "postgres",
       location: withoutPassword(databaseUrl),
+      controllerLease: (leaseOptions) => acquireControllerLease(databaseUrl, leaseOptions),
       close: () => db.$disconnect(),
     };
   }

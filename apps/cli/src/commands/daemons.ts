@@ -36,7 +36,7 @@ export function registerDaemons(program: Command): void {
   program
     .command("controller")
     .description(
-      "the single writer: grants claims, persists events, re-queues trials of silent workers (needs NATS_URL)",
+      "the single writer: grants claims, persists events, re-queues trials of silent workers (needs NATS_URL); one serves a PostgreSQL store at a time, a second waits as its standby",
     )
     .option("--json", "log one JSON object per line on stdout")
     .action(lazyAction(async () => (await import("./controller-action")).controllerCommand));

@@ -36,7 +36,7 @@ import { defaultTrialKinds, TrialThreads, Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
 import { z } from "zod";
 import type { BackendChoice } from "../options";
-import { openRuntime, type Runtime } from "../runtime";
+import { localControllerLease, openRuntime, type Runtime } from "../runtime";
 import { settings } from "../settings";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 import { readSweepFile } from "./sweep-file";
@@ -329,7 +329,12 @@ async function runHere(
       progressed.since = true;
     },
   });
-  await controller.start();
+  // On PostgreSQL without NATS: refused where a team's controller serves the store (it would reap this run's trials).
+  const lease = await localControllerLease(rt, "tailsweep sweep run", log);
+  await controller.start().catch(async (e: unknown) => {
+    await lease.release();
+    throw e;
+  });
   let worker: Worker | undefined;
   const startWorker = async (threads: TrialThreads | undefined) => {
     worker = new Worker(rt.bus, {
@@ -384,6 +389,7 @@ async function runHere(
     await worker?.stop(); // hands a running trial back
     releaseWebGpu(); // Dawn would keep the process alive
     await controller.stop(); // after the worker: its hand-back is persisted
+    await lease.release();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     if (stopping.signal) process.exitCode = stopping.signal === "SIGINT" ? 130 : 143;

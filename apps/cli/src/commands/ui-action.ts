@@ -12,7 +12,7 @@ import { InputError } from "@tailsweep/schemas";
 import { OnDemandTrialThreads, trainingRunner, Worker } from "@tailsweep/worker";
 import { arrivedAfterClose, lingerAfterEarlyAnswer } from "../lingering-close";
 import type { BackendChoice } from "../options";
-import { openRuntime } from "../runtime";
+import { localControllerLease, openRuntime } from "../runtime";
 import { ServingGate } from "../serving-gate";
 import { settings } from "../settings";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
@@ -85,11 +85,13 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   let app: NextApp | undefined;
   let server: Server | undefined;
   let launchTarget: string | null;
+  let lease: { release(): Promise<void> } | undefined;
   // What stops, in this order, after the server: training first (the running trials are handed back), the store last.
   const stops = [
     () => worker?.stop(),
     () => threads?.close(),
     () => controller.stop(),
+    () => lease?.release(),
     () => app?.close(),
     () => rt.close(),
   ];
@@ -97,6 +99,8 @@ export async function uiCommand(o: UiOptions): Promise<void> {
     let localBackend = "no backend (--workers 0)";
     const gate = new ServingGate();
     if (!o.readOnly && !overNats) {
+      // On PostgreSQL: refused where another controller serves the store (this one serves every sweep).
+      lease = await localControllerLease(rt, "tailsweep ui", log);
       await controller.start();
       if (o.workers > 0) {
         const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });

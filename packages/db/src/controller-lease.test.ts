@@ -1,0 +1,107 @@
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { CONTROLLER_LEASE_LOST_CODE, type ControllerLease } from "./controller-lease";
+import type { OpenedRunStore } from "./open-run-store";
+import { openFreshStore } from "./test-databases";
+
+const opened: OpenedRunStore[] = [];
+const leases: ControllerLease[] = [];
+afterAll(async () => {
+  for (const l of leases) await l.release();
+  for (const o of opened) await o.close();
+});
+
+async function freshPostgres() {
+  const o = await openFreshStore("postgres");
+  opened.push(o);
+  const take = o.controllerLease;
+  if (!take) throw new Error("a PostgreSQL store has a controller lease");
+  return {
+    take: async (
+      holder: string,
+      more: { onWait?: (h: string) => void; signal?: AbortSignal; shared?: boolean; once?: boolean } = {},
+    ) => {
+      const lease = await take({ holder, retryMs: 50, checkMs: 200, ...more });
+      if (lease) leases.push(lease);
+      return lease;
+    },
+  };
+}
+
+describe("the controller lease on PostgreSQL", () => {
+  it("makes a second controller wait, naming the holder, until the first releases it", async () => {
+    const store = await freshPostgres();
+    const first = await store.take("controller A");
+    expect(first).toBeDefined();
+    const waits: string[] = [];
+    let secondHeld = false;
+    const second = store.take("controller B", { onWait: (h) => waits.push(h) }).then((l) => {
+      secondHeld = true;
+      return l;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(secondHeld).toBe(false);
+    // Said once, not on every try.
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatch(/^controller A \(database session \d+/);
+    await first!.release();
+    expect(await second).toBeDefined();
+  });
+
+  it("is lost when its session is ended, and the standby takes it", async () => {
+    const store = await freshPostgres();
+    const first = await store.take("controller A");
+    const second = store.take("controller B");
+    // Another session ends the holder's, as a database restart or a dropped connection would.
+    const admin = new pg.Client({ connectionString: opened.at(-1)!.location });
+    await admin.connect();
+    await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'controller A'",
+    );
+    await admin.end();
+    const lost = await first!.lost;
+    expect(lost.code).toBe(CONTROLLER_LEASE_LOST_CODE);
+    expect(lost.category).toBe("unavailable");
+    expect(await second).toBeDefined();
+  });
+
+  it("stays held across its checks while other sessions come and go", async () => {
+    const store = await freshPostgres();
+    const first = await store.take("controller A");
+    const admin = new pg.Client({ connectionString: opened.at(-1)!.location });
+    await admin.connect();
+    // Releases only this other session's advisory locks: the holder's stays.
+    await admin.query("SELECT pg_advisory_unlock_all()");
+    await admin.end();
+    const outcome = await Promise.race([
+      first!.lost.then(() => "lost"),
+      new Promise((r) => setTimeout(() => r("held"), 1_000)),
+    ]);
+    expect(outcome).toBe("held");
+  });
+
+  it("is held shared by controllers of one sweep each, and refused to one that serves every sweep", async () => {
+    const store = await freshPostgres();
+    const runA = await store.take("sweep run A", { shared: true, once: true });
+    const runB = await store.take("sweep run B", { shared: true, once: true });
+    expect(runA).toBeDefined();
+    expect(runB).toBeDefined();
+    const waits: string[] = [];
+    expect(await store.take("controller", { once: true, onWait: (h) => waits.push(h) })).toBeUndefined();
+    expect(waits).toEqual([expect.stringMatching(/^sweep run A \(database session \d+.*\) and 1 more$/)]);
+    await runA!.release();
+    await runB!.release();
+    const alone = await store.take("controller", { once: true });
+    expect(alone).toBeDefined();
+    expect(await store.take("sweep run C", { shared: true, once: true })).toBeUndefined();
+  });
+
+  it("stops waiting when its signal aborts", async () => {
+    const store = await freshPostgres();
+    await store.take("controller A");
+    const stop = new AbortController();
+    const second = store.take("controller B", { signal: stop.signal });
+    setTimeout(() => stop.abort(), 200);
+    expect(await second).toBeUndefined();
+  });
+});
