@@ -95,7 +95,8 @@ else
 fi
 
 # Each sweep: its sequential design runs to a decision (the sweep stays running between looks); then, at once, the
-# confirmation stage: the best competitors by their seed mean on the design's seeds, selected after it decided, run
+# confirmation stage: the competitors furthest ahead of the proposed model by the mean paired difference over the seeds
+# they share with it (leadsOverBaseline), selected after it decided, run
 # again with the proposed model on seeds that played no part in choosing them (docs/statistics.md, "Selection and
 # confirmation"), while the other sweep's design goes on. Failed trials are retried (a look waits for them), at most
 # RETRIES times per sweep.

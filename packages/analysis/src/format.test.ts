@@ -14,6 +14,7 @@ import {
   namesInBrief,
   pct,
   pctInterval,
+  pValue,
   resampleShare,
   signedDifference,
   signedPctInterval,
@@ -257,5 +258,18 @@ describe("correctedFamilyText", () => {
     expect(correctedFamilyText(holm, [null, undefined], "selected configuration")).toBe(
       "nothing corrected: no selected configuration has a test (2 without a result)",
     );
+  });
+});
+
+describe("pValue", () => {
+  it("prints three decimals, and a fourth where three would land on a usual level", () => {
+    expect(pValue(0.0234)).toBe("0.023");
+    expect(pValue(0.0503)).toBe("0.0503");
+    expect(pValue(0.0497)).toBe("0.0497");
+    expect(pValue(0.05)).toBe("0.050");
+    expect(pValue(0.0249)).toBe("0.0249");
+    expect(pValue(0.0004)).toBe("<0.001");
+    expect(pValue(Number.NaN)).toBe("—");
+    expect(pValue(null)).toBe("—");
   });
 });

@@ -35,10 +35,19 @@ export function pct(v: number | undefined | null, digits = 1): string {
   return typeof v === "number" && Number.isFinite(v) ? fixed(100 * v, digits) : "—";
 }
 
-/** A p-value as papers print it: three decimals, `<0.001` below that. */
+/** Levels a p-value is read against: one that rounds onto them shows a fourth decimal. */
+const USUAL_LEVELS = new Set(["0.005", "0.010", "0.025", "0.050", "0.100"]);
+
+/**
+ * A p-value as papers print it: three decimals, `<0.001` below that, and four where three would round onto a usual
+ * level (0.0503 beside "no detectable difference" read as 0.050, which is α).
+ */
 export function pValue(p: number | null | undefined): string {
   // null: a NaN that went through JSON (a comparison that was not made)
-  return p === undefined || p === null || Number.isNaN(p) ? "—" : p < 0.001 ? "<0.001" : p.toFixed(3);
+  if (p === undefined || p === null || Number.isNaN(p)) return "—";
+  if (p < 0.001) return "<0.001";
+  const three = p.toFixed(3);
+  return USUAL_LEVELS.has(three) && Number(three) !== p ? p.toFixed(4) : three;
 }
 
 /** A duration in words at the precision people read (`45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`). */

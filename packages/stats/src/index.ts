@@ -1,3 +1,4 @@
+export { type ClusteredValues, type MeanOfGroupMeans, meanOfGroupMeans } from "./clustered";
 export {
   type CompareOptions,
   type ComparisonRow,

@@ -78,14 +78,17 @@ const MARK: Record<Versus["verdict"], string> = {
 const signed = (v: number) => (Number.isFinite(v) ? withSign(fixed(100 * v, 1)) : "–");
 const signedPlain = (v: number) => (Number.isFinite(v) ? withSign(fixed(v, 2)) : "–");
 
-/** `n≈12`; past a thousand seeds the effect is as good as none, and the exact number means nothing. */
+/**
+ * `n≈12`; past a thousand seeds the effect is as good as none, and the exact number means nothing (Infinity: more than
+ * seedsNeeded counts to, or no effect at all).
+ */
 const seedsText = (n: number) => (n > 1000 ? "n>1000" : `n≈${Math.round(n)}`);
 
 /** `+2.1 [+0.5, +3.7] p=0.012 d=+1.30 ▲`: a difference in points with its interval, Holm p, effect and verdict. */
 export function formatVersus(v: Versus): string {
   if (v.method === "none") return "– (too few seeds)";
   const needed =
-    v.verdict === "no detectable difference" && Number.isFinite(v.seedsNeeded)
+    v.verdict === "no detectable difference" && !Number.isNaN(v.seedsNeeded)
       ? ` ${seedsText(v.seedsNeeded)}`
       : "";
   return `${signed(v.diff)} [${signed(v.ci[0])}, ${signed(v.ci[1])}] p${pValue(v.pHolm).startsWith("<") ? "" : "="}${pValue(v.pHolm)} d=${signedPlain(v.effect)} ${MARK[v.verdict]}${v.posthoc ? "†" : ""}${needed}${v.method === "welch" ? " (Welch)" : ""}`;
@@ -141,7 +144,9 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
       "Holm-corrected across the comparisons made in the same setting and metric; `d` is Cohen's d_z of the " +
       "paired differences (d*_s, the difference over the root mean of the two variances, where Welch). ▲ / ▼: the proposed model (or, in a sensitivity table, the configuration) is " +
       "significantly better / worse at α = 0.05 after correction; · no detectable difference, with `n≈N` the " +
-      "matched seeds a paired t-test would need for 80 % power at the observed effect; = every seed gave the same " +
+      "matched seeds a paired t-test would need for 80 % power at the observed effect and at the level the " +
+      "correction leaves it (α over the comparisons of its setting and metric; `n>1000` past that, or with no " +
+      "effect at all); the intervals are unadjusted 95 % intervals, the p-values and ▲ / ▼ corrected; = every seed gave the same " +
       "difference (no spread to test against); – too few seeds to test. † the comparison uses seeds added after " +
       "looking at the results (a post-hoc top-up): its p-value is optimistic (optional stopping); confirm it on " +
       "fresh seeds.",
@@ -173,7 +178,7 @@ function studySection(study: StudyLevel, sequential: readonly string[]): string[
   const out = ["## Overall, across settings", "", study.note, ""];
   if (sequential.length > 0)
     out.push(
-      `${sequential.join(", ")} ran sequential designs: ${sequential.length === 1 ? "its comparisons are" : "their comparisons are"} in this family with the seeds ${sequential.length === 1 ? "its design" : "their designs"} stopped at, so for ${sequential.length === 1 ? "it" : "them"} these tests are descriptive (they ignore the early stops); the designs' decisions above are the error-controlled answer.`,
+      `${sequential.join(", ")} ran sequential designs: ${sequential.length === 1 ? "its comparisons are" : "their comparisons are"} in this family with the seeds ${sequential.length === 1 ? "its design" : "their designs"} stopped at, so for ${sequential.length === 1 ? "it" : "them"} these tests are descriptive (they ignore the early stops) and neither family's error bound covers them; the designs' decisions above are the error-controlled answer.`,
       "",
     );
   out.push(
@@ -237,8 +242,10 @@ function sequentialSection(decisions: readonly SequentialDecisions[]): string[] 
       "whole design stays at α however the looks turned out; a comparison whose chance of a decision by the last " +
       "look fell below 2 % stopped early (futility, non-binding). The fixed-n p-values of the tables further down " +
       "are descriptive for such a sweep: they ignore that its seeds stopped on the results. The difference is the " +
-      "mean over the comparison's seeds at its last look (sd over seeds); *adjusted p* is the smallest α at which the " +
-      'whole procedure would have decided it (docs/statistics.md, "Sequential design").',
+      "mean over the comparison's seeds at its last look (sd over seeds), and like any estimate at an early stop for " +
+      "efficacy it leans away from zero; *adjusted p* is the comparison's repeated p-value (the smallest level at " +
+      "which its boundaries, over the looks it took, would have been crossed), Holm- or Bonferroni-adjusted across " +
+      'the comparisons (docs/statistics.md, "Sequential design").',
     "",
   ];
   for (const d of decisions) {

@@ -2,9 +2,10 @@
 // fixtures/make-study-level-fixture.py), its error rate by simulation, and the family's correction on a stored study.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import tCdf from "@stdlib/stats-base-dists-t-cdf";
 import { randomStream } from "@tailsweep/random";
 import { parseSweepFile } from "@tailsweep/schemas";
-import { adjustPValues, comparePaired } from "@tailsweep/stats";
+import { adjustPValues, comparePaired, meanOfGroupMeans } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
 import { finishWaiting } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
@@ -16,15 +17,56 @@ const ref = JSON.parse(
   readFileSync(join(__dirname, "..", "..", "fixtures", "study-level-reference.json"), "utf8"),
 );
 
+/**
+ * CR1, the usual default: the same estimate with the sandwich of unadjusted residuals times G/(G − 1), on G − 1
+ * degrees of freedom (Cameron & Miller 2015 §VI). What S1 uses CR2 and Bell–McCaffrey's df instead of.
+ */
+function cr1P(perSetting: { seed: number; diff: number }[][]): number {
+  const K = perSetting.length;
+  const means = perSetting.map((pairs) => pairs.reduce((a, p) => a + p.diff, 0) / pairs.length);
+  const psi = new Map<number, number>();
+  perSetting.forEach((pairs, k) => {
+    for (const p of pairs)
+      psi.set(p.seed, (psi.get(p.seed) ?? 0) + (p.diff - means[k]!) / (K * pairs.length));
+  });
+  const G = psi.size;
+  const se = Math.sqrt((G / (G - 1)) * [...psi.values()].reduce((a, x) => a + x * x, 0));
+  const t = means.reduce((a, m) => a + m, 0) / K / se;
+  return 2 * tCdf(-Math.abs(t), G - 1);
+}
+
+const asClustered = (pairs: { seed: number; diff: number }[]) =>
+  pairs.map((p) => ({ cluster: p.seed, value: p.diff }));
+
 describe("seedClusteredDifference (equation S1)", () => {
-  it("averages the settings within each seed and t-tests the seed averages, as SciPy does", () => {
-    const s = seedClusteredDifference(ref.settings);
-    expect(s.seeds).toBe(5);
-    expect(s.diff).toBeCloseTo(ref.diff, 12);
-    expect(s.ci[0]).toBeCloseTo(ref.ci[0], 10);
-    expect(s.ci[1]).toBeCloseTo(ref.ci[1], 10);
-    expect(s.p).toBeCloseTo(ref.p, 10);
-    expect(seedClusteredDifference([[{ seed: 1, diff: 0.1 }]])).toMatchObject({ seeds: 1, p: Number.NaN });
+  it("is the mean of the settings' means with a CR2 seed-clustered test, as the general matrix formulas give it", () => {
+    for (const name of ["unbalanced", "balanced", "stopped"] as const) {
+      const r = ref[name];
+      const s = seedClusteredDifference(r.settings);
+      expect(s.seeds, name).toBe(r.seeds);
+      expect(s.diff, name).toBeCloseTo(r.diff, 12);
+      expect(s.ci[0], name).toBeCloseTo(r.ci[0], 10);
+      expect(s.ci[1], name).toBeCloseTo(r.ci[1], 10);
+      expect(s.p, name).toBeCloseTo(r.p, 10);
+      expect(meanOfGroupMeans(r.settings.map(asClustered)).df, name).toBeCloseTo(r.df, 10);
+    }
+    // Balanced, it is the one-sample t-test of the seeds' averages over settings (SciPy's ttest_1samp).
+    const balanced = seedClusteredDifference(ref.balanced.settings);
+    expect(balanced.diff).toBeCloseTo(ref.balanced.oneSample.diff, 12);
+    expect(balanced.p).toBeCloseTo(ref.balanced.oneSample.p, 10);
+    expect(seedClusteredDifference([[{ seed: 1, diff: 0.1 }]])).toMatchObject({ seeds: 0, p: Number.NaN });
+  });
+
+  it("weighs every setting the same, however many seeds its design ran", () => {
+    // +1 in a setting that ran seeds 1–20, −1 in one stopped at seed 10: the settings' mean effect is 0. Averaging
+    // within seeds first gave seeds 11–20 to the first setting alone: +0.50, p < 0.001, "proposed better".
+    const wobble = (seed: number) => 0.01 * Math.sin(seed * 7.3);
+    const long = Array.from({ length: 20 }, (_, i) => ({ seed: i + 1, diff: 1 + wobble(i + 1) }));
+    const short = Array.from({ length: 10 }, (_, i) => ({ seed: i + 1, diff: -1 + wobble(i + 1) }));
+    const s = seedClusteredDifference([long, short]);
+    expect(s.seeds).toBe(20);
+    expect(Math.abs(s.diff)).toBeLessThan(0.01);
+    expect(s.p).toBeGreaterThan(0.05);
   });
 
   it("holds its level when settings share each seed's luck, where treating settings' seeds as new does not", () => {
@@ -55,6 +97,29 @@ describe("seedClusteredDifference (equation S1)", () => {
     );
     expect(Math.abs(clustered / studies - 0.05)).toBeLessThan(3 * se);
     expect(naive / studies).toBeGreaterThan(0.2);
+  });
+
+  it("holds its level when sequential designs stopped the settings at different seeds", () => {
+    // Null effect, shared seed luck, and settings that ran 20, 15, 10 and 5 seeds: the study's own shape.
+    const draws = randomStream(20261207, "study-level-simulation");
+    const studies = 4_000;
+    let rejected = 0;
+    let rejectedCr1 = 0;
+    for (let k = 0; k < studies; k++) {
+      const shared = Array.from({ length: 20 }, () => 2 * draws.normal());
+      const perSetting = [20, 15, 10, 5].map((n) =>
+        shared.slice(0, n).map((offset, i) => ({ seed: i + 1, diff: offset + draws.normal() })),
+      );
+      const s = meanOfGroupMeans(perSetting.map(asClustered));
+      if (s.p <= 0.05) rejected++;
+      if (cr1P(perSetting) <= 0.05) rejectedCr1++;
+    }
+    const se = Math.sqrt((0.05 * 0.95) / studies);
+    console.log(
+      `study-level overall test under H0, settings of 20/15/10/5 seeds: CR2 with Bell–McCaffrey df rejects ${(rejected / studies).toFixed(3)}, CR1 with G − 1 df ${(rejectedCr1 / studies).toFixed(3)} (α = 0.05, ${studies} studies)`,
+    );
+    expect(rejectedCr1 / studies).toBeGreaterThan(0.06);
+    expect(Math.abs(rejected / studies - 0.05)).toBeLessThan(3 * se);
   });
 });
 

@@ -1,5 +1,5 @@
 import { metricDirection } from "@tailsweep/schemas";
-import { adjustPValues, type Correction, comparePaired, summarize } from "@tailsweep/stats";
+import { adjustPValues, type Correction, meanOfGroupMeans, summarize } from "@tailsweep/stats";
 import { correctionName } from "../format";
 import type { MethodComparison, MissingModalityGroup, Sensitivity, Tally, Versus } from "./build";
 
@@ -25,12 +25,13 @@ export interface StudyLevelOptions {
 export interface OverallAnswer {
   baseline: string;
   metric: string;
-  /** Settings (sweep × setting) with paired seeds, and the seeds the test has (its units). */
+  /** Settings (sweep × setting) with paired seeds, and the seeds the test has (its units, its clusters). */
   settings: number;
   seeds: number;
   /**
-   * Proposed − baseline averaged over settings within each seed, then over seeds, with the t interval over seeds:
-   * settings run on the same seeds are not independent, the seeds are (equation S1 in docs/statistics.md).
+   * Proposed − baseline: the mean over settings of each setting's mean paired difference (every setting weighs the
+   * same), with a t interval whose standard error is clustered on the seed: settings run on the same seeds are not
+   * independent, the seeds are (equation S1 in docs/statistics.md).
    */
   diff: number;
   ci: [number, number];
@@ -147,47 +148,37 @@ export function studyLevel(
     tally,
     overall,
     note:
-      `The family is ${familyText}: ${tested.length} tests, ${correction === "holm" ? "Holm-corrected (family-wise error" : "Benjamini–Hochberg-corrected (false discovery rate"} ≤ ${alpha} over all of them). ` +
-      `The overall answer per baseline averages the proposed model's paired difference over the settings within each seed and tests the seed averages (a one-sample t-test over seeds, ${correctionName(correction)} across baselines): settings share seeds, so the seed, not the setting, is the independent unit. It estimates the mean effect over these settings, not over settings one might run next; the between-settings SD says how much it varies.`,
+      `The family is ${familyText}: ${tested.length} tests, ${correctionName(correction)}-corrected over all of them. ` +
+      `The overall answers below are a second family, one test per baseline (${overall.length}, ${correctionName(correction)} across baselines): each is the mean over settings of the proposed model's mean paired difference, every setting weighing the same however many seeds it ran, with a standard error clustered on the seed (settings share seeds, so the seed, not the setting, is the independent unit; t on seeds − 1 degrees of freedom). ` +
+      `It estimates the mean effect over these settings, not over settings one might run next; the between-settings SD says how much it varies. ` +
+      `${correction === "holm" ? `Each family holds its family-wise error at ${alpha}, so the chance of any false claim in either is at most ${+(2 * alpha).toFixed(4)}` : `Each family holds its false discovery rate at ${alpha}`} (for sweeps run on fixed seeds). The intervals are unadjusted 95 % intervals; the p-values and verdicts are adjusted.`,
   };
 }
 
 /**
- * Equation S1 (docs/statistics.md): the paired differences of several settings that share seeds, averaged over the
- * settings within each seed, then a one-sample t-test over the seed averages. The seeds are the independent units:
- * a seed's initialisation and data draws are common to its runs in every setting, so treating each setting's seeds
- * as new ones would count the same luck several times.
+ * Equation S1 (docs/statistics.md) on the settings' paired differences: the mean over settings of each setting's mean
+ * difference, tested with a standard error clustered on the seed (stats' meanOfGroupMeans). The seeds are the
+ * independent units: a seed's initialisation and data draws are common to its runs in every setting, so treating each
+ * setting's seeds as new ones would count the same luck several times. Every setting weighs the same, however many
+ * seeds its design ran: a sequential design that stopped one early must not hand its seeds' weight to the others.
  */
 export function seedClusteredDifference(perSetting: readonly (readonly { seed: number; diff: number }[])[]): {
   diff: number;
   ci: [number, number];
   p: number;
   seeds: number;
-  /** Every seed average the same: no spread to test against (p NaN), as comparePaired says. */
+  /** Every seed's contribution the same: no spread to test against (p NaN), as comparePaired says. */
   degenerate?: string;
 } {
-  const bySeed = new Map<number, number[]>();
-  for (const pairs of perSetting)
-    for (const { seed, diff } of pairs) bySeed.set(seed, [...(bySeed.get(seed) ?? []), diff]);
-  const seedMeans = [...bySeed.values()].map((d) => d.reduce((a, x) => a + x, 0) / d.length);
-  if (seedMeans.length < 2)
-    return {
-      diff: seedMeans[0] ?? Number.NaN,
-      ci: [Number.NaN, Number.NaN],
-      p: Number.NaN,
-      seeds: seedMeans.length,
-    };
-  const c = comparePaired(
-    seedMeans,
-    seedMeans.map(() => 0),
-    { resamples: 0 },
+  const r = meanOfGroupMeans(
+    perSetting.map((pairs) => pairs.map((p) => ({ cluster: p.seed, value: p.diff }))),
   );
   return {
-    diff: c.meanDiff,
-    ci: c.ci,
-    p: c.t.p,
-    seeds: seedMeans.length,
-    ...(c.degenerate !== undefined && { degenerate: c.degenerate }),
+    diff: r.estimate,
+    ci: r.ci,
+    p: r.p,
+    seeds: r.clusters,
+    ...(r.degenerate !== undefined && { degenerate: r.degenerate }),
   };
 }
 
