@@ -172,7 +172,10 @@ describe("project isolation through the API", { timeout: 60_000 }, () => {
     expect(await outcome((await as("vic")).sweeps.delete({ id: doomed }))).toBe("FORBIDDEN");
     expect(await outcome((await as("bob")).sweeps.delete({ id: doomed }))).toBe("NOT_FOUND");
     expect(await opened.store.getSweep(doomed)).toBeDefined();
-    expect(await (await as("ada")).sweeps.delete({ id: doomed })).toEqual({ deleted: true });
+    expect(await (await as("ada")).sweeps.delete({ id: doomed })).toMatchObject({
+      deleted: true,
+      id: doomed,
+    });
     expect(await opened.store.getSweep(doomed)).toBeUndefined();
     expect(await outcome((await as("ada")).sweeps.get({ id: doomed }))).toBe("NOT_FOUND");
     expect((await opened.access.auditOf("alpha"))[0]).toMatchObject({

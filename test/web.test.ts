@@ -2081,7 +2081,10 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
     expect(audit.find((e) => e.target === id)).toMatchObject({ action: "sweep.launch" });
     const unsure = await cli(["sweep", "delete", id]);
     expect([unsure.code, unsure.stderr]).toEqual([2, expect.stringContaining("add --yes")]); // invalid input
-    expect((await cli(["sweep", "delete", id, "--yes"])).stdout).toBe(`deleted sweep ${id}\n`);
+    // named by a prefix, said by its whole id and name
+    expect((await cli(["sweep", "delete", id.slice(0, 8), "--yes"])).stdout).toMatch(
+      new RegExp(`^deleted sweep ${id} \\(.+\\)\n$`),
+    );
     expect(await opened.store.getSweep(id)).toBeUndefined();
     expect((await opened.access.auditOf("web"))[0]).toMatchObject({ action: "sweep.delete", target: id });
 

@@ -657,9 +657,48 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     const format = await cli("sweep", "export", "some-id", "--format", "xml");
     expect(format.code).toBe(2); // refused by the parser
     expect(format.stderr).toMatch(/^tailsweep: --format: must be one of csv, json, got 'xml'\n/);
+    // --json, --format and the file's name must agree: JSON in a .csv file is refused, not written
+    const out = join(mkdtempSync(join(tmpdir(), "tailsweep-export-")), "runs.csv");
+    const clash = await cli("sweep", "export", "some-id", "--json", "-o", out);
+    expect([clash.code, clash.stderr]).toEqual([
+      2,
+      `tailsweep: --format: --json asks for json, the file name ${out} for csv: say one format (or leave it to the file name)\n`,
+    ]);
+    expect(existsSync(out)).toBe(false);
     const unknown = await cli("sweep", "cancel", "no-such-sweep", "--json");
     expect(unknown.code).toBe(3); // not found
     expect(unknown.stderr).toMatch(/no sweep with id no-such-sweep/);
+    // With --json the error is also one JSON object on stdout, where the answer would have been.
+    expect(JSON.parse(unknown.stdout)).toEqual({
+      error: {
+        code: "SWEEP_NOT_FOUND",
+        category: "not-found",
+        exitCode: 3,
+        message: expect.stringMatching(/^no sweep with id no-such-sweep/),
+      },
+    });
+    const usage = await cli("compare", "some-id", "--alpha", "2", "--correction", "foo", "--json");
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout).error).toEqual({
+      code: "USAGE_INVALID",
+      category: "invalid",
+      exitCode: 2,
+      message: "--alpha: must be in (0, 1), got 2\n--correction: must be one of holm, bh, got 'foo'",
+      problems: ["--alpha: must be in (0, 1), got 2", "--correction: must be one of holm, bh, got 'foo'"],
+    });
+    const file = join(mkdtempSync(join(tmpdir(), "tailsweep-bad-")), "bad.yaml");
+    writeFileSync(file, "name: x\nproject: p\nsearch: { nu: [1] }\nbogus: 1\n");
+    const invalid = await cli("sweep", "run", file, "--dry-run", "--json");
+    expect(invalid.code).toBe(2);
+    expect(JSON.parse(invalid.stdout).error).toMatchObject({
+      code: "CONFIG_INVALID",
+      problems: [
+        expect.stringMatching(/^\(top level\): unknown key 'bogus'/),
+        "search.nu[0]: must be > 2, got 1",
+      ],
+    });
+    // Without --json, stdout stays empty.
+    expect((await cli("sweep", "cancel", "no-such-sweep")).stdout).toBe("");
   });
 
   it("names a bad dashboard address and a bad token of login together, and saves nothing", async () => {

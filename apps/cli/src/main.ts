@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { codeOf, type ErrorCategory, errorCategory, messageOf } from "@tailsweep/schemas";
 import type { Command } from "commander";
+import { z } from "zod";
 import { flagProblem, TailsweepCommand, withNotedProblems } from "./command";
 import { registerAccess } from "./commands/access";
 import { registerBackends } from "./commands/backends";
@@ -92,16 +95,73 @@ export function usageErrorText(text: string): string {
   return `tailsweep: ${flagProblem(/--[\w-]+/.exec(flags)?.[0] ?? flags, given, problem)}\n`;
 }
 
-/** Builds the `tailsweep` command line. */
-export function buildProgram(): Command {
+/** The stable code of a usage error (a bad flag or argument) in a `--json` error. */
+export const USAGE_ERROR_CODE = "USAGE_INVALID";
+
+/** What a coded error may carry besides its message: a problem list (ConfigError, SettingsError), a field. */
+const ErrorDetailsSchema = z.object({
+  problems: z.array(z.string()).optional(),
+  field: z.string().optional(),
+  problem: z.string().optional(),
+});
+
+/** Whether the command line asked for JSON output (`--json` before any `--`). */
+function asksForJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+/**
+ * The error of a `--json` command as one JSON object on stdout, where its answer would have gone, so a script reads
+ * what went wrong as it reads what went right: `{"error":{"code","category","exitCode","message",…}}` with the
+ * problem list or the field where the error has one. The human message still goes to stderr.
+ */
+function jsonError(e: unknown, exitCode: number, usageText: string | undefined): string {
+  const usage = codeOf(e)?.startsWith("commander.") === true;
+  const details = ErrorDetailsSchema.safeParse(e);
+  const usageLines = (usageText ?? messageOf(e))
+    .split("\n")
+    .map((line) => line.replace(/^tailsweep: /, "").trim())
+    .filter((line) => line && line !== "(add --help for usage)");
+  const error = usage
+    ? {
+        code: USAGE_ERROR_CODE,
+        category: "invalid",
+        exitCode,
+        message: usageLines.join("\n"),
+        problems: usageLines,
+      }
+    : {
+        code: codeOf(e) ?? "INTERNAL",
+        category: errorCategory(e),
+        exitCode,
+        message: messageOf(e),
+        ...(details.success && details.data),
+      };
+  return `${JSON.stringify({ error })}\n`;
+}
+
+/** This install's version: the CLI package's own (read once per run, for `--version`). */
+function cliVersion(): string {
+  const file = fileURLToPath(new URL("../package.json", import.meta.url));
+  return z.object({ version: z.string() }).parse(JSON.parse(readFileSync(file, "utf8"))).version;
+}
+
+/** Builds the `tailsweep` command line; `usageText` receives what commander prints for a usage error. */
+export function buildProgram(usageText: (text: string) => void = () => {}): Command {
   const program = new TailsweepCommand();
   program
     .name("tailsweep")
     .description("Student-t multimodal semi-supervised VAE under class imbalance: train, sweep, compare")
     // before the commands are added: each takes its output settings from its parent then
     .configureOutput({
-      outputError: (text, write) => write(withNotedProblems(program.noted, usageErrorText(text))),
+      outputError: (text, write) => {
+        const said = withNotedProblems(program.noted, usageErrorText(text));
+        usageText(said);
+        write(said);
+      },
     })
+    .version(cliVersion(), "-V, --version", "print the version")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
   registerTrain(program);
@@ -153,8 +213,11 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
       throw e;
     });
+  let usage: string | undefined;
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram((text) => {
+      usage = text;
+    }).parseAsync(argv);
     // A command may have set a failing status without throwing (`sweep run` when trials failed): keep it.
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
@@ -164,6 +227,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`tailsweep: ${messageOf(e)}\n`);
       if ((await debugOn()) && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     }
+    // --help and --version end with status 0 through the same path: not errors.
+    if (code !== 0 && asksForJson(argv)) process.stdout.write(jsonError(e, code, usage));
     return code;
   }
 }

@@ -45,6 +45,25 @@ describe("writeFileWhole", () => {
     expect(readdirSync(dir)).toEqual(["file"]);
   });
 
+  it("names the path, as bad input, when it is a folder or a place no file can be written", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "whole-"));
+    await expect(writeFileWhole(dir, chunks(["a\n"]))).rejects.toMatchObject({
+      code: "INPUT_INVALID",
+      field: dir,
+      problem: "is a folder: give the name of a file to write, in it or elsewhere",
+    });
+    // /proc takes no new files, whoever asks (ENOENT as root, EACCES otherwise): said of the path, not the partial
+    await expect(writeFileWhole("/proc/runs.csv", chunks(["a\n"]))).rejects.toMatchObject({
+      code: "INPUT_INVALID",
+      field: "/proc/runs.csv",
+      problem: expect.stringMatching(/^cannot be written: .* \((ENOENT|EACCES)\); write elsewhere$/),
+    });
+    // A failing stream is not the place's fault: its own error, as before.
+    await expect(writeFileWhole(join(dir, "out.csv"), chunks(["a\n"], 0))).rejects.toThrow(
+      "connection dropped",
+    );
+  });
+
   it("leaves the file as it was, and no partial file, when the stream fails midway", async () => {
     const dir = mkdtempSync(join(tmpdir(), "whole-"));
     const path = join(dir, "out.csv");

@@ -4,7 +4,7 @@ import { createWriteStream } from "node:fs";
 import { chmod, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { InputError } from "@tailsweep/schemas";
+import { codeOf, InputError } from "@tailsweep/schemas";
 
 /** Writes streamed text to the file a {@link wholeFileWriter} was made for; resolves once it is all there. */
 export type WholeFileWriter = (chunks: AsyncIterable<string | Uint8Array>) => Promise<void>;
@@ -22,7 +22,14 @@ export type WholeFileWriter = (chunks: AsyncIterable<string | Uint8Array>) => Pr
  */
 export async function wholeFileWriter(path: string): Promise<WholeFileWriter> {
   const existing = await stat(path).catch(() => undefined);
-  if (existing && !existing.isFile()) return (chunks) => pipeline(chunks, createWriteStream(path));
+  if (existing?.isDirectory())
+    throw new InputError(path, "is a folder: give the name of a file to write, in it or elsewhere");
+  if (existing && !existing.isFile())
+    return async (chunks) => {
+      await pipeline(chunks, createWriteStream(path)).catch((e: unknown) => {
+        throw unwritable(e, path) ?? e;
+      });
+    };
   // said of the path given, not of the temporary file beside it that would fail to open
   const folder = await stat(dirname(path)).catch(() => undefined);
   if (!folder?.isDirectory())
@@ -44,9 +51,28 @@ export async function wholeFileWriter(path: string): Promise<WholeFileWriter> {
       // create it after the rm (a clean-clone CI run found the partial file left): wait until it is closed.
       if (!file.closed) await once(file, "close").catch(() => {});
       await rm(partial, { force: true });
-      throw e;
+      throw unwritable(e, path) ?? e;
     }
   };
+}
+
+/** Why a file cannot be made or written at all, as the system says it; other codes are not about the place. */
+const UNWRITABLE: Readonly<Record<string, string>> = {
+  EACCES: "this user may not write there",
+  EPERM: "this user may not write there",
+  EROFS: "the file system is read-only",
+  ENOENT: "no file can be made there",
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+};
+
+/** A write that failed because of where it goes, as the InputError of `path`; undefined for any other failure. */
+function unwritable(e: unknown, path: string): InputError | undefined {
+  const code = codeOf(e);
+  const why = code === undefined ? undefined : UNWRITABLE[code];
+  return why === undefined
+    ? undefined
+    : new InputError(path, `cannot be written: ${why} (${code}); write elsewhere`);
 }
 
 /** {@link wholeFileWriter} of `path`, given `chunks` as soon as it is ready. */

@@ -563,11 +563,11 @@ export async function sweepDelete(id: string, o: { yes?: boolean } & JsonFlag): 
       "--yes",
       `sweep delete removes sweep ${id} and every result of it for good: add --yes`,
     );
-  const { deleted } = await withApi((api) => api.sweeps.delete.mutate({ id }), { launches: true });
+  const gone = await withApi((api) => api.sweeps.delete.mutate({ id }), { launches: true });
   // Found a moment ago, gone now: deleted by someone else in between.
-  if (!deleted) throw new NotFoundError("SWEEP_NOT_FOUND", `no sweep with id ${id} (deleted meanwhile)`);
-  if (o.json) printJson({ id, deleted });
-  else process.stdout.write(`deleted sweep ${id}\n`);
+  if (!gone.deleted) throw new NotFoundError("SWEEP_NOT_FOUND", `no sweep with id ${id} (deleted meanwhile)`);
+  if (o.json) printJson({ id: gone.id, name: gone.name, deleted: gone.deleted });
+  else process.stdout.write(`deleted sweep ${gone.id} (${gone.name})\n`);
 }
 
 /** `sweep export <id>`: the same file as the dashboard's download, to stdout or `--output`. */
@@ -577,9 +577,29 @@ export async function sweepExport(
 ): Promise<void> {
   const output = o.output;
   // `study.json.gz`: JSON, gzip-compressed (what `sweep import` reads back); `.csv.gz` alike.
-  const gzipped = output?.endsWith(".gz") ?? false;
-  const named = output?.replace(/\.gz$/, "");
-  const format: ExportFormat = o.json ? "json" : (o.format ?? (named?.endsWith(".json") ? "json" : "csv"));
+  const gzipped = /\.gz$/i.test(output ?? "");
+  const named = output?.replace(/\.gz$/i, "");
+  const byName =
+    named === undefined
+      ? undefined
+      : /\.json$/i.test(named)
+        ? "json"
+        : /\.csv$/i.test(named)
+          ? "csv"
+          : undefined;
+  const asked = o.json ? "json" : o.format;
+  // Two sayings of the format that disagree: refused, not one silently chosen (a .csv file of JSON).
+  const clashes = [
+    ...(o.json && o.format && o.format !== "json" ? [`--json asks for JSON, --format ${o.format}`] : []),
+    ...(asked && byName && asked !== byName
+      ? [
+          `${o.json ? "--json" : `--format ${asked}`} asks for ${asked}, the file name ${output} for ${byName}`,
+        ]
+      : []),
+  ];
+  if (clashes.length > 0)
+    throw new InputError("--format", `${clashes.join("; ")}: say one format (or leave it to the file name)`);
+  const format: ExportFormat = asked ?? byName ?? "csv";
   // The path is looked at first (nothing is opened yet), so the stream is read as soon as the query answers.
   const writeFile = output ? await wholeFileWriter(output) : undefined;
   const trials = await withApi(async (api) => {

@@ -352,7 +352,7 @@ async function runHere(
     stopping.signal = signal;
     log(
       worker
-        ? `\n${signal}: stopping after this epoch; the running trial is handed back and the same command resumes the sweep (${signal} again quits at once)`
+        ? `\n${signal}: stopping after this epoch; the running trial is handed back and the same command resumes the sweep (${signal} again quits at once, and the running trial then counts as lost: it uses up one of its attempts)`
         : `\n${signal}: stopping once the trial threads have started; nothing has been claimed here, and the same command resumes the sweep (${signal} again quits at once)`,
     );
   };

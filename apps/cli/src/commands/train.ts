@@ -1,3 +1,4 @@
+import { VariantSchema } from "@tailsweep/schemas";
 import { type Command, InvalidArgumentError } from "commander";
 import { intListArg, numberArg, numberOrWord, parseSetting } from "../config-input";
 import { backendOption } from "../options";
@@ -20,10 +21,7 @@ export function registerTrain(program: Command): void {
       "set any knob, e.g. model.priorExpert=false (repeatable)",
       parseSetting,
     )
-    .option(
-      "--variant <name>",
-      "proposed | gaussian | concat | mixture | single | supervised | logit-adjusted | aligned",
-    )
+    .option("--variant <name>", VariantSchema.options.join(" | "))
     .option("--dataset <name>", "mnist-2view | mnist-fashion | user")
     .option("--data-path <file>", "manifest of a user data set (with --dataset user)")
     .option(

@@ -494,7 +494,8 @@ export const sweepsRouter = t.router({
       name: sweep.name,
       trials: sweep.trialCount,
     });
-    return { deleted };
+    // The whole id and the name: the caller may have named it by a prefix.
+    return { deleted, id: sweep.id, name: sweep.name };
   }),
 
   /**
