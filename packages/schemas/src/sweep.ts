@@ -929,9 +929,10 @@ function sequentialProblems(
  * unknown key dropped, a required name stood in for) and the rest checked as a whole file; its problems under a field
  * left out are not reported (they would be about a stand-in). A section refused only in some of its settings
  * (`decide.metric`) keeps the others, so their checks still run (`decide.baseline` against the search), unless
- * leaving those settings out makes the section itself unparseable; then the section goes. `search` always goes
- * whole: a knob left out would misjudge whatever names it. Falls back to the base configuration's checks when even
- * that file does not parse.
+ * leaving those settings out makes the section itself unparseable; then the section goes. So with `search`: a knob
+ * refused leaves the others to their own checks, and what a knob left out could change (a baseline or GPU rule naming
+ * it, the method and budget a search of lists implies) is not reported ({@link aboutKnobsOut}). Falls back to the
+ * base configuration's checks when even that file does not parse.
  */
 function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): string[] {
   if (!isPlainRecord(input)) return [];
@@ -944,7 +945,7 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
       continue;
     }
     const section = typeof top === "string" ? input[top] : undefined;
-    if (typeof setting === "string" && top !== "search" && isPlainRecord(section))
+    if (typeof setting === "string" && isPlainRecord(section))
       settingsOut.set(String(top), (settingsOut.get(String(top)) ?? new Set()).add(setting));
     else refused.add(String(top));
   }
@@ -977,11 +978,14 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
     if (!(e instanceof ConfigError)) throw e;
     // Checks that read a refused field misfire without it: budget and decide are judged against search and seeds.
     const touched = new Set([...refused, ...settingsOut.keys()]);
+    // A knob left out has no stand-in to be misjudged, and its name may begin a kept one's (`model`, `model.nu`).
     const unsure = new Set([
       ...refused,
-      ...[...settingsOut].flatMap(([k, out]) => [...out].map((setting) => `${k}.${setting}`)),
+      ...[...settingsOut]
+        .filter(([k]) => k !== "search")
+        .flatMap(([k, out]) => [...out].map((setting) => `${k}.${setting}`)),
     ]);
-    if (touched.has("search")) for (const k of ["budget", "decide", "execution", "method"]) unsure.add(k);
+    if (refused.has("search")) for (const k of ["budget", "decide", "execution", "method"]) unsure.add(k);
     // Without the method written, the one the search implies is judged: its budget and tpe rules may not apply.
     if (touched.has("method")) for (const k of ["budget", "tpe"]) unsure.add(k);
     if (touched.has("seeds")) unsure.add("decide");
@@ -995,8 +999,69 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
       [...unsure].some((k) => p.startsWith(`${k}:`) || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
     // a section judged as a whole (`objective: with objectives, …`) was judged with a default for what was left out
     const aboutPartly = (p: string) => [...settingsOut.keys()].some((k) => p.startsWith(`${k}:`));
-    return [...e.problems.filter((p) => !under(p) && !aboutPartly(p)), ...repeated];
+    const knobsOut = settingsOut.get("search");
+    const aboutOut =
+      knobsOut && isPlainRecord(input.search) ? aboutKnobsOut(input.search, knobsOut, rest) : () => false;
+    return [...e.problems.filter((p) => !under(p) && !aboutPartly(p) && !aboutOut(p)), ...repeated];
   }
+}
+
+/**
+ * Whether a later problem of a file whose refused search knobs (`out`, as `written`) were left out of `rest` may be
+ * about them rather than about the file: a check that would name one, or that reads the search space the knob
+ * belongs to, judged it without the knob. Such a problem waits for the knob's own to be mended; the kept knobs'
+ * problems, and every check the knob cannot change, are reported now.
+ */
+function aboutKnobsOut(
+  written: Record<string, unknown>,
+  out: ReadonlySet<string>,
+  rest: Record<string, unknown>,
+): (problem: string) => boolean {
+  const kept = isPlainRecord(rest.search) ? rest.search : {};
+  const paths = [...out].flatMap((key) => canonicalParam(key) ?? []);
+  const keptPaths = new Set(Object.keys(kept).flatMap((key) => canonicalParam(key) ?? []));
+  const under = (p: string, field: string) =>
+    p.startsWith(`${field}:`) || p.startsWith(`${field}.`) || p.startsWith(`${field}[`);
+  const unsure: string[] = [];
+  // A knob written as anything but a list may be meant as a distribution: without it, lists alone are judged a
+  // grid, which takes no budget, and which the rules about tpe and decide.top name as the method when none is written.
+  if ([...out].some((key) => !Array.isArray(written[key])) && Object.values(kept).every(Array.isArray)) {
+    unsure.push("budget");
+    if (!("method" in rest)) unsure.push("tpe", "decide.top");
+  }
+  // A GPU rule is matched against what the search tries: a knob left out would be judged fixed, and without variant
+  // every unsearched knob is judged at the base variant's value alone. Its other problems (a bad value) still count.
+  const gpu = isPlainRecord(rest.execution) && isPlainRecord(rest.execution.gpu) ? rest.execution.gpu : {};
+  const rules = Object.keys(gpu).flatMap((key) => {
+    const path = canonicalParam(key);
+    return path && (paths.includes(path) || (paths.includes("variant") && !keptPaths.has(path)))
+      ? [`execution.gpu.${key}:`]
+      : [];
+  });
+  // An unknown key names no knob, refused or not: a baseline part naming one is refused either way.
+  const naming = (key: string) => paths.includes(canonicalParam(key) ?? "");
+  const withThisValue = ": with this value, ";
+  return (p) => {
+    if (unsure.some((k) => under(p, k)) || rules.some((rule) => p.startsWith(rule))) return true;
+    // a kept knob's value judged against a setting that the knob left out may set in every trial
+    const at = p.indexOf(withThisValue);
+    if (p.startsWith("search.") && at >= 0)
+      return paths.some((path) => under(p.slice(at + withThisValue.length), path));
+    // the file's own model.modalities or dataset.classOrder, paired with each searched data set as though unsearched
+    if (paths.some((path) => p.startsWith(`${path}: with dataset.name `))) return true;
+    // The baseline's part about a knob left out is matched against a search without it ('variant=gaussian' must be
+    // knob=value for a searched knob); its parts about kept knobs stand.
+    if (p.startsWith("decide.baseline: ")) {
+      const said = p.slice("decide.baseline: ".length);
+      const key = said.startsWith("'")
+        ? said.slice(1).split(/[=']/)[0]
+        : said.startsWith("names ")
+          ? said.slice("names ".length).split(" ")[0]
+          : said.split("=")[0];
+      return naming(key ?? "");
+    }
+    return false;
+  };
 }
 
 const isPlainRecord = (v: unknown): v is Record<string, unknown> =>

@@ -1,0 +1,140 @@
+// One answer names every bad knob of `search`: a knob whose shape is refused is left out of the later checks, not
+// the whole section, and a later check that the knob left out could change waits rather than misjudges.
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { ConfigError } from "./run-config";
+import { parseSweepFile } from "./sweep";
+
+/** examples/quick.yaml, with `search` as given. */
+const quick = (search: string, more = "") =>
+  YAML.parse(`
+name: quick
+project: examples
+variant: proposed
+dataset: { name: mnist-2view, imbalanceRatio: 100, labelRatio: 0.1, headCount: 500, testPerClass: 200 }
+model: { encoderWidths: [128], decoderWidths: [128], classifierWidths: [128], latentDim: 16 }
+train: { epochs: 2, labeledBatchSize: 64, unlabeledBatchSize: 64 }
+search:
+  variant: [proposed, gaussian]
+  beta: [0.1, 0.3]
+${search}
+seeds: 2
+objective: { metric: balancedAccuracy, direction: maximize }
+execution: { maxAttempts: 3, heartbeatSeconds: 5, trialTimeoutSeconds: 600 }
+${more}`);
+
+function problemsOf(input: unknown): string[] {
+  try {
+    parseSweepFile(input);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const gaussianGamma =
+  "search.gamma.distribution: must be one of uniform, loguniform, int, categorical, got 'gaussian'";
+
+describe("parseSweepFile: every bad search knob in one answer", () => {
+  it("names the other knobs' problems beside a knob whose shape is refused", () => {
+    const file = quick(`
+  gamma: { distribution: gaussian }
+  nu: { distribution: loguniform, low: 10, high: 1 }
+  rho: [0.5]
+  model.nonsense: [1]`);
+    file.search.beta = [0.1, 2];
+    expect(() => parseSweepFile(file)).toThrow(
+      new ConfigError([
+        gaussianGamma,
+        "search.beta[1]: must be ≤ 1, got 2",
+        "search.nu: low must be below high (got 10 and 1)",
+        "search.nu.high: must be > 2, got 1",
+        "search.rho[0]: must be ≥ 1, got 0.5",
+        "search.model.nonsense: unknown knob; use nu, gamma, labelRatio, beta, imbalanceRatio, rho, variant or model.<knob>, dataset.<knob>, train.<knob>",
+        // nu is a distribution whatever gamma becomes
+        "budget: required when the search space has a distribution",
+      ]),
+    );
+  });
+
+  it("judges a budget against a grid when the knob left out is a list, and waits when it may be a distribution", () => {
+    expect(problemsOf(quick("  rho: []", "budget: 10"))).toEqual([
+      "search.rho: must list at least one value",
+      "budget: only used with distributions; a grid runs every combination",
+    ]);
+    expect(problemsOf(quick("  gamma: { distribution: gaussian }", "budget: 10"))).toEqual([gaussianGamma]);
+    // nor is a grid named as the method it may not be
+    expect(problemsOf(quick("  gamma: { distribution: gaussian }", "tpe: { startup: 2 }"))).toEqual([
+      gaussianGamma,
+    ]);
+  });
+
+  it("does not match a baseline against a search without the knob it names", () => {
+    const sequential = (search: string, baseline: string) => ({
+      ...quick(search, `decide: { baseline: "${baseline}" }`),
+      seeds: { initial: 3, step: 2, max: 9 },
+    });
+    const file = sequential("", "variant=gaussian");
+    file.search.variant = { distribution: "gaussian" };
+    expect(problemsOf(file)).toEqual([
+      "search.variant.distribution: must be one of uniform, loguniform, int, categorical, got 'gaussian'",
+    ]);
+    // ... nor under its long name; a part about a knob kept is still judged
+    expect(problemsOf(sequential("  gamma: []", "model.gamma=-0.1 beta=0.2"))).toEqual([
+      "search.gamma: must list at least one value",
+      "decide.baseline: beta=0.2 is not one of search.beta's values (0.1, 0.3)",
+    ]);
+  });
+
+  it("does not match a GPU rule against a search without the knob it names, or without variant", () => {
+    const file = quick("  nu: [[[5]]]", "");
+    file.execution.gpu = { nu: [7], "model.latentDim": [3], beta: [0.3, 5] };
+    expect(problemsOf(file)).toEqual([
+      "search.nu[0][0]: must be a number, a text or true/false",
+      // with variant kept, a rule on a knob it fixes is judged
+      "execution.gpu.model.latentDim: none of [3] is among what the sweep fixes model.latentDim at ([16,16]), so this matches no trial",
+      "execution.gpu.beta[1]: must be ≤ 1, got 5",
+    ]);
+    // without variant, an unsearched knob's value under each variant is unknown; a bad value is still named
+    file.search = { variant: "gaussian", nu: [5, 10] };
+    file.execution.gpu = { "model.latentDim": [3], gamma: [1] };
+    expect(problemsOf(file)).toEqual([
+      "search.variant: must be a list of values to try, or a distribution ({ distribution: uniform | loguniform | int | categorical, … })",
+      "execution.gpu.gamma[0]: must be < 0, got 1",
+    ]);
+  });
+
+  it("does not judge a kept knob's value by a setting the knob left out may give every trial", () => {
+    expect(
+      problemsOf({ name: "x", search: { "dataset.name": ["user"], "dataset.path": "m.json", nu: [1] } }),
+    ).toEqual([
+      "search.dataset.path: must be a list of values to try, or a distribution ({ distribution: uniform | loguniform | int | categorical, … })",
+      "search.nu[0]: must be > 2, got 1",
+    ]);
+    // nor pair the file's own model.modalities, which the knob left out replaces, with each data set searched
+    expect(
+      problemsOf({
+        name: "x",
+        dataset: { name: "user", path: "m.json" },
+        model: { modalities: [0, 2] },
+        search: { "dataset.name": ["user", "mnist-2view"], "model.modalities": "0" },
+      }),
+    ).toEqual([
+      "search.model.modalities: must be a list of values to try, or a distribution ({ distribution: uniform | loguniform | int | categorical, … })",
+    ]);
+  });
+
+  it("keeps a knob whose name begins with a refused one's", () => {
+    expect(problemsOf(quick("  model: { distribution: x }\n  model.nonsense: [1]"))).toEqual([
+      "search.model.distribution: must be one of uniform, loguniform, int, categorical, got 'x'",
+      "search.model.nonsense: unknown knob; use nu, gamma, labelRatio, beta, imbalanceRatio, rho, variant or model.<knob>, dataset.<knob>, train.<knob>",
+    ]);
+  });
+
+  it("still leaves search out whole when its shape as a whole is refused", () => {
+    expect(
+      problemsOf({ name: "x", budget: 10, search: [{ nu: [5] }] }).map((p) => p.slice(0, p.indexOf(":"))),
+    ).toEqual(["search"]);
+  });
+});
