@@ -34,6 +34,8 @@ describe("resolveBaseline", () => {
     expect(resolveBaseline(configs, "variant=gaussian").key).toBe("a");
     expect(resolveBaseline(configs, "  model.nu=5   variant=proposed ").key).toBe("b");
     expect(resolveBaseline(configs, undefined).key).toBe("a");
+    // knobs by the sweep file's names too: `nu` is `model.nu`
+    expect(resolveBaseline(configs, "variant=proposed nu=30").key).toBe("c");
   });
 
   it("names the field and every configuration when a name matches none or several", () => {
@@ -180,5 +182,36 @@ describe("learningCurves", () => {
       ["model.nu=10", 0, [], 1],
       ["model.nu=5", 3, [1, 2], 1],
     ]);
+  });
+});
+
+describe("compareSweep's default baseline in a grid of several knobs", () => {
+  it("says when it differs from compared configurations in more than one knob, and not when a baseline is named", async () => {
+    const { parseSweepFile } = await import("@tailsweep/schemas");
+    const { expandSweep, InMemoryRunStore } = await import("@tailsweep/sweep");
+    const { scriptedResult } = await import("@tailsweep/sweep/testing");
+    const { compareSweep } = await import("./comparison");
+    const store = new InMemoryRunStore();
+    const t0 = new Date("2026-01-01T00:00:00Z");
+    const spec = parseSweepFile({
+      name: "grid",
+      search: { variant: ["gaussian", "proposed"], beta: [0.1, 0.3] },
+      seeds: [1, 2, 3],
+    });
+    await store.createSweep({ id: "grid", spec, trials: expandSweep(spec), now: t0 });
+    for (const t of await store.listTrials("grid")) {
+      const claimed = await store.claimTrial(t.id, "scripted", t0);
+      await store.completeTrial(t.id, claimed!.attempt, scriptedResult(0.6 + 0.01 * t.seed), t0);
+    }
+    const sweep = (await store.getSweep("grid"))!;
+    const byDefault = await compareSweep(store, sweep);
+    expect(byDefault.baseline).toBe("dataset.labelRatio=0.1 variant=gaussian");
+    expect(byDefault.baselineNote).toBe(
+      "1 of the 3 configurations compared differ from the baseline dataset.labelRatio=0.1 variant=gaussian in more than one knob (dataset.labelRatio=0.3 variant=proposed in dataset.labelRatio and variant), so their Δ mixes those knobs' effects; name a baseline to compare within one setting (the study report compares within each)",
+    );
+    // named by the file's knob names, within one setting: no note
+    const named = await compareSweep(store, sweep, { baseline: "variant=gaussian beta=0.3" });
+    expect(named.baseline).toBe("dataset.labelRatio=0.3 variant=gaussian");
+    expect(named.baselineNote).toBeUndefined();
   });
 });

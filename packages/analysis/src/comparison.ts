@@ -213,10 +213,17 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration${unevenBecause(trials.filter((t) => reportingKeys.has(t.configKey)))}), so the best by mean is no matched comparison; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`,
     }),
     withoutResults,
-    ...(usual &&
-      usual.key !== baseline.key && {
-        baselineNote: `the default baseline, ${withoutResultsText([resultless(usual)])}, has no result for ${metric}, so this compares with ${baseline.label}; choose a baseline to compare with another`,
-      }),
+    ...(() => {
+      const notes = [
+        ...(usual && usual.key !== baseline.key
+          ? [
+              `the default baseline, ${withoutResultsText([resultless(usual)])}, has no result for ${metric}, so this compares with ${baseline.label}; choose a baseline to compare with another`,
+            ]
+          : []),
+        ...(options.baseline === undefined ? crossedKnobsNote(reporting, baseline) : []),
+      ];
+      return notes.length > 0 ? { baselineNote: notes.join("; ") } : {};
+    })(),
     ...(designDecisions && { designDecisions }),
     // only once a look has added a round: before it every configuration runs the same planned seeds (a TPE search's
     // first round starts its decision stage, which no look has extended yet)
@@ -228,6 +235,24 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
     confirmations,
     toConfirm: toConfirm ?? null,
   };
+}
+
+/**
+ * Where the default baseline differs from some compared configuration in more than one knob (a grid over variant × β
+ * compares `variant=proposed beta=0.3` with `variant=gaussian beta=0.1`): their Δ mixes the knobs' effects, and a
+ * reader of the table cannot tell. Said, with one example, so that a baseline is chosen on purpose.
+ */
+function crossedKnobsNote(compared: readonly Configuration[], baseline: Configuration): string[] {
+  const apart = (c: Configuration) =>
+    [...new Set([...Object.keys(c.params), ...Object.keys(baseline.params)])].filter(
+      (knob) => paramValue(c.params[knob]) !== paramValue(baseline.params[knob]),
+    );
+  const crossed = compared.filter((c) => c.key !== baseline.key && apart(c).length > 1);
+  const [first] = crossed;
+  if (first === undefined) return [];
+  return [
+    `${crossed.length} of the ${compared.length - 1} configurations compared differ from the baseline ${baseline.label} in more than one knob (${first.label} in ${apart(first).join(" and ")}), so their Δ mixes those knobs' effects; name a baseline to compare within one setting (the study report compares within each)`,
+  ];
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   baselinePoint,
+  canonicalParam,
   InputError,
   metricOf,
   ObjectiveMetricSchema,
@@ -138,7 +139,9 @@ export function resolveBaseline(
     .filter(Boolean)
     .map((part) => {
       const at = part.indexOf("=");
-      return { name: part.slice(0, at), value: part.slice(at + 1), whole: at > 0 };
+      // read as the sweep file does: `beta=0.3` is `dataset.labelRatio=0.3`
+      const name = part.slice(0, at);
+      return { name: canonicalParam(name) ?? name, value: part.slice(at + 1), whole: at > 0 };
     });
   const matches = configs.filter((c) =>
     parts.every((p) => p.whole && p.name in c.params && paramValue(c.params[p.name]) === p.value),

@@ -266,7 +266,10 @@ describe("compareRuns: what the table leaves out, and means over different seeds
       }
     const table = compareRuns(await loadSweepRuns(store, "g"));
     expect(table.baseline).toBe("model.nu=30 variant=aligned");
-    expect(table.baselineNote).toBeUndefined();
+    // nothing about the default lacking results; only that the grid's other knob differs too
+    expect(table.baselineNote).toBe(
+      "1 of the 2 configurations compared differ from the baseline model.nu=30 variant=aligned in more than one knob (model.nu=5 variant=gaussian in model.nu and variant), so their Δ mixes those knobs' effects; name a baseline to compare within one setting (the study report compares within each)",
+    );
   });
 
   it("compares a sequential sweep with its design's baseline by default, as sweep status decides", async () => {
