@@ -759,6 +759,16 @@ describe("tailsweep train", () => {
     const preset = await tailsweep("train", "--preset", "huge");
     expect(preset.code).toBe(2); // a usage error, as every bad flag
     expect(preset.stderr).toMatch(/^tailsweep: --preset: must be one of quick, paper, got 'huge'\n/);
+    // a flag that cannot be read does not hide the config's problems: all of them in one run
+    const both = await tailsweep("train", "--lr", "abc", "--nu", "1", "--epochs", "-1", "--variant", "foo");
+    expect([both.code, both.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /^tailsweep: --lr: expects a number, got 'abc'\ntailsweep: variant: must be one of .*, got 'foo'\ntailsweep: train\.epochs: must be ≥ 1, got -1\ntailsweep: model\.nu: must be > 2, got 1\n/,
+      ),
+    ]);
+    // the refused --lr is left out, not judged as an empty value
+    expect(both.stderr).not.toMatch(/learningRate/);
     // more rows than MNIST's class 0 has (5,923), said before the backend starts
     const short = await tailsweep("train", "--head-count", "6000", "--set", "dataset.classOrder=natural");
     expect([short.code, short.stderr]).toEqual([

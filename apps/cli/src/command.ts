@@ -1,5 +1,5 @@
 import { messageOf } from "@tailsweep/schemas";
-import { type Argument, Command, type Option } from "commander";
+import { type Argument, Command, type Option, type OptionValues } from "commander";
 
 /**
  * One bad value in the form every refusal prints (`--top: must be a whole number ≥ 1, got 0`): the parsers' own
@@ -34,13 +34,34 @@ export class TailsweepCommand extends Command {
     this.noted = noted;
   }
 
+  /**
+   * What this command's options still get wrong together when some of them could not be read (their values left
+   * out): main.ts's preAction hook adds it to the noted problems, so one run names every bad flag, not the unreadable
+   * ones first and the rest on the next run. Only checks that need nothing but the options (no store, no data).
+   */
+  lateCheck?: (options: OptionValues) => string[];
+
   override createCommand(name?: string): TailsweepCommand {
     return new TailsweepCommand(name, this.noted);
   }
 
+  /** Sets {@link lateCheck}. */
+  checksWithNotedProblems(check: (options: OptionValues) => string[]): this {
+    this.lateCheck = check;
+    return this;
+  }
+
+  /** The options (by attribute name) whose values were refused: left out of what {@link lateCheck} is given. */
+  readonly refused = new Set<string>();
+
   override addOption(option: Option): this {
-    this.noteInsteadOfStopping(option, option.long ?? option.name());
+    this.noteInsteadOfStopping(option, option.long ?? option.name(), option.attributeName());
     return super.addOption(option);
+  }
+
+  /** This command's options as {@link lateCheck} takes them: those whose values were refused left out. */
+  readableOptions(): OptionValues {
+    return Object.fromEntries(Object.entries(this.opts()).filter(([name]) => !this.refused.has(name)));
   }
 
   override addArgument(argument: Argument): this {
@@ -52,16 +73,18 @@ export class TailsweepCommand extends Command {
    * A refused value is noted and stands as what came before it (the default), so the command line is read to its end;
    * the action never sees it: main.ts's preAction hook stops first.
    */
-  private noteInsteadOfStopping(target: Option | Argument, name: string) {
+  private noteInsteadOfStopping(target: Option | Argument, name: string, attribute?: string) {
     const parse = target.parseArg;
     if (!parse) return;
     const noted = this.noted;
+    const refused = this.refused;
     target.parseArg = <T>(value: string, previous: T): T => {
       try {
         return parse(value, previous);
       } catch (e) {
         if (!isInvalidArgument(e)) throw e;
         noted.push(flagProblem(name, value, messageOf(e)));
+        if (attribute !== undefined) refused.add(attribute);
         return previous;
       }
     };

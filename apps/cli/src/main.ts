@@ -178,8 +178,11 @@ export function buildProgram(usageText: (text: string) => void = () => {}): Comm
   // loads the packages whose rules it runs (the store's, the model's…): only now, when a command is about to run.
   program.hook("preAction", async (_, action) => {
     // every bad flag of the line at once (TailsweepCommand noted them), before the environment is read
-    if (program.noted.length)
+    if (program.noted.length) {
+      if (action instanceof TailsweepCommand && action.lateCheck)
+        program.noted.push(...action.lateCheck(action.readableOptions()));
       action.error("", { code: "commander.invalidArgument", exitCode: EXIT_CODES.invalid });
+    }
     const { applySettings } = await import("./settings");
     applySettings();
   });

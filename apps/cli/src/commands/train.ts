@@ -1,12 +1,14 @@
 import { VariantSchema } from "@tailsweep/schemas";
-import { type Command, InvalidArgumentError } from "commander";
+import { InvalidArgumentError } from "commander";
+import type { TailsweepCommand } from "../command";
 import { intListArg, numberArg, numberOrWord, parseSetting } from "../config-input";
 import { backendOption } from "../options";
 import { PRESETS } from "../presets";
 import { lazyAction } from "./lazy-action";
+import { trainConfigProblems } from "./train-config";
 
 /** Registers `tailsweep train`. */
-export function registerTrain(program: Command): void {
+export function registerTrain(program: TailsweepCommand): void {
   program
     .command("train")
     .description("train one model on one data set and print its test metrics")
@@ -57,5 +59,7 @@ export function registerTrain(program: Command): void {
     .addOption(backendOption("compute backend (env TAILSWEEP_BACKEND)"))
     .option("--json", "print the result as JSON on stdout")
     .option("-o, --out <file>", "also write the result JSON to a file")
+    // the config's problems too when a flag could not be read: model.nu with --lr abc, not on the next run
+    .checksWithNotedProblems((flags) => trainConfigProblems(flags))
     .action(lazyAction(async () => (await import("./train-action")).trainCommand));
 }
