@@ -215,3 +215,38 @@ describe("compareSweep's default baseline in a grid of several knobs", () => {
     expect(named.baselineNote).toBeUndefined();
   });
 });
+
+describe("compareSweep on a sweep with no finished trial", () => {
+  it("says there is nothing to compare yet and why, not that a metric nobody named is missing", async () => {
+    const { parseSweepFile } = await import("@tailsweep/schemas");
+    const { expandSweep, InMemoryRunStore } = await import("@tailsweep/sweep");
+    const { compareSweep } = await import("./comparison");
+    const { buildStudyReport } = await import("./report/build");
+    const { renderStudyMarkdown } = await import("./report/markdown");
+    const store = new InMemoryRunStore();
+    const t0 = new Date("2026-01-01T00:00:00Z");
+    const spec = parseSweepFile({
+      name: "failing",
+      search: { nu: [5, 30] },
+      seeds: [1, 2],
+      execution: { maxAttempts: 1 },
+    });
+    await store.createSweep({ id: "f", spec, trials: expandSweep(spec), now: t0 });
+    const trials = await store.listTrials("f");
+    for (const t of trials.slice(0, 3)) {
+      const claimed = await store.claimTrial(t.id, "w", t0);
+      await store.failTrial(t.id, claimed!.attempt, "timed out after 2 s", false, t0);
+    }
+    const refusal = compareSweep(store, (await store.getSweep("f"))!);
+    await expect(refusal).rejects.toMatchObject({ code: "RESULTS_NOT_FOUND", category: "not-found" });
+    await expect(refusal).rejects.toThrow(
+      "sweep f has no finished trial to compare yet (3 failed, 1 waiting or running, 0 cancelled): tailsweep sweep status f says why they failed",
+    );
+    // the report's sensitivity section names no "best configuration" it could not have compared
+    const { markdown } = renderStudyMarkdown(await buildStudyReport(store, ["f"]));
+    expect(markdown).toContain(
+      "of every configuration: none has a finished trial (3 failed), so nothing is compared.",
+    );
+    expect(markdown).not.toContain("(ref.)");
+  });
+});

@@ -1,4 +1,4 @@
-import { InputError, messageOf, metricDirection, type RunConfig } from "@tailsweep/schemas";
+import { InputError, messageOf, metricDirection, NotFoundError, type RunConfig } from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type Correction,
@@ -137,8 +137,16 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
     ({ trial, value }) => ({ config: configs.get(trial.configKey)!.label, seed: trial.seed, value }),
   );
   if (observations.length === 0) {
+    // Nothing finished at all: no metric would do, and the user may not have named one.
+    if (results.size === 0) {
+      const n = countByState(trials);
+      throw new NotFoundError(
+        "RESULTS_NOT_FOUND",
+        `sweep ${sweep.id} has no finished trial to compare yet (${n.failed} failed, ${n.waiting + n.running} waiting or running, ${n.cancelled} cancelled)${n.failed > 0 ? `: tailsweep sweep status ${sweep.id} says why they failed` : ""}`,
+      );
+    }
     const problems = [
-      `metric: no finished trial of sweep ${sweep.id} reports the metric '${metric}' (${METRIC_CHOICES})`,
+      `metric: no finished trial of sweep ${sweep.id} reports the metric '${metric}'${options.metric === undefined ? " (the sweep's objective)" : ""} (${METRIC_CHOICES})`,
     ];
     // a named baseline that matches no configuration is said too, not after the metric is fixed
     if (options.baseline !== undefined)

@@ -564,18 +564,23 @@ function pseudoLabelSection(
 }
 
 function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
+  // No configuration with a result (every trial failed, or none finished yet): there is no best to compare with.
+  const compared = s.configs.some((c) => c.summary.n > 0);
+  const failed = s.configs.reduce((n, c) => n + c.failed, 0);
   const out = [
     `## Sensitivity: ${s.sweepName}`,
     "",
-    `${s.metric.label} of every configuration; each is compared with ${s.referenceIsDefault ? "the default configuration" : "the best configuration"} \`${s.reference}\` (${correctedFamilyText(
-      { correction: "holm", alpha: 0.05 },
-      s.configs.filter((c) => c.label !== s.reference).map((c) => c.versus?.verdict),
-      "other configuration",
-    )}).`,
+    compared
+      ? `${s.metric.label} of every configuration; each is compared with ${s.referenceIsDefault ? "the default configuration" : "the best configuration"} \`${s.reference}\` (${correctedFamilyText(
+          { correction: "holm", alpha: 0.05 },
+          s.configs.filter((c) => c.label !== s.reference).map((c) => c.versus?.verdict),
+          "other configuration",
+        )}).`
+      : `${s.metric.label} of every configuration: none has a finished trial${failed > 0 ? ` (${failed} failed)` : ""}, so nothing is compared.`,
     "",
   ];
   const cellOf = (c: Sensitivity["configs"][number]) =>
-    `${marked(c)}${c.label === s.reference ? " (ref.)" : ""}${c.failed ? ` (${c.failed} failed)` : ""}`;
+    `${marked(c)}${compared && c.label === s.reference ? " (ref.)" : ""}${c.failed ? ` (${c.failed} failed)` : ""}`;
   if (s.keys.length === 2) {
     const values = (k: string) => [...new Set(s.configs.map((c) => paramValue(c.params[k])))];
     const [a, b] = s.keys as [string, string];

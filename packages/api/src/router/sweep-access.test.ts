@@ -22,7 +22,7 @@ describe("sweepOrThrow: a sweep by its id or the start of it", () => {
     await expect(sweepOrThrow(ctx, "0ef93a45")).rejects.toMatchObject({
       code: "INPUT_INVALID",
       field: "id",
-      message: "id: '0ef93a45' is the start of 2 sweep ids; give more of it",
+      message: "id: '0ef93a45' is the start of 2 sweep ids (0ef93a45aa, 0ef93a45bb); give more of it",
     });
     await expect(sweepOrThrow(ctx, "ffff")).rejects.toMatchObject({
       code: "SWEEP_NOT_FOUND",
@@ -30,7 +30,7 @@ describe("sweepOrThrow: a sweep by its id or the start of it", () => {
     });
     // the same words for a list of them
     await expect(resolveSweepIds(ctx, ["cdccf0d1", "0ef93a45"], "sweeps")).rejects.toMatchObject({
-      message: "sweeps[1]: '0ef93a45' is the start of 2 sweep ids; give more of it",
+      message: "sweeps[1]: '0ef93a45' is the start of 2 sweep ids (0ef93a45aa, 0ef93a45bb); give more of it",
     });
     // several unknown ids are not found, as one is (the CLI exits 3), each named; a mix with a bad start is bad input
     await expect(resolveSweepIds(ctx, ["nope", "cdccf0d1", "zzzz"], "sweeps")).rejects.toMatchObject({
@@ -41,5 +41,20 @@ describe("sweepOrThrow: a sweep by its id or the start of it", () => {
     await expect(resolveSweepIds(ctx, ["nope", "0ef93a45"], "sweeps")).rejects.toMatchObject({
       category: "invalid",
     });
+  });
+});
+
+describe("trials by id", () => {
+  it("says what a trial's id is made of when it is given a key alone", async () => {
+    const { createCaller } = await import("./index");
+    const ctx = await storeWith(["0ef93a45aa"]);
+    const [trial] = await ctx.store.listTrials("0ef93a45aa");
+    const api = createCaller(ctx);
+    await expect(api.trials.get({ id: trial!.key })).rejects.toThrow(
+      `no trial with id ${trial!.key} (a trial's id is <sweep id>:<trial key>, e.g. <sweep id>:${trial!.key} where ${trial!.key} is the key the export's trial column shows)`,
+    );
+    await expect(api.trials.get({ id: "0ef93a45aa:nope" })).rejects.toThrow(
+      /^no trial with id 0ef93a45aa:nope$/,
+    );
   });
 });

@@ -33,12 +33,20 @@ async function sweepStartingWith(ctx: ApiContext, prefix: string): Promise<Sweep
   const matches = (await ctx.store.listSweeps()).filter(
     (s) => canRead(ctx.caller, s.project) && s.id.startsWith(prefix),
   );
-  if (matches.length > 1) throw new InputError("id", ambiguousPrefix(prefix, matches.length));
+  if (matches.length > 1)
+    throw new InputError(
+      "id",
+      ambiguousPrefix(
+        prefix,
+        matches.map((s) => s.id),
+      ),
+    );
   return matches[0];
 }
 
-const ambiguousPrefix = (prefix: string, count: number) =>
-  `'${prefix}' is the start of ${count} sweep ids; give more of it`;
+/** A start several ids share, said with them (the first few): which to give more of is then plain. */
+const ambiguousPrefix = (prefix: string, ids: readonly string[]) =>
+  `'${prefix}' is the start of ${ids.length} sweep ids (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}); give more of it`;
 
 /** The runs of a sweep the caller may read: what every per-sweep view is computed from. */
 export async function readableRuns(ctx: ApiContext, id: string): Promise<SweepRuns> {
@@ -66,7 +74,7 @@ export async function resolveSweepIds(
     if (matches.length === 0) {
       problems.push(new SweepNotFoundError(w, at(i)));
       missing++;
-    } else if (matches.length > 1) problems.push(new InputError(at(i), ambiguousPrefix(w, matches.length)));
+    } else if (matches.length > 1) problems.push(new InputError(at(i), ambiguousPrefix(w, matches)));
     else if (first.has(matches[0]!))
       // The same sweep twice would count its every test twice (a report's "4 tests" of 2).
       problems.push(

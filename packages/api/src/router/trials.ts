@@ -25,7 +25,12 @@ export const NO_ARTIFACT_STORE_CODE = "NO_ARTIFACT_STORE";
  */
 async function readableTrial(ctx: ApiContext, id: string, action: Action = "read") {
   const trial = await ctx.store.getTrial(id);
-  if (!trial) throw new TRPCError({ code: "NOT_FOUND", message: `no trial with id ${id}` });
+  if (!trial)
+    throw new TRPCError({
+      code: "NOT_FOUND",
+      // A key alone (the export's trial column, the status lines) is only unique within its sweep.
+      message: `no trial with id ${id}${id.includes(":") ? "" : ` (a trial's id is <sweep id>:<trial key>, e.g. <sweep id>:${id} where ${id} is the key the export's trial column shows)`}`,
+    });
   const sweep = await ctx.store.getSweep(trial.sweepId);
   authorize(ctx.caller, sweep?.project ?? "", action, `trial with id ${id}`);
   return { trial, sweep };
