@@ -697,6 +697,12 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
         "search.nu[0]: must be > 2, got 1",
       ],
     });
+    // evaluate names the metrics it does not compute, not their places in a list
+    const metrics = await cli("evaluate", "some-sweep:some-key", "--metric", "foo,ece,bar");
+    expect([metrics.code, metrics.stderr]).toEqual([
+      2,
+      "tailsweep: --metric: 'foo', 'bar' are not metrics it computes; use accuracy, balancedAccuracy, macroF1, gMean, minorityRecall, logLoss, brier, ece (comma-separated)\n",
+    ]);
     // Without --json, stdout stays empty.
     expect((await cli("sweep", "cancel", "no-such-sweep")).stdout).toBe("");
   });

@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { EvaluationMetricSchema } from "@tailsweep/analysis";
-import { ARTIFACT_FILES, describeIssues, InputError } from "@tailsweep/schemas";
+import { ARTIFACT_FILES, InputError } from "@tailsweep/schemas";
 import { inflateStored } from "@tailsweep/sweep";
 import { z } from "zod";
 import { withApi } from "../api-client";
@@ -57,7 +57,14 @@ export async function evaluateCommand(trialId: string, o: { metric: string; json
     .map((m) => m.trim())
     .filter(Boolean);
   const parsed = z.array(EvaluationMetricSchema).min(1).safeParse(names);
-  if (!parsed.success) throw new InputError("--metric", describeIssues(parsed.error, "metric").join("; "));
+  if (!parsed.success) {
+    // said of the names given, not of the list's places (`metric[1]: …`)
+    const unknown = names.filter((n) => !EvaluationMetricSchema.safeParse(n).success);
+    throw new InputError(
+      "--metric",
+      `${unknown.length > 0 ? `${unknown.map((n) => `'${n}'`).join(", ")} ${unknown.length === 1 ? "is not a metric" : "are not metrics"} it computes` : "names no metric"}; use ${EvaluationMetricSchema.options.join(", ")} (comma-separated)`,
+    );
+  }
   const evaluated = await withApi((api) => api.trials.evaluate.query({ id: trialId, metrics: parsed.data }), {
     trialFiles: true,
     flags: { metrics: "--metric" },
