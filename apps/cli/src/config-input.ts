@@ -1,8 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
-import { codeOf, InputError, messageOf, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
+import { codeOf, InputError, MappingSchema, messageOf, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
 import { InvalidArgumentError } from "commander";
 import YAML from "yaml";
-import { z } from "zod";
 
 const SECTIONS = ["dataset", "model", "train"] as const;
 type Section = (typeof SECTIONS)[number];
@@ -10,8 +9,6 @@ type Section = (typeof SECTIONS)[number];
 export type ConfigLayer = { variant?: string } & Partial<Record<Section, Record<string, unknown>>>;
 /** What a YAML or JSON file holds at its top level: any keys, checked where the file is used. */
 export type FileMapping = Record<string, unknown>;
-
-const MappingSchema = z.record(z.string(), z.unknown());
 
 /**
  * Later layers win, key by key inside each section. A section that is not a mapping (`train: [1, 2]`) is kept as it

@@ -1,13 +1,12 @@
-import { StoredRunConfigSchema, StoredSweepSpecSchema } from "@tailsweep/schemas";
+import { MappingSchema, StoredRunConfigSchema, StoredSweepSpecSchema } from "@tailsweep/schemas";
 import { configIdentity } from "@tailsweep/sweep";
-import { z } from "zod";
 import type { SqlConnection } from "./migrate";
 import { stored } from "./stored-data";
 
 /** Rows read and written per round: one UPDATE each, memory bounded however many trials are stored. */
 const BATCH = 2_000;
 
-const ParamsSchema = z.record(z.string(), z.unknown());
+const ParamsSchema = MappingSchema;
 
 /**
  * Fills `config_key`, `config_label` and `kind` of the trials stored before those columns existed, with

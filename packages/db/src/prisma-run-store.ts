@@ -3,6 +3,7 @@ import {
   applyAnnotationEdit,
   EpochTestSchema,
   LossSchema,
+  MappingSchema,
   plural,
   StoredRunConfigSchema,
   StoredSweepSpecSchema,
@@ -60,7 +61,7 @@ export { STORED_DATA_INVALID, StoredDataError } from "./stored-data";
 
 type Json = Prisma.InputJsonValue;
 
-const ParamsSchema = z.record(z.string(), z.unknown());
+const ParamsSchema = MappingSchema;
 /** A trial's `retries` for its JSON column: the dates as ISO 8601 text, as {@link EndedAttemptsSchema} reads them. */
 function retriesJson(retries: readonly EndedAttempt[]): Json {
   return retries.map(({ startedAt, endedAt, ...r }) => ({

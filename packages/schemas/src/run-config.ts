@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MappingSchema } from "./mapping";
 // zod's messages in words (z.config): before any schema here refuses a value
 import "./issue-messages";
 import {
@@ -24,9 +25,9 @@ import {
 export const RunConfigInputSchema = z
   .object({
     variant: VariantSchema.default("proposed"),
-    dataset: z.record(z.string(), z.unknown()).default({}),
-    model: z.record(z.string(), z.unknown()).default({}),
-    train: z.record(z.string(), z.unknown()).default({}),
+    dataset: MappingSchema.default({}),
+    model: MappingSchema.default({}),
+    train: MappingSchema.default({}),
   })
   .strict();
 export type RunConfigInput = z.input<typeof RunConfigInputSchema>;

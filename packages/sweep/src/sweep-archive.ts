@@ -6,6 +6,7 @@
  */
 
 import {
+  MappingSchema,
   StoredRunConfigSchema,
   StoredSweepSpecSchema,
   TrialKindSchema,
@@ -56,7 +57,7 @@ const SweepRecordSchema = z.object({
   status: z.enum(["running", "completed", "cancelled"]),
   createdAt: DateSchema,
   trialCount: z.number().int().min(0),
-  provenance: z.record(z.string(), z.unknown()),
+  provenance: MappingSchema,
   tags: z.array(z.string()).default([]),
   notes: z.string().default(""),
 }) satisfies z.ZodType<SweepRecord, unknown>;
@@ -80,7 +81,7 @@ const TrialRecordSchema = z.object({
   sweepId: z.string().min(1),
   key: z.string().min(1),
   index: z.number().int().min(0),
-  params: z.record(z.string(), z.unknown()),
+  params: MappingSchema,
   seed: z.number().int(),
   config: StoredRunConfigSchema,
   configKey: z.string().min(1),

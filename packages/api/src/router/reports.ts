@@ -1,5 +1,5 @@
 import { buildStudyReport, renderStudyMarkdown, STUDY_FAMILIES } from "@tailsweep/analysis";
-import { noNul } from "@tailsweep/schemas";
+import { MappingSchema, noNul } from "@tailsweep/schemas";
 import { z } from "zod";
 import { checked, idField, LIMITS, nameField, objectivesField } from "../input";
 import { t } from "../trpc";
@@ -25,7 +25,7 @@ export const reportsRouter = t.router({
             baseline: nameField.default("proposed"),
             /** A configuration each sweep's fixed settings are stated against (e.g. the `paper` preset). */
             reference: z
-              .object({ name: nameField, config: z.record(z.string(), z.unknown()) })
+              .object({ name: nameField, config: MappingSchema })
               .strict()
               .refine((r) => JSON.stringify(r.config).length <= LIMITS.sweepFile, {
                 message: "must be at most 256 kB",

@@ -28,6 +28,7 @@ import {
   InputError,
   isConfigError,
   MAX_SEEDS,
+  MappingSchema,
   messageOf,
   noNul,
   parseSweepFile,
@@ -81,7 +82,7 @@ const launchInput = z.union([
     })
     .strict(),
   z
-    .object({ spec: z.record(z.string(), z.unknown()) })
+    .object({ spec: MappingSchema })
     .strict()
     .refine((v) => JSON.stringify(v.spec).length <= LIMITS.sweepFile, {
       message: "must be at most 256 kB",
