@@ -109,7 +109,7 @@ describe("the CLI's settings", () => {
         'TAILSWEEP_NATS_PREFIX: must be letters, digits, "_" or "-" (it names NATS subjects and streams), got "a.b"',
         'TAILSWEEP_BACKEND: must be one of webgpu, tensorflow, wasm-blas, wasm, cpu, auto (unset: auto), got "gpu"',
         "NATS_PASSWORD: must be set too: NATS_USER and NATS_PASSWORD go together, or neither",
-        "TAILSWEEP_SESSION_HOURS: must be a whole number of hours from 1 to 2160",
+        'TAILSWEEP_SESSION_HOURS: must be a whole number of hours from 1 to 2160, got "forever"',
         'TAILSWEEP_DEBUG: must be 1 or 0 (on or off), got "maybe"',
       ]),
     );
@@ -125,7 +125,7 @@ describe("the CLI's settings", () => {
     });
     expect(oidc.problems).toEqual([
       'TAILSWEEP_MAX_TRIALS: must be a whole number from 1 to 1000000, got "-5"',
-      "TAILSWEEP_OIDC_ISSUER: must be the provider's issuer URL",
+      'TAILSWEEP_OIDC_ISSUER: must be the provider\'s issuer URL, got "notaurl"',
     ]);
     expect(
       refusal({ TAILSWEEP_OIDC_ISSUER: "http://sso.example.org", TAILSWEEP_OIDC_CLIENT_ID: "t" }).problems,

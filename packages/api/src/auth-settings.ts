@@ -87,9 +87,20 @@ export function authSettingsFromEnv(storeKind: "embedded" | "postgres", env: Env
     ...(oidc && { oidc }),
   });
   if (parsed.success) return parsed.data;
+  // The value as it was set (secrets excepted), or why an unset one is needed: the OIDC pair is all or nothing.
+  const given = (variable: string) => {
+    const value = env[variable];
+    if (variable === "TAILSWEEP_OIDC_CLIENT_SECRET") return "";
+    if (value !== undefined && value !== "") return `, got "${value}"`;
+    const other = variable === "TAILSWEEP_OIDC_ISSUER" ? "TAILSWEEP_OIDC_CLIENT_ID" : "TAILSWEEP_OIDC_ISSUER";
+    return variable === "TAILSWEEP_OIDC_ISSUER" || variable === "TAILSWEEP_OIDC_CLIENT_ID"
+      ? ` (unset: sign-in with a provider needs both ${variable} and ${other}, which is set)`
+      : "";
+  };
   const problems = describeIssues(parsed.error).map((line) => {
     const [path, ...rest] = line.split(": ");
-    return `${names[path!] ?? path}: ${rest.join(": ")}`;
+    const variable = names[path!];
+    return variable ? `${variable}: ${rest.join(": ")}${given(variable)}` : line;
   });
   throw new SettingsError(problems, "environment");
 }

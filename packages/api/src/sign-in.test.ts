@@ -171,7 +171,16 @@ describe("authSettingsFromEnv", () => {
     const insecure = () =>
       authSettingsFromEnv("postgres", { TAILSWEEP_OIDC_ISSUER: "http://id.example.org" });
     expect(insecure).toThrow(/TAILSWEEP_OIDC_ISSUER: must be https/);
-    expect(insecure).toThrow(/TAILSWEEP_OIDC_CLIENT_ID: must not be empty/);
+    expect(insecure).toThrow(
+      "TAILSWEEP_OIDC_CLIENT_ID: must not be empty (unset: sign-in with a provider needs both TAILSWEEP_OIDC_CLIENT_ID and TAILSWEEP_OIDC_ISSUER, which is set)",
+    );
+    // a client id alone blames the missing issuer as missing, not as a bad URL
+    expect(() => authSettingsFromEnv("postgres", { TAILSWEEP_OIDC_CLIENT_ID: "tailsweep" })).toThrow(
+      "TAILSWEEP_OIDC_ISSUER: must be the provider's issuer URL (unset: sign-in with a provider needs both TAILSWEEP_OIDC_ISSUER and TAILSWEEP_OIDC_CLIENT_ID, which is set)",
+    );
+    expect(() => authSettingsFromEnv("postgres", { TAILSWEEP_SESSION_HOURS: "0.5" })).toThrow(
+      'TAILSWEEP_SESSION_HOURS: must be a whole number of hours from 1 to 2160, got "0.5"',
+    );
     expect(() => authSettingsFromEnv("postgres", { TAILSWEEP_SESSION_HOURS: "forever" })).toThrow(
       /TAILSWEEP_SESSION_HOURS/,
     );
