@@ -219,6 +219,35 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     expect(await c.store.listSweeps("faults")).toEqual([]);
   });
 
+  it("lets sweep runs without NATS share a PostgreSQL store, and a team controller started meanwhile waits for them", async () => {
+    const databaseUrl = await freshDatabase();
+    const local = { DATABASE_URL: databaseUrl, NATS_URL: "" };
+    // two files, each its own sweep, trained in their own processes over their own in-process buses
+    const first = tailsweep(["sweep", "run", sweepFile("local-a", { nu: [5] }, 1, 30, {}, 4)], local);
+    const second = tailsweep(["sweep", "run", sweepFile("local-b", { nu: [10] }, 1, 30, {}, 4)], local);
+    for (const p of [first, second])
+      await waitFor(async () => /trials: 0\/1 done, 1 running/.test(p.log()), "both runs to train", 60_000);
+    const nats = await startNats(await freePort());
+    const team = tailsweep(["controller"], { DATABASE_URL: databaseUrl, NATS_URL: nats.url });
+    await waitFor(
+      async () =>
+        /standby: tailsweep sweep run \S+ pid \d+ \(database session \d+.*\) and 1 more is this run store's controller/.test(
+          team.log(),
+        ),
+      "the team's controller to stand by",
+    );
+    expect(team.log()).not.toContain("controller ready");
+    // once both runs stop (handing their trials back), it serves
+    first.kill("SIGTERM");
+    second.kill("SIGTERM");
+    expect([await exited(first), await exited(second)]).toEqual([143, 143]);
+    await waitFor(
+      async () => team.log().includes("controller ready"),
+      "the team's controller to serve",
+      30_000,
+    );
+  });
+
   it("finishes the sweep when its controller is killed mid-sweep: a standby takes over, persisting what waited in the stream", async () => {
     const c = await cluster(14_304, 2);
     await waitFor(async () => c.controller.log().includes("controller ready"), "the first controller");

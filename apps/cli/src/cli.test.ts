@@ -522,7 +522,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect(dry.estimatedSeconds).toBeGreaterThan(0);
     const extended = await cli("sweep", "extend", sweep.id, "--seeds", "3");
     expect(extended.stdout).toMatch(/revision 2: seed 3 for 2 configurations .*: 2 trials/);
-    expect(extended.stdout).toMatch(/`tailsweep sweep run` with the sweep's file trains them here/);
+    expect(extended.stdout).toMatch(/`tailsweep sweep run` with the sweep's file or id trains them here/);
     expect(JSON.parse((await cli("sweep", "status", "--json")).stdout)).toMatchObject({
       status: "running",
       counts: { succeeded: 4, waiting: 2 },
@@ -530,7 +530,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect((await cli("sweep", "retry", sweep.id)).stdout).toMatch(/no failed trials to retry/);
     // running, not cancelled (as after Ctrl-C): nothing to resume, and it says what trains the waiting trials
     expect((await cli("sweep", "resume", sweep.id)).stdout).toBe(
-      `sweep ${sweep.id} is running, not cancelled: nothing to resume; its waiting trials run as they are: \`tailsweep sweep run\` with the sweep's file trains them here\n`,
+      `sweep ${sweep.id} is running, not cancelled: nothing to resume; its waiting trials run as they are: \`tailsweep sweep run\` with the sweep's file or id trains them here\n`,
     );
     // a retry's dry run: nothing failed, nothing to queue, and nothing estimated
     expect(JSON.parse((await cli("sweep", "retry", sweep.id, "--dry-run", "--json")).stdout)).toEqual({
@@ -565,7 +565,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
       status: "cancelled",
     });
     expect((await cli("sweep", "resume", sweep.id)).stdout).toBe(
-      `sweep ${sweep.id} resumed: 2 trials queued again; \`tailsweep sweep run\` with the sweep's file trains them here\n`,
+      `sweep ${sweep.id} resumed: 2 trials queued again; \`tailsweep sweep run\` with the sweep's file or id trains them here\n`,
     );
 
     // a confirmation: the best and the baseline on fresh seeds, never seeds the selection saw
@@ -605,6 +605,15 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
       expect.stringMatching(/^\(3 seeds\)/),
       expect.stringMatching(/^\(3 seeds\)/),
     ]);
+    // the stored sweep's id (its start) in place of the file: the same sweep, finished, shown as it is
+    const byId = await cli("sweep", "run", sweep.id.slice(0, 8));
+    expect([byId.code, byId.stderr]).toEqual([
+      0,
+      expect.stringContaining(`sweep ${sweep.id} has finished already`),
+    ]);
+    const neither = await cli("sweep", "run", "no-such-file-or-sweep");
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/no-such-file-or-sweep/);
     // its comparison shows the confirmation with each stage's family: the selection rows' is the sweep's own table
     const shown = await cli("compare", "--baseline", "model.nu=10");
     expect(shown.stdout).toMatch(

@@ -286,8 +286,8 @@ export async function sweepCancel(id: string, o: JsonFlag): Promise<void> {
 function whereTheyRun(remote: boolean): string {
   if (remote || settings().nats.url) return "the workers take them";
   return settings().store.databaseUrl
-    ? "a controller on this database queues them for its workers (if none runs, `tailsweep sweep run` with the sweep's file trains them here)"
-    : "`tailsweep sweep run` with the sweep's file trains them here";
+    ? "a controller on this database queues them for its workers (if none runs, `tailsweep sweep run` with the sweep's file or id trains them here)"
+    : "`tailsweep sweep run` with the sweep's file or id trains them here";
 }
 
 /** The flags of `sweep retry` and `sweep resume`. */

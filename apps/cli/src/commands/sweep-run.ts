@@ -15,6 +15,7 @@ import {
   AppError,
   ConfigError,
   hasErrorCode,
+  InputError,
   isConfigError,
   messageOf,
   plural,
@@ -58,7 +59,10 @@ export interface RunFlags {
  * shows its sweep. Exits 1 when trials failed.
  */
 export async function sweepRun(file: string, o: RunFlags): Promise<void> {
-  const spec = readSweepFile(file);
+  // Not a file: a stored sweep named by its id (or the start of it), run from its own spec (an imported archive, a
+  // sweep resumed after a cancel) where no file is at hand.
+  const named = existsSync(file) ? undefined : await storedSweepNamed(file);
+  const spec = named?.spec ?? readSweepFile(file);
   // This process trains it: a user data file that is not there, or a built-in split some seed cannot draw, is said
   // now, not when its trial runs.
   const stored = await checkRunData(spec, o);
@@ -92,7 +96,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   try {
     const rt = await (early ?? openRuntime(log));
     try {
-      id = o.new ? randomUUID() : await storedSweepIdFor(rt.opened.store, spec);
+      id = o.new ? randomUUID() : (named?.id ?? (await storedSweepIdFor(rt.opened.store, spec)));
       final = await runOrShow(rt, spec, id, backend, o, threads, Boolean(stored?.noted));
       runs = await loadSweepRuns(rt.opened.store, final);
     } finally {
@@ -235,6 +239,35 @@ async function storedSweepOf(spec: SweepSpec): Promise<{ found: StoredSweep; spe
   }
 }
 
+/**
+ * The stored sweep whose id is `name` or starts with it, read from the store alone; undefined where there is none (or
+ * no embedded store yet), so that the argument is then read as a file and its absence said as such. Several sweeps
+ * starting with it are an InputError naming them.
+ */
+async function storedSweepNamed(name: string): Promise<{ id: string; spec: SweepSpec } | undefined> {
+  const { store } = settings();
+  if (!/^[\w-]+$/.test(name)) return undefined;
+  if (store.kind === "embedded" && store.pgliteDir !== "memory" && !existsSync(store.pgliteDir))
+    return undefined;
+  const opened = await openRunStore(store);
+  try {
+    const exact = await opened.store.getSweep(name);
+    const matches = exact ? [exact] : (await opened.store.listSweeps()).filter((s) => s.id.startsWith(name));
+    if (matches.length > 1)
+      throw new InputError(
+        "<file>",
+        `'${name}' is no file, and the start of ${matches.length} stored sweep ids (${matches
+          .slice(0, 5)
+          .map((s) => s.id)
+          .join(", ")}); give more of it`,
+      );
+    const [sweep] = matches;
+    return sweep && { id: sweep.id, spec: sweep.spec };
+  } finally {
+    await opened.close();
+  }
+}
+
 /** The refusal of GPU trials where this process, the run's only worker, trains on a backend without one. */
 function gpuRefusal(needGpu: number, backend: BackendInfo): ConfigError {
   return new ConfigError([
@@ -290,12 +323,12 @@ async function runOrShow(
     throw new AppError(
       "SWEEP_CANCELLED",
       "conflict",
-      `sweep ${id} from this file was cancelled: tailsweep sweep resume ${id} goes on with it, --new runs it again as a new sweep`,
+      `sweep ${id} was cancelled: tailsweep sweep resume ${id} goes on with it, --new runs it again as a new sweep`,
     );
   }
   if (before?.status === "completed") {
     releaseWebGpu();
-    log(`sweep ${id} from this file has finished already: its results follow (--new runs it again)`);
+    log(`sweep ${id} has finished already: its results follow (--new runs it again)`);
     return before;
   }
   if (before && !noted) noteStoredSplits(id, before.spec);

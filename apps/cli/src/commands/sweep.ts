@@ -39,7 +39,7 @@ export function registerSweep(program: Command): void {
   sweep
     .command("run <file>")
     .description(
-      "run a sweep here: controller and workers in this process (the embedded default without NATS_URL); the same file again resumes or shows its sweep",
+      "run a sweep here: controller and workers in this process (the embedded default without NATS_URL); the same file again resumes or shows its sweep, and so does a stored sweep's id (or its start) in place of the file",
     )
     .option(
       "--workers <n>",
