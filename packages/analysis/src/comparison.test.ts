@@ -1,5 +1,12 @@
+import { parseSweepFile } from "@tailsweep/schemas";
+import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
+import { scriptedResult } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
-import { configurationsOf, resolveBaseline } from "./comparison";
+import { compareSweep, configurationsOf, resolveBaseline } from "./comparison";
+import { buildStudyReport } from "./report/build";
+import { renderStudyMarkdown } from "./report/markdown";
+
+const t0 = new Date("2026-01-01T00:00:00Z");
 
 const trial = (configKey: string, params: Record<string, unknown>, configLabel: string) => ({
   configKey,
@@ -185,25 +192,27 @@ describe("learningCurves", () => {
   });
 });
 
+/** A sweep of `file` stored in memory with each of its trials settled by `settle` (left waiting where it does nothing). */
+async function settledSweep(
+  file: Record<string, unknown>,
+  settle: (store: InMemoryRunStore, trial: TrialRecord, claimed: TrialRecord) => Promise<unknown>,
+) {
+  const store = new InMemoryRunStore();
+  const spec = parseSweepFile(file);
+  await store.createSweep({ id: "s", spec, trials: expandSweep(spec), now: t0 });
+  for (const t of await store.listTrials("s")) {
+    const claimed = await store.claimTrial(t.id, "w", t0);
+    await settle(store, t, claimed!);
+  }
+  return { store, sweep: (await store.getSweep("s"))! };
+}
+
 describe("compareSweep's default baseline in a grid of several knobs", () => {
   it("says when it differs from compared configurations in more than one knob, and not when a baseline is named", async () => {
-    const { parseSweepFile } = await import("@tailsweep/schemas");
-    const { expandSweep, InMemoryRunStore } = await import("@tailsweep/sweep");
-    const { scriptedResult } = await import("@tailsweep/sweep/testing");
-    const { compareSweep } = await import("./comparison");
-    const store = new InMemoryRunStore();
-    const t0 = new Date("2026-01-01T00:00:00Z");
-    const spec = parseSweepFile({
-      name: "grid",
-      search: { variant: ["gaussian", "proposed"], beta: [0.1, 0.3] },
-      seeds: [1, 2, 3],
-    });
-    await store.createSweep({ id: "grid", spec, trials: expandSweep(spec), now: t0 });
-    for (const t of await store.listTrials("grid")) {
-      const claimed = await store.claimTrial(t.id, "scripted", t0);
-      await store.completeTrial(t.id, claimed!.attempt, scriptedResult(0.6 + 0.01 * t.seed), t0);
-    }
-    const sweep = (await store.getSweep("grid"))!;
+    const { store, sweep } = await settledSweep(
+      { name: "grid", search: { variant: ["gaussian", "proposed"], beta: [0.1, 0.3] }, seeds: [1, 2, 3] },
+      (s, t, claimed) => s.completeTrial(t.id, claimed.attempt, scriptedResult(0.6 + 0.01 * t.seed), t0),
+    );
     const byDefault = await compareSweep(store, sweep);
     expect(byDefault.baseline).toBe("dataset.labelRatio=0.1 variant=gaussian");
     expect(byDefault.baselineNote).toBe(
@@ -218,32 +227,20 @@ describe("compareSweep's default baseline in a grid of several knobs", () => {
 
 describe("compareSweep on a sweep with no finished trial", () => {
   it("says there is nothing to compare yet and why, not that a metric nobody named is missing", async () => {
-    const { parseSweepFile } = await import("@tailsweep/schemas");
-    const { expandSweep, InMemoryRunStore } = await import("@tailsweep/sweep");
-    const { compareSweep } = await import("./comparison");
-    const { buildStudyReport } = await import("./report/build");
-    const { renderStudyMarkdown } = await import("./report/markdown");
-    const store = new InMemoryRunStore();
-    const t0 = new Date("2026-01-01T00:00:00Z");
-    const spec = parseSweepFile({
-      name: "failing",
-      search: { nu: [5, 30] },
-      seeds: [1, 2],
-      execution: { maxAttempts: 1 },
-    });
-    await store.createSweep({ id: "f", spec, trials: expandSweep(spec), now: t0 });
-    const trials = await store.listTrials("f");
-    for (const t of trials.slice(0, 3)) {
-      const claimed = await store.claimTrial(t.id, "w", t0);
-      await store.failTrial(t.id, claimed!.attempt, "timed out after 2 s", false, t0);
-    }
-    const refusal = compareSweep(store, (await store.getSweep("f"))!);
+    let failing = 3;
+    const { store, sweep } = await settledSweep(
+      { name: "failing", search: { nu: [5, 30] }, seeds: [1, 2], execution: { maxAttempts: 1 } },
+      async (s, t, claimed) => {
+        if (failing-- > 0) await s.failTrial(t.id, claimed.attempt, "timed out after 2 s", false, t0);
+      },
+    );
+    const refusal = compareSweep(store, sweep);
     await expect(refusal).rejects.toMatchObject({ code: "RESULTS_NOT_FOUND", category: "not-found" });
     await expect(refusal).rejects.toThrow(
-      "sweep f has no finished trial to compare yet (3 failed, 1 waiting or running, 0 cancelled): tailsweep sweep status f says why they failed",
+      "sweep s has no finished trial to compare yet (3 failed, 1 waiting or running, 0 cancelled): tailsweep sweep status s says why they failed",
     );
     // the report's sensitivity section names no "best configuration" it could not have compared
-    const { markdown } = renderStudyMarkdown(await buildStudyReport(store, ["f"]));
+    const { markdown } = renderStudyMarkdown(await buildStudyReport(store, ["s"]));
     expect(markdown).toContain(
       "of every configuration: none has a finished trial (3 failed), so nothing is compared.",
     );
