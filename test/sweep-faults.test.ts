@@ -231,7 +231,7 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     const team = tailsweep(["controller"], { DATABASE_URL: databaseUrl, NATS_URL: nats.url });
     await waitFor(
       async () =>
-        /standby: tailsweep sweep run \S+ pid \d+ \(database session \d+.*\) and 1 more is this run store's controller/.test(
+        /standby: this run store's controller lease is held by tailsweep sweep run \S+ pid \d+ \(database session \d+.*\) and 1 more; serving once it is free/.test(
           team.log(),
         ),
       "the team's controller to stand by",
@@ -255,7 +255,11 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     const standby = tailsweep(["controller"], c.env);
     await waitFor(
       async () =>
-        standby.log().includes(`standby: tailsweep controller ${hostname()} pid ${c.controller.pid} (`),
+        standby
+          .log()
+          .includes(
+            `standby: this run store's controller lease is held by tailsweep controller ${hostname()} pid ${c.controller.pid} (`,
+          ),
       "the second controller to stand by",
     );
     await run(["sweep", "submit", sweepFile("controller", { nu: [5, 10, 30] }, 2, 10)], c.env);

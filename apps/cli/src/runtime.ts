@@ -9,7 +9,7 @@ import {
   NatsArtifactStore,
   NatsBus,
 } from "@tailsweep/bus";
-import { type ControllerLease, type OpenedRunStore, openRunStore } from "@tailsweep/db";
+import { CONTROLLER_SESSION_PREFIX, type OpenedRunStore, openRunStore } from "@tailsweep/db";
 import { SettingsError, UnavailableError } from "@tailsweep/schemas";
 import { settings } from "./settings";
 
@@ -170,52 +170,37 @@ export const CONTROLLER_ELSEWHERE_CODE = "CONTROLLER_ELSEWHERE";
 /**
  * The controller lease (db's controller-lease.ts) of a command that serves trials over its in-process bus on
  * PostgreSQL (`sweep run`, `ui`): taken at once or refused, never waited for, since a person is waiting. `sweep run`
- * serves one sweep and takes it shared (two runs of different files do not meet); `ui` serves every sweep and takes
- * it alone. Nothing to take on the embedded store (locked to this process) or over NATS (the bus is the team's, and
- * its controller hears this one's workers). A lease lost to a database outage is taken again in the background once
- * the database is back; this process serves on meanwhile, as it did before leases, and says so.
+ * serves one sweep and takes it shared, with that sweep's own lock alone (runs of different files do not meet, two
+ * runs of one sweep would), and gives way to a team controller that waits for it; `ui` serves every sweep and takes it
+ * alone. Nothing to take on the embedded store (locked to this process) or over NATS (the bus is the team's, and its
+ * controller hears this one's workers). `lost` settles when the lease goes (the database restarted or was cut off):
+ * the command then ends, since another controller may serve from that moment; the same command resumes.
  */
 export async function localControllerLease(
   rt: Runtime,
   command: "tailsweep sweep run" | "tailsweep ui",
-  log: (line: string) => void,
-): Promise<{ release(): Promise<void> }> {
+  sweepId?: string,
+): Promise<{ release(): Promise<void>; lost: Promise<UnavailableError> }> {
   const take = rt.opened.controllerLease;
-  if (!take || !rt.embeddedBus) return { release: async () => {} };
+  if (!take || !rt.embeddedBus) return { release: async () => {}, lost: new Promise(() => {}) };
   const shared = command === "tailsweep sweep run";
-  const holder = `${command} ${hostname()} pid ${process.pid}`;
   let elsewhere: string | undefined;
-  const first = await take({ holder, shared, once: true, onWait: (h) => (elsewhere = h) });
-  if (!first)
+  const lease = await take({
+    holder: `${command} ${hostname()} pid ${process.pid}`,
+    shared,
+    once: true,
+    onWait: (h) => (elsewhere = h),
+    ...(shared && { deferTo: CONTROLLER_SESSION_PREFIX, ...(sweepId !== undefined && { sweepId }) }),
+  });
+  if (!lease) {
+    const instead =
+      command === "tailsweep ui"
+        ? "Start it with NATS_URL set to that deployment's NATS (it then launches through it), or with --read-only."
+        : "Set NATS_URL to that deployment's NATS (then `tailsweep sweep submit <file>` and its workers train it), or wait until it stops.";
     throw new UnavailableError(
       CONTROLLER_ELSEWHERE_CODE,
-      `${elsewhere ?? "another controller"} serves this run store (${rt.opened.location}). ${command} on it without NATS_URL would serve its trials beside it, over a bus of its own, and each would hand back the other's running trials as silent. Set NATS_URL to that deployment's NATS (then \`tailsweep sweep submit <file>\` and its workers train it), or wait until it stops.`,
+      `${elsewhere ?? "another controller"} serves this run store (${rt.opened.location}). ${command} on it without NATS_URL would serve its trials beside it, over a bus of its own, and each would hand back the other's running trials as silent. ${instead}`,
     );
-  const stopping = new AbortController();
-  let current: ControllerLease | undefined = first;
-  const keep = async () => {
-    while (current && !stopping.signal.aborted) {
-      const lost = await Promise.race([
-        current.lost,
-        new Promise<undefined>((r) => stopping.signal.addEventListener("abort", () => r(undefined))),
-      ]);
-      if (!lost) return;
-      log(`warning: ${lost.message}; serving on, and taking it again when the run store answers`);
-      current = await take({
-        holder,
-        shared,
-        signal: stopping.signal,
-        onWait: (h) =>
-          log(`warning: ${h} took this run store's controller lease meanwhile: both serve it now`),
-      });
-    }
-  };
-  const kept = keep();
-  return {
-    release: async () => {
-      stopping.abort();
-      await kept;
-      await current?.release();
-    },
-  };
+  }
+  return lease;
 }

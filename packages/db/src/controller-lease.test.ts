@@ -19,7 +19,14 @@ async function freshPostgres() {
   return {
     take: async (
       holder: string,
-      more: { onWait?: (h: string) => void; signal?: AbortSignal; shared?: boolean; once?: boolean } = {},
+      more: {
+        onWait?: (h: string) => void;
+        signal?: AbortSignal;
+        shared?: boolean;
+        once?: boolean;
+        sweepId?: string;
+        deferTo?: string;
+      } = {},
     ) => {
       const lease = await take({ holder, retryMs: 50, checkMs: 200, ...more });
       if (lease) leases.push(lease);
@@ -65,7 +72,7 @@ describe("the controller lease on PostgreSQL", () => {
     expect(await second).toBeDefined();
   });
 
-  it("stays held across its checks while other sessions come and go", async () => {
+  it("stays held across its liveness checks while other sessions come and go", async () => {
     const store = await freshPostgres();
     const first = await store.take("controller A");
     const admin = new pg.Client({ connectionString: opened.at(-1)!.location });
@@ -94,6 +101,58 @@ describe("the controller lease on PostgreSQL", () => {
     const alone = await store.take("controller", { once: true });
     expect(alone).toBeDefined();
     expect(await store.take("sweep run C", { shared: true, once: true })).toBeUndefined();
+  });
+
+  it("lets one shared holder serve a sweep: a second run of the same sweep is refused, naming the first", async () => {
+    const store = await freshPostgres();
+    expect(await store.take("sweep run A", { shared: true, once: true, sweepId: "s1" })).toBeDefined();
+    expect(await store.take("sweep run B", { shared: true, once: true, sweepId: "s2" })).toBeDefined();
+    const waits: string[] = [];
+    const again = await store.take("sweep run C", {
+      shared: true,
+      once: true,
+      sweepId: "s1",
+      onWait: (h) => waits.push(h),
+    });
+    expect(again).toBeUndefined();
+    expect(waits).toEqual([expect.stringMatching(/^sweep run A \(database session \d+/)]);
+    // and it let go of the shared lease it had taken on the way: one controller could still be refused only by A, B
+    const admin = new pg.Client({ connectionString: opened.at(-1)!.location });
+    await admin.connect();
+    const { rows } = await admin.query(
+      "SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'sweep run C' AND l.locktype = 'advisory'",
+    );
+    await admin.end();
+    expect(rows[0].n).toBe(0);
+  });
+
+  it("gives way, as a shared holder, to a controller that waits for the lease", async () => {
+    const store = await freshPostgres();
+    const first = await store.take("sweep run A", { shared: true, once: true });
+    const controller = store.take("tailsweep controller h pid 1");
+    await new Promise((r) => setTimeout(r, 300));
+    const waits: string[] = [];
+    const overlapping = await store.take("sweep run B", {
+      shared: true,
+      once: true,
+      deferTo: "tailsweep controller ",
+      onWait: (h) => waits.push(h),
+    });
+    expect(overlapping).toBeUndefined();
+    expect(waits).toEqual([
+      expect.stringMatching(
+        /^tailsweep controller h pid 1 \(database session \d+.*\), which waits to serve it$/,
+      ),
+    ]);
+    await first!.release();
+    expect(await controller).toBeDefined();
+  });
+
+  it("counts only this database's holders: another store on the same server with its own lease is not one", async () => {
+    const a = await freshPostgres();
+    const b = await freshPostgres();
+    expect(await a.take("controller of A")).toBeDefined();
+    expect(await b.take("controller of B", { once: true })).toBeDefined();
   });
 
   it("stops waiting when its signal aborts", async () => {

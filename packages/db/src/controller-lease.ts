@@ -49,7 +49,29 @@ export interface ControllerLeaseOptions {
    * cannot be reached is thrown.
    */
   once?: boolean;
+  /**
+   * The one sweep this holder serves (a shared holder): its own lock is taken alone beside the shared lease, so that
+   * two runs of the same sweep do not both serve it.
+   */
+  sweepId?: string;
+  /**
+   * Gives way to a controller that waits for the lease (a session whose application_name starts with this): a shared
+   * holder must not keep one out for ever by overlapping with others.
+   */
+  deferTo?: string;
 }
+
+/** What a waiting controller's session is called (its application_name's start): see {@link defaultHolder}. */
+export const CONTROLLER_SESSION_PREFIX = "tailsweep controller ";
+
+/**
+ * PostgreSQL's side of the lease connection: a holder whose host crashes or is cut off sends no FIN, and the server
+ * would keep its session (and the lock) until its own TCP keepalive gives up, 2 h 11 min by default. These settings
+ * drop such a session within about 25 s. They stay above the holder's own give-up (a check every checkMs that may
+ * take checkMs, 10 s by default), so that it has stopped serving before another can take over.
+ */
+const SERVER_KEEPALIVE =
+  "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3 -c tcp_user_timeout=25000";
 
 const HolderRowSchema = z.object({
   pid: z.number(),
@@ -69,7 +91,10 @@ export async function acquireControllerLease(
   const retryMs = options.retryMs ?? 2_000;
   const checkMs = options.checkMs ?? 5_000;
   // PostgreSQL keeps 63 bytes of an application_name.
-  const holder = (options.holder ?? `tailsweep controller ${hostname()} pid ${process.pid}`).slice(0, 63);
+  const holder = (options.holder ?? `${CONTROLLER_SESSION_PREFIX}${hostname()} pid ${process.pid}`).slice(
+    0,
+    63,
+  );
   let said: string | undefined;
   const say = (line: string, to?: (line: string) => void) => {
     if (line !== said) to?.(line);
@@ -85,17 +110,20 @@ export async function acquireControllerLease(
           keepAlive: true,
           connectionTimeoutMillis: checkMs,
           query_timeout: checkMs,
+          options: SERVER_KEEPALIVE,
         });
         // A dropped connection is reported on the next query; without a listener it would also be thrown process-wide.
         client.on("error", () => {});
         await client.connect();
       }
-      const { rows } = await client.query(
-        `SELECT ${options.shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock"}($1) AS held`,
-        [CONTROLLER_LEASE_KEY],
-      );
-      if (z.object({ held: z.boolean() }).parse(rows[0]).held) return holdLease(client, checkMs);
-      say(await currentHolder(client), options.onWait);
+      const waiting = options.deferTo ? await waitingController(client, options.deferTo, holder) : undefined;
+      if (waiting === undefined && (await tryLock(client, options.shared === true))) {
+        if (options.sweepId === undefined || (await trySweepLock(client, options.sweepId)))
+          return holdLease(client, checkMs);
+        // Held shared, but its sweep is served by another run: given back, and that run named.
+        await client.query("SELECT pg_advisory_unlock_shared($1)", [CONTROLLER_LEASE_KEY]);
+        say(await currentHolder(client, options.sweepId), options.onWait);
+      } else say(waiting ?? (await currentHolder(client)), options.onWait);
       if (options.once) break;
     } catch (e) {
       await client?.end().catch(() => {});
@@ -109,24 +137,70 @@ export async function acquireControllerLease(
   return undefined;
 }
 
-/** Who holds the lease now, as a waiting controller says it. */
-async function currentHolder(client: pg.Client): Promise<string> {
-  // A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits) and objsubid 1; pg_locks
-  // lists every database's locks, and an advisory lock is per database (another store on this server has its own).
+const HeldSchema = z.object({ held: z.boolean() });
+
+/** Takes the lease's lock, shared or alone, without waiting. */
+async function tryLock(client: pg.Client, shared: boolean): Promise<boolean> {
+  const { rows } = await client.query(
+    `SELECT ${shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock"}($1) AS held`,
+    [CONTROLLER_LEASE_KEY],
+  );
+  return HeldSchema.parse(rows[0]).held;
+}
+
+/**
+ * Takes one sweep's own lock alone, without waiting: a two-int advisory key (the lease's key, the sweep id's hash),
+ * which pg_locks shows with objsubid 2 and so never meets the lease's bigint key (objsubid 1).
+ */
+async function trySweepLock(client: pg.Client, sweepId: string): Promise<boolean> {
+  const { rows } = await client.query("SELECT pg_try_advisory_lock($1, hashtext($2)) AS held", [
+    CONTROLLER_LEASE_KEY,
+    sweepId,
+  ]);
+  return HeldSchema.parse(rows[0]).held;
+}
+
+/** A session of this database, other than `self`, whose name starts with `prefix` and holds no lease: it waits. */
+async function waitingController(
+  client: pg.Client,
+  prefix: string,
+  self: string,
+): Promise<string | undefined> {
+  const { rows } = await client.query(
+    `SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr FROM pg_stat_activity a
+      WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.application_name <> $3
+        AND starts_with(a.application_name, $1)
+        AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory'
+                          AND l.classid = 0 AND l.objid = $2 AND l.granted)
+      ORDER BY a.backend_start LIMIT 1`,
+    [prefix, CONTROLLER_LEASE_KEY, self],
+  );
+  const row = HolderRowSchema.safeParse(rows[0]);
+  return row.success ? `${describe(row.data)}, which waits to serve it` : undefined;
+}
+
+const describe = ({ pid, application_name: name, client_addr: from }: z.infer<typeof HolderRowSchema>) =>
+  `${name || "another session"} (database session ${pid}${from ? ` from ${from}` : ""})`;
+
+/** Who holds the lease now (or, given `sweepId`, that sweep's own lock), as a waiting controller says it. */
+async function currentHolder(client: pg.Client, sweepId?: string): Promise<string> {
+  // A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits) and objsubid 1, a two-int
+  // key (a sweep's) as classid, objid and objsubid 2; pg_locks lists every database's locks, and an advisory lock is
+  // per database (another store on this server has its own).
   const { rows } = await client.query(
     `SELECT l.pid, a.application_name, host(a.client_addr) AS client_addr
        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1 AND l.granted
+      WHERE l.locktype = 'advisory' AND l.granted
+        AND ${sweepId === undefined ? "l.classid = 0 AND l.objid = $1 AND l.objsubid = 1" : "l.classid = $1 AND l.objid = hashtext($2)::oid AND l.objsubid = 2"}
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
       ORDER BY a.backend_start`,
-    [CONTROLLER_LEASE_KEY],
+    sweepId === undefined ? [CONTROLLER_LEASE_KEY] : [CONTROLLER_LEASE_KEY, sweepId],
   );
   const holders = z.array(HolderRowSchema).safeParse(rows);
   // Released between the two queries: the next try takes it.
   if (!holders.success || holders.data.length === 0) return "another controller (just released)";
-  const { pid, application_name: name, client_addr: from } = holders.data[0]!;
   const more = holders.data.length - 1;
-  return `${name || "another session"} (database session ${pid}${from ? ` from ${from}` : ""})${more > 0 ? ` and ${more} more` : ""}`;
+  return `${describe(holders.data[0]!)}${more > 0 ? ` and ${more} more` : ""}`;
 }
 
 function holdLease(client: pg.Client, checkMs: number): ControllerLease {
@@ -135,11 +209,13 @@ function holdLease(client: pg.Client, checkMs: number): ControllerLease {
     settle = resolve;
   });
   let released = false;
+  let lostAlready = false;
+  // The connection is closed by release(), not here: a check that only timed out leaves the session (and the lock)
+  // alive, and it must stay held until the holder has stopped serving, or another could serve beside it meanwhile.
   const lose = (reason: string) => {
-    if (released) return;
-    released = true;
+    if (released || lostAlready) return;
+    lostAlready = true;
     clearInterval(timer);
-    void client.end().catch(() => {});
     settle(new UnavailableError(CONTROLLER_LEASE_LOST_CODE, `the controller lease was lost: ${reason}`));
   };
   client.on("error", (e) => lose(messageLineOf(e)));
@@ -148,8 +224,8 @@ function holdLease(client: pg.Client, checkMs: number): ControllerLease {
   const timer = setInterval(() => {
     if (checking) return;
     checking = true;
-    // Asks whether this session still holds the lock, not only whether it is alive: an administrator may have
-    // released it (pg_advisory_unlock_all) or ended the session.
+    // A liveness check of the session that holds the lock (an ended, dead or hung one fails or times out), asked as
+    // whether it still holds it: only its own session could release it, so that part guards this code's own slips.
     client
       .query(
         `SELECT count(*)::int AS held FROM pg_locks
@@ -172,7 +248,8 @@ function holdLease(client: pg.Client, checkMs: number): ControllerLease {
       if (released) return;
       released = true;
       clearInterval(timer);
-      await client.end().catch(() => {});
+      // A connection that is already broken may never answer the goodbye: not waited for past a check's length.
+      await Promise.race([client.end().catch(() => {}), new Promise((r) => setTimeout(r, checkMs).unref())]);
     },
   };
 }

@@ -1,6 +1,7 @@
 export {
   acquireControllerLease,
   CONTROLLER_LEASE_LOST_CODE,
+  CONTROLLER_SESSION_PREFIX,
   type ControllerLease,
   type ControllerLeaseOptions,
 } from "./controller-lease";

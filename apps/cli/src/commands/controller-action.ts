@@ -1,7 +1,19 @@
 import { Controller } from "@tailsweep/controller";
 import type { ControllerLease } from "@tailsweep/db";
+import { messageLineOf } from "@tailsweep/schemas";
 import { natsUrlFor, openRuntime } from "../runtime";
 import { daemonLog } from "./sweep-output";
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 /**
  * `tailsweep controller`: the single writer of trial state, until SIGINT or SIGTERM. On PostgreSQL it serves only
@@ -21,7 +33,10 @@ export async function controllerCommand(o: { json?: boolean }): Promise<void> {
       `warning: the run store is this machine's embedded one (${rt.opened.location}; DATABASE_URL unset), which one process opens at a time: while this controller runs, tailsweep ui, sweep submit and sweep status on it are refused. A team's controller, dashboard and CLI share PostgreSQL: set DATABASE_URL for each.`,
     );
   const stopping = new AbortController();
-  const stop = () => stopping.abort();
+  const stop = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping`);
+    stopping.abort();
+  };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   const stopped = new Promise<"stopped">((resolve) =>
@@ -35,22 +50,32 @@ export async function controllerCommand(o: { json?: boolean }): Promise<void> {
         lease = await takeLease({
           signal: stopping.signal,
           onWait: (holder) =>
-            log(`standby: ${holder} is this run store's controller; taking over when it stops`),
-          onUnreachable: (reason) => log(`standby: the run store is out (${reason}); trying again`),
+            log(`standby: this run store's controller lease is held by ${holder}; serving once it is free`),
+          onUnreachable: (reason) => log(`standby: waiting for the run store (${reason})`),
         });
         if (!lease) break;
       }
       const controller = new Controller(rt.opened.store, rt.bus, { log, artifacts: rt.artifacts });
+      let failed = false;
       try {
         await controller.start();
         log("controller ready");
         const outcome = await Promise.race([stopped, lease?.lost ?? new Promise<never>(() => {})]);
         if (outcome !== "stopped")
           log(`warning: ${outcome.message}; stopped serving, another controller may take over`);
+      } catch (e) {
+        // With a lease, a start that fails (the store or NATS gone again the moment the lease was taken) is waited
+        // out as a standby would; without one (the embedded store) it is the command's error, as always.
+        if (!lease) throw e;
+        log(`warning: the controller did not start (${messageLineOf(e)}); waiting for the lease again`);
+        failed = true;
       } finally {
         await controller.stop();
+        // only now: the lock is held until this one has stopped serving
         await lease?.release();
       }
+      // a moment for what failed to come back (or for another controller to take the lease meanwhile)
+      if (failed) await sleep(2_000, stopping.signal);
     }
   } finally {
     process.off("SIGTERM", stop);

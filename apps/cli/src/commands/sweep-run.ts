@@ -17,9 +17,11 @@ import {
   hasErrorCode,
   InputError,
   isConfigError,
+  messageLineOf,
   messageOf,
   plural,
   type SweepSpec,
+  UnavailableError,
 } from "@tailsweep/schemas";
 import {
   expandSweep,
@@ -249,7 +251,10 @@ async function storedSweepNamed(name: string): Promise<{ id: string; spec: Sweep
   if (!/^[\w-]+$/.test(name)) return undefined;
   if (store.kind === "embedded" && store.pgliteDir !== "memory" && !existsSync(store.pgliteDir))
     return undefined;
-  const opened = await openRunStore(store);
+  // A store that cannot be opened now (down, or held by a `tailsweep ui`): the argument is read as a file, whose
+  // absence is then the error, not the store's trouble over what may be a typo.
+  const opened = await openRunStore(store).catch(() => undefined);
+  if (!opened) return undefined;
   try {
     const exact = await opened.store.getSweep(name);
     const matches = exact ? [exact] : (await opened.store.listSweeps()).filter((s) => s.id.startsWith(name));
@@ -363,7 +368,7 @@ async function runHere(
     },
   });
   // On PostgreSQL without NATS: refused where a team's controller serves the store (it would reap this run's trials).
-  const lease = await localControllerLease(rt, "tailsweep sweep run", log);
+  const lease = await localControllerLease(rt, "tailsweep sweep run", id);
   await controller.start().catch(async (e: unknown) => {
     await lease.release();
     throw e;
@@ -407,17 +412,26 @@ async function runHere(
     const threads = await starting;
     // A signal before this process's worker exists: it claims nothing, and the sweep is left to be resumed.
     if (!worker && !stopping.signal) await startWorker(threads);
-    return await watch(
-      rt.opened.store,
-      id,
-      Boolean(o.json),
-      () => stopping.signal !== undefined,
-      () => {
-        const since = progressed.since;
-        progressed.since = false;
-        return since;
-      },
-    );
+    // A lease lost (the database restarted or cut off) ends the run: another controller may serve from then on.
+    return await Promise.race([
+      watch(
+        rt.opened.store,
+        id,
+        Boolean(o.json),
+        () => stopping.signal !== undefined,
+        () => {
+          const since = progressed.since;
+          progressed.since = false;
+          return since;
+        },
+      ),
+      lease.lost.then((e): never => {
+        throw new UnavailableError(
+          e.code,
+          `${e.message}: this run stopped, since another controller may serve its sweep now; the same command resumes it`,
+        );
+      }),
+    ]);
   } finally {
     await worker?.stop(); // hands a running trial back
     releaseWebGpu(); // Dawn would keep the process alive
@@ -453,9 +467,24 @@ async function watch(
         )
       : undefined;
   let last = "";
+  let outage: string | undefined;
   for (;;) {
-    const sweep = (await store.getSweep(sweepId))!;
-    const trials = await store.listTrials(sweepId);
+    let sweep: SweepRecord;
+    let trials: Awaited<ReturnType<RunStore["listTrials"]>>;
+    try {
+      sweep = (await store.getSweep(sweepId))!;
+      trials = await store.listTrials(sweepId);
+    } catch (e) {
+      // The store out for a moment (PostgreSQL restarting): the next look may work, and a lease lost meanwhile
+      // ends the run with one line of its own. Said once, not every second.
+      const why = messageLineOf(e);
+      if (why !== outage) log(`the run store does not answer (${why}); looking again`);
+      outage = why;
+      if (interrupted()) throw e;
+      await new Promise((r) => setTimeout(r, 1_000));
+      continue;
+    }
+    outage = undefined;
     const { counts: c, done } = sweepProgress(trials);
     // A TPE sweep stores each configuration's trials as it proposes it: its total is its budget's, from the start.
     const tpe = tpeProgress(sweep.spec, trials);

@@ -8,7 +8,7 @@ import { hostName, isLoopbackHost, setDashboardHost } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { initBackend } from "@tailsweep/model";
-import { InputError } from "@tailsweep/schemas";
+import { InputError, type UnavailableError } from "@tailsweep/schemas";
 import { OnDemandTrialThreads, trainingRunner, Worker } from "@tailsweep/worker";
 import { arrivedAfterClose, lingerAfterEarlyAnswer } from "../lingering-close";
 import type { BackendChoice } from "../options";
@@ -85,7 +85,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   let app: NextApp | undefined;
   let server: Server | undefined;
   let launchTarget: string | null;
-  let lease: { release(): Promise<void> } | undefined;
+  let lease: Awaited<ReturnType<typeof localControllerLease>> | undefined;
   // What stops, in this order, after the server: training first (the running trials are handed back), the store last.
   const stops = [
     () => worker?.stop(),
@@ -100,7 +100,7 @@ export async function uiCommand(o: UiOptions): Promise<void> {
     const gate = new ServingGate();
     if (!o.readOnly && !overNats) {
       // On PostgreSQL: refused where another controller serves the store (this one serves every sweep).
-      lease = await localControllerLease(rt, "tailsweep ui", log);
+      lease = await localControllerLease(rt, "tailsweep ui");
       await controller.start();
       if (o.workers > 0) {
         const backend = await initBackend({ ...(o.backend && { prefer: o.backend }), log });
@@ -214,12 +214,19 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   log(
     `dashboard on http://${o.host}:${o.port} · run store: ${rt.opened.kind} ${rt.opened.location} · launches: ${launchTarget ?? "off (--read-only)"} · ${auth.mode === "team" ? `sign-in required (password${auth.oidc ? `, ${auth.oidc.name}` : ""}; API tokens)` : "local user, no sign-in"}`,
   );
-  const signal = await new Promise<NodeJS.Signals>((ok) => {
+  const signal = await new Promise<NodeJS.Signals | UnavailableError>((ok) => {
     process.once("SIGINT", ok);
     process.once("SIGTERM", ok);
+    // A lease lost (the database restarted or cut off): another controller may serve from then on, so this stops.
+    void lease?.lost.then(ok);
   });
-  log(`${signal}: stopping (running trials here stop after this epoch and are handed back)`);
+  log(
+    typeof signal === "string"
+      ? `${signal}: stopping (running trials here stop after this epoch and are handed back)`
+      : `${signal.message}: stopping, since another controller may serve the store now; start the dashboard again to go on`,
+  );
   server.close();
   server.closeAllConnections();
   for (const stop of stops) await stop();
+  if (typeof signal !== "string") throw signal;
 }

@@ -36,6 +36,8 @@ export interface OverallAnswer {
   diff: number;
   ci: [number, number];
   p: number;
+  /** Bell–McCaffrey's degrees of freedom of the test (seeds − 1 when every setting ran every seed). */
+  df: number;
   /** Corrected across the baselines (each is one overall answer), by the family's correction. */
   pAdjusted: number;
   verdict: "better" | "worse" | "no detectable difference" | "too few seeds" | "degenerate";
@@ -149,7 +151,7 @@ export function studyLevel(
     overall,
     note:
       `The family is ${familyText}: ${tested.length} tests, ${correctionName(correction)}-corrected over all of them. ` +
-      `The overall answers below are a second family, one test per baseline (${overall.length}, ${correctionName(correction)} across baselines): each is the mean over settings of the proposed model's mean paired difference, every setting weighing the same however many seeds it ran, with a standard error clustered on the seed (settings share seeds, so the seed, not the setting, is the independent unit; t on seeds − 1 degrees of freedom). ` +
+      `The overall answers below are a second family, one test per baseline (${overall.length}, ${correctionName(correction)} across baselines): each is the mean over settings (those with at least 2 paired seeds) of the proposed model's mean paired difference, every setting weighing the same however many seeds it ran, with a standard error clustered on the seed (settings share seeds, so the seed, not the setting, is the independent unit; CR2 with Bell–McCaffrey's degrees of freedom, seeds − 1 when every setting ran every seed). ` +
       `It estimates the mean effect over these settings, not over settings one might run next; the between-settings SD says how much it varies. ` +
       `${correction === "holm" ? `Each family holds its family-wise error at ${alpha}, so the chance of any false claim in either is at most ${+(2 * alpha).toFixed(4)}` : `Each family holds its false discovery rate at ${alpha}`} (for sweeps run on fixed seeds). The intervals are unadjusted 95 % intervals; the p-values and verdicts are adjusted.`,
   };
@@ -166,6 +168,7 @@ export function seedClusteredDifference(perSetting: readonly (readonly { seed: n
   diff: number;
   ci: [number, number];
   p: number;
+  df: number;
   seeds: number;
   /** Every seed's contribution the same: no spread to test against (p NaN), as comparePaired says. */
   degenerate?: string;
@@ -177,6 +180,7 @@ export function seedClusteredDifference(perSetting: readonly (readonly { seed: n
     diff: r.estimate,
     ci: r.ci,
     p: r.p,
+    df: r.df,
     seeds: r.clusters,
     ...(r.degenerate !== undefined && { degenerate: r.degenerate }),
   };
@@ -195,10 +199,12 @@ function overallAnswers(
   // proposed − baseline differences: positive is the proposed model ahead unless lower is better
   const sign = metricDirection(metric) === "minimize" ? -1 : 1;
   const answers = baselines.map((baseline) => {
+    // Settings with at least two paired seeds: S1 leaves out one with a single seed (it has no spread of its own), and
+    // the counts beside it describe the settings it averages.
     const perSetting = methodComparisons.flatMap((mc) =>
       mc.settings.flatMap((s) => {
         const pairs = s.differences[metric]?.[baseline] ?? [];
-        return pairs.length > 0 ? [pairs] : [];
+        return pairs.length > 1 ? [pairs] : [];
       }),
     );
     const settingMeans = perSetting.map((pairs) => pairs.reduce((a, p) => a + p.diff, 0) / pairs.length);
