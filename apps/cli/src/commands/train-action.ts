@@ -2,12 +2,14 @@ import { writeFileSync } from "node:fs";
 import { builtInSplitProblems, loadDataset } from "@tailsweep/data";
 import { initBackend, releaseWebGpu, type TrainResult, trainModel } from "@tailsweep/model";
 import { ConfigError, type RunConfig } from "@tailsweep/schemas";
+import type { OptionValues } from "commander";
 import { createProgress } from "../progress";
 import { formatResult } from "../report";
-import { resolveTrainConfig, type TrainFlags } from "./train-config";
+import { resolveTrainConfig, type TrainFlags, trainFlagsOf } from "./train-config";
 
 /** `tailsweep train`: the resolved config, trained, with its test metrics printed. */
-export async function trainCommand(flags: TrainFlags): Promise<void> {
+export async function trainCommand(options: OptionValues): Promise<void> {
+  const flags = trainFlagsOf(options);
   const config = resolveTrainConfig(flags);
   // Said as a sweep's launch says it, naming the field, before the backend starts.
   const { dataset } = config;

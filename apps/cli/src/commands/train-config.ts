@@ -1,40 +1,57 @@
-import { isConfigError, type RunConfig, resolveRunConfig } from "@tailsweep/schemas";
+import { isConfigError, MappingSchema, type RunConfig, resolveRunConfig } from "@tailsweep/schemas";
+import type { OptionValues } from "commander";
+import { z } from "zod";
 import { type ConfigLayer, type FileMapping, mergeLayers, readConfigFile } from "../config-input";
-import type { BackendChoice } from "../options";
+import { BACKEND_CHOICES } from "../options";
 import { PRESETS, type PresetName } from "../presets";
 
 // The run config of `tailsweep train` from its flags: apart from the training (train-action.ts), so that a usage error
 // can be checked against it too (trainConfigProblems) without loading the model or the data.
 
-/** The flags of `tailsweep train` (train.ts registers them). */
-export interface TrainFlags {
-  preset?: PresetName;
-  config?: string;
-  set?: ConfigLayer;
-  variant?: string;
-  dataset?: string;
-  dataPath?: string;
-  imbalanceRatio?: number;
-  labelRatio?: number;
-  unlabeledImbalance?: number | string;
-  headCount?: number;
-  testPerClass?: number;
-  classOrder?: string;
-  nu?: number;
-  gamma?: number | string;
-  latentDim?: number;
-  sigma?: number;
-  regWeight?: number;
-  alpha?: number | string;
-  widths?: number[];
-  seed?: number;
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
-  maxStepsPerEpoch?: number;
-  backend?: BackendChoice;
-  json?: boolean;
-  out?: string;
+const numberOrWord = z.union([z.number(), z.string()]);
+
+/**
+ * The flags of `tailsweep train` as commander hands them over (train.ts registers them, its parsers already made
+ * numbers of the numeric ones): checked once here, where they leave commander's untyped options.
+ */
+const TrainFlagsSchema = z
+  .object({
+    preset: z.custom<PresetName>((v) => typeof v === "string" && Object.hasOwn(PRESETS, v)),
+    config: z.string(),
+    set: z.object({ variant: z.string().optional() }).catchall(MappingSchema),
+    variant: z.string(),
+    dataset: z.string(),
+    dataPath: z.string(),
+    imbalanceRatio: z.number(),
+    labelRatio: z.number(),
+    unlabeledImbalance: numberOrWord,
+    headCount: z.number(),
+    testPerClass: z.number(),
+    classOrder: z.string(),
+    nu: z.number(),
+    gamma: numberOrWord,
+    latentDim: z.number(),
+    sigma: z.number(),
+    regWeight: z.number(),
+    alpha: numberOrWord,
+    widths: z.array(z.number()),
+    seed: z.number(),
+    epochs: z.number(),
+    batchSize: z.number(),
+    lr: z.number(),
+    maxStepsPerEpoch: z.number(),
+    backend: z.enum(BACKEND_CHOICES),
+    json: z.boolean(),
+    out: z.string(),
+  })
+  .partial();
+
+/** The flags of `tailsweep train`. */
+export type TrainFlags = z.infer<typeof TrainFlagsSchema>;
+
+/** Commander's options of `tailsweep train` as {@link TrainFlags}. */
+export function trainFlagsOf(options: OptionValues): TrainFlags {
+  return TrainFlagsSchema.parse(options);
 }
 
 /** The layer the explicit flags make (undefined entries are dropped by mergeLayers). */
@@ -102,9 +119,11 @@ export function resolveTrainConfig(f: TrainFlags): RunConfig {
  * those flags' own problems, so that one run names every bad flag. A config file that cannot be read is its own
  * problem and is said when the command runs.
  */
-export function trainConfigProblems(flags: TrainFlags): string[] {
+export function trainConfigProblems(options: OptionValues): string[] {
+  const flags = TrainFlagsSchema.safeParse(options);
+  if (!flags.success) return [];
   try {
-    resolveTrainConfig(flags);
+    resolveTrainConfig(flags.data);
     return [];
   } catch (e) {
     return isConfigError(e) ? e.problems : [];

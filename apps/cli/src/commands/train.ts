@@ -60,6 +60,6 @@ export function registerTrain(program: TailsweepCommand): void {
     .option("--json", "print the result as JSON on stdout")
     .option("-o, --out <file>", "also write the result JSON to a file")
     // the config's problems too when a flag could not be read: model.nu with --lr abc, not on the next run
-    .checksWithNotedProblems((flags) => trainConfigProblems(flags))
+    .checksWithNotedProblems(trainConfigProblems)
     .action(lazyAction(async () => (await import("./train-action")).trainCommand));
 }
