@@ -100,6 +100,27 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     expect(log.lastIndexOf("controller ready")).toBeGreaterThan(log.lastIndexOf("lease was lost"));
   });
 
+  it("stops a sweep run without NATS whose PostgreSQL restarts (its lease gone), and the same command resumes it", async () => {
+    const pg = await startPostgres(15_434);
+    const env = { DATABASE_URL: pg.url, NATS_URL: "" };
+    const file = sweepFile("run-outage", { nu: [5, 10] }, 1, 20, {}, 6);
+    const first = tailsweep(["sweep", "run", file, "--workers", "1"], env);
+    await waitFor(async () => /trials: 0\/2 done, 1 running/.test(first.log()), "a trial to run", 60_000);
+    await pg.stop();
+    // another controller may serve once the lease is gone: the run stops, in one line, not a driver's stack
+    expect(await exited(first)).toBe(7);
+    expect(first.log()).toMatch(
+      /tailsweep: the controller lease was lost: .*: this run stopped, since another controller may serve its sweep now; the same command resumes it\n/,
+    );
+    expect(first.log()).not.toMatch(/^Invalid `prisma/m); // not the driver's multi-line error it used to end with
+    await pg.start();
+    const again = await run(["sweep", "run", file, "--workers", "1"], env);
+    expect(again).toMatch(/completed/);
+    const s = await store(pg.url);
+    const [sweep] = await s.listSweeps("faults");
+    expect((await s.listTrials(sweep!.id)).map((t) => t.state)).toEqual(["succeeded", "succeeded"]);
+  });
+
   it("finishes when NATS is down for longer than 3 heartbeats, keeping results trained meanwhile", async () => {
     const nats = await startNats(14_312);
     const databaseUrl = await freshDatabase();

@@ -413,12 +413,13 @@ async function runHere(
     // A signal before this process's worker exists: it claims nothing, and the sweep is left to be resumed.
     if (!worker && !stopping.signal) await startWorker(threads);
     // A lease lost (the database restarted or cut off) ends the run: another controller may serve from then on.
+    let leaseLost = false;
     return await Promise.race([
       watch(
         rt.opened.store,
         id,
         Boolean(o.json),
-        () => stopping.signal !== undefined,
+        () => stopping.signal !== undefined || leaseLost,
         () => {
           const since = progressed.since;
           progressed.since = false;
@@ -426,6 +427,7 @@ async function runHere(
         },
       ),
       lease.lost.then((e): never => {
+        leaseLost = true;
         throw new UnavailableError(
           e.code,
           `${e.message}: this run stopped, since another controller may serve its sweep now; the same command resumes it`,
