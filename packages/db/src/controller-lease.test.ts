@@ -153,6 +153,10 @@ describe("the controller lease on PostgreSQL", () => {
     const b = await freshPostgres();
     expect(await a.take("controller of A")).toBeDefined();
     expect(await b.take("controller of B", { once: true })).toBeDefined();
+    // pg_locks lists both; the one named is this database's, though A's session is the older
+    const waits: string[] = [];
+    expect(await b.take("waiter in B", { once: true, onWait: (h) => waits.push(h) })).toBeUndefined();
+    expect(waits).toEqual([expect.stringMatching(/^controller of B \(database session \d+[^)]*\)$/)]);
   });
 
   it("stops waiting when its signal aborts", async () => {
