@@ -211,10 +211,14 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
       NATS_URL: "",
     });
     expect(await exited(local)).toBe(7);
-    expect(local.log()).toContain(
-      `tailsweep controller ${hostname()} pid ${c.controller.pid} (database session`,
+    expect(local.log()).toMatch(
+      new RegExp(
+        `controller lease \\(postgresql://\\S+\\) is taken: tailsweep controller ${hostname()} pid ${c.controller.pid} \\(database session`,
+      ),
     );
-    expect(local.log()).toMatch(/serves this run store .*Set NATS_URL to that deployment's NATS/s);
+    expect(local.log()).toMatch(
+      /would serve trials beside that controller.*Set NATS_URL to that deployment's NATS/s,
+    );
     // Refused before the sweep was stored: nothing for the team's controller to queue.
     expect(await c.store.listSweeps("faults")).toEqual([]);
   });
@@ -223,8 +227,8 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     const databaseUrl = await freshDatabase();
     const local = { DATABASE_URL: databaseUrl, NATS_URL: "" };
     // two files, each its own sweep, trained in their own processes over their own in-process buses
-    const first = tailsweep(["sweep", "run", sweepFile("local-a", { nu: [5] }, 1, 30, {}, 4)], local);
-    const second = tailsweep(["sweep", "run", sweepFile("local-b", { nu: [10] }, 1, 30, {}, 4)], local);
+    const first = tailsweep(["sweep", "run", sweepFile("local-a", { nu: [5] }, 1, 30, {}, 40)], local);
+    const second = tailsweep(["sweep", "run", sweepFile("local-b", { nu: [10] }, 1, 30, {}, 40)], local);
     for (const p of [first, second])
       await waitFor(async () => /trials: 0\/1 done, 1 running/.test(p.log()), "both runs to train", 60_000);
     const nats = await startNats(await freePort());

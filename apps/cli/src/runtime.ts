@@ -199,7 +199,7 @@ export async function localControllerLease(
         : "Set NATS_URL to that deployment's NATS (then `tailsweep sweep submit <file>` and its workers train it), or wait until it stops.";
     throw new UnavailableError(
       CONTROLLER_ELSEWHERE_CODE,
-      `${elsewhere ?? "another controller"} serves this run store (${rt.opened.location}). ${command} on it without NATS_URL would serve its trials beside it, over a bus of its own, and each would hand back the other's running trials as silent. ${instead}`,
+      `this run store's controller lease (${rt.opened.location}) is taken: ${elsewhere ?? "another controller"}. ${command} on it without NATS_URL would serve trials beside that controller, over a bus of its own, and each would hand back the other's running trials as silent. ${instead}`,
     );
   }
   return lease;

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { CONTROLLER_LEASE_LOST_CODE, type ControllerLease } from "./controller-lease";
+import { acquireControllerLease, CONTROLLER_LEASE_LOST_CODE, type ControllerLease } from "./controller-lease";
 import type { OpenedRunStore } from "./open-run-store";
 import { openFreshStore } from "./test-databases";
 
@@ -105,13 +105,14 @@ describe("the controller lease on PostgreSQL", () => {
 
   it("lets one shared holder serve a sweep: a second run of the same sweep is refused, naming the first", async () => {
     const store = await freshPostgres();
-    expect(await store.take("sweep run A", { shared: true, once: true, sweepId: "s1" })).toBeDefined();
+    // "b" hashes to a negative int4 (−68821088): pg_locks shows it as an unsigned oid, which the lookup must match
+    expect(await store.take("sweep run A", { shared: true, once: true, sweepId: "b" })).toBeDefined();
     expect(await store.take("sweep run B", { shared: true, once: true, sweepId: "s2" })).toBeDefined();
     const waits: string[] = [];
     const again = await store.take("sweep run C", {
       shared: true,
       once: true,
-      sweepId: "s1",
+      sweepId: "b",
       onWait: (h) => waits.push(h),
     });
     expect(again).toBeUndefined();
@@ -126,7 +127,7 @@ describe("the controller lease on PostgreSQL", () => {
     expect(rows[0].n).toBe(0);
   });
 
-  it("gives way, as a shared holder, to a controller that waits for the lease", async () => {
+  it("gives way, as a shared holder, to a controller that waits for the lease (only while someone holds it)", async () => {
     const store = await freshPostgres();
     const first = await store.take("sweep run A", { shared: true, once: true });
     const controller = store.take("tailsweep controller h pid 1");
@@ -139,13 +140,23 @@ describe("the controller lease on PostgreSQL", () => {
       onWait: (h) => waits.push(h),
     });
     expect(overlapping).toBeUndefined();
+    // a session of that name with no holder to wait on (a frozen standby) keeps no one out
+    const idle = new pg.Client({
+      connectionString: opened.at(-1)!.location,
+      application_name: "tailsweep controller frozen",
+    });
+    await idle.connect();
     expect(waits).toEqual([
-      expect.stringMatching(
-        /^tailsweep controller h pid 1 \(database session \d+.*\), which waits to serve it$/,
-      ),
+      expect.stringMatching(/^tailsweep controller h pid 1 \(database session \d+.*\), waiting to serve it$/),
     ]);
     await first!.release();
-    expect(await controller).toBeDefined();
+    const served = await controller;
+    expect(served).toBeDefined();
+    await served!.release();
+    expect(
+      await store.take("sweep run D", { shared: true, once: true, deferTo: "tailsweep controller " }),
+    ).toBeDefined();
+    await idle.end();
   });
 
   it("counts only this database's holders: another store on the same server with its own lease is not one", async () => {
@@ -157,6 +168,23 @@ describe("the controller lease on PostgreSQL", () => {
     const waits: string[] = [];
     expect(await b.take("waiter in B", { once: true, onWait: (h) => waits.push(h) })).toBeUndefined();
     expect(waits).toEqual([expect.stringMatching(/^controller of B \(database session \d+[^)]*\)$/)]);
+  });
+
+  it("names its session itself, whatever application_name or options the database URL carries", async () => {
+    await freshPostgres();
+    const url = new URL(opened.at(-1)!.location);
+    url.searchParams.set("application_name", "from the url");
+    url.searchParams.set("options", "-c search_path=public");
+    const lease = await acquireControllerLease(url.toString(), { holder: "named here", once: true });
+    expect(lease).toBeDefined();
+    leases.push(lease!);
+    const admin = new pg.Client({ connectionString: opened.at(-1)!.location });
+    await admin.connect();
+    const { rows } = await admin.query(
+      "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()",
+    );
+    await admin.end();
+    expect(rows).toEqual([{ application_name: "named here" }]);
   });
 
   it("stops waiting when its signal aborts", async () => {

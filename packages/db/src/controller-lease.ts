@@ -61,6 +61,19 @@ export interface ControllerLeaseOptions {
   deferTo?: string;
 }
 
+/**
+ * The lease connection's URL and startup options: node-postgres lets a URL's `application_name` and `options` win
+ * over its config, which would hide the holder's name (and so what a waiting controller is) and drop the keepalive
+ * settings. Those two are taken out of the URL; its own `options` are kept, after the lease's.
+ */
+function leaseConnection(databaseUrl: string): { connectionString: string; options: string } {
+  const url = new URL(databaseUrl);
+  const own = url.searchParams.get("options");
+  url.searchParams.delete("options");
+  url.searchParams.delete("application_name");
+  return { connectionString: url.toString(), options: [SERVER_KEEPALIVE, own].filter(Boolean).join(" ") };
+}
+
 /** What a waiting controller's session is called (its application_name's start): see {@link defaultHolder}. */
 export const CONTROLLER_SESSION_PREFIX = "tailsweep controller ";
 
@@ -105,12 +118,11 @@ export async function acquireControllerLease(
     try {
       if (!client) {
         client = new pg.Client({
-          connectionString: databaseUrl,
+          ...leaseConnection(databaseUrl),
           application_name: holder,
           keepAlive: true,
           connectionTimeoutMillis: checkMs,
           query_timeout: checkMs,
-          options: SERVER_KEEPALIVE,
         });
         // A dropped connection is reported on the next query; without a listener it would also be thrown process-wide.
         client.on("error", () => {});
@@ -172,11 +184,16 @@ async function waitingController(
         AND starts_with(a.application_name, $1)
         AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory'
                           AND l.classid = 0 AND l.objid = $2 AND l.granted)
+        -- waiting only while someone holds the lease: a session left idle with no holder (a frozen standby) would
+        -- take it at once if it could, and must not keep every run out
+        AND EXISTS (SELECT 1 FROM pg_locks h WHERE h.locktype = 'advisory' AND h.classid = 0 AND h.objid = $2
+                      AND h.objsubid = 1 AND h.granted
+                      AND h.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
       ORDER BY a.backend_start LIMIT 1`,
     [prefix, CONTROLLER_LEASE_KEY, self],
   );
   const row = HolderRowSchema.safeParse(rows[0]);
-  return row.success ? `${describe(row.data)}, which waits to serve it` : undefined;
+  return row.success ? `${describe(row.data)}, waiting to serve it` : undefined;
 }
 
 const describe = ({ pid, application_name: name, client_addr: from }: z.infer<typeof HolderRowSchema>) =>

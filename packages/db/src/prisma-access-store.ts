@@ -157,7 +157,7 @@ export class PrismaAccessStore implements AccessStore {
       if (!(await tx.user.findUnique({ where: { id: userId } })))
         throw new NotFoundError("USER_NOT_FOUND", `no user with id ${userId}`);
       if (role !== "owner") await assertOtherOwner(tx, projectId, userId);
-      await tx.project.upsert({ where: { id: projectId }, create: { id: projectId }, update: {} });
+      await tx.project.createMany({ data: [{ id: projectId }], skipDuplicates: true });
       return toMembership(
         await tx.membership.upsert({
           where: { projectId_userId: { projectId, userId } },
@@ -257,11 +257,8 @@ export class PrismaAccessStore implements AccessStore {
   async recordAudit(entry: Parameters<AccessStore["recordAudit"]>[0]): Promise<AuditRecord> {
     valid(ProjectIdSchema, entry.projectId, "audit.projectId");
     const { at = new Date(), ...rest } = entry;
-    await this.db.project.upsert({
-      where: { id: entry.projectId },
-      create: { id: entry.projectId },
-      update: {},
-    });
+    // race-free (ON CONFLICT DO NOTHING): two audits of a new project at once had one fail on its key
+    await this.db.project.createMany({ data: [{ id: entry.projectId }], skipDuplicates: true });
     return toAudit(
       await this.db.auditEvent.create({
         data: { id: randomUUID(), at, ...rest, detail: rest.detail as Prisma.InputJsonValue },

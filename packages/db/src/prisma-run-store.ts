@@ -279,7 +279,9 @@ export class PrismaRunStore implements RunStore {
     const createdAt = input.now ?? new Date();
     try {
       await this.db.$transaction([
-        this.db.project.upsert({ where: { id: spec.project }, create: { id: spec.project }, update: {} }),
+        // INSERT … ON CONFLICT DO NOTHING: an upsert is a read then a write, and two sweeps of a new project
+        // submitted at once had one fail on the project's key, read as "the same sweep was made meanwhile"
+        this.db.project.createMany({ data: [{ id: spec.project }], skipDuplicates: true }),
         this.db.sweep.create({
           data: {
             id: input.id,
@@ -321,7 +323,7 @@ export class PrismaRunStore implements RunStore {
     if (await this.getSweep(sweep.id)) return undefined;
     try {
       await this.db.$transaction([
-        this.db.project.upsert({ where: { id: sweep.project }, create: { id: sweep.project }, update: {} }),
+        this.db.project.createMany({ data: [{ id: sweep.project }], skipDuplicates: true }),
         this.db.sweep.create({
           data: {
             id: sweep.id,

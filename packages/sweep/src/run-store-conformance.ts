@@ -94,6 +94,18 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(await store.listSweeps("other")).toEqual([]);
     });
 
+    it("stores several sweeps of a new project made at once, each of them", async () => {
+      const store = await makeStore();
+      const ids = ["new-a", "new-b", "new-c", "new-d"];
+      const made = await Promise.all(
+        ids.map((id) =>
+          store.createSweep({ id, spec: { ...spec, project: "brand-new" }, trials: plans, now: t0 }),
+        ),
+      );
+      expect(made.map((s) => s?.id)).toEqual(ids);
+      expect((await store.listSweeps("brand-new")).map((s) => s.id).sort()).toEqual(ids);
+    });
+
     it("lets exactly one of two workers claim a trial", async () => {
       const { store, first } = await fresh();
       const [a, b] = await Promise.all([

@@ -4,14 +4,16 @@ import { messageLineOf } from "@tailsweep/schemas";
 import { natsUrlFor, openRuntime } from "../runtime";
 import { daemonLog } from "./sweep-output";
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
+/** Resolves after `ms`, or at once when `signal` aborts (its listener removed either way). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener("abort", done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 }
 
@@ -44,6 +46,8 @@ export async function controllerCommand(o: { json?: boolean }): Promise<void> {
   );
   try {
     const takeLease = rt.opened.controllerLease;
+    let lastFailure: string | undefined;
+    let retryMs = 2_000;
     while (!stopping.signal.aborted) {
       let lease: ControllerLease | undefined;
       if (takeLease) {
@@ -56,7 +60,7 @@ export async function controllerCommand(o: { json?: boolean }): Promise<void> {
         if (!lease) break;
       }
       const controller = new Controller(rt.opened.store, rt.bus, { log, artifacts: rt.artifacts });
-      let failed = false;
+      let failed: string | undefined;
       try {
         await controller.start();
         log("controller ready");
@@ -67,15 +71,22 @@ export async function controllerCommand(o: { json?: boolean }): Promise<void> {
         // With a lease, a start that fails (the store or NATS gone again the moment the lease was taken) is waited
         // out as a standby would; without one (the embedded store) it is the command's error, as always.
         if (!lease) throw e;
-        log(`warning: the controller did not start (${messageLineOf(e)}); waiting for the lease again`);
-        failed = true;
+        failed = messageLineOf(e);
+        // said once per reason, not every try: a setting that stays wrong would fill the log
+        if (failed !== lastFailure)
+          log(`warning: the controller did not start (${failed}); trying again, waiting longer each time`);
       } finally {
-        await controller.stop();
-        // only now: the lock is held until this one has stopped serving
-        await lease?.release();
+        try {
+          await controller.stop();
+        } finally {
+          // only now, and whatever stop did: the lock is held until this one has stopped serving
+          await lease?.release();
+        }
       }
-      // a moment for what failed to come back (or for another controller to take the lease meanwhile)
-      if (failed) await sleep(2_000, stopping.signal);
+      // what failed may come back (or another controller take the lease meanwhile): 2 s, doubling to a minute
+      retryMs = failed === undefined ? 2_000 : Math.min(60_000, retryMs * (failed === lastFailure ? 2 : 1));
+      lastFailure = failed;
+      if (failed !== undefined) await sleep(retryMs, stopping.signal);
     }
   } finally {
     process.off("SIGTERM", stop);

@@ -396,6 +396,8 @@ async function runHere(
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // A lease lost (the database restarted or cut off) ends the run: another controller may serve from then on.
+  let leaseLost = false;
   try {
     // Without trial threads (webgpu, native TensorFlow) the worker starts first, as it always did: its presence is
     // stored before the sweep is, so submitting a GPU sweep does not warn that no GPU worker is online.
@@ -412,8 +414,6 @@ async function runHere(
     const threads = await starting;
     // A signal before this process's worker exists: it claims nothing, and the sweep is left to be resumed.
     if (!worker && !stopping.signal) await startWorker(threads);
-    // A lease lost (the database restarted or cut off) ends the run: another controller may serve from then on.
-    let leaseLost = false;
     return await Promise.race([
       watch(
         rt.opened.store,
@@ -435,10 +435,17 @@ async function runHere(
       }),
     ]);
   } finally {
-    await worker?.stop(); // hands a running trial back
-    releaseWebGpu(); // Dawn would keep the process alive
-    await controller.stop(); // after the worker: its hand-back is persisted
-    await lease.release();
+    try {
+      // With the lease lost, serving stops first: the worker's hand-back could not be stored anyway, and another
+      // controller may be serving already.
+      if (leaseLost) await controller.stop();
+      await worker?.stop(); // hands a running trial back
+      releaseWebGpu(); // Dawn would keep the process alive
+      await controller.stop(); // after the worker: its hand-back is persisted
+    } finally {
+      // whatever the stops did: a lease left held would keep every other controller out
+      await lease.release();
+    }
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     if (stopping.signal) process.exitCode = stopping.signal === "SIGINT" ? 130 : 143;
@@ -470,44 +477,52 @@ async function watch(
       : undefined;
   let last = "";
   let outage: string | undefined;
-  for (;;) {
-    let sweep: SweepRecord;
-    let trials: Awaited<ReturnType<RunStore["listTrials"]>>;
-    try {
-      sweep = (await store.getSweep(sweepId))!;
-      trials = await store.listTrials(sweepId);
-    } catch (e) {
-      // The store out for a moment (PostgreSQL restarting): the next look may work, and a lease lost meanwhile
-      // ends the run with one line of its own. Said once, not every second.
-      const why = messageLineOf(e);
-      if (why !== outage) log(`the run store does not answer (${why}); looking again`);
-      outage = why;
-      if (interrupted()) throw e;
-      await new Promise((r) => setTimeout(r, 1_000));
-      continue;
+  // The bar's redraw timer would keep the process up after an error (cli-progress re-arms it until stopped).
+  try {
+    return await watchLoop();
+  } finally {
+    bar?.stop();
+  }
+  async function watchLoop(): Promise<SweepRecord> {
+    for (;;) {
+      let sweep: SweepRecord;
+      let trials: Awaited<ReturnType<RunStore["listTrials"]>>;
+      try {
+        sweep = (await store.getSweep(sweepId))!;
+        trials = await store.listTrials(sweepId);
+      } catch (e) {
+        // The store out for a moment (PostgreSQL restarting): the next look may work, and a lease lost meanwhile
+        // ends the run with one line of its own. Said once, not every second.
+        const why = messageLineOf(e);
+        if (why !== outage) log(`the run store does not answer (${why}); looking again`);
+        outage = why;
+        if (interrupted()) throw e;
+        await new Promise((r) => setTimeout(r, 1_000));
+        continue;
+      }
+      outage = undefined;
+      const { counts: c, done } = sweepProgress(trials);
+      // A TPE sweep stores each configuration's trials as it proposes it: its total is its budget's, from the start.
+      const tpe = tpeProgress(sweep.spec, trials);
+      const total = tpe ? Math.max(sweep.trialCount, tpe.budget * sweep.spec.seeds.length) : sweep.trialCount;
+      if (bar) {
+        if (!bar.isActive) bar.start(total, done, { running: c.running, failed: c.failed });
+        bar.setTotal(total); // a sequential design's rounds add trials
+        bar.update(done, { running: c.running, failed: c.failed });
+      } else {
+        const configurations = tpe
+          ? `; TPE: ${tpe.proposed}/${tpe.budget} configurations proposed, ${tpe.finished} finished`
+          : "";
+        const line = `trials: ${done}/${total} done, ${c.running} running, ${c.failed} failed${configurations}`;
+        if (line !== last && !json) log(line);
+        last = line;
+      }
+      if (sweep.status !== "running" || interrupted()) {
+        bar?.stop();
+        return sweep;
+      }
+      for (let waited = 0; waited < 1_000 && !interrupted() && !progressedSince(); waited += 100)
+        await new Promise((r) => setTimeout(r, 100));
     }
-    outage = undefined;
-    const { counts: c, done } = sweepProgress(trials);
-    // A TPE sweep stores each configuration's trials as it proposes it: its total is its budget's, from the start.
-    const tpe = tpeProgress(sweep.spec, trials);
-    const total = tpe ? Math.max(sweep.trialCount, tpe.budget * sweep.spec.seeds.length) : sweep.trialCount;
-    if (bar) {
-      if (!bar.isActive) bar.start(total, done, { running: c.running, failed: c.failed });
-      bar.setTotal(total); // a sequential design's rounds add trials
-      bar.update(done, { running: c.running, failed: c.failed });
-    } else {
-      const configurations = tpe
-        ? `; TPE: ${tpe.proposed}/${tpe.budget} configurations proposed, ${tpe.finished} finished`
-        : "";
-      const line = `trials: ${done}/${total} done, ${c.running} running, ${c.failed} failed${configurations}`;
-      if (line !== last && !json) log(line);
-      last = line;
-    }
-    if (sweep.status !== "running" || interrupted()) {
-      bar?.stop();
-      return sweep;
-    }
-    for (let waited = 0; waited < 1_000 && !interrupted() && !progressedSince(); waited += 100)
-      await new Promise((r) => setTimeout(r, 100));
   }
 }
