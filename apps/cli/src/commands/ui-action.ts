@@ -227,6 +227,15 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   );
   server.close();
   server.closeAllConnections();
-  for (const stop of stops) await stop();
+  // Every stop runs whatever an earlier one did (the lease's release last but one, the store's last); the first
+  // failure is reported after.
+  let failure: unknown;
+  for (const stop of stops)
+    await Promise.resolve()
+      .then(stop)
+      .catch((e: unknown) => {
+        failure ??= e;
+      });
   if (typeof signal !== "string") throw signal;
+  if (failure !== undefined) throw failure;
 }
