@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { codeOf, type ErrorCategory, errorCategory, messageOf } from "@tailsweep/schemas";
 import type { Command } from "commander";
 import { z } from "zod";
+import packageJson from "../package.json" with { type: "json" };
 import { flagProblem, TailsweepCommand, withNotedProblems } from "./command";
 import { registerAccess } from "./commands/access";
 import { registerBackends } from "./commands/backends";
@@ -141,12 +140,6 @@ function jsonError(e: unknown, exitCode: number, usageText: string | undefined):
   return `${JSON.stringify({ error })}\n`;
 }
 
-/** This install's version: the CLI package's own (read once per run, for `--version`). */
-function cliVersion(): string {
-  const file = fileURLToPath(new URL("../package.json", import.meta.url));
-  return z.object({ version: z.string() }).parse(JSON.parse(readFileSync(file, "utf8"))).version;
-}
-
 /** Builds the `tailsweep` command line; `usageText` receives what commander prints for a usage error. */
 export function buildProgram(usageText: (text: string) => void = () => {}): Command {
   const program = new TailsweepCommand();
@@ -161,7 +154,8 @@ export function buildProgram(usageText: (text: string) => void = () => {}): Comm
         write(said);
       },
     })
-    .version(cliVersion(), "-V, --version", "print the version")
+    // imported, not read at run time: the bundles (the CLI's cache, the GPU kit) carry no package.json beside them
+    .version(packageJson.version, "-V, --version", "print the version")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
   registerTrain(program);
