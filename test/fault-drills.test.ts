@@ -102,7 +102,12 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
 
   it("stops a sweep run without NATS whose PostgreSQL restarts (its lease gone), and the same command resumes it", async () => {
     const pg = await startPostgres(15_434);
-    const env = { DATABASE_URL: pg.url, NATS_URL: "" };
+    // without NATS the run's checkpoints go to a folder: one of the test's, not the repository's .tailsweep/
+    const env = {
+      DATABASE_URL: pg.url,
+      NATS_URL: "",
+      TAILSWEEP_ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), "tailsweep-artifacts-")),
+    };
     const file = sweepFile("run-outage", { nu: [5, 10] }, 1, 20, {}, 6);
     const first = tailsweep(["sweep", "run", file, "--workers", "1"], env);
     await waitFor(async () => /trials: 0\/2 done, 1 running/.test(first.log()), "a trial to run", 60_000);

@@ -1,7 +1,9 @@
 // Sweeps on real infrastructure — PostgreSQL, a NATS server of the test's own, a controller and workers as separate
 // processes — surviving what kills runs in practice: a worker killed mid-trial, NATS restarted, the controller
 // restarted. Every trial must end succeeded with exactly one result.
-import { hostname } from "node:os";
+import { mkdtempSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadSweepRuns, sequentialStatus, sweepPareto } from "@tailsweep/analysis";
 import { NatsBus } from "@tailsweep/bus";
 import { openRunStore } from "@tailsweep/db";
@@ -209,6 +211,7 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     const local = tailsweep(["sweep", "run", sweepFile("beside", { nu: [5] }, 1, 2)], {
       DATABASE_URL: c.env.DATABASE_URL,
       NATS_URL: "",
+      TAILSWEEP_ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), "tailsweep-artifacts-")),
     });
     expect(await exited(local)).toBe(7);
     expect(local.log()).toMatch(
@@ -225,7 +228,12 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
 
   it("lets sweep runs without NATS share a PostgreSQL store, and a team controller started meanwhile waits for them", async () => {
     const databaseUrl = await freshDatabase();
-    const local = { DATABASE_URL: databaseUrl, NATS_URL: "" };
+    // files of their own: without NATS a run's checkpoints go to a folder, not the repository's .tailsweep/
+    const local = {
+      DATABASE_URL: databaseUrl,
+      NATS_URL: "",
+      TAILSWEEP_ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), "tailsweep-artifacts-")),
+    };
     // two files, each its own sweep, trained in their own processes over their own in-process buses
     const first = tailsweep(["sweep", "run", sweepFile("local-a", { nu: [5] }, 1, 30, {}, 40)], local);
     const second = tailsweep(["sweep", "run", sweepFile("local-b", { nu: [10] }, 1, 30, {}, 40)], local);
