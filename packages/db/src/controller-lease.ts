@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { messageLineOf, UnavailableError } from "@tailsweep/schemas";
 import pg from "pg";
 import { z } from "zod";
@@ -74,7 +75,7 @@ function leaseConnection(databaseUrl: string): { connectionString: string; optio
   return { connectionString: url.toString(), options: [SERVER_KEEPALIVE, own].filter(Boolean).join(" ") };
 }
 
-/** What a waiting controller's session is called (its application_name's start): see {@link defaultHolder}. */
+/** What a waiting controller's session is called (its application_name's start): {@link acquireControllerLease}'s default holder. */
 export const CONTROLLER_SESSION_PREFIX = "tailsweep controller ";
 
 /**
@@ -143,7 +144,8 @@ export async function acquireControllerLease(
       if (options.once) throw e;
       say(messageLineOf(e), options.onUnreachable);
     }
-    await sleep(retryMs, options.signal);
+    // an abort ends the wait early (the loop then sees it): not an error
+    await sleep(retryMs, undefined, { signal: options.signal }).catch(() => {});
   }
   await client?.end().catch(() => {});
   return undefined;
@@ -269,17 +271,4 @@ function holdLease(client: pg.Client, checkMs: number): ControllerLease {
       await Promise.race([client.end().catch(() => {}), new Promise((r) => setTimeout(r, checkMs).unref())]);
     },
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

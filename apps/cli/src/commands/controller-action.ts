@@ -1,21 +1,9 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Controller } from "@tailsweep/controller";
 import type { ControllerLease } from "@tailsweep/db";
 import { messageLineOf } from "@tailsweep/schemas";
 import { natsUrlFor, openRuntime } from "../runtime";
 import { daemonLog } from "./sweep-output";
-
-/** Resolves after `ms`, or at once when `signal` aborts (its listener removed either way). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /**
  * `tailsweep controller`: the single writer of trial state, until SIGINT or SIGTERM. On PostgreSQL it serves only
@@ -86,7 +74,8 @@ export async function controllerCommand(o: { json?: boolean }): Promise<void> {
       // what failed may come back (or another controller take the lease meanwhile): 2 s, doubling to a minute
       retryMs = failed === undefined ? 2_000 : Math.min(60_000, retryMs * (failed === lastFailure ? 2 : 1));
       lastFailure = failed;
-      if (failed !== undefined) await sleep(retryMs, stopping.signal);
+      // a stop during the wait ends it early (the loop then sees it): not an error
+      if (failed !== undefined) await sleep(retryMs, undefined, { signal: stopping.signal }).catch(() => {});
     }
   } finally {
     process.off("SIGTERM", stop);

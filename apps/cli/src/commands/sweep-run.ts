@@ -477,13 +477,9 @@ async function watch(
       : undefined;
   let last = "";
   let outage: string | undefined;
-  // The bar's redraw timer would keep the process up after an error (cli-progress re-arms it until stopped).
+  // The bar stops however this ends: its redraw timer would keep the process up after an error (cli-progress
+  // re-arms it until stopped).
   try {
-    return await watchLoop();
-  } finally {
-    bar?.stop();
-  }
-  async function watchLoop(): Promise<SweepRecord> {
     for (;;) {
       let sweep: SweepRecord;
       let trials: Awaited<ReturnType<RunStore["listTrials"]>>;
@@ -517,12 +513,11 @@ async function watch(
         if (line !== last && !json) log(line);
         last = line;
       }
-      if (sweep.status !== "running" || interrupted()) {
-        bar?.stop();
-        return sweep;
-      }
+      if (sweep.status !== "running" || interrupted()) return sweep;
       for (let waited = 0; waited < 1_000 && !interrupted() && !progressedSince(); waited += 100)
         await new Promise((r) => setTimeout(r, 100));
     }
+  } finally {
+    bar?.stop();
   }
 }
