@@ -107,11 +107,31 @@ describe("a command line with several bad values", () => {
     });
   });
 
-  it("puts the bad values before commander's own refusal of the line (an unknown option)", async () => {
-    const r = await refusal("compare", "--alpha", "5", "--frobnicate");
-    expect(r.stderr).toBe(
-      said("tailsweep: --alpha: must be in (0, 1), got 5", "tailsweep: unknown option '--frobnicate'"),
+  it("names every unknown option after the bad values, those after the first unknown one included", async () => {
+    const r = await refusal(
+      "compare",
+      "--alpha",
+      "5",
+      "--frobnicate",
+      "--correction",
+      "x",
+      "--metrc",
+      "f1",
+      "--jsn=1",
     );
+    expect(r.code).toBe("commander.unknownOption");
+    expect(r.stderr).toBe(
+      said(
+        "tailsweep: --alpha: must be in (0, 1), got 5",
+        "tailsweep: --correction: must be one of holm, bh, got 'x'",
+        "tailsweep: unknown option '--frobnicate'",
+        "tailsweep: unknown option '--metrc' (did you mean --metric?)",
+        "tailsweep: unknown option '--jsn=1' (did you mean --json?)",
+      ),
+    );
+    // a command's parents' flags are guessed too; a line that asks for help gets it
+    expect((await refusal("compare", "--versoin")).stderr).toContain("(did you mean --version?)");
+    expect((await refusal("compare", "--frobnicate", "--help")).code).toBe("commander.helpDisplayed");
   });
 });
 

@@ -1,5 +1,5 @@
-import { messageOf } from "@tailsweep/schemas";
-import { type Argument, Command, type Option, type OptionValues } from "commander";
+import { messageOf, nearestName } from "@tailsweep/schemas";
+import { type Argument, Command, type Option, type OptionValues, type ParseOptionsResult } from "commander";
 
 /**
  * One bad value in the form every refusal prints (`--top: must be a whole number ≥ 1, got 0`): the parsers' own
@@ -22,8 +22,9 @@ const isInvalidArgument = (e: unknown) =>
  * A command that names every bad flag and argument of a command line at once. Commander stops at the first value
  * its parser refuses; here each parser's refusal is noted, parsing goes on, and main.ts's preAction hook refuses
  * them together before the action (in {@link withNotedProblems}' words). Subcommands made with `.command()` are of
- * this class too, and share the root's list. (Commander still checks unknown options and missing required ones
- * before arguments: a line with one of those names it with the bad flags before it, not a bad argument after.)
+ * this class too, and share the root's list. Unknown options are named all together with the bad values, where
+ * commander names the first and reads nothing after it. (Commander still checks missing required options before
+ * arguments: a line with one names it with the bad flags before it, not a bad argument after.)
  */
 export class TailsweepCommand extends Command {
   /** The command line's bad values so far, each as {@link flagProblem} words it. */
@@ -62,6 +63,37 @@ export class TailsweepCommand extends Command {
   /** This command's options as {@link lateCheck} takes them: those whose values were refused left out. */
   readableOptions(): OptionValues {
     return Object.fromEntries(Object.entries(this.opts()).filter(([name]) => !this.refused.has(name)));
+  }
+
+  /**
+   * Commander reads every known flag of the line but names only the first unknown option (what follows it that is not
+   * a known flag is filed as unknown with it). Here a command with no subcommands (those hand their unknown options
+   * on) names every unknown option, after the bad values, and refuses the line once. With --help anywhere,
+   * commander's own handling stands (help wins).
+   */
+  override parseOptions(argv: string[]): ParseOptionsResult {
+    const parsed = super.parseOptions(argv);
+    if (this.commands.length > 0 || parsed.unknown.length === 0) return parsed;
+    const end = parsed.unknown.indexOf("--");
+    // an unknown option's value, or an operand after it, is not an option; nor is a negative number
+    const options = (end < 0 ? parsed.unknown : parsed.unknown.slice(0, end)).filter((arg) =>
+      /^-[^\d.]/.test(arg),
+    );
+    if (options.some((arg) => arg === "--help" || arg === "-h")) return parsed;
+    this.noted.push(...options.map((flag) => this.unknownOptionProblem(flag)));
+    if (this.lateCheck) this.noted.push(...this.lateCheck(this.readableOptions()));
+    this.error("", { code: "commander.unknownOption" });
+  }
+
+  /** `unknown option '--sedes' (did you mean --seeds?)`: the guess among this command's and its parents' flags. */
+  private unknownOptionProblem(flag: string): string {
+    const flags: string[] = [];
+    for (let command: Command | null = this; command; command = command.parent)
+      for (const option of command.createHelp().visibleOptions(command))
+        if (option.long) flags.push(option.long.slice(2));
+    const name = /^--([^=]+)/.exec(flag)?.[1];
+    const near = name === undefined ? undefined : nearestName(name, flags);
+    return `unknown option '${flag}'${near === undefined ? "" : ` (did you mean --${near}?)`}`;
   }
 
   override addArgument(argument: Argument): this {

@@ -6,7 +6,7 @@ export * from "./artifacts";
 export * from "./dataset";
 export * from "./env-settings";
 export * from "./errors";
-export { plainIssueMessage } from "./issue-messages";
+export { nearestName, plainIssueMessage } from "./issue-messages";
 export * from "./mapping";
 export * from "./messages";
 export * from "./model-config";

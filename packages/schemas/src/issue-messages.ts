@@ -54,7 +54,7 @@ function distance(a: string, b: string): number {
  * The allowed key nearest to `key`, when one is nearest and near enough to be a typo of it: one edit in a key of up to
  * four letters (else `min` would suggest `max`), two in a longer one.
  */
-function nearest(key: string, allowed: readonly string[]): string | undefined {
+export function nearestName(key: string, allowed: readonly string[]): string | undefined {
   const by = allowed.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) }));
   const best = Math.min(...by.map((b) => b.d));
   const at = by.filter((b) => b.d === best);
@@ -64,7 +64,7 @@ function nearest(key: string, allowed: readonly string[]): string | undefined {
 function unknownKeys(keys: string[], inst: z.core.$ZodRawIssue["inst"]): string {
   const allowed = keysOf(inst);
   const guesses = keys.flatMap((key) => {
-    const near = nearest(key, allowed);
+    const near = nearestName(key, allowed);
     return near === undefined ? [] : [keys.length === 1 ? near : `${near} for '${key}'`];
   });
   return [
