@@ -2,7 +2,7 @@
 // tailsweep processes (controller, workers, CLI), and small sweep files. Everything started here is stopped by
 // `stopAll` (call it in afterAll), whatever the outcome.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,9 +96,10 @@ export async function startNats(port: number) {
 /**
  * A PostgreSQL cluster of the test's own (the machine's server is not ours to stop): initdb in a temporary
  * folder, run as the postgres user, on `port`. `stop` is an immediate shutdown (what a crash or a failover looks
- * like to clients); `start` brings the same data back.
+ * like to clients); `start` brings the same data back. `network`: it also listens on `address` (a test's own, in
+ * 10.200.0.0/16) and trusts clients from `clients` (CIDR), for hosts in network namespaces.
  */
-export async function startPostgres(port: number) {
+export async function startPostgres(port: number, network?: { address: string; clients: string }) {
   const version = readdirSync("/usr/lib/postgresql")
     .sort((a, b) => Number(a) - Number(b))
     .at(-1)!;
@@ -113,12 +114,14 @@ export async function startPostgres(port: number) {
     gid,
     stdio: "ignore",
   });
+  if (network) appendFileSync(join(data, "pg_hba.conf"), `host all all ${network.clients} trust\n`);
+  const listen = ["127.0.0.1", ...(network ? [network.address] : [])].join(",");
   let proc: ChildProcess | undefined;
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
   const start = async () => {
     proc = spawn(
       join(pgBin, "postgres"),
-      ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+      ["-D", data, "-p", String(port), "-k", dir, "-c", `listen_addresses=${listen}`, "-c", "fsync=off"],
       { uid, gid, stdio: "ignore" },
     );
     children.add(proc);
