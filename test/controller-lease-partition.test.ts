@@ -159,7 +159,7 @@ describe("a controller lease holder cut off the network", () => {
 
     let lease: ControllerLease | undefined;
     try {
-      lease = await Promise.race([standby, new Promise<undefined>((r) => setTimeout(r, 90_000).unref())]);
+      lease = await Promise.race([standby, new Promise<undefined>((r) => setTimeout(() => r(undefined), 90_000).unref())]);
       expect(lease, "the standby took the lease over within 90 s").toBeDefined();
       const lost = events.find((e) => e.event === "lost");
       expect(lost, "the holder said it lost the lease").toBeDefined();
