@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ANNOTATION_LIMITS, AnnotationEditSchema, applyAnnotationEdit, describeIssues } from "./index";
+import {
+  ANNOTATION_CONFLICT_CODE,
+  ANNOTATION_LIMITS,
+  AnnotationEditSchema,
+  applyAnnotationEdit,
+  badTagsProblem,
+  describeIssues,
+} from "./index";
 
 describe("annotations", () => {
   it("normalises tags: trimmed, in NFC, each once, sorted; notes with \\n line ends and no trailing space", () => {
@@ -48,5 +55,35 @@ describe("annotations", () => {
       "tags: at most 32 tags, and this would make 33; remove some first",
     );
     expect(applyAnnotationEdit(full, { addTags: ["one-more"], removeTags: ["t0"] }).tags).toHaveLength(32);
+  });
+
+  it("writes notes given with the text they were edited from only over that text (two people at once)", () => {
+    const stored = { tags: ["a"], notes: "theirs, saved meanwhile" };
+    // edited from an older text: refused with a stable code, nothing applied (not the tags either)
+    let refused: unknown;
+    try {
+      applyAnnotationEdit(stored, { addTags: ["b"], notes: "mine", notesWere: "as I saw them" });
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toMatchObject({ code: ANNOTATION_CONFLICT_CODE, category: "conflict" });
+    // not edited (given as they were): the stored notes stand, the tags apply
+    expect(
+      applyAnnotationEdit(stored, { addTags: ["b"], notes: "as I saw them", notesWere: "as I saw them" }),
+    ).toEqual({ tags: ["a", "b"], notes: "theirs, saved meanwhile" });
+    // edited from the stored text, or to what is stored already: written
+    expect(applyAnnotationEdit(stored, { notes: "mine", notesWere: "theirs, saved meanwhile" }).notes).toBe(
+      "mine",
+    );
+    expect(applyAnnotationEdit(stored, { notes: "theirs, saved meanwhile", notesWere: "old" }).notes).toBe(
+      "theirs, saved meanwhile",
+    );
+  });
+
+  it("names every bad tag as typed, in the rule's words", () => {
+    expect(badTagsProblem(["ok", "a b", "<i>"])).toBe(
+      '"a b", "<i>" are not tags (each must be 1–64 letters, digits or - _ . : /)',
+    );
+    expect(badTagsProblem(["paper:fig3"])).toBeUndefined();
   });
 });

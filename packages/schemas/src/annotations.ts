@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InputError } from "./errors";
+import { AppError, InputError } from "./errors";
 import { noNul } from "./text";
 
 /** Bounds on what people write on a sweep or a trial: a few labels to find it by, and a page of notes. */
@@ -28,6 +28,16 @@ export const TagSchema = z
     error: (issue) => `must be ${TAG_RULE}, got ${JSON.stringify(issue.input)}`,
   });
 
+/**
+ * What is wrong with tags as a person typed them (the bad ones named, in the rule's words), or undefined when every
+ * one is a tag: for forms and flags, which say it of the field rather than of list places (`tags[2]`).
+ */
+export function badTagsProblem(tags: readonly string[]): string | undefined {
+  const bad = tags.filter((tag) => !TagSchema.safeParse(tag).success).map((tag) => JSON.stringify(tag));
+  if (bad.length === 0) return undefined;
+  return `${bad.join(", ")} ${bad.length === 1 ? "is not a tag" : "are not tags"} (each must be ${TAG_RULE})`;
+}
+
 /** A tag list as stored: each tag once, sorted, so two lists with the same tags compare equal. */
 export function normaliseTags(tags: readonly string[]): string[] {
   return [...new Set(tags)].sort();
@@ -53,7 +63,9 @@ export const NotesSchema = noNul(z.string())
 /**
  * A change to a sweep's or a trial's tags and notes. `tags` replaces the list, `addTags` and `removeTags` change the
  * stored one (applied after `tags`, in the store, so two people tagging at once both keep theirs); `notes` replaces
- * the notes. A field left out stays as stored.
+ * the notes, and with `notesWere` (the notes the writer started from) only if they are still those: an edit made
+ * meanwhile by someone else is refused with {@link ANNOTATION_CONFLICT_CODE}, not overwritten. A field left out stays
+ * as stored.
  */
 export const AnnotationEditSchema = z
   .object({
@@ -61,6 +73,7 @@ export const AnnotationEditSchema = z
     addTags: TagsSchema.optional(),
     removeTags: TagsSchema.optional(),
     notes: NotesSchema.optional(),
+    notesWere: NotesSchema.optional(),
   })
   .strict();
 export type AnnotationEdit = z.output<typeof AnnotationEditSchema>;
@@ -87,5 +100,20 @@ export function applyAnnotationEdit(current: Annotations, edit: AnnotationEdit):
       "tags",
       `at most ${ANNOTATION_LIMITS.tags} tags, and this would make ${tags.length}; remove some first`,
     );
+  // notes given as they were, unchanged, are no edit of them: someone else's edit meanwhile stands
+  if (edit.notesWere !== undefined && edit.notes === edit.notesWere) return { tags, notes: current.notes };
+  if (
+    edit.notes !== undefined &&
+    edit.notesWere !== undefined &&
+    ![edit.notesWere, edit.notes].includes(current.notes)
+  )
+    throw new AppError(
+      ANNOTATION_CONFLICT_CODE,
+      "conflict",
+      "notes: changed by someone else since this edit began (they are no longer notesWere); nothing was saved: start again from the notes as they are now",
+    );
   return { tags, notes: edit.notes ?? current.notes };
 }
+
+/** The stable code of an edit of notes that someone else changed meanwhile ({@link AnnotationEditSchema}'s `notesWere`). */
+export const ANNOTATION_CONFLICT_CODE = "ANNOTATION_CONFLICT";

@@ -1,4 +1,4 @@
-import { ANNOTATION_LIMITS, TAG_RULE, TagSchema } from "@tailsweep/schemas";
+import { ANNOTATION_LIMITS, badTagsProblem, TagSchema } from "@tailsweep/schemas";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { backendOption, fractionArg, MAX_TRIALS_AT_ONCE, seedsArg, wholeNumberArg } from "../options";
 import { EXPORT_FORMATS } from "../package-constants";
@@ -11,18 +11,10 @@ import { lazyAction } from "./lazy-action";
  * with every other bad flag of the line.
  */
 export function tagList(value: string, previous: string[] = []): string[] {
-  const parsed = value
-    .split(/[,\s]+/)
-    .filter(Boolean)
-    .map((tag) => ({ tag, result: TagSchema.safeParse(tag) }));
-  const bad = parsed.filter((p) => !p.result.success).map((p) => JSON.stringify(p.tag));
-  if (bad.length > 0)
-    throw new InvalidArgumentError(
-      `${bad.join(", ")} ${bad.length === 1 ? "is not a tag" : "are not tags"} (each must be ${TAG_RULE})`,
-    );
-  const tags = [
-    ...new Set([...previous, ...parsed.flatMap((p) => (p.result.success ? [p.result.data] : []))]),
-  ];
+  const typed = value.split(/[,\s]+/).filter(Boolean);
+  const bad = badTagsProblem(typed);
+  if (bad !== undefined) throw new InvalidArgumentError(bad);
+  const tags = [...new Set([...previous, ...typed.map((tag) => TagSchema.parse(tag))])];
   if (tags.length > ANNOTATION_LIMITS.tags)
     throw new InvalidArgumentError(`at most ${ANNOTATION_LIMITS.tags} tags (this makes ${tags.length})`);
   return tags;

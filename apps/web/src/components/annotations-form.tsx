@@ -31,10 +31,19 @@ export function AnnotationsForm({
       >
         <input type="hidden" name="target" value={target} />
         <input type="hidden" name="id" value={id} />
+        {/* what this form started from: the save sends what it changed, so another person's edit meanwhile stays */}
+        <input type="hidden" name="tagsWere" value={tags.join(" ")} />
+        <input type="hidden" name="notesWere" value={state?.theirs ?? notes} />
         {state && (
           <p className="field-error" role="alert" data-testid="annotate-error">
             {state.error}
           </p>
+        )}
+        {state?.theirs !== undefined && (
+          <details open data-testid="annotate-theirs">
+            <summary>the notes as they are now (saving again replaces them with yours)</summary>
+            <pre className="notes-theirs">{state.theirs || "(none)"}</pre>
+          </details>
         )}
         <label>
           tags <small className="muted">(commas or spaces between; letters, digits and - _ . : /)</small>

@@ -31,6 +31,8 @@ interface SearchRow {
   text: string;
 }
 let nextRowId = 0;
+/** Where a search row's problems are said: its knob's path, or its place while it has no knob. */
+const rowPath = (row: SearchRow, i: number) => (row.key ? `search.${row.key}` : `search knob ${i + 1}`);
 
 const flow = (value: unknown) => toYaml(value, { collectionStyle: "flow" }).trim();
 
@@ -97,12 +99,24 @@ export function LaunchForm({
   const [unfolded, setUnfolded] = useState<Record<string, boolean>>({});
   /** The sections shown open so far: they stay so (a ref, not state: what it adds changes nothing this render). */
   const shownOpen = useRef(new Set<string>());
+  /** Whether the form changed the document since the YAML view last showed it (a ref: it changes no render). */
+  const formEdited = useRef(false);
 
   // The document as the file would hold it, and what the schema says of it.
   const typing: string[] = [];
   const searchDoc: Doc = {};
-  for (const row of rows) {
-    if (!row.key) continue;
+  for (const [i, row] of rows.entries()) {
+    // neither is launched as shown: said, so that what is launched is what the form shows
+    if (!row.key) {
+      if (row.text.trim()) typing.push(`search knob ${i + 1}: values given but no knob chosen`);
+      continue;
+    }
+    if (row.key in searchDoc) {
+      typing.push(
+        `search.${row.key}: searched in two rows; keep one (a knob has one list of values or one range)`,
+      );
+      continue;
+    }
     try {
       searchDoc[row.key] = yamlValue(row.text);
     } catch (e) {
@@ -128,10 +142,7 @@ export function LaunchForm({
     problems = isConfigError(e) ? e.problems : [messageOf(e)];
   }
   problems = [...typing, ...problems, ...serverProblems];
-  const paths = [
-    ...sections.flatMap((s) => s.fields.map((f) => f.path)),
-    ...rows.map((r) => `search.${r.key}`),
-  ];
+  const paths = [...sections.flatMap((s) => s.fields.map((f) => f.path)), ...rows.map(rowPath)];
   const at = new Map<string, string[]>();
   /** Problems with a whole section (`decide: required with seeds: { initial, step, max }`), by section title. */
   const atSection = new Map<string, string[]>();
@@ -148,11 +159,13 @@ export function LaunchForm({
 
   // An edit in the form goes on from the form's document: a YAML text that did not parse is given up (it is said so).
   const change = (path: string, value: unknown) => {
+    formEdited.current = true;
     setServerProblems([]);
     setYamlError(null);
     setDoc((d) => setAt(d, path, value));
   };
   const changeRows = (next: SearchRow[]) => {
+    formEdited.current = true;
     setServerProblems([]);
     setYamlError(null);
     setRows(next);
@@ -170,8 +183,10 @@ export function LaunchForm({
   };
 
   const toYamlView = () => {
-    // back to a YAML text that does not parse yet, it is shown as typed, not replaced by the last one that did
-    if (yamlError === null) setYamlText(toYaml(full));
+    // back to a YAML text that does not parse yet, it is shown as typed, not replaced by the last one that did; nor
+    // is one the form has not changed since (its comments and layout would go)
+    if (yamlError === null && (formEdited.current || yamlText === "")) setYamlText(toYaml(full));
+    formEdited.current = false;
     // the form's inputs are made anew on the way back: a number's bad text goes with them
     setBadNumbers(new Set());
     setView("yaml");
@@ -292,6 +307,7 @@ export function LaunchForm({
             onChange={(e) => {
               const text = e.target.value;
               setDrafts((d) => ({ ...d, [f.path]: text }));
+              formEdited.current = true;
               try {
                 change(f.path, yamlValue(text));
               } catch {
@@ -466,7 +482,7 @@ export function LaunchForm({
                           aria-label={`values of ${row.key || `search knob ${i + 1}`}`}
                           name={`search.${row.key}`}
                           value={row.text}
-                          aria-invalid={at.has(`search.${row.key}`) || undefined}
+                          aria-invalid={at.has(rowPath(row, i)) || undefined}
                           onChange={(e) =>
                             changeRows(rows.map((r, j) => (j === i ? { ...r, text: e.target.value } : r)))
                           }
@@ -474,7 +490,7 @@ export function LaunchForm({
                         <button type="button" onClick={() => changeRows(rows.filter((_, j) => j !== i))}>
                           remove
                         </button>
-                        {problemsAt(`search.${row.key}`)}
+                        {problemsAt(rowPath(row, i))}
                       </div>
                     ))}
                     <button
