@@ -574,6 +574,22 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       new RegExp(`^${proposed.length} of ${trials.length} trials · sorted by macro-F1`),
     );
     expect(new Set(await cells("variant"))).toEqual(new Set(["proposed"]));
+    // from the keyboard, a step through the choices is no choice yet (WCAG 3.2.2: it went to the next page at once,
+    // focus lost): Enter makes it
+    const variant = page.locator('[data-testid=trial-filters] select[name="variant"]');
+    const chosen = page.url();
+    await variant.focus();
+    await page.keyboard.press("ArrowUp");
+    await page.waitForTimeout(1000);
+    expect(page.url()).toBe(chosen);
+    const stepped = await variant.inputValue();
+    expect(stepped).not.toBe("proposed");
+    await Promise.all([page.waitForURL((url) => url.href !== chosen), page.keyboard.press("Enter")]);
+    expect(new URL(page.url()).searchParams.get("variant") ?? "").toBe(stepped);
+    // Back: the choice shown is its URL's, not the one made when the page was left
+    await page.goBack();
+    await page.waitForURL(chosen);
+    await expect.poll(() => variant.inputValue()).toBe("proposed");
     await page.fill('[data-testid=trial-filters] input[name="q"]', "NU=5");
     await Promise.all([
       page.waitForURL((url) => url.searchParams.get("q") === "NU=5"),

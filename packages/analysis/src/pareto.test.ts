@@ -289,6 +289,20 @@ describe("sweepPareto", () => {
     expect(f.notes).toEqual([]);
   });
 
+  it("says once that no trial has finished yet, not that every metric is unknown", async () => {
+    const runs = await sweep();
+    const none = { ...runs, trials: runs.trials.map((t) => ({ ...t, state: "running" as const })) };
+    expect(() =>
+      sweepPareto(none, { objectives: [{ metric: "balancedAccuracy" }, { metric: "macroF1" }] }),
+    ).toThrow(/^objectives: no trial of sweep front has finished yet, so there is nothing to draw$/);
+    // a problem it can tell without results is still named with it
+    expect(() =>
+      sweepPareto(none, { objectives: [{ metric: "balancedAccuracy" }, { metric: "balancedAccuracy" }] }),
+    ).toThrow(
+      /^objectives: balancedAccuracy: balancedAccuracy is already an objective; no trial of sweep front has finished yet/,
+    );
+  });
+
   it("names every bad objective in one error", async () => {
     const runs = await sweep();
     let refused: unknown;

@@ -418,11 +418,15 @@ export function sweepPareto(all: SweepRuns, options: SweepParetoOptions): SweepP
   const values = new Map(
     options.objectives.map(({ metric }) => [metric, [...finishedValues(trials, results, metric)]]),
   );
-  const { objectives, problems } = checkedObjectives(
+  // before any trial has finished every metric is missing: said once, not as if each were a bad metric name
+  const finished = trials.some((t) => t.state === "succeeded");
+  const notYet = `no trial of sweep ${sweep.id} has finished yet, so there is nothing to draw`;
+  const { objectives, problems: checked } = checkedObjectives(
     options.objectives,
     sweep.spec.objective,
     (metric) => (values.get(metric)?.length ?? 0) > 0,
-    (metric) => `no finished trial of sweep ${sweep.id} reports ${metric} (${METRIC_CHOICES})`,
+    (metric) =>
+      finished ? `no finished trial of sweep ${sweep.id} reports ${metric} (${METRIC_CHOICES})` : notYet,
   );
   const observations: ParetoObservation[] = objectives.flatMap(({ metric }) =>
     values.get(metric)!.map(({ trial, value }) => ({
@@ -432,6 +436,10 @@ export function sweepPareto(all: SweepRuns, options: SweepParetoOptions): SweepP
       value,
     })),
   );
+  const problems = [
+    ...checked.filter((p) => !p.endsWith(notYet)),
+    ...(checked.some((p) => p.endsWith(notYet)) ? [notYet] : []),
+  ];
   if (problems.length > 0) throw new InputError("objectives", problems.join("; "));
   const front = paretoFront(observations, objectives, options);
   const keyOf = new Map([...configs.values()].map((c) => [c.label, c.key]));

@@ -2,18 +2,72 @@
 
 import { useEffect } from "react";
 
+const autoSubmitted = (target: EventTarget | null) =>
+  target instanceof HTMLSelectElement && target.form?.hasAttribute("data-autosubmit") ? target : undefined;
+
 /**
  * Submits a view form (`<form data-autosubmit method="get">`) when one of its choices changes. The forms work
  * without it (they have a button); this only saves the click. The URL they produce is the view's permalink.
+ *
+ * A choice stepped through with the keyboard (arrow keys change a closed select at each press) is not a choice made
+ * yet (WCAG 3.2.2: a change of value must not navigate): it is submitted on Enter or when focus leaves the select, a
+ * choice from the open list or by pointer at once. And a page shown again from the back/forward cache gets its
+ * choices back as the server rendered them for its URL, not as they were when it was left (the one being submitted).
  */
 export function AutoSubmit() {
   useEffect(() => {
-    const onChange = (e: Event) => {
-      const form = (e.target as HTMLElement).closest("form[data-autosubmit]") as HTMLFormElement | null;
-      if (form && e.target instanceof HTMLSelectElement) form.requestSubmit();
+    /** Selects changed from the keyboard since they were focused or submitted. */
+    const stepped = new Set<HTMLSelectElement>();
+    const steppingKeys = new Set([
+      "ArrowUp",
+      "ArrowDown",
+      "ArrowLeft",
+      "ArrowRight",
+      "Home",
+      "End",
+      "PageUp",
+      "PageDown",
+    ]);
+    let keyed: HTMLSelectElement | undefined;
+    const onKeyDown = (e: KeyboardEvent) => {
+      const select = autoSubmitted(e.target);
+      if (!select) return;
+      if (e.key === "Enter" && stepped.delete(select)) {
+        e.preventDefault();
+        select.form?.requestSubmit();
+      } else if (steppingKeys.has(e.key) || e.key.length === 1) keyed = select;
     };
+    const onChange = (e: Event) => {
+      const select = autoSubmitted(e.target);
+      if (!select) return;
+      if (keyed === select) stepped.add(select);
+      else select.form?.requestSubmit();
+      keyed = undefined;
+    };
+    const onFocusOut = (e: FocusEvent) => {
+      const select = autoSubmitted(e.target);
+      if (select && stepped.delete(select)) select.form?.requestSubmit();
+    };
+    const asRendered = () => {
+      for (const form of document.querySelectorAll("form[data-autosubmit]"))
+        if (form instanceof HTMLFormElement) form.reset();
+    };
+    // loaded again by Back or Forward: the browser may have put the choices back as they were left
+    const [navigation] = performance.getEntriesByType("navigation");
+    if (navigation instanceof PerformanceNavigationTiming && navigation.type === "back_forward") asRendered();
+    const onPageShow = (e: PageTransitionEvent) => {
+      if (e.persisted) asRendered();
+    };
+    document.addEventListener("keydown", onKeyDown, true);
     document.addEventListener("change", onChange);
-    return () => document.removeEventListener("change", onChange);
+    document.addEventListener("focusout", onFocusOut);
+    window.addEventListener("pageshow", onPageShow);
+    return () => {
+      document.removeEventListener("keydown", onKeyDown, true);
+      document.removeEventListener("change", onChange);
+      document.removeEventListener("focusout", onFocusOut);
+      window.removeEventListener("pageshow", onPageShow);
+    };
   }, []);
   return null;
 }
