@@ -107,8 +107,8 @@ describe("planExtension on a sequential sweep that has stopped", () => {
     accuracy(t) +
     (t.config.variant === "supervised" ? gap[(t.seed - 1) % 5]! - 0.004 - (t.seed % 2 ? 0.01 : -0.008) : 0);
 
-  /** Runs the design's rounds as the controller takes them, to its last look. */
-  async function decided() {
+  /** Runs the design's rounds as the controller takes them, to its last look (or, with `rounds`, that many rounds). */
+  async function decided(rounds = Number.POSITIVE_INFINITY) {
     const design = parseSweepFile({
       name: "stopped",
       search: { variant: ["gaussian", "proposed", "supervised"] },
@@ -117,7 +117,8 @@ describe("planExtension on a sequential sweep that has stopped", () => {
     });
     const store = new InMemoryRunStore();
     await store.createSweep({ id: "seq", spec: design, trials: expandSweep(design), now: t0 });
-    for (;;) {
+    for (let round = 0; ; round++) {
+      if (round === rounds) break;
       await finishWaiting(store, "seq", score, { now: t0 });
       const next = sequentialStatus(await loadSweepRuns(store, "seq"))!.next;
       if (!next) break;
@@ -140,6 +141,32 @@ describe("planExtension on a sequential sweep that has stopped", () => {
     }
     return { store, runs: await loadSweepRuns(store, "seq") };
   }
+
+  it("keeps the look before standing while a look's trials run", async () => {
+    const first = sequentialStatus((await decided(0)).runs)!;
+    expect(first).toMatchObject({ look: 0, waiting: "look 1: 9 trials still to finish" });
+    expect(first.previous).toBeUndefined();
+    const { store, runs } = await decided(1);
+    const running = sequentialStatus(runs)!;
+    expect(running).toMatchObject({
+      look: 1,
+      waiting: expect.stringMatching(/^look 2: \d+ trials still to finish$/),
+    });
+    expect(running.result).toBeUndefined();
+    // the first look's decisions, as they were taken before the round was queued
+    const before = await loadSweepRuns(store, "seq");
+    const round = Math.max(...before.revisions.map((r) => r.revision));
+    const look0 = sequentialStatus({
+      ...before,
+      trials: before.trials.filter((t) => t.revision !== round),
+      revisions: before.revisions.filter((r) => r.revision !== round),
+    })!;
+    expect(running.previous).toEqual({ look: 0, result: look0.result });
+    expect(running.previous!.result.rows.map((r) => r.config)).toEqual([
+      "variant=proposed",
+      "variant=supervised",
+    ]);
+  });
 
   it("calls open what the design left undecided, not what its optimistic fixed-n verdicts say", async () => {
     const { store, runs } = await decided();

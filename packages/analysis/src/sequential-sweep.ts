@@ -11,6 +11,7 @@ import {
   hasDecisionStage,
   isOpen,
   type SweepRevision,
+  type TrialRecord,
   tpeProgress,
 } from "@tailsweep/sweep";
 import { configurationsOf, designBaselineOf } from "./configurations";
@@ -34,6 +35,11 @@ export interface SequentialStatus {
   configKeys?: Record<string, string>;
   /** Why the look cannot be taken yet: trials still running, or failed ones (retry them). */
   waiting?: string;
+  /**
+   * While `look` cannot be taken yet (`waiting`), the decisions of the look before it: what stands until this one is
+   * taken (a comparison stopped there stays stopped).
+   */
+  previous?: { look: number; result: SequentialLookResult };
   /** What the next round adds, when the look says some comparisons continue: seeds and configurations. */
   next?: { seeds: number[]; configKeys: string[]; undecided: number };
 }
@@ -98,34 +104,55 @@ export function sequentialStatus(
   const stage = tpe ? { stage: "decision" as const } : {};
   const look = Math.min(rounds.size, plan.looks.length) - 1;
   const own = runs.trials.filter((t) => rounds.has(t.revision));
-  const open = own.filter(isOpen).length;
-  if (open > 0)
-    return { ...stage, look, looks, waiting: `look ${look + 1}: ${plural(open, "trial")} still to finish` };
-  const failed = own.filter((t) => t.state === "failed" || t.state === "cancelled").length;
-  if (failed > 0)
+  const notIn = (t: Pick<TrialRecord, "state">) => t.state === "failed" || t.state === "cancelled";
+  /** The decisions at look `at` over its trials, or undefined while one of them is open, failed or cancelled. */
+  const lookAt = (at: number, trials: TrialRecord[]) => {
+    if (trials.some((t) => isOpen(t) || notIn(t))) return undefined;
+    // A TPE search's family is what its decision stage runs: the configurations it only searched with are not in it.
+    const configs = configurationsOf(tpe ? trials : runs.trials);
+    const observations: Observation[] = [];
+    for (const t of trials) {
+      const result = runs.results.get(t.id);
+      const value = result && metricOf(result.metrics, design.decide.metric);
+      if (value !== undefined)
+        observations.push({ config: configs.get(t.configKey)!.label, seed: t.seed, value });
+    }
+    // A TPE search's decision stage runs its baseline from the stage's first round: it is among `configs` here.
+    const baseline = designBaselineOf(spec, configs)!;
+    const result = sequentialLook(plan, observations, {
+      baseline: baseline.label,
+      look: at,
+      direction: decisionDirection(spec),
+      adjustedP: options.adjustedP ?? false,
+    });
+    return { configs, baseline, result };
+  };
+  const waitingFor = (waiting: string): SequentialStatus => {
+    // the look before stands meanwhile: its trials are the rounds' but the newest
+    const newest = Math.max(...rounds);
+    const before =
+      look > 0
+        ? lookAt(
+            look - 1,
+            own.filter((t) => t.revision !== newest),
+          )
+        : undefined;
     return {
       ...stage,
       look,
       looks,
-      waiting: `look ${look + 1}: ${plural(failed, "trial")} failed or were cancelled; retry them (tailsweep sweep retry) to take it`,
+      waiting,
+      ...(before && { previous: { look: look - 1, result: before.result } }),
     };
-  // A TPE search's family is what its decision stage runs: the configurations it only searched with are not in it.
-  const configs = configurationsOf(tpe ? own : runs.trials);
-  const observations: Observation[] = [];
-  for (const t of own) {
-    const result = runs.results.get(t.id);
-    const value = result && metricOf(result.metrics, design.decide.metric);
-    if (value !== undefined)
-      observations.push({ config: configs.get(t.configKey)!.label, seed: t.seed, value });
-  }
-  // A TPE search's decision stage runs its baseline from the stage's first round: it is among `configs` here.
-  const baseline = designBaselineOf(spec, configs)!;
-  const result = sequentialLook(plan, observations, {
-    baseline: baseline.label,
-    look,
-    direction: decisionDirection(spec),
-    adjustedP: options.adjustedP ?? false,
-  });
+  };
+  const open = own.filter(isOpen).length;
+  if (open > 0) return waitingFor(`look ${look + 1}: ${plural(open, "trial")} still to finish`);
+  const failed = own.filter(notIn).length;
+  if (failed > 0)
+    return waitingFor(
+      `look ${look + 1}: ${plural(failed, "trial")} failed or were cancelled; retry them (tailsweep sweep retry) to take it`,
+    );
+  const { configs, baseline, result } = lookAt(look, own)!;
   const configKeys = Object.fromEntries([...configs.values()].map((c) => [c.label, c.key]));
   const taken = { ...stage, look, looks, result, configKeys };
   if (result.done || result.last) return taken;

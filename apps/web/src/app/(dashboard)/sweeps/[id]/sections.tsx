@@ -19,6 +19,7 @@ import {
   seriesColours,
 } from "@tailsweep/charts";
 import { DEFAULT_TOP_UP_MAX_SEEDS, ObjectiveMetricSchema, type SequentialDesign } from "@tailsweep/schemas";
+import type { SequentialLookResult } from "@tailsweep/stats";
 import { EPOCH_SERIES_METRICS, paramValue } from "@tailsweep/sweep";
 import { TagChips } from "../../../../components/annotations";
 import {
@@ -391,40 +392,53 @@ export async function SequentialSection({
           {status.waiting}
         </p>
       )}
-      {status.result && (
-        <table className="data" data-testid="sequential">
-          <thead>
-            <tr>
-              <th>configuration</th>
-              <th>decision</th>
-              <th>seeds stopped</th>
-              <th className="num">seeds</th>
-              <th className="num" title="mean of configuration − baseline over the matched seeds">
-                Δ vs baseline
-              </th>
-              <th
-                className="num"
-                title="the design's repeated p-value, adjusted across the family: not the comparison table's fixed-n p"
-              >
-                adjusted p (design)
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {status.result.rows.map((r) => (
-              <tr key={r.config}>
-                <td className="mono">{r.config}</td>
-                <td>{decisionText(r.decision)}</td>
-                <td>{r.stopped ? `${r.stopped} at look ${(r.stoppedAt ?? 0) + 1}` : "runs on"}</td>
-                <td className="num">{r.seeds}</td>
-                <td className="num">{withPlus(pct(r.meanDiff, 2))}</td>
-                <td className="num">{pValue(r.adjustedP)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      {status.result && <DecisionsTable result={status.result} />}
+      {status.previous && (
+        <>
+          <p data-testid="sequential-previous">
+            As of look {status.previous.look + 1}, standing while look {status.look + 1} runs:
+          </p>
+          <DecisionsTable result={status.previous.result} />
+        </>
       )}
     </>
+  );
+}
+
+/** A look's decisions: each comparison with the baseline, where it stopped, its seeds, Δ and the design's p. */
+function DecisionsTable({ result }: { result: SequentialLookResult }) {
+  return (
+    <table className="data" data-testid="sequential">
+      <thead>
+        <tr>
+          <th>configuration</th>
+          <th>decision</th>
+          <th>seeds stopped</th>
+          <th className="num">seeds</th>
+          <th className="num" title="mean of configuration − baseline over the matched seeds">
+            Δ vs baseline
+          </th>
+          <th
+            className="num"
+            title="the design's repeated p-value, adjusted across the family: not the comparison table's fixed-n p"
+          >
+            adjusted p (design)
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {result.rows.map((r) => (
+          <tr key={r.config}>
+            <td className="mono">{r.config}</td>
+            <td>{decisionText(r.decision)}</td>
+            <td>{r.stopped ? `${r.stopped} at look ${(r.stoppedAt ?? 0) + 1}` : "runs on"}</td>
+            <td className="num">{r.seeds}</td>
+            <td className="num">{withPlus(pct(r.meanDiff, 2))}</td>
+            <td className="num">{pValue(r.adjustedP)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
