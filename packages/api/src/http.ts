@@ -2,6 +2,7 @@ import { can } from "@tailsweep/access";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { boundedRequest, MAX_IMPORT_BODY_BYTES, MAX_REQUEST_BODY_BYTES } from "./body-limit";
 import { type ApiContext, appRouter } from "./router";
+import { contextError } from "./trpc";
 
 /** Where the dashboard mounts the API. */
 export const API_ENDPOINT = "/api/trpc";
@@ -45,6 +46,12 @@ export async function apiResponse(
     endpoint: API_ENDPOINT,
     req: bounded.request,
     router: appRouter,
-    createContext: ({ req }) => early ?? createContext(req),
+    createContext: async ({ req }) => {
+      try {
+        return await (early ?? createContext(req));
+      } catch (e) {
+        throw contextError(e);
+      }
+    },
   });
 }

@@ -10,7 +10,7 @@ import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type ApiContext, categoryOfTrpcCode, TRPC_CODE_OF_CATEGORY, t } from "./trpc";
+import { type ApiContext, categoryOfTrpcCode, contextError, TRPC_CODE_OF_CATEGORY, t } from "./trpc";
 
 /** What PostgreSQL's driver throws when the server goes away: an Error with a code, but no category. */
 const databaseError = () =>
@@ -28,6 +28,13 @@ const router = t.router({
   }),
   database: t.procedure.query(() => {
     throw databaseError();
+  }),
+  // Prisma's, when the database went away: its message names the server's address
+  unreachable: t.procedure.query(() => {
+    throw Object.assign(new Error("Can't reach database server at 10.0.0.5:5432"), { code: "P1001" });
+  }),
+  broken: t.procedure.query(() => {
+    throw Object.assign(new Error("could not read block 7"), { code: "XX001" });
   }),
   unavailable: t.procedure.query(async () => {
     throw new UnavailableError("DATABASE_UNAVAILABLE", "PostgreSQL is not answering");
@@ -88,11 +95,37 @@ describe("errors by category, mapped once", () => {
   });
 
   it("answers a database error as INTERNAL_SERVER_ERROR, never BAD_REQUEST", async () => {
-    expect(await refusedWith(caller.database())).toBe("INTERNAL_SERVER_ERROR");
-    const { status, error } = await overHttp("database");
+    expect(await refusedWith(caller.broken())).toBe("INTERNAL_SERVER_ERROR");
+    const { status, error } = await overHttp("broken");
     expect(status).toBe(500);
     expect(error.data).toMatchObject({ code: "INTERNAL_SERVER_ERROR", category: "internal" });
     expect(error.data.errorCode).toBeUndefined();
+  });
+
+  it("answers a database that stopped answering as unavailable (503: a client waits), naming no address", async () => {
+    for (const path of ["database", "unreachable"]) {
+      const { status, error } = await overHttp(path);
+      expect(status).toBe(503);
+      expect(error.data).toMatchObject({ category: "unavailable", errorCode: "DATABASE_UNAVAILABLE" });
+      expect(error.message).toMatch(
+        /^the run store's database is not answering \((57P01|P1001)\); try again/,
+      );
+      expect(error.message).not.toContain("10.0.0.5");
+    }
+    // a request whose context could not be made (its token is looked up in the store) is answered the same way
+    const res = await fetchRequestHandler({
+      endpoint: "/api/trpc",
+      req: new Request("http://localhost/api/trpc/sweep"),
+      router,
+      createContext: () => {
+        throw contextError(
+          Object.assign(new Error("Can't reach database server at 10.0.0.5:5432"), { code: "P1001" }),
+        );
+      },
+      onError: () => {},
+    });
+    expect(res.status).toBe(503);
+    expect(await res.text()).not.toContain("10.0.0.5");
   });
 
   it("sends the HTTP status of the category, with the category and the stable code in the error's data", async () => {

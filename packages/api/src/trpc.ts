@@ -1,5 +1,6 @@
 import type { AccessStore, AuditAction } from "@tailsweep/access";
 import {
+  type CodedError,
   type ErrorCategory,
   isAppError,
   isInputError,
@@ -7,14 +8,15 @@ import {
   type SweepLimits,
   type SweepSpec,
 } from "@tailsweep/schemas";
-import type {
-  ArtifactStore,
-  CancelOutcome,
-  ExtendRequest,
-  RunStore,
-  SweepRecord,
-  SweepRevision,
-  TrialRecord,
+import {
+  type ArtifactStore,
+  type CancelOutcome,
+  type ExtendRequest,
+  type RunStore,
+  type SweepRecord,
+  type SweepRevision,
+  storeUnavailable,
+  type TrialRecord,
 } from "@tailsweep/sweep";
 import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import type { Caller } from "./caller";
@@ -149,12 +151,32 @@ const root = initTRPC.context<ApiContext>().create({
  */
 const codedErrors = root.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && isAppError(result.error.cause)) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: TRPC_CODE_OF_CATEGORY[cause.category], message: cause.message, cause });
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR") {
+    const cause = asCoded(result.error.cause);
+    if (cause)
+      throw new TRPCError({ code: TRPC_CODE_OF_CATEGORY[cause.category], message: cause.message, cause });
   }
   return result;
 });
+
+/**
+ * A coded error as it is, a store whose database stopped answering as an UnavailableError (503, which a client waits
+ * out: it was a 500 naming the database's address), else undefined.
+ */
+function asCoded(e: unknown): CodedError | undefined {
+  return isAppError(e) ? e : storeUnavailable(e);
+}
+
+/**
+ * tRPC's error for a failure to make a request's context (the caller's token is looked up in the store there): a
+ * store that is not answering is unavailable, as in a procedure; anything else is left to tRPC (an internal error).
+ */
+export function contextError(e: unknown): unknown {
+  const unavailable = storeUnavailable(e);
+  return unavailable
+    ? new TRPCError({ code: "SERVICE_UNAVAILABLE", message: unavailable.message, cause: unavailable })
+    : e;
+}
 
 /**
  * The API's tRPC instance: every router of this package is built from it. Its `procedure` maps errors by category

@@ -70,6 +70,7 @@ export {
   unionSeeds,
   type WorkerRecord,
 } from "./run-store";
+export { STORE_UNAVAILABLE_CODE, storeUnavailable } from "./store-unavailable";
 export { EndedAttemptsSchema, type SweepArchive, SweepArchiveSchema } from "./sweep-archive";
 export {
   hypervolume,
