@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -98,5 +99,50 @@ describe("where the run store is", () => {
       ],
     });
     // (a host that does not resolve, ENOTFOUND, is said the same way; asking a resolver is traffic this test may not make)
+  });
+
+  it("says a server that asks for a password the URL lacks is that setting's problem, at once", async () => {
+    // a server that asks every client for SCRAM and then waits, as PostgreSQL does until its authentication_timeout
+    const authentication = (kind: number, text: string) => {
+      const body = Buffer.from(text);
+      const message = Buffer.alloc(9 + body.length);
+      message.write("R", 0);
+      message.writeInt32BE(8 + body.length, 1);
+      message.writeInt32BE(kind, 5);
+      body.copy(message, 9);
+      return message;
+    };
+    const sockets = new Set<Socket>();
+    let clientClosed = false;
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("end", () => {
+        clientClosed = true;
+      });
+      socket.on("error", () => {});
+      // the startup message, then the client's first SCRAM message: AuthenticationSASL, then SASLContinue
+      let said = 0;
+      socket.on("data", () => {
+        said += 1;
+        if (said === 1) socket.write(authentication(10, "SCRAM-SHA-256\0\0"));
+        if (said === 2) socket.write(authentication(11, "r=nonce,s=c2FsdA==,i=4096"));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const error = await openRunStore({ databaseUrl: `postgres://ts@127.0.0.1:${port}/tailsweep` }).catch(
+      (e: unknown) => e,
+    );
+    // it closed its side: left open, the process could not exit until the server gave up (60 s)
+    await expect.poll(() => clientClosed, { timeout: 3_000 }).toBe(true);
+    for (const s of sockets) s.destroy();
+    server.close();
+    expect(error).toMatchObject({
+      code: "SETTINGS_INVALID",
+      problems: [
+        `DATABASE_URL: the server asks for a password and none is given (put it in the URL, postgresql://user:password@host/db, or in PGPASSWORD), got "postgres://ts@127.0.0.1:${port}/tailsweep"`,
+      ],
+    });
   });
 });

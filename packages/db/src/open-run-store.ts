@@ -133,7 +133,10 @@ export async function openRunStore(options: RunStoreOptions = {}): Promise<Opene
   const migrate = { ...(migrationsDir && { dir: migrationsDir }) };
   if (databaseUrl) {
     const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect().catch((e: unknown) => {
+    await client.connect().catch(async (e: unknown) => {
+      // A refusal mid-handshake (a password the server asks for) leaves the socket open: the process then waited for
+      // the server's authentication_timeout (60 s) before it could exit.
+      await Promise.race([client.end().catch(() => {}), new Promise((r) => setTimeout(r, 1_000).unref())]);
       throw unreachable(e, databaseUrl) ?? misconfigured(e, databaseUrl) ?? e;
     });
     try {
@@ -234,6 +237,14 @@ const MISCONFIGURED: Readonly<Record<string, string>> = {
 };
 
 function misconfigured(e: unknown, databaseUrl: string): SettingsError | undefined {
+  // node-postgres's own refusal to answer a password challenge without a password has no code, only these words
+  if (/client password must be a string/.test(messageOf(e)))
+    return new SettingsError(
+      [
+        `DATABASE_URL: the server asks for a password and none is given (put it in the URL, postgresql://user:password@host/db, or in PGPASSWORD), got "${withoutPassword(databaseUrl)}"`,
+      ],
+      "environment",
+    );
   const code = codeOf(e);
   const what = code === undefined ? undefined : MISCONFIGURED[code];
   if (what === undefined) return undefined;
