@@ -435,6 +435,9 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.goto(`${base}/sweeps/${sweep!.id}`);
     const curves = page.locator("[data-testid=curves][data-hydrated=true] .chart-live svg").first();
     await curves.waitFor();
+    // every chart has an accessible name, saying what it shows (none had one)
+    expect(await page.locator("section.live-chart:not([aria-label])").count()).toBe(0);
+    expect(await page.getByRole("figure", { name: /^learning curves: / }).count()).toBe(1);
     const wide = await curves.boundingBox();
     expect(wide!.width).toBeGreaterThan(800);
     expect(wide!.x + wide!.width).toBeLessThanOrEqual(1280);
@@ -750,6 +753,14 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       .poll(() => page.locator(".field-error", { hasText: "values given but no knob chosen" }).count())
       .toBe(1);
     expect(await page.isDisabled("button.primary")).toBe(true);
+    // on a phone's width the search rows stay inside the window (their values ran 45 px out, the page scrolled sideways)
+    await page.setViewportSize({ width: 390, height: 800 });
+    try {
+      await page.goto(`${base}/launch`);
+      expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 
   it("launches a sweep from the form, shows errors at their field, and watches it complete", async () => {
@@ -1322,6 +1333,10 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(nul.status).toBe(400);
     expect(await nul.text()).toContain("input.id: must not contain the NUL character");
     expect((await fetch(`${base}/api/sweeps/a%00b/export`)).status).toBe(400);
+    // by a start of its id, as every dashboard URL takes it (it was 404 "no sweep with id …")
+    const short = await fetch(`${base}/api/sweeps/${before[0]!.slice(0, 8)}/export?format=csv`);
+    expect(short.status).toBe(200);
+    expect(short.headers.get("content-disposition")).toMatch(/^attachment; filename=".*\.csv"$/);
     // a refusal of several problems carries them as a list (data.problems), which the launch form shows, one each
     const refusedLaunch = await fetch(`${base}/api/trpc/sweeps.launch`, {
       method: "POST",

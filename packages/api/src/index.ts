@@ -46,6 +46,7 @@ export {
   createCaller,
   type SweepLauncher,
 } from "./router";
+export { sweepOrThrow } from "./router/sweep-access";
 export { NO_ARTIFACT_STORE_CODE } from "./router/trials";
 export {
   accountForOidc,

@@ -53,6 +53,7 @@ export function InteractiveChart({
   testId,
   width,
   height,
+  label,
 }: {
   svg: string;
   option: ChartOption;
@@ -61,6 +62,8 @@ export function InteractiveChart({
   testId: string;
   width: number;
   height: number;
+  /** What the chart shows, in words: its accessible name (a screen reader announced five charts as nothing). */
+  label: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<EChartsType | null>(null);
@@ -153,6 +156,8 @@ export function InteractiveChart({
   return (
     <section
       data-testid={testId}
+      role="figure"
+      aria-label={label}
       className="chart live-chart"
       data-hydrated={hydrated ? "true" : undefined}
       data-y-scale={log ? "log" : "linear"}

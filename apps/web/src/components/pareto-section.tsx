@@ -54,6 +54,7 @@ function frontChart(front: Front) {
       svg={paretoSvg(options)}
       option={paretoOption(options)}
       kind="pareto"
+      label={options.title}
       unit="%"
       testId="pareto-chart"
       width={PARETO_SIZE.width}

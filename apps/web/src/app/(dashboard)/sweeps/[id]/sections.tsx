@@ -137,6 +137,7 @@ function curvesChart(
       svg={renderSvg(option)}
       option={option}
       kind="curves"
+      label={`learning curves: ${metric} by epoch, a line per configuration`}
       unit={share ? "%" : ""}
       testId="curves"
       width={760}
@@ -279,6 +280,7 @@ function parallelChart(view: Importance) {
       svg={parallelCoordinatesSvg(options)}
       option={parallelCoordinatesOption(options)}
       kind="parallel"
+      label={options.title}
       unit="%"
       testId="parallel-coordinates"
       width={parallelWidth(options)}
@@ -564,6 +566,7 @@ function perClassChart(
       svg={perClassSvg(title, classes, minority, configs, colours, axis)}
       option={perClassOption(title, classes, minority, configs, colours, axis)}
       kind="bars"
+      label={title}
       unit="%"
       testId={testId}
       width={760}

@@ -19,13 +19,14 @@ const fmt = (v: number | undefined, digits = 3) => (typeof v === "number" ? v.to
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /** A chart of the trial's epochs: the server's SVG first, live in the browser (hover, legend, zoom, log y). */
-function epochChart(chart: EpochChart | null, testId: string) {
+function epochChart(chart: EpochChart | null, testId: string, label: string) {
   return (
     chart && (
       <InteractiveChart
         svg={chart.svg}
         option={chart.option}
         kind="curves"
+        label={label}
         unit={chart.unit}
         testId={testId}
         width={760}
@@ -198,9 +199,9 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
           />
         </>
       )}
-      {epochChart(detail.lossChart, "loss-chart")}
-      {epochChart(detail.testChart, "test-chart")}
-      {epochChart(detail.validationChart, "validation-chart")}
+      {epochChart(detail.lossChart, "loss-chart", "training loss per epoch")}
+      {epochChart(detail.testChart, "test-chart", "test metrics per epoch")}
+      {epochChart(detail.validationChart, "validation-chart", "validation metrics per epoch")}
       <h2>Per epoch</h2>
       {epochs.length === 0 ? (
         <p className="muted" data-testid="no-epochs">

@@ -1,12 +1,6 @@
-import {
-  EXPORT_FORMATS,
-  exportSweep,
-  isExportFormat,
-  SWEEP_NOT_FOUND_CODE,
-  SweepNotFoundError,
-} from "@tailsweep/analysis";
-import { canRead, isUnauthorized } from "@tailsweep/api";
-import { hasErrorCode, messageOf, NUL_MESSAGE, storable } from "@tailsweep/schemas";
+import { EXPORT_FORMATS, exportSweep, isExportFormat, SWEEP_NOT_FOUND_CODE } from "@tailsweep/analysis";
+import { isUnauthorized, sweepOrThrow } from "@tailsweep/api";
+import { hasErrorCode, isInputError, messageOf, NUL_MESSAGE, storable } from "@tailsweep/schemas";
 import { requestContext } from "../../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -30,11 +24,11 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
   if (problems.length > 0 || !isExportFormat(format)) return text(400, problems.join("\n"));
   try {
     const ctx = await requestContext(req);
-    // The same answer for another team's sweep as for none: a guessed id confirms nothing.
-    const sweep = await ctx.store.getSweep(id);
-    if (!sweep || !canRead(ctx.caller, sweep.project)) throw new SweepNotFoundError(id);
-    const file = await exportSweep(ctx.store, id, format);
-    return new Response(byteStream(file.body, `export of sweep ${id} (${format})`), {
+    // By its id or a unique start of it, as every dashboard URL; the same answer for another team's sweep as for
+    // none: a guessed id confirms nothing.
+    const sweep = await sweepOrThrow(ctx, id);
+    const file = await exportSweep(ctx.store, sweep.id, format);
+    return new Response(byteStream(file.body, `export of sweep ${sweep.id} (${format})`), {
       headers: {
         "Content-Type": file.contentType,
         "Content-Disposition": `attachment; filename="${file.filename}"`,
@@ -45,6 +39,8 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
     });
   } catch (e) {
     if (hasErrorCode(e, SWEEP_NOT_FOUND_CODE)) return text(404, e.message);
+    // a start of several ids: which to give more of
+    if (isInputError(e)) return text(400, messageOf(e));
     // By code, not class: the refusal may be another bundle's TRPCError, or a coded error of category unauthorized.
     if (isUnauthorized(e)) return text(401, messageOf(e));
     throw e;
