@@ -71,6 +71,17 @@ describe("a command line with several bad values", () => {
     );
   });
 
+  it("refuses a confirmation of fewer than two seeds as a bad --seeds, not as the API's field", async () => {
+    for (const seeds of ["+1", "11"]) {
+      const r = await refusal("sweep", "confirm", "abc", "--seeds", seeds);
+      expect(r.stderr).toBe(
+        said(
+          `tailsweep: --seeds: a confirmation needs at least 2 fresh seeds (its own paired t-test), got "${seeds}"`,
+        ),
+      );
+    }
+  });
+
   it("bounds the trials at once, which a mistyped 1e9 would allocate threads for until the process died", async () => {
     const r = await refusal("sweep", "run", "examples/quick.yaml", "--workers", "1e9");
     expect(r.stderr).toMatch(/^tailsweep: --workers: must be a whole number from 1 to 256, got 1e9\n/);

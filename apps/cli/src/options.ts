@@ -1,5 +1,5 @@
 import type { BackendName } from "@tailsweep/model";
-import { isInputError, parseSeedsArg } from "@tailsweep/schemas";
+import { FreshSeedsSchema, isInputError, parseSeedsArg } from "@tailsweep/schemas";
 import { InvalidArgumentError, Option } from "commander";
 import { numberArg } from "./config-input";
 import { BACKEND_NAMES } from "./package-constants";
@@ -45,6 +45,20 @@ export function seedsArg(text: string): SeedsArg {
     if (!isInputError(e)) throw e;
     throw new InvalidArgumentError(e.message);
   }
+}
+
+/**
+ * Commander parser for `sweep confirm --seeds`: as {@link seedsArg}, and at least two seeds, which the confirmation's
+ * own paired t-test needs (FreshSeedsSchema): said of the flag here, where the API would name its field
+ * (`input.seeds.more`).
+ */
+export function freshSeedsArg(text: string): SeedsArg {
+  const seeds = seedsArg(text);
+  if (!FreshSeedsSchema.safeParse(seeds).success)
+    throw new InvalidArgumentError(
+      `a confirmation needs at least 2 fresh seeds (its own paired t-test), got ${JSON.stringify(text)}`,
+    );
+  return seeds;
 }
 
 /** Commander parser for a number strictly between 0 and 1 (a significance level). */

@@ -1,6 +1,13 @@
 import { ANNOTATION_LIMITS, badTagsProblem, TagSchema } from "@tailsweep/schemas";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { backendOption, fractionArg, MAX_TRIALS_AT_ONCE, seedsArg, wholeNumberArg } from "../options";
+import {
+  backendOption,
+  fractionArg,
+  freshSeedsArg,
+  MAX_TRIALS_AT_ONCE,
+  seedsArg,
+  wholeNumberArg,
+} from "../options";
 import { EXPORT_FORMATS } from "../package-constants";
 import { registerDaemons } from "./daemons";
 import { lazyAction } from "./lazy-action";
@@ -185,7 +192,7 @@ export function registerSweep(program: Command): void {
     .requiredOption(
       "--seeds <seeds>",
       "fresh seeds: a range (11..20), a list, or how many after the highest used (+10)",
-      seedsArg,
+      freshSeedsArg,
     )
     .option(
       "--config <config>",
