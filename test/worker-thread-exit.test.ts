@@ -29,9 +29,11 @@ it("queues a trial whose thread died again as a new attempt, and fails one that 
   );
   const backend = await initBackend({ prefer: "cpu" });
   const calls = new Map<number, number>();
+  const ends: string[] = [];
   const worker = new Worker(bus, {
     id: "w",
     backend,
+    onTrialEnd: (_, outcome, why) => ends.push(`${outcome}${why ? ` (${why})` : ""}`),
     runTrial: async (config) => {
       const seed = config.train.seed;
       calls.set(seed, (calls.get(seed) ?? 0) + 1);
@@ -63,4 +65,10 @@ it("queues a trial whose thread died again as a new attempt, and fails one that 
   });
   expect(bySeed.get(2)).toMatchObject({ state: "failed", attempt: 1 });
   expect(calls.get(2)).toBe(1);
+  // what the worker's log says of each end: a failure with its reason (it said "failed" alone)
+  expect(ends.sort()).toEqual([
+    "failed (a trial thread exited (code 134))",
+    "failed (modalities: index 2 is out of range)",
+    "result sent",
+  ]);
 });

@@ -183,6 +183,8 @@ export interface WorkerOptions {
   onTrialEnd?: (
     trialId: string,
     outcome: "result sent" | "failed" | "cancelled" | "handed back" | "skipped",
+    /** Why, where the outcome alone does not say it (a failure's reason, the controller's for a skip). */
+    why?: string,
   ) => void;
 }
 
@@ -334,7 +336,7 @@ export class Worker {
         return;
       }
       delivery.term(); // running elsewhere, finished or cancelled: nothing to do
-      this.options.onTrialEnd?.(trialId, "skipped");
+      this.options.onTrialEnd?.(trialId, "skipped", reply.reason);
       return;
     }
     const attempt = reply.attempt;
@@ -400,7 +402,7 @@ export class Worker {
         this.options.onTrialEnd?.(trialId, "cancelled");
       } else if (state.stop === "timeout") {
         await fail(`timed out after ${trialTimeoutSeconds} s`, false);
-        this.options.onTrialEnd?.(trialId, "failed");
+        this.options.onTrialEnd?.(trialId, "failed", `timed out after ${trialTimeoutSeconds} s`);
       } else {
         await this.publishSurely({
           type: "result",
@@ -428,8 +430,9 @@ export class Worker {
         () => this.announceSettled(trialId, attempt),
         () => {},
       );
-      this.log(`trial ${trialId}: ${reason}`);
-      this.options.onTrialEnd?.(trialId, "failed");
+      // said once: by the caller that reports trial ends, else here
+      if (this.options.onTrialEnd) this.options.onTrialEnd(trialId, "failed", reason);
+      else this.log(`trial ${trialId}: ${reason}`);
     } finally {
       clearInterval(beat);
       clearInterval(progress);

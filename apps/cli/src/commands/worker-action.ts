@@ -75,7 +75,7 @@ export async function workerCommand(o: WorkerFlags): Promise<void> {
       trialKinds,
       concurrency: 1,
       log,
-      onTrialEnd: (trialId, outcome) => log(`trial ${trialId}: ${outcome}`),
+      onTrialEnd: (trialId, outcome, why) => log(`trial ${trialId}: ${outcome}${why ? ` (${why})` : ""}`),
       ...(thread && { runTrial: thread.runner(artifacts) }),
     });
     await worker.start().catch(async (e: unknown) => {
