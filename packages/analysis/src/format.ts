@@ -301,7 +301,7 @@ export function computeText(
   const about = `about ${duration(estimate.estimatedSeconds)} of ${of}`;
   const guessed = estimate.unmeasuredTrials ?? 0;
   if (guessed === 0) return queuedAgain ? `at most ${about}` : about;
-  return `${about}, a guess: ${guessed === 1 ? "1 trial is" : `${guessed} trials are`} of configurations none of whose trials finished, timed at the sweep's mean (large ones take far longer)`;
+  return `${about}, a guess: ${guessed === 1 ? "1 trial is" : `${guessed} trials are`} of configurations none of whose trials finished, timed at the sweep's mean or, if longer, as long as a failed attempt ran (large ones take far longer)`;
 }
 
 /**

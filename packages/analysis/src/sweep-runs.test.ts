@@ -34,6 +34,11 @@ describe("trainingEstimate", () => {
     expect(guessed.estimatedSeconds).toBeCloseTo(14 / 3 + 10, 12);
     expect(guessed.unmeasuredTrials).toBe(1);
     expect(trainingEstimate(runs, [])).toEqual({ estimatedSeconds: 0, unmeasuredTrials: 0 });
+    // a failed attempt that ran 30 s (a timeout) is a floor for its retry, above any mean; a shorter one is not
+    expect(
+      trainingEstimate(runs, ["a configuration with nothing finished", key("proposed")], [30, 1])
+        .estimatedSeconds,
+    ).toBe(30 + 10);
     const empty = new InMemoryRunStore();
     await empty.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: t0 });
     expect(trainingEstimate(await loadSweepRuns(empty, "sw"), [key("proposed")])).toEqual({

@@ -62,6 +62,11 @@ export interface TrainingEstimate {
 export function trainingEstimate(
   { trials, results }: SweepRuns,
   configKeys: readonly string[],
+  /**
+   * Per entry, seconds it is known to take at least: a failed trial's last attempt ran that long (a retry of trials
+   * that timed out at 2 s once read "about 1 s" from the short ones that had succeeded).
+   */
+  atLeast: readonly (number | undefined)[] = [],
 ): TrainingEstimate {
   const finished = trials.filter((t) => results.has(t.id));
   if (finished.length === 0) return { estimatedSeconds: null, unmeasuredTrials: configKeys.length };
@@ -75,7 +80,10 @@ export function trainingEstimate(
   const overall = mean(finished);
   const perConfig = new Map([...byConfig].map(([key, ts]) => [key, mean(ts)]));
   return {
-    estimatedSeconds: configKeys.reduce((total, key) => total + (perConfig.get(key) ?? overall), 0),
+    estimatedSeconds: configKeys.reduce(
+      (total, key, i) => total + Math.max(perConfig.get(key) ?? overall, atLeast[i] ?? 0),
+      0,
+    ),
     unmeasuredTrials: configKeys.filter((key) => !perConfig.has(key)).length,
   };
 }

@@ -518,9 +518,13 @@ export const sweepsRouter = t.router({
         const failed = runs.trials.filter((t) => t.state === "failed");
         // as the store refuses it: a cancelled sweep's failed trials wait for a resume
         if (failed.length > 0 && sweep.status === "cancelled") throw sweepCancelled(sweep.id);
+        // each at least as long as its failed attempt ran: one that timed out will take that again, or fail again
         const estimate = trainingEstimate(
           runs,
           failed.map((t) => t.configKey),
+          failed.map((t) =>
+            t.startedAt && t.finishedAt ? (t.finishedAt.getTime() - t.startedAt.getTime()) / 1000 : undefined,
+          ),
         );
         return {
           retried: 0,
