@@ -114,6 +114,46 @@ describe("compareAcrossSweeps", () => {
       ["model.likelihood", true],
       ["variant", true],
     ]);
+    expect(within.unevenSeedsNote).toBeUndefined();
+    expect(within.confirmationNote).toBeUndefined();
+
+    // a confirmation of the long sweep's proposed configuration on seeds 4–5: left out, and said so (it was silent,
+    // and the catalog's seed count looked short)
+    const long = (await store.getSweep("long"))!;
+    const spec = { ...long.spec, seeds: [1, 2, 3, 4, 5] };
+    const proposed = (await store.listTrials("long")).find((t) => t.config.variant === "proposed")!.configKey;
+    await store.reviseSweep({
+      sweepId: "long",
+      spec,
+      trials: expandSweep(spec).filter((p) => p.seed > 3 && p.configKey === proposed),
+      kind: "confirm",
+      seeds: [4, 5],
+      configKeys: [proposed],
+      posthoc: false,
+      by: "test",
+      note: "confirm",
+      now: t0,
+    });
+    await finishWaiting(store, "long", (t) => 0.7 + t.seed / 100, { now: t0 });
+    const confirmed = await compareAcrossSweeps(store, [
+      { sweepId: "short", config: "variant=gaussian" },
+      { sweepId: "long", config: "variant=proposed" },
+    ]);
+    expect(confirmed.rows.map((r) => r.summary.n)).toEqual([3, 3]);
+    expect(confirmed.confirmationNote).toMatch(
+      /^confirmation seeds are left out \(default\/long: variant=proposed: 2 seeds\): a confirmation is tested/,
+    );
+    // means over different seeds: the best by mean is no matched comparison, said as the sweep page says it
+    const more = parseSweepFile({ name: "more", search: { variant: ["gaussian"] }, seeds: [1, 2, 3, 4, 5] });
+    await store.createSweep({ id: "more", spec: more, trials: expandSweep(more), now: t0 });
+    await finishWaiting(store, "more", (t) => 0.6 + t.seed / 100, { now: t0 });
+    const uneven = await compareAcrossSweeps(store, [
+      { sweepId: "short", config: "variant=gaussian" },
+      { sweepId: "more" },
+    ]);
+    expect(uneven.unevenSeedsNote).toMatch(
+      /^the means cover different seeds \(3 to 5 per group\), so the best by mean/,
+    );
   });
 });
 

@@ -1,4 +1,11 @@
-import { InputError, messageOf, metricDirection, NotFoundError, type RunConfig } from "@tailsweep/schemas";
+import {
+  InputError,
+  messageOf,
+  metricDirection,
+  NotFoundError,
+  plural,
+  type RunConfig,
+} from "@tailsweep/schemas";
 import {
   type ComparisonRow,
   type Correction,
@@ -357,6 +364,10 @@ export async function compareAcrossSweeps(
     groupLabels: string[];
     settingDifferences: SettingDifference[];
     settingsNote?: string;
+    /** As {@link SweepComparison.unevenSeedsNote}: the groups' means cover different numbers of seeds. */
+    unevenSeedsNote?: string;
+    /** The confirmation seeds left out, by group label: a confirmation is its sweep's own test, not this one's. */
+    confirmationNote?: string;
   }
 > {
   if (groups.length < 2) throw new InvalidQueryError(`groups: compare at least 2, got ${groups.length}`);
@@ -367,6 +378,8 @@ export async function compareAcrossSweeps(
     );
   const observations: Observation[] = [];
   const labels: string[] = [];
+  /** Each group's finished confirmation seeds, left out (`label: n seeds`). */
+  const leftOut: string[] = [];
   /** One resolved run configuration per group (its settings are the configuration's, whatever the seed). */
   const runConfigs: RunConfig[] = [];
   /** Settings that vary between the configurations of some compared sweep. */
@@ -391,7 +404,8 @@ export async function compareAcrossSweeps(
     metric ??= sweep.spec.objective.metric;
     direction ??= sweep.spec.objective.direction;
     // Selection seeds only: a confirmation's fresh seeds are its own test (compareRuns' confirmations).
-    const { trials, results, revisions } = selectionRuns(await loadSweepRuns(store, sweep));
+    const all = await loadSweepRuns(store, sweep);
+    const { trials, results, revisions } = selectionRuns(all);
     const posthoc = posthocRevisionSet(revisions);
     const configs = [...configurationsOf(trials).values()];
     const config =
@@ -411,6 +425,11 @@ export async function compareAcrossSweeps(
       observations.push({ config: label, seed: trial.seed, value });
       if (posthoc.has(trial.revision)) addedBy.set(`${label}#${trial.seed}`, trial.revision);
     }
+    const kept = new Set(trials.map((t) => t.id));
+    const confirming = all.trials.filter(
+      (t) => t.configKey === config.key && !kept.has(t.id) && all.results.has(t.id),
+    );
+    if (confirming.length > 0) leftOut.push(`${label}: ${plural(confirming.length, "seed")}`);
   }
   const table = compareConfigurations(observations, {
     baseline: labels[baselineIndex]!,
@@ -419,12 +438,20 @@ export async function compareAcrossSweeps(
     ...(options.alpha !== undefined && { alpha: options.alpha }),
   });
   const { differences, note } = settingDifferences(runConfigs, searched);
+  const seedsOf = labels.map((label) => observations.filter((o) => o.config === label).length);
+  const [fewest, most] = [Math.min(...seedsOf), Math.max(...seedsOf)];
   return {
     metric: metric!,
     ...markPosthoc(table, addedBy),
     groupLabels: labels,
     settingDifferences: differences,
     ...(note && { settingsNote: note }),
+    ...(fewest < most && {
+      unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per group), so the best by mean is no matched comparison; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`,
+    }),
+    ...(leftOut.length > 0 && {
+      confirmationNote: `confirmation seeds are left out (${leftOut.join("; ")}): a confirmation is tested against its own sweep's baseline on its own page, and mixed in here its fresh seeds would be selected on`,
+    }),
   };
 }
 

@@ -50,6 +50,11 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
               Note: {compared.table.settingsNote}.
             </p>
           )}
+          {compared.table.confirmationNote && (
+            <p className="muted" data-testid="confirmation-note">
+              Note: {compared.table.confirmationNote}.
+            </p>
+          )}
           {compared.table.settingDifferences.length > 0 && (
             <table className="data" data-testid="setting-differences">
               <caption>Settings that differ between the compared runs</caption>
