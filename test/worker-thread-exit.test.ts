@@ -20,7 +20,12 @@ it("queues a trial whose thread died again as a new attempt, and fails one that 
 }, async () => {
   const opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
   const bus = new InProcessBus();
-  const controller = new Controller(opened.store, bus, { reapEveryMs: 500 });
+  const logged: string[] = [];
+  const controller = new Controller(opened.store, bus, {
+    reapEveryMs: 500,
+    logTrials: true,
+    log: (line) => logged.push(line),
+  });
   await controller.start();
   cleanup.push(
     () => opened.close(),
@@ -65,6 +70,15 @@ it("queues a trial whose thread died again as a new attempt, and fails one that 
   });
   expect(bySeed.get(2)).toMatchObject({ state: "failed", attempt: 1 });
   expect(calls.get(2)).toBe(1);
+  // what a team's controller logs of them: each grant and each stored result, with the worker (it said nothing)
+  const seed1 = bySeed.get(1)!.id;
+  expect(logged).toEqual(
+    expect.arrayContaining([
+      `trial ${seed1} attempt 1: granted to worker w`,
+      `trial ${seed1} attempt 2: granted to worker w`,
+      `trial ${seed1} attempt 2: succeeded in 1 s on worker w`,
+    ]),
+  );
   // what the worker's log says of each end: a failure with its reason (it said "failed" alone)
   expect(ends.sort()).toEqual([
     "failed (a trial thread exited (code 134))",

@@ -47,6 +47,11 @@ import packageJson from "../package.json" with { type: "json" };
 /** Controller settings. */
 export interface ControllerOptions {
   /**
+   * Also log each grant and each stored result (a team's controller, whose log is how an operator follows trials);
+   * default false: a `sweep run` or dashboard shows its trials itself, and a line each would bury its other lines.
+   */
+  logTrials?: boolean;
+  /**
    * How often the controller looks after the queue (default 5 s): it makes the streams again if the server lost
    * them, hands back running trials whose worker went silent (stale after 3 of its sweep's heartbeat intervals,
    * by this process's clock), and queues again waiting trials that have no message left.
@@ -766,7 +771,11 @@ export class Controller {
       new Date(),
       request.backend,
     );
-    if (claimed) return this.granted(claimed);
+    if (claimed) {
+      if (this.options.logTrials)
+        this.log(`trial ${claimed.id} attempt ${claimed.attempt}: granted to worker ${request.workerId}`);
+      return this.granted(claimed);
+    }
     const t = await this.store.getTrial(request.trialId);
     if (t?.state === "running" && t.workerId === request.workerId) {
       // Its own claim, granted after it stopped waiting for the answer (a slow database): the attempt is its to
@@ -879,6 +888,10 @@ export class Controller {
           event.workerId,
         );
         this.settled.delete(event.trialId); // read and written: no longer needs holding alive
+        if (succeeded && this.options.logTrials)
+          this.log(
+            `trial ${event.trialId} attempt ${event.attempt}: succeeded in ${Math.round(event.result.seconds)} s${event.workerId ? ` on worker ${event.workerId}` : ""}`,
+          );
         if (!succeeded) {
           // Refused, so nothing was written: read only to say why.
           const t = await this.store.getTrial(event.trialId);

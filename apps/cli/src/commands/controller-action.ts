@@ -47,7 +47,11 @@ export async function controllerCommand(o: { json?: boolean }): Promise<void> {
         });
         if (!lease) break;
       }
-      const controller = new Controller(rt.opened.store, rt.bus, { log, artifacts: rt.artifacts });
+      const controller = new Controller(rt.opened.store, rt.bus, {
+        log,
+        logTrials: true,
+        artifacts: rt.artifacts,
+      });
       let failed: string | undefined;
       try {
         await controller.start();
