@@ -159,7 +159,12 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
           : `sequential design${sequential.stage === "decision" ? ` (decision stage: the search's best ${design.decide.top})` : ""}: look ${sequential.look + 1} of ${sequential.looks.length} (seeds ${sequential.looks.join(", ")}), ${how}\n`,
       );
       if (sequential.waiting) process.stdout.write(`  ${sequential.waiting}\n`);
-      for (const r of sequential.result?.rows ?? [])
+      const previous = sequential.previous;
+      if (previous)
+        process.stdout.write(
+          `  as of look ${previous.look + 1}, standing while look ${sequential.look + 1} runs:\n`,
+        );
+      for (const r of sequential.result?.rows ?? previous?.result.rows ?? [])
         process.stdout.write(
           `  ${r.config}: ${decisionText(r.decision)}${r.stopped ? ` (${r.stopped} at look ${r.stoppedAt! + 1})` : ""}, ${r.seeds} seeds, Δ ${withPlus(pct(r.meanDiff, 2))} pp, the design's adjusted p ${pValue(r.adjustedP)}\n`,
         );
