@@ -143,6 +143,10 @@ describe("a command line with several bad values", () => {
     // a command's parents' flags are guessed too; a line that asks for help gets it
     expect((await refusal("compare", "--versoin")).stderr).toContain("(did you mean --version?)");
     expect((await refusal("compare", "--frobnicate", "--help")).code).toBe("commander.helpDisplayed");
+    // what only starts like a negative number is an unknown option too (it was refused with no reason)
+    expect((await refusal("compare", "-5x", "-1.2.3")).stderr).toBe(
+      said("tailsweep: unknown option '-5x'", "tailsweep: unknown option '-1.2.3'"),
+    );
   });
 });
 

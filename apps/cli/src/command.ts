@@ -75,11 +75,12 @@ export class TailsweepCommand extends Command {
     const parsed = super.parseOptions(argv);
     if (this.commands.length > 0 || parsed.unknown.length === 0) return parsed;
     const end = parsed.unknown.indexOf("--");
-    // an unknown option's value, or an operand after it, is not an option; nor is a negative number
-    const options = (end < 0 ? parsed.unknown : parsed.unknown.slice(0, end)).filter((arg) =>
-      /^-[^\d.]/.test(arg),
+    // an unknown option's value, or an operand after it, is not an option; nor is a negative number (commander's form)
+    const options = (end < 0 ? parsed.unknown : parsed.unknown.slice(0, end)).filter(
+      (arg) => arg.startsWith("-") && arg.length > 1 && !/^-(\d+|\d*\.\d+)(e[+-]?\d+)?$/.test(arg),
     );
-    if (options.some((arg) => arg === "--help" || arg === "-h")) return parsed;
+    // (this CLI keeps commander's help flags and allows no unknown options anywhere)
+    if (options.length === 0 || options.some((arg) => arg === "--help" || arg === "-h")) return parsed;
     this.noted.push(...options.map((flag) => this.unknownOptionProblem(flag)));
     if (this.lateCheck) this.noted.push(...this.lateCheck(this.readableOptions()));
     this.error("", { code: "commander.unknownOption" });

@@ -212,8 +212,12 @@ describe("computeText", () => {
     );
     // a retry of 400-epoch trials timed from 1-epoch ones read "at most about 3 s", and took minutes
     expect(computeText({ estimatedSeconds: 3, unmeasuredTrials: 4 }, "compute", true)).toBe(
-      "about 3 s of compute, a guess: 4 trials are of configurations none of whose trials finished, timed at the sweep's mean or, if longer, as long as a failed attempt ran (large ones take far longer)",
+      "about 3 s of compute, a guess: 4 trials are of configurations none of whose trials finished, timed at the sweep's mean (large ones take far longer)",
     );
+    // a retry of trials that timed out: at least what their failed attempts ran, never "at most"
+    expect(
+      computeText({ estimatedSeconds: 12, unmeasuredTrials: 0, timedByFailedAttempt: 6 }, "compute", true),
+    ).toBe("about 12 s of compute; 6 trials are each timed at least as long as its failed attempt ran");
     expect(computeText({ estimatedSeconds: null, unmeasuredTrials: 2 }, "training", true)).toBe(
       "unknown training (no trial has succeeded yet)",
     );

@@ -290,18 +290,25 @@ export function leadText(t: {
  * queued again (one that resumes from a checkpoint takes less), `about 2 min` for new ones. Where some are of
  * configurations none of whose trials finished, it is a guess and says so: those are timed at the sweep's mean, and
  * the large configurations are the ones that time out (a retry of 400-epoch trials read "at most about 3 s" from
- * 1-epoch ones, and took minutes).
+ * 1-epoch ones, and took minutes). A retried trial whose failed attempt ran longer than that is timed at its run, which
+ * it takes at least (so no "at most"), and said.
  */
 export function computeText(
-  estimate: { estimatedSeconds: number | null; unmeasuredTrials?: number },
+  estimate: { estimatedSeconds: number | null; unmeasuredTrials?: number; timedByFailedAttempt?: number },
   of: string,
   queuedAgain: boolean,
 ): string {
   if (estimate.estimatedSeconds === null) return `unknown ${of} (no trial has succeeded yet)`;
   const about = `about ${duration(estimate.estimatedSeconds)} of ${of}`;
   const guessed = estimate.unmeasuredTrials ?? 0;
-  if (guessed === 0) return queuedAgain ? `at most ${about}` : about;
-  return `${about}, a guess: ${guessed === 1 ? "1 trial is" : `${guessed} trials are`} of configurations none of whose trials finished, timed at the sweep's mean or, if longer, as long as a failed attempt ran (large ones take far longer)`;
+  const floored = estimate.timedByFailedAttempt ?? 0;
+  // a failed attempt's run is what that trial took at least, not at most
+  const failedRun =
+    floored > 0
+      ? `; ${floored === 1 ? "1 trial is" : `${floored} trials are each`} timed at least as long as its failed attempt ran`
+      : "";
+  if (guessed === 0) return `${queuedAgain && floored === 0 ? `at most ${about}` : about}${failedRun}`;
+  return `${about}, a guess: ${guessed === 1 ? "1 trial is" : `${guessed} trials are`} of configurations none of whose trials finished, timed at the sweep's mean (large ones take far longer)${failedRun}`;
 }
 
 /**

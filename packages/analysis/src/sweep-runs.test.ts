@@ -36,9 +36,12 @@ describe("trainingEstimate", () => {
     expect(trainingEstimate(runs, [])).toEqual({ estimatedSeconds: 0, unmeasuredTrials: 0 });
     // a failed attempt that ran 30 s (a timeout) is a floor for its retry, above any mean; a shorter one is not
     expect(
-      trainingEstimate(runs, ["a configuration with nothing finished", key("proposed")], [30, 1])
-        .estimatedSeconds,
-    ).toBe(30 + 10);
+      trainingEstimate(runs, ["a configuration with nothing finished", key("proposed")], [30, 1]),
+    ).toEqual({
+      estimatedSeconds: 30 + 10,
+      unmeasuredTrials: 1,
+      timedByFailedAttempt: 1,
+    });
     const empty = new InMemoryRunStore();
     await empty.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: t0 });
     expect(trainingEstimate(await loadSweepRuns(empty, "sw"), [key("proposed")])).toEqual({

@@ -51,6 +51,8 @@ export interface TrainingEstimate {
    * low one where the large configurations are the ones that failed.
    */
   unmeasuredTrials: number;
+  /** How many of the trials are timed at the time their failed attempt ran, longer than any mean (a retry's). */
+  timedByFailedAttempt?: number;
 }
 
 /**
@@ -79,11 +81,15 @@ export function trainingEstimate(
   const byConfig = groupBy(finished, (t) => t.configKey);
   const overall = mean(finished);
   const perConfig = new Map([...byConfig].map(([key, ts]) => [key, mean(ts)]));
+  const seconds = configKeys.map((key, i) => {
+    const mean = perConfig.get(key) ?? overall;
+    const floor = atLeast[i] ?? 0;
+    return { seconds: Math.max(mean, floor), floored: floor > mean };
+  });
+  const floored = seconds.filter((s) => s.floored).length;
   return {
-    estimatedSeconds: configKeys.reduce(
-      (total, key, i) => total + Math.max(perConfig.get(key) ?? overall, atLeast[i] ?? 0),
-      0,
-    ),
+    estimatedSeconds: seconds.reduce((total, s) => total + s.seconds, 0),
     unmeasuredTrials: configKeys.filter((key) => !perConfig.has(key)).length,
+    ...(floored > 0 && { timedByFailedAttempt: floored }),
   };
 }

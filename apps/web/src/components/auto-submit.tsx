@@ -35,7 +35,14 @@ export function AutoSubmit() {
       if (e.key === "Enter" && stepped.delete(select)) {
         e.preventDefault();
         select.form?.requestSubmit();
-      } else if (steppingKeys.has(e.key) || e.key.length === 1) keyed = select;
+      } else if ((steppingKeys.has(e.key) && !e.altKey) || (e.key.length === 1 && e.key !== " ")) {
+        // the change a key makes to a closed select comes in the same task; a key that changed nothing (ArrowUp on
+        // the first option) must not make a later pick by pointer or from the list wait
+        keyed = select;
+        setTimeout(() => {
+          if (keyed === select) keyed = undefined;
+        });
+      }
     };
     const onChange = (e: Event) => {
       const select = autoSubmitted(e.target);
@@ -49,6 +56,8 @@ export function AutoSubmit() {
       if (select && stepped.delete(select)) select.form?.requestSubmit();
     };
     const asRendered = () => {
+      // the back/forward cache keeps this script's state too: nothing stepped is pending on the page shown again
+      stepped.clear();
       for (const form of document.querySelectorAll("form[data-autosubmit]"))
         if (form instanceof HTMLFormElement) form.reset();
     };
