@@ -123,8 +123,8 @@ const RECORD_HYDRATION = `
       } else
         for (const node of r.addedNodes) {
           if (!node.querySelectorAll) continue;
-          const found = [...node.querySelectorAll("section.live-chart[data-testid]")];
-          if (node.matches && node.matches("section.live-chart[data-testid]")) found.push(node);
+          const found = [...node.querySelectorAll("figure.live-chart[data-testid]")];
+          if (node.matches && node.matches("figure.live-chart[data-testid]")) found.push(node);
           for (const el of found) {
             const id = el.getAttribute("data-testid");
             if (!(id in window.__streamedAt)) window.__streamedAt[id] = performance.now();

@@ -121,9 +121,13 @@ describe("a controller lease holder cut off the network", () => {
       { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
     );
     cleanups.push(() => holder.kill("SIGKILL"));
+    // by whole lines: a chunk may end mid-line
+    let pending = "";
     holder.stdout?.on("data", (d: Buffer) => {
       output += d;
-      for (const line of String(d).split("\n").filter(Boolean)) events.push(JSON.parse(line));
+      const lines = (pending + String(d)).split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines.filter(Boolean)) events.push(JSON.parse(line));
     });
     holder.stderr?.on("data", (d: Buffer) => {
       output += d;
@@ -159,7 +163,10 @@ describe("a controller lease holder cut off the network", () => {
 
     let lease: ControllerLease | undefined;
     try {
-      lease = await Promise.race([standby, new Promise<undefined>((r) => setTimeout(() => r(undefined), 90_000).unref())]);
+      lease = await Promise.race([
+        standby,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 90_000).unref()),
+      ]);
       expect(lease, "the standby took the lease over within 90 s").toBeDefined();
       const lost = events.find((e) => e.event === "lost");
       expect(lost, "the holder said it lost the lease").toBeDefined();

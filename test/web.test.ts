@@ -436,7 +436,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     const curves = page.locator("[data-testid=curves][data-hydrated=true] .chart-live svg").first();
     await curves.waitFor();
     // every chart has an accessible name, saying what it shows (none had one)
-    expect(await page.locator("section.live-chart:not([aria-label])").count()).toBe(0);
+    expect(await page.locator("figure.live-chart:not([aria-label])").count()).toBe(0);
     expect(await page.getByRole("figure", { name: /^learning curves: / }).count()).toBe(1);
     const wide = await curves.boundingBox();
     expect(wide!.width).toBeGreaterThan(800);

@@ -396,13 +396,15 @@ export class Worker {
       await epochs;
       if (state.stop === "shutdown") {
         // Not the trial's fault: it goes back without using up one of its attempts.
-        await fail(`worker ${this.id} shut down`, true, true);
-        this.options.onTrialEnd?.(trialId, "handed back");
+        const why = `worker ${this.id} shut down`;
+        await fail(why, true, true);
+        this.options.onTrialEnd?.(trialId, "handed back", why);
       } else if (state.stop === "cancelled") {
         this.options.onTrialEnd?.(trialId, "cancelled");
       } else if (state.stop === "timeout") {
-        await fail(`timed out after ${trialTimeoutSeconds} s`, false);
-        this.options.onTrialEnd?.(trialId, "failed", `timed out after ${trialTimeoutSeconds} s`);
+        const why = `timed out after ${trialTimeoutSeconds} s`;
+        await fail(why, false);
+        this.options.onTrialEnd?.(trialId, "failed", why);
       } else {
         await this.publishSurely({
           type: "result",

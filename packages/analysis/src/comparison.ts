@@ -225,7 +225,9 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
       return { ...row, configKey, trials: trialsOf.get(configKey)?.length ?? 0 };
     }),
     ...(fewest < most && {
-      unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per configuration${unevenBecause(trials.filter((t) => reportingKeys.has(t.configKey)))}), so the best by mean is no matched comparison; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`,
+      unevenSeedsNote: unevenSeeds(
+        `${fewest} to ${most} per configuration${unevenBecause(trials.filter((t) => reportingKeys.has(t.configKey)))}`,
+      ),
     }),
     withoutResults,
     ...(() => {
@@ -447,13 +449,17 @@ export async function compareAcrossSweeps(
     settingDifferences: differences,
     ...(note && { settingsNote: note }),
     ...(fewest < most && {
-      unevenSeedsNote: `the means cover different seeds (${fewest} to ${most} per group), so the best by mean is no matched comparison; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`,
+      unevenSeedsNote: unevenSeeds(`${fewest} to ${most} per group`),
     }),
     ...(leftOut.length > 0 && {
       confirmationNote: `confirmation seeds are left out (${leftOut.join("; ")}): a confirmation is tested against its own sweep's baseline on its own page, and mixed in here its fresh seeds would be selected on`,
     }),
   };
 }
+
+/** The note of a table whose means cover different seeds (`how`: how many, and why where known). */
+const unevenSeeds = (how: string) =>
+  `the means cover different seeds (${how}), so the best by mean is no matched comparison; the Δ column pairs each with the baseline seed by seed, and the share of seed resamples counts only the seeds they all ran`;
 
 /**
  * {@link SweepComparison.designDecisions}: undefined where the metric is not the design's or its look is not taken.

@@ -12,6 +12,7 @@ import {
   SettingsError,
   UnavailableError,
 } from "@tailsweep/schemas";
+import { STORE_UNAVAILABLE_CODE } from "@tailsweep/sweep";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import {
@@ -218,7 +219,7 @@ function unreachable(e: unknown, databaseUrl: string): UnavailableError | undefi
   const code = codeOf(e);
   if (code === undefined || !UNREACHABLE.has(code)) return undefined;
   return new UnavailableError(
-    "DATABASE_UNAVAILABLE",
+    STORE_UNAVAILABLE_CODE,
     `PostgreSQL at ${withoutPassword(databaseUrl)} is not answering (${code})`,
     { cause: e },
   );
@@ -238,7 +239,7 @@ const MISCONFIGURED: Readonly<Record<string, string>> = {
 
 function misconfigured(e: unknown, databaseUrl: string): SettingsError | undefined {
   // node-postgres's own refusal to answer a password challenge without a password has no code, only these words
-  if (/client password must be a string/.test(messageOf(e)))
+  if (/client password must be a (non-empty )?string/.test(messageOf(e)))
     return new SettingsError(
       [
         `DATABASE_URL: the server asks for a password and none is given (put it in the URL, postgresql://user:password@host/db, or in PGPASSWORD), got "${withoutPassword(databaseUrl)}"`,

@@ -71,6 +71,11 @@ describe("annotations", () => {
     expect(
       applyAnnotationEdit(stored, { addTags: ["b"], notes: "as I saw them", notesWere: "as I saw them" }),
     ).toEqual({ tags: ["a", "b"], notes: "theirs, saved meanwhile" });
+    // notes stored otherwise than a form sends them (an imported archive's \r\n): the same text, not a conflict
+    expect(
+      applyAnnotationEdit({ tags: [], notes: "line\r\nnext\n" }, { notes: "mine", notesWere: "line\nnext" })
+        .notes,
+    ).toBe("mine");
     // edited from the stored text, or to what is stored already: written
     expect(applyAnnotationEdit(stored, { notes: "mine", notesWere: "theirs, saved meanwhile" }).notes).toBe(
       "mine",

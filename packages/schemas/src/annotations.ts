@@ -49,12 +49,17 @@ export const TagsSchema = z
   .max(ANNOTATION_LIMITS.tags, `at most ${ANNOTATION_LIMITS.tags} tags`)
   .transform(normaliseTags);
 
+/** Notes as they are kept: line ends as `\n` (a browser's form sends `\r\n`), no trailing blank space. */
+export function normaliseNotes(text: string): string {
+  return text.replace(/\r\n?/g, "\n").trimEnd();
+}
+
 /**
  * Notes in Markdown: line ends as `\n` (a browser's form sends `\r\n`) and no trailing blank space; at most
  * {@link ANNOTATION_LIMITS}.notesBytes bytes of UTF-8.
  */
 export const NotesSchema = noNul(z.string())
-  .transform((text) => text.replace(/\r\n?/g, "\n").trimEnd())
+  .transform(normaliseNotes)
   .refine((text) => new TextEncoder().encode(text).length <= ANNOTATION_LIMITS.notesBytes, {
     error: (issue) =>
       `must be at most ${ANNOTATION_LIMITS.notesBytes} bytes of UTF-8 (16 kB), got ${new TextEncoder().encode(String(issue.input)).length}`,
@@ -102,10 +107,11 @@ export function applyAnnotationEdit(current: Annotations, edit: AnnotationEdit):
     );
   // notes given as they were, unchanged, are no edit of them: someone else's edit meanwhile stands
   if (edit.notesWere !== undefined && edit.notes === edit.notesWere) return { tags, notes: current.notes };
+  // compared as kept: notes stored some other way (an archive's import) would otherwise never match what was sent
   if (
     edit.notes !== undefined &&
     edit.notesWere !== undefined &&
-    ![edit.notesWere, edit.notes].includes(current.notes)
+    ![edit.notesWere, edit.notes].includes(normaliseNotes(current.notes))
   )
     throw new AppError(
       ANNOTATION_CONFLICT_CODE,

@@ -5,23 +5,12 @@ export const STORE_UNAVAILABLE_CODE = "DATABASE_UNAVAILABLE";
 
 /**
  * Codes that say the store's database is down or out of reach, not that the request was wrong: Prisma's "can't reach
- * the server" (P1001), "timed out reaching it" (P1002), "the server closed the connection" (P1017) and "no pooled
- * connection in time" (P2024); a socket's; PostgreSQL's shutting down (57P01) and "cannot connect now" (57P03).
+ * the server" (P1001, what its PostgreSQL adapter makes of a refused or reset socket), "timed out reaching it" (P1002),
+ * "the server closed the connection" (P1017) and "no pooled connection in time" (P2024); PostgreSQL's shutting down
+ * (57P01) and "cannot connect now" (57P03). Not a bare socket's codes: a procedure may also talk to NATS, and its
+ * ECONNRESET is not the database's.
  */
-const UNREACHABLE_CODES = new Set([
-  "P1001",
-  "P1002",
-  "P1017",
-  "P2024",
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EAI_AGAIN",
-  "57P01",
-  "57P03",
-]);
+const UNREACHABLE_CODES = new Set(["P1001", "P1002", "P1017", "P2024", "57P01", "57P03"]);
 
 /**
  * A store failure that means its database is not answering, as an UnavailableError (the same request may work once

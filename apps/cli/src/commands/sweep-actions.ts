@@ -162,7 +162,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
       const previous = sequential.previous;
       if (previous)
         process.stdout.write(
-          `  as of look ${previous.look + 1}, standing while look ${sequential.look + 1} runs:\n`,
+          `  as of look ${previous.look + 1}, standing until look ${sequential.look + 1} is taken:\n`,
         );
       for (const r of sequential.result?.rows ?? previous?.result.rows ?? [])
         process.stdout.write(

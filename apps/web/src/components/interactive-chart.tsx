@@ -154,9 +154,8 @@ export function InteractiveChart({
   }, [hydrated, json, log, kind, unit]);
 
   return (
-    <section
+    <figure
       data-testid={testId}
-      role="figure"
       aria-label={label}
       className="chart live-chart"
       data-hydrated={hydrated ? "true" : undefined}
@@ -186,6 +185,6 @@ export function InteractiveChart({
           </label>
         </div>
       )}
-    </section>
+    </figure>
   );
 }

@@ -1,6 +1,14 @@
 "use server";
 
-import { ANNOTATION_CONFLICT_CODE, badTagsProblem, hasErrorCode, messageOf } from "@tailsweep/schemas";
+import {
+  ANNOTATION_CONFLICT_CODE,
+  badTagsProblem,
+  describeIssues,
+  hasErrorCode,
+  messageOf,
+  NotesSchema,
+  TagSchema,
+} from "@tailsweep/schemas";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { api } from "./store";
@@ -31,7 +39,18 @@ export async function saveAnnotations(_before: AnnotateState, form: FormData): P
   const tagsText = String(form.get("tags") ?? "");
   const notes = String(form.get("notes") ?? "");
   const notesWere = String(form.get("notesWere") ?? "");
-  const typed = splitTags(tagsText);
+  const typedText = splitTags(tagsText);
+  // Checked here too, so that a refusal is said of the form's fields, not of the API's list places
+  // (`input.addTags[1]`); the API checks them again.
+  const badTags = badTagsProblem(typedText);
+  const notesProblems = NotesSchema.safeParse(notes).error;
+  const problems = [
+    ...(badTags === undefined ? [] : [`tags: ${badTags}`]),
+    ...(notesProblems ? describeIssues(notesProblems, "notes") : []),
+  ];
+  if (problems.length > 0) return { error: problems.join("; "), tags: tagsText, notes };
+  // compared as stored (trimmed, NFC): a tag typed in another form of its letters is the same tag, not a new one
+  const typed = typedText.map((tag) => TagSchema.parse(tag));
   const were = splitTags(String(form.get("tagsWere") ?? ""));
   const edit = {
     id,
@@ -40,9 +59,6 @@ export async function saveAnnotations(_before: AnnotateState, form: FormData): P
     notes,
     notesWere,
   };
-  // said of the field, as the form shows it, not of the API's list places (`input.addTags[1]`)
-  const badTags = badTagsProblem(typed);
-  if (badTags !== undefined) return { error: `tags: ${badTags}`, tags: tagsText, notes };
   try {
     const caller = await api();
     try {
@@ -68,6 +84,6 @@ export async function saveAnnotations(_before: AnnotateState, form: FormData): P
     revalidatePath("/", "layout");
     return null;
   } catch (e) {
-    return { error: messageOf(e).replace(/\binput\./g, ""), tags: tagsText, notes };
+    return { error: messageOf(e), tags: tagsText, notes };
   }
 }

@@ -398,7 +398,7 @@ export async function SequentialSection({
       {status.previous && (
         <>
           <p data-testid="sequential-previous">
-            As of look {status.previous.look + 1}, standing while look {status.look + 1} runs:
+            As of look {status.previous.look + 1}, standing until look {status.look + 1} is taken:
           </p>
           <DecisionsTable result={status.previous.result} />
         </>
