@@ -8,29 +8,18 @@
 //
 // Needs root (ip netns, veth); scripts/test-setup.sh says so before the suite starts. What is made here is named after
 // this process (tsl<pid>…), torn down in afterAll, and a run killed before its afterAll is cleaned up by the next one.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { acquireControllerLease, type ControllerLease } from "@tailsweep/db";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { freePort, startPostgres, stopAll, waitFor } from "./harness";
+import { alive, freeLinkNet, ip } from "./netns";
 
 const root = join(__dirname, "..");
 const tag = `tsl${process.pid}`;
 const ns = `${tag}-h`;
 const link = `${tag}a`;
 const cleanups: (() => void)[] = [];
-
-const ip = (...args: string[]) =>
-  execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Namespaces and links of runs that died before their afterAll. */
 function removeStale(): void {
@@ -49,26 +38,13 @@ function removeStale(): void {
   }
 }
 
-/** A /30 in 10.200.64.0/18 that no other run holds: [root side, holder side]. */
-function freeLinkNet(): [string, string] {
-  const taken = ip("-4", "-o", "addr", "show");
-  for (let i = 0; i < 4096; i++) {
-    const slot = (process.pid + i) % 4096;
-    const base = `10.200.${64 + (slot >> 6)}.`;
-    const last = (slot % 64) * 4;
-    if (![0, 1, 2, 3].some((d) => taken.includes(` ${base}${last + d}/`)))
-      return [`${base}${last + 1}`, `${base}${last + 2}`];
-  }
-  throw new Error("no free /30 in 10.200.64.0/18 in the root namespace");
-}
-
 let server = "";
 let holderAddress = "";
 let port = 0;
 
 beforeAll(async () => {
   removeStale();
-  const [rootSide, holderSide] = freeLinkNet();
+  const [rootSide, holderSide] = freeLinkNet(64, 4096);
   server = rootSide;
   holderAddress = holderSide;
   ip("netns", "add", ns);

@@ -29,6 +29,7 @@ import { openRunStore } from "@tailsweep/db";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { postgresServer } from "./fresh-database";
+import { alive, freeLinkNet, ip } from "./netns";
 
 const root = join(__dirname, "..");
 const bin = join(root, "apps", "cli", "bin", "tailsweep.mjs");
@@ -64,10 +65,6 @@ interface Proc {
   child: ChildProcess;
   log(): string;
   exited: Promise<unknown>;
-}
-
-function ip(...args: string[]): string {
-  return execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
 /** Starts `command` on `host` (`ip netns exec` execs it, so the child's pid is the command's own). */
@@ -152,31 +149,9 @@ function removeStale(): void {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** No IPv6 on the links made here, so nothing but their 10.200 addresses ever sends (not even link-local chatter). */
 function noIpv6(path: string): void {
   if (existsSync(path)) writeFileSync(path, "1");
-}
-
-/** The one /30 in 10.200.128.0/17 for the controller's link to the root namespace: one no other run holds. */
-function freeLinkNet(): [string, string] {
-  const taken = ip("-4", "-o", "addr", "show");
-  for (let i = 0; i < 8192; i++) {
-    const slot = (process.pid + i) % 8192;
-    const base = `10.200.${128 + (slot >> 6)}.`;
-    const last = (slot % 64) * 4;
-    if (![0, 1, 2, 3].some((d) => taken.includes(` ${base}${last + d}/`)))
-      return [`${base}${last + 1}`, `${base}${last + 2}`];
-  }
-  throw new Error("no free /30 in 10.200.128.0/17 in the root namespace");
 }
 
 /** The network: a switch namespace with a bridge, a veth from each host to it, and the controller's link to root. */
@@ -207,7 +182,8 @@ function buildNetwork(): { pgAddress: string } {
     ip("-n", ns, "addr", "add", `${address}/24`, "dev", "eth0");
     ip("-n", ns, "link", "set", "eth0", "up");
   }
-  const [rootSide, controllerSide] = freeLinkNet();
+  // the controller's link to the root namespace: a /30 in 10.200.128.0/17
+  const [rootSide, controllerSide] = freeLinkNet(128, 8192);
   const link = `${tag}pg`;
   ip("link", "add", "name", link, "type", "veth", "peer", "name", "pg0", "netns", netns("controller"));
   cleanups.push(() => {
