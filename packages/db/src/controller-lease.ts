@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { messageLineOf, UnavailableError } from "@tailsweep/schemas";
 import pg from "pg";
 import { z } from "zod";
+import { endClient } from "./end-client";
 
 /**
  * One controller per run store: the controller is the store's single writer (claims, events, hand-backs, sequential
@@ -268,7 +269,7 @@ function holdLease(client: pg.Client, checkMs: number): ControllerLease {
       released = true;
       clearInterval(timer);
       // A connection that is already broken may never answer the goodbye: not waited for past a check's length.
-      await Promise.race([client.end().catch(() => {}), new Promise((r) => setTimeout(r, checkMs).unref())]);
+      await endClient(client, checkMs);
     },
   };
 }

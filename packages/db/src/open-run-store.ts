@@ -20,6 +20,7 @@ import {
   type ControllerLease,
   type ControllerLeaseOptions,
 } from "./controller-lease";
+import { endClient } from "./end-client";
 import { folderProblem, isExistingFolder } from "./folder";
 import { PrismaClient } from "./generated/prisma/client";
 import { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "./migrate";
@@ -137,7 +138,7 @@ export async function openRunStore(options: RunStoreOptions = {}): Promise<Opene
     await client.connect().catch(async (e: unknown) => {
       // A refusal mid-handshake (a password the server asks for) leaves the socket open: the process then waited for
       // the server's authentication_timeout (60 s) before it could exit.
-      await Promise.race([client.end().catch(() => {}), new Promise((r) => setTimeout(r, 1_000).unref())]);
+      await endClient(client, 1_000);
       throw unreachable(e, databaseUrl) ?? misconfigured(e, databaseUrl) ?? e;
     });
     try {

@@ -28,6 +28,11 @@ export const TagSchema = z
     error: (issue) => `must be ${TAG_RULE}, got ${JSON.stringify(issue.input)}`,
   });
 
+/** Tags as a person types a list of them: split on commas or spaces (a tag holds neither). */
+export function splitTagText(text: string): string[] {
+  return text.split(/[,\s]+/).filter(Boolean);
+}
+
 /**
  * What is wrong with tags as a person typed them (the bad ones named, in the rule's words), or undefined when every
  * one is a tag: for forms and flags, which say it of the field rather than of list places (`tags[2]`).

@@ -1,4 +1,4 @@
-import { ANNOTATION_LIMITS, badTagsProblem, TagSchema } from "@tailsweep/schemas";
+import { ANNOTATION_LIMITS, badTagsProblem, splitTagText, TagSchema } from "@tailsweep/schemas";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   backendOption,
@@ -18,7 +18,7 @@ import { lazyAction } from "./lazy-action";
  * with every other bad flag of the line.
  */
 export function tagList(value: string, previous: string[] = []): string[] {
-  const typed = value.split(/[,\s]+/).filter(Boolean);
+  const typed = splitTagText(value);
   const bad = badTagsProblem(typed);
   if (bad !== undefined) throw new InvalidArgumentError(bad);
   const tags = [...new Set([...previous, ...typed.map((tag) => TagSchema.parse(tag))])];

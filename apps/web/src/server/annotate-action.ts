@@ -7,6 +7,7 @@ import {
   hasErrorCode,
   messageOf,
   NotesSchema,
+  splitTagText,
   TagSchema,
 } from "@tailsweep/schemas";
 import { revalidatePath } from "next/cache";
@@ -20,8 +21,6 @@ const CauseSchema = z.object({ cause: z.unknown() });
  * a conflict, `theirs` is the notes someone else saved meanwhile, and the form's next save starts from them.
  */
 export type AnnotateState = { error: string; tags: string; notes: string; theirs?: string } | null;
-
-const splitTags = (text: string) => text.split(/[,\s]+/).filter(Boolean);
 
 /**
  * The tags-and-notes form's action, for a sweep or a trial (the form's `target` and `id`): its tags typed as a list
@@ -39,7 +38,7 @@ export async function saveAnnotations(_before: AnnotateState, form: FormData): P
   const tagsText = String(form.get("tags") ?? "");
   const notes = String(form.get("notes") ?? "");
   const notesWere = String(form.get("notesWere") ?? "");
-  const typedText = splitTags(tagsText);
+  const typedText = splitTagText(tagsText);
   // Checked here too, so that a refusal is said of the form's fields, not of the API's list places
   // (`input.addTags[1]`); the API checks them again.
   const badTags = badTagsProblem(typedText);
@@ -51,7 +50,7 @@ export async function saveAnnotations(_before: AnnotateState, form: FormData): P
   if (problems.length > 0) return { error: problems.join("; "), tags: tagsText, notes };
   // compared as stored (trimmed, NFC): a tag typed in another form of its letters is the same tag, not a new one
   const typed = typedText.map((tag) => TagSchema.parse(tag));
-  const were = splitTags(String(form.get("tagsWere") ?? ""));
+  const were = splitTagText(String(form.get("tagsWere") ?? ""));
   const edit = {
     id,
     addTags: typed.filter((tag) => !were.includes(tag)),
