@@ -35,6 +35,7 @@ export {
   type SweepProgress,
   sweepProgress,
   takesGpuTrials,
+  trialsAtMost,
   unionSeconds,
   workerStatus,
 } from "./progress";

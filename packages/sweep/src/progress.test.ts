@@ -1,5 +1,6 @@
+import { parseSweepFile } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
-import { sweepProgress, workerStatus } from "./progress";
+import { sweepProgress, trialsAtMost, workerStatus } from "./progress";
 import type { TrialRecord, WorkerRecord } from "./run-store";
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
@@ -109,5 +110,41 @@ describe("workerStatus", () => {
     expect(workerStatus(worker(0), at(29))).toBe("online");
     expect(workerStatus(worker(0), at(31))).toBe("lost");
     expect(workerStatus(worker(0, 1), at(2))).toBe("stopped");
+  });
+});
+
+describe("trialsAtMost", () => {
+  const sequential = parseSweepFile({
+    name: "at-most",
+    search: { variant: ["gaussian", "proposed", "supervised"] },
+    seeds: { initial: 3, step: 2, max: 9 },
+    decide: { baseline: "variant=gaussian" },
+  });
+
+  it("says how far a running sequential design can grow: every configuration on max seeds", () => {
+    // 3 configurations × 3 seeds stored after the first look; at most 3 × 9
+    expect(trialsAtMost({ status: "running", spec: sequential }, 9)).toBe(27);
+    // the last look's trials all stored: nothing more to say
+    expect(trialsAtMost({ status: "running", spec: sequential }, 27)).toBeUndefined();
+  });
+
+  it("says nothing once the design has ended, or for seeds fixed in advance", () => {
+    expect(trialsAtMost({ status: "completed", spec: sequential }, 15)).toBeUndefined();
+    expect(trialsAtMost({ status: "cancelled", spec: sequential }, 9)).toBeUndefined();
+    const fixed = parseSweepFile({ name: "fixed", search: { variant: ["gaussian", "proposed"] }, seeds: 3 });
+    expect(trialsAtMost({ status: "running", spec: fixed }, 3)).toBeUndefined();
+  });
+
+  it("counts a TPE search's decision stage: the best `top` and the baseline on max fresh seeds", () => {
+    const tpe = parseSweepFile({
+      name: "at-most-tpe",
+      method: "tpe",
+      budget: 4,
+      search: { nu: { distribution: "loguniform", low: 3, high: 50 }, variant: ["proposed", "gaussian"] },
+      seeds: { initial: 2, step: 1, max: 3 },
+      decide: { baseline: "variant=gaussian", top: 1 },
+    });
+    // 4 × 2 search trials, then (1 + 1) × 3
+    expect(trialsAtMost({ status: "running", spec: tpe }, 8)).toBe(14);
   });
 });

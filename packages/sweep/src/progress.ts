@@ -1,3 +1,4 @@
+import { countTrials, type SweepSpec } from "@tailsweep/schemas";
 import { attemptEnded, type TrialRecord, type WorkerRecord } from "./run-store";
 import { countByState, TERMINAL_STATES, type TrialState } from "./trial-state";
 
@@ -33,6 +34,21 @@ export function sweepProgress(trials: readonly TrialRecord[], now: Date = new Da
   const finished = counts.succeeded + counts.failed;
   const etaSeconds = remaining > 0 && finished > 0 && elapsed ? (remaining * elapsed) / finished : null;
   return { counts, total: trials.length, done, elapsedSeconds: elapsed, etaSeconds };
+}
+
+/**
+ * The most trials a running sweep can still come to, where that is more than the `stored` ones it has: a sequential
+ * design's later looks add seeds only for the comparisons still open, so its count (and an ETA from it) covers the
+ * look under way, not the sweep. Undefined for any other sweep, and once the sweep is no longer running (a finished
+ * design has taken its last look, whatever it stopped at).
+ */
+export function trialsAtMost(
+  sweep: { status: string; spec: Pick<SweepSpec, "search" | "seeds" | "budget" | "method" | "sequential"> },
+  stored: number,
+): number | undefined {
+  if (sweep.status !== "running" || !sweep.spec.sequential) return undefined;
+  const most = countTrials(sweep.spec);
+  return most > stored ? most : undefined;
 }
 
 /**

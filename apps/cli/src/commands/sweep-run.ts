@@ -34,6 +34,7 @@ import {
   storedSweepIdFor,
   sweepProgress,
   tpeProgress,
+  trialsAtMost,
 } from "@tailsweep/sweep";
 import { defaultTrialKinds, TrialThreads, Worker } from "@tailsweep/worker";
 import cliProgress from "cli-progress";
@@ -469,7 +470,7 @@ async function watch(
           {
             stream: process.stderr,
             format:
-              "trials |{bar}| {value}/{total} done · {running} running · {failed} failed · ETA {eta_formatted}",
+              "trials |{bar}| {value}/{total} done{upTo} · {running} running · {failed} failed · ETA {eta_formatted}",
             hideCursor: true,
           },
           cliProgress.Presets.shades_classic,
@@ -501,15 +502,19 @@ async function watch(
       // A TPE sweep stores each configuration's trials as it proposes it: its total is its budget's, from the start.
       const tpe = tpeProgress(sweep.spec, trials);
       const total = tpe ? Math.max(sweep.trialCount, tpe.budget * sweep.spec.seeds.length) : sweep.trialCount;
+      // a sequential design's total grows look by look: the most it can come to is said beside it
+      const most = trialsAtMost(sweep, total);
+      const upTo = most ? ` (up to ${most})` : "";
       if (bar) {
-        if (!bar.isActive) bar.start(total, done, { running: c.running, failed: c.failed });
-        bar.setTotal(total); // a sequential design's rounds add trials
-        bar.update(done, { running: c.running, failed: c.failed });
+        const payload = { running: c.running, failed: c.failed, upTo };
+        if (!bar.isActive) bar.start(total, done, payload);
+        bar.setTotal(total);
+        bar.update(done, payload);
       } else {
         const configurations = tpe
           ? `; TPE: ${tpe.proposed}/${tpe.budget} configurations proposed, ${tpe.finished} finished`
           : "";
-        const line = `trials: ${done}/${total} done, ${c.running} running, ${c.failed} failed${configurations}`;
+        const line = `trials: ${done}/${total} done${upTo}, ${c.running} running, ${c.failed} failed${configurations}`;
         if (line !== last && !json) log(line);
         last = line;
       }

@@ -1,5 +1,5 @@
 import { messageOf } from "@tailsweep/schemas";
-import { EPOCH_SERIES_METRICS } from "@tailsweep/sweep";
+import { EPOCH_SERIES_METRICS, trialsAtMost } from "@tailsweep/sweep";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { Annotations } from "../../../../components/annotations";
@@ -97,6 +97,7 @@ export default async function SweepPage({
   const sequentialOf = later(() => caller.sweeps.sequential({ id }));
   const p = sweep.progress;
   const running = sweep.status === "running";
+  const atMost = trialsAtMost(sweep, p.total);
 
   return (
     <main>
@@ -158,9 +159,10 @@ export default async function SweepPage({
         <strong>
           {p.done}/{p.total}
         </strong>{" "}
-        done · {p.counts.succeeded} succeeded · {p.counts.running} running · {p.counts.waiting} queued ·{" "}
-        {p.counts.failed} failed · {p.counts.cancelled} cancelled · elapsed {duration(p.elapsedSeconds)}
-        {running ? ` · ETA ${duration(p.etaSeconds)}` : ""}
+        done{atMost ? ` (up to ${atMost} as the design's looks go on)` : ""} · {p.counts.succeeded} succeeded
+        · {p.counts.running} running · {p.counts.waiting} queued · {p.counts.failed} failed ·{" "}
+        {p.counts.cancelled} cancelled · elapsed {duration(p.elapsedSeconds)}
+        {running ? ` · ETA${atMost ? " of this look" : ""} ${duration(p.etaSeconds)}` : ""}
       </section>
       {sweep.tpe && (
         <p data-testid="tpe-progress" className="muted">
