@@ -32,4 +32,14 @@ async function load() {
 }
 
 const { main } = await load();
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+process.exitCode = code;
+// A command that failed is over, but a library may still hold a handle that keeps Node up: @nats-io/transport-node
+// 3.4.0 leaves open the socket of a connect that timed out before the server's greeting (a NATS_URL naming a port
+// that is not NATS), until the peer closes it — 40 s more against PostgreSQL's port, never against a silent one,
+// which kept a worker under systemd from exiting, and so from being restarted. The error is written by then: let it
+// reach its reader, then end.
+if (code !== 0) {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((r) => s.write("", r))));
+  process.exit(code);
+}

@@ -1,5 +1,6 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -366,6 +367,36 @@ describe("tailsweep sweep", () => {
       /^tailsweep: invalid command line and environment:\n {2}- --trials: gpu needs the webgpu backend, and --backend is cpu; use --backend webgpu, or --trials cpu\n {2}- NATS_URL: tailsweep worker needs it/,
     );
   });
+
+  it("exits once it has said a NATS_URL that is not NATS does not answer, though the NATS client keeps its socket", async () => {
+    // A port that takes the connection and never greets: the NATS client gives up after its 20 s connect timeout
+    // but leaves the socket open, which kept the process up until the peer closed it (never, here).
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const worker = spawn(process.execPath, [bin, "worker", "--backend", "cpu", "--concurrency", "1"], {
+        env: { ...process.env, NATS_URL: `nats://127.0.0.1:${port}` },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      let saidAt = 0;
+      worker.stderr.on("data", (d: Buffer) => {
+        stderr += d;
+        if (!saidAt && stderr.includes("is not answering")) saidAt = Date.now();
+      });
+      const code = await new Promise<number | null>((r) => worker.once("close", r));
+      expect(stderr).toMatch(
+        new RegExp(
+          `tailsweep: NATS at nats://127\\.0\\.0\\.1:${port} is not answering \\(no answer in time\\)`,
+        ),
+      );
+      expect(code).toBe(7);
+      expect(Date.now() - saidAt).toBeLessThan(5_000);
+    } finally {
+      silent.close();
+    }
+  }, 60_000);
 });
 
 describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)", () => {
