@@ -97,6 +97,40 @@ describe("Controller", () => {
     expect(asked).toEqual([["sw"]]);
   });
 
+  it("says a failing upkeep once, and again only for a new reason, then how long it failed once it works", async () => {
+    const lines: string[] = [];
+    const bus = new InProcessBus();
+    // the bus out for six rounds: four timeouts, then two refusals
+    const failures = ["timeout", "timeout", "timeout", "timeout", "connection refused", "connection refused"];
+    const ensureTopology = bus.ensureTopology.bind(bus);
+    bus.ensureTopology = async () => {
+      const why = failures.shift();
+      if (why) throw new Error(why);
+      return ensureTopology();
+    };
+    const controller = new Controller(new InMemoryRunStore(), bus, {
+      reapEveryMs: 20,
+      log: (line) => lines.push(line),
+    });
+    await controller.start();
+    stops.push(async () => {
+      await controller.stop();
+      await bus.close();
+    });
+    await vi.waitFor(() => expect(lines.some((l) => l.startsWith("upkeep works again"))).toBe(true), {
+      timeout: 5_000,
+    });
+    expect(lines).toEqual([
+      "upkeep: timeout (tried again every 0.02 s; said again when it works, or once a minute)",
+      expect.stringMatching(
+        /^upkeep: connection refused \(5 rounds failed in 0 s; tried again every 0\.02 s\)$/,
+      ),
+      expect.stringMatching(
+        /^upkeep works again, after 6 failed rounds in 0 s \(last: connection refused\)$/,
+      ),
+    ]);
+  });
+
   it("refuses a claim it cannot decide as retryable, and one for a taken trial as final", async () => {
     const store = new InMemoryRunStore();
     const { bus, controller } = await started(store);

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { promisify } from "node:util";
 // The modules, not the package's index, which also holds the reports and their charts (see the CLI's sweep-run.ts).
-import { decisionText, seedRanges } from "@tailsweep/analysis/format";
+import { decisionText, duration, seedRanges } from "@tailsweep/analysis/format";
 import { sequentialStatus } from "@tailsweep/analysis/sequential-sweep";
 import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
 import type { ArtifactStore, Bus, Subscription } from "@tailsweep/bus";
@@ -86,6 +86,9 @@ export interface ControllerOptions {
 /** How long a settled attempt is held as alive while its outcome waits in the event backlog. */
 const SETTLED_GRACE_MS = 15 * 60_000;
 
+/** How often a failing upkeep says so again while its reason stays the same. */
+const UPKEEP_REMINDER_MS = 60_000;
+
 /** The message id that makes a trial's queue message unique per attempt (JetStream drops repeats). */
 export function trialMessageId(trial: Pick<TrialRecord, "id" | "attempt">): string {
   return `${trial.id}#${trial.attempt + 1}`;
@@ -107,6 +110,8 @@ export class Controller {
   private ticking?: Promise<void>;
   /** Silence is judged only a stale interval after this: the start, or the last round that failed. */
   private graceFrom = new Date();
+  /** Upkeep failing since a round at `since`, for `rounds` rounds in a row, last for `why`; undefined while it works. */
+  private upkeepFailing?: { since: number; rounds: number; why: string; saidAt: number };
   /** Failed attempts in a row to store the current batch of events. */
   private persistFailures = 0;
   /**
@@ -180,18 +185,45 @@ export class Controller {
         await this.reconcile();
         await this.advanceSequential();
         await this.proposeNow();
+        const failed = this.upkeepFailing;
+        if (failed) {
+          this.upkeepFailing = undefined;
+          this.log(
+            `upkeep works again, after ${plural(failed.rounds, "failed round")} in ${duration((Date.now() - failed.since) / 1000)} (last: ${failed.why})`,
+          );
+        }
       } catch (e) {
         // The bus or the store is out: heartbeats sent meanwhile were not heard, so every running trial gets a
         // full stale interval again once upkeep works, as after a start.
         this.graceFrom = new Date();
-        this.log(
-          `upkeep: ${messageLineOf(e)} (tried again in ${(this.options.reapEveryMs ?? 5_000) / 1000} s)`,
-        );
+        this.upkeepFailed(messageLineOf(e));
       } finally {
         this.ticking = undefined;
       }
     })();
     return this.ticking;
+  }
+
+  /**
+   * Says a failed upkeep round: the first, and then only a new reason or, while the same one goes on, a line a minute,
+   * not one every round (12 a minute through a PostgreSQL restart, each the same timeout). The round that works again
+   * says how long it took.
+   */
+  private upkeepFailed(why: string): void {
+    const now = Date.now();
+    const failing = this.upkeepFailing ?? { since: now, rounds: 0, why, saidAt: Number.NEGATIVE_INFINITY };
+    failing.rounds += 1;
+    const news = why !== failing.why || failing.rounds === 1;
+    failing.why = why;
+    this.upkeepFailing = failing;
+    if (!news && now - failing.saidAt < UPKEEP_REMINDER_MS) return;
+    failing.saidAt = now;
+    const every = (this.options.reapEveryMs ?? 5_000) / 1000;
+    this.log(
+      failing.rounds === 1
+        ? `upkeep: ${why} (tried again every ${every} s; said again when it works, or once a minute)`
+        : `upkeep: ${why} (${plural(failing.rounds, "round")} failed in ${duration((now - failing.since) / 1000)}; tried again every ${every} s)`,
+    );
   }
 
   /** Marks `sweepId` as being queued by one more operation; pair with {@link release} in a `finally`. */
