@@ -135,6 +135,16 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
         owner,
       ],
       ["sweeps.launch", { yaml: `name: s${NUL}` }, /^input\.yaml: must not contain the NUL/],
+      // a launch is a file's text or the form's object: one refusal names the one it was given, or says which it may be
+      [
+        "sweeps.launch",
+        {},
+        /^input: must have one of yaml \(a sweep file's text, YAML or JSON\) or spec \(the sweep file as an object\), got neither$/,
+      ],
+      ["sweeps.launch", { yml: "name: s" }, /, got 'yml' \(did you mean yaml for 'yml'\?\)$/],
+      ["sweeps.launch", { yaml: "name: s", spec: {} }, /, not yaml and spec together$/],
+      ["sweeps.launch", { yaml: 3, reuse: "yes" }, /^input\.yaml: must be text, got 3; input\.reuse: /],
+      ["sweeps.checkLaunch", { spec: [] }, /^input\.spec: must be a mapping/],
       [
         "sweeps.launch",
         { yaml: 'name: s\ndescription: "a\\0b"\nsearch: { nu: [5] }\nseeds: 1\n' },

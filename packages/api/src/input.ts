@@ -1,4 +1,4 @@
-import { describeIssues, noNul, OBJECTIVES_LIMITS, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
+import { describeIssues, nearestName, noNul, OBJECTIVES_LIMITS, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
 import { z } from "zod";
 
 /**
@@ -16,6 +16,51 @@ export function checked<S extends z.ZodType>(schema: S): CheckedInput<z.input<S>
         return parsed.success
           ? { value: parsed.data }
           : { issues: [{ message: describeIssues(parsed.error, "input").join("; ") }] };
+      },
+    },
+  };
+}
+
+/**
+ * {@link checked} for a union of strict objects told apart by a key each has of its own (`{ yaml }` or `{ spec }`):
+ * an input refused is refused by the one shape whose key it has, so the refusal names that shape's fields, where the
+ * union's named none (`{}`: "input: required") or joined every shape's rules with "or". An input with none of the
+ * keys, or several, is told which it may have. `shapes`: each key's shape (a member of `union`) and what it holds.
+ */
+export function checkedOneOf<S extends z.ZodType>(
+  union: S,
+  shapes: Readonly<Record<string, { shape: z.ZodType; holds: string }>>,
+): CheckedInput<z.input<S>, z.output<S>> {
+  const keys = Object.keys(shapes);
+  const choice = keys.map((k) => `${k} (${shapes[k]!.holds})`).join(" or ");
+  return {
+    "~standard": {
+      version: 1,
+      vendor: "tailsweep",
+      validate: (value) => {
+        const parsed = union.safeParse(value);
+        if (parsed.success) return { value: parsed.data };
+        const record = typeof value === "object" && value !== null && !Array.isArray(value);
+        if (!record)
+          return {
+            issues: [
+              {
+                message: `input: must be an object with one of ${choice}, got ${(JSON.stringify(value) ?? typeof value).slice(0, 80)}`,
+              },
+            ],
+          };
+        const present = Object.keys(value);
+        const given = keys.filter((k) => present.includes(k));
+        const named = given.length === 1 ? shapes[given[0]!]?.shape.safeParse(value) : undefined;
+        const guesses = present.map((k) => ({ k, near: nearestName(k, keys) })).filter((g) => g.near);
+        const got =
+          given.length > 0
+            ? `not ${given.join(" and ")} together`
+            : `got ${present.length === 0 ? "neither" : present.map((k) => `'${k}'`).join(", ")}${guesses.map((g) => ` (did you mean ${g.near} for '${g.k}'?)`).join("")}`;
+        const message = named?.error
+          ? describeIssues(named.error, "input").join("; ")
+          : `input: must have one of ${choice}, ${got}`;
+        return { issues: [{ message }] };
       },
     },
   };

@@ -56,7 +56,7 @@ import { TRPCError } from "@trpc/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { authorize, canRead } from "../caller";
-import { checked, LIMITS, labelField, nameField } from "../input";
+import { checked, checkedOneOf, LIMITS, labelField, nameField } from "../input";
 import { checkAddedSeeds, checkLaunchData } from "../launch-data";
 import { type ApiContext, audited, type SweepLauncher, t } from "../trpc";
 import { annotationAudit } from "./annotations";
@@ -69,33 +69,36 @@ function badSweep(e: unknown): never {
   throw e;
 }
 
+const yamlLaunch = z
+  .object({
+    yaml: noNul(z.string().max(LIMITS.sweepFile, "must be at most 256 kB")),
+    /**
+     * Find the sweep this file made before (its id is a hash of the resolved spec) instead of making another: what
+     * `tailsweep sweep submit` asks for unless given --new.
+     */
+    reuse: z.boolean().optional(),
+  })
+  .strict();
+const specLaunch = z
+  .object({ spec: MappingSchema })
+  .strict()
+  .refine((v) => JSON.stringify(v.spec).length <= LIMITS.sweepFile, {
+    message: "must be at most 256 kB",
+    path: ["spec"],
+  });
 /** A sweep to launch: the YAML of its file (with `reuse`: find the sweep it made before), or the form's object. */
-const launchInput = z.union([
-  z
-    .object({
-      yaml: noNul(z.string().max(LIMITS.sweepFile, "must be at most 256 kB")),
-      /**
-       * Find the sweep this file made before (its id is a hash of the resolved spec) instead of making another: what
-       * `tailsweep sweep submit` asks for unless given --new.
-       */
-      reuse: z.boolean().optional(),
-    })
-    .strict(),
-  z
-    .object({ spec: MappingSchema })
-    .strict()
-    .refine((v) => JSON.stringify(v.spec).length <= LIMITS.sweepFile, {
-      message: "must be at most 256 kB",
-      path: ["spec"],
-    }),
-]);
+const launchUnion = z.union([yamlLaunch, specLaunch]);
+const launchInput = checkedOneOf(launchUnion, {
+  yaml: { shape: yamlLaunch, holds: "a sweep file's text, YAML or JSON" },
+  spec: { shape: specLaunch, holds: "the sweep file as an object" },
+});
 
 /**
  * A launch checked before anything is stored: refused on a read-only dashboard, with every problem of the file at
  * once, for a project the caller may not launch in, for data files the workers would not find, and for GPU trials
  * where the only workers have none. With `reuse`, the sweep this file made before, if it is stored.
  */
-async function checkLaunch(ctx: ApiContext, input: z.output<typeof launchInput>) {
+async function checkLaunch(ctx: ApiContext, input: z.output<typeof launchUnion>) {
   if (!ctx.launcher)
     throw new TRPCError({
       code: "FORBIDDEN",
@@ -422,7 +425,7 @@ export const sweepsRouter = t.router({
     .query(async ({ ctx, input }) => perClassResults(await readableRuns(ctx, input.id))),
 
   /** Validates a sweep (YAML text or the form's object), stores it and queues its trials: see {@link checkLaunch}. */
-  launch: t.procedure.input(checked(launchInput)).mutation(async ({ ctx, input }) => {
+  launch: t.procedure.input(launchInput).mutation(async ({ ctx, input }) => {
     const { spec, launcher, reused, before } = await checkLaunch(ctx, input);
     if (before) return { id: before.id, trialCount: before.trialCount, existing: true };
     const sweep = await launcher.submit(spec, reused);
@@ -438,7 +441,7 @@ export const sweepsRouter = t.router({
    * permission, the files, the workers' GPU), and nothing stored: the trials it would queue now and, where results
    * decide how many follow, at most; the sweep this file made before, with `reuse`. `tailsweep sweep submit --dry-run`.
    */
-  checkLaunch: t.procedure.input(checked(launchInput)).mutation(async ({ ctx, input }) => {
+  checkLaunch: t.procedure.input(launchInput).mutation(async ({ ctx, input }) => {
     const { spec, before } = await checkLaunch(ctx, input);
     return {
       ...launchPlan(spec),
