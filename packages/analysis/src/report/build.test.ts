@@ -369,6 +369,47 @@ describe("buildStudyReport", () => {
     expect(v.posthoc).toBe(true);
   });
 
+  it("carries a post-hoc top-up's † into the verdict counts, the study-level tally and the overall answer", async () => {
+    const store = new InMemoryRunStore();
+    const value = (p: Record<string, unknown>, seed: number) =>
+      0.6 + shift[p.variant as string]! + (seedEffect[seed] ?? 0) + jitter(p.variant as string, seed);
+    // two settings (ρ) on seeds 1–3, then seeds 4–5 added to every configuration after looking
+    await sweepWith(
+      store,
+      "t",
+      { name: "t", search: { variant: ["proposed", "gaussian", "supervised"], rho: [10, 100] }, seeds: 3 },
+      value,
+    );
+    await topUp(store, "t", [4, 5]);
+    for (const t of await store.listTrials("t"))
+      if (t.state === "waiting") {
+        await store.claimTrial(t.id, "w1", t0, "cpu");
+        await store.completeTrial(t.id, 1, result(value(t.params, t.seed)), t0);
+      }
+    const report = await buildStudyReport(store, ["t"]);
+    const tally = report.methodComparisons[0]!.tally.balancedAccuracy!;
+    // proposed is 5 and 15 points ahead on every seed: ▲ in both settings, each on post-hoc seeds
+    expect(tally.gaussian).toMatchObject({
+      proposedBetter: 2,
+      posthoc: { proposedBetter: 2, proposedWorse: 0 },
+    });
+    expect(report.study.tally.supervised).toMatchObject({
+      proposedBetter: 2,
+      posthoc: { proposedBetter: 2 },
+    });
+    expect(report.study.overall.map((a) => [a.baseline, a.verdict, a.posthoc])).toEqual([
+      ["gaussian", "better", true],
+      ["supervised", "better", true],
+    ]);
+    const { markdown } = renderStudyMarkdown(report);
+    expect(markdown).toContain("| gaussian | 2 (2†) | 0 | 0 |");
+    expect(markdown).toMatch(/\| gaussian \| [^\n]* \| proposed better † \|\n/);
+    expect(markdown).toContain(
+      "† some setting's differences include seeds added after looking at the results",
+    );
+    expect(markdown).toMatch(/\| gaussian \| 2▲ \(2†\) 0▼ 0·/);
+  });
+
   it("compares a sensitivity grid with the sweep's default configuration, or with the best when the default was not run", async () => {
     const store = new InMemoryRunStore();
     const grid = { name: "g", search: { nu: [5, 10], gamma: ["tied", -0.01] }, seeds: 3 };

@@ -240,7 +240,28 @@ export interface Tally {
   tooFewSeeds: number;
   /** Settings where every seed gave the same difference: nothing to test against. */
   degenerate: number;
+  /**
+   * Of the ▲ and of the ▼, those whose comparison uses seeds added after looking at the results (a post-hoc top-up,
+   * the cells marked †): their p-values are optimistic, and a count that hid them read as clean.
+   */
+  posthoc: { proposedBetter: number; proposedWorse: number };
   medianSeedsNeeded: number;
+}
+
+/** Counts of verdicts, with the ▲ and ▼ that rest on post-hoc seeds apart (a {@link Tally} but its seeds needed). */
+export function tallyOf(
+  verdicts: readonly Pick<Versus, "verdict" | "posthoc">[],
+): Omit<Tally, "medianSeedsNeeded"> {
+  const count = (verdict: Versus["verdict"], posthoc?: true) =>
+    verdicts.filter((v) => v.verdict === verdict && (!posthoc || v.posthoc)).length;
+  return {
+    proposedBetter: count("better"),
+    proposedWorse: count("worse"),
+    undecided: count("no detectable difference"),
+    tooFewSeeds: count("too few seeds"),
+    degenerate: count("degenerate"),
+    posthoc: { proposedBetter: count("better", true), proposedWorse: count("worse", true) },
+  };
 }
 
 /** A sweep that does not search `variant` (e.g. γ × ν): every configuration against a reference configuration. */
@@ -690,11 +711,7 @@ function methodComparison(l: SweepRuns, baseline: string): MethodComparison {
       );
       const needed = versus.map((v) => v.seedsNeeded).filter(Number.isFinite);
       tally[metric.id]![method] = {
-        proposedBetter: versus.filter((v) => v.verdict === "better").length,
-        proposedWorse: versus.filter((v) => v.verdict === "worse").length,
-        undecided: versus.filter((v) => v.verdict === "no detectable difference").length,
-        tooFewSeeds: versus.filter((v) => v.verdict === "too few seeds").length,
-        degenerate: versus.filter((v) => v.verdict === "degenerate").length,
+        ...tallyOf(versus),
         medianSeedsNeeded: needed.length ? summarize(needed).median : Number.NaN,
       };
     }

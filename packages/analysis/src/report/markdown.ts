@@ -160,6 +160,14 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
       ...studySection(
         report.study,
         report.methodComparisons.filter((mc) => mc.sequential).map((mc) => mc.sweepName),
+        // a sequential sweep's cells on seeds a top-up added after its design stopped
+        report.methodComparisons.some(
+          (mc) =>
+            mc.sequential &&
+            mc.settings.some((s) =>
+              Object.values(s.metrics).some((cells) => cells.some((c) => c.versus?.posthoc)),
+            ),
+        ),
       ),
     );
   for (const mc of report.methodComparisons) out.push(...methodSection(mc, figure));
@@ -173,12 +181,12 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
 type Figure = (name: string, alt: string, svg: string) => string;
 
 /** The study-level answer: one line per baseline over all settings, and the verdicts corrected across the family. */
-function studySection(study: StudyLevel, sequential: readonly string[]): string[] {
+function studySection(study: StudyLevel, sequential: readonly string[], toppedUp: boolean): string[] {
   const correction = correctionName(study.correction);
   const out = ["## Overall, across settings", "", study.note, ""];
   if (sequential.length > 0)
     out.push(
-      `${sequential.join(", ")} ran sequential designs: ${sequential.length === 1 ? "its comparisons are" : "their comparisons are"} in this family with the seeds ${sequential.length === 1 ? "its design" : "their designs"} stopped at, so for ${sequential.length === 1 ? "it" : "them"} these tests are descriptive (they ignore the early stops) and neither family's error bound covers them; the designs' decisions above are the error-controlled answer.`,
+      `${sequential.join(", ")} ran sequential designs: ${sequential.length === 1 ? "its comparisons are" : "their comparisons are"} in this family with the seeds ${sequential.length === 1 ? "its design" : "their designs"} stopped at${toppedUp ? " and those a top-up added after looking (marked †)" : ""}, so for ${sequential.length === 1 ? "it" : "them"} these tests are descriptive (they ignore the early stops) and neither family's error bound covers them; the designs' decisions above are the error-controlled answer.`,
       "",
     );
   out.push(
@@ -199,20 +207,25 @@ function studySection(study: StudyLevel, sequential: readonly string[]): string[
         `${a.ahead} / ${a.behind} of ${a.settings}`,
         pct(a.betweenSettingsSd, 2),
         pValue(a.pAdjusted),
-        a.verdict === "better" ? "proposed better" : a.verdict === "worse" ? "proposed worse" : a.verdict,
+        `${a.verdict === "better" ? "proposed better" : a.verdict === "worse" ? "proposed worse" : a.verdict}${a.posthoc ? " †" : ""}`,
       ]),
     ),
     "",
   );
+  if (study.overall.some((a) => a.posthoc))
+    out.push(
+      "† some setting's differences include seeds added after looking at the results (a post-hoc top-up): the answer's p-value is optimistic; confirm it on fresh seeds.",
+      "",
+    );
   out.push(
-    `Per-setting verdicts on ${study.primaryMetric} after ${correction} across the whole family (${study.size} tests), per baseline: ▲ proposed better, ▼ worse, · no detectable difference (the tables below correct within one setting and metric only).`,
+    `Per-setting verdicts on ${study.primaryMetric} after ${correction} across the whole family (${study.size} tests), per baseline: ▲ proposed better, ▼ worse, · no detectable difference${Object.values(study.tally).some((t) => t.posthoc.proposedBetter + t.posthoc.proposedWorse > 0) ? "; (n†): n of them rest on seeds a post-hoc top-up added" : ""} (the tables below correct within one setting and metric only).`,
     "",
     table(
       ["baseline", "▲", "▼", "·", "too few seeds", "degenerate"],
       Object.entries(study.tally).map(([baseline, t]) => [
         baseline,
-        String(t.proposedBetter),
-        String(t.proposedWorse),
+        `${t.proposedBetter}${posthocOf(t.posthoc.proposedBetter)}`,
+        `${t.proposedWorse}${posthocOf(t.posthoc.proposedWorse)}`,
         String(t.undecided),
         String(t.tooFewSeeds),
         String(t.degenerate),
@@ -401,8 +414,11 @@ function sweepsSection(report: StudyReport): string[] {
 
 function tallyCell(t: Tally): string {
   const needed = Number.isFinite(t.medianSeedsNeeded) ? ` (median ${seedsText(t.medianSeedsNeeded)})` : "";
-  return `${t.proposedBetter}▲ ${t.proposedWorse}▼ ${t.undecided}·${needed}${t.degenerate ? ` ${t.degenerate}=` : ""}${t.tooFewSeeds ? ` ${t.tooFewSeeds}–` : ""}`;
+  return `${t.proposedBetter}▲${posthocOf(t.posthoc.proposedBetter)} ${t.proposedWorse}▼${posthocOf(t.posthoc.proposedWorse)} ${t.undecided}·${needed}${t.degenerate ? ` ${t.degenerate}=` : ""}${t.tooFewSeeds ? ` ${t.tooFewSeeds}–` : ""}`;
 }
+
+/** How many of a count's verdicts rest on post-hoc seeds, as ` (1†)`; nothing when none do. */
+const posthocOf = (n: number) => (n > 0 ? ` (${n}†)` : "");
 
 /** Settings grouped for figures: by data set when it is searched (one chart each), the other parameters on the axis. */
 function settingGroups(
@@ -431,7 +447,7 @@ function methodSection(mc: MethodComparison, figure: Figure): string[] {
       : []),
     "### Verdicts across settings",
     "",
-    `Per baseline and metric, the number of settings where ${mc.baseline} is significantly better (▲), worse (▼), or not distinguishable (·) from it.`,
+    `Per baseline and metric, the number of settings where ${mc.baseline} is significantly better (▲), worse (▼), or not distinguishable (·) from it${Object.values(mc.tally).some((byBaseline) => Object.values(byBaseline).some((t) => t.posthoc.proposedBetter + t.posthoc.proposedWorse > 0)) ? "; (n†): n of them rest on seeds a post-hoc top-up added" : ""}.`,
     "",
     table(
       ["baseline", ...REPORT_METRICS.map((m) => m.label)],

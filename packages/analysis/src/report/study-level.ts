@@ -1,7 +1,14 @@
 import { metricDirection } from "@tailsweep/schemas";
 import { adjustPValues, type Correction, meanOfGroupMeans, summarize } from "@tailsweep/stats";
 import { correctionName } from "../format";
-import type { MethodComparison, MissingModalityGroup, Sensitivity, Tally, Versus } from "./build";
+import {
+  type MethodComparison,
+  type MissingModalityGroup,
+  type Sensitivity,
+  type Tally,
+  tallyOf,
+  type Versus,
+} from "./build";
 
 /** Which comparisons a study report's error control covers (docs/statistics.md, "Study-level error control"). */
 export const STUDY_FAMILIES = ["primary", "all"] as const;
@@ -46,6 +53,11 @@ export interface OverallAnswer {
   behind: number;
   /** Standard deviation of the settings' mean differences: how much the effect varies from setting to setting. */
   betweenSettingsSd: number;
+  /**
+   * Whether some setting's differences include seeds added after looking at the results (a post-hoc top-up, its cell
+   * marked †): the answer's p-value is then optimistic too.
+   */
+  posthoc: boolean;
 }
 
 /** The report's error control across settings and metrics, and its overall answers. */
@@ -116,25 +128,16 @@ export function studyLevel(
 
   // Settings on the primary metric: with family "all" the other metrics' cells are corrected here too, but counting
   // them beside it read one setting with four metrics as "▲ 4", and pooled metrics whose "better" points opposite ways.
-  const tally: Record<string, Tally> = {};
-  for (const { baseline, metric, versus: v } of methodCells) {
-    if (metric !== primaryMetric) continue;
-    tally[baseline] ??= {
-      proposedBetter: 0,
-      proposedWorse: 0,
-      undecided: 0,
-      tooFewSeeds: 0,
-      degenerate: 0,
-      medianSeedsNeeded: Number.NaN,
-    };
-    const t = tally[baseline];
-    const verdict = v.studyVerdict ?? v.verdict;
-    if (verdict === "better") t.proposedBetter++;
-    else if (verdict === "worse") t.proposedWorse++;
-    else if (verdict === "no detectable difference") t.undecided++;
-    else if (verdict === "too few seeds") t.tooFewSeeds++;
-    else t.degenerate++;
-  }
+  const verdicts = new Map<string, Pick<Versus, "verdict" | "posthoc">[]>();
+  for (const { baseline, metric, versus: v } of methodCells)
+    if (metric === primaryMetric)
+      verdicts.set(baseline, [
+        ...(verdicts.get(baseline) ?? []),
+        { verdict: v.studyVerdict ?? v.verdict, posthoc: v.posthoc },
+      ]);
+  const tally: Record<string, Tally> = Object.fromEntries(
+    [...verdicts].map(([baseline, vs]) => [baseline, { ...tallyOf(vs), medianSeedsNeeded: Number.NaN }]),
+  );
 
   const overall = overallAnswers(methodComparisons, primaryMetric, correction, alpha);
   const familyText =
@@ -201,12 +204,14 @@ function overallAnswers(
   const answers = baselines.map((baseline) => {
     // Settings with at least two paired seeds: S1 leaves out one with a single seed (it has no spread of its own), and
     // the counts beside it describe the settings it averages.
-    const perSetting = methodComparisons.flatMap((mc) =>
+    const used = methodComparisons.flatMap((mc) =>
       mc.settings.flatMap((s) => {
         const pairs = s.differences[metric]?.[baseline] ?? [];
-        return pairs.length > 1 ? [pairs] : [];
+        const posthoc = s.metrics[metric]?.some((c) => c.method === baseline && c.versus?.posthoc) ?? false;
+        return pairs.length > 1 ? [{ pairs, posthoc }] : [];
       }),
     );
+    const perSetting = used.map((u) => u.pairs);
     const settingMeans = perSetting.map((pairs) => pairs.reduce((a, p) => a + p.diff, 0) / pairs.length);
     // A mean within round-off of 0 (seed differences that cancel: −2.8e-17 of ±0.01s) is a tie, neither ahead nor
     // behind: 1e-9 of the differences' own size is far above a sum's round-off and far below any real lead.
@@ -224,6 +229,7 @@ function overallAnswers(
       ahead: signs.filter((d) => d > 0).length,
       behind: signs.filter((d) => d < 0).length,
       betweenSettingsSd: settingMeans.length > 1 ? summarize(settingMeans).sd : Number.NaN,
+      posthoc: used.some((u) => u.posthoc),
     };
     const { degenerate, ...estimate } = pooled;
     if (pooled.seeds < 2) return { ...base, ...estimate, verdict: "too few seeds" as const };
