@@ -53,8 +53,19 @@ export { type MarkedTable, markPosthoc } from "./posthoc";
  * fresh seeds, run for the chosen configurations only, would tilt the ranking (and its seed counts) toward them.
  */
 export function rankSelection(runs: SweepRuns) {
-  const { sweep, trials, results } = selectionRuns(runs);
-  return rankConfigurations(trials, results, sweep.spec.objective);
+  const { sweep, trials, results, revisions } = selectionRuns(runs);
+  const objective = sweep.spec.objective;
+  // a mean over seeds a post-hoc top-up added: the ranking is then shaped by where seeds were added after looking
+  const late = posthocRevisionSet(revisions);
+  const lateConfigs = new Set(
+    [...finishedValues(trials, results, objective.metric)]
+      .filter(({ trial }) => late.has(trial.revision))
+      .map(({ trial }) => trial.configKey),
+  );
+  return rankConfigurations(trials, results, objective).map((r) => ({
+    ...r,
+    posthoc: lateConfigs.has(r.configKey),
+  }));
 }
 
 /** Settings of {@link compareSweep}. */

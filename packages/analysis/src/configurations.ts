@@ -63,13 +63,15 @@ export function rankConfigurations(
   objective: { metric: string; direction: SweepSpec["objective"]["direction"] },
 ): { config: string; configKey: string; seeds: number; mean: number; sd: number }[] {
   const configs = configurationsOf(trials);
-  const byConfig = new Map<string, number[]>();
+  const byConfig = new Map<string, { seed: number; value: number }[]>();
   for (const { trial, value } of finishedValues(trials, results, objective.metric))
-    byConfig.set(trial.configKey, [...(byConfig.get(trial.configKey) ?? []), value]);
+    byConfig.set(trial.configKey, [...(byConfig.get(trial.configKey) ?? []), { seed: trial.seed, value }]);
   const sign = objective.direction === "maximize" ? -1 : 1;
   return [...byConfig]
-    .map(([key, values]) => {
-      const s = summarize(values);
+    .map(([key, runs]) => {
+      // summed in seed order, as the comparison table sums them: in the store's order the same mean could differ in
+      // its last bit and round the other way (14.4 here, 14.5 in compare)
+      const s = summarize(runs.sort((a, b) => a.seed - b.seed).map((r) => r.value));
       return { config: configs.get(key)!.label, configKey: key, seeds: s.n, mean: s.mean, sd: s.sd };
     })
     .sort((a, b) => sign * (a.mean - b.mean));

@@ -2,7 +2,7 @@ import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
 import { finishWaiting, scriptedResult, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
-import { compareAcrossSweeps, compareRuns } from "./comparison";
+import { compareAcrossSweeps, compareRuns, rankSelection } from "./comparison";
 import { leadsOverBaseline } from "./configurations";
 import { planConfirmation } from "./confirmation";
 import { planExtension } from "./extension";
@@ -385,6 +385,38 @@ describe("compareRuns after a post-hoc top-up", () => {
       },
     );
     expect(across.posthocNote).toMatch(/^1 comparison uses seeds added after looking at the results/);
+  });
+});
+
+describe("the ranking after a post-hoc top-up", () => {
+  it("marks the configurations whose means include post-hoc seeds, with the comparison table's means to the bit", async () => {
+    const store = await stored();
+    expect(rankSelection(await loadSweepRuns(store, "sw")).every((r) => !r.posthoc)).toBe(true);
+    // seeds 4–5 for supervised and the baseline only, after looking
+    const keys = (await store.listTrials("sw"))
+      .filter((t) => t.config.variant !== "proposed")
+      .map((t) => t.configKey);
+    await topUp(store, "sw", [4, 5], { configKeys: [...new Set(keys)] });
+    await finishAll(store, "sw");
+    const runs = await loadSweepRuns(store, "sw");
+    const ranking = rankSelection(runs);
+    expect(Object.fromEntries(ranking.map((r) => [r.config, [r.seeds, r.posthoc]]))).toEqual({
+      "variant=gaussian": [5, true],
+      "variant=proposed": [3, false],
+      "variant=supervised": [5, true],
+    });
+  });
+
+  it("sums each mean in seed order, as the comparison table does, whatever order the store lists the trials in", async () => {
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "order", spec, trials: expandSweep(spec), now: t0 });
+    // 0.1 + 0.2 + 0.3 is 0.6000000000000001 in seed order and 0.6 the other way round
+    await finishWaiting(store, "order", (t) => t.seed / 10, { seconds: 12, now: t0 });
+    const runs = await loadSweepRuns(store, "order");
+    const reversed = { ...runs, trials: [...runs.trials].reverse() };
+    const table = compareRuns(runs, { baseline: "variant=gaussian" });
+    for (const r of rankSelection(reversed))
+      expect(r.mean).toBe(table.rows.find((row) => row.config === r.config)!.summary.mean);
   });
 });
 

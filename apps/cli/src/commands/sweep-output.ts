@@ -38,6 +38,8 @@ export interface Ranked {
   seeds: number;
   mean: number | null;
   sd: number | null;
+  /** Its mean includes seeds a post-hoc top-up added (absent from a dashboard older than the field). */
+  posthoc?: boolean;
 }
 
 /** The ranking as `sweep status --json` prints it: the configuration as `params`, seeds, mean and sd. */
@@ -54,7 +56,23 @@ export function printRanking(objective: SweepSpec["objective"], ranked: readonly
   process.stdout.write(`\n${objective.metric} (${objective.direction}), mean ± sd over seeds:\n`);
   for (const r of ranked)
     process.stdout.write(
-      `  ${percent(r.mean, 5)} ± ${percent(r.sd, 4)}  (${plural(r.seeds, "seed")})  ${r.config}\n`,
+      `  ${percent(r.mean, 5)} ± ${percent(r.sd, 4)}  (${plural(r.seeds, "seed")})${r.posthoc ? " †" : ""}  ${r.config}\n`,
+    );
+  // A ranking by mean is no comparison: said where it is least like one, with where the comparison is.
+  const seeds = ranked.map((r) => r.seeds);
+  const notes = [
+    ...(Math.min(...seeds) < Math.max(...seeds)
+      ? [
+          `the means cover ${Math.min(...seeds)} to ${Math.max(...seeds)} seeds per configuration, so the order is no matched comparison`,
+        ]
+      : []),
+    ...(ranked.some((r) => r.posthoc)
+      ? ["† the mean includes seeds a post-hoc top-up added after looking at the results"]
+      : []),
+  ];
+  if (notes.length > 0)
+    process.stdout.write(
+      `  note: ${notes.join("; ")}; tailsweep compare pairs the configurations seed by seed\n`,
     );
 }
 
