@@ -369,6 +369,31 @@ describe("buildStudyReport", () => {
     expect(v.posthoc).toBe(true);
   });
 
+  it("says how much of one sweep's wall time a trial ran, where a top-up a day later stretched it", async () => {
+    const store = new InMemoryRunStore();
+    await sweepWith(
+      store,
+      "d",
+      { name: "d", search: { variant: ["proposed", "gaussian"] }, seeds: 2 },
+      () => 0.6,
+    );
+    const straight = renderStudyMarkdown(await buildStudyReport(store, ["d"])).markdown;
+    expect(straight).toContain(
+      "The sweep: 1 min 0 s from the first trial's start to the last one's finish, 1 min 0 s of it with a trial running.",
+    );
+    await topUp(store, "d", [3]);
+    const dayLater = new Date(t0.getTime() + 86_400_000);
+    for (const t of await store.listTrials("d"))
+      if (t.state === "waiting") {
+        await store.claimTrial(t.id, "w1", dayLater, "cpu");
+        await store.completeTrial(t.id, 1, result(0.6), new Date(dayLater.getTime() + 60_000));
+      }
+    const stretched = renderStudyMarkdown(await buildStudyReport(store, ["d"])).markdown;
+    expect(stretched).toContain(
+      "The sweep: 1 d 0 h from the first trial's start to the last one's finish, 2 min 0 s of it with a trial running (the rest: time with no trial running",
+    );
+  });
+
   it("carries a post-hoc top-up's † into the verdict counts, the study-level tally and the overall answer", async () => {
     const store = new InMemoryRunStore();
     const value = (p: Record<string, unknown>, seed: number) =>

@@ -374,7 +374,7 @@ function sweepsSection(report: StudyReport): string[] {
     ),
     "",
     report.sweeps.length === 1
-      ? `The sweep: ${duration(report.wallSeconds)} from the first trial's start to the last one's finish.`
+      ? `The sweep: ${duration(report.wallSeconds)} from the first trial's start to the last one's finish, ${duration(report.busySeconds)} of it with a trial running${report.busySeconds < 0.9 * report.wallSeconds ? " (the rest: time with no trial running, such as waits between a run and its retry, resume or top-up)" : ""}.`
       : `${report.sweeps.length === 2 ? "Both sweeps" : `All ${report.sweeps.length} sweeps`} together: ${duration(report.wallSeconds)} from the first trial's start to the last one's finish, ${duration(report.busySeconds)} of it with a trial running.`,
     "",
   );
