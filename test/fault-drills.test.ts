@@ -1,8 +1,8 @@
 // The fault drills of the reliability issue, each a test: outages of PostgreSQL and NATS (also one that loses its
 // storage), a long event backlog with the shortest heartbeat, a graceful shutdown with one attempt, a repeated
-// submit, an interrupted embedded run, Ctrl-C on a worker group, a worker killed during a top-up. The promise under
-// test: every trial ends with exactly one result, nothing hangs, no finished training is thrown away.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+// submit, Ctrl-C on a worker group, a worker killed during a top-up (an interrupted embedded run: embedded-interrupts).
+// The promise under test: every trial ends with exactly one result, nothing hangs, no finished training is thrown away.
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NatsBus } from "@tailsweep/bus";
@@ -67,6 +67,8 @@ async function team(env: Record<string, string>, workers: number) {
   await workersReady(procs, workers);
   return { controller, workers: procs };
 }
+
+const lastLine = (out: string) => out.trim().split("\n").at(-1)!;
 
 const someTrial = (s: RunStore, state: string) => async () => {
   const [sweep] = await s.listSweeps("faults");
@@ -393,90 +395,5 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     const fresh = JSON.parse(await run(["sweep", "submit", file, "--new", "--json"], env).then(lastLine));
     expect(fresh.id).not.toBe(first.id);
     expect(await s.listSweeps("faults")).toHaveLength(2);
-  });
-});
-
-const lastLine = (out: string) => out.trim().split("\n").at(-1)!;
-
-describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }, () => {
-  const env = {
-    TAILSWEEP_DB_DIR: join(mkdtempSync(join(tmpdir(), "tailsweep-embedded-")), "db"),
-    TAILSWEEP_BACKEND: "cpu",
-    DATABASE_URL: "",
-    NATS_URL: "",
-  };
-
-  it("exits 1 when every trial failed", async () => {
-    const data = writeFailingDataset();
-    const search = { "dataset.name": ["user"], "dataset.path": [data.path] };
-    const p = tailsweep(["sweep", "run", sweepFile("all-fail", search, 1, 2)], env);
-    expect(await exited(p)).toBe(1);
-    expect(p.log()).toMatch(data.error);
-    // nothing to follow on the embedded store: the process that runs a sweep holds it
-    const watch = tailsweep(["sweep", "watch"], env);
-    expect(await exited(watch)).toBe(2);
-    expect(watch.log()).toContain("sweep watch follows a sweep that runs elsewhere");
-  });
-
-  it("hands the running trial back on SIGTERM, trains only its own sweep next time, and resumes with the same file", async () => {
-    // Many short epochs: SIGTERM lands well before the last one, however fast the machine.
-    const slow = sweepFile("interrupted", { nu: [5, 10] }, 1, 6, { maxAttempts: 1 }, 8);
-    // One trial at a time (one training thread): the other waits, so the hand-back below is one trial's.
-    const first = tailsweep(["sweep", "run", slow, "--workers", "1"], env);
-    await waitFor(async () => /trials: 0\/2 done, 1 running/.test(first.log()), "a trial to run", 60_000);
-    first.kill("SIGTERM");
-    expect(await exited(first)).toBe(143);
-    expect(first.log()).toMatch(/interrupted: 0\/2 trials done; the same command resumes the sweep/);
-    // Another file: its run trains its own trial and leaves the interrupted sweep alone.
-    const other = await run(["sweep", "run", sweepFile("other", { nu: [30] }, 1, 2), "--json"], env);
-    expect(JSON.parse(other.slice(other.indexOf("{"))).trials).toHaveLength(1);
-    const listed = JSON.parse(await run(["sweep", "list", "--json"], env).then(lastLine));
-    const interrupted = listed.find((x: { name: string }) => x.name === "interrupted");
-    expect(interrupted).toMatchObject({ status: "running", succeeded: 0 });
-    // The same file again: resumed, not started afresh, and the hand-back cost no attempt (maxAttempts: 1).
-    const resumed = await run(["sweep", "run", slow], env);
-    expect(resumed).toMatch(/resuming, 2 of 2 trials left/);
-    expect(resumed).toMatch(/completed/);
-    // The handed-back trial went on from the checkpoint its stop left, and the status says what that saved.
-    const status = await run(["sweep", "status", interrupted.id], env);
-    expect(status).toMatch(
-      /checkpoints: 1 interrupted trial \(retried or handed back\) resumed from a checkpoint, saving \d+ s of training/,
-    );
-    // Its files, listed and downloaded, and a metric recomputed from its predictions.
-    const key = (await run(["sweep", "export", interrupted.id], env)).trim().split("\n")[1]!.split(",")[0]!;
-    const trialId = `${interrupted.id}:${key}`;
-    const out = mkdtempSync(join(tmpdir(), "tailsweep-files-"));
-    const listing = await run(["trial", "artifacts", trialId, "-o", out], env);
-    expect(listing).toMatch(/predictions\.csv .* KiB stored/);
-    expect(readFileSync(join(out, "predictions.csv"), "utf8")).toMatch(/^row,label,predicted,p_0,/);
-    const evaluated = JSON.parse(
-      lastLine(await run(["evaluate", trialId, "--metric", "balancedAccuracy,ece", "--json"], env)),
-    );
-    expect(evaluated.rows).toBeGreaterThan(0);
-    expect(evaluated.values.map((v: { metric: string }) => v.metric)).toEqual(["balancedAccuracy", "ece"]);
-    const again = await run(["sweep", "run", slow], env);
-    expect(again).toMatch(/has finished already/);
-  });
-
-  it("takes over at once, after a SIGKILL, the trials its killed run left running and waiting", async () => {
-    const file = sweepFile("killed", { nu: [5, 10, 30] }, 1, 6, {}, 8);
-    const first = tailsweep(["sweep", "run", file, "--workers", "1"], env);
-    await waitFor(async () => /trials: 0\/3 done, 1 running/.test(first.log()), "a trial to run", 60_000);
-    first.kill("SIGKILL");
-    await exited(first);
-    // Nothing else can reach the embedded store and bus: the trial left running is handed back and the waiting ones
-    // queued when the controller starts, not after three missed heartbeats and two upkeep rounds.
-    const resumed = await run(["sweep", "run", file], env);
-    expect(resumed).toMatch(/left running by an earlier process; queued again as attempt 2/);
-    expect(resumed).toMatch(/resuming, 3 of 3 trials left/);
-    expect(resumed).toMatch(/completed/);
-    expect(resumed).not.toMatch(/no heartbeat from worker|queued the waiting ones again/);
-  });
-
-  it("prints no stack trace when its reader stops early (sweep status | head)", async () => {
-    const p = tailsweep(["sweep", "list"], env);
-    p.stdout!.destroy(); // the reader is gone before the first line
-    expect(await exited(p)).toBe(0);
-    expect(p.log()).not.toMatch(/EPIPE|at .*node:/);
   });
 });

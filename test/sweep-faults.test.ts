@@ -8,7 +8,7 @@ import { loadSweepRuns, sequentialStatus, sweepPareto } from "@tailsweep/analysi
 import { NatsBus } from "@tailsweep/bus";
 import { openRunStore } from "@tailsweep/db";
 import { metricOf } from "@tailsweep/schemas";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   exited,
   freePort,
@@ -24,7 +24,9 @@ import {
   workersReady,
 } from "./harness";
 
-afterAll(stopAll, 60_000);
+// Each test starts a cluster of its own (NATS, a database, a controller, workers): stopped after it, not kept idling
+// beside the rest of the file and the other test file's fork (some 30 processes and 6 GB by its end).
+afterEach(stopAll, 60_000);
 
 /** Starts NATS, a fresh database, a controller and `workers` worker processes. */
 async function cluster(port: number, workers: number) {
@@ -120,7 +122,12 @@ describe("sweeps on PostgreSQL + NATS with worker and controller processes", { t
     // A duplicate delivery of a finished trial (published again under a new message id) changes nothing.
     const bus = await NatsBus.connect({ servers: c.nats.url });
     await bus.publishTrial({ trialId: trials[0]!.id, sweepId: trials[0]!.sweepId }, `${trials[0]!.id}#again`);
-    await sleep(3_000);
+    // a worker took it and was refused its claim (a wait on the log, where a fixed sleep showed nothing was delivered)
+    await waitFor(
+      async () => c.workers.some((w) => w.log().includes(`trial ${trials[0]!.id}: skipped`)),
+      "the duplicate to be skipped",
+      30_000,
+    );
     await bus.close();
     const again = (await c.store.getTrial(trials[0]!.id))!;
     expect([again.state, again.attempt]).toEqual(["succeeded", 1]);

@@ -207,9 +207,9 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
     const cancels = (await opened.access.auditOf("alpha")).filter((e) => e.action === "sweep.cancel").length;
     const stops = await Promise.all([api.sweeps.cancel({ id }), api.sweeps.cancel({ id })]);
     expect(stops.filter((s) => s.cancelled)).toEqual([
-      { stopped: expect.any(Number), status: "cancelled", cancelled: true },
+      { id, stopped: expect.any(Number), status: "cancelled", cancelled: true },
     ]);
-    expect(stops).toContainEqual({ stopped: 0, status: "cancelled", cancelled: false });
+    expect(stops).toContainEqual({ id, stopped: 0, status: "cancelled", cancelled: false });
     expect((await opened.access.auditOf("alpha")).filter((e) => e.action === "sweep.cancel")).toHaveLength(
       cancels + 1,
     );
