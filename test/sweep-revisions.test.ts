@@ -40,11 +40,15 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
   let api: ReturnType<typeof createCaller>;
   let id: string;
   const finished = async () => (await api.sweeps.get({ id })).status !== "running";
+  const controllerLog: string[] = [];
 
   beforeAll(async () => {
     opened = await openRunStore({ pgliteDir: "memory", databaseUrl: "" });
     const bus = new InProcessBus();
-    controller = new Controller(opened.store, bus, { reapEveryMs: 1_000 });
+    controller = new Controller(opened.store, bus, {
+      reapEveryMs: 1_000,
+      log: (line) => controllerLog.push(line),
+    });
     await controller.start();
     const backend = await initBackend({ prefer: "cpu" });
     const worker = new Worker(bus, {
@@ -349,6 +353,14 @@ decide: { baseline: variant=gaussian }
       true,
     );
     expect(revisions.length).toBeGreaterThan(1);
+    // the controller's log (what `sweep run` shows) says what each look decided, then the round it queued for the rest
+    const said = controllerLog
+      .filter((l) => l.startsWith(`sweep ${seq}: `))
+      .map((l) => l.slice(seq.length + 8));
+    expect(said[0]).toMatch(/^look 1 taken \(variant=proposed: [^;]+; variant=supervised: [^;]+\)$/);
+    expect(said[1]).toMatch(
+      /^revision 2 \(round\) look 1: \d comparisons? still open, run to 5 seeds; queued \d+ trials$/,
+    );
     // nothing in it is post hoc
     const table = await api.sweeps.compare({ id: seq, baseline: "variant=gaussian" });
     expect(table.posthocNote).toBeUndefined();

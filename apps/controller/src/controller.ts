@@ -328,7 +328,7 @@ export class Controller {
       for (const t of revised.added) await this.queue(t);
       if (revised.revision)
         this.log(
-          `sweep ${sweepId}: revision ${revised.revision.revision} (${request.kind}) queued ${revised.added.length} trials`,
+          `sweep ${sweepId}: revision ${revised.revision.revision} (${request.kind}) ${request.kind === "round" ? `${request.note}; ` : ""}queued ${revised.added.length} trials`,
         );
       await this.warnIfNoGpuWorker(sweepId, revised.added.filter((t) => t.kind === "gpu").length);
       return revised;
@@ -371,6 +371,11 @@ export class Controller {
     if (status.stage === "search") return 0;
     if (status.next) {
       const { seeds, configKeys, undecided } = status.next;
+      // what the look decided, before the round for what it left open: a person watching `sweep run` sees each look
+      const rows = status.result?.rows.map(
+        (r) => `${r.config}: ${decisionText(r.decision)}${r.stopped ? ` (${r.stopped})` : ""}`,
+      );
+      if (rows) this.log(`sweep ${sweep.id}: look ${status.look + 1} taken (${rows.join("; ")})`);
       const note = `look ${status.look + 1}: ${undecided} comparison${undecided === 1 ? "" : "s"} still open, run to ${seeds.length} seeds`;
       const { revision } =
         status.stage === "decision"
