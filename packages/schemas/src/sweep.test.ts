@@ -144,14 +144,38 @@ describe("parseSweepFile", () => {
     ]);
   });
 
+  it("names what else is wrong beside a key a section does not have: its unknown key hides nothing", () => {
+    const sequential = {
+      ...minimal,
+      search: { variant: ["gaussian", "proposed"] },
+      seeds: { initial: 3, step: 2, max: 7, stepp: 1 },
+      decide: { baseline: "variant=gausian" },
+    };
+    expect(problemsOf(sequential)).toEqual([
+      "seeds: unknown key 'stepp' (did you mean step?); allowed here: initial, step, max",
+      "decide.baseline: variant=gausian is not one of search.variant's values (gaussian, proposed)",
+    ]);
+    const misordered = { initial: 5, step: 2, max: 3, stepp: 1 };
+    expect(
+      problemsOf({ ...sequential, seeds: misordered, decide: { baseline: "variant=gaussian" } }),
+    ).toEqual([
+      "seeds: unknown key 'stepp' (did you mean step?); allowed here: initial, step, max",
+      "seeds.initial: must be at most seeds.max (3), got 5",
+    ]);
+  });
+
   it("rejects unknown keys, unknown knobs, bad bounds and a missing budget", () => {
     expect(problemsOf({ ...minimal, sedes: 3 }).join()).toMatch(
       /^\(top level\): unknown key 'sedes' \(did you mean seeds\?\); allowed here: name, /,
     );
     expect(problemsOf({ ...minimal, search: { lr: [0.1] } })[0]).toMatch(/^search\.lr: unknown knob/);
     expect(problemsOf({ ...minimal, search: { "model.nuu": [3] } })[0]).toMatch(
-      /^search\.model\.nuu: unknown knob/,
+      /^search\.model\.nuu: unknown knob \(did you mean model\.nu\?\); use /,
     );
+    expect(problemsOf({ ...minimal, search: { varaint: ["gaussian"] } })[0]).toMatch(
+      /^search\.varaint: unknown knob \(did you mean variant\?\); use /,
+    );
+    expect(problemsOf({ ...minimal, search: { zzz: [1] } })[0]).toMatch(/^search\.zzz: unknown knob; use /);
     expect(
       problemsOf({
         ...minimal,

@@ -6,6 +6,7 @@ import {
   DatasetRecipeSchema,
   withStoredDatasetVersion,
 } from "./dataset";
+import { nearestName } from "./issue-messages";
 import { ModelConfigSchema, TrainConfigSchema, VariantSchema } from "./model-config";
 import {
   ConfigError,
@@ -579,8 +580,13 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
   for (const [key, spec] of Object.entries(file.search)) {
     const path = canonicalParam(key);
     if (!path) {
+      const knobs = [
+        ...Object.keys(PARAM_ALIASES),
+        ...Object.entries(SECTION_KNOBS).flatMap(([section, names]) => names.map((k) => `${section}.${k}`)),
+      ];
+      const guess = nearestName(key, knobs);
       problems.push(
-        `search.${key}: unknown knob; use ${Object.keys(PARAM_ALIASES).join(", ")} or model.<knob>, dataset.<knob>, train.<knob>`,
+        `search.${key}: unknown knob${guess ? ` (did you mean ${guess}?)` : ""}; use ${Object.keys(PARAM_ALIASES).join(", ")} or model.<knob>, dataset.<knob>, train.<knob>`,
       );
       continue;
     }
@@ -934,10 +940,26 @@ function sequentialProblems(
  * it, the method and budget a search of lists implies) is not reported ({@link aboutKnobsOut}). Falls back to the
  * base configuration's checks when even that file does not parse.
  */
+/**
+ * The keys an issue refuses a mapping for, where that is all it refuses: an unknown-keys issue's, or a union's whose
+ * member for mappings found nothing else wrong. Empty for any other issue.
+ */
+function onlyUnknownKeys(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === "unrecognized_keys") return issue.keys;
+  if (issue.code !== "invalid_union") return [];
+  return issue.errors.flatMap((branch) =>
+    branch.length > 0 && branch.every((i) => i.code === "unrecognized_keys" && i.path.length === 0)
+      ? branch.flatMap((i) => (i.code === "unrecognized_keys" ? i.keys : []))
+      : [],
+  );
+}
+
 function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): string[] {
   if (!isPlainRecord(input)) return [];
   const refused = new Set<string>();
   const settingsOut = new Map<string, Set<string>>();
+  // settings left out that the file's schema does not have: without them the rest means what it meant with them
+  const unknownOut = new Set<string>();
   for (const issue of error.issues) {
     const [top, setting] = issue.path;
     if (top === undefined) {
@@ -945,6 +967,16 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
       continue;
     }
     const section = typeof top === "string" ? input[top] : undefined;
+    // a section refused only for keys it does not have (`seeds: { …, stepp: 1 }`): checked without them, so what
+    // else is wrong with the file (a baseline that names no searched value) is said now, not after the fix
+    const unknown = setting === undefined ? onlyUnknownKeys(issue) : [];
+    if (unknown.length > 0 && isPlainRecord(section)) {
+      for (const key of unknown) {
+        settingsOut.set(String(top), (settingsOut.get(String(top)) ?? new Set()).add(key));
+        unknownOut.add(`${String(top)}.${key}`);
+      }
+      continue;
+    }
     if (typeof setting === "string" && isPlainRecord(section))
       settingsOut.set(String(top), (settingsOut.get(String(top)) ?? new Set()).add(setting));
     else refused.add(String(top));
@@ -977,13 +1009,19 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     // Checks that read a refused field misfire without it: budget and decide are judged against search and seeds.
-    const touched = new Set([...refused, ...settingsOut.keys()]);
+    const touched = new Set([
+      ...refused,
+      ...[...settingsOut]
+        .filter(([k, out]) => [...out].some((setting) => !unknownOut.has(`${k}.${setting}`)))
+        .map(([k]) => k),
+    ]);
     // A knob left out has no stand-in to be misjudged, and its name may begin a kept one's (`model`, `model.nu`).
     const unsure = new Set([
       ...refused,
       ...[...settingsOut]
         .filter(([k]) => k !== "search")
-        .flatMap(([k, out]) => [...out].map((setting) => `${k}.${setting}`)),
+        .flatMap(([k, out]) => [...out].map((setting) => `${k}.${setting}`))
+        .filter((setting) => !unknownOut.has(setting)),
     ]);
     if (refused.has("search")) for (const k of ["budget", "decide", "execution", "method"]) unsure.add(k);
     // Without the method written, the one the search implies is judged: its budget and tpe rules may not apply.
@@ -998,7 +1036,7 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
     const under = (p: string) =>
       [...unsure].some((k) => p.startsWith(`${k}:`) || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
     // a section judged as a whole (`objective: with objectives, …`) was judged with a default for what was left out
-    const aboutPartly = (p: string) => [...settingsOut.keys()].some((k) => p.startsWith(`${k}:`));
+    const aboutPartly = (p: string) => [...touched].some((k) => settingsOut.has(k) && p.startsWith(`${k}:`));
     const knobsOut = settingsOut.get("search");
     const aboutOut =
       knobsOut && isPlainRecord(input.search) ? aboutKnobsOut(input.search, knobsOut, rest) : () => false;
