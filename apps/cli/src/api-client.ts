@@ -3,10 +3,12 @@ import {
   AppError,
   codeOf,
   ERROR_CATEGORIES,
+  type ErrorCategory,
   INPUT_ERROR_CODE,
   InputError,
   messageOf,
   NotFoundError,
+  problemList,
   UnavailableError,
 } from "@tailsweep/schemas";
 import { type TRPCClient, TRPCClientError } from "@trpc/client";
@@ -106,7 +108,38 @@ const RefusalDataSchema = z.object({
   problem: z.string().optional(),
   code: z.string().optional(),
   httpStatus: z.number().optional(),
+  problems: z.array(z.string()).optional(),
 });
+
+/**
+ * A refusal of the API with its problem list (a query's, a configuration's), a line each in the command's words, so
+ * that `--json` errors carry `problems` as the CLI's own refusals do.
+ */
+export class ApiRefusal extends AppError {
+  constructor(
+    code: string,
+    category: ErrorCategory,
+    message: string,
+    readonly problems: string[] | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(code, category, message, options);
+    this.name = "ApiRefusal";
+  }
+}
+
+/**
+ * Every problem of a refusal, a line each: its problem list where it has one, else its message's lines (one for an
+ * InputError). What a command adds to its own problems to name them all at once.
+ */
+export function refusalProblems(e: unknown): string[] {
+  return (
+    problemList(e) ??
+    messageOf(e)
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+  );
+}
 /** An error wrapping another (fetch's TypeError around the socket's). */
 const CauseSchema = z.object({ cause: z.unknown() });
 
@@ -143,15 +176,15 @@ export function apiError(
   const category = ERROR_CATEGORIES.find((c) => c === data.category) ?? "internal";
   // A refusal of several problems (a query's, a configuration's) names each field at the start of its line: the
   // command's flags in its words there too (`--metric: …`, not `metric: …`).
-  const message = e.message.replace(
-    /^(\s*(?:- )?)([A-Za-z][\w.]*(?:\[\d+\])?): /gm,
-    (line, indent: string, field: string) =>
+  const inFlags = (text: string) =>
+    text.replace(/^(\s*(?:- )?)([A-Za-z][\w.]*(?:\[\d+\])?): /gm, (line, indent: string, field: string) =>
       flagsOf(field, flags) === field ? line : `${indent}${flagsOf(field, flags)}: `,
-  );
-  return new AppError(
+    );
+  return new ApiRefusal(
     data.errorCode ?? data.code ?? "API_ERROR",
     category,
-    `${login ? `${login.url}: ` : ""}${message}${hintFor(data.errorCode, category, login !== undefined)}`,
+    `${login ? `${login.url}: ` : ""}${inFlags(e.message)}${hintFor(data.errorCode, category, login !== undefined)}`,
+    data.problems?.map(inFlags),
     { cause: e },
   );
 }

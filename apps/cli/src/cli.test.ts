@@ -571,6 +571,9 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
       trialCount: 0,
       estimatedSeconds: null,
       unmeasuredTrials: 0,
+      // a plain grid adds no trials of its own once they are back
+      addsTrials: false,
+      afterwards: null,
     });
     // cancelled, a dry run says what a resume queues and the training it takes, and leaves it cancelled
     expect((await cli("sweep", "cancel", sweep.id)).stdout).toMatch(/cancelled sweep .*: 2 trials stopped/);
@@ -632,7 +635,8 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     // the confirmation's fresh ones (which only the confirmed pair ran)
     const trained = await cli("sweep", "run", file);
     expect(trained.code).toBe(0);
-    expect(trained.stdout.match(/\((\d+) seeds\) {2}model\.nu=\d+/g)).toEqual([
+    // (each † where a post-hoc top-up added to its seeds)
+    expect(trained.stdout.match(/\((\d+) seeds\)( †)? {2}model\.nu=\d+/g)).toEqual([
       expect.stringMatching(/^\(3 seeds\)/),
       expect.stringMatching(/^\(3 seeds\)/),
     ]);

@@ -52,6 +52,20 @@ export class TailsweepCommand extends Command {
     return this;
   }
 
+  /**
+   * As {@link lateCheck}, for what only the run store or dashboard can tell (a metric no trial reports, a baseline
+   * that is no configuration): given the arguments and the readable options, it asks the API, so that a bad --alpha
+   * and an unknown --metric are named by one run. It opens the store, so only a command that would open it anyway has
+   * one, and only a line with refused values pays for it. It never throws: what it cannot check it leaves out.
+   */
+  storeCheck?: (args: readonly unknown[], options: OptionValues) => Promise<string[]>;
+
+  /** Sets {@link storeCheck}. */
+  checksWithStore(check: (args: readonly unknown[], options: OptionValues) => Promise<string[]>): this {
+    this.storeCheck = check;
+    return this;
+  }
+
   /** The options (by attribute name) whose values were refused: left out of what {@link lateCheck} is given. */
   readonly refused = new Set<string>();
 

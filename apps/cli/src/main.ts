@@ -175,6 +175,8 @@ export function buildProgram(usageText: (text: string) => void = () => {}): Comm
     if (program.noted.length) {
       if (action instanceof TailsweepCommand && action.lateCheck)
         program.noted.push(...action.lateCheck(action.readableOptions()));
+      if (action instanceof TailsweepCommand && action.storeCheck)
+        program.noted.push(...(await action.storeCheck(action.processedArgs, action.readableOptions())));
       action.error("", { code: "commander.invalidArgument", exitCode: EXIT_CODES.invalid });
     }
     const { applySettings } = await import("./settings");

@@ -124,6 +124,17 @@ describe("planConfirmation", () => {
     expect(problems[0]).toMatch(/^seeds: seed 1 ran in this sweep already/);
     expect(problems[1]).toMatch(/^configs\[0\]: 'variant=nope' matches no configuration/);
     expect(problems[2]).toMatch(/^configs\[1\]: 'variant=gaussian' is the baseline/);
+    // an unknown metric beside an unknown baseline: both, not the baseline alone
+    expect(() =>
+      planConfirmation(runs, { more: 3, metric: "balancedAcc", baseline: "variant=gausian" }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          expect.stringMatching(/^baseline: 'variant=gausian' matches no configuration/),
+          expect.stringMatching(/^metric: no finished trial of sweep sw reports the metric 'balancedAcc'/),
+        ],
+      }),
+    );
     expect(() => planConfirmation(runs, { more: 2, top: 3 })).toThrow(
       /top: must be a whole number from 1 to 2/,
     );

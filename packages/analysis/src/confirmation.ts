@@ -338,6 +338,16 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
     });
   } else {
     const top = query.top ?? 1;
+    const finished = [...finishedValues(selection.trials, runs.results, metric)];
+    // a metric no finished trial reports is said whatever else is wrong (an unknown baseline beside it), and is the
+    // metric's fault, not the baseline's
+    if (finished.length === 0)
+      problems.push(
+        new InputError(
+          "metric",
+          `no finished trial of sweep ${sweep.id} reports the metric '${metric}' (${METRIC_CHOICES})`,
+        ),
+      );
     if (!Number.isInteger(top) || top < 1 || top > Math.max(1, others.length))
       problems.push(
         new InputError(
@@ -345,7 +355,7 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
           `must be a whole number from 1 to ${Math.max(1, others.length)} (the configurations besides the baseline), got ${top}`,
         ),
       );
-    else if (baseline) {
+    else if (baseline && finished.length > 0) {
       // only a configuration ahead of the baseline is worth fresh seeds to confirm that it is, and once confirmed
       // against it, named again (`configs`) rather than chosen again
       const { leads, ahead } = confirmationChoice(selection, baseline.key, {
@@ -353,19 +363,10 @@ export function planConfirmation(runs: SweepRuns, query: ConfirmationQuery): Con
         // a metric that says which way is better (lower class shift) overrides the objective's, as in the comparison
         direction: metricDirection(metric) ?? sweep.spec.objective.direction,
       });
-      const finished = [...finishedValues(selection.trials, runs.results, metric)];
       const baselineHasResults = finished.some((v) => v.trial.configKey === baseline!.key);
       const byKey = new Map(others.map((c) => [c.key, c]));
       selected = ahead.flatMap((l) => byKey.get(l.configKey) ?? []).slice(0, top);
-      // a metric no finished trial reports is the metric's fault, not the baseline's
-      if (finished.length === 0)
-        problems.push(
-          new InputError(
-            "metric",
-            `no finished trial of sweep ${sweep.id} reports the metric '${metric}' (${METRIC_CHOICES})`,
-          ),
-        );
-      else if (!baselineHasResults)
+      if (!baselineHasResults)
         problems.push(
           new InputError(
             "baseline",

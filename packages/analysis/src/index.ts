@@ -92,7 +92,12 @@ export {
   type StudyLevel,
   type StudyLevelOptions,
 } from "./report/study-level";
-export { type SequentialStatus, sequentialStatus } from "./sequential-sweep";
+export {
+  type AfterQueuedAgain,
+  afterQueuedAgain,
+  type SequentialStatus,
+  sequentialStatus,
+} from "./sequential-sweep";
 export {
   loadSweepRuns,
   SWEEP_NOT_FOUND_CODE,

@@ -7,6 +7,7 @@ import {
   sequentialLook,
 } from "@tailsweep/stats";
 import {
+  addsAsItRuns,
   decisionDirection,
   hasDecisionStage,
   isOpen,
@@ -169,5 +170,78 @@ export function sequentialStatus(
       ],
       undecided: continuing.length,
     },
+  };
+}
+
+/** What a sweep goes on to do once trials queued again (a resume's, a retry's) finish. */
+export interface AfterQueuedAgain {
+  /** Whether it adds trials of its own: a TPE search's proposals, a sequential design's next round. */
+  addsTrials: boolean;
+  /** The same in words, for a sweep that adds trials as it runs (null for a plain grid, which adds none). */
+  afterwards: string | null;
+}
+
+/**
+ * What a sequential design or TPE search will do once `requeued` trials are queued again and finish, from what is
+ * stored, not from its spec alone: a design that has decided every comparison adds no round however it is resumed,
+ * and one whose look waits for failed trials that stay failed adds none until they are retried. Read with the
+ * requeued trials as waiting, as they will be.
+ */
+export function afterQueuedAgain(
+  runs: SweepRuns,
+  requeued: (t: Pick<TrialRecord, "state">) => boolean,
+): AfterQueuedAgain {
+  const { spec } = runs.sweep;
+  if (!addsAsItRuns(spec)) return { addsTrials: false, afterwards: null };
+  const trials = runs.trials.map((t) => (requeued(t) ? { ...t, state: "waiting" as const } : t));
+  const tpe = tpeProgress(spec, trials);
+  if (tpe && tpe.left > 0)
+    return {
+      addsTrials: true,
+      afterwards: `it then proposes its other ${plural(tpe.left, "configuration")} as it runs${spec.sequential ? ", then decides the best of its search on fresh seeds" : ""}`,
+    };
+  const design = spec.sequential;
+  if (!design)
+    return {
+      addsTrials: false,
+      afterwards: "its TPE search has proposed its whole budget: it adds no trials",
+    };
+  const status = sequentialStatus({ ...runs, trials })!;
+  if (status.stage === "search")
+    return {
+      addsTrials: true,
+      afterwards: `it then decides the best ${design.decide.top} of its search against the baseline on fresh seeds`,
+    };
+  if (status.next)
+    return {
+      addsTrials: true,
+      afterwards: `its sequential design then adds its next round: the ${plural(status.next.undecided, "comparison")} still open to ${status.next.seeds.length} seeds`,
+    };
+  const look = status.look + 1;
+  if (status.waiting) {
+    const rounds = new Set(runs.revisions.filter(plannedBy(hasDecisionStage(spec))).map((r) => r.revision));
+    const stuck = trials.filter(
+      (t) => rounds.has(t.revision) && (t.state === "failed" || t.state === "cancelled"),
+    ).length;
+    if (stuck > 0)
+      return {
+        addsTrials: false,
+        afterwards: `its sequential design's look ${look} waits for ${plural(stuck, "trial")} that failed or were cancelled: it adds no round until they run again`,
+      };
+    return status.look >= status.looks.length - 1
+      ? {
+          addsTrials: false,
+          afterwards: `its sequential design then takes its last look (look ${look}) and adds no more trials`,
+        }
+      : {
+          addsTrials: true,
+          afterwards: `its sequential design then takes look ${look} and adds seeds to the comparisons still open there`,
+        };
+  }
+  return {
+    addsTrials: false,
+    afterwards: status.result?.done
+      ? `its sequential design decided every comparison at look ${look}: it adds no trials`
+      : `its sequential design took its last look (look ${look}): it adds no trials (tailsweep sweep extend --only undecided tops up what it left open)`,
   };
 }

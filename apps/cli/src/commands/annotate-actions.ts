@@ -26,17 +26,29 @@ const stripRoot = (line: string) => line.replace(/^\(top level\): /, "");
 
 type Target = "sweep" | "trial";
 
+/** What a sweep or trial is tagged and noted with, under its whole id (`id` may be the start of a sweep's). */
+interface Annotations {
+  id: string;
+  tags: string[];
+  notes: string;
+}
+
 /** The tags and notes of `id` now, as the API answers them. */
-async function annotationsOf(api: Api, target: Target, id: string) {
-  if (target === "sweep") return api.sweeps.get.query({ id });
-  return (await api.trials.get.query({ id })).trial;
+async function annotationsOf(api: Api, target: Target, id: string): Promise<Annotations> {
+  const {
+    id: whole,
+    tags,
+    notes,
+  } = target === "sweep" ? await api.sweeps.get.query({ id }) : (await api.trials.get.query({ id })).trial;
+  return { id: whole, tags, notes };
 }
 
 /** Changes `id`'s tags and notes through the API, answering them as stored after. */
-function annotate(api: Api, target: Target, id: string, edit: AnnotationEdit) {
-  return target === "sweep"
-    ? api.sweeps.annotate.mutate({ id, ...edit })
-    : api.trials.annotate.mutate({ id, ...edit });
+async function annotate(api: Api, target: Target, id: string, edit: AnnotationEdit): Promise<Annotations> {
+  if (target === "trial") return { id, ...(await api.trials.annotate.mutate({ id, ...edit })) };
+  // a dashboard older than the whole id in this answer: the id as given
+  const { id: whole = id, tags, notes } = await api.sweeps.annotate.mutate({ id, ...edit });
+  return { id: whole, tags, notes };
 }
 
 /** The flags of `tag`. */
@@ -72,9 +84,11 @@ async function tagCommand(target: Target, id: string, o: TagFlags): Promise<void
   const after = await withApi(async (api) =>
     Object.keys(edit).length === 0 ? annotationsOf(api, target, id) : annotate(api, target, id, edit),
   );
-  if (o.json) printJson({ id, tags: after.tags });
+  if (o.json) printJson({ id: after.id, tags: after.tags });
   else
-    process.stdout.write(`${target} ${id}: ${after.tags.length === 0 ? "no tags" : after.tags.join(" ")}\n`);
+    process.stdout.write(
+      `${target} ${after.id}: ${after.tags.length === 0 ? "no tags" : after.tags.join(" ")}\n`,
+    );
 }
 
 /** `sweep note <id>` / `trial note <id>`: with --set or --file, replaces its notes (`--set ""` clears them); else prints them. */
@@ -87,14 +101,14 @@ async function noteCommand(
   const after = await withApi(async (api) =>
     notes === undefined ? annotationsOf(api, target, id) : annotate(api, target, id, { notes }),
   );
-  if (o.json) printJson({ id, notes: after.notes });
+  if (o.json) printJson({ id: after.id, notes: after.notes });
   else if (notes !== undefined)
     process.stdout.write(
       after.notes === ""
-        ? `${target} ${id}: notes cleared\n`
-        : `${target} ${id}: notes saved (${after.notes.length} characters)\n`,
+        ? `${target} ${after.id}: notes cleared\n`
+        : `${target} ${after.id}: notes saved (${after.notes.length} characters)\n`,
     );
-  else process.stdout.write(after.notes === "" ? `${target} ${id} has no notes\n` : `${after.notes}\n`);
+  else process.stdout.write(after.notes === "" ? `${target} ${after.id} has no notes\n` : `${after.notes}\n`);
 }
 
 export const sweepTag = (id: string, o: TagFlags) => tagCommand("sweep", id, o);

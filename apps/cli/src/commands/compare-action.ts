@@ -18,7 +18,8 @@ import {
 } from "@tailsweep/analysis/format";
 import { AppError, errorCategory, isInputError, messageOf } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
-import { apiError, sweepOrLatest, withApi } from "../api-client";
+import { z } from "zod";
+import { apiError, refusalProblems, sweepOrLatest, withApi } from "../api-client";
 import { printAligned } from "./aligned";
 import { parseObjectives } from "./objectives-arg";
 
@@ -30,6 +31,24 @@ interface CompareFlags {
   alpha: number;
   objectives?: string;
   json?: boolean;
+}
+
+/** Past this many seeds the exact count means nothing (the effect is as good as none): the report's bound too. */
+const MANY_SEEDS = 1000;
+
+/**
+ * The "seeds for 80%" cell: the count, `>1000` past that — Infinity too, an effect too small for any count the power
+ * search tries, which JSON (a dashboard's answer) turns into null as it does NaN, so a paired test that is no
+ * degenerate one reads as that — and — where there is no paired test to power (welch, degenerate, too few seeds).
+ */
+function seedsCell(
+  needed: number | null,
+  comparison: { method: string; degenerate?: string } | null | undefined,
+): string {
+  if (needed !== null && Number.isFinite(needed))
+    return needed > MANY_SEEDS ? `>${MANY_SEEDS}` : String(needed);
+  const powered = comparison?.method === "paired" && comparison.degenerate === undefined;
+  return powered && !Number.isNaN(needed) ? `>${MANY_SEEDS}` : "—";
 }
 
 function printTable(table: Omit<SweepComparison, "metric">, metric: string): void {
@@ -62,11 +81,14 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
       v ? pValue(v.p) : "",
       v ? pValue(v.pAdjusted) : "",
       Number.isFinite(effect) ? `${fixed(effect, 2)}${few(r.summary.n)}` : v ? "—" : "",
-      v ? (Number.isFinite(v.seedsNeeded) ? String(v.seedsNeeded) : "—") : "",
+      v ? seedsCell(v.seedsNeeded, c) : "",
       `${v?.verdict ?? ""}${r.posthocRevisions.length > 0 ? " †" : ""}`,
     ];
   });
   printAligned(header, lines, out);
+  // why a row has no test (every seed the same difference, too few seeds): the verdict alone does not say
+  for (const r of table.rows)
+    if (r.vsBaseline?.reason) out(`  ${r.config}: ${r.vsBaseline.verdict}: ${r.vsBaseline.reason}`);
   if (table.best)
     out(
       soleResultText(table.best) ??
@@ -79,7 +101,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
   if (withoutResults.length > 0)
     out(`not compared, no result for ${metric}: ${withoutResultsText(withoutResults)}`);
   out(
-    `Δ and intervals in ${isShare(metric) ? "percentage points" : `${metric}'s own units`}; welch = seeds not matched, unpaired test; effect = Cohen's d_z of the paired differences, or d*_s (the difference over the root mean of the two variances) for welch. — = not computable.`,
+    `Δ and intervals in ${isShare(metric) ? "percentage points" : `${metric}'s own units`}; welch = seeds not matched, unpaired test; effect = Cohen's d_z of the paired differences, or d*_s (the difference over the root mean of the two variances) for welch; seeds for 80% >${MANY_SEEDS} = more than ${MANY_SEEDS} matched seeds (an effect as good as none). — = not computable.`,
   );
   for (const note of intervals.notes(table.rows.map((r) => r.summary.n))) out(note);
   if (table.posthocNote) out(`† ${table.posthocNote}`);
@@ -203,7 +225,15 @@ export async function compareCommand(id: string | undefined, o: CompareFlags): P
   // the flag's own syntax is checked before anything is opened; the metrics the sweep has are the API's to check
   const objectives = o.objectives === undefined ? undefined : parseObjectives(o.objectives, "--objectives");
   const flags = { baseline: "--baseline", metric: "--metric", objectives: "--objectives" };
-  const { sweep, metric, pareto, paretoNote, ...table } = await withApi(
+  // `id`: the whole id of the sweep named by its start (a dashboard older than it answers without it)
+  const {
+    sweep,
+    id: whole = sweep,
+    metric,
+    pareto,
+    paretoNote,
+    ...table
+  } = await withApi(
     async (api, login) => {
       const sweep = await sweepOrLatest(api, id);
       const compare = () =>
@@ -253,11 +283,51 @@ export async function compareCommand(id: string | undefined, o: CompareFlags): P
   );
   if (o.json)
     process.stdout.write(
-      `${JSON.stringify({ sweep, metric, ...table, ...(pareto && { pareto }), ...(paretoNote !== undefined && { paretoNote }) })}\n`,
+      `${JSON.stringify({ sweep: whole, metric, ...table, ...(pareto && { pareto }), ...(paretoNote !== undefined && { paretoNote }) })}\n`,
     );
   else {
     printTable(table, metric);
     if (pareto) printPareto(pareto, (line) => process.stdout.write(`${line}\n`));
   }
   if (paretoNote !== undefined) process.stderr.write(`Note: ${paretoNote}\n`);
+}
+
+/** The flags {@link compareStoreProblems} reads: those of the line that could be read. */
+const ReadableFlagsSchema = z.object({
+  baseline: z.string().optional(),
+  metric: z.string().optional(),
+  correction: z.enum(["holm", "bh"]).optional(),
+  alpha: z.number().optional(),
+});
+
+/**
+ * What the sweep finds wrong with a `compare` line some of whose values were refused before it ran (`--alpha 1.5`):
+ * the table asked for with the flags that could be read (the refused ones at their defaults), and its refusal's
+ * problems (an unknown --metric, a --baseline that is no configuration), so that one run names them all. Nothing
+ * where it answers, or fails for another reason than bad input (no such sweep, no store): that is said once the
+ * flags are fixed.
+ */
+export async function compareStoreProblems(args: readonly unknown[], options: unknown): Promise<string[]> {
+  const flags = ReadableFlagsSchema.safeParse(options);
+  if (!flags.success) return [];
+  const { baseline, metric, correction = "holm", alpha = 0.05 } = flags.data;
+  const [given] = args;
+  try {
+    // the settings the command would have read: a line refused before them has not
+    (await import("../settings")).applySettings();
+    await withApi(
+      async (api) =>
+        api.sweeps.compare.query({
+          id: await sweepOrLatest(api, typeof given === "string" ? given : undefined),
+          ...(baseline !== undefined && { baseline }),
+          ...(metric !== undefined && { metric }),
+          correction,
+          alpha,
+        }),
+      { flags: { baseline: "--baseline", metric: "--metric" } },
+    );
+    return [];
+  } catch (e) {
+    return errorCategory(e) === "invalid" ? refusalProblems(e) : [];
+  }
 }

@@ -27,7 +27,7 @@ import {
   SettingsError,
 } from "@tailsweep/schemas";
 import type { TrialState } from "@tailsweep/sweep";
-import { apiError, remoteLogin, sweepOrLatest, withApi } from "../api-client";
+import { apiError, refusalProblems, remoteLogin, sweepOrLatest, withApi } from "../api-client";
 import type { SeedsArg } from "../options";
 import { settings } from "../settings";
 import { wholeFileWriter } from "../write-file-whole";
@@ -274,10 +274,10 @@ export async function sweepList(
 }
 
 /** `sweep cancel <id>`: its waiting trials are dropped, running ones stop within an epoch. */
-export async function sweepCancel(id: string, o: JsonFlag): Promise<void> {
-  const answer = await withApi((api) => api.sweeps.cancel.mutate({ id }), { launches: true });
-  // A dashboard older than these fields cancelled what it was asked to (it answered only `stopped`).
-  const { stopped, status = "cancelled", cancelled = true } = answer;
+export async function sweepCancel(given: string, o: JsonFlag): Promise<void> {
+  const answer = await withApi((api) => api.sweeps.cancel.mutate({ id: given }), { launches: true });
+  // A dashboard older than these fields cancelled what it was asked to (it answered only `stopped`), by the id given.
+  const { id = given, stopped, status = "cancelled", cancelled = true } = answer;
   if (o.json) printJson({ id, status, stopped, cancelled });
   else if (!cancelled) process.stdout.write(`sweep ${id} is ${status}: nothing to cancel\n`);
   else process.stdout.write(`cancelled sweep ${id}: ${stopped} trial${stopped === 1 ? "" : "s"} stopped\n`);
@@ -310,20 +310,30 @@ function trainingText(estimate: { estimatedSeconds?: number | null; unmeasuredTr
   return `, ${computeText({ estimatedSeconds, ...(unmeasuredTrials !== undefined && { unmeasuredTrials }) }, "training", true)}`;
 }
 
-/** Said where a sequential design or TPE search goes on adding trials after those queued again. */
-const addsTrialsText = (adds: boolean | undefined) =>
-  adds ? "; it then adds its next trials as it runs" : "";
+/**
+ * What a sequential design or TPE search does once the trials queued again are back (`; its sequential design
+ * decided every comparison at look 2: it adds no trials`), as the API read it from the results; from a dashboard
+ * older than `afterwards`, what its spec alone says.
+ */
+function afterwardsText(answer: { addsTrials?: boolean; afterwards?: string | null }): string {
+  if (answer.afterwards) return `; ${answer.afterwards}`;
+  return answer.afterwards === undefined && answer.addsTrials
+    ? "; it then adds its next trials as it runs"
+    : "";
+}
 
 /** `sweep retry <id>`: its failed trials queued again as new attempts; `--dry-run` says how many and the compute. */
-export async function sweepRetry(id: string, o: QueueAgainFlags): Promise<void> {
-  const { retried, trialCount, estimatedSeconds, unmeasuredTrials, addsTrials, remote } = await withApi(
+export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<void> {
+  const answer = await withApi(
     async (api, login) => ({
       // dryRun only when asked: a dashboard older than it refuses the field
-      ...(await api.sweeps.retry.mutate({ id, ...(o.dryRun && { dryRun: true }) })),
+      ...(await api.sweeps.retry.mutate({ id: given, ...(o.dryRun && { dryRun: true }) })),
       remote: login !== undefined,
     }),
     { launches: true },
   );
+  // the whole id; a dashboard older than it in this answer: the id as given
+  const { id = given, retried, trialCount, estimatedSeconds, unmeasuredTrials, remote } = answer;
   const n = o.dryRun ? trialCount : retried;
   if (o.json)
     printJson({
@@ -335,11 +345,16 @@ export async function sweepRetry(id: string, o: QueueAgainFlags): Promise<void> 
         estimatedSeconds: estimatedSeconds ?? null,
         unmeasuredTrials: unmeasuredTrials ?? null,
       }),
+      // what the design or search adds once they are back (a dashboard older than it does not say)
+      ...(answer.afterwards !== undefined && {
+        addsTrials: answer.addsTrials,
+        afterwards: answer.afterwards,
+      }),
     });
   else if (n === 0) process.stdout.write(`sweep ${id}: no failed trials to retry\n`);
   else if (o.dryRun)
     process.stdout.write(
-      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText({ estimatedSeconds, unmeasuredTrials })} if ${n === 1 ? "it trains" : "they train"} to the end${addsTrialsText(addsTrials)}\n`,
+      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText({ estimatedSeconds, unmeasuredTrials })} if ${n === 1 ? "it trains" : "they train"} to the end${afterwardsText(answer)}\n`,
     );
   else
     process.stdout.write(
@@ -348,23 +363,31 @@ export async function sweepRetry(id: string, o: QueueAgainFlags): Promise<void> 
 }
 
 /** `sweep resume <id>`: a cancelled sweep goes on; nothing that succeeded runs again. */
-export async function sweepResume(id: string, o: QueueAgainFlags): Promise<void> {
+export async function sweepResume(given: string, o: QueueAgainFlags): Promise<void> {
+  const answer = await withApi(
+    async (api, login) => ({
+      ...(await api.sweeps.resume.mutate({ id: given, ...(o.dryRun && { dryRun: true }) })),
+      remote: login !== undefined,
+    }),
+    { launches: true },
+  );
+  // the whole id; a dashboard older than it in this answer: the id as given
   const {
+    id = given,
     resumed,
     wasCancelled,
     status,
     trialCount,
     estimatedSeconds,
     unmeasuredTrials,
-    addsTrials,
     remote,
-  } = await withApi(
-    async (api, login) => ({
-      ...(await api.sweeps.resume.mutate({ id, ...(o.dryRun && { dryRun: true }) })),
-      remote: login !== undefined,
-    }),
-    { launches: true },
-  );
+  } = answer;
+  // With no trial to queue again, only what the design or search adds runs: said as the API read it.
+  const nothingQueued = answer.afterwards
+    ? `no trial was cancelled; ${answer.afterwards}`
+    : answer.afterwards === null && !answer.addsTrials
+      ? "no trial was cancelled, and it adds none of its own: nothing is left to run"
+      : "no trial was cancelled; it adds its next trials as it runs";
   if (o.json)
     printJson({
       id,
@@ -376,12 +399,17 @@ export async function sweepResume(id: string, o: QueueAgainFlags): Promise<void>
         estimatedSeconds: estimatedSeconds ?? null,
         unmeasuredTrials: unmeasuredTrials ?? null,
       }),
+      // what the design or search adds once they are back (a dashboard older than it does not say)
+      ...(answer.afterwards !== undefined && {
+        addsTrials: answer.addsTrials,
+        afterwards: answer.afterwards,
+      }),
     });
   else if (o.dryRun && wasCancelled)
     process.stdout.write(
       trialCount === 0
-        ? `sweep ${id} would resume: no trial was cancelled; it adds its next trials as it runs\n`
-        : `sweep ${id} would resume: ${trialCount} cancelled trial${trialCount === 1 ? "" : "s"} queued again${trainingText({ estimatedSeconds, unmeasuredTrials })}${addsTrialsText(addsTrials)}\n`,
+        ? `sweep ${id} would resume: ${nothingQueued}\n`
+        : `sweep ${id} would resume: ${trialCount} cancelled trial${trialCount === 1 ? "" : "s"} queued again${trainingText({ estimatedSeconds, unmeasuredTrials })}${afterwardsText(answer)}\n`,
     );
   // A dashboard older than wasCancelled said only how many trials it queued again.
   else if (!(wasCancelled ?? resumed > 0))
@@ -393,22 +421,45 @@ export async function sweepResume(id: string, o: QueueAgainFlags): Promise<void>
         : `sweep ${id} is ${status ? `${status}, ` : ""}not cancelled: nothing to resume\n`,
     );
   else if (resumed === 0)
-    process.stdout.write(
-      `sweep ${id} resumed: no trial was cancelled; it adds its next trials as it runs; ${whereTheyRun(remote)}\n`,
-    );
+    process.stdout.write(`sweep ${id} resumed: ${nothingQueued}; ${whereTheyRun(remote)}\n`);
   else
     process.stdout.write(
-      `sweep ${id} resumed: ${resumed} trial${resumed === 1 ? "" : "s"} queued again; ${whereTheyRun(remote)}\n`,
+      `sweep ${id} resumed: ${resumed} trial${resumed === 1 ? "" : "s"} queued again${afterwardsText(answer)}; ${whereTheyRun(remote)}\n`,
     );
 }
 
+/** Several problems of one command line, a line each, with their list (`--json`'s `problems`). */
+class FlagProblems extends AppError {
+  constructor(
+    code: string,
+    readonly problems: string[],
+  ) {
+    super(code, "invalid", problems.join("\n"));
+    this.name = "FlagProblems";
+  }
+}
+
 /**
- * A command line's clashing flags, said together: one is its own InputError (its field the flags), several one
- * refusal under `code`, a line each. Nothing for none.
+ * A command line's clashing flags, said with everything else wrong with it: `rest` asks the API about the line with
+ * the clashing flags left out (as a dry run: it adds nothing whatever it answers), and what it refuses as bad input
+ * (a seed used already, an unknown configuration) is named beside the clashes. One problem in all is its own
+ * InputError (its field the flags), several one refusal under `code`, a line each. Nothing for no clash; a `rest`
+ * that fails otherwise (no such sweep, no store) leaves the clashes alone, to be fixed first.
  */
-function refuseFlags(problems: readonly InputError[], code: string): void {
-  if (problems.length === 1) throw problems[0];
-  if (problems.length > 1) throw new AppError(code, "invalid", problems.map((p) => p.message).join("\n"));
+async function refuseFlags(
+  clashes: readonly InputError[],
+  code: string,
+  rest?: () => Promise<unknown>,
+): Promise<void> {
+  if (clashes.length === 0) return;
+  const others = rest
+    ? await rest().then(
+        () => [],
+        (e: unknown) => (errorCategory(e) === "invalid" ? refusalProblems(e) : []),
+      )
+    : [];
+  if (clashes.length === 1 && others.length === 0) throw clashes[0];
+  throw new FlagProblems(code, [...clashes.map((p) => p.message), ...others]);
 }
 
 /** The flags of `sweep extend`. */
@@ -426,7 +477,7 @@ interface ExtendFlags extends JsonFlag {
  * `sweep extend <id>`: seeds added as a revision — named, `+n` more, or as many as the open comparisons need for
  * `--to-power` — to every configuration or only the undecided ones; `--dry-run` says what and at what cost first.
  */
-export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
+export async function sweepExtend(given: string, o: ExtendFlags): Promise<void> {
   // Which seeds: exactly one of the two ways; --max-seeds only caps --to-power. Both slips at once.
   const problems = [
     ...((o.seeds === undefined) === (o.toPower === undefined)
@@ -441,27 +492,33 @@ export async function sweepExtend(id: string, o: ExtendFlags): Promise<void> {
       ? [new InputError("--max-seeds", "caps --to-power's seeds: use it with --to-power, not --seeds")]
       : []),
   ];
-  refuseFlags(problems, "EXTEND_FLAGS_INVALID");
+  const flags = { baseline: "--baseline", metric: "--metric", seeds: "--seeds" };
+  const ask = (seeds: SeedRequest, dryRun: boolean) =>
+    withApi(
+      async (api, login) => ({
+        plan: await api.sweeps.extend.mutate({
+          id: given,
+          seeds,
+          ...(o.only && { only: o.only }),
+          ...(o.baseline !== undefined && { baseline: o.baseline }),
+          ...(o.metric !== undefined && { metric: o.metric }),
+          dryRun,
+        }),
+        remote: login !== undefined,
+      }),
+      { launches: true, flags },
+    );
+  // the rest of a line that names seeds both ways is asked about with --seeds alone; one with neither has no request
+  await refuseFlags(problems, "EXTEND_FLAGS_INVALID", o.seeds && (() => ask(o.seeds!, true)));
   const seeds: SeedRequest = o.seeds ?? {
     toPower: o.toPower!,
     maxSeeds: o.maxSeeds ?? DEFAULT_TOP_UP_MAX_SEEDS,
   };
-  const { plan, remote } = await withApi(
-    async (api, login) => ({
-      plan: await api.sweeps.extend.mutate({
-        id,
-        seeds,
-        ...(o.only && { only: o.only }),
-        ...(o.baseline !== undefined && { baseline: o.baseline }),
-        ...(o.metric !== undefined && { metric: o.metric }),
-        dryRun: o.dryRun === true,
-      }),
-      remote: login !== undefined,
-    }),
-    { launches: true, flags: { baseline: "--baseline", metric: "--metric", seeds: "--seeds" } },
-  );
+  const { plan, remote } = await ask(seeds, o.dryRun === true);
+  // the whole id; a dashboard older than it in this answer: the id as given
+  const { id = given } = plan;
   if (o.json) {
-    printJson({ id, ...plan });
+    printJson({ ...plan, id });
     return;
   }
   if (plan.trialCount === 0) {
@@ -500,8 +557,8 @@ interface ConfirmFlags extends JsonFlag {
  * `sweep confirm <id> --seeds 11..20`: the selected configurations and the baseline on fresh seeds, as a revision
  * of its own; `compare` then shows the confirmation's test beside the selection's.
  */
-export async function sweepConfirm(id: string, o: ConfirmFlags): Promise<void> {
-  // the flags' own clashes, both at once where a line has both (the API says the same, one after the other)
+export async function sweepConfirm(given: string, o: ConfirmFlags): Promise<void> {
+  // the flags' own clashes, both at once where a line has both, with what else the API finds wrong
   const clashes = [
     ...(o.config !== undefined && o.top !== undefined
       ? [
@@ -520,34 +577,38 @@ export async function sweepConfirm(id: string, o: ConfirmFlags): Promise<void> {
         ]
       : []),
   ];
-  refuseFlags(clashes, "CONFIRM_FLAGS_INVALID");
-  const { seeds } = o;
-  const { plan, remote } = await withApi(
-    async (api, login) => ({
-      plan: await api.sweeps.confirm.mutate({
-        id,
-        seeds,
-        ...(o.config && { configs: o.config }),
-        ...(o.top !== undefined && { top: o.top }),
-        ...(o.baseline !== undefined && { baseline: o.baseline }),
-        ...(o.metric !== undefined && { metric: o.metric }),
-        dryRun: o.dryRun === true,
+  const ask = (flags: Pick<ConfirmFlags, "top" | "metric">, dryRun: boolean) =>
+    withApi(
+      async (api, login) => ({
+        plan: await api.sweeps.confirm.mutate({
+          id: given,
+          seeds: o.seeds,
+          ...(o.config && { configs: o.config }),
+          ...(flags.top !== undefined && { top: flags.top }),
+          ...(o.baseline !== undefined && { baseline: o.baseline }),
+          ...(flags.metric !== undefined && { metric: flags.metric }),
+          dryRun,
+        }),
+        remote: login !== undefined,
       }),
-      remote: login !== undefined,
-    }),
-    {
-      launches: true,
-      flags: {
-        baseline: "--baseline",
-        metric: "--metric",
-        seeds: "--seeds",
-        top: "--top",
-        configs: "--config",
+      {
+        launches: true,
+        flags: {
+          baseline: "--baseline",
+          metric: "--metric",
+          seeds: "--seeds",
+          top: "--top",
+          configs: "--config",
+        },
       },
-    },
-  );
+    );
+  // the rest asked about with the configurations named and without what clashes with them (--top, --metric)
+  await refuseFlags(clashes, "CONFIRM_FLAGS_INVALID", () => ask({}, true));
+  const { plan, remote } = await ask(o, o.dryRun === true);
+  // the whole id; a dashboard older than it in this answer: the id as given
+  const { id = given } = plan;
   if (o.json) {
-    printJson({ id, ...plan });
+    printJson({ ...plan, id });
     return;
   }
   const cost = plan.estimatedSeconds === null ? "" : `, ${computeText(plan, "training", false)}`;
@@ -607,7 +668,9 @@ export async function sweepExport(
   const format: ExportFormat = asked ?? byName ?? "csv";
   // The path is looked at first (nothing is opened yet), so the stream is read as soon as the query answers.
   const writeFile = output ? await wholeFileWriter(output) : undefined;
-  const trials = await withApi(async (api) => {
+  const { trials, whole } = await withApi(async (api) => {
+    // the whole id for the line that says where it went (the sweep may be named by its start); stdout has no line
+    const whole = output ? (await api.sweeps.get.query({ id })).id : id;
     // Refused (an unknown sweep) before a byte is written or the file is opened.
     const text = await api.sweeps.exportStream.query({ id, format });
     let count = 0;
@@ -626,11 +689,11 @@ export async function sweepExport(
         );
       await writeFile(gzip ?? chunks());
     } else await pipeline(chunks(), process.stdout, { end: false });
-    return count;
+    return { trials: count, whole };
   });
   if (output)
     log(
-      `exported ${plural(trials, "trial")} of sweep ${id} to ${output} (${format}${gzipped ? ", gzip" : ""})`,
+      `exported ${plural(trials, "trial")} of sweep ${whole} to ${output} (${format}${gzipped ? ", gzip" : ""})`,
     );
 }
 

@@ -11,8 +11,13 @@ import {
 import { trpc } from "../lib/trpc-client";
 import { ActionButton } from "./action-button";
 
-/** Said where a sequential design or TPE search goes on adding trials after those queued again. */
-const ADDS_TRIALS = " It then goes on adding its next trials (its next rounds or proposals) as it runs.";
+/**
+ * What a sequential design or TPE search does once the trials queued again are back, as the API read it from its
+ * results (` Then its sequential design decided every comparison at look 2: it adds no trials.`); nothing for a plain
+ * grid.
+ */
+const afterwardsText = (plan: { afterwards: string | null }) =>
+  plan.afterwards ? ` Then ${plan.afterwards}.` : "";
 
 /**
  * Queues the sweep's failed trials again as new attempts (their earlier attempts stay in each trial's history): asks
@@ -34,7 +39,7 @@ export function RetryButton({ sweepId, failed }: { sweepId: string; failed: numb
         const ask =
           `Queue the ${n === 1 ? "failed trial again as a new attempt" : `${n} failed trials again as new attempts`}: ` +
           `${computeText(plan, "compute", true)} if ${n === 1 ? "it trains" : "they train"} to the end.` +
-          (plan.addsTrials ? ADDS_TRIALS : "") +
+          afterwardsText(plan) +
           " Go on?";
         if (!window.confirm(ask)) return;
         await trpc.sweeps.retry.mutate({ id: sweepId, expectTrials: n });
@@ -61,8 +66,8 @@ export function ResumeButton({ sweepId }: { sweepId: string }) {
         const n = plan.trialCount;
         const ask =
           n > 0
-            ? `Resume this sweep? ${n} cancelled trial${n === 1 ? " is" : "s are"} queued again, ${computeText(plan, "compute", true)}; nothing that succeeded runs again.${plan.addsTrials ? ADDS_TRIALS : ""}`
-            : "Resume this sweep? No trial was cancelled with it: it goes on adding its next trials (its next rounds or proposals); nothing that succeeded runs again.";
+            ? `Resume this sweep? ${n} cancelled trial${n === 1 ? " is" : "s are"} queued again, ${computeText(plan, "compute", true)}; nothing that succeeded runs again.${afterwardsText(plan)}`
+            : `Resume this sweep? No trial was cancelled with it: ${plan.afterwards ?? "it adds none of its own, so nothing runs"}; nothing that succeeded runs again.`;
         if (!window.confirm(ask)) return;
         const done = await trpc.sweeps.resume.mutate({ id: sweepId });
         // someone else resumed it between the question and the answer

@@ -1,4 +1,5 @@
 import {
+  afterQueuedAgain,
   checkpointSavings,
   compareSweep,
   EXPORT_FORMATS,
@@ -273,6 +274,17 @@ function searchable(s: SweepRecord): string {
     .toLowerCase();
 }
 
+/** What a plain grid does after trials queued again: nothing of its own (afterQueuedAgain says it without reading). */
+const ADDS_NOTHING = { addsTrials: false, afterwards: null };
+
+/**
+ * A sweep's runs where a retry or resume needs them: for a dry run's estimate, and for a design or search, whose next
+ * trials depend on its results; undefined for the real call on a plain grid, which reads none.
+ */
+async function runsIf(ctx: ApiContext, sweep: SweepRecord, dryRun: boolean) {
+  return dryRun || addsAsItRuns(sweep.spec) ? loadSweepRuns(ctx.store, sweep) : undefined;
+}
+
 /** Sweeps: list, read, compare, chart and weigh the knobs of one, launch, retry, resume, extend, confirm, cancel and delete. */
 /** A sweep and the format of its export. */
 const exportInput = checked(sweepIdInput.extend({ format: z.enum(EXPORT_FORMATS) }));
@@ -390,7 +402,11 @@ export const sweepsRouter = t.router({
         }),
       ),
     )
-    .query(async ({ ctx, input }) => compareSweep(ctx.store, await sweepOrThrow(ctx, input.id), input)),
+    .query(async ({ ctx, input }) => {
+      const sweep = await sweepOrThrow(ctx, input.id);
+      // the whole id: the caller may have named it by a prefix
+      return { id: sweep.id, ...(await compareSweep(ctx.store, sweep, input)) };
+    }),
 
   /** The objective's (or a metric's) seed-mean over two swept parameters. */
   heatmap: t.procedure
@@ -508,16 +524,17 @@ export const sweepsRouter = t.router({
    * so far: a trial that resumes from a checkpoint takes less), and queues nothing; `expectTrials` is the count a person
    * confirmed, refused (CONFLICT, PLAN_CHANGED) when more failed meanwhile. `estimatedSeconds` comes with dry runs
    * (null on the real call, which reads no results), with `unmeasuredTrials`, those of configurations none of whose
-   * trials finished, which it can only guess.
+   * trials finished, which it can only guess. `addsTrials` and `afterwards` as for `resume`; `id`: the whole id.
    */
   retry: t.procedure
     .input(checked(sweepIdInput.extend({ ...dryRunInput, expectTrials: z.number().int().min(0).optional() })))
     .mutation(async ({ ctx, input }) => {
       const launcher = launcherOf(ctx);
       const sweep = await sweepOrThrow(ctx, input.id, "launch");
-      const addsTrials = addsAsItRuns(sweep.spec);
-      if (input.dryRun) {
-        const runs = await loadSweepRuns(ctx.store, sweep);
+      const runs = await runsIf(ctx, sweep, input.dryRun);
+      // read before the trials are queued again: what the design does once they are back
+      const afterwards = runs ? afterQueuedAgain(runs, (t) => t.state === "failed") : ADDS_NOTHING;
+      if (input.dryRun && runs) {
         const failed = runs.trials.filter((t) => t.state === "failed");
         // as the store refuses it: a cancelled sweep's failed trials wait for a resume
         if (failed.length > 0 && sweep.status === "cancelled") throw sweepCancelled(sweep.id);
@@ -530,10 +547,12 @@ export const sweepsRouter = t.router({
           ),
         );
         return {
+          // the whole id: the caller may have named it by a prefix
+          id: sweep.id,
           retried: 0,
           trialCount: failed.length,
           ...(failed.length > 0 ? estimate : { estimatedSeconds: null, unmeasuredTrials: 0 }),
-          addsTrials,
+          ...afterwards,
         };
       }
       if (input.expectTrials !== undefined)
@@ -549,11 +568,12 @@ export const sweepsRouter = t.router({
           trials: retried.length,
         });
       return {
+        id: sweep.id,
         retried: retried.length,
         trialCount: retried.length,
         estimatedSeconds: null,
         unmeasuredTrials: 0,
-        addsTrials,
+        ...afterwards,
       };
     }),
 
@@ -561,18 +581,22 @@ export const sweepsRouter = t.router({
    * A cancelled sweep goes on where it stopped: its cancelled trials are queued again, none that succeeded. With
    * `dryRun` it says how many it would queue and the compute they take, and resumes nothing (`estimatedSeconds` and
    * `unmeasuredTrials` come with dry runs; null and 0 where nothing is queued). `addsTrials`: a sequential design
-   * or TPE search, which goes on adding its next trials as it runs.
+   * or TPE search that will add trials of its own once these are back, read from its results (one that has decided
+   * every comparison adds none), with `afterwards` saying what it does in words. `id`: the whole id.
    */
   resume: t.procedure.input(checked(sweepIdInput.extend(dryRunInput))).mutation(async ({ ctx, input }) => {
     const launcher = launcherOf(ctx);
     const sweep = await sweepOrThrow(ctx, input.id, "launch");
-    const addsTrials = addsAsItRuns(sweep.spec);
-    if (input.dryRun) {
-      const runs = await loadSweepRuns(ctx.store, sweep);
+    const runs = await runsIf(ctx, sweep, input.dryRun);
+    // what the design does once the cancelled trials are back: a design that decided everything adds no round
+    const afterwards = runs ? afterQueuedAgain(runs, (t) => t.state === "cancelled") : ADDS_NOTHING;
+    if (input.dryRun && runs) {
       const cancelled = sweep.status === "cancelled";
       const queued = cancelled ? runs.trials.filter((t) => t.state === "cancelled") : [];
       const trialCount = queued.length;
       return {
+        // the whole id: the caller may have named it by a prefix
+        id: sweep.id,
         resumed: 0,
         wasCancelled: cancelled,
         status: sweep.status,
@@ -583,7 +607,7 @@ export const sweepsRouter = t.router({
               queued.map((t) => t.configKey),
             )
           : { estimatedSeconds: null, unmeasuredTrials: 0 }),
-        addsTrials,
+        ...afterwards,
       };
     }
     // A sequential design or TPE search cancelled between rounds has no cancelled trial to queue again, and is
@@ -600,13 +624,14 @@ export const sweepsRouter = t.router({
     const status = !resumed && sweep.status === "cancelled" ? "running" : sweep.status;
     const count = resumed?.length ?? 0;
     return {
+      id: sweep.id,
       resumed: count,
       wasCancelled,
       status,
       trialCount: count,
       estimatedSeconds: null,
       unmeasuredTrials: 0,
-      addsTrials,
+      ...afterwards,
     };
   }),
 
@@ -661,7 +686,10 @@ export const sweepsRouter = t.router({
       });
       refuseTooMany(ctx, runs, plan.seeds, plan.trialCount);
       const { failingTrials } = plan.trialCount > 0 ? refuseShortSplits(runs, plan) : { failingTrials: 0 };
-      if (input.dryRun || plan.trialCount === 0) return { ...plan, failingTrials, revision: null, added: 0 };
+      // the whole id in every answer: the caller may have named it by a prefix
+      const id = runs.sweep.id;
+      if (input.dryRun || plan.trialCount === 0)
+        return { id, ...plan, failingTrials, revision: null, added: 0 };
       refuseChangedPlan(input.expectTrials, plan.trialCount);
       const note =
         input.note ??
@@ -676,6 +704,7 @@ export const sweepsRouter = t.router({
         note,
       } as const;
       return {
+        id,
         ...plan,
         failingTrials,
         ...(await addRevision(ctx, launcher, runs.sweep, request, "sweep.extend")),
@@ -713,7 +742,9 @@ export const sweepsRouter = t.router({
       });
       refuseTooMany(ctx, runs, plan.seeds, plan.trialCount);
       const { failingTrials } = refuseShortSplits(runs, plan);
-      if (input.dryRun) return { ...plan, failingTrials, revision: null, added: 0 };
+      // the whole id in every answer: the caller may have named it by a prefix
+      const id = runs.sweep.id;
+      if (input.dryRun) return { id, ...plan, failingTrials, revision: null, added: 0 };
       refuseChangedPlan(input.expectTrials, plan.trialCount);
       const note =
         input.note ?? `confirm ${plan.selected.join("; ")} against ${plan.baseline} on fresh seeds`;
@@ -725,6 +756,7 @@ export const sweepsRouter = t.router({
         note,
       } as const;
       return {
+        id,
         ...plan,
         failingTrials,
         ...(await addRevision(ctx, launcher, runs.sweep, request, "sweep.confirm")),
@@ -771,7 +803,7 @@ export const sweepsRouter = t.router({
       const change = annotationAudit(sweep, after);
       if (change)
         await audited(ctx, sweep.project, "sweep.annotate", sweep.id, { name: sweep.name, ...change });
-      return { tags: after.tags, notes: after.notes };
+      return { id: sweep.id, tags: after.tags, notes: after.notes };
     }),
 
   /** Stops a sweep: its waiting trials are cancelled, running ones finish or are handed back. */
@@ -780,16 +812,18 @@ export const sweepsRouter = t.router({
     const sweep = await sweepOrThrow(ctx, input.id, "cancel");
     // A finished or already cancelled sweep stays as it is (the store leaves it): nothing was cancelled, nothing
     // is audited, and the caller is told its status.
-    if (sweep.status !== "running") return { stopped: 0, status: sweep.status, cancelled: false };
+    // the whole id in every answer: the caller may have named it by a prefix
+    const { id } = sweep;
+    if (sweep.status !== "running") return { id, stopped: 0, status: sweep.status, cancelled: false };
     // The launcher cancels through its own store: a read of ctx.store here would be this request's cached one
     // (read-once), still running. A sweep whose last trial finished in between is left completed by the store (or a
     // concurrent cancel was first): nothing cancelled, nothing audited.
     const outcome = await ctx.launcher.cancel(sweep.id);
-    if (!outcome.cancelled) return { stopped: 0, status: outcome.status, cancelled: false };
+    if (!outcome.cancelled) return { id, stopped: 0, status: outcome.status, cancelled: false };
     await audited(ctx, sweep.project, "sweep.cancel", sweep.id, {
       name: sweep.name,
       stopped: outcome.stopped,
     });
-    return { stopped: outcome.stopped, status: "cancelled" as const, cancelled: true };
+    return { id, stopped: outcome.stopped, status: "cancelled" as const, cancelled: true };
   }),
 });
