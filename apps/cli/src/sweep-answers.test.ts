@@ -8,7 +8,7 @@ import { loadSweepRuns, sequentialStatus } from "@tailsweep/analysis";
 import { openRunStore } from "@tailsweep/db";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, type RunStore, type TrialRecord } from "@tailsweep/sweep";
-import { scriptedResult, topUp } from "@tailsweep/sweep/testing";
+import { addRound, scriptedResult, topUp } from "@tailsweep/sweep/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./testing/cli-process";
 
@@ -78,22 +78,7 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
         await finish(store, designId, designScore);
         const next = sequentialStatus(await loadSweepRuns(store, designId))!.next;
         if (!next) break;
-        const sweep = (await store.getSweep(designId))!;
-        const spec = { ...sweep.spec, seeds: [...new Set([...sweep.spec.seeds, ...next.seeds])] };
-        await store.reviseSweep({
-          sweepId: designId,
-          spec,
-          trials: expandSweep(spec).filter(
-            (p) => next.seeds.includes(p.seed) && next.configKeys.includes(p.configKey),
-          ),
-          kind: "round",
-          seeds: next.seeds,
-          configKeys: next.configKeys,
-          posthoc: false,
-          by: "controller",
-          note: "round",
-          now: t0,
-        });
+        await addRound(store, designId, next, t0);
       }
       await store.setLookPending(designId, false);
       await topUp(store, designId, [9]);

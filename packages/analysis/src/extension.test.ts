@@ -1,6 +1,6 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
-import { finishWaiting, scriptedResult, topUp } from "@tailsweep/sweep/testing";
+import { addRound, finishWaiting, scriptedResult, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { compareAcrossSweeps, compareRuns, rankSelection } from "./comparison";
 import { leadsOverBaseline } from "./configurations";
@@ -122,22 +122,7 @@ describe("planExtension on a sequential sweep that has stopped", () => {
       await finishWaiting(store, "seq", score, { now: t0 });
       const next = sequentialStatus(await loadSweepRuns(store, "seq"))!.next;
       if (!next) break;
-      const sweep = (await store.getSweep("seq"))!;
-      const spec = { ...sweep.spec, seeds: [...new Set([...sweep.spec.seeds, ...next.seeds])] };
-      await store.reviseSweep({
-        sweepId: "seq",
-        spec,
-        trials: expandSweep(spec).filter(
-          (p) => next.seeds.includes(p.seed) && next.configKeys.includes(p.configKey),
-        ),
-        kind: "round",
-        seeds: next.seeds,
-        configKeys: next.configKeys,
-        posthoc: false,
-        by: "controller",
-        note: "round",
-        now: t0,
-      });
+      await addRound(store, "seq", next, t0);
     }
     return { store, runs: await loadSweepRuns(store, "seq") };
   }

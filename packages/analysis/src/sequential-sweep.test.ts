@@ -1,6 +1,6 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
-import { finishWaiting, topUp } from "@tailsweep/sweep/testing";
+import { addRound, finishWaiting, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { afterQueuedAgain, sequentialStatus } from "./sequential-sweep";
 import { loadSweepRuns } from "./sweep-runs";
@@ -34,22 +34,7 @@ async function designed(max: number) {
 async function nextRound(store: InMemoryRunStore): Promise<boolean> {
   const next = sequentialStatus(await loadSweepRuns(store, "seq"))!.next;
   if (!next) return false;
-  const sweep = (await store.getSweep("seq"))!;
-  const spec = { ...sweep.spec, seeds: [...new Set([...sweep.spec.seeds, ...next.seeds])] };
-  await store.reviseSweep({
-    sweepId: "seq",
-    spec,
-    trials: expandSweep(spec).filter(
-      (p) => next.seeds.includes(p.seed) && next.configKeys.includes(p.configKey),
-    ),
-    kind: "round",
-    seeds: next.seeds,
-    configKeys: next.configKeys,
-    posthoc: false,
-    by: "controller",
-    note: "round",
-    now: t0,
-  });
+  await addRound(store, "seq", next, t0);
   return true;
 }
 

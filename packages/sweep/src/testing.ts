@@ -108,3 +108,33 @@ export async function topUp(
   });
   return revision;
 }
+
+/**
+ * Stores the round a sequential design's look asks for (`next`: its seeds and the configurations still open), as the
+ * controller stores it: a planned revision, not post hoc. A test's way through a design's looks without a controller.
+ */
+export async function addRound(
+  store: RunStore,
+  sweepId: string,
+  next: { seeds: readonly number[]; configKeys: readonly string[] },
+  now: Date = new Date("2026-01-01T00:00:00Z"),
+): Promise<SweepRevision | undefined> {
+  const sweep = await store.getSweep(sweepId);
+  if (!sweep) throw new Error(`addRound: no sweep ${sweepId}`);
+  const spec = { ...sweep.spec, seeds: unionSeeds(sweep.spec.seeds, next.seeds) };
+  const { revision } = await store.reviseSweep({
+    sweepId,
+    spec,
+    trials: expandSweep(spec).filter(
+      (p) => next.seeds.includes(p.seed) && next.configKeys.includes(p.configKey),
+    ),
+    kind: "round",
+    seeds: [...next.seeds],
+    configKeys: [...next.configKeys],
+    posthoc: false,
+    by: "controller",
+    note: "round",
+    now,
+  });
+  return revision;
+}
