@@ -87,7 +87,9 @@ describe("tRPC API on PostgreSQL", { timeout: 300_000 }, () => {
     // the analysis's table, with the whole id of the sweep it was asked by (a prefix will do)
     expect(table).toEqual({
       id,
-      ...(await compareSweep(store, (await store.getSweep(id))!, { baseline: "model.nu=5 variant=gaussian" })),
+      ...(await compareSweep(store, (await store.getSweep(id))!, {
+        baseline: "model.nu=5 variant=gaussian",
+      })),
     });
     const proposed = table.rows.find((r) => r.config === "model.nu=5 variant=proposed")!;
     expect(proposed.vsBaseline!.comparison!.method).toBe("paired");
