@@ -121,6 +121,8 @@ export class ApiRefusal extends AppError {
     category: ErrorCategory,
     message: string,
     readonly problems: string[] | undefined,
+    /** The refusal's own lines, for {@link refusalProblems}. */
+    readonly said: string[],
     options?: ErrorOptions,
   ) {
     super(code, category, message, options);
@@ -129,17 +131,21 @@ export class ApiRefusal extends AppError {
 }
 
 /**
- * Every problem of a refusal, a line each: its problem list where it has one, else its message's lines (one for an
- * InputError). What a command adds to its own problems to name them all at once.
+ * Every problem of a refusal, a line each: its problem list where it has one, else what the API said (without the
+ * dashboard's address and hint), else its message's lines (one for an InputError). What a command adds to its own problems to name them all at once.
  */
 export function refusalProblems(e: unknown): string[] {
   return (
     problemList(e) ??
+    SaidSchema.safeParse(e).data?.said ??
     messageOf(e)
       .split("\n")
       .filter((line) => line.trim() !== "")
   );
 }
+/** An {@link ApiRefusal}'s own lines, read as data (a refusal is matched by its fields, not its class). */
+const SaidSchema = z.object({ said: z.array(z.string()) });
+
 /** An error wrapping another (fetch's TypeError around the socket's). */
 const CauseSchema = z.object({ cause: z.unknown() });
 
@@ -185,6 +191,10 @@ export function apiError(
     category,
     `${login ? `${login.url}: ` : ""}${inFlags(e.message)}${hintFor(data.errorCode, category, login !== undefined)}`,
     data.problems?.map(inFlags),
+    // what the server said, a line each, without the dashboard's address or the hint the message adds
+    inFlags(e.message)
+      .split("\n")
+      .filter((line) => line.trim() !== ""),
     { cause: e },
   );
 }

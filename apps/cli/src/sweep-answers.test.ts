@@ -140,6 +140,12 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
         expect.stringMatching(/^--metric: no finished trial of sweep \w+ reports the metric 'balancedAcc'/),
       ],
     });
+    // a sweep the store does not have is named with the refused flag
+    const nowhere = await tailsweep("compare", "no-such-sweep", "--alpha", "2", "--json");
+    expect(JSON.parse(nowhere.stdout).error.problems).toEqual([
+      "--alpha: must be in (0, 1), got 2",
+      "sweep: no sweep with id no-such-sweep",
+    ]);
     const chosen = await tailsweep(
       "sweep",
       "confirm",

@@ -97,11 +97,19 @@ describe("Controller", () => {
     expect(asked).toEqual([["sw"]]);
   });
 
-  it("says a failing upkeep once, and again only for a new reason, then how long it failed once it works", async () => {
+  it("says each reason a failing upkeep has once (a minute apart at most), then how long it failed once it works", async () => {
     const lines: string[] = [];
     const bus = new InProcessBus();
-    // the bus out for six rounds: four timeouts, then two refusals
-    const failures = ["timeout", "timeout", "timeout", "timeout", "connection refused", "connection refused"];
+    // the bus out for seven rounds: four timeouts, then refusals and timeouts taking turns
+    const failures = [
+      "timeout",
+      "timeout",
+      "timeout",
+      "timeout",
+      "connection refused",
+      "timeout",
+      "connection refused",
+    ];
     const ensureTopology = bus.ensureTopology.bind(bus);
     bus.ensureTopology = async () => {
       const why = failures.shift();
@@ -126,7 +134,7 @@ describe("Controller", () => {
         /^upkeep: connection refused \(5 rounds failed in 0 s; tried again every 0\.02 s\)$/,
       ),
       expect.stringMatching(
-        /^upkeep works again, after 6 failed rounds in 0 s \(last: connection refused\)$/,
+        /^upkeep works again, after 7 failed rounds in 0 s \(last: connection refused\)$/,
       ),
     ]);
   });

@@ -110,8 +110,11 @@ export class Controller {
   private ticking?: Promise<void>;
   /** Silence is judged only a stale interval after this: the start, or the last round that failed. */
   private graceFrom = new Date();
-  /** Upkeep failing since a round at `since`, for `rounds` rounds in a row, last for `why`; undefined while it works. */
-  private upkeepFailing?: { since: number; rounds: number; why: string; saidAt: number };
+  /**
+   * Upkeep failing since a round at `since`, for `rounds` rounds in a row, last for `why`, and when each reason was
+   * last said; undefined while it works.
+   */
+  private upkeepFailing?: { since: number; rounds: number; why: string; said: Map<string, number> };
   /** Failed attempts in a row to store the current batch of events. */
   private persistFailures = 0;
   /**
@@ -205,19 +208,19 @@ export class Controller {
   }
 
   /**
-   * Says a failed upkeep round: the first, and then only a new reason or, while the same one goes on, a line a minute,
-   * not one every round (12 a minute through a PostgreSQL restart, each the same timeout). The round that works again
-   * says how long it took.
+   * Says a failed upkeep round: each reason the first time, and again a minute later if it goes on, not every round
+   * (12 a minute through a PostgreSQL restart, each the same timeout). The round that works again says how long it
+   * took.
    */
   private upkeepFailed(why: string): void {
     const now = Date.now();
-    const failing = this.upkeepFailing ?? { since: now, rounds: 0, why, saidAt: Number.NEGATIVE_INFINITY };
+    const failing = this.upkeepFailing ?? { since: now, rounds: 0, why, said: new Map<string, number>() };
     failing.rounds += 1;
-    const news = why !== failing.why || failing.rounds === 1;
     failing.why = why;
     this.upkeepFailing = failing;
-    if (!news && now - failing.saidAt < UPKEEP_REMINDER_MS) return;
-    failing.saidAt = now;
+    // each reason at most once a minute: two that take turns (the store's timeout, then the bus's) are not news
+    if (now - (failing.said.get(why) ?? Number.NEGATIVE_INFINITY) < UPKEEP_REMINDER_MS) return;
+    failing.said.set(why, now);
     const every = (this.options.reapEveryMs ?? 5_000) / 1000;
     this.log(
       failing.rounds === 1
@@ -371,11 +374,6 @@ export class Controller {
     if (status.stage === "search") return 0;
     if (status.next) {
       const { seeds, configKeys, undecided } = status.next;
-      // what the look decided, before the round for what it left open: a person watching `sweep run` sees each look
-      const rows = status.result?.rows.map(
-        (r) => `${r.config}: ${decisionText(r.decision)}${r.stopped ? ` (${r.stopped})` : ""}`,
-      );
-      if (rows) this.log(`sweep ${sweep.id}: look ${status.look + 1} taken (${rows.join("; ")})`);
       const note = `look ${status.look + 1}: ${undecided} comparison${undecided === 1 ? "" : "s"} still open, run to ${seeds.length} seeds`;
       const { revision } =
         status.stage === "decision"
@@ -388,7 +386,15 @@ export class Controller {
               by: "controller",
               note,
             });
-      if (revision) return 1;
+      if (revision) {
+        // what the look decided, once its round for what it left open is stored (a round that failed is tried again,
+        // and its look said then): a person watching `sweep run` sees each look
+        const rows = status.result?.rows.map(
+          (r) => `${r.config}: ${decisionText(r.decision)}${r.stopped ? ` (${r.stopped})` : ""}`,
+        );
+        if (rows) this.log(`sweep ${sweep.id}: look ${status.look + 1} taken (${rows.join("; ")})`);
+        return 1;
+      }
       // Every trial of the round is stored already (a person added those seeds): there is no next look to wait for.
       this.log(
         `sweep ${sweep.id}: the next round's trials exist already; the design stops at look ${status.look + 1}`,

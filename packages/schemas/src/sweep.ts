@@ -930,17 +930,6 @@ function sequentialProblems(
 }
 
 /**
- * What the later checks find in the parts of a file its shape did not refuse, so one error names every bad field
- * (issue #20: an unknown key hid a bad `nu`, `seeds: 0` a bad `labelRatio`): the refused fields are left out (an
- * unknown key dropped, a required name stood in for) and the rest checked as a whole file; its problems under a field
- * left out are not reported (they would be about a stand-in). A section refused only in some of its settings
- * (`decide.metric`) keeps the others, so their checks still run (`decide.baseline` against the search), unless
- * leaving those settings out makes the section itself unparseable; then the section goes. So with `search`: a knob
- * refused leaves the others to their own checks, and what a knob left out could change (a baseline or GPU rule naming
- * it, the method and budget a search of lists implies) is not reported ({@link aboutKnobsOut}). Falls back to the
- * base configuration's checks when even that file does not parse.
- */
-/**
  * The keys an issue refuses a mapping for, where that is all it refuses: an unknown-keys issue's, or a union's whose
  * member for mappings found nothing else wrong. Empty for any other issue.
  */
@@ -954,6 +943,17 @@ function onlyUnknownKeys(issue: z.core.$ZodIssue): string[] {
   );
 }
 
+/**
+ * What the later checks find in the parts of a file its shape did not refuse, so one error names every bad field
+ * (issue #20: an unknown key hid a bad `nu`, `seeds: 0` a bad `labelRatio`): the refused fields are left out (an
+ * unknown key dropped, a required name stood in for) and the rest checked as a whole file; its problems under a field
+ * left out are not reported (they would be about a stand-in). A section refused only in some of its settings
+ * (`decide.metric`) keeps the others, so their checks still run (`decide.baseline` against the search), unless
+ * leaving those settings out makes the section itself unparseable; then the section goes. So with `search`: a knob
+ * refused leaves the others to their own checks, and what a knob left out could change (a baseline or GPU rule naming
+ * it, the method and budget a search of lists implies) is not reported ({@link aboutKnobsOut}). Falls back to the
+ * base configuration's checks when even that file does not parse.
+ */
 function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): string[] {
   if (!isPlainRecord(input)) return [];
   const refused = new Set<string>();

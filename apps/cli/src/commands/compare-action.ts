@@ -16,7 +16,8 @@ import {
   soleResultText,
   withoutResultsText,
 } from "@tailsweep/analysis/format";
-import { AppError, errorCategory, isInputError, messageOf } from "@tailsweep/schemas";
+import { SWEEP_NOT_FOUND_CODE } from "@tailsweep/analysis/sweep-runs";
+import { AppError, codeOf, errorCategory, isInputError, messageOf } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
 import { z } from "zod";
 import { apiError, refusalProblems, sweepOrLatest, withApi } from "../api-client";
@@ -313,8 +314,13 @@ export async function compareStoreProblems(args: readonly unknown[], options: un
   const { baseline, metric, correction = "holm", alpha = 0.05 } = flags.data;
   const [given] = args;
   try {
-    // the settings the command would have read: a line refused before them has not
+    // the settings the command would have read: a line refused before them has not (a bad setting is not the line's
+    // problem, and is said when the line is fixed)
     (await import("../settings")).applySettings();
+  } catch {
+    return [];
+  }
+  try {
     await withApi(
       async (api) =>
         api.sweeps.compare.query({
@@ -328,6 +334,9 @@ export async function compareStoreProblems(args: readonly unknown[], options: un
     );
     return [];
   } catch (e) {
+    // a sweep the line names that the store does not have is the line's problem too
+    if (typeof given === "string" && codeOf(e) === SWEEP_NOT_FOUND_CODE)
+      return [`sweep: ${refusalProblems(e).join("; ")}`];
     return errorCategory(e) === "invalid" ? refusalProblems(e) : [];
   }
 }

@@ -13,11 +13,11 @@ import { ActionButton } from "./action-button";
 
 /**
  * What a sequential design or TPE search does once the trials queued again are back, as the API read it from its
- * results (` Then its sequential design decided every comparison at look 2: it adds no trials.`); nothing for a plain
- * grid.
+ * results, a sentence of its own (` Its sequential design decided every comparison at look 2: it adds no trials.`,
+ * ` It then proposes its other 3 configurations as it runs.`); nothing for a plain grid.
  */
 const afterwardsText = (plan: { afterwards: string | null }) =>
-  plan.afterwards ? ` Then ${plan.afterwards}.` : "";
+  plan.afterwards ? ` ${plan.afterwards.charAt(0).toUpperCase()}${plan.afterwards.slice(1)}.` : "";
 
 /**
  * Queues the sweep's failed trials again as new attempts (their earlier attempts stay in each trial's history): asks
