@@ -68,6 +68,25 @@ export function rankSelection(runs: SweepRuns) {
   }));
 }
 
+/**
+ * Where {@link rankSelection}'s means are over different seeds, in words (`the means cover 5 to 9 seeds per
+ * configuration`, or `… 3 seeds each, not the same ones` where a failed seed differs): the order is then no matched
+ * comparison. Undefined where every configuration ran the same seeds.
+ */
+export function unevenRankingNote(runs: SweepRuns): string | undefined {
+  const { sweep, trials, results } = selectionRuns(runs);
+  const seedsOf = new Map<string, number[]>();
+  for (const { trial } of finishedValues(trials, results, sweep.spec.objective.metric))
+    seedsOf.set(trial.configKey, [...(seedsOf.get(trial.configKey) ?? []), trial.seed]);
+  const sets = [...seedsOf.values()].map((seeds) => seeds.sort((a, b) => a - b).join(","));
+  if (new Set(sets).size <= 1) return undefined;
+  const counts = [...seedsOf.values()].map((seeds) => seeds.length);
+  const [fewest, most] = [Math.min(...counts), Math.max(...counts)];
+  return fewest < most
+    ? `the means cover ${fewest} to ${most} seeds per configuration`
+    : `the means cover ${fewest} seeds each, not the same ones`;
+}
+
 /** Settings of {@link compareSweep}. */
 export interface CompareSweepOptions {
   baseline?: string;

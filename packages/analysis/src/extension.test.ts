@@ -2,7 +2,7 @@ import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
 import { addRound, finishWaiting, scriptedResult, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
-import { compareAcrossSweeps, compareRuns, rankSelection } from "./comparison";
+import { compareAcrossSweeps, compareRuns, rankSelection, unevenRankingNote } from "./comparison";
 import { leadsOverBaseline } from "./configurations";
 import { planConfirmation } from "./confirmation";
 import { planExtension } from "./extension";
@@ -390,6 +390,29 @@ describe("the ranking after a post-hoc top-up", () => {
       "variant=proposed": [3, false],
       "variant=supervised": [5, true],
     });
+  });
+
+  it("says when the ranking's means cover different seeds, of different counts or not", async () => {
+    expect(unevenRankingNote(await loadSweepRuns(await stored(), "sw"))).toBeUndefined();
+    // seeds 1–3, one failed per configuration and a different one each: 2 seeds each, not the same ones
+    const failedSeed: Record<string, number> = { proposed: 1, gaussian: 2, supervised: 3 };
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "f", spec, trials: expandSweep(spec), now: t0 });
+    for (const t of await store.listTrials("f")) {
+      await store.claimTrial(t.id, "w", t0, "cpu");
+      if (failedSeed[String(t.config.variant)] === t.seed)
+        await store.failTrial(t.id, 1, "diverged", false, t0);
+      else await store.completeTrial(t.id, 1, scriptedResult(accuracy(t)), t0);
+    }
+    expect(unevenRankingNote(await loadSweepRuns(store, "f"))).toBe(
+      "the means cover 2 seeds each, not the same ones",
+    );
+    // one more seed for one configuration: counts that differ
+    await topUp(store, "f", [4], { configKeys: [(await store.listTrials("f"))[0]!.configKey] });
+    await finishAll(store, "f");
+    expect(unevenRankingNote(await loadSweepRuns(store, "f"))).toBe(
+      "the means cover 2 to 3 seeds per configuration",
+    );
   });
 
   it("sums each mean in seed order, as the comparison table does, whatever order the store lists the trials in", async () => {

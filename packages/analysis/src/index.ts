@@ -15,6 +15,7 @@ export {
   resolveBaseline,
   type SweepComparison,
   type SweepComparisonRow,
+  unevenRankingNote,
 } from "./comparison";
 export {
   type Confirmation,

@@ -143,7 +143,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
       );
     }
     if (checkpoints.resumedTrials > 0) process.stdout.write(`${checkpointSavingsText(checkpoints)}\n`);
-    printRanking(ranking.objective, ranking.configurations);
+    printRanking(ranking.objective, ranking.configurations, ranking.unevenSeeds);
     if (sweep.tpe) {
       const t = sweep.tpe;
       process.stdout.write(

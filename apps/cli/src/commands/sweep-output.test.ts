@@ -3,13 +3,13 @@ import { printRanking } from "./sweep-output";
 
 const objective = { metric: "balancedAccuracy", direction: "maximize" } as const;
 
-function printed(ranked: Parameters<typeof printRanking>[1]): string {
+function printed(ranked: Parameters<typeof printRanking>[1], uneven?: string | null): string {
   const lines: string[] = [];
   vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
     lines.push(String(chunk));
     return true;
   });
-  printRanking(objective, ranked);
+  printRanking(objective, ranked, uneven);
   vi.restoreAllMocks();
   return lines.join("");
 }
@@ -30,6 +30,17 @@ describe("printRanking", () => {
       "  note: the means cover 5 to 9 seeds per configuration, so the order is no matched comparison; † the mean includes seeds a post-hoc top-up added after looking at the results; tailsweep compare pairs the configurations seed by seed",
       "",
     ]);
+  });
+
+  it("takes the store's word on uneven seeds where it gives one: equal counts of different seeds, or none", () => {
+    const ranked = [
+      { config: "variant=proposed", seeds: 3, mean: 0.2, sd: 0.01 },
+      { config: "variant=gaussian", seeds: 3, mean: 0.1, sd: 0.01 },
+    ];
+    expect(printed(ranked, "the means cover 3 seeds each, not the same ones")).toContain(
+      "  note: the means cover 3 seeds each, not the same ones, so the order is no matched comparison;",
+    );
+    expect(printed([{ ...ranked[0]!, seeds: 5 }, ranked[1]!], null)).not.toContain("note:");
   });
 
   it("adds no note where every configuration ran the same seeds, none added post hoc", () => {

@@ -51,7 +51,12 @@ const percent = (v: number | null, width: number) =>
   v === null || !Number.isFinite(v) ? "n/a".padStart(width) : (100 * v).toFixed(1).padStart(width);
 
 /** The ranking as text: `metric (direction), mean ± sd over seeds:` and one line per configuration. */
-export function printRanking(objective: SweepSpec["objective"], ranked: readonly Ranked[]): void {
+export function printRanking(
+  objective: SweepSpec["objective"],
+  ranked: readonly Ranked[],
+  /** {@link unevenRankingNote}'s: null where the seeds match; undefined from a dashboard older than it. */
+  unevenSeeds?: string | null,
+): void {
   if (ranked.length === 0) return;
   process.stdout.write(`\n${objective.metric} (${objective.direction}), mean ± sd over seeds:\n`);
   for (const r of ranked)
@@ -60,12 +65,12 @@ export function printRanking(objective: SweepSpec["objective"], ranked: readonly
     );
   // A ranking by mean is no comparison: said where it is least like one, with where the comparison is.
   const seeds = ranked.map((r) => r.seeds);
+  const uneven =
+    unevenSeeds === undefined && Math.min(...seeds) < Math.max(...seeds)
+      ? `the means cover ${Math.min(...seeds)} to ${Math.max(...seeds)} seeds per configuration`
+      : unevenSeeds;
   const notes = [
-    ...(Math.min(...seeds) < Math.max(...seeds)
-      ? [
-          `the means cover ${Math.min(...seeds)} to ${Math.max(...seeds)} seeds per configuration, so the order is no matched comparison`,
-        ]
-      : []),
+    ...(uneven ? [`${uneven}, so the order is no matched comparison`] : []),
     ...(ranked.some((r) => r.posthoc)
       ? ["† the mean includes seeds a post-hoc top-up added after looking at the results"]
       : []),

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 // The modules, not the package's index, which also holds the reports and their charts: through tsx the index loads
 // every module it re-exports, ECharts and d3 with them (≈ 0.6–0.9 s of every start).
-import { rankSelection } from "@tailsweep/analysis/comparison";
+import { rankSelection, unevenRankingNote } from "@tailsweep/analysis/comparison";
 import { trialRows } from "@tailsweep/analysis/export";
 import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
 import { checkLaunchData } from "@tailsweep/api/launch-data";
@@ -116,7 +116,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
     );
   else {
     process.stdout.write(`\nsweep ${final.id} ${final.status}\n`);
-    printRanking(spec.objective, rankSelection(runs));
+    printRanking(spec.objective, rankSelection(runs), unevenRankingNote(runs) ?? null);
   }
   if (final.status === "running") {
     const done = rows.filter((r) => r.state !== "waiting" && r.state !== "running").length;

@@ -18,6 +18,7 @@ import {
   sweepOverview,
   trainingEstimate,
   trialTable,
+  unevenRankingNote,
 } from "@tailsweep/analysis";
 import {
   AnnotationEditSchema,
@@ -354,7 +355,11 @@ export const sweepsRouter = t.router({
    */
   ranking: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
     const runs = await readableRuns(ctx, input.id);
-    return { objective: runs.sweep.spec.objective, configurations: rankSelection(runs) };
+    return {
+      objective: runs.sweep.spec.objective,
+      configurations: rankSelection(runs),
+      unevenSeeds: unevenRankingNote(runs) ?? null,
+    };
   }),
 
   /**
