@@ -721,12 +721,18 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     });
     const usage = await cli("compare", "some-id", "--alpha", "2", "--correction", "foo", "--json");
     expect(usage.code).toBe(2);
+    // the sweep the line names, which the store does not have, among them
+    const problems = [
+      "--alpha: must be in (0, 1), got 2",
+      "--correction: must be one of holm, bh, got 'foo'",
+      "sweep: no sweep with id some-id",
+    ];
     expect(JSON.parse(usage.stdout).error).toEqual({
       code: "USAGE_INVALID",
       category: "invalid",
       exitCode: 2,
-      message: "--alpha: must be in (0, 1), got 2\n--correction: must be one of holm, bh, got 'foo'",
-      problems: ["--alpha: must be in (0, 1), got 2", "--correction: must be one of holm, bh, got 'foo'"],
+      message: problems.join("\n"),
+      problems,
     });
     const file = join(mkdtempSync(join(tmpdir(), "tailsweep-bad-")), "bad.yaml");
     writeFileSync(file, "name: x\nproject: p\nsearch: { nu: [1] }\nbogus: 1\n");
