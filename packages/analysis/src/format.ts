@@ -6,6 +6,12 @@ import type { Confirmation } from "./confirmation";
 export { seedRanges } from "@tailsweep/schemas";
 
 /**
+ * Past this many matched seeds a "seeds needed" count means nothing (the effect is as good as none): the report's
+ * `n>1000` and compare's `>1000` alike.
+ */
+export const MANY_SEEDS = 1000;
+
+/**
  * A number to `digits` decimals without a sign on zero: a difference of −1e-17 (two seeds' identical means, summed
  * in another order) reads `0.00`, not `-0.00`; `—` for what is not a number (the effect size of a degenerate
  * comparison), as {@link pct} writes it.

@@ -94,6 +94,7 @@ export {
   type StudyLevelOptions,
 } from "./report/study-level";
 export {
+  ADDS_NO_TRIALS,
   type AfterQueuedAgain,
   afterQueuedAgain,
   type SequentialStatus,

@@ -181,6 +181,9 @@ export interface AfterQueuedAgain {
   afterwards: string | null;
 }
 
+/** {@link afterQueuedAgain}'s answer for a sweep that adds no trials of its own (a plain grid or random search). */
+export const ADDS_NO_TRIALS: AfterQueuedAgain = { addsTrials: false, afterwards: null };
+
 /**
  * What a sequential design or TPE search will do once `requeued` trials are queued again and finish, from what is
  * stored, not from its spec alone: a design that has decided every comparison adds no round however it is resumed,
@@ -192,7 +195,7 @@ export function afterQueuedAgain(
   requeued: (t: Pick<TrialRecord, "state">) => boolean,
 ): AfterQueuedAgain {
   const { spec } = runs.sweep;
-  if (!addsAsItRuns(spec)) return { addsTrials: false, afterwards: null };
+  if (!addsAsItRuns(spec)) return ADDS_NO_TRIALS;
   const trials = runs.trials.map((t) => (requeued(t) ? { ...t, state: "waiting" as const } : t));
   const tpe = tpeProgress(spec, trials);
   if (tpe && tpe.left > 0)

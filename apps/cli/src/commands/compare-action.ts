@@ -10,6 +10,7 @@ import {
   intervalWriter,
   isShare,
   leadText,
+  MANY_SEEDS,
   namesInBrief,
   pValue,
   signedDifference,
@@ -33,9 +34,6 @@ interface CompareFlags {
   objectives?: string;
   json?: boolean;
 }
-
-/** Past this many seeds the exact count means nothing (the effect is as good as none): the report's bound too. */
-const MANY_SEEDS = 1000;
 
 /**
  * The "seeds for 80%" cell: the count, `>1000` past that — Infinity too, an effect too small for any count the power

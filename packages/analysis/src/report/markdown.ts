@@ -17,6 +17,7 @@ import {
   decisionText,
   duration,
   fixed,
+  MANY_SEEDS,
   pct,
   pValue,
   seedRanges,
@@ -82,7 +83,7 @@ const signedPlain = (v: number) => (Number.isFinite(v) ? withSign(fixed(v, 2)) :
  * `n≈12`; past a thousand seeds the effect is as good as none, and the exact number means nothing (Infinity: more than
  * seedsNeeded counts to, or no effect at all).
  */
-const seedsText = (n: number) => (n > 1000 ? "n>1000" : `n≈${Math.round(n)}`);
+const seedsText = (n: number) => (n > MANY_SEEDS ? `n>${MANY_SEEDS}` : `n≈${Math.round(n)}`);
 
 /** `+2.1 [+0.5, +3.7] p=0.012 d=+1.30 ▲`: a difference in points with its interval, Holm p, effect and verdict. */
 export function formatVersus(v: Versus): string {

@@ -1,4 +1,5 @@
 import {
+  ADDS_NO_TRIALS,
   afterQueuedAgain,
   checkpointSavings,
   compareSweep,
@@ -275,9 +276,6 @@ function searchable(s: SweepRecord): string {
     .toLowerCase();
 }
 
-/** What a plain grid does after trials queued again: nothing of its own (afterQueuedAgain says it without reading). */
-const ADDS_NOTHING = { addsTrials: false, afterwards: null };
-
 /**
  * A sweep's runs where a retry or resume needs them: for a dry run's estimate, and for a design or search, whose next
  * trials depend on its results; undefined for the real call on a plain grid, which reads none.
@@ -538,7 +536,7 @@ export const sweepsRouter = t.router({
       const sweep = await sweepOrThrow(ctx, input.id, "launch");
       const runs = await runsIf(ctx, sweep, input.dryRun);
       // read before the trials are queued again: what the design does once they are back
-      const afterwards = runs ? afterQueuedAgain(runs, (t) => t.state === "failed") : ADDS_NOTHING;
+      const afterwards = runs ? afterQueuedAgain(runs, (t) => t.state === "failed") : ADDS_NO_TRIALS;
       if (input.dryRun && runs) {
         const failed = runs.trials.filter((t) => t.state === "failed");
         // as the store refuses it: a cancelled sweep's failed trials wait for a resume
@@ -594,7 +592,7 @@ export const sweepsRouter = t.router({
     const sweep = await sweepOrThrow(ctx, input.id, "launch");
     const runs = await runsIf(ctx, sweep, input.dryRun);
     // what the design does once the cancelled trials are back: a design that decided everything adds no round
-    const afterwards = runs ? afterQueuedAgain(runs, (t) => t.state === "cancelled") : ADDS_NOTHING;
+    const afterwards = runs ? afterQueuedAgain(runs, (t) => t.state === "cancelled") : ADDS_NO_TRIALS;
     if (input.dryRun && runs) {
       const cancelled = sweep.status === "cancelled";
       const queued = cancelled ? runs.trials.filter((t) => t.state === "cancelled") : [];
