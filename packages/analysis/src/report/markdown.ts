@@ -213,9 +213,10 @@ function studySection(study: StudyLevel, sequential: readonly string[], toppedUp
     ),
     "",
   );
-  if (study.overall.some((a) => a.posthoc))
+  const answersToppedUp = study.overall.filter((a) => a.posthoc);
+  if (answersToppedUp.length > 0)
     out.push(
-      "† some setting's differences include seeds added after looking at the results (a post-hoc top-up): the answer's p-value is optimistic; confirm it on fresh seeds.",
+      `† some settings' differences include seeds added after looking at the results (a post-hoc top-up): ${answersToppedUp.map((a) => `${a.posthocSettings} of the ${a.settings} settings against ${a.baseline}`).join(", ")}; the answer's p-value is optimistic; confirm it on fresh seeds.`,
       "",
     );
   out.push(

@@ -58,6 +58,8 @@ export interface OverallAnswer {
    * marked †): the answer's p-value is then optimistic too.
    */
   posthoc: boolean;
+  /** How many of the `settings` it averages have such seeds: how much of the answer rests on them. */
+  posthocSettings: number;
 }
 
 /** The report's error control across settings and metrics, and its overall answers. */
@@ -230,6 +232,7 @@ function overallAnswers(
       behind: signs.filter((d) => d < 0).length,
       betweenSettingsSd: settingMeans.length > 1 ? summarize(settingMeans).sd : Number.NaN,
       posthoc: used.some((u) => u.posthoc),
+      posthocSettings: used.filter((u) => u.posthoc).length,
     };
     const { degenerate, ...estimate } = pooled;
     if (pooled.seeds < 2) return { ...base, ...estimate, verdict: "too few seeds" as const };
