@@ -12,6 +12,7 @@ import { request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { generateApiToken, hashPassword } from "@tailsweep/access";
 import { openRunStore } from "@tailsweep/db";
 import { DEFAULT_TOP_UP_MAX_SEEDS } from "@tailsweep/schemas";
@@ -1799,6 +1800,14 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     // before any top-up: nothing is marked
     expect(await page.locator('[data-testid="comparison"] [data-testid="posthoc"]').count()).toBe(0);
     expect(await page.locator('[data-testid="posthoc-note"]').count()).toBe(0);
+    // the sweep list's best and the compare page's catalog of seed means, likewise
+    const listedBest = () => page.locator('[data-testid="sweeps"] tbody tr', { hasText: "posthoc-web" });
+    await page.goto(`${base}/?q=posthoc-web`);
+    expect(await listedBest().locator('[data-testid="posthoc-mean"]').count()).toBe(0);
+    const catalogEntries = () =>
+      page.locator("details.catalog", { hasText: "web/posthoc-web" }).locator('[data-testid="posthoc-mean"]');
+    await page.goto(`${base}/compare`);
+    expect(await catalogEntries().count()).toBe(0);
     const extended = await trpc<{ revision: number }>(
       base,
       "sweeps.extend",
@@ -1835,7 +1844,39 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await rows.count()).toBe(2);
     expect(await rows.nth(0).locator('[data-testid="posthoc"]').count()).toBe(1);
     expect(await rows.nth(1).locator('[data-testid="posthoc"]').count()).toBe(0);
+    // Both configurations' selection means (seeds 1–3) include the top-up's seed 3: the best by mean on the sweep
+    // list and every catalog entry carry the †, which says why on hover.
+    await page.goto(`${base}/?q=posthoc-web`);
+    const mark = listedBest().locator('[data-testid="posthoc-mean"]');
+    expect(await mark.textContent()).toBe(" †");
+    expect(await mark.getAttribute("title")).toBe(
+      "the mean includes seeds a post-hoc top-up added after looking at the results",
+    );
+    await page.goto(`${base}/compare`);
+    expect(await catalogEntries().count()).toBe(2);
   }, 240_000);
+
+  it("writes the seeds 80 % power needs past 1000 as >1000, as compare and the report do", async () => {
+    // the study's own archive, whose balanced-accuracy comparison has two effects as good as none (compare: >1000)
+    const archive: unknown = JSON.parse(
+      gunzipSync(
+        readFileSync(join(import.meta.dirname, "../docs/results-data/decide-mnist-2view.json.gz")),
+      ).toString(),
+    );
+    const { id } = await trpc<{ id: string }>(base, "sweeps.import", { archive }, "POST");
+    await page.goto(`${base}/sweeps/${id}`);
+    const rows = page.locator('[data-testid="comparison"] tbody tr');
+    const configs = await rows.locator("td:first-child").allTextContents();
+    const seedsFor = (config: string) => rows.nth(configs.indexOf(config)).locator("td").nth(7).textContent();
+    // 2577 and 1058 seeds; 460 and 84 stay counts
+    expect(await seedsFor("variant=concat")).toBe(">1000");
+    expect(await seedsFor("variant=single")).toBe(">1000");
+    expect(await seedsFor("variant=concat-fusion")).toBe("460");
+    expect(await seedsFor("variant=aligned")).toBe("84");
+    expect(await page.locator('[data-testid="comparison"] thead th').nth(7).getAttribute("title")).toMatch(
+      />1000: an effect as good as none$/,
+    );
+  }, 60_000);
 });
 
 describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {

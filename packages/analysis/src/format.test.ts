@@ -16,6 +16,7 @@ import {
   pctInterval,
   pValue,
   resampleShare,
+  seedsNeededText,
   signedDifference,
   signedPctInterval,
   soleResultText,
@@ -80,6 +81,26 @@ describe("fixed, pct and the signed forms", () => {
     expect(withSign(fixed(-0.5, 1))).toBe("−0.5");
     expect(signedPctInterval(-1e-18, [-0.0131, 0.0131])).toBe("+0.00 [-1.31, 1.31]");
     expect(signedPctInterval(-0.02, [-0.03, -0.01])).toBe("-2.00 [-3.00, -1.00]");
+  });
+});
+
+describe("seedsNeededText", () => {
+  const paired = { method: "paired" };
+  it("writes a count up to 1000 and >1000 past it, Infinity or its JSON null included, for a paired test", () => {
+    expect(seedsNeededText(12, paired)).toBe("12");
+    expect(seedsNeededText(1000, paired)).toBe("1000");
+    expect(seedsNeededText(1001, paired)).toBe(">1000");
+    expect(seedsNeededText(Number.POSITIVE_INFINITY, paired)).toBe(">1000");
+    expect(seedsNeededText(null, paired)).toBe(">1000");
+  });
+
+  it("writes a dash where there is no paired test to power", () => {
+    expect(seedsNeededText(Number.NaN, paired)).toBe("—");
+    expect(seedsNeededText(null, { method: "welch" })).toBe("—");
+    expect(
+      seedsNeededText(null, { method: "paired", degenerate: "all 4 matched seeds give the same difference" }),
+    ).toBe("—");
+    expect(seedsNeededText(null, undefined)).toBe("—");
   });
 });
 

@@ -12,6 +12,22 @@ export { seedRanges } from "@tailsweep/schemas";
 export const MANY_SEEDS = 1000;
 
 /**
+ * The "seeds for 80 % power" cell, as compare and the dashboard write it: the count, `>1000` past {@link MANY_SEEDS} —
+ * Infinity too, an effect too small for any count the power search tries, which JSON (the dashboard's and `--json`'s
+ * answer) turns into null as it does NaN, so a paired test that is no degenerate one reads as that — and `—` where
+ * there is no paired test to power (Welch, degenerate, too few seeds).
+ */
+export function seedsNeededText(
+  needed: number | null,
+  comparison: { method: string; degenerate?: string } | null | undefined,
+): string {
+  if (needed !== null && Number.isFinite(needed))
+    return needed > MANY_SEEDS ? `>${MANY_SEEDS}` : String(needed);
+  const powered = comparison?.method === "paired" && comparison.degenerate === undefined;
+  return powered && !Number.isNaN(needed) ? `>${MANY_SEEDS}` : "—";
+}
+
+/**
  * A number to `digits` decimals without a sign on zero: a difference of −1e-17 (two seeds' identical means, summed
  * in another order) reads `0.00`, not `-0.00`; `—` for what is not a number (the effect size of a degenerate
  * comparison), as {@link pct} writes it.

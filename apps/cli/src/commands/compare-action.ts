@@ -13,6 +13,7 @@ import {
   MANY_SEEDS,
   namesInBrief,
   pValue,
+  seedsNeededText,
   signedDifference,
   soleResultText,
   withoutResultsText,
@@ -33,21 +34,6 @@ interface CompareFlags {
   alpha: number;
   objectives?: string;
   json?: boolean;
-}
-
-/**
- * The "seeds for 80%" cell: the count, `>1000` past that — Infinity too, an effect too small for any count the power
- * search tries, which JSON (a dashboard's answer) turns into null as it does NaN, so a paired test that is no
- * degenerate one reads as that — and — where there is no paired test to power (welch, degenerate, too few seeds).
- */
-function seedsCell(
-  needed: number | null,
-  comparison: { method: string; degenerate?: string } | null | undefined,
-): string {
-  if (needed !== null && Number.isFinite(needed))
-    return needed > MANY_SEEDS ? `>${MANY_SEEDS}` : String(needed);
-  const powered = comparison?.method === "paired" && comparison.degenerate === undefined;
-  return powered && !Number.isNaN(needed) ? `>${MANY_SEEDS}` : "—";
 }
 
 function printTable(table: Omit<SweepComparison, "metric">, metric: string): void {
@@ -80,7 +66,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
       v ? pValue(v.p) : "",
       v ? pValue(v.pAdjusted) : "",
       Number.isFinite(effect) ? `${fixed(effect, 2)}${few(r.summary.n)}` : v ? "—" : "",
-      v ? seedsCell(v.seedsNeeded, c) : "",
+      v ? seedsNeededText(v.seedsNeeded, c) : "",
       `${v?.verdict ?? ""}${r.posthocRevisions.length > 0 ? " †" : ""}`,
     ];
   });

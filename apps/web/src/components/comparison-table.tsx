@@ -10,8 +10,10 @@ import {
   fixed,
   intervalWriter,
   isShare,
+  MANY_SEEDS,
   pValue,
   seedRanges,
+  seedsNeededText,
   signedDifference,
   soleResultText,
   withoutResultsText,
@@ -67,7 +69,12 @@ export function ComparisonTable({
             <th className="num">p</th>
             <th className="num">p ({table.correction})</th>
             <th className="num">effect</th>
-            <th className="num">seeds for 80%</th>
+            <th
+              className="num"
+              title={`matched seeds a paired test needs for 80% power at this effect; >${MANY_SEEDS}: an effect as good as none`}
+            >
+              seeds for 80%
+            </th>
             <th>verdict</th>
           </tr>
         </thead>
@@ -105,7 +112,7 @@ export function ComparisonTable({
                   {cmp ? fixed(cmp.method === "paired" ? cmp.dz : cmp.d, 2) : ""}
                   {cmp && r.summary.n < FEW_SEEDS ? " !" : ""}
                 </td>
-                <td className="num">{v && Number.isFinite(v.seedsNeeded) ? v.seedsNeeded : v ? "—" : ""}</td>
+                <td className="num">{v ? seedsNeededText(v.seedsNeeded, cmp) : ""}</td>
                 <td className={v ? `verdict-${v.verdict.split(" ")[0]}` : ""} title={v?.reason}>
                   {v?.verdict ?? ""}
                   <PosthocMark revisions={r.posthocRevisions} />
@@ -250,6 +257,24 @@ function PosthocMark({ revisions }: { revisions?: readonly number[] }) {
     >
       {" "}
       † post hoc
+    </span>
+  );
+}
+
+/**
+ * The † a seed mean carries when it includes seeds a post-hoc top-up added: the ranking by mean, and which
+ * configuration leads it, was then shaped by where seeds were added after looking (nothing otherwise).
+ */
+export function PosthocMeanMark({ posthoc }: { posthoc: boolean }) {
+  if (!posthoc) return null;
+  return (
+    <span
+      className="posthoc"
+      data-testid="posthoc-mean"
+      title="the mean includes seeds a post-hoc top-up added after looking at the results"
+    >
+      {" "}
+      †
     </span>
   );
 }

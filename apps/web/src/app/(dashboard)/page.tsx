@@ -1,6 +1,7 @@
-import { messageOf } from "@tailsweep/schemas";
+import { messageOf, plural } from "@tailsweep/schemas";
 import { TagChips } from "../../components/annotations";
 import { AutoSubmit } from "../../components/auto-submit";
+import { PosthocMeanMark } from "../../components/comparison-table";
 import { ProgressBar, statusText } from "../../components/progress-bar";
 import { age, pct, stamp } from "../../lib/format";
 import { firstValues, type SearchParams } from "../../lib/search-params";
@@ -125,9 +126,15 @@ export default async function SweepsPage({ searchParams }: { searchParams: Promi
                   {s.counts.running > 0 ? ` · ${s.counts.running} running` : ""}
                 </td>
                 <td>
-                  {s.best
-                    ? `${s.best.config} (${pct(s.best.mean)} ${s.objective.metric}, ${s.best.seeds} seed${s.best.seeds === 1 ? "" : "s"})`
-                    : "—"}
+                  {s.best ? (
+                    <>
+                      {s.best.config} ({pct(s.best.mean)} {s.objective.metric}, {plural(s.best.seeds, "seed")}
+                      )
+                      <PosthocMeanMark posthoc={s.best.posthoc} />
+                    </>
+                  ) : (
+                    "—"
+                  )}
                 </td>
                 <td title={stamp(s.createdAt)}>{age(s.createdAt)}</td>
               </tr>

@@ -1,6 +1,6 @@
 import { messageOf, ObjectiveMetricSchema, plural } from "@tailsweep/schemas";
 import { AutoSubmit } from "../../../components/auto-submit";
-import { ComparisonTable, CorrectionChoice } from "../../../components/comparison-table";
+import { ComparisonTable, CorrectionChoice, PosthocMeanMark } from "../../../components/comparison-table";
 import { age, pct } from "../../../lib/format";
 import { firstValues, type SearchParams } from "../../../lib/search-params";
 import { api } from "../../../server/store";
@@ -141,6 +141,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                       <span className="muted">
                         — {pct(c.mean)} {s.objective.metric}, {plural(c.seeds, "seed")}
                       </span>
+                      <PosthocMeanMark posthoc={c.posthoc} />
                     </label>
                   </li>
                 );
