@@ -28,10 +28,10 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     const p = tailsweep(["sweep", "run", sweepFile("all-fail", search, 1, 2)], env);
     expect(await exited(p)).toBe(1);
     expect(p.log()).toMatch(data.error);
-    // nothing to follow on the embedded store: the process that runs a sweep holds it
+    // nothing to follow on the embedded store: no process runs a sweep there now
     const watch = tailsweep(["sweep", "watch"], env);
     expect(await exited(watch)).toBe(2);
-    expect(watch.log()).toContain("sweep watch follows a sweep that runs elsewhere");
+    expect(watch.log()).toContain("no process runs one on the embedded store now");
   });
 
   it("hands the running trial back on SIGTERM, trains only its own sweep next time, and resumes with the same file", async () => {
@@ -74,12 +74,41 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     expect(again).toMatch(/has finished already/);
   });
 
+  it("answers other commands through the run's process while it holds the store, and the watch outlives it", async () => {
+    const file = sweepFile("held", { nu: [5] }, 1, 60, {}, 8);
+    const first = tailsweep(["sweep", "run", file, "--workers", "1"], env);
+    await waitFor(async () => /trials: 0\/1 done, 1 running/.test(first.log()), "a trial to run", 60_000);
+    // While it holds the store, other commands read it through the run's process (its socket in the store's folder)
+    // instead of being refused; what it does not do for them is said, with what to do instead.
+    const running = JSON.parse(lastLine(await run(["sweep", "status", "--json"], env)));
+    expect(running).toMatchObject({ name: "held", status: "running" });
+    const watch = tailsweep(["sweep", "watch", "--interval", "1"], env);
+    await waitFor(async () => /UTC {2}running: /.test(watch.log()), "the watch's first line", 30_000);
+    const cancel = tailsweep(["sweep", "cancel", running.id], env);
+    expect(await exited(cancel)).not.toBe(0);
+    expect(cancel.log()).toMatch(
+      /the embedded store is held by tailsweep sweep run \(pid \d+\), which answers other commands' reads only/,
+    );
+    first.kill("SIGTERM");
+    expect(await exited(first)).toBe(143);
+    // the watch reads the sweep once more from the store, now free, and says nothing runs it
+    expect(await exited(watch)).toBe(1);
+    expect(watch.log()).toContain(
+      `the process that ran it ended before it did: tailsweep sweep run ${running.id} goes on with it`,
+    );
+  });
+
   it("takes over at once, after a SIGKILL, the trials its killed run left running and waiting", async () => {
     const file = sweepFile("killed", { nu: [5, 10, 30] }, 1, 12, {}, 8);
     const first = tailsweep(["sweep", "run", file, "--workers", "1"], env);
     await waitFor(async () => /trials: 0\/3 done, 1 running/.test(first.log()), "a trial to run", 60_000);
     first.kill("SIGKILL");
     await exited(first);
+    // the socket file the killed run left answers nothing: a command opens the store itself
+    expect(JSON.parse(lastLine(await run(["sweep", "status", "--json"], env)))).toMatchObject({
+      name: "killed",
+      status: "running",
+    });
     // Nothing else can reach the embedded store and bus: the trial left running is handed back and the waiting ones
     // queued when the controller starts, not after three missed heartbeats and two upkeep rounds.
     const resumed = await run(["sweep", "run", file], env);

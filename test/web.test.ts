@@ -1103,8 +1103,16 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     }
   });
 
-  it("refuses another process on the embedded store while the dashboard holds it (PGlite serves one)", async () => {
-    const refused = await run(process.execPath, [cliPath, "sweep", "list"], { env }).then(
+  it("answers other commands through its process while it holds the embedded store, and refuses another store opener (PGlite serves one)", async () => {
+    // the API commands go through the dashboard's process, on the socket in the store's folder
+    const listed = JSON.parse(
+      (await run(process.execPath, [cliPath, "sweep", "list", "--project", "web", "--json"], { env })).stdout,
+    );
+    expect(listed.map((s: { name: string }) => s.name)).toContain("tiny-web");
+    // a process that would open the store itself (a run trains on it) is refused, naming the holder
+    const file = join(dir, "held.yaml");
+    writeFileSync(file, tiny("held-by-ui", "{ variant: [proposed] }", 1));
+    const refused = await run(process.execPath, [cliPath, "sweep", "run", file], { env }).then(
       () => ({ code: 0, stderr: "" }),
       (e: { code: number; stderr: string }) => e,
     );

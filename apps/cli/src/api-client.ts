@@ -15,6 +15,7 @@ import { type TRPCClient, TRPCClientError } from "@trpc/client";
 import { z } from "zod";
 import { currentLogin, type RemoteLogin, remoteApi } from "./remote";
 import { settings } from "./settings";
+import { heldStoreApi, STORE_HOLDER_GONE_CODE } from "./store-socket";
 
 /** The dashboard's API as a command sees it: the same typed client whether it runs here or on a server. */
 export type Api = TRPCClient<AppRouter>;
@@ -57,9 +58,13 @@ export async function withApi<T>(
   const login = remoteLogin();
   // The API in this process needs the API's router and the run store, seconds to load that a command talking to a
   // dashboard does without.
+  // On an embedded store another process holds (`sweep run`, `ui`), through that process, which answers on a socket.
+  const held = login ? undefined : await heldStoreApi();
   const session = login
     ? { api: remoteApi(login), close: async () => {} }
-    : await (await import("./local-api")).localApi(options);
+    : held
+      ? { api: held, close: async () => {} }
+      : await (await import("./local-api")).localApi(options);
   try {
     return await command(session.api, login);
   } catch (e) {
@@ -164,9 +169,13 @@ export function apiError(
   // what came over the link, parsed where it enters: a field of another shape is as good as absent
   const data = RefusalDataSchema.safeParse(e.data).data;
   if (data?.httpStatus === undefined) {
-    if (!login) return e;
     // No answer from a server: fetch's own error, perhaps wrapped by tRPC, with the socket's code underneath.
     const causeOf = (error: unknown) => CauseSchema.safeParse(error).data?.cause;
+    // the held store's socket says so itself, coded
+    let gone: unknown = e;
+    while (gone && codeOf(gone) !== STORE_HOLDER_GONE_CODE) gone = causeOf(gone);
+    if (gone) return gone;
+    if (!login) return e;
     let cause: unknown = e;
     while (causeOf(cause)) cause = causeOf(cause);
     // the socket's: ECONNREFUSED, ENOTFOUND

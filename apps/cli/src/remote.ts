@@ -74,7 +74,14 @@ const STREAMED = new Set(["sweeps.exportStream"]);
 
 /** The dashboard's typed API at `login.url`, sending the token with every call. */
 export function remoteApi(login: RemoteLogin) {
-  const options = { url: `${login.url}/api/trpc`, headers: { authorization: `Bearer ${login.token}` } };
+  return httpApi({ url: `${login.url}/api/trpc`, headers: { authorization: `Bearer ${login.token}` } });
+}
+
+/**
+ * The typed API over HTTP at `url` (a dashboard's, or the socket of the process holding the embedded store, through
+ * its own `fetch`): a streamed procedure through the stream link, the rest a request each.
+ */
+export function httpApi(options: { url: string; headers?: Record<string, string>; fetch?: typeof fetch }) {
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({

@@ -68,6 +68,11 @@ export interface ApiContext {
   artifacts?: ArtifactStore;
   /** Limits on launched sweeps (sweepLimitsFromEnv: TAILSWEEP_MAX_TRIALS); parseSweepFile's defaults when absent. */
   sweepLimits?: SweepLimits;
+  /**
+   * Why this API launches nothing, where it has no launcher, in the words every refused procedure then says; a
+   * read-only dashboard's where absent (the API that `tailsweep sweep run` serves to other commands says its own).
+   */
+  readOnly?: string;
 }
 
 /**

@@ -29,7 +29,8 @@ export class StoreLockedError extends UnavailableError {
     super(
       STORE_LOCKED_CODE,
       `the embedded store ${dir} is in use: ${who}. PGlite serves one process at a time: wait for that process ` +
-        "to end or stop it (if it is `tailsweep ui`, use its dashboard: it launches and shows sweeps); for several " +
+        "to end or stop it (while it runs, tailsweep commands that read or launch through the API — sweep status, " +
+        "watch, compare, and submit through tailsweep ui — reach the store through it); for several " +
         `processes on one store, use PostgreSQL (DATABASE_URL). If no such process runs, delete ${path.join(dir, STORE_LOCK_FILE)}.`,
     );
     this.name = "StoreLockedError";

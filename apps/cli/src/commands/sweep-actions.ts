@@ -15,8 +15,10 @@ import {
   seedRanges,
   withPlus,
 } from "@tailsweep/analysis/format";
+import { STORE_LOCKED_CODE } from "@tailsweep/db/store-lock";
 import {
   AppError,
+  codeOf,
   DEFAULT_TOP_UP_MAX_SEEDS,
   errorCategory,
   InputError,
@@ -30,6 +32,7 @@ import type { TrialState } from "@tailsweep/sweep";
 import { apiError, refusalProblems, remoteLogin, sweepOrLatest, withApi } from "../api-client";
 import type { SeedsArg } from "../options";
 import { settings } from "../settings";
+import { STORE_HOLDER_GONE_CODE, storeHolderAnswers } from "../store-socket";
 import { wholeFileWriter } from "../write-file-whole";
 import { printAligned } from "./aligned";
 import { readSweepFile } from "./sweep-file";
@@ -184,32 +187,52 @@ function tallyOf(counts: Record<TrialState, number>): string {
 export const WATCH_NEEDS_SHARED_STORE = "WATCH_NEEDS_SHARED_STORE";
 
 /**
+ * The sweep read from the embedded store once the process that held it has ended: it lets go of the store a moment
+ * after its socket closes, so a store still locked is waited for (ten seconds at most).
+ */
+async function readOnceFree(id: string) {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await withApi((api) => api.sweeps.get.query({ id }));
+    } catch (e) {
+      if (codeOf(e) !== STORE_LOCKED_CODE || tries >= 50) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/**
  * `sweep watch [id]`: looks at the sweep every `interval` seconds until it ends, a line (or a JSON line) each time its
  * status or trial counts change, then its failures (as JSON, a last line with them). Exit 0 when every trial succeeded,
  * 1 when some failed or the sweep was cancelled, so a script can go on to `compare` or stop. A store or dashboard
- * that does not answer for a while (a restart) is waited for, said once. Refused on the embedded store: the process
- * that runs a sweep there holds the store (`sweep run` and `tailsweep ui` show their own progress), and one that
- * opened it to watch would keep them out.
+ * that does not answer for a while (a restart) is waited for, said once. On the embedded store it follows the sweep
+ * through the process that holds the store (`sweep run`, `tailsweep ui`), and is refused where none does: nothing
+ * runs a sweep there then. When that process ends, the sweep is read once more from the store, now free.
  */
 export async function sweepWatch(id: string | undefined, o: { interval: number } & JsonFlag): Promise<void> {
-  if (!remoteLogin() && settings().store.kind === "embedded")
+  const embedded = !remoteLogin() && settings().store.kind === "embedded";
+  if (embedded && !(await storeHolderAnswers()))
     throw new AppError(
       WATCH_NEEDS_SHARED_STORE,
       "invalid",
-      "sweep watch follows a sweep that runs elsewhere: on PostgreSQL (DATABASE_URL) or through a dashboard (tailsweep login). On the embedded store the process that runs the sweep holds the store: tailsweep sweep run shows its progress, tailsweep ui its page",
+      "sweep watch follows a sweep as it runs, and no process runs one on the embedded store now (a tailsweep sweep run or tailsweep ui would hold it): tailsweep sweep status shows where a sweep stands, tailsweep sweep run <id> goes on with one; on PostgreSQL (DATABASE_URL) or through a dashboard (tailsweep login) it follows sweeps that run elsewhere",
     );
-  const final = await withApi(async (api, remote) => {
-    const target = await sweepOrLatest(api, id);
+  let target = id;
+  const watched = await withApi(async (api, remote) => {
+    target = await sweepOrLatest(api, id);
     let last = "";
     let waiting = false;
     for (;;) {
       const sweep = await api.sweeps.get.query({ id: target }).catch((e: unknown) => {
         const error = apiError(e, remote);
+        // the process that held the embedded store ended: what it left is read below, from the store itself
+        if (codeOf(error) === STORE_HOLDER_GONE_CODE) return null;
         if (errorCategory(error) !== "unavailable") throw error;
         if (!waiting) log(`${messageOf(error)}; looking again every ${o.interval} s`);
         waiting = true;
         return undefined;
       });
+      if (sweep === null) return undefined;
       if (sweep) {
         if (waiting) log("answering again");
         waiting = false;
@@ -226,6 +249,25 @@ export async function sweepWatch(id: string | undefined, o: { interval: number }
       await new Promise((r) => setTimeout(r, o.interval * 1000));
     }
   });
+  const final = watched ?? (await readOnceFree(target!));
+  if (final.status === "running") {
+    // its process was stopped (Ctrl-C, a kill) before the sweep ended: nothing runs it now
+    const seen = tallyOf(final.counts);
+    if (o.json)
+      printJson({
+        id: final.id,
+        status: final.status,
+        counts: final.counts,
+        at: new Date().toISOString(),
+        stopped: true,
+      });
+    else
+      process.stdout.write(
+        `${new Date().toISOString().slice(11, 19)} UTC  running: ${seen}\n  the process that ran it ended before it did: tailsweep sweep run ${final.id} goes on with it\n`,
+      );
+    process.exitCode = 1;
+    return;
+  }
   const failures = final.failures ?? [];
   if (o.json && failures.length > 0) printJson({ id: final.id, status: final.status, failures });
   if (!o.json) {

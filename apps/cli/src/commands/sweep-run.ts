@@ -42,6 +42,7 @@ import { z } from "zod";
 import type { BackendChoice } from "../options";
 import { localControllerLease, openRuntime, type Runtime } from "../runtime";
 import { settings } from "../settings";
+import { serveHeldStore } from "../store-socket";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 import { readSweepFile } from "./sweep-file";
 import { type LaunchCheck, log, printLaunchCheck, printRanking } from "./sweep-output";
@@ -374,6 +375,14 @@ async function runHere(
     await lease.release();
     throw e;
   });
+  // Other commands (sweep status, watch, compare…) read the store through this process while it holds it.
+  const socket = await serveHeldStore(
+    rt,
+    {
+      readOnly: `the embedded store is held by tailsweep sweep run (pid ${process.pid}), which answers other commands' reads only: this works once it ends (Ctrl-C there stops it; the same command resumes its sweep), or through tailsweep ui`,
+    },
+    log,
+  );
   let worker: Worker | undefined;
   const startWorker = async (threads: TrialThreads | undefined) => {
     worker = new Worker(rt.bus, {
@@ -444,6 +453,8 @@ async function runHere(
       releaseWebGpu(); // Dawn would keep the process alive
       await controller.stop(); // after the worker: its hand-back is persisted
     } finally {
+      // other commands open the store themselves from here on
+      await socket?.close().catch(() => {});
       // whatever the stops did: a lease left held would keep every other controller out
       await lease.release();
     }

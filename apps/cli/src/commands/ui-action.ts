@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { hostName, isLoopbackHost, setDashboardHost } from "@tailsweep/api";
+import { hostName, isLoopbackHost, type SweepLauncher, setDashboardHost } from "@tailsweep/api";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
 import { initBackend } from "@tailsweep/model";
@@ -15,6 +15,7 @@ import type { BackendChoice } from "../options";
 import { localControllerLease, openRuntime } from "../runtime";
 import { ServingGate } from "../serving-gate";
 import { settings } from "../settings";
+import { type StoreSocket, serveHeldStore } from "../store-socket";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 import { ensureDashboardBuild } from "./dashboard-build";
 
@@ -86,12 +87,14 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   let server: Server | undefined;
   let launchTarget: string | null;
   let lease: Awaited<ReturnType<typeof localControllerLease>> | undefined;
+  let socket: StoreSocket | undefined;
   // What stops, in this order, after the server: training first (the running trials are handed back), the store last.
   const stops = [
     () => worker?.stop(),
     () => threads?.close(),
     () => controller.stop(),
     () => lease?.release(),
+    () => socket?.close(),
     () => app?.close(),
     () => rt.close(),
   ];
@@ -134,34 +137,46 @@ export async function uiCommand(o: UiOptions): Promise<void> {
       : overNats
         ? `NATS ${nats.url} (workers and a controller elsewhere)`
         : `this process (${o.workers} worker${o.workers === 1 ? "" : "s"})`;
+    const launcher: SweepLauncher | undefined = o.readOnly
+      ? undefined
+      : {
+          submit: (spec, id) => controller.submit(spec, id),
+          cancel: (id) => controller.cancel(id),
+          retry: (id) => controller.retry(id),
+          resume: (id) => controller.resume(id),
+          extend: (id, request) => controller.extend(id, request),
+          delete: (id) => controller.delete(id),
+          // On the in-process bus this process's worker is the only one there is, and it reads this disk.
+          ...(!overNats && {
+            localWorkers: worker?.trialKinds.includes("gpu")
+              ? { gpu: true as const }
+              : { gpu: false as const, backend: localBackend },
+            checkFiles: (spec) => checkDatasetFiles(spec),
+          }),
+        };
     setDashboardHost(
       Promise.resolve({
         store: rt.opened.store.pageReads(),
         access: rt.opened.access,
         artifacts: rt.artifacts,
-        launcher: o.readOnly
-          ? undefined
-          : {
-              submit: (spec, id) => controller.submit(spec, id),
-              cancel: (id) => controller.cancel(id),
-              retry: (id) => controller.retry(id),
-              resume: (id) => controller.resume(id),
-              extend: (id, request) => controller.extend(id, request),
-              delete: (id) => controller.delete(id),
-              // On the in-process bus this process's worker is the only one there is, and it reads this disk.
-              ...(!overNats && {
-                localWorkers: worker?.trialKinds.includes("gpu")
-                  ? { gpu: true as const }
-                  : { gpu: false as const, backend: localBackend },
-                checkFiles: (spec) => checkDatasetFiles(spec),
-              }),
-            },
+        launcher,
         launchTarget,
         storeLocation: `${rt.opened.kind} ${rt.opened.location}`,
         auth,
         sweepLimits,
         clientAddressHeader: true,
       }),
+    );
+    // Other commands (sweep status, compare, submit…) reach the embedded store through this process while it holds
+    // it, with what its dashboard may do.
+    socket = await serveHeldStore(
+      rt,
+      launcher
+        ? { launcher }
+        : {
+            readOnly: `the embedded store is held by tailsweep ui --read-only (pid ${process.pid}), which launches, cancels and deletes nothing: this works once it ends`,
+          },
+      log,
     );
 
     const next = createRequire(join(web, "package.json"))("next") as (options: {

@@ -102,12 +102,7 @@ const launchInput = checkedOneOf(launchUnion, {
  * where the only workers have none. With `reuse`, the sweep this file made before, if it is stored.
  */
 async function checkLaunch(ctx: ApiContext, input: z.output<typeof launchUnion>) {
-  if (!ctx.launcher)
-    throw new TRPCError({
-      code: "FORBIDDEN",
-      message: "this dashboard is read-only: it has no controller to launch with",
-    });
-  const launcher = ctx.launcher;
+  const launcher = launcherOf(ctx);
   let spec: SweepSpec;
   try {
     spec = parseSweepFile("yaml" in input ? yamlOf(input.yaml) : input.spec, ctx.sweepLimits);
@@ -147,10 +142,14 @@ function yamlOf(text: string): unknown {
   }
 }
 
-/** The launcher, or FORBIDDEN where this app has none (a read-only dashboard). */
+/** The launcher, or FORBIDDEN where this app has none (a read-only dashboard), in the context's words. */
 function launcherOf(ctx: ApiContext): SweepLauncher {
   if (!ctx.launcher)
-    throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only: it has no controller" });
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message:
+        ctx.readOnly ?? "this dashboard is read-only: it has no controller to launch, cancel or delete with",
+    });
   return ctx.launcher;
 }
 
@@ -477,7 +476,8 @@ export const sweepsRouter = t.router({
   import: t.procedure
     .input(checked(z.object({ archive: z.unknown() }).strict()))
     .mutation(async ({ ctx, input }) => {
-      if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
+      // importing stores without launching, but a read-only dashboard writes nothing
+      launcherOf(ctx);
       const parsed = SweepArchiveSchema.safeParse(input.archive);
       if (!parsed.success) badSweep(new ConfigError(describeIssues(parsed.error, "archive")));
       const archive = parsed.data;
@@ -510,9 +510,9 @@ export const sweepsRouter = t.router({
 
   /** Deletes a sweep with its trials and results (owners only); the audit log keeps its name and size. */
   delete: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {
-    if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
+    const launcher = launcherOf(ctx);
     const sweep = await sweepOrThrow(ctx, input.id, "delete");
-    const deleted = await ctx.launcher.delete(sweep.id);
+    const deleted = await launcher.delete(sweep.id);
     await audited(ctx, sweep.project, "sweep.delete", sweep.id, {
       name: sweep.name,
       trials: sweep.trialCount,
@@ -811,7 +811,7 @@ export const sweepsRouter = t.router({
 
   /** Stops a sweep: its waiting trials are cancelled, running ones finish or are handed back. */
   cancel: t.procedure.input(checked(sweepIdInput)).mutation(async ({ ctx, input }) => {
-    if (!ctx.launcher) throw new TRPCError({ code: "FORBIDDEN", message: "this dashboard is read-only" });
+    const launcher = launcherOf(ctx);
     const sweep = await sweepOrThrow(ctx, input.id, "cancel");
     // A finished or already cancelled sweep stays as it is (the store leaves it): nothing was cancelled, nothing
     // is audited, and the caller is told its status.
@@ -821,7 +821,7 @@ export const sweepsRouter = t.router({
     // The launcher cancels through its own store: a read of ctx.store here would be this request's cached one
     // (read-once), still running. A sweep whose last trial finished in between is left completed by the store (or a
     // concurrent cancel was first): nothing cancelled, nothing audited.
-    const outcome = await ctx.launcher.cancel(sweep.id);
+    const outcome = await launcher.cancel(sweep.id);
     if (!outcome.cancelled) return { id, stopped: 0, status: outcome.status, cancelled: false };
     await audited(ctx, sweep.project, "sweep.cancel", sweep.id, {
       name: sweep.name,

@@ -1,0 +1,78 @@
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LOCAL_CALLER } from "@tailsweep/api";
+import { codeOf, parseSweepFile } from "@tailsweep/schemas";
+import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
+import { describe, expect, it } from "vitest";
+import { apiError } from "./api-client";
+import {
+  answers,
+  STORE_HOLDER_GONE_CODE,
+  serveStoreSocket,
+  socketApi,
+  storeSocketPath,
+} from "./store-socket";
+
+async function storeWithSweep() {
+  const store = new InMemoryRunStore();
+  const spec = parseSweepFile({
+    name: "held",
+    project: "p",
+    search: { variant: ["proposed", "gaussian"] },
+    seeds: 2,
+  });
+  await store.createSweep({
+    id: "held0123456789abcdef0123456789ab",
+    spec,
+    trials: expandSweep(spec),
+    now: new Date(),
+  });
+  return store;
+}
+
+describe("the held store's socket", () => {
+  it("answers the API to its owner only, refuses what the holder does not do in its words, and is gone once closed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-socket-"));
+    const readOnly =
+      "the embedded store is held by tailsweep sweep run (pid 1), which answers other commands' reads only";
+    const served = await serveStoreSocket(dir, {
+      store: await storeWithSweep(),
+      caller: LOCAL_CALLER,
+      readOnly,
+    });
+    expect(served?.path).toBe(join(dir, "api.sock"));
+    expect(statSync(served!.path).mode & 0o777).toBe(0o600);
+    const api = socketApi(served!.path);
+    expect((await api.sweeps.list.query({})).map((s) => s.name)).toEqual(["held"]);
+    // a streamed answer comes through whole
+    let csv = "";
+    for await (const chunk of await api.sweeps.exportStream.query({ id: "held", format: "csv" }))
+      csv += chunk;
+    expect(csv.trim().split("\n")).toHaveLength(5);
+    const refused = await api.sweeps.cancel
+      .mutate({ id: "held" })
+      .catch((e: unknown) => apiError(e, undefined));
+    expect(codeOf(refused)).toBe("FORBIDDEN");
+    expect(String(refused)).toContain(readOnly);
+    await served!.close();
+    expect(await answers(served!.path)).toBe(false);
+    // a request after the holder ended is said as such, by its code
+    const gone = await api.sweeps.list.query({}).catch((e: unknown) => apiError(e, undefined));
+    expect(codeOf(gone)).toBe(STORE_HOLDER_GONE_CODE);
+  });
+
+  it("replaces a socket file a dead holder left, and serves none where the folder's path is too long for one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-socket-"));
+    writeFileSync(join(dir, "api.sock"), "");
+    expect(await answers(join(dir, "api.sock"))).toBe(false);
+    const served = await serveStoreSocket(dir, { store: await storeWithSweep(), caller: LOCAL_CALLER });
+    expect(await answers(served!.path)).toBe(true);
+    await served!.close();
+    const deep = join(dir, "x".repeat(120));
+    expect(storeSocketPath(deep)).toBeUndefined();
+    expect(
+      await serveStoreSocket(deep, { store: await storeWithSweep(), caller: LOCAL_CALLER }),
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,187 @@
+// The embedded store (PGlite) serves one process. The process that holds it — `tailsweep sweep run`, `tailsweep ui`
+// — answers the API on a Unix socket in the store's folder, so that `sweep status`, `sweep watch`, `compare` and the
+// other API commands run from another terminal go through it instead of being refused with STORE_LOCKED.
+//
+// A Unix socket, not a loopback port: only the store's owner can connect (the socket is 0600 in their folder), and a
+// web page cannot reach it, so it needs no sign-in, exactly as the store's files need none.
+import { existsSync, rmSync } from "node:fs";
+import { chmod } from "node:fs/promises";
+import { createServer, request, type Server } from "node:http";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import type { ApiContext } from "@tailsweep/api";
+import { codeOf, messageOf, UnavailableError } from "@tailsweep/schemas";
+import type { Api } from "./api-client";
+import { httpApi } from "./remote";
+import type { Runtime } from "./runtime";
+import { settings } from "./settings";
+
+/** The socket's name in the embedded store's folder. */
+export const STORE_SOCKET_FILE = "api.sock";
+
+/** The stable code of a request the process holding the embedded store stopped answering (it ended, or was killed). */
+export const STORE_HOLDER_GONE_CODE = "STORE_HOLDER_GONE";
+
+// sockaddr_un's sun_path is 108 bytes on Linux (104 on macOS), the terminating NUL included.
+const MAX_SOCKET_PATH = 103;
+
+/** Where the process holding the embedded store in `dir` answers; undefined for a path too long for a socket. */
+export function storeSocketPath(dir: string): string | undefined {
+  const path = join(dir, STORE_SOCKET_FILE);
+  return Buffer.byteLength(path) <= MAX_SOCKET_PATH ? path : undefined;
+}
+
+/** A served socket: `close` stops answering and removes the socket file. */
+export interface StoreSocket {
+  path: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Answers the API on `dir`'s socket with `context` while this process holds the embedded store there. The caller holds
+ * the store's lock, so a socket file left there is a dead holder's and is replaced. Undefined where the folder's path
+ * is too long for a socket: other processes are then refused with STORE_LOCKED, as before.
+ */
+export async function serveStoreSocket(dir: string, context: ApiContext): Promise<StoreSocket | undefined> {
+  const path = storeSocketPath(dir);
+  if (!path) return undefined;
+  // loaded here: only the processes that hold a store serve it
+  const [{ createHTTPHandler }, { appRouter }] = await Promise.all([
+    import("@trpc/server/adapters/standalone"),
+    import("@tailsweep/api"),
+  ]);
+  const server: Server = createServer(createHTTPHandler({ router: appRouter, createContext: () => context }));
+  rmSync(path, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  // Between listen and chmod the socket has the umask's mode; the store's folder is its owner's already.
+  await chmod(path, 0o600);
+  return {
+    path,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(path, { force: true });
+    },
+  };
+}
+
+/**
+ * Serves the API on the embedded store `rt` holds, as the local user, with `launcher` (or the `readOnly` words that
+ * say why there is none); nothing where the store is PostgreSQL (every process opens it) or in memory. A socket that
+ * cannot be served is said, and the command goes on: other commands are then refused as before.
+ */
+export async function serveHeldStore(
+  rt: Runtime,
+  what: Pick<ApiContext, "launcher" | "readOnly">,
+  log: (line: string) => void,
+): Promise<StoreSocket | undefined> {
+  if (rt.opened.kind !== "pglite" || rt.opened.location === "memory") return undefined;
+  const { LOCAL_CALLER } = await import("@tailsweep/api");
+  try {
+    return await serveStoreSocket(rt.opened.location, {
+      store: rt.opened.store,
+      access: rt.opened.access,
+      caller: LOCAL_CALLER,
+      artifacts: rt.artifacts,
+      sweepLimits: settings().sweepLimits,
+      ...what,
+    });
+  } catch (e) {
+    log(
+      `other commands cannot reach the store while this one runs: its socket did not open (${messageOf(e)})`,
+    );
+    return undefined;
+  }
+}
+
+/** Whether a process answers on `path`: a socket file whose process died refuses the connection. */
+export function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    const done = (yes: boolean) => {
+      socket.destroy();
+      resolve(yes);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.setTimeout(2000, () => done(false));
+  });
+}
+
+/**
+ * `fetch` over a Unix socket, for tRPC's links: the request's path and method as given, the answer streamed back (an
+ * export's chunks as they come).
+ */
+function fetchOverSocket(path: string): typeof fetch {
+  return (input, init) =>
+    new Promise((resolve, reject) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const headers = new Headers(init?.headers);
+      const req = request(
+        {
+          socketPath: path,
+          path: `${url.pathname}${url.search}`,
+          method: init?.method ?? "GET",
+          headers: Object.fromEntries(headers.entries()),
+        },
+        (res) => {
+          const answer = new Headers();
+          for (const [name, value] of Object.entries(res.headers))
+            if (value !== undefined) answer.set(name, Array.isArray(value) ? value.join(", ") : value);
+          const status = res.statusCode ?? 500;
+          // a body is not allowed on these statuses
+          const body = status === 204 || status === 304 ? null : Readable.toWeb(res);
+          resolve(new Response(body, { status, headers: answer }));
+        },
+      );
+      // the holder ended between two requests (its run finished, Ctrl-C): said as such, by a code a command can match
+      req.once("error", (e) =>
+        reject(
+          new UnavailableError(
+            STORE_HOLDER_GONE_CODE,
+            `the process that held the embedded store stopped answering (${codeOf(e) ?? messageOf(e)}): the same command again opens the store itself`,
+            { cause: e },
+          ),
+        ),
+      );
+      init?.signal?.addEventListener("abort", () => req.destroy(new Error("aborted")), { once: true });
+      if (typeof init?.body === "string") req.end(init.body);
+      else req.end();
+    });
+}
+
+/** The socket of the settings' embedded store, where its file is there (whether anything answers on it or not). */
+function heldStoreSocket(): string | undefined {
+  const { store } = settings();
+  if (store.kind !== "embedded" || store.pgliteDir === "memory") return undefined;
+  const path = storeSocketPath(store.pgliteDir);
+  return path && existsSync(path) ? path : undefined;
+}
+
+/** Whether a process holds the settings' embedded store and answers other commands on its socket. */
+export async function storeHolderAnswers(): Promise<boolean> {
+  const path = heldStoreSocket();
+  return path !== undefined && (await answers(path));
+}
+
+/**
+ * The API of the process that holds the settings' embedded store, when one answers on its socket; undefined otherwise
+ * (no socket, or one a dead process left), and the command then opens the store itself.
+ */
+export async function heldStoreApi(): Promise<Api | undefined> {
+  const path = heldStoreSocket();
+  if (!path || !(await answers(path))) return undefined;
+  return socketApi(path);
+}
+
+/** The typed API on the socket at `path` (the procedures at its root: `/sweeps.list`). */
+export function socketApi(path: string): Api {
+  return httpApi({ url: "http://tailsweep-store", fetch: fetchOverSocket(path) });
+}
