@@ -138,13 +138,20 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     await waitFor(someTrial(s, "running"), "trials to start");
     const outageStart = Date.now();
     await nats.stop();
-    await sleep(10_000); // heartbeats every 2 s: stale after 6
+    // heartbeats every 2 s: stale after 6; past the object store's put timeout, so that a trial finishing meanwhile
+    // stores its files only by trying again
+    await sleep(30_000);
     await nats.start();
     await waitFor(() => finished(s), "the sweep to finish after the outage");
     console.log(
       `NATS outage drill: finished ${((Date.now() - outageStart) / 1000).toFixed(1)} s after it began`,
     );
     await expectEveryTrialOnce(s, 6, controller);
+    // A trial that finished during the outage or just after it stored its files too: tried again until the object
+    // store answered, not given up on at its first timeout (and then listed as keeping none).
+    const results = [...(await s.listResults((await onlySweep(s)).id)).values()];
+    expect(results.map((r) => r.metrics.artifactsNotStored)).toEqual(new Array(6).fill(undefined));
+    expect(results.every((r) => (r.metrics.artifacts?.length ?? 0) > 0)).toBe(true);
   });
 
   it("finishes when NATS comes back without its storage: streams made again, waiting trials queued again", async () => {

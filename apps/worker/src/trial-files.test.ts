@@ -3,7 +3,7 @@ import { encodeCheckpoint, type TrainingCheckpoint } from "@tailsweep/model";
 import { trialArtifactKey, trialCheckpointKey } from "@tailsweep/schemas";
 import type { ArtifactInfo, ArtifactStore } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
-import { loadCheckpoint, storeArtifacts, storeCheckpoint } from "./trial-files";
+import { loadCheckpoint, storeArtifacts, storeArtifactsPersistently, storeCheckpoint } from "./trial-files";
 
 /** An artifact store in a Map; `failing` names the keys whose put fails at once, the others are stored 20 ms later. */
 function mapStore(failing: string[] = []) {
@@ -51,6 +51,64 @@ describe("storeArtifacts", () => {
     const { objects, store } = mapStore([trialArtifactKey(TRIAL, 1, "predictions.csv")]);
     await expect(storeArtifacts(store, TRIAL, 1, files)).rejects.toThrow(/predictions\.csv failed/);
     expect([...objects.keys()]).toEqual([trialArtifactKey(TRIAL, 1, "weights.bin")]);
+  });
+});
+
+describe("storeArtifactsPersistently", () => {
+  /** A store whose puts time out until `outageTries` stores of the whole set have been tried. */
+  function outage(outageTries: number) {
+    const { objects, store } = mapStore();
+    let tries = 0;
+    const put = store.put;
+    store.put = async (key, data) => {
+      if (key.endsWith("predictions.csv")) tries++;
+      if (tries <= outageTries) throw new Error("TIMEOUT");
+      return put(key, data);
+    };
+    return { objects, store };
+  }
+
+  it("tries again while the artifact store comes back, and keeps every file once it does", async () => {
+    const { objects, store } = outage(2);
+    const lines: string[] = [];
+    const stored = await storeArtifactsPersistently(store, TRIAL, 1, files, {
+      log: (l) => lines.push(l),
+      delaysMs: [1, 1, 1],
+    });
+    expect(stored).toEqual({
+      kept: [
+        { name: "predictions.csv", bytes: files[0]!.data.length },
+        { name: "weights.bin", bytes: weights.length },
+      ],
+    });
+    expect(objects.size).toBe(2);
+    expect(lines).toEqual([
+      `trial ${TRIAL}: artifacts not stored (TIMEOUT); trying again in 0 s`,
+      `trial ${TRIAL}: artifacts not stored (TIMEOUT); trying again in 0 s`,
+    ]);
+  });
+
+  it("says why, for the result, once its tries are spent, and tries no more for a trial that stopped", async () => {
+    const lines: string[] = [];
+    const log = (l: string) => lines.push(l);
+    expect(
+      await storeArtifactsPersistently(outage(9).store, TRIAL, 1, files, { log, delaysMs: [1, 1] }),
+    ).toEqual({
+      notStored: "TIMEOUT",
+    });
+    expect(lines.at(-1)).toBe(
+      `trial ${TRIAL}: artifacts not stored (TIMEOUT), after 3 tries; its result says so`,
+    );
+    lines.length = 0;
+    const stopped = await storeArtifactsPersistently(outage(9).store, TRIAL, 1, files, {
+      log,
+      delaysMs: [1, 1],
+      stopped: () => true,
+    });
+    expect(stopped).toEqual({ notStored: "TIMEOUT" });
+    expect(lines).toEqual([
+      `trial ${TRIAL}: artifacts not stored (TIMEOUT), after 1 try; its result says so`,
+    ]);
   });
 });
 

@@ -184,3 +184,42 @@ export async function storeArtifacts(
   if (failed) throw failed.reason;
   return stored.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
 }
+
+/**
+ * Waits between tries of storing a finished trial's artifacts, in milliseconds: a minute or so in all, for an artifact
+ * store that comes back from an outage (a NATS restart) a moment after the connection does, whose first puts then time
+ * out. The result itself waits through any outage in the event stream; its files get this long.
+ */
+export const ARTIFACT_RETRY_DELAYS_MS = [2_000, 5_000, 10_000, 20_000, 30_000] as const;
+
+/**
+ * {@link storeArtifacts}, tried again after each of `delaysMs` while it fails and `stopped` says the trial goes on:
+ * the files' list, or why they could not be stored (the last failure's words), which the result then says instead of
+ * listing none, as if its sweep kept none.
+ */
+export async function storeArtifactsPersistently(
+  store: ArtifactStore,
+  trialId: string,
+  attempt: number,
+  files: readonly { name: ArtifactFile; data: Uint8Array }[],
+  options: { log: (line: string) => void; stopped?: () => boolean; delaysMs?: readonly number[] },
+): Promise<{ kept: { name: ArtifactFile; bytes: number }[] } | { notStored: string }> {
+  const delays = options.delaysMs ?? ARTIFACT_RETRY_DELAYS_MS;
+  for (let tried = 0; ; tried++) {
+    try {
+      return { kept: await storeArtifacts(store, trialId, attempt, files) };
+    } catch (e) {
+      const delay = delays[tried];
+      if (delay === undefined || options.stopped?.()) {
+        options.log(
+          `trial ${trialId}: artifacts not stored (${messageOf(e)}), after ${tried + 1} ${tried === 0 ? "try" : "tries"}; its result says so`,
+        );
+        return { notStored: messageOf(e) };
+      }
+      options.log(
+        `trial ${trialId}: artifacts not stored (${messageOf(e)}); trying again in ${Math.round(delay / 1000)} s`,
+      );
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

@@ -17,7 +17,7 @@ import {
   artifactContents,
   loadCheckpoint,
   runIdentity,
-  storeArtifacts,
+  storeArtifactsPersistently,
   storeCheckpoint,
 } from "./trial-files";
 
@@ -110,23 +110,22 @@ export function trainingRunner(backend: BackendInfo, options: TrainingRunnerOpti
     if (result.resumeRefused) log(`trial ${grant.trialId}: checkpoint not used: ${result.resumeRefused}`);
     // A stopped run (cancelled, handed back, timed out) is no result: its checkpoint is what a resume needs, and
     // the worker drops its checkpoint only once a result is sent.
-    const kept =
+    const files =
       store && result.artifacts && !result.stopped
-        ? await storeArtifacts(
+        ? await storeArtifactsPersistently(
             store,
             grant.trialId,
             grant.attempt,
             artifactContents(result, dataset, config),
-          ).catch((e: unknown) => {
-            log(`trial ${grant.trialId}: artifacts not stored (${messageOf(e)})`);
-            return undefined;
-          })
+            // a trial handed back or cancelled meanwhile sends no result to say it in
+            { log, stopped: () => hooks.shouldStop() },
+          )
         : undefined;
     return {
       metrics: {
         ...result.metrics,
         ...(result.resumed && { resumed: result.resumed }),
-        ...(kept && { artifacts: kept }),
+        ...(files && ("kept" in files ? { artifacts: files.kept } : { artifactsNotStored: files.notStored })),
         history: result.history,
         ...(result.selection && { selection: result.selection }),
         parameterCount: result.parameterCount,

@@ -30,18 +30,22 @@ export interface TrialFiles {
   /** Its latest checkpoint, while it has one (until it succeeds, or for good where its sweep keeps them). */
   /** `modified` as an ISO 8601 string: the same whether the answer came in process or over HTTP. */
   checkpoint: { storedBytes: number; modified: string } | null;
+  /** Why its artifacts are not stored, where its sweep keeps them and storing them failed; null otherwise. */
+  notStored: string | null;
 }
 
 /**
  * The trial's stored files: the artifacts its result lists (`written`, with their sizes as written) that the store
  * holds under the attempt that produced it, and its checkpoint if it has one. A file the result does not list (an
- * upload that failed halfway, an attempt given up on) is not the trial's.
+ * upload that failed halfway, an attempt given up on) is not the trial's. `notStored`: the result's word that its
+ * artifacts could not be stored.
  */
 export async function trialFiles(
   store: ArtifactStore,
   trialId: string,
   attempt: number,
   written: readonly { name: string; bytes: number }[],
+  notStored?: string,
 ): Promise<TrialFiles> {
   // By name, one lookup each: listing would read every object's description in a bucket.
   const named = ARTIFACT_FILES.flatMap((name) => {
@@ -60,6 +64,7 @@ export async function trialFiles(
     checkpoint: checkpoint
       ? { storedBytes: checkpoint.bytes, modified: checkpoint.modified.toISOString() }
       : null,
+    notStored: notStored ?? null,
   };
 }
 

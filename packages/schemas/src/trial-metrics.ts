@@ -110,6 +110,11 @@ export const TrialMetricsSchema = z.looseObject({
   resumed: z.object({ fromEpoch: z.number().int().min(1), savedSeconds: z.number().min(0) }).optional(),
   /** The files the trial kept in the artifact store (names and sizes in bytes), when its sweep keeps artifacts. */
   artifacts: z.array(z.object({ name: z.string(), bytes: z.number().int().min(0) })).optional(),
+  /**
+   * Why the trial's artifacts are not stored, where its sweep keeps them and storing them failed through the worker's
+   * retries (an artifact store that did not come back in time): the trial succeeded without its files.
+   */
+  artifactsNotStored: z.string().optional(),
   /** What computed it (tfjs and BLAS versions, threads, SIMD), for reproducibility. */
   backendDetail: z.string().optional(),
   backendVersions: z.record(z.string(), z.string()).optional(),

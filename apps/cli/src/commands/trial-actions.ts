@@ -19,7 +19,12 @@ export async function trialArtifacts(id: string, o: { output?: string; json?: bo
       const files = await api.trials.files.query({ id });
       if (o.json) printJson(files);
       else {
-        if (files.artifacts.length === 0) process.stdout.write(`trial ${id} kept no artifacts\n`);
+        if (files.artifacts.length === 0)
+          process.stdout.write(
+            files.notStored
+              ? `trial ${id} kept no artifacts: storing them failed (${files.notStored}); it succeeded without them\n`
+              : `trial ${id} kept no artifacts\n`,
+          );
         for (const a of files.artifacts)
           process.stdout.write(
             `${a.name.padEnd(16)} ${kib(a.bytes).padStart(12)}  (${kib(a.storedBytes)} stored)\n`,

@@ -94,7 +94,13 @@ export const trialsRouter = t.router({
     const { trial } = await readableTrial(ctx, input.id);
     const result = await ctx.store.getResult(trial.id);
     // After success the trial's attempt is the one whose result was stored (completeTrial sets it).
-    return trialFiles(artifactStore(ctx), trial.id, trial.attempt, result?.metrics.artifacts ?? []);
+    return trialFiles(
+      artifactStore(ctx),
+      trial.id,
+      trial.attempt,
+      result?.metrics.artifacts ?? [],
+      result?.metrics.artifactsNotStored,
+    );
   }),
 
   /**

@@ -249,7 +249,12 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
         </p>
       ) : files.artifacts.length === 0 && !files.checkpoint ? (
         <p className="muted" data-testid="no-files">
-          nothing kept{trial.state === "succeeded" ? " (its sweep keeps no artifacts)" : " yet"}
+          nothing kept
+          {files.notStored
+            ? ` (storing its artifacts failed: ${files.notStored}; it succeeded without them)`
+            : trial.state === "succeeded"
+              ? " (its sweep keeps no artifacts)"
+              : " yet"}
         </p>
       ) : (
         <table className="data" data-testid="files">
