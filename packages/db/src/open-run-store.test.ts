@@ -79,6 +79,25 @@ describe("where the run store is", () => {
     );
   });
 
+  it("says a server that closes the connection without answering as PostgreSQL (another kind of port) is not one", async () => {
+    // an HTTP or NATS port: it reads the startup message, says something else and hangs up
+    const server = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const error = await openRunStore({ databaseUrl: `postgres://ts@127.0.0.1:${port}/tailsweep` }).catch(
+      (e: unknown) => e,
+    );
+    server.close();
+    expect(error).toMatchObject({ code: "DATABASE_UNAVAILABLE", category: "unavailable" });
+    expect(String(error)).toContain(
+      `postgres://ts@127.0.0.1:${port}/tailsweep closed the connection without answering as PostgreSQL: check that DATABASE_URL's host and port are a PostgreSQL server's`,
+    );
+  });
+
   it("says a database or role DATABASE_URL names that is not there is that setting's problem", async () => {
     const refusal = (url: string) => openRunStore({ databaseUrl: url }).catch((e: unknown) => e);
     // the local server (trust auth): a database and a role it does not have

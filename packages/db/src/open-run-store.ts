@@ -217,6 +217,14 @@ const UNREACHABLE = new Set([
 
 /** A connection failure as an UnavailableError (the same command may work later), or undefined for any other. */
 function unreachable(e: unknown, databaseUrl: string): UnavailableError | undefined {
+  // node-postgres's words, without a code, for a server that closed the connection before it answered as PostgreSQL:
+  // another kind of server at that address (an HTTP or NATS port), or a PostgreSQL going down
+  if (/^Connection terminated unexpectedly/.test(messageOf(e)))
+    return new UnavailableError(
+      STORE_UNAVAILABLE_CODE,
+      `${withoutPassword(databaseUrl)} closed the connection without answering as PostgreSQL: check that DATABASE_URL's host and port are a PostgreSQL server's (one shutting down says this too)`,
+      { cause: e },
+    );
   const code = codeOf(e);
   if (code === undefined || !UNREACHABLE.has(code)) return undefined;
   return new UnavailableError(
