@@ -403,4 +403,20 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     expect(fresh.id).not.toBe(first.id);
     expect(await s.listSweeps("faults")).toHaveLength(2);
   });
+
+  it("says that a sweep no controller serves waits for one, on submit and in its status, until one serves it", async () => {
+    const nats = await startNats(14_320);
+    const databaseUrl = await freshDatabase();
+    const env = { DATABASE_URL: databaseUrl, NATS_URL: nats.url };
+    const waits = "no controller serves this store now: the sweep's trials wait, queued, until one starts";
+    const submitted = await run(["sweep", "submit", sweepFile("unserved", { nu: [5] }, 1, 2), "--json"], env);
+    expect(submitted).toContain(`note: ${waits}`);
+    expect(JSON.parse(lastLine(submitted))).toMatchObject({ servedBy: null });
+    expect(await run(["sweep", "status"], env)).toContain(`  ${waits} (tailsweep controller)`);
+    const controller = tailsweep(["controller"], env);
+    await waitFor(async () => controller.log().includes("controller ready"), "the controller", 60_000);
+    const status = JSON.parse(lastLine(await run(["sweep", "status", "--json"], env)));
+    expect(status.servedBy).toMatch(/^tailsweep controller .* \(database session \d+/);
+    expect(await run(["sweep", "status"], env)).not.toContain(waits);
+  });
 });

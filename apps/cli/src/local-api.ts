@@ -24,6 +24,7 @@ export async function localApi(options: ApiOptions) {
     sweepLimits: settings().sweepLimits,
     artifacts: rt.artifacts,
     ...(launcher && { launcher }),
+    ...(rt.opened.controllerServing && { controllerServing: rt.opened.controllerServing }),
   };
   const api: Api = createTRPCClient<AppRouter>({
     links: [unstable_localLink({ router: appRouter, createContext: async () => context })],

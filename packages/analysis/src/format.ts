@@ -27,6 +27,10 @@ export function seedsNeededText(
   return powered && !Number.isNaN(needed) ? `>${MANY_SEEDS}` : "—";
 }
 
+/** What a running sweep that no controller serves is told with (`sweeps.get`'s `servedBy: null`), on every surface. */
+export const NO_CONTROLLER_TEXT =
+  "no controller serves this store now: the sweep's trials wait, queued, until one starts (tailsweep controller)";
+
 /**
  * A number to `digits` decimals without a sign on zero: a difference of −1e-17 (two seeds' identical means, summed
  * in another order) reads `0.00`, not `-0.00`; `—` for what is not a number (the effect size of a degenerate

@@ -73,6 +73,12 @@ export interface ApiContext {
    * read-only dashboard's where absent (the API that `tailsweep sweep run` serves to other commands says its own).
    */
   readOnly?: string;
+  /**
+   * Who serves the store's sweeps (or the one named) now, undefined where no controller does: on PostgreSQL, where a
+   * team's controller runs elsewhere and a submitted sweep waits until one does; absent where this process serves
+   * them itself (the embedded store) or cannot tell.
+   */
+  controllerServing?: (sweepId?: string) => Promise<string | undefined>;
 }
 
 /**

@@ -4,6 +4,7 @@ export {
   CONTROLLER_SESSION_PREFIX,
   type ControllerLease,
   type ControllerLeaseOptions,
+  controllerServing,
 } from "./controller-lease";
 export { applyMigrations, MIGRATIONS_DIR, type SqlConnection } from "./migrate";
 export {

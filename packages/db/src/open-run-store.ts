@@ -19,6 +19,7 @@ import {
   acquireControllerLease,
   type ControllerLease,
   type ControllerLeaseOptions,
+  controllerServing,
 } from "./controller-lease";
 import { endClient } from "./end-client";
 import { folderProblem, isExistingFolder } from "./folder";
@@ -42,6 +43,8 @@ export interface OpenedRunStore {
    * writer at a time. An embedded store needs none: its folder is locked to one process.
    */
   controllerLease?: (options?: ControllerLeaseOptions) => Promise<ControllerLease | undefined>;
+  /** PostgreSQL only: who serves the store's sweeps (or `sweepId`) now, undefined where no controller does. */
+  controllerServing?: (sweepId?: string) => Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -159,6 +162,7 @@ export async function openRunStore(options: RunStoreOptions = {}): Promise<Opene
       kind: "postgres",
       location: withoutPassword(databaseUrl),
       controllerLease: (leaseOptions) => acquireControllerLease(databaseUrl, leaseOptions),
+      controllerServing: (sweepId) => controllerServing(databaseUrl, sweepId),
       close: () => db.$disconnect(),
     };
   }

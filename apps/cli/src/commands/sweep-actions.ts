@@ -9,6 +9,7 @@ import {
   computeText,
   decisionText,
   failingTrialsText,
+  NO_CONTROLLER_TEXT,
   OPEN_BY_DESIGN_TEXT,
   pct,
   pValue,
@@ -88,10 +89,13 @@ export async function sweepSubmit(
   const launched = await withApi(
     async (api, remote) => {
       const done = await api.sweeps.launch.mutate({ yaml: readFileSync(file, "utf8"), reuse: !o.new });
-      return { ...done, server: remote?.url };
+      // submitted with no controller to serve it: its trials would wait, queued, with nothing saying why
+      const { servedBy } = await api.sweeps.get.query({ id: done.id });
+      return { ...done, server: remote?.url, ...(servedBy !== undefined && { servedBy }) };
     },
     { launches: true },
   );
+  if (launched.servedBy === null) log(`note: ${NO_CONTROLLER_TEXT}`);
   const to = launched.server ? ` to ${launched.server}` : "";
   if (o.json) printJson({ ...launched, project: spec.project, name: spec.name });
   else if (launched.existing)
@@ -130,9 +134,11 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
       ranking: rankingJson(ranking.configurations),
       ...(sequential && { sequential }),
       ...(sweep.tpe && { tpe: sweep.tpe }),
+      ...(sweep.servedBy !== undefined && { servedBy: sweep.servedBy }),
     });
   else {
     process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${tallyOf(counts)}\n`);
+    if (sweep.servedBy === null) process.stdout.write(`  ${NO_CONTROLLER_TEXT}\n`);
     if (failures.length > 0) {
       for (const f of failures) {
         const named = f.trials.map((t) => `${t.config} seed ${t.seed}`).join("; ");
@@ -222,6 +228,7 @@ export async function sweepWatch(id: string | undefined, o: { interval: number }
     target = await sweepOrLatest(api, id);
     let last = "";
     let waiting = false;
+    let unserved = false;
     for (;;) {
       const sweep = await api.sweeps.get.query({ id: target }).catch((e: unknown) => {
         const error = apiError(e, remote);
@@ -236,6 +243,11 @@ export async function sweepWatch(id: string | undefined, o: { interval: number }
       if (sweep) {
         if (waiting) log("answering again");
         waiting = false;
+        // said when it changes: none serving it (its trials wait), and one serving it again
+        if (sweep.servedBy !== undefined && (sweep.servedBy === null) !== unserved) {
+          unserved = sweep.servedBy === null;
+          log(unserved ? NO_CONTROLLER_TEXT : `a controller serves it again: ${sweep.servedBy}`);
+        }
         const now = new Date();
         const seen = `${sweep.status}: ${tallyOf(sweep.counts)}`;
         if (seen !== last) {

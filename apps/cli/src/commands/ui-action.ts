@@ -162,6 +162,8 @@ export async function uiCommand(o: UiOptions): Promise<void> {
         launcher,
         launchTarget,
         storeLocation: `${rt.opened.kind} ${rt.opened.location}`,
+        // over NATS the team's controller serves the sweeps; without, this process's does (it holds the lease)
+        ...(overNats && rt.opened.controllerServing && { controllerServing: rt.opened.controllerServing }),
         auth,
         sweepLimits,
         clientAddressHeader: true,

@@ -20,6 +20,7 @@ export {
   isShare,
   leadText,
   MANY_SEEDS,
+  NO_CONTROLLER_TEXT,
   namesInBrief,
   OPEN_BY_DESIGN_TEXT,
   pct,

@@ -35,6 +35,7 @@ export function host(): Promise<DashboardHost> {
       storeLocation: `${opened.kind} ${opened.location}`,
       auth: settings.auth,
       sweepLimits: settings.sweepLimits,
+      ...(opened.controllerServing && { controllerServing: opened.controllerServing }),
     };
   });
 }

@@ -320,7 +320,8 @@ export const sweepsRouter = t.router({
 
   /**
    * One sweep with its progress, the workers that ran or run its trials, what its GPU trials wait for, and for a TPE
-   * sweep how far through its budget it is.
+   * sweep how far through its budget it is; on PostgreSQL, while it runs, the controller serving it (`servedBy`, null
+   * where none does: its trials wait until one starts).
    */
   get: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
     const sweep = await sweepOrThrow(ctx, input.id);
@@ -330,6 +331,9 @@ export const sweepsRouter = t.router({
     const results = await Promise.all(retried.map((trial) => ctx.store.getResult(trial.id)));
     return {
       ...sweepOverview({ sweep, trials }, workers, new Date()),
+      // a running sweep no controller serves waits, its trials queued, and nothing else would say why
+      ...(sweep.status === "running" &&
+        ctx.controllerServing && { servedBy: (await ctx.controllerServing(sweep.id)) ?? null }),
       checkpoints: checkpointSavings(results),
       // a TPE sweep: of its budget's configurations, how many are proposed, finished and in flight
       tpe: tpeProgress(sweep.spec, trials) ?? null,

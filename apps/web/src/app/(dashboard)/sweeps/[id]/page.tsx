@@ -11,7 +11,15 @@ import { LiveRefresh } from "../../../../components/live-refresh";
 import { ParetoSection } from "../../../../components/pareto-section";
 import { ProgressBar, statusText } from "../../../../components/progress-bar";
 import { ResumeButton, RetryButton } from "../../../../components/sweep-actions";
-import { age, checkpointSavingsText, duration, query, seedRanges, stamp } from "../../../../lib/format";
+import {
+  age,
+  checkpointSavingsText,
+  duration,
+  NO_CONTROLLER_TEXT,
+  query,
+  seedRanges,
+  stamp,
+} from "../../../../lib/format";
 import { api, host } from "../../../../server/store";
 import {
   ChartsSection,
@@ -174,6 +182,11 @@ export default async function SweepPage({
       {sweep.checkpoints.resumedTrials > 0 && (
         <p data-testid="checkpoint-savings" className="muted">
           {checkpointSavingsText(sweep.checkpoints)}
+        </p>
+      )}
+      {sweep.servedBy === null && (
+        <p data-testid="no-controller" className="warn">
+          {NO_CONTROLLER_TEXT}.
         </p>
       )}
       {sweep.gpu.trials > 0 && (
