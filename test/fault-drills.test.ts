@@ -413,10 +413,25 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     expect(submitted).toContain(`note: ${waits}`);
     expect(JSON.parse(lastLine(submitted))).toMatchObject({ servedBy: null });
     expect(await run(["sweep", "status"], env)).toContain(`  ${waits} (tailsweep controller)`);
+    // a worker that finds trials no one grants says why it waits, once, and when a controller answers again
+    const worker = tailsweep(["worker", "--concurrency", "1"], env);
+    await waitFor(
+      async () => /no controller answers claims/.test(worker.log()),
+      "the worker to say it waits",
+      60_000,
+    );
     const controller = tailsweep(["controller"], env);
     await waitFor(async () => controller.log().includes("controller ready"), "the controller", 60_000);
-    const status = JSON.parse(lastLine(await run(["sweep", "status", "--json"], env)));
-    expect(status.servedBy).toMatch(/^tailsweep controller .* \(database session \d+/);
+    await waitFor(
+      async () => worker.log().includes("a controller answers claims again"),
+      "a granted claim",
+      60_000,
+    );
+    expect(worker.log().split("no controller answers claims")).toHaveLength(2);
     expect(await run(["sweep", "status"], env)).not.toContain(waits);
+    // submitted while one serves: it is named
+    const again = await run(["sweep", "submit", sweepFile("served", { nu: [5] }, 1, 2), "--json"], env);
+    expect(again).not.toContain(waits);
+    expect(JSON.parse(lastLine(again)).servedBy).toMatch(/^tailsweep controller .* \(database session \d+/);
   });
 });

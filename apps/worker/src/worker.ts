@@ -208,6 +208,8 @@ export class Worker {
    */
   private readonly cancelledAt = new Map<string, number>();
   private readonly log: (line: string) => void;
+  /** Whether a claim went unanswered since the last one answered: said once per such stretch. */
+  private unansweredClaims = false;
   private readonly runTrial: TrialRunner;
   private readonly startedAt = new Date();
   private presence?: NodeJS.Timeout;
@@ -320,9 +322,20 @@ export class Worker {
     const askedAt = performance.now();
     try {
       reply = await this.bus.requestClaim({ trialId, workerId: this.id, backend: this.options.backend.name });
-    } catch {
+    } catch (e) {
       delivery.nak(1_000); // no controller right now: try again later
+      // said once, and again only after a claim was answered: a worker that waits in silence looks broken
+      if (!this.unansweredClaims) {
+        this.unansweredClaims = true;
+        this.log(
+          `trial ${trialId}: no controller answers claims (${messageOf(e)}); trials wait until one does (tailsweep controller)`,
+        );
+      }
       return;
+    }
+    if (this.unansweredClaims) {
+      this.unansweredClaims = false;
+      this.log("a controller answers claims again");
     }
     if (!reply.granted) {
       if (reply.retryable) {
