@@ -2260,6 +2260,9 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
       5, // unauthorized
       expect.stringContaining("API token refused: revoked"),
     ]);
+    // the saved login's token: no TAILSWEEP_TOKEN to unset
+    expect(refused.stderr).toContain("(tailsweep login with a valid token)");
+    expect(refused.stderr).not.toContain("TAILSWEEP_TOKEN");
     const other = await cli(["whoami"], { ...asUser, TAILSWEEP_TOKEN: "tsk_not_a_token" });
     expect([other.code, other.stderr]).toEqual([
       2, // a bad setting

@@ -86,8 +86,11 @@ export async function sweepOrLatest(api: Api, id: string | undefined): Promise<s
 /** What to do about a refusal, by its code or category, after the API's own words. */
 function hintFor(code: string | undefined, category: string, remote: boolean): string {
   if (code === "SWEEP_NOT_FOUND") return " (tailsweep sweep list shows them)";
+  // TAILSWEEP_TOKEN only where it is what was sent: a saved login's token is no variable to unset
   if (category === "unauthorized" && remote)
-    return " (tailsweep login with a valid token, or unset TAILSWEEP_TOKEN)";
+    return settings().login.token
+      ? " (tailsweep login with a valid token, or unset TAILSWEEP_TOKEN)"
+      : " (tailsweep login with a valid token)";
   return "";
 }
 

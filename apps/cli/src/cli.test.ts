@@ -767,7 +767,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "tailsweep: url: must be the dashboard's http or https address, e.g. https://ml.example.org; token: must be an API token (tsk_…)\n",
+      "tailsweep: url: must be the dashboard's http or https address, e.g. https://ml.example.org; token: must be an API token as tailsweep token create prints it: tsk_, 12 characters, _ and 43 characters more (letters, digits, - and _)\n",
     );
     expect(readdirSync(config)).toEqual([]);
   });

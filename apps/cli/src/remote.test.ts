@@ -26,7 +26,9 @@ describe("the CLI's login", () => {
     });
     // Both bad variables in one error, each with what it takes; the token's value is not echoed.
     const bad = () => login({ TAILSWEEP_TOKEN: "secret", TAILSWEEP_URL: "ml.example.org" });
-    expect(bad).toThrow(/TAILSWEEP_TOKEN: must be an API token \(tsk_…\)$/m);
+    expect(bad).toThrow(
+      /TAILSWEEP_TOKEN: must be an API token as tailsweep token create prints it: tsk_, 12 characters, _ and 43 characters more \(letters, digits, - and _\)$/m,
+    );
     expect(bad).toThrow(
       /TAILSWEEP_URL: must be the dashboard's http or https address, e\.g\. https:\/\/ml\.example\.org, got "ml\.example\.org"/,
     );
@@ -47,7 +49,9 @@ describe("the CLI's login", () => {
     const login = parseCliSettings(env).login;
     mkdirSync(dirname(login.file), { recursive: true });
     writeFileSync(login.file, JSON.stringify({ url: "https://ml.example.org", token: "nope" }));
-    expect(() => currentLogin(login)).toThrow(`${login.file}: token: must be an API token (tsk_…)`);
+    expect(() => currentLogin(login)).toThrow(
+      `${login.file}: token: must be an API token as tailsweep token create prints it: tsk_, 12 characters, _ and 43 characters more (letters, digits, - and _)`,
+    );
   });
 
   it("says so in one line when no dashboard answers at the address", async () => {

@@ -52,7 +52,10 @@ export const DashboardUrlSchema = z
 /** An API token (`tailsweep token create`). */
 export const ApiTokenSchema = z
   .string()
-  .regex(/^tsk_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}$/, "must be an API token (tsk_…)");
+  .regex(
+    /^tsk_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}$/,
+    "must be an API token as tailsweep token create prints it: tsk_, 12 characters, _ and 43 characters more (letters, digits, - and _)",
+  );
 
 /** NATS servers: comma-separated, each `host:port` or a nats://, tls://, ws:// or wss:// URL. */
 const NatsServersSchema = z.string().refine(
