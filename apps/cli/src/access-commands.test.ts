@@ -72,7 +72,7 @@ describe("tailsweep user, member, token and audit", { timeout: 300_000 }, () => 
     const badReset = await tailsweep(["user", "password", "not-an-email"], "short\n");
     expect([badReset.code, badReset.stderr]).toEqual([
       2,
-      "tailsweep: email: must be an email address; password: must be at least 12 characters\n",
+      "tailsweep: email: must be an email address, got 'not-an-email'; password: must be at least 12 characters\n",
     ]);
     const nobodyReset = await tailsweep(["user", "password", "nobody@example.org"], "a long new password\n");
     expect(nobodyReset.stderr).toContain("no user with email nobody@example.org");
@@ -155,24 +155,24 @@ describe("tailsweep user, member, token and audit", { timeout: 300_000 }, () => 
     );
     expect(short.stderr).toContain("password: must be at least 12 characters");
     const email = await tailsweep(["user", "add", "not-an-email", "--name", "X"]);
-    expect(email.stderr).toContain("user.email: must be an email address");
+    expect(email.stderr).toContain("user.email: must be an email address, got 'not-an-email'");
     // every problem of one user at once, the password's with the store's
     const all = await tailsweep(
       ["user", "add", "c-at-example.org", "--name", " ", "--password-stdin"],
       "short\n",
     );
     expect(all.stderr).toBe(
-      "tailsweep: user.email: must be an email address; user.name: must not be empty; password: must be at least 12 characters\n",
+      "tailsweep: user.email: must be an email address, got 'c-at-example.org'; user.name: must not be empty; password: must be at least 12 characters\n",
     );
     // a member's, a token's and the audit's arguments: every bad one at once, before the store (which named the first
     // as an internal error, exit 1, or looked up an email that could be none: "no user", exit 3)
     const member = await tailsweep(["member", "set", "bad project!", "not-an-email", "admin"]);
     expect(member.stderr).toBe(
-      "tailsweep: project: must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit; email: must be an email address; role: must be one of viewer, member, owner, got 'admin'\n",
+      "tailsweep: project: must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit; email: must be an email address, got 'not-an-email'; role: must be one of viewer, member, owner, got 'admin'\n",
     );
     const token = await tailsweep(["token", "create", "bad project!", "--user", "ada", "--name", " "]);
     expect(token.stderr).toBe(
-      "tailsweep: project: must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit; --user: must be an email address; --name: must not be empty\n",
+      "tailsweep: project: must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit; --user: must be an email address, got 'ada'; --name: must not be empty\n",
     );
     const audit = await tailsweep(["audit", "--project", "bad project!"]);
     expect(audit.stderr).toMatch(/^tailsweep: project: must be 1–64 letters/);

@@ -85,7 +85,7 @@ const trimmed = (max: number) =>
 
 /** An account's email, compared and stored in lower case. */
 export const EmailSchema = z
-  .email("must be an email address")
+  .email({ error: (issue) => `must be an email address, got '${String(issue.input)}'` })
   .max(254, "must be at most 254 characters")
   .toLowerCase();
 
