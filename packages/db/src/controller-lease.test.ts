@@ -17,6 +17,7 @@ async function freshPostgres() {
   const take = o.controllerLease;
   if (!take) throw new Error("a PostgreSQL store has a controller lease");
   return {
+    serving: (sweepId?: string) => o.controllerServing!(sweepId),
     take: async (
       holder: string,
       more: {
@@ -101,6 +102,21 @@ describe("the controller lease on PostgreSQL", () => {
     const alone = await store.take("controller", { once: true });
     expect(alone).toBeDefined();
     expect(await store.take("sweep run C", { shared: true, once: true })).toBeUndefined();
+  });
+
+  it("says who serves the store's sweeps: the controller alone, or a sweep run for its own sweep only", async () => {
+    const store = await freshPostgres();
+    expect(await store.serving()).toBeUndefined();
+    const run = await store.take("sweep run A", { shared: true, once: true, sweepId: "sweep-a" });
+    // a run serves its sweep, not a sweep submitted beside it
+    expect(await store.serving("sweep-a")).toMatch(/^sweep run A \(database session \d+/);
+    expect(await store.serving("sweep-b")).toBeUndefined();
+    expect(await store.serving()).toBeUndefined();
+    await run!.release();
+    const controller = await store.take("tailsweep controller h pid 1", { once: true });
+    expect(await store.serving("sweep-b")).toMatch(/^tailsweep controller h pid 1 \(database session \d+/);
+    await controller!.release();
+    expect(await store.serving("sweep-b")).toBeUndefined();
   });
 
   it("lets one shared holder serve a sweep: a second run of the same sweep is refused, naming the first", async () => {

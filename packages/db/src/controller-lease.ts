@@ -224,40 +224,28 @@ async function currentHolder(client: pg.Client, sweepId?: string): Promise<strin
 }
 
 /**
- * Who serves the sweeps of the store at `databaseUrl` now — the holder of the lease alone, as a waiting controller
- * names it, or with `sweepId` also a `sweep run` serving that sweep — or undefined where no controller does (none
- * runs, or only `sweep run`s of other sweeps): a sweep submitted then waits, its trials queued, until one starts.
+ * Who serves the sweeps of a store now — the holder of the lease alone, as a waiting controller names it, or with
+ * `sweepId` also a `sweep run` serving that sweep — or undefined where no controller does (none runs, or only `sweep
+ * run`s of other sweeps): a sweep submitted then waits, its trials queued, until one starts. `query` runs SQL on the
+ * store's own connections (no connection of its own: the dashboard asks on every refresh of a running sweep).
  */
 export async function controllerServing(
-  databaseUrl: string,
+  query: (sql: string, ...params: unknown[]) => Promise<unknown>,
   sweepId?: string,
-  withinMs = 5_000,
 ): Promise<string | undefined> {
-  const client = new pg.Client({
-    connectionString: leaseConnection(databaseUrl).connectionString,
-    // not a controller's name: a waiting controller's is what a shared holder gives way to
-    application_name: "tailsweep lease check",
-    connectionTimeoutMillis: withinMs,
-    query_timeout: withinMs,
-  });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    const { rows } = await client.query(
-      `SELECT l.pid, a.application_name, host(a.client_addr) AS client_addr
-         FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted
-          AND ((l.classid = 0 AND l.objid = $1 AND l.objsubid = 1 AND l.mode = 'ExclusiveLock')
-               OR (l.classid = $1 AND l.objid = hashtext($2)::oid AND l.objsubid = 2))
-          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        ORDER BY l.objsubid LIMIT 1`,
-      [CONTROLLER_LEASE_KEY, sweepId ?? null],
-    );
-    const holder = HolderRowSchema.safeParse(rows[0]);
-    return holder.success ? describe(holder.data) : undefined;
-  } finally {
-    await endClient(client, withinMs);
-  }
+  const rows = await query(
+    `SELECT l.pid, a.application_name, host(a.client_addr) AS client_addr
+       FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted
+        AND ((l.classid = 0 AND l.objid = $1 AND l.objsubid = 1 AND l.mode = 'ExclusiveLock')
+             OR (l.classid = $1 AND l.objid = hashtext($2)::oid AND l.objsubid = 2))
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      ORDER BY l.objsubid LIMIT 1`,
+    CONTROLLER_LEASE_KEY,
+    sweepId ?? null,
+  );
+  const holder = z.array(HolderRowSchema).safeParse(rows);
+  return holder.success && holder.data[0] ? describe(holder.data[0]) : undefined;
 }
 
 function holdLease(client: pg.Client, checkMs: number): ControllerLease {

@@ -162,7 +162,8 @@ export async function openRunStore(options: RunStoreOptions = {}): Promise<Opene
       kind: "postgres",
       location: withoutPassword(databaseUrl),
       controllerLease: (leaseOptions) => acquireControllerLease(databaseUrl, leaseOptions),
-      controllerServing: (sweepId) => controllerServing(databaseUrl, sweepId),
+      controllerServing: (sweepId) =>
+        controllerServing((sql, ...params) => db.$queryRawUnsafe(sql, ...params), sweepId),
       close: () => db.$disconnect(),
     };
   }
