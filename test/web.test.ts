@@ -2114,6 +2114,18 @@ describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {
       "Every trial needs a GPU worker (execution.gpu) · 0 GPU workers online · 4 wait until one starts",
     );
     expect(gpuPage.match(/title="needs a GPU worker \(execution.gpu\)">GPU</g)).toHaveLength(4);
+    // the team's controller serves it (it holds the lease): named, and no "no controller" line on its page
+    const served = await trpc<{ servedBy?: string | null }>(
+      teamBase,
+      "sweeps.get",
+      { id: gpuSweep.id },
+      "GET",
+      {
+        cookie: signedIn,
+      },
+    );
+    expect(served.servedBy).toMatch(/^tailsweep controller .* \(database session \d+/);
+    expect(gpuPage).not.toContain("no controller serves this store now");
     await trpc(teamBase, "sweeps.delete", { id: gpuSweep.id }, "POST", { cookie: signedIn });
 
     // API tokens over HTTP: one project each; refused at once when revoked or expired.
