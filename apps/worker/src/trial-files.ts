@@ -193,9 +193,9 @@ export async function storeArtifacts(
 export const ARTIFACT_RETRY_DELAYS_MS = [2_000, 5_000, 10_000, 20_000, 30_000] as const;
 
 /**
- * {@link storeArtifacts}, tried again after each of `delaysMs` while it fails and `stopped` says the trial goes on:
- * the files' list, or why they could not be stored (the last failure's words), which the result then says instead of
- * listing none, as if its sweep kept none.
+ * {@link storeArtifacts}, tried again after each of `delaysMs` while it fails and `stopped` (its sweep cancelled) is
+ * not true: the files' list, or why they could not be stored (the last failure's words), which the result then says
+ * instead of listing none, as if its sweep kept none.
  */
 export async function storeArtifactsPersistently(
   store: ArtifactStore,
@@ -219,7 +219,9 @@ export async function storeArtifactsPersistently(
       options.log(
         `trial ${trialId}: artifacts not stored (${messageOf(e)}); trying again in ${Math.round(delay / 1000)} s`,
       );
-      await new Promise((r) => setTimeout(r, delay));
+      // in short steps: a sweep cancelled meanwhile stops the tries at once
+      for (const end = Date.now() + delay; Date.now() < end && !options.stopped?.(); )
+        await new Promise((r) => setTimeout(r, Math.min(250, end - Date.now())));
     }
   }
 }

@@ -117,8 +117,9 @@ export function trainingRunner(backend: BackendInfo, options: TrainingRunnerOpti
             grant.trialId,
             grant.attempt,
             artifactContents(result, dataset, config),
-            // a trial handed back or cancelled meanwhile sends no result to say it in
-            { log, stopped: () => hooks.shouldStop() },
+            // Not shouldStop: training is over, and its deadline or a shutdown must not turn a finished trial into a
+            // timed-out or handed-back one; a cancelled sweep's files may be deleted next, so none are written for it.
+            { log, stopped: () => hooks.cancelled() },
           )
         : undefined;
     return {
