@@ -34,6 +34,12 @@ export interface ApiOptions {
    * API raises about one of them is told in the command's words.
    */
   flags?: Readonly<Record<string, string>>;
+  /**
+   * On the embedded store, go only through the process that holds it (`sweep run`, `ui`), and refuse with this error
+   * where none does, rather than open the store here: a command that would keep it open (`sweep watch`) would keep
+   * that process out.
+   */
+  onlyThroughHolder?: Error;
 }
 
 /**
@@ -60,6 +66,8 @@ export async function withApi<T>(
   // dashboard does without.
   // On an embedded store another process holds (`sweep run`, `ui`), through that process, which answers on a socket.
   const held = login ? undefined : await heldStoreApi();
+  if (!login && !held && options.onlyThroughHolder && settings().store.kind === "embedded")
+    throw options.onlyThroughHolder;
   const session = login
     ? { api: remoteApi(login), close: async () => {} }
     : held

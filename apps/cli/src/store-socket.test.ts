@@ -1,8 +1,8 @@
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LOCAL_CALLER } from "@tailsweep/api";
-import { codeOf, parseSweepFile } from "@tailsweep/schemas";
+import { LOCAL_CALLER, STORE_HELD_CODE } from "@tailsweep/api";
+import { codeOf, errorCategory, parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
 import { apiError } from "./api-client";
@@ -36,13 +36,11 @@ describe("the held store's socket", () => {
     const dir = mkdtempSync(join(tmpdir(), "tailsweep-socket-"));
     const readOnly =
       "the embedded store is held by tailsweep sweep run (pid 1), which answers other commands' reads only";
-    const served = await serveStoreSocket(dir, {
-      store: await storeWithSweep(),
-      caller: LOCAL_CALLER,
-      readOnly,
-    });
-    expect(served?.path).toBe(join(dir, "api.sock"));
-    expect(statSync(served!.path).mode & 0o777).toBe(0o600);
+    const store = await storeWithSweep();
+    const served = await serveStoreSocket(dir, async () => ({ store, caller: LOCAL_CALLER, readOnly }));
+    expect(served?.path).toBe(join(dir, "socket", "api.sock"));
+    // its folder is the owner's only: no one else reaches the socket, whatever its own mode
+    expect(statSync(join(dir, "socket")).mode & 0o777).toBe(0o700);
     const api = socketApi(served!.path);
     expect((await api.sweeps.list.query({})).map((s) => s.name)).toEqual(["held"]);
     // a streamed answer comes through whole
@@ -53,7 +51,8 @@ describe("the held store's socket", () => {
     const refused = await api.sweeps.cancel
       .mutate({ id: "held" })
       .catch((e: unknown) => apiError(e, undefined));
-    expect(codeOf(refused)).toBe("FORBIDDEN");
+    expect(codeOf(refused)).toBe(STORE_HELD_CODE);
+    expect(errorCategory(refused)).toBe("unavailable");
     expect(String(refused)).toContain(readOnly);
     await served!.close();
     expect(await answers(served!.path)).toBe(false);
@@ -64,15 +63,20 @@ describe("the held store's socket", () => {
 
   it("replaces a socket file a dead holder left, and serves none where the folder's path is too long for one", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tailsweep-socket-"));
-    writeFileSync(join(dir, "api.sock"), "");
-    expect(await answers(join(dir, "api.sock"))).toBe(false);
-    const served = await serveStoreSocket(dir, { store: await storeWithSweep(), caller: LOCAL_CALLER });
+    mkdirSync(join(dir, "socket"), { mode: 0o755 });
+    writeFileSync(join(dir, "socket", "api.sock"), "");
+    expect(await answers(join(dir, "socket", "api.sock"))).toBe(false);
+    const served = await serveStoreSocket(dir, async () => ({
+      store: await storeWithSweep(),
+      caller: LOCAL_CALLER,
+    }));
     expect(await answers(served!.path)).toBe(true);
+    expect(statSync(join(dir, "socket")).mode & 0o777).toBe(0o700);
     await served!.close();
     const deep = join(dir, "x".repeat(120));
     expect(storeSocketPath(deep)).toBeUndefined();
     expect(
-      await serveStoreSocket(deep, { store: await storeWithSweep(), caller: LOCAL_CALLER }),
+      await serveStoreSocket(deep, async () => ({ store: await storeWithSweep(), caller: LOCAL_CALLER })),
     ).toBeUndefined();
   });
 });

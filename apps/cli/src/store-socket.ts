@@ -2,11 +2,17 @@
 // — answers the API on a Unix socket in the store's folder, so that `sweep status`, `sweep watch`, `compare` and the
 // other API commands run from another terminal go through it instead of being refused with STORE_LOCKED.
 //
-// A Unix socket, not a loopback port: only the store's owner can connect (the socket is 0600 in their folder), and a
-// web page cannot reach it, so it needs no sign-in, exactly as the store's files need none.
-import { existsSync, rmSync } from "node:fs";
-import { chmod } from "node:fs/promises";
-import { createServer, request, type Server } from "node:http";
+// A Unix socket, not a loopback port: only the store's owner can connect (the socket lies in a folder of theirs that
+// only they may enter, 0700, made so before the socket exists), and a web page cannot reach it, so it needs no
+// sign-in, exactly as the store's files need none.
+import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  request,
+  type ServerResponse,
+} from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -17,7 +23,8 @@ import { httpApi } from "./remote";
 import type { Runtime } from "./runtime";
 import { settings } from "./settings";
 
-/** The socket's name in the embedded store's folder. */
+/** The folder of the socket in the embedded store's folder (its owner's only), and the socket's name in it. */
+export const STORE_SOCKET_DIR = "socket";
 export const STORE_SOCKET_FILE = "api.sock";
 
 /** The stable code of a request the process holding the embedded store stopped answering (it ended, or was killed). */
@@ -28,7 +35,7 @@ const MAX_SOCKET_PATH = 103;
 
 /** Where the process holding the embedded store in `dir` answers; undefined for a path too long for a socket. */
 export function storeSocketPath(dir: string): string | undefined {
-  const path = join(dir, STORE_SOCKET_FILE);
+  const path = join(dir, STORE_SOCKET_DIR, STORE_SOCKET_FILE);
   return Buffer.byteLength(path) <= MAX_SOCKET_PATH ? path : undefined;
 }
 
@@ -39,20 +46,46 @@ export interface StoreSocket {
 }
 
 /**
- * Answers the API on `dir`'s socket with `context` while this process holds the embedded store there. The caller holds
- * the store's lock, so a socket file left there is a dead holder's and is replaced. Undefined where the folder's path
- * is too long for a socket: other processes are then refused with STORE_LOCKED, as before.
+ * Answers the API on `dir`'s socket while this process holds the embedded store there, with the context `context`
+ * makes; the router and the context are made on the first request, so that a `sweep run` nobody asks loads none of
+ * the API. `onRequest` sees each request first (the dashboard's gate, which holds training while it is answered). The
+ * caller holds the store's lock, so a socket file left there is a dead holder's and is replaced. Undefined where the
+ * folder's path is too long for a socket: other processes are then refused with STORE_LOCKED, as before.
  */
-export async function serveStoreSocket(dir: string, context: ApiContext): Promise<StoreSocket | undefined> {
+export async function serveStoreSocket(
+  dir: string,
+  context: () => Promise<ApiContext>,
+  onRequest?: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<StoreSocket | undefined> {
   const path = storeSocketPath(dir);
   if (!path) return undefined;
-  // loaded here: only the processes that hold a store serve it
-  const [{ createHTTPHandler }, { appRouter }] = await Promise.all([
-    import("@trpc/server/adapters/standalone"),
-    import("@tailsweep/api"),
-  ]);
-  const server: Server = createServer(createHTTPHandler({ router: appRouter, createContext: () => context }));
+  // the folder first, its owner's only (mkdir's mode is masked by the umask; chmod is not): no one else can reach a
+  // socket inside it, whatever the socket's own mode
+  const folder = join(dir, STORE_SOCKET_DIR);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  chmodSync(folder, 0o700);
   rmSync(path, { force: true });
+  let handler: Promise<RequestListener> | undefined;
+  const handle = async () => {
+    // loaded here: only a process that is asked serves
+    const [{ createHTTPHandler }, { appRouter }, ctx] = await Promise.all([
+      import("@trpc/server/adapters/standalone"),
+      import("@tailsweep/api"),
+      context(),
+    ]);
+    return createHTTPHandler({ router: appRouter, createContext: () => ctx });
+  };
+  const server = createServer((req, res) => {
+    onRequest?.(req, res);
+    handler ??= handle();
+    handler.then(
+      (serve) => serve(req, res),
+      (e: unknown) => {
+        res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+        res.end(`the store's API did not load: ${messageOf(e)}\n`);
+      },
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
@@ -60,8 +93,6 @@ export async function serveStoreSocket(dir: string, context: ApiContext): Promis
       resolve();
     });
   });
-  // Between listen and chmod the socket has the umask's mode; the store's folder is its owner's already.
-  await chmod(path, 0o600);
   return {
     path,
     close: async () => {
@@ -81,18 +112,19 @@ export async function serveHeldStore(
   rt: Runtime,
   what: Pick<ApiContext, "launcher" | "readOnly">,
   log: (line: string) => void,
+  onRequest?: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<StoreSocket | undefined> {
   if (rt.opened.kind !== "pglite" || rt.opened.location === "memory") return undefined;
-  const { LOCAL_CALLER } = await import("@tailsweep/api");
+  const context = async (): Promise<ApiContext> => ({
+    store: rt.opened.store,
+    access: rt.opened.access,
+    caller: (await import("@tailsweep/api")).LOCAL_CALLER,
+    artifacts: rt.artifacts,
+    sweepLimits: settings().sweepLimits,
+    ...what,
+  });
   try {
-    return await serveStoreSocket(rt.opened.location, {
-      store: rt.opened.store,
-      access: rt.opened.access,
-      caller: LOCAL_CALLER,
-      artifacts: rt.artifacts,
-      sweepLimits: settings().sweepLimits,
-      ...what,
-    });
+    return await serveStoreSocket(rt.opened.location, context, onRequest);
   } catch (e) {
     log(
       `other commands cannot reach the store while this one runs: its socket did not open (${messageOf(e)})`,
@@ -122,14 +154,23 @@ export function answers(path: string): Promise<boolean> {
 function fetchOverSocket(path: string): typeof fetch {
   return (input, init) =>
     new Promise((resolve, reject) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      const headers = new Headers(init?.headers);
+      // tRPC's links send a URL and a string body (JSON), nothing else this shim would have to carry
+      if (typeof input !== "string" || (init?.body != null && typeof init.body !== "string")) {
+        reject(new TypeError("the store socket's fetch takes a URL string and a string body"));
+        return;
+      }
+      const aborted = () => new DOMException("the request was aborted", "AbortError");
+      if (init?.signal?.aborted) {
+        reject(aborted());
+        return;
+      }
+      const url = new URL(input);
       const req = request(
         {
           socketPath: path,
           path: `${url.pathname}${url.search}`,
           method: init?.method ?? "GET",
-          headers: Object.fromEntries(headers.entries()),
+          headers: Object.fromEntries(new Headers(init?.headers).entries()),
         },
         (res) => {
           const answer = new Headers();
@@ -141,19 +182,28 @@ function fetchOverSocket(path: string): typeof fetch {
           resolve(new Response(body, { status, headers: answer }));
         },
       );
+      let abort = false;
+      init?.signal?.addEventListener(
+        "abort",
+        () => {
+          abort = true;
+          req.destroy();
+        },
+        { once: true },
+      );
       // the holder ended between two requests (its run finished, Ctrl-C): said as such, by a code a command can match
       req.once("error", (e) =>
         reject(
-          new UnavailableError(
-            STORE_HOLDER_GONE_CODE,
-            `the process that held the embedded store stopped answering (${codeOf(e) ?? messageOf(e)}): the same command again opens the store itself`,
-            { cause: e },
-          ),
+          abort
+            ? aborted()
+            : new UnavailableError(
+                STORE_HOLDER_GONE_CODE,
+                `the process that held the embedded store stopped answering (${codeOf(e) ?? messageOf(e)}): the same command again opens the store itself`,
+                { cause: e },
+              ),
         ),
       );
-      init?.signal?.addEventListener("abort", () => req.destroy(new Error("aborted")), { once: true });
-      if (typeof init?.body === "string") req.end(init.body);
-      else req.end();
+      req.end(init?.body ?? undefined);
     });
 }
 

@@ -27,6 +27,10 @@ export function seedsNeededText(
   return powered && !Number.isNaN(needed) ? `>${MANY_SEEDS}` : "—";
 }
 
+/** Why a succeeded trial has no files where its sweep keeps them (its result's `artifactsNotStored`), on every surface. */
+export const artifactsNotStoredText = (reason: string) =>
+  `storing its artifacts failed (${reason}); it succeeded without them`;
+
 /** What a running sweep that no controller serves is told with (`sweeps.get`'s `servedBy: null`), on every surface. */
 export const NO_CONTROLLER_TEXT =
   "no controller serves this store now: the sweep's trials wait, queued, until one starts (tailsweep controller)";

@@ -69,3 +69,4 @@ export {
   signInPath,
 } from "./sign-in";
 export { sweepLimitsFromEnv } from "./sweep-settings";
+export { STORE_HELD_CODE } from "./trpc";

@@ -55,6 +55,9 @@ export interface SweepLauncher {
  * What every procedure can use: the run store, the launcher where the app allows launching, who is calling (every
  * procedure checks their role in the project it touches) and the access store (members, tokens, the audit log).
  */
+/** The stable code of a launch, cancel or delete refused while another command holds the store (ApiContext.readOnly). */
+export const STORE_HELD_CODE = "STORE_HELD";
+
 export interface ApiContext {
   store: RunStore;
   launcher?: SweepLauncher;
@@ -69,8 +72,9 @@ export interface ApiContext {
   /** Limits on launched sweeps (sweepLimitsFromEnv: TAILSWEEP_MAX_TRIALS); parseSweepFile's defaults when absent. */
   sweepLimits?: SweepLimits;
   /**
-   * Why this API launches nothing, where it has no launcher, in the words every refused procedure then says; a
-   * read-only dashboard's where absent (the API that `tailsweep sweep run` serves to other commands says its own).
+   * Why this API launches nothing for now, where another command holds the store and serves it without a launcher
+   * (`tailsweep sweep run`): every refused procedure says these words, coded {@link STORE_HELD_CODE} (unavailable: it
+   * works once that command ends). Absent: a read-only dashboard's FORBIDDEN.
    */
   readOnly?: string;
   /**

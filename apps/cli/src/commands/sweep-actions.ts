@@ -70,11 +70,12 @@ export async function sweepSubmit(
   o: { new?: boolean; dryRun?: boolean } & JsonFlag,
 ): Promise<void> {
   const spec = readSweepFile(file);
-  // Checked before the store is opened: nothing is stored for a sweep no worker would ever see.
-  if (!remoteLogin() && !settings().nats.url)
+  // Checked before the store is opened: nothing is stored for a sweep no worker would ever see. A `tailsweep ui` that
+  // holds the embedded store runs it on its own workers.
+  if (!remoteLogin() && !settings().nats.url && !(await storeHolderAnswers()))
     throw new SettingsError(
       [
-        "NATS_URL: sweep submit needs it (workers elsewhere) when not logged in to a dashboard; use `tailsweep sweep run` to run here",
+        "NATS_URL: sweep submit needs it (workers elsewhere) when not logged in to a dashboard and no tailsweep ui holds the embedded store; use `tailsweep sweep run` to run here",
       ],
       "environment",
     );
@@ -216,52 +217,56 @@ async function readOnceFree(id: string) {
  * runs a sweep there then. When that process ends, the sweep is read once more from the store, now free.
  */
 export async function sweepWatch(id: string | undefined, o: { interval: number } & JsonFlag): Promise<void> {
-  const embedded = !remoteLogin() && settings().store.kind === "embedded";
-  if (embedded && !(await storeHolderAnswers()))
-    throw new AppError(
-      WATCH_NEEDS_SHARED_STORE,
-      "invalid",
-      "sweep watch follows a sweep as it runs, and no process runs one on the embedded store now (a tailsweep sweep run or tailsweep ui would hold it): tailsweep sweep status shows where a sweep stands, tailsweep sweep run <id> goes on with one; on PostgreSQL (DATABASE_URL) or through a dashboard (tailsweep login) it follows sweeps that run elsewhere",
-    );
   let target = id;
-  const watched = await withApi(async (api, remote) => {
-    target = await sweepOrLatest(api, id);
-    let last = "";
-    let waiting = false;
-    let unserved = false;
-    for (;;) {
-      const sweep = await api.sweeps.get.query({ id: target }).catch((e: unknown) => {
-        const error = apiError(e, remote);
-        // the process that held the embedded store ended: what it left is read below, from the store itself
-        if (codeOf(error) === STORE_HOLDER_GONE_CODE) return null;
-        if (errorCategory(error) !== "unavailable") throw error;
-        if (!waiting) log(`${messageOf(error)}; looking again every ${o.interval} s`);
-        waiting = true;
-        return undefined;
-      });
-      if (sweep === null) return undefined;
-      if (sweep) {
-        if (waiting) log("answering again");
-        waiting = false;
-        // said when it changes: none serving it (its trials wait), and one serving it again
-        if (sweep.servedBy !== undefined && (sweep.servedBy === null) !== unserved) {
-          unserved = sweep.servedBy === null;
-          log(unserved ? NO_CONTROLLER_TEXT : `a controller serves it again: ${sweep.servedBy}`);
+  const watched = await withApi(
+    async (api, remote) => {
+      target = await sweepOrLatest(api, id);
+      let last = "";
+      let waiting = false;
+      let unserved = false;
+      for (;;) {
+        const sweep = await api.sweeps.get.query({ id: target }).catch((e: unknown) => {
+          const error = apiError(e, remote);
+          // the process that held the embedded store ended: what it left is read below, from the store itself
+          if (codeOf(error) === STORE_HOLDER_GONE_CODE) return null;
+          if (errorCategory(error) !== "unavailable") throw error;
+          if (!waiting) log(`${messageOf(error)}; looking again every ${o.interval} s`);
+          waiting = true;
+          return undefined;
+        });
+        if (sweep === null) return undefined;
+        if (sweep) {
+          if (waiting) log("answering again");
+          waiting = false;
+          // said when it changes: none serving it (its trials wait), and one serving it again
+          if (sweep.servedBy !== undefined && (sweep.servedBy === null) !== unserved) {
+            unserved = sweep.servedBy === null;
+            log(unserved ? NO_CONTROLLER_TEXT : `a controller serves it again: ${sweep.servedBy}`);
+          }
+          const now = new Date();
+          const seen = `${sweep.status}: ${tallyOf(sweep.counts)}`;
+          if (seen !== last) {
+            last = seen;
+            if (o.json)
+              printJson({ id: sweep.id, status: sweep.status, counts: sweep.counts, at: now.toISOString() });
+            else process.stdout.write(`${now.toISOString().slice(11, 19)} UTC  ${seen}\n`);
+          }
+          if (sweep.status !== "running") return sweep;
         }
-        const now = new Date();
-        const seen = `${sweep.status}: ${tallyOf(sweep.counts)}`;
-        if (seen !== last) {
-          last = seen;
-          if (o.json)
-            printJson({ id: sweep.id, status: sweep.status, counts: sweep.counts, at: now.toISOString() });
-          else process.stdout.write(`${now.toISOString().slice(11, 19)} UTC  ${seen}\n`);
-        }
-        if (sweep.status !== "running") return sweep;
+        await new Promise((r) => setTimeout(r, o.interval * 1000));
       }
-      await new Promise((r) => setTimeout(r, o.interval * 1000));
-    }
-  });
-  const final = watched ?? (await readOnceFree(target!));
+    },
+    {
+      // on the embedded store, only through the process that runs a sweep there: one opened here would keep it out
+      onlyThroughHolder: new AppError(
+        WATCH_NEEDS_SHARED_STORE,
+        "invalid",
+        "sweep watch follows a sweep as it runs, and no process runs one on the embedded store now (a tailsweep sweep run or tailsweep ui would hold it): tailsweep sweep status shows where a sweep stands, tailsweep sweep run <id> goes on with one; on PostgreSQL (DATABASE_URL) or through a dashboard (tailsweep login) it follows sweeps that run elsewhere",
+      ),
+    },
+  );
+  // the holder ended: what it left, read from the store itself (target is set: the loop ran)
+  const final = watched ?? (await readOnceFree(target ?? ""));
   if (final.status === "running") {
     // its process was stopped (Ctrl-C, a kill) before the sweep ended: nothing runs it now
     const seen = tallyOf(final.counts);

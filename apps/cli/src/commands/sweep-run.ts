@@ -379,7 +379,7 @@ async function runHere(
   const socket = await serveHeldStore(
     rt,
     {
-      readOnly: `the embedded store is held by tailsweep sweep run (pid ${process.pid}), which answers other commands' reads only: this works once it ends (Ctrl-C there stops it; the same command resumes its sweep), or through tailsweep ui`,
+      readOnly: `the embedded store is held by tailsweep sweep run (pid ${process.pid}), which serves other commands' reads, tags and notes but launches, cancels and deletes nothing: this works once it ends (Ctrl-C there stops it; the same command resumes its sweep)`,
     },
     log,
   );

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { EvaluationMetricSchema } from "@tailsweep/analysis";
+import { artifactsNotStoredText } from "@tailsweep/analysis/format";
 import { ARTIFACT_FILES, InputError } from "@tailsweep/schemas";
 import { inflateStored } from "@tailsweep/sweep";
 import { z } from "zod";
@@ -22,7 +23,7 @@ export async function trialArtifacts(id: string, o: { output?: string; json?: bo
         if (files.artifacts.length === 0)
           process.stdout.write(
             files.notStored
-              ? `trial ${id} kept no artifacts: storing them failed (${files.notStored}); it succeeded without them\n`
+              ? `trial ${id} kept no artifacts: ${artifactsNotStoredText(files.notStored)}\n`
               : `trial ${id} kept no artifacts\n`,
           );
         for (const a of files.artifacts)

@@ -90,11 +90,12 @@ export async function uiCommand(o: UiOptions): Promise<void> {
   let socket: StoreSocket | undefined;
   // What stops, in this order, after the server: training first (the running trials are handed back), the store last.
   const stops = [
+    // other commands first, as the pages: nothing reaches a controller that is stopping
+    () => socket?.close(),
     () => worker?.stop(),
     () => threads?.close(),
     () => controller.stop(),
     () => lease?.release(),
-    () => socket?.close(),
     () => app?.close(),
     () => rt.close(),
   ];
@@ -179,6 +180,8 @@ export async function uiCommand(o: UiOptions): Promise<void> {
             readOnly: `the embedded store is held by tailsweep ui --read-only (pid ${process.pid}), which launches, cancels and deletes nothing: this works once it ends`,
           },
       log,
+      // held as a page's request is: training waits while it is answered
+      (_req, res) => res.once("close", gate.enter()),
     );
 
     const next = createRequire(join(web, "package.json"))("next") as (options: {

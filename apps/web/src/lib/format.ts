@@ -3,6 +3,7 @@
 import { duration } from "@tailsweep/analysis/format";
 
 export {
+  artifactsNotStoredText,
   bestClaim,
   bestInResamples,
   cappedTopUpText,

@@ -436,7 +436,7 @@ describe("buildStudyReport", () => {
     expect(markdown).toContain("| gaussian | 2 (1†) | 0 | 0 |");
     expect(markdown).toMatch(/\| gaussian \| [^\n]* \| proposed better † \|\n/);
     expect(markdown).toContain(
-      "† some settings' differences include seeds added after looking at the results (a post-hoc top-up): 1 of the 2 settings against gaussian, 1 of the 2 settings against supervised; the answer's p-value is optimistic",
+      "† differences include seeds added after looking at the results (a post-hoc top-up): 1 of 2 settings against gaussian, 1 of 2 settings against supervised; the answer's p-value is optimistic",
     );
     expect(markdown).toMatch(/\| gaussian \| 2▲ \(1†\) 0▼ 0·/);
   });

@@ -6,6 +6,7 @@ import {
   perClassAxisName,
   perClassCategories,
 } from "@tailsweep/charts";
+import { plural } from "@tailsweep/schemas";
 import type { SequentialRow, Summary } from "@tailsweep/stats";
 import { paramValue } from "@tailsweep/sweep";
 import type { StageEstimate } from "../confirmation";
@@ -216,7 +217,7 @@ function studySection(study: StudyLevel, sequential: readonly string[], toppedUp
   const answersToppedUp = study.overall.filter((a) => a.posthoc);
   if (answersToppedUp.length > 0)
     out.push(
-      `† some settings' differences include seeds added after looking at the results (a post-hoc top-up): ${answersToppedUp.map((a) => `${a.posthocSettings} of the ${a.settings} settings against ${a.baseline}`).join(", ")}; the answer's p-value is optimistic; confirm it on fresh seeds.`,
+      `† differences include seeds added after looking at the results (a post-hoc top-up): ${answersToppedUp.map((a) => `${a.posthocSettings} of ${plural(a.settings, "setting")} against ${a.baseline}`).join(", ")}; the answer's p-value is optimistic; confirm it on fresh seeds.`,
       "",
     );
   out.push(

@@ -61,7 +61,7 @@ import { z } from "zod";
 import { authorize, canRead } from "../caller";
 import { checked, checkedOneOf, LIMITS, labelField, nameField } from "../input";
 import { checkAddedSeeds, checkLaunchData } from "../launch-data";
-import { type ApiContext, audited, type SweepLauncher, t } from "../trpc";
+import { type ApiContext, audited, STORE_HELD_CODE, type SweepLauncher, t } from "../trpc";
 import { annotationAudit } from "./annotations";
 import { readableRuns, sweepIdInput, sweepOrThrow } from "./sweep-access";
 
@@ -142,15 +142,17 @@ function yamlOf(text: string): unknown {
   }
 }
 
-/** The launcher, or FORBIDDEN where this app has none (a read-only dashboard), in the context's words. */
+/**
+ * The launcher, or a refusal where this app has none: FORBIDDEN on a read-only dashboard; unavailable (the same
+ * command works later) in the context's words where another command holds the store (`ctx.readOnly`).
+ */
 function launcherOf(ctx: ApiContext): SweepLauncher {
-  if (!ctx.launcher)
-    throw new TRPCError({
-      code: "FORBIDDEN",
-      message:
-        ctx.readOnly ?? "this dashboard is read-only: it has no controller to launch, cancel or delete with",
-    });
-  return ctx.launcher;
+  if (ctx.launcher) return ctx.launcher;
+  if (ctx.readOnly !== undefined) throw new AppError(STORE_HELD_CODE, "unavailable", ctx.readOnly);
+  throw new TRPCError({
+    code: "FORBIDDEN",
+    message: "this dashboard is read-only: it has no controller to launch, cancel or delete with",
+  });
 }
 
 /**
@@ -325,15 +327,24 @@ export const sweepsRouter = t.router({
    */
   get: t.procedure.input(checked(sweepIdInput)).query(async ({ ctx, input }) => {
     const sweep = await sweepOrThrow(ctx, input.id);
-    const [trials, workers] = await Promise.all([ctx.store.listTrials(sweep.id), ctx.store.listWorkers()]);
+    const [trials, workers, servedBy] = await Promise.all([
+      ctx.store.listTrials(sweep.id),
+      ctx.store.listWorkers(),
+      // a running sweep no controller serves waits, its trials queued, and nothing else would say why; a lookup that
+      // fails leaves it unsaid rather than fail the sweep's page
+      sweep.status === "running" && ctx.controllerServing
+        ? ctx.controllerServing(sweep.id).then(
+            (holder) => holder ?? null,
+            () => undefined,
+          )
+        : undefined,
+    ]);
     // Only a trial that was handed back or retried can have resumed: their results alone are read.
     const retried = trials.filter((trial) => trial.state === "succeeded" && trial.retries.length > 0);
     const results = await Promise.all(retried.map((trial) => ctx.store.getResult(trial.id)));
     return {
       ...sweepOverview({ sweep, trials }, workers, new Date()),
-      // a running sweep no controller serves waits, its trials queued, and nothing else would say why
-      ...(sweep.status === "running" &&
-        ctx.controllerServing && { servedBy: (await ctx.controllerServing(sweep.id)) ?? null }),
+      ...(servedBy !== undefined && { servedBy }),
       checkpoints: checkpointSavings(results),
       // a TPE sweep: of its budget's configurations, how many are proposed, finished and in flight
       tpe: tpeProgress(sweep.spec, trials) ?? null,

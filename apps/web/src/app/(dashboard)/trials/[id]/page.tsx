@@ -7,7 +7,7 @@ import { AnnotationsForm } from "../../../../components/annotations-form";
 import { HeatTable } from "../../../../components/heat-table";
 import { InteractiveChart } from "../../../../components/interactive-chart";
 import { attemptRows } from "../../../../lib/attempt-rows";
-import { duration, stamp } from "../../../../lib/format";
+import { artifactsNotStoredText, duration, stamp } from "../../../../lib/format";
 import { api } from "../../../../server/store";
 
 export const dynamic = "force-dynamic";
@@ -251,7 +251,7 @@ export default async function TrialPage({ params }: { params: Promise<{ id: stri
         <p className="muted" data-testid="no-files">
           nothing kept
           {files.notStored
-            ? ` (storing its artifacts failed: ${files.notStored}; it succeeded without them)`
+            ? ` (${artifactsNotStoredText(files.notStored)})`
             : trial.state === "succeeded"
               ? " (its sweep keeps no artifacts)"
               : " yet"}
