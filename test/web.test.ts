@@ -1120,6 +1120,17 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(refused.stderr).toContain(`the embedded store ${env.TAILSWEEP_DB_DIR} is in use: process`);
     expect(refused.stderr).toContain("(tailsweep.mjs ui --rebuild");
     expect(refused.stderr).toContain("PostgreSQL (DATABASE_URL)");
+    // launching goes through it too, without NATS_URL: its own workers run what is submitted (deleted again here, so
+    // that the lists below hold what they did)
+    const cli = (...args: string[]) => run(process.execPath, [cliPath, ...args], { env });
+    const submitted = JSON.parse((await cli("sweep", "submit", file, "--json")).stdout);
+    expect(submitted).toMatchObject({ name: "held-by-ui", trialCount: 1 });
+    expect((await cli("sweep", "delete", submitted.id, "--yes")).stdout).toContain(submitted.id);
+    expect(
+      JSON.parse((await cli("sweep", "list", "--project", "web", "--json")).stdout).map(
+        (s: { id: string }) => s.id,
+      ),
+    ).not.toContain(submitted.id);
   });
 
   it("lists and filters sweeps, and compares runs across sweeps by permalink", async () => {
