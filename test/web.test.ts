@@ -1421,10 +1421,13 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.goto(`${base}/audit`);
     const rows = await page.locator("[data-testid=audit-log] tbody tr").allInnerTexts();
     // newest first: the retry, the cancels and the resume, and the launches from the dashboard (the CLI's sweep
-    // predates the dashboard)
+    // predates the dashboard), with the CLI's launch and delete through the dashboard's process (a deleted sweep is
+    // named by its id)
     expect(rows.map((r) => r.split("\t").slice(1).join(" | "))).toEqual([
       "local user | web | sweep.confirm | confirm-web",
       "local user | web | sweep.launch | confirm-web",
+      expect.stringMatching(/^local user \| web \| sweep\.delete \| [0-9a-f]{32}$/),
+      "local user | web | sweep.launch | held-by-ui",
       "local user | web | sweep.retry | to-retry",
       "local user | web | sweep.launch | to-retry",
       "local user | web | sweep.cancel | to-cancel",

@@ -128,8 +128,8 @@ export default async function SweepsPage({ searchParams }: { searchParams: Promi
                 <td>
                   {s.best ? (
                     <>
-                      {s.best.config} ({pct(s.best.mean)} {s.objective.metric}, {plural(s.best.seeds, "seed")}
-                      )
+                      {/* one text node: the entry reads whole in the page's HTML, as before the mark */}
+                      {`${s.best.config} (${pct(s.best.mean)} ${s.objective.metric}, ${plural(s.best.seeds, "seed")})`}
                       <PosthocMeanMark posthoc={s.best.posthoc} />
                     </>
                   ) : (
