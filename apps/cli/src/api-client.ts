@@ -52,22 +52,23 @@ export function remoteLogin(): RemoteLogin | undefined {
 
 /**
  * Runs `command` with this invocation's one tRPC client (and the login when it is a dashboard's), then closes what it
- * opened. Logged in: `httpLink` to the dashboard with the token. Otherwise: tRPC's `localLink` over the same router in
- * this process, on the run store (`openRuntime`) as the local user, with the settings' sweep limits and, for a command
- * that `launches`, a controller to launch, cancel and delete with. Either way a refusal is the same coded error
- * ({@link apiError}), so a command prints the same and exits the same locally and remotely.
+ * opened. Logged in: `httpLink` to the dashboard with the token. On an embedded store another process holds: its
+ * socket (store-socket.ts). Otherwise: tRPC's `localLink` over the same router in this process, on the run store
+ * (`openRuntime`) as the local user, with the settings' sweep limits and, for a command that `launches`, a controller
+ * to launch, cancel and delete with. Either way a refusal is the same coded error ({@link apiError}), so a command
+ * prints the same and exits the same locally and remotely.
  */
 export async function withApi<T>(
   command: (api: Api, remote: RemoteLogin | undefined) => Promise<T>,
   options: ApiOptions = {},
 ): Promise<T> {
   const login = remoteLogin();
-  // The API in this process needs the API's router and the run store, seconds to load that a command talking to a
-  // dashboard does without.
   // On an embedded store another process holds (`sweep run`, `ui`), through that process, which answers on a socket.
   const held = login ? undefined : await heldStoreApi();
   if (!login && !held && options.onlyThroughHolder && settings().store.kind === "embedded")
     throw options.onlyThroughHolder;
+  // The API in this process needs the API's router and the run store, seconds to load that a command talking to a
+  // dashboard or a holder does without.
   const session = login
     ? { api: remoteApi(login), close: async () => {} }
     : held
