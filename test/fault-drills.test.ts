@@ -140,7 +140,7 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     await nats.stop();
     // heartbeats every 2 s: stale after 6; past the object store's put timeout, so that a trial finishing meanwhile
     // stores its files only by trying again
-    await sleep(30_000);
+    await sleep(20_000);
     await nats.start();
     await waitFor(() => finished(s), "the sweep to finish after the outage");
     console.log(
