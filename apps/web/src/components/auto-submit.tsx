@@ -11,8 +11,9 @@ const autoSubmitted = (target: EventTarget | null) =>
  *
  * A choice stepped through with the keyboard (arrow keys change a closed select at each press) is not a choice made
  * yet (WCAG 3.2.2: a change of value must not navigate): it is submitted on Enter or when focus leaves the select, a
- * choice from the open list or by pointer at once. And a page shown again from the back/forward cache gets its
- * choices back as the server rendered them for its URL, not as they were when it was left (the one being submitted).
+ * choice from the open list or by pointer at once. And a page shown again from the back/forward cache (its DOM as it
+ * was left) gets its choices back as the server rendered them for its URL, not the one being submitted when it was
+ * left; a page loaded again by Back is kept from restoring them by `ViewForm`'s `autoComplete="off"`.
  */
 export function AutoSubmit() {
   useEffect(() => {
@@ -61,9 +62,6 @@ export function AutoSubmit() {
       for (const form of document.querySelectorAll("form[data-autosubmit]"))
         if (form instanceof HTMLFormElement) form.reset();
     };
-    // loaded again by Back or Forward: the browser may have put the choices back as they were left
-    const [navigation] = performance.getEntriesByType("navigation");
-    if (navigation instanceof PerformanceNavigationTiming && navigation.type === "back_forward") asRendered();
     const onPageShow = (e: PageTransitionEvent) => {
       if (e.persisted) asRendered();
     };

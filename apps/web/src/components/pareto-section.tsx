@@ -5,6 +5,7 @@ import { frontObjective } from "../lib/front-objective";
 import { api } from "../server/store";
 import { InteractiveChart } from "./interactive-chart";
 import { KeepParams } from "./keep-params";
+import { ViewForm } from "./view-form";
 
 type Front = NonNullable<Awaited<ReturnType<Awaited<ReturnType<typeof api>>["pareto"]["front"]>>>;
 
@@ -107,7 +108,7 @@ export async function ParetoSection({
         the lead when significant with the paired difference its way. &ldquo;Not worse&rdquo; on the other
         metric rests on the means.
       </p>
-      <form method="get" className="view-options" data-autosubmit>
+      <ViewForm>
         <KeepParams params={sp} except={["frontX", "frontY"]} />
         <label>
           x
@@ -126,7 +127,7 @@ export async function ParetoSection({
           </select>
         </label>
         <button type="submit">show</button>
-      </form>
+      </ViewForm>
       {!front ? (
         <p className="muted" data-testid="pareto-unavailable">
           {answer.error}

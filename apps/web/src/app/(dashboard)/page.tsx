@@ -3,6 +3,7 @@ import { TagChips } from "../../components/annotations";
 import { AutoSubmit } from "../../components/auto-submit";
 import { PosthocMeanMark } from "../../components/comparison-table";
 import { ProgressBar, statusText } from "../../components/progress-bar";
+import { ViewForm } from "../../components/view-form";
 import { age, pct, stamp } from "../../lib/format";
 import { firstValues, type SearchParams } from "../../lib/search-params";
 import { api } from "../../server/store";
@@ -55,7 +56,7 @@ export default async function SweepsPage({ searchParams }: { searchParams: Promi
     <main>
       <AutoSubmit />
       <h1>Sweeps</h1>
-      <form method="get" className="filters" data-autosubmit>
+      <ViewForm className="filters">
         <label>
           search
           <input name="q" defaultValue={filters.q} placeholder="name, id, description, notes or tag" />
@@ -86,7 +87,7 @@ export default async function SweepsPage({ searchParams }: { searchParams: Promi
         </label>
         <button type="submit">filter</button>
         <a href="/launch">launch a sweep</a>
-      </form>
+      </ViewForm>
       {refused && (
         <p className="field-error" data-testid="filter-error">
           {refused}

@@ -86,7 +86,8 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
           {compared.error ?? "Tick two or more configurations below (from any sweeps) and compare them."}
         </p>
       )}
-      <form method="get">
+      {/* the choices shown are the URL's, also on Back (see ViewForm) */}
+      <form method="get" autoComplete="off">
         <div className="view-options">
           <label>
             baseline

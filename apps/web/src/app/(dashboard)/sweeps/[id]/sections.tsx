@@ -31,6 +31,7 @@ import { HeatTable } from "../../../../components/heat-table";
 import { InteractiveChart } from "../../../../components/interactive-chart";
 import { KeepParams } from "../../../../components/keep-params";
 import { ConfirmButton, TopUpButton } from "../../../../components/sweep-actions";
+import { ViewForm } from "../../../../components/view-form";
 import {
   decisionText,
   intervalWriter,
@@ -180,7 +181,7 @@ export async function ComparisonSection({
   return (
     <>
       <h2>Which configuration is better</h2>
-      <form method="get" className="view-options" data-autosubmit>
+      <ViewForm>
         <KeepParams params={sp} except={["metric", "baseline", "correction"]} />
         <label>
           metric
@@ -205,7 +206,7 @@ export async function ComparisonSection({
         </label>
         <CorrectionChoice value={correction} />
         <button type="submit">show</button>
-      </form>
+      </ViewForm>
       {table ? (
         <>
           <ComparisonTable table={table} />
@@ -479,7 +480,7 @@ export async function ChartsSection({
   return (
     <>
       <h2>Learning curves and the search space</h2>
-      <form method="get" className="view-options" data-autosubmit>
+      <ViewForm>
         <KeepParams params={sp} except={["curve", "x", "y"]} />
         <label>
           curve
@@ -510,7 +511,7 @@ export async function ChartsSection({
           </>
         )}
         <button type="submit">show</button>
-      </form>
+      </ViewForm>
       {drawnCurves.length < curves.configs.length && (
         <p className="muted">
           Showing {drawnCurves.length} of {curves.configs.length} configurations: the baseline and the best by{" "}
@@ -672,7 +673,7 @@ export async function PerClassSection({
           </table>
           {confusionConfig && (
             <>
-              <form method="get" className="view-options" data-autosubmit>
+              <ViewForm>
                 <KeepParams params={sp} except={["config"]} />
                 <label>
                   confusion matrix of
@@ -687,7 +688,7 @@ export async function PerClassSection({
                   </select>
                 </label>
                 <button type="submit">show</button>
-              </form>
+              </ViewForm>
               <HeatTable
                 testId="confusion"
                 caption={`${confusionConfig.config}: confusion matrix averaged over ${confusionConfig.seeds} seeds (% of each true class)`}
@@ -795,7 +796,7 @@ export async function TrialsSection({
   return (
     <>
       <h2>Trials</h2>
-      <form method="get" className="view-options" data-autosubmit data-testid="trial-filters">
+      <ViewForm testId="trial-filters">
         {/* a new filter starts at the first page */}
         <KeepParams params={sp} except={["state", "q", "tag", "page", ...swept]} />
         <label>
@@ -849,12 +850,13 @@ export async function TrialsSection({
           );
         })}
         <button type="submit">show</button>
-      </form>
+      </ViewForm>
       <details data-testid="trial-columns">
         <summary>
           Columns ({view.shown.length} of {view.columns.length})
         </summary>
-        <form method="get" style={{ margin: "0.4rem 0 0.8rem" }}>
+        {/* the boxes ticked are the URL's, also on Back (see ViewForm) */}
+        <form method="get" autoComplete="off" style={{ margin: "0.4rem 0 0.8rem" }}>
           <KeepParams params={sp} except={["cols"]} />
           {/* the configuration is always shown; it also keeps cols= in the URL when every box is unticked */}
           <input type="hidden" name="cols" value={CONFIG_COLUMN} />
