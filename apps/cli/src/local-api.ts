@@ -1,10 +1,27 @@
 import { type ApiContext, type AppRouter, appRouter, LOCAL_CALLER, type SweepLauncher } from "@tailsweep/api";
 import { createTRPCClient, unstable_localLink } from "@trpc/client";
 import type { Api, ApiOptions } from "./api-client";
-import { openRuntime } from "./runtime";
+import { openRuntime, type Runtime } from "./runtime";
 import { settings } from "./settings";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * The local user's API context on the run store `rt` opened, with `what` this process can do besides reading (a
+ * launcher, or the `readOnly` words that say why there is none): the context of a command's own API, and of the
+ * socket a process holding the embedded store answers other commands on (store-socket.ts).
+ */
+export function localApiContext(rt: Runtime, what: Pick<ApiContext, "launcher" | "readOnly">): ApiContext {
+  return {
+    store: rt.opened.store,
+    access: rt.opened.access,
+    caller: LOCAL_CALLER,
+    sweepLimits: settings().sweepLimits,
+    artifacts: rt.artifacts,
+    ...what,
+    ...(rt.opened.controllerServing && { controllerServing: rt.opened.controllerServing }),
+  };
+}
 
 /** The API in this process on the run store: the context `tailsweep ui` gives the dashboard, for one command. */
 export async function localApi(options: ApiOptions) {
@@ -17,15 +34,7 @@ export async function localApi(options: ApiOptions) {
     const { Controller } = await import("@tailsweep/controller");
     launcher = new Controller(rt.opened.store, rt.bus, { artifacts: rt.artifacts });
   }
-  const context: ApiContext = {
-    store: rt.opened.store,
-    access: rt.opened.access,
-    caller: LOCAL_CALLER,
-    sweepLimits: settings().sweepLimits,
-    artifacts: rt.artifacts,
-    ...(launcher && { launcher }),
-    ...(rt.opened.controllerServing && { controllerServing: rt.opened.controllerServing }),
-  };
+  const context = localApiContext(rt, launcher ? { launcher } : {});
   const api: Api = createTRPCClient<AppRouter>({
     links: [unstable_localLink({ router: appRouter, createContext: async () => context })],
   });

@@ -115,14 +115,8 @@ export async function serveHeldStore(
   onRequest?: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<StoreSocket | undefined> {
   if (rt.opened.kind !== "pglite" || rt.opened.location === "memory") return undefined;
-  const context = async (): Promise<ApiContext> => ({
-    store: rt.opened.store,
-    access: rt.opened.access,
-    caller: (await import("@tailsweep/api")).LOCAL_CALLER,
-    artifacts: rt.artifacts,
-    sweepLimits: settings().sweepLimits,
-    ...what,
-  });
+  // loaded on the first request, with the router: a `sweep run` nobody asks loads none of the API
+  const context = async () => (await import("./local-api")).localApiContext(rt, what);
   try {
     return await serveStoreSocket(rt.opened.location, context, onRequest);
   } catch (e) {
@@ -213,12 +207,6 @@ function heldStoreSocket(): string | undefined {
   if (store.kind !== "embedded" || store.pgliteDir === "memory") return undefined;
   const path = storeSocketPath(store.pgliteDir);
   return path && existsSync(path) ? path : undefined;
-}
-
-/** Whether a process holds the settings' embedded store and answers other commands on its socket. */
-export async function storeHolderAnswers(): Promise<boolean> {
-  const path = heldStoreSocket();
-  return path !== undefined && (await answers(path));
 }
 
 /**
