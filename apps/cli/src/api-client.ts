@@ -40,6 +40,24 @@ export interface ApiOptions {
    * that process out.
    */
   onlyThroughHolder?: Error;
+  /** Where the API is, when the command found out already ({@link apiRoute}): asked once, so both see the same. */
+  route?: ApiRoute;
+}
+
+/**
+ * Where a command's API is: a dashboard (`login`), the process that holds the embedded store (`held`, on its socket),
+ * or neither, and then this process on the run store.
+ */
+export interface ApiRoute {
+  login?: RemoteLogin;
+  held?: Api;
+}
+
+/** Where this command's API is now ({@link ApiRoute}). */
+export async function apiRoute(): Promise<ApiRoute> {
+  const login = remoteLogin();
+  // On an embedded store another process holds (`sweep run`, `ui`), through that process, which answers on a socket.
+  return login ? { login } : { held: await heldStoreApi() };
 }
 
 /**
@@ -62,9 +80,7 @@ export async function withApi<T>(
   command: (api: Api, remote: RemoteLogin | undefined) => Promise<T>,
   options: ApiOptions = {},
 ): Promise<T> {
-  const login = remoteLogin();
-  // On an embedded store another process holds (`sweep run`, `ui`), through that process, which answers on a socket.
-  const held = login ? undefined : await heldStoreApi();
+  const { login, held } = options.route ?? (await apiRoute());
   if (!login && !held && options.onlyThroughHolder && settings().store.kind === "embedded")
     throw options.onlyThroughHolder;
   // The API in this process needs the API's router and the run store, seconds to load that a command talking to a

@@ -30,10 +30,10 @@ import {
   SettingsError,
 } from "@tailsweep/schemas";
 import type { TrialState } from "@tailsweep/sweep";
-import { apiError, refusalProblems, remoteLogin, sweepOrLatest, withApi } from "../api-client";
+import { apiError, apiRoute, refusalProblems, sweepOrLatest, withApi } from "../api-client";
 import type { SeedsArg } from "../options";
 import { settings } from "../settings";
-import { STORE_HOLDER_GONE_CODE, storeHolderAnswers } from "../store-socket";
+import { STORE_HOLDER_GONE_CODE } from "../store-socket";
 import { wholeFileWriter } from "../write-file-whole";
 import { printAligned } from "./aligned";
 import { readSweepFile } from "./sweep-file";
@@ -72,7 +72,8 @@ export async function sweepSubmit(
   const spec = readSweepFile(file);
   // Checked before the store is opened: nothing is stored for a sweep no worker would ever see. A `tailsweep ui` that
   // holds the embedded store runs it on its own workers.
-  if (!remoteLogin() && !settings().nats.url && !(await storeHolderAnswers()))
+  const route = await apiRoute();
+  if (!route.login && !route.held && !settings().nats.url)
     throw new SettingsError(
       [
         "NATS_URL: sweep submit needs it (workers elsewhere) when not logged in to a dashboard and no tailsweep ui holds the embedded store; use `tailsweep sweep run` to run here",
@@ -82,7 +83,7 @@ export async function sweepSubmit(
   if (o.dryRun) {
     const check = await withApi(
       (api) => api.sweeps.checkLaunch.mutate({ yaml: readFileSync(file, "utf8"), reuse: !o.new }),
-      { launches: true },
+      { launches: true, route },
     );
     printLaunchCheck(file, check, "submit", { json: Boolean(o.json), asNew: Boolean(o.new) });
     return;
@@ -94,7 +95,7 @@ export async function sweepSubmit(
       const { servedBy } = await api.sweeps.get.query({ id: done.id });
       return { ...done, server: remote?.url, ...(servedBy !== undefined && { servedBy }) };
     },
-    { launches: true },
+    { launches: true, route },
   );
   if (launched.servedBy === null) log(`note: ${NO_CONTROLLER_TEXT}`);
   const to = launched.server ? ` to ${launched.server}` : "";
