@@ -202,18 +202,27 @@ async function waitingController(
 const describe = ({ pid, application_name: name, client_addr: from }: z.infer<typeof HolderRowSchema>) =>
   `${name || "another session"} (database session ${pid}${from ? ` from ${from}` : ""})`;
 
+// A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits) and objsubid 1, a two-int key
+// (a sweep's) as classid, objid and objsubid 2. $1 is the lease's key, $2 a sweep's id.
+const LEASE_LOCK = "l.classid = 0 AND l.objid = $1 AND l.objsubid = 1";
+const SWEEP_LOCK = "l.classid = $1 AND l.objid = hashtext($2)::oid AND l.objsubid = 2";
+
+/**
+ * The sessions holding the advisory locks `which` picks in this database, as HolderRowSchema's rows, `order`ed:
+ * pg_locks lists every database's locks, and an advisory lock is per database (another store on this server has its
+ * own).
+ */
+const holdersSql = (which: string, order: string) =>
+  `SELECT l.pid, a.application_name, host(a.client_addr) AS client_addr
+     FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'advisory' AND l.granted AND (${which})
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    ORDER BY ${order}`;
+
 /** Who holds the lease now (or, given `sweepId`, that sweep's own lock), as a waiting controller says it. */
 async function currentHolder(client: pg.Client, sweepId?: string): Promise<string> {
-  // A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits) and objsubid 1, a two-int
-  // key (a sweep's) as classid, objid and objsubid 2; pg_locks lists every database's locks, and an advisory lock is
-  // per database (another store on this server has its own).
   const { rows } = await client.query(
-    `SELECT l.pid, a.application_name, host(a.client_addr) AS client_addr
-       FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted
-        AND ${sweepId === undefined ? "l.classid = 0 AND l.objid = $1 AND l.objsubid = 1" : "l.classid = $1 AND l.objid = hashtext($2)::oid AND l.objsubid = 2"}
-        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-      ORDER BY a.backend_start`,
+    holdersSql(sweepId === undefined ? LEASE_LOCK : SWEEP_LOCK, "a.backend_start"),
     sweepId === undefined ? [CONTROLLER_LEASE_KEY] : [CONTROLLER_LEASE_KEY, sweepId],
   );
   const holders = z.array(HolderRowSchema).safeParse(rows);
@@ -233,14 +242,9 @@ export async function controllerServing(
   query: (sql: string, ...params: unknown[]) => Promise<unknown>,
   sweepId?: string,
 ): Promise<string | undefined> {
+  // the lease held alone (a `sweep run` holds it shared, beside others), before a sweep's own lock
   const rows = await query(
-    `SELECT l.pid, a.application_name, host(a.client_addr) AS client_addr
-       FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted
-        AND ((l.classid = 0 AND l.objid = $1 AND l.objsubid = 1 AND l.mode = 'ExclusiveLock')
-             OR (l.classid = $1 AND l.objid = hashtext($2)::oid AND l.objsubid = 2))
-        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-      ORDER BY l.objsubid LIMIT 1`,
+    holdersSql(`(${LEASE_LOCK} AND l.mode = 'ExclusiveLock') OR (${SWEEP_LOCK})`, "l.objsubid LIMIT 1"),
     CONTROLLER_LEASE_KEY,
     sweepId ?? null,
   );
