@@ -341,6 +341,26 @@ describe("tailsweep sweep", () => {
     expect(existsSync(dbDir)).toBe(false);
   });
 
+  it("refuses sweep submit where nothing would run it (no NATS_URL, login or ui holding the store), storing nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-submit-"));
+    const file = join(dir, "s.yaml");
+    writeFileSync(file, "name: s\nsearch: { variant: [proposed] }\nseeds: 1\n");
+    const dbDir = join(dir, "db");
+    const env = { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "", NATS_URL: "", XDG_CONFIG_HOME: dir };
+    delete env.TAILSWEEP_TOKEN;
+    delete env.TAILSWEEP_URL;
+    for (const args of [[], ["--dry-run"]]) {
+      const r = await run(process.execPath, [bin, "sweep", "submit", file, ...args], { env }).catch(
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect((r as { code: number }).code, args.join(" ")).toBe(2);
+      expect((r as { stderr: string }).stderr).toMatch(
+        /NATS_URL: sweep submit needs it \(workers elsewhere\) when not logged in to a dashboard and no tailsweep ui holds the embedded store/,
+      );
+    }
+    expect(existsSync(dbDir)).toBe(false);
+  });
+
   it("names what --trials allows, and refuses GPU trials on a CPU backend", async () => {
     const bad = await tailsweep("worker", "--trials", "gpu,tpu");
     expect(bad.code).not.toBe(0);
