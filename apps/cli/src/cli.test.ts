@@ -346,9 +346,15 @@ describe("tailsweep sweep", () => {
     const file = join(dir, "s.yaml");
     writeFileSync(file, "name: s\nsearch: { variant: [proposed] }\nseeds: 1\n");
     const dbDir = join(dir, "db");
-    const env = { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "", NATS_URL: "", XDG_CONFIG_HOME: dir };
-    delete env.TAILSWEEP_TOKEN;
-    delete env.TAILSWEEP_URL;
+    const env = {
+      ...process.env,
+      TAILSWEEP_DB_DIR: dbDir,
+      DATABASE_URL: "",
+      NATS_URL: "",
+      XDG_CONFIG_HOME: dir,
+      TAILSWEEP_TOKEN: "",
+      TAILSWEEP_URL: "",
+    };
     for (const args of [[], ["--dry-run"]]) {
       const r = await run(process.execPath, [bin, "sweep", "submit", file, ...args], { env }).catch(
         (e: { code: number; stderr: string }) => e,
