@@ -51,13 +51,13 @@ export interface SweepLauncher {
   checkFiles?(spec: SweepSpec): Promise<void>;
 }
 
+/** The stable code of a launch, cancel or delete refused while another command holds the store (ApiContext.readOnly). */
+export const STORE_HELD_CODE = "STORE_HELD";
+
 /**
  * What every procedure can use: the run store, the launcher where the app allows launching, who is calling (every
  * procedure checks their role in the project it touches) and the access store (members, tokens, the audit log).
  */
-/** The stable code of a launch, cancel or delete refused while another command holds the store (ApiContext.readOnly). */
-export const STORE_HELD_CODE = "STORE_HELD";
-
 export interface ApiContext {
   store: RunStore;
   launcher?: SweepLauncher;
