@@ -74,7 +74,7 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     expect(again).toMatch(/has finished already/);
   });
 
-  it("answers other commands through the run's process while it holds the store, and the watch outlives it", async () => {
+  it("answers other commands through the run's process while it holds the store, the watch outlives it, and a cancel of its sweep ends it", async () => {
     const file = sweepFile("held", { nu: [5] }, 1, 60, {}, 8);
     const first = tailsweep(["sweep", "run", file, "--workers", "1"], env);
     await waitFor(async () => /trials: 0\/1 done, 1 running/.test(first.log()), "a trial to run", 60_000);
@@ -84,10 +84,10 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     expect(running).toMatchObject({ name: "held", status: "running" });
     const watch = tailsweep(["sweep", "watch", "--interval", "1"], env);
     await waitFor(async () => /UTC {2}running: /.test(watch.log()), "the watch's first line", 30_000);
-    const cancel = tailsweep(["sweep", "cancel", running.id], env);
-    expect(await exited(cancel)).toBe(7); // unavailable: it works once the run ends
-    expect(cancel.log()).toMatch(
-      /the embedded store is held by tailsweep sweep run \(pid \d+\), which serves other commands' reads, tags and notes but launches, cancels and deletes nothing/,
+    const remove = tailsweep(["sweep", "delete", running.id, "--yes"], env);
+    expect(await exited(remove)).toBe(7); // unavailable: it works once the run ends
+    expect(remove.log()).toMatch(
+      /the embedded store is held by tailsweep sweep run \(pid \d+\), which serves other commands' reads, tags and notes and a cancel of its own sweep, but launches, cancels and deletes nothing else/,
     );
     first.kill("SIGTERM");
     expect(await exited(first)).toBe(143);
@@ -95,6 +95,19 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     expect(await exited(watch)).toBe(1);
     expect(watch.log()).toContain(
       `the process that ran it ended before it did: tailsweep sweep run ${running.id} goes on with it`,
+    );
+    // Its own sweep's cancel the run takes: it stops the running trial, and the run ends with its sweep cancelled.
+    const again = tailsweep(["sweep", "run", file, "--workers", "1"], env);
+    await waitFor(
+      async () => /trials: 0\/1 done, 1 running/.test(again.log()),
+      "the trial to run again",
+      60_000,
+    );
+    expect(await run(["sweep", "cancel", running.id], env)).toMatch(/cancelled sweep .*: 1 trial stopped/);
+    expect(await exited(again)).toBe(1); // as sweep watch exits: the sweep did not finish
+    expect(again.log()).toContain(`sweep ${running.id} cancelled`);
+    expect(again.log()).toContain(
+      `cancelled while it ran: 0/1 trials done; tailsweep sweep resume ${running.id} goes on with it`,
     );
   });
 

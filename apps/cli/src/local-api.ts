@@ -11,7 +11,10 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
  * launcher, or the `readOnly` words that say why there is none): the context of a command's own API, and of the
  * socket a process holding the embedded store answers other commands on (store-socket.ts).
  */
-export function localApiContext(rt: Runtime, what: Pick<ApiContext, "launcher" | "readOnly">): ApiContext {
+export function localApiContext(
+  rt: Runtime,
+  what: Pick<ApiContext, "launcher" | "readOnly" | "cancelsOwn">,
+): ApiContext {
   return {
     store: rt.opened.store,
     access: rt.opened.access,

@@ -18,7 +18,8 @@ import { type EnvGroup, envHelp } from "./settings-spec";
 /**
  * The one mapping from an error's category (@tailsweep/schemas' error vocabulary) to the CLI's exit status. Usage
  * errors (a bad flag) are `invalid`; an error without a category (a bug, a database failure) is `internal`. A command
- * may also end with a status of its own: 1 when trials failed, 130 / 143 after SIGINT / SIGTERM.
+ * may also end with a status of its own: 1 when trials failed or the sweep was cancelled, 130 / 143 after SIGINT /
+ * SIGTERM.
  */
 export const EXIT_CODES: Readonly<Record<ErrorCategory, number>> = {
   internal: 1,
@@ -34,11 +35,12 @@ export const EXIT_CODES: Readonly<Record<ErrorCategory, number>> = {
 const EXIT_HELP = `
 Exit status:
   0  done                          4  conflicts with what is stored
-  1  failed (trials failed, or     5  not signed in (no or a refused token)
-     an internal error)            6  not allowed (role too low, read-only)
-  2  invalid input: flags, a file  7  unavailable: a server is down or busy,
-     or the environment               try again later
-  3  not found                     130 / 143  stopped by SIGINT / SIGTERM
+  1  failed (trials failed, the    5  not signed in (no or a refused token)
+     sweep cancelled, or an        6  not allowed (role too low, read-only)
+     internal error)               7  unavailable: a server is down or busy,
+  2  invalid input: flags, a file     try again later
+     or the environment            130 / 143  stopped by SIGINT / SIGTERM
+  3  not found
 `;
 
 /** The environment variables each command reads, shown in its --help (by the command's path). */

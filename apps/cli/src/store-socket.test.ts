@@ -14,20 +14,24 @@ import {
   storeSocketPath,
 } from "./store-socket";
 
-async function storeWithSweep() {
+const HELD_ID = "held0123456789abcdef0123456789ab";
+
+async function storeWithSweep(names = ["held"]) {
   const store = new InMemoryRunStore();
-  const spec = parseSweepFile({
-    name: "held",
-    project: "p",
-    search: { variant: ["proposed", "gaussian"] },
-    seeds: 2,
-  });
-  await store.createSweep({
-    id: "held0123456789abcdef0123456789ab",
-    spec,
-    trials: expandSweep(spec),
-    now: new Date(),
-  });
+  for (const [k, name] of names.entries()) {
+    const spec = parseSweepFile({
+      name,
+      project: "p",
+      search: { variant: ["proposed", "gaussian"] },
+      seeds: 2,
+    });
+    await store.createSweep({
+      id: k === 0 ? HELD_ID : `${name}${"0".repeat(32)}`.slice(0, 32),
+      spec,
+      trials: expandSweep(spec),
+      now: new Date(),
+    });
+  }
   return store;
 }
 
@@ -36,24 +40,44 @@ describe("the held store's socket", () => {
     const dir = mkdtempSync(join(tmpdir(), "tailsweep-socket-"));
     const readOnly =
       "the embedded store is held by tailsweep sweep run (pid 1), which answers other commands' reads only";
-    const store = await storeWithSweep();
-    const served = await serveStoreSocket(dir, async () => ({ store, caller: LOCAL_CALLER, readOnly }));
+    const store = await storeWithSweep(["held", "other"]);
+    // the holder's own sweep's cancel it takes (`sweep run`), as it would: through the store
+    const cancelsOwn = {
+      sweepId: HELD_ID,
+      cancel: async (id: string) => ({
+        cancelled: true as const,
+        stopped: (await store.cancelSweep(id, new Date()))!,
+      }),
+    };
+    const served = await serveStoreSocket(dir, async () => ({
+      store,
+      caller: LOCAL_CALLER,
+      readOnly,
+      cancelsOwn,
+    }));
     expect(served?.path).toBe(join(dir, "socket", "api.sock"));
     // its folder is the owner's only: no one else reaches the socket, whatever its own mode
     expect(statSync(join(dir, "socket")).mode & 0o777).toBe(0o700);
     const api = socketApi(served!.path);
-    expect((await api.sweeps.list.query({})).map((s) => s.name)).toEqual(["held"]);
+    expect((await api.sweeps.list.query({})).map((s) => s.name).sort()).toEqual(["held", "other"]);
     // a streamed answer comes through whole
     let csv = "";
     for await (const chunk of await api.sweeps.exportStream.query({ id: "held", format: "csv" }))
       csv += chunk;
     expect(csv.trim().split("\n")).toHaveLength(5);
     const refused = await api.sweeps.cancel
-      .mutate({ id: "held" })
+      .mutate({ id: "other" })
       .catch((e: unknown) => apiError(e, undefined));
     expect(codeOf(refused)).toBe(STORE_HELD_CODE);
     expect(errorCategory(refused)).toBe("unavailable");
     expect(String(refused)).toContain(readOnly);
+    expect((await api.sweeps.get.query({ id: "other" })).status).toBe("running");
+    expect(await api.sweeps.cancel.mutate({ id: "held" })).toEqual({
+      id: HELD_ID,
+      stopped: 4,
+      status: "cancelled",
+      cancelled: true,
+    });
     await served!.close();
     expect(await answers(served!.path)).toBe(false);
     // a request after the holder ended is said as such, by its code

@@ -110,7 +110,7 @@ export async function serveStoreSocket(
  */
 export async function serveHeldStore(
   rt: Runtime,
-  what: Pick<ApiContext, "launcher" | "readOnly">,
+  what: Pick<ApiContext, "launcher" | "readOnly" | "cancelsOwn">,
   log: (line: string) => void,
   onRequest?: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<StoreSocket | undefined> {

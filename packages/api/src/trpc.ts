@@ -78,6 +78,11 @@ export interface ApiContext {
    */
   readOnly?: string;
   /**
+   * With `readOnly`: the one sweep the holder trains, whose cancel it takes (`tailsweep sweep run` then stops, its
+   * sweep final); other sweeps' cancels are refused in `readOnly`'s words, like every launch.
+   */
+  cancelsOwn?: { sweepId: string; cancel: SweepLauncher["cancel"] };
+  /**
    * Who serves the store's sweeps (or the one named) now, undefined where no controller does: on PostgreSQL, where a
    * team's controller runs elsewhere and a submitted sweep waits until one does; absent where this process serves
    * them itself (the embedded store) or cannot tell.

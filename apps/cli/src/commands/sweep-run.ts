@@ -119,13 +119,24 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
     process.stdout.write(`\nsweep ${final.id} ${final.status}\n`);
     printRanking(spec.objective, rankSelection(runs), unevenRankingNote(runs) ?? null);
   }
-  if (final.status === "running") {
-    const done = rows.filter((r) => r.state !== "waiting" && r.state !== "running").length;
+  const done = rows.filter(
+    (r) => r.state !== "waiting" && r.state !== "running" && r.state !== "cancelled",
+  ).length;
+  if (final.status === "running")
     log(
       `interrupted: ${done}/${rows.length} trials done; the same command resumes the sweep (tailsweep sweep cancel ${id} drops it)`,
     );
-  }
-  if (process.exitCode === undefined && rows.some((r) => r.state === "failed")) process.exitCode = 1;
+  // by `tailsweep sweep cancel` from another terminal, through this process
+  else if (final.status === "cancelled")
+    log(
+      `cancelled while it ran: ${done}/${rows.length} trials done; tailsweep sweep resume ${id} goes on with it, and this command then trains it`,
+    );
+  // as `sweep watch` exits: a script goes on to compare the sweep only when it finished
+  if (
+    process.exitCode === undefined &&
+    (final.status === "cancelled" || rows.some((r) => r.state === "failed"))
+  )
+    process.exitCode = 1;
 }
 
 /**
@@ -379,7 +390,9 @@ async function runHere(
   const socket = await serveHeldStore(
     rt,
     {
-      readOnly: `the embedded store is held by tailsweep sweep run (pid ${process.pid}), which serves other commands' reads, tags and notes but launches, cancels and deletes nothing: this works once it ends (Ctrl-C there stops it; the same command resumes its sweep)`,
+      readOnly: `the embedded store is held by tailsweep sweep run (pid ${process.pid}), which serves other commands' reads, tags and notes and a cancel of its own sweep, but launches, cancels and deletes nothing else: this works once it ends (Ctrl-C there stops it; the same command resumes its sweep)`,
+      // its sweep cancelled, the run sees it final and ends
+      cancelsOwn: { sweepId: id, cancel: (sweepId) => controller.cancel(sweepId) },
     },
     log,
   );
