@@ -71,7 +71,14 @@ describe("the held store's socket", () => {
     expect(codeOf(refused)).toBe(STORE_HELD_CODE);
     expect(errorCategory(refused)).toBe("unavailable");
     expect(String(refused)).toContain(readOnly);
-    expect((await api.sweeps.get.query({ id: "other" })).status).toBe("running");
+    const other = await api.sweeps.get.query({ id: "other" });
+    expect(other.status).toBe("running");
+    // whatever the other sweep's status: who holds the store decides, not what there is to cancel
+    await store.cancelSweep(other.id, new Date());
+    const again = await api.sweeps.cancel
+      .mutate({ id: "other" })
+      .catch((e: unknown) => apiError(e, undefined));
+    expect(codeOf(again)).toBe(STORE_HELD_CODE);
     expect(await api.sweeps.cancel.mutate({ id: "held" })).toEqual({
       id: HELD_ID,
       stopped: 4,
@@ -83,6 +90,38 @@ describe("the held store's socket", () => {
     // a request after the holder ended is said as such, by its code
     const gone = await api.sweeps.list.query({}).catch((e: unknown) => apiError(e, undefined));
     expect(codeOf(gone)).toBe(STORE_HOLDER_GONE_CODE);
+  });
+
+  it("answers the request in flight before it closes, then closes without waiting out kept-alive connections", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-socket-"));
+    const store = await storeWithSweep();
+    let load!: () => void;
+    const loading = new Promise<void>((resolve) => {
+      load = resolve;
+    });
+    let arrive!: () => void;
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve;
+    });
+    // the first request waits for the API to load: it is in flight while the holder closes
+    const served = await serveStoreSocket(
+      dir,
+      async () => {
+        await loading;
+        return { store, caller: LOCAL_CALLER };
+      },
+      () => arrive(),
+    );
+    const listed = socketApi(served!.path).sweeps.list.query({});
+    await arrived;
+    const closing = served!.close();
+    load();
+    expect((await listed).map((s) => s.name)).toEqual(["held"]);
+    const answered = Date.now();
+    await closing;
+    // not the grace (3 s) nor a kept-alive connection's timeout (5 s)
+    expect(Date.now() - answered).toBeLessThan(1_000);
+    expect(await answers(served!.path)).toBe(false);
   });
 
   it("replaces a socket file a dead holder left, and serves none where the folder's path is too long for one", async () => {

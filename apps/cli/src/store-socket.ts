@@ -16,6 +16,7 @@ import {
 import { connect } from "node:net";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ApiContext } from "@tailsweep/api";
 import { codeOf, messageOf, UnavailableError } from "@tailsweep/schemas";
 import type { Api } from "./api-client";
@@ -29,6 +30,9 @@ export const STORE_SOCKET_FILE = "api.sock";
 
 /** The stable code of a request the process holding the embedded store stopped answering (it ended, or was killed). */
 export const STORE_HOLDER_GONE_CODE = "STORE_HOLDER_GONE";
+
+/** How long closing the socket waits for the requests being answered (an export streaming for longer is cut). */
+const IN_FLIGHT_GRACE_MS = 3_000;
 
 // sockaddr_un's sun_path is 108 bytes on Linux (104 on macOS), the terminating NUL included.
 const MAX_SOCKET_PATH = 103;
@@ -75,7 +79,15 @@ export async function serveStoreSocket(
     ]);
     return createHTTPHandler({ router: appRouter, createContext: () => ctx });
   };
+  // requests not answered yet, and what `close` waits on once none is left
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
   const server = createServer((req, res) => {
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
     onRequest?.(req, res);
     handler ??= handle();
     handler.then(
@@ -96,8 +108,19 @@ export async function serveStoreSocket(
   return {
     path,
     close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A request being answered gets its answer first, for a moment at most: the cancel that ends a `sweep run` is
+      // one, and cut off it would say the holder was gone though the sweep was cancelled. Then every connection
+      // ends, kept-alive ones too (server.close leaves those open).
+      if (inFlight > 0)
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            drained = resolve;
+          }),
+          sleep(IN_FLIGHT_GRACE_MS, undefined, { ref: false }),
+        ]);
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
       rmSync(path, { force: true });
     },
   };

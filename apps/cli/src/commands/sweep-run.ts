@@ -58,9 +58,16 @@ export interface RunFlags {
 }
 
 /**
+ * What goes on with sweep `id` after this run stopped: the same command, but not with --new, which would make yet
+ * another sweep.
+ */
+const resumedBy = (o: RunFlags, id: string) => (o.new ? `tailsweep sweep run ${id}` : "the same command");
+
+/**
  * `tailsweep sweep run <file>`: trains the file's sweep in this process (controller and workers here) until it is
  * final or a signal stops it, then prints the trial table (--json) or the ranking. The same file again resumes or
- * shows its sweep. Exits 1 when trials failed.
+ * shows its sweep. Exits 1 when trials failed or the sweep was cancelled (from another terminal, through this
+ * process).
  */
 export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   // Not a file: a stored sweep named by its id (or the start of it), run from its own spec (an imported archive, a
@@ -124,12 +131,12 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   ).length;
   if (final.status === "running")
     log(
-      `interrupted: ${done}/${rows.length} trials done; the same command resumes the sweep (tailsweep sweep cancel ${id} drops it)`,
+      `interrupted: ${done}/${rows.length} trials done; ${resumedBy(o, id)} resumes the sweep (tailsweep sweep cancel ${id} drops it)`,
     );
-  // by `tailsweep sweep cancel` from another terminal, through this process
+  // by `tailsweep sweep cancel` from another terminal (through this process's socket on the embedded store)
   else if (final.status === "cancelled")
     log(
-      `cancelled while it ran: ${done}/${rows.length} trials done; tailsweep sweep resume ${id} goes on with it, and this command then trains it`,
+      `cancelled while it ran: ${done}/${rows.length} trials done; tailsweep sweep resume ${id} goes on with it, then tailsweep sweep run ${id} trains it`,
     );
   // as `sweep watch` exits: a script goes on to compare the sweep only when it finished
   if (
@@ -390,7 +397,7 @@ async function runHere(
   const socket = await serveHeldStore(
     rt,
     {
-      readOnly: `the embedded store is held by tailsweep sweep run (pid ${process.pid}), which serves other commands' reads, tags and notes and a cancel of its own sweep, but launches, cancels and deletes nothing else: this works once it ends (Ctrl-C there stops it; the same command resumes its sweep)`,
+      readOnly: `the embedded store is held by tailsweep sweep run (pid ${process.pid}), which serves other commands' reads, tags and notes and a cancel of its own sweep, but launches, cancels and deletes nothing else: this works once it ends (Ctrl-C there stops it; ${resumedBy(o, id)} resumes its sweep)`,
       // its sweep cancelled, the run sees it final and ends
       cancelsOwn: { sweepId: id, cancel: (sweepId) => controller.cancel(sweepId) },
     },
@@ -413,14 +420,15 @@ async function runHere(
     stopping.signal = signal;
     log(
       worker
-        ? `\n${signal}: stopping after this epoch; the running trial is handed back and the same command resumes the sweep (${signal} again quits at once, and the running trial then counts as lost: it uses up one of its attempts)`
-        : `\n${signal}: stopping once the trial threads have started; nothing has been claimed here, and the same command resumes the sweep (${signal} again quits at once)`,
+        ? `\n${signal}: stopping after this epoch; the running trial is handed back and ${resumedBy(o, id)} resumes the sweep (${signal} again quits at once, and the running trial then counts as lost: it uses up one of its attempts)`
+        : `\n${signal}: stopping once the trial threads have started; nothing has been claimed here, and ${resumedBy(o, id)} resumes the sweep (${signal} again quits at once)`,
     );
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   // A lease lost (the database restarted or cut off) ends the run: another controller may serve from then on.
   let leaseLost = false;
+  let watched: SweepRecord;
   try {
     // Without trial threads (webgpu, native TensorFlow) the worker starts first, as it always did: its presence is
     // stored before the sweep is, so submitting a GPU sweep does not warn that no GPU worker is online.
@@ -437,7 +445,7 @@ async function runHere(
     const threads = await starting;
     // A signal before this process's worker exists: it claims nothing, and the sweep is left to be resumed.
     if (!worker && !stopping.signal) await startWorker(threads);
-    return await Promise.race([
+    watched = await Promise.race([
       watch(
         rt.opened.store,
         id,
@@ -453,7 +461,7 @@ async function runHere(
         leaseLost = true;
         throw new UnavailableError(
           e.code,
-          `${e.message}: this run stopped, since another controller may serve its sweep now; the same command resumes it`,
+          `${e.message}: this run stopped, since another controller may serve its sweep now; ${resumedBy(o, id)} resumes it`,
         );
       }),
     ]);
@@ -475,6 +483,9 @@ async function runHere(
     process.off("SIGTERM", onSignal);
     if (stopping.signal) process.exitCode = stopping.signal === "SIGINT" ? 130 : 143;
   }
+  // The sweep as it ended: a cancel may have come while the run stopped (Ctrl-C, then `sweep cancel` through the
+  // socket, which serves until the stops are done).
+  return (await rt.opened.store.getSweep(id).catch(() => undefined)) ?? watched;
 }
 
 /**

@@ -829,10 +829,9 @@ export const sweepsRouter = t.router({
     // refused before the sweep is looked for, unless the store's holder takes its own sweep's cancel
     if (!ctx.cancelsOwn) launcherOf(ctx);
     const sweep = await sweepOrThrow(ctx, input.id, "cancel");
-    const cancel =
-      ctx.cancelsOwn?.sweepId === sweep.id
-        ? ctx.cancelsOwn.cancel
-        : (id: string) => launcherOf(ctx).cancel(id);
+    // another sweep's cancel is refused whatever its status: what answers depends on who holds the store only
+    const own = ctx.cancelsOwn?.sweepId === sweep.id ? ctx.cancelsOwn : undefined;
+    const canceller: Pick<SweepLauncher, "cancel"> = own ?? launcherOf(ctx);
     // A finished or already cancelled sweep stays as it is (the store leaves it): nothing was cancelled, nothing
     // is audited, and the caller is told its status.
     // the whole id in every answer: the caller may have named it by a prefix
@@ -841,7 +840,7 @@ export const sweepsRouter = t.router({
     // The launcher cancels through its own store: a read of ctx.store here would be this request's cached one
     // (read-once), still running. A sweep whose last trial finished in between is left completed by the store (or a
     // concurrent cancel was first): nothing cancelled, nothing audited.
-    const outcome = await cancel(sweep.id);
+    const outcome = await canceller.cancel(sweep.id);
     if (!outcome.cancelled) return { id, stopped: 0, status: outcome.status, cancelled: false };
     await audited(ctx, sweep.project, "sweep.cancel", sweep.id, {
       name: sweep.name,
