@@ -244,7 +244,7 @@ export async function controllerServing(
 ): Promise<string | undefined> {
   // the lease held alone (a `sweep run` holds it shared, beside others), before a sweep's own lock
   const rows = await query(
-    holdersSql(`(${LEASE_LOCK} AND l.mode = 'ExclusiveLock') OR (${SWEEP_LOCK})`, "l.objsubid LIMIT 1"),
+    `${holdersSql(`(${LEASE_LOCK} AND l.mode = 'ExclusiveLock') OR (${SWEEP_LOCK})`, "l.objsubid")} LIMIT 1`,
     CONTROLLER_LEASE_KEY,
     sweepId ?? null,
   );

@@ -59,7 +59,8 @@ export function AutoSubmit() {
     const asRendered = () => {
       // the back/forward cache keeps this script's state too: nothing stepped is pending on the page shown again
       stepped.clear();
-      for (const form of document.querySelectorAll("form[data-autosubmit]"))
+      // every view form (autocomplete off: its choices are the URL's), those without auto-submit too
+      for (const form of document.querySelectorAll('form[method="get"][autocomplete="off"]'))
         if (form instanceof HTMLFormElement) form.reset();
     };
     const onPageShow = (e: PageTransitionEvent) => {
