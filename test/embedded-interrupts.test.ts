@@ -107,7 +107,7 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     expect(await exited(again)).toBe(1); // as sweep watch exits: the sweep did not finish
     expect(again.log()).toContain(`sweep ${running.id} cancelled`);
     expect(again.log()).toContain(
-      `cancelled while it ran: 0/1 trials done; tailsweep sweep resume ${running.id} goes on with it`,
+      `cancelled while it ran: 0 of 1 trial finished, 1 cancelled; tailsweep sweep resume ${running.id} goes on with it`,
     );
   });
 

@@ -77,7 +77,7 @@ export function remoteLogin(): RemoteLogin | undefined {
  * prints the same and exits the same locally and remotely.
  */
 export async function withApi<T>(
-  command: (api: Api, remote: RemoteLogin | undefined) => Promise<T>,
+  command: (api: Api, remote: RemoteLogin | undefined, held: boolean) => Promise<T>,
   options: ApiOptions = {},
 ): Promise<T> {
   const { login, held } = options.route ?? (await apiRoute());
@@ -91,7 +91,7 @@ export async function withApi<T>(
       ? { api: held, close: async () => {} }
       : await (await import("./local-api")).localApi(options);
   try {
-    return await command(session.api, login);
+    return await command(session.api, login, held !== undefined);
   } catch (e) {
     throw apiError(e, login, options.flags);
   } finally {

@@ -579,7 +579,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect(dry.estimatedSeconds).toBeGreaterThan(0);
     const extended = await cli("sweep", "extend", sweep.id, "--seeds", "3");
     expect(extended.stdout).toMatch(/revision 2: seed 3 for 2 configurations .*: 2 trials/);
-    expect(extended.stdout).toMatch(/`tailsweep sweep run` with the sweep's file or id trains them here/);
+    expect(extended.stdout).toContain(`\`tailsweep sweep run ${sweep.id}\` trains them here`);
     expect(JSON.parse((await cli("sweep", "status", "--json")).stdout)).toMatchObject({
       status: "running",
       counts: { succeeded: 4, waiting: 2 },
@@ -587,7 +587,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect((await cli("sweep", "retry", sweep.id)).stdout).toMatch(/no failed trials to retry/);
     // running, not cancelled (as after Ctrl-C): nothing to resume, and it says what trains the waiting trials
     expect((await cli("sweep", "resume", sweep.id)).stdout).toBe(
-      `sweep ${sweep.id} is running, not cancelled: nothing to resume; its waiting trials run as they are: \`tailsweep sweep run\` with the sweep's file or id trains them here\n`,
+      `sweep ${sweep.id} is running, not cancelled: nothing to resume; its waiting trials run as they are: \`tailsweep sweep run ${sweep.id}\` trains them here\n`,
     );
     // a retry's dry run: nothing failed, nothing to queue, and nothing estimated
     expect(JSON.parse((await cli("sweep", "retry", sweep.id, "--dry-run", "--json")).stdout)).toEqual({
@@ -625,7 +625,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
       status: "cancelled",
     });
     expect((await cli("sweep", "resume", sweep.id)).stdout).toBe(
-      `sweep ${sweep.id} resumed: 2 trials queued again; \`tailsweep sweep run\` with the sweep's file or id trains them here\n`,
+      `sweep ${sweep.id} resumed: 2 trials queued again; \`tailsweep sweep run ${sweep.id}\` trains them here\n`,
     );
 
     // a confirmation: the best and the baseline on fresh seeds, never seeds the selection saw

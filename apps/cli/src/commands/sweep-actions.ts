@@ -32,6 +32,7 @@ import {
 import type { TrialState } from "@tailsweep/sweep";
 import { apiError, apiRoute, refusalProblems, sweepOrLatest, withApi } from "../api-client";
 import type { SeedsArg } from "../options";
+import type { RemoteLogin } from "../remote";
 import { settings } from "../settings";
 import { STORE_HOLDER_GONE_CODE } from "../store-socket";
 import { wholeFileWriter } from "../write-file-whole";
@@ -343,16 +344,25 @@ export async function sweepCancel(given: string, o: JsonFlag): Promise<void> {
   else process.stdout.write(`cancelled sweep ${id}: ${stopped} trial${stopped === 1 ? "" : "s"} stopped\n`);
 }
 
+/** Where a command's API ran: a dashboard, the process holding the embedded store (`tailsweep ui`), or this one. */
+type RunsOn = "dashboard" | "holder" | "here";
+
+const runsOn = (login: RemoteLogin | undefined, held: boolean): RunsOn =>
+  login ? "dashboard" : held ? "holder" : "here";
+
 /**
- * Where re-queued trials train: a dashboard's or NATS workers take them; on a PostgreSQL store without NATS_URL here,
- * the controller on that database queues them for its workers (it finds waiting trials nobody queued); on the
- * embedded store without NATS_URL nothing runs until `sweep run` with the sweep's file serves it here.
+ * Where re-queued trials of sweep `id` train: a dashboard's, the holding `tailsweep ui`'s or NATS workers take them
+ * (a `sweep run` holding the store queues nothing for others); on a PostgreSQL store without NATS_URL here, the
+ * controller on that database queues them for its workers (it finds waiting trials nobody queued); on the embedded
+ * store without NATS_URL nothing runs until `sweep run` serves the sweep here, named by its id (its file would find
+ * another sweep where this one was run with --new).
  */
-function whereTheyRun(remote: boolean): string {
-  if (remote || settings().nats.url) return "the workers take them";
+function whereTheyRun(on: RunsOn, id: string): string {
+  if (on === "holder") return "the tailsweep ui holding the store trains them";
+  if (on === "dashboard" || settings().nats.url) return "the workers take them";
   return settings().store.databaseUrl
-    ? "a controller on this database queues them for its workers (if none runs, `tailsweep sweep run` with the sweep's file or id trains them here)"
-    : "`tailsweep sweep run` with the sweep's file or id trains them here";
+    ? `a controller on this database queues them for its workers (if none runs, \`tailsweep sweep run ${id}\` trains them here)`
+    : `\`tailsweep sweep run ${id}\` trains them here`;
 }
 
 /** The flags of `sweep retry` and `sweep resume`. */
@@ -385,15 +395,15 @@ function afterwardsText(answer: { addsTrials?: boolean; afterwards?: string | nu
 /** `sweep retry <id>`: its failed trials queued again as new attempts; `--dry-run` says how many and the compute. */
 export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<void> {
   const answer = await withApi(
-    async (api, login) => ({
+    async (api, login, held) => ({
       // dryRun only when asked: a dashboard older than it refuses the field
       ...(await api.sweeps.retry.mutate({ id: given, ...(o.dryRun && { dryRun: true }) })),
-      remote: login !== undefined,
+      runsOn: runsOn(login, held),
     }),
     { launches: true },
   );
   // the whole id; a dashboard older than it in this answer: the id as given
-  const { id = given, retried, trialCount, estimatedSeconds, unmeasuredTrials, remote } = answer;
+  const { id = given, retried, trialCount, estimatedSeconds, unmeasuredTrials, runsOn: on } = answer;
   const n = o.dryRun ? trialCount : retried;
   if (o.json)
     printJson({
@@ -418,16 +428,16 @@ export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<voi
     );
   else
     process.stdout.write(
-      `sweep ${id}: ${n} failed trial${n === 1 ? "" : "s"} queued again; ${whereTheyRun(remote)}\n`,
+      `sweep ${id}: ${n} failed trial${n === 1 ? "" : "s"} queued again; ${whereTheyRun(on, id)}\n`,
     );
 }
 
 /** `sweep resume <id>`: a cancelled sweep goes on; nothing that succeeded runs again. */
 export async function sweepResume(given: string, o: QueueAgainFlags): Promise<void> {
   const answer = await withApi(
-    async (api, login) => ({
+    async (api, login, held) => ({
       ...(await api.sweeps.resume.mutate({ id: given, ...(o.dryRun && { dryRun: true }) })),
-      remote: login !== undefined,
+      runsOn: runsOn(login, held),
     }),
     { launches: true },
   );
@@ -440,7 +450,7 @@ export async function sweepResume(given: string, o: QueueAgainFlags): Promise<vo
     trialCount,
     estimatedSeconds,
     unmeasuredTrials,
-    remote,
+    runsOn: on,
   } = answer;
   // With no trial to queue again, only what the design or search adds runs: said as the API read it.
   const nothingQueued = answer.afterwards
@@ -477,14 +487,14 @@ export async function sweepResume(given: string, o: QueueAgainFlags): Promise<vo
     // than status does not say it.)
     process.stdout.write(
       status === "running"
-        ? `sweep ${id} is running, not cancelled: nothing to resume; its waiting trials run as they are: ${whereTheyRun(remote)}\n`
+        ? `sweep ${id} is running, not cancelled: nothing to resume; its waiting trials run as they are: ${whereTheyRun(on, id)}\n`
         : `sweep ${id} is ${status ? `${status}, ` : ""}not cancelled: nothing to resume\n`,
     );
   else if (resumed === 0)
-    process.stdout.write(`sweep ${id} resumed: ${nothingQueued}; ${whereTheyRun(remote)}\n`);
+    process.stdout.write(`sweep ${id} resumed: ${nothingQueued}; ${whereTheyRun(on, id)}\n`);
   else
     process.stdout.write(
-      `sweep ${id} resumed: ${resumed} trial${resumed === 1 ? "" : "s"} queued again${afterwardsText(answer)}; ${whereTheyRun(remote)}\n`,
+      `sweep ${id} resumed: ${resumed} trial${resumed === 1 ? "" : "s"} queued again${afterwardsText(answer)}; ${whereTheyRun(on, id)}\n`,
     );
 }
 
@@ -555,7 +565,7 @@ export async function sweepExtend(given: string, o: ExtendFlags): Promise<void> 
   const flags = { baseline: "--baseline", metric: "--metric", seeds: "--seeds" };
   const ask = (seeds: SeedRequest, dryRun: boolean) =>
     withApi(
-      async (api, login) => ({
+      async (api, login, held) => ({
         plan: await api.sweeps.extend.mutate({
           id: given,
           seeds,
@@ -564,7 +574,7 @@ export async function sweepExtend(given: string, o: ExtendFlags): Promise<void> 
           ...(o.metric !== undefined && { metric: o.metric }),
           dryRun,
         }),
-        remote: login !== undefined,
+        runsOn: runsOn(login, held),
       }),
       { launches: true, flags },
     );
@@ -574,7 +584,7 @@ export async function sweepExtend(given: string, o: ExtendFlags): Promise<void> 
     toPower: o.toPower!,
     maxSeeds: o.maxSeeds ?? DEFAULT_TOP_UP_MAX_SEEDS,
   };
-  const { plan, remote } = await ask(seeds, o.dryRun === true);
+  const { plan, runsOn: on } = await ask(seeds, o.dryRun === true);
   // the whole id; a dashboard older than it in this answer: the id as given
   const { id = given } = plan;
   if (o.json) {
@@ -598,7 +608,7 @@ export async function sweepExtend(given: string, o: ExtendFlags): Promise<void> 
   if (o.dryRun) process.stdout.write(`sweep ${id} would get ${what}\n`);
   else
     process.stdout.write(
-      `sweep ${id} revision ${plan.revision}: ${what}; ${whereTheyRun(remote)}\n` +
+      `sweep ${id} revision ${plan.revision}: ${what}; ${whereTheyRun(on, id)}\n` +
         "verdicts that use these seeds are marked post hoc († in compare and the report): seeds chosen after looking at the results make a fixed-n p-value optimistic\n",
     );
 }
@@ -639,7 +649,7 @@ export async function sweepConfirm(given: string, o: ConfirmFlags): Promise<void
   ];
   const ask = (flags: Pick<ConfirmFlags, "top" | "metric">, dryRun: boolean) =>
     withApi(
-      async (api, login) => ({
+      async (api, login, held) => ({
         plan: await api.sweeps.confirm.mutate({
           id: given,
           seeds: o.seeds,
@@ -649,7 +659,7 @@ export async function sweepConfirm(given: string, o: ConfirmFlags): Promise<void
           ...(flags.metric !== undefined && { metric: flags.metric }),
           dryRun,
         }),
-        remote: login !== undefined,
+        runsOn: runsOn(login, held),
       }),
       {
         launches: true,
@@ -664,7 +674,7 @@ export async function sweepConfirm(given: string, o: ConfirmFlags): Promise<void
     );
   // the rest asked about with the configurations named and without what clashes with them (--top, --metric)
   await refuseFlags(clashes, "CONFIRM_FLAGS_INVALID", () => ask({}, true));
-  const { plan, remote } = await ask(o, o.dryRun === true);
+  const { plan, runsOn: on } = await ask(o, o.dryRun === true);
   // the whole id; a dashboard older than it in this answer: the id as given
   const { id = given } = plan;
   if (o.json) {
@@ -677,7 +687,7 @@ export async function sweepConfirm(given: string, o: ConfirmFlags): Promise<void
   if (o.dryRun) process.stdout.write(`sweep ${id} would confirm ${what}\n`);
   else
     process.stdout.write(
-      `sweep ${id} revision ${plan.revision}: confirming ${what}; ${whereTheyRun(remote)}\n` +
+      `sweep ${id} revision ${plan.revision}: confirming ${what}; ${whereTheyRun(on, id)}\n` +
         `tailsweep compare ${id} shows the confirmation's own test beside the selection's once they finish\n`,
     );
 }

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { rankSelection, unevenRankingNote } from "@tailsweep/analysis/comparison";
 import { trialRows } from "@tailsweep/analysis/export";
 import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
+import { failureSummary } from "@tailsweep/analysis/sweep-views";
 import { checkLaunchData } from "@tailsweep/api/launch-data";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
@@ -124,19 +125,24 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
     );
   else {
     process.stdout.write(`\nsweep ${final.id} ${final.status}\n`);
+    // why it exits 1, as `sweep status` says it; a cancelled sweep's failed trials wait for its resume
+    const failures = failureSummary(runs.trials);
+    for (const f of failures) process.stdout.write(`  ${plural(f.count, "trial")} failed: ${f.reason}\n`);
+    if (failures.length > 0 && final.status !== "cancelled")
+      process.stdout.write(`  tailsweep sweep retry ${final.id} queues them again as new attempts\n`);
     printRanking(spec.objective, rankSelection(runs), unevenRankingNote(runs) ?? null);
   }
-  const done = rows.filter(
-    (r) => r.state !== "waiting" && r.state !== "running" && r.state !== "cancelled",
-  ).length;
+  const count = (...states: (typeof rows)[number]["state"][]) =>
+    rows.filter((r) => states.includes(r.state)).length;
   if (final.status === "running")
     log(
-      `interrupted: ${done}/${rows.length} trials done; ${resumedBy(o, id)} resumes the sweep (tailsweep sweep cancel ${id} drops it)`,
+      `interrupted: ${rows.length - count("waiting", "running")}/${rows.length} trials done; ${resumedBy(o, id)} resumes the sweep (tailsweep sweep cancel ${id} drops it)`,
     );
-  // by `tailsweep sweep cancel` from another terminal (through this process's socket on the embedded store)
+  // by `tailsweep sweep cancel` from another terminal (through this process's socket on the embedded store); the
+  // progress counted the cancelled trials as done, said apart here
   else if (final.status === "cancelled")
     log(
-      `cancelled while it ran: ${done}/${rows.length} trials done; tailsweep sweep resume ${id} goes on with it, then tailsweep sweep run ${id} trains it`,
+      `cancelled while it ran: ${count("succeeded", "failed")} of ${plural(rows.length, "trial")} finished, ${count("cancelled")} cancelled; tailsweep sweep resume ${id} goes on with it, then tailsweep sweep run ${id} trains it`,
     );
   // as `sweep watch` exits: a script goes on to compare the sweep only when it finished
   if (
