@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";
+import { lockStore } from "@tailsweep/db/store-lock";
 import { gammaConstants } from "@tailsweep/model";
 import type { SweepSpec } from "@tailsweep/schemas";
 import { compareConfigurations } from "@tailsweep/stats";
@@ -339,6 +340,38 @@ describe("tailsweep sweep", () => {
       /execution\.gpu: 2 trials need a GPU worker, and this run trains on cpu; run it with --backend webgpu/,
     );
     expect(existsSync(dbDir)).toBe(false);
+  });
+
+  it("waits a moment for a command that has the embedded store open briefly, rather than give up at once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-brief-"));
+    const dbDir = join(dir, "db");
+    // the store made, then held by this process (no socket: as a `sweep list` holds it) until the command waits
+    await (await openRunStore({ pgliteDir: dbDir })).close();
+    const held = await lockStore(dbDir);
+    const child = spawn(process.execPath, [bin, "sweep", "list"], {
+      env: { ...process.env, TAILSWEEP_DB_DIR: dbDir, DATABASE_URL: "", NATS_URL: "" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const waiting = new Promise<void>((resolve) =>
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes("waiting up to")) resolve();
+      }),
+    );
+    const code = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    await Promise.race([waiting, code]);
+    await held.release();
+    expect(await code).toBe(0);
+    expect(stderr).toMatch(
+      new RegExp(
+        `the embedded store ${dbDir} is in use: process ${process.pid} .*; waiting up to 10 s for it`,
+      ),
+    );
+    expect(stdout).toContain("no sweeps yet");
   });
 
   it("refuses sweep submit where nothing would run it (no NATS_URL, login or ui holding the store), storing nothing", async () => {

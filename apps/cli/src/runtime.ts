@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   type ArtifactStore,
   type Bus,
@@ -9,9 +10,15 @@ import {
   NatsArtifactStore,
   NatsBus,
 } from "@tailsweep/bus";
-import { CONTROLLER_SESSION_PREFIX, type OpenedRunStore, openRunStore } from "@tailsweep/db";
-import { SettingsError, UnavailableError } from "@tailsweep/schemas";
+import {
+  CONTROLLER_SESSION_PREFIX,
+  type OpenedRunStore,
+  openRunStore,
+  STORE_LOCKED_CODE,
+} from "@tailsweep/db";
+import { codeOf, messageLineOf, SettingsError, UnavailableError } from "@tailsweep/schemas";
 import { settings } from "./settings";
+import { answers, storeSocketPath } from "./store-socket";
 
 /** The run store and bus a command uses: DATABASE_URL and NATS_URL when set, the embedded defaults otherwise. */
 export interface Runtime {
@@ -97,13 +104,42 @@ export function natsUrlFor(command: string): string {
   return url;
 }
 
+/**
+ * How long opening the embedded store waits for a command that has it open briefly (a `sweep list` run while
+ * `tailsweep ui` builds the dashboard, which then found the store in use and threw its minutes of building away).
+ */
+const BRIEF_HOLDER_WAIT_MS = 10_000;
+
+/**
+ * Opens the run store, waiting a moment where another command has the embedded store open: one that holds it for
+ * long (`sweep run`, `ui`) answers on its socket, and is refused at once as before.
+ */
+async function openWaitingForBriefHolder(
+  store: ReturnType<typeof settings>["store"],
+  log: (line: string) => void,
+): Promise<OpenedRunStore> {
+  const deadline = Date.now() + BRIEF_HOLDER_WAIT_MS;
+  for (let said = false; ; said = true) {
+    try {
+      return await openRunStore(store);
+    } catch (e) {
+      const socket = store.pgliteDir ? storeSocketPath(store.pgliteDir) : undefined;
+      if (codeOf(e) !== STORE_LOCKED_CODE || Date.now() > deadline || (socket && (await answers(socket))))
+        throw e;
+      if (!said)
+        log(`${messageLineOf(e).split(". ")[0]}; waiting up to ${BRIEF_HOLDER_WAIT_MS / 1000} s for it`);
+      await sleep(250);
+    }
+  }
+}
+
 /** Opens the store (migrating it) and the bus, and says once which ones are in use. */
 export async function openRuntime(
   log: (line: string) => void,
   options: { needsBus?: boolean } = {},
 ): Promise<Runtime> {
   const { store, nats } = settings();
-  const opened = await openRunStore(store);
+  const opened = await openWaitingForBriefHolder(store, log);
   // Read-only commands need no bus: they get an idle in-process one instead of a NATS connection.
   const natsUrl = options.needsBus === false ? undefined : nats.url;
   const bus: Bus = natsUrl
