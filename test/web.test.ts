@@ -1899,6 +1899,21 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       />1000: an effect as good as none$/,
     );
   }, 60_000);
+
+  it("says on a sweep's page which sweeps a start of several ids names, as the CLI and the API do (HTTP)", async () => {
+    const ids = (await trpc<{ id: string }[]>(base, "sweeps.list", {})).map((s) => s.id);
+    // the sweeps' ids are their specs' hashes: the same starts every run
+    const shared = [...new Set(ids.map((id) => id[0]!))].find(
+      (c) => ids.filter((id) => id.startsWith(c)).length > 1,
+    );
+    expect(shared, ids.join(" ")).toBeDefined();
+    const answer = await fetch(`${base}/sweeps/${shared}`);
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toMatch(
+      new RegExp(`&#x27;${shared}&#x27; is the start of \\d+ sweep ids \\(`),
+    );
+    expect((await fetch(`${base}/sweeps/${"f".repeat(31)}e`)).status).toBe(404);
+  });
 });
 
 describe("the dashboard in team mode (PostgreSQL + NATS, sign-in)", () => {

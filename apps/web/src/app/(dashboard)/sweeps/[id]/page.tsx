@@ -1,7 +1,8 @@
-import { messageOf } from "@tailsweep/schemas";
+import { errorCategory, messageOf } from "@tailsweep/schemas";
 import { EPOCH_SERIES_METRICS, trialsAtMost } from "@tailsweep/sweep";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
+import { z } from "zod";
 import { Annotations } from "../../../../components/annotations";
 import { AnnotationsForm } from "../../../../components/annotations-form";
 import { AutoSubmit } from "../../../../components/auto-submit";
@@ -58,8 +59,27 @@ export default async function SweepPage({
   );
   const caller = await api();
   const { launchTarget } = await host();
-  const sweep = await caller.sweeps.get({ id }).catch(() => undefined);
-  if (!sweep) notFound();
+  const got = await caller.sweeps.get({ id }).then(
+    (sweep) => ({ sweep }),
+    // the server-side caller throws tRPC's error, with the API's coded one as its cause
+    (e: unknown) => ({ refused: z.object({ cause: z.unknown() }).safeParse(e).data?.cause }),
+  );
+  if (!("sweep" in got)) {
+    // a start of several ids (`/sweeps/9`) is said with them, as the CLI and the API say it; anything else is unknown
+    if (errorCategory(got.refused) !== "invalid") notFound();
+    return (
+      <>
+        <h1>Sweep {id}</h1>
+        <p className="field-error" data-testid="sweep-id-refused">
+          {messageOf(got.refused)}
+        </p>
+        <p>
+          <a href="/">All sweeps</a>
+        </p>
+      </>
+    );
+  }
+  const { sweep } = got;
   const me = await caller.me();
   const roleHere =
     me.projects === "all" ? "owner" : me.projects.find((m) => m.project === sweep.project)?.role;
