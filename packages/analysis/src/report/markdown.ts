@@ -670,7 +670,14 @@ function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
       s.configs.map((c) => [
         c.label,
         formatSummary(c.summary),
-        c.versus ? formatVersus(c.versus) : "reference",
+        c.versus
+          ? formatVersus(c.versus)
+          : c.label === s.reference
+            ? "reference"
+            : // as the grid says it: no result (its trials failed), or too few seeds to test
+              c.summary.n === 0
+              ? `no result${c.failed ? ` (${c.failed} failed)` : ""}`
+              : "–",
       ]),
     ),
     "",
