@@ -122,7 +122,8 @@ function pairedComparison(
   const sdDiff = sampleSd(d);
   const w = wilcoxonOf(d);
   if (noSpread(sdDiff, [a, b])) {
-    const same = meanDiff === 0 ? "identical values" : `the same difference (${+meanDiff.toPrecision(6)})`;
+    // zero on every seed: the two score alike seed by seed (the seeds themselves may differ)
+    const same = meanDiff === 0 ? "both the same value" : `the same difference (${+meanDiff.toPrecision(6)})`;
     return {
       method: "paired",
       n,

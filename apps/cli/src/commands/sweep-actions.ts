@@ -330,7 +330,10 @@ export async function sweepList(
   }));
   const filtered = tags !== undefined || o.search !== undefined || o.status !== undefined;
   if (o.json) printJson(rows);
-  else if (rows.length === 0) process.stdout.write(filtered ? "no sweep matches\n" : "no sweeps yet\n");
+  else if (rows.length === 0)
+    process.stdout.write(
+      filtered ? "no sweep matches\n" : o.project ? `no sweeps in project ${o.project}\n` : "no sweeps yet\n",
+    );
   else for (const r of rows) process.stdout.write(sweepLine(r));
 }
 
