@@ -1,7 +1,7 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
-import { failureSummary } from "./sweep-views";
+import { failureSummary } from "./failure-summary";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
 

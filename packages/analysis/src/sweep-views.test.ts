@@ -1,6 +1,6 @@
 import type { TrialRecord } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
-import { failureSummary } from "./sweep-views";
+import { failureSummary } from "./failure-summary";
 
 const trial = (index: number, state: TrialRecord["state"], error?: string) =>
   ({

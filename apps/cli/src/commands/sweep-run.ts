@@ -4,8 +4,8 @@ import { existsSync } from "node:fs";
 // every module it re-exports, ECharts and d3 with them (≈ 0.6–0.9 s of every start).
 import { rankSelection, unevenRankingNote } from "@tailsweep/analysis/comparison";
 import { trialRows } from "@tailsweep/analysis/export";
+import { failureSummary } from "@tailsweep/analysis/failure-summary";
 import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
-import { failureSummary } from "@tailsweep/analysis/sweep-views";
 import { checkLaunchData } from "@tailsweep/api/launch-data";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
