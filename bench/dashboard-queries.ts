@@ -65,7 +65,7 @@ async function seed(store: RunStore, sweepId: string, name: string): Promise<voi
     project: "bench",
     search: {
       nu: [3, 4, 5, 7, 10, 15, 20, 30, 50, 100],
-      gamma: [-0.1, -0.05, -0.03, -0.02, -0.01, -0.005, -0.003, -0.002, -0.001, -0.0005],
+      gamma: [-0.02, -0.015, -0.01, -0.007, -0.005, -0.003, -0.002, -0.001, -0.0007, -0.0005],
     },
     seeds: 10,
   });

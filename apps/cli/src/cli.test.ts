@@ -8,8 +8,7 @@ import { InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";
 import { lockStore } from "@tailsweep/db/store-lock";
-import { gammaConstants } from "@tailsweep/model";
-import type { SweepSpec } from "@tailsweep/schemas";
+import { gammaConstants, type SweepSpec } from "@tailsweep/schemas";
 import { compareConfigurations } from "@tailsweep/stats";
 import { configLabel, sweepIdFor } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
@@ -39,6 +38,18 @@ describe("tailsweep model constants", () => {
     expect(Object.keys(c)).toEqual(["gamma", "logC", "logB", "C1", "tau0", "tauSqAlt", "detExp"]);
     expect(c.C1).toBeCloseTo(4.5736, 4);
     expect(c.tau0).toBeCloseTo(4.754848, 5);
+  });
+
+  it("says beside the numbers when a launch would refuse the explicit γ, and not for one that trains", async () => {
+    const args = ["model", "constants", "--nu", "5", "--n", "1568", "--m", "16", "--json", "--gamma"];
+    const refused = await tailsweep(...args, "-0.1");
+    expect(refused.code).toBe(0);
+    expect(JSON.parse(refused.stdout).C1).toBeGreaterThan(3.4e38);
+    expect(refused.stderr).toMatch(
+      /^note: a launch refuses this γ: -0\.1 cannot train at ν = 5, n = 1568, latentDim 16, σ = 1: ν·C1 = .* an explicit γ must lie in \[-0\.02775, 0\) here, or use tied\n$/,
+    );
+    const trains = await tailsweep(...args, "-0.02");
+    expect(trains.stderr).toBe("");
   });
 
   it("exits non-zero with the field's name on bad input", async () => {

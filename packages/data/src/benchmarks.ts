@@ -1,4 +1,9 @@
-import type { DatasetRecipe, ModalityInfo, MultimodalDataset } from "@tailsweep/schemas";
+import {
+  BUILTIN_MODALITY_DIM,
+  type DatasetRecipe,
+  type ModalityInfo,
+  type MultimodalDataset,
+} from "@tailsweep/schemas";
 import { shortageHint } from "./built-in-capacity";
 import {
   classHistogram,
@@ -20,7 +25,7 @@ export const TWO_VIEW_MAX_DEGREES = 45;
 
 const DIGIT_MODALITY: ModalityInfo = {
   name: "digit",
-  dim: 784,
+  dim: BUILTIN_MODALITY_DIM,
   shape: [28, 28],
   description: "MNIST digit, 28×28 grayscale scaled to [0, 1]",
 };
@@ -30,7 +35,7 @@ export const MNIST_TWO_VIEW_MODALITIES: ModalityInfo[] = [
   DIGIT_MODALITY,
   {
     name: "view",
-    dim: 784,
+    dim: BUILTIN_MODALITY_DIM,
     shape: [28, 28],
     description:
       "another MNIST image of the same class, rotated by U(−45°, 45°) (bilinear, zero fill), plus U(0, 1) " +
@@ -43,7 +48,7 @@ export const MNIST_FASHION_MODALITIES: ModalityInfo[] = [
   DIGIT_MODALITY,
   {
     name: "fashion",
-    dim: 784,
+    dim: BUILTIN_MODALITY_DIM,
     shape: [28, 28],
     description: "Fashion-MNIST image whose class index equals the digit's, 28×28 grayscale scaled to [0, 1]",
   },

@@ -1,7 +1,7 @@
+import { lgamma } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sampleChiSquare, sampleStudentTPosterior, studentTLogDensity } from "./distributions";
-import { lgamma } from "./lgamma";
 import { useCpuBackend } from "./test-backend";
 
 beforeAll(useCpuBackend);

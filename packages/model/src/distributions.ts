@@ -1,5 +1,5 @@
+import { logStudentTNormaliser } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
-import { logStudentTNormaliser } from "./gamma-constants";
 
 /**
  * χ²(k) draws of shape [rows, 1]. χ²(k) = Gamma(shape k/2, scale 2); tfjs 4.22's `randomGamma` treats its

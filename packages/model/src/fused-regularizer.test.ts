@@ -1,3 +1,4 @@
+import { gammaConstants } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend";
@@ -7,7 +8,6 @@ import {
   gaussianRegularizerStep,
   LATENT_REGULARIZER_KERNEL,
 } from "./fused-regularizer";
-import { gammaConstants } from "./gamma-constants";
 import { gammaRegularizer, gaussianRegularizer } from "./losses";
 import type { NativeKernels } from "./native-kernels";
 import { kernelsDuring, relativeError, useCpuBackend, wasmWithNativeKernels } from "./test-backend";

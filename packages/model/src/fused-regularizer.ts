@@ -1,6 +1,6 @@
+import type { GammaConstants } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { fusedKernels, fusedStepActive } from "./fused-reconstruction";
-import type { GammaConstants } from "./gamma-constants";
 import { gammaRegularizer, gaussianRegularizer } from "./losses";
 import { nativeOutput, nativeOutputs } from "./wasm-heap-copy";
 

@@ -1,4 +1,7 @@
 /** The tfjs-core instance the model runs on, for harnesses that build tensors (benchmarks, the worker). */
+
+export * from "@tailsweep/schemas";
+export { lgamma } from "@tailsweep/schemas";
 export * as tf from "@tensorflow/tfjs-core";
 export { type AdamVariableState, type GradientApplier, LayerwiseAdam } from "./adam";
 export {
@@ -40,9 +43,7 @@ export {
 } from "./checkpoint";
 export * from "./distributions";
 export { fusedStepActive, useFusedStep } from "./fused-reconstruction";
-export * from "./gamma-constants";
 export { type Activation, applyMlp, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";
-export { lgamma } from "./lgamma";
 export * from "./losses";
 export * from "./metrics";
 export { type Batch, type LossTerms, type ModelShape, MultimodalVae, oneHotFloat } from "./model";

@@ -1,8 +1,7 @@
+import { gammaConstants, lgamma } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sampleStudentTPosterior, studentTLogDensity } from "./distributions";
-import { gammaConstants } from "./gamma-constants";
-import { lgamma } from "./lgamma";
 import {
   alignedUnlabeledRows,
   classificationLoss,

@@ -1,6 +1,6 @@
+import type { GammaConstants } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { studentTLogDensity } from "./distributions";
-import type { GammaConstants } from "./gamma-constants";
 
 /**
  * The γ-loss regulariser per row, at t³VAE's code scale (docs/model.md eq. R1):

@@ -1,8 +1,7 @@
 import { randomStream } from "@tailsweep/random";
-import { ModelConfigSchema } from "@tailsweep/schemas";
+import { ModelConfigSchema, tiedGamma } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tiedGamma } from "./gamma-constants";
 import { type Batch, MultimodalVae } from "./model";
 import { useCpuBackend } from "./test-backend";
 
@@ -67,6 +66,37 @@ describe("MultimodalVae", () => {
     );
     expect(Math.abs(lossValue(other, b, 9)[1]! - a[1]!)).toBeGreaterThan(1e-3);
     for (const m of [tied, explicit, other]) m.dispose();
+    tf.dispose([...b.labeled.xs, b.labeled.yOneHot!, ...b.unlabeled.xs]);
+  });
+
+  it("refuses, when it first needs the γ-loss's constants, an explicit γ that cannot train, as a launch does", () => {
+    const b = batches(5);
+    // γ ≤ −2/(m+2) = −1/3 leaves (R1) no minimum at latentDim 4 (docs/model.md §3, E1)
+    const model = new MultimodalVae(
+      ModelConfigSchema.parse({ ...small, subsets: "joint", nu: 7, gamma: -0.34 }),
+      { ...shape, decoderOutputs: [...shape.decoderOutputs] },
+      randomStream(1, "test"),
+    );
+    const before = tf.memory().numTensors;
+    expect(() => lossValue(model, b, 9)).toThrow(
+      expect.objectContaining({
+        code: "CONFIG_INVALID",
+        problems: [
+          expect.stringMatching(
+            /^model\.gamma: -0\.34 cannot train at ν = 7, n = 14, latentDim 4, σ = 1: the regulariser \(R1\) has no minimum.*must lie in \[-0\.3333, 0\)/,
+          ),
+        ],
+      }),
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    // a model whose loss has no γ in it trains with the same value
+    const kl = new MultimodalVae(
+      ModelConfigSchema.parse({ ...small, subsets: "joint", nu: 7, gamma: -0.34, regularizer: "kl" }),
+      { ...shape, decoderOutputs: [...shape.decoderOutputs] },
+      randomStream(1, "test"),
+    );
+    expect(lossValue(kl, b, 9).every(Number.isFinite)).toBe(true);
+    for (const m of [model, kl]) m.dispose();
     tf.dispose([...b.labeled.xs, b.labeled.yOneHot!, ...b.unlabeled.xs]);
   });
 

@@ -1,7 +1,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "./register-gradients";
 import type { RandomStream } from "@tailsweep/random";
-import type { ModelConfig } from "@tailsweep/schemas";
+import {
+  ConfigError,
+  EXPLICIT_GAMMA_FIELD,
+  explicitGammaModelProblem,
+  type GammaConstants,
+  gammaConstants,
+  type ModelConfig,
+} from "@tailsweep/schemas";
 import { DistributionAlignment, labeledPrior } from "./alignment";
 import { DecoderPasses } from "./decoder-passes";
 import { sampleGaussianPosterior } from "./distributions";
@@ -9,7 +16,6 @@ import { productOfExpertsStep } from "./fused-poe";
 import { decodedReconstructionError, fusedStepActive } from "./fused-reconstruction";
 import { gammaRegularizerStep, gaussianRegularizerStep } from "./fused-regularizer";
 import { sampleStudentTPosteriorStep } from "./fused-student-t";
-import { type GammaConstants, gammaConstants } from "./gamma-constants";
 import {
   applyMlp,
   applyMlpToTiledWithLabels,
@@ -208,6 +214,9 @@ export class MultimodalVae {
     const n = this.config.gammaDimension === "full" ? this.dims.reduce((a, b) => a + b, 0) : observedDim;
     let c = this.constantsCache.get(n);
     if (!c) {
+      // Launches refuse such a γ where they can; a point whose other knobs a sweep searched is refused here.
+      const problem = explicitGammaModelProblem(this.config, [n]);
+      if (problem) throw new ConfigError([`${EXPLICIT_GAMMA_FIELD}${problem}`]);
       const { nu, latentDim: m, sigma, gamma } = this.config;
       c = gammaConstants({ nu, n, m, sigma, ...(gamma === "tied" ? {} : { gamma }) });
       this.constantsCache.set(n, c);

@@ -17,6 +17,9 @@ export const BUILTIN_CLASS_COUNT = 10;
  */
 export const BUILTIN_MODALITY_COUNT = 2;
 
+/** Pixels of each built-in modality (a 28×28 image), so a launch can check what an explicit γ does at its n. */
+export const BUILTIN_MODALITY_DIM = 784;
+
 /**
  * Which random-number generator builds a data set (docs/data.md, "Recipe versions"): 2 is tailsweep's one
  * generator, 1 the one every data set was built with before versions existed. A recipe stored without a version

@@ -3,19 +3,20 @@ import { z } from "zod";
 import { envFlag, envHelpText, envVariable, envWholeNumber, gatherSettings, parseEnv } from "./env-settings";
 import {
   AppError,
+  ConfigError,
   codeOf,
   ERROR_CATEGORIES,
   errorCategory,
   hasErrorCode,
   InputError,
   isAppError,
+  isConfigError,
   isInputError,
   isSettingsError,
   NotFoundError,
   problemList,
   SettingsError,
 } from "./errors";
-import { ConfigError, isConfigError } from "./run-config";
 
 describe("the error vocabulary", () => {
   it("matches coded errors by their fields, from any copy of the module", () => {

@@ -174,3 +174,34 @@ const ProblemListSchema = z.object({ problems: z.array(z.string()) });
 export function problemList(error: unknown): string[] | undefined {
   return ProblemListSchema.safeParse(error).data?.problems;
 }
+
+/** The stable code every ConfigError carries: what callers in other bundles and processes match on. */
+export const CONFIG_ERROR_CODE = "CONFIG_INVALID";
+
+/** Bad configuration, with one line per problem naming the field (e.g. `model.nu`, `search.nu[2]`). */
+export class ConfigError extends AppError {
+  declare readonly code: typeof CONFIG_ERROR_CODE;
+  constructor(readonly problems: string[]) {
+    super(
+      CONFIG_ERROR_CODE,
+      "invalid",
+      `invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Whether `e` is a ConfigError, by its code: a copy of this module in another bundle (Next compiles workspace
+ * packages into each route) makes a class that `instanceof` does not recognise.
+ */
+export function isConfigError(e: unknown): e is ConfigError {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    "code" in e &&
+    e.code === CONFIG_ERROR_CODE &&
+    "problems" in e &&
+    Array.isArray(e.problems)
+  );
+}

@@ -50,7 +50,7 @@ export const ModelConfigSchema = z
       .union([z.literal("tied"), z.number().gt(-1).lt(0)])
       .default("tied")
       .describe(
-        "γ of the γ-power divergence: tied = −2/(ν + n_S + m), the only value where its closed form is exact (about −0.001 for two 784-pixel modalities); or a number in (−1, 0) substituted into the closed form as a tempering knob. Stay near the tied value: −0.01 broke training in the study.",
+        "γ of the γ-power divergence: tied = −2/(ν + n_S + m), the only value where its closed form is exact (about −0.001 for two 784-pixel modalities); or a number in (−1, 0) substituted into the closed form as a tempering knob. A launch refuses a value that cannot train (the loss unbounded or past float32 at this ν, n, latentDim: docs/model.md, Which explicit γ can train) and names the bound. Stay near the tied value: −0.01 broke training in the study.",
       ),
     gammaDimension: z
       .enum(["observed", "full"])

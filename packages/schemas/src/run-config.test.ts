@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, resolveRunConfig } from "./run-config";
+import { ConfigError } from "./errors";
+import { resolveRunConfig } from "./run-config";
 
 describe("resolveRunConfig", () => {
   it("fills every default and seeds the data split with the training seed", () => {
@@ -89,6 +90,40 @@ describe("resolveRunConfig", () => {
     ]);
     // a stored sweep's configs resolve as they were stored, so that it can still be extended and reported on
     expect(resolveRunConfig({ model: { modalities: [2] } }).model.modalities).toEqual([2]);
+  });
+
+  it("refuses at launch an explicit γ that cannot train on the data, where γ is in the loss", () => {
+    const launch = { launch: true };
+    // ν·C1 overflows float32 at n = 1568 (both 784-pixel views), with the other problems
+    expect(() =>
+      resolveRunConfig({ model: { gamma: -0.1, nu: 5, latentDim: 16 }, train: { epochs: -1 } }, launch),
+    ).toThrow(
+      /train\.epochs[\s\S]*- model\.gamma: -0\.1 cannot train at ν = 5, n = 1568, latentDim 16, σ = 1: ν·C1 = [^\n]* is past float32's largest value[^\n]*; an explicit γ must lie in \[-0\.02\d+, 0\) here, or use tied$/,
+    );
+    // one view alone is n = 784
+    expect(() =>
+      resolveRunConfig({ model: { gamma: -0.1, nu: 5, latentDim: 16, modalities: [0] } }, launch),
+    ).toThrow(/n = 784/);
+    // γ is in no loss of these: the Gaussian (its KL), the Student-t KL ablation, the classifier alone
+    for (const variant of ["gaussian", "student-t-kl", "supervised"])
+      expect(
+        resolveRunConfig({ variant, model: { gamma: -0.1, nu: 5, latentDim: 16 } }, launch).model.gamma,
+      ).toBe(-0.1);
+    // the matched-variance Gaussian's penalty has γ in it (M1)
+    expect(() =>
+      resolveRunConfig({ variant: "gaussian-matched", model: { gamma: -0.1, nu: 5, latentDim: 16 } }, launch),
+    ).toThrow(/model\.gamma: -0\.1 cannot train/);
+    // a team's own data: its n is in its manifest, so only what holds whatever n (E1: γ > −2/(m+2))
+    const user = { name: "user", path: "m.json" };
+    expect(
+      resolveRunConfig({ dataset: user, model: { gamma: -0.1, latentDim: 16 } }, launch).model.gamma,
+    ).toBe(-0.1);
+    expect(() => resolveRunConfig({ dataset: user, model: { gamma: -0.1, latentDim: 32 } }, launch)).toThrow(
+      /model\.gamma: -0\.1 cannot train at latentDim 32: the regulariser \(R1\) has no minimum/,
+    );
+    // the study's values pass, and a stored sweep's configs resolve as they were stored
+    expect(resolveRunConfig({ model: { gamma: -0.01, latentDim: 16 } }, launch).model.gamma).toBe(-0.01);
+    expect(resolveRunConfig({ model: { gamma: -0.1, nu: 5, latentDim: 16 } }).model.gamma).toBe(-0.1);
   });
 
   it("asks for a validation set when the epoch is chosen on one, with the other problems", () => {

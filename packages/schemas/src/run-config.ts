@@ -4,13 +4,15 @@ import { MappingSchema } from "./mapping";
 import "./issue-messages";
 import {
   BUILTIN_MODALITY_COUNT,
+  BUILTIN_MODALITY_DIM,
   classOrderProblem,
   type DatasetName,
   type DatasetRecipe,
   DatasetRecipeSchema,
   withStoredDatasetVersion,
 } from "./dataset";
-import { AppError } from "./errors";
+import { ConfigError } from "./errors";
+import { CANNOT_TRAIN_AT, explicitGammaProblem } from "./gamma-constants";
 import {
   type ModelConfig,
   ModelConfigSchema,
@@ -61,37 +63,6 @@ export interface RunConfig {
   dataset: DatasetRecipe;
   model: ModelConfig;
   train: TrainConfig;
-}
-
-/** The stable code every ConfigError carries: what callers in other bundles and processes match on. */
-export const CONFIG_ERROR_CODE = "CONFIG_INVALID";
-
-/** Bad configuration, with one line per problem naming the field (e.g. `model.nu`, `search.nu[2]`). */
-export class ConfigError extends AppError {
-  declare readonly code: typeof CONFIG_ERROR_CODE;
-  constructor(readonly problems: string[]) {
-    super(
-      CONFIG_ERROR_CODE,
-      "invalid",
-      `invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-    );
-    this.name = "ConfigError";
-  }
-}
-
-/**
- * Whether `e` is a ConfigError, by its code: a copy of this module in another bundle (Next compiles workspace
- * packages into each route) makes a class that `instanceof` does not recognise.
- */
-export function isConfigError(e: unknown): e is ConfigError {
-  return (
-    typeof e === "object" &&
-    e !== null &&
-    "code" in e &&
-    e.code === CONFIG_ERROR_CODE &&
-    "problems" in e &&
-    Array.isArray(e.problems)
-  );
 }
 
 /** A field path as users write it: `search.nu[2]`, `groups[0].sweepId`. */
@@ -168,6 +139,66 @@ export function usedModalitiesProblem(
   );
 }
 
+/** What a launch's explicit-γ check reads (explicitGammaLaunchProblem): the knobs, as a sweep's search names them. */
+export const EXPLICIT_GAMMA_KNOBS: readonly string[] = [
+  "variant",
+  "dataset.name",
+  "model.gamma",
+  "model.nu",
+  "model.latentDim",
+  "model.sigma",
+  "model.modalities",
+  "model.gammaDimension",
+  "model.likelihood",
+  "model.regularizer",
+  "model.objective",
+];
+
+/** The field of the explicit-γ problem a launch's resolveRunConfig gives (`model.gamma: …`). */
+export const EXPLICIT_GAMMA_FIELD = "model.gamma: ";
+
+/** Whether a launch problem is an explicit γ's that cannot train (explicitGammaProblem), not the knob's own rule. */
+export function isExplicitGammaProblem(problem: string): boolean {
+  return problem.startsWith(EXPLICIT_GAMMA_FIELD) && problem.includes(CANNOT_TRAIN_AT);
+}
+
+/**
+ * Why a model's explicit γ cannot train at the observed dimensions `ns` (explicitGammaProblem), or undefined: only
+ * where γ enters its loss, the γ-loss (R1) and the matched-variance Gaussian's penalty (M1–M3) of a generative model.
+ */
+export function explicitGammaModelProblem(model: ModelConfig, ns: readonly number[]): string | undefined {
+  const usesGamma =
+    model.objective === "semi-supervised" &&
+    (model.likelihood === "student-t"
+      ? model.regularizer === undefined
+      : model.regularizer === "matched-variance");
+  if (model.gamma === "tied" || !usesGamma) return undefined;
+  return explicitGammaProblem({
+    nu: model.nu,
+    ns,
+    m: model.latentDim,
+    sigma: model.sigma,
+    gamma: model.gamma,
+  });
+}
+
+/**
+ * The launch's explicit-γ check (explicitGammaModelProblem): at every observed dimension n_S a model may see on a
+ * built-in data set (each subset of the modalities it uses, or their whole n with `gammaDimension: full`); on a user
+ * data set, whose dimensions only its manifest has, the condition that holds whatever n.
+ */
+function explicitGammaLaunchProblem(model: ModelConfig, dataset: DatasetName): string | undefined {
+  const used =
+    dataset === "user"
+      ? 0
+      : model.modalities.length > 0
+        ? new Set(model.modalities).size
+        : BUILTIN_MODALITY_COUNT;
+  // Every built-in modality has the same dim, so a subset's n is a multiple of it.
+  const subsets = model.gammaDimension === "full" ? [used] : Array.from({ length: used }, (_, i) => i + 1);
+  return explicitGammaModelProblem(model, used === 0 ? [] : subsets.map((k) => k * BUILTIN_MODALITY_DIM));
+}
+
 /** Options of {@link resolveRunConfig}. */
 export interface ResolveOptions {
   /**
@@ -234,6 +265,11 @@ export function resolveRunConfig(input: unknown, options: ResolveOptions = {}): 
         ? usedModalitiesProblem(usedModalities.data, datasetName.data)
         : undefined;
     if (modalitiesProblem) problems.push(`model.modalities: ${modalitiesProblem}`);
+    const gammaProblem =
+      parsedModel.success && datasetName.success && !modalitiesProblem
+        ? explicitGammaLaunchProblem(parsedModel.data, datasetName.data)
+        : undefined;
+    if (gammaProblem) problems.push(`${EXPLICIT_GAMMA_FIELD}${gammaProblem}`);
   }
   // A team's own labels are used as they are unless the recipe reshapes them (imbalanceRatio > 1 or labelRatio < 1),
   // and only a reshaped pool has rows left over to validate on (docs/data-format.md): said here, not when a trial loads.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DatasetRecipeSchema } from "./dataset";
+import type { ConfigError } from "./errors";
 import { ModelConfigSchema, TrainConfigSchema } from "./model-config";
-import type { ConfigError } from "./run-config";
 import { parseSweepFile, SweepFileSchema } from "./sweep";
 import { COMMON_FIELDS, problemField, searchableKnobs, sweepFormSections } from "./sweep-form";
 

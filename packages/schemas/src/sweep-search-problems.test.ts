@@ -2,7 +2,7 @@
 // the whole section, and a later check that the knob left out could change waits rather than misjudges.
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { ConfigError } from "./run-config";
+import { ConfigError } from "./errors";
 import { parseSweepFile } from "./sweep";
 
 /** examples/quick.yaml, with `search` as given. */
@@ -136,5 +136,44 @@ describe("parseSweepFile: every bad search knob in one answer", () => {
     expect(
       problemsOf({ name: "x", budget: 10, search: [{ nu: [5] }] }).map((p) => p.slice(0, p.indexOf(":"))),
     ).toEqual(["search"]);
+  });
+});
+
+describe("parseSweepFile: an explicit γ that cannot train", () => {
+  // quick's model has latentDim 16; at ν = 5 and n = 1568, γ = −0.03 is past the bound −0.02775 (docs/model.md §3,
+  // E3), at ν = 10 within −0.03341. quick searches variant [proposed, gaussian]: the Gaussian's KL has no γ in it.
+  const at = (nu: number, search: string) => {
+    const file = quick(search);
+    file.model.nu = nu;
+    return file;
+  };
+  const cannot = "-0.03 cannot train at ν = 5, n = 1568, latentDim 16, σ = 1: ";
+
+  it("names each combination of the grid's γ knobs that cannot train, and only those", () => {
+    expect(problemsOf(at(5, "  gamma: [tied, -0.03]"))).toEqual([
+      expect.stringContaining(`search.gamma[1]: with variant "proposed" (search.variant[0]), ${cannot}`),
+    ]);
+    expect(problemsOf(at(5, "  gamma: [tied, -0.03]\n  nu: [5, 10]"))).toEqual([
+      expect.stringContaining(
+        `search.gamma[1]: with variant "proposed" (search.variant[0]), nu 5 (search.nu[0]), ${cannot}`,
+      ),
+    ]);
+    expect(() => parseSweepFile(at(10, "  gamma: [tied, -0.03]"))).not.toThrow();
+  });
+
+  it("names a value that cannot train with the file's own γ, and the file's own γ", () => {
+    const own = at(5, "");
+    own.model.gamma = -0.03;
+    expect(problemsOf(own)).toEqual([
+      expect.stringContaining(`search.variant[0]: with this value, model.gamma: ${cannot}`),
+    ]);
+    own.search = { beta: [0.1] };
+    expect(problemsOf(own)).toEqual([expect.stringContaining(`model.gamma: ${cannot}`)]);
+  });
+
+  it("leaves a drawn combination to its trials, which fail with the same words", () => {
+    // random: which combinations run is drawn; each trial's model refuses its γ when it is built (model.test.ts)
+    const drawn = at(5, "  gamma: { distribution: categorical, values: [tied, -0.03] }\nbudget: 4");
+    expect(() => parseSweepFile(drawn)).not.toThrow();
   });
 });

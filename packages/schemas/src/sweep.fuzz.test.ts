@@ -3,7 +3,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
-import { isConfigError, resolveRunConfig } from "./run-config";
+import { isConfigError } from "./errors";
+import { resolveRunConfig } from "./run-config";
 import { PARAM_ALIASES, parseSweepFile } from "./sweep";
 import { searchableKnobs } from "./sweep-form";
 

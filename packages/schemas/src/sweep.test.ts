@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, isConfigError, resolveRunConfig, StoredRunConfigSchema } from "./run-config";
+import { ConfigError, isConfigError } from "./errors";
+import { resolveRunConfig, StoredRunConfigSchema } from "./run-config";
 import {
   baselinePoint,
   defaultParetoObjectives,
@@ -35,7 +36,7 @@ describe("parseSweepFile", () => {
     expect(s.project).toBe("default");
     const r = parseSweepFile({
       name: "r",
-      search: { gamma: { distribution: "uniform", low: -0.1, high: -0.001 } },
+      search: { gamma: { distribution: "uniform", low: -0.02, high: -0.001 } },
       budget: 8,
       seeds: [7, 9],
     });
@@ -186,7 +187,7 @@ describe("parseSweepFile", () => {
     expect(
       problemsOf({
         ...minimal,
-        search: { gamma: { distribution: "uniform", low: -0.1, high: -0.01 } },
+        search: { gamma: { distribution: "uniform", low: -0.02, high: -0.01 } },
       }).join(),
     ).toMatch(/budget: required/);
     expect(problemsOf({ ...minimal, seeds: [1, 1] })).toEqual([
@@ -254,10 +255,10 @@ describe("execution.gpu: which trials need a GPU worker", () => {
     );
     const drawn = {
       name: "d",
-      search: { gamma: { distribution: "uniform", low: -0.1, high: -0.01 } },
+      search: { gamma: { distribution: "uniform", low: -0.02, high: -0.01 } },
       budget: 4,
     };
-    expect(problemsOf({ ...drawn, execution: { gpu: { gamma: [-0.05] } } })).toEqual([
+    expect(problemsOf({ ...drawn, execution: { gpu: { gamma: [-0.015] } } })).toEqual([
       "execution.gpu.gamma: search draws model.gamma from a continuous distribution, which no listed value matches; mark trials by a grid or categorical knob",
     ]);
   });
@@ -269,7 +270,7 @@ describe("bad input: sizes, seeds, NUL", () => {
     name: "huge",
     search: {
       nu: [3, 4, 5, 6, 7, 8, 9, 10, 20, 30],
-      gamma: [-0.01, -0.02, -0.03, -0.04, -0.05, -0.06, -0.07, -0.08, -0.09, -0.1],
+      gamma: [-0.0001, -0.0002, -0.0003, -0.0004, -0.0005, -0.0006, -0.0007, -0.0008, -0.0009, -0.001],
       beta: [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5],
       rho: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
       "model.latentDim": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
@@ -291,7 +292,7 @@ describe("bad input: sizes, seeds, NUL", () => {
     expect(
       problemsOf({
         name: "r",
-        search: { gamma: { distribution: "uniform", low: -0.1, high: -0.01 } },
+        search: { gamma: { distribution: "uniform", low: -0.02, high: -0.01 } },
         budget: 50_000,
         seeds: 3,
       }),

@@ -6,11 +6,14 @@ import {
   DatasetRecipeSchema,
   withStoredDatasetVersion,
 } from "./dataset";
+import { ConfigError } from "./errors";
 import { nearestName } from "./issue-messages";
 import { ModelConfigSchema, TrainConfigSchema, VariantSchema } from "./model-config";
 import {
-  ConfigError,
   describeIssues,
+  EXPLICIT_GAMMA_FIELD,
+  EXPLICIT_GAMMA_KNOBS,
+  isExplicitGammaProblem,
   type RunConfig,
   resolveRunConfig,
   usedModalitiesProblem,
@@ -547,15 +550,17 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
   const base = { variant: file.variant, dataset: file.dataset, model: file.model, train: file.train };
   const problems: string[] = fixedSeedProblems(file.train);
   const baseProblems = new Set<string>();
+  const searched = Object.keys(file.search).flatMap((key) => canonicalParam(key) ?? []);
   try {
     resolveRunConfig(base, { launch: true });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    for (const p of e.problems) baseProblems.add(p);
-    problems.push(...e.problems);
+    for (const p of e.problems.filter(keepsGammaProblem(searched))) {
+      baseProblems.add(p);
+      problems.push(p);
+    }
   }
   const under = (p: string, path: string) => p.startsWith(`${path}:`) || p.startsWith(`${path}.`);
-  const searched = Object.keys(file.search).flatMap((key) => canonicalParam(key) ?? []);
   /**
    * One value's problems under the knob's own rule, without the path; the base config's are reported once, above.
    * With `others`, also what the value breaks elsewhere in every trial that has it (`dataset.name: user` without a
@@ -567,9 +572,10 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
       return [];
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      const own = e.problems.filter((p) => under(p, path)).map((p) => p.slice(p.indexOf(":") + 2));
+      const kept = e.problems.filter(keepsGammaProblem(searched, path));
+      const own = kept.filter((p) => under(p, path)).map((p) => p.slice(p.indexOf(":") + 2));
       const elsewhere = others
-        ? e.problems.filter(
+        ? kept.filter(
             (p) => !under(p, path) && !baseProblems.has(p) && !searched.some((knob) => under(p, knob)),
           )
         : [];
@@ -649,6 +655,9 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
   if (method === "tpe" && Object.keys(file.search).length === 0)
     problems.push("search: method: tpe needs at least one knob to search");
   const trials = countTrials({ ...file, method });
+  // a grid refused for its size is not run through combination by combination
+  if (method === "grid" && trials <= limits.maxTrials)
+    problems.push(...explicitGammaGridProblems(base, file.search));
   if (trials > limits.maxTrials) {
     const seeds =
       typeof file.seeds === "number"
@@ -1118,13 +1127,29 @@ function sectionProblems(input: unknown, error: z.ZodError): string[] {
     ),
   );
   const problems = fixedSeedProblems(sound.train);
+  const search = isPlainRecord(input) && isPlainRecord(input.search) ? input.search : {};
   try {
     resolveRunConfig(sound, { launch: true });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    problems.push(...e.problems);
+    problems.push(
+      ...e.problems.filter(
+        keepsGammaProblem(Object.keys(search).flatMap((key) => canonicalParam(key) ?? [])),
+      ),
+    );
   }
   return problems;
+}
+
+/**
+ * Whether a launch problem stands for a sweep that searches `searched`: an explicit γ's (EXPLICIT_GAMMA_KNOBS) only
+ * where no other knob it reads is searched than `path`, the one whose value is being checked. Otherwise whether a
+ * trial's γ can train depends on its whole point, which is not checked here: such a trial fails with the same words
+ * when its model is built (Model's constants).
+ */
+function keepsGammaProblem(searched: readonly string[], path?: string): (problem: string) => boolean {
+  const depends = searched.some((knob) => knob !== path && EXPLICIT_GAMMA_KNOBS.includes(knob));
+  return (problem) => !(depends && isExplicitGammaProblem(problem));
 }
 
 /** Where a sweep file names a value: the field as the file writes it (`search.nu[1]`), and the value. */
@@ -1185,6 +1210,62 @@ function builtInPairProblems(
     }
   }
   return problems;
+}
+
+/** Combinations of a grid's γ knobs checked at most, and failing ones said at most (explicitGammaGridProblems). */
+const GAMMA_GRID = { combinations: 1024, said: 8 };
+
+/**
+ * An explicit γ that cannot train at a combination of the γ knobs a grid searches (EXPLICIT_GAMMA_KNOBS), each such
+ * combination a set of trials that can only fail: `search.gamma[1]: with variant proposed (search.variant[0]), …`.
+ * One searched alone was checked value by value against the file's own others (keepsGammaProblem); with two or more,
+ * every combination is, as the grid runs each. A grid past GAMMA_GRID's combinations leaves its trials to fail.
+ */
+function explicitGammaGridProblems(
+  base: Record<string, unknown>,
+  written: Record<string, ParamSpec>,
+): string[] {
+  const seen = new Set<string>();
+  const searched = Object.entries(written).flatMap(([key, spec]) => {
+    const path = canonicalParam(key);
+    // a knob searched twice under two names is refused already
+    if (!path || !EXPLICIT_GAMMA_KNOBS.includes(path) || seen.has(path)) return [];
+    seen.add(path);
+    return [{ key, path, spec }];
+  });
+  // the γ itself first, so that each line sits at its value
+  searched.sort((a, b) => Number(b.path === "model.gamma") - Number(a.path === "model.gamma"));
+  const knobs = searched.map(({ path }) => path);
+  if (knobs.length < 2) return [];
+  const lists = searched.map(({ key, spec }) => searchedValues(spec, key) ?? []);
+  if (lists.reduce((n, values) => n * values.length, 1) > GAMMA_GRID.combinations) return [];
+  const combinations = lists.reduce<NamedValue[][]>(
+    (partial, values) => partial.flatMap((combination) => values.map((v) => [...combination, v])),
+    [[]],
+  );
+  const lines: string[] = [];
+  for (const combination of combinations) {
+    const point = combination.reduce((config, { value }, i) => withParam(config, knobs[i]!, value), base);
+    let problem: string | undefined;
+    try {
+      resolveRunConfig(point, { launch: true });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problem = e.problems.find(isExplicitGammaProblem);
+    }
+    if (!problem) continue;
+    const [at, ...others] = combination;
+    const own = knobs[0] === "model.gamma" ? problem.slice(EXPLICIT_GAMMA_FIELD.length) : problem;
+    const withOthers = others.map(
+      ({ field, value }, i) => `${searched[i + 1]!.key} ${shown(value)} (${field})`,
+    );
+    lines.push(`${at!.field}: with ${withOthers.join(", ")}, ${own}`);
+  }
+  if (lines.length <= GAMMA_GRID.said) return lines;
+  return [
+    ...lines.slice(0, GAMMA_GRID.said),
+    `search: ${lines.length - GAMMA_GRID.said} more combinations of ${knobs.join(", ")} cannot train either (model.gamma)`,
+  ];
 }
 
 /** A seed among the fixed train settings: expandSweep sets train.seed to each trial's seed, dropping it unsaid. */

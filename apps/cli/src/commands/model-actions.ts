@@ -1,5 +1,11 @@
-import { gammaConstants, gammaLossTerms, initBackend } from "@tailsweep/model";
-import { describeIssues, InputError, messageOf } from "@tailsweep/schemas";
+import { gammaLossTerms, initBackend } from "@tailsweep/model";
+import {
+  describeIssues,
+  explicitGammaProblem,
+  gammaConstants,
+  InputError,
+  messageOf,
+} from "@tailsweep/schemas";
 import { z } from "zod";
 import { readFlagFile } from "../config-input";
 
@@ -73,6 +79,12 @@ export function constantsCommand(o: {
     tauSqAlt: c.tauSqAlt,
     detExp: c.detExp,
   });
+  // The numbers stand; what training with them would meet is said beside them (docs/model.md, E1–E3).
+  const problem =
+    o.gamma === undefined
+      ? undefined
+      : explicitGammaProblem({ nu: o.nu, ns: [o.n], m: o.m, sigma: o.sigma, gamma: o.gamma });
+  if (problem) process.stderr.write(`note: a launch refuses this γ: ${problem}\n`);
 }
 
 /** `tailsweep model loss --input <file>`: one batch's γ-loss terms on the cpu backend. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gammaConstants, logStudentTNormaliser, tiedGamma } from "./gamma-constants";
+import { explicitGammaProblem, gammaConstants, logStudentTNormaliser, tiedGamma } from "./gamma-constants";
 
 // The reference rows of docs/model.md §3 (computed independently in float64).
 // The reference rows of docs/model.md §3, as printed there (strings keep the printed precision).
@@ -124,5 +124,56 @@ describe("gammaConstants", () => {
         ],
       }),
     );
+  });
+});
+
+describe("explicitGammaProblem", () => {
+  const twoViews = [784, 1568];
+
+  it("(E1) refuses γ ≤ −2/(m+2), where (R1) has no minimum, whatever n", () => {
+    for (const m of [4, 16, 32]) {
+      const edge = -2 / (m + 2);
+      const problem = explicitGammaProblem({ nu: 10, ns: [], m, sigma: 1, gamma: edge * 1.001 });
+      expect(problem).toMatch(/the regulariser \(R1\) has no minimum: detExp·m = 1\.00\d* ≥ 1/);
+      expect(Number(problem?.match(/must lie in \[(-[\d.e-]+), 0\)/)?.[1])).toBeCloseTo(edge, 4);
+      expect(explicitGammaProblem({ nu: 10, ns: [], m, sigma: 1, gamma: edge * 0.999 })).toBeUndefined();
+    }
+  });
+
+  it("(E2) refuses γ whose ν·C1 is past float32's largest value, and names the bound that holds", () => {
+    const problem = explicitGammaProblem({ nu: 5, ns: twoViews, m: 16, sigma: 1, gamma: -0.1 });
+    expect(problem).toMatch(
+      /^-0\.1 cannot train at ν = 5, n = 1568, latentDim 16, σ = 1: ν·C1 = 1\.496e\+111 is past float32's largest value/,
+    );
+    const bound = Number(problem?.match(/must lie in \[(-[\d.e-]+), 0\)/)?.[1]);
+    // float32 (Math.fround) overflows, as the trials' tensors do
+    const nuC1 = (gamma: number) => 5 * gammaConstants({ nu: 5, n: 1568, m: 16, gamma }).C1;
+    expect(Math.fround(nuC1(-0.1))).toBe(Number.POSITIVE_INFINITY);
+    // the bound said is allowed, and just past it some condition fails (here E3, before E2)
+    expect(explicitGammaProblem({ nu: 5, ns: twoViews, m: 16, sigma: 1, gamma: bound })).toBeUndefined();
+    expect(explicitGammaProblem({ nu: 5, ns: twoViews, m: 16, sigma: 1, gamma: bound * 1.001 })).toMatch(
+      /e\^ℓ\*/,
+    );
+    expect(Number.isFinite(Math.fround(nuC1(bound)))).toBe(true);
+  });
+
+  it("(E3) refuses γ whose regulariser is minimal at a scale past float32's largest value", () => {
+    const problem = explicitGammaProblem({ nu: 5, ns: [100], m: 16, sigma: 1, gamma: -0.11 });
+    expect(problem).toMatch(
+      /e\^ℓ\* = e\^318\.9, is past float32's largest value.*must lie in \[-0\.1071, 0\)/,
+    );
+    expect(explicitGammaProblem({ nu: 5, ns: [100], m: 16, sigma: 1, gamma: -0.1071 })).toBeUndefined();
+  });
+
+  it("passes the tied value and the study's explicit values on the built-in data", () => {
+    for (const nu of [2.5, 3, 5, 10, 20, 50])
+      for (const m of [16, 32, 64]) {
+        for (const n of twoViews)
+          expect(
+            explicitGammaProblem({ nu, ns: [n], m, sigma: 1, gamma: tiedGamma(nu, n, m) }),
+          ).toBeUndefined();
+        for (const gamma of [-0.0005, -0.002, -0.01])
+          expect(explicitGammaProblem({ nu, ns: twoViews, m, sigma: 1, gamma })).toBeUndefined();
+      }
   });
 });
