@@ -165,6 +165,28 @@ describe("parseSweepFile", () => {
     ]);
   });
 
+  it("judges decide against a sequential design short of a key, or with one refused, not once it is mended", () => {
+    const sequential = { ...minimal, search: { variant: ["gaussian", "proposed"] } };
+    const typo = { baseline: "variant=gausian" };
+    const typoProblem =
+      "decide.baseline: variant=gausian is not one of search.variant's values (gaussian, proposed)";
+    expect(problemsOf({ ...sequential, seeds: { initial: 3, step: 2 }, decide: typo })).toEqual([
+      "seeds.max: required",
+      typoProblem,
+    ]);
+    expect(problemsOf({ ...sequential, seeds: { initial: 1, step: 2, max: 9 }, decide: typo })).toEqual([
+      "seeds.initial: must be ≥ 2, got 1",
+      typoProblem,
+    ]);
+    // decide left out is said with the missing key, not after it
+    expect(problemsOf({ ...sequential, seeds: { initial: 3, step: 2 } })).toEqual([
+      "seeds.max: required",
+      expect.stringMatching(/^decide: required with seeds: \{ initial, step, max \}/),
+    ]);
+    // an object with none of a design's keys stands in for nothing
+    expect(problemsOf({ ...sequential, seeds: { foo: 1 }, decide: typo })).not.toContain(typoProblem);
+  });
+
   it("rejects unknown keys, unknown knobs, bad bounds and a missing budget", () => {
     expect(problemsOf({ ...minimal, sedes: 3 }).join()).toMatch(
       /^\(top level\): unknown key 'sedes' \(did you mean seeds\?\); allowed here: name, /,
@@ -447,6 +469,7 @@ describe("a sequential design: seeds: { initial, step, max } with decide", () =>
   it("names every problem at once: shape, missing or misplaced decide, a baseline that is no configuration, BH", () => {
     expect(problemsOf({ ...grid, seeds: { initial: 5, step: 0, max: 4 } })).toEqual([
       expect.stringMatching(/^seeds/),
+      expect.stringMatching(/^decide: required with seeds: \{ initial, step, max \}/),
     ]);
     expect(problemsOf({ ...grid, seeds: { initial: 5, step: 1, max: 4 } })).toEqual([
       "seeds.initial: must be at most seeds.max (4), got 5",

@@ -991,6 +991,13 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
     else refused.add(String(top));
   }
   for (const k of refused) settingsOut.delete(k);
+  // A sequential design short of some keys (`seeds: { initial: 3, step: 2 }`) is still one: with stand-ins for them,
+  // decide is judged against it now, not once the key is added; what the stand-ins would make of seeds is not said.
+  const design = refused.has("seeds") || settingsOut.has("seeds") ? designStandIn(input.seeds) : undefined;
+  if (design) {
+    refused.delete("seeds");
+    settingsOut.delete("seeds");
+  }
   const fileWithout = (whole: Set<string>, partly: Map<string, Set<string>>) => {
     const rest: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(input)) {
@@ -1000,6 +1007,7 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
         out && isPlainRecord(v) ? Object.fromEntries(Object.entries(v).filter(([s]) => !out.has(s))) : v;
     }
     if (whole.has("name")) rest.name = "stand-in";
+    if (design && !whole.has("seeds")) rest.seeds = design;
     return rest;
   };
   let rest = fileWithout(refused, settingsOut);
@@ -1033,6 +1041,8 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
         .filter((setting) => !unknownOut.has(setting)),
     ]);
     if (refused.has("search")) for (const k of ["budget", "decide", "execution", "method"]) unsure.add(k);
+    // the stand-ins' seeds count in the trials, which the budget and the search's size are judged by
+    if (design) for (const k of ["seeds", "budget", "search"]) unsure.add(k);
     // Without the method written, the one the search implies is judged: its budget and tpe rules may not apply.
     if (touched.has("method")) for (const k of ["budget", "tpe"]) unsure.add(k);
     if (touched.has("seeds")) unsure.add("decide");
@@ -1051,6 +1061,27 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
       knobsOut && isPlainRecord(input.search) ? aboutKnobsOut(input.search, knobsOut, rest) : () => false;
     return [...e.problems.filter((p) => !under(p) && !aboutPartly(p) && !aboutOut(p)), ...repeated];
   }
+}
+
+/**
+ * A sequential design's stand-in where `seeds` is one with some of its keys missing or refused (its own problems are
+ * said already): the fewest seeds those keys allow (initial 2, step 1, max the initial) beside the valid ones;
+ * undefined where `seeds` is no such object (a list, a count, none of a design's keys).
+ */
+function designStandIn(seeds: unknown): z.infer<typeof SequentialSeedsSchema> | undefined {
+  const { shape } = SequentialSeedsSchema;
+  // a key it does not have is refused on its own (`stepp`, did you mean step?)
+  if (!isPlainRecord(seeds) || !Object.keys(seeds).some((k) => Object.hasOwn(shape, k))) return undefined;
+  const valid = (k: keyof typeof shape) => {
+    const parsed = shape[k].safeParse(seeds[k]);
+    return parsed.success ? parsed.data : undefined;
+  };
+  // all three valid, it is refused for an unknown key alone, and checked without it as it is
+  if (valid("initial") !== undefined && valid("step") !== undefined && valid("max") !== undefined)
+    return undefined;
+  const initial = valid("initial") ?? 2;
+  const standIn = { initial, step: valid("step") ?? 1, max: valid("max") ?? initial };
+  return SequentialSeedsSchema.safeParse(standIn).success ? standIn : undefined;
 }
 
 /**
