@@ -68,6 +68,9 @@ export function remoteLogin(): RemoteLogin | undefined {
   return settings().store.databaseUrl ? undefined : currentLogin();
 }
 
+/** Where a command's API ran: a dashboard, the process holding the embedded store (`tailsweep ui`), or this one. */
+export type RunsOn = "dashboard" | "holder" | "here";
+
 /**
  * Runs `command` with this invocation's one tRPC client (and the login when it is a dashboard's), then closes what it
  * opened. Logged in: `httpLink` to the dashboard with the token. On an embedded store another process holds: its
@@ -77,7 +80,7 @@ export function remoteLogin(): RemoteLogin | undefined {
  * prints the same and exits the same locally and remotely.
  */
 export async function withApi<T>(
-  command: (api: Api, remote: RemoteLogin | undefined, held: boolean) => Promise<T>,
+  command: (api: Api, remote: RemoteLogin | undefined, on: RunsOn) => Promise<T>,
   options: ApiOptions = {},
 ): Promise<T> {
   const { login, held } = options.route ?? (await apiRoute());
@@ -91,7 +94,7 @@ export async function withApi<T>(
       ? { api: held, close: async () => {} }
       : await (await import("./local-api")).localApi(options);
   try {
-    return await command(session.api, login, held !== undefined);
+    return await command(session.api, login, login ? "dashboard" : held ? "holder" : "here");
   } catch (e) {
     throw apiError(e, login, options.flags);
   } finally {

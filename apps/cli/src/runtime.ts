@@ -18,7 +18,7 @@ import {
 } from "@tailsweep/db";
 import { codeOf, messageLineOf, SettingsError, UnavailableError } from "@tailsweep/schemas";
 import { settings } from "./settings";
-import { answers, storeSocketPath } from "./store-socket";
+import { holderAnswers } from "./store-socket";
 
 /** The run store and bus a command uses: DATABASE_URL and NATS_URL when set, the embedded defaults otherwise. */
 export interface Runtime {
@@ -123,9 +123,7 @@ async function openWaitingForBriefHolder(
     try {
       return await openRunStore(store);
     } catch (e) {
-      const socket = store.pgliteDir ? storeSocketPath(store.pgliteDir) : undefined;
-      if (codeOf(e) !== STORE_LOCKED_CODE || Date.now() > deadline || (socket && (await answers(socket))))
-        throw e;
+      if (codeOf(e) !== STORE_LOCKED_CODE || Date.now() > deadline || (await holderAnswers())) throw e;
       if (!said)
         log(`${messageLineOf(e).split(". ")[0]}; waiting up to ${BRIEF_HOLDER_WAIT_MS / 1000} s for it`);
       await sleep(250);

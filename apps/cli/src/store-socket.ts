@@ -237,9 +237,18 @@ function heldStoreSocket(): string | undefined {
  * (no socket, or one a dead process left), and the command then opens the store itself.
  */
 export async function heldStoreApi(): Promise<Api | undefined> {
+  const path = await answeringHolderSocket();
+  return path ? socketApi(path) : undefined;
+}
+
+/** Whether a process holding the settings' embedded store answers on its socket (a `sweep run`, a `tailsweep ui`). */
+export async function holderAnswers(): Promise<boolean> {
+  return (await answeringHolderSocket()) !== undefined;
+}
+
+async function answeringHolderSocket(): Promise<string | undefined> {
   const path = heldStoreSocket();
-  if (!path || !(await answers(path))) return undefined;
-  return socketApi(path);
+  return path && (await answers(path)) ? path : undefined;
 }
 
 /** The typed API on the socket at `path` (the procedures at its root: `/sweeps.list`). */

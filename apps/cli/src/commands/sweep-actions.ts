@@ -30,15 +30,15 @@ import {
   SettingsError,
 } from "@tailsweep/schemas";
 import type { TrialState } from "@tailsweep/sweep";
-import { apiError, apiRoute, refusalProblems, sweepOrLatest, withApi } from "../api-client";
+import { apiError, apiRoute, type RunsOn, refusalProblems, sweepOrLatest, withApi } from "../api-client";
 import type { SeedsArg } from "../options";
-import type { RemoteLogin } from "../remote";
 import { settings } from "../settings";
 import { STORE_HOLDER_GONE_CODE } from "../store-socket";
 import { wholeFileWriter } from "../write-file-whole";
 import { printAligned } from "./aligned";
 import { readSweepFile } from "./sweep-file";
 import {
+  failureLines,
   gpuNote,
   log,
   printJson,
@@ -142,18 +142,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
   else {
     process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${tallyOf(counts)}\n`);
     if (sweep.servedBy === null) process.stdout.write(`  ${NO_CONTROLLER_TEXT}\n`);
-    if (failures.length > 0) {
-      for (const f of failures) {
-        const named = f.trials.map((t) => `${t.config} seed ${t.seed}`).join("; ");
-        const more = f.count > f.trials.length ? `; ${f.count - f.trials.length} more` : "";
-        process.stdout.write(`  ${plural(f.count, "trial")} failed: ${f.reason} (${named}${more})\n`);
-      }
-      process.stdout.write(
-        status === "cancelled"
-          ? `  tailsweep sweep resume ${sweepId} goes on with the sweep; then sweep retry queues them again\n`
-          : `  tailsweep sweep retry ${sweepId} queues them again as new attempts\n`,
-      );
-    }
+    for (const line of failureLines(failures, sweepId, status)) process.stdout.write(`${line}\n`);
     if (checkpoints.resumedTrials > 0) process.stdout.write(`${checkpointSavingsText(checkpoints)}\n`);
     printRanking(ranking.objective, ranking.configurations, ranking.unevenSeeds);
     if (sweep.tpe) {
@@ -290,10 +279,8 @@ export async function sweepWatch(id: string | undefined, o: { interval: number }
   const failures = final.failures ?? [];
   if (o.json && failures.length > 0) printJson({ id: final.id, status: final.status, failures });
   if (!o.json) {
-    for (const f of failures) process.stdout.write(`  ${plural(f.count, "trial")} failed: ${f.reason}\n`);
-    if (failures.length > 0 && final.status !== "cancelled")
-      process.stdout.write(`  tailsweep sweep retry ${final.id} queues them again as new attempts\n`);
-    if (final.status === "cancelled")
+    for (const line of failureLines(failures, final.id, final.status)) process.stdout.write(`${line}\n`);
+    if (final.status === "cancelled" && failures.length === 0)
       process.stdout.write(`  cancelled: tailsweep sweep resume ${final.id} goes on with it\n`);
   }
   if (final.status === "cancelled" || final.counts.failed > 0) process.exitCode = 1;
@@ -347,12 +334,6 @@ export async function sweepCancel(given: string, o: JsonFlag): Promise<void> {
   else process.stdout.write(`cancelled sweep ${id}: ${stopped} trial${stopped === 1 ? "" : "s"} stopped\n`);
 }
 
-/** Where a command's API ran: a dashboard, the process holding the embedded store (`tailsweep ui`), or this one. */
-type RunsOn = "dashboard" | "holder" | "here";
-
-const runsOn = (login: RemoteLogin | undefined, held: boolean): RunsOn =>
-  login ? "dashboard" : held ? "holder" : "here";
-
 /**
  * Where re-queued trials of sweep `id` train: a dashboard's, the holding `tailsweep ui`'s or NATS workers take them
  * (a `sweep run` holding the store queues nothing for others); on a PostgreSQL store without NATS_URL here, the
@@ -398,10 +379,10 @@ function afterwardsText(answer: { addsTrials?: boolean; afterwards?: string | nu
 /** `sweep retry <id>`: its failed trials queued again as new attempts; `--dry-run` says how many and the compute. */
 export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<void> {
   const answer = await withApi(
-    async (api, login, held) => ({
+    async (api, _login, on) => ({
       // dryRun only when asked: a dashboard older than it refuses the field
       ...(await api.sweeps.retry.mutate({ id: given, ...(o.dryRun && { dryRun: true }) })),
-      runsOn: runsOn(login, held),
+      runsOn: on,
     }),
     { launches: true },
   );
@@ -438,9 +419,9 @@ export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<voi
 /** `sweep resume <id>`: a cancelled sweep goes on; nothing that succeeded runs again. */
 export async function sweepResume(given: string, o: QueueAgainFlags): Promise<void> {
   const answer = await withApi(
-    async (api, login, held) => ({
+    async (api, _login, on) => ({
       ...(await api.sweeps.resume.mutate({ id: given, ...(o.dryRun && { dryRun: true }) })),
-      runsOn: runsOn(login, held),
+      runsOn: on,
     }),
     { launches: true },
   );
@@ -568,7 +549,7 @@ export async function sweepExtend(given: string, o: ExtendFlags): Promise<void> 
   const flags = { baseline: "--baseline", metric: "--metric", seeds: "--seeds" };
   const ask = (seeds: SeedRequest, dryRun: boolean) =>
     withApi(
-      async (api, login, held) => ({
+      async (api, _login, on) => ({
         plan: await api.sweeps.extend.mutate({
           id: given,
           seeds,
@@ -577,7 +558,7 @@ export async function sweepExtend(given: string, o: ExtendFlags): Promise<void> 
           ...(o.metric !== undefined && { metric: o.metric }),
           dryRun,
         }),
-        runsOn: runsOn(login, held),
+        runsOn: on,
       }),
       { launches: true, flags },
     );
@@ -652,7 +633,7 @@ export async function sweepConfirm(given: string, o: ConfirmFlags): Promise<void
   ];
   const ask = (flags: Pick<ConfirmFlags, "top" | "metric">, dryRun: boolean) =>
     withApi(
-      async (api, login, held) => ({
+      async (api, _login, on) => ({
         plan: await api.sweeps.confirm.mutate({
           id: given,
           seeds: o.seeds,
@@ -662,7 +643,7 @@ export async function sweepConfirm(given: string, o: ConfirmFlags): Promise<void
           ...(flags.metric !== undefined && { metric: flags.metric }),
           dryRun,
         }),
-        runsOn: runsOn(login, held),
+        runsOn: on,
       }),
       {
         launches: true,

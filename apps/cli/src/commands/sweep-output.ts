@@ -13,6 +13,32 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
+/** One reason its trials failed for, as failureSummary (@tailsweep/analysis/failure-summary) groups them. */
+export interface FailureLine {
+  reason: string;
+  count: number;
+  /** The first few of them. */
+  trials: readonly { config: string; seed: number }[];
+}
+
+/**
+ * How `sweep run`, `status` and `watch` say a sweep's failed trials: one line per reason, with the first few trials,
+ * then how to queue them again (after a resume, where the sweep was cancelled); none where none failed.
+ */
+export function failureLines(failures: readonly FailureLine[], sweepId: string, status: string): string[] {
+  if (failures.length === 0) return [];
+  return [
+    ...failures.map((f) => {
+      const named = f.trials.map((t) => `${t.config} seed ${t.seed}`).join("; ");
+      const more = f.count > f.trials.length ? `; ${f.count - f.trials.length} more` : "";
+      return `  ${plural(f.count, "trial")} failed: ${f.reason} (${named}${more})`;
+    }),
+    status === "cancelled"
+      ? `  tailsweep sweep resume ${sweepId} goes on with the sweep; then sweep retry queues them again`
+      : `  tailsweep sweep retry ${sweepId} queues them again as new attempts`,
+  ];
+}
+
 /** A sweep as `sweep list` shows it. */
 export interface SweepLine {
   id: string;

@@ -46,7 +46,7 @@ import { settings } from "../settings";
 import { serveHeldStore } from "../store-socket";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 import { readSweepFile } from "./sweep-file";
-import { type LaunchCheck, log, printLaunchCheck, printRanking } from "./sweep-output";
+import { failureLines, type LaunchCheck, log, printLaunchCheck, printRanking } from "./sweep-output";
 
 /** The flags of `tailsweep sweep run`. */
 export interface RunFlags {
@@ -126,10 +126,8 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   else {
     process.stdout.write(`\nsweep ${final.id} ${final.status}\n`);
     // why it exits 1, as `sweep status` says it; a cancelled sweep's failed trials wait for its resume
-    const failures = failureSummary(runs.trials);
-    for (const f of failures) process.stdout.write(`  ${plural(f.count, "trial")} failed: ${f.reason}\n`);
-    if (failures.length > 0 && final.status !== "cancelled")
-      process.stdout.write(`  tailsweep sweep retry ${final.id} queues them again as new attempts\n`);
+    for (const line of failureLines(failureSummary(runs.trials), final.id, final.status))
+      process.stdout.write(`${line}\n`);
     printRanking(spec.objective, rankSelection(runs), unevenRankingNote(runs) ?? null);
   }
   const count = (...states: (typeof rows)[number]["state"][]) =>
