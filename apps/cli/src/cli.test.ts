@@ -2,7 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
@@ -778,6 +778,14 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
       `tailsweep: --format: --json asks for json, the file name ${out} for csv: say one format (or leave it to the file name)\n`,
     ]);
     expect(existsSync(out)).toBe(false);
+    // a name that says a format it does not write is refused before anything is asked, unless --format says which
+    const sheet = join(dirname(out), "runs.xlsx");
+    const other = await cli("sweep", "export", "some-id", "-o", sheet);
+    expect([other.code, other.stderr]).toEqual([
+      2,
+      `tailsweep: --output: ${sheet} names a format sweep export does not write (.xlsx); it writes .csv or .json, each optionally .gz: name the file so, or add --format csv or --format json to write one under this name\n`,
+    ]);
+    expect(existsSync(sheet)).toBe(false);
     const unknown = await cli("sweep", "cancel", "no-such-sweep", "--json");
     expect(unknown.code).toBe(3); // not found
     expect(unknown.stderr).toMatch(/no sweep with id no-such-sweep/);

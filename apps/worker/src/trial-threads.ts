@@ -120,6 +120,11 @@ export class TrialThreads {
     return this.slots.filter((s) => !s.dead).length;
   }
 
+  /** OpenBLAS threads each trial thread runs with. */
+  get blasThreads(): number {
+    return this.options.blasThreads;
+  }
+
   /**
    * A runner that trains each trial on a thread of the pool, as `trainingRunner(backend, { artifacts })` would on
    * this one: checkpoints and artifacts go through `artifacts`.

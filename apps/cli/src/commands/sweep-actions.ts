@@ -719,6 +719,13 @@ export async function sweepExport(
   ];
   if (clashes.length > 0)
     throw new InputError("--format", `${clashes.join("; ")}: say one format (or leave it to the file name)`);
+  // A name that says another format (`runs.xlsx`) would get CSV under it: said, unless the format is asked for.
+  const otherExtension = named?.match(/\.([A-Za-z0-9]+)$/)?.[1];
+  if (!asked && !byName && otherExtension)
+    throw new InputError(
+      "--output",
+      `${output} names a format sweep export does not write (.${otherExtension}); it writes .csv or .json, each optionally .gz: name the file so, or add --format csv or --format json to write one under this name`,
+    );
   const format: ExportFormat = asked ?? byName ?? "csv";
   // The path is looked at first (nothing is opened yet), so the stream is read as soon as the query answers.
   const writeFile = output ? await wholeFileWriter(output) : undefined;

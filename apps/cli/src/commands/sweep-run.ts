@@ -325,11 +325,8 @@ async function startThreads(
   // One recipe per kind of data set: the sources depend on its name only.
   const preload = [...new Map(trials.map((t) => [t.config.dataset.name, t.config.dataset])).values()];
   try {
-    const threads = await TrialThreads.start({ ...plan, preload, log });
-    log(
-      `training on ${plan.size} thread${plan.size === 1 ? "" : "s"}, ${plan.blasThreads} BLAS thread${plan.blasThreads === 1 ? "" : "s"} each`,
-    );
-    return threads;
+    // how it trains is said once it does (runHere), not before a held store or a finished sweep is found
+    return await TrialThreads.start({ ...plan, preload, log });
   } catch (e) {
     log(`training on the main thread: the trial threads did not start (${messageOf(e)})`);
     return undefined;
@@ -447,6 +444,10 @@ async function runHere(
       log(`sweep ${id}: resuming, ${left} of ${plural(submitted.trialCount, "trial")} left`);
     }
     const threads = await starting;
+    if (threads)
+      log(
+        `training on ${plural(threads.size, "thread")}, ${plural(threads.blasThreads, "BLAS thread")} each`,
+      );
     // A signal before this process's worker exists: it claims nothing, and the sweep is left to be resumed.
     if (!worker && !stopping.signal) await startWorker(threads);
     watched = await Promise.race([
