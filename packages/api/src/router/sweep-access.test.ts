@@ -57,4 +57,18 @@ describe("trials by id", () => {
       /^no trial with id 0ef93a45aa:nope$/,
     );
   });
+
+  it("takes the sweep's id by a start only one sweep has, as everywhere a sweep is named", async () => {
+    const { createCaller } = await import("./index");
+    const ctx = await storeWith(["0ef93a45aa", "0ef93a45bb", "cdccf0d1cc"]);
+    const [trial] = await ctx.store.listTrials("cdccf0d1cc");
+    const api = createCaller(ctx);
+    expect((await api.trials.get({ id: `cdcc:${trial!.key}` })).trial.id).toBe(trial!.id);
+    await expect(api.trials.get({ id: `0ef93a45:${trial!.key}` })).rejects.toThrow(
+      "id: '0ef93a45' is the start of 2 sweep ids (0ef93a45aa, 0ef93a45bb); give more of it",
+    );
+    await expect(api.trials.get({ id: `ffff:${trial!.key}` })).rejects.toThrow(
+      new RegExp(`^no trial with id ffff:${trial!.key}$`),
+    );
+  });
 });

@@ -3,18 +3,20 @@ import {
   EvaluationMetricSchema,
   evaluatePredictions,
   readTrialArtifact,
+  SWEEP_NOT_FOUND_CODE,
   storedTrialArtifact,
   trialDetail,
   trialFiles,
 } from "@tailsweep/analysis";
-import { AnnotationEditSchema, ARTIFACT_FILES, UnavailableError } from "@tailsweep/schemas";
-import type { ArtifactStore } from "@tailsweep/sweep";
+import { AnnotationEditSchema, ARTIFACT_FILES, hasErrorCode, UnavailableError } from "@tailsweep/schemas";
+import type { ArtifactStore, TrialRecord } from "@tailsweep/sweep";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize } from "../caller";
 import { checked, idField } from "../input";
 import { type ApiContext, audited, t } from "../trpc";
 import { annotationAudit } from "./annotations";
+import { sweepOrThrow } from "./sweep-access";
 
 /** The stable code of a request for trial files where this server reaches no artifact store. */
 export const NO_ARTIFACT_STORE_CODE = "NO_ARTIFACT_STORE";
@@ -24,7 +26,7 @@ export const NO_ARTIFACT_STORE_CODE = "NO_ARTIFACT_STORE";
  * project's, FORBIDDEN for a role too weak.
  */
 async function readableTrial(ctx: ApiContext, id: string, action: Action = "read") {
-  const trial = await ctx.store.getTrial(id);
+  const trial = await trialById(ctx, id);
   if (!trial)
     throw new TRPCError({
       code: "NOT_FOUND",
@@ -34,6 +36,21 @@ async function readableTrial(ctx: ApiContext, id: string, action: Action = "read
   const sweep = await ctx.store.getSweep(trial.sweepId);
   authorize(ctx.caller, sweep?.project ?? "", action, `trial with id ${id}`);
   return { trial, sweep };
+}
+
+/**
+ * The trial `<sweep id>:<key>`, its sweep named by its whole id or, as everywhere a sweep is named, by a start of it
+ * that only one readable sweep has (the 8 characters tables show; several: the InputError that names them).
+ */
+async function trialById(ctx: ApiContext, id: string): Promise<TrialRecord | undefined> {
+  const exact = await ctx.store.getTrial(id);
+  const at = id.indexOf(":");
+  if (exact || at <= 0) return exact;
+  const sweep = await sweepOrThrow(ctx, id.slice(0, at)).catch((e: unknown) => {
+    if (hasErrorCode(e, SWEEP_NOT_FOUND_CODE)) return undefined;
+    throw e;
+  });
+  return sweep && ctx.store.getTrial(`${sweep.id}${id.slice(at)}`);
 }
 
 function artifactStore(ctx: ApiContext): ArtifactStore {
