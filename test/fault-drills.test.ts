@@ -401,6 +401,8 @@ describe("fault drills on PostgreSQL + NATS with controller and worker processes
     expect(await run(["sweep", "submit", file], env)).toMatch(/submitted before; nothing queued again/);
     const fresh = JSON.parse(await run(["sweep", "submit", file, "--new", "--json"], env).then(lastLine));
     expect(fresh.id).not.toBe(first.id);
+    // a fresh id has the shape of a file's, so that tables line up
+    expect(fresh.id).toMatch(/^[0-9a-f]{32}$/);
     expect(await s.listSweeps("faults")).toHaveLength(2);
   });
 

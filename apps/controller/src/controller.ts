@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { promisify } from "node:util";
 // The modules, not the package's index, which also holds the reports and their charts (see the CLI's sweep-run.ts).
@@ -30,6 +29,7 @@ import {
   expandSweep,
   extensionTrials,
   hasDecisionStage,
+  newSweepId,
   nextTpeProposals,
   planTrials,
   type RunStore,
@@ -247,7 +247,7 @@ export class Controller {
   }
 
   /** Stores a validated sweep and queues its trials. Returns the stored sweep (idempotent on `id`). */
-  async submit(spec: SweepSpec, id: string = randomUUID()): Promise<SweepRecord> {
+  async submit(spec: SweepSpec, id: string = newSweepId()): Promise<SweepRecord> {
     const plans = expandSweep(spec);
     // git looks at the work tree (≈ 0.1 s) while the store is asked; only a new sweep needs its answer.
     const gitState = provenance();

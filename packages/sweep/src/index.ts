@@ -92,7 +92,7 @@ export {
   tpeProgress,
   tpeSpace,
 } from "./tpe-sweep";
-export { configKey, storedSweepIdFor, sweepIdFor, trialKey } from "./trial-key";
+export { configKey, newSweepId, storedSweepIdFor, sweepIdFor, trialKey } from "./trial-key";
 export {
   assertTransition,
   canTransition,

@@ -1,6 +1,6 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
-import { storedSweepIdFor, sweepIdFor } from "./trial-key";
+import { newSweepId, storedSweepIdFor, sweepIdFor } from "./trial-key";
 
 /** A store that holds sweeps under these ids only. */
 const storeWith = (...ids: string[]) => ({
@@ -51,5 +51,14 @@ describe("storedSweepIdFor: a sweep file finds the sweep it made, across the dat
     const before = sweepIdFor({ ...seq, dataset, sequential });
     expect(await storedSweepIdFor(storeWith(before), seq)).toBe(before);
     expect(await storedSweepIdFor(storeWith(), seq)).toBe(sweepIdFor(seq));
+  });
+});
+
+describe("newSweepId", () => {
+  it("is 32 hex characters as a file's id is, and another each time", () => {
+    const ids = Array.from({ length: 100 }, newSweepId);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(sweepIdFor({ name: "x" })).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(ids).size).toBe(100);
   });
 });

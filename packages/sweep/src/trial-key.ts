@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { CURRENT_CALIBRATION_VERSION, CURRENT_DATASET_VERSION, type SweepSpec } from "@tailsweep/schemas";
 import stringify from "safe-stable-stringify";
 
@@ -35,6 +35,14 @@ export function configKey(params: Record<string, unknown>): string {
  */
 export function sweepIdFor(spec: object): string {
   return canonicalHash({ sweep: spec }, 32);
+}
+
+/**
+ * A fresh sweep id for a sweep no file names yet (a launch form's, one run again with `--new`): 32 random hex
+ * characters, the shape of {@link sweepIdFor}'s, so that every id lines up in tables and takes the same starts.
+ */
+export function newSweepId(): string {
+  return randomBytes(16).toString("hex");
 }
 
 /**

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 // The modules, not the package's index, which also holds the reports and their charts: through tsx the index loads
 // every module it re-exports, ECharts and d3 with them (≈ 0.6–0.9 s of every start).
@@ -30,6 +29,7 @@ import {
   isOpen,
   launchDatasets,
   launchPlan,
+  newSweepId,
   type RunStore,
   type SweepRecord,
   storedSweepIdFor,
@@ -108,7 +108,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   try {
     const rt = await (early ?? openRuntime(log));
     try {
-      id = o.new ? randomUUID() : (named?.id ?? (await storedSweepIdFor(rt.opened.store, spec)));
+      id = o.new ? newSweepId() : (named?.id ?? (await storedSweepIdFor(rt.opened.store, spec)));
       final = await runOrShow(rt, spec, id, backend, o, threads, Boolean(stored?.noted));
       runs = await loadSweepRuns(rt.opened.store, final);
     } finally {
