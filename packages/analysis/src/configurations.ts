@@ -56,7 +56,7 @@ export function* finishedValues(
   }
 }
 
-/** Configurations ranked by the objective's seed mean, best first, with the sd over seeds (NaN for one seed). */
+/** Configurations ranked by the objective's seed mean, best first (ties by label), with the sd over seeds (NaN for one seed). */
 export function rankConfigurations(
   trials: readonly TrialRecord[],
   results: ReadonlyMap<string, TrialResult>,
@@ -74,7 +74,8 @@ export function rankConfigurations(
       const s = summarize(runs.sort((a, b) => a.seed - b.seed).map((r) => r.value));
       return { config: configs.get(key)!.label, configKey: key, seeds: s.n, mean: s.mean, sd: s.sd };
     })
-    .sort((a, b) => sign * (a.mean - b.mean));
+    // an exact tie goes to the label first in order, as compare's best does (findBest), not to the store's order
+    .sort((a, b) => sign * (a.mean - b.mean) || a.config.localeCompare(b.config));
 }
 
 /** A configuration's lead over the baseline: its mean paired difference, signed so that ahead is positive. */

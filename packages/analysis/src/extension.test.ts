@@ -425,6 +425,11 @@ describe("the ranking after a post-hoc top-up", () => {
     const table = compareRuns(runs, { baseline: "variant=gaussian" });
     for (const r of rankSelection(reversed))
       expect(r.mean).toBe(table.rows.find((row) => row.config === r.config)!.summary.mean);
+    // every configuration ties: ranked by label whatever the store's order, and first is compare's best
+    const ranked = rankSelection(runs).map((r) => r.config);
+    expect(rankSelection(reversed).map((r) => r.config)).toEqual(ranked);
+    expect(ranked).toEqual([...ranked].sort());
+    expect(table.best?.config).toBe(ranked[0]);
   });
 });
 
