@@ -15,7 +15,7 @@ import { type TRPCClient, TRPCClientError } from "@trpc/client";
 import { z } from "zod";
 import { currentLogin, type RemoteLogin, remoteApi } from "./remote";
 import { settings } from "./settings";
-import { heldStoreApi, STORE_HOLDER_GONE_CODE } from "./store-socket";
+import { heldStoreApi, holderGoneUnasked, STORE_HOLDER_GONE_CODE } from "./store-socket";
 
 /** The dashboard's API as a command sees it: the same typed client whether it runs here or on a server. */
 export type Api = TRPCClient<AppRouter>;
@@ -96,10 +96,14 @@ export async function withApi<T>(
   try {
     return await command(session.api, login, login ? "dashboard" : held ? "holder" : "here");
   } catch (e) {
-    throw apiError(e, login, options.flags);
+    const refusal = apiError(e, login, options.flags);
+    // The holder ended before this request reached it (its run finished as the command started): nothing was done
+    // there, and the store is free, so the command runs again, on the store itself.
+    if (!held || !holderGoneUnasked(refusal)) throw refusal;
   } finally {
     await session.close();
   }
+  return withApi(command, { ...options, route: {} });
 }
 
 /** The sweep `id` names, or the newest one the caller can read (NotFoundError when there is none). */

@@ -2,12 +2,13 @@ import { mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCAL_CALLER, STORE_HELD_CODE } from "@tailsweep/api";
-import { codeOf, errorCategory, parseSweepFile } from "@tailsweep/schemas";
+import { codeOf, errorCategory, parseSweepFile, UnavailableError } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
 import { describe, expect, it } from "vitest";
 import { apiError } from "./api-client";
 import {
   answers,
+  holderGoneUnasked,
   STORE_HOLDER_GONE_CODE,
   serveStoreSocket,
   socketApi,
@@ -90,6 +91,15 @@ describe("the held store's socket", () => {
     // a request after the holder ended is said as such, by its code
     const gone = await api.sweeps.list.query({}).catch((e: unknown) => apiError(e, undefined));
     expect(codeOf(gone)).toBe(STORE_HOLDER_GONE_CODE);
+    // it never reached the holder (the kept-alive connection was closed, EPIPE): withApi runs the command again on
+    // the store itself
+    expect(holderGoneUnasked(gone)).toBe(true);
+    // a connection cut while the holder answered may have done something there: not run again
+    const cut = new UnavailableError(STORE_HOLDER_GONE_CODE, "cut", {
+      cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+    });
+    expect(holderGoneUnasked(cut)).toBe(false);
+    expect(holderGoneUnasked(refused)).toBe(false);
   });
 
   it("answers the request in flight before it closes, then closes without waiting out kept-alive connections", async () => {

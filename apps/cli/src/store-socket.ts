@@ -224,6 +224,17 @@ function fetchOverSocket(path: string): typeof fetch {
     });
 }
 
+/**
+ * Whether `e` says the holder was gone before a request reached it, so the request did nothing there: its socket file
+ * removed (ENOENT), nobody listening on it (ECONNREFUSED), or a kept-alive connection it had closed already, which
+ * the request could not be written to (EPIPE); not a connection cut while the request was answered (ECONNRESET).
+ */
+export function holderGoneUnasked(e: unknown): boolean {
+  if (codeOf(e) !== STORE_HOLDER_GONE_CODE || typeof e !== "object" || e === null || !("cause" in e)) return false;
+  const cause = codeOf(e.cause);
+  return cause === "ENOENT" || cause === "ECONNREFUSED" || cause === "EPIPE";
+}
+
 /** The socket of the settings' embedded store, where its file is there (whether anything answers on it or not). */
 function heldStoreSocket(): string | undefined {
   const { store } = settings();
