@@ -230,7 +230,8 @@ function fetchOverSocket(path: string): typeof fetch {
  * the request could not be written to (EPIPE); not a connection cut while the request was answered (ECONNRESET).
  */
 export function holderGoneUnasked(e: unknown): boolean {
-  if (codeOf(e) !== STORE_HOLDER_GONE_CODE || typeof e !== "object" || e === null || !("cause" in e)) return false;
+  if (codeOf(e) !== STORE_HOLDER_GONE_CODE || typeof e !== "object" || e === null || !("cause" in e))
+    return false;
   const cause = codeOf(e.cause);
   return cause === "ENOENT" || cause === "ECONNREFUSED" || cause === "EPIPE";
 }

@@ -67,15 +67,17 @@ export function rankConfigurations(
   for (const { trial, value } of finishedValues(trials, results, objective.metric))
     byConfig.set(trial.configKey, [...(byConfig.get(trial.configKey) ?? []), { seed: trial.seed, value }]);
   const sign = objective.direction === "maximize" ? -1 : 1;
-  return [...byConfig]
-    .map(([key, runs]) => {
-      // summed in seed order, as the comparison table sums them: in the store's order the same mean could differ in
-      // its last bit and round the other way (14.4 here, 14.5 in compare)
-      const s = summarize(runs.sort((a, b) => a.seed - b.seed).map((r) => r.value));
-      return { config: configs.get(key)!.label, configKey: key, seeds: s.n, mean: s.mean, sd: s.sd };
-    })
-    // an exact tie goes to the label first in order, as compare's best does (findBest), not to the store's order
-    .sort((a, b) => sign * (a.mean - b.mean) || a.config.localeCompare(b.config));
+  return (
+    [...byConfig]
+      .map(([key, runs]) => {
+        // summed in seed order, as the comparison table sums them: in the store's order the same mean could differ in
+        // its last bit and round the other way (14.4 here, 14.5 in compare)
+        const s = summarize(runs.sort((a, b) => a.seed - b.seed).map((r) => r.value));
+        return { config: configs.get(key)!.label, configKey: key, seeds: s.n, mean: s.mean, sd: s.sd };
+      })
+      // an exact tie goes to the label first in order, as compare's best does (findBest), not to the store's order
+      .sort((a, b) => sign * (a.mean - b.mean) || a.config.localeCompare(b.config))
+  );
 }
 
 /** A configuration's lead over the baseline: its mean paired difference, signed so that ahead is positive. */
