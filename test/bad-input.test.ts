@@ -174,7 +174,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
       "name: huge",
       "search:",
       `  nu: ${ten((i) => i + 3)}`,
-      `  gamma: ${ten((i) => -(i + 1) / 100)}`,
+      `  gamma: ${ten((i) => -(i + 1) / 100_000)}`,
       `  beta: ${ten((i) => (i + 1) / 20)}`,
       `  rho: ${ten((i) => i + 1)}`,
       `  model.latentDim: ${ten((i) => i + 1)}`,
@@ -264,6 +264,40 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
         /^dataset\.headCount: 6100 on mnist-2view is more than its data allows at seeds /,
       ),
     ]);
+    // an explicit γ that cannot train (docs/model.md §3, E1–E3): a grid's at its place in the file, a random
+    // search's by the configurations it drew, which its samplerSeed fixes at launch
+    const gammaGrid = await call("sweeps.launch", {
+      yaml: "name: s\nmodel: { nu: 5, latentDim: 16 }\nsearch: { variant: [proposed, gaussian], gamma: [tied, -0.1] }\nseeds: 1\n",
+    });
+    expect([gammaGrid.status, ...gammaGrid.message.split("\n")]).toEqual([
+      400,
+      expect.stringMatching(
+        /^search\.gamma\[1\]: with variant "proposed" \(search\.variant\[0\]\), -0\.1 cannot train at ν = 5, n = 1568, latentDim 16, σ = 1: .*must lie in \[-0\.02775, 0\) here, or use tied$/,
+      ),
+    ]);
+    const gammaDrawn = await call("sweeps.launch", {
+      yaml: [
+        "name: s",
+        "model: { nu: 5, latentDim: 16 }",
+        "search: { variant: [proposed, gaussian], gamma: { distribution: uniform, low: -0.1, high: -0.001 } }",
+        "budget: 8",
+        "seeds: 1",
+      ].join("\n"),
+    });
+    const drawnLines = gammaDrawn.message.split("\n");
+    expect(gammaDrawn.status).toBe(400);
+    expect(
+      drawnLines
+        .slice(0, -1)
+        .every((l) =>
+          /^search: the draw model\.gamma=\S+ variant=proposed: model\.gamma: -0\.\d+ cannot train at ν = 5/.test(
+            l,
+          ),
+        ),
+    ).toBe(true);
+    expect(drawnLines.at(-1)).toMatch(
+      /^search: \d of the 8 configurations drawn cannot train: narrow the range of model\.gamma .* another samplerSeed$/,
+    );
     expect(await stored()).toEqual(before);
   });
 

@@ -15,7 +15,7 @@ import { type TRPCClient, TRPCClientError } from "@trpc/client";
 import { z } from "zod";
 import { currentLogin, type RemoteLogin, remoteApi } from "./remote";
 import { settings } from "./settings";
-import { heldStoreApi, holderGoneUnasked, STORE_HOLDER_GONE_CODE } from "./store-socket";
+import { heldStoreApi, holderAnswered, holderGoneUnasked, STORE_HOLDER_GONE_CODE } from "./store-socket";
 
 /** The dashboard's API as a command sees it: the same typed client whether it runs here or on a server. */
 export type Api = TRPCClient<AppRouter>;
@@ -68,7 +68,7 @@ export function remoteLogin(): RemoteLogin | undefined {
   return settings().store.databaseUrl ? undefined : currentLogin();
 }
 
-/** Where a command's API ran: a dashboard, the process holding the embedded store (`tailsweep ui`), or this one. */
+/** Where a command's API ran: a dashboard, the process holding the embedded store (`sweep run`, `ui`), or this one. */
 export type RunsOn = "dashboard" | "holder" | "here";
 
 /**
@@ -97,9 +97,10 @@ export async function withApi<T>(
     return await command(session.api, login, login ? "dashboard" : held ? "holder" : "here");
   } catch (e) {
     const refusal = apiError(e, login, options.flags);
-    // The holder ended before this request reached it (its run finished as the command started): nothing was done
-    // there, and the store is free, so the command runs again, on the store itself.
-    if (!held || !holderGoneUnasked(refusal)) throw refusal;
+    // The holder ended before this command reached it (its run finished as the command started): nothing was done
+    // there, and the store is free, so the command runs again, on the store itself. Not where an earlier request
+    // of it was answered (a launch, then a read), nor for a command that chose what to do by the route it found.
+    if (!held || options.route || holderAnswered(held) || !holderGoneUnasked(refusal)) throw refusal;
   } finally {
     await session.close();
   }

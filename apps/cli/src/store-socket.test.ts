@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { apiError } from "./api-client";
 import {
   answers,
+  holderAnswered,
   holderGoneUnasked,
   STORE_HOLDER_GONE_CODE,
   serveStoreSocket,
@@ -91,9 +92,11 @@ describe("the held store's socket", () => {
     // a request after the holder ended is said as such, by its code
     const gone = await api.sweeps.list.query({}).catch((e: unknown) => apiError(e, undefined));
     expect(codeOf(gone)).toBe(STORE_HOLDER_GONE_CODE);
-    // it never reached the holder (the kept-alive connection was closed, EPIPE): withApi runs the command again on
-    // the store itself
+    // this request never reached the holder (its kept-alive connection was closed: EPIPE)
     expect(holderGoneUnasked(gone)).toBe(true);
+    // but this API's earlier requests were answered there: a command that made them is not run again (withApi)
+    expect(holderAnswered(api)).toBe(true);
+    expect(holderAnswered(socketApi(served!.path))).toBe(false);
     // a connection cut while the holder answered may have done something there: not run again
     const cut = new UnavailableError(STORE_HOLDER_GONE_CODE, "cut", {
       cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),

@@ -168,7 +168,7 @@ export function answers(path: string): Promise<boolean> {
  * `fetch` over a Unix socket, for tRPC's links: the request's path and method as given, the answer streamed back (an
  * export's chunks as they come).
  */
-function fetchOverSocket(path: string): typeof fetch {
+function fetchOverSocket(path: string, onAnswer: () => void): typeof fetch {
   return (input, init) =>
     new Promise((resolve, reject) => {
       // tRPC's links send a URL and a string body (JSON), nothing else this shim would have to carry
@@ -190,6 +190,7 @@ function fetchOverSocket(path: string): typeof fetch {
           headers: Object.fromEntries(new Headers(init?.headers).entries()),
         },
         (res) => {
+          onAnswer();
           const answer = new Headers();
           for (const [name, value] of Object.entries(res.headers))
             if (value !== undefined) answer.set(name, Array.isArray(value) ? value.join(", ") : value);
@@ -263,7 +264,23 @@ async function answeringHolderSocket(): Promise<string | undefined> {
   return path && (await answers(path)) ? path : undefined;
 }
 
+/** Each socket API's answers so far ({@link holderAnswered}). */
+const answersOf = new WeakMap<Api, { count: number }>();
+
 /** The typed API on the socket at `path` (the procedures at its root: `/sweeps.list`). */
 export function socketApi(path: string): Api {
-  return httpApi({ url: "http://tailsweep-store", fetch: fetchOverSocket(path) });
+  const answers = { count: 0 };
+  const api = httpApi({
+    url: "http://tailsweep-store",
+    fetch: fetchOverSocket(path, () => {
+      answers.count++;
+    }),
+  });
+  answersOf.set(api, answers);
+  return api;
+}
+
+/** Whether the holder answered any request of `api` (a socket API): then something may have been done there. */
+export function holderAnswered(api: Api): boolean {
+  return (answersOf.get(api)?.count ?? 0) > 0;
 }

@@ -1,6 +1,7 @@
 import { builtInSplitProblems, splitFailsAtLoad } from "@tailsweep/data/built-in-capacity";
-import { ConfigError, isConfigError, type SweepSpec } from "@tailsweep/schemas";
+import { ConfigError, explicitGammaLaunchProblem, isConfigError, type SweepSpec } from "@tailsweep/schemas";
 import {
+  expandSweep,
   extensionTrials,
   launchDatasets,
   namedConfigs,
@@ -15,13 +16,14 @@ import type { SweepLauncher } from "./trpc";
 /**
  * Checks, before a sweep is stored, the data its trials would train on, with every problem in one ConfigError: the
  * files the launcher's `checkFiles` finds missing (where the workers share this disk: a dashboard's own, `sweep run`),
- * and every built-in split some seed cannot draw (anywhere: it reads nothing).
+ * every built-in split some seed cannot draw (anywhere: it reads nothing), and every drawn configuration whose explicit
+ * γ cannot train.
  */
 export async function checkLaunchData(
   spec: SweepSpec,
   launcher: Pick<SweepLauncher, "checkFiles">,
 ): Promise<void> {
-  const problems = builtInSplitProblems(launchDatasets(spec));
+  const problems = [...builtInSplitProblems(launchDatasets(spec)), ...drawnGammaProblems(spec)];
   try {
     await launcher.checkFiles?.(spec);
   } catch (e) {
@@ -29,6 +31,32 @@ export async function checkLaunchData(
     problems.unshift(...e.problems);
   }
   if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** Drawn configurations that cannot train named at most (drawnGammaProblems); the rest are counted. */
+const DRAWS_SAID = 5;
+
+/**
+ * The configurations a random or TPE search draws at its launch (fixed then by its samplerSeed: every draw of a random
+ * search, a TPE search's start-up ones) whose explicit γ cannot train (explicitGammaLaunchProblem): each a set of
+ * trials that can only fail, refused as a grid's are where the file names them (parseSweepFile). A TPE search's later
+ * proposals are not known yet; such a trial fails with the same words when its model is built.
+ */
+function drawnGammaProblems(spec: SweepSpec): string[] {
+  if (spec.method === "grid") return [];
+  // one seed: a configuration's trials share its γ
+  const configurations = expandSweep({ ...spec, seeds: spec.seeds.slice(0, 1) });
+  const drawn = configurations.flatMap((trial) => {
+    const problem = explicitGammaLaunchProblem(trial.config.model, trial.config.dataset.name);
+    return problem ? [{ label: trial.configLabel, problem }] : [];
+  });
+  if (drawn.length === 0) return [];
+  return [
+    ...drawn
+      .slice(0, DRAWS_SAID)
+      .map(({ label, problem }) => `search: the draw ${label}: model.gamma: ${problem}`),
+    `search: ${drawn.length} of the ${configurations.length} configurations drawn${drawn.length > DRAWS_SAID ? ` (${DRAWS_SAID} said above)` : ""} cannot train: narrow the range of model.gamma or of the knobs it is checked with (ν, latentDim, variant), or draw others with another samplerSeed`,
+  ];
 }
 
 /**

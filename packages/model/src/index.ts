@@ -1,7 +1,4 @@
 /** The tfjs-core instance the model runs on, for harnesses that build tensors (benchmarks, the worker). */
-
-export * from "@tailsweep/schemas";
-export { lgamma } from "@tailsweep/schemas";
 export * as tf from "@tensorflow/tfjs-core";
 export { type AdamVariableState, type GradientApplier, LayerwiseAdam } from "./adam";
 export {

@@ -3,7 +3,6 @@ import "./register-gradients";
 import type { RandomStream } from "@tailsweep/random";
 import {
   ConfigError,
-  EXPLICIT_GAMMA_FIELD,
   explicitGammaModelProblem,
   type GammaConstants,
   gammaConstants,
@@ -216,7 +215,7 @@ export class MultimodalVae {
     if (!c) {
       // Launches refuse such a γ where they can; a point whose other knobs a sweep searched is refused here.
       const problem = explicitGammaModelProblem(this.config, [n]);
-      if (problem) throw new ConfigError([`${EXPLICIT_GAMMA_FIELD}${problem}`]);
+      if (problem) throw new ConfigError([`model.gamma: ${problem}`]);
       const { nu, latentDim: m, sigma, gamma } = this.config;
       c = gammaConstants({ nu, n, m, sigma, ...(gamma === "tied" ? {} : { gamma }) });
       this.constantsCache.set(n, c);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { explicitGammaProblem, gammaConstants, logStudentTNormaliser, tiedGamma } from "./gamma-constants";
 
-// The reference rows of docs/model.md §3 (computed independently in float64).
-// The reference rows of docs/model.md §3, as printed there (strings keep the printed precision).
+// The reference rows of docs/model.md §3, computed independently in float64, as printed there (strings keep the
+// printed precision).
 const rows = [
   {
     nu: 10,
@@ -175,5 +175,18 @@ describe("explicitGammaProblem", () => {
         for (const gamma of [-0.0005, -0.002, -0.01])
           expect(explicitGammaProblem({ nu, ns: twoViews, m, sigma: 1, gamma })).toBeUndefined();
       }
+  });
+});
+
+describe("explicitGammaProblem's bound", () => {
+  it("names a bound that itself trains, for every latent size, even where E1's edge is round", () => {
+    for (const m of [2, 3, 8, 16, 32, 64, 158, 318, 623]) {
+      for (const ns of [[], [784, 1568]]) {
+        const problem = explicitGammaProblem({ nu: 10, ns, m, sigma: 1, gamma: -0.9 });
+        const bound = Number(problem?.match(/must lie in \[(-[\d.e-]+), 0\)/)?.[1]);
+        expect(Number.isFinite(bound), `m = ${m}`).toBe(true);
+        expect(explicitGammaProblem({ nu: 10, ns, m, sigma: 1, gamma: bound }), `m = ${m}: ${bound}`).toBeUndefined();
+      }
+    }
   });
 });

@@ -91,9 +91,6 @@ export function gammaConstants(p: {
   };
 }
 
-/** What every explicitGammaProblem says after the γ, so that a caller can tell it from the knob's own problems. */
-export const CANNOT_TRAIN_AT = " cannot train at ";
-
 /** float32's largest finite value: every backend trains in float32, so each term of the γ-loss must stay below it. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -123,11 +120,24 @@ function explicitGammaFault(
   return undefined;
 }
 
-/** 4 significant digits, rounded toward zero (a bound said so still holds). */
+/** 4 significant digits, rounded toward zero. */
 function significant(x: number): string {
   if (x === 0 || !Number.isFinite(x)) return String(x);
   const scale = 10 ** (Math.floor(Math.log10(Math.abs(x))) - 3);
   return String(Number((Math.trunc(x / scale) * scale).toPrecision(4)));
+}
+
+/**
+ * A γ that holds (`holds` of it), said in 4 significant digits toward zero: where rounding lands on the edge of a
+ * strict condition (E1's −2/(m+2) for m = 8 is −0.2 exactly), one unit of the last digit nearer zero.
+ */
+function boundText(good: number, holds: (gamma: number) => boolean): string {
+  let said = significant(good);
+  for (let tries = 0; tries < 10 && !holds(Number(said)); tries++) {
+    const unit = 10 ** (Math.floor(Math.log10(Math.abs(Number(said)))) - 3);
+    said = significant(Number(said) + unit);
+  }
+  return said;
 }
 
 /**
@@ -154,7 +164,7 @@ export function explicitGammaProblem(p: {
   };
   const failing = faultAt(p.gamma);
   if (!failing) return undefined;
-  // Each condition holds on an interval (γ0, 0), as its terms grow with k = −γ/(1+γ) (docs/model.md §3): γ0 by
+  // The γ that pass form an interval ending at 0 (docs/model.md §3, "Which explicit γ can train"): its end by
   // bisection between the refused γ and one close enough to 0 to hold.
   let bad = p.gamma;
   let good = p.gamma / 2;
@@ -168,5 +178,5 @@ export function explicitGammaProblem(p: {
     failing.n === undefined
       ? `latentDim ${p.m}`
       : `ν = ${p.nu}, n = ${failing.n}, latentDim ${p.m}, σ = ${p.sigma}`;
-  return `${p.gamma}${CANNOT_TRAIN_AT}${at}: ${failing.fault}; an explicit γ must lie in [${significant(good)}, 0) here, or use tied`;
+  return `${p.gamma} cannot train at ${at}: ${failing.fault}; an explicit γ must lie in [${boundText(good, (g) => !faultAt(g))}, 0) here, or use tied`;
 }

@@ -12,7 +12,7 @@ import {
   withStoredDatasetVersion,
 } from "./dataset";
 import { ConfigError } from "./errors";
-import { CANNOT_TRAIN_AT, explicitGammaProblem } from "./gamma-constants";
+import { explicitGammaProblem } from "./gamma-constants";
 import {
   type ModelConfig,
   ModelConfigSchema,
@@ -154,14 +154,6 @@ export const EXPLICIT_GAMMA_KNOBS: readonly string[] = [
   "model.objective",
 ];
 
-/** The field of the explicit-γ problem a launch's resolveRunConfig gives (`model.gamma: …`). */
-export const EXPLICIT_GAMMA_FIELD = "model.gamma: ";
-
-/** Whether a launch problem is an explicit γ's that cannot train (explicitGammaProblem), not the knob's own rule. */
-export function isExplicitGammaProblem(problem: string): boolean {
-  return problem.startsWith(EXPLICIT_GAMMA_FIELD) && problem.includes(CANNOT_TRAIN_AT);
-}
-
 /**
  * Why a model's explicit γ cannot train at the observed dimensions `ns` (explicitGammaProblem), or undefined: only
  * where γ enters its loss, the γ-loss (R1) and the matched-variance Gaussian's penalty (M1–M3) of a generative model.
@@ -187,7 +179,7 @@ export function explicitGammaModelProblem(model: ModelConfig, ns: readonly numbe
  * built-in data set (each subset of the modalities it uses, or their whole n with `gammaDimension: full`); on a user
  * data set, whose dimensions only its manifest has, the condition that holds whatever n.
  */
-function explicitGammaLaunchProblem(model: ModelConfig, dataset: DatasetName): string | undefined {
+export function explicitGammaLaunchProblem(model: ModelConfig, dataset: DatasetName): string | undefined {
   const used =
     dataset === "user"
       ? 0
@@ -207,6 +199,11 @@ export interface ResolveOptions {
    * only fail; not for configs a stored sweep already holds, which it must go on extending and reporting on.
    */
   launch?: boolean;
+  /**
+   * With `launch`, also refuse an explicit γ that cannot train ({@link explicitGammaLaunchProblem}, at `model.gamma`):
+   * the default. False for a caller that checks it itself, knowing which knobs vary (parseSweepFile).
+   */
+  explicitGamma?: boolean;
 }
 
 /**
@@ -266,10 +263,10 @@ export function resolveRunConfig(input: unknown, options: ResolveOptions = {}): 
         : undefined;
     if (modalitiesProblem) problems.push(`model.modalities: ${modalitiesProblem}`);
     const gammaProblem =
-      parsedModel.success && datasetName.success && !modalitiesProblem
+      options.explicitGamma !== false && parsedModel.success && datasetName.success && !modalitiesProblem
         ? explicitGammaLaunchProblem(parsedModel.data, datasetName.data)
         : undefined;
-    if (gammaProblem) problems.push(`${EXPLICIT_GAMMA_FIELD}${gammaProblem}`);
+    if (gammaProblem) problems.push(`model.gamma: ${gammaProblem}`);
   }
   // A team's own labels are used as they are unless the recipe reshapes them (imbalanceRatio > 1 or labelRatio < 1),
   // and only a reshaped pool has rows left over to validate on (docs/data-format.md): said here, not when a trial loads.

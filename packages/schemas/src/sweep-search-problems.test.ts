@@ -171,6 +171,18 @@ describe("parseSweepFile: an explicit γ that cannot train", () => {
     expect(problemsOf(own)).toEqual([expect.stringContaining(`model.gamma: ${cannot}`)]);
   });
 
+  it("says it once, where the search tries the value, not again at a GPU rule naming it", () => {
+    const file = at(5, "  gamma: [tied, -0.03]");
+    file.execution.gpu = { gamma: [-0.03] };
+    expect(problemsOf(file)).toEqual([expect.stringContaining(`search.gamma[1]: with variant "proposed"`)]);
+  });
+
+  it("keeps a knob's own problem whatever its words, and checks no γ that does not parse", () => {
+    const file = at(10, "  nu: { distribution: uniform, low: 3, high: 9 }\nbudget: 3");
+    file.model.gamma = "x cannot train at y";
+    expect(problemsOf(file)).toEqual([expect.stringMatching(/^model\.gamma: /)]);
+  });
+
   it("leaves a drawn combination to its trials, which fail with the same words", () => {
     // random: which combinations run is drawn; each trial's model refuses its γ when it is built (model.test.ts)
     const drawn = at(5, "  gamma: { distribution: categorical, values: [tied, -0.03] }\nbudget: 4");

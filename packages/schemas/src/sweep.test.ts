@@ -183,8 +183,24 @@ describe("parseSweepFile", () => {
       "seeds.max: required",
       expect.stringMatching(/^decide: required with seeds: \{ initial, step, max \}/),
     ]);
-    // an object with none of a design's keys stands in for nothing
-    expect(problemsOf({ ...sequential, seeds: { foo: 1 }, decide: typo })).not.toContain(typoProblem);
+    // the rest of the file is judged as it is: a bad search value, initial past max when both are given
+    expect(
+      problemsOf({
+        ...sequential,
+        search: { variant: ["gaussian", "proposed"], nu: [1, 5] },
+        seeds: { initial: 3, step: 0, max: 2 },
+        decide: { baseline: "variant=gaussian" },
+      }),
+    ).toEqual([
+      "seeds.step: must be ≥ 1, got 0",
+      "search.nu[0]: must be > 2, got 1",
+      "seeds.initial: must be at most seeds.max (2), got 3",
+    ]);
+    // but not the looks or the size its stand-ins make: a step of 1 up to 1000 seeds
+    expect(problemsOf({ ...sequential, seeds: { initial: 2, max: 1000 }, decide: typo })).toEqual([
+      "seeds.step: required",
+      typoProblem,
+    ]);
   });
 
   it("rejects unknown keys, unknown knobs, bad bounds and a missing budget", () => {
@@ -468,7 +484,8 @@ describe("a sequential design: seeds: { initial, step, max } with decide", () =>
 
   it("names every problem at once: shape, missing or misplaced decide, a baseline that is no configuration, BH", () => {
     expect(problemsOf({ ...grid, seeds: { initial: 5, step: 0, max: 4 } })).toEqual([
-      expect.stringMatching(/^seeds/),
+      "seeds.step: must be ≥ 1, got 0",
+      "seeds.initial: must be at most seeds.max (4), got 5",
       expect.stringMatching(/^decide: required with seeds: \{ initial, step, max \}/),
     ]);
     expect(problemsOf({ ...grid, seeds: { initial: 5, step: 1, max: 4 } })).toEqual([

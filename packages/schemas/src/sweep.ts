@@ -6,14 +6,13 @@ import {
   DatasetRecipeSchema,
   withStoredDatasetVersion,
 } from "./dataset";
-import { ConfigError } from "./errors";
+import { ConfigError, isConfigError } from "./errors";
 import { nearestName } from "./issue-messages";
 import { ModelConfigSchema, TrainConfigSchema, VariantSchema } from "./model-config";
 import {
   describeIssues,
-  EXPLICIT_GAMMA_FIELD,
   EXPLICIT_GAMMA_KNOBS,
-  isExplicitGammaProblem,
+  explicitGammaLaunchProblem,
   type RunConfig,
   resolveRunConfig,
   usedModalitiesProblem,
@@ -551,35 +550,46 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
   const problems: string[] = fixedSeedProblems(file.train);
   const baseProblems = new Set<string>();
   const searched = Object.keys(file.search).flatMap((key) => canonicalParam(key) ?? []);
+  // An explicit γ is checked here, not by resolveRunConfig: whether it can train depends on knobs a search may vary.
+  const launch = { launch: true, explicitGamma: false };
   try {
-    resolveRunConfig(base, { launch: true });
+    resolveRunConfig(base, launch);
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    for (const p of e.problems.filter(keepsGammaProblem(searched))) {
-      baseProblems.add(p);
-      problems.push(p);
-    }
+    if (!isConfigError(e)) throw e;
+    for (const p of e.problems) baseProblems.add(p);
+    problems.push(...e.problems);
   }
+  const baseGamma = gammaKnobsBesides(searched) ? undefined : explicitGammaAt(base);
+  if (baseGamma) problems.push(`model.gamma: ${baseGamma}`);
   const under = (p: string, path: string) => p.startsWith(`${path}:`) || p.startsWith(`${path}.`);
   /**
    * One value's problems under the knob's own rule, without the path; the base config's are reported once, above.
    * With `others`, also what the value breaks elsewhere in every trial that has it (`dataset.name: user` without a
-   * path), unless a searched knob may mend it in some trials; otherwise the trials fail only when expanded.
+   * path), unless a searched knob may mend it in some trials; otherwise the trials fail only when expanded. With
+   * `others`, a value of a knob an explicit γ's check reads is also checked for it, where no other such knob is
+   * searched (explicitGammaGridProblems checks a grid's combinations).
    */
   const valueProblems = (path: string, value: unknown, others = false): string[] => {
+    const point = withParam(base, path, value);
+    const gamma =
+      others && EXPLICIT_GAMMA_KNOBS.includes(path) && !gammaKnobsBesides(searched, path)
+        ? explicitGammaAt(point)
+        : undefined;
+    const gammaLines = gamma
+      ? [path === "model.gamma" ? gamma : `with this value, model.gamma: ${gamma}`]
+      : [];
     try {
-      resolveRunConfig(withParam(base, path, value), { launch: true });
-      return [];
+      resolveRunConfig(point, launch);
+      return gammaLines;
     } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      const kept = e.problems.filter(keepsGammaProblem(searched, path));
-      const own = kept.filter((p) => under(p, path)).map((p) => p.slice(p.indexOf(":") + 2));
+      if (!isConfigError(e)) throw e;
+      const own = e.problems.filter((p) => under(p, path)).map((p) => p.slice(p.indexOf(":") + 2));
       const elsewhere = others
-        ? kept.filter(
+        ? e.problems.filter(
             (p) => !under(p, path) && !baseProblems.has(p) && !searched.some((knob) => under(p, knob)),
           )
         : [];
-      return [...own, ...elsewhere.map((p) => `with this value, ${p}`)];
+      return [...own, ...elsewhere.map((p) => `with this value, ${p}`), ...gammaLines];
     }
   };
   const search: Record<string, ParamSpec> = {};
@@ -1041,8 +1051,11 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
         .filter((setting) => !unknownOut.has(setting)),
     ]);
     if (refused.has("search")) for (const k of ["budget", "decide", "execution", "method"]) unsure.add(k);
-    // the stand-ins' seeds count in the trials, which the budget and the search's size are judged by
-    if (design) for (const k of ["seeds", "budget", "search"]) unsure.add(k);
+    // The stand-ins' seeds count in the trials the size of the sweep is judged by, and in its looks: those are not
+    // said (initial > max is, when both are given: a stand-in is never past the other).
+    const aboutStandIn = (p: string) =>
+      design !== undefined &&
+      (p.startsWith("seeds.step: ") || /^(search|budget): this sweep expands to /.test(p));
     // Without the method written, the one the search implies is judged: its budget and tpe rules may not apply.
     if (touched.has("method")) for (const k of ["budget", "tpe"]) unsure.add(k);
     if (touched.has("seeds")) unsure.add("decide");
@@ -1059,7 +1072,10 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
     const knobsOut = settingsOut.get("search");
     const aboutOut =
       knobsOut && isPlainRecord(input.search) ? aboutKnobsOut(input.search, knobsOut, rest) : () => false;
-    return [...e.problems.filter((p) => !under(p) && !aboutPartly(p) && !aboutOut(p)), ...repeated];
+    return [
+      ...e.problems.filter((p) => !under(p) && !aboutPartly(p) && !aboutOut(p) && !aboutStandIn(p)),
+      ...repeated,
+    ];
   }
 }
 
@@ -1068,7 +1084,7 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
  * said already): the fewest seeds those keys allow (initial 2, step 1, max the initial) beside the valid ones;
  * undefined where `seeds` is no such object (a list, a count, none of a design's keys).
  */
-function designStandIn(seeds: unknown): z.infer<typeof SequentialSeedsSchema> | undefined {
+function designStandIn(seeds: unknown): { initial: number; step: number; max: number } | undefined {
   const { shape } = SequentialSeedsSchema;
   // a key it does not have is refused on its own (`stepp`, did you mean step?)
   if (!isPlainRecord(seeds) || !Object.keys(seeds).some((k) => Object.hasOwn(shape, k))) return undefined;
@@ -1080,8 +1096,7 @@ function designStandIn(seeds: unknown): z.infer<typeof SequentialSeedsSchema> | 
   if (valid("initial") !== undefined && valid("step") !== undefined && valid("max") !== undefined)
     return undefined;
   const initial = valid("initial") ?? 2;
-  const standIn = { initial, step: valid("step") ?? 1, max: valid("max") ?? initial };
-  return SequentialSeedsSchema.safeParse(standIn).success ? standIn : undefined;
+  return { initial, step: valid("step") ?? 1, max: valid("max") ?? initial };
 }
 
 /**
@@ -1160,27 +1175,41 @@ function sectionProblems(input: unknown, error: z.ZodError): string[] {
   const problems = fixedSeedProblems(sound.train);
   const search = isPlainRecord(input) && isPlainRecord(input.search) ? input.search : {};
   try {
-    resolveRunConfig(sound, { launch: true });
+    resolveRunConfig(sound, { launch: true, explicitGamma: false });
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    problems.push(
-      ...e.problems.filter(
-        keepsGammaProblem(Object.keys(search).flatMap((key) => canonicalParam(key) ?? [])),
-      ),
-    );
+    if (!isConfigError(e)) throw e;
+    problems.push(...e.problems);
   }
+  const gamma = gammaKnobsBesides(Object.keys(search).flatMap((key) => canonicalParam(key) ?? []))
+    ? undefined
+    : explicitGammaAt(sound);
+  if (gamma) problems.push(`model.gamma: ${gamma}`);
   return problems;
 }
 
 /**
- * Whether a launch problem stands for a sweep that searches `searched`: an explicit γ's (EXPLICIT_GAMMA_KNOBS) only
- * where no other knob it reads is searched than `path`, the one whose value is being checked. Otherwise whether a
- * trial's γ can train depends on its whole point, which is not checked here: such a trial fails with the same words
- * when its model is built (Model's constants).
+ * Whether a sweep searching `searched` varies a knob an explicit γ's check reads (EXPLICIT_GAMMA_KNOBS) other than
+ * `path`, the one whose value is being checked: then whether a trial's γ can train depends on its whole point, which
+ * a grid checks combination by combination (explicitGammaGridProblems), a random search's launch draw by draw
+ * (@tailsweep/api's checkLaunchData), and a TPE search's later proposals leave to their trials, which fail with the
+ * same words when their model is built (its constants).
  */
-function keepsGammaProblem(searched: readonly string[], path?: string): (problem: string) => boolean {
-  const depends = searched.some((knob) => knob !== path && EXPLICIT_GAMMA_KNOBS.includes(knob));
-  return (problem) => !(depends && isExplicitGammaProblem(problem));
+function gammaKnobsBesides(searched: readonly string[], path?: string): boolean {
+  return searched.some((knob) => knob !== path && EXPLICIT_GAMMA_KNOBS.includes(knob));
+}
+
+/**
+ * Why the explicit γ of a point (a run config as a sweep file writes it) cannot train, or undefined: also where the
+ * point resolves to no config, whose own problems are said elsewhere.
+ */
+function explicitGammaAt(point: Record<string, unknown>): string | undefined {
+  try {
+    const config = resolveRunConfig(point);
+    return explicitGammaLaunchProblem(config.model, config.dataset.name);
+  } catch (e) {
+    if (!isConfigError(e)) throw e;
+    return undefined;
+  }
 }
 
 /** Where a sweep file names a value: the field as the file writes it (`search.nu[1]`), and the value. */
@@ -1249,7 +1278,7 @@ const GAMMA_GRID = { combinations: 1024, said: 8 };
 /**
  * An explicit γ that cannot train at a combination of the γ knobs a grid searches (EXPLICIT_GAMMA_KNOBS), each such
  * combination a set of trials that can only fail: `search.gamma[1]: with variant proposed (search.variant[0]), …`.
- * One searched alone was checked value by value against the file's own others (keepsGammaProblem); with two or more,
+ * One searched alone was checked value by value against the file's own others (valueProblems); with two or more,
  * every combination is, as the grid runs each. A grid past GAMMA_GRID's combinations leaves its trials to fail.
  */
 function explicitGammaGridProblems(
@@ -1277,16 +1306,10 @@ function explicitGammaGridProblems(
   const lines: string[] = [];
   for (const combination of combinations) {
     const point = combination.reduce((config, { value }, i) => withParam(config, knobs[i]!, value), base);
-    let problem: string | undefined;
-    try {
-      resolveRunConfig(point, { launch: true });
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      problem = e.problems.find(isExplicitGammaProblem);
-    }
+    const problem = explicitGammaAt(point);
     if (!problem) continue;
     const [at, ...others] = combination;
-    const own = knobs[0] === "model.gamma" ? problem.slice(EXPLICIT_GAMMA_FIELD.length) : problem;
+    const own = knobs[0] === "model.gamma" ? problem : `model.gamma: ${problem}`;
     const withOthers = others.map(
       ({ field, value }, i) => `${searched[i + 1]!.key} ${shown(value)} (${field})`,
     );
