@@ -185,7 +185,10 @@ describe("explicitGammaProblem's bound", () => {
         const problem = explicitGammaProblem({ nu: 10, ns, m, sigma: 1, gamma: -0.9 });
         const bound = Number(problem?.match(/must lie in \[(-[\d.e-]+), 0\)/)?.[1]);
         expect(Number.isFinite(bound), `m = ${m}`).toBe(true);
-        expect(explicitGammaProblem({ nu: 10, ns, m, sigma: 1, gamma: bound }), `m = ${m}: ${bound}`).toBeUndefined();
+        expect(
+          explicitGammaProblem({ nu: 10, ns, m, sigma: 1, gamma: bound }),
+          `m = ${m}: ${bound}`,
+        ).toBeUndefined();
       }
     }
   });
