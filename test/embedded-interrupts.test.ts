@@ -28,10 +28,10 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     const p = tailsweep(["sweep", "run", sweepFile("all-fail", search, 1, 2)], env);
     expect(await exited(p)).toBe(1);
     expect(p.log()).toMatch(data.error);
-    // nothing to follow on the embedded store: no process runs a sweep there now
+    // nothing runs a sweep on the embedded store now: watch reads it once and says how it ended, by its exit too
     const watch = tailsweep(["sweep", "watch"], env);
-    expect(await exited(watch)).toBe(2);
-    expect(watch.log()).toContain("no process runs one on the embedded store now");
+    expect(await exited(watch)).toBe(1);
+    expect(watch.log()).toMatch(/UTC {2}completed: (\d+) failed\n {2}\1 trials? failed: /);
   });
 
   it("hands the running trial back on SIGTERM, trains only its own sweep next time, and resumes with the same file", async () => {
@@ -124,7 +124,14 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     });
     // Nothing else can reach the embedded store and bus: the trial left running is handed back and the waiting ones
     // queued when the controller starts, not after three missed heartbeats and two upkeep rounds.
-    const resumed = await run(["sweep", "run", file], env);
+    const resuming = tailsweep(["sweep", "run", file], env);
+    await waitFor(async () => /resuming, 3 of 3 trials left/.test(resuming.log()), "the run to resume", 60_000);
+    // a watch beside it ends on the sweep as it ended, whether it followed the run or read the store after it
+    const watch = tailsweep(["sweep", "watch", "--interval", "1"], env);
+    expect(await exited(resuming)).toBe(0);
+    expect(await exited(watch)).toBe(0);
+    expect(watch.log().trimEnd().split("\n").at(-1)).toMatch(/^\d\d:\d\d:\d\d UTC {2}completed: 3 succeeded$/);
+    const resumed = resuming.log();
     expect(resumed).toMatch(/left running by an earlier process; queued again as attempt 2/);
     expect(resumed).toMatch(/resuming, 3 of 3 trials left/);
     expect(resumed).toMatch(/completed/);

@@ -181,17 +181,14 @@ function tallyOf(counts: Record<TrialState, number>): string {
   return states.map((k) => `${counts[k]} ${k}`).join(", ") || "no trials";
 }
 
-/** The stable code of `sweep watch`'s refusal on the embedded store. */
-export const WATCH_NEEDS_SHARED_STORE = "WATCH_NEEDS_SHARED_STORE";
-
 /**
- * The sweep read from the embedded store once the process that held it has ended: it lets go of the store a moment
- * after its socket closes, so a store still locked is waited for (ten seconds at most).
+ * The sweep `id` names (or the newest), read once through withApi where the store may still be held for a moment by
+ * a process that is ending (the holder of the embedded store, its lock not yet released): looked for again briefly.
  */
-async function readOnceFree(id: string) {
+async function readOnceFree(id: string | undefined) {
   for (let tries = 1; ; tries++) {
     try {
-      return await withApi((api) => api.sweeps.get.query({ id }));
+      return await withApi(async (api) => api.sweeps.get.query({ id: await sweepOrLatest(api, id) }));
     } catch (e) {
       if (codeOf(e) !== STORE_LOCKED_CODE || tries >= 50) throw e;
       await new Promise((r) => setTimeout(r, 200));
@@ -201,81 +198,87 @@ async function readOnceFree(id: string) {
 
 /**
  * `sweep watch [id]`: looks at the sweep every `interval` seconds until it ends, a line (or a JSON line) each time its
- * status or trial counts change, then its failures (as JSON, a last line with them). Exit 0 when every trial succeeded,
- * 1 when some failed or the sweep was cancelled, so a script can go on to `compare` or stop. A store or dashboard
- * that does not answer for a while (a restart) is waited for, said once. On the embedded store it follows the sweep
- * through the process that holds the store (`sweep run`, `tailsweep ui`), and is refused where none does: nothing
- * runs a sweep there then. When that process ends, the sweep is read once more from the store, now free.
+ * status or trial counts change, then its failures (as JSON, a last line with them). Exit 0 when every trial
+ * succeeded, 1 when some failed or the sweep was cancelled, so a script can go on to `compare` or stop. A store or
+ * dashboard that does not answer for a while (a restart) is waited for, said once. On the embedded store it follows
+ * the sweep through the process that holds the store (`sweep run`, `tailsweep ui`); when that process ends, or where
+ * none holds it, the sweep is read once from the store, free then, and its last line is how it stands: ended, or left
+ * running with nothing to run it (exit 1).
  */
 export async function sweepWatch(id: string | undefined, o: { interval: number } & JsonFlag): Promise<void> {
   let target = id;
-  const watched = await withApi(
-    async (api, remote) => {
-      target = await sweepOrLatest(api, id);
-      let last = "";
-      let waiting = false;
-      let unserved = false;
-      for (;;) {
-        const sweep = await api.sweeps.get.query({ id: target }).catch((e: unknown) => {
-          const error = apiError(e, remote);
-          // the process that held the embedded store ended: what it left is read below, from the store itself
-          if (codeOf(error) === STORE_HOLDER_GONE_CODE) return null;
-          if (errorCategory(error) !== "unavailable") throw error;
-          if (!waiting) log(`${messageOf(error)}; looking again every ${o.interval} s`);
-          waiting = true;
-          return undefined;
-        });
-        if (sweep === null) return undefined;
-        if (sweep) {
-          if (waiting) log("answering again");
-          waiting = false;
-          // said when it changes: none serving it (its trials wait), and one serving it again
-          if (sweep.servedBy !== undefined && (sweep.servedBy === null) !== unserved) {
-            unserved = sweep.servedBy === null;
-            log(unserved ? NO_CONTROLLER_TEXT : `a controller serves it again: ${sweep.servedBy}`);
-          }
-          const now = new Date();
-          const seen = `${sweep.status}: ${tallyOf(sweep.counts)}`;
-          if (seen !== last) {
-            last = seen;
-            if (o.json)
-              printJson({ id: sweep.id, status: sweep.status, counts: sweep.counts, at: now.toISOString() });
-            else process.stdout.write(`${now.toISOString().slice(11, 19)} UTC  ${seen}\n`);
-          }
-          if (sweep.status !== "running") return sweep;
-        }
-        await new Promise((r) => setTimeout(r, o.interval * 1000));
-      }
-    },
-    {
-      // on the embedded store, only through the process that runs a sweep there: one opened here would keep it out
-      onlyThroughHolder: new AppError(
-        WATCH_NEEDS_SHARED_STORE,
-        "invalid",
-        "sweep watch follows a sweep as it runs, and no process runs one on the embedded store now (a tailsweep sweep run or tailsweep ui would hold it): tailsweep sweep status shows where a sweep stands, tailsweep sweep run <id> goes on with one; on PostgreSQL (DATABASE_URL) or through a dashboard (tailsweep login) it follows sweeps that run elsewhere",
-      ),
-    },
-  );
-  // the holder ended: what it left, read from the store itself (target is set: the loop ran)
-  const final = watched ?? (await readOnceFree(target ?? ""));
-  if (final.status === "running") {
-    // its process was stopped (Ctrl-C, a kill) before the sweep ended: nothing runs it now
-    const seen = tallyOf(final.counts);
+  let last = "";
+  /** One line for the sweep as it stands, where that changed since the last. */
+  const say = (
+    sweep: { id: string; status: string; counts: Record<TrialState, number> },
+    stopped = false,
+  ) => {
+    const seen = `${sweep.status}: ${tallyOf(sweep.counts)}`;
+    if (seen === last && !stopped) return;
+    last = seen;
+    const now = new Date();
     if (o.json)
       printJson({
-        id: final.id,
-        status: final.status,
-        counts: final.counts,
-        at: new Date().toISOString(),
-        stopped: true,
+        id: sweep.id,
+        status: sweep.status,
+        counts: sweep.counts,
+        at: now.toISOString(),
+        ...(stopped && { stopped: true }),
       });
-    else
+    else process.stdout.write(`${now.toISOString().slice(11, 19)} UTC  ${seen}\n`);
+  };
+  const route = await apiRoute();
+  // on the embedded store with no process holding it, nothing runs a sweep: it is read once, below
+  const alone = !route.login && !route.held && settings().store.kind === "embedded";
+  const watched = alone
+    ? undefined
+    : await withApi(
+        async (api, remote) => {
+          target = await sweepOrLatest(api, id);
+          let waiting = false;
+          let unserved = false;
+          for (;;) {
+            const sweep = await api.sweeps.get.query({ id: target }).catch((e: unknown) => {
+              const error = apiError(e, remote);
+              // the process that held the embedded store ended: what it left is read below, from the store itself
+              if (codeOf(error) === STORE_HOLDER_GONE_CODE) return null;
+              if (errorCategory(error) !== "unavailable") throw error;
+              if (!waiting) log(`${messageOf(error)}; looking again every ${o.interval} s`);
+              waiting = true;
+              return undefined;
+            });
+            if (sweep === null) return undefined;
+            if (sweep) {
+              if (waiting) log("answering again");
+              waiting = false;
+              // said when it changes: none serving it (its trials wait), and one serving it again
+              if (sweep.servedBy !== undefined && (sweep.servedBy === null) !== unserved) {
+                unserved = sweep.servedBy === null;
+                log(unserved ? NO_CONTROLLER_TEXT : `a controller serves it again: ${sweep.servedBy}`);
+              }
+              say(sweep);
+              if (sweep.status !== "running") return sweep;
+            }
+            await new Promise((r) => setTimeout(r, o.interval * 1000));
+          }
+        },
+        { route },
+      );
+  // the holder ended, or none held the store: what is there, read from the store itself
+  const final = watched ?? (await readOnceFree(target));
+  if (final.status === "running") {
+    // its process was stopped (Ctrl-C, a kill) before the sweep ended, or none was running it: nothing runs it now
+    say(final, true);
+    if (!o.json)
       process.stdout.write(
-        `${new Date().toISOString().slice(11, 19)} UTC  running: ${seen}\n  the process that ran it ended before it did: tailsweep sweep run ${final.id} goes on with it\n`,
+        alone
+          ? `  no process runs it now (sweep watch follows a sweep a tailsweep sweep run or tailsweep ui runs): tailsweep sweep run ${final.id} goes on with it\n`
+          : `  the process that ran it ended before it did: tailsweep sweep run ${final.id} goes on with it\n`,
       );
     process.exitCode = 1;
     return;
   }
+  say(final);
   const failures = final.failures ?? [];
   if (o.json && failures.length > 0) printJson({ id: final.id, status: final.status, failures });
   if (!o.json) {

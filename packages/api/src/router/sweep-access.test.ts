@@ -70,5 +70,10 @@ describe("trials by id", () => {
     await expect(api.trials.get({ id: `ffff:${trial!.key}` })).rejects.toThrow(
       new RegExp(`^no trial with id ffff:${trial!.key}$`),
     );
+    // the key by its start too, as the export's column shows it
+    expect((await api.trials.get({ id: `cdcc:${trial!.key.slice(0, 6)}` })).trial.id).toBe(trial!.id);
+    const keys = (await ctx.store.listTrials("cdccf0d1cc")).map((t) => t.key);
+    expect(keys.length).toBeGreaterThan(1);
+    await expect(api.trials.get({ id: "cdcc:" })).rejects.toThrow(/^no trial with id cdcc:/);
   });
 });

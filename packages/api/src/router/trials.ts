@@ -8,7 +8,13 @@ import {
   trialDetail,
   trialFiles,
 } from "@tailsweep/analysis";
-import { AnnotationEditSchema, ARTIFACT_FILES, hasErrorCode, UnavailableError } from "@tailsweep/schemas";
+import {
+  AnnotationEditSchema,
+  ARTIFACT_FILES,
+  hasErrorCode,
+  InputError,
+  UnavailableError,
+} from "@tailsweep/schemas";
 import type { ArtifactStore, TrialRecord } from "@tailsweep/sweep";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
@@ -39,8 +45,8 @@ async function readableTrial(ctx: ApiContext, id: string, action: Action = "read
 }
 
 /**
- * The trial `<sweep id>:<key>`, its sweep named by its whole id or, as everywhere a sweep is named, by a start of it
- * that only one readable sweep has (the 8 characters tables show; several: the InputError that names them).
+ * The trial `<sweep id>:<key>`, each part whole or a start of it that only one has, as a sweep is named everywhere
+ * (the 8 characters tables show): a start several share is the InputError that names them.
  */
 async function trialById(ctx: ApiContext, id: string): Promise<TrialRecord | undefined> {
   const exact = await ctx.store.getTrial(id);
@@ -50,7 +56,20 @@ async function trialById(ctx: ApiContext, id: string): Promise<TrialRecord | und
     if (hasErrorCode(e, SWEEP_NOT_FOUND_CODE)) return undefined;
     throw e;
   });
-  return sweep && ctx.store.getTrial(`${sweep.id}${id.slice(at)}`);
+  if (!sweep) return undefined;
+  const key = id.slice(at + 1);
+  const whole = await ctx.store.getTrial(`${sweep.id}:${key}`);
+  if (whole || key === "") return whole;
+  const matches = (await ctx.store.listTrials(sweep.id)).filter((t) => t.key.startsWith(key));
+  if (matches.length > 1)
+    throw new InputError(
+      "id",
+      `'${key}' is the start of ${matches.length} trial keys of sweep ${sweep.id} (${matches
+        .slice(0, 5)
+        .map((t) => t.key)
+        .join(", ")}${matches.length > 5 ? ", …" : ""}); give more of it`,
+    );
+  return matches[0];
 }
 
 function artifactStore(ctx: ApiContext): ArtifactStore {
