@@ -125,12 +125,18 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     // Nothing else can reach the embedded store and bus: the trial left running is handed back and the waiting ones
     // queued when the controller starts, not after three missed heartbeats and two upkeep rounds.
     const resuming = tailsweep(["sweep", "run", file], env);
-    await waitFor(async () => /resuming, 3 of 3 trials left/.test(resuming.log()), "the run to resume", 60_000);
+    await waitFor(
+      async () => /resuming, 3 of 3 trials left/.test(resuming.log()),
+      "the run to resume",
+      60_000,
+    );
     // a watch beside it ends on the sweep as it ended, whether it followed the run or read the store after it
     const watch = tailsweep(["sweep", "watch", "--interval", "1"], env);
     expect(await exited(resuming)).toBe(0);
     expect(await exited(watch)).toBe(0);
-    expect(watch.log().trimEnd().split("\n").at(-1)).toMatch(/^\d\d:\d\d:\d\d UTC {2}completed: 3 succeeded$/);
+    expect(watch.log().trimEnd().split("\n").at(-1)).toMatch(
+      /^\d\d:\d\d:\d\d UTC {2}completed: 3 succeeded$/,
+    );
     const resumed = resuming.log();
     expect(resumed).toMatch(/left running by an earlier process; queued again as attempt 2/);
     expect(resumed).toMatch(/resuming, 3 of 3 trials left/);
