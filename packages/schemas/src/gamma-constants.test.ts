@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { explicitGammaProblem, gammaConstants, logStudentTNormaliser, tiedGamma } from "./gamma-constants";
+import {
+  explicitGammaProblem,
+  gammaConstants,
+  logStudentTNormaliser,
+  regularizerMinimumVariance,
+  tiedGamma,
+} from "./gamma-constants";
 
 // The reference rows of docs/model.md §3, computed independently in float64, as printed there (strings keep the
 // printed precision).
@@ -191,5 +197,21 @@ describe("explicitGammaProblem's bound", () => {
         ).toBeUndefined();
       }
     }
+  });
+});
+
+describe("regularizerMinimumVariance", () => {
+  it("is docs/model.md's s² ≈ 0.06 at the tied γ (n = 1568, ν = 10), and grows fast as γ leaves it", () => {
+    const at = (gamma: number) => regularizerMinimumVariance({ nu: 10, n: 1568, m: 16, sigma: 1, gamma });
+    const tied = at(tiedGamma(10, 1568, 16));
+    expect(tied.variance).toBeCloseTo(tied.tiedVariance, 12);
+    expect(tied.tiedVariance).toBeCloseTo(0.059, 3);
+    // it is where (R1) along an isotropic ℓ, a·m·e^ℓ − ν·C1·e^{d·m·ℓ}, is least: the scale ℓ* = ln(s²/a)
+    const c = gammaConstants({ nu: 10, n: 1568, m: 16, gamma: -0.005 });
+    const reg = (l: number) => c.traceCoef * 16 * Math.exp(l) - 10 * c.C1 * Math.exp(c.detExp * 16 * l);
+    const least = Math.log(at(-0.005).variance / c.traceCoef);
+    for (const step of [0.01, -0.01, 0.5, -0.5]) expect(reg(least + step)).toBeGreaterThan(reg(least));
+    expect(at(-0.005).variance).toBeGreaterThan(100);
+    expect(at(-0.001).variance).toBeLessThan(1);
   });
 });

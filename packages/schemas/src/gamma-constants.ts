@@ -180,3 +180,22 @@ export function explicitGammaProblem(p: {
       : `ν = ${p.nu}, n = ${failing.n}, latentDim ${p.m}, σ = ${p.sigma}`;
   return `${p.gamma} cannot train at ${at}: ${failing.fault}; an explicit γ must lie in [${boundText(good, (g) => !faultAt(g))}, 0) here, or use tied`;
 }
+
+/**
+ * The posterior variance s² = a·e^ℓ* at which (R1) is minimal (docs/model.md eq. M1), for an explicit γ that can train
+ * (explicitGammaProblem says none), beside the tied γ's at the same ν, n, m, σ. An s² past 1, the prior's variance,
+ * means the regulariser pulls every posterior wider than the prior: the latent carries little, and such γ trained to
+ * chance in the study's γ × ν grid (docs/model.md §3, "Which explicit γ can train").
+ */
+export function regularizerMinimumVariance(p: {
+  nu: number;
+  n: number;
+  m: number;
+  sigma: number;
+  gamma: number;
+}): { variance: number; tiedVariance: number } {
+  const at = (c: GammaConstants) =>
+    c.traceCoef * Math.exp((Math.log(c.nu * c.C1 * c.detExp) - Math.log(c.traceCoef)) / (1 - c.detExp * c.m));
+  const { gamma: _, ...tied } = p;
+  return { variance: at(gammaConstants(p)), tiedVariance: at(gammaConstants(tied)) };
+}

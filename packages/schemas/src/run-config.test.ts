@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./errors";
-import { resolveRunConfig } from "./run-config";
+import { explicitGammaLaunchWarning, resolveRunConfig } from "./run-config";
 
 describe("resolveRunConfig", () => {
   it("fills every default and seeds the data split with the training seed", () => {
@@ -124,6 +124,22 @@ describe("resolveRunConfig", () => {
     // the study's values pass, and a stored sweep's configs resolve as they were stored
     expect(resolveRunConfig({ model: { gamma: -0.01, latentDim: 16 } }, launch).model.gamma).toBe(-0.01);
     expect(resolveRunConfig({ model: { gamma: -0.1, nu: 5, latentDim: 16 } }).model.gamma).toBe(-0.1);
+  });
+
+  it("warns of an explicit γ that can train but puts the regulariser's minimum wider than the prior", () => {
+    const model = (over: Record<string, unknown>) =>
+      resolveRunConfig({ model: { nu: 10, latentDim: 16, ...over } }).model;
+    expect(explicitGammaLaunchWarning(model({ gamma: -0.005 }), "mnist-2view")).toBe(
+      "γ = -0.005 puts the regulariser's minimum (M1) at a posterior variance of 270 at ν = 10, n = 1568, latentDim 16 (tied γ: 0.059), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)",
+    );
+    // near tied, tied, not in the loss, on a user's data (n unknown), or refused outright: nothing to warn of
+    expect(explicitGammaLaunchWarning(model({ gamma: -0.001 }), "mnist-2view")).toBeUndefined();
+    expect(explicitGammaLaunchWarning(model({}), "mnist-2view")).toBeUndefined();
+    expect(
+      explicitGammaLaunchWarning(model({ gamma: -0.005, likelihood: "gaussian" }), "mnist-2view"),
+    ).toBeUndefined();
+    expect(explicitGammaLaunchWarning(model({ gamma: -0.005 }), "user")).toBeUndefined();
+    expect(explicitGammaLaunchWarning(model({ gamma: -0.1, nu: 5 }), "mnist-2view")).toBeUndefined();
   });
 
   it("asks for a validation set when the epoch is chosen on one, with the other problems", () => {

@@ -12,7 +12,7 @@ import {
   withStoredDatasetVersion,
 } from "./dataset";
 import { ConfigError } from "./errors";
-import { explicitGammaProblem } from "./gamma-constants";
+import { explicitGammaProblem, regularizerMinimumVariance } from "./gamma-constants";
 import {
   type ModelConfig,
   ModelConfigSchema,
@@ -159,12 +159,7 @@ export const EXPLICIT_GAMMA_KNOBS: readonly string[] = [
  * where γ enters its loss, the γ-loss (R1) and the matched-variance Gaussian's penalty (M1–M3) of a generative model.
  */
 export function explicitGammaModelProblem(model: ModelConfig, ns: readonly number[]): string | undefined {
-  const usesGamma =
-    model.objective === "semi-supervised" &&
-    (model.likelihood === "student-t"
-      ? model.regularizer === undefined
-      : model.regularizer === "matched-variance");
-  if (model.gamma === "tied" || !usesGamma) return undefined;
+  if (model.gamma === "tied" || !usesGamma(model)) return undefined;
   return explicitGammaProblem({
     nu: model.nu,
     ns,
@@ -175,20 +170,52 @@ export function explicitGammaModelProblem(model: ModelConfig, ns: readonly numbe
 }
 
 /**
+ * What a launch says, without refusing, of an explicit γ that can train on a built-in data set but puts the
+ * regulariser's minimum at a posterior variance past the prior's (regularizerMinimumVariance, at the n where it is
+ * widest): such γ trained to chance in the study. Undefined where γ is tied or not in the loss, cannot train (that is
+ * a problem: explicitGammaLaunchProblem), or the data set is a user's, whose n only its manifest has.
+ */
+export function explicitGammaLaunchWarning(model: ModelConfig, dataset: DatasetName): string | undefined {
+  if (model.gamma === "tied" || dataset === "user" || !usesGamma(model)) return undefined;
+  const ns = builtInObservedDims(model);
+  if (explicitGammaModelProblem(model, ns)) return undefined;
+  const { gamma } = model;
+  const widest = ns
+    .map((n) => ({
+      n,
+      ...regularizerMinimumVariance({ nu: model.nu, n, m: model.latentDim, sigma: model.sigma, gamma }),
+    }))
+    .reduce((a, b) => (b.variance > a.variance ? b : a));
+  if (!(widest.variance > 1)) return undefined;
+  const shown = (x: number) => (x < 1e4 ? Number(x.toPrecision(2)).toString() : x.toExponential(1));
+  return `γ = ${gamma} puts the regulariser's minimum (M1) at a posterior variance of ${shown(widest.variance)} at ν = ${model.nu}, n = ${widest.n}, latentDim ${model.latentDim} (tied γ: ${shown(widest.tiedVariance)}), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)`;
+}
+
+/** The observed dimensions n_S a model may see on a built-in data set (explicitGammaLaunchProblem). */
+function builtInObservedDims(model: ModelConfig): number[] {
+  const used = model.modalities.length > 0 ? new Set(model.modalities).size : BUILTIN_MODALITY_COUNT;
+  // Every built-in modality has the same dim, so a subset's n is a multiple of it.
+  const subsets = model.gammaDimension === "full" ? [used] : Array.from({ length: used }, (_, i) => i + 1);
+  return subsets.map((k) => k * BUILTIN_MODALITY_DIM);
+}
+
+/** Whether a model's loss has γ in it: the γ-loss (R1), or the matched-variance Gaussian's penalty (M1–M3). */
+function usesGamma(model: ModelConfig): boolean {
+  return (
+    model.objective === "semi-supervised" &&
+    (model.likelihood === "student-t"
+      ? model.regularizer === undefined
+      : model.regularizer === "matched-variance")
+  );
+}
+
+/**
  * The launch's explicit-γ check (explicitGammaModelProblem): at every observed dimension n_S a model may see on a
  * built-in data set (each subset of the modalities it uses, or their whole n with `gammaDimension: full`); on a user
  * data set, whose dimensions only its manifest has, the condition that holds whatever n.
  */
 export function explicitGammaLaunchProblem(model: ModelConfig, dataset: DatasetName): string | undefined {
-  const used =
-    dataset === "user"
-      ? 0
-      : model.modalities.length > 0
-        ? new Set(model.modalities).size
-        : BUILTIN_MODALITY_COUNT;
-  // Every built-in modality has the same dim, so a subset's n is a multiple of it.
-  const subsets = model.gammaDimension === "full" ? [used] : Array.from({ length: used }, (_, i) => i + 1);
-  return explicitGammaModelProblem(model, used === 0 ? [] : subsets.map((k) => k * BUILTIN_MODALITY_DIM));
+  return explicitGammaModelProblem(model, dataset === "user" ? [] : builtInObservedDims(model));
 }
 
 /** Options of {@link resolveRunConfig}. */

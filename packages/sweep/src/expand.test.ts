@@ -1,7 +1,14 @@
 import { parseSweepFile, StoredSweepSpecSchema } from "@tailsweep/schemas";
 import { describe, expect, it } from "vitest";
 import { configLabel, paramValue } from "./config-label";
-import { configIdentity, expandSweep, extensionTrials, gpuTrialCount, storedPoints } from "./expand";
+import {
+  configIdentity,
+  expandSweep,
+  extensionTrials,
+  gpuTrialCount,
+  launchPlan,
+  storedPoints,
+} from "./expand";
 import { configKey, trialKey } from "./trial-key";
 import { assertTransition, canTransition } from "./trial-state";
 
@@ -160,5 +167,30 @@ describe("trial state machine", () => {
     expect(() => assertTransition("failed", "running")).toThrow(/failed is final/);
     expect(() => assertTransition("cancelled", "succeeded")).toThrow(/cancelled is final/);
     expect(() => assertTransition("succeeded", "waiting")).toThrow(/succeeded is final/);
+  });
+});
+
+describe("launchPlan's warnings", () => {
+  it("names each explicit γ likely to train to chance once, with the first configurations that have it", () => {
+    const spec = parseSweepFile({
+      name: "w",
+      model: { nu: 10, latentDim: 16 },
+      search: {
+        variant: ["proposed", "gaussian"],
+        gamma: ["tied", -0.001, -0.005],
+        beta: [0.1, 0.2, 0.3, 0.4],
+      },
+      seeds: 2,
+    });
+    const { warnings } = launchPlan(spec);
+    // the Gaussian's loss has no γ; −0.001 stays narrower than the prior; −0.005 at 4 labelRatios, 3 named
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^dataset\.labelRatio=0\.1 model\.gamma=-0\.005 variant=proposed; dataset\.labelRatio=0\.2 model\.gamma=-0\.005 variant=proposed; dataset\.labelRatio=0\.3 model\.gamma=-0\.005 variant=proposed; 1 more: γ = -0\.005 puts the regulariser's minimum \(M1\) at a posterior variance of 270 /,
+      ),
+    ]);
+    expect(
+      launchPlan(parseSweepFile({ name: "t", search: { gamma: ["tied", -0.001] }, seeds: 1 })).warnings,
+    ).toEqual([]);
   });
 });

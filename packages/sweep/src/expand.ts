@@ -1,6 +1,7 @@
 import {
   countTrials,
   type Distribution,
+  explicitGammaLaunchWarning,
   type RunConfig,
   resolveRunConfig,
   type SweepSpec,
@@ -216,6 +217,8 @@ export interface LaunchPlan {
   summary: string;
   /** Of the trials at the start, those only a GPU worker may run. */
   gpuTrials: number;
+  /** What the launch says without refusing it (an explicit γ that will likely train to chance), a line each. */
+  warnings: string[];
 }
 
 /** {@link LaunchPlan} of a resolved spec. */
@@ -228,5 +231,29 @@ export function launchPlan(spec: SweepSpec): LaunchPlan {
     atMost: countTrials(spec),
     summary: trialsSummary(spec),
     gpuTrials: trials.filter((trial) => trial.kind === "gpu").length,
+    warnings: launchWarnings(trials),
   };
+}
+
+/** Kinds of warning said at most by {@link launchWarnings}, and configurations named in each. */
+const WARNINGS_SAID = { kinds: 5, configurations: 3 };
+
+/**
+ * The warnings of the configurations a launch starts with: an explicit γ that can train but puts the regulariser's
+ * minimum wider than the prior (explicitGammaLaunchWarning), one line per kind with the first few configurations.
+ */
+function launchWarnings(trials: readonly TrialPlan[]): string[] {
+  const byWarning = new Map<string, Set<string>>();
+  for (const trial of trials) {
+    const warning = explicitGammaLaunchWarning(trial.config.model, trial.config.dataset.name);
+    if (warning) byWarning.set(warning, (byWarning.get(warning) ?? new Set()).add(trial.configLabel));
+  }
+  return [...byWarning].slice(0, WARNINGS_SAID.kinds).map(([warning, labels]) => {
+    const named = [...labels].slice(0, WARNINGS_SAID.configurations).join("; ");
+    const more =
+      labels.size > WARNINGS_SAID.configurations
+        ? `; ${labels.size - WARNINGS_SAID.configurations} more`
+        : "";
+    return `${named}${more}: ${warning}`;
+  });
 }

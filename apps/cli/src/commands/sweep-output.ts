@@ -166,6 +166,8 @@ export function printLaunchCheck(
     `  ${check.summary}`,
     ...(check.atMost === check.trialCount ? [] : [`  ${plural(check.trialCount, "trial")} at the start`]),
     ...gpu,
+    // a dashboard older than warnings sends none
+    ...(check.warnings ?? []).map((warning) => `  note: ${warning}`),
     `  ${then}`,
     "nothing was stored or run (--dry-run)",
   ];

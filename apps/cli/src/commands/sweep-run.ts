@@ -79,6 +79,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   // now, not when its trial runs.
   const stored = await checkRunData(spec, o);
   if (o.dryRun) return dryRun(file, spec, o, stored);
+  for (const warning of launchPlan(spec).warnings) log(`note: ${warning}`);
   // The store opens while the backend starts: each waits on its WebAssembly's compilation in turn (≈ 0.4 s for
   // PGlite's), time the other uses. Not for a sweep with GPU trials, which the backend may refuse (below) before
   // anything is opened.

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { builtInSplitProblems, loadDataset } from "@tailsweep/data";
 import { initBackend, releaseWebGpu, type TrainResult, trainModel } from "@tailsweep/model";
-import { ConfigError, type RunConfig } from "@tailsweep/schemas";
+import { ConfigError, explicitGammaLaunchWarning, type RunConfig } from "@tailsweep/schemas";
 import type { OptionValues } from "commander";
 import { createProgress } from "../progress";
 import { formatResult } from "../report";
@@ -21,6 +21,8 @@ export async function trainCommand(options: OptionValues): Promise<void> {
     },
   ]);
   if (short.length > 0) throw new ConfigError(short);
+  const warning = explicitGammaLaunchWarning(config.model, dataset.name);
+  if (warning) process.stderr.write(`note: model.gamma: ${warning}\n`);
   await runTrain(config, flags);
 }
 
