@@ -117,6 +117,9 @@ export function trialsSummary(spec: {
   const configs = plural(configurations, "configuration");
   if (design && spec.method === "tpe")
     return `Up to ${plural(n, "trial")} (tpe: ${configs} × ${plural(design.initial, "seed")}, then the best ${Math.min(design.decide.top ?? DEFAULT_DECIDE_TOP, configurations)} and the baseline on up to ${plural(design.max, "fresh seed")}).`;
+  // initial = max: one look, at every seed at once
+  if (design && design.initial === design.max)
+    return `${plural(n, "trial")} (${spec.method}: ${configs} × ${plural(design.max, "seed")}, one look).`;
   if (design)
     return `Up to ${plural(n, "trial")} (${spec.method}: ${configs} × ${design.initial} to ${design.max} seeds, more where a comparison is open).`;
   return `${spec.method === "tpe" ? "Up to " : ""}${plural(n, "trial")} (${spec.method}: ${configs} × ${plural(spec.seeds.length, "seed")}).`;

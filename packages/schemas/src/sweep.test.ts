@@ -623,6 +623,17 @@ describe("method: grid | random | tpe", () => {
     expect(trialsSummary(grid)).toBe(
       "Up to 8 trials (grid: 2 configurations × 2 to 4 seeds, more where a comparison is open).",
     );
+    // one look when it starts at its most
+    expect(
+      trialsSummary(
+        parseSweepFile({
+          name: "g",
+          search: { variant: ["gaussian", "proposed"] },
+          seeds: { initial: 3, step: 2, max: 3 },
+          decide: { baseline: "variant=gaussian" },
+        }),
+      ),
+    ).toBe("6 trials (grid: 2 configurations × 3 seeds, one look).");
     expect(
       trialsSummary(parseSweepFile({ name: "g", search: { variant: ["gaussian", "proposed"] }, seeds: 3 })),
     ).toBe("6 trials (grid: 2 configurations × 3 seeds).");
