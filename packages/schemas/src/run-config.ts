@@ -200,7 +200,7 @@ function builtInObservedDims(model: ModelConfig): number[] {
 }
 
 /** Whether a model's loss has γ in it: the γ-loss (R1), or the matched-variance Gaussian's penalty (M1–M3). */
-function usesGamma(model: ModelConfig): boolean {
+export function usesGamma(model: ModelConfig): boolean {
   return (
     model.objective === "semi-supervised" &&
     (model.likelihood === "student-t"

@@ -8,6 +8,7 @@ import {
   type TrialKind,
   trialNeedsGpu,
   trialsSummary,
+  usesGamma,
   withParam,
 } from "@tailsweep/schemas";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
@@ -248,12 +249,36 @@ function launchWarnings(trials: readonly TrialPlan[]): string[] {
     const warning = explicitGammaLaunchWarning(trial.config.model, trial.config.dataset.name);
     if (warning) byWarning.set(warning, (byWarning.get(warning) ?? new Set()).add(trial.configLabel));
   }
-  return [...byWarning].slice(0, WARNINGS_SAID.kinds).map(([warning, labels]) => {
-    const named = [...labels].slice(0, WARNINGS_SAID.configurations).join("; ");
-    const more =
-      labels.size > WARNINGS_SAID.configurations
-        ? `; ${labels.size - WARNINGS_SAID.configurations} more`
-        : "";
-    return `${named}${more}: ${warning}`;
-  });
+  const named = (labels: ReadonlySet<string>) => {
+    const first = [...labels].slice(0, WARNINGS_SAID.configurations).join("; ");
+    const more = labels.size - WARNINGS_SAID.configurations;
+    return `${first}${more > 0 ? `; ${more} more` : ""}`;
+  };
+  const copies = gammaWithoutEffect(trials);
+  return [
+    ...[...byWarning]
+      .slice(0, WARNINGS_SAID.kinds)
+      .map(([warning, labels]) => `${named(labels)}: ${warning}`),
+    ...(copies.size === 0
+      ? []
+      : [
+          `${named(copies)}: model.gamma is in no loss of these (the Gaussian's KL, the Student-t KL, the classifier alone), so each trains what the same configuration with another γ does; leave gamma out of their search (two sweeps) to spend no seeds on copies`,
+        ]),
+  ];
+}
+
+/**
+ * The configurations whose explicit γ has no effect, as their loss has none in it (usesGamma), while one that differs
+ * from them only in γ runs too: copies of its trials under another label (the first of each such set is not one).
+ */
+function gammaWithoutEffect(trials: readonly TrialPlan[]): Set<string> {
+  const byRest = new Map<string, Set<string>>();
+  for (const trial of trials) {
+    if (usesGamma(trial.config.model)) continue;
+    const rest = configKey(
+      Object.fromEntries(Object.entries(trial.params).filter(([path]) => path !== "model.gamma")),
+    );
+    byRest.set(rest, (byRest.get(rest) ?? new Set()).add(trial.configLabel));
+  }
+  return new Set([...byRest.values()].flatMap((labels) => [...labels].slice(1)));
 }
