@@ -34,12 +34,6 @@ export interface ApiOptions {
    * API raises about one of them is told in the command's words.
    */
   flags?: Readonly<Record<string, string>>;
-  /**
-   * On the embedded store, go only through the process that holds it (`sweep run`, `ui`), and refuse with this error
-   * where none does, rather than open the store here: a command that would keep it open (`sweep watch`) would keep
-   * that process out.
-   */
-  onlyThroughHolder?: Error;
   /** Where the API is, when the command found out already ({@link apiRoute}): asked once, so both see the same. */
   route?: ApiRoute;
 }
@@ -84,8 +78,6 @@ export async function withApi<T>(
   options: ApiOptions = {},
 ): Promise<T> {
   const { login, held } = options.route ?? (await apiRoute());
-  if (!login && !held && options.onlyThroughHolder && settings().store.kind === "embedded")
-    throw options.onlyThroughHolder;
   // The API in this process needs the API's router and the run store, seconds to load that a command talking to a
   // dashboard or a holder does without.
   const session = login

@@ -91,6 +91,11 @@ export function gammaConstants(p: {
   };
 }
 
+/** ℓ*, the isotropic log-scale where (R1) is minimal: ln(ν·C1·d/a)/(1 − d·m) (docs/model.md eq. M1), for d·m < 1. */
+function logScaleAtMinimum(c: GammaConstants): number {
+  return (Math.log(c.nu * c.C1 * c.detExp) - Math.log(c.traceCoef)) / (1 - c.detExp * c.m);
+}
+
 /** float32's largest finite value: every backend trains in float32, so each term of the γ-loss must stay below it. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -114,9 +119,9 @@ function explicitGammaFault(
   if (!(nu * c.C1 <= FLOAT32_MAX))
     return `ν·C1 = ${significant(nu * c.C1)} is past float32's largest value (3.4e38), so the loss is infinite at step 1`;
   // (E3) the scale where (R1) is minimal, ℓ* of (M1)
-  const logScaleAtMinimum = (Math.log(nu * c.C1 * d) - Math.log(c.traceCoef)) / (1 - d * m);
-  if (!(logScaleAtMinimum <= Math.log(FLOAT32_MAX)))
-    return `the scale where the regulariser is minimal (M1), e^ℓ* = e^${significant(logScaleAtMinimum)}, is past float32's largest value, so training drives the posterior's scales to overflow`;
+  const atMinimum = logScaleAtMinimum(c);
+  if (!(atMinimum <= Math.log(FLOAT32_MAX)))
+    return `the scale where the regulariser is minimal (M1), e^ℓ* = e^${significant(atMinimum)}, is past float32's largest value, so training drives the posterior's scales to overflow`;
   return undefined;
 }
 
@@ -194,8 +199,7 @@ export function regularizerMinimumVariance(p: {
   sigma: number;
   gamma: number;
 }): { variance: number; tiedVariance: number } {
-  const at = (c: GammaConstants) =>
-    c.traceCoef * Math.exp((Math.log(c.nu * c.C1 * c.detExp) - Math.log(c.traceCoef)) / (1 - c.detExp * c.m));
+  const at = (c: GammaConstants) => c.traceCoef * Math.exp(logScaleAtMinimum(c));
   const { gamma: _, ...tied } = p;
   return { variance: at(gammaConstants(p)), tiedVariance: at(gammaConstants(tied)) };
 }

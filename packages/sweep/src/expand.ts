@@ -218,7 +218,10 @@ export interface LaunchPlan {
   summary: string;
   /** Of the trials at the start, those only a GPU worker may run. */
   gpuTrials: number;
-  /** What the launch says without refusing it (an explicit γ that will likely train to chance), a line each. */
+  /**
+   * What the launch says without refusing it, a line each: an explicit γ that will likely train to chance, and
+   * configurations that differ only in a γ their loss does not have (copies of each other's trials).
+   */
   warnings: string[];
 }
 
@@ -240,12 +243,15 @@ export function launchPlan(spec: SweepSpec): LaunchPlan {
 const WARNINGS_SAID = { kinds: 5, configurations: 3 };
 
 /**
- * The warnings of the configurations a launch starts with: an explicit γ that can train but puts the regulariser's
- * minimum wider than the prior (explicitGammaLaunchWarning), one line per kind with the first few configurations.
+ * The warnings of the configurations a launch starts with, one line per kind with the first few configurations: an
+ * explicit γ that can train but puts the regulariser's minimum wider than the prior (explicitGammaLaunchWarning), and
+ * configurations whose γ has no effect, copies of another's trials (gammaWithoutEffect).
  */
 function launchWarnings(trials: readonly TrialPlan[]): string[] {
   const byWarning = new Map<string, Set<string>>();
-  for (const trial of trials) {
+  // one trial per configuration: its seeds share its γ
+  const configurations = [...new Map(trials.map((trial) => [trial.configKey, trial])).values()];
+  for (const trial of configurations) {
     const warning = explicitGammaLaunchWarning(trial.config.model, trial.config.dataset.name);
     if (warning) byWarning.set(warning, (byWarning.get(warning) ?? new Set()).add(trial.configLabel));
   }
@@ -254,11 +260,18 @@ function launchWarnings(trials: readonly TrialPlan[]): string[] {
     const more = labels.size - WARNINGS_SAID.configurations;
     return `${first}${more > 0 ? `; ${more} more` : ""}`;
   };
-  const copies = gammaWithoutEffect(trials);
+  const copies = gammaWithoutEffect(configurations);
+  // a γ drawn from a distribution is a kind of its own at each draw: those past the first few are counted
+  const unsaid = [...byWarning.values()].slice(WARNINGS_SAID.kinds).reduce((n, labels) => n + labels.size, 0);
   return [
     ...[...byWarning]
       .slice(0, WARNINGS_SAID.kinds)
       .map(([warning, labels]) => `${named(labels)}: ${warning}`),
+    ...(unsaid === 0
+      ? []
+      : [
+          `${unsaid} more configuration${unsaid === 1 ? "" : "s"} with another explicit γ put the regulariser's minimum wider than the prior likewise`,
+        ]),
     ...(copies.size === 0
       ? []
       : [

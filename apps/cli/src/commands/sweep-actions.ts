@@ -29,7 +29,7 @@ import {
   type SeedRequest,
   SettingsError,
 } from "@tailsweep/schemas";
-import type { TrialState } from "@tailsweep/sweep";
+import { launchPlan, type TrialState } from "@tailsweep/sweep";
 import { apiError, apiRoute, type RunsOn, refusalProblems, sweepOrLatest, withApi } from "../api-client";
 import type { SeedsArg } from "../options";
 import { settings } from "../settings";
@@ -99,6 +99,8 @@ export async function sweepSubmit(
     { launches: true, route },
   );
   if (launched.servedBy === null) log(`note: ${NO_CONTROLLER_TEXT}`);
+  // what the launch does not refuse, from the file as read here (the dry run has the server's)
+  if (!launched.existing) for (const warning of launchPlan(spec).warnings) log(`note: ${warning}`);
   const to = launched.server ? ` to ${launched.server}` : "";
   if (o.json) printJson({ ...launched, project: spec.project, name: spec.name });
   else if (launched.existing)
@@ -234,7 +236,13 @@ export async function sweepWatch(id: string | undefined, o: { interval: number }
     ? undefined
     : await withApi(
         async (api, remote) => {
-          target = await sweepOrLatest(api, id);
+          try {
+            target = await sweepOrLatest(api, id);
+          } catch (e) {
+            // the holder ended between finding it and asking it: read below, from the store itself
+            if (codeOf(apiError(e, remote)) === STORE_HOLDER_GONE_CODE) return undefined;
+            throw e;
+          }
           let waiting = false;
           let unserved = false;
           for (;;) {

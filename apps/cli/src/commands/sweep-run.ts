@@ -25,7 +25,6 @@ import {
 } from "@tailsweep/schemas";
 import {
   expandSweep,
-  gpuTrialCount,
   isOpen,
   launchDatasets,
   launchPlan,
@@ -79,11 +78,11 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   // now, not when its trial runs.
   const stored = await checkRunData(spec, o);
   if (o.dryRun) return dryRun(file, spec, o, stored);
-  for (const warning of launchPlan(spec).warnings) log(`note: ${warning}`);
+  const plan = launchPlan(spec);
   // The store opens while the backend starts: each waits on its WebAssembly's compilation in turn (≈ 0.4 s for
   // PGlite's), time the other uses. Not for a sweep with GPU trials, which the backend may refuse (below) before
   // anything is opened.
-  const needGpu = gpuTrialCount(spec);
+  const needGpu = plan.gpuTrials;
   const early = needGpu > 0 ? undefined : openRuntime(log);
   // Awaited below; a failure that comes while the backend starts is not an unhandled rejection meanwhile.
   early?.catch(() => {});
@@ -110,7 +109,10 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
     const rt = await (early ?? openRuntime(log));
     try {
       id = o.new ? newSweepId() : (named?.id ?? (await storedSweepIdFor(rt.opened.store, spec)));
-      final = await runOrShow(rt, spec, id, backend, o, threads, Boolean(stored?.noted));
+      final = await runOrShow(rt, spec, id, backend, o, threads, {
+        noted: Boolean(stored?.noted),
+        warnings: plan.warnings,
+      });
       runs = await loadSweepRuns(rt.opened.store, final);
     } finally {
       await rt.close();
@@ -342,7 +344,7 @@ async function runOrShow(
   backend: BackendInfo,
   o: RunFlags,
   threads: Promise<TrialThreads | undefined>,
-  noted: boolean,
+  said: { noted: boolean; warnings: readonly string[] },
 ): Promise<SweepRecord> {
   const before = await rt.opened.store.getSweep(id);
   if (before?.status === "cancelled") {
@@ -358,7 +360,9 @@ async function runOrShow(
     log(`sweep ${id} has finished already: its results follow (--new runs it again)`);
     return before;
   }
-  if (before && !noted) noteStoredSplits(id, before.spec);
+  if (before && !said.noted) noteStoredSplits(id, before.spec);
+  // what the launch does not refuse, said as the sweep is stored (not again when it goes on)
+  if (!before) for (const warning of said.warnings) log(`note: ${warning}`);
   return runHere(rt, spec, id, before, backend, o, threads);
 }
 

@@ -76,7 +76,7 @@ export function registerSweep(program: Command): void {
   sweep
     .command("watch [id]")
     .description(
-      "follow a sweep that runs elsewhere (PostgreSQL or a dashboard login) until it ends, a line each time its trial counts change; exits 0 when every trial succeeded, 1 when some failed or it was cancelled (default: the latest sweep)",
+      "follow a sweep as it runs (on PostgreSQL, through a dashboard login, or through the sweep run or ui that holds the embedded store) until it ends, a line each time its trial counts change, the last how it ended; where nothing runs it, how it stands; exits 0 when every trial succeeded, 1 when some failed, it was cancelled or it was left running (default: the latest sweep)",
     )
     .option("--interval <seconds>", "seconds between looks", wholeNumberArg("--interval", 1, 3600), 5)
     .option("--json", "print each change as a line of JSON")

@@ -76,4 +76,26 @@ describe("trials by id", () => {
     expect(keys.length).toBeGreaterThan(1);
     await expect(api.trials.get({ id: "cdcc:" })).rejects.toThrow(/^no trial with id cdcc:/);
   });
+
+  it("names the trials a key start fits, where several do", async () => {
+    const { createCaller } = await import("./index");
+    const wide = parseSweepFile({
+      name: "w",
+      search: { nu: Array.from({ length: 20 }, (_, i) => i + 3) },
+      seeds: [1],
+    });
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "feedface00", spec: wide, trials: expandSweep(wide), now });
+    // 20 keys over 16 hex digits: some first digit starts two of them
+    const keys = (await store.listTrials("feedface00")).map((t) => t.key);
+    const shared = [...new Set(keys.map((k) => k[0]!))].find(
+      (c) => keys.filter((k) => k.startsWith(c)).length > 1,
+    )!;
+    const fits = keys.filter((k) => k.startsWith(shared));
+    await expect(
+      createCaller({ store, caller: LOCAL_CALLER }).trials.get({ id: `feed:${shared}` }),
+    ).rejects.toThrow(
+      `id: '${shared}' is the start of ${fits.length} trial keys of sweep feedface00 (${fits.slice(0, 5).join(", ")}${fits.length > 5 ? ", …" : ""}); give more of it`,
+    );
+  });
 });
