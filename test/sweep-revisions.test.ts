@@ -803,6 +803,7 @@ tpe: { startup: 2, parallel: 1 }
       atMost: 21,
       summary: "Up to 21 trials (grid: 3 configurations × 3 to 7 seeds, more where a comparison is open).",
       gpuTrials: 0,
+      warnings: [],
       existing: null,
     });
     expect((await api.sweeps.list({})).length).toBe(before);
