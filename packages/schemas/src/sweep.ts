@@ -571,16 +571,12 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
    */
   const valueProblems = (path: string, value: unknown, others = false): string[] => {
     const point = withParam(base, path, value);
-    const gamma =
-      others && EXPLICIT_GAMMA_KNOBS.includes(path) && !gammaKnobsBesides(searched, path)
-        ? explicitGammaAt(point)
-        : undefined;
-    const gammaLines = gamma
-      ? [path === "model.gamma" ? gamma : `with this value, model.gamma: ${gamma}`]
-      : [];
+    const checksGamma = others && EXPLICIT_GAMMA_KNOBS.includes(path) && !gammaKnobsBesides(searched, path);
+    const gammaLines = (gamma: string | undefined) =>
+      gamma ? [path === "model.gamma" ? gamma : `with this value, model.gamma: ${gamma}`] : [];
     try {
-      resolveRunConfig(point, launch);
-      return gammaLines;
+      const config = resolveRunConfig(point, launch);
+      return checksGamma ? gammaLines(explicitGammaLaunchProblem(config.model, config.dataset.name)) : [];
     } catch (e) {
       if (!isConfigError(e)) throw e;
       const own = e.problems.filter((p) => under(p, path)).map((p) => p.slice(p.indexOf(":") + 2));
@@ -589,7 +585,9 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
             (p) => !under(p, path) && !baseProblems.has(p) && !searched.some((knob) => under(p, knob)),
           )
         : [];
-      return [...own, ...elsewhere.map((p) => `with this value, ${p}`), ...gammaLines];
+      // refused at launch: γ is still checked where the config resolves without the launch's own checks
+      const gamma = checksGamma ? gammaLines(explicitGammaAt(point)) : [];
+      return [...own, ...elsewhere.map((p) => `with this value, ${p}`), ...gamma];
     }
   };
   const search: Record<string, ParamSpec> = {};
@@ -1034,7 +1032,7 @@ function laterProblems(input: unknown, error: z.ZodError, limits: SweepLimits): 
     parseSweepFile(rest, limits);
     return repeated;
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
+    if (!isConfigError(e)) throw e;
     // Checks that read a refused field misfire without it: budget and decide are judged against search and seeds.
     const touched = new Set([
       ...refused,
