@@ -11,7 +11,6 @@ import {
   intervalNotes,
   intervalWriter,
   leadText,
-  namesInBrief,
   pct,
   pctInterval,
   pValue,
@@ -242,15 +241,6 @@ describe("computeText", () => {
     expect(computeText({ estimatedSeconds: null, unmeasuredTrials: 2 }, "training", true)).toBe(
       "unknown training (no trial has succeeded yet)",
     );
-  });
-});
-
-describe("namesInBrief", () => {
-  it("lists up to one name more than it shows, and counts the rest", () => {
-    expect(namesInBrief([])).toBe("");
-    expect(namesInBrief(["a", "b", "c", "d"])).toBe("a, b, c, d");
-    expect(namesInBrief(["a", "b", "c", "d", "e"])).toBe("a, b, c and 2 more");
-    expect(namesInBrief(["a", "b", "c"], 1)).toBe("a and 2 more");
   });
 });
 

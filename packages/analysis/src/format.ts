@@ -3,7 +3,9 @@ import type { ComparisonTable, Correction, SequentialDecision, Verdict } from "@
 import type { Confirmation } from "./confirmation";
 
 // Where a data set's launch check (lower than analysis) also writes seeds.
-export { seedRanges } from "@tailsweep/schemas";
+// A Pareto front's dominators in a table cell: a front of 100 listed each dominated one's every dominator, and the
+// sweep page went from 1.82 to 1.53 MB with this (HTML and React payload). The JSON views keep every name.
+export { namesInBrief, seedRanges } from "@tailsweep/schemas";
 
 /**
  * Past this many matched seeds a "seeds needed" count means nothing (the effect is as good as none): the report's
@@ -181,16 +183,6 @@ export function signedPctInterval(diff: number, ci: readonly [number, number], d
 export function signedDifference(metric: string, diff: number, ci: readonly [number, number]): string {
   if (!Number.isFinite(diff)) return "—";
   return isShare(metric) ? signedPctInterval(diff, ci) : `${withPlus(plain(diff))} ${plainInterval(ci)}`;
-}
-
-/**
- * A list of names in a table cell: every name up to `shown + 1` of them, else the first `shown` and how many more
- * (`a, b, c and 31 more`). A Pareto front of 100 configurations listed each dominated one's every dominator: the
- * sweep page went from 1.82 to 1.53 MB with this (HTML and React payload). The JSON views keep every name.
- */
-export function namesInBrief(names: readonly string[], shown = 3): string {
-  if (names.length <= shown + 1) return names.join(", ");
-  return `${names.slice(0, shown).join(", ")} and ${names.length - shown} more`;
 }
 
 /**

@@ -16,7 +16,7 @@
 // from a few dozen noisy points, that no exact reference can check; a person can run a grid over the knobs that look
 // important instead. The seed noise is reported for every sweep.
 import betainc from "@stdlib/math-base-special-betainc";
-import type { ParamSpec } from "@tailsweep/schemas";
+import { namesInBrief, type ParamSpec } from "@tailsweep/schemas";
 import { summarize } from "@tailsweep/stats";
 import { configLabel, paramValue } from "@tailsweep/sweep";
 import { configurationsOf, finishedValues } from "./configurations";
@@ -543,7 +543,12 @@ export function sweepImportance(
     return unavailable(
       missing === 0
         ? `needs a full grid: the ${cells.length} configurations observed do not fill the ${total} cells of the grid once each`
-        : `needs a full grid: ${total - missing} of ${total} cells observed (no result yet for ${named.join("; ")}${missing > named.length ? ` and ${missing - named.length} more` : ""})`,
+        : `needs a full grid: ${total - missing} of ${total} cells observed${
+            // past 100,000 cells none is named (missingCells)
+            named.length === 0
+              ? ""
+              : ` (no result yet for ${namesInBrief(named, { shown: named.length, separator: "; ", total: missing })})`
+          }`,
     );
   }
   const anova = functionalAnova(factors, cells, { alpha });

@@ -259,7 +259,7 @@ describe("reading the view from the URL", () => {
     expect(view({ page: "0" }).problems).toEqual(["page: must be a whole number from 1"]);
     const many = view({ cols: Array.from({ length: 40 }, (_, i) => `c${i}`).join(",") }).problems;
     expect(many).toHaveLength(1);
-    expect(many[0]).toMatch(/'c4' is not a column of this table; 35 more; columns: /);
+    expect(many[0]).toMatch(/'c4' is not a column of this table and 35 more; columns: /);
   });
 
   it("reads a well-formed view without a problem", () => {

@@ -1,4 +1,4 @@
-import { metricOf, ObjectiveMetricSchema, type TrialMetrics } from "@tailsweep/schemas";
+import { metricOf, namesInBrief, ObjectiveMetricSchema, type TrialMetrics } from "@tailsweep/schemas";
 import { paramValue, type TrialState } from "@tailsweep/sweep";
 import { z } from "zod";
 import { REPORT_METRICS } from "./report/build";
@@ -202,10 +202,7 @@ export function parseTrialView(
     const parsed = schema.safeParse(raw);
     if (parsed.success) return parsed.data;
     const all = [...new Set(parsed.error.issues.map((i) => i.message))];
-    const messages = [
-      ...all.slice(0, MAX_NAMED),
-      ...(all.length > MAX_NAMED ? [`${all.length - MAX_NAMED} more`] : []),
-    ].join("; ");
+    const messages = namesInBrief(all, { shown: MAX_NAMED, separator: "; " });
     const listed = name === "sort" || name === "cols" ? `; ${known}` : "";
     problems.push(`${name}: ${messages}${listed}${name === "cols" ? " (the others are shown)" : ""}`);
     return undefined;

@@ -91,6 +91,24 @@ export function plural(n: number, word: string, many = `${word}s`): string {
   return `${formatCount(n)} ${n === 1 ? word : many}`;
 }
 
+/**
+ * A list in a line: every name up to `shown + 1` of them (a "1 more" says no less than the name), else the first
+ * `shown` and how many more (`a, b, c and 31 more`). `total` counts the names the list stands for where the caller
+ * holds only the first few (an API's answer); `separator` joins them (`; ` where a name has commas).
+ */
+export function namesInBrief(
+  names: readonly string[],
+  {
+    shown = 3,
+    separator = ", ",
+    total = names.length,
+  }: { shown?: number; separator?: string; total?: number } = {},
+): string {
+  if (total <= shown + 1 && names.length >= total) return names.slice(0, total).join(separator);
+  const first = names.slice(0, Math.min(shown, total));
+  return `${first.join(separator)} and ${formatCount(total - first.length)} more`;
+}
+
 /** A count in words a person reads at a glance: `1,000,000`; past 10^15, `1.00e+20`. */
 export function formatCount(n: number): string {
   return n < 1e15 ? n.toLocaleString("en-US") : n.toExponential(2);

@@ -183,14 +183,14 @@ describe("launchPlan's warnings", () => {
       seeds: 2,
     });
     const { warnings } = launchPlan(spec);
-    // −0.001 stays narrower than the prior; −0.005 at 4 labelRatios, 3 named. The Gaussian's loss has no γ: its
-    // configurations with −0.001 and −0.005 copy the tied one's trials, 8 copies
+    // −0.001 stays narrower than the prior; −0.005 at 4 labelRatios, all named (a fourth rather than "1 more"). The
+    // Gaussian's loss has no γ: its configurations with −0.001 and −0.005 copy the tied one's trials, 8 copies
     expect(warnings).toEqual([
       expect.stringMatching(
-        /^dataset\.labelRatio=0\.1 model\.gamma=-0\.005 variant=proposed; dataset\.labelRatio=0\.2 model\.gamma=-0\.005 variant=proposed; dataset\.labelRatio=0\.3 model\.gamma=-0\.005 variant=proposed; 1 more: γ = -0\.005 puts the regulariser's minimum \(M1\) at a posterior variance of 270 /,
+        /^dataset\.labelRatio=0\.1 model\.gamma=-0\.005 variant=proposed; dataset\.labelRatio=0\.2 model\.gamma=-0\.005 variant=proposed; dataset\.labelRatio=0\.3 model\.gamma=-0\.005 variant=proposed; dataset\.labelRatio=0\.4 model\.gamma=-0\.005 variant=proposed: γ = -0\.005 puts the regulariser's minimum \(M1\) at a posterior variance of 270 /,
       ),
       expect.stringMatching(
-        /^dataset\.labelRatio=0\.1 model\.gamma=-0\.001 variant=gaussian; [^;]+; [^;]+; 5 more: model\.gamma is in no loss of these/,
+        /^dataset\.labelRatio=0\.1 model\.gamma=-0\.001 variant=gaussian; [^;]+; [^;]+ and 5 more: model\.gamma is in no loss of these/,
       ),
     ]);
     expect(warnings[1]).not.toMatch(/model\.gamma=tied variant=gaussian/);

@@ -2,6 +2,7 @@ import {
   countTrials,
   type Distribution,
   explicitGammaLaunchWarning,
+  namesInBrief,
   type RunConfig,
   resolveRunConfig,
   type SweepSpec,
@@ -255,11 +256,8 @@ function launchWarnings(trials: readonly TrialPlan[]): string[] {
     const warning = explicitGammaLaunchWarning(trial.config.model, trial.config.dataset.name);
     if (warning) byWarning.set(warning, (byWarning.get(warning) ?? new Set()).add(trial.configLabel));
   }
-  const named = (labels: ReadonlySet<string>) => {
-    const first = [...labels].slice(0, WARNINGS_SAID.configurations).join("; ");
-    const more = labels.size - WARNINGS_SAID.configurations;
-    return `${first}${more > 0 ? `; ${more} more` : ""}`;
-  };
+  const named = (labels: ReadonlySet<string>) =>
+    namesInBrief([...labels], { shown: WARNINGS_SAID.configurations, separator: "; " });
   const copies = gammaWithoutEffect(configurations);
   // a γ drawn from a distribution is a kind of its own at each draw: those past the first few are counted
   const unsaid = [...byWarning.values()].slice(WARNINGS_SAID.kinds).reduce((n, labels) => n + labels.size, 0);

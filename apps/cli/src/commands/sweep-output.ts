@@ -1,6 +1,6 @@
 import { duration } from "@tailsweep/analysis/format";
 import type { AppRouter } from "@tailsweep/api";
-import { formatCount, plural, type SweepSpec } from "@tailsweep/schemas";
+import { formatCount, namesInBrief, plural, type SweepSpec } from "@tailsweep/schemas";
 import { gpuTrialCount } from "@tailsweep/sweep";
 import type { inferRouterOutputs } from "@trpc/server";
 
@@ -29,9 +29,11 @@ export function failureLines(failures: readonly FailureLine[], sweepId: string, 
   if (failures.length === 0) return [];
   return [
     ...failures.map((f) => {
-      const named = f.trials.map((t) => `${t.config} seed ${t.seed}`).join("; ");
-      const more = f.count > f.trials.length ? `; ${f.count - f.trials.length} more` : "";
-      return `  ${plural(f.count, "trial")} failed: ${f.reason} (${named}${more})`;
+      const named = namesInBrief(
+        f.trials.map((t) => `${t.config} seed ${t.seed}`),
+        { shown: f.trials.length, separator: "; ", total: f.count },
+      );
+      return `  ${plural(f.count, "trial")} failed: ${f.reason} (${named})`;
     }),
     status === "cancelled"
       ? `  tailsweep sweep resume ${sweepId} goes on with the sweep; then sweep retry queues them again`

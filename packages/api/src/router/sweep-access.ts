@@ -1,6 +1,6 @@
 import type { Action } from "@tailsweep/access";
 import { loadSweepRuns, SWEEP_NOT_FOUND_CODE, SweepNotFoundError, type SweepRuns } from "@tailsweep/analysis";
-import { ConfigError, InputError, NotFoundError } from "@tailsweep/schemas";
+import { ConfigError, InputError, NotFoundError, namesInBrief } from "@tailsweep/schemas";
 import type { SweepRecord } from "@tailsweep/sweep";
 import { z } from "zod";
 import { authorize, canRead } from "../caller";
@@ -46,7 +46,7 @@ async function sweepStartingWith(ctx: ApiContext, prefix: string): Promise<Sweep
 
 /** A start several ids share, said with them (the first few): which to give more of is then plain. */
 const ambiguousPrefix = (prefix: string, ids: readonly string[]) =>
-  `'${prefix}' is the start of ${ids.length} sweep ids (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}); give more of it`;
+  `'${prefix}' is the start of ${ids.length} sweep ids (${namesInBrief(ids, { shown: 5 })}); give more of it`;
 
 /** The runs of a sweep the caller may read: what every per-sweep view is computed from. */
 export async function readableRuns(ctx: ApiContext, id: string): Promise<SweepRuns> {

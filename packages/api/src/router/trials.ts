@@ -13,6 +13,7 @@ import {
   ARTIFACT_FILES,
   hasErrorCode,
   InputError,
+  namesInBrief,
   UnavailableError,
 } from "@tailsweep/schemas";
 import type { ArtifactStore, TrialRecord } from "@tailsweep/sweep";
@@ -64,10 +65,10 @@ async function trialById(ctx: ApiContext, id: string): Promise<TrialRecord | und
   if (matches.length > 1)
     throw new InputError(
       "id",
-      `'${key}' is the start of ${matches.length} trial keys of sweep ${sweep.id} (${matches
-        .slice(0, 5)
-        .map((t) => t.key)
-        .join(", ")}${matches.length > 5 ? ", …" : ""}); give more of it`,
+      `'${key}' is the start of ${matches.length} trial keys of sweep ${sweep.id} (${namesInBrief(
+        matches.map((t) => t.key),
+        { shown: 5 },
+      )}); give more of it`,
     );
   return matches[0];
 }
