@@ -45,9 +45,14 @@ async function annotationsOf(api: Api, target: Target, id: string): Promise<Anno
 
 /** Changes `id`'s tags and notes through the API, answering them as stored after. */
 async function annotate(api: Api, target: Target, id: string, edit: AnnotationEdit): Promise<Annotations> {
-  if (target === "trial") return { id, ...(await api.trials.annotate.mutate({ id, ...edit })) };
-  // a dashboard older than the whole id in this answer: the id as given
-  const { id: whole = id, tags, notes } = await api.sweeps.annotate.mutate({ id, ...edit });
+  // a dashboard older than the whole id in these answers: the id as given
+  const {
+    id: whole = id,
+    tags,
+    notes,
+  } = target === "trial"
+    ? await api.trials.annotate.mutate({ id, ...edit })
+    : await api.sweeps.annotate.mutate({ id, ...edit });
   return { id: whole, tags, notes };
 }
 

@@ -123,7 +123,8 @@ export const trialsRouter = t.router({
       const change = annotationAudit(trial, after);
       if (change && sweep)
         await audited(ctx, sweep.project, "trial.annotate", trial.id, { name: trial.configLabel, ...change });
-      return { tags: after.tags, notes: after.notes };
+      // the whole id: the caller may have named it by the starts of its sweep id and key
+      return { id: trial.id, tags: after.tags, notes: after.notes };
     }),
 
   /** What the trial kept: its artifacts with their sizes as written and as stored, and its checkpoint if any. */
