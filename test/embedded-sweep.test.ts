@@ -1,9 +1,10 @@
 import { loadSweepRuns, sweepPareto } from "@tailsweep/analysis";
+import { failureSummary } from "@tailsweep/analysis/failure-summary";
 import { InProcessBus } from "@tailsweep/bus";
 import { Controller } from "@tailsweep/controller";
 import { openRunStore } from "@tailsweep/db";
 import { initBackend } from "@tailsweep/model";
-import { defaultParetoObjectives, parseSweepFile } from "@tailsweep/schemas";
+import { CONFIG_ERROR_CODE, defaultParetoObjectives, parseSweepFile } from "@tailsweep/schemas";
 import { Worker } from "@tailsweep/worker";
 import { describe, expect, it } from "vitest";
 import { writeFailingDataset } from "./failing-dataset";
@@ -221,6 +222,31 @@ describe("a sweep in embedded mode (in-process bus, PGlite)", { timeout: 240_000
     expect(t).toMatchObject({ state: "failed", attempt: 1 });
     expect(t!.error).toMatch(data.error);
     await worker.stop();
+    await close();
+  });
+
+  it("stores the code of a configuration the model refuses with its failure, and clears it on a retry", async () => {
+    const { backend, opened, bus, controller, close } = await embedded();
+    const worker = new Worker(bus, { backend });
+    await worker.start();
+    // A γ that cannot train (E1: γ ≤ −2/(m+2) = −0.5 at latentDim 2), as a TPE proposal past the launch's checks
+    // would have: the model refuses it at its first step with a ConfigError.
+    const checked = parseSweepFile({ name: "refused", ...tiny, variant: "proposed", seeds: [1] });
+    const spec = { ...checked, model: { ...checked.model, gamma: -0.6 } };
+    const sweep = await controller.submit(spec, "sweep-refused");
+    await until(async () => (await opened.store.getSweep(sweep.id))!.status === "completed", 60_000);
+    const [t] = await opened.store.listTrials(sweep.id);
+    expect(t).toMatchObject({ state: "failed", attempt: 1, errorCode: CONFIG_ERROR_CODE });
+    expect(t!.error).toMatch(/model\.gamma: -0\.6 cannot train/);
+    expect(failureSummary(await opened.store.listTrials(sweep.id))).toEqual([
+      expect.objectContaining({ count: 1, code: CONFIG_ERROR_CODE }),
+    ]);
+    await worker.stop();
+    // queued again, it waits with neither its error nor the code (the attempt's story is in `retries`)
+    const [retried] = await controller.retry(sweep.id);
+    expect(retried).toMatchObject({ state: "waiting" });
+    expect(retried!.errorCode).toBeUndefined();
+    expect(retried!.error).toBeUndefined();
     await close();
   });
 

@@ -21,6 +21,8 @@ const tailsweep = (...args: string[]) => runCli(args, { TAILSWEEP_DB_DIR: dbDir,
 const gridId = "grid0123456789abcdef0123456789ab";
 /** A sequential design that decided every comparison, then a top-up of it cancelled with the sweep. */
 const designId = "seqd0123456789abcdef0123456789ab";
+/** A grid whose proposed configuration the model refused (CONFIG_INVALID) on both seeds, and one trial timed out. */
+const refusedId = "refd0123456789abcdef0123456789ab";
 
 const noise = [0, 0.012, -0.009, 0.015, -0.011];
 /**
@@ -83,6 +85,22 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
       await store.setLookPending(designId, false);
       await topUp(store, designId, [9]);
       await store.cancelSweep(designId, t0);
+      const refused = parseSweepFile({
+        name: "refused",
+        project: "p",
+        search: { variant: ["proposed", "gaussian"] },
+        seeds: [1, 2],
+      });
+      await store.createSweep({ id: refusedId, spec: refused, trials: expandSweep(refused), now: t0 });
+      for (const t of await store.listTrials(refusedId)) {
+        const { attempt } = (await store.claimTrial(t.id, "w", t0, "cpu"))!;
+        if (t.config.variant === "proposed")
+          await store.failTrial(t.id, attempt, "model.gamma: -0.6 cannot train", false, t0, {
+            code: "CONFIG_INVALID",
+          });
+        else if (t.seed === 1) await store.failTrial(t.id, attempt, "timed out after 1 s", false, t0);
+        else await store.completeTrial(t.id, attempt, scriptedResult(0.5), t0);
+      }
     } finally {
       await opened.close();
     }
@@ -204,5 +222,19 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
     expect(r.stdout).toContain(
       "  4 trials failed: timed out after 1 s (variant=concat seed 1; variant=concat seed 2; variant=concat seed 3 and 1 more)\n",
     );
+  });
+
+  it("says which failed trials a retry fails the same way: their configuration refused (CONFIG_INVALID)", async () => {
+    const status = await tailsweep("sweep", "status", "refd01");
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(
+      `  tailsweep sweep retry ${refusedId} queues them again as new attempts\n  (2 of them failed because the model refused their configurations (CONFIG_INVALID), and fail the same way again unless the code that refused them changed)\n`,
+    );
+    const dry = await tailsweep("sweep", "retry", "refd01", "--dry-run");
+    expect(dry.stdout).toMatch(
+      /^sweep refd0\S+ would queue 3 failed trials again.*\n {2}2 of them failed because the model refused their configurations \(CONFIG_INVALID\)/,
+    );
+    const json = await tailsweep("sweep", "retry", "refd01", "--dry-run", "--json");
+    expect(JSON.parse(json.stdout)).toMatchObject({ id: refusedId, trialCount: 3, refusedTrials: 2 });
   });
 });

@@ -967,7 +967,7 @@ export class Controller {
           event.reason,
           event.retryable,
           new Date(),
-          { handedBack: event.handBack === true },
+          { handedBack: event.handBack === true, ...(event.code !== undefined && { code: event.code }) },
         );
         this.settled.delete(event.trialId);
         // A bus that is down now: upkeep finds the trial without a message and queues it.

@@ -5,13 +5,14 @@ import { adapterModel, type BackendInfo, trainModel } from "@tailsweep/model";
 import {
   type ClaimReply,
   hasErrorCode,
+  isAppError,
   messageOf,
   type RunConfig,
   type TrialKind,
   trialCheckpointKey,
   type WorkerEvent,
 } from "@tailsweep/schemas";
-import { THREAD_EXITED_CODE } from "@tailsweep/schemas/trial-thread";
+import { THREAD_EXITED_CODE, UNCODED_ERROR_CODE } from "@tailsweep/schemas/trial-thread";
 import { PRESENCE_SECONDS } from "@tailsweep/sweep";
 import {
   artifactContents,
@@ -366,7 +367,7 @@ export class Worker {
     // hour): its ack wait (30 s) must not run out under a trial that is still training.
     const progress = setInterval(() => delivery.working(), ACK_PROGRESS_SECONDS * 1000);
     const deadline = Date.now() + trialTimeoutSeconds * 1000;
-    const fail = async (reason: string, retryable: boolean, handBack = false) =>
+    const fail = async (reason: string, retryable: boolean, handBack = false, code?: string) =>
       this.publishSurely({
         type: "failed",
         trialId,
@@ -375,6 +376,7 @@ export class Worker {
         reason,
         retryable,
         ...(handBack && { handBack: true as const }),
+        ...(code !== undefined && { code }),
       });
     try {
       await heartbeat().catch(() => {}); // a bus hiccup must not fail the trial
@@ -440,8 +442,11 @@ export class Worker {
       // under it (out of memory, a native crash) is a lost worker, not a bad trial: a new attempt, as when a worker
       // process dies and its heartbeats stop.
       const reason = messageOf(e);
+      // kept with the failure, so that a retry can be told apart from one that fails the same way (CONFIG_INVALID);
+      // a coded error's own, as it crosses from a trial thread (a plain error's Node code does not)
+      const code = isAppError(e) && e.code !== UNCODED_ERROR_CODE ? e.code : undefined;
       await epochs;
-      await fail(reason, hasErrorCode(e, THREAD_EXITED_CODE)).then(
+      await fail(reason, hasErrorCode(e, THREAD_EXITED_CODE), false, code).then(
         () => this.announceSettled(trialId, attempt),
         () => {},
       );

@@ -16,6 +16,12 @@ function reasonKind(reason: string): string {
     .replace(/\b\d+(\.\d+)? s\b/g, "… s");
 }
 
+/** The error code every one of these trials failed with; null where one has none or another. */
+function sharedCode(failed: readonly TrialRecord[]): string | null {
+  const code = failed[0]?.errorCode;
+  return code !== undefined && failed.every((t) => t.errorCode === code) ? code : null;
+}
+
 /**
  * How many failed trials {@link failureSummary} names, per reason: a sample, so that a thousand trials lost one way
  * are one line; `count` says how many there are, and `sweep status` how many more than it names.
@@ -26,7 +32,8 @@ const NAMED_PER_REASON = 3;
  * A sweep's failed trials grouped by why they failed, most first: each reason with its count and the first few trials
  * (configuration and seed), so `sweep status` can say what went wrong without an export. A group whose trials all
  * failed with the same words (four trials that each `timed out after 1 s`) keeps them as they are; only where they
- * differ (two limits, two workers) does the reason read `… s`, `worker …`.
+ * differ (two limits, two workers) does the reason read `… s`, `worker …`. `code`: the stable code every trial of the
+ * group failed with (CONFIG_INVALID: its configuration refused, so a retry fails it the same way), else null.
  */
 export function failureSummary(trials: readonly TrialRecord[]) {
   const reasonOf = (t: TrialRecord) => t.error ?? "no reason recorded";
@@ -43,6 +50,7 @@ export function failureSummary(trials: readonly TrialRecord[]) {
     .map(({ reason, failed }) => ({
       reason,
       count: failed.length,
+      code: sharedCode(failed),
       trials: failed
         .sort((a, b) => a.index - b.index)
         .slice(0, NAMED_PER_REASON)

@@ -394,6 +394,15 @@ export function failingTrialsText(n: number): string {
   return `${n} of these trials will fail at load, as ${n === 1 ? "its configuration's" : "their configurations'"} stored trials did: the data split cannot be drawn — a class asked for more rows than the data set has, or a class order that is not a permutation of the classes (a sweep stored before launches checked these; a short split may also be a TPE proposal)`;
 }
 
+/**
+ * What a retry says of the failed trials whose configuration the model refused (the API's `refusedTrials`: stored
+ * with CONFIG_INVALID, an explicit γ a TPE proposal cannot train, say): queued again, they fail the same way.
+ */
+export function refusedTrialsText(n: number, of: number): string {
+  const them = n === of ? (n === 1 ? "it" : "they") : `${n} of them`;
+  return `${them} failed because the model refused ${n === 1 ? "its configuration" : "their configurations"} (CONFIG_INVALID), and ${n === 1 ? "fails" : "fail"} the same way again unless the code that refused ${n === 1 ? "it" : "them"} changed`;
+}
+
 /** Said with a top-up of a sequential sweep whose open comparisons came from its design's decisions. */
 export const OPEN_BY_DESIGN_TEXT =
   "a comparison no top-up has added seeds to is open where its sequential design did not decide it better or worse (after the design's data-dependent stopping, fixed-n verdicts are optimistic)";

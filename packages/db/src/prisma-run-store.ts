@@ -171,6 +171,7 @@ function toTrialRecord(t: Trial): TrialRecord {
     ...(t.startedAt !== null && { startedAt: t.startedAt }),
     ...(t.finishedAt !== null && { finishedAt: t.finishedAt }),
     ...(t.error !== null && { error: t.error }),
+    ...(t.errorCode !== null && { errorCode: t.errorCode }),
     retries: stored(EndedAttemptsSchema, t.retries, row, "retries"),
     tags: t.tags,
     notes: t.notes,
@@ -612,6 +613,7 @@ export class PrismaRunStore implements RunStore {
               state: "waiting",
               maxAttempts: attemptsUsed(record) + allowance,
               error: null,
+              errorCode: null,
               workerId: null,
               heartbeatAt: null,
               finishedAt: null,
@@ -727,6 +729,7 @@ export class PrismaRunStore implements RunStore {
               finishedAt: now,
               attempt,
               error: null,
+              errorCode: null,
               ...(workerId && { workerId }),
             },
           }),
@@ -763,7 +766,7 @@ export class PrismaRunStore implements RunStore {
     reason: string,
     retryable: boolean,
     now: Date,
-    options: { handedBack?: boolean } = {},
+    options: { handedBack?: boolean; code?: string } = {},
   ): Promise<TrialRecord | undefined> {
     return this.db.$transaction(async (tx) => {
       const t = await tx.trial.findUnique({ where: { id } });
@@ -774,6 +777,7 @@ export class PrismaRunStore implements RunStore {
         ? {
             state: "waiting",
             error: reason,
+            errorCode: options.code ?? null,
             workerId: null,
             heartbeatAt: null,
             retries: retriesJson([...record.retries, endedAttempt(record, reason, now, options.handedBack)]),
@@ -783,6 +787,7 @@ export class PrismaRunStore implements RunStore {
             error: retryable
               ? `${reason} (gave up after ${plural(attemptsUsed(record), "attempt")})`
               : reason,
+            errorCode: options.code ?? null,
             finishedAt: now,
           };
       const after = await updated(tx.trial.update({ where: { id, state: "running", attempt }, data }));

@@ -114,6 +114,11 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
       reason: z.string(),
       retryable: z.boolean(),
       /**
+       * The stable code of the error behind `reason`, where it had one (CONFIG_INVALID: a configuration the model
+       * refuses, which a retry fails the same way); absent from workers older than it.
+       */
+      code: z.string().min(1).max(100).optional(),
+      /**
        * The worker stopped before training finished (a graceful shutdown): the trial goes back to the queue and the
        * attempt does not count against `maxAttempts`.
        */

@@ -196,7 +196,9 @@ export class InMemoryRunStore implements RunStore {
     if (!lateResultCounts(t, attempt)) return undefined;
     this.move(t, "succeeded");
     Object.assign(t, { attempt, ...(workerId && { workerId }) });
-    t.error = undefined; // a failure given up on before this result came: `retries` keeps it
+    // a failure given up on before this result came: `retries` keeps it
+    t.error = undefined;
+    t.errorCode = undefined;
     t.finishedAt = now;
     this.results.set(id, structuredClone(result));
     return structuredClone(t);
@@ -262,10 +264,11 @@ export class InMemoryRunStore implements RunStore {
     reason: string,
     retryable: boolean,
     now: Date,
-    options: { handedBack?: boolean } = {},
+    options: { handedBack?: boolean; code?: string } = {},
   ): Promise<TrialRecord | undefined> {
     const t = this.running(id, attempt);
     if (!t) return undefined;
+    t.errorCode = options.code;
     if (options.handedBack || (retryable && attemptsUsed(t) < t.maxAttempts)) {
       this.move(t, "waiting");
       t.retries.push(endedAttempt(t, reason, now, options.handedBack));
@@ -399,6 +402,7 @@ export class InMemoryRunStore implements RunStore {
       t.maxAttempts = attemptsUsed(t) + this.sweeps.get(sweepId)!.record.spec.execution.maxAttempts;
       Object.assign(t, {
         error: undefined,
+        errorCode: undefined,
         workerId: undefined,
         heartbeatAt: undefined,
         finishedAt: undefined,

@@ -474,13 +474,12 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(late.error).toBeUndefined();
       // a repeated result gets the trial too, unchanged
       expect(await store.completeTrial(a!.id, 2, result, at(6))).toEqual(late);
-      // a trial failed at once
+      // a trial failed at once, with its error's code
       await store.claimTrial(b!.id, "w1", at(1));
-      expect(await asRead(await store.failTrial(b!.id, 1, "diverged", false, at(2)))).toMatchObject({
-        state: "failed",
-        error: "diverged",
-      });
-      // requeueStale: the trials it handed back, as they are after
+      expect(
+        await asRead(await store.failTrial(b!.id, 1, "refused", false, at(2), { code: "CONFIG_INVALID" })),
+      ).toMatchObject({ state: "failed", error: "refused", errorCode: "CONFIG_INVALID" });
+      // requeueStale: the trials it handed back, as they are after (a lost worker: no code)
       await store.claimTrial(c!.id, "w3", at(0));
       const requeued = await store.requeueStale(at(100), 30_000);
       expect(requeued).toEqual([await store.getTrial(c!.id)]);
@@ -489,6 +488,12 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         error: expect.stringMatching(/no heartbeat from worker w3/),
       });
       expect(requeued[0]!.workerId).toBeUndefined();
+      expect(requeued[0]!.errorCode).toBeUndefined();
+      // a retry clears the code with the error
+      const retried = (await store.retryTrials("sw1", at(101))).find((t) => t.id === b!.id);
+      expect(retried).toMatchObject({ state: "waiting" });
+      expect(retried!.errorCode).toBeUndefined();
+      expect((await store.getTrial(b!.id))!.errorCode).toBeUndefined();
     });
 
     it("counts each sweep's trials by kind and state, in one read for many sweeps", async () => {

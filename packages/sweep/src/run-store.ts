@@ -69,6 +69,11 @@ export interface TrialRecord extends ConfigIdentity, Annotations {
   /** Why the trial failed, or why its last attempt was handed back. */
   error?: string;
   /**
+   * The stable code of the error behind `error`, where it had one (CONFIG_INVALID: the trial's configuration is
+   * refused, so a retry fails it the same way); set and cleared with it.
+   */
+  errorCode?: string;
+  /**
    * One line per attempt that did not finish: why it was handed back. `handedBack` marks a worker that stopped
    * cleanly before training ended: such an attempt does not count against `maxAttempts`.
    */
@@ -317,7 +322,7 @@ export interface RunStore {
    * Ends a running attempt that did not finish. Retryable with attempts left → waiting (the reason kept in
    * `retries`); otherwise → failed. `handedBack` (a worker that shut down cleanly) always → waiting, and that
    * attempt does not count against `maxAttempts`. Returns the trial as it is after (waiting or failed), or undefined
-   * when that attempt is not running.
+   * when that attempt is not running. `code`: the stable code of the error behind `reason`, kept as `errorCode`.
    */
   failTrial(
     trialId: string,
@@ -325,7 +330,7 @@ export interface RunStore {
     reason: string,
     retryable: boolean,
     now: Date,
-    options?: { handedBack?: boolean },
+    options?: { handedBack?: boolean; code?: string },
   ): Promise<TrialRecord | undefined>;
   /**
    * Hands back every running trial (of `sweepId`, or of any sweep) whose heartbeat is older than `staleAfterMs`, as

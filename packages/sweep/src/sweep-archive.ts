@@ -97,6 +97,7 @@ const TrialRecordSchema = z.object({
   startedAt: DateSchema.optional(),
   finishedAt: DateSchema.optional(),
   error: z.string().optional(),
+  errorCode: z.string().optional(),
   retries: EndedAttemptsSchema,
   tags: z.array(z.string()).default([]),
   notes: z.string().default(""),

@@ -13,6 +13,7 @@ import {
   OPEN_BY_DESIGN_TEXT,
   pct,
   pValue,
+  refusedTrialsText,
   seedRanges,
   withPlus,
 } from "@tailsweep/analysis/format";
@@ -398,12 +399,23 @@ export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<voi
     { launches: true },
   );
   // the whole id; a dashboard older than it in this answer: the id as given
-  const { id = given, retried, trialCount, estimatedSeconds, unmeasuredTrials, runsOn: on } = answer;
+  const {
+    id = given,
+    retried,
+    trialCount,
+    estimatedSeconds,
+    unmeasuredTrials,
+    refusedTrials,
+    runsOn: on,
+  } = answer;
   const n = o.dryRun ? trialCount : retried;
+  // a dashboard older than the count says nothing of them
+  const refused = refusedTrials ? `\n  ${refusedTrialsText(refusedTrials, n)}` : "";
   if (o.json)
     printJson({
       id,
       retried,
+      ...(refusedTrials !== undefined && { refusedTrials }),
       ...(o.dryRun && {
         dryRun: true,
         trialCount,
@@ -419,11 +431,11 @@ export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<voi
   else if (n === 0) process.stdout.write(`sweep ${id}: no failed trials to retry\n`);
   else if (o.dryRun)
     process.stdout.write(
-      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText({ estimatedSeconds, unmeasuredTrials })} if ${n === 1 ? "it trains" : "they train"} to the end${afterwardsText(answer)}\n`,
+      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText({ estimatedSeconds, unmeasuredTrials })} if ${n === 1 ? "it trains" : "they train"} to the end${afterwardsText(answer)}${refused}\n`,
     );
   else
     process.stdout.write(
-      `sweep ${id}: ${n} failed trial${n === 1 ? "" : "s"} queued again; ${whereTheyRun(on, id)}\n`,
+      `sweep ${id}: ${n} failed trial${n === 1 ? "" : "s"} queued again; ${whereTheyRun(on, id)}${refused}\n`,
     );
 }
 

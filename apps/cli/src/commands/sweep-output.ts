@@ -1,6 +1,6 @@
-import { duration } from "@tailsweep/analysis/format";
+import { duration, refusedTrialsText } from "@tailsweep/analysis/format";
 import type { AppRouter } from "@tailsweep/api";
-import { formatCount, namesInBrief, plural, type SweepSpec } from "@tailsweep/schemas";
+import { CONFIG_ERROR_CODE, formatCount, namesInBrief, plural, type SweepSpec } from "@tailsweep/schemas";
 import { gpuTrialCount } from "@tailsweep/sweep";
 import type { inferRouterOutputs } from "@trpc/server";
 
@@ -17,6 +17,8 @@ export function printJson(value: unknown): void {
 export interface FailureLine {
   reason: string;
   count: number;
+  /** The error code all of them failed with, else null (absent from a dashboard older than it). */
+  code?: string | null;
   /** The first few of them. */
   trials: readonly { config: string; seed: number }[];
 }
@@ -27,6 +29,8 @@ export interface FailureLine {
  */
 export function failureLines(failures: readonly FailureLine[], sweepId: string, status: string): string[] {
   if (failures.length === 0) return [];
+  const failed = failures.reduce((n, f) => n + f.count, 0);
+  const refused = failures.reduce((n, f) => n + (f.code === CONFIG_ERROR_CODE ? f.count : 0), 0);
   return [
     ...failures.map((f) => {
       const named = namesInBrief(
@@ -38,6 +42,7 @@ export function failureLines(failures: readonly FailureLine[], sweepId: string, 
     status === "cancelled"
       ? `  tailsweep sweep resume ${sweepId} goes on with the sweep; then sweep retry queues them again`
       : `  tailsweep sweep retry ${sweepId} queues them again as new attempts`,
+    ...(refused === 0 ? [] : [`  (${refusedTrialsText(refused, failed)})`]),
   ];
 }
 

@@ -6,6 +6,7 @@ import {
   computeText,
   failingTrialsText,
   OPEN_BY_DESIGN_TEXT,
+  refusedTrialsText,
   seedRanges,
 } from "../lib/format";
 import { trpc } from "../lib/trpc-client";
@@ -17,7 +18,10 @@ import { ActionButton } from "./action-button";
  * ` It then proposes its other 3 configurations as it runs.`); nothing for a plain grid.
  */
 const afterwardsText = (plan: { afterwards: string | null }) =>
-  plan.afterwards ? ` ${plan.afterwards.charAt(0).toUpperCase()}${plan.afterwards.slice(1)}.` : "";
+  plan.afterwards ? ` ${capitalised(plan.afterwards)}.` : "";
+
+/** A clause as a sentence of its own. */
+const capitalised = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 
 /**
  * Queues the sweep's failed trials again as new attempts (their earlier attempts stay in each trial's history): asks
@@ -40,6 +44,7 @@ export function RetryButton({ sweepId, failed }: { sweepId: string; failed: numb
           `Queue the ${n === 1 ? "failed trial again as a new attempt" : `${n} failed trials again as new attempts`}: ` +
           `${computeText(plan, "compute", true)} if ${n === 1 ? "it trains" : "they train"} to the end.` +
           afterwardsText(plan) +
+          (plan.refusedTrials > 0 ? ` ${capitalised(refusedTrialsText(plan.refusedTrials, n))}.` : "") +
           " Go on?";
         if (!window.confirm(ask)) return;
         await trpc.sweeps.retry.mutate({ id: sweepId, expectTrials: n });

@@ -27,6 +27,7 @@ export {
   pct,
   plainInterval,
   pValue,
+  refusedTrialsText,
   seedRanges,
   seedsNeededText,
   signedDifference,

@@ -24,6 +24,7 @@ import {
 import {
   AnnotationEditSchema,
   AppError,
+  CONFIG_ERROR_CODE,
   ConfigError,
   DEFAULT_MAX_TRIALS,
   describeIssues,
@@ -281,6 +282,13 @@ function searchable(s: SweepRecord): string {
  * A sweep's runs where a retry or resume needs them: for a dry run's estimate, and for a design or search, whose next
  * trials depend on its results; undefined for the real call on a plain grid, which reads none.
  */
+/**
+ * How many of these failed trials failed because the model refused their configuration (CONFIG_INVALID, a code the
+ * worker stored with the failure): a retry fails them the same way unless the code that refused them changed.
+ */
+const refusedConfigurations = (failed: readonly TrialRecord[]) =>
+  failed.filter((t) => t.errorCode === CONFIG_ERROR_CODE).length;
+
 async function runsIf(ctx: ApiContext, sweep: SweepRecord, dryRun: boolean) {
   return dryRun || addsAsItRuns(sweep.spec) ? loadSweepRuns(ctx.store, sweep) : undefined;
 }
@@ -569,17 +577,20 @@ export const sweepsRouter = t.router({
           id: sweep.id,
           retried: 0,
           trialCount: failed.length,
+          refusedTrials: refusedConfigurations(failed),
           ...(failed.length > 0 ? estimate : { estimatedSeconds: null, unmeasuredTrials: 0 }),
           ...afterwards,
         };
       }
+      const failed = (await ctx.store.listTrials(sweep.id)).filter((t) => t.state === "failed");
       if (input.expectTrials !== undefined)
         refuseChangedPlan(
           input.expectTrials,
-          (await ctx.store.listTrials(sweep.id)).filter((t) => t.state === "failed").length,
+          failed.length,
           "trials failed or were retried meanwhile: it queues",
         );
       const retried = await launcher.retry(sweep.id);
+      const queued = new Set(retried.map((t) => t.id));
       if (retried.length > 0)
         await audited(ctx, sweep.project, "sweep.retry", sweep.id, {
           name: sweep.name,
@@ -589,6 +600,7 @@ export const sweepsRouter = t.router({
         id: sweep.id,
         retried: retried.length,
         trialCount: retried.length,
+        refusedTrials: refusedConfigurations(failed.filter((t) => queued.has(t.id))),
         estimatedSeconds: null,
         unmeasuredTrials: 0,
         ...afterwards,
