@@ -726,6 +726,34 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     expect(await page.isDisabled("button.primary")).toBe(false);
   });
 
+  it("says the launch notes the server finds for the document shown, and drops them once it changes", async () => {
+    await page.goto(`${base}/launch`);
+    await page.click("role=tab[name=YAML]");
+    const noted = (gamma: string) =>
+      tiny("noted", `{ variant: [proposed], gamma: [${gamma}] }`, 1).replace(
+        "latentDim: 2",
+        "latentDim: 16, nu: 10",
+      );
+    await page.fill("textarea", noted("-0.005"));
+    await page.click("role=tab[name=Form]");
+    // γ = −0.005 launches (it can train), but the regulariser's minimum lies far wider than the prior (eq. M1)
+    const notes = page.locator("[data-testid=launch-notes]");
+    await expect.poll(() => notes.textContent(), { timeout: 10_000 }).toMatch(/^It launches as it is/);
+    expect(await notes.locator("li").allTextContents()).toEqual([
+      expect.stringMatching(
+        /^model\.gamma=-0\.005 variant=proposed: γ = -0\.005 puts the regulariser's minimum/,
+      ),
+    ]);
+    expect(await page.isDisabled("button.primary")).toBe(false);
+    // an edit hides them at once; the tied γ has none
+    await page.click("role=tab[name=YAML]");
+    await page.fill("textarea", noted("tied"));
+    await page.click("role=tab[name=Form]");
+    expect(await notes.count()).toBe(0);
+    await page.waitForTimeout(1_500);
+    expect(await notes.count()).toBe(0);
+  });
+
   it("launches nothing the form does not show: a knob in two rows, values with no knob; keeps the YAML's comments", async () => {
     await page.goto(`${base}/launch`);
     await page.click("role=tab[name=YAML]");

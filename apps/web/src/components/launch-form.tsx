@@ -15,7 +15,7 @@ import {
 } from "@tailsweep/schemas";
 import { TRPCClientError } from "@trpc/client";
 import { useRouter } from "next/navigation";
-import { type ReactNode, useMemo, useRef, useState } from "react";
+import { type ReactNode, useEffect, useMemo, useRef, useState } from "react";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { z } from "zod";
 import { trpc } from "../lib/trpc-client";
@@ -31,6 +31,8 @@ interface SearchRow {
   text: string;
 }
 let nextRowId = 0;
+/** How long typing pauses before the server is asked for a document's launch notes. */
+const NOTES_AFTER_MS = 400;
 /** Where a search row's problems are said: its knob's path, or its place while it has no knob. */
 const rowPath = (row: SearchRow, i: number) => (row.key ? `search.${row.key}` : `search knob ${i + 1}`);
 
@@ -94,6 +96,11 @@ export function LaunchForm({
   /** Number fields whose text the browser cannot read as a number (`5e`, `-`): a problem until fixed, never launched. */
   const [badNumbers, setBadNumbers] = useState<ReadonlySet<string>>(new Set());
   const [serverProblems, setServerProblems] = useState<string[]>([]);
+  /**
+   * The server's launch notes (what may waste seeds but launches: an explicit γ wider than the prior, copies of
+   * trials) for the document they were asked for: the notes need the trials expanded, which only the server does.
+   */
+  const [launchNotes, setLaunchNotes] = useState<{ asked: string; notes: string[] }>();
   const [submitting, setSubmitting] = useState(false);
   /** The folds ("More … settings") open now, by section: once opened, by hand or by a problem, a fold stays open. */
   const [unfolded, setUnfolded] = useState<Record<string, boolean>>({});
@@ -142,6 +149,29 @@ export function LaunchForm({
     problems = isConfigError(e) ? e.problems : [messageOf(e)];
   }
   problems = [...typing, ...problems, ...serverProblems];
+  // the document a launch would send, while it would be sent: the notes are asked for it alone
+  const launchable =
+    spec && typing.length === 0 && yamlError === null && launchTarget ? JSON.stringify(full) : null;
+  const shown = useRef(full);
+  shown.current = full;
+  useEffect(() => {
+    if (launchable === null) return;
+    let current = true;
+    // asked once typing pauses; an answer for a document since edited is dropped, and a refusal is left to Launch
+    const timer = setTimeout(() => {
+      trpc.sweeps.checkLaunch.mutate({ spec: shown.current }).then(
+        (plan) => {
+          if (current) setLaunchNotes({ asked: launchable, notes: plan.warnings });
+        },
+        () => {},
+      );
+    }, NOTES_AFTER_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [launchable]);
+  const notes = launchNotes && launchNotes.asked === launchable ? launchNotes.notes : [];
   const paths = [...sections.flatMap((s) => s.fields.map((f) => f.path)), ...rows.map(rowPath)];
   const at = new Map<string, string[]>();
   /** Problems with a whole section (`decide: required with seeds: { initial, step, max }`), by section title. */
@@ -390,6 +420,17 @@ export function LaunchForm({
         Launched sweeps run on: <strong>{launchTarget}</strong>.{" "}
         {spec ? trialsSummary(spec) : "Fix the problems below to launch."}
       </p>
+      {notes.length > 0 && (
+        <div className="launch-notes" role="status" data-testid="launch-notes">
+          It launches as it is, but {notes.length === 1 ? "this may spend seeds" : "these may spend seeds"}{" "}
+          for nothing:
+          <ul>
+            {notes.map((note) => (
+              <li key={note}>{note}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div className="tabs" role="tablist">
         <button type="button" role="tab" aria-selected={view === "form"} onClick={() => setView("form")}>
           Form
