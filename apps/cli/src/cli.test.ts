@@ -1,5 +1,13 @@
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -40,7 +48,7 @@ describe("tailsweep model constants", () => {
     expect(c.tau0).toBeCloseTo(4.754848, 5);
   });
 
-  it("says beside the numbers when a launch would refuse the explicit γ, and not for one that trains", async () => {
+  it("says beside the numbers what a launch would say of the explicit γ: a refusal, a note, or nothing", async () => {
     const args = ["model", "constants", "--nu", "5", "--n", "1568", "--m", "16", "--json", "--gamma"];
     const refused = await tailsweep(...args, "-0.1");
     expect(refused.code).toBe(0);
@@ -48,8 +56,17 @@ describe("tailsweep model constants", () => {
     expect(refused.stderr).toMatch(
       /^note: a launch refuses this γ: -0\.1 cannot train at ν = 5, n = 1568, latentDim 16, σ = 1: ν·C1 = .* an explicit γ must lie in \[-0\.02775, 0\) here, or use tied\n$/,
     );
-    const trains = await tailsweep(...args, "-0.02");
-    expect(trains.stderr).toBe("");
+    // it trains, but (R1)'s minimum lies far wider than the prior (eq. M1): a launch notes it
+    const wide = await tailsweep(...args, "-0.02");
+    expect(wide.code).toBe(0);
+    expect(wide.stderr).toMatch(
+      /^note: a launch says of this γ: γ = -0\.02 puts the regulariser's minimum \(M1\) at a posterior variance of 1\.6e\+23 at ν = 5, n = 1568, latentDim 16 \(tied γ: 0\.059\)/,
+    );
+    expect((await tailsweep(...args, "-0.001")).stderr).toBe("");
+    // tied, as a sweep file writes it: the tied value's numbers, nothing to say
+    const tied = await tailsweep(...args, "tied");
+    expect([tied.code, tied.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(tied.stdout).gamma).toBeCloseTo(-2 / (5 + 1568 + 16), 12);
   });
 
   it("exits non-zero with the field's name on bad input", async () => {
@@ -62,6 +79,19 @@ describe("tailsweep model constants", () => {
     const nan = await tailsweep("model", "constants", "--nu", "ten", "--n", "10", "--m", "2");
     expect(nan.code).not.toBe(0);
     expect(nan.stderr).toMatch(/^tailsweep: --nu: expects a number, got 'ten'\n/);
+    const word = await tailsweep(
+      "model",
+      "constants",
+      "--nu",
+      "5",
+      "--n",
+      "10",
+      "--m",
+      "2",
+      "--gamma",
+      "tide",
+    );
+    expect(word.stderr).toMatch(/^tailsweep: --gamma: expects a number or tied, got 'tide'\n/);
   });
 });
 
@@ -879,6 +909,58 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
 });
 
 describe("tailsweep train", () => {
+  it("says the launch's note on an explicit γ for a user's data set, once its dimensions are read", async () => {
+    // two modalities of 2 columns: the subsets' n are 4, 2 and 2
+    const dir = mkdtempSync(join(tmpdir(), "tailsweep-user-gamma-"));
+    const columns = (rows: number) =>
+      Array.from({ length: rows }, (_, i) => `${i % 2},${(i * 7) % 5}\n`).join("");
+    const labels = (rows: number) => Array.from({ length: rows }, (_, i) => `${i % 2}\n`).join("");
+    for (const [section, rows] of [
+      ["train", 40],
+      ["test", 10],
+    ] as const) {
+      mkdirSync(join(dir, section));
+      for (const side of ["left", "right"]) writeFileSync(join(dir, section, `${side}.csv`), columns(rows));
+      writeFileSync(join(dir, section, "labels.csv"), labels(rows));
+    }
+    const files = (section: string) => ({
+      files: { left: `${section}/left.csv`, right: `${section}/right.csv` },
+      labels: `${section}/labels.csv`,
+    });
+    const manifest = {
+      format: "tailsweep-dataset",
+      version: 1,
+      name: "tiny",
+      classNames: ["a", "b"],
+      modalities: [
+        { name: "left", dim: 2 },
+        { name: "right", dim: 2 },
+      ],
+      train: files("train"),
+      test: files("test"),
+    };
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+    const args = [
+      "train",
+      "--dataset",
+      "user",
+      "--data-path",
+      join(dir, "manifest.json"),
+      "--variant",
+      "proposed",
+    ];
+    const small = ["--nu", "10", "--latent-dim", "2", "--epochs", "1", "--widths", "8"];
+    // at n = 2 the minimum of (R1) lies at a posterior variance of 1.1 (eq. M1): it trains, with the note
+    const wide = await tailsweep(...args, ...small, "--gamma", "-0.3");
+    expect(wide.code).toBe(0);
+    expect(wide.stderr).toContain(
+      "note: model.gamma: γ = -0.3 puts the regulariser's minimum (M1) at a posterior variance of 1.1 at ν = 10, n = 2, latentDim 2 (tied γ: 0.66)",
+    );
+    const narrow = await tailsweep(...args, ...small, "--gamma", "-0.1");
+    expect(narrow.code).toBe(0);
+    expect(narrow.stderr).not.toContain("note: model.gamma");
+  });
+
   it("refuses bad input before loading anything, naming every bad field", async () => {
     const r = await tailsweep("train", "--nu", "2", "--label-ratio", "1.5", "--set", "model.fusion=sum");
     expect(r.code).toBe(2); // invalid input

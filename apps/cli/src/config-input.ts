@@ -117,12 +117,12 @@ export function parseSetting(text: string, previous: ConfigLayer = {}): ConfigLa
   return { ...previous, [section]: { ...previous[section], [key]: value } };
 }
 
-/** Commander parser for a number flag: names the flag and the bad text. */
-export function numberArg(flag: string): (text: string) => number {
+/** Commander parser for a number flag: names the flag, what it takes and the bad text. */
+export function numberArg(flag: string, expected = "a number"): (text: string) => number {
   return (text) => {
     const value = Number(text);
     if (text.trim() === "" || !Number.isFinite(value)) {
-      throw new InvalidArgumentError(`${flag} expects a number, got '${text}'`);
+      throw new InvalidArgumentError(`${flag} expects ${expected}, got '${text}'`);
     }
     return value;
   };
@@ -130,7 +130,7 @@ export function numberArg(flag: string): (text: string) => number {
 
 /** A number, or one of the given words. */
 export function numberOrWord(flag: string, words: string[]): (text: string) => number | string {
-  return (text) => (words.includes(text) ? text : numberArg(`${flag} (or one of ${words.join(", ")})`)(text));
+  return (text) => (words.includes(text) ? text : numberArg(flag, `a number or ${words.join(", ")}`)(text));
 }
 
 /** A comma-separated list of integers, e.g. widths `512,256`. */

@@ -43,7 +43,14 @@ export { fusedStepActive, useFusedStep } from "./fused-reconstruction";
 export { type Activation, applyMlp, createMlp, disposeMlp, type Mlp, mlpVariables } from "./layers";
 export * from "./losses";
 export * from "./metrics";
-export { type Batch, type LossTerms, type ModelShape, MultimodalVae, oneHotFloat } from "./model";
+export {
+  type Batch,
+  gammaObservedDims,
+  type LossTerms,
+  type ModelShape,
+  MultimodalVae,
+  oneHotFloat,
+} from "./model";
 export { type Expert, productOfExperts } from "./poe";
 export * from "./train";
 export { adapterModel, describeAdapter, type GpuAdapter, probeWebGpu, releaseWebGpu } from "./webgpu";

@@ -1,8 +1,8 @@
 import { randomStream } from "@tailsweep/random";
 import { ModelConfigSchema, tiedGamma } from "@tailsweep/schemas";
 import * as tf from "@tensorflow/tfjs-core";
-import { beforeAll, describe, expect, it } from "vitest";
-import { type Batch, MultimodalVae } from "./model";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { type Batch, gammaObservedDims, MultimodalVae } from "./model";
 import { useCpuBackend } from "./test-backend";
 
 beforeAll(useCpuBackend);
@@ -66,6 +66,32 @@ describe("MultimodalVae", () => {
     );
     expect(Math.abs(lossValue(other, b, 9)[1]! - a[1]!)).toBeGreaterThan(1e-3);
     for (const m of [tied, explicit, other]) m.dispose();
+    tf.dispose([...b.labeled.xs, b.labeled.yOneHot!, ...b.unlabeled.xs]);
+  });
+
+  it("computes the γ-loss constants at the observed dimensions gammaObservedDims names for its data", () => {
+    const b = batches(5);
+    const dims = [...shape.modalityDims];
+    for (const subsets of ["joint", "joint-and-singles"] as const) {
+      const config = ModelConfigSchema.parse({ ...small, subsets, nu: 7, gamma: -0.01 });
+      const model = new MultimodalVae(
+        config,
+        { ...shape, decoderOutputs: [...shape.decoderOutputs] },
+        randomStream(1, "t"),
+      );
+      const constants = vi.spyOn(model, "constants");
+      lossValue(model, b, 9);
+      const asked = [...new Set(constants.mock.calls.map(([n]) => n))].sort((x, y) => x - y);
+      expect(asked).toEqual([...gammaObservedDims(config, dims)].sort((x, y) => x - y));
+      model.dispose();
+    }
+    expect(
+      gammaObservedDims(ModelConfigSchema.parse({ ...small, subsets: "joint-and-singles" }), dims),
+    ).toEqual([14, 8, 6]);
+    expect(gammaObservedDims(ModelConfigSchema.parse({ ...small, gammaDimension: "full" }), dims)).toEqual([
+      14,
+    ]);
+    expect(gammaObservedDims(ModelConfigSchema.parse({ ...small, modalities: [1] }), dims)).toEqual([6]);
     tf.dispose([...b.labeled.xs, b.labeled.yOneHot!, ...b.unlabeled.xs]);
   });
 

@@ -91,6 +91,25 @@ export interface StepSettings {
   posterior?: "sample" | "mean";
 }
 
+/** The subsets S the loss visits, as positions among the `used` modalities: the joint one, and each single one. */
+function modalitySubsets(config: ModelConfig, used: number): number[][] {
+  const all = Array.from({ length: used }, (_, i) => i);
+  return config.subsets === "joint-and-singles" && used > 1 ? [all, ...all.map((i) => [i])] : [all];
+}
+
+/**
+ * The observed dimensions n_S at which a model on data with these modality dimensions computes its γ-loss constants
+ * (`constants`): each subset's (modalitySubsets), or the whole n with `gammaDimension: full`. What a launch checks
+ * an explicit γ at once the data's dimensions are known (a user's data set).
+ */
+export function gammaObservedDims(config: ModelConfig, modalityDims: readonly number[]): number[] {
+  const modalities = config.modalities.length > 0 ? config.modalities : modalityDims.map((_, i) => i);
+  const dims = modalities.map((k) => modalityDims[k] ?? 0);
+  const total = dims.reduce((a, b) => a + b, 0);
+  if (config.gammaDimension === "full") return [total];
+  return modalitySubsets(config, dims.length).map((S) => S.reduce((n, i) => n + (dims[i] ?? 0), 0));
+}
+
 /**
  * The multimodal semi-supervised VAE (docs/model.md): per-modality encoders fused into a shared latent,
  * per-modality decoders p(x_k | y, z), a classifier q(y | x_S), and the labeled / unlabeled / classification
@@ -139,9 +158,7 @@ export class MultimodalVae {
       }
     }
     this.dims = this.modalities.map((k) => shape.modalityDims[k]!);
-    const used = this.modalities.map((_, i) => i);
-    this.subsets =
-      config.subsets === "joint-and-singles" && used.length > 1 ? [used, ...used.map((i) => [i])] : [used];
+    this.subsets = modalitySubsets(config, this.modalities.length);
 
     const K = shape.numClasses;
     const m = config.latentDim;

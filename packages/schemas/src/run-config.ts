@@ -177,18 +177,35 @@ export function explicitGammaModelProblem(model: ModelConfig, ns: readonly numbe
  */
 export function explicitGammaLaunchWarning(model: ModelConfig, dataset: DatasetName): string | undefined {
   if (model.gamma === "tied" || dataset === "user" || !usesGamma(model)) return undefined;
-  const ns = builtInObservedDims(model);
-  if (explicitGammaModelProblem(model, ns)) return undefined;
-  const { gamma } = model;
-  const widest = ns
-    .map((n) => ({
-      n,
-      ...regularizerMinimumVariance({ nu: model.nu, n, m: model.latentDim, sigma: model.sigma, gamma }),
-    }))
+  return explicitGammaWarning({
+    nu: model.nu,
+    ns: builtInObservedDims(model),
+    m: model.latentDim,
+    sigma: model.sigma,
+    gamma: model.gamma,
+  });
+}
+
+/**
+ * The same at given observed dimensions (`model constants`, a user's data set once its manifest is read): undefined
+ * where γ cannot train at one of them (explicitGammaProblem says so) or its minimum stays within the prior at each.
+ */
+export function explicitGammaWarning(p: {
+  nu: number;
+  ns: readonly number[];
+  m: number;
+  sigma: number;
+  gamma: number;
+}): string | undefined {
+  if (p.ns.length === 0 || explicitGammaProblem(p)) return undefined;
+  const widest = p.ns
+    .map((n) => ({ n, ...regularizerMinimumVariance({ ...p, n }) }))
     .reduce((a, b) => (b.variance > a.variance ? b : a));
   if (!(widest.variance > 1)) return undefined;
-  const shown = (x: number) => (x < 1e4 ? Number(x.toPrecision(2)).toString() : x.toExponential(1));
-  return `γ = ${gamma} puts the regulariser's minimum (M1) at a posterior variance of ${shown(widest.variance)} at ν = ${model.nu}, n = ${widest.n}, latentDim ${model.latentDim} (tied γ: ${shown(widest.tiedVariance)}), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)`;
+  // two significant digits, three where two would read as the prior's 1 itself
+  const shown = (x: number) =>
+    x >= 1e4 ? x.toExponential(1) : Number(x.toPrecision(x.toPrecision(2) === "1.0" ? 3 : 2)).toString();
+  return `γ = ${p.gamma} puts the regulariser's minimum (M1) at a posterior variance of ${shown(widest.variance)} at ν = ${p.nu}, n = ${widest.n}, latentDim ${p.m} (tied γ: ${shown(widest.tiedVariance)}), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)`;
 }
 
 /** The observed dimensions n_S a model may see on a built-in data set (explicitGammaLaunchProblem). */

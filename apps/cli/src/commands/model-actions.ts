@@ -2,6 +2,7 @@ import { gammaLossTerms, initBackend } from "@tailsweep/model";
 import {
   describeIssues,
   explicitGammaProblem,
+  explicitGammaWarning,
   gammaConstants,
   InputError,
   messageOf,
@@ -66,10 +67,18 @@ export function constantsCommand(o: {
   n: number;
   m: number;
   sigma: number;
-  gamma?: number;
+  gamma?: number | string;
   json?: boolean;
 }): void {
-  const c = gammaConstants(o);
+  // numberOrWord lets through a number or "tied" alone
+  const gamma = typeof o.gamma === "number" ? o.gamma : undefined;
+  const c = gammaConstants({
+    nu: o.nu,
+    n: o.n,
+    m: o.m,
+    sigma: o.sigma,
+    ...(gamma !== undefined && { gamma }),
+  });
   output(o.json, {
     gamma: c.gamma,
     logC: c.logC,
@@ -79,12 +88,14 @@ export function constantsCommand(o: {
     tauSqAlt: c.tauSqAlt,
     detExp: c.detExp,
   });
-  // The numbers stand; what training with them would meet is said beside them (docs/model.md, E1–E3).
-  const problem =
-    o.gamma === undefined
-      ? undefined
-      : explicitGammaProblem({ nu: o.nu, ns: [o.n], m: o.m, sigma: o.sigma, gamma: o.gamma });
+  // The numbers stand; what training with them would meet is said beside them, as a launch says it (docs/model.md
+  // §3: E1–E3 refuse; (M1) past the prior's variance is a note).
+  if (gamma === undefined) return;
+  const at = { nu: o.nu, ns: [o.n], m: o.m, sigma: o.sigma, gamma };
+  const problem = explicitGammaProblem(at);
+  const warning = explicitGammaWarning(at);
   if (problem) process.stderr.write(`note: a launch refuses this γ: ${problem}\n`);
+  else if (warning) process.stderr.write(`note: a launch says of this γ: ${warning}\n`);
 }
 
 /** `tailsweep model loss --input <file>`: one batch's γ-loss terms on the cpu backend. */

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { numberArg } from "../config-input";
+import { numberArg, numberOrWord } from "../config-input";
 import { lazyAction } from "./lazy-action";
 
 /** Registers `tailsweep model constants` and `tailsweep model loss`. */
@@ -12,7 +12,11 @@ export function registerModel(program: Command): void {
     .requiredOption("--n <n>", "data dimension", numberArg("--n"))
     .requiredOption("--m <m>", "latent dimension", numberArg("--m"))
     .option("--sigma <sigma>", "decoder scale", numberArg("--sigma"), 1)
-    .option("--gamma <gamma>", "explicit γ in (−1, 0) instead of the tied value", numberArg("--gamma"))
+    .option(
+      "--gamma <gamma>",
+      "tied (−2/(ν+n+m), the default) or an explicit γ in (−1, 0)",
+      numberOrWord("--gamma", ["tied"]),
+    )
     .option("--json", "print JSON")
     .action(lazyAction(async () => (await import("./model-actions")).constantsCommand));
   model

@@ -1,7 +1,19 @@
 import { writeFileSync } from "node:fs";
 import { builtInSplitProblems, loadDataset } from "@tailsweep/data";
-import { initBackend, releaseWebGpu, type TrainResult, trainModel } from "@tailsweep/model";
-import { ConfigError, explicitGammaLaunchWarning, type RunConfig } from "@tailsweep/schemas";
+import {
+  gammaObservedDims,
+  initBackend,
+  releaseWebGpu,
+  type TrainResult,
+  trainModel,
+} from "@tailsweep/model";
+import {
+  ConfigError,
+  explicitGammaLaunchWarning,
+  explicitGammaWarning,
+  type RunConfig,
+  usesGamma,
+} from "@tailsweep/schemas";
 import type { OptionValues } from "commander";
 import { createProgress } from "../progress";
 import { formatResult } from "../report";
@@ -41,6 +53,17 @@ async function runTrain(config: RunConfig, flags: TrainFlags): Promise<void> {
   log(
     `      labeled ${dataset.labeled.n} · unlabeled ${dataset.unlabeled.n} · test ${dataset.test.n} rows (${((performance.now() - loadStart) / 1000).toFixed(1)} s)`,
   );
+  // A user's data set: its dimensions are known only now, so the launch's note on an explicit γ is said here.
+  const { model } = config;
+  if (d.name === "user" && model.gamma !== "tied" && usesGamma(model)) {
+    const ns = gammaObservedDims(
+      model,
+      dataset.modalities.map((m) => m.dim),
+    );
+    const { nu, latentDim: m, sigma, gamma } = model;
+    const warning = explicitGammaWarning({ nu, ns, m, sigma, gamma });
+    if (warning) log(`note: model.gamma: ${warning}`);
+  }
   log(
     `model: ${config.variant} · ${describeModel(config)} · ${config.train.epochs} epochs · seed ${config.train.seed}`,
   );
