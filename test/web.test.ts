@@ -21,6 +21,7 @@ import { configLabel } from "@tailsweep/sweep";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { z } from "zod";
 import { duration, pct, pValue } from "../apps/web/src/lib/format";
 import { writeFailingDataset } from "./failing-dataset";
 import { freshDatabase } from "./fresh-database";
@@ -1074,6 +1075,40 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       limit: 5,
     });
     expect(log.find((e) => e.action === "sweep.retry")?.target).toBe(id);
+    // why they failed, on its page as sweep status says it: the reason, its trials linked, no refusal to note
+    const why = page.locator("[data-testid=failures] li");
+    expect(await why.allTextContents()).toEqual([
+      expect.stringMatching(
+        /^2 trials failed: .*row 3.*\(variant=proposed seed 1; variant=gaussian seed 1\)$/s,
+      ),
+    ]);
+    expect(await why.locator("a").first().getAttribute("href")).toBe(
+      `/trials/${encodeURIComponent(retried!.id)}`,
+    );
+    expect(await page.locator("[data-testid=refused-trials]").count()).toBe(0);
+    // The same sweep with the model's refusal stored on its failures (CONFIG_INVALID), as an archive holds it: its
+    // page and its Retry confirm say that a retry fails them the same way.
+    const exported = z
+      .object({ trials: z.array(z.looseObject({})) })
+      .loose()
+      .parse(await (await fetch(`${base}/api/sweeps/${id}/export?format=json`)).json());
+    const copyId = "c0de".padEnd(32, "0");
+    const archive = JSON.parse(
+      JSON.stringify({
+        ...exported,
+        trials: exported.trials.map((t) => ({ ...t, errorCode: "CONFIG_INVALID" })),
+      }).replaceAll(id, copyId),
+    );
+    expect(await trpc<{ id: string }>(base, "sweeps.import", { archive }, "POST")).toMatchObject({
+      id: copyId,
+    });
+    await page.goto(`${base}/sweeps/${copyId}`);
+    const refusedNote =
+      "They failed because the model refused their configurations (CONFIG_INVALID), and fail the same way again unless the code that refused them changed";
+    expect(await page.textContent("[data-testid=refused-trials]")).toBe(`${refusedNote}.`);
+    const refusedAsked = nextDialog(page, "dismiss");
+    await page.click("text=Retry 2 failed");
+    expect(await refusedAsked).toContain(` ${refusedNote}. Go on?`);
 
     // The first sweep: a top-up button where its comparison table has an open comparison, and none where all are
     // decided; the button asks the API what it adds and says so before anything is queued (dismissed here).

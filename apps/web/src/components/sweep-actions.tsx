@@ -2,6 +2,7 @@
 
 import { DEFAULT_TOP_UP_MAX_SEEDS } from "@tailsweep/schemas";
 import {
+  capitalised,
   cappedTopUpText,
   computeText,
   failingTrialsText,
@@ -19,9 +20,6 @@ import { ActionButton } from "./action-button";
  */
 const afterwardsText = (plan: { afterwards: string | null }) =>
   plan.afterwards ? ` ${capitalised(plan.afterwards)}.` : "";
-
-/** A clause as a sentence of its own. */
-const capitalised = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 
 /**
  * Queues the sweep's failed trials again as new attempts (their earlier attempts stay in each trial's history): asks

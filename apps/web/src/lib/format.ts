@@ -36,6 +36,9 @@ export {
   withPlus,
 } from "@tailsweep/analysis/format";
 
+/** A clause as a sentence of its own. */
+export const capitalised = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+
 /** How long ago, coarsely (`just now`, `5 min ago`, `3 h ago`, `2 d ago`). */
 export function age(date: Date, now: Date = new Date()): string {
   const s = (now.getTime() - date.getTime()) / 1000;

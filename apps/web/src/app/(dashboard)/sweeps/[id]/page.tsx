@@ -25,6 +25,7 @@ import { api, host } from "../../../../server/store";
 import {
   ChartsSection,
   ComparisonSection,
+  FailuresSection,
   ImportanceSection,
   later,
   type Params,
@@ -192,6 +193,7 @@ export default async function SweepPage({
         {p.counts.cancelled} cancelled · elapsed {duration(p.elapsedSeconds)}
         {running ? ` · ETA${atMost ? " of this look" : ""} ${duration(p.etaSeconds)}` : ""}
       </section>
+      <FailuresSection failures={sweep.failures} />
       {sweep.tpe && (
         <p data-testid="tpe-progress" className="muted">
           TPE: {sweep.tpe.proposed} of {sweep.tpe.budget} configurations proposed · {sweep.tpe.finished}{" "}

@@ -18,7 +18,14 @@ import {
   renderSvg,
   seriesColours,
 } from "@tailsweep/charts";
-import { DEFAULT_TOP_UP_MAX_SEEDS, ObjectiveMetricSchema, type SequentialDesign } from "@tailsweep/schemas";
+import {
+  CONFIG_ERROR_CODE,
+  DEFAULT_TOP_UP_MAX_SEEDS,
+  formatCount,
+  ObjectiveMetricSchema,
+  plural,
+  type SequentialDesign,
+} from "@tailsweep/schemas";
 import type { SequentialLookResult } from "@tailsweep/stats";
 import { EPOCH_SERIES_METRICS, paramValue } from "@tailsweep/sweep";
 import { TagChips } from "../../../../components/annotations";
@@ -33,6 +40,7 @@ import { KeepParams } from "../../../../components/keep-params";
 import { ConfirmButton, TopUpButton } from "../../../../components/sweep-actions";
 import { ViewForm } from "../../../../components/view-form";
 import {
+  capitalised,
   decisionText,
   intervalWriter,
   isShare,
@@ -40,6 +48,7 @@ import {
   plainInterval,
   pValue,
   query,
+  refusedTrialsText,
   withPlus,
 } from "../../../../lib/format";
 import type { api } from "../../../../server/store";
@@ -58,6 +67,51 @@ export type Compared = Pending<
   | { table: Awaited<ReturnType<Caller["sweeps"]["compare"]>>; error: null }
   | { table: undefined; error: string }
 >;
+
+/**
+ * Why trials failed, as `sweep status` says it: one line per reason with its count and the first trials (linked),
+ * and, where the model refused a configuration (CONFIG_INVALID, stored with the failure), that a retry fails those the
+ * same way. Nothing where none failed.
+ */
+export function FailuresSection({
+  failures,
+}: {
+  failures: readonly {
+    reason: string;
+    count: number;
+    code: string | null;
+    trials: readonly { id: string; config: string; seed: number }[];
+  }[];
+}) {
+  if (failures.length === 0) return null;
+  const failed = failures.reduce((n, f) => n + f.count, 0);
+  const refused = failures.reduce((n, f) => n + (f.code === CONFIG_ERROR_CODE ? f.count : 0), 0);
+  return (
+    <section data-testid="failures">
+      <ul className="failures">
+        {failures.map((f) => (
+          <li key={f.reason}>
+            {plural(f.count, "trial")} failed: <span className="reason">{f.reason}</span> (
+            {f.trials.map((t, i) => (
+              <span key={t.id}>
+                {i > 0 && "; "}
+                <a href={`/trials/${encodeURIComponent(t.id)}`}>
+                  {t.config} seed {t.seed}
+                </a>
+              </span>
+            ))}
+            {f.count > f.trials.length && ` and ${formatCount(f.count - f.trials.length)} more`})
+          </li>
+        ))}
+      </ul>
+      {refused > 0 && (
+        <p className="muted" data-testid="refused-trials">
+          {capitalised(refusedTrialsText(refused, failed))}.
+        </p>
+      )}
+    </section>
+  );
+}
 
 /**
  * Runs `start` once, on first use, after the current task: the page's sections ask for their numbers while React
