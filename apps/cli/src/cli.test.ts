@@ -60,7 +60,7 @@ describe("tailsweep model constants", () => {
     const wide = await tailsweep(...args, "-0.02");
     expect(wide.code).toBe(0);
     expect(wide.stderr).toMatch(
-      /^note: a launch says of this γ: γ = -0\.02 puts the regulariser's minimum \(M1\) at a posterior variance of 1\.6e\+23 at ν = 5, n = 1568, latentDim 16 \(tied γ: 0\.059\)/,
+      /^note: a launch says of this γ: γ = -0\.02 puts the regulariser's minimum \(M1\) at a posterior variance of 1\.6e\+23 at ν = 5, n = 1568, latentDim 16 \(the tied γ puts it at 0\.059\)/,
     );
     expect((await tailsweep(...args, "-0.001")).stderr).toBe("");
     // tied, as a sweep file writes it: the tied value's numbers, nothing to say
@@ -954,7 +954,7 @@ describe("tailsweep train", () => {
     const wide = await tailsweep(...args, ...small, "--gamma", "-0.3");
     expect(wide.code).toBe(0);
     expect(wide.stderr).toContain(
-      "note: model.gamma: γ = -0.3 puts the regulariser's minimum (M1) at a posterior variance of 1.1 at ν = 10, n = 2, latentDim 2 (tied γ: 0.66)",
+      "note: model.gamma: γ = -0.3 puts the regulariser's minimum (M1) at a posterior variance of 1.1 at ν = 10, n = 2, latentDim 2 (the tied γ puts it at 0.66)",
     );
     const narrow = await tailsweep(...args, ...small, "--gamma", "-0.1");
     expect(narrow.code).toBe(0);

@@ -130,7 +130,7 @@ describe("resolveRunConfig", () => {
     const model = (over: Record<string, unknown>) =>
       resolveRunConfig({ model: { nu: 10, latentDim: 16, ...over } }).model;
     expect(explicitGammaLaunchWarning(model({ gamma: -0.005 }), "mnist-2view")).toBe(
-      "γ = -0.005 puts the regulariser's minimum (M1) at a posterior variance of 270 at ν = 10, n = 1568, latentDim 16 (tied γ: 0.059), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)",
+      "γ = -0.005 puts the regulariser's minimum (M1) at a posterior variance of 270 at ν = 10, n = 1568, latentDim 16 (the tied γ puts it at 0.059), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)",
     );
     // near tied, tied, not in the loss, on a user's data (n unknown), or refused outright: nothing to warn of
     expect(explicitGammaLaunchWarning(model({ gamma: -0.001 }), "mnist-2view")).toBeUndefined();

@@ -205,7 +205,7 @@ export function explicitGammaWarning(p: {
   // two significant digits, three where two would read as the prior's 1 itself
   const shown = (x: number) =>
     x >= 1e4 ? x.toExponential(1) : Number(x.toPrecision(x.toPrecision(2) === "1.0" ? 3 : 2)).toString();
-  return `γ = ${p.gamma} puts the regulariser's minimum (M1) at a posterior variance of ${shown(widest.variance)} at ν = ${p.nu}, n = ${widest.n}, latentDim ${p.m} (tied γ: ${shown(widest.tiedVariance)}), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)`;
+  return `γ = ${p.gamma} puts the regulariser's minimum (M1) at a posterior variance of ${shown(widest.variance)} at ν = ${p.nu}, n = ${widest.n}, latentDim ${p.m} (the tied γ puts it at ${shown(widest.tiedVariance)}), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)`;
 }
 
 /** The observed dimensions n_S a model may see on a built-in data set (explicitGammaLaunchProblem). */
