@@ -183,9 +183,39 @@ describe("parseSweepFile: an explicit γ that cannot train", () => {
     expect(problemsOf(file)).toEqual([expect.stringMatching(/^model\.gamma: /)]);
   });
 
-  it("leaves a drawn combination to its trials, which fail with the same words", () => {
-    // random: which combinations run is drawn; each trial's model refuses its γ when it is built (model.test.ts)
-    const drawn = at(5, "  gamma: { distribution: categorical, values: [tied, -0.03] }\nbudget: 4");
+  it("names a combination a random or TPE search may draw that cannot train: listed values, a γ range's low end", () => {
+    // any draw may pair them: each such trial could only fail, as a later TPE proposal would (2 of 6 did by hand)
+    const listed = at(5, "  gamma: { distribution: categorical, values: [tied, -0.03] }\nbudget: 4");
+    expect(problemsOf(listed)).toEqual([
+      expect.stringContaining(
+        `search.gamma.values[1]: with variant "proposed" (search.variant[0]), ${cannot}`,
+      ),
+    ]);
+    // the γ that train form an interval (γ0, 0): the range's low end, the γ furthest from 0, is the one to check
+    const range = at(
+      10,
+      "  gamma: { distribution: uniform, low: -0.044, high: -0.03 }\n  model.latentDim: [2, 16]\nbudget: 4",
+    );
+    range.method = "tpe";
+    expect(problemsOf(range)).toEqual([
+      expect.stringContaining(
+        'search.gamma.low: with variant "proposed" (search.variant[0]), model.latentDim 16 (search.model.latentDim[1]), -0.044 cannot train at ν = 10, n = 1568, latentDim 16, σ = 1: ',
+      ),
+    ]);
+    expect(problemsOf(range)[0]).toMatch(/must lie in \[-0\.03341, 0\) here, or use tied$/);
+    const within = at(
+      10,
+      "  gamma: { distribution: uniform, low: -0.03, high: -0.001 }\n  model.latentDim: [2, 16]\nbudget: 4",
+    );
+    expect(() => parseSweepFile(within)).not.toThrow();
+  });
+
+  it("leaves a combination with a knob drawn from a range to its trials, which fail with the same words", () => {
+    // ν drawn: which ν a trial gets is not listed; each trial's model refuses its γ when it is built (model.test.ts)
+    const drawn = at(
+      5,
+      "  gamma: [tied, -0.03]\n  nu: { distribution: uniform, low: 5, high: 9 }\nbudget: 4",
+    );
     expect(() => parseSweepFile(drawn)).not.toThrow();
   });
 });

@@ -664,7 +664,7 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
     problems.push("search: method: tpe needs at least one knob to search");
   const trials = countTrials({ ...file, method });
   // a grid refused for its size is not run through combination by combination
-  if (method === "grid" && trials <= limits.maxTrials)
+  if (method !== "grid" || trials <= limits.maxTrials)
     problems.push(...explicitGammaGridProblems(base, file.search));
   if (trials > limits.maxTrials) {
     const seeds =
@@ -1274,10 +1274,13 @@ function builtInPairProblems(
 const GAMMA_GRID = { combinations: 1024, said: 8 };
 
 /**
- * An explicit γ that cannot train at a combination of the γ knobs a grid searches (EXPLICIT_GAMMA_KNOBS), each such
+ * An explicit γ that cannot train at a combination of the γ knobs a search lists (EXPLICIT_GAMMA_KNOBS), each such
  * combination a set of trials that can only fail: `search.gamma[1]: with variant proposed (search.variant[0]), …`.
  * One searched alone was checked value by value against the file's own others (valueProblems); with two or more,
- * every combination is, as the grid runs each. A grid past GAMMA_GRID's combinations leaves its trials to fail.
+ * every combination is, as a grid runs each. A range of γ (random, TPE) is checked at its low end, the γ furthest
+ * from 0: the γ that train form an interval (γ0, 0) (docs/model.md §3), so where its low end trains, all of it does.
+ * Another knob drawn from a range, or a grid past GAMMA_GRID's combinations, leaves its trials to fail (a random
+ * search's draws are checked at launch: @tailsweep/api's checkLaunchData).
  */
 function explicitGammaGridProblems(
   base: Record<string, unknown>,
@@ -1295,7 +1298,13 @@ function explicitGammaGridProblems(
   searched.sort((a, b) => Number(b.path === "model.gamma") - Number(a.path === "model.gamma"));
   const knobs = searched.map(({ path }) => path);
   if (knobs.length < 2) return [];
-  const lists = searched.map(({ key, spec }) => searchedValues(spec, key) ?? []);
+  const lists = searched.map(({ key, path, spec }) => {
+    const low = path === "model.gamma" ? searchedRange(spec)?.low : undefined;
+    return (
+      searchedValues(spec, key) ?? (low === undefined ? [] : [{ field: `search.${key}.low`, value: low }])
+    );
+  });
+  if (lists.some((values) => values.length === 0)) return [];
   if (lists.reduce((n, values) => n * values.length, 1) > GAMMA_GRID.combinations) return [];
   const combinations = lists.reduce<NamedValue[][]>(
     (partial, values) => partial.flatMap((combination) => values.map((v) => [...combination, v])),
