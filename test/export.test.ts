@@ -113,16 +113,17 @@ describe("exportSweep on a PGlite run store", () => {
       "recall_1",
       "recall_2",
       "error",
+      "errorCode",
       "tags",
       "notes",
     ]);
     const [okTrial, badTrial] = await opened.store.listTrials(sweepId);
     expect(ok).toBe(
-      `${okTrial!.key},5,1,1,submit,false,succeeded,1,w1,cpu,12.5,0.8,0.7,0.65,0.6,0.25,0.9,0.5,0.25,,"baseline, paper:fig3","best, so far"`,
+      `${okTrial!.key},5,1,1,submit,false,succeeded,1,w1,cpu,12.5,0.8,0.7,0.65,0.6,0.25,0.9,0.5,0.25,,,"baseline, paper:fig3","best, so far"`,
     );
     // no result: empty metric and recall cells; the error holds a comma and quotes, so it is quoted (RFC 4180)
     expect(bad).toBe(
-      `${badTrial!.key},10,1,1,submit,false,failed,1,w2,wasm,,,,,,,,,,"diverged: loss ""NaN"", epoch 3",,`,
+      `${badTrial!.key},10,1,1,submit,false,failed,1,w2,wasm,,,,,,,,,,"diverged: loss ""NaN"", epoch 3",,,`,
     );
   });
 
@@ -234,7 +235,7 @@ describe("exportSweep on a PGlite run store", () => {
     expect(csv.text.split("\n")[2]).toBe(
       `${bad!.key},5,"[8,8]",2,1,submit,false,failed,1,"w,2",wasm,,,,,,,,,," diverged:\r`,
     );
-    expect(csv.text).toContain(`\nloss ""NaN"", epoch 3\nγ = −2/(ν+n+m); ""=1+1"" 🙂",,\n`);
+    expect(csv.text).toContain(`\nloss ""NaN"", epoch 3\nγ = −2/(ν+n+m); ""=1+1"" 🙂",,,\n`);
     // JSON: the value and the bytes of the one-string JSON.stringify, a chunk per trial after the sweep's
     const json = await read(await exportSweep(store, id, "json"));
     const sweep = await store.getSweep(id);
@@ -300,9 +301,9 @@ describe("trialRows and toCsv", () => {
     });
     const csv = toCsv(rows);
     expect(csv.split("\n")[0]).toBe(
-      "trial,model.encoderWidths,note,seed,revision,addedBy,posthoc,state,attempt,worker,backend,seconds,accuracy,balancedAccuracy,macroF1,gMean,minorityRecall,error,tags,notes",
+      "trial,model.encoderWidths,note,seed,revision,addedBy,posthoc,state,attempt,worker,backend,seconds,accuracy,balancedAccuracy,macroF1,gMean,minorityRecall,error,errorCode,tags,notes",
     );
-    expect(csv).toBe(`${csv.split("\n")[0]}\nk,"[8,8]","a\nb",1,1,,,waiting,0,,,,,,,,,,,\n`);
+    expect(csv).toBe(`${csv.split("\n")[0]}\nk,"[8,8]","a\nb",1,1,,,waiting,0,,,,,,,,,,,,\n`);
     expect(toCsv([])).toBe("\n");
     // booleans as words, a missing cell empty, a dotted column name a key (not a path into an object)
     expect(

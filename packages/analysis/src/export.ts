@@ -15,7 +15,7 @@ import { loadSweepRuns } from "./sweep-runs";
 
 /**
  * One trial as a flat row: its key, searched params, seed, the sweep revision that added it, state, where it ran and
- * its headline test metrics, plus one `recall_<c>` column per class, its error and people's tags and notes (what imbalance does to each class, readable in
+ * its headline test metrics, plus one `recall_<c>` column per class, its error and its code, and people's tags and notes (what imbalance does to each class, readable in
  * any spreadsheet). `sweep export` (CLI), `sweep run --json` and the dashboard's download share it, so a CSV looks
  * the same wherever it came from.
  */
@@ -42,6 +42,8 @@ export interface TrialRow {
   gMean: number | null;
   minorityRecall: number | null;
   error: string;
+  /** The stable code of the error, where it had one (CONFIG_INVALID: its configuration refused); empty otherwise. */
+  errorCode: string;
   /** People's tags on the trial, comma-separated (a tag holds no comma), and their Markdown notes; empty for none. */
   tags: string;
   notes: string;
@@ -84,6 +86,7 @@ export function trialRows(
         (m?.test.perClassRecall ?? []).map((v, c) => [`recall_${c}`, Number.isFinite(v) ? v : null]),
       ),
       error: t.error ?? "",
+      errorCode: t.errorCode ?? "",
       tags: t.tags.join(", "),
       notes: t.notes,
     };
