@@ -51,7 +51,7 @@ describe("trials by id", () => {
     const [trial] = await ctx.store.listTrials("0ef93a45aa");
     const api = createCaller(ctx);
     await expect(api.trials.get({ id: trial!.key })).rejects.toThrow(
-      `no trial with id ${trial!.key} (a trial's id is <sweep id>:<trial key>, e.g. <sweep id>:${trial!.key} where ${trial!.key} is the key the export's trial column shows)`,
+      `no trial with id ${trial!.key} (a trial's id is <sweep id>:<trial key>, each whole or its first few characters; the key is the trial column of sweep export)`,
     );
     await expect(api.trials.get({ id: "0ef93a45aa:nope" })).rejects.toThrow(
       /^no trial with id 0ef93a45aa:nope$/,

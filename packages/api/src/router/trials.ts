@@ -37,8 +37,8 @@ async function readableTrial(ctx: ApiContext, id: string, action: Action = "read
   if (!trial)
     throw new TRPCError({
       code: "NOT_FOUND",
-      // A key alone (the export's trial column, the status lines) is only unique within its sweep.
-      message: `no trial with id ${id}${id.includes(":") ? "" : ` (a trial's id is <sweep id>:<trial key>, e.g. <sweep id>:${id} where ${id} is the key the export's trial column shows)`}`,
+      // A key alone (the export's trial column) is only unique within its sweep, and a sweep id alone names no trial.
+      message: `no trial with id ${id}${id.includes(":") ? "" : ` (a trial's id is <sweep id>:<trial key>, each whole or its first few characters; the key is the trial column of sweep export)`}`,
     });
   const sweep = await ctx.store.getSweep(trial.sweepId);
   authorize(ctx.caller, sweep?.project ?? "", action, `trial with id ${id}`);
