@@ -220,7 +220,7 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
     const r = await tailsweep("sweep", "status", "grid01");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      "  4 trials failed: timed out after 1 s (variant=concat seed 1; variant=concat seed 2; variant=concat seed 3 and 1 more)\n",
+      "  4 trials failed: timed out after 1 s (variant=concat seed 1; variant=concat seed 2; variant=concat seed 3; variant=concat seed 4)\n",
     );
   });
 

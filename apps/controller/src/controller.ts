@@ -331,7 +331,7 @@ export class Controller {
       for (const t of revised.added) await this.queue(t);
       if (revised.revision)
         this.log(
-          `sweep ${sweepId}: revision ${revised.revision.revision} (${request.kind}) ${request.kind === "round" ? `${request.note}; ` : ""}queued ${revised.added.length} trials`,
+          `sweep ${sweepId}: revision ${revised.revision.revision} (${request.kind}) ${request.kind === "round" ? `${request.note}; ` : ""}queued ${plural(revised.added.length, "trial")}`,
         );
       await this.warnIfNoGpuWorker(sweepId, revised.added.filter((t) => t.kind === "gpu").length);
       return revised;
@@ -502,7 +502,9 @@ export class Controller {
         await this.warnIfNoGpuWorker(sweep.id, revised.added.filter((t) => t.kind === "gpu").length);
         if (revised.revision) {
           added++;
-          this.log(`sweep ${sweep.id}: ${revised.revision.note}; queued ${revised.added.length} trials`);
+          this.log(
+            `sweep ${sweep.id}: ${revised.revision.note}; queued ${plural(revised.added.length, "trial")}`,
+          );
         }
       }
     } finally {
@@ -583,7 +585,7 @@ export class Controller {
       for (const t of revised.added) await this.queue(t);
       if (revised.revision)
         this.log(
-          `sweep ${sweep.id}: revision ${revised.revision.revision} (round) ${note}; queued ${revised.added.length} trials`,
+          `sweep ${sweep.id}: revision ${revised.revision.revision} (round) ${note}; queued ${plural(revised.added.length, "trial")}`,
         );
       await this.warnIfNoGpuWorker(sweep.id, revised.added.filter((t) => t.kind === "gpu").length);
       return revised;

@@ -5,8 +5,14 @@ import { failureSummary } from "./failure-summary";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
 
-/** A sweep of one configuration whose trial on seed i + 1 failed with `errors[i]` (none recorded for undefined). */
-async function failedWith(errors: readonly (string | undefined)[]) {
+/**
+ * A sweep of one configuration whose trial on seed i + 1 failed with `errors[i]` (none recorded for undefined), and the
+ * error code `codes[i]` where given.
+ */
+async function failedWith(
+  errors: readonly (string | undefined)[],
+  codes: readonly (string | undefined)[] = [],
+) {
   const spec = parseSweepFile({
     name: "failing",
     search: { variant: ["proposed"] },
@@ -16,7 +22,8 @@ async function failedWith(errors: readonly (string | undefined)[]) {
   await store.createSweep({ id: "sw", spec, trials: expandSweep(spec), now: t0 });
   for (const t of await store.listTrials("sw")) {
     const claimed = await store.claimTrial(t.id, "w", t0);
-    await store.failTrial(t.id, claimed!.attempt, errors[t.seed - 1] ?? "", false, t0);
+    const code = codes[t.seed - 1];
+    await store.failTrial(t.id, claimed!.attempt, errors[t.seed - 1] ?? "", false, t0, code ? { code } : {});
   }
   // a trial that failed without a word: its error left out, as a store without one reads it
   return (await store.listTrials("sw")).map(({ error, ...t }) => (error ? { ...t, error } : t));
@@ -30,8 +37,9 @@ describe("failureSummary", () => {
       {
         reason: "timed out after 1 s",
         count: 4,
-        // a sample of the four, by design: `count` says how many there are
-        trials: [1, 2, 3].map((seed) => ({
+        code: null,
+        // a sample, by design, of three and one more (a list one longer says its last): `count` says how many
+        trials: [1, 2, 3, 4].map((seed) => ({
           id: trials.find((t) => t.seed === seed)!.id,
           config: "variant=proposed",
           seed,
@@ -59,6 +67,28 @@ describe("failureSummary", () => {
       ["no heartbeat from worker … for … s", 3],
       ["timed out after … s", 2],
       ["no reason recorded", 1],
+    ]);
+  });
+
+  it("keeps the trials the model refused (CONFIG_INVALID) on one line whatever their words, each on one line", async () => {
+    const refusal = (gamma: number) =>
+      `invalid configuration:\n  - model.gamma: ${gamma} cannot train at ν = 10, n = 1568, latentDim 16, σ = 1`;
+    const trials = await failedWith(
+      [refusal(-0.04), refusal(-0.05), "timed out after 1 s", refusal(-0.04)],
+      ["CONFIG_INVALID", "CONFIG_INVALID", undefined, "CONFIG_INVALID"],
+    );
+    expect(failureSummary(trials).map((f) => [f.reason, f.count, f.code])).toEqual([
+      [
+        "invalid configuration: the model refused each one's own values (CONFIG_INVALID; each trial's error names them)",
+        3,
+        "CONFIG_INVALID",
+      ],
+      ["timed out after 1 s", 1, null],
+    ]);
+    // the same words: said as they are, on one line
+    const same = await failedWith([refusal(-0.04), refusal(-0.04)], ["CONFIG_INVALID", "CONFIG_INVALID"]);
+    expect(failureSummary(same).map((f) => f.reason)).toEqual([
+      "invalid configuration: model.gamma: -0.04 cannot train at ν = 10, n = 1568, latentDim 16, σ = 1",
     ]);
   });
 });

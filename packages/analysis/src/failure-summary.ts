@@ -1,3 +1,4 @@
+import { CONFIG_ERROR_CODE } from "@tailsweep/schemas";
 import type { TrialRecord } from "@tailsweep/sweep";
 import { groupBy } from "./group-by";
 
@@ -5,6 +6,16 @@ import { groupBy } from "./group-by";
 
 /** A failure's reason without the note of how many attempts it took (`… (gave up after 2 attempts)`). */
 const withoutAttempts = (reason: string) => reason.replace(/ \(gave up after \d+ attempts?\)$/, "");
+
+/**
+ * A reason on one line: a refusal lists its problems a line each (`invalid configuration:\n  - model.gamma: …`), which
+ * a summary line joins (`invalid configuration: model.gamma: …; train.epochs: …`).
+ */
+const oneLine = (reason: string) =>
+  reason
+    .replace(/:\n\s*- /, ": ")
+    .replace(/\n\s*- /g, "; ")
+    .replace(/\n/g, " ");
 
 /**
  * A failure's reason without what differs from trial to trial (the worker, the seconds, the attempts), so that trials
@@ -16,6 +27,13 @@ function reasonKind(reason: string): string {
     .replace(/\b\d+(\.\d+)? s\b/g, "… s");
 }
 
+/**
+ * Said for trials the model refused (CONFIG_INVALID, stored with the failure) in other words each, one TPE proposal's
+ * γ and another's: one line for all of them, whose own words their pages keep.
+ */
+const REFUSED_REASON =
+  "invalid configuration: the model refused each one's own values (CONFIG_INVALID; each trial's error names them)";
+
 /** The error code every one of these trials failed with; null where one has none or another. */
 function sharedCode(failed: readonly TrialRecord[]): string | null {
   const code = failed[0]?.errorCode;
@@ -24,27 +42,29 @@ function sharedCode(failed: readonly TrialRecord[]): string | null {
 
 /**
  * How many failed trials {@link failureSummary} names, per reason: a sample, so that a thousand trials lost one way
- * are one line; `count` says how many there are, and `sweep status` how many more than it names.
+ * are one line; `count` says how many there are, and `sweep status` how many more than it names. One more is
+ * held than is named, so that a list one longer says its last rather than "and 1 more".
  */
-const NAMED_PER_REASON = 3;
+export const NAMED_PER_REASON = 3;
 
 /**
  * A sweep's failed trials grouped by why they failed, most first: each reason with its count and the first few trials
- * (configuration and seed), so `sweep status` can say what went wrong without an export. A group whose trials all
- * failed with the same words (four trials that each `timed out after 1 s`) keeps them as they are; only where they
- * differ (two limits, two workers) does the reason read `… s`, `worker …`. `code`: the stable code every trial of the
- * group failed with (CONFIG_INVALID: its configuration refused, so a retry fails it the same way), else null.
+ * (configuration and seed, one more than {@link NAMED_PER_REASON}), so `sweep status` can say what went wrong without
+ * an export. A group whose trials all failed with the same words (four trials that each `timed out after 1 s`) keeps
+ * them as they are, on one line; only where they differ (two limits, two workers) does the reason read `… s`,
+ * `worker …`, and trials the model refused (CONFIG_INVALID) are one group whatever their words. `code`: the stable
+ * code every trial of the group failed with (CONFIG_INVALID: a retry fails it the same way), else null.
  */
 export function failureSummary(trials: readonly TrialRecord[]) {
   const reasonOf = (t: TrialRecord) => t.error ?? "no reason recorded";
   const byKind = groupBy(
     trials.filter((t) => t.state === "failed"),
-    (t) => reasonKind(reasonOf(t)),
+    (t) => (t.errorCode === CONFIG_ERROR_CODE ? REFUSED_REASON : reasonKind(reasonOf(t))),
   );
   return [...byKind]
     .map(([kind, failed]) => {
-      const said = new Set(failed.map((t) => withoutAttempts(reasonOf(t))));
-      return { reason: said.size === 1 ? [...said][0]! : kind, failed };
+      const said = new Set(failed.map((t) => oneLine(withoutAttempts(reasonOf(t)))));
+      return { reason: said.size === 1 ? [...said][0]! : oneLine(kind), failed };
     })
     .sort((a, b) => b.failed.length - a.failed.length || a.reason.localeCompare(b.reason))
     .map(({ reason, failed }) => ({
@@ -53,7 +73,7 @@ export function failureSummary(trials: readonly TrialRecord[]) {
       code: sharedCode(failed),
       trials: failed
         .sort((a, b) => a.index - b.index)
-        .slice(0, NAMED_PER_REASON)
+        .slice(0, NAMED_PER_REASON + 1)
         .map((t) => ({ id: t.id, config: t.configLabel, seed: t.seed })),
     }));
 }

@@ -13,7 +13,7 @@ const trial = (index: number, state: TrialRecord["state"], error?: string) =>
   }) as TrialRecord;
 
 describe("failureSummary", () => {
-  it("groups failed trials by reason, most first, naming the first three of each in plan order", () => {
+  it("groups failed trials by reason, most first, holding the first four of each in plan order", () => {
     const trials = [
       trial(6, "failed", "out of memory"),
       trial(1, "failed", "out of memory"),
@@ -31,22 +31,35 @@ describe("failureSummary", () => {
       {
         reason: "out of memory",
         count: 4,
+        code: null,
         trials: [
           { id: "t1", config: "variant=proposed", seed: 1 },
           { id: "t4", config: "variant=gaussian", seed: 4 },
           { id: "t5", config: "variant=proposed", seed: 5 },
+          { id: "t6", config: "variant=gaussian", seed: 6 },
         ],
       },
       {
         reason: "no heartbeat from worker … for … s",
         count: 2,
+        code: null,
         trials: [
           { id: "t9", config: "variant=proposed", seed: 9 },
           { id: "t10", config: "variant=gaussian", seed: 10 },
         ],
       },
-      { reason: "diverged", count: 1, trials: [{ id: "t3", config: "variant=proposed", seed: 3 }] },
-      { reason: "no reason recorded", count: 1, trials: [{ id: "t8", config: "variant=gaussian", seed: 8 }] },
+      {
+        reason: "diverged",
+        count: 1,
+        code: null,
+        trials: [{ id: "t3", config: "variant=proposed", seed: 3 }],
+      },
+      {
+        reason: "no reason recorded",
+        count: 1,
+        code: null,
+        trials: [{ id: "t8", config: "variant=gaussian", seed: 8 }],
+      },
     ]);
     expect(failureSummary([trial(1, "succeeded")])).toEqual([]);
   });

@@ -48,6 +48,7 @@ import {
   rankingJson,
   type SweepLine,
   sweepLine,
+  tallyOf,
   WORKER_COLUMNS,
   workerCells,
 } from "./sweep-output";
@@ -174,14 +175,6 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
         );
     }
   }
-}
-
-/** A sweep's trial counts in words: `3 waiting, 1 running, 4 succeeded` (states with none left out). */
-function tallyOf(counts: Record<TrialState, number>): string {
-  const states = (["waiting", "running", "succeeded", "failed", "cancelled"] as const).filter(
-    (k) => counts[k] > 0,
-  );
-  return states.map((k) => `${counts[k]} ${k}`).join(", ") || "no trials";
 }
 
 /**

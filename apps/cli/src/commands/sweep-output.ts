@@ -1,7 +1,8 @@
+import { NAMED_PER_REASON } from "@tailsweep/analysis/failure-summary";
 import { duration, refusedTrialsText } from "@tailsweep/analysis/format";
 import type { AppRouter } from "@tailsweep/api";
 import { CONFIG_ERROR_CODE, formatCount, namesInBrief, plural, type SweepSpec } from "@tailsweep/schemas";
-import { gpuTrialCount } from "@tailsweep/sweep";
+import { gpuTrialCount, type TrialState } from "@tailsweep/sweep";
 import type { inferRouterOutputs } from "@trpc/server";
 
 /** What the sweep commands print: one place for each line's shape, whether the numbers came from a store or a server. */
@@ -19,7 +20,7 @@ export interface FailureLine {
   count: number;
   /** The error code all of them failed with, else null (absent from a dashboard older than it). */
   code?: string | null;
-  /** The first few of them. */
+  /** The first few of them (NAMED_PER_REASON, and one more where the API holds it). */
   trials: readonly { config: string; seed: number }[];
 }
 
@@ -35,7 +36,7 @@ export function failureLines(failures: readonly FailureLine[], sweepId: string, 
     ...failures.map((f) => {
       const named = namesInBrief(
         f.trials.map((t) => `${t.config} seed ${t.seed}`),
-        { shown: f.trials.length, separator: "; ", total: f.count },
+        { shown: NAMED_PER_REASON, separator: "; ", total: f.count },
       );
       return `  ${plural(f.count, "trial")} failed: ${f.reason} (${named})`;
     }),
@@ -44,6 +45,14 @@ export function failureLines(failures: readonly FailureLine[], sweepId: string, 
       : `  tailsweep sweep retry ${sweepId} queues them again as new attempts`,
     ...(refused === 0 ? [] : [`  (${refusedTrialsText(refused, failed)})`]),
   ];
+}
+
+/** A sweep's trial counts in words: `3 waiting, 1 running, 4 succeeded` (states with none left out). */
+export function tallyOf(counts: Readonly<Partial<Record<TrialState, number>>>): string {
+  const states = (["waiting", "running", "succeeded", "failed", "cancelled"] as const).filter(
+    (k) => (counts[k] ?? 0) > 0,
+  );
+  return states.map((k) => `${counts[k]} ${k}`).join(", ") || "no trials";
 }
 
 /** A sweep as `sweep list` shows it. */

@@ -33,6 +33,7 @@ import {
   type SweepRecord,
   storedSweepIdFor,
   sweepProgress,
+  type TrialState,
   tpeProgress,
   trialsAtMost,
 } from "@tailsweep/sweep";
@@ -45,7 +46,7 @@ import { settings } from "../settings";
 import { serveHeldStore } from "../store-socket";
 import { trainsOnThreads, trialThreadsOptions } from "../trial-threads";
 import { readSweepFile } from "./sweep-file";
-import { failureLines, type LaunchCheck, log, printLaunchCheck, printRanking } from "./sweep-output";
+import { failureLines, type LaunchCheck, log, printLaunchCheck, printRanking, tallyOf } from "./sweep-output";
 
 /** The flags of `tailsweep sweep run`. */
 export interface RunFlags {
@@ -127,7 +128,10 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
       `${JSON.stringify({ sweep: { ...final, spec: undefined }, trials: rows }, null, 2)}\n`,
     );
   else {
-    process.stdout.write(`\nsweep ${final.id} ${final.status}\n`);
+    // how it ended, in the words `sweep status` and `watch` end with
+    const tally: Partial<Record<TrialState, number>> = {};
+    for (const r of rows) tally[r.state] = (tally[r.state] ?? 0) + 1;
+    process.stdout.write(`\nsweep ${final.id} ${final.status}: ${tallyOf(tally)}\n`);
     // why it exits 1, as `sweep status` says it; a cancelled sweep's failed trials wait for its resume
     for (const line of failureLines(failureSummary(runs.trials), final.id, final.status))
       process.stdout.write(`${line}\n`);
@@ -415,6 +419,8 @@ async function runHere(
       backend,
       concurrency: threads?.size ?? o.workers ?? 1,
       log,
+      // the controller in this process says how each trial ended (`trial … attempt 1: … → failed`): not again here
+      onTrialEnd: () => {},
       artifacts: rt.artifacts,
       ...(threads && { runTrial: threads.runner(rt.artifacts) }),
     });

@@ -6,6 +6,7 @@ import {
   topUpTarget,
   trialTableView,
 } from "@tailsweep/analysis";
+import { NAMED_PER_REASON } from "@tailsweep/analysis/failure-summary";
 import {
   classLabel,
   curvesOption,
@@ -89,20 +90,27 @@ export function FailuresSection({
   return (
     <section data-testid="failures">
       <ul className="failures">
-        {failures.map((f) => (
-          <li key={f.reason}>
-            {plural(f.count, "trial")} failed: <span className="reason">{f.reason}</span> (
-            {f.trials.map((t, i) => (
-              <span key={t.id}>
-                {i > 0 && "; "}
-                <a href={`/trials/${encodeURIComponent(t.id)}`}>
-                  {t.config} seed {t.seed}
-                </a>
-              </span>
-            ))}
-            {f.count > f.trials.length && ` and ${formatCount(f.count - f.trials.length)} more`})
-          </li>
-        ))}
+        {failures.map((f) => {
+          // as namesInBrief words it for sweep status: a list one longer says its last rather than "and 1 more"
+          const named =
+            f.count <= NAMED_PER_REASON + 1 && f.trials.length >= f.count
+              ? f.trials
+              : f.trials.slice(0, NAMED_PER_REASON);
+          return (
+            <li key={f.reason}>
+              {plural(f.count, "trial")} failed: <span className="reason">{f.reason}</span> (
+              {named.map((t, i) => (
+                <span key={t.id}>
+                  {i > 0 && "; "}
+                  <a href={`/trials/${encodeURIComponent(t.id)}`}>
+                    {t.config} seed {t.seed}
+                  </a>
+                </span>
+              ))}
+              {f.count > named.length && ` and ${formatCount(f.count - named.length)} more`})
+            </li>
+          );
+        })}
       </ul>
       {refused > 0 && (
         <p className="muted" data-testid="refused-trials">
