@@ -1006,7 +1006,7 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
     await page.click("text=Resume");
     expect(await resumeAsked).toMatch(
       new RegExp(
-        `^Resume this sweep\\? ${cancelled} cancelled trials? (is|are) queued again, (at most about .* of compute|about .* of compute, a guess: (1 trial is|\\d+ trials are) of configurations none of whose trials finished, timed at the sweep's mean \\(large ones take far longer\\)|unknown compute \\(no trial has succeeded yet\\)); nothing that succeeded runs again\\.$`,
+        `^Resume this sweep\\? ${cancelled} cancelled trials? (is|are) queued again, (at most about .* of compute|about .* of compute, a guess: (1 trial is|\\d+ trials are) of configurations none of whose trials succeeded, timed at the sweep's mean \\(large ones take far longer\\)|unknown compute \\(no trial has succeeded yet\\)); nothing that succeeded runs again\\.$`,
       ),
     );
     await page.waitForSelector("h1 .pill >> text=running", { timeout: 30_000 });

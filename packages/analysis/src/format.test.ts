@@ -232,7 +232,7 @@ describe("computeText", () => {
     );
     // a retry of 400-epoch trials timed from 1-epoch ones read "at most about 3 s", and took minutes
     expect(computeText({ estimatedSeconds: 3, unmeasuredTrials: 4 }, "compute", true)).toBe(
-      "about 3 s of compute, a guess: 4 trials are of configurations none of whose trials finished, timed at the sweep's mean (large ones take far longer)",
+      "about 3 s of compute, a guess: 4 trials are of configurations none of whose trials succeeded, timed at the sweep's mean (large ones take far longer)",
     );
     // a retry of trials that timed out: at least what their failed attempts ran, never "at most"
     expect(

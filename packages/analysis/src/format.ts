@@ -310,7 +310,7 @@ export function leadText(t: {
 /**
  * A dry run's compute in words, from its TrainingEstimate (sweep-runs.ts): `at most about 2 min of training` for trials
  * queued again (one that resumes from a checkpoint takes less), `about 2 min` for new ones. Where some are of
- * configurations none of whose trials finished, it is a guess and says so: those are timed at the sweep's mean, and
+ * configurations none of whose trials succeeded, it is a guess and says so: those are timed at the sweep's mean, and
  * the large configurations are the ones that time out (a retry of 400-epoch trials read "at most about 3 s" from
  * 1-epoch ones, and took minutes). A retried trial whose failed attempt ran longer than that is timed at its run, which
  * it takes at least (so no "at most"), and said.
@@ -330,7 +330,7 @@ export function computeText(
       ? `; ${floored === 1 ? "1 trial is" : `${floored} trials are each`} timed at least as long as its failed attempt ran`
       : "";
   if (guessed === 0) return `${queuedAgain && floored === 0 ? `at most ${about}` : about}${failedRun}`;
-  return `${about}, a guess: ${guessed === 1 ? "1 trial is" : `${guessed} trials are`} of configurations none of whose trials finished, timed at the sweep's mean (large ones take far longer)${failedRun}`;
+  return `${about}, a guess: ${guessed === 1 ? "1 trial is" : `${guessed} trials are`} of configurations none of whose trials succeeded, timed at the sweep's mean (large ones take far longer)${failedRun}`;
 }
 
 /**

@@ -29,7 +29,7 @@ describe("trainingEstimate", () => {
       estimatedSeconds: 22,
       unmeasuredTrials: 0,
     });
-    // a configuration none of whose trials finished is timed at the sweep's mean, and counted as a guess
+    // a configuration none of whose trials succeeded is timed at the sweep's mean, and counted as a guess
     const guessed = trainingEstimate(runs, ["a configuration with nothing finished", key("proposed")]);
     expect(guessed.estimatedSeconds).toBeCloseTo(14 / 3 + 10, 12);
     expect(guessed.unmeasuredTrials).toBe(1);
