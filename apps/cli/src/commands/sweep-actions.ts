@@ -152,7 +152,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
     if (sweep.tpe) {
       const t = sweep.tpe;
       process.stdout.write(
-        `TPE: ${t.proposed} of ${t.budget} configurations proposed, ${t.finished} finished, ${t.open} in flight (${t.startup} random start-up, ${t.parallel} at once), each on seeds ${sweep.spec.seeds.join(", ")}\n`,
+        `TPE: ${t.proposed} of ${t.budget} configurations proposed, ${t.finished} finished, ${t.open} in flight (${t.startup} random start-up, ${t.parallel} at once), each on ${sweep.spec.seeds.length === 1 ? "seed" : "seeds"} ${seedRanges(sweep.spec.seeds)}\n`,
       );
     }
     if (sequential) {
