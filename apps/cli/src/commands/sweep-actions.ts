@@ -31,10 +31,18 @@ import {
   SettingsError,
 } from "@tailsweep/schemas";
 import { launchPlan, type TrialState } from "@tailsweep/sweep";
-import { apiError, apiRoute, type RunsOn, refusalProblems, sweepOrLatest, withApi } from "../api-client";
+import {
+  type ApiRoute,
+  apiError,
+  apiRoute,
+  type RunsOn,
+  refusalProblems,
+  sweepOrLatest,
+  withApi,
+} from "../api-client";
 import type { SeedsArg } from "../options";
 import { settings } from "../settings";
-import { STORE_HOLDER_GONE_CODE } from "../store-socket";
+import { holderAnswers, STORE_HOLDER_GONE_CODE } from "../store-socket";
 import { wholeFileWriter } from "../write-file-whole";
 import { printAligned } from "./aligned";
 import { readSweepFile } from "./sweep-file";
@@ -223,51 +231,58 @@ export async function sweepWatch(id: string | undefined, o: { interval: number }
       });
     else process.stdout.write(`${now.toISOString().slice(11, 19)} UTC  ${seen}\n`);
   };
-  const route = await apiRoute();
-  // on the embedded store with no process holding it, nothing runs a sweep: it is read once, below
-  const alone = !route.login && !route.held && settings().store.kind === "embedded";
-  const watched = alone
-    ? undefined
-    : await withApi(
-        async (api, remote) => {
-          try {
-            target = await sweepOrLatest(api, id);
-          } catch (e) {
-            // the holder ended between finding it and asking it: read below, from the store itself
-            if (codeOf(apiError(e, remote)) === STORE_HOLDER_GONE_CODE) return undefined;
-            throw e;
-          }
-          let waiting = false;
-          let unserved = false;
-          for (;;) {
-            const sweep = await api.sweeps.get.query({ id: target }).catch((e: unknown) => {
-              const error = apiError(e, remote);
-              // the process that held the embedded store ended: what it left is read below, from the store itself
-              if (codeOf(error) === STORE_HOLDER_GONE_CODE) return null;
-              if (errorCategory(error) !== "unavailable") throw error;
-              if (!waiting) log(`${messageOf(error)}; looking again every ${o.interval} s`);
-              waiting = true;
-              return undefined;
-            });
-            if (sweep === null) return undefined;
-            if (sweep) {
-              if (waiting) log("answering again");
-              waiting = false;
-              // said when it changes: none serving it (its trials wait), and one serving it again
-              if (sweep.servedBy !== undefined && (sweep.servedBy === null) !== unserved) {
-                unserved = sweep.servedBy === null;
-                log(unserved ? NO_CONTROLLER_TEXT : `a controller serves it again: ${sweep.servedBy}`);
-              }
-              say(sweep);
-              if (sweep.status !== "running") return sweep;
+  /** The sweep followed through `route` until it ends; undefined where the holder ended first. */
+  const follow = (route: ApiRoute) =>
+    withApi(
+      async (api, remote) => {
+        try {
+          target = await sweepOrLatest(api, id);
+        } catch (e) {
+          // the holder ended between finding it and asking it: read below, from the store itself
+          if (codeOf(apiError(e, remote)) === STORE_HOLDER_GONE_CODE) return undefined;
+          throw e;
+        }
+        let waiting = false;
+        let unserved = false;
+        for (;;) {
+          const sweep = await api.sweeps.get.query({ id: target }).catch((e: unknown) => {
+            const error = apiError(e, remote);
+            // the process that held the embedded store ended: what it left is read below, from the store itself
+            if (codeOf(error) === STORE_HOLDER_GONE_CODE) return null;
+            if (errorCategory(error) !== "unavailable") throw error;
+            if (!waiting) log(`${messageOf(error)}; looking again every ${o.interval} s`);
+            waiting = true;
+            return undefined;
+          });
+          if (sweep === null) return undefined;
+          if (sweep) {
+            if (waiting) log("answering again");
+            waiting = false;
+            // said when it changes: none serving it (its trials wait), and one serving it again
+            if (sweep.servedBy !== undefined && (sweep.servedBy === null) !== unserved) {
+              unserved = sweep.servedBy === null;
+              log(unserved ? NO_CONTROLLER_TEXT : `a controller serves it again: ${sweep.servedBy}`);
             }
-            await new Promise((r) => setTimeout(r, o.interval * 1000));
+            say(sweep);
+            if (sweep.status !== "running") return sweep;
           }
-        },
-        { route },
-      );
-  // the holder ended, or none held the store: what is there, read from the store itself
-  const final = watched ?? (await readOnceFree(target));
+          await new Promise((r) => setTimeout(r, o.interval * 1000));
+        }
+      },
+      { route },
+    );
+  let alone: boolean;
+  let final: Awaited<ReturnType<typeof readOnceFree>>;
+  for (;;) {
+    const route = await apiRoute();
+    // on the embedded store with no process holding it, nothing runs a sweep: it is read once, below
+    alone = !route.login && !route.held && settings().store.kind === "embedded";
+    const watched = alone ? undefined : await follow(route);
+    // the holder ended, or none held the store: what is there, read from the store itself
+    final = watched ?? (await readOnceFree(target));
+    // a `sweep run` that was opening the store as this looked holds it now (the read waited for it): followed
+    if (!(alone && final.status === "running" && (await holderAnswers()))) break;
+  }
   if (final.status === "running") {
     // its process was stopped (Ctrl-C, a kill) before the sweep ended, or none was running it: nothing runs it now
     say(final, true);
