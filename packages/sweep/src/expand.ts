@@ -3,6 +3,7 @@ import {
   type Distribution,
   explicitGammaLaunchWarning,
   namesInBrief,
+  plural,
   type RunConfig,
   resolveRunConfig,
   type SweepSpec,
@@ -270,10 +271,10 @@ function launchWarnings(trials: readonly TrialPlan[]): string[] {
       : [
           `${unsaid} more configuration${unsaid === 1 ? "" : "s"} with another explicit γ put the regulariser's minimum wider than the prior likewise`,
         ]),
-    ...(copies.size === 0
+    ...(copies.copies === 0
       ? []
       : [
-          `${named(copies)}: model.gamma is in no loss of these (the Gaussian's KL, the Student-t KL, the classifier alone), so each trains what the same configuration with another γ does; leave gamma out of their search (two sweeps) to spend no seeds on copies`,
+          `${named(new Set(copies.without))}: model.gamma is in no loss of ${copies.without.length === 1 ? "it" : "these"} (the Gaussian's KL, the Student-t KL, the classifier alone), so ${plural(copies.copies, "configuration")} with another γ train${copies.copies === 1 ? "s" : ""} what the one with the first γ does, copies of its trials; leave gamma out of their search (two sweeps) to spend no seeds on copies`,
         ]),
   ];
 }
@@ -281,15 +282,21 @@ function launchWarnings(trials: readonly TrialPlan[]): string[] {
 /**
  * The configurations whose explicit γ has no effect, as their loss has none in it (usesGamma), while one that differs
  * from them only in γ runs too: copies of its trials under another label (the first of each such set is not one).
+ * `without`: each such set as the search names it without γ (`variant=gaussian`); `copies`: how many copies in all.
  */
-function gammaWithoutEffect(trials: readonly TrialPlan[]): Set<string> {
-  const byRest = new Map<string, Set<string>>();
+function gammaWithoutEffect(trials: readonly TrialPlan[]): { without: string[]; copies: number } {
+  const byRest = new Map<string, { label: string; labels: Set<string> }>();
   for (const trial of trials) {
     if (usesGamma(trial.config.model)) continue;
-    const rest = configKey(
-      Object.fromEntries(Object.entries(trial.params).filter(([path]) => path !== "model.gamma")),
-    );
-    byRest.set(rest, (byRest.get(rest) ?? new Set()).add(trial.configLabel));
+    const rest = Object.fromEntries(Object.entries(trial.params).filter(([path]) => path !== "model.gamma"));
+    const key = configKey(rest);
+    const group = byRest.get(key) ?? { label: configLabel(rest), labels: new Set<string>() };
+    byRest.set(key, { ...group, labels: group.labels.add(trial.configLabel) });
   }
-  return new Set([...byRest.values()].flatMap((labels) => [...labels].slice(1)));
+  const copied = [...byRest.values()].filter(({ labels }) => labels.size > 1);
+  return {
+    // each as the search names it without γ (`variant=gaussian`), the configurations it is run as counted apart
+    without: copied.map(({ label }) => label),
+    copies: copied.reduce((n, { labels }) => n + labels.size - 1, 0),
+  };
 }
