@@ -145,6 +145,15 @@ function boundText(good: number, holds: (gamma: number) => boolean): string {
   return said;
 }
 
+/** An explicit γ and where it is checked: ν, the observed dimensions n_S a model may see, latentDim m and σ. */
+export interface ExplicitGammaAt {
+  nu: number;
+  ns: readonly number[];
+  m: number;
+  sigma: number;
+  gamma: number;
+}
+
 /**
  * Why an explicit γ cannot train a model at the observed dimensions `ns` it would see, or undefined (docs/model.md
  * §3, "Which explicit γ can train"): (E1) (R1) must keep a minimum, detExp·m < 1, i.e. γ > −2/(m + 2), whatever n;
@@ -152,13 +161,7 @@ function boundText(good: number, holds: (gamma: number) => boolean): string {
  * fails at its first steps, so a launch refuses it. The answer names the bound on γ that holds at every n in `ns`;
  * an empty `ns` (a data set whose dimensions are not known yet) checks E1 alone.
  */
-export function explicitGammaProblem(p: {
-  nu: number;
-  ns: readonly number[];
-  m: number;
-  sigma: number;
-  gamma: number;
-}): string | undefined {
+export function explicitGammaProblem(p: ExplicitGammaAt): string | undefined {
   const ns = p.ns.length > 0 ? [...new Set(p.ns)].sort((x, y) => y - x) : [undefined];
   const faultAt = (gamma: number) => {
     for (const n of ns) {

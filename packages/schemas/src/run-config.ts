@@ -12,7 +12,7 @@ import {
   withStoredDatasetVersion,
 } from "./dataset";
 import { ConfigError } from "./errors";
-import { explicitGammaProblem, regularizerMinimumVariance } from "./gamma-constants";
+import { type ExplicitGammaAt, explicitGammaProblem, regularizerMinimumVariance } from "./gamma-constants";
 import {
   type ModelConfig,
   ModelConfigSchema,
@@ -190,13 +190,7 @@ export function explicitGammaLaunchWarning(model: ModelConfig, dataset: DatasetN
  * The same at given observed dimensions (`model constants`, a user's data set once its manifest is read): undefined
  * where γ cannot train at one of them (explicitGammaProblem says so) or its minimum stays within the prior at each.
  */
-export function explicitGammaWarning(p: {
-  nu: number;
-  ns: readonly number[];
-  m: number;
-  sigma: number;
-  gamma: number;
-}): string | undefined {
+export function explicitGammaWarning(p: ExplicitGammaAt): string | undefined {
   if (p.ns.length === 0 || explicitGammaProblem(p)) return undefined;
   const widest = p.ns
     .map((n) => ({ n, ...regularizerMinimumVariance({ ...p, n }) }))
