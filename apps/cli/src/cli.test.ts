@@ -541,7 +541,9 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
 
     const ran = await cli("sweep", "run", file, "--json");
     expect(ran.code).toBe(0);
-    const { sweep } = JSON.parse(ran.stdout);
+    const { sweep, trials } = JSON.parse(ran.stdout);
+    // a trial's tags are a list in JSON, as the sweep's are (the CSV's cell joins them)
+    expect(trials.map((t: { tags: unknown }) => t.tags)).toEqual([[], [], [], []]);
     // the new sweep's count is said once, as its trials are queued
     expect(ran.stderr.match(/\b4 trials\b/g)).toEqual(["4 trials"]);
     expect(ran.stderr).toContain(`sweep ${sweep.id} (cli/tiny): 4 trials queued`);
@@ -672,6 +674,8 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
       trialCount: 0,
       estimatedSeconds: null,
       unmeasuredTrials: 0,
+      // none of them would fail at once on its own configuration
+      refusedTrials: 0,
       // a plain grid adds no trials of its own once they are back
       addsTrials: false,
       afterwards: null,
