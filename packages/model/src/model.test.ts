@@ -72,8 +72,9 @@ describe("MultimodalVae", () => {
   it("computes the γ-loss constants at the observed dimensions gammaObservedDims names for its data", () => {
     const b = batches(5);
     const dims = [...shape.modalityDims];
-    for (const subsets of ["joint", "joint-and-singles"] as const) {
-      const config = ModelConfigSchema.parse({ ...small, subsets, nu: 7, gamma: -0.01 });
+    const cases = [{ subsets: "joint" }, { subsets: "joint-and-singles" }, { gammaDimension: "full" }];
+    for (const knobs of cases) {
+      const config = ModelConfigSchema.parse({ ...small, ...knobs, nu: 7, gamma: -0.01 });
       const model = new MultimodalVae(
         config,
         { ...shape, decoderOutputs: [...shape.decoderOutputs] },
@@ -81,8 +82,9 @@ describe("MultimodalVae", () => {
       );
       const constants = vi.spyOn(model, "constants");
       lossValue(model, b, 9);
-      const asked = [...new Set(constants.mock.calls.map(([n]) => n))].sort((x, y) => x - y);
-      expect(asked).toEqual([...gammaObservedDims(config, dims)].sort((x, y) => x - y));
+      // the n each call's constants were computed at (with `full` the model replaces the n it is asked for)
+      const used = [...new Set(constants.mock.results.map((r) => r.value.n))];
+      expect(used.sort((x, y) => x - y)).toEqual([...gammaObservedDims(config, dims)!].sort((x, y) => x - y));
       model.dispose();
     }
     expect(
@@ -92,6 +94,10 @@ describe("MultimodalVae", () => {
       14,
     ]);
     expect(gammaObservedDims(ModelConfigSchema.parse({ ...small, modalities: [1] }), dims)).toEqual([6]);
+    // a modality the data set does not have: no dimensions (the model's own error names the index)
+    expect(
+      gammaObservedDims(ModelConfigSchema.parse({ ...small, modalities: [0, 2] }), dims),
+    ).toBeUndefined();
     tf.dispose([...b.labeled.xs, b.labeled.yOneHot!, ...b.unlabeled.xs]);
   });
 

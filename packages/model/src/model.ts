@@ -100,11 +100,16 @@ function modalitySubsets(config: ModelConfig, used: number): number[][] {
 /**
  * The observed dimensions n_S at which a model on data with these modality dimensions computes its γ-loss constants
  * (`constants`): each subset's (modalitySubsets), or the whole n with `gammaDimension: full`. What a launch checks
- * an explicit γ at once the data's dimensions are known (a user's data set).
+ * an explicit γ at once the data's dimensions are known (a user's data set). Undefined where `modalities` names one
+ * the data set does not have: the model refuses that itself, and its error says which.
  */
-export function gammaObservedDims(config: ModelConfig, modalityDims: readonly number[]): number[] {
+export function gammaObservedDims(
+  config: ModelConfig,
+  modalityDims: readonly number[],
+): number[] | undefined {
   const modalities = config.modalities.length > 0 ? config.modalities : modalityDims.map((_, i) => i);
-  const dims = modalities.map((k) => modalityDims[k] ?? 0);
+  if (modalities.some((k) => modalityDims[k] === undefined)) return undefined;
+  const dims = modalities.map((k) => modalityDims[k]!);
   const total = dims.reduce((a, b) => a + b, 0);
   if (config.gammaDimension === "full") return [total];
   return modalitySubsets(config, dims.length).map((S) => S.reduce((n, i) => n + (dims[i] ?? 0), 0));

@@ -61,7 +61,8 @@ async function runTrain(config: RunConfig, flags: TrainFlags): Promise<void> {
       dataset.modalities.map((m) => m.dim),
     );
     const { nu, latentDim: m, sigma, gamma } = model;
-    const warning = explicitGammaWarning({ nu, ns, m, sigma, gamma });
+    // no dimensions where a modality index is out of range: training refuses that below, naming it
+    const warning = ns && explicitGammaWarning({ nu, ns, m, sigma, gamma });
     if (warning) log(`note: model.gamma: ${warning}`);
   }
   log(
