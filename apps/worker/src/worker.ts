@@ -4,6 +4,7 @@ import { loadDataset } from "@tailsweep/data";
 import { adapterModel, type BackendInfo, trainModel } from "@tailsweep/model";
 import {
   type ClaimReply,
+  ErrorCodeSchema,
   hasErrorCode,
   isAppError,
   messageOf,
@@ -444,7 +445,11 @@ export class Worker {
       const reason = messageOf(e);
       // kept with the failure, so that a retry can be told apart from one that fails the same way (CONFIG_INVALID);
       // a coded error's own, as it crosses from a trial thread (a plain error's Node code does not)
-      const code = isAppError(e) && e.code !== UNCODED_ERROR_CODE ? e.code : undefined;
+      // (one the event cannot carry is left out, not the failure with it)
+      const code =
+        isAppError(e) && e.code !== UNCODED_ERROR_CODE && ErrorCodeSchema.safeParse(e.code).success
+          ? e.code
+          : undefined;
       await epochs;
       await fail(reason, hasErrorCode(e, THREAD_EXITED_CODE), false, code).then(
         () => this.announceSettled(trialId, attempt),

@@ -58,6 +58,12 @@ export const TrialExecutionSchema = z
   // claiming. (Workers before this release parse it strictly: upgrade them before the controller, this once.)
   .strip();
 
+/** A stable error code as errors carry it across processes (CONFIG_INVALID, STORE_LOCKED): upper snake case. */
+export const ErrorCodeSchema = z
+  .string()
+  .max(100)
+  .regex(/^[A-Z][A-Z0-9_]*$/, "must be upper snake case (CONFIG_INVALID)");
+
 /** What workers report; the controller persists each event once (it is the run store's single writer). */
 export const WorkerEventSchema = z.discriminatedUnion("type", [
   z
@@ -117,7 +123,7 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
        * The stable code of the error behind `reason`, where it had one (CONFIG_INVALID: a configuration the model
        * refuses, which a retry fails the same way); absent from workers older than it.
        */
-      code: z.string().min(1).max(100).optional(),
+      code: ErrorCodeSchema.optional(),
       /**
        * The worker stopped before training finished (a graceful shutdown): the trial goes back to the queue and the
        * attempt does not count against `maxAttempts`.

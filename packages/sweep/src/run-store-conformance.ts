@@ -466,12 +466,16 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
         retries: [{ attempt: 1, reason: "worker lost" }],
       });
       await asRead(await store.claimTrial(a!.id, "w2", at(3)));
-      const failed = await asRead(await store.failTrial(a!.id, 2, "worker lost", true, at(4)));
-      expect(failed).toMatchObject({ state: "failed", finishedAt: at(4) });
+      const failed = await asRead(
+        await store.failTrial(a!.id, 2, "thread exited", true, at(4), { code: "TRIAL_THREAD_EXITED" }),
+      );
+      expect(failed).toMatchObject({ state: "failed", finishedAt: at(4), errorCode: "TRIAL_THREAD_EXITED" });
       expect(await store.failTrial(a!.id, 2, "again", true, at(5))).toBeUndefined();
       const late = await asRead(await store.completeTrial(a!.id, 2, result, at(5), "w2"));
       expect(late).toMatchObject({ state: "succeeded", attempt: 2, workerId: "w2", finishedAt: at(5) });
       expect(late.error).toBeUndefined();
+      // the failure's code goes with its error
+      expect(late.errorCode).toBeUndefined();
       // a repeated result gets the trial too, unchanged
       expect(await store.completeTrial(a!.id, 2, result, at(6))).toEqual(late);
       // a trial failed at once, with its error's code
@@ -479,7 +483,17 @@ export function describeRunStoreConformance(name: string, makeStore: () => Promi
       expect(
         await asRead(await store.failTrial(b!.id, 1, "refused", false, at(2), { code: "CONFIG_INVALID" })),
       ).toMatchObject({ state: "failed", error: "refused", errorCode: "CONFIG_INVALID" });
-      // requeueStale: the trials it handed back, as they are after (a lost worker: no code)
+      // requeueStale: the trials it handed back, as they are after (a lost worker: no code, though its attempt before
+      // ended with one: a hand-back, which counts no attempt)
+      await store.claimTrial(c!.id, "w3", at(0));
+      expect(
+        await asRead(
+          await store.failTrial(c!.id, 1, "shutting down", true, at(0), {
+            handedBack: true,
+            code: "SHUTTING_DOWN",
+          }),
+        ),
+      ).toMatchObject({ state: "waiting", errorCode: "SHUTTING_DOWN" });
       await store.claimTrial(c!.id, "w3", at(0));
       const requeued = await store.requeueStale(at(100), 30_000);
       expect(requeued).toEqual([await store.getTrial(c!.id)]);
