@@ -541,7 +541,8 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
 
     const ran = await cli("sweep", "run", file, "--json");
     expect(ran.code).toBe(0);
-    const { sweep, trials } = JSON.parse(ran.stdout);
+    const { sweep, trials, failures } = JSON.parse(ran.stdout);
+    expect(failures).toEqual([]);
     // a trial's tags are a list in JSON, as the sweep's are (the CSV's cell joins them)
     expect(trials.map((t: { tags: unknown }) => t.tags)).toEqual([[], [], [], []]);
     // the new sweep's count is said once, as its trials are queued
@@ -963,6 +964,11 @@ describe("tailsweep train", () => {
     const narrow = await tailsweep(...args, ...small, "--gamma", "-0.1");
     expect(narrow.code).toBe(0);
     expect(narrow.stderr).not.toContain("note: model.gamma");
+    // a modality the data set lacks: the model's own error says which, not the note's check at a dimension of 0
+    const lacking = await tailsweep(...args, ...small, "--gamma", "-0.3", "--set", "model.modalities=[0,2]");
+    expect(lacking.code).not.toBe(0);
+    expect(lacking.stderr).toMatch(/modalities: index 2 is out of range/);
+    expect(lacking.stderr).not.toMatch(/note: model\.gamma|n: must be an integer/);
   });
 
   it("refuses bad input before loading anything, naming every bad field", async () => {

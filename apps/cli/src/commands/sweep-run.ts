@@ -125,8 +125,8 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   const rows = trialRows(runs.trials, runs.results, runs.revisions);
   if (o.json)
     process.stdout.write(
-      // tags as the list the sweep's own `tags` are, not the CSV cell's joined text
-      `${JSON.stringify({ sweep: { ...final, spec: undefined }, trials: rows.map((r, i) => ({ ...r, tags: runs.trials[i]!.tags })) }, null, 2)}\n`,
+      // tags as the list the sweep's own `tags` are, not the CSV cell's joined text; `failures` as `sweep status --json`
+      `${JSON.stringify({ sweep: { ...final, spec: undefined }, failures: failureSummary(runs.trials), trials: rows.map((r, i) => ({ ...r, tags: runs.trials[i]!.tags })) }, null, 2)}\n`,
     );
   else {
     // how it ended, in the words `sweep status` and `watch` end with
