@@ -97,7 +97,8 @@ export function FailuresSection({
               ? f.trials
               : f.trials.slice(0, NAMED_PER_REASON);
           return (
-            <li key={f.reason}>
+            // a refused group may read as an uncoded one of failures stored before codes were
+            <li key={`${f.code ?? ""}:${f.reason}`}>
               {plural(f.count, "trial")} failed: <span className="reason">{f.reason}</span> (
               {named.map((t, i) => (
                 <span key={t.id}>
