@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./errors";
-import { explicitGammaLaunchWarning, resolveRunConfig } from "./run-config";
+import { explicitGammaLaunchWarning, explicitGammaWarning, resolveRunConfig } from "./run-config";
 
 describe("resolveRunConfig", () => {
   it("fills every default and seeds the data split with the training seed", () => {
@@ -131,6 +131,10 @@ describe("resolveRunConfig", () => {
       resolveRunConfig({ model: { nu: 10, latentDim: 16, ...over } }).model;
     expect(explicitGammaLaunchWarning(model({ gamma: -0.005 }), "mnist-2view")).toBe(
       "γ = -0.005 puts the regulariser's minimum (M1) at a posterior variance of 270 at ν = 10, n = 1568, latentDim 16 (the tied γ puts it at 0.059), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)",
+    );
+    // just past the prior's 1, the variance shows the digits that say so, not a bare "1"
+    expect(explicitGammaWarning({ nu: 10, ns: [2], m: 2, sigma: 1, gamma: -0.2465 })).toMatch(
+      /a posterior variance of 1\.0002 at ν = 10, n = 2, latentDim 2 \(the tied γ puts it at 0\.66\)/,
     );
     // near tied, tied, not in the loss, on a user's data (n unknown), or refused outright: nothing to warn of
     expect(explicitGammaLaunchWarning(model({ gamma: -0.001 }), "mnist-2view")).toBeUndefined();

@@ -196,9 +196,15 @@ export function explicitGammaWarning(p: ExplicitGammaAt): string | undefined {
     .map((n) => ({ n, ...regularizerMinimumVariance({ ...p, n }) }))
     .reduce((a, b) => (b.variance > a.variance ? b : a));
   if (!(widest.variance > 1)) return undefined;
-  // two significant digits, three where two would read as the prior's 1 itself
-  const shown = (x: number) =>
-    x >= 1e4 ? x.toExponential(1) : Number(x.toPrecision(x.toPrecision(2) === "1.0" ? 3 : 2)).toString();
+  // two significant digits, more where fewer would read as the prior's 1 itself (1.0004, not 1)
+  const shown = (x: number) => {
+    if (x >= 1e4) return x.toExponential(1);
+    for (let digits = 2; digits < 17; digits++) {
+      const text = Number(x.toPrecision(digits)).toString();
+      if (text !== "1") return text;
+    }
+    return x.toString();
+  };
   return `γ = ${p.gamma} puts the regulariser's minimum (M1) at a posterior variance of ${shown(widest.variance)} at ν = ${p.nu}, n = ${widest.n}, latentDim ${p.m} (the tied γ puts it at ${shown(widest.tiedVariance)}), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)`;
 }
 
