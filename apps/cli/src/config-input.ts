@@ -130,7 +130,8 @@ export function numberArg(flag: string, expected = "a number"): (text: string) =
 
 /** A number, or one of the given words. */
 export function numberOrWord(flag: string, words: string[]): (text: string) => number | string {
-  return (text) => (words.includes(text) ? text : numberArg(flag, `a number or ${words.join(", ")}`)(text));
+  const expected = `a number or ${words.length === 1 ? words[0] : `one of ${words.join(", ")}`}`;
+  return (text) => (words.includes(text) ? text : numberArg(flag, expected)(text));
 }
 
 /** A comma-separated list of integers, e.g. widths `512,256`. */

@@ -532,7 +532,8 @@ export function sweepImportance(
     ...runs.get(c.configKey)!,
   }));
   const keys = cells.map((c) => c.at.join("\u0000"));
-  const { missing, total, examples } = missingCells(factors, cells);
+  // one more held than is named, so that four missing say the fourth rather than "and 1 more" (namesInBrief)
+  const { missing, total, examples } = missingCells(factors, cells, 4);
   if (new Set(keys).size !== keys.length || missing > 0 || cells.length !== total) {
     const fixed = Object.fromEntries(
       knobs.filter((k) => constant.includes(k.knob)).map((k) => [k.knob, k.levels![0]!]),
@@ -547,7 +548,7 @@ export function sweepImportance(
             // past 100,000 cells none is named (missingCells)
             named.length === 0
               ? ""
-              : ` (no result yet for ${namesInBrief(named, { shown: named.length, separator: "; ", total: missing })})`
+              : ` (no result yet for ${namesInBrief(named, { separator: "; ", total: missing })})`
           }`,
     );
   }

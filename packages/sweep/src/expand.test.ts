@@ -198,5 +198,18 @@ describe("launchPlan's warnings", () => {
     expect(
       launchPlan(parseSweepFile({ name: "t", search: { gamma: ["tied", -0.001] }, seeds: 1 })).warnings,
     ).toEqual([]);
+    // γ the whole search of a model without it: no rest to name, and no second sweep to split into
+    expect(
+      launchPlan(
+        parseSweepFile({
+          name: "g",
+          variant: "gaussian",
+          search: { gamma: ["tied", -0.001, -0.002] },
+          seeds: 1,
+        }),
+      ).warnings,
+    ).toEqual([
+      "model.gamma is the whole search, and it is in no loss of this model (the Gaussian's KL, the Student-t KL, the classifier alone), so 2 configurations with another γ train what the one with the first γ does, copies of its trials; search no γ with it to spend no seeds on copies",
+    ]);
   });
 });

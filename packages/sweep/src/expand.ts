@@ -274,7 +274,7 @@ function launchWarnings(trials: readonly TrialPlan[]): string[] {
     ...(copies.copies === 0
       ? []
       : [
-          `${named(new Set(copies.without))}: model.gamma is in no loss of ${copies.without.length === 1 ? "it" : "these"} (the Gaussian's KL, the Student-t KL, the classifier alone), so ${plural(copies.copies, "configuration")} with another γ train${copies.copies === 1 ? "s" : ""} what the one with the first γ does, copies of its trials; leave gamma out of their search (two sweeps) to spend no seeds on copies`,
+          `${copies.onlyGamma ? "model.gamma is the whole search, and it is in no loss of this model" : `${named(new Set(copies.without))}: model.gamma is in no loss of ${copies.without.length === 1 ? "it" : "these"}`} (the Gaussian's KL, the Student-t KL, the classifier alone), so ${plural(copies.copies, "configuration")} with another γ train${copies.copies === 1 ? "s" : ""} what the one with the first γ does, copies of its trials; ${copies.onlyGamma ? "search no γ with it" : "leave gamma out of their search (two sweeps)"} to spend no seeds on copies`,
         ]),
   ];
 }
@@ -282,9 +282,14 @@ function launchWarnings(trials: readonly TrialPlan[]): string[] {
 /**
  * The configurations whose explicit γ has no effect, as their loss has none in it (usesGamma), while one that differs
  * from them only in γ runs too: copies of its trials under another label (the first of each such set is not one).
- * `without`: each such set as the search names it without γ (`variant=gaussian`); `copies`: how many copies in all.
+ * `without`: each such set as the search names it without γ (`variant=gaussian`); `copies`: how many copies in all;
+ * `onlyGamma`: γ is the only knob searched, so that there is no rest to name.
  */
-function gammaWithoutEffect(trials: readonly TrialPlan[]): { without: string[]; copies: number } {
+function gammaWithoutEffect(trials: readonly TrialPlan[]): {
+  without: string[];
+  copies: number;
+  onlyGamma: boolean;
+} {
   const byRest = new Map<string, { label: string; labels: Set<string> }>();
   for (const trial of trials) {
     if (usesGamma(trial.config.model)) continue;
@@ -298,5 +303,6 @@ function gammaWithoutEffect(trials: readonly TrialPlan[]): { without: string[]; 
     // each as the search names it without γ (`variant=gaussian`), the configurations it is run as counted apart
     without: copied.map(({ label }) => label),
     copies: copied.reduce((n, { labels }) => n + labels.size - 1, 0),
+    onlyGamma: copied.length === 1 && copied[0]!.label === configLabel({}),
   };
 }

@@ -279,26 +279,26 @@ function searchable(s: SweepRecord): string {
 }
 
 /**
- * A sweep's runs where a retry or resume needs them: for a dry run's estimate, and for a design or search, whose next
- * trials depend on its results; undefined for the real call on a plain grid, which reads none.
- */
-/**
  * How many of these failed trials failed because the model refused their configuration (CONFIG_INVALID, a code the
  * worker stored with the failure): a retry fails them the same way unless the code that refused them changed.
  */
 const refusedConfigurations = (failed: readonly TrialRecord[]) =>
   failed.filter((t) => t.errorCode === CONFIG_ERROR_CODE).length;
 
+/**
+ * A sweep's runs where a retry or resume needs them: for a dry run's estimate, and for a design or search, whose next
+ * trials depend on its results; undefined for the real call on a plain grid, which reads none.
+ */
 async function runsIf(ctx: ApiContext, sweep: SweepRecord, dryRun: boolean) {
   return dryRun || addsAsItRuns(sweep.spec) ? loadSweepRuns(ctx.store, sweep) : undefined;
 }
 
-/** Sweeps: list, read, compare, chart and weigh the knobs of one, launch, retry, resume, extend, confirm, cancel and delete. */
 /** A sweep and the format of its export. */
 const exportInput = checked(sweepIdInput.extend({ format: z.enum(EXPORT_FORMATS) }));
 /** A retry's or resume's dry run: what it would queue, and the compute that takes, before a person confirms. */
 const dryRunInput = { dryRun: z.boolean().default(false) };
 
+/** Sweeps: list, read, compare, chart and weigh the knobs of one, launch, retry, resume, extend, confirm, cancel and delete. */
 export const sweepsRouter = t.router({
   /**
    * Sweeps newest first, with progress, tags and notes, and the best configuration so far; filter by project, status,
@@ -550,7 +550,8 @@ export const sweepsRouter = t.router({
    * so far: a trial that resumes from a checkpoint takes less), and queues nothing; `expectTrials` is the count a person
    * confirmed, refused (CONFLICT, PLAN_CHANGED) when more failed meanwhile. `estimatedSeconds` comes with dry runs
    * (null on the real call, which reads no results), with `unmeasuredTrials`, those of configurations none of whose
-   * trials finished, which it can only guess. `addsTrials` and `afterwards` as for `resume`; `id`: the whole id.
+   * trials succeeded, which it can only guess. `refusedTrials`: how many of them the model refused (CONFIG_INVALID),
+   * which fail the same way unless the code changed. `addsTrials` and `afterwards` as for `resume`; `id`: the whole id.
    */
   retry: t.procedure
     .input(checked(sweepIdInput.extend({ ...dryRunInput, expectTrials: z.number().int().min(0).optional() })))
