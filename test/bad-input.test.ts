@@ -264,8 +264,9 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
         /^dataset\.headCount: 6100 on mnist-2view is more than its data allows at seeds /,
       ),
     ]);
-    // an explicit γ that cannot train (docs/model.md §3, E1–E3): a grid's at its place in the file, a random
-    // search's by the configurations it drew, which its samplerSeed fixes at launch
+    // an explicit γ that cannot train (docs/model.md §3, E1–E3): a grid's at its place in the file, a range's by its
+    // low end (the γ that train are an interval up to 0), and where a range of another knob the check reads leaves the
+    // file's values unknown, a random search's by the configurations it drew, which its samplerSeed fixes at launch
     const gammaGrid = await call("sweeps.launch", {
       yaml: "name: s\nmodel: { nu: 5, latentDim: 16 }\nsearch: { variant: [proposed, gaussian], gamma: [tied, -0.1] }\nseeds: 1\n",
     });
@@ -275,7 +276,7 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
         /^search\.gamma\[1\]: with variant "proposed" \(search\.variant\[0\]\), -0\.1 cannot train at ν = 5, n = 1568, latentDim 16, σ = 1: .*must lie in \[-0\.02775, 0\) here, or use tied$/,
       ),
     ]);
-    const gammaDrawn = await call("sweeps.launch", {
+    const gammaRange = await call("sweeps.launch", {
       yaml: [
         "name: s",
         "model: { nu: 5, latentDim: 16 }",
@@ -284,13 +285,29 @@ describe("bad input at the API", { timeout: 60_000 }, () => {
         "seeds: 1",
       ].join("\n"),
     });
+    expect([gammaRange.status, ...gammaRange.message.split("\n")]).toEqual([
+      400,
+      expect.stringMatching(
+        /^search\.gamma\.low: with variant "proposed" \(search\.variant\[0\]\), -0\.1 cannot train at ν = 5, n = 1568, latentDim 16, σ = 1: .*must lie in \[-0\.02775, 0\) here, or use tied$/,
+      ),
+    ]);
+    const gammaDrawn = await call("sweeps.launch", {
+      yaml: [
+        "name: s",
+        "model: { latentDim: 16 }",
+        "search: { variant: [proposed, gaussian], nu: { distribution: uniform, low: 4, high: 6 }, gamma: { distribution: uniform, low: -0.1, high: -0.001 } }",
+        "budget: 8",
+        "seeds: 1",
+      ].join("\n"),
+    });
     const drawnLines = gammaDrawn.message.split("\n");
     expect(gammaDrawn.status).toBe(400);
+    expect(drawnLines.length).toBeGreaterThan(1);
     expect(
       drawnLines
         .slice(0, -1)
         .every((l) =>
-          /^search: the draw model\.gamma=\S+ variant=proposed: model\.gamma: -0\.\d+ cannot train at ν = 5/.test(
+          /^search: the draw model\.gamma=\S+ model\.nu=\S+ variant=proposed: model\.gamma: -0\.\d+ cannot train at ν = \S+, /.test(
             l,
           ),
         ),

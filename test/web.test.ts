@@ -1086,30 +1086,6 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       `/trials/${encodeURIComponent(retried!.id)}`,
     );
     expect(await page.locator("[data-testid=refused-trials]").count()).toBe(0);
-    // The same sweep with the model's refusal stored on its failures (CONFIG_INVALID), as an archive holds it: its
-    // page and its Retry confirm say that a retry fails them the same way.
-    const exported = z
-      .object({ trials: z.array(z.looseObject({})) })
-      .loose()
-      .parse(await (await fetch(`${base}/api/sweeps/${id}/export?format=json`)).json());
-    const copyId = "c0de".padEnd(32, "0");
-    const archive = JSON.parse(
-      JSON.stringify({
-        ...exported,
-        trials: exported.trials.map((t) => ({ ...t, errorCode: "CONFIG_INVALID" })),
-      }).replaceAll(id, copyId),
-    );
-    expect(await trpc<{ id: string }>(base, "sweeps.import", { archive }, "POST")).toMatchObject({
-      id: copyId,
-    });
-    await page.goto(`${base}/sweeps/${copyId}`);
-    const refusedNote =
-      "They failed because the model refused their configurations (CONFIG_INVALID), and fail the same way again unless the code that refused them changed";
-    expect(await page.textContent("[data-testid=refused-trials]")).toBe(`${refusedNote}.`);
-    const refusedAsked = nextDialog(page, "dismiss");
-    await page.click("text=Retry 2 failed");
-    expect(await refusedAsked).toContain(` ${refusedNote}. Go on?`);
-
     // The first sweep: a top-up button where its comparison table has an open comparison, and none where all are
     // decided; the button asks the API what it adds and says so before anything is queued (dismissed here).
     const [first] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "tiny-web" });
@@ -1976,6 +1952,34 @@ describe("the dashboard on an embedded store (tailsweep ui)", () => {
       new RegExp(`&#x27;${shared}&#x27; is the start of \\d+ sweep ids \\(`),
     );
     expect((await fetch(`${base}/sweeps/${"f".repeat(31)}e`)).status).toBe(404);
+  });
+
+  // Last of these: the copy it imports would count in the lists, audit log and id starts the tests above check.
+  it("says on a sweep's page and its Retry confirm that trials the model refused fail the same way again", async () => {
+    const [toRetry] = await trpc<{ id: string }[]>(base, "sweeps.list", { search: "to-retry" });
+    const id = toRetry!.id;
+    // The retried sweep with the model's refusal stored on its failures (CONFIG_INVALID), as an archive holds it.
+    const exported = z
+      .object({ trials: z.array(z.looseObject({})) })
+      .loose()
+      .parse(await (await fetch(`${base}/api/sweeps/${id}/export?format=json`)).json());
+    const copyId = "c0de".padEnd(32, "0");
+    const archive = JSON.parse(
+      JSON.stringify({
+        ...exported,
+        trials: exported.trials.map((t) => ({ ...t, errorCode: "CONFIG_INVALID" })),
+      }).replaceAll(id, copyId),
+    );
+    expect(await trpc<{ id: string }>(base, "sweeps.import", { archive }, "POST")).toMatchObject({
+      id: copyId,
+    });
+    await page.goto(`${base}/sweeps/${copyId}`);
+    const refusedNote =
+      "They failed because the model refused their configurations (CONFIG_INVALID), and fail the same way again unless the code that refused them changed";
+    expect(await page.textContent("[data-testid=refused-trials]")).toBe(`${refusedNote}.`);
+    const refusedAsked = nextDialog(page, "dismiss");
+    await page.click("text=Retry 2 failed");
+    expect(await refusedAsked).toContain(` ${refusedNote}. Go on?`);
   });
 });
 
