@@ -192,6 +192,38 @@ describe("a TPE sweep's proposals", () => {
     expect(run(3).configurations.map((c) => c.params)).toEqual(run(3).configurations.map((c) => c.params));
   });
 
+  it("counts a configuration that finished without a result as bad, moving its proposals away from it", () => {
+    // Results rise toward ν = 10, below which every configuration failed (as the model refuses an explicit γ there).
+    const spec = parseSweepFile({
+      name: "f",
+      search: { nu: { distribution: "uniform", low: 3, high: 100 } },
+      method: "tpe",
+      budget: 30,
+      seeds: [1],
+      tpe: { startup: 2, parallel: 1 },
+    });
+    const configuration = (nu: number, index: number, value?: number): TpeConfiguration => ({
+      configKey: configKey({ "model.nu": nu }),
+      params: { "model.nu": nu },
+      index,
+      open: false,
+      finishedAt: index + 1,
+      values: value === undefined ? [] : [{ seed: 1, value }],
+    });
+    const scored = [12, 15, 20, 40, 80].map((nu, i) => configuration(nu, i, 0.9 - nu / 200));
+    const failed = [3.5, 5, 6.5, 8, 9.5].map((nu, i) => configuration(nu, 5 + i));
+    const inFailedRegion = (configurations: TpeConfiguration[]) =>
+      Array.from({ length: 40 }, (_, seed) => {
+        const [proposal] = nextTpeProposals({ ...spec, samplerSeed: seed }, configurations).proposals;
+        return Number(proposal!["model.nu"]) < 10;
+      }).filter(Boolean).length;
+    // as if the failures taught nothing (before): l(x) around ν = 12 sends many proposals below 10
+    const unaware = inFailedRegion(scored);
+    const aware = inFailedRegion([...scored, ...failed]);
+    expect(unaware).toBeGreaterThan(5);
+    expect(aware).toBeLessThan(unaware / 2);
+  });
+
   it("counts a configuration as finished only when all its trials are, and sees lists as categorical knobs", () => {
     expect(
       tpeSpace({ variant: ["a", "b"], "model.nu": { distribution: "uniform", low: 3, high: 4 } }),

@@ -6,7 +6,8 @@
  * The rule: the first `parallel` configurations are proposed at submission (no results yet: random draws from the
  * prior); after that, configuration number k (0-based, k ≥ parallel) is proposed when the (k − parallel + 1)-th
  * configuration finishes, seeing as observations exactly the configurations that had finished by then, in the order
- * they finished, and every other configuration proposed before it as pending (the constant liar). So the proposals
+ * they finished, and every other configuration proposed before it as pending (the constant liar), as is one that
+ * finished without a result (all its trials failed), which would otherwise teach the sampler nothing. So the proposals
  * depend on the sampler seed and the order configurations finished in, not on when the controller's upkeep ran: a
  * round that finds two configurations finished proposes the two it would have proposed one at a time.
  */
@@ -150,7 +151,13 @@ export function nextTpeProposals(
     const seen = finished.slice(0, Math.max(0, k - parallel + 1));
     const seenKeys = new Set(seen.map((c) => c.configKey));
     const observations: TpeAnyObservation[] = seen.map((c) => ({ params: c.params, values: c.values }));
-    const pending = proposed.filter((p) => !seenKeys.has(configKey(p)));
+    // A configuration that finished without a result (every trial failed: one the model refused, CONFIG_INVALID, or
+    // whose data could not load) goes with the pending ones, into the rest at full weight: the sampler moves away
+    // from it rather than learning nothing and proposing its neighbours again.
+    const pending = [
+      ...proposed.filter((p) => !seenKeys.has(configKey(p))),
+      ...seen.filter((c) => c.values.length === 0).map((c) => c.params),
+    ];
     let point: Record<string, unknown> | undefined;
     for (let repeat = 0; repeat < MAX_REPEATS && !point; repeat++) {
       const candidate = proposeTpe(space, observations, pending, spec.samplerSeed, { direction, startup });
