@@ -43,15 +43,36 @@ describe("tailsweep model constants", () => {
     const r = await tailsweep("model", "constants", "--nu", "10", "--n", "784", "--m", "64", "--json");
     expect(r.code).toBe(0);
     const c = JSON.parse(r.stdout);
-    expect(Object.keys(c)).toEqual(["gamma", "logC", "logB", "C1", "tau0", "tauSqAlt", "detExp"]);
+    expect(Object.keys(c)).toEqual([
+      "gamma",
+      "logC",
+      "logB",
+      "C1",
+      "tau0",
+      "tauSqAlt",
+      "detExp",
+      "minimumVariance",
+      "refused",
+      "note",
+    ]);
     expect(c.C1).toBeCloseTo(4.5736, 4);
     expect(c.tau0).toBeCloseTo(4.754848, 5);
+    // the tied γ: the posterior variance at (R1)'s minimum (eq. M1) well inside the prior's 1, nothing refused or noted
+    expect(c.minimumVariance).toBeGreaterThan(0);
+    expect(c.minimumVariance).toBeLessThan(1);
+    expect([c.refused, c.note]).toEqual([null, null]);
   });
 
   it("says beside the numbers what a launch would say of the explicit γ: a refusal, a note, or nothing", async () => {
     const args = ["model", "constants", "--nu", "5", "--n", "1568", "--m", "16", "--json", "--gamma"];
     const refused = await tailsweep(...args, "-0.1");
     expect(refused.code).toBe(0);
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      C1: expect.any(Number),
+      minimumVariance: null,
+      refused: expect.stringMatching(/^-0\.1 cannot train at ν = 5, n = 1568/),
+      note: null,
+    });
     expect(JSON.parse(refused.stdout).C1).toBeGreaterThan(3.4e38);
     expect(refused.stderr).toMatch(
       /^note: a launch refuses this γ: -0\.1 cannot train at ν = 5, n = 1568, latentDim 16, σ = 1: ν·C1 = .* an explicit γ must lie in \[-0\.02775, 0\) here, or use tied\n$/,
@@ -62,6 +83,12 @@ describe("tailsweep model constants", () => {
     expect(wide.stderr).toMatch(
       /^note: a launch says of this γ: γ = -0\.02 puts the regulariser's minimum \(M1\) at a posterior variance of 1\.6e\+23 at ν = 5, n = 1568, latentDim 16 \(the tied γ puts it at 0\.059\)/,
     );
+    // the same in its JSON, for a script that reads no stderr
+    expect(JSON.parse(wide.stdout)).toMatchObject({
+      minimumVariance: expect.closeTo(1.6e23, -22),
+      refused: null,
+      note: expect.stringMatching(/^γ = -0\.02 puts the regulariser's minimum/),
+    });
     expect((await tailsweep(...args, "-0.001")).stderr).toBe("");
     // tied, as a sweep file writes it: the tied value's numbers, nothing to say
     const tied = await tailsweep(...args, "tied");

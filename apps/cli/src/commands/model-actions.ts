@@ -6,6 +6,7 @@ import {
   gammaConstants,
   InputError,
   messageOf,
+  regularizerMinimumVariance,
 } from "@tailsweep/schemas";
 import { z } from "zod";
 import { readFlagFile } from "../config-input";
@@ -79,7 +80,14 @@ export function constantsCommand(o: {
     sigma: o.sigma,
     ...(gamma !== undefined && { gamma }),
   });
-  output(o.json, {
+  // The numbers stand; what training with them would meet is said beside them, as a launch says it (docs/model.md
+  // §3: E1–E3 refuse; (M1) past the prior's variance is a note). The tied γ always trains.
+  const at = { nu: o.nu, ns: [o.n], m: o.m, sigma: o.sigma, gamma: c.gamma };
+  const minimumVariance = (v: { variance: number; tiedVariance: number }) =>
+    gamma === undefined ? v.tiedVariance : v.variance;
+  const problem = gamma === undefined ? undefined : explicitGammaProblem(at);
+  const warning = gamma === undefined ? undefined : explicitGammaWarning(at);
+  const numbers = {
     gamma: c.gamma,
     logC: c.logC,
     logB: c.logB,
@@ -87,13 +95,19 @@ export function constantsCommand(o: {
     tau0: c.tau0,
     tauSqAlt: c.tauSqAlt,
     detExp: c.detExp,
-  });
-  // The numbers stand; what training with them would meet is said beside them, as a launch says it (docs/model.md
-  // §3: E1–E3 refuse; (M1) past the prior's variance is a note).
-  if (gamma === undefined) return;
-  const at = { nu: o.nu, ns: [o.n], m: o.m, sigma: o.sigma, gamma };
-  const problem = explicitGammaProblem(at);
-  const warning = explicitGammaWarning(at);
+    // (M1): where the regulariser pulls each posterior's variance; none where the γ cannot train
+    minimumVariance: problem ? null : minimumVariance(regularizerMinimumVariance({ ...at, n: o.n })),
+  };
+  if (o.json)
+    process.stdout.write(
+      `${JSON.stringify({ ...numbers, refused: problem ?? null, note: warning ?? null })}\n`,
+    );
+  else
+    process.stdout.write(
+      `${Object.entries(numbers)
+        .map(([k, v]) => `${k.padEnd(15)} ${v ?? "none (a launch refuses this γ)"}`)
+        .join("\n")}\n`,
+    );
   if (problem) process.stderr.write(`note: a launch refuses this γ: ${problem}\n`);
   else if (warning) process.stderr.write(`note: a launch says of this γ: ${warning}\n`);
 }
