@@ -37,6 +37,14 @@ const gaussianGamma =
   "search.gamma.distribution: must be one of uniform, loguniform, int, categorical, got 'gaussian'";
 
 describe("parseSweepFile: every bad search knob in one answer", () => {
+  it("says of a loguniform range below 0 that it draws positive numbers, and what a γ range takes instead", () => {
+    const loguniform = "loguniform draws positive numbers (for a knob below 0, as model.gamma, use uniform)";
+    expect(problemsOf(quick("  gamma: { distribution: loguniform, low: -0.01, high: -0.001 }"))).toEqual([
+      `search.gamma.low: must be > 0, got -0.01: ${loguniform}`,
+      `search.gamma.high: must be > 0, got -0.001: ${loguniform}`,
+    ]);
+  });
+
   it("names the other knobs' problems beside a knob whose shape is refused", () => {
     const file = quick(`
   gamma: { distribution: gaussian }

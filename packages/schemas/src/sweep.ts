@@ -70,10 +70,16 @@ const knobMap = <T extends z.ZodType>(value: T) =>
     .record(z.string(), value)
     .refine((r) => Object.keys(r).length <= LIMIT.keys, `must name at most ${LIMIT.keys} knobs`);
 
+/** A loguniform range's bound: its logarithm is drawn uniformly, so the range is of positive numbers alone. */
+const positiveBound = z.number().gt(0, {
+  error: (issue) =>
+    `must be > 0, got ${String(issue.input)}: loguniform draws positive numbers (for a knob below 0, as model.gamma, use uniform)`,
+});
+
 /** A random distribution over one knob (sampled `budget` times). */
 export const DistributionSchema = z.discriminatedUnion("distribution", [
   z.object({ distribution: z.literal("uniform"), low: z.number(), high: z.number() }).strict(),
-  z.object({ distribution: z.literal("loguniform"), low: z.number().gt(0), high: z.number().gt(0) }).strict(),
+  z.object({ distribution: z.literal("loguniform"), low: positiveBound, high: positiveBound }).strict(),
   z.object({ distribution: z.literal("int"), low: z.number().int(), high: z.number().int() }).strict(),
   z.object({ distribution: z.literal("categorical"), values: valueList }).strict(),
 ]);
