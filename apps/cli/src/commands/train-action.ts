@@ -11,6 +11,7 @@ import {
   ConfigError,
   explicitGammaLaunchWarning,
   explicitGammaWarning,
+  plural,
   type RunConfig,
   usesGamma,
 } from "@tailsweep/schemas";
@@ -66,7 +67,7 @@ async function runTrain(config: RunConfig, flags: TrainFlags): Promise<void> {
     if (warning) log(`note: model.gamma: ${warning}`);
   }
   log(
-    `model: ${config.variant} · ${describeModel(config)} · ${config.train.epochs} epochs · seed ${config.train.seed}`,
+    `model: ${config.variant} · ${describeModel(config)} · ${plural(config.train.epochs, "epoch")} · seed ${config.train.seed}`,
   );
   const progress = createProgress(config.train.epochs, process.stderr);
   let stopRequested = false;
