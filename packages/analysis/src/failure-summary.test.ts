@@ -79,16 +79,23 @@ describe("failureSummary", () => {
     );
     expect(failureSummary(trials).map((f) => [f.reason, f.count, f.code])).toEqual([
       [
-        "invalid configuration: the model refused each one's own values (CONFIG_INVALID; each trial's error names them)",
+        "invalid configuration: the model refused their values (CONFIG_INVALID; each trial's error names its own)",
         3,
         "CONFIG_INVALID",
       ],
       ["timed out after 1 s", 1, null],
+    ]);
+    // each named trial with its own words, on one line, where they differ from the group's
+    expect(failureSummary(trials)[0]!.trials.map((t) => t.reason)).toEqual([
+      "invalid configuration: model.gamma: -0.04 cannot train at ν = 10, n = 1568, latentDim 16, σ = 1",
+      "invalid configuration: model.gamma: -0.05 cannot train at ν = 10, n = 1568, latentDim 16, σ = 1",
+      "invalid configuration: model.gamma: -0.04 cannot train at ν = 10, n = 1568, latentDim 16, σ = 1",
     ]);
     // the same words: said as they are, on one line
     const same = await failedWith([refusal(-0.04), refusal(-0.04)], ["CONFIG_INVALID", "CONFIG_INVALID"]);
     expect(failureSummary(same).map((f) => f.reason)).toEqual([
       "invalid configuration: model.gamma: -0.04 cannot train at ν = 10, n = 1568, latentDim 16, σ = 1",
     ]);
+    expect(failureSummary(same)[0]!.trials.every((t) => !("reason" in t))).toBe(true);
   });
 });

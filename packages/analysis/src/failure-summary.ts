@@ -32,7 +32,7 @@ function reasonKind(reason: string): string {
  * γ and another's: one line for all of them, whose own words their pages keep.
  */
 const REFUSED_REASON =
-  "invalid configuration: the model refused each one's own values (CONFIG_INVALID; each trial's error names them)";
+  "invalid configuration: the model refused their values (CONFIG_INVALID; each trial's error names its own)";
 
 /** The error code every one of these trials failed with; null where one has none or another. */
 function sharedCode(failed: readonly TrialRecord[]): string | null {
@@ -53,7 +53,8 @@ export const NAMED_PER_REASON = 3;
  * an export. A group whose trials all failed with the same words (four trials that each `timed out after 1 s`) keeps
  * them as they are, on one line; only where they differ (two limits, two workers) does the reason read `… s`,
  * `worker …`, and trials the model refused (CONFIG_INVALID) are one group whatever their words. `code`: the stable
- * code every trial of the group failed with (CONFIG_INVALID: a retry fails it the same way), else null.
+ * code every trial of the group failed with (CONFIG_INVALID: a retry fails it the same way), else null. A named
+ * trial whose own words differ from the group's reason carries them as `reason`.
  */
 export function failureSummary(trials: readonly TrialRecord[]) {
   const reasonOf = (t: TrialRecord) => t.error ?? "no reason recorded";
@@ -74,6 +75,10 @@ export function failureSummary(trials: readonly TrialRecord[]) {
       trials: failed
         .sort((a, b) => a.index - b.index)
         .slice(0, NAMED_PER_REASON + 1)
-        .map((t) => ({ id: t.id, config: t.configLabel, seed: t.seed })),
+        // each one's own words where the group's reason stands for several (the values each refusal names)
+        .map((t) => {
+          const own = oneLine(withoutAttempts(reasonOf(t)));
+          return { id: t.id, config: t.configLabel, seed: t.seed, ...(own !== reason && { reason: own }) };
+        }),
     }));
 }

@@ -20,8 +20,11 @@ export interface FailureLine {
   count: number;
   /** The error code all of them failed with, else null (absent from a dashboard older than it). */
   code?: string | null;
-  /** The first few of them (NAMED_PER_REASON, and one more where the API holds it). */
-  trials: readonly { config: string; seed: number }[];
+  /**
+   * The first few of them (NAMED_PER_REASON, and one more where the API holds it), each with its own words where they
+   * differ from the group's (absent from a dashboard older than them).
+   */
+  trials: readonly { config: string; seed: number; reason?: string }[];
 }
 
 /**
@@ -33,12 +36,22 @@ export function failureLines(failures: readonly FailureLine[], sweepId: string, 
   const failed = failures.reduce((n, f) => n + f.count, 0);
   const refused = failures.reduce((n, f) => n + (f.code === CONFIG_ERROR_CODE ? f.count : 0), 0);
   return [
-    ...failures.map((f) => {
+    ...failures.flatMap((f) => {
       const named = namesInBrief(
         f.trials.map((t) => `${t.config} seed ${t.seed}`),
         { shown: NAMED_PER_REASON, separator: "; ", total: f.count },
       );
-      return `  ${plural(f.count, "trial")} failed: ${f.reason} (${named})`;
+      // what each named configuration's refusal says (the values it names), once per configuration: its seeds
+      // fail alike (other groups differ only in what reasonKind leaves out: a worker's name, the seconds)
+      const refusals =
+        f.code !== CONFIG_ERROR_CODE
+          ? []
+          : f.trials.slice(0, f.count <= NAMED_PER_REASON + 1 ? f.count : NAMED_PER_REASON);
+      const own = new Map(refusals.flatMap((t) => (t.reason ? [[t.config, t.reason] as const] : [])));
+      return [
+        `  ${plural(f.count, "trial")} failed: ${f.reason} (${named})`,
+        ...[...own].map(([config, reason]) => `    ${config}: ${reason}`),
+      ];
     }),
     status === "cancelled"
       ? `  tailsweep sweep resume ${sweepId} goes on with the sweep; then sweep retry queues them again`
