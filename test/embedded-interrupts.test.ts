@@ -49,6 +49,10 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     const listed = JSON.parse(await run(["sweep", "list", "--json"], env).then(lastLine));
     const interrupted = listed.find((x: { name: string }) => x.name === "interrupted");
     expect(interrupted).toMatchObject({ status: "running", succeeded: 0 });
+    // read from the store no process holds: its status says that nothing trains its waiting trials, and what would
+    expect(await run(["sweep", "status", interrupted.id], env)).toContain(
+      `  nothing trains its waiting trials now: \`tailsweep sweep run ${interrupted.id}\` trains them here\n`,
+    );
     // The same file again: resumed, not started afresh, and the hand-back cost no attempt (maxAttempts: 1).
     const resumed = await run(["sweep", "run", slow], env);
     expect(resumed).toMatch(/resuming, 2 of 2 trials left/);

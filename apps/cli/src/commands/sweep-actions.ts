@@ -125,14 +125,14 @@ export async function sweepSubmit(
 
 /** `sweep status [id]`: trial counts and the ranking by the sweep's objective so far. */
 export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<void> {
-  const { sweep, ranking, sequential } = await withApi(async (api) => {
+  const { sweep, ranking, sequential, on } = await withApi(async (api, _login, on) => {
     const target = await sweepOrLatest(api, id);
     const [sweep, ranking] = await Promise.all([
       api.sweeps.get.query({ id: target }),
       api.sweeps.ranking.query({ id: target }),
     ]);
     const sequential = sweep.spec.sequential ? await api.sweeps.sequential.query({ id: target }) : null;
-    return { sweep, ranking, sequential };
+    return { sweep, ranking, sequential, on };
   });
   const { id: sweepId, name, project, status, counts, checkpoints } = sweep;
   // a dashboard older than the summary has none
@@ -154,6 +154,11 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
   else {
     process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${tallyOf(counts)}\n`);
     if (sweep.servedBy === null) process.stdout.write(`  ${NO_CONTROLLER_TEXT}\n`);
+    // read here from the embedded store, which no process holds: nothing trains its waiting trials until one does
+    else if (status === "running" && (counts.waiting ?? 0) > 0 && on === "here" && !teamStore())
+      process.stdout.write(
+        `  nothing trains its waiting trials now: \`tailsweep sweep run ${sweepId}\` trains them here\n`,
+      );
     for (const line of failureLines(failures, sweepId, status)) process.stdout.write(`${line}\n`);
     if (checkpoints.resumedTrials > 0) process.stdout.write(`${checkpointSavingsText(checkpoints)}\n`);
     printRanking(ranking.objective, ranking.configurations, ranking.unevenSeeds);
@@ -353,6 +358,9 @@ export async function sweepCancel(given: string, o: JsonFlag): Promise<void> {
   else if (!cancelled) process.stdout.write(`sweep ${id} is ${status}: nothing to cancel\n`);
   else process.stdout.write(`cancelled sweep ${id}: ${stopped} trial${stopped === 1 ? "" : "s"} stopped\n`);
 }
+
+/** NATS workers or a PostgreSQL store's controller may train waiting trials: not only a process on this machine. */
+const teamStore = () => Boolean(settings().nats.url || settings().store.databaseUrl);
 
 /**
  * Where re-queued trials of sweep `id` train: a dashboard's, the holding `tailsweep ui`'s or NATS workers take them
