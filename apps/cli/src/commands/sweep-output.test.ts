@@ -1,5 +1,57 @@
-import { describe, expect, it } from "vitest";
-import { failureLines } from "./sweep-output";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { failureLines, printRanking } from "./sweep-output";
+
+const objective = { metric: "balancedAccuracy", direction: "maximize" } as const;
+
+function printed(ranked: Parameters<typeof printRanking>[1], uneven?: string | null): string {
+  const lines: string[] = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  printRanking(objective, ranked, uneven);
+  vi.restoreAllMocks();
+  return lines.join("");
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("printRanking", () => {
+  it("says when the means cover different seeds, and marks those that include a post-hoc top-up's", () => {
+    const text = printed([
+      { config: "variant=supervised", seeds: 5, mean: 0.151, sd: 0.029 },
+      { config: "variant=gaussian", seeds: 9, mean: 0.145, sd: 0.038, posthoc: true },
+    ]);
+    expect(text.split("\n")).toEqual([
+      "",
+      "balancedAccuracy (maximize), mean ± sd over seeds:",
+      "   15.1 ±  2.9  (5 seeds)  variant=supervised",
+      "   14.5 ±  3.8  (9 seeds) †  variant=gaussian",
+      "  note: the means cover 5 to 9 seeds per configuration, so the order is no matched comparison; † the mean includes seeds a post-hoc top-up added after looking at the results; tailsweep compare pairs the configurations seed by seed",
+      "",
+    ]);
+  });
+
+  it("takes the store's word on uneven seeds where it gives one: equal counts of different seeds, or none", () => {
+    const ranked = [
+      { config: "variant=proposed", seeds: 3, mean: 0.2, sd: 0.01 },
+      { config: "variant=gaussian", seeds: 3, mean: 0.1, sd: 0.01 },
+    ];
+    expect(printed(ranked, "the means cover 3 seeds each, not the same ones")).toContain(
+      "  note: the means cover 3 seeds each, not the same ones, so the order is no matched comparison;",
+    );
+    expect(printed([{ ...ranked[0]!, seeds: 5 }, ranked[1]!], null)).not.toContain("note:");
+  });
+
+  it("adds no note where every configuration ran the same seeds, none added post hoc", () => {
+    const text = printed([
+      { config: "variant=proposed", seeds: 3, mean: 0.2, sd: 0.01, posthoc: false },
+      { config: "variant=gaussian", seeds: 3, mean: 0.1, sd: null },
+    ]);
+    expect(text).not.toContain("note:");
+    expect(text).toContain("   10.0 ±  n/a  (3 seeds)  variant=gaussian\n");
+  });
+});
 
 describe("failureLines", () => {
   it("says under a group the model refused what each named configuration's refusal says, once per configuration", () => {
