@@ -192,8 +192,8 @@ describe("a TPE sweep's proposals", () => {
     expect(run(3).configurations.map((c) => c.params)).toEqual(run(3).configurations.map((c) => c.params));
   });
 
-  it("counts a configuration that finished without a result as bad, moving its proposals away from it", () => {
-    // Results rise toward ν = 10, below which every configuration failed (as the model refuses an explicit γ there).
+  it("counts a configuration the model refused as bad, moving its proposals away from it", () => {
+    // Results rise toward ν = 10, below which the model refused every configuration (as it refuses an explicit γ).
     const spec = parseSweepFile({
       name: "f",
       search: { nu: { distribution: "uniform", low: 3, high: 100 } },
@@ -209,6 +209,7 @@ describe("a TPE sweep's proposals", () => {
       open: false,
       finishedAt: index + 1,
       values: value === undefined ? [] : [{ seed: 1, value }],
+      ...(value === undefined && { refused: true }),
     });
     const scored = [12, 15, 20, 40, 80].map((nu, i) => configuration(nu, i, 0.9 - nu / 200));
     const failed = [3.5, 5, 6.5, 8, 9.5].map((nu, i) => configuration(nu, 5 + i));
@@ -221,7 +222,30 @@ describe("a TPE sweep's proposals", () => {
     const unaware = inFailedRegion(scored);
     const aware = inFailedRegion([...scored, ...failed]);
     expect(unaware).toBeGreaterThan(5);
-    expect(aware).toBeLessThan(unaware / 2);
+    expect(aware).toBeLessThanOrEqual(2);
+    // failed for a reason that says nothing of the configuration (no refused mark): left out, as before
+    expect(inFailedRegion([...scored, ...failed.map(({ refused: _, ...c }) => c)])).toBeGreaterThan(5);
+  });
+
+  it("marks refused a configuration whose every trial the model refused (CONFIG_INVALID), from the stored trials", async () => {
+    const spec = parseSweepFile(tpeFile);
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "s", spec, trials: expandSweep(spec) });
+    const at = new Date(1000);
+    const trials = await store.listTrials("s");
+    const [first, second] = [...new Set(trials.map((t) => t.configKey))];
+    for (const t of trials) {
+      const { attempt } = (await store.claimTrial(t.id, "w", at))!;
+      // the first configuration refused on both seeds; the second on one, the other seed lost as a timeout
+      if (t.configKey === first || (t.configKey === second && t.seed === 1))
+        await store.failTrial(t.id, attempt, "refused", false, at, { code: "CONFIG_INVALID" });
+      else await store.failTrial(t.id, attempt, "timed out after 1 s", false, at);
+    }
+    const configurations = tpeConfigurations(spec, await store.listTrials("s"), new Map());
+    expect(configurations.map((c) => [c.configKey, c.refused ?? false])).toEqual([
+      [first, true],
+      [second, false],
+    ]);
   });
 
   it("counts a configuration as finished only when all its trials are, and sees lists as categorical knobs", () => {

@@ -6,14 +6,15 @@
  * The rule: the first `parallel` configurations are proposed at submission (no results yet: random draws from the
  * prior); after that, configuration number k (0-based, k ≥ parallel) is proposed when the (k − parallel + 1)-th
  * configuration finishes, seeing as observations exactly the configurations that had finished by then, in the order
- * they finished, and every other configuration proposed before it as pending (the constant liar), as is one that
- * finished without a result (all its trials failed), which would otherwise teach the sampler nothing. So the proposals
+ * they finished, and every other configuration proposed before it as pending (the constant liar), as is one the model
+ * refused (CONFIG_INVALID on every trial), which would otherwise teach the sampler nothing. So the proposals
  * depend on the sampler seed and the order configurations finished in, not on when the controller's upkeep ran: a
  * round that finds two configurations finished proposes the two it would have proposed one at a time.
  */
 
 import { randomStream } from "@tailsweep/random";
 import {
+  CONFIG_ERROR_CODE,
   DEFAULT_TPE_PARALLEL,
   DEFAULT_TPE_STARTUP,
   type Distribution,
@@ -68,6 +69,11 @@ export interface TpeConfiguration {
    * order, on each seed that reports every one of them.
    */
   values: { seed: number; value: number | number[] }[];
+  /**
+   * Every trial of it failed because the model refused its configuration (CONFIG_INVALID, stored with each failure):
+   * a point of the space that cannot train, which the sampler counts as bad. Absent where some trial did not.
+   */
+  refused?: boolean;
 }
 
 /**
@@ -89,8 +95,10 @@ export function tpeConfigurations(
       open: false,
       finishedAt: 0,
       values: [],
+      refused: true,
     };
     byKey.set(t.configKey, c);
+    if (!(t.state === "failed" && t.errorCode === CONFIG_ERROR_CODE)) delete c.refused;
     if (!TERMINAL_STATES.includes(t.state)) c.open = true;
     else c.finishedAt = Math.max(c.finishedAt, t.finishedAt?.getTime() ?? 0);
     const result = t.state === "succeeded" ? results.get(t.id) : undefined;
@@ -151,12 +159,12 @@ export function nextTpeProposals(
     const seen = finished.slice(0, Math.max(0, k - parallel + 1));
     const seenKeys = new Set(seen.map((c) => c.configKey));
     const observations: TpeAnyObservation[] = seen.map((c) => ({ params: c.params, values: c.values }));
-    // A configuration that finished without a result (every trial failed: one the model refused, CONFIG_INVALID, or
-    // whose data could not load) goes with the pending ones, into the rest at full weight: the sampler moves away
-    // from it rather than learning nothing and proposing its neighbours again.
+    // A configuration the model refused (every trial failed with CONFIG_INVALID) goes with the pending ones, into the
+    // rest at full weight: the sampler moves away from it rather than learning nothing and proposing its neighbours
+    // again. A failure that says nothing of the configuration (a lost worker, a timeout) is left out, as before.
     const pending = [
       ...proposed.filter((p) => !seenKeys.has(configKey(p))),
-      ...seen.filter((c) => c.values.length === 0).map((c) => c.params),
+      ...seen.filter((c) => c.refused).map((c) => c.params),
     ];
     let point: Record<string, unknown> | undefined;
     for (let repeat = 0; repeat < MAX_REPEATS && !point; repeat++) {
