@@ -74,6 +74,10 @@ describe("tailsweep model constants", () => {
       note: null,
     });
     expect(JSON.parse(refused.stdout).C1).toBeGreaterThan(3.4e38);
+    // in words, the variance it has none of
+    const words = await tailsweep(...args.filter((a) => a !== "--json"), "-0.1");
+    expect(words.stdout).toMatch(/^minimumVariance +none \(a launch refuses this γ\)$/m);
+    expect(words.stdout).toMatch(/^gamma +-0\.1$/m);
     expect(refused.stderr).toMatch(
       /^note: a launch refuses this γ: -0\.1 cannot train at ν = 5, n = 1568, latentDim 16, σ = 1: ν·C1 = .* an explicit γ must lie in \[-0\.02775, 0\) here, or use tied\n$/,
     );

@@ -123,7 +123,8 @@ export const WorkerEventSchema = z.discriminatedUnion("type", [
        * The stable code of the error behind `reason`, where it had one (CONFIG_INVALID: a configuration the model
        * refuses, which a retry fails the same way); absent from workers older than it.
        */
-      code: ErrorCodeSchema.optional(),
+      // one that is not a code (an older worker's) is dropped, not the failure with it
+      code: ErrorCodeSchema.optional().catch(undefined),
       /**
        * The worker stopped before training finished (a graceful shutdown): the trial goes back to the queue and the
        * attempt does not count against `maxAttempts`.

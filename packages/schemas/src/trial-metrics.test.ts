@@ -101,6 +101,25 @@ describe("TrialMetricsSchema", () => {
     const ok = WorkerEventSchema.parse({ ...event, result: { ...event.result, metrics: metrics() } });
     expect(ok.type === "result" && metricOf(ok.result.metrics, "balancedAccuracy")).toBe(0.7);
   });
+
+  it("keeps a failure whose code is no stable code, dropping the code rather than the failure", () => {
+    const failed = {
+      type: "failed",
+      trialId: "s:t",
+      attempt: 1,
+      at: "now",
+      reason: "refused",
+      retryable: false,
+    };
+    expect(WorkerEventSchema.parse({ ...failed, code: "CONFIG_INVALID" })).toMatchObject({
+      code: "CONFIG_INVALID",
+    });
+    for (const code of ["", "not a code", "X".repeat(101), 7]) {
+      const event = WorkerEventSchema.parse({ ...failed, code });
+      expect(event).toMatchObject({ type: "failed", reason: "refused" });
+      expect(event.type === "failed" && event.code).toBeUndefined();
+    }
+  });
 });
 
 describe("RunConfigSchema", () => {

@@ -47,7 +47,8 @@ export function failureLines(failures: readonly FailureLine[], sweepId: string, 
         f.code !== CONFIG_ERROR_CODE
           ? []
           : f.trials.slice(0, f.count <= NAMED_PER_REASON + 1 ? f.count : NAMED_PER_REASON);
-      const own = new Map(refusals.flatMap((t) => (t.reason ? [[t.config, t.reason] as const] : [])));
+      const own = new Map<string, string>();
+      for (const t of refusals) if (t.reason && !own.has(t.config)) own.set(t.config, t.reason);
       return [
         `  ${plural(f.count, "trial")} failed: ${f.reason} (${named})`,
         ...[...own].map(([config, reason]) => `    ${config}: ${reason}`),
