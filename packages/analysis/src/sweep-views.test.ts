@@ -43,9 +43,20 @@ describe("failureSummary", () => {
         reason: "no heartbeat from worker … for … s",
         count: 2,
         code: null,
+        // each with its own words, which the group's reason stands for
         trials: [
-          { id: "t9", config: "variant=proposed", seed: 9 },
-          { id: "t10", config: "variant=gaussian", seed: 10 },
+          {
+            id: "t9",
+            config: "variant=proposed",
+            seed: 9,
+            reason: "no heartbeat from worker vm:101 for 41 s",
+          },
+          {
+            id: "t10",
+            config: "variant=gaussian",
+            seed: 10,
+            reason: "no heartbeat from worker vm:202 for 20 s",
+          },
         ],
       },
       {
