@@ -156,9 +156,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
     if (sweep.servedBy === null) process.stdout.write(`  ${NO_CONTROLLER_TEXT}\n`);
     // read here from the embedded store, which no process holds: nothing trains its waiting trials until one does
     else if (status === "running" && (counts.waiting ?? 0) > 0 && on === "here" && !teamStore())
-      process.stdout.write(
-        `  nothing trains its waiting trials now: \`tailsweep sweep run ${sweepId}\` trains them here\n`,
-      );
+      process.stdout.write(`  nothing trains its waiting trials now: ${whereTheyRun(on, sweepId)}\n`);
     for (const line of failureLines(failures, sweepId, status)) process.stdout.write(`${line}\n`);
     if (checkpoints.resumedTrials > 0) process.stdout.write(`${checkpointSavingsText(checkpoints)}\n`);
     printRanking(ranking.objective, ranking.configurations, ranking.unevenSeeds);

@@ -24,6 +24,7 @@ import {
   UnavailableError,
 } from "@tailsweep/schemas";
 import {
+  countByState,
   expandSweep,
   isOpen,
   launchDatasets,
@@ -33,7 +34,6 @@ import {
   type SweepRecord,
   storedSweepIdFor,
   sweepProgress,
-  type TrialState,
   tpeProgress,
   trialsAtMost,
 } from "@tailsweep/sweep";
@@ -130,9 +130,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
     );
   else {
     // how it ended, in the words `sweep status` and `watch` end with
-    const tally: Partial<Record<TrialState, number>> = {};
-    for (const r of rows) tally[r.state] = (tally[r.state] ?? 0) + 1;
-    process.stdout.write(`\nsweep ${final.id} ${final.status}: ${tallyOf(tally)}\n`);
+    process.stdout.write(`\nsweep ${final.id} ${final.status}: ${tallyOf(countByState(runs.trials))}\n`);
     // why it exits 1, as `sweep status` says it; a cancelled sweep's failed trials wait for its resume
     for (const line of failureLines(failureSummary(runs.trials), final.id, final.status))
       process.stdout.write(`${line}\n`);
