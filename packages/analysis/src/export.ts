@@ -15,8 +15,8 @@ import { loadSweepRuns } from "./sweep-runs";
 
 /**
  * One trial as a flat row: its key, searched params, seed, the sweep revision that added it, state, where it ran and
- * its headline test metrics, plus one `recall_<c>` column per class, its error and its code, and people's tags and notes (what imbalance does to each class, readable in
- * any spreadsheet). `sweep export` (CLI), `sweep run --json` and the dashboard's download share it, so a CSV looks
+ * its headline test metrics, plus one `recall_<c>` column per class (what imbalance does to each class, readable in
+ * any spreadsheet), its error and that error's code, and people's tags and notes. `sweep export` (CLI), `sweep run --json` and the dashboard's download share it, so a CSV looks
  * the same wherever it came from.
  */
 export interface TrialRow {

@@ -58,13 +58,15 @@ export const NAMED_PER_REASON = 3;
  */
 export function failureSummary(trials: readonly TrialRecord[]) {
   const reasonOf = (t: TrialRecord) => t.error ?? "no reason recorded";
+  // a trial's own words as a summary line says them
+  const wordsOf = (t: TrialRecord) => oneLine(withoutAttempts(reasonOf(t)));
   const byKind = groupBy(
     trials.filter((t) => t.state === "failed"),
     (t) => (t.errorCode === CONFIG_ERROR_CODE ? REFUSED_REASON : reasonKind(reasonOf(t))),
   );
   return [...byKind]
     .map(([kind, failed]) => {
-      const said = new Set(failed.map((t) => oneLine(withoutAttempts(reasonOf(t)))));
+      const said = new Set(failed.map(wordsOf));
       return { reason: said.size === 1 ? [...said][0]! : oneLine(kind), failed };
     })
     .sort((a, b) => b.failed.length - a.failed.length || a.reason.localeCompare(b.reason))
@@ -77,7 +79,7 @@ export function failureSummary(trials: readonly TrialRecord[]) {
         .slice(0, NAMED_PER_REASON + 1)
         // each one's own words where the group's reason stands for several (the values each refusal names)
         .map((t) => {
-          const own = oneLine(withoutAttempts(reasonOf(t)));
+          const own = wordsOf(t);
           return { id: t.id, config: t.configLabel, seed: t.seed, ...(own !== reason && { reason: own }) };
         }),
     }));

@@ -260,6 +260,11 @@ function launchWarnings(trials: readonly TrialPlan[]): string[] {
   const named = (labels: ReadonlySet<string>) =>
     namesInBrief([...labels], { shown: WARNINGS_SAID.configurations, separator: "; " });
   const copies = gammaWithoutEffect(configurations);
+  // where γ is the whole search there is no rest to name, and no second sweep to split the search into
+  const copiesOf = copies.onlyGamma
+    ? "model.gamma is the whole search, and it is in no loss of this model"
+    : `${named(new Set(copies.without))}: model.gamma is in no loss of ${copies.without.length === 1 ? "it" : "these"}`;
+  const spendNone = copies.onlyGamma ? "search no γ with it" : "leave gamma out of their search (two sweeps)";
   // a γ drawn from a distribution is a kind of its own at each draw: those past the first few are counted
   const unsaid = [...byWarning.values()].slice(WARNINGS_SAID.kinds).reduce((n, labels) => n + labels.size, 0);
   return [
@@ -274,7 +279,7 @@ function launchWarnings(trials: readonly TrialPlan[]): string[] {
     ...(copies.copies === 0
       ? []
       : [
-          `${copies.onlyGamma ? "model.gamma is the whole search, and it is in no loss of this model" : `${named(new Set(copies.without))}: model.gamma is in no loss of ${copies.without.length === 1 ? "it" : "these"}`} (the Gaussian's KL, the Student-t KL, the classifier alone), so ${plural(copies.copies, "configuration")} with another γ train${copies.copies === 1 ? "s" : ""} what the one with the first γ does, copies of its trials; ${copies.onlyGamma ? "search no γ with it" : "leave gamma out of their search (two sweeps)"} to spend no seeds on copies`,
+          `${copiesOf} (the Gaussian's KL, the Student-t KL, the classifier alone), so ${plural(copies.copies, "configuration")} with another γ train${copies.copies === 1 ? "s" : ""} what the one with the first γ does, copies of its trials; ${spendNone} to spend no seeds on copies`,
         ]),
   ];
 }

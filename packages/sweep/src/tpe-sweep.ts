@@ -71,7 +71,8 @@ export interface TpeConfiguration {
   values: { seed: number; value: number | number[] }[];
   /**
    * Every trial of it failed because the model refused its configuration (CONFIG_INVALID, stored with each failure):
-   * a point of the space that cannot train, which the sampler counts as bad. Absent where some trial did not.
+   * a point of the space that cannot train, which the sampler counts as bad. False (or absent) where some trial did
+   * not.
    */
   refused?: boolean;
 }
@@ -98,7 +99,7 @@ export function tpeConfigurations(
       refused: true,
     };
     byKey.set(t.configKey, c);
-    if (!(t.state === "failed" && t.errorCode === CONFIG_ERROR_CODE)) delete c.refused;
+    c.refused &&= t.state === "failed" && t.errorCode === CONFIG_ERROR_CODE;
     if (!TERMINAL_STATES.includes(t.state)) c.open = true;
     else c.finishedAt = Math.max(c.finishedAt, t.finishedAt?.getTime() ?? 0);
     const result = t.state === "succeeded" ? results.get(t.id) : undefined;
