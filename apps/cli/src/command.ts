@@ -15,6 +15,16 @@ export function flagProblem(flag: string, given: string, problem: string): strin
   return `${flag}: ${said}${quoted ? "" : `, got '${given}'`}`;
 }
 
+/**
+ * {@link TailsweepCommand.storeCheck}: the problems the store finds with a command line, given its arguments, its
+ * readable options and the text of each refused one (by attribute name).
+ */
+export type StoreCheck = (
+  args: readonly unknown[],
+  options: OptionValues,
+  refused: ReadonlyMap<string, string>,
+) => Promise<string[]>;
+
 const isInvalidArgument = (e: unknown) =>
   (e as { code?: unknown } | null)?.code === "commander.invalidArgument";
 
@@ -58,16 +68,19 @@ export class TailsweepCommand extends Command {
    * and an unknown --metric are named by one run. It opens the store, so only a command that would open it anyway has
    * one, and only a line with refused values pays for it. It never throws: what it cannot check it leaves out.
    */
-  storeCheck?: (args: readonly unknown[], options: OptionValues) => Promise<string[]>;
+  storeCheck?: StoreCheck;
 
   /** Sets {@link storeCheck}. */
-  checksWithStore(check: (args: readonly unknown[], options: OptionValues) => Promise<string[]>): this {
+  checksWithStore(check: StoreCheck): this {
     this.storeCheck = check;
     return this;
   }
 
-  /** The options (by attribute name) whose values were refused: left out of what {@link lateCheck} is given. */
-  readonly refused = new Set<string>();
+  /**
+   * The options (by attribute name) whose values were refused, each with the text refused: left out of what
+   * {@link lateCheck} is given; a {@link storeCheck} may still read what it can of the text.
+   */
+  readonly refused = new Map<string, string>();
 
   override addOption(option: Option): this {
     this.noteInsteadOfStopping(option, option.long ?? option.name(), option.attributeName());
@@ -131,7 +144,7 @@ export class TailsweepCommand extends Command {
       } catch (e) {
         if (!isInvalidArgument(e)) throw e;
         noted.push(flagProblem(name, value, messageOf(e)));
-        if (attribute !== undefined) refused.add(attribute);
+        if (attribute !== undefined) refused.set(attribute, value);
         return previous;
       }
     };

@@ -220,7 +220,35 @@ describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { 
     const syntax = await tailsweep(["compare", sweepId, "--objectives", "balancedAccuracy:up,:max"]);
     expect(syntax.code).toBe(2);
     expect(syntax.stderr).toMatch(
-      /--objectives: 'balancedAccuracy:up': the direction must be max or min; item 2 \(':max'\) names no metric \(comma-separated metric:max or metric:min, at least 2, e\.g\. balancedAccuracy:max,minorityRecall:max\)/,
+      /--objectives: 'balancedAccuracy:up': the direction must be max or min; item 2 \(':max'\) names no metric; a front needs at least 2 objectives, got 1 \(comma-separated metric:max or metric:min, at least 2, e\.g\. balancedAccuracy:max,minorityRecall:max\)/,
+    );
+    // the syntax, a bad value of another flag and a metric the sweep lacks, in one run: the metrics of a list
+    // refused for its syntax are still looked up (balancedAccuracy's bad direction aside, it is reported)
+    const all = await tailsweep([
+      "compare",
+      sweepId,
+      "--alpha",
+      "1.5",
+      "--metric",
+      "bogus",
+      "--objectives",
+      "balancedAccuracy:up,nope:min",
+    ]);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toMatch(
+      /^tailsweep: --alpha: must be in \(0, 1\), got 1\.5\ntailsweep: --objectives: 'balancedAccuracy:up': the direction must be max or min \(comma-separated .*\ntailsweep: --metric: no finished trial of sweep pareto-0123456789abcdef reports the metric 'bogus' .*\ntailsweep: --objectives: nope:min: no finished trial of sweep pareto-0123456789abcdef reports nope /,
+    );
+    expect(all.stderr).not.toMatch(/balancedAccuracy(:max)?: no finished trial/);
+    // more objectives than a front may have, and a metric the sweep lacks: one refusal, not the count alone
+    const five = await tailsweep([
+      "compare",
+      sweepId,
+      "--objectives",
+      "balancedAccuracy,accuracy,macroF1,gMean,nope",
+    ]);
+    expect(five.code).toBe(2);
+    expect(five.stderr).toMatch(
+      /^tailsweep: --objectives: at most 4 objectives, got 5; nope: no finished trial of sweep pareto-0123456789abcdef reports nope /,
     );
     const lacking = await tailsweep([
       "compare",
@@ -320,8 +348,10 @@ describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { 
     expect(r.stderr).toMatch(
       /--pareto: nope:min: no finished trial of the report's method sweeps reports nope; pseudoClassShift:max: pseudoClassShift is lower-is-better, not max; pseudoClassShift:max: no finished trial/,
     );
-    const syntax = await tailsweep(["report", methodsId, "--pareto", "balancedAccuracy"]);
+    // with another flag's bad value: both named, where the first refused value hid the objectives' syntax
+    const syntax = await tailsweep(["report", methodsId, "--family", "some", "--pareto", "balancedAccuracy"]);
     expect(syntax.code).toBe(2);
+    expect(syntax.stderr).toMatch(/^tailsweep: --family: must be one of .*, got 'some'\n/);
     expect(syntax.stderr).toMatch(
       /--pareto: a front needs at least 2 objectives, got 1 \(a word after --pareto is read as its objectives: put --pareto after the sweeps/,
     );

@@ -178,7 +178,9 @@ export function buildProgram(usageText: (text: string) => void = () => {}): Comm
       if (action instanceof TailsweepCommand && action.lateCheck)
         program.noted.push(...action.lateCheck(action.readableOptions()));
       if (action instanceof TailsweepCommand && action.storeCheck)
-        program.noted.push(...(await action.storeCheck(action.processedArgs, action.readableOptions())));
+        program.noted.push(
+          ...(await action.storeCheck(action.processedArgs, action.readableOptions(), action.refused)),
+        );
       action.error("", { code: "commander.invalidArgument", exitCode: EXIT_CODES.invalid });
     }
     const { applySettings } = await import("./settings");

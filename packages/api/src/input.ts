@@ -1,4 +1,4 @@
-import { describeIssues, nearestName, noNul, OBJECTIVES_LIMITS, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
+import { describeIssues, nearestName, noNul, SWEEP_FILE_LIMITS } from "@tailsweep/schemas";
 import { z } from "zod";
 
 /**
@@ -92,6 +92,11 @@ export const LIMITS = {
   sweepFile: SWEEP_FILE_LIMITS.fileBytes,
   /** configurations named in one request (a confirmation's `configs`) */
   configurations: 100,
+  /**
+   * objectives named in one request: only a bound on the work. A front's own rule (2 to OBJECTIVES_LIMITS.max) is
+   * checked with the metrics (analysis' checkedObjectives), so that one refusal names every problem.
+   */
+  objectives: 32,
 } as const;
 
 // Every text field refuses U+0000 (noNul): PostgreSQL cannot compare or store it, and would answer a raw 500.
@@ -106,8 +111,9 @@ export const labelField = noNul(z.string().max(LIMITS.label, `must be at most ${
 export const nameField = noNul(z.string().max(LIMITS.name, `must be at most ${LIMITS.name} characters`));
 
 /**
- * Objectives of a Pareto front as a caller names them (a direction left out is the metric's own): at most the sweep
- * file's limit, since a front over more is a cloud and every one adds tests to the correction.
+ * Objectives of a Pareto front as a caller names them (a direction left out is the metric's own). How many a front may
+ * have (the sweep file's limit, since a front over more is a cloud and every one adds tests to the correction) is
+ * said with what is wrong with each (sweepPareto), not here.
  */
 export const objectivesField = z
   .array(
@@ -118,4 +124,4 @@ export const objectivesField = z
       })
       .strict(),
   )
-  .max(OBJECTIVES_LIMITS.max, `at most ${OBJECTIVES_LIMITS.max} objectives`);
+  .max(LIMITS.objectives, `at most ${LIMITS.objectives} objectives per request`);

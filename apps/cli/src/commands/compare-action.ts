@@ -24,7 +24,7 @@ import type { Correction } from "@tailsweep/stats";
 import { z } from "zod";
 import { apiError, refusalProblems, sweepOrLatest, withApi } from "../api-client";
 import { printAligned } from "./aligned";
-import { parseObjectives } from "./objectives-arg";
+import { type ObjectiveArg, readObjectives } from "./objectives-arg";
 
 /** The flags of `tailsweep compare`. */
 interface CompareFlags {
@@ -32,7 +32,7 @@ interface CompareFlags {
   metric?: string;
   correction: Correction;
   alpha: number;
-  objectives?: string;
+  objectives?: ObjectiveArg[];
   json?: boolean;
 }
 
@@ -207,8 +207,8 @@ function bothRefused(table: unknown, front: unknown): unknown {
  * Pareto front, from a store or a server alike.
  */
 export async function compareCommand(id: string | undefined, o: CompareFlags): Promise<void> {
-  // the flag's own syntax is checked before anything is opened; the metrics the sweep has are the API's to check
-  const objectives = o.objectives === undefined ? undefined : parseObjectives(o.objectives, "--objectives");
+  // the flag's own syntax was checked as the line was read; the metrics the sweep has are the API's to check
+  const objectives = o.objectives;
   const flags = { baseline: "--baseline", metric: "--metric", objectives: "--objectives" };
   // `id`: the whole id of the sweep named by its start (a dashboard older than it answers without it)
   const {
@@ -283,19 +283,30 @@ const ReadableFlagsSchema = z.object({
   metric: z.string().optional(),
   correction: z.enum(["holm", "bh"]).optional(),
   alpha: z.number().optional(),
+  objectives: z
+    .array(z.object({ metric: z.string(), direction: z.enum(["maximize", "minimize"]).optional() }))
+    .optional(),
 });
 
 /**
- * What the sweep finds wrong with a `compare` line some of whose values were refused before it ran (`--alpha 1.5`):
- * the table asked for with the flags that could be read (the refused ones at their defaults), and its refusal's
- * problems (an unknown --metric, a --baseline that is no configuration), so that one run names them all. Nothing
- * where it answers, or fails for another reason than bad input (no such sweep, no store): that is said once the
- * flags are fixed.
+ * What the sweep finds wrong with a `compare` line some of whose values were refused before it ran (`--alpha 1.5`,
+ * `--objectives balancedAccuracy:up,nope`): the table asked for with the flags that could be read (the refused ones
+ * at their defaults), and the front over the objectives the line names (a refused list's metrics, as far as they
+ * could be read), and their refusals' problems (an unknown --metric, a --baseline that is no configuration, a metric
+ * no trial reports), so that one run names them all. Nothing where they answer, or fail for another reason than bad
+ * input (no such sweep, no store): that is said once the flags are fixed.
  */
-export async function compareStoreProblems(args: readonly unknown[], options: unknown): Promise<string[]> {
+export async function compareStoreProblems(
+  args: readonly unknown[],
+  options: unknown,
+  refused: ReadonlyMap<string, string>,
+): Promise<string[]> {
   const flags = ReadableFlagsSchema.safeParse(options);
   if (!flags.success) return [];
   const { baseline, metric, correction = "holm", alpha = 0.05 } = flags.data;
+  const refusedObjectives = refused.get("objectives");
+  const objectives =
+    refusedObjectives === undefined ? flags.data.objectives : readObjectives(refusedObjectives).objectives;
   const [given] = args;
   try {
     // the settings the command would have read: a line refused before them has not (a bad setting is not the line's
@@ -304,17 +315,30 @@ export async function compareStoreProblems(args: readonly unknown[], options: un
   } catch {
     return [];
   }
+  const named = { baseline: "--baseline", metric: "--metric", objectives: "--objectives" };
   try {
     await withApi(
-      async (api) =>
-        api.sweeps.compare.query({
-          id: await sweepOrLatest(api, typeof given === "string" ? given : undefined),
-          ...(baseline !== undefined && { baseline }),
-          ...(metric !== undefined && { metric }),
-          correction,
-          alpha,
-        }),
-      { flags: { baseline: "--baseline", metric: "--metric" } },
+      async (api, login) => {
+        const id = await sweepOrLatest(api, typeof given === "string" ? given : undefined);
+        const [table, front] = await Promise.allSettled([
+          api.sweeps.compare.query({
+            id,
+            ...(baseline !== undefined && { baseline }),
+            ...(metric !== undefined && { metric }),
+            correction,
+            alpha,
+          }),
+          // fewer than two objectives is the flag's own refusal, not the sweep's to repeat
+          objectives !== undefined && objectives.length >= 2
+            ? api.pareto.front.query({ id, objectives, correction, alpha })
+            : undefined,
+        ]);
+        if (table.status === "rejected" && front.status === "rejected")
+          throw bothRefused(apiError(table.reason, login, named), apiError(front.reason, login, named));
+        if (table.status === "rejected") throw table.reason;
+        if (front.status === "rejected") throw front.reason;
+      },
+      { flags: named },
     );
     return [];
   } catch (e) {

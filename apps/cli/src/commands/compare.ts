@@ -2,6 +2,7 @@ import { Option } from "commander";
 import type { TailsweepCommand } from "../command";
 import { fractionArg } from "../options";
 import { lazyAction } from "./lazy-action";
+import { objectivesArg } from "./objectives-arg";
 
 /** Registers `tailsweep compare`. */
 export function registerCompare(program: TailsweepCommand): void {
@@ -27,12 +28,13 @@ export function registerCompare(program: TailsweepCommand): void {
     .option(
       "--objectives <list>",
       "also the Pareto front over two or more metrics, each metric:max or metric:min (left out: the metric's own way, else max), e.g. balancedAccuracy:max,minorityRecall:max: seed means with 95% t intervals, the configurations no other beats on all of them, and which dominance claims paired two-sided tests back in the lead's direction (Holm across the claims)",
+      objectivesArg("--objectives"),
     )
     .option("--json", "print the comparison as JSON (with the front as `pareto`)")
-    // what the sweep finds wrong with the rest (an unknown --metric, a --baseline that is no configuration) when a
-    // value was refused (--alpha 1.5): one run names them all
-    .checksWithStore(async (args, options) =>
-      (await import("./compare-action")).compareStoreProblems(args, options),
+    // what the sweep finds wrong with the rest (an unknown --metric, a --baseline that is no configuration, an
+    // objective's metric no trial reports) when a value was refused (--alpha 1.5): one run names them all
+    .checksWithStore(async (args, options, refused) =>
+      (await import("./compare-action")).compareStoreProblems(args, options, refused),
     )
     .action(lazyAction(async () => (await import("./compare-action")).compareCommand));
 }

@@ -1,21 +1,27 @@
-import { InputError } from "@tailsweep/schemas";
+import { InvalidArgumentError } from "commander";
+
+/** One objective as the API takes it (a direction left out is the API's to choose: the metric's own, else max). */
+export interface ObjectiveArg {
+  metric: string;
+  direction?: "maximize" | "minimize";
+}
 
 /** What an objectives flag takes, for its error: the form and an example. */
 const OBJECTIVES_FORM =
   "comma-separated metric:max or metric:min, at least 2, e.g. balancedAccuracy:max,minorityRecall:max";
 
 /**
- * `balancedAccuracy:max,minorityRecall:max` (`compare --objectives`, `report --pareto`) as the API's objectives (a
- * direction left out is the API's to choose: the metric's own, else max). Every bad item is named in one InputError
- * at `flag`, with the form allowed, and `fewHint` when fewer than two were given.
+ * `balancedAccuracy:max,minorityRecall:max` read item by item: the objectives, and what is wrong with the text's
+ * syntax (`fewHint` is added when fewer than two were given). An item with a bad direction still gives its metric
+ * (without a direction), so that what the sweep lacks can be checked beside the syntax; which metrics a sweep has,
+ * and how many objectives a front may have, are the API's to say.
  */
-export function parseObjectives(
+export function readObjectives(
   text: string,
-  flag: string,
   fewHint?: string,
-): { metric: string; direction?: "maximize" | "minimize" }[] {
+): { objectives: ObjectiveArg[]; problems: string[] } {
   const problems: string[] = [];
-  const objectives = text.split(",").flatMap((item, i) => {
+  const objectives = text.split(",").flatMap((item, i): ObjectiveArg[] => {
     const [metric = "", direction, ...rest] = item.trim().split(":");
     if (metric === "") {
       problems.push(`item ${i + 1} ('${item}') names no metric`);
@@ -23,16 +29,28 @@ export function parseObjectives(
     }
     if (rest.length > 0 || (direction !== undefined && !["max", "min"].includes(direction))) {
       problems.push(`'${item.trim()}': the direction must be max or min`);
-      return [];
+      return [{ metric }];
     }
-    const way: "maximize" | "minimize" | undefined =
-      direction === undefined ? undefined : direction === "max" ? "maximize" : "minimize";
-    return [{ metric, ...(way && { direction: way }) }];
+    if (direction === undefined) return [{ metric }];
+    return [{ metric, direction: direction === "max" ? "maximize" : "minimize" }];
   });
-  if (problems.length === 0 && objectives.length < 2)
+  if (objectives.length < 2)
     problems.push(
       `a front needs at least 2 objectives, got ${objectives.length}${fewHint ? ` (${fewHint})` : ""}`,
     );
-  if (problems.length > 0) throw new InputError(flag, `${problems.join("; ")} (${OBJECTIVES_FORM})`);
-  return objectives;
+  return { objectives, problems };
+}
+
+/**
+ * The parser of an objectives flag (`compare --objectives`, `report --pareto`): the objectives, or every problem of
+ * the text's syntax at once, with the form allowed. A refusal is the command line's, named with its other bad flags
+ * (TailsweepCommand); `compare` then asks the sweep about the metrics it could read ({@link readObjectives}).
+ */
+export function objectivesArg(flag: string, fewHint?: string): (text: string) => ObjectiveArg[] {
+  return (text) => {
+    const { objectives, problems } = readObjectives(text, fewHint);
+    if (problems.length > 0)
+      throw new InvalidArgumentError(`${flag}: ${problems.join("; ")} (${OBJECTIVES_FORM})`);
+    return objectives;
+  };
 }

@@ -3,7 +3,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { withApi } from "../api-client";
 import { readFlagFile } from "../config-input";
 import { PRESETS } from "../presets";
-import { parseObjectives } from "./objectives-arg";
+import type { ObjectiveArg } from "./objectives-arg";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -17,7 +17,7 @@ interface ReportFlags {
   family: "primary" | "all";
   familyCorrection: "holm" | "bh";
   /** `--pareto` alone: the default objectives; with a list, those. */
-  pareto?: boolean | string;
+  pareto?: true | ObjectiveArg[];
   json?: boolean;
 }
 
@@ -33,15 +33,7 @@ function commandLine(): string {
 export async function reportCommand(sweeps: string[], o: ReportFlags): Promise<void> {
   const figuresDir =
     o.out && (o.figures ?? join(dirname(o.out), `${basename(o.out).replace(/\.md$/i, "")}-figures`));
-  // --pareto takes an optional value, so `--pareto s1 s2` reads s1 as the objectives: say how to write it.
-  const objectives =
-    typeof o.pareto === "string"
-      ? parseObjectives(
-          o.pareto,
-          "--pareto",
-          "a word after --pareto is read as its objectives: put --pareto after the sweeps, or write --pareto=balancedAccuracy:max,minorityRecall:max",
-        )
-      : undefined;
+  const objectives = o.pareto === true ? undefined : o.pareto;
   const { report, rendered } = await withApi(
     (api) =>
       api.reports.study.query({

@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { lazyAction } from "./lazy-action";
+import { objectivesArg } from "./objectives-arg";
 
 /** Registers `tailsweep report`. */
 export function registerReport(program: Command): void {
@@ -33,6 +34,11 @@ export function registerReport(program: Command): void {
     .option(
       "--pareto [objectives]",
       "add a Pareto section: per setting, the methods' front over two or more metrics (each metric:max or metric:min; default balancedAccuracy:max,minorityRecall:max), with dominance claims backed by paired tests",
+      // --pareto takes an optional value, so `--pareto s1 s2` reads s1 as the objectives: say how to write it
+      objectivesArg(
+        "--pareto",
+        "a word after --pareto is read as its objectives: put --pareto after the sweeps, or write --pareto=balancedAccuracy:max,minorityRecall:max",
+      ),
     )
     .option("--json", "print the report's numbers as JSON instead of Markdown")
     .action(lazyAction(async () => (await import("./report-action")).reportCommand));

@@ -4,6 +4,7 @@ import { scriptedResult } from "@tailsweep/sweep/testing";
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { LOCAL_CALLER } from "../caller";
+import { LIMITS } from "../input";
 import { createCaller } from "./index";
 
 /** A finished sweep over ν: ν = 10 leads on balanced accuracy and minority recall on every seed, by varying amounts. */
@@ -65,13 +66,19 @@ describe("pareto.front", () => {
         /^objectives: a front needs at least 2 objectives, got 1; pseudoClassShift:max: pseudoClassShift is lower-is-better, not max; pseudoClassShift:max: no finished trial/,
       ),
     ]);
-    // the sweep file's limit (OBJECTIVES_LIMITS), not one of the API's own
-    const five = ["balancedAccuracy", "accuracy", "macroF1", "gMean", "minorityRecall"].map((metric) => ({
-      metric,
-    }));
+    // the sweep file's limit (OBJECTIVES_LIMITS), named with what is wrong with each: one refusal says it all
+    const five = ["balancedAccuracy", "accuracy", "macroF1", "gMean", "nope"].map((metric) => ({ metric }));
     expect(await refusal({ id: "front", objectives: five })).toEqual([
       "BAD_REQUEST",
-      expect.stringMatching(/objectives: at most 4 objectives/),
+      expect.stringMatching(
+        /^objectives: at most 4 objectives, got 5; nope: no finished trial of sweep front reports nope/,
+      ),
+    ]);
+    // past the request's own bound (LIMITS.objectives) only that is said: nothing is looked up
+    const many = Array.from({ length: LIMITS.objectives + 1 }, (_, i) => ({ metric: `m${i}` }));
+    expect(await refusal({ id: "front", objectives: many })).toEqual([
+      "BAD_REQUEST",
+      `input.objectives: at most ${LIMITS.objectives} objectives per request`,
     ]);
     expect(await refusal({ id: "nope", objectives: [{ metric: "a" }, { metric: "b" }] })).toEqual([
       "NOT_FOUND",
