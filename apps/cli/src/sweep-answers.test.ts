@@ -235,6 +235,14 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
       /^sweep refd0\S+ would queue 3 failed trials again.*\n {2}2 of them failed because the model refused their configurations \(CONFIG_INVALID\)/,
     );
     const json = await tailsweep("sweep", "retry", "refd01", "--dry-run", "--json");
-    expect(JSON.parse(json.stdout)).toMatchObject({ id: refusedId, trialCount: 3, refusedTrials: 2 });
+    // the refused two are timed at their refused attempts (0 s), not at the sweep's mean trial (1 s) as if they
+    // trained: only variant=gaussian seed 1 trains, at its configuration's mean
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      id: refusedId,
+      trialCount: 3,
+      refusedTrials: 2,
+      estimatedSeconds: 1,
+      unmeasuredTrials: 0,
+    });
   });
 });

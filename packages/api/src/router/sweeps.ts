@@ -551,7 +551,7 @@ export const sweepsRouter = t.router({
    * confirmed, refused (CONFLICT, PLAN_CHANGED) when more failed meanwhile. `estimatedSeconds` comes with dry runs
    * (null on the real call, which reads no results), with `unmeasuredTrials`, those of configurations none of whose
    * trials succeeded, which it can only guess. `refusedTrials`: how many of them the model refused (CONFIG_INVALID),
-   * which fail the same way unless the code changed. `addsTrials` and `afterwards` as for `resume`; `id`: the whole id.
+   * which fail the same way unless the code changed: the estimate times them at their refused attempt, not a training. `addsTrials` and `afterwards` as for `resume`; `id`: the whole id.
    */
   retry: t.procedure
     .input(checked(sweepIdInput.extend({ ...dryRunInput, expectTrials: z.number().int().min(0).optional() })))
@@ -565,20 +565,32 @@ export const sweepsRouter = t.router({
         const failed = runs.trials.filter((t) => t.state === "failed");
         // as the store refuses it: a cancelled sweep's failed trials wait for a resume
         if (failed.length > 0 && sweep.status === "cancelled") throw sweepCancelled(sweep.id);
+        const attempt = (t: TrialRecord) =>
+          t.startedAt && t.finishedAt ? (t.finishedAt.getTime() - t.startedAt.getTime()) / 1000 : undefined;
+        // a trial the model refused is refused again as it starts: it costs what its attempt did, not a training
+        const refused = failed.filter((t) => t.errorCode === CONFIG_ERROR_CODE);
+        const trainable = failed.filter((t) => t.errorCode !== CONFIG_ERROR_CODE);
+        const refusedSeconds = refused.reduce((total, t) => total + (attempt(t) ?? 0), 0);
         // each at least as long as its failed attempt ran: one that timed out will take that again, or fail again
-        const estimate = trainingEstimate(
+        const trained = trainingEstimate(
           runs,
-          failed.map((t) => t.configKey),
-          failed.map((t) =>
-            t.startedAt && t.finishedAt ? (t.finishedAt.getTime() - t.startedAt.getTime()) / 1000 : undefined,
-          ),
+          trainable.map((t) => t.configKey),
+          trainable.map(attempt),
         );
+        const estimate =
+          trainable.length === 0
+            ? { estimatedSeconds: refusedSeconds, unmeasuredTrials: 0 }
+            : {
+                ...trained,
+                estimatedSeconds:
+                  trained.estimatedSeconds === null ? null : trained.estimatedSeconds + refusedSeconds,
+              };
         return {
           // the whole id: the caller may have named it by a prefix
           id: sweep.id,
           retried: 0,
           trialCount: failed.length,
-          refusedTrials: refusedConfigurations(failed),
+          refusedTrials: refused.length,
           ...(failed.length > 0 ? estimate : { estimatedSeconds: null, unmeasuredTrials: 0 }),
           ...afterwards,
         };
