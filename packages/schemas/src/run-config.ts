@@ -170,14 +170,28 @@ export function explicitGammaModelProblem(model: ModelConfig, ns: readonly numbe
 }
 
 /**
+ * Where an explicit γ puts the regulariser's minimum (M1) when that is wider than the prior's variance of 1, at the
+ * observed dimension n where it is widest: `variance` there, and `tiedVariance` where the tied γ would put it. Such γ
+ * trained to chance in the study (docs/model.md §3).
+ */
+export interface WideGamma {
+  gamma: number;
+  nu: number;
+  n: number;
+  m: number;
+  variance: number;
+  tiedVariance: number;
+}
+
+/**
  * What a launch says, without refusing, of an explicit γ that can train on a built-in data set but puts the
  * regulariser's minimum at a posterior variance past the prior's (regularizerMinimumVariance, at the n where it is
  * widest): such γ trained to chance in the study. Undefined where γ is tied or not in the loss, cannot train (that is
  * a problem: explicitGammaLaunchProblem), or the data set is a user's, whose n only its manifest has.
  */
-export function explicitGammaLaunchWarning(model: ModelConfig, dataset: DatasetName): string | undefined {
+export function explicitGammaLaunchWide(model: ModelConfig, dataset: DatasetName): WideGamma | undefined {
   if (model.gamma === "tied" || dataset === "user" || !usesGamma(model)) return undefined;
-  return explicitGammaWarning({
+  return explicitGammaWide({
     nu: model.nu,
     ns: builtInObservedDims(model),
     m: model.latentDim,
@@ -186,26 +200,51 @@ export function explicitGammaLaunchWarning(model: ModelConfig, dataset: DatasetN
   });
 }
 
+/** {@link explicitGammaLaunchWide} in words ({@link wideGammaText}). */
+export function explicitGammaLaunchWarning(model: ModelConfig, dataset: DatasetName): string | undefined {
+  const wide = explicitGammaLaunchWide(model, dataset);
+  return wide && wideGammaText(wide);
+}
+
 /**
  * The same at given observed dimensions (`model constants`, a user's data set once its manifest is read): undefined
  * where γ cannot train at one of them (explicitGammaProblem says so) or its minimum stays within the prior at each.
  */
-export function explicitGammaWarning(p: ExplicitGammaAt): string | undefined {
+export function explicitGammaWide(p: ExplicitGammaAt): WideGamma | undefined {
   if (p.ns.length === 0 || explicitGammaProblem(p)) return undefined;
   const widest = p.ns
     .map((n) => ({ n, ...regularizerMinimumVariance({ ...p, n }) }))
     .reduce((a, b) => (b.variance > a.variance ? b : a));
   if (!(widest.variance > 1)) return undefined;
-  // two significant digits, more where fewer would read as the prior's 1 itself (1.0004, not 1)
-  const shown = (x: number) => {
-    if (x >= 1e4) return x.toExponential(1);
-    for (let digits = 2; digits < 17; digits++) {
-      const text = Number(x.toPrecision(digits)).toString();
-      if (text !== "1") return text;
-    }
-    return x.toString();
-  };
-  return `γ = ${p.gamma} puts the regulariser's minimum (M1) at a posterior variance of ${shown(widest.variance)} at ν = ${p.nu}, n = ${widest.n}, latentDim ${p.m} (the tied γ puts it at ${shown(widest.tiedVariance)}), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)`;
+  return { gamma: p.gamma, nu: p.nu, m: p.m, ...widest };
+}
+
+/** {@link explicitGammaWide} in words ({@link wideGammaText}). */
+export function explicitGammaWarning(p: ExplicitGammaAt): string | undefined {
+  const wide = explicitGammaWide(p);
+  return wide && wideGammaText(wide);
+}
+
+/** Two significant digits, more where fewer would read as the prior's 1 itself (1.0004, not 1). */
+function shownVariance(x: number): string {
+  if (x >= 1e4) return x.toExponential(1);
+  for (let digits = 2; digits < 17; digits++) {
+    const text = Number(x.toPrecision(digits)).toString();
+    if (text !== "1") return text;
+  }
+  return x.toString();
+}
+
+/**
+ * A wide γ as a note says it: in full, or `likewise`, after another's full words, only its own numbers (a launch
+ * with several such γ says why once).
+ */
+export function wideGammaText(w: WideGamma, likewise = false): string {
+  const at = `at ν = ${w.nu}, n = ${w.n}, latentDim ${w.m}`;
+  const tied = shownVariance(w.tiedVariance);
+  if (likewise)
+    return `likewise: γ = ${w.gamma} puts it at a variance of ${shownVariance(w.variance)} ${at} (the tied γ at ${tied})`;
+  return `γ = ${w.gamma} puts the regulariser's minimum (M1) at a posterior variance of ${shownVariance(w.variance)} ${at} (the tied γ puts it at ${tied}), wider than the prior's 1: expect it to train to chance, as such γ did in the study; stay near tied (docs/model.md §3)`;
 }
 
 /** The observed dimensions n_S a model may see on a built-in data set (explicitGammaLaunchProblem). */

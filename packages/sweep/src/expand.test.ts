@@ -195,6 +195,23 @@ describe("launchPlan's warnings", () => {
       ),
     ]);
     expect(warnings[1]).not.toMatch(/model\.gamma=/);
+    // a second wide γ is said by its numbers, why once: not the whole note again
+    const two = launchPlan(
+      parseSweepFile({
+        name: "w2",
+        model: { nu: 10, latentDim: 16 },
+        search: { gamma: [-0.005, -0.006] },
+        seeds: 1,
+      }),
+    ).warnings;
+    expect(two).toEqual([
+      expect.stringMatching(
+        /^model\.gamma=-0\.005: γ = -0\.005 puts the regulariser's minimum \(M1\) .*train to chance/,
+      ),
+      expect.stringMatching(
+        /^model\.gamma=-0\.006: likewise: γ = -0\.006 puts it at a variance of [0-9.e+]+ at ν = 10, n = 1568, latentDim 16 \(the tied γ at [0-9.]+\)$/,
+      ),
+    ]);
     expect(
       launchPlan(parseSweepFile({ name: "t", search: { gamma: ["tied", -0.001] }, seeds: 1 })).warnings,
     ).toEqual([]);

@@ -1,7 +1,7 @@
 import {
   countTrials,
   type Distribution,
-  explicitGammaLaunchWarning,
+  explicitGammaLaunchWide,
   namesInBrief,
   plural,
   type RunConfig,
@@ -11,6 +11,7 @@ import {
   trialNeedsGpu,
   trialsSummary,
   usesGamma,
+  wideGammaText,
   withParam,
 } from "@tailsweep/schemas";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
@@ -253,9 +254,15 @@ function launchWarnings(trials: readonly TrialPlan[]): string[] {
   const byWarning = new Map<string, Set<string>>();
   // one trial per configuration: its seeds share its γ
   const configurations = [...new Map(trials.map((trial) => [trial.configKey, trial])).values()];
+  // the first wide γ in full, the others by their numbers: why is said once
+  let firstWide: string | undefined;
   for (const trial of configurations) {
-    const warning = explicitGammaLaunchWarning(trial.config.model, trial.config.dataset.name);
-    if (warning) byWarning.set(warning, (byWarning.get(warning) ?? new Set()).add(trial.configLabel));
+    const wide = explicitGammaLaunchWide(trial.config.model, trial.config.dataset.name);
+    if (!wide) continue;
+    const full = wideGammaText(wide);
+    firstWide ??= full;
+    const warning = full === firstWide ? full : wideGammaText(wide, true);
+    byWarning.set(warning, (byWarning.get(warning) ?? new Set()).add(trial.configLabel));
   }
   const named = (labels: ReadonlySet<string>) =>
     namesInBrief([...labels], { shown: WARNINGS_SAID.configurations, separator: "; " });
