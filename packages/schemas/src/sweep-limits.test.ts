@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { namesInBrief } from "./sweep-limits";
+import { inBrief, namesInBrief } from "./sweep-limits";
 
 describe("namesInBrief", () => {
   it("lists up to one name more than it shows, and counts the rest", () => {
@@ -18,5 +18,16 @@ describe("namesInBrief", () => {
     // one past the first few held is counted, as it cannot be named
     expect(namesInBrief(["a", "b"], { shown: 2, total: 3 })).toBe("a, b and 1 more");
     expect(namesInBrief(["a"], { total: 1_234_567 })).toBe("a and 1,234,566 more");
+  });
+
+  it("shows the same items as the names it words, for a list of links (inBrief)", () => {
+    const trials = [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }];
+    expect(inBrief(trials, { total: 4 })).toEqual({ shown: trials, more: 0 });
+    expect(inBrief(trials, { total: 5 })).toEqual({ shown: trials.slice(0, 3), more: 2 });
+    expect(inBrief(trials.slice(0, 2), { shown: 2, total: 3 })).toEqual({
+      shown: trials.slice(0, 2),
+      more: 1,
+    });
+    expect(inBrief([], { total: 0 })).toEqual({ shown: [], more: 0 });
   });
 });

@@ -92,21 +92,33 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 }
 
 /**
- * A list in a line: every name up to `shown + 1` of them (a "1 more" says no less than the name), else the first
- * `shown` and how many more (`a, b, c and 31 more`). `total` counts the names the list stands for where the caller
- * holds only the first few (an API's answer); `separator` joins them (`; ` where a name has commas).
+ * What a list in a line shows of `items`: every one up to `shown + 1` of them (a "1 more" says no less than the item),
+ * else the first `shown`; `more`, how many it leaves to a count. `total` counts the items the list stands for where
+ * the caller holds only the first few (an API's answer). For lists of links as well as of names ({@link namesInBrief}).
+ */
+export function inBrief<T>(
+  items: readonly T[],
+  { shown = 3, total = items.length }: { shown?: number; total?: number } = {},
+): { shown: T[]; more: number } {
+  const all = total <= shown + 1 && items.length >= total;
+  const first = items.slice(0, all ? total : Math.min(shown, total));
+  return { shown: first, more: total - first.length };
+}
+
+/**
+ * A list in a line ({@link inBrief}): `a, b, c and 31 more`; `separator` joins the names (`; ` where a name has
+ * commas).
  */
 export function namesInBrief(
   names: readonly string[],
-  {
-    shown = 3,
-    separator = ", ",
-    total = names.length,
-  }: { shown?: number; separator?: string; total?: number } = {},
+  { shown, separator = ", ", total }: { shown?: number; separator?: string; total?: number } = {},
 ): string {
-  if (total <= shown + 1 && names.length >= total) return names.slice(0, total).join(separator);
-  const first = names.slice(0, Math.min(shown, total));
-  return `${first.join(separator)} and ${formatCount(total - first.length)} more`;
+  const brief = inBrief(names, {
+    ...(shown !== undefined && { shown }),
+    ...(total !== undefined && { total }),
+  });
+  const listed = brief.shown.join(separator);
+  return brief.more === 0 ? listed : `${listed} and ${formatCount(brief.more)} more`;
 }
 
 /** A count in words a person reads at a glance: `1,000,000`; past 10^15, `1.00e+20`. */

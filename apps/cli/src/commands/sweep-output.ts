@@ -1,7 +1,14 @@
 import { NAMED_PER_REASON } from "@tailsweep/analysis/failure-summary";
 import { duration, refusedTrialsText } from "@tailsweep/analysis/format";
 import type { AppRouter } from "@tailsweep/api";
-import { CONFIG_ERROR_CODE, formatCount, namesInBrief, plural, type SweepSpec } from "@tailsweep/schemas";
+import {
+  CONFIG_ERROR_CODE,
+  formatCount,
+  inBrief,
+  namesInBrief,
+  plural,
+  type SweepSpec,
+} from "@tailsweep/schemas";
 import { gpuTrialCount, type TrialState } from "@tailsweep/sweep";
 import type { inferRouterOutputs } from "@trpc/server";
 
@@ -46,7 +53,7 @@ export function failureLines(failures: readonly FailureLine[], sweepId: string, 
       const refusals =
         f.code !== CONFIG_ERROR_CODE
           ? []
-          : f.trials.slice(0, f.count <= NAMED_PER_REASON + 1 ? f.count : NAMED_PER_REASON);
+          : inBrief(f.trials, { shown: NAMED_PER_REASON, total: f.count }).shown;
       const own = new Map<string, string>();
       for (const t of refusals) if (t.reason && !own.has(t.config)) own.set(t.config, t.reason);
       return [

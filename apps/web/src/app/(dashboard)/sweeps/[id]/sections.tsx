@@ -23,6 +23,7 @@ import {
   CONFIG_ERROR_CODE,
   DEFAULT_TOP_UP_MAX_SEEDS,
   formatCount,
+  inBrief,
   ObjectiveMetricSchema,
   plural,
   type SequentialDesign,
@@ -91,16 +92,13 @@ export function FailuresSection({
     <section data-testid="failures">
       <ul className="failures">
         {failures.map((f) => {
-          // as namesInBrief words it for sweep status: a list one longer says its last rather than "and 1 more"
-          const named =
-            f.count <= NAMED_PER_REASON + 1 && f.trials.length >= f.count
-              ? f.trials
-              : f.trials.slice(0, NAMED_PER_REASON);
+          // as sweep status names them: a list one longer says its last rather than "and 1 more"
+          const named = inBrief(f.trials, { shown: NAMED_PER_REASON, total: f.count });
           return (
             // a refused group may read as an uncoded one of failures stored before codes were
             <li key={`${f.code ?? ""}:${f.reason}`}>
               {plural(f.count, "trial")} failed: <span className="reason">{f.reason}</span> (
-              {named.map((t, i) => (
+              {named.shown.map((t, i) => (
                 <span key={t.id}>
                   {i > 0 && "; "}
                   <a href={`/trials/${encodeURIComponent(t.id)}`}>
@@ -108,7 +106,7 @@ export function FailuresSection({
                   </a>
                 </span>
               ))}
-              {f.count > named.length && ` and ${formatCount(f.count - named.length)} more`})
+              {named.more > 0 && ` and ${formatCount(named.more)} more`})
             </li>
           );
         })}
