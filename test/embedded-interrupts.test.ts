@@ -44,11 +44,19 @@ describe("the embedded sweep run, interrupted and resumed", { timeout: 600_000 }
     expect(await exited(first)).toBe(143);
     expect(first.log()).toMatch(/interrupted: 0\/2 trials done; the same command resumes the sweep/);
     // Another file: its run trains its own trial and leaves the interrupted sweep alone.
-    const other = await run(["sweep", "run", sweepFile("other", { nu: [30] }, 1, 2), "--json"], env);
-    expect(JSON.parse(other.slice(other.indexOf("{"))).trials).toHaveLength(1);
+    const other = tailsweep(["sweep", "run", sweepFile("other", { nu: [30] }, 1, 60, {}, 8)], env);
+    await waitFor(async () => /trials: 0\/1 done, 1 running/.test(other.log()), "the other's trial", 60_000);
     const listed = JSON.parse(await run(["sweep", "list", "--json"], env).then(lastLine));
     const interrupted = listed.find((x: { name: string }) => x.name === "interrupted");
     expect(interrupted).toMatchObject({ status: "running", succeeded: 0 });
+    // read through the other run's process, which holds the store: nothing there trains the interrupted sweep
+    expect(await run(["sweep", "status", interrupted.id], env)).toContain(
+      `  nothing trains its waiting trials now: the tailsweep sweep run holding the store trains its own sweep only; once it ends, \`tailsweep sweep run ${interrupted.id}\` trains them\n`,
+    );
+    expect(await exited(other)).toBe(0);
+    expect(other.log()).toMatch(/completed: 1 succeeded/);
+    const after = JSON.parse(await run(["sweep", "list", "--json"], env).then(lastLine));
+    expect(after.find((x: { name: string }) => x.name === "interrupted")).toMatchObject({ succeeded: 0 });
     // read from the store no process holds: its status says that nothing trains its waiting trials, and what would
     expect(await run(["sweep", "status", interrupted.id], env)).toContain(
       `  nothing trains its waiting trials now: \`tailsweep sweep run ${interrupted.id}\` trains them here\n`,

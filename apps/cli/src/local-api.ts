@@ -8,12 +8,13 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
  * The local user's API context on the run store `rt` opened, with `what` this process can do besides reading (a
- * launcher, or the `readOnly` words that say why there is none): the context of a command's own API, and of the
- * socket a process holding the embedded store answers other commands on (store-socket.ts).
+ * launcher, or the `readOnly` words that say why there is none; which sweeps it trains, where that is not all): the
+ * context of a command's own API, and of the socket a process holding the embedded store answers other commands on
+ * (store-socket.ts).
  */
 export function localApiContext(
   rt: Runtime,
-  what: Pick<ApiContext, "launcher" | "readOnly" | "cancelsOwn">,
+  what: Pick<ApiContext, "launcher" | "readOnly" | "cancelsOwn" | "controllerServing">,
 ): ApiContext {
   return {
     store: rt.opened.store,

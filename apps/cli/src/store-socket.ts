@@ -133,7 +133,7 @@ export async function serveStoreSocket(
  */
 export async function serveHeldStore(
   rt: Runtime,
-  what: Pick<ApiContext, "launcher" | "readOnly" | "cancelsOwn">,
+  what: Pick<ApiContext, "launcher" | "readOnly" | "cancelsOwn" | "controllerServing">,
   log: (line: string) => void,
   onRequest?: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<StoreSocket | undefined> {

@@ -153,7 +153,7 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
     });
   else {
     process.stdout.write(`sweep ${sweepId} (${project}/${name}) ${status}: ${tallyOf(counts)}\n`);
-    if (sweep.servedBy === null) process.stdout.write(`  ${NO_CONTROLLER_TEXT}\n`);
+    if (sweep.servedBy === null) process.stdout.write(`  ${unservedText(on, sweepId)}\n`);
     // read here from the embedded store, which no process holds: nothing trains its waiting trials until one does
     else if (status === "running" && (counts.waiting ?? 0) > 0 && on === "here" && !teamStore())
       process.stdout.write(`  nothing trains its waiting trials now: ${whereTheyRun(on, sweepId)}\n`);
@@ -237,7 +237,7 @@ export async function sweepWatch(id: string | undefined, o: { interval: number }
   /** The sweep followed through `route` until it ends; undefined where the holder ended first. */
   const follow = (route: ApiRoute) =>
     withApi(
-      async (api, remote) => {
+      async (api, remote, on) => {
         try {
           target = await sweepOrLatest(api, id);
         } catch (e) {
@@ -264,7 +264,7 @@ export async function sweepWatch(id: string | undefined, o: { interval: number }
             // said when it changes: none serving it (its trials wait), and one serving it again
             if (sweep.servedBy !== undefined && (sweep.servedBy === null) !== unserved) {
               unserved = sweep.servedBy === null;
-              log(unserved ? NO_CONTROLLER_TEXT : `a controller serves it again: ${sweep.servedBy}`);
+              log(unserved ? unservedText(on, target) : `a controller serves it again: ${sweep.servedBy}`);
             }
             say(sweep);
             if (sweep.status !== "running") return sweep;
@@ -373,6 +373,16 @@ function whereTheyRun(on: RunsOn, id: string): string {
   return settings().store.databaseUrl
     ? `a controller on this database queues them for its workers (if none runs, \`tailsweep sweep run ${id}\` trains them here)`
     : `\`tailsweep sweep run ${id}\` trains them here`;
+}
+
+/**
+ * Why a running sweep's trials wait where nothing trains them (the API's `servedBy` null): no team controller serves
+ * the store, or the `sweep run` holding the embedded store trains its own sweep only.
+ */
+function unservedText(on: RunsOn, id: string): string {
+  return on === "holder"
+    ? `nothing trains its waiting trials now: the tailsweep sweep run holding the store trains its own sweep only; once it ends, \`tailsweep sweep run ${id}\` trains them`
+    : NO_CONTROLLER_TEXT;
 }
 
 /** The flags of `sweep retry` and `sweep resume`. */

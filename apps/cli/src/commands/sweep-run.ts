@@ -409,6 +409,9 @@ async function runHere(
       readOnly: `the embedded store is held by tailsweep sweep run (pid ${process.pid}), which serves other commands' reads, tags and notes and a cancel of its own sweep, but launches, cancels and deletes nothing else: this works once it ends (Ctrl-C there stops it; ${resumedBy(o, id)} resumes its sweep)`,
       // its sweep cancelled, the run sees it final and ends
       cancelsOwn: { sweepId: id, cancel: (sweepId) => controller.cancel(sweepId) },
+      // it trains its own sweep only: another running sweep's waiting trials wait, as `sweep status` and `watch` say
+      controllerServing: async (sweepId) =>
+        sweepId === undefined || sweepId === id ? `tailsweep sweep run (pid ${process.pid})` : undefined,
     },
     log,
   );
