@@ -23,6 +23,7 @@ import { AppError, codeOf, errorCategory, isInputError, messageOf } from "@tails
 import type { Correction } from "@tailsweep/stats";
 import { z } from "zod";
 import { apiError, refusalProblems, sweepOrLatest, withApi } from "../api-client";
+import type { RemoteLogin } from "../remote";
 import { printAligned } from "./aligned";
 import { type ObjectiveArg, readObjectives } from "./objectives-arg";
 
@@ -193,13 +194,29 @@ function printPareto(front: SweepPareto, out: (line: string) => void): void {
   for (const note of front.notes) out(`Note: ${note}`);
 }
 
+/** The flags of `compare` by the API input fields they fill: a refusal of a field is said as the flag's. */
+const COMPARE_FLAGS = { baseline: "--baseline", metric: "--metric", objectives: "--objectives" };
+
 /**
- * The table's and the front's refusals of one command line as one error, where both are bad input (a bad --baseline
- * and a bad --objectives); else the table's, which a missing sweep or no server fails first.
+ * The table and the front of one command line, asked together: where both refuse it as bad input (a bad --baseline
+ * and a bad --objectives), one error says both; else the table's refusal, which a missing sweep or no server fails
+ * first, or the front's.
  */
-function bothRefused(table: unknown, front: unknown): unknown {
-  if (errorCategory(table) !== "invalid" || errorCategory(front) !== "invalid") return table;
-  return new AppError("COMPARE_INVALID", "invalid", `${messageOf(table)}\n${messageOf(front)}`);
+async function tableAndFront<T, F>(
+  login: RemoteLogin | undefined,
+  table: Promise<T>,
+  front: Promise<F>,
+): Promise<[T, F]> {
+  const [t, f] = await Promise.allSettled([table, front]);
+  if (t.status === "rejected" && f.status === "rejected") {
+    const tableError = apiError(t.reason, login, COMPARE_FLAGS);
+    const frontError = apiError(f.reason, login, COMPARE_FLAGS);
+    if (errorCategory(tableError) === "invalid" && errorCategory(frontError) === "invalid")
+      throw new AppError("COMPARE_INVALID", "invalid", `${messageOf(tableError)}\n${messageOf(frontError)}`);
+  }
+  if (t.status === "rejected") throw t.reason;
+  if (f.status === "rejected") throw f.reason;
+  return [t.value, f.value];
 }
 
 /**
@@ -208,8 +225,7 @@ function bothRefused(table: unknown, front: unknown): unknown {
  */
 export async function compareCommand(id: string | undefined, o: CompareFlags): Promise<void> {
   // the flag's own syntax was checked as the line was read; the metrics the sweep has are the API's to check
-  const objectives = o.objectives;
-  const flags = { baseline: "--baseline", metric: "--metric", objectives: "--objectives" };
+  const { objectives } = o;
   // `id`: the whole id of the sweep named by its start (a dashboard older than it answers without it)
   const {
     sweep,
@@ -239,12 +255,8 @@ export async function compareCommand(id: string | undefined, o: CompareFlags): P
         });
       if (objectives) {
         // both asked for: a bad --baseline and bad --objectives are said together, not the table's first
-        const [compared, pareto] = await Promise.allSettled([compare(), front()]);
-        if (compared.status === "rejected" && pareto.status === "rejected")
-          throw bothRefused(apiError(compared.reason, login, flags), apiError(pareto.reason, login, flags));
-        if (compared.status === "rejected") throw compared.reason;
-        if (pareto.status === "rejected") throw pareto.reason;
-        return { sweep, ...compared.value, pareto: pareto.value, paretoNote: undefined };
+        const [compared, pareto] = await tableAndFront(login, compare(), front());
+        return { sweep, ...compared, pareto, paretoNote: undefined };
       }
       const compared = await compare();
       try {
@@ -264,7 +276,7 @@ export async function compareCommand(id: string | undefined, o: CompareFlags): P
         };
       }
     },
-    { flags },
+    { flags: COMPARE_FLAGS },
   );
   if (o.json)
     process.stdout.write(
@@ -315,12 +327,12 @@ export async function compareStoreProblems(
   } catch {
     return [];
   }
-  const named = { baseline: "--baseline", metric: "--metric", objectives: "--objectives" };
   try {
     await withApi(
       async (api, login) => {
         const id = await sweepOrLatest(api, typeof given === "string" ? given : undefined);
-        const [table, front] = await Promise.allSettled([
+        await tableAndFront(
+          login,
           api.sweeps.compare.query({
             id,
             ...(baseline !== undefined && { baseline }),
@@ -331,14 +343,10 @@ export async function compareStoreProblems(
           // fewer than two objectives is the flag's own refusal, not the sweep's to repeat
           objectives !== undefined && objectives.length >= 2
             ? api.pareto.front.query({ id, objectives, correction, alpha })
-            : undefined,
-        ]);
-        if (table.status === "rejected" && front.status === "rejected")
-          throw bothRefused(apiError(table.reason, login, named), apiError(front.reason, login, named));
-        if (table.status === "rejected") throw table.reason;
-        if (front.status === "rejected") throw front.reason;
+            : Promise.resolve(undefined),
+        );
       },
-      { flags: named },
+      { flags: COMPARE_FLAGS },
     );
     return [];
   } catch (e) {
