@@ -335,6 +335,20 @@ describe("Pareto fronts from the CLI: compare --objectives, report --pareto", { 
     expect(r.stderr).toMatch(
       /^tailsweep: --baseline: 'bogus' is no method of these sweeps .*\n--pareto: nope:max: no finished trial of the report's method sweeps reports nope/,
     );
+    // beside a refused value and a list refused for its syntax: every one named in one run, the list's metrics too
+    const refused = await tailsweep([
+      "report",
+      methodsId,
+      "--family",
+      "some",
+      "--baseline",
+      "bogus",
+      "--pareto=balancedAccuracy:up,nope:max",
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^tailsweep: --family: must be one of primary, all, got 'some'\ntailsweep: --pareto: 'balancedAccuracy:up': the direction must be max or min .*\ntailsweep: --baseline: 'bogus' is no method of these sweeps .*\ntailsweep: --pareto: nope:max: no finished trial of the report's method sweeps reports nope/,
+    );
   });
 
   it("names every bad --pareto objective in one error", async () => {

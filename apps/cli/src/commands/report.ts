@@ -1,9 +1,10 @@
-import { type Command, Option } from "commander";
+import { Option } from "commander";
+import type { TailsweepCommand } from "../command";
 import { lazyAction } from "./lazy-action";
 import { objectivesArg } from "./objectives-arg";
 
 /** Registers `tailsweep report`. */
-export function registerReport(program: Command): void {
+export function registerReport(program: TailsweepCommand): void {
   program
     .command("report <sweeps...>")
     .summary("write a Markdown study report of sweeps, with figures")
@@ -41,5 +42,10 @@ export function registerReport(program: Command): void {
       ),
     )
     .option("--json", "print the report's numbers as JSON instead of Markdown")
+    // what the sweeps find wrong with the rest (a --baseline that is no method, an objective no trial reports) when
+    // a value was refused (--family some): one run names them all
+    .checksWithStore(async (args, options, refused) =>
+      (await import("./report-action")).reportStoreProblems(args, options, refused),
+    )
     .action(lazyAction(async () => (await import("./report-action")).reportCommand));
 }
