@@ -90,6 +90,26 @@ describe("parseSweepFile", () => {
       "execution.maxAttempts: must be ≥ 1, got 0",
       "decide.baseline: variant=studentt is not one of search.variant's values (gaussian, proposed)",
     ]);
+    // a grid's baseline that leaves a knob with several values open matches several configurations: no look could be
+    // taken (the sweep once ran its first round and then waited for ever), so the file is refused at once
+    expect(
+      problemsOf({
+        name: "x",
+        search: { variant: ["gaussian", "proposed"], nu: [5, 10], beta: [0.1, 0.2, 0.3], gamma: [-0.001] },
+        seeds: { initial: 3, step: 2, max: 5 },
+        decide: { baseline: "variant=gaussian" },
+      }),
+    ).toEqual([
+      "decide.baseline: 'variant=gaussian' names no value of nu (5, 10), beta (0.1, 0.2, 0.3), so it matches 6 configurations of the grid; name one configuration, e.g. 'variant=gaussian nu=5 beta=0.1'",
+    ]);
+    expect(
+      parseSweepFile({
+        name: "x",
+        search: { variant: ["gaussian", "proposed"], nu: [5, 10] },
+        seeds: { initial: 3, step: 2, max: 5 },
+        decide: { baseline: "variant=gaussian model.nu=10" },
+      }).sequential?.decide.baseline,
+    ).toBe("variant=gaussian model.nu=10");
     // ... but not a check of the section as a whole, which would judge the default standing in for the bad setting
     expect(
       problemsOf({
@@ -189,7 +209,7 @@ describe("parseSweepFile", () => {
         ...sequential,
         search: { variant: ["gaussian", "proposed"], nu: [1, 5] },
         seeds: { initial: 3, step: 0, max: 2 },
-        decide: { baseline: "variant=gaussian" },
+        decide: { baseline: "variant=gaussian nu=5" },
       }),
     ).toEqual([
       "seeds.step: must be ≥ 1, got 0",
@@ -509,7 +529,7 @@ describe("a sequential design: seeds: { initial, step, max } with decide", () =>
       problemsOf({
         ...grid,
         seeds: { initial: 2, step: 1, max: 4 },
-        decide: { baseline: "variant=gaussian", correction: "bh" },
+        decide: { baseline: "variant=gaussian nu=5", correction: "bh" },
       }),
     ).toEqual([expect.stringMatching(/^decide.correction: must be holm or bonferroni/)]);
   });

@@ -854,8 +854,9 @@ export function defaultParetoObjectives(spec: Pick<SweepSpec, "objectives">): Sw
 /**
  * The configuration `decide.baseline` names (`key=value` pairs of searched knobs, space-separated), keyed by canonical
  * path, with each value as the search holds it: one of a knob's listed (or categorical) values, or for a uniform,
- * loguniform or int knob, a number (a TPE search's baseline need not be a point it would propose). Searched knobs it
- * does not name keep the sweep's base value. `problems` names each part that does not say this.
+ * loguniform or int knob, a number (a TPE search's baseline need not be a point it would propose). In a TPE search,
+ * searched knobs it does not name keep the sweep's base value; a grid's must name every knob with several values
+ * (openBaselineKnobs). `problems` names each part that does not say this.
  */
 export function baselinePoint(
   search: Record<string, ParamSpec>,
@@ -904,6 +905,30 @@ export function baselinePoint(
 }
 
 /**
+ * A grid's baseline is one of its configurations, found by the knobs it names as `compare --baseline` finds one: a
+ * knob with several values that it leaves out makes it match several, and no look could be taken. Names each such
+ * knob with its values, how many configurations the baseline matches, and a baseline that names one.
+ */
+function openBaselineKnobs(
+  search: Record<string, ParamSpec>,
+  point: Record<string, unknown>,
+  baseline: string,
+): string[] {
+  const shown = (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v));
+  const open = Object.entries(search).flatMap(([key, spec]) => {
+    const values = Array.isArray(spec) ? spec : spec.distribution === "categorical" ? spec.values : [];
+    return values.length > 1 && !((canonicalParam(key) ?? key) in point) ? [{ key, values }] : [];
+  });
+  if (open.length === 0) return [];
+  const matches = open.reduce((n, o) => n * o.values.length, 1);
+  const knobs = open.map((o) => `${o.key} (${o.values.map(shown).join(", ")})`).join(", ");
+  const example = [baseline.trim(), ...open.map((o) => `${o.key}=${shown(o.values[0])}`)].join(" ");
+  return [
+    `decide.baseline: '${baseline.trim()}' names no value of ${knobs}, so it matches ${matches} configurations of the grid; name one configuration, e.g. '${example}'`,
+  ];
+}
+
+/**
  * What is wrong with a sequential design: its seeds' shape, a missing `decide`, a baseline that names no config, a
  * `decide.top` outside a TPE search. `valueProblems` is a value's problems under its knob's own rule.
  */
@@ -946,6 +971,8 @@ function sequentialProblems(
     );
   const { point, problems: baselineProblems } = baselinePoint(search, decide.baseline);
   problems.push(...baselineProblems);
+  if (method === "grid" && baselineProblems.length === 0)
+    problems.push(...openBaselineKnobs(search, point, decide.baseline));
   if (method === "tpe")
     for (const [path, value] of Object.entries(point))
       for (const p of valueProblems(path, value)) problems.push(`decide.baseline: ${path}=${value}: ${p}`);

@@ -9,7 +9,7 @@ describe("launchDatasets", () => {
       variant: "proposed",
       search: { variant: ["proposed", "gaussian"], "dataset.headCount": [300, 900], beta: [0.1] },
       seeds: { initial: 2, step: 2, max: 6 },
-      decide: { baseline: "variant=gaussian", metric: "balancedAccuracy" },
+      decide: { baseline: "variant=gaussian dataset.headCount=300", metric: "balancedAccuracy" },
     });
     expect(spec.seeds).toEqual([1, 2]);
     const datasets = launchDatasets(spec);
