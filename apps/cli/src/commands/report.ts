@@ -9,7 +9,7 @@ export function registerReport(program: TailsweepCommand): void {
     .command("report <sweeps...>")
     .summary("write a Markdown study report of sweeps, with figures")
     .description(
-      "write a Markdown study report of sweeps (ids or unique id prefixes): methods against the proposed model per setting, sensitivity grids, missing-modality results, with SVG figures",
+      "write a Markdown study report of sweeps (ids or unique id prefixes): the other methods against the --baseline method (default proposed) per setting, sensitivity grids, missing-modality results, with SVG figures",
     )
     .option("-o, --out <file>", "write the Markdown here (figures go beside it); default: stdout, no figures")
     .option("--figures <dir>", "folder for the SVG figures (default: <out without .md>-figures)")

@@ -556,6 +556,59 @@ describe("renderStudyMarkdown", () => {
     expect(formatSummary({ ...cell.summary, n: 1 })).toMatch(/\(1 seed\)$/);
   });
 
+  it("names the --baseline method and the method it is compared with, not a proposed model, where there is none", async () => {
+    const store = new InMemoryRunStore();
+    // gaussian 10 points ahead of supervised on every seed (with a little spread): the user's walkthrough, where
+    // supervised's cell carried ▲ under a legend that read it as "supervised significantly better"
+    await sweepWith(
+      store,
+      "m",
+      { name: "main", search: { variant: ["gaussian", "supervised"], rho: [10, 100] }, seeds: 4 },
+      (p, seed) =>
+        0.6 +
+        shift[p.variant as string]! +
+        seedEffect[seed]! +
+        jitter(p.variant as string, seed) +
+        wobble(seed),
+    );
+    await sweepWith(
+      store,
+      "s",
+      { name: "single", variant: "single", search: { "model.modalities": [[0], [1]] }, seeds: 4 },
+      (p, seed) => (JSON.stringify(p["model.modalities"]) === "[0]" ? 0.66 : 0.3) + seed * 0.001,
+    );
+    const report = await buildStudyReport(store, ["m", "s"], { baseline: "gaussian" });
+    const [answer] = report.study.overall;
+    // the numbers are gaussian − supervised: positive, and gaussian is the better one
+    expect(answer).toMatchObject({ baseline: "supervised", verdict: "better", ahead: 2, behind: 0 });
+    expect(answer!.diff).toBeCloseTo(0.1, 1);
+    expect(report.missingModality).toHaveLength(1);
+    const { markdown } = renderStudyMarkdown(report);
+    expect(markdown).not.toMatch(/proposed/i);
+    // the overall answer: header, sign and verdict name gaussian as the side the difference and ▲ speak for
+    expect(markdown).toContain(
+      "| method | gaussian − method (balancedAccuracy) [95% CI] | seeds | settings gaussian ahead / behind |",
+    );
+    expect(markdown).toMatch(
+      /\| supervised \| \+\d+\.\d\d \[[\d.]+, [\d.]+\] \| 4 \| 2 \/ 0 of 2 \| [^\n]* \| gaussian better \|\n/,
+    );
+    expect(markdown).toContain("per method compared with gaussian: ▲ gaussian better, ▼ gaussian worse");
+    // the legend of the marks, the verdict counts and the paired differences
+    expect(markdown).toContain(
+      "▲ / ▼ on a method's cell: gaussian, the method the others are compared with, is significantly better / worse than that method",
+    );
+    expect(markdown).toMatch(/\| ρ=10 \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ ▲ \|/);
+    expect(markdown).toContain(
+      "the number of settings where gaussian is significantly better (▲) than that method",
+    );
+    expect(markdown).toMatch(/\| supervised \| 2▲ 0▼ 0·/);
+    expect(markdown).toContain("Each cell: gaussian − method (the row's)");
+    expect(markdown).toMatch(/\| supervised \| \+\d+\.\d \[\+[\d.]+, \+[\d.]+\] p[^\n]* ▲ \|/);
+    // the missing-modality comparison is against gaussian too
+    expect(markdown).toContain("Differences are gaussian − method");
+    expect(markdown).toContain("| observed | method | gaussian − method |");
+  });
+
   it("shows each sweep's tags and notes in its overview", async () => {
     const store = new InMemoryRunStore();
     await sweepWith(

@@ -54,6 +54,11 @@ export interface StudyReport {
   wallSeconds: number;
   /** Of that, the time some trial was running: sweeps run at different times leave gaps between them. */
   busySeconds: number;
+  /**
+   * The method every other method is compared with ({@link StudyReportOptions.baseline}): a method comparison's
+   * differences are baseline − method, and its ▲ / ▼ say that this method is the better / worse one.
+   */
+  baseline: string;
   methodComparisons: MethodComparison[];
   sensitivities: Sensitivity[];
   missingModality: MissingModalityGroup[];
@@ -160,8 +165,8 @@ export interface SweepOverview {
 }
 
 /**
- * One comparison from its subject's side: in a method comparison the subject is the proposed model against a
- * baseline (differences proposed − baseline); in a sensitivity it is a configuration against the reference
+ * One comparison from its subject's side: in a method comparison the subject is the report's baseline method against
+ * another method (differences baseline − method); in a sensitivity it is a configuration against the reference
  * (configuration − reference). `better` and `worse` follow the objective's direction.
  */
 export interface Versus {
@@ -178,7 +183,7 @@ export interface Versus {
   verdict: "better" | "worse" | "no detectable difference" | "degenerate" | "too few seeds";
   /** Its matched seeds include some added after looking at the results (a post-hoc top-up): p is optimistic. */
   posthoc: boolean;
-  /** Set on a metric where lower is better: a positive `diff` is then the proposed model behind. */
+  /** Set on a metric where lower is better: a positive `diff` is then the subject behind. */
   lowerIsBetter?: true;
   /** In the report's study-level family: p corrected across the whole family (see {@link StudyLevel}). */
   pStudy?: number;
@@ -200,8 +205,8 @@ export interface SettingResult {
   /** metric id → one cell per method (methods without results are left out). */
   metrics: Record<string, MethodCell[]>;
   /**
-   * metric id → baseline method → the proposed model's paired differences (proposed − baseline) seed by seed: what
-   * the study-level overall answer pools across settings.
+   * metric id → method → the baseline's paired differences with it (baseline − method) seed by seed: what the
+   * study-level overall answer pools across settings.
    */
   differences: Record<string, Record<string, { seed: number; diff: number }[]>>;
   /**
@@ -214,10 +219,11 @@ export interface SettingResult {
   classAxis: "class" | "rank";
 }
 
-/** A sweep that searches `variant`: every method against the proposed model, setting by setting. */
+/** A sweep that searches `variant`: every method against the baseline method, setting by setting. */
 export interface MethodComparison {
   sweepId: string;
   sweepName: string;
+  /** The method the others are compared with (the report's `baseline`, `proposed` by default). */
   baseline: string;
   methods: string[];
   /** The searched parameters that make a setting (all but `variant`). */
@@ -232,7 +238,10 @@ export interface MethodComparison {
   sequential: boolean;
 }
 
-/** Verdicts of one baseline against the proposed model across settings. */
+/**
+ * Verdicts of the baseline method against one other method across settings. `proposedBetter` / `proposedWorse` count
+ * the settings where the baseline (the proposed model by default, whence the names) is the better / worse one.
+ */
 export interface Tally {
   proposedBetter: number;
   proposedWorse: number;
@@ -321,7 +330,7 @@ export function settingLabel(params: Record<string, unknown>, keys: readonly str
 /** Options of {@link buildStudyReport}. */
 export interface StudyReportOptions {
   title?: string;
-  /** The method every other is compared with (default `proposed`). */
+  /** The method every other is compared with (default {@link DEFAULT_BASELINE}). */
   baseline?: string;
   /** A configuration to state each sweep's fixed settings against (e.g. the `paper` preset). */
   reference?: { name: string; config: Record<string, unknown> };
@@ -335,6 +344,9 @@ export interface StudyReportOptions {
   pareto?: { objectives?: SweepParetoOptions["objectives"] | undefined };
   now?: Date;
 }
+
+/** The method a report compares every other with unless told otherwise: the study's proposed model. */
+export const DEFAULT_BASELINE = "proposed";
 
 /** Reads the sweeps (one read of trials and one of results each) and computes every number of the report. */
 export async function buildStudyReport(
@@ -350,7 +362,7 @@ export async function buildStudyReport(
       return loadSweepRuns(store, sweep);
     }),
   );
-  const baseline = options.baseline ?? "proposed";
+  const baseline = options.baseline ?? DEFAULT_BASELINE;
   // Every comparison is of the selection stage: a confirmation's fresh seeds are tested on their own, below.
   const selected = loaded.map(selectionRuns);
   const methodSweeps = selected.filter((l) => "variant" in l.sweep.spec.search);
@@ -381,6 +393,7 @@ export async function buildStudyReport(
     title: options.title ?? "Study report",
     generatedAt: (options.now ?? new Date()).toISOString(),
     ...(options.reference && { referenceName: options.reference.name }),
+    baseline,
     sweeps: loaded.map((l) => overview(l, options.reference)),
     wallSeconds: wallSeconds(loaded.flatMap((l) => l.trials)),
     busySeconds: busySeconds(loaded.flatMap((l) => l.trials)),
@@ -528,8 +541,8 @@ function observationsBy(
 }
 
 /**
- * A row of `compareConfigurations` turned to its subject's side. `flip`: the row's configuration is the baseline of
- * the reader's question (a baseline method against the proposed model), so signs and verdicts are mirrored.
+ * A row of `compareConfigurations` turned to its subject's side. `flip`: the reader's subject is the comparison's
+ * baseline (the baseline method against the row's method), so signs and verdicts are mirrored.
  */
 function toVersus(
   v: NonNullable<ComparisonRow["vsBaseline"]>,
@@ -563,7 +576,7 @@ function toVersus(
 
 /**
  * Every method against the baseline on one metric: summaries and the paired comparison, Holm across the methods,
- * with signs turned to read "baseline − method" (positive: the proposed model is ahead).
+ * with signs turned to read "baseline − method" (positive: the baseline is ahead, where higher is better).
  */
 function versusBaseline(
   observations: Observation[],
@@ -599,7 +612,7 @@ function versusBaseline(
   });
 }
 
-/** The proposed model's difference with each other method, seed by seed where both ran (proposed − method). */
+/** The baseline's difference with each other method, seed by seed where both ran (baseline − method). */
 function pairedDifferences(
   observations: readonly Observation[],
   baseline: string,
@@ -625,7 +638,7 @@ function cell(method: string, observations: Observation[]): MethodCell {
   return { method, summary: summarize(observations.map((o) => o.value)) };
 }
 
-/** The study's usual order: the proposed model, then its baselines as the sweep lists them. */
+/** The baseline method first, then the others as the sweep lists them. */
 function methodOrder(spec: SweepSpec, baseline: string): string[] {
   const search = spec.search.variant;
   const listed = Array.isArray(search) ? search.map(paramValue) : [];

@@ -144,8 +144,11 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
     "How to read it: each cell is the mean over seeds with the half-width of its 95 % Student-t interval, in " +
       "percentage points. Comparisons pair runs by seed (Welch's test where seeds do not match); p-values are " +
       "Holm-corrected across the comparisons made in the same setting and metric; `d` is Cohen's d_z of the " +
-      "paired differences (d*_s, the difference over the root mean of the two variances, where Welch). ▲ / ▼: the proposed model (or, in a sensitivity table, the configuration) is " +
-      "significantly better / worse at α = 0.05 after correction; · no detectable difference, with `n≈N` the " +
+      "paired differences (d*_s, the difference over the root mean of the two variances, where Welch). ▲ / ▼ on a " +
+      // the mark sits on the other method's cell but speaks for the baseline: say which, for any --baseline
+      `method's cell: ${report.baseline}, the method the others are compared with, is significantly better / worse ` +
+      "than that method (in a sensitivity table: that configuration is significantly better / worse than the " +
+      "reference) at α = 0.05 after correction; · no detectable difference, with `n≈N` the " +
       "matched seeds a paired t-test would need for 80 % power at the observed effect and at the level the " +
       "correction leaves it (α over the comparisons of its setting and metric; `n>1000` past that, or with no " +
       "effect at all); the intervals are unadjusted 95 % intervals, the p-values and ▲ / ▼ corrected; = every seed gave the same " +
@@ -174,7 +177,8 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
     );
   for (const mc of report.methodComparisons) out.push(...methodSection(mc, figure));
   for (const s of report.sensitivities) out.push(...sensitivitySection(s, figure));
-  if (report.missingModality.length > 0) out.push(...missingSection(report.missingModality, figure));
+  if (report.missingModality.length > 0)
+    out.push(...missingSection(report.missingModality, report.baseline, figure));
   if (report.pareto) out.push(...paretoSection(report.pareto, figure));
   if (report.confirmations.length > 0) out.push(...confirmationSection(report.confirmations));
   return { markdown: `${out.join("\n").trimEnd()}\n`, figures };
@@ -182,9 +186,13 @@ export function renderStudyMarkdown(report: StudyReport, options: RenderOptions 
 
 type Figure = (name: string, alt: string, svg: string) => string;
 
-/** The study-level answer: one line per baseline over all settings, and the verdicts corrected across the family. */
+/**
+ * The study-level answer: one line per method compared with the baseline over all settings, and the verdicts
+ * corrected across the family.
+ */
 function studySection(study: StudyLevel, sequential: readonly string[], toppedUp: boolean): string[] {
   const correction = correctionName(study.correction);
+  const { baseline } = study;
   const out = ["## Overall, across settings", "", study.note, ""];
   if (sequential.length > 0)
     out.push(
@@ -194,10 +202,10 @@ function studySection(study: StudyLevel, sequential: readonly string[], toppedUp
   out.push(
     table(
       [
-        "baseline",
-        `proposed − baseline (${study.primaryMetric}) [95% CI]`,
+        "method",
+        `${baseline} − method (${study.primaryMetric}) [95% CI]`,
         "seeds",
-        "settings ahead / behind",
+        `settings ${baseline} ahead / behind`,
         "between-settings SD",
         `p (${correction})`,
         "verdict",
@@ -209,7 +217,7 @@ function studySection(study: StudyLevel, sequential: readonly string[], toppedUp
         `${a.ahead} / ${a.behind} of ${a.settings}`,
         pct(a.betweenSettingsSd, 2),
         pValue(a.pAdjusted),
-        `${a.verdict === "better" ? "proposed better" : a.verdict === "worse" ? "proposed worse" : a.verdict}${a.posthoc ? " †" : ""}`,
+        `${a.verdict === "better" || a.verdict === "worse" ? `${baseline} ${a.verdict}` : a.verdict}${a.posthoc ? " †" : ""}`,
       ]),
     ),
     "",
@@ -221,12 +229,12 @@ function studySection(study: StudyLevel, sequential: readonly string[], toppedUp
       "",
     );
   out.push(
-    `Per-setting verdicts on ${study.primaryMetric} after ${correction} across the whole family (${study.size} tests), per baseline: ▲ proposed better, ▼ worse, · no detectable difference${Object.values(study.tally).some((t) => t.posthoc.proposedBetter + t.posthoc.proposedWorse > 0) ? "; (n†): n of them rest on seeds a post-hoc top-up added" : ""} (the tables below correct within one setting and metric only).`,
+    `Per-setting verdicts on ${study.primaryMetric} after ${correction} across the whole family (${study.size} tests), per method compared with ${baseline}: ▲ ${baseline} better, ▼ ${baseline} worse, · no detectable difference${Object.values(study.tally).some((t) => t.posthoc.proposedBetter + t.posthoc.proposedWorse > 0) ? "; (n†): n of them rest on seeds a post-hoc top-up added" : ""} (the tables below correct within one setting and metric only).`,
     "",
     table(
-      ["baseline", "▲", "▼", "·", "too few seeds", "degenerate"],
-      Object.entries(study.tally).map(([baseline, t]) => [
-        baseline,
+      ["method", "▲", "▼", "·", "too few seeds", "degenerate"],
+      Object.entries(study.tally).map(([method, t]) => [
+        method,
         `${t.proposedBetter}${posthocOf(t.posthoc.proposedBetter)}`,
         `${t.proposedWorse}${posthocOf(t.posthoc.proposedWorse)}`,
         String(t.undecided),
@@ -246,7 +254,7 @@ const SPENDING: Record<SequentialDecisions["spending"], string> = {
 
 /**
  * Each sequential sweep's decisions: what its design concluded at its family-wise error, comparison by comparison,
- * with the difference turned to baseline − configuration so that it reads like the tables (proposed − baseline).
+ * with the difference turned to baseline − configuration so that it reads like the tables (baseline − method).
  */
 function sequentialSection(decisions: readonly SequentialDecisions[]): string[] {
   const out = [
@@ -315,8 +323,8 @@ function confirmationSection(confirmations: StudyReport["confirmations"]): strin
       "no part in choosing; its test (paired t, corrected across the configurations it confirms) is the one to cite, " +
       "and *kept* is the share of the selection's difference the fresh seeds reproduce (— where the selection showed no " +
       "clear lead, its own interval holding 0 or lying on the worse side: a ratio over such a difference is noise). Δ is the configuration minus " +
-      "the baseline (the opposite sign of the method tables' proposed − method when the baseline is the proposed " +
-      "model); the selection's p is a fixed-n test on its seeds, not a sequential design's adjusted p.",
+      "the baseline (the opposite sign of the method tables' baseline − method where both compare with the same " +
+      "method); the selection's p is a fixed-n test on its seeds, not a sequential design's adjusted p.",
     "",
   ];
   for (const { sweepName, confirmation: c } of confirmations) {
@@ -434,7 +442,7 @@ function settingGroups(
 }
 
 function methodSection(mc: MethodComparison, figure: Figure): string[] {
-  const baselines = mc.methods.filter((m) => m !== mc.baseline);
+  const others = mc.methods.filter((m) => m !== mc.baseline);
   const out = [
     `## Methods against ${mc.baseline}: ${mc.sweepName}`,
     "",
@@ -450,11 +458,11 @@ function methodSection(mc: MethodComparison, figure: Figure): string[] {
       : []),
     "### Verdicts across settings",
     "",
-    `Per baseline and metric, the number of settings where ${mc.baseline} is significantly better (▲), worse (▼), or not distinguishable (·) from it${Object.values(mc.tally).some((byBaseline) => Object.values(byBaseline).some((t) => t.posthoc.proposedBetter + t.posthoc.proposedWorse > 0)) ? "; (n†): n of them rest on seeds a post-hoc top-up added" : ""}.`,
+    `Per method and metric, the number of settings where ${mc.baseline} is significantly better (▲) than that method, worse (▼), or not distinguishable (·)${Object.values(mc.tally).some((byBaseline) => Object.values(byBaseline).some((t) => t.posthoc.proposedBetter + t.posthoc.proposedWorse > 0)) ? "; (n†): n of them rest on seeds a post-hoc top-up added" : ""}.`,
     "",
     table(
-      ["baseline", ...REPORT_METRICS.map((m) => m.label)],
-      baselines.map((b) => [b, ...REPORT_METRICS.map((m) => tallyCell(mc.tally[m.id]![b]!))]),
+      ["method", ...REPORT_METRICS.map((m) => m.label)],
+      others.map((b) => [b, ...REPORT_METRICS.map((m) => tallyCell(mc.tally[m.id]![b]!))]),
     ),
     "",
   ];
@@ -502,15 +510,15 @@ function methodSection(mc: MethodComparison, figure: Figure): string[] {
   }
   out.push("### Paired differences, setting by setting", "");
   out.push(
-    `Each cell: ${mc.baseline} − baseline in percentage points [95 % t interval], Holm-corrected p, d_z, verdict.`,
+    `Each cell: ${mc.baseline} − method (the row's) in percentage points [95 % t interval], Holm-corrected p, d_z, verdict (▲: ${mc.baseline} better).`,
     "",
   );
   for (const s of mc.settings) {
     out.push(`<details><summary>${s.label}</summary>`, "");
     out.push(
       table(
-        ["baseline", ...REPORT_METRICS.map((m) => m.label)],
-        baselines.map((b) => [
+        ["method", ...REPORT_METRICS.map((m) => m.label)],
+        others.map((b) => [
           b,
           ...REPORT_METRICS.map((m) => {
             const v = s.metrics[m.id]!.find((c) => c.method === b)?.versus;
@@ -687,11 +695,11 @@ function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
   return out;
 }
 
-function missingSection(groups: MissingModalityGroup[], figure: Figure): string[] {
+function missingSection(groups: MissingModalityGroup[], baseline: string, figure: Figure): string[] {
   const out = [
     "## Missing modality",
     "",
-    "Test balanced accuracy when only one modality is observed at test time: the methods trained on all modalities (their product of experts or fusion then runs on the observed one), beside a model trained on that modality alone. Differences are against the proposed model in the same column.",
+    `Test balanced accuracy when only one modality is observed at test time: the methods trained on all modalities (their product of experts or fusion then runs on the observed one), beside a model trained on that modality alone. Differences are ${baseline} − method, against ${baseline} in the same column (▲ / ▼: ${baseline} significantly better / worse than that method).`,
     "",
   ];
   for (const g of groups) {
@@ -743,9 +751,9 @@ function missingSection(groups: MissingModalityGroup[], figure: Figure): string[
     );
     if (details.length > 0)
       out.push(
-        "<details><summary>Paired differences (proposed − method)</summary>",
+        `<details><summary>Paired differences (${baseline} − method)</summary>`,
         "",
-        table(["observed", "method", "proposed − method"], details),
+        table(["observed", "method", `${baseline} − method`], details),
         "",
         "</details>",
         "",

@@ -2,6 +2,7 @@ import { metricDirection } from "@tailsweep/schemas";
 import { adjustPValues, type Correction, meanOfGroupMeans, summarize } from "@tailsweep/stats";
 import { correctionName } from "../format";
 import {
+  DEFAULT_BASELINE,
   type MethodComparison,
   type MissingModalityGroup,
   type Sensitivity,
@@ -28,27 +29,28 @@ export interface StudyLevelOptions {
   primaryMetric?: string;
 }
 
-/** One baseline against the proposed model over every setting at once, on the primary metric. */
+/** The report's baseline method against one other method over every setting at once, on the primary metric. */
 export interface OverallAnswer {
+  /** The other method (the one the report's baseline is compared with), not the baseline itself. */
   baseline: string;
   metric: string;
   /** Settings (sweep × setting) with paired seeds, and the seeds the test has (its units, its clusters). */
   settings: number;
   seeds: number;
   /**
-   * Proposed − baseline: the mean over settings of each setting's mean paired difference (every setting weighs the
-   * same), with a t interval whose standard error is clustered on the seed: settings run on the same seeds are not
-   * independent, the seeds are (equation S1 in docs/statistics.md).
+   * Baseline − method ({@link StudyLevel.baseline} − `baseline`): the mean over settings of each setting's mean
+   * paired difference (every setting weighs the same), with a t interval whose standard error is clustered on the
+   * seed: settings run on the same seeds are not independent, the seeds are (equation S1 in docs/statistics.md).
    */
   diff: number;
   ci: [number, number];
   p: number;
   /** Bell–McCaffrey's degrees of freedom of the test (seeds − 1 when every setting ran every seed). */
   df: number;
-  /** Corrected across the baselines (each is one overall answer), by the family's correction. */
+  /** Corrected across the methods compared (each is one overall answer), by the family's correction. */
   pAdjusted: number;
   verdict: "better" | "worse" | "no detectable difference" | "too few seeds" | "degenerate";
-  /** Settings whose own mean difference favours the proposed model, and the baseline (a description, not a test). */
+  /** Settings whose mean difference favours the report's baseline, and the other method (a description, no test). */
   ahead: number;
   behind: number;
   /** Standard deviation of the settings' mean differences: how much the effect varies from setting to setting. */
@@ -68,9 +70,14 @@ export interface StudyLevel {
   correction: Correction;
   alpha: number;
   primaryMetric: string;
+  /** The method the overall answers and the tally compare every other with: their differences are it − method. */
+  baseline: string;
   /** Tests in the family (testable comparisons: paired or Welch, not degenerate). */
   size: number;
-  /** Baseline → verdicts of its comparisons on the primary metric, one per setting, after the study-level correction. */
+  /**
+   * Method → verdicts of the baseline against it on the primary metric, one per setting, after the study-level
+   * correction.
+   */
   tally: Record<string, Tally>;
   overall: OverallAnswer[];
   note: string;
@@ -81,8 +88,8 @@ const testable = (v: Versus) =>
 
 /**
  * Corrects every comparison of the family together (setting each one's `pStudy` and `studyVerdict`) and answers, per
- * baseline, whether the proposed model is ahead over all settings at once. Mutates the Versus objects it is given:
- * they are the report's own, made moments before.
+ * method, whether the report's baseline method is ahead of it over all settings at once. Mutates the Versus objects
+ * it is given: they are the report's own, made moments before.
  */
 export function studyLevel(
   methodComparisons: readonly MethodComparison[],
@@ -94,6 +101,8 @@ export function studyLevel(
   const correction = options.correction ?? "holm";
   const alpha = options.alpha ?? 0.05;
   const primaryMetric = options.primaryMetric ?? "balancedAccuracy";
+  // buildStudyReport compares every sweep with the one baseline; the note must name it, not assume `proposed`
+  const baseline = methodComparisons[0]?.baseline ?? DEFAULT_BASELINE;
   // The method comparisons' cells, by baseline (a cell's `method`), for the metrics in the family.
   const methodCells = methodComparisons.flatMap((mc) =>
     mc.settings.flatMap((s) =>
@@ -151,12 +160,13 @@ export function studyLevel(
     correction,
     alpha,
     primaryMetric,
+    baseline,
     size: tested.length,
     tally,
     overall,
     note:
       `The family is ${familyText}: ${tested.length} tests, ${correctionName(correction)}-corrected over all of them. ` +
-      `The overall answers below are a second family, one test per baseline (${overall.length}, ${correctionName(correction)} across baselines): each is the mean over settings (those with at least 2 paired seeds) of the proposed model's mean paired difference, every setting weighing the same however many seeds it ran, with a standard error clustered on the seed (settings share seeds, so the seed, not the setting, is the independent unit; CR2 with Bell–McCaffrey's degrees of freedom, seeds − 1 when every setting ran every seed). ` +
+      `The overall answers below are a second family, one test per method compared with ${baseline} (${overall.length}, ${correctionName(correction)} across them): each is the mean over settings (those with at least 2 paired seeds) of the mean paired difference ${baseline} − method, every setting weighing the same however many seeds it ran, with a standard error clustered on the seed (settings share seeds, so the seed, not the setting, is the independent unit; CR2 with Bell–McCaffrey's degrees of freedom, seeds − 1 when every setting ran every seed). ` +
       `It estimates the mean effect over these settings, not over settings one might run next; the between-settings SD says how much it varies. ` +
       `${correction === "holm" ? `Each family holds its family-wise error at ${alpha}, so the chance of any false claim in either is at most ${+(2 * alpha).toFixed(4)}` : `Each family holds its false discovery rate at ${alpha}`} (for sweeps run on fixed seeds). The intervals are unadjusted 95 % intervals; the p-values and verdicts are adjusted.`,
   };
@@ -191,7 +201,10 @@ export function seedClusteredDifference(perSetting: readonly (readonly { seed: n
   };
 }
 
-/** Per baseline: equation S1 — the seed-level average of the paired differences over settings, tested over seeds. */
+/**
+ * Per method compared with the baseline: equation S1 — the seed-level average of the paired differences over
+ * settings, tested over seeds.
+ */
 function overallAnswers(
   methodComparisons: readonly MethodComparison[],
   metric: string,
@@ -201,7 +214,7 @@ function overallAnswers(
   const baselines = [
     ...new Set(methodComparisons.flatMap((mc) => mc.methods.filter((m) => m !== mc.baseline))),
   ];
-  // proposed − baseline differences: positive is the proposed model ahead unless lower is better
+  // baseline − method differences: positive is the baseline ahead unless lower is better
   const sign = metricDirection(metric) === "minimize" ? -1 : 1;
   const answers = baselines.map((baseline) => {
     // Settings with at least two paired seeds: S1 leaves out one with a single seed (it has no spread of its own), and

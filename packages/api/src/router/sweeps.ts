@@ -12,11 +12,13 @@ import {
   planExtension,
   rankSelection,
   SweepNotFoundError,
+  type SweepRuns,
   sequentialStatus,
   sweepHeatmap,
   sweepImportance,
   sweepListEntry,
   sweepOverview,
+  type TrainingEstimate,
   trainingEstimate,
   trialTable,
   unevenRankingNote,
@@ -43,6 +45,7 @@ import {
 } from "@tailsweep/schemas";
 import {
   addsAsItRuns,
+  attemptEnded,
   EPOCH_SERIES_METRICS,
   type ExtendRequest,
   gpuTrialCount,
@@ -284,6 +287,58 @@ function searchable(s: SweepRecord): string {
  */
 const refusedConfigurations = (failed: readonly TrialRecord[]) =>
   failed.filter((t) => t.errorCode === CONFIG_ERROR_CODE).length;
+
+/**
+ * The last attempt of a trial a retry or resume would queue again: how long it ran, in seconds (undefined where it
+ * never started or its times were not kept), and whether the model refused its configuration (CONFIG_INVALID). A
+ * failed trial's, or one the cancel stopped running, is its own `startedAt` to `finishedAt`; one that waited for
+ * another attempt when the sweep was cancelled (it had failed and been retried, or been handed back) has that
+ * attempt's times in `retries` (its `finishedAt` is the cancel's), and its code still with it.
+ */
+function lastAttempt(t: TrialRecord): { seconds: number | undefined; refused: boolean } {
+  const ended = attemptEnded(t) ? t.retries.findLast((r) => r.attempt === t.attempt) : undefined;
+  const [start, end] = ended ? [ended.startedAt, ended.endedAt] : [t.startedAt, t.finishedAt];
+  return {
+    seconds: start && end ? Math.max(0, end.getTime() - start.getTime()) / 1000 : undefined,
+    // an attempt the cancel stopped running has no code of its own: one kept from an earlier attempt is not its
+    refused: t.errorCode === CONFIG_ERROR_CODE && (t.state === "failed" || ended !== undefined),
+  };
+}
+
+/**
+ * A retry's or resume's dry-run estimate for the trials it would queue again: each at its configuration's mean trial
+ * time so far, and at least as long as its last attempt ran (one that timed out takes that again, or fails again:
+ * `timedByFailedAttempt`); one the model refused is refused again as it starts, and costs what its refused attempt
+ * did, not a training (`refusedTrials` counts them). Null seconds and 0 trials where it queues none.
+ */
+function queuedAgainEstimate(
+  runs: SweepRuns,
+  trials: readonly TrialRecord[],
+): { estimate: TrainingEstimate; refusedTrials: number } {
+  if (trials.length === 0)
+    return { estimate: { estimatedSeconds: null, unmeasuredTrials: 0 }, refusedTrials: 0 };
+  const attempts = trials.map((t) => ({ trial: t, ...lastAttempt(t) }));
+  const refused = attempts.filter((a) => a.refused);
+  const trainable = attempts.filter((a) => !a.refused);
+  const refusedSeconds = refused.reduce((total, a) => total + (a.seconds ?? 0), 0);
+  if (trainable.length === 0)
+    return {
+      estimate: { estimatedSeconds: refusedSeconds, unmeasuredTrials: 0 },
+      refusedTrials: refused.length,
+    };
+  const trained = trainingEstimate(
+    runs,
+    trainable.map((a) => a.trial.configKey),
+    trainable.map((a) => a.seconds),
+  );
+  return {
+    estimate: {
+      ...trained,
+      estimatedSeconds: trained.estimatedSeconds === null ? null : trained.estimatedSeconds + refusedSeconds,
+    },
+    refusedTrials: refused.length,
+  };
+}
 
 /**
  * A sweep's runs where a retry or resume needs them: for a dry run's estimate, and for a design or search, whose next
@@ -545,13 +600,15 @@ export const sweepsRouter = t.router({
   }),
 
   /**
-   * Queues a sweep's failed trials again, as new attempts; earlier attempts stay in each trial's history. With
-   * `dryRun` it says how many it would queue and the compute they take (each at its configuration's mean trial time
-   * so far: a trial that resumes from a checkpoint takes less), and queues nothing; `expectTrials` is the count a person
-   * confirmed, refused (CONFLICT, PLAN_CHANGED) when more failed meanwhile. `estimatedSeconds` comes with dry runs
-   * (null on the real call, which reads no results), with `unmeasuredTrials`, those of configurations none of whose
-   * trials succeeded, which it can only guess. `refusedTrials`: how many of them the model refused (CONFIG_INVALID),
-   * which fail the same way unless the code changed: the estimate times them at their refused attempt, not a training. `addsTrials` and `afterwards` as for `resume`; `id`: the whole id.
+   * Queues a sweep's failed trials again, as new attempts; earlier attempts stay in each trial's history. With `dryRun`
+   * it says how many it would queue and the compute they take (each at its configuration's mean trial time so far, and
+   * at least as long as its failed attempt ran, `timedByFailedAttempt` counting those that makes longer: a trial that
+   * resumes from a checkpoint takes less), and queues nothing; `expectTrials` is the count a person confirmed, refused
+   * (CONFLICT, PLAN_CHANGED) when more failed meanwhile. `estimatedSeconds` comes with dry runs (null on the real call,
+   * which reads no results), with `unmeasuredTrials`, those of configurations none of whose trials succeeded, which it
+   * can only guess. `refusedTrials`: how many of them the model refused (CONFIG_INVALID), which fail the same way
+   * unless the code changed: the estimate times them at their refused attempt, not a training. `addsTrials` and
+   * `afterwards` as for `resume`; `id`: the whole id.
    */
   retry: t.procedure
     .input(checked(sweepIdInput.extend({ ...dryRunInput, expectTrials: z.number().int().min(0).optional() })))
@@ -565,33 +622,14 @@ export const sweepsRouter = t.router({
         const failed = runs.trials.filter((t) => t.state === "failed");
         // as the store refuses it: a cancelled sweep's failed trials wait for a resume
         if (failed.length > 0 && sweep.status === "cancelled") throw sweepCancelled(sweep.id);
-        const attempt = (t: TrialRecord) =>
-          t.startedAt && t.finishedAt ? (t.finishedAt.getTime() - t.startedAt.getTime()) / 1000 : undefined;
-        // a trial the model refused is refused again as it starts: it costs what its attempt did, not a training
-        const refused = failed.filter((t) => t.errorCode === CONFIG_ERROR_CODE);
-        const trainable = failed.filter((t) => t.errorCode !== CONFIG_ERROR_CODE);
-        const refusedSeconds = refused.reduce((total, t) => total + (attempt(t) ?? 0), 0);
-        // each at least as long as its failed attempt ran: one that timed out will take that again, or fail again
-        const trained = trainingEstimate(
-          runs,
-          trainable.map((t) => t.configKey),
-          trainable.map(attempt),
-        );
-        const estimate =
-          trainable.length === 0
-            ? { estimatedSeconds: refusedSeconds, unmeasuredTrials: 0 }
-            : {
-                ...trained,
-                estimatedSeconds:
-                  trained.estimatedSeconds === null ? null : trained.estimatedSeconds + refusedSeconds,
-              };
+        const { estimate, refusedTrials } = queuedAgainEstimate(runs, failed);
         return {
           // the whole id: the caller may have named it by a prefix
           id: sweep.id,
           retried: 0,
           trialCount: failed.length,
-          refusedTrials: refused.length,
-          ...(failed.length > 0 ? estimate : { estimatedSeconds: null, unmeasuredTrials: 0 }),
+          refusedTrials,
+          ...estimate,
           ...afterwards,
         };
       }
@@ -623,9 +661,12 @@ export const sweepsRouter = t.router({
   /**
    * A cancelled sweep goes on where it stopped: its cancelled trials are queued again, none that succeeded. With
    * `dryRun` it says how many it would queue and the compute they take, and resumes nothing (`estimatedSeconds` and
-   * `unmeasuredTrials` come with dry runs; null and 0 where nothing is queued). `addsTrials`: a sequential design
-   * or TPE search that will add trials of its own once these are back, read from its results (one that has decided
-   * every comparison adds none), with `afterwards` saying what it does in words. `id`: the whole id.
+   * `unmeasuredTrials` come with dry runs; null and 0 where nothing is queued). It is timed as a retry's: each trial at
+   * least as long as its last attempt ran (one that failed and was retried before the cancel, or one the cancel
+   * stopped; `timedByFailedAttempt` counts those that makes longer than the mean), one whose last attempt the model
+   * refused (CONFIG_INVALID) at that attempt, not a training. `addsTrials`: a sequential design or TPE search that will
+   * add trials of its own once these are back, read from its results (one that has decided every comparison adds none),
+   * with `afterwards` saying what it does in words. `id`: the whole id.
    */
   resume: t.procedure.input(checked(sweepIdInput.extend(dryRunInput))).mutation(async ({ ctx, input }) => {
     const launcher = launcherOf(ctx);
@@ -637,6 +678,7 @@ export const sweepsRouter = t.router({
       const cancelled = sweep.status === "cancelled";
       const queued = cancelled ? runs.trials.filter((t) => t.state === "cancelled") : [];
       const trialCount = queued.length;
+      const { estimate } = queuedAgainEstimate(runs, queued);
       return {
         // the whole id: the caller may have named it by a prefix
         id: sweep.id,
@@ -644,12 +686,8 @@ export const sweepsRouter = t.router({
         wasCancelled: cancelled,
         status: sweep.status,
         trialCount,
-        ...(trialCount > 0
-          ? trainingEstimate(
-              runs,
-              queued.map((t) => t.configKey),
-            )
-          : { estimatedSeconds: null, unmeasuredTrials: 0 }),
+        // timed as a retry's: its trials may have failed and been retried, or been stopped by the cancel, on the way
+        ...estimate,
         ...afterwards,
       };
     }
