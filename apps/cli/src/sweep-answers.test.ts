@@ -121,6 +121,17 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
     // finished: nothing to cancel, and said of the whole id
     expect(await json("sweep", "cancel", "grid01")).toMatchObject({ id: gridId, cancelled: false });
     expect((await json("sweep", "resume", "seqd01", "--dry-run")).id).toBe(designId);
+    // run's dry run of a sweep named by its id says it is stored, though its rounds and top-up revised its spec
+    const stored = await json("sweep", "run", "seqd01", "--dry-run");
+    expect(stored.existing).toMatchObject({ id: designId, status: "cancelled" });
+    const plain = await tailsweep("sweep", "run", "seqd01", "--dry-run");
+    expect(plain.stdout).toContain(`stored already as sweep ${designId} (cancelled, `);
+    // a name no stored id starts with is not found (exit 3), not a file that cannot be read
+    const none = await tailsweep("sweep", "run", "nosuch01", "--dry-run");
+    expect([none.code, none.stderr]).toEqual([
+      3,
+      "tailsweep: 'nosuch01' is no file, and no stored sweep's id starts with it (tailsweep sweep list names them)\n",
+    ]);
     const said = await tailsweep("sweep", "cancel", "grid01");
     expect(said.stdout).toBe(`sweep ${gridId} is completed: nothing to cancel\n`);
     const file = join(dir, "runs.csv");

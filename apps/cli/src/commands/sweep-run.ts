@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { rankSelection, unevenRankingNote } from "@tailsweep/analysis/comparison";
 import { trialRows } from "@tailsweep/analysis/export";
 import { failureSummary } from "@tailsweep/analysis/failure-summary";
-import { loadSweepRuns } from "@tailsweep/analysis/sweep-runs";
+import { loadSweepRuns, SWEEP_NOT_FOUND_CODE } from "@tailsweep/analysis/sweep-runs";
 import { checkLaunchData } from "@tailsweep/api/launch-data";
 import { Controller } from "@tailsweep/controller";
 import { checkDatasetFiles } from "@tailsweep/data";
@@ -19,6 +19,7 @@ import {
   isConfigError,
   messageLineOf,
   messageOf,
+  NotFoundError,
   plural,
   type SweepSpec,
   UnavailableError,
@@ -74,11 +75,18 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   // Not a file: a stored sweep named by its id (or the start of it), run from its own spec (an imported archive, a
   // sweep resumed after a cancel) where no file is at hand.
   const named = existsSync(file) ? undefined : await storedSweepNamed(file);
+  // a name that could be an id, where the store says no sweep's id starts with it: not found, as for every command
+  if (named === null)
+    throw new NotFoundError(
+      SWEEP_NOT_FOUND_CODE,
+      `'${file}' is no file, and no stored sweep's id starts with it (tailsweep sweep list names them)`,
+    );
   const spec = named?.spec ?? readSweepFile(file);
   // This process trains it: a user data file that is not there, or a built-in split some seed cannot draw, is said
   // now, not when its trial runs.
   const stored = await checkRunData(spec, o);
-  if (o.dryRun) return dryRun(file, spec, o, stored);
+  // a sweep named by its id is that one, whatever its spec's own id would be now (a revision, an import)
+  if (o.dryRun) return dryRun(file, spec, o, named && !o.new ? { existing: named.existing } : stored);
   const plan = launchPlan(spec);
   // The store opens while the backend starts: each waits on its WebAssembly's compilation in turn (≈ 0.4 s for
   // PGlite's), time the other uses. Not for a sweep with GPU trials, which the backend may refuse (below) before
@@ -109,7 +117,7 @@ export async function sweepRun(file: string, o: RunFlags): Promise<void> {
   try {
     const rt = await (early ?? openRuntime(log));
     try {
-      id = o.new ? newSweepId() : (named?.id ?? (await storedSweepIdFor(rt.opened.store, spec)));
+      id = o.new ? newSweepId() : (named?.existing.id ?? (await storedSweepIdFor(rt.opened.store, spec)));
       final = await runOrShow(rt, spec, id, backend, o, threads, {
         noted: Boolean(stored?.noted),
         warnings: plan.warnings,
@@ -272,11 +280,14 @@ async function storedSweepOf(spec: SweepSpec): Promise<{ found: StoredSweep; spe
 }
 
 /**
- * The stored sweep whose id is `name` or starts with it, read from the store alone; undefined where there is none (or
- * no embedded store yet), so that the argument is then read as a file and its absence said as such. Several sweeps
- * starting with it are an InputError naming them.
+ * The stored sweep whose id is `name` or starts with it, read from the store alone; null where the store has none,
+ * undefined where `name` cannot be an id or the store cannot be read (none yet, or held by another process), so that
+ * the argument is then read as a file and its absence said as such. Several sweeps starting with it are an
+ * InputError naming them.
  */
-async function storedSweepNamed(name: string): Promise<{ id: string; spec: SweepSpec } | undefined> {
+async function storedSweepNamed(
+  name: string,
+): Promise<{ spec: SweepSpec; existing: NonNullable<LaunchCheck["existing"]> } | null | undefined> {
   const { store } = settings();
   if (!/^[\w-]+$/.test(name)) return undefined;
   if (store.kind === "embedded" && store.pgliteDir !== "memory" && !existsSync(store.pgliteDir))
@@ -297,7 +308,11 @@ async function storedSweepNamed(name: string): Promise<{ id: string; spec: Sweep
           .join(", ")}); give more of it`,
       );
     const [sweep] = matches;
-    return sweep && { id: sweep.id, spec: sweep.spec };
+    if (!sweep) return null;
+    return {
+      spec: sweep.spec,
+      existing: { id: sweep.id, status: sweep.status, trialCount: sweep.trialCount },
+    };
   } finally {
     await opened.close();
   }
