@@ -219,10 +219,12 @@ export function apiError(
   const category = ERROR_CATEGORIES.find((c) => c === data.category) ?? "internal";
   // A refusal of several problems (a query's, a configuration's) names each field at the start of its line: the
   // command's flags in its words there too (`--metric: …`, not `metric: …`).
+  // A field of the request's shape (`input.seeds.maxSeeds`) is the flag's too, or at least not the request's.
   const inFlags = (text: string) =>
-    text.replace(/^(\s*(?:- )?)([A-Za-z][\w.]*(?:\[\d+\])?): /gm, (line, indent: string, field: string) =>
-      flagsOf(field, flags) === field ? line : `${indent}${flagsOf(field, flags)}: `,
-    );
+    text.replace(/^(\s*(?:- )?)([A-Za-z][\w.]*(?:\[\d+\])?): /gm, (line, indent: string, field: string) => {
+      const said = flagsOf(field.replace(/^input\./, ""), flags);
+      return said === field ? line : `${indent}${said}: `;
+    });
   return new ApiRefusal(
     data.errorCode ?? data.code ?? "API_ERROR",
     category,

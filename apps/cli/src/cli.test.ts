@@ -818,7 +818,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     const flags = await cli("sweep", "extend", "some-id", "--seeds", "bad", "--max-seeds", "-1");
     expect(flags.code).toBe(2);
     expect(flags.stderr).toMatch(
-      /^tailsweep: --seeds: must be a range .*, got "bad"\ntailsweep: --max-seeds: must be a whole number ≥ 2, got -1\n/,
+      /^tailsweep: --seeds: must be a range .*, got "bad"\ntailsweep: --max-seeds: must be a whole number from 2 to 1000, got -1\n/,
     );
     // and the two ways of asking for seeds, misused together: both said
     const misused = await cli("sweep", "extend", "some-id", "--max-seeds", "5");

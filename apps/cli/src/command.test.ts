@@ -46,7 +46,7 @@ describe("a command line with several bad values", () => {
       said(
         "tailsweep: --to-power: must be in (0, 1), got 2",
         "tailsweep: --only: must be one of all, undecided, got 'some'",
-        "tailsweep: --max-seeds: must be a whole number ≥ 2, got 1",
+        "tailsweep: --max-seeds: must be a whole number from 2 to 1000, got 1",
       ),
     );
   });

@@ -169,6 +169,9 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
         expect.stringMatching(/^--metric: no finished trial of sweep \w+ reports the metric 'balancedAcc'/),
       ],
     });
+    // a field of the API's request is said as the field, not as the request's (`input.id`)
+    const empty = await tailsweep("sweep", "status", "");
+    expect([empty.code, empty.stderr]).toEqual([2, "tailsweep: id: must not be empty\n"]);
     // a sweep the store does not have is named with the refused flag
     const nowhere = await tailsweep("compare", "no-such-sweep", "--alpha", "2", "--json");
     expect(JSON.parse(nowhere.stdout).error.problems).toEqual([

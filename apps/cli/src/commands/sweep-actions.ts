@@ -593,7 +593,13 @@ export async function sweepExtend(given: string, o: ExtendFlags): Promise<void> 
       ? [new InputError("--max-seeds", "caps --to-power's seeds: use it with --to-power, not --seeds")]
       : []),
   ];
-  const flags = { baseline: "--baseline", metric: "--metric", seeds: "--seeds" };
+  const flags = {
+    baseline: "--baseline",
+    metric: "--metric",
+    seeds: "--seeds",
+    "seeds.toPower": "--to-power",
+    "seeds.maxSeeds": "--max-seeds",
+  };
   const ask = (seeds: SeedRequest, dryRun: boolean) =>
     withApi(
       async (api, _login, on) => ({

@@ -1,4 +1,4 @@
-import { ANNOTATION_LIMITS, badTagsProblem, splitTagText, TagSchema } from "@tailsweep/schemas";
+import { ANNOTATION_LIMITS, badTagsProblem, MAX_SEEDS, splitTagText, TagSchema } from "@tailsweep/schemas";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   backendOption,
@@ -170,7 +170,7 @@ export function registerSweep(program: Command): void {
     .option(
       "--max-seeds <n>",
       "with --to-power: the most seeds a configuration gets (default 30)",
-      wholeNumberArg("--max-seeds", 2),
+      wholeNumberArg("--max-seeds", 2, MAX_SEEDS),
     )
     .addOption(
       new Option(
