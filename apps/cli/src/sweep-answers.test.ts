@@ -169,6 +169,44 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
         expect.stringMatching(/^--metric: no finished trial of sweep \w+ reports the metric 'balancedAcc'/),
       ],
     });
+    // extend and confirm: a refused value, and what the sweep refuses of the rest, and their clashes, in one run
+    const extended = await tailsweep(
+      "sweep",
+      "extend",
+      "grid01",
+      "--to-power",
+      "0.8",
+      "--only",
+      "some",
+      "--metric",
+      "balancedAcc",
+      "--dry-run",
+      "--json",
+    );
+    expect(extended.code).toBe(2);
+    expect(JSON.parse(extended.stdout).error.problems).toEqual([
+      "--only: must be one of all, undecided, got 'some'",
+      expect.stringMatching(/^--metric: no finished trial of sweep \w+ reports the metric 'balancedAcc'/),
+    ]);
+    const confirmed = await tailsweep(
+      "sweep",
+      "confirm",
+      "grid01",
+      "--top",
+      "abc",
+      "--seeds",
+      "xyz",
+      "--config",
+      "variant=foo",
+      "--json",
+    );
+    expect(confirmed.code).toBe(2);
+    expect(JSON.parse(confirmed.stdout).error.problems).toEqual([
+      "--top: expects a number, got 'abc'",
+      expect.stringMatching(/^--seeds: must be a range .*, got "xyz"/),
+      "--config, --top: name the configurations (--config) or how many of the best (--top), not both",
+      expect.stringMatching(/^--config: 'variant=foo' matches no configuration/),
+    ]);
     // a field of the API's request is said as the field, not as the request's (`input.id`)
     const empty = await tailsweep("sweep", "status", "");
     expect([empty.code, empty.stderr]).toEqual([2, "tailsweep: id: must not be empty\n"]);

@@ -18,13 +18,13 @@ import {
   soleResultText,
   withoutResultsText,
 } from "@tailsweep/analysis/format";
-import { SWEEP_NOT_FOUND_CODE } from "@tailsweep/analysis/sweep-runs";
-import { AppError, codeOf, errorCategory, isInputError, messageOf } from "@tailsweep/schemas";
+import { AppError, errorCategory, isInputError, messageOf } from "@tailsweep/schemas";
 import type { Correction } from "@tailsweep/stats";
 import { z } from "zod";
-import { apiError, refusalProblems, sweepOrLatest, withApi } from "../api-client";
+import { apiError, sweepOrLatest, withApi } from "../api-client";
 import type { RemoteLogin } from "../remote";
 import { printAligned } from "./aligned";
+import { lineProblems } from "./line-problems";
 import { type ObjectiveArg, readObjectives } from "./objectives-arg";
 
 /** The flags of `tailsweep compare`. */
@@ -320,15 +320,8 @@ export async function compareStoreProblems(
   const objectives =
     refusedObjectives === undefined ? flags.data.objectives : readObjectives(refusedObjectives).objectives;
   const [given] = args;
-  try {
-    // the settings the command would have read: a line refused before them has not (a bad setting is not the line's
-    // problem, and is said when the line is fixed)
-    (await import("../settings")).applySettings();
-  } catch {
-    return [];
-  }
-  try {
-    await withApi(
+  return lineProblems(given, () =>
+    withApi(
       async (api, login) => {
         const id = await sweepOrLatest(api, typeof given === "string" ? given : undefined);
         await tableAndFront(
@@ -347,12 +340,6 @@ export async function compareStoreProblems(
         );
       },
       { flags: COMPARE_FLAGS },
-    );
-    return [];
-  } catch (e) {
-    // a sweep the line names that the store does not have is the line's problem too
-    if (typeof given === "string" && codeOf(e) === SWEEP_NOT_FOUND_CODE)
-      return [`sweep: ${refusalProblems(e).join("; ")}`];
-    return errorCategory(e) === "invalid" ? refusalProblems(e) : [];
-  }
+    ),
+  );
 }

@@ -1,10 +1,10 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
-import { errorCategory } from "@tailsweep/schemas";
 import { z } from "zod";
-import { refusalProblems, withApi } from "../api-client";
+import { withApi } from "../api-client";
 import { readFlagFile } from "../config-input";
 import { PRESETS } from "../presets";
+import { lineProblems } from "./line-problems";
 import { type ObjectiveArg, readObjectives } from "./objectives-arg";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -107,14 +107,8 @@ export async function reportStoreProblems(
   const { pareto: readPareto, ...read } = flags.data;
   const refusedPareto = refused.get("pareto");
   const pareto = refusedPareto === undefined ? readPareto : readObjectives(refusedPareto).objectives;
-  try {
-    // the settings the command would have read (a bad one is said once the line is fixed)
-    (await import("../settings")).applySettings();
-  } catch {
-    return [];
-  }
-  try {
-    await withApi(
+  return lineProblems(undefined, () =>
+    withApi(
       (api) =>
         api.reports.study.query({
           sweeps: sweeps.data,
@@ -125,9 +119,6 @@ export async function reportStoreProblems(
           ...(Array.isArray(pareto) && pareto.length >= 2 && { pareto: { objectives: pareto } }),
         }),
       { flags: REPORT_FLAGS },
-    );
-    return [];
-  } catch (e) {
-    return errorCategory(e) === "invalid" ? refusalProblems(e) : [];
-  }
+    ),
+  );
 }

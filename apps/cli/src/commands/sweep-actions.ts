@@ -31,6 +31,7 @@ import {
   SettingsError,
 } from "@tailsweep/schemas";
 import { launchPlan, type TrialState } from "@tailsweep/sweep";
+import { z } from "zod";
 import {
   type ApiRoute,
   apiError,
@@ -45,6 +46,7 @@ import { settings } from "../settings";
 import { holderAnswers, STORE_HOLDER_GONE_CODE } from "../store-socket";
 import { wholeFileWriter } from "../write-file-whole";
 import { printAligned } from "./aligned";
+import { lineProblems } from "./line-problems";
 import { readSweepFile } from "./sweep-file";
 import {
   failureLines,
@@ -575,10 +577,10 @@ interface ExtendFlags extends JsonFlag {
 }
 
 /**
- * `sweep extend <id>`: seeds added as a revision — named, `+n` more, or as many as the open comparisons need for
- * `--to-power` — to every configuration or only the undecided ones; `--dry-run` says what and at what cost first.
+ * What `sweep extend` adds (as a dry run, or adding it): its flags' clashes first, named with what the API refuses of
+ * the rest of the line, then the API's plan and where it runs.
  */
-export async function sweepExtend(given: string, o: ExtendFlags): Promise<void> {
+async function extendPlan(given: string, o: ExtendFlags, dryRun: boolean) {
   // Which seeds: exactly one of the two ways; --max-seeds only caps --to-power. Both slips at once.
   const problems = [
     ...((o.seeds === undefined) === (o.toPower === undefined)
@@ -621,7 +623,15 @@ export async function sweepExtend(given: string, o: ExtendFlags): Promise<void> 
     toPower: o.toPower!,
     maxSeeds: o.maxSeeds ?? DEFAULT_TOP_UP_MAX_SEEDS,
   };
-  const { plan, runsOn: on } = await ask(seeds, o.dryRun === true);
+  return ask(seeds, dryRun);
+}
+
+/**
+ * `sweep extend <id>`: seeds added as a revision — named, `+n` more, or as many as the open comparisons need for
+ * `--to-power` — to every configuration or only the undecided ones; `--dry-run` says what and at what cost first.
+ */
+export async function sweepExtend(given: string, o: ExtendFlags): Promise<void> {
+  const { plan, runsOn: on } = await extendPlan(given, o, o.dryRun === true);
   // the whole id; a dashboard older than it in this answer: the id as given
   const { id = given } = plan;
   if (o.json) {
@@ -661,10 +671,10 @@ interface ConfirmFlags extends JsonFlag {
 }
 
 /**
- * `sweep confirm <id> --seeds 11..20`: the selected configurations and the baseline on fresh seeds, as a revision
- * of its own; `compare` then shows the confirmation's test beside the selection's.
+ * What `sweep confirm` runs (as a dry run, or running it): its flags' clashes first, named with what the API refuses
+ * of the rest of the line, then the API's plan and where it runs.
  */
-export async function sweepConfirm(given: string, o: ConfirmFlags): Promise<void> {
+async function confirmPlan(given: string, o: ConfirmFlags, dryRun: boolean) {
   // the flags' own clashes, both at once where a line has both, with what else the API finds wrong
   const clashes = [
     ...(o.config !== undefined && o.top !== undefined
@@ -711,7 +721,15 @@ export async function sweepConfirm(given: string, o: ConfirmFlags): Promise<void
     );
   // the rest asked about with the configurations named and without what clashes with them (--top, --metric)
   await refuseFlags(clashes, "CONFIRM_FLAGS_INVALID", () => ask({}, true));
-  const { plan, runsOn: on } = await ask(o, o.dryRun === true);
+  return ask(o, dryRun);
+}
+
+/**
+ * `sweep confirm <id> --seeds 11..20`: the selected configurations and the baseline on fresh seeds, as a revision
+ * of its own; `compare` then shows the confirmation's test beside the selection's.
+ */
+export async function sweepConfirm(given: string, o: ConfirmFlags): Promise<void> {
+  const { plan, runsOn: on } = await confirmPlan(given, o, o.dryRun === true);
   // the whole id; a dashboard older than it in this answer: the id as given
   const { id = given } = plan;
   if (o.json) {
@@ -867,4 +885,65 @@ export async function workersCommand(o: JsonFlag): Promise<void> {
       rows.map((w) => workerCells(w, now)),
       (line) => process.stdout.write(`${line}\n`),
     );
+}
+
+/** The flags of an `extend` or `confirm` line that could be read, for its store check (seeds as parsed). */
+const ReadableSeedFlagsSchema = z.object({
+  seeds: z.union([z.object({ seeds: z.array(z.number()) }), z.object({ more: z.number() })]).optional(),
+  toPower: z.number().optional(),
+  maxSeeds: z.number().optional(),
+  only: z.enum(["all", "undecided"]).optional(),
+  config: z.array(z.string()).optional(),
+  top: z.number().optional(),
+  baseline: z.string().optional(),
+  metric: z.string().optional(),
+});
+
+/**
+ * What the sweep finds wrong with the rest of a `sweep extend` line some of whose values were refused (`--only x`): the
+ * plan asked for as a dry run with the values that could be read, a refused value standing as one that names nothing
+ * of its own (`--seeds` as `+1`, `--to-power` as 0.8), so that its clashes and an unknown --baseline or --metric are
+ * named by the same run.
+ */
+export async function extendStoreProblems(
+  args: readonly unknown[],
+  options: unknown,
+  refused: ReadonlyMap<string, string>,
+): Promise<string[]> {
+  const [given] = args;
+  const flags = ReadableSeedFlagsSchema.safeParse(options);
+  if (typeof given !== "string" || !flags.success) return [];
+  const { seeds, toPower, maxSeeds, only, baseline, metric } = flags.data;
+  const o: ExtendFlags = {
+    ...(seeds ? { seeds } : refused.has("seeds") && { seeds: { more: 1 } }),
+    ...(toPower !== undefined ? { toPower } : refused.has("toPower") && { toPower: 0.8 }),
+    ...(maxSeeds !== undefined && { maxSeeds }),
+    ...(only && { only }),
+    ...(baseline !== undefined && { baseline }),
+    ...(metric !== undefined && { metric }),
+  };
+  return lineProblems(given, () => extendPlan(given, o, true));
+}
+
+/**
+ * As {@link extendStoreProblems}, for `sweep confirm`: a refused `--seeds` stands as `+2` (no seed it names can have
+ * run), a refused `--top` as 1, so that a clash with --config is named too.
+ */
+export async function confirmStoreProblems(
+  args: readonly unknown[],
+  options: unknown,
+  refused: ReadonlyMap<string, string>,
+): Promise<string[]> {
+  const [given] = args;
+  const flags = ReadableSeedFlagsSchema.safeParse(options);
+  if (typeof given !== "string" || !flags.success) return [];
+  const { seeds, config, top, baseline, metric } = flags.data;
+  const o: ConfirmFlags = {
+    seeds: seeds ?? { more: 2 },
+    ...(config && { config }),
+    ...(top !== undefined ? { top } : refused.has("top") && { top: 1 }),
+    ...(baseline !== undefined && { baseline }),
+    ...(metric !== undefined && { metric }),
+  };
+  return lineProblems(given, () => confirmPlan(given, o, true));
 }

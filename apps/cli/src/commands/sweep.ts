@@ -1,5 +1,6 @@
 import { ANNOTATION_LIMITS, badTagsProblem, MAX_SEEDS, splitTagText, TagSchema } from "@tailsweep/schemas";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import type { TailsweepCommand } from "../command";
 import {
   backendOption,
   fractionArg,
@@ -32,7 +33,7 @@ export function tagList(value: string, previous: string[] = []): string[] {
  * but `sweep run` and the daemons goes through the API (sweep-actions.ts): the logged-in dashboard's, or the same
  * router in this process on the run store.
  */
-export function registerSweep(program: Command): void {
+export function registerSweep(program: TailsweepCommand): void {
   const sweep = program.command("sweep").description("run, submit, watch, cancel and export sweeps");
 
   sweep
@@ -182,6 +183,10 @@ export function registerSweep(program: Command): void {
     .option("--metric <metric>", "the metric they compare (default: the sweep's objective)")
     .option("--dry-run", "say what it would add, and the compute it takes, and add nothing")
     .option("--json", "print JSON")
+    // what the sweep finds wrong with the rest (an unknown --baseline or --metric) when a value was refused
+    .checksWithStore(async (args, options, refused) =>
+      (await import("./sweep-actions")).extendStoreProblems(args, options, refused),
+    )
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepExtend));
 
   sweep
@@ -208,6 +213,10 @@ export function registerSweep(program: Command): void {
     .option("--metric <metric>", "the metric they are chosen by (default: the sweep's objective)")
     .option("--dry-run", "say what it would run, and the compute it takes, and run nothing")
     .option("--json", "print JSON")
+    // what the sweep finds wrong with the rest (--config, --baseline, --metric, their clashes) when a value was refused
+    .checksWithStore(async (args, options, refused) =>
+      (await import("./sweep-actions")).confirmStoreProblems(args, options, refused),
+    )
     .action(lazyAction(async () => (await import("./sweep-actions")).sweepConfirm));
 
   sweep
