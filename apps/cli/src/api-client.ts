@@ -36,6 +36,11 @@ export interface ApiOptions {
   flags?: Readonly<Record<string, string>>;
   /** Where the API is, when the command found out already ({@link apiRoute}): asked once, so both see the same. */
   route?: ApiRoute;
+  /**
+   * Say nothing of the run store it opens here (`run store: …`): a store check of a refused command line asks as a
+   * dry run, and its answer is the problems alone.
+   */
+  quiet?: boolean;
 }
 
 /**

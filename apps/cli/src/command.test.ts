@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { flagProblem } from "./command";
 import { buildProgram } from "./main";
@@ -72,15 +75,18 @@ describe("a command line with several bad values", () => {
   });
 
   it("refuses a confirmation of fewer than two seeds as a bad --seeds, not as the API's field", async () => {
+    // the line's store check asks an empty store of its own about the rest: the sweep it names is not there
+    vi.stubEnv("TAILSWEEP_DB_DIR", join(mkdtempSync(join(tmpdir(), "tailsweep-refusal-")), "db"));
     for (const seeds of ["+1", "11"]) {
       const r = await refusal("sweep", "confirm", "abc", "--seeds", seeds);
       expect(r.stderr).toBe(
         said(
           `tailsweep: --seeds: a confirmation needs at least 2 fresh seeds (its own paired t-test), got "${seeds}"`,
+          "tailsweep: sweep: no sweep with id abc",
         ),
       );
     }
-  });
+  }, 60_000);
 
   it("bounds the trials at once, which a mistyped 1e9 would allocate threads for until the process died", async () => {
     const r = await refusal("sweep", "run", "examples/quick.yaml", "--workers", "1e9");

@@ -30,7 +30,9 @@ export function localApiContext(
 /** The API in this process on the run store: the context `tailsweep ui` gives the dashboard, for one command. */
 export async function localApi(options: ApiOptions) {
   // Trial files live in the NATS object store when NATS_URL is set: reading them needs the connection too.
-  const rt = await openRuntime(log, { needsBus: options.launches === true || options.trialFiles === true });
+  const rt = await openRuntime(options.quiet ? () => {} : log, {
+    needsBus: options.launches === true || options.trialFiles === true,
+  });
   let launcher: SweepLauncher | undefined;
   if (options.launches) {
     // Over NATS the team's controller persists what follows; this one only stores, queues and notifies. Loaded only

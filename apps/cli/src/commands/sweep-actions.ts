@@ -580,7 +580,7 @@ interface ExtendFlags extends JsonFlag {
  * What `sweep extend` adds (as a dry run, or adding it): its flags' clashes first, named with what the API refuses of
  * the rest of the line, then the API's plan and where it runs.
  */
-async function extendPlan(given: string, o: ExtendFlags, dryRun: boolean) {
+async function extendPlan(given: string, o: ExtendFlags, dryRun: boolean, quiet = false) {
   // Which seeds: exactly one of the two ways; --max-seeds only caps --to-power. Both slips at once.
   const problems = [
     ...((o.seeds === undefined) === (o.toPower === undefined)
@@ -615,7 +615,7 @@ async function extendPlan(given: string, o: ExtendFlags, dryRun: boolean) {
         }),
         runsOn: on,
       }),
-      { launches: true, flags },
+      { launches: true, flags, quiet },
     );
   // the rest of a line that names seeds both ways is asked about with --seeds alone; one with neither has no request
   await refuseFlags(problems, "EXTEND_FLAGS_INVALID", o.seeds && (() => ask(o.seeds!, true)));
@@ -674,7 +674,7 @@ interface ConfirmFlags extends JsonFlag {
  * What `sweep confirm` runs (as a dry run, or running it): its flags' clashes first, named with what the API refuses
  * of the rest of the line, then the API's plan and where it runs.
  */
-async function confirmPlan(given: string, o: ConfirmFlags, dryRun: boolean) {
+async function confirmPlan(given: string, o: ConfirmFlags, dryRun: boolean, quiet = false) {
   // the flags' own clashes, both at once where a line has both, with what else the API finds wrong
   const clashes = [
     ...(o.config !== undefined && o.top !== undefined
@@ -717,6 +717,7 @@ async function confirmPlan(given: string, o: ConfirmFlags, dryRun: boolean) {
           top: "--top",
           configs: "--config",
         },
+        quiet,
       },
     );
   // the rest asked about with the configurations named and without what clashes with them (--top, --metric)
@@ -922,7 +923,7 @@ export async function extendStoreProblems(
     ...(baseline !== undefined && { baseline }),
     ...(metric !== undefined && { metric }),
   };
-  return lineProblems(given, () => extendPlan(given, o, true));
+  return lineProblems(given, () => extendPlan(given, o, true, true));
 }
 
 /**
@@ -945,5 +946,5 @@ export async function confirmStoreProblems(
     ...(baseline !== undefined && { baseline }),
     ...(metric !== undefined && { metric }),
   };
-  return lineProblems(given, () => confirmPlan(given, o, true));
+  return lineProblems(given, () => confirmPlan(given, o, true, true));
 }
