@@ -794,7 +794,7 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     );
   });
 
-  it("names what sweep extend takes when its seeds are missing or bad, before opening the store", async () => {
+  it("names what sweep extend takes when its seeds are missing or bad, with what the store says of the rest", async () => {
     const neither = await cli("sweep", "extend", "some-id");
     expect(neither.code).toBe(2);
     expect(neither.stderr).toMatch(
@@ -813,7 +813,10 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     );
     const power = await cli("sweep", "extend", "some-id", "--to-power", "1.5");
     expect(power.code).toBe(2);
-    expect(power.stderr).toBe("tailsweep: --to-power: must be in (0, 1), got 1.5\n(add --help for usage)\n");
+    // the line's refused value, and what the store says of the rest (asked with --to-power at 0.8): no such sweep
+    expect(power.stderr).toBe(
+      "tailsweep: --to-power: must be in (0, 1), got 1.5\ntailsweep: sweep: no sweep with id some-id\n(add --help for usage)\n",
+    );
     // a bad --seeds is a flag's refusal like the others, said with them (it was parsed after them, alone)
     const flags = await cli("sweep", "extend", "some-id", "--seeds", "bad", "--max-seeds", "-1");
     expect(flags.code).toBe(2);
