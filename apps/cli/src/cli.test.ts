@@ -781,9 +781,12 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
       0,
       expect.stringContaining(`sweep ${sweep.id} has finished already`),
     ]);
+    // neither a file nor the start of a stored id: not found, as every command says of an unknown sweep
     const neither = await cli("sweep", "run", "no-such-file-or-sweep");
-    expect(neither.code).toBe(2);
-    expect(neither.stderr).toMatch(/no-such-file-or-sweep/);
+    expect(neither.code).toBe(3);
+    expect(neither.stderr).toMatch(
+      /'no-such-file-or-sweep' is no file, and no stored sweep's id starts with it/,
+    );
     // its comparison shows the confirmation with each stage's family: the selection rows' is the sweep's own table
     const shown = await cli("compare", "--baseline", "model.nu=10");
     expect(shown.stdout).toMatch(
@@ -792,6 +795,9 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect(shown.stdout).toMatch(
       /Selection rows: the sweep's own tests on the seeds they were chosen on, (Holm-corrected across the 1 comparison at α = 0\.05|nothing corrected: no comparison has a test \(1 degenerate\))\./,
     );
+    // a stage without a test says why under the table, as the comparison's rows do
+    if (/\(1 degenerate\)/.test(shown.stdout))
+      expect(shown.stdout).toMatch(/^ {2}model\.nu=5 \(selection\): degenerate: /m);
   });
 
   it("names what sweep extend takes when its seeds are missing or bad, with what the store says of the rest", async () => {

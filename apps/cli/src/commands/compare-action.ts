@@ -121,6 +121,10 @@ function printConfirmation(c: Confirmation, out: (line: string) => void): void {
     ["", ...stageCells("confirmation", r.confirmation)],
   ]);
   printAligned(header, lines, out);
+  // why a stage has no test (every seed the same difference, too few seeds), as under the comparison table
+  for (const r of c.rows)
+    for (const [stage, e] of Object.entries({ selection: r.selection, confirmation: r.confirmation }))
+      if (e?.reason) out(`  ${r.config} (${stage}): ${e.verdict}: ${e.reason}`);
   for (const r of c.rows) {
     if (Number.isFinite(r.retained))
       out(
