@@ -19,12 +19,13 @@ import {
   signedDifference,
   signedPctInterval,
   soleResultText,
+  tiedBestText,
   withPlus,
   withSign,
 } from "./format";
 
 describe("bestClaim", () => {
-  const best = { config: "a", probabilityBest: 0.9, beatenBy: [] as string[] };
+  const best = { config: "a", probabilityBest: 0.9, beatenBy: [] as string[], tiedWith: [] as string[] };
   it("says better than all only when every other was tested and beaten", () => {
     expect(bestClaim({ ...best, beatsAllOthers: true, untested: [], compared: 3 })).toBe(
       "significantly better than every other configuration",
@@ -52,6 +53,14 @@ describe("bestClaim", () => {
     expect(bestClaim({ ...best, beatsAllOthers: false, untested: [], compared: 2, beatenBy: ["b"] })).toBe(
       "not better than every other configuration: b is significantly ahead of it on the seeds both ran",
     );
+  });
+
+  it("says no configuration is best where others have exactly the best's mean", () => {
+    const flat = { ...best, probabilityBest: 0, beatsAllOthers: false, untested: [], compared: 2 };
+    expect(tiedBestText({ ...flat, tiedWith: ["b"] })).toBe(
+      "No best by mean: a, b have the same mean, so none is ahead",
+    );
+    expect(tiedBestText(flat)).toBeUndefined();
   });
 
   it("says instead that a configuration is the only one with results, where no other has any", () => {

@@ -203,6 +203,17 @@ export function bestClaim(best: NonNullable<ComparisonTable["best"]>): string {
 }
 
 /**
+ * Said instead of a best configuration where others have exactly its mean: it is first among them by label only.
+ * Undefined otherwise (and from a dashboard older than `tiedWith`).
+ */
+export function tiedBestText(best: NonNullable<ComparisonTable["best"]>): string | undefined {
+  const tied = best.tiedWith ?? [];
+  return tied.length === 0
+    ? undefined
+    : `No best by mean: ${[best.config, ...tied].join(", ")} have the same mean, so none is ahead`;
+}
+
+/**
  * Said instead of a best configuration where it is the only one with results (a sweep's first trials, or a cancelled
  * one): a "best outright in 100% of seed resamples" over nothing else would be vacuous. Undefined otherwise.
  */

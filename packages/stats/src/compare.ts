@@ -88,6 +88,11 @@ export interface ComparisonTable {
     /** How many other configurations it was tested against. */
     compared: number;
     /**
+     * The other configurations whose mean is exactly its own: it is first among them by label only, so no mean makes
+     * it best (and no resample does: a tie counts for nobody).
+     */
+    tiedWith: string[];
+    /**
      * Share of seed resamples in which it stays best: the seeds every configuration with ≥ 2 seeds ran, resampled
      * together. NaN when fewer than two seeds are common to them all (configurations on different seeds: no matched
      * resample).
@@ -272,6 +277,7 @@ function findBest(
     beatenBy: significant.filter((t) => !t.ahead).map((t) => t.config),
     untested,
     compared: tests.length - untested.filter((u) => eligible.some(([c]) => c === u.config)).length,
+    tiedWith: eligible.slice(1).flatMap(([config, v]) => (meanOf(v) === meanOf(bestValues) ? [config] : [])),
     probabilityBest: probabilityBest(eligible, bestConfig, sign, options),
   };
 }

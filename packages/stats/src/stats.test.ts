@@ -358,7 +358,12 @@ describe("compareConfigurations", () => {
       ]),
       { baseline: "a", direction: "maximize" },
     );
-    expect(tied.best).toMatchObject({ probabilityBest: 0, beatsAllOthers: false });
+    expect(tied.best).toMatchObject({
+      config: "a",
+      probabilityBest: 0,
+      beatsAllOthers: false,
+      tiedWith: ["b"],
+    });
   });
 
   it("gives two seeds with identical differences the verdict degenerate, with a reason, out of the correction", () => {

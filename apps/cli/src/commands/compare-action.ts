@@ -16,6 +16,7 @@ import {
   seedsNeededText,
   signedDifference,
   soleResultText,
+  tiedBestText,
   withoutResultsText,
 } from "@tailsweep/analysis/format";
 import { AppError, errorCategory, isInputError, messageOf } from "@tailsweep/schemas";
@@ -78,6 +79,7 @@ function printTable(table: Omit<SweepComparison, "metric">, metric: string): voi
   if (table.best)
     out(
       soleResultText(table.best) ??
+        tiedBestText(table.best) ??
         `best: ${table.best.config} — ${bestInResamples(table.best.probabilityBest)}; ${bestClaim(table.best)}`,
     );
   if (table.unevenSeedsNote) out(`  note: ${table.unevenSeedsNote}`);

@@ -16,6 +16,7 @@ import {
   seedsNeededText,
   signedDifference,
   soleResultText,
+  tiedBestText,
   withoutResultsText,
 } from "../lib/format";
 
@@ -46,7 +47,8 @@ export function ComparisonTable({
   // the domain spans every number of the Δ column, intervals included: a difference small beside its interval stays
   // pale rather than taking the scale's end because it is the largest of a few small ones
   const intervals = intervalWriter();
-  const sole = table.best && soleResultText(table.best);
+  // said instead of a best: the only configuration with results, or several with the same mean
+  const sole = table.best && (soleResultText(table.best) ?? tiedBestText(table.best));
   // a share in percent; a result path (parameterCount, steps) in its own units, as `tailsweep compare` prints it
   const share = isShare(table.metric);
   const scaled = (v: number) => (share ? 100 * v : v);

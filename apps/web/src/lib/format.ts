@@ -32,6 +32,7 @@ export {
   seedsNeededText,
   signedDifference,
   soleResultText,
+  tiedBestText,
   withoutResultsText,
   withPlus,
 } from "@tailsweep/analysis/format";

@@ -25,6 +25,7 @@ import {
   signedDifference,
   signedPctInterval,
   soleResultText,
+  tiedBestText,
   withSign,
 } from "../format";
 import { groupBy } from "../group-by";
@@ -667,7 +668,7 @@ function sensitivitySection(s: Sensitivity, figure: Figure): string[] {
   );
   if (s.best)
     out.push(
-      `${soleResultText(s.best) ?? `Best: \`${s.best.config}\`, ${bestInResamples(s.best.probabilityBest)}; ${bestClaim(s.best)}`}.`,
+      `${soleResultText(s.best) ?? tiedBestText(s.best) ?? `Best: \`${s.best.config}\`, ${bestInResamples(s.best.probabilityBest)}; ${bestClaim(s.best)}`}.`,
       "",
     );
   out.push(
