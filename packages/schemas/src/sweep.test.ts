@@ -100,7 +100,21 @@ describe("parseSweepFile", () => {
         decide: { baseline: "variant=gaussian" },
       }),
     ).toEqual([
-      "decide.baseline: 'variant=gaussian' names no value of nu (5, 10), beta (0.1, 0.2, 0.3), so it matches 6 configurations of the grid; name one configuration, e.g. 'variant=gaussian nu=5 beta=0.1'",
+      "decide.baseline: 'variant=gaussian' names no value of model.nu (5, 10), dataset.labelRatio (0.1, 0.2, 0.3), so it matches 6 configurations of the grid; name one configuration, e.g. 'variant=gaussian model.nu=5 dataset.labelRatio=0.1'",
+    ]);
+    // said with a bad part of the baseline, not a run later; of the knobs the search could read, not a refused one
+    expect(
+      problemsOf({
+        name: "x",
+        search: { variant: ["gaussian", "proposed"], nu: [5, 10], foo: [1, 2], "model.nu": [3, 4] },
+        seeds: { initial: 3, step: 2, max: 5 },
+        decide: { baseline: "variant=studentt" },
+      }),
+    ).toEqual([
+      expect.stringMatching(/^search\.foo: unknown knob/),
+      "search.model.nu: model.nu is already searched under another name",
+      "decide.baseline: variant=studentt is not one of search.variant's values (gaussian, proposed)",
+      "decide.baseline: 'variant=studentt' names no value of model.nu (5, 10), so it matches 2 configurations of the grid; name one configuration, e.g. 'variant=studentt model.nu=5'",
     ]);
     expect(
       parseSweepFile({
@@ -524,6 +538,10 @@ describe("a sequential design: seeds: { initial, step, max } with decide", () =>
     ).toEqual([
       "decide.baseline: variant=mixture is not one of search.variant's values (gaussian, proposed)",
       expect.stringMatching(/^decide.baseline: 'lr=1' must be knob=value for a searched knob/),
+      // and the knob it leaves open, in the same run
+      expect.stringMatching(
+        /^decide\.baseline: 'variant=mixture lr=1' names no value of model\.nu \(5, 30\)/,
+      ),
     ]);
     expect(
       problemsOf({

@@ -182,7 +182,7 @@ const SequentialSeedsSchema = z
 export const DecideSchema = z
   .object({
     baseline: noNul(z.string().min(1).max(500)).describe(
-      "With seeds: { initial, step, max }: the configuration every other is compared with, seed by seed, as knob=value pairs of searched knobs separated by spaces (e.g. variant=gaussian). For a fixed number of seeds leave this section empty and compare afterwards (tailsweep compare).",
+      "With seeds: { initial, step, max }: the configuration every other is compared with, seed by seed, as knob=value pairs of searched knobs separated by spaces (e.g. variant=gaussian); in a grid, a value of every knob listed with several values, so that it names one configuration. For a fixed number of seeds leave this section empty and compare afterwards (tailsweep compare).",
     ),
     top: z
       .number()
@@ -719,7 +719,7 @@ export function parseSweepFile(input: unknown, limits: SweepLimits = DEFAULT_SWE
   const design = typeof file.seeds === "object" && !Array.isArray(file.seeds) ? file.seeds : undefined;
   if (design)
     problems.push(
-      ...sequentialProblems(design, file.decide, file.search, method, file.budget, valueProblems),
+      ...sequentialProblems(design, file.decide, file.search, method, file.budget, valueProblems, search),
     );
   else if (file.decide)
     problems.push(
@@ -861,11 +861,10 @@ export function defaultParetoObjectives(spec: Pick<SweepSpec, "objectives">): Sw
 export function baselinePoint(
   search: Record<string, ParamSpec>,
   baseline: string,
-): { point: Record<string, unknown>; problems: string[] } {
+): { point: Record<string, unknown>; problems: string[]; named: ReadonlySet<string> } {
   const point: Record<string, unknown> = {};
   const problems: string[] = [];
   const named = new Set<string>();
-  const shown = (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v));
   for (const part of baseline.trim().split(/\s+/)) {
     const at = part.indexOf("=");
     const key = at > 0 ? part.slice(0, at) : part;
@@ -886,10 +885,10 @@ export function baselinePoint(
     const value = part.slice(at + 1);
     if (Array.isArray(spec) || spec.distribution === "categorical") {
       const values = Array.isArray(spec) ? spec : spec.values;
-      const match = values.find((v) => shown(v) === value);
+      const match = values.find((v) => shownValue(v) === value);
       if (match === undefined)
         problems.push(
-          `decide.baseline: ${key}=${value} is not one of search.${name}'s values (${values.map(shown).join(", ")})`,
+          `decide.baseline: ${key}=${value} is not one of search.${name}'s values (${values.map(shownValue).join(", ")})`,
         );
       else point[path] = match;
       continue;
@@ -901,28 +900,30 @@ export function baselinePoint(
       );
     else point[path] = number;
   }
-  return { point, problems };
+  return { point, problems, named };
 }
+
+/** A searched value as a baseline names it (`variant=gaussian`, `model.encoderWidths=[64,32]`). */
+const shownValue = (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v));
 
 /**
  * A grid's baseline is one of its configurations, found by the knobs it names as `compare --baseline` finds one: a
- * knob with several values that it leaves out makes it match several, and no look could be taken. Names each such
- * knob with its values, how many configurations the baseline matches, and a baseline that names one.
+ * knob listed with several values that it leaves out makes it match several, and no look could be taken. Names each
+ * such knob of the checked search (by canonical path) with its values, how many configurations the baseline matches,
+ * and a baseline that names one. `named`: the knobs its parts name, whether or not their values are good.
  */
 function openBaselineKnobs(
   search: Record<string, ParamSpec>,
-  point: Record<string, unknown>,
+  named: ReadonlySet<string>,
   baseline: string,
 ): string[] {
-  const shown = (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v));
-  const open = Object.entries(search).flatMap(([key, spec]) => {
-    const values = Array.isArray(spec) ? spec : spec.distribution === "categorical" ? spec.values : [];
-    return values.length > 1 && !((canonicalParam(key) ?? key) in point) ? [{ key, values }] : [];
-  });
+  const open = Object.entries(search).flatMap(([path, spec]) =>
+    Array.isArray(spec) && spec.length > 1 && !named.has(path) ? [{ path, values: spec }] : [],
+  );
   if (open.length === 0) return [];
   const matches = open.reduce((n, o) => n * o.values.length, 1);
-  const knobs = open.map((o) => `${o.key} (${o.values.map(shown).join(", ")})`).join(", ");
-  const example = [baseline.trim(), ...open.map((o) => `${o.key}=${shown(o.values[0])}`)].join(" ");
+  const knobs = open.map((o) => `${o.path} (${o.values.map(shownValue).join(", ")})`).join(", ");
+  const example = [baseline.trim(), ...open.map((o) => `${o.path}=${shownValue(o.values[0])}`)].join(" ");
   return [
     `decide.baseline: '${baseline.trim()}' names no value of ${knobs}, so it matches ${matches} configurations of the grid; name one configuration, e.g. '${example}'`,
   ];
@@ -939,6 +940,8 @@ function sequentialProblems(
   method: SweepSpec["method"],
   budget: number | undefined,
   valueProblems: (path: string, value: unknown) => string[],
+  /** The search as checked: its knobs by canonical path, refused ones left out. */
+  checkedSearch: Record<string, ParamSpec>,
 ): string[] {
   const problems: string[] = [];
   if (design.initial > design.max)
@@ -969,10 +972,9 @@ function sequentialProblems(
     problems.push(
       `decide.top: at most budget (${budget}): the decision stage takes its configurations from those the search proposed, got ${decide.top ?? `${DEFAULT_DECIDE_TOP} (the default)`}`,
     );
-  const { point, problems: baselineProblems } = baselinePoint(search, decide.baseline);
+  const { point, problems: baselineProblems, named } = baselinePoint(search, decide.baseline);
   problems.push(...baselineProblems);
-  if (method === "grid" && baselineProblems.length === 0)
-    problems.push(...openBaselineKnobs(search, point, decide.baseline));
+  if (method === "grid") problems.push(...openBaselineKnobs(checkedSearch, named, decide.baseline));
   if (method === "tpe")
     for (const [path, value] of Object.entries(point))
       for (const p of valueProblems(path, value)) problems.push(`decide.baseline: ${path}=${value}: ${p}`);
