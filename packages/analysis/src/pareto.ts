@@ -421,12 +421,19 @@ export function sweepPareto(all: SweepRuns, options: SweepParetoOptions): SweepP
   // before any trial has finished every metric is missing: said once, not as if each were a bad metric name
   const finished = trials.some((t) => t.state === "succeeded");
   const notYet = `no trial of sweep ${sweep.id} has finished yet, so there is nothing to draw`;
+  // the metrics it could be are said with the first one missing, not again with each
+  let choicesSaid = false;
+  const notReported = (metric: string) => {
+    if (!finished) return notYet;
+    const choices = choicesSaid ? "" : ` (${METRIC_CHOICES})`;
+    choicesSaid = true;
+    return `no finished trial of sweep ${sweep.id} reports ${metric}${choices}`;
+  };
   const { objectives, problems: checked } = checkedObjectives(
     options.objectives,
     sweep.spec.objective,
     (metric) => (values.get(metric)?.length ?? 0) > 0,
-    (metric) =>
-      finished ? `no finished trial of sweep ${sweep.id} reports ${metric} (${METRIC_CHOICES})` : notYet,
+    notReported,
   );
   const observations: ParetoObservation[] = objectives.flatMap(({ metric }) =>
     values.get(metric)!.map(({ trial, value }) => ({

@@ -247,7 +247,8 @@ const WARNINGS_SAID = { kinds: 5, configurations: 3 };
 
 /**
  * The warnings of the configurations a launch starts with, one line per kind with the first few configurations: an
- * explicit γ that can train but puts the regulariser's minimum wider than the prior (explicitGammaLaunchWarning), and
+ * explicit γ that can train but puts the regulariser's minimum wider than the prior (explicitGammaLaunchWide: the
+ * first in full, the others by their numbers), and
  * configurations whose γ has no effect, copies of another's trials (gammaWithoutEffect).
  */
 function launchWarnings(trials: readonly TrialPlan[]): string[] {

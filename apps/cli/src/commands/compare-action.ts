@@ -26,7 +26,7 @@ import { apiError, sweepOrLatest, withApi } from "../api-client";
 import type { RemoteLogin } from "../remote";
 import { printAligned } from "./aligned";
 import { lineProblems } from "./line-problems";
-import { type ObjectiveArg, readObjectives } from "./objectives-arg";
+import { type ObjectiveArg, ObjectiveArgSchema, readObjectives } from "./objectives-arg";
 
 /** The flags of `tailsweep compare`. */
 interface CompareFlags {
@@ -301,9 +301,7 @@ const ReadableFlagsSchema = z.object({
   metric: z.string().optional(),
   correction: z.enum(["holm", "bh"]).optional(),
   alpha: z.number().optional(),
-  objectives: z
-    .array(z.object({ metric: z.string(), direction: z.enum(["maximize", "minimize"]).optional() }))
-    .optional(),
+  objectives: z.array(ObjectiveArgSchema).optional(),
 });
 
 /**

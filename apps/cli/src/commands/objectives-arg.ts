@@ -1,10 +1,15 @@
 import { InvalidArgumentError } from "commander";
+import { z } from "zod";
 
-/** One objective as the API takes it (a direction left out is the API's to choose: the metric's own, else max). */
-export interface ObjectiveArg {
-  metric: string;
-  direction?: "maximize" | "minimize";
-}
+/**
+ * One objective as the API takes it (a direction left out is the API's to choose: the metric's own, else max); the
+ * schema reads it back from commander's untyped options (a store check's).
+ */
+export const ObjectiveArgSchema = z.object({
+  metric: z.string(),
+  direction: z.enum(["maximize", "minimize"]).optional(),
+});
+export type ObjectiveArg = z.infer<typeof ObjectiveArgSchema>;
 
 /** What an objectives flag takes, for its error: the form and an example. */
 const OBJECTIVES_FORM =

@@ -5,7 +5,7 @@ import { withApi } from "../api-client";
 import { readFlagFile } from "../config-input";
 import { PRESETS } from "../presets";
 import { lineProblems } from "./line-problems";
-import { type ObjectiveArg, readObjectives } from "./objectives-arg";
+import { type ObjectiveArg, ObjectiveArgSchema, readObjectives } from "./objectives-arg";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -81,12 +81,7 @@ const ReadableReportFlagsSchema = z.object({
   baseline: z.string().optional(),
   family: z.enum(["primary", "all"]).optional(),
   familyCorrection: z.enum(["holm", "bh"]).optional(),
-  pareto: z
-    .union([
-      z.literal(true),
-      z.array(z.object({ metric: z.string(), direction: z.enum(["maximize", "minimize"]).optional() })),
-    ])
-    .optional(),
+  pareto: z.union([z.literal(true), z.array(ObjectiveArgSchema)]).optional(),
 });
 
 /**

@@ -396,10 +396,14 @@ interface QueueAgainFlags extends JsonFlag {
  * A dry run's ", at most about 2 min of training" for trials queued again ({@link computeText}), and nothing from a
  * dashboard older than the estimate.
  */
-function trainingText(estimate: { estimatedSeconds?: number | null; unmeasuredTrials?: number }): string {
-  const { estimatedSeconds, unmeasuredTrials } = estimate;
+function trainingText(estimate: {
+  estimatedSeconds?: number | null;
+  unmeasuredTrials?: number;
+  timedByFailedAttempt?: number;
+}): string {
+  const { estimatedSeconds, ...rest } = estimate;
   if (estimatedSeconds === undefined) return "";
-  return `, ${computeText({ estimatedSeconds, ...(unmeasuredTrials !== undefined && { unmeasuredTrials }) }, "training", true)}`;
+  return `, ${computeText({ estimatedSeconds, ...rest }, "training", true)}`;
 }
 
 /**
@@ -447,6 +451,9 @@ export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<voi
         trialCount,
         estimatedSeconds: estimatedSeconds ?? null,
         unmeasuredTrials: unmeasuredTrials ?? null,
+        ...(answer.timedByFailedAttempt !== undefined && {
+          timedByFailedAttempt: answer.timedByFailedAttempt,
+        }),
       }),
       // what the design or search adds once they are back (a dashboard older than it does not say)
       ...(answer.afterwards !== undefined && {
@@ -457,7 +464,7 @@ export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<voi
   else if (n === 0) process.stdout.write(`sweep ${id}: no failed trials to retry\n`);
   else if (o.dryRun)
     process.stdout.write(
-      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText({ estimatedSeconds, unmeasuredTrials })} if ${n === 1 ? "it trains" : "they train"} to the end${afterwardsText(answer)}${refused}\n`,
+      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText(answer)} if ${n === 1 ? "it trains" : "they train"} to the end${afterwardsText(answer)}${refused}\n`,
     );
   else
     process.stdout.write(
@@ -501,6 +508,9 @@ export async function sweepResume(given: string, o: QueueAgainFlags): Promise<vo
         trialCount,
         estimatedSeconds: estimatedSeconds ?? null,
         unmeasuredTrials: unmeasuredTrials ?? null,
+        ...(answer.timedByFailedAttempt !== undefined && {
+          timedByFailedAttempt: answer.timedByFailedAttempt,
+        }),
       }),
       // what the design or search adds once they are back (a dashboard older than it does not say)
       ...(answer.afterwards !== undefined && {
@@ -512,7 +522,7 @@ export async function sweepResume(given: string, o: QueueAgainFlags): Promise<vo
     process.stdout.write(
       trialCount === 0
         ? `sweep ${id} would resume: ${nothingQueued}\n`
-        : `sweep ${id} would resume: ${trialCount} cancelled trial${trialCount === 1 ? "" : "s"} queued again${trainingText({ estimatedSeconds, unmeasuredTrials })}${afterwardsText(answer)}\n`,
+        : `sweep ${id} would resume: ${trialCount} cancelled trial${trialCount === 1 ? "" : "s"} queued again${trainingText(answer)}${afterwardsText(answer)}\n`,
     );
   // A dashboard older than wasCancelled said only how many trials it queued again.
   else if (!(wasCancelled ?? resumed > 0))
@@ -904,7 +914,7 @@ const ReadableSeedFlagsSchema = z.object({
  * What the sweep finds wrong with the rest of a `sweep extend` line some of whose values were refused (`--only x`): the
  * plan asked for as a dry run with the values that could be read, a refused value standing as one that names nothing
  * of its own (`--seeds` as `+1`, `--to-power` as 0.8), so that its clashes and an unknown --baseline or --metric are
- * named by the same run.
+ * named by the same run (a refused `--max-seeds` stands as its default, so that its clash with --seeds is too).
  */
 export async function extendStoreProblems(
   args: readonly unknown[],
@@ -918,7 +928,9 @@ export async function extendStoreProblems(
   const o: ExtendFlags = {
     ...(seeds ? { seeds } : refused.has("seeds") && { seeds: { more: 1 } }),
     ...(toPower !== undefined ? { toPower } : refused.has("toPower") && { toPower: 0.8 }),
-    ...(maxSeeds !== undefined && { maxSeeds }),
+    ...(maxSeeds !== undefined
+      ? { maxSeeds }
+      : refused.has("maxSeeds") && { maxSeeds: DEFAULT_TOP_UP_MAX_SEEDS }),
     ...(only && { only }),
     ...(baseline !== undefined && { baseline }),
     ...(metric !== undefined && { metric }),

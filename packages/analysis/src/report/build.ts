@@ -401,7 +401,7 @@ export async function buildStudyReport(
     sensitivities,
     missingModality: missing,
     sequential: loaded.flatMap((l) => sequentialDecisions(l) ?? []),
-    study: studyLevel(methodComparisons, sensitivities, missing, options.study),
+    study: studyLevel(methodComparisons, sensitivities, missing, { ...options.study, baseline }),
     ...(paretoObjectives && {
       pareto: methodComparisons.flatMap((mc, i) => settingFronts(methodSweeps[i]!, mc, paretoObjectives)),
     }),

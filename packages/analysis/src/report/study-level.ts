@@ -27,6 +27,8 @@ export interface StudyLevelOptions {
   alpha?: number;
   /** The metric of the claim and of the overall answers (default balanced accuracy). */
   primaryMetric?: string;
+  /** The method every other is compared with (default `proposed`), which the note and the answers name. */
+  baseline?: string;
 }
 
 /** The report's baseline method against one other method over every setting at once, on the primary metric. */
@@ -101,8 +103,8 @@ export function studyLevel(
   const correction = options.correction ?? "holm";
   const alpha = options.alpha ?? 0.05;
   const primaryMetric = options.primaryMetric ?? "balancedAccuracy";
-  // buildStudyReport compares every sweep with the one baseline; the note must name it, not assume `proposed`
-  const baseline = methodComparisons[0]?.baseline ?? DEFAULT_BASELINE;
+  // the note names the report's baseline, not an assumed `proposed`, with or without method comparisons
+  const baseline = options.baseline ?? DEFAULT_BASELINE;
   // The method comparisons' cells, by baseline (a cell's `method`), for the metrics in the family.
   const methodCells = methodComparisons.flatMap((mc) =>
     mc.settings.flatMap((s) =>

@@ -289,17 +289,19 @@ const refusedConfigurations = (failed: readonly TrialRecord[]) =>
   failed.filter((t) => t.errorCode === CONFIG_ERROR_CODE).length;
 
 /**
- * The last attempt of a trial a retry or resume would queue again: how long it ran, in seconds (undefined where it
- * never started or its times were not kept), and whether the model refused its configuration (CONFIG_INVALID). A
- * failed trial's, or one the cancel stopped running, is its own `startedAt` to `finishedAt`; one that waited for
- * another attempt when the sweep was cancelled (it had failed and been retried, or been handed back) has that
- * attempt's times in `retries` (its `finishedAt` is the cancel's), and its code still with it.
+ * The last attempt of a trial a retry or resume would queue again, where it failed: how long it ran, in seconds
+ * (undefined where it never started, its times were not kept, or it did not fail), and whether the model refused its
+ * configuration (CONFIG_INVALID). A failed trial's is its own `startedAt` to `finishedAt`; one that waited for another
+ * attempt when the sweep was cancelled (it had failed and been retried) has that attempt's times in `retries` (its
+ * `finishedAt` is the cancel's), and its code still with it. An attempt handed back, or stopped by the cancel, did not
+ * fail: the next resumes from its checkpoint, so its time bounds nothing.
  */
 function lastAttempt(t: TrialRecord): { seconds: number | undefined; refused: boolean } {
   const ended = attemptEnded(t) ? t.retries.findLast((r) => r.attempt === t.attempt) : undefined;
+  const failed = ended ? !ended.handedBack : t.state === "failed";
   const [start, end] = ended ? [ended.startedAt, ended.endedAt] : [t.startedAt, t.finishedAt];
   return {
-    seconds: start && end ? Math.max(0, end.getTime() - start.getTime()) / 1000 : undefined,
+    seconds: failed && start && end ? Math.max(0, end.getTime() - start.getTime()) / 1000 : undefined,
     // an attempt the cancel stopped running has no code of its own: one kept from an earlier attempt is not its
     refused: t.errorCode === CONFIG_ERROR_CODE && (t.state === "failed" || ended !== undefined),
   };
