@@ -188,6 +188,21 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
       "--only: must be one of all, undecided, got 'some'",
       expect.stringMatching(/^--metric: no finished trial of sweep \w+ reports the metric 'balancedAcc'/),
     ]);
+    // a refused --max-seeds still clashes with --seeds, in the same run
+    const capped = await tailsweep(
+      "sweep",
+      "extend",
+      "grid01",
+      "--seeds",
+      "+2",
+      "--max-seeds",
+      "5000",
+      "--json",
+    );
+    expect(JSON.parse(capped.stdout).error.problems).toEqual([
+      "--max-seeds: must be a whole number from 2 to 1000, got 5000",
+      "--max-seeds: caps --to-power's seeds: use it with --to-power, not --seeds",
+    ]);
     const confirmed = await tailsweep(
       "sweep",
       "confirm",

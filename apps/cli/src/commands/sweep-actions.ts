@@ -911,31 +911,52 @@ const ReadableSeedFlagsSchema = z.object({
 });
 
 /**
+ * The sweep and the readable flags of an `extend` or `confirm` line for its store check, each flag as read, or where
+ * its value was refused the stand-in `standIns` gives it (a value that names nothing of its own); undefined where the
+ * line cannot be read so.
+ */
+function readableSeedLine(
+  args: readonly unknown[],
+  options: unknown,
+  refused: ReadonlyMap<string, string>,
+  standIns: Partial<z.infer<typeof ReadableSeedFlagsSchema>>,
+) {
+  const [given] = args;
+  const flags = ReadableSeedFlagsSchema.safeParse(options);
+  if (typeof given !== "string" || !flags.success) return undefined;
+  const read = { ...flags.data };
+  for (const [flag, standIn] of Object.entries(standIns))
+    if (refused.has(flag) && !(flag in read)) Object.assign(read, { [flag]: standIn });
+  return { given, flags: read };
+}
+
+/**
  * What the sweep finds wrong with the rest of a `sweep extend` line some of whose values were refused (`--only x`): the
  * plan asked for as a dry run with the values that could be read, a refused value standing as one that names nothing
- * of its own (`--seeds` as `+1`, `--to-power` as 0.8), so that its clashes and an unknown --baseline or --metric are
- * named by the same run (a refused `--max-seeds` stands as its default, so that its clash with --seeds is too).
+ * of its own (`--seeds` as `+1`, `--to-power` as 0.8, `--max-seeds` as its default), so that its clashes and an
+ * unknown --baseline or --metric are named by the same run.
  */
 export async function extendStoreProblems(
   args: readonly unknown[],
   options: unknown,
   refused: ReadonlyMap<string, string>,
 ): Promise<string[]> {
-  const [given] = args;
-  const flags = ReadableSeedFlagsSchema.safeParse(options);
-  if (typeof given !== "string" || !flags.success) return [];
-  const { seeds, toPower, maxSeeds, only, baseline, metric } = flags.data;
+  const line = readableSeedLine(args, options, refused, {
+    seeds: { more: 1 },
+    toPower: 0.8,
+    maxSeeds: DEFAULT_TOP_UP_MAX_SEEDS,
+  });
+  if (!line) return [];
+  const { seeds, toPower, maxSeeds, only, baseline, metric } = line.flags;
   const o: ExtendFlags = {
-    ...(seeds ? { seeds } : refused.has("seeds") && { seeds: { more: 1 } }),
-    ...(toPower !== undefined ? { toPower } : refused.has("toPower") && { toPower: 0.8 }),
-    ...(maxSeeds !== undefined
-      ? { maxSeeds }
-      : refused.has("maxSeeds") && { maxSeeds: DEFAULT_TOP_UP_MAX_SEEDS }),
+    ...(seeds && { seeds }),
+    ...(toPower !== undefined && { toPower }),
+    ...(maxSeeds !== undefined && { maxSeeds }),
     ...(only && { only }),
     ...(baseline !== undefined && { baseline }),
     ...(metric !== undefined && { metric }),
   };
-  return lineProblems(given, () => extendPlan(given, o, true, true));
+  return lineProblems(line.given, () => extendPlan(line.given, o, true, true));
 }
 
 /**
@@ -947,16 +968,16 @@ export async function confirmStoreProblems(
   options: unknown,
   refused: ReadonlyMap<string, string>,
 ): Promise<string[]> {
-  const [given] = args;
-  const flags = ReadableSeedFlagsSchema.safeParse(options);
-  if (typeof given !== "string" || !flags.success) return [];
-  const { seeds, config, top, baseline, metric } = flags.data;
+  const line = readableSeedLine(args, options, refused, { top: 1 });
+  if (!line) return [];
+  const { seeds, config, top, baseline, metric } = line.flags;
   const o: ConfirmFlags = {
+    // required: refused, or left out of a line commander refused for it
     seeds: seeds ?? { more: 2 },
     ...(config && { config }),
-    ...(top !== undefined ? { top } : refused.has("top") && { top: 1 }),
+    ...(top !== undefined && { top }),
     ...(baseline !== undefined && { baseline }),
     ...(metric !== undefined && { metric }),
   };
-  return lineProblems(given, () => confirmPlan(given, o, true, true));
+  return lineProblems(line.given, () => confirmPlan(line.given, o, true, true));
 }
