@@ -387,6 +387,25 @@ function unservedText(on: RunsOn, id: string): string {
     : NO_CONTROLLER_TEXT;
 }
 
+/**
+ * A retry's or resume's dry run in `--json`: how many trials it would queue again and what they cost (null where a
+ * dashboard older than the estimate sent none).
+ */
+function dryRunJson(answer: {
+  trialCount: number;
+  estimatedSeconds?: number | null;
+  unmeasuredTrials?: number;
+  timedByFailedAttempt?: number;
+}) {
+  return {
+    dryRun: true,
+    trialCount: answer.trialCount,
+    estimatedSeconds: answer.estimatedSeconds ?? null,
+    unmeasuredTrials: answer.unmeasuredTrials ?? null,
+    ...(answer.timedByFailedAttempt !== undefined && { timedByFailedAttempt: answer.timedByFailedAttempt }),
+  };
+}
+
 /** The flags of `sweep retry` and `sweep resume`. */
 interface QueueAgainFlags extends JsonFlag {
   dryRun?: boolean;
@@ -429,15 +448,7 @@ export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<voi
     { launches: true },
   );
   // the whole id; a dashboard older than it in this answer: the id as given
-  const {
-    id = given,
-    retried,
-    trialCount,
-    estimatedSeconds,
-    unmeasuredTrials,
-    refusedTrials,
-    runsOn: on,
-  } = answer;
+  const { id = given, retried, trialCount, refusedTrials, runsOn: on } = answer;
   const n = o.dryRun ? trialCount : retried;
   // a dashboard older than the count says nothing of them
   const refused = refusedTrials ? `\n  ${refusedTrialsText(refusedTrials, n)}` : "";
@@ -446,15 +457,7 @@ export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<voi
       id,
       retried,
       ...(refusedTrials !== undefined && { refusedTrials }),
-      ...(o.dryRun && {
-        dryRun: true,
-        trialCount,
-        estimatedSeconds: estimatedSeconds ?? null,
-        unmeasuredTrials: unmeasuredTrials ?? null,
-        ...(answer.timedByFailedAttempt !== undefined && {
-          timedByFailedAttempt: answer.timedByFailedAttempt,
-        }),
-      }),
+      ...(o.dryRun && dryRunJson(answer)),
       // what the design or search adds once they are back (a dashboard older than it does not say)
       ...(answer.afterwards !== undefined && {
         addsTrials: answer.addsTrials,
@@ -482,16 +485,7 @@ export async function sweepResume(given: string, o: QueueAgainFlags): Promise<vo
     { launches: true },
   );
   // the whole id; a dashboard older than it in this answer: the id as given
-  const {
-    id = given,
-    resumed,
-    wasCancelled,
-    status,
-    trialCount,
-    estimatedSeconds,
-    unmeasuredTrials,
-    runsOn: on,
-  } = answer;
+  const { id = given, resumed, wasCancelled, status, trialCount, runsOn: on } = answer;
   // With no trial to queue again, only what the design or search adds runs: said as the API read it.
   const nothingQueued = answer.afterwards
     ? `no trial was cancelled; ${answer.afterwards}`
@@ -503,15 +497,7 @@ export async function sweepResume(given: string, o: QueueAgainFlags): Promise<vo
       id,
       resumed,
       wasCancelled,
-      ...(o.dryRun && {
-        dryRun: true,
-        trialCount,
-        estimatedSeconds: estimatedSeconds ?? null,
-        unmeasuredTrials: unmeasuredTrials ?? null,
-        ...(answer.timedByFailedAttempt !== undefined && {
-          timedByFailedAttempt: answer.timedByFailedAttempt,
-        }),
-      }),
+      ...(o.dryRun && dryRunJson(answer)),
       // what the design or search adds once they are back (a dashboard older than it does not say)
       ...(answer.afterwards !== undefined && {
         addsTrials: answer.addsTrials,
