@@ -180,9 +180,11 @@ for (const deb of readdirSync(join(stage, "debs")))
 const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
 writeFileSync(join(stage, "VERSION"), `tailsweep ${commit}\nnode ${process.version}\n`);
 
-step("compressing (xz -9)");
+step("compressing (xz -9, 32 MiB blocks on every core)");
+// xz's threads each take a block, which at -9 is 3 × its 64 MiB dictionary unless told: the 152 MB payload was then one
+// block and one thread, 98 s on a 2-core machine. In 32 MiB blocks both cores work: 45 s, for 36.7 MB in place of 36.3.
 execFileSync("tar", ["-cJf", join(out, "payload.tar.xz"), "-C", stage, "."], {
-  env: { ...process.env, XZ_OPT: "-9 -T0" },
+  env: { ...process.env, XZ_OPT: "-9 -T0 --block-size=32MiB" },
 });
 rmSync(stage, { recursive: true });
 copyFileSync(join(root, "scripts/gpu-kit/run.sh"), join(out, "run.sh"));
