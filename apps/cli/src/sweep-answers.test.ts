@@ -23,6 +23,13 @@ const gridId = "grid0123456789abcdef0123456789ab";
 const designId = "seqd0123456789abcdef0123456789ab";
 /** A grid whose proposed configuration the model refused (CONFIG_INVALID) on both seeds, and one trial timed out. */
 const refusedId = "refd0123456789abcdef0123456789ab";
+/** A grid whose failed trials were all refused (CONFIG_INVALID). */
+const allRefusedId = "allr0123456789abcdef0123456789ab";
+/**
+ * A sequential design stored before sweep files were checked for an open baseline: `variant=gaussian` over two ν
+ * matches two configurations. Its first look's trials are in, its look still pending (as an older controller left it).
+ */
+const legacyId = "lgcy0123456789abcdef0123456789ab";
 
 const noise = [0, 0.012, -0.009, 0.015, -0.011];
 /**
@@ -101,6 +108,29 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
         else if (t.seed === 1) await store.failTrial(t.id, attempt, "timed out after 1 s", false, t0);
         else await store.completeTrial(t.id, attempt, scriptedResult(0.5), t0);
       }
+      await store.createSweep({ id: allRefusedId, spec: refused, trials: expandSweep(refused), now: t0 });
+      for (const t of await store.listTrials(allRefusedId)) {
+        const { attempt } = (await store.claimTrial(t.id, "w", t0, "cpu"))!;
+        if (t.config.variant === "proposed")
+          await store.failTrial(t.id, attempt, "model.gamma: -0.6 cannot train", false, t0, {
+            code: "CONFIG_INVALID",
+          });
+        else await store.completeTrial(t.id, attempt, scriptedResult(0.5), t0);
+      }
+      const checked = parseSweepFile({
+        name: "legacy",
+        project: "p",
+        search: { variant: ["gaussian", "proposed"], nu: [5, 10] },
+        seeds: { initial: 3, step: 2, max: 5 },
+        decide: { baseline: "variant=gaussian nu=5" },
+      });
+      const legacy = checked.sequential!;
+      const stored = {
+        ...checked,
+        sequential: { ...legacy, decide: { ...legacy.decide, baseline: "variant=gaussian" } },
+      };
+      await store.createSweep({ id: legacyId, spec: stored, trials: expandSweep(stored), now: t0 });
+      await finish(store, legacyId, designScore);
     } finally {
       await opened.close();
     }
@@ -311,5 +341,21 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
       estimatedSeconds: 1,
       unmeasuredTrials: 0,
     });
+    // every failed trial refused: nothing would train, so no training time is said (it was "at most about 0 s")
+    const none = await tailsweep("sweep", "retry", "allr01", "--dry-run");
+    expect(none.stdout).toBe(
+      `sweep ${allRefusedId} would queue 2 failed trials again\n  they failed because the model refused their configurations (CONFIG_INVALID), and fail the same way again unless the code that refused them changed\n`,
+    );
+  });
+
+  it("shows a design whose stored baseline names no single configuration: no look, and a comparison all the same", async () => {
+    const status = await tailsweep("sweep", "status", "lgcy01");
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(
+      "\n  no look can be taken: decide.baseline 'variant=gaussian' matches 2 configurations of the sweep (it was stored before sweep files were checked for this); compare it with --baseline naming one of: model.nu=10 variant=gaussian | ",
+    );
+    const compared = await tailsweep("compare", "lgcy01", "--json");
+    expect(compared.code).toBe(0);
+    expect(JSON.parse(compared.stdout)).toMatchObject({ baseline: "model.nu=10 variant=gaussian" });
   });
 });

@@ -1,7 +1,7 @@
 import { InProcessBus } from "@tailsweep/bus";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { InMemoryRunStore, type RunStore, type TrialRecord, workerStatus } from "@tailsweep/sweep";
-import { countReads, scriptedResult } from "@tailsweep/sweep/testing";
+import { countReads, finishWaiting, scriptedResult } from "@tailsweep/sweep/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Controller, type ControllerOptions } from "./controller";
 
@@ -95,6 +95,34 @@ describe("Controller", () => {
     expect((await extending).added).toHaveLength(2);
     await controller.reconcile();
     expect(asked).toEqual([["sw"]]);
+  });
+
+  it("lets a sequential sweep complete whose stored baseline names no single configuration, saying why, once", async () => {
+    // what a sweep file stored before files were checked for an open baseline holds: variant=gaussian over two ν
+    const checked = parseSweepFile({
+      name: "legacy",
+      search: { variant: ["gaussian", "proposed"], nu: [5, 10] },
+      seeds: { initial: 2, step: 1, max: 3 },
+      decide: { baseline: "variant=gaussian nu=5" },
+    });
+    const design = checked.sequential!;
+    const legacy = {
+      ...checked,
+      sequential: { ...design, decide: { ...design.decide, baseline: "variant=gaussian" } },
+    };
+    const lines: string[] = [];
+    const { store, controller } = await started(new InMemoryRunStore(), { log: (line) => lines.push(line) });
+    await controller.submit(legacy, "sw");
+    await finishWaiting(store, "sw", () => 0.5);
+    expect((await store.getSweep("sw"))!.status).toBe("running");
+    expect(await controller.advanceSequential()).toBe(0);
+    expect(await controller.advanceSequential()).toBe(0);
+    expect((await store.getSweep("sw"))!.status).toBe("completed");
+    expect(lines.filter((line) => line.startsWith("sweep sw:"))).toEqual([
+      expect.stringMatching(
+        /^sweep sw: no look can be taken: decide\.baseline 'variant=gaussian' matches 2 configurations/,
+      ),
+    ]);
   });
 
   it("says each reason a failing upkeep has once (a minute apart at most), then how long it failed once it works", async () => {

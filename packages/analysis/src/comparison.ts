@@ -24,12 +24,12 @@ import {
   type Configuration,
   configurationsOf,
   defaultBaseline,
-  designBaselineOf,
   finishedValues,
   type Lead,
   METRIC_CHOICES,
   rankConfigurations,
   resolveBaseline,
+  storedDesignBaseline,
 } from "./configurations";
 import { type Confirmation, confirmationChoice, confirmationsOf, selectionRuns } from "./confirmation";
 import { InvalidQueryError } from "./errors";
@@ -235,8 +235,9 @@ export function compareRuns(all: SweepRuns, options: CompareSweepOptions = {}): 
   const seedCounts = table.rows.map((r) => r.summary.n);
   const [fewest, most] = [Math.min(...seedCounts), Math.max(...seedCounts)];
   const withoutResults = [...configs.values()].filter((c) => !reported.has(c.label)).map(resultless);
+  const design = storedDesignBaseline(sweep.spec, configs);
   const designDecisions =
-    sweep.spec.sequential && designBaselineOf(sweep.spec, configs)?.key === baseline.key
+    "baseline" in design && design.baseline?.key === baseline.key
       ? decisionsOfDesign(all, marked.rows, keyOf, metric)
       : undefined;
   const confirmations = confirmationsOf(all, {

@@ -169,29 +169,47 @@ export function designBaselineOf(
   spec: Pick<SweepSpec, "method" | "search" | "sequential">,
   configs: ReadonlyMap<string, Configuration>,
 ): Configuration | undefined {
-  if (!spec.sequential) return undefined;
-  if (hasDecisionStage(spec)) return configs.get(decisionBaseline(spec).configKey);
+  const found = storedDesignBaseline(spec, configs);
+  if ("problem" in found)
+    throw new InputError("decide.baseline", `${found.problem}; use one of: ${found.choices}`);
+  return found.baseline;
+}
+
+/**
+ * {@link designBaselineOf} for a sweep as it was stored, which may predate the sweep file's check that a grid's
+ * `decide.baseline` names one configuration (openBaselineKnobs in @tailsweep/schemas): such a sweep's baseline, or
+ * what is wrong with it in words (`problem`, and `choices`: the configurations' labels), so that its status,
+ * comparisons and controller can say so rather than refuse it.
+ */
+export function storedDesignBaseline(
+  spec: Pick<SweepSpec, "method" | "search" | "sequential">,
+  configs: ReadonlyMap<string, Configuration>,
+): { baseline: Configuration | undefined } | { problem: string; choices: string } {
+  if (!spec.sequential) return { baseline: undefined };
+  if (hasDecisionStage(spec)) return { baseline: configs.get(decisionBaseline(spec).configKey) };
   const { point } = baselinePoint(spec.search, spec.sequential.decide.baseline);
   const named = Object.entries(point);
   const matches = [...configs.values()].filter((c) =>
     named.every(([path, value]) => path in c.params && paramValue(c.params[path]) === paramValue(value)),
   );
-  if (matches.length === 1) return matches[0];
-  throw new InputError(
-    "decide.baseline",
-    `'${spec.sequential.decide.baseline}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`} of the sweep; use one of: ${[...configs.values()].map((c) => c.label).join(" | ")}`,
-  );
+  if (matches.length === 1) return { baseline: matches[0] };
+  return {
+    problem: `'${spec.sequential.decide.baseline}' matches ${matches.length === 0 ? "no configuration" : `${matches.length} configurations`} of the sweep`,
+    choices: [...configs.values()].map((c) => c.label).join(" | "),
+  };
 }
 
 /**
  * The baseline a comparison of a sweep is against when none is named: its sequential design's, else
- * {@link resolveBaseline}'s default (the one Gaussian variant, else the first configuration by label).
+ * {@link resolveBaseline}'s default (the one Gaussian variant, else the first configuration by label). A design whose
+ * stored baseline names no single configuration has none: the usual default stands in (its status says why).
  */
 export function defaultBaseline(
   spec: Pick<SweepSpec, "method" | "search" | "sequential">,
   configs: ReadonlyMap<string, Configuration>,
 ): Configuration {
-  return designBaselineOf(spec, configs) ?? resolveBaseline([...configs.values()], undefined);
+  const design = storedDesignBaseline(spec, configs);
+  return ("baseline" in design && design.baseline) || resolveBaseline([...configs.values()], undefined);
 }
 
 /**

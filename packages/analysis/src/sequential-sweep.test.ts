@@ -2,6 +2,7 @@ import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
 import { addRound, finishWaiting, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
+import { compareRuns } from "./comparison";
 import { afterQueuedAgain, sequentialStatus } from "./sequential-sweep";
 import { loadSweepRuns } from "./sweep-runs";
 
@@ -103,5 +104,49 @@ describe("afterQueuedAgain", () => {
       addsTrials: false,
       afterwards: null,
     });
+  });
+});
+
+describe("a sweep stored before sweep files were checked for an open baseline", () => {
+  /**
+   * `decide.baseline: variant=gaussian` over two values of ν matches two configurations: the file refuses it now
+   * (openBaselineKnobs), but a store may hold one from before, as here, its spec changed past the file's check.
+   */
+  async function legacy() {
+    const checked = parseSweepFile({
+      name: "legacy",
+      search: { variant: ["gaussian", "proposed"], nu: [5, 10] },
+      seeds: { initial: 3, step: 2, max: 5 },
+      decide: { baseline: "variant=gaussian nu=5" },
+    });
+    const design = checked.sequential!;
+    const spec = {
+      ...checked,
+      sequential: { ...design, decide: { ...design.decide, baseline: "variant=gaussian" } },
+    };
+    const store = new InMemoryRunStore();
+    await store.createSweep({ id: "seq", spec, trials: expandSweep(spec), now: t0 });
+    await finishWaiting(store, "seq", accuracy, { now: t0 });
+    return loadSweepRuns(store, "seq");
+  }
+
+  it("says its design can take no look and why, adds no round, and compares with the usual default", async () => {
+    const runs = await legacy();
+    const status = sequentialStatus(runs)!;
+    expect(status).toEqual({
+      look: 0,
+      looks: [3, 5],
+      blocked: true,
+      waiting:
+        "no look can be taken: decide.baseline 'variant=gaussian' matches 2 configurations of the sweep (it was stored before sweep files were checked for this); compare it with --baseline naming one of: model.nu=10 variant=gaussian | model.nu=10 variant=proposed | model.nu=5 variant=gaussian | model.nu=5 variant=proposed",
+    });
+    expect(afterQueuedAgain(runs, cancelled)).toEqual({
+      addsTrials: false,
+      afterwards: `its sequential design adds no round: ${status.waiting}`,
+    });
+    // the comparison stands on its own default baseline rather than refuse the sweep, and shows no design decisions
+    const table = compareRuns(runs);
+    expect(table.baseline).toBe("model.nu=10 variant=gaussian");
+    expect(table.designDecisions).toBeUndefined();
   });
 });

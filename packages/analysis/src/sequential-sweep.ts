@@ -15,7 +15,7 @@ import {
   type TrialRecord,
   tpeProgress,
 } from "@tailsweep/sweep";
-import { configurationsOf, designBaselineOf } from "./configurations";
+import { configurationsOf, designBaselineOf, storedDesignBaseline } from "./configurations";
 import { seedRanges } from "./format";
 import type { SweepRuns } from "./sweep-runs";
 
@@ -34,8 +34,16 @@ export interface SequentialStatus {
   result?: SequentialLookResult;
   /** The `configKey` of each configuration `result` names, by its label. */
   configKeys?: Record<string, string>;
-  /** Why the look cannot be taken yet: trials still running, or failed ones (retry them). */
+  /**
+   * Why the look cannot be taken yet: trials still running, or failed ones (retry them); or, with `blocked`, why it
+   * can never be taken.
+   */
   waiting?: string;
+  /**
+   * The design takes no look at all: its stored `decide.baseline` names no single configuration (a sweep stored
+   * before sweep files were checked for this). Its controller lets it complete; `waiting` says why.
+   */
+  blocked?: true;
   /**
    * While `look` cannot be taken yet (`waiting`), the decisions of the look before it: what stands until this one is
    * taken (a comparison stopped there stays stopped).
@@ -146,6 +154,16 @@ export function sequentialStatus(
       ...(before && { previous: { look: look - 1, result: before.result } }),
     };
   };
+  if (!tpe) {
+    const stored = storedDesignBaseline(spec, configurationsOf(runs.trials));
+    if ("problem" in stored)
+      return {
+        look,
+        looks,
+        blocked: true,
+        waiting: `no look can be taken: decide.baseline ${stored.problem} (it was stored before sweep files were checked for this); compare it with --baseline naming one of: ${stored.choices}`,
+      };
+  }
   const open = own.filter(isOpen).length;
   if (open > 0) return waitingFor(`look ${look + 1}: ${plural(open, "trial")} still to finish`);
   const failed = own.filter(notIn).length;
@@ -221,6 +239,8 @@ export function afterQueuedAgain(
       afterwards: `its sequential design then adds its next round: the ${plural(status.next.undecided, "comparison")} still open to ${status.next.seeds.length} seeds`,
     };
   const look = status.look + 1;
+  if (status.blocked)
+    return { addsTrials: false, afterwards: `its sequential design adds no round: ${status.waiting}` };
   if (status.waiting) {
     const rounds = new Set(runs.revisions.filter(plannedBy(hasDecisionStage(spec))).map((r) => r.revision));
     const stuck = trials.filter(

@@ -467,7 +467,8 @@ export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<voi
   else if (n === 0) process.stdout.write(`sweep ${id}: no failed trials to retry\n`);
   else if (o.dryRun)
     process.stdout.write(
-      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${trainingText(answer)} if ${n === 1 ? "it trains" : "they train"} to the end${afterwardsText(answer)}${refused}\n`,
+      // trials that all fail again at once on their configuration train for no time: no estimate to give
+      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${refusedTrials === n ? "" : `${trainingText(answer)} if ${n === 1 ? "it trains" : "they train"} to the end`}${afterwardsText(answer)}${refused}\n`,
     );
   else
     process.stdout.write(

@@ -94,6 +94,8 @@ export interface SequentialDecisions {
   look: number;
   /** Why the look is not taken yet, when it is not (trials to finish or retry): `rows` is then empty. */
   waiting?: string;
+  /** The design can take no look (its stored baseline names no single configuration): `waiting` says why. */
+  blocked?: true;
   /** One per configuration besides the baseline: its difference is configuration − baseline, as the design tests. */
   rows: SequentialRow[];
 }
@@ -660,6 +662,7 @@ function sequentialDecisions(l: SweepRuns): SequentialDecisions | undefined {
     looks: status.looks,
     look: status.look,
     ...(status.waiting !== undefined && { waiting: status.waiting }),
+    ...(status.blocked && { blocked: true }),
     rows: status.result?.rows ?? [],
   };
 }

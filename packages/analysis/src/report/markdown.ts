@@ -281,7 +281,7 @@ function sequentialSection(decisions: readonly SequentialDecisions[]): string[] 
       "",
     );
     if (d.waiting !== undefined) {
-      out.push(`Not decided yet: ${d.waiting}.`, "");
+      out.push(`${d.blocked ? "Not decided" : "Not decided yet"}: ${d.waiting}.`, "");
       continue;
     }
     const verdict = (r: SequentialRow) =>
