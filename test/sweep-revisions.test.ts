@@ -205,6 +205,13 @@ describe("retry, resume and extend through the API", { timeout: 120_000 }, () =>
       code: "BAD_REQUEST",
       message: expect.stringMatching(/^baseline, metric: set the comparison/),
     });
+    // a power to reach sizes the open comparisons alone: seeds for every configuration is not what it computes
+    await expect(
+      api.sweeps.extend({ id, seeds: { toPower: 0.8, maxSeeds: 10 }, only: "all" }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/^only: a power to reach tops up only the undecided comparisons/),
+    });
     expect(await opened.store.listTrials(id)).toHaveLength(before);
     expect(await api.sweeps.extend({ id, seeds: { more: 2 } })).toMatchObject({ revision: 3, added: 6 });
     // Two at once: one cancels it, the other is told it is cancelled; one audit entry.

@@ -835,6 +835,12 @@ describe("tailsweep sweep run, list, status, export, workers, cancel (embedded)"
     expect(misused.stderr).toBe(
       "tailsweep: --seeds, --to-power: give --seeds (6..10, 6,7,9 or +5) or --to-power (e.g. 0.8): neither was given\n--max-seeds: caps --to-power's seeds: use it with --to-power, not --seeds\n",
     );
+    // --to-power sizes the open comparisons alone: --only all beside it is said, not taken for undecided
+    const everyOne = await cli("sweep", "extend", "some-id", "--to-power", "0.8", "--only", "all");
+    expect([everyOne.code, everyOne.stderr]).toEqual([
+      2,
+      "tailsweep: --only: a power to reach tops up only the undecided comparisons and their baseline: leave it out, or give seeds for every configuration\n",
+    ]);
     const confirm = await cli("sweep", "confirm", "some-id", "--seeds", "bad", "--top", "0");
     expect(confirm.stderr).toMatch(
       /^tailsweep: --seeds: must be a range .*\ntailsweep: --top: must be a whole number ≥ 1, got 0\n/,

@@ -414,6 +414,13 @@ export function refusedTrialsText(n: number, of: number): string {
   return `${them} failed because the model refused ${n === 1 ? "its configuration" : "their configurations"} (CONFIG_INVALID), and ${n === 1 ? "fails" : "fail"} the same way again unless the code that refused ${n === 1 ? "it" : "them"} changed`;
 }
 
+/**
+ * Why a top-up to a power refuses `only: all` (`--only all`): the power analysis sizes the open comparisons alone, so
+ * seeds for every configuration would be a number nobody asked for. Said by the API and by the CLI's own check.
+ */
+export const ONLY_ALL_TO_POWER =
+  "a power to reach tops up only the undecided comparisons and their baseline: leave it out, or give seeds for every configuration";
+
 /** Said with a top-up of a sequential sweep whose open comparisons came from its design's decisions. */
 export const OPEN_BY_DESIGN_TEXT =
   "a comparison no top-up has added seeds to is open where its sequential design did not decide it better or worse (after the design's data-dependent stopping, fixed-n verdicts are optimistic)";

@@ -10,6 +10,7 @@ import {
   decisionText,
   failingTrialsText,
   NO_CONTROLLER_TEXT,
+  ONLY_ALL_TO_POWER,
   OPEN_BY_DESIGN_TEXT,
   pct,
   pValue,
@@ -591,6 +592,7 @@ async function extendPlan(given: string, o: ExtendFlags, dryRun: boolean, quiet 
     ...(o.maxSeeds !== undefined && o.toPower === undefined
       ? [new InputError("--max-seeds", "caps --to-power's seeds: use it with --to-power, not --seeds")]
       : []),
+    ...(o.only === "all" && o.toPower !== undefined ? [new InputError("--only", ONLY_ALL_TO_POWER)] : []),
   ];
   const flags = {
     baseline: "--baseline",
@@ -598,6 +600,7 @@ async function extendPlan(given: string, o: ExtendFlags, dryRun: boolean, quiet 
     seeds: "--seeds",
     "seeds.toPower": "--to-power",
     "seeds.maxSeeds": "--max-seeds",
+    only: "--only",
   };
   const ask = (seeds: SeedRequest, dryRun: boolean) =>
     withApi(

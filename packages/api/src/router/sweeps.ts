@@ -23,6 +23,7 @@ import {
   trialTable,
   unevenRankingNote,
 } from "@tailsweep/analysis";
+import { ONLY_ALL_TO_POWER } from "@tailsweep/analysis/format";
 import {
   AnnotationEditSchema,
   AppError,
@@ -758,6 +759,7 @@ export const sweepsRouter = t.router({
           idle.join(", "),
           "set the comparison that finds the undecided configurations, so they apply with only undecided or a power to reach, not to seeds for every configuration, which compares nothing",
         );
+      if (input.only === "all" && "toPower" in input.seeds) throw new InputError("only", ONLY_ALL_TO_POWER);
       const { launcher, runs } = await revisableRuns(ctx, input.id);
       const plan = planExtension(runs, {
         ...input.seeds,
