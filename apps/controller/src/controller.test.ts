@@ -1,7 +1,7 @@
 import { InProcessBus } from "@tailsweep/bus";
 import { parseSweepFile } from "@tailsweep/schemas";
 import { InMemoryRunStore, type RunStore, type TrialRecord, workerStatus } from "@tailsweep/sweep";
-import { countReads, finishWaiting, scriptedResult } from "@tailsweep/sweep/testing";
+import { countReads, finishWaiting, openBaselineSpec, scriptedResult } from "@tailsweep/sweep/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Controller, type ControllerOptions } from "./controller";
 
@@ -99,17 +99,7 @@ describe("Controller", () => {
 
   it("lets a sequential sweep complete whose stored baseline names no single configuration, saying why, once", async () => {
     // what a sweep file stored before files were checked for an open baseline holds: variant=gaussian over two ν
-    const checked = parseSweepFile({
-      name: "legacy",
-      search: { variant: ["gaussian", "proposed"], nu: [5, 10] },
-      seeds: { initial: 2, step: 1, max: 3 },
-      decide: { baseline: "variant=gaussian nu=5" },
-    });
-    const design = checked.sequential!;
-    const legacy = {
-      ...checked,
-      sequential: { ...design, decide: { ...design.decide, baseline: "variant=gaussian" } },
-    };
+    const legacy = openBaselineSpec({ initial: 2, step: 1, max: 3 });
     const lines: string[] = [];
     const { store, controller } = await started(new InMemoryRunStore(), { log: (line) => lines.push(line) });
     await controller.submit(legacy, "sw");

@@ -15,6 +15,7 @@ import {
   pctInterval,
   pValue,
   resampleShare,
+  retryTrainingText,
   seedsNeededText,
   signedDifference,
   signedPctInterval,
@@ -295,5 +296,18 @@ describe("pValue", () => {
     expect(pValue(0.0004)).toBe("<0.001");
     expect(pValue(Number.NaN)).toBe("—");
     expect(pValue(null)).toBe("—");
+  });
+});
+
+describe("retryTrainingText", () => {
+  it("gives a retry's training if they train to the end, and none where every trial is refused again at once", () => {
+    const estimate = { estimatedSeconds: 150, unmeasuredTrials: 0 };
+    expect(retryTrainingText(estimate, 3, 2, "training")).toBe(
+      "at most about 2 min 30 s of training if they train to the end",
+    );
+    expect(retryTrainingText(estimate, 1, 0, "compute")).toBe(
+      "at most about 2 min 30 s of compute if it trains to the end",
+    );
+    expect(retryTrainingText({ estimatedSeconds: 0 }, 2, 2, "compute")).toBeUndefined();
   });
 });

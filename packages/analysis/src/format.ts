@@ -345,6 +345,21 @@ export function computeText(
 }
 
 /**
+ * What a retry trains, as its dry run and the dashboard's dialog say it: `at most about 2 min of training if they
+ * train to the end`. Undefined where every trial it queues again was refused (CONFIG_INVALID): each fails again at
+ * once and trains for no time, which read "at most about 0 s of training".
+ */
+export function retryTrainingText(
+  estimate: Parameters<typeof computeText>[0],
+  n: number,
+  refusedTrials: number,
+  of: string,
+): string | undefined {
+  if (refusedTrials === n) return undefined;
+  return `${computeText(estimate, of, true)} if ${n === 1 ? "it trains" : "they train"} to the end`;
+}
+
+/**
  * A share of resamples as a whole percentage that never rounds to certainty: 0.995 reads ">99%", not "100%", and
  * 0.004 "<1%", not "0%"; only 1 and 0 themselves read 100 and 0.
  */

@@ -1,6 +1,6 @@
 import { parseSweepFile } from "@tailsweep/schemas";
 import { expandSweep, InMemoryRunStore, type TrialRecord } from "@tailsweep/sweep";
-import { addRound, finishWaiting, topUp } from "@tailsweep/sweep/testing";
+import { addRound, finishWaiting, openBaselineSpec, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { compareRuns } from "./comparison";
 import { afterQueuedAgain, sequentialStatus } from "./sequential-sweep";
@@ -113,17 +113,7 @@ describe("a sweep stored before sweep files were checked for an open baseline", 
    * (openBaselineKnobs), but a store may hold one from before, as here, its spec changed past the file's check.
    */
   async function legacy() {
-    const checked = parseSweepFile({
-      name: "legacy",
-      search: { variant: ["gaussian", "proposed"], nu: [5, 10] },
-      seeds: { initial: 3, step: 2, max: 5 },
-      decide: { baseline: "variant=gaussian nu=5" },
-    });
-    const design = checked.sequential!;
-    const spec = {
-      ...checked,
-      sequential: { ...design, decide: { ...design.decide, baseline: "variant=gaussian" } },
-    };
+    const spec = openBaselineSpec({ initial: 3, step: 2, max: 5 });
     const store = new InMemoryRunStore();
     await store.createSweep({ id: "seq", spec, trials: expandSweep(spec), now: t0 });
     await finishWaiting(store, "seq", accuracy, { now: t0 });
@@ -138,7 +128,7 @@ describe("a sweep stored before sweep files were checked for an open baseline", 
       looks: [3, 5],
       blocked: true,
       waiting:
-        "no look can be taken: decide.baseline 'variant=gaussian' matches 2 configurations of the sweep (it was stored before sweep files were checked for this); compare it with --baseline naming one of: model.nu=10 variant=gaussian | model.nu=10 variant=proposed | model.nu=5 variant=gaussian | model.nu=5 variant=proposed",
+        "no look can be taken: decide.baseline 'variant=gaussian' matches 2 configurations of the sweep (it was stored before sweep files were checked for this)",
     });
     expect(afterQueuedAgain(runs, cancelled)).toEqual({
       addsTrials: false,

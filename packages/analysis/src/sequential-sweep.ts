@@ -161,7 +161,7 @@ export function sequentialStatus(
         look,
         looks,
         blocked: true,
-        waiting: `no look can be taken: decide.baseline ${stored.problem} (it was stored before sweep files were checked for this); compare it with --baseline naming one of: ${stored.choices}`,
+        waiting: `no look can be taken: decide.baseline ${stored.problem} (it was stored before sweep files were checked for this)`,
       };
   }
   const open = own.filter(isOpen).length;

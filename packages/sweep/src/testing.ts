@@ -1,5 +1,6 @@
 // What tests of any package use to exercise a RunStore: the conformance suite every store passes, and scripted
 // results in place of training (the statistics, revisions and views under test need numbers, not a model).
+import { parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
 import { expandSweep } from "./expand";
 import {
   type RunStore,
@@ -10,6 +11,26 @@ import {
 } from "./run-store";
 
 export { describeRunStoreConformance } from "./run-store-conformance";
+
+/**
+ * A sequential grid as a store may hold it from before sweep files were checked for an open baseline (the file refuses
+ * it now): `decide.baseline: variant=gaussian` over `variant: [gaussian, proposed]` and `nu: [5, 10]` matches two
+ * configurations. Parsed with the baseline named whole, then stored with the open one.
+ */
+export function openBaselineSpec(seeds: { initial: number; step: number; max: number }): SweepSpec {
+  const checked = parseSweepFile({
+    name: "legacy",
+    project: "p",
+    search: { variant: ["gaussian", "proposed"], nu: [5, 10] },
+    seeds,
+    decide: { baseline: "variant=gaussian nu=5" },
+  });
+  const design = checked.sequential!;
+  return {
+    ...checked,
+    sequential: { ...design, decide: { ...design.decide, baseline: "variant=gaussian" } },
+  };
+}
 
 /** A finished trial's result whose every score is `value`: what a test scripts instead of training. */
 export function scriptedResult(value: number, seconds = 1): TrialResult {

@@ -15,6 +15,7 @@ import {
   pct,
   pValue,
   refusedTrialsText,
+  retryTrainingText,
   seedRanges,
   withPlus,
 } from "@tailsweep/analysis/format";
@@ -173,9 +174,11 @@ export async function sweepStatus(id: string | undefined, o: JsonFlag): Promise<
       const design = sweep.spec.sequential!;
       const how = `vs ${design.decide.baseline} on ${design.decide.metric}, family-wise α = ${design.decide.alpha} (${design.decide.correction})`;
       process.stdout.write(
-        sequential.stage === "search"
-          ? `sequential design: after the search, the best ${design.decide.top} ${how}, on fresh seeds in ${sequential.looks.length} looks (seeds ${sequential.looks.join(", ")})\n`
-          : `sequential design${sequential.stage === "decision" ? ` (decision stage: the search's best ${design.decide.top})` : ""}: look ${sequential.look + 1} of ${sequential.looks.length} (seeds ${sequential.looks.join(", ")}), ${how}\n`,
+        sequential.blocked
+          ? `sequential design: no look taken of the ${sequential.looks.length} planned (seeds ${sequential.looks.join(", ")}), ${how}\n`
+          : sequential.stage === "search"
+            ? `sequential design: after the search, the best ${design.decide.top} ${how}, on fresh seeds in ${sequential.looks.length} looks (seeds ${sequential.looks.join(", ")})\n`
+            : `sequential design${sequential.stage === "decision" ? ` (decision stage: the search's best ${design.decide.top})` : ""}: look ${sequential.look + 1} of ${sequential.looks.length} (seeds ${sequential.looks.join(", ")}), ${how}\n`,
       );
       if (sequential.waiting) process.stdout.write(`  ${sequential.waiting}\n`);
       const previous = sequential.previous;
@@ -426,6 +429,18 @@ function trainingText(estimate: {
   return `, ${computeText({ estimatedSeconds, ...rest }, "training", true)}`;
 }
 
+/** A retry's dry run's ", at most about 2 min of training if they train to the end", or nothing (retryTrainingText). */
+function retryText(
+  answer: Parameters<typeof trainingText>[0] & { refusedTrials?: number },
+  n: number,
+): string {
+  const { estimatedSeconds, ...rest } = answer;
+  // a dashboard older than the estimate says none
+  if (estimatedSeconds === undefined) return "";
+  const training = retryTrainingText({ estimatedSeconds, ...rest }, n, answer.refusedTrials ?? 0, "training");
+  return training ? `, ${training}` : "";
+}
+
 /**
  * What a sequential design or TPE search does once the trials queued again are back (`; its sequential design
  * decided every comparison at look 2: it adds no trials`), as the API read it from the results; from a dashboard
@@ -468,8 +483,7 @@ export async function sweepRetry(given: string, o: QueueAgainFlags): Promise<voi
   else if (n === 0) process.stdout.write(`sweep ${id}: no failed trials to retry\n`);
   else if (o.dryRun)
     process.stdout.write(
-      // trials that all fail again at once on their configuration train for no time: no estimate to give
-      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${refusedTrials === n ? "" : `${trainingText(answer)} if ${n === 1 ? "it trains" : "they train"} to the end`}${afterwardsText(answer)}${refused}\n`,
+      `sweep ${id} would queue ${n} failed trial${n === 1 ? "" : "s"} again${retryText(answer, n)}${afterwardsText(answer)}${refused}\n`,
     );
   else
     process.stdout.write(

@@ -8,6 +8,7 @@ import {
   failingTrialsText,
   OPEN_BY_DESIGN_TEXT,
   refusedTrialsText,
+  retryTrainingText,
   seedRanges,
 } from "../lib/format";
 import { trpc } from "../lib/trpc-client";
@@ -38,9 +39,10 @@ export function RetryButton({ sweepId, failed }: { sweepId: string; failed: numb
           window.alert("no failed trials to retry");
           return;
         }
+        const training = retryTrainingText(plan, n, plan.refusedTrials, "compute");
         const ask =
-          `Queue the ${n === 1 ? "failed trial again as a new attempt" : `${n} failed trials again as new attempts`}: ` +
-          `${computeText(plan, "compute", true)} if ${n === 1 ? "it trains" : "they train"} to the end.` +
+          `Queue the ${n === 1 ? "failed trial again as a new attempt" : `${n} failed trials again as new attempts`}` +
+          `${training ? `: ${training}` : ""}.` +
           afterwardsText(plan) +
           (plan.refusedTrials > 0 ? ` ${capitalised(refusedTrialsText(plan.refusedTrials, n))}.` : "") +
           " Go on?";

@@ -28,6 +28,7 @@ export {
   plainInterval,
   pValue,
   refusedTrialsText,
+  retryTrainingText,
   seedRanges,
   seedsNeededText,
   signedDifference,

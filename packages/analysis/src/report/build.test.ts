@@ -2,7 +2,7 @@ import { resolveClassOrder } from "@tailsweep/data/long-tail";
 import { CURRENT_DATASET_VERSION, metricOf, parseSweepFile } from "@tailsweep/schemas";
 import { comparePaired, compareUnpaired } from "@tailsweep/stats";
 import { expandSweep, InMemoryRunStore } from "@tailsweep/sweep";
-import { topUp } from "@tailsweep/sweep/testing";
+import { finishWaiting, openBaselineSpec, topUp } from "@tailsweep/sweep/testing";
 import { describe, expect, it } from "vitest";
 import { buildStudyReport, busySeconds } from "./build";
 import { formatSummary, formatVersus, renderStudyMarkdown } from "./markdown";
@@ -253,6 +253,25 @@ describe("buildStudyReport", () => {
     const pending = (await buildStudyReport(waiting, ["w"])).sequential[0]!;
     expect(pending.rows).toEqual([]);
     expect(pending.waiting).toMatch(/6 trials still to finish/);
+  });
+
+  it("says a design stored with a baseline that names no single configuration decides nothing, and still reports the sweep", async () => {
+    const store = new InMemoryRunStore();
+    const spec = openBaselineSpec({ initial: 3, step: 2, max: 5 });
+    await store.createSweep({ id: "legacy", spec, trials: expandSweep(spec), now: t0 });
+    await finishWaiting(store, "legacy", () => 0.6);
+    const report = await buildStudyReport(store, ["legacy"]);
+    expect(report.sequential[0]).toMatchObject({
+      blocked: true,
+      rows: [],
+      waiting: expect.stringMatching(
+        /^no look can be taken: decide\.baseline 'variant=gaussian' matches 2 configurations/,
+      ),
+    });
+    const { markdown } = renderStudyMarkdown(report);
+    expect(markdown).toContain(`### legacy\n\nNot decided: ${report.sequential[0]!.waiting}.\n`);
+    // no family or look described for a design that took none
+    expect(markdown).not.toMatch(/Every method against `variant=gaussian`/);
   });
 
   it("says which epochs the validation set chose and how many seeds each configuration ran", async () => {

@@ -274,6 +274,11 @@ function sequentialSection(decisions: readonly SequentialDecisions[]): string[] 
     "",
   ];
   for (const d of decisions) {
+    if (d.blocked) {
+      // its stored baseline names no single configuration: no family, no looks to describe
+      out.push(`### ${d.sweepName}`, "", `Not decided: ${d.waiting}.`, "");
+      continue;
+    }
     out.push(
       `### ${d.sweepName}`,
       "",
@@ -281,7 +286,7 @@ function sequentialSection(decisions: readonly SequentialDecisions[]): string[] 
       "",
     );
     if (d.waiting !== undefined) {
-      out.push(`${d.blocked ? "Not decided" : "Not decided yet"}: ${d.waiting}.`, "");
+      out.push(`Not decided yet: ${d.waiting}.`, "");
       continue;
     }
     const verdict = (r: SequentialRow) =>

@@ -447,9 +447,11 @@ export async function SequentialSection({
     <>
       <h2>Sequential design</h2>
       <p data-testid="sequential-stage">
-        {status.stage === "search"
-          ? `Search stage: the best ${decide.top} configurations are then decided ${how}, on fresh seeds in up to ${status.looks.length} looks (${status.looks.join(", ")} seeds).`
-          : `${status.stage === "decision" ? `Decision stage (the search's best ${decide.top}, on fresh seeds): ` : ""}look ${status.look + 1} of ${status.looks.length} (${status.looks.join(", ")} seeds), ${how}.`}
+        {status.blocked
+          ? `No look taken of the ${status.looks.length} planned (${status.looks.join(", ")} seeds), ${how}.`
+          : status.stage === "search"
+            ? `Search stage: the best ${decide.top} configurations are then decided ${how}, on fresh seeds in up to ${status.looks.length} looks (${status.looks.join(", ")} seeds).`
+            : `${status.stage === "decision" ? `Decision stage (the search's best ${decide.top}, on fresh seeds): ` : ""}look ${status.look + 1} of ${status.looks.length} (${status.looks.join(", ")} seeds), ${how}.`}
       </p>
       {status.waiting && (
         <p className="muted" data-testid="sequential-waiting">
