@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSweepRuns, sequentialStatus } from "@tailsweep/analysis";
 import { openRunStore } from "@tailsweep/db";
-import { parseSweepFile } from "@tailsweep/schemas";
+import { parseSweepFile, type SweepSpec } from "@tailsweep/schemas";
 import { expandSweep, type RunStore, type TrialRecord } from "@tailsweep/sweep";
 import { addRound, openBaselineSpec, scriptedResult, topUp } from "@tailsweep/sweep/testing";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +49,28 @@ function designScore(t: TrialRecord): number {
   if (t.config.variant === "proposed") return base + 0.2;
   if (t.config.variant === "supervised") return base + (t.seed % 2 ? 0.01 : -0.011);
   return base;
+}
+
+/**
+ * A grid whose proposed trials the model refused (CONFIG_INVALID) and the rest succeeded, but for the gaussian trial
+ * of seed `timedOut`, which timed out.
+ */
+async function storeRefused(
+  store: RunStore,
+  id: string,
+  spec: SweepSpec,
+  { timedOut }: { timedOut?: number },
+) {
+  await store.createSweep({ id, spec, trials: expandSweep(spec), now: t0 });
+  for (const t of await store.listTrials(id)) {
+    const { attempt } = (await store.claimTrial(t.id, "w", t0, "cpu"))!;
+    if (t.config.variant === "proposed")
+      await store.failTrial(t.id, attempt, "model.gamma: -0.6 cannot train", false, t0, {
+        code: "CONFIG_INVALID",
+      });
+    else if (t.seed === timedOut) await store.failTrial(t.id, attempt, "timed out after 1 s", false, t0);
+    else await store.completeTrial(t.id, attempt, scriptedResult(0.5), t0);
+  }
 }
 
 async function finish(store: RunStore, sweepId: string, score: (t: TrialRecord) => number) {
@@ -98,25 +120,8 @@ describe("sweep commands on a sweep named by its start", { timeout: 300_000 }, (
         search: { variant: ["proposed", "gaussian"] },
         seeds: [1, 2],
       });
-      await store.createSweep({ id: refusedId, spec: refused, trials: expandSweep(refused), now: t0 });
-      for (const t of await store.listTrials(refusedId)) {
-        const { attempt } = (await store.claimTrial(t.id, "w", t0, "cpu"))!;
-        if (t.config.variant === "proposed")
-          await store.failTrial(t.id, attempt, "model.gamma: -0.6 cannot train", false, t0, {
-            code: "CONFIG_INVALID",
-          });
-        else if (t.seed === 1) await store.failTrial(t.id, attempt, "timed out after 1 s", false, t0);
-        else await store.completeTrial(t.id, attempt, scriptedResult(0.5), t0);
-      }
-      await store.createSweep({ id: allRefusedId, spec: refused, trials: expandSweep(refused), now: t0 });
-      for (const t of await store.listTrials(allRefusedId)) {
-        const { attempt } = (await store.claimTrial(t.id, "w", t0, "cpu"))!;
-        if (t.config.variant === "proposed")
-          await store.failTrial(t.id, attempt, "model.gamma: -0.6 cannot train", false, t0, {
-            code: "CONFIG_INVALID",
-          });
-        else await store.completeTrial(t.id, attempt, scriptedResult(0.5), t0);
-      }
+      await storeRefused(store, refusedId, refused, { timedOut: 1 });
+      await storeRefused(store, allRefusedId, refused, {});
       const stored = openBaselineSpec({ initial: 3, step: 2, max: 5 });
       await store.createSweep({ id: legacyId, spec: stored, trials: expandSweep(stored), now: t0 });
       await finish(store, legacyId, designScore);
