@@ -27,8 +27,11 @@ command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 # OpenBLAS for the wasm-blas compute backend.
 # (grep reads all of ldconfig's output: `grep -q` would stop early, and SIGPIPE fails the pipe under pipefail)
 ldconfig -p 2>/dev/null | grep 'libopenblas.so.0' >/dev/null || need+=(libopenblas0-openmp)
-# Not the benches' PyTorch peer: no test needs it, and Debian's python3-torch brings OpenCV, Qt and GDAL with it, most of
-# a minute of a fresh machine's set-up. bench/peers/setup-torch.sh installs it for `pnpm bench`.
+# The benches' PyTorch peer (bench/train-vs-pytorch.ts), set up as bench/peers/setup-torch.sh does: Debian's torch,
+# the OpenMP OpenBLAS it is pointed at, and jemalloc. No test needs it; `pnpm bench` after `pnpm test` should just work.
+/usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+ldconfig -p 2>/dev/null | grep 'libjemalloc.so.2' >/dev/null || need+=(libjemalloc2)
+[ -e /usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3 ] || need+=(libopenblas0-openmp)
 # The GPU kit's build strips binaries and compresses with xz.
 command -v strip >/dev/null || need+=(binutils)
 command -v xz >/dev/null || need+=(xz-utils)
