@@ -114,11 +114,22 @@ export function sequentialStatus(
   const look = Math.min(rounds.size, plan.looks.length) - 1;
   const own = runs.trials.filter((t) => rounds.has(t.revision));
   const notIn = (t: Pick<TrialRecord, "state">) => t.state === "failed" || t.state === "cancelled";
+  // A grid's family is every configuration it runs, the same at every look; its baseline must be one of them, which a
+  // sweep stored before sweep files were checked for this may not name: such a design takes no look at all.
+  const gridConfigs = tpe ? undefined : configurationsOf(runs.trials);
+  const stored = gridConfigs && storedDesignBaseline(spec, gridConfigs);
+  if (stored && "problem" in stored)
+    return {
+      look,
+      looks,
+      blocked: true,
+      waiting: `no look can be taken: decide.baseline ${stored.problem} (it was stored before sweep files were checked for this)`,
+    };
   /** The decisions at look `at` over its trials, or undefined while one of them is open, failed or cancelled. */
   const lookAt = (at: number, trials: TrialRecord[]) => {
     if (trials.some((t) => isOpen(t) || notIn(t))) return undefined;
     // A TPE search's family is what its decision stage runs: the configurations it only searched with are not in it.
-    const configs = configurationsOf(tpe ? trials : runs.trials);
+    const configs = gridConfigs ?? configurationsOf(trials);
     const observations: Observation[] = [];
     for (const t of trials) {
       const result = runs.results.get(t.id);
@@ -154,16 +165,6 @@ export function sequentialStatus(
       ...(before && { previous: { look: look - 1, result: before.result } }),
     };
   };
-  if (!tpe) {
-    const stored = storedDesignBaseline(spec, configurationsOf(runs.trials));
-    if ("problem" in stored)
-      return {
-        look,
-        looks,
-        blocked: true,
-        waiting: `no look can be taken: decide.baseline ${stored.problem} (it was stored before sweep files were checked for this)`,
-      };
-  }
   const open = own.filter(isOpen).length;
   if (open > 0) return waitingFor(`look ${look + 1}: ${plural(open, "trial")} still to finish`);
   const failed = own.filter(notIn).length;
